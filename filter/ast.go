@@ -1,0 +1,229 @@
+package filter
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Standard schema URNs that every Parser knows, so that an attribute path
+// prefixed by one of them is split at the right place.
+const (
+	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
+	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+)
+
+// AttrPath names an attribute: an optional schema URN, the attribute name
+// and an optional sub-attribute, as in RFC 7644 §3.4.2.2 (attrPath).
+//
+// Names keep the spelling of the input; attribute names are
+// case-insensitive, so compare them with strings.EqualFold.
+type AttrPath struct {
+	// URI is the schema URN the path was prefixed with, or "" when none.
+	// A path that is only a schema URN (a PATCH path naming a whole
+	// extension) has URI set and Name empty.
+	URI string
+	// Name is the attribute name, e.g. "emails".
+	Name string
+	// Sub is the sub-attribute name, e.g. "value", or "" when none.
+	Sub string
+}
+
+// String renders the path in SCIM syntax.
+func (p AttrPath) String() string {
+	var b strings.Builder
+	p.write(&b)
+	return b.String()
+}
+
+func (p AttrPath) write(b *strings.Builder) {
+	if p.URI != "" {
+		b.WriteString(p.URI)
+		if p.Name != "" {
+			b.WriteByte(':')
+		}
+	}
+	b.WriteString(p.Name)
+	if p.Sub != "" {
+		b.WriteByte('.')
+		b.WriteString(p.Sub)
+	}
+}
+
+// Op is a comparison operator of a filter.
+type Op string
+
+// The comparison operators of RFC 7644 §3.4.2.2, in their canonical
+// lower-case form (the parser accepts any case).
+const (
+	Eq Op = "eq"
+	Ne Op = "ne"
+	Co Op = "co"
+	Sw Op = "sw"
+	Ew Op = "ew"
+	Gt Op = "gt"
+	Ge Op = "ge"
+	Lt Op = "lt"
+	Le Op = "le"
+)
+
+// Expr is a node of a filter expression: one of *Compare, *Present,
+// *Logical, *Not or *ValuePath.
+type Expr interface {
+	// String renders the expression in SCIM filter syntax; parsing the
+	// result gives an equal tree.
+	String() string
+	expr()
+}
+
+// Compare is "attrPath compareOp compValue", e.g. userName eq "bjensen".
+type Compare struct {
+	Path AttrPath
+	Op   Op
+	// Value is the comparison value: a string, a bool, nil (JSON null),
+	// an int64 for integer literals or a float64 for other numbers.
+	// String values have their JSON escapes decoded.
+	Value any
+}
+
+// Present is "attrPath pr": the attribute has a non-empty value.
+type Present struct {
+	Path AttrPath
+}
+
+// LogicalOp is "and" or "or".
+type LogicalOp string
+
+// The logical operators.
+const (
+	And LogicalOp = "and"
+	Or  LogicalOp = "or"
+)
+
+// Logical joins two expressions with "and" or "or".
+type Logical struct {
+	Op          LogicalOp
+	Left, Right Expr
+}
+
+// Not is "not (expr)".
+type Not struct {
+	X Expr
+}
+
+// ValuePath is "attrPath[valFilter]", e.g. emails[type eq "work"]: some
+// element of the multi-valued attribute Path matches Filter. Attribute
+// paths inside Filter are relative to the element (their Name is the
+// sub-attribute, e.g. "type").
+//
+// The form Entra ID sends, emails[type eq "work"].value eq "x", is parsed
+// into the equivalent emails[type eq "work" and value eq "x"].
+type ValuePath struct {
+	Path   AttrPath
+	Filter Expr
+}
+
+func (*Compare) expr()   {}
+func (*Present) expr()   {}
+func (*Logical) expr()   {}
+func (*Not) expr()       {}
+func (*ValuePath) expr() {}
+
+// String renders the comparison in SCIM filter syntax.
+func (c *Compare) String() string {
+	var b strings.Builder
+	c.Path.write(&b)
+	b.WriteByte(' ')
+	b.WriteString(string(c.Op))
+	b.WriteByte(' ')
+	writeValue(&b, c.Value)
+	return b.String()
+}
+
+// String renders the expression in SCIM filter syntax.
+func (p *Present) String() string { return p.Path.String() + " pr" }
+
+// String renders the expression in SCIM filter syntax. Operands that are
+// themselves logical expressions are parenthesised.
+func (l *Logical) String() string {
+	var b strings.Builder
+	writeOperand(&b, l.Left)
+	b.WriteByte(' ')
+	b.WriteString(string(l.Op))
+	b.WriteByte(' ')
+	writeOperand(&b, l.Right)
+	return b.String()
+}
+
+func writeOperand(b *strings.Builder, e Expr) {
+	if _, ok := e.(*Logical); ok {
+		b.WriteByte('(')
+		b.WriteString(e.String())
+		b.WriteByte(')')
+		return
+	}
+	b.WriteString(e.String())
+}
+
+// String renders the expression in SCIM filter syntax.
+func (n *Not) String() string { return "not (" + n.X.String() + ")" }
+
+// String renders the expression in SCIM filter syntax.
+func (v *ValuePath) String() string {
+	var b strings.Builder
+	v.Path.write(&b)
+	b.WriteByte('[')
+	b.WriteString(v.Filter.String())
+	b.WriteByte(']')
+	return b.String()
+}
+
+func writeValue(b *strings.Builder, v any) {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.WriteString(strconv.FormatInt(x, 10))
+	case float64:
+		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+	case string:
+		b.WriteString(strconv.Quote(x))
+	default:
+		b.WriteString(strconv.Quote("?"))
+	}
+}
+
+// Path is a PATCH operation path (RFC 7644 §3.5.2):
+// attrPath, attrPath "[" valFilter "]" ["." subAttr], or a bare schema URN.
+//
+// For emails[type eq "work"].value, AttrPath is {Name: "emails", Sub:
+// "value"} and Filter is type eq "work". For name.givenName, Sub is
+// "givenName" and Filter is nil.
+type Path struct {
+	AttrPath
+	// Filter selects elements of a multi-valued attribute, or nil.
+	Filter Expr
+}
+
+// String renders the path in SCIM syntax.
+func (p Path) String() string {
+	if p.Filter == nil {
+		return p.AttrPath.String()
+	}
+	var b strings.Builder
+	if p.URI != "" {
+		b.WriteString(p.URI)
+		b.WriteByte(':')
+	}
+	b.WriteString(p.Name)
+	b.WriteByte('[')
+	b.WriteString(p.Filter.String())
+	b.WriteByte(']')
+	if p.Sub != "" {
+		b.WriteByte('.')
+		b.WriteString(p.Sub)
+	}
+	return b.String()
+}

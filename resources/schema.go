@@ -1,0 +1,265 @@
+package resources
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/elimity-com/scim/schema"
+)
+
+// Schema URNs of the resources and messages scimkit serves.
+const (
+	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
+	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+)
+
+// Attribute types (RFC 7643 §2.3).
+const (
+	TypeString    = "string"
+	TypeBoolean   = "boolean"
+	TypeDecimal   = "decimal"
+	TypeInteger   = "integer"
+	TypeDateTime  = "dateTime"
+	TypeBinary    = "binary"
+	TypeReference = "reference"
+	TypeComplex   = "complex"
+)
+
+// Mutability values (RFC 7643 §2.2).
+const (
+	ReadOnly  = "readOnly"
+	ReadWrite = "readWrite"
+	Immutable = "immutable"
+	WriteOnly = "writeOnly"
+)
+
+// Returned values (RFC 7643 §2.2).
+const (
+	ReturnedAlways  = "always"
+	ReturnedNever   = "never"
+	ReturnedDefault = "default"
+	ReturnedRequest = "request"
+)
+
+// Attribute describes one attribute of a schema: the characteristics of
+// RFC 7643 §2.2 that decide how filters compare it, how PATCH may change it
+// and whether a response carries it.
+type Attribute struct {
+	Name            string
+	Type            string
+	MultiValued     bool
+	Required        bool
+	CaseExact       bool
+	Mutability      string
+	Returned        string
+	Uniqueness      string
+	CanonicalValues []string
+	SubAttributes   []*Attribute
+}
+
+// Sub returns the sub-attribute called name (case-insensitively), or nil.
+func (a *Attribute) Sub(name string) *Attribute {
+	return find(a.SubAttributes, name)
+}
+
+// ReadOnly reports whether clients may never set the attribute.
+func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
+
+func find(attrs []*Attribute, name string) *Attribute {
+	for _, a := range attrs {
+		if strings.EqualFold(a.Name, name) {
+			return a
+		}
+	}
+	return nil
+}
+
+// Schema is a SCIM schema: its URN and attribute definitions, plus the
+// rendered document served at /Schemas/{id}.
+type Schema struct {
+	ID          string
+	Name        string
+	Description string
+	Attributes  []*Attribute
+	document    json.RawMessage
+}
+
+// Attr returns the attribute called name (case-insensitively), or nil.
+func (s *Schema) Attr(name string) *Attribute { return find(s.Attributes, name) }
+
+// Document returns the schema's JSON representation (RFC 7643 §7), without
+// meta. It is rendered once when the Schema is built.
+func (s *Schema) Document() json.RawMessage { return s.document }
+
+// NewSchema builds a Schema from a definition written with
+// github.com/elimity-com/scim/schema. Hosts use it to register their own
+// extension schemas.
+func NewSchema(def schema.Schema) (*Schema, error) {
+	doc, err := json.Marshal(def)
+	if err != nil {
+		return nil, err
+	}
+	s := &Schema{
+		ID:          def.ID,
+		Name:        def.Name.Value(),
+		Description: def.Description.Value(),
+		document:    doc,
+	}
+	for _, a := range def.Attributes {
+		s.Attributes = append(s.Attributes, convert(a))
+	}
+	return s, nil
+}
+
+func mustSchema(def schema.Schema) *Schema {
+	s, err := NewSchema(def)
+	if err != nil {
+		panic("resources: built-in schema " + def.ID + ": " + err.Error())
+	}
+	return s
+}
+
+func convert(a schema.CoreAttribute) *Attribute {
+	out := &Attribute{
+		Name:            a.Name(),
+		Type:            a.AttributeType(),
+		MultiValued:     a.MultiValued(),
+		Required:        a.Required(),
+		CaseExact:       a.CaseExact(),
+		Mutability:      a.Mutability(),
+		Returned:        a.Returned(),
+		Uniqueness:      a.Uniqueness(),
+		CanonicalValues: a.CanonicalValues(),
+	}
+	for _, sub := range a.SubAttributes() {
+		out.SubAttributes = append(out.SubAttributes, convert(sub))
+	}
+	return out
+}
+
+// commonAttributes are id, externalId and meta (RFC 7643 §3.1), which every
+// resource type has besides its schema's attributes.
+func commonAttributes() []*Attribute {
+	var out []*Attribute
+	for _, a := range schema.CommonAttributes() {
+		if a.Name() == "schemas" {
+			continue
+		}
+		out = append(out, convert(a))
+	}
+	return out
+}
+
+// ResourceType ties a resource's core schema to its extensions, as
+// advertised at /ResourceTypes (RFC 7643 §6).
+type ResourceType struct {
+	// Name is "User" or "Group".
+	Name string
+	// Endpoint is "/Users" or "/Groups".
+	Endpoint string
+	// Description is shown in the /ResourceTypes document.
+	Description string
+	// Schema is the core schema.
+	Schema *Schema
+	// Extensions are the schema extensions resources of this type may carry.
+	Extensions []Extension
+	common     []*Attribute
+}
+
+// Extension is a schema extension of a ResourceType.
+type Extension struct {
+	Schema   *Schema
+	Required bool
+}
+
+// Attr resolves a top-level attribute name, with an optional schema URN,
+// to its definition and the URN of the schema that defines it ("" for the
+// common attributes id, externalId and meta). It returns nil when the
+// resource type has no such attribute. A URN naming one of the extensions
+// with an empty name resolves to (nil, urn): the whole extension.
+func (rt *ResourceType) Attr(urn, name string) (*Attribute, string) {
+	if urn != "" {
+		if strings.EqualFold(urn, rt.Schema.ID) {
+			if a := rt.Schema.Attr(name); a != nil {
+				return a, rt.Schema.ID
+			}
+			if a := find(rt.common, name); a != nil {
+				return a, ""
+			}
+			return nil, ""
+		}
+		for _, e := range rt.Extensions {
+			if strings.EqualFold(urn, e.Schema.ID) {
+				if name == "" {
+					return nil, e.Schema.ID
+				}
+				if a := e.Schema.Attr(name); a != nil {
+					return a, e.Schema.ID
+				}
+				return nil, ""
+			}
+		}
+		return nil, ""
+	}
+	if a := rt.Schema.Attr(name); a != nil {
+		return a, rt.Schema.ID
+	}
+	if a := find(rt.common, name); a != nil {
+		return a, ""
+	}
+	return nil, ""
+}
+
+// Extension returns the extension schema with the given URN
+// (case-insensitively), or nil.
+func (rt *ResourceType) Extension(urn string) *Schema {
+	for _, e := range rt.Extensions {
+		if strings.EqualFold(urn, e.Schema.ID) {
+			return e.Schema
+		}
+	}
+	return nil
+}
+
+// SchemaURNs returns the core schema URN followed by every extension URN.
+func (rt *ResourceType) SchemaURNs() []string {
+	out := []string{rt.Schema.ID}
+	for _, e := range rt.Extensions {
+		out = append(out, e.Schema.ID)
+	}
+	return out
+}
+
+// NewUserType returns the User resource type: the RFC 7643 User schema, the
+// enterprise extension and any further extensions the host registers.
+func NewUserType(extra ...*Schema) *ResourceType {
+	rt := &ResourceType{
+		Name:        "User",
+		Endpoint:    "/Users",
+		Description: "User Account",
+		Schema:      mustSchema(schema.CoreUserSchema()),
+		Extensions:  []Extension{{Schema: mustSchema(schema.ExtensionEnterpriseUser())}},
+		common:      commonAttributes(),
+	}
+	for _, s := range extra {
+		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
+	}
+	return rt
+}
+
+// NewGroupType returns the Group resource type with any extensions the host
+// registers.
+func NewGroupType(extra ...*Schema) *ResourceType {
+	rt := &ResourceType{
+		Name:        "Group",
+		Endpoint:    "/Groups",
+		Description: "Group",
+		Schema:      mustSchema(schema.CoreGroupSchema()),
+		common:      commonAttributes(),
+	}
+	for _, s := range extra {
+		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
+	}
+	return rt
+}

@@ -1,0 +1,214 @@
+package resources
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Meta is the resource metadata of RFC 7643 §3.1. The store sets Created,
+// LastModified and Version; the handler sets ResourceType and Location when
+// it renders a response.
+type Meta struct {
+	ResourceType string    `json:"resourceType,omitempty"`
+	Created      time.Time `json:"created,omitzero"`
+	LastModified time.Time `json:"lastModified,omitzero"`
+	Location     string    `json:"location,omitempty"`
+	// Version is an opaque version, rendered as the ETag, e.g. W/"3".
+	Version string `json:"version,omitempty"`
+}
+
+// Name is a user's name (RFC 7643 §4.1.1).
+type Name struct {
+	Formatted       string `json:"formatted,omitempty"`
+	FamilyName      string `json:"familyName,omitempty"`
+	GivenName       string `json:"givenName,omitempty"`
+	MiddleName      string `json:"middleName,omitempty"`
+	HonorificPrefix string `json:"honorificPrefix,omitempty"`
+	HonorificSuffix string `json:"honorificSuffix,omitempty"`
+}
+
+// MultiValue is one element of a simple multi-valued attribute: emails,
+// phoneNumbers, ims, photos, entitlements, roles or x509Certificates.
+type MultiValue struct {
+	Value   string `json:"value,omitempty"`
+	Display string `json:"display,omitempty"`
+	Type    string `json:"type,omitempty"`
+	Primary bool   `json:"primary,omitempty"`
+}
+
+// Address is one element of a user's addresses (RFC 7643 §4.1.2).
+type Address struct {
+	Formatted     string `json:"formatted,omitempty"`
+	StreetAddress string `json:"streetAddress,omitempty"`
+	Locality      string `json:"locality,omitempty"`
+	Region        string `json:"region,omitempty"`
+	PostalCode    string `json:"postalCode,omitempty"`
+	Country       string `json:"country,omitempty"`
+	Type          string `json:"type,omitempty"`
+	Primary       bool   `json:"primary,omitempty"`
+}
+
+// GroupRef is one element of a user's read-only groups attribute, computed
+// from group membership.
+type GroupRef struct {
+	Value   string `json:"value"`
+	Ref     string `json:"$ref,omitempty"`
+	Display string `json:"display,omitempty"`
+	// Type is "direct" or "indirect".
+	Type string `json:"type,omitempty"`
+}
+
+// Manager is the enterprise extension's manager reference.
+type Manager struct {
+	Value       string `json:"value,omitempty"`
+	Ref         string `json:"$ref,omitempty"`
+	DisplayName string `json:"displayName,omitempty"`
+}
+
+// EnterpriseUser is the enterprise user extension (RFC 7643 §4.3).
+type EnterpriseUser struct {
+	EmployeeNumber string   `json:"employeeNumber,omitempty"`
+	CostCenter     string   `json:"costCenter,omitempty"`
+	Organization   string   `json:"organization,omitempty"`
+	Division       string   `json:"division,omitempty"`
+	Department     string   `json:"department,omitempty"`
+	Manager        *Manager `json:"manager,omitempty"`
+	// Extra keeps attributes sent under the enterprise URN that RFC 7643
+	// does not define (identity providers allow custom mappings there),
+	// keyed by name, so they are stored and returned, never dropped.
+	Extra map[string]json.RawMessage `json:"-"`
+}
+
+// User is a SCIM User (RFC 7643 §4.1) with the enterprise extension and any
+// host-registered extensions.
+//
+// Its JSON encoding is the SCIM representation: "schemas" is computed from
+// the extensions present, Enterprise is rendered under its URN, and each
+// entry of Extensions under its own URN. Password is accepted on input but
+// is never part of a response (the handler clears it).
+type User struct {
+	ID                string       `json:"id,omitempty"`
+	ExternalID        string       `json:"externalId,omitempty"`
+	UserName          string       `json:"userName"`
+	Name              *Name        `json:"name,omitempty"`
+	DisplayName       string       `json:"displayName,omitempty"`
+	NickName          string       `json:"nickName,omitempty"`
+	ProfileURL        string       `json:"profileUrl,omitempty"`
+	Title             string       `json:"title,omitempty"`
+	UserType          string       `json:"userType,omitempty"`
+	PreferredLanguage string       `json:"preferredLanguage,omitempty"`
+	Locale            string       `json:"locale,omitempty"`
+	Timezone          string       `json:"timezone,omitempty"`
+	// Active is nil when the client never set it; see IsActive.
+	Active           *bool        `json:"active,omitempty"`
+	Password         string       `json:"password,omitempty"`
+	Emails           []MultiValue `json:"emails,omitempty"`
+	PhoneNumbers     []MultiValue `json:"phoneNumbers,omitempty"`
+	IMs              []MultiValue `json:"ims,omitempty"`
+	Photos           []MultiValue `json:"photos,omitempty"`
+	Addresses        []Address    `json:"addresses,omitempty"`
+	Groups           []GroupRef   `json:"groups,omitempty"`
+	Entitlements     []MultiValue `json:"entitlements,omitempty"`
+	Roles            []MultiValue `json:"roles,omitempty"`
+	X509Certificates []MultiValue `json:"x509Certificates,omitempty"`
+
+	// Enterprise is the enterprise extension, or nil when absent.
+	Enterprise *EnterpriseUser `json:"-"`
+	// Extensions holds the JSON object of every other registered extension
+	// present on the user, keyed by schema URN. Attributes of an extension
+	// are kept as sent (after name canonicalisation), never dropped.
+	Extensions map[string]json.RawMessage `json:"-"`
+
+	Meta Meta `json:"meta,omitzero"`
+}
+
+// IsActive reports whether the user is active. A user whose active
+// attribute was never set counts as active.
+func (u *User) IsActive() bool { return u.Active == nil || *u.Active }
+
+// Clone returns a deep copy of u.
+func (u *User) Clone() *User {
+	if u == nil {
+		return nil
+	}
+	c := *u
+	if u.Name != nil {
+		n := *u.Name
+		c.Name = &n
+	}
+	if u.Active != nil {
+		a := *u.Active
+		c.Active = &a
+	}
+	c.Emails = cloneSlice(u.Emails)
+	c.PhoneNumbers = cloneSlice(u.PhoneNumbers)
+	c.IMs = cloneSlice(u.IMs)
+	c.Photos = cloneSlice(u.Photos)
+	c.Addresses = cloneSlice(u.Addresses)
+	c.Groups = cloneSlice(u.Groups)
+	c.Entitlements = cloneSlice(u.Entitlements)
+	c.Roles = cloneSlice(u.Roles)
+	c.X509Certificates = cloneSlice(u.X509Certificates)
+	if u.Enterprise != nil {
+		e := *u.Enterprise
+		if e.Manager != nil {
+			m := *e.Manager
+			e.Manager = &m
+		}
+		e.Extra = cloneExtensions(e.Extra)
+		c.Enterprise = &e
+	}
+	c.Extensions = cloneExtensions(u.Extensions)
+	return &c
+}
+
+// Member is one element of a group's members.
+type Member struct {
+	// Value is the id of the member User or Group.
+	Value string `json:"value"`
+	Ref   string `json:"$ref,omitempty"`
+	// Type is "User" or "Group".
+	Type    string `json:"type,omitempty"`
+	Display string `json:"display,omitempty"`
+}
+
+// Group is a SCIM Group (RFC 7643 §4.2).
+type Group struct {
+	ID          string   `json:"id,omitempty"`
+	ExternalID  string   `json:"externalId,omitempty"`
+	DisplayName string   `json:"displayName"`
+	Members     []Member `json:"members,omitempty"`
+	// Extensions holds the JSON object of every registered group extension
+	// present, keyed by schema URN.
+	Extensions map[string]json.RawMessage `json:"-"`
+	Meta       Meta                       `json:"meta,omitzero"`
+}
+
+// Clone returns a deep copy of g.
+func (g *Group) Clone() *Group {
+	if g == nil {
+		return nil
+	}
+	c := *g
+	c.Members = cloneSlice(g.Members)
+	c.Extensions = cloneExtensions(g.Extensions)
+	return &c
+}
+
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+func cloneExtensions(m map[string]json.RawMessage) map[string]json.RawMessage {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		out[k] = append(json.RawMessage(nil), v...)
+	}
+	return out
+}

@@ -1,0 +1,152 @@
+// Package store defines what scimkit needs from a database: the UserStore
+// and GroupStore interfaces a host implements (or takes from store/memory
+// or store/sqlstore), the Query a list request becomes, the sentinel
+// errors the handler maps to SCIM errors, and a filter evaluator for
+// stores that cannot push a filter down.
+//
+// Every implementation proves its contract by running the conformance
+// suite in store/storetest:
+//
+//	func TestMyStore(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Stores { return newMyStore(t) })
+//	}
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+)
+
+// Sentinel errors. Stores wrap them with %w and extra context; the handler
+// maps them with errors.Is to SCIM errors in one place. Any other error
+// becomes a 500 whose detail never repeats the error's text.
+var (
+	// ErrNotFound: no resource with that id in the caller's tenant (404).
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict: a uniqueness rule is broken, e.g. a second user with the
+	// same userName (409 uniqueness).
+	ErrConflict = errors.New("store: conflict")
+	// ErrPreconditionFailed: a versioned write found another version (412).
+	ErrPreconditionFailed = errors.New("store: version mismatch")
+	// ErrUnsupportedFilter: the store cannot evaluate this filter (400
+	// invalidFilter). Stores that can evaluate everything with Match never
+	// return it.
+	ErrUnsupportedFilter = errors.New("store: unsupported filter")
+)
+
+// Query is a list request: filter, sort and page, already parsed and
+// validated by the handler.
+type Query struct {
+	// Filter is nil when every resource matches.
+	Filter filter.Expr
+	// SortBy is an attribute path such as "userName", "name.familyName"
+	// or "meta.lastModified"; "" means the store's stable default order
+	// (creation order). Ties keep that default order, so paging is stable.
+	SortBy string
+	// Descending reverses the sort.
+	Descending bool
+	// StartIndex is 1-based (RFC 7644 §3.4.2.4); the handler never passes
+	// less than 1.
+	StartIndex int
+	// Count is the page size. 0 asks only for Total.
+	Count int
+	// ExcludeMembers: the caller does not want group members, so a group
+	// store must not load them (Members is returned nil).
+	ExcludeMembers bool
+}
+
+// Page is one page of a list result.
+type Page[T any] struct {
+	// Items are at most Query.Count resources, from Query.StartIndex on.
+	Items []T
+	// Total is the number of resources matching the filter, counted in
+	// the same snapshot as Items.
+	Total int
+}
+
+// GetOptions tunes a single read.
+type GetOptions struct {
+	// ExcludeMembers: do not load group members (Members is returned nil).
+	ExcludeMembers bool
+}
+
+// UserStore keeps users. Implementations must be safe for concurrent use.
+// Every method is scoped to the tenant in ctx (see Tenant): a resource of
+// another tenant does not exist for it.
+type UserStore interface {
+	// CreateUser stores a new user and returns it as stored. The store
+	// assigns ID, Meta.Created, Meta.LastModified and Meta.Version, and
+	// ignores those fields and Groups on u. A userName already used in the
+	// tenant, compared case-insensitively, gives ErrConflict.
+	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
+	// GetUser returns the user with id, or ErrNotFound. Groups may be left
+	// empty: the handler fills it through a MembershipReader.
+	GetUser(ctx context.Context, id string) (*resources.User, error)
+	// ListUsers returns the page of users matching q.
+	ListUsers(ctx context.Context, q Query) (Page[*resources.User], error)
+	// ReplaceUser writes u (u.ID names it) in full, if the stored version
+	// equals ifVersion ("" means any version); otherwise
+	// ErrPreconditionFailed. It keeps Meta.Created, sets a new
+	// Meta.LastModified and a new Meta.Version, and returns the stored
+	// user. ErrNotFound when missing, ErrConflict on a taken userName.
+	ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error)
+	// DeleteUser removes the user and, in the same step, its group
+	// memberships. ErrNotFound when missing.
+	DeleteUser(ctx context.Context, id string) error
+}
+
+// GroupStore keeps groups and their members. Implementations must be safe
+// for concurrent use and scoped to the tenant in ctx.
+type GroupStore interface {
+	// CreateGroup stores a new group with its members and returns it. The
+	// store assigns ID and Meta, and fills each member's Type and Display.
+	// A displayName already used in the tenant gives ErrConflict. Member
+	// values that name no user or group of the tenant are skipped.
+	CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error)
+	// GetGroup returns the group with id, or ErrNotFound.
+	GetGroup(ctx context.Context, id string, opts GetOptions) (*resources.Group, error)
+	// ListGroups returns the page of groups matching q. With
+	// q.ExcludeMembers, members are not loaded.
+	ListGroups(ctx context.Context, q Query) (Page[*resources.Group], error)
+	// ReplaceGroup writes g in full, members included, under the same
+	// version rule as ReplaceUser.
+	ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error)
+	// DeleteGroup removes the group and its memberships. ErrNotFound when
+	// missing.
+	DeleteGroup(ctx context.Context, id string) error
+	// ModifyMembers adds and removes members in one atomic step without
+	// rewriting the member list, so its cost does not grow with the size
+	// of the group and concurrent calls never lose an update. Adding a
+	// present member or removing an absent one is not an error; ids that
+	// name no user or group of the tenant are skipped. If ifVersion is not
+	// "" and differs from the stored version: ErrPreconditionFailed. It
+	// returns the group with a new Meta.Version and Members nil.
+	ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error)
+}
+
+// MembershipReader is implemented by group stores that can answer which
+// groups users belong to. The handler uses it to fill the read-only
+// User.groups attribute; without it, users carry no groups.
+type MembershipReader interface {
+	// GroupsOf returns, for each user id, the groups it is a direct member
+	// of. Ids without groups may be absent from the map.
+	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
+}
+
+type tenantKey struct{}
+
+// WithTenant returns a context carrying the tenant id. The handler sets it
+// from the authenticated token; stores scope every operation by it.
+func WithTenant(ctx context.Context, tenant string) context.Context {
+	return context.WithValue(ctx, tenantKey{}, tenant)
+}
+
+// Tenant returns the tenant id in ctx, or "" (the default tenant of a
+// single-tenant host).
+func Tenant(ctx context.Context) string {
+	t, _ := ctx.Value(tenantKey{}).(string)
+	return t
+}
