@@ -87,18 +87,18 @@ type EnterpriseUser struct {
 // entry of Extensions under its own URN. Password is accepted on input but
 // is never part of a response (the handler clears it).
 type User struct {
-	ID                string       `json:"id,omitempty"`
-	ExternalID        string       `json:"externalId,omitempty"`
-	UserName          string       `json:"userName"`
-	Name              *Name        `json:"name,omitempty"`
-	DisplayName       string       `json:"displayName,omitempty"`
-	NickName          string       `json:"nickName,omitempty"`
-	ProfileURL        string       `json:"profileUrl,omitempty"`
-	Title             string       `json:"title,omitempty"`
-	UserType          string       `json:"userType,omitempty"`
-	PreferredLanguage string       `json:"preferredLanguage,omitempty"`
-	Locale            string       `json:"locale,omitempty"`
-	Timezone          string       `json:"timezone,omitempty"`
+	ID                string `json:"id,omitempty"`
+	ExternalID        string `json:"externalId,omitempty"`
+	UserName          string `json:"userName"`
+	Name              *Name  `json:"name,omitempty"`
+	DisplayName       string `json:"displayName,omitempty"`
+	NickName          string `json:"nickName,omitempty"`
+	ProfileURL        string `json:"profileUrl,omitempty"`
+	Title             string `json:"title,omitempty"`
+	UserType          string `json:"userType,omitempty"`
+	PreferredLanguage string `json:"preferredLanguage,omitempty"`
+	Locale            string `json:"locale,omitempty"`
+	Timezone          string `json:"timezone,omitempty"`
 	// Active is nil when the client never set it; see IsActive.
 	Active           *bool        `json:"active,omitempty"`
 	Password         string       `json:"password,omitempty"`
