@@ -1,0 +1,33 @@
+// Package tokens issues and checks the bearer tokens an identity provider
+// (Okta, Entra ID, ...) uses to call a host's SCIM API.
+//
+// An admin generates a token with [Manager.Generate], is shown the
+// plaintext exactly once, and pastes it into the identity provider. The
+// root scim handler extracts it with [BearerToken], checks it with
+// [Manager.Authenticate] and puts the returned token's tenant into the
+// request context. [Manager.Status] tells an admin page whether the
+// provider has connected yet.
+//
+// Plaintext tokens look like "scim_" followed by 43 base64url characters
+// (256 random bits). The fixed prefix lets secret scanners recognise a
+// leaked token.
+//
+// Threat model, in short:
+//
+//   - Hash at rest: a [Store] only ever sees the SHA-256 of a token, so a
+//     database leak does not leak usable credentials. Because a token has
+//     256 bits of entropy, an unsalted fast hash is sufficient.
+//   - Lookup and compare: tokens are found by hash, which gives an attacker
+//     no timing signal about the secret (they do not control the hash's
+//     bytes); the stored hash is then compared in constant time anyway.
+//   - One error: unknown, revoked, expired and malformed tokens all yield
+//     [ErrInvalidToken] after the same work (one hash, one lookup).
+//   - One-shot display: the plaintext is returned once by Generate and is
+//     never stored, logged or kept in any struct field.
+//   - Revoke-previous: under the default [OneActive] policy generating a new
+//     token revokes the tenant's previous ones, so a rotated-out or
+//     forgotten token stops working.
+//
+// Tenant ids are opaque; the empty string is a valid tenant (the default
+// of a single-tenant host).
+package tokens
