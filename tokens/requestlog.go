@@ -1,0 +1,44 @@
+package tokens
+
+import (
+	"context"
+	"time"
+)
+
+// Request is one entry of the recent-request log an admin page shows to
+// troubleshoot provisioning ("users are not syncing"). It never holds a
+// request body or a token: only the token's display hint.
+type Request struct {
+	// At is when the request arrived.
+	At time.Time `json:"at"`
+	// TenantID is the tenant of the token that authenticated the request.
+	TenantID string `json:"tenantId"`
+	// RequestID is the id the handler logs the request under.
+	RequestID string `json:"requestId"`
+	// Method and Path are the HTTP method and the path relative to the
+	// SCIM base URL, with the query string (filters name the resources an
+	// identity provider looked for).
+	Method string `json:"method"`
+	Path   string `json:"path"`
+	// Status is the HTTP status answered.
+	Status int `json:"status"`
+	// ScimType and Detail repeat the SCIM error answered, if any.
+	ScimType string `json:"scimType,omitempty"`
+	Detail   string `json:"detail,omitempty"`
+	// Latency is how long the handler took.
+	Latency time.Duration `json:"latency"`
+	// TokenHint is the display hint of the token used (e.g. "scim_…a1B2").
+	TokenHint string `json:"tokenHint"`
+}
+
+// RequestLog keeps the recent SCIM requests of each tenant. The handler
+// calls Record once per authenticated request (scim.Config.RequestLog);
+// the admin handler reads Recent. Implementations must be safe for
+// concurrent use, bounded in size, and fast: Record runs on the request
+// path.
+type RequestLog interface {
+	// Record adds an entry to its tenant's log.
+	Record(ctx context.Context, r Request) error
+	// Recent returns up to limit entries of the tenant, newest first.
+	Recent(ctx context.Context, tenantID string, limit int) ([]Request, error)
+}
