@@ -1,0 +1,989 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+)
+
+// FilterError reports a filter that cannot be evaluated against a resource
+// type: an attribute the type does not define, or an operator that makes
+// no sense for the attribute (gt on a boolean, eq on a complex attribute
+// without a sub-attribute). The handler answers it with 400 invalidFilter
+// and Error() as the detail, so the text is written for the client.
+type FilterError struct {
+	// Msg describes the problem, e.g. `unknown attribute "foo" in filter`.
+	Msg string
+}
+
+// Error returns Msg.
+func (e *FilterError) Error() string { return e.Msg }
+
+func filterErrorf(format string, args ...any) error {
+	return &FilterError{Msg: fmt.Sprintf(format, args...)}
+}
+
+// Evaluator evaluates filters on resource documents of one resource type:
+// the map form resources.ToMap renders (canonical attribute names,
+// json.Number numbers, extension objects under their URN keys). It holds no
+// state besides Type and is safe for concurrent use.
+//
+// The semantics follow RFC 7644 §3.4.2.2:
+//   - Attribute names match case-insensitively. A path may carry the core
+//     schema URN or an extension URN; extension attributes are looked up
+//     under the extension's URN key of the document. The common attributes
+//     id, externalId and meta.* resolve like core attributes.
+//   - Strings compare exactly when the attribute is caseExact and
+//     case-insensitively (Unicode simple folding) otherwise; gt/ge/lt/le
+//     order them lexicographically (by lower-cased runes when not
+//     caseExact).
+//   - Numbers compare numerically (json.Number against int64 or float64);
+//     dateTime values compare as instants (RFC 3339); booleans accept only
+//     eq and ne (a string "true"/"false" in any case is taken as the
+//     boolean, as Entra ID writes them). gt/ge/lt/le on boolean or binary
+//     attributes is a *FilterError.
+//   - A multi-valued attribute matches when any of its values matches. On a
+//     complex attribute without a sub-attribute in the path (emails eq "x")
+//     the "value" sub-attribute is compared.
+//   - "ne" is exactly "not eq": on a multi-valued attribute it is true when
+//     no value equals the operand, and on an absent attribute it is true.
+//     Every other comparison is false on an absent attribute.
+//   - "eq null" is true when the attribute is not present (see "pr") and
+//     "ne null" when it is; other operators with null are a *FilterError.
+//   - "pr" is true when the attribute has a value that is not null, "",
+//     an empty list or an empty object.
+//   - An attribute that a registered extension does not define (kept raw
+//     by the resources package) may still be filtered on: it compares as a
+//     case-insensitive string, a number or a boolean according to the
+//     stored value.
+//   - attr[filter] matches when some element of attr matches filter, whose
+//     paths name sub-attributes of attr.
+type Evaluator struct {
+	// Type is the resource type whose attributes filters name.
+	Type *resources.ResourceType
+}
+
+// NewEvaluator returns an Evaluator for resources of type rt.
+func NewEvaluator(rt *resources.ResourceType) *Evaluator { return &Evaluator{Type: rt} }
+
+// Matcher is a filter compiled against a resource type by
+// Evaluator.Compile: paths are resolved and operands converted once, so
+// matching many documents does no more work than the comparisons. A
+// Matcher is immutable and safe for concurrent use; a nil *Matcher matches
+// every document.
+type Matcher struct {
+	fn func(doc map[string]any) bool
+}
+
+// Match reports whether doc matches the compiled filter.
+func (m *Matcher) Match(doc map[string]any) bool {
+	if m == nil || m.fn == nil {
+		return true
+	}
+	return m.fn(doc)
+}
+
+// Compile checks e against the resource type and returns a Matcher for it.
+// A nil e gives a Matcher that matches every document. Problems with the
+// filter are *FilterError.
+func (ev *Evaluator) Compile(e filter.Expr) (*Matcher, error) {
+	if ev == nil || ev.Type == nil || ev.Type.Schema == nil {
+		return nil, fmt.Errorf("store: Evaluator has no resource type")
+	}
+	if isNil(e) {
+		return &Matcher{}, nil
+	}
+	fn, err := ev.compile(scope{}, e, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Matcher{fn: fn}, nil
+}
+
+// CompileElement is Compile for a value filter (the inside of
+// attr[...]): the filter's paths name sub-attributes of attr, and the
+// Matcher is applied to one element of attr. attr must be a complex
+// attribute.
+func (ev *Evaluator) CompileElement(attr *resources.Attribute, e filter.Expr) (*Matcher, error) {
+	if attr == nil {
+		return nil, fmt.Errorf("store: CompileElement needs an attribute")
+	}
+	if attr.Type != resources.TypeComplex {
+		return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", attr.Name)
+	}
+	if isNil(e) {
+		return &Matcher{}, nil
+	}
+	fn, err := ev.compile(scope{elem: attr, inElem: true}, e, 0)
+	if err != nil {
+		return nil, err
+	}
+	return &Matcher{fn: fn}, nil
+}
+
+// Match reports whether doc (a resources.ToMap document of ev.Type)
+// matches e. A nil e matches everything. A filter that does not fit the
+// resource type gives a *FilterError.
+func (ev *Evaluator) Match(e filter.Expr, doc map[string]any) (bool, error) {
+	m, err := ev.Compile(e)
+	if err != nil {
+		return false, err
+	}
+	return m.Match(doc), nil
+}
+
+// MatchElement evaluates a value filter (the inside of attr[...]) against
+// one element of the multi-valued complex attribute attr; the filter's
+// paths name sub-attributes of attr.
+func (ev *Evaluator) MatchElement(attr *resources.Attribute, e filter.Expr, elem map[string]any) (bool, error) {
+	m, err := ev.CompileElement(attr, e)
+	if err != nil {
+		return false, err
+	}
+	return m.Match(elem), nil
+}
+
+// Validate checks e against the resource type without a document: unknown
+// attributes, operators that make no sense for the attribute and operands
+// of the wrong kind give a *FilterError. A filter that validates never
+// fails in Match.
+func (ev *Evaluator) Validate(e filter.Expr) error {
+	_, err := ev.Compile(e)
+	return err
+}
+
+// MatchUser reports whether u matches e, evaluated on resources.ToMap(u).
+// It is a convenience for host stores that filter in Go; a store that
+// matches many users should compile e once (Evaluator.Compile) and cache
+// the documents.
+func MatchUser(rt *resources.ResourceType, e filter.Expr, u *resources.User) (bool, error) {
+	if u == nil {
+		return false, nil
+	}
+	doc, err := resources.ToMap(u)
+	if err != nil {
+		return false, err
+	}
+	return NewEvaluator(rt).Match(e, doc)
+}
+
+// MatchGroup reports whether g matches e, evaluated on resources.ToMap(g).
+func MatchGroup(rt *resources.ResourceType, e filter.Expr, g *resources.Group) (bool, error) {
+	if g == nil {
+		return false, nil
+	}
+	doc, err := resources.ToMap(g)
+	if err != nil {
+		return false, err
+	}
+	return NewEvaluator(rt).Match(e, doc)
+}
+
+// maxDepth bounds recursion on hand-built trees (the parser bounds its own).
+const maxDepth = 200
+
+// scope is where paths resolve: the resource (zero value) or one element
+// of a complex attribute (inElem; elem nil for an attribute kept raw).
+type scope struct {
+	inElem bool
+	elem   *resources.Attribute
+}
+
+func isNil(e filter.Expr) bool {
+	switch x := e.(type) {
+	case nil:
+		return true
+	case *filter.Compare:
+		return x == nil
+	case *filter.Present:
+		return x == nil
+	case *filter.Logical:
+		return x == nil
+	case *filter.Not:
+		return x == nil
+	case *filter.ValuePath:
+		return x == nil
+	}
+	return false
+}
+
+func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[string]any) bool, error) {
+	if depth > maxDepth {
+		return nil, filterErrorf("the filter nests too deeply")
+	}
+	if isNil(e) {
+		return nil, filterErrorf("the filter has an empty expression")
+	}
+	switch x := e.(type) {
+	case *filter.Logical:
+		l, err := ev.compile(sc, x.Left, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		r, err := ev.compile(sc, x.Right, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		switch strings.ToLower(string(x.Op)) {
+		case string(filter.And):
+			return func(d map[string]any) bool { return l(d) && r(d) }, nil
+		case string(filter.Or):
+			return func(d map[string]any) bool { return l(d) || r(d) }, nil
+		}
+		return nil, filterErrorf("unknown logical operator %q in filter", x.Op)
+	case *filter.Not:
+		f, err := ev.compile(sc, x.X, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return func(d map[string]any) bool { return !f(d) }, nil
+	case *filter.Present:
+		t, err := ev.resolve(sc, x.Path, true)
+		if err != nil {
+			return nil, err
+		}
+		return t.present, nil
+	case *filter.Compare:
+		t, err := ev.resolve(sc, x.Path, false)
+		if err != nil {
+			return nil, err
+		}
+		return t.compare(x.Op, x.Value)
+	case *filter.ValuePath:
+		if sc.inElem {
+			return nil, filterErrorf("value filter %q cannot nest inside another value filter", x.Path.String())
+		}
+		if x.Path.Sub != "" {
+			return nil, filterErrorf("value filter on %q: a sub-attribute cannot precede '['", x.Path.String())
+		}
+		t, err := ev.resolve(sc, x.Path, true)
+		if err != nil {
+			return nil, err
+		}
+		if t.attr != nil && t.attr.Type != resources.TypeComplex {
+			return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
+		}
+		inner, err := ev.compile(scope{inElem: true, elem: t.attr}, x.Filter, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		return func(d map[string]any) bool {
+			v := t.value(d)
+			switch y := v.(type) {
+			case map[string]any:
+				return inner(y)
+			case []any:
+				for _, el := range y {
+					if m, ok := el.(map[string]any); ok && inner(m) {
+						return true
+					}
+				}
+			}
+			return false
+		}, nil
+	}
+	return nil, filterErrorf("unsupported filter expression %T", e)
+}
+
+// target is a resolved attribute path.
+type target struct {
+	path string // as written, for messages
+	ext  string // URN key of the extension object holding the attribute, or ""
+	name string // attribute key in its object ("" for the whole extension)
+	sub  string // sub-attribute key, or ""
+	// attr is the attribute definition, nil for an attribute a registered
+	// extension does not define (kept raw).
+	attr *resources.Attribute
+	// leaf is the definition of the compared values: the sub-attribute
+	// when sub is set, else attr; nil when raw.
+	leaf *resources.Attribute
+	// implicitValue: comparisons on a complex attribute without a
+	// sub-attribute compare its "value" sub-attribute.
+	implicitValue bool
+}
+
+// resolve resolves p in sc. forPresence allows paths that a comparison
+// could not use (a complex attribute without "value", a whole extension).
+func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
+	t := &target{path: p.String()}
+	if sc.inElem {
+		if p.URI != "" || p.Sub != "" || p.Name == "" {
+			return nil, filterErrorf("%q in a value filter must name a sub-attribute", t.path)
+		}
+		t.name = p.Name
+		if sc.elem != nil {
+			sa := sc.elem.Sub(p.Name)
+			if sa == nil {
+				return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, sc.elem.Name, p.Name)
+			}
+			t.name, t.attr, t.leaf = sa.Name, sa, sa
+		}
+		return t, t.check(forPresence)
+	}
+	rt := ev.Type
+	if p.URI != "" && p.Name != "" && p.Sub == "" && rt.Extension(p.URI+":"+p.Name) != nil {
+		// A bare extension URN split at its last colon.
+		p = filter.AttrPath{URI: p.URI + ":" + p.Name}
+	}
+	if p.Name == "" {
+		if p.URI == "" {
+			return nil, filterErrorf("the filter has an empty attribute path")
+		}
+		ext := rt.Extension(p.URI)
+		if ext == nil {
+			return nil, filterErrorf("unknown schema %q in filter", p.URI)
+		}
+		if !forPresence {
+			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path)
+		}
+		t.ext = ext.ID
+		return t, nil
+	}
+	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
+		// schemas is not in the schema definitions but every document
+		// has it: a multi-valued, case-insensitive string.
+		t.name = "schemas"
+		t.attr = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
+		t.leaf = t.attr
+		return t, t.check(forPresence)
+	}
+	a, urn := rt.Attr(p.URI, p.Name)
+	switch {
+	case a != nil:
+		t.attr, t.name = a, a.Name
+		if urn != "" && !strings.EqualFold(urn, rt.Schema.ID) {
+			t.ext = urn
+		}
+	case p.URI != "" && rt.Extension(p.URI) != nil:
+		// An attribute the extension does not define: kept raw.
+		t.ext = rt.Extension(p.URI).ID
+		t.name = p.Name
+		t.sub = p.Sub
+		return t, nil
+	case p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
+		return nil, filterErrorf("unknown schema %q in filter", p.URI)
+	default:
+		return nil, filterErrorf("unknown attribute %q in filter", t.path)
+	}
+	if p.Sub != "" {
+		if a.Type != resources.TypeComplex {
+			return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path, a.Name)
+		}
+		sa := a.Sub(p.Sub)
+		if sa == nil {
+			return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, a.Name, p.Sub)
+		}
+		t.sub, t.leaf = sa.Name, sa
+	} else {
+		t.leaf = a
+	}
+	return t, t.check(forPresence)
+}
+
+// check applies the implicit "value" rule for comparisons on complex
+// attributes.
+func (t *target) check(forPresence bool) error {
+	if forPresence || t.leaf == nil || t.leaf.Type != resources.TypeComplex {
+		return nil
+	}
+	sa := t.leaf.Sub("value")
+	if sa == nil || t.sub != "" {
+		return filterErrorf("attribute %q is complex; compare one of its sub-attributes, e.g. %s.%s", t.path, t.path, firstSub(t.leaf))
+	}
+	t.sub, t.leaf, t.implicitValue = sa.Name, sa, true
+	return nil
+}
+
+func firstSub(a *resources.Attribute) string {
+	if len(a.SubAttributes) > 0 && a.SubAttributes[0] != nil {
+		return a.SubAttributes[0].Name
+	}
+	return "value"
+}
+
+// lookup returns m[name], trying the exact key first and then a
+// case-insensitive match (raw extension attributes keep the client's
+// spelling). A null value counts as absent.
+func lookup(m map[string]any, name string) any {
+	if m == nil {
+		return nil
+	}
+	if v, ok := m[name]; ok {
+		return v
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
+}
+
+// value returns the attribute's value in doc (before sub-attribute
+// selection), or nil.
+func (t *target) value(doc map[string]any) any {
+	base := doc
+	if t.ext != "" {
+		base, _ = lookup(doc, t.ext).(map[string]any)
+		if base == nil {
+			return nil
+		}
+	}
+	if t.name == "" {
+		return base
+	}
+	return lookup(base, t.name)
+}
+
+// each calls fn on every value the path selects in doc until fn returns
+// true, and reports whether it did: the elements of a multi-valued
+// attribute, each element's sub-attribute, or the single value.
+func (t *target) each(doc map[string]any, fn func(any) bool) bool {
+	v := t.value(doc)
+	if v == nil {
+		return false
+	}
+	if t.sub == "" {
+		return eachValue(v, fn)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return eachValue(lookup(x, t.sub), fn)
+	case []any:
+		for _, el := range x {
+			if m, ok := el.(map[string]any); ok && eachValue(lookup(m, t.sub), fn) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func eachValue(v any, fn func(any) bool) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case []any:
+		for _, el := range x {
+			if el != nil && fn(el) {
+				return true
+			}
+		}
+		return false
+	}
+	return fn(v)
+}
+
+func nonEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case string:
+		return x != ""
+	case []any:
+		for _, el := range x {
+			if nonEmpty(el) {
+				return true
+			}
+		}
+		return false
+	case map[string]any:
+		for _, el := range x {
+			if nonEmpty(el) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (t *target) present(doc map[string]any) bool { return t.each(doc, nonEmpty) }
+
+// kinds of compared values.
+const (
+	kindRaw = iota // decided per value (raw extension attributes)
+	kindString
+	kindBool
+	kindNumber
+	kindTime
+)
+
+func kindOf(a *resources.Attribute) int {
+	if a == nil {
+		return kindRaw
+	}
+	switch a.Type {
+	case resources.TypeBoolean:
+		return kindBool
+	case resources.TypeInteger, resources.TypeDecimal:
+		return kindNumber
+	case resources.TypeDateTime:
+		return kindTime
+	}
+	return kindString
+}
+
+func validOp(op filter.Op) (filter.Op, bool) {
+	o := filter.Op(strings.ToLower(string(op)))
+	switch o {
+	case filter.Eq, filter.Ne, filter.Co, filter.Sw, filter.Ew, filter.Gt, filter.Ge, filter.Lt, filter.Le:
+		return o, true
+	}
+	return o, false
+}
+
+func isOrdering(op filter.Op) bool {
+	return op == filter.Gt || op == filter.Ge || op == filter.Lt || op == filter.Le
+}
+
+func isSubstring(op filter.Op) bool { return op == filter.Co || op == filter.Sw || op == filter.Ew }
+
+// compare compiles "t op value".
+func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool, error) {
+	op, ok := validOp(rawOp)
+	if !ok {
+		return nil, filterErrorf("unknown operator %q in filter", rawOp)
+	}
+	if value == nil {
+		switch op {
+		case filter.Eq:
+			return func(d map[string]any) bool { return !t.present(d) }, nil
+		case filter.Ne:
+			return t.present, nil
+		}
+		return nil, filterErrorf("%q %s null: only eq and ne compare with null", t.path, op)
+	}
+	pred, err := t.predicate(op, value)
+	if err != nil {
+		return nil, err
+	}
+	if op == filter.Ne {
+		return func(d map[string]any) bool { return !t.each(d, pred) }, nil
+	}
+	return func(d map[string]any) bool { return t.each(d, pred) }, nil
+}
+
+// predicate returns the test for one value; for ne it is the eq test (the
+// caller negates the "any").
+func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
+	leafExact := t.leaf != nil && t.leaf.CaseExact
+	switch kindOf(t.leaf) {
+	case kindBool:
+		if isOrdering(op) || isSubstring(op) {
+			return nil, filterErrorf("%q is a boolean; only eq and ne apply, not %s", t.path, op)
+		}
+		b, ok := toBool(value)
+		if !ok {
+			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path, describe(value))
+		}
+		return func(v any) bool {
+			x, ok := toBool(v)
+			return ok && x == b
+		}, nil
+	case kindNumber:
+		if isSubstring(op) {
+			return nil, filterErrorf("%q is a number; %s applies to strings", t.path, op)
+		}
+		n, ok := toNum(value)
+		if !ok {
+			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path, describe(value))
+		}
+		return func(v any) bool {
+			x, ok := toNum(v)
+			return ok && orderHolds(op, x.compare(n))
+		}, nil
+	case kindTime:
+		s, isStr := value.(string)
+		if isSubstring(op) {
+			if !isStr {
+				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path, op, describe(value))
+			}
+			return stringPred(op, s, true), nil
+		}
+		if !isStr {
+			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path, describe(value))
+		}
+		tm, ok := parseTime(s)
+		if !ok {
+			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path, s)
+		}
+		return func(v any) bool {
+			x, ok := toTime(v)
+			return ok && orderHolds(op, x.Compare(tm))
+		}, nil
+	case kindString:
+		if isOrdering(op) && t.leaf.Type == resources.TypeBinary {
+			return nil, filterErrorf("%q is binary; %s does not apply", t.path, op)
+		}
+		s, ok := toText(value)
+		if !ok {
+			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path, describe(value))
+		}
+		return stringPred(op, s, leafExact), nil
+	}
+	// Raw: decided by the stored value.
+	var strP func(any) bool
+	if s, ok := toText(value); ok {
+		strP = stringPred(op, s, false)
+	}
+	n, nOK := toNum(value)
+	b, bOK := value.(bool)
+	return func(v any) bool {
+		if m, ok := v.(map[string]any); ok {
+			v = lookup(m, "value")
+		}
+		switch x := v.(type) {
+		case string:
+			return strP != nil && strP(x)
+		case bool:
+			return bOK && (op == filter.Eq || op == filter.Ne) && x == b
+		case json.Number, float64, int64, int:
+			if !nOK || isSubstring(op) {
+				return strP != nil && strP(fmt.Sprint(x))
+			}
+			xn, ok := toNum(x)
+			return ok && orderHolds(op, xn.compare(n))
+		}
+		return false
+	}, nil
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return strconv.FormatBool(x)
+	case string:
+		return strconv.Quote(x)
+	}
+	return fmt.Sprint(v)
+}
+
+// orderHolds reports whether c (a three-way comparison of the stored value
+// with the operand) satisfies op; eq and ne both test equality.
+func orderHolds(op filter.Op, c int) bool {
+	switch op {
+	case filter.Eq, filter.Ne:
+		return c == 0
+	case filter.Gt:
+		return c > 0
+	case filter.Ge:
+		return c >= 0
+	case filter.Lt:
+		return c < 0
+	case filter.Le:
+		return c <= 0
+	}
+	return false
+}
+
+// stringPred returns the test of a stored string value against s.
+func stringPred(op filter.Op, s string, exact bool) func(any) bool {
+	var f func(string) bool
+	switch op {
+	case filter.Eq, filter.Ne:
+		if exact {
+			f = func(x string) bool { return x == s }
+		} else {
+			f = func(x string) bool { return strings.EqualFold(x, s) }
+		}
+	case filter.Co:
+		if exact {
+			f = func(x string) bool { return strings.Contains(x, s) }
+		} else {
+			f = func(x string) bool { return containsFold(x, s) }
+		}
+	case filter.Sw:
+		if exact {
+			f = func(x string) bool { return strings.HasPrefix(x, s) }
+		} else {
+			f = func(x string) bool { _, ok := prefixFold(x, s); return ok }
+		}
+	case filter.Ew:
+		if exact {
+			f = func(x string) bool { return strings.HasSuffix(x, s) }
+		} else {
+			f = func(x string) bool { return suffixFold(x, s) }
+		}
+	default:
+		f = func(x string) bool {
+			if exact {
+				return orderHolds(op, strings.Compare(x, s))
+			}
+			return orderHolds(op, compareFold(x, s))
+		}
+	}
+	return func(v any) bool {
+		x, ok := v.(string)
+		return ok && f(x)
+	}
+}
+
+// toText turns a scalar operand into the text a string attribute is
+// compared with (a number or boolean literal compares as written).
+func toText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+func toBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		if strings.EqualFold(x, "true") {
+			return true, true
+		}
+		if strings.EqualFold(x, "false") {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// num is a number kept as an int64 when it is an integer that fits.
+type num struct {
+	i     int64
+	f     float64
+	isInt bool
+}
+
+func (a num) compare(b num) int {
+	if a.isInt && b.isInt {
+		switch {
+		case a.i < b.i:
+			return -1
+		case a.i > b.i:
+			return 1
+		}
+		return 0
+	}
+	x, y := a.float(), b.float()
+	switch {
+	case x < y:
+		return -1
+	case x > y:
+		return 1
+	}
+	return 0
+}
+
+func (a num) float() float64 {
+	if a.isInt {
+		return float64(a.i)
+	}
+	return a.f
+}
+
+func toNum(v any) (num, bool) {
+	switch x := v.(type) {
+	case int64:
+		return num{i: x, isInt: true}, true
+	case int:
+		return num{i: int64(x), isInt: true}, true
+	case int32:
+		return num{i: int64(x), isInt: true}, true
+	case float64:
+		if math.IsNaN(x) {
+			return num{}, false
+		}
+		return num{f: x}, true
+	case json.Number:
+		return parseNum(string(x))
+	case string:
+		return parseNum(x)
+	}
+	return num{}, false
+}
+
+func parseNum(s string) (num, bool) {
+	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+		return num{i: i, isInt: true}, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) {
+		return num{}, false
+	}
+	return num{f: f}, true
+}
+
+// parseTime parses an RFC 3339 date-time; without a zone (xsd:dateTime
+// allows it) it is taken as UTC.
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+func toTime(v any) (time.Time, bool) {
+	switch x := v.(type) {
+	case string:
+		return parseTime(x)
+	case time.Time:
+		return x, true
+	}
+	return time.Time{}, false
+}
+
+// foldRune maps r to the representative its case-insensitive comparisons
+// use (lower case).
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	return unicode.ToLower(r)
+}
+
+// equalRuneFold reports whether r and s are equal under Unicode simple
+// case folding, as strings.EqualFold decides.
+func equalRuneFold(r, s rune) bool {
+	if r == s {
+		return true
+	}
+	if r < utf8.RuneSelf && s < utf8.RuneSelf {
+		return foldRune(r) == foldRune(s)
+	}
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f == s {
+			return true
+		}
+	}
+	return false
+}
+
+// prefixFold reports whether s starts with prefix under case folding and
+// returns the byte length of the matching part of s. It does not allocate.
+func prefixFold(s, prefix string) (int, bool) {
+	i, j := 0, 0
+	for j < len(prefix) {
+		if i >= len(s) {
+			return 0, false
+		}
+		a, b := s[i], prefix[j]
+		if a < utf8.RuneSelf && b < utf8.RuneSelf {
+			if a != b && foldRune(rune(a)) != foldRune(rune(b)) {
+				return 0, false
+			}
+			i++
+			j++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		q, m := utf8.DecodeRuneInString(prefix[j:])
+		if !equalRuneFold(r, q) {
+			return 0, false
+		}
+		i += n
+		j += m
+	}
+	return i, true
+}
+
+// suffixFold reports whether s ends with suffix under case folding.
+func suffixFold(s, suffix string) bool {
+	i, j := len(s), len(suffix)
+	for j > 0 {
+		if i <= 0 {
+			return false
+		}
+		r, n := utf8.DecodeLastRuneInString(s[:i])
+		q, m := utf8.DecodeLastRuneInString(suffix[:j])
+		if !equalRuneFold(r, q) {
+			return false
+		}
+		i -= n
+		j -= m
+	}
+	return true
+}
+
+// containsFold reports whether sub occurs in s under case folding.
+func containsFold(s, sub string) bool {
+	if sub == "" {
+		return true
+	}
+	for i := 0; i < len(s); {
+		if _, ok := prefixFold(s[i:], sub); ok {
+			return true
+		}
+		if s[i] < utf8.RuneSelf {
+			i++
+		} else {
+			_, n := utf8.DecodeRuneInString(s[i:])
+			i += n
+		}
+	}
+	return false
+}
+
+// compareFold orders a and b by their lower-cased runes, without
+// allocating.
+func compareFold(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		var r, q rune
+		if a[i] < utf8.RuneSelf {
+			r = rune(a[i])
+			i++
+		} else {
+			var n int
+			r, n = utf8.DecodeRuneInString(a[i:])
+			i += n
+		}
+		if b[j] < utf8.RuneSelf {
+			q = rune(b[j])
+			j++
+		} else {
+			var n int
+			q, n = utf8.DecodeRuneInString(b[j:])
+			j += n
+		}
+		if r == q {
+			continue
+		}
+		fr, fq := foldRune(r), foldRune(q)
+		if fr < fq {
+			return -1
+		}
+		if fr > fq {
+			return 1
+		}
+	}
+	switch {
+	case i < len(a):
+		return 1
+	case j < len(b):
+		return -1
+	}
+	return 0
+}

@@ -1,0 +1,473 @@
+package store_test
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+var (
+	userType  = resources.NewUserType()
+	groupType = resources.NewGroupType()
+	parser    = filter.Parser{Schemas: userType.SchemaURNs()}
+)
+
+func parse(t testing.TB, s string) filter.Expr {
+	t.Helper()
+	e, err := parser.Parse(s)
+	require.NoError(t, err, "parse %s", s)
+	return e
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func testUser(t testing.TB) map[string]any {
+	t.Helper()
+	created := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	u := &resources.User{
+		ID:          "2819c223-7f76-453a-919d-413861904646",
+		ExternalID:  "Ext-1",
+		UserName:    "Bjensen@Example.com",
+		Name:        &resources.Name{GivenName: "Barbara", FamilyName: "Jensen"},
+		DisplayName: "Babs Jensen",
+		Title:       "Tour Guide",
+		ProfileURL:  "https://login.example.com/bjensen",
+		Active:      ptr(true),
+		Emails: []resources.MultiValue{
+			{Value: "bjensen@example.com", Type: "work", Primary: true},
+			{Value: "babs@jensen.org", Type: "home"},
+		},
+		PhoneNumbers:     []resources.MultiValue{{Value: "555-555-8377", Type: "work"}},
+		X509Certificates: []resources.MultiValue{{Value: "MIIDQzCC"}},
+		Enterprise: &resources.EnterpriseUser{
+			EmployeeNumber: "701984",
+			Department:     "Tour Operations",
+			Manager:        &resources.Manager{Value: "26118915-6090-4610-87e4-49d8ca9f808d"},
+			Extra: map[string]json.RawMessage{
+				"badgeColor": json.RawMessage(`"Green"`),
+				"floor":      json.RawMessage(`7`),
+				"remote":     json.RawMessage(`false`),
+				"Tags":       json.RawMessage(`["a","Bee"]`),
+			},
+		},
+		Meta: resources.Meta{
+			Created:      created,
+			LastModified: created.Add(36 * time.Hour),
+			Version:      `W/"3"`,
+		},
+	}
+	doc, err := resources.ToMap(u)
+	require.NoError(t, err)
+	return doc
+}
+
+func TestMatch(t *testing.T) {
+	t.Parallel()
+	doc := testUser(t)
+	ev := store.NewEvaluator(userType)
+	tests := []struct {
+		filter string
+		want   bool
+	}{
+		// eq / ne, case-insensitive names and values
+		{`userName eq "bjensen@example.com"`, true},
+		{`USERNAME eq "BJENSEN@EXAMPLE.COM"`, true},
+		{`userName eq "bjensen"`, false},
+		{`userName ne "bjensen"`, true},
+		{`userName ne "BJENSEN@example.com"`, false},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bjensen@example.com"`, true},
+		// caseExact attributes
+		{`externalId eq "Ext-1"`, true},
+		{`externalId eq "ext-1"`, false},
+		{`id eq "2819c223-7f76-453a-919d-413861904646"`, true},
+		{`id eq "2819C223-7F76-453A-919D-413861904646"`, false},
+		{`profileUrl sw "https://login"`, true},
+		{`profileUrl sw "HTTPS://login"`, false},
+		// substring operators
+		{`userName co "JENSEN@"`, true},
+		{`userName co "smith"`, false},
+		{`userName sw "bjen"`, true},
+		{`userName sw "jensen"`, false},
+		{`userName ew ".COM"`, true},
+		{`userName ew ".org"`, false},
+		{`title co ""`, true},
+		// ordering on strings (case-insensitive)
+		{`userName gt "a"`, true},
+		{`userName gt "C"`, false},
+		{`userName ge "bjensen@example.com"`, true},
+		{`userName lt "c"`, true},
+		{`userName le "BJENSEN@EXAMPLE.COM"`, true},
+		// sub-attributes
+		{`name.familyName eq "jensen"`, true},
+		{`name.givenName sw "Bar"`, true},
+		{`name.middleName pr`, false},
+		{`name pr`, true},
+		// absent attributes
+		{`nickName eq "x"`, false},
+		{`nickName ne "x"`, true},
+		{`nickName co "x"`, false},
+		{`nickName gt "a"`, false},
+		{`nickName eq null`, true},
+		{`nickName ne null`, false},
+		{`title eq null`, false},
+		{`title ne null`, true},
+		// booleans
+		{`active eq true`, true},
+		{`active eq false`, false},
+		{`active ne false`, true},
+		{`active eq "True"`, true},
+		{`emails.primary eq true`, true},
+		// multi-valued complex: implicit value, any element
+		{`emails eq "BABS@jensen.org"`, true},
+		{`emails eq "nobody@example.com"`, false},
+		{`emails.value eq "bjensen@example.com"`, true},
+		{`emails.value co "jensen.org"`, true},
+		{`emails.type eq "home"`, true},
+		{`emails ne "babs@jensen.org"`, false},
+		{`emails ne "nobody@example.com"`, true},
+		{`emails pr`, true},
+		{`ims pr`, false},
+		{`ims eq null`, true},
+		{`addresses.locality pr`, false},
+		// value paths
+		{`emails[type eq "work"]`, true},
+		{`emails[type eq "work" and value co "example.com"]`, true},
+		{`emails[type eq "work" and value co "jensen.org"]`, false},
+		{`emails[type eq "work"].value eq "bjensen@example.com"`, true},
+		{`emails[type eq "home"].value eq "bjensen@example.com"`, false},
+		{`emails[not (type eq "work")]`, true},
+		{`emails[primary eq true and type eq "home"]`, false},
+		{`phoneNumbers[type eq "mobile"]`, false},
+		{`addresses[type eq "work"]`, false},
+		// common attributes: meta dateTime
+		{`meta.created eq "2024-03-01T10:00:00Z"`, true},
+		{`meta.created eq "2024-03-01T11:00:00+01:00"`, true},
+		{`meta.created eq "2024-03-01T10:00:00.000Z"`, true},
+		{`meta.created lt "2024-03-01T10:00:01Z"`, true},
+		{`meta.lastModified gt "2024-03-02T00:00:00Z"`, true},
+		{`meta.lastModified gt "2024-03-03T00:00:00Z"`, false},
+		{`meta.lastModified ge "2024-03-02T22:00:00Z"`, true},
+		{`meta.lastModified le "2024-03-02T21:59:59Z"`, false},
+		{`meta.created sw "2024-03"`, true},
+		{`meta.version eq "W/\"3\""`, true},
+		{`meta.resourceType pr`, false},
+		// enterprise extension
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "701984"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department co "operations"`, true},
+		{`URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:DEPARTMENT eq "tour operations"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter pr`, false},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User pr`, true},
+		// raw attributes of a registered extension
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badgeColor eq "green"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:BADGECOLOR sw "GR"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:floor gt 6`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:floor eq 7.0`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:floor lt 7`, false},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:remote eq false`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:tags eq "bee"`, true},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:tags ne "bee"`, false},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing pr`, false},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing eq null`, true},
+		// schemas
+		{`schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"`, true},
+		// logical operators
+		{`userName eq "bjensen@example.com" and active eq true`, true},
+		{`userName eq "bjensen@example.com" and active eq false`, false},
+		{`userName eq "x" or title eq "tour guide"`, true},
+		{`userName eq "x" or title eq "y"`, false},
+		{`not (userName eq "x")`, true},
+		{`not (userName eq "bjensen@example.com")`, false},
+		{`(userName eq "x" or title pr) and not (nickName pr)`, true},
+		{`title pr and (emails[type eq "work"] or emails[type eq "other"])`, true},
+		// strings compared with number literals compare as text
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq 701984`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			got, err := ev.Match(parse(t, tt.filter), doc)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+			require.NoError(t, ev.Validate(parse(t, tt.filter)))
+		})
+	}
+}
+
+func TestMatchErrors(t *testing.T) {
+	t.Parallel()
+	doc := testUser(t)
+	ev := store.NewEvaluator(userType)
+	tests := []struct {
+		filter string
+		msg    string
+	}{
+		{`foo eq "x"`, `unknown attribute "foo" in filter`},
+		{`name.foo eq "x"`, `unknown attribute "name.foo"`},
+		{`userName.value eq "x"`, `has no sub-attributes`},
+		{`name eq "x"`, `is complex`},
+		{`addresses eq "x"`, `is complex`},
+		{`active gt true`, `is a boolean`},
+		{`active co "t"`, `is a boolean`},
+		{`active eq "yes"`, `is a boolean`},
+		{`x509Certificates.value gt "a"`, `is binary`},
+		{`meta.created gt "yesterday"`, `is a dateTime`},
+		{`meta.created eq 5`, `is a dateTime`},
+		{`userName co null`, `only eq and ne`},
+		{`emails[foo eq "x"]`, `no sub-attribute "foo"`},
+		{`userName[value eq "x"]`, `not complex`},
+		{`urn:example:unknown:1.0:User:foo eq "x"`, `unknown`},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, `unknown attribute`},
+		{`not (foo pr)`, `unknown attribute "foo"`},
+		{`userName eq "x" or bar eq "y"`, `unknown attribute "bar"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			e, err := parser.Parse(tt.filter)
+			if err != nil {
+				t.Skipf("the parser rejects it already: %v", err)
+			}
+			_, err = ev.Match(e, doc)
+			var fe *store.FilterError
+			require.True(t, errors.As(err, &fe), "want *FilterError, got %v", err)
+			assert.Contains(t, fe.Error(), tt.msg)
+			assert.Error(t, ev.Validate(e))
+		})
+	}
+}
+
+// TestMatchHandBuilt covers trees the parser does not produce.
+func TestMatchHandBuilt(t *testing.T) {
+	t.Parallel()
+	doc := testUser(t)
+	ev := store.NewEvaluator(userType)
+	ok := []struct {
+		name string
+		e    filter.Expr
+		want bool
+	}{
+		{"nil filter", nil, true},
+		{"typed nil filter", (*filter.Compare)(nil), true},
+		{"upper-case op", &filter.Compare{Path: filter.AttrPath{Name: "userName"}, Op: "EQ", Value: "BJENSEN@example.com"}, true},
+		{"int operand on string", &filter.Compare{Path: filter.AttrPath{Name: "title"}, Op: filter.Eq, Value: int64(1)}, false},
+		{"upper-case logical", &filter.Logical{Op: "AND", Left: &filter.Present{Path: filter.AttrPath{Name: "title"}}, Right: &filter.Present{Path: filter.AttrPath{Name: "userName"}}}, true},
+	}
+	for _, tt := range ok {
+		got, err := ev.Match(tt.e, doc)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.want, got, tt.name)
+	}
+	bad := []struct {
+		name string
+		e    filter.Expr
+	}{
+		{"nil inside and", &filter.Logical{Op: filter.And, Left: nil, Right: &filter.Present{Path: filter.AttrPath{Name: "title"}}}},
+		{"nil inside not", &filter.Not{}},
+		{"bad op", &filter.Compare{Path: filter.AttrPath{Name: "title"}, Op: "xx", Value: "a"}},
+		{"bad logical", &filter.Logical{Op: "xor", Left: &filter.Present{Path: filter.AttrPath{Name: "title"}}, Right: &filter.Present{Path: filter.AttrPath{Name: "title"}}}},
+		{"empty path", &filter.Present{}},
+		{"whole extension compared", &filter.Compare{Path: filter.AttrPath{URI: resources.EnterpriseUserSchema}, Op: filter.Eq, Value: "x"}},
+		{"nested value path", &filter.ValuePath{Path: filter.AttrPath{Name: "emails"}, Filter: &filter.ValuePath{Path: filter.AttrPath{Name: "type"}, Filter: &filter.Present{Path: filter.AttrPath{Name: "value"}}}}},
+		{"value path with sub", &filter.ValuePath{Path: filter.AttrPath{Name: "emails", Sub: "value"}, Filter: &filter.Present{Path: filter.AttrPath{Name: "value"}}}},
+		{"number on number-less op", &filter.Compare{Path: filter.AttrPath{Name: "active"}, Op: filter.Eq, Value: []int{1}}},
+		{"sub inside value filter", &filter.ValuePath{Path: filter.AttrPath{Name: "emails"}, Filter: &filter.Present{Path: filter.AttrPath{Name: "value", Sub: "x"}}}},
+	}
+	for _, tt := range bad {
+		_, err := ev.Match(tt.e, doc)
+		var fe *store.FilterError
+		assert.True(t, errors.As(err, &fe), "%s: want *FilterError, got %v", tt.name, err)
+	}
+	// Deep trees are refused, not a stack overflow.
+	var deep filter.Expr = &filter.Present{Path: filter.AttrPath{Name: "title"}}
+	for range 10000 {
+		deep = &filter.Not{X: deep}
+	}
+	_, err := ev.Match(deep, doc)
+	assert.Error(t, err)
+
+	// A zero Evaluator reports an error instead of panicking.
+	_, err = (&store.Evaluator{}).Match(parse(t, `title pr`), doc)
+	assert.Error(t, err)
+	_, err = (*store.Evaluator)(nil).Match(parse(t, `title pr`), doc)
+	assert.Error(t, err)
+	// Documents of any shape never panic.
+	for _, d := range []map[string]any{nil, {}, {"emails": "x", "name": []any{1}, "meta": "x", resources.EnterpriseUserSchema: "x"}, {"emails": []any{nil, 1, map[string]any{"value": nil}}}} {
+		for _, f := range []string{`emails eq "x"`, `emails[type eq "x"]`, `name.givenName pr`, `meta.created gt "2020-01-01T00:00:00Z"`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`, `emails ne "x"`} {
+			_, err := ev.Match(parse(t, f), d)
+			require.NoError(t, err)
+		}
+	}
+}
+
+func TestMatchNumbers(t *testing.T) {
+	t.Parallel()
+	// Numbers arrive as json.Number from ToMap, or as float64 from a
+	// document decoded without UseNumber.
+	ev := store.NewEvaluator(userType)
+	for _, v := range []any{json.Number("10"), float64(10), int64(10), json.Number("10.0")} {
+		doc := map[string]any{resources.EnterpriseUserSchema: map[string]any{"level": v}}
+		for f, want := range map[string]bool{
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:level eq 10`:   true,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:level ge 10.0`: true,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:level gt 9.5`:  true,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:level lt 10`:   false,
+			`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:level ne 10`:   false,
+		} {
+			got, err := ev.Match(parse(t, f), doc)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "%s on %#v", f, v)
+		}
+	}
+}
+
+func TestMatchUnicodeFolding(t *testing.T) {
+	t.Parallel()
+	ev := store.NewEvaluator(userType)
+	doc := map[string]any{"displayName": "ÅSA Ölund Straße", "title": "\u212Aelvin"} // Kelvin sign
+	for f, want := range map[string]bool{
+		`displayName eq "åsa ölund straße"`: true,
+		`displayName sw "åsa"`:              true,
+		`displayName co "ÖLUND"`:            true,
+		`displayName ew "STRAßE"`:           true,
+		`displayName co "olund"`:            false,
+		`title eq "kelvin"`:                 true,
+		`title sw "KEL"`:                    true,
+		`title co "ELV"`:                    true,
+		`title ew "kelvin"`:                 true,
+		`displayName gt "åsa"`:              true,
+		`displayName lt "ÅSB"`:              true,
+	} {
+		got, err := ev.Match(parse(t, f), doc)
+		require.NoError(t, err)
+		assert.Equal(t, want, got, f)
+	}
+}
+
+func TestMatchElement(t *testing.T) {
+	t.Parallel()
+	ev := store.NewEvaluator(userType)
+	emails, _ := userType.Attr("", "emails")
+	elem := map[string]any{"value": "A@Example.com", "type": "work", "primary": true}
+	for f, want := range map[string]bool{
+		`type eq "WORK"`:                         true,
+		`type eq "home"`:                         false,
+		`value ew "example.com" and primary pr`:  true,
+		`primary eq false`:                       false,
+		`not (display pr)`:                       true,
+		`Value eq "a@example.com" or type eq ""`: true,
+	} {
+		got, err := ev.MatchElement(emails, parse(t, f), elem)
+		require.NoError(t, err, f)
+		assert.Equal(t, want, got, f)
+	}
+	_, err := ev.MatchElement(emails, parse(t, `foo eq "x"`), elem)
+	var fe *store.FilterError
+	assert.True(t, errors.As(err, &fe))
+	_, err = ev.MatchElement(emails, parse(t, `emails.type eq "x"`), elem)
+	assert.True(t, errors.As(err, &fe))
+	userName, _ := userType.Attr("", "userName")
+	_, err = ev.MatchElement(userName, parse(t, `type eq "x"`), elem)
+	assert.Error(t, err)
+	_, err = ev.MatchElement(nil, parse(t, `type eq "x"`), elem)
+	assert.Error(t, err)
+
+	members, _ := groupType.Attr("", "members")
+	gev := store.NewEvaluator(groupType)
+	got, err := gev.MatchElement(members, parse(t, `value eq "abc"`), map[string]any{"value": "abc"})
+	require.NoError(t, err)
+	assert.True(t, got, "member ids are case-insensitive strings in the Group schema, exact match")
+}
+
+func TestMatchUserGroup(t *testing.T) {
+	t.Parallel()
+	u := &resources.User{UserName: "alice", Emails: []resources.MultiValue{{Value: "alice@example.com", Type: "work"}}}
+	ok, err := store.MatchUser(userType, parse(t, `emails[type eq "work"].value eq "ALICE@example.com"`), u)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = store.MatchUser(userType, parse(t, `userName eq "bob"`), nil)
+	require.NoError(t, err)
+	assert.False(t, ok)
+
+	g := &resources.Group{DisplayName: "Admins", Members: []resources.Member{{Value: "u1", Type: "User"}}}
+	ok, err = store.MatchGroup(groupType, parse(t, `displayName eq "admins" and members[value eq "u1"]`), g)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	ok, err = store.MatchGroup(groupType, parse(t, `members.type eq "Group"`), g)
+	require.NoError(t, err)
+	assert.False(t, ok)
+	_, err = store.MatchGroup(groupType, parse(t, `userName eq "x"`), g)
+	var fe *store.FilterError
+	assert.True(t, errors.As(err, &fe))
+}
+
+func TestSorter(t *testing.T) {
+	t.Parallel()
+	ev := store.NewEvaluator(userType)
+	a := map[string]any{"userName": "alice", "emails": []any{map[string]any{"value": "z@x"}, map[string]any{"value": "b@x", "primary": true}}, "meta": map[string]any{"created": "2024-01-02T00:00:00Z"}, "active": true}
+	b := map[string]any{"userName": "Bob", "emails": []any{map[string]any{"value": "c@x"}}, "meta": map[string]any{"created": "2024-01-01T23:00:00-02:00"}, "active": false}
+	none := map[string]any{"userName": "carol"}
+	tests := []struct {
+		sortBy string
+		x, y   map[string]any
+		want   int
+	}{
+		{"userName", a, b, -1},
+		{"USERNAME", b, a, 1},
+		{"userName", a, a, 0},
+		{"emails", a, b, -1}, // primary b@x before c@x
+		{"emails.value", a, b, -1},
+		{"emails", b, none, -1}, // missing last
+		{"emails", none, a, 1},
+		{"emails", none, none, 0},
+		{"meta.created", a, b, -1}, // b is 2024-01-02T01:00Z
+		{"active", b, a, -1},
+		{"name.familyName", a, b, 0},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:userName", a, b, -1},
+		{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", a, b, 0},
+	}
+	for _, tt := range tests {
+		got, err := ev.Compare(tt.sortBy, tt.x, tt.y)
+		require.NoError(t, err, tt.sortBy)
+		assert.Equal(t, tt.want, sign(got), "%s", tt.sortBy)
+	}
+	for _, bad := range []string{"", "foo", "name", "name.foo", "urn:x:y", "emails[type eq \"work\"].value", "a.b.c", resources.EnterpriseUserSchema} {
+		_, err := ev.Sorter(bad)
+		var fe *store.FilterError
+		assert.True(t, errors.As(err, &fe), "%q: %v", bad, err)
+	}
+	s, err := ev.Sorter("userName")
+	require.NoError(t, err)
+	assert.True(t, s.Key(a).Present())
+	assert.False(t, s.Key(map[string]any{}).Present())
+}
+
+func sign(n int) int {
+	switch {
+	case n < 0:
+		return -1
+	case n > 0:
+		return 1
+	}
+	return 0
+}
+
+func BenchmarkMatchEq(b *testing.B) {
+	ev := store.NewEvaluator(userType)
+	doc := testUser(b)
+	m, err := ev.Compile(parse(b, `userName eq "BJENSEN@example.com" and emails[type eq "work"].value co "EXAMPLE"`))
+	require.NoError(b, err)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !m.Match(doc) {
+			b.Fatal("no match")
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package store
+
+import (
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/filter"
+)
+
+// Sorter orders resource documents by one attribute path (Query.SortBy),
+// following RFC 7644 §3.4.2.3: strings compare case-insensitively unless
+// the attribute is caseExact, numbers numerically, dateTime values as
+// instants, false before true. For a multi-valued attribute the primary
+// value is used, or else the first. Documents without a value sort after
+// every document with one, so in a descending sort (the reversed order)
+// they come first. Build it with Evaluator.Sorter; it is safe for
+// concurrent use.
+type Sorter struct {
+	t *target
+}
+
+// SortKey is the value a Sorter orders one document by. Extract it once
+// per document with Sorter.Key and compare keys with SortKey.Compare, so
+// that sorting n documents reads each document once.
+type SortKey struct {
+	present bool
+	kind    int
+	exact   bool
+	s       string
+	n       num
+	t       time.Time
+	b       bool
+}
+
+// Sorter parses sortBy (an attribute path such as "userName",
+// "name.familyName", "emails" or
+// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department")
+// against the resource type. An unknown attribute, or a complex attribute
+// without a sub-attribute and without a "value" sub-attribute, gives a
+// *FilterError.
+func (ev *Evaluator) Sorter(sortBy string) (*Sorter, error) {
+	if ev == nil || ev.Type == nil || ev.Type.Schema == nil {
+		return nil, filterErrorf("no resource type to sort")
+	}
+	p, err := ev.splitPath(sortBy)
+	if err != nil {
+		return nil, err
+	}
+	t, err := ev.resolve(scope{}, p, false)
+	if err != nil {
+		return nil, &FilterError{Msg: strings.Replace(err.Error(), "in filter", "in sortBy", 1)}
+	}
+	return &Sorter{t: t}, nil
+}
+
+// Compare orders a and b by sortBy (see Sorter): negative when a sorts
+// first, positive when b does, 0 when they tie. For many comparisons build
+// a Sorter once instead.
+func (ev *Evaluator) Compare(sortBy string, a, b map[string]any) (int, error) {
+	s, err := ev.Sorter(sortBy)
+	if err != nil {
+		return 0, err
+	}
+	return s.Compare(a, b), nil
+}
+
+// splitPath parses an attribute path of the form [urn:]name[.sub].
+func (ev *Evaluator) splitPath(s string) (filter.AttrPath, error) {
+	var p filter.AttrPath
+	rest := s
+	if len(s) > 4 && strings.EqualFold(s[:4], "urn:") {
+		best := ""
+		for _, urn := range ev.Type.SchemaURNs() {
+			if len(s) > len(urn)+1 && strings.EqualFold(s[:len(urn)], urn) && s[len(urn)] == ':' && len(urn) > len(best) {
+				best = urn
+			}
+		}
+		if best == "" {
+			return p, filterErrorf("%q does not start with a schema of %s followed by an attribute", s, ev.Type.Name)
+		}
+		p.URI = best
+		rest = s[len(best)+1:]
+	}
+	name, sub, _ := strings.Cut(rest, ".")
+	if name == "" || strings.ContainsAny(sub, ".[]") || strings.ContainsAny(name, "[] ") {
+		return p, filterErrorf("%q is not an attribute path", s)
+	}
+	p.Name, p.Sub = name, sub
+	return p, nil
+}
+
+// Key returns the value doc sorts by.
+func (s *Sorter) Key(doc map[string]any) SortKey {
+	if s == nil || s.t == nil {
+		return SortKey{}
+	}
+	v := s.pick(doc)
+	if v == nil {
+		return SortKey{}
+	}
+	kind := kindOf(s.t.leaf)
+	if kind == kindRaw {
+		switch v.(type) {
+		case string:
+			kind = kindString
+		case bool:
+			kind = kindBool
+		default:
+			if _, ok := toNum(v); ok {
+				kind = kindNumber
+			}
+		}
+	}
+	k := SortKey{kind: kind, exact: s.t.leaf != nil && s.t.leaf.CaseExact}
+	switch kind {
+	case kindString:
+		k.s, k.present = v.(string)
+	case kindBool:
+		k.b, k.present = toBool(v)
+	case kindNumber:
+		k.n, k.present = toNum(v)
+	case kindTime:
+		k.t, k.present = toTime(v)
+	}
+	if !k.present {
+		return SortKey{}
+	}
+	return k
+}
+
+// pick returns the single value a document sorts by: for a multi-valued
+// attribute, the primary element's value or else the first one.
+func (s *Sorter) pick(doc map[string]any) any {
+	t := s.t
+	v := t.value(doc)
+	if t.sub == "" {
+		if list, ok := v.([]any); ok {
+			for _, el := range list {
+				if el != nil {
+					return el
+				}
+			}
+			return nil
+		}
+		return v
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		return lookup(x, t.sub)
+	case []any:
+		var first any
+		for _, el := range x {
+			m, ok := el.(map[string]any)
+			if !ok {
+				continue
+			}
+			sv := lookup(m, t.sub)
+			if sv == nil {
+				continue
+			}
+			if p, _ := toBool(lookup(m, "primary")); p {
+				return sv
+			}
+			if first == nil {
+				first = sv
+			}
+		}
+		return first
+	}
+	return nil
+}
+
+// Compare orders a and b: see Sorter.
+func (s *Sorter) Compare(a, b map[string]any) int { return s.Key(a).Compare(s.Key(b)) }
+
+// Compare orders k before o (negative), after it (positive) or ties (0).
+// A missing value sorts after any present one.
+func (k SortKey) Compare(o SortKey) int {
+	switch {
+	case !k.present && !o.present:
+		return 0
+	case !k.present:
+		return 1
+	case !o.present:
+		return -1
+	case k.kind != o.kind:
+		if k.kind < o.kind {
+			return -1
+		}
+		return 1
+	}
+	switch k.kind {
+	case kindString:
+		if k.exact {
+			return strings.Compare(k.s, o.s)
+		}
+		return compareFold(k.s, o.s)
+	case kindBool:
+		switch {
+		case k.b == o.b:
+			return 0
+		case !k.b:
+			return -1
+		}
+		return 1
+	case kindNumber:
+		return k.n.compare(o.n)
+	case kindTime:
+		return k.t.Compare(o.t)
+	}
+	return 0
+}
+
+// Present reports whether the document had a value to sort by.
+func (k SortKey) Present() bool { return k.present }
