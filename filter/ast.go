@@ -1,8 +1,10 @@
 package filter
 
 import (
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Standard schema URNs that every Parser knows, so that an attribute path
@@ -143,26 +145,44 @@ func (c *Compare) String() string {
 // String renders the expression in SCIM filter syntax.
 func (p *Present) String() string { return p.Path.String() + " pr" }
 
-// String renders the expression in SCIM filter syntax. Operands that are
-// themselves logical expressions are parenthesised.
+// String renders the expression in SCIM filter syntax. An operand is
+// parenthesised only when the grammar needs it ("and" binds tighter than
+// "or" and both are left-associative), so long chains of one operator stay
+// flat and re-parse to the same tree.
 func (l *Logical) String() string {
 	var b strings.Builder
-	writeOperand(&b, l.Left)
-	b.WriteByte(' ')
-	b.WriteString(string(l.Op))
-	b.WriteByte(' ')
-	writeOperand(&b, l.Right)
+	l.write(&b)
 	return b.String()
 }
 
-func writeOperand(b *strings.Builder, e Expr) {
-	if _, ok := e.(*Logical); ok {
+func (l *Logical) write(b *strings.Builder) {
+	writeOperand(b, l.Left, l.Op == And && isLogical(l.Left, Or))
+	b.WriteByte(' ')
+	b.WriteString(string(l.Op))
+	b.WriteByte(' ')
+	// Both operators are left-associative, so a right operand of the same
+	// operator needs parentheses; under "and", so does an "or".
+	writeOperand(b, l.Right, isLogical(l.Right, l.Op) || (l.Op == And && isLogical(l.Right, Or)))
+}
+
+// isLogical reports whether e is a *Logical with operator op.
+func isLogical(e Expr, op LogicalOp) bool {
+	x, ok := e.(*Logical)
+	return ok && x != nil && x.Op == op
+}
+
+func writeOperand(b *strings.Builder, e Expr, paren bool) {
+	if paren {
 		b.WriteByte('(')
-		b.WriteString(e.String())
-		b.WriteByte(')')
-		return
 	}
-	b.WriteString(e.String())
+	if l, ok := e.(*Logical); ok && l != nil {
+		l.write(b)
+	} else {
+		b.WriteString(e.String())
+	}
+	if paren {
+		b.WriteByte(')')
+	}
 }
 
 // String renders the expression in SCIM filter syntax.
@@ -178,6 +198,10 @@ func (v *ValuePath) String() string {
 	return b.String()
 }
 
+// writeValue renders a comparison value as a SCIM (JSON) literal. Strings
+// get JSON escaping, with non-ASCII characters written as they are. A
+// float64 always carries a '.' or an exponent so that it re-parses as a
+// float64 rather than an int64.
 func writeValue(b *strings.Builder, v any) {
 	switch x := v.(type) {
 	case nil:
@@ -186,13 +210,90 @@ func writeValue(b *strings.Builder, v any) {
 		b.WriteString(strconv.FormatBool(x))
 	case int64:
 		b.WriteString(strconv.FormatInt(x, 10))
+	case int:
+		b.WriteString(strconv.Itoa(x))
+	case int32:
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	case uint64:
+		b.WriteString(strconv.FormatUint(x, 10))
+	case uint:
+		b.WriteString(strconv.FormatUint(uint64(x), 10))
+	case uint32:
+		b.WriteString(strconv.FormatUint(uint64(x), 10))
 	case float64:
-		b.WriteString(strconv.FormatFloat(x, 'g', -1, 64))
+		writeFloat(b, x, 64)
+	case float32:
+		writeFloat(b, float64(x), 32)
 	case string:
-		b.WriteString(strconv.Quote(x))
+		writeString(b, x)
 	default:
-		b.WriteString(strconv.Quote("?"))
+		writeString(b, "?")
 	}
+}
+
+func writeFloat(b *strings.Builder, f float64, bits int) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		// JSON has no literal for these; null is the closest honest value.
+		b.WriteString("null")
+		return
+	}
+	s := strconv.FormatFloat(f, 'g', -1, bits)
+	b.WriteString(s)
+	if !strings.ContainsAny(s, ".e") {
+		b.WriteString(".0")
+	}
+}
+
+const hexDigits = "0123456789abcdef"
+
+// writeString writes s as a JSON string literal. Invalid UTF-8 is written
+// as \ufffd, since the parser rejects it.
+func writeString(b *strings.Builder, s string) {
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError || size != 1 {
+				i += size
+				continue
+			}
+			b.WriteString(s[start:i])
+			b.WriteString(`\ufffd`)
+			i++
+			start = i
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 // Path is a PATCH operation path (RFC 7644 §3.5.2):

@@ -1,0 +1,15 @@
+package filter
+
+// Constructors that keep the expected trees in the tests readable.
+
+func ap(name string) AttrPath            { return AttrPath{Name: name} }
+func aps(name, sub string) AttrPath      { return AttrPath{Name: name, Sub: sub} }
+func apu(uri, name, sub string) AttrPath { return AttrPath{URI: uri, Name: name, Sub: sub} }
+func cmp(p AttrPath, op Op, v any) Expr  { return &Compare{Path: p, Op: op, Value: v} }
+func eq(name string, v any) Expr         { return cmp(ap(name), Eq, v) }
+func pr(p AttrPath) Expr                 { return &Present{Path: p} }
+func and(l, r Expr) Expr                 { return &Logical{Op: And, Left: l, Right: r} }
+func or(l, r Expr) Expr                  { return &Logical{Op: Or, Left: l, Right: r} }
+func not(x Expr) Expr                    { return &Not{X: x} }
+func vp(p AttrPath, f Expr) Expr         { return &ValuePath{Path: p, Filter: f} }
+func path(a AttrPath, f Expr) Path       { return Path{AttrPath: a, Filter: f} }

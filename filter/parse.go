@@ -1,0 +1,894 @@
+package filter
+
+import (
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Defaults used by a Parser whose MaxLength or MaxDepth is zero.
+const (
+	DefaultMaxLength = 4096
+	DefaultMaxDepth  = 32
+)
+
+// Parser parses SCIM filters and PATCH paths. The zero value is ready to
+// use; a Parser is never modified by parsing, so one value may be shared by
+// any number of goroutines.
+type Parser struct {
+	// Schemas lists schema URNs to recognise as attribute path prefixes in
+	// addition to UserSchema, GroupSchema and EnterpriseUserSchema, e.g.
+	// the URNs of custom resource types and extensions. Matching is
+	// case-insensitive and the AST gets the spelling given here.
+	Schemas []string
+	// MaxLength is the longest input accepted, in bytes. Zero or less
+	// means DefaultMaxLength.
+	MaxLength int
+	// MaxDepth is how deeply parentheses, "not (" and value-path brackets
+	// may nest. Zero or less means DefaultMaxDepth.
+	MaxDepth int
+}
+
+// standardSchemas are the URNs every Parser knows. Never modified.
+var standardSchemas = [...]string{UserSchema, GroupSchema, EnterpriseUserSchema}
+
+// Parse parses a filter (RFC 7644 §3.4.2.2) with the zero Parser.
+func Parse(s string) (Expr, error) {
+	return Parser{}.Parse(s)
+}
+
+// ParsePath parses a PATCH path (RFC 7644 §3.5.2) with the zero Parser.
+func ParsePath(s string) (Path, error) {
+	return Parser{}.ParsePath(s)
+}
+
+// Parse parses a filter such as `userName eq "bjensen"` or
+// `emails[type eq "work" and value co "@example.com"] or not (active eq
+// true)`. Every error it returns is a *SyntaxError.
+func (p Parser) Parse(s string) (Expr, error) {
+	st := p.state(s, "filter")
+	if err := st.checkInput(); err != nil {
+		return nil, err
+	}
+	e, err := st.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	st.skipWS()
+	if st.pos < len(s) {
+		return nil, st.trailing()
+	}
+	return e, nil
+}
+
+// ParsePath parses a PATCH operation path: an attribute path
+// (`name.givenName`, `urn:...:User:manager.value`), a value path with an
+// optional sub-attribute (`emails[type eq "work"].value`), or a bare known
+// schema URN (`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`,
+// giving URI set and Name empty). Every error it returns is a
+// *SyntaxError.
+func (p Parser) ParsePath(s string) (Path, error) {
+	st := p.state(s, "path")
+	if err := st.checkInput(); err != nil {
+		return Path{}, err
+	}
+	st.skipWS()
+	start := st.pos
+	ap, err := st.parseAttrPath(true, "an attribute name")
+	if err != nil {
+		return Path{}, err
+	}
+	path := Path{AttrPath: ap}
+	if ap.Name != "" {
+		end := st.pos
+		st.skipWS()
+		if st.pos < len(s) && s[st.pos] == '[' {
+			f, err := st.parseBracket(start, end, ap)
+			if err != nil {
+				return Path{}, err
+			}
+			path.Filter = f
+			if st.pos < len(s) && s[st.pos] == '.' {
+				st.pos++
+				sub, err := st.parseName("a sub-attribute name after '.'")
+				if err != nil {
+					return Path{}, err
+				}
+				path.Sub = sub
+			}
+		} else {
+			st.pos = end
+		}
+	}
+	st.skipWS()
+	if st.pos < len(s) {
+		return Path{}, st.trailing()
+	}
+	return path, nil
+}
+
+// state is one parse in progress.
+type state struct {
+	s        string
+	pos      int
+	depth    int
+	maxDepth int
+	maxLen   int
+	schemas  []string
+	what     string // "filter" or "path", for messages
+	valueAt  int    // offset of the '[' whose value filter is being parsed, or -1
+}
+
+func (p Parser) state(s, what string) state {
+	st := state{s: s, maxDepth: p.MaxDepth, maxLen: p.MaxLength, schemas: p.Schemas, what: what, valueAt: -1}
+	if st.maxDepth <= 0 {
+		st.maxDepth = DefaultMaxDepth
+	}
+	if st.maxLen <= 0 {
+		st.maxLen = DefaultMaxLength
+	}
+	return st
+}
+
+func (st *state) checkInput() error {
+	if len(st.s) > st.maxLen {
+		return &SyntaxError{Offset: st.maxLen, Msg: st.what + " is longer than " + strconv.Itoa(st.maxLen) + " bytes", kind: ErrTooLong, whole: true}
+	}
+	for i := 0; i < len(st.s); i++ {
+		if !isSpace(st.s[i]) {
+			return nil
+		}
+	}
+	return &SyntaxError{Msg: st.what + " is empty", whole: true}
+}
+
+// parseOr parses `and-expr *("or" and-expr)`, left-associative.
+func (st *state) parseOr() (Expr, error) {
+	left, err := st.parseAnd()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		st.skipWS()
+		if !st.keyword("or") {
+			return left, nil
+		}
+		st.pos += 2
+		right, err := st.parseAnd()
+		if err != nil {
+			return nil, err
+		}
+		left = &Logical{Op: Or, Left: left, Right: right}
+	}
+}
+
+// parseAnd parses `unary *("and" unary)`, left-associative.
+func (st *state) parseAnd() (Expr, error) {
+	left, err := st.parseUnary()
+	if err != nil {
+		return nil, err
+	}
+	for {
+		st.skipWS()
+		if !st.keyword("and") {
+			return left, nil
+		}
+		st.pos += 3
+		right, err := st.parseUnary()
+		if err != nil {
+			return nil, err
+		}
+		left = &Logical{Op: And, Left: left, Right: right}
+	}
+}
+
+// parseUnary parses a group, a "not (...)", or an attribute expression.
+func (st *state) parseUnary() (Expr, error) {
+	st.skipWS()
+	s := st.s
+	if st.pos < len(s) {
+		switch c := s[st.pos]; {
+		case c == '(':
+			return st.parseGroup()
+		case (c == 'n' || c == 'N') && st.keyword("not"):
+			j := skipSpace(s, st.pos+3)
+			if j < len(s) && s[j] == '(' {
+				st.pos = j
+				x, err := st.parseGroup()
+				if err != nil {
+					return nil, err
+				}
+				return &Not{X: x}, nil
+			}
+			// "not" is also a legal attribute name; only complain when
+			// what follows cannot continue an attribute expression.
+			if !st.attrContinues(st.pos + 3) {
+				return nil, st.errFound(j, "expected '(' after 'not'", j)
+			}
+		}
+	}
+	return st.parseAttrExpr()
+}
+
+// attrContinues reports whether the input at i (just after a name) can
+// continue an attribute expression: a '[', '.', or an operator.
+func (st *state) attrContinues(i int) bool {
+	s := st.s
+	if i < len(s) && (s[i] == '[' || s[i] == '.') {
+		return true
+	}
+	i = skipSpace(s, i)
+	if i < len(s) && s[i] == '[' {
+		return true
+	}
+	w := wordEnd(s, i)
+	if w-i != 2 {
+		return false
+	}
+	_, ok := lookupOp(s[i], s[i+1])
+	return ok || equalFold2(s[i:w], "pr")
+}
+
+// parseGroup parses "(" filter ")" at st.pos.
+func (st *state) parseGroup() (Expr, error) {
+	open := st.pos
+	if err := st.enter(open); err != nil {
+		return nil, err
+	}
+	st.pos++
+	x, err := st.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	st.skipWS()
+	if st.pos >= len(st.s) || st.s[st.pos] != ')' {
+		return nil, st.errFound(open, "expected ')' to close '('", st.pos)
+	}
+	st.pos++
+	st.depth--
+	return x, nil
+}
+
+func (st *state) enter(at int) error {
+	st.depth++
+	if st.depth > st.maxDepth {
+		return &SyntaxError{Offset: at, Msg: st.what + " nests deeper than " + strconv.Itoa(st.maxDepth) + " levels", kind: ErrTooDeep}
+	}
+	return nil
+}
+
+// parseAttrExpr parses `attrPath op value`, `attrPath pr`, or a value
+// path, including the `attrPath[filter].sub op value` form.
+func (st *state) parseAttrExpr() (Expr, error) {
+	start := st.pos
+	ap, err := st.parseAttrPath(false, "an attribute name, '(' or 'not'")
+	if err != nil {
+		return nil, err
+	}
+	end := st.pos
+	st.skipWS()
+	if st.pos >= len(st.s) || st.s[st.pos] != '[' {
+		return st.parseOpValue(start, end, ap)
+	}
+	f, err := st.parseBracket(start, end, ap)
+	if err != nil {
+		return nil, err
+	}
+	vp := &ValuePath{Path: ap, Filter: f}
+	if st.pos < len(st.s) && st.s[st.pos] == '.' {
+		// Entra ID: emails[type eq "work"].value eq "x" means
+		// emails[type eq "work" and value eq "x"].
+		st.pos++
+		sub, err := st.parseName("a sub-attribute name after '.'")
+		if err != nil {
+			return nil, err
+		}
+		x, err := st.parseOpValue(start, st.pos, AttrPath{Name: sub})
+		if err != nil {
+			return nil, err
+		}
+		vp.Filter = &Logical{Op: And, Left: f, Right: x}
+	}
+	return vp, nil
+}
+
+// parseBracket parses "[" valFilter "]" at st.pos, for the attribute path
+// ap spelled s[start:end].
+func (st *state) parseBracket(start, end int, ap AttrPath) (Expr, error) {
+	open := st.pos
+	if ap.Sub != "" {
+		return nil, &SyntaxError{Offset: open, Msg: "a value filter cannot follow the sub-attribute path " + quote(st.s[start:end]),
+			detail: " (filter the multi-valued attribute instead, as in emails[type eq \"work\"].value)"}
+	}
+	if st.valueAt >= 0 {
+		return nil, &SyntaxError{Offset: open, Msg: "value paths cannot be nested",
+			detail: " (this '[' is inside the value filter opened at offset " + strconv.Itoa(st.valueAt) + ")"}
+	}
+	if err := st.enter(open); err != nil {
+		return nil, err
+	}
+	st.valueAt = open
+	st.pos++
+	f, err := st.parseOr()
+	if err != nil {
+		return nil, err
+	}
+	st.skipWS()
+	if st.pos >= len(st.s) || st.s[st.pos] != ']' {
+		return nil, st.errFound(open, "expected ']' to close '['", st.pos)
+	}
+	st.pos++
+	st.valueAt = -1
+	st.depth--
+	return f, nil
+}
+
+// parseOpValue parses the operator and value after the attribute path ap,
+// spelled s[start:end].
+func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
+	s := st.s
+	st.skipWS()
+	at := st.pos
+	w := wordEnd(s, at)
+	if w == at {
+		return nil, st.errFound(at, "expected an operator after "+quote(s[start:end]), at)
+	}
+	word := s[at:w]
+	if len(word) == 2 {
+		if op, ok := lookupOp(word[0], word[1]); ok {
+			st.pos = w
+			st.skipWS()
+			valueAt := st.pos
+			v, err := st.parseValue(word)
+			if err != nil {
+				return nil, err
+			}
+			if op == Gt || op == Ge || op == Lt || op == Le {
+				if lit, bad := nonOrderable(v); bad {
+					return nil, &SyntaxError{Offset: valueAt, Msg: quote(word) + " cannot be used with " + lit,
+						detail: " (gt, ge, lt and le compare strings, numbers and dates)"}
+				}
+			}
+			return &Compare{Path: ap, Op: op, Value: v}, nil
+		}
+		if equalFold2(word, "pr") {
+			st.pos = w
+			if j := skipSpace(s, w); st.startsValue(j) {
+				return nil, &SyntaxError{Offset: j, Msg: "'pr' takes no value"}
+			}
+			return &Present{Path: ap}, nil
+		}
+	}
+	return nil, &SyntaxError{Offset: at, Msg: "unknown operator " + quote(word),
+		detail: " (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)"}
+}
+
+func nonOrderable(v any) (string, bool) {
+	switch x := v.(type) {
+	case nil:
+		return "null", true
+	case bool:
+		return strconv.FormatBool(x), true
+	}
+	return "", false
+}
+
+// lookupOp maps a two-letter comparison operator, in any case, to its Op.
+func lookupOp(a, b byte) (Op, bool) {
+	const k = 8
+	switch uint16(a|0x20)<<k | uint16(b|0x20) {
+	case 'e'<<k | 'q':
+		return Eq, true
+	case 'n'<<k | 'e':
+		return Ne, true
+	case 'c'<<k | 'o':
+		return Co, true
+	case 's'<<k | 'w':
+		return Sw, true
+	case 'e'<<k | 'w':
+		return Ew, true
+	case 'g'<<k | 't':
+		return Gt, true
+	case 'g'<<k | 'e':
+		return Ge, true
+	case 'l'<<k | 't':
+		return Lt, true
+	case 'l'<<k | 'e':
+		return Le, true
+	}
+	return "", false
+}
+
+// startsValue reports whether a comparison value starts at i.
+func (st *state) startsValue(i int) bool {
+	s := st.s
+	if i >= len(s) {
+		return false
+	}
+	switch c := s[i]; {
+	case c == '"' || c == '-' || isDigit(c):
+		return true
+	case isAlpha(c):
+		w := s[i:wordEnd(s, i)]
+		return strings.EqualFold(w, "true") || strings.EqualFold(w, "false") || strings.EqualFold(w, "null")
+	}
+	return false
+}
+
+// parseValue parses a comparison value at st.pos, after the operator op.
+func (st *state) parseValue(op string) (any, error) {
+	s := st.s
+	at := st.pos
+	if at >= len(s) {
+		return nil, st.errFound(at, "expected a value after "+quote(op), at)
+	}
+	switch c := s[at]; {
+	case c == '"':
+		return st.parseString()
+	case c == '-' || isDigit(c):
+		return st.parseNumber()
+	case isAlpha(c):
+		w := wordEnd(s, at)
+		word := s[at:w]
+		switch {
+		case strings.EqualFold(word, "true"):
+			st.pos = w
+			return true, nil
+		case strings.EqualFold(word, "false"):
+			st.pos = w
+			return false, nil
+		case strings.EqualFold(word, "null"):
+			st.pos = w
+			return nil, nil
+		}
+		return nil, &SyntaxError{Offset: at, Msg: "invalid value " + quote(word),
+			detail: " (strings need double quotes; other values are numbers, true, false and null)"}
+	case c == '\'':
+		return nil, &SyntaxError{Offset: at, Msg: "strings need double quotes, not single quotes"}
+	}
+	return nil, st.errFound(at, "expected a value after "+quote(op), at)
+}
+
+// parseString parses a JSON string at st.pos, decoding escapes. Without
+// escapes the result is a substring of the input.
+func (st *state) parseString() (string, error) {
+	s := st.s
+	start := st.pos
+	i := start + 1
+	for i < len(s) {
+		c := s[i]
+		if c == '"' {
+			st.pos = i + 1
+			return s[start+1 : i], nil
+		}
+		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
+			return st.parseStringSlow(start, i)
+		}
+		i++
+	}
+	return "", &SyntaxError{Offset: start, Msg: "unterminated string starting"}
+}
+
+func (st *state) parseStringSlow(start, i int) (string, error) {
+	s := st.s
+	var buf []byte // nil until the first escape
+	lit := start + 1
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '"':
+			st.pos = i + 1
+			if buf == nil {
+				return s[start+1 : i], nil
+			}
+			buf = append(buf, s[lit:i]...)
+			return string(buf), nil
+		case c == '\\':
+			if buf == nil {
+				buf = make([]byte, 0, len(s)-start)
+			}
+			buf = append(buf, s[lit:i]...)
+			r, n, err := st.unescape(start, i)
+			if err != nil {
+				return "", err
+			}
+			buf = utf8.AppendRune(buf, r)
+			i += n
+			lit = i
+		case c < 0x20:
+			return "", &SyntaxError{Offset: i, Msg: "unescaped control character " + runeName(rune(c)) + " in string",
+				detail: " (write it as \\u00" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) + ")"}
+		case c >= utf8.RuneSelf:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", &SyntaxError{Offset: i, Msg: "invalid UTF-8 in string"}
+			}
+			i += size
+		default:
+			i++
+		}
+	}
+	return "", &SyntaxError{Offset: start, Msg: "unterminated string starting"}
+}
+
+// unescape decodes the escape sequence at s[i] (a backslash) of the string
+// starting at start, returning the rune and the length of the sequence.
+func (st *state) unescape(start, i int) (rune, int, error) {
+	s := st.s
+	if i+1 >= len(s) {
+		return 0, 0, &SyntaxError{Offset: start, Msg: "unterminated string starting"}
+	}
+	switch c := s[i+1]; c {
+	case '"', '\\', '/':
+		return rune(c), 2, nil
+	case 'b':
+		return '\b', 2, nil
+	case 'f':
+		return '\f', 2, nil
+	case 'n':
+		return '\n', 2, nil
+	case 'r':
+		return '\r', 2, nil
+	case 't':
+		return '\t', 2, nil
+	case 'u':
+		r, ok := hex4(s, i+2)
+		if !ok {
+			return 0, 0, &SyntaxError{Offset: i, Msg: "invalid \\u escape in string", detail: " (expected 4 hex digits after \\u)"}
+		}
+		if r < 0xD800 || r > 0xDFFF {
+			return r, 6, nil
+		}
+		if r < 0xDC00 && i+7 < len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
+			if lo, ok := hex4(s, i+8); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				return utf16Decode(r, lo), 12, nil
+			}
+		}
+		return 0, 0, &SyntaxError{Offset: i, Msg: "unpaired surrogate " + quote(s[i:i+6]) + " in string",
+			detail: " (characters outside the Basic Multilingual Plane need a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF escape)"}
+	}
+	_, size := utf8.DecodeRuneInString(s[i+1:])
+	return 0, 0, &SyntaxError{Offset: i, Msg: "invalid escape " + st.describe(i, 1+size) + " in string",
+		detail: ` (valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)`}
+}
+
+func utf16Decode(hi, lo rune) rune {
+	return (hi-0xD800)<<10 | (lo - 0xDC00) + 0x10000
+}
+
+func hex4(s string, i int) (rune, bool) {
+	if i+4 > len(s) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
+// parseNumber parses a JSON number at st.pos: an int64 when it is an
+// integer literal that fits, otherwise a float64.
+func (st *state) parseNumber() (any, error) {
+	s := st.s
+	start := st.pos
+	i := start
+	if s[i] == '-' {
+		i++
+	}
+	isInt := true
+	ok := i < len(s) && isDigit(s[i])
+	if ok {
+		if s[i] == '0' {
+			i++
+		} else {
+			i = digitsEnd(s, i)
+		}
+		if i < len(s) && s[i] == '.' {
+			isInt = false
+			i++
+			ok = i < len(s) && isDigit(s[i])
+			i = digitsEnd(s, i)
+		}
+	}
+	if ok && i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		isInt = false
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		ok = i < len(s) && isDigit(s[i])
+		i = digitsEnd(s, i)
+	}
+	if !ok || (i < len(s) && (isNameChar(s[i]) || s[i] == '.' || s[i] == '$')) {
+		end := start
+		for end < len(s) && (isNameChar(s[end]) || s[end] == '.' || s[end] == '+' || s[end] == '$') {
+			end++
+		}
+		return nil, &SyntaxError{Offset: start, Msg: "invalid number " + quote(s[start:end]),
+			detail: " (numbers use JSON syntax, e.g. 42, -1.5 or 2e10)"}
+	}
+	st.pos = i
+	tok := s[start:i]
+	if isInt {
+		if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	f, err := strconv.ParseFloat(tok, 64)
+	if err != nil {
+		return nil, &SyntaxError{Offset: start, Msg: "number " + quote(tok) + " is out of range"}
+	}
+	return f, nil
+}
+
+func digitsEnd(s string, i int) int {
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return i
+}
+
+// parseAttrPath parses an attribute path at st.pos. With bare, a known
+// schema URN alone is accepted (URI set, Name empty). what describes the
+// expected token for the error when no name starts at st.pos.
+func (st *state) parseAttrPath(bare bool, what string) (AttrPath, error) {
+	if hasPrefixFold(st.s[st.pos:], "urn:") {
+		return st.parseURNPath(bare)
+	}
+	name, err := st.parseName(what)
+	if err != nil {
+		return AttrPath{}, err
+	}
+	return st.parseSub(AttrPath{Name: name})
+}
+
+// parseSub parses the optional "." subAttr after an attribute name.
+func (st *state) parseSub(ap AttrPath) (AttrPath, error) {
+	s := st.s
+	if st.pos < len(s) && s[st.pos] == '.' {
+		st.pos++
+		sub, err := st.parseName("a sub-attribute name after '.'")
+		if err != nil {
+			return AttrPath{}, err
+		}
+		ap.Sub = sub
+		if st.pos < len(s) && s[st.pos] == '.' {
+			return AttrPath{}, &SyntaxError{Offset: st.pos, Msg: "unexpected '.'",
+				detail: " (an attribute path has at most one sub-attribute, as in name.givenName)"}
+		}
+	}
+	if st.pos < len(s) && s[st.pos] == ':' {
+		return AttrPath{}, &SyntaxError{Offset: st.pos, Msg: "unexpected ':'",
+			detail: " (a schema URN prefix starts with \"urn:\" and ends before the attribute name)"}
+	}
+	return ap, nil
+}
+
+// parseURNPath parses an attribute path starting with "urn:". A known
+// schema URN is matched as the longest case-insensitive prefix followed by
+// ':' (or, with bare, by the end of the path); otherwise the URN ends at
+// the last ':' before the attribute name.
+func (st *state) parseURNPath(bare bool) (AttrPath, error) {
+	s := st.s
+	start := st.pos
+	best, bestBare := "", false
+	consider := func(k string) {
+		if len(k) <= len(best) || !hasPrefixFold(s[start:], k) {
+			return
+		}
+		end := start + len(k)
+		switch {
+		case end < len(s) && s[end] == ':':
+			best, bestBare = k, false
+		case bare && (end == len(s) || isSpace(s[end])):
+			best, bestBare = k, true
+		}
+	}
+	for _, k := range standardSchemas {
+		consider(k)
+	}
+	for _, k := range st.schemas {
+		consider(k)
+	}
+	if best != "" {
+		st.pos = start + len(best)
+		if bestBare {
+			return AttrPath{URI: best}, nil
+		}
+		st.pos++
+		name, err := st.parseName("an attribute name after the schema URN")
+		if err != nil {
+			return AttrPath{}, err
+		}
+		return st.parseSub(AttrPath{URI: best, Name: name})
+	}
+
+	end := start
+	for end < len(s) && isURNChar(s[end]) {
+		end++
+	}
+	colon := start + strings.LastIndexByte(s[start:end], ':')
+	uri := s[start:colon]
+	segStart, segs := start, 0
+	for i := start; i <= colon; i++ {
+		if i == colon || s[i] == ':' {
+			if i == segStart {
+				return AttrPath{}, &SyntaxError{Offset: i, Msg: "empty segment in schema URN " + quote(s[start:end])}
+			}
+			segs++
+			segStart = i + 1
+		}
+	}
+	if segs < 2 {
+		return AttrPath{}, &SyntaxError{Offset: start, Msg: "incomplete schema URN " + quote(s[start:end]),
+			detail: " (expected urn:<namespace>:...:<attribute>)"}
+	}
+	st.pos = colon + 1
+	name, err := st.parseName("an attribute name after the schema URN")
+	if err != nil {
+		return AttrPath{}, err
+	}
+	return st.parseSub(AttrPath{URI: uri, Name: name})
+}
+
+// parseName parses ATTRNAME (ALPHA *nameChar) or "$ref" at st.pos.
+func (st *state) parseName(what string) (string, error) {
+	s := st.s
+	i := st.pos
+	if i < len(s) && s[i] == '$' {
+		if hasPrefixFold(s[i+1:], "ref") && (i+4 == len(s) || !isNameChar(s[i+4])) {
+			st.pos = i + 4
+			return s[i : i+4], nil
+		}
+		return "", &SyntaxError{Offset: i, Msg: "invalid attribute name " + quote(s[i:wordEnd(s, i+1)]),
+			detail: " (the only name starting with '$' is $ref)"}
+	}
+	if i >= len(s) || !isAlpha(s[i]) {
+		return "", st.errFound(i, "expected "+what, i)
+	}
+	j := wordEnd(s, i)
+	st.pos = j
+	return s[i:j], nil
+}
+
+// keyword reports whether the word at st.pos is kw, in any case.
+func (st *state) keyword(kw string) bool {
+	s := st.s
+	w := wordEnd(s, st.pos)
+	return w-st.pos == len(kw) && strings.EqualFold(s[st.pos:w], kw)
+}
+
+func (st *state) skipWS() { st.pos = skipSpace(st.s, st.pos) }
+
+// trailing returns the error for unexpected input at st.pos after a
+// complete filter or path.
+func (st *state) trailing() error {
+	switch st.s[st.pos] {
+	case ')':
+		return &SyntaxError{Offset: st.pos, Msg: "unexpected ')'", detail: " with no matching '('"}
+	case ']':
+		return &SyntaxError{Offset: st.pos, Msg: "unexpected ']'", detail: " with no matching '['"}
+	}
+	detail := ", expected 'and', 'or' or end of filter"
+	if st.what == "path" {
+		detail = ", expected end of path"
+	}
+	return &SyntaxError{Offset: st.pos, Msg: "unexpected " + st.describe(st.pos, 0), detail: detail}
+}
+
+// errFound returns the error msg at offset, with ", found X at offset at"
+// (or ", found end of filter") as detail.
+func (st *state) errFound(offset int, msg string, at int) error {
+	e := &SyntaxError{Offset: offset, Msg: msg}
+	if at >= len(st.s) {
+		e.detail = ", found end of " + st.what
+	} else if at == offset {
+		e.detail = ", found " + st.describe(at, 0)
+	} else {
+		e.detail = ", found " + st.describe(at, 0) + " at offset " + strconv.Itoa(at)
+	}
+	return e
+}
+
+// describe quotes the token at i for a message: a word, a string, n bytes
+// when n > 0, or one character.
+func (st *state) describe(i, n int) string {
+	s := st.s
+	if i >= len(s) {
+		return "end of " + st.what
+	}
+	end := i
+	switch c := s[i]; {
+	case n > 0:
+		end = min(i+n, len(s))
+	case isNameChar(c) || c == '$':
+		end = wordEnd(s, i+1)
+	case c == '"':
+		end = i + 1
+		for end < len(s) && s[end] != '"' {
+			if s[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		end = min(end+1, len(s))
+	default:
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return "byte 0x" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf])
+		}
+		if !unicode.IsPrint(r) {
+			return runeName(r)
+		}
+		end = i + size
+	}
+	return quote(s[i:end])
+}
+
+// quote puts a token between single quotes, shortened if long.
+func quote(tok string) string {
+	const maxLen = 40
+	if len(tok) > maxLen {
+		cut := maxLen
+		for cut > 0 && !utf8.RuneStart(tok[cut]) {
+			cut--
+		}
+		tok = tok[:cut] + "..."
+	}
+	if !utf8.ValidString(tok) {
+		tok = strings.ToValidUTF8(tok, "\uFFFD")
+	}
+	return "'" + tok + "'"
+}
+
+// runeName returns the U+XXXX name of r.
+func runeName(r rune) string {
+	h := strings.ToUpper(strconv.FormatInt(int64(r), 16))
+	return "U+" + strings.Repeat("0", max(0, 4-len(h))) + h
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// wordEnd returns the end of the run of nameChars starting at i.
+func wordEnd(s string, i int) int {
+	for i < len(s) && isNameChar(s[i]) {
+		i++
+	}
+	return i
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func equalFold2(a, b string) bool { return len(a) == 2 && a[0]|0x20 == b[0] && a[1]|0x20 == b[1] }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+func isAlpha(c byte) bool { return (c|0x20) >= 'a' && (c|0x20) <= 'z' }
+func isNameChar(c byte) bool {
+	return isAlpha(c) || isDigit(c) || c == '-' || c == '_'
+}
+
+// isURNChar reports whether c may appear in a schema URN prefix (RFC 8141
+// allows more, but these cover real SCIM schema URNs).
+func isURNChar(c byte) bool {
+	return isNameChar(c) || c == ':' || c == '.' || c == '~' || c == '%' || c == '$'
+}
