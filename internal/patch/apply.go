@@ -1,0 +1,1019 @@
+package patch
+
+import (
+	"errors"
+	"sort"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// applier carries one Apply call: the working copy and the index of the
+// operation being applied.
+type applier struct {
+	e   *Engine
+	doc map[string]any
+	idx int
+}
+
+// loc is a resolved PATCH target.
+type loc struct {
+	raw    string               // the path as the client wrote it, for messages
+	ext    *resources.Schema    // the extension holding attr; nil for core and common attributes
+	attr   *resources.Attribute // nil when the path names a whole extension (or unknown is set)
+	filter filter.Expr          // value-path filter, or nil
+	match  *store.Matcher       // filter compiled for one element of attr
+	sub    *resources.Attribute // sub-attribute, or nil
+	// unknown is the name of an attribute a registered extension does not
+	// define (ext is set, attr nil). No-path values keep such attributes as
+	// sent, like ResourceType.Normalize; explicit paths reject them.
+	unknown string
+}
+
+// readOnly reports whether the target can never be written by a client.
+func (l *loc) readOnly() bool {
+	return l.attr != nil && (l.attr.ReadOnly() || l.sub != nil && l.sub.ReadOnly())
+}
+
+func (a *applier) fail(scimType, format string, args ...any) *Error {
+	return newError(a.idx, scimType, format, args...)
+}
+
+func (a *applier) apply(op Operation) error {
+	kind := strings.ToLower(strings.TrimSpace(op.Op))
+	path := strings.TrimSpace(op.Path)
+	v := op.Value
+	if _, ok := v.(JSONNull); ok {
+		v = nil
+	}
+	switch kind {
+	case "add", "replace":
+		if op.Value == nil {
+			return a.fail(InvalidSyntax, "value is required for %s", kind)
+		}
+		if path == "" {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, describe(v))
+			}
+			return a.applyObject(kind, obj, nil)
+		}
+		l, err := a.resolve(path)
+		if err != nil {
+			return err
+		}
+		if l.unknown != "" {
+			return a.fail(InvalidPath, "%q is not an attribute of %s", path, l.ext.ID)
+		}
+		if l.readOnly() {
+			return a.readOnlyErr(l)
+		}
+		return a.set(kind, l, v)
+	case "remove":
+		if path == "" {
+			return a.fail(NoTarget, "remove needs a path")
+		}
+		l, err := a.resolve(path)
+		if err != nil {
+			return err
+		}
+		if l.unknown != "" {
+			return a.fail(InvalidPath, "%q is not an attribute of %s", path, l.ext.ID)
+		}
+		if l.readOnly() {
+			return a.readOnlyErr(l)
+		}
+		return a.remove(l, v)
+	case "":
+		return a.fail(InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
+	default:
+		return a.fail(InvalidSyntax, `unsupported op %q; use "add", "replace" or "remove"`, op.Op)
+	}
+}
+
+func (a *applier) readOnlyErr(l loc) error {
+	return a.fail(Mutability, "%q is readOnly and cannot be changed", l.raw)
+}
+
+// applyObject applies add or replace without a path: every key of obj is
+// applied as if it were the operation's path (RFC 7644 §3.5.2.1 and
+// §3.5.2.3 with Entra ID's aadOptscim062020 form, whose keys are dotted,
+// filtered or fully qualified paths). Keys are applied in sorted order, so
+// "name" comes before "name.givenName". Read-only targets are ignored, as
+// RFC 7644 §3.3 says for values clients send (Okta's {"id": ..., "displayName": ...}).
+// Inside an extension object (ext != nil) keys are that extension's
+// attributes.
+func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
+	for _, k := range sortedKeys(obj) {
+		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
+	rt := a.e.rt
+	full := key
+	if in != nil {
+		if isURN(key) {
+			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
+		}
+		full = in.ID + ":" + key
+	} else {
+		if strings.EqualFold(key, "schemas") {
+			return nil // recomputed from the content
+		}
+		if ext := rt.Extension(key); ext != nil {
+			return a.setExtension(kind, loc{raw: key, ext: ext}, v)
+		}
+		if strings.EqualFold(key, rt.Schema.ID) {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, describe(v))
+			}
+			for _, k := range sortedKeys(obj) {
+				if isURN(k) {
+					return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, key)
+				}
+				if err := a.applyKey(kind, k, obj[k], nil); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	l, err := a.resolve(full)
+	if err != nil {
+		var pe *Error
+		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
+			pe.ScimType = InvalidValue
+		}
+		return err
+	}
+	if l.unknown != "" {
+		// An attribute the registered extension does not define: kept as
+		// sent, as ResourceType.Normalize does.
+		if v == nil {
+			if kind == "replace" {
+				if c := a.container(l, false); c != nil {
+					if k, _, ok := lookup(c, l.unknown); ok {
+						delete(c, k)
+					}
+				}
+				a.tidyExt(l)
+			}
+			return nil
+		}
+		c := a.container(l, true)
+		if k, _, ok := lookup(c, l.unknown); ok {
+			delete(c, k)
+		}
+		c[l.unknown] = v
+		return nil
+	}
+	if l.readOnly() {
+		return nil
+	}
+	return a.set(kind, l, v)
+}
+
+// resolve parses path and resolves it against the resource type.
+func (a *applier) resolve(path string) (loc, error) {
+	rt := a.e.rt
+	if plainName(path) {
+		attr, urn := rt.Attr("", path)
+		if attr == nil {
+			return loc{}, a.fail(InvalidPath, "%q is not an attribute of the %s resource", path, rt.Name)
+		}
+		return loc{raw: path, attr: attr, ext: a.extOf(urn)}, nil
+	}
+	p, err := a.e.parser.ParsePath(path)
+	if err != nil {
+		return loc{}, a.fail(InvalidPath, "path %q: %v", path, err)
+	}
+	l := loc{raw: path, filter: p.Filter}
+	if p.Name == "" {
+		if p.URI != "" {
+			if ext := rt.Extension(p.URI); ext != nil && p.Filter == nil && p.Sub == "" {
+				l.ext = ext
+				return l, nil
+			}
+		}
+		return loc{}, a.fail(InvalidPath, "path %q names no attribute", path)
+	}
+	attr, urn := rt.Attr(p.URI, p.Name)
+	if attr == nil {
+		if p.URI != "" {
+			if ext := rt.Extension(p.URI); ext != nil {
+				if p.Filter == nil && p.Sub == "" {
+					l.ext, l.unknown = ext, p.Name
+					return l, nil
+				}
+				return loc{}, a.fail(InvalidPath, "%q is not an attribute of %s", p.Name, ext.ID)
+			}
+			if !strings.EqualFold(p.URI, rt.Schema.ID) {
+				return loc{}, a.fail(InvalidPath, "path %q: %q is not a schema of the %s resource; known schemas are %s",
+					path, p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
+			}
+		}
+		return loc{}, a.fail(InvalidPath, "%q is not an attribute of the %s resource", p.Name, rt.Name)
+	}
+	l.attr, l.ext = attr, a.extOf(urn)
+	if p.Filter != nil {
+		if !attr.MultiValued {
+			return loc{}, a.fail(InvalidPath, "path %q: %q is single-valued; a value filter needs a multi-valued attribute", path, attr.Name)
+		}
+		if err := a.checkFilter(attr, p.Filter); err != nil {
+			return loc{}, err
+		}
+		m, err := a.e.eval.CompileElement(elementAttr(attr), p.Filter)
+		if err != nil {
+			return loc{}, a.fail(InvalidFilter, "path %q: %v", path, err)
+		}
+		l.match = m
+	}
+	if p.Sub != "" {
+		if attr.Type != resources.TypeComplex {
+			return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
+		}
+		l.sub = attr.Sub(p.Sub)
+		if l.sub == nil {
+			return loc{}, a.fail(InvalidPath, "path %q: %q is not a sub-attribute of %s", path, p.Sub, attr.Name)
+		}
+	}
+	return l, nil
+}
+
+func (a *applier) extOf(urn string) *resources.Schema {
+	if urn == "" || urn == a.e.rt.Schema.ID {
+		return nil
+	}
+	return a.e.rt.Extension(urn)
+}
+
+// checkFilter verifies that every attribute a value filter names is a
+// sub-attribute of attr ("value" for a multi-valued simple attribute).
+func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
+	var name func(p filter.AttrPath) error
+	name = func(p filter.AttrPath) error {
+		if p.URI != "" || p.Sub != "" {
+			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
+		}
+		if attr.Type == resources.TypeComplex {
+			if attr.Sub(p.Name) == nil {
+				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
+			}
+			return nil
+		}
+		if !strings.EqualFold(p.Name, "value") {
+			return a.fail(InvalidFilter, "filter on %s: only \"value\" can be compared in a filter on a simple attribute", attr.Name)
+		}
+		return nil
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		return name(x.Path)
+	case *filter.Present:
+		return name(x.Path)
+	case *filter.Logical:
+		if err := a.checkFilter(attr, x.Left); err != nil {
+			return err
+		}
+		return a.checkFilter(attr, x.Right)
+	case *filter.Not:
+		return a.checkFilter(attr, x.X)
+	case *filter.ValuePath:
+		return a.fail(InvalidFilter, "filter on %s: value filters do not nest", attr.Name)
+	}
+	return a.fail(InvalidFilter, "filter on %s: unsupported expression", attr.Name)
+}
+
+// container returns the object holding l's attribute: the document, or
+// the extension object (created when create is set).
+func (a *applier) container(l loc, create bool) map[string]any {
+	if l.ext == nil {
+		return a.doc
+	}
+	k, v, ok := lookup(a.doc, l.ext.ID)
+	m, _ := v.(map[string]any)
+	if m == nil && create {
+		if ok {
+			delete(a.doc, k)
+		}
+		m = make(map[string]any)
+		a.doc[l.ext.ID] = m
+	}
+	return m
+}
+
+// tidyExt drops an extension object left empty.
+func (a *applier) tidyExt(l loc) {
+	if l.ext == nil {
+		return
+	}
+	if k, v, ok := lookup(a.doc, l.ext.ID); ok {
+		if m, _ := v.(map[string]any); len(m) == 0 {
+			delete(a.doc, k)
+		}
+	}
+}
+
+// put puts v into c under the attribute's schema spelling, replacing a
+// key spelled differently; an empty value deletes the attribute.
+func put(c map[string]any, name string, v any) {
+	if k, _, ok := lookup(c, name); ok && k != name {
+		delete(c, k)
+	}
+	if isEmpty(v) {
+		delete(c, name)
+		return
+	}
+	c[name] = v
+}
+
+// setExtension applies add or replace to a whole extension (a path or a
+// no-path key that is the extension URN): its value is an object of the
+// extension's attributes, each applied as a path. Like any complex
+// attribute, attributes not in the value are left unchanged
+// (RFC 7644 §3.5.2.3). A null value with replace removes the extension.
+func (a *applier) setExtension(kind string, l loc, v any) error {
+	if v == nil {
+		if kind == "replace" {
+			return a.remove(l, nil)
+		}
+		return nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, describe(v))
+	}
+	return a.applyObject(kind, obj, l.ext)
+}
+
+// set applies add or replace of v at l. A null value (or an empty list)
+// with replace unassigns the target; with add it adds nothing.
+func (a *applier) set(kind string, l loc, v any) error {
+	if l.attr == nil {
+		return a.setExtension(kind, l, v)
+	}
+	if v == nil || isEmptyList(v) {
+		if kind == "replace" {
+			return a.remove(l, nil)
+		}
+		return nil
+	}
+	var err error
+	switch {
+	case l.filter != nil:
+		err = a.setFiltered(kind, l, v)
+	case l.sub != nil:
+		err = a.setSub(l, v)
+	default:
+		err = a.setAttr(kind, l, v)
+	}
+	a.tidyExt(l)
+	return err
+}
+
+func (a *applier) normalize(attr *resources.Attribute, path string, v any, single bool) (any, error) {
+	var nv any
+	var err error
+	if single {
+		nv, err = resources.NormalizeSingle(attr, path, v)
+	} else {
+		nv, err = resources.NormalizeValue(attr, path, v)
+	}
+	if err != nil {
+		st := InvalidValue
+		var ae *resources.AttrError
+		if errors.As(err, &ae) && ae.ScimType != "" {
+			st = ae.ScimType
+		}
+		return nil, a.fail(st, "%s", err.Error())
+	}
+	return nv, nil
+}
+
+// setAttr applies add or replace to a whole attribute (no filter, no
+// sub-attribute).
+func (a *applier) setAttr(kind string, l loc, v any) error {
+	attr := l.attr
+	nv, err := a.normalize(attr, l.raw, v, false)
+	if err != nil {
+		return err
+	}
+	c := a.container(l, true)
+	_, cur, has := lookup(c, attr.Name)
+	has = has && cur != nil
+	if !attr.MultiValued {
+		if attr.Type == resources.TypeComplex {
+			m, _ := nv.(map[string]any)
+			curm, _ := cur.(map[string]any)
+			if curm == nil || newReferent(attr, curm, m) {
+				// Absent, or a reference-like value (manager) now naming
+				// another resource: the other sub-attributes described the
+				// old one, so the value is replaced whole.
+				if attr.Mutability == resources.Immutable && has && !equalValue(attr, cur, m) {
+					return a.immutableErr(l)
+				}
+				put(c, attr.Name, m)
+				return nil
+			}
+			// RFC 7644 §3.5.2.1/§3.5.2.3: the given sub-attributes replace
+			// existing ones or are added; the others are left unchanged.
+			for _, k := range sortedKeys(m) {
+				if err := a.setSubValue(l, attr.Sub(k), curm, m[k]); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if attr.Mutability == resources.Immutable && has {
+			if !equalValue(attr, cur, nv) {
+				return a.immutableErr(l)
+			}
+			return nil // the value it has: no change
+		}
+		put(c, attr.Name, nv)
+		return nil
+	}
+	list, _ := nv.([]any)
+	curList, _ := cur.([]any)
+	if kind == "replace" {
+		// RFC 7644 §3.5.2.3: no filter, so the attribute and all its
+		// values are replaced.
+		if attr.Mutability == resources.Immutable && len(curList) > 0 && !equalValue(attr, curList, list) {
+			return a.immutableErr(l)
+		}
+		if len(list) == 0 {
+			return a.remove(l, nil)
+		}
+		touched := make([]int, len(list))
+		for i := range list {
+			touched[i] = i
+		}
+		fixPrimary(attr, list, touched)
+		put(c, attr.Name, list)
+		return nil
+	}
+	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
+	// a value already present changes nothing.
+	var touched []int
+	for _, el := range list {
+		if findSame(attr, curList, el) >= 0 {
+			continue
+		}
+		if attr.Mutability == resources.Immutable && len(curList) > 0 {
+			return a.immutableErr(l)
+		}
+		curList = append(curList, el)
+		touched = append(touched, len(curList)-1)
+	}
+	fixPrimary(attr, curList, touched)
+	put(c, attr.Name, curList)
+	return nil
+}
+
+func (a *applier) immutableErr(l loc) error {
+	return a.fail(Mutability, "%q is immutable: it can be set when it has no value, not changed", l.raw)
+}
+
+// setSubValue sets sub-attribute sub of the complex value m to nv (nil
+// deletes it), refusing to change an immutable sub-attribute.
+func (a *applier) setSubValue(l loc, sub *resources.Attribute, m map[string]any, nv any) error {
+	if sub == nil {
+		return nil
+	}
+	k, cur, has := lookup(m, sub.Name)
+	if sub.Mutability == resources.Immutable && has && cur != nil {
+		if !equalValue(sub, cur, nv) {
+			return a.fail(Mutability, "%q: sub-attribute %q is immutable: it can be set when it has no value, not changed", l.raw, sub.Name)
+		}
+		return nil // the value it has: no change
+	}
+	if has && k != sub.Name {
+		delete(m, k)
+	}
+	if nv == nil {
+		delete(m, sub.Name)
+		return nil
+	}
+	m[sub.Name] = nv
+	return nil
+}
+
+// setSub applies add or replace to a sub-attribute without a filter:
+// name.givenName, or emails.type (every element of a multi-valued
+// attribute; with no element, one is created).
+func (a *applier) setSub(l loc, v any) error {
+	attr := l.attr
+	nv, err := a.normalize(l.sub, l.raw, v, false)
+	if err != nil {
+		return err
+	}
+	c := a.container(l, true)
+	_, cur, _ := lookup(c, attr.Name)
+	if !attr.MultiValued {
+		m, _ := cur.(map[string]any)
+		if m == nil {
+			m = make(map[string]any)
+		} else if strings.EqualFold(l.sub.Name, "value") {
+			if newReferent(attr, m, map[string]any{l.sub.Name: nv}) {
+				m = make(map[string]any) // manager.value naming another user
+			}
+		}
+		if err := a.setSubValue(l, l.sub, m, nv); err != nil {
+			return err
+		}
+		put(c, attr.Name, m)
+		return nil
+	}
+	list, _ := cur.([]any)
+	var touched []int
+	for i, el := range list {
+		if m, ok := el.(map[string]any); ok {
+			if err := a.setSubValue(l, l.sub, m, nv); err != nil {
+				return err
+			}
+			touched = append(touched, i)
+		}
+	}
+	if len(touched) == 0 {
+		list = append(list, map[string]any{l.sub.Name: nv})
+		touched = append(touched, len(list)-1)
+	}
+	fixPrimary(attr, list, touched)
+	put(c, attr.Name, list)
+	return nil
+}
+
+// setFiltered applies add or replace to a value path: attr[filter] or
+// attr[filter].sub.
+//
+// Matching elements get the sub-attribute set (add and replace alike: an
+// add on a sub-attribute that exists replaces it, RFC 7644 §3.5.2.1). With
+// no sub-attribute, add merges the value's sub-attributes into each match,
+// and replace replaces the matched elements with the value (RFC 7644
+// §3.5.2.3: "all matching record values SHALL be replaced"); several
+// matches collapse into one element, at the first match's position.
+//
+// No match: RFC 7644 §3.5.2.3 answers noTarget, but when the filter is a
+// conjunction of eq comparisons (type eq "work"), the element those
+// comparisons describe is created with the value (IDP-QUIRKS.md: Entra ID
+// sends addresses[type eq "work"].streetAddress, then .locality, ... for a
+// user without a work address, and expects one work address).
+func (a *applier) setFiltered(kind string, l loc, v any) error {
+	attr := l.attr
+	c := a.container(l, true)
+	_, cur, _ := lookup(c, attr.Name)
+	list, _ := cur.([]any)
+	matches, err := a.match(l, list)
+	if err != nil {
+		return err
+	}
+	if len(matches) == 0 {
+		el, ok := a.seed(l)
+		if !ok {
+			return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
+		}
+		switch {
+		case l.sub != nil:
+			nv, err := a.normalize(l.sub, l.raw, v, false)
+			if err != nil {
+				return err
+			}
+			if nv != nil {
+				el.(map[string]any)[l.sub.Name] = nv
+			}
+		case attr.Type == resources.TypeComplex:
+			nv, err := a.normalize(attr, l.raw, v, true)
+			if err != nil {
+				return err
+			}
+			m := el.(map[string]any)
+			for k, sv := range nv.(map[string]any) {
+				m[k] = sv
+			}
+		default:
+			nv, err := a.normalize(attr, l.raw, v, true)
+			if err != nil {
+				return err
+			}
+			el = nv
+		}
+		list = append(list, el)
+		fixPrimary(attr, list, []int{len(list) - 1})
+		put(c, attr.Name, list)
+		return nil
+	}
+	switch {
+	case l.sub != nil:
+		nv, err := a.normalize(l.sub, l.raw, v, false)
+		if err != nil {
+			return err
+		}
+		for _, i := range matches {
+			if m, ok := list[i].(map[string]any); ok {
+				if err := a.setSubValue(l, l.sub, m, nv); err != nil {
+					return err
+				}
+			}
+		}
+	case kind == "add" && attr.Type == resources.TypeComplex:
+		nv, err := a.normalize(attr, l.raw, v, true)
+		if err != nil {
+			return err
+		}
+		src := nv.(map[string]any)
+		for _, i := range matches {
+			m, ok := list[i].(map[string]any)
+			if !ok {
+				continue
+			}
+			for _, k := range sortedKeys(src) {
+				if err := a.setSubValue(l, attr.Sub(k), m, copyValue(src[k])); err != nil {
+					return err
+				}
+			}
+		}
+	default:
+		nv, err := a.normalize(attr, l.raw, v, true)
+		if err != nil {
+			return err
+		}
+		list[matches[0]] = nv
+		for j := len(matches) - 1; j > 0; j-- {
+			i := matches[j]
+			list = append(list[:i], list[i+1:]...)
+		}
+		matches = matches[:1]
+	}
+	fixPrimary(attr, list, matches)
+	put(c, attr.Name, list)
+	return nil
+}
+
+// match returns the indexes of the elements of list that l's filter
+// selects.
+func (a *applier) match(l loc, list []any) ([]int, error) {
+	var out []int
+	for i, el := range list {
+		m, ok := el.(map[string]any)
+		if !ok {
+			if l.attr.Type == resources.TypeComplex {
+				continue
+			}
+			m = map[string]any{"value": el}
+		}
+		if l.match.Match(m) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// elementAttr returns attr, or for a multi-valued simple attribute a
+// complex stand-in whose only sub-attribute "value" is attr, so that a
+// value filter (tags[value eq "x"]) can be evaluated on {"value": element}.
+func elementAttr(attr *resources.Attribute) *resources.Attribute {
+	if attr.Type == resources.TypeComplex {
+		return attr
+	}
+	v := *attr
+	v.Name, v.MultiValued = "value", false
+	return &resources.Attribute{
+		Name:          attr.Name,
+		Type:          resources.TypeComplex,
+		MultiValued:   true,
+		Mutability:    attr.Mutability,
+		Returned:      attr.Returned,
+		SubAttributes: []*resources.Attribute{&v},
+	}
+}
+
+// seed returns the element a filter made only of eq comparisons joined by
+// "and" describes (type eq "work" gives {"type": "work"}), or false when
+// the filter is anything else.
+func (a *applier) seed(l loc) (any, bool) {
+	attr := l.attr
+	m := make(map[string]any)
+	var walk func(e filter.Expr) bool
+	walk = func(e filter.Expr) bool {
+		switch x := e.(type) {
+		case *filter.Logical:
+			return x.Op == filter.And && walk(x.Left) && walk(x.Right)
+		case *filter.Compare:
+			if x.Op != filter.Eq || x.Path.URI != "" || x.Path.Sub != "" || x.Value == nil {
+				return false
+			}
+			var sub *resources.Attribute
+			if attr.Type == resources.TypeComplex {
+				sub = attr.Sub(x.Path.Name)
+			} else if strings.EqualFold(x.Path.Name, "value") {
+				sub = attr
+			}
+			if sub == nil || sub.ReadOnly() {
+				return false
+			}
+			v, err := resources.NormalizeSingle(sub, sub.Name, literal(x.Value))
+			if err != nil {
+				return false
+			}
+			name := sub.Name
+			if sub == attr {
+				name = "value"
+			}
+			if old, ok := m[name]; ok && !equalElem(sub, old, v) {
+				return false
+			}
+			m[name] = v
+			return true
+		}
+		return false
+	}
+	if !walk(l.filter) {
+		return nil, false
+	}
+	if attr.Type != resources.TypeComplex {
+		return m["value"], true
+	}
+	return m, true
+}
+
+// remove applies a remove operation (RFC 7644 §3.5.2.2), also used for
+// replace with null or an empty list.
+//
+// Removing a required attribute is refused with mutability, as
+// §3.5.2.2 says ("If an attribute is removed or becomes unassigned and is
+// defined as a required attribute or a read-only attribute, the server
+// SHALL return ... mutability"). Removing an attribute that has no value
+// succeeds and changes nothing. A filter that matches nothing is noTarget
+// (§3.12), except on Group members, where providers routinely remove a
+// member that is already gone: that is success.
+//
+// A value on remove of a multi-valued attribute lists the values to remove
+// (legacy Entra ID and JumpCloud send {"op":"Remove","path":"members",
+// "value":[{"value":"id"}]}): only the listed elements are removed, matched
+// by their "value" sub-attribute, never the whole list.
+func (a *applier) remove(l loc, v any) error {
+	defer a.tidyExt(l)
+	if l.attr == nil {
+		for _, x := range a.e.rt.Extensions {
+			if x.Schema == l.ext && x.Required {
+				return a.fail(Mutability, "%q is a required extension and cannot be removed", l.ext.ID)
+			}
+		}
+		if k, _, ok := lookup(a.doc, l.ext.ID); ok {
+			delete(a.doc, k)
+		}
+		return nil
+	}
+	attr := l.attr
+	c := a.container(l, false)
+	var key string
+	var cur any
+	if c != nil {
+		key, cur, _ = lookup(c, attr.Name)
+	}
+	switch {
+	case l.filter != nil:
+		list, _ := cur.([]any)
+		matches, err := a.match(l, list)
+		if err != nil {
+			return err
+		}
+		if len(matches) == 0 {
+			if attr == a.e.members {
+				return nil
+			}
+			return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
+		}
+		if l.sub != nil {
+			for _, i := range matches {
+				if m, ok := list[i].(map[string]any); ok {
+					if err := a.unsetSub(l, m); err != nil {
+						return err
+					}
+				}
+			}
+		} else {
+			for j := len(matches) - 1; j >= 0; j-- {
+				i := matches[j]
+				list = append(list[:i], list[i+1:]...)
+			}
+		}
+		put(c, attr.Name, dropEmpty(list))
+		return nil
+	case l.sub != nil:
+		if cur == nil {
+			return nil
+		}
+		if !attr.MultiValued {
+			m, _ := cur.(map[string]any)
+			if err := a.unsetSub(l, m); err != nil {
+				return err
+			}
+			put(c, attr.Name, m)
+			return nil
+		}
+		list, _ := cur.([]any)
+		for _, el := range list {
+			if m, ok := el.(map[string]any); ok {
+				if err := a.unsetSub(l, m); err != nil {
+					return err
+				}
+			}
+		}
+		put(c, attr.Name, dropEmpty(list))
+		return nil
+	}
+	if attr.Required {
+		return a.fail(Mutability, "%q is required and cannot be removed", l.raw)
+	}
+	if cur == nil {
+		return nil
+	}
+	if attr.MultiValued && v != nil {
+		return a.removeListed(l, c, cur, v)
+	}
+	if attr.Mutability == resources.Immutable {
+		return a.immutableErr(l)
+	}
+	delete(c, key)
+	return nil
+}
+
+func (a *applier) unsetSub(l loc, m map[string]any) error {
+	k, cur, has := lookup(m, l.sub.Name)
+	if !has {
+		return nil
+	}
+	if l.sub.Required {
+		return a.fail(Mutability, "%q is required and cannot be removed", l.raw)
+	}
+	if l.sub.Mutability == resources.Immutable && cur != nil {
+		return a.fail(Mutability, "%q: sub-attribute %q is immutable and cannot be removed", l.raw, l.sub.Name)
+	}
+	delete(m, k)
+	return nil
+}
+
+// removeListed removes from a multi-valued attribute the elements listed
+// in v: for complex values, those whose "value" equals a listed value's
+// "value" (or, for listed values without "value", those holding every
+// listed sub-attribute); for simple values, equal ones. Listed values that
+// are not present are ignored.
+func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
+	attr := l.attr
+	nv, err := a.normalize(attr, l.raw, v, false)
+	if err != nil {
+		return err
+	}
+	listed, _ := nv.([]any)
+	list, _ := cur.([]any)
+	valueSub := attr.Sub("value")
+	out := list[:0:0]
+	for _, el := range list {
+		drop := false
+		for _, x := range listed {
+			if attr.Type != resources.TypeComplex {
+				drop = equalElem(attr, el, x)
+			} else if xm, ok := x.(map[string]any); ok {
+				em, _ := el.(map[string]any)
+				if xv, ok := xm["value"]; ok && valueSub != nil {
+					_, ev, _ := lookup(em, "value")
+					drop = ev != nil && equalElem(valueSub, ev, xv)
+				} else {
+					drop = len(xm) > 0 && subset(attr, xm, em)
+				}
+			}
+			if drop {
+				break
+			}
+		}
+		if !drop {
+			out = append(out, el)
+		}
+	}
+	put(c, attr.Name, out)
+	return nil
+}
+
+// fixPrimary keeps RFC 7643 §2.4's rule that "primary" is true for at most
+// one value: when several are, the last one this operation touched wins
+// and the others lose "primary".
+func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
+	if attr.Type != resources.TypeComplex || attr.Sub("primary") == nil || len(list) < 2 {
+		return
+	}
+	var primaries []int
+	for i, el := range list {
+		if isPrimary(el) {
+			primaries = append(primaries, i)
+		}
+	}
+	if len(primaries) < 2 {
+		return
+	}
+	winner := primaries[len(primaries)-1]
+	for j := len(touched) - 1; j >= 0; j-- {
+		if i := touched[j]; i < len(list) && isPrimary(list[i]) {
+			winner = i
+			break
+		}
+	}
+	for _, i := range primaries {
+		if i != winner {
+			if k, _, ok := lookup(list[i].(map[string]any), "primary"); ok {
+				delete(list[i].(map[string]any), k)
+			}
+		}
+	}
+}
+
+func isPrimary(el any) bool {
+	m, ok := el.(map[string]any)
+	if !ok {
+		return false
+	}
+	_, v, _ := lookup(m, "primary")
+	b, _ := v.(bool)
+	return b
+}
+
+// newReferent reports whether a complex value with a "value" sub-attribute
+// (a reference such as manager) is being pointed at another resource.
+func newReferent(attr *resources.Attribute, cur, next map[string]any) bool {
+	vs := attr.Sub("value")
+	if vs == nil {
+		return false
+	}
+	_, nv, ok := lookup(next, vs.Name)
+	if !ok || nv == nil {
+		return false
+	}
+	_, cv, ok := lookup(cur, vs.Name)
+	return ok && cv != nil && !equalElem(vs, cv, nv)
+}
+
+// findSame returns the index of the element of list that already holds el
+// (RFC 7644 §3.5.2.1: adding a value already present changes nothing), or
+// -1. A complex element holds el when it has every sub-attribute el has,
+// with equal values; elements whose "value" is immutable (Group members)
+// are identified by "value" alone.
+func findSame(attr *resources.Attribute, list []any, el any) int {
+	for i, x := range list {
+		if sameElement(attr, x, el) {
+			return i
+		}
+	}
+	return -1
+}
+
+func sameElement(attr *resources.Attribute, existing, el any) bool {
+	if attr.Type != resources.TypeComplex {
+		return equalElem(attr, existing, el)
+	}
+	em, _ := existing.(map[string]any)
+	nm, _ := el.(map[string]any)
+	if em == nil || nm == nil {
+		return false
+	}
+	if vs := attr.Sub("value"); vs != nil && vs.Mutability == resources.Immutable {
+		_, ev, _ := lookup(em, vs.Name)
+		_, nv, _ := lookup(nm, vs.Name)
+		if ev != nil && nv != nil {
+			return equalElem(vs, ev, nv)
+		}
+	}
+	return subset(attr, nm, em)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
+
+// plainName reports whether path is a bare attribute name, which needs no
+// parsing.
+func plainName(path string) bool {
+	if path == "" {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		c := path[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '$') {
+			return false
+		}
+	}
+	return true
+}

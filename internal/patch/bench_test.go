@@ -1,0 +1,44 @@
+package patch
+
+import "testing"
+
+// BenchmarkApplyReplaceActive: Entra's deactivation, one replace of active
+// on a typical user.
+func BenchmarkApplyReplaceActive(b *testing.B) {
+	doc := mustDoc(userJSON)
+	ops := mustOps(`[{"op":"Replace","path":"active","value":"False"}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := userEng.Apply(doc, ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkApplyWorkAddress: Entra's five sub-attribute operations on a
+// work address.
+func BenchmarkApplyWorkAddress(b *testing.B) {
+	doc := mustDoc(userJSON)
+	ops := mustOps(`[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
+		{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
+		{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
+		{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
+		{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := userEng.Apply(doc, ops); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPlanMembersAddOne: Entra adding one member to a group.
+func BenchmarkPlanMembersAddOne(b *testing.B) {
+	ops := mustOps(`[{"op":"Add","path":"members","value":[{"$ref":null,"value":"5d48a0a8"}]}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok, err := groupEng.PlanMembers(ops); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}

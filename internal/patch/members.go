@@ -1,0 +1,322 @@
+package patch
+
+import (
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+)
+
+// MemberPlan is the membership change a group PATCH asks for, when every
+// operation targets members. Apply it as follows:
+//
+//   - NeedsCurrent: the plan is incomplete (a filter other than value eq,
+//     or an or-chain of them, selects members): apply the operations with
+//     Engine.Apply to the full group instead;
+//   - Replace: the members become exactly Add (possibly empty);
+//   - RemoveAll: every member is removed (Add and Remove are empty);
+//   - otherwise: add the members in Add and remove those in Remove (the
+//     two never share an id), e.g. with store.GroupStore.ModifyMembers.
+//
+// At most one of Replace, RemoveAll and NeedsCurrent is set. Ids are
+// compared exactly; whether they name existing users or groups is the
+// store's business (it skips unknown ones).
+type MemberPlan struct {
+	// Add lists the ids to add, or with Replace the complete new list.
+	Add []string
+	// Remove lists the ids to remove.
+	Remove []string
+	// RemoveAll: every member is removed.
+	RemoveAll bool
+	// Replace: Add is the complete new member list.
+	Replace bool
+	// NeedsCurrent: the change depends on the current members; use
+	// Engine.Apply on the full group.
+	NeedsCurrent bool
+}
+
+// PlanMembers returns ok=false when some operation targets something other
+// than members (then the caller uses Apply on the full document; Apply
+// also reports malformed operations). Member-targeting operations are
+//
+//   - add members with a list of members;
+//   - remove members: without a value all members, with a value list only
+//     those listed (legacy Entra ID, JumpCloud);
+//   - remove members[value eq "id"], also an or-chain of value eq;
+//   - replace members with the full list ([] or null empties the group);
+//   - add or replace without a path whose value has only a members key,
+//     besides read-only keys such as id, meta and schemas, which are
+//     ignored.
+//
+// Operations are applied in order to a set: add x then remove x leaves x
+// out (Remove lists x, so a member x is removed either way); remove-all
+// then add y is Replace with [y]. Each member is an object with a string
+// "value" ("$ref", "display" and "type" are allowed), or a bare id string;
+// anything else is an *Error (invalidValue), as is a missing value on add
+// or replace (invalidSyntax).
+func (e *Engine) PlanMembers(ops []Operation) (plan MemberPlan, ok bool, err error) {
+	if e.members == nil || len(ops) == 0 {
+		return MemberPlan{}, false, nil
+	}
+	var s memberState
+	needsCurrent := false
+	for i, op := range ops {
+		a := &applier{e: e, idx: i}
+		kind := strings.ToLower(strings.TrimSpace(op.Op))
+		path := strings.TrimSpace(op.Path)
+		v := op.Value
+		if _, isNull := v.(JSONNull); isNull {
+			v = nil
+		}
+		if kind != "add" && kind != "replace" && kind != "remove" {
+			return MemberPlan{}, false, nil
+		}
+		if path == "" {
+			if kind == "remove" || op.Value == nil {
+				return MemberPlan{}, false, nil
+			}
+			mv, found, only := a.membersKey(v)
+			if !only || !found {
+				return MemberPlan{}, false, nil
+			}
+			if err := a.planSet(&s, kind, mv); err != nil {
+				return MemberPlan{}, true, err
+			}
+			continue
+		}
+		l, rerr := a.resolve(path)
+		if rerr != nil || l.attr != e.members || l.sub != nil {
+			return MemberPlan{}, false, nil
+		}
+		if l.filter != nil {
+			ids, eqs := valueEqIDs(l.filter)
+			if kind != "remove" || !eqs {
+				needsCurrent = true
+				continue
+			}
+			for _, id := range ids {
+				s.remove(id)
+			}
+			continue
+		}
+		switch kind {
+		case "add", "replace":
+			if op.Value == nil {
+				return MemberPlan{}, true, a.fail(InvalidSyntax, "value is required for %s", kind)
+			}
+			if err := a.planSet(&s, kind, v); err != nil {
+				return MemberPlan{}, true, err
+			}
+		case "remove":
+			if v == nil {
+				s.removeAll()
+				continue
+			}
+			ids, err := a.memberIDs(v)
+			if err != nil {
+				return MemberPlan{}, true, err
+			}
+			for _, id := range ids {
+				s.remove(id)
+			}
+		}
+	}
+	if needsCurrent {
+		return MemberPlan{NeedsCurrent: true}, true, nil
+	}
+	return s.plan(), true, nil
+}
+
+// planSet records add or replace of the members in v.
+func (a *applier) planSet(s *memberState, kind string, v any) error {
+	if v == nil {
+		if kind == "replace" {
+			s.replace(nil)
+		}
+		return nil
+	}
+	ids, err := a.memberIDs(v)
+	if err != nil {
+		return err
+	}
+	if kind == "replace" {
+		s.replace(ids)
+		return nil
+	}
+	for _, id := range ids {
+		s.add(id)
+	}
+	return nil
+}
+
+// membersKey inspects a no-path value: found reports a members key (its
+// value in mv), only that every other key is ignorable (schemas or a
+// read-only attribute).
+func (a *applier) membersKey(v any) (mv any, found, only bool) {
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, false, false
+	}
+	for k, kv := range obj {
+		if strings.EqualFold(k, "schemas") {
+			continue
+		}
+		if isURN(k) {
+			return nil, false, false
+		}
+		l, err := a.resolve(k)
+		if err != nil || l.attr == nil {
+			return nil, false, false
+		}
+		switch {
+		case l.attr == a.e.members && l.filter == nil && l.sub == nil:
+			mv, found = kv, true
+		case l.readOnly():
+		default:
+			return nil, false, false
+		}
+	}
+	return mv, found, true
+}
+
+// memberIDs validates a list of members (or one member) and returns their
+// ids.
+func (a *applier) memberIDs(v any) ([]string, error) {
+	nv, err := a.normalize(a.e.members, "members", v, false)
+	if err != nil {
+		return nil, err
+	}
+	list, _ := nv.([]any)
+	ids := make([]string, 0, len(list))
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		_, id, _ := lookup(m, "value")
+		s, _ := id.(string)
+		if s == "" {
+			return nil, a.fail(InvalidValue, "members[%d]: a member needs a non-empty string \"value\" (the member's id)", i)
+		}
+		ids = append(ids, s)
+	}
+	return ids, nil
+}
+
+// valueEqIDs returns the ids of a filter made only of value eq "id"
+// comparisons joined by or.
+func valueEqIDs(e filter.Expr) ([]string, bool) {
+	switch x := e.(type) {
+	case *filter.Compare:
+		s, ok := x.Value.(string)
+		if x.Op != filter.Eq || !ok || x.Path.URI != "" || x.Path.Sub != "" || !strings.EqualFold(x.Path.Name, "value") {
+			return nil, false
+		}
+		return []string{s}, true
+	case *filter.Logical:
+		if x.Op != filter.Or {
+			return nil, false
+		}
+		l, ok := valueEqIDs(x.Left)
+		if !ok {
+			return nil, false
+		}
+		r, ok := valueEqIDs(x.Right)
+		if !ok {
+			return nil, false
+		}
+		return append(l, r...), true
+	}
+	return nil, false
+}
+
+// memberState is the membership change so far: relative (adds and
+// removes), remove-all, or absolute (the complete list).
+type memberState struct {
+	mode          int // relative, removedAll or absolute
+	adds, removes orderedSet
+}
+
+const (
+	relative = iota
+	removedAll
+	absolute
+)
+
+func (s *memberState) add(id string) {
+	s.removes.del(id)
+	s.adds.put(id)
+	if s.mode == removedAll {
+		s.mode = absolute
+	}
+}
+
+func (s *memberState) remove(id string) {
+	s.adds.del(id)
+	if s.mode == relative {
+		s.removes.put(id)
+	}
+}
+
+func (s *memberState) removeAll() {
+	s.mode = removedAll
+	s.adds = orderedSet{}
+	s.removes = orderedSet{}
+}
+
+func (s *memberState) replace(ids []string) {
+	s.mode = absolute
+	s.adds = orderedSet{}
+	s.removes = orderedSet{}
+	for _, id := range ids {
+		s.adds.put(id)
+	}
+}
+
+func (s *memberState) plan() MemberPlan {
+	switch s.mode {
+	case removedAll:
+		return MemberPlan{RemoveAll: true}
+	case absolute:
+		add := s.adds.items()
+		if add == nil {
+			add = []string{}
+		}
+		return MemberPlan{Replace: true, Add: add}
+	}
+	return MemberPlan{Add: s.adds.items(), Remove: s.removes.items()}
+}
+
+// orderedSet is a set of non-empty strings that remembers insertion order;
+// deleted entries leave "" behind in list.
+type orderedSet struct {
+	list []string
+	pos  map[string]int
+}
+
+func (o *orderedSet) put(id string) {
+	if _, ok := o.pos[id]; ok {
+		return
+	}
+	if o.pos == nil {
+		o.pos = make(map[string]int)
+	}
+	o.pos[id] = len(o.list)
+	o.list = append(o.list, id)
+}
+
+func (o *orderedSet) del(id string) {
+	if i, ok := o.pos[id]; ok {
+		o.list[i] = ""
+		delete(o.pos, id)
+	}
+}
+
+func (o *orderedSet) items() []string {
+	if len(o.pos) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(o.pos))
+	for _, id := range o.list {
+		if id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}

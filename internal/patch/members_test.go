@@ -1,0 +1,294 @@
+package patch
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestPlanMembers(t *testing.T) {
+	cases := []struct {
+		name  string
+		eng   *Engine // groupEng when nil
+		ops   string
+		want  MemberPlan
+		notOK bool
+		err   *fail
+	}{
+		{
+			name: "add one member",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a1"}]}]`,
+			want: MemberPlan{Add: []string{"a1"}},
+		},
+		{
+			name: "Entra: Add members with $ref null",
+			ops:  `[{"op":"Add","path":"members","value":[{"$ref":null,"value":"a1"},{"$ref":null,"value":"a2"}]}]`,
+			want: MemberPlan{Add: []string{"a1", "a2"}},
+		},
+		{
+			name: "a member given as a bare id string",
+			ops:  `[{"op":"add","path":"members","value":["a1","a2"]}]`,
+			want: MemberPlan{Add: []string{"a1", "a2"}},
+		},
+		{
+			name: "a single member object instead of a list",
+			ops:  `[{"op":"add","path":"members","value":{"value":"a1","display":"A","type":"User"}}]`,
+			want: MemberPlan{Add: []string{"a1"}},
+		},
+		{
+			name: "Entra legacy: Remove members with a value list removes only those",
+			ops:  `[{"op":"Remove","path":"members","value":[{"value":"a1"},{"value":"a2"}]}]`,
+			want: MemberPlan{Remove: []string{"a1", "a2"}},
+		},
+		{
+			name: "remove members without value removes all",
+			ops:  `[{"op":"remove","path":"members"}]`,
+			want: MemberPlan{RemoveAll: true},
+		},
+		{
+			name: "Entra aadOptscim062020: remove members[value eq id]",
+			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"}]`,
+			want: MemberPlan{Remove: []string{"a1"}},
+		},
+		{
+			name: "remove members by an or-chain of value eq",
+			ops:  `[{"op":"remove","path":"members[value eq \"a1\" or value eq \"a2\" or value eq \"a3\"]"}]`,
+			want: MemberPlan{Remove: []string{"a1", "a2", "a3"}},
+		},
+		{
+			name: "remove members by another filter needs the current members",
+			ops:  `[{"op":"remove","path":"members[type eq \"Group\"]"}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "remove members by value ne needs the current members",
+			ops:  `[{"op":"remove","path":"members[value ne \"a1\"]"}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "add with a value filter needs the current members",
+			ops:  `[{"op":"add","path":"members[value eq \"a1\"]","value":{"value":"a1"}}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "Okta: replace members with the full list",
+			ops:  `[{"op":"replace","path":"members","value":[{"value":"a1"},{"value":"a2"}]}]`,
+			want: MemberPlan{Replace: true, Add: []string{"a1", "a2"}},
+		},
+		{
+			name: "Okta: replace members [] empties the group",
+			ops:  `[{"op":"replace","path":"members","value":[]}]`,
+			want: MemberPlan{Replace: true, Add: []string{}},
+		},
+		{
+			name: "replace members null empties the group",
+			ops:  `[{"op":"replace","path":"members","value":null}]`,
+			want: MemberPlan{Replace: true, Add: []string{}},
+		},
+		{
+			name: "Okta: member remove by filter plus add",
+			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"},{"op":"add","path":"members","value":[{"value":"a2"}]}]`,
+			want: MemberPlan{Add: []string{"a2"}, Remove: []string{"a1"}},
+		},
+		{
+			name: "JumpCloud: add and remove value lists",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members","value":[{"value":"a2"}]}]`,
+			want: MemberPlan{Add: []string{"a1"}, Remove: []string{"a2"}},
+		},
+		{
+			name: "no-path replace with only members",
+			ops:  `[{"op":"replace","value":{"members":[{"value":"a1"}]}}]`,
+			want: MemberPlan{Replace: true, Add: []string{"a1"}},
+		},
+		{
+			name: "no-path add with members and ignorable read-only keys",
+			ops:  `[{"op":"add","value":{"id":"g1","schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"meta":{},"members":[{"value":"a1"}]}}]`,
+			want: MemberPlan{Add: []string{"a1"}},
+		},
+		{
+			name:  "no-path replace with members and displayName is not member-only",
+			ops:   `[{"op":"replace","value":{"displayName":"G","members":[{"value":"a1"}]}}]`,
+			notOK: true,
+		},
+		{
+			name:  "no-path replace without members is not member-only",
+			ops:   `[{"op":"replace","value":{"id":"g1"}}]`,
+			notOK: true,
+		},
+		{
+			name:  "Okta: rename with membership updates is not member-only",
+			ops:   `[{"op":"replace","value":{"id":"g1","displayName":"G"}},{"op":"add","path":"members","value":[{"value":"a1"}]}]`,
+			notOK: true,
+		},
+		{
+			name:  "a member sub-attribute is not member-only",
+			ops:   `[{"op":"remove","path":"members[value eq \"a1\"].display"}]`,
+			notOK: true,
+		},
+		{
+			name:  "an unknown op is left to Apply",
+			ops:   `[{"op":"delete","path":"members"}]`,
+			notOK: true,
+		},
+		{
+			name:  "a malformed path is left to Apply",
+			ops:   `[{"op":"remove","path":"members[value eq"}]`,
+			notOK: true,
+		},
+		{
+			name:  "a user has no members",
+			eng:   userEng,
+			ops:   `[{"op":"add","path":"members","value":[{"value":"a1"}]}]`,
+			notOK: true,
+		},
+		{
+			name:  "no operations",
+			ops:   `[]`,
+			notOK: true,
+		},
+		{
+			name: "add x then remove x leaves x out",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
+			want: MemberPlan{Remove: []string{"x"}},
+		},
+		{
+			name: "remove x then add x adds x",
+			ops:  `[{"op":"remove","path":"members[value eq \"x\"]"},{"op":"add","path":"members","value":[{"value":"x"}]}]`,
+			want: MemberPlan{Add: []string{"x"}},
+		},
+		{
+			name: "remove-all then add y is Replace with [y]",
+			ops:  `[{"op":"remove","path":"members"},{"op":"add","path":"members","value":[{"value":"y"}]}]`,
+			want: MemberPlan{Replace: true, Add: []string{"y"}},
+		},
+		{
+			name: "remove-all then remove stays remove-all",
+			ops:  `[{"op":"remove","path":"members"},{"op":"remove","path":"members[value eq \"y\"]"}]`,
+			want: MemberPlan{RemoveAll: true},
+		},
+		{
+			name: "replace then remove and add edits the list",
+			ops:  `[{"op":"replace","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"c"},{"value":"b"}]}]`,
+			want: MemberPlan{Replace: true, Add: []string{"b", "c"}},
+		},
+		{
+			name: "duplicates are listed once",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a"},{"value":"a"}]},{"op":"Add","path":"members","value":["a"]}]`,
+			want: MemberPlan{Add: []string{"a"}},
+		},
+		{
+			name: "a needs-current filter later in the request still needs the current members",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a"}]},{"op":"remove","path":"members[display eq \"x\"]"}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "a member without value is invalidValue",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a"},{"display":"x"}]}]`,
+			err:  &fail{InvalidValue, `members[1]: a member needs a non-empty string "value"`, 0},
+		},
+		{
+			name: "a member value that is not a string is invalidValue",
+			ops:  `[{"op":"add","path":"members","value":[{"value":5}]}]`,
+			err:  &fail{InvalidValue, `"members.value": must be a string`, 0},
+		},
+		{
+			name: "an unknown member sub-attribute is invalidValue",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a","role":"owner"}]}]`,
+			err:  &fail{InvalidValue, `"members.role"`, 0},
+		},
+		{
+			name: "a member that is a number is invalidValue",
+			ops:  `[{"op":"remove","path":"members","value":[1]}]`,
+			err:  &fail{InvalidValue, `must be a JSON object`, 0},
+		},
+		{
+			name: "add members without value is invalidSyntax",
+			ops:  `[{"op":"remove","path":"members[value eq \"a\"]"},{"op":"add","path":"members"}]`,
+			err:  &fail{InvalidSyntax, "Operations[1]: value is required for add", 1},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			eng := tc.eng
+			if eng == nil {
+				eng = groupEng
+			}
+			plan, ok, err := eng.PlanMembers(mustOps(tc.ops))
+			if tc.err != nil {
+				requireError(t, err, *tc.err)
+				assert.True(t, ok)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, !tc.notOK, ok)
+			if !tc.notOK {
+				assert.Equal(t, tc.want, plan)
+			}
+		})
+	}
+}
+
+// TestPlanMatchesApply: for member-only requests whose plan does not need
+// the current members, applying the plan to a group's members gives the
+// same members as Apply on the whole group.
+func TestPlanMatchesApply(t *testing.T) {
+	requests := []string{
+		`[{"op":"add","path":"members","value":[{"value":"a1"}]}]`,
+		`[{"op":"add","path":"members","value":[{"value":"2819c223"},{"value":"a1"}]}]`,
+		`[{"op":"Remove","path":"members","value":[{"value":"2819c223"},{"value":"gone"}]}]`,
+		`[{"op":"remove","path":"members"}]`,
+		`[{"op":"remove","path":"members[value eq \"902c246b\" or value eq \"gone\"]"}]`,
+		`[{"op":"replace","path":"members","value":[{"value":"a1"},{"value":"902c246b"}]}]`,
+		`[{"op":"replace","path":"members","value":[]}]`,
+		`[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
+		`[{"op":"add","path":"members","value":[{"value":"2819c223"}]},{"op":"remove","path":"members[value eq \"2819c223\"]"}]`,
+		`[{"op":"remove","path":"members[value eq \"2819c223\"]"},{"op":"add","path":"members","value":[{"value":"2819c223"}]}]`,
+		`[{"op":"remove","path":"members"},{"op":"add","path":"members","value":[{"value":"y"}]}]`,
+		`[{"op":"replace","value":{"id":"e9e30dba","members":[{"value":"y"}]}}]`,
+		`[{"op":"replace","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"c"}]}]`,
+	}
+	current := []string{"2819c223", "902c246b"}
+	for _, req := range requests {
+		t.Run(req, func(t *testing.T) {
+			ops := mustOps(req)
+			plan, ok, err := groupEng.PlanMembers(ops)
+			require.NoError(t, err)
+			require.True(t, ok)
+			require.False(t, plan.NeedsCurrent)
+
+			doc, err := groupEng.Apply(mustDoc(groupJSON), ops)
+			require.NoError(t, err)
+			var want []string
+			if list, _ := doc["members"].([]any); list != nil {
+				for _, m := range list {
+					want = append(want, m.(map[string]any)["value"].(string))
+				}
+			}
+			assert.ElementsMatch(t, want, applyPlan(plan, current))
+		})
+	}
+}
+
+// applyPlan does what a store does with a plan.
+func applyPlan(p MemberPlan, current []string) []string {
+	if p.Replace {
+		return p.Add
+	}
+	if p.RemoveAll {
+		return nil
+	}
+	set := map[string]bool{}
+	var out []string
+	drop := map[string]bool{}
+	for _, id := range p.Remove {
+		drop[id] = true
+	}
+	for _, id := range append(append([]string{}, current...), p.Add...) {
+		if !drop[id] && !set[id] {
+			set[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,753 @@
+package patch
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// userEmails and friends restate parts of userJSON, for expected documents.
+const (
+	workEmail = `{"value": "bjensen@example.com", "type": "work", "primary": true}`
+	homeEmail = `{"value": "babs@jensen.org", "type": "home"}`
+	entObj    = `{"employeeNumber": "701984", "department": "Tour Operations", "manager": {"value": "26118915", "displayName": "John Smith"}}`
+)
+
+func TestApplySyntax(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2 op is case-insensitive",
+			ops:  `[{"op":"Replace","path":"displayName","value":"Babs"},{"op":"ADD","path":"title","value":"Tour Guide"},{"op":"Remove","path":"nickName"}]`,
+			want: over(userJSON, `{"displayName":"Babs","title":"Tour Guide"}`),
+		},
+		{
+			name: "3.5.2 unsupported op is invalidSyntax naming it",
+			ops:  `[{"op":"delete","path":"title"}]`,
+			err:  &fail{InvalidSyntax, `unsupported op "delete"`, 0},
+		},
+		{
+			name: "3.5.2 missing op is invalidSyntax",
+			ops:  `[{"path":"title","value":"x"}]`,
+			err:  &fail{InvalidSyntax, "op is required", 0},
+		},
+		{
+			name: "3.5.2.1 add needs a value",
+			ops:  `[{"op":"add","path":"title"}]`,
+			err:  &fail{InvalidSyntax, "value is required for add", 0},
+		},
+		{
+			name: "3.5.2.3 replace needs a value",
+			ops:  `[{"op":"replace","path":"title"}]`,
+			err:  &fail{InvalidSyntax, "value is required for replace", 0},
+		},
+		{
+			name: "3.5.2.1 add without path needs a value",
+			ops:  `[{"op":"add"}]`,
+			err:  &fail{InvalidSyntax, "value is required for add", 0},
+		},
+		{
+			name: "3.5.2 malformed path is invalidPath with the parser's message",
+			ops:  `[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]`,
+			err:  &fail{InvalidPath, "at offset", 0},
+		},
+		{
+			name: "3.5.2 unknown attribute is invalidPath naming it",
+			ops:  `[{"op":"replace","path":"nickname2","value":"x"}]`,
+			err:  &fail{InvalidPath, `"nickname2" is not an attribute of the User resource`, 0},
+		},
+		{
+			name: "3.5.2 unknown attribute behind a known URN is invalidPath",
+			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:nickname2","value":"x"}]`,
+			err:  &fail{InvalidPath, `"nickname2"`, 0},
+		},
+		{
+			name: "3.5.2 unknown schema URN is invalidPath",
+			ops:  `[{"op":"replace","path":"urn:example:unknown:2.0:User:foo","value":"x"}]`,
+			err:  &fail{InvalidPath, `"urn:example:unknown:2.0:User" is not a schema of the User resource`, 0},
+		},
+		{
+			name: "3.5.2 another resource type's schema is invalidPath",
+			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"x"}]`,
+			err:  &fail{InvalidPath, `is not a schema of the User resource`, 0},
+		},
+		{
+			name: "3.5.2 unknown attribute of a registered extension is invalidPath",
+			ops:  `[{"op":"replace","path":"$ENT:shoeSize","value":"x"}]`,
+			err:  &fail{InvalidPath, `shoeSize`, 0},
+		},
+		{
+			name: "3.5.2 value filter on a single-valued attribute is invalidPath",
+			ops:  `[{"op":"replace","path":"name[givenName eq \"Barbara\"].familyName","value":"x"}]`,
+			err:  &fail{InvalidPath, `"name" is single-valued`, 0},
+		},
+		{
+			name: "3.5.2 sub-attribute of a simple attribute is invalidPath",
+			ops:  `[{"op":"replace","path":"userName.value","value":"x"}]`,
+			err:  &fail{InvalidPath, `"userName" has no sub-attributes`, 0},
+		},
+		{
+			name: "3.5.2 unknown sub-attribute is invalidPath",
+			ops:  `[{"op":"replace","path":"name.nickname","value":"x"}]`,
+			err:  &fail{InvalidPath, `"nickname" is not a sub-attribute of name`, 0},
+		},
+		{
+			name: "3.12 filter on an unknown sub-attribute is invalidFilter",
+			ops:  `[{"op":"replace","path":"emails[kind eq \"work\"].value","value":"x"}]`,
+			err:  &fail{InvalidFilter, `"kind" is not a sub-attribute of emails`, 0},
+		},
+		{
+			name: "3.12 error names the failing operation",
+			ops:  `[{"op":"replace","path":"displayName","value":"Babs"},{"op":"replace","path":"nickname2","value":"x"}]`,
+			err:  &fail{InvalidPath, "Operations[1]: ", 1},
+		},
+		{
+			name: "3.5.2 value of the wrong type is invalidValue naming the attribute",
+			ops:  `[{"op":"replace","path":"active","value":3}]`,
+			err:  &fail{InvalidValue, `attribute "active": must be a boolean, got the number 3`, 0},
+		},
+		{
+			name: "3.5.2 sub-attribute of the wrong type is invalidValue naming it",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":5,"type":"work"}]}]`,
+			err:  &fail{InvalidValue, `attribute "emails.value": must be a string`, 0},
+		},
+		{
+			name: "3.5.2 unknown sub-attribute inside a value is invalidValue",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"x@y.z","kind":"work"}]}]`,
+			err:  &fail{InvalidValue, `"emails.kind"`, 0},
+		},
+		{
+			name: "3.5.2 a list for a single-valued attribute is invalidValue",
+			ops:  `[{"op":"replace","path":"displayName","value":["a","b"]}]`,
+			err:  &fail{InvalidValue, `is single-valued`, 0},
+		},
+	})
+}
+
+func TestApplyAdd(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2.1 single-valued attribute is replaced",
+			ops:  `[{"op":"add","path":"displayName","value":"Babs"}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.5.2.1 absent attribute is added",
+			ops:  `[{"op":"add","path":"title","value":"Tour Guide"}]`,
+			want: over(userJSON, `{"title":"Tour Guide"}`),
+		},
+		{
+			name: "3.5.2.1 complex attribute merges the given sub-attributes",
+			ops:  `[{"op":"add","path":"name","value":{"middleName":"Jane","givenName":"Barb"}}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barb","middleName":"Jane"}}`),
+		},
+		{
+			name: "3.5.2.1 sub-attribute of a complex attribute",
+			ops:  `[{"op":"add","path":"name.middleName","value":"Jane"}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barbara","middleName":"Jane"}}`),
+		},
+		{
+			name: "3.5.2.1 sub-attribute of an absent complex attribute creates it",
+			doc:  over(userJSON, `{"name":null}`),
+			ops:  `[{"op":"add","path":"name.middleName","value":"Jane"}]`,
+			want: over(userJSON, `{"name":{"middleName":"Jane"}}`),
+		},
+		{
+			name: "3.5.2.1 multi-valued attribute gets the new value",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"b@x.org","type":"other"}]}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"value":"b@x.org","type":"other"}]}`),
+		},
+		{
+			name: "3.5.2.1 a single value for a multi-valued attribute is wrapped",
+			ops:  `[{"op":"add","path":"emails","value":{"value":"b@x.org","type":"other"}}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"value":"b@x.org","type":"other"}]}`),
+		},
+		{
+			name: "3.5.2.1 a value already present changes nothing (value and type compare case-insensitively)",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"BJensen@Example.com","type":"WORK"}]}]`,
+			want: userJSON,
+		},
+		{
+			name: "3.5.2.1 duplicates within one value are added once",
+			ops:  `[{"op":"add","path":"phoneNumbers","value":[{"value":"1","type":"mobile"},{"value":"1","type":"mobile"}]}]`,
+			want: over(userJSON, `{"phoneNumbers":[{"value":"555-555-5555","type":"work"},{"value":"1","type":"mobile"}]}`),
+		},
+		{
+			name: "3.5.2.1 multi-valued simple attribute appends values not present",
+			ops:  `[{"op":"add","path":"$ACME:tags","value":["a","b"]},{"op":"add","path":"$ACME:tags","value":["B","c"]}]`,
+			want: over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
+		},
+		{
+			name: "3.5.2.1 value filter and sub-attribute set the sub-attribute of the matches",
+			ops:  `[{"op":"add","path":"emails[type eq \"work\"].value","value":"barbara@example.com"}]`,
+			want: over(userJSON, `{"emails":[{"value":"barbara@example.com","type":"work","primary":true},`+homeEmail+`]}`),
+		},
+		{
+			name: "3.5.2.1 value filter without sub-attribute merges the value into the matches",
+			ops:  `[{"op":"add","path":"emails[type eq \"home\"]","value":{"display":"Home mail"}}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,{"value":"babs@jensen.org","type":"home","display":"Home mail"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS eq filter matching nothing creates the element (deviation from 3.5.2.3 noTarget)",
+			ops:  `[{"op":"add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"}]`,
+			want: over(userJSON, `{"addresses":[{"type":"work","locality":"Hollywood"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS and of eq filters matching nothing creates the element with every value",
+			ops:  `[{"op":"add","path":"phoneNumbers[type eq \"fax\" and display eq \"Office fax\"].value","value":"555-1"}]`,
+			want: over(userJSON, `{"phoneNumbers":[{"value":"555-555-5555","type":"work"},{"type":"fax","display":"Office fax","value":"555-1"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS eq filter without sub-attribute creates the element from the value",
+			ops:  `[{"op":"add","path":"addresses[type eq \"home\"]","value":{"locality":"Springfield"}}]`,
+			want: over(userJSON, `{"addresses":[{"type":"home","locality":"Springfield"}]}`),
+		},
+		{
+			name: "3.5.2.1 filter that is not only eq and matches nothing is noTarget",
+			ops:  `[{"op":"add","path":"emails[value co \"@nowhere\"].type","value":"other"}]`,
+			err:  &fail{NoTarget, `no value of emails matches the filter`, 0},
+		},
+		{
+			name: "3.5.2.1 or filter matching nothing is noTarget",
+			ops:  `[{"op":"add","path":"addresses[type eq \"work\" or type eq \"home\"].locality","value":"Hollywood"}]`,
+			err:  &fail{NoTarget, `addresses`, 0},
+		},
+		{
+			name: "3.5.2.1 null adds nothing",
+			ops:  `[{"op":"add","path":"title","value":null}]`,
+			want: userJSON,
+		},
+		{
+			name: "3.5.2.1 sub-attribute without filter sets it on every value",
+			ops:  `[{"op":"add","path":"phoneNumbers.display","value":"Desk"}]`,
+			want: over(userJSON, `{"phoneNumbers":[{"value":"555-555-5555","type":"work","display":"Desk"}]}`),
+		},
+		{
+			name: "3.5.2.1 extension attribute by URN path",
+			ops:  `[{"op":"add","path":"$ENT:costCenter","value":"4130"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","costCenter":"4130","manager":{"value":"26118915","displayName":"John Smith"}}}`),
+		},
+		{
+			name: "3.5.2.1 extension attribute creates the extension object",
+			doc:  over(userJSON, `{"$ENT":null}`),
+			ops:  `[{"op":"add","path":"$ENT:department","value":"Sales"}]`,
+			want: over(userJSON, `{"$ENT":{"department":"Sales"}}`),
+		},
+		{
+			name: "3.5.2.1 whole extension by its URN merges its attributes",
+			ops:  `[{"op":"add","path":"$ENT","value":{"costCenter":"4130","department":"Sales"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Sales","costCenter":"4130","manager":{"value":"26118915","displayName":"John Smith"}}}`),
+		},
+		{
+			name: "3.5.2.1 host extension attribute by URN path",
+			ops:  `[{"op":"add","path":"$ACME:level","value":3}]`,
+			want: over(userJSON, `{"$ACME":{"level":3}}`),
+		},
+	})
+}
+
+func TestApplyReplace(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2.3 single-valued attribute",
+			ops:  `[{"op":"replace","path":"displayName","value":"Babs"}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.5.2.3 absent attribute is treated as add",
+			ops:  `[{"op":"replace","path":"title","value":"Tour Guide"}]`,
+			want: over(userJSON, `{"title":"Tour Guide"}`),
+		},
+		{
+			name: "3.5.2.3 complex attribute: given sub-attributes replaced, others unchanged",
+			ops:  `[{"op":"replace","path":"name","value":{"givenName":"Barb"}}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barb"}}`),
+		},
+		{
+			name: "3.5.2.3 multi-valued attribute without filter: all values replaced",
+			ops:  `[{"op":"replace","path":"emails","value":[{"value":"new@x.org","type":"work"}]}]`,
+			want: over(userJSON, `{"emails":[{"value":"new@x.org","type":"work"}]}`),
+		},
+		{
+			name: "3.5.2.3 value filter and sub-attribute: the sub-attribute of every match is replaced",
+			ops:  `[{"op":"replace","path":"emails[type eq \"home\"].value","value":"b@j.org"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,{"value":"b@j.org","type":"home"}]}`),
+		},
+		{
+			name: "3.5.2.3 value filter without sub-attribute: matching values replaced",
+			ops:  `[{"op":"replace","path":"emails[type eq \"home\"]","value":{"value":"b@j.org","type":"home","display":"B"}}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,{"value":"b@j.org","type":"home","display":"B"}]}`),
+		},
+		{
+			name: "3.5.2.3 several matches are replaced by one value",
+			doc:  over(userJSON, `{"phoneNumbers":[{"value":"1","type":"work"},{"value":"2","type":"work"},{"value":"3","type":"mobile"}]}`),
+			ops:  `[{"op":"replace","path":"phoneNumbers[type eq \"work\"]","value":{"value":"9","type":"work"}}]`,
+			want: over(userJSON, `{"phoneNumbers":[{"value":"9","type":"work"},{"value":"3","type":"mobile"}]}`),
+		},
+		{
+			name: "3.5.2.3 value filter matching nothing (not eq-only) is noTarget",
+			ops:  `[{"op":"replace","path":"emails[value sw \"zzz\"].type","value":"other"}]`,
+			err:  &fail{NoTarget, `"emails[value sw \"zzz\"].type": no value of emails matches the filter`, 0},
+		},
+		{
+			name: "IDP-QUIRKS eq filter matching nothing creates the element (deviation from 3.5.2.3 noTarget)",
+			ops:  `[{"op":"replace","path":"emails[type eq \"other\"].value","value":"o@x.org"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"type":"other","value":"o@x.org"}]}`),
+		},
+		{
+			name: "RFC 7643 2.5 null unassigns the attribute",
+			ops:  `[{"op":"replace","path":"displayName","value":null}]`,
+			want: over(userJSON, `{"displayName":null}`),
+		},
+		{
+			name: "RFC 7643 2.5 empty list unassigns a multi-valued attribute",
+			ops:  `[{"op":"replace","path":"emails","value":[]}]`,
+			want: over(userJSON, `{"emails":null}`),
+		},
+		{
+			name: "RFC 7643 2.5 null unassigns a sub-attribute",
+			ops:  `[{"op":"replace","path":"name.formatted","value":null}]`,
+			want: over(userJSON, `{"name":{"familyName":"Jensen","givenName":"Barbara"}}`),
+		},
+		{
+			name: "RFC 7643 2.5 null at a value filter removes the matches",
+			ops:  `[{"op":"replace","path":"emails[type eq \"home\"]","value":null}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`]}`),
+		},
+		{
+			name: "3.5.2.3 reference to another resource replaces the whole complex value",
+			ops:  `[{"op":"replace","path":"$ENT:manager","value":{"value":"42"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","manager":{"value":"42"}}}`),
+		},
+		{
+			name: "3.5.2.3 reference to the same resource merges sub-attributes",
+			ops:  `[{"op":"replace","path":"$ENT:manager","value":{"value":"26118915","$ref":"../Users/26118915"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","manager":{"value":"26118915","$ref":"../Users/26118915","displayName":"John Smith"}}}`),
+		},
+		{
+			name: "3.5.2.3 manager.value naming another user drops the old referent's sub-attributes",
+			ops:  `[{"op":"replace","path":"$ENT:manager.value","value":"42"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","manager":{"value":"42"}}}`),
+		},
+		{
+			name: "3.5.2.3 whole extension: given attributes replaced, others unchanged",
+			ops:  `[{"op":"replace","path":"$ENT","value":{"department":"Sales","costCenter":"4130"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Sales","costCenter":"4130","manager":{"value":"26118915","displayName":"John Smith"}}}`),
+		},
+		{
+			name: "RFC 7643 2.5 null for a whole extension removes it",
+			ops:  `[{"op":"replace","path":"$ENT","value":null}]`,
+			want: over(userJSON, `{"$ENT":null}`),
+		},
+		{
+			name: "3.5.2.3 integer attribute keeps an exact number",
+			ops:  `[{"op":"replace","path":"$ACME:level","value":12}]`,
+			want: over(userJSON, `{"$ACME":{"level":12}}`),
+		},
+		{
+			name: "3.5.2.3 integer attribute rejects a fraction",
+			ops:  `[{"op":"replace","path":"$ACME:level","value":1.5}]`,
+			err:  &fail{InvalidValue, "must be an integer", 0},
+		},
+		{
+			name: "3.5.2.3 sub-attribute without filter on a multi-valued attribute sets every value",
+			ops:  `[{"op":"replace","path":"emails.display","value":"mail"}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true,"display":"mail"},{"value":"babs@jensen.org","type":"home","display":"mail"}]}`),
+		},
+	})
+}
+
+func TestApplyRemove(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2.2 no path is noTarget",
+			ops:  `[{"op":"remove"}]`,
+			err:  &fail{NoTarget, "remove needs a path", 0},
+		},
+		{
+			name: "3.5.2.2 single-valued attribute",
+			ops:  `[{"op":"remove","path":"displayName"}]`,
+			want: over(userJSON, `{"displayName":null}`),
+		},
+		{
+			name: "3.5.2.2 attribute without a value: success, no change",
+			ops:  `[{"op":"remove","path":"title"},{"op":"remove","path":"addresses"},{"op":"remove","path":"$ACME:tags"}]`,
+			want: userJSON,
+		},
+		{
+			name: "3.5.2.2 sub-attribute",
+			ops:  `[{"op":"remove","path":"name.givenName"}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen"}}`),
+		},
+		{
+			name: "3.5.2.2 removing the last sub-attribute unassigns the complex attribute",
+			doc:  over(userJSON, `{"name":{"givenName":"Barbara"}}`),
+			ops:  `[{"op":"remove","path":"name.givenName"}]`,
+			want: over(userJSON, `{"name":null}`),
+		},
+		{
+			name: "3.5.2.2 multi-valued attribute without filter: all values",
+			ops:  `[{"op":"remove","path":"emails"}]`,
+			want: over(userJSON, `{"emails":null}`),
+		},
+		{
+			name: "3.5.2.2 value filter removes the matching values",
+			ops:  `[{"op":"remove","path":"emails[type eq \"home\"]"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`]}`),
+		},
+		{
+			name: "3.5.2.2 no values left: the attribute is unassigned",
+			ops:  `[{"op":"remove","path":"phoneNumbers[type eq \"work\"]"}]`,
+			want: over(userJSON, `{"phoneNumbers":null}`),
+		},
+		{
+			name: "3.5.2.2 value filter and sub-attribute remove it from the matches",
+			ops:  `[{"op":"remove","path":"emails[type eq \"work\"].primary"}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`]}`),
+		},
+		{
+			name: "3.5.2.2 sub-attribute of a multi-valued attribute without filter: from every value",
+			ops:  `[{"op":"remove","path":"emails.type"}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","primary":true},{"value":"babs@jensen.org"}]}`),
+		},
+		{
+			name: "3.12 value filter matching nothing is noTarget",
+			ops:  `[{"op":"remove","path":"emails[type eq \"other\"]"}]`,
+			err:  &fail{NoTarget, `no value of emails matches the filter`, 0},
+		},
+		{
+			name: "3.5.2.2 required attribute is mutability",
+			ops:  `[{"op":"remove","path":"userName"}]`,
+			err:  &fail{Mutability, `"userName" is required`, 0},
+		},
+		{
+			name: "3.5.2.2 required attribute unassigned by replace null is mutability",
+			ops:  `[{"op":"replace","path":"userName","value":null}]`,
+			err:  &fail{Mutability, `"userName" is required`, 0},
+		},
+		{
+			name: "3.5.2.2 required group displayName is mutability",
+			eng:  groupEng,
+			doc:  groupJSON,
+			ops:  `[{"op":"remove","path":"displayName"}]`,
+			err:  &fail{Mutability, `"displayName" is required`, 0},
+		},
+		{
+			name: "3.5.2.2 extension attribute",
+			ops:  `[{"op":"remove","path":"$ENT:department"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","manager":{"value":"26118915","displayName":"John Smith"}}}`),
+		},
+		{
+			name: "3.5.2.2 the last extension attribute removes the extension object",
+			doc:  over(userJSON, `{"$ENT":{"department":"Tour Operations"}}`),
+			ops:  `[{"op":"remove","path":"$ENT:department"}]`,
+			want: over(userJSON, `{"$ENT":null}`),
+		},
+		{
+			name: "3.5.2.2 whole extension by its URN",
+			ops:  `[{"op":"remove","path":"$ENT"}]`,
+			want: over(userJSON, `{"$ENT":null}`),
+		},
+		{
+			name: "3.5.2.2 complex extension attribute",
+			ops:  `[{"op":"remove","path":"$ENT:manager"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations"}}`),
+		},
+		{
+			name: "IDP-QUIRKS value list removes only the listed values of a multi-valued attribute",
+			ops:  `[{"op":"remove","path":"emails","value":[{"value":"BABS@jensen.org"}]}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`]}`),
+		},
+		{
+			name: "IDP-QUIRKS value list of simple values removes the equal ones",
+			doc:  over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
+			ops:  `[{"op":"remove","path":"$ACME:tags","value":["B","x"]}]`,
+			want: over(userJSON, `{"$ACME":{"tags":["a","c"]}}`),
+		},
+	})
+}
+
+func TestApplyMutability(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2 readOnly id",
+			ops:  `[{"op":"replace","path":"id","value":"x"}]`,
+			err:  &fail{Mutability, `"id" is readOnly`, 0},
+		},
+		{
+			name: "3.5.2 readOnly meta",
+			ops:  `[{"op":"add","path":"meta","value":{"version":"W/\"9\""}}]`,
+			err:  &fail{Mutability, `"meta" is readOnly`, 0},
+		},
+		{
+			name: "3.5.2 readOnly meta.version",
+			ops:  `[{"op":"replace","path":"meta.version","value":"W/\"9\""}]`,
+			err:  &fail{Mutability, `"meta.version" is readOnly`, 0},
+		},
+		{
+			name: "3.5.2 readOnly groups",
+			ops:  `[{"op":"add","path":"groups","value":[{"value":"g2"}]}]`,
+			err:  &fail{Mutability, `"groups" is readOnly`, 0},
+		},
+		{
+			name: "3.5.2 readOnly sub-attribute manager.displayName",
+			ops:  `[{"op":"replace","path":"$ENT:manager.displayName","value":"Boss"}]`,
+			err:  &fail{Mutability, `manager.displayName" is readOnly`, 0},
+		},
+		{
+			name: "3.5.2.2 removing a readOnly attribute is mutability",
+			ops:  `[{"op":"remove","path":"id"}]`,
+			err:  &fail{Mutability, `"id" is readOnly`, 0},
+		},
+		{
+			name: "3.3 readOnly keys inside a no-path value are ignored",
+			ops:  `[{"op":"replace","value":{"id":"x","meta":{"version":"W/\"9\""},"groups":[],"schemas":["urn:x"],"meta.version":"1","displayName":"Babs"}}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.3 readOnly sub-attributes inside a value are ignored",
+			ops:  `[{"op":"replace","path":"$ENT:manager","value":{"value":"26118915","displayName":"Someone"}}]`,
+			want: userJSON,
+		},
+		{
+			name: "3.5.2 immutable attribute may be added when it has no value",
+			ops:  `[{"op":"add","path":"$ACME:badge","value":"B1"}]`,
+			want: over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+		},
+		{
+			name: "3.5.2 immutable attribute set to its own value is no change",
+			doc:  over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+			ops:  `[{"op":"replace","path":"$ACME:badge","value":"b1"}]`,
+			want: over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+		},
+		{
+			name: "3.5.2 immutable attribute cannot be changed",
+			doc:  over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+			ops:  `[{"op":"replace","path":"$ACME:badge","value":"B2"}]`,
+			err:  &fail{Mutability, `badge" is immutable`, 0},
+		},
+		{
+			name: "3.5.2 immutable attribute cannot be removed",
+			doc:  over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+			ops:  `[{"op":"remove","path":"$ACME:badge"}]`,
+			err:  &fail{Mutability, `badge" is immutable`, 0},
+		},
+		{
+			name: "3.5.2 immutable member sub-attribute cannot be changed",
+			eng:  groupEng,
+			doc:  groupJSON,
+			ops:  `[{"op":"replace","path":"members[value eq \"2819c223\"].display","value":"Babs"}]`,
+			err:  &fail{Mutability, `sub-attribute "display" is immutable`, 0},
+		},
+		{
+			name: "3.5.2 immutable member sub-attribute cannot be removed",
+			eng:  groupEng,
+			doc:  groupJSON,
+			ops:  `[{"op":"remove","path":"members[value eq \"2819c223\"].type"}]`,
+			err:  &fail{Mutability, `sub-attribute "type" is immutable`, 0},
+		},
+		{
+			name: "3.5.2 immutable member sub-attribute may be added when absent",
+			eng:  groupEng,
+			doc:  `{"displayName":"G","members":[{"value":"a1"}]}`,
+			ops:  `[{"op":"add","path":"members[value eq \"a1\"].type","value":"User"}]`,
+			want: `{"displayName":"G","members":[{"value":"a1","type":"User"}]}`,
+		},
+		{
+			name: "3.5.2 whole members are added and removed despite immutable sub-attributes",
+			eng:  groupEng,
+			doc:  groupJSON,
+			ops:  `[{"op":"remove","path":"members[value eq \"2819c223\"]"},{"op":"add","path":"members","value":[{"value":"a1","type":"User"}]}]`,
+			want: over(groupJSON, `{"members":[{"value":"902c246b","display":"Mandy Pepperidge","type":"User"},{"value":"a1","type":"User"}]}`),
+		},
+	})
+}
+
+func TestApplyNoPath(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "3.5.2.3 no path: each attribute of the value is replaced",
+			ops:  `[{"op":"replace","value":{"displayName":"Babs","active":false}}]`,
+			want: over(userJSON, `{"displayName":"Babs","active":false}`),
+		},
+		{
+			name: "3.5.2.1 no path: attribute names match case-insensitively",
+			ops:  `[{"op":"add","value":{"DISPLAYNAME":"Babs","Title":"Guide"}}]`,
+			want: over(userJSON, `{"displayName":"Babs","title":"Guide"}`),
+		},
+		{
+			name: "3.5.2.1 no path: multi-valued attribute gets new values",
+			ops:  `[{"op":"add","value":{"emails":[{"value":"x@y.z","type":"other"}]}}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"value":"x@y.z","type":"other"}]}`),
+		},
+		{
+			name: "3.5.2.3 no path: complex attribute keeps unspecified sub-attributes",
+			ops:  `[{"op":"replace","value":{"name":{"familyName":"Jensen-Smith"}}}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen-Smith","givenName":"Barbara"}}`),
+		},
+		{
+			name: "Entra aadOptscim062020 no path: dotted keys are paths",
+			ops:  `[{"op":"replace","value":{"name.givenName":"Barb","name.familyName":"J"}}]`,
+			want: over(userJSON, `{"name":{"formatted":"Ms. Barbara J Jensen III","familyName":"J","givenName":"Barb"}}`),
+		},
+		{
+			name: "Entra aadOptscim062020 no path: full URN keys are paths",
+			ops:  `[{"op":"replace","value":{"$ENT:employeeNumber":"7","$ENT:manager":"42"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"7","department":"Tour Operations","manager":{"value":"42"}}}`),
+		},
+		{
+			name: "Entra aadOptscim062020 no path: value-path keys are paths",
+			ops:  `[{"op":"replace","value":{"emails[type eq \"work\"].value":"b@x.org","addresses[type eq \"work\"].locality":"Hollywood"}}]`,
+			want: over(userJSON, `{"emails":[{"value":"b@x.org","type":"work","primary":true},`+homeEmail+`],"addresses":[{"type":"work","locality":"Hollywood"}]}`),
+		},
+		{
+			name: "3.5.2.1 no path: extension URN key holds the extension's attributes",
+			ops:  `[{"op":"add","value":{"$ENT":{"costCenter":"4130"},"$ACME":{"level":2}}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","costCenter":"4130","manager":{"value":"26118915","displayName":"John Smith"}},"$ACME":{"level":2}}`),
+		},
+		{
+			name: "3.5.2.1 no path: core schema URN key holds core attributes",
+			ops:  `[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:User":{"displayName":"Babs"}}}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.5.2.1 no path: core schema URN prefixed key",
+			ops:  `[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:User:displayName":"Babs"}}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.5.2.1 no path: unknown attribute is invalidValue naming it",
+			ops:  `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
+			err:  &fail{InvalidValue, `"favouriteColour" is not an attribute of the User resource`, 0},
+		},
+		{
+			name: "3.5.2.1 no path: attributes a registered extension does not define are kept as sent",
+			ops:  `[{"op":"add","value":{"$ENT":{"badgeColour":"red"},"$ACME:shoeSize":"42"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","badgeColour":"red","manager":{"value":"26118915","displayName":"John Smith"}},"$ACME":{"shoeSize":"42"}}`),
+		},
+		{
+			name: "3.5.2.1 no path: schema URNs do not nest",
+			ops:  `[{"op":"add","value":{"$ENT":{"urn:x:y":"1"}}}]`,
+			err:  &fail{InvalidValue, "schema URNs do not nest", 0},
+		},
+		{
+			name: "3.5.2.1 no path: the value must be an object",
+			ops:  `[{"op":"replace","value":"Babs"}]`,
+			err:  &fail{InvalidValue, "needs a value that is a JSON object", 0},
+		},
+		{
+			name: "3.5.2.3 no path: null unassigns with replace",
+			ops:  `[{"op":"replace","value":{"displayName":null,"title":null}}]`,
+			want: over(userJSON, `{"displayName":null}`),
+		},
+		{
+			name: "3.5.2.1 no path: null adds nothing",
+			ops:  `[{"op":"add","value":{"displayName":null}}]`,
+			want: userJSON,
+		},
+		{
+			name: "3.5.2.1 no path: malformed key is invalidValue",
+			ops:  `[{"op":"add","value":{"emails[type eq":"x"}}]`,
+			err:  &fail{InvalidValue, "emails[type eq", 0},
+		},
+		{
+			name: "3.5.2.1 no path: filter on an unknown sub-attribute stays invalidFilter",
+			ops:  `[{"op":"add","value":{"emails[kind eq \"work\"].value":"x"}}]`,
+			err:  &fail{InvalidFilter, `"kind"`, 0},
+		},
+		{
+			name: "3.5.2.1 no path: immutable attributes keep their rule",
+			doc:  over(userJSON, `{"$ACME":{"badge":"B1"}}`),
+			ops:  `[{"op":"replace","value":{"$ACME:badge":"B2"}}]`,
+			err:  &fail{Mutability, "immutable", 0},
+		},
+	})
+}
+
+func TestApplyPrimary(t *testing.T) {
+	runApply(t, []applyCase{
+		{
+			name: "RFC 7643 2.4 a new primary value takes primary from the old one",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"n@x.org","type":"other","primary":true}]}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"value":"n@x.org","type":"other","primary":true}]}`),
+		},
+		{
+			name: "RFC 7643 2.4 primary set through a value filter wins",
+			ops:  `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
+		},
+		{
+			name: "RFC 7643 2.4 a replaced list with several primaries keeps the last",
+			ops:  `[{"op":"replace","path":"emails","value":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":true}]}]`,
+			want: over(userJSON, `{"emails":[{"value":"a@x.org"},{"value":"b@x.org","primary":true}]}`),
+		},
+		{
+			name: "IDP-QUIRKS a created element is not primary",
+			ops:  `[{"op":"add","path":"emails[type eq \"other\"].value","value":"o@x.org"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"type":"other","value":"o@x.org"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS a created element is primary when the operation says so",
+			ops:  `[{"op":"add","path":"emails[type eq \"other\" and primary eq true].value","value":"o@x.org"}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
+		},
+		{
+			name: "RFC 7643 2.4 a later operation's primary wins",
+			ops: `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":true},
+			       {"op":"replace","path":"emails[type eq \"work\"].primary","value":true}]`,
+			want: userJSON,
+		},
+	})
+}
+
+// TestApplyAtomic: a failing operation in the middle leaves the input
+// unchanged, and the result never shares storage with the input.
+func TestApplyAtomic(t *testing.T) {
+	doc := mustDoc(userJSON)
+	before := mustDoc(userJSON)
+	ops := mustOps(`[
+		{"op":"replace","path":"displayName","value":"Babs"},
+		{"op":"add","path":"emails","value":[{"value":"n@x.org","primary":true}]},
+		{"op":"replace","path":"name.givenName","value":"Barb"},
+		{"op":"remove","path":"$ENT:manager"},
+		{"op":"replace","path":"id","value":"stolen"},
+		{"op":"replace","path":"title","value":"never applied"}
+	]`)
+	got, err := userEng.Apply(doc, ops)
+	requireError(t, err, fail{Mutability, `Operations[4]: "id" is readOnly`, 4})
+	assert.Nil(t, got)
+	assert.Equal(t, before, doc)
+
+	got, err = userEng.Apply(doc, ops[:4])
+	require.NoError(t, err)
+	got["emails"].([]any)[0].(map[string]any)["value"] = "changed"
+	got["groups"].([]any)[0].(map[string]any)["display"] = "changed"
+	got["meta"].(map[string]any)["version"] = "changed"
+	assert.Equal(t, before, doc, "the result must not share storage with the input")
+
+	got, err = Apply(userType, doc, nil)
+	require.NoError(t, err)
+	assert.Equal(t, before, got)
+}
+
+func TestOperationUnmarshalJSON(t *testing.T) {
+	var ops []Operation
+	require.NoError(t, json.Unmarshal([]byte(`[
+		{"Op":"Replace","Path":"active","Value":"False"},
+		{"op":"replace","path":"title","value":null},
+		{"op":"add","path":"title"},
+		{"op":"add","path":"x","value":{"n":1.50,"l":[1]}}
+	]`), &ops))
+	assert.Equal(t, []Operation{
+		{Op: "Replace", Path: "active", Value: "False"},
+		{Op: "replace", Path: "title", Value: JSONNull{}},
+		{Op: "add", Path: "title"},
+		{Op: "add", Path: "x", Value: map[string]any{"n": json.Number("1.50"), "l": []any{json.Number("1")}}},
+	}, ops)
+	assert.Error(t, json.Unmarshal([]byte(`[{"op":1}]`), &ops))
+
+	b, err := json.Marshal(ops[1])
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"op":"replace","path":"title","value":null}`, string(b))
+}

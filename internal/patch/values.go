@@ -1,0 +1,188 @@
+package patch
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// lookup finds name in m: the exact key first, then case-insensitively
+// (attribute names are case-insensitive, RFC 7643 §2.1).
+func lookup(m map[string]any, name string) (key string, v any, ok bool) {
+	if m == nil {
+		return "", nil, false
+	}
+	if v, ok := m[name]; ok {
+		return name, v, true
+	}
+	for k, v := range m {
+		if strings.EqualFold(k, name) {
+			return k, v, true
+		}
+	}
+	return "", nil, false
+}
+
+func copyMap(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m)+2)
+	for k, v := range m {
+		out[k] = copyValue(v)
+	}
+	return out
+}
+
+func copyValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		return copyMap(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			out[i] = copyValue(el)
+		}
+		return out
+	}
+	return v
+}
+
+// isEmpty reports whether v unassigns an attribute: null, an empty list or
+// an empty object (RFC 7643 §2.5).
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return true
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+func isEmptyList(v any) bool {
+	l, ok := v.([]any)
+	return ok && len(l) == 0
+}
+
+// dropEmpty removes elements left without sub-attributes.
+func dropEmpty(list []any) []any {
+	out := list[:0]
+	for _, el := range list {
+		if m, ok := el.(map[string]any); ok && len(m) == 0 {
+			continue
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+// equalValue compares two normalised values of attr.
+func equalValue(attr *resources.Attribute, x, y any) bool {
+	if attr.MultiValued {
+		xl, ok1 := x.([]any)
+		yl, ok2 := y.([]any)
+		if !ok1 || !ok2 || len(xl) != len(yl) {
+			return ok1 == ok2 && len(xl) == 0 && len(yl) == 0
+		}
+		for i := range xl {
+			if !equalElem(attr, xl[i], yl[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return equalElem(attr, x, y)
+}
+
+// equalElem compares one value (one element, for a multi-valued
+// attribute) of attr: strings case-insensitively unless caseExact,
+// complex values sub-attribute by sub-attribute.
+func equalElem(attr *resources.Attribute, x, y any) bool {
+	if attr.Type == resources.TypeComplex {
+		xm, ok1 := x.(map[string]any)
+		ym, ok2 := y.(map[string]any)
+		if !ok1 || !ok2 {
+			return reflect.DeepEqual(x, y)
+		}
+		return len(xm) == len(ym) && subset(attr, xm, ym)
+	}
+	switch xv := x.(type) {
+	case string:
+		yv, ok := y.(string)
+		if !ok {
+			return false
+		}
+		if attr.CaseExact {
+			return xv == yv
+		}
+		return strings.EqualFold(xv, yv)
+	case json.Number:
+		yv, ok := y.(json.Number)
+		if !ok {
+			return false
+		}
+		if xv == yv {
+			return true
+		}
+		xf, ok1 := new(big.Float).SetString(string(xv))
+		yf, ok2 := new(big.Float).SetString(string(yv))
+		return ok1 && ok2 && xf.Cmp(yf) == 0
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// subset reports whether in holds every sub-attribute of small with an
+// equal value.
+func subset(attr *resources.Attribute, small, in map[string]any) bool {
+	for k, sv := range small {
+		_, bv, ok := lookup(in, k)
+		if !ok {
+			return false
+		}
+		sub := attr.Sub(k)
+		if sub == nil {
+			if !reflect.DeepEqual(sv, bv) {
+				return false
+			}
+			continue
+		}
+		if !equalValue(sub, sv, bv) {
+			return false
+		}
+	}
+	return true
+}
+
+// literal turns a filter comparison value into a document value.
+func literal(v any) any {
+	switch x := v.(type) {
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10))
+	case float64:
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	}
+	return v
+}
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return fmt.Sprintf("the boolean %v", x)
+	case string:
+		return fmt.Sprintf("the string %q", x)
+	case json.Number, float64:
+		return fmt.Sprintf("the number %v", x)
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
+}
