@@ -62,11 +62,11 @@ type Status struct {
 	// (including revoked ones); zero if none was ever used. It includes
 	// uses seen by this Manager that are not yet written to the store; uses
 	// seen only by other Managers may lag by up to LastUsedInterval.
-	LastRequestAt time.Time `json:"last_request_at,omitzero"`
+	LastRequestAt time.Time `json:"lastRequestAt,omitzero"`
 	// TokenHint is the Hint of the newest active token, if any.
-	TokenHint string `json:"token_hint,omitempty"`
+	TokenHint string `json:"tokenHint,omitempty"`
 	// ActiveTokens counts the tenant's active tokens.
-	ActiveTokens int `json:"active_tokens"`
+	ActiveTokens int `json:"activeTokens"`
 }
 
 // Status reports the tenant's connection state.

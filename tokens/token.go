@@ -46,9 +46,9 @@ type Token struct {
 	// Name is a human label, e.g. "Okta production".
 	Name string `json:"name,omitempty"`
 	// TenantID is the tenant the token authenticates as. "" is valid.
-	TenantID string `json:"tenant_id"`
+	TenantID string `json:"tenantId"`
 	// ConnectionID is an opaque host value, e.g. an SSO connection id.
-	ConnectionID string `json:"connection_id,omitempty"`
+	ConnectionID string `json:"connectionId,omitempty"`
 	// Labels are free-form host metadata.
 	Labels map[string]string `json:"labels,omitempty"`
 	// Hint helps an admin recognise the token: Prefix + "…" + the last four
@@ -57,16 +57,16 @@ type Token struct {
 	// Hash is the SHA-256 of the plaintext. Manager never returns it.
 	Hash []byte `json:"-"`
 	// CreatedAt is when the token was generated.
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt time.Time `json:"createdAt"`
 	// ExpiresAt is when the token stops working; zero means never.
-	ExpiresAt time.Time `json:"expires_at,omitzero"`
+	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	// LastUsedAt is when the token last authenticated a request; zero means
 	// never. Writes are throttled (see Options.LastUsedInterval).
-	LastUsedAt time.Time `json:"last_used_at,omitzero"`
+	LastUsedAt time.Time `json:"lastUsedAt,omitzero"`
 	// RevokedAt is when the token was revoked; zero means not revoked.
-	RevokedAt time.Time `json:"revoked_at,omitzero"`
+	RevokedAt time.Time `json:"revokedAt,omitzero"`
 	// CreatedBy names who generated the token, e.g. an admin's user id.
-	CreatedBy string `json:"created_by,omitempty"`
+	CreatedBy string `json:"createdBy,omitempty"`
 }
 
 // Active reports whether the token is neither revoked nor expired at now.

@@ -49,8 +49,8 @@ func TestTokenStringHidesHash(t *testing.T) {
 	b, err := json.Marshal(tok)
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), "hash")
-	assert.NotContains(t, string(b), "last_used_at", "zero times omitted")
-	assert.Contains(t, string(b), `"tenant_id":"acme"`)
+	assert.NotContains(t, string(b), "lastUsedAt", "zero times omitted")
+	assert.Contains(t, string(b), `"tenantId":"acme"`)
 }
 
 func TestState(t *testing.T) {
@@ -81,5 +81,5 @@ func TestState(t *testing.T) {
 
 	b, err := json.Marshal(tokens.Status{State: tokens.Connected, LastRequestAt: t0, TokenHint: "scim_…a1B2", ActiveTokens: 1})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"state":"connected","last_request_at":"2026-03-01T12:00:00Z","token_hint":"scim_…a1B2","active_tokens":1}`, string(b))
+	assert.JSONEq(t, `{"state":"connected","lastRequestAt":"2026-03-01T12:00:00Z","tokenHint":"scim_…a1B2","activeTokens":1}`, string(b))
 }
