@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -86,6 +87,11 @@ type Options struct {
 	// Policy is applied by Generate. The zero value is OneActive.
 	Policy Policy
 
+	// TenantPolicy, if set, chooses the policy per tenant (for example
+	// from a tenant's plan or settings) and overrides Policy. It is called
+	// by Generate and by Manager.Policy and must be fast.
+	TenantPolicy func(ctx context.Context, tenantID string) Policy
+
 	// LastUsedInterval bounds how often Authenticate writes a token's
 	// LastUsedAt to the store: at most once per interval per token, with
 	// the first use seen by a Manager written at once. Zero means
@@ -106,6 +112,7 @@ type Manager struct {
 	now      func() time.Time
 	rand     io.Reader
 	policy   Policy
+	tpolicy  func(context.Context, string) Policy
 	interval time.Duration
 	onEvent  func(context.Context, Event)
 
@@ -130,6 +137,7 @@ func NewManager(store Store, opts Options) *Manager {
 		now:      opts.Now,
 		rand:     opts.Rand,
 		policy:   opts.Policy,
+		tpolicy:  opts.TenantPolicy,
 		interval: opts.LastUsedInterval,
 		onEvent:  opts.OnEvent,
 		use:      make(map[string]*usage),
@@ -144,6 +152,16 @@ func NewManager(store Store, opts Options) *Manager {
 		m.interval = DefaultLastUsedInterval
 	}
 	return m
+}
+
+// Policy returns the policy Generate applies to the tenant: the result of
+// Options.TenantPolicy if set, else Options.Policy. An admin page uses it
+// to warn that generating a token revokes the current one.
+func (m *Manager) Policy(ctx context.Context, tenantID string) Policy {
+	if m.tpolicy != nil {
+		return m.tpolicy(ctx, tenantID)
+	}
+	return m.policy
 }
 
 // GenerateOptions describe a token to generate.
@@ -166,7 +184,7 @@ type GenerateOptions struct {
 // Generate creates a token and returns its plaintext, which the caller must
 // show exactly once and never store, together with a copy of the stored
 // record (without its hash). Only the hash is stored. Under the OneActive
-// policy the tenant's other active tokens are revoked.
+// policy (see Manager.Policy) the tenant's other active tokens are revoked.
 func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext string, tok *Token, err error) {
 	if opts.ExpiresIn < 0 {
 		return "", nil, errors.New("tokens: generate: negative ExpiresIn")
@@ -196,10 +214,9 @@ func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext
 	}
 
 	var revoked []*Token
-	switch {
-	case m.policy == Multiple:
+	if m.Policy(ctx, opts.TenantID) == Multiple {
 		err = m.store.CreateToken(ctx, t)
-	default:
+	} else {
 		revoked, err = m.rotate(ctx, t, now)
 	}
 	if err != nil {
@@ -208,6 +225,7 @@ func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext
 
 	m.emit(ctx, TokenGenerated, t, now)
 	for _, r := range revoked {
+		m.forget(ctx, r.ID)
 		m.emit(ctx, TokenRevoked, r, now)
 	}
 	return secret, t.public(), nil
@@ -304,6 +322,9 @@ func (m *Manager) Revoke(ctx context.Context, tenantID, id string) error {
 		return fmt.Errorf("tokens: revoke: %w", err)
 	}
 	t.RevokedAt = now
+	if used := m.forget(ctx, id); used.After(t.LastUsedAt) {
+		t.LastUsedAt = used
+	}
 	m.emit(ctx, TokenRevoked, t, now)
 	return nil
 }
@@ -339,8 +360,10 @@ func (m *Manager) list(ctx context.Context, tenantID string) ([]*Token, error) {
 // Authenticate checks a raw bearer token (without the "Bearer " scheme)
 // and returns a copy of its record without the hash. Unknown, revoked,
 // expired, malformed and empty tokens all return ErrInvalidToken itself,
-// after the same work: one hash and one store lookup. Other store errors
-// are returned wrapped, so a caller can answer 500 rather than 401.
+// after the same work: one hash, one store lookup, one copy and one
+// constant-time comparison of the stored hash (an unknown token is
+// compared against a placeholder). Other store errors are returned
+// wrapped, so a caller can answer 500 rather than 401.
 //
 // On success the token's LastUsedAt is updated, at most once per
 // Options.LastUsedInterval; failures of that write do not fail the call.
@@ -348,16 +371,19 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 	hash := hashToken(bearer)
 	formed := wellFormed(bearer)
 	found, err := m.store.TokenByHash(ctx, hash)
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return nil, ErrInvalidToken
-		}
+	known := err == nil
+	switch {
+	case errors.Is(err, ErrNotFound):
+		found = &unknownToken // take the same path as a bad known token
+	case err != nil:
 		return nil, fmt.Errorf("tokens: authenticate: %w", err)
 	}
 	t := found.clone() // never mutate what the store handed out
 	now := m.now()
+	// A store may look tokens up by something weaker than the full hash
+	// (a prefix, a case-insensitive index); the comparison is what counts.
 	match := subtle.ConstantTimeCompare(t.Hash, hash) == 1
-	if !match || !formed || !t.Active(now) {
+	if !known || !match || !formed || !t.Active(now) {
 		return nil, ErrInvalidToken
 	}
 	m.touch(ctx, t, now)
@@ -365,6 +391,11 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 	t.LastUsedAt = m.lastUsed(t)
 	return t, nil
 }
+
+// unknownToken stands in for a token the store does not know, so that
+// Authenticate does the same work for it as for a revoked or expired one.
+// Its hash is never the SHA-256 of anything and it is revoked.
+var unknownToken = Token{Hash: make([]byte, sha256.Size), RevokedAt: time.Unix(1, 0)}
 
 // touch records a use of t at now and writes it to the store if the last
 // write is at least the interval old.
@@ -398,6 +429,24 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
 		}
 		m.mu.Unlock()
 	}
+}
+
+// forget drops what this Manager remembers about token id (called once it
+// is revoked, so the memory does not grow with every token ever used),
+// first writing a use the throttle held back. It returns the token's
+// latest use known to this Manager, or zero.
+func (m *Manager) forget(ctx context.Context, id string) time.Time {
+	m.mu.Lock()
+	u := m.use[id]
+	delete(m.use, id)
+	m.mu.Unlock()
+	if u == nil {
+		return time.Time{}
+	}
+	if u.used.After(u.written) {
+		_ = m.store.TouchToken(ctx, id, u.used) // best effort, like touch
+	}
+	return u.used
 }
 
 // lastUsed returns the later of t.LastUsedAt and the last use this Manager

@@ -697,3 +697,134 @@ func TestPolicyString(t *testing.T) {
 	assert.Equal(t, "multiple", tokens.Multiple.String())
 	assert.Equal(t, "Policy(7)", tokens.Policy(7).String())
 }
+
+func TestTenantPolicy(t *testing.T) {
+	perTenant := func(_ context.Context, tenant string) tokens.Policy {
+		if tenant == "enterprise" {
+			return tokens.Multiple
+		}
+		return tokens.OneActive
+	}
+	cases := []struct {
+		name       string
+		opts       tokens.Options
+		tenant     string
+		policy     tokens.Policy
+		wantActive int
+	}{
+		{"default", tokens.Options{}, "acme", tokens.OneActive, 1},
+		{"manager-wide multiple", tokens.Options{Policy: tokens.Multiple}, "acme", tokens.Multiple, 3},
+		{"per tenant: multiple", tokens.Options{TenantPolicy: perTenant}, "enterprise", tokens.Multiple, 3},
+		{"per tenant: one active", tokens.Options{TenantPolicy: perTenant}, "acme", tokens.OneActive, 1},
+		{"per tenant overrides Policy", tokens.Options{Policy: tokens.Multiple, TenantPolicy: perTenant}, "acme", tokens.OneActive, 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, _, _ := setup(t, tc.opts)
+			assert.Equal(t, tc.policy, m.Policy(ctx, tc.tenant))
+			var plains []string
+			for _, name := range []string{"okta", "entra", "jumpcloud"} {
+				p, _, err := m.Generate(ctx, tokens.GenerateOptions{TenantID: tc.tenant, Name: name})
+				require.NoError(t, err)
+				plains = append(plains, p)
+			}
+			st, err := m.Status(ctx, tc.tenant)
+			require.NoError(t, err)
+			assert.Equal(t, tc.wantActive, st.ActiveTokens)
+			for i, p := range plains {
+				_, err := m.Authenticate(ctx, p)
+				// The newest always works; older ones only under Multiple.
+				assert.Equal(t, i == len(plains)-1 || tc.policy == tokens.Multiple, err == nil, i)
+			}
+		})
+	}
+}
+
+// looseStore finds tokens by the first byte of the hash only, the way a
+// store with a weak or truncated index might: Authenticate's constant-time
+// comparison of the full hash must catch the mismatch.
+type looseStore struct{ *tokens.MemoryStore }
+
+func (s looseStore) TokenByHash(ctx context.Context, hash []byte) (*tokens.Token, error) {
+	list, err := s.ListTokens(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range list {
+		if t.Hash[0] == hash[0] {
+			return t, nil
+		}
+	}
+	return nil, tokens.ErrNotFound
+}
+
+func TestAuthenticateComparesFullHash(t *testing.T) {
+	m := tokens.NewManager(looseStore{tokens.NewMemoryStore()}, tokens.Options{})
+	plain, _, err := m.Generate(ctx, tokens.GenerateOptions{})
+	require.NoError(t, err)
+	_, err = m.Authenticate(ctx, plain)
+	require.NoError(t, err)
+
+	// Find a well-formed different token whose hash shares the first byte.
+	want := sha256.Sum256([]byte(plain))
+	var forged string
+	for i := 0; forged == ""; i++ {
+		c := fmt.Sprintf("scim_%043d", i)
+		if h := sha256.Sum256([]byte(c)); h[0] == want[0] {
+			forged = c
+		}
+	}
+	got, err := m.Authenticate(ctx, forged)
+	assert.Nil(t, got)
+	assert.Same(t, tokens.ErrInvalidToken, err)
+}
+
+func TestRevokeWritesHeldBackUse(t *testing.T) {
+	// A use the throttle held back is written when the token is revoked,
+	// by Revoke or by a rotation, so a fresh Manager (or a restart) still
+	// sees when the provider last connected.
+	cases := []struct {
+		name   string
+		revoke func(m *tokens.Manager, id string) error
+	}{
+		{"Revoke", func(m *tokens.Manager, id string) error { return m.Revoke(ctx, "", id) }},
+		{"rotation", func(m *tokens.Manager, _ string) error {
+			_, _, err := m.Generate(ctx, tokens.GenerateOptions{})
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		for _, kind := range storeKinds {
+			t.Run(tc.name+"/"+kind.name, func(t *testing.T) {
+				mem := tokens.NewMemoryStore()
+				store, cs := kind.make(mem)
+				clk := newClock()
+				var log eventLog
+				m := tokens.NewManager(store, tokens.Options{Now: clk.Now, OnEvent: log.record})
+				plain, tok, err := m.Generate(ctx, tokens.GenerateOptions{})
+				require.NoError(t, err)
+				_, err = m.Authenticate(ctx, plain) // written at once
+				require.NoError(t, err)
+				clk.Advance(10 * time.Second)
+				_, err = m.Authenticate(ctx, plain) // held back
+				require.NoError(t, err)
+				require.Equal(t, int64(1), cs.touches.Load())
+
+				require.NoError(t, tc.revoke(m, tok.ID))
+				assert.Equal(t, int64(2), cs.touches.Load())
+
+				fresh := tokens.NewManager(mem, tokens.Options{Now: clk.Now})
+				st, err := fresh.Status(ctx, "")
+				require.NoError(t, err)
+				assert.Equal(t, t0.Add(10*time.Second), st.LastRequestAt)
+				ev := log.get()
+				last := ev[len(ev)-1]
+				assert.Equal(t, tokens.TokenRevoked, last.Type)
+				assert.Equal(t, tok.ID, last.Token.ID)
+				if tc.name == "Revoke" {
+					assert.Equal(t, t0.Add(10*time.Second), last.Token.LastUsedAt)
+				}
+			})
+		}
+	}
+}
