@@ -1,0 +1,188 @@
+package tokens
+
+import (
+	"container/list"
+	"context"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// Defaults and limits of a RequestRing.
+const (
+	// DefaultRequestsPerTenant is the per-tenant capacity of a RequestRing
+	// created with a capacity <= 0.
+	DefaultRequestsPerTenant = 100
+	// DefaultMaxTenants is how many tenants a RequestRing keeps logs for
+	// when created with NewRequestRing or with a limit <= 0.
+	DefaultMaxTenants = 1000
+	// MaxRequestFieldBytes bounds the Path and Detail a RequestRing keeps
+	// of each entry; longer values are cut (at a character boundary) and
+	// end in "…".
+	MaxRequestFieldBytes = 1024
+)
+
+// RequestRing is an in-memory RequestLog: a ring buffer of the most recent
+// requests per tenant. Its memory is bounded: at most perTenant entries for
+// each of at most maxTenants tenants, each entry's Path and Detail cut to
+// MaxRequestFieldBytes. When a request of a new tenant arrives and the ring
+// already holds maxTenants tenants, the log of the tenant written to least
+// recently is dropped. Record and Recent are O(1) and O(limit) under one
+// mutex. Anything shaped like a token (Prefix followed by token
+// characters) in Path or Detail is replaced by "scim_[REDACTED]".
+//
+// A RequestRing is safe for concurrent use; create one with NewRequestRing
+// or NewRequestRingLimits. It keeps the log of one process: behind a load
+// balancer each replica sees only its own requests.
+type RequestRing struct {
+	perTenant  int
+	maxTenants int
+
+	mu      sync.Mutex
+	tenants map[string]*list.Element // tenant id -> element holding *tenantRing
+	lru     *list.List               // front: most recently written tenant
+}
+
+var _ RequestLog = (*RequestRing)(nil)
+
+// tenantRing is one tenant's ring buffer.
+type tenantRing struct {
+	tenant  string
+	entries []Request // grows up to perTenant, then wraps
+	next    int       // index the next entry is written to once full
+}
+
+// NewRequestRing returns a RequestRing keeping the last perTenant requests
+// (DefaultRequestsPerTenant when perTenant <= 0) of up to
+// DefaultMaxTenants tenants.
+func NewRequestRing(perTenant int) *RequestRing {
+	return NewRequestRingLimits(perTenant, DefaultMaxTenants)
+}
+
+// NewRequestRingLimits is NewRequestRing with a tenant limit:
+// maxTenants <= 0 means DefaultMaxTenants.
+func NewRequestRingLimits(perTenant, maxTenants int) *RequestRing {
+	if perTenant <= 0 {
+		perTenant = DefaultRequestsPerTenant
+	}
+	if maxTenants <= 0 {
+		maxTenants = DefaultMaxTenants
+	}
+	return &RequestRing{
+		perTenant:  perTenant,
+		maxTenants: maxTenants,
+		tenants:    make(map[string]*list.Element),
+		lru:        list.New(),
+	}
+}
+
+// Record implements RequestLog. It never fails.
+func (r *RequestRing) Record(_ context.Context, req Request) error {
+	req.Path = sanitize(req.Path)
+	req.Detail = sanitize(req.Detail)
+	req.ScimType = clip(req.ScimType, 64)
+	req.TokenHint = clip(req.TokenHint, 64)
+	req.RequestID = clip(req.RequestID, 128)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var tr *tenantRing
+	if el, ok := r.tenants[req.TenantID]; ok {
+		r.lru.MoveToFront(el)
+		tr = el.Value.(*tenantRing)
+	} else {
+		if r.lru.Len() >= r.maxTenants {
+			oldest := r.lru.Back()
+			r.lru.Remove(oldest)
+			delete(r.tenants, oldest.Value.(*tenantRing).tenant)
+		}
+		tr = &tenantRing{tenant: req.TenantID}
+		r.tenants[req.TenantID] = r.lru.PushFront(tr)
+	}
+	if len(tr.entries) < r.perTenant {
+		tr.entries = append(tr.entries, req)
+		return nil
+	}
+	tr.entries[tr.next] = req
+	tr.next = (tr.next + 1) % r.perTenant
+	return nil
+}
+
+// Recent implements RequestLog: up to limit entries of the tenant, newest
+// first; limit <= 0 means all it holds. A tenant without entries yields an
+// empty slice and no error. Reading does not count as a write for the
+// tenant eviction order.
+func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]Request, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	el, ok := r.tenants[tenantID]
+	if !ok {
+		return []Request{}, nil
+	}
+	tr := el.Value.(*tenantRing)
+	n := len(tr.entries)
+	if limit <= 0 || limit > n {
+		limit = n
+	}
+	out := make([]Request, limit)
+	// The newest entry is just before next (or last while still growing).
+	newest := n - 1
+	if n == r.perTenant {
+		newest = (tr.next - 1 + n) % n
+	}
+	for i := range out {
+		out[i] = tr.entries[(newest-i+n)%n]
+	}
+	return out, nil
+}
+
+// sanitize redacts token-shaped text and cuts s to MaxRequestFieldBytes.
+func sanitize(s string) string {
+	if strings.Contains(s, Prefix) {
+		s = redactTokens(s)
+	}
+	return clip(s, MaxRequestFieldBytes)
+}
+
+// redactTokens replaces every Prefix followed by at least 16 token
+// characters with Prefix + "[REDACTED]".
+func redactTokens(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, Prefix)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(Prefix)
+		for j < len(s) && isTokenChar(s[j]) {
+			j++
+		}
+		b.WriteString(s[:i])
+		if j-i-len(Prefix) >= 16 {
+			b.WriteString(Prefix + "[REDACTED]")
+		} else {
+			b.WriteString(s[i:j])
+		}
+		s = s[j:]
+	}
+}
+
+// isTokenChar reports whether c can appear in a token after its prefix.
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// clip cuts s to at most max bytes at a character boundary, marking the
+// cut with "…".
+func clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	const ellipsis = "…"
+	cut := max - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
+}

@@ -1,0 +1,230 @@
+package tokens_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/tokens"
+)
+
+// record adds requests with Status 1..n to tenant's log.
+func record(t *testing.T, r tokens.RequestLog, tenant string, from, to int) {
+	t.Helper()
+	for i := from; i <= to; i++ {
+		require.NoError(t, r.Record(ctx, tokens.Request{TenantID: tenant, Status: i, At: t0.Add(time.Duration(i) * time.Second)}))
+	}
+}
+
+// statuses returns the Status of each entry, which record uses as a
+// sequence number.
+func statuses(reqs []tokens.Request) []int {
+	out := make([]int, len(reqs))
+	for i, r := range reqs {
+		out[i] = r.Status
+	}
+	return out
+}
+
+func TestRequestRingOrderAndLimit(t *testing.T) {
+	cases := []struct {
+		name      string
+		perTenant int
+		recorded  int
+		limit     int
+		want      []int
+	}{
+		{"empty", 3, 0, 10, []int{}},
+		{"one", 3, 1, 10, []int{1}},
+		{"not full", 3, 2, 0, []int{2, 1}},
+		{"exactly full", 3, 3, 0, []int{3, 2, 1}},
+		{"wrapped once", 3, 4, 0, []int{4, 3, 2}},
+		{"wrapped many times", 3, 10, 0, []int{10, 9, 8}},
+		{"limit below size", 3, 10, 2, []int{10, 9}},
+		{"limit one", 3, 10, 1, []int{10}},
+		{"limit above size", 3, 10, 50, []int{10, 9, 8}},
+		{"negative limit means all", 3, 2, -1, []int{2, 1}},
+		{"capacity one", 1, 5, 0, []int{5}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tokens.NewRequestRing(tc.perTenant)
+			record(t, r, "acme", 1, tc.recorded)
+			got, err := r.Recent(ctx, "acme", tc.limit)
+			require.NoError(t, err)
+			require.NotNil(t, got)
+			assert.Equal(t, tc.want, statuses(got))
+		})
+	}
+}
+
+func TestRequestRingDefaultCapacity(t *testing.T) {
+	for _, perTenant := range []int{0, -5} {
+		r := tokens.NewRequestRing(perTenant)
+		record(t, r, "", 1, 250)
+		got, err := r.Recent(ctx, "", 0)
+		require.NoError(t, err)
+		require.Len(t, got, tokens.DefaultRequestsPerTenant)
+		assert.Equal(t, 250, got[0].Status)
+		assert.Equal(t, 151, got[len(got)-1].Status)
+	}
+}
+
+func TestRequestRingTenants(t *testing.T) {
+	r := tokens.NewRequestRing(10)
+	record(t, r, "a", 1, 3)
+	record(t, r, "b", 11, 12)
+	record(t, r, "", 21, 21)
+
+	for tenant, want := range map[string][]int{"a": {3, 2, 1}, "b": {12, 11}, "": {21}, "nobody": {}} {
+		got, err := r.Recent(ctx, tenant, 0)
+		require.NoError(t, err)
+		assert.Equal(t, want, statuses(got), tenant)
+		for _, g := range got {
+			assert.Equal(t, tenant, g.TenantID)
+		}
+	}
+}
+
+func TestRequestRingEvictsLeastRecentlyWrittenTenant(t *testing.T) {
+	cases := []struct {
+		name   string
+		writes []string // tenants written in order
+		reads  []string // tenants read after the writes but before "new"
+		kept   []string
+		gone   []string
+	}{
+		{"oldest goes", []string{"a", "b", "c"}, nil, []string{"b", "c", "new"}, []string{"a"}},
+		{"rewritten tenant stays", []string{"a", "b", "c", "a"}, nil, []string{"a", "c", "new"}, []string{"b"}},
+		{"reading does not keep a tenant", []string{"a", "b", "c"}, []string{"a"}, []string{"b", "c", "new"}, []string{"a"}},
+		{"under the limit nothing goes", []string{"a", "b"}, nil, []string{"a", "b", "new"}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tokens.NewRequestRingLimits(5, 3)
+			for i, tenant := range tc.writes {
+				record(t, r, tenant, i+1, i+1)
+			}
+			for _, tenant := range tc.reads {
+				_, err := r.Recent(ctx, tenant, 0)
+				require.NoError(t, err)
+			}
+			record(t, r, "new", 100, 100)
+			for _, tenant := range tc.kept {
+				got, err := r.Recent(ctx, tenant, 0)
+				require.NoError(t, err)
+				assert.NotEmpty(t, got, tenant)
+			}
+			for _, tenant := range tc.gone {
+				got, err := r.Recent(ctx, tenant, 0)
+				require.NoError(t, err)
+				assert.Empty(t, got, tenant)
+			}
+		})
+	}
+}
+
+func TestRequestRingDefaultTenantLimit(t *testing.T) {
+	r := tokens.NewRequestRing(1)
+	for i := range tokens.DefaultMaxTenants + 1 {
+		record(t, r, fmt.Sprint("t", i), 1, 1)
+	}
+	got, err := r.Recent(ctx, "t0", 0)
+	require.NoError(t, err)
+	assert.Empty(t, got, "the first tenant was evicted")
+	got, err = r.Recent(ctx, "t1", 0)
+	require.NoError(t, err)
+	assert.Len(t, got, 1)
+}
+
+func TestRequestRingSanitizes(t *testing.T) {
+	token := "scim_" + strings.Repeat("aB3-_", 9)
+	long := "/Users?filter=" + strings.Repeat("é", tokens.MaxRequestFieldBytes)
+	cases := []struct {
+		name       string
+		in         tokens.Request
+		path       string
+		detail     string
+		maxPathLen int
+	}{
+		{"plain", tokens.Request{Path: "/Users?filter=userName%20eq%20%22a%22", Detail: "ok"}, "/Users?filter=userName%20eq%20%22a%22", "ok", 0},
+		{"token in query", tokens.Request{Path: "/Users?access_token=" + token + "&x=1"}, "/Users?access_token=scim_[REDACTED]&x=1", "", 0},
+		{"token in detail", tokens.Request{Detail: "bad value " + token + "."}, "", "bad value scim_[REDACTED].", 0},
+		{"two tokens", tokens.Request{Path: token + "/" + token}, "scim_[REDACTED]/scim_[REDACTED]", "", 0},
+		{"short scim_ word kept", tokens.Request{Path: "/Users?filter=userName eq \"scim_bob\""}, "/Users?filter=userName eq \"scim_bob\"", "", 0},
+		{"prefix at end", tokens.Request{Detail: "ends in scim_"}, "", "ends in scim_", 0},
+		{"long path cut", tokens.Request{Path: long}, "", "", tokens.MaxRequestFieldBytes},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tokens.NewRequestRing(1)
+			require.NoError(t, r.Record(ctx, tc.in))
+			got, err := r.Recent(ctx, "", 1)
+			require.NoError(t, err)
+			require.Len(t, got, 1)
+			if tc.maxPathLen > 0 {
+				assert.LessOrEqual(t, len(got[0].Path), tc.maxPathLen)
+				assert.True(t, utf8.ValidString(got[0].Path))
+				assert.True(t, strings.HasSuffix(got[0].Path, "…"))
+				assert.True(t, strings.HasPrefix(got[0].Path, "/Users?filter=éé"))
+				return
+			}
+			assert.Equal(t, tc.path, got[0].Path)
+			assert.Equal(t, tc.detail, got[0].Detail)
+			assert.NotContains(t, got[0].Path+got[0].Detail, token)
+		})
+	}
+}
+
+func TestRequestRingReturnsCopies(t *testing.T) {
+	r := tokens.NewRequestRing(5)
+	record(t, r, "", 1, 2)
+	got, err := r.Recent(ctx, "", 0)
+	require.NoError(t, err)
+	got[0].Status = 999
+	again, err := r.Recent(ctx, "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, []int{2, 1}, statuses(again))
+}
+
+func TestRequestRingConcurrent(t *testing.T) {
+	r := tokens.NewRequestRingLimits(50, 4)
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			tenant := fmt.Sprint("t", w%6)
+			for i := range 500 {
+				assert.NoError(t, r.Record(ctx, tokens.Request{TenantID: tenant, Status: i}))
+				got, err := r.Recent(ctx, tenant, 10)
+				assert.NoError(t, err)
+				assert.LessOrEqual(t, len(got), 10)
+			}
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range 6 {
+		got, err := r.Recent(ctx, fmt.Sprint("t", i), 0)
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(got), 50)
+		if len(got) > 0 {
+			total++
+		}
+	}
+	assert.LessOrEqual(t, total, 4, "never more than maxTenants tenants")
+}
+
+func BenchmarkRequestRingRecord(b *testing.B) {
+	r := tokens.NewRequestRing(100)
+	req := tokens.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=userName%20eq%20%22bjensen%22", Status: 200, TokenHint: "scim_…a1B2"}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = r.Record(ctx, req)
+	}
+}
