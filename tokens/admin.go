@@ -1,0 +1,376 @@
+package tokens
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Limits of the admin handler's POST /tokens body.
+const (
+	maxAdminBody       = 64 << 10
+	maxNameBytes       = 200
+	maxConnectionBytes = 200
+	maxLabels          = 32
+	maxLabelKeyBytes   = 100
+	maxLabelValueBytes = 500
+	maxExpiresInDays   = 100 * 366
+
+	defaultRequestLimit = 100
+	maxRequestLimit     = 1000
+)
+
+// AdminOptions configure NewAdminHandler.
+type AdminOptions struct {
+	// Tenant returns the tenant the signed-in admin of r manages.
+	// Required; a single-tenant host returns "", nil. An error answers
+	// 403 (the error is logged, not shown).
+	Tenant func(r *http.Request) (string, error)
+
+	// RequestLog, if set, is read by GET /requests; use the same log as
+	// scim.Config.RequestLog.
+	RequestLog RequestLog
+
+	// BaseURL is the SCIM base URL to show the admin (the value to paste
+	// into the identity provider), returned by GET /status.
+	BaseURL string
+
+	// CreatedBy, if set, names the admin of r; it is stored in the
+	// CreatedBy of tokens generated through the handler.
+	CreatedBy func(r *http.Request) string
+
+	// Logger receives internal errors. Nil means slog.Default(). Token
+	// plaintext is never logged.
+	Logger *slog.Logger
+}
+
+// NewAdminHandler returns the JSON API behind a host's "SCIM provisioning"
+// admin page. It panics if m or opts.Tenant is nil.
+//
+// SECURITY: the handler performs no authentication. It can create and
+// revoke credentials, so the host MUST mount it behind its own admin
+// authentication (session cookie, SSO, ...) and let opts.Tenant decide
+// which tenant the signed-in admin may manage. Never mount it
+// unauthenticated or on a public listener.
+//
+// Mount it with its prefix stripped, e.g.
+//
+//	mux.Handle("/admin/api/", requireAdmin(http.StripPrefix("/admin/api", tokens.NewAdminHandler(m, opts))))
+//
+// Routes, relative to the mount point:
+//
+//	GET    /status          {"state", "lastRequestAt", "tokenHint", "activeTokens", "policy", "baseUrl", "now"}
+//	GET    /tokens          {"tokens": [Token + "state": "active"|"revoked"|"expired"]}, newest first
+//	POST   /tokens          body {"name", "expiresInDays", "connectionId", "labels"} (all optional;
+//	                        expiresInDays 0 or absent: never expires)
+//	                        -> 201 {"token": "<plaintext, shown once>", "info": Token + "state"}
+//	DELETE /tokens/{id}     -> 204; 404 if the tenant has no such token
+//	GET    /requests?limit=N {"enabled": bool, "requests": [Request]}, newest first (N defaults
+//	                        to 100, at most 1000; enabled is false without a RequestLog)
+//
+// Errors are {"error": "<message>"} with a 4xx or 500 status. Every
+// response carries Cache-Control: no-store. Token hashes are never
+// returned; the plaintext only once, in the POST response.
+//
+// Cross-site request forgery: because the host's authentication is
+// usually a cookie, state-changing requests (POST, DELETE) are refused
+// with 403 when they come from another origin, as judged by
+// http.CrossOriginProtection (the browser's Sec-Fetch-Site header, only
+// "same-origin" and "none" pass, else Origin compared with Host). A POST
+// must also have Content-Type: application/json, which an HTML form
+// cannot send without a CORS preflight; DELETE cannot be sent cross-site
+// without a preflight at all. Do not enable credentialed CORS for the
+// handler's path.
+func NewAdminHandler(m *Manager, opts AdminOptions) http.Handler {
+	if m == nil {
+		panic("tokens: NewAdminHandler with nil Manager")
+	}
+	if opts.Tenant == nil {
+		panic("tokens: NewAdminHandler without AdminOptions.Tenant")
+	}
+	a := &admin{m: m, opts: opts, log: opts.Logger, csrf: http.NewCrossOriginProtection()}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /status", a.status)
+	mux.HandleFunc("GET /tokens", a.listTokens)
+	mux.HandleFunc("POST /tokens", a.generate)
+	mux.HandleFunc("DELETE /tokens/{id}", a.revoke)
+	mux.HandleFunc("GET /requests", a.requests)
+	// Method-less fallbacks, so a wrong method or path is answered in
+	// JSON rather than with the mux's plain text.
+	for path, allow := range map[string]string{
+		"/status":      "GET, HEAD",
+		"/tokens":      "GET, HEAD, POST",
+		"/tokens/{id}": "DELETE",
+		"/requests":    "GET, HEAD",
+	} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allow)
+			writeError(w, http.StatusMethodNotAllowed, "method %s not allowed", r.Method)
+		})
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not found")
+	})
+	return a.guard(mux)
+}
+
+// admin implements NewAdminHandler.
+type admin struct {
+	m    *Manager
+	opts AdminOptions
+	log  *slog.Logger
+	csrf *http.CrossOriginProtection
+}
+
+// adminToken is a Token as the admin API shows it.
+type adminToken struct {
+	*Token
+	// State is "active", "revoked" or "expired".
+	State string `json:"state"`
+}
+
+// adminStatus is the body of GET /status.
+type adminStatus struct {
+	Status
+	Policy  string    `json:"policy"`
+	BaseURL string    `json:"baseUrl,omitempty"`
+	Now     time.Time `json:"now"`
+}
+
+// generateRequest is the body of POST /tokens.
+type generateRequest struct {
+	Name          string            `json:"name"`
+	ExpiresInDays int               `json:"expiresInDays"`
+	ConnectionID  string            `json:"connectionId"`
+	Labels        map[string]string `json:"labels"`
+}
+
+// guard sets the common headers and applies the cross-origin rules.
+func (a *admin) guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		if err := a.csrf.Check(r); err != nil {
+			writeError(w, http.StatusForbidden, "cross-origin request refused")
+			return
+		}
+		if r.Method == http.MethodPost {
+			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil || mt != "application/json" {
+				writeError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// tenant resolves the request's tenant, answering 403 on failure.
+func (a *admin) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
+	tenant, err := a.opts.Tenant(r)
+	if err != nil {
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "tokens: admin: no tenant for request", slog.String("error", err.Error()))
+		writeError(w, http.StatusForbidden, "forbidden")
+		return "", false
+	}
+	return tenant, true
+}
+
+// internal logs err and answers a generic 500.
+func (a *admin) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.LogAttrs(r.Context(), slog.LevelError, "tokens: admin: internal error",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	writeError(w, http.StatusInternalServerError, "internal error")
+}
+
+func (a *admin) status(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	st, err := a.m.Status(r.Context(), tenant)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, adminStatus{
+		Status:  st,
+		Policy:  a.m.Policy(r.Context(), tenant).String(),
+		BaseURL: a.opts.BaseURL,
+		Now:     a.m.now(),
+	})
+}
+
+func (a *admin) listTokens(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	list, err := a.m.List(r.Context(), tenant)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	now := a.m.now()
+	out := make([]adminToken, len(list))
+	for i, t := range list {
+		out[i] = a.view(t, now)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
+}
+
+func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	var req generateRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		writeError(w, http.StatusBadRequest, "%s", err.Error())
+		return
+	}
+	if msg := req.validate(); msg != "" {
+		writeError(w, http.StatusBadRequest, "%s", msg)
+		return
+	}
+	opts := GenerateOptions{
+		TenantID:     tenant,
+		Name:         req.Name,
+		ConnectionID: req.ConnectionID,
+		Labels:       req.Labels,
+		ExpiresIn:    time.Duration(req.ExpiresInDays) * 24 * time.Hour,
+	}
+	if a.opts.CreatedBy != nil {
+		opts.CreatedBy = a.opts.CreatedBy(r)
+	}
+	plaintext, tok, err := a.m.Generate(r.Context(), opts)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"token": plaintext, "info": a.view(tok, a.m.now())})
+}
+
+func (a *admin) revoke(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	err := a.m.Revoke(r.Context(), tenant, r.PathValue("id"))
+	switch {
+	case errors.Is(err, ErrNotFound):
+		writeError(w, http.StatusNotFound, "no such token")
+	case err != nil:
+		a.internal(w, r, err)
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (a *admin) requests(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	limit := defaultRequestLimit
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "limit must be a positive integer")
+			return
+		}
+		limit = min(n, maxRequestLimit)
+	}
+	if a.opts.RequestLog == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"enabled": false, "requests": []Request{}})
+		return
+	}
+	reqs, err := a.opts.RequestLog.Recent(r.Context(), tenant, limit)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	if reqs == nil {
+		reqs = []Request{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"enabled": true, "requests": reqs})
+}
+
+// view returns the admin API form of t.
+func (a *admin) view(t *Token, now time.Time) adminToken {
+	state := "active"
+	switch {
+	case !t.RevokedAt.IsZero():
+		state = "revoked"
+	case t.Expired(now):
+		state = "expired"
+	}
+	return adminToken{Token: t, State: state}
+}
+
+// validate checks a POST /tokens body, returning a message if it is bad.
+func (g *generateRequest) validate() string {
+	switch {
+	case len(g.Name) > maxNameBytes:
+		return fmt.Sprintf("name is longer than %d bytes", maxNameBytes)
+	case len(g.ConnectionID) > maxConnectionBytes:
+		return fmt.Sprintf("connectionId is longer than %d bytes", maxConnectionBytes)
+	case g.ExpiresInDays < 0 || g.ExpiresInDays > maxExpiresInDays:
+		return fmt.Sprintf("expiresInDays must be between 0 (never expires) and %d", maxExpiresInDays)
+	case len(g.Labels) > maxLabels:
+		return fmt.Sprintf("at most %d labels are allowed", maxLabels)
+	}
+	for k, v := range g.Labels {
+		if k == "" || len(k) > maxLabelKeyBytes || len(v) > maxLabelValueBytes {
+			return fmt.Sprintf("label keys must have 1 to %d bytes and values at most %d", maxLabelKeyBytes, maxLabelValueBytes)
+		}
+	}
+	return ""
+}
+
+// decodeJSON reads one JSON object of at most maxAdminBody bytes into v,
+// rejecting unknown fields and trailing data. An empty body leaves v as is.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return fmt.Errorf("request body is larger than %d bytes", maxAdminBody)
+		}
+		if errors.Is(err, io.EOF) {
+			return nil // an empty body takes every default
+		}
+		return fmt.Errorf("invalid JSON body: %v", err)
+	}
+	if dec.More() {
+		return errors.New("invalid JSON body: trailing data")
+	}
+	return nil
+}
+
+// writeJSON answers v as JSON with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"internal error"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
+
+// writeError answers {"error": message} with the given status.
+func writeError(w http.ResponseWriter, status int, format string, args ...any) {
+	writeJSON(w, status, map[string]string{"error": fmt.Sprintf(format, args...)})
+}

@@ -1,0 +1,412 @@
+package tokens_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/tokens"
+)
+
+// adminEnv is an admin handler over a Manager with a fake clock, for the
+// tenant named in the X-Tenant header (a stand-in for the host's session).
+type adminEnv struct {
+	m     *tokens.Manager
+	cs    *countingStore
+	clk   *clock
+	ring  *tokens.RequestRing
+	h     http.Handler
+	logs  *bytes.Buffer
+	event eventLog
+}
+
+func newAdminEnv(t *testing.T, policy tokens.Policy) *adminEnv {
+	t.Helper()
+	e := &adminEnv{clk: newClock(), ring: tokens.NewRequestRing(10), logs: &bytes.Buffer{}}
+	e.cs = &countingStore{Store: tokens.NewMemoryStore()}
+	e.m = tokens.NewManager(e.cs, tokens.Options{Now: e.clk.Now, Policy: policy, OnEvent: e.event.record})
+	e.h = tokens.NewAdminHandler(e.m, tokens.AdminOptions{
+		Tenant: func(r *http.Request) (string, error) {
+			if r.Header.Get("X-Tenant") == "forbidden" {
+				return "", errors.New("secret reason")
+			}
+			return r.Header.Get("X-Tenant"), nil
+		},
+		RequestLog: e.ring,
+		BaseURL:    "https://app.example.com/scim/v2",
+		CreatedBy:  func(r *http.Request) string { return "admin-of-" + r.Header.Get("X-Tenant") },
+		Logger:     slog.New(slog.NewTextHandler(e.logs, nil)),
+	})
+	return e
+}
+
+// do sends a request with the given headers ("K: V" pairs) and returns
+// the recorded response.
+func (e *adminEnv) do(method, path, body string, headers ...string) *httptest.ResponseRecorder {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if method == http.MethodPost {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		r.Header.Set(k, v)
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	return w
+}
+
+// decode parses a JSON response body.
+func decode(t *testing.T, w *httptest.ResponseRecorder) map[string]any {
+	t.Helper()
+	assert.Equal(t, "application/json; charset=utf-8", w.Header().Get("Content-Type"))
+	var v map[string]any
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &v), w.Body.String())
+	return v
+}
+
+// generate creates a token through the API and returns the response body.
+func (e *adminEnv) generate(t *testing.T, tenant, body string) map[string]any {
+	t.Helper()
+	w := e.do("POST", "/tokens", body, "X-Tenant: "+tenant)
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	return decode(t, w)
+}
+
+func TestAdminGenerate(t *testing.T) {
+	e := newAdminEnv(t, tokens.OneActive)
+	w := e.do("POST", "/tokens", `{"name":"Okta","expiresInDays":30,"connectionId":"conn_1","labels":{"idp":"okta"}}`, "X-Tenant: acme")
+	require.Equal(t, http.StatusCreated, w.Code, w.Body.String())
+	assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+	assert.Equal(t, "nosniff", w.Header().Get("X-Content-Type-Options"))
+	body := decode(t, w)
+
+	plain, _ := body["token"].(string)
+	require.True(t, strings.HasPrefix(plain, tokens.Prefix), body)
+	info := body["info"].(map[string]any)
+	assert.Equal(t, "Okta", info["name"])
+	assert.Equal(t, "acme", info["tenantId"])
+	assert.Equal(t, "conn_1", info["connectionId"])
+	assert.Equal(t, map[string]any{"idp": "okta"}, info["labels"])
+	assert.Equal(t, "admin-of-acme", info["createdBy"])
+	assert.Equal(t, "active", info["state"])
+	assert.Equal(t, t0.Add(30*24*time.Hour).Format(time.RFC3339), info["expiresAt"])
+	assert.Equal(t, "scim_…"+plain[len(plain)-4:], info["hint"])
+	assert.NotContains(t, info, "hash")
+	assert.Equal(t, 1, strings.Count(w.Body.String(), plain[len(tokens.Prefix):]), "plaintext appears once")
+
+	got, err := e.m.Authenticate(ctx, plain)
+	require.NoError(t, err)
+	assert.Equal(t, "acme", got.TenantID)
+	assert.NotContains(t, e.logs.String(), plain[len(tokens.Prefix):], "plaintext is never logged")
+
+	// An empty body and an empty object take the defaults.
+	for _, b := range []string{"", "{}"} {
+		info := e.generate(t, "acme", b)["info"].(map[string]any)
+		assert.NotContains(t, info, "expiresAt")
+		assert.NotContains(t, info, "name")
+	}
+}
+
+func TestAdminGenerateRevokesPrevious(t *testing.T) {
+	cases := []struct {
+		policy     tokens.Policy
+		wantStates []string // newest first
+	}{
+		{tokens.OneActive, []string{"active", "revoked"}},
+		{tokens.Multiple, []string{"active", "active"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.policy.String(), func(t *testing.T) {
+			e := newAdminEnv(t, tc.policy)
+			first := e.generate(t, "acme", `{"name":"first"}`)["token"].(string)
+			e.clk.Advance(time.Second)
+			e.generate(t, "acme", `{"name":"second"}`)
+
+			w := e.do("GET", "/tokens", "", "X-Tenant: acme")
+			require.Equal(t, http.StatusOK, w.Code)
+			list := decode(t, w)["tokens"].([]any)
+			var states, names []string
+			for _, tok := range list {
+				states = append(states, tok.(map[string]any)["state"].(string))
+				names = append(names, tok.(map[string]any)["name"].(string))
+			}
+			assert.Equal(t, tc.wantStates, states)
+			assert.Equal(t, []string{"second", "first"}, names)
+			_, err := e.m.Authenticate(ctx, first)
+			assert.Equal(t, tc.policy == tokens.Multiple, err == nil)
+		})
+	}
+}
+
+func TestAdminGenerateInvalid(t *testing.T) {
+	cases := []struct {
+		name    string
+		body    string
+		headers []string
+		status  int
+		errText string
+	}{
+		{"form content type", "name=x", []string{"Content-Type: application/x-www-form-urlencoded"}, http.StatusUnsupportedMediaType, "application/json"},
+		{"text/plain", `{"name":"x"}`, []string{"Content-Type: text/plain"}, http.StatusUnsupportedMediaType, "application/json"},
+		{"no content type", `{"name":"x"}`, []string{"Content-Type: "}, http.StatusUnsupportedMediaType, "application/json"},
+		{"json with charset", `{"name":"x"}`, []string{"Content-Type: application/json; charset=utf-8"}, http.StatusCreated, ""},
+		{"not json", `{name`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"array", `[]`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"unknown field", `{"nmae":"x"}`, nil, http.StatusBadRequest, "unknown field"},
+		{"trailing data", `{"name":"x"} {}`, nil, http.StatusBadRequest, "trailing"},
+		{"fractional days", `{"expiresInDays":1.5}`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"negative days", `{"expiresInDays":-1}`, nil, http.StatusBadRequest, "expiresInDays"},
+		{"too many days", `{"expiresInDays":99999999}`, nil, http.StatusBadRequest, "expiresInDays"},
+		{"long name", `{"name":"` + strings.Repeat("x", 201) + `"}`, nil, http.StatusBadRequest, "name"},
+		{"long connection id", `{"connectionId":"` + strings.Repeat("x", 201) + `"}`, nil, http.StatusBadRequest, "connectionId"},
+		{"empty label key", `{"labels":{"":"v"}}`, nil, http.StatusBadRequest, "label"},
+		{"too many labels", `{"labels":{` + manyLabels(33) + `}}`, nil, http.StatusBadRequest, "labels"},
+		{"huge body", `{"name":"` + strings.Repeat("x", 70<<10) + `"}`, nil, http.StatusBadRequest, "larger than"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAdminEnv(t, tokens.OneActive)
+			w := e.do("POST", "/tokens", tc.body, tc.headers...)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			body := decode(t, w)
+			if tc.status >= 400 {
+				assert.Contains(t, body["error"], tc.errText)
+				st, err := e.m.Status(ctx, "")
+				require.NoError(t, err)
+				assert.Equal(t, tokens.NotConfigured, st.State, "nothing generated")
+			}
+		})
+	}
+}
+
+func manyLabels(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = `"k` + strings.Repeat("x", i) + `":"v"`
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestAdminCrossOrigin(t *testing.T) {
+	cases := []struct {
+		name    string
+		method  string
+		path    string
+		headers []string
+		status  int
+	}{
+		{"same-origin POST", "POST", "/tokens", []string{"Sec-Fetch-Site: same-origin"}, http.StatusCreated},
+		{"user-typed POST", "POST", "/tokens", []string{"Sec-Fetch-Site: none"}, http.StatusCreated},
+		{"non-browser POST", "POST", "/tokens", nil, http.StatusCreated},
+		{"cross-site POST", "POST", "/tokens", []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+		{"same-site POST", "POST", "/tokens", []string{"Sec-Fetch-Site: same-site"}, http.StatusForbidden},
+		{"foreign Origin POST", "POST", "/tokens", []string{"Origin: https://evil.example"}, http.StatusForbidden},
+		{"same Origin POST", "POST", "/tokens", []string{"Origin: http://example.com"}, http.StatusCreated},
+		{"cross-site DELETE", "DELETE", "/tokens/whatever", []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+		{"cross-site GET is harmless", "GET", "/status", []string{"Sec-Fetch-Site: cross-site"}, http.StatusOK},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAdminEnv(t, tokens.OneActive)
+			w := e.do(tc.method, tc.path, "", tc.headers...)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			body := decode(t, w)
+			if tc.status == http.StatusForbidden {
+				assert.Equal(t, "cross-origin request refused", body["error"])
+				assert.Equal(t, int64(0), e.cs.lookups.Load())
+				assert.Empty(t, e.event.get(), "nothing changed")
+			}
+		})
+	}
+}
+
+func TestAdminRevoke(t *testing.T) {
+	e := newAdminEnv(t, tokens.Multiple)
+	body := e.generate(t, "acme", `{}`)
+	plain := body["token"].(string)
+	id := body["info"].(map[string]any)["id"].(string)
+	other := e.generate(t, "other", `{}`)["info"].(map[string]any)["id"].(string)
+
+	cases := []struct {
+		name   string
+		tenant string
+		id     string
+		status int
+	}{
+		{"another tenant's token", "acme", other, http.StatusNotFound},
+		{"unknown id", "acme", "nope", http.StatusNotFound},
+		{"own token", "acme", id, http.StatusNoContent},
+		{"again is idempotent", "acme", id, http.StatusNoContent},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.do("DELETE", "/tokens/"+tc.id, "", "X-Tenant: "+tc.tenant)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			if tc.status == http.StatusNoContent {
+				assert.Empty(t, w.Body.String())
+			} else {
+				assert.Equal(t, "no such token", decode(t, w)["error"])
+			}
+		})
+	}
+	_, err := e.m.Authenticate(ctx, plain)
+	require.ErrorIs(t, err, tokens.ErrInvalidToken)
+	w := e.do("GET", "/tokens", "", "X-Tenant: acme")
+	assert.Equal(t, "revoked", decode(t, w)["tokens"].([]any)[0].(map[string]any)["state"])
+	w = e.do("GET", "/tokens", "", "X-Tenant: other")
+	assert.Equal(t, "active", decode(t, w)["tokens"].([]any)[0].(map[string]any)["state"])
+}
+
+func TestAdminStatus(t *testing.T) {
+	e := newAdminEnv(t, tokens.OneActive)
+	status := func() map[string]any {
+		t.Helper()
+		w := e.do("GET", "/status", "", "X-Tenant: acme")
+		require.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+		return decode(t, w)
+	}
+
+	st := status()
+	assert.Equal(t, map[string]any{
+		"state": "not_configured", "activeTokens": float64(0), "policy": "one_active",
+		"baseUrl": "https://app.example.com/scim/v2", "now": t0.Format(time.RFC3339),
+	}, st)
+
+	body := e.generate(t, "acme", `{"expiresInDays":1}`)
+	plain := body["token"].(string)
+	st = status()
+	assert.Equal(t, "waiting_for_first_request", st["state"])
+	assert.Equal(t, body["info"].(map[string]any)["hint"], st["tokenHint"])
+
+	e.clk.Advance(5 * time.Second)
+	_, err := e.m.Authenticate(ctx, plain)
+	require.NoError(t, err)
+	e.clk.Advance(12 * time.Second)
+	st = status()
+	assert.Equal(t, "connected", st["state"])
+	assert.Equal(t, t0.Add(5*time.Second).Format(time.RFC3339), st["lastRequestAt"])
+	assert.Equal(t, t0.Add(17*time.Second).Format(time.RFC3339), st["now"])
+
+	e.clk.Advance(24 * time.Hour)
+	assert.Equal(t, "not_configured", status()["state"], "expired")
+	w := e.do("GET", "/tokens", "", "X-Tenant: acme")
+	assert.Equal(t, "expired", decode(t, w)["tokens"].([]any)[0].(map[string]any)["state"])
+}
+
+func TestAdminRequests(t *testing.T) {
+	e := newAdminEnv(t, tokens.OneActive)
+	record(t, e.ring, "acme", 1, 8)
+	record(t, e.ring, "other", 100, 100)
+	require.NoError(t, e.ring.Record(ctx, tokens.Request{TenantID: "acme", Method: "PATCH", Path: "/Users/1", Status: 400, ScimType: "invalidValue", Detail: "bad", Latency: 1500 * time.Microsecond, TokenHint: "scim_…a1B2"}))
+
+	cases := []struct {
+		name   string
+		query  string
+		status int
+		count  int
+	}{
+		{"default", "", http.StatusOK, 9},
+		{"limit", "?limit=2", http.StatusOK, 2},
+		{"huge limit is capped", "?limit=100000", http.StatusOK, 9},
+		{"zero", "?limit=0", http.StatusBadRequest, 0},
+		{"negative", "?limit=-1", http.StatusBadRequest, 0},
+		{"not a number", "?limit=ten", http.StatusBadRequest, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := e.do("GET", "/requests"+tc.query, "", "X-Tenant: acme")
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			body := decode(t, w)
+			if tc.status != http.StatusOK {
+				assert.Contains(t, body["error"], "limit")
+				return
+			}
+			assert.Equal(t, true, body["enabled"])
+			reqs := body["requests"].([]any)
+			require.Len(t, reqs, tc.count)
+			assert.Equal(t, map[string]any{
+				"at": "0001-01-01T00:00:00Z", "tenantId": "acme", "requestId": "", "method": "PATCH",
+				"path": "/Users/1", "status": float64(400), "scimType": "invalidValue", "detail": "bad",
+				"latency": float64(1500000), "tokenHint": "scim_…a1B2",
+			}, reqs[0], "newest first, all fields")
+		})
+	}
+
+	w := e.do("GET", "/requests", "", "X-Tenant: nobody")
+	assert.Equal(t, map[string]any{"enabled": true, "requests": []any{}}, decode(t, w))
+
+	// Without a RequestLog the page can hide its table.
+	h := tokens.NewAdminHandler(e.m, tokens.AdminOptions{Tenant: func(*http.Request) (string, error) { return "", nil }})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/requests", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, map[string]any{"enabled": false, "requests": []any{}}, decode(t, rec))
+}
+
+func TestAdminErrors(t *testing.T) {
+	cases := []struct {
+		name    string
+		method  string
+		path    string
+		headers []string
+		status  int
+		errText string
+		allow   string
+	}{
+		{"unknown path", "GET", "/nope", nil, http.StatusNotFound, "not found", ""},
+		{"root", "GET", "/", nil, http.StatusNotFound, "not found", ""},
+		{"missing id", "DELETE", "/tokens/", nil, http.StatusNotFound, "not found", ""},
+		{"PUT tokens", "PUT", "/tokens", nil, http.StatusMethodNotAllowed, "PUT", "GET, HEAD, POST"},
+		{"POST status", "POST", "/status", nil, http.StatusMethodNotAllowed, "POST", "GET, HEAD"},
+		{"GET token by id", "GET", "/tokens/abc", nil, http.StatusMethodNotAllowed, "GET", "DELETE"},
+		{"DELETE requests", "DELETE", "/requests", nil, http.StatusMethodNotAllowed, "DELETE", "GET, HEAD"},
+		{"tenant refused", "GET", "/status", []string{"X-Tenant: forbidden"}, http.StatusForbidden, "forbidden", ""},
+		{"tenant refused on generate", "POST", "/tokens", []string{"X-Tenant: forbidden"}, http.StatusForbidden, "forbidden", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAdminEnv(t, tokens.OneActive)
+			w := e.do(tc.method, tc.path, "", tc.headers...)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			assert.Equal(t, tc.allow, w.Header().Get("Allow"))
+			assert.Equal(t, "no-store", w.Header().Get("Cache-Control"))
+			assert.Contains(t, decode(t, w)["error"], tc.errText)
+			assert.NotContains(t, w.Body.String(), "secret reason", "the host's error is logged, not shown")
+		})
+	}
+}
+
+func TestAdminStoreFailure(t *testing.T) {
+	e := newAdminEnv(t, tokens.OneActive)
+	e.cs.revokeErr = errors.New("pq: connection refused to 10.0.0.5")
+	e.cs.failRevokes.Store(1)
+	id := e.generate(t, "", `{}`)["info"].(map[string]any)["id"].(string)
+	w := e.do("DELETE", "/tokens/"+id, "")
+	require.Equal(t, http.StatusInternalServerError, w.Code)
+	assert.Equal(t, map[string]any{"error": "internal error"}, decode(t, w))
+	assert.Contains(t, e.logs.String(), "connection refused", "logged for the operator")
+}
+
+func TestNewAdminHandlerPanics(t *testing.T) {
+	m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	tenant := func(*http.Request) (string, error) { return "", nil }
+	assert.Panics(t, func() { tokens.NewAdminHandler(nil, tokens.AdminOptions{Tenant: tenant}) })
+	assert.Panics(t, func() { tokens.NewAdminHandler(m, tokens.AdminOptions{}) })
+	assert.NotPanics(t, func() { tokens.NewAdminHandler(m, tokens.AdminOptions{Tenant: tenant}) })
+}
