@@ -460,6 +460,18 @@ func TestApplyRemove(t *testing.T) {
 			want: over(userJSON, `{"emails":[`+workEmail+`]}`),
 		},
 		{
+			name: "3.5.2.2 value filter on a multi-valued simple attribute",
+			doc:  over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
+			ops:  `[{"op":"remove","path":"$ACME:tags[value eq \"B\"]"}]`,
+			want: over(userJSON, `{"$ACME":{"tags":["a","c"]}}`),
+		},
+		{
+			name: "3.5.2.3 value filter on a multi-valued simple attribute replaces the match",
+			doc:  over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
+			ops:  `[{"op":"replace","path":"$ACME:tags[value eq \"b\"]","value":"x"},{"op":"add","path":"$ACME:tags[value eq \"d\"]","value":"d"}]`,
+			want: over(userJSON, `{"$ACME":{"tags":["a","x","c","d"]}}`),
+		},
+		{
 			name: "IDP-QUIRKS value list of simple values removes the equal ones",
 			doc:  over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
 			ops:  `[{"op":"remove","path":"$ACME:tags","value":["B","x"]}]`,
