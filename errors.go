@@ -1,0 +1,123 @@
+package scim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/patch"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// SCIM error keywords (RFC 7644 §3.12).
+const (
+	ScimTypeInvalidFilter  = "invalidFilter"
+	ScimTypeTooMany        = "tooMany"
+	ScimTypeUniqueness     = "uniqueness"
+	ScimTypeMutability     = "mutability"
+	ScimTypeInvalidSyntax  = "invalidSyntax"
+	ScimTypeInvalidPath    = "invalidPath"
+	ScimTypeNoTarget       = "noTarget"
+	ScimTypeInvalidValue   = "invalidValue"
+	ScimTypeInvalidVersion = "invalidVers"
+	ScimTypeSensitive      = "sensitive"
+)
+
+const errorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
+
+// Error is a SCIM error response (RFC 7644 §3.12). A store may return one
+// (directly or wrapped) to choose the response itself.
+type Error struct {
+	// Status is the HTTP status code.
+	Status int
+	// ScimType is the error keyword, or "".
+	ScimType string
+	// Detail is a human-readable message.
+	Detail string
+}
+
+func (e *Error) Error() string {
+	if e.ScimType != "" {
+		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.Detail)
+	}
+	return fmt.Sprintf("scim: %d: %s", e.Status, e.Detail)
+}
+
+// MarshalJSON renders the RFC 7644 §3.12 body; status is a string.
+func (e *Error) MarshalJSON() ([]byte, error) {
+	type body struct {
+		Schemas  []string `json:"schemas"`
+		Status   string   `json:"status"`
+		ScimType string   `json:"scimType,omitempty"`
+		Detail   string   `json:"detail,omitempty"`
+	}
+	return jsonMarshal(body{[]string{errorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
+}
+
+func errorf(status int, scimType, format string, args ...any) *Error {
+	return &Error{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+}
+
+// toError maps any error to the SCIM error to answer, in one place.
+// Unrecognised errors become a generic 500 and are logged, never echoed.
+func (h *handler) toError(ctx context.Context, err error) *Error {
+	var se *Error
+	if errors.As(err, &se) {
+		return se
+	}
+	var pe *patch.Error
+	if errors.As(err, &pe) {
+		status := pe.Status
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		return &Error{Status: status, ScimType: pe.ScimType, Detail: pe.Detail}
+	}
+	var ae *resources.AttrError
+	if errors.As(err, &ae) {
+		t := ae.ScimType
+		if t == "" {
+			t = ScimTypeInvalidValue
+		}
+		return &Error{Status: http.StatusBadRequest, ScimType: t, Detail: ae.Error()}
+	}
+	var fe *filter.SyntaxError
+	if errors.As(err, &fe) {
+		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "invalid filter: " + fe.Error()}
+	}
+	var ee *store.FilterError
+	if errors.As(err, &ee) {
+		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: ee.Error()}
+	}
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
+	case errors.Is(err, store.ErrConflict):
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
+	case errors.Is(err, store.ErrPreconditionFailed):
+		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
+	case errors.Is(err, store.ErrUnsupportedFilter):
+		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "this server cannot evaluate that filter"}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled or timed out"}
+	}
+	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"}
+}
+
+// conflictDetail keeps the part of a store's conflict message that names
+// the attribute ("userName \"bjensen\" is already taken") when the store
+// wrapped ErrConflict with fmt.Errorf("%w: ...").
+func conflictDetail(err error) string {
+	msg := err.Error()
+	prefix := store.ErrConflict.Error() + ": "
+	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
+		return msg[len(prefix):]
+	}
+	return "a resource with the same unique attribute value already exists"
+}

@@ -1,0 +1,435 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// listParams are a list or search request's parameters, validated.
+type listParams struct {
+	query store.Query
+	proj  *projection
+}
+
+// rawList are the list parameters as the client sent them, from the query
+// string or a SearchRequest body.
+type rawList struct {
+	filter, sortBy, sortOrder string
+	startIndex, count         *int
+	attributes, excluded      []string
+}
+
+func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
+	var rl rawList
+	rl.filter = q.Get("filter")
+	rl.sortBy = q.Get("sortBy")
+	rl.sortOrder = q.Get("sortOrder")
+	for _, p := range []struct {
+		name string
+		dst  **int
+	}{{"startIndex", &rl.startIndex}, {"count", &rl.count}} {
+		if !q.Has(p.name) {
+			continue
+		}
+		s := strings.TrimSpace(q.Get(p.name))
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
+		}
+		*p.dst = &n
+	}
+	rl.attributes = splitList(q["attributes"])
+	rl.excluded = splitList(q["excludedAttributes"])
+	return rl, nil
+}
+
+func splitList(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// rawListFromBody reads a SearchRequest (RFC 7644 §3.4.3).
+func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
+	var rl rawList
+	doc, err := h.readJSON(r)
+	if err != nil {
+		return rl, err
+	}
+	for k, v := range doc {
+		bad := func(want string) error {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "SearchRequest %q must be %s", k, want)
+		}
+		switch strings.ToLower(k) {
+		case "schemas":
+		case "filter", "sortby", "sortorder":
+			s, ok := v.(string)
+			if !ok && v != nil {
+				return rl, bad("a string")
+			}
+			switch strings.ToLower(k) {
+			case "filter":
+				rl.filter = s
+			case "sortby":
+				rl.sortBy = s
+			default:
+				rl.sortOrder = s
+			}
+		case "startindex", "count":
+			num, ok := v.(json.Number)
+			if !ok {
+				return rl, bad("an integer")
+			}
+			n64, err := num.Int64()
+			if err != nil {
+				return rl, bad("an integer")
+			}
+			n := int(n64)
+			if strings.EqualFold(k, "count") {
+				rl.count = &n
+			} else {
+				rl.startIndex = &n
+			}
+		case "attributes", "excludedattributes":
+			var list []string
+			switch x := v.(type) {
+			case string:
+				list = splitList([]string{x})
+			case []any:
+				for _, e := range x {
+					s, ok := e.(string)
+					if !ok {
+						return rl, bad("a list of attribute names")
+					}
+					list = append(list, strings.TrimSpace(s))
+				}
+			case nil:
+			default:
+				return rl, bad("a list of attribute names")
+			}
+			if strings.EqualFold(k, "attributes") {
+				rl.attributes = list
+			} else {
+				rl.excluded = list
+			}
+		default:
+			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not a SearchRequest attribute", k)
+		}
+	}
+	return rl, nil
+}
+
+// parseFilter parses and validates a filter for kind k.
+func (h *handler) parseFilter(k *kind, s string) (filter.Expr, error) {
+	if strings.TrimSpace(s) == "" {
+		return nil, nil
+	}
+	if len(s) > h.cfg.MaxFilterLength {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
+	}
+	e, err := h.parser.Parse(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.eval.Validate(e); err != nil {
+		return nil, err
+	}
+	if name := neverReturned(k.rt, e); name != "" {
+		// Filtering on a value that is never returned (password) would let
+		// a client test guesses against it.
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
+	}
+	return e, nil
+}
+
+// neverReturned returns the first attribute in e whose values are never
+// returned, or "".
+func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		var p filter.AttrPath
+		switch n := x.(type) {
+		case *filter.Compare:
+			p = n.Path
+		case *filter.Present:
+			p = n.Path
+		case *filter.ValuePath:
+			p = n.Path
+		default:
+			return found == ""
+		}
+		if a, _ := rt.Attr(p.URI, p.Name); a != nil && a.Returned == resources.ReturnedNever && found == "" {
+			found = a.Name
+		}
+		return false
+	})
+	return found
+}
+
+func (h *handler) listParams(k *kind, rl rawList) (listParams, error) {
+	var lp listParams
+	f, err := h.parseFilter(k, rl.filter)
+	if err != nil {
+		return lp, err
+	}
+	lp.query.Filter = f
+	if rl.sortBy != "" {
+		p, err := h.parser.ParsePath(rl.sortBy)
+		if err != nil || p.Filter != nil {
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
+		}
+		if a, _ := k.rt.Attr(p.URI, p.Name); a == nil || (p.Sub != "" && a.Sub(p.Sub) == nil) {
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, k.rt.Name)
+		}
+		lp.query.SortBy = rl.sortBy
+	}
+	switch strings.ToLower(rl.sortOrder) {
+	case "", "ascending":
+	case "descending":
+		lp.query.Descending = true
+	default:
+		return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", got %q", rl.sortOrder)
+	}
+	lp.query.StartIndex = 1
+	if rl.startIndex != nil && *rl.startIndex > 1 {
+		lp.query.StartIndex = *rl.startIndex
+	}
+	lp.query.Count = h.cfg.DefaultPageSize
+	if rl.count != nil {
+		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
+	}
+	lp.proj, err = h.newProjection(k.rt, rl.attributes, rl.excluded)
+	if err != nil {
+		return lp, err
+	}
+	lp.query.ExcludeMembers = !lp.proj.wants("members")
+	return lp, nil
+}
+
+// writeList writes a ListResponse from already-encoded resources.
+func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
+	var b bytes.Buffer
+	size := 128
+	for _, it := range items {
+		size += len(it) + 1
+	}
+	b.Grow(size)
+	b.WriteString(`{"schemas":["` + listResponseSchema + `"],"totalResults":`)
+	b.WriteString(strconv.Itoa(total))
+	b.WriteString(`,"itemsPerPage":`)
+	b.WriteString(strconv.Itoa(len(items)))
+	b.WriteString(`,"startIndex":`)
+	b.WriteString(strconv.Itoa(startIndex))
+	b.WriteString(`,"Resources":[`)
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(it)
+	}
+	b.WriteString(`]}`)
+	h.writeBytes(w, http.StatusOK, b.Bytes())
+}
+
+func (h *handler) listUsers(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromQuery(r.URL.Query())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.doListUsers(w, r, rl)
+}
+
+func (h *handler) searchUsers(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromBody(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.doListUsers(w, r, rl)
+}
+
+func (h *handler) doListUsers(w http.ResponseWriter, r *http.Request, rl rawList) {
+	lp, err := h.listParams(h.users, rl)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	items, total, err := h.userItems(r, lp, lp.query)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeList(w, total, lp.query.StartIndex, items)
+}
+
+func (h *handler) userItems(r *http.Request, lp listParams, q store.Query) ([][]byte, int, error) {
+	page, err := h.cfg.Users.ListUsers(r.Context(), q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := h.fillGroups(r, lp.proj, page.Items...); err != nil {
+		return nil, 0, err
+	}
+	base := h.baseURL(r)
+	items := make([][]byte, 0, len(page.Items))
+	for _, u := range page.Items {
+		b, err := h.encodeUser(base, u, lp.proj)
+		if err != nil {
+			return nil, 0, err
+		}
+		items = append(items, b)
+	}
+	return items, page.Total, nil
+}
+
+func (h *handler) listGroups(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromQuery(r.URL.Query())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.doListGroups(w, r, rl)
+}
+
+func (h *handler) searchGroups(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromBody(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.doListGroups(w, r, rl)
+}
+
+func (h *handler) doListGroups(w http.ResponseWriter, r *http.Request, rl rawList) {
+	lp, err := h.listParams(h.groups, rl)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	items, total, err := h.groupItems(r, lp, lp.query)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeList(w, total, lp.query.StartIndex, items)
+}
+
+func (h *handler) groupItems(r *http.Request, lp listParams, q store.Query) ([][]byte, int, error) {
+	page, err := h.cfg.Groups.ListGroups(r.Context(), q)
+	if err != nil {
+		return nil, 0, err
+	}
+	base := h.baseURL(r)
+	items := make([][]byte, 0, len(page.Items))
+	for _, g := range page.Items {
+		b, err := h.encodeGroup(base, g, lp.proj)
+		if err != nil {
+			return nil, 0, err
+		}
+		items = append(items, b)
+	}
+	return items, page.Total, nil
+}
+
+// searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
+// users and on groups, results are users then groups, and the page spans
+// both. A filter that names attributes only one type has skips the other.
+func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromBody(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	type part struct {
+		lp    listParams
+		items func(listParams, store.Query) ([][]byte, int, error)
+	}
+	var parts []part
+	var firstErr error
+	kinds := []*kind{h.users}
+	if h.cfg.Groups != nil {
+		kinds = append(kinds, h.groups)
+	}
+	for _, k := range kinds {
+		lp, err := h.listParams(k, rl)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = err
+			}
+			continue
+		}
+		fn := func(lp listParams, q store.Query) ([][]byte, int, error) { return h.userItems(r, lp, q) }
+		if k == h.groups {
+			fn = func(lp listParams, q store.Query) ([][]byte, int, error) { return h.groupItems(r, lp, q) }
+		}
+		parts = append(parts, part{lp, fn})
+	}
+	if len(parts) == 0 {
+		h.writeError(w, r, firstErr)
+		return
+	}
+	start := parts[0].lp.query.StartIndex
+	want := parts[0].lp.query.Count
+	skip := start - 1
+	total := 0
+	var items [][]byte
+	for _, p := range parts {
+		q := p.lp.query
+		q.StartIndex = skip + 1
+		q.Count = want - len(items)
+		got, n, err := p.items(p.lp, q)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		total += n
+		items = append(items, got...)
+		skip = max(0, skip-n)
+	}
+	h.writeList(w, total, start, items)
+}
+
+// fillGroups sets the read-only groups attribute from the group store,
+// when the response includes it.
+func (h *handler) fillGroups(r *http.Request, proj *projection, users ...*resources.User) error {
+	mr, ok := h.cfg.Groups.(store.MembershipReader)
+	if !ok || len(users) == 0 || !proj.wants("groups") {
+		return nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	m, err := mr.GroupsOf(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	base := h.baseURL(r)
+	for _, u := range users {
+		u.Groups = m[u.ID]
+		for i := range u.Groups {
+			if u.Groups[i].Ref == "" {
+				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+			}
+			if u.Groups[i].Type == "" {
+				u.Groups[i].Type = "direct"
+			}
+		}
+	}
+	return nil
+}

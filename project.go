@@ -1,0 +1,257 @@
+package scim
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// projection applies the attributes and excludedAttributes parameters
+// (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set.
+type projection struct {
+	rt      *resources.ResourceType
+	include []attrRef
+	exclude []attrRef
+}
+
+// attrRef is a resolved attribute path: the key holding it in a document
+// ("" urn for core and common attributes) and an optional sub-attribute.
+type attrRef struct {
+	urn  string // extension URN, or "" for core and common attributes
+	name string // canonical attribute name; "" means the whole extension
+	sub  string // canonical sub-attribute name, or ""
+}
+
+func (h *handler) newProjection(rt *resources.ResourceType, attrs, excluded []string) (*projection, error) {
+	if len(attrs) == 0 && len(excluded) == 0 {
+		return nil, nil
+	}
+	p := &projection{rt: rt}
+	var err error
+	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
+		return nil, err
+	}
+	if p.exclude, err = h.resolveAttrs(rt, "excludedAttributes", excluded); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names []string) ([]attrRef, error) {
+	var out []attrRef
+	for _, n := range names {
+		p, err := h.parser.ParsePath(n)
+		if err != nil || p.Filter != nil {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q is not an attribute name", param, n)
+		}
+		a, urn := rt.Attr(p.URI, p.Name)
+		if a == nil && urn == "" {
+			// RFC 7644 does not make unknown names an error here; an
+			// attribute this type lacks is simply not returned. This
+			// matters for /.search, where one list names both types.
+			continue
+		}
+		ref := attrRef{}
+		if urn != rt.Schema.ID {
+			ref.urn = urn
+		}
+		if a != nil {
+			ref.name = a.Name
+			if p.Sub != "" {
+				sa := a.Sub(p.Sub)
+				if sa == nil {
+					continue
+				}
+				ref.sub = sa.Name
+			}
+		}
+		out = append(out, ref)
+	}
+	return out, nil
+}
+
+// wants reports whether the response includes the top-level core
+// attribute name, so the handler can skip loading it (members, groups).
+func (p *projection) wants(name string) bool {
+	if p == nil {
+		return true
+	}
+	for _, e := range p.exclude {
+		if e.urn == "" && e.sub == "" && strings.EqualFold(e.name, name) {
+			return false
+		}
+	}
+	if len(p.include) == 0 {
+		return true
+	}
+	for _, i := range p.include {
+		if i.urn == "" && strings.EqualFold(i.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// apply returns the projected document. Attributes returned "always" (id)
+// and schemas are kept whatever was asked; "never" ones are gone already.
+func (p *projection) apply(doc map[string]any) map[string]any {
+	if p == nil {
+		return doc
+	}
+	out := doc
+	if len(p.include) > 0 {
+		out = map[string]any{}
+		for k, v := range doc {
+			if k == "schemas" || p.alwaysReturned("", k) {
+				out[k] = v
+			}
+		}
+		for _, ref := range p.include {
+			copyRef(out, doc, ref)
+		}
+	} else {
+		out = make(map[string]any, len(doc))
+		for k, v := range doc {
+			out[k] = v
+		}
+	}
+	for _, ref := range p.exclude {
+		if ref.name != "" && p.alwaysReturned(ref.urn, ref.name) {
+			continue
+		}
+		removeRef(out, ref)
+	}
+	// schemas lists the core schema and the extensions still present.
+	schemas := []any{p.rt.Schema.ID}
+	for _, e := range p.rt.Extensions {
+		if _, ok := out[e.Schema.ID]; ok {
+			schemas = append(schemas, e.Schema.ID)
+		}
+	}
+	out["schemas"] = schemas
+	return out
+}
+
+func (p *projection) alwaysReturned(urn, name string) bool {
+	var a *resources.Attribute
+	if urn == "" {
+		a, _ = p.rt.Attr("", name)
+	} else if ext := p.rt.Extension(urn); ext != nil {
+		a = ext.Attr(name)
+	}
+	return a != nil && a.Returned == resources.ReturnedAlways
+}
+
+// container returns the map holding ref's attribute in doc (the document
+// itself, or the extension object), creating it in dst when create is set.
+func container(doc map[string]any, urn string, create bool) map[string]any {
+	if urn == "" {
+		return doc
+	}
+	m, _ := doc[urn].(map[string]any)
+	if m == nil && create {
+		m = map[string]any{}
+		doc[urn] = m
+	}
+	return m
+}
+
+func copyRef(dst, src map[string]any, ref attrRef) {
+	from := container(src, ref.urn, false)
+	if from == nil {
+		return
+	}
+	if ref.name == "" { // a whole extension
+		dst[ref.urn] = from
+		return
+	}
+	v, ok := from[ref.name]
+	if !ok {
+		return
+	}
+	to := container(dst, ref.urn, true)
+	if ref.sub == "" {
+		to[ref.name] = v
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		if sv, ok := x[ref.sub]; ok {
+			m, _ := to[ref.name].(map[string]any)
+			if m == nil {
+				m = map[string]any{}
+			}
+			m[ref.sub] = sv
+			to[ref.name] = m
+		}
+	case []any:
+		prev, _ := to[ref.name].([]any)
+		list := make([]any, len(x))
+		for i, el := range x {
+			m := map[string]any{}
+			if i < len(prev) {
+				if pm, ok := prev[i].(map[string]any); ok {
+					m = pm
+				}
+			}
+			if em, ok := el.(map[string]any); ok {
+				if sv, ok := em[ref.sub]; ok {
+					m[ref.sub] = sv
+				}
+			}
+			list[i] = m
+		}
+		to[ref.name] = list
+	}
+}
+
+func removeRef(doc map[string]any, ref attrRef) {
+	if ref.name == "" {
+		delete(doc, ref.urn)
+		return
+	}
+	c := container(doc, ref.urn, false)
+	if c == nil {
+		return
+	}
+	if ref.urn != "" {
+		cp := make(map[string]any, len(c))
+		for k, v := range c {
+			cp[k] = v
+		}
+		doc[ref.urn] = cp
+		c = cp
+	}
+	if ref.sub == "" {
+		delete(c, ref.name)
+		return
+	}
+	switch x := c[ref.name].(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, v := range x {
+			if k != ref.sub {
+				m[k] = v
+			}
+		}
+		c[ref.name] = m
+	case []any:
+		list := make([]any, len(x))
+		for i, el := range x {
+			em, ok := el.(map[string]any)
+			if !ok {
+				list[i] = el
+				continue
+			}
+			m := make(map[string]any, len(em))
+			for k, v := range em {
+				if k != ref.sub {
+					m[k] = v
+				}
+			}
+			list[i] = m
+		}
+		c[ref.name] = list
+	}
+}

@@ -1,0 +1,101 @@
+package scim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// encodeUser renders a stored user for a response: meta.location and
+// resourceType set, password removed, projection applied.
+func (h *handler) encodeUser(base string, u *resources.User, proj *projection) ([]byte, error) {
+	u.Password = ""
+	u.Meta.ResourceType = "User"
+	u.Meta.Location = base + "/Users/" + u.ID
+	return encode(u, proj)
+}
+
+func (h *handler) encodeGroup(base string, g *resources.Group, proj *projection) ([]byte, error) {
+	g.Meta.ResourceType = "Group"
+	g.Meta.Location = base + "/Groups/" + g.ID
+	for i := range g.Members {
+		m := &g.Members[i]
+		if m.Ref == "" && m.Value != "" {
+			switch m.Type {
+			case "Group":
+				m.Ref = base + "/Groups/" + m.Value
+			default:
+				m.Ref = base + "/Users/" + m.Value
+			}
+		}
+	}
+	return encode(g, proj)
+}
+
+func encode(v any, proj *projection) ([]byte, error) {
+	if proj == nil {
+		return json.Marshal(v)
+	}
+	doc, err := resources.ToMap(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonMarshal(proj.apply(doc))
+}
+
+// writeResource writes one resource with its ETag and, for 201, Location.
+func (h *handler) writeResource(w http.ResponseWriter, r *http.Request, status int, body []byte, location, version string) {
+	if version != "" {
+		w.Header().Set("ETag", version)
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", location)
+	}
+	h.writeBytes(w, status, body)
+}
+
+// ifMatchOK reports whether the If-Match header, if any, names version
+// ("*" matches any existing resource). Tags compare weakly.
+func ifMatchOK(r *http.Request, version string) bool {
+	im := strings.TrimSpace(r.Header.Get("If-Match"))
+	if im == "" {
+		return true
+	}
+	for _, t := range strings.Split(im, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || sameTag(t, version) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasIfMatch(r *http.Request) bool { return r.Header.Get("If-Match") != "" }
+
+// notModified reports whether an If-None-Match header matches version.
+func notModified(r *http.Request, version string) bool {
+	inm := r.Header.Get("If-None-Match")
+	if inm == "" || version == "" {
+		return false
+	}
+	for _, t := range strings.Split(inm, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || sameTag(t, version) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameTag compares entity tags weakly (RFC 9110 §8.8.3.2): W/ is ignored.
+func sameTag(a, b string) bool {
+	return strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
+}
+
+// projectionFromQuery reads attributes/excludedAttributes of a single read.
+func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
+	q := r.URL.Query()
+	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
+}
