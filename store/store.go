@@ -112,7 +112,9 @@ type GroupStore interface {
 	// q.ExcludeMembers, members are not loaded.
 	ListGroups(ctx context.Context, q Query) (Page[*resources.Group], error)
 	// ReplaceGroup writes g in full, members included, under the same
-	// version rule as ReplaceUser.
+	// version rule as ReplaceUser. When g.Members is nil the stored
+	// members are left unchanged; a non-nil slice, even an empty one,
+	// replaces them.
 	ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error)
 	// DeleteGroup removes the group and its memberships. ErrNotFound when
 	// missing.

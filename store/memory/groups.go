@@ -1,0 +1,446 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// CreateGroup stores a copy of g with a new id and Meta and returns a copy
+// with its members. Members are users or groups of the tenant named by
+// Member.Value; values that name neither (or the group itself), and
+// repeats, are skipped. The store fills each member's Type ("User" or
+// "Group") and Display (a user's displayName, else its userName; a group's
+// displayName) from the referenced resource when it is read. A displayName
+// already used in the tenant, compared case-insensitively, gives
+// store.ErrConflict.
+func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
+	if g == nil {
+		return nil, errNil
+	}
+	t, err := s.tenant(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	c := g.Clone()
+	members := c.Members
+	c.Members = nil
+	now := s.stamp()
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.groupNameFree(s, c.DisplayName, nil); err != nil {
+		return nil, err
+	}
+	c.ID = newID()
+	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
+		c.ID = newID()
+	}
+	t.seq++
+	r := &groupRec{seq: t.seq, version: 1}
+	if err := s.setGroup(t, r, c); err != nil {
+		return nil, err
+	}
+	t.groups[c.ID] = r
+	t.groupOrder.add(r)
+	for _, m := range members {
+		t.addMember(r, m.Value)
+	}
+	return t.groupOut(r, false), nil
+}
+
+func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
+	if o := t.byGroupName[s.groupNameKey(name)]; o != nil && o != self {
+		return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
+	}
+	return nil
+}
+
+func (s *Store) groupNameKey(name string) string {
+	a, _ := s.groupType.Attr("", "displayName")
+	return keyFunc(a)(name)
+}
+
+// setGroup renders g's document and files r under g. g (Members nil)
+// becomes owned by r. The caller holds t.mu.
+func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group) error {
+	doc, err := resources.ToMap(g)
+	if err != nil {
+		return fmt.Errorf("memory: render group: %w", err)
+	}
+	if r.g != nil {
+		t.unindexGroup(r)
+	}
+	r.g, r.doc = g, doc
+	r.name = s.groupNameKey(g.DisplayName)
+	t.byGroupName[r.name] = r
+	r.hasExt = g.ExternalID != ""
+	if r.hasExt {
+		a, _ := s.groupType.Attr("", "externalId")
+		r.ext = keyFunc(a)(g.ExternalID)
+		addToSet(t.byGroupExt, r.ext, r)
+	}
+	return nil
+}
+
+func (t *tenant) unindexGroup(r *groupRec) {
+	if t.byGroupName[r.name] == r {
+		delete(t.byGroupName, r.name)
+	}
+	if r.hasExt {
+		removeFromSet(t.byGroupExt, r.ext, r)
+	}
+}
+
+// addMember adds id to r when it names a user or another group of the
+// tenant and is not a member yet; it reports whether r changed.
+func (t *tenant) addMember(r *groupRec, id string) bool {
+	if id == "" || id == r.g.ID || (t.users[id] == nil && t.groups[id] == nil) {
+		return false
+	}
+	if !r.members.add(id) {
+		return false
+	}
+	addToSet(t.memberOf, id, r.g.ID)
+	return true
+}
+
+func (t *tenant) removeMember(r *groupRec, id string) bool {
+	if !r.members.remove(id) {
+		return false
+	}
+	removeFromSet(t.memberOf, id, r.g.ID)
+	return true
+}
+
+// dropMember removes id (a deleted user or group) from every group it is
+// a member of, giving each a new version. The caller holds t.mu.
+func (s *Store) dropMember(t *tenant, id string) {
+	gids := t.memberOf[id]
+	if len(gids) == 0 {
+		return
+	}
+	now := s.stamp()
+	for gid := range gids {
+		if r := t.groups[gid]; r != nil {
+			r.members.remove(id)
+			s.touchGroup(r, now)
+		}
+	}
+	delete(t.memberOf, id)
+}
+
+// touchGroup gives r the next version and LastModified now, and updates
+// its cached document's meta in place (documents are only read under the
+// tenant lock, which the caller holds for writing).
+func (s *Store) touchGroup(r *groupRec, now time.Time) {
+	r.version++
+	r.g.Meta.LastModified = now
+	r.g.Meta.Version = formatVersion(r.version)
+	r.doc["meta"] = metaDoc(r.g.Meta)
+}
+
+// metaDoc renders m as resources.ToMap does.
+func metaDoc(m resources.Meta) map[string]any {
+	out := make(map[string]any, 4)
+	if m.ResourceType != "" {
+		out["resourceType"] = m.ResourceType
+	}
+	if !m.Created.IsZero() {
+		out["created"] = m.Created.Format(time.RFC3339Nano)
+	}
+	if !m.LastModified.IsZero() {
+		out["lastModified"] = m.LastModified.Format(time.RFC3339Nano)
+	}
+	if m.Location != "" {
+		out["location"] = m.Location
+	}
+	if m.Version != "" {
+		out["version"] = m.Version
+	}
+	return out
+}
+
+// groupOut returns a copy of r's group, with its members unless
+// excludeMembers. The caller holds t.mu.
+func (t *tenant) groupOut(r *groupRec, excludeMembers bool) *resources.Group {
+	c := r.g.Clone()
+	if excludeMembers {
+		return c
+	}
+	c.Members = make([]resources.Member, 0, r.members.len())
+	r.members.each(func(id string) {
+		c.Members = append(c.Members, t.member(id))
+	})
+	return c
+}
+
+// member describes member id as the group's members attribute shows it.
+func (t *tenant) member(id string) resources.Member {
+	if u := t.users[id]; u != nil {
+		d := u.u.DisplayName
+		if d == "" {
+			d = u.u.UserName
+		}
+		return resources.Member{Value: id, Type: "User", Display: d}
+	}
+	if g := t.groups[id]; g != nil {
+		return resources.Member{Value: id, Type: "Group", Display: g.g.DisplayName}
+	}
+	return resources.Member{Value: id}
+}
+
+// groupDocWithMembers returns r's document with the members attribute
+// filled (a shallow copy), for filters that name members.
+func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
+	if r.members.len() == 0 {
+		return r.doc
+	}
+	doc := make(map[string]any, len(r.doc)+1)
+	for k, v := range r.doc {
+		doc[k] = v
+	}
+	list := make([]any, 0, r.members.len())
+	r.members.each(func(id string) {
+		m := t.member(id)
+		list = append(list, map[string]any{"value": m.Value, "type": m.Type, "display": m.Display})
+	})
+	doc["members"] = list
+	return doc
+}
+
+// GetGroup returns a copy of the group with id, or store.ErrNotFound.
+// With opts.ExcludeMembers, Members is nil and no member is read.
+func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("group", id)
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.groups[id]
+	if r == nil {
+		return nil, notFound("group", id)
+	}
+	return t.groupOut(r, opts.ExcludeMembers), nil
+}
+
+// ListGroups returns the page of groups matching q, like ListUsers. With
+// q.ExcludeMembers the groups have Members nil and listing costs nothing
+// per member.
+func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
+	m, sorter, err := s.compileQuery(s.groupEval, q)
+	if err != nil {
+		return page, err
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil || t == nil {
+		return page, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.groupType)
+	match := func(r *groupRec) bool {
+		doc := r.doc
+		if withMembers {
+			doc = t.groupDocWithMembers(r)
+		}
+		return m.Match(doc)
+	}
+	var hits []*groupRec
+	if cands, ok := s.planGroups(t, q.Filter); ok {
+		for _, r := range cands {
+			if match(r) {
+				hits = append(hits, r)
+			}
+		}
+	} else {
+		for _, r := range t.groupOrder.items {
+			if !r.dead && match(r) {
+				hits = append(hits, r)
+			}
+		}
+	}
+	page.Total = len(hits)
+	if sorter != nil {
+		sortRecs(hits, sorter, q.Descending, func(r *groupRec) (map[string]any, uint64) { return r.doc, r.seq })
+	}
+	for _, r := range window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, t.groupOut(r, q.ExcludeMembers))
+	}
+	return page, nil
+}
+
+// ReplaceGroup replaces the group g.ID with a copy of g under the version
+// rule of ReplaceUser. When g.Members is nil the members are left
+// unchanged; a non-nil slice, even an empty one, replaces them (unknown
+// ids skipped, as in CreateGroup). It returns the stored group with its
+// members. store.ErrConflict when another group of the tenant has the
+// displayName.
+func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+	if g == nil {
+		return nil, errNil
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("group", g.ID)
+	}
+	c := g.Clone()
+	members := c.Members
+	c.Members = nil
+	now := s.stamp()
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[c.ID]
+	if r == nil {
+		return nil, notFound("group", c.ID)
+	}
+	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
+		return nil, preconditionFailed("group", c.ID, ifVersion, r.version)
+	}
+	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
+		return nil, err
+	}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: formatVersion(r.version + 1)}
+	if err := s.setGroup(t, r, c); err != nil {
+		return nil, err
+	}
+	r.version++
+	if members != nil {
+		var old []string
+		r.members.each(func(id string) { old = append(old, id) })
+		for _, id := range old {
+			t.removeMember(r, id)
+		}
+		r.members = memberList{}
+		for _, m := range members {
+			t.addMember(r, m.Value)
+		}
+	}
+	return t.groupOut(r, false), nil
+}
+
+// DeleteGroup removes the group, its members and its own membership in
+// other groups (which get a new version) in one locked step.
+// store.ErrNotFound when missing.
+func (s *Store) DeleteGroup(ctx context.Context, id string) error {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return notFound("group", id)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[id]
+	if r == nil {
+		return notFound("group", id)
+	}
+	r.members.each(func(mid string) { removeFromSet(t.memberOf, mid, id) })
+	r.members = memberList{}
+	t.unindexGroup(r)
+	delete(t.groups, id)
+	r.dead = true
+	t.groupOrder.removed()
+	s.dropMember(t, id)
+	return nil
+}
+
+// ModifyMembers removes the ids in remove, then adds those in add, in one
+// locked step whose cost depends on len(add)+len(remove), not on the size
+// of the group. Adding a member again, removing an absent one, and ids
+// that name no user or group of the tenant (or the group itself) are
+// skipped. If ifVersion is not "" and does not name the stored version:
+// store.ErrPreconditionFailed. When something changed the group gets a new
+// Version and LastModified; a call that changes nothing leaves both as
+// they were. It returns the group with Members nil.
+func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("group", groupID)
+	}
+	now := s.stamp()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.groups[groupID]
+	if r == nil {
+		return nil, notFound("group", groupID)
+	}
+	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
+		return nil, preconditionFailed("group", groupID, ifVersion, r.version)
+	}
+	changed := false
+	for _, id := range remove {
+		changed = t.removeMember(r, id) || changed
+	}
+	for _, id := range add {
+		changed = t.addMember(r, id) || changed
+	}
+	if changed {
+		s.touchGroup(r, now)
+	}
+	return r.g.Clone(), nil
+}
+
+// GroupsOf returns, for each user id of the tenant, the groups it is a
+// direct member of (Type "direct", Display the group's displayName, Ref
+// left for the handler), in group creation order. Ids without groups are
+// absent from the map.
+func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
+	out := make(map[string][]resources.GroupRef)
+	t, err := s.tenant(ctx, false)
+	if err != nil || t == nil {
+		return out, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for _, uid := range userIDs {
+		gids := t.memberOf[uid]
+		if len(gids) == 0 || t.users[uid] == nil {
+			continue
+		}
+		if _, done := out[uid]; done {
+			continue
+		}
+		recs := make([]*groupRec, 0, len(gids))
+		for gid := range gids {
+			if r := t.groups[gid]; r != nil {
+				recs = append(recs, r)
+			}
+		}
+		slices.SortFunc(recs, func(a, b *groupRec) int { return cmpSeq(a.seq, b.seq) })
+		refs := make([]resources.GroupRef, len(recs))
+		for i, r := range recs {
+			refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
+		}
+		out[uid] = refs
+	}
+	return out, nil
+}
+
+func cmpSeq(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,400 @@
+// Package memory is scimkit's embedded store: users, groups and their
+// memberships kept in memory, indexed, safe for concurrent use and scoped
+// by tenant. It is the default for examples, tests and small deployments;
+// everything is lost when the process exits.
+//
+//	db := memory.New()
+//	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, ...})
+//
+// Values are copied in and out: a caller never shares memory with the
+// store. Each tenant (store.Tenant of the context) has its own lock, its
+// own resources and its own indexes; a resource of another tenant does not
+// exist for it.
+//
+// Filters are evaluated with store.Evaluator on a document cached per
+// resource at write time. An equality test that an index can answer
+// (userName, externalId, emails.value, id, or a group's displayName,
+// externalId, id or members.value), alone or as one side of an "and"
+// (or both sides of an "or"), is answered from the index without a scan.
+package memory
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// Compile-time checks that Store implements the store interfaces.
+var (
+	_ store.UserStore        = (*Store)(nil)
+	_ store.GroupStore       = (*Store)(nil)
+	_ store.MembershipReader = (*Store)(nil)
+)
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithNow sets the clock that stamps Meta.Created and Meta.LastModified
+// (default time.Now). Times are stored in UTC. A nil f is ignored.
+func WithNow(f func() time.Time) Option {
+	return func(s *Store) {
+		if f != nil {
+			s.now = f
+		}
+	}
+}
+
+// WithUserType sets the User resource type filters and sorting are
+// resolved against (default resources.NewUserType()). Pass the same type
+// the handler uses when the host registers extensions. A nil rt is ignored.
+func WithUserType(rt *resources.ResourceType) Option {
+	return func(s *Store) {
+		if rt != nil && rt.Schema != nil {
+			s.userType = rt
+		}
+	}
+}
+
+// WithGroupType sets the Group resource type (default
+// resources.NewGroupType()). A nil rt is ignored.
+func WithGroupType(rt *resources.ResourceType) Option {
+	return func(s *Store) {
+		if rt != nil && rt.Schema != nil {
+			s.groupType = rt
+		}
+	}
+}
+
+// Store keeps users and groups in memory. It implements store.UserStore,
+// store.GroupStore and store.MembershipReader; one Store serves as both
+// the Users and the Groups of a scim.Config, which is what lets it keep
+// memberships consistent when a user is deleted. Create it with New; it is
+// safe for concurrent use.
+type Store struct {
+	now       func() time.Time
+	userType  *resources.ResourceType
+	groupType *resources.ResourceType
+	userEval  *store.Evaluator
+	groupEval *store.Evaluator
+
+	mu      sync.RWMutex
+	tenants map[string]*tenant
+}
+
+// New returns an empty Store.
+func New(opts ...Option) *Store {
+	s := &Store{now: time.Now, tenants: make(map[string]*tenant)}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	if s.userType == nil {
+		s.userType = resources.NewUserType()
+	}
+	if s.groupType == nil {
+		s.groupType = resources.NewGroupType()
+	}
+	s.userEval = store.NewEvaluator(s.userType)
+	s.groupEval = store.NewEvaluator(s.groupType)
+	return s
+}
+
+// tenant holds one tenant's resources. mu guards everything in it.
+type tenant struct {
+	mu  sync.RWMutex
+	seq uint64 // creation sequence, shared by users and groups
+
+	users      map[string]*userRec
+	userOrder  order[*userRec]
+	byUserName map[string]*userRec              // unique, key per keyUserName
+	byUserExt  map[string]map[*userRec]struct{} // externalId
+	byEmail    map[string]map[*userRec]struct{} // emails.value
+
+	groups      map[string]*groupRec
+	groupOrder  order[*groupRec]
+	byGroupName map[string]*groupRec // unique displayName
+	byGroupExt  map[string]map[*groupRec]struct{}
+
+	// memberOf maps a member id (user or group) to the ids of the groups
+	// it is a direct member of.
+	memberOf map[string]map[string]struct{}
+}
+
+func newTenant() *tenant {
+	return &tenant{
+		users:       make(map[string]*userRec),
+		byUserName:  make(map[string]*userRec),
+		byUserExt:   make(map[string]map[*userRec]struct{}),
+		byEmail:     make(map[string]map[*userRec]struct{}),
+		groups:      make(map[string]*groupRec),
+		byGroupName: make(map[string]*groupRec),
+		byGroupExt:  make(map[string]map[*groupRec]struct{}),
+		memberOf:    make(map[string]map[string]struct{}),
+	}
+}
+
+// userRec is a stored user. u never leaves the store: callers get clones.
+type userRec struct {
+	seq     uint64
+	version uint64
+	u       *resources.User
+	doc     map[string]any // resources.ToMap(u) without password, for filters
+	keys    userKeys       // index keys u is filed under
+	dead    bool
+}
+
+type userKeys struct {
+	userName string
+	ext      string
+	hasExt   bool
+	emails   []string
+}
+
+// groupRec is a stored group; its members live in members, not in g.
+type groupRec struct {
+	seq     uint64
+	version uint64
+	g       *resources.Group // Members always nil
+	doc     map[string]any   // without members
+	members memberList
+	name    string // byGroupName key
+	ext     string
+	hasExt  bool
+	dead    bool
+}
+
+// tenant returns the tenant of ctx, creating it when create is set; nil
+// when it does not exist.
+func (s *Store) tenant(ctx context.Context, create bool) (*tenant, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	id := store.Tenant(ctx)
+	s.mu.RLock()
+	t := s.tenants[id]
+	s.mu.RUnlock()
+	if t != nil || !create {
+		return t, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t = s.tenants[id]; t == nil {
+		t = newTenant()
+		s.tenants[id] = t
+	}
+	return t, nil
+}
+
+func (s *Store) stamp() time.Time { return s.now().UTC() }
+
+// newID returns a random (version 4) UUID.
+func newID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		// crypto/rand does not fail on supported platforms.
+		panic("memory: crypto/rand: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:], b[10:])
+	return string(out[:])
+}
+
+func formatVersion(n uint64) string { return `W/"` + strconv.FormatUint(n, 10) + `"` }
+
+// versionMatches reports whether ifVersion names version n. It accepts the
+// stored form W/"n" and, leniently, "n" and n (an If-Match value a client
+// copied without the weak prefix).
+func versionMatches(ifVersion string, n uint64) bool {
+	v := strings.TrimSpace(ifVersion)
+	if len(v) >= 2 && (v[0] == 'W' || v[0] == 'w') && v[1] == '/' {
+		v = v[2:]
+	}
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	return v == strconv.FormatUint(n, 10)
+}
+
+func preconditionFailed(kind, id, ifVersion string, have uint64) error {
+	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, formatVersion(have), ifVersion)
+}
+
+func notFound(kind, id string) error {
+	return fmt.Errorf("%w: %s %q", store.ErrNotFound, kind, id)
+}
+
+var errNil = errors.New("memory: nil resource")
+
+// foldKey returns a key under which strings equal by strings.EqualFold
+// (Unicode simple folding) coincide: every rune is replaced by the
+// smallest rune of its folding orbit. It does not allocate for ASCII
+// strings without lower-case letters.
+func foldKey(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || ('a' <= c && c <= 'z') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'a' <= r && r <= 'z' {
+				r -= 'a' - 'A'
+			}
+		default:
+			m := r
+			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+				if f < m {
+					m = f
+				}
+			}
+			r = m
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// keyFunc returns the index key function for attribute a: exact for
+// caseExact attributes, foldKey otherwise.
+func keyFunc(a *resources.Attribute) func(string) string {
+	if a != nil && a.CaseExact {
+		return func(s string) string { return s }
+	}
+	return foldKey
+}
+
+func addToSet[T comparable](m map[string]map[T]struct{}, k string, v T) {
+	set := m[k]
+	if set == nil {
+		set = make(map[T]struct{}, 1)
+		m[k] = set
+	}
+	set[v] = struct{}{}
+}
+
+func removeFromSet[T comparable](m map[string]map[T]struct{}, k string, v T) {
+	set := m[k]
+	delete(set, v)
+	if len(set) == 0 {
+		delete(m, k)
+	}
+}
+
+// order keeps records in creation order with O(1) amortised deletion:
+// deleted records are marked dead and compacted away once they make up
+// half of the slice.
+type order[T interface{ isDead() bool }] struct {
+	items []T
+	dead  int
+}
+
+func (o *order[T]) add(v T) { o.items = append(o.items, v) }
+
+// removed records that one item was marked dead.
+func (o *order[T]) removed() {
+	o.dead++
+	if o.dead > 64 && o.dead*2 > len(o.items) {
+		live := o.items[:0]
+		for _, v := range o.items {
+			if !v.isDead() {
+				live = append(live, v)
+			}
+		}
+		clear(o.items[len(live):])
+		o.items = live
+		o.dead = 0
+	}
+}
+
+func (r *userRec) isDead() bool  { return r.dead }
+func (r *groupRec) isDead() bool { return r.dead }
+
+// memberList is a group's member ids in insertion order, with O(1)
+// amortised add, remove and lookup.
+type memberList struct {
+	pos  map[string]int // id -> index in ids
+	ids  []string       // "" where a member was removed
+	dead int
+}
+
+func (l *memberList) len() int { return len(l.pos) }
+
+func (l *memberList) has(id string) bool { _, ok := l.pos[id]; return ok }
+
+func (l *memberList) add(id string) bool {
+	if l.has(id) {
+		return false
+	}
+	if l.pos == nil {
+		l.pos = make(map[string]int)
+	}
+	l.pos[id] = len(l.ids)
+	l.ids = append(l.ids, id)
+	return true
+}
+
+func (l *memberList) remove(id string) bool {
+	i, ok := l.pos[id]
+	if !ok {
+		return false
+	}
+	delete(l.pos, id)
+	l.ids[i] = ""
+	l.dead++
+	if l.dead > 64 && l.dead*2 > len(l.ids) {
+		live := l.ids[:0]
+		for _, v := range l.ids {
+			if v != "" {
+				l.pos[v] = len(live)
+				live = append(live, v)
+			}
+		}
+		clear(l.ids[len(live):])
+		l.ids = live
+		l.dead = 0
+	}
+	return true
+}
+
+// each calls fn for every member id in insertion order.
+func (l *memberList) each(fn func(id string)) {
+	for _, id := range l.ids {
+		if id != "" {
+			fn(id)
+		}
+	}
+}

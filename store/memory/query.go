@@ -1,0 +1,370 @@
+package memory
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// compileQuery compiles q's filter and sort key. Errors are
+// *store.FilterError.
+func (s *Store) compileQuery(ev *store.Evaluator, q store.Query) (*store.Matcher, *store.Sorter, error) {
+	m, err := ev.Compile(q.Filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sorter *store.Sorter
+	if q.SortBy != "" {
+		if sorter, err = ev.Sorter(q.SortBy); err != nil {
+			return nil, nil, err
+		}
+	}
+	return m, sorter, nil
+}
+
+// window returns the page of hits from the 1-based start, at most count
+// long.
+func window[T any](hits []T, start, count int) []T {
+	if start < 1 {
+		start = 1
+	}
+	if count <= 0 || start > len(hits) {
+		return nil
+	}
+	from := start - 1
+	to := len(hits)
+	if count < to-from {
+		to = from + count
+	}
+	return hits[from:to]
+}
+
+// sortRecs sorts hits (in creation order) by sorter; ties keep creation
+// order, also when descending.
+func sortRecs[T any](hits []T, sorter *store.Sorter, desc bool, get func(T) (map[string]any, uint64)) {
+	type item struct {
+		key store.SortKey
+		seq uint64
+		rec T
+	}
+	items := make([]item, len(hits))
+	for i, r := range hits {
+		doc, seq := get(r)
+		items[i] = item{sorter.Key(doc), seq, r}
+	}
+	slices.SortFunc(items, func(a, b item) int {
+		c := a.key.Compare(b.key)
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmpSeq(a.seq, b.seq)
+		}
+		return c
+	})
+	for i := range items {
+		hits[i] = items[i].rec
+	}
+}
+
+// isCore reports whether p names the attribute name (case-insensitively)
+// of rt's core schema or the common attributes, with sub-attribute sub
+// (one of subs; "" for none).
+func isCore(p filter.AttrPath, rt *resources.ResourceType, name string, subs ...string) bool {
+	if !strings.EqualFold(p.Name, name) {
+		return false
+	}
+	if p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID) {
+		return false
+	}
+	if len(subs) == 0 {
+		return p.Sub == ""
+	}
+	for _, s := range subs {
+		if strings.EqualFold(p.Sub, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// eqString returns the operand of an "eq" comparison with a string.
+func eqString(c *filter.Compare) (string, bool) {
+	if c == nil || !strings.EqualFold(string(c.Op), string(filter.Eq)) {
+		return "", false
+	}
+	s, ok := c.Value.(string)
+	return s, ok
+}
+
+// mentions reports whether e names the core attribute name anywhere
+// outside a value filter's inner paths.
+func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
+	found := false
+	var walk func(filter.Expr, int)
+	walk = func(e filter.Expr, depth int) {
+		if found || depth > 1000 {
+			return
+		}
+		switch x := e.(type) {
+		case *filter.Compare:
+			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
+		case *filter.Present:
+			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
+		case *filter.ValuePath:
+			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
+		case *filter.Logical:
+			if x != nil {
+				walk(x.Left, depth+1)
+				walk(x.Right, depth+1)
+			}
+		case *filter.Not:
+			if x != nil {
+				walk(x.X, depth+1)
+			}
+		}
+	}
+	walk(e, 0)
+	return found
+}
+
+// idKeys returns the keys an id compared case-insensitively may be stored
+// under: generated ids are lower-case, so the operand and its lower-case
+// form.
+func idKeys(v string) []string {
+	if l := strings.ToLower(v); l != v {
+		return []string{v, l}
+	}
+	return []string{v}
+}
+
+// plan computes the candidates of e from the indexes: ok is false when e
+// needs a scan. The candidates are a superset of the matches; the caller
+// still evaluates e on each. cands returns the candidates of one indexed
+// leaf (a comparison or value filter), or false.
+func plan[T comparable](e filter.Expr, depth int, cands func(filter.Expr) ([]T, bool)) ([]T, bool) {
+	if depth > 100 {
+		return nil, false
+	}
+	switch x := e.(type) {
+	case *filter.Logical:
+		if x == nil {
+			return nil, false
+		}
+		l, lok := plan(x.Left, depth+1, cands)
+		r, rok := plan(x.Right, depth+1, cands)
+		switch strings.ToLower(string(x.Op)) {
+		case string(filter.And):
+			switch {
+			case lok && rok:
+				if len(r) < len(l) {
+					return r, true
+				}
+				return l, true
+			case lok:
+				return l, true
+			case rok:
+				return r, true
+			}
+		case string(filter.Or):
+			if lok && rok {
+				return append(slices.Clip(l), r...), true
+			}
+		}
+		return nil, false
+	case *filter.Compare, *filter.ValuePath:
+		return cands(e)
+	}
+	return nil, false
+}
+
+// elemEq finds "name eq <string>" in a value filter's and/or tree and
+// returns every operand that an element must equal for the filter to
+// hold (one per "or" branch), or false.
+func elemEq(e filter.Expr, name string, depth int) ([]string, bool) {
+	if depth > 100 {
+		return nil, false
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		if x != nil && x.Path.URI == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, name) {
+			if v, ok := eqString(x); ok {
+				return []string{v}, true
+			}
+		}
+	case *filter.Logical:
+		if x == nil {
+			return nil, false
+		}
+		l, lok := elemEq(x.Left, name, depth+1)
+		r, rok := elemEq(x.Right, name, depth+1)
+		switch strings.ToLower(string(x.Op)) {
+		case string(filter.And):
+			if lok {
+				return l, true
+			}
+			return r, rok
+		case string(filter.Or):
+			if lok && rok {
+				return append(l, r...), true
+			}
+		}
+	}
+	return nil, false
+}
+
+// leafValues returns the operands of an indexable comparison or value
+// filter on the core attribute name (sub-attribute "value" for
+// multi-valued ones).
+func leafValues(e filter.Expr, rt *resources.ResourceType, name string, multi bool) ([]string, bool) {
+	switch x := e.(type) {
+	case *filter.Compare:
+		if x == nil {
+			return nil, false
+		}
+		if multi && !isCore(x.Path, rt, name, "", "value") || !multi && !isCore(x.Path, rt, name) {
+			return nil, false
+		}
+		if v, ok := eqString(x); ok {
+			return []string{v}, true
+		}
+	case *filter.ValuePath:
+		if x != nil && multi && isCore(x.Path, rt, name) {
+			return elemEq(x.Filter, "value", 0)
+		}
+	}
+	return nil, false
+}
+
+// planUsers returns the users that may match e in creation order, or false
+// when e needs a scan. The caller holds t.mu.
+func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
+	if e == nil {
+		return nil, false
+	}
+	rt := s.userType
+	extKey := keyFunc(attr(rt, "externalId", ""))
+	emailKey := keyFunc(attr(rt, "emails", "value"))
+	recs, ok := plan(e, 0, func(e filter.Expr) ([]*userRec, bool) {
+		var out []*userRec
+		if vs, ok := leafValues(e, rt, "userName", false); ok {
+			for _, v := range vs {
+				if r := t.byUserName[s.userNameKey(v)]; r != nil {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "externalId", false); ok {
+			for _, v := range vs {
+				for r := range t.byUserExt[extKey(v)] {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "id", false); ok {
+			for _, v := range vs {
+				if r := t.users[v]; r != nil {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "emails", true); ok {
+			for _, v := range vs {
+				for r := range t.byEmail[emailKey(v)] {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "groups", true); ok {
+			for _, v := range vs {
+				for _, id := range idKeys(v) {
+					if g := t.groups[id]; g != nil {
+						g.members.each(func(mid string) {
+							if r := t.users[mid]; r != nil {
+								out = append(out, r)
+							}
+						})
+					}
+				}
+			}
+			return out, true
+		}
+		return nil, false
+	})
+	if !ok {
+		return nil, false
+	}
+	slices.SortFunc(recs, func(a, b *userRec) int { return cmpSeq(a.seq, b.seq) })
+	return slices.Compact(recs), true
+}
+
+// planGroups is planUsers for groups.
+func (s *Store) planGroups(t *tenant, e filter.Expr) ([]*groupRec, bool) {
+	if e == nil {
+		return nil, false
+	}
+	rt := s.groupType
+	extKey := keyFunc(attr(rt, "externalId", ""))
+	recs, ok := plan(e, 0, func(e filter.Expr) ([]*groupRec, bool) {
+		var out []*groupRec
+		if vs, ok := leafValues(e, rt, "displayName", false); ok {
+			for _, v := range vs {
+				if r := t.byGroupName[s.groupNameKey(v)]; r != nil {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "externalId", false); ok {
+			for _, v := range vs {
+				for r := range t.byGroupExt[extKey(v)] {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "id", false); ok {
+			for _, v := range vs {
+				if r := t.groups[v]; r != nil {
+					out = append(out, r)
+				}
+			}
+			return out, true
+		}
+		if vs, ok := leafValues(e, rt, "members", true); ok {
+			for _, v := range vs {
+				for _, id := range idKeys(v) {
+					for gid := range t.memberOf[id] {
+						if r := t.groups[gid]; r != nil {
+							out = append(out, r)
+						}
+					}
+				}
+			}
+			return out, true
+		}
+		return nil, false
+	})
+	if !ok {
+		return nil, false
+	}
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmpSeq(a.seq, b.seq) })
+	return slices.Compact(recs), true
+}
+
+// attr returns the definition of rt's attribute name (and sub-attribute
+// sub), or nil.
+func attr(rt *resources.ResourceType, name, sub string) *resources.Attribute {
+	a, _ := rt.Attr("", name)
+	if a != nil && sub != "" {
+		return a.Sub(sub)
+	}
+	return a
+}

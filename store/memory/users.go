@@ -1,0 +1,289 @@
+package memory
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// CreateUser stores a copy of u with a new id, Meta (Created and
+// LastModified from the clock, Version W/"1") and returns a copy of the
+// stored user. ID, Meta and Groups of u are ignored. A userName already
+// used in the tenant, compared case-insensitively, gives store.ErrConflict.
+func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
+	if u == nil {
+		return nil, errNil
+	}
+	t, err := s.tenant(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	c := u.Clone()
+	c.Groups = nil
+	now := s.stamp()
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if err := t.userNameFree(s, c.UserName, nil); err != nil {
+		return nil, err
+	}
+	c.ID = newID()
+	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
+		c.ID = newID()
+	}
+	t.seq++
+	r := &userRec{seq: t.seq, version: 1}
+	if err := s.setUser(t, r, c); err != nil {
+		return nil, err
+	}
+	t.users[c.ID] = r
+	t.userOrder.add(r)
+	return c.Clone(), nil
+}
+
+// userNameFree returns ErrConflict when name is taken by a user other than
+// self.
+func (t *tenant) userNameFree(s *Store, name string, self *userRec) error {
+	if o := t.byUserName[s.userNameKey(name)]; o != nil && o != self {
+		return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name)
+	}
+	return nil
+}
+
+func (s *Store) userNameKey(name string) string {
+	a, _ := s.userType.Attr("", "userName")
+	if a != nil && a.CaseExact {
+		return name
+	}
+	return foldKey(name)
+}
+
+// userKeysOf computes the index keys of u.
+func (s *Store) userKeysOf(u *resources.User) userKeys {
+	k := userKeys{userName: s.userNameKey(u.UserName)}
+	if u.ExternalID != "" {
+		a, _ := s.userType.Attr("", "externalId")
+		k.ext, k.hasExt = keyFunc(a)(u.ExternalID), true
+	}
+	var emailKey func(string) string = foldKey
+	if a, _ := s.userType.Attr("", "emails"); a != nil {
+		emailKey = keyFunc(a.Sub("value"))
+	}
+	for _, e := range u.Emails {
+		if e.Value == "" {
+			continue
+		}
+		key := emailKey(e.Value)
+		dup := false
+		for _, have := range k.emails {
+			dup = dup || have == key
+		}
+		if !dup {
+			k.emails = append(k.emails, key)
+		}
+	}
+	return k
+}
+
+// setUser renders u's document, then files r under u (replacing its
+// previous index entries). u becomes owned by r. The caller holds t.mu.
+func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
+	doc, err := userDoc(u)
+	if err != nil {
+		return err
+	}
+	if r.u != nil {
+		t.unindexUser(r)
+	}
+	r.u, r.doc = u, doc
+	r.keys = s.userKeysOf(u)
+	t.byUserName[r.keys.userName] = r
+	if r.keys.hasExt {
+		addToSet(t.byUserExt, r.keys.ext, r)
+	}
+	for _, e := range r.keys.emails {
+		addToSet(t.byEmail, e, r)
+	}
+	return nil
+}
+
+func (t *tenant) unindexUser(r *userRec) {
+	if t.byUserName[r.keys.userName] == r {
+		delete(t.byUserName, r.keys.userName)
+	}
+	if r.keys.hasExt {
+		removeFromSet(t.byUserExt, r.keys.ext, r)
+	}
+	for _, e := range r.keys.emails {
+		removeFromSet(t.byEmail, e, r)
+	}
+}
+
+// userDoc renders the filter document of u. The password is left out, so
+// that no filter can probe it.
+func userDoc(u *resources.User) (map[string]any, error) {
+	c := *u
+	c.Password = ""
+	doc, err := resources.ToMap(&c)
+	if err != nil {
+		return nil, fmt.Errorf("memory: render user: %w", err)
+	}
+	return doc, nil
+}
+
+// GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
+// is left empty; GroupsOf answers it.
+func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("user", id)
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	r := t.users[id]
+	if r == nil {
+		return nil, notFound("user", id)
+	}
+	return r.u.Clone(), nil
+}
+
+// ReplaceUser replaces the user u.ID with a copy of u if its version is
+// ifVersion ("" means any; W/"3", "3" and 3 all name version 3), else
+// store.ErrPreconditionFailed. It keeps Meta.Created, sets LastModified
+// and the next Version, ignores u.Groups, and returns a copy of the stored
+// user. store.ErrNotFound when missing, store.ErrConflict when another
+// user of the tenant has the userName.
+func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
+	if u == nil {
+		return nil, errNil
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound("user", u.ID)
+	}
+	c := u.Clone()
+	c.Groups = nil
+	now := s.stamp()
+
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.users[c.ID]
+	if r == nil {
+		return nil, notFound("user", c.ID)
+	}
+	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
+		return nil, preconditionFailed("user", c.ID, ifVersion, r.version)
+	}
+	if err := t.userNameFree(s, c.UserName, r); err != nil {
+		return nil, err
+	}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: formatVersion(r.version + 1)}
+	if err := s.setUser(t, r, c); err != nil {
+		return nil, err
+	}
+	r.version++
+	return c.Clone(), nil
+}
+
+// DeleteUser removes the user and, in the same locked step, its group
+// memberships; each group it left gets a new version. store.ErrNotFound
+// when missing.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return err
+	}
+	if t == nil {
+		return notFound("user", id)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	r := t.users[id]
+	if r == nil {
+		return notFound("user", id)
+	}
+	t.unindexUser(r)
+	delete(t.users, id)
+	r.dead = true
+	t.userOrder.removed()
+	s.dropMember(t, id)
+	return nil
+}
+
+// ListUsers returns the page of users matching q, counted and copied under
+// one read lock. Without q.SortBy users come in creation order; ties of a
+// sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
+// Total.
+func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	page := store.Page[*resources.User]{Items: []*resources.User{}}
+	m, sorter, err := s.compileQuery(s.userEval, q)
+	if err != nil {
+		return page, err
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil || t == nil {
+		return page, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.userType)
+	match := func(r *userRec) bool {
+		doc := r.doc
+		if withGroups {
+			doc = t.userDocWithGroups(r)
+		}
+		return m.Match(doc)
+	}
+	var hits []*userRec
+	if cands, ok := s.planUsers(t, q.Filter); ok {
+		for _, r := range cands {
+			if match(r) {
+				hits = append(hits, r)
+			}
+		}
+	} else {
+		for _, r := range t.userOrder.items {
+			if !r.dead && match(r) {
+				hits = append(hits, r)
+			}
+		}
+	}
+	page.Total = len(hits)
+	if sorter != nil {
+		sortRecs(hits, sorter, q.Descending, func(r *userRec) (map[string]any, uint64) { return r.doc, r.seq })
+	}
+	for _, r := range window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, r.u.Clone())
+	}
+	return page, nil
+}
+
+// userDocWithGroups returns r's document with its groups attribute filled
+// from the memberships (a shallow copy; the cached document is unchanged).
+func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
+	gids := t.memberOf[r.u.ID]
+	if len(gids) == 0 {
+		return r.doc
+	}
+	doc := make(map[string]any, len(r.doc)+1)
+	for k, v := range r.doc {
+		doc[k] = v
+	}
+	list := make([]any, 0, len(gids))
+	for gid := range gids {
+		if g := t.groups[gid]; g != nil {
+			list = append(list, map[string]any{"value": gid, "display": g.g.DisplayName, "type": "direct"})
+		}
+	}
+	doc["groups"] = list
+	return doc
+}
