@@ -1,0 +1,185 @@
+package main
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/base64"
+	"html/template"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The admin page: plain HTML with inline CSS and JavaScript, no build step.
+//
+//go:embed admin.html
+var adminHTML string
+
+//go:embed login.html
+var loginHTML string
+
+var loginTemplate = template.Must(template.New("login").Parse(loginHTML))
+
+const (
+	sessionCookie = "scimkit_admin"
+	sessionTTL    = 12 * time.Hour
+	maxSessions   = 1000
+)
+
+// adminSite is the example's stand-in for a host's own admin
+// authentication: a password form that starts a cookie session, in front
+// of the admin page and the tokens admin API. A real host uses its own
+// sign-in and decides which tenant the admin manages.
+type adminSite struct {
+	password [sha256.Size]byte // SHA-256 of the admin password
+	api      http.Handler      // tokens.NewAdminHandler
+	pageCSP  string
+	now      func() time.Time
+
+	mu       sync.Mutex
+	sessions map[string]time.Time // session id -> expiry
+}
+
+func newAdminSite(password string, api http.Handler) *adminSite {
+	return &adminSite{
+		password: sha256.Sum256([]byte(password)),
+		api:      api,
+		pageCSP:  contentSecurityPolicy(adminHTML),
+		now:      time.Now,
+		sessions: make(map[string]time.Time),
+	}
+}
+
+// register mounts the admin routes on mux:
+//
+//	GET  /admin          the admin page, or the sign-in form
+//	POST /admin/login    password -> session cookie
+//	POST /admin/logout   ends the session
+//	/admin/api/...       tokens.NewAdminHandler, for signed-in admins only
+func (a *adminSite) register(mux *http.ServeMux) {
+	csrf := http.NewCrossOriginProtection() // sign-in and sign-out forms
+	mux.HandleFunc("GET /admin", a.page)
+	mux.Handle("GET /admin/{$}", http.RedirectHandler("/admin", http.StatusSeeOther))
+	mux.Handle("POST /admin/login", csrf.Handler(http.HandlerFunc(a.login)))
+	mux.Handle("POST /admin/logout", csrf.Handler(http.HandlerFunc(a.logout)))
+	mux.Handle("/admin/api/", a.requireSession(http.StripPrefix("/admin/api", a.api)))
+}
+
+// page serves the admin page to a signed-in admin and the sign-in form to
+// anyone else.
+func (a *adminSite) page(w http.ResponseWriter, r *http.Request) {
+	if !a.signedIn(r) {
+		a.loginForm(w, http.StatusOK, "")
+		return
+	}
+	setPageHeaders(w, a.pageCSP)
+	_, _ = w.Write([]byte(adminHTML))
+}
+
+func (a *adminSite) loginForm(w http.ResponseWriter, status int, message string) {
+	setPageHeaders(w, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	w.WriteHeader(status)
+	_ = loginTemplate.Execute(w, struct{ Error string }{message})
+}
+
+func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	if err := r.ParseForm(); err != nil {
+		a.loginForm(w, http.StatusBadRequest, "Could not read the form.")
+		return
+	}
+	got := sha256.Sum256([]byte(r.PostForm.Get("password")))
+	if subtle.ConstantTimeCompare(got[:], a.password[:]) != 1 {
+		a.loginForm(w, http.StatusUnauthorized, "Wrong password.")
+		return
+	}
+	id, err := randomString(32)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	now := a.now()
+	a.mu.Lock()
+	for s, exp := range a.sessions { // drop expired sessions
+		if !now.Before(exp) {
+			delete(a.sessions, s)
+		}
+	}
+	if len(a.sessions) >= maxSessions {
+		clear(a.sessions) // bounded memory: everyone signs in again
+	}
+	a.sessions[id] = now.Add(sessionTTL)
+	a.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    id,
+		Path:     "/admin",
+		MaxAge:   int(sessionTTL / time.Second),
+		HttpOnly: true,
+		Secure:   r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		a.mu.Lock()
+		delete(a.sessions, c.Value)
+		a.mu.Unlock()
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/admin", http.StatusSeeOther)
+}
+
+// signedIn reports whether r carries a live session cookie.
+func (a *adminSite) signedIn(r *http.Request) bool {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	exp, ok := a.sessions[c.Value]
+	return ok && a.now().Before(exp)
+}
+
+// requireSession answers 401 in JSON unless the admin is signed in.
+func (a *adminSite) requireSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.signedIn(r) {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"error":"not signed in"}` + "\n"))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// setPageHeaders sets the headers of an HTML page.
+func setPageHeaders(w http.ResponseWriter, csp string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "no-referrer")
+}
+
+// contentSecurityPolicy allows the page's one inline script by its hash,
+// and nothing else but same-origin requests.
+func contentSecurityPolicy(page string) string {
+	const open, end = "<script>", "</script>"
+	i := strings.Index(page, open)
+	j := strings.Index(page, end)
+	if i < 0 || j < i {
+		panic("admin.html: no <script> element")
+	}
+	sum := sha256.Sum256([]byte(page[i+len(open) : j]))
+	return "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; " +
+		"style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+}

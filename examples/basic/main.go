@@ -1,0 +1,159 @@
+// Command basic is a complete SCIM 2.0 server on scimkit's embedded store,
+// mounted the way a host application mounts it: under /scim/v2 on its own
+// http.ServeMux. It prints the base URL and a bearer token to paste into an
+// identity provider (or into curl), and serves an admin page at /admin
+// (behind a password) to generate tokens, watch the connection status and
+// read the recent SCIM requests.
+//
+//	go run ./examples/basic
+//	go run ./examples/basic -addr 127.0.0.1:9090
+//	SCIM_ADMIN_PASSWORD=secret go run ./examples/basic
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/tokens"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
+	db := flag.String("db", "memory", `store: "memory" (data is lost when the server stops)`)
+	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
+	flag.Parse()
+	if *adminPassword == "" {
+		*adminPassword = os.Getenv("SCIM_ADMIN_PASSWORD")
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword}
+	if err := run(ctx, cfg, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "basic:", err)
+		os.Exit(1)
+	}
+}
+
+// config is what the command line chooses.
+type config struct {
+	Addr string
+	DB   string
+	// AdminPassword protects /admin; empty means a random one, printed.
+	AdminPassword string
+	// Logger defaults to text on stderr.
+	Logger *slog.Logger
+}
+
+// run serves until ctx is done. It prints the base URL, the initial token
+// and the admin page's address to out once it listens.
+func run(ctx context.Context, cfg config, out io.Writer) error {
+	if cfg.DB != "memory" {
+		return fmt.Errorf("-db %q: only \"memory\" is available in this build", cfg.DB)
+	}
+	logger := cfg.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	users := memory.New()
+	// Recent SCIM requests per tenant, written by the SCIM handler and
+	// read by the admin page.
+	requests := tokens.NewRequestRing(100)
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{
+		OnEvent: func(ctx context.Context, e tokens.Event) {
+			logger.Info("token event", "type", e.Type.String(), "id", e.Token.ID, "hint", e.Token.Hint, "tenant", e.Token.TenantID)
+		},
+	})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	origin := "http://" + ln.Addr().String()
+	base := origin + "/scim/v2"
+
+	h, err := scim.NewHandler(scim.Config{
+		BaseURL:    base,
+		Users:      users,
+		Groups:     users,
+		Tokens:     toks,
+		RequestLog: requests,
+		Logger:     logger,
+		Events: func(ctx context.Context, e scim.Event) {
+			logger.Info("scim event", "type", e.Type, "id", e.ID, "tenant", e.Tenant)
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	password, shown := cfg.AdminPassword, "as set by -admin-password or SCIM_ADMIN_PASSWORD"
+	if password == "" {
+		if password, err = randomString(16); err != nil {
+			return err
+		}
+		shown = password
+	}
+	admin := newAdminSite(password, tokens.NewAdminHandler(toks, tokens.AdminOptions{
+		// A single-tenant host: every admin manages the default tenant "".
+		Tenant:     func(*http.Request) (string, error) { return "", nil },
+		RequestLog: requests,
+		BaseURL:    base,
+		CreatedBy:  func(*http.Request) string { return "admin" },
+		Logger:     logger,
+	}))
+
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	admin.register(mux)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "scimkit example server\nSCIM base URL: %s\nAdmin page: %s/admin\n", base, origin)
+	})
+
+	plaintext, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "example", CreatedBy: "command line"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "SCIM base URL: %s\n", base)
+	fmt.Fprintf(out, "Bearer token: %s\n", plaintext)
+	fmt.Fprintf(out, "Admin page: %s/admin (password: %s)\n", origin, shown)
+
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// randomString returns n random bytes, base64url encoded.
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}

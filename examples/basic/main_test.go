@@ -1,0 +1,244 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// server is an example server started by run on a random port.
+type server struct {
+	origin   string // http://127.0.0.1:port
+	base     string // SCIM base URL
+	token    string // printed bearer token
+	password string // printed admin password (or "" if set by the caller)
+	lines    []string
+}
+
+// startServer runs the example like main does and parses what it prints.
+func startServer(t *testing.T, adminPassword string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	errc := make(chan error, 1)
+	go func() {
+		err := run(ctx, config{Addr: "127.0.0.1:0", DB: "memory", AdminPassword: adminPassword, Logger: slog.New(slog.DiscardHandler)}, pw)
+		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
+		errc <- err
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-errc:
+			assert.NoError(t, err)
+		case <-time.After(10 * time.Second):
+			t.Error("server did not stop")
+		}
+	})
+
+	s := &server{}
+	sc := bufio.NewScanner(pr)
+	for len(s.lines) < 3 && sc.Scan() {
+		s.lines = append(s.lines, sc.Text())
+	}
+	require.Len(t, s.lines, 3, "run printed %q (err %v)", s.lines, sc.Err())
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+
+	m := regexp.MustCompile(`^SCIM base URL: (http://127\.0\.0\.1:\d+)/scim/v2$`).FindStringSubmatch(s.lines[0])
+	require.NotNil(t, m, s.lines[0])
+	s.origin, s.base = m[1], m[1]+"/scim/v2"
+	m = regexp.MustCompile(`^Bearer token: (scim_[A-Za-z0-9_-]{43})$`).FindStringSubmatch(s.lines[1])
+	require.NotNil(t, m, s.lines[1])
+	s.token = m[1]
+	m = regexp.MustCompile(`^Admin page: (\S+) \(password: (.+)\)$`).FindStringSubmatch(s.lines[2])
+	require.NotNil(t, m, s.lines[2])
+	assert.Equal(t, s.origin+"/admin", m[1])
+	if adminPassword == "" {
+		s.password = m[2]
+	}
+	return s
+}
+
+// scimRequest sends a SCIM request with a bearer token.
+func scimRequest(t *testing.T, method, url, token, body string) *http.Response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	return resp
+}
+
+// client returns an HTTP client with a cookie jar that does not follow
+// redirects.
+func client(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func TestPrintedLines(t *testing.T) {
+	cases := []struct {
+		name     string
+		password string
+		shown    *regexp.Regexp
+	}{
+		{"random password", "", regexp.MustCompile(`\(password: [A-Za-z0-9_-]{22}\)$`)},
+		{"given password", "hunter2-but-longer", regexp.MustCompile(`\(password: as set by -admin-password or SCIM_ADMIN_PASSWORD\)$`)},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := startServer(t, tc.password)
+			assert.Regexp(t, tc.shown, s.lines[2])
+			if tc.password != "" {
+				assert.NotContains(t, strings.Join(s.lines, "\n"), tc.password, "a given password is not echoed")
+			}
+
+			// The printed token works, the base URL is right.
+			resp := scimRequest(t, "GET", s.base+"/Users", s.token, "")
+			assert.Equal(t, http.StatusOK, resp.StatusCode)
+		})
+	}
+}
+
+func TestRunRejectsUnknownDB(t *testing.T) {
+	err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: "oracle"}, io.Discard)
+	require.ErrorContains(t, err, `-db "oracle"`)
+}
+
+func TestAdminGate(t *testing.T) {
+	s := startServer(t, "")
+	c := client(t)
+
+	login := func(t *testing.T, password string, headers ...string) *http.Response {
+		t.Helper()
+		req, err := http.NewRequest("POST", s.origin+"/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, h := range headers {
+			k, v, _ := strings.Cut(h, ": ")
+			req.Header.Set(k, v)
+		}
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		return resp
+	}
+	get := func(t *testing.T, path string) (*http.Response, string) {
+		t.Helper()
+		resp, err := c.Get(s.origin + path)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp, string(b)
+	}
+
+	// Signed out: the page is the sign-in form and the API refuses.
+	resp, body := get(t, "/admin")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, `action="/admin/login"`)
+	assert.NotContains(t, body, "Generate SCIM token")
+	resp, body = get(t, "/admin/api/status")
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.JSONEq(t, `{"error":"not signed in"}`, body)
+
+	cases := []struct {
+		name     string
+		password string
+		headers  []string
+		status   int
+	}{
+		{"wrong password", "nope", nil, http.StatusUnauthorized},
+		{"empty password", "", nil, http.StatusUnauthorized},
+		{"cross-site form post", s.password, []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := login(t, tc.password, tc.headers...)
+			assert.Equal(t, tc.status, resp.StatusCode)
+			assert.Empty(t, resp.Cookies())
+		})
+	}
+
+	// The right password starts a session with a strict, HttpOnly cookie.
+	resp = login(t, s.password, "Sec-Fetch-Site: same-origin")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin", resp.Header.Get("Location"))
+	require.Len(t, resp.Cookies(), 1)
+	ck := resp.Cookies()[0]
+	assert.Equal(t, sessionCookie, ck.Name)
+	assert.True(t, ck.HttpOnly)
+	assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
+	assert.Equal(t, "/admin", ck.Path)
+	assert.GreaterOrEqual(t, len(ck.Value), 43)
+
+	resp, body = get(t, "/admin")
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, body, "Generate SCIM token")
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"))
+	assert.Regexp(t, `(^|; )script-src 'sha256-[A-Za-z0-9+/]+=*';`, resp.Header.Get("Content-Security-Policy"), "scripts are allowed by hash only")
+
+	resp, body = get(t, "/admin/api/status")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var st map[string]any
+	require.NoError(t, json.Unmarshal([]byte(body), &st))
+	assert.Equal(t, "waiting_for_first_request", st["state"], "the printed token is active, unused")
+	assert.Equal(t, s.base, st["baseUrl"])
+
+	// The admin API and the SCIM handler share the Manager and the log.
+	scimRequest(t, "GET", s.base+"/Users?count=1", s.token, "")
+	_, body = get(t, "/admin/api/status")
+	assert.Contains(t, body, `"state":"connected"`)
+	_, body = get(t, "/admin/api/requests")
+	assert.Contains(t, body, `"path":"/Users?count=1"`)
+	assert.NotContains(t, body, s.token[len("scim_"):])
+
+	// Signing out ends the session on the server too.
+	req, err := http.NewRequest("POST", s.origin+"/admin/logout", nil)
+	require.NoError(t, err)
+	old := c.Jar.Cookies(req.URL)
+	resp, err = c.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	replay, err := http.NewRequest("GET", s.origin+"/admin/api/status", nil)
+	require.NoError(t, err)
+	for _, ck := range old {
+		replay.AddCookie(ck)
+	}
+	resp, err = http.DefaultClient.Do(replay)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "old cookie no longer works")
+}
+
+func TestContentSecurityPolicyMatchesScript(t *testing.T) {
+	assert.Equal(t, 1, strings.Count(adminHTML, "<script>"))
+	assert.Equal(t, 1, strings.Count(adminHTML, "</script>"))
+	assert.Contains(t, contentSecurityPolicy(adminHTML), "script-src 'sha256-")
+	assert.Panics(t, func() { contentSecurityPolicy("<p>no script</p>") })
+}
