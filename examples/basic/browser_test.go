@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// findBrowser returns the path of a Chromium-based browser: $SCIMKIT_BROWSER
+// if set, else the first of the usual names on $PATH.
+func findBrowser() string {
+	if p := os.Getenv("SCIMKIT_BROWSER"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestAdminPageInBrowser drives the admin page in headless Chromium: sign
+// in, generate a token, use it for SCIM requests, reload, and see
+// "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
+// a full-page PNG of the result (the README's docs/admin.png).
+func TestAdminPageInBrowser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	browser := findBrowser()
+	if browser == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no Chromium found on $PATH (or $SCIMKIT_BROWSER) and CI=true: install it, e.g. apt-get install -y chromium")
+		}
+		t.Skip("no Chromium found on $PATH (or $SCIMKIT_BROWSER): install it (apt-get install -y chromium) to run the admin page browser test")
+	}
+
+	s := startServer(t, "correct horse battery staple")
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(1200, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	defer cancelBrowser()
+	// Start the browser on a context without a deadline (a deadline on the
+	// first call would bound the browser's life), then bound each step.
+	require.NoError(t, chromedp.Do(bctx), "start %s", browser)
+	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
+		defer cancel()
+		require.NoError(t, chromedp.Do(ctx, steps...), name)
+	}
+	read := func(a chromedp.Action[string]) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+		defer cancel()
+		v, err := chromedp.Run(ctx, a)
+		require.NoError(t, err)
+		return v
+	}
+
+	// Sign in; the page shows the printed token as active but unused.
+	step("sign in",
+		chromedp.Navigate(s.origin+"/admin"),
+		chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("password"), "correct horse battery staple"),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("generate")),
+		waitText("#status-badge", "Waiting for first request"),
+	)
+	assert.Equal(t, "Waiting for first request", read(chromedp.Text(chromedp.ID("status-badge"))))
+	assert.Equal(t, s.base, read(chromedp.Value(chromedp.ID("base-url"))))
+
+	// Generate: the page warns that the current token is revoked, then
+	// shows the new one once.
+	step("generate", chromedp.Click(chromedp.ID("generate")), chromedp.WaitVisible(chromedp.ID("confirm")))
+	assert.Contains(t, read(chromedp.Text(chromedp.ID("confirm"))), "revokes the current one")
+	step("confirm", chromedp.Click(chromedp.ID("confirm-generate")), chromedp.WaitVisible(chromedp.ID("token-value")))
+	token := read(chromedp.Value(chromedp.ID("token-value")))
+	require.Regexp(t, `^scim_[A-Za-z0-9_-]{43}$`, token)
+	assert.NotEqual(t, s.token, token)
+
+	// The new token works; the printed one was revoked.
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com","name":{"givenName":"Barbara","familyName":"Jensen"},"active":true}`
+	cases := []struct {
+		method, path, token, body string
+		status                    int
+	}{
+		{"GET", "/Users", s.token, "", http.StatusUnauthorized},
+		{"POST", "/Users", token, user, http.StatusCreated},
+		{"GET", `/Users?filter=userName%20eq%20%22bjensen%40example.com%22`, token, "", http.StatusOK},
+		{"POST", "/Users", token, user, http.StatusConflict},
+	}
+	for _, tc := range cases {
+		resp := scimRequest(t, tc.method, s.base+tc.path, tc.token, tc.body)
+		require.Equal(t, tc.status, resp.StatusCode, "%s %s", tc.method, tc.path)
+	}
+
+	// Reload: connected, and the requests are in the table, newest first.
+	step("reload",
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#requests tbody tr td.path")),
+		waitText("#status-badge", "Connected · last request"),
+	)
+	assert.Regexp(t, `^Connected · last request \d+s ago$`, read(chromedp.Text(chromedp.ID("status-badge"))))
+	ctx, cancel := context.WithTimeout(bctx, 10*time.Second)
+	defer cancel()
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#requests tbody tr")).map(r => r.innerText.replace(/\s+/g, " ").trim())`))
+	require.NoError(t, err)
+	require.Len(t, rows, 3, "the unauthenticated request is not logged: %q", rows)
+	assert.Regexp(t, `POST /Users 409 uniqueness: .+ ms$`, rows[0])
+	assert.Contains(t, rows[1], `GET /Users?filter=userName eq "bjensen@example.com" 200`, "shown decoded")
+	assert.Contains(t, rows[2], "POST /Users 201")
+	shown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.outerHTML.includes(`+jsString(token[len("scim_"):])+`) || document.getElementById("token-value").value !== ""`))
+	require.NoError(t, err)
+	assert.False(t, shown, "the token is shown once, not after a reload")
+
+	if path := os.Getenv("SCIMKIT_SCREENSHOT"); path != "" {
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		require.NoError(t, err)
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, png, 0o644))
+		t.Logf("screenshot written to %s", path)
+	}
+}
+
+// waitText waits until the element matching sel contains want.
+func waitText(sel, want string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](`(document.querySelector(`+jsString(sel)+`) || {}).textContent?.includes(`+jsString(want)+`)`,
+		chromedp.WithPollingTimeout(15*time.Second))
+}
+
+// jsString quotes s as a JavaScript string literal (s has no quotes or
+// backslashes in this test).
+func jsString(s string) string {
+	if strings.ContainsAny(s, `"\`) {
+		panic("jsString: unsupported character")
+	}
+	return `"` + s + `"`
+}
