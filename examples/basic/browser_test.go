@@ -34,9 +34,6 @@ func findBrowser() string {
 // "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
 // a full-page PNG of the result (the README's docs/admin.png).
 func TestAdminPageInBrowser(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
 	browser := findBrowser()
 	if browser == "" {
 		if os.Getenv("CI") == "true" {
