@@ -160,15 +160,17 @@ func (ev *Evaluator) Validate(e filter.Expr) error {
 	return err
 }
 
-// MatchUser reports whether u matches e, evaluated on resources.ToMap(u).
-// It is a convenience for host stores that filter in Go; a store that
-// matches many users should compile e once (Evaluator.Compile) and cache
-// the documents.
+// MatchUser reports whether u matches e, evaluated on resources.ToMap(u)
+// without the password (so that no filter can probe it). It is a
+// convenience for host stores that filter in Go; a store that matches many
+// users should compile e once (Evaluator.Compile) and cache the documents.
 func MatchUser(rt *resources.ResourceType, e filter.Expr, u *resources.User) (bool, error) {
 	if u == nil {
 		return false, nil
 	}
-	doc, err := resources.ToMap(u)
+	c := *u
+	c.Password = ""
+	doc, err := resources.ToMap(&c)
 	if err != nil {
 		return false, err
 	}

@@ -55,15 +55,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 }
 
 func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
-	if o := t.byGroupName[s.groupNameKey(name)]; o != nil && o != self {
+	if o := t.byGroupName[s.key.groupName(name)]; o != nil && o != self {
 		return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
 	}
 	return nil
-}
-
-func (s *Store) groupNameKey(name string) string {
-	a, _ := s.groupType.Attr("", "displayName")
-	return keyFunc(a)(name)
 }
 
 // setGroup renders g's document and files r under g. g (Members nil)
@@ -77,12 +72,11 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group) error {
 		t.unindexGroup(r)
 	}
 	r.g, r.doc = g, doc
-	r.name = s.groupNameKey(g.DisplayName)
+	r.name = s.key.groupName(g.DisplayName)
 	t.byGroupName[r.name] = r
 	r.hasExt = g.ExternalID != ""
 	if r.hasExt {
-		a, _ := s.groupType.Attr("", "externalId")
-		r.ext = keyFunc(a)(g.ExternalID)
+		r.ext = s.key.groupExt(g.ExternalID)
 		addToSet(t.byGroupExt, r.ext, r)
 	}
 	return nil

@@ -87,6 +87,7 @@ type Store struct {
 	groupType *resources.ResourceType
 	userEval  *store.Evaluator
 	groupEval *store.Evaluator
+	key       indexKeys
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
@@ -108,7 +109,20 @@ func New(opts ...Option) *Store {
 	}
 	s.userEval = store.NewEvaluator(s.userType)
 	s.groupEval = store.NewEvaluator(s.groupType)
+	s.key = indexKeys{
+		userName:  keyFunc(attr(s.userType, "userName", "")),
+		userExt:   keyFunc(attr(s.userType, "externalId", "")),
+		email:     keyFunc(attr(s.userType, "emails", "value")),
+		groupName: keyFunc(attr(s.groupType, "displayName", "")),
+		groupExt:  keyFunc(attr(s.groupType, "externalId", "")),
+	}
 	return s
+}
+
+// indexKeys are the key functions of the indexes, chosen from the
+// attributes' caseExact: exact strings, or foldKey.
+type indexKeys struct {
+	userName, userExt, email, groupName, groupExt func(string) string
 }
 
 // tenant holds one tenant's resources. mu guards everything in it.
@@ -292,10 +306,12 @@ func foldKey(s string) string {
 // caseExact attributes, foldKey otherwise.
 func keyFunc(a *resources.Attribute) func(string) string {
 	if a != nil && a.CaseExact {
-		return func(s string) string { return s }
+		return exactKey
 	}
 	return foldKey
 }
+
+func exactKey(s string) string { return s }
 
 func addToSet[T comparable](m map[string]map[T]struct{}, k string, v T) {
 	set := m[k]

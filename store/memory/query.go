@@ -246,13 +246,12 @@ func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
 		return nil, false
 	}
 	rt := s.userType
-	extKey := keyFunc(attr(rt, "externalId", ""))
-	emailKey := keyFunc(attr(rt, "emails", "value"))
+	extKey, emailKey := s.key.userExt, s.key.email
 	recs, ok := plan(e, 0, func(e filter.Expr) ([]*userRec, bool) {
 		var out []*userRec
 		if vs, ok := leafValues(e, rt, "userName", false); ok {
 			for _, v := range vs {
-				if r := t.byUserName[s.userNameKey(v)]; r != nil {
+				if r := t.byUserName[s.key.userName(v)]; r != nil {
 					out = append(out, r)
 				}
 			}
@@ -311,12 +310,12 @@ func (s *Store) planGroups(t *tenant, e filter.Expr) ([]*groupRec, bool) {
 		return nil, false
 	}
 	rt := s.groupType
-	extKey := keyFunc(attr(rt, "externalId", ""))
+	extKey := s.key.groupExt
 	recs, ok := plan(e, 0, func(e filter.Expr) ([]*groupRec, bool) {
 		var out []*groupRec
 		if vs, ok := leafValues(e, rt, "displayName", false); ok {
 			for _, v := range vs {
-				if r := t.byGroupName[s.groupNameKey(v)]; r != nil {
+				if r := t.byGroupName[s.key.groupName(v)]; r != nil {
 					out = append(out, r)
 				}
 			}

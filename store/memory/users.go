@@ -47,31 +47,19 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 // userNameFree returns ErrConflict when name is taken by a user other than
 // self.
 func (t *tenant) userNameFree(s *Store, name string, self *userRec) error {
-	if o := t.byUserName[s.userNameKey(name)]; o != nil && o != self {
+	if o := t.byUserName[s.key.userName(name)]; o != nil && o != self {
 		return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name)
 	}
 	return nil
 }
 
-func (s *Store) userNameKey(name string) string {
-	a, _ := s.userType.Attr("", "userName")
-	if a != nil && a.CaseExact {
-		return name
-	}
-	return foldKey(name)
-}
-
 // userKeysOf computes the index keys of u.
 func (s *Store) userKeysOf(u *resources.User) userKeys {
-	k := userKeys{userName: s.userNameKey(u.UserName)}
+	k := userKeys{userName: s.key.userName(u.UserName)}
 	if u.ExternalID != "" {
-		a, _ := s.userType.Attr("", "externalId")
-		k.ext, k.hasExt = keyFunc(a)(u.ExternalID), true
+		k.ext, k.hasExt = s.key.userExt(u.ExternalID), true
 	}
-	var emailKey func(string) string = foldKey
-	if a, _ := s.userType.Attr("", "emails"); a != nil {
-		emailKey = keyFunc(a.Sub("value"))
-	}
+	emailKey := s.key.email
 	for _, e := range u.Emails {
 		if e.Value == "" {
 			continue
