@@ -271,6 +271,7 @@ func TestMatchHandBuilt(t *testing.T) {
 	}{
 		{"nil inside and", &filter.Logical{Op: filter.And, Left: nil, Right: &filter.Present{Path: filter.AttrPath{Name: "title"}}}},
 		{"nil inside not", &filter.Not{}},
+		{"gt on a boolean", &filter.Compare{Path: filter.AttrPath{Name: "active"}, Op: filter.Gt, Value: true}},
 		{"bad op", &filter.Compare{Path: filter.AttrPath{Name: "title"}, Op: "xx", Value: "a"}},
 		{"bad logical", &filter.Logical{Op: "xor", Left: &filter.Present{Path: filter.AttrPath{Name: "title"}}, Right: &filter.Present{Path: filter.AttrPath{Name: "title"}}}},
 		{"empty path", &filter.Present{}},
