@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -123,11 +124,22 @@ func (h *handler) routes() {
 
 // methodNotAllowed answers other methods on pattern with a SCIM 405, so no
 // client ever sees the mux's plain-text error.
+//
+// A method-less "/Users/.search" would conflict with "GET /Users/{id}" in
+// the mux, so for the .search endpoints the other methods are registered
+// one by one.
 func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
-	m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+	fn := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", allow)
 		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
-	})
+	}
+	if pattern == "/.search" || !strings.HasSuffix(pattern, "/.search") {
+		m.HandleFunc(pattern, fn)
+		return
+	}
+	for _, method := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		m.HandleFunc(method+" "+pattern, fn)
+	}
 }
 
 type requestIDKey struct{}
@@ -333,12 +345,11 @@ func (h *handler) baseURL(r *http.Request) string {
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"
 	}
+	// The prefix a mux stripped (http.StripPrefix) is what the original
+	// request path has before the path the handler sees.
 	prefix := ""
-	if r.RequestURI != "" {
-		full := r.RequestURI
-		if i := strings.IndexByte(full, '?'); i >= 0 {
-			full = full[:i]
-		}
+	if u, err := url.ParseRequestURI(r.RequestURI); err == nil {
+		full := u.EscapedPath()
 		if strings.HasSuffix(full, r.URL.EscapedPath()) {
 			prefix = strings.TrimSuffix(full, r.URL.EscapedPath())
 		}

@@ -1,0 +1,196 @@
+package scim_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/tokens"
+)
+
+// The handler benchmarks measure scimkit beside a bare net/http +
+// encoding/json handler over a map, in the same run, so BENCHMARKS.md can
+// report ratios: BenchmarkHandler/<op>/scimkit against .../bare.
+
+const benchUsers = 1000
+
+// bareHandler is the least a JSON-over-HTTP user service does: decode,
+// store in a map, encode. No schema, no filter grammar, no PATCH semantics.
+type bareHandler struct {
+	mu     sync.RWMutex
+	byID   map[string]map[string]any
+	byName map[string]string
+	next   atomic.Int64
+	token  string
+}
+
+func newBare(token string) *bareHandler {
+	return &bareHandler{byID: map[string]map[string]any{}, byName: map[string]string{}, token: token}
+}
+
+func (b *bareHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Bearer "+b.token {
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	path := r.URL.Path
+	switch {
+	case r.Method == "POST" && path == "/Users":
+		var u map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&u); err != nil {
+			w.WriteHeader(400)
+			return
+		}
+		id := fmt.Sprint(b.next.Add(1))
+		u["id"] = id
+		b.mu.Lock()
+		b.byID[id] = u
+		b.byName[strings.ToLower(u["userName"].(string))] = id
+		b.mu.Unlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		w.WriteHeader(201)
+		_ = json.NewEncoder(w).Encode(u)
+	case r.Method == "GET" && path == "/Users":
+		_, v, _ := strings.Cut(r.URL.Query().Get("filter"), `eq "`)
+		v = strings.TrimSuffix(v, `"`)
+		b.mu.RLock()
+		var res []any
+		if id, ok := b.byName[strings.ToLower(v)]; ok {
+			res = append(res, b.byID[id])
+		}
+		out, _ := json.Marshal(map[string]any{"totalResults": len(res), "Resources": res})
+		b.mu.RUnlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = w.Write(out)
+	case strings.HasPrefix(path, "/Users/"):
+		id := strings.TrimPrefix(path, "/Users/")
+		if r.Method == "PATCH" {
+			var p struct {
+				Operations []struct {
+					Op, Path string
+					Value    any
+				}
+			}
+			if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+				w.WriteHeader(400)
+				return
+			}
+			b.mu.Lock()
+			for _, op := range p.Operations {
+				b.byID[id][op.Path] = op.Value
+			}
+			b.mu.Unlock()
+		}
+		b.mu.RLock()
+		out, _ := json.Marshal(b.byID[id])
+		b.mu.RUnlock()
+		w.Header().Set("Content-Type", "application/scim+json")
+		_, _ = w.Write(out)
+	default:
+		w.WriteHeader(404)
+	}
+}
+
+type benchServer struct {
+	name  string
+	h     http.Handler
+	token string
+	ids   []string
+}
+
+func benchServers(b *testing.B) []*benchServer {
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	tok, _, err := toks.Generate(context.Background(), tokens.GenerateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{
+		BaseURL: base, Users: db, Groups: db, Tokens: toks,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	servers := []*benchServer{{name: "scimkit", h: h, token: tok}, {name: "bare", h: newBare(tok), token: tok}}
+	for _, s := range servers {
+		for i := range benchUsers {
+			rec := serve(s, "POST", "/Users", userJSON(fmt.Sprintf("seed%d@example.com", i)))
+			if rec.Code != 201 {
+				b.Fatalf("%s: seed: %d %s", s.name, rec.Code, rec.Body)
+			}
+			var u map[string]any
+			_ = json.Unmarshal(rec.Body.Bytes(), &u)
+			s.ids = append(s.ids, u["id"].(string))
+		}
+	}
+	return servers
+}
+
+func userJSON(name string) string {
+	return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + name + `","name":{"givenName":"Barbara","familyName":"Jensen"},"emails":[{"value":"` + name + `","type":"work","primary":true}],"active":true}`
+}
+
+func serve(s *benchServer, method, path, body string) *httptest.ResponseRecorder {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, "http://app.example.com"+path, rd)
+	req.Header.Set("Authorization", "Bearer "+s.token)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	rec := httptest.NewRecorder()
+	rec.Body = bytes.NewBuffer(make([]byte, 0, 1024))
+	s.h.ServeHTTP(rec, req)
+	return rec
+}
+
+func BenchmarkHandler(b *testing.B) {
+	servers := benchServers(b)
+	patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`
+	cases := []struct {
+		name string
+		do   func(s *benchServer, i int) (*httptest.ResponseRecorder, int)
+	}{
+		{"POST", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			return serve(s, "POST", "/Users", userJSON(fmt.Sprintf("%s-new%d@example.com", s.name, i))), 201
+		}},
+		{"GET", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			return serve(s, "GET", "/Users/"+s.ids[i%len(s.ids)], ""), 200
+		}},
+		{"ListFilterEq", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			return serve(s, "GET", "/Users?filter=userName+eq+%22seed"+fmt.Sprint(i%benchUsers)+"%40example.com%22", ""), 200
+		}},
+		{"PATCH", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			return serve(s, "PATCH", "/Users/"+s.ids[i%len(s.ids)], patch), 200
+		}},
+	}
+	for _, c := range cases {
+		for _, s := range servers {
+			b.Run(c.name+"/"+s.name, func(b *testing.B) {
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					rec, want := c.do(s, i)
+					if rec.Code != want {
+						b.Fatalf("%d: %s", rec.Code, rec.Body)
+					}
+					i++
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,416 @@
+package scim_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/tokens"
+)
+
+func TestNewHandlerValidatesConfig(t *testing.T) {
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	db := memory.New()
+	tests := []struct {
+		name string
+		cfg  scim.Config
+		want string
+	}{
+		{"no users", scim.Config{Tokens: toks}, "Config.Users is required"},
+		{"no auth", scim.Config{Users: db}, "Config.Tokens is required"},
+		{"relative base", scim.Config{Users: db, Tokens: toks, BaseURL: "/scim/v2"}, "must be an absolute URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := scim.NewHandler(tt.cfg)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+	_, err := scim.NewHandler(scim.Config{Users: db, InsecureNoAuth: true})
+	require.NoError(t, err)
+}
+
+func TestDiscovery(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.DocumentationURI = "https://docs.example.com/scim"; c.MaxPageSize = 500 })
+
+	spc := e.do("GET", "/ServiceProviderConfig", nil)
+	require.Equal(t, http.StatusOK, spc.Code, spc.Raw)
+	assert.Equal(t, "application/scim+json", spc.Header.Get("Content-Type"))
+	assert.Equal(t, []any{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}, spc.Body["schemas"])
+	assert.Equal(t, map[string]any{"supported": true}, spc.Body["patch"])
+	assert.Equal(t, false, spc.Body["bulk"].(map[string]any)["supported"])
+	assert.Equal(t, map[string]any{"supported": true, "maxResults": float64(500)}, spc.Body["filter"])
+	assert.Equal(t, map[string]any{"supported": true}, spc.Body["etag"])
+	assert.Equal(t, map[string]any{"supported": true}, spc.Body["sort"])
+	assert.Equal(t, "https://docs.example.com/scim", spc.Body["documentationUri"])
+	assert.Equal(t, "oauthbearertoken", spc.Body["authenticationSchemes"].([]any)[0].(map[string]any)["type"])
+	assert.Equal(t, base+"/ServiceProviderConfig", spc.Body["meta"].(map[string]any)["location"])
+
+	rts := e.do("GET", "/ResourceTypes", nil)
+	require.Equal(t, http.StatusOK, rts.Code)
+	assert.Equal(t, float64(2), rts.Body["totalResults"])
+	user := e.do("GET", "/ResourceTypes/User", nil)
+	require.Equal(t, http.StatusOK, user.Code)
+	assert.Equal(t, "/Users", user.Body["endpoint"])
+	assert.Equal(t, resources.UserSchema, user.Body["schema"])
+	assert.Equal(t, []any{map[string]any{"schema": resources.EnterpriseUserSchema, "required": false}}, user.Body["schemaExtensions"])
+	assert.Equal(t, base+"/ResourceTypes/User", user.Body["meta"].(map[string]any)["location"])
+
+	schemas := e.do("GET", "/Schemas", nil)
+	require.Equal(t, http.StatusOK, schemas.Code)
+	assert.Equal(t, float64(3), schemas.Body["totalResults"])
+	for _, id := range []string{resources.UserSchema, resources.GroupSchema, resources.EnterpriseUserSchema} {
+		s := e.do("GET", "/Schemas/"+id, nil)
+		require.Equal(t, http.StatusOK, s.Code, id)
+		assert.Equal(t, id, s.Body["id"])
+		assert.NotEmpty(t, s.Body["attributes"])
+		assert.Equal(t, base+"/Schemas/"+id, s.Body["meta"].(map[string]any)["location"])
+	}
+	requireError(t, e.do("GET", "/Schemas/urn:nope", nil), 404, "", "no schema")
+	requireError(t, e.do("GET", "/ResourceTypes?filter=name%20eq%20%22User%22", nil), 403, "", "filtering is not supported")
+}
+
+func TestDiscoveryWithoutGroups(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Groups = nil })
+	rts := e.do("GET", "/ResourceTypes", nil)
+	assert.Equal(t, float64(1), rts.Body["totalResults"])
+	requireError(t, e.do("GET", "/Groups", nil), 404, "", "no SCIM endpoint")
+	s := e.do("GET", "/Schemas", nil)
+	assert.Equal(t, float64(2), s.Body["totalResults"])
+}
+
+func TestAuthentication(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := &now
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{Now: func() time.Time { return *clock }, Policy: tokens.Multiple})
+	ctx := context.Background()
+	revoked, rtok, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "old"})
+	require.NoError(t, err)
+	require.NoError(t, toks.Revoke(ctx, "", rtok.ID))
+	expiring, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "short", ExpiresIn: time.Hour})
+	require.NoError(t, err)
+	valid, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "good"})
+	require.NoError(t, err)
+	e := newEnv(t, func(c *scim.Config) { c.Tokens = toks })
+	e.token = valid
+	now = now.Add(2 * time.Hour)
+
+	var bodies []string
+	for _, tt := range []struct{ name, header string }{
+		{"missing", "Authorization:"},
+		{"not bearer", "Authorization: Basic dXNlcjpwYXNz"},
+		{"unknown", "Authorization: Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"revoked", "Authorization: Bearer " + revoked},
+		{"expired", "Authorization: Bearer " + expiring},
+		{"no prefix", "Authorization: " + valid},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("GET", "/Users", nil, tt.header)
+			requireError(t, r, http.StatusUnauthorized, "", "bearer token")
+			assert.Equal(t, `Bearer realm="SCIM"`, r.Header.Get("WWW-Authenticate"))
+			bodies = append(bodies, r.Raw)
+		})
+	}
+	for _, b := range bodies {
+		assert.Equal(t, bodies[0], b, "every 401 must be identical")
+	}
+	assert.Equal(t, http.StatusOK, e.do("GET", "/Users", nil, "Authorization: bearer "+valid).Code, "scheme is case-insensitive")
+	assert.NotContains(t, e.logs.String(), valid, "tokens are never logged")
+	assert.NotContains(t, e.logs.String(), revoked)
+}
+
+func TestTenantScoping(t *testing.T) {
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	ctx := context.Background()
+	a, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+	require.NoError(t, err)
+	b, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "globex"})
+	require.NoError(t, err)
+	var seen []string
+	var mu sync.Mutex
+	e := newEnv(t, func(c *scim.Config) {
+		c.Tokens = toks
+		c.Events = func(ctx context.Context, ev scim.Event) {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, scim.TenantFrom(ctx)+"/"+ev.Tenant+"/"+scim.TokenFrom(ctx).TenantID)
+		}
+	})
+	e.token = a
+	u := e.createUser("same@example.com")
+	e.token = b
+	e.createUser("same@example.com") // same userName, other tenant: fine
+	requireError(t, e.do("GET", "/Users/"+u["id"].(string), nil), 404, "", "not found")
+	requireError(t, e.do("DELETE", "/Users/"+u["id"].(string), nil), 404, "", "not found")
+	list := e.do("GET", "/Users", nil)
+	assert.Equal(t, float64(1), list.Body["totalResults"])
+	assert.Equal(t, []string{"acme/acme/acme", "globex/globex/globex"}, seen)
+}
+
+func TestContentTypesAndBodies(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxBodyBytes = 2048 })
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"%s"}`
+	tests := []struct {
+		name     string
+		ctype    string
+		body     string
+		status   int
+		scimType string
+		detail   string
+	}{
+		{"scim+json", "application/scim+json", fmt.Sprintf(user, "a"), 201, "", ""},
+		{"json", "application/json", fmt.Sprintf(user, "b"), 201, "", ""},
+		{"json with charset", "application/json; charset=utf-8", fmt.Sprintf(user, "c"), 201, "", ""},
+		{"text", "text/plain", fmt.Sprintf(user, "d"), 415, "invalidSyntax", "is not accepted"},
+		{"malformed", "application/json", `{"userName": "x",`, 400, "invalidSyntax", "JSON"},
+		{"not an object", "application/json", `["x"]`, 400, "invalidSyntax", "JSON object"},
+		{"empty", "application/json", ``, 400, "invalidSyntax", "JSON object"},
+		{"trailing data", "application/json", fmt.Sprintf(user, "e") + `{}`, 400, "invalidSyntax", "after the JSON object"},
+		{"too large", "application/json", `{"userName":"` + strings.Repeat("x", 4096) + `"}`, 413, "", "larger than 2048 bytes"},
+		{"unknown attribute", "application/json", `{"userName":"f","favouriteColour":"blue"}`, 400, "invalidValue", `"favouriteColour"`},
+		{"wrong type", "application/json", `{"userName":"g","active":"maybe"}`, 400, "invalidValue", `"active": must be a boolean`},
+		{"missing userName", "application/json", `{"displayName":"h"}`, 400, "invalidValue", "userName is required"},
+		{"unknown schema extension", "application/json", `{"userName":"i","urn:example:ext:1.0:User":{"a":1}}`, 400, "invalidValue", "not a schema this server knows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/Users", tt.body, "Content-Type: "+tt.ctype)
+			if tt.status == 201 {
+				require.Equal(t, 201, r.Code, r.Raw)
+				return
+			}
+			requireError(t, r, tt.status, tt.scimType, tt.detail)
+		})
+	}
+	list := e.do("GET", "/Users?count=0", nil)
+	assert.Equal(t, float64(3), list.Body["totalResults"], "rejected requests stored nothing")
+}
+
+func TestUserLifecycle(t *testing.T) {
+	e := newEnv(t)
+	created := e.do("POST", "/Users", map[string]any{
+		"schemas":    []string{resources.UserSchema, resources.EnterpriseUserSchema},
+		"userName":   "bjensen@example.com",
+		"externalId": "ext-1",
+		"name":       map[string]any{"givenName": "Barbara", "familyName": "Jensen"},
+		"emails":     []any{map[string]any{"value": "bjensen@example.com", "type": "work", "primary": true}},
+		"password":   "t1meMa$heen",
+		"active":     true,
+		"id":         "client-chosen-id-is-ignored",
+		resources.EnterpriseUserSchema: map[string]any{
+			"employeeNumber": "701984",
+			"manager":        map[string]any{"value": "26118915-6090-4610-87e4-49d8ca9f808d"},
+		},
+	})
+	require.Equal(t, http.StatusCreated, created.Code, created.Raw)
+	id := created.str("id")
+	require.NotEmpty(t, id)
+	assert.NotEqual(t, "client-chosen-id-is-ignored", id)
+	meta := created.Body["meta"].(map[string]any)
+	assert.Equal(t, base+"/Users/"+id, created.Header.Get("Location"))
+	assert.Equal(t, created.Header.Get("Location"), meta["location"])
+	assert.Equal(t, "User", meta["resourceType"])
+	assert.NotEmpty(t, meta["created"])
+	assert.NotEmpty(t, meta["lastModified"])
+	assert.Equal(t, created.Header.Get("ETag"), meta["version"])
+	assert.NotContains(t, created.Body, "password", "password is never returned")
+	assert.NotContains(t, created.Raw, "t1meMa$heen")
+	assert.Equal(t, []any{resources.UserSchema, resources.EnterpriseUserSchema}, created.Body["schemas"])
+	assert.Equal(t, "701984", created.Body[resources.EnterpriseUserSchema].(map[string]any)["employeeNumber"])
+
+	got := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, http.StatusOK, got.Code)
+	assert.Equal(t, created.Body, got.Body)
+	assert.Equal(t, meta["version"], got.Header.Get("ETag"))
+
+	nm := e.do("GET", "/Users/"+id, nil, "If-None-Match: "+got.Header.Get("ETag"))
+	assert.Equal(t, http.StatusNotModified, nm.Code)
+	assert.Empty(t, nm.Raw)
+
+	put := e.do("PUT", "/Users/"+id, map[string]any{
+		"schemas":  []string{resources.UserSchema},
+		"userName": "bjensen@example.com",
+		"name":     map[string]any{"givenName": "Babs"},
+		"active":   true,
+	}, "If-Match: "+got.Header.Get("ETag"))
+	require.Equal(t, http.StatusOK, put.Code, put.Raw)
+	assert.NotEqual(t, got.Header.Get("ETag"), put.Header.Get("ETag"))
+	assert.Equal(t, map[string]any{"givenName": "Babs"}, put.Body["name"])
+	assert.NotContains(t, put.Body, "emails", "PUT replaces the whole resource")
+	assert.Equal(t, meta["created"], put.Body["meta"].(map[string]any)["created"])
+
+	stale := e.do("PUT", "/Users/"+id, map[string]any{"userName": "x"}, "If-Match: "+got.Header.Get("ETag"))
+	requireError(t, stale, http.StatusPreconditionFailed, "", "If-Match")
+	staleDel := e.do("DELETE", "/Users/"+id, nil, "If-Match: "+got.Header.Get("ETag"))
+	requireError(t, staleDel, http.StatusPreconditionFailed, "", "If-Match")
+	weak := strings.TrimPrefix(put.Header.Get("ETag"), "W/")
+	assert.Equal(t, http.StatusOK, e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "CEO")), "If-Match: "+weak).Code, "If-Match compares weakly")
+
+	del := e.do("DELETE", "/Users/"+id, nil)
+	assert.Equal(t, http.StatusNoContent, del.Code)
+	assert.Empty(t, del.Raw)
+	requireError(t, e.do("GET", "/Users/"+id, nil), 404, "", "not found")
+	requireError(t, e.do("DELETE", "/Users/"+id, nil), 404, "", "not found")
+	requireError(t, e.do("PATCH", "/Users/"+id, patchBody(op("replace", "active", false))), 404, "", "not found")
+	requireError(t, e.do("PUT", "/Users/"+id, map[string]any{"userName": "x"}), 404, "", "not found")
+
+	assert.Equal(t, []scim.EventType{scim.UserCreated, scim.UserUpdated, scim.UserUpdated, scim.UserDeleted}, e.eventTypes())
+}
+
+func TestPutKeepsPasswordItCannotSee(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("pw@example.com", map[string]any{"password": "secret-1"})
+	id := u["id"].(string)
+	r := e.do("PUT", "/Users/"+id, map[string]any{"userName": "pw@example.com", "displayName": "P"})
+	require.Equal(t, 200, r.Code, r.Raw)
+	stored, err := e.db.GetUser(context.Background(), id)
+	require.NoError(t, err)
+	assert.Equal(t, "secret-1", stored.Password)
+}
+
+func TestUniqueness(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("bjensen@example.com")
+	requireError(t, e.do("POST", "/Users", map[string]any{"userName": "BJensen@Example.com"}), 409, "uniqueness", "userName")
+	other := e.createUser("other@example.com")
+	requireError(t, e.do("PUT", "/Users/"+other["id"].(string), map[string]any{"userName": "bjensen@example.com"}), 409, "uniqueness", "userName")
+	requireError(t, e.do("PATCH", "/Users/"+other["id"].(string), patchBody(op("replace", "userName", "BJENSEN@example.com"))), 409, "uniqueness", "userName")
+	e.createGroup("Admins")
+	requireError(t, e.do("POST", "/Groups", map[string]any{"displayName": "admins"}), 409, "uniqueness", "displayName")
+}
+
+func TestConcurrentCreatesOfOneUserName(t *testing.T) {
+	e := newEnv(t)
+	const n = 16
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes[i] = e.do("POST", "/Users", map[string]any{"userName": "race@example.com"}).Code
+		}()
+	}
+	wg.Wait()
+	count := map[int]int{}
+	for _, c := range codes {
+		count[c]++
+	}
+	assert.Equal(t, map[int]int{201: 1, 409: n - 1}, count)
+}
+
+func TestRoutingErrorsAreSCIM(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		method, path string
+		status       int
+		detail       string
+		allow        string
+	}{
+		{"GET", "/Nope", 404, "no SCIM endpoint", ""},
+		{"DELETE", "/Users", 405, "not allowed", "GET, POST"},
+		{"POST", "/Users/abc", 405, "not allowed", "GET, PUT, PATCH, DELETE"},
+		{"PUT", "/ServiceProviderConfig", 405, "not allowed", "GET"},
+		{"GET", "/.search", 405, "not allowed", "POST"},
+		{"GET", "/Me", 501, "/Me is not supported", ""},
+		{"POST", "/Bulk", 501, "bulk operations are not supported", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			r := e.do(tt.method, tt.path, nil)
+			requireError(t, r, tt.status, "", tt.detail)
+			assert.Equal(t, tt.allow, r.Header.Get("Allow"))
+		})
+	}
+}
+
+func TestMe(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("me@example.com")
+	e2 := newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups = e.db, e.db
+		c.Me = func(ctx context.Context) (string, error) { return u["id"].(string), nil }
+	})
+	r := e2.do("GET", "/Me", nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "me@example.com", r.Body["userName"])
+	r = e2.do("PATCH", "/Me", patchBody(op("replace", "displayName", "Me")))
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "Me", r.Body["displayName"])
+}
+
+// panicStore panics in every list call, as a broken host store might.
+type panicStore struct{ *memory.Store }
+
+func (panicStore) ListUsers(context.Context, store.Query) (store.Page[*resources.User], error) {
+	panic("boom")
+}
+
+// failStore returns an error whose text must not reach the client.
+type failStore struct{ *memory.Store }
+
+func (failStore) GetUser(context.Context, string) (*resources.User, error) {
+	return nil, errors.New(`pq: relation "users" does not exist`)
+}
+
+func TestStoreFailuresBecome500(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Users = panicStore{memory.New()} })
+	r := e.do("GET", "/Users", nil)
+	requireError(t, r, 500, "", "internal server error")
+	assert.Contains(t, e.logs.String(), "boom")
+
+	e = newEnv(t, func(c *scim.Config) { c.Users = failStore{memory.New()} })
+	r = e.do("GET", "/Users/x", nil)
+	requireError(t, r, 500, "", "internal server error")
+	assert.NotContains(t, r.Raw, "relation")
+	assert.Contains(t, e.logs.String(), "relation")
+}
+
+func TestHostErrorChoosesResponse(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users = hostErrStore{memory.New()}
+	})
+	requireError(t, e.do("GET", "/Users/x", nil), 403, "sensitive", "not for you")
+}
+
+type hostErrStore struct{ *memory.Store }
+
+func (hostErrStore) GetUser(context.Context, string) (*resources.User, error) {
+	return nil, fmt.Errorf("wrapped: %w", &scim.Error{Status: 403, ScimType: scim.ScimTypeSensitive, Detail: "not for you"})
+}
+
+func TestDerivedBaseURL(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.BaseURL = "" })
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", e.h))
+	req := httptest.NewRequest("POST", "http://host.example:8080/scim/v2/Users", strings.NewReader(`{"userName":"a"}`))
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("X-Forwarded-Proto", "https")
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	require.Equal(t, 201, rec.Code, rec.Body.String())
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "https://host.example:8080/scim/v2/Users/"), rec.Header().Get("Location"))
+}
+
+func TestRequestLogging(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("log@example.com")
+	logs := e.logs.String()
+	assert.Contains(t, logs, `"method":"POST"`)
+	assert.Contains(t, logs, `"status":201`)
+	assert.Contains(t, logs, `"request_id"`)
+	assert.NotContains(t, logs, e.token)
+}

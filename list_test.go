@@ -1,0 +1,295 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+)
+
+func q(filter string) string { return url.QueryEscape(filter) }
+
+func userNames(r *resp) []string {
+	var out []string
+	for _, it := range r.Body["Resources"].([]any) {
+		out = append(out, it.(map[string]any)["userName"].(string))
+	}
+	return out
+}
+
+func seedUsers(e *env) {
+	e.createUser("alice@example.com", map[string]any{
+		"name": map[string]any{"familyName": "Zeta", "givenName": "Alice"}, "title": "Engineer",
+		"emails":                       []any{map[string]any{"value": "alice@work.example", "type": "work"}, map[string]any{"value": "alice@home.example", "type": "home"}},
+		"externalId":                   "ext-alice",
+		resources.EnterpriseUserSchema: map[string]any{"department": "R&D", "employeeNumber": "7"},
+	})
+	e.createUser("bob@example.com", map[string]any{"name": map[string]any{"familyName": "Young"}, "active": false, "title": "Manager"})
+	e.createUser("carol@example.com", map[string]any{"name": map[string]any{"familyName": "Xu"}, "title": "Engineer"})
+}
+
+func TestListFilters(t *testing.T) {
+	e := newEnv(t)
+	seedUsers(e)
+	tests := []struct {
+		filter string
+		want   []string
+	}{
+		{`userName eq "alice@example.com"`, []string{"alice@example.com"}},
+		{`USERNAME EQ "ALICE@EXAMPLE.COM"`, []string{"alice@example.com"}},
+		{`externalId eq "ext-alice"`, []string{"alice@example.com"}},
+		{`externalId eq "EXT-ALICE"`, nil},
+		{`emails[type eq "work"].value eq "alice@work.example"`, []string{"alice@example.com"}},
+		{`emails[type eq "work" and value co "@work"]`, []string{"alice@example.com"}},
+		{`emails.value sw "alice@home"`, []string{"alice@example.com"}},
+		{`title eq "Engineer" and not (userName sw "alice")`, []string{"carol@example.com"}},
+		{`title eq "Manager" or userName ew "carol@example.com"`, []string{"bob@example.com", "carol@example.com"}},
+		{`active eq false`, []string{"bob@example.com"}},
+		{`emails pr`, []string{"alice@example.com"}},
+		{`name.familyName gt "Y"`, []string{"alice@example.com", "bob@example.com"}},
+		{`meta.created gt "2000-01-01T00:00:00Z"`, []string{"alice@example.com", "bob@example.com", "carol@example.com"}},
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D"`, []string{"alice@example.com"}},
+		{`userName eq "nobody@example.com"`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter="+q(tt.filter), nil)
+			require.Equal(t, http.StatusOK, r.Code, r.Raw)
+			assert.Equal(t, []any{"urn:ietf:params:scim:api:messages:2.0:ListResponse"}, r.Body["schemas"])
+			assert.Equal(t, float64(len(tt.want)), r.Body["totalResults"], "totalResults is a number")
+			assert.Equal(t, float64(1), r.Body["startIndex"])
+			assert.Equal(t, float64(len(tt.want)), r.Body["itemsPerPage"])
+			assert.Equal(t, tt.want, userNames(r))
+		})
+	}
+}
+
+func TestListFilterErrors(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxFilterLength = 100 })
+	tests := []struct {
+		filter, detail string
+	}{
+		{`userName eq`, "offset"},
+		{`userName xx "a"`, "offset"},
+		{`(userName eq "a"`, "offset"},
+		{`favouriteColour eq "blue"`, "favouriteColour"},
+		{`password eq "secret"`, "password"},
+		{`userName eq "` + string(make([]byte, 120)) + `"`, "at most 100"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.filter, func(t *testing.T) {
+			requireError(t, e.do("GET", "/Users?filter="+q(tt.filter), nil), 400, "invalidFilter", tt.detail)
+		})
+	}
+}
+
+func TestPagingAndSorting(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxPageSize = 4; c.DefaultPageSize = 3 })
+	for i := range 10 {
+		e.createUser(fmt.Sprintf("user%02d@example.com", 9-i))
+	}
+	tests := []struct {
+		query      string
+		total      int
+		start      int
+		first      string
+		itemsCount int
+	}{
+		{"", 10, 1, "user09@example.com", 3},
+		{"?startIndex=1&count=2", 10, 1, "user09@example.com", 2},
+		{"?startIndex=3&count=2", 10, 3, "user07@example.com", 2},
+		{"?startIndex=0&count=2", 10, 1, "user09@example.com", 2},
+		{"?startIndex=-5&count=2", 10, 1, "user09@example.com", 2},
+		{"?count=0", 10, 1, "", 0},
+		{"?count=-1", 10, 1, "", 0},
+		{"?count=100", 10, 1, "user09@example.com", 4},
+		{"?startIndex=11", 10, 11, "", 0},
+		{"?startIndex=9&count=4", 10, 9, "user01@example.com", 2},
+		{"?sortBy=userName&count=2", 10, 1, "user00@example.com", 2},
+		{"?sortBy=userName&sortOrder=descending&count=2", 10, 1, "user09@example.com", 2},
+		{"?sortBy=USERNAME&sortOrder=Ascending&startIndex=5&count=1", 10, 5, "user04@example.com", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r := e.do("GET", "/Users"+tt.query, nil)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, float64(tt.total), r.Body["totalResults"])
+			assert.Equal(t, float64(tt.start), r.Body["startIndex"])
+			assert.Equal(t, float64(tt.itemsCount), r.Body["itemsPerPage"])
+			names := userNames(r)
+			require.Len(t, names, tt.itemsCount)
+			if tt.first != "" {
+				assert.Equal(t, tt.first, names[0])
+			}
+		})
+	}
+	requireError(t, e.do("GET", "/Users?count=abc", nil), 400, "invalidValue", "count must be an integer")
+	requireError(t, e.do("GET", "/Users?sortOrder=sideways", nil), 400, "invalidValue", "sortOrder")
+	requireError(t, e.do("GET", "/Users?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
+
+	// Paging through everything in pages visits every user exactly once.
+	seen := map[string]bool{}
+	for start := 1; start <= 10; start += 3 {
+		r := e.do("GET", fmt.Sprintf("/Users?startIndex=%d&count=3", start), nil)
+		for _, n := range userNames(r) {
+			assert.False(t, seen[n], n)
+			seen[n] = true
+		}
+	}
+	assert.Len(t, seen, 10)
+}
+
+func TestAttributesProjection(t *testing.T) {
+	e := newEnv(t)
+	seedUsers(e)
+	alice := e.do("GET", "/Users?filter="+q(`userName eq "alice@example.com"`), nil).Body["Resources"].([]any)[0].(map[string]any)
+	id := alice["id"].(string)
+	tests := []struct {
+		query string
+		want  map[string]any
+	}{
+		{"?attributes=userName", map[string]any{"id": id, "schemas": []any{resources.UserSchema}, "userName": "alice@example.com"}},
+		{"?attributes=emails.value", map[string]any{"id": id, "schemas": []any{resources.UserSchema}, "emails": []any{
+			map[string]any{"value": "alice@work.example"}, map[string]any{"value": "alice@home.example"}}}},
+		{"?attributes=name.givenName,EXTERNALID", map[string]any{"id": id, "schemas": []any{resources.UserSchema}, "externalId": "ext-alice", "name": map[string]any{"givenName": "Alice"}}},
+		{"?attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", map[string]any{"id": id,
+			"schemas": []any{resources.UserSchema, resources.EnterpriseUserSchema}, resources.EnterpriseUserSchema: map[string]any{"department": "R&D"}}},
+		{"?attributes=id", map[string]any{"id": id, "schemas": []any{resources.UserSchema}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.query, func(t *testing.T) {
+			r := e.do("GET", "/Users/"+id+tt.query, nil)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, tt.want, r.Body)
+		})
+	}
+	t.Run("excluded", func(t *testing.T) {
+		r := e.do("GET", "/Users/"+id+"?excludedAttributes=emails,name.familyName,id,"+resources.EnterpriseUserSchema, nil)
+		require.Equal(t, 200, r.Code)
+		assert.NotContains(t, r.Body, "emails")
+		assert.NotContains(t, r.Body, resources.EnterpriseUserSchema)
+		assert.Equal(t, []any{resources.UserSchema}, r.Body["schemas"])
+		assert.Equal(t, map[string]any{"givenName": "Alice"}, r.Body["name"])
+		assert.Equal(t, id, r.Body["id"], "id is always returned")
+		assert.Contains(t, r.Body, "meta")
+	})
+	t.Run("list", func(t *testing.T) {
+		r := e.do("GET", "/Users?attributes=userName&count=1", nil)
+		assert.Equal(t, []any{map[string]any{"id": alice["id"], "schemas": []any{resources.UserSchema}, "userName": "alice@example.com"}}, r.Body["Resources"])
+	})
+}
+
+func TestSearchEndpoints(t *testing.T) {
+	e := newEnv(t)
+	seedUsers(e)
+	e.createGroup("Engineers")
+	r := e.do("POST", "/Users/.search", map[string]any{
+		"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+		"filter":     `title eq "Engineer"`,
+		"sortBy":     "userName",
+		"sortOrder":  "descending",
+		"attributes": []string{"userName"},
+		"startIndex": 1,
+		"count":      10,
+	})
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, []string{"carol@example.com", "alice@example.com"}, userNames(r))
+	assert.Equal(t, []any{resources.UserSchema}, r.Body["Resources"].([]any)[0].(map[string]any)["schemas"])
+
+	all := e.do("POST", "/.search", map[string]any{"filter": `meta.created pr`, "count": 10})
+	require.Equal(t, 200, all.Code, all.Raw)
+	assert.Equal(t, float64(4), all.Body["totalResults"])
+	page := e.do("POST", "/.search", map[string]any{"startIndex": 3, "count": 2})
+	require.Equal(t, 200, page.Code, page.Raw)
+	items := page.Body["Resources"].([]any)
+	require.Len(t, items, 2)
+	assert.Equal(t, "carol@example.com", items[0].(map[string]any)["userName"])
+	assert.Equal(t, "Engineers", items[1].(map[string]any)["displayName"])
+	groupsOnly := e.do("POST", "/.search", map[string]any{"filter": `displayName eq "Engineers"`})
+	assert.Equal(t, float64(1), groupsOnly.Body["totalResults"], groupsOnly.Raw)
+
+	requireError(t, e.do("POST", "/Users/.search", map[string]any{"filter": 7}), 400, "invalidValue", `"filter" must be a string`)
+	requireError(t, e.do("POST", "/Users/.search", map[string]any{"colour": "x"}), 400, "invalidSyntax", "not a SearchRequest attribute")
+}
+
+func TestInactiveUsersStayVisible(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("gone@example.com")
+	id := u["id"].(string)
+	require.Equal(t, 200, e.do("PATCH", "/Users/"+id, patchBody(op("replace", "active", false))).Code)
+	assert.Equal(t, false, e.do("GET", "/Users/"+id, nil).Body["active"])
+	r := e.do("GET", "/Users?filter="+q(`userName eq "gone@example.com"`), nil)
+	assert.Equal(t, float64(1), r.Body["totalResults"])
+}
+
+// recordingStore records what the handler asks the group store for.
+type recordingStore struct {
+	*memory.Store
+	mu      sync.Mutex
+	gets    []store.GetOptions
+	queries []store.Query
+}
+
+func (s *recordingStore) GetGroup(ctx context.Context, id string, o store.GetOptions) (*resources.Group, error) {
+	s.mu.Lock()
+	s.gets = append(s.gets, o)
+	s.mu.Unlock()
+	return s.Store.GetGroup(ctx, id, o)
+}
+
+func (s *recordingStore) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	s.mu.Lock()
+	s.queries = append(s.queries, q)
+	s.mu.Unlock()
+	return s.Store.ListGroups(ctx, q)
+}
+
+func TestExcludedMembersAreNeverLoaded(t *testing.T) {
+	rec := &recordingStore{Store: memory.New()}
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = rec.Store, rec })
+	u := e.createUser("m@example.com")
+	g := e.createGroup("G", u["id"].(string))
+	gid := g["id"].(string)
+
+	r := e.do("GET", "/Groups/"+gid+"?excludedAttributes=members", nil)
+	require.Equal(t, 200, r.Code)
+	assert.NotContains(t, r.Body, "members")
+	r = e.do("GET", "/Groups?filter="+q(`displayName eq "G"`)+"&excludedAttributes=members", nil)
+	require.Equal(t, 200, r.Code)
+	r = e.do("GET", "/Groups?attributes=displayName", nil)
+	require.Equal(t, 200, r.Code)
+	r = e.do("GET", "/Groups/"+gid, nil)
+	assert.Equal(t, []string{u["id"].(string)}, memberIDs(r.Body))
+
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	assert.Equal(t, []store.GetOptions{{ExcludeMembers: true}, {ExcludeMembers: false}}, rec.gets)
+	require.Len(t, rec.queries, 2)
+	assert.True(t, rec.queries[0].ExcludeMembers)
+	assert.True(t, rec.queries[1].ExcludeMembers)
+}
+
+func TestUserGroupsAttribute(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("g@example.com")
+	id := u["id"].(string)
+	g := e.createGroup("Readers", id)
+	r := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, r.Code)
+	assert.Equal(t, []any{map[string]any{"value": g["id"], "display": "Readers", "type": "direct", "$ref": base + "/Groups/" + g["id"].(string)}}, r.Body["groups"])
+	r = e.do("GET", "/Users?filter="+q(`userName eq "g@example.com"`), nil)
+	assert.Len(t, r.Body["Resources"].([]any)[0].(map[string]any)["groups"], 1)
+	r = e.do("GET", "/Users/"+id+"?excludedAttributes=groups", nil)
+	assert.NotContains(t, r.Body, "groups")
+	requireError(t, e.do("PATCH", "/Users/"+id, patchBody(op("add", "groups", []any{map[string]any{"value": "x"}}))), 400, "mutability", "groups")
+}

@@ -1,0 +1,480 @@
+package scim_test
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+)
+
+const ent = resources.EnterpriseUserSchema
+
+// TestUserPatchQuirks replays, one case each, the PATCH requests that
+// identity providers really send (shared/IDP-QUIRKS.md) and checks the
+// stored result.
+func TestUserPatchQuirks(t *testing.T) {
+	tests := []struct {
+		name  string
+		start map[string]any
+		ops   []map[string]any
+		check func(t *testing.T, u map[string]any)
+	}{
+		{
+			name: "Entra legacy: capitalised Replace with the string False deactivates",
+			ops:  []map[string]any{op("Replace", "active", "False")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, false, u["active"])
+			},
+		},
+		{
+			name:  "Entra legacy: the string True in any case",
+			start: map[string]any{"active": false},
+			ops:   []map[string]any{op("Replace", "active", "TRUE")},
+			check: func(t *testing.T, u map[string]any) { assert.Equal(t, true, u["active"]) },
+		},
+		{
+			name: "Entra legacy: one Replace per attribute",
+			ops: []map[string]any{
+				op("Replace", "displayName", "Barbara Jensen"),
+				op("Replace", "name.givenName", "Barbara"),
+				op("Replace", "name.familyName", "Jensen"),
+				op("Replace", `emails[type eq "work"].value`, "bjensen@work.example"),
+				op("Replace", ent+":department", "Sales"),
+			},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, "Barbara Jensen", u["displayName"])
+				assert.Equal(t, map[string]any{"givenName": "Barbara", "familyName": "Jensen"}, u["name"])
+				assert.Equal(t, []any{map[string]any{"type": "work", "value": "bjensen@work.example"}}, u["emails"])
+				assert.Equal(t, "Sales", u[ent].(map[string]any)["department"])
+			},
+		},
+		{
+			name: "Entra aadOptscim062020: one no-path replace with dotted and URN keys",
+			ops: []map[string]any{op("replace", "", map[string]any{
+				"name.givenName":        "A",
+				"name.familyName":       "B",
+				"active":                false,
+				ent + ":employeeNumber": "7",
+				ent + ":manager":        "mgr-1",
+			})},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, map[string]any{"givenName": "A", "familyName": "B"}, u["name"])
+				assert.Equal(t, false, u["active"])
+				assert.Equal(t, map[string]any{"employeeNumber": "7", "manager": map[string]any{"value": "mgr-1"}}, u[ent])
+				assert.Contains(t, u["schemas"], ent)
+			},
+		},
+		{
+			name: "Entra: manager as a bare string id",
+			ops:  []map[string]any{op("Add", ent+":manager", "123")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, map[string]any{"value": "123"}, u[ent].(map[string]any)["manager"])
+			},
+		},
+		{
+			name: "Entra: manager as an object",
+			ops:  []map[string]any{op("replace", ent+":manager", map[string]any{"value": "456"})},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, map[string]any{"value": "456"}, u[ent].(map[string]any)["manager"])
+			},
+		},
+		{
+			name: "Entra: a work address sent one sub-attribute at a time makes ONE address",
+			ops: []map[string]any{
+				op("Add", `addresses[type eq "work"].streetAddress`, "1 Main St"),
+				op("Add", `addresses[type eq "work"].locality`, "Springfield"),
+				op("Add", `addresses[type eq "work"].region`, "IL"),
+				op("Add", `addresses[type eq "work"].postalCode`, "62701"),
+				op("Add", `addresses[type eq "work"].country`, "US"),
+			},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"type": "work", "streetAddress": "1 Main St", "locality": "Springfield", "region": "IL", "postalCode": "62701", "country": "US"}}, u["addresses"])
+			},
+		},
+		{
+			name:  "Entra: a mobile phone is created by its value-path filter",
+			start: map[string]any{"phoneNumbers": []any{map[string]any{"value": "555-1", "type": "work", "primary": true}}},
+			ops:   []map[string]any{op("Add", `phoneNumbers[type eq "mobile"].value`, "555-2")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{
+					map[string]any{"value": "555-1", "type": "work", "primary": true},
+					map[string]any{"value": "555-2", "type": "mobile"},
+				}, u["phoneNumbers"])
+			},
+		},
+		{
+			name:  "Entra: an Add on a filtered element that has the sub-attribute replaces it",
+			start: map[string]any{"emails": []any{map[string]any{"value": "old@work.example", "type": "work"}}},
+			ops:   []map[string]any{op("Add", `emails[type eq "work"].value`, "new@work.example")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"value": "new@work.example", "type": "work"}}, u["emails"])
+			},
+		},
+		{
+			name: "Entra: the tombstoned userName rename",
+			ops:  []map[string]any{op("Replace", "userName", "0123456789abcdef0123456789abcdefquirk@example.com")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, "0123456789abcdef0123456789abcdefquirk@example.com", u["userName"])
+			},
+		},
+		{
+			name: "Entra: stray read-only attributes inside values are ignored",
+			ops:  []map[string]any{op("replace", "", map[string]any{"id": "other", "meta": map[string]any{"version": "x"}, "displayName": "D"})},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, "D", u["displayName"])
+				assert.NotEqual(t, "other", u["id"])
+			},
+		},
+		{
+			name: "Okta: no-path replace {active:false}",
+			ops:  []map[string]any{op("replace", "", map[string]any{"active": false})},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, false, u["active"])
+			},
+		},
+		{
+			name:  "RFC 7644 §3.5.2.2: remove a filtered element",
+			start: map[string]any{"emails": []any{map[string]any{"value": "a@x", "type": "work"}, map[string]any{"value": "b@x", "type": "home"}}},
+			ops:   []map[string]any{op("remove", `emails[type eq "home"]`, nil)},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"value": "a@x", "type": "work"}}, u["emails"])
+			},
+		},
+		{
+			name:  "RFC 7643 §2.4: one primary at most",
+			start: map[string]any{"emails": []any{map[string]any{"value": "a@x", "type": "work", "primary": true}}},
+			ops:   []map[string]any{op("add", "emails", []any{map[string]any{"value": "b@x", "type": "home", "primary": true}})},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"value": "a@x", "type": "work"}, map[string]any{"value": "b@x", "type": "home", "primary": true}}, u["emails"])
+			},
+		},
+		{
+			name:  "registered extension attributes the schema does not define are kept",
+			start: map[string]any{ent: map[string]any{"customField": "kept"}},
+			ops:   []map[string]any{op("replace", ent+":department", "Ops")},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, map[string]any{"customField": "kept", "department": "Ops"}, u[ent])
+			},
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			u := e.createUser(fmt.Sprintf("quirk%d@example.com", i), tt.start)
+			id := u["id"].(string)
+			r := e.do("PATCH", "/Users/"+id, patchBody(tt.ops...))
+			require.Equal(t, http.StatusOK, r.Code, r.Raw)
+			tt.check(t, r.Body)
+			got := e.do("GET", "/Users/"+id, nil)
+			assert.Equal(t, r.Body, got.Body, "the response is what was stored")
+		})
+	}
+}
+
+func TestPatchErrorsChangeNothing(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     any
+		status   int
+		scimType string
+		detail   string
+	}{
+		{"bad op in the middle", patchBody(op("replace", "displayName", "X"), op("jump", "title", "Y")), 400, "invalidSyntax", "jump"},
+		{"unknown path", patchBody(op("replace", "displayName", "X"), op("replace", "shoeSize", "9")), 400, "invalidPath", "shoeSize"},
+		{"malformed path", patchBody(op("replace", `emails[type eq`, "x")), 400, "invalidPath", ""},
+		{"wrong value type", patchBody(op("replace", "active", "maybe")), 400, "invalidValue", "active"},
+		{"read-only path", patchBody(op("replace", "id", "new")), 400, "mutability", "id"},
+		{"remove without path", patchBody(op("remove", "", nil)), 400, "noTarget", ""},
+		{"remove required userName", patchBody(op("remove", "userName", nil)), 400, "", "userName"},
+		{"no Operations", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}}, 400, "invalidSyntax", "Operations"},
+		{"empty Operations", map[string]any{"Operations": []any{}}, 400, "invalidValue", "empty"},
+		{"op without op", patchBody(map[string]any{"path": "title", "value": "x"}), 400, "invalidSyntax", "no \"op\""},
+		{"too many operations", patchBody(op("replace", "title", "1"), op("replace", "title", "2"), op("replace", "title", "3"), op("replace", "title", "4")), 400, "invalidValue", "at most 3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.MaxPatchOperations = 3 })
+			u := e.createUser("atomic@example.com", map[string]any{"displayName": "Before", "title": "T"})
+			id := u["id"].(string)
+			before := e.do("GET", "/Users/"+id, nil)
+			r := e.do("PATCH", "/Users/"+id, tt.body)
+			require.Equal(t, tt.status, r.Code, r.Raw)
+			if tt.scimType != "" {
+				assert.Equal(t, tt.scimType, r.Body["scimType"], r.Raw)
+			}
+			assert.Contains(t, r.str("detail"), tt.detail)
+			after := e.do("GET", "/Users/"+id, nil)
+			assert.Equal(t, before.Body, after.Body, "a failed PATCH changes nothing")
+		})
+	}
+}
+
+func TestNoOpPatchKeepsVersion(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("noop@example.com", map[string]any{"displayName": "Same"})
+	r := e.do("PATCH", "/Users/"+u["id"].(string), patchBody(op("replace", "displayName", "Same")))
+	require.Equal(t, 200, r.Code)
+	assert.Equal(t, u["meta"].(map[string]any)["version"], r.Header.Get("ETag"))
+}
+
+func TestUserEvents(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("ev@example.com")
+	id := u["id"].(string)
+	e.do("PATCH", "/Users/"+id, patchBody(op("Replace", "active", "False")))
+	e.do("PATCH", "/Users/"+id, patchBody(op("replace", "", map[string]any{"active": true})))
+	e.do("PUT", "/Users/"+id, map[string]any{"userName": "ev@example.com", "active": false})
+	e.do("DELETE", "/Users/"+id, nil)
+	assert.Equal(t, []scim.EventType{
+		scim.UserCreated,
+		scim.UserUpdated, scim.UserDeactivated,
+		scim.UserUpdated, scim.UserReactivated,
+		scim.UserUpdated, scim.UserDeactivated,
+		scim.UserDeleted,
+	}, e.eventTypes())
+}
+
+func sorted(s []string) []string {
+	out := append([]string(nil), s...)
+	sort.Strings(out)
+	return out
+}
+
+// TestGroupPatchQuirks covers the group traffic of Okta, Entra ID and
+// JumpCloud.
+func TestGroupPatchQuirks(t *testing.T) {
+	type fixture struct {
+		e     *env
+		users []string
+		gid   string
+	}
+	setup := func(t *testing.T, initial ...int) fixture {
+		e := newEnv(t)
+		var users []string
+		for i := range 4 {
+			users = append(users, e.createUser(fmt.Sprintf("m%d@example.com", i))["id"].(string))
+		}
+		var start []string
+		for _, i := range initial {
+			start = append(start, users[i])
+		}
+		g := e.createGroup("Engineering", start...)
+		return fixture{e, users, g["id"].(string)}
+	}
+	members := func(f fixture) []string {
+		r := f.e.do("GET", "/Groups/"+f.gid, nil)
+		require.Equal(t, 200, r.Code)
+		return sorted(memberIDs(r.Body))
+	}
+	pick := func(f fixture, idx ...int) []string {
+		var out []string
+		for _, i := range idx {
+			out = append(out, f.users[i])
+		}
+		return sorted(out)
+	}
+	tests := []struct {
+		name    string
+		initial []int
+		ops     func(f fixture) []map[string]any
+		want    []int
+		display string
+	}{
+		{
+			name: "Entra: Add members with $ref null", initial: nil,
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("Add", "members", []any{map[string]any{"$ref": nil, "value": f.users[0]}, map[string]any{"value": f.users[1]}})}
+			},
+			want: []int{0, 1},
+		},
+		{
+			name: "Entra legacy: Remove with a value list removes only those", initial: []int{0, 1, 2, 3},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("Remove", "members", []any{map[string]any{"value": f.users[1]}, map[string]any{"value": f.users[3]}})}
+			},
+			want: []int{0, 2},
+		},
+		{
+			name: "Entra aadOptscim062020 / Okta: remove members[value eq]", initial: []int{0, 1},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("remove", fmt.Sprintf(`members[value eq "%s"]`, f.users[0]), nil)}
+			},
+			want: []int{1},
+		},
+		{
+			name: "Okta: remove by filter plus add in one request", initial: []int{0, 1},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{
+					op("remove", fmt.Sprintf(`members[value eq "%s"]`, f.users[0]), nil),
+					op("add", "members", []any{map[string]any{"value": f.users[2]}, map[string]any{"value": f.users[3]}}),
+				}
+			},
+			want: []int{1, 2, 3},
+		},
+		{
+			name: "Okta: replace members with the full list", initial: []int{0, 1},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("replace", "members", []any{map[string]any{"value": f.users[1]}, map[string]any{"value": f.users[2]}})}
+			},
+			want: []int{1, 2},
+		},
+		{
+			name: "Okta: an emptied group sends replace members []", initial: []int{0, 1, 2},
+			ops:  func(f fixture) []map[string]any { return []map[string]any{op("replace", "members", []any{})} },
+			want: nil,
+		},
+		{
+			name: "Okta: rename with {id, displayName}", initial: []int{0},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("replace", "", map[string]any{"id": f.gid, "displayName": "Eng"})}
+			},
+			want: []int{0}, display: "Eng",
+		},
+		{
+			name: "JumpCloud: rename with no-path replace {displayName}", initial: []int{0, 1},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("replace", "", map[string]any{"displayName": "R&D"})}
+			},
+			want: []int{0, 1}, display: "R&D",
+		},
+		{
+			name: "removing a member that is already gone succeeds", initial: []int{0},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("remove", `members[value eq "no-such-user"]`, nil)}
+			},
+			want: []int{0},
+		},
+		{
+			name: "adding an unknown id adds nothing and fails nothing", initial: []int{0},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{op("add", "members", []any{map[string]any{"value": "no-such-user"}, map[string]any{"value": f.users[1]}})}
+			},
+			want: []int{0, 1},
+		},
+		{
+			name: "rename and members in one request", initial: []int{0},
+			ops: func(f fixture) []map[string]any {
+				return []map[string]any{
+					op("replace", "displayName", "Both"),
+					op("add", "members", []any{map[string]any{"value": f.users[3]}}),
+				}
+			},
+			want: []int{0, 3}, display: "Both",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := setup(t, tt.initial...)
+			r := f.e.do("PATCH", "/Groups/"+f.gid, patchBody(tt.ops(f)...))
+			require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+			assert.NotEmpty(t, r.Header.Get("ETag"))
+			assert.Equal(t, pick(f, tt.want...), members(f))
+			if tt.display != "" {
+				assert.Equal(t, tt.display, f.e.do("GET", "/Groups/"+f.gid, nil).Body["displayName"])
+			}
+		})
+	}
+}
+
+func TestMemberOnlyPatchIs204(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("a@example.com")
+	g := e.createGroup("G")
+	r := e.do("PATCH", "/Groups/"+g["id"].(string), patchBody(op("add", "members", []any{map[string]any{"value": u["id"]}})))
+	assert.Equal(t, http.StatusNoContent, r.Code)
+	assert.Empty(t, r.Raw)
+	r = e.do("PATCH", "/Groups/"+g["id"].(string)+"?attributes=members", patchBody(op("remove", "members", nil)))
+	require.Equal(t, http.StatusOK, r.Code, r.Raw)
+	assert.NotContains(t, r.Body, "members")
+	assert.Equal(t, g["id"], r.Body["id"])
+}
+
+func TestGroupLifecycleAndEvents(t *testing.T) {
+	e := newEnv(t)
+	u1 := e.createUser("a@example.com")["id"].(string)
+	u2 := e.createUser("b@example.com")["id"].(string)
+	e.clearEvents()
+	created := e.do("POST", "/Groups", map[string]any{"displayName": "Team", "members": []any{map[string]any{"value": u1}}})
+	require.Equal(t, 201, created.Code, created.Raw)
+	gid := created.str("id")
+	assert.Equal(t, base+"/Groups/"+gid, created.Header.Get("Location"))
+	assert.Equal(t, []any{map[string]any{"value": u1, "type": "User", "display": "a@example.com", "$ref": base + "/Users/" + u1}}, created.Body["members"])
+
+	put := e.do("PUT", "/Groups/"+gid, map[string]any{"displayName": "Team 2", "members": []any{map[string]any{"value": u2}}})
+	require.Equal(t, 200, put.Code, put.Raw)
+	assert.Equal(t, []string{u2}, memberIDs(put.Body))
+	e.do("PATCH", "/Groups/"+gid, patchBody(op("add", "members", []any{map[string]any{"value": u1}})))
+	e.do("PATCH", "/Groups/"+gid, patchBody(op("remove", "members", []any{map[string]any{"value": u1}})))
+
+	del := e.do("DELETE", "/Users/"+u2, nil)
+	require.Equal(t, 204, del.Code)
+	assert.Empty(t, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body), "deleting a user removes its memberships")
+
+	assert.Equal(t, 204, e.do("DELETE", "/Groups/"+gid, nil).Code)
+	requireError(t, e.do("GET", "/Groups/"+gid, nil), 404, "", "not found")
+	assert.Equal(t, []scim.EventType{
+		scim.GroupCreated, scim.MembersAdded,
+		scim.GroupUpdated, scim.MembersAdded, scim.MembersRemoved,
+		scim.MembersAdded, scim.MembersRemoved,
+		scim.UserDeleted, scim.GroupDeleted,
+	}, e.eventTypes())
+	requireError(t, e.do("POST", "/Groups", map[string]any{"members": []any{}}), 400, "invalidValue", "displayName is required")
+}
+
+func TestConcurrentMemberAddsLoseNothing(t *testing.T) {
+	e := newEnv(t)
+	const n = 24
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = e.createUser(fmt.Sprintf("c%d@example.com", i))["id"].(string)
+	}
+	gid := e.createGroup("Busy")["id"].(string)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("PATCH", "/Groups/"+gid, patchBody(op("add", "members", []any{map[string]any{"value": ids[i]}})))
+			assert.Equal(t, 204, r.Code, r.Raw)
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, sorted(ids), sorted(memberIDs(e.do("GET", "/Groups/"+gid, nil).Body)))
+}
+
+func TestConcurrentUserPatchesLoseNothing(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("p@example.com")["id"].(string)
+	const n = 12
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := e.do("PATCH", "/Users/"+id, patchBody(op("add", "emails", []any{map[string]any{"value": fmt.Sprintf("e%d@example.com", i)}})))
+			assert.Equal(t, 200, r.Code, r.Raw)
+		}()
+	}
+	wg.Wait()
+	assert.Len(t, e.do("GET", "/Users/"+id, nil).Body["emails"], n)
+}
+
+func TestTestConnectionProbes(t *testing.T) {
+	e := newEnv(t)
+	requireError(t, e.do("GET", "/Users/00000000-0000-0000-0000-000000000000", nil), 404, "", "not found")
+	requireError(t, e.do("GET", "/Groups/random-id", nil), 404, "", "not found")
+	r := e.do("GET", "/Users?filter="+q(`userName eq "non-existent-9f1c@example.com"`), nil)
+	require.Equal(t, 200, r.Code)
+	assert.Equal(t, float64(0), r.Body["totalResults"])
+	assert.Equal(t, []any{}, r.Body["Resources"])
+	r = e.do("GET", "/Groups?filter="+q(`displayName eq "nope"`)+"&excludedAttributes=members", nil)
+	require.Equal(t, 200, r.Code)
+	assert.Equal(t, float64(0), r.Body["totalResults"])
+}
