@@ -24,7 +24,7 @@ const base = "https://app.example.com/scim/v2"
 // env is a handler on a memory store with one valid token, recording the
 // events it reports and everything it logs.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	h      http.Handler
 	db     *memory.Store
 	toks   *tokens.Manager
@@ -36,7 +36,7 @@ type env struct {
 
 type option func(*scim.Config)
 
-func newEnv(t *testing.T, opts ...option) *env {
+func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
 	e := &env{t: t, db: memory.New(), toks: tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{}), logs: &bytes.Buffer{}}
 	plain, _, err := e.toks.Generate(context.Background(), tokens.GenerateOptions{Name: "test"})
