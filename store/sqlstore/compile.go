@@ -1,0 +1,849 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// errFallback marks a filter node (or sort key) that the compiler does not
+// translate to SQL; the store evaluates it in Go with store.Evaluator.
+var errFallback = errors.New("sqlstore: evaluated in Go")
+
+// compiler translates filters of one resource type to SQL conditions on
+// the table aliased alias ("u" for scim_users, "g" for scim_groups). Every
+// operand and every JSON key becomes a bind parameter. The filter has been
+// validated by store.Evaluator before, so the compiler may assume it fits
+// the resource type.
+type compiler struct {
+	d      *dialect
+	a      *args
+	rt     *resources.ResourceType
+	ev     *store.Evaluator
+	users  bool
+	alias  string
+	tenant string // placeholder of the tenant parameter
+	n      int    // alias counter
+}
+
+func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
+	c := &compiler{d: s.d, a: a, users: users, tenant: tenant}
+	if users {
+		c.rt, c.ev, c.alias = s.userType, s.userEval, "u"
+	} else {
+		c.rt, c.ev, c.alias = s.groupType, s.groupEval, "g"
+	}
+	return c
+}
+
+func (c *compiler) newAlias(prefix string) string {
+	c.n++
+	return prefix + strconv.Itoa(c.n)
+}
+
+// col renders a column of the resource's table.
+func (c *compiler) col(name string) string { return c.alias + "." + name }
+
+// where compiles e for a WHERE clause. Conjuncts of a top-level "and"
+// chain that cannot be translated are left out; residual reports whether
+// any was, in which case the caller must evaluate e in Go on the rows the
+// condition selects. The result is "" when nothing was translated.
+func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) {
+	if e == nil {
+		return "", false, nil
+	}
+	var parts []string
+	for _, x := range conjuncts(e, nil) {
+		mark := len(c.a.vals)
+		s, err := c.cond(x, 0)
+		if errors.Is(err, errFallback) {
+			c.a.vals = c.a.vals[:mark]
+			residual = true
+			continue
+		}
+		if err != nil {
+			return "", false, err
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, " AND "), residual, nil
+}
+
+// conjuncts flattens a chain of "and".
+func conjuncts(e filter.Expr, out []filter.Expr) []filter.Expr {
+	if l, ok := e.(*filter.Logical); ok && l != nil && strings.EqualFold(string(l.Op), string(filter.And)) {
+		out = conjuncts(l.Left, out)
+		return conjuncts(l.Right, out)
+	}
+	return append(out, e)
+}
+
+const maxDepth = 200
+
+// cond compiles e to a SQL boolean expression. It may evaluate to NULL
+// where SQL's three-valued logic says unknown; every NOT wraps its operand
+// in COALESCE(..., FALSE), so NULL always counts as false, as in Go.
+func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
+	if depth > maxDepth {
+		return "", errFallback
+	}
+	switch x := e.(type) {
+	case *filter.Logical:
+		l, err := c.cond(x.Left, depth+1)
+		if err != nil {
+			return "", err
+		}
+		r, err := c.cond(x.Right, depth+1)
+		if err != nil {
+			return "", err
+		}
+		op := " AND "
+		if strings.EqualFold(string(x.Op), string(filter.Or)) {
+			op = " OR "
+		}
+		return "(" + l + op + r + ")", nil
+	case *filter.Not:
+		inner, err := c.cond(x.X, depth+1)
+		if err != nil {
+			return "", err
+		}
+		return not(inner), nil
+	case *filter.Present:
+		t, err := c.resolve(x.Path, true)
+		if err != nil {
+			return "", err
+		}
+		return t.present(c, x)
+	case *filter.Compare:
+		t, err := c.resolve(x.Path, false)
+		if err != nil {
+			return "", err
+		}
+		return c.compare(t, x)
+	case *filter.ValuePath:
+		t, err := c.resolve(x.Path, true)
+		if err != nil {
+			return "", err
+		}
+		if t.elems == nil {
+			return "", errFallback
+		}
+		return t.elems(c, func(sc elemScope) (string, error) {
+			return c.elemCond(sc, x.Filter, depth+1)
+		})
+	}
+	return "", errFallback
+}
+
+func not(x string) string { return "(NOT COALESCE(" + x + ", FALSE))" }
+
+// val is one scalar value of an attribute as SQL sees it.
+type val struct {
+	// text is a SQL text expression of the value (folded when the
+	// attribute is not caseExact), NULL when absent. Set for string
+	// attributes.
+	text string
+	// json is the value as a JSON expression, when it comes from a JSON
+	// document.
+	json string
+	// boolCol is a SQL boolean column, for booleans kept in one.
+	boolCol string
+	// timeCol is a time column (meta.created, meta.lastModified).
+	timeCol string
+	// nonEmptyText: text is never '' when not NULL (saves a test).
+	nonEmptyText bool
+}
+
+// target is a resolved attribute path.
+type target struct {
+	path string
+	attr *resources.Attribute // the top-level attribute
+	leaf *resources.Attribute // what is compared: the sub-attribute or attr
+	// constDoc, when not nil, is a document holding everything the store
+	// knows of the attribute (nothing, for password or meta.location):
+	// the node is decided in Go against it at compile time.
+	constDoc map[string]any
+	// any renders "some value of the target satisfies pred".
+	any func(c *compiler, pred func(v val) (string, error)) (string, error)
+	// whole renders "the attribute holds something" for a path without
+	// sub-attribute (pr on a complex or multi-valued attribute); nil means
+	// any(present).
+	whole func(c *compiler) (string, error)
+	// elems renders "some element satisfies the value filter" for
+	// attr[filter]; nil when unsupported.
+	elems func(c *compiler, inner func(sc elemScope) (string, error)) (string, error)
+}
+
+// elemScope resolves the sub-attributes named inside a value filter for
+// one element.
+type elemScope struct {
+	attr *resources.Attribute
+	sub  func(sa *resources.Attribute) (val, bool) // false: absent
+}
+
+// present renders "the attribute holds something"; node is the filter
+// node being compiled, decided in Go when the target is constant.
+func (t *target) present(c *compiler, node filter.Expr) (string, error) {
+	if t.constDoc != nil {
+		return c.constant(node, t)
+	}
+	if t.whole != nil {
+		return t.whole(c)
+	}
+	return t.any(c, func(v val) (string, error) { return c.valPresent(t.leaf, v) })
+}
+
+// constant decides node against t.constDoc in Go.
+func (c *compiler) constant(node filter.Expr, t *target) (string, error) {
+	ok, err := c.ev.Match(node, t.constDoc)
+	if err != nil {
+		return "", errFallback
+	}
+	return c.d.boolLit(ok), nil
+}
+
+// valPresent renders "v is present and not empty".
+func (c *compiler) valPresent(leaf *resources.Attribute, v val) (string, error) {
+	switch {
+	case v.timeCol != "":
+		return "(" + v.timeCol + " IS NOT NULL)", nil
+	case v.boolCol != "":
+		return "(" + v.boolCol + " IS NOT NULL)", nil
+	case v.json != "" && (leaf == nil || leaf.Type == resources.TypeComplex || leaf.MultiValued):
+		return c.d.jnonEmpty(v.json), nil
+	case v.text != "":
+		if v.nonEmptyText {
+			return "(" + v.text + " IS NOT NULL)", nil
+		}
+		return "(" + v.text + " <> '')", nil
+	case v.json != "":
+		// booleans and numbers: any non-null JSON value
+		return "(" + c.d.jtype(v.json) + " IN ('true', 'false', 'number'))", nil
+	}
+	return "", errFallback
+}
+
+// compare compiles "path op value" for a resolved target.
+func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
+	op := filter.Op(strings.ToLower(string(x.Op)))
+	if t.constDoc != nil {
+		return c.constant(x, t)
+	}
+	if x.Value == nil {
+		p, err := t.present(c, x)
+		if err != nil {
+			return "", err
+		}
+		if op == filter.Eq {
+			return not(p), nil
+		}
+		return p, nil // ne null
+	}
+	eqOp := op
+	if op == filter.Ne {
+		eqOp = filter.Eq
+	}
+	pred, err := c.predicate(t.leaf, eqOp, x.Value)
+	if err != nil {
+		return "", err
+	}
+	s, err := t.any(c, pred)
+	if err != nil {
+		return "", err
+	}
+	if op == filter.Ne {
+		return not(s), nil
+	}
+	return s, nil
+}
+
+// predicate returns the test of one value against the operand.
+func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand any) (func(v val) (string, error), error) {
+	if leaf == nil {
+		return nil, errFallback
+	}
+	switch leaf.Type {
+	case resources.TypeBoolean:
+		b, ok := toBool(operand)
+		if !ok || (op != filter.Eq) {
+			return nil, errFallback
+		}
+		return func(v val) (string, error) { return c.boolTest(v, b) }, nil
+	case resources.TypeInteger, resources.TypeDecimal:
+		return nil, errFallback
+	case resources.TypeDateTime:
+		s, ok := operand.(string)
+		if !ok || isSubstringOp(op) {
+			return nil, errFallback
+		}
+		tm, ok := parseTime(s)
+		if !ok {
+			return nil, errFallback
+		}
+		return func(v val) (string, error) {
+			if v.timeCol == "" {
+				return "", errFallback
+			}
+			return c.timeTest(v.timeCol, op, tm), nil
+		}, nil
+	case resources.TypeComplex:
+		return nil, errFallback
+	}
+	s, ok := toText(operand)
+	if !ok {
+		return nil, errFallback
+	}
+	if !leaf.CaseExact {
+		s = fold(s)
+	}
+	return func(v val) (string, error) {
+		x := v.text
+		if x == "" {
+			if v.json == "" {
+				return "", errFallback
+			}
+			x = c.jsonString(v.json)
+		}
+		return c.textTest(x, op, s), nil
+	}, nil
+}
+
+// jsonString renders the text of a JSON string value, NULL for other
+// JSON values.
+func (c *compiler) jsonString(j string) string {
+	if c.d.pg {
+		return "(CASE WHEN jsonb_typeof(" + j + ") = 'string' THEN " + j + " #>> '{}' END)"
+	}
+	return "(CASE WHEN json_type(" + j + ") = 'text' THEN " + j + " ->> '$' END)"
+}
+
+func (c *compiler) boolTest(v val, b bool) (string, error) {
+	switch {
+	case v.boolCol != "":
+		if b {
+			return "(" + v.boolCol + " = " + c.d.boolLit(true) + ")", nil
+		}
+		return "(" + v.boolCol + " = " + c.d.boolLit(false) + ")", nil
+	case v.json != "":
+		want := "'false'"
+		if b {
+			want = "'true'"
+		}
+		return "(" + c.d.jtype(v.json) + " = " + want + ")", nil
+	}
+	return "", errFallback
+}
+
+// textTest compiles a string comparison of SQL text x with s (already
+// folded when the attribute is not caseExact).
+func (c *compiler) textTest(x string, op filter.Op, s string) string {
+	switch op {
+	case filter.Eq:
+		return "(" + x + " = " + c.a.add(s) + ")"
+	case filter.Co, filter.Sw, filter.Ew:
+		if s == "" {
+			return "(" + x + " IS NOT NULL)"
+		}
+		return c.d.substring(c.a, x, string(op), s)
+	case filter.Gt, filter.Ge, filter.Lt, filter.Le:
+		return "(" + x + c.d.textColl + " " + sqlOrder[op] + " " + c.a.add(s) + ")"
+	}
+	return "FALSE"
+}
+
+var sqlOrder = map[filter.Op]string{filter.Gt: ">", filter.Ge: ">=", filter.Lt: "<", filter.Le: "<="}
+
+// timeTest compares a time column (whole microseconds) with tm exactly,
+// even when tm has a sub-microsecond part.
+func (c *compiler) timeTest(col string, op filter.Op, tm time.Time) string {
+	tr := tm.Truncate(time.Microsecond)
+	exact := tr.Equal(tm)
+	p := func() string { return c.a.add(c.d.timeArg(tr)) }
+	switch op {
+	case filter.Eq:
+		if !exact {
+			return "FALSE"
+		}
+		return "(" + col + " = " + p() + ")"
+	case filter.Gt:
+		return "(" + col + " > " + p() + ")"
+	case filter.Ge:
+		if !exact {
+			return "(" + col + " > " + p() + ")"
+		}
+		return "(" + col + " >= " + p() + ")"
+	case filter.Lt:
+		if !exact {
+			return "(" + col + " <= " + p() + ")"
+		}
+		return "(" + col + " < " + p() + ")"
+	case filter.Le:
+		return "(" + col + " <= " + p() + ")"
+	}
+	return "FALSE"
+}
+
+func isSubstringOp(op filter.Op) bool { return op == filter.Co || op == filter.Sw || op == filter.Ew }
+
+// elemCond compiles a value filter's expression for one element.
+func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, error) {
+	if depth > maxDepth {
+		return "", errFallback
+	}
+	switch x := e.(type) {
+	case *filter.Logical:
+		l, err := c.elemCond(sc, x.Left, depth+1)
+		if err != nil {
+			return "", err
+		}
+		r, err := c.elemCond(sc, x.Right, depth+1)
+		if err != nil {
+			return "", err
+		}
+		op := " AND "
+		if strings.EqualFold(string(x.Op), string(filter.Or)) {
+			op = " OR "
+		}
+		return "(" + l + op + r + ")", nil
+	case *filter.Not:
+		inner, err := c.elemCond(sc, x.X, depth+1)
+		if err != nil {
+			return "", err
+		}
+		return not(inner), nil
+	case *filter.Present:
+		sa, v, ok, err := c.elemSub(sc, x.Path)
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return c.d.boolLit(false), nil
+		}
+		return c.valPresent(sa, v)
+	case *filter.Compare:
+		sa, v, ok, err := c.elemSub(sc, x.Path)
+		if err != nil {
+			return "", err
+		}
+		op := filter.Op(strings.ToLower(string(x.Op)))
+		if !ok {
+			// An absent sub-attribute: decide in Go on an empty element.
+			m, err := c.ev.MatchElement(sc.attr, &filter.Compare{Path: filter.AttrPath{Name: sa.Name}, Op: op, Value: x.Value}, map[string]any{})
+			if err != nil {
+				return "", errFallback
+			}
+			return c.d.boolLit(m), nil
+		}
+		if x.Value == nil {
+			p, err := c.valPresent(sa, v)
+			if err != nil {
+				return "", err
+			}
+			if op == filter.Eq {
+				return not(p), nil
+			}
+			return p, nil
+		}
+		eqOp := op
+		if op == filter.Ne {
+			eqOp = filter.Eq
+		}
+		pred, err := c.predicate(sa, eqOp, x.Value)
+		if err != nil {
+			return "", err
+		}
+		s, err := pred(v)
+		if err != nil {
+			return "", err
+		}
+		if op == filter.Ne {
+			return not(s), nil
+		}
+		return s, nil
+	}
+	return "", errFallback
+}
+
+func (c *compiler) elemSub(sc elemScope, p filter.AttrPath) (*resources.Attribute, val, bool, error) {
+	if sc.attr == nil || p.URI != "" || p.Sub != "" {
+		return nil, val{}, false, errFallback
+	}
+	sa := sc.attr.Sub(p.Name)
+	if sa == nil {
+		return nil, val{}, false, errFallback
+	}
+	v, ok := sc.sub(sa)
+	return sa, v, ok, nil
+}
+
+// resolve maps an attribute path at the resource level to a target.
+// forPresence keeps a complex attribute without sub-attribute whole (pr,
+// value filters); otherwise its "value" sub-attribute is implied, as
+// store.Evaluator does.
+func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error) {
+	if p.Name == "" {
+		return nil, errFallback // a whole extension
+	}
+	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
+		a := &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
+		return c.jsonTarget(a, a, []string{"schemas"}, ""), nil
+	}
+	a, urn := c.rt.Attr(p.URI, p.Name)
+	if a == nil {
+		return nil, errFallback // kept raw by an extension: decided in Go
+	}
+	t := &target{path: p.String(), attr: a, leaf: a}
+	sub := ""
+	if p.Sub != "" {
+		sa := a.Sub(p.Sub)
+		if sa == nil {
+			return nil, errFallback
+		}
+		t.leaf, sub = sa, sa.Name
+	} else if !forPresence && a.Type == resources.TypeComplex {
+		sa := a.Sub("value")
+		if sa == nil {
+			return nil, errFallback
+		}
+		t.leaf, sub = sa, sa.Name
+	}
+	ext := ""
+	if urn != "" && !strings.EqualFold(urn, c.rt.Schema.ID) {
+		ext = urn
+	}
+	if ext == "" {
+		if ct, ok := c.special(t, a, sub); ok {
+			return ct, nil
+		}
+	}
+	keys := []string{a.Name}
+	if ext != "" {
+		keys = []string{ext, a.Name}
+	}
+	jt := c.jsonTarget(a, t.leaf, keys, sub)
+	jt.path = t.path
+	return jt, nil
+}
+
+// special handles the attributes kept in columns or tables rather than in
+// the query document.
+func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*target, bool) {
+	name := a.Name
+	switch {
+	case name == "id" && sub == "":
+		return c.colTarget(t, c.col("id"), c.col("id")), true
+	case name == "externalId" && sub == "" && a.CaseExact:
+		return c.colTarget(t, c.col("external_id"), ""), true
+	case name == "meta":
+		switch sub {
+		case "created":
+			t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+				return pred(val{timeCol: c.col("created")})
+			}
+			return t, true
+		case "lastModified":
+			t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+				return pred(val{timeCol: c.col("last_modified")})
+			}
+			return t, true
+		case "version":
+			return c.colTarget(t, `('W/"' || CAST(`+c.col("version")+` AS TEXT) || '"')`, ""), true
+		case "resourceType":
+			t.constDoc = map[string]any{"meta": map[string]any{"resourceType": c.rt.Name}}
+			return t, true
+		case "location":
+			t.constDoc = map[string]any{}
+			return t, true
+		}
+		t.any = func(*compiler, func(val) (string, error)) (string, error) { return "", errFallback }
+		return t, true
+	case name == "password":
+		t.constDoc = map[string]any{}
+		return t, true
+	}
+	if c.users {
+		switch {
+		case name == "userName" && sub == "":
+			if a.CaseExact {
+				return c.colTarget(t, c.col("user_name"), c.col("user_name")), true
+			}
+			return c.colTarget(t, c.col("user_name_fold"), c.col("user_name_fold")), true
+		case name == "emails" || name == "phoneNumbers":
+			return c.valuesTarget(t, a, sub), true
+		case name == "groups":
+			return c.groupsTarget(t, a, sub), true
+		}
+		return nil, false
+	}
+	switch {
+	case name == "displayName" && sub == "":
+		if a.CaseExact {
+			return c.colTarget(t, c.col("display_name"), c.col("display_name")), true
+		}
+		return c.colTarget(t, c.col("display_name_fold"), c.col("display_name_fold")), true
+	case name == "members":
+		return c.membersTarget(t, a, sub), true
+	}
+	return nil, false
+}
+
+// colTarget is a single-valued string column. notNull names it again when
+// it is never NULL nor empty (presence is then just IS NOT NULL).
+func (c *compiler) colTarget(t *target, col, nonEmpty string) *target {
+	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+		return pred(val{text: col, nonEmptyText: nonEmpty != ""})
+	}
+	return t
+}
+
+// jsonTarget is an attribute of the query document at keys.
+func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub string) *target {
+	t := &target{path: strings.Join(keys, "."), attr: a, leaf: leaf}
+	base := func(c *compiler) string {
+		return c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys)))
+	}
+	subVal := func(c *compiler, elem string, sa *resources.Attribute) val {
+		j := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sa.Name})))
+		return c.jsonVal(sa, j)
+	}
+	switch {
+	case !a.MultiValued && sub == "":
+		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+			return pred(c.jsonVal(a, base(c)))
+		}
+		if a.Type == resources.TypeComplex {
+			t.whole = func(c *compiler) (string, error) { return c.d.jnonEmpty(base(c)), nil }
+			t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
+				obj := base(c)
+				return inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) {
+					return subVal(c, obj, sa), true
+				}})
+			}
+		}
+	case !a.MultiValued:
+		// a sub-attribute of a single complex attribute
+		full := append(append([]string(nil), keys...), sub)
+		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+			j := c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(full)))
+			return pred(c.jsonVal(leaf, j))
+		}
+	default:
+		each := func(c *compiler, body func(elem string) (string, error)) (string, error) {
+			alias := c.newAlias("e")
+			from, elem, _ := c.d.jelems(base(c), alias)
+			b, err := body(elem)
+			if err != nil {
+				return "", err
+			}
+			return "EXISTS (SELECT 1 FROM " + from + " WHERE " + b + ")", nil
+		}
+		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+			return each(c, func(elem string) (string, error) {
+				if sub == "" {
+					return pred(c.jsonVal(leaf, elem))
+				}
+				return pred(subVal(c, elem, leaf))
+			})
+		}
+		if sub == "" {
+			t.whole = func(c *compiler) (string, error) { return c.d.jnonEmpty(base(c)), nil }
+		}
+		if a.Type == resources.TypeComplex {
+			t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
+				return each(c, func(elem string) (string, error) {
+					return inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) {
+						return subVal(c, elem, sa), true
+					}})
+				})
+			}
+		}
+	}
+	return t
+}
+
+// jsonVal describes JSON expression j holding a value of attribute a.
+func (c *compiler) jsonVal(a *resources.Attribute, j string) val {
+	v := val{json: j}
+	if a != nil && a.Type != resources.TypeComplex && a.Type != resources.TypeBoolean &&
+		a.Type != resources.TypeInteger && a.Type != resources.TypeDecimal && a.Type != resources.TypeDateTime {
+		v.text = c.jsonString(j)
+	}
+	return v
+}
+
+// relTarget builds the target of a multi-valued attribute kept as rows of
+// a related table: rows renders the subquery "SELECT <owner id> FROM ...
+// WHERE <tenant and cond>" and subs maps a sub-attribute to its value in a
+// row (false: the store keeps no such sub-attribute, it is absent).
+func (c *compiler) relTarget(t *target, a *resources.Attribute, sub string,
+	rows func(c *compiler, cond string) string,
+	subs func(c *compiler, sa *resources.Attribute) (val, bool),
+	anyRow string) *target {
+	t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
+		cond, err := inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) { return subs(c, sa) }})
+		if err != nil {
+			return "", err
+		}
+		return "(" + c.col("id") + " IN (" + rows(c, cond) + "))", nil
+	}
+	if sub == "" {
+		// pr on the whole attribute: some row holds something.
+		t.whole = func(c *compiler) (string, error) {
+			return "(" + c.col("id") + " IN (" + rows(c, anyRow) + "))", nil
+		}
+		t.any = func(*compiler, func(val) (string, error)) (string, error) { return "", errFallback }
+		return t
+	}
+	sa := a.Sub(sub)
+	if _, ok := subs(c, sa); !ok {
+		t.constDoc = map[string]any{}
+		return t
+	}
+	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+		v, _ := subs(c, sa)
+		cond, err := pred(v)
+		if err != nil {
+			return "", err
+		}
+		return "(" + c.col("id") + " IN (" + rows(c, cond) + "))", nil
+	}
+	return t
+}
+
+// valuesTarget: a user's emails or phoneNumbers, from scim_user_values.
+func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *target {
+	var alias string
+	rows := func(c *compiler, cond string) string {
+		return "SELECT " + alias + ".user_id FROM scim_user_values " + alias + " WHERE " + alias + ".tenant = " + c.tenant +
+			" AND " + alias + ".attr = '" + a.Name + "' AND " + cond
+	}
+	alias = c.newAlias("v")
+	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
+		switch sa.Name {
+		case "value", "display", "type":
+			return val{text: alias + "." + sa.Name, nonEmptyText: true}, true
+		case "primary":
+			return val{boolCol: alias + ".is_primary"}, true
+		}
+		return val{}, false
+	}
+	any := "(" + alias + ".value IS NOT NULL OR " + alias + ".display IS NOT NULL OR " + alias + ".type IS NOT NULL OR " + alias + ".is_primary IS NOT NULL)"
+	return c.relTarget(t, a, sub, rows, subs, any)
+}
+
+// groupsTarget: a user's groups, from scim_members joined to scim_groups
+// (value, display; type is "direct"; $ref is filled by the handler).
+func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
+	m, g := c.newAlias("m"), c.newAlias("g")
+	rows := func(c *compiler, cond string) string {
+		return "SELECT " + m + ".member_id FROM scim_members " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".group_id" +
+			" WHERE " + m + ".tenant = " + c.tenant + " AND " + m + ".member_type = 'User' AND " + cond
+	}
+	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
+		switch sa.Name {
+		case "value":
+			return val{text: m + ".group_id", nonEmptyText: true}, true
+		case "display":
+			if sa.CaseExact {
+				return val{text: g + ".display_name"}, true
+			}
+			return val{text: g + ".display_name_fold"}, true
+		case "type":
+			lit := "'direct'"
+			return val{text: lit, nonEmptyText: true}, true
+		}
+		return val{}, false
+	}
+	return c.relTarget(t, a, sub, rows, subs, "TRUE")
+}
+
+// membersTarget: a group's members, from scim_members (display from the
+// member user's or group's current name, as the store reports it).
+func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) *target {
+	m, u, g := c.newAlias("m"), c.newAlias("u"), c.newAlias("g")
+	needJoin := false
+	rows := func(c *compiler, cond string) string {
+		q := "SELECT " + m + ".group_id FROM scim_members " + m
+		if needJoin {
+			q += " LEFT JOIN scim_users " + u + " ON " + m + ".member_type = 'User' AND " + u + ".tenant = " + m + ".tenant AND " + u + ".id = " + m + ".member_id" +
+				" LEFT JOIN scim_groups " + g + " ON " + m + ".member_type = 'Group' AND " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".member_id"
+		}
+		return q + " WHERE " + m + ".tenant = " + c.tenant + " AND " + cond
+	}
+	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
+		switch sa.Name {
+		case "value":
+			return val{text: m + ".member_id", nonEmptyText: true}, true
+		case "type":
+			if sa.CaseExact {
+				return val{text: m + ".member_type", nonEmptyText: true}, true
+			}
+			return val{text: "lower(" + m + ".member_type)", nonEmptyText: true}, true
+		case "display":
+			needJoin = true
+			if sa.CaseExact {
+				return val{text: "COALESCE(" + u + ".display, " + g + ".display_name)"}, true
+			}
+			return val{text: "COALESCE(" + u + ".display_fold, " + g + ".display_name_fold)"}, true
+		}
+		return val{}, false
+	}
+	return c.relTarget(t, a, sub, rows, subs, "TRUE")
+}
+
+// toText turns a scalar operand into the text a string attribute is
+// compared with, as store.Evaluator does.
+func toText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return "", false
+		}
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+func toBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		if strings.EqualFold(x, "true") {
+			return true, true
+		}
+		if strings.EqualFold(x, "false") {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// parseTime parses an RFC 3339 date-time as store.Evaluator does: without
+// a zone it is UTC.
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}

@@ -1,0 +1,214 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dialect holds what differs between PostgreSQL and SQLite in the SQL the
+// store writes. Everything else is written once in the common subset.
+type dialect struct {
+	name string
+	// ph renders bind parameter n (1-based): $n on PostgreSQL, ?n on
+	// SQLite (both let a parameter be used more than once).
+	ph func(n int) string
+	// textColl is appended to a text expression that is compared with
+	// < > or sorted, so that it orders by bytes (code points) as Go does.
+	textColl string
+	// pg reports PostgreSQL.
+	pg bool
+}
+
+var postgres = &dialect{
+	name:     "postgres",
+	ph:       func(n int) string { return "$" + strconv.Itoa(n) },
+	textColl: ` COLLATE "C"`,
+	pg:       true,
+}
+
+var sqliteDialect = &dialect{
+	name: "sqlite",
+	ph:   func(n int) string { return "?" + strconv.Itoa(n) },
+}
+
+// args accumulates bind parameters while SQL is built.
+type args struct {
+	d    *dialect
+	vals []any
+}
+
+// add appends v and returns its placeholder.
+func (a *args) add(v any) string {
+	a.vals = append(a.vals, v)
+	return a.d.ph(len(a.vals))
+}
+
+// timeArg converts a stored time to its bind value: time.Time for
+// PostgreSQL (timestamptz), Unix microseconds for SQLite (INTEGER).
+func (d *dialect) timeArg(t time.Time) any {
+	if d.pg {
+		return t.UTC()
+	}
+	return t.UnixMicro()
+}
+
+// nullTimeArg is timeArg with the zero time stored as NULL.
+func (d *dialect) nullTimeArg(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.timeArg(t)
+}
+
+// listArg converts a list of strings to the bind value of inList.
+func (d *dialect) listArg(ss []string) any {
+	if ss == nil {
+		ss = []string{}
+	}
+	if d.pg {
+		return ss
+	}
+	b, _ := json.Marshal(ss)
+	return string(b)
+}
+
+// inList renders "col is one of the strings in list parameter p".
+func (d *dialect) inList(col, p string) string {
+	if d.pg {
+		return col + " = ANY(" + p + "::text[])"
+	}
+	return col + " IN (SELECT value FROM json_each(" + p + "))"
+}
+
+// listRows renders a FROM item yielding the strings of list parameter p
+// as rows (v, ord) in list order.
+func (d *dialect) listRows(p, alias string) string {
+	if d.pg {
+		return "unnest(" + p + "::text[]) WITH ORDINALITY AS " + alias + "(v, ord)"
+	}
+	return "(SELECT value AS v, key AS ord FROM json_each(" + p + ")) AS " + alias
+}
+
+// jsonPathArg converts a key path to the bind value the JSON accessors
+// take: a text[] on PostgreSQL, a JSON path on SQLite.
+func (d *dialect) jsonPathArg(keys []string) any {
+	if d.pg {
+		return keys
+	}
+	var b strings.Builder
+	b.WriteString("$")
+	for _, k := range keys {
+		b.WriteString(`."`)
+		b.WriteString(strings.ReplaceAll(strings.ReplaceAll(k, `\`, `\\`), `"`, `\"`))
+		b.WriteString(`"`)
+	}
+	return b.String()
+}
+
+// jget renders the JSON value at path parameter p of JSON expression base
+// (NULL when absent).
+func (d *dialect) jget(base, p string) string {
+	if d.pg {
+		return "(" + base + " #> " + p + "::text[])"
+	}
+	return "(" + base + " -> " + p + ")"
+}
+
+// jtext renders the JSON value at path parameter p of base as SQL text
+// (strings unquoted); NULL when absent or JSON null.
+func (d *dialect) jtext(base, p string) string {
+	if d.pg {
+		return "(" + base + " #>> " + p + "::text[])"
+	}
+	return "(" + base + " ->> " + p + ")"
+}
+
+// jtype renders the JSON type name of JSON expression x, normalised to
+// one of: string, number, true, false, null, array, object (NULL when x is
+// NULL).
+func (d *dialect) jtype(x string) string {
+	if d.pg {
+		return "(CASE jsonb_typeof(" + x + ") WHEN 'boolean' THEN (" + x + ")::text ELSE jsonb_typeof(" + x + ") END)"
+	}
+	return "(CASE json_type(" + x + ") WHEN 'text' THEN 'string' WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' ELSE json_type(" + x + ") END)"
+}
+
+// jelems renders a FROM item yielding one row per element of JSON array
+// expression x (none when x is not an array), and the JSON expression of
+// the element in that row and of its position (ascending in array order).
+func (d *dialect) jelems(x, alias string) (from, elem, pos string) {
+	if d.pg {
+		return "jsonb_array_elements(CASE WHEN jsonb_typeof(" + x + ") = 'array' THEN " + x + " ELSE '[]'::jsonb END) WITH ORDINALITY AS " + alias + "(v, i)",
+			alias + ".v", alias + ".i"
+	}
+	return "json_each(CASE WHEN json_type(" + x + ") = 'array' THEN " + x + " ELSE '[]' END) AS " + alias,
+		"(" + x + " -> ('$[' || " + alias + ".key || ']'))", alias + ".key"
+}
+
+// jnonEmpty renders "JSON value x holds something": a boolean, a number or
+// a non-empty string, at any depth (store.Evaluator's pr).
+func (d *dialect) jnonEmpty(x string) string {
+	if d.pg {
+		return `jsonb_path_exists(` + x + `, 'strict $.** ? (@.type() == "boolean" || @.type() == "number" || (@.type() == "string" && @ != ""))')`
+	}
+	return "EXISTS (SELECT 1 FROM json_tree(" + x + ") WHERE type IN ('true', 'false', 'integer', 'real') OR (type = 'text' AND atom <> ''))"
+}
+
+// boolLit renders a boolean constant.
+func (d *dialect) boolLit(b bool) string {
+	if b {
+		return "TRUE"
+	}
+	return "FALSE"
+}
+
+// likeEscape escapes s for a LIKE pattern with ESCAPE '\'.
+func likeEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
+
+// globEscape escapes s for a SQLite GLOB pattern.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[':
+			b.WriteByte('[')
+			b.WriteRune(r)
+			b.WriteByte(']')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// substring renders a case-sensitive co/sw/ew test of text expression x
+// against s (not empty): LIKE on PostgreSQL, GLOB on SQLite (whose LIKE
+// ignores ASCII case).
+func (d *dialect) substring(a *args, x, op, s string) string {
+	var pre, post string
+	switch op {
+	case "co":
+		pre, post = "*", "*"
+	case "sw":
+		post = "*"
+	case "ew":
+		pre = "*"
+	}
+	if d.pg {
+		conv := func(w string) string {
+			if w == "*" {
+				return "%"
+			}
+			return ""
+		}
+		return "(" + x + textCollPG + " LIKE " + a.add(conv(pre)+likeEscape(s)+conv(post)) + ` ESCAPE '\')`
+	}
+	return "(" + x + " GLOB " + a.add(pre+globEscape(s)+post) + ")"
+}
+
+const textCollPG = ` COLLATE "C"`

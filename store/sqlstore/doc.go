@@ -1,0 +1,67 @@
+// Package sqlstore keeps scimkit's users, groups, memberships, bearer
+// tokens and the recent-request log in PostgreSQL (through
+// github.com/jackc/pgx/v5) or SQLite (through modernc.org/sqlite, pure Go,
+// no cgo).
+//
+//	db, err := sqlstore.Open(ctx, "postgres://app@db/app")  // or "scim.db"
+//	if err != nil { ... }
+//	defer db.Close()
+//	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db,
+//		Tokens: tokens.NewManager(db), ...})
+//
+// One *Store implements store.UserStore, store.GroupStore,
+// store.MembershipReader, tokens.Store, tokens.Rotator and
+// tokens.RequestLog, and is safe for concurrent use, also by several
+// processes sharing one database.
+//
+// # Schema
+//
+// Open applies the embedded migrations (migrations/postgres or
+// migrations/sqlite) in one transaction, recorded in
+// scim_schema_migrations; on PostgreSQL under a transaction-scoped
+// advisory lock, on SQLite under the database's write lock, so processes
+// starting together apply them once. Every table is keyed by tenant first
+// and every query is scoped by the tenant of the context (store.Tenant).
+// The tables are prefixed scim_ so that they can live in a host's own
+// database.
+//
+//   - scim_users: one row per user; the resource as JSON (doc), a "query
+//     document" q in which every string compared case-insensitively is
+//     folded (see below), and columns for what is looked up or sorted
+//     often: user_name_fold (UNIQUE per tenant, so the database enforces
+//     userName uniqueness), external_id, created, last_modified, version
+//     and seq (creation order).
+//   - scim_user_values: one row per email and phone number (folded value,
+//     type, display, primary), indexed by (tenant, attr, value), so that
+//     emails.value eq and emails[type eq "work"].value eq are index
+//     lookups.
+//   - scim_groups: like scim_users, without members; display_name_fold is
+//     UNIQUE per tenant.
+//   - scim_members: (tenant, group_id, member_id) primary key, member_type,
+//     seq; indexed by (tenant, member_id) for User.groups and
+//     members.value filters. Membership changes are set operations on it.
+//   - scim_tokens and scim_requests for the tokens package.
+//
+// # Case-insensitive comparison
+//
+// Strings of attributes that are not caseExact are compared under Unicode
+// simple case folding, as store.Evaluator and the memory store do. The
+// store folds them in Go when it writes (each rune replaced by the
+// representative of its folding orbit) and folds the operand of a filter
+// the same way, so lookups are plain equality on an indexed column and the
+// result does not depend on the database's collation or locale. Ordering
+// uses byte order of the folded strings (COLLATE "C" on PostgreSQL).
+//
+// # Filters
+//
+// Filters are compiled to SQL with every operand a bind parameter: all
+// operators, and/or/not, value paths on multi-valued attributes (emails,
+// phoneNumbers, addresses, members, groups, extension attributes), sub-
+// attributes, extension attributes, pr, null, and case-insensitive
+// comparison. What SQL cannot express with the evaluator's exact
+// semantics (attributes a registered extension does not define, integer,
+// decimal and dateTime attributes other than meta.created and
+// meta.lastModified, substring operators on dateTime, presence of a whole
+// extension, sorting by such attributes) is evaluated with store.Evaluator
+// on the rows that the translatable part of the filter selects.
+package sqlstore

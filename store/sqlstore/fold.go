@@ -1,0 +1,161 @@
+package sqlstore
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// fold maps s to a key under which strings equal by strings.EqualFold
+// (Unicode simple case folding) coincide. Every rune is replaced by one
+// member of its folding orbit: the lower-case form of the orbit's smallest
+// rune when that is in the orbit (so ASCII letters become lower case and
+// byte order of folded strings matches store.Evaluator's case-insensitive
+// ordering), else the smallest rune. Runes without case stay as they are.
+func fold(s string) string {
+	clean := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		b.WriteRune(foldRune(r))
+	}
+	return b.String()
+}
+
+func foldRune(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}
+	if r == utf8.RuneError {
+		return r
+	}
+	m := r
+	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+		if f < m {
+			m = f
+		}
+	}
+	if m == r && unicode.SimpleFold(r) == r {
+		return r // no case partners
+	}
+	l := unicode.ToLower(m)
+	for f := unicode.SimpleFold(m); ; f = unicode.SimpleFold(f) {
+		if f == l {
+			return l
+		}
+		if f == m {
+			return m
+		}
+	}
+}
+
+// queryDoc returns the query document of a resource document (the map
+// resources.ToMap renders): the attributes filters are evaluated on, with
+// every string of an attribute that is not caseExact folded, keys spelled
+// as the schema spells them and extension objects under their schema's
+// URN. id and meta are left out (they are columns), as is password (no
+// filter may probe it).
+func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
+	out := make(map[string]any, len(doc))
+	for k, v := range doc {
+		switch {
+		case strings.EqualFold(k, "id"), strings.EqualFold(k, "meta"), strings.EqualFold(k, "password"):
+			continue
+		case strings.EqualFold(k, "schemas"):
+			out["schemas"] = foldAll(v)
+		case len(k) > 4 && strings.EqualFold(k[:4], "urn:"):
+			ext := rt.Extension(k)
+			obj, ok := v.(map[string]any)
+			if ext == nil || !ok {
+				out[k] = foldAll(v)
+				continue
+			}
+			eo := make(map[string]any, len(obj))
+			for ek, ev := range obj {
+				if a := ext.Attr(ek); a != nil {
+					eo[a.Name] = foldAttr(a, ev)
+				} else {
+					eo[ek] = foldAll(ev)
+				}
+			}
+			out[ext.ID] = eo
+		default:
+			a, _ := rt.Attr("", k)
+			if a == nil {
+				out[k] = foldAll(v)
+				continue
+			}
+			out[a.Name] = foldAttr(a, v)
+		}
+	}
+	return out
+}
+
+// foldAttr folds the strings of v, a value of attribute a, that a is not
+// caseExact for.
+func foldAttr(a *resources.Attribute, v any) any {
+	switch x := v.(type) {
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			out[i] = foldAttr(a, el)
+		}
+		return out
+	case map[string]any:
+		if a.Type != resources.TypeComplex {
+			return foldAll(x)
+		}
+		out := make(map[string]any, len(x))
+		for k, sv := range x {
+			if sa := a.Sub(k); sa != nil {
+				out[sa.Name] = foldAttr(sa, sv)
+			} else {
+				out[k] = foldAll(sv)
+			}
+		}
+		return out
+	case string:
+		if a.CaseExact || a.Type == resources.TypeComplex {
+			return x
+		}
+		return fold(x)
+	}
+	return v
+}
+
+// foldAll folds every string in v (values an extension keeps raw compare
+// case-insensitively).
+func foldAll(v any) any {
+	switch x := v.(type) {
+	case string:
+		return fold(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			out[i] = foldAll(el)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, el := range x {
+			out[k] = foldAll(el)
+		}
+		return out
+	}
+	return v
+}

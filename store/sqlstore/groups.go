@@ -1,0 +1,524 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// groupCols are the columns a group is read from, in scanGroup's order.
+const groupCols = "g.id, g.doc, g.created, g.last_modified, g.version"
+
+func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
+	var (
+		id, doc           string
+		created, modified time.Time
+		version           int64
+	)
+	dest := append([]any{&id, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	g := new(resources.Group)
+	if err := json.Unmarshal([]byte(doc), g); err != nil {
+		return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", id, err)
+	}
+	g.ID = id
+	g.Members = nil
+	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: formatVersion(version)}
+	return g, nil
+}
+
+type groupWrite struct {
+	*written
+	nameKey string
+}
+
+func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
+	c := *g
+	c.ID, c.Meta, c.Members = "", resources.Meta{}, nil
+	w, err := s.render(s.groupType, &c)
+	if err != nil {
+		return nil, err
+	}
+	return &groupWrite{written: w, nameKey: s.foldFor(s.groupType, "displayName", "", g.DisplayName)}, nil
+}
+
+func conflictName(name string) error {
+	return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
+}
+
+// memberIDs returns the distinct non-empty ids of ms in order.
+func memberIDs(ms []resources.Member) []string {
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		ids = append(ids, m.Value)
+	}
+	return distinct(ids)
+}
+
+func distinct(ids []string) []string {
+	seen := make(map[string]struct{}, len(ids))
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		if _, ok := seen[id]; ok {
+			continue
+		}
+		seen[id] = struct{}{}
+		out = append(out, id)
+	}
+	return out
+}
+
+// resolveMembers returns, in the order of ids, those that name a user or
+// a group (other than self) of the tenant, with their type. On PostgreSQL
+// it takes a KEY SHARE lock on each, so a concurrent delete of a member
+// waits for this transaction (and then removes the new membership too)
+// instead of leaving a membership of a deleted resource behind. Callers
+// take these locks before they lock the group, the order every write
+// follows, so they cannot deadlock.
+func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string) (mids, types []string, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
+	lock := ""
+	if s.d.pg {
+		lock = " FOR KEY SHARE"
+	}
+	found := make(map[string]string, len(ids))
+	for _, t := range [...]struct{ table, typ string }{{"scim_users", "User"}, {"scim_groups", "Group"}} {
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM `+t.table+` WHERE tenant = `+s.d.ph(1)+` AND `+s.d.inList("id", s.d.ph(2))+` AND id <> `+s.d.ph(3)+` ORDER BY id`+lock,
+			tenant, s.d.listArg(ids), self)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+			}
+			if _, dup := found[id]; !dup {
+				found[id] = t.typ
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, nil, err
+		}
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
+		}
+	}
+	for _, id := range ids {
+		if t, ok := found[id]; ok {
+			mids = append(mids, id)
+			types = append(types, t)
+		}
+	}
+	return mids, types, nil
+}
+
+// insertMembers adds the resolved members to group gid in order,
+// skipping present ones, and returns how many were added.
+func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, mids, types []string) (int64, error) {
+	if len(mids) == 0 {
+		return 0, nil
+	}
+	var q string
+	var params []any
+	if s.d.pg {
+		q = `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
+			SELECT $1, $2, x.id, x.typ FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS x(id, typ, ord)
+			ORDER BY x.ord ON CONFLICT DO NOTHING`
+		params = []any{tenant, gid, mids, types}
+	} else {
+		pairs := make([][2]string, len(mids))
+		for i := range mids {
+			pairs[i] = [2]string{mids[i], types[i]}
+		}
+		b, _ := json.Marshal(pairs)
+		q = `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
+			SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]' FROM json_each(?3) WHERE TRUE
+			ORDER BY key ON CONFLICT DO NOTHING`
+		params = []any{tenant, gid, string(b)}
+	}
+	res, err := tx.ExecContext(ctx, q, params...)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: add members: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// lockGroup locks group id for a read-modify-write and returns its
+// version, or store.ErrNotFound.
+func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (version int64, created time.Time, err error) {
+	err = tx.QueryRowContext(ctx, `SELECT version, created FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
+		Scan(&version, dbTime{&created})
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, time.Time{}, notFound("group", id)
+	}
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("sqlstore: lock group: %w", err)
+	}
+	return version, created, nil
+}
+
+// CreateGroup stores a copy of g with a new id and Meta and returns it with
+// its members. Members are users or groups of the tenant named by
+// Member.Value; values that name neither (or the group itself), and
+// repeats, are skipped. Each member's Type and Display are filled from the
+// referenced resource when read (a user's displayName, else its userName;
+// a group's displayName). A displayName already used in the tenant,
+// compared case-insensitively, gives store.ErrConflict.
+func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	c := g.Clone()
+	ids := memberIDs(c.Members)
+	c.Members = nil
+	now := s.stamp()
+	c.ID = newID()
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	w, err := s.renderGroup(c)
+	if err != nil {
+		return nil, err
+	}
+	var out *resources.Group
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		mids, types, err := s.resolveMembers(ctx, tx, tenant, c.ID, ids)
+		if err != nil {
+			return err
+		}
+		a := &args{d: s.d}
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, external_id, doc, q, created, last_modified, version)
+			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
+			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return conflictName(c.DisplayName)
+			}
+			return fmt.Errorf("sqlstore: create group: %w", err)
+		}
+		if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
+			return err
+		}
+		out = c.Clone()
+		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// memberSelect reads members with their type and display.
+const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, COALESCE(mu.display, mg.display_name, '')
+	FROM scim_members m
+	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
+	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadMembers returns the members of group gid in the order they were
+// added (never nil).
+func (s *Store) loadMembers(ctx context.Context, q querier, tenant, gid string) ([]resources.Member, error) {
+	m, err := s.loadMembersOf(ctx, q, tenant, []string{gid})
+	if err != nil {
+		return nil, err
+	}
+	if m[gid] == nil {
+		return []resources.Member{}, nil
+	}
+	return m[gid], nil
+}
+
+// loadMembersOf returns the members of each of the groups gids.
+func (s *Store) loadMembersOf(ctx context.Context, q querier, tenant string, gids []string) (map[string][]resources.Member, error) {
+	out := make(map[string][]resources.Member, len(gids))
+	if len(gids) == 0 {
+		return out, nil
+	}
+	var rows *sql.Rows
+	var err error
+	if len(gids) == 1 {
+		rows, err = q.QueryContext(ctx, memberSelect+` WHERE m.tenant = `+s.d.ph(1)+` AND m.group_id = `+s.d.ph(2)+` ORDER BY m.seq`, tenant, gids[0])
+	} else {
+		rows, err = q.QueryContext(ctx, memberSelect+` WHERE m.tenant = `+s.d.ph(1)+` AND `+s.d.inList("m.group_id", s.d.ph(2))+` ORDER BY m.group_id, m.seq`, tenant, s.d.listArg(gids))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var gid string
+		var m resources.Member
+		if err := rows.Scan(&gid, &m.Value, &m.Type, &m.Display); err != nil {
+			return nil, fmt.Errorf("sqlstore: load members: %w", err)
+		}
+		out[gid] = append(out[gid], m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	return out, nil
+}
+
+// GetGroup returns the group with id, or store.ErrNotFound. With
+// opts.ExcludeMembers, Members is nil and scim_members is not read.
+func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	var g *resources.Group
+	get := func(q interface {
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+		querier
+	}) error {
+		var err error
+		g, err = s.scanGroup(q.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("group", id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: get group: %w", err)
+		}
+		if !opts.ExcludeMembers {
+			g.Members, err = s.loadMembers(ctx, q, tenant, id)
+		}
+		return err
+	}
+	var err error
+	if opts.ExcludeMembers {
+		err = get(s.r)
+	} else {
+		// group and members from one snapshot
+		err = s.read(ctx, func(tx *sql.Tx) error { return get(tx) })
+	}
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// ReplaceGroup replaces the group g.ID under the version rule of
+// ReplaceUser. When g.Members is nil the members are left unchanged; a
+// non-nil slice, even an empty one, replaces them (unknown ids skipped, as
+// in CreateGroup). It returns the stored group with its members.
+// store.ErrConflict when another group of the tenant has the displayName.
+func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+	if g == nil {
+		return nil, errNilResource
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	c := g.Clone()
+	replace := c.Members != nil
+	ids := memberIDs(c.Members)
+	c.Members = nil
+	now := s.stamp()
+	w, err := s.renderGroup(c)
+	if err != nil {
+		return nil, err
+	}
+	var out *resources.Group
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var mids, types []string
+		if replace {
+			var err error
+			if mids, types, err = s.resolveMembers(ctx, tx, tenant, c.ID, ids); err != nil {
+				return err
+			}
+		}
+		version, created, err := s.lockGroup(ctx, tx, tenant, c.ID)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
+			return err
+		}
+		a := &args{d: s.d}
+		_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
+			`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+			`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version+1)+
+			` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return conflictName(c.DisplayName)
+			}
+			return fmt.Errorf("sqlstore: replace group: %w", err)
+		}
+		if replace {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+				return fmt.Errorf("sqlstore: replace group members: %w", err)
+			}
+			if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
+				return err
+			}
+		}
+		out = c.Clone()
+		out.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// DeleteGroup removes the group, its members and its own membership in
+// other groups (which get a new version) in one transaction.
+// store.ErrNotFound when missing.
+func (s *Store) DeleteGroup(ctx context.Context, id string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	tenant := store.Tenant(ctx)
+	now := s.stamp()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// Its own members go with it (ON DELETE CASCADE).
+		res, err := tx.ExecContext(ctx, `DELETE FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete group: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("sqlstore: delete group: %w", err)
+		} else if n == 0 {
+			return notFound("group", id)
+		}
+		return s.dropMember(ctx, tx, tenant, id, now)
+	})
+}
+
+// ModifyMembers removes the ids in remove, then adds those in add, as set
+// operations on scim_members in one transaction: its cost depends on
+// len(add)+len(remove), not on the size of the group, and concurrent calls
+// never lose an update (each holds the group's row lock while it changes
+// memberships and the version). Adding a member again, removing an absent
+// one, and ids that name no user or group of the tenant (or the group
+// itself) are skipped. If ifVersion is not "" and does not name the stored
+// version: store.ErrPreconditionFailed. When something changed the group
+// gets a new Version and LastModified; a call that changes nothing leaves
+// both as they were. It returns the group with Members nil.
+func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	add, remove = distinct(add), distinct(remove)
+	now := s.stamp()
+	var out *resources.Group
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		mids, types, err := s.resolveMembers(ctx, tx, tenant, groupID, add)
+		if err != nil {
+			return err
+		}
+		version, _, err := s.lockGroup(ctx, tx, tenant, groupID)
+		if err != nil {
+			return err
+		}
+		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
+			return err
+		}
+		var changed int64
+		if len(remove) > 0 {
+			res, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` AND `+s.d.inList("member_id", s.d.ph(3)),
+				tenant, groupID, s.d.listArg(remove))
+			if err != nil {
+				return fmt.Errorf("sqlstore: remove members: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return fmt.Errorf("sqlstore: remove members: %w", err)
+			}
+			changed += n
+		}
+		n, err := s.insertMembers(ctx, tx, tenant, groupID, mids, types)
+		if err != nil {
+			return err
+		}
+		changed += n
+		if changed > 0 {
+			if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2),
+				tenant, groupID, s.d.timeArg(now)); err != nil {
+				return fmt.Errorf("sqlstore: modify members: %w", err)
+			}
+		}
+		out, err = s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
+		if err != nil {
+			return fmt.Errorf("sqlstore: modify members: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GroupsOf returns, for each user id of the tenant, the groups it is a
+// direct member of (Type "direct", Display the group's displayName, Ref
+// left for the handler), in group creation order. Ids without groups are
+// absent from the map. The lookup uses the (tenant, member_id) index.
+func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
+	out := make(map[string][]resources.GroupRef)
+	if err := ctxErr(ctx); err != nil {
+		return out, err
+	}
+	ids := distinct(userIDs)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := s.groupsOf(ctx, s.r, store.Tenant(ctx), ids, func(uid string, ref resources.GroupRef) {
+		out[uid] = append(out[uid], ref)
+	})
+	return out, err
+}
+
+func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
+	where := `m.tenant = ` + s.d.ph(1) + ` AND m.member_type = 'User'`
+	params := []any{tenant}
+	if ids != nil {
+		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
+		params = append(params, s.d.listArg(ids))
+	}
+	rows, err := q.QueryContext(ctx, `SELECT m.member_id, g.id, g.display_name FROM scim_members m
+		JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE `+where+` ORDER BY m.member_id, g.seq`, params...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: groups of users: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var uid string
+		ref := resources.GroupRef{Type: "direct"}
+		if err := rows.Scan(&uid, &ref.Value, &ref.Display); err != nil {
+			return fmt.Errorf("sqlstore: groups of users: %w", err)
+		}
+		fn(uid, ref)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: groups of users: %w", err)
+	}
+	return nil
+}

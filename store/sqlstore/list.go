@@ -1,0 +1,420 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// listPlan is a list query compiled to SQL.
+type listPlan struct {
+	a        *args
+	where    string // condition on the table (tenant included)
+	order    string // ORDER BY clause
+	nWhere   int    // how many of a.vals the condition uses
+	residual bool   // the filter or the sort must be finished in Go
+	matcher  *store.Matcher
+	sorter   *store.Sorter
+}
+
+// plan validates q against the resource type (errors are
+// *store.FilterError) and compiles it.
+func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan, error) {
+	ev := s.groupEval
+	if users {
+		ev = s.userEval
+	}
+	m, err := ev.Compile(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	var sorter *store.Sorter
+	if q.SortBy != "" {
+		if sorter, err = ev.Sorter(q.SortBy); err != nil {
+			return nil, err
+		}
+	}
+	p := &listPlan{a: &args{d: s.d}, matcher: m, sorter: sorter}
+	tenant := p.a.add(store.Tenant(ctx))
+	c := newCompiler(s, users, p.a, tenant)
+	cond, residual, err := c.where(q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	p.residual = residual
+	p.where = c.alias + ".tenant = " + tenant
+	if cond != "" {
+		p.where += " AND " + cond
+	}
+	p.nWhere = len(p.a.vals)
+	p.order = c.alias + ".seq"
+	if q.SortBy != "" {
+		key, err := c.sortKey(q.SortBy)
+		switch {
+		case errors.Is(err, errFallback):
+			p.a.vals = p.a.vals[:p.nWhere]
+			p.residual = true
+		case err != nil:
+			return nil, err
+		case key != "":
+			if q.Descending {
+				p.order = key + " DESC NULLS FIRST, " + p.order
+			} else {
+				p.order = key + " ASC NULLS LAST, " + p.order
+			}
+		}
+	}
+	return p, nil
+}
+
+// pageBounds converts StartIndex and Count to OFFSET and LIMIT.
+func pageBounds(q store.Query) (offset, limit int) {
+	offset = q.StartIndex - 1
+	if offset < 0 {
+		offset = 0
+	}
+	return offset, q.Count
+}
+
+// ListUsers returns the page of users matching q. Filter, sort and paging
+// run in SQL, and Total is counted in the same snapshot (one read
+// transaction). Without q.SortBy users come in creation order; ties of a
+// sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
+// Total. A filter part SQL cannot express exactly (see the package
+// documentation) is evaluated in Go on the rows the rest selects.
+func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	page := store.Page[*resources.User]{Items: []*resources.User{}}
+	if err := ctxErr(ctx); err != nil {
+		return page, err
+	}
+	p, err := s.plan(ctx, true, q)
+	if err != nil {
+		return page, err
+	}
+	from := ` FROM scim_users u WHERE ` + p.where
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if p.residual {
+			return s.listUsersInGo(ctx, tx, p, q, from, &page)
+		}
+		offset, limit := pageBounds(q)
+		if limit > 0 {
+			rows, err := tx.QueryContext(ctx, `SELECT `+userCols+from+` ORDER BY `+p.order+` LIMIT `+p.a.add(limit)+` OFFSET `+p.a.add(offset), p.a.vals...)
+			if err != nil {
+				return fmt.Errorf("sqlstore: list users: %w", err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				u, err := s.scanUser(rows)
+				if err != nil {
+					return fmt.Errorf("sqlstore: list users: %w", err)
+				}
+				page.Items = append(page.Items, u)
+			}
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("sqlstore: list users: %w", err)
+			}
+			if offset == 0 && len(page.Items) < limit {
+				page.Total = len(page.Items) // the whole result is on the page
+				return nil
+			}
+		}
+		return tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&page.Total)
+	})
+	if err != nil {
+		return store.Page[*resources.User]{Items: []*resources.User{}}, err
+	}
+	return page, nil
+}
+
+// listUsersInGo lists the users the SQL part of the filter selects and
+// finishes filter, sort and paging in Go.
+func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.User]) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, p.a.vals[:p.nWhere]...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: list users: %w", err)
+	}
+	type rec struct {
+		u   *resources.User
+		doc map[string]any
+		seq int64
+	}
+	var recs []*rec
+	for rows.Next() {
+		r := &rec{}
+		if r.u, err = s.scanUser(rows, &r.seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: list users: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: list users: %w", err)
+	}
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.userType)
+	var groups map[string][]any
+	if withGroups && len(recs) > 0 {
+		groups = make(map[string][]any)
+		if err := s.groupsOf(ctx, tx, store.Tenant(ctx), nil, func(uid string, ref resources.GroupRef) {
+			groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
+		}); err != nil {
+			return err
+		}
+	}
+	hits := recs[:0]
+	for _, r := range recs {
+		c := *r.u
+		c.Password = ""
+		if r.doc, err = resources.ToMap(&c); err != nil {
+			return fmt.Errorf("sqlstore: list users: %w", err)
+		}
+		doc := r.doc
+		if gs := groups[r.u.ID]; len(gs) > 0 {
+			doc = make(map[string]any, len(r.doc)+1)
+			for k, v := range r.doc {
+				doc[k] = v
+			}
+			doc["groups"] = gs
+		}
+		if p.matcher.Match(doc) {
+			hits = append(hits, r)
+		}
+	}
+	page.Total = len(hits)
+	if p.sorter != nil {
+		sortInGo(hits, p.sorter, q.Descending, func(r *rec) (map[string]any, int64) { return r.doc, r.seq })
+	}
+	for _, r := range window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, r.u)
+	}
+	return nil
+}
+
+// ListGroups returns the page of groups matching q, like ListUsers. With
+// q.ExcludeMembers the groups have Members nil and scim_members is read
+// only if the filter names members.
+func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
+	if err := ctxErr(ctx); err != nil {
+		return page, err
+	}
+	p, err := s.plan(ctx, false, q)
+	if err != nil {
+		return page, err
+	}
+	tenant := store.Tenant(ctx)
+	from := ` FROM scim_groups g WHERE ` + p.where
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if p.residual {
+			if err := s.listGroupsInGo(ctx, tx, p, q, from, &page); err != nil {
+				return err
+			}
+		} else {
+			offset, limit := pageBounds(q)
+			counted := false
+			if limit > 0 {
+				rows, err := tx.QueryContext(ctx, `SELECT `+groupCols+from+` ORDER BY `+p.order+` LIMIT `+p.a.add(limit)+` OFFSET `+p.a.add(offset), p.a.vals...)
+				if err != nil {
+					return fmt.Errorf("sqlstore: list groups: %w", err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					g, err := s.scanGroup(rows)
+					if err != nil {
+						return fmt.Errorf("sqlstore: list groups: %w", err)
+					}
+					page.Items = append(page.Items, g)
+				}
+				if err := rows.Err(); err != nil {
+					return fmt.Errorf("sqlstore: list groups: %w", err)
+				}
+				rows.Close()
+				if offset == 0 && len(page.Items) < limit {
+					page.Total, counted = len(page.Items), true
+				}
+			}
+			if !counted {
+				if err := tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&page.Total); err != nil {
+					return fmt.Errorf("sqlstore: count groups: %w", err)
+				}
+			}
+		}
+		if q.ExcludeMembers || len(page.Items) == 0 {
+			return nil
+		}
+		ids := make([]string, len(page.Items))
+		for i, g := range page.Items {
+			ids[i] = g.ID
+		}
+		members, err := s.loadMembersOf(ctx, tx, tenant, ids)
+		if err != nil {
+			return err
+		}
+		for _, g := range page.Items {
+			g.Members = members[g.ID]
+			if g.Members == nil {
+				g.Members = []resources.Member{}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
+	}
+	return page, nil
+}
+
+func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.Group]) error {
+	rows, err := tx.QueryContext(ctx, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, p.a.vals[:p.nWhere]...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: list groups: %w", err)
+	}
+	type rec struct {
+		g   *resources.Group
+		doc map[string]any
+		seq int64
+	}
+	var recs []*rec
+	for rows.Next() {
+		r := &rec{}
+		if r.g, err = s.scanGroup(rows, &r.seq); err != nil {
+			rows.Close()
+			return fmt.Errorf("sqlstore: list groups: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqlstore: list groups: %w", err)
+	}
+	var members map[string][]resources.Member
+	if q.Filter != nil && mentions(q.Filter, "members", s.groupType) && len(recs) > 0 {
+		ids := make([]string, len(recs))
+		for i, r := range recs {
+			ids[i] = r.g.ID
+		}
+		if members, err = s.loadMembersOf(ctx, tx, store.Tenant(ctx), ids); err != nil {
+			return err
+		}
+	}
+	hits := recs[:0]
+	for _, r := range recs {
+		if r.doc, err = resources.ToMap(r.g); err != nil {
+			return fmt.Errorf("sqlstore: list groups: %w", err)
+		}
+		doc := r.doc
+		if ms := members[r.g.ID]; len(ms) > 0 {
+			doc = make(map[string]any, len(r.doc)+1)
+			for k, v := range r.doc {
+				doc[k] = v
+			}
+			list := make([]any, len(ms))
+			for i, m := range ms {
+				list[i] = map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
+			}
+			doc["members"] = list
+		}
+		if p.matcher.Match(doc) {
+			hits = append(hits, r)
+		}
+	}
+	page.Total = len(hits)
+	if p.sorter != nil {
+		sortInGo(hits, p.sorter, q.Descending, func(r *rec) (map[string]any, int64) { return r.doc, r.seq })
+	}
+	for _, r := range window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, r.g)
+	}
+	return nil
+}
+
+// window returns the page of hits from the 1-based start, at most count
+// long.
+func window[T any](hits []T, start, count int) []T {
+	if start < 1 {
+		start = 1
+	}
+	if count <= 0 || start > len(hits) {
+		return nil
+	}
+	from := start - 1
+	to := len(hits)
+	if count < to-from {
+		to = from + count
+	}
+	return hits[from:to]
+}
+
+// sortInGo sorts hits (in creation order) by sorter; ties keep creation
+// order, also when descending.
+func sortInGo[T any](hits []T, sorter *store.Sorter, desc bool, get func(T) (map[string]any, int64)) {
+	type item struct {
+		key store.SortKey
+		seq int64
+		rec T
+	}
+	items := make([]item, len(hits))
+	for i, r := range hits {
+		doc, seq := get(r)
+		items[i] = item{sorter.Key(doc), seq, r}
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		c := a.key.Compare(b.key)
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			switch {
+			case a.seq < b.seq:
+				c = -1
+			case a.seq > b.seq:
+				c = 1
+			}
+		}
+		return c
+	})
+	for i := range items {
+		hits[i] = items[i].rec
+	}
+}
+
+// mentions reports whether e names the core attribute name anywhere
+// outside a value filter's inner paths.
+func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
+	found := false
+	isIt := func(p filter.AttrPath) bool {
+		return strings.EqualFold(p.Name, name) && (p.URI == "" || strings.EqualFold(p.URI, rt.Schema.ID))
+	}
+	var walk func(filter.Expr, int)
+	walk = func(e filter.Expr, depth int) {
+		if found || depth > 1000 {
+			return
+		}
+		switch x := e.(type) {
+		case *filter.Compare:
+			found = x != nil && isIt(x.Path)
+		case *filter.Present:
+			found = x != nil && isIt(x.Path)
+		case *filter.ValuePath:
+			found = x != nil && isIt(x.Path)
+		case *filter.Logical:
+			if x != nil {
+				walk(x.Left, depth+1)
+				walk(x.Right, depth+1)
+			}
+		case *filter.Not:
+			if x != nil {
+				walk(x.X, depth+1)
+			}
+		}
+	}
+	walk(e, 0)
+	return found
+}

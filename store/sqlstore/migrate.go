@@ -1,0 +1,119 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// migration is one embedded schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// migrations returns the embedded migrations of dialect d in version
+// order. Files are named NNNN_description.sql.
+func migrations(d *dialect) ([]migration, error) {
+	dir := path.Join("migrations", d.name)
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		num, _, _ := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: migration %s: name must start with a number", e.Name())
+		}
+		body, err := fs.ReadFile(migrationFS, path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: v, name: e.Name(), sql: string(body)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	return out, nil
+}
+
+// advisoryLockKey is the key of the PostgreSQL advisory lock that
+// serialises migrations of one schema (hashtext of the schema name and
+// this string).
+const advisoryLockKey = "scimkit migrations"
+
+// migrate applies the migrations the database lacks, in one transaction,
+// holding a lock that makes concurrent Opens (also from other processes)
+// wait and then find the work done.
+func (s *Store) migrate(ctx context.Context) error {
+	ms, err := migrations(s.d)
+	if err != nil {
+		return fmt.Errorf("sqlstore: read migrations: %w", err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		if s.d.pg {
+			// Transaction-scoped: released at commit or rollback.
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || $1))`, advisoryLockKey); err != nil {
+				return fmt.Errorf("sqlstore: migration lock: %w", err)
+			}
+		}
+		// On SQLite the transaction began with BEGIN IMMEDIATE: it holds
+		// the database's write lock already.
+		if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS scim_schema_migrations (
+			version    integer PRIMARY KEY,
+			name       text    NOT NULL,
+			applied_at text    NOT NULL
+		)`); err != nil {
+			return fmt.Errorf("sqlstore: create scim_schema_migrations: %w", err)
+		}
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&current); err != nil {
+			return fmt.Errorf("sqlstore: read schema version: %w", err)
+		}
+		latest := 0
+		if len(ms) > 0 {
+			latest = ms[len(ms)-1].version
+		}
+		if current > latest {
+			return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this program knows (%d)", current, latest)
+		}
+		s.fresh = current == 0
+		for _, m := range ms {
+			if m.version <= current {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO scim_schema_migrations (version, name, applied_at) VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`, `+s.d.ph(3)+`)`,
+				m.version, m.name, s.stamp().Format("2006-01-02T15:04:05.000000Z")); err != nil {
+				return fmt.Errorf("sqlstore: record migration %s: %w", m.name, err)
+			}
+		}
+		return nil
+	})
+}
+
+// SchemaVersion returns the version of the newest migration applied to the
+// database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: read schema version: %w", err)
+	}
+	return v, nil
+}

@@ -1,0 +1,344 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/tokens"
+)
+
+// Compile-time checks of the interfaces Store implements.
+var (
+	_ store.UserStore        = (*Store)(nil)
+	_ store.GroupStore       = (*Store)(nil)
+	_ store.MembershipReader = (*Store)(nil)
+	_ tokens.Store           = (*Store)(nil)
+	_ tokens.Rotator         = (*Store)(nil)
+	_ tokens.RequestLog      = (*Store)(nil)
+)
+
+// Config configures New. Only DSN is required.
+type Config struct {
+	// DSN names the database: a postgres:// or postgresql:// URL for
+	// PostgreSQL (any parameter pgx accepts, e.g. search_path to use a
+	// schema other than public), or else a SQLite file path ("scim.db"),
+	// optionally written as a file: URI. The SQLite file is created when
+	// missing. ":memory:" gives a private in-memory SQLite database (one
+	// connection).
+	DSN string
+	// UserType is the User resource type that filters and sorting are
+	// resolved against (default resources.NewUserType()). Pass the type
+	// the handler uses when the host registers extensions.
+	UserType *resources.ResourceType
+	// GroupType is the Group resource type (default
+	// resources.NewGroupType()).
+	GroupType *resources.ResourceType
+	// Now stamps Meta.Created and Meta.LastModified (default time.Now).
+	// Times are stored in UTC with microsecond precision.
+	Now func() time.Time
+	// MaxOpenConns bounds the connection pool (default 10 for PostgreSQL;
+	// for SQLite, the number of reader connections, default 4; SQLite
+	// always writes through one connection).
+	MaxOpenConns int
+	// RequestLogSize is how many recent requests the request log keeps per
+	// tenant (default 200). Older entries are pruned as new ones arrive,
+	// so a tenant may briefly hold a few more.
+	RequestLogSize int
+}
+
+// Store is a SQL-backed store.UserStore, store.GroupStore,
+// store.MembershipReader, tokens.Store, tokens.Rotator and
+// tokens.RequestLog. Create it with Open or New and Close it when done. It
+// is safe for concurrent use.
+type Store struct {
+	d         *dialect
+	w         *sql.DB // writes (SQLite: one connection, BEGIN IMMEDIATE)
+	r         *sql.DB // reads (the same pool as w on PostgreSQL)
+	now       func() time.Time
+	userType  *resources.ResourceType
+	groupType *resources.ResourceType
+	userEval  *store.Evaluator
+	groupEval *store.Evaluator
+	fresh     bool
+	logSize   int
+	logCount  counter
+}
+
+// Open opens the database named by dsn (a postgres:// URL or a SQLite file
+// path, see Config.DSN), applies the schema migrations it lacks and
+// returns the Store. Use New for more settings.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	return New(ctx, Config{DSN: dsn})
+}
+
+// New opens the database of cfg.DSN, applies the schema migrations it
+// lacks and returns the Store.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if strings.TrimSpace(cfg.DSN) == "" {
+		return nil, errors.New("sqlstore: empty DSN")
+	}
+	s := &Store{
+		now:       cfg.Now,
+		userType:  cfg.UserType,
+		groupType: cfg.GroupType,
+		logSize:   cfg.RequestLogSize,
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.userType == nil || s.userType.Schema == nil {
+		s.userType = resources.NewUserType()
+	}
+	if s.groupType == nil || s.groupType.Schema == nil {
+		s.groupType = resources.NewGroupType()
+	}
+	if s.logSize <= 0 {
+		s.logSize = 200
+	}
+	s.userEval = store.NewEvaluator(s.userType)
+	s.groupEval = store.NewEvaluator(s.groupType)
+
+	var err error
+	if isPostgres(cfg.DSN) {
+		err = s.openPostgres(cfg)
+	} else {
+		err = s.openSQLite(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func isPostgres(dsn string) bool {
+	l := strings.ToLower(dsn)
+	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+func (s *Store) openPostgres(cfg Config) error {
+	db, err := sql.Open("pgx", cfg.DSN)
+	if err != nil {
+		return fmt.Errorf("sqlstore: open postgres: %w", err)
+	}
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 10
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	s.d, s.w, s.r = postgres, db, db
+	return nil
+}
+
+// sqlitePragmas are set on every SQLite connection: wait up to 10s for
+// another process's lock, write-ahead logging (readers do not block the
+// writer), NORMAL sync (durable across application crashes; WAL makes it
+// safe against corruption), foreign keys on.
+var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
+
+func sqliteDSN(path string, extra url.Values) string {
+	base, query, _ := strings.Cut(path, "?")
+	if !strings.HasPrefix(base, "file:") {
+		base = "file:" + base
+	}
+	q, _ := url.ParseQuery(query)
+	if q == nil {
+		q = url.Values{}
+	}
+	for _, p := range sqlitePragmas {
+		q.Add("_pragma", p)
+	}
+	for k, vs := range extra {
+		q[k] = append(q[k], vs...)
+	}
+	return base + "?" + q.Encode()
+}
+
+func (s *Store) openSQLite(cfg Config) error {
+	s.d = sqliteDialect
+	if cfg.DSN == ":memory:" {
+		// One connection: every connection of :memory: is its own
+		// database.
+		db, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+		if err != nil {
+			return fmt.Errorf("sqlstore: open sqlite: %w", err)
+		}
+		db.SetMaxOpenConns(1)
+		db.SetMaxIdleConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+		s.w, s.r = db, db
+		return nil
+	}
+	w, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, url.Values{"_txlock": {"immediate"}}))
+	if err != nil {
+		return fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxIdleTime(0)
+	w.SetConnMaxLifetime(0)
+	// Create the file and switch it to WAL through the writer before any
+	// reader opens it.
+	if err := w.Ping(); err != nil {
+		w.Close()
+		return fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	r, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, url.Values{"_pragma": {"query_only(1)"}}))
+	if err != nil {
+		w.Close()
+		return fmt.Errorf("sqlstore: open sqlite: %w", err)
+	}
+	n := cfg.MaxOpenConns
+	if n <= 0 {
+		n = 4
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	s.w, s.r = w, r
+	return nil
+}
+
+// Close closes the database connections.
+func (s *Store) Close() error {
+	var err error
+	if s.w != nil {
+		err = s.w.Close()
+	}
+	if s.r != nil && s.r != s.w {
+		if e := s.r.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// Fresh reports whether Open found no scimkit schema in the database and
+// created it, i.e. the database (or SQLite file) is new to scimkit.
+func (s *Store) Fresh() bool { return s.fresh }
+
+// HasTokens reports whether any tenant has a token, revoked and expired
+// ones included. A host uses it to decide whether to issue a first token.
+func (s *Store) HasTokens(ctx context.Context) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM scim_tokens LIMIT 1`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: has tokens: %w", err)
+	}
+	return true, nil
+}
+
+// DB returns the connection pool writes go through (the only one on
+// PostgreSQL), e.g. for a host's health check. Do not write scim_ tables
+// through it.
+func (s *Store) DB() *sql.DB { return s.w }
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string { return s.d.name }
+
+// stamp returns the current time as stored: UTC, whole microseconds.
+func (s *Store) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// isUniqueViolation reports whether err is a uniqueness (or primary key)
+// violation.
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == 2067 || se.Code() == 1555 // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+	}
+	return false
+}
+
+// isRetryable reports whether a transaction failed only because of another
+// one (deadlock, serialization failure, lock timeout) and may be retried.
+func isRetryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == 5 || c == 6 // SQLITE_BUSY, SQLITE_LOCKED
+	}
+	return false
+}
+
+// write runs fn in a write transaction (SQLite: BEGIN IMMEDIATE) and
+// commits it, retrying a few times when the database reports a deadlock or
+// a serialization failure.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = s.writeOnce(ctx, fn)
+		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqlstore: commit: %w", err)
+	}
+	return nil
+}
+
+// read runs fn in a read-only transaction that sees one snapshot
+// (PostgreSQL: REPEATABLE READ; SQLite: a WAL read transaction).
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.d == postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.r.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("sqlstore: begin: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
+func notFound(kind, id string) error {
+	return fmt.Errorf("%w: %s %q", store.ErrNotFound, kind, id)
+}
+
+func ctxErr(ctx context.Context) error {
+	if ctx == nil {
+		return errors.New("sqlstore: nil context")
+	}
+	return ctx.Err()
+}

@@ -1,0 +1,94 @@
+#!/bin/sh
+# pg.sh start|stop|url: a throw-away PostgreSQL for the store/sqlstore tests.
+#
+#   eval "$(store/sqlstore/testdata/pg.sh start)"   # exports SCIM_TEST_POSTGRES_URL
+#   go test -race ./store/sqlstore/...
+#   store/sqlstore/testdata/pg.sh stop
+#
+# start installs PostgreSQL with apt-get when no server binaries are found,
+# initdb's a cluster into $SCIM_PG_DIR (default /tmp/scimkit-pg), runs it as
+# the postgres user when invoked as root (initdb refuses root), listens on
+# 127.0.0.1:$SCIM_PG_PORT (default 55432) only, creates the database
+# "scimtest" and prints an export line for SCIM_TEST_POSTGRES_URL on stdout.
+# Everything else goes to stderr. start and stop are idempotent.
+set -eu
+
+DIR=${SCIM_PG_DIR:-/tmp/scimkit-pg}
+PORT=${SCIM_PG_PORT:-55432}
+DB=scimtest
+URL="postgres://postgres@127.0.0.1:$PORT/$DB?sslmode=disable"
+
+bindir() {
+	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+		if [ -x "$d/initdb" ] && [ -x "$d/pg_ctl" ]; then
+			echo "$d"
+			return 0
+		fi
+	done
+	return 1
+}
+
+as_pg() {
+	if [ "$(id -u)" = 0 ]; then
+		# -s: the postgres account may have no login shell.
+		su postgres -s /bin/sh -c "$*"
+	else
+		sh -c "$*"
+	fi
+}
+
+start() {
+	BIN=$(bindir || true)
+	if [ -z "$BIN" ]; then
+		echo "pg.sh: installing PostgreSQL with apt-get" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >&2
+		apt-get install -y -qq postgresql >&2
+		BIN=$(bindir)
+	fi
+	mkdir -p "$DIR"
+	if [ "$(id -u)" = 0 ]; then
+		chown postgres "$DIR"
+	fi
+	chmod 700 "$DIR"
+	if [ ! -f "$DIR/data/PG_VERSION" ]; then
+		as_pg "'$BIN/initdb' -D '$DIR/data' -U postgres -A trust -E UTF8 --locale=C.UTF-8 >'$DIR/initdb.log' 2>&1" ||
+			as_pg "'$BIN/initdb' -D '$DIR/data' -U postgres -A trust -E UTF8 --locale=C >'$DIR/initdb.log' 2>&1" || {
+			cat "$DIR/initdb.log" >&2
+			exit 1
+		}
+	fi
+	if ! as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
+		as_pg "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 \
+			-o \"-c listen_addresses=127.0.0.1 -p $PORT -k '$DIR' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >&2 || {
+			cat "$DIR/server.log" >&2
+			exit 1
+		}
+	fi
+	if ! as_pg "'$BIN/psql' -h 127.0.0.1 -p $PORT -U postgres -d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = '$DB'\"" | grep -q 1; then
+		as_pg "'$BIN/createdb' -h 127.0.0.1 -p $PORT -U postgres $DB" >&2
+	fi
+	echo "export SCIM_TEST_POSTGRES_URL='$URL'"
+}
+
+stop() {
+	BIN=$(bindir || true)
+	if [ -n "$BIN" ] && [ -f "$DIR/data/PG_VERSION" ]; then
+		if as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
+			as_pg "'$BIN/pg_ctl' -D '$DIR/data' -m fast -w stop" >&2
+		fi
+	fi
+	if [ "${SCIM_PG_KEEP:-}" = "" ]; then
+		rm -rf "$DIR"
+	fi
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+url) echo "$URL" ;;
+*)
+	echo "usage: $0 start|stop|url" >&2
+	exit 2
+	;;
+esac

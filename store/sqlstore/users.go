@@ -1,0 +1,300 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+var errNilResource = errors.New("sqlstore: nil resource")
+
+// userCols are the columns a user is read from, in scanUser's order.
+const userCols = "u.id, u.password, u.doc, u.created, u.last_modified, u.version"
+
+// scanUser reads one row of userCols (plus extra destinations).
+func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
+	var (
+		id, password, doc string
+		created, modified time.Time
+		version           int64
+	)
+	dest := append([]any{&id, dbText{&password}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
+	if err := r.Scan(dest...); err != nil {
+		return nil, err
+	}
+	u := new(resources.User)
+	if err := json.Unmarshal([]byte(doc), u); err != nil {
+		return nil, fmt.Errorf("sqlstore: user %s: stored document: %w", id, err)
+	}
+	u.ID = id
+	u.Password = password
+	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: formatVersion(version)}
+	return u, nil
+}
+
+// userWrite is what a write of a user stores.
+type userWrite struct {
+	*written
+	userNameKey string
+	display     string
+	displayFold string
+}
+
+func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
+	c := *u
+	c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
+	w, err := s.render(s.userType, &c)
+	if err != nil {
+		return nil, err
+	}
+	uw := &userWrite{written: w, userNameKey: s.foldFor(s.userType, "userName", "", u.UserName)}
+	uw.display = u.DisplayName
+	if uw.display == "" {
+		uw.display = u.UserName
+	}
+	uw.displayFold = s.foldFor(s.groupType, "members", "display", uw.display)
+	return uw, nil
+}
+
+// foldFor folds v unless attribute name (sub) of rt is caseExact.
+func (s *Store) foldFor(rt *resources.ResourceType, name, sub, v string) string {
+	a, _ := rt.Attr("", name)
+	if a != nil && sub != "" {
+		a = a.Sub(sub)
+	}
+	if a != nil && a.CaseExact {
+		return v
+	}
+	return fold(v)
+}
+
+// valueAttrs are the multi-valued user attributes kept as rows of
+// scim_user_values.
+var valueAttrs = [...]string{"emails", "phoneNumbers"}
+
+// insertValues stores the emails and phone numbers of user id from its
+// query document.
+func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string, q map[string]any) error {
+	a := &args{d: s.d}
+	var rows []string
+	pt, pid := a.add(tenant), a.add(id)
+	for _, attr := range valueAttrs {
+		list, _ := q[attr].([]any)
+		for i, el := range list {
+			m, _ := el.(map[string]any)
+			str := func(k string) any {
+				v, _ := m[k].(string)
+				return nullText(v)
+			}
+			var prim any
+			if b, ok := m["primary"].(bool); ok {
+				prim = b
+			}
+			rows = append(rows, "("+pt+", "+pid+", '"+attr+"', "+a.add(i)+", "+a.add(str("value"))+", "+a.add(str("display"))+", "+a.add(str("type"))+", "+a.add(prim)+")")
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: store user values: %w", err)
+	}
+	return nil
+}
+
+func joinComma(ss []string) string {
+	n := 0
+	for _, s := range ss {
+		n += len(s) + 2
+	}
+	b := make([]byte, 0, n)
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, s...)
+	}
+	return string(b)
+}
+
+// CreateUser stores a copy of u with a new id and Meta (Created and
+// LastModified from the clock, Version W/"1") and returns the stored user.
+// ID, Meta and Groups of u are ignored. A userName already used in the
+// tenant, compared case-insensitively, gives store.ErrConflict; the unique
+// index decides, so concurrent creates of one userName give one success.
+func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	c := u.Clone()
+	c.Groups = nil
+	now := s.stamp()
+	c.ID = newID()
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	w, err := s.renderUser(c)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		a := &args{d: s.d}
+		_, err := tx.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, external_id, display, display_fold, password, doc, q, created, last_modified, version)
+			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.UserName)+`, `+a.add(w.userNameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
+			a.add(w.display)+`, `+a.add(w.displayFold)+`, `+a.add(nullText(c.Password))+`, `+a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+
+			a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+			}
+			return fmt.Errorf("sqlstore: create user: %w", err)
+		}
+		return s.insertValues(ctx, tx, tenant, c.ID, w.qm)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// GetUser returns the user with id, or store.ErrNotFound. Groups is left
+// empty; GroupsOf answers it.
+func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
+	u, err := s.scanUser(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: get user: %w", err)
+	}
+	return u, nil
+}
+
+// lockRow renders the row lock a read-modify-write takes on PostgreSQL
+// (SQLite's BEGIN IMMEDIATE has locked the database already). NO KEY
+// UPDATE does not conflict with the KEY SHARE locks that membership
+// changes take on their members.
+func (s *Store) lockRow() string {
+	if s.d.pg {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// ReplaceUser replaces the user u.ID if its version is ifVersion ("" means
+// any; W/"3", "3" and 3 all name version 3), else
+// store.ErrPreconditionFailed. It keeps Meta.Created, sets LastModified and
+// the next Version, ignores u.Groups, and returns the stored user, all in
+// one transaction holding the user's row lock. store.ErrNotFound when
+// missing, store.ErrConflict when another user of the tenant has the
+// userName.
+func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
+	if u == nil {
+		return nil, errNilResource
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	c := u.Clone()
+	c.Groups = nil
+	now := s.stamp()
+	w, err := s.renderUser(c)
+	if err != nil {
+		return nil, err
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		var (
+			version int64
+			created time.Time
+		)
+		err := tx.QueryRowContext(ctx, `SELECT version, created FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
+			Scan(&version, dbTime{&created})
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", c.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: replace user: %w", err)
+		}
+		if err := checkVersion("user", c.ID, ifVersion, version); err != nil {
+			return err
+		}
+		a := &args{d: s.d}
+		_, err = tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
+			`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
+			`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+			`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version+1)+
+			` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+		if err != nil {
+			if isUniqueViolation(err) {
+				return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+			}
+			return fmt.Errorf("sqlstore: replace user: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+			return fmt.Errorf("sqlstore: replace user: %w", err)
+		}
+		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+			return err
+		}
+		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DeleteUser removes the user and, in the same transaction, its group
+// memberships; each group it left gets a new version. store.ErrNotFound
+// when missing.
+func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	tenant := store.Tenant(ctx)
+	now := s.stamp()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		// The user's row goes first: a concurrent membership change that
+		// wants the user waits for this transaction, then finds it gone.
+		res, err := tx.ExecContext(ctx, `DELETE FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
+		if err != nil {
+			return fmt.Errorf("sqlstore: delete user: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("sqlstore: delete user: %w", err)
+		} else if n == 0 {
+			return notFound("user", id)
+		}
+		return s.dropMember(ctx, tx, tenant, id, now)
+	})
+}
+
+// dropMember removes id from every group of the tenant it is a direct
+// member of, giving each a new version.
+func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time) error {
+	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
+	if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+p3+
+		` WHERE tenant = `+p1+` AND id IN (SELECT group_id FROM scim_members WHERE tenant = `+p1+` AND member_id = `+p2+`)`,
+		tenant, id, s.d.timeArg(now)); err != nil {
+		return fmt.Errorf("sqlstore: drop memberships: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+p1+` AND member_id = `+p2, tenant, id); err != nil {
+		return fmt.Errorf("sqlstore: drop memberships: %w", err)
+	}
+	return nil
+}
