@@ -269,7 +269,7 @@ func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
 				return false, nil
 			}
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a boolean, got %s", describe(v))}
+		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a boolean, got %s", DescribeValue(v))}
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
@@ -282,16 +282,19 @@ func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number, got %s", describe(v))}
+		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
 	default:
 		if s, ok := v.(string); ok {
 			return s, nil
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a string, got %s", describe(v))}
+		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}
 	}
 }
 
-func describe(v any) string {
+// DescribeValue names a decoded JSON value for an error message: "null",
+// "the boolean true", "the string \"x\"", "the number 7", "a list" or
+// "an object".
+func DescribeValue(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"

@@ -56,7 +56,7 @@ func (a *applier) apply(op Operation) error {
 		if path == "" {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, describe(v))
+				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, resources.DescribeValue(v))
 			}
 			return a.applyObject(kind, obj, nil)
 		}
@@ -132,7 +132,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		if strings.EqualFold(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, describe(v))
+				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
 			}
 			for _, k := range sortedKeys(obj) {
 				if isURN(k) {
@@ -348,7 +348,7 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, describe(v))
+		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, resources.DescribeValue(v))
 	}
 	return a.applyObject(kind, obj, l.ext)
 }

@@ -2,7 +2,6 @@ package patch
 
 import (
 	"encoding/json"
-	"fmt"
 	"math/big"
 	"reflect"
 	"strconv"
@@ -167,22 +166,4 @@ func literal(v any) any {
 		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
 	}
 	return v
-}
-
-func describe(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return fmt.Sprintf("the boolean %v", x)
-	case string:
-		return fmt.Sprintf("the string %q", x)
-	case json.Number, float64:
-		return fmt.Sprintf("the number %v", x)
-	case []any:
-		return "a list"
-	case map[string]any:
-		return "an object"
-	}
-	return fmt.Sprintf("%T", v)
 }
