@@ -45,17 +45,7 @@ func memberIDs(ms []resources.Member) []string {
 }
 
 func (h *handler) createGroup(w http.ResponseWriter, r *http.Request) {
-	proj, err := h.projectionFromQuery(r, h.groupType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	doc, err := h.readJSON(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g, err := h.decodeGroup(doc)
+	proj, g, err := readResource(h, r, h.groupType, h.decodeGroup)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -202,12 +192,7 @@ func diffMembers(cur, next []string) (add, remove []string) {
 }
 
 func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
-	doc, err := h.readJSON(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g, err := h.decodeGroup(doc)
+	_, g, err := readResource(h, r, h.groupType, h.decodeGroup)
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -94,6 +94,26 @@ func sameTag(a, b string) bool {
 	return strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
 }
 
+// readResource reads what a POST or PUT of a resource carries: the
+// attributes/excludedAttributes of the response and the body, decoded and
+// checked against the schema by decode.
+func readResource[T any](h *handler, r *http.Request, rt *resources.ResourceType, decode func(map[string]any) (T, error)) (*projection, T, error) {
+	var zero T
+	proj, err := h.projectionFromQuery(r, rt)
+	if err != nil {
+		return nil, zero, err
+	}
+	doc, err := h.readJSON(r)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := decode(doc)
+	if err != nil {
+		return nil, zero, err
+	}
+	return proj, v, nil
+}
+
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
 func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
 	q := r.URL.Query()

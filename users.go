@@ -40,17 +40,7 @@ func checkUser(u *resources.User) error {
 }
 
 func (h *handler) createUser(w http.ResponseWriter, r *http.Request) {
-	proj, err := h.projectionFromQuery(r, h.userType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	doc, err := h.readJSON(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.decodeUser(doc)
+	proj, u, err := readResource(h, r, h.userType, h.decodeUser)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -155,12 +145,7 @@ func (h *handler) userChanged(ctx context.Context, before, after *resources.User
 }
 
 func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
-	doc, err := h.readJSON(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.decodeUser(doc)
+	_, u, err := readResource(h, r, h.userType, h.decodeUser)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
