@@ -1,0 +1,149 @@
+package resources_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+)
+
+func decode(t *testing.T, s string) map[string]any {
+	t.Helper()
+	m, err := resources.Decode([]byte(s))
+	require.NoError(t, err)
+	return m
+}
+
+func TestNormalize(t *testing.T) {
+	rt := resources.NewUserType()
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{"canonical names", `{"USERNAME":"a","Name":{"GIVENNAME":"B"}}`, `{"userName":"a","name":{"givenName":"B"}}`},
+		{"read-only dropped", `{"userName":"a","id":"x","meta":{"version":"1"},"groups":[{"value":"g"}]}`, `{"userName":"a"}`},
+		{"schemas recomputed later", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a"}`, `{"userName":"a"}`},
+		{"string booleans", `{"userName":"a","active":"False","emails":[{"value":"e","primary":"TRUE"}]}`, `{"userName":"a","active":false,"emails":[{"value":"e","primary":true}]}`},
+		{"single value wrapped", `{"userName":"a","emails":{"value":"e"}}`, `{"userName":"a","emails":[{"value":"e"}]}`},
+		{"manager as a string", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m1"}}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m1"}}}`},
+		{"manager displayName is read-only", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m","displayName":"M"}}}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m"}}}`},
+		{"fully qualified keys folded", `{"urn:ietf:params:scim:schemas:core:2.0:User:userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"D"}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`},
+		{"URN case-insensitive", `{"userName":"a","URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER":{"Department":"D"}}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`},
+		{"unknown extension attribute kept", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCentreCode":"7"}}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCentreCode":"7"}}`},
+		{"core schema object", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"a"}}`, `{"userName":"a"}`},
+		{"null stays null", `{"userName":"a","title":null}`, `{"userName":"a","title":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rt.Normalize(decode(t, tt.in))
+			require.NoError(t, err)
+			assert.Equal(t, decode(t, tt.want), got)
+		})
+	}
+}
+
+func TestNormalizeErrors(t *testing.T) {
+	rt := resources.NewUserType()
+	tests := []struct {
+		name, in, want string
+	}{
+		{"unknown attribute", `{"userName":"a","shoeSize":"9"}`, `attribute "shoeSize": is not an attribute of the User schema`},
+		{"unknown sub-attribute", `{"name":{"nickname":"x"}}`, `attribute "name.nickname": is not a sub-attribute of name`},
+		{"boolean", `{"active":"yes"}`, `attribute "active": must be a boolean, got the string "yes"`},
+		{"string", `{"userName":7}`, `attribute "userName": must be a string, got the number 7`},
+		{"list for single", `{"userName":["a"]}`, `is single-valued; a list was given`},
+		{"complex", `{"name":"x"}`, `attribute "name": must be a JSON object`},
+		{"unknown schema", `{"urn:example:1.0:Thing":{"a":1}}`, `is not a schema this server knows`},
+		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, `an extension must be a JSON object`},
+		{"schemas not a list", `{"schemas":"x"}`, `must be a list of schema URNs`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := rt.Normalize(decode(t, tt.in))
+			var ae *resources.AttrError
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, err.Error(), tt.want)
+		})
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, in := range []string{``, `[]`, `{`, `{"a":1} {}`, `null`} {
+		_, err := resources.Decode([]byte(in))
+		assert.Error(t, err, in)
+	}
+}
+
+func TestUserJSONRoundTrip(t *testing.T) {
+	active := true
+	u := &resources.User{
+		ID: "1", UserName: "bjensen", Active: &active,
+		Name:       &resources.Name{GivenName: "Barbara"},
+		Emails:     []resources.MultiValue{{Value: "b@x", Type: "work", Primary: true}},
+		Enterprise: &resources.EnterpriseUser{Department: "R&D", Manager: &resources.Manager{Value: "m"}, Extra: map[string]json.RawMessage{"custom": json.RawMessage(`"c"`)}},
+		Extensions: map[string]json.RawMessage{"urn:example:ext:1.0:User": json.RawMessage(`{"badge":7}`)},
+	}
+	data, err := json.Marshal(u)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{
+		"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","urn:example:ext:1.0:User"],
+		"id":"1","userName":"bjensen","active":true,"name":{"givenName":"Barbara"},
+		"emails":[{"value":"b@x","type":"work","primary":true}],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"R&D","manager":{"value":"m"},"custom":"c"},
+		"urn:example:ext:1.0:User":{"badge":7}}`, string(data))
+	var back resources.User
+	require.NoError(t, json.Unmarshal(data, &back))
+	assert.Equal(t, u, &back)
+
+	clone := u.Clone()
+	clone.Emails[0].Value = "changed"
+	clone.Enterprise.Manager.Value = "changed"
+	clone.Enterprise.Extra["custom"][1] = 'X'
+	clone.Extensions["urn:example:ext:1.0:User"][2] = 'X'
+	*clone.Active = false
+	assert.Equal(t, "b@x", u.Emails[0].Value, "Clone copies deeply")
+	assert.Equal(t, "m", u.Enterprise.Manager.Value)
+	assert.Equal(t, `"c"`, string(u.Enterprise.Extra["custom"]))
+	assert.Equal(t, `{"badge":7}`, string(u.Extensions["urn:example:ext:1.0:User"]))
+	assert.True(t, *u.Active)
+}
+
+func TestGroupJSONAndIsActive(t *testing.T) {
+	g := &resources.Group{ID: "g", DisplayName: "G", Members: []resources.Member{{Value: "u", Type: "User"}}}
+	data, err := json.Marshal(g)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"id":"g","displayName":"G","members":[{"value":"u","type":"User"}]}`, string(data))
+	assert.True(t, (&resources.User{}).IsActive(), "unset active counts as active")
+	f := false
+	assert.False(t, (&resources.User{Active: &f}).IsActive())
+}
+
+func TestResourceTypeAttr(t *testing.T) {
+	rt := resources.NewUserType()
+	a, urn := rt.Attr("", "USERNAME")
+	require.NotNil(t, a)
+	assert.Equal(t, "userName", a.Name)
+	assert.Equal(t, resources.UserSchema, urn)
+	a, urn = rt.Attr("", "externalId")
+	require.NotNil(t, a)
+	assert.Equal(t, "", urn, "common attributes belong to no schema")
+	a, urn = rt.Attr(resources.EnterpriseUserSchema, "")
+	assert.Nil(t, a)
+	assert.Equal(t, resources.EnterpriseUserSchema, urn, "a bare extension URN names the whole extension")
+	a, _ = rt.Attr(resources.EnterpriseUserSchema, "manager")
+	require.NotNil(t, a)
+	assert.Equal(t, resources.ReadOnly, a.Sub("displayName").Mutability)
+	a, _ = rt.Attr("", "password")
+	assert.Equal(t, resources.ReturnedNever, a.Returned)
+	a, _ = rt.Attr("urn:example:nope", "x")
+	assert.Nil(t, a)
+}
