@@ -622,9 +622,13 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 			t.whole = func(c *compiler) (string, error) { return c.d.jnonEmpty(base(c)), nil }
 			t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
 				obj := base(c)
-				return inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) {
+				b, err := inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) {
 					return subVal(c, obj, sa), true
 				}})
+				if err != nil {
+					return "", err
+				}
+				return "(" + c.d.jtype(obj) + " = 'object' AND " + b + ")", nil
 			}
 		}
 	case !a.MultiValued:

@@ -21,6 +21,10 @@ import (
 // server the tests use (store/sqlstore/testdata/pg.sh start prints it).
 const pgEnv = "SCIM_TEST_POSTGRES_URL"
 
+// requirePGEnv, when set (as .ci/run does), turns a missing pgEnv from a
+// skip into a failure.
+const requirePGEnv = "SCIM_TEST_REQUIRE_POSTGRES"
+
 var ctx = context.Background()
 
 func randomHex(n int) string {
@@ -66,6 +70,9 @@ func sqliteDSN(t testing.TB) string {
 func postgresDSN(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(pgEnv)
+	if base == "" && os.Getenv(requirePGEnv) != "" {
+		t.Fatalf("%s is set but %s is not: PostgreSQL tests cannot be skipped here", requirePGEnv, pgEnv)
+	}
 	if base == "" {
 		t.Skipf("PostgreSQL tests skipped: %s is not set (start a server with store/sqlstore/testdata/pg.sh start)", pgEnv)
 	}
