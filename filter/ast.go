@@ -132,37 +132,61 @@ func (*Not) expr()       {}
 func (*ValuePath) expr() {}
 
 // String renders the comparison in SCIM filter syntax.
-func (c *Compare) String() string {
-	var b strings.Builder
-	c.Path.write(&b)
-	b.WriteByte(' ')
-	b.WriteString(string(c.Op))
-	b.WriteByte(' ')
-	writeValue(&b, c.Value)
-	return b.String()
-}
+func (c *Compare) String() string { return exprString(c) }
 
 // String renders the expression in SCIM filter syntax.
-func (p *Present) String() string { return p.Path.String() + " pr" }
+func (p *Present) String() string { return exprString(p) }
 
 // String renders the expression in SCIM filter syntax. An operand is
 // parenthesised only when the grammar needs it ("and" binds tighter than
 // "or" and both are left-associative), so long chains of one operator stay
 // flat and re-parse to the same tree.
-func (l *Logical) String() string {
+func (l *Logical) String() string { return exprString(l) }
+
+// String renders the expression in SCIM filter syntax.
+func (n *Not) String() string { return exprString(n) }
+
+// String renders the expression in SCIM filter syntax.
+func (v *ValuePath) String() string { return exprString(v) }
+
+func exprString(e Expr) string {
 	var b strings.Builder
-	l.write(&b)
+	writeExpr(&b, e)
 	return b.String()
 }
 
-func (l *Logical) write(b *strings.Builder) {
-	writeOperand(b, l.Left, l.Op == And && isLogical(l.Left, Or))
-	b.WriteByte(' ')
-	b.WriteString(string(l.Op))
-	b.WriteByte(' ')
-	// Both operators are left-associative, so a right operand of the same
-	// operator needs parentheses; under "and", so does an "or".
-	writeOperand(b, l.Right, isLogical(l.Right, l.Op) || (l.Op == And && isLogical(l.Right, Or)))
+// writeExpr renders e into b, without building a string per node.
+func writeExpr(b *strings.Builder, e Expr) {
+	switch x := e.(type) {
+	case *Compare:
+		x.Path.write(b)
+		b.WriteByte(' ')
+		b.WriteString(string(x.Op))
+		b.WriteByte(' ')
+		writeValue(b, x.Value)
+	case *Present:
+		x.Path.write(b)
+		b.WriteString(" pr")
+	case *Logical:
+		writeOperand(b, x.Left, x.Op == And && isLogical(x.Left, Or))
+		b.WriteByte(' ')
+		b.WriteString(string(x.Op))
+		b.WriteByte(' ')
+		// Both operators are left-associative, so a right operand of the
+		// same operator needs parentheses; under "and", so does an "or".
+		writeOperand(b, x.Right, isLogical(x.Right, x.Op) || (x.Op == And && isLogical(x.Right, Or)))
+	case *Not:
+		b.WriteString("not (")
+		writeExpr(b, x.X)
+		b.WriteByte(')')
+	case *ValuePath:
+		x.Path.write(b)
+		b.WriteByte('[')
+		writeExpr(b, x.Filter)
+		b.WriteByte(']')
+	default:
+		b.WriteString(e.String())
+	}
 }
 
 // isLogical reports whether e is a *Logical with operator op.
@@ -175,27 +199,10 @@ func writeOperand(b *strings.Builder, e Expr, paren bool) {
 	if paren {
 		b.WriteByte('(')
 	}
-	if l, ok := e.(*Logical); ok && l != nil {
-		l.write(b)
-	} else {
-		b.WriteString(e.String())
-	}
+	writeExpr(b, e)
 	if paren {
 		b.WriteByte(')')
 	}
-}
-
-// String renders the expression in SCIM filter syntax.
-func (n *Not) String() string { return "not (" + n.X.String() + ")" }
-
-// String renders the expression in SCIM filter syntax.
-func (v *ValuePath) String() string {
-	var b strings.Builder
-	v.Path.write(&b)
-	b.WriteByte('[')
-	b.WriteString(v.Filter.String())
-	b.WriteByte(']')
-	return b.String()
 }
 
 // writeValue renders a comparison value as a SCIM (JSON) literal. Strings
@@ -320,7 +327,7 @@ func (p Path) String() string {
 	}
 	b.WriteString(p.Name)
 	b.WriteByte('[')
-	b.WriteString(p.Filter.String())
+	writeExpr(&b, p.Filter)
 	b.WriteByte(']')
 	if p.Sub != "" {
 		b.WriteByte('.')

@@ -21,7 +21,8 @@ type SyntaxError struct {
 	// Offset is the byte offset into the input that Msg is about: where
 	// the offending token starts, or where a missing token was expected.
 	// For a bracket or string that is never closed it is the offset of
-	// the opening '[', '(' or '"'.
+	// the opening '[', '(' or '"'. For an empty input it is 0 and for one
+	// that is too long it is the maximum length; Error then omits it.
 	Offset int
 	// Msg describes the problem, without the offset.
 	Msg string

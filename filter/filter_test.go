@@ -435,6 +435,11 @@ func TestParserSchemas(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, cmp(apu("URN:EXAMPLE:params:scim:schemas:device:1.0", "serial", ""), Eq, "1"), e)
 
+	// A trailing ':' on a configured URN is ignored.
+	e, err = Parser{Schemas: []string{"urn:x:y:"}}.Parse(`urn:X:Y:a pr`)
+	require.NoError(t, err)
+	assert.Equal(t, pr(apu("urn:x:y", "a", "")), e)
+
 	path, err := p.ParsePath("urn:example:params:scim:schemas:DEVICE:1.0")
 	require.NoError(t, err)
 	assert.Equal(t, Path{AttrPath: AttrPath{URI: custom}}, path)

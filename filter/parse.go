@@ -685,6 +685,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	start := st.pos
 	best, bestBare := "", false
 	consider := func(k string) {
+		k = strings.TrimSuffix(k, ":")
 		if len(k) <= len(best) || !hasPrefixFold(s[start:], k) {
 			return
 		}
