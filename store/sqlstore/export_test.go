@@ -2,7 +2,13 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
 
@@ -19,3 +25,126 @@ func (s *Store) PlanForTest(ctx context.Context, users bool, q store.Query) (whe
 
 // Fold exposes fold to the tests.
 var Fold = fold
+
+// PageSQLForTest returns the query and bind values ListUsers (users) or
+// ListGroups runs for the first page of q when the whole filter is SQL.
+func (s *Store) PageSQLForTest(ctx context.Context, users bool, q store.Query) (string, []any, error) {
+	p, err := s.plan(ctx, users, q)
+	if err != nil {
+		return "", nil, err
+	}
+	if users {
+		return p.pageSQL(userCols, ` FROM scim_users u WHERE `+p.where, q.Count, q.StartIndex-1), p.a.vals, nil
+	}
+	return p.pageSQL(groupCols, ` FROM scim_groups g WHERE `+p.where, q.Count, q.StartIndex-1), p.a.vals, nil
+}
+
+// SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
+// transaction with prepared statements on SQLite), rendered exactly as
+// CreateUser renders them, and returns their ids. For seeding benchmark
+// and EXPLAIN data only: it skips the userName conflict mapping.
+func (s *Store) SeedUsersForTest(ctx context.Context, tenant string, users []*resources.User) ([]string, error) {
+	ids := make([]string, len(users))
+	var urows, vrows [][]any
+	for i, u := range users {
+		c := u.Clone()
+		c.ID = newID()
+		ids[i] = c.ID
+		now := s.stamp()
+		w, err := s.renderUser(c)
+		if err != nil {
+			return nil, err
+		}
+		urows = append(urows, []any{tenant, c.ID, c.UserName, w.userNameKey, nullText(c.ExternalID), w.display, w.displayFold,
+			nullText(c.Password), string(w.doc), string(w.q), s.d.timeArg(now), s.d.timeArg(now), int64(1)})
+		for _, attr := range valueAttrs {
+			list, _ := w.qm[attr].([]any)
+			for j, el := range list {
+				m, _ := el.(map[string]any)
+				str := func(k string) any { v, _ := m[k].(string); return nullText(v) }
+				var prim any
+				if b, ok := m["primary"].(bool); ok {
+					prim = b
+				}
+				vrows = append(vrows, []any{tenant, c.ID, attr, j, str("value"), str("display"), str("type"), prim})
+			}
+		}
+	}
+	ucols := []string{"tenant", "id", "user_name", "user_name_fold", "external_id", "display", "display_fold", "password", "doc", "q", "created", "last_modified", "version"}
+	vcols := []string{"tenant", "user_id", "attr", "idx", "value", "display", "type", "is_primary"}
+	if err := s.bulk(ctx, "scim_users", ucols, urows); err != nil {
+		return nil, err
+	}
+	if err := s.bulk(ctx, "scim_user_values", vcols, vrows); err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// SeedMembersForTest adds members of type typ ("User" or "Group") to group
+// gid in bulk, without checking that they exist.
+func (s *Store) SeedMembersForTest(ctx context.Context, tenant, gid, typ string, ids []string) error {
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{tenant, gid, id, typ}
+	}
+	return s.bulk(ctx, "scim_members", []string{"tenant", "group_id", "member_id", "member_type"}, rows)
+}
+
+func (s *Store) bulk(ctx context.Context, table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if s.d.pg {
+		conn, err := s.w.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		return conn.Raw(func(dc any) error {
+			pc := dc.(*stdlib.Conn).Conn()
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+			if err != nil {
+				return fmt.Errorf("copy %s: %w", table, err)
+			}
+			return nil
+		})
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		ph := s.d.placeholders(1, len(cols))
+		for i, c := range cols {
+			if c == "q" {
+				ph = ""
+				for j := range cols {
+					if j > 0 {
+						ph += ", "
+					}
+					if j == i {
+						ph += s.jsonbExpr(s.d.ph(j + 1))
+					} else {
+						ph += s.d.ph(j + 1)
+					}
+				}
+			}
+		}
+		stmt, err := tx.PrepareContext(ctx, "INSERT INTO "+table+" ("+joinComma(cols)+") VALUES ("+ph+")")
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, r := range rows {
+			if _, err := stmt.ExecContext(ctx, r...); err != nil {
+				return fmt.Errorf("insert %s: %w", table, err)
+			}
+		}
+		return nil
+	})
+}
+
+// Statement SQL, for EXPLAIN tests.
+func (s *Store) SQLResolveForTest(table string) string { return s.sqlResolve(table) }
+func (s *Store) SQLDeleteMembersForTest() string       { return s.sqlDeleteMembers() }
+func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembers() }
+func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
+func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }
+func (s *Store) ListArgForTest(ids []string) any       { return s.d.listArg(ids) }

@@ -90,14 +90,9 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
-	lock := ""
-	if s.d.pg {
-		lock = " FOR KEY SHARE"
-	}
 	found := make(map[string]string, len(ids))
 	for _, t := range [...]struct{ table, typ string }{{"scim_users", "User"}, {"scim_groups", "Group"}} {
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM `+t.table+` WHERE tenant = `+s.d.ph(1)+` AND `+s.d.inList("id", s.d.ph(2))+` AND id <> `+s.d.ph(3)+` ORDER BY id`+lock,
-			tenant, s.d.listArg(ids), self)
+		rows, err := tx.QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(ids), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -127,18 +122,43 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 	return mids, types, nil
 }
 
+// sqlResolve selects, from table, the ids of list $2 in tenant $1 other
+// than $3, locked against deletion on PostgreSQL.
+func (s *Store) sqlResolve(table string) string {
+	lock := ""
+	if s.d.pg {
+		lock = " FOR KEY SHARE"
+	}
+	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.ph(1) + ` AND ` + s.d.inList("id", s.d.ph(2)) + ` AND id <> ` + s.d.ph(3) + ` ORDER BY id` + lock
+}
+
+// sqlInsertMembers inserts members $3 (types $4; on SQLite $3 is a JSON
+// list of [id, type] pairs) into group $2 of tenant $1, in list order,
+// skipping present ones.
+func (s *Store) sqlInsertMembers() string {
+	if s.d.pg {
+		return `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
+			SELECT $1, $2, x.id, x.typ FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS x(id, typ, ord)
+			ORDER BY x.ord ON CONFLICT DO NOTHING`
+	}
+	return `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
+			SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]' FROM json_each(?3) WHERE TRUE
+			ORDER BY key ON CONFLICT DO NOTHING`
+}
+
+// sqlDeleteMembers deletes members of list $3 from group $2 of tenant $1.
+func (s *Store) sqlDeleteMembers() string {
+	return `DELETE FROM scim_members WHERE tenant = ` + s.d.ph(1) + ` AND group_id = ` + s.d.ph(2) + ` AND ` + s.d.inList("member_id", s.d.ph(3))
+}
+
 // insertMembers adds the resolved members to group gid in order,
 // skipping present ones, and returns how many were added.
 func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, mids, types []string) (int64, error) {
 	if len(mids) == 0 {
 		return 0, nil
 	}
-	var q string
 	var params []any
 	if s.d.pg {
-		q = `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
-			SELECT $1, $2, x.id, x.typ FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS x(id, typ, ord)
-			ORDER BY x.ord ON CONFLICT DO NOTHING`
 		params = []any{tenant, gid, mids, types}
 	} else {
 		pairs := make([][2]string, len(mids))
@@ -146,12 +166,9 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 			pairs[i] = [2]string{mids[i], types[i]}
 		}
 		b, _ := json.Marshal(pairs)
-		q = `INSERT INTO scim_members (tenant, group_id, member_id, member_type)
-			SELECT ?1, ?2, value ->> '$[0]', value ->> '$[1]' FROM json_each(?3) WHERE TRUE
-			ORDER BY key ON CONFLICT DO NOTHING`
 		params = []any{tenant, gid, string(b)}
 	}
-	res, err := tx.ExecContext(ctx, q, params...)
+	res, err := tx.ExecContext(ctx, s.sqlInsertMembers(), params...)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: add members: %w", err)
 	}
@@ -232,6 +249,15 @@ const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, COALESCE(mu
 	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
 	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
 
+// sqlLoadMembers reads the members of group $2 (list: of the groups in
+// list $2) of tenant $1 in the order they were added.
+func (s *Store) sqlLoadMembers(list bool) string {
+	if list {
+		return memberSelect + ` WHERE m.tenant = ` + s.d.ph(1) + ` AND ` + s.d.inList("m.group_id", s.d.ph(2)) + ` ORDER BY m.group_id, m.seq`
+	}
+	return memberSelect + ` WHERE m.tenant = ` + s.d.ph(1) + ` AND m.group_id = ` + s.d.ph(2) + ` ORDER BY m.seq`
+}
+
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
@@ -258,9 +284,9 @@ func (s *Store) loadMembersOf(ctx context.Context, q querier, tenant string, gid
 	var rows *sql.Rows
 	var err error
 	if len(gids) == 1 {
-		rows, err = q.QueryContext(ctx, memberSelect+` WHERE m.tenant = `+s.d.ph(1)+` AND m.group_id = `+s.d.ph(2)+` ORDER BY m.seq`, tenant, gids[0])
+		rows, err = q.QueryContext(ctx, s.sqlLoadMembers(false), tenant, gids[0])
 	} else {
-		rows, err = q.QueryContext(ctx, memberSelect+` WHERE m.tenant = `+s.d.ph(1)+` AND `+s.d.inList("m.group_id", s.d.ph(2))+` ORDER BY m.group_id, m.seq`, tenant, s.d.listArg(gids))
+		rows, err = q.QueryContext(ctx, s.sqlLoadMembers(true), tenant, s.d.listArg(gids))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: load members: %w", err)
@@ -442,8 +468,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		}
 		var changed int64
 		if len(remove) > 0 {
-			res, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` AND `+s.d.inList("member_id", s.d.ph(3)),
-				tenant, groupID, s.d.listArg(remove))
+			res, err := tx.ExecContext(ctx, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
 			if err != nil {
 				return fmt.Errorf("sqlstore: remove members: %w", err)
 			}
@@ -496,15 +521,11 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 }
 
 func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
-	where := `m.tenant = ` + s.d.ph(1) + ` AND m.member_type = 'User'`
 	params := []any{tenant}
 	if ids != nil {
-		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 		params = append(params, s.d.listArg(ids))
 	}
-	rows, err := q.QueryContext(ctx, `SELECT m.member_id, g.id, g.display_name FROM scim_members m
-		JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
-		WHERE `+where+` ORDER BY m.member_id, g.seq`, params...)
+	rows, err := q.QueryContext(ctx, s.sqlGroupsOf(ids != nil), params...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: groups of users: %w", err)
 	}
@@ -521,4 +542,16 @@ func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []st
 		return fmt.Errorf("sqlstore: groups of users: %w", err)
 	}
 	return nil
+}
+
+// sqlGroupsOf reads the groups of the users of list $2 (all users, when
+// !list) of tenant $1, through the (tenant, member_id) index.
+func (s *Store) sqlGroupsOf(list bool) string {
+	where := `m.tenant = ` + s.d.ph(1) + ` AND m.member_type = 'User'`
+	if list {
+		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
+	}
+	return `SELECT m.member_id, g.id, g.display_name FROM scim_members m
+		JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE ` + where + ` ORDER BY m.member_id, g.seq`
 }

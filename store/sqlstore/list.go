@@ -74,6 +74,11 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	return p, nil
 }
 
+// pageSQL renders the query of one page and adds its bounds to p.a.
+func (p *listPlan) pageSQL(cols, from string, limit, offset int) string {
+	return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(limit) + ` OFFSET ` + p.a.add(offset)
+}
+
 // pageBounds converts StartIndex and Count to OFFSET and LIMIT.
 func pageBounds(q store.Query) (offset, limit int) {
 	offset = q.StartIndex - 1
@@ -105,7 +110,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 		}
 		offset, limit := pageBounds(q)
 		if limit > 0 {
-			rows, err := tx.QueryContext(ctx, `SELECT `+userCols+from+` ORDER BY `+p.order+` LIMIT `+p.a.add(limit)+` OFFSET `+p.a.add(offset), p.a.vals...)
+			rows, err := tx.QueryContext(ctx, p.pageSQL(userCols, from, limit, offset), p.a.vals...)
 			if err != nil {
 				return fmt.Errorf("sqlstore: list users: %w", err)
 			}
@@ -220,7 +225,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 			offset, limit := pageBounds(q)
 			counted := false
 			if limit > 0 {
-				rows, err := tx.QueryContext(ctx, `SELECT `+groupCols+from+` ORDER BY `+p.order+` LIMIT `+p.a.add(limit)+` OFFSET `+p.a.add(offset), p.a.vals...)
+				rows, err := tx.QueryContext(ctx, p.pageSQL(groupCols, from, limit, offset), p.a.vals...)
 				if err != nil {
 					return fmt.Errorf("sqlstore: list groups: %w", err)
 				}

@@ -1,0 +1,199 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// seedUser is the i-th user of the seeded data sets.
+func seedUser(i int) *resources.User {
+	return &resources.User{
+		UserName:    fmt.Sprintf("user%06d@example.com", i),
+		ExternalID:  fmt.Sprintf("ext-%d", i),
+		DisplayName: fmt.Sprintf("User %d", i),
+		Active:      ptr(i%7 != 0),
+		Name:        &resources.Name{GivenName: "Given", FamilyName: fmt.Sprintf("Family%d", i%1000)},
+		Emails: []resources.MultiValue{
+			{Value: fmt.Sprintf("user%d@work.example", i), Type: "work", Primary: true},
+			{Value: fmt.Sprintf("user%d@home.example", i), Type: "home"},
+		},
+		Enterprise: &resources.EnterpriseUser{Department: fmt.Sprintf("Dept %d", i%50)},
+	}
+}
+
+// seed stores n users (plus n/10 in another tenant), groups "Group 0" to
+// "Group 199" and a group "Big" whose members are the first big users, and
+// refreshes the planner statistics.
+func seed(t testing.TB, s *sqlstore.Store, tenant string, n, big int) (uids []string, bigID string) {
+	t.Helper()
+	users := make([]*resources.User, n)
+	for i := range users {
+		users[i] = seedUser(i)
+	}
+	uids, err := s.SeedUsersForTest(ctx, tenant, users)
+	require.NoError(t, err)
+	other := make([]*resources.User, n/10)
+	for i := range other {
+		other[i] = seedUser(i)
+	}
+	_, err = s.SeedUsersForTest(ctx, tenant+"-other", other)
+	require.NoError(t, err)
+	tctx := store.WithTenant(ctx, tenant)
+	for i := 0; i < 200; i++ {
+		_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("Group %d", i), Members: []resources.Member{{Value: uids[i]}}})
+		require.NoError(t, err)
+	}
+	g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Big"})
+	require.NoError(t, err)
+	require.NoError(t, s.SeedMembersForTest(ctx, tenant, g.ID, "User", uids[:big]))
+	_, err = s.DB().ExecContext(ctx, "ANALYZE")
+	require.NoError(t, err)
+	return uids, g.ID
+}
+
+// explain returns the query plan of query with args, one line per node.
+func explain(t testing.TB, s *sqlstore.Store, query string, args ...any) string {
+	t.Helper()
+	prefix := "EXPLAIN QUERY PLAN "
+	if isPG(s) {
+		prefix = "EXPLAIN "
+	}
+	rows, err := s.DB().QueryContext(ctx, prefix+query, args...)
+	require.NoError(t, err, query)
+	defer rows.Close()
+	cols, err := rows.Columns()
+	require.NoError(t, err)
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		require.NoError(t, rows.Scan(ptrs...))
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1])) // PG: the line; SQLite: detail
+	}
+	require.NoError(t, rows.Err())
+	return strings.Join(lines, "\n")
+}
+
+// TestExplainUsesIndexes checks, on a table large enough for the planner
+// to prefer an index when one fits, that the lookups identity providers
+// make and the membership statements use the indexes meant for them.
+func TestExplainUsesIndexes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		const tenant = "explain"
+		uids, bigID := seed(t, s, tenant, 20000, 5000)
+		tctx := store.WithTenant(ctx, tenant)
+		parser := filter.Parser{}
+
+		usesIndex := func(plan, index string) bool {
+			if isPG(s) {
+				return strings.Contains(plan, " using "+index+" on ") || strings.Contains(plan, "Index Scan using "+index) ||
+					strings.Contains(plan, "Index Only Scan using "+index) || strings.Contains(plan, "Bitmap Index Scan on "+index)
+			}
+			return strings.Contains(plan, "USING INDEX "+index+" ") || strings.Contains(plan, "USING COVERING INDEX "+index+" ") ||
+				strings.Contains(plan, "USING INDEX "+index+"\n") || strings.HasSuffix(plan, "USING INDEX "+index)
+		}
+		noScan := func(plan, table string) bool {
+			if isPG(s) {
+				return !strings.Contains(plan, "Seq Scan on "+table+" ")
+			}
+			return !strings.Contains(plan, "SCAN "+table+"\n") && !strings.HasSuffix(plan, "SCAN "+table) && !strings.Contains(plan, "SCAN "+table+" ")
+		}
+		lists := []struct {
+			name   string
+			users  bool
+			filter string
+			index  string
+		}{
+			{"userName eq", true, `userName eq "USER000123@example.com"`, "scim_users_user_name"},
+			{"externalId eq", true, `externalId eq "ext-123"`, "scim_users_external_id"},
+			{"emails work value eq", true, `emails[type eq "work"].value eq "User123@work.example"`, "scim_user_values_value"},
+			{"emails.value eq", true, `emails.value eq "user123@home.example"`, "scim_user_values_value"},
+			{"group displayName eq", false, `displayName eq "group 7"`, "scim_groups_display_name"},
+			{"group members.value eq", false, `members.value eq "` + uids[4000] + `"`, "scim_members_member"}, // in Big only
+		}
+		for _, l := range lists {
+			t.Run(l.name, func(t *testing.T) {
+				e, err := parser.Parse(l.filter)
+				require.NoError(t, err)
+				q := store.Query{Filter: e, StartIndex: 1, Count: 100}
+				query, args, err := s.PageSQLForTest(tctx, l.users, q)
+				require.NoError(t, err)
+				plan := explain(t, s, query, args...)
+				t.Logf("%s\n%s", query, plan)
+				assert.True(t, usesIndex(plan, l.index), "plan does not use %s:\n%s", l.index, plan)
+				table := "scim_groups"
+				if l.users {
+					table = "scim_users"
+				}
+				assert.True(t, noScan(plan, table) && noScan(plan, "u") && noScan(plan, "g"), "plan scans %s:\n%s", table, plan)
+				// and the store answers it
+				if l.users {
+					p, err := s.ListUsers(tctx, q)
+					require.NoError(t, err)
+					assert.Equal(t, 1, p.Total)
+				} else {
+					p, err := s.ListGroups(tctx, q)
+					require.NoError(t, err)
+					assert.Equal(t, 1, p.Total)
+				}
+			})
+		}
+		g7, err := s.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "Group 7"`), StartIndex: 1, Count: 1, ExcludeMembers: true})
+		require.NoError(t, err)
+		require.Len(t, g7.Items, 1)
+		stmts := []struct {
+			name  string
+			query string
+			args  []any
+			index string // or, after "|", another index that is as good
+		}{
+			{"GroupsOf", s.SQLGroupsOfForTest(), []any{tenant, s.ListArgForTest(uids[:3])}, "scim_members_member"},
+			{"load members in order", s.SQLLoadMembersForTest(), []any{tenant, g7.Items[0].ID}, "scim_members_order"},
+			// by (group, member) or by (member) then group: either way a
+			// lookup per removed id, whatever the size of the group
+			{"ModifyMembers remove", s.SQLDeleteMembersForTest(), []any{tenant, bigID, s.ListArgForTest(uids[:1])}, pkIndex(s, "scim_members") + "|scim_members_member"},
+			{"ModifyMembers resolve users", s.SQLResolveForTest("scim_users"), []any{tenant, s.ListArgForTest(uids[:1]), bigID}, pkIndex(s, "scim_users")},
+		}
+		for _, st := range stmts {
+			t.Run(st.name, func(t *testing.T) {
+				plan := explain(t, s, st.query, st.args...)
+				t.Logf("%s\n%s", st.query, plan)
+				ok := false
+				for _, ix := range strings.Split(st.index, "|") {
+					ok = ok || usesIndex(plan, ix)
+				}
+				assert.True(t, ok, "plan does not use %s:\n%s", st.index, plan)
+				assert.True(t, noScan(plan, "scim_members") && noScan(plan, "m") && noScan(plan, "scim_users"), "plan scans a table:\n%s", plan)
+			})
+		}
+	})
+}
+
+// pkIndex is the name of the index of table's primary key (PostgreSQL) or
+// of its UNIQUE (tenant, id...) constraint (SQLite).
+func pkIndex(s *sqlstore.Store, table string) string {
+	if isPG(s) {
+		return table + "_pkey"
+	}
+	return "sqlite_autoindex_" + table + "_1"
+}
+
+func mustParse(t testing.TB, f string) filter.Expr {
+	t.Helper()
+	e, err := (&filter.Parser{}).Parse(f)
+	require.NoError(t, err, f)
+	return e
+}
