@@ -27,7 +27,10 @@ var (
 	// ErrNotFound: no resource with that id in the caller's tenant (404).
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: a uniqueness rule is broken, e.g. a second user with the
-	// same userName (409 uniqueness).
+	// same userName (409 uniqueness). Wrap it as
+	// fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name):
+	// the text after "store: conflict: " becomes the response's detail, so
+	// it must never carry database error text.
 	ErrConflict = errors.New("store: conflict")
 	// ErrPreconditionFailed: a versioned write found another version (412).
 	ErrPreconditionFailed = errors.New("store: version mismatch")
