@@ -93,7 +93,7 @@ func TestExplainUsesIndexes(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s := db.open(t, sqlstore.Config{})
 		const tenant = "explain"
-		uids, bigID := seed(t, s, tenant, 20000, 5000)
+		uids, bigID := seed(t, s, tenant, 10000, 5000)
 		tctx := store.WithTenant(ctx, tenant)
 		parser := filter.Parser{}
 

@@ -50,6 +50,16 @@ func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 	return &groupWrite{written: w, nameKey: s.foldFor(s.groupType, "displayName", "", g.DisplayName)}, nil
 }
 
+// storedGroup returns the group as a read returns it (without members).
+func (s *Store) storedGroup(c *resources.Group, w *groupWrite) (*resources.Group, error) {
+	out := new(resources.Group)
+	if err := json.Unmarshal(w.doc, out); err != nil {
+		return nil, fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
+	}
+	out.ID, out.Meta, out.Members = c.ID, c.Meta, nil
+	return out, nil
+}
+
 func conflictName(name string) error {
 	return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
 }
@@ -233,7 +243,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
 			return err
 		}
-		out = c.Clone()
+		if out, err = s.storedGroup(c, w); err != nil {
+			return err
+		}
 		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
 		return err
 	})
@@ -401,8 +413,10 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 				return err
 			}
 		}
-		out = c.Clone()
-		out.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		if out, err = s.storedGroup(c, w); err != nil {
+			return err
+		}
 		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
 		return err
 	})

@@ -146,13 +146,17 @@ func (s *Store) openPostgres(cfg Config) error {
 	return nil
 }
 
-// sqlitePragmas are set on every SQLite connection: wait up to 10s for
-// another process's lock, write-ahead logging (readers do not block the
-// writer), NORMAL sync (durable across application crashes; WAL makes it
-// safe against corruption), foreign keys on.
-var sqlitePragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
+// sqliteWriterPragmas are set on the writing connection: wait up to 10s
+// for another process's lock, write-ahead logging (readers do not block
+// the writer; persistent in the file), NORMAL sync (durable across
+// application crashes; WAL keeps it safe against corruption), foreign keys
+// on. Readers get the busy timeout, foreign keys and query_only.
+var (
+	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
+	sqliteReaderPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"}
+)
 
-func sqliteDSN(path string, extra url.Values) string {
+func sqliteDSN(path string, pragmas []string, extra url.Values) string {
 	base, query, _ := strings.Cut(path, "?")
 	if !strings.HasPrefix(base, "file:") {
 		base = "file:" + base
@@ -161,7 +165,7 @@ func sqliteDSN(path string, extra url.Values) string {
 	if q == nil {
 		q = url.Values{}
 	}
-	for _, p := range sqlitePragmas {
+	for _, p := range pragmas {
 		q.Add("_pragma", p)
 	}
 	for k, vs := range extra {
@@ -186,7 +190,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		s.w, s.r = db, db
 		return nil
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, url.Values{"_txlock": {"immediate"}}))
+	w, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}))
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -195,12 +199,21 @@ func (s *Store) openSQLite(cfg Config) error {
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
 	// Create the file and switch it to WAL through the writer before any
-	// reader opens it.
-	if err := w.Ping(); err != nil {
+	// reader opens it. Switching a new file to WAL needs an exclusive lock
+	// and fails at once, without waiting, while another process does the
+	// same: retry for as long as the busy timeout.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err = w.Ping()
+		if err == nil || !isRetryable(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, url.Values{"_pragma": {"query_only(1)"}}))
+	r, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil))
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)

@@ -163,7 +163,19 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return s.stored(c, w)
+}
+
+// stored returns the user as a read returns it: c with the attributes
+// decoded from the document written (raw extension JSON compacted, as
+// encoding/json renders it).
+func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error) {
+	out := new(resources.User)
+	if err := json.Unmarshal(w.doc, out); err != nil {
+		return nil, fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
+	}
+	out.ID, out.Password, out.Meta = c.ID, c.Password, c.Meta
+	return out, nil
 }
 
 // GetUser returns the user with id, or store.ErrNotFound. Groups is left
@@ -256,7 +268,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if err != nil {
 		return nil, err
 	}
-	return c, nil
+	return s.stored(c, w)
 }
 
 // DeleteUser removes the user and, in the same transaction, its group
