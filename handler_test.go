@@ -270,6 +270,15 @@ func TestUserLifecycle(t *testing.T) {
 	assert.Equal(t, []scim.EventType{scim.UserCreated, scim.UserUpdated, scim.UserUpdated, scim.UserDeleted}, e.eventTypes())
 }
 
+func TestCreateWithoutActiveIsActive(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/Users", map[string]any{"userName": "noactive@example.com"})
+	require.Equal(t, 201, r.Code, r.Raw)
+	assert.Equal(t, true, r.Body["active"])
+	r = e.do("GET", "/Users?filter="+q(`active eq true`), nil)
+	assert.Equal(t, float64(1), r.Body["totalResults"])
+}
+
 func TestPutKeepsPasswordItCannotSee(t *testing.T) {
 	e := newEnv(t)
 	u := e.createUser("pw@example.com", map[string]any{"password": "secret-1"})

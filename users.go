@@ -46,6 +46,12 @@ func (h *handler) createUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u.ID, u.Groups, u.Meta = "", nil, resources.Meta{}
+	if u.Active == nil {
+		// A user created without "active" is active (User.IsActive says
+		// so too); storing it makes every response and filter agree.
+		active := true
+		u.Active = &active
+	}
 	created, err := h.cfg.Users.CreateUser(r.Context(), u)
 	if err != nil {
 		h.writeError(w, r, err)
