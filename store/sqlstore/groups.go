@@ -101,8 +101,12 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		return nil, nil, nil
 	}
 	found := make(map[string]string, len(ids))
+	rest := ids
 	for _, t := range [...]struct{ table, typ string }{{"scim_users", "User"}, {"scim_groups", "Group"}} {
-		rows, err := tx.QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(ids), self)
+		if len(rest) == 0 {
+			break // all were users: no need to look among the groups
+		}
+		rows, err := tx.QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -122,6 +126,13 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		if err := rows.Err(); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
+		var missing []string
+		for _, id := range rest {
+			if _, ok := found[id]; !ok {
+				missing = append(missing, id)
+			}
+		}
+		rest = missing
 	}
 	for _, id := range ids {
 		if t, ok := found[id]; ok {
@@ -498,12 +509,12 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		}
 		changed += n
 		if changed > 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2),
-				tenant, groupID, s.d.timeArg(now)); err != nil {
-				return fmt.Errorf("sqlstore: modify members: %w", err)
-			}
+			out, err = s.scanGroup(tx.QueryRowContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
+				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+` RETURNING id, doc, created, last_modified, version`,
+				tenant, groupID, s.d.timeArg(now)))
+		} else {
+			out, err = s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
 		}
-		out, err = s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}

@@ -89,7 +89,8 @@ func pageBounds(q store.Query) (offset, limit int) {
 }
 
 // ListUsers returns the page of users matching q. Filter, sort and paging
-// run in SQL, and Total is counted in the same snapshot (one read
+// run in SQL, and Total is counted in the same snapshot (one statement
+// when the whole result fits on the first page, else one read
 // transaction). Without q.SortBy users come in creation order; ties of a
 // sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
 // Total. A filter part SQL cannot express exactly (see the package
@@ -104,38 +105,84 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 		return page, err
 	}
 	from := ` FROM scim_users u WHERE ` + p.where
-	err = s.read(ctx, func(tx *sql.Tx) error {
-		if p.residual {
-			return s.listUsersInGo(ctx, tx, p, q, from, &page)
-		}
-		offset, limit := pageBounds(q)
-		if limit > 0 {
-			rows, err := tx.QueryContext(ctx, p.pageSQL(userCols, from, limit, offset), p.a.vals...)
-			if err != nil {
-				return fmt.Errorf("sqlstore: list users: %w", err)
-			}
-			defer rows.Close()
-			for rows.Next() {
-				u, err := s.scanUser(rows)
-				if err != nil {
-					return fmt.Errorf("sqlstore: list users: %w", err)
-				}
-				page.Items = append(page.Items, u)
-			}
-			if err := rows.Err(); err != nil {
-				return fmt.Errorf("sqlstore: list users: %w", err)
-			}
-			if offset == 0 && len(page.Items) < limit {
-				page.Total = len(page.Items) // the whole result is on the page
-				return nil
-			}
-		}
-		return tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&page.Total)
-	})
+	if p.residual {
+		err = s.read(ctx, func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
+	} else {
+		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, userCols, from, func(r scanner) (*resources.User, error) { return s.scanUser(r) })
+	}
 	if err != nil {
 		return store.Page[*resources.User]{Items: []*resources.User{}}, err
 	}
 	return page, nil
+}
+
+// listSQL runs the page and count queries of a plan without residual, in
+// tx when it is not nil.
+func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, cols, from string, scan func(scanner) (T, error)) ([]T, int, error) {
+	offset, limit := pageBounds(q)
+	items := []T{}
+	var pageQuery string
+	var pageArgs []any
+	if limit > 0 {
+		pageQuery = p.pageSQL(cols, from, limit, offset)
+		pageArgs = p.a.vals
+	}
+	runPage := func(qr querier) error {
+		items = items[:0]
+		rows, err := qr.QueryContext(ctx, pageQuery, pageArgs...)
+		if err != nil {
+			return fmt.Errorf("sqlstore: list: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			it, err := scan(rows)
+			if err != nil {
+				return fmt.Errorf("sqlstore: list: %w", err)
+			}
+			items = append(items, it)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqlstore: list: %w", err)
+		}
+		return nil
+	}
+	var first querier = s.r
+	if tx != nil {
+		first = tx
+	}
+	if limit > 0 && offset == 0 {
+		// One statement: when the whole result fits on the page, its
+		// length is the total and no count (nor transaction) is needed.
+		// This is the lookup identity providers make.
+		if err := runPage(first); err != nil {
+			return nil, 0, err
+		}
+		if len(items) < limit {
+			return items, len(items), nil
+		}
+	}
+	total := 0
+	inTx := func(tx *sql.Tx) error {
+		if limit > 0 {
+			if err := runPage(tx); err != nil {
+				return err
+			}
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&total); err != nil {
+			return fmt.Errorf("sqlstore: count: %w", err)
+		}
+		return nil
+	}
+	var err error
+	if tx != nil {
+		err = inTx(tx)
+	} else {
+		err = s.read(ctx, inTx)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return items, total, nil
 }
 
 // listUsersInGo lists the users the SQL part of the filter selects and
@@ -216,39 +263,24 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	}
 	tenant := store.Tenant(ctx)
 	from := ` FROM scim_groups g WHERE ` + p.where
+	scan := func(r scanner) (*resources.Group, error) { return s.scanGroup(r) }
+	if !p.residual && q.ExcludeMembers {
+		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, groupCols, from, scan)
+		if err != nil {
+			return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
+		}
+		return page, nil
+	}
+	// groups and their members from one snapshot
 	err = s.read(ctx, func(tx *sql.Tx) error {
 		if p.residual {
 			if err := s.listGroupsInGo(ctx, tx, p, q, from, &page); err != nil {
 				return err
 			}
 		} else {
-			offset, limit := pageBounds(q)
-			counted := false
-			if limit > 0 {
-				rows, err := tx.QueryContext(ctx, p.pageSQL(groupCols, from, limit, offset), p.a.vals...)
-				if err != nil {
-					return fmt.Errorf("sqlstore: list groups: %w", err)
-				}
-				defer rows.Close()
-				for rows.Next() {
-					g, err := s.scanGroup(rows)
-					if err != nil {
-						return fmt.Errorf("sqlstore: list groups: %w", err)
-					}
-					page.Items = append(page.Items, g)
-				}
-				if err := rows.Err(); err != nil {
-					return fmt.Errorf("sqlstore: list groups: %w", err)
-				}
-				rows.Close()
-				if offset == 0 && len(page.Items) < limit {
-					page.Total, counted = len(page.Items), true
-				}
-			}
-			if !counted {
-				if err := tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&page.Total); err != nil {
-					return fmt.Errorf("sqlstore: count groups: %w", err)
-				}
+			var err error
+			if page.Items, page.Total, err = listSQL(ctx, s, tx, p, q, groupCols, from, scan); err != nil {
+				return err
 			}
 		}
 		if q.ExcludeMembers || len(page.Items) == 0 {

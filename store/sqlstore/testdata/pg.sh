@@ -10,12 +10,17 @@
 # the postgres user when invoked as root (initdb refuses root), listens on
 # 127.0.0.1:$SCIM_PG_PORT (default 55432) only, creates the database
 # "scimtest" and prints an export line for SCIM_TEST_POSTGRES_URL on stdout.
-# Everything else goes to stderr. start and stop are idempotent.
+# Everything else goes to stderr. start and stop are idempotent; stop also
+# deletes $SCIM_PG_DIR unless SCIM_PG_KEEP is set.
+#
+# The server trades durability for speed (fsync=off,
+# synchronous_commit=off) unless SCIM_PG_FAST=0, which benchmarks use.
 set -eu
 
 DIR=${SCIM_PG_DIR:-/tmp/scimkit-pg}
 PORT=${SCIM_PG_PORT:-55432}
 DB=scimtest
+FAST=${SCIM_PG_FAST:-1}
 URL="postgres://postgres@127.0.0.1:$PORT/$DB?sslmode=disable"
 
 bindir() {
@@ -58,9 +63,12 @@ start() {
 			exit 1
 		}
 	fi
+	OPTS="-c listen_addresses=127.0.0.1 -p $PORT -k '$DIR' -c max_connections=200"
+	if [ "$FAST" != 0 ]; then
+		OPTS="$OPTS -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	fi
 	if ! as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
-		as_pg "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 \
-			-o \"-c listen_addresses=127.0.0.1 -p $PORT -k '$DIR' -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off\" start" >&2 || {
+		as_pg "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 -o \"$OPTS\" start" >&2 || {
 			cat "$DIR/server.log" >&2
 			exit 1
 		}

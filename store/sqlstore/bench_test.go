@@ -1,0 +1,150 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// benchUsers is the size of the seeded user table and of the big group
+// (SCIM_BENCH_USERS overrides it, e.g. for a quick run).
+func benchUsers() int {
+	if n, err := strconv.Atoi(os.Getenv("SCIM_BENCH_USERS")); err == nil && n > 0 {
+		return n
+	}
+	return 100000
+}
+
+// BenchmarkStore measures, on each database holding benchUsers users (and
+// a tenth as many in another tenant) and a group with benchUsers members:
+// creating a user, the lookups identity providers make, reading the big
+// group without members, and adding or removing one member of the big
+// group and of a 10-member group. With -v it logs the query plans of the
+// lookups at that size.
+func BenchmarkStore(b *testing.B) {
+	n := benchUsers()
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b, sqlstore.Config{})
+			const tenant = "bench"
+			tctx := store.WithTenant(ctx, tenant)
+			uids, bigID := seed(b, s, tenant, n, n)
+			small, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Small"})
+			require.NoError(b, err)
+			require.NoError(b, s.SeedMembersForTest(ctx, tenant, small.ID, "User", uids[n-10:]))
+
+			for _, l := range []struct{ name, filter string }{
+				{"userName_eq", `userName eq "user000123@example.com"`},
+				{"emails_work_value_eq", `emails[type eq "work"].value eq "user123@work.example"`},
+			} {
+				query, args, err := s.PageSQLForTest(tctx, true, store.Query{Filter: mustParse(b, l.filter), StartIndex: 1, Count: 100})
+				require.NoError(b, err)
+				b.Logf("%s at %d users:\n%s\n%s", l.filter, n, query, explain(b, s, query, args...))
+			}
+			gq, gargs, err := s.PageSQLForTest(tctx, false, store.Query{Filter: mustParse(b, `displayName eq "group 7"`), StartIndex: 1, Count: 100})
+			require.NoError(b, err)
+			b.Logf("group displayName eq:\n%s\n%s", gq, explain(b, s, gq, gargs...))
+			b.Logf("ModifyMembers remove on the %d-member group:\n%s\n%s", n, s.SQLDeleteMembersForTest(),
+				explain(b, s, s.SQLDeleteMembersForTest(), tenant, bigID, s.ListArgForTest(uids[:1])))
+
+			b.Run("RoundTrip_SELECT_1", func(b *testing.B) {
+				// the cost of one statement, for scale
+				for b.Loop() {
+					var one int
+					if err := s.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("CreateUser", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d-%s@example.com", i, randomHex(4)),
+						Emails: []resources.MultiValue{{Value: "x@work.example", Type: "work"}}})
+					if err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("ListUsers_userName_eq", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					f := mustParse(b, fmt.Sprintf(`userName eq "USER%06d@example.com"`, (i*7919)%n))
+					p, err := s.ListUsers(tctx, store.Query{Filter: f, StartIndex: 1, Count: 100})
+					if err != nil || p.Total != 1 {
+						b.Fatal(err, p.Total)
+					}
+				}
+			})
+			b.Run("ListUsers_emails_work_value_eq", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					f := mustParse(b, fmt.Sprintf(`emails[type eq "work"].value eq "user%d@work.example"`, (i*7919)%n))
+					p, err := s.ListUsers(tctx, store.Query{Filter: f, StartIndex: 1, Count: 100})
+					if err != nil || p.Total != 1 {
+						b.Fatal(err, p.Total)
+					}
+				}
+			})
+			b.Run("GetGroup_excludeMembers_big", func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.GetGroup(tctx, bigID, store.GetOptions{ExcludeMembers: true}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			for _, g := range []struct {
+				name string
+				id   string
+			}{{fmt.Sprintf("members=%d", n), bigID}, {"members=10", small.ID}} {
+				b.Run("ModifyMembers_add_one/"+g.name, func(b *testing.B) {
+					var pool []string // users that are in no group yet
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						if len(pool) == 0 {
+							b.StopTimer()
+							users := make([]*resources.User, 5000)
+							for k := range users {
+								users[k] = &resources.User{UserName: fmt.Sprintf("pool-%s-%d", randomHex(6), k)}
+							}
+							pool, err = s.SeedUsersForTest(ctx, tenant, users)
+							require.NoError(b, err)
+							b.StartTimer()
+						}
+						if _, err := s.ModifyMembers(tctx, g.id, pool[:1], nil, ""); err != nil {
+							b.Fatal(err)
+						}
+						pool = pool[1:]
+					}
+				})
+				b.Run("ModifyMembers_remove_one/"+g.name, func(b *testing.B) {
+					members := uids[:n-10]
+					if g.id == small.ID {
+						members = uids[n-10:]
+					}
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						id := members[i%len(members)]
+						// remove, and put back untimed, so the group keeps its size
+						if _, err := s.ModifyMembers(tctx, g.id, nil, []string{id}, ""); err != nil {
+							b.Fatal(err)
+						}
+						b.StopTimer()
+						if _, err := s.ModifyMembers(tctx, g.id, []string{id}, nil, ""); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+				})
+			}
+		})
+	}
+}
