@@ -757,7 +757,18 @@ func (a *applier) seed(l loc) (any, bool) {
 // A value on remove of a multi-valued attribute lists the values to remove
 // (legacy Entra ID and JumpCloud send {"op":"Remove","path":"members",
 // "value":[{"value":"id"}]}): only the listed elements are removed, matched
-// by their "value" sub-attribute, never the whole list.
+// by their "value" sub-attribute, never the whole list. A value on remove
+// of a single value (an attribute, a sub-attribute, a filtered
+// sub-attribute, the manager) is the value being removed, as Entra ID
+// sends it ({"op":"Remove","path":"emails[type eq \"work\"].value",
+// "value":"old@example.com"}): the target is removed only while it still
+// holds that value, so a stale removal never erases a newer value.
+//
+// An element of a multi-valued attribute that a remove leaves with nothing
+// but "type" and "primary" (emails[type eq "work"].value removed) is
+// removed with it: such an element carries no value, and keeping it would
+// show a work email without an address. This mirrors the element that a
+// filtered add or replace creates.
 func (a *applier) remove(l loc, v any) error {
 	defer a.tidyExt(l)
 	if l.attr == nil {
@@ -794,11 +805,15 @@ func (a *applier) remove(l loc, v any) error {
 		if l.sub != nil {
 			for _, i := range matches {
 				if m, ok := list[i].(map[string]any); ok {
+					if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+						continue
+					}
 					if err := a.unsetSub(l, m); err != nil {
 						return err
 					}
 				}
 			}
+			list = dropHollow(attr, list)
 		} else {
 			for j := len(matches) - 1; j >= 0; j-- {
 				i := matches[j]
@@ -813,6 +828,9 @@ func (a *applier) remove(l loc, v any) error {
 		}
 		if !attr.MultiValued {
 			m, _ := cur.(map[string]any)
+			if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+				return nil
+			}
 			if err := a.unsetSub(l, m); err != nil {
 				return err
 			}
@@ -822,12 +840,15 @@ func (a *applier) remove(l loc, v any) error {
 		list, _ := cur.([]any)
 		for _, el := range list {
 			if m, ok := el.(map[string]any); ok {
+				if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+					continue
+				}
 				if err := a.unsetSub(l, m); err != nil {
 					return err
 				}
 			}
 		}
-		put(c, attr.Name, dropEmpty(list))
+		put(c, attr.Name, dropEmpty(dropHollow(attr, list)))
 		return nil
 	}
 	if attr.Required {
@@ -839,11 +860,94 @@ func (a *applier) remove(l loc, v any) error {
 	if attr.MultiValued && v != nil {
 		return a.removeListed(l, c, cur, v)
 	}
+	if !a.removing(l, attr, cur, v) {
+		return nil
+	}
 	if attr.Mutability == resources.Immutable {
 		return a.immutableErr(l)
 	}
 	delete(c, key)
 	return nil
+}
+
+// removing reports whether a remove whose value is v (nil when the
+// operation has none) takes away cur, the current value of the single
+// attribute attr: always without a value, else only when cur equals one
+// of the values v gives. v may be the value itself, {"value": x}, or a
+// list of either (Entra ID sends all three); a value that is null or ""
+// counts as none given. A complex attribute (the manager) is compared by
+// its "value" sub-attribute.
+func (a *applier) removing(l loc, attr *resources.Attribute, cur, v any) bool {
+	candidates := removalValues(v)
+	if len(candidates) == 0 || cur == nil {
+		return true
+	}
+	cmp := attr
+	if attr.Type == resources.TypeComplex {
+		if cmp = attr.Sub("value"); cmp == nil {
+			return true
+		}
+		m, _ := cur.(map[string]any)
+		_, cur, _ = lookup(m, cmp.Name)
+	}
+	for _, x := range candidates {
+		nx, err := a.normalize(cmp, l.raw, x, true)
+		if err == nil && equalElem(cmp, cur, nx) {
+			return true
+		}
+	}
+	return false
+}
+
+// removalValues lists the values a remove operation's value names.
+func removalValues(v any) []any {
+	var out []any
+	var add func(x any)
+	add = func(x any) {
+		switch t := x.(type) {
+		case nil:
+		case []any:
+			for _, el := range t {
+				add(el)
+			}
+		case map[string]any:
+			_, inner, _ := lookup(t, "value")
+			add(inner)
+		case string:
+			if t != "" {
+				out = append(out, t)
+			}
+		default:
+			out = append(out, t)
+		}
+	}
+	add(v)
+	return out
+}
+
+// dropHollow removes from a multi-valued complex attribute's values those
+// left with no sub-attribute but "type" and "primary".
+func dropHollow(attr *resources.Attribute, list []any) []any {
+	if attr.Type != resources.TypeComplex {
+		return list
+	}
+	out := list[:0]
+	for _, el := range list {
+		if m, ok := el.(map[string]any); ok && hollow(m) {
+			continue
+		}
+		out = append(out, el)
+	}
+	return out
+}
+
+func hollow(m map[string]any) bool {
+	for k := range m {
+		if !strings.EqualFold(k, "type") && !strings.EqualFold(k, "primary") {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *applier) unsetSub(l loc, m map[string]any) error {
