@@ -142,11 +142,27 @@ func indent(s, prefix string) string {
 	return b.String()
 }
 
+// redactor returns a function that replaces token by <token>: always in
+// Authorization headers, and anywhere else when the token is long enough
+// not to be mistaken for ordinary text.
 func redactor(token string) func(string) string {
 	return func(s string) string {
 		if token == "" {
 			return s
 		}
-		return strings.ReplaceAll(s, token, "<token>")
+		if len(token) >= 8 {
+			return strings.ReplaceAll(s, token, "<token>")
+		}
+		lines := strings.SplitAfter(s, "\n")
+		for i, l := range lines {
+			body, nl := strings.CutSuffix(l, "\n")
+			if strings.HasPrefix(strings.TrimSpace(body), "Authorization:") && strings.HasSuffix(body, token) {
+				lines[i] = strings.TrimSuffix(body, token) + "<token>"
+				if nl {
+					lines[i] += "\n"
+				}
+			}
+		}
+		return strings.Join(lines, "")
 	}
 }

@@ -268,3 +268,18 @@ func TestMatch(t *testing.T) {
 		assert.Equal(t, tc.ok, msg == "", "%s %v: %s", tc.path, tc.want, msg)
 	}
 }
+
+func TestShortTokensAreRedactedOnlyInAuthorization(t *testing.T) {
+	f := &fake{routes: map[string]func(http.ResponseWriter, *http.Request){
+		"GET /scim/v2/Users/x": answer(404, "application/scim+json", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"404","detail":"the user is gone"}`),
+	}}
+	c, err := idptest.Parse([]byte(oneStep(`{"name":"s","method":"GET","path":"/Users/x","expect":{"status":200}}`)))
+	require.NoError(t, err)
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	res := idptest.Run(context.Background(), idptest.Target{BaseURL: srv.URL + "/scim/v2", Token: "t"}, c, idptest.Options{})
+	var buf bytes.Buffer
+	require.NoError(t, idptest.WriteReport(&buf, []*idptest.Result{res}, "t"))
+	assert.Contains(t, buf.String(), "Authorization: Bearer <token>\n")
+	assert.Contains(t, buf.String(), `"the user is gone"`)
+}
