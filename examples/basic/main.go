@@ -7,6 +7,8 @@
 //
 //	go run ./examples/basic
 //	go run ./examples/basic -addr 127.0.0.1:9090
+//	go run ./examples/basic -db sqlite:scim.db
+//	go run ./examples/basic -db postgres://app@localhost/app
 //	SCIM_ADMIN_PASSWORD=secret go run ./examples/basic
 package main
 
@@ -23,17 +25,20 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/tokens"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := flag.String("db", "memory", `store: "memory" (data is lost when the server stops)`)
+	db := flag.String("db", "memory", `store: "memory" (data is lost when the server stops), "sqlite:FILE" or a postgres:// URL`)
 	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
 	flag.Parse()
 	if *adminPassword == "" {
@@ -62,18 +67,17 @@ type config struct {
 // run serves until ctx is done. It prints the base URL, the initial token
 // and the admin page's address to out once it listens.
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	if cfg.DB != "memory" {
-		return fmt.Errorf("-db %q: only \"memory\" is available in this build", cfg.DB)
-	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	users := memory.New()
-	// Recent SCIM requests per tenant, written by the SCIM handler and
-	// read by the admin page.
-	requests := tokens.NewRequestRing(100)
-	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{
+	db, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer db.close()
+	requests := db.requests
+	toks := tokens.NewManager(db.tokens, tokens.Options{
 		OnEvent: func(ctx context.Context, e tokens.Event) {
 			logger.Info("token event", "type", e.Type.String(), "id", e.Token.ID, "hint", e.Token.Hint, "tenant", e.Token.TenantID)
 		},
@@ -89,8 +93,8 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 	h, err := scim.NewHandler(scim.Config{
 		BaseURL:    base,
-		Users:      users,
-		Groups:     users,
+		Users:      db.users,
+		Groups:     db.groups,
 		Tokens:     toks,
 		RequestLog: requests,
 		Logger:     logger,
@@ -147,6 +151,41 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// database is what -db opens: the SCIM stores, the token store and the
+// recent-request log.
+type database struct {
+	users    store.UserStore
+	groups   store.GroupStore
+	tokens   tokens.Store
+	requests tokens.RequestLog // written by the SCIM handler, read by the admin page
+	close    func()
+}
+
+// openDB opens "memory", "sqlite:FILE" or a postgres:// URL. The SQL
+// stores keep users, groups, tokens and the request log in the database,
+// so they survive a restart; memory keeps everything in the process.
+func openDB(ctx context.Context, dsn string) (*database, error) {
+	lower := strings.ToLower(dsn)
+	var sqlDSN string
+	switch {
+	case dsn == "" || dsn == "memory":
+		m := memory.New()
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: tokens.NewRequestRing(100), close: func() {}}, nil
+	case strings.HasPrefix(lower, "sqlite:"):
+		sqlDSN = dsn[len("sqlite:"):]
+	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
+		sqlDSN = dsn
+	}
+	if sqlDSN == "" {
+		return nil, fmt.Errorf(`-db %q: use "memory", "sqlite:FILE" or a postgres:// URL`, dsn)
+	}
+	s, err := sqlstore.Open(ctx, sqlDSN)
+	if err != nil {
+		return nil, fmt.Errorf("-db: %w", err)
+	}
+	return &database{users: s, groups: s, tokens: s, requests: s, close: func() { s.Close() }}, nil
 }
 
 // randomString returns n random bytes, base64url encoded.
