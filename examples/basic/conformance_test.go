@@ -113,6 +113,9 @@ func postgresDB(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv("SCIM_TEST_POSTGRES_URL")
 	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SCIM_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with store/sqlstore/testdata/pg.sh")
+		}
 		t.Skip("PostgreSQL skipped: SCIM_TEST_POSTGRES_URL is not set (start a server with store/sqlstore/testdata/pg.sh start)")
 	}
 	b := make([]byte, 6)

@@ -74,7 +74,10 @@ func postgresDSN(t *testing.T) string {
 	t.Helper()
 	base := os.Getenv(pgEnv)
 	if base == "" {
-		t.Skipf("PostgreSQL skipped: %s is not set (start a server with store/sqlstore/testdata/pg.sh start)", pgEnv)
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SCIM_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with store/sqlstore/testdata/pg.sh")
+		}
+		t.Skip("PostgreSQL skipped: SCIM_TEST_POSTGRES_URL is not set (start a server with store/sqlstore/testdata/pg.sh start)")
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
