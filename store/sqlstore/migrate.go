@@ -63,6 +63,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: read migrations: %w", err)
 	}
+	latest := 0
+	if len(ms) > 0 {
+		latest = ms[len(ms)-1].version
+	}
+	// The common case, a database that is up to date, needs neither the
+	// lock nor any privilege beyond reading scim_schema_migrations.
+	var have int
+	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&have); err == nil && have >= latest {
+		if have > latest {
+			return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this program knows (%d)", have, latest)
+		}
+		return nil
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		if s.d.pg {
 			// Transaction-scoped: released at commit or rollback.
@@ -82,10 +95,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		var current int
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&current); err != nil {
 			return fmt.Errorf("sqlstore: read schema version: %w", err)
-		}
-		latest := 0
-		if len(ms) > 0 {
-			latest = ms[len(ms)-1].version
 		}
 		if current > latest {
 			return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this program knows (%d)", current, latest)

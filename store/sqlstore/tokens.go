@@ -85,7 +85,8 @@ func (s *Store) CreateToken(ctx context.Context, tok *tokens.Token) error {
 
 // RotateToken implements tokens.Rotator: it creates newTok and revokes, at
 // revokeAt, every other token of its tenant that is active at revokeAt,
-// in one transaction.
+// in one transaction. Concurrent rotations of a tenant are serialised, so
+// they leave one active token.
 func (s *Store) RotateToken(ctx context.Context, newTok *tokens.Token, revokeAt time.Time) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
@@ -94,6 +95,14 @@ func (s *Store) RotateToken(ctx context.Context, newTok *tokens.Token, revokeAt 
 		return err
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if s.d.pg {
+			// Rotations of one tenant take turns, so that concurrent ones
+			// leave exactly one active token (SQLite's BEGIN IMMEDIATE
+			// serialises them already).
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext('scim_tokens rotate ' || $1))`, newTok.TenantID); err != nil {
+				return fmt.Errorf("sqlstore: rotate tokens: %w", err)
+			}
+		}
 		if err := s.insertToken(ctx, tx, newTok); err != nil {
 			return err
 		}
