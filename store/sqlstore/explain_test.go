@@ -197,3 +197,10 @@ func mustParse(t testing.TB, f string) filter.Expr {
 	require.NoError(t, err, f)
 	return e
 }
+
+func mustParseWith(t testing.TB, f string, schemas ...string) filter.Expr {
+	t.Helper()
+	e, err := (&filter.Parser{Schemas: schemas}).Parse(f)
+	require.NoError(t, err, f)
+	return e
+}

@@ -342,3 +342,43 @@ func TestFold(t *testing.T) {
 		assert.Equal(t, c[1], sqlstore.Fold(c[0]), c[0])
 	}
 }
+
+// TestReindex registers an extension after data carrying it was stored:
+// its caseExact attribute matches exactly only after Reindex.
+func TestReindex(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn := db.dsn(t)
+		before, err := sqlstore.Open(ctx, dsn)
+		require.NoError(t, err)
+		defer before.Close()
+		tctx := store.WithTenant(ctx, "ri")
+		_, err = before.CreateUser(tctx, &resources.User{UserName: "a", Extensions: map[string]json.RawMessage{acme: json.RawMessage(`{"badge":"B-1"}`)}})
+		require.NoError(t, err)
+		_, err = before.CreateGroup(tctx, &resources.Group{DisplayName: "G"})
+		require.NoError(t, err)
+
+		after, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, UserType: resources.NewUserType(acmeSchema(t))})
+		require.NoError(t, err)
+		defer after.Close()
+		count := func() int {
+			p, err := after.ListUsers(tctx, store.Query{Filter: mustParseWith(t, acme+`:badge eq "B-1"`, acme), StartIndex: 1, Count: 10})
+			require.NoError(t, err)
+			return p.Total
+		}
+		assert.Equal(t, 0, count(), "stored folded while the extension was unknown")
+		many := make([]*resources.User, 1100) // more than two batches
+		for i := range many {
+			many[i] = seedUser(i)
+		}
+		_, err = after.SeedUsersForTest(ctx, "ri", many)
+		require.NoError(t, err)
+		require.NoError(t, after.Reindex(ctx))
+		last, err := after.ListUsers(tctx, store.Query{Filter: mustParse(t, `emails[type eq "work"].value eq "USER1099@work.example"`), StartIndex: 1, Count: 10})
+		require.NoError(t, err)
+		assert.Equal(t, 1, last.Total)
+		assert.Equal(t, 1, count())
+		p, err := after.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "g"`), StartIndex: 1, Count: 10})
+		require.NoError(t, err)
+		assert.Equal(t, 1, p.Total)
+	})
+}

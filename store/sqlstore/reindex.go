@@ -1,0 +1,110 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// reindexBatch is how many rows Reindex rewrites per transaction.
+const reindexBatch = 500
+
+// Reindex rewrites the query documents, folded columns and email and
+// phone rows of every stored user and group, of all tenants, from their
+// stored JSON. Filters compare what these hold, folded as the resource
+// types of the Store said when the row was written; run Reindex once
+// after registering an extension for data that already carries it, or
+// after any change of an attribute's caseExact. It works in batches of
+// rows and may run while the store is in use.
+func (s *Store) Reindex(ctx context.Context) error {
+	if err := s.reindexTable(ctx, true); err != nil {
+		return err
+	}
+	return s.reindexTable(ctx, false)
+}
+
+func (s *Store) reindexTable(ctx context.Context, users bool) error {
+	table := "scim_groups"
+	if users {
+		table = "scim_users"
+	}
+	var after int64 = -1
+	for {
+		done := false
+		last := after
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			last, done = after, false
+			rows, err := tx.QueryContext(ctx, `SELECT seq, tenant, id, doc FROM `+table+` WHERE seq > `+s.d.ph(1)+` ORDER BY seq LIMIT `+s.d.ph(2), after, reindexBatch)
+			if err != nil {
+				return fmt.Errorf("sqlstore: reindex: %w", err)
+			}
+			type row struct {
+				seq             int64
+				tenant, id, doc string
+			}
+			var batch []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.seq, &r.tenant, &r.id, dbText{&r.doc}); err != nil {
+					rows.Close()
+					return fmt.Errorf("sqlstore: reindex: %w", err)
+				}
+				batch = append(batch, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return fmt.Errorf("sqlstore: reindex: %w", err)
+			}
+			if len(batch) < reindexBatch {
+				done = true
+			}
+			for _, r := range batch {
+				last = r.seq
+				if users {
+					var u resources.User
+					if err := json.Unmarshal([]byte(r.doc), &u); err != nil {
+						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
+					}
+					w, err := s.renderUser(&u)
+					if err != nil {
+						return err
+					}
+					if _, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name_fold = `+s.d.ph(3)+`, display_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5))+
+						` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.userNameKey, w.displayFold, string(w.q)); err != nil {
+						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
+					}
+					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), r.tenant, r.id); err != nil {
+						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
+					}
+					if err := s.insertValues(ctx, tx, r.tenant, r.id, w.qm); err != nil {
+						return err
+					}
+					continue
+				}
+				var g resources.Group
+				if err := json.Unmarshal([]byte(r.doc), &g); err != nil {
+					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
+				}
+				w, err := s.renderGroup(&g)
+				if err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET display_name_fold = `+s.d.ph(3)+`, q = `+s.jsonbExpr(s.d.ph(4))+
+					` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.nameKey, string(w.q)); err != nil {
+					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		after = last
+		if done {
+			return nil
+		}
+	}
+}
