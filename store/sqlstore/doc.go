@@ -7,7 +7,7 @@
 //	if err != nil { ... }
 //	defer db.Close()
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db,
-//		Tokens: tokens.NewManager(db), ...})
+//		Tokens: tokens.NewManager(db, tokens.Options{}), RequestLog: db, ...})
 //
 // One *Store implements store.UserStore, store.GroupStore,
 // store.MembershipReader, tokens.Store, tokens.Rotator and
@@ -40,7 +40,11 @@
 //   - scim_members: (tenant, group_id, member_id) primary key, member_type,
 //     seq; indexed by (tenant, member_id) for User.groups and
 //     members.value filters. Membership changes are set operations on it.
-//   - scim_tokens and scim_requests for the tokens package.
+//   - scim_tokens: keyed by token id, with a unique hash and an index on
+//     (tenant, id). It is the one table not keyed by tenant first: a bearer
+//     token is looked up by its hash before its tenant is known.
+//   - scim_requests: the recent-request log, (tenant, seq), pruned to
+//     Config.RequestLogSize entries per tenant.
 //
 // # Case-insensitive comparison
 //
@@ -56,12 +60,30 @@
 //
 // Filters are compiled to SQL with every operand a bind parameter: all
 // operators, and/or/not, value paths on multi-valued attributes (emails,
-// phoneNumbers, addresses, members, groups, extension attributes), sub-
-// attributes, extension attributes, pr, null, and case-insensitive
+// phoneNumbers, addresses, members, groups, extension attributes),
+// sub-attributes, extension attributes, pr, null, and case-insensitive
 // comparison. What SQL cannot express with the evaluator's exact
 // semantics (attributes a registered extension does not define, integer,
 // decimal and dateTime attributes other than meta.created and
 // meta.lastModified, substring operators on dateTime, presence of a whole
 // extension, sorting by such attributes) is evaluated with store.Evaluator
-// on the rows that the translatable part of the filter selects.
+// on the rows that the translatable part of the filter selects: the
+// conjuncts of a top-level "and" that are SQL still narrow the rows read.
+//
+// The query document is folded according to the resource types the Store
+// was opened with. After registering an extension for data already
+// stored, or changing an attribute's caseExact, run Reindex once.
+//
+// # Concurrency
+//
+// Writes are single transactions. userName and displayName uniqueness is
+// enforced by unique indexes (a violation is store.ErrConflict, never a
+// database error). Replaces and membership changes lock the resource's
+// row and check the version under the lock (store.ErrPreconditionFailed
+// when stale). A membership change takes a KEY SHARE lock on each member
+// it adds before it locks the group, and deletes delete the resource's row
+// before touching groups, so a member deleted concurrently is never left
+// behind as a membership and lock orders cannot deadlock. On SQLite every
+// write transaction begins with BEGIN IMMEDIATE through one connection per
+// process; other processes wait up to the busy timeout (10s).
 package sqlstore
