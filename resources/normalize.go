@@ -313,6 +313,15 @@ func DescribeValue(v any) string {
 }
 
 // UserFromMap builds a User from a normalised document.
+//
+// The typed model cannot tell an empty string from an unassigned value
+// (both are ""), so a complex value the document gives only empty strings
+// is unassigned too: {"name": {"givenName": ""}} has no name, a manager of
+// {"value": ""} is no manager, an enterprise extension of empty strings is
+// absent, and an email, phone number or address with nothing but a type
+// and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
+// template) send such values for fields a user has no value for; kept, they
+// would come back as {} and as an enterprise schema with nothing in it.
 func UserFromMap(doc map[string]any) (*User, error) {
 	data, err := json.Marshal(doc)
 	if err != nil {
@@ -322,7 +331,57 @@ func UserFromMap(doc map[string]any) (*User, error) {
 	if err := json.Unmarshal(data, u); err != nil {
 		return nil, err
 	}
+	u.compact()
 	return u, nil
+}
+
+// compact unassigns the complex values that hold only empty strings (see
+// UserFromMap).
+func (u *User) compact() {
+	if u.Name != nil && *u.Name == (Name{}) {
+		u.Name = nil
+	}
+	for _, list := range []*[]MultiValue{&u.Emails, &u.PhoneNumbers, &u.IMs, &u.Photos, &u.Entitlements, &u.Roles, &u.X509Certificates} {
+		*list = dropValueless(*list)
+	}
+	if u.Addresses != nil {
+		kept := u.Addresses[:0]
+		for _, a := range u.Addresses {
+			if a.Formatted != "" || a.StreetAddress != "" || a.Locality != "" || a.Region != "" || a.PostalCode != "" || a.Country != "" {
+				kept = append(kept, a)
+			}
+		}
+		u.Addresses = nilIfEmpty(kept)
+	}
+	if e := u.Enterprise; e != nil {
+		if e.Manager != nil && e.Manager.Value == "" && e.Manager.Ref == "" {
+			e.Manager = nil
+		}
+		if e.EmployeeNumber == "" && e.CostCenter == "" && e.Organization == "" && e.Division == "" && e.Department == "" && e.Manager == nil && len(e.Extra) == 0 {
+			u.Enterprise = nil
+		}
+	}
+}
+
+// dropValueless removes the values with neither a value nor a display.
+func dropValueless(list []MultiValue) []MultiValue {
+	if list == nil {
+		return nil
+	}
+	kept := list[:0]
+	for _, v := range list {
+		if v.Value != "" || v.Display != "" {
+			kept = append(kept, v)
+		}
+	}
+	return nilIfEmpty(kept)
+}
+
+func nilIfEmpty[T any](list []T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
 }
 
 // GroupFromMap builds a Group from a normalised document.

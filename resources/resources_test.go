@@ -147,3 +147,27 @@ func TestResourceTypeAttr(t *testing.T) {
 	a, _ = rt.Attr("urn:example:nope", "x")
 	assert.Nil(t, a)
 }
+
+func TestUserFromMapUnassignsEmptyValues(t *testing.T) {
+	rt := resources.NewUserType()
+	doc, err := rt.Normalize(decode(t, `{"userName":"a",
+		"name":{"givenName":"","familyName":""},
+		"emails":[{"value":"","type":"work","primary":true},{"value":"b@x","type":"home"}],
+		"phoneNumbers":[{"value":"","type":"mobile"}],
+		"addresses":[{"type":"work","streetAddress":""}],
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"","manager":{"value":""}}}`))
+	require.NoError(t, err)
+	u, err := resources.UserFromMap(doc)
+	require.NoError(t, err)
+	data, err := json.Marshal(u)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"b@x","type":"home"}]}`, string(data))
+
+	doc, err = rt.Normalize(decode(t, `{"userName":"a","name":{"givenName":"B"},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":""},"department":"D"}}`))
+	require.NoError(t, err)
+	u, err = resources.UserFromMap(doc)
+	require.NoError(t, err)
+	assert.Equal(t, &resources.Name{GivenName: "B"}, u.Name)
+	assert.Equal(t, &resources.EnterpriseUser{Department: "D"}, u.Enterprise, "an empty manager is no manager; the extension stays for its department")
+}
