@@ -221,8 +221,10 @@ func touchesMembers(op patch.Operation) bool {
 // members go to GroupStore.ModifyMembers, so their cost does not depend on
 // the group's size, and are answered 204 No Content (RFC 7644 §3.5.2
 // allows it; Okta and Entra ID expect it) unless the request asks for
-// attributes. Other operations are applied to the group document, loaded
-// without members unless an operation needs them.
+// attributes. So do member changes sent with other operations that change
+// nothing (Okta resends the group's id and displayName with every
+// membership update). Other operations are applied to the group document,
+// loaded without members unless an operation needs them.
 func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := h.readPatch(r)
 	if err != nil {
@@ -236,6 +238,9 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok && !plan.NeedsCurrent {
 		h.patchMembers(w, r, plan)
+		return
+	}
+	if !ok && h.patchMembersWithNoOps(w, r, ops) {
 		return
 	}
 	withMembers := false
@@ -261,6 +266,75 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		}
 		return g, checkGroup(g)
 	})
+}
+
+// patchMembersWithNoOps handles a PATCH whose operations add and remove
+// members and otherwise change nothing, such as Okta's membership update
+// {"op":"replace","value":{"id":"g","displayName":"Sales"}},
+// {"op":"remove","path":"members[value eq \"u1\"]"},
+// {"op":"add","path":"members","value":[{"value":"u2"}]} for a group already
+// named Sales: the other operations are applied to the group loaded
+// without members and, when they change nothing, the member changes go to
+// ModifyMembers at the version read, as in patchMembers. It reports false,
+// having written nothing, when the request is not of that kind.
+func (h *handler) patchMembersWithNoOps(w http.ResponseWriter, r *http.Request, ops []patch.Operation) bool {
+	var memberOps, others []patch.Operation
+	for _, op := range ops {
+		if touchesMembers(op) {
+			memberOps = append(memberOps, op)
+		} else {
+			others = append(others, op)
+		}
+	}
+	if len(memberOps) == 0 || len(others) == 0 {
+		return false
+	}
+	plan, ok, err := h.groups.engine.PlanMembers(memberOps)
+	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
+		return false
+	}
+	proj, err := h.projectionFromQuery(r, h.groupType)
+	if err != nil {
+		return false
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	for attempt := 0; ; attempt++ {
+		cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true})
+		if err != nil {
+			h.writeError(w, r, err)
+			return true
+		}
+		if !ifMatchOK(r, cur.Meta.Version) {
+			h.writeError(w, r, errStale)
+			return true
+		}
+		doc, err := resources.ToMap(cur)
+		if err != nil {
+			return false
+		}
+		delete(doc, "meta")
+		next, err := h.groups.engine.Apply(doc, others)
+		if err != nil || !reflect.DeepEqual(doc, next) {
+			return false // an error or a real change: the general path reports or applies it
+		}
+		g, err := h.cfg.Groups.ModifyMembers(ctx, id, plan.Add, plan.Remove, cur.Meta.Version)
+		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
+			continue
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+			return true
+		}
+		h.membersChanged(ctx, g, plan.Add, plan.Remove)
+		if proj == nil {
+			w.Header().Set("ETag", g.Meta.Version)
+			w.WriteHeader(http.StatusNoContent)
+			return true
+		}
+		h.respondGroupRead(w, r, g, false, proj)
+		return true
+	}
 }
 
 func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan) {

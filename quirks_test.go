@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
@@ -12,6 +13,8 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
 )
 
 const ent = resources.EnterpriseUserSchema
@@ -394,6 +397,65 @@ func TestMemberOnlyPatchIs204(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.Code, r.Raw)
 	assert.NotContains(t, r.Body, "members")
 	assert.Equal(t, g["id"], r.Body["id"])
+}
+
+// replaceCountingStore counts the full-group writes.
+type replaceCountingStore struct {
+	*recordingStore
+	replaces int
+}
+
+func (s *replaceCountingStore) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+	s.mu.Lock()
+	s.replaces++
+	s.mu.Unlock()
+	return s.recordingStore.ReplaceGroup(ctx, g, ifVersion)
+}
+
+// Okta resends the group's id and displayName with every membership
+// update: that must cost what a member-only PATCH costs, never a read and
+// rewrite of the whole member list.
+func TestOktaMembershipUpdateWithResentName(t *testing.T) {
+	rec := &replaceCountingStore{recordingStore: &recordingStore{Store: memory.New()}}
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = rec.Store, rec })
+	a := e.createUser("a@example.com")["id"].(string)
+	b := e.createUser("b@example.com")["id"].(string)
+	gid := e.createGroup("Sales", a)["id"].(string)
+	e.clearEvents()
+	rec.mu.Lock()
+	rec.gets = nil
+	rec.mu.Unlock()
+
+	r := e.do("PATCH", "/Groups/"+gid, patchBody(
+		op("replace", "", map[string]any{"id": gid, "displayName": "Sales"}),
+		op("remove", `members[value eq "`+a+`"]`, nil),
+		op("add", "members", []any{map[string]any{"value": b, "display": "b@example.com"}}),
+	))
+	require.Equal(t, http.StatusNoContent, r.Code, r.Raw)
+	rec.mu.Lock()
+	assert.Equal(t, []store.GetOptions{{ExcludeMembers: true}}, rec.gets, "members are never loaded")
+	assert.Zero(t, rec.replaces, "the group is not rewritten")
+	rec.mu.Unlock()
+	assert.Equal(t, []scim.EventType{scim.MembersAdded, scim.MembersRemoved}, e.eventTypes())
+	assert.Equal(t, []string{b}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
+
+	// A real rename sent with member changes applies both, in one write.
+	r = e.do("PATCH", "/Groups/"+gid, patchBody(
+		op("replace", "", map[string]any{"id": gid, "displayName": "Sales EMEA"}),
+		op("add", "members", []any{map[string]any{"value": a}}),
+	))
+	require.Equal(t, http.StatusOK, r.Code, r.Raw)
+	got := e.do("GET", "/Groups/"+gid, nil).Body
+	assert.Equal(t, "Sales EMEA", got["displayName"])
+	assert.ElementsMatch(t, []string{a, b}, memberIDs(got))
+
+	// A bad operation among them still changes nothing.
+	r = e.do("PATCH", "/Groups/"+gid, patchBody(
+		op("replace", "", map[string]any{"displayName": "Sales EMEA", "shoeSize": 9}),
+		op("remove", `members[value eq "`+a+`"]`, nil),
+	))
+	assert.Equal(t, http.StatusBadRequest, r.Code, r.Raw)
+	assert.ElementsMatch(t, []string{a, b}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
 }
 
 func TestGroupLifecycleAndEvents(t *testing.T) {
