@@ -279,6 +279,14 @@ func TestCreateWithoutActiveIsActive(t *testing.T) {
 	assert.Equal(t, float64(1), r.Body["totalResults"])
 }
 
+func TestPutWithoutActiveKeepsIt(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("inactive@example.com", map[string]any{"active": false})["id"].(string)
+	r := e.do("PUT", "/Users/"+id, map[string]any{"userName": "inactive@example.com", "title": "T"})
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, false, r.Body["active"])
+}
+
 func TestPutKeepsPasswordItCannotSee(t *testing.T) {
 	e := newEnv(t)
 	u := e.createUser("pw@example.com", map[string]any{"password": "secret-1"})

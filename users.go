@@ -158,6 +158,12 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 	}
 	h.updateUser(w, r, func(cur *resources.User) (*resources.User, error) {
 		next := u.Clone()
+		if next.Active == nil {
+			// A PUT that leaves active out keeps it, so that a client
+			// that does not manage it never reactivates a deactivated
+			// user by accident.
+			next.Active = cur.Active
+		}
 		if next.Password == "" {
 			// A PUT that does not mention the password keeps it: clients
 			// never see it (returned "never"), so they cannot resend it.
