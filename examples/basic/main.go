@@ -5,9 +5,14 @@
 // (behind a password) to generate tokens, watch the connection status and
 // read the recent SCIM requests.
 //
+// By default the data lives in the SQLite file scim.db in the working
+// directory, so it survives a restart; a restart does not print a new token
+// unless -new-token asks for one.
+//
 //	go run ./examples/basic
 //	go run ./examples/basic -addr 127.0.0.1:9090
-//	go run ./examples/basic -db sqlite:scim.db
+//	go run ./examples/basic -db memory
+//	go run ./examples/basic -db /var/lib/app/scim.db -new-token
 //	go run ./examples/basic -db postgres://app@localhost/app
 //	SCIM_ADMIN_PASSWORD=secret go run ./examples/basic
 package main
@@ -38,7 +43,8 @@ import (
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	db := flag.String("db", "memory", `store: "memory" (data is lost when the server stops), "sqlite:FILE" or a postgres:// URL`)
+	db := flag.String("db", "scim.db", `store: a SQLite file path (also "sqlite:FILE"), a postgres:// URL, or "memory" (data is lost when the server stops)`)
+	newToken := flag.Bool("new-token", false, "generate and print a new bearer token even if the database already has one (the old one is revoked)")
 	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
 	flag.Parse()
 	if *adminPassword == "" {
@@ -47,7 +53,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword}
+	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword, NewToken: *newToken}
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "basic:", err)
 		os.Exit(1)
@@ -60,6 +66,8 @@ type config struct {
 	DB   string
 	// AdminPassword protects /admin; empty means a random one, printed.
 	AdminPassword string
+	// NewToken generates a token even when the database already has one.
+	NewToken bool
 	// Logger defaults to text on stderr.
 	Logger *slog.Logger
 }
@@ -129,12 +137,20 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		fmt.Fprintf(w, "scimkit example server\nSCIM base URL: %s\nAdmin page: %s/admin\n", base, origin)
 	})
 
-	plaintext, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "example", CreatedBy: "command line"})
+	fmt.Fprintf(out, "SCIM base URL: %s\n", base)
+	kept, err := db.hasTokens(ctx)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "SCIM base URL: %s\n", base)
-	fmt.Fprintf(out, "Bearer token: %s\n", plaintext)
+	if kept && !cfg.NewToken {
+		fmt.Fprintf(out, "No new bearer token: %s already has one (use the token printed before, or restart with -new-token to replace it)\n", cfg.DB)
+	} else {
+		plaintext, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "example", CreatedBy: "command line"})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "Bearer token: %s\n", plaintext)
+	}
 	fmt.Fprintf(out, "Admin page: %s/admin (password: %s)\n", origin, shown)
 
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
@@ -160,10 +176,14 @@ type database struct {
 	groups   store.GroupStore
 	tokens   tokens.Store
 	requests tokens.RequestLog // written by the SCIM handler, read by the admin page
-	close    func()
+	// hasTokens reports whether the database kept a token from an earlier
+	// run, active or not.
+	hasTokens func(context.Context) (bool, error)
+	close     func()
 }
 
-// openDB opens "memory", "sqlite:FILE" or a postgres:// URL. The SQL
+// openDB opens "memory", a postgres:// URL, or a SQLite file (a path, or
+// "sqlite:FILE"). The SQL
 // stores keep users, groups, tokens and the request log in the database,
 // so they survive a restart; memory keeps everything in the process.
 func openDB(ctx context.Context, dsn string) (*database, error) {
@@ -172,20 +192,25 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	switch {
 	case dsn == "" || dsn == "memory":
 		m := memory.New()
-		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: tokens.NewRequestRing(100), close: func() {}}, nil
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: tokens.NewRequestRing(100),
+			hasTokens: func(context.Context) (bool, error) { return false, nil }, close: func() {}}, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		sqlDSN = dsn[len("sqlite:"):]
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
 		sqlDSN = dsn
+	case strings.Contains(dsn, "://"):
+		// Some other database's URL: not a file name.
+	default:
+		sqlDSN = dsn // a SQLite file path
 	}
 	if sqlDSN == "" {
-		return nil, fmt.Errorf(`-db %q: use "memory", "sqlite:FILE" or a postgres:// URL`, dsn)
+		return nil, fmt.Errorf(`-db %q: use a SQLite file path, a postgres:// URL or "memory"`, dsn)
 	}
 	s, err := sqlstore.Open(ctx, sqlDSN)
 	if err != nil {
 		return nil, fmt.Errorf("-db: %w", err)
 	}
-	return &database{users: s, groups: s, tokens: s, requests: s, close: func() { s.Close() }}, nil
+	return &database{users: s, groups: s, tokens: s, requests: s, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
 }
 
 // randomString returns n random bytes, base64url encoded.

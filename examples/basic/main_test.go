@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -125,8 +127,43 @@ func TestPrintedLines(t *testing.T) {
 }
 
 func TestRunRejectsUnknownDB(t *testing.T) {
-	err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: "oracle"}, io.Discard)
-	require.ErrorContains(t, err, `-db "oracle"`)
+	for _, dsn := range []string{"mysql://app@db/app", "sqlite:"} {
+		err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: dsn}, io.Discard)
+		require.ErrorContains(t, err, fmt.Sprintf("-db %q", dsn))
+	}
+}
+
+// TestRestartKeepsToken: the default SQLite file keeps data and tokens
+// across a restart, which prints no new token unless -new-token asks.
+func TestRestartKeepsToken(t *testing.T) {
+	dbPath := filepath.Join(t.TempDir(), "scim.db")
+	start := func(newToken bool) (string, func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() {
+			done <- run(ctx, config{Addr: "127.0.0.1:0", DB: dbPath, NewToken: newToken, Logger: slog.New(slog.DiscardHandler)}, pw)
+			pw.Close()
+		}()
+		sc := bufio.NewScanner(pr)
+		var lines []string
+		for sc.Scan() && len(lines) < 2 {
+			lines = append(lines, sc.Text())
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		require.Len(t, lines, 2)
+		return lines[1], func() { cancel(); require.NoError(t, <-done) }
+	}
+	first, stop := start(false)
+	require.True(t, strings.HasPrefix(first, "Bearer token: scim_"), first)
+	stop()
+	second, stop := start(false)
+	assert.Equal(t, "No new bearer token: "+dbPath+" already has one (use the token printed before, or restart with -new-token to replace it)", second)
+	stop()
+	third, stop := start(true)
+	assert.True(t, strings.HasPrefix(third, "Bearer token: scim_"), third)
+	assert.NotEqual(t, first, third)
+	stop()
 }
 
 func TestAdminGate(t *testing.T) {
