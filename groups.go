@@ -237,11 +237,13 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if ok && !plan.NeedsCurrent {
-		h.patchMembers(w, r, plan)
+		h.patchMembers(w, r, plan, nil)
 		return
 	}
-	if !ok && h.patchMembersWithNoOps(w, r, ops) {
-		return
+	if !ok {
+		if plan, others, ok := h.splitMemberOps(ops); ok && h.patchMembers(w, r, plan, others) {
+			return
+		}
 	}
 	withMembers := false
 	for _, op := range ops {
@@ -268,17 +270,15 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// patchMembersWithNoOps handles a PATCH whose operations add and remove
-// members and otherwise change nothing, such as Okta's membership update
+// splitMemberOps finds a PATCH that changes members and carries other
+// operations that may change nothing, such as Okta's membership update
 // {"op":"replace","value":{"id":"g","displayName":"Sales"}},
 // {"op":"remove","path":"members[value eq \"u1\"]"},
-// {"op":"add","path":"members","value":[{"value":"u2"}]} for a group already
-// named Sales: the other operations are applied to the group loaded
-// without members and, when they change nothing, the member changes go to
-// ModifyMembers at the version read, as in patchMembers. It reports false,
-// having written nothing, when the request is not of that kind.
-func (h *handler) patchMembersWithNoOps(w http.ResponseWriter, r *http.Request, ops []patch.Operation) bool {
-	var memberOps, others []patch.Operation
+// {"op":"add","path":"members","value":[{"value":"u2"}]} for a group
+// already named Sales. It returns the plan of the member operations and the
+// other operations, or ok=false when the request is not of that kind.
+func (h *handler) splitMemberOps(ops []patch.Operation) (plan patch.MemberPlan, others []patch.Operation, ok bool) {
+	var memberOps []patch.Operation
 	for _, op := range ops {
 		if touchesMembers(op) {
 			memberOps = append(memberOps, op)
@@ -287,76 +287,43 @@ func (h *handler) patchMembersWithNoOps(w http.ResponseWriter, r *http.Request, 
 		}
 	}
 	if len(memberOps) == 0 || len(others) == 0 {
-		return false
+		return plan, nil, false
 	}
 	plan, ok, err := h.groups.engine.PlanMembers(memberOps)
 	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
-		return false
+		return plan, nil, false
 	}
-	proj, err := h.projectionFromQuery(r, h.groupType)
-	if err != nil {
-		return false
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	for attempt := 0; ; attempt++ {
-		cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true})
-		if err != nil {
-			h.writeError(w, r, err)
-			return true
-		}
-		if !ifMatchOK(r, cur.Meta.Version) {
-			h.writeError(w, r, errStale)
-			return true
-		}
-		doc, err := resources.ToMap(cur)
-		if err != nil {
-			return false
-		}
-		delete(doc, "meta")
-		next, err := h.groups.engine.Apply(doc, others)
-		if err != nil || !reflect.DeepEqual(doc, next) {
-			return false // an error or a real change: the general path reports or applies it
-		}
-		g, err := h.cfg.Groups.ModifyMembers(ctx, id, plan.Add, plan.Remove, cur.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
-			continue
-		}
-		if err != nil {
-			h.writeError(w, r, err)
-			return true
-		}
-		h.membersChanged(ctx, g, plan.Add, plan.Remove)
-		if proj == nil {
-			w.Header().Set("ETag", g.Meta.Version)
-			w.WriteHeader(http.StatusNoContent)
-			return true
-		}
-		h.respondGroupRead(w, r, g, false, proj)
-		return true
-	}
+	return plan, others, true
 }
 
-func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan) {
+// patchMembers applies a membership plan with ModifyMembers at the version
+// read, retrying on a concurrent change. others are operations that came
+// with it and must change nothing (they are checked on the group loaded
+// without members); when they would change something, patchMembers writes
+// nothing and reports false, so the caller applies the request in full.
+func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	proj, err := h.projectionFromQuery(r, h.groupType)
 	if err != nil {
 		h.writeError(w, r, err)
-		return
+		return true
 	}
 	full := plan.Replace || plan.RemoveAll
 	for attempt := 0; ; attempt++ {
 		add, remove, version := plan.Add, plan.Remove, ""
-		if full || hasIfMatch(r) {
+		if full || hasIfMatch(r) || len(others) > 0 {
 			cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !full})
 			if err != nil {
 				h.writeError(w, r, err)
-				return
+				return true
 			}
 			if !ifMatchOK(r, cur.Meta.Version) {
 				h.writeError(w, r, errStale)
-				return
+				return true
+			}
+			if len(others) > 0 && h.groupChangedBy(cur, others) {
+				return false
 			}
 			version = cur.Meta.Version
 			if full {
@@ -373,17 +340,28 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		}
 		if err != nil {
 			h.writeError(w, r, err)
-			return
+			return true
 		}
 		h.membersChanged(ctx, g, add, remove)
 		if proj == nil {
 			w.Header().Set("ETag", g.Meta.Version)
 			w.WriteHeader(http.StatusNoContent)
-			return
+			return true
 		}
 		h.respondGroupRead(w, r, g, false, proj)
-		return
+		return true
 	}
+}
+
+// groupChangedBy reports whether ops would change g (or fail on it).
+func (h *handler) groupChangedBy(g *resources.Group, ops []patch.Operation) bool {
+	doc, err := resources.ToMap(g)
+	if err != nil {
+		return true
+	}
+	delete(doc, "meta")
+	next, err := h.groups.engine.Apply(doc, ops)
+	return err != nil || !reflect.DeepEqual(doc, next)
 }
 
 func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request) {
