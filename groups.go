@@ -102,46 +102,41 @@ func (h *handler) updateGroup(w http.ResponseWriter, r *http.Request, withMember
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	for attempt := 0; ; attempt++ {
-		cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if !ifMatchOK(r, cur.Meta.Version) {
-			h.writeError(w, r, errStale)
-			return
-		}
-		next, err := change(cur.Clone())
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if next == nil {
-			h.respondGroupRead(w, r, cur, withMembers, proj)
-			return
-		}
-		next.ID, next.Meta = cur.ID, cur.Meta
-		if !withMembers {
-			next.Members = nil
-		} else if next.Members == nil {
-			next.Members = []resources.Member{}
-		}
-		out, err := h.cfg.Groups.ReplaceGroup(ctx, next, cur.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
-			continue
-		}
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	var next *resources.Group
+	cur, out, changed, err := readModifyWrite(r,
+		func() (*resources.Group, error) {
+			return h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
+		},
+		func(g *resources.Group) string { return g.Meta.Version },
+		func(cur *resources.Group) (*resources.Group, bool, error) {
+			n, err := change(cur.Clone())
+			if n == nil || err != nil {
+				return nil, false, err
+			}
+			n.ID, n.Meta = cur.ID, cur.Meta
+			if !withMembers {
+				n.Members = nil
+			} else if n.Members == nil {
+				n.Members = []resources.Member{}
+			}
+			next = n
+			return n, true, nil
+		},
+		func(n *resources.Group, version string) (*resources.Group, error) {
+			return h.cfg.Groups.ReplaceGroup(ctx, n, version)
+		})
+	switch {
+	case err != nil:
+		h.writeError(w, r, err)
+	case !changed:
+		h.respondGroupRead(w, r, cur, withMembers, proj)
+	default:
 		h.emit(ctx, Event{Type: GroupUpdated, ID: out.ID, Group: out.Clone()})
 		if withMembers {
 			add, remove := diffMembers(memberIDs(cur.Members), memberIDs(next.Members))
 			h.membersChanged(ctx, out, add, remove)
 		}
 		h.respondGroupRead(w, r, out, withMembers, proj)
-		return
 	}
 }
 

@@ -2,10 +2,12 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 )
 
 // encodeUser renders a stored user for a response: meta.location and
@@ -92,6 +94,34 @@ func notModified(r *http.Request, version string) bool {
 // sameTag compares entity tags weakly (RFC 9110 §8.8.3.2): W/ is ignored.
 func sameTag(a, b string) bool {
 	return strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
+}
+
+// readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
+// get the stored resource, check If-Match, compute the new one with change
+// (changed false when nothing changes) and write it with replace at the
+// version read. Without If-Match, a concurrent change makes it start again
+// (up to maxRetries); with If-Match, the version must match. It returns
+// the resource read and, when changed, the one written.
+func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
+	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
+) (cur, out T, changed bool, err error) {
+	for attempt := 0; ; attempt++ {
+		if cur, err = get(); err != nil {
+			return cur, out, false, err
+		}
+		if !ifMatchOK(r, version(cur)) {
+			return cur, out, false, errStale
+		}
+		next, changed, err := change(cur)
+		if err != nil || !changed {
+			return cur, out, false, err
+		}
+		out, err = replace(next, version(cur))
+		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
+			continue
+		}
+		return cur, out, err == nil, err
+	}
 }
 
 // readResource reads what a POST or PUT of a resource carries: the

@@ -2,14 +2,12 @@ package scim
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
 )
 
 // maxRetries bounds the read-modify-write retries of PUT and PATCH after a
@@ -94,10 +92,9 @@ func (h *handler) getUser(w http.ResponseWriter, r *http.Request) {
 	h.respondUser(w, r, http.StatusOK, u, proj)
 }
 
-// updateUser runs a read-modify-write of one user: change computes the new
-// user from the stored one, and the write is versioned. Without If-Match, a
-// concurrent change makes it start again (up to maxRetries); with If-Match,
-// the version must match. It reports the events and writes the response.
+// updateUser runs a read-modify-write of one user (see readModifyWrite):
+// change computes the new user from a copy of the stored one, or returns
+// nil when nothing changes. It reports the events and writes the response.
 func (h *handler) updateUser(w http.ResponseWriter, r *http.Request, change func(cur *resources.User) (*resources.User, error)) {
 	proj, err := h.projectionFromQuery(r, h.userType)
 	if err != nil {
@@ -106,37 +103,28 @@ func (h *handler) updateUser(w http.ResponseWriter, r *http.Request, change func
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	for attempt := 0; ; attempt++ {
-		cur, err := h.cfg.Users.GetUser(ctx, id)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if !ifMatchOK(r, cur.Meta.Version) {
-			h.writeError(w, r, errStale)
-			return
-		}
-		next, err := change(cur.Clone())
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if next == nil { // nothing to change
-			h.respondUser(w, r, http.StatusOK, cur, proj)
-			return
-		}
-		next.ID, next.Groups, next.Meta = cur.ID, nil, cur.Meta
-		out, err := h.cfg.Users.ReplaceUser(ctx, next, cur.Meta.Version)
-		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
-			continue
-		}
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	cur, out, changed, err := readModifyWrite(r,
+		func() (*resources.User, error) { return h.cfg.Users.GetUser(ctx, id) },
+		func(u *resources.User) string { return u.Meta.Version },
+		func(cur *resources.User) (*resources.User, bool, error) {
+			next, err := change(cur.Clone())
+			if next == nil || err != nil {
+				return nil, false, err
+			}
+			next.ID, next.Groups, next.Meta = cur.ID, nil, cur.Meta
+			return next, true, nil
+		},
+		func(next *resources.User, version string) (*resources.User, error) {
+			return h.cfg.Users.ReplaceUser(ctx, next, version)
+		})
+	switch {
+	case err != nil:
+		h.writeError(w, r, err)
+	case !changed:
+		h.respondUser(w, r, http.StatusOK, cur, proj)
+	default:
 		h.userChanged(ctx, cur, out)
 		h.respondUser(w, r, http.StatusOK, out, proj)
-		return
 	}
 }
 
