@@ -1,0 +1,78 @@
+// Package storeutil holds the helpers the stores (store/memory,
+// store/sqlstore) and the filter evaluator (package store) share: paging,
+// sorting with creation-order ties, ids and versions, case-folded keys and
+// the coercion of filter operands. It depends on the standard library only,
+// so that package store can import it.
+package storeutil
+
+import (
+	"cmp"
+	"slices"
+)
+
+// Window returns the page of s that starts at the 1-based index start (a
+// start below 1 counts as 1) and is at most count long. It returns nil when
+// count is not positive or start lies past the end. The page shares s's
+// backing array.
+func Window[T any](s []T, start, count int) []T {
+	if start < 1 {
+		start = 1
+	}
+	if count <= 0 || start > len(s) {
+		return nil
+	}
+	from := start - 1
+	to := len(s)
+	if count < to-from {
+		to = from + count
+	}
+	return s[from:to]
+}
+
+// Comparer is a sort key that orders itself against another key of its
+// type (store.SortKey).
+type Comparer[K any] interface {
+	// Compare returns -1, 0 or +1 as the key sorts before, with or after o.
+	Compare(o K) int
+}
+
+// SortStable sorts s by the key that key returns for each element (called
+// once per element), descending when desc. Elements with equal keys are
+// ordered by their sequence number, ascending also when desc (creation
+// order), and keep their relative order when those are equal too.
+func SortStable[T any, K Comparer[K], Q cmp.Ordered](s []T, desc bool, key func(T) (K, Q)) {
+	type item struct {
+		key K
+		seq Q
+		v   T
+	}
+	items := make([]item, len(s))
+	for i, v := range s {
+		k, seq := key(v)
+		items[i] = item{k, seq, v}
+	}
+	slices.SortStableFunc(items, func(a, b item) int {
+		c := a.key.Compare(b.key)
+		if desc {
+			c = -c
+		}
+		if c == 0 {
+			c = cmp.Compare(a.seq, b.seq)
+		}
+		return c
+	})
+	for i := range items {
+		s[i] = items[i].v
+	}
+}
+
+// With returns a shallow copy of doc with key set to v; doc is not
+// changed.
+func With(doc map[string]any, key string, v any) map[string]any {
+	out := make(map[string]any, len(doc)+1)
+	for k, x := range doc {
+		out[k] = x
+	}
+	out[key] = v
+	return out
+}

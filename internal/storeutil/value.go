@@ -1,0 +1,58 @@
+package storeutil
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ToText turns a scalar filter operand into the text a string attribute is
+// compared with: a number or boolean literal compares as written. ok is
+// false for other types.
+func ToText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case bool:
+		return strconv.FormatBool(x), true
+	case int64:
+		return strconv.FormatInt(x, 10), true
+	case int:
+		return strconv.Itoa(x), true
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64), true
+	case json.Number:
+		return x.String(), true
+	}
+	return "", false
+}
+
+// ToBool reads a boolean operand or value: a bool, or the strings "true"
+// and "false" in any case.
+func ToBool(v any) (b, ok bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		if strings.EqualFold(x, "true") {
+			return true, true
+		}
+		if strings.EqualFold(x, "false") {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// ParseTime parses an RFC 3339 date-time; without a zone (xsd:dateTime
+// allows it) it is taken as UTC.
+func ParseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
