@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -583,12 +584,12 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if isOrdering(op) || isSubstring(op) {
 			return nil, filterErrorf("%q is a boolean; only eq and ne apply, not %s", t.path, op)
 		}
-		b, ok := toBool(value)
+		b, ok := storeutil.ToBool(value)
 		if !ok {
 			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path, describe(value))
 		}
 		return func(v any) bool {
-			x, ok := toBool(v)
+			x, ok := storeutil.ToBool(v)
 			return ok && x == b
 		}, nil
 	case kindNumber:
@@ -614,7 +615,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if !isStr {
 			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path, describe(value))
 		}
-		tm, ok := parseTime(s)
+		tm, ok := storeutil.ParseTime(s)
 		if !ok {
 			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path, s)
 		}
@@ -626,7 +627,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if isOrdering(op) && t.leaf.Type == resources.TypeBinary {
 			return nil, filterErrorf("%q is binary; %s does not apply", t.path, op)
 		}
-		s, ok := toText(value)
+		s, ok := storeutil.ToText(value)
 		if !ok {
 			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path, describe(value))
 		}
@@ -634,7 +635,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 	}
 	// Raw: decided by the stored value.
 	var strP func(any) bool
-	if s, ok := toText(value); ok {
+	if s, ok := storeutil.ToText(value); ok {
 		strP = stringPred(op, s, false)
 	}
 	n, nOK := toNum(value)
@@ -731,41 +732,6 @@ func stringPred(op filter.Op, s string, exact bool) func(any) bool {
 	}
 }
 
-// toText turns a scalar operand into the text a string attribute is
-// compared with (a number or boolean literal compares as written).
-func toText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case bool:
-		return strconv.FormatBool(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int:
-		return strconv.Itoa(x), true
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	case json.Number:
-		return x.String(), true
-	}
-	return "", false
-}
-
-func toBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		if strings.EqualFold(x, "true") {
-			return true, true
-		}
-		if strings.EqualFold(x, "false") {
-			return false, true
-		}
-	}
-	return false, false
-}
-
 // num is a number kept as an int64 when it is an integer that fits.
 type num struct {
 	i     int64
@@ -832,22 +798,10 @@ func parseNum(s string) (num, bool) {
 	return num{f: f}, true
 }
 
-// parseTime parses an RFC 3339 date-time; without a zone (xsd:dateTime
-// allows it) it is taken as UTC.
-func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
-}
-
 func toTime(v any) (time.Time, bool) {
 	switch x := v.(type) {
 	case string:
-		return parseTime(x)
+		return storeutil.ParseTime(x)
 	case time.Time:
 		return x, true
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/storeutil"
 )
 
 // Sorter orders resource documents by one attribute path (Query.SortBy),
@@ -116,7 +117,7 @@ func (s *Sorter) Key(doc map[string]any) SortKey {
 	case kindString:
 		k.s, k.present = v.(string)
 	case kindBool:
-		k.b, k.present = toBool(v)
+		k.b, k.present = storeutil.ToBool(v)
 	case kindNumber:
 		k.n, k.present = toNum(v)
 	case kindTime:
@@ -158,7 +159,7 @@ func (s *Sorter) pick(doc map[string]any) any {
 			if sv == nil {
 				continue
 			}
-			if p, _ := toBool(lookup(m, "primary")); p {
+			if p, _ := storeutil.ToBool(lookup(m, "primary")); p {
 				return sv
 			}
 			if first == nil {
