@@ -121,6 +121,7 @@ func TestFormatVersion(t *testing.T) {
 		{FormatVersion(int64(42)), `W/"42"`},
 		{FormatVersion(int64(math.MaxInt64)), `W/"9223372036854775807"`},
 		{FormatVersion(int64(-1)), `W/"-1"`},
+		{FormatVersion(1), `W/"1"`},
 	} {
 		assert.Equal(t, tc.want, tc.got)
 	}

@@ -32,7 +32,7 @@ func NewUUID() string {
 
 // FormatVersion renders version n as the stores write it: the weak ETag
 // W/"n".
-func FormatVersion[N int64 | uint64](n N) string {
+func FormatVersion[N int | int64 | uint64](n N) string {
 	var s string
 	if n < 0 {
 		s = strconv.FormatInt(int64(n), 10)

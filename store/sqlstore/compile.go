@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/json"
 	"errors"
 	"math"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -271,7 +271,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 	}
 	switch leaf.Type {
 	case resources.TypeBoolean:
-		b, ok := toBool(operand)
+		b, ok := storeutil.ToBool(operand)
 		if !ok || (op != filter.Eq) {
 			return nil, errFallback
 		}
@@ -283,7 +283,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		if !ok || isSubstringOp(op) {
 			return nil, errFallback
 		}
-		tm, ok := parseTime(s)
+		tm, ok := storeutil.ParseTime(s)
 		if !ok {
 			return nil, errFallback
 		}
@@ -803,51 +803,11 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 }
 
 // toText turns a scalar operand into the text a string attribute is
-// compared with, as store.Evaluator does.
+// compared with, as store.Evaluator does, except that NaN and infinities
+// have no text here.
 func toText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case bool:
-		return strconv.FormatBool(x), true
-	case int64:
-		return strconv.FormatInt(x, 10), true
-	case int:
-		return strconv.Itoa(x), true
-	case float64:
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return "", false
-		}
-		return strconv.FormatFloat(x, 'g', -1, 64), true
-	case json.Number:
-		return x.String(), true
+	if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		return "", false
 	}
-	return "", false
-}
-
-func toBool(v any) (bool, bool) {
-	switch x := v.(type) {
-	case bool:
-		return x, true
-	case string:
-		if strings.EqualFold(x, "true") {
-			return true, true
-		}
-		if strings.EqualFold(x, "false") {
-			return false, true
-		}
-	}
-	return false, false
-}
-
-// parseTime parses an RFC 3339 date-time as store.Evaluator does: without
-// a zone it is UTC.
-func parseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	return storeutil.ToText(v)
 }

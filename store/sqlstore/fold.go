@@ -2,67 +2,14 @@ package sqlstore
 
 import (
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 )
 
-// fold maps s to a key under which strings equal by strings.EqualFold
-// (Unicode simple case folding) coincide. Every rune is replaced by one
-// member of its folding orbit: the lower-case form of the orbit's smallest
-// rune when that is in the orbit (so ASCII letters become lower case and
-// byte order of folded strings matches store.Evaluator's case-insensitive
-// ordering), else the smallest rune. Runes without case stay as they are.
-func fold(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		b.WriteRune(foldRune(r))
-	}
-	return b.String()
-}
-
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}
-	if r == utf8.RuneError {
-		return r
-	}
-	m := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < m {
-			m = f
-		}
-	}
-	if m == r && unicode.SimpleFold(r) == r {
-		return r // no case partners
-	}
-	l := unicode.ToLower(m)
-	for f := unicode.SimpleFold(m); ; f = unicode.SimpleFold(f) {
-		if f == l {
-			return l
-		}
-		if f == m {
-			return m
-		}
-	}
-}
+// fold is storeutil.Fold: the key strings that are not caseExact are
+// stored and compared under.
+func fold(s string) string { return storeutil.Fold(s) }
 
 // queryDoc returns the query document of a resource document (the map
 // resources.ToMap renders): the attributes filters are evaluated on, with

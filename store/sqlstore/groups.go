@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -31,7 +32,7 @@ func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
 	}
 	g.ID = id
 	g.Members = nil
-	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: formatVersion(version)}
+	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: storeutil.FormatVersion(version)}
 	return g, nil
 }
 
@@ -230,7 +231,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	c.Members = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
 	w, err := s.renderGroup(c)
 	if err != nil {
 		return nil, err
@@ -424,7 +425,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 				return err
 			}
 		}
-		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: storeutil.FormatVersion(version + 1)}
 		if out, err = s.storedGroup(c, w); err != nil {
 			return err
 		}
@@ -441,24 +442,8 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 // other groups (which get a new version) in one transaction.
 // store.ErrNotFound when missing.
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
-	if err := ctxErr(ctx); err != nil {
-		return err
-	}
-	tenant := store.Tenant(ctx)
-	now := s.stamp()
-	return s.write(ctx, func(tx *sql.Tx) error {
-		// Its own members go with it (ON DELETE CASCADE).
-		res, err := tx.ExecContext(ctx, `DELETE FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
-		if err != nil {
-			return fmt.Errorf("sqlstore: delete group: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlstore: delete group: %w", err)
-		} else if n == 0 {
-			return notFound("group", id)
-		}
-		return s.dropMember(ctx, tx, tenant, id, now)
-	})
+	// Its own members go with it (ON DELETE CASCADE).
+	return s.deleteResource(ctx, "scim_groups", "group", id)
 }
 
 // ModifyMembers removes the ids in remove, then adds those in add, as set

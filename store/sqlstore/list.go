@@ -5,10 +5,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -185,30 +185,74 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	return items, total, nil
 }
 
-// listUsersInGo lists the users the SQL part of the filter selects and
-// finishes filter, sort and paging in Go.
-func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.User]) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, p.a.vals[:p.nWhere]...)
+// inGo is a row a list finishes in Go: the resource, its filter document
+// and its creation sequence.
+type inGo[T any] struct {
+	v   T
+	doc map[string]any
+	seq int64
+}
+
+// scanInGo runs the SQL part of p's filter (ordered by creation) and scans
+// every row with scan, which reads the resource's columns and then the
+// extra destinations it is given (the seq). what names the list in
+// errors ("users").
+func scanInGo[T any](ctx context.Context, tx *sql.Tx, p *listPlan, query, what string, scan func(scanner, ...any) (T, error)) ([]*inGo[T], error) {
+	rows, err := tx.QueryContext(ctx, query, p.a.vals[:p.nWhere]...)
 	if err != nil {
-		return fmt.Errorf("sqlstore: list users: %w", err)
+		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
 	}
-	type rec struct {
-		u   *resources.User
-		doc map[string]any
-		seq int64
-	}
-	var recs []*rec
+	var recs []*inGo[T]
 	for rows.Next() {
-		r := &rec{}
-		if r.u, err = s.scanUser(rows, &r.seq); err != nil {
+		r := &inGo[T]{}
+		if r.v, err = scan(rows, &r.seq); err != nil {
 			rows.Close()
-			return fmt.Errorf("sqlstore: list users: %w", err)
+			return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
 		}
 		recs = append(recs, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: list users: %w", err)
+		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
+	}
+	return recs, nil
+}
+
+// finishInGo renders the filter document of each record (render), keeps
+// those p's matcher accepts (on the document with attribute attr set to
+// extra's value where extra has one), sorts them by p's sorter and puts
+// the page q asks for in page.
+func finishInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string, render func(T) (map[string]any, error), attr string, extra func(T) (any, bool), page *store.Page[T]) error {
+	hits := recs[:0]
+	for _, r := range recs {
+		var err error
+		if r.doc, err = render(r.v); err != nil {
+			return fmt.Errorf("sqlstore: list %s: %w", what, err)
+		}
+		doc := r.doc
+		if v, ok := extra(r.v); ok {
+			doc = storeutil.With(r.doc, attr, v)
+		}
+		if p.matcher.Match(doc) {
+			hits = append(hits, r)
+		}
+	}
+	page.Total = len(hits)
+	if p.sorter != nil {
+		storeutil.SortStable(hits, q.Descending, func(r *inGo[T]) (store.SortKey, int64) { return p.sorter.Key(r.doc), r.seq })
+	}
+	for _, r := range storeutil.Window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, r.v)
+	}
+	return nil
+}
+
+// listUsersInGo lists the users the SQL part of the filter selects and
+// finishes filter, sort and paging in Go.
+func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.User]) error {
+	recs, err := scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
+	if err != nil {
+		return err
 	}
 	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.userType)
 	var groups map[string][]any
@@ -220,33 +264,16 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 			return err
 		}
 	}
-	hits := recs[:0]
-	for _, r := range recs {
-		c := *r.u
+	render := func(u *resources.User) (map[string]any, error) {
+		c := *u
 		c.Password = ""
-		if r.doc, err = resources.ToMap(&c); err != nil {
-			return fmt.Errorf("sqlstore: list users: %w", err)
-		}
-		doc := r.doc
-		if gs := groups[r.u.ID]; len(gs) > 0 {
-			doc = make(map[string]any, len(r.doc)+1)
-			for k, v := range r.doc {
-				doc[k] = v
-			}
-			doc["groups"] = gs
-		}
-		if p.matcher.Match(doc) {
-			hits = append(hits, r)
-		}
+		return resources.ToMap(&c)
 	}
-	page.Total = len(hits)
-	if p.sorter != nil {
-		sortInGo(hits, p.sorter, q.Descending, func(r *rec) (map[string]any, int64) { return r.doc, r.seq })
+	extra := func(u *resources.User) (any, bool) {
+		gs := groups[u.ID]
+		return gs, len(gs) > 0
 	}
-	for _, r := range window(hits, q.StartIndex, q.Count) {
-		page.Items = append(page.Items, r.u)
-	}
-	return nil
+	return finishInGo(p, q, recs, "users", render, "groups", extra, page)
 }
 
 // ListGroups returns the page of groups matching q, like ListUsers. With
@@ -308,118 +335,35 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	return page, nil
 }
 
+// listGroupsInGo is listUsersInGo for groups.
 func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.Group]) error {
-	rows, err := tx.QueryContext(ctx, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, p.a.vals[:p.nWhere]...)
+	recs, err := scanInGo(ctx, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
 	if err != nil {
-		return fmt.Errorf("sqlstore: list groups: %w", err)
-	}
-	type rec struct {
-		g   *resources.Group
-		doc map[string]any
-		seq int64
-	}
-	var recs []*rec
-	for rows.Next() {
-		r := &rec{}
-		if r.g, err = s.scanGroup(rows, &r.seq); err != nil {
-			rows.Close()
-			return fmt.Errorf("sqlstore: list groups: %w", err)
-		}
-		recs = append(recs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: list groups: %w", err)
+		return err
 	}
 	var members map[string][]resources.Member
 	if q.Filter != nil && mentions(q.Filter, "members", s.groupType) && len(recs) > 0 {
 		ids := make([]string, len(recs))
 		for i, r := range recs {
-			ids[i] = r.g.ID
+			ids[i] = r.v.ID
 		}
 		if members, err = s.loadMembersOf(ctx, tx, store.Tenant(ctx), ids); err != nil {
 			return err
 		}
 	}
-	hits := recs[:0]
-	for _, r := range recs {
-		if r.doc, err = resources.ToMap(r.g); err != nil {
-			return fmt.Errorf("sqlstore: list groups: %w", err)
+	render := func(g *resources.Group) (map[string]any, error) { return resources.ToMap(g) }
+	extra := func(g *resources.Group) (any, bool) {
+		ms := members[g.ID]
+		if len(ms) == 0 {
+			return nil, false
 		}
-		doc := r.doc
-		if ms := members[r.g.ID]; len(ms) > 0 {
-			doc = make(map[string]any, len(r.doc)+1)
-			for k, v := range r.doc {
-				doc[k] = v
-			}
-			list := make([]any, len(ms))
-			for i, m := range ms {
-				list[i] = map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
-			}
-			doc["members"] = list
+		list := make([]any, len(ms))
+		for i, m := range ms {
+			list[i] = map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
 		}
-		if p.matcher.Match(doc) {
-			hits = append(hits, r)
-		}
+		return list, true
 	}
-	page.Total = len(hits)
-	if p.sorter != nil {
-		sortInGo(hits, p.sorter, q.Descending, func(r *rec) (map[string]any, int64) { return r.doc, r.seq })
-	}
-	for _, r := range window(hits, q.StartIndex, q.Count) {
-		page.Items = append(page.Items, r.g)
-	}
-	return nil
-}
-
-// window returns the page of hits from the 1-based start, at most count
-// long.
-func window[T any](hits []T, start, count int) []T {
-	if start < 1 {
-		start = 1
-	}
-	if count <= 0 || start > len(hits) {
-		return nil
-	}
-	from := start - 1
-	to := len(hits)
-	if count < to-from {
-		to = from + count
-	}
-	return hits[from:to]
-}
-
-// sortInGo sorts hits (in creation order) by sorter; ties keep creation
-// order, also when descending.
-func sortInGo[T any](hits []T, sorter *store.Sorter, desc bool, get func(T) (map[string]any, int64)) {
-	type item struct {
-		key store.SortKey
-		seq int64
-		rec T
-	}
-	items := make([]item, len(hits))
-	for i, r := range hits {
-		doc, seq := get(r)
-		items[i] = item{sorter.Key(doc), seq, r}
-	}
-	slices.SortStableFunc(items, func(a, b item) int {
-		c := a.key.Compare(b.key)
-		if desc {
-			c = -c
-		}
-		if c == 0 {
-			switch {
-			case a.seq < b.seq:
-				c = -1
-			case a.seq > b.seq:
-				c = 1
-			}
-		}
-		return c
-	})
-	for i := range items {
-		hits[i] = items[i].rec
-	}
+	return finishInGo(p, q, recs, "groups", render, "members", extra, page)
 }
 
 // mentions reports whether e names the core attribute name anywhere

@@ -1,14 +1,12 @@
 package sqlstore
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -51,53 +49,18 @@ func (d dbText) Scan(src any) error {
 }
 
 // newID returns a random (version 4) UUID in lower case.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic("sqlstore: crypto/rand: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
+func newID() string { return storeutil.NewUUID() }
 
-func formatVersion(n int64) string { return `W/"` + strconv.FormatInt(n, 10) + `"` }
-
-// parseVersion reads an ifVersion: W/"n", "n" or n. ok is false for
-// anything else (which then matches no stored version).
-func parseVersion(v string) (int64, bool) {
-	v = strings.TrimSpace(v)
-	if len(v) >= 2 && (v[0] == 'W' || v[0] == 'w') && v[1] == '/' {
-		v = v[2:]
-	}
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 || strconv.FormatInt(n, 10) != v {
-		return 0, false
-	}
-	return n, true
-}
-
+// checkVersion returns store.ErrPreconditionFailed unless ifVersion is ""
+// or names version have (W/"n", "n" or n; see storeutil.ParseVersion).
 func checkVersion(kind, id, ifVersion string, have int64) error {
 	if ifVersion == "" {
 		return nil
 	}
-	if n, ok := parseVersion(ifVersion); ok && n == have {
+	if n, ok := storeutil.ParseVersion(ifVersion); ok && have >= 0 && n == uint64(have) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, formatVersion(have), ifVersion)
+	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, storeutil.FormatVersion(have), ifVersion)
 }
 
 // nullText stores "" as NULL.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -34,7 +35,7 @@ func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
 	}
 	u.ID = id
 	u.Password = password
-	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: formatVersion(version)}
+	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: storeutil.FormatVersion(version)}
 	return u, nil
 }
 
@@ -141,7 +142,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c.Groups = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
 	w, err := s.renderUser(c)
 	if err != nil {
 		return nil, err
@@ -262,7 +263,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: formatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: storeutil.FormatVersion(version + 1)}
 		return nil
 	})
 	if err != nil {
@@ -275,22 +276,30 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // memberships; each group it left gets a new version. store.ErrNotFound
 // when missing.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
+	// The user's row goes first: a concurrent membership change that wants
+	// the user waits for this transaction, then finds it gone.
+	return s.deleteResource(ctx, "scim_users", "user", id)
+}
+
+// deleteResource deletes the row id of table (scim_users or scim_groups;
+// kind, "user" or "group", names it in errors), then, in the same
+// transaction, its memberships (dropMember). store.ErrNotFound when
+// missing.
+func (s *Store) deleteResource(ctx context.Context, table, kind, id string) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	tenant := store.Tenant(ctx)
 	now := s.stamp()
 	return s.write(ctx, func(tx *sql.Tx) error {
-		// The user's row goes first: a concurrent membership change that
-		// wants the user waits for this transaction, then finds it gone.
-		res, err := tx.ExecContext(ctx, `DELETE FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
 		if err != nil {
-			return fmt.Errorf("sqlstore: delete user: %w", err)
+			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlstore: delete user: %w", err)
+			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		} else if n == 0 {
-			return notFound("user", id)
+			return notFound(kind, id)
 		}
 		return s.dropMember(ctx, tx, tenant, id, now)
 	})
