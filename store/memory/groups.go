@@ -1,11 +1,13 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"time"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -30,16 +32,16 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.groupNameFree(s, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = newID()
+	c.ID = storeutil.NewUUID()
 	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
-		c.ID = newID()
+		c.ID = storeutil.NewUUID()
 	}
 	t.seq++
 	r := &groupRec{seq: t.seq, version: 1}
@@ -135,7 +137,7 @@ func (s *Store) dropMember(t *tenant, id string) {
 func (s *Store) touchGroup(r *groupRec, now time.Time) {
 	r.version++
 	r.g.Meta.LastModified = now
-	r.g.Meta.Version = formatVersion(r.version)
+	r.g.Meta.Version = storeutil.FormatVersion(r.version)
 	r.doc["meta"] = metaDoc(r.g.Meta)
 }
 
@@ -195,17 +197,12 @@ func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 	if r.members.len() == 0 {
 		return r.doc
 	}
-	doc := make(map[string]any, len(r.doc)+1)
-	for k, v := range r.doc {
-		doc[k] = v
-	}
 	list := make([]any, 0, r.members.len())
 	r.members.each(func(id string) {
 		m := t.member(id)
 		list = append(list, map[string]any{"value": m.Value, "type": m.Type, "display": m.Display})
 	})
-	doc["members"] = list
-	return doc
+	return storeutil.With(r.doc, "members", list)
 }
 
 // GetGroup returns a copy of the group with id, or store.ErrNotFound.
@@ -250,28 +247,10 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 		}
 		return m.Match(doc)
 	}
-	var hits []*groupRec
-	if cands, ok := s.planGroups(t, q.Filter); ok {
-		for _, r := range cands {
-			if match(r) {
-				hits = append(hits, r)
-			}
-		}
-	} else {
-		for _, r := range t.groupOrder.items {
-			if !r.dead && match(r) {
-				hits = append(hits, r)
-			}
-		}
-	}
-	page.Total = len(hits)
-	if sorter != nil {
-		sortRecs(hits, sorter, q.Descending, func(r *groupRec) (map[string]any, uint64) { return r.doc, r.seq })
-	}
-	for _, r := range window(hits, q.StartIndex, q.Count) {
-		page.Items = append(page.Items, t.groupOut(r, q.ExcludeMembers))
-	}
-	return page, nil
+	cands, planned := s.planGroups(t, q.Filter)
+	return listPage(cands, planned, t.groupOrder.items, match, sorter, q, func(r *groupRec) *resources.Group {
+		return t.groupOut(r, q.ExcludeMembers)
+	}), nil
 }
 
 // ReplaceGroup replaces the group g.ID with a copy of g under the version
@@ -308,7 +287,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: formatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: storeutil.FormatVersion(r.version + 1)}
 	if err := s.setGroup(t, r, c); err != nil {
 		return nil, err
 	}
@@ -419,7 +398,7 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 				recs = append(recs, r)
 			}
 		}
-		slices.SortFunc(recs, func(a, b *groupRec) int { return cmpSeq(a.seq, b.seq) })
+		slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
 		refs := make([]resources.GroupRef, len(recs))
 		for i, r := range recs {
 			refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
@@ -427,14 +406,4 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 		out[uid] = refs
 	}
 	return out, nil
-}
-
-func cmpSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -20,17 +20,12 @@ package memory
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -216,46 +211,15 @@ func (s *Store) tenant(ctx context.Context, create bool) (*tenant, error) {
 
 func (s *Store) stamp() time.Time { return s.now().UTC() }
 
-// newID returns a random (version 4) UUID.
-func newID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		// crypto/rand does not fail on supported platforms.
-		panic("memory: crypto/rand: " + err.Error())
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], b[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], b[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], b[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], b[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:], b[10:])
-	return string(out[:])
-}
-
-func formatVersion(n uint64) string { return `W/"` + strconv.FormatUint(n, 10) + `"` }
-
-// versionMatches reports whether ifVersion names version n. It accepts the
-// stored form W/"n" and, leniently, "n" and n (an If-Match value a client
-// copied without the weak prefix).
+// versionMatches reports whether ifVersion names version n: W/"n" or,
+// leniently, "n" and n (see storeutil.ParseVersion).
 func versionMatches(ifVersion string, n uint64) bool {
-	v := strings.TrimSpace(ifVersion)
-	if len(v) >= 2 && (v[0] == 'W' || v[0] == 'w') && v[1] == '/' {
-		v = v[2:]
-	}
-	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
-	}
-	return v == strconv.FormatUint(n, 10)
+	v, ok := storeutil.ParseVersion(ifVersion)
+	return ok && v == n
 }
 
 func preconditionFailed(kind, id, ifVersion string, have uint64) error {
-	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, formatVersion(have), ifVersion)
+	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, storeutil.FormatVersion(have), ifVersion)
 }
 
 func notFound(kind, id string) error {
@@ -265,42 +229,9 @@ func notFound(kind, id string) error {
 var errNil = errors.New("memory: nil resource")
 
 // foldKey returns a key under which strings equal by strings.EqualFold
-// (Unicode simple folding) coincide: every rune is replaced by the
-// smallest rune of its folding orbit. It does not allocate for ASCII
-// strings without lower-case letters.
-func foldKey(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || ('a' <= c && c <= 'z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r < utf8.RuneSelf:
-			if 'a' <= r && r <= 'z' {
-				r -= 'a' - 'A'
-			}
-		default:
-			m := r
-			for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-				if f < m {
-					m = f
-				}
-			}
-			r = m
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// (Unicode simple folding) coincide: storeutil.Fold, the key sqlstore
+// stores.
+func foldKey(s string) string { return storeutil.Fold(s) }
 
 // keyFunc returns the index key function for attribute a: exact for
 // caseExact attributes, foldKey otherwise.

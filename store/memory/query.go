@@ -1,10 +1,12 @@
 package memory
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -25,49 +27,47 @@ func (s *Store) compileQuery(ev *store.Evaluator, q store.Query) (*store.Matcher
 	return m, sorter, nil
 }
 
-// window returns the page of hits from the 1-based start, at most count
-// long.
-func window[T any](hits []T, start, count int) []T {
-	if start < 1 {
-		start = 1
-	}
-	if count <= 0 || start > len(hits) {
-		return nil
-	}
-	from := start - 1
-	to := len(hits)
-	if count < to-from {
-		to = from + count
-	}
-	return hits[from:to]
+// rec is a stored user or group as listPage sees it.
+type rec interface {
+	*userRec | *groupRec
+	isDead() bool
+	sortDoc() (map[string]any, uint64)
 }
 
-// sortRecs sorts hits (in creation order) by sorter; ties keep creation
-// order, also when descending.
-func sortRecs[T any](hits []T, sorter *store.Sorter, desc bool, get func(T) (map[string]any, uint64)) {
-	type item struct {
-		key store.SortKey
-		seq uint64
-		rec T
-	}
-	items := make([]item, len(hits))
-	for i, r := range hits {
-		doc, seq := get(r)
-		items[i] = item{sorter.Key(doc), seq, r}
-	}
-	slices.SortFunc(items, func(a, b item) int {
-		c := a.key.Compare(b.key)
-		if desc {
-			c = -c
+func (r *userRec) sortDoc() (map[string]any, uint64)  { return r.doc, r.seq }
+func (r *groupRec) sortDoc() (map[string]any, uint64) { return r.doc, r.seq }
+
+// listPage returns the page of records q asks for: those of cands (in
+// creation order) when planned, else the live ones of all, that match,
+// sorted by sorter (ties in creation order, also when descending) and
+// copied out with out. The caller holds the tenant's lock.
+func listPage[R rec, T any](cands []R, planned bool, all []R, match func(R) bool, sorter *store.Sorter, q store.Query, out func(R) T) store.Page[T] {
+	page := store.Page[T]{Items: []T{}}
+	var hits []R
+	if planned {
+		for _, r := range cands {
+			if match(r) {
+				hits = append(hits, r)
+			}
 		}
-		if c == 0 {
-			c = cmpSeq(a.seq, b.seq)
+	} else {
+		for _, r := range all {
+			if !r.isDead() && match(r) {
+				hits = append(hits, r)
+			}
 		}
-		return c
-	})
-	for i := range items {
-		hits[i] = items[i].rec
 	}
+	page.Total = len(hits)
+	if sorter != nil {
+		storeutil.SortStable(hits, q.Descending, func(r R) (store.SortKey, uint64) {
+			doc, seq := r.sortDoc()
+			return sorter.Key(doc), seq
+		})
+	}
+	for _, r := range storeutil.Window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, out(r))
+	}
+	return page
 }
 
 // isCore reports whether p names the attribute name (case-insensitively)
@@ -300,7 +300,7 @@ func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
 	if !ok {
 		return nil, false
 	}
-	slices.SortFunc(recs, func(a, b *userRec) int { return cmpSeq(a.seq, b.seq) })
+	slices.SortFunc(recs, func(a, b *userRec) int { return cmp.Compare(a.seq, b.seq) })
 	return slices.Compact(recs), true
 }
 
@@ -354,7 +354,7 @@ func (s *Store) planGroups(t *tenant, e filter.Expr) ([]*groupRec, bool) {
 	if !ok {
 		return nil, false
 	}
-	slices.SortFunc(recs, func(a, b *groupRec) int { return cmpSeq(a.seq, b.seq) })
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
 	return slices.Compact(recs), true
 }
 

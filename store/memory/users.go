@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -23,16 +24,16 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: formatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if err := t.userNameFree(s, c.UserName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = newID()
+	c.ID = storeutil.NewUUID()
 	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
-		c.ID = newID()
+		c.ID = storeutil.NewUUID()
 	}
 	t.seq++
 	r := &userRec{seq: t.seq, version: 1}
@@ -174,7 +175,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if err := t.userNameFree(s, c.UserName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: formatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: storeutil.FormatVersion(r.version + 1)}
 	if err := s.setUser(t, r, c); err != nil {
 		return nil, err
 	}
@@ -231,28 +232,8 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 		}
 		return m.Match(doc)
 	}
-	var hits []*userRec
-	if cands, ok := s.planUsers(t, q.Filter); ok {
-		for _, r := range cands {
-			if match(r) {
-				hits = append(hits, r)
-			}
-		}
-	} else {
-		for _, r := range t.userOrder.items {
-			if !r.dead && match(r) {
-				hits = append(hits, r)
-			}
-		}
-	}
-	page.Total = len(hits)
-	if sorter != nil {
-		sortRecs(hits, sorter, q.Descending, func(r *userRec) (map[string]any, uint64) { return r.doc, r.seq })
-	}
-	for _, r := range window(hits, q.StartIndex, q.Count) {
-		page.Items = append(page.Items, r.u.Clone())
-	}
-	return page, nil
+	cands, planned := s.planUsers(t, q.Filter)
+	return listPage(cands, planned, t.userOrder.items, match, sorter, q, func(r *userRec) *resources.User { return r.u.Clone() }), nil
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled
@@ -262,16 +243,11 @@ func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 	if len(gids) == 0 {
 		return r.doc
 	}
-	doc := make(map[string]any, len(r.doc)+1)
-	for k, v := range r.doc {
-		doc[k] = v
-	}
 	list := make([]any, 0, len(gids))
 	for gid := range gids {
 		if g := t.groups[gid]; g != nil {
 			list = append(list, map[string]any{"value": gid, "display": g.g.DisplayName, "type": "direct"})
 		}
 	}
-	doc["groups"] = list
-	return doc
+	return storeutil.With(r.doc, "groups", list)
 }
