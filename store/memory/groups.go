@@ -39,10 +39,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	if err := t.groupNameFree(s, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = storeutil.NewUUID()
-	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
-		c.ID = storeutil.NewUUID()
-	}
+	c.ID = t.newID()
 	t.seq++
 	r := &groupRec{seq: t.seq, version: 1}
 	if err := s.setGroup(t, r, c); err != nil {
@@ -208,12 +205,9 @@ func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 // GetGroup returns a copy of the group with id, or store.ErrNotFound.
 // With opts.ExcludeMembers, Members is nil and no member is read.
 func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "group", id)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, notFound("group", id)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -263,12 +257,9 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if g == nil {
 		return nil, errNil
 	}
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "group", g.ID)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, notFound("group", g.ID)
 	}
 	c := g.Clone()
 	members := c.Members
@@ -310,12 +301,9 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 // other groups (which get a new version) in one locked step.
 // store.ErrNotFound when missing.
 func (s *Store) DeleteGroup(ctx context.Context, id string) error {
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "group", id)
 	if err != nil {
 		return err
-	}
-	if t == nil {
-		return notFound("group", id)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -342,12 +330,9 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 // Version and LastModified; a call that changes nothing leaves both as
 // they were. It returns the group with Members nil.
 func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "group", groupID)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, notFound("group", groupID)
 	}
 	now := s.stamp()
 	t.mu.Lock()

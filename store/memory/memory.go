@@ -209,6 +209,30 @@ func (s *Store) tenant(ctx context.Context, create bool) (*tenant, error) {
 	return t, nil
 }
 
+// tenantOf returns the tenant of ctx for a read or write of the resource
+// id of kind ("user" or "group"): store.ErrNotFound for it when the tenant
+// does not exist.
+func (s *Store) tenantOf(ctx context.Context, kind, id string) (*tenant, error) {
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, notFound(kind, id)
+	}
+	return t, nil
+}
+
+// newID returns a random (version 4) UUID that no user or group of t
+// has. The caller holds t.mu.
+func (t *tenant) newID() string {
+	id := storeutil.NewUUID()
+	for t.users[id] != nil || t.groups[id] != nil {
+		id = storeutil.NewUUID()
+	}
+	return id
+}
+
 func (s *Store) stamp() time.Time { return s.now().UTC() }
 
 // versionMatches reports whether ifVersion names version n: W/"n" or,

@@ -31,10 +31,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err := t.userNameFree(s, c.UserName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = storeutil.NewUUID()
-	for t.users[c.ID] != nil || t.groups[c.ID] != nil {
-		c.ID = storeutil.NewUUID()
-	}
+	c.ID = t.newID()
 	t.seq++
 	r := &userRec{seq: t.seq, version: 1}
 	if err := s.setUser(t, r, c); err != nil {
@@ -126,12 +123,9 @@ func userDoc(u *resources.User) (map[string]any, error) {
 // GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
 // is left empty; GroupsOf answers it.
 func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, notFound("user", id)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
@@ -152,12 +146,9 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if u == nil {
 		return nil, errNil
 	}
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "user", u.ID)
 	if err != nil {
 		return nil, err
-	}
-	if t == nil {
-		return nil, notFound("user", u.ID)
 	}
 	c := u.Clone()
 	c.Groups = nil
@@ -187,12 +178,9 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // memberships; each group it left gets a new version. store.ErrNotFound
 // when missing.
 func (s *Store) DeleteUser(ctx context.Context, id string) error {
-	t, err := s.tenant(ctx, false)
+	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return err
-	}
-	if t == nil {
-		return notFound("user", id)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
