@@ -61,6 +61,19 @@ func (s *Store) storedGroup(c *resources.Group, w *groupWrite) (*resources.Group
 	return out, nil
 }
 
+// storedWithMembers returns storedGroup(c, w) with the members of group
+// c.ID as tx reads them.
+func (s *Store) storedWithMembers(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite) (*resources.Group, error) {
+	out, err := s.storedGroup(c, w)
+	if err != nil {
+		return nil, err
+	}
+	if out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func conflictName(name string) error {
 	return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
 }
@@ -255,10 +268,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
 			return err
 		}
-		if out, err = s.storedGroup(c, w); err != nil {
-			return err
-		}
-		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
+		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
 		return err
 	})
 	if err != nil {
@@ -426,10 +436,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 			}
 		}
 		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: storeutil.FormatVersion(version + 1)}
-		if out, err = s.storedGroup(c, w); err != nil {
-			return err
-		}
-		out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID)
+		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
 		return err
 	})
 	if err != nil {
