@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -245,17 +244,9 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		withMembers = withMembers || touchesMembers(op)
 	}
 	h.updateGroup(w, r, withMembers, func(cur *resources.Group) (*resources.Group, error) {
-		doc, err := resources.ToMap(cur)
-		if err != nil {
+		next, err := h.groups.applyPatch(cur, ops)
+		if next == nil || err != nil {
 			return nil, err
-		}
-		delete(doc, "meta")
-		next, err := h.groups.engine.Apply(doc, ops)
-		if err != nil {
-			return nil, err
-		}
-		if reflect.DeepEqual(doc, next) {
-			return nil, nil
 		}
 		g, err := resources.GroupFromMap(next)
 		if err != nil {
@@ -350,13 +341,8 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 
 // groupChangedBy reports whether ops would change g (or fail on it).
 func (h *handler) groupChangedBy(g *resources.Group, ops []patch.Operation) bool {
-	doc, err := resources.ToMap(g)
-	if err != nil {
-		return true
-	}
-	delete(doc, "meta")
-	next, err := h.groups.engine.Apply(doc, ops)
-	return err != nil || !reflect.DeepEqual(doc, next)
+	next, err := h.groups.applyPatch(g, ops)
+	return err != nil || next != nil
 }
 
 func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request) {

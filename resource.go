@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"reflect"
 	"strings"
 
+	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -94,6 +96,22 @@ func notModified(r *http.Request, version string) bool {
 // sameTag compares entity tags weakly (RFC 9110 §8.8.3.2): W/ is ignored.
 func sameTag(a, b string) bool {
 	return strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
+}
+
+// applyPatch applies ops to the document of the stored resource v (a
+// *resources.User or *resources.Group; meta left out). It returns the new
+// document, or nil when the operations change nothing.
+func (k *kind) applyPatch(v any, ops []patch.Operation) (map[string]any, error) {
+	doc, err := resources.ToMap(v)
+	if err != nil {
+		return nil, err
+	}
+	delete(doc, "meta")
+	next, err := k.engine.Apply(doc, ops)
+	if err != nil || reflect.DeepEqual(doc, next) {
+		return nil, err
+	}
+	return next, nil
 }
 
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:

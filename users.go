@@ -3,7 +3,6 @@ package scim
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -169,17 +168,9 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 	}
 	h.updateUser(w, r, func(cur *resources.User) (*resources.User, error) {
 		cur.Groups = nil
-		doc, err := resources.ToMap(cur)
-		if err != nil {
+		next, err := h.users.applyPatch(cur, ops)
+		if next == nil || err != nil {
 			return nil, err
-		}
-		delete(doc, "meta")
-		next, err := h.users.engine.Apply(doc, ops)
-		if err != nil {
-			return nil, err
-		}
-		if reflect.DeepEqual(doc, next) {
-			return nil, nil
 		}
 		u, err := resources.UserFromMap(next)
 		if err != nil {
