@@ -4,14 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // TestConformanceCommand runs the conformance command's main logic
@@ -29,11 +25,11 @@ import (
 func TestConformanceCommand(t *testing.T) {
 	for _, db := range []struct {
 		name string
-		dsn  func(t *testing.T) string
+		dsn  func(t testing.TB) string
 	}{
-		{"memory", func(*testing.T) string { return "memory" }},
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + filepath.Join(t.TempDir(), "scim.db") }},
-		{"postgres", postgresDB},
+		{"memory", func(testing.TB) string { return "memory" }},
+		{"sqlite", func(t testing.TB) string { return "sqlite:" + filepath.Join(t.TempDir(), "scim.db") }},
+		{"postgres", sqltest.PostgresDSN},
 	} {
 		t.Run(db.name, func(t *testing.T) {
 			base, token := startWithDB(t, db.dsn(t))
@@ -104,38 +100,4 @@ func startWithDB(t *testing.T, dsn string) (base, token string) {
 	require.NotEmpty(t, token, "run printed no token")
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
 	return base, token
-}
-
-// postgresDB returns a postgres:// URL whose connections use a schema of
-// their own on the server named by SCIM_TEST_POSTGRES_URL (dropped when t
-// ends), or skips when it is not set.
-func postgresDB(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("SCIM_TEST_POSTGRES_URL")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SCIM_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with store/sqlstore/testdata/pg.sh")
-		}
-		t.Skip("PostgreSQL skipped: SCIM_TEST_POSTGRES_URL is not set (start a server with store/sqlstore/testdata/pg.sh start)")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "basic_" + hex.EncodeToString(b)
-	exec := func(stmt string) error {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		_, err = db.ExecContext(context.Background(), stmt)
-		return err
-	}
-	require.NoError(t, exec(`CREATE SCHEMA `+schema))
-	t.Cleanup(func() { _ = exec(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }

@@ -3,14 +3,9 @@ package idptest_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -22,12 +17,9 @@ import (
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 	"github.com/scimkit/scim/tokens"
 )
-
-// pgEnv names the environment variable with the URL of the PostgreSQL
-// server the tests use (store/sqlstore/testdata/pg.sh start prints it).
-const pgEnv = "SCIM_TEST_POSTGRES_URL"
 
 // stores is what a factory opens: the user and group store, and the token
 // store when the database keeps tokens too.
@@ -55,7 +47,7 @@ func factories() []factory {
 			return openSQL(t, filepath.Join(t.TempDir(), "scim.db"))
 		}},
 		{"postgres", func(t *testing.T) stores {
-			return openSQL(t, postgresDSN(t))
+			return openSQL(t, sqltest.PostgresDSN(t))
 		}},
 	}
 }
@@ -66,41 +58,6 @@ func openSQL(t *testing.T, dsn string) stores {
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
 	return stores{users: db, groups: db, tokens: db}
-}
-
-// postgresDSN creates a schema of its own on the test server and returns a
-// DSN whose connections use it; the schema is dropped when t ends.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv(pgEnv)
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SCIM_TEST_POSTGRES_URL is not set; .ci/run starts PostgreSQL with store/sqlstore/testdata/pg.sh")
-		}
-		t.Skip("PostgreSQL skipped: SCIM_TEST_POSTGRES_URL is not set (start a server with store/sqlstore/testdata/pg.sh start)")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "idptest_" + hex.EncodeToString(b)
-	admin, err := sql.Open("pgx", base)
-	require.NoError(t, err)
-	defer admin.Close()
-	_, err = admin.ExecContext(context.Background(), `CREATE SCHEMA `+schema)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // server starts the real handler on s, mounted under /scim/v2 like a host

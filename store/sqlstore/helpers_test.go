@@ -3,10 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,15 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // pgEnv names the environment variable with the URL of the PostgreSQL
-// server the tests use (store/sqlstore/testdata/pg.sh start prints it).
-const pgEnv = "SCIM_TEST_POSTGRES_URL"
-
-// requirePGEnv, when set, turns a missing pgEnv from a skip into a
-// failure, as CI=true (set by .ci/run) does.
-const requirePGEnv = "SCIM_TEST_REQUIRE_POSTGRES"
+// server the tests use.
+const pgEnv = sqltest.URLEnv
 
 var ctx = context.Background()
 
@@ -65,38 +59,8 @@ func sqliteDSN(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "scim.db")
 }
 
-// postgresDSN creates a schema of its own on the test server and returns
-// a DSN whose connections use it; the schema is dropped at the end of t.
-func postgresDSN(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv(pgEnv)
-	if base == "" && (os.Getenv("CI") == "true" || os.Getenv(requirePGEnv) != "") {
-		t.Fatalf("%s is not set; .ci/run starts PostgreSQL with store/sqlstore/testdata/pg.sh (CI=true and %s forbid skipping)", pgEnv, requirePGEnv)
-	}
-	if base == "" {
-		t.Skipf("PostgreSQL tests skipped: %s is not set (start a server with store/sqlstore/testdata/pg.sh start)", pgEnv)
-	}
-	schema := "scimtest_" + randomHex(6)
-	admin, err := sql.Open("pgx", base)
-	require.NoError(t, err)
-	defer admin.Close()
-	_, err = admin.ExecContext(ctx, `CREATE SCHEMA `+schema)
-	require.NoError(t, err, "create schema on %s", base)
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer admin.Close()
-		_, _ = admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-	})
-	u, err := url.Parse(base)
-	require.NoError(t, err)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
+// postgresDSN is a fresh schema on the test server (see sqltest).
+var postgresDSN = sqltest.PostgresDSN
 
 // forEachDB runs fn as a subtest per database.
 func forEachDB(t *testing.T, fn func(t *testing.T, db opener)) {
