@@ -16,11 +16,7 @@ func (h *handler) decodeGroup(doc map[string]any) (*resources.Group, error) {
 	if err != nil {
 		return nil, err
 	}
-	g, err := resources.GroupFromMap(nd)
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
-	}
-	return g, checkGroup(g)
+	return fromDoc(nd, resources.GroupFromMap, checkGroup)
 }
 
 func checkGroup(g *resources.Group) error {
@@ -248,11 +244,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		if next == nil || err != nil {
 			return nil, err
 		}
-		g, err := resources.GroupFromMap(next)
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
-		}
-		return g, checkGroup(g)
+		return fromDoc(next, resources.GroupFromMap, checkGroup)
 	})
 }
 

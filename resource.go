@@ -98,6 +98,17 @@ func sameTag(a, b string) bool {
 	return strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
 }
 
+// fromDoc builds a typed resource from a normalised document (a request
+// body after Normalize, or a document after PATCH) and checks its required
+// attributes.
+func fromDoc[T any](doc map[string]any, build func(map[string]any) (T, error), check func(T) error) (T, error) {
+	v, err := build(doc)
+	if err != nil {
+		return v, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
+	}
+	return v, check(v)
+}
+
 // applyPatch applies ops to the document of the stored resource v (a
 // *resources.User or *resources.Group; meta left out). It returns the new
 // document, or nil when the operations change nothing.

@@ -22,11 +22,7 @@ func (h *handler) decodeUser(doc map[string]any) (*resources.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := resources.UserFromMap(nd)
-	if err != nil {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
-	}
-	return u, checkUser(u)
+	return fromDoc(nd, resources.UserFromMap, checkUser)
 }
 
 func checkUser(u *resources.User) error {
@@ -172,11 +168,7 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if next == nil || err != nil {
 			return nil, err
 		}
-		u, err := resources.UserFromMap(next)
-		if err != nil {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
-		}
-		return u, checkUser(u)
+		return fromDoc(next, resources.UserFromMap, checkUser)
 	})
 }
 
