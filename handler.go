@@ -211,10 +211,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				slog.Duration("duration", time.Since(start)))
 		}()
 		if !h.cfg.InsecureNoAuth {
-			tok, ok := h.authenticate(r)
-			if !ok {
-				sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
-				h.writeError(sw, r, errorf(http.StatusUnauthorized, "", "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired"))
+			tok, err := h.authenticate(r)
+			if err != nil {
+				if err == errUnauthorized {
+					sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+				}
+				h.writeError(sw, r, err)
 				return
 			}
 			ctx = store.WithTenant(context.WithValue(ctx, tokenKey{}, tok), tok.TenantID)
@@ -261,7 +263,11 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	}
 }
 
-func (h *handler) authenticate(r *http.Request) (*tokens.Token, bool) {
+// authenticate returns the request's token. A missing, unknown, revoked or
+// expired token is errUnauthorized; any other error (the token store is
+// down) is returned as it is, so the client gets a 500 it retries rather
+// than a 401 that makes an identity provider suspend provisioning.
+func (h *handler) authenticate(r *http.Request) (*tokens.Token, error) {
 	bearer, ok := tokens.BearerToken(r)
 	if !ok {
 		// Do the same work as for a wrong token, so timing does not tell
@@ -269,11 +275,18 @@ func (h *handler) authenticate(r *http.Request) (*tokens.Token, bool) {
 		bearer = ""
 	}
 	tok, err := h.cfg.Tokens.Authenticate(r.Context(), bearer)
-	if err != nil || tok == nil || !ok {
-		return nil, false
+	switch {
+	case !ok:
+		return nil, errUnauthorized
+	case err != nil && !errors.Is(err, tokens.ErrInvalidToken):
+		return nil, err
+	case err != nil || tok == nil:
+		return nil, errUnauthorized
 	}
-	return tok, true
+	return tok, nil
 }
+
+var errUnauthorized = errorf(http.StatusUnauthorized, "", "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired")
 
 func acceptableContentType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)

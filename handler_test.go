@@ -132,6 +132,25 @@ func TestAuthentication(t *testing.T) {
 	assert.NotContains(t, e.logs.String(), revoked)
 }
 
+// brokenTokens is a token store whose database is down.
+type brokenTokens struct{ *tokens.MemoryStore }
+
+func (brokenTokens) TokenByHash(context.Context, []byte) (*tokens.Token, error) {
+	return nil, errors.New("dial tcp 10.0.0.5:5432: connection refused")
+}
+
+func TestTokenStoreOutageIsNot401(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.Tokens = tokens.NewManager(brokenTokens{tokens.NewMemoryStore()}, tokens.Options{})
+	})
+	r := e.do("GET", "/Users", nil)
+	requireError(t, r, http.StatusInternalServerError, "", "internal server error")
+	assert.Empty(t, r.Header.Get("WWW-Authenticate"))
+	assert.NotContains(t, r.Raw, "10.0.0.5")
+	assert.Contains(t, e.logs.String(), "connection refused")
+	requireError(t, e.do("GET", "/Users", nil, "Authorization:"), http.StatusUnauthorized, "", "bearer token")
+}
+
 func TestTenantScoping(t *testing.T) {
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	ctx := context.Background()

@@ -47,8 +47,11 @@ const (
 
 // Authenticator checks a bearer token. *tokens.Manager implements it.
 type Authenticator interface {
-	// Authenticate returns the token the bearer string belongs to, or an
-	// error when it is unknown, revoked or expired.
+	// Authenticate returns the token the bearer string belongs to. A
+	// token that is unknown, revoked, expired or malformed (or empty: no
+	// Authorization header) must give an error wrapping
+	// tokens.ErrInvalidToken, answered 401; any other error means the
+	// check could not be made and is answered 500.
 	Authenticate(ctx context.Context, bearer string) (*tokens.Token, error)
 }
 
