@@ -12,6 +12,7 @@ import (
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // SCIM error keywords (RFC 7644 §3.12).
@@ -90,7 +91,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	if errors.As(err, &fe) {
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "invalid filter: " + fe.Error()}
 	}
-	var ee *store.FilterError
+	var ee *query.FilterError
 	if errors.As(err, &ee) {
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: ee.Error()}
 	}

@@ -340,7 +340,10 @@ func (h *handler) groupChangedBy(g *resources.Group, ops []patch.Operation) bool
 func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	version := ""
 	if hasIfMatch(r) {
+		// The store deletes only at the version read, so a write between
+		// this check and the delete makes it fail instead of being lost.
 		cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true})
 		if err != nil {
 			h.writeError(w, r, err)
@@ -350,8 +353,9 @@ func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, errStale)
 			return
 		}
+		version = cur.Meta.Version
 	}
-	if err := h.cfg.Groups.DeleteGroup(ctx, id); err != nil {
+	if err := h.cfg.Groups.DeleteGroup(ctx, id, version); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

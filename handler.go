@@ -21,6 +21,7 @@ import (
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -42,7 +43,7 @@ type handler struct {
 // kind bundles what the handler needs for one resource type.
 type kind struct {
 	rt     *resources.ResourceType
-	eval   *store.Evaluator
+	eval   *query.Evaluator
 	engine *patch.Engine
 }
 
@@ -72,7 +73,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 }
 
 func newKind(rt *resources.ResourceType) *kind {
-	return &kind{rt: rt, eval: store.NewEvaluator(rt), engine: patch.NewEngine(rt)}
+	return &kind{rt: rt, eval: query.NewEvaluator(rt), engine: patch.NewEngine(rt)}
 }
 
 func (h *handler) routes() {

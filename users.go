@@ -175,7 +175,10 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	version := ""
 	if hasIfMatch(r) {
+		// The store deletes only at the version read, so a write between
+		// this check and the delete makes it fail instead of being lost.
 		cur, err := h.cfg.Users.GetUser(ctx, id)
 		if err != nil {
 			h.writeError(w, r, err)
@@ -185,8 +188,9 @@ func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) {
 			h.writeError(w, r, errStale)
 			return
 		}
+		version = cur.Meta.Version
 	}
-	if err := h.cfg.Users.DeleteUser(ctx, id); err != nil {
+	if err := h.cfg.Users.DeleteUser(ctx, id, version); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

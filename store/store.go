@@ -1,8 +1,10 @@
-// Package store defines what scimkit needs from a database: the UserStore
-// and GroupStore interfaces a host implements (or takes from store/memory
-// or store/sqlstore), the Query a list request becomes, the sentinel
-// errors the handler maps to SCIM errors, and a filter evaluator for
-// stores that cannot push a filter down.
+// Package store is the contract between scimkit's handler and a database:
+// the UserStore and GroupStore interfaces a host implements (or takes from
+// store/memory or store/sqlstore), the optional interfaces a store may add,
+// the Query a list request becomes, the sentinel errors the handler maps to
+// SCIM errors, and the tenant a request acts for. It holds no logic: the
+// filter evaluation, sorting, paging and version helpers a store needs are
+// in store/query.
 //
 // Every implementation proves its contract by running the conformance
 // suite in store/storetest:
@@ -97,8 +99,11 @@ type UserStore interface {
 	// user. ErrNotFound when missing, ErrConflict on a taken userName.
 	ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error)
 	// DeleteUser removes the user and, in the same step, its group
-	// memberships. ErrNotFound when missing.
-	DeleteUser(ctx context.Context, id string) error
+	// memberships, if the stored version equals ifVersion ("" means any
+	// version); otherwise ErrPreconditionFailed and nothing is deleted.
+	// The check and the delete are one atomic step. ErrNotFound when
+	// missing.
+	DeleteUser(ctx context.Context, id, ifVersion string) error
 }
 
 // GroupStore keeps groups and their members. Implementations must be safe
@@ -119,9 +124,9 @@ type GroupStore interface {
 	// members are left unchanged; a non-nil slice, even an empty one,
 	// replaces them.
 	ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error)
-	// DeleteGroup removes the group and its memberships. ErrNotFound when
-	// missing.
-	DeleteGroup(ctx context.Context, id string) error
+	// DeleteGroup removes the group and its memberships, under the same
+	// version rule as DeleteUser. ErrNotFound when missing.
+	DeleteGroup(ctx context.Context, id, ifVersion string) error
 	// ModifyMembers adds and removes members in one atomic step without
 	// rewriting the member list, so its cost does not grow with the size
 	// of the group and concurrent calls never lose an update. Adding a
@@ -139,6 +144,15 @@ type MembershipReader interface {
 	// GroupsOf returns, for each user id, the groups it is a direct member
 	// of. Ids without groups may be absent from the map.
 	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
+}
+
+// ModelProvider is implemented by stores built from a resources.Model
+// (store/memory, store/sqlstore). The handler takes its model from the
+// store, so extensions are registered once, where the store is built.
+type ModelProvider interface {
+	// Model returns the model the store resolves filters and sorting
+	// against.
+	Model() *resources.Model
 }
 
 type tenantKey struct{}

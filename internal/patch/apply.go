@@ -7,7 +7,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // applier carries one Apply call: the working copy and the index of the
@@ -24,7 +24,7 @@ type loc struct {
 	ext    *resources.Schema    // the extension holding attr; nil for core and common attributes
 	attr   *resources.Attribute // nil when the path names a whole extension (or unknown is set)
 	filter filter.Expr          // value-path filter, or nil
-	match  *store.Matcher       // filter compiled for one element of attr
+	match  *query.Matcher       // filter compiled for one element of attr
 	sub    *resources.Attribute // sub-attribute, or nil
 	// unknown is the name of an attribute a registered extension does not
 	// define (ext is set, attr nil). No-path values keep such attributes as

@@ -19,7 +19,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // SCIM error keywords (RFC 7644 §3.12) that PATCH failures carry in
@@ -122,7 +122,7 @@ func (e *Error) Error() string { return "scim patch: " + e.Detail }
 type Engine struct {
 	rt      *resources.ResourceType
 	parser  *filter.Parser
-	eval    *store.Evaluator
+	eval    *query.Evaluator
 	members *resources.Attribute // the Group members attribute, or nil
 }
 
@@ -133,7 +133,7 @@ func NewEngine(rt *resources.ResourceType) *Engine {
 	e := &Engine{
 		rt:     rt,
 		parser: &filter.Parser{Schemas: rt.SchemaURNs()},
-		eval:   store.NewEvaluator(rt),
+		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {
 		e.members = a

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -32,7 +32,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -134,7 +134,7 @@ func (s *Store) dropMember(t *tenant, id string) {
 func (s *Store) touchGroup(r *groupRec, now time.Time) {
 	r.version++
 	r.g.Meta.LastModified = now
-	r.g.Meta.Version = storeutil.FormatVersion(r.version)
+	r.g.Meta.Version = query.FormatVersion(r.version)
 	r.doc["meta"] = metaDoc(r.g.Meta)
 }
 
@@ -199,7 +199,7 @@ func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 		m := t.member(id)
 		list = append(list, map[string]any{"value": m.Value, "type": m.Type, "display": m.Display})
 	})
-	return storeutil.With(r.doc, "members", list)
+	return query.With(r.doc, "members", list)
 }
 
 // GetGroup returns a copy of the group with id, or store.ErrNotFound.
@@ -278,7 +278,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: storeutil.FormatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
 	if err := s.setGroup(t, r, c); err != nil {
 		return nil, err
 	}
@@ -300,7 +300,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 // DeleteGroup removes the group, its members and its own membership in
 // other groups (which get a new version) in one locked step.
 // store.ErrNotFound when missing.
-func (s *Store) DeleteGroup(ctx context.Context, id string) error {
+func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 	t, err := s.tenantOf(ctx, "group", id)
 	if err != nil {
 		return err
@@ -310,6 +310,9 @@ func (s *Store) DeleteGroup(ctx context.Context, id string) error {
 	r := t.groups[id]
 	if r == nil {
 		return notFound("group", id)
+	}
+	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
+		return preconditionFailed("group", id, ifVersion, r.version)
 	}
 	r.members.each(func(mid string) { removeFromSet(t.memberOf, mid, id) })
 	r.members = memberList{}

@@ -11,7 +11,7 @@
 // own resources and its own indexes; a resource of another tenant does not
 // exist for it.
 //
-// Filters are evaluated with store.Evaluator on a document cached per
+// Filters are evaluated with query.Evaluator on a document cached per
 // resource at write time. An equality test that an index can answer
 // (userName, externalId, emails.value, id, or a group's displayName,
 // externalId, id or members.value), alone or as one side of an "and"
@@ -25,7 +25,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -80,8 +80,8 @@ type Store struct {
 	now       func() time.Time
 	userType  *resources.ResourceType
 	groupType *resources.ResourceType
-	userEval  *store.Evaluator
-	groupEval *store.Evaluator
+	userEval  *query.Evaluator
+	groupEval *query.Evaluator
 	key       indexKeys
 
 	mu      sync.RWMutex
@@ -102,8 +102,8 @@ func New(opts ...Option) *Store {
 	if s.groupType == nil {
 		s.groupType = resources.NewGroupType()
 	}
-	s.userEval = store.NewEvaluator(s.userType)
-	s.groupEval = store.NewEvaluator(s.groupType)
+	s.userEval = query.NewEvaluator(s.userType)
+	s.groupEval = query.NewEvaluator(s.groupType)
 	s.key = indexKeys{
 		userName:  keyFunc(attr(s.userType, "userName", "")),
 		userExt:   keyFunc(attr(s.userType, "externalId", "")),
@@ -226,9 +226,9 @@ func (s *Store) tenantOf(ctx context.Context, kind, id string) (*tenant, error) 
 // newID returns a random (version 4) UUID that no user or group of t
 // has. The caller holds t.mu.
 func (t *tenant) newID() string {
-	id := storeutil.NewUUID()
+	id := query.NewUUID()
 	for t.users[id] != nil || t.groups[id] != nil {
-		id = storeutil.NewUUID()
+		id = query.NewUUID()
 	}
 	return id
 }
@@ -236,14 +236,14 @@ func (t *tenant) newID() string {
 func (s *Store) stamp() time.Time { return s.now().UTC() }
 
 // versionMatches reports whether ifVersion names version n: W/"n" or,
-// leniently, "n" and n (see storeutil.ParseVersion).
+// leniently, "n" and n (see query.ParseVersion).
 func versionMatches(ifVersion string, n uint64) bool {
-	v, ok := storeutil.ParseVersion(ifVersion)
+	v, ok := query.ParseVersion(ifVersion)
 	return ok && v == n
 }
 
 func preconditionFailed(kind, id, ifVersion string, have uint64) error {
-	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, storeutil.FormatVersion(have), ifVersion)
+	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, query.FormatVersion(have), ifVersion)
 }
 
 func notFound(kind, id string) error {
@@ -253,9 +253,9 @@ func notFound(kind, id string) error {
 var errNil = errors.New("memory: nil resource")
 
 // foldKey returns a key under which strings equal by strings.EqualFold
-// (Unicode simple folding) coincide: storeutil.Fold, the key sqlstore
+// (Unicode simple folding) coincide: query.Fold, the key sqlstore
 // stores.
-func foldKey(s string) string { return storeutil.Fold(s) }
+func foldKey(s string) string { return query.Fold(s) }
 
 // keyFunc returns the index key function for attribute a: exact for
 // caseExact attributes, foldKey otherwise.

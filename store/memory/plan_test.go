@@ -13,6 +13,7 @@ import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 var testParser = filter.Parser{Schemas: resources.NewUserType().SchemaURNs()}
@@ -127,7 +128,7 @@ func TestIndexMatchesScan(t *testing.T) {
 	for i, id := range ids {
 		switch i % 7 {
 		case 0:
-			require.NoError(t, s.DeleteUser(ctx, id))
+			require.NoError(t, s.DeleteUser(ctx, id, ""))
 		case 1:
 			u, err := s.GetUser(ctx, id)
 			require.NoError(t, err)
@@ -144,7 +145,7 @@ func TestIndexMatchesScan(t *testing.T) {
 		require.NoError(t, err)
 		docs = append(docs, d)
 	}
-	ev := store.NewEvaluator(resources.NewUserType())
+	ev := query.NewEvaluator(resources.NewUserType())
 	var filters []string
 	for _, n := range names {
 		filters = append(filters,

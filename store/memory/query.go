@@ -6,19 +6,19 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
 
 // compileQuery compiles q's filter and sort key. Errors are
-// *store.FilterError.
-func (s *Store) compileQuery(ev *store.Evaluator, q store.Query) (*store.Matcher, *store.Sorter, error) {
+// *query.FilterError.
+func (s *Store) compileQuery(ev *query.Evaluator, q store.Query) (*query.Matcher, *query.Sorter, error) {
 	m, err := ev.Compile(q.Filter)
 	if err != nil {
 		return nil, nil, err
 	}
-	var sorter *store.Sorter
+	var sorter *query.Sorter
 	if q.SortBy != "" {
 		if sorter, err = ev.Sorter(q.SortBy); err != nil {
 			return nil, nil, err
@@ -41,7 +41,7 @@ func (r *groupRec) sortDoc() (map[string]any, uint64) { return r.doc, r.seq }
 // creation order) when planned, else the live ones of all, that match,
 // sorted by sorter (ties in creation order, also when descending) and
 // copied out with out. The caller holds the tenant's lock.
-func listPage[R rec, T any](cands []R, planned bool, all []R, match func(R) bool, sorter *store.Sorter, q store.Query, out func(R) T) store.Page[T] {
+func listPage[R rec, T any](cands []R, planned bool, all []R, match func(R) bool, sorter *query.Sorter, q store.Query, out func(R) T) store.Page[T] {
 	page := store.Page[T]{Items: []T{}}
 	var hits []R
 	if planned {
@@ -59,12 +59,12 @@ func listPage[R rec, T any](cands []R, planned bool, all []R, match func(R) bool
 	}
 	page.Total = len(hits)
 	if sorter != nil {
-		storeutil.SortStable(hits, q.Descending, func(r R) (store.SortKey, uint64) {
+		query.SortStable(hits, q.Descending, func(r R) (query.SortKey, uint64) {
 			doc, seq := r.sortDoc()
 			return sorter.Key(doc), seq
 		})
 	}
-	for _, r := range storeutil.Window(hits, q.StartIndex, q.Count) {
+	for _, r := range query.Window(hits, q.StartIndex, q.Count) {
 		page.Items = append(page.Items, out(r))
 	}
 	return page

@@ -15,6 +15,7 @@ import (
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/query"
 )
 
 func parse(t testing.TB, s string) filter.Expr {
@@ -95,7 +96,7 @@ func TestClockAndVersions(t *testing.T) {
 	assert.Len(t, p.Items, 1)
 
 	// Deleting a member gives its groups a new version.
-	require.NoError(t, s.DeleteUser(ctx, u.ID))
+	require.NoError(t, s.DeleteUser(ctx, u.ID, ""))
 	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, `W/"3"`, got.Meta.Version)
@@ -125,7 +126,7 @@ func TestNilAndOddInputs(t *testing.T) {
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	_, err = s.GetGroup(context.Background(), "", store.GetOptions{})
 	assert.ErrorIs(t, err, store.ErrNotFound)
-	assert.ErrorIs(t, s.DeleteGroup(context.Background(), ""), store.ErrNotFound)
+	assert.ErrorIs(t, s.DeleteGroup(context.Background(), "", ""), store.ErrNotFound)
 	_, err = s.ModifyMembers(context.Background(), "", []string{""}, []string{""}, "")
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	m, err := s.GroupsOf(context.Background(), []string{"", u.ID, u.ID})
@@ -175,7 +176,7 @@ func TestFilterAndSortErrors(t *testing.T) {
 	t.Parallel()
 	s := memory.New()
 	ctx := context.Background()
-	var fe *store.FilterError
+	var fe *query.FilterError
 	_, err := s.ListUsers(ctx, store.Query{StartIndex: 1, Count: 1, Filter: parse(t, `nope eq "x"`)})
 	assert.True(t, errors.As(err, &fe), "%v", err)
 	_, err = s.ListUsers(ctx, store.Query{StartIndex: 1, Count: 1, SortBy: "nope"})
@@ -236,7 +237,7 @@ func TestMemberOrderAndGroupsFilter(t *testing.T) {
 
 	// Deleting users keeps creation order for the rest.
 	for _, id := range ids[:180] {
-		require.NoError(t, s.DeleteUser(ctx, id))
+		require.NoError(t, s.DeleteUser(ctx, id, ""))
 	}
 	p, err = s.ListUsers(ctx, store.Query{StartIndex: 1, Count: 1000})
 	require.NoError(t, err)

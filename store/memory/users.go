@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -24,7 +24,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -166,7 +166,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if err := t.userNameFree(s, c.UserName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: storeutil.FormatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
 	if err := s.setUser(t, r, c); err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // DeleteUser removes the user and, in the same locked step, its group
 // memberships; each group it left gets a new version. store.ErrNotFound
 // when missing.
-func (s *Store) DeleteUser(ctx context.Context, id string) error {
+func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return err
@@ -187,6 +187,9 @@ func (s *Store) DeleteUser(ctx context.Context, id string) error {
 	r := t.users[id]
 	if r == nil {
 		return notFound("user", id)
+	}
+	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
+		return preconditionFailed("user", id, ifVersion, r.version)
 	}
 	t.unindexUser(r)
 	delete(t.users, id)
@@ -237,5 +240,5 @@ func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 			list = append(list, map[string]any{"value": gid, "display": g.g.DisplayName, "type": "direct"})
 		}
 	}
-	return storeutil.With(r.doc, "groups", list)
+	return query.With(r.doc, "groups", list)
 }

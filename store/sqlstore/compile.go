@@ -8,25 +8,24 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // errFallback marks a filter node (or sort key) that the compiler does not
-// translate to SQL; the store evaluates it in Go with store.Evaluator.
+// translate to SQL; the store evaluates it in Go with query.Evaluator.
 var errFallback = errors.New("sqlstore: evaluated in Go")
 
 // compiler translates filters of one resource type to SQL conditions on
 // the table aliased alias ("u" for scim_users, "g" for scim_groups). Every
 // operand and every JSON key becomes a bind parameter. The filter has been
-// validated by store.Evaluator before, so the compiler may assume it fits
+// validated by query.Evaluator before, so the compiler may assume it fits
 // the resource type.
 type compiler struct {
 	d      *dialect
 	a      *args
 	rt     *resources.ResourceType
-	ev     *store.Evaluator
+	ev     *query.Evaluator
 	users  bool
 	alias  string
 	tenant string // placeholder of the tenant parameter
@@ -271,7 +270,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 	}
 	switch leaf.Type {
 	case resources.TypeBoolean:
-		b, ok := storeutil.ToBool(operand)
+		b, ok := query.ToBool(operand)
 		if !ok || (op != filter.Eq) {
 			return nil, errFallback
 		}
@@ -283,7 +282,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		if !ok || isSubstringOp(op) {
 			return nil, errFallback
 		}
-		tm, ok := storeutil.ParseTime(s)
+		tm, ok := query.ParseTime(s)
 		if !ok {
 			return nil, errFallback
 		}
@@ -486,7 +485,7 @@ func (c *compiler) elemSub(sc elemScope, p filter.AttrPath) (*resources.Attribut
 // resolve maps an attribute path at the resource level to a target.
 // forPresence keeps a complex attribute without sub-attribute whole (pr,
 // value filters); otherwise its "value" sub-attribute is implied, as
-// store.Evaluator does.
+// query.Evaluator does.
 func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error) {
 	if p.Name == "" {
 		return nil, errFallback // a whole extension
@@ -803,11 +802,11 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 }
 
 // toText turns a scalar operand into the text a string attribute is
-// compared with, as store.Evaluator does, except that NaN and infinities
+// compared with, as query.Evaluator does, except that NaN and infinities
 // have no text here.
 func toText(v any) (string, bool) {
 	if x, ok := v.(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
 		return "", false
 	}
-	return storeutil.ToText(v)
+	return query.ToText(v)
 }

@@ -148,7 +148,7 @@ func (d *dialect) jelems(x, alias string) (from, elem, pos string) {
 }
 
 // jnonEmpty renders "JSON value x holds something": a boolean, a number or
-// a non-empty string, at any depth (store.Evaluator's pr).
+// a non-empty string, at any depth (query.Evaluator's pr).
 func (d *dialect) jnonEmpty(x string) string {
 	if d.pg {
 		return `jsonb_path_exists(` + x + `, 'strict $.** ? (@.type() == "boolean" || @.type() == "number" || (@.type() == "string" && @ != ""))')`

@@ -49,7 +49,7 @@
 // # Case-insensitive comparison
 //
 // Strings of attributes that are not caseExact are compared under Unicode
-// simple case folding, as store.Evaluator and the memory store do. The
+// simple case folding, as query.Evaluator and the memory store do. The
 // store folds them in Go when it writes (each rune replaced by the
 // representative of its folding orbit) and folds the operand of a filter
 // the same way, so lookups are plain equality on an indexed column and the
@@ -66,7 +66,7 @@
 // semantics (attributes a registered extension does not define, integer,
 // decimal and dateTime attributes other than meta.created and
 // meta.lastModified, substring operators on dateTime, presence of a whole
-// extension, sorting by such attributes) is evaluated with store.Evaluator
+// extension, sorting by such attributes) is evaluated with query.Evaluator
 // on the rows that the translatable part of the filter selects: the
 // conjuncts of a top-level "and" that are SQL still narrow the rows read.
 //

@@ -3,13 +3,13 @@ package sqlstore
 import (
 	"strings"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 )
 
-// fold is storeutil.Fold: the key strings that are not caseExact are
+// fold is query.Fold: the key strings that are not caseExact are
 // stored and compared under.
-func fold(s string) string { return storeutil.Fold(s) }
+func fold(s string) string { return query.Fold(s) }
 
 // queryDoc returns the query document of a resource document (the map
 // resources.ToMap renders): the attributes filters are evaluated on, with

@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -32,7 +32,7 @@ func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
 	}
 	g.ID = id
 	g.Members = nil
-	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: storeutil.FormatVersion(version)}
+	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
 	return g, nil
 }
 
@@ -244,7 +244,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	c.Members = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 	w, err := s.renderGroup(c)
 	if err != nil {
 		return nil, err
@@ -435,7 +435,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 				return err
 			}
 		}
-		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: storeutil.FormatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
 		return err
 	})
@@ -448,9 +448,9 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 // DeleteGroup removes the group, its members and its own membership in
 // other groups (which get a new version) in one transaction.
 // store.ErrNotFound when missing.
-func (s *Store) DeleteGroup(ctx context.Context, id string) error {
+func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 	// Its own members go with it (ON DELETE CASCADE).
-	return s.deleteResource(ctx, "scim_groups", "group", id)
+	return s.deleteResource(ctx, "scim_groups", "group", id, ifVersion)
 }
 
 // ModifyMembers removes the ids in remove, then adds those in add, as set

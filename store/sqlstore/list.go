@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -20,12 +20,12 @@ type listPlan struct {
 	order    string // ORDER BY clause
 	nWhere   int    // how many of a.vals the condition uses
 	residual bool   // the filter or the sort must be finished in Go
-	matcher  *store.Matcher
-	sorter   *store.Sorter
+	matcher  *query.Matcher
+	sorter   *query.Sorter
 }
 
 // plan validates q against the resource type (errors are
-// *store.FilterError) and compiles it.
+// *query.FilterError) and compiles it.
 func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan, error) {
 	ev := s.groupEval
 	if users {
@@ -35,7 +35,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	if err != nil {
 		return nil, err
 	}
-	var sorter *store.Sorter
+	var sorter *query.Sorter
 	if q.SortBy != "" {
 		if sorter, err = ev.Sorter(q.SortBy); err != nil {
 			return nil, err
@@ -231,7 +231,7 @@ func finishInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string,
 		}
 		doc := r.doc
 		if v, ok := extra(r.v); ok {
-			doc = storeutil.With(r.doc, attr, v)
+			doc = query.With(r.doc, attr, v)
 		}
 		if p.matcher.Match(doc) {
 			hits = append(hits, r)
@@ -239,9 +239,9 @@ func finishInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string,
 	}
 	page.Total = len(hits)
 	if p.sorter != nil {
-		storeutil.SortStable(hits, q.Descending, func(r *inGo[T]) (store.SortKey, int64) { return p.sorter.Key(r.doc), r.seq })
+		query.SortStable(hits, q.Descending, func(r *inGo[T]) (query.SortKey, int64) { return p.sorter.Key(r.doc), r.seq })
 	}
-	for _, r := range storeutil.Window(hits, q.StartIndex, q.Count) {
+	for _, r := range query.Window(hits, q.StartIndex, q.Count) {
 		page.Items = append(page.Items, r.v)
 	}
 	return nil

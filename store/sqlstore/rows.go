@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimkit/scim/internal/storeutil"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -49,18 +49,18 @@ func (d dbText) Scan(src any) error {
 }
 
 // newID returns a random (version 4) UUID in lower case.
-func newID() string { return storeutil.NewUUID() }
+func newID() string { return query.NewUUID() }
 
 // checkVersion returns store.ErrPreconditionFailed unless ifVersion is ""
-// or names version have (W/"n", "n" or n; see storeutil.ParseVersion).
+// or names version have (W/"n", "n" or n; see query.ParseVersion).
 func checkVersion(kind, id, ifVersion string, have int64) error {
 	if ifVersion == "" {
 		return nil
 	}
-	if n, ok := storeutil.ParseVersion(ifVersion); ok && have >= 0 && n == uint64(have) {
+	if n, ok := query.ParseVersion(ifVersion); ok && have >= 0 && n == uint64(have) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, storeutil.FormatVersion(have), ifVersion)
+	return fmt.Errorf("%w: %s %s is at version %s, not %s", store.ErrPreconditionFailed, kind, id, query.FormatVersion(have), ifVersion)
 }
 
 // nullText stores "" as NULL.

@@ -7,8 +7,8 @@ import (
 	"github.com/scimkit/scim/resources"
 )
 
-// sortKey compiles sortBy (already validated by store.Evaluator.Sorter) to
-// the SQL expression rows are ordered by, following store.Sorter: strings
+// sortKey compiles sortBy (already validated by query.Evaluator.Sorter) to
+// the SQL expression rows are ordered by, following query.Sorter: strings
 // by their folded form unless caseExact, false before true, a
 // multi-valued attribute by its primary value or else its first, NULL
 // (sorted last ascending) when the row has no value. "" means every row
@@ -122,7 +122,7 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 }
 
 // splitPath parses an attribute path of the form [urn:]name[.sub], as
-// store.Evaluator.Sorter does.
+// query.Evaluator.Sorter does.
 func (c *compiler) splitPath(s string) (filter.AttrPath, bool) {
 	var p filter.AttrPath
 	rest := s

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -68,8 +69,8 @@ type Store struct {
 	now       func() time.Time
 	userType  *resources.ResourceType
 	groupType *resources.ResourceType
-	userEval  *store.Evaluator
-	groupEval *store.Evaluator
+	userEval  *query.Evaluator
+	groupEval *query.Evaluator
 	fresh     bool
 	logSize   int
 	logCount  counter
@@ -106,8 +107,8 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
-	s.userEval = store.NewEvaluator(s.userType)
-	s.groupEval = store.NewEvaluator(s.groupType)
+	s.userEval = query.NewEvaluator(s.userType)
+	s.groupEval = query.NewEvaluator(s.groupType)
 
 	var err error
 	if isPostgres(cfg.DSN) {

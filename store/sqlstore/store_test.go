@@ -223,7 +223,7 @@ func TestConcurrentMembership(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				assert.NoError(t, s.DeleteUser(tctx, ids[i]))
+				assert.NoError(t, s.DeleteUser(tctx, ids[i], ""))
 			}()
 		}
 		// the group joins and leaves another group meanwhile
@@ -322,9 +322,9 @@ func TestConcurrentReplaceAndDelete(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				if i == 5 {
-					ok(s.DeleteGroup(tctx, g.ID))
+					ok(s.DeleteGroup(tctx, g.ID, ""))
 				} else {
-					ok(s.DeleteUser(tctx, ids[(i+3)%10]))
+					ok(s.DeleteUser(tctx, ids[(i+3)%10], ""))
 				}
 			}()
 		}

@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
-	"github.com/scimkit/scim/internal/storeutil"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 var errNilResource = errors.New("sqlstore: nil resource")
@@ -35,7 +36,7 @@ func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
 	}
 	u.ID = id
 	u.Password = password
-	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: storeutil.FormatVersion(version)}
+	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
 	return u, nil
 }
 
@@ -142,7 +143,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c.Groups = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: storeutil.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 	w, err := s.renderUser(c)
 	if err != nil {
 		return nil, err
@@ -263,7 +264,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: storeutil.FormatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		return nil
 	})
 	if err != nil {
@@ -275,31 +276,52 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // DeleteUser removes the user and, in the same transaction, its group
 // memberships; each group it left gets a new version. store.ErrNotFound
 // when missing.
-func (s *Store) DeleteUser(ctx context.Context, id string) error {
+func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 	// The user's row goes first: a concurrent membership change that wants
 	// the user waits for this transaction, then finds it gone.
-	return s.deleteResource(ctx, "scim_users", "user", id)
+	return s.deleteResource(ctx, "scim_users", "user", id, ifVersion)
 }
 
 // deleteResource deletes the row id of table (scim_users or scim_groups;
-// kind, "user" or "group", names it in errors), then, in the same
-// transaction, its memberships (dropMember). store.ErrNotFound when
-// missing.
-func (s *Store) deleteResource(ctx context.Context, table, kind, id string) error {
+// kind, "user" or "group", names it in errors) if it is at ifVersion ("":
+// any), then, in the same transaction, its memberships (dropMember).
+// store.ErrNotFound when missing, store.ErrPreconditionFailed when at
+// another version. The version is checked by the DELETE itself, so a
+// concurrent write between a reader's check and the delete cannot slip in.
+func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion string) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
 	tenant := store.Tenant(ctx)
 	now := s.stamp()
 	return s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id)
+		q, args := `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, id}
+		if ifVersion != "" {
+			n, ok := query.ParseVersion(ifVersion)
+			if !ok || n > math.MaxInt64 {
+				n = math.MaxInt64 // names no version a row can have
+			}
+			q += ` AND version = ` + s.d.ph(3)
+			args = append(args, int64(n))
+		}
+		res, err := tx.ExecContext(ctx, q, args...)
 		if err != nil {
 			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		} else if n == 0 {
-			return notFound(kind, id)
+			if ifVersion == "" {
+				return notFound(kind, id)
+			}
+			var have int64
+			err := tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
+			if errors.Is(err, sql.ErrNoRows) {
+				return notFound(kind, id)
+			} else if err != nil {
+				return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
+			}
+			return checkVersion(kind, id, ifVersion, have)
 		}
 		return s.dropMember(ctx, tx, tenant, id, now)
 	})

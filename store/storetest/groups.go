@@ -234,11 +234,11 @@ func testDeleteGroup(t *testing.T, e *env) {
 	child := e.createGroup(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: child.ID}, {Value: u.ID}}})
 
-	require.NoError(t, e.groups.DeleteGroup(e.ctx, child.ID))
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, child.ID, ""))
 	_, err := e.groups.GetGroup(e.ctx, child.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(e.ctx, child.ID), store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID()), store.ErrNotFound)
+	requireIs(t, e.groups.DeleteGroup(e.ctx, child.ID, ""), store.ErrNotFound)
+	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID(), ""), store.ErrNotFound)
 	assert.Equal(t, []string{u.ID}, e.members(t, parent.ID), "a deleted group leaves the groups it was in")
 	if mr, ok := e.groups.(store.MembershipReader); ok {
 		m, err := mr.GroupsOf(e.ctx, []string{u.ID})
@@ -493,7 +493,7 @@ func testGroupTenants(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrNotFound)
 	_, err = e.groups.ModifyMembers(other, g.ID, []string{bu.ID}, nil, "")
 	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(other, g.ID), store.ErrNotFound)
+	requireIs(t, e.groups.DeleteGroup(other, g.ID, ""), store.ErrNotFound)
 	p, err := e.groups.ListGroups(other, store.Query{StartIndex: 1, Count: 10})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"SHARED"}, groupNames(p.Items))

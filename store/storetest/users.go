@@ -346,11 +346,11 @@ func testDeleteUser(t *testing.T, e *env) {
 		require.ElementsMatch(t, []string{u.ID, keep.ID}, memberIDs(g.Members))
 	}
 
-	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID))
+	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, ""))
 	_, err := e.users.GetUser(e.ctx, u.ID)
 	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(e.ctx, u.ID), store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(e.ctx, unknownID()), store.ErrNotFound)
+	requireIs(t, e.users.DeleteUser(e.ctx, u.ID, ""), store.ErrNotFound)
+	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), ""), store.ErrNotFound)
 	p := e.listUsers(t, store.Query{Count: 10})
 	assert.Equal(t, []string{"kept"}, userNames(p.Items))
 	assert.Equal(t, 1, p.Total)
@@ -519,7 +519,7 @@ func testUserTenants(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrNotFound)
 	_, err = e.users.ReplaceUser(other, a.Clone(), "")
 	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(other, a.ID), store.ErrNotFound)
+	requireIs(t, e.users.DeleteUser(other, a.ID, ""), store.ErrNotFound)
 
 	p, err := e.users.ListUsers(other, store.Query{StartIndex: 1, Count: 10})
 	require.NoError(t, err)

@@ -1,4 +1,4 @@
-package storeutil
+package query
 
 import (
 	"strings"
@@ -9,8 +9,8 @@ import (
 // Fold maps s to a key under which strings equal by strings.EqualFold
 // (Unicode simple case folding) coincide. Every rune is replaced by
 // FoldRune's member of its folding orbit, so ASCII letters become lower
-// case and the byte order of folded strings matches store.Evaluator's
-// case-insensitive ordering. It does not allocate for ASCII strings
+// case and the byte order of folded strings is the case-insensitive order of
+// every store: the Evaluator's filters and Sorter compare with FoldRune too. It does not allocate for ASCII strings
 // without upper-case letters.
 //
 // store/sqlstore persists these keys: the output for a given input must

@@ -1,9 +1,4 @@
-// Package storeutil holds the helpers the stores (store/memory,
-// store/sqlstore) and the filter evaluator (package store) share: paging,
-// sorting with creation-order ties, ids and versions, case-folded keys and
-// the coercion of filter operands. It depends on the standard library only,
-// so that package store can import it.
-package storeutil
+package query
 
 import (
 	"cmp"

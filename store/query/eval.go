@@ -1,4 +1,4 @@
-package store
+package query
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/storeutil"
+
 	"github.com/scimkit/scim/resources"
 )
 
@@ -584,12 +584,12 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if isOrdering(op) || isSubstring(op) {
 			return nil, filterErrorf("%q is a boolean; only eq and ne apply, not %s", t.path, op)
 		}
-		b, ok := storeutil.ToBool(value)
+		b, ok := ToBool(value)
 		if !ok {
 			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path, describe(value))
 		}
 		return func(v any) bool {
-			x, ok := storeutil.ToBool(v)
+			x, ok := ToBool(v)
 			return ok && x == b
 		}, nil
 	case kindNumber:
@@ -615,7 +615,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if !isStr {
 			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path, describe(value))
 		}
-		tm, ok := storeutil.ParseTime(s)
+		tm, ok := ParseTime(s)
 		if !ok {
 			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path, s)
 		}
@@ -627,7 +627,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		if isOrdering(op) && t.leaf.Type == resources.TypeBinary {
 			return nil, filterErrorf("%q is binary; %s does not apply", t.path, op)
 		}
-		s, ok := storeutil.ToText(value)
+		s, ok := ToText(value)
 		if !ok {
 			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path, describe(value))
 		}
@@ -635,7 +635,7 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 	}
 	// Raw: decided by the stored value.
 	var strP func(any) bool
-	if s, ok := storeutil.ToText(value); ok {
+	if s, ok := ToText(value); ok {
 		strP = stringPred(op, s, false)
 	}
 	n, nOK := toNum(value)
@@ -801,23 +801,11 @@ func parseNum(s string) (num, bool) {
 func toTime(v any) (time.Time, bool) {
 	switch x := v.(type) {
 	case string:
-		return storeutil.ParseTime(x)
+		return ParseTime(x)
 	case time.Time:
 		return x, true
 	}
 	return time.Time{}, false
-}
-
-// foldRune maps r to the representative its case-insensitive comparisons
-// use (lower case).
-func foldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}
-	return unicode.ToLower(r)
 }
 
 // equalRuneFold reports whether r and s are equal under Unicode simple
@@ -827,7 +815,7 @@ func equalRuneFold(r, s rune) bool {
 		return true
 	}
 	if r < utf8.RuneSelf && s < utf8.RuneSelf {
-		return foldRune(r) == foldRune(s)
+		return FoldRune(r) == FoldRune(s)
 	}
 	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
 		if f == s {
@@ -847,7 +835,7 @@ func prefixFold(s, prefix string) (int, bool) {
 		}
 		a, b := s[i], prefix[j]
 		if a < utf8.RuneSelf && b < utf8.RuneSelf {
-			if a != b && foldRune(rune(a)) != foldRune(rune(b)) {
+			if a != b && FoldRune(rune(a)) != FoldRune(rune(b)) {
 				return 0, false
 			}
 			i++
@@ -902,8 +890,9 @@ func containsFold(s, sub string) bool {
 	return false
 }
 
-// compareFold orders a and b by their lower-cased runes, without
-// allocating.
+// compareFold orders a and b as strings.Compare(Fold(a), Fold(b)) does,
+// without allocating: the order every store sorts case-insensitive
+// strings in (sqlstore sorts a column holding Fold of the value).
 func compareFold(a, b string) int {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
@@ -927,7 +916,7 @@ func compareFold(a, b string) int {
 		if r == q {
 			continue
 		}
-		fr, fq := foldRune(r), foldRune(q)
+		fr, fq := FoldRune(r), FoldRune(q)
 		if fr < fq {
 			return -1
 		}

@@ -1,4 +1,4 @@
-package storeutil
+package query
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package store_test
+package query_test
 
 import (
 	"encoding/json"
@@ -11,7 +11,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 var (
@@ -72,7 +72,7 @@ func testUser(t testing.TB) map[string]any {
 func TestMatch(t *testing.T) {
 	t.Parallel()
 	doc := testUser(t)
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	tests := []struct {
 		filter string
 		want   bool
@@ -205,7 +205,7 @@ func TestMatch(t *testing.T) {
 func TestMatchErrors(t *testing.T) {
 	t.Parallel()
 	doc := testUser(t)
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	tests := []struct {
 		filter string
 		msg    string
@@ -236,7 +236,7 @@ func TestMatchErrors(t *testing.T) {
 				t.Skipf("the parser rejects it already: %v", err)
 			}
 			_, err = ev.Match(e, doc)
-			var fe *store.FilterError
+			var fe *query.FilterError
 			require.True(t, errors.As(err, &fe), "want *FilterError, got %v", err)
 			assert.Contains(t, fe.Error(), tt.msg)
 			assert.Error(t, ev.Validate(e))
@@ -248,7 +248,7 @@ func TestMatchErrors(t *testing.T) {
 func TestMatchHandBuilt(t *testing.T) {
 	t.Parallel()
 	doc := testUser(t)
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	ok := []struct {
 		name string
 		e    filter.Expr
@@ -283,7 +283,7 @@ func TestMatchHandBuilt(t *testing.T) {
 	}
 	for _, tt := range bad {
 		_, err := ev.Match(tt.e, doc)
-		var fe *store.FilterError
+		var fe *query.FilterError
 		assert.True(t, errors.As(err, &fe), "%s: want *FilterError, got %v", tt.name, err)
 	}
 	// Deep trees are refused, not a stack overflow.
@@ -295,9 +295,9 @@ func TestMatchHandBuilt(t *testing.T) {
 	assert.Error(t, err)
 
 	// A zero Evaluator reports an error instead of panicking.
-	_, err = (&store.Evaluator{}).Match(parse(t, `title pr`), doc)
+	_, err = (&query.Evaluator{}).Match(parse(t, `title pr`), doc)
 	assert.Error(t, err)
-	_, err = (*store.Evaluator)(nil).Match(parse(t, `title pr`), doc)
+	_, err = (*query.Evaluator)(nil).Match(parse(t, `title pr`), doc)
 	assert.Error(t, err)
 	// Documents of any shape never panic.
 	for _, d := range []map[string]any{nil, {}, {"emails": "x", "name": []any{1}, "meta": "x", resources.EnterpriseUserSchema: "x"}, {"emails": []any{nil, 1, map[string]any{"value": nil}}}} {
@@ -312,7 +312,7 @@ func TestMatchNumbers(t *testing.T) {
 	t.Parallel()
 	// Numbers arrive as json.Number from ToMap, or as float64 from a
 	// document decoded without UseNumber.
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	for _, v := range []any{json.Number("10"), float64(10), int64(10), json.Number("10.0")} {
 		doc := map[string]any{resources.EnterpriseUserSchema: map[string]any{"level": v}}
 		for f, want := range map[string]bool{
@@ -331,7 +331,7 @@ func TestMatchNumbers(t *testing.T) {
 
 func TestMatchUnicodeFolding(t *testing.T) {
 	t.Parallel()
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	doc := map[string]any{"displayName": "ÅSA Ölund Straße", "title": "\u212Aelvin"} // Kelvin sign
 	for f, want := range map[string]bool{
 		`displayName eq "åsa ölund straße"`: true,
@@ -354,7 +354,7 @@ func TestMatchUnicodeFolding(t *testing.T) {
 
 func TestMatchElement(t *testing.T) {
 	t.Parallel()
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	emails, _ := userType.Attr("", "emails")
 	elem := map[string]any{"value": "A@Example.com", "type": "work", "primary": true}
 	for f, want := range map[string]bool{
@@ -370,7 +370,7 @@ func TestMatchElement(t *testing.T) {
 		assert.Equal(t, want, got, f)
 	}
 	_, err := ev.MatchElement(emails, parse(t, `foo eq "x"`), elem)
-	var fe *store.FilterError
+	var fe *query.FilterError
 	assert.True(t, errors.As(err, &fe))
 	_, err = ev.MatchElement(emails, parse(t, `emails.type eq "x"`), elem)
 	assert.True(t, errors.As(err, &fe))
@@ -381,7 +381,7 @@ func TestMatchElement(t *testing.T) {
 	assert.Error(t, err)
 
 	members, _ := groupType.Attr("", "members")
-	gev := store.NewEvaluator(groupType)
+	gev := query.NewEvaluator(groupType)
 	got, err := gev.MatchElement(members, parse(t, `value eq "abc"`), map[string]any{"value": "abc"})
 	require.NoError(t, err)
 	assert.True(t, got, "member ids are case-insensitive strings in the Group schema, exact match")
@@ -390,31 +390,31 @@ func TestMatchElement(t *testing.T) {
 func TestMatchUserGroup(t *testing.T) {
 	t.Parallel()
 	u := &resources.User{UserName: "alice", Emails: []resources.MultiValue{{Value: "alice@example.com", Type: "work"}}}
-	ok, err := store.MatchUser(userType, parse(t, `emails[type eq "work"].value eq "ALICE@example.com"`), u)
+	ok, err := query.MatchUser(userType, parse(t, `emails[type eq "work"].value eq "ALICE@example.com"`), u)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	ok, err = store.MatchUser(userType, parse(t, `password pr`), &resources.User{UserName: "p", Password: "secret"})
+	ok, err = query.MatchUser(userType, parse(t, `password pr`), &resources.User{UserName: "p", Password: "secret"})
 	require.NoError(t, err)
 	assert.False(t, ok, "the password is never matched")
-	ok, err = store.MatchUser(userType, parse(t, `userName eq "bob"`), nil)
+	ok, err = query.MatchUser(userType, parse(t, `userName eq "bob"`), nil)
 	require.NoError(t, err)
 	assert.False(t, ok)
 
 	g := &resources.Group{DisplayName: "Admins", Members: []resources.Member{{Value: "u1", Type: "User"}}}
-	ok, err = store.MatchGroup(groupType, parse(t, `displayName eq "admins" and members[value eq "u1"]`), g)
+	ok, err = query.MatchGroup(groupType, parse(t, `displayName eq "admins" and members[value eq "u1"]`), g)
 	require.NoError(t, err)
 	assert.True(t, ok)
-	ok, err = store.MatchGroup(groupType, parse(t, `members.type eq "Group"`), g)
+	ok, err = query.MatchGroup(groupType, parse(t, `members.type eq "Group"`), g)
 	require.NoError(t, err)
 	assert.False(t, ok)
-	_, err = store.MatchGroup(groupType, parse(t, `userName eq "x"`), g)
-	var fe *store.FilterError
+	_, err = query.MatchGroup(groupType, parse(t, `userName eq "x"`), g)
+	var fe *query.FilterError
 	assert.True(t, errors.As(err, &fe))
 }
 
 func TestSorter(t *testing.T) {
 	t.Parallel()
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	a := map[string]any{"userName": "alice", "emails": []any{map[string]any{"value": "z@x"}, map[string]any{"value": "b@x", "primary": true}}, "meta": map[string]any{"created": "2024-01-02T00:00:00Z"}, "active": true}
 	b := map[string]any{"userName": "Bob", "emails": []any{map[string]any{"value": "c@x"}}, "meta": map[string]any{"created": "2024-01-01T23:00:00-02:00"}, "active": false}
 	none := map[string]any{"userName": "carol"}
@@ -444,7 +444,7 @@ func TestSorter(t *testing.T) {
 	}
 	for _, bad := range []string{"", "foo", "name", "name.foo", "urn:x:y", "emails[type eq \"work\"].value", "a.b.c", resources.EnterpriseUserSchema} {
 		_, err := ev.Sorter(bad)
-		var fe *store.FilterError
+		var fe *query.FilterError
 		assert.True(t, errors.As(err, &fe), "%q: %v", bad, err)
 	}
 	s, err := ev.Sorter("userName")
@@ -464,7 +464,7 @@ func sign(n int) int {
 }
 
 func BenchmarkMatchEq(b *testing.B) {
-	ev := store.NewEvaluator(userType)
+	ev := query.NewEvaluator(userType)
 	doc := testUser(b)
 	m, err := ev.Compile(parse(b, `userName eq "BJENSEN@example.com" and emails[type eq "work"].value co "EXAMPLE"`))
 	require.NoError(b, err)

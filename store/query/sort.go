@@ -1,11 +1,10 @@
-package store
+package query
 
 import (
 	"strings"
 	"time"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/storeutil"
 )
 
 // Sorter orders resource documents by one attribute path (Query.SortBy),
@@ -117,7 +116,7 @@ func (s *Sorter) Key(doc map[string]any) SortKey {
 	case kindString:
 		k.s, k.present = v.(string)
 	case kindBool:
-		k.b, k.present = storeutil.ToBool(v)
+		k.b, k.present = ToBool(v)
 	case kindNumber:
 		k.n, k.present = toNum(v)
 	case kindTime:
@@ -159,7 +158,7 @@ func (s *Sorter) pick(doc map[string]any) any {
 			if sv == nil {
 				continue
 			}
-			if p, _ := storeutil.ToBool(lookup(m, "primary")); p {
+			if p, _ := ToBool(lookup(m, "primary")); p {
 				return sv
 			}
 			if first == nil {

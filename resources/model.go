@@ -1,0 +1,84 @@
+package resources
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Model is the one description of the resources an endpoint serves: the
+// User and Group resource types with every extension the host registers.
+// A host builds it once and hands it to its store (memory.New,
+// sqlstore.Config.Model); the handler takes it from the store, so the
+// handler, the PATCH engine, filters, sorting and every store resolve
+// attributes against the same schemas. A Model is immutable and safe for
+// concurrent use.
+type Model struct {
+	// User is the User resource type: the RFC 7643 User schema, the
+	// enterprise extension and the host's user extensions.
+	User *ResourceType
+	// Group is the Group resource type with the host's group extensions.
+	Group *ResourceType
+}
+
+// ModelConfig lists what a host adds to the core schemas.
+type ModelConfig struct {
+	// UserExtensions are extension schemas of User beyond the enterprise
+	// extension, which is always present.
+	UserExtensions []*Schema
+	// GroupExtensions are extension schemas of Group.
+	GroupExtensions []*Schema
+}
+
+// NewModel builds the model of cfg. An extension must have a URN id that
+// no other schema of the model uses.
+func NewModel(cfg ModelConfig) (*Model, error) {
+	m := &Model{User: NewUserType(cfg.UserExtensions...), Group: NewGroupType(cfg.GroupExtensions...)}
+	for _, rt := range []*ResourceType{m.User, m.Group} {
+		seen := map[string]bool{}
+		for _, urn := range rt.SchemaURNs() {
+			key := strings.ToLower(urn)
+			if !isURN(urn) {
+				return nil, fmt.Errorf("resources: %s extension id %q is not a URN (urn:...)", rt.Name, urn)
+			}
+			if seen[key] {
+				return nil, fmt.Errorf("resources: schema %q is registered twice for %s", urn, rt.Name)
+			}
+			seen[key] = true
+		}
+	}
+	return m, nil
+}
+
+// DefaultModel returns the model of the core User and Group schemas and
+// the enterprise user extension.
+func DefaultModel() *Model {
+	m, _ := NewModel(ModelConfig{}) // cannot fail: no host schemas
+	return m
+}
+
+// Same reports whether m and o describe the same resource types: the same
+// schemas, extension for extension. Stores and handlers check it so that a
+// model built twice by mistake is caught when the handler is built, not
+// when a filter on an extension attribute fails.
+func (m *Model) Same(o *Model) bool {
+	if m == o {
+		return true
+	}
+	if m == nil || o == nil {
+		return false
+	}
+	return sameType(m.User, o.User) && sameType(m.Group, o.Group)
+}
+
+func sameType(a, b *ResourceType) bool {
+	if len(a.Extensions) != len(b.Extensions) || a.Schema.ID != b.Schema.ID {
+		return false
+	}
+	for i, e := range a.Extensions {
+		f := b.Extensions[i]
+		if e.Schema != f.Schema && (e.Schema.ID != f.Schema.ID || string(e.Schema.document) != string(f.Schema.document)) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,13 @@
+// Package query answers store.Query over resources a store holds: it
+// evaluates filters (Evaluator, Matcher), sorts (Sorter, SortStable), pages
+// (Window) and folds case (Fold) exactly as the handler and every store of
+// this module do, and makes and reads versions (NewUUID, FormatVersion,
+// ParseVersion). store/memory and store/sqlstore use it; so can a host's
+// own store, which then returns the same results, in the same order, as
+// ours.
+//
+// The one case fold of the module is Fold (Unicode simple case folding, as
+// strings.EqualFold): filters, sorting and uniqueness keys all use it, so
+// memory, SQLite and PostgreSQL agree on which strings are equal and in
+// which order they sort.
+package query
