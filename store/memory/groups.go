@@ -7,9 +7,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // CreateGroup stores a copy of g with a new id and Meta and returns a copy

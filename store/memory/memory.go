@@ -25,9 +25,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // Compile-time checks that Store implements the store interfaces.

@@ -6,9 +6,9 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // compileQuery compiles q's filter and sort key. Errors are

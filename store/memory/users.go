@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // CreateUser stores a copy of u with a new id, Meta (Created and

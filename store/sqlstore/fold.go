@@ -3,8 +3,8 @@ package sqlstore
 import (
 	"strings"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/query"
 )
 
 // fold is query.Fold: the key strings that are not caseExact are

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // groupCols are the columns a group is read from, in scanGroup's order.

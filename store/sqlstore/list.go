@@ -8,9 +8,9 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // listPlan is a list query compiled to SQL.

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // dbTime scans a stored time: a timestamptz (PostgreSQL) or Unix
