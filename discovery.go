@@ -53,9 +53,9 @@ func (h *handler) buildDiscovery() error {
 	}
 	h.discovery.spc = spc
 
-	types := []*resources.ResourceType{h.userType}
+	types := []*resources.ResourceType{h.model.User}
 	if c.Groups != nil {
-		types = append(types, h.groupType)
+		types = append(types, h.model.Group)
 	}
 	seen := map[string]bool{}
 	for _, rt := range types {

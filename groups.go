@@ -11,12 +11,43 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-func (h *handler) decodeGroup(doc map[string]any) (*resources.Group, error) {
-	nd, err := h.groupType.Normalize(doc)
-	if err != nil {
-		return nil, err
-	}
-	return fromDoc(nd, resources.GroupFromMap, checkGroup)
+// groupKind is the Group resource type as the pipeline serves it.
+func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] {
+	gs := h.cfg.Groups
+	return newKind(&kind[*resources.Group]{
+		rt: rt,
+		build: func(doc map[string]any) (*resources.Group, error) {
+			g, err := resources.GroupFromMap(doc)
+			return built(g, err, checkGroup)
+		},
+		id:    func(g *resources.Group) string { return g.ID },
+		meta:  func(g *resources.Group) *resources.Meta { return &g.Meta },
+		clone: (*resources.Group).Clone,
+
+		create: gs.CreateGroup,
+		get: func(ctx context.Context, id string, withMembers bool) (*resources.Group, error) {
+			return gs.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
+		},
+		replace: gs.ReplaceGroup,
+		remove:  gs.DeleteGroup,
+		list:    gs.ListGroups,
+		prepare: prepareGroups,
+
+		created: func(ctx context.Context, g *resources.Group) {
+			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
+			if len(g.Members) > 0 {
+				h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: memberIDs(g.Members)})
+			}
+		},
+		changed: func(ctx context.Context, before, after *resources.Group, members bool) {
+			h.emit(ctx, Event{Type: GroupUpdated, ID: after.ID, Group: after.Clone()})
+			if members {
+				add, remove := diffMembers(memberIDs(before.Members), memberIDs(after.Members))
+				h.membersChanged(ctx, after, add, remove)
+			}
+		},
+		deleted: GroupDeleted,
+	})
 }
 
 func checkGroup(g *resources.Group) error {
@@ -31,6 +62,29 @@ func checkGroup(g *resources.Group) error {
 	return nil
 }
 
+func resetNewGroup(g *resources.Group) { g.ID = "" }
+
+// prepareGroups sets meta.resourceType and location and each member's
+// $ref.
+func prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group) error {
+	for _, g := range groups {
+		g.Meta.ResourceType = "Group"
+		g.Meta.Location = base + "/Groups/" + g.ID
+		for i := range g.Members {
+			m := &g.Members[i]
+			if m.Ref == "" && m.Value != "" {
+				switch m.Type {
+				case "Group":
+					m.Ref = base + "/Groups/" + m.Value
+				default:
+					m.Ref = base + "/Users/" + m.Value
+				}
+			}
+		}
+	}
+	return nil
+}
+
 func memberIDs(ms []resources.Member) []string {
 	ids := make([]string, len(ms))
 	for i, m := range ms {
@@ -39,114 +93,35 @@ func memberIDs(ms []resources.Member) []string {
 	return ids
 }
 
-func (h *handler) createGroup(w http.ResponseWriter, r *http.Request) {
-	proj, g, err := readResource(h, r, h.groupType, h.decodeGroup)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g.ID, g.Meta = "", resources.Meta{}
-	created, err := h.cfg.Groups.CreateGroup(r.Context(), g)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.emit(r.Context(), Event{Type: GroupCreated, ID: created.ID, Group: created.Clone()})
-	if len(created.Members) > 0 {
-		h.emit(r.Context(), Event{Type: MembersAdded, ID: created.ID, Group: created.Clone(), Members: memberIDs(created.Members)})
-	}
-	h.respondGroup(w, r, http.StatusCreated, created, proj)
-}
-
-func (h *handler) respondGroup(w http.ResponseWriter, r *http.Request, status int, g *resources.Group, proj *projection) {
-	body, err := h.encodeGroup(h.baseURL(r), g, proj)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.writeResource(w, r, status, body, g.Meta.Location, g.Meta.Version)
-}
-
-func (h *handler) getGroup(w http.ResponseWriter, r *http.Request) {
-	proj, err := h.projectionFromQuery(r, h.groupType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	g, err := h.cfg.Groups.GetGroup(r.Context(), r.PathValue("id"), store.GetOptions{ExcludeMembers: !proj.wants("members")})
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if notModified(r, g.Meta.Version) {
-		w.Header().Set("ETag", g.Meta.Version)
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.respondGroup(w, r, http.StatusOK, g, proj)
-}
-
-// updateGroup is updateUser for groups. withMembers says whether change
-// needs the stored members; when it does not, the new group is written
-// with Members nil, which leaves the members as they are.
-func (h *handler) updateGroup(w http.ResponseWriter, r *http.Request, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) {
-	proj, err := h.projectionFromQuery(r, h.groupType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	var next *resources.Group
-	cur, out, changed, err := readModifyWrite(r,
-		func() (*resources.Group, error) {
-			return h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
-		},
-		func(g *resources.Group) string { return g.Meta.Version },
-		func(cur *resources.Group) (*resources.Group, bool, error) {
-			n, err := change(cur.Clone())
-			if n == nil || err != nil {
-				return nil, false, err
-			}
-			n.ID, n.Meta = cur.ID, cur.Meta
-			if !withMembers {
-				n.Members = nil
-			} else if n.Members == nil {
-				n.Members = []resources.Member{}
-			}
-			next = n
-			return n, true, nil
-		},
-		func(n *resources.Group, version string) (*resources.Group, error) {
-			return h.cfg.Groups.ReplaceGroup(ctx, n, version)
-		})
-	switch {
-	case err != nil:
-		h.writeError(w, r, err)
-	case !changed:
-		h.respondGroupRead(w, r, cur, withMembers, proj)
-	default:
-		h.emit(ctx, Event{Type: GroupUpdated, ID: out.ID, Group: out.Clone()})
-		if withMembers {
-			add, remove := diffMembers(memberIDs(cur.Members), memberIDs(next.Members))
-			h.membersChanged(ctx, out, add, remove)
+// withMembers makes a group change say what it does to members: written
+// with the group when the change read them (an absent list empties the
+// group), left as they are (nil) otherwise.
+func withMembers(read bool, change func(cur *resources.Group) (*resources.Group, bool, error)) func(cur *resources.Group) (*resources.Group, bool, error) {
+	return func(cur *resources.Group) (*resources.Group, bool, error) {
+		next, changed, err := change(cur)
+		if err != nil || !changed {
+			return next, changed, err
 		}
-		h.respondGroupRead(w, r, out, withMembers, proj)
+		next.ID = cur.ID
+		switch {
+		case !read:
+			next.Members = nil
+		case next.Members == nil:
+			next.Members = []resources.Member{}
+		}
+		return next, true, nil
 	}
 }
 
-// respondGroupRead answers with g, reading the group again when the
-// response needs members that g was loaded without.
-func (h *handler) respondGroupRead(w http.ResponseWriter, r *http.Request, g *resources.Group, haveMembers bool, proj *projection) {
-	if !haveMembers && proj.wants("members") {
-		full, err := h.cfg.Groups.GetGroup(r.Context(), g.ID, store.GetOptions{})
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		g = full
+func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
+	_, g, err := h.groups.readBody(h, r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
-	h.respondGroup(w, r, http.StatusOK, g, proj)
+	h.groups.update(h, w, r, true, withMembers(true, func(*resources.Group) (*resources.Group, bool, error) {
+		return g.Clone(), true, nil
+	}))
 }
 
 func (h *handler) membersChanged(ctx context.Context, g *resources.Group, add, remove []string) {
@@ -181,97 +156,38 @@ func diffMembers(cur, next []string) (add, remove []string) {
 	return add, remove
 }
 
-func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
-	_, g, err := readResource(h, r, h.groupType, h.decodeGroup)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.updateGroup(w, r, true, func(*resources.Group) (*resources.Group, error) { return g.Clone(), nil })
-}
-
-// touchesMembers reports whether an operation targets members.
-func touchesMembers(op patch.Operation) bool {
-	if op.Path != "" {
-		p := strings.ToLower(strings.TrimSpace(op.Path))
-		p = strings.TrimPrefix(p, strings.ToLower(resources.GroupSchema)+":")
-		return strings.HasPrefix(p, "members")
-	}
-	m, _ := op.Value.(map[string]any)
-	for k := range m {
-		k = strings.ToLower(k)
-		if k == "members" || strings.HasSuffix(k, ":members") || strings.HasPrefix(k, "members.") {
-			return true
-		}
-	}
-	return false
-}
-
-// patchGroup applies a PATCH to a group. Operations that only change
-// members go to GroupStore.ModifyMembers, so their cost does not depend on
-// the group's size, and are answered 204 No Content (RFC 7644 §3.5.2
-// allows it; Okta and Entra ID expect it) unless the request asks for
-// attributes. So do member changes sent with other operations that change
-// nothing (Okta resends the group's id and displayName with every
-// membership update). Other operations are applied to the group document,
-// loaded without members unless an operation needs them.
+// patchGroup applies a PATCH to a group, as patch.Engine.PlanGroup says.
+// Operations that only change members go to GroupStore.ModifyMembers, so
+// their cost does not depend on the group's size, and are answered 204 No
+// Content (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless
+// the request asks for attributes. So do member changes sent with other
+// operations that change nothing (Okta resends the group's id and
+// displayName with every membership update). Other requests are applied
+// to the group document, loaded without members unless an operation needs
+// them.
 func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := h.readPatch(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	plan, ok, err := h.groups.engine.PlanMembers(ops)
+	plan, err := h.groups.engine.PlanGroup(ops)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	if ok && !plan.NeedsCurrent {
-		h.patchMembers(w, r, plan, nil)
+	switch plan.Kind {
+	case patch.MembersOnly:
+		h.patchMembers(w, r, plan.Members, nil)
 		return
-	}
-	if !ok {
-		if plan, others, ok := h.splitMemberOps(ops); ok && h.patchMembers(w, r, plan, others) {
+	case patch.MembersWithOthers:
+		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
 		}
 	}
-	withMembers := false
-	for _, op := range ops {
-		withMembers = withMembers || touchesMembers(op)
-	}
-	h.updateGroup(w, r, withMembers, func(cur *resources.Group) (*resources.Group, error) {
-		next, err := h.groups.applyPatch(cur, ops)
-		if next == nil || err != nil {
-			return nil, err
-		}
-		return fromDoc(next, resources.GroupFromMap, checkGroup)
-	})
-}
-
-// splitMemberOps finds a PATCH that changes members and carries other
-// operations that may change nothing, such as Okta's membership update
-// {"op":"replace","value":{"id":"g","displayName":"Sales"}},
-// {"op":"remove","path":"members[value eq \"u1\"]"},
-// {"op":"add","path":"members","value":[{"value":"u2"}]} for a group
-// already named Sales. It returns the plan of the member operations and the
-// other operations, or ok=false when the request is not of that kind.
-func (h *handler) splitMemberOps(ops []patch.Operation) (plan patch.MemberPlan, others []patch.Operation, ok bool) {
-	var memberOps []patch.Operation
-	for _, op := range ops {
-		if touchesMembers(op) {
-			memberOps = append(memberOps, op)
-		} else {
-			others = append(others, op)
-		}
-	}
-	if len(memberOps) == 0 || len(others) == 0 {
-		return plan, nil, false
-	}
-	plan, ok, err := h.groups.engine.PlanMembers(memberOps)
-	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
-		return plan, nil, false
-	}
-	return plan, others, true
+	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
+		return h.groups.applyPatch(cur, ops)
+	}))
 }
 
 // patchMembers applies a membership plan with ModifyMembers at the version
@@ -282,7 +198,7 @@ func (h *handler) splitMemberOps(ops []patch.Operation) (plan patch.MemberPlan, 
 func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	proj, err := h.projectionFromQuery(r, h.groupType)
+	proj, err := h.projectionFromQuery(r, h.groups.rt)
 	if err != nil {
 		h.writeError(w, r, err)
 		return true
@@ -291,7 +207,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	for attempt := 0; ; attempt++ {
 		add, remove, version := plan.Add, plan.Remove, ""
 		if full || hasIfMatch(r) || len(others) > 0 {
-			cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !full})
+			cur, err := h.groups.get(ctx, id, full)
 			if err != nil {
 				h.writeError(w, r, err)
 				return true
@@ -300,8 +216,10 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				h.writeError(w, r, errStale)
 				return true
 			}
-			if len(others) > 0 && h.groupChangedBy(cur, others) {
-				return false
+			if len(others) > 0 {
+				if next, err := h.groups.patchDoc(cur, others); err != nil || next != nil {
+					return false
+				}
 			}
 			version = cur.Meta.Version
 			if full {
@@ -322,71 +240,11 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		}
 		h.membersChanged(ctx, g, add, remove)
 		if proj == nil {
-			w.Header().Set("ETag", g.Meta.Version)
+			w.Header().Set("ETag", etag(g.Meta.Version))
 			w.WriteHeader(http.StatusNoContent)
 			return true
 		}
-		h.respondGroupRead(w, r, g, false, proj)
+		h.groups.respondRead(h, w, r, g, false, proj)
 		return true
-	}
-}
-
-// groupChangedBy reports whether ops would change g (or fail on it).
-func (h *handler) groupChangedBy(g *resources.Group, ops []patch.Operation) bool {
-	next, err := h.groups.applyPatch(g, ops)
-	return err != nil || next != nil
-}
-
-func (h *handler) deleteGroup(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	version := ""
-	if hasIfMatch(r) {
-		// The store deletes only at the version read, so a write between
-		// this check and the delete makes it fail instead of being lost.
-		cur, err := h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true})
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if !ifMatchOK(r, cur.Meta.Version) {
-			h.writeError(w, r, errStale)
-			return
-		}
-		version = cur.Meta.Version
-	}
-	if err := h.cfg.Groups.DeleteGroup(ctx, id, version); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.emit(ctx, Event{Type: GroupDeleted, ID: id})
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// me serves /Me (RFC 7644 §3.11) through Config.Me, as the user it
-// resolves to.
-func (h *handler) me(w http.ResponseWriter, r *http.Request) {
-	if h.cfg.Me == nil {
-		h.writeError(w, r, errorf(http.StatusNotImplemented, "", "/Me is not supported by this server; use /Users/{id}"))
-		return
-	}
-	id, err := h.cfg.Me(r.Context())
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	r.SetPathValue("id", id)
-	switch r.Method {
-	case http.MethodGet:
-		h.getUser(w, r)
-	case http.MethodPut:
-		h.replaceUser(w, r)
-	case http.MethodPatch:
-		h.patchUser(w, r)
-	case http.MethodDelete:
-		h.deleteUser(w, r)
-	default:
-		w.Header().Set("Allow", "GET, PUT, PATCH, DELETE")
-		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on /Me", r.Method))
 	}
 }

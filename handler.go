@@ -18,10 +18,8 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
-	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -32,19 +30,11 @@ const contentType = "application/scim+json"
 type handler struct {
 	cfg       Config
 	mux       *http.ServeMux
-	userType  *resources.ResourceType
-	groupType *resources.ResourceType
-	users     *kind
-	groups    *kind
+	model     *resources.Model
+	users     *kind[*resources.User]
+	groups    *kind[*resources.Group]
 	parser    filter.Parser
 	discovery discovery
-}
-
-// kind bundles what the handler needs for one resource type.
-type kind struct {
-	rt     *resources.ResourceType
-	eval   *query.Evaluator
-	engine *patch.Engine
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -58,22 +48,22 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg}
-	h.userType = resources.NewUserType(cfg.UserExtensions...)
-	h.groupType = resources.NewGroupType(cfg.GroupExtensions...)
-	h.users = newKind(h.userType)
-	h.groups = newKind(h.groupType)
-	schemas := append(h.userType.SchemaURNs(), h.groupType.SchemaURNs()...)
+	model, err := cfg.model()
+	if err != nil {
+		return nil, err
+	}
+	h := &handler{cfg: cfg, model: model}
+	h.users = h.userKind(model.User)
+	if cfg.Groups != nil {
+		h.groups = h.groupKind(model.Group)
+	}
+	schemas := append(model.User.SchemaURNs(), model.Group.SchemaURNs()...)
 	h.parser = filter.Parser{Schemas: schemas, MaxLength: cfg.MaxFilterLength}
 	if err := h.buildDiscovery(); err != nil {
 		return nil, err
 	}
 	h.routes()
 	return h.middleware(h.mux), nil
-}
-
-func newKind(rt *resources.ResourceType) *kind {
-	return &kind{rt: rt, eval: query.NewEvaluator(rt), engine: patch.NewEngine(rt)}
 }
 
 func (h *handler) routes() {
@@ -84,21 +74,21 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /Schemas", h.schemas)
 	m.HandleFunc("GET /Schemas/{id}", h.schema)
 
-	m.HandleFunc("GET /Users", h.listUsers)
-	m.HandleFunc("POST /Users", h.createUser)
-	m.HandleFunc("POST /Users/.search", h.searchUsers)
-	m.HandleFunc("GET /Users/{id}", h.getUser)
+	m.HandleFunc("GET /Users", h.serveList(h.users))
+	m.HandleFunc("POST /Users", h.users.serveCreate(h, resetNewUser))
+	m.HandleFunc("POST /Users/.search", h.serveSearch(h.users))
+	m.HandleFunc("GET /Users/{id}", h.users.serveGet(h))
 	m.HandleFunc("PUT /Users/{id}", h.replaceUser)
 	m.HandleFunc("PATCH /Users/{id}", h.patchUser)
-	m.HandleFunc("DELETE /Users/{id}", h.deleteUser)
-	if h.cfg.Groups != nil {
-		m.HandleFunc("GET /Groups", h.listGroups)
-		m.HandleFunc("POST /Groups", h.createGroup)
-		m.HandleFunc("POST /Groups/.search", h.searchGroups)
-		m.HandleFunc("GET /Groups/{id}", h.getGroup)
+	m.HandleFunc("DELETE /Users/{id}", h.users.serveDelete(h))
+	if h.groups != nil {
+		m.HandleFunc("GET /Groups", h.serveList(h.groups))
+		m.HandleFunc("POST /Groups", h.groups.serveCreate(h, resetNewGroup))
+		m.HandleFunc("POST /Groups/.search", h.serveSearch(h.groups))
+		m.HandleFunc("GET /Groups/{id}", h.groups.serveGet(h))
 		m.HandleFunc("PUT /Groups/{id}", h.replaceGroup)
 		m.HandleFunc("PATCH /Groups/{id}", h.patchGroup)
-		m.HandleFunc("DELETE /Groups/{id}", h.deleteGroup)
+		m.HandleFunc("DELETE /Groups/{id}", h.groups.serveDelete(h))
 		h.methodNotAllowed(m, "/Groups", "GET, POST")
 		h.methodNotAllowed(m, "/Groups/.search", "POST")
 		h.methodNotAllowed(m, "/Groups/{id}", "GET, PUT, PATCH, DELETE")
@@ -297,8 +287,8 @@ func acceptableContentType(ct string) bool {
 	return mt == "application/scim+json" || mt == "application/json"
 }
 
-// readJSON reads and decodes the request body into a document.
-func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
+// readBody reads the request body, within Config.MaxBodyBytes.
+func (h *handler) readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -306,6 +296,15 @@ func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
 			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.MaxBodyBytes)
 		}
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
+	}
+	return data, nil
+}
+
+// readJSON reads and decodes the request body into a document.
+func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
+	data, err := h.readBody(r)
+	if err != nil {
+		return nil, err
 	}
 	doc, err := resources.Decode(data)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // listParams are a list or search request's parameters, validated.
@@ -134,7 +135,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 }
 
 // parseFilter parses and validates a filter for kind k.
-func (h *handler) parseFilter(k *kind, s string) (filter.Expr, error) {
+func (h *handler) parseFilter(k lister, s string) (filter.Expr, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -145,10 +146,10 @@ func (h *handler) parseFilter(k *kind, s string) (filter.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := k.eval.Validate(e); err != nil {
+	if err := k.evaluator().Validate(e); err != nil {
 		return nil, err
 	}
-	if name := neverReturned(k.rt, e); name != "" {
+	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
@@ -180,8 +181,9 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 	return found
 }
 
-func (h *handler) listParams(k *kind, rl rawList) (listParams, error) {
+func (h *handler) listParams(k lister, rl rawList) (listParams, error) {
 	var lp listParams
+	rt := k.resourceType()
 	f, err := h.parseFilter(k, rl.filter)
 	if err != nil {
 		return lp, err
@@ -192,8 +194,8 @@ func (h *handler) listParams(k *kind, rl rawList) (listParams, error) {
 		if err != nil || p.Filter != nil {
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
 		}
-		if a, _ := k.rt.Attr(p.URI, p.Name); a == nil || (p.Sub != "" && a.Sub(p.Sub) == nil) {
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, k.rt.Name)
+		if a, _ := rt.Attr(p.URI, p.Name); a == nil || (p.Sub != "" && a.Sub(p.Sub) == nil) {
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
 		}
 		lp.query.SortBy = rl.sortBy
 	}
@@ -212,7 +214,7 @@ func (h *handler) listParams(k *kind, rl rawList) (listParams, error) {
 	if rl.count != nil {
 		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
 	}
-	lp.proj, err = h.newProjection(k.rt, rl.attributes, rl.excluded)
+	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
 	if err != nil {
 		return lp, err
 	}
@@ -245,105 +247,50 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	h.writeBytes(w, http.StatusOK, b.Bytes())
 }
 
-func (h *handler) listUsers(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromQuery(r.URL.Query())
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.doListUsers(w, r, rl)
+// lister is what a list request needs of a kind, whatever its resource
+// type.
+type lister interface {
+	resourceType() *resources.ResourceType
+	evaluator() *query.Evaluator
+	items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error)
 }
 
-func (h *handler) searchUsers(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromBody(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
+// serveList is GET /{Resources} (RFC 7644 §3.4.2).
+func (h *handler) serveList(k lister) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rl, err := h.rawListFromQuery(r.URL.Query())
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.list(w, r, k, rl)
 	}
-	h.doListUsers(w, r, rl)
 }
 
-func (h *handler) doListUsers(w http.ResponseWriter, r *http.Request, rl rawList) {
-	lp, err := h.listParams(h.users, rl)
+// serveSearch is POST /{Resources}/.search (RFC 7644 §3.4.3).
+func (h *handler) serveSearch(k lister) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rl, err := h.rawListFromBody(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.list(w, r, k, rl)
+	}
+}
+
+func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawList) {
+	lp, err := h.listParams(k, rl)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	items, total, err := h.userItems(r, lp, lp.query)
+	items, total, err := k.items(h, r, lp.proj, lp.query)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
 	h.writeList(w, total, lp.query.StartIndex, items)
-}
-
-func (h *handler) userItems(r *http.Request, lp listParams, q store.Query) ([][]byte, int, error) {
-	page, err := h.cfg.Users.ListUsers(r.Context(), q)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := h.fillGroups(r, lp.proj, page.Items...); err != nil {
-		return nil, 0, err
-	}
-	base := h.baseURL(r)
-	items := make([][]byte, 0, len(page.Items))
-	for _, u := range page.Items {
-		b, err := h.encodeUser(base, u, lp.proj)
-		if err != nil {
-			return nil, 0, err
-		}
-		items = append(items, b)
-	}
-	return items, page.Total, nil
-}
-
-func (h *handler) listGroups(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromQuery(r.URL.Query())
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.doListGroups(w, r, rl)
-}
-
-func (h *handler) searchGroups(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromBody(r)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.doListGroups(w, r, rl)
-}
-
-func (h *handler) doListGroups(w http.ResponseWriter, r *http.Request, rl rawList) {
-	lp, err := h.listParams(h.groups, rl)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	items, total, err := h.groupItems(r, lp, lp.query)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.writeList(w, total, lp.query.StartIndex, items)
-}
-
-func (h *handler) groupItems(r *http.Request, lp listParams, q store.Query) ([][]byte, int, error) {
-	page, err := h.cfg.Groups.ListGroups(r.Context(), q)
-	if err != nil {
-		return nil, 0, err
-	}
-	base := h.baseURL(r)
-	items := make([][]byte, 0, len(page.Items))
-	for _, g := range page.Items {
-		b, err := h.encodeGroup(base, g, lp.proj)
-		if err != nil {
-			return nil, 0, err
-		}
-		items = append(items, b)
-	}
-	return items, page.Total, nil
 }
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
@@ -356,13 +303,13 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type part struct {
-		lp    listParams
-		items func(listParams, store.Query) ([][]byte, int, error)
+		k  lister
+		lp listParams
 	}
 	var parts []part
 	var firstErr error
-	kinds := []*kind{h.users}
-	if h.cfg.Groups != nil {
+	kinds := []lister{h.users}
+	if h.groups != nil {
 		kinds = append(kinds, h.groups)
 	}
 	for _, k := range kinds {
@@ -373,11 +320,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 			}
 			continue
 		}
-		fn := func(lp listParams, q store.Query) ([][]byte, int, error) { return h.userItems(r, lp, q) }
-		if k == h.groups {
-			fn = func(lp listParams, q store.Query) ([][]byte, int, error) { return h.groupItems(r, lp, q) }
-		}
-		parts = append(parts, part{lp, fn})
+		parts = append(parts, part{k, lp})
 	}
 	if len(parts) == 0 {
 		h.writeError(w, r, firstErr)
@@ -392,7 +335,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		q := p.lp.query
 		q.StartIndex = skip + 1
 		q.Count = want - len(items)
-		got, n, err := p.items(p.lp, q)
+		got, n, err := p.k.items(h, r, p.lp.proj, q)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
@@ -404,32 +347,8 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	h.writeList(w, total, start, items)
 }
 
-// fillGroups sets the read-only groups attribute from the group store,
-// when the response includes it.
-func (h *handler) fillGroups(r *http.Request, proj *projection, users ...*resources.User) error {
-	mr, ok := h.cfg.Groups.(store.MembershipReader)
-	if !ok || len(users) == 0 || !proj.wants("groups") {
-		return nil
-	}
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	m, err := mr.GroupsOf(r.Context(), ids)
-	if err != nil {
-		return err
-	}
-	base := h.baseURL(r)
-	for _, u := range users {
-		u.Groups = m[u.ID]
-		for i := range u.Groups {
-			if u.Groups[i].Ref == "" {
-				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
-			}
-			if u.Groups[i].Type == "" {
-				u.Groups[i].Type = "direct"
-			}
-		}
-	}
-	return nil
+// projectionFromQuery reads attributes/excludedAttributes of a single read.
+func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
+	q := r.URL.Query()
+	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }

@@ -198,7 +198,7 @@ func TestPatchErrorsChangeNothing(t *testing.T) {
 		{"remove required userName", patchBody(op("remove", "userName", nil)), 400, "", "userName"},
 		{"no Operations", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}}, 400, "invalidSyntax", "Operations"},
 		{"empty Operations", map[string]any{"Operations": []any{}}, 400, "invalidValue", "empty"},
-		{"op without op", patchBody(map[string]any{"path": "title", "value": "x"}), 400, "invalidSyntax", "no \"op\""},
+		{"op without op", patchBody(map[string]any{"path": "title", "value": "x"}), 400, "invalidSyntax", "op is required"},
 		{"too many operations", patchBody(op("replace", "title", "1"), op("replace", "title", "2"), op("replace", "title", "3"), op("replace", "title", "4")), 400, "invalidValue", "at most 3"},
 	}
 	for _, tt := range tests {

@@ -97,11 +97,14 @@ type Config struct {
 	// Now is the clock used for event times. Defaults to time.Now.
 	Now func() time.Time
 
-	// UserExtensions and GroupExtensions register extension schemas beyond
-	// the enterprise user extension (which is always present). Their
-	// attributes are kept as sent, under the extension URN.
-	UserExtensions  []*resources.Schema
-	GroupExtensions []*resources.Schema
+	// Model describes the resource types served, with the host's
+	// extension schemas. Leave it nil when the store was built from the
+	// model (store/memory, store/sqlstore implement store.ModelProvider):
+	// the handler takes it from the store, so extensions are registered
+	// once, where the store is built. Set it for a store that does not
+	// provide one; when both are set they must describe the same types.
+	// Defaults to resources.DefaultModel().
+	Model *resources.Model
 
 	// Me resolves /Me. When nil, /Me answers 501.
 	Me MeResolver
@@ -162,6 +165,31 @@ func (c *Config) setDefaults() error {
 		c.DefaultPageSize = c.MaxPageSize
 	}
 	return nil
+}
+
+// model is Config.Model, or the model the stores were built from, or the
+// default; a store built from another model than the others is an error
+// here rather than a filter that fails at run time.
+func (c *Config) model() (*resources.Model, error) {
+	m := c.Model
+	for _, s := range []any{c.Users, c.Groups} {
+		mp, ok := s.(store.ModelProvider)
+		if !ok {
+			continue
+		}
+		sm := mp.Model()
+		switch {
+		case sm == nil:
+		case m == nil:
+			m = sm
+		case !m.Same(sm):
+			return nil, fmt.Errorf("scim: the stores and Config.Model describe different resource types (%T was built from another resources.Model): build the model once and give the same one to every store, and leave Config.Model nil", s)
+		}
+	}
+	if m == nil {
+		m = resources.DefaultModel()
+	}
+	return m, nil
 }
 
 // EventType names a change.

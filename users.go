@@ -7,22 +7,40 @@ import (
 
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 )
 
-// maxRetries bounds the read-modify-write retries of PUT and PATCH after a
-// version conflict with a concurrent writer.
-const maxRetries = 8
+// userKind is the User resource type as the pipeline serves it.
+func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
+	us := h.cfg.Users
+	return newKind(&kind[*resources.User]{
+		rt: rt,
+		build: func(doc map[string]any) (*resources.User, error) {
+			u, err := resources.UserFromMap(doc)
+			return built(u, err, checkUser)
+		},
+		id:    func(u *resources.User) string { return u.ID },
+		meta:  func(u *resources.User) *resources.Meta { return &u.Meta },
+		clone: (*resources.User).Clone,
 
-var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match; read it again and retry")
+		create: us.CreateUser,
+		get: func(ctx context.Context, id string, _ bool) (*resources.User, error) {
+			return us.GetUser(ctx, id)
+		},
+		replace: func(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
+			u.Groups = nil // read-only, computed on output
+			return us.ReplaceUser(ctx, u, ifVersion)
+		},
+		remove:  us.DeleteUser,
+		list:    us.ListUsers,
+		prepare: h.prepareUsers,
 
-// decodeUser turns a request document into a User, checked against the
-// schema.
-func (h *handler) decodeUser(doc map[string]any) (*resources.User, error) {
-	nd, err := h.userType.Normalize(doc)
-	if err != nil {
-		return nil, err
-	}
-	return fromDoc(nd, resources.UserFromMap, checkUser)
+		created: func(ctx context.Context, u *resources.User) {
+			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: u.Clone()})
+		},
+		changed: h.userChanged,
+		deleted: UserDeleted,
+	})
 }
 
 func checkUser(u *resources.User) error {
@@ -32,115 +50,24 @@ func checkUser(u *resources.User) error {
 	return nil
 }
 
-func (h *handler) createUser(w http.ResponseWriter, r *http.Request) {
-	proj, u, err := readResource(h, r, h.userType, h.decodeUser)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u.ID, u.Groups, u.Meta = "", nil, resources.Meta{}
+// resetNewUser clears what a client may not set on a new user. A user
+// created without "active" is active (User.IsActive says so too); storing
+// it makes every response, filter and store agree: stores are always
+// handed a non-nil Active.
+func resetNewUser(u *resources.User) {
+	u.ID, u.Groups = "", nil
 	if u.Active == nil {
-		// A user created without "active" is active (User.IsActive says
-		// so too); storing it makes every response and filter agree.
 		active := true
 		u.Active = &active
 	}
-	created, err := h.cfg.Users.CreateUser(r.Context(), u)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.emit(r.Context(), Event{Type: UserCreated, ID: created.ID, User: created.Clone()})
-	h.respondUser(w, r, http.StatusCreated, created, proj)
 }
 
-func (h *handler) respondUser(w http.ResponseWriter, r *http.Request, status int, u *resources.User, proj *projection) {
-	if err := h.fillGroups(r, proj, u); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	base := h.baseURL(r)
-	body, err := h.encodeUser(base, u, proj)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.writeResource(w, r, status, body, u.Meta.Location, u.Meta.Version)
-}
-
-func (h *handler) getUser(w http.ResponseWriter, r *http.Request) {
-	proj, err := h.projectionFromQuery(r, h.userType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	u, err := h.cfg.Users.GetUser(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	if notModified(r, u.Meta.Version) {
-		w.Header().Set("ETag", u.Meta.Version)
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	h.respondUser(w, r, http.StatusOK, u, proj)
-}
-
-// updateUser runs a read-modify-write of one user (see readModifyWrite):
-// change computes the new user from a copy of the stored one, or returns
-// nil when nothing changes. It reports the events and writes the response.
-func (h *handler) updateUser(w http.ResponseWriter, r *http.Request, change func(cur *resources.User) (*resources.User, error)) {
-	proj, err := h.projectionFromQuery(r, h.userType)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	id := r.PathValue("id")
-	cur, out, changed, err := readModifyWrite(r,
-		func() (*resources.User, error) { return h.cfg.Users.GetUser(ctx, id) },
-		func(u *resources.User) string { return u.Meta.Version },
-		func(cur *resources.User) (*resources.User, bool, error) {
-			next, err := change(cur.Clone())
-			if next == nil || err != nil {
-				return nil, false, err
-			}
-			next.ID, next.Groups, next.Meta = cur.ID, nil, cur.Meta
-			return next, true, nil
-		},
-		func(next *resources.User, version string) (*resources.User, error) {
-			return h.cfg.Users.ReplaceUser(ctx, next, version)
-		})
-	switch {
-	case err != nil:
-		h.writeError(w, r, err)
-	case !changed:
-		h.respondUser(w, r, http.StatusOK, cur, proj)
-	default:
-		h.userChanged(ctx, cur, out)
-		h.respondUser(w, r, http.StatusOK, out, proj)
-	}
-}
-
-func (h *handler) userChanged(ctx context.Context, before, after *resources.User) {
-	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: after.Clone()})
-	switch {
-	case before.IsActive() && !after.IsActive():
-		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: after.Clone()})
-	case !before.IsActive() && after.IsActive():
-		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: after.Clone()})
-	}
-}
-
-func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
-	_, u, err := readResource(h, r, h.userType, h.decodeUser)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.updateUser(w, r, func(cur *resources.User) (*resources.User, error) {
+// putUser is the change of a PUT: the new user as sent, keeping what the
+// client cannot or does not manage.
+func putUser(u *resources.User) func(cur *resources.User) (*resources.User, bool, error) {
+	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
+		next.ID = cur.ID
 		if next.Active == nil {
 			// A PUT that leaves active out keeps it, so that a client
 			// that does not manage it never reactivates a deactivated
@@ -152,114 +79,103 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 			// never see it (returned "never"), so they cannot resend it.
 			next.Password = cur.Password
 		}
-		return next, nil
-	})
+		return next, true, nil
+	}
 }
 
-func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
-	ops, err := h.readPatch(r)
+func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
+	_, u, err := h.users.readBody(h, r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	h.updateUser(w, r, func(cur *resources.User) (*resources.User, error) {
-		cur.Groups = nil
-		next, err := h.users.applyPatch(cur, ops)
-		if next == nil || err != nil {
-			return nil, err
-		}
-		return fromDoc(next, resources.UserFromMap, checkUser)
-	})
+	h.users.update(h, w, r, false, putUser(u))
 }
 
-func (h *handler) deleteUser(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	version := ""
-	if hasIfMatch(r) {
-		// The store deletes only at the version read, so a write between
-		// this check and the delete makes it fail instead of being lost.
-		cur, err := h.cfg.Users.GetUser(ctx, id)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if !ifMatchOK(r, cur.Meta.Version) {
-			h.writeError(w, r, errStale)
-			return
-		}
-		version = cur.Meta.Version
+func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
+	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: after.Clone()})
+	switch {
+	case before.IsActive() && !after.IsActive():
+		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: after.Clone()})
+	case !before.IsActive() && after.IsActive():
+		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: after.Clone()})
 	}
-	if err := h.cfg.Users.DeleteUser(ctx, id, version); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	h.emit(ctx, Event{Type: UserDeleted, ID: id})
-	w.WriteHeader(http.StatusNoContent)
 }
 
-// readPatch reads a PatchOp body (RFC 7644 §3.5.2).
+// prepareUsers readies users for a response: password removed,
+// meta.resourceType and location set, and the read-only groups attribute
+// filled from the group store, for the whole page in one call, when the
+// response includes it.
+func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, users []*resources.User) error {
+	for _, u := range users {
+		u.Password = ""
+		u.Meta.ResourceType = "User"
+		u.Meta.Location = base + "/Users/" + u.ID
+	}
+	mr, ok := h.cfg.Groups.(store.MembershipReader)
+	if !ok || len(users) == 0 || !proj.wants("groups") {
+		return nil
+	}
+	ids := make([]string, len(users))
+	for i, u := range users {
+		ids[i] = u.ID
+	}
+	m, err := mr.GroupsOf(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		u.Groups = m[u.ID]
+		for i := range u.Groups {
+			if u.Groups[i].Ref == "" {
+				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+			}
+			if u.Groups[i].Type == "" {
+				u.Groups[i].Type = "direct"
+			}
+		}
+	}
+	return nil
+}
+
+// readPatch reads a PatchOp body (RFC 7644 §3.5.2) with the one PATCH
+// decoder, patch.Decode.
 func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
-	doc, err := h.readJSON(r)
+	body, err := h.readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	var rawOps any
-	found := false
-	for k, v := range doc {
-		switch strings.ToLower(k) {
-		case "operations":
-			rawOps, found = v, true
-		case "schemas":
-		default:
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not an attribute of a PatchOp request; send {\"schemas\":[%q],\"Operations\":[...]}", k, patchOpSchema)
-		}
+	return patch.Decode(body, h.cfg.MaxPatchOperations)
+}
+
+// me serves /Me (RFC 7644 §3.11) through Config.Me, as the user it
+// resolves to.
+func (h *handler) me(w http.ResponseWriter, r *http.Request) {
+	if h.cfg.Me == nil {
+		h.writeError(w, r, errorf(http.StatusNotImplemented, "", "/Me is not supported by this server; use /Users/{id}"))
+		return
 	}
-	list, ok := rawOps.([]any)
-	if !found || !ok {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", patchOpSchema)
+	id, err := h.cfg.Me(r.Context())
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
-	if len(list) == 0 {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
+	r.SetPathValue("id", id)
+	switch r.Method {
+	case http.MethodGet:
+		h.users.serveGet(h)(w, r)
+	case http.MethodPut:
+		h.replaceUser(w, r)
+	case http.MethodPatch:
+		h.patchUser(w, r)
+	case http.MethodDelete:
+		h.users.serveDelete(h)(w, r)
+	default:
+		w.Header().Set("Allow", "GET, PUT, PATCH, DELETE")
+		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on /Me", r.Method))
 	}
-	if len(list) > h.cfg.MaxPatchOperations {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), h.cfg.MaxPatchOperations)
-	}
-	ops := make([]patch.Operation, 0, len(list))
-	for i, el := range list {
-		m, ok := el.(map[string]any)
-		if !ok {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "operation %d is not a JSON object", i)
-		}
-		var op patch.Operation
-		for k, v := range m {
-			switch strings.ToLower(k) {
-			case "op":
-				s, ok := v.(string)
-				if !ok {
-					return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "operation %d: \"op\" must be a string", i)
-				}
-				op.Op = s
-			case "path":
-				if v == nil {
-					continue
-				}
-				s, ok := v.(string)
-				if !ok {
-					return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "operation %d: \"path\" must be a string", i)
-				}
-				op.Path = s
-			case "value":
-				op.Value = v
-				if v == nil {
-					op.Value = patch.JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
-				}
-			}
-		}
-		if op.Op == "" {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "operation %d has no \"op\"; use add, replace or remove", i)
-		}
-		ops = append(ops, op)
-	}
-	return ops, nil
+}
+
+func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
+	h.users.servePatch(h, func(cur *resources.User) { cur.Groups = nil })(w, r)
 }

@@ -1,14 +1,15 @@
 package patch
 
 import (
-	"encoding/json"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 )
 
-// FuzzApply: any operation list either applies or fails with an *Error;
-// Apply never panics and never changes its input.
+// FuzzApply: any request body either fails to decode with an *Error, or
+// applies or fails with an *Error; Decode and Apply never panic and Apply
+// never changes its input. Bodies go through Decode, the decoder the
+// handler runs on every PATCH request.
 func FuzzApply(f *testing.F) {
 	for _, s := range []string{
 		`[{"op":"Replace","path":"active","value":"False"}]`,
@@ -19,12 +20,15 @@ func FuzzApply(f *testing.F) {
 		`[{"op":"add","path":"$ACME:tags[value eq \"a\"]","value":"a"}]`,
 		`[{"op":"replace","path":"$ENT","value":{"manager":"1"}}]`,
 	} {
-		f.Add(expand(s), false)
-		f.Add(expand(s), true)
+		body := `{"schemas":["` + PatchOpSchema + `"],"Operations":` + expand(s) + `}`
+		f.Add(body, false)
+		f.Add(body, true)
 	}
 	f.Fuzz(func(t *testing.T, body string, group bool) {
-		var ops []Operation
-		if json.Unmarshal([]byte(body), &ops) != nil {
+		ops, err := Decode([]byte(body), 1000)
+		if err != nil {
+			_, ok := err.(*Error)
+			assert.True(t, ok, "%T %v", err, err)
 			return
 		}
 		eng, src := userEng, userJSON

@@ -320,3 +320,95 @@ func (o *orderedSet) items() []string {
 	}
 	return out
 }
+
+// GroupPlan says how to carry out a group PATCH; PlanGroup makes it.
+type GroupPlan struct {
+	// Members is the membership change, when Kind is MembersOnly or
+	// MembersWithOthers.
+	Members MemberPlan
+	// Others are the operations that came with a member change and do not
+	// target members (Okta resends the group's id and displayName with
+	// every membership update). With MembersWithOthers the caller applies
+	// Members only if Others change nothing on the stored group, and
+	// otherwise applies the whole request as Whole.
+	Others []Operation
+	// Kind is how to apply the request.
+	Kind PlanKind
+	// NeedsMembers reports whether applying the whole request to the
+	// group's document needs the stored members (some operation targets
+	// members). Without it the group can be read and written without its
+	// members, whatever their number.
+	NeedsMembers bool
+}
+
+// PlanKind is how a group PATCH is applied.
+type PlanKind int
+
+// The ways a group PATCH is applied.
+const (
+	// Whole: apply every operation with Engine.Apply to the group's
+	// document (with members when NeedsMembers).
+	Whole PlanKind = iota
+	// MembersOnly: every operation targets members, and Members says the
+	// whole change without reading the current members (unless Replace or
+	// RemoveAll, which need the current list to compute the difference).
+	MembersOnly
+	// MembersWithOthers: Members is a plain add/remove change and Others
+	// may change nothing; see GroupPlan.Others.
+	MembersWithOthers
+)
+
+// PlanGroup classifies a group PATCH in one call: which operations target
+// members (resolved as paths against the schema, like Apply resolves
+// them), whether the membership change can go to the store as a set
+// operation, and whether the rest needs the stored members. Errors are
+// *Error, from malformed member operations.
+func (e *Engine) PlanGroup(ops []Operation) (GroupPlan, error) {
+	plan, ok, err := e.PlanMembers(ops)
+	if err != nil {
+		return GroupPlan{}, err
+	}
+	if ok && !plan.NeedsCurrent {
+		return GroupPlan{Members: plan, Kind: MembersOnly, NeedsMembers: true}, nil
+	}
+	var memberOps, others []Operation
+	for _, op := range ops {
+		if e.targetsMembers(op) {
+			memberOps = append(memberOps, op)
+		} else {
+			others = append(others, op)
+		}
+	}
+	whole := GroupPlan{Kind: Whole, NeedsMembers: len(memberOps) > 0}
+	if len(memberOps) == 0 || len(others) == 0 {
+		return whole, nil
+	}
+	plan, ok, err = e.PlanMembers(memberOps)
+	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
+		// Apply reports the error of a malformed operation, in the
+		// order of the request.
+		return whole, nil
+	}
+	return GroupPlan{Members: plan, Others: others, Kind: MembersWithOthers, NeedsMembers: true}, nil
+}
+
+// targetsMembers reports whether op targets the members attribute or one
+// of its sub-attributes, by its path or, without one, by a key of its
+// value.
+func (e *Engine) targetsMembers(op Operation) bool {
+	if e.members == nil {
+		return false
+	}
+	a := &applier{e: e}
+	if path := strings.TrimSpace(op.Path); path != "" {
+		l, err := a.resolve(path)
+		return err == nil && l.attr == e.members
+	}
+	obj, _ := op.Value.(map[string]any)
+	for k := range obj {
+		if l, err := a.resolve(k); err == nil && l.attr == e.members {
+			return true
+		}
+	}
+	return false
+}

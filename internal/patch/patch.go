@@ -13,9 +13,8 @@
 package patch
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
@@ -43,21 +42,17 @@ const (
 	Mutability = "mutability"
 )
 
-// Operation is one PATCH operation as decoded from the request (Value from
-// a json.Decoder with UseNumber).
-//
-// A nil Value means the request had no "value" member. Decoding an
-// Operation with encoding/json (UnmarshalJSON) sets Value to JSONNull{}
-// for an explicit "value": null, so a replace with null can unassign an
-// attribute while a forgotten value is still an error.
+// Operation is one PATCH operation as Decode reads it from a request.
 type Operation struct {
 	// Op is "add", "replace" or "remove", in any case.
-	Op string `json:"op"`
+	Op string
 	// Path is the target (RFC 7644 §3.5.2), "" when absent.
-	Path string `json:"path,omitempty"`
-	// Value is the operation's value: nil when absent, JSONNull{} for an
-	// explicit null.
-	Value any `json:"value,omitempty"`
+	Path string
+	// Value is the operation's value (numbers as json.Number): nil when
+	// the request had no "value" member, JSONNull{} for an explicit
+	// "value": null, so a replace with null can unassign an attribute
+	// while a forgotten value is still an error.
+	Value any
 }
 
 // JSONNull is the Value of an Operation whose "value" member is an
@@ -67,35 +62,83 @@ type JSONNull struct{}
 // MarshalJSON renders JSON null.
 func (JSONNull) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
 
-// UnmarshalJSON decodes an operation, keeping numbers exact (json.Number)
-// and telling an explicit "value": null (JSONNull{}) from a missing value
-// (nil). Member names match case-insensitively.
-func (o *Operation) UnmarshalJSON(data []byte) error {
-	var raw struct {
-		Op    string          `json:"op"`
-		Path  *string         `json:"path"`
-		Value json.RawMessage `json:"value"`
+// PatchOpSchema is the schema URN of a PATCH request body.
+const PatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+// Decode reads a PatchOp request body (RFC 7644 §3.5.2): a JSON object
+// with an "Operations" list of at most maxOps operations (no limit when
+// maxOps <= 0). It is the one decoder of PATCH bodies: the handler calls it
+// on the request body and the fuzzer fuzzes it. Member names match
+// case-insensitively. "schemas" is not required (clients omit it), and
+// other members beside "Operations" are an error. Errors are *Error with
+// Index -1 when no single operation is at fault.
+func Decode(body []byte, maxOps int) ([]Operation, error) {
+	doc, err := resources.Decode(body)
+	if err != nil {
+		return nil, envelopeError(InvalidSyntax, "%s", err.Error())
 	}
-	if err := json.Unmarshal(data, &raw); err != nil {
-		return err
-	}
-	*o = Operation{Op: raw.Op}
-	if raw.Path != nil {
-		o.Path = *raw.Path
-	}
-	v := bytes.TrimSpace(raw.Value)
-	switch {
-	case len(v) == 0:
-	case bytes.Equal(v, []byte("null")):
-		o.Value = JSONNull{}
-	default:
-		dec := json.NewDecoder(bytes.NewReader(v))
-		dec.UseNumber()
-		if err := dec.Decode(&o.Value); err != nil {
-			return err
+	var rawOps any
+	found := false
+	for k, v := range doc {
+		switch strings.ToLower(k) {
+		case "operations":
+			rawOps, found = v, true
+		case "schemas":
+		default:
+			return nil, envelopeError(InvalidSyntax, "%q is not an attribute of a PatchOp request; send {\"schemas\":[%q],\"Operations\":[...]}", k, PatchOpSchema)
 		}
 	}
-	return nil
+	list, ok := rawOps.([]any)
+	if !found || !ok {
+		return nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
+	}
+	if len(list) == 0 {
+		return nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
+	}
+	if maxOps > 0 && len(list) > maxOps {
+		return nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), maxOps)
+	}
+	ops := make([]Operation, 0, len(list))
+	for i, el := range list {
+		m, ok := el.(map[string]any)
+		if !ok {
+			return nil, newError(i, InvalidSyntax, "an operation must be a JSON object")
+		}
+		var op Operation
+		for k, v := range m {
+			switch strings.ToLower(k) {
+			case "op":
+				s, ok := v.(string)
+				if !ok {
+					return nil, newError(i, InvalidSyntax, "\"op\" must be a string")
+				}
+				op.Op = s
+			case "path":
+				if v == nil {
+					continue
+				}
+				s, ok := v.(string)
+				if !ok {
+					return nil, newError(i, InvalidPath, "\"path\" must be a string")
+				}
+				op.Path = s
+			case "value":
+				op.Value = v
+				if v == nil {
+					op.Value = JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
+				}
+			}
+		}
+		if op.Op == "" {
+			return nil, newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
+		}
+		ops = append(ops, op)
+	}
+	return ops, nil
+}
+
+func envelopeError(scimType, format string, args ...any) *Error {
+	return &Error{Status: 400, ScimType: scimType, Detail: fmt.Sprintf(format, args...), Index: -1}
 }
 
 // Error is a PATCH failure; the handler answers 400 (Status) with ScimType
@@ -109,7 +152,8 @@ type Error struct {
 	// index in Operations) and the attribute or path at fault. It never
 	// contains anything but the request's own content.
 	Detail string
-	// Index is the 0-based index of the failing operation.
+	// Index is the 0-based index of the failing operation, or -1 when
+	// the body as a whole is at fault (Decode).
 	Index int
 }
 

@@ -743,23 +743,49 @@ func TestApplyAtomic(t *testing.T) {
 	assert.Equal(t, before, got)
 }
 
-func TestOperationUnmarshalJSON(t *testing.T) {
-	var ops []Operation
-	require.NoError(t, json.Unmarshal([]byte(`[
+func TestDecode(t *testing.T) {
+	ops, err := Decode([]byte(`{"schemas":["`+PatchOpSchema+`"],"Operations":[
 		{"Op":"Replace","Path":"active","Value":"False"},
 		{"op":"replace","path":"title","value":null},
 		{"op":"add","path":"title"},
-		{"op":"add","path":"x","value":{"n":1.50,"l":[1]}}
-	]`), &ops))
+		{"op":"add","path":null,"value":{"n":1.50,"l":[1]}}
+	]}`), 10)
+	require.NoError(t, err)
 	assert.Equal(t, []Operation{
 		{Op: "Replace", Path: "active", Value: "False"},
 		{Op: "replace", Path: "title", Value: JSONNull{}},
 		{Op: "add", Path: "title"},
-		{Op: "add", Path: "x", Value: map[string]any{"n": json.Number("1.50"), "l": []any{json.Number("1")}}},
+		{Op: "add", Value: map[string]any{"n": json.Number("1.50"), "l": []any{json.Number("1")}}},
 	}, ops)
-	assert.Error(t, json.Unmarshal([]byte(`[{"op":1}]`), &ops))
 
-	b, err := json.Marshal(ops[1])
+	for _, tc := range []struct {
+		name, body, scimType, detail string
+		index                        int
+	}{
+		{"not JSON", `{`, InvalidSyntax, "malformed JSON", -1},
+		{"not an object", `[]`, InvalidSyntax, "must be a JSON object", -1},
+		{"no Operations", `{"schemas":[]}`, InvalidSyntax, `needs an "Operations" list`, -1},
+		{"Operations not a list", `{"Operations":{}}`, InvalidSyntax, `needs an "Operations" list`, -1},
+		{"unknown member", `{"Operations":[],"foo":1}`, InvalidSyntax, `"foo" is not an attribute of a PatchOp`, -1},
+		{"empty", `{"Operations":[]}`, InvalidValue, "is empty", -1},
+		{"too many", `{"Operations":[{"op":"add"},{"op":"add"},{"op":"add"}]}`, InvalidValue, "at most 2", -1},
+		{"operation not an object", `{"Operations":["x"]}`, InvalidSyntax, "Operations[0]: an operation must be a JSON object", 0},
+		{"op not a string", `{"Operations":[{"op":"add","value":1},{"op":1}]}`, InvalidSyntax, `Operations[1]: "op" must be a string`, 1},
+		{"path not a string", `{"Operations":[{"op":"add","path":7}]}`, InvalidPath, `"path" must be a string`, 0},
+		{"no op", `{"Operations":[{"path":"title","value":"x"}]}`, InvalidSyntax, "op is required", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Decode([]byte(tc.body), 2)
+			var pe *Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.scimType, pe.ScimType)
+			assert.Equal(t, 400, pe.Status)
+			assert.Equal(t, tc.index, pe.Index)
+			assert.Contains(t, pe.Detail, tc.detail)
+		})
+	}
+
+	b, err := json.Marshal(ops[1].Value)
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"op":"replace","path":"title","value":null}`, string(b))
+	assert.Equal(t, `null`, string(b))
 }

@@ -1,0 +1,436 @@
+package scim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"reflect"
+	"strings"
+
+	"github.com/scimkit/scim/internal/patch"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
+)
+
+// kind is one resource type as the request pipeline serves it. Users and
+// groups go through the same functions (create, get, update, delete,
+// list); what differs between them is only what these fields say.
+type kind[T any] struct {
+	rt     *resources.ResourceType
+	eval   *query.Evaluator
+	engine *patch.Engine
+
+	// build turns a normalised document (a request body, or a document
+	// after PATCH) into a resource and checks its required attributes.
+	build func(doc map[string]any) (T, error)
+	id    func(T) string
+	meta  func(T) *resources.Meta
+	clone func(T) T
+
+	// The store's methods for T.
+	create  func(ctx context.Context, v T) (T, error)
+	get     func(ctx context.Context, id string, withMembers bool) (T, error)
+	replace func(ctx context.Context, v T, ifVersion string) (T, error)
+	remove  func(ctx context.Context, id, ifVersion string) error
+	list    func(ctx context.Context, q store.Query) (store.Page[T], error)
+
+	// prepare readies a resource for a response: meta.resourceType and
+	// location, references, and values computed by the handler (a user's
+	// groups). It gets a whole page at once, so such values cost one store
+	// call per page.
+	prepare func(r *http.Request, base string, proj *projection, items []T) error
+
+	// created reports the events of a create; changed those of an
+	// update from before to after (members tells whether both carry
+	// their members); deleted is the event type of a delete.
+	created func(ctx context.Context, v T)
+	changed func(ctx context.Context, before, after T, members bool)
+	deleted EventType
+}
+
+// newKind fills what every kind derives from its resource type.
+func newKind[T any](k *kind[T]) *kind[T] {
+	k.eval = query.NewEvaluator(k.rt)
+	k.engine = patch.NewEngine(k.rt)
+	return k
+}
+
+// decode turns a request document into a checked resource.
+func (k *kind[T]) decode(doc map[string]any) (T, error) {
+	nd, err := k.rt.Normalize(doc)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return k.build(nd)
+}
+
+// readBody reads the request document of a POST or PUT and the
+// attributes/excludedAttributes of its response.
+func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) {
+	var zero T
+	proj, err := h.projectionFromQuery(r, k.rt)
+	if err != nil {
+		return nil, zero, err
+	}
+	doc, err := h.readJSON(r)
+	if err != nil {
+		return nil, zero, err
+	}
+	v, err := k.decode(doc)
+	if err != nil {
+		return nil, zero, err
+	}
+	return proj, v, nil
+}
+
+// serveCreate is POST /{Resources}. reset clears what a client may not set
+// on a new resource and applies the defaults of a create.
+func (k *kind[T]) serveCreate(h *handler, reset func(T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		proj, v, err := k.readBody(h, r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		*k.meta(v) = resources.Meta{}
+		reset(v)
+		created, err := k.create(r.Context(), v)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		k.created(r.Context(), created)
+		k.respond(h, w, r, http.StatusCreated, created, proj)
+	}
+}
+
+// serveGet is GET /{Resources}/{id}.
+func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		proj, err := h.projectionFromQuery(r, k.rt)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		v, err := k.get(r.Context(), r.PathValue("id"), proj.wants("members"))
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if tag := etag(k.meta(v).Version); tagMatches(r.Header.Get("If-None-Match"), tag) {
+			w.Header().Set("ETag", tag)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		k.respond(h, w, r, http.StatusOK, v, proj)
+	}
+}
+
+// serveDelete is DELETE /{Resources}/{id}. With If-Match the resource is
+// read and checked, and the store deletes it only at the version read, so
+// a write between the check and the delete makes the delete fail instead
+// of being lost.
+func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		id := r.PathValue("id")
+		version := ""
+		if hasIfMatch(r) {
+			cur, err := k.get(ctx, id, false)
+			if err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+			if version = k.meta(cur).Version; !ifMatchOK(r, version) {
+				h.writeError(w, r, errStale)
+				return
+			}
+		}
+		if err := k.remove(ctx, id, version); err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		h.emit(ctx, Event{Type: k.deleted, ID: id})
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// update runs a versioned read-modify-write of the resource the request
+// names: change computes the new resource from a copy of the stored one,
+// or returns changed false. withMembers says whether change needs a
+// group's stored members; without them the resource is read and written
+// without members, which the store leaves as they are. It reports the
+// events and writes the response.
+func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
+	proj, err := h.projectionFromQuery(r, k.rt)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	id := r.PathValue("id")
+	cur, out, changed, err := readModifyWrite(r,
+		func() (T, error) { return k.get(ctx, id, withMembers) },
+		func(v T) string { return k.meta(v).Version },
+		func(cur T) (T, bool, error) {
+			next, changed, err := change(k.clone(cur))
+			if err == nil && changed {
+				*k.meta(next) = *k.meta(cur)
+			}
+			return next, changed, err
+		},
+		func(next T, version string) (T, error) { return k.replace(ctx, next, version) })
+	switch {
+	case err != nil:
+		h.writeError(w, r, err)
+		return
+	case changed:
+		k.changed(ctx, cur, out, withMembers)
+		cur = out
+	}
+	k.respondRead(h, w, r, cur, withMembers, proj)
+}
+
+// respondRead answers with v, reading it again when the response needs
+// the members v was loaded without.
+func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request, v T, haveMembers bool, proj *projection) {
+	if !haveMembers && k.rt.Schema.Attr("members") != nil && proj.wants("members") {
+		full, err := k.get(r.Context(), k.id(v), true)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		v = full
+	}
+	k.respond(h, w, r, http.StatusOK, v, proj)
+}
+
+// respond writes one resource with its ETag and, for 201, Location.
+func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
+	if err := k.render(r, h.baseURL(r), proj, []T{v}); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	body, err := encode(v, proj)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	m := k.meta(v)
+	if m.Version != "" {
+		w.Header().Set("ETag", m.Version)
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", m.Location)
+	}
+	h.writeBytes(w, status, body)
+}
+
+// items reads one page of a list and encodes each resource of it.
+func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error) {
+	page, err := k.list(r.Context(), q)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := k.render(r, h.baseURL(r), proj, page.Items); err != nil {
+		return nil, 0, err
+	}
+	out := make([][]byte, 0, len(page.Items))
+	for _, v := range page.Items {
+		b, err := encode(v, proj)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, b)
+	}
+	return out, page.Total, nil
+}
+
+// render readies resources for a response: prepare, and meta.version as
+// the entity tag the ETag header carries.
+func (k *kind[T]) render(r *http.Request, base string, proj *projection, items []T) error {
+	if err := k.prepare(r, base, proj, items); err != nil {
+		return err
+	}
+	for _, v := range items {
+		m := k.meta(v)
+		m.Version = etag(m.Version)
+	}
+	return nil
+}
+
+// resourceType is the resource type a kind serves.
+func (k *kind[T]) resourceType() *resources.ResourceType { return k.rt }
+
+// evaluator checks filters against the kind's resource type.
+func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
+
+// patchDoc applies ops to the document of the stored resource v (meta
+// left out). It returns the new document, or nil when the operations
+// change nothing.
+func (k *kind[T]) patchDoc(v T, ops []patch.Operation) (map[string]any, error) {
+	doc, err := resources.ToMap(v)
+	if err != nil {
+		return nil, err
+	}
+	delete(doc, "meta")
+	next, err := k.engine.Apply(doc, ops)
+	if err != nil || reflect.DeepEqual(doc, next) {
+		return nil, err
+	}
+	return next, nil
+}
+
+// applyPatch is the change of a PATCH: the stored resource with ops
+// applied, rebuilt and checked.
+func (k *kind[T]) applyPatch(cur T, ops []patch.Operation) (T, bool, error) {
+	var zero T
+	next, err := k.patchDoc(cur, ops)
+	if next == nil || err != nil {
+		return zero, false, err
+	}
+	v, err := k.build(next)
+	return v, err == nil, err
+}
+
+// servePatch is PATCH /{Resources}/{id} for a resource type whose
+// operations all go to the document (users).
+func (k *kind[T]) servePatch(h *handler, prepare func(cur T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ops, err := h.readPatch(r)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		k.update(h, w, r, false, func(cur T) (T, bool, error) {
+			prepare(cur)
+			return k.applyPatch(cur, ops)
+		})
+	}
+}
+
+// encode renders a resource for a response, projected when proj is set.
+func encode(v any, proj *projection) ([]byte, error) {
+	if proj == nil {
+		return json.Marshal(v)
+	}
+	doc, err := resources.ToMap(v)
+	if err != nil {
+		return nil, err
+	}
+	return jsonMarshal(proj.apply(doc))
+}
+
+// built checks a resource built from a document: a build error is the
+// client's (400 invalidValue), then check decides.
+func built[T any](v T, err error, check func(T) error) (T, error) {
+	if err != nil {
+		return v, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", err.Error())
+	}
+	return v, check(v)
+}
+
+// maxRetries bounds the read-modify-write retries of PUT and PATCH after a
+// version conflict with a concurrent writer.
+const maxRetries = 8
+
+var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match; read it again and retry")
+
+// readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
+// get the stored resource, check If-Match, compute the new one with change
+// (changed false when nothing changes) and write it with replace at the
+// version read. Without If-Match, a concurrent change makes it start again
+// (up to maxRetries); with If-Match, the version must match. It returns
+// the resource read and, when changed, the one written.
+func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
+	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
+) (cur, out T, changed bool, err error) {
+	for attempt := 0; ; attempt++ {
+		if cur, err = get(); err != nil {
+			return cur, out, false, err
+		}
+		if !ifMatchOK(r, version(cur)) {
+			return cur, out, false, errStale
+		}
+		next, changed, err := change(cur)
+		if err != nil || !changed {
+			return cur, out, false, err
+		}
+		out, err = replace(next, version(cur))
+		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
+			continue
+		}
+		return cur, out, err == nil, err
+	}
+}
+
+// etag renders a store's opaque version as an entity tag (RFC 9110
+// §8.8.3): a version that already is one (W/"3", "abc") is used as it is;
+// any other is quoted as a weak tag, with the characters an entity tag
+// cannot hold percent-encoded. Responses carry it as the ETag header and
+// as meta.version, and If-Match and If-None-Match are compared with it.
+func etag(version string) string {
+	if version == "" || isEntityTag(version) {
+		return version
+	}
+	var b strings.Builder
+	b.WriteString(`W/"`)
+	for i := 0; i < len(version); i++ {
+		c := version[i]
+		if isEtagc(c) && c != '%' {
+			b.WriteByte(c)
+			continue
+		}
+		const hex = "0123456789ABCDEF"
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// isEntityTag reports whether s is an entity-tag: [W/] DQUOTE *etagc DQUOTE.
+func isEntityTag(s string) bool {
+	s = strings.TrimPrefix(s, "W/")
+	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
+		return false
+	}
+	for i := 1; i < len(s)-1; i++ {
+		if !isEtagc(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// isEtagc: %x21 / %x23-7E / obs-text.
+func isEtagc(c byte) bool { return c == 0x21 || (c >= 0x23 && c != 0x7F) }
+
+// ifMatchOK reports whether the If-Match header, if any, names the
+// resource at version ("*" matches any existing resource).
+func ifMatchOK(r *http.Request, version string) bool {
+	im := strings.TrimSpace(r.Header.Get("If-Match"))
+	return im == "" || tagMatches(im, etag(version))
+}
+
+func hasIfMatch(r *http.Request) bool { return r.Header.Get("If-Match") != "" }
+
+// tagMatches reports whether a list of entity tags (If-Match,
+// If-None-Match) names tag: "*" or the same tag, compared weakly (RFC
+// 9110 §8.8.3.2: W/ is ignored).
+func tagMatches(list, tag string) bool {
+	if list == "" || tag == "" {
+		return false
+	}
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
+			return true
+		}
+	}
+	return false
+}
