@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -165,7 +166,7 @@ func TestTenantScoping(t *testing.T) {
 		c.Events = func(ctx context.Context, ev scim.Event) {
 			mu.Lock()
 			defer mu.Unlock()
-			seen = append(seen, scim.TenantFrom(ctx)+"/"+ev.Tenant+"/"+scim.TokenFrom(ctx).TenantID)
+			seen = append(seen, store.Tenant(ctx)+"/"+ev.Tenant+"/"+scim.TokenFrom(ctx).TenantID)
 		}
 	})
 	e.token = a
@@ -449,4 +450,45 @@ func TestRequestLogging(t *testing.T) {
 	assert.Contains(t, logs, `"status":201`)
 	assert.Contains(t, logs, `"request_id"`)
 	assert.NotContains(t, logs, e.token)
+}
+
+// TestTenantFromHostMiddleware: a host that authenticates in its own
+// middleware (InsecureNoAuth) sets the tenant with store.WithTenant, and
+// every store call is scoped by it.
+func TestTenantFromHostMiddleware(t *testing.T) {
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, InsecureNoAuth: true})
+	require.NoError(t, err)
+	withTenant := func(tenant string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r.WithContext(store.WithTenant(r.Context(), tenant)))
+		})
+	}
+	send := func(tenant, method, path, body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, "http://app.example.com"+path, strings.NewReader(body))
+		if body != "" {
+			req.Header.Set("Content-Type", "application/scim+json")
+		}
+		rec := httptest.NewRecorder()
+		withTenant(tenant).ServeHTTP(rec, req)
+		return rec
+	}
+	created := send("acme", "POST", "/Users", `{"userName":"ann"}`)
+	require.Equal(t, 201, created.Code, created.Body.String())
+	var u map[string]any
+	require.NoError(t, json.Unmarshal(created.Body.Bytes(), &u))
+	id := u["id"].(string)
+
+	for _, tc := range []struct {
+		tenant string
+		code   int
+		total  string
+	}{{"acme", 200, `"totalResults":1`}, {"other", 404, `"totalResults":0`}, {"", 404, `"totalResults":0`}} {
+		t.Run(tc.tenant, func(t *testing.T) {
+			assert.Equal(t, tc.code, send(tc.tenant, "GET", "/Users/"+id, "").Code)
+			assert.Contains(t, send(tc.tenant, "GET", "/Users?filter=userName+eq+%22ann%22", "").Body.String(), tc.total)
+		})
+	}
+	// The same userName is free in another tenant.
+	assert.Equal(t, 201, send("other", "POST", "/Users", `{"userName":"ann"}`).Code)
 }

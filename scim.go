@@ -80,7 +80,8 @@ type Config struct {
 	// InsecureNoAuth serves requests without any authentication, all in the
 	// default tenant "". Only for tests and for hosts that authenticate in
 	// their own middleware before the handler (they can still set the
-	// tenant with WithTenant).
+	// tenant with store.WithTenant; store.Tenant reads it, in the
+	// handler, the stores and Events alike).
 	InsecureNoAuth bool
 
 	// Events, when set, is called after every successful change, on the
@@ -231,17 +232,6 @@ type Event struct {
 }
 
 type tokenKey struct{}
-
-// WithTenant returns a context carrying the tenant id, as the handler does
-// for the authenticated token. Hosts that authenticate in their own
-// middleware (InsecureNoAuth) use it to set the tenant.
-func WithTenant(ctx context.Context, tenant string) context.Context {
-	return store.WithTenant(ctx, tenant)
-}
-
-// TenantFrom returns the tenant of the request: the authenticated token's
-// tenant id, or "" for a single-tenant host.
-func TenantFrom(ctx context.Context) string { return store.Tenant(ctx) }
 
 // TokenFrom returns the token that authenticated the request, or nil.
 func TokenFrom(ctx context.Context) *tokens.Token {
