@@ -336,8 +336,9 @@ func (m *Manager) Revoke(ctx context.Context, tenantID, id string) error {
 		return fmt.Errorf("tokens: revoke %q: %w", id, ErrNotFound)
 	}
 	t := list[i].clone()
-	// Dropped whatever the outcome, after the store call: a token revoked
-	// meanwhile through another Manager may still be cached here.
+	// Dropped on every path below, after any store write; also when the
+	// token is revoked already, since another Manager may have revoked it
+	// while this one still has it cached.
 	defer m.cache.drop(func(c *Token) bool { return c.ID == id })
 	if !t.RevokedAt.IsZero() {
 		return nil
