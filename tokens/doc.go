@@ -21,7 +21,20 @@
 //     no timing signal about the secret (they do not control the hash's
 //     bytes); the stored hash is then compared in constant time anyway.
 //   - One error: unknown, revoked, expired and malformed tokens all yield
-//     [ErrInvalidToken] after the same work (one hash, one lookup).
+//     [ErrInvalidToken] after the same work (one hash, one cache probe that
+//     misses, one store lookup).
+//   - Verification cache: a token verified against the store is trusted,
+//     without another lookup, for [Options.CacheTTL] (by default
+//     [DefaultCacheTTL], five seconds), in a cache of at most [Options.CacheSize]
+//     entries keyed by the token's SHA-256 hash, never its plaintext. Only
+//     verified tokens enter it, so unknown tokens cannot fill it. Expiry is
+//     checked against the Manager's clock on every request, and revoking
+//     or rotating through a Manager drops its entries at once. A revocation
+//     made by another process over the same store (another replica, an
+//     admin tool) takes effect in this one within CacheTTL: that is the
+//     price of the saved lookup, and why the default is seconds. A negative
+//     CacheTTL turns the cache off; [Manager.CacheStats] counts hits and
+//     misses for a host's metrics.
 //   - One-shot display: the plaintext is returned once by Generate and is
 //     never stored, logged or kept in any struct field.
 //   - Revoke-previous: under the default [OneActive] policy generating a new

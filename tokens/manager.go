@@ -12,6 +12,7 @@ import (
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -74,7 +75,8 @@ type Event struct {
 
 // Options configure a Manager. The zero value is ready to use and means:
 // time.Now, crypto/rand.Reader, the OneActive policy, a one-minute
-// LastUsedInterval and no event hook.
+// LastUsedInterval, no event hook, and a cache of up to DefaultCacheSize
+// verified tokens trusted for DefaultCacheTTL.
 type Options struct {
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
@@ -103,6 +105,19 @@ type Options struct {
 	// block for long. Under concurrent Generate calls for one tenant a
 	// revocation may be reported more than once.
 	OnEvent func(ctx context.Context, e Event)
+
+	// CacheTTL is how long Authenticate trusts a token it verified against
+	// the store without looking it up again. Expiry is still checked on
+	// every request, and revoking or rotating through this Manager takes
+	// effect at once; a revocation made through another Manager (another
+	// process over the same store) takes effect here within CacheTTL.
+	// Zero means DefaultCacheTTL; a negative value turns the cache off, so
+	// that every Authenticate looks the token up in the store.
+	CacheTTL time.Duration
+
+	// CacheSize bounds the number of cached tokens; when full, the oldest
+	// entry goes. Zero or negative means DefaultCacheSize.
+	CacheSize int
 }
 
 // Manager generates, revokes and authenticates tokens over a Store. It is
@@ -118,6 +133,10 @@ type Manager struct {
 
 	mu  sync.Mutex
 	use map[string]*usage // token id -> usage seen by this Manager
+
+	cache  *verifiedCache // nil when Options.CacheTTL is negative
+	hits   atomic.Uint64
+	misses atomic.Uint64
 }
 
 // usage is what a Manager remembers about a token's recent use.
@@ -141,6 +160,7 @@ func NewManager(store Store, opts Options) *Manager {
 		interval: opts.LastUsedInterval,
 		onEvent:  opts.OnEvent,
 		use:      make(map[string]*usage),
+		cache:    newVerifiedCache(opts),
 	}
 	if m.now == nil {
 		m.now = time.Now
@@ -218,6 +238,8 @@ func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext
 		err = m.store.CreateToken(ctx, t)
 	} else {
 		revoked, err = m.rotate(ctx, t, now)
+		// Even a failed rotation may have revoked some tokens.
+		m.cache.drop(func(c *Token) bool { return c.TenantID == opts.TenantID })
 	}
 	if err != nil {
 		return "", nil, fmt.Errorf("tokens: generate: %w", err)
@@ -314,6 +336,10 @@ func (m *Manager) Revoke(ctx context.Context, tenantID, id string) error {
 		return fmt.Errorf("tokens: revoke %q: %w", id, ErrNotFound)
 	}
 	t := list[i].clone()
+	// Dropped on every path below, after any store write; also when the
+	// token is revoked already, since another Manager may have revoked it
+	// while this one still has it cached.
+	defer m.cache.drop(func(c *Token) bool { return c.ID == id })
 	if !t.RevokedAt.IsZero() {
 		return nil
 	}
@@ -358,17 +384,30 @@ func (m *Manager) list(ctx context.Context, tenantID string) ([]*Token, error) {
 }
 
 // Authenticate checks a raw bearer token (without the "Bearer " scheme)
-// and returns a copy of its record without the hash. Unknown, revoked,
-// expired, malformed and empty tokens all return ErrInvalidToken itself,
-// after the same work: one hash, one store lookup, one copy and one
-// constant-time comparison of the stored hash (an unknown token is
-// compared against a placeholder). Other store errors are returned
-// wrapped, so a caller can answer 500 rather than 401.
+// and returns a copy of its record without the hash.
+//
+// A token verified within the last Options.CacheTTL (and not expired, nor
+// revoked or rotated out through this Manager since) is answered from the
+// Manager's cache without a store call. Every other token is looked up:
+// unknown, revoked, expired, malformed and empty tokens all return
+// ErrInvalidToken itself, after the same work: one hash, one cache probe,
+// one store lookup, one copy and one constant-time comparison of the
+// stored hash (an unknown token is compared against a placeholder). They
+// are never cached. Other store errors are returned wrapped, so a caller
+// can answer 500 rather than 401.
 //
 // On success the token's LastUsedAt is updated, at most once per
-// Options.LastUsedInterval; failures of that write do not fail the call.
+// Options.LastUsedInterval, on cache hits too; failures of that write do
+// not fail the call.
 func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, error) {
 	hash := hashToken(bearer)
+	now := m.now()
+	if t := m.cache.get(hash, now); t != nil {
+		m.hits.Add(1)
+		return m.accept(ctx, t, now), nil
+	}
+	m.misses.Add(1)
+	gen := m.cache.generation()
 	formed := wellFormed(bearer)
 	found, err := m.store.TokenByHash(ctx, hash)
 	known := err == nil
@@ -379,17 +418,24 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 		return nil, fmt.Errorf("tokens: authenticate: %w", err)
 	}
 	t := found.clone() // never mutate what the store handed out
-	now := m.now()
+	now = m.now()      // after the lookup, which may have taken a while
 	// A store may look tokens up by something weaker than the full hash
 	// (a prefix, a case-insensitive index); the comparison is what counts.
 	match := subtle.ConstantTimeCompare(t.Hash, hash) == 1
 	if !known || !match || !formed || !t.Active(now) {
 		return nil, ErrInvalidToken
 	}
+	m.cache.put(gen, t, now)
+	return m.accept(ctx, t, now), nil
+}
+
+// accept records a successful authentication of t at now and returns t
+// ready for the caller: without its hash, with the latest known use.
+func (m *Manager) accept(ctx context.Context, t *Token, now time.Time) *Token {
 	m.touch(ctx, t, now)
 	t.Hash = nil
 	t.LastUsedAt = m.lastUsed(t)
-	return t, nil
+	return t
 }
 
 // unknownToken stands in for a token the store does not know, so that

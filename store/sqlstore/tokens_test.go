@@ -1,7 +1,10 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,6 +36,81 @@ func TestTokenStore(t *testing.T) {
 	})
 }
 
+// lookupCounter counts TokenByHash calls, the statement a token cache saves.
+type lookupCounter struct {
+	*sqlstore.Store
+	n atomic.Int64
+}
+
+func (c *lookupCounter) TokenByHash(ctx context.Context, hash []byte) (*tokens.Token, error) {
+	c.n.Add(1)
+	return c.Store.TokenByHash(ctx, hash)
+}
+
+// fakeClock is a clock a test advances by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestTokenCacheAcrossProcesses(t *testing.T) {
+	// Two Stores over one database, each with its Manager, stand for two
+	// replicas. Once verified, a token costs no SELECT for CacheTTL. A
+	// revocation takes effect at once on the replica that made it and
+	// within CacheTTL on the other.
+	const ttl = 5 * time.Second
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn := db.dsn(t)
+		open := func() *lookupCounter {
+			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			return &lookupCounter{Store: s}
+		}
+		clk := &fakeClock{now: t0}
+		s1, s2 := open(), open()
+		m1 := tokens.NewManager(s1, tokens.Options{Now: clk.Now, CacheTTL: ttl})
+		m2 := tokens.NewManager(s2, tokens.Options{Now: clk.Now, CacheTTL: ttl})
+
+		plain, tok, err := m1.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+		require.NoError(t, err)
+		for range 3 {
+			for _, m := range []*tokens.Manager{m1, m2} {
+				got, err := m.Authenticate(ctx, plain)
+				require.NoError(t, err)
+				assert.Equal(t, "acme", got.TenantID)
+			}
+		}
+		assert.Equal(t, int64(1), s1.n.Load(), "one SELECT for three requests")
+		assert.Equal(t, int64(1), s2.n.Load())
+
+		clk.Advance(time.Second)
+		require.NoError(t, m1.Revoke(ctx, "acme", tok.ID))
+		_, err = m1.Authenticate(ctx, plain)
+		assert.Same(t, tokens.ErrInvalidToken, err, "refused at once by the replica that revoked it")
+
+		clk.Advance(ttl - time.Second - time.Microsecond)
+		_, err = m2.Authenticate(ctx, plain)
+		require.NoError(t, err, "the other replica trusts its cache within the TTL")
+		clk.Advance(time.Microsecond)
+		_, err = m2.Authenticate(ctx, plain)
+		assert.Same(t, tokens.ErrInvalidToken, err, "and refuses it once the TTL has passed")
+		assert.Equal(t, int64(2), s2.n.Load())
+	})
+}
+
 func TestRequestLog(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s := db.open(t, sqlstore.Config{RequestLogSize: 10})
@@ -61,4 +139,38 @@ func TestRequestLog(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, none)
 	})
+}
+
+// BenchmarkAuthenticate checks one valid token through a Manager over each
+// database with the cache on and off: the difference is the SELECT a hit
+// saves.
+func BenchmarkAuthenticate(b *testing.B) {
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			s := &lookupCounter{Store: db.open(b, sqlstore.Config{})}
+			for _, bc := range []struct {
+				name string
+				ttl  time.Duration
+			}{
+				{"cache=on", 0},
+				{"cache=off", -1},
+			} {
+				b.Run(bc.name, func(b *testing.B) {
+					clk := &fakeClock{now: t0} // fixed: every call after the first is a hit
+					m := tokens.NewManager(s, tokens.Options{Now: clk.Now, CacheTTL: bc.ttl})
+					plain, _, err := m.Generate(ctx, tokens.GenerateOptions{})
+					require.NoError(b, err)
+					_, err = m.Authenticate(ctx, plain)
+					require.NoError(b, err)
+					before := s.n.Load()
+					for b.Loop() {
+						if _, err := m.Authenticate(ctx, plain); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(s.n.Load()-before)/float64(b.N), "lookups/op")
+				})
+			}
+		})
+	}
 }
