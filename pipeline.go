@@ -315,6 +315,11 @@ func (k *kind[T]) servePatch(h *handler, prepare func(cur T)) http.HandlerFunc {
 // encode renders a resource for a response, projected when proj is set.
 func encode(v any, proj *projection) ([]byte, error) {
 	if proj == nil {
+		if m, ok := v.(json.Marshaler); ok {
+			// Directly: json.Marshal would validate and compact the
+			// resource's own (already compact) encoding once more.
+			return m.MarshalJSON()
+		}
 		return json.Marshal(v)
 	}
 	doc, err := resources.ToMap(v)

@@ -6,8 +6,8 @@
 // A host builds one http.Handler with NewHandler and mounts it where the
 // SCIM base URL points:
 //
-//	db := memory.New() // or the host's own store.UserStore / store.GroupStore
-//	toks := tokens.NewManager(tokens.NewMemoryStore())
+//	db := memory.New() // or sqlstore.Open, or the host's own store.UserStore / store.GroupStore
+//	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 //	h, err := scim.NewHandler(scim.Config{
 //		BaseURL: "https://app.example.com/scim/v2",
 //		Users:   db,
@@ -16,10 +16,20 @@
 //	})
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 //
-// The handler authenticates every request with a bearer token, parses
-// filters, applies PATCH operations itself (including the quirks real
-// identity providers send), enforces limits, renders SCIM errors, and calls
-// the store interfaces of package store for persistence.
+// Every request goes through one pipeline, the same for users and groups:
+// authenticate the bearer token (cached, see tokens.Options.CacheTTL) ->
+// decode the body once -> check it against the resource type, or plan the
+// PATCH (the PATCH engine, or a membership change that costs the same for
+// any group size) -> one store call -> project (attributes,
+// excludedAttributes) -> encode once. The handler parses filters, applies
+// PATCH operations itself (including the quirks real identity providers
+// send), enforces limits and renders SCIM errors; the store interfaces of
+// package store are all it needs from a database.
+//
+// The resource types, with the host's extension schemas, are described
+// once by a resources.Model. A store built from it (memory.WithModel,
+// sqlstore.Config.Model) hands it to the handler; a host store that is not
+// sets Config.Model.
 package scim
 
 import (
