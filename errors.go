@@ -104,8 +104,11 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
 	case errors.Is(err, store.ErrUnsupportedFilter):
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "this server cannot evaluate that filter"}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled or timed out"}
+	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
+		h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: store unavailable", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the database is unavailable or did not answer in time; retry later (request " + requestID(ctx) + ")"}
+	case errors.Is(err, context.Canceled):
+		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled"}
 	}
 	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"}

@@ -24,13 +24,24 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		meta:  func(g *resources.Group) *resources.Meta { return &g.Meta },
 		clone: (*resources.Group).Clone,
 
-		create: gs.CreateGroup,
-		get: func(ctx context.Context, id string, withMembers bool) (*resources.Group, error) {
-			return gs.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
+		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
 		},
-		replace: gs.ReplaceGroup,
-		remove:  gs.DeleteGroup,
-		list:    gs.ListGroups,
+		get: func(ctx context.Context, id string, withMembers bool) (*resources.Group, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+				return gs.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
+			})
+		},
+		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
+		},
+		remove: func(ctx context.Context, id, ifVersion string) error {
+			_, err := call(h, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, gs.DeleteGroup(ctx, id, ifVersion) })
+			return err
+		},
+		list: func(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.Group], error) { return gs.ListGroups(ctx, q) })
+		},
 		prepare: prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
@@ -66,7 +77,7 @@ func resetNewGroup(g *resources.Group) { g.ID = "" }
 
 // prepareGroups sets meta.resourceType and location and each member's
 // $ref.
-func prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group) error {
+func prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group, _ bool) error {
 	for _, g := range groups {
 		g.Meta.ResourceType = "Group"
 		g.Meta.Location = base + "/Groups/" + g.ID
@@ -230,7 +241,9 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				add, remove = diffMembers(memberIDs(cur.Members), target)
 			}
 		}
-		g, err := h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
+		g, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
+		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
 			continue
 		}

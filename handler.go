@@ -25,6 +25,9 @@ import (
 
 const contentType = "application/scim+json"
 
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "5"
+
 // handler serves the SCIM protocol. One is built per NewHandler call and is
 // safe for concurrent use; it holds no mutable state.
 type handler struct {
@@ -133,17 +136,64 @@ func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
 	}
 }
 
-type requestIDKey struct{}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
+// requestState is what the pipeline keeps about one request, in its
+// context: the request id and the store calls made so far. A request's
+// store calls run one after another, on its goroutine.
+type requestState struct {
+	id         string
+	storeCalls int
+	storeTime  time.Duration
 }
 
-func newRequestID() string {
+type requestStateKey struct{}
+
+func stateOf(ctx context.Context) *requestState {
+	st, _ := ctx.Value(requestStateKey{}).(*requestState)
+	return st
+}
+
+func requestID(ctx context.Context) string {
+	if st := stateOf(ctx); st != nil {
+		return st.id
+	}
+	return ""
+}
+
+// requestIDFrom is the X-Request-Id a proxy in front already gave the
+// request, when it is a sane token (printable ASCII, at most 128 bytes),
+// or a new random one, so one id follows the request through the proxy's
+// logs, ours and the response.
+func requestIDFrom(r *http.Request) string {
+	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 {
+		ok := true
+		for i := 0; i < len(id) && ok; i++ {
+			ok = id[i] > ' ' && id[i] < 0x7f
+		}
+		if ok {
+			return id
+		}
+	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// call runs one store call under Config.StoreTimeout and counts it in the
+// request's stats. A call that runs out of time gives
+// context.DeadlineExceeded, answered 503.
+func call[T any](h *handler, ctx context.Context, f func(ctx context.Context) (T, error)) (T, error) {
+	start := time.Now()
+	if h.cfg.StoreTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
+		defer cancel()
+	}
+	v, err := f(ctx)
+	if st := stateOf(ctx); st != nil {
+		st.storeCalls++
+		st.storeTime += time.Since(start)
+	}
+	return v, err
 }
 
 // statusWriter records the status for the request log.
@@ -176,8 +226,10 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (h *handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx := context.WithValue(r.Context(), requestIDKey{}, newRequestID())
+		st := &requestState{id: requestIDFrom(r)}
+		ctx := context.WithValue(r.Context(), requestStateKey{}, st)
 		sw := &statusWriter{ResponseWriter: w}
+		sw.Header().Set("X-Request-Id", st.id)
 		r = r.WithContext(ctx)
 		defer func() {
 			if p := recover(); p != nil {
@@ -193,13 +245,20 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			if h.cfg.RequestLog != nil {
 				h.recordRequest(r, sw, start)
 			}
+			elapsed := time.Since(start)
 			h.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "scim request",
-				slog.String("request_id", requestID(ctx)),
+				slog.String("request_id", st.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status),
 				slog.String("tenant", store.Tenant(r.Context())),
-				slog.Duration("duration", time.Since(start)))
+				slog.Duration("duration", elapsed))
+			if h.cfg.Observe != nil {
+				h.cfg.Observe(r.Context(), RequestStats{
+					Method: r.Method, Route: r.Pattern, Status: sw.status, Duration: elapsed,
+					StoreCalls: st.storeCalls, StoreDuration: st.storeTime, Tenant: store.Tenant(r.Context()),
+				})
+			}
 		}()
 		if !h.cfg.InsecureNoAuth {
 			tok, err := h.authenticate(r)
@@ -345,6 +404,10 @@ func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		sw.err = e
 	}
 	data, _ := e.MarshalJSON()
+	if e.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		// Identity providers back off on a 503 with Retry-After.
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	h.writeBytes(w, e.Status, data)
 }
 

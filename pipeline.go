@@ -38,9 +38,10 @@ type kind[T any] struct {
 
 	// prepare readies a resource for a response: meta.resourceType and
 	// location, references, and values computed by the handler (a user's
-	// groups). It gets a whole page at once, so such values cost one store
+	// groups) unless fresh says the resources were just created and have
+	// none. It gets a whole page at once, so such values cost one store
 	// call per page.
-	prepare func(r *http.Request, base string, proj *projection, items []T) error
+	prepare func(r *http.Request, base string, proj *projection, items []T, fresh bool) error
 
 	// created reports the events of a create; changed those of an
 	// update from before to after (members tells whether both carry
@@ -210,7 +211,7 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 
 // respond writes one resource with its ETag and, for 201, Location.
 func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
-	if err := k.render(r, h.baseURL(r), proj, []T{v}); err != nil {
+	if err := k.render(r, h.baseURL(r), proj, []T{v}, status == http.StatusCreated); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -235,7 +236,7 @@ func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Q
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := k.render(r, h.baseURL(r), proj, page.Items); err != nil {
+	if err := k.render(r, h.baseURL(r), proj, page.Items, false); err != nil {
 		return nil, 0, err
 	}
 	out := make([][]byte, 0, len(page.Items))
@@ -251,8 +252,8 @@ func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Q
 
 // render readies resources for a response: prepare, and meta.version as
 // the entity tag the ETag header carries.
-func (k *kind[T]) render(r *http.Request, base string, proj *projection, items []T) error {
-	if err := k.prepare(r, base, proj, items); err != nil {
+func (k *kind[T]) render(r *http.Request, base string, proj *projection, items []T, fresh bool) error {
+	if err := k.prepare(r, base, proj, items, fresh); err != nil {
 		return err
 	}
 	for _, v := range items {

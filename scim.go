@@ -53,7 +53,30 @@ const (
 	DefaultMaxPatchOperations = 1000
 	DefaultMaxPageSize        = 1000
 	DefaultPageSize           = 100
+	DefaultStoreTimeout       = 10 * time.Second
 )
+
+// RequestStats describes one served request, for Config.Observe.
+type RequestStats struct {
+	// Method is the request's method.
+	Method string
+	// Route is the endpoint pattern that served the request, such as
+	// "GET /Users/{id}" or "PATCH /Groups/{id}"; "" when no endpoint
+	// matched (404), or when authentication refused the request. It is a
+	// bounded set, fit for a metrics label, unlike the path.
+	Route string
+	// Status is the response's HTTP status.
+	Status int
+	// Duration is the time from the request's arrival to the end of its
+	// response.
+	Duration time.Duration
+	// StoreCalls and StoreDuration count the store calls the request
+	// made and the time spent in them.
+	StoreCalls    int
+	StoreDuration time.Duration
+	// Tenant is the tenant the request acted for.
+	Tenant string
+}
 
 // Authenticator checks a bearer token. *tokens.Manager implements it.
 type Authenticator interface {
@@ -123,6 +146,18 @@ type Config struct {
 	// DocumentationURI is advertised in /ServiceProviderConfig.
 	DocumentationURI string
 
+	// StoreTimeout bounds each store call: a database that does not
+	// answer in time is answered 503 with Retry-After, as an outage is,
+	// instead of holding every request. Default 10 seconds; a negative
+	// value means no bound beyond the request's own context.
+	StoreTimeout time.Duration
+
+	// Observe, when set, receives one RequestStats per request after its
+	// response is written, on the request's goroutine: the hook a host
+	// wires to Prometheus, OpenTelemetry or expvar (examples/basic serves
+	// /metrics from it). Keep it fast.
+	Observe func(ctx context.Context, s RequestStats)
+
 	// MaxBodyBytes bounds request bodies (413 beyond). Default 1 MiB.
 	MaxBodyBytes int64
 	// MaxFilterLength bounds the filter parameter, in bytes. Default 4096.
@@ -156,6 +191,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = DefaultStoreTimeout
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

@@ -23,16 +23,23 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		meta:  func(u *resources.User) *resources.Meta { return &u.Meta },
 		clone: (*resources.User).Clone,
 
-		create: us.CreateUser,
+		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.CreateUser(ctx, u) })
+		},
 		get: func(ctx context.Context, id string, _ bool) (*resources.User, error) {
-			return us.GetUser(ctx, id)
+			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.GetUser(ctx, id) })
 		},
 		replace: func(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
 			u.Groups = nil // read-only, computed on output
-			return us.ReplaceUser(ctx, u, ifVersion)
+			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.ReplaceUser(ctx, u, ifVersion) })
 		},
-		remove:  us.DeleteUser,
-		list:    us.ListUsers,
+		remove: func(ctx context.Context, id, ifVersion string) error {
+			_, err := call(h, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, us.DeleteUser(ctx, id, ifVersion) })
+			return err
+		},
+		list: func(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
+		},
 		prepare: h.prepareUsers,
 
 		created: func(ctx context.Context, u *resources.User) {
@@ -105,22 +112,23 @@ func (h *handler) userChanged(ctx context.Context, before, after *resources.User
 // prepareUsers readies users for a response: password removed,
 // meta.resourceType and location set, and the read-only groups attribute
 // filled from the group store, for the whole page in one call, when the
-// response includes it.
-func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, users []*resources.User) error {
+// response includes it. A user just created belongs to no group yet, so
+// the answer to a POST costs no lookup.
+func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, users []*resources.User, fresh bool) error {
 	for _, u := range users {
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 		u.Meta.Location = base + "/Users/" + u.ID
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
-	if !ok || len(users) == 0 || !proj.wants("groups") {
+	if !ok || fresh || len(users) == 0 || !proj.wants("groups") {
 		return nil
 	}
 	ids := make([]string, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	m, err := mr.GroupsOf(r.Context(), ids)
+	m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,11 @@ var (
 	// invalidFilter). Stores that can evaluate everything with Match never
 	// return it.
 	ErrUnsupportedFilter = errors.New("store: unsupported filter")
+	// ErrUnavailable: the database cannot be reached, or did not answer
+	// in time (503 with Retry-After, which identity providers back off
+	// on; a 500 they retry at once, forever). Wrap the driver's error
+	// with it; its text is logged, never sent.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Query is a list request: filter, sort and page, already parsed and
