@@ -66,3 +66,22 @@ func ExampleRequestRing() {
 	// GET /Users/42 200
 	// GET /Groups 200
 }
+
+// A log that writes to a database is wrapped in an AsyncLog, so recording
+// a request only buffers it; Close writes the buffer on shutdown.
+func ExampleAsyncLog() {
+	ctx := context.Background()
+	dst := admin.NewRequestRing(100) // a host passes its sqlstore.Store here
+	requests := admin.NewAsyncLog(dst, admin.AsyncOptions{})
+	// scim.Config{RequestLog: requests} records every request; here by hand.
+	for _, path := range []string{"/Users", "/Groups"} {
+		_ = requests.Record(ctx, admin.Request{TenantID: "acme", Method: "GET", Path: path, Status: 200})
+	}
+	if err := requests.Close(ctx); err != nil {
+		panic(err)
+	}
+	recent, _ := requests.Recent(ctx, "acme", 10)
+	fmt.Println(len(recent), recent[0].Path, requests.Dropped())
+	// Output:
+	// 2 /Groups 0
+}
