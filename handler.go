@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -290,7 +291,7 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	if tok == nil && !h.cfg.InsecureNoAuth {
 		return // unauthenticated: no tenant to file it under
 	}
-	entry := tokens.Request{
+	entry := admin.Request{
 		At:        start,
 		TenantID:  store.Tenant(r.Context()),
 		RequestID: requestID(r.Context()),

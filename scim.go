@@ -41,6 +41,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
@@ -125,8 +126,10 @@ type Config struct {
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies or
-	// tokens) for the host's admin page. See tokens.RequestLog.
-	RequestLog tokens.RequestLog
+	// tokens) for the host's admin page. Record is called as the request
+	// ends, on its goroutine: wrap a log that does I/O (sqlstore.Store) in
+	// admin.NewAsyncLog so that it only buffers. See admin.RequestLog.
+	RequestLog admin.RequestLog
 
 	// Now is the clock used for event times. Defaults to time.Now.
 	Now func() time.Time

@@ -41,11 +41,9 @@
 //     token revokes the tenant's previous ones, so a rotated-out or
 //     forgotten token stops working.
 //
-// For the admin page, [NewAdminHandler] serves a small JSON API (status,
-// generate, list, revoke, recent requests) that the host mounts behind its
-// own admin authentication, and [RequestRing] is a bounded in-memory
-// [RequestLog] of each tenant's recent SCIM requests, for troubleshooting
-// "users are not syncing" without server logs.
+// The JSON API behind a host's admin page (status, generate, list, revoke)
+// and the log of recent SCIM requests it shows are in package
+// github.com/scimkit/scim/admin.
 //
 // Tenant ids are opaque; the empty string is a valid tenant (the default
 // of a single-tenant host).

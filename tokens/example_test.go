@@ -3,7 +3,6 @@ package tokens_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 
@@ -69,60 +68,4 @@ func ExampleManager_Status() {
 	// waiting_for_first_request 1
 	// connected 1
 	// not_configured 0
-}
-
-// A host mounts the admin API behind its own admin authentication; here a
-// stand-in requireAdmin middleware and a single-tenant host.
-func ExampleNewAdminHandler() {
-	m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	ring := tokens.NewRequestRing(100) // also set as scim.Config.RequestLog
-
-	admin := tokens.NewAdminHandler(m, tokens.AdminOptions{
-		Tenant:     func(*http.Request) (string, error) { return "", nil },
-		RequestLog: ring,
-		BaseURL:    "https://app.example.com/scim/v2",
-	})
-	requireAdmin := func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.Header.Get("X-Demo-Admin") != "yes" { // a real host checks its session
-				http.Error(w, "unauthorized", http.StatusUnauthorized)
-				return
-			}
-			next.ServeHTTP(w, r)
-		})
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/admin/api/", requireAdmin(http.StripPrefix("/admin/api", admin)))
-
-	r := httptest.NewRequest("POST", "/admin/api/tokens", strings.NewReader(`{"name":"Okta"}`))
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set("X-Demo-Admin", "yes")
-	w := httptest.NewRecorder()
-	mux.ServeHTTP(w, r)
-	fmt.Println(w.Code, w.Header().Get("Cache-Control"))
-
-	r = httptest.NewRequest("GET", "/admin/api/status", nil)
-	w = httptest.NewRecorder()
-	mux.ServeHTTP(w, r)
-	fmt.Println(w.Code)
-	// Output:
-	// 201 no-store
-	// 401
-}
-
-// The SCIM handler records each authenticated request; the admin page
-// shows the newest first.
-func ExampleRequestRing() {
-	ctx := context.Background()
-	ring := tokens.NewRequestRing(2)
-	for _, path := range []string{"/Users", "/Groups", "/Users/42"} {
-		_ = ring.Record(ctx, tokens.Request{TenantID: "acme", Method: "GET", Path: path, Status: 200})
-	}
-	recent, _ := ring.Recent(ctx, "acme", 10)
-	for _, r := range recent {
-		fmt.Println(r.Method, r.Path, r.Status)
-	}
-	// Output:
-	// GET /Users/42 200
-	// GET /Groups 200
 }

@@ -184,6 +184,12 @@ func (m *Manager) Policy(ctx context.Context, tenantID string) Policy {
 	return m.policy
 }
 
+// Now returns the Manager's current time (Options.Now), the clock that
+// stamps tokens and judges expiry; an admin page shows times relative to it.
+func (m *Manager) Now() time.Time {
+	return m.now()
+}
+
 // GenerateOptions describe a token to generate.
 type GenerateOptions struct {
 	// TenantID is the tenant the token authenticates as. "" is valid.

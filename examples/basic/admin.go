@@ -34,7 +34,7 @@ const (
 // sign-in and decides which tenant the admin manages.
 type adminSite struct {
 	password [sha256.Size]byte // SHA-256 of the admin password
-	api      http.Handler      // tokens.NewAdminHandler
+	api      http.Handler      // admin.NewHandler
 	pageCSP  string
 	now      func() time.Time
 
@@ -57,7 +57,7 @@ func newAdminSite(password string, api http.Handler) *adminSite {
 //	GET  /admin          the admin page, or the sign-in form
 //	POST /admin/login    password -> session cookie
 //	POST /admin/logout   ends the session
-//	/admin/api/...       tokens.NewAdminHandler, for signed-in admins only
+//	/admin/api/...       admin.NewHandler, for signed-in admins only
 func (a *adminSite) register(mux *http.ServeMux) {
 	csrf := http.NewCrossOriginProtection() // sign-in and sign-out forms
 	mux.HandleFunc("GET /admin", a.page)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,7 +113,10 @@ func TestAdminPageInBrowser(t *testing.T) {
 		require.Equal(t, tc.status, resp.StatusCode, "%s %s", tc.method, tc.path)
 	}
 
-	// Reload: connected, and the requests are in the table, newest first.
+	// The request log is written in the background: wait until the admin
+	// API has the three entries, then reload: connected, and the requests
+	// are in the table, newest first.
+	step("requests written", waitRequests(3))
 	step("reload",
 		chromedp.Reload(),
 		chromedp.WaitVisible(chromedp.CSS("#requests tbody tr td.path")),
@@ -144,6 +148,22 @@ func TestAdminPageInBrowser(t *testing.T) {
 func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 	return chromedp.Poll[chromedp.Void](`(document.querySelector(`+jsString(sel)+`) || {}).textContent?.includes(`+jsString(want)+`)`,
 		chromedp.WithPollingTimeout(15*time.Second))
+}
+
+// waitRequests waits until the admin API's GET /requests has at least n
+// entries, asking it from the page (with the page's session).
+func waitRequests(n int) chromedp.Action[chromedp.Void] {
+	count := chromedp.Evaluate[int](`(async () => {
+		for (;;) {
+			const d = await (await fetch("/admin/api/requests")).json();
+			if (d.requests.length >= `+strconv.Itoa(n)+`) return d.requests.length;
+			await new Promise(r => setTimeout(r, 20));
+		}
+	})()`, chromedp.EvalAwaitPromise)
+	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
+		_, err := count(ctx, t)
+		return chromedp.Void{}, err
+	}
 }
 
 // jsString quotes s as a JavaScript string literal (s has no quotes or

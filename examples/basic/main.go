@@ -35,6 +35,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -72,7 +73,8 @@ type config struct {
 	Logger *slog.Logger
 }
 
-// run serves until ctx is done. It prints the base URL, the initial token
+// run serves until ctx is done, then shuts the server down and writes the
+// buffered request log entries. It prints the base URL, the initial token
 // and the admin page's address to out once it listens.
 func run(ctx context.Context, cfg config, out io.Writer) error {
 	logger := cfg.Logger
@@ -84,7 +86,18 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	defer db.close()
-	requests := db.requests
+	// The SCIM handler records each request into a buffer; a goroutine
+	// writes the buffer to the database in batches, off the request path.
+	requests := admin.NewAsyncLog(db.requests, admin.AsyncOptions{Logger: logger})
+	defer func() {
+		// Deferred after db.close, so it runs first: the buffered entries
+		// are written while the database is still open.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := requests.Close(ctx); err != nil {
+			logger.Warn("request log: not all entries written", "error", err, "dropped_total", requests.Dropped())
+		}
+	}()
 	toks := tokens.NewManager(db.tokens, tokens.Options{
 		OnEvent: func(ctx context.Context, e tokens.Event) {
 			logger.Info("token event", "type", e.Type.String(), "id", e.Token.ID, "hint", e.Token.Hint, "tenant", e.Token.TenantID)
@@ -121,7 +134,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		shown = password
 	}
-	admin := newAdminSite(password, tokens.NewAdminHandler(toks, tokens.AdminOptions{
+	site := newAdminSite(password, admin.NewHandler(toks, admin.Options{
 		// A single-tenant host: every admin manages the default tenant "".
 		Tenant:     func(*http.Request) (string, error) { return "", nil },
 		RequestLog: requests,
@@ -132,7 +145,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
-	admin.register(mux)
+	site.register(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "scimkit example server\nSCIM base URL: %s\nAdmin page: %s/admin\n", base, origin)
 	})
@@ -175,7 +188,7 @@ type database struct {
 	users    store.UserStore
 	groups   store.GroupStore
 	tokens   tokens.Store
-	requests tokens.RequestLog // written by the SCIM handler, read by the admin page
+	requests admin.RequestLog // written by the SCIM handler, read by the admin page
 	// hasTokens reports whether the database kept a token from an earlier
 	// run, active or not.
 	hasTokens func(context.Context) (bool, error)
@@ -192,7 +205,7 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	switch {
 	case dsn == "" || dsn == "memory":
 		m := memory.New()
-		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: tokens.NewRequestRing(100),
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100),
 			hasTokens: func(context.Context) (bool, error) { return false, nil }, close: func() {}}, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		sqlDSN = dsn[len("sqlite:"):]

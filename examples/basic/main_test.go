@@ -250,7 +250,13 @@ func TestAdminGate(t *testing.T) {
 	scimRequest(t, "GET", s.base+"/Users?count=1", s.token, "")
 	_, body = get(t, "/admin/api/status")
 	assert.Contains(t, body, `"state":"connected"`)
-	_, body = get(t, "/admin/api/requests")
+	// The request log is written in the background: wait for the entry.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		_, body = get(t, "/admin/api/requests")
+		if strings.Contains(body, `"path":"/Users?count=1"`) || time.Now().After(deadline) {
+			break
+		}
+	}
 	assert.Contains(t, body, `"path":"/Users?count=1"`)
 	assert.NotContains(t, body, s.token[len("scim_"):])
 

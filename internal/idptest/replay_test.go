@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/internal/idptest"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -75,7 +76,7 @@ func server(t *testing.T, s stores) idptest.Target {
 		Users:      s.users,
 		Groups:     s.groups,
 		Tokens:     toks,
-		RequestLog: tokens.NewRequestRing(100),
+		RequestLog: admin.NewRequestRing(100),
 		Logger:     slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)

@@ -6,12 +6,15 @@
 //	db, err := sqlstore.Open(ctx, "postgres://app@db/app")  // or "scim.db"
 //	if err != nil { ... }
 //	defer db.Close()
+//	requests := admin.NewAsyncLog(db, admin.AsyncOptions{})
+//	defer requests.Close(shutdownCtx)
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db,
-//		Tokens: tokens.NewManager(db, tokens.Options{}), RequestLog: db, ...})
+//		Tokens: tokens.NewManager(db, tokens.Options{}), RequestLog: requests, ...})
 //
 // One *Store implements store.UserStore, store.GroupStore,
-// store.MembershipReader, tokens.Store, tokens.Rotator and
-// tokens.RequestLog, and is safe for concurrent use, also by several
+// store.MembershipReader, tokens.Store, tokens.Rotator, admin.RequestLog
+// and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
+// is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
 // processes sharing one database.
 //
 // # Schema
@@ -43,8 +46,8 @@
 //   - scim_tokens: keyed by token id, with a unique hash and an index on
 //     (tenant, id). It is the one table not keyed by tenant first: a bearer
 //     token is looked up by its hash before its tenant is known.
-//   - scim_requests: the recent-request log, (tenant, seq), pruned to
-//     Config.RequestLogSize entries per tenant.
+//   - scim_requests: the recent-request log, (tenant, seq), cut back to
+//     Config.RequestLogSize entries per tenant (every 32 new entries).
 //
 // # Case-insensitive comparison
 //

@@ -13,6 +13,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	"modernc.org/sqlite"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -26,7 +27,8 @@ var (
 	_ store.MembershipReader = (*Store)(nil)
 	_ tokens.Store           = (*Store)(nil)
 	_ tokens.Rotator         = (*Store)(nil)
-	_ tokens.RequestLog      = (*Store)(nil)
+	_ admin.RequestLog       = (*Store)(nil)
+	_ admin.BatchRecorder    = (*Store)(nil)
 )
 
 // Config configures New. Only DSN is required.
@@ -59,8 +61,8 @@ type Config struct {
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
-// store.MembershipReader, tokens.Store, tokens.Rotator and
-// tokens.RequestLog. Create it with Open or New and Close it when done. It
+// store.MembershipReader, tokens.Store, tokens.Rotator, admin.RequestLog
+// and admin.BatchRecorder. Create it with Open or New and Close it when done. It
 // is safe for concurrent use.
 type Store struct {
 	d         *dialect

@@ -1,4 +1,4 @@
-package tokens_test
+package admin_test
 
 import (
 	"bytes"
@@ -15,16 +15,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/tokens"
 )
 
-// adminEnv is an admin handler over a Manager with a fake clock, for the
+// adminEnv is an admin API handler over a Manager with a fake clock, for the
 // tenant named in the X-Tenant header (a stand-in for the host's session).
 type adminEnv struct {
 	m     *tokens.Manager
 	cs    *countingStore
 	clk   *clock
-	ring  *tokens.RequestRing
+	ring  *admin.RequestRing
 	h     http.Handler
 	logs  *bytes.Buffer
 	event eventLog
@@ -32,10 +33,10 @@ type adminEnv struct {
 
 func newAdminEnv(t *testing.T, policy tokens.Policy) *adminEnv {
 	t.Helper()
-	e := &adminEnv{clk: newClock(), ring: tokens.NewRequestRing(10), logs: &bytes.Buffer{}}
+	e := &adminEnv{clk: newClock(), ring: admin.NewRequestRing(10), logs: &bytes.Buffer{}}
 	e.cs = &countingStore{Store: tokens.NewMemoryStore()}
 	e.m = tokens.NewManager(e.cs, tokens.Options{Now: e.clk.Now, Policy: policy, OnEvent: e.event.record})
-	e.h = tokens.NewAdminHandler(e.m, tokens.AdminOptions{
+	e.h = admin.NewHandler(e.m, admin.Options{
 		Tenant: func(r *http.Request) (string, error) {
 			if r.Header.Get("X-Tenant") == "forbidden" {
 				return "", errors.New("secret reason")
@@ -313,7 +314,7 @@ func TestAdminRequests(t *testing.T) {
 	e := newAdminEnv(t, tokens.OneActive)
 	record(t, e.ring, "acme", 1, 8)
 	record(t, e.ring, "other", 100, 100)
-	require.NoError(t, e.ring.Record(ctx, tokens.Request{TenantID: "acme", Method: "PATCH", Path: "/Users/1", Status: 400, ScimType: "invalidValue", Detail: "bad", Latency: 1500 * time.Microsecond, TokenHint: "scim_…a1B2"}))
+	require.NoError(t, e.ring.Record(ctx, admin.Request{TenantID: "acme", Method: "PATCH", Path: "/Users/1", Status: 400, ScimType: "invalidValue", Detail: "bad", Latency: 1500 * time.Microsecond, TokenHint: "scim_…a1B2"}))
 
 	cases := []struct {
 		name   string
@@ -352,7 +353,7 @@ func TestAdminRequests(t *testing.T) {
 	assert.Equal(t, map[string]any{"enabled": true, "requests": []any{}}, decode(t, w))
 
 	// Without a RequestLog the page can hide its table.
-	h := tokens.NewAdminHandler(e.m, tokens.AdminOptions{Tenant: func(*http.Request) (string, error) { return "", nil }})
+	h := admin.NewHandler(e.m, admin.Options{Tenant: func(*http.Request) (string, error) { return "", nil }})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "/requests", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -403,10 +404,10 @@ func TestAdminStoreFailure(t *testing.T) {
 	assert.Contains(t, e.logs.String(), "connection refused", "logged for the operator")
 }
 
-func TestNewAdminHandlerPanics(t *testing.T) {
+func TestNewHandlerPanics(t *testing.T) {
 	m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	tenant := func(*http.Request) (string, error) { return "", nil }
-	assert.Panics(t, func() { tokens.NewAdminHandler(nil, tokens.AdminOptions{Tenant: tenant}) })
-	assert.Panics(t, func() { tokens.NewAdminHandler(m, tokens.AdminOptions{}) })
-	assert.NotPanics(t, func() { tokens.NewAdminHandler(m, tokens.AdminOptions{Tenant: tenant}) })
+	assert.Panics(t, func() { admin.NewHandler(nil, admin.Options{Tenant: tenant}) })
+	assert.Panics(t, func() { admin.NewHandler(m, admin.Options{}) })
+	assert.NotPanics(t, func() { admin.NewHandler(m, admin.Options{Tenant: tenant}) })
 }

@@ -1,4 +1,4 @@
-package tokens
+package admin
 
 import (
 	"container/list"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/tokens"
 )
 
 // Defaults and limits of a RequestRing.
@@ -28,7 +30,7 @@ const (
 // MaxRequestFieldBytes. When a request of a new tenant arrives and the ring
 // already holds maxTenants tenants, the log of the tenant written to least
 // recently is dropped. Record and Recent are O(1) and O(limit) under one
-// mutex. Anything shaped like a token (Prefix followed by token
+// mutex. Anything shaped like a token (tokens.Prefix followed by token
 // characters) in Path or Detail is replaced by "scim_[REDACTED]".
 //
 // A RequestRing is safe for concurrent use; create one with NewRequestRing
@@ -138,29 +140,29 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 
 // sanitize redacts token-shaped text and cuts s to MaxRequestFieldBytes.
 func sanitize(s string) string {
-	if strings.Contains(s, Prefix) {
+	if strings.Contains(s, tokens.Prefix) {
 		s = redactTokens(s)
 	}
 	return clip(s, MaxRequestFieldBytes)
 }
 
-// redactTokens replaces every Prefix followed by at least 16 token
-// characters with Prefix + "[REDACTED]".
+// redactTokens replaces every tokens.Prefix followed by at least 16 token
+// characters with tokens.Prefix + "[REDACTED]".
 func redactTokens(s string) string {
 	var b strings.Builder
 	for {
-		i := strings.Index(s, Prefix)
+		i := strings.Index(s, tokens.Prefix)
 		if i < 0 {
 			b.WriteString(s)
 			return b.String()
 		}
-		j := i + len(Prefix)
+		j := i + len(tokens.Prefix)
 		for j < len(s) && isTokenChar(s[j]) {
 			j++
 		}
 		b.WriteString(s[:i])
-		if j-i-len(Prefix) >= 16 {
-			b.WriteString(Prefix + "[REDACTED]")
+		if j-i-len(tokens.Prefix) >= 16 {
+			b.WriteString(tokens.Prefix + "[REDACTED]")
 		} else {
 			b.WriteString(s[i:j])
 		}

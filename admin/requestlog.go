@@ -1,4 +1,4 @@
-package tokens
+package admin
 
 import (
 	"context"
@@ -34,11 +34,24 @@ type Request struct {
 // RequestLog keeps the recent SCIM requests of each tenant. The handler
 // calls Record once per authenticated request (scim.Config.RequestLog);
 // the admin handler reads Recent. Implementations must be safe for
-// concurrent use, bounded in size, and fast: Record runs on the request
-// path.
+// concurrent use and bounded in size. Record runs on the request path
+// unless the log is wrapped in an AsyncLog, which a log that writes to a
+// database should be.
 type RequestLog interface {
-	// Record adds an entry to its tenant's log.
+	// Record adds an entry to its tenant's log. It returns when ctx is
+	// done, whether or not the entry was kept.
 	Record(ctx context.Context, r Request) error
 	// Recent returns up to limit entries of the tenant, newest first.
 	Recent(ctx context.Context, tenantID string, limit int) ([]Request, error)
+}
+
+// BatchRecorder is an optional interface of a RequestLog that adds many
+// entries at once more cheaply than one Record each (one statement, one
+// transaction). An AsyncLog hands each batch to RecordBatch when its
+// destination implements it.
+type BatchRecorder interface {
+	// RecordBatch adds the entries, oldest first, to their tenants' logs:
+	// all of them or, on error, possibly none. It returns when ctx is done.
+	// rs is valid only during the call: copy what is kept.
+	RecordBatch(ctx context.Context, rs []Request) error
 }

@@ -1,4 +1,4 @@
-package tokens_test
+package admin_test
 
 import (
 	"fmt"
@@ -11,20 +11,20 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim/tokens"
+	"github.com/scimkit/scim/admin"
 )
 
 // record adds requests with Status 1..n to tenant's log.
-func record(t *testing.T, r tokens.RequestLog, tenant string, from, to int) {
+func record(t *testing.T, r admin.RequestLog, tenant string, from, to int) {
 	t.Helper()
 	for i := from; i <= to; i++ {
-		require.NoError(t, r.Record(ctx, tokens.Request{TenantID: tenant, Status: i, At: t0.Add(time.Duration(i) * time.Second)}))
+		require.NoError(t, r.Record(ctx, admin.Request{TenantID: tenant, Status: i, At: t0.Add(time.Duration(i) * time.Second)}))
 	}
 }
 
 // statuses returns the Status of each entry, which record uses as a
 // sequence number.
-func statuses(reqs []tokens.Request) []int {
+func statuses(reqs []admin.Request) []int {
 	out := make([]int, len(reqs))
 	for i, r := range reqs {
 		out[i] = r.Status
@@ -54,7 +54,7 @@ func TestRequestRingOrderAndLimit(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tokens.NewRequestRing(tc.perTenant)
+			r := admin.NewRequestRing(tc.perTenant)
 			record(t, r, "acme", 1, tc.recorded)
 			got, err := r.Recent(ctx, "acme", tc.limit)
 			require.NoError(t, err)
@@ -66,18 +66,18 @@ func TestRequestRingOrderAndLimit(t *testing.T) {
 
 func TestRequestRingDefaultCapacity(t *testing.T) {
 	for _, perTenant := range []int{0, -5} {
-		r := tokens.NewRequestRing(perTenant)
+		r := admin.NewRequestRing(perTenant)
 		record(t, r, "", 1, 250)
 		got, err := r.Recent(ctx, "", 0)
 		require.NoError(t, err)
-		require.Len(t, got, tokens.DefaultRequestsPerTenant)
+		require.Len(t, got, admin.DefaultRequestsPerTenant)
 		assert.Equal(t, 250, got[0].Status)
 		assert.Equal(t, 151, got[len(got)-1].Status)
 	}
 }
 
 func TestRequestRingTenants(t *testing.T) {
-	r := tokens.NewRequestRing(10)
+	r := admin.NewRequestRing(10)
 	record(t, r, "a", 1, 3)
 	record(t, r, "b", 11, 12)
 	record(t, r, "", 21, 21)
@@ -107,7 +107,7 @@ func TestRequestRingEvictsLeastRecentlyWrittenTenant(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tokens.NewRequestRingLimits(5, 3)
+			r := admin.NewRequestRingLimits(5, 3)
 			for i, tenant := range tc.writes {
 				record(t, r, tenant, i+1, i+1)
 			}
@@ -131,8 +131,8 @@ func TestRequestRingEvictsLeastRecentlyWrittenTenant(t *testing.T) {
 }
 
 func TestRequestRingDefaultTenantLimit(t *testing.T) {
-	r := tokens.NewRequestRing(1)
-	for i := range tokens.DefaultMaxTenants + 1 {
+	r := admin.NewRequestRing(1)
+	for i := range admin.DefaultMaxTenants + 1 {
 		record(t, r, fmt.Sprint("t", i), 1, 1)
 	}
 	got, err := r.Recent(ctx, "t0", 0)
@@ -145,25 +145,25 @@ func TestRequestRingDefaultTenantLimit(t *testing.T) {
 
 func TestRequestRingSanitizes(t *testing.T) {
 	token := "scim_" + strings.Repeat("aB3-_", 9)
-	long := "/Users?filter=" + strings.Repeat("é", tokens.MaxRequestFieldBytes)
+	long := "/Users?filter=" + strings.Repeat("é", admin.MaxRequestFieldBytes)
 	cases := []struct {
 		name       string
-		in         tokens.Request
+		in         admin.Request
 		path       string
 		detail     string
 		maxPathLen int
 	}{
-		{"plain", tokens.Request{Path: "/Users?filter=userName%20eq%20%22a%22", Detail: "ok"}, "/Users?filter=userName%20eq%20%22a%22", "ok", 0},
-		{"token in query", tokens.Request{Path: "/Users?access_token=" + token + "&x=1"}, "/Users?access_token=scim_[REDACTED]&x=1", "", 0},
-		{"token in detail", tokens.Request{Detail: "bad value " + token + "."}, "", "bad value scim_[REDACTED].", 0},
-		{"two tokens", tokens.Request{Path: token + "/" + token}, "scim_[REDACTED]/scim_[REDACTED]", "", 0},
-		{"short scim_ word kept", tokens.Request{Path: "/Users?filter=userName eq \"scim_bob\""}, "/Users?filter=userName eq \"scim_bob\"", "", 0},
-		{"prefix at end", tokens.Request{Detail: "ends in scim_"}, "", "ends in scim_", 0},
-		{"long path cut", tokens.Request{Path: long}, "", "", tokens.MaxRequestFieldBytes},
+		{"plain", admin.Request{Path: "/Users?filter=userName%20eq%20%22a%22", Detail: "ok"}, "/Users?filter=userName%20eq%20%22a%22", "ok", 0},
+		{"token in query", admin.Request{Path: "/Users?access_token=" + token + "&x=1"}, "/Users?access_token=scim_[REDACTED]&x=1", "", 0},
+		{"token in detail", admin.Request{Detail: "bad value " + token + "."}, "", "bad value scim_[REDACTED].", 0},
+		{"two tokens", admin.Request{Path: token + "/" + token}, "scim_[REDACTED]/scim_[REDACTED]", "", 0},
+		{"short scim_ word kept", admin.Request{Path: "/Users?filter=userName eq \"scim_bob\""}, "/Users?filter=userName eq \"scim_bob\"", "", 0},
+		{"prefix at end", admin.Request{Detail: "ends in scim_"}, "", "ends in scim_", 0},
+		{"long path cut", admin.Request{Path: long}, "", "", admin.MaxRequestFieldBytes},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tokens.NewRequestRing(1)
+			r := admin.NewRequestRing(1)
 			require.NoError(t, r.Record(ctx, tc.in))
 			got, err := r.Recent(ctx, "", 1)
 			require.NoError(t, err)
@@ -183,7 +183,7 @@ func TestRequestRingSanitizes(t *testing.T) {
 }
 
 func TestRequestRingReturnsCopies(t *testing.T) {
-	r := tokens.NewRequestRing(5)
+	r := admin.NewRequestRing(5)
 	record(t, r, "", 1, 2)
 	got, err := r.Recent(ctx, "", 0)
 	require.NoError(t, err)
@@ -194,13 +194,13 @@ func TestRequestRingReturnsCopies(t *testing.T) {
 }
 
 func TestRequestRingConcurrent(t *testing.T) {
-	r := tokens.NewRequestRingLimits(50, 4)
+	r := admin.NewRequestRingLimits(50, 4)
 	var wg sync.WaitGroup
 	for w := range 8 {
 		wg.Go(func() {
 			tenant := fmt.Sprint("t", w%6)
 			for i := range 500 {
-				assert.NoError(t, r.Record(ctx, tokens.Request{TenantID: tenant, Status: i}))
+				assert.NoError(t, r.Record(ctx, admin.Request{TenantID: tenant, Status: i}))
 				got, err := r.Recent(ctx, tenant, 10)
 				assert.NoError(t, err)
 				assert.LessOrEqual(t, len(got), 10)
@@ -221,8 +221,8 @@ func TestRequestRingConcurrent(t *testing.T) {
 }
 
 func BenchmarkRequestRingRecord(b *testing.B) {
-	r := tokens.NewRequestRing(100)
-	req := tokens.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=userName%20eq%20%22bjensen%22", Status: 200, TokenHint: "scim_…a1B2"}
+	r := admin.NewRequestRing(100)
+	req := admin.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=userName%20eq%20%22bjensen%22", Status: 200, TokenHint: "scim_…a1B2"}
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = r.Record(ctx, req)

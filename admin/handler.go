@@ -1,4 +1,4 @@
-package tokens
+package admin
 
 import (
 	"encoding/json"
@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/scimkit/scim/tokens"
 )
 
-// Limits of the admin handler's POST /tokens body.
+// Limits of the handler's POST /tokens body and GET /requests.
 const (
-	maxAdminBody       = 64 << 10
+	maxBody            = 64 << 10
 	maxNameBytes       = 200
 	maxConnectionBytes = 200
 	maxLabels          = 32
@@ -26,15 +28,16 @@ const (
 	maxRequestLimit     = 1000
 )
 
-// AdminOptions configure NewAdminHandler.
-type AdminOptions struct {
+// Options configure NewHandler.
+type Options struct {
 	// Tenant returns the tenant the signed-in admin of r manages.
 	// Required; a single-tenant host returns "", nil. An error answers
 	// 403 (the error is logged, not shown).
 	Tenant func(r *http.Request) (string, error)
 
 	// RequestLog, if set, is read by GET /requests; use the same log as
-	// scim.Config.RequestLog.
+	// scim.Config.RequestLog (an AsyncLog reads through to its
+	// destination).
 	RequestLog RequestLog
 
 	// BaseURL is the SCIM base URL to show the admin (the value to paste
@@ -50,7 +53,7 @@ type AdminOptions struct {
 	Logger *slog.Logger
 }
 
-// NewAdminHandler returns the JSON API behind a host's "SCIM provisioning"
+// NewHandler returns the JSON API behind a host's "SCIM provisioning"
 // admin page. It panics if m or opts.Tenant is nil.
 //
 // SECURITY: the handler performs no authentication. It can create and
@@ -61,7 +64,7 @@ type AdminOptions struct {
 //
 // Mount it with its prefix stripped, e.g.
 //
-//	mux.Handle("/admin/api/", requireAdmin(http.StripPrefix("/admin/api", tokens.NewAdminHandler(m, opts))))
+//	mux.Handle("/admin/api/", requireAdmin(http.StripPrefix("/admin/api", admin.NewHandler(m, opts))))
 //
 // Routes, relative to the mount point:
 //
@@ -87,14 +90,14 @@ type AdminOptions struct {
 // cannot send without a CORS preflight; DELETE cannot be sent cross-site
 // without a preflight at all. Do not enable credentialed CORS for the
 // handler's path.
-func NewAdminHandler(m *Manager, opts AdminOptions) http.Handler {
+func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 	if m == nil {
-		panic("tokens: NewAdminHandler with nil Manager")
+		panic("admin: NewHandler with nil Manager")
 	}
 	if opts.Tenant == nil {
-		panic("tokens: NewAdminHandler without AdminOptions.Tenant")
+		panic("admin: NewHandler without Options.Tenant")
 	}
-	a := &admin{m: m, opts: opts, log: opts.Logger, csrf: http.NewCrossOriginProtection()}
+	a := &api{m: m, opts: opts, log: opts.Logger, csrf: http.NewCrossOriginProtection()}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -123,24 +126,24 @@ func NewAdminHandler(m *Manager, opts AdminOptions) http.Handler {
 	return a.guard(mux)
 }
 
-// admin implements NewAdminHandler.
-type admin struct {
-	m    *Manager
-	opts AdminOptions
+// api implements NewHandler.
+type api struct {
+	m    *tokens.Manager
+	opts Options
 	log  *slog.Logger
 	csrf *http.CrossOriginProtection
 }
 
-// adminToken is a Token as the admin API shows it.
-type adminToken struct {
-	*Token
+// apiToken is a tokens.Token as the admin API shows it.
+type apiToken struct {
+	*tokens.Token
 	// State is "active", "revoked" or "expired".
 	State string `json:"state"`
 }
 
-// adminStatus is the body of GET /status.
-type adminStatus struct {
-	Status
+// apiStatus is the body of GET /status.
+type apiStatus struct {
+	tokens.Status
 	Policy  string    `json:"policy"`
 	BaseURL string    `json:"baseUrl,omitempty"`
 	Now     time.Time `json:"now"`
@@ -155,7 +158,7 @@ type generateRequest struct {
 }
 
 // guard sets the common headers and applies the cross-origin rules.
-func (a *admin) guard(next http.Handler) http.Handler {
+func (a *api) guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
@@ -176,10 +179,10 @@ func (a *admin) guard(next http.Handler) http.Handler {
 }
 
 // tenant resolves the request's tenant, answering 403 on failure.
-func (a *admin) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (a *api) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 	tenant, err := a.opts.Tenant(r)
 	if err != nil {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "tokens: admin: no tenant for request", slog.String("error", err.Error()))
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "admin: no tenant for request", slog.String("error", err.Error()))
 		writeError(w, http.StatusForbidden, "forbidden")
 		return "", false
 	}
@@ -187,13 +190,13 @@ func (a *admin) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 }
 
 // internal logs err and answers a generic 500.
-func (a *admin) internal(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.LogAttrs(r.Context(), slog.LevelError, "tokens: admin: internal error",
+func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.LogAttrs(r.Context(), slog.LevelError, "admin: internal error",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
 
-func (a *admin) status(w http.ResponseWriter, r *http.Request) {
+func (a *api) status(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := a.tenant(w, r)
 	if !ok {
 		return
@@ -203,15 +206,15 @@ func (a *admin) status(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, adminStatus{
+	writeJSON(w, http.StatusOK, apiStatus{
 		Status:  st,
 		Policy:  a.m.Policy(r.Context(), tenant).String(),
 		BaseURL: a.opts.BaseURL,
-		Now:     a.m.now(),
+		Now:     a.m.Now(),
 	})
 }
 
-func (a *admin) listTokens(w http.ResponseWriter, r *http.Request) {
+func (a *api) listTokens(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := a.tenant(w, r)
 	if !ok {
 		return
@@ -221,15 +224,15 @@ func (a *admin) listTokens(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	now := a.m.now()
-	out := make([]adminToken, len(list))
+	now := a.m.Now()
+	out := make([]apiToken, len(list))
 	for i, t := range list {
 		out[i] = a.view(t, now)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out})
 }
 
-func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
+func (a *api) generate(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := a.tenant(w, r)
 	if !ok {
 		return
@@ -243,7 +246,7 @@ func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "%s", msg)
 		return
 	}
-	opts := GenerateOptions{
+	opts := tokens.GenerateOptions{
 		TenantID:     tenant,
 		Name:         req.Name,
 		ConnectionID: req.ConnectionID,
@@ -258,17 +261,17 @@ func (a *admin) generate(w http.ResponseWriter, r *http.Request) {
 		a.internal(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"token": plaintext, "info": a.view(tok, a.m.now())})
+	writeJSON(w, http.StatusCreated, map[string]any{"token": plaintext, "info": a.view(tok, a.m.Now())})
 }
 
-func (a *admin) revoke(w http.ResponseWriter, r *http.Request) {
+func (a *api) revoke(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := a.tenant(w, r)
 	if !ok {
 		return
 	}
 	err := a.m.Revoke(r.Context(), tenant, r.PathValue("id"))
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, tokens.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such token")
 	case err != nil:
 		a.internal(w, r, err)
@@ -277,7 +280,7 @@ func (a *admin) revoke(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (a *admin) requests(w http.ResponseWriter, r *http.Request) {
+func (a *api) requests(w http.ResponseWriter, r *http.Request) {
 	tenant, ok := a.tenant(w, r)
 	if !ok {
 		return
@@ -307,7 +310,7 @@ func (a *admin) requests(w http.ResponseWriter, r *http.Request) {
 }
 
 // view returns the admin API form of t.
-func (a *admin) view(t *Token, now time.Time) adminToken {
+func (a *api) view(t *tokens.Token, now time.Time) apiToken {
 	state := "active"
 	switch {
 	case !t.RevokedAt.IsZero():
@@ -315,7 +318,7 @@ func (a *admin) view(t *Token, now time.Time) adminToken {
 	case t.Expired(now):
 		state = "expired"
 	}
-	return adminToken{Token: t, State: state}
+	return apiToken{Token: t, State: state}
 }
 
 // validate checks a POST /tokens body, returning a message if it is bad.
@@ -338,15 +341,15 @@ func (g *generateRequest) validate() string {
 	return ""
 }
 
-// decodeJSON reads one JSON object of at most maxAdminBody bytes into v,
+// decodeJSON reads one JSON object of at most maxBody bytes into v,
 // rejecting unknown fields and trailing data. An empty body leaves v as is.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxAdminBody))
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("request body is larger than %d bytes", maxAdminBody)
+			return fmt.Errorf("request body is larger than %d bytes", maxBody)
 		}
 		if errors.Is(err, io.EOF) {
 			return nil // an empty body takes every default

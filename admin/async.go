@@ -1,0 +1,302 @@
+package admin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults of an AsyncLog.
+const (
+	// DefaultAsyncBuffer is how many entries an AsyncLog holds for its
+	// writer when AsyncOptions.Buffer is <= 0.
+	DefaultAsyncBuffer = 4096
+	// DefaultAsyncBatch is the largest batch an AsyncLog hands to its
+	// destination when AsyncOptions.BatchSize is <= 0.
+	DefaultAsyncBatch = 256
+	// DefaultAsyncWriteTimeout bounds each write to the destination when
+	// AsyncOptions.WriteTimeout is <= 0.
+	DefaultAsyncWriteTimeout = 10 * time.Second
+)
+
+// lostWarnEvery is the least time between two warnings about lost entries,
+// so that a full buffer or a failing destination logs a line a minute,
+// not one per request.
+const lostWarnEvery = time.Minute
+
+// ErrClosed is returned by AsyncLog.Record after Close.
+var ErrClosed = errors.New("admin: request log closed")
+
+// AsyncOptions configure NewAsyncLog. The zero value takes every default.
+type AsyncOptions struct {
+	// Buffer is how many entries may wait for the writer (default
+	// DefaultAsyncBuffer). When it is full, Record drops the entry.
+	Buffer int
+	// BatchSize is the most entries handed to the destination at once
+	// (default DefaultAsyncBatch).
+	BatchSize int
+	// FlushDelay is how long the writer waits, after an entry arrives, for
+	// more to join its batch. Zero writes as soon as the writer is free:
+	// entries that arrive during a write form the next batch, so a busy
+	// server writes large batches anyway. A longer delay means fewer
+	// writes and a longer wait before the admin page shows a request.
+	FlushDelay time.Duration
+	// WriteTimeout bounds each call to the destination (default
+	// DefaultAsyncWriteTimeout); a batch that times out is dropped.
+	WriteTimeout time.Duration
+	// Logger receives the warnings about lost entries, at most one a
+	// minute. Nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// AsyncLog is a RequestLog that takes the writing of entries off the
+// request path: Record puts the entry in a bounded buffer and returns at
+// once, and one background goroutine writes the buffered entries to the
+// destination in batches, with one RecordBatch call per batch when the
+// destination is a BatchRecorder (sqlstore.Store is: one INSERT per
+// batch) and one Record per entry otherwise. A slow, failing or stuck
+// destination therefore never delays or fails a SCIM request.
+//
+// The request log is a diagnostic, so under pressure it drops rather than
+// waits: an entry is dropped when the buffer is full, when its write fails
+// or times out, and when Close gives up. Dropped counts them, and a
+// warning is logged at most once a minute.
+//
+// Recent reads through to the destination, so the newest entries, still
+// buffered or being written, may not show yet. Entries live in memory
+// until written: a crash, or an exit without Close, loses the unflushed
+// tail, at most Buffer plus BatchSize entries (normally those of the last
+// moments, or of the last FlushDelay).
+//
+// An AsyncLog is safe for concurrent use. Create it with NewAsyncLog and
+// Close it on shutdown to flush the buffer and stop its goroutine.
+type AsyncLog struct {
+	dst       RequestLog
+	batcher   BatchRecorder // dst as a BatchRecorder, or nil
+	batchSize int
+	delay     time.Duration
+	timeout   time.Duration
+	log       *slog.Logger
+
+	mu      sync.RWMutex // guards closed against Record's send
+	closed  bool
+	entries chan Request
+	stop    chan struct{} // closed by Close
+	done    chan struct{} // closed when the writer has returned
+
+	// ctx is the context of every write; cancel abandons the write in
+	// flight and whatever is still buffered (Close giving up).
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	dropped  atomic.Int64
+	lastWarn atomic.Int64 // UnixNano of the last warning; 0: none yet
+}
+
+var _ RequestLog = (*AsyncLog)(nil)
+
+// NewAsyncLog returns an AsyncLog writing to dst and starts its writer
+// goroutine. It panics if dst is nil.
+func NewAsyncLog(dst RequestLog, opts AsyncOptions) *AsyncLog {
+	if dst == nil {
+		panic("admin: NewAsyncLog with nil destination")
+	}
+	if opts.Buffer <= 0 {
+		opts.Buffer = DefaultAsyncBuffer
+	}
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = DefaultAsyncBatch
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = DefaultAsyncWriteTimeout
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	l := &AsyncLog{
+		dst:       dst,
+		batchSize: opts.BatchSize,
+		delay:     max(opts.FlushDelay, 0),
+		timeout:   opts.WriteTimeout,
+		log:       opts.Logger,
+		entries:   make(chan Request, opts.Buffer),
+		stop:      make(chan struct{}),
+		done:      make(chan struct{}),
+	}
+	l.batcher, _ = dst.(BatchRecorder)
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	go l.run()
+	return l
+}
+
+// Record implements RequestLog: it buffers r for the writer and returns
+// at once, never blocking and never failing the request. A full buffer
+// drops r (see Dropped). After Close it drops r and returns ErrClosed.
+func (l *AsyncLog) Record(_ context.Context, r Request) error {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	if l.closed {
+		l.dropped.Add(1)
+		return ErrClosed
+	}
+	select {
+	case l.entries <- r:
+	default:
+		l.lose(1, "buffer full", nil)
+	}
+	return nil
+}
+
+// Recent implements RequestLog by reading the destination. Entries still
+// buffered or being written do not show yet.
+func (l *AsyncLog) Recent(ctx context.Context, tenantID string, limit int) ([]Request, error) {
+	return l.dst.Recent(ctx, tenantID, limit)
+}
+
+// Dropped returns how many entries never reached the destination: refused
+// because the buffer was full or the log closed, lost in a failed or
+// timed-out write, or abandoned by a Close that gave up.
+func (l *AsyncLog) Dropped() int64 {
+	return l.dropped.Load()
+}
+
+// Close stops accepting entries, writes what is buffered and stops the
+// writer goroutine. If ctx ends first, Close cancels the write in flight,
+// counts what is left as dropped and returns ctx's error without waiting
+// further; the goroutine then ends as soon as the destination returns
+// from the cancelled call. Close may be called more than once.
+func (l *AsyncLog) Close(ctx context.Context) error {
+	l.mu.Lock()
+	if !l.closed {
+		l.closed = true
+		close(l.stop)
+	}
+	l.mu.Unlock()
+	select {
+	case <-l.done:
+		return nil
+	default:
+	}
+	select {
+	case <-l.done:
+		return nil
+	case <-ctx.Done():
+		l.cancel()
+		return fmt.Errorf("admin: close request log: %w", ctx.Err())
+	}
+}
+
+// run is the writer goroutine: it writes batches until Close, then the
+// rest of the buffer.
+func (l *AsyncLog) run() {
+	defer close(l.done)
+	defer l.cancel()
+	batch := make([]Request, 0, l.batchSize)
+	for {
+		select {
+		case r := <-l.entries:
+			batch = append(batch[:0], r)
+		case <-l.stop:
+			l.drain(batch[:0])
+			return
+		}
+		var stopped bool
+		batch, stopped = l.fill(batch)
+		l.write(batch)
+		if stopped {
+			l.drain(batch[:0])
+			return
+		}
+	}
+}
+
+// fill adds buffered entries to batch, up to batchSize, waiting up to the
+// flush delay for more. It reports whether Close was called meanwhile.
+func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
+	if l.delay == 0 {
+		for len(batch) < l.batchSize {
+			select {
+			case r := <-l.entries:
+				batch = append(batch, r)
+			default:
+				return batch, false
+			}
+		}
+		return batch, false
+	}
+	timer := time.NewTimer(l.delay)
+	defer timer.Stop()
+	for len(batch) < l.batchSize {
+		select {
+		case r := <-l.entries:
+			batch = append(batch, r)
+		case <-timer.C:
+			return batch, false
+		case <-l.stop:
+			return batch, true
+		}
+	}
+	return batch, false
+}
+
+// drain writes what is left in the buffer once Close was called; no new
+// entries arrive by then.
+func (l *AsyncLog) drain(batch []Request) {
+	for {
+		batch = batch[:0]
+	collect:
+		for len(batch) < l.batchSize {
+			select {
+			case r := <-l.entries:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		if len(batch) == 0 {
+			return
+		}
+		l.write(batch)
+	}
+}
+
+// write hands batch to the destination, counting what fails as dropped.
+func (l *AsyncLog) write(batch []Request) {
+	if err := l.ctx.Err(); err != nil {
+		l.lose(len(batch), "abandoned by Close", err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
+	defer cancel()
+	if l.batcher != nil {
+		if err := l.batcher.RecordBatch(ctx, batch); err != nil {
+			l.lose(len(batch), "write failed", err)
+		}
+		return
+	}
+	for _, r := range batch {
+		if err := l.dst.Record(ctx, r); err != nil {
+			l.lose(1, "write failed", err)
+		}
+	}
+}
+
+// lose counts n dropped entries and logs a warning unless one was logged
+// less than lostWarnEvery ago.
+func (l *AsyncLog) lose(n int, reason string, err error) {
+	total := l.dropped.Add(int64(n))
+	now := time.Now().UnixNano()
+	last := l.lastWarn.Load()
+	if last != 0 && now-last < int64(lostWarnEvery) || !l.lastWarn.CompareAndSwap(last, now) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("reason", reason), slog.Int64("dropped_total", total)}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", err.Error()))
+	}
+	l.log.LogAttrs(context.Background(), slog.LevelWarn, "admin: request log entries dropped (further warnings suppressed for a minute)", attrs...)
+}
