@@ -174,6 +174,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 			}
 		})
 	}
+}
 
 func TestRequestLogBatch(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
