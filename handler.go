@@ -232,6 +232,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", st.id)
 		r = r.WithContext(ctx)
+		// Pattern is the host's mux's ("/scim/v2/") until ours sets its
+		// own; RequestStats.Route is ours alone.
+		r.Pattern = ""
 		defer func() {
 			if p := recover(); p != nil {
 				if p == http.ErrAbortHandler {

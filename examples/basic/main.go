@@ -112,6 +112,14 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	origin := "http://" + ln.Addr().String()
 	base := origin + "/scim/v2"
 
+	mets := newMetrics(func() map[string]uint64 {
+		cs := toks.CacheStats()
+		return map[string]uint64{
+			"scim_token_cache_hits_total":    cs.Hits,
+			"scim_token_cache_misses_total":  cs.Misses,
+			"scim_request_log_dropped_total": uint64(requests.Dropped()),
+		}
+	})
 	h, err := scim.NewHandler(scim.Config{
 		BaseURL:    base,
 		Users:      db.users,
@@ -119,6 +127,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		Tokens:     toks,
 		RequestLog: requests,
 		Logger:     logger,
+		Observe:    mets.observe,
 		Events: func(ctx context.Context, e scim.Event) {
 			logger.Info("scim event", "type", e.Type, "id", e.ID, "tenant", e.Tenant)
 		},
@@ -146,6 +155,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	site.register(mux)
+	// /metrics is open here, on a loopback example; a host serves it on an
+	// internal port or behind its own authentication.
+	mux.Handle("GET /metrics", mets)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "scimkit example server\nSCIM base URL: %s\nAdmin page: %s/admin\n", base, origin)
 	})
