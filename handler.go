@@ -144,7 +144,23 @@ type requestState struct {
 	id         string
 	storeCalls int
 	storeTime  time.Duration
+	// warnings are the bends made to accept the request (see warn).
+	warnings []string
 }
+
+// warn records that the handler bent the request to accept it (a
+// leniency toward a sloppy client): the request log entry and the log
+// line carry it, so the admin sees what a provider sends that was not
+// taken as sent.
+func warn(ctx context.Context, format string, args ...any) {
+	if st := stateOf(ctx); st != nil && len(st.warnings) < maxWarnings {
+		st.warnings = append(st.warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+// maxWarnings bounds the warnings of one request: a body with a thousand
+// unknown attributes needs no thousand lines to be understood.
+const maxWarnings = 20
 
 type requestStateKey struct{}
 
@@ -250,13 +266,20 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				h.recordRequest(r, sw, start)
 			}
 			elapsed := time.Since(start)
-			h.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "scim request",
+			attrs := []slog.Attr{
 				slog.String("request_id", st.id),
 				slog.String("method", r.Method),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", sw.status),
 				slog.String("tenant", store.Tenant(r.Context())),
-				slog.Duration("duration", elapsed))
+				slog.Duration("duration", elapsed),
+			}
+			level := slog.LevelInfo
+			if len(st.warnings) > 0 {
+				level = slog.LevelWarn
+				attrs = append(attrs, slog.Any("warnings", st.warnings))
+			}
+			h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs...)
 			if h.cfg.Observe != nil {
 				h.cfg.Observe(r.Context(), RequestStats{
 					Method: r.Method, Route: r.Pattern, Status: sw.status, Duration: elapsed,
@@ -283,8 +306,45 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 		}
+		if p, ok := canonicalPath(r.URL.Path); ok && p != r.URL.Path {
+			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
+			u := *r.URL // the caller's URL is not ours to change
+			u.Path, u.RawPath = p, ""
+			r.URL = &u
+		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// endpoints are the first path segments the handler serves, keyed by
+// their lower-case form.
+var endpoints = func() map[string]string {
+	m := map[string]string{}
+	for _, e := range []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Me", "Bulk", ".search"} {
+		m[strings.ToLower(e)] = e
+	}
+	return m
+}()
+
+// canonicalPath spells an endpoint path the way the routes do, for
+// clients that write endpoint names in another case (/users) or end them
+// with a slash (/Users/?filter=...), as Microsoft's SCIM validator does.
+// Resource ids and schema URNs keep their spelling. ok is false for paths
+// that name no endpoint.
+func canonicalPath(p string) (string, bool) {
+	if len(p) > 1 {
+		p = strings.TrimRight(p, "/")
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	e, ok := endpoints[strings.ToLower(segs[0])]
+	if !ok {
+		return "", false
+	}
+	segs[0] = e
+	if len(segs) == 2 && (e == "Users" || e == "Groups") && strings.EqualFold(segs[1], ".search") {
+		segs[1] = ".search"
+	}
+	return "/" + strings.Join(segs, "/"), true
 }
 
 // recordRequest adds an authenticated request to Config.RequestLog. A
@@ -311,6 +371,9 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	}
 	if sw.err != nil {
 		entry.ScimType, entry.Detail = sw.err.ScimType, sw.err.Detail
+	}
+	if st := stateOf(r.Context()); st != nil {
+		entry.Warnings = st.warnings
 	}
 	if err := h.cfg.RequestLog.Record(r.Context(), entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))

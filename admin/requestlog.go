@@ -29,6 +29,10 @@ type Request struct {
 	Latency time.Duration `json:"latency"`
 	// TokenHint is the display hint of the token used (e.g. "scim_…a1B2").
 	TokenHint string `json:"tokenHint"`
+	// Warnings are the ways the handler bent the request to accept it
+	// (e.g. "ignored unknown attribute \"adreses\""): what an admin reads
+	// to see what a provider sends that the server did not take as sent.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // RequestLog keeps the recent SCIM requests of each tenant. The handler
