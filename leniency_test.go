@@ -53,3 +53,17 @@ func TestEndpointSpelling(t *testing.T) {
 	r = e.do("POST", "/users/.SEARCH", map[string]any{"filter": `userName eq "spelling"`})
 	assert.Equal(t, 200, r.Code, r.Raw)
 }
+
+// TestPatchOpExtraMembers: Microsoft's SCIM validator sends the resource's
+// id beside Operations; it is ignored, with a warning.
+func TestPatchOpExtraMembers(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	id := e.createUser("envelope")["id"].(string)
+	r := e.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"id":"`+id+`","Operations":[{"op":"replace","path":"title","value":"Boss"}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "Boss", r.str("title"))
+	recent, err := ring.Recent(context.Background(), "", 1)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`ignored "id" beside Operations in the PatchOp body`}, recent[0].Warnings)
+}

@@ -153,7 +153,11 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	return patch.Decode(body, h.cfg.MaxPatchOperations)
+	ops, ignored, err := patch.Decode(body, h.cfg.MaxPatchOperations)
+	for _, name := range ignored {
+		warn(r.Context(), "ignored %q beside Operations in the PatchOp body", name)
+	}
+	return ops, err
 }
 
 // me serves /Me (RFC 7644 §3.11) through Config.Me, as the user it

@@ -103,7 +103,7 @@ func mustOps(s string) []Operation {
 	if s == "[]" {
 		return []Operation{} // Decode refuses an empty list; the engine must cope with one
 	}
-	ops, err := Decode([]byte(`{"Operations":`+expand(s)+`}`), 0)
+	ops, _, err := Decode([]byte(`{"Operations":`+expand(s)+`}`), 0)
 	if err != nil {
 		panic(err.Error() + " in " + s)
 	}
@@ -159,7 +159,7 @@ func runApply(t *testing.T, cases []applyCase) {
 				src = userJSON
 			}
 			doc := mustDoc(src)
-			ops, err := Decode([]byte(`{"Operations":`+expand(tc.ops)+`}`), 0)
+			ops, _, err := Decode([]byte(`{"Operations":`+expand(tc.ops)+`}`), 0)
 			if err != nil {
 				// The request fails where the handler would stop it: in
 				// the decoder, before the engine.

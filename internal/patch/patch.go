@@ -14,6 +14,7 @@ package patch
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -69,15 +70,27 @@ const PatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 // with an "Operations" list of at most maxOps operations (no limit when
 // maxOps <= 0). It is the one decoder of PATCH bodies: the handler calls it
 // on the request body and the fuzzer fuzzes it. Member names match
-// case-insensitively. "schemas" is not required (clients omit it), and
-// other members beside "Operations" are an error. Errors are *Error with
-// Index -1 when no single operation is at fault.
-func Decode(body []byte, maxOps int) ([]Operation, error) {
+// case-insensitively. "schemas" is not required (clients omit it). Other
+// members beside "Operations" (Microsoft's SCIM validator sends the
+// resource's "id" there) are ignored and their names returned in ignored,
+// sorted, so the caller can say so. Errors are *Error with Index -1 when
+// no single operation is at fault.
+func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err error) {
+	ops, ignored, err = decode(body, maxOps)
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(ignored)
+	return ops, ignored, nil
+}
+
+func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	doc, err := resources.Decode(body)
 	if err != nil {
-		return nil, envelopeError(InvalidSyntax, "%s", err.Error())
+		return nil, nil, envelopeError(InvalidSyntax, "%s", err.Error())
 	}
 	var rawOps any
+	var ignored []string
 	found := false
 	for k, v := range doc {
 		switch strings.ToLower(k) {
@@ -85,24 +98,24 @@ func Decode(body []byte, maxOps int) ([]Operation, error) {
 			rawOps, found = v, true
 		case "schemas":
 		default:
-			return nil, envelopeError(InvalidSyntax, "%q is not an attribute of a PatchOp request; send {\"schemas\":[%q],\"Operations\":[...]}", k, PatchOpSchema)
+			ignored = append(ignored, k)
 		}
 	}
 	list, ok := rawOps.([]any)
 	if !found || !ok {
-		return nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
+		return nil, nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
 	if len(list) == 0 {
-		return nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
+		return nil, nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
 	}
 	if maxOps > 0 && len(list) > maxOps {
-		return nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), maxOps)
+		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), maxOps)
 	}
 	ops := make([]Operation, 0, len(list))
 	for i, el := range list {
 		m, ok := el.(map[string]any)
 		if !ok {
-			return nil, newError(i, InvalidSyntax, "an operation must be a JSON object")
+			return nil, nil, newError(i, InvalidSyntax, "an operation must be a JSON object")
 		}
 		var op Operation
 		for k, v := range m {
@@ -110,7 +123,7 @@ func Decode(body []byte, maxOps int) ([]Operation, error) {
 			case "op":
 				s, ok := v.(string)
 				if !ok {
-					return nil, newError(i, InvalidSyntax, "\"op\" must be a string")
+					return nil, nil, newError(i, InvalidSyntax, "\"op\" must be a string")
 				}
 				op.Op = s
 			case "path":
@@ -119,7 +132,7 @@ func Decode(body []byte, maxOps int) ([]Operation, error) {
 				}
 				s, ok := v.(string)
 				if !ok {
-					return nil, newError(i, InvalidPath, "\"path\" must be a string")
+					return nil, nil, newError(i, InvalidPath, "\"path\" must be a string")
 				}
 				op.Path = s
 			case "value":
@@ -130,11 +143,11 @@ func Decode(body []byte, maxOps int) ([]Operation, error) {
 			}
 		}
 		if op.Op == "" {
-			return nil, newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
+			return nil, nil, newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
 		}
 		ops = append(ops, op)
 	}
-	return ops, nil
+	return ops, ignored, nil
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {
