@@ -67,3 +67,50 @@ func TestPatchOpExtraMembers(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{`ignored "id" beside Operations in the PatchOp body`}, recent[0].Warnings)
 }
+
+// TestAttributesValueFilter: a value filter in attributes returns only the
+// matching elements (Microsoft's validator sends attributes=emails[type eq
+// "work"]); names that resolve to nothing return only what is always
+// returned.
+func TestAttributesValueFilter(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("vf", map[string]any{"emails": []any{
+		map[string]any{"value": "home@example.com", "type": "home"},
+		map[string]any{"value": "work@example.com", "type": "work", "primary": true},
+	}})
+	for _, tc := range []struct {
+		name, query string
+		code        int
+		want        map[string]any // the first resource, without schemas and id
+	}{
+		{"filtered elements", `attributes=emails[type+eq+%22work%22]`, 200,
+			map[string]any{"emails": []any{map[string]any{"value": "work@example.com", "type": "work", "primary": true}}}},
+		{"filtered sub-attribute", `attributes=emails[type+eq+%22home%22].value`, 200,
+			map[string]any{"emails": []any{map[string]any{"value": "home@example.com"}}}},
+		{"no element matches", `attributes=emails[type+eq+%22other%22],userName`, 200,
+			map[string]any{"userName": "vf"}},
+		{"the whole attribute wins", `attributes=emails,emails[type+eq+%22work%22]`, 200,
+			map[string]any{"emails": []any{
+				map[string]any{"value": "home@example.com", "type": "home"},
+				map[string]any{"value": "work@example.com", "type": "work", "primary": true},
+			}}},
+		{"unknown name", `attributes=bogus`, 200, map[string]any{}},
+		{"single-valued with a filter", `attributes=userName[type+eq+%22x%22]`, 400, nil},
+		{"filter in excludedAttributes", `excludedAttributes=emails[type+eq+%22work%22]`, 400, nil},
+		{"bad sub-attribute in the filter", `attributes=emails[nope+eq+%22x%22]`, 400, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter=userName+eq+%22vf%22&"+tc.query, nil)
+			require.Equal(t, tc.code, r.Code, r.Raw)
+			if tc.code != 200 {
+				return
+			}
+			res := r.Body["Resources"].([]any)[0].(map[string]any)
+			assert.NotEmpty(t, res["id"])
+			assert.Equal(t, []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, res["schemas"])
+			delete(res, "id")
+			delete(res, "schemas")
+			assert.Equal(t, tc.want, res)
+		})
+	}
+}

@@ -5,14 +5,19 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/query"
 )
 
 // projection applies the attributes and excludedAttributes parameters
 // (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set.
 type projection struct {
-	rt      *resources.ResourceType
-	include []attrRef
-	exclude []attrRef
+	rt *resources.ResourceType
+	// including: the request named attributes, so only those (and the
+	// ones always returned) are returned, even when none of the names
+	// resolved.
+	including bool
+	include   []attrRef
+	exclude   []attrRef
 }
 
 // attrRef is a resolved attribute path: the key holding it in a document
@@ -21,13 +26,16 @@ type attrRef struct {
 	urn  string // extension URN, or "" for core and common attributes
 	name string // canonical attribute name; "" means the whole extension
 	sub  string // canonical sub-attribute name, or ""
+	// elems, for a value filter (attributes=emails[type eq "work"]),
+	// selects the elements of a multi-valued attribute to return.
+	elems *query.Matcher
 }
 
 func (h *handler) newProjection(rt *resources.ResourceType, attrs, excluded []string) (*projection, error) {
 	if len(attrs) == 0 && len(excluded) == 0 {
 		return nil, nil
 	}
-	p := &projection{rt: rt}
+	p := &projection{rt: rt, including: len(attrs) > 0}
 	var err error
 	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
 		return nil, err
@@ -42,8 +50,11 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 	var out []attrRef
 	for _, n := range names {
 		p, err := h.parser.ParsePath(n)
-		if err != nil || p.Filter != nil {
+		if err != nil {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q is not an attribute name", param, n)
+		}
+		if p.Filter != nil && param != "attributes" {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q has a value filter, which only attributes takes", param, n)
 		}
 		a, urn := rt.Attr(p.URI, p.Name)
 		if a == nil && urn == "" {
@@ -55,6 +66,14 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 		ref := attrRef{}
 		if urn != rt.Schema.ID {
 			ref.urn = urn
+		}
+		if p.Filter != nil {
+			if a == nil || !a.MultiValued {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attributes: %q filters an attribute that is not multi-valued", n)
+			}
+			if ref.elems, err = query.NewEvaluator(rt).CompileElement(a, p.Filter); err != nil {
+				return nil, err
+			}
 		}
 		if a != nil {
 			ref.name = a.Name
@@ -82,7 +101,7 @@ func (p *projection) wants(name string) bool {
 			return false
 		}
 	}
-	if len(p.include) == 0 {
+	if !p.including {
 		return true
 	}
 	for _, i := range p.include {
@@ -100,7 +119,7 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		return doc
 	}
 	out := doc
-	if len(p.include) > 0 {
+	if p.including {
 		out = map[string]any{}
 		for k, v := range doc {
 			if k == "schemas" || p.alwaysReturned("", k) {
@@ -169,6 +188,12 @@ func copyRef(dst, src map[string]any, ref attrRef) {
 	v, ok := from[ref.name]
 	if !ok {
 		return
+	}
+	if ref.elems != nil {
+		v = selectElems(v, ref.elems)
+		if _, have := container(dst, ref.urn, false)[ref.name]; have || v == nil {
+			return // the whole attribute is returned already, or nothing matched
+		}
 	}
 	to := container(dst, ref.urn, true)
 	if ref.sub == "" {
@@ -254,4 +279,20 @@ func removeRef(doc map[string]any, ref attrRef) {
 		}
 		c[ref.name] = list
 	}
+}
+
+// selectElems returns the elements of a multi-valued value that m
+// matches, or nil when none does.
+func selectElems(v any, m *query.Matcher) any {
+	list, _ := v.([]any)
+	var out []any
+	for _, el := range list {
+		if em, ok := el.(map[string]any); ok && m.Match(em) {
+			out = append(out, el)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
