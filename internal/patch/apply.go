@@ -26,6 +26,10 @@ type loc struct {
 	filter filter.Expr          // value-path filter, or nil
 	match  *query.Matcher       // filter compiled for one element of attr
 	sub    *resources.Attribute // sub-attribute, or nil
+	// single is a value filter on a single-valued complex attribute
+	// (manager[value eq "id"]): the operation applies only when the
+	// attribute's value matches it (filter and match stay nil).
+	single *query.Matcher
 	// unknown is the name of an attribute a registered extension does not
 	// define (ext is set, attr nil). No-path values keep such attributes as
 	// sent, like ResourceType.Normalize; explicit paths reject them.
@@ -70,6 +74,12 @@ func (a *applier) apply(op Operation) error {
 		if l.readOnly() {
 			return a.readOnlyErr(l)
 		}
+		if l.single != nil && !a.selects(l) && a.current(l) != nil {
+			// Replacing a value the filter does not select changes
+			// nothing; an unset attribute is set, as a value filter that
+			// selects nothing creates what it describes.
+			return nil
+		}
 		return a.set(kind, l, v)
 	case "remove":
 		if path == "" {
@@ -85,12 +95,31 @@ func (a *applier) apply(op Operation) error {
 		if l.readOnly() {
 			return a.readOnlyErr(l)
 		}
+		if l.single != nil && !a.selects(l) {
+			return nil // nothing selected: nothing to remove
+		}
 		return a.remove(l, v)
 	case "":
 		return a.fail(InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
 	default:
 		return a.fail(InvalidSyntax, `unsupported op %q; use "add", "replace" or "remove"`, op.Op)
 	}
+}
+
+// current returns the value at l's attribute, or nil.
+func (a *applier) current(l loc) any {
+	c := a.container(l, false)
+	if c == nil {
+		return nil
+	}
+	_, v, _ := lookup(c, l.attr.Name)
+	return v
+}
+
+// selects reports whether l.single matches the attribute's current value.
+func (a *applier) selects(l loc) bool {
+	m, ok := a.current(l).(map[string]any)
+	return ok && l.single.Match(m)
 }
 
 func (a *applier) readOnlyErr(l loc) error {
@@ -222,10 +251,23 @@ func (a *applier) resolve(path string) (loc, error) {
 		return loc{}, a.fail(InvalidPath, "%q is not an attribute of the %s resource", p.Name, rt.Name)
 	}
 	l.attr, l.ext = attr, a.extOf(urn)
-	if p.Filter != nil {
-		if !attr.MultiValued {
-			return loc{}, a.fail(InvalidPath, "path %q: %q is single-valued; a value filter needs a multi-valued attribute", path, attr.Name)
+	if p.Filter != nil && !attr.MultiValued {
+		if attr.Type != resources.TypeComplex {
+			return loc{}, a.fail(InvalidPath, "path %q: %q is single-valued; a value filter needs a multi-valued or complex attribute", path, attr.Name)
 		}
+		// Entra ID removes and replaces the enterprise manager with
+		// manager[value eq "id"]: a filter on a single complex value
+		// selects that value when it matches (see single).
+		if err := a.checkFilter(attr, p.Filter); err != nil {
+			return loc{}, err
+		}
+		m, err := a.e.eval.CompileElement(attr, p.Filter)
+		if err != nil {
+			return loc{}, a.fail(InvalidFilter, "path %q: %v", path, err)
+		}
+		l.filter, l.single = nil, m
+	}
+	if p.Filter != nil && attr.MultiValued {
 		if err := a.checkFilter(attr, p.Filter); err != nil {
 			return loc{}, err
 		}

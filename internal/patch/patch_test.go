@@ -78,9 +78,9 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidPath, `shoeSize`, 0},
 		},
 		{
-			name: "3.5.2 value filter on a single-valued attribute is invalidPath",
-			ops:  `[{"op":"replace","path":"name[givenName eq \"Barbara\"].familyName","value":"x"}]`,
-			err:  &fail{InvalidPath, `"name" is single-valued`, 0},
+			name: "3.5.2 value filter on a single-valued simple attribute is invalidPath",
+			ops:  `[{"op":"replace","path":"userName[value eq \"x\"]","value":"x"}]`,
+			err:  &fail{InvalidPath, `"userName" is single-valued`, 0},
 		},
 		{
 			name: "3.5.2 sub-attribute of a simple attribute is invalidPath",

@@ -87,6 +87,37 @@ func TestIdPQuirks(t *testing.T) {
 				"$ENT":{"employeeNumber":"701984","department":"Tour Operations"}}`),
 		},
 		{
+			name: "Entra: remove manager[value eq id] removes the manager when it is that one",
+			ops:  `[{"op":"Remove","path":"$ENT:manager[value eq \"26118915\"]"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations"}}`),
+		},
+		{
+			name: "Entra: remove manager[value eq id] of another manager changes nothing",
+			ops:  `[{"op":"Remove","path":"$ENT:manager[value eq \"someone-else\"]"}]`,
+			want: userJSON,
+		},
+		{
+			name: "Entra: replace manager[value eq id] replaces the manager it selects",
+			ops:  `[{"op":"Replace","path":"$ENT:manager[value eq \"26118915\"]","value":{"value":"42"}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","manager":{"value":"42"}}}`),
+		},
+		{
+			name: "Entra: replace manager[value eq id].value of another manager changes nothing",
+			ops:  `[{"op":"Replace","path":"$ENT:manager[value eq \"someone-else\"].value","value":"42"}]`,
+			want: userJSON,
+		},
+		{
+			name: "Entra: replace manager[value eq id] with no manager yet sets it",
+			doc:  over(userJSON, `{"$ENT":{"employeeNumber":"701984"}}`),
+			ops:  `[{"op":"Replace","path":"$ENT:manager[value eq \"42\"]","value":"42"}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","manager":{"value":"42"}}}`),
+		},
+		{
+			name: "a filter on a single complex value names its sub-attributes",
+			ops:  `[{"op":"Remove","path":"$ENT:manager[nope eq \"x\"]"}]`,
+			err:  &fail{InvalidFilter, "nope", 0},
+		},
+		{
 			name: "a remove with a null or empty value is a plain remove",
 			ops:  `[{"op":"Remove","path":"$ENT:department","value":""},{"op":"Remove","path":"$ENT:manager","value":[{"$ref":null,"value":null}]}]`,
 			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984"}}`),
