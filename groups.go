@@ -215,7 +215,8 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		return true
 	}
 	full := plan.Replace || plan.RemoveAll
-	for attempt := 0; ; attempt++ {
+	rt := newRetrier()
+	for {
 		add, remove, version := plan.Add, plan.Remove, ""
 		if full || hasIfMatch(r) || len(others) > 0 {
 			cur, err := h.groups.get(ctx, id, full)
@@ -244,8 +245,11 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		g, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
-		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
-			continue
+		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
+			if rt.again(ctx) {
+				continue
+			}
+			err = errBusy
 		}
 		if err != nil {
 			h.writeError(w, r, err)

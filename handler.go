@@ -306,6 +306,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 		}
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			// r.URL.Query() would drop the broken pair silently: a lookup
+			// whose filter is lost would list every user.
+			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
+			return
+		}
 		if p, ok := canonicalPath(r.URL.Path); ok && p != r.URL.Path {
 			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
 			u := *r.URL // the caller's URL is not ours to change
@@ -314,6 +320,16 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// queryError is the part of a url.ParseQuery error worth showing: the
+// escape that failed, not the whole query again.
+func queryError(err error) string {
+	var ee url.EscapeError
+	if errors.As(err, &ee) {
+		return fmt.Sprintf("invalid escape %q", string(ee))
+	}
+	return err.Error()
 }
 
 // endpoints are the first path segments the handler serves, keyed by

@@ -114,3 +114,15 @@ func TestAttributesValueFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedQuery: a query string that cannot be decoded is a 400, not
+// a list whose filter was silently dropped.
+func TestMalformedQuery(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("someone")
+	for _, q := range []string{"filter=userName%20eq%20%22x%ZZ%22", "count=%G1", "attributes=a;b"} {
+		t.Run(q, func(t *testing.T) {
+			requireError(t, e.do("GET", "/Users?"+q, nil), 400, "invalidValue", "query string cannot be decoded")
+		})
+	}
+}

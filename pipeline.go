@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
@@ -339,22 +341,59 @@ func built[T any](v T, err error, check func(T) error) (T, error) {
 	return v, check(v)
 }
 
-// maxRetries bounds the read-modify-write retries of PUT and PATCH after a
-// version conflict with a concurrent writer.
-const maxRetries = 8
-
 var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match; read it again and retry")
+
+// errBusy answers a write without If-Match that lost to concurrent writers
+// for the whole retry budget: a 503 the client retries after a pause,
+// never a 412 for a precondition it did not set.
+var errBusy = errorf(http.StatusServiceUnavailable, "", "the resource is being changed by other requests; retry later")
+
+// retryBudget bounds how long a write without If-Match keeps retrying
+// after losing a versioned write to a concurrent writer.
+const retryBudget = 5 * time.Second
+
+// retrier paces the retries of a versioned write that lost to a
+// concurrent writer: jittered exponential backoff (so writers that
+// collided do not collide again in step), within retryBudget and the
+// request's context.
+type retrier struct {
+	deadline time.Time
+	attempt  int
+}
+
+func newRetrier() *retrier { return &retrier{deadline: time.Now().Add(retryBudget)} }
+
+// again waits before the next attempt and reports whether there is one.
+func (rt *retrier) again(ctx context.Context) bool {
+	backoff := time.Millisecond << min(rt.attempt, 6) // 1ms .. 64ms
+	rt.attempt++
+	wait := backoff/2 + rand.N(backoff/2+1)
+	if time.Now().Add(wait).After(rt.deadline) {
+		return false
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
 
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
 // get the stored resource, check If-Match, compute the new one with change
 // (changed false when nothing changes) and write it with replace at the
-// version read. Without If-Match, a concurrent change makes it start again
-// (up to maxRetries); with If-Match, the version must match. It returns
-// the resource read and, when changed, the one written.
+// version read. With If-Match the version must match (412 otherwise).
+// Without it, a concurrent change makes it start again after a jittered
+// backoff, for up to retryBudget, then answer 503: a request that set no
+// precondition never fails one. It returns the resource read and, when
+// changed, the one written.
 func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
 	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
 ) (cur, out T, changed bool, err error) {
-	for attempt := 0; ; attempt++ {
+	rt := newRetrier()
+	for {
 		if cur, err = get(); err != nil {
 			return cur, out, false, err
 		}
@@ -366,8 +405,11 @@ func readModifyWrite[T any](r *http.Request, get func() (T, error), version func
 			return cur, out, false, err
 		}
 		out, err = replace(next, version(cur))
-		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) && attempt < maxRetries {
-			continue
+		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
+			if rt.again(r.Context()) {
+				continue
+			}
+			return cur, out, false, errBusy
 		}
 		return cur, out, err == nil, err
 	}
