@@ -197,7 +197,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
-		return h.groups.applyPatch(cur, ops)
+		return h.groups.applyPatch(h, cur, ops)
 	}))
 }
 

@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/filter"
@@ -312,6 +313,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
 			return
 		}
+		if !utf8.ValidString(r.URL.Path) || strings.IndexByte(r.URL.Path, 0) >= 0 {
+			// No resource has such an id, on any store (PostgreSQL would
+			// refuse to even compare with it).
+			h.writeError(sw, r, errorf(http.StatusNotFound, "", "no SCIM resource at this path: it is not valid UTF-8 or contains a NUL character"))
+			return
+		}
 		if p, ok := canonicalPath(r.URL.Path); ok && p != r.URL.Path {
 			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
 			u := *r.URL // the caller's URL is not ours to change
@@ -439,7 +446,7 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
-	return data, nil
+	return data, validUTF8(data)
 }
 
 // readJSON reads and decodes the request body into a document.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
@@ -141,6 +142,11 @@ func (h *handler) parseFilter(k lister, s string) (filter.Expr, error) {
 	}
 	if len(s) > h.cfg.MaxFilterLength {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
+	}
+	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+		// No store can compare with such a value (PostgreSQL refuses NUL
+		// in text): the answer would depend on the store.
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
 	}
 	e, err := h.parser.Parse(s)
 	if err != nil {

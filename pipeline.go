@@ -61,13 +61,24 @@ func newKind[T any](k *kind[T]) *kind[T] {
 }
 
 // decode turns a request document into a checked resource.
-func (k *kind[T]) decode(doc map[string]any) (T, error) {
+func (k *kind[T]) decode(h *handler, doc map[string]any) (T, error) {
 	nd, err := k.rt.Normalize(doc)
 	if err != nil {
 		var zero T
 		return zero, err
 	}
-	return k.build(nd)
+	return k.fromDoc(h, nd)
+}
+
+// fromDoc builds the resource of a normalised document (a request body,
+// or the stored resource after PATCH), with every value held to what
+// every store can keep.
+func (k *kind[T]) fromDoc(h *handler, doc map[string]any) (T, error) {
+	if err := h.checkValues(doc); err != nil {
+		var zero T
+		return zero, err
+	}
+	return k.build(doc)
 }
 
 // readBody reads the request document of a POST or PUT and the
@@ -82,7 +93,7 @@ func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) 
 	if err != nil {
 		return nil, zero, err
 	}
-	v, err := k.decode(doc)
+	v, err := k.decode(h, doc)
 	if err != nil {
 		return nil, zero, err
 	}
@@ -289,13 +300,13 @@ func (k *kind[T]) patchDoc(v T, ops []patch.Operation) (map[string]any, error) {
 
 // applyPatch is the change of a PATCH: the stored resource with ops
 // applied, rebuilt and checked.
-func (k *kind[T]) applyPatch(cur T, ops []patch.Operation) (T, bool, error) {
+func (k *kind[T]) applyPatch(h *handler, cur T, ops []patch.Operation) (T, bool, error) {
 	var zero T
 	next, err := k.patchDoc(cur, ops)
 	if next == nil || err != nil {
 		return zero, false, err
 	}
-	v, err := k.build(next)
+	v, err := k.fromDoc(h, next)
 	return v, err == nil, err
 }
 
@@ -310,7 +321,7 @@ func (k *kind[T]) servePatch(h *handler, prepare func(cur T)) http.HandlerFunc {
 		}
 		k.update(h, w, r, false, func(cur T) (T, bool, error) {
 			prepare(cur)
-			return k.applyPatch(cur, ops)
+			return k.applyPatch(h, cur, ops)
 		})
 	}
 }

@@ -55,6 +55,8 @@ const (
 	DefaultMaxPageSize        = 1000
 	DefaultPageSize           = 100
 	DefaultStoreTimeout       = 10 * time.Second
+	DefaultMaxValueBytes      = 16 << 10
+	DefaultMaxKeyBytes        = 512
 )
 
 // RequestStats describes one served request, for Config.Observe.
@@ -163,6 +165,16 @@ type Config struct {
 
 	// MaxBodyBytes bounds request bodies (413 beyond). Default 1 MiB.
 	MaxBodyBytes int64
+	// MaxValueBytes bounds every string value of a resource, in bytes
+	// (400 beyond). Default 16 KiB: room for an x509 certificate or a
+	// photo URL, not for a payload smuggled into an attribute.
+	MaxValueBytes int
+	// MaxKeyBytes bounds the values stores index for lookups and
+	// uniqueness (userName, externalId, displayName, emails.value), in
+	// bytes. Default 512: every store must be able to index them
+	// (PostgreSQL refuses an index entry of about 2,700 bytes), and the
+	// handler decides it, the same on every store.
+	MaxKeyBytes int
 	// MaxFilterLength bounds the filter parameter, in bytes. Default 4096.
 	MaxFilterLength int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
@@ -197,6 +209,15 @@ func (c *Config) setDefaults() error {
 	}
 	if c.StoreTimeout == 0 {
 		c.StoreTimeout = DefaultStoreTimeout
+	}
+	if c.MaxValueBytes <= 0 {
+		c.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if c.MaxKeyBytes <= 0 {
+		c.MaxKeyBytes = DefaultMaxKeyBytes
+	}
+	if c.MaxKeyBytes > c.MaxValueBytes {
+		c.MaxKeyBytes = c.MaxValueBytes
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

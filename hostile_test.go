@@ -1,0 +1,69 @@
+package scim_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+)
+
+// TestHostileValues: values no store can keep the same way (a NUL
+// character, strings longer than an index entry, invalid UTF-8) are a 400
+// decided by the handler, the same on memory, SQLite and PostgreSQL, and
+// change nothing; never a 500.
+func TestHostileValues(t *testing.T) {
+	long := strings.Repeat("é", 1500) // 3,000 bytes: past PostgreSQL's index entry limit
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			uid := e.createUser("victim")["id"].(string)
+			gid := e.createGroup("Victims")["id"].(string)
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+				code               int
+				detail             string
+			}{
+				{"NUL in userName", "POST", "/Users", `{"userName":"a\u0000b"}`, 400, `"userName" contains a NUL`},
+				{"NUL in externalId", "POST", "/Users", `{"userName":"x1","externalId":"\u0000"}`, 400, `"externalId" contains a NUL`},
+				{"NUL in an email", "POST", "/Users", `{"userName":"x2","emails":[{"value":"a\u0000@b"}]}`, 400, `"emails.value" contains a NUL`},
+				{"NUL in the password", "POST", "/Users", `{"userName":"x3","password":"p\u0000"}`, 400, `"password" contains a NUL`},
+				{"NUL in an extension", "POST", "/Users", `{"userName":"x4","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"\u0000"}}`, 400,
+					`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department" contains a NUL`},
+				{"NUL in a group name", "POST", "/Groups", `{"displayName":"g\u0000"}`, 400, `"displayName" contains a NUL`},
+				{"NUL in a PATCHed value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\u0000"}]}`, 400, `"title" contains a NUL`},
+				{"NUL in a PUT", "PUT", "/Groups/" + gid, `{"displayName":"\u0000"}`, 400, "NUL"},
+				{"NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%00b%22", nil, 400, "NUL"},
+				{"NUL in an id", "GET", "/Users/a%00b", nil, 404, "NUL"},
+				{"invalid UTF-8 in an id", "GET", "/Users/a%FFb", nil, 404, "UTF-8"},
+				{"invalid UTF-8 in a filter", "GET", "/Users?filter=userName+eq+%22%FF%22", nil, 400, "UTF-8"},
+				{"invalid UTF-8 in a body", "POST", "/Users", "{\"userName\":\"caf\xe9\"}", 400, "not valid UTF-8"},
+				{"invalid UTF-8 in a PATCH", "PATCH", "/Users/" + uid, "{\"Operations\":[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"\xff\"}]}", 400, "not valid UTF-8"},
+				{"long userName", "POST", "/Users", map[string]any{"userName": long}, 400, `"userName" is 3000 bytes long; at most 512`},
+				{"long email", "POST", "/Users", map[string]any{"userName": "x5", "emails": []any{map[string]any{"value": long}}}, 400, `"emails.value" is 3000 bytes`},
+				{"long externalId by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": long}}}, 400, `"externalId" is 3000 bytes`},
+				{"long group name", "POST", "/Groups", map[string]any{"displayName": long}, 400, `"displayName" is 3000 bytes`},
+				{"very long title", "POST", "/Users", map[string]any{"userName": "x6", "title": strings.Repeat("t", 20000)}, 400, `"title" is 20000 bytes long; at most 16384`},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Equal(t, tc.code, r.Code, r.Raw)
+					assert.Contains(t, r.str("detail"), tc.detail)
+				})
+			}
+			// Nothing changed.
+			assert.Equal(t, float64(1), e.do("GET", "/Groups", nil).Body["totalResults"])
+			assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"])
+			u := e.do("GET", "/Users/"+uid, nil)
+			assert.NotContains(t, u.Body, "title")
+			assert.NotContains(t, u.Body, "externalId")
+			// A long value that is not indexed is kept.
+			ok := e.do("POST", "/Users", map[string]any{"userName": "x7", "title": long})
+			assert.Equal(t, 201, ok.Code, ok.Raw)
+		})
+	}
+}

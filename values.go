@@ -1,0 +1,77 @@
+package scim
+
+import (
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// keyAttributes are the attribute paths stores index for lookups and
+// uniqueness, held to Config.MaxKeyBytes.
+var keyAttributes = map[string]bool{
+	"userName": true, "externalId": true, "displayName": true, "emails.value": true,
+}
+
+// checkValues holds every string of a resource document to what every
+// store can keep, before any store sees it: no NUL character (PostgreSQL
+// refuses it in text; SQLite and memory would keep it, so the same request
+// would succeed on one store and fail with a 500 on another), and at most
+// Config.MaxValueBytes bytes (MaxKeyBytes for the indexed attributes).
+// Invalid UTF-8 never gets this far: readBody refuses it.
+func (h *handler) checkValues(doc map[string]any) error {
+	for k, v := range doc {
+		if ext, ok := v.(map[string]any); ok && isURN(k) {
+			// An extension object: its attributes are named urn:...:name.
+			for ek, ev := range ext {
+				if err := h.walkValues(k+":"+ek, ev); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := h.walkValues(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
+
+func (h *handler) walkValues(path string, v any) error {
+	switch x := v.(type) {
+	case string:
+		limit := h.cfg.MaxValueBytes
+		if keyAttributes[path] {
+			limit = h.cfg.MaxKeyBytes
+		}
+		if strings.IndexByte(x, 0) >= 0 {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "attribute %q contains a NUL character (\\u0000), which cannot be stored", path)
+		}
+		if len(x) > limit {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "attribute %q is %d bytes long; at most %d are accepted", path, len(x), limit)
+		}
+	case []any:
+		for _, el := range x {
+			if err := h.walkValues(path, el); err != nil {
+				return err
+			}
+		}
+	case map[string]any:
+		for k, el := range x {
+			if err := h.walkValues(path+"."+k, el); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// validUTF8 refuses a body that is not UTF-8: encoding/json would turn
+// each bad byte into U+FFFD and store a value the client never sent.
+func validUTF8(data []byte) error {
+	if !utf8.Valid(data) {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid UTF-8")
+	}
+	return nil
+}
