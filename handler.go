@@ -196,16 +196,12 @@ func requestIDFrom(r *http.Request) string {
 	return hex.EncodeToString(b[:])
 }
 
-// call runs one store call under Config.StoreTimeout and counts it in the
-// request's stats. A call that runs out of time gives
+// call runs one store call and counts it in the request's stats. The
+// request's context carries the deadline of Config.StoreTimeout (set once
+// per request by the middleware): a call that runs out of time gives
 // context.DeadlineExceeded, answered 503.
 func call[T any](h *handler, ctx context.Context, f func(ctx context.Context) (T, error)) (T, error) {
 	start := time.Now()
-	if h.cfg.StoreTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
-		defer cancel()
-	}
 	v, err := f(ctx)
 	if st := stateOf(ctx); st != nil {
 		st.storeCalls++
@@ -246,6 +242,13 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		st := &requestState{id: requestIDFrom(r)}
 		ctx := context.WithValue(r.Context(), requestStateKey{}, st)
+		if h.cfg.StoreTimeout > 0 {
+			// One deadline for the request's store calls together: a
+			// database that hangs holds a request at most this long.
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
+			defer cancel()
+		}
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", st.id)
 		r = r.WithContext(ctx)
@@ -307,7 +310,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 		}
-		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+		if _, err := url.ParseQuery(r.URL.RawQuery); r.URL.RawQuery != "" && err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup
 			// whose filter is lost would list every user.
 			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))

@@ -151,10 +151,11 @@ type Config struct {
 	// DocumentationURI is advertised in /ServiceProviderConfig.
 	DocumentationURI string
 
-	// StoreTimeout bounds each store call: a database that does not
-	// answer in time is answered 503 with Retry-After, as an outage is,
-	// instead of holding every request. Default 10 seconds; a negative
-	// value means no bound beyond the request's own context.
+	// StoreTimeout bounds the store calls of one request, together: a
+	// database that does not answer in time is answered 503 with
+	// Retry-After, as an outage is, instead of holding every request.
+	// Default 10 seconds; a negative value means no bound beyond the
+	// request's own context.
 	StoreTimeout time.Duration
 
 	// Observe, when set, receives one RequestStats per request after its
