@@ -310,7 +310,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 		}
-		if _, err := url.ParseQuery(r.URL.RawQuery); r.URL.RawQuery != "" && err != nil {
+		if err := checkQuery(r.URL.RawQuery); err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup
 			// whose filter is lost would list every user.
 			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
@@ -330,6 +330,15 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// checkQuery reports a query string url.ParseQuery cannot decode.
+func checkQuery(raw string) error {
+	if raw == "" {
+		return nil
+	}
+	_, err := url.ParseQuery(raw)
+	return err
 }
 
 // queryError is the part of a url.ParseQuery error worth showing: the
