@@ -147,6 +147,9 @@ type requestState struct {
 	storeTime  time.Duration
 	// warnings are the bends made to accept the request (see warn).
 	warnings []string
+	// base is the base URL the request reached the handler at, when
+	// Config.BaseURL is unset.
+	base string
 }
 
 // warn records that the handler bent the request to accept it (a
@@ -323,6 +326,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if p, ok := canonicalPath(r.URL.Path); ok && p != r.URL.Path {
+			if h.cfg.BaseURL == "" {
+				st.base = requestBase(r)
+			}
 			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
 			u := *r.URL // the caller's URL is not ours to change
 			u.Path, u.RawPath = p, ""
@@ -519,6 +525,17 @@ func (h *handler) baseURL(r *http.Request) string {
 	if h.cfg.BaseURL != "" {
 		return h.cfg.BaseURL
 	}
+	if st := stateOf(r.Context()); st != nil && st.base != "" {
+		return st.base
+	}
+	return requestBase(r)
+}
+
+// requestBase is the base URL r reached the handler at, from its Host,
+// TLS state or X-Forwarded-Proto, and the path prefix stripped before the
+// handler. The middleware takes it before it rewrites the path (see
+// canonicalPath), which would hide the prefix.
+func requestBase(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
 		scheme = "https"

@@ -433,13 +433,17 @@ func TestDerivedBaseURL(t *testing.T) {
 	e := newEnv(t, func(c *scim.Config) { c.BaseURL = "" })
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", e.h))
-	req := httptest.NewRequest("POST", "http://host.example:8080/scim/v2/Users", strings.NewReader(`{"userName":"a"}`))
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	req.Header.Set("X-Forwarded-Proto", "https")
-	rec := httptest.NewRecorder()
-	mux.ServeHTTP(rec, req)
-	require.Equal(t, 201, rec.Code, rec.Body.String())
-	assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "https://host.example:8080/scim/v2/Users/"), rec.Header().Get("Location"))
+	// The second spelling is rewritten to /Users by the handler; the base
+	// URL must still carry the prefix the host's mux stripped.
+	for i, path := range []string{"/scim/v2/Users", "/scim/v2/users/"} {
+		req := httptest.NewRequest("POST", "http://host.example:8080"+path, strings.NewReader(fmt.Sprintf(`{"userName":"a%d"}`, i)))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("X-Forwarded-Proto", "https")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		require.Equal(t, 201, rec.Code, rec.Body.String())
+		assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "https://host.example:8080/scim/v2/Users/"), rec.Header().Get("Location"))
+	}
 }
 
 func TestRequestLogging(t *testing.T) {
