@@ -194,3 +194,46 @@ func BenchmarkHandler(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBulk creates 1,000 users with one /Bulk request and with 1,000
+// single POSTs, in the same run: BENCHMARKS.md reports the ratio.
+func BenchmarkBulk(b *testing.B) {
+	const n = 1000
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	tok, _, err := toks.Generate(context.Background(), tokens.GenerateOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, Tokens: toks, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := &benchServer{name: "scimkit", h: h, token: tok}
+	round := 0
+	b.Run("bulk", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			round++
+			var ops []string
+			for i := range n {
+				ops = append(ops, `{"method":"POST","path":"/Users","bulkId":"`+fmt.Sprint(i)+`","data":`+userJSON(fmt.Sprintf("bulk%d-%d@example.com", round, i))+`}`)
+			}
+			rec := serve(s, "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[`+strings.Join(ops, ",")+`]}`)
+			if rec.Code != 200 || strings.Contains(rec.Body.String(), `"status":"4`) {
+				b.Fatalf("%d: %.300s", rec.Code, rec.Body)
+			}
+		}
+	})
+	b.Run("single", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			round++
+			for i := range n {
+				if rec := serve(s, "POST", "/Users", userJSON(fmt.Sprintf("single%d-%d@example.com", round, i))); rec.Code != 201 {
+					b.Fatalf("%d: %s", rec.Code, rec.Body)
+				}
+			}
+		}
+	})
+}

@@ -34,7 +34,7 @@ func (h *handler) buildDiscovery() error {
 	spc := map[string]any{
 		"schemas":        []string{spcSchema},
 		"patch":          supported{true},
-		"bulk":           map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+		"bulk":           map[string]any{"supported": true, "maxOperations": c.MaxBulkOperations, "maxPayloadSize": c.MaxBulkPayloadBytes},
 		"filter":         map[string]any{"supported": true, "maxResults": c.MaxPageSize},
 		"changePassword": supported{true},
 		"sort":           supported{true},

@@ -27,6 +27,9 @@ func FuzzRequests(f *testing.F) {
 		{4, "", `{"filter":"userName pr","startIndex":2,"count":1,"attributes":["userName"]}`},
 		{5, "", `{"displayName":"g","members":[{"value":"u"}]}`},
 		{6, "excludedAttributes=members", ``},
+		{9, "", `{"Operations":[{"method":"POST","path":"/Groups","bulkId":"g","data":{"displayName":"b","members":[{"value":"bulkId:u"}]}},` +
+			`{"method":"POST","path":"/Users","bulkId":"u","data":{"userName":"b"}},{"method":"PATCH","path":"/Users/bulkId:u","data":{"Operations":[{"op":"add","path":"title","value":"t"}]}}]}`},
+		{9, "", `{"failOnErrors":1,"Operations":[{"method":"DELETE","path":"/Groups/bulkId:x"},{"method":"PUT","path":"/users/x","version":"W/\"1\"","data":{}}]}`},
 	}
 	for _, s := range seeds {
 		f.Add(s.target, s.query, s.body)
@@ -39,7 +42,7 @@ func FuzzRequests(f *testing.F) {
 		targets := []req{
 			{"POST", "/Users"}, {"PATCH", "/Users/" + uid}, {"PATCH", "/Groups/" + gid},
 			{"GET", "/Users"}, {"POST", "/.search"}, {"POST", "/Groups"}, {"GET", "/Groups/" + gid},
-			{"PUT", "/Users/" + uid}, {"PUT", "/Groups/" + gid},
+			{"PUT", "/Users/" + uid}, {"PUT", "/Groups/" + gid}, {"POST", "/Bulk"},
 		}
 		tg := targets[int(target)%len(targets)]
 		r := httptest.NewRequest(tg.method, "http://app.example.com/", strings.NewReader(body))

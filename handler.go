@@ -100,9 +100,8 @@ func (h *handler) routes() {
 	}
 	m.HandleFunc("POST /.search", h.searchAll)
 	m.HandleFunc("/Me", h.me)
-	m.HandleFunc("/Bulk", func(w http.ResponseWriter, r *http.Request) {
-		h.writeError(w, r, errorf(http.StatusNotImplemented, "", "bulk operations are not supported (bulk.supported is false in /ServiceProviderConfig)"))
-	})
+	m.HandleFunc("POST /Bulk", h.bulk)
+	h.methodNotAllowed(m, "/Bulk", "POST")
 	h.methodNotAllowed(m, "/ServiceProviderConfig", "GET")
 	h.methodNotAllowed(m, "/ResourceTypes", "GET")
 	h.methodNotAllowed(m, "/ResourceTypes/{name}", "GET")
@@ -311,7 +310,10 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, ScimTypeInvalidSyntax, "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 				return
 			}
-			r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
+			if r.URL.Path != "/Bulk" && !strings.EqualFold(r.URL.Path, "/bulk") {
+				// /Bulk has a limit of its own (MaxBulkPayloadBytes).
+				r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
+			}
 		}
 		if err := checkQuery(r.URL.RawQuery); err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup

@@ -52,7 +52,7 @@ func TestDiscovery(t *testing.T) {
 	assert.Equal(t, "application/scim+json", spc.Header.Get("Content-Type"))
 	assert.Equal(t, []any{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}, spc.Body["schemas"])
 	assert.Equal(t, map[string]any{"supported": true}, spc.Body["patch"])
-	assert.Equal(t, false, spc.Body["bulk"].(map[string]any)["supported"])
+	assert.Equal(t, map[string]any{"supported": true, "maxOperations": float64(1000), "maxPayloadSize": float64(4 << 20)}, spc.Body["bulk"])
 	assert.Equal(t, map[string]any{"supported": true, "maxResults": float64(500)}, spc.Body["filter"])
 	assert.Equal(t, map[string]any{"supported": true}, spc.Body["etag"])
 	assert.Equal(t, map[string]any{"supported": true}, spc.Body["sort"])
@@ -363,7 +363,7 @@ func TestRoutingErrorsAreSCIM(t *testing.T) {
 		{"PUT", "/ServiceProviderConfig", 405, "not allowed", "GET"},
 		{"GET", "/.search", 405, "not allowed", "POST"},
 		{"GET", "/Me", 501, "/Me is not supported", ""},
-		{"POST", "/Bulk", 501, "bulk operations are not supported", ""},
+		{"GET", "/Bulk", 405, "allowed: POST", "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

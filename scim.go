@@ -57,6 +57,8 @@ const (
 	DefaultStoreTimeout       = 10 * time.Second
 	DefaultMaxValueBytes      = 16 << 10
 	DefaultMaxKeyBytes        = 512
+	DefaultMaxBulkOperations  = 1000
+	DefaultMaxBulkPayload     = 4 << 20
 )
 
 // RequestStats describes one served request, for Config.Observe.
@@ -176,6 +178,13 @@ type Config struct {
 	// (PostgreSQL refuses an index entry of about 2,700 bytes), and the
 	// handler decides it, the same on every store.
 	MaxKeyBytes int
+	// MaxBulkOperations bounds the operations of one /Bulk request (413
+	// beyond), advertised as bulk.maxOperations. Default 1000.
+	MaxBulkOperations int
+	// MaxBulkPayloadBytes bounds the body of a /Bulk request (413
+	// beyond, before the body is read past it), advertised as
+	// bulk.maxPayloadSize. Default 4 MiB.
+	MaxBulkPayloadBytes int64
 	// MaxFilterLength bounds the filter parameter, in bytes. Default 4096.
 	MaxFilterLength int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
@@ -219,6 +228,12 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxKeyBytes > c.MaxValueBytes {
 		c.MaxKeyBytes = c.MaxValueBytes
+	}
+	if c.MaxBulkOperations <= 0 {
+		c.MaxBulkOperations = DefaultMaxBulkOperations
+	}
+	if c.MaxBulkPayloadBytes <= 0 {
+		c.MaxBulkPayloadBytes = DefaultMaxBulkPayload
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

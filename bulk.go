@@ -1,0 +1,427 @@
+package scim
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/scimkit/scim/resources"
+)
+
+const (
+	bulkRequestSchema  = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+	bulkResponseSchema = "urn:ietf:params:scim:api:messages:2.0:BulkResponse"
+	bulkIDPrefix       = "bulkId:"
+)
+
+// bulkOp is one operation of a BulkRequest (RFC 7644 §3.7).
+type bulkOp struct {
+	index   int
+	method  string // canonical: POST, PUT, PATCH, DELETE
+	bulkID  string
+	version string
+	path    string
+	data    any // the decoded "data", nil when absent
+	// refs are the bulkIds the path and data refer to; waits those of
+	// them that operations of the request define, which must run first.
+	refs, waits []string
+}
+
+// bulkResult is one operation of a BulkResponse.
+type bulkResult struct {
+	Location string          `json:"location,omitempty"`
+	Method   string          `json:"method"`
+	BulkID   string          `json:"bulkId,omitempty"`
+	Version  string          `json:"version,omitempty"`
+	Status   string          `json:"status"`
+	Response json.RawMessage `json:"response,omitempty"`
+}
+
+// bulk serves POST /Bulk (RFC 7644 §3.7). Each operation goes through
+// the same pipeline as the single request it stands for (same checks,
+// leniencies, events, ETags, tenant), dispatched in-process to the
+// handler's own routes, so a bulk and the single requests it replaces
+// cannot differ. Operations run in request order, except that one that
+// refers to another's bulkId ("bulkId:x" in its path or data) runs after
+// it; references that cannot be resolved (a cycle, or an operation that
+// failed) fail with 409. Each operation is its own transaction: one that
+// fails changes nothing and the others go on, until failOnErrors errors
+// have occurred.
+func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
+	limit := h.cfg.MaxBulkPayloadBytes
+	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
+		Detail: fmt.Sprintf("the bulk request is larger than %d bytes (maxPayloadSize in /ServiceProviderConfig); split it", limit)}
+	if r.ContentLength > limit {
+		h.writeError(w, r, tooLarge) // refused before a byte of the body is read
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		h.writeError(w, r, tooLarge)
+		return
+	case err != nil:
+		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err))
+		return
+	}
+	if err := validUTF8(body); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	doc, err := resources.Decode(body)
+	if err != nil {
+		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error()))
+		return
+	}
+	ops, failOnErrors, err := h.bulkOps(doc)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+
+	results := make([]*bulkResult, len(ops))
+	created := map[string]string{} // bulkId -> id of the resource it created
+	failed := map[string]bool{}    // bulkIds whose operation failed
+	done := make([]bool, len(ops))
+	errs := 0
+	for remaining := len(ops); remaining > 0; {
+		op := nextBulkOp(ops, done, created, failed)
+		if op == nil {
+			// Every remaining operation waits for another: a cycle.
+			for i, o := range ops {
+				if !done[i] {
+					results[i] = bulkFailure(o, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
+					done[i] = true
+				}
+			}
+			break
+		}
+		done[op.index] = true
+		remaining--
+		res := h.runBulkOp(r, op, created, failed)
+		results[op.index] = res
+		if st, _ := strconv.Atoi(res.Status); st >= 400 {
+			if op.bulkID != "" {
+				failed[op.bulkID] = true
+			}
+			if errs++; failOnErrors > 0 && errs >= failOnErrors {
+				break
+			}
+		}
+	}
+
+	out := struct {
+		Schemas    []string      `json:"schemas"`
+		Operations []*bulkResult `json:"Operations"`
+	}{Schemas: []string{bulkResponseSchema}, Operations: []*bulkResult{}}
+	failures := 0
+	for _, res := range results {
+		if res == nil {
+			continue // not run: failOnErrors was reached
+		}
+		out.Operations = append(out.Operations, res)
+		if st, _ := strconv.Atoi(res.Status); st >= 400 {
+			failures++
+		}
+	}
+	if failures > 0 {
+		warn(r.Context(), "bulk: %d of %d operations failed", failures, len(out.Operations))
+	}
+	h.writeJSON(w, r, http.StatusOK, out)
+}
+
+// bulkOps reads and checks a BulkRequest: its Operations (at most
+// Config.MaxBulkOperations) and failOnErrors.
+func (h *handler) bulkOps(doc map[string]any) ([]*bulkOp, int, error) {
+	var rawOps []any
+	failOnErrors := 0
+	found := false
+	for k, v := range doc {
+		switch strings.ToLower(k) {
+		case "schemas":
+		case "operations":
+			list, ok := v.([]any)
+			if !ok {
+				return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "\"Operations\" must be a list of operations")
+			}
+			rawOps, found = list, true
+		case "failonerrors":
+			n, ok := v.(json.Number)
+			i, err := n.Int64()
+			if !ok || err != nil || i < 0 {
+				return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"failOnErrors\" must be a non-negative integer")
+			}
+			failOnErrors = int(min(i, int64(len(doc)+1<<30)))
+		default:
+			return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not an attribute of a BulkRequest; send {\"schemas\":[%q],\"Operations\":[...]}", k, bulkRequestSchema)
+		}
+	}
+	if !found {
+		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"method\":\"POST\",\"path\":\"/Users\",\"bulkId\":\"1\",\"data\":{...}}]}", bulkRequestSchema)
+	}
+	if len(rawOps) > h.cfg.MaxBulkOperations {
+		return nil, 0, &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
+			Detail: fmt.Sprintf("the bulk request has %d operations; at most %d are accepted (maxOperations in /ServiceProviderConfig)", len(rawOps), h.cfg.MaxBulkOperations)}
+	}
+	ops := make([]*bulkOp, len(rawOps))
+	seen := map[string]bool{}
+	for i, raw := range rawOps {
+		op, err := parseBulkOp(i, raw)
+		if err != nil {
+			return nil, 0, err
+		}
+		if op.bulkID != "" {
+			if seen[op.bulkID] {
+				return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: bulkId %q is used twice; each must be unique in the request", i, op.bulkID)
+			}
+			seen[op.bulkID] = true
+		}
+		ops[i] = op
+	}
+	for _, op := range ops {
+		for _, ref := range op.refs {
+			if seen[ref] { // an unknown one is reported when the operation runs
+				op.waits = append(op.waits, ref)
+			}
+		}
+	}
+	return ops, failOnErrors, nil
+}
+
+func parseBulkOp(i int, raw any) (*bulkOp, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] is not a JSON object", i)
+	}
+	op := &bulkOp{index: i}
+	for k, v := range m {
+		s, isString := v.(string)
+		switch strings.ToLower(k) {
+		case "method":
+			op.method = strings.ToUpper(s)
+		case "bulkid":
+			op.bulkID = s
+		case "version":
+			op.version = s
+		case "path":
+			op.path = s
+		case "data":
+			op.data = v
+			continue
+		default:
+			continue // RFC 7644 §3.7 defines no others; ignored like unknown PatchOp members
+		}
+		if !isString && v != nil {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: %q must be a string", i, k)
+		}
+	}
+	switch op.method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: method must be POST, PUT, PATCH or DELETE, got %q", i, op.method)
+	}
+	if op.method == http.MethodPost && op.bulkID == "" {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: a POST needs a bulkId (RFC 7644 §3.7)", i)
+	}
+	if !strings.HasPrefix(op.path, "/") {
+		op.path = "/" + op.path
+	}
+	seg := strings.Split(strings.TrimPrefix(op.path, "/"), "/")
+	collection, _ := canonicalPath("/" + seg[0])
+	if (collection != "/Users" && collection != "/Groups") || len(seg) > 2 || strings.ContainsAny(op.path, "?#") {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q must be /Users or /Groups, or /Users/{id} or /Groups/{id}", i, op.path)
+	}
+	if (op.method == http.MethodPost) != (len(seg) == 1) {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: a POST goes to /Users or /Groups, a %s to /Users/{id} or /Groups/{id}; got %s %q", i, op.method, op.method, op.path)
+	}
+	if op.method != http.MethodDelete && op.data == nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: a %s needs \"data\"", i, op.method)
+	}
+	op.refs = bulkRefs(op.path, op.data)
+	return op, nil
+}
+
+// bulkRefs lists the bulkIds that path and data refer to, in order of
+// appearance, once each.
+func bulkRefs(path string, data any) []string {
+	var refs []string
+	add := func(s string) {
+		if id, ok := strings.CutPrefix(s, bulkIDPrefix); ok {
+			for _, r := range refs {
+				if r == id {
+					return
+				}
+			}
+			refs = append(refs, id)
+		}
+	}
+	for _, seg := range strings.Split(path, "/") {
+		add(seg)
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			add(x)
+		case []any:
+			for _, el := range x {
+				walk(el)
+			}
+		case map[string]any:
+			for _, el := range x {
+				walk(el)
+			}
+		}
+	}
+	walk(data)
+	return refs
+}
+
+// nextBulkOp returns the first operation not yet run whose references are
+// all settled (created or failed), or nil.
+func nextBulkOp(ops []*bulkOp, done []bool, created map[string]string, failed map[string]bool) *bulkOp {
+outer:
+	for i, op := range ops {
+		if done[i] {
+			continue
+		}
+		for _, ref := range op.waits {
+			if created[ref] == "" && !failed[ref] {
+				continue outer
+			}
+		}
+		return op
+	}
+	return nil
+}
+
+// runBulkOp resolves op's bulkId references and serves it through the
+// handler's routes.
+func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]string, failed map[string]bool) *bulkResult {
+	var unresolved *Error
+	resolve := func(s string) string {
+		id, ok := strings.CutPrefix(s, bulkIDPrefix)
+		if !ok {
+			return s
+		}
+		if v := created[id]; v != "" {
+			return v
+		}
+		if unresolved == nil {
+			if failed[id] {
+				unresolved = errorf(http.StatusConflict, "", "bulkId %q refers to an operation that failed", id)
+			} else {
+				unresolved = errorf(http.StatusConflict, "", "bulkId %q is not the bulkId of any operation of this request", id)
+			}
+		}
+		return s
+	}
+	path, data := op.path, op.data
+	if len(op.refs) > 0 {
+		segs := strings.Split(op.path, "/")
+		for i := range segs {
+			segs[i] = resolve(segs[i])
+		}
+		path = strings.Join(segs, "/")
+		data = resolveBulkData(op.data, resolve)
+	}
+	if unresolved != nil {
+		return bulkFailure(op, unresolved)
+	}
+
+	var body []byte
+	if data != nil {
+		var err error
+		if body, err = json.Marshal(data); err != nil {
+			return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
+		}
+	}
+	sub, err := http.NewRequestWithContext(r.Context(), op.method, "http://bulk"+path, bytes.NewReader(body))
+	if err != nil {
+		return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q: %v", op.index, op.path, err))
+	}
+	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
+	sub.Header.Set("Content-Type", contentType)
+	if op.version != "" {
+		sub.Header.Set("If-Match", op.version)
+	}
+	if p, ok := canonicalPath(sub.URL.Path); ok {
+		sub.URL.Path = p
+	}
+	rec := &bulkRecorder{header: http.Header{}}
+	h.mux.ServeHTTP(rec, sub)
+
+	res := &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
+	res.Version = rec.header.Get("ETag")
+	if rec.status >= 400 {
+		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
+		return res
+	}
+	switch {
+	case rec.header.Get("Location") != "":
+		res.Location = rec.header.Get("Location")
+	default:
+		res.Location = h.baseURL(r) + path
+	}
+	if op.method == http.MethodPost && op.bulkID != "" {
+		// The created resource's id ends its Location.
+		created[op.bulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
+	}
+	return res
+}
+
+// resolveBulkData returns data with every string that is a bulkId
+// reference replaced by resolve's result.
+func resolveBulkData(v any, resolve func(string) string) any {
+	switch x := v.(type) {
+	case string:
+		return resolve(x)
+	case []any:
+		out := make([]any, len(x))
+		for i, el := range x {
+			out[i] = resolveBulkData(el, resolve)
+		}
+		return out
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, el := range x {
+			out[k] = resolveBulkData(el, resolve)
+		}
+		return out
+	}
+	return v
+}
+
+// bulkFailure is the result of an operation that failed before it ran.
+func bulkFailure(op *bulkOp, e *Error) *bulkResult {
+	body, _ := e.MarshalJSON()
+	return &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
+}
+
+// bulkRecorder captures the response of one operation.
+type bulkRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bulkRecorder) Header() http.Header { return b.header }
+
+func (b *bulkRecorder) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bulkRecorder) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}

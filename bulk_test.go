@@ -1,0 +1,202 @@
+package scim_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
+)
+
+func bulkBody(failOnErrors int, ops ...map[string]any) map[string]any {
+	b := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": ops}
+	if failOnErrors > 0 {
+		b["failOnErrors"] = failOnErrors
+	}
+	return b
+}
+
+// bulkOps returns the BulkResponse's operations by bulkId, or by
+// "method path" for those without one.
+func bulkOps(t *testing.T, r *resp) ([]map[string]any, map[string]map[string]any) {
+	t.Helper()
+	require.Equal(t, 200, r.Code, r.Raw)
+	require.Equal(t, []any{"urn:ietf:params:scim:api:messages:2.0:BulkResponse"}, r.Body["schemas"])
+	var list []map[string]any
+	by := map[string]map[string]any{}
+	for _, o := range r.Body["Operations"].([]any) {
+		m := o.(map[string]any)
+		list = append(list, m)
+		if id, _ := m["bulkId"].(string); id != "" {
+			by[id] = m
+		}
+	}
+	return list, by
+}
+
+func TestBulk(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	existing := e.createUser("existing")
+	r := e.do("POST", "/Bulk", bulkBody(0,
+		// A group that refers to a user created further down: it runs after it.
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1",
+			"data": map[string]any{"displayName": "Bulk Team", "members": []any{map[string]any{"value": "bulkId:u1"}, map[string]any{"value": existing["id"]}}}},
+		map[string]any{"method": "post", "path": "/Users", "bulkId": "u1", "data": map[string]any{"userName": "bulk1"}},
+		map[string]any{"method": "PATCH", "path": "/Users/bulkId:u1", "data": map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Lead"}}}},
+		map[string]any{"method": "PUT", "path": "/Users/" + existing["id"].(string), "version": existing["meta"].(map[string]any)["version"], "data": map[string]any{"userName": "existing", "title": "Renamed"}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup", "data": map[string]any{"userName": "bulk1"}},
+		map[string]any{"method": "DELETE", "path": "/Users/" + existing["id"].(string), "version": `W/"1"`},
+	))
+	list, by := bulkOps(t, r)
+	require.Len(t, list, 6)
+	u1 := by["u1"]
+	assert.Equal(t, "201", u1["status"])
+	assert.Equal(t, "POST", u1["method"])
+	assert.Regexp(t, `^`+base+`/Users/[0-9a-f-]{36}$`, u1["location"])
+	assert.NotEmpty(t, u1["version"])
+	uid := u1["location"].(string)[len(base+"/Users/"):]
+
+	g1 := by["g1"]
+	assert.Equal(t, "201", g1["status"], "%v", g1)
+	group := e.do("GET", g1["location"].(string)[len(base):], nil)
+	members := []string{}
+	for _, m := range group.Body["members"].([]any) {
+		members = append(members, m.(map[string]any)["value"].(string))
+	}
+	assert.ElementsMatch(t, []string{uid, existing["id"].(string)}, members, "bulkId:u1 resolved to the user's id")
+
+	patched := list[2]
+	assert.Equal(t, "200", patched["status"], "%v", patched)
+	assert.Equal(t, base+"/Users/"+uid, patched["location"])
+	assert.Equal(t, "Lead", e.do("GET", "/Users/"+uid, nil).str("title"))
+
+	assert.Equal(t, "200", list[3]["status"], "%v", list[3])
+	assert.Equal(t, "Renamed", e.do("GET", "/Users/"+existing["id"].(string), nil).str("title"))
+
+	dup := by["dup"]
+	assert.Equal(t, "409", dup["status"])
+	assert.Equal(t, "uniqueness", dup["response"].(map[string]any)["scimType"])
+
+	stale := list[5]
+	assert.Equal(t, "412", stale["status"], "the version is the If-Match of the operation")
+
+	recent, err := ring.Recent(context.Background(), "", 10)
+	require.NoError(t, err)
+	var logged []admin.Request
+	for _, req := range recent {
+		if req.Path == "/Bulk" {
+			logged = append(logged, req)
+		}
+	}
+	require.Len(t, logged, 1, "one request log entry for the whole bulk")
+	assert.Equal(t, []string{"bulk: 2 of 6 operations failed"}, logged[0].Warnings)
+	assert.Contains(t, e.eventTypes(), scim.GroupCreated)
+	assert.Contains(t, e.eventTypes(), scim.MembersAdded)
+}
+
+func TestBulkReferences(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name   string
+		ops    []map[string]any
+		status map[string]string // bulkId -> status
+		detail map[string]string
+	}{
+		{"a cycle is a 409 for each operation in it",
+			[]map[string]any{
+				{"method": "POST", "path": "/Groups", "bulkId": "a", "data": map[string]any{"displayName": "A", "members": []any{map[string]any{"value": "bulkId:b"}}}},
+				{"method": "POST", "path": "/Groups", "bulkId": "b", "data": map[string]any{"displayName": "B", "members": []any{map[string]any{"value": "bulkId:a"}}}},
+				{"method": "POST", "path": "/Users", "bulkId": "c", "data": map[string]any{"userName": "outside-the-cycle"}},
+			},
+			map[string]string{"a": "409", "b": "409", "c": "201"},
+			map[string]string{"a": "form a cycle", "b": "form a cycle"}},
+		{"an unknown bulkId fails its operation only",
+			[]map[string]any{
+				{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G", "members": []any{map[string]any{"value": "bulkId:nobody"}}}},
+				{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "fine"}},
+			},
+			map[string]string{"g": "409", "u": "201"},
+			map[string]string{"g": `bulkId "nobody" is not the bulkId of any operation`}},
+		{"a reference to a failed operation fails",
+			[]map[string]any{
+				{"method": "POST", "path": "/Users", "bulkId": "bad", "data": map[string]any{"displayName": "no userName"}},
+				{"method": "POST", "path": "/Groups", "bulkId": "g2", "data": map[string]any{"displayName": "G2", "members": []any{map[string]any{"value": "bulkId:bad"}}}},
+			},
+			map[string]string{"bad": "400", "g2": "409"},
+			map[string]string{"bad": "userName is required", "g2": `bulkId "bad" refers to an operation that failed`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, by := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tc.ops...)))
+			require.Len(t, by, len(tc.status))
+			for id, want := range tc.status {
+				assert.Equal(t, want, by[id]["status"], "%s: %v", id, by[id])
+				if d := tc.detail[id]; d != "" {
+					assert.Contains(t, by[id]["response"].(map[string]any)["detail"], d)
+				}
+			}
+		})
+	}
+}
+
+func TestBulkFailOnErrors(t *testing.T) {
+	e := newEnv(t)
+	op := func(i int, name string) map[string]any {
+		return map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint(i), "data": map[string]any{"userName": name}}
+	}
+	list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(2, op(1, "f1"), op(2, "f1"), op(3, "f3"), op(4, "f3"), op(5, "f5"))))
+	var statuses []string
+	for _, o := range list {
+		statuses = append(statuses, o["status"].(string))
+	}
+	assert.Equal(t, []string{"201", "409", "201", "409"}, statuses, "stops after the second error; the fifth never runs")
+	assert.Equal(t, float64(0), e.do("GET", "/Users?filter=userName+eq+%22f5%22", nil).Body["totalResults"])
+}
+
+func TestBulkRequestErrors(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxBulkOperations = 2; c.MaxBulkPayloadBytes = 2000 })
+	user := map[string]any{"method": "POST", "path": "/Users", "bulkId": "x", "data": map[string]any{"userName": "x"}}
+	for _, tc := range []struct {
+		name     string
+		body     any
+		status   int
+		scimType string
+		detail   string
+	}{
+		{"too many operations", bulkBody(0, user, user, user), 413, "tooLarge", "at most 2"},
+		{"too large", bulkBody(0, map[string]any{"method": "POST", "path": "/Users", "bulkId": "x", "data": map[string]any{"userName": strings.Repeat("x", 3000)}}), 413, "tooLarge", "larger than 2000 bytes"},
+		{"no Operations", map[string]any{"schemas": []any{}}, 400, "invalidSyntax", `needs an "Operations" list`},
+		{"unknown member", map[string]any{"Operations": []any{}, "foo": 1}, 400, "invalidSyntax", `"foo" is not an attribute of a BulkRequest`},
+		{"bad method", bulkBody(0, map[string]any{"method": "GET", "path": "/Users"}), 400, "invalidValue", "method must be POST, PUT, PATCH or DELETE"},
+		{"POST without bulkId", bulkBody(0, map[string]any{"method": "POST", "path": "/Users", "data": map[string]any{"userName": "y"}}), 400, "invalidValue", "needs a bulkId"},
+		{"duplicate bulkId", bulkBody(0, user, user), 400, "invalidValue", "used twice"},
+		{"bad path", bulkBody(0, map[string]any{"method": "DELETE", "path": "/Schemas/x"}), 400, "invalidPath", "must be /Users or /Groups"},
+		{"POST to a resource", bulkBody(0, map[string]any{"method": "POST", "path": "/Users/1", "bulkId": "z", "data": map[string]any{}}), 400, "invalidPath", "a POST goes to /Users or /Groups"},
+		{"PUT without data", bulkBody(0, map[string]any{"method": "PUT", "path": "/Users/1"}), 400, "invalidSyntax", `needs "data"`},
+		{"negative failOnErrors", map[string]any{"Operations": []any{}, "failOnErrors": -1}, 400, "invalidValue", "failOnErrors"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do("POST", "/Bulk", tc.body), tc.status, tc.scimType, tc.detail)
+		})
+	}
+	assert.Equal(t, float64(0), e.do("GET", "/Users", nil).Body["totalResults"], "no request changed anything")
+
+	// A body announced larger than the limit is refused before it is read.
+	req := httptest.NewRequest("POST", "http://app.example.com/Bulk", strings.NewReader("{}"))
+	req.ContentLength = 1 << 30
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	rec := httptest.NewRecorder()
+	e.h.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, rec.Code)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+	assert.Contains(t, body["detail"], "maxPayloadSize")
+}
