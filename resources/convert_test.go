@@ -273,14 +273,16 @@ func TestFromMapValuesEncodingJSONCannotEncode(t *testing.T) {
 // fuzzExt is a host extension for the fuzz targets: attributes of each
 // kind, and unknown attributes are kept as sent.
 func fuzzExt(id string) *Schema {
-	return &Schema{ID: id, Name: "Acme", Attributes: []*Attribute{
-		{Name: "badge", Type: TypeString, Mutability: ReadWrite, Returned: ReturnedDefault},
-		{Name: "level", Type: TypeInteger, Mutability: ReadWrite, Returned: ReturnedDefault},
-		{Name: "tags", Type: TypeString, MultiValued: true, Mutability: ReadWrite, Returned: ReturnedDefault},
-		{Name: "devices", Type: TypeComplex, MultiValued: true, Mutability: ReadWrite, Returned: ReturnedDefault, SubAttributes: []*Attribute{
-			{Name: "serial", Type: TypeString, Mutability: ReadWrite, Returned: ReturnedDefault},
-		}},
-	}}
+	s, err := NewSchema(id, "Acme", "",
+		&Attribute{Name: "badge", Type: TypeString},
+		&Attribute{Name: "level", Type: TypeInteger},
+		&Attribute{Name: "tags", Type: TypeString, MultiValued: true},
+		&Attribute{Name: "devices", Type: TypeComplex, MultiValued: true, SubAttributes: []*Attribute{{Name: "serial", Type: TypeString}}},
+	)
+	if err != nil {
+		panic(err)
+	}
+	return s
 }
 
 var fuzzSeeds = []string{
