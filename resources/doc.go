@@ -2,10 +2,20 @@
 // enterprise extension, Group) and the schema model that drives
 // normalisation, filters and PATCH.
 //
-// Schemas come from github.com/elimity-com/scim/schema (the RFC 7643
-// definitions) and are converted once into Attribute trees; the /Schemas
-// documents are rendered from them when a handler is built. A request body
-// goes Decode -> ResourceType.Normalize -> UserFromMap; a stored resource
-// goes ToMap when a filter, a projection or a PATCH needs its attributes by
-// name.
+// A Schema is a URN and a tree of Attribute definitions. NewSchema builds
+// one, checking the definitions against RFC 7643 and rendering the document
+// served at /Schemas/{id}; hosts use it for their own extensions. The
+// built-in User, Group and enterprise schemas take their definitions from
+// github.com/elimity-com/scim/schema (the RFC 7643 text) and go through
+// NewSchema too, so every schema document has the one renderer.
+//
+// Resources have two forms: typed (User, Group) and document
+// (map[string]any as Decode gives it: numbers json.Number, lists []any,
+// objects map[string]any, attribute names in their canonical spelling,
+// each extension object under its URN). A request body goes Decode ->
+// ResourceType.Normalize -> UserFromMap; a stored resource goes ToMap when
+// a filter, a projection or a PATCH needs its attributes by name. These
+// conversions copy field by field, with no JSON in between; only the
+// extension objects, which the typed form keeps as json.RawMessage, are
+// encoded or decoded.
 package resources

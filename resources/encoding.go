@@ -65,9 +65,6 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// enterpriseFields are the attribute names EnterpriseUser has fields for.
-var enterpriseFields = [...]string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"}
-
 // MarshalJSON renders the extension with its Extra attributes.
 func (e EnterpriseUser) MarshalJSON() ([]byte, error) {
 	type plain EnterpriseUser
@@ -95,12 +92,9 @@ func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &all); err != nil {
 		return err
 	}
-outer:
 	for k, v := range all {
-		for _, f := range enterpriseFields {
-			if strings.EqualFold(k, f) {
-				continue outer
-			}
+		if isEnterpriseField(k) {
+			continue
 		}
 		if e.Extra == nil {
 			e.Extra = make(map[string]json.RawMessage)

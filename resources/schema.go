@@ -42,12 +42,21 @@ const (
 	ReturnedRequest = "request"
 )
 
+// Uniqueness values (RFC 7643 §2.2).
+const (
+	UniquenessNone   = "none"
+	UniquenessServer = "server"
+	UniquenessGlobal = "global"
+)
+
 // Attribute describes one attribute of a schema: the characteristics of
 // RFC 7643 §2.2 that decide how filters compare it, how PATCH may change it
-// and whether a response carries it.
+// and whether a response carries it, and the ones the /Schemas document
+// shows (Description, ReferenceTypes).
 type Attribute struct {
 	Name            string
 	Type            string
+	Description     string
 	MultiValued     bool
 	Required        bool
 	CaseExact       bool
@@ -55,7 +64,10 @@ type Attribute struct {
 	Returned        string
 	Uniqueness      string
 	CanonicalValues []string
-	SubAttributes   []*Attribute
+	// ReferenceTypes names what a reference attribute may point to:
+	// resource type names, "external" or "uri" (RFC 7643 §7).
+	ReferenceTypes []string
+	SubAttributes  []*Attribute
 }
 
 // Sub returns the sub-attribute called name (case-insensitively), or nil.
@@ -92,28 +104,14 @@ func (s *Schema) Attr(name string) *Attribute { return find(s.Attributes, name) 
 // meta. It is rendered once when the Schema is built.
 func (s *Schema) Document() json.RawMessage { return s.document }
 
-// NewSchema builds a Schema from a definition written with
-// github.com/elimity-com/scim/schema. Hosts use it to register their own
-// extension schemas.
-func NewSchema(def schema.Schema) (*Schema, error) {
-	doc, err := json.Marshal(def)
-	if err != nil {
-		return nil, err
-	}
-	s := &Schema{
-		ID:          def.ID,
-		Name:        def.Name.Value(),
-		Description: def.Description.Value(),
-		document:    doc,
-	}
-	for _, a := range def.Attributes {
-		s.Attributes = append(s.Attributes, convert(a))
-	}
-	return s, nil
-}
-
+// mustSchema builds a built-in schema from its elimity-com/scim/schema
+// definition (the RFC 7643 text, converted once into Attribute trees).
 func mustSchema(def schema.Schema) *Schema {
-	s, err := NewSchema(def)
+	var attrs []*Attribute
+	for _, a := range def.Attributes {
+		attrs = append(attrs, convert(a))
+	}
+	s, err := NewSchema(def.ID, def.Name.Value(), def.Description.Value(), attrs...)
 	if err != nil {
 		panic("resources: built-in schema " + def.ID + ": " + err.Error())
 	}
@@ -130,7 +128,11 @@ func convert(a schema.CoreAttribute) *Attribute {
 		Mutability:      a.Mutability(),
 		Returned:        a.Returned(),
 		Uniqueness:      a.Uniqueness(),
+		Description:     a.Description(),
 		CanonicalValues: a.CanonicalValues(),
+	}
+	for _, r := range a.ReferenceTypes() {
+		out.ReferenceTypes = append(out.ReferenceTypes, string(r))
 	}
 	for _, sub := range a.SubAttributes() {
 		out.SubAttributes = append(out.SubAttributes, convert(sub))

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/elimity-com/scim/optional"
-	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -24,21 +22,11 @@ const (
 // acmeSchema is a host extension with an immutable attribute and a
 // multi-valued simple attribute.
 func acmeSchema() *resources.Schema {
-	s, err := resources.NewSchema(schema.Schema{
-		ID:   acme,
-		Name: optional.NewString("Acme"),
-		Attributes: []schema.CoreAttribute{
-			schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
-				Name: "badge", Mutability: schema.AttributeMutabilityImmutable(),
-			})),
-			schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{
-				Name: "tags", MultiValued: true,
-			})),
-			schema.SimpleCoreAttribute(schema.SimpleNumberParams(schema.NumberParams{
-				Name: "level", Type: schema.AttributeTypeInteger(),
-			})),
-		},
-	})
+	s, err := resources.NewSchema(acme, "Acme", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString, Mutability: resources.Immutable},
+		&resources.Attribute{Name: "tags", Type: resources.TypeString, MultiValued: true},
+		&resources.Attribute{Name: "level", Type: resources.TypeInteger},
+	)
 	if err != nil {
 		panic(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elimity-com/scim/optional"
-	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -33,21 +31,17 @@ const (
 
 // acmeSchema is a host extension with attributes of every kind.
 func acmeSchema(t testing.TB) *resources.Schema {
-	s, err := resources.NewSchema(schema.Schema{
-		ID:   acme,
-		Name: optional.NewString("Acme"),
-		Attributes: []schema.CoreAttribute{
-			schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{Name: "badge", CaseExact: true})),
-			schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{Name: "tags", MultiValued: true})),
-			schema.SimpleCoreAttribute(schema.SimpleNumberParams(schema.NumberParams{Name: "level", Type: schema.AttributeTypeInteger()})),
-			schema.SimpleCoreAttribute(schema.SimpleDateTimeParams(schema.DateTimeParams{Name: "hired"})),
-			schema.SimpleCoreAttribute(schema.SimpleBooleanParams(schema.BooleanParams{Name: "vip"})),
-			schema.ComplexCoreAttribute(schema.ComplexParams{Name: "devices", MultiValued: true, SubAttributes: []schema.SimpleParams{
-				schema.SimpleStringParams(schema.StringParams{Name: "serial", CaseExact: true}),
-				schema.SimpleStringParams(schema.StringParams{Name: "kind"}),
-			}}),
-		},
-	})
+	s, err := resources.NewSchema(acme, "Acme", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString, CaseExact: true},
+		&resources.Attribute{Name: "tags", Type: resources.TypeString, MultiValued: true},
+		&resources.Attribute{Name: "level", Type: resources.TypeInteger},
+		&resources.Attribute{Name: "hired", Type: resources.TypeDateTime},
+		&resources.Attribute{Name: "vip", Type: resources.TypeBoolean},
+		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "serial", Type: resources.TypeString, CaseExact: true},
+			{Name: "kind", Type: resources.TypeString},
+		}},
+	)
 	require.NoError(t, err)
 	return s
 }

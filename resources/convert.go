@@ -1,0 +1,744 @@
+package resources
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// This file converts between the typed model (User, Group) and documents
+// (map[string]any as Decode gives it) field by field. The result is
+// exactly what encoding the typed value to JSON and decoding it again
+// would give (the differential tests hold it to that), without the JSON in
+// between: only the extension objects, which the typed model keeps as
+// json.RawMessage, are encoded or decoded.
+
+// ToMap renders a *User, *Group, User or Group as a document: the form
+// filters are evaluated on and PATCH is applied to. It holds what the
+// resource's JSON encoding holds ("schemas" computed from the extensions
+// present, meta times as RFC 3339 strings, extensions under their URN), as
+// Decode would read it back: numbers json.Number, lists []any, objects
+// map[string]any.
+func ToMap(v any) (map[string]any, error) {
+	switch r := v.(type) {
+	case *User:
+		if r != nil {
+			return r.toMap()
+		}
+	case User:
+		return r.toMap()
+	case *Group:
+		if r != nil {
+			return r.toMap()
+		}
+	case Group:
+		return r.toMap()
+	default:
+		return nil, fmt.Errorf("resources: ToMap takes a User or a Group, not %T", v)
+	}
+	return nil, errors.New("resources: ToMap of a nil resource")
+}
+
+func (u *User) toMap() (map[string]any, error) {
+	doc := make(map[string]any, 12+len(u.Extensions))
+	schemas := make([]any, 0, 2+len(u.Extensions))
+	schemas = append(schemas, UserSchema)
+	if u.Enterprise != nil {
+		schemas = append(schemas, EnterpriseUserSchema)
+	}
+	keys := sortedKeys(u.Extensions)
+	for _, k := range keys {
+		schemas = append(schemas, jsonString(k))
+	}
+	doc["schemas"] = schemas
+	putString(doc, "id", u.ID)
+	putString(doc, "externalId", u.ExternalID)
+	doc["userName"] = jsonString(u.UserName)
+	if n := u.Name; n != nil {
+		m := make(map[string]any, 6)
+		putString(m, "formatted", n.Formatted)
+		putString(m, "familyName", n.FamilyName)
+		putString(m, "givenName", n.GivenName)
+		putString(m, "middleName", n.MiddleName)
+		putString(m, "honorificPrefix", n.HonorificPrefix)
+		putString(m, "honorificSuffix", n.HonorificSuffix)
+		doc["name"] = m
+	}
+	putString(doc, "displayName", u.DisplayName)
+	putString(doc, "nickName", u.NickName)
+	putString(doc, "profileUrl", u.ProfileURL)
+	putString(doc, "title", u.Title)
+	putString(doc, "userType", u.UserType)
+	putString(doc, "preferredLanguage", u.PreferredLanguage)
+	putString(doc, "locale", u.Locale)
+	putString(doc, "timezone", u.Timezone)
+	if u.Active != nil {
+		doc["active"] = *u.Active
+	}
+	putString(doc, "password", u.Password)
+	putList(doc, "emails", u.Emails, (*MultiValue).toMap)
+	putList(doc, "phoneNumbers", u.PhoneNumbers, (*MultiValue).toMap)
+	putList(doc, "ims", u.IMs, (*MultiValue).toMap)
+	putList(doc, "photos", u.Photos, (*MultiValue).toMap)
+	putList(doc, "addresses", u.Addresses, (*Address).toMap)
+	putList(doc, "groups", u.Groups, (*GroupRef).toMap)
+	putList(doc, "entitlements", u.Entitlements, (*MultiValue).toMap)
+	putList(doc, "roles", u.Roles, (*MultiValue).toMap)
+	putList(doc, "x509Certificates", u.X509Certificates, (*MultiValue).toMap)
+	if err := u.Meta.put(doc); err != nil {
+		return nil, err
+	}
+	// Extensions go last: in the JSON encoding they follow the core
+	// attributes, so a key they repeat wins.
+	if u.Enterprise != nil {
+		e, err := u.Enterprise.toMap()
+		if err != nil {
+			return nil, err
+		}
+		doc[EnterpriseUserSchema] = e
+	}
+	return doc, putExtensions(doc, keys, u.Extensions)
+}
+
+func (g *Group) toMap() (map[string]any, error) {
+	doc := make(map[string]any, 6+len(g.Extensions))
+	schemas := make([]any, 0, 1+len(g.Extensions))
+	schemas = append(schemas, GroupSchema)
+	keys := sortedKeys(g.Extensions)
+	for _, k := range keys {
+		schemas = append(schemas, jsonString(k))
+	}
+	doc["schemas"] = schemas
+	putString(doc, "id", g.ID)
+	putString(doc, "externalId", g.ExternalID)
+	doc["displayName"] = jsonString(g.DisplayName)
+	putList(doc, "members", g.Members, (*Member).toMap)
+	if err := g.Meta.put(doc); err != nil {
+		return nil, err
+	}
+	return doc, putExtensions(doc, keys, g.Extensions)
+}
+
+func (e *EnterpriseUser) toMap() (map[string]any, error) {
+	m := make(map[string]any, 6+len(e.Extra))
+	putString(m, "employeeNumber", e.EmployeeNumber)
+	putString(m, "costCenter", e.CostCenter)
+	putString(m, "organization", e.Organization)
+	putString(m, "division", e.Division)
+	putString(m, "department", e.Department)
+	if mg := e.Manager; mg != nil {
+		mm := make(map[string]any, 3)
+		putString(mm, "value", mg.Value)
+		putString(mm, "$ref", mg.Ref)
+		putString(mm, "displayName", mg.DisplayName)
+		m["manager"] = mm
+	}
+	return m, putExtensions(m, sortedKeys(e.Extra), e.Extra)
+}
+
+func (v *MultiValue) toMap() map[string]any {
+	m := make(map[string]any, 4)
+	putString(m, "value", v.Value)
+	putString(m, "display", v.Display)
+	putString(m, "type", v.Type)
+	if v.Primary {
+		m["primary"] = true
+	}
+	return m
+}
+
+func (a *Address) toMap() map[string]any {
+	m := make(map[string]any, 8)
+	putString(m, "formatted", a.Formatted)
+	putString(m, "streetAddress", a.StreetAddress)
+	putString(m, "locality", a.Locality)
+	putString(m, "region", a.Region)
+	putString(m, "postalCode", a.PostalCode)
+	putString(m, "country", a.Country)
+	putString(m, "type", a.Type)
+	if a.Primary {
+		m["primary"] = true
+	}
+	return m
+}
+
+func (r *GroupRef) toMap() map[string]any {
+	m := make(map[string]any, 4)
+	m["value"] = jsonString(r.Value)
+	putString(m, "$ref", r.Ref)
+	putString(m, "display", r.Display)
+	putString(m, "type", r.Type)
+	return m
+}
+
+func (r *Member) toMap() map[string]any {
+	m := make(map[string]any, 4)
+	m["value"] = jsonString(r.Value)
+	putString(m, "$ref", r.Ref)
+	putString(m, "type", r.Type)
+	putString(m, "display", r.Display)
+	return m
+}
+
+// put adds meta to doc unless m is the zero Meta (the omitzero rule of its
+// JSON encoding).
+func (m *Meta) put(doc map[string]any) error {
+	if *m == (Meta{}) {
+		return nil
+	}
+	out := make(map[string]any, 5)
+	putString(out, "resourceType", m.ResourceType)
+	for _, t := range []struct {
+		key string
+		t   time.Time
+	}{{"created", m.Created}, {"lastModified", m.LastModified}} {
+		if t.t.IsZero() {
+			continue
+		}
+		// MarshalText is the RFC 3339 rendering (and the range check)
+		// encoding/json uses for a time.Time.
+		b, err := t.t.MarshalText()
+		if err != nil {
+			return fmt.Errorf("meta.%s: %w", t.key, err)
+		}
+		out[t.key] = string(b)
+	}
+	putString(out, "location", m.Location)
+	putString(out, "version", m.Version)
+	doc["meta"] = out
+	return nil
+}
+
+func putString(m map[string]any, key, s string) {
+	if s != "" {
+		m[key] = jsonString(s)
+	}
+}
+
+func putList[T any](doc map[string]any, key string, list []T, conv func(*T) map[string]any) {
+	if len(list) == 0 {
+		return
+	}
+	out := make([]any, len(list))
+	for i := range list {
+		out[i] = conv(&list[i])
+	}
+	doc[key] = out
+}
+
+// putExtensions decodes each raw object of exts (in the order of keys)
+// into doc; an empty one is null.
+func putExtensions(doc map[string]any, keys []string, exts map[string]json.RawMessage) error {
+	for _, k := range keys {
+		v, err := decodeRaw(exts[k])
+		if err != nil {
+			return fmt.Errorf("%s: %w", k, err)
+		}
+		doc[jsonString(k)] = v
+	}
+	return nil
+}
+
+var errInvalidRaw = errors.New("invalid JSON")
+
+// decodeRaw decodes one JSON value with numbers as json.Number; empty is
+// null.
+func decodeRaw(raw json.RawMessage) (any, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	if !json.Valid(raw) {
+		return nil, errInvalidRaw
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// jsonString returns s as a JSON encoding and decoding gives it back:
+// encoding/json writes each byte that is not valid UTF-8 as U+FFFD.
+func jsonString(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// UserFromMap builds a User from a normalised document (attribute names in
+// their canonical spelling, as Normalize gives them; other keys, such as
+// "schemas", are ignored). A value of the wrong type gives an *AttrError.
+//
+// The typed model cannot tell an empty string from an unassigned value
+// (both are ""), so a complex value the document gives only empty strings
+// is unassigned too: {"name": {"givenName": ""}} has no name, a manager of
+// {"value": ""} is no manager, an enterprise extension of empty strings is
+// absent, and an email, phone number or address with nothing but a type
+// and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
+// template) send such values for fields a user has no value for; kept, they
+// would come back as {} and as an enterprise schema with nothing in it.
+func UserFromMap(doc map[string]any) (*User, error) {
+	u := new(User)
+	for k, v := range doc {
+		if err := u.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	u.compact()
+	return u, nil
+}
+
+func (u *User) set(k string, v any) error {
+	switch k {
+	case "id":
+		return getString("", k, v, &u.ID)
+	case "externalId":
+		return getString("", k, v, &u.ExternalID)
+	case "userName":
+		return getString("", k, v, &u.UserName)
+	case "name":
+		return getObject("name.", v, &u.Name, func(n *Name, p, k string, v any) error {
+			switch k {
+			case "formatted":
+				return getString(p, k, v, &n.Formatted)
+			case "familyName":
+				return getString(p, k, v, &n.FamilyName)
+			case "givenName":
+				return getString(p, k, v, &n.GivenName)
+			case "middleName":
+				return getString(p, k, v, &n.MiddleName)
+			case "honorificPrefix":
+				return getString(p, k, v, &n.HonorificPrefix)
+			case "honorificSuffix":
+				return getString(p, k, v, &n.HonorificSuffix)
+			}
+			return nil
+		})
+	case "displayName":
+		return getString("", k, v, &u.DisplayName)
+	case "nickName":
+		return getString("", k, v, &u.NickName)
+	case "profileUrl":
+		return getString("", k, v, &u.ProfileURL)
+	case "title":
+		return getString("", k, v, &u.Title)
+	case "userType":
+		return getString("", k, v, &u.UserType)
+	case "preferredLanguage":
+		return getString("", k, v, &u.PreferredLanguage)
+	case "locale":
+		return getString("", k, v, &u.Locale)
+	case "timezone":
+		return getString("", k, v, &u.Timezone)
+	case "active":
+		switch x := v.(type) {
+		case nil:
+			u.Active = nil
+			return nil
+		case bool:
+			u.Active = &x
+			return nil
+		}
+		return typeError(k, "a boolean", v)
+	case "password":
+		return getString("", k, v, &u.Password)
+	case "emails":
+		return getList("emails.", v, &u.Emails, (*MultiValue).set)
+	case "phoneNumbers":
+		return getList("phoneNumbers.", v, &u.PhoneNumbers, (*MultiValue).set)
+	case "ims":
+		return getList("ims.", v, &u.IMs, (*MultiValue).set)
+	case "photos":
+		return getList("photos.", v, &u.Photos, (*MultiValue).set)
+	case "addresses":
+		return getList("addresses.", v, &u.Addresses, (*Address).set)
+	case "groups":
+		return getList("groups.", v, &u.Groups, (*GroupRef).set)
+	case "entitlements":
+		return getList("entitlements.", v, &u.Entitlements, (*MultiValue).set)
+	case "roles":
+		return getList("roles.", v, &u.Roles, (*MultiValue).set)
+	case "x509Certificates":
+		return getList("x509Certificates.", v, &u.X509Certificates, (*MultiValue).set)
+	case "meta":
+		return u.Meta.set(v)
+	}
+	if !isExtensionKey(k, UserSchema) {
+		return nil
+	}
+	if strings.EqualFold(k, EnterpriseUserSchema) {
+		e, err := enterpriseFromDoc(k, v)
+		u.Enterprise = e
+		return err
+	}
+	return setExtension(&u.Extensions, k, v)
+}
+
+// compact unassigns the complex values that hold only empty strings (see
+// UserFromMap).
+func (u *User) compact() {
+	if u.Name != nil && *u.Name == (Name{}) {
+		u.Name = nil
+	}
+	for _, list := range []*[]MultiValue{&u.Emails, &u.PhoneNumbers, &u.IMs, &u.Photos, &u.Entitlements, &u.Roles, &u.X509Certificates} {
+		*list = dropValueless(*list)
+	}
+	if u.Addresses != nil {
+		kept := u.Addresses[:0]
+		for _, a := range u.Addresses {
+			if a.Formatted != "" || a.StreetAddress != "" || a.Locality != "" || a.Region != "" || a.PostalCode != "" || a.Country != "" {
+				kept = append(kept, a)
+			}
+		}
+		u.Addresses = nilIfEmpty(kept)
+	}
+	if e := u.Enterprise; e != nil {
+		if e.Manager != nil && e.Manager.Value == "" && e.Manager.Ref == "" {
+			e.Manager = nil
+		}
+		if e.EmployeeNumber == "" && e.CostCenter == "" && e.Organization == "" && e.Division == "" && e.Department == "" && e.Manager == nil && len(e.Extra) == 0 {
+			u.Enterprise = nil
+		}
+	}
+}
+
+// dropValueless removes the values with neither a value nor a display.
+func dropValueless(list []MultiValue) []MultiValue {
+	if list == nil {
+		return nil
+	}
+	kept := list[:0]
+	for _, v := range list {
+		if v.Value != "" || v.Display != "" {
+			kept = append(kept, v)
+		}
+	}
+	return nilIfEmpty(kept)
+}
+
+func nilIfEmpty[T any](list []T) []T {
+	if len(list) == 0 {
+		return nil
+	}
+	return list
+}
+
+// GroupFromMap builds a Group from a normalised document (see UserFromMap
+// for the keys it reads).
+func GroupFromMap(doc map[string]any) (*Group, error) {
+	g := new(Group)
+	for k, v := range doc {
+		if err := g.set(k, v); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
+}
+
+func (g *Group) set(k string, v any) error {
+	switch k {
+	case "id":
+		return getString("", k, v, &g.ID)
+	case "externalId":
+		return getString("", k, v, &g.ExternalID)
+	case "displayName":
+		return getString("", k, v, &g.DisplayName)
+	case "members":
+		return getList("members.", v, &g.Members, (*Member).set)
+	case "meta":
+		return g.Meta.set(v)
+	}
+	if !isExtensionKey(k, GroupSchema) {
+		return nil
+	}
+	return setExtension(&g.Extensions, k, v)
+}
+
+// enterpriseFields are the attribute names EnterpriseUser has fields for;
+// every other key of the extension object goes to Extra.
+var enterpriseFields = [...]string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"}
+
+// enterpriseFromDoc builds the enterprise extension from its object; null
+// is an extension with nothing in it (which compact then drops).
+func enterpriseFromDoc(path string, v any) (*EnterpriseUser, error) {
+	e := new(EnterpriseUser)
+	if v == nil {
+		return e, nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, typeError(path, "an object", v)
+	}
+	for k, v := range obj {
+		var err error
+		switch k {
+		case "employeeNumber":
+			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
+		case "costCenter":
+			err = getString(EnterpriseUserSchema+":", k, v, &e.CostCenter)
+		case "organization":
+			err = getString(EnterpriseUserSchema+":", k, v, &e.Organization)
+		case "division":
+			err = getString(EnterpriseUserSchema+":", k, v, &e.Division)
+		case "department":
+			err = getString(EnterpriseUserSchema+":", k, v, &e.Department)
+		case "manager":
+			err = getObject(EnterpriseUserSchema+":manager.", v, &e.Manager, func(m *Manager, p, k string, v any) error {
+				switch k {
+				case "value":
+					return getString(p, k, v, &m.Value)
+				case "$ref":
+					return getString(p, k, v, &m.Ref)
+				case "displayName":
+					return getString(p, k, v, &m.DisplayName)
+				}
+				return nil
+			})
+		default:
+			if isEnterpriseField(k) {
+				continue // a field's name in another spelling
+			}
+			err = setExtension(&e.Extra, k, v)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+func isEnterpriseField(k string) bool {
+	for _, f := range enterpriseFields {
+		if strings.EqualFold(k, f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *MultiValue) set(p, k string, x any) error {
+	switch k {
+	case "value":
+		return getString(p, k, x, &v.Value)
+	case "display":
+		return getString(p, k, x, &v.Display)
+	case "type":
+		return getString(p, k, x, &v.Type)
+	case "primary":
+		return getBool(p, k, x, &v.Primary)
+	}
+	return nil
+}
+
+func (a *Address) set(p, k string, x any) error {
+	switch k {
+	case "formatted":
+		return getString(p, k, x, &a.Formatted)
+	case "streetAddress":
+		return getString(p, k, x, &a.StreetAddress)
+	case "locality":
+		return getString(p, k, x, &a.Locality)
+	case "region":
+		return getString(p, k, x, &a.Region)
+	case "postalCode":
+		return getString(p, k, x, &a.PostalCode)
+	case "country":
+		return getString(p, k, x, &a.Country)
+	case "type":
+		return getString(p, k, x, &a.Type)
+	case "primary":
+		return getBool(p, k, x, &a.Primary)
+	}
+	return nil
+}
+
+func (r *GroupRef) set(p, k string, x any) error {
+	switch k {
+	case "value":
+		return getString(p, k, x, &r.Value)
+	case "$ref":
+		return getString(p, k, x, &r.Ref)
+	case "display":
+		return getString(p, k, x, &r.Display)
+	case "type":
+		return getString(p, k, x, &r.Type)
+	}
+	return nil
+}
+
+func (r *Member) set(p, k string, x any) error {
+	switch k {
+	case "value":
+		return getString(p, k, x, &r.Value)
+	case "$ref":
+		return getString(p, k, x, &r.Ref)
+	case "type":
+		return getString(p, k, x, &r.Type)
+	case "display":
+		return getString(p, k, x, &r.Display)
+	}
+	return nil
+}
+
+func (m *Meta) set(v any) error {
+	if v == nil {
+		return nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return typeError("meta", "an object", v)
+	}
+	for k, x := range obj {
+		var err error
+		switch k {
+		case "resourceType":
+			err = getString("meta.", k, x, &m.ResourceType)
+		case "created":
+			err = getTime("meta.", k, x, &m.Created)
+		case "lastModified":
+			err = getTime("meta.", k, x, &m.LastModified)
+		case "location":
+			err = getString("meta.", k, x, &m.Location)
+		case "version":
+			err = getString("meta.", k, x, &m.Version)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// isExtensionKey reports whether a document key is a schema URN other
+// than the core one: the key of an extension object.
+func isExtensionKey(k, core string) bool {
+	return len(k) >= 4 && strings.EqualFold(k[:4], "urn:") && !strings.EqualFold(k, core)
+}
+
+// setExtension keeps v, JSON-encoded, under k in *exts.
+func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return &AttrError{Path: k, Msg: err.Error()}
+	}
+	if *exts == nil {
+		*exts = make(map[string]json.RawMessage)
+	}
+	(*exts)[jsonString(k)] = raw
+	return nil
+}
+
+// The getters below set *dst from a document value; null leaves *dst as it
+// is (a pointer or a list becomes nil), as it does in encoding/json. An
+// attribute's path in errors is parent+key: parent is a constant ("name.",
+// "emails.") so that reading allocates nothing for it.
+
+func getString(parent, k string, v any, dst *string) error {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		*dst = jsonString(x)
+		return nil
+	}
+	return typeError(parent+k, "a string", v)
+}
+
+func getBool(parent, k string, v any, dst *bool) error {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case bool:
+		*dst = x
+		return nil
+	}
+	return typeError(parent+k, "a boolean", v)
+}
+
+func getTime(parent, k string, v any, dst *time.Time) error {
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		// UnmarshalText parses RFC 3339 as strictly as encoding/json does.
+		if err := dst.UnmarshalText([]byte(x)); err != nil {
+			return &AttrError{Path: parent + k, Msg: err.Error()}
+		}
+		return nil
+	}
+	return typeError(parent+k, "a string", v)
+}
+
+// getObject reads an object into a new *T; prefix is the object's path
+// followed by ".".
+func getObject[T any](prefix string, v any, dst **T, set func(t *T, prefix, k string, v any) error) error {
+	if v == nil {
+		*dst = nil
+		return nil
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return typeError(prefix[:len(prefix)-1], "an object", v)
+	}
+	t := new(T)
+	for k, x := range obj {
+		if err := set(t, prefix, k, x); err != nil {
+			return err
+		}
+	}
+	*dst = t
+	return nil
+}
+
+// getList reads a list of objects; an empty list gives an empty, non-nil
+// slice and a null element a zero value, as in encoding/json. prefix is
+// the list's path followed by ".".
+func getList[T any](prefix string, v any, dst *[]T, set func(t *T, prefix, k string, v any) error) error {
+	if v == nil {
+		*dst = nil
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return typeError(prefix[:len(prefix)-1], "a list", v)
+	}
+	out := make([]T, len(list))
+	for i, el := range list {
+		if el == nil {
+			continue
+		}
+		obj, ok := el.(map[string]any)
+		if !ok {
+			return typeError(prefix[:len(prefix)-1], "a list of objects", v)
+		}
+		for k, x := range obj {
+			if err := set(&out[i], prefix, k, x); err != nil {
+				return err
+			}
+		}
+	}
+	*dst = out
+	return nil
+}
+
+func typeError(path, want string, v any) error {
+	return &AttrError{Path: path, Msg: fmt.Sprintf("must be %s, got %s", want, DescribeValue(v))}
+}

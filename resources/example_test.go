@@ -1,0 +1,38 @@
+package resources_test
+
+import (
+	"fmt"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// A host describes its own extension with NewSchema and registers it with
+// the resource type (in a handler, through Config.UserExtensions).
+func ExampleNewSchema() {
+	acme, err := resources.NewSchema(
+		"urn:example:params:scim:schemas:extension:acme:2.0:User", "AcmeUser", "Acme's user attributes",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString, CaseExact: true, Uniqueness: resources.UniquenessServer},
+		&resources.Attribute{Name: "level", Type: resources.TypeInteger},
+		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "serial", Type: resources.TypeString, CaseExact: true},
+			{Name: "issuedAt", Type: resources.TypeDateTime, Mutability: resources.ReadOnly},
+		}},
+	)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	users := resources.NewUserType(acme)
+	a, urn := users.Attr(acme.ID, "LEVEL")
+	fmt.Println(urn)
+	fmt.Println(a.Name, a.Type, a.Mutability, a.Returned, a.Uniqueness)
+	fmt.Println(acme.Attr("devices").Sub("issuedAt").Mutability)
+
+	_, err = resources.NewSchema("acme:User", "", "")
+	fmt.Println(err)
+	// Output:
+	// urn:example:params:scim:schemas:extension:acme:2.0:User
+	// level integer readWrite default none
+	// readOnly
+	// resources: invalid schema: id "acme:User": a schema id must be a URN, starting "urn:"
+}
