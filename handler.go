@@ -418,7 +418,7 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	if st := stateOf(r.Context()); st != nil {
 		entry.Warnings = st.warnings
 	}
-	if err := h.cfg.RequestLog.Record(r.Context(), entry); err != nil {
+	if err := h.cfg.RequestLog.Record(r.Context(), entry.Sanitized()); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
 }

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -125,4 +126,35 @@ func TestMalformedQuery(t *testing.T) {
 			requireError(t, e.do("GET", "/Users?"+q, nil), 400, "invalidValue", "query string cannot be decoded")
 		})
 	}
+}
+
+// recordingLog keeps what the handler records, as a database-backed
+// RequestLog would, without sanitizing anything itself.
+type recordingLog struct {
+	mu      sync.Mutex
+	entries []admin.Request
+}
+
+func (l *recordingLog) Record(_ context.Context, r admin.Request) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.entries = append(l.entries, r)
+	return nil
+}
+
+func (l *recordingLog) Recent(context.Context, string, int) ([]admin.Request, error) {
+	return nil, nil
+}
+
+// TestRequestLogNeverStoresTokens: a token sent in a query string is
+// redacted before any RequestLog sees the entry.
+func TestRequestLogNeverStoresTokens(t *testing.T) {
+	log := &recordingLog{}
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = log })
+	e.do("GET", "/Users?access_token="+e.token, nil)
+	log.mu.Lock()
+	defer log.mu.Unlock()
+	require.Len(t, log.entries, 1)
+	assert.NotContains(t, log.entries[0].Path, e.token)
+	assert.Contains(t, log.entries[0].Path, "[REDACTED]")
 }

@@ -78,13 +78,10 @@ func NewRequestRingLimits(perTenant, maxTenants int) *RequestRing {
 	}
 }
 
-// Record implements RequestLog. It never fails.
+// Record implements RequestLog. It never fails. Entries are kept
+// Sanitized.
 func (r *RequestRing) Record(_ context.Context, req Request) error {
-	req.Path = sanitize(req.Path)
-	req.Detail = sanitize(req.Detail)
-	req.ScimType = clip(req.ScimType, 64)
-	req.TokenHint = clip(req.TokenHint, 64)
-	req.RequestID = clip(req.RequestID, 128)
+	req = req.Sanitized()
 
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -136,6 +133,27 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 		out[i] = tr.entries[(newest-i+n)%n]
 	}
 	return out, nil
+}
+
+// Sanitized returns r fit to be kept and shown: token-shaped text (a token
+// sent in a query string, say) redacted, and every text field cut to a
+// bound (MaxRequestFieldBytes for Path, Detail and each warning). The
+// SCIM handler records only sanitized entries, so a RequestLog that
+// writes to a database never stores a token.
+func (r Request) Sanitized() Request {
+	r.Path = sanitize(r.Path)
+	r.Detail = sanitize(r.Detail)
+	r.ScimType = clip(r.ScimType, 64)
+	r.TokenHint = clip(r.TokenHint, 64)
+	r.RequestID = clip(r.RequestID, 128)
+	if r.Warnings != nil {
+		ws := make([]string, len(r.Warnings))
+		for i, w := range r.Warnings {
+			ws[i] = sanitize(w)
+		}
+		r.Warnings = ws
+	}
+	return r
 }
 
 // sanitize redacts token-shaped text and cuts s to MaxRequestFieldBytes.
