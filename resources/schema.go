@@ -109,7 +109,15 @@ func (s *Schema) Document() json.RawMessage { return s.document }
 func mustSchema(def schema.Schema) *Schema {
 	var attrs []*Attribute
 	for _, a := range def.Attributes {
-		attrs = append(attrs, convert(a))
+		attr := convert(a)
+		if def.ID == GroupSchema && attr.Name == "displayName" {
+			// RFC 7643 leaves group names non-unique; every store of
+			// this module enforces one displayName per tenant (Entra ID
+			// and Okta match groups by it), and /Schemas must say what
+			// the server does.
+			attr.Uniqueness = UniquenessServer
+		}
+		attrs = append(attrs, attr)
 	}
 	s, err := NewSchema(def.ID, def.Name.Value(), def.Description.Value(), attrs...)
 	if err != nil {

@@ -1,0 +1,98 @@
+package scim_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestDiscoveryMatchesBehaviour reads /ServiceProviderConfig and /Schemas
+// and checks what they advertise against what the server does: a client
+// that builds its behaviour from discovery (Entra's and Okta's attribute
+// mappings do) must never be surprised.
+func TestDiscoveryMatchesBehaviour(t *testing.T) {
+	e := newEnv(t)
+	spc := e.do("GET", "/ServiceProviderConfig", nil).Body
+	feature := func(name string) map[string]any { return spc[name].(map[string]any) }
+
+	t.Run("capabilities", func(t *testing.T) {
+		u := e.createUser("disco")
+		id := u["id"].(string)
+		assert.Equal(t, true, feature("patch")["supported"])
+		assert.Equal(t, 200, e.do("PATCH", "/Users/"+id, patchBody(map[string]any{"op": "replace", "path": "title", "value": "x"})).Code)
+
+		assert.Equal(t, true, feature("etag")["supported"])
+		assert.NotEmpty(t, e.do("GET", "/Users/"+id, nil).Header.Get("ETag"))
+
+		assert.Equal(t, true, feature("sort")["supported"])
+		assert.Equal(t, 200, e.do("GET", "/Users?sortBy=userName&sortOrder=descending", nil).Code)
+
+		assert.Equal(t, true, feature("filter")["supported"])
+		max := int(feature("filter")["maxResults"].(float64))
+		r := e.do("GET", fmt.Sprintf("/Users?count=%d", max+50), nil)
+		assert.LessOrEqual(t, int(r.Body["itemsPerPage"].(float64)), max)
+
+		bulk := feature("bulk")
+		assert.Equal(t, true, bulk["supported"])
+		ops := make([]map[string]any, int(bulk["maxOperations"].(float64))+1)
+		for i := range ops {
+			ops[i] = map[string]any{"method": "DELETE", "path": "/Users/x"}
+		}
+		assert.Equal(t, 413, e.do("POST", "/Bulk", bulkBody(0, ops...)).Code, "more than maxOperations")
+	})
+
+	for _, res := range []struct{ schema, endpoint string }{
+		{"urn:ietf:params:scim:schemas:core:2.0:User", "/Users"},
+		{"urn:ietf:params:scim:schemas:core:2.0:Group", "/Groups"},
+	} {
+		doc := e.do("GET", "/Schemas/"+res.schema, nil).Body
+		for _, a := range doc["attributes"].([]any) {
+			attr := a.(map[string]any)
+			name := attr["name"].(string)
+			if attr["type"] != "string" || attr["multiValued"] == true {
+				continue // simple string attributes: the ones a one-value body tests
+			}
+			t.Run(res.endpoint+" "+name, func(t *testing.T) {
+				body := minimal(res.endpoint, strings.ToLower(name)+"-"+res.endpoint[1:])
+				switch {
+				case attr["uniqueness"] == "server":
+					body[name] = "same-" + name
+					first := e.do("POST", res.endpoint, body)
+					require.Equal(t, 201, first.Code, first.Raw)
+					body2 := minimal(res.endpoint, "other-"+name)
+					body2[name] = "SAME-" + name
+					if attr["caseExact"] == true {
+						body2[name] = "same-" + name
+					}
+					requireError(t, e.do("POST", res.endpoint, body2), 409, "uniqueness", "")
+				case attr["mutability"] == "readOnly":
+					body[name] = "client-value"
+					r := e.do("POST", res.endpoint, body)
+					require.Equal(t, 201, r.Code, r.Raw)
+					assert.NotEqual(t, "client-value", r.Body[name], "a client's value for a readOnly attribute is ignored")
+				case attr["returned"] == "never":
+					body[name] = "secret-value"
+					r := e.do("POST", res.endpoint, body)
+					require.Equal(t, 201, r.Code, r.Raw)
+					assert.NotContains(t, r.Raw, "secret-value")
+					assert.NotContains(t, e.do("GET", res.endpoint+"/"+r.str("id"), nil).Raw, "secret-value")
+				}
+				if attr["required"] == true {
+					delete(body, name)
+					requireError(t, e.do("POST", res.endpoint, body), 400, "invalidValue", name)
+				}
+			})
+		}
+	}
+}
+
+// minimal is a body with the required attributes of the endpoint's type.
+func minimal(endpoint, unique string) map[string]any {
+	if endpoint == "/Groups" {
+		return map[string]any{"displayName": "g-" + unique}
+	}
+	return map[string]any{"userName": "u-" + unique}
+}
