@@ -149,6 +149,9 @@ type requestState struct {
 	// base is the base URL the request reached the handler at, when
 	// Config.BaseURL is unset.
 	base string
+	// password is a password the request's write carried, for
+	// Config.OnPassword (see setPassword).
+	password string
 }
 
 // warn records that the handler bent the request to accept it (a

@@ -307,17 +307,6 @@ func TestPutWithoutActiveKeepsIt(t *testing.T) {
 	assert.Equal(t, false, r.Body["active"])
 }
 
-func TestPutKeepsPasswordItCannotSee(t *testing.T) {
-	e := newEnv(t)
-	u := e.createUser("pw@example.com", map[string]any{"password": "secret-1"})
-	id := u["id"].(string)
-	r := e.do("PUT", "/Users/"+id, map[string]any{"userName": "pw@example.com", "displayName": "P"})
-	require.Equal(t, 200, r.Code, r.Raw)
-	stored, err := e.db.GetUser(context.Background(), id)
-	require.NoError(t, err)
-	assert.Equal(t, "secret-1", stored.Password)
-}
-
 func TestUniqueness(t *testing.T) {
 	e := newEnv(t)
 	e.createUser("bjensen@example.com")

@@ -310,22 +310,6 @@ func (k *kind[T]) applyPatch(h *handler, cur T, ops []patch.Operation) (T, bool,
 	return v, err == nil, err
 }
 
-// servePatch is PATCH /{Resources}/{id} for a resource type whose
-// operations all go to the document (users).
-func (k *kind[T]) servePatch(h *handler, prepare func(cur T)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		ops, err := h.readPatch(r)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		k.update(h, w, r, false, func(cur T) (T, bool, error) {
-			prepare(cur)
-			return k.applyPatch(h, cur, ops)
-		})
-	}
-}
-
 // encode renders a resource for a response, projected when proj is set.
 func encode(v any, proj *projection) ([]byte, error) {
 	if proj == nil {

@@ -135,6 +135,18 @@ type Config struct {
 	// admin.NewAsyncLog so that it only buffers. See admin.RequestLog.
 	RequestLog admin.RequestLog
 
+	// PasswordHasher, when set, stores a password a provider pushes as
+	// its one-way hash (Argon2id{} is one). OnPassword, when set,
+	// receives the password as sent, once, after the write that carried
+	// it (a host that signs users in with it sets its own credential
+	// there). With neither, a pushed password is dropped: most hosts sign
+	// users in through SSO and never need it, and a password never kept
+	// cannot leak from a backup. /ServiceProviderConfig advertises
+	// changePassword as supported only when one of them is set. A
+	// password never reaches Events, responses, logs or error details.
+	PasswordHasher PasswordHasher
+	OnPassword     func(ctx context.Context, userID, password string)
+
 	// Now is the clock used for event times. Defaults to time.Now.
 	Now func() time.Time
 

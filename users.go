@@ -24,6 +24,9 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		clone: (*resources.User).Clone,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
+			if err := h.setPassword(ctx, "", u); err != nil {
+				return nil, err
+			}
 			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.CreateUser(ctx, u) })
 		},
 		get: func(ctx context.Context, id string, _ bool) (*resources.User, error) {
@@ -43,7 +46,8 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		prepare: h.prepareUsers,
 
 		created: func(ctx context.Context, u *resources.User) {
-			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: u.Clone()})
+			h.passwordSent(ctx, u.ID)
+			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
 		},
 		changed: h.userChanged,
 		deleted: UserDeleted,
@@ -71,7 +75,7 @@ func resetNewUser(u *resources.User) {
 
 // putUser is the change of a PUT: the new user as sent, keeping what the
 // client cannot or does not manage.
-func putUser(u *resources.User) func(cur *resources.User) (*resources.User, bool, error) {
+func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *resources.User) (*resources.User, bool, error) {
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
@@ -86,7 +90,7 @@ func putUser(u *resources.User) func(cur *resources.User) (*resources.User, bool
 			// never see it (returned "never"), so they cannot resend it.
 			next.Password = cur.Password
 		}
-		return next, true, nil
+		return next, true, h.setPassword(ctx, cur.Password, next)
 	}
 }
 
@@ -96,16 +100,18 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.users.update(h, w, r, false, putUser(u))
+	h.users.update(h, w, r, false, h.putUser(r.Context(), u))
 }
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
-	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: after.Clone()})
+	h.passwordSent(ctx, after.ID)
+	u := withoutPassword(after)
+	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: u})
 	switch {
 	case before.IsActive() && !after.IsActive():
-		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: after.Clone()})
+		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: u})
 	case !before.IsActive() && after.IsActive():
-		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: after.Clone()})
+		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: u})
 	}
 }
 
@@ -189,5 +195,18 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
-	h.users.servePatch(h, func(cur *resources.User) { cur.Groups = nil })(w, r)
+	ops, err := h.readPatch(r)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.users.update(h, w, r, false, func(cur *resources.User) (*resources.User, bool, error) {
+		stored := cur.Password
+		cur.Groups = nil
+		next, changed, err := h.users.applyPatch(h, cur, ops)
+		if err != nil || !changed {
+			return next, changed, err
+		}
+		return next, true, h.setPassword(r.Context(), stored, next)
+	})
 }

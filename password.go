@@ -1,0 +1,146 @@
+package scim
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/scimkit/scim/resources"
+)
+
+// PasswordHasher turns a password a provider pushes into what the store
+// keeps. Config.PasswordHasher uses it; Argon2id is the one this package
+// provides.
+type PasswordHasher interface {
+	// Hash returns a one-way encoding of password, never the password
+	// itself.
+	Hash(password string) (string, error)
+}
+
+// Argon2id hashes passwords with Argon2id (RFC 9106) and encodes them in
+// the PHC string format ($argon2id$v=19$m=...,t=...,p=...$salt$hash), which
+// most password libraries read. Its zero value uses RFC 9106's second
+// recommended option (64 MiB, 3 passes, 4 lanes).
+type Argon2id struct {
+	// MemoryKiB, Time and Threads are Argon2id's m, t and p.
+	MemoryKiB uint32
+	Time      uint32
+	Threads   uint8
+}
+
+const argonKeyLen, argonSaltLen = 32, 16
+
+func (a Argon2id) params() (m, t uint32, p uint8) {
+	m, t, p = a.MemoryKiB, a.Time, a.Threads
+	if m == 0 {
+		m = 64 * 1024
+	}
+	if t == 0 {
+		t = 3
+	}
+	if p == 0 {
+		p = 4
+	}
+	return m, t, p
+}
+
+// Hash implements PasswordHasher with a fresh random salt.
+func (a Argon2id) Hash(password string) (string, error) {
+	m, t, p := a.params()
+	salt := make([]byte, argonSaltLen)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key := argon2.IDKey([]byte(password), salt, t, m, p, argonKeyLen)
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, m, t, p, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+}
+
+// Verify reports whether password matches an encoding Hash made (with any
+// parameters), comparing in constant time. A host that signs users in with
+// the pushed password calls it.
+func (Argon2id) Verify(encoded, password string) (bool, error) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false, errors.New("scim: not an Argon2id PHC string")
+	}
+	var version int
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+		return false, fmt.Errorf("scim: unsupported Argon2 version %q", parts[2])
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false, fmt.Errorf("scim: bad Argon2id parameters %q", parts[3])
+	}
+	b64 := base64.RawStdEncoding
+	salt, err := b64.DecodeString(parts[4])
+	if err != nil {
+		return false, fmt.Errorf("scim: bad Argon2id salt: %w", err)
+	}
+	want, err := b64.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return false, errors.New("scim: bad Argon2id hash")
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// keepsPasswords reports whether the handler keeps or hands over pushed
+// passwords, which /ServiceProviderConfig advertises as changePassword.
+func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnPassword != nil }
+
+// setPassword applies the password policy to a user about to be written:
+// a password the client sent (next.Password differs from what is stored,
+// prev) is hashed with Config.PasswordHasher, or dropped when there is
+// none. The password as sent waits in the request's state for
+// passwordSent, after the write; every write of a user calls setPassword
+// first, so a write that failed leaves nothing behind for the next one.
+func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
+	st := stateOf(ctx)
+	if st != nil {
+		st.password = ""
+	}
+	if next.Password == "" || next.Password == prev {
+		return nil
+	}
+	sent := next.Password
+	next.Password = ""
+	if h.cfg.PasswordHasher != nil {
+		hash, err := h.cfg.PasswordHasher.Hash(sent)
+		if err != nil {
+			return fmt.Errorf("hashing a password: %w", err)
+		}
+		next.Password = hash
+	}
+	if st != nil && h.cfg.OnPassword != nil {
+		st.password = sent
+	}
+	return nil
+}
+
+// passwordSent hands the password the request's write carried to
+// Config.OnPassword, once.
+func (h *handler) passwordSent(ctx context.Context, userID string) {
+	st := stateOf(ctx)
+	if st == nil || st.password == "" {
+		return
+	}
+	sent := st.password
+	st.password = ""
+	h.cfg.OnPassword(ctx, userID, sent)
+}
+
+// withoutPassword is u as events show it: never with a password or its
+// hash.
+func withoutPassword(u *resources.User) *resources.User {
+	c := u.Clone()
+	c.Password = ""
+	return c
+}

@@ -1,0 +1,124 @@
+package scim_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+)
+
+// cheapArgon is Argon2id with small parameters, so the tests stay fast.
+var cheapArgon = scim.Argon2id{MemoryKiB: 64, Time: 1, Threads: 1}
+
+func TestPasswords(t *testing.T) {
+	type sent struct{ id, password string }
+	for _, tc := range []struct {
+		name           string
+		hasher         scim.PasswordHasher
+		callback       bool
+		changePassword bool
+	}{
+		{"default: dropped", nil, false, false},
+		{"hashed", cheapArgon, false, true},
+		{"handed to the host", nil, true, true},
+		{"hashed and handed to the host", cheapArgon, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var got []sent
+			e := newEnv(t, func(c *scim.Config) {
+				c.PasswordHasher = tc.hasher
+				if tc.callback {
+					c.OnPassword = func(_ context.Context, id, pw string) {
+						mu.Lock()
+						defer mu.Unlock()
+						got = append(got, sent{id, pw})
+					}
+				}
+			})
+			spc := e.do("GET", "/ServiceProviderConfig", nil)
+			assert.Equal(t, map[string]any{"supported": tc.changePassword}, spc.Body["changePassword"])
+
+			u := e.do("POST", "/Users", map[string]any{"userName": "pw", "password": "secret-1"})
+			require.Equal(t, 201, u.Code, u.Raw)
+			id := u.str("id")
+			stored := func() string {
+				s, err := e.db.GetUser(context.Background(), id)
+				require.NoError(t, err)
+				return s.Password
+			}
+			check := func(want string) {
+				t.Helper()
+				pw := stored()
+				assert.NotContains(t, pw, want, "never stored in clear")
+				if tc.hasher == nil {
+					assert.Empty(t, pw)
+					return
+				}
+				ok, err := cheapArgon.Verify(pw, want)
+				require.NoError(t, err)
+				assert.True(t, ok, "the stored hash is of %q", want)
+				assert.True(t, strings.HasPrefix(pw, "$argon2id$v=19$m=64,t=1,p=1$"), pw)
+			}
+			check("secret-1")
+
+			// A PUT that does not mention the password keeps it.
+			require.Equal(t, 200, e.do("PUT", "/Users/"+id, map[string]any{"userName": "pw", "title": "x"}).Code)
+			check("secret-1")
+			// A PATCH that sets it changes it; one that does not keeps it.
+			require.Equal(t, 200, e.do("PATCH", "/Users/"+id, patchBody(op("replace", "password", "secret-2"))).Code)
+			check("secret-2")
+			require.Equal(t, 200, e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "y"))).Code)
+			check("secret-2")
+			require.Equal(t, 200, e.do("PUT", "/Users/"+id, map[string]any{"userName": "pw", "password": "secret-3"}).Code)
+			check("secret-3")
+
+			mu.Lock()
+			if tc.callback {
+				assert.Equal(t, []sent{{id, "secret-1"}, {id, "secret-2"}, {id, "secret-3"}}, got, "once per write that carried one")
+			}
+			mu.Unlock()
+			for _, ev := range e.events {
+				if ev.User != nil {
+					assert.Empty(t, ev.User.Password, "%s carries no password", ev.Type)
+				}
+			}
+			assert.NotContains(t, e.logs.String(), "secret-")
+		})
+	}
+}
+
+func TestArgon2idVerify(t *testing.T) {
+	h, err := cheapArgon.Hash("pässwörd")
+	require.NoError(t, err)
+	h2, err := cheapArgon.Hash("pässwörd")
+	require.NoError(t, err)
+	assert.NotEqual(t, h, h2, "a fresh salt each time")
+	for _, tc := range []struct {
+		encoded, password string
+		ok                bool
+		err               string
+	}{
+		{h, "pässwörd", true, ""},
+		{h, "password", false, ""},
+		{h2, "pässwörd", true, ""},
+		{"$argon2i$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "x", false, "not an Argon2id"},
+		{"$argon2id$v=18$m=64,t=1,p=1$c2FsdA$aGFzaA", "x", false, "version"},
+		{"$argon2id$v=19$m=x$c2FsdA$aGFzaA", "x", false, "parameters"},
+		{"$argon2id$v=19$m=64,t=1,p=1$!!$aGFzaA", "x", false, "salt"},
+		{"plain", "plain", false, "not an Argon2id"},
+	} {
+		ok, err := cheapArgon.Verify(tc.encoded, tc.password)
+		assert.Equal(t, tc.ok, ok, tc.encoded)
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err)
+		} else {
+			assert.NoError(t, err)
+		}
+	}
+}
