@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -450,7 +451,7 @@ func TestRequestLogging(t *testing.T) {
 // every store call is scoped by it.
 func TestTenantFromHostMiddleware(t *testing.T) {
 	db := memory.New()
-	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, InsecureNoAuth: true})
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	withTenant := func(tenant string) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
