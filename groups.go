@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -130,8 +132,11 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.groups.update(h, w, r, true, withMembers(true, func(*resources.Group) (*resources.Group, bool, error) {
-		return g.Clone(), true, nil
+	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
+		next := g.Clone()
+		// A PUT equal to what is stored (members in any order) writes
+		// nothing and keeps the version.
+		return next, !sameGroup(cur, next), nil
 	}))
 }
 
@@ -264,4 +269,17 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.groups.respondRead(h, w, r, g, false, proj)
 		return true
 	}
+}
+
+// sameGroup reports whether a and b hold the same attributes and the same
+// members, in any order (meta and the store-computed member display and
+// type aside).
+func sameGroup(a, b *resources.Group) bool {
+	if a.DisplayName != b.DisplayName || a.ExternalID != b.ExternalID || !reflect.DeepEqual(a.Extensions, b.Extensions) {
+		return false
+	}
+	am, bm := memberIDs(a.Members), memberIDs(b.Members)
+	slices.Sort(am)
+	slices.Sort(bm)
+	return slices.Equal(slices.Compact(am), slices.Compact(bm))
 }

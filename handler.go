@@ -563,5 +563,14 @@ func (h *handler) emit(ctx context.Context, e Event) {
 	}
 	e.Tenant = store.Tenant(ctx)
 	e.At = h.cfg.Now()
+	defer func() {
+		// The change is committed: a panicking callback must not turn it
+		// into a 500, which the provider would retry (a retried POST
+		// then gets 409).
+		if p := recover(); p != nil {
+			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: Config.Events panicked",
+				slog.String("request_id", requestID(ctx)), slog.String("event", string(e.Type)), slog.Any("panic", p))
+		}
+	}()
 	h.cfg.Events(ctx, e)
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -90,7 +91,12 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 			// never see it (returned "never"), so they cannot resend it.
 			next.Password = cur.Password
 		}
-		return next, true, h.setPassword(ctx, cur.Password, next)
+		if err := h.setPassword(ctx, cur.Password, next); err != nil {
+			return nil, false, err
+		}
+		// Providers resend unchanged users on every cycle: a PUT equal to
+		// what is stored writes nothing and keeps the version.
+		return next, !sameUser(cur, next), nil
 	}
 }
 
@@ -209,4 +215,19 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		}
 		return next, true, h.setPassword(r.Context(), stored, next)
 	})
+}
+
+// sameUser reports whether a and b hold the same attributes (meta and the
+// computed groups aside).
+func sameUser(a, b *resources.User) bool {
+	da, errA := resources.ToMap(a)
+	db, errB := resources.ToMap(b)
+	if errA != nil || errB != nil {
+		return false
+	}
+	for _, d := range []map[string]any{da, db} {
+		delete(d, "meta")
+		delete(d, "groups")
+	}
+	return reflect.DeepEqual(da, db)
 }
