@@ -337,10 +337,14 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	skip := start - 1
 	total := 0
 	var items [][]byte
+	cut := false
 	for _, p := range parts {
 		q := p.lp.query
 		q.StartIndex = skip + 1
 		q.Count = want - len(items)
+		if cut {
+			q.Count = 0 // the page ended early: only count the rest
+		}
 		got, n, err := p.k.items(h, r, p.lp.proj, q)
 		if err != nil {
 			h.writeError(w, r, err)
@@ -348,6 +352,9 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		}
 		total += n
 		items = append(items, got...)
+		// A part cut short by MaxResponseBytes ends the page there, so
+		// the next page (startIndex+itemsPerPage) goes on where it ended.
+		cut = cut || len(got) < q.Count && skip+len(got) < n
 		skip = max(0, skip-n)
 	}
 	h.writeList(w, total, start, items)

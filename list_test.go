@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -292,4 +293,35 @@ func TestUserGroupsAttribute(t *testing.T) {
 	r = e.do("GET", "/Users/"+id+"?excludedAttributes=groups", nil)
 	assert.NotContains(t, r.Body, "groups")
 	requireError(t, e.do("PATCH", "/Users/"+id, patchBody(op("add", "groups", []any{map[string]any{"value": "x"}}))), 400, "mutability", "groups")
+}
+
+// TestResponseByteBudget: a page of large resources is cut short by
+// Config.MaxResponseBytes; itemsPerPage says how many came and paging
+// from there returns the rest, also across users and groups in /.search.
+func TestResponseByteBudget(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxResponseBytes = 5000 })
+	big := strings.Repeat("x", 1500)
+	for i := range 6 {
+		e.createUser(fmt.Sprintf("big%d", i), map[string]any{"title": big})
+	}
+	e.createGroup("after-the-users")
+	var seen []string
+	for start := 1; start <= 7; {
+		r := e.do("POST", "/.search", map[string]any{"startIndex": start, "count": 10})
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, float64(7), r.Body["totalResults"])
+		n := int(r.Body["itemsPerPage"].(float64))
+		require.Positive(t, n)
+		assert.LessOrEqual(t, len(r.Raw), 5000+2000, "at most one resource past the budget")
+		for _, res := range r.Body["Resources"].([]any) {
+			m := res.(map[string]any)
+			name, _ := m["userName"].(string)
+			if name == "" {
+				name, _ = m["displayName"].(string)
+			}
+			seen = append(seen, name)
+		}
+		start += n
+	}
+	assert.Equal(t, []string{"big0", "big1", "big2", "big3", "big4", "big5", "after-the-users"}, seen)
 }

@@ -253,10 +253,18 @@ func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Q
 		return nil, 0, err
 	}
 	out := make([][]byte, 0, len(page.Items))
+	size := 0
 	for _, v := range page.Items {
 		b, err := encode(v, proj)
 		if err != nil {
 			return nil, 0, err
+		}
+		if size += len(b); size > h.cfg.MaxResponseBytes && len(out) > 0 {
+			// A page of large resources is cut short rather than held
+			// whole in memory: itemsPerPage says how many came, and the
+			// client asks for the rest from startIndex+itemsPerPage, as
+			// RFC 7644 §3.4.2.4 allows.
+			break
 		}
 		out = append(out, b)
 	}

@@ -59,6 +59,7 @@ const (
 	DefaultMaxKeyBytes        = 512
 	DefaultMaxBulkOperations  = 1000
 	DefaultMaxBulkPayload     = 4 << 20
+	DefaultMaxResponseBytes   = 8 << 20
 )
 
 // RequestStats describes one served request, for Config.Observe.
@@ -204,6 +205,11 @@ type Config struct {
 	// MaxPageSize caps count on list requests; it is advertised as
 	// filter.maxResults. Default 1000.
 	MaxPageSize int
+	// MaxResponseBytes bounds the resources of one list response: a page
+	// whose resources would encode larger is cut short (itemsPerPage
+	// tells the client how many came), so a list of large documents never
+	// holds unbounded memory. Default 8 MiB.
+	MaxResponseBytes int
 	// DefaultPageSize is the page size when a list request has no count.
 	// Default 100.
 	DefaultPageSize int
@@ -246,6 +252,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxBulkPayloadBytes <= 0 {
 		c.MaxBulkPayloadBytes = DefaultMaxBulkPayload
+	}
+	if c.MaxResponseBytes <= 0 {
+		c.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
