@@ -14,13 +14,14 @@ import (
 // store in a map, encode. No schema, no filter grammar, no PATCH
 // semantics, no request log. It is the idea of bareHandler in the root
 // package's bench_test.go, grown by the group member PATCH and the group
-// read the load uses.
+// read the load uses. It keeps each user's encoded JSON next to its
+// document, so a read is a map lookup and a write of bytes.
 type floorHandler struct {
 	token string
 	next  atomic.Int64
 
 	mu     sync.RWMutex
-	users  map[string]map[string]any
+	users  map[string]*floorUser
 	byName map[string]string
 	groups map[string]map[string]bool // group id -> member ids
 }
@@ -28,22 +29,30 @@ type floorHandler struct {
 func newFloor(token string) *floorHandler {
 	return &floorHandler{
 		token:  token,
-		users:  map[string]map[string]any{},
+		users:  map[string]*floorUser{},
 		byName: map[string]string{},
 		groups: map[string]map[string]bool{},
 	}
 }
 
-// addUser stores u under a new id and returns the id.
-func (f *floorHandler) addUser(u map[string]any) string {
+// floorUser is a stored user: the document and its encoding.
+type floorUser struct {
+	doc map[string]any
+	enc []byte
+}
+
+// addUser stores u under a new id and returns it.
+func (f *floorHandler) addUser(u map[string]any) *floorUser {
 	id := fmt.Sprint(f.next.Add(1))
 	u["id"] = id
 	name, _ := u["userName"].(string)
+	enc, _ := json.Marshal(u)
+	fu := &floorUser{doc: u, enc: enc}
 	f.mu.Lock()
-	f.users[id] = u
+	f.users[id] = fu
 	f.byName[strings.ToLower(name)] = id
 	f.mu.Unlock()
-	return id
+	return fu
 }
 
 // addGroup stores a group with members and returns its id.
@@ -72,19 +81,17 @@ func (f *floorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusBadRequest)
 			return
 		}
-		f.addUser(u)
-		writeJSON(w, http.StatusCreated, u)
+		writeRaw(w, http.StatusCreated, f.addUser(u).enc)
 	case r.Method == http.MethodGet && path == "/Users":
 		_, v, _ := strings.Cut(r.URL.Query().Get("filter"), `eq "`)
 		v = strings.TrimSuffix(v, `"`)
-		res := []any{}
+		res := []json.RawMessage{}
 		f.mu.RLock()
 		if id, ok := f.byName[strings.ToLower(v)]; ok {
-			res = append(res, f.users[id])
+			res = append(res, f.users[id].enc)
 		}
-		out, _ := json.Marshal(map[string]any{"totalResults": len(res), "Resources": res})
 		f.mu.RUnlock()
-		writeRaw(w, http.StatusOK, out)
+		writeJSON(w, http.StatusOK, map[string]any{"totalResults": len(res), "Resources": res})
 	case strings.HasPrefix(path, "/Users/"):
 		f.serveUser(w, r, strings.TrimPrefix(path, "/Users/"))
 	case strings.HasPrefix(path, "/Groups/"):
@@ -104,20 +111,20 @@ func (f *floorHandler) serveUser(w http.ResponseWriter, r *http.Request, id stri
 		f.mu.Lock()
 		if u, ok := f.users[id]; ok {
 			for _, op := range p.Operations {
-				u[op.Path] = op.Value
+				u.doc[op.Path] = op.Value
 			}
+			u.enc, _ = json.Marshal(u.doc)
 		}
 		f.mu.Unlock()
 	}
 	f.mu.RLock()
 	u, ok := f.users[id]
-	out, _ := json.Marshal(u)
 	f.mu.RUnlock()
 	if !ok {
 		w.WriteHeader(http.StatusNotFound)
 		return
 	}
-	writeRaw(w, http.StatusOK, out)
+	writeRaw(w, http.StatusOK, u.enc)
 }
 
 func (f *floorHandler) serveGroup(w http.ResponseWriter, r *http.Request, id string) {

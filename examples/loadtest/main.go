@@ -226,7 +226,8 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 			if t.name != targetFloor {
 				ratio = spread(ratios(v, floor)) + "\t"
 			}
-			fmt.Fprintf(w, "%s\t%s\t%.0f\t%s%s\t\n", phase, t.name, median(v), ratio, capped(phase, t.name))
+			// The range of req/s shows how noisy the machine was.
+			fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t%s%s\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v), ratio, capped(phase, t.name))
 		}
 	}
 	_ = w.Flush()

@@ -98,7 +98,7 @@ func startFloor(cfg config) (*target, error) {
 	n := max(cfg.BigGroup, cfg.SmallGroup)
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = f.addUser(seedUser(i))
+		ids[i] = f.addUser(seedUser(i)).doc["id"].(string)
 	}
 	t := &target{name: targetFloor, token: tok, smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup}
 	t.smallGroup = f.addGroup(ids[:cfg.SmallGroup])
