@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Phases, in the order each round runs them.
+const (
+	phaseSync        = "sync"         // userName lookup (a miss), POST, PATCH active=false
+	phaseReads       = "reads"        // GET /Users/{id}
+	phaseMemberSmall = "member-small" // add + remove one member, small group
+	phaseMemberBig   = "member-big"   // add + remove one member, big group
+)
+
+var phases = []string{phaseSync, phaseReads, phaseMemberSmall, phaseMemberBig}
+
+// Request bodies an identity provider sends (Entra ID's first cycle and
+// its member changes).
+const (
+	deactivateBody = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
+	memberAddBody  = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":%q}]}]}`
+	memberDelBody  = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":%q}]}`
+)
+
+// phaseResult is one phase against one target in one round.
+type phaseResult struct {
+	Round    int     `json:"round"`
+	Phase    string  `json:"phase"`
+	Target   string  `json:"target"`
+	Requests int64   `json:"requests"`
+	Errors   int64   `json:"errors"`
+	Seconds  float64 `json:"seconds"`
+	RPS      float64 `json:"rps"`
+	// Capped is true when -duration stopped the phase before its count.
+	Capped bool `json:"capped,omitempty"`
+}
+
+// driver sends the load over one HTTP client and keeps the first few
+// failures of each target to show.
+type driver struct {
+	hc  *http.Client
+	cfg config
+
+	mu      sync.Mutex
+	samples map[string][]string
+}
+
+// maxSamples is how many failures per target the report shows.
+const maxSamples = 5
+
+func newDriver(cfg config) *driver {
+	tr := &http.Transport{
+		MaxIdleConns:        4 * cfg.Clients,
+		MaxIdleConnsPerHost: 2 * cfg.Clients,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+	}
+	return &driver{hc: &http.Client{Transport: tr, Timeout: time.Minute}, cfg: cfg, samples: map[string][]string{}}
+}
+
+func (d *driver) fail(t *target, format string, args ...any) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.samples[t.name]) < maxSamples {
+		d.samples[t.name] = append(d.samples[t.name], fmt.Sprintf(format, args...))
+	}
+}
+
+// do sends one request and returns the status and the body read in full
+// (so the connection is reused).
+func (d *driver) do(ctx context.Context, t *target, method, path, body string) (int, []byte, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = bytes.NewReader([]byte(body))
+	}
+	req, err := http.NewRequestWithContext(ctx, method, t.base+path, rd)
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+t.token)
+	req.Header.Set("Accept", "application/scim+json")
+	if body != "" {
+		req.Header.Set("Content-Type", "application/scim+json")
+	}
+	resp, err := d.hc.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, out, err
+}
+
+// expect sends one request and reports whether it answered a status in
+// ok; a failure is recorded as a sample.
+func (d *driver) expect(ctx context.Context, t *target, method, path, body string, ok ...int) ([]byte, bool) {
+	status, out, err := d.do(ctx, t, method, path, body)
+	if err != nil {
+		d.fail(t, "%s %s: %v", method, path, err)
+		return nil, false
+	}
+	for _, s := range ok {
+		if status == s {
+			return out, true
+		}
+	}
+	d.fail(t, "%s %s: %d %s", method, path, status, bytes.TrimSpace(out))
+	return out, false
+}
+
+// drive runs job(i) for i in [0, n) on cfg.Clients goroutines until done or
+// cfg.Duration has passed. job returns how many requests it sent and how
+// many of them failed.
+func (d *driver) drive(ctx context.Context, n int, job func(ctx context.Context, i int) (reqs, errs int)) phaseResult {
+	var next, reqs, errs atomic.Int64
+	var capped atomic.Bool
+	start := time.Now()
+	deadline := start.Add(d.cfg.Duration)
+	var wg sync.WaitGroup
+	for range d.cfg.Clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				if time.Now().After(deadline) {
+					capped.Store(true)
+					return
+				}
+				r, e := job(ctx, i)
+				reqs.Add(int64(r))
+				errs.Add(int64(e))
+			}
+		})
+	}
+	wg.Wait()
+	secs := time.Since(start).Seconds()
+	return phaseResult{Requests: reqs.Load(), Errors: errs.Load(), Seconds: secs, RPS: float64(reqs.Load()) / secs, Capped: capped.Load()}
+}
+
+// roundState is what one round's phases pass on: the ids of the users the
+// sync phase created on each target.
+type roundState struct {
+	ids map[string][]string
+}
+
+// runPhase runs one phase of round against t.
+func (d *driver) runPhase(ctx context.Context, t *target, phase string, round int, st *roundState) phaseResult {
+	var res phaseResult
+	switch phase {
+	case phaseSync:
+		ids := make([]string, d.cfg.Users)
+		res = d.drive(ctx, d.cfg.Users, func(ctx context.Context, i int) (int, int) {
+			id, reqs, errs := d.syncUser(ctx, t, round, i)
+			ids[i] = id
+			return reqs, errs
+		})
+		created := ids[:0]
+		for _, id := range ids {
+			if id != "" {
+				created = append(created, id)
+			}
+		}
+		st.ids[t.name] = created
+	case phaseReads:
+		ids := st.ids[t.name]
+		n := d.cfg.Reads
+		if len(ids) == 0 {
+			n = 0
+		}
+		res = d.drive(ctx, n, func(ctx context.Context, i int) (int, int) {
+			return 1, errCount(d.expect(ctx, t, http.MethodGet, "/Users/"+ids[i%len(ids)], "", http.StatusOK))
+		})
+	case phaseMemberSmall, phaseMemberBig:
+		group := t.smallGroup
+		if phase == phaseMemberBig {
+			group = t.bigGroup
+		}
+		// The users of the sync phase, none of them a member; each pair
+		// leaves the group as it was, so they can be reused in turn.
+		ids := st.ids[t.name]
+		n := d.cfg.MemberOps
+		if len(ids) == 0 {
+			n = 0
+		}
+		res = d.drive(ctx, n, func(ctx context.Context, i int) (int, int) {
+			id := ids[i%len(ids)]
+			_, addOK := d.expect(ctx, t, http.MethodPatch, "/Groups/"+group, fmt.Sprintf(memberAddBody, id), http.StatusOK, http.StatusNoContent)
+			path := fmt.Sprintf(`members[value eq %q]`, id)
+			_, delOK := d.expect(ctx, t, http.MethodPatch, "/Groups/"+group, fmt.Sprintf(memberDelBody, path), http.StatusOK, http.StatusNoContent)
+			return 2, errCount(nil, addOK) + errCount(nil, delOK)
+		})
+	default:
+		panic("unknown phase " + phase)
+	}
+	res.Round, res.Phase, res.Target = round, phase, t.name
+	return res
+}
+
+// syncUser is Entra ID's first provisioning cycle for one user: look the
+// userName up (a miss: 200 with no results, or 404), create the user, then
+// deactivate it. It returns the new user's id.
+func (d *driver) syncUser(ctx context.Context, t *target, round, i int) (id string, reqs, errs int) {
+	userName := fmt.Sprintf("r%d-user%06d@example.com", round, i)
+	filter := url.QueryEscape(fmt.Sprintf("userName eq %q", userName))
+	reqs++
+	status, out, err := d.do(ctx, t, http.MethodGet, "/Users?filter="+filter, "")
+	var list struct {
+		TotalResults *int `json:"totalResults"`
+	}
+	switch {
+	case err != nil:
+		d.fail(t, "lookup %s: %v", userName, err)
+		errs++
+	case status == http.StatusNotFound:
+	case status != http.StatusOK:
+		d.fail(t, "lookup %s: %d %s", userName, status, bytes.TrimSpace(out))
+		errs++
+	case json.Unmarshal(out, &list) != nil || list.TotalResults == nil || *list.TotalResults != 0:
+		d.fail(t, "lookup %s: want no results, got %s", userName, bytes.TrimSpace(out))
+		errs++
+	}
+
+	body, err := json.Marshal(userDoc(userName, fmt.Sprintf("r%d-%d", round, i)))
+	if err != nil {
+		panic(err) // a map of strings always encodes
+	}
+	reqs++
+	out, ok := d.expect(ctx, t, http.MethodPost, "/Users", string(body), http.StatusCreated)
+	var created struct {
+		ID string `json:"id"`
+	}
+	if ok && (json.Unmarshal(out, &created) != nil || created.ID == "") {
+		d.fail(t, "create %s: no id in %s", userName, out)
+		ok = false
+	}
+	if !ok {
+		return "", reqs, errs + 1
+	}
+	reqs++
+	if _, ok := d.expect(ctx, t, http.MethodPatch, "/Users/"+created.ID, deactivateBody, http.StatusOK, http.StatusNoContent); !ok {
+		errs++
+	}
+	return created.ID, reqs, errs
+}
+
+// checkGroups reads both groups of t and reports an error for each whose
+// member count is not what was seeded: every member phase removes what it
+// added, so a difference is a lost or a stray change.
+func (d *driver) checkGroups(ctx context.Context, t *target) int {
+	errs := 0
+	for _, g := range []struct {
+		id   string
+		want int
+	}{{t.smallGroup, t.smallSize}, {t.bigGroup, t.bigSize}} {
+		out, ok := d.expect(ctx, t, http.MethodGet, "/Groups/"+g.id, "", http.StatusOK)
+		if !ok {
+			errs++
+			continue
+		}
+		var doc struct {
+			Members []json.RawMessage `json:"members"`
+		}
+		if err := json.Unmarshal(out, &doc); err != nil || len(doc.Members) != g.want {
+			d.fail(t, "group %s has %d members after the run, want %d (decode error: %v)", g.id, len(doc.Members), g.want, err)
+			errs++
+		}
+	}
+	return errs
+}
+
+func errCount(_ []byte, ok bool) int {
+	if ok {
+		return 0
+	}
+	return 1
+}

@@ -1,0 +1,309 @@
+// Command loadtest drives provider-like SCIM traffic over HTTP against
+// scimkit on each of its stores and against a bare net/http handler over a
+// map (the floor: no validation, no filter grammar, no PATCH semantics, no
+// request log), and prints every throughput as a ratio to the floor's in
+// the same round. The machine is shared and noisy, so only same-run ratios
+// mean anything; targets are interleaved per phase so noise hits them
+// alike, and the report gives medians over rounds with their range.
+//
+// Each round runs these phases, each against every target in turn (the
+// round decides which target goes first):
+//
+//   - sync: for each user, a userName eq lookup (a miss), POST /Users, then
+//     PATCH active=false (Entra ID's first provisioning cycle);
+//   - reads: GET /Users/{id} of the users just created;
+//   - member-small and member-big: a one-member add PATCH and the matching
+//     remove PATCH on a group of -small-group and of -big-group members.
+//
+// Every run starts on fresh data (memory, a SQLite file in a temp dir, a
+// new PostgreSQL schema) and removes it at the end. Any failed request (a
+// non-2xx answer other than the lookup's expected empty result or 404)
+// makes the run exit 1.
+//
+//	go run ./examples/loadtest
+//	go run ./examples/loadtest -targets memory,sqlite -users 500 -rounds 5
+//	go run ./examples/loadtest -postgres 'postgres://u@localhost/db' -json load.json
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// config is what the command line chooses.
+type config struct {
+	Users      int           `json:"users"`
+	Clients    int           `json:"clients"`
+	Reads      int           `json:"reads"`
+	MemberOps  int           `json:"memberOps"`
+	SmallGroup int           `json:"smallGroup"`
+	BigGroup   int           `json:"bigGroup"`
+	Rounds     int           `json:"rounds"`
+	Duration   time.Duration `json:"duration"`
+	// Targets are measured after the floor, in this order.
+	Targets     []string `json:"targets"`
+	PostgresURL string   `json:"-"`
+}
+
+func main() {
+	cfg := config{}
+	flag.IntVar(&cfg.Users, "users", 1500, "users each round's sync phase provisions")
+	flag.IntVar(&cfg.Clients, "clients", 8, "concurrent clients")
+	flag.IntVar(&cfg.Reads, "reads", 20000, "GET /Users/{id} requests per round")
+	flag.IntVar(&cfg.MemberOps, "member-ops", 5000, "member add+remove pairs per group per round")
+	flag.IntVar(&cfg.SmallGroup, "small-group", 10, "members of the small group")
+	flag.IntVar(&cfg.BigGroup, "big-group", 20000, "members of the big group")
+	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds; the report gives medians over them")
+	flag.DurationVar(&cfg.Duration, "duration", time.Minute, "cap on one phase against one target")
+	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
+	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
+	jsonPath := flag.String("json", "", "write the raw figures to this file")
+	flag.Parse()
+	for _, t := range strings.Split(*targets, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			cfg.Targets = append(cfg.Targets, t)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := run(ctx, cfg, os.Stdout)
+	if err == nil && *jsonPath != "" {
+		err = writeReport(*jsonPath, rep)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	if rep.TotalErrors() > 0 {
+		os.Exit(1)
+	}
+}
+
+// report is everything one run measured; -json writes it as is.
+type report struct {
+	Date    string        `json:"date"`
+	Commit  string        `json:"commit,omitempty"`
+	Go      string        `json:"go"`
+	CPUs    int           `json:"cpus"`
+	Config  config        `json:"config"`
+	Skipped []string      `json:"skipped,omitempty"`
+	Seed    []seedResult  `json:"seed"`
+	Results []phaseResult `json:"results"`
+	// Errors counts failed requests per target, group checks included.
+	Errors  map[string]int64    `json:"errors"`
+	Samples map[string][]string `json:"errorSamples,omitempty"`
+}
+
+// seedResult is how long a target took to seed its groups.
+type seedResult struct {
+	Target  string  `json:"target"`
+	Seconds float64 `json:"seconds"`
+}
+
+// TotalErrors is the number of failed requests over all targets.
+func (r *report) TotalErrors() int64 {
+	var n int64
+	for _, e := range r.Errors {
+		n += e
+	}
+	return n
+}
+
+// run starts the floor and the targets of cfg, drives the rounds, prints
+// the table to out and returns the figures. A target that cannot start is
+// an error, except PostgreSQL without a URL, which is skipped with a line.
+func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error) {
+	if cfg.Users < 1 || cfg.Clients < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.SmallGroup < 0 || cfg.BigGroup < 0 {
+		return nil, errors.New("-users, -clients and -rounds must be at least 1, -duration positive, group sizes not negative")
+	}
+	rep = &report{
+		Date:   time.Now().UTC().Format(time.RFC3339),
+		Commit: commit(),
+		Go:     runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		CPUs:   runtime.NumCPU(),
+		Config: cfg,
+		Errors: map[string]int64{},
+	}
+	var ts []*target
+	defer func() {
+		for _, t := range ts {
+			err = errors.Join(err, t.close())
+		}
+	}()
+	names := []string{targetFloor} // always measured, first
+	for _, name := range cfg.Targets {
+		if name != targetFloor {
+			names = append(names, name)
+		}
+	}
+	for _, name := range names {
+		t, err := startTarget(ctx, name, cfg)
+		if errors.Is(err, errNoPostgres) {
+			fmt.Fprintf(out, "postgres: SKIPPED: %v\n", err)
+			rep.Skipped = append(rep.Skipped, name)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+		rep.Errors[t.name] = 0
+		rep.Seed = append(rep.Seed, seedResult{Target: t.name, Seconds: t.seed.Seconds()})
+		fmt.Fprintf(out, "%s: seeded a %d- and a %d-member group in %.1fs, serving %s\n", t.name, t.smallSize, t.bigSize, t.seed.Seconds(), t.base)
+	}
+
+	d := newDriver(cfg)
+	for round := 1; round <= cfg.Rounds; round++ {
+		st := &roundState{ids: map[string][]string{}}
+		// Each round starts with the next target, so a target's leftovers
+		// (a WAL checkpoint, a collection) fall on a different neighbour.
+		order := append(slices.Clone(ts[(round-1)%len(ts):]), ts[:(round-1)%len(ts)]...)
+		for _, phase := range phases {
+			for _, t := range order {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+				res := d.runPhase(ctx, t, phase, round, st)
+				rep.Results = append(rep.Results, res)
+				rep.Errors[t.name] += res.Errors
+			}
+		}
+		fmt.Fprintf(out, "round %d of %d done\n", round, cfg.Rounds)
+	}
+	for _, t := range ts {
+		rep.Errors[t.name] += int64(d.checkGroups(ctx, t))
+	}
+	rep.Samples = d.samples
+	printReport(out, rep, ts)
+	return rep, nil
+}
+
+// printReport writes the table: per phase and target the median req/s and
+// the median (min–max) of its ratio to the floor's req/s of the same round;
+// then the member PATCH time ratio big ÷ small per target; then errors.
+func printReport(out io.Writer, rep *report, ts []*target) {
+	cfg := rep.Config
+	fmt.Fprintf(out, "\n%d users, %d clients, %d rounds (medians; min–max over rounds), %s, %d CPUs\n",
+		cfg.Users, cfg.Clients, cfg.Rounds, rep.Go, rep.CPUs)
+	rps := func(phase, target string) []float64 {
+		v := make([]float64, cfg.Rounds)
+		for _, r := range rep.Results {
+			if r.Phase == phase && r.Target == target {
+				v[r.Round-1] = r.RPS
+			}
+		}
+		return v
+	}
+	capped := func(phase, target string) string {
+		for _, r := range rep.Results {
+			if r.Phase == phase && r.Target == target && r.Capped {
+				return " (capped by -duration)"
+			}
+		}
+		return ""
+	}
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "phase\ttarget\treq/s\t÷ floor req/s\t\t")
+	for _, phase := range phases {
+		floor := rps(phase, targetFloor)
+		for _, t := range ts {
+			v := rps(phase, t.name)
+			ratio := "\t"
+			if t.name != targetFloor {
+				ratio = spread(ratios(v, floor)) + "\t"
+			}
+			// The range of req/s shows how noisy the machine was.
+			fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t%s%s\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v), ratio, capped(phase, t.name))
+		}
+	}
+	_ = w.Flush()
+
+	fmt.Fprintf(out, "\nmember PATCH time, %d-member group ÷ %d-member group (same round):\n", cfg.BigGroup, cfg.SmallGroup)
+	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	for _, t := range ts {
+		// Time per request is 1/req/s at the same concurrency.
+		fmt.Fprintf(w, "%s\t%s\t\n", t.name, spread(ratios(rps(phaseMemberSmall, t.name), rps(phaseMemberBig, t.name))))
+	}
+	_ = w.Flush()
+
+	fmt.Fprintln(out)
+	for _, t := range ts {
+		fmt.Fprintf(out, "%s: %d errors\n", t.name, rep.Errors[t.name])
+		for _, s := range rep.Samples[t.name] {
+			fmt.Fprintf(out, "    %s\n", s)
+		}
+	}
+	if n := rep.TotalErrors(); n > 0 {
+		fmt.Fprintf(out, "\n!!! %d REQUESTS FAILED: the figures above do not measure a working run !!!\n", n)
+	}
+}
+
+// ratios returns a[i]/b[i].
+func ratios(a, b []float64) []float64 {
+	r := make([]float64, len(a))
+	for i := range a {
+		r[i] = a[i] / b[i]
+	}
+	return r
+}
+
+// spread formats the median and the range of v.
+func spread(v []float64) string {
+	return fmt.Sprintf("%.2f (%.2f–%.2f)", median(v), slices.Min(v), slices.Max(v))
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// commit is the VCS revision the binary was built from, when the build
+// recorded one.
+func commit() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
+}
+
+// writeReport writes rep as indented JSON to path.
+func writeReport(path string, rep *report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

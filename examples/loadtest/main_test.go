@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// tiny is a run small enough for go test -race.
+func tiny(targets ...string) config {
+	return config{
+		Users: 20, Clients: 2, Reads: 40, MemberOps: 30, // more pairs than users: ids are reused
+		SmallGroup: 3, BigGroup: 30, Rounds: 2, Duration: time.Minute,
+		Targets:     targets,
+		PostgresURL: os.Getenv("SCIM_TEST_POSTGRES_URL"),
+	}
+}
+
+func TestRunReportsEveryPhaseWithoutErrors(t *testing.T) {
+	targets := []string{targetMemory, targetSQLite}
+	if os.Getenv("SCIM_TEST_POSTGRES_URL") != "" {
+		targets = append(targets, targetPostgres)
+	}
+	cfg := tiny(targets...)
+	var out bytes.Buffer
+	rep, err := run(context.Background(), cfg, &out)
+	require.NoError(t, err, out.String())
+
+	assert.Zero(t, rep.TotalErrors(), out.String())
+	all := append([]string{targetFloor}, targets...)
+	require.Len(t, rep.Results, cfg.Rounds*len(phases)*len(all))
+	for _, r := range rep.Results {
+		want := map[string]int64{
+			phaseSync:        int64(3 * cfg.Users),
+			phaseReads:       int64(cfg.Reads),
+			phaseMemberSmall: int64(2 * cfg.MemberOps),
+			phaseMemberBig:   int64(2 * cfg.MemberOps),
+		}[r.Phase]
+		assert.Equal(t, want, r.Requests, "%s %s round %d", r.Target, r.Phase, r.Round)
+		assert.Zero(t, r.Errors, "%s %s round %d", r.Target, r.Phase, r.Round)
+		assert.False(t, r.Capped)
+	}
+	for _, name := range all {
+		assert.Contains(t, out.String(), name+": 0 errors")
+	}
+	assert.NotContains(t, out.String(), "FAILED")
+
+	path := filepath.Join(t.TempDir(), "load.json")
+	require.NoError(t, writeReport(path, rep))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"phase": "member-big"`)
+}
+
+// A wrong answer must show up as errors, or a zero above proves nothing.
+func TestRunCountsFailures(t *testing.T) {
+	cfg := tiny()
+	tg, err := startTarget(context.Background(), targetMemory, cfg)
+	require.NoError(t, err)
+	defer func() { require.NoError(t, tg.close()) }()
+	d := newDriver(cfg)
+	ctx := context.Background()
+
+	st := &roundState{ids: map[string][]string{}}
+	res := d.runPhase(ctx, tg, phaseSync, 1, st)
+	require.Zero(t, res.Errors)
+
+	// The same user names again: every lookup now finds a user and every
+	// create is a 409, so the PATCH is never sent.
+	res = d.runPhase(ctx, tg, phaseSync, 1, &roundState{ids: map[string][]string{}})
+	assert.Equal(t, int64(2*cfg.Users), res.Requests)
+	assert.Equal(t, int64(2*cfg.Users), res.Errors)
+
+	// A token the server does not know: every read fails.
+	bad := *tg
+	bad.token = "wrong"
+	res = d.runPhase(ctx, &bad, phaseReads, 1, st)
+	assert.Equal(t, int64(cfg.Reads), res.Errors)
+	assert.NotEmpty(t, d.samples[targetMemory])
+
+	// A group that lost a member is reported.
+	bad.token = tg.token
+	bad.smallSize++
+	assert.Equal(t, 1, d.checkGroups(ctx, &bad))
+	assert.Zero(t, d.checkGroups(ctx, tg))
+}
+
+func TestPostgresWithoutURLIsSkipped(t *testing.T) {
+	cfg := tiny(targetPostgres)
+	cfg.PostgresURL = ""
+	cfg.Rounds = 1
+	var out bytes.Buffer
+	rep, err := run(context.Background(), cfg, &out)
+	require.NoError(t, err)
+	assert.Equal(t, []string{targetPostgres}, rep.Skipped)
+	assert.Contains(t, out.String(), "postgres: SKIPPED")
+	assert.Zero(t, rep.TotalErrors())
+}

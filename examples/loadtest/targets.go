@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to create and drop the run's schema
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/tokens"
+)
+
+// Target names. The floor is always measured; the others are chosen by
+// -targets.
+const (
+	targetFloor    = "floor"
+	targetMemory   = "memory"
+	targetSQLite   = "sqlite"
+	targetPostgres = "postgres"
+)
+
+// errNoPostgres says that the postgres target has no server to run on.
+var errNoPostgres = errors.New("no PostgreSQL URL (set -postgres or $SCIM_TEST_POSTGRES_URL)")
+
+// target is one server under load: its SCIM base URL, its bearer token and
+// the two groups the member phases change.
+type target struct {
+	name  string
+	base  string // e.g. http://127.0.0.1:40123/scim/v2
+	token string
+	// smallGroup and bigGroup are the ids of the seeded groups, with
+	// smallSize and bigSize members.
+	smallGroup, bigGroup string
+	smallSize, bigSize   int
+	// seed is how long seeding the groups took (not measured as load).
+	seed  time.Duration
+	close func() error
+}
+
+// serve listens on a random port of 127.0.0.1, serves the handler build
+// makes for the base URL under /scim/v2, and returns the base URL and a
+// function that stops the server.
+func serve(build func(base string) (http.Handler, error)) (string, func() error, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	base := "http://" + ln.Addr().String() + "/scim/v2"
+	h, err := build(base)
+	if err != nil {
+		return "", nil, errors.Join(err, ln.Close())
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	stop := func() error {
+		// The load is over: a connection the client dialed and never used
+		// is not idle to Shutdown for 5s, so give it a moment, then close.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			return srv.Close()
+		}
+		return nil
+	}
+	return base, stop, nil
+}
+
+// startFloor starts the bare handler, seeded with the same groups as the
+// scimkit targets.
+func startFloor(cfg config) (*target, error) {
+	tok, err := randomHex(32)
+	if err != nil {
+		return nil, err
+	}
+	f := newFloor(tok)
+	start := time.Now()
+	n := max(cfg.BigGroup, cfg.SmallGroup)
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = f.addUser(seedUser(i)).doc["id"].(string)
+	}
+	t := &target{name: targetFloor, token: tok, smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup}
+	t.smallGroup = f.addGroup(ids[:cfg.SmallGroup])
+	t.bigGroup = f.addGroup(ids[:cfg.BigGroup])
+	t.seed = time.Since(start)
+	base, stop, err := serve(func(string) (http.Handler, error) { return f, nil })
+	if err != nil {
+		return nil, err
+	}
+	t.base, t.close = base, stop
+	return t, nil
+}
+
+// startTarget opens the store of the named target on fresh data, seeds its
+// groups and serves scimkit over it. cleanup, run by target.close, removes
+// the data.
+func startTarget(ctx context.Context, name string, cfg config) (*target, error) {
+	switch name {
+	case targetFloor:
+		return startFloor(cfg)
+	case targetMemory:
+		m := memory.New()
+		return startScim(ctx, name, cfg, m, m, tokens.NewMemoryStore(), tokens.NewRequestRing(100), func() error { return nil })
+	case targetSQLite:
+		dir, err := os.MkdirTemp("", "scimkit-loadtest-")
+		if err != nil {
+			return nil, err
+		}
+		s, err := sqlstore.Open(ctx, filepath.Join(dir, "scim.db"))
+		if err != nil {
+			_ = os.RemoveAll(dir)
+			return nil, fmt.Errorf("sqlite: %w", err)
+		}
+		return startScim(ctx, name, cfg, s, s, s, s, func() error {
+			return errors.Join(s.Close(), os.RemoveAll(dir))
+		})
+	case targetPostgres:
+		if cfg.PostgresURL == "" {
+			return nil, errNoPostgres
+		}
+		dsn, drop, err := freshSchema(ctx, cfg.PostgresURL)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: %w", err)
+		}
+		s, err := sqlstore.Open(ctx, dsn)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("postgres: %w", err), drop())
+		}
+		return startScim(ctx, name, cfg, s, s, s, s, func() error {
+			return errors.Join(s.Close(), drop())
+		})
+	}
+	return nil, fmt.Errorf("unknown target %q (want %s, %s or %s)", name, targetMemory, targetSQLite, targetPostgres)
+}
+
+// startScim wires scimkit the way examples/basic does (a tokens.Manager
+// over the token store, the request log, a logger) and seeds the groups
+// through the stores. cleanup releases the stores and their data; it runs
+// on failure too.
+func startScim(ctx context.Context, name string, cfg config, users store.UserStore, groups store.GroupStore,
+	tokStore tokens.Store, reqLog tokens.RequestLog, cleanup func() error) (_ *target, err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, cleanup())
+		}
+	}()
+	toks := tokens.NewManager(tokStore, tokens.Options{})
+	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "loadtest", CreatedBy: "loadtest"})
+	if err != nil {
+		return nil, fmt.Errorf("%s: token: %w", name, err)
+	}
+	t := &target{name: name, token: tok, smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup}
+	start := time.Now()
+	if t.smallGroup, t.bigGroup, err = seedGroups(ctx, cfg, users, groups); err != nil {
+		return nil, fmt.Errorf("%s: seed: %w", name, err)
+	}
+	t.seed = time.Since(start)
+	base, stop, err := serve(func(base string) (http.Handler, error) {
+		return scim.NewHandler(scim.Config{
+			BaseURL:    base,
+			Users:      users,
+			Groups:     groups,
+			Tokens:     toks,
+			RequestLog: reqLog,
+			// One formatted line per request, as a host logs, but not printed.
+			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	t.base = base
+	t.close = func() error { return errors.Join(stop(), cleanup()) }
+	return t, nil
+}
+
+// seedGroups creates max(BigGroup, SmallGroup) users and the two groups
+// through the stores, with cfg.Clients users created at a time.
+func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups store.GroupStore) (small, big string, err error) {
+	n := max(cfg.BigGroup, cfg.SmallGroup)
+	ids := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, cfg.Clients)
+	for c := range cfg.Clients {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n || ctx.Err() != nil {
+					errs[c] = ctx.Err()
+					return
+				}
+				var u *resources.User
+				doc, err := json.Marshal(seedUser(i))
+				if err == nil {
+					err = json.Unmarshal(doc, &u)
+				}
+				if err == nil {
+					u, err = users.CreateUser(ctx, u)
+				}
+				if err != nil {
+					errs[c] = err
+					return
+				}
+				ids[i] = u.ID
+			}
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", "", err
+	}
+	group := func(name string, ids []string) (string, error) {
+		g := &resources.Group{DisplayName: name, Members: make([]resources.Member, len(ids))}
+		for i, id := range ids {
+			g.Members[i] = resources.Member{Value: id}
+		}
+		g, err := groups.CreateGroup(ctx, g)
+		if err != nil {
+			return "", err
+		}
+		return g.ID, nil
+	}
+	if small, err = group("loadtest small", ids[:cfg.SmallGroup]); err != nil {
+		return "", "", err
+	}
+	if big, err = group("loadtest big", ids[:cfg.BigGroup]); err != nil {
+		return "", "", err
+	}
+	return small, big, nil
+}
+
+// seedUser is the i-th group member, shaped like the users the sync phase
+// creates.
+func seedUser(i int) map[string]any {
+	return userDoc(fmt.Sprintf("seed%06d@example.com", i), fmt.Sprintf("seed-%d", i))
+}
+
+// userDoc is a user as Entra ID creates it.
+func userDoc(userName, externalID string) map[string]any {
+	return map[string]any{
+		"schemas":     []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
+		"externalId":  externalID,
+		"userName":    userName,
+		"active":      true,
+		"displayName": "Load " + externalID,
+		"name":        map[string]any{"givenName": "Load", "familyName": externalID, "formatted": "Load " + externalID},
+		"emails":      []any{map[string]any{"primary": true, "type": "work", "value": userName}},
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "Load"},
+	}
+}
+
+// freshSchema creates a schema with a unique name on the server at base
+// and returns a URL whose connections use it, and a function that drops
+// it with everything in it (the way store/sqlstore/sqltest does for tests).
+func freshSchema(ctx context.Context, base string) (string, func() error, error) {
+	suffix, err := randomHex(6)
+	if err != nil {
+		return "", nil, err
+	}
+	schema := "scimload_" + suffix
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, err
+	}
+	db, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		return "", nil, errors.Join(err, db.Close())
+	}
+	drop := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, err := db.ExecContext(ctx, `DROP SCHEMA `+schema+` CASCADE`)
+		return errors.Join(err, db.Close())
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+func randomHex(n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
