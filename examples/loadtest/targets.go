@@ -22,6 +22,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to create and drop the run's schema
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -121,7 +122,7 @@ func startTarget(ctx context.Context, name string, cfg config) (*target, error) 
 		return startFloor(cfg)
 	case targetMemory:
 		m := memory.New()
-		return startScim(ctx, name, cfg, m, m, tokens.NewMemoryStore(), tokens.NewRequestRing(100), func() error { return nil })
+		return startScim(ctx, name, cfg, m, m, tokens.NewMemoryStore(), admin.NewRequestRing(100), func() error { return nil })
 	case targetSQLite:
 		dir, err := os.MkdirTemp("", "scimkit-loadtest-")
 		if err != nil {
@@ -159,7 +160,7 @@ func startTarget(ctx context.Context, name string, cfg config) (*target, error) 
 // through the stores. cleanup releases the stores and their data; it runs
 // on failure too.
 func startScim(ctx context.Context, name string, cfg config, users store.UserStore, groups store.GroupStore,
-	tokStore tokens.Store, reqLog tokens.RequestLog, cleanup func() error) (_ *target, err error) {
+	tokStore tokens.Store, reqLog admin.RequestLog, cleanup func() error) (_ *target, err error) {
 	defer func() {
 		if err != nil {
 			err = errors.Join(err, cleanup())
@@ -176,22 +177,30 @@ func startScim(ctx context.Context, name string, cfg config, users store.UserSto
 		return nil, fmt.Errorf("%s: seed: %w", name, err)
 	}
 	t.seed = time.Since(start)
+	// As examples/basic does: the handler records into a buffer, written
+	// to the store in batches off the request path.
+	async := admin.NewAsyncLog(reqLog, admin.AsyncOptions{})
+	closeLog := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return async.Close(ctx)
+	}
 	base, stop, err := serve(func(base string) (http.Handler, error) {
 		return scim.NewHandler(scim.Config{
 			BaseURL:    base,
 			Users:      users,
 			Groups:     groups,
 			Tokens:     toks,
-			RequestLog: reqLog,
+			RequestLog: async,
 			// One formatted line per request, as a host logs, but not printed.
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 	})
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, errors.Join(fmt.Errorf("%s: %w", name, err), closeLog())
 	}
 	t.base = base
-	t.close = func() error { return errors.Join(stop(), cleanup()) }
+	t.close = func() error { return errors.Join(stop(), closeLog(), cleanup()) }
 	return t, nil
 }
 
