@@ -67,6 +67,9 @@ func checkGroup(g *resources.Group) error {
 	if strings.TrimSpace(g.DisplayName) == "" {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "displayName is required and must not be empty")
 	}
+	if err := checkName("displayName", g.DisplayName); err != nil {
+		return err
+	}
 	for i, m := range g.Members {
 		if strings.TrimSpace(m.Value) == "" {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members[%d] has no \"value\"; each member needs the id of a User or Group", i)

@@ -47,6 +47,8 @@ func TestHostileValues(t *testing.T) {
 				{"long email", "POST", "/Users", map[string]any{"userName": "x5", "emails": []any{map[string]any{"value": long}}}, 400, `"emails.value" is 3000 bytes`},
 				{"long externalId by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": long}}}, 400, `"externalId" is 3000 bytes`},
 				{"long group name", "POST", "/Groups", map[string]any{"displayName": long}, 400, `"displayName" is 3000 bytes`},
+				{"zero-width joiner in a userName", "POST", "/Users", `{"userName":"vic\u200dtim"}`, 400, "characters a name may not hold"},
+				{"control character in a group name", "POST", "/Groups", `{"displayName":"Vic\u0007tims"}`, 400, "characters a name may not hold"},
 				{"very long title", "POST", "/Users", map[string]any{"userName": "x6", "title": strings.Repeat("t", 20000)}, 400, `"title" is 20000 bytes long; at most 16384`},
 			} {
 				t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // userKind is the User resource type as the pipeline serves it.
@@ -58,6 +59,16 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 func checkUser(u *resources.User) error {
 	if strings.TrimSpace(u.UserName) == "" {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "userName is required and must not be empty")
+	}
+	return checkName("userName", u.UserName)
+}
+
+// checkName refuses a unique name that has no identity key (see
+// query.IdentityKey): control characters, or a zero-width joiner that
+// would make a second user look like the first.
+func checkName(attr, name string) error {
+	if _, ok := query.IdentityKey(name); !ok {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s %q contains characters a name may not hold (control or invisible characters)", attr, name)
 	}
 	return nil
 }

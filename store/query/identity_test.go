@@ -1,0 +1,51 @@
+package query_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/scimkit/scim/store/query"
+)
+
+func TestIdentityKey(t *testing.T) {
+	key := func(s string) string {
+		k, ok := query.IdentityKey(s)
+		if !ok {
+			return "<none>"
+		}
+		return k
+	}
+	for _, tc := range []struct {
+		name string
+		a, b string
+		same bool
+	}{
+		{"case", "BJensen@Example.com", "bjensen@example.com", true},
+		{"NFC and NFD", "caf\u00e9", "cafe\u0301", true},
+		{"full-width letters", "\uff42\uff4a\uff45\uff4e\uff53\uff45\uff4e", "bjensen", true},
+		{"trailing space", "bjensen ", "bjensen", true},
+		{"inner spaces collapse", "Barbara  Jensen", "barbara jensen", true},
+		{"no-break space", "Barbara\u00a0Jensen", "barbara jensen", true},
+		{"long s is s (NFKC, as strings.EqualFold)", "\u017fam", "sam", true},
+		{"Cyrillic a is not Latin a", "\u0430dmin", "admin", false},
+		{"different names", "bjensen", "bjensen2", false},
+		{"German sharp s", "stra\u00dfe", "strasse", false},
+		{"Greek capitals", "\u03c3\u03bf\u03c6\u03b9\u03b1", "\u03a3\u039f\u03a6\u0399\u0391", true},
+		{"Greek accent is not dropped", "\u03c3\u03bf\u03c6\u03af\u03b1", "\u03c3\u03bf\u03c6\u03b9\u03b1", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ka, kb := key(tc.a), key(tc.b)
+			assert.NotEqual(t, "<none>", ka)
+			if tc.same {
+				assert.Equal(t, ka, kb)
+			} else {
+				assert.NotEqual(t, ka, kb)
+			}
+		})
+	}
+	for _, bad := range []string{"", "   ", "a\u200db", "a\u0000b", "a\u0007b"} {
+		_, ok := query.IdentityKey(bad)
+		assert.False(t, ok, "%q has no key", bad)
+	}
+}
