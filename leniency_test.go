@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -157,4 +158,30 @@ func TestRequestLogNeverStoresTokens(t *testing.T) {
 	require.Len(t, log.entries, 1)
 	assert.NotContains(t, log.entries[0].Path, e.token)
 	assert.Contains(t, log.entries[0].Path, "[REDACTED]")
+}
+
+// TestManagerReference: the enterprise manager's $ref and displayName are
+// computed from the manager's User (RFC 7643 §4.3), with one lookup for a
+// whole page.
+func TestManagerReference(t *testing.T) {
+	e := newEnv(t)
+	boss := e.createUser("boss", map[string]any{"displayName": "The Boss"})
+	ent := "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for i := range 3 {
+		e.createUser(fmt.Sprintf("report%d", i), map[string]any{ent: map[string]any{"manager": map[string]any{"value": boss["id"], "displayName": "stale"}}})
+	}
+	e.createUser("orphan", map[string]any{ent: map[string]any{"manager": "nobody"}})
+	r := e.do("GET", "/Users?filter=userName+sw+%22report%22+or+userName+eq+%22orphan%22", nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	for _, res := range r.Body["Resources"].([]any) {
+		u := res.(map[string]any)
+		m := u[ent].(map[string]any)["manager"].(map[string]any)
+		if u["userName"] == "orphan" {
+			assert.Equal(t, map[string]any{"value": "nobody", "$ref": base + "/Users/nobody"}, m)
+			continue
+		}
+		assert.Equal(t, map[string]any{"value": boss["id"], "$ref": base + "/Users/" + boss["id"].(string), "displayName": "The Boss"}, m)
+	}
+	excluded := e.do("GET", "/Users?filter=userName+eq+%22report0%22&excludedAttributes="+ent+":manager", nil)
+	assert.NotContains(t, excluded.Raw, "manager")
 }

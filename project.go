@@ -112,6 +112,28 @@ func (p *projection) wants(name string) bool {
 	return false
 }
 
+// wantsExt reports whether the response includes the attribute name of
+// the extension urn, so the handler can skip computing it.
+func (p *projection) wantsExt(urn, name string) bool {
+	if p == nil {
+		return true
+	}
+	for _, e := range p.exclude {
+		if strings.EqualFold(e.urn, urn) && (e.name == "" || strings.EqualFold(e.name, name) && e.sub == "") {
+			return false
+		}
+	}
+	if !p.including {
+		return true
+	}
+	for _, i := range p.include {
+		if strings.EqualFold(i.urn, urn) && (i.name == "" || strings.EqualFold(i.name, name)) {
+			return true
+		}
+	}
+	return false
+}
+
 // apply returns the projected document. Attributes returned "always" (id)
 // and schemas are kept whatever was asked; "never" ones are gone already.
 func (p *projection) apply(doc map[string]any) map[string]any {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -143,6 +144,9 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		u.Meta.ResourceType = "User"
 		u.Meta.Location = base + "/Users/" + u.ID
 	}
+	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
+		return err
+	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
 	if !ok || fresh || len(users) == 0 || !proj.wants("groups") {
 		return nil
@@ -241,4 +245,55 @@ func sameUser(a, b *resources.User) bool {
 		delete(d, "groups")
 	}
 	return reflect.DeepEqual(da, db)
+}
+
+// maxManagerLookup bounds the managers looked up for one page.
+const maxManagerLookup = 100
+
+// fillManagers computes the enterprise manager's $ref and displayName
+// (RFC 7643 §4.3: both read-only, from the manager's own User): $ref from
+// the base URL, displayName with one store call for the whole page, made
+// only when some user has a manager and the response includes it.
+func (h *handler) fillManagers(ctx context.Context, base string, proj *projection, users []*resources.User) error {
+	var ids []string
+	seen := map[string]bool{}
+	for _, u := range users {
+		if u.Enterprise == nil || u.Enterprise.Manager == nil || u.Enterprise.Manager.Value == "" {
+			continue
+		}
+		m := u.Enterprise.Manager
+		m.Ref = base + "/Users/" + m.Value
+		if !seen[m.Value] && len(ids) < maxManagerLookup {
+			seen[m.Value] = true
+			ids = append(ids, m.Value)
+		}
+	}
+	if len(ids) == 0 || !proj.wantsExt(resources.EnterpriseUserSchema, "manager") {
+		return nil
+	}
+	var f filter.Expr
+	for _, id := range ids {
+		c := &filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: id}
+		if f == nil {
+			f = c
+		} else {
+			f = &filter.Logical{Op: filter.Or, Left: f, Right: c}
+		}
+	}
+	page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
+		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids)})
+	})
+	if err != nil {
+		return err
+	}
+	names := make(map[string]string, len(page.Items))
+	for _, m := range page.Items {
+		names[m.ID] = m.DisplayName
+	}
+	for _, u := range users {
+		if u.Enterprise != nil && u.Enterprise.Manager != nil {
+			u.Enterprise.Manager.DisplayName = names[u.Enterprise.Manager.Value]
+		}
+	}
+	return nil
 }
