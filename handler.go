@@ -152,6 +152,8 @@ type requestState struct {
 	// password is a password the request's write carried, for
 	// Config.OnPassword (see setPassword).
 	password string
+	// token is the token that authenticated the request.
+	token *tokens.Token
 }
 
 // warn records that the handler bent the request to accept it (a
@@ -256,6 +258,13 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header().Set("X-Request-Id", st.id)
+		// Authenticate before the request takes its context, so it takes
+		// it once, with the tenant in it.
+		tok, authErr := h.authenticate(ctx, r)
+		if tok != nil {
+			st.token = tok
+			ctx = store.WithTenant(ctx, tok.TenantID)
+		}
 		r = r.WithContext(ctx)
 		// Pattern is the host's mux's ("/scim/v2/") until ours sets its
 		// own; RequestStats.Route is ours alone.
@@ -296,17 +305,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				})
 			}
 		}()
-		if !h.cfg.InsecureNoAuth {
-			tok, err := h.authenticate(r)
-			if err != nil {
-				if err == errUnauthorized {
-					sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
-				}
-				h.writeError(sw, r, err)
-				return
+		if authErr != nil {
+			if authErr == errUnauthorized {
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
 			}
-			ctx = store.WithTenant(context.WithValue(ctx, tokenKey{}, tok), tok.TenantID)
-			r = r.WithContext(ctx)
+			h.writeError(sw, r, authErr)
+			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			if ct := r.Header.Get("Content-Type"); ct != "" && !acceptableContentType(ct) {
@@ -430,14 +434,17 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 // expired token is errUnauthorized; any other error (the token store is
 // down) is returned as it is, so the client gets a 500 it retries rather
 // than a 401 that makes an identity provider suspend provisioning.
-func (h *handler) authenticate(r *http.Request) (*tokens.Token, error) {
+func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.Token, error) {
+	if h.cfg.InsecureNoAuth {
+		return nil, nil
+	}
 	bearer, ok := tokens.BearerToken(r)
 	if !ok {
 		// Do the same work as for a wrong token, so timing does not tell
 		// a missing header from a bad token.
 		bearer = ""
 	}
-	tok, err := h.cfg.Tokens.Authenticate(r.Context(), bearer)
+	tok, err := h.cfg.Tokens.Authenticate(ctx, bearer)
 	switch {
 	case !ok:
 		return nil, errUnauthorized

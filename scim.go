@@ -340,10 +340,10 @@ type Event struct {
 	At time.Time
 }
 
-type tokenKey struct{}
-
 // TokenFrom returns the token that authenticated the request, or nil.
 func TokenFrom(ctx context.Context) *tokens.Token {
-	t, _ := ctx.Value(tokenKey{}).(*tokens.Token)
-	return t
+	if st := stateOf(ctx); st != nil {
+		return st.token
+	}
+	return nil
 }
