@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -24,7 +25,7 @@ import (
 type adminEnv struct {
 	m     *tokens.Manager
 	cs    *countingStore
-	clk   *clock
+	clk   *clocktest.Clock
 	ring  *admin.RequestRing
 	h     http.Handler
 	logs  *bytes.Buffer

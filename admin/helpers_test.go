@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -14,25 +15,8 @@ var (
 	t0  = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 )
 
-// clock is an injectable, advanceable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// newClock is the tests' clock, standing still at t0 until moved.
+func newClock() *clocktest.Clock { return clocktest.New(t0) }
 
 // countingStore wraps a token Store, counts lookups and can make revokes
 // fail.

@@ -7,30 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/tokens"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
-// clock is an injectable, advanceable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: t0} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
+// newClock is the tests' clock, standing still at t0 until moved.
+func newClock() *clocktest.Clock { return clocktest.New(t0) }
 
 // countingStore wraps a Store, counts calls and can inject errors. Because
 // it embeds only the Store interface it hides MemoryStore's Rotator, so a
@@ -109,7 +93,7 @@ func (l *eventLog) get() []tokens.Event {
 }
 
 // setup returns a Manager over a counting MemoryStore with a fake clock.
-func setup(t *testing.T, opts tokens.Options) (*tokens.Manager, *tokens.MemoryStore, *countingStore, *clock) {
+func setup(t *testing.T, opts tokens.Options) (*tokens.Manager, *tokens.MemoryStore, *countingStore, *clocktest.Clock) {
 	t.Helper()
 	mem := tokens.NewMemoryStore()
 	cs := &countingStore{Store: mem}
