@@ -299,8 +299,7 @@ func (a *applier) extOf(urn string) *resources.Schema {
 // checkFilter verifies that every attribute a value filter names is a
 // sub-attribute of attr ("value" for a multi-valued simple attribute).
 func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
-	var name func(p filter.AttrPath) error
-	name = func(p filter.AttrPath) error {
+	name := func(p filter.AttrPath) error {
 		if p.URI != "" || p.Sub != "" {
 			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
 		}
