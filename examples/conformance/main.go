@@ -19,7 +19,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/idptest"
 )
 
 func main() {
