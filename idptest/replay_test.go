@@ -1,7 +1,6 @@
 package idptest_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -33,20 +32,26 @@ type stores struct {
 type factory struct {
 	name string
 	open func(t *testing.T) stores
+	// noAuth builds the handler with InsecureNoAuth and replays without a
+	// token, as a host whose own middleware authenticates would.
+	noAuth bool
 }
 
 // factories are the stores every conversation runs on. PostgreSQL needs
-// SCIM_TEST_POSTGRES_URL; without it, its subtests skip and say why.
+// SCIM_TEST_POSTGRES_URL; without it, its subtests skip and say why (and
+// fail in CI).
 func factories() []factory {
+	mem := func(t *testing.T) stores {
+		db := memory.New()
+		return stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
+	}
 	return []factory{
-		{"memory", func(t *testing.T) stores {
-			db := memory.New()
-			return stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
-		}},
-		{"sqlite", func(t *testing.T) stores {
+		{name: "memory", open: mem},
+		{name: "memory-noauth", open: mem, noAuth: true},
+		{name: "sqlite", open: func(t *testing.T) stores {
 			return openSQL(t, filepath.Join(t.TempDir(), "scim.db"))
 		}},
-		{"postgres", func(t *testing.T) stores {
+		{name: "postgres", open: func(t *testing.T) stores {
 			return openSQL(t, sqltest.PostgresDSN(t))
 		}},
 	}
@@ -60,54 +65,74 @@ func openSQL(t *testing.T, dsn string) stores {
 	return stores{users: db, groups: db, tokens: db}
 }
 
-// server starts the real handler on s, mounted under /scim/v2 like a host
-// mounts it, and returns the target to replay against.
+// handler builds the real handler on s the way a host does, with a fresh
+// token ("" when noAuth), and no BaseURL: Location and meta.location name
+// the server the request reached.
+func handler(t *testing.T, s stores, noAuth bool) (http.Handler, string) {
+	t.Helper()
+	cfg := scim.Config{
+		Users:          s.users,
+		Groups:         s.groups,
+		InsecureNoAuth: noAuth,
+		Logger:         slog.New(slog.DiscardHandler),
+	}
+	token := ""
+	if !noAuth {
+		toks := tokens.NewManager(s.tokens, tokens.Options{})
+		plain, _, err := toks.Generate(context.Background(), tokens.GenerateOptions{Name: "idptest"})
+		require.NoError(t, err)
+		cfg.Tokens, cfg.RequestLog, token = toks, tokens.NewRequestRing(100), plain
+	}
+	h, err := scim.NewHandler(cfg)
+	require.NoError(t, err)
+	return h, token
+}
+
+// server mounts the handler on s under /scim/v2 of a host's mux, with an
+// absolute BaseURL, and returns the target to replay against.
 func server(t *testing.T, s stores) idptest.Target {
 	t.Helper()
-	toks := tokens.NewManager(s.tokens, tokens.Options{})
-	plain, _, err := toks.Generate(context.Background(), tokens.GenerateOptions{Name: "idptest"})
-	require.NoError(t, err)
 	mux := http.NewServeMux()
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
+	toks := tokens.NewManager(s.tokens, tokens.Options{})
+	plain, _, err := toks.Generate(context.Background(), tokens.GenerateOptions{Name: "idptest"})
+	require.NoError(t, err)
 	h, err := scim.NewHandler(scim.Config{
-		BaseURL:    srv.URL + "/scim/v2",
-		Users:      s.users,
-		Groups:     s.groups,
-		Tokens:     toks,
-		RequestLog: tokens.NewRequestRing(100),
-		Logger:     slog.New(slog.DiscardHandler),
+		BaseURL: srv.URL + "/scim/v2",
+		Users:   s.users,
+		Groups:  s.groups,
+		Tokens:  toks,
+		Logger:  slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	return idptest.Target{BaseURL: srv.URL + "/scim/v2", Token: plain, Client: srv.Client()}
 }
 
-// TestConversations replays every conversation on every store, each on a
-// fresh server, and then checks that the conversation left the store
-// empty.
+// TestConversations replays every conversation through idptest.Test, the
+// host's entry point, on each store (one store shared by all
+// conversations, as on a deployment), and then checks that the run left
+// the store empty.
 func TestConversations(t *testing.T) {
-	convs, err := idptest.Conversations()
-	require.NoError(t, err)
-	require.NotEmpty(t, convs)
 	for _, f := range factories() {
 		t.Run(f.name, func(t *testing.T) {
-			for _, c := range convs {
-				t.Run(c.Name, func(t *testing.T) {
-					t.Parallel()
-					s := f.open(t)
-					target := server(t, s)
-					res := idptest.Run(context.Background(), target, c, idptest.Options{})
-					if !res.Passed() {
-						var buf bytes.Buffer
-						require.NoError(t, idptest.WriteReport(&buf, []*idptest.Result{res}, target.Token))
-						t.Fatalf("%s on %s:\n%s", c.Name, f.name, buf.String())
-					}
-					assertEmpty(t, s)
-				})
-			}
+			t.Parallel()
+			s := f.open(t)
+			h, token := handler(t, s, f.noAuth)
+			idptest.Test(t, h, token)
+			assertEmpty(t, s)
 		})
 	}
+}
+
+// TestTargetUnderAPrefix replays through the base-URL form against a
+// handler mounted under /scim/v2 of a mux, with an absolute BaseURL.
+func TestTargetUnderAPrefix(t *testing.T) {
+	db := memory.New()
+	s := stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
+	idptest.TestTarget(t, server(t, s), "okta", "aws")
+	assertEmpty(t, s)
 }
 
 // assertEmpty checks that nothing is left in the store.
