@@ -91,14 +91,19 @@ type Failure struct {
 
 // Exchange is one request and its response, as sent and received.
 type Exchange struct {
-	Method         string
-	URL            string
-	RequestHeader  http.Header
-	RequestBody    []byte
+	// Method and URL are the request's, the query encoded.
+	Method, URL string
+	// RequestHeader and RequestBody are what was sent.
+	RequestHeader http.Header
+	RequestBody   []byte
+	// Status, ResponseHeader and ResponseBody are what came back; Status
+	// is 0 when no response came.
 	Status         int
 	ResponseHeader http.Header
 	ResponseBody   []byte
-	Err            error // transport error, if any
+	// Err is what kept the request from being sent or its response
+	// from being read, if anything did.
+	Err error
 }
 
 // defaultClient sends the requests of a Target without a Client.
