@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/idptest"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 

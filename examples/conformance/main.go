@@ -11,7 +11,8 @@
 // it. Every user and group it creates has a name unique to the run and is
 // deleted before the run ends, so it can run against a server holding real
 // data; -only okta,entra limits it to some providers and -list shows what
-// it would send.
+// it would send. A host's own tests run the same conversations against its
+// handler with idptest.Test.
 package main
 
 import (
@@ -19,7 +20,7 @@ import (
 	"os"
 	"os/signal"
 
-	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/idptest"
 )
 
 func main() {

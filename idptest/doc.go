@@ -8,6 +8,29 @@
 // reads from the answer. Run replays a conversation through an HTTP client
 // and reports every difference.
 //
+// # Running the replays from a host's tests
+//
+// A host that mounts scimkit's handler over its own store runs every
+// conversation against it from its own go test:
+//
+//	func TestIdentityProviders(t *testing.T) {
+//		h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, InsecureNoAuth: true})
+//		require.NoError(t, err)
+//		idptest.Test(t, h, "")
+//	}
+//
+// Test serves h on 127.0.0.1 and runs each conversation as a subtest
+// named provider/conversation, so go test -run 'TestIdentityProviders/Okta'
+// runs Okta's alone; each difference fails its subtest with the step, what
+// the provider expected, and the request and response. Pass the token h
+// accepts instead of "" to replay the authentication steps too, and
+// provider or conversation names after it ("Okta", "Entra ID") to run only
+// the providers the host supports. TestTarget does the same against a
+// server the test started itself (the host's whole application, with the
+// handler under /scim/v2), and Replay and Main against a running
+// deployment, outside go test. Importing this package compiles none of
+// scimkit's stores.
+//
 // # Conversation files
 //
 //	{

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/idptest"
 )
 
 // fake is a scripted SCIM server: each route answers what the test says,

@@ -58,13 +58,17 @@ type Step struct {
 
 // Range is an inclusive integer range bound to a variable.
 type Range struct {
-	Var  string `json:"var"`
-	From int    `json:"from"`
-	To   int    `json:"to"`
+	// Var names the variable, used as ${Var}.
+	Var string `json:"var"`
+	// From is the first value.
+	From int `json:"from"`
+	// To is the last value, included.
+	To int `json:"to"`
 }
 
 // Paging makes a step page through a list, Count resources at a time.
 type Paging struct {
+	// Count is the count parameter of each page's request.
 	Count int `json:"count"`
 }
 
@@ -100,6 +104,7 @@ func (s *Statuses) UnmarshalJSON(b []byte) error {
 // Has reports whether code is accepted.
 func (s Statuses) Has(code int) bool { return slices.Contains(s, code) }
 
+// String lists the accepted codes, e.g. "200 or 204".
 func (s Statuses) String() string {
 	parts := make([]string, len(s))
 	for i, c := range s {

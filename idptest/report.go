@@ -64,19 +64,42 @@ func WriteReport(w io.Writer, results []*Result, token string) error {
 	red := redactor(token)
 	for _, r := range results {
 		for _, f := range r.Failures {
-			fmt.Fprintf(w, "\n--- FAIL %s / %s: %s\n", r.Conversation.Provider, r.Conversation.Name, f.Step)
-			for _, p := range f.Problems {
-				fmt.Fprintf(w, "    - %s\n", red(p))
-			}
-			if f.Exchange != nil {
-				io.WriteString(w, indent(red(FormatExchange(f.Exchange)), "    "))
-			}
+			fmt.Fprintf(w, "\n--- FAIL %s", failureText(r.Conversation, f, red))
 		}
 		for _, l := range r.Leftovers {
-			fmt.Fprintf(w, "\n--- FAIL %s / %s: left %s behind (deleted after the run)\n", r.Conversation.Provider, r.Conversation.Name, l)
+			fmt.Fprintf(w, "\n--- FAIL %s", leftoverText(r.Conversation, l))
+		}
+		for _, s := range r.Skipped {
+			fmt.Fprintf(w, "\n--- SKIP %s", skippedText(r.Conversation, s))
 		}
 	}
 	return nil
+}
+
+// failureText says what a failed step got wrong, for a report or a test
+// failure: the provider, the conversation and the step, each difference
+// (what was expected and what came back), and the request and response,
+// with the token redacted by red.
+func failureText(c *Conversation, f Failure, red func(string) string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s / %s: %s\n", c.Provider, c.Name, f.Step)
+	for _, p := range f.Problems {
+		fmt.Fprintf(&b, "    - %s\n", red(p))
+	}
+	if f.Exchange != nil {
+		b.WriteString(indent(red(FormatExchange(f.Exchange)), "    "))
+	}
+	return b.String()
+}
+
+// leftoverText reports a resource a conversation created and left behind.
+func leftoverText(c *Conversation, path string) string {
+	return fmt.Sprintf("%s / %s: left %s behind (deleted after the run)\n", c.Provider, c.Name, path)
+}
+
+// skippedText says why a step was not sent.
+func skippedText(c *Conversation, step string) string {
+	return fmt.Sprintf("%s / %s: %s: not sent, it checks how a wrong token is refused and this run has no token\n", c.Provider, c.Name, step)
 }
 
 // FormatExchange renders a request and its response as HTTP-like text.

@@ -34,7 +34,10 @@ const (
 type Target struct {
 	// BaseURL is the SCIM base URL, e.g. http://127.0.0.1:8080/scim/v2.
 	BaseURL string
-	// Token is the bearer token sent in every request.
+	// Token is the bearer token sent in every request. Empty sends no
+	// Authorization header, for a handler that does not authenticate
+	// (scim.Config.InsecureNoAuth); the steps that check how the endpoint
+	// refuses a wrong token are then skipped (see Result.Skipped).
 	Token string
 	// Client sends the requests; nil means a client with a 30s timeout.
 	Client *http.Client
@@ -65,6 +68,10 @@ type Result struct {
 	// Leftovers are resources the conversation created and did not delete
 	// (they were deleted after it, best effort).
 	Leftovers []string
+	// Skipped names the steps that were not sent: those that set their own
+	// Authorization header to check how a wrong token is refused, when
+	// Target.Token is empty.
+	Skipped []string
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }
@@ -84,15 +91,23 @@ type Failure struct {
 
 // Exchange is one request and its response, as sent and received.
 type Exchange struct {
-	Method         string
-	URL            string
-	RequestHeader  http.Header
-	RequestBody    []byte
+	// Method and URL are the request's, the query encoded.
+	Method, URL string
+	// RequestHeader and RequestBody are what was sent.
+	RequestHeader http.Header
+	RequestBody   []byte
+	// Status, ResponseHeader and ResponseBody are what came back; Status
+	// is 0 when no response came.
 	Status         int
 	ResponseHeader http.Header
 	ResponseBody   []byte
-	Err            error // transport error, if any
+	// Err is what kept the request from being sent or its response
+	// from being read, if anything did.
+	Err error
 }
+
+// defaultClient sends the requests of a Target without a Client.
+func defaultClient() *http.Client { return &http.Client{Timeout: 30 * time.Second} }
 
 // Run replays c against t and reports what differs.
 func Run(ctx context.Context, t Target, c *Conversation, opts Options) *Result {
@@ -101,7 +116,7 @@ func Run(ctx context.Context, t Target, c *Conversation, opts Options) *Result {
 	}
 	client := t.Client
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		client = defaultClient()
 	}
 	start := time.Now()
 	r := &runner{
@@ -141,6 +156,10 @@ type runner struct {
 // cleanup step with an unset variable is skipped: what it deletes was
 // never created.
 func (r *runner) step(s Step, cleanup bool) bool {
+	if r.target.Token == "" && setsAuthorization(s) {
+		r.res.Skipped = append(r.res.Skipped, s.Name)
+		return true
+	}
 	if s.Repeat == nil {
 		return r.instance(s, s.Name, nil, cleanup)
 	}
@@ -151,6 +170,24 @@ func (r *runner) step(s Step, cleanup bool) bool {
 		}
 	}
 	return true
+}
+
+// setsAuthorization reports whether a step sends its own Authorization
+// header: it checks authentication, which a run without a token cannot.
+func setsAuthorization(s Step) bool {
+	for k := range s.Headers {
+		if http.CanonicalHeaderKey(k) == "Authorization" {
+			return true
+		}
+	}
+	return false
+}
+
+// authorize adds the bearer token to h, unless there is none.
+func authorize(h http.Header, token string) {
+	if token != "" {
+		h.Set("Authorization", "Bearer "+token)
+	}
 }
 
 func (r *runner) fail(name string, ex *Exchange, problems ...string) bool {
@@ -261,7 +298,7 @@ func (r *runner) build(s Step, scope map[string]string) (*request, error) {
 		q.query = append(q.query, [2]string{k, v})
 	}
 	q.header.Set("Accept", scimMediaType)
-	q.header.Set("Authorization", "Bearer "+r.target.Token)
+	authorize(q.header, r.target.Token)
 	if len(s.Body) > 0 {
 		q.header.Set("Content-Type", scimMediaType)
 		if q.body, err = r.vars.expandJSON(s.Body, scope); err != nil {
@@ -626,7 +663,7 @@ func (r *runner) deleteLeftovers() {
 	for _, k := range left {
 		r.res.Leftovers = append(r.res.Leftovers, k)
 		q := &request{method: http.MethodDelete, path: k, header: http.Header{}}
-		q.header.Set("Authorization", "Bearer "+r.target.Token)
+		authorize(q.header, r.target.Token)
 		ex, _ := r.send(q)
 		if ex.Err != nil || (ex.Status != http.StatusNoContent && ex.Status != http.StatusNotFound) {
 			r.res.Failures = append(r.res.Failures, Failure{Step: "delete leftover " + k, Problems: []string{"could not delete it"}, Exchange: ex})

@@ -31,7 +31,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	base := fs.String("base", os.Getenv("SCIM_BASE_URL"), "SCIM base URL, e.g. https://app.example.com/scim/v2 (default $SCIM_BASE_URL)")
 	token := fs.String("token", "", "bearer token (default $SCIM_TOKEN; prefer the variable, flags show in ps)")
-	only := fs.String("only", "", "run only conversations whose provider or name contains one of these comma-separated words (case-insensitive)")
+	only := fs.String("only", "", "run only conversations whose provider or name contains one of these comma-separated words (case-insensitive; each must select one)")
 	list := fs.Bool("list", false, "list the conversations and exit")
 	timeout := fs.Duration("timeout", 30*time.Second, "timeout of each request")
 	fs.Usage = func() {
@@ -46,12 +46,14 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	convs, err := Conversations()
+	convs, err := pick(strings.Split(*only, ","))
 	if err != nil {
 		fmt.Fprintln(stderr, "conformance:", err)
+		if errors.Is(err, ErrNoMatch) {
+			return 2
+		}
 		return 1
 	}
-	convs = selectConversations(convs, *only)
 	if *list {
 		tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, "PROVIDER\tCONVERSATION\tREQUESTS\tTITLE")
@@ -73,76 +75,25 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "conformance: a bearer token is required: set $SCIM_TOKEN or pass -token")
 		return 2
 	}
-	if len(convs) == 0 {
-		fmt.Fprintf(stderr, "conformance: no conversation matches -only %q\n", *only)
-		return 2
-	}
 	target := Target{BaseURL: strings.TrimRight(*base, "/"), Token: *token, Client: &http.Client{Timeout: *timeout}}
-	if msg := preflight(ctx, target); msg != "" {
-		fmt.Fprintf(stdout, "conformance: %s\n", redactor(*token)(msg))
+	if err := preflight(ctx, target); err != nil {
+		fmt.Fprintf(stdout, "conformance: %v\n", err)
 		return 1
 	}
 	run := NewRunID()
 	fmt.Fprintf(stdout, "Replaying %d conversations against %s (names end in %s)\n\n", len(convs), target.BaseURL, run)
-	results := make([]*Result, 0, len(convs))
-	failed := false
-	for _, c := range convs {
-		if ctx.Err() != nil {
-			break
-		}
-		r := Run(ctx, target, c, Options{RunID: run})
-		results = append(results, r)
-		failed = failed || !r.Passed()
-	}
+	results, err := replay(ctx, target, convs, run)
 	if err := WriteReport(stdout, results, *token); err != nil {
 		fmt.Fprintln(stderr, "conformance:", err)
 		return 1
 	}
-	if failed || ctx.Err() != nil {
+	if err != nil {
 		return 1
 	}
-	return 0
-}
-
-// selectConversations keeps the conversations whose provider or name
-// contains one of the comma-separated words of only.
-func selectConversations(convs []*Conversation, only string) []*Conversation {
-	if strings.TrimSpace(only) == "" {
-		return convs
-	}
-	var out []*Conversation
-	for _, c := range convs {
-		hay := strings.ToLower(c.Provider + " " + c.Name)
-		for _, w := range strings.Split(only, ",") {
-			if w = strings.ToLower(strings.TrimSpace(w)); w != "" && strings.Contains(hay, w) {
-				out = append(out, c)
-				break
-			}
+	for _, r := range results {
+		if !r.Passed() {
+			return 1
 		}
 	}
-	return out
-}
-
-// preflight checks that the endpoint answers and accepts the token, so
-// that a wrong URL or token gives one clear message instead of a failure
-// per step. It returns "" when the endpoint is usable.
-func preflight(ctx context.Context, t Target) string {
-	r := &runner{ctx: ctx, target: t, client: t.Client, conv: &Conversation{}, vars: newVars("", t.Token), res: &Result{}}
-	q := &request{method: http.MethodGet, path: "/ServiceProviderConfig", header: http.Header{}}
-	q.header.Set("Accept", scimMediaType)
-	q.header.Set("Authorization", "Bearer "+t.Token)
-	ex, _ := r.send(q)
-	switch {
-	case ex.Err != nil:
-		return fmt.Sprintf("cannot reach %s: %v", ex.URL, ex.Err)
-	case ex.Status == http.StatusUnauthorized || ex.Status == http.StatusForbidden:
-		return fmt.Sprintf("the endpoint refused the token (%d): check that it is the current token, not revoked or expired, and sent whole\n\n%s",
-			ex.Status, FormatExchange(ex))
-	case ex.Status == http.StatusNotFound:
-		return fmt.Sprintf("no SCIM endpoint at %s (404): the base URL must end where /Users and /Groups start, e.g. .../scim/v2\n\n%s",
-			t.BaseURL, FormatExchange(ex))
-	case ex.Status != http.StatusOK:
-		return fmt.Sprintf("GET /ServiceProviderConfig answered %d\n\n%s", ex.Status, FormatExchange(ex))
-	}
-	return ""
+	return 0
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim/internal/idptest"
+	"github.com/scimkit/scim/idptest"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/tokens"
 )
@@ -33,6 +33,10 @@ func TestMainList(t *testing.T) {
 	assert.Contains(t, out.String(), "okta-push-groups")
 	assert.Contains(t, out.String(), "jumpcloud-provisioning")
 	assert.NotContains(t, out.String(), "entra")
+
+	var errOut bytes.Buffer
+	assert.Equal(t, 2, idptest.Main(context.Background(), []string{"-list", "-only", "okta,oktaa"}, &out, &errOut), "a word that selects nothing is a usage error")
+	assert.Contains(t, errOut.String(), `no conversation matches "oktaa"`)
 }
 
 func TestMainUnreachable(t *testing.T) {
