@@ -1,0 +1,118 @@
+package resources
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Lenience is how Normalize (and the PATCH engine) treat what a sloppy
+// client sends: an attribute no schema defines, two primary values, a
+// duplicate value. By default each is bent into shape (ignored, demoted,
+// dropped) and the bend is recorded in Warnings, which the handler shows
+// in its log line and the request log; with Strict each is an *AttrError
+// instead. A nil *Lenience bends silently.
+type Lenience struct {
+	// Strict refuses, with an *AttrError, what would otherwise be bent.
+	Strict bool
+	// Warnings are the bends made, for a human: "ignored unknown
+	// attribute \"adreses\"".
+	Warnings []string
+}
+
+// bend records a bend, or refuses it under Strict with an *AttrError of
+// scimType at path.
+func (l *Lenience) bend(path, scimType, refusal, warning string, args ...any) error {
+	if l == nil {
+		return nil
+	}
+	if l.Strict {
+		return &AttrError{Path: path, Msg: fmt.Sprintf(refusal, args...), ScimType: scimType}
+	}
+	l.Warnings = append(l.Warnings, fmt.Sprintf(warning, args...))
+	return nil
+}
+
+// unknown records an attribute (or sub-attribute, or schema) no schema
+// defines: ignored, never stored.
+func (l *Lenience) unknown(path string) error {
+	return l.bend(path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)", "ignored unknown attribute %q", path)
+}
+
+// tidyPrimaries keeps at most one primary:true value in a multi-valued
+// attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
+// their "type" and "value" (compared as the attribute compares them). The
+// first primary and the first of duplicates are kept; a dropped duplicate
+// that was primary passes primary to the one kept.
+func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+	if a.Type != TypeComplex || len(list) < 2 {
+		return list, nil
+	}
+	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
+	if valueAttr != nil {
+		kept := list[:0:0]
+		for _, el := range list {
+			m, _ := el.(map[string]any)
+			dup := -1
+			for j, k := range kept {
+				if sameValue(valueAttr, typeAttr, m, k.(map[string]any)) {
+					dup = j
+					break
+				}
+			}
+			if dup < 0 {
+				kept = append(kept, el)
+				continue
+			}
+			if err := l.bend(path, "invalidValue", "lists the same value twice (strict mode)", "dropped a duplicate %s value %s", path, describeElem(m, valueAttr)); err != nil {
+				return nil, err
+			}
+			if primaryAttr != nil && m[primaryAttr.Name] == true {
+				kept[dup].(map[string]any)[primaryAttr.Name] = true
+			}
+		}
+		list = kept
+	}
+	if primaryAttr == nil {
+		return list, nil
+	}
+	seen := false
+	for _, el := range list {
+		m, _ := el.(map[string]any)
+		if m[primaryAttr.Name] != true {
+			continue
+		}
+		if !seen {
+			seen = true
+			continue
+		}
+		if err := l.bend(path, "invalidValue", "has more than one primary value (strict mode)", "kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr)); err != nil {
+			return nil, err
+		}
+		m[primaryAttr.Name] = false
+	}
+	return list, nil
+}
+
+// sameValue reports whether two elements have the same value and type.
+func sameValue(valueAttr, typeAttr *Attribute, a, b map[string]any) bool {
+	eq := func(attr *Attribute) bool {
+		if attr == nil {
+			return true
+		}
+		x, _ := a[attr.Name].(string)
+		y, _ := b[attr.Name].(string)
+		if attr.CaseExact {
+			return x == y
+		}
+		return strings.EqualFold(x, y)
+	}
+	va, _ := a[valueAttr.Name].(string)
+	return va != "" && eq(valueAttr) && eq(typeAttr)
+}
+
+func describeElem(m map[string]any, valueAttr *Attribute) string {
+	if valueAttr == nil {
+		return "(an element)"
+	}
+	return fmt.Sprintf("%q", m[valueAttr.Name])
+}
