@@ -40,8 +40,9 @@ func (u User) MarshalJSON() ([]byte, error) {
 // the user holds: those UserFromMap builds are json.Marshal output.
 //
 // It fails, returning dst, for a meta time that RFC 3339 cannot write (a
-// year outside [0,9999]) or an enterprise Extra value that is not JSON,
-// with the error encoding/json reports for them.
+// year outside [0,9999], a zone offset of 24 hours or more) or an
+// enterprise Extra value that is not JSON, with the error encoding/json
+// reports for them.
 func (u *User) AppendJSON(dst []byte) ([]byte, error) {
 	orig := dst
 	var kb [4]string
