@@ -18,4 +18,11 @@
 // conversions copy field by field, with no JSON in between; only the
 // extension objects, which the typed form keeps as json.RawMessage, are
 // encoded or decoded.
+//
+// A User or Group renders its SCIM JSON with MarshalJSON, or with
+// AppendJSON to write several into one buffer: hand-written appenders, no
+// reflection, giving byte for byte what encoding/json gave for these types
+// (the tests keep the former reflection-based encoder as their reference).
+// Normalize takes over the document it is given and reuses its lists and
+// objects; NormalizeValue and NormalizeSingle never change their input.
 package resources

@@ -59,7 +59,7 @@ func describeJSONError(data []byte, err error) error {
 }
 
 // Normalize checks a resource document (a decoded request body) against
-// the resource type and returns a copy in canonical form:
+// the resource type and returns it in canonical form:
 //   - attribute names in their schema spelling (names match
 //     case-insensitively), extension objects under the extension URN, and
 //     fully qualified keys ("urn:...:User:userName", "urn:...:enterprise:2.0:User:department")
@@ -75,6 +75,12 @@ func describeJSONError(data []byte, err error) error {
 // An attribute no schema defines, or a value of the wrong type, gives an
 // *AttrError naming it. Unknown attributes inside a registered extension
 // are kept as sent.
+//
+// Normalize takes doc over: to save an allocation per value it reuses the
+// lists and objects of doc (as Decode gives them, none shared) in the
+// result, changing them in place, so the caller must not use doc, or
+// anything in it, afterwards, even when Normalize fails. The returned map
+// itself is new.
 func (rt *ResourceType) Normalize(doc map[string]any) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
 	for k, v := range doc {
@@ -108,7 +114,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any) error {
 	if a.ReadOnly() {
 		return nil
 	}
-	nv, err := NormalizeValue(a, a.Name, v)
+	nv, err := normalizeValue(a, attrPath{name: a.Name}, v, true)
 	if err != nil {
 		return err
 	}
@@ -126,16 +132,22 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 		if !ok {
 			return &AttrError{Path: key, Msg: "an extension must be a JSON object"}
 		}
-		dst, _ := out[ext.ID].(map[string]any)
-		if dst == nil {
-			dst = make(map[string]any, len(obj))
-		}
-		for k, ev := range obj {
-			if err := putExt(ext, dst, k, ev); err != nil {
-				return err
+		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
+			// Fully qualified keys of the extension came first.
+			for k, ev := range obj {
+				if err := putExt(ext, dst, k, ev); err != nil {
+					return err
+				}
 			}
+			return nil
 		}
-		out[ext.ID] = dst
+		err := normalizeObject(obj, func(k string, ev any) (string, any, bool, error) {
+			return extMember(ext, k, ev)
+		})
+		if err != nil {
+			return err
+		}
+		out[ext.ID] = obj
 		return nil
 	}
 	if strings.EqualFold(key, rt.Schema.ID) {
@@ -153,65 +165,160 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 		}
 		return nil
 	}
-	// A fully qualified attribute: the longest known URN prefix followed by ':'.
-	for _, urn := range rt.SchemaURNs() {
-		if len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':' {
-			name := key[len(urn)+1:]
-			if strings.EqualFold(urn, rt.Schema.ID) {
-				return rt.put(out, name, v)
-			}
-			ext := rt.Extension(urn)
-			dst, _ := out[ext.ID].(map[string]any)
-			if dst == nil {
-				dst = make(map[string]any)
-			}
-			if err := putExt(ext, dst, name, v); err != nil {
-				return err
-			}
-			out[ext.ID] = dst
-			return nil
+	// A fully qualified attribute: a known URN followed by ':'.
+	if hasURNPrefix(key, rt.Schema.ID) {
+		return rt.put(out, key[len(rt.Schema.ID)+1:], v)
+	}
+	for _, e := range rt.Extensions {
+		ext := e.Schema
+		if !hasURNPrefix(key, ext.ID) {
+			continue
 		}
+		dst, _ := out[ext.ID].(map[string]any)
+		if dst == nil {
+			dst = make(map[string]any)
+		}
+		if err := putExt(ext, dst, key[len(ext.ID)+1:], v); err != nil {
+			return err
+		}
+		out[ext.ID] = dst
+		return nil
 	}
 	return &AttrError{Path: key, Msg: "is not a schema this server knows; known schemas are " + strings.Join(rt.SchemaURNs(), ", ")}
 }
 
+// hasURNPrefix reports whether key is urn (in any case), ':' and a name.
+func hasURNPrefix(key, urn string) bool {
+	return len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':'
+}
+
 func putExt(ext *Schema, dst map[string]any, key string, v any) error {
+	k, nv, keep, err := extMember(ext, key, v)
+	if keep {
+		dst[k] = nv
+	}
+	return err
+}
+
+// extMember normalises the member key: v of an extension object: it gives
+// the key to keep it under, its value, and whether to keep it at all.
+func extMember(ext *Schema, key string, v any) (string, any, bool, error) {
 	a := ext.Attr(key)
 	if a == nil {
 		// Unknown attributes of a registered extension are kept as sent.
-		dst[key] = v
-		return nil
+		return key, v, true, nil
 	}
 	if a.ReadOnly() {
-		return nil
+		return "", nil, false, nil
 	}
-	nv, err := NormalizeValue(a, ext.ID+":"+a.Name, v)
+	nv, err := normalizeValue(a, attrPath{urn: ext.ID, name: a.Name}, v, true)
 	if err != nil {
-		return err
+		return "", nil, false, err
 	}
-	dst[a.Name] = nv
+	return a.Name, nv, true, nil
+}
+
+// normalizeObject replaces each member of obj by what member gives for it
+// (its key, its value, whether to keep it), in place. A member whose key
+// changes moves after the walk: a key added to a map while ranging over it
+// may or may not be visited.
+func normalizeObject(obj map[string]any, member func(k string, v any) (string, any, bool, error)) error {
+	type moved struct {
+		k string
+		v any
+	}
+	var buf [4]moved
+	later := buf[:0]
+	for k, v := range obj {
+		nk, nv, keep, err := member(k, v)
+		switch {
+		case err != nil:
+			return err
+		case !keep:
+			delete(obj, k)
+		case nk == k:
+			obj[k] = nv
+		default:
+			delete(obj, k)
+			later = append(later, moved{nk, nv})
+		}
+	}
+	for _, m := range later {
+		obj[m.k] = m.v
+	}
 	return nil
 }
 
 func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
 
+// attrPath names a value in errors: urn:name.sub. Normalisation carries it
+// in parts and joins them only for an error.
+type attrPath struct {
+	urn  string // the extension URN, or ""
+	name string // the attribute (or a whole path given by a caller)
+	sub  string // the sub-attribute, or ""
+}
+
+func (p attrPath) String() string {
+	s := p.name
+	if p.urn != "" {
+		s = p.urn + ":" + s
+	}
+	if p.sub != "" {
+		s += "." + p.sub
+	}
+	return s
+}
+
+func (p attrPath) child(name string) attrPath {
+	if p.sub != "" {
+		return attrPath{name: p.String(), sub: name}
+	}
+	p.sub = name
+	return p
+}
+
 // NormalizeValue checks and canonicalises a value for attribute a (see
 // Normalize); path names the attribute in errors. nil stays nil (unset).
+// It does not change v: lists and objects in the result are new.
 func NormalizeValue(a *Attribute, path string, v any) (any, error) {
+	return normalizeValue(a, attrPath{name: path}, v, false)
+}
+
+// NormalizeSingle checks and canonicalises one value of attribute a (one
+// element, for a multi-valued attribute). Like NormalizeValue, it does not
+// change v.
+func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
+	return normalizeSingle(a, attrPath{name: path}, v, false)
+}
+
+// normalizeValue is NormalizeValue; owned says the caller owns v (it comes
+// from the document Normalize took over), so that its lists and objects
+// are reused in place.
+func normalizeValue(a *Attribute, p attrPath, v any, owned bool) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
 	if a.MultiValued {
 		list, ok := v.([]any)
 		if !ok {
-			list = []any{v}
+			nv, err := normalizeSingle(a, p, v, owned)
+			if err != nil {
+				return nil, err
+			}
+			return []any{nv}, nil
 		}
-		out := make([]any, 0, len(list))
+		var out []any
+		if owned {
+			out = list[:0] // each element is written at or before where it was read
+		} else {
+			out = make([]any, 0, len(list))
+		}
 		for _, el := range list {
 			if el == nil {
 				continue
 			}
-			nv, err := NormalizeSingle(a, path, el)
+			nv, err := normalizeSingle(a, p, el, owned)
 			if err != nil {
 				return nil, err
 			}
@@ -220,47 +327,57 @@ func NormalizeValue(a *Attribute, path string, v any) (any, error) {
 		return out, nil
 	}
 	if _, ok := v.([]any); ok {
-		return nil, &AttrError{Path: path, Msg: "is single-valued; a list was given"}
+		return nil, &AttrError{Path: p.String(), Msg: "is single-valued; a list was given"}
 	}
-	return NormalizeSingle(a, path, v)
+	return normalizeSingle(a, p, v, owned)
 }
 
-// NormalizeSingle checks and canonicalises one value of attribute a (one
-// element, for a multi-valued attribute).
-func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
+// normalizeSingle is NormalizeSingle (see normalizeValue for owned). A
+// value that stays as it is is returned as v, not boxed anew.
+func normalizeSingle(a *Attribute, p attrPath, v any, owned bool) (any, error) {
 	if a.Type == TypeComplex {
 		switch x := v.(type) {
 		case map[string]any:
-			out := make(map[string]any, len(x))
-			for k, sv := range x {
+			member := func(k string, sv any) (string, any, bool, error) {
 				sa := a.Sub(k)
 				if sa == nil {
-					return nil, &AttrError{Path: path + "." + k, Msg: "is not a sub-attribute of " + a.Name}
+					return "", nil, false, &AttrError{Path: p.String() + "." + k, Msg: "is not a sub-attribute of " + a.Name}
 				}
 				if sa.ReadOnly() && a.Mutability != ReadOnly {
-					continue
+					return "", nil, false, nil
 				}
-				nv, err := NormalizeValue(sa, path+"."+sa.Name, sv)
+				nv, err := normalizeValue(sa, p.child(sa.Name), sv, owned)
+				return sa.Name, nv, nv != nil, err
+			}
+			if owned {
+				if err := normalizeObject(x, member); err != nil {
+					return nil, err
+				}
+				return x, nil
+			}
+			out := make(map[string]any, len(x))
+			for k, sv := range x {
+				nk, nv, keep, err := member(k, sv)
 				if err != nil {
 					return nil, err
 				}
-				if nv != nil {
-					out[sa.Name] = nv
+				if keep {
+					out[nk] = nv
 				}
 			}
 			return out, nil
 		case string:
 			if sa := a.Sub("value"); sa != nil {
-				return map[string]any{sa.Name: x}, nil
+				return map[string]any{sa.Name: v}, nil
 			}
 		}
-		return nil, &AttrError{Path: path, Msg: "must be a JSON object"}
+		return nil, &AttrError{Path: p.String(), Msg: "must be a JSON object"}
 	}
 	switch a.Type {
 	case TypeBoolean:
 		switch x := v.(type) {
 		case bool:
-			return x, nil
+			return v, nil
 		case string:
 			if strings.EqualFold(x, "true") {
 				return true, nil
@@ -269,25 +386,25 @@ func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
 				return false, nil
 			}
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a boolean, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", DescribeValue(v))}
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
 			if a.Type == TypeInteger {
 				if _, err := x.Int64(); err != nil {
-					return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be an integer, got %s", x)}
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", x)}
 				}
 			}
-			return x, nil
+			return v, nil
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
 	default:
-		if s, ok := v.(string); ok {
-			return s, nil
+		if _, ok := v.(string); ok {
+			return v, nil
 		}
-		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}
 	}
 }
 

@@ -1,0 +1,141 @@
+package resources
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// normalizeDocs are documents with every rule of Normalize, none with two
+// keys that fold to one place (their result would depend on map order).
+var normalizeDocs = []string{
+	`{}`,
+	`{"userName":"a"}`,
+	`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"USERNAME":"a","Name":{"GIVENNAME":"B","familyName":"J","formatted":null}}`,
+	`{"userName":"a","id":"x","meta":{"version":"1"},"groups":[{"value":"g"}],"password":"p"}`,
+	`{"userName":"a","active":"False","emails":[{"value":"e","primary":"TRUE","Type":"work"},null,{"value":"f","display":null}]}`,
+	`{"userName":"a","emails":{"value":"e"},"phoneNumbers":[],"ims":null,"roles":[null,null]}`,
+	`{"userName":"a","addresses":[{"STREETADDRESS":"s","Country":"c","primary":true},{"formatted":"f"}],"x509Certificates":"MII"}`,
+	`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":"m1","Department":"D","costCentreCode":"7","custom":[1,{"a":null}]}}`,
+	`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":"m","displayName":"M","$REF":"r"},"employeeNumber":null}}`,
+	`{"urn:ietf:params:scim:schemas:core:2.0:User:userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"D","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"division":"V","Organization":"O"}}`,
+	`{"URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER":{"Department":"D"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m"}`,
+	`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":null}`,
+	`{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"a","Title":"T","name":{"givenName":"G"}},"displayName":"D"}`,
+	`{"userName":"a","` + testExt + `":{"BADGE":"b","level":3,"tags":"t","devices":[{"serial":"s"},null,{"SERIAL":"S"}],"other":{"deep":[1e400]}}}`,
+	`{"userName":"a","` + testExt + `":{"level":null,"tags":["x",null,"y"],"devices":{"serial":"one"}},"` + testExt + `:badge":"b"}`,
+	`{"userName":"a","title":null,"nickName":"","locale":"en","timezone":"Europe/Paris","profileUrl":"u","userType":"t","preferredLanguage":"fr","externalId":"x"}`,
+}
+
+// requireSameNormalize requires Normalize to give what the reference
+// implementation gives for the JSON document data (both fail, or both
+// give equal documents).
+func requireSameNormalize(t *testing.T, rt *ResourceType, data []byte) {
+	t.Helper()
+	doc, err := Decode(data)
+	if err != nil {
+		return
+	}
+	want, wantErr := rt.refNormalize(doc)
+	doc, err = Decode(data)
+	require.NoError(t, err)
+	got, err := rt.Normalize(doc)
+	if wantErr != nil {
+		require.Error(t, err)
+		var ae *AttrError
+		require.ErrorAs(t, err, &ae)
+		return
+	}
+	require.NoError(t, err)
+	if !reflect.DeepEqual(want, got) {
+		// Two keys that fold to one place: the reference's result depends
+		// on map order. Only then may the two differ.
+		for range 20 {
+			doc, err := Decode(data)
+			require.NoError(t, err)
+			again, err := rt.refNormalize(doc)
+			require.NoError(t, err)
+			if !reflect.DeepEqual(want, again) {
+				return
+			}
+		}
+		require.Equal(t, want, got)
+	}
+}
+
+func TestNormalizeMatchesReference(t *testing.T) {
+	rt := NewUserType(fuzzExt(testExt))
+	for i, s := range normalizeDocs {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			doc := decodeT(t, s)
+			want, err := rt.refNormalize(doc)
+			require.NoError(t, err)
+			got, err := rt.Normalize(decodeT(t, s))
+			require.NoError(t, err)
+			require.Equal(t, want, got)
+		})
+	}
+}
+
+func TestNormalizeValueLeavesInput(t *testing.T) {
+	rt := NewUserType()
+	emails, _ := rt.Attr("", "emails")
+	in := []any{map[string]any{"VALUE": "e", "primary": "true"}, nil}
+	out, err := NormalizeValue(emails, "emails", in)
+	require.NoError(t, err)
+	assert.Equal(t, []any{map[string]any{"value": "e", "primary": true}}, out)
+	assert.Equal(t, []any{map[string]any{"VALUE": "e", "primary": "true"}, nil}, in, "NormalizeValue does not change its input")
+
+	name, _ := rt.Attr("", "name")
+	obj := map[string]any{"GivenName": "g"}
+	out, err = NormalizeSingle(name, "name", obj)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"givenName": "g"}, out)
+	assert.Equal(t, map[string]any{"GivenName": "g"}, obj)
+
+	_, err = NormalizeValue(emails, "emails", []any{map[string]any{"Nope": 1}})
+	assert.EqualError(t, err, `attribute "emails.Nope": is not a sub-attribute of emails`)
+}
+
+func TestNormalizeErrorPaths(t *testing.T) {
+	rt := NewUserType(fuzzExt(testExt))
+	for _, tt := range []struct{ in, want string }{
+		{`{"emails":[{"value":1}]}`, `attribute "emails.value": must be a string, got the number 1`},
+		{`{"emails":[{"primary":"yes"}]}`, `attribute "emails.primary": must be a boolean, got the string "yes"`},
+		{`{"name":{"givenName":["x"]}}`, `attribute "name.givenName": is single-valued; a list was given`},
+		{`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":7}}}`,
+			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": must be a string, got the number 7`},
+		{`{"` + testExt + `":{"level":1.5}}`, `attribute "` + testExt + `:level": must be an integer, got 1.5`},
+		{`{"` + testExt + `:devices":[{"serial":"s","x":1}]}`, `attribute "` + testExt + `:devices.x": is not a sub-attribute of devices`},
+		{`{"urn:ietf:params:scim:schemas:core:2.0:User":{"urn:x":1}}`, `attribute "urn:ietf:params:scim:schemas:core:2.0:User:urn:x": schema URNs do not nest`},
+	} {
+		_, err := rt.Normalize(decodeT(t, tt.in))
+		assert.EqualError(t, err, tt.want, tt.in)
+		_, err = rt.refNormalize(decodeT(t, tt.in))
+		assert.EqualError(t, err, tt.want, "the reference agrees: %s", tt.in)
+	}
+}
+
+// FuzzNormalize requires Normalize to give what the reference
+// implementation gives, for users and groups.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range append(normalizeDocs, fuzzSeeds...) {
+		f.Add([]byte(s))
+	}
+	users := NewUserType(fuzzExt(testExt))
+	groups := NewGroupType(fuzzExt("urn:example:params:scim:schemas:extension:acme:2.0:Group"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		requireSameNormalize(t, users, data)
+		requireSameNormalize(t, groups, data)
+	})
+}
+
+func decodeT(t *testing.T, s string) map[string]any {
+	t.Helper()
+	m, err := Decode([]byte(s))
+	require.NoError(t, err)
+	return m
+}
