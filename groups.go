@@ -190,7 +190,9 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	plan, err := h.groups.engine.PlanGroup(ops)
+	l := h.lenience()
+	plan, err := h.groups.engine.PlanGroup(ops, l)
+	warnAll(r.Context(), l)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -205,7 +207,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
-		return h.groups.applyPatch(h, cur, ops)
+		return h.groups.applyPatch(h, r.Context(), cur, ops)
 	}))
 }
 
@@ -237,7 +239,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				return true
 			}
 			if len(others) > 0 {
-				if next, err := h.groups.patchDoc(cur, others); err != nil || next != nil {
+				if next, err := h.groups.patchDoc(h, ctx, cur, others); err != nil || next != nil {
 					return false
 				}
 			}

@@ -166,6 +166,20 @@ func warn(ctx context.Context, format string, args ...any) {
 	}
 }
 
+// lenience is what Normalize and the PATCH engine bend under, for one
+// request: strict as Config.Strict says.
+func (h *handler) lenience() *resources.Lenience {
+	return &resources.Lenience{Strict: h.cfg.Strict}
+}
+
+// warnAll records the bends l collected as the request's warnings.
+func warnAll(ctx context.Context, l *resources.Lenience) {
+	for _, w := range l.Warnings {
+		warn(ctx, "%s", w)
+	}
+	l.Warnings = l.Warnings[:0]
+}
+
 // maxWarnings bounds the warnings of one request: a body with a thousand
 // unknown attributes needs no thousand lines to be understood.
 const maxWarnings = 20

@@ -61,8 +61,10 @@ func newKind[T any](k *kind[T]) *kind[T] {
 }
 
 // decode turns a request document into a checked resource.
-func (k *kind[T]) decode(h *handler, doc map[string]any) (T, error) {
-	nd, err := k.rt.Normalize(doc)
+func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any) (T, error) {
+	l := h.lenience()
+	nd, err := k.rt.Normalize(doc, l)
+	warnAll(ctx, l)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -93,7 +95,7 @@ func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) 
 	if err != nil {
 		return nil, zero, err
 	}
-	v, err := k.decode(h, doc)
+	v, err := k.decode(h, r.Context(), doc)
 	if err != nil {
 		return nil, zero, err
 	}
@@ -293,13 +295,15 @@ func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
 // patchDoc applies ops to the document of the stored resource v (meta
 // left out). It returns the new document, or nil when the operations
 // change nothing.
-func (k *kind[T]) patchDoc(v T, ops []patch.Operation) (map[string]any, error) {
+func (k *kind[T]) patchDoc(h *handler, ctx context.Context, v T, ops []patch.Operation) (map[string]any, error) {
 	doc, err := resources.ToMap(v)
 	if err != nil {
 		return nil, err
 	}
 	delete(doc, "meta")
-	next, err := k.engine.Apply(doc, ops)
+	l := h.lenience()
+	next, err := k.engine.Apply(doc, ops, l)
+	warnAll(ctx, l)
 	if err != nil || reflect.DeepEqual(doc, next) {
 		return nil, err
 	}
@@ -308,9 +312,9 @@ func (k *kind[T]) patchDoc(v T, ops []patch.Operation) (map[string]any, error) {
 
 // applyPatch is the change of a PATCH: the stored resource with ops
 // applied, rebuilt and checked.
-func (k *kind[T]) applyPatch(h *handler, cur T, ops []patch.Operation) (T, bool, error) {
+func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch.Operation) (T, bool, error) {
 	var zero T
-	next, err := k.patchDoc(cur, ops)
+	next, err := k.patchDoc(h, ctx, cur, ops)
 	if next == nil || err != nil {
 		return zero, false, err
 	}

@@ -159,11 +159,11 @@ func TestUserPatchQuirks(t *testing.T) {
 			},
 		},
 		{
-			name:  "registered extension attributes the schema does not define are kept",
-			start: map[string]any{ent: map[string]any{"customField": "kept"}},
-			ops:   []map[string]any{op("replace", ent+":department", "Ops")},
+			name:  "registered extension attributes the schema does not define are ignored, never stored",
+			start: map[string]any{ent: map[string]any{"customField": "dropped"}},
+			ops:   []map[string]any{op("replace", ent+":department", "Ops"), op("replace", ent+":otherCustom", "x")},
 			check: func(t *testing.T, u map[string]any) {
-				assert.Equal(t, map[string]any{"customField": "kept", "department": "Ops"}, u[ent])
+				assert.Equal(t, map[string]any{"department": "Ops"}, u[ent])
 			},
 		},
 	}
@@ -190,7 +190,7 @@ func TestPatchErrorsChangeNothing(t *testing.T) {
 		detail   string
 	}{
 		{"bad op in the middle", patchBody(op("replace", "displayName", "X"), op("jump", "title", "Y")), 400, "invalidSyntax", "jump"},
-		{"unknown path", patchBody(op("replace", "displayName", "X"), op("replace", "shoeSize", "9")), 400, "invalidPath", "shoeSize"},
+		{"unknown path in strict mode", patchBody(op("replace", "displayName", "X"), op("replace", "shoeSize", "9")), 400, "invalidPath", "shoeSize"},
 		{"malformed path", patchBody(op("replace", `emails[type eq`, "x")), 400, "invalidPath", ""},
 		{"wrong value type", patchBody(op("replace", "active", "maybe")), 400, "invalidValue", "active"},
 		{"read-only path", patchBody(op("replace", "id", "new")), 400, "mutability", "id"},
@@ -203,7 +203,7 @@ func TestPatchErrorsChangeNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t, func(c *scim.Config) { c.MaxPatchOperations = 3 })
+			e := newEnv(t, func(c *scim.Config) { c.MaxPatchOperations = 3; c.Strict = true })
 			u := e.createUser("atomic@example.com", map[string]any{"displayName": "Before", "title": "T"})
 			id := u["id"].(string)
 			before := e.do("GET", "/Users/"+id, nil)
@@ -451,11 +451,21 @@ func TestOktaMembershipUpdateWithResentName(t *testing.T) {
 
 	// A bad operation among them still changes nothing.
 	r = e.do("PATCH", "/Groups/"+gid, patchBody(
-		op("replace", "", map[string]any{"displayName": "Sales EMEA", "shoeSize": 9}),
+		op("replace", "", map[string]any{"displayName": "Sales EMEA", "externalId": 9}),
 		op("remove", `members[value eq "`+a+`"]`, nil),
 	))
 	assert.Equal(t, http.StatusBadRequest, r.Code, r.Raw)
 	assert.ElementsMatch(t, []string{a, b}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
+
+	// An attribute no schema defines beside them is ignored, with a
+	// warning, and the member change goes to ModifyMembers.
+	r = e.do("PATCH", "/Groups/"+gid, patchBody(
+		op("replace", "", map[string]any{"displayName": "Sales EMEA", "shoeSize": 9}),
+		op("remove", `members[value eq "`+a+`"]`, nil),
+	))
+	assert.Equal(t, http.StatusNoContent, r.Code, r.Raw)
+	assert.Equal(t, []string{b}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
+	assert.Contains(t, e.logs.String(), `ignored unknown attribute \"shoeSize\"`)
 }
 
 func TestGroupLifecycleAndEvents(t *testing.T) {

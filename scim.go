@@ -160,6 +160,15 @@ type Config struct {
 	// Defaults to resources.DefaultModel().
 	Model *resources.Model
 
+	// Strict refuses, with a 400 naming the attribute, what the handler
+	// otherwise accepts from a sloppy client by changing it: an attribute
+	// no schema defines (ignored otherwise), a second primary value
+	// (demoted), a duplicate value (dropped), an unquoted filter value
+	// (taken as a string). Either way each bend is a warning in the log
+	// line and the request log. Endpoint spelling and members beside
+	// Operations change no data and are accepted in both modes.
+	Strict bool
+
 	// Me resolves /Me. When nil, /Me answers 501.
 	Me MeResolver
 

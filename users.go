@@ -224,7 +224,7 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 	h.users.update(h, w, r, false, func(cur *resources.User) (*resources.User, bool, error) {
 		stored := cur.Password
 		cur.Groups = nil
-		next, changed, err := h.users.applyPatch(h, cur, ops)
+		next, changed, err := h.users.applyPatch(h, r.Context(), cur, ops)
 		if err != nil || !changed {
 			return next, changed, err
 		}

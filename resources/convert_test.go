@@ -308,7 +308,7 @@ func FuzzUserDoc(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc, err = rt.Normalize(doc)
+		doc, err = rt.Normalize(doc, nil)
 		if err != nil {
 			return
 		}
@@ -335,7 +335,7 @@ func FuzzGroupDoc(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc, err = rt.Normalize(doc)
+		doc, err = rt.Normalize(doc, nil)
 		if err != nil {
 			return
 		}

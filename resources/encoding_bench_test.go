@@ -45,7 +45,7 @@ func BenchmarkNormalize(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StartTimer()
-		if _, err := rt.Normalize(doc); err != nil {
+		if _, err := rt.Normalize(doc, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

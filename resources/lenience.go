@@ -21,21 +21,21 @@ type Lenience struct {
 
 // bend records a bend, or refuses it under Strict with an *AttrError of
 // scimType at path.
-func (l *Lenience) bend(path, scimType, refusal, warning string, args ...any) error {
+func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 	if l == nil {
 		return nil
 	}
 	if l.Strict {
-		return &AttrError{Path: path, Msg: fmt.Sprintf(refusal, args...), ScimType: scimType}
+		return &AttrError{Path: path, Msg: refusal, ScimType: scimType}
 	}
-	l.Warnings = append(l.Warnings, fmt.Sprintf(warning, args...))
+	l.Warnings = append(l.Warnings, warning)
 	return nil
 }
 
 // unknown records an attribute (or sub-attribute, or schema) no schema
 // defines: ignored, never stored.
 func (l *Lenience) unknown(path string) error {
-	return l.bend(path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)", "ignored unknown attribute %q", path)
+	return l.bend(path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)", fmt.Sprintf("ignored unknown attribute %q", path))
 }
 
 // tidyPrimaries keeps at most one primary:true value in a multi-valued
@@ -63,7 +63,7 @@ func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, e
 				kept = append(kept, el)
 				continue
 			}
-			if err := l.bend(path, "invalidValue", "lists the same value twice (strict mode)", "dropped a duplicate %s value %s", path, describeElem(m, valueAttr)); err != nil {
+			if err := l.bend(path, "invalidValue", "lists the same value twice (strict mode)", fmt.Sprintf("dropped a duplicate %s value %s", path, describeElem(m, valueAttr))); err != nil {
 				return nil, err
 			}
 			if primaryAttr != nil && m[primaryAttr.Name] == true {
@@ -85,7 +85,7 @@ func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, e
 			seen = true
 			continue
 		}
-		if err := l.bend(path, "invalidValue", "has more than one primary value (strict mode)", "kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr)); err != nil {
+		if err := l.bend(path, "invalidValue", "has more than one primary value (strict mode)", fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr))); err != nil {
 			return nil, err
 		}
 		m[primaryAttr.Name] = false

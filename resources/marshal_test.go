@@ -218,7 +218,7 @@ func FuzzUserJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
-		doc, err = rt.Normalize(doc)
+		doc, err = rt.Normalize(doc, nil)
 		if err != nil {
 			return
 		}

@@ -72,26 +72,33 @@ func describeJSONError(data []byte, err error) error {
 //     sub-attribute "value" exists (the enterprise manager) turned into
 //     {"value": s}.
 //
-// An attribute no schema defines, or a value of the wrong type, gives an
-// *AttrError naming it. Unknown attributes inside a registered extension
-// are kept as sent.
+// A value of the wrong type, or an attribute given twice (userName and
+// USERNAME), gives an *AttrError naming it. What a sloppy client sends is
+// bent as l says (see Lenience): an attribute, sub-attribute or schema no
+// schema of the type defines is ignored and never stored; a multi-valued
+// attribute keeps one primary value and drops duplicate values.
 //
 // Normalize takes doc over: to save an allocation per value it reuses the
 // lists and objects of doc (as Decode gives them, none shared) in the
 // result, changing them in place, so the caller must not use doc, or
 // anything in it, afterwards, even when Normalize fails. The returned map
 // itself is new.
-func (rt *ResourceType) Normalize(doc map[string]any) (map[string]any, error) {
+func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
 	for k, v := range doc {
-		if err := rt.put(out, k, v); err != nil {
+		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (rt *ResourceType) put(out map[string]any, key string, v any) error {
+// twice is the error of an attribute a document gives under two keys.
+func twice(name string) error {
+	return &AttrError{Path: name, Msg: "is given more than once (names match case-insensitively, with or without the schema URN); send it once", ScimType: "invalidSyntax"}
+}
+
+func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) error {
 	if strings.EqualFold(key, "schemas") {
 		list, ok := v.([]any)
 		if !ok {
@@ -105,16 +112,19 @@ func (rt *ResourceType) put(out map[string]any, key string, v any) error {
 		return nil // recomputed from content on output
 	}
 	if isURN(key) {
-		return rt.putURN(out, key, v)
+		return rt.putURN(out, key, v, l)
 	}
 	a, _ := rt.Attr("", key)
 	if a == nil {
-		return &AttrError{Path: key, Msg: "is not an attribute of the " + rt.Name + " schema or a registered extension"}
+		return l.unknown(key)
+	}
+	if _, dup := out[a.Name]; dup {
+		return twice(a.Name)
 	}
 	if a.ReadOnly() {
 		return nil
 	}
-	nv, err := normalizeValue(a, attrPath{name: a.Name}, v, true)
+	nv, err := normalizeValue(a, attrPath{name: a.Name}, v, true, l)
 	if err != nil {
 		return err
 	}
@@ -122,7 +132,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any) error {
 	return nil
 }
 
-func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
+func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenience) error {
 	if ext := rt.Extension(key); ext != nil {
 		if v == nil {
 			out[ext.ID] = nil
@@ -135,14 +145,14 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
 			// Fully qualified keys of the extension came first.
 			for k, ev := range obj {
-				if err := putExt(ext, dst, k, ev); err != nil {
+				if err := putExt(ext, dst, k, ev, l); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
 		err := normalizeObject(obj, func(k string, ev any) (string, any, bool, error) {
-			return extMember(ext, k, ev)
+			return extMember(ext, k, ev, l)
 		})
 		if err != nil {
 			return err
@@ -159,7 +169,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 			if isURN(k) {
 				return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
 			}
-			if err := rt.put(out, k, cv); err != nil {
+			if err := rt.put(out, k, cv, l); err != nil {
 				return err
 			}
 		}
@@ -167,7 +177,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 	}
 	// A fully qualified attribute: a known URN followed by ':'.
 	if hasURNPrefix(key, rt.Schema.ID) {
-		return rt.put(out, key[len(rt.Schema.ID)+1:], v)
+		return rt.put(out, key[len(rt.Schema.ID)+1:], v, l)
 	}
 	for _, e := range rt.Extensions {
 		ext := e.Schema
@@ -178,13 +188,15 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any) error {
 		if dst == nil {
 			dst = make(map[string]any)
 		}
-		if err := putExt(ext, dst, key[len(ext.ID)+1:], v); err != nil {
+		if err := putExt(ext, dst, key[len(ext.ID)+1:], v, l); err != nil {
 			return err
 		}
-		out[ext.ID] = dst
+		if len(dst) > 0 {
+			out[ext.ID] = dst
+		}
 		return nil
 	}
-	return &AttrError{Path: key, Msg: "is not a schema this server knows; known schemas are " + strings.Join(rt.SchemaURNs(), ", ")}
+	return l.unknown(key)
 }
 
 // hasURNPrefix reports whether key is urn (in any case), ':' and a name.
@@ -192,9 +204,12 @@ func hasURNPrefix(key, urn string) bool {
 	return len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':'
 }
 
-func putExt(ext *Schema, dst map[string]any, key string, v any) error {
-	k, nv, keep, err := extMember(ext, key, v)
+func putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
+	k, nv, keep, err := extMember(ext, key, v, l)
 	if keep {
+		if _, dup := dst[k]; dup {
+			return twice(ext.ID + ":" + k)
+		}
 		dst[k] = nv
 	}
 	return err
@@ -202,16 +217,15 @@ func putExt(ext *Schema, dst map[string]any, key string, v any) error {
 
 // extMember normalises the member key: v of an extension object: it gives
 // the key to keep it under, its value, and whether to keep it at all.
-func extMember(ext *Schema, key string, v any) (string, any, bool, error) {
+func extMember(ext *Schema, key string, v any, l *Lenience) (string, any, bool, error) {
 	a := ext.Attr(key)
 	if a == nil {
-		// Unknown attributes of a registered extension are kept as sent.
-		return key, v, true, nil
+		return "", nil, false, l.unknown(ext.ID + ":" + key)
 	}
 	if a.ReadOnly() {
 		return "", nil, false, nil
 	}
-	nv, err := normalizeValue(a, attrPath{urn: ext.ID, name: a.Name}, v, true)
+	nv, err := normalizeValue(a, attrPath{urn: ext.ID, name: a.Name}, v, true, l)
 	if err != nil {
 		return "", nil, false, err
 	}
@@ -244,6 +258,9 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 		}
 	}
 	for _, m := range later {
+		if _, dup := obj[m.k]; dup {
+			return twice(m.k)
+		}
 		obj[m.k] = m.v
 	}
 	return nil
@@ -281,28 +298,28 @@ func (p attrPath) child(name string) attrPath {
 // NormalizeValue checks and canonicalises a value for attribute a (see
 // Normalize); path names the attribute in errors. nil stays nil (unset).
 // It does not change v: lists and objects in the result are new.
-func NormalizeValue(a *Attribute, path string, v any) (any, error) {
-	return normalizeValue(a, attrPath{name: path}, v, false)
+func NormalizeValue(a *Attribute, path string, v any, l *Lenience) (any, error) {
+	return normalizeValue(a, attrPath{name: path}, v, false, l)
 }
 
 // NormalizeSingle checks and canonicalises one value of attribute a (one
 // element, for a multi-valued attribute). Like NormalizeValue, it does not
 // change v.
-func NormalizeSingle(a *Attribute, path string, v any) (any, error) {
-	return normalizeSingle(a, attrPath{name: path}, v, false)
+func NormalizeSingle(a *Attribute, path string, v any, l *Lenience) (any, error) {
+	return normalizeSingle(a, attrPath{name: path}, v, false, l)
 }
 
 // normalizeValue is NormalizeValue; owned says the caller owns v (it comes
 // from the document Normalize took over), so that its lists and objects
 // are reused in place.
-func normalizeValue(a *Attribute, p attrPath, v any, owned bool) (any, error) {
+func normalizeValue(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
 	if a.MultiValued {
 		list, ok := v.([]any)
 		if !ok {
-			nv, err := normalizeSingle(a, p, v, owned)
+			nv, err := normalizeSingle(a, p, v, owned, l)
 			if err != nil {
 				return nil, err
 			}
@@ -318,35 +335,35 @@ func normalizeValue(a *Attribute, p attrPath, v any, owned bool) (any, error) {
 			if el == nil {
 				continue
 			}
-			nv, err := normalizeSingle(a, p, el, owned)
+			nv, err := normalizeSingle(a, p, el, owned, l)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, nv)
 		}
-		return out, nil
+		return tidyPrimaries(a, p.String(), out, l)
 	}
 	if _, ok := v.([]any); ok {
 		return nil, &AttrError{Path: p.String(), Msg: "is single-valued; a list was given"}
 	}
-	return normalizeSingle(a, p, v, owned)
+	return normalizeSingle(a, p, v, owned, l)
 }
 
 // normalizeSingle is NormalizeSingle (see normalizeValue for owned). A
 // value that stays as it is is returned as v, not boxed anew.
-func normalizeSingle(a *Attribute, p attrPath, v any, owned bool) (any, error) {
+func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (any, error) {
 	if a.Type == TypeComplex {
 		switch x := v.(type) {
 		case map[string]any:
 			member := func(k string, sv any) (string, any, bool, error) {
 				sa := a.Sub(k)
 				if sa == nil {
-					return "", nil, false, &AttrError{Path: p.String() + "." + k, Msg: "is not a sub-attribute of " + a.Name}
+					return "", nil, false, l.unknown(p.String() + "." + k)
 				}
 				if sa.ReadOnly() && a.Mutability != ReadOnly {
 					return "", nil, false, nil
 				}
-				nv, err := normalizeValue(sa, p.child(sa.Name), sv, owned)
+				nv, err := normalizeValue(sa, p.child(sa.Name), sv, owned, l)
 				return sa.Name, nv, nv != nil, err
 			}
 			if owned {
@@ -386,26 +403,47 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool) (any, error) {
 				return false, nil
 			}
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", describeFor(a, v))}
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
 			if a.Type == TypeInteger {
 				if _, err := x.Int64(); err != nil {
-					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", x)}
+					got := any(x)
+					if a.Returned == ReturnedNever {
+						got = "a number"
+					}
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", got)}
 				}
 			}
 			return v, nil
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(a, v))}
 	default:
 		if _, ok := v.(string); ok {
 			return v, nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
 	}
+}
+
+// describeFor describes v for an error about attribute a, without the
+// value itself when a is never returned (a password sent as a number must
+// not reach an error detail, a log line or the request log).
+func describeFor(a *Attribute, v any) string {
+	if a.Returned == ReturnedNever {
+		switch v.(type) {
+		case string:
+			return "a string"
+		case bool:
+			return "a boolean"
+		case json.Number, float64:
+			return "a number"
+		}
+	}
+	return DescribeValue(v)
 }
 
 // DescribeValue names a decoded JSON value for an error message: "null",

@@ -37,14 +37,14 @@ func TestNormalize(t *testing.T) {
 			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`},
 		{"URN case-insensitive", `{"userName":"a","URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER":{"Department":"D"}}`,
 			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`},
-		{"unknown extension attribute kept", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCentreCode":"7"}}`,
-			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCentreCode":"7"}}`},
+		{"unknown extension attribute ignored", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"costCentreCode":"7","department":"D"}}`,
+			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"}}`},
 		{"core schema object", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"a"}}`, `{"userName":"a"}`},
 		{"null stays null", `{"userName":"a","title":null}`, `{"userName":"a","title":null}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := rt.Normalize(decode(t, tt.in))
+			got, err := rt.Normalize(decode(t, tt.in), nil)
 			require.NoError(t, err)
 			assert.Equal(t, decode(t, tt.want), got)
 		})
@@ -56,24 +56,79 @@ func TestNormalizeErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
 	}{
-		{"unknown attribute", `{"userName":"a","shoeSize":"9"}`, `attribute "shoeSize": is not an attribute of the User schema`},
-		{"unknown sub-attribute", `{"name":{"nickname":"x"}}`, `attribute "name.nickname": is not a sub-attribute of name`},
+		{"attribute given twice", `{"userName":"a","USERNAME":"b"}`, `attribute "userName": is given more than once`},
+		{"attribute given twice, once with its URN", `{"userName":"a","urn:ietf:params:scim:schemas:core:2.0:User:userName":"b"}`, `attribute "userName": is given more than once`},
+		{"sub-attribute given twice", `{"name":{"givenName":"a","GIVENNAME":"b"}}`, `attribute "givenName": is given more than once`},
 		{"boolean", `{"active":"yes"}`, `attribute "active": must be a boolean, got the string "yes"`},
 		{"string", `{"userName":7}`, `attribute "userName": must be a string, got the number 7`},
 		{"list for single", `{"userName":["a"]}`, `is single-valued; a list was given`},
 		{"complex", `{"name":"x"}`, `attribute "name": must be a JSON object`},
-		{"unknown schema", `{"urn:example:1.0:Thing":{"a":1}}`, `is not a schema this server knows`},
 		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, `an extension must be a JSON object`},
 		{"schemas not a list", `{"schemas":"x"}`, `must be a list of schema URNs`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := rt.Normalize(decode(t, tt.in))
+			_, err := rt.Normalize(decode(t, tt.in), nil)
 			var ae *resources.AttrError
 			require.ErrorAs(t, err, &ae)
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+// TestNormalizeLenience: what no schema defines is ignored with a warning
+// (never stored), primaries are made one and duplicates dropped; strict
+// mode refuses each of them instead.
+func TestNormalizeLenience(t *testing.T) {
+	rt := resources.NewUserType()
+	for _, tc := range []struct {
+		name, in, want string
+		warnings       []string
+		strictErr      string
+	}{
+		{"unknown attribute", `{"userName":"a","adreses":[{"type":"work"}]}`, `{"userName":"a"}`,
+			[]string{`ignored unknown attribute "adreses"`}, `attribute "adreses": is not defined by any schema`},
+		{"unknown sub-attribute", `{"userName":"a","name":{"givenName":"G","nickname":"x"}}`, `{"userName":"a","name":{"givenName":"G"}}`,
+			[]string{`ignored unknown attribute "name.nickname"`}, `attribute "name.nickname"`},
+		{"unknown schema", `{"userName":"a","urn:example:1.0:Thing":{"a":1}}`, `{"userName":"a"}`,
+			[]string{`ignored unknown attribute "urn:example:1.0:Thing"`}, `attribute "urn:example:1.0:Thing"`},
+		{"unknown extension attribute", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe":"9"}`, `{"userName":"a"}`,
+			[]string{`ignored unknown attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe"`}, `is not defined by any schema`},
+		{"two primaries", `{"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":true}]}`,
+			`{"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":false}]}`,
+			[]string{`kept the first primary emails value, made "b@x" not primary`}, `has more than one primary value`},
+		{"primary false round-trips", `{"userName":"a","emails":[{"value":"a@x","primary":false}]}`,
+			`{"userName":"a","emails":[{"value":"a@x","primary":false}]}`, nil, ""},
+		{"duplicate value", `{"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@X","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
+			`{"userName":"a","emails":[{"value":"a@x","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
+			[]string{`dropped a duplicate emails value "A@X"`}, `lists the same value twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &resources.Lenience{}
+			got, err := rt.Normalize(decode(t, tc.in), l)
+			require.NoError(t, err)
+			assert.Equal(t, decode(t, tc.want), got)
+			assert.Equal(t, tc.warnings, l.Warnings)
+
+			_, err = rt.Normalize(decode(t, tc.in), &resources.Lenience{Strict: true})
+			if tc.strictErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			var ae *resources.AttrError
+			require.ErrorAs(t, err, &ae)
+			assert.Contains(t, err.Error(), tc.strictErr)
+			assert.Contains(t, err.Error(), "strict mode")
+		})
+	}
+}
+
+// TestNeverReturnedValuesStayOutOfErrors: a password of the wrong type is
+// refused without its value in the message.
+func TestNeverReturnedValuesStayOutOfErrors(t *testing.T) {
+	_, err := resources.NewUserType().Normalize(decode(t, `{"userName":"a","password":123456789}`), nil)
+	require.Error(t, err)
+	assert.Equal(t, `attribute "password": must be a string, got a number`, err.Error())
 }
 
 func TestDecodeErrors(t *testing.T) {
@@ -155,7 +210,7 @@ func TestUserFromMapUnassignsEmptyValues(t *testing.T) {
 		"emails":[{"value":"","type":"work","primary":true},{"value":"b@x","type":"home"}],
 		"phoneNumbers":[{"value":"","type":"mobile"}],
 		"addresses":[{"type":"work","streetAddress":""}],
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"","manager":{"value":""}}}`))
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"","manager":{"value":""}}}`), nil)
 	require.NoError(t, err)
 	u, err := resources.UserFromMap(doc)
 	require.NoError(t, err)
@@ -164,7 +219,7 @@ func TestUserFromMapUnassignsEmptyValues(t *testing.T) {
 	assert.JSONEq(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"b@x","type":"home"}]}`, string(data))
 
 	doc, err = rt.Normalize(decode(t, `{"userName":"a","name":{"givenName":"B"},
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":""},"department":"D"}}`))
+		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":""},"department":"D"}}`), nil)
 	require.NoError(t, err)
 	u, err = resources.UserFromMap(doc)
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package patch
 
 import (
 	"errors"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -16,6 +17,8 @@ type applier struct {
 	e   *Engine
 	doc map[string]any
 	idx int
+	// len collects the bends made (Lenience), or refuses them.
+	len *resources.Lenience
 }
 
 // loc is a resolved PATCH target.
@@ -30,10 +33,11 @@ type loc struct {
 	// (manager[value eq "id"]): the operation applies only when the
 	// attribute's value matches it (filter and match stay nil).
 	single *query.Matcher
-	// unknown is the name of an attribute a registered extension does not
-	// define (ext is set, attr nil). No-path values keep such attributes as
-	// sent, like ResourceType.Normalize; explicit paths reject them.
-	unknown string
+	// missing: the path names an attribute, sub-attribute or schema that
+	// no schema of the resource type defines. The operation is ignored
+	// (with a warning), as ResourceType.Normalize ignores such attributes
+	// in a body; strict mode refuses it.
+	missing bool
 }
 
 // readOnly reports whether the target can never be written by a client.
@@ -68,8 +72,8 @@ func (a *applier) apply(op Operation) error {
 		if err != nil {
 			return err
 		}
-		if l.unknown != "" {
-			return a.fail(InvalidPath, "%q is not an attribute of %s", path, l.ext.ID)
+		if l.missing {
+			return a.ignore(l)
 		}
 		if l.readOnly() {
 			return a.readOnlyErr(l)
@@ -89,8 +93,8 @@ func (a *applier) apply(op Operation) error {
 		if err != nil {
 			return err
 		}
-		if l.unknown != "" {
-			return a.fail(InvalidPath, "%q is not an attribute of %s", path, l.ext.ID)
+		if l.missing {
+			return a.ignore(l)
 		}
 		if l.readOnly() {
 			return a.readOnlyErr(l)
@@ -120,6 +124,18 @@ func (a *applier) current(l loc) any {
 func (a *applier) selects(l loc) bool {
 	m, ok := a.current(l).(map[string]any)
 	return ok && l.single.Match(m)
+}
+
+// ignore skips an operation on something no schema defines, with a
+// warning; strict mode refuses it (invalidPath).
+func (a *applier) ignore(l loc) error {
+	if a.len != nil && a.len.Strict {
+		return a.fail(InvalidPath, "%q is not an attribute of the %s resource or its extensions (strict mode)", l.raw, a.e.rt.Name)
+	}
+	if a.len != nil {
+		a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("ignored unknown attribute %q", l.raw))
+	}
+	return nil
 }
 
 func (a *applier) readOnlyErr(l loc) error {
@@ -182,26 +198,8 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		}
 		return err
 	}
-	if l.unknown != "" {
-		// An attribute the registered extension does not define: kept as
-		// sent, as ResourceType.Normalize does.
-		if v == nil {
-			if kind == "replace" {
-				if c := a.container(l, false); c != nil {
-					if k, _, ok := lookup(c, l.unknown); ok {
-						delete(c, k)
-					}
-				}
-				a.tidyExt(l)
-			}
-			return nil
-		}
-		c := a.container(l, true)
-		if k, _, ok := lookup(c, l.unknown); ok {
-			delete(c, k)
-		}
-		c[l.unknown] = v
-		return nil
+	if l.missing {
+		return a.ignore(l)
 	}
 	if l.readOnly() {
 		return nil
@@ -215,7 +213,7 @@ func (a *applier) resolve(path string) (loc, error) {
 	if plainName(path) {
 		attr, urn := rt.Attr("", path)
 		if attr == nil {
-			return loc{}, a.fail(InvalidPath, "%q is not an attribute of the %s resource", path, rt.Name)
+			return loc{raw: path, missing: true}, nil
 		}
 		return loc{raw: path, attr: attr, ext: a.extOf(urn)}, nil
 	}
@@ -231,24 +229,11 @@ func (a *applier) resolve(path string) (loc, error) {
 				return l, nil
 			}
 		}
-		return loc{}, a.fail(InvalidPath, "path %q names no attribute", path)
+		return loc{raw: path, missing: true}, nil // a schema this type does not have
 	}
 	attr, urn := rt.Attr(p.URI, p.Name)
 	if attr == nil {
-		if p.URI != "" {
-			if ext := rt.Extension(p.URI); ext != nil {
-				if p.Filter == nil && p.Sub == "" {
-					l.ext, l.unknown = ext, p.Name
-					return l, nil
-				}
-				return loc{}, a.fail(InvalidPath, "%q is not an attribute of %s", p.Name, ext.ID)
-			}
-			if !strings.EqualFold(p.URI, rt.Schema.ID) {
-				return loc{}, a.fail(InvalidPath, "path %q: %q is not a schema of the %s resource; known schemas are %s",
-					path, p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
-			}
-		}
-		return loc{}, a.fail(InvalidPath, "%q is not an attribute of the %s resource", p.Name, rt.Name)
+		return loc{raw: path, missing: true}, nil
 	}
 	l.attr, l.ext = attr, a.extOf(urn)
 	if p.Filter != nil && !attr.MultiValued {
@@ -283,7 +268,7 @@ func (a *applier) resolve(path string) (loc, error) {
 		}
 		l.sub = attr.Sub(p.Sub)
 		if l.sub == nil {
-			return loc{}, a.fail(InvalidPath, "path %q: %q is not a sub-attribute of %s", path, p.Sub, attr.Name)
+			return loc{raw: path, missing: true}, nil
 		}
 	}
 	return l, nil
@@ -423,9 +408,9 @@ func (a *applier) normalize(attr *resources.Attribute, path string, v any, singl
 	var nv any
 	var err error
 	if single {
-		nv, err = resources.NormalizeSingle(attr, path, v)
+		nv, err = resources.NormalizeSingle(attr, path, v, a.len)
 	} else {
-		nv, err = resources.NormalizeValue(attr, path, v)
+		nv, err = resources.NormalizeValue(attr, path, v, a.len)
 	}
 	if err != nil {
 		st := InvalidValue
@@ -759,7 +744,7 @@ func (a *applier) seed(l loc) (any, bool) {
 			if sub == nil || sub.ReadOnly() {
 				return false
 			}
-			v, err := resources.NormalizeSingle(sub, sub.Name, literal(x.Value))
+			v, err := resources.NormalizeSingle(sub, sub.Name, literal(x.Value), nil)
 			if err != nil {
 				return false
 			}

@@ -9,7 +9,7 @@ func BenchmarkApplyReplaceActive(b *testing.B) {
 	ops := mustOps(`[{"op":"Replace","path":"active","value":"False"}]`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := userEng.Apply(doc, ops); err != nil {
+		if _, err := userEng.Apply(doc, ops, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -26,7 +26,7 @@ func BenchmarkApplyWorkAddress(b *testing.B) {
 		{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := userEng.Apply(doc, ops); err != nil {
+		if _, err := userEng.Apply(doc, ops, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -37,7 +37,7 @@ func BenchmarkPlanMembersAddOne(b *testing.B) {
 	ops := mustOps(`[{"op":"Add","path":"members","value":[{"$ref":null,"value":"5d48a0a8"}]}]`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, ok, err := groupEng.PlanMembers(ops); err != nil || !ok {
+		if _, ok, err := groupEng.PlanMembers(ops, nil); err != nil || !ok {
 			b.Fatal(ok, err)
 		}
 	}

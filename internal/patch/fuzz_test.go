@@ -36,14 +36,14 @@ func FuzzApply(f *testing.F) {
 			eng, src = groupEng, groupJSON
 		}
 		doc := mustDoc(src)
-		got, err := eng.Apply(doc, ops)
+		got, err := eng.Apply(doc, ops, nil)
 		assert.Equal(t, mustDoc(src), doc)
 		if err != nil {
 			_, ok := err.(*Error)
 			assert.True(t, ok, "%T %v", err, err)
 			assert.Nil(t, got)
 		}
-		if _, _, err := eng.PlanMembers(ops); err != nil {
+		if _, _, err := eng.PlanMembers(ops, nil); err != nil {
 			_, ok := err.(*Error)
 			assert.True(t, ok, "%T %v", err, err)
 		}

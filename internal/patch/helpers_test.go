@@ -132,6 +132,10 @@ type applyCase struct {
 	ops  string
 	want string
 	err  *fail
+	// strict applies the operations in strict mode; warnings are the
+	// bends expected otherwise.
+	strict   bool
+	warnings []string
 }
 
 func runApply(t *testing.T, cases []applyCase) {
@@ -155,7 +159,8 @@ func runApply(t *testing.T, cases []applyCase) {
 				requireError(t, err, *tc.err)
 				return
 			}
-			got, err := eng.Apply(doc, ops)
+			l := &resources.Lenience{Strict: tc.strict}
+			got, err := eng.Apply(doc, ops, l)
 			assert.Equal(t, mustDoc(src), doc, "the input document must never change")
 			if tc.err != nil {
 				requireError(t, err, *tc.err)
@@ -164,6 +169,11 @@ func runApply(t *testing.T, cases []applyCase) {
 			}
 			require.NoError(t, err)
 			assert.Equal(t, mustDoc(tc.want), got)
+			var want []string
+			for _, w := range tc.warnings {
+				want = append(want, expand(w))
+			}
+			assert.Equal(t, want, l.Warnings)
 		})
 	}
 }

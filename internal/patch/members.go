@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
 )
 
 // MemberPlan is the membership change a group PATCH asks for, when every
@@ -53,14 +54,14 @@ type MemberPlan struct {
 // "value" ("$ref", "display" and "type" are allowed), or a bare id string;
 // anything else is an *Error (invalidValue), as is a missing value on add
 // or replace (invalidSyntax).
-func (e *Engine) PlanMembers(ops []Operation) (plan MemberPlan, ok bool, err error) {
+func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan MemberPlan, ok bool, err error) {
 	if e.members == nil || len(ops) == 0 {
 		return MemberPlan{}, false, nil
 	}
 	var s memberState
 	needsCurrent := false
 	for i, op := range ops {
-		a := &applier{e: e, idx: i}
+		a := &applier{e: e, idx: i, len: l}
 		kind := strings.ToLower(strings.TrimSpace(op.Op))
 		path := strings.TrimSpace(op.Path)
 		v := op.Value
@@ -363,8 +364,11 @@ const (
 // them), whether the membership change can go to the store as a set
 // operation, and whether the rest needs the stored members. Errors are
 // *Error, from malformed member operations.
-func (e *Engine) PlanGroup(ops []Operation) (GroupPlan, error) {
-	plan, ok, err := e.PlanMembers(ops)
+//
+// Bends (an unknown sub-attribute of a member) are recorded in, or refused
+// by, l, as Apply does.
+func (e *Engine) PlanGroup(ops []Operation, l *resources.Lenience) (GroupPlan, error) {
+	plan, ok, err := e.PlanMembers(ops, l)
 	if err != nil {
 		return GroupPlan{}, err
 	}
@@ -383,7 +387,7 @@ func (e *Engine) PlanGroup(ops []Operation) (GroupPlan, error) {
 	if len(memberOps) == 0 || len(others) == 0 {
 		return whole, nil
 	}
-	plan, ok, err = e.PlanMembers(memberOps)
+	plan, ok, err = e.PlanMembers(memberOps, l)
 	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
 		// Apply reports the error of a malformed operation, in the
 		// order of the request.

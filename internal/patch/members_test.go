@@ -3,18 +3,20 @@ package patch
 import (
 	"testing"
 
+	"github.com/scimkit/scim/resources"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
 func TestPlanMembers(t *testing.T) {
 	cases := []struct {
-		name  string
-		eng   *Engine // groupEng when nil
-		ops   string
-		want  MemberPlan
-		notOK bool
-		err   *fail
+		name   string
+		eng    *Engine // groupEng when nil
+		ops    string
+		want   MemberPlan
+		notOK  bool
+		err    *fail
+		strict bool
 	}{
 		{
 			name: "add one member",
@@ -193,9 +195,15 @@ func TestPlanMembers(t *testing.T) {
 			err:  &fail{InvalidValue, `"members.value": must be a string`, 0},
 		},
 		{
-			name: "an unknown member sub-attribute is invalidValue",
-			ops:  `[{"op":"add","path":"members","value":[{"value":"a","role":"owner"}]}]`,
-			err:  &fail{InvalidValue, `"members.role"`, 0},
+			name: "an unknown member sub-attribute is ignored (Microsoft's validator sends displayName)",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"a","displayName":"A"}]}]`,
+			want: MemberPlan{Add: []string{"a"}},
+		},
+		{
+			name:   "strict: an unknown member sub-attribute is refused",
+			ops:    `[{"op":"add","path":"members","value":[{"value":"a","role":"owner"}]}]`,
+			err:    &fail{InvalidSyntax, `"members.role"`, 0},
+			strict: true,
 		},
 		{
 			name: "a member that is a number is invalidValue",
@@ -214,7 +222,7 @@ func TestPlanMembers(t *testing.T) {
 			if eng == nil {
 				eng = groupEng
 			}
-			plan, ok, err := eng.PlanMembers(mustOps(tc.ops))
+			plan, ok, err := eng.PlanMembers(mustOps(tc.ops), &resources.Lenience{Strict: tc.strict})
 			if tc.err != nil {
 				requireError(t, err, *tc.err)
 				assert.True(t, ok)
@@ -252,12 +260,12 @@ func TestPlanMatchesApply(t *testing.T) {
 	for _, req := range requests {
 		t.Run(req, func(t *testing.T) {
 			ops := mustOps(req)
-			plan, ok, err := groupEng.PlanMembers(ops)
+			plan, ok, err := groupEng.PlanMembers(ops, nil)
 			require.NoError(t, err)
 			require.True(t, ok)
 			require.False(t, plan.NeedsCurrent)
 
-			doc, err := groupEng.Apply(mustDoc(groupJSON), ops)
+			doc, err := groupEng.Apply(mustDoc(groupJSON), ops, nil)
 			require.NoError(t, err)
 			var want []string
 			if list, _ := doc["members"].([]any); list != nil {

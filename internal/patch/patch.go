@@ -201,15 +201,17 @@ func NewEngine(rt *resources.ResourceType) *Engine {
 // Apply applies ops in order to a deep copy of doc and returns the copy;
 // doc is never modified (the whole request is atomic: one bad operation
 // and nothing changes). Errors are *Error.
-func Apply(rt *resources.ResourceType, doc map[string]any, ops []Operation) (map[string]any, error) {
-	return NewEngine(rt).Apply(doc, ops)
+func Apply(rt *resources.ResourceType, doc map[string]any, ops []Operation, l *resources.Lenience) (map[string]any, error) {
+	return NewEngine(rt).Apply(doc, ops, l)
 }
 
 // Apply applies ops in order to a deep copy of doc and returns the copy;
 // doc is never modified. Any failure is an *Error naming the operation,
-// and then nothing is returned.
-func (e *Engine) Apply(doc map[string]any, ops []Operation) (map[string]any, error) {
-	a := &applier{e: e, doc: copyMap(doc)}
+// and then nothing is returned. What a sloppy client sends (an attribute
+// no schema defines, a second primary) is bent or refused as l says (see
+// resources.Lenience); a nil l bends silently.
+func (e *Engine) Apply(doc map[string]any, ops []Operation, l *resources.Lenience) (map[string]any, error) {
+	a := &applier{e: e, doc: copyMap(doc), len: l}
 	for i, op := range ops {
 		a.idx = i
 		if err := a.apply(op); err != nil {

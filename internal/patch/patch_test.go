@@ -53,29 +53,52 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidPath, "at offset", 0},
 		},
 		{
-			name: "3.5.2 unknown attribute is invalidPath naming it",
-			ops:  `[{"op":"replace","path":"nickname2","value":"x"}]`,
-			err:  &fail{InvalidPath, `"nickname2" is not an attribute of the User resource`, 0},
+			name:     "3.5.2 unknown attribute is ignored, with a warning",
+			ops:      `[{"op":"replace","path":"nickname2","value":"x"}]`,
+			want:     userJSON,
+			warnings: []string{`ignored unknown attribute "nickname2"`},
 		},
 		{
-			name: "3.5.2 unknown attribute behind a known URN is invalidPath",
-			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:nickname2","value":"x"}]`,
-			err:  &fail{InvalidPath, `"nickname2"`, 0},
+			name:   "strict: unknown attribute is invalidPath naming it",
+			ops:    `[{"op":"replace","path":"nickname2","value":"x"}]`,
+			err:    &fail{InvalidPath, `"nickname2" is not an attribute of the User resource`, 0},
+			strict: true,
 		},
 		{
-			name: "3.5.2 unknown schema URN is invalidPath",
-			ops:  `[{"op":"replace","path":"urn:example:unknown:2.0:User:foo","value":"x"}]`,
-			err:  &fail{InvalidPath, `"urn:example:unknown:2.0:User" is not a schema of the User resource`, 0},
+			name:   "strict: unknown attribute behind a known URN is invalidPath",
+			ops:    `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:nickname2","value":"x"}]`,
+			err:    &fail{InvalidPath, `nickname2`, 0},
+			strict: true,
 		},
 		{
-			name: "3.5.2 another resource type's schema is invalidPath",
-			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"x"}]`,
-			err:  &fail{InvalidPath, `is not a schema of the User resource`, 0},
+			name:     "3.5.2 unknown schema URN is ignored, with a warning",
+			ops:      `[{"op":"replace","path":"urn:example:unknown:2.0:User:foo","value":"x"}]`,
+			want:     userJSON,
+			warnings: []string{`ignored unknown attribute "urn:example:unknown:2.0:User:foo"`},
 		},
 		{
-			name: "3.5.2 unknown attribute of a registered extension is invalidPath",
-			ops:  `[{"op":"replace","path":"$ENT:shoeSize","value":"x"}]`,
-			err:  &fail{InvalidPath, `shoeSize`, 0},
+			name:   "strict: unknown schema URN is invalidPath",
+			ops:    `[{"op":"replace","path":"urn:example:unknown:2.0:User:foo","value":"x"}]`,
+			err:    &fail{InvalidPath, `urn:example:unknown:2.0:User:foo`, 0},
+			strict: true,
+		},
+		{
+			name:   "strict: another resource type's schema is invalidPath",
+			ops:    `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"x"}]`,
+			err:    &fail{InvalidPath, `is not an attribute of the User resource`, 0},
+			strict: true,
+		},
+		{
+			name:     "3.5.2 unknown attribute of a registered extension is ignored, with a warning",
+			ops:      `[{"op":"replace","path":"$ENT:shoeSize","value":"x"}]`,
+			want:     userJSON,
+			warnings: []string{`ignored unknown attribute "$ENT:shoeSize"`},
+		},
+		{
+			name:   "strict: unknown attribute of a registered extension is invalidPath",
+			ops:    `[{"op":"replace","path":"$ENT:shoeSize","value":"x"}]`,
+			err:    &fail{InvalidPath, `shoeSize`, 0},
+			strict: true,
 		},
 		{
 			name: "3.5.2 value filter on a single-valued simple attribute is invalidPath",
@@ -88,9 +111,10 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidPath, `"userName" has no sub-attributes`, 0},
 		},
 		{
-			name: "3.5.2 unknown sub-attribute is invalidPath",
-			ops:  `[{"op":"replace","path":"name.nickname","value":"x"}]`,
-			err:  &fail{InvalidPath, `"nickname" is not a sub-attribute of name`, 0},
+			name:   "strict: unknown sub-attribute is invalidPath",
+			ops:    `[{"op":"replace","path":"name.nickname","value":"x"}]`,
+			err:    &fail{InvalidPath, `"name.nickname" is not an attribute`, 0},
+			strict: true,
 		},
 		{
 			name: "3.12 filter on an unknown sub-attribute is invalidFilter",
@@ -98,9 +122,10 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidFilter, `"kind" is not a sub-attribute of emails`, 0},
 		},
 		{
-			name: "3.12 error names the failing operation",
-			ops:  `[{"op":"replace","path":"displayName","value":"Babs"},{"op":"replace","path":"nickname2","value":"x"}]`,
-			err:  &fail{InvalidPath, "Operations[1]: ", 1},
+			name:   "3.12 error names the failing operation",
+			ops:    `[{"op":"replace","path":"displayName","value":"Babs"},{"op":"replace","path":"nickname2","value":"x"}]`,
+			err:    &fail{InvalidPath, "Operations[1]: ", 1},
+			strict: true,
 		},
 		{
 			name: "3.5.2 value of the wrong type is invalidValue naming the attribute",
@@ -113,9 +138,10 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidValue, `attribute "emails.value": must be a string`, 0},
 		},
 		{
-			name: "3.5.2 unknown sub-attribute inside a value is invalidValue",
-			ops:  `[{"op":"add","path":"emails","value":[{"value":"x@y.z","kind":"work"}]}]`,
-			err:  &fail{InvalidValue, `"emails.kind"`, 0},
+			name:   "strict: unknown sub-attribute inside a value is invalidValue",
+			ops:    `[{"op":"add","path":"emails","value":[{"value":"x@y.z","kind":"work"}]}]`,
+			err:    &fail{InvalidSyntax, `"emails.kind"`, 0},
+			strict: true,
 		},
 		{
 			name: "3.5.2 a list for a single-valued attribute is invalidValue",
@@ -169,9 +195,10 @@ func TestApplyAdd(t *testing.T) {
 			want: userJSON,
 		},
 		{
-			name: "3.5.2.1 duplicates within one value are added once",
-			ops:  `[{"op":"add","path":"phoneNumbers","value":[{"value":"1","type":"mobile"},{"value":"1","type":"mobile"}]}]`,
-			want: over(userJSON, `{"phoneNumbers":[{"value":"555-555-5555","type":"work"},{"value":"1","type":"mobile"}]}`),
+			name:     "3.5.2.1 duplicates within one value are added once",
+			ops:      `[{"op":"add","path":"phoneNumbers","value":[{"value":"1","type":"mobile"},{"value":"1","type":"mobile"}]}]`,
+			want:     over(userJSON, `{"phoneNumbers":[{"value":"555-555-5555","type":"work"},{"value":"1","type":"mobile"}]}`),
+			warnings: []string{`dropped a duplicate phoneNumbers value "1"`},
 		},
 		{
 			name: "3.5.2.1 multi-valued simple attribute appends values not present",
@@ -629,14 +656,16 @@ func TestApplyNoPath(t *testing.T) {
 			want: over(userJSON, `{"displayName":"Babs"}`),
 		},
 		{
-			name: "3.5.2.1 no path: unknown attribute is invalidValue naming it",
-			ops:  `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
-			err:  &fail{InvalidValue, `"favouriteColour" is not an attribute of the User resource`, 0},
+			name:   "strict: no path: unknown attribute is refused naming it",
+			ops:    `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
+			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of the User resource`, 0},
+			strict: true,
 		},
 		{
-			name: "3.5.2.1 no path: attributes a registered extension does not define are kept as sent",
-			ops:  `[{"op":"add","value":{"$ENT":{"badgeColour":"red"},"$ACME:shoeSize":"42"}}]`,
-			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","badgeColour":"red","manager":{"value":"26118915","displayName":"John Smith"}},"$ACME":{"shoeSize":"42"}}`),
+			name:     "3.5.2.1 no path: attributes no schema defines are ignored, with warnings",
+			ops:      `[{"op":"add","value":{"$ENT":{"badgeColour":"red"},"$ACME:shoeSize":"42","favouriteColour":"blue"}}]`,
+			want:     userJSON,
+			warnings: []string{`ignored unknown attribute "favouriteColour"`, `ignored unknown attribute "$ACME:shoeSize"`, `ignored unknown attribute "$ENT:badgeColour"`},
 		},
 		{
 			name: "3.5.2.1 no path: schema URNs do not nest",
@@ -690,9 +719,10 @@ func TestApplyPrimary(t *testing.T) {
 			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
 		},
 		{
-			name: "RFC 7643 2.4 a replaced list with several primaries keeps the last",
-			ops:  `[{"op":"replace","path":"emails","value":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":true}]}]`,
-			want: over(userJSON, `{"emails":[{"value":"a@x.org"},{"value":"b@x.org","primary":true}]}`),
+			name:     "RFC 7643 2.4 a replaced list with several primaries keeps the first, with a warning",
+			ops:      `[{"op":"replace","path":"emails","value":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":true}]}]`,
+			want:     over(userJSON, `{"emails":[{"value":"a@x.org","primary":true},{"value":"b@x.org","primary":false}]}`),
+			warnings: []string{`kept the first primary emails value, made "b@x.org" not primary`},
 		},
 		{
 			name: "IDP-QUIRKS a created element is not primary",
@@ -726,19 +756,19 @@ func TestApplyAtomic(t *testing.T) {
 		{"op":"replace","path":"id","value":"stolen"},
 		{"op":"replace","path":"title","value":"never applied"}
 	]`)
-	got, err := userEng.Apply(doc, ops)
+	got, err := userEng.Apply(doc, ops, nil)
 	requireError(t, err, fail{Mutability, `Operations[4]: "id" is readOnly`, 4})
 	assert.Nil(t, got)
 	assert.Equal(t, before, doc)
 
-	got, err = userEng.Apply(doc, ops[:4])
+	got, err = userEng.Apply(doc, ops[:4], nil)
 	require.NoError(t, err)
 	got["emails"].([]any)[0].(map[string]any)["value"] = "changed"
 	got["groups"].([]any)[0].(map[string]any)["display"] = "changed"
 	got["meta"].(map[string]any)["version"] = "changed"
 	assert.Equal(t, before, doc, "the result must not share storage with the input")
 
-	got, err = Apply(userType, doc, nil)
+	got, err = Apply(userType, doc, nil, nil)
 	require.NoError(t, err)
 	assert.Equal(t, before, got)
 }
