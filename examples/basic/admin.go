@@ -6,7 +6,9 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"html/template"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -37,17 +39,21 @@ type adminSite struct {
 	api      http.Handler      // admin.NewHandler
 	pageCSP  string
 	now      func() time.Time
+	log      *slog.Logger
+	limiter  *signInLimiter
 
 	mu       sync.Mutex
 	sessions map[string]time.Time // session id -> expiry
 }
 
-func newAdminSite(password string, api http.Handler) *adminSite {
+func newAdminSite(password string, api http.Handler, logger *slog.Logger, limits signInLimits) *adminSite {
 	return &adminSite{
 		password: sha256.Sum256([]byte(password)),
 		api:      api,
 		pageCSP:  contentSecurityPolicy(adminHTML),
 		now:      time.Now,
+		log:      logger,
+		limiter:  newSignInLimiter(limits),
 		sessions: make(map[string]time.Time),
 	}
 }
@@ -90,11 +96,28 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		a.loginForm(w, http.StatusBadRequest, "Could not read the form.")
 		return
 	}
+	client := clientKey(r.RemoteAddr)
+	if v := a.limiter.allow(client, a.now()); !v.ok {
+		if v.first {
+			// Later refusals of the same lockout are answered but not
+			// logged, so that a flood of guesses cannot fill the log.
+			a.log.Warn("admin sign-in refused: too many attempts", "ip", client, "limit", v.scope, "retry_after", v.retryAfter.Round(time.Second).String())
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((v.retryAfter+time.Second-1)/time.Second)))
+		a.loginForm(w, http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
+		return
+	}
+	// Hashing both sides gives equal lengths, so the comparison takes the
+	// same time whatever the password tried.
 	got := sha256.Sum256([]byte(r.PostForm.Get("password")))
 	if subtle.ConstantTimeCompare(got[:], a.password[:]) != 1 {
+		// The record's time and the client; never the password tried: it
+		// may be the admin's real one, mistyped.
+		a.log.Warn("admin sign-in failed: wrong password", "ip", client)
 		a.loginForm(w, http.StatusUnauthorized, "Wrong password.")
 		return
 	}
+	a.limiter.succeeded(client)
 	id, err := randomString(32)
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)

@@ -150,7 +150,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		BaseURL:    base,
 		CreatedBy:  func(*http.Request) string { return "admin" },
 		Logger:     logger,
-	}))
+	}), logger, defaultSignInLimits())
 
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
