@@ -41,21 +41,49 @@ type adminSite struct {
 	now      func() time.Time
 	log      *slog.Logger
 	limiter  *signInLimiter
+	csrf     *http.CrossOriginProtection // sign-in and sign-out forms
+	// secure marks the session cookie Secure on every response, not only
+	// on those to requests that came over TLS: the admin page is served
+	// over https by a proxy in front.
+	secure bool
 
 	mu       sync.Mutex
 	sessions map[string]time.Time // session id -> expiry
 }
 
-func newAdminSite(password string, api http.Handler, logger *slog.Logger, limits signInLimits) *adminSite {
+// adminSiteOptions configure newAdminSite.
+type adminSiteOptions struct {
+	Password string
+	API      http.Handler // admin.NewHandler
+	Logger   *slog.Logger
+	Limits   signInLimits
+	// ExternalOrigin, if set, is the origin ("https://scim.example.com")
+	// browsers see the admin page at, behind a proxy. Forms posted from it
+	// pass the cross-origin check even when the proxy rewrites Host, and
+	// with https the session cookie is Secure.
+	ExternalOrigin string
+}
+
+func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
+	csrf := http.NewCrossOriginProtection()
+	secure := false
+	if opts.ExternalOrigin != "" {
+		if err := csrf.AddTrustedOrigin(opts.ExternalOrigin); err != nil {
+			return nil, err
+		}
+		secure = strings.HasPrefix(opts.ExternalOrigin, "https://")
+	}
 	return &adminSite{
-		password: sha256.Sum256([]byte(password)),
-		api:      api,
+		password: sha256.Sum256([]byte(opts.Password)),
+		api:      opts.API,
 		pageCSP:  contentSecurityPolicy(adminHTML),
 		now:      time.Now,
-		log:      logger,
-		limiter:  newSignInLimiter(limits),
+		log:      opts.Logger,
+		limiter:  newSignInLimiter(opts.Limits),
+		csrf:     csrf,
+		secure:   secure,
 		sessions: make(map[string]time.Time),
-	}
+	}, nil
 }
 
 // register mounts the admin routes on mux:
@@ -65,11 +93,10 @@ func newAdminSite(password string, api http.Handler, logger *slog.Logger, limits
 //	POST /admin/logout   ends the session
 //	/admin/api/...       admin.NewHandler, for signed-in admins only
 func (a *adminSite) register(mux *http.ServeMux) {
-	csrf := http.NewCrossOriginProtection() // sign-in and sign-out forms
 	mux.HandleFunc("GET /admin", a.page)
 	mux.Handle("GET /admin/{$}", http.RedirectHandler("/admin", http.StatusSeeOther))
-	mux.Handle("POST /admin/login", csrf.Handler(http.HandlerFunc(a.login)))
-	mux.Handle("POST /admin/logout", csrf.Handler(http.HandlerFunc(a.logout)))
+	mux.Handle("POST /admin/login", a.csrf.Handler(http.HandlerFunc(a.login)))
+	mux.Handle("POST /admin/logout", a.csrf.Handler(http.HandlerFunc(a.logout)))
 	mux.Handle("/admin/api/", a.requireSession(http.StripPrefix("/admin/api", a.api)))
 }
 
@@ -141,7 +168,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		Path:     "/admin",
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   a.secure || r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
@@ -153,7 +180,7 @@ func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 		delete(a.sessions, c.Value)
 		a.mu.Unlock()
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: a.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 

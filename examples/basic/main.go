@@ -14,6 +14,7 @@
 //	go run ./examples/basic -db memory
 //	go run ./examples/basic -db /var/lib/app/scim.db -new-token
 //	go run ./examples/basic -db postgres://app@localhost/app
+//	go run ./examples/basic -addr 10.0.0.5:8080 -external-url https://scim.example.com
 //	SCIM_ADMIN_PASSWORD=secret go run ./examples/basic
 package main
 
@@ -28,6 +29,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,6 +48,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := flag.String("db", "scim.db", `store: a SQLite file path (also "sqlite:FILE"), a postgres:// URL, or "memory" (data is lost when the server stops)`)
 	newToken := flag.Bool("new-token", false, "generate and print a new bearer token even if the database already has one (the old one is revoked)")
+	externalURL := flag.String("external-url", "", "the URL clients reach this server at, behind a TLS-terminating proxy (e.g. https://scim.example.com): the prefix of the SCIM base URL and the admin page's origin; with https the admin session cookie is Secure")
 	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
 	flag.Parse()
 	if *adminPassword == "" {
@@ -54,7 +57,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword, NewToken: *newToken}
+	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword, NewToken: *newToken, ExternalURL: *externalURL}
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "basic:", err)
 		os.Exit(1)
@@ -69,6 +72,10 @@ type config struct {
 	AdminPassword string
 	// NewToken generates a token even when the database already has one.
 	NewToken bool
+	// ExternalURL is the URL clients reach the server at when a proxy
+	// terminates TLS in front of it: scheme and host only. Empty means
+	// http:// and the listening address.
+	ExternalURL string
 	// Logger defaults to text on stderr.
 	Logger *slog.Logger
 }
@@ -80,6 +87,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	external, err := externalOrigin(cfg.ExternalURL)
+	if err != nil {
+		return err
 	}
 	db, err := openDB(ctx, cfg.DB)
 	if err != nil {
@@ -110,6 +121,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	defer ln.Close()
 	origin := "http://" + ln.Addr().String()
+	if external != "" {
+		// The proxy needs to know where to send requests.
+		fmt.Fprintf(out, "Listening on %s (external URL %s)\n", ln.Addr(), external)
+		origin = external
+	}
 	base := origin + "/scim/v2"
 
 	mets := newMetrics(func() map[string]uint64 {
@@ -143,14 +159,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		shown = password
 	}
-	site := newAdminSite(password, admin.NewHandler(toks, admin.Options{
+	site, err := newAdminSite(adminSiteOptions{Password: password, Logger: logger, Limits: defaultSignInLimits(), ExternalOrigin: external, API: admin.NewHandler(toks, admin.Options{
 		// A single-tenant host: every admin manages the default tenant "".
 		Tenant:     func(*http.Request) (string, error) { return "", nil },
 		RequestLog: requests,
 		BaseURL:    base,
 		CreatedBy:  func(*http.Request) string { return "admin" },
 		Logger:     logger,
-	}), logger, defaultSignInLimits())
+	})})
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
@@ -192,6 +211,32 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// externalOrigin checks the -external-url value and returns its origin
+// (scheme://host[:port]), or "" for "". It must be http or https with a
+// host and nothing after it: the example serves its pages at fixed paths
+// (/scim/v2, /admin), so a proxy must forward the whole host to it.
+func externalOrigin(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("-external-url: %w", err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("-external-url %q: the scheme must be https (or http)", raw)
+	case u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("-external-url %q: no host", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("-external-url %q: no user information, please", raw)
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("-external-url %q: scheme and host only (the proxy forwards the whole host to this server)", raw)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }
 
 // database is what -db opens: the SCIM stores, the token store and the

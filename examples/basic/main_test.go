@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -380,4 +381,100 @@ func TestSignInLimit(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(out, `msg="admin sign-in refused: too many attempts" ip=127.0.0.1 limit=client`), "the first refusal of a lockout is logged: %s", out)
 	assert.NotContains(t, out, "guess-")
 	assert.NotContains(t, out, password)
+}
+
+// TestExternalURL: behind a TLS-terminating proxy, -external-url names the
+// SCIM base URL and the admin page's origin; with https the session cookie
+// is Secure although the proxy speaks plain HTTP to the example.
+func TestExternalURL(t *testing.T) {
+	cases := []struct {
+		external   string
+		base       string
+		secure     bool
+		origin     string // the Origin of a form post from the admin page
+		wantOrigin int    // the sign-in's status for a post from origin with no Sec-Fetch-Site
+	}{
+		{"", "", false, "", http.StatusSeeOther},
+		{"https://scim.example.com", "https://scim.example.com/scim/v2", true, "https://scim.example.com", http.StatusSeeOther},
+		{"HTTPS://SCIM.example.com:8443/", "https://scim.example.com:8443/scim/v2", true, "https://scim.example.com:8443", http.StatusSeeOther},
+		{"http://scim.internal", "http://scim.internal/scim/v2", false, "http://scim.internal", http.StatusSeeOther},
+		{"https://scim.example.com", "https://scim.example.com/scim/v2", true, "https://evil.example", http.StatusForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.external+" from "+tc.origin, func(t *testing.T) {
+			const password = "proxy password"
+			s := startConfig(t, config{AdminPassword: password, ExternalURL: tc.external})
+			if tc.base != "" {
+				assert.Equal(t, tc.base, s.base)
+				assert.Regexp(t, `^Listening on 127\.0\.0\.1:\d+ \(external URL `+regexp.QuoteMeta(strings.TrimSuffix(tc.base, "/scim/v2"))+`\)$`, s.lines[0])
+				assert.Equal(t, "Admin page: "+strings.TrimSuffix(tc.base, "/scim/v2")+"/admin (password: as set by -admin-password or SCIM_ADMIN_PASSWORD)", s.lines[len(s.lines)-1])
+			}
+
+			req, err := http.NewRequest("POST", s.origin+"/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin) // an older browser: no Sec-Fetch-Site
+			}
+			resp, err := client(t).Do(req)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			require.Equal(t, tc.wantOrigin, resp.StatusCode)
+			if tc.wantOrigin != http.StatusSeeOther {
+				return
+			}
+			require.Len(t, resp.Cookies(), 1)
+			ck := resp.Cookies()[0]
+			assert.Equal(t, tc.secure, ck.Secure)
+			assert.True(t, ck.HttpOnly)
+			assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
+
+			// The admin API shows the external base URL.
+			req, err = http.NewRequest("GET", s.origin+"/admin/api/status", nil)
+			require.NoError(t, err)
+			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			resp, err = http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var st struct{ BaseURL string }
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+			assert.Equal(t, s.base, st.BaseURL)
+		})
+	}
+}
+
+func TestExternalURLRejected(t *testing.T) {
+	for _, raw := range []string{
+		"scim.example.com",
+		"ftp://scim.example.com",
+		"https://",
+		"https:scim.example.com",
+		"https://scim.example.com/prefix",
+		"https://scim.example.com/?a=b",
+		"https://scim.example.com/#top",
+		"https://admin@scim.example.com",
+		"https://scim.example.com:port",
+	} {
+		err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: "memory", ExternalURL: raw}, io.Discard)
+		assert.ErrorContains(t, err, "-external-url", raw)
+	}
+}
+
+// TestSessionCookieSecureOverTLS: a request that reached the example over
+// TLS gets a Secure cookie even without an https external URL.
+func TestSessionCookieSecureOverTLS(t *testing.T) {
+	for _, target := range []string{"https://127.0.0.1/admin/login", "http://127.0.0.1/admin/login"} {
+		a, err := newAdminSite(adminSiteOptions{Password: "pw", API: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Limits: defaultSignInLimits()})
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		a.register(mux)
+		req := httptest.NewRequest("POST", target, strings.NewReader("password=pw"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		cookies := rec.Result().Cookies()
+		require.Len(t, cookies, 1)
+		assert.Equal(t, req.TLS != nil, cookies[0].Secure, target)
+	}
 }
