@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -27,7 +26,6 @@ var loginTemplate = template.Must(template.New("login").Parse(loginHTML))
 const (
 	sessionCookie = "scimkit_admin"
 	sessionTTL    = 12 * time.Hour
-	maxSessions   = 1000
 )
 
 // adminSite is the example's stand-in for a host's own admin
@@ -45,10 +43,8 @@ type adminSite struct {
 	// secure marks the session cookie Secure on every response, not only
 	// on those to requests that came over TLS: the admin page is served
 	// over https by a proxy in front.
-	secure bool
-
-	mu       sync.Mutex
-	sessions map[string]time.Time // session id -> expiry
+	secure   bool
+	sessions sessionStore
 }
 
 // adminSiteOptions configure newAdminSite.
@@ -57,6 +53,7 @@ type adminSiteOptions struct {
 	API      http.Handler // admin.NewHandler
 	Logger   *slog.Logger
 	Limits   signInLimits
+	Sessions sessionStore
 	// ExternalOrigin, if set, is the origin ("https://scim.example.com")
 	// browsers see the admin page at, behind a proxy. Forms posted from it
 	// pass the cross-origin check even when the proxy rewrites Host, and
@@ -82,7 +79,7 @@ func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
 		limiter:  newSignInLimiter(opts.Limits),
 		csrf:     csrf,
 		secure:   secure,
-		sessions: make(map[string]time.Time),
+		sessions: opts.Sessions,
 	}, nil
 }
 
@@ -103,7 +100,12 @@ func (a *adminSite) register(mux *http.ServeMux) {
 // page serves the admin page to a signed-in admin and the sign-in form to
 // anyone else.
 func (a *adminSite) page(w http.ResponseWriter, r *http.Request) {
-	if !a.signedIn(r) {
+	ok, err := a.signedIn(r)
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	if !ok {
 		a.loginForm(w, http.StatusOK, "")
 		return
 	}
@@ -145,26 +147,19 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.limiter.succeeded(client)
-	id, err := randomString(32)
+	token, err := randomString(32)
 	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		a.internalError(w, r, err)
 		return
 	}
 	now := a.now()
-	a.mu.Lock()
-	for s, exp := range a.sessions { // drop expired sessions
-		if !now.Before(exp) {
-			delete(a.sessions, s)
-		}
+	if err := a.sessions.create(r.Context(), sessionKey(token), now, now.Add(sessionTTL)); err != nil {
+		a.internalError(w, r, err)
+		return
 	}
-	if len(a.sessions) >= maxSessions {
-		clear(a.sessions) // bounded memory: everyone signs in again
-	}
-	a.sessions[id] = now.Add(sessionTTL)
-	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
-		Value:    id,
+		Value:    token,
 		Path:     "/admin",
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
@@ -176,30 +171,39 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		a.mu.Lock()
-		delete(a.sessions, c.Value)
-		a.mu.Unlock()
+		if err := a.sessions.revoke(r.Context(), sessionKey(c.Value)); err != nil {
+			a.internalError(w, r, err) // the cookie is kept: the session still works
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: a.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 // signedIn reports whether r carries a live session cookie.
-func (a *adminSite) signedIn(r *http.Request) bool {
+func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	exp, ok := a.sessions[c.Value]
-	return ok && a.now().Before(exp)
+	return a.sessions.valid(r.Context(), sessionKey(c.Value), a.now())
+}
+
+// internalError logs err and answers a plain 500 that does not show it.
+func (a *adminSite) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("admin page", "path", r.URL.Path, "error", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
 // requireSession answers 401 in JSON unless the admin is signed in.
 func (a *adminSite) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.signedIn(r) {
+		ok, err := a.signedIn(r)
+		if err != nil {
+			a.internalError(w, r, err)
+			return
+		}
+		if !ok {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusUnauthorized)

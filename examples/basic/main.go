@@ -159,7 +159,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		shown = password
 	}
-	site, err := newAdminSite(adminSiteOptions{Password: password, Logger: logger, Limits: defaultSignInLimits(), ExternalOrigin: external, API: admin.NewHandler(toks, admin.Options{
+	site, err := newAdminSite(adminSiteOptions{Password: password, Logger: logger, Limits: defaultSignInLimits(), Sessions: db.sessions, ExternalOrigin: external, API: admin.NewHandler(toks, admin.Options{
 		// A single-tenant host: every admin manages the default tenant "".
 		Tenant:     func(*http.Request) (string, error) { return "", nil },
 		RequestLog: requests,
@@ -239,13 +239,14 @@ func externalOrigin(raw string) (string, error) {
 	return u.Scheme + "://" + strings.ToLower(u.Host), nil
 }
 
-// database is what -db opens: the SCIM stores, the token store and the
-// recent-request log.
+// database is what -db opens: the SCIM stores, the token store, the
+// recent-request log and the admin page's sessions.
 type database struct {
 	users    store.UserStore
 	groups   store.GroupStore
 	tokens   tokens.Store
 	requests admin.RequestLog // written by the SCIM handler, read by the admin page
+	sessions sessionStore     // the admin page's sign-ins
 	// hasTokens reports whether the database kept a token from an earlier
 	// run, active or not.
 	hasTokens func(context.Context) (bool, error)
@@ -253,16 +254,17 @@ type database struct {
 }
 
 // openDB opens "memory", a postgres:// URL, or a SQLite file (a path, or
-// "sqlite:FILE"). The SQL
-// stores keep users, groups, tokens and the request log in the database,
-// so they survive a restart; memory keeps everything in the process.
+// "sqlite:FILE"). The SQL stores keep users, groups, tokens and the
+// request log in the database, so they survive a restart and are shared
+// by replicas; so are the admin sessions, in a table of the example's
+// own. Memory keeps everything in the process.
 func openDB(ctx context.Context, dsn string) (*database, error) {
 	lower := strings.ToLower(dsn)
 	var sqlDSN string
 	switch {
 	case dsn == "" || dsn == "memory":
 		m := memory.New()
-		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100),
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100), sessions: newMemorySessions(),
 			hasTokens: func(context.Context) (bool, error) { return false, nil }, close: func() {}}, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		sqlDSN = dsn[len("sqlite:"):]
@@ -280,7 +282,12 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-db: %w", err)
 	}
-	return &database{users: s, groups: s, tokens: s, requests: s, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
+	sessions, err := newSQLSessions(ctx, s.DB(), s.Dialect())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("-db: %w", err)
+	}
+	return &database{users: s, groups: s, tokens: s, requests: s, sessions: sessions, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
 }
 
 // randomString returns n random bytes, base64url encoded.

@@ -464,7 +464,7 @@ func TestExternalURLRejected(t *testing.T) {
 // TLS gets a Secure cookie even without an https external URL.
 func TestSessionCookieSecureOverTLS(t *testing.T) {
 	for _, target := range []string{"https://127.0.0.1/admin/login", "http://127.0.0.1/admin/login"} {
-		a, err := newAdminSite(adminSiteOptions{Password: "pw", API: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Limits: defaultSignInLimits()})
+		a, err := newAdminSite(adminSiteOptions{Password: "pw", API: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Limits: defaultSignInLimits(), Sessions: newMemorySessions()})
 		require.NoError(t, err)
 		mux := http.NewServeMux()
 		a.register(mux)
