@@ -78,6 +78,64 @@ type config struct {
 	ExternalURL string
 	// Logger defaults to text on stderr.
 	Logger *slog.Logger
+
+	// The http.Server's limits; zero means the default* constants below
+	// (the command line keeps them, tests shorten them).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// The server's limits around the SCIM handler, whose own limits are on
+// the body (scim.Config.MaxBodyBytes, 1 MiB) and on each store call
+// (scim.Config.StoreTimeout, 10 s).
+const (
+	// defaultReadHeaderTimeout: headers are a few KiB; a client that has
+	// not sent them in 10 s is holding the connection open (slowloris).
+	defaultReadHeaderTimeout = 10 * time.Second
+	// defaultReadTimeout bounds headers and body together: 1 MiB in 30 s
+	// is 35 KB/s, slower than any provider; a body that stalls is cut and
+	// the handler's read fails instead of waiting forever.
+	defaultReadTimeout = 30 * time.Second
+	// defaultWriteTimeout runs from the end of the headers to the end of
+	// the response: the body (up to 30 s), the store call (up to 10 s),
+	// then the response, which for a page of 1,000 resources, or of groups
+	// with many members, can be tens of MB to a slow client.
+	defaultWriteTimeout = 2 * time.Minute
+	// defaultIdleTimeout closes a keep-alive connection no request has
+	// used for 2 minutes; providers send requests in bursts, which reuse
+	// it, and an idle connection costs a goroutine and a descriptor.
+	defaultIdleTimeout = 2 * time.Minute
+	// defaultMaxHeaderBytes: a bearer token, a session cookie and the
+	// usual headers fit in a few KiB; Go's default of 1 MiB would let
+	// each connection hold a megabyte before any handler runs.
+	defaultMaxHeaderBytes = 64 << 10
+)
+
+// newHTTPServer returns the server for h with cfg's limits (or the
+// defaults), logging its own errors (TLS handshakes, panics) to logger.
+func newHTTPServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	maxHeader := cfg.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = defaultMaxHeaderBytes
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout),
+		ReadTimeout:       or(cfg.ReadTimeout, defaultReadTimeout),
+		WriteTimeout:      or(cfg.WriteTimeout, defaultWriteTimeout),
+		IdleTimeout:       or(cfg.IdleTimeout, defaultIdleTimeout),
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // run serves until ctx is done, then shuts the server down and writes the
@@ -197,7 +255,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Admin page: %s/admin (password: %s)\n", origin, shown)
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(cfg, mux, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
