@@ -6,9 +6,10 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"html/template"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -25,7 +26,6 @@ var loginTemplate = template.Must(template.New("login").Parse(loginHTML))
 const (
 	sessionCookie = "scimkit_admin"
 	sessionTTL    = 12 * time.Hour
-	maxSessions   = 1000
 )
 
 // adminSite is the example's stand-in for a host's own admin
@@ -37,19 +37,50 @@ type adminSite struct {
 	api      http.Handler      // admin.NewHandler
 	pageCSP  string
 	now      func() time.Time
-
-	mu       sync.Mutex
-	sessions map[string]time.Time // session id -> expiry
+	log      *slog.Logger
+	limiter  *signInLimiter
+	csrf     *http.CrossOriginProtection // sign-in and sign-out forms
+	// secure marks the session cookie Secure on every response, not only
+	// on those to requests that came over TLS: the admin page is served
+	// over https by a proxy in front.
+	secure   bool
+	sessions sessionStore
 }
 
-func newAdminSite(password string, api http.Handler) *adminSite {
+// adminSiteOptions configure newAdminSite.
+type adminSiteOptions struct {
+	Password string
+	API      http.Handler // admin.NewHandler
+	Logger   *slog.Logger
+	Limits   signInLimits
+	Sessions sessionStore
+	// ExternalOrigin, if set, is the origin ("https://scim.example.com")
+	// browsers see the admin page at, behind a proxy. Forms posted from it
+	// pass the cross-origin check even when the proxy rewrites Host, and
+	// with https the session cookie is Secure.
+	ExternalOrigin string
+}
+
+func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
+	csrf := http.NewCrossOriginProtection()
+	secure := false
+	if opts.ExternalOrigin != "" {
+		if err := csrf.AddTrustedOrigin(opts.ExternalOrigin); err != nil {
+			return nil, err
+		}
+		secure = strings.HasPrefix(opts.ExternalOrigin, "https://")
+	}
 	return &adminSite{
-		password: sha256.Sum256([]byte(password)),
-		api:      api,
+		password: sha256.Sum256([]byte(opts.Password)),
+		api:      opts.API,
 		pageCSP:  contentSecurityPolicy(adminHTML),
 		now:      time.Now,
-		sessions: make(map[string]time.Time),
-	}
+		log:      opts.Logger,
+		limiter:  newSignInLimiter(opts.Limits),
+		csrf:     csrf,
+		secure:   secure,
+		sessions: opts.Sessions,
+	}, nil
 }
 
 // register mounts the admin routes on mux:
@@ -59,18 +90,22 @@ func newAdminSite(password string, api http.Handler) *adminSite {
 //	POST /admin/logout   ends the session
 //	/admin/api/...       admin.NewHandler, for signed-in admins only
 func (a *adminSite) register(mux *http.ServeMux) {
-	csrf := http.NewCrossOriginProtection() // sign-in and sign-out forms
 	mux.HandleFunc("GET /admin", a.page)
 	mux.Handle("GET /admin/{$}", http.RedirectHandler("/admin", http.StatusSeeOther))
-	mux.Handle("POST /admin/login", csrf.Handler(http.HandlerFunc(a.login)))
-	mux.Handle("POST /admin/logout", csrf.Handler(http.HandlerFunc(a.logout)))
+	mux.Handle("POST /admin/login", a.csrf.Handler(http.HandlerFunc(a.login)))
+	mux.Handle("POST /admin/logout", a.csrf.Handler(http.HandlerFunc(a.logout)))
 	mux.Handle("/admin/api/", a.requireSession(http.StripPrefix("/admin/api", a.api)))
 }
 
 // page serves the admin page to a signed-in admin and the sign-in form to
 // anyone else.
 func (a *adminSite) page(w http.ResponseWriter, r *http.Request) {
-	if !a.signedIn(r) {
+	ok, err := a.signedIn(r)
+	if err != nil {
+		a.internalError(w, r, err)
+		return
+	}
+	if !ok {
 		a.loginForm(w, http.StatusOK, "")
 		return
 	}
@@ -90,35 +125,45 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		a.loginForm(w, http.StatusBadRequest, "Could not read the form.")
 		return
 	}
+	client := clientKey(r.RemoteAddr)
+	if v := a.limiter.allow(client, a.now()); !v.ok {
+		if v.first {
+			// Later refusals of the same lockout are answered but not
+			// logged, so that a flood of guesses cannot fill the log.
+			a.log.Warn("admin sign-in refused: too many attempts", "ip", client, "limit", v.scope, "retry_after", v.retryAfter.Round(time.Second).String())
+		}
+		w.Header().Set("Retry-After", strconv.Itoa(int((v.retryAfter+time.Second-1)/time.Second)))
+		a.loginForm(w, http.StatusTooManyRequests, "Too many sign-in attempts. Wait a minute and try again.")
+		return
+	}
+	// Hashing both sides gives equal lengths, so the comparison takes the
+	// same time whatever the password tried.
 	got := sha256.Sum256([]byte(r.PostForm.Get("password")))
 	if subtle.ConstantTimeCompare(got[:], a.password[:]) != 1 {
+		// The record's time and the client; never the password tried: it
+		// may be the admin's real one, mistyped.
+		a.log.Warn("admin sign-in failed: wrong password", "ip", client)
 		a.loginForm(w, http.StatusUnauthorized, "Wrong password.")
 		return
 	}
-	id, err := randomString(32)
+	a.limiter.succeeded(client)
+	token, err := randomString(32)
 	if err != nil {
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		a.internalError(w, r, err)
 		return
 	}
 	now := a.now()
-	a.mu.Lock()
-	for s, exp := range a.sessions { // drop expired sessions
-		if !now.Before(exp) {
-			delete(a.sessions, s)
-		}
+	if err := a.sessions.create(r.Context(), sessionKey(token), now, now.Add(sessionTTL)); err != nil {
+		a.internalError(w, r, err)
+		return
 	}
-	if len(a.sessions) >= maxSessions {
-		clear(a.sessions) // bounded memory: everyone signs in again
-	}
-	a.sessions[id] = now.Add(sessionTTL)
-	a.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{
 		Name:     sessionCookie,
-		Value:    id,
+		Value:    token,
 		Path:     "/admin",
 		MaxAge:   int(sessionTTL / time.Second),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   a.secure || r.TLS != nil,
 		SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
@@ -126,30 +171,39 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		a.mu.Lock()
-		delete(a.sessions, c.Value)
-		a.mu.Unlock()
+		if err := a.sessions.revoke(r.Context(), sessionKey(c.Value)); err != nil {
+			a.internalError(w, r, err) // the cookie is kept: the session still works
+			return
+		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: a.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 // signedIn reports whether r carries a live session cookie.
-func (a *adminSite) signedIn(r *http.Request) bool {
+func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	exp, ok := a.sessions[c.Value]
-	return ok && a.now().Before(exp)
+	return a.sessions.valid(r.Context(), sessionKey(c.Value), a.now())
+}
+
+// internalError logs err and answers a plain 500 that does not show it.
+func (a *adminSite) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	a.log.Error("admin page", "path", r.URL.Path, "error", err)
+	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
 // requireSession answers 401 in JSON unless the admin is signed in.
 func (a *adminSite) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !a.signedIn(r) {
+		ok, err := a.signedIn(r)
+		if err != nil {
+			a.internalError(w, r, err)
+			return
+		}
+		if !ok {
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
 			w.WriteHeader(http.StatusUnauthorized)

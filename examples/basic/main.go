@@ -14,6 +14,7 @@
 //	go run ./examples/basic -db memory
 //	go run ./examples/basic -db /var/lib/app/scim.db -new-token
 //	go run ./examples/basic -db postgres://app@localhost/app
+//	go run ./examples/basic -addr 10.0.0.5:8080 -external-url https://scim.example.com
 //	SCIM_ADMIN_PASSWORD=secret go run ./examples/basic
 package main
 
@@ -28,6 +29,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -46,6 +48,7 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
 	db := flag.String("db", "scim.db", `store: a SQLite file path (also "sqlite:FILE"), a postgres:// URL, or "memory" (data is lost when the server stops)`)
 	newToken := flag.Bool("new-token", false, "generate and print a new bearer token even if the database already has one (the old one is revoked)")
+	externalURL := flag.String("external-url", "", "the URL clients reach this server at, behind a TLS-terminating proxy (e.g. https://scim.example.com): the prefix of the SCIM base URL and the admin page's origin; with https the admin session cookie is Secure")
 	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
 	flag.Parse()
 	if *adminPassword == "" {
@@ -54,7 +57,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword, NewToken: *newToken}
+	cfg := config{Addr: *addr, DB: *db, AdminPassword: *adminPassword, NewToken: *newToken, ExternalURL: *externalURL}
 	if err := run(ctx, cfg, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "basic:", err)
 		os.Exit(1)
@@ -69,8 +72,70 @@ type config struct {
 	AdminPassword string
 	// NewToken generates a token even when the database already has one.
 	NewToken bool
+	// ExternalURL is the URL clients reach the server at when a proxy
+	// terminates TLS in front of it: scheme and host only. Empty means
+	// http:// and the listening address.
+	ExternalURL string
 	// Logger defaults to text on stderr.
 	Logger *slog.Logger
+
+	// The http.Server's limits; zero means the default* constants below
+	// (the command line keeps them, tests shorten them).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	MaxHeaderBytes    int
+}
+
+// The server's limits around the SCIM handler, whose own limits are on
+// the body (scim.Config.MaxBodyBytes, 1 MiB) and on each store call
+// (scim.Config.StoreTimeout, 10 s).
+const (
+	// defaultReadHeaderTimeout: headers are a few KiB; a client that has
+	// not sent them in 10 s is holding the connection open (slowloris).
+	defaultReadHeaderTimeout = 10 * time.Second
+	// defaultReadTimeout bounds headers and body together: 1 MiB in 30 s
+	// is 35 KB/s, slower than any provider; a body that stalls is cut and
+	// the handler's read fails instead of waiting forever.
+	defaultReadTimeout = 30 * time.Second
+	// defaultWriteTimeout runs from the end of the headers to the end of
+	// the response: the body (up to 30 s), the store call (up to 10 s),
+	// then the response, which for a page of 1,000 resources, or of groups
+	// with many members, can be tens of MB to a slow client.
+	defaultWriteTimeout = 2 * time.Minute
+	// defaultIdleTimeout closes a keep-alive connection no request has
+	// used for 2 minutes; providers send requests in bursts, which reuse
+	// it, and an idle connection costs a goroutine and a descriptor.
+	defaultIdleTimeout = 2 * time.Minute
+	// defaultMaxHeaderBytes: a bearer token, a session cookie and the
+	// usual headers fit in a few KiB; Go's default of 1 MiB would let
+	// each connection hold a megabyte before any handler runs.
+	defaultMaxHeaderBytes = 64 << 10
+)
+
+// newHTTPServer returns the server for h with cfg's limits (or the
+// defaults), logging its own errors (TLS handshakes, panics) to logger.
+func newHTTPServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server {
+	or := func(d, def time.Duration) time.Duration {
+		if d > 0 {
+			return d
+		}
+		return def
+	}
+	maxHeader := cfg.MaxHeaderBytes
+	if maxHeader <= 0 {
+		maxHeader = defaultMaxHeaderBytes
+	}
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: or(cfg.ReadHeaderTimeout, defaultReadHeaderTimeout),
+		ReadTimeout:       or(cfg.ReadTimeout, defaultReadTimeout),
+		WriteTimeout:      or(cfg.WriteTimeout, defaultWriteTimeout),
+		IdleTimeout:       or(cfg.IdleTimeout, defaultIdleTimeout),
+		MaxHeaderBytes:    maxHeader,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 }
 
 // run serves until ctx is done, then shuts the server down and writes the
@@ -80,6 +145,10 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	external, err := externalOrigin(cfg.ExternalURL)
+	if err != nil {
+		return err
 	}
 	db, err := openDB(ctx, cfg.DB)
 	if err != nil {
@@ -110,6 +179,11 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	defer ln.Close()
 	origin := "http://" + ln.Addr().String()
+	if external != "" {
+		// The proxy needs to know where to send requests.
+		fmt.Fprintf(out, "Listening on %s (external URL %s)\n", ln.Addr(), external)
+		origin = external
+	}
 	base := origin + "/scim/v2"
 
 	mets := newMetrics(func() map[string]uint64 {
@@ -143,14 +217,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		}
 		shown = password
 	}
-	site := newAdminSite(password, admin.NewHandler(toks, admin.Options{
+	site, err := newAdminSite(adminSiteOptions{Password: password, Logger: logger, Limits: defaultSignInLimits(), Sessions: db.sessions, ExternalOrigin: external, API: admin.NewHandler(toks, admin.Options{
 		// A single-tenant host: every admin manages the default tenant "".
 		Tenant:     func(*http.Request) (string, error) { return "", nil },
 		RequestLog: requests,
 		BaseURL:    base,
 		CreatedBy:  func(*http.Request) string { return "admin" },
 		Logger:     logger,
-	}))
+	})})
+	if err != nil {
+		return err
+	}
 
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
@@ -178,7 +255,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Admin page: %s/admin (password: %s)\n", origin, shown)
 
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newHTTPServer(cfg, mux, logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -194,13 +271,40 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	return nil
 }
 
-// database is what -db opens: the SCIM stores, the token store and the
-// recent-request log.
+// externalOrigin checks the -external-url value and returns its origin
+// (scheme://host[:port]), or "" for "". It must be http or https with a
+// host and nothing after it: the example serves its pages at fixed paths
+// (/scim/v2, /admin), so a proxy must forward the whole host to it.
+func externalOrigin(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", fmt.Errorf("-external-url: %w", err)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", fmt.Errorf("-external-url %q: the scheme must be https (or http)", raw)
+	case u.Host == "" || u.Opaque != "":
+		return "", fmt.Errorf("-external-url %q: no host", raw)
+	case u.User != nil:
+		return "", fmt.Errorf("-external-url %q: no user information, please", raw)
+	case (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", fmt.Errorf("-external-url %q: scheme and host only (the proxy forwards the whole host to this server)", raw)
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Host), nil
+}
+
+// database is what -db opens: the SCIM stores, the token store, the
+// recent-request log and the admin page's sessions.
 type database struct {
 	users    store.UserStore
 	groups   store.GroupStore
 	tokens   tokens.Store
 	requests admin.RequestLog // written by the SCIM handler, read by the admin page
+	sessions sessionStore     // the admin page's sign-ins
 	// hasTokens reports whether the database kept a token from an earlier
 	// run, active or not.
 	hasTokens func(context.Context) (bool, error)
@@ -208,16 +312,17 @@ type database struct {
 }
 
 // openDB opens "memory", a postgres:// URL, or a SQLite file (a path, or
-// "sqlite:FILE"). The SQL
-// stores keep users, groups, tokens and the request log in the database,
-// so they survive a restart; memory keeps everything in the process.
+// "sqlite:FILE"). The SQL stores keep users, groups, tokens and the
+// request log in the database, so they survive a restart and are shared
+// by replicas; so are the admin sessions, in a table of the example's
+// own. Memory keeps everything in the process.
 func openDB(ctx context.Context, dsn string) (*database, error) {
 	lower := strings.ToLower(dsn)
 	var sqlDSN string
 	switch {
 	case dsn == "" || dsn == "memory":
 		m := memory.New()
-		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100),
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100), sessions: newMemorySessions(),
 			hasTokens: func(context.Context) (bool, error) { return false, nil }, close: func() {}}, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		sqlDSN = dsn[len("sqlite:"):]
@@ -235,7 +340,12 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("-db: %w", err)
 	}
-	return &database{users: s, groups: s, tokens: s, requests: s, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
+	sessions, err := newSQLSessions(ctx, s.DB(), s.Dialect())
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("-db: %w", err)
+	}
+	return &database{users: s, groups: s, tokens: s, requests: s, sessions: sessions, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
 }
 
 // randomString returns n random bytes, base64url encoded.

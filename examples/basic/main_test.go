@@ -9,10 +9,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,14 +32,42 @@ type server struct {
 	lines    []string
 }
 
-// startServer runs the example like main does and parses what it prints.
+// startServer runs the example like main does, on the memory store, and
+// parses what it prints.
 func startServer(t *testing.T, adminPassword string) *server {
 	t.Helper()
+	s := startConfig(t, config{AdminPassword: adminPassword})
+	require.Len(t, s.lines, 3)
+	m := regexp.MustCompile(`^SCIM base URL: (http://127\.0\.0\.1:\d+)/scim/v2$`).FindStringSubmatch(s.lines[0])
+	require.NotNil(t, m, s.lines[0])
+	assert.Equal(t, s.origin+"/scim/v2", s.base)
+	m = regexp.MustCompile(`^Bearer token: (scim_[A-Za-z0-9_-]{43})$`).FindStringSubmatch(s.lines[1])
+	require.NotNil(t, m, s.lines[1])
+	m = regexp.MustCompile(`^Admin page: (\S+) \(password: (.+)\)$`).FindStringSubmatch(s.lines[2])
+	require.NotNil(t, m, s.lines[2])
+	assert.Equal(t, s.origin+"/admin", m[1])
+	return s
+}
+
+// startConfig runs the example with cfg (on 127.0.0.1:0, the memory store
+// and a discarding logger unless cfg says otherwise) until the test ends,
+// and parses the lines it prints up to the admin page's.
+func startConfig(t *testing.T, cfg config) *server {
+	t.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.DB == "" {
+		cfg.DB = "memory"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	errc := make(chan error, 1)
 	go func() {
-		err := run(ctx, config{Addr: "127.0.0.1:0", DB: "memory", AdminPassword: adminPassword, Logger: slog.New(slog.DiscardHandler)}, pw)
+		err := run(ctx, cfg, pw)
 		_ = pw.CloseWithError(io.ErrUnexpectedEOF)
 		errc <- err
 	}()
@@ -52,24 +83,30 @@ func startServer(t *testing.T, adminPassword string) *server {
 
 	s := &server{}
 	sc := bufio.NewScanner(pr)
-	for len(s.lines) < 3 && sc.Scan() {
-		s.lines = append(s.lines, sc.Text())
+	for sc.Scan() {
+		line := sc.Text()
+		s.lines = append(s.lines, line)
+		if v, ok := strings.CutPrefix(line, "Listening on "); ok {
+			s.origin = "http://" + strings.Fields(v)[0]
+		}
+		if v, ok := strings.CutPrefix(line, "SCIM base URL: "); ok {
+			s.base = v
+			if s.origin == "" {
+				s.origin = strings.TrimSuffix(v, "/scim/v2")
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "Bearer token: "); ok {
+			s.token = v
+		}
+		if v, ok := strings.CutPrefix(line, "Admin page: "); ok {
+			if pw, ok := strings.CutPrefix(v[strings.Index(v, " ")+1:], "(password: "); ok && cfg.AdminPassword == "" {
+				s.password = strings.TrimSuffix(pw, ")")
+			}
+			break
+		}
 	}
-	require.Len(t, s.lines, 3, "run printed %q (err %v)", s.lines, sc.Err())
+	require.NotEmpty(t, s.origin, "run printed %q (err %v)", s.lines, sc.Err())
 	go func() { _, _ = io.Copy(io.Discard, pr) }()
-
-	m := regexp.MustCompile(`^SCIM base URL: (http://127\.0\.0\.1:\d+)/scim/v2$`).FindStringSubmatch(s.lines[0])
-	require.NotNil(t, m, s.lines[0])
-	s.origin, s.base = m[1], m[1]+"/scim/v2"
-	m = regexp.MustCompile(`^Bearer token: (scim_[A-Za-z0-9_-]{43})$`).FindStringSubmatch(s.lines[1])
-	require.NotNil(t, m, s.lines[1])
-	s.token = m[1]
-	m = regexp.MustCompile(`^Admin page: (\S+) \(password: (.+)\)$`).FindStringSubmatch(s.lines[2])
-	require.NotNil(t, m, s.lines[2])
-	assert.Equal(t, s.origin+"/admin", m[1])
-	if adminPassword == "" {
-		s.password = m[2]
-	}
 	return s
 }
 
@@ -284,4 +321,160 @@ func TestContentSecurityPolicyMatchesScript(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(adminHTML, "</script>"))
 	assert.Contains(t, contentSecurityPolicy(adminHTML), "script-src 'sha256-")
 	assert.Panics(t, func() { contentSecurityPolicy("<p>no script</p>") })
+}
+
+// logBuffer collects log output; safe for concurrent use.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// postLogin posts the sign-in form with password to origin.
+func postLogin(t *testing.T, c *http.Client, origin, password string) *http.Response {
+	t.Helper()
+	resp, err := c.PostForm(origin+"/admin/login", url.Values{"password": {password}})
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	require.NoError(t, resp.Body.Close())
+	return resp
+}
+
+// TestSignInLimit: after a few wrong passwords the sign-in form answers 429
+// with Retry-After, even to the right password, and every failure is
+// logged with the client's address, never with the password tried.
+func TestSignInLimit(t *testing.T) {
+	var logs logBuffer
+	const password = "the right password"
+	s := startConfig(t, config{AdminPassword: password, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	c := client(t)
+	perClient := defaultSignInLimits().PerClient
+	for i := range perClient {
+		resp := postLogin(t, c, s.origin, fmt.Sprintf("guess-%d", i))
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "attempt %d", i+1)
+		assert.Empty(t, resp.Header.Get("Retry-After"))
+	}
+	for _, pw := range []string{"guess-again", password} {
+		resp := postLogin(t, c, s.origin, pw)
+		require.Equal(t, http.StatusTooManyRequests, resp.StatusCode)
+		retry, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+		require.NoError(t, err, "Retry-After in seconds")
+		assert.Positive(t, retry)
+		assert.LessOrEqual(t, retry, int(defaultSignInLimits().PerClientEvery/time.Second))
+		assert.Empty(t, resp.Cookies(), "no session while limited")
+	}
+
+	out := logs.String()
+	failed := regexp.MustCompile(`(?m)^time=\S+ level=WARN msg="admin sign-in failed: wrong password" ip=127\.0\.0\.1$`)
+	assert.Len(t, failed.FindAllString(out, -1), perClient, out)
+	assert.Equal(t, 1, strings.Count(out, `msg="admin sign-in refused: too many attempts" ip=127.0.0.1 limit=client`), "the first refusal of a lockout is logged: %s", out)
+	assert.NotContains(t, out, "guess-")
+	assert.NotContains(t, out, password)
+}
+
+// TestExternalURL: behind a TLS-terminating proxy, -external-url names the
+// SCIM base URL and the admin page's origin; with https the session cookie
+// is Secure although the proxy speaks plain HTTP to the example.
+func TestExternalURL(t *testing.T) {
+	cases := []struct {
+		external   string
+		base       string
+		secure     bool
+		origin     string // the Origin of a form post from the admin page
+		wantOrigin int    // the sign-in's status for a post from origin with no Sec-Fetch-Site
+	}{
+		{"", "", false, "", http.StatusSeeOther},
+		{"https://scim.example.com", "https://scim.example.com/scim/v2", true, "https://scim.example.com", http.StatusSeeOther},
+		{"HTTPS://SCIM.example.com:8443/", "https://scim.example.com:8443/scim/v2", true, "https://scim.example.com:8443", http.StatusSeeOther},
+		{"http://scim.internal", "http://scim.internal/scim/v2", false, "http://scim.internal", http.StatusSeeOther},
+		{"https://scim.example.com", "https://scim.example.com/scim/v2", true, "https://evil.example", http.StatusForbidden},
+	}
+	for _, tc := range cases {
+		t.Run(tc.external+" from "+tc.origin, func(t *testing.T) {
+			const password = "proxy password"
+			s := startConfig(t, config{AdminPassword: password, ExternalURL: tc.external})
+			if tc.base != "" {
+				assert.Equal(t, tc.base, s.base)
+				assert.Regexp(t, `^Listening on 127\.0\.0\.1:\d+ \(external URL `+regexp.QuoteMeta(strings.TrimSuffix(tc.base, "/scim/v2"))+`\)$`, s.lines[0])
+				assert.Equal(t, "Admin page: "+strings.TrimSuffix(tc.base, "/scim/v2")+"/admin (password: as set by -admin-password or SCIM_ADMIN_PASSWORD)", s.lines[len(s.lines)-1])
+			}
+
+			req, err := http.NewRequest("POST", s.origin+"/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin) // an older browser: no Sec-Fetch-Site
+			}
+			resp, err := client(t).Do(req)
+			require.NoError(t, err)
+			require.NoError(t, resp.Body.Close())
+			require.Equal(t, tc.wantOrigin, resp.StatusCode)
+			if tc.wantOrigin != http.StatusSeeOther {
+				return
+			}
+			require.Len(t, resp.Cookies(), 1)
+			ck := resp.Cookies()[0]
+			assert.Equal(t, tc.secure, ck.Secure)
+			assert.True(t, ck.HttpOnly)
+			assert.Equal(t, http.SameSiteStrictMode, ck.SameSite)
+
+			// The admin API shows the external base URL.
+			req, err = http.NewRequest("GET", s.origin+"/admin/api/status", nil)
+			require.NoError(t, err)
+			req.AddCookie(&http.Cookie{Name: ck.Name, Value: ck.Value})
+			resp, err = http.DefaultClient.Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			var st struct{ BaseURL string }
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
+			assert.Equal(t, s.base, st.BaseURL)
+		})
+	}
+}
+
+func TestExternalURLRejected(t *testing.T) {
+	for _, raw := range []string{
+		"scim.example.com",
+		"ftp://scim.example.com",
+		"https://",
+		"https:scim.example.com",
+		"https://scim.example.com/prefix",
+		"https://scim.example.com/?a=b",
+		"https://scim.example.com/#top",
+		"https://admin@scim.example.com",
+		"https://scim.example.com:port",
+	} {
+		err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: "memory", ExternalURL: raw}, io.Discard)
+		assert.ErrorContains(t, err, "-external-url", raw)
+	}
+}
+
+// TestSessionCookieSecureOverTLS: a request that reached the example over
+// TLS gets a Secure cookie even without an https external URL.
+func TestSessionCookieSecureOverTLS(t *testing.T) {
+	for _, target := range []string{"https://127.0.0.1/admin/login", "http://127.0.0.1/admin/login"} {
+		a, err := newAdminSite(adminSiteOptions{Password: "pw", API: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler), Limits: defaultSignInLimits(), Sessions: newMemorySessions()})
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		a.register(mux)
+		req := httptest.NewRequest("POST", target, strings.NewReader("password=pw"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusSeeOther, rec.Code)
+		cookies := rec.Result().Cookies()
+		require.Len(t, cookies, 1)
+		assert.Equal(t, req.TLS != nil, cookies[0].Secure, target)
+	}
 }

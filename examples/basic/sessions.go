@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// sessionID is the SHA-256 of a session token: what a session store keeps,
+// so that reading the store (a backup, a replica) signs no one in.
+type sessionID [sha256.Size]byte
+
+// sessionKey returns the id of the session whose cookie holds token.
+func sessionKey(token string) sessionID { return sha256.Sum256([]byte(token)) }
+
+// sessionStore keeps the admin page's sign-in sessions. The example keeps
+// them where its data is, so that every replica over one database knows
+// every session. Implementations are safe for concurrent use.
+type sessionStore interface {
+	// create starts the session id, ending at expires, and forgets the
+	// sessions that ended by now.
+	create(ctx context.Context, id sessionID, now, expires time.Time) error
+	// valid reports whether the session id exists and has not ended at now.
+	valid(ctx context.Context, id sessionID, now time.Time) (bool, error)
+	// revoke ends the session id; an unknown id is not an error.
+	revoke(ctx context.Context, id sessionID) error
+}
+
+// maxMemorySessions bounds the memory store: beyond it, everyone signs in
+// again rather than the map growing.
+const maxMemorySessions = 1000
+
+// memorySessions keeps sessions in the process, for -db memory (whose
+// data is in the process too).
+type memorySessions struct {
+	mu       sync.Mutex
+	sessions map[sessionID]time.Time // id -> expiry
+}
+
+func newMemorySessions() *memorySessions {
+	return &memorySessions{sessions: make(map[sessionID]time.Time)}
+}
+
+func (m *memorySessions) create(_ context.Context, id sessionID, now, expires time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for s, exp := range m.sessions {
+		if !now.Before(exp) {
+			delete(m.sessions, s)
+		}
+	}
+	if len(m.sessions) >= maxMemorySessions {
+		clear(m.sessions)
+	}
+	m.sessions[id] = expires
+	return nil
+}
+
+func (m *memorySessions) valid(_ context.Context, id sessionID, now time.Time) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	exp, ok := m.sessions[id]
+	return ok && now.Before(exp), nil
+}
+
+func (m *memorySessions) revoke(_ context.Context, id sessionID) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.sessions, id)
+	return nil
+}
+
+// sessionTable is the table sqlSessions keeps sessions in. The example
+// creates it itself: it is the example's, not the store's.
+const sessionTable = "example_admin_sessions"
+
+// sqlSessions keeps sessions in a table of the SQL store's database, so
+// that replicas over one SQLite file or PostgreSQL database share them.
+// Rows hold the hex SHA-256 of the token and the expiry in Unix
+// microseconds (one portable integer type for both dialects).
+type sqlSessions struct {
+	db *sql.DB
+	// insert, lookup, revoke and prune are the statements in the
+	// database's placeholder style.
+	insert, lookup, revokeQ, prune string
+}
+
+// errDialect is returned for a database the session table is not written for.
+var errDialect = errors.New("unsupported SQL dialect")
+
+// newSQLSessions creates the session table in db if it is missing.
+// dialect is (*sqlstore.Store).Dialect(): "postgres" or "sqlite".
+func newSQLSessions(ctx context.Context, db *sql.DB, dialect string) (*sqlSessions, error) {
+	var bind func(string) string
+	switch dialect {
+	case "sqlite":
+		bind = func(q string) string { return q }
+	case "postgres":
+		bind = func(q string) string {
+			var b strings.Builder
+			n := 0
+			for _, r := range q {
+				if r == '?' {
+					n++
+					b.WriteString("$" + strconv.Itoa(n))
+					continue
+				}
+				b.WriteRune(r)
+			}
+			return b.String()
+		}
+	default:
+		return nil, fmt.Errorf("admin sessions: %w %q", errDialect, dialect)
+	}
+	create := "CREATE TABLE IF NOT EXISTS " + sessionTable + " (token_sha256 CHAR(64) PRIMARY KEY, expires_at BIGINT NOT NULL)"
+	if _, err := db.ExecContext(ctx, create); err != nil {
+		// Two PostgreSQL replicas starting at once can both find the
+		// table missing; the one that loses sees it the second time.
+		if _, err := db.ExecContext(ctx, create); err != nil {
+			return nil, fmt.Errorf("admin sessions: create table: %w", err)
+		}
+	}
+	return &sqlSessions{
+		db:      db,
+		insert:  bind("INSERT INTO " + sessionTable + " (token_sha256, expires_at) VALUES (?, ?)"),
+		lookup:  bind("SELECT 1 FROM " + sessionTable + " WHERE token_sha256 = ? AND expires_at > ?"),
+		revokeQ: bind("DELETE FROM " + sessionTable + " WHERE token_sha256 = ?"),
+		prune:   bind("DELETE FROM " + sessionTable + " WHERE expires_at <= ?"),
+	}, nil
+}
+
+func (s *sqlSessions) create(ctx context.Context, id sessionID, now, expires time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.prune, now.UnixMicro()); err != nil {
+		return fmt.Errorf("admin sessions: prune: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, s.insert, hex.EncodeToString(id[:]), expires.UnixMicro()); err != nil {
+		return fmt.Errorf("admin sessions: create: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlSessions) valid(ctx context.Context, id sessionID, now time.Time) (bool, error) {
+	var one int
+	err := s.db.QueryRowContext(ctx, s.lookup, hex.EncodeToString(id[:]), now.UnixMicro()).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("admin sessions: look up: %w", err)
+	}
+	return true, nil
+}
+
+func (s *sqlSessions) revoke(ctx context.Context, id sessionID) error {
+	if _, err := s.db.ExecContext(ctx, s.revokeQ, hex.EncodeToString(id[:])); err != nil {
+		return fmt.Errorf("admin sessions: revoke: %w", err)
+	}
+	return nil
+}
+
+var (
+	_ sessionStore = (*memorySessions)(nil)
+	_ sessionStore = (*sqlSessions)(nil)
+)
