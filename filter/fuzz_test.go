@@ -46,6 +46,26 @@ func checkSyntaxError(t *testing.T, in string, err error) {
 	}
 }
 
+// checkStrict fails unless Parser.Strict gives the lenient result got
+// (err) when it has no unquoted value, and an error otherwise.
+func checkStrict(t *testing.T, in string, got Expr, err error) {
+	t.Helper()
+	sgot, serr := Parser{Strict: true}.Parse(in)
+	switch {
+	case err != nil:
+		if serr == nil {
+			t.Fatalf("%q: strict mode accepts it as %v, lenient mode rejects it: %v", in, sgot, err)
+		}
+	case UnquotedValues(got) != nil:
+		if serr == nil {
+			t.Fatalf("%q: strict mode accepts unquoted values: %v", in, sgot)
+		}
+		checkSyntaxError(t, in, serr)
+	case serr != nil || !reflect.DeepEqual(got, sgot):
+		t.Fatalf("%q: strict mode gives %v (%v), lenient mode %v", in, sgot, serr, got)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range filterSeeds() {
 		f.Add(s)
@@ -70,6 +90,7 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("%q: String() = %q parses to a different tree %q", in, s, again)
 			}
 		}
+		checkStrict(t, in, got, err)
 
 		te, terr := theirFilter(in)
 		if terr != nil {
