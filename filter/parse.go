@@ -464,7 +464,8 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 		}
 	}
 	if w < len(s) && s[w] >= utf8.RuneSelf {
-		// bareEnd stops at a printable rune only when it is invalid.
+		// bareEnd stopped at a non-printable rune, which the caller
+		// reports as unexpected, or at invalid UTF-8, reported here.
 		if r, size := utf8.DecodeRuneInString(s[w:]); r == utf8.RuneError && size == 1 {
 			return nil, false, &SyntaxError{Offset: w, Msg: "invalid UTF-8 in unquoted value " + quote(word)}
 		}
