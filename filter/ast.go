@@ -73,7 +73,8 @@ const (
 // *Logical, *Not or *ValuePath.
 type Expr interface {
 	// String renders the expression in SCIM filter syntax; parsing the
-	// result gives an equal tree.
+	// result gives an equal tree, except that Compare.Unquoted is false
+	// throughout, since every string value is rendered quoted.
 	String() string
 	expr()
 }
@@ -86,6 +87,14 @@ type Compare struct {
 	// an int64 for integer literals or a float64 for other numbers.
 	// String values have their JSON escapes decoded.
 	Value any
+	// Unquoted is set when Value is a string that the input gave without
+	// double quotes, as Microsoft's SCIM validator sends it (userName sw O;
+	// see "Leniency: unquoted values" in the package documentation). It
+	// lets a caller report the leniency, e.g. log "unquoted filter value
+	// \"O\"", or refuse it; Parser.Strict refuses it while parsing.
+	// String renders the value quoted, so re-parsing that text gives the
+	// same tree with Unquoted false.
+	Unquoted bool
 }
 
 // Present is "attrPath pr": the attribute has a non-empty value.

@@ -241,6 +241,7 @@ type deviation struct {
 var sameClass = map[string]string{
 	"UpperHexEscapeDecoded": "EscapesDecoded",
 	"UnpairedSurrogate":     "EscapesDecoded",
+	"UnquotedNumberLike":    "UnquotedValue",
 }
 
 var filterDeviations = []deviation{
@@ -301,6 +302,15 @@ var filterDeviations = []deviation{
 	{"FilterOnSubAttribute", `name.givenName[type eq 1]`, nil,
 		vp(aps("name", "givenName"), cmp(ap("type"), Eq, int64(1))),
 		"sub-attributes are not multi-valued; a value filter belongs on the parent"},
+	{"UnquotedValue", `name.familyName eq Employee and (emails.value co example.com or emails.value co example.org)`,
+		and(ucmp(aps("name", "familyName"), Eq, "Employee"),
+			or(ucmp(aps("emails", "value"), Co, "example.com"), ucmp(aps("emails", "value"), Co, "example.org"))), nil,
+		"deliberate leniency: Microsoft's SCIM validator sends unquoted strings; a bare word that is not true, false, " +
+			"null or a JSON number is a string, marked Compare.Unquoted (Parser.Strict rejects it)"},
+	{"UnquotedNumberLike", `meta.created gt 2015-10-10T14:38:21.8617979-07:00`,
+		ucmp(aps("meta", "created"), Gt, "2015-10-10T14:38:21.8617979-07:00"), nil,
+		"same leniency: a bare word that starts like a number but is none (a dateTime, 12abc, 1.2.3) is a string; " +
+			"theirs rejects it as a bad number"},
 	{"LengthLimit", `a eq "` + strings.Repeat("x", 5000) + `"`, nil, eq("a", strings.Repeat("x", 5000)),
 		"Parser.MaxLength (default 4096 bytes)"},
 	{"DepthLimit", strings.Repeat("(", 33) + "a pr" + strings.Repeat(")", 33), nil, pr(ap("a")),
@@ -366,6 +376,9 @@ var pathDeviations = []pathDeviation{
 	{"ValueFilterLongChain", `emails[a pr and b pr or c pr].value`,
 		&Path{AttrPath: aps("emails", "value"), Filter: or(and(pr(ap("a")), pr(ap("b"))), pr(ap("c")))}, nil,
 		"a value filter is a full filter"},
+	{"UnquotedValue", `members[value eq 2819c223-7f76].display`,
+		&Path{AttrPath: aps("members", "display"), Filter: ueq("value", "2819c223-7f76")}, nil,
+		"as for filters"},
 	{"EscapesDecoded", `members[value eq "a\"b"]`, &Path{AttrPath: ap("members"), Filter: eq("value", `a"b`)},
 		&Path{AttrPath: ap("members"), Filter: eq("value", `a\"b`)}, "as for filters"},
 }
@@ -404,10 +417,12 @@ func filterDeviationClass(in string, te fp.Expression, convErr error) string {
 	if errors.Is(convErr, errNumberRange) {
 		return "NumberOutOfRange"
 	}
-	if _, err := Parse(in); errors.Is(err, ErrTooLong) {
+	if e, err := Parse(in); errors.Is(err, ErrTooLong) {
 		return "LengthLimit"
 	} else if errors.Is(err, ErrTooDeep) {
 		return "DepthLimit"
+	} else if err == nil && UnquotedValues(e) != nil {
+		return "UnquotedValue"
 	}
 	if class := exprClass(te); class != "" {
 		return class
@@ -472,6 +487,9 @@ func pathDeviationClass(in string, tp fp.Path, got Path) string {
 		return "LengthLimit"
 	} else if errors.Is(err, ErrTooDeep) {
 		return "DepthLimit"
+	}
+	if got.Filter != nil && UnquotedValues(got.Filter) != nil {
+		return "UnquotedValue"
 	}
 	ap := tp.AttributePath
 	if tp.ValueExpression == nil && ap.SubAttribute == nil && got.Name == "" && got.URI != "" &&

@@ -22,7 +22,8 @@
 // (JSON escapes decoded), a bool, nil for null, an int64 for an integer
 // literal that fits, or a float64 for any other number. Every Expr renders
 // back to filter syntax with String, and parsing that text gives an equal
-// tree. Walk visits a tree in pre-order.
+// tree, except that Compare.Unquoted (below) is false throughout since
+// String quotes every string. Walk visits a tree in pre-order.
 //
 // ParsePath returns a Path: an AttrPath plus an optional value filter, as
 // in emails[type eq "work"].value (Name "emails", Sub "value", Filter
@@ -36,6 +37,39 @@
 // "x"]: a ValuePath whose Filter is a Logical "and" of the bracketed filter
 // and the comparison on the sub-attribute. The same holds for every
 // operator, including pr.
+//
+// # Leniency: unquoted values
+//
+// RFC 7644 requires string values in double quotes, but Microsoft's SCIM
+// validator, which ISVs run before listing an app for Entra ID
+// provisioning, sends them bare:
+//
+//	name.familyName eq Employee and (emails.value co example.com or emails.value co example.org)
+//	userName sw O
+//	meta.created gt 2015-10-10T14:38:21.8617979-07:00
+//
+// So after a comparison operator, a bare word that is not true, false or
+// null (in any case) and not a JSON number is a string. A bare word is a
+// run of printable characters other than the space, '"', '(', ')', '[' and
+// ']': it ends at whitespace or at the ')' or ']' that closes a group or
+// value filter, and it holds letters of any script, digits and punctuation
+// such as . @ : - + / % ' and \ literally (there are no escapes). A word
+// that starts like a number but is none, such as
+// 2015-10-10T14:38:21.8617979-07:00, 12abc, 1.2.3, 0x1F, 01 or a lone
+// "-", is a string too; -5 and 1e3 stay numbers and 1e999 stays an
+// out-of-range error. The word after an operator is always its value, so
+// "a eq and" compares with the string "and". A value may not start with
+// '(', '[' or a single quote, and only one word is taken, so a eq
+// Employee Smith and a eq a(b) are errors. Store code needs nothing
+// special: a dateTime attribute compared with such a string compares as
+// an instant, as with a quoted one.
+//
+// The leniency is visible rather than silent: such a comparison has
+// Compare.Unquoted set, UnquotedValues lists them (so that a server can
+// log "unquoted filter value \"Employee\""), and with Parser.Strict an
+// unquoted value is a *SyntaxError, "string values must be quoted:
+// \"Employee\" at offset 19; strict mode is on". String renders the
+// values quoted, which is how the client should have sent them.
 //
 // # Schema URNs
 //
@@ -56,7 +90,8 @@
 // response. Inputs longer than Parser.MaxLength (default 4096 bytes) or
 // nesting parentheses, "not (" and brackets deeper than Parser.MaxDepth
 // (default 32) are rejected; those errors wrap ErrTooLong and ErrTooDeep.
-// Besides the grammar, the parser rejects gt, ge, lt and le with true,
+// Besides the grammar (with the leniencies above), the parser rejects
+// gt, ge, lt and le with true,
 // false or null (invalidFilter per RFC 7644 §3.4.2.2), nested value paths
 // (a[b[c eq 1]]), a value filter on a sub-attribute (name.givenName[...]),
 // strings that are not valid UTF-8 or contain unpaired surrogate escapes,
@@ -90,4 +125,7 @@
 //     PATCH path naming the extension, where theirs splits it as if its
 //     last segment were an attribute name.
 //   - Input length and nesting depth are limited.
+//   - Unquoted string values are accepted and marked (see "Leniency:
+//     unquoted values"); theirs rejects them, including words that start
+//     like a number but are none (12abc, a dateTime).
 package filter

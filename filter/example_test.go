@@ -83,3 +83,27 @@ func ExampleParser() {
 	// expected ']' to close '[' at offset 6, found end of filter
 	// filter nests deeper than 4 levels at offset 4 true
 }
+
+// Microsoft's SCIM validator sends unquoted values. They parse as strings
+// and are listed by UnquotedValues so that a server can warn about them;
+// Parser.Strict refuses them.
+func ExampleUnquotedValues() {
+	const in = `name.familyName eq Employee and meta.created gt 2015-10-10T14:38:21.8617979-07:00`
+	e, err := filter.Parse(in)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(e)
+	for _, c := range filter.UnquotedValues(e) {
+		fmt.Printf("unquoted filter value %q\n", c.Value)
+	}
+
+	_, err = filter.Parser{Strict: true}.Parse(in)
+	fmt.Println(err)
+	// Output:
+	// name.familyName eq "Employee" and meta.created gt "2015-10-10T14:38:21.8617979-07:00"
+	// unquoted filter value "Employee"
+	// unquoted filter value "2015-10-10T14:38:21.8617979-07:00"
+	// string values must be quoted: "Employee" at offset 19; strict mode is on
+}

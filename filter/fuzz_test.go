@@ -21,6 +21,9 @@ func filterSeeds() []string {
 			seeds = append(seeds, c.in)
 		}
 	}
+	for _, c := range unquotedFilters {
+		seeds = append(seeds, c.in)
+	}
 	seeds = append(seeds, differentialFilters...)
 	for _, d := range filterDeviations {
 		if len(d.in) < 256 {
@@ -43,6 +46,26 @@ func checkSyntaxError(t *testing.T, in string, err error) {
 	}
 }
 
+// checkStrict fails unless Parser.Strict gives the lenient result got
+// (err) when it has no unquoted value, and an error otherwise.
+func checkStrict(t *testing.T, in string, got Expr, err error) {
+	t.Helper()
+	sgot, serr := Parser{Strict: true}.Parse(in)
+	switch {
+	case err != nil:
+		if serr == nil {
+			t.Fatalf("%q: strict mode accepts it as %v, lenient mode rejects it: %v", in, sgot, err)
+		}
+	case UnquotedValues(got) != nil:
+		if serr == nil {
+			t.Fatalf("%q: strict mode accepts unquoted values: %v", in, sgot)
+		}
+		checkSyntaxError(t, in, serr)
+	case serr != nil || !reflect.DeepEqual(got, sgot):
+		t.Fatalf("%q: strict mode gives %v (%v), lenient mode %v", in, sgot, serr, got)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range filterSeeds() {
 		f.Add(s)
@@ -62,10 +85,12 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%q: String() = %q does not parse: %v", in, s, err)
 			}
-			if !reflect.DeepEqual(got, again) {
+			// String quotes unquoted values, so only the flag may differ.
+			if !reflect.DeepEqual(quoted(got), again) {
 				t.Fatalf("%q: String() = %q parses to a different tree %q", in, s, again)
 			}
 		}
+		checkStrict(t, in, got, err)
 
 		te, terr := theirFilter(in)
 		if terr != nil {
@@ -108,7 +133,7 @@ func FuzzParsePath(f *testing.F) {
 			if err != nil {
 				t.Fatalf("%q: String() = %q does not parse: %v", in, s, err)
 			}
-			if !reflect.DeepEqual(got, again) {
+			if !reflect.DeepEqual(quotedPath(got), again) {
 				t.Fatalf("%q: String() = %q parses to a different path %v", in, s, again)
 			}
 		}

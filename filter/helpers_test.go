@@ -13,3 +13,35 @@ func or(l, r Expr) Expr                  { return &Logical{Op: Or, Left: l, Righ
 func not(x Expr) Expr                    { return &Not{X: x} }
 func vp(p AttrPath, f Expr) Expr         { return &ValuePath{Path: p, Filter: f} }
 func path(a AttrPath, f Expr) Path       { return Path{AttrPath: a, Filter: f} }
+
+// ucmp and ueq build a comparison with an unquoted string value.
+func ucmp(p AttrPath, op Op, v string) Expr {
+	return &Compare{Path: p, Op: op, Value: v, Unquoted: true}
+}
+func ueq(name, v string) Expr { return ucmp(ap(name), Eq, v) }
+
+// quoted returns a copy of e with every Compare.Unquoted false: the tree
+// that parsing e.String() gives.
+func quoted(e Expr) Expr {
+	switch x := e.(type) {
+	case *Compare:
+		c := *x
+		c.Unquoted = false
+		return &c
+	case *Logical:
+		return &Logical{Op: x.Op, Left: quoted(x.Left), Right: quoted(x.Right)}
+	case *Not:
+		return &Not{X: quoted(x.X)}
+	case *ValuePath:
+		return &ValuePath{Path: x.Path, Filter: quoted(x.Filter)}
+	}
+	return e
+}
+
+// quotedPath is quoted for a PATCH path.
+func quotedPath(p Path) Path {
+	if p.Filter != nil {
+		p.Filter = quoted(p.Filter)
+	}
+	return p
+}

@@ -28,6 +28,11 @@ type Parser struct {
 	// MaxDepth is how deeply parentheses, "not (" and value-path brackets
 	// may nest. Zero or less means DefaultMaxDepth.
 	MaxDepth int
+	// Strict rejects unquoted string values (userName sw O), which are
+	// otherwise accepted and marked with Compare.Unquoted, with a
+	// *SyntaxError such as "string values must be quoted: \"O\" at offset
+	// 12; strict mode is on". Everything else parses as without Strict.
+	Strict bool
 }
 
 // standardSchemas are the URNs every Parser knows. Never modified.
@@ -118,10 +123,11 @@ type state struct {
 	schemas  []string
 	what     string // "filter" or "path", for messages
 	valueAt  int    // offset of the '[' whose value filter is being parsed, or -1
+	strict   bool   // Parser.Strict: unquoted string values are errors
 }
 
 func (p Parser) state(s, what string) state {
-	st := state{s: s, maxDepth: p.MaxDepth, maxLen: p.MaxLength, schemas: p.Schemas, what: what, valueAt: -1}
+	st := state{s: s, maxDepth: p.MaxDepth, maxLen: p.MaxLength, schemas: p.Schemas, what: what, valueAt: -1, strict: p.Strict}
 	if st.maxDepth <= 0 {
 		st.maxDepth = DefaultMaxDepth
 	}
@@ -340,7 +346,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 			st.pos = w
 			st.skipWS()
 			valueAt := st.pos
-			v, err := st.parseValue(word)
+			v, unquoted, err := st.parseValue(word)
 			if err != nil {
 				return nil, err
 			}
@@ -350,7 +356,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 						detail: " (gt, ge, lt and le compare strings, numbers and dates)"}
 				}
 			}
-			return &Compare{Path: ap, Op: op, Value: v}, nil
+			return &Compare{Path: ap, Op: op, Value: v, Unquoted: unquoted}, nil
 		}
 		if equalFold2(word, "pr") {
 			st.pos = w
@@ -416,38 +422,111 @@ func (st *state) startsValue(i int) bool {
 	return false
 }
 
-// parseValue parses a comparison value at st.pos, after the operator op.
-func (st *state) parseValue(op string) (any, error) {
+// parseValue parses a comparison value at st.pos, after the operator op:
+// a JSON string, number, true, false or null, or else a bare word, which
+// is an unquoted string (reported as such, or an error in strict mode).
+func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 	s := st.s
 	at := st.pos
 	if at >= len(s) {
-		return nil, st.errFound(at, "expected a value after "+quote(op), at)
+		return nil, false, st.errFound(at, "expected a value after "+quote(op), at)
 	}
-	switch c := s[at]; {
-	case c == '"':
-		return st.parseString()
-	case c == '-' || isDigit(c):
-		return st.parseNumber()
-	case isAlpha(c):
-		w := wordEnd(s, at)
-		word := s[at:w]
+	c := s[at]
+	switch c {
+	case '"':
+		v, err := st.parseString()
+		return v, false, err
+	case '\'':
+		return nil, false, &SyntaxError{Offset: at, Msg: "strings need double quotes, not single quotes"}
+	}
+	w := bareEnd(s, at)
+	if w == at {
+		return nil, false, st.errFound(at, "expected a value after "+quote(op), at)
+	}
+	word := s[at:w]
+	if c == '-' || isDigit(c) {
+		if end, isInt, ok := scanNumber(s, at); ok && end == w {
+			st.pos = w
+			v, err := numberValue(word, isInt, at)
+			return v, false, err
+		}
+	} else if len(word) == 4 || len(word) == 5 {
 		switch {
 		case strings.EqualFold(word, "true"):
 			st.pos = w
-			return true, nil
+			return true, false, nil
 		case strings.EqualFold(word, "false"):
 			st.pos = w
-			return false, nil
+			return false, false, nil
 		case strings.EqualFold(word, "null"):
 			st.pos = w
-			return nil, nil
+			return nil, false, nil
 		}
-		return nil, &SyntaxError{Offset: at, Msg: "invalid value " + quote(word),
-			detail: " (strings need double quotes; other values are numbers, true, false and null)"}
-	case c == '\'':
-		return nil, &SyntaxError{Offset: at, Msg: "strings need double quotes, not single quotes"}
 	}
-	return nil, st.errFound(at, "expected a value after "+quote(op), at)
+	if w < len(s) && s[w] >= utf8.RuneSelf {
+		// bareEnd stopped at a non-printable rune, which the caller
+		// reports as unexpected, or at invalid UTF-8, reported here.
+		if r, size := utf8.DecodeRuneInString(s[w:]); r == utf8.RuneError && size == 1 {
+			return nil, false, &SyntaxError{Offset: w, Msg: "invalid UTF-8 in unquoted value " + quote(word)}
+		}
+	}
+	if st.strict {
+		return nil, false, &SyntaxError{Offset: at, Msg: "string values must be quoted: " + quoteJSON(word), detail: "; strict mode is on"}
+	}
+	st.pos = w
+	return word, true, nil
+}
+
+// bareEnd returns the end of the bare word (an unquoted value) starting at
+// i. A bare word is a run of printable characters other than the space,
+// '"', '(', ')', '[' and ']', so that it ends before the ')' or ']' that
+// closes a group or value filter. Letters of any script, digits and
+// punctuation such as . @ : - + / % ' \ are part of it, taken literally
+// (no escapes). Whitespace, a control character, a non-printable or
+// invalid UTF-8 sequence ends it.
+func bareEnd(s string, i int) int {
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !isBareByte(c) {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if (r == utf8.RuneError && size == 1) || !unicode.IsPrint(r) {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+// isBareByte reports whether the ASCII byte c may appear in a bare word.
+func isBareByte(c byte) bool {
+	switch c {
+	case '"', '(', ')', '[', ']':
+		return false
+	}
+	return c > ' ' && c < 0x7f
+}
+
+// quoteJSON renders a token as a JSON string, shortened if long, for a
+// message that shows how the token should have been written.
+func quoteJSON(tok string) string {
+	const maxLen = 40
+	suffix := ""
+	if len(tok) > maxLen {
+		cut := maxLen
+		for cut > 0 && !utf8.RuneStart(tok[cut]) {
+			cut--
+		}
+		tok, suffix = tok[:cut], "..."
+	}
+	var b strings.Builder
+	writeString(&b, tok)
+	return b.String() + suffix
 }
 
 // parseString parses a JSON string at st.pos, decoding escapes. Without
@@ -578,17 +657,15 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
-// parseNumber parses a JSON number at st.pos: an int64 when it is an
-// integer literal that fits, otherwise a float64.
-func (st *state) parseNumber() (any, error) {
-	s := st.s
-	start := st.pos
-	i := start
+// scanNumber scans a JSON number starting at i and returns its end and
+// whether it is an integer literal; ok is false when no complete number
+// starts at i (as for "-", "1." or "1e+").
+func scanNumber(s string, i int) (end int, isInt, ok bool) {
 	if s[i] == '-' {
 		i++
 	}
-	isInt := true
-	ok := i < len(s) && isDigit(s[i])
+	isInt = true
+	ok = i < len(s) && isDigit(s[i])
 	if ok {
 		if s[i] == '0' {
 			i++
@@ -611,16 +688,12 @@ func (st *state) parseNumber() (any, error) {
 		ok = i < len(s) && isDigit(s[i])
 		i = digitsEnd(s, i)
 	}
-	if !ok || (i < len(s) && (isNameChar(s[i]) || s[i] == '.' || s[i] == '$')) {
-		end := start
-		for end < len(s) && (isNameChar(s[end]) || s[end] == '.' || s[end] == '+' || s[end] == '$') {
-			end++
-		}
-		return nil, &SyntaxError{Offset: start, Msg: "invalid number " + quote(s[start:end]),
-			detail: " (numbers use JSON syntax, e.g. 42, -1.5 or 2e10)"}
-	}
-	st.pos = i
-	tok := s[start:i]
+	return i, isInt, ok
+}
+
+// numberValue converts the JSON number tok, found at offset at, into an
+// int64 when it is an integer literal that fits, otherwise a float64.
+func numberValue(tok string, isInt bool, at int) (any, error) {
 	if isInt {
 		if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
 			return n, nil
@@ -628,7 +701,7 @@ func (st *state) parseNumber() (any, error) {
 	}
 	f, err := strconv.ParseFloat(tok, 64)
 	if err != nil {
-		return nil, &SyntaxError{Offset: start, Msg: "number " + quote(tok) + " is out of range"}
+		return nil, &SyntaxError{Offset: at, Msg: "number " + quote(tok) + " is out of range"}
 	}
 	return f, nil
 }

@@ -25,3 +25,18 @@ func Walk(e Expr, fn func(Expr) bool) {
 		}
 	}
 }
+
+// UnquotedValues returns the comparisons in e whose string value the input
+// gave without double quotes (Compare.Unquoted), in the order Walk visits
+// them, or nil when there are none. A caller that accepts them can report
+// each one, e.g. as the warning "unquoted filter value \"Employee\"".
+func UnquotedValues(e Expr) []*Compare {
+	var out []*Compare
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Compare); ok && c != nil && c.Unquoted {
+			out = append(out, c)
+		}
+		return true
+	})
+	return out
+}
