@@ -63,7 +63,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		h.groups = h.groupKind(model.Group)
 	}
 	schemas := append(model.User.SchemaURNs(), model.Group.SchemaURNs()...)
-	h.parser = filter.Parser{Schemas: schemas, MaxLength: cfg.MaxFilterLength}
+	h.parser = filter.Parser{Schemas: schemas, MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
 	if err := h.buildDiscovery(); err != nil {
 		return nil, err
 	}

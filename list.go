@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -136,7 +137,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 }
 
 // parseFilter parses and validates a filter for kind k.
-func (h *handler) parseFilter(k lister, s string) (filter.Expr, error) {
+func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, error) {
 	if strings.TrimSpace(s) == "" {
 		return nil, nil
 	}
@@ -148,9 +149,12 @@ func (h *handler) parseFilter(k lister, s string) (filter.Expr, error) {
 		// in text): the answer would depend on the store.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
 	}
-	e, err := h.parser.Parse(s)
+	e, err := h.parser.Parse(s) // a strict parser under Config.Strict: unquoted values refused
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range filter.UnquotedValues(e) {
+		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
 	if err := k.evaluator().Validate(e); err != nil {
 		return nil, err
@@ -187,10 +191,10 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 	return found
 }
 
-func (h *handler) listParams(k lister, rl rawList) (listParams, error) {
+func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
-	f, err := h.parseFilter(k, rl.filter)
+	f, err := h.parseFilter(ctx, k, rl.filter)
 	if err != nil {
 		return lp, err
 	}
@@ -286,7 +290,7 @@ func (h *handler) serveSearch(k lister) http.HandlerFunc {
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawList) {
-	lp, err := h.listParams(k, rl)
+	lp, err := h.listParams(r.Context(), k, rl)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -319,7 +323,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		kinds = append(kinds, h.groups)
 	}
 	for _, k := range kinds {
-		lp, err := h.listParams(k, rl)
+		lp, err := h.listParams(r.Context(), k, rl)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err

@@ -221,6 +221,14 @@ func (a *applier) resolve(path string) (loc, error) {
 	if err != nil {
 		return loc{}, a.fail(InvalidPath, "path %q: %v", path, err)
 	}
+	for _, c := range filter.UnquotedValues(p.Filter) {
+		if a.len != nil && a.len.Strict {
+			return loc{}, a.fail(InvalidPath, "path %q: string values must be quoted: %q (strict mode)", path, c.Value)
+		}
+		if a.len != nil {
+			a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("unquoted filter value %q taken as a string", c.Value))
+		}
+	}
 	l := loc{raw: path, filter: p.Filter}
 	if p.Name == "" {
 		if p.URI != "" {
