@@ -35,6 +35,7 @@ var (
 	_ store.UserStore        = (*Store)(nil)
 	_ store.GroupStore       = (*Store)(nil)
 	_ store.MembershipReader = (*Store)(nil)
+	_ store.ModelProvider    = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -50,23 +51,14 @@ func WithNow(f func() time.Time) Option {
 	}
 }
 
-// WithUserType sets the User resource type filters and sorting are
-// resolved against (default resources.NewUserType()). Pass the same type
-// the handler uses when the host registers extensions. A nil rt is ignored.
-func WithUserType(rt *resources.ResourceType) Option {
+// WithModel sets the model filters and sorting are resolved against
+// (default resources.DefaultModel()). Build the model once with the host's
+// extensions and hand it to the store; the handler takes it from the store
+// (store.ModelProvider). A nil m is ignored.
+func WithModel(m *resources.Model) Option {
 	return func(s *Store) {
-		if rt != nil && rt.Schema != nil {
-			s.userType = rt
-		}
-	}
-}
-
-// WithGroupType sets the Group resource type (default
-// resources.NewGroupType()). A nil rt is ignored.
-func WithGroupType(rt *resources.ResourceType) Option {
-	return func(s *Store) {
-		if rt != nil && rt.Schema != nil {
-			s.groupType = rt
+		if m != nil && m.User != nil && m.Group != nil {
+			s.model = m
 		}
 	}
 }
@@ -78,8 +70,7 @@ func WithGroupType(rt *resources.ResourceType) Option {
 // safe for concurrent use.
 type Store struct {
 	now       func() time.Time
-	userType  *resources.ResourceType
-	groupType *resources.ResourceType
+	model     *resources.Model
 	userEval  *query.Evaluator
 	groupEval *query.Evaluator
 	key       indexKeys
@@ -96,20 +87,17 @@ func New(opts ...Option) *Store {
 			o(s)
 		}
 	}
-	if s.userType == nil {
-		s.userType = resources.NewUserType()
+	if s.model == nil {
+		s.model = resources.DefaultModel()
 	}
-	if s.groupType == nil {
-		s.groupType = resources.NewGroupType()
-	}
-	s.userEval = query.NewEvaluator(s.userType)
-	s.groupEval = query.NewEvaluator(s.groupType)
+	s.userEval = query.NewEvaluator(s.model.User)
+	s.groupEval = query.NewEvaluator(s.model.Group)
 	s.key = indexKeys{
-		userName:  keyFunc(attr(s.userType, "userName", "")),
-		userExt:   keyFunc(attr(s.userType, "externalId", "")),
-		email:     keyFunc(attr(s.userType, "emails", "value")),
-		groupName: keyFunc(attr(s.groupType, "displayName", "")),
-		groupExt:  keyFunc(attr(s.groupType, "externalId", "")),
+		userName:  keyFunc(attr(s.model.User, "userName", "")),
+		userExt:   keyFunc(attr(s.model.User, "externalId", "")),
+		email:     keyFunc(attr(s.model.User, "emails", "value")),
+		groupName: keyFunc(attr(s.model.Group, "displayName", "")),
+		groupExt:  keyFunc(attr(s.model.Group, "externalId", "")),
 	}
 	return s
 }
@@ -119,6 +107,9 @@ func New(opts ...Option) *Store {
 type indexKeys struct {
 	userName, userExt, email, groupName, groupExt func(string) string
 }
+
+// Model returns the model the store was built with (WithModel).
+func (s *Store) Model() *resources.Model { return s.model }
 
 // tenant holds one tenant's resources. mu guards everything in it.
 type tenant struct {
