@@ -3,7 +3,7 @@
 // by tenant. It is the default for examples, tests and small deployments;
 // everything is lost when the process exits.
 //
-//	db := memory.New()
+//	db := memory.New() // or memory.New(memory.WithModel(model))
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, ...})
 //
 // Values are copied in and out: a caller never shares memory with the
@@ -11,11 +11,13 @@
 // own resources and its own indexes; a resource of another tenant does not
 // exist for it.
 //
-// Filters are evaluated with query.Evaluator on a document cached per
-// resource at write time. An equality test that an index can answer
-// (userName, externalId, emails.value, id, or a group's displayName,
-// externalId, id or members.value), alone or as one side of an "and"
-// (or both sides of an "or"), is answered from the index without a scan.
+// Lists are answered by query.Select, the helper a host's store uses too,
+// on a document cached per resource at write time. An equality test that
+// an index can answer (userName, externalId, emails.value, id, or a
+// group's displayName, externalId, id or members.value), alone or as one
+// side of an "and" (or both sides of an "or"), picks the candidates from
+// the index without a scan. Filters and sorting resolve attributes against
+// the store's model (WithModel).
 package memory
 
 import (
