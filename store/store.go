@@ -90,18 +90,25 @@ type UserStore interface {
 	// CreateUser stores a new user and returns it as stored. The store
 	// assigns ID, Meta.Created, Meta.LastModified and Meta.Version, and
 	// ignores those fields and Groups on u. A userName already used in the
-	// tenant, compared case-insensitively, gives ErrConflict.
+	// tenant, compared case-insensitively (strings.EqualFold), gives
+	// ErrConflict. The handler always hands a non-nil u.Active (a create
+	// without active is stored active), so a store whose column cannot
+	// be NULL may store a nil Active as true.
 	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
 	// GetUser returns the user with id, or ErrNotFound. Groups may be left
 	// empty: the handler fills it through a MembershipReader.
 	GetUser(ctx context.Context, id string) (*resources.User, error)
-	// ListUsers returns the page of users matching q.
+	// ListUsers returns the page of users matching q. A store that can
+	// read its rows into Go answers it with one call of query.Select,
+	// which filters, sorts and pages as every store of this module does.
 	ListUsers(ctx context.Context, q Query) (Page[*resources.User], error)
 	// ReplaceUser writes u (u.ID names it) in full, if the stored version
 	// equals ifVersion ("" means any version); otherwise
 	// ErrPreconditionFailed. It keeps Meta.Created, sets a new
 	// Meta.LastModified and a new Meta.Version, and returns the stored
 	// user. ErrNotFound when missing, ErrConflict on a taken userName.
+	// As in CreateUser, u.Active is never nil: a PUT without active keeps
+	// the stored value, which the handler copies into u.
 	ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error)
 	// DeleteUser removes the user and, in the same step, its group
 	// memberships, if the stored version equals ifVersion ("" means any

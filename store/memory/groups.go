@@ -32,7 +32,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -220,31 +220,37 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 
 // ListGroups returns the page of groups matching q, like ListUsers. With
 // q.ExcludeMembers the groups have Members nil and listing costs nothing
-// per member.
+// per member. Sorting by members keeps creation order, as on sqlstore.
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
-	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
-	m, sorter, err := s.compileQuery(s.groupEval, q)
-	if err != nil {
-		return page, err
+	if q.SortBy != "" && sortsBy(q.SortBy, s.model.Group, "members") {
+		q.SortBy = ""
 	}
 	t, err := s.tenant(ctx, false)
-	if err != nil || t == nil {
-		return page, err
+	if err != nil {
+		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
+	}
+	if t == nil {
+		_, err := query.Select(s.groupEval, q, []*groupRec(nil), nil)
+		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.groupType)
-	match := func(r *groupRec) bool {
-		doc := r.doc
-		if withMembers {
-			doc = t.groupDocWithMembers(r)
-		}
-		return m.Match(doc)
-	}
+	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 	cands, planned := s.planGroups(t, q.Filter)
-	return listPage(cands, planned, t.groupOrder.items, match, sorter, q, func(r *groupRec) *resources.Group {
-		return t.groupOut(r, q.ExcludeMembers)
-	}), nil
+	if !planned {
+		cands = t.groupOrder.live()
+	}
+	recs, err := query.Select(s.groupEval, q, cands, func(r *groupRec) (map[string]any, error) {
+		if withMembers {
+			return t.groupDocWithMembers(r), nil
+		}
+		return r.doc, nil
+	})
+	page := store.Page[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Total: recs.Total}
+	for i, r := range recs.Items {
+		page.Items[i] = t.groupOut(r, q.ExcludeMembers)
+	}
+	return page, err
 }
 
 // ReplaceGroup replaces the group g.ID with a copy of g under the version
@@ -278,7 +284,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
 	if err := s.setGroup(t, r, c); err != nil {
 		return nil, err
 	}

@@ -3,7 +3,7 @@
 // by tenant. It is the default for examples, tests and small deployments;
 // everything is lost when the process exits.
 //
-//	db := memory.New()
+//	db := memory.New() // or memory.New(memory.WithModel(model))
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, ...})
 //
 // Values are copied in and out: a caller never shares memory with the
@@ -11,11 +11,13 @@
 // own resources and its own indexes; a resource of another tenant does not
 // exist for it.
 //
-// Filters are evaluated with query.Evaluator on a document cached per
-// resource at write time. An equality test that an index can answer
-// (userName, externalId, emails.value, id, or a group's displayName,
-// externalId, id or members.value), alone or as one side of an "and"
-// (or both sides of an "or"), is answered from the index without a scan.
+// Lists are answered by query.Select, the helper a host's store uses too,
+// on a document cached per resource at write time. An equality test that
+// an index can answer (userName, externalId, emails.value, id, or a
+// group's displayName, externalId, id or members.value), alone or as one
+// side of an "and" (or both sides of an "or"), picks the candidates from
+// the index without a scan. Filters and sorting resolve attributes against
+// the store's model (WithModel).
 package memory
 
 import (
@@ -35,6 +37,7 @@ var (
 	_ store.UserStore        = (*Store)(nil)
 	_ store.GroupStore       = (*Store)(nil)
 	_ store.MembershipReader = (*Store)(nil)
+	_ store.ModelProvider    = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -50,23 +53,14 @@ func WithNow(f func() time.Time) Option {
 	}
 }
 
-// WithUserType sets the User resource type filters and sorting are
-// resolved against (default resources.NewUserType()). Pass the same type
-// the handler uses when the host registers extensions. A nil rt is ignored.
-func WithUserType(rt *resources.ResourceType) Option {
+// WithModel sets the model filters and sorting are resolved against
+// (default resources.DefaultModel()). Build the model once with the host's
+// extensions and hand it to the store; the handler takes it from the store
+// (store.ModelProvider). A nil m is ignored.
+func WithModel(m *resources.Model) Option {
 	return func(s *Store) {
-		if rt != nil && rt.Schema != nil {
-			s.userType = rt
-		}
-	}
-}
-
-// WithGroupType sets the Group resource type (default
-// resources.NewGroupType()). A nil rt is ignored.
-func WithGroupType(rt *resources.ResourceType) Option {
-	return func(s *Store) {
-		if rt != nil && rt.Schema != nil {
-			s.groupType = rt
+		if m != nil && m.User != nil && m.Group != nil {
+			s.model = m
 		}
 	}
 }
@@ -78,8 +72,7 @@ func WithGroupType(rt *resources.ResourceType) Option {
 // safe for concurrent use.
 type Store struct {
 	now       func() time.Time
-	userType  *resources.ResourceType
-	groupType *resources.ResourceType
+	model     *resources.Model
 	userEval  *query.Evaluator
 	groupEval *query.Evaluator
 	key       indexKeys
@@ -96,20 +89,17 @@ func New(opts ...Option) *Store {
 			o(s)
 		}
 	}
-	if s.userType == nil {
-		s.userType = resources.NewUserType()
+	if s.model == nil {
+		s.model = resources.DefaultModel()
 	}
-	if s.groupType == nil {
-		s.groupType = resources.NewGroupType()
-	}
-	s.userEval = query.NewEvaluator(s.userType)
-	s.groupEval = query.NewEvaluator(s.groupType)
+	s.userEval = query.NewEvaluator(s.model.User)
+	s.groupEval = query.NewEvaluator(s.model.Group)
 	s.key = indexKeys{
-		userName:  keyFunc(attr(s.userType, "userName", "")),
-		userExt:   keyFunc(attr(s.userType, "externalId", "")),
-		email:     keyFunc(attr(s.userType, "emails", "value")),
-		groupName: keyFunc(attr(s.groupType, "displayName", "")),
-		groupExt:  keyFunc(attr(s.groupType, "externalId", "")),
+		userName:  keyFunc(attr(s.model.User, "userName", "")),
+		userExt:   keyFunc(attr(s.model.User, "externalId", "")),
+		email:     keyFunc(attr(s.model.User, "emails", "value")),
+		groupName: keyFunc(attr(s.model.Group, "displayName", "")),
+		groupExt:  keyFunc(attr(s.model.Group, "externalId", "")),
 	}
 	return s
 }
@@ -119,6 +109,9 @@ func New(opts ...Option) *Store {
 type indexKeys struct {
 	userName, userExt, email, groupName, groupExt func(string) string
 }
+
+// Model returns the model the store was built with (WithModel).
+func (s *Store) Model() *resources.Model { return s.model }
 
 // tenant holds one tenant's resources. mu guards everything in it.
 type tenant struct {

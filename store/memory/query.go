@@ -7,67 +7,32 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
-	"github.com/scimkit/scim/store/query"
 )
 
-// compileQuery compiles q's filter and sort key. Errors are
-// *query.FilterError.
-func (s *Store) compileQuery(ev *query.Evaluator, q store.Query) (*query.Matcher, *query.Sorter, error) {
-	m, err := ev.Compile(q.Filter)
-	if err != nil {
-		return nil, nil, err
+// live returns the records of o that are not deleted, in creation order:
+// o's own slice when none is (the caller only reads it under the lock).
+func (o *order[T]) live() []T {
+	if o.dead == 0 {
+		return o.items
 	}
-	var sorter *query.Sorter
-	if q.SortBy != "" {
-		if sorter, err = ev.Sorter(q.SortBy); err != nil {
-			return nil, nil, err
+	out := make([]T, 0, len(o.items)-o.dead)
+	for _, r := range o.items {
+		if !r.isDead() {
+			out = append(out, r)
 		}
 	}
-	return m, sorter, nil
+	return out
 }
 
-// rec is a stored user or group as listPage sees it.
-type rec interface {
-	*userRec | *groupRec
-	isDead() bool
-	sortDoc() (map[string]any, uint64)
-}
-
-func (r *userRec) sortDoc() (map[string]any, uint64)  { return r.doc, r.seq }
-func (r *groupRec) sortDoc() (map[string]any, uint64) { return r.doc, r.seq }
-
-// listPage returns the page of records q asks for: those of cands (in
-// creation order) when planned, else the live ones of all, that match,
-// sorted by sorter (ties in creation order, also when descending) and
-// copied out with out. The caller holds the tenant's lock.
-func listPage[R rec, T any](cands []R, planned bool, all []R, match func(R) bool, sorter *query.Sorter, q store.Query, out func(R) T) store.Page[T] {
-	page := store.Page[T]{Items: []T{}}
-	var hits []R
-	if planned {
-		for _, r := range cands {
-			if match(r) {
-				hits = append(hits, r)
-			}
-		}
-	} else {
-		for _, r := range all {
-			if !r.isDead() && match(r) {
-				hits = append(hits, r)
-			}
-		}
+// sortsBy reports whether sortBy names the core attribute name of rt (or
+// one of its sub-attributes).
+func sortsBy(sortBy string, rt *resources.ResourceType, name string) bool {
+	p := sortBy
+	if len(p) > len(rt.Schema.ID) && strings.EqualFold(p[:len(rt.Schema.ID)], rt.Schema.ID) && p[len(rt.Schema.ID)] == ':' {
+		p = p[len(rt.Schema.ID)+1:]
 	}
-	page.Total = len(hits)
-	if sorter != nil {
-		query.SortStable(hits, q.Descending, func(r R) (query.SortKey, uint64) {
-			doc, seq := r.sortDoc()
-			return sorter.Key(doc), seq
-		})
-	}
-	for _, r := range query.Window(hits, q.StartIndex, q.Count) {
-		page.Items = append(page.Items, out(r))
-	}
-	return page
+	p, _, _ = strings.Cut(p, ".")
+	return strings.EqualFold(p, name)
 }
 
 // isCore reports whether p names the attribute name (case-insensitively)
@@ -245,7 +210,7 @@ func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
 	if e == nil {
 		return nil, false
 	}
-	rt := s.userType
+	rt := s.model.User
 	extKey, emailKey := s.key.userExt, s.key.email
 	recs, ok := plan(e, 0, func(e filter.Expr) ([]*userRec, bool) {
 		var out []*userRec
@@ -309,7 +274,7 @@ func (s *Store) planGroups(t *tenant, e filter.Expr) ([]*groupRec, bool) {
 	if e == nil {
 		return nil, false
 	}
-	rt := s.groupType
+	rt := s.model.Group
 	extKey := s.key.groupExt
 	recs, ok := plan(e, 0, func(e filter.Expr) ([]*groupRec, bool) {
 		var out []*groupRec

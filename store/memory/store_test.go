@@ -2,12 +2,15 @@ package memory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/elimity-com/scim/optional"
+	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -270,14 +273,36 @@ func TestGroupSelfMembershipSkipped(t *testing.T) {
 	assert.Empty(t, r.Members)
 }
 
-func TestCustomTypes(t *testing.T) {
+func TestWithModel(t *testing.T) {
 	t.Parallel()
-	// WithUserType/WithGroupType are used for filters; nil is ignored.
-	s := memory.New(memory.WithUserType(nil), memory.WithGroupType(nil), memory.WithUserType(resources.NewUserType()), memory.WithGroupType(resources.NewGroupType()))
+	assert.True(t, memory.New().Model().Same(resources.DefaultModel()), "the default model")
+	assert.True(t, memory.New(memory.WithModel(nil)).Model().Same(resources.DefaultModel()), "a nil model is ignored")
+
+	ext, err := resources.NewSchema(schema.Schema{
+		ID:         "urn:example:acme:2.0:User",
+		Name:       optional.NewString("Acme"),
+		Attributes: []schema.CoreAttribute{schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{Name: "badge", CaseExact: true}))},
+	})
+	require.NoError(t, err)
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	s := memory.New(memory.WithModel(m))
+	assert.Same(t, m, s.Model(), "the handler takes the store's model")
+
 	ctx := context.Background()
-	_, err := s.CreateUser(ctx, &resources.User{UserName: "x", Enterprise: &resources.EnterpriseUser{Department: "R&D"}})
+	for i, badge := range []string{"B-1", "b-1"} {
+		_, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("user%d", i), Extensions: map[string]json.RawMessage{ext.ID: json.RawMessage(`{"badge":"` + badge + `"}`)}})
+		require.NoError(t, err)
+	}
+	f, err := filter.Parser{Schemas: m.User.SchemaURNs()}.Parse(`urn:example:acme:2.0:User:badge eq "b-1"`)
 	require.NoError(t, err)
-	p, err := s.ListUsers(ctx, store.Query{StartIndex: 1, Count: 10, Filter: parse(t, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "r&d"`)})
+	p, err := s.ListUsers(ctx, store.Query{StartIndex: 1, Count: 10, Filter: f})
 	require.NoError(t, err)
-	assert.Equal(t, 1, p.Total)
+	require.Len(t, p.Items, 1, "badge is caseExact in the model's extension")
+	assert.Equal(t, "user1", p.Items[0].UserName)
+
+	// A store built without the model does not know the extension.
+	_, err = memory.New().ListUsers(ctx, store.Query{StartIndex: 1, Count: 10, Filter: f})
+	var fe *query.FilterError
+	require.ErrorAs(t, err, &fe)
 }

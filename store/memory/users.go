@@ -24,7 +24,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -166,7 +166,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if err := t.userNameFree(s, c.UserName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
+	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
 	if err := s.setUser(t, r, c); err != nil {
 		return nil, err
 	}
@@ -202,29 +202,40 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // ListUsers returns the page of users matching q, counted and copied under
 // one read lock. Without q.SortBy users come in creation order; ties of a
 // sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
-// Total.
+// Total. The indexes pick the candidates; query.Select filters, sorts and
+// pages them. Sorting by groups keeps creation order, as on sqlstore: the
+// groups are not part of the document a sort reads.
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	page := store.Page[*resources.User]{Items: []*resources.User{}}
-	m, sorter, err := s.compileQuery(s.userEval, q)
-	if err != nil {
-		return page, err
+	if q.SortBy != "" && sortsBy(q.SortBy, s.model.User, "groups") {
+		q.SortBy = ""
 	}
 	t, err := s.tenant(ctx, false)
-	if err != nil || t == nil {
-		return page, err
+	if err != nil {
+		return store.Page[*resources.User]{Items: []*resources.User{}}, err
+	}
+	if t == nil {
+		// No tenant yet: still report a bad filter or sortBy.
+		_, err := query.Select(s.userEval, q, []*userRec(nil), nil)
+		return store.Page[*resources.User]{Items: []*resources.User{}}, err
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.userType)
-	match := func(r *userRec) bool {
-		doc := r.doc
-		if withGroups {
-			doc = t.userDocWithGroups(r)
-		}
-		return m.Match(doc)
-	}
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	cands, planned := s.planUsers(t, q.Filter)
-	return listPage(cands, planned, t.userOrder.items, match, sorter, q, func(r *userRec) *resources.User { return r.u.Clone() }), nil
+	if !planned {
+		cands = t.userOrder.live()
+	}
+	recs, err := query.Select(s.userEval, q, cands, func(r *userRec) (map[string]any, error) {
+		if withGroups {
+			return t.userDocWithGroups(r), nil
+		}
+		return r.doc, nil
+	})
+	page := store.Page[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Total: recs.Total}
+	for i, r := range recs.Items {
+		page.Items[i] = r.u.Clone()
+	}
+	return page, err
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled

@@ -162,16 +162,13 @@ func (ev *Evaluator) Validate(e filter.Expr) error {
 }
 
 // MatchUser reports whether u matches e, evaluated on resources.ToMap(u)
-// without the password (so that no filter can probe it). It is a
-// convenience for host stores that filter in Go; a store that matches many
-// users should compile e once (Evaluator.Compile) and cache the documents.
+// without the password (so that no filter can probe it, see UserDoc). A
+// store answering a list query uses Select, which compiles e once.
 func MatchUser(rt *resources.ResourceType, e filter.Expr, u *resources.User) (bool, error) {
 	if u == nil {
 		return false, nil
 	}
-	c := *u
-	c.Password = ""
-	doc, err := resources.ToMap(&c)
+	doc, err := UserDoc(u)
 	if err != nil {
 		return false, err
 	}

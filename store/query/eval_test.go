@@ -206,34 +206,47 @@ func TestMatchErrors(t *testing.T) {
 	t.Parallel()
 	doc := testUser(t)
 	ev := query.NewEvaluator(userType)
+	// Each case fails in evaluation with msg. When the parser rejects the
+	// text already (parseErr), the case gives the tree by hand, so that the
+	// evaluator is still checked on it: a handler whose parser lets it
+	// through, or a host that builds filters itself, must not get a match.
 	tests := []struct {
-		filter string
-		msg    string
+		filter   string
+		msg      string
+		parseErr string
+		tree     filter.Expr
 	}{
-		{`foo eq "x"`, `unknown attribute "foo" in filter`},
-		{`name.foo eq "x"`, `unknown attribute "name.foo"`},
-		{`userName.value eq "x"`, `has no sub-attributes`},
-		{`name eq "x"`, `is complex`},
-		{`addresses eq "x"`, `is complex`},
-		{`active gt true`, `is a boolean`},
-		{`active co "t"`, `is a boolean`},
-		{`active eq "yes"`, `is a boolean`},
-		{`x509Certificates.value gt "a"`, `is binary`},
-		{`meta.created gt "yesterday"`, `is a dateTime`},
-		{`meta.created eq 5`, `is a dateTime`},
-		{`userName co null`, `only eq and ne`},
-		{`emails[foo eq "x"]`, `no sub-attribute "foo"`},
-		{`userName[value eq "x"]`, `not complex`},
-		{`urn:example:unknown:1.0:User:foo eq "x"`, `unknown`},
-		{`urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, `unknown attribute`},
-		{`not (foo pr)`, `unknown attribute "foo"`},
-		{`userName eq "x" or bar eq "y"`, `unknown attribute "bar"`},
+		{filter: `foo eq "x"`, msg: `unknown attribute "foo" in filter`},
+		{filter: `name.foo eq "x"`, msg: `unknown attribute "name.foo"`},
+		{filter: `userName.value eq "x"`, msg: `has no sub-attributes`},
+		{filter: `name eq "x"`, msg: `is complex`},
+		{filter: `addresses eq "x"`, msg: `is complex`},
+		{filter: `active gt true`, msg: `is a boolean`, parseErr: `'gt' cannot be used with true`,
+			tree: &filter.Compare{Path: filter.AttrPath{Name: "active"}, Op: filter.Gt, Value: true}},
+		{filter: `active co "t"`, msg: `is a boolean`},
+		{filter: `active eq "yes"`, msg: `is a boolean`},
+		{filter: `x509Certificates.value gt "a"`, msg: `is binary`},
+		{filter: `meta.created gt "yesterday"`, msg: `is a dateTime`},
+		{filter: `meta.created eq 5`, msg: `is a dateTime`},
+		{filter: `userName co null`, msg: `only eq and ne`},
+		{filter: `emails[foo eq "x"]`, msg: `no sub-attribute "foo"`},
+		{filter: `userName[value eq "x"]`, msg: `not complex`},
+		{filter: `urn:example:unknown:1.0:User:foo eq "x"`, msg: `unknown`},
+		{filter: `urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, msg: `unknown attribute`},
+		{filter: `not (foo pr)`, msg: `unknown attribute "foo"`},
+		{filter: `userName eq "x" or bar eq "y"`, msg: `unknown attribute "bar"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.filter, func(t *testing.T) {
 			e, err := parser.Parse(tt.filter)
-			if err != nil {
-				t.Skipf("the parser rejects it already: %v", err)
+			if tt.parseErr != "" {
+				require.Error(t, err, "the parser rejects it")
+				assert.Contains(t, err.Error(), tt.parseErr)
+				require.NotNil(t, tt.tree, "a case the parser rejects gives its tree")
+				e = tt.tree
+			} else {
+				require.NoError(t, err, "the parser accepts it; the evaluation must fail")
+				require.Nil(t, tt.tree)
 			}
 			_, err = ev.Match(e, doc)
 			var fe *query.FilterError

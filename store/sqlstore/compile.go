@@ -35,9 +35,9 @@ type compiler struct {
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
 	c := &compiler{d: s.d, a: a, users: users, tenant: tenant}
 	if users {
-		c.rt, c.ev, c.alias = s.userType, s.userEval, "u"
+		c.rt, c.ev, c.alias = s.model.User, s.userEval, "u"
 	} else {
-		c.rt, c.ev, c.alias = s.groupType, s.groupEval, "g"
+		c.rt, c.ev, c.alias = s.model.Group, s.groupEval, "g"
 	}
 	return c
 }

@@ -82,15 +82,6 @@ func (d *dialect) inList(col, p string) string {
 	return col + " IN (SELECT value FROM json_each(" + p + "))"
 }
 
-// listRows renders a FROM item yielding the strings of list parameter p
-// as rows (v, ord) in list order.
-func (d *dialect) listRows(p, alias string) string {
-	if d.pg {
-		return "unnest(" + p + "::text[]) WITH ORDINALITY AS " + alias + "(v, ord)"
-	}
-	return "(SELECT value AS v, key AS ord FROM json_each(" + p + ")) AS " + alias
-}
-
 // jsonPathArg converts a key path to the bind value the JSON accessors
 // take: a text[] on PostgreSQL, a JSON path on SQLite.
 func (d *dialect) jsonPathArg(keys []string) any {
@@ -114,15 +105,6 @@ func (d *dialect) jget(base, p string) string {
 		return "(" + base + " #> " + p + "::text[])"
 	}
 	return "(" + base + " -> " + p + ")"
-}
-
-// jtext renders the JSON value at path parameter p of base as SQL text
-// (strings unquoted); NULL when absent or JSON null.
-func (d *dialect) jtext(base, p string) string {
-	if d.pg {
-		return "(" + base + " #>> " + p + "::text[])"
-	}
-	return "(" + base + " ->> " + p + ")"
 }
 
 // jtype renders the JSON type name of JSON expression x, normalised to
@@ -206,9 +188,7 @@ func (d *dialect) substring(a *args, x, op, s string) string {
 			}
 			return ""
 		}
-		return "(" + x + textCollPG + " LIKE " + a.add(conv(pre)+likeEscape(s)+conv(post)) + ` ESCAPE '\')`
+		return "(" + x + d.textColl + " LIKE " + a.add(conv(pre)+likeEscape(s)+conv(post)) + ` ESCAPE '\')`
 	}
 	return "(" + x + " GLOB " + a.add(pre+globEscape(s)+post) + ")"
 }
-
-const textCollPG = ` COLLATE "C"`

@@ -46,6 +46,13 @@ func acmeSchema(t testing.TB) *resources.Schema {
 	return s
 }
 
+// acmeModel is the default model with the acme user extension.
+func acmeModel(t testing.TB) *resources.Model {
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{acmeSchema(t)}})
+	require.NoError(t, err)
+	return m
+}
+
 // clock is a settable clock shared by the stores under comparison.
 type clock struct {
 	mu sync.Mutex
@@ -275,11 +282,11 @@ var mustBeSQL = []string{
 
 func TestDifferential(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		rt := resources.NewUserType(acmeSchema(t))
-		parser := filter.Parser{Schemas: rt.SchemaURNs()}
+		m := acmeModel(t)
+		parser := filter.Parser{Schemas: m.User.SchemaURNs()}
 		clk := &clock{}
-		mem := memory.New(memory.WithNow(clk.now), memory.WithUserType(rt))
-		sq := db.open(t, sqlstore.Config{Now: clk.now, UserType: rt})
+		mem := memory.New(memory.WithNow(clk.now), memory.WithModel(m))
+		sq := db.open(t, sqlstore.Config{Now: clk.now, Model: m})
 		ref := buildWorld(t, clk, mem, mem)
 		got := buildWorld(t, clk, sq, sq)
 

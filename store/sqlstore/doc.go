@@ -73,7 +73,7 @@
 // on the rows that the translatable part of the filter selects: the
 // conjuncts of a top-level "and" that are SQL still narrow the rows read.
 //
-// The query document is folded according to the resource types the Store
+// The query document is folded according to the model (Config.Model) the Store
 // was opened with. After registering an extension for data already
 // stored, or changing an attribute's caseExact, run Reindex once.
 //

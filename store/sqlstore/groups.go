@@ -32,7 +32,7 @@ func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
 	}
 	g.ID = id
 	g.Members = nil
-	g.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
+	g.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
 	return g, nil
 }
 
@@ -44,11 +44,11 @@ type groupWrite struct {
 func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 	c := *g
 	c.ID, c.Meta, c.Members = "", resources.Meta{}, nil
-	w, err := s.render(s.groupType, &c)
+	w, err := s.render(s.model.Group, &c)
 	if err != nil {
 		return nil, err
 	}
-	return &groupWrite{written: w, nameKey: s.foldFor(s.groupType, "displayName", "", g.DisplayName)}, nil
+	return &groupWrite{written: w, nameKey: s.foldFor(s.model.Group, "displayName", "", g.DisplayName)}, nil
 }
 
 // storedGroup returns the group as a read returns it (without members).
@@ -244,7 +244,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	c.Members = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 	w, err := s.renderGroup(c)
 	if err != nil {
 		return nil, err
@@ -435,7 +435,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 				return err
 			}
 		}
-		c.Meta = resources.Meta{ResourceType: s.groupType.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
 		return err
 	})

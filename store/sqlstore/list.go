@@ -254,7 +254,7 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 	if err != nil {
 		return err
 	}
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.userType)
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
 		groups = make(map[string][]any)
@@ -342,7 +342,7 @@ func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q s
 		return err
 	}
 	var members map[string][]resources.Member
-	if q.Filter != nil && mentions(q.Filter, "members", s.groupType) && len(recs) > 0 {
+	if q.Filter != nil && mentions(q.Filter, "members", s.model.Group) && len(recs) > 0 {
 		ids := make([]string, len(recs))
 		for i, r := range recs {
 			ids[i] = r.v.ID

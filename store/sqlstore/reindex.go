@@ -14,8 +14,8 @@ const reindexBatch = 500
 
 // Reindex rewrites the query documents, folded columns and email and
 // phone rows of every stored user and group, of all tenants, from their
-// stored JSON. Filters compare what these hold, folded as the resource
-// types of the Store said when the row was written; run Reindex once
+// stored JSON. Filters compare what these hold, folded as the model of the
+// Store said when the row was written; run Reindex once
 // after registering an extension for data that already carries it, or
 // after any change of an attribute's caseExact. It works in batches of
 // rows and may run while the store is in use.

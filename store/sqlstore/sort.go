@@ -9,7 +9,9 @@ import (
 
 // sortKey compiles sortBy (already validated by query.Evaluator.Sorter) to
 // the SQL expression rows are ordered by, following query.Sorter: strings
-// by their folded form unless caseExact, false before true, a
+// by the bytes of their folded form unless caseExact (every text key
+// carries the dialect's textColl, COLLATE "C" on PostgreSQL, so the order
+// does not depend on the database's default collation), false before true, a
 // multi-valued attribute by its primary value or else its first, NULL
 // (sorted last ascending) when the row has no value. "" means every row
 // has the same key (the attribute is never stored: password, groups,
@@ -49,9 +51,9 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	if ext == "" {
 		switch {
 		case a.Name == "id" && sub == "":
-			return c.col("id"), nil
+			return c.col("id") + c.d.textColl, nil
 		case a.Name == "externalId" && sub == "" && a.CaseExact:
-			return c.col("external_id"), nil
+			return c.col("external_id") + c.d.textColl, nil
 		case a.Name == "password", a.Name == "meta" && (sub == "resourceType" || sub == "location"):
 			return "", nil
 		case a.Name == "meta" && sub == "created":
@@ -69,12 +71,12 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 			if a.CaseExact {
 				return c.col("user_name") + c.d.textColl, nil
 			}
-			return c.col("user_name_fold"), nil
+			return c.col("user_name_fold") + c.d.textColl, nil
 		case !c.users && a.Name == "displayName" && sub == "":
 			if a.CaseExact {
 				return c.col("display_name") + c.d.textColl, nil
 			}
-			return c.col("display_name_fold"), nil
+			return c.col("display_name_fold") + c.d.textColl, nil
 		}
 	}
 	isText := false

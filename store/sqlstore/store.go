@@ -25,6 +25,7 @@ var (
 	_ store.UserStore        = (*Store)(nil)
 	_ store.GroupStore       = (*Store)(nil)
 	_ store.MembershipReader = (*Store)(nil)
+	_ store.ModelProvider    = (*Store)(nil)
 	_ tokens.Store           = (*Store)(nil)
 	_ tokens.Rotator         = (*Store)(nil)
 	_ admin.RequestLog       = (*Store)(nil)
@@ -40,13 +41,12 @@ type Config struct {
 	// missing. ":memory:" gives a private in-memory SQLite database (one
 	// connection).
 	DSN string
-	// UserType is the User resource type that filters and sorting are
-	// resolved against (default resources.NewUserType()). Pass the type
-	// the handler uses when the host registers extensions.
-	UserType *resources.ResourceType
-	// GroupType is the Group resource type (default
-	// resources.NewGroupType()).
-	GroupType *resources.ResourceType
+	// Model is the model filters, sorting and the folded query documents
+	// are resolved against (default resources.DefaultModel()). Build it
+	// once with the host's extensions; the handler takes it from the
+	// store (store.ModelProvider). After adding an extension or changing
+	// an attribute's caseExact for data already stored, run Reindex.
+	Model *resources.Model
 	// Now stamps Meta.Created and Meta.LastModified (default time.Now).
 	// Times are stored in UTC with microsecond precision.
 	Now func() time.Time
@@ -69,8 +69,7 @@ type Store struct {
 	w         *sql.DB // writes (SQLite: one connection, BEGIN IMMEDIATE)
 	r         *sql.DB // reads (the same pool as w on PostgreSQL)
 	now       func() time.Time
-	userType  *resources.ResourceType
-	groupType *resources.ResourceType
+	model     *resources.Model
 	userEval  *query.Evaluator
 	groupEval *query.Evaluator
 	fresh     bool
@@ -92,25 +91,21 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
 	s := &Store{
-		now:       cfg.Now,
-		userType:  cfg.UserType,
-		groupType: cfg.GroupType,
-		logSize:   cfg.RequestLogSize,
+		now:     cfg.Now,
+		model:   cfg.Model,
+		logSize: cfg.RequestLogSize,
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.userType == nil || s.userType.Schema == nil {
-		s.userType = resources.NewUserType()
-	}
-	if s.groupType == nil || s.groupType.Schema == nil {
-		s.groupType = resources.NewGroupType()
+	if s.model == nil || s.model.User == nil || s.model.Group == nil {
+		s.model = resources.DefaultModel()
 	}
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
-	s.userEval = query.NewEvaluator(s.userType)
-	s.groupEval = query.NewEvaluator(s.groupType)
+	s.userEval = query.NewEvaluator(s.model.User)
+	s.groupEval = query.NewEvaluator(s.model.Group)
 
 	var err error
 	if isPostgres(cfg.DSN) {
@@ -244,6 +239,9 @@ func (s *Store) Close() error {
 	}
 	return err
 }
+
+// Model returns the model the store was opened with (Config.Model).
+func (s *Store) Model() *resources.Model { return s.model }
 
 // Fresh reports whether Open found no scimkit schema in the database and
 // created it, i.e. the database (or SQLite file) is new to scimkit.

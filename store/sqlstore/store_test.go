@@ -102,9 +102,10 @@ func TestOpenDSNForms(t *testing.T) {
 // reads back exactly what was written.
 func TestRoundTrip(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		rt := resources.NewUserType(acmeSchema(t))
+		m := acmeModel(t)
 		clk := &clock{t: time.Date(2025, 1, 2, 3, 4, 5, 123456789, time.UTC)}
-		s := db.open(t, sqlstore.Config{UserType: rt, Now: clk.now})
+		s := db.open(t, sqlstore.Config{Model: m, Now: clk.now})
+		assert.Same(t, m, s.Model(), "the handler takes the store's model")
 		tctx := store.WithTenant(ctx, "rt")
 		in := diffUsers()[0]
 		in.Enterprise.Extra = map[string]json.RawMessage{"costCentreCode": json.RawMessage(`{"b": 1, "a": [true, null, 1.50]}`)}
@@ -357,7 +358,7 @@ func TestReindex(t *testing.T) {
 		_, err = before.CreateGroup(tctx, &resources.Group{DisplayName: "G"})
 		require.NoError(t, err)
 
-		after, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, UserType: resources.NewUserType(acmeSchema(t))})
+		after, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Model: acmeModel(t)})
 		require.NoError(t, err)
 		defer after.Close()
 		count := func() int {

@@ -36,7 +36,7 @@ func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
 	}
 	u.ID = id
 	u.Password = password
-	u.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
+	u.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
 	return u, nil
 }
 
@@ -51,16 +51,16 @@ type userWrite struct {
 func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
 	c := *u
 	c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
-	w, err := s.render(s.userType, &c)
+	w, err := s.render(s.model.User, &c)
 	if err != nil {
 		return nil, err
 	}
-	uw := &userWrite{written: w, userNameKey: s.foldFor(s.userType, "userName", "", u.UserName)}
+	uw := &userWrite{written: w, userNameKey: s.foldFor(s.model.User, "userName", "", u.UserName)}
 	uw.display = u.DisplayName
 	if uw.display == "" {
 		uw.display = u.UserName
 	}
-	uw.displayFold = s.foldFor(s.groupType, "members", "display", uw.display)
+	uw.displayFold = s.foldFor(s.model.Group, "members", "display", uw.display)
 	return uw, nil
 }
 
@@ -143,7 +143,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	c.Groups = nil
 	now := s.stamp()
 	c.ID = newID()
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
+	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 	w, err := s.renderUser(c)
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		return nil
 	})
 	if err != nil {

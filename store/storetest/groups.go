@@ -19,6 +19,7 @@ var groupTests = []test{
 	{"ListFilterSortPage", testListGroups},
 	{"Replace", testReplaceGroup},
 	{"Delete", testDeleteGroup},
+	{"DeleteVersion", testDeleteGroupVersion},
 	{"ModifyMembers", testModifyMembers},
 	{"ModifyMembersVersion", testModifyMembersVersion},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},

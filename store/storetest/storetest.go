@@ -10,10 +10,19 @@
 //		})
 //	}
 //
-// Subtests run in parallel, each in a tenant of its own (a random
-// store.WithTenant id), so newStores may return fresh stores every time or
+// Subtests run in parallel, each in tenants of its own (random
+// store.WithTenant ids), so newStores may return fresh stores every time or
 // the same store (for example one database) every time; it must not wipe
 // data that other subtests are using.
+//
+// The suite holds every store to what the handler relies on: the filter
+// semantics of query.Evaluator, the sort order of query.Sorter (strings
+// that are not caseExact by the bytes of query.Fold, caseExact ones by
+// their bytes, whatever the database's collation), userName and
+// displayName uniqueness under strings.EqualFold, versions checked
+// atomically by replaces, deletes and membership changes, tenant
+// isolation, and no aliasing between the caller's values and the stored
+// ones. The users it writes always have Active set, as the handler's do.
 package storetest
 
 import (
@@ -122,7 +131,8 @@ func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	return out
 }
 
-// listAll lists every user matching f (a SCIM filter, "" for all).
+// listUsers lists the users q asks for in the subtest's tenant, with
+// StartIndex 1 when q leaves it 0, and fails t on an error.
 func (e *env) listUsers(t *testing.T, q store.Query) store.Page[*resources.User] {
 	t.Helper()
 	if q.StartIndex == 0 {
@@ -133,6 +143,7 @@ func (e *env) listUsers(t *testing.T, q store.Query) store.Page[*resources.User]
 	return p
 }
 
+// listGroups is listUsers for groups.
 func (e *env) listGroups(t *testing.T, q store.Query) store.Page[*resources.Group] {
 	t.Helper()
 	if q.StartIndex == 0 {

@@ -24,6 +24,10 @@ var userTests = []test{
 	{"Replace", testReplaceUser},
 	{"ReplaceConflictAndNotFound", testReplaceUserErrors},
 	{"Delete", testDeleteUser},
+	{"DeleteVersion", testDeleteUserVersion},
+	{"ReplaceDeleteRace", testReplaceDeleteRace},
+	{"SortFold", testSortFold},
+	{"UniqueUserNameFold", testUserNameFold},
 	{"UniqueUserName", testUniqueUserName},
 	{"ConcurrentCreateSameUserName", testConcurrentCreate},
 	{"NoLostUpdate", testUserNoLostUpdate},
@@ -85,7 +89,9 @@ func testGetUserNotFound(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrNotFound)
 }
 
-// seedUsers creates the users the filter tests run against.
+// seedUsers creates the users the filter tests run against. Each has
+// Active set, as the handler always sets it: a store may store a nil
+// Active as true.
 func seedUsers(t *testing.T, e *env) []*resources.User {
 	t.Helper()
 	in := []*resources.User{
@@ -104,11 +110,11 @@ func seedUsers(t *testing.T, e *env) []*resources.User {
 			Enterprise: &resources.EnterpriseUser{Department: "Sales"},
 		},
 		{
-			UserName: "carol", DisplayName: "Carol Clark",
+			UserName: "carol", DisplayName: "Carol Clark", Active: ptr(true),
 			Emails: []resources.MultiValue{{Value: "carol@work.example", Type: "work"}},
 		},
 		{
-			UserName: "dave@example.org", ExternalID: "EXT-A", Title: "engineer",
+			UserName: "dave@example.org", ExternalID: "EXT-A", Title: "engineer", Active: ptr(false),
 		},
 	}
 	out := make([]*resources.User, len(in))
@@ -160,7 +166,8 @@ func testListUsersFilter(t *testing.T, e *env) {
 		{`userName eq "alice" or title eq "manager"`, []string{"Alice", "bob"}},
 		{`not (userName eq "alice") and emails pr`, []string{"bob", "carol"}},
 		{`(userName eq "alice" or userName eq "bob") and active eq false`, []string{"bob"}},
-		{`active eq true`, []string{"Alice"}},
+		{`active eq true`, []string{"Alice", "carol"}},
+		{`active eq false`, []string{"bob", "dave@example.org"}},
 		{`name.familyName sw "b"`, []string{"bob"}},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "engineering"`, []string{"Alice"}},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr`, []string{"Alice", "bob"}},

@@ -6,22 +6,43 @@
 #   store/sqlstore/testdata/pg.sh stop
 #
 # start installs PostgreSQL with apt-get when no server binaries are found,
-# initdb's a cluster into $SCIM_PG_DIR (default /tmp/scimkit-pg), runs it as
-# the postgres user when invoked as root (initdb refuses root), listens on
-# 127.0.0.1:$SCIM_PG_PORT (default 55432) only, creates the database
-# "scimtest" and prints an export line for SCIM_TEST_POSTGRES_URL on stdout.
-# Everything else goes to stderr. start and stop are idempotent; stop also
-# deletes $SCIM_PG_DIR unless SCIM_PG_KEEP is set.
+# initdb's a cluster into $SCIM_PG_DIR (default: a new directory made by
+# mktemp), runs it as the postgres user when invoked as root (initdb
+# refuses root), listens on 127.0.0.1:$SCIM_PG_PORT only (default: the
+# first free port it finds), creates the database "scimtest" and prints
+# export lines for SCIM_PG_DIR, SCIM_PG_PORT and SCIM_TEST_POSTGRES_URL on
+# stdout, so that after eval, stop and url find the server start made and
+# two runs on one machine never share one. Everything else goes to stderr.
+# start and stop are idempotent; stop needs SCIM_PG_DIR (eval start's
+# output) and also deletes that directory unless SCIM_PG_KEEP is set.
+#
+# scimtest's default collation is ICU en-US where the server supports it,
+# as a host's database often has a locale collation: the tests then prove
+# that the store's ordering does not depend on it.
 #
 # The server trades durability for speed (fsync=off,
 # synchronous_commit=off) unless SCIM_PG_FAST=0, which benchmarks use.
 set -eu
 
-DIR=${SCIM_PG_DIR:-/tmp/scimkit-pg}
-PORT=${SCIM_PG_PORT:-55432}
+DIR=${SCIM_PG_DIR:-}
+PORT=${SCIM_PG_PORT:-}
 DB=scimtest
 FAST=${SCIM_PG_FAST:-1}
-URL="postgres://postgres@127.0.0.1:$PORT/$DB?sslmode=disable"
+
+url() {
+	echo "postgres://postgres@127.0.0.1:$PORT/$DB?sslmode=disable"
+}
+
+# need_dir fails unless SCIM_PG_DIR names the directory start made.
+need_dir() {
+	if [ -z "$DIR" ]; then
+		echo "pg.sh: SCIM_PG_DIR is not set; run eval \"\$(pg.sh start)\" in this shell first" >&2
+		exit 1
+	fi
+	if [ -z "$PORT" ] && [ -f "$DIR/port" ]; then
+		PORT=$(cat "$DIR/port")
+	fi
+}
 
 bindir() {
 	for d in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
@@ -51,6 +72,9 @@ start() {
 		apt-get install -y -qq postgresql >&2
 		BIN=$(bindir)
 	fi
+	if [ -z "$DIR" ]; then
+		DIR=$(mktemp -d "${TMPDIR:-/tmp}/scimkit-pg.XXXXXX")
+	fi
 	mkdir -p "$DIR"
 	if [ "$(id -u)" = 0 ]; then
 		chown postgres "$DIR"
@@ -63,23 +87,51 @@ start() {
 			exit 1
 		}
 	fi
-	OPTS="-c listen_addresses=127.0.0.1 -p $PORT -k '$DIR' -c max_connections=200"
+	if [ -z "$PORT" ] && [ -f "$DIR/port" ]; then
+		PORT=$(cat "$DIR/port") # restarting what an earlier start made
+	fi
+	if ! as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
+		if [ -n "$PORT" ]; then
+			serve "$PORT" || {
+				cat "$DIR/server.log" >&2
+				exit 1
+			}
+		else
+			# Try ports from one that depends on this process, so that
+			# runs started together rarely try the same ones.
+			p=$((55432 + $$ % 4000))
+			last=$((p + 40))
+			until serve "$p"; do
+				if ! grep -q "in use" "$DIR/server.log" || [ "$p" -ge "$last" ]; then
+					cat "$DIR/server.log" >&2
+					exit 1
+				fi
+				p=$((p + 1))
+			done
+			PORT=$p
+		fi
+	fi
+	echo "$PORT" >"$DIR/port"
+	if ! as_pg "'$BIN/psql' -h 127.0.0.1 -p $PORT -U postgres -d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = '$DB'\"" | grep -q 1; then
+		as_pg "'$BIN/createdb' -h 127.0.0.1 -p $PORT -U postgres -T template0 --locale-provider=icu --icu-locale=en-US $DB" 2>/dev/null ||
+			as_pg "'$BIN/createdb' -h 127.0.0.1 -p $PORT -U postgres $DB" >&2
+	fi
+	echo "export SCIM_PG_DIR='$DIR'"
+	echo "export SCIM_PG_PORT='$PORT'"
+	echo "export SCIM_TEST_POSTGRES_URL='$(url)'"
+}
+
+# serve starts the cluster of $DIR listening on port $1.
+serve() {
+	OPTS="-c listen_addresses=127.0.0.1 -p $1 -k '$DIR' -c max_connections=200"
 	if [ "$FAST" != 0 ]; then
 		OPTS="$OPTS -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
 	fi
-	if ! as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
-		as_pg "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 -o \"$OPTS\" start" >&2 || {
-			cat "$DIR/server.log" >&2
-			exit 1
-		}
-	fi
-	if ! as_pg "'$BIN/psql' -h 127.0.0.1 -p $PORT -U postgres -d postgres -tAc \"SELECT 1 FROM pg_database WHERE datname = '$DB'\"" | grep -q 1; then
-		as_pg "'$BIN/createdb' -h 127.0.0.1 -p $PORT -U postgres $DB" >&2
-	fi
-	echo "export SCIM_TEST_POSTGRES_URL='$URL'"
+	as_pg "'$BIN/pg_ctl' -D '$DIR/data' -l '$DIR/server.log' -w -t 60 -o \"$OPTS\" start" >&2
 }
 
 stop() {
+	need_dir
 	BIN=$(bindir || true)
 	if [ -n "$BIN" ] && [ -f "$DIR/data/PG_VERSION" ]; then
 		if as_pg "'$BIN/pg_ctl' -D '$DIR/data' status" >/dev/null 2>&1; then
@@ -94,7 +146,10 @@ stop() {
 case "${1:-}" in
 start) start ;;
 stop) stop ;;
-url) echo "$URL" ;;
+url)
+	need_dir
+	url
+	;;
 *)
 	echo "usage: $0 start|stop|url" >&2
 	exit 2

@@ -1,0 +1,78 @@
+package query
+
+import (
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// Select answers the list query q over items, a host's own rows in
+// creation order, with one call: it keeps the items whose document matches
+// q.Filter, sorts them stably by q.SortBy (descending when q.Descending;
+// ties keep the order of items, so paging is stable), and returns the page
+// of q.StartIndex and q.Count with Total, the number of matches. Count 0
+// gives empty, non-nil Items and the Total. A ListUsers of a host store is
+//
+//	return query.Select(ev, q, rows, func(r row) (map[string]any, error) {
+//		return query.UserDoc(r.user)
+//	})
+//
+// followed by turning the page's rows into users. doc is called once per
+// item and returns the resources.ToMap document filters and sorting read
+// (UserDoc and GroupDoc render it); an error from doc ends the call.
+// Filter and sortBy problems are *FilterError, which the handler answers
+// with 400. Items is a new slice holding elements of items (not copies).
+func Select[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (map[string]any, error)) (store.Page[T], error) {
+	page := store.Page[T]{Items: []T{}}
+	m, err := ev.Compile(q.Filter)
+	if err != nil {
+		return page, err
+	}
+	var sorter *Sorter
+	if q.SortBy != "" {
+		if sorter, err = ev.Sorter(q.SortBy); err != nil {
+			return page, err
+		}
+	}
+	type hit struct {
+		key SortKey
+		pos int // index in items: ties keep input order, also descending
+		v   T
+	}
+	var hits []hit
+	for i, it := range items {
+		d, err := doc(it)
+		if err != nil {
+			return store.Page[T]{Items: []T{}}, err
+		}
+		if !m.Match(d) {
+			continue
+		}
+		h := hit{pos: i, v: it}
+		if sorter != nil {
+			h.key = sorter.Key(d)
+		}
+		hits = append(hits, h)
+	}
+	page.Total = len(hits)
+	if sorter != nil {
+		SortStable(hits, q.Descending, func(h hit) (SortKey, int) { return h.key, h.pos })
+	}
+	for _, h := range Window(hits, q.StartIndex, q.Count) {
+		page.Items = append(page.Items, h.v)
+	}
+	return page, nil
+}
+
+// UserDoc renders u as the document filters and sorting read
+// (resources.ToMap) without its password, so that no filter can probe it.
+func UserDoc(u *resources.User) (map[string]any, error) {
+	c := *u
+	c.Password = ""
+	return resources.ToMap(&c)
+}
+
+// GroupDoc renders g as the document filters and sorting read
+// (resources.ToMap).
+func GroupDoc(g *resources.Group) (map[string]any, error) {
+	return resources.ToMap(g)
+}
