@@ -36,7 +36,7 @@ func TestConformanceCommand(t *testing.T) {
 			var out, errOut bytes.Buffer
 			code := idptest.Main(context.Background(), []string{"-base", base, "-token", token}, &out, &errOut)
 			require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", out.String(), errOut.String())
-			assert.Contains(t, out.String(), "7 of 7 providers passed.")
+			assert.Contains(t, out.String(), "8 of 8 providers passed.")
 			assert.NotContains(t, out.String(), token)
 
 			// The run left the server as it found it.

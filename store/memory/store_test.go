@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/elimity-com/scim/optional"
-	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -278,11 +276,7 @@ func TestWithModel(t *testing.T) {
 	assert.True(t, memory.New().Model().Same(resources.DefaultModel()), "the default model")
 	assert.True(t, memory.New(memory.WithModel(nil)).Model().Same(resources.DefaultModel()), "a nil model is ignored")
 
-	ext, err := resources.NewSchema(schema.Schema{
-		ID:         "urn:example:acme:2.0:User",
-		Name:       optional.NewString("Acme"),
-		Attributes: []schema.CoreAttribute{schema.SimpleCoreAttribute(schema.SimpleStringParams(schema.StringParams{Name: "badge", CaseExact: true}))},
-	})
+	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "Acme", "", &resources.Attribute{Name: "badge", Type: resources.TypeString, CaseExact: true})
 	require.NoError(t, err)
 	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
