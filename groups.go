@@ -22,9 +22,8 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)
 		},
-		id:    func(g *resources.Group) string { return g.ID },
-		meta:  func(g *resources.Group) *resources.Meta { return &g.Meta },
-		clone: (*resources.Group).Clone,
+		id:   func(g *resources.Group) string { return g.ID },
+		meta: func(g *resources.Group) *resources.Meta { return &g.Meta },
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })

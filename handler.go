@@ -473,6 +473,9 @@ func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.To
 var errUnauthorized = errorf(http.StatusUnauthorized, "", "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired")
 
 func acceptableContentType(ct string) bool {
+	if ct == contentType || ct == "application/json" {
+		return true // the usual spellings, without parsing
+	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
 		return false

@@ -366,6 +366,9 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
 func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
+	if r.URL.RawQuery == "" {
+		return nil, nil
+	}
 	q := r.URL.Query()
 	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -29,7 +28,6 @@ type kind[T any] struct {
 	build func(doc map[string]any) (T, error)
 	id    func(T) string
 	meta  func(T) *resources.Meta
-	clone func(T) T
 
 	// The store's methods for T.
 	create  func(ctx context.Context, v T) (T, error)
@@ -175,8 +173,9 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 }
 
 // update runs a versioned read-modify-write of the resource the request
-// names: change computes the new resource from a copy of the stored one,
-// or returns changed false. withMembers says whether change needs a
+// names: change computes the new resource from the stored one, which it
+// must not modify (the events compare it with the result), or returns
+// changed false. withMembers says whether change needs a
 // group's stored members; without them the resource is read and written
 // without members, which the store leaves as they are. It reports the
 // events and writes the response.
@@ -192,7 +191,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		func() (T, error) { return k.get(ctx, id, withMembers) },
 		func(v T) string { return k.meta(v).Version },
 		func(cur T) (T, bool, error) {
-			next, changed, err := change(k.clone(cur))
+			next, changed, err := change(cur)
 			if err == nil && changed {
 				*k.meta(next) = *k.meta(cur)
 			}
@@ -301,10 +300,11 @@ func (k *kind[T]) patchDoc(h *handler, ctx context.Context, v T, ops []patch.Ope
 		return nil, err
 	}
 	delete(doc, "meta")
+	delete(doc, "groups") // a user's groups are computed, never written
 	l := h.lenience()
 	next, err := k.engine.Apply(doc, ops, l)
 	warnAll(ctx, l)
-	if err != nil || reflect.DeepEqual(doc, next) {
+	if err != nil || resources.EqualDocs(doc, next) {
 		return nil, err
 	}
 	return next, nil

@@ -3,7 +3,6 @@ package scim
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -22,9 +21,8 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			u, err := resources.UserFromMap(doc)
 			return built(u, err, checkUser)
 		},
-		id:    func(u *resources.User) string { return u.ID },
-		meta:  func(u *resources.User) *resources.Meta { return &u.Meta },
-		clone: (*resources.User).Clone,
+		id:   func(u *resources.User) string { return u.ID },
+		meta: func(u *resources.User) *resources.Meta { return &u.Meta },
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			if err := h.setPassword(ctx, "", u); err != nil {
@@ -222,13 +220,11 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.users.update(h, w, r, false, func(cur *resources.User) (*resources.User, bool, error) {
-		stored := cur.Password
-		cur.Groups = nil
 		next, changed, err := h.users.applyPatch(h, r.Context(), cur, ops)
 		if err != nil || !changed {
 			return next, changed, err
 		}
-		return next, true, h.setPassword(r.Context(), stored, next)
+		return next, true, h.setPassword(r.Context(), cur.Password, next)
 	})
 }
 
@@ -244,7 +240,7 @@ func sameUser(a, b *resources.User) bool {
 		delete(d, "meta")
 		delete(d, "groups")
 	}
-	return reflect.DeepEqual(da, db)
+	return resources.EqualDocs(da, db)
 }
 
 // maxManagerLookup bounds the managers looked up for one page.

@@ -23,26 +23,37 @@ func (h *handler) checkValues(doc map[string]any) error {
 		if ext, ok := v.(map[string]any); ok && isURN(k) {
 			// An extension object: its attributes are named urn:...:name.
 			for ek, ev := range ext {
-				if err := h.walkValues(k+":"+ek, ev); err != nil {
+				if err := h.walkValues(valuePath{k + ":" + ek, ""}, ev); err != nil {
 					return err
 				}
 			}
 			continue
 		}
-		if err := h.walkValues(k, v); err != nil {
+		if err := h.walkValues(valuePath{k, ""}, v); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
+// valuePath names a value: an attribute and a sub-attribute, joined only
+// for an error message (most requests have none).
+type valuePath struct{ attr, sub string }
+
+func (p valuePath) String() string {
+	if p.sub == "" {
+		return p.attr
+	}
+	return p.attr + "." + p.sub
+}
+
 func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
 
-func (h *handler) walkValues(path string, v any) error {
+func (h *handler) walkValues(path valuePath, v any) error {
 	switch x := v.(type) {
 	case string:
 		limit := h.cfg.MaxValueBytes
-		if keyAttributes[path] {
+		if len(x) > h.cfg.MaxKeyBytes && keyAttributes[path.String()] {
 			limit = h.cfg.MaxKeyBytes
 		}
 		if strings.IndexByte(x, 0) >= 0 {
@@ -59,7 +70,11 @@ func (h *handler) walkValues(path string, v any) error {
 		}
 	case map[string]any:
 		for k, el := range x {
-			if err := h.walkValues(path+"."+k, el); err != nil {
+			sub := valuePath{path.attr, k}
+			if path.sub != "" {
+				sub = valuePath{path.String(), k} // deeper than SCIM nests: rare
+			}
+			if err := h.walkValues(sub, el); err != nil {
 				return err
 			}
 		}

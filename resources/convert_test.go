@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -349,4 +350,33 @@ func FuzzGroupDoc(f *testing.F) {
 			requireSameGroup(t, back)
 		}
 	})
+}
+
+func TestEqualDocs(t *testing.T) {
+	base := func() map[string]any {
+		return map[string]any{"a": "x", "n": json.Number("1.50"), "b": true, "z": nil,
+			"l": []any{map[string]any{"v": "1"}, "s"}, "m": map[string]any{"k": []any{}}}
+	}
+	assert.True(t, EqualDocs(base(), base()))
+	assert.True(t, EqualDocs(map[string]any{}, map[string]any{}))
+	for name, change := range map[string]func(m map[string]any){
+		"string":          func(m map[string]any) { m["a"] = "y" },
+		"number spelling": func(m map[string]any) { m["n"] = json.Number("1.5") },
+		"bool":            func(m map[string]any) { m["b"] = false },
+		"nil to string":   func(m map[string]any) { m["z"] = "" },
+		"extra key":       func(m map[string]any) { m["new"] = nil },
+		"missing key":     func(m map[string]any) { delete(m, "z") },
+		"list length":     func(m map[string]any) { m["l"] = []any{map[string]any{"v": "1"}} },
+		"nested value":    func(m map[string]any) { m["l"].([]any)[0].(map[string]any)["v"] = "2" },
+		"list to map":     func(m map[string]any) { m["m"].(map[string]any)["k"] = map[string]any{} },
+		"type change":     func(m map[string]any) { m["a"] = json.Number("1") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			b := base()
+			change(b)
+			assert.False(t, EqualDocs(base(), b))
+			assert.False(t, EqualDocs(b, base()))
+			assert.Equal(t, reflect.DeepEqual(base(), b), EqualDocs(base(), b), "agrees with reflect.DeepEqual")
+		})
+	}
 }

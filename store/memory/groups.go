@@ -63,14 +63,14 @@ func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
 // setGroup renders g's document and files r under g. g (Members nil)
 // becomes owned by r. The caller holds t.mu.
 func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group) error {
-	doc, err := resources.ToMap(g)
-	if err != nil {
-		return fmt.Errorf("memory: render group: %w", err)
+	if err := validExtensions(g.Extensions); err != nil {
+		return err
 	}
 	if r.g != nil {
 		t.unindexGroup(r)
 	}
-	r.g, r.doc = g, doc
+	r.g = g
+	r.doc.Store(nil) // made again on first use
 	r.name = s.key.groupName(g.DisplayName)
 	t.byGroupName[r.name] = r
 	r.hasExt = g.ExternalID != ""
@@ -128,35 +128,14 @@ func (s *Store) dropMember(t *tenant, id string) {
 	delete(t.memberOf, id)
 }
 
-// touchGroup gives r the next version and LastModified now, and updates
-// its cached document's meta in place (documents are only read under the
-// tenant lock, which the caller holds for writing).
+// touchGroup gives r the next version and LastModified now; its document
+// is made again on first use. The caller holds the tenant lock for
+// writing.
 func (s *Store) touchGroup(r *groupRec, now time.Time) {
 	r.version++
 	r.g.Meta.LastModified = now
 	r.g.Meta.Version = query.FormatVersion(r.version)
-	r.doc["meta"] = metaDoc(r.g.Meta)
-}
-
-// metaDoc renders m as resources.ToMap does.
-func metaDoc(m resources.Meta) map[string]any {
-	out := make(map[string]any, 4)
-	if m.ResourceType != "" {
-		out["resourceType"] = m.ResourceType
-	}
-	if !m.Created.IsZero() {
-		out["created"] = m.Created.Format(time.RFC3339Nano)
-	}
-	if !m.LastModified.IsZero() {
-		out["lastModified"] = m.LastModified.Format(time.RFC3339Nano)
-	}
-	if m.Location != "" {
-		out["location"] = m.Location
-	}
-	if m.Version != "" {
-		out["version"] = m.Version
-	}
-	return out
+	r.doc.Store(nil)
 }
 
 // groupOut returns a copy of r's group, with its members unless
@@ -192,14 +171,14 @@ func (t *tenant) member(id string) resources.Member {
 // filled (a shallow copy), for filters that name members.
 func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 	if r.members.len() == 0 {
-		return r.doc
+		return r.document()
 	}
 	list := make([]any, 0, r.members.len())
 	r.members.each(func(id string) {
 		m := t.member(id)
 		list = append(list, map[string]any{"value": m.Value, "type": m.Type, "display": m.Display})
 	})
-	return query.With(r.doc, "members", list)
+	return query.With(r.document(), "members", list)
 }
 
 // GetGroup returns a copy of the group with id, or store.ErrNotFound.
@@ -244,7 +223,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 		if withMembers {
 			return t.groupDocWithMembers(r), nil
 		}
-		return r.doc, nil
+		return r.document(), nil
 	})
 	page := store.Page[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {

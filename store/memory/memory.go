@@ -25,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -152,9 +153,25 @@ type userRec struct {
 	seq     uint64
 	version uint64
 	u       *resources.User
-	doc     map[string]any // resources.ToMap(u) without password, for filters
-	keys    userKeys       // index keys u is filed under
-	dead    bool
+	// doc is resources.ToMap(u) without password, for filters and
+	// sorting, made on first use (see document): most writes are never
+	// filtered on by anything but the indexes, so they do not pay for it.
+	doc  atomic.Pointer[map[string]any]
+	keys userKeys // index keys u is filed under
+	dead bool
+}
+
+// document returns r's filter document, making it on first use. Callers
+// hold the tenant lock (for reading at least), so r.u does not change
+// under them; two readers may both make it, and one of the equal results
+// is kept.
+func (r *userRec) document() map[string]any {
+	if d := r.doc.Load(); d != nil {
+		return *d
+	}
+	d := userDoc(r.u)
+	r.doc.CompareAndSwap(nil, &d)
+	return *r.doc.Load()
 }
 
 type userKeys struct {
@@ -169,12 +186,28 @@ type groupRec struct {
 	seq     uint64
 	version uint64
 	g       *resources.Group // Members always nil
-	doc     map[string]any   // without members
+	// doc is the filter document without members, made on first use (see
+	// userRec.doc).
+	doc     atomic.Pointer[map[string]any]
 	members memberList
 	name    string // byGroupName key
 	ext     string
 	hasExt  bool
 	dead    bool
+}
+
+// document returns r's filter document (without members), making it on
+// first use, as userRec.document does.
+func (r *groupRec) document() map[string]any {
+	if d := r.doc.Load(); d != nil {
+		return *d
+	}
+	d, err := resources.ToMap(r.g)
+	if err != nil {
+		d = map[string]any{} // setGroup checked that g renders
+	}
+	r.doc.CompareAndSwap(nil, &d)
+	return *r.doc.Load()
 }
 
 // tenant returns the tenant of ctx, creating it when create is set; nil

@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/scimkit/scim/resources"
@@ -77,14 +78,14 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 // setUser renders u's document, then files r under u (replacing its
 // previous index entries). u becomes owned by r. The caller holds t.mu.
 func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
-	doc, err := userDoc(u)
-	if err != nil {
+	if err := validExtensions(u.Extensions); err != nil {
 		return err
 	}
 	if r.u != nil {
 		t.unindexUser(r)
 	}
-	r.u, r.doc = u, doc
+	r.u = u
+	r.doc.Store(nil) // made again on first use
 	r.keys = s.userKeysOf(u)
 	t.byUserName[r.keys.userName] = r
 	if r.keys.hasExt {
@@ -109,15 +110,27 @@ func (t *tenant) unindexUser(r *userRec) {
 }
 
 // userDoc renders the filter document of u. The password is left out, so
-// that no filter can probe it.
-func userDoc(u *resources.User) (map[string]any, error) {
+// that no filter can probe it. setUser checked that u renders.
+func userDoc(u *resources.User) map[string]any {
 	c := *u
 	c.Password = ""
 	doc, err := resources.ToMap(&c)
 	if err != nil {
-		return nil, fmt.Errorf("memory: render user: %w", err)
+		return map[string]any{}
 	}
-	return doc, nil
+	return doc
+}
+
+// validExtensions checks that every extension object is JSON, as
+// rendering the document later requires: the store refuses what it could
+// not filter on.
+func validExtensions(exts map[string]json.RawMessage) error {
+	for urn, raw := range exts {
+		if !json.Valid(raw) {
+			return fmt.Errorf("memory: extension %s is not valid JSON", urn)
+		}
+	}
+	return nil
 }
 
 // GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
@@ -229,7 +242,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 		if withGroups {
 			return t.userDocWithGroups(r), nil
 		}
-		return r.doc, nil
+		return r.document(), nil
 	})
 	page := store.Page[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {
@@ -243,7 +256,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 	gids := t.memberOf[r.u.ID]
 	if len(gids) == 0 {
-		return r.doc
+		return r.document()
 	}
 	list := make([]any, 0, len(gids))
 	for gid := range gids {
@@ -251,5 +264,5 @@ func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 			list = append(list, map[string]any{"value": gid, "display": g.g.DisplayName, "type": "direct"})
 		}
 	}
-	return query.With(r.doc, "groups", list)
+	return query.With(r.document(), "groups", list)
 }

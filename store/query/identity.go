@@ -1,6 +1,10 @@
 package query
 
-import "golang.org/x/text/secure/precis"
+import (
+	"strings"
+
+	"golang.org/x/text/secure/precis"
+)
 
 // IdentityKey is the key under which two names are the same identity:
 // userName and Group displayName are unique by it, on every store. It is
@@ -21,9 +25,33 @@ import "golang.org/x/text/secure/precis"
 // persisted by store/sqlstore: the output for a given input must not
 // change between releases without a Reindex.
 func IdentityKey(name string) (key string, ok bool) {
+	if k, ok := asciiKey(name); ok {
+		return k, true
+	}
 	k, err := precis.Nickname.CompareKey(name)
 	if err != nil {
 		return "", false
 	}
 	return k, true
+}
+
+// asciiKey is IdentityKey for the common case, without the profile's
+// allocations: printable ASCII with single inner spaces, which the
+// profile only lower-cases. ok is false for anything else.
+func asciiKey(name string) (string, bool) {
+	if name == "" || name[0] == ' ' || name[len(name)-1] == ' ' {
+		return "", false
+	}
+	upper := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c < ' ' || c > '~' || c == ' ' && name[i-1] == ' ' {
+			return "", false
+		}
+		upper = upper || 'A' <= c && c <= 'Z'
+	}
+	if !upper {
+		return name, true
+	}
+	return strings.ToLower(name), true
 }

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/text/secure/precis"
 
 	"github.com/scimkit/scim/store/query"
 )
@@ -47,5 +49,16 @@ func TestIdentityKey(t *testing.T) {
 	for _, bad := range []string{"", "   ", "a\u200db", "a\u0000b", "a\u0007b"} {
 		_, ok := query.IdentityKey(bad)
 		assert.False(t, ok, "%q has no key", bad)
+	}
+}
+
+// TestIdentityKeyASCIIFastPath: the fast path gives what the profile gives.
+func TestIdentityKeyASCIIFastPath(t *testing.T) {
+	for _, s := range []string{"bjensen", "BJensen@Example.com", "Barbara Jensen", "a b", "x!#$%&'*+-/=?^_`{|}~", "Z"} {
+		want, err := precis.Nickname.CompareKey(s)
+		require.NoError(t, err, s)
+		got, ok := query.IdentityKey(s)
+		assert.True(t, ok, s)
+		assert.Equal(t, want, got, s)
 	}
 }
