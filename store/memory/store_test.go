@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -26,45 +26,27 @@ func parse(t testing.TB, s string) filter.Expr {
 	return e
 }
 
-// clock is a settable clock for WithNow.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestClockAndVersions(t *testing.T) {
 	t.Parallel()
 	berlin := time.FixedZone("CET", 3600)
-	c := &clock{t: time.Date(2024, 5, 1, 12, 0, 0, 123456789, berlin)}
-	s := memory.New(memory.WithNow(c.now), memory.WithNow(nil), nil)
+	c := clocktest.New(time.Date(2024, 5, 1, 12, 0, 0, 123456789, berlin))
+	s := memory.New(memory.WithNow(c.Now), memory.WithNow(nil), nil)
 	ctx := context.Background()
 
 	u, err := s.CreateUser(ctx, &resources.User{UserName: "u"})
 	require.NoError(t, err)
 	assert.Equal(t, `W/"1"`, u.Meta.Version)
 	assert.Equal(t, time.UTC, u.Meta.Created.Location())
-	assert.True(t, u.Meta.Created.Equal(c.now()), "full precision kept")
+	assert.True(t, u.Meta.Created.Equal(c.Now()), "full precision kept")
 	assert.Equal(t, 123456789, u.Meta.Created.Nanosecond())
 	assert.Equal(t, "User", u.Meta.ResourceType)
 
-	c.add(time.Minute)
+	c.Advance(time.Minute)
 	u2, err := s.ReplaceUser(ctx, u, `W/"1"`)
 	require.NoError(t, err)
 	assert.Equal(t, `W/"2"`, u2.Meta.Version)
 	assert.True(t, u2.Meta.Created.Equal(u.Meta.Created))
-	assert.True(t, u2.Meta.LastModified.Equal(c.now()))
+	assert.True(t, u2.Meta.LastModified.Equal(c.Now()))
 	// Lenient If-Match forms name the same version.
 	u3, err := s.ReplaceUser(ctx, u2, `"2"`)
 	require.NoError(t, err)
@@ -78,14 +60,14 @@ func TestClockAndVersions(t *testing.T) {
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "g"})
 	require.NoError(t, err)
 	assert.Equal(t, `W/"1"`, g.Meta.Version)
-	c.add(time.Minute)
+	c.Advance(time.Minute)
 	out, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, `W/"1"`)
 	require.NoError(t, err)
 	assert.Equal(t, `W/"2"`, out.Meta.Version)
-	assert.True(t, out.Meta.LastModified.Equal(c.now()))
+	assert.True(t, out.Meta.LastModified.Equal(c.Now()))
 
 	// A ModifyMembers that changes nothing keeps version and LastModified.
-	c.add(time.Minute)
+	c.Advance(time.Minute)
 	same, err := s.ModifyMembers(ctx, g.ID, []string{u.ID, "unknown"}, []string{"absent"}, "")
 	require.NoError(t, err)
 	assert.Equal(t, `W/"2"`, same.Meta.Version)

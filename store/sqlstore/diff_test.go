@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -51,24 +51,6 @@ func acmeModel(t testing.TB) *resources.Model {
 	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{acmeSchema(t)}})
 	require.NoError(t, err)
 	return m
-}
-
-// clock is a settable clock shared by the stores under comparison.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
 }
 
 var base = time.Date(2024, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -150,18 +132,18 @@ type world struct {
 	gid    map[string]string // displayName -> id
 }
 
-func buildWorld(t *testing.T, clk *clock, users store.UserStore, groups store.GroupStore) *world {
+func buildWorld(t *testing.T, clk *clocktest.Clock, users store.UserStore, groups store.GroupStore) *world {
 	w := &world{users: users, groups: groups, uid: map[string]string{}, gid: map[string]string{}}
 	i := 0
 	for _, u := range diffUsers() {
-		clk.set(at(i))
+		clk.Set(at(i))
 		i++
 		out, err := users.CreateUser(ctx, u)
 		require.NoError(t, err)
 		w.uid[u.UserName] = out.ID
 	}
 	for _, g := range diffGroups() {
-		clk.set(at(i))
+		clk.Set(at(i))
 		i++
 		in := &resources.Group{DisplayName: g.name, ExternalID: g.ext}
 		for _, m := range g.members {
@@ -176,7 +158,7 @@ func buildWorld(t *testing.T, clk *clock, users store.UserStore, groups store.Gr
 		w.gid[g.name] = out.ID
 	}
 	// one replace, so that lastModified and version differ from created
-	clk.set(at(i))
+	clk.Set(at(i))
 	bob, err := users.GetUser(ctx, w.uid["bob"])
 	require.NoError(t, err)
 	bob.NickName = "Bobby"
@@ -284,9 +266,9 @@ func TestDifferential(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := acmeModel(t)
 		parser := filter.Parser{Schemas: m.User.SchemaURNs()}
-		clk := &clock{}
-		mem := memory.New(memory.WithNow(clk.now), memory.WithModel(m))
-		sq := db.open(t, sqlstore.Config{Now: clk.now, Model: m})
+		clk := clocktest.New(time.Time{})
+		mem := memory.New(memory.WithNow(clk.Now), memory.WithModel(m))
+		sq := db.open(t, sqlstore.Config{Now: clk.Now, Model: m})
 		ref := buildWorld(t, clk, mem, mem)
 		got := buildWorld(t, clk, sq, sq)
 

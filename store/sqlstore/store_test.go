@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -103,8 +104,8 @@ func TestOpenDSNForms(t *testing.T) {
 func TestRoundTrip(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := acmeModel(t)
-		clk := &clock{t: time.Date(2025, 1, 2, 3, 4, 5, 123456789, time.UTC)}
-		s := db.open(t, sqlstore.Config{Model: m, Now: clk.now})
+		clk := clocktest.New(time.Date(2025, 1, 2, 3, 4, 5, 123456789, time.UTC))
+		s := db.open(t, sqlstore.Config{Model: m, Now: clk.Now})
 		assert.Same(t, m, s.Model(), "the handler takes the store's model")
 		tctx := store.WithTenant(ctx, "rt")
 		in := diffUsers()[0]

@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/tokens"
 	"github.com/scimkit/scim/tokens/tokenstest"
@@ -48,24 +48,6 @@ func (c *lookupCounter) TokenByHash(ctx context.Context, hash []byte) (*tokens.T
 	return c.Store.TokenByHash(ctx, hash)
 }
 
-// fakeClock is a clock a test advances by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func TestTokenCacheAcrossProcesses(t *testing.T) {
 	// Two Stores over one database, each with its Manager, stand for two
 	// replicas. Once verified, a token costs no SELECT for CacheTTL. A
@@ -80,7 +62,7 @@ func TestTokenCacheAcrossProcesses(t *testing.T) {
 			t.Cleanup(func() { s.Close() })
 			return &lookupCounter{Store: s}
 		}
-		clk := &fakeClock{now: t0}
+		clk := clocktest.New(t0)
 		s1, s2 := open(), open()
 		m1 := tokens.NewManager(s1, tokens.Options{Now: clk.Now, CacheTTL: ttl})
 		m2 := tokens.NewManager(s2, tokens.Options{Now: clk.Now, CacheTTL: ttl})
@@ -157,7 +139,7 @@ func BenchmarkAuthenticate(b *testing.B) {
 				{"cache=off", -1},
 			} {
 				b.Run(bc.name, func(b *testing.B) {
-					clk := &fakeClock{now: t0} // fixed: every call after the first is a hit
+					clk := clocktest.New(t0) // fixed: every call after the first is a hit
 					m := tokens.NewManager(s, tokens.Options{Now: clk.Now, CacheTTL: bc.ttl})
 					plain, _, err := m.Generate(ctx, tokens.GenerateOptions{})
 					require.NoError(b, err)
