@@ -185,3 +185,58 @@ func TestManagerReference(t *testing.T) {
 	excluded := e.do("GET", "/Users?filter=userName+eq+%22report0%22&excludedAttributes="+ent+":manager", nil)
 	assert.NotContains(t, excluded.Raw, "manager")
 }
+
+// TestLeniencyAndStrictMode: what a sloppy client sends is accepted with a
+// warning in the request log, and refused with a 400 in strict mode; what
+// a client sends and compares comes back as sent.
+func TestLeniencyAndStrictMode(t *testing.T) {
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			lastWarnings := func() []string {
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				return recent[0].Warnings
+			}
+
+			u := e.do("POST", "/Users", map[string]any{"userName": "sloppy", "emails": []any{
+				map[string]any{"value": "a@x", "primary": false}, map[string]any{"value": "b@x", "primary": true}, map[string]any{"value": "c@x", "primary": true},
+				map[string]any{"value": "B@X", "type": nil}}})
+			require.Equal(t, 201, u.Code, u.Raw)
+			id := u.str("id")
+			want := []any{
+				map[string]any{"value": "a@x", "primary": false},
+				map[string]any{"value": "b@x", "primary": true},
+				map[string]any{"value": "c@x", "primary": false},
+			}
+			assert.Equal(t, want, u.Body["emails"], "primary false round-trips; one primary; the duplicate dropped")
+			assert.Equal(t, want, e.do("GET", "/Users/"+id, nil).Body["emails"])
+
+			r := e.do("PUT", "/Users/"+id, map[string]any{"userName": "sloppy", "adreses": []any{map[string]any{"type": "work"}}})
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.NotContains(t, r.Raw, "adreses")
+			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, lastWarnings())
+
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+				scimType, detail   string
+			}{
+				{"unknown attribute", "PUT", "/Users/" + id, map[string]any{"userName": "sloppy", "adreses": []any{}}, "invalidSyntax", "adreses"},
+				{"two primaries", "POST", "/Users", map[string]any{"userName": "s2", "emails": []any{map[string]any{"value": "a@x", "primary": true}, map[string]any{"value": "b@x", "primary": true}}}, "invalidValue", "more than one primary"},
+				{"duplicate value", "POST", "/Users", map[string]any{"userName": "s3", "emails": []any{map[string]any{"value": "a@x"}, map[string]any{"value": "A@x"}}}, "invalidValue", "same value twice"},
+				{"unknown path", "PATCH", "/Users/" + id, patchBody(op("replace", "shoeSize", "9")), "invalidPath", "shoeSize"},
+				{"unquoted filter value", "GET", "/Users?filter=userName+eq+sloppy", nil, "invalidFilter", "must be quoted"},
+			} {
+				t.Run("strict "+tc.name, func(t *testing.T) {
+					requireError(t, strict.do(tc.method, tc.path, tc.body), 400, tc.scimType, tc.detail)
+				})
+			}
+			assert.Equal(t, 1, int(e.do("GET", "/Users?filter=userName+eq+sloppy", nil).Body["totalResults"].(float64)), "an unquoted value is a string")
+			assert.Equal(t, []string{`unquoted filter value "sloppy" taken as a string`}, lastWarnings())
+		})
+	}
+}

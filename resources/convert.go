@@ -146,8 +146,8 @@ func (v *MultiValue) toMap() map[string]any {
 	putString(m, "value", v.Value)
 	putString(m, "display", v.Display)
 	putString(m, "type", v.Type)
-	if v.Primary {
-		m["primary"] = true
+	if v.Primary != nil {
+		m["primary"] = *v.Primary
 	}
 	return m
 }
@@ -161,8 +161,8 @@ func (a *Address) toMap() map[string]any {
 	putString(m, "postalCode", a.PostalCode)
 	putString(m, "country", a.Country)
 	putString(m, "type", a.Type)
-	if a.Primary {
-		m["primary"] = true
+	if a.Primary != nil {
+		m["primary"] = *a.Primary
 	}
 	return m
 }
@@ -544,7 +544,7 @@ func (v *MultiValue) set(p, k string, x any) error {
 	case "type":
 		return getString(p, k, x, &v.Type)
 	case "primary":
-		return getBool(p, k, x, &v.Primary)
+		return getBoolPtr(p, k, x, &v.Primary)
 	}
 	return nil
 }
@@ -566,7 +566,7 @@ func (a *Address) set(p, k string, x any) error {
 	case "type":
 		return getString(p, k, x, &a.Type)
 	case "primary":
-		return getBool(p, k, x, &a.Primary)
+		return getBoolPtr(p, k, x, &a.Primary)
 	}
 	return nil
 }
@@ -663,12 +663,14 @@ func getString(parent, k string, v any, dst *string) error {
 	return typeError(parent+k, "a string", v)
 }
 
-func getBool(parent, k string, v any, dst *bool) error {
+
+func getBoolPtr(parent, k string, v any, dst **bool) error {
 	switch x := v.(type) {
 	case nil:
+		*dst = nil
 		return nil
 	case bool:
-		*dst = x
+		*dst = &x
 		return nil
 	}
 	return typeError(parent+k, "a boolean", v)

@@ -19,7 +19,7 @@ func benchUser() *resources.User {
 		Name:        &resources.Name{Formatted: "Ms. Barbara J Jensen III", FamilyName: "Jensen", GivenName: "Barbara"},
 		DisplayName: "Babs Jensen", Title: "Tour Guide", Active: &active,
 		Emails: []resources.MultiValue{
-			{Value: "bjensen@example.com", Type: "work", Primary: true},
+			{Value: "bjensen@example.com", Type: "work", Primary: resources.Bool(true)},
 			{Value: "babs@jensen.org", Type: "home"},
 		},
 		PhoneNumbers: []resources.MultiValue{{Value: "555-555-5555", Type: "work"}},

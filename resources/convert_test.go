@@ -95,7 +95,7 @@ func richUser() *User {
 	active := true
 	at := time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.FixedZone("CET", 3600))
 	mv := func(p string) []MultiValue {
-		return []MultiValue{{Value: p + "1", Display: "D", Type: "work", Primary: true}, {Value: p + "2", Type: "home"}, {Display: "only display"}}
+		return []MultiValue{{Value: p + "1", Display: "D", Type: "work", Primary: Bool(true)}, {Value: p + "2", Type: "home"}, {Display: "only display"}}
 	}
 	return &User{
 		ID: "2819c223", ExternalID: "ext-1", UserName: "bjensen@example.com",
@@ -104,7 +104,7 @@ func richUser() *User {
 		DisplayName: "Babs", NickName: "B", ProfileURL: "https://x/b", Title: "Guide", UserType: "Employee",
 		PreferredLanguage: "en-US", Locale: "en-US", Timezone: "America/Los_Angeles", Active: &active, Password: "secret",
 		Emails: mv("e"), PhoneNumbers: mv("p"), IMs: mv("i"), Photos: mv("ph"),
-		Addresses:    []Address{{Formatted: "f", StreetAddress: "s", Locality: "l", Region: "r", PostalCode: "pc", Country: "US", Type: "work", Primary: true}, {Type: "home"}},
+		Addresses:    []Address{{Formatted: "f", StreetAddress: "s", Locality: "l", Region: "r", PostalCode: "pc", Country: "US", Type: "work", Primary: Bool(true)}, {Type: "home"}},
 		Groups:       []GroupRef{{Value: "g1", Ref: "https://x/Groups/g1", Display: "G", Type: "direct"}, {}},
 		Entitlements: mv("en"), Roles: mv("r"), X509Certificates: mv("x"),
 		Enterprise: &EnterpriseUser{EmployeeNumber: "701984", CostCenter: "4130", Organization: "Universal", Division: "Theme Park",

@@ -206,10 +206,19 @@ func (v *MultiValue) appendJSON(dst []byte) []byte {
 	dst = appendStringField(dst, open, `"value":`, v.Value)
 	dst = appendStringField(dst, open, `"display":`, v.Display)
 	dst = appendStringField(dst, open, `"type":`, v.Type)
-	if v.Primary {
-		dst = append(appendComma(dst, open), `"primary":true`...)
-	}
+	dst = appendPrimary(dst, open, v.Primary)
 	return append(dst, '}')
+}
+
+// appendPrimary appends "primary" when set, false included.
+func appendPrimary(dst []byte, open int, p *bool) []byte {
+	switch {
+	case p == nil:
+		return dst
+	case *p:
+		return append(appendComma(dst, open), `"primary":true`...)
+	}
+	return append(appendComma(dst, open), `"primary":false`...)
 }
 
 func (a *Address) appendJSON(dst []byte) []byte {
@@ -222,9 +231,7 @@ func (a *Address) appendJSON(dst []byte) []byte {
 	dst = appendStringField(dst, open, `"postalCode":`, a.PostalCode)
 	dst = appendStringField(dst, open, `"country":`, a.Country)
 	dst = appendStringField(dst, open, `"type":`, a.Type)
-	if a.Primary {
-		dst = append(appendComma(dst, open), `"primary":true`...)
-	}
+	dst = appendPrimary(dst, open, a.Primary)
 	return append(dst, '}')
 }
 

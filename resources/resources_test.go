@@ -143,7 +143,7 @@ func TestUserJSONRoundTrip(t *testing.T) {
 	u := &resources.User{
 		ID: "1", UserName: "bjensen", Active: &active,
 		Name:       &resources.Name{GivenName: "Barbara"},
-		Emails:     []resources.MultiValue{{Value: "b@x", Type: "work", Primary: true}},
+		Emails:     []resources.MultiValue{{Value: "b@x", Type: "work", Primary: resources.Bool(true)}},
 		Enterprise: &resources.EnterpriseUser{Department: "R&D", Manager: &resources.Manager{Value: "m"}, Extra: map[string]json.RawMessage{"custom": json.RawMessage(`"c"`)}},
 		Extensions: map[string]json.RawMessage{"urn:example:ext:1.0:User": json.RawMessage(`{"badge":7}`)},
 	}

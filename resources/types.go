@@ -33,7 +33,9 @@ type MultiValue struct {
 	Value   string `json:"value,omitempty"`
 	Display string `json:"display,omitempty"`
 	Type    string `json:"type,omitempty"`
-	Primary bool   `json:"primary,omitempty"`
+	// Primary is nil when the client never set it; false is kept, so a
+	// client that sends "primary": false gets it back.
+	Primary *bool `json:"primary,omitempty"`
 }
 
 // Address is one element of a user's addresses (RFC 7643 §4.1.2).
@@ -45,8 +47,13 @@ type Address struct {
 	PostalCode    string `json:"postalCode,omitempty"`
 	Country       string `json:"country,omitempty"`
 	Type          string `json:"type,omitempty"`
-	Primary       bool   `json:"primary,omitempty"`
+	// Primary: see MultiValue.Primary.
+	Primary *bool `json:"primary,omitempty"`
 }
+
+// Bool returns a pointer to b, for the optional booleans of the model
+// (User.Active, MultiValue.Primary, Address.Primary).
+func Bool(b bool) *bool { return &b }
 
 // GroupRef is one element of a user's read-only groups attribute, computed
 // from group membership.

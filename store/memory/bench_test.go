@@ -18,7 +18,7 @@ func benchUser(i int) *resources.User {
 		DisplayName: fmt.Sprintf("User %d", i),
 		Name:        &resources.Name{GivenName: "Given", FamilyName: fmt.Sprintf("Family%d", i)},
 		Active:      new(bool),
-		Emails:      []resources.MultiValue{{Value: fmt.Sprintf("user%06d@example.com", i), Type: "work", Primary: true}},
+		Emails:      []resources.MultiValue{{Value: fmt.Sprintf("user%06d@example.com", i), Type: "work", Primary: resources.Bool(true)}},
 	}
 }
 

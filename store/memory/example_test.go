@@ -17,7 +17,7 @@ func Example() {
 	u, err := db.CreateUser(ctx, &resources.User{
 		UserName: "bjensen@example.com",
 		Name:     &resources.Name{GivenName: "Barbara", FamilyName: "Jensen"},
-		Emails:   []resources.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: true}},
+		Emails:   []resources.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: resources.Bool(true)}},
 	})
 	if err != nil {
 		panic(err)

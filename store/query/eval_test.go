@@ -42,7 +42,7 @@ func testUser(t testing.TB) map[string]any {
 		ProfileURL:  "https://login.example.com/bjensen",
 		Active:      ptr(true),
 		Emails: []resources.MultiValue{
-			{Value: "bjensen@example.com", Type: "work", Primary: true},
+			{Value: "bjensen@example.com", Type: "work", Primary: resources.Bool(true)},
 			{Value: "babs@jensen.org", Type: "home"},
 		},
 		PhoneNumbers:     []resources.MultiValue{{Value: "555-555-8377", Type: "work"}},

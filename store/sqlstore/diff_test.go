@@ -68,11 +68,11 @@ func diffUsers() []*resources.User {
 			ProfileURL: "https://Example.com/alice", Password: "secret",
 			Name: &resources.Name{GivenName: "Alice", FamilyName: "Adams"},
 			Emails: []resources.MultiValue{
-				{Value: "Alice@Work.example", Type: "work", Primary: true, Display: "Work Mail"},
+				{Value: "Alice@Work.example", Type: "work", Primary: resources.Bool(true), Display: "Work Mail"},
 				{Value: "alice@home.example", Type: "home"},
 			},
 			PhoneNumbers: []resources.MultiValue{{Value: "+1 555", Type: "mobile"}},
-			Addresses:    []resources.Address{{Type: "work", Locality: "Berlin", PostalCode: "10115", Primary: true}, {Type: "home", Locality: "Potsdam"}},
+			Addresses:    []resources.Address{{Type: "work", Locality: "Berlin", PostalCode: "10115", Primary: resources.Bool(true)}, {Type: "home", Locality: "Potsdam"}},
 			IMs:          []resources.MultiValue{{Value: "alice-im", Type: "xmpp"}},
 			Roles:        []resources.MultiValue{{Value: "Admin"}},
 			Photos:       []resources.MultiValue{{Value: "https://photos.example/Alice.jpg"}},
@@ -104,7 +104,7 @@ func diffUsers() []*resources.User {
 		{UserName: "Sam", Name: &resources.Name{}},
 		{UserName: "100%_real", Title: "a_b"},
 		{UserName: "star*[x]?", Title: "a*b"},
-		{UserName: "Zed", Emails: []resources.MultiValue{{Value: "zed@work.example", Type: "WORK", Primary: true}}, Active: ptr(true)},
+		{UserName: "Zed", Emails: []resources.MultiValue{{Value: "zed@work.example", Type: "WORK", Primary: resources.Bool(true)}}, Active: ptr(true)},
 		{UserName: "eve", NickName: "", Enterprise: &resources.EnterpriseUser{Organization: "Org", Manager: &resources.Manager{DisplayName: "Nobody"}}},
 	}
 }

@@ -23,7 +23,7 @@ func seedUser(i int) *resources.User {
 		Active:      ptr(i%7 != 0),
 		Name:        &resources.Name{GivenName: "Given", FamilyName: fmt.Sprintf("Family%d", i%1000)},
 		Emails: []resources.MultiValue{
-			{Value: fmt.Sprintf("user%d@work.example", i), Type: "work", Primary: true},
+			{Value: fmt.Sprintf("user%d@work.example", i), Type: "work", Primary: resources.Bool(true)},
 			{Value: fmt.Sprintf("user%d@home.example", i), Type: "home"},
 		},
 		Enterprise: &resources.EnterpriseUser{Department: fmt.Sprintf("Dept %d", i%50)},

@@ -134,7 +134,7 @@ func testSortFold(t *testing.T, e *env) {
 			ctx = store.WithTenant(context.Background(), fmt.Sprintf("%s-values-%d", e.tenant, i))
 			for j, v := range fc.values {
 				_, err := e.users.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d", j), Title: v, ExternalID: v,
-					Emails: []resources.MultiValue{{Value: "x@example.com"}, {Value: v, Primary: true}}})
+					Emails: []resources.MultiValue{{Value: "x@example.com"}, {Value: v, Primary: resources.Bool(true)}}})
 				require.NoError(t, err)
 			}
 			title := func(u *resources.User) string { return u.Title }

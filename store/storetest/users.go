@@ -40,7 +40,7 @@ func testCreateUser(t *testing.T, e *env) {
 		ID:       "client-chosen",
 		UserName: "bjensen",
 		Name:     &resources.Name{GivenName: "Barbara", FamilyName: "Jensen"},
-		Emails:   []resources.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: true}},
+		Emails:   []resources.MultiValue{{Value: "bjensen@example.com", Type: "work", Primary: resources.Bool(true)}},
 		Groups:   []resources.GroupRef{{Value: "not-a-group"}},
 		Meta:     resources.Meta{Version: `W/"client"`, Created: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)},
 		Enterprise: &resources.EnterpriseUser{
@@ -98,7 +98,7 @@ func seedUsers(t *testing.T, e *env) []*resources.User {
 		{
 			UserName: "Alice", ExternalID: "ext-A", DisplayName: "Alice Adams", Title: "Engineer", Active: ptr(true),
 			Name:   &resources.Name{GivenName: "Alice", FamilyName: "Adams"},
-			Emails: []resources.MultiValue{{Value: "alice@work.example", Type: "work", Primary: true}, {Value: "alice@home.example", Type: "home"}},
+			Emails: []resources.MultiValue{{Value: "alice@work.example", Type: "work", Primary: resources.Bool(true)}, {Value: "alice@home.example", Type: "home"}},
 			Enterprise: &resources.EnterpriseUser{
 				Department: "Engineering", EmployeeNumber: "100",
 			},
