@@ -663,7 +663,6 @@ func getString(parent, k string, v any, dst *string) error {
 	return typeError(parent+k, "a string", v)
 }
 
-
 func getBoolPtr(parent, k string, v any, dst **bool) error {
 	switch x := v.(type) {
 	case nil:
