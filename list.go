@@ -225,6 +225,7 @@ func (h *handler) listParams(k lister, rl rawList) (listParams, error) {
 		return lp, err
 	}
 	lp.query.ExcludeMembers = !lp.proj.wants("members")
+	lp.query.ExcludeGroups = !lp.proj.wants("groups")
 	return lp, nil
 }
 

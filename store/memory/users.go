@@ -121,8 +121,9 @@ func userDoc(u *resources.User) (map[string]any, error) {
 }
 
 // GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
-// is left empty; GroupsOf answers it.
-func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+// is left nil ("not filled", whatever opts says): GroupsOf answers it
+// without a second round trip, the store being in memory.
+func (s *Store) GetUser(ctx context.Context, id string, _ store.GetOptions) (*resources.User, error) {
 	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return nil, err

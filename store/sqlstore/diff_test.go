@@ -170,7 +170,7 @@ func buildWorld(t *testing.T, clk *clock, users store.UserStore, groups store.Gr
 	}
 	// one replace, so that lastModified and version differ from created
 	clk.set(at(i))
-	bob, err := users.GetUser(ctx, w.uid["bob"])
+	bob, err := users.GetUser(ctx, w.uid["bob"], store.GetOptions{})
 	require.NoError(t, err)
 	bob.NickName = "Bobby"
 	_, err = users.ReplaceUser(ctx, bob, "")

@@ -148,3 +148,20 @@ func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembe
 func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
 func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }
 func (s *Store) ListArgForTest(ids []string) any       { return s.d.listArg(ids) }
+
+// SQLEvent is one statement or BEGIN a counting Store sent.
+type SQLEvent = sqlEvent
+
+// StatementLog is what a counting Store sent, in order.
+type StatementLog struct{ l *sqlLog }
+
+// Take returns the events since the last Take and forgets them.
+func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
+
+// NewCountingForTest is New with every statement and transaction the
+// Store sends recorded in the log it returns.
+func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {
+	l := &sqlLog{}
+	s, err := newStore(ctx, cfg, l)
+	return s, &StatementLog{l: l}, err
+}

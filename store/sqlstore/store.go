@@ -76,6 +76,7 @@ type Store struct {
 	fresh     bool
 	logSize   int
 	logCount  counter
+	log       *sqlLog // statement log of the budget tests; nil otherwise
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -88,6 +89,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // New opens the database of cfg.DSN, applies the schema migrations it
 // lacks and returns the Store.
 func New(ctx context.Context, cfg Config) (*Store, error) {
+	return newStore(ctx, cfg, nil)
+}
+
+// newStore is New, recording every statement in log when it is not nil
+// (see count.go).
+func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
@@ -96,6 +103,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		userType:  cfg.UserType,
 		groupType: cfg.GroupType,
 		logSize:   cfg.RequestLogSize,
+		log:       log,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -134,7 +142,7 @@ func isPostgres(dsn string) bool {
 }
 
 func (s *Store) openPostgres(cfg Config) error {
-	db, err := sql.Open("pgx", cfg.DSN)
+	db, err := openDB("pgx", cfg.DSN, s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
@@ -182,7 +190,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	if cfg.DSN == ":memory:" {
 		// One connection: every connection of :memory: is its own
 		// database.
-		db, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+		db, err := openDB("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate", s.log, "w")
 		if err != nil {
 			return fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}
@@ -193,7 +201,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		s.w, s.r = db, db
 		return nil
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}))
+	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}), s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -216,7 +224,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil))
+	r, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil), s.log, "r")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)

@@ -180,14 +180,60 @@ func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error)
 	return out, nil
 }
 
-// GetUser returns the user with id, or store.ErrNotFound. Groups is left
-// empty; GroupsOf answers it.
-func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+// sqlUserGroups is a column of the user row u: the JSON list of the
+// [id, displayName] pairs of the groups u is a direct member of, in group
+// creation order, read through the (tenant, member_id) index.
+func (s *Store) sqlUserGroups() string {
+	const from = ` FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User')`
+	if s.d.pg {
+		return `(SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name) ORDER BY g.seq), '[]')` + from
+	}
+	return `(SELECT json_group_array(json_array(g.id, g.display_name) ORDER BY g.seq)` + from
+}
+
+// groupsDest returns the scan destination of the sqlUserGroups column:
+// after scanUser, call fill to put the groups into the user.
+func groupsDest() (dest *string, fill func(u *resources.User) error) {
+	var raw string
+	return &raw, func(u *resources.User) error {
+		var pairs [][2]string
+		if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
+			return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, err)
+		}
+		u.Groups = make([]resources.GroupRef, len(pairs))
+		for i, p := range pairs {
+			u.Groups[i] = resources.GroupRef{Value: p[0], Display: p[1], Type: "direct"}
+		}
+		return nil
+	}
+}
+
+// scanUserWithGroups reads one row of userCols and the sqlUserGroups
+// column.
+func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, error) {
+	raw, fill := groupsDest()
+	u, err := s.scanUser(r, append([]any{dbText{raw}}, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	return u, fill(u)
+}
+
+// GetUser returns the user with id, or store.ErrNotFound, in one
+// statement that also reads its groups (Groups never nil: Type "direct",
+// Display the group's displayName, Ref left for the handler), unless
+// opts.ExcludeGroups (Groups nil, scim_members not read).
+func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	row := s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
-	u, err := s.scanUser(row)
+	cols, scan := userCols, s.scanUser
+	if !opts.ExcludeGroups {
+		cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
+	u, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user", id)
 	}
