@@ -164,15 +164,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("user", c.ID, ifVersion, r.version)
 	}
-	if err := t.userNameFree(s, c.UserName, r); err != nil {
-		return nil, err
-	}
-	c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setUser(t, r, c); err != nil {
-		return nil, err
-	}
-	r.version++
-	return c.Clone(), nil
+	return s.writeUser(t, r, c, now)
 }
 
 // DeleteUser removes the user and, in the same locked step, its group

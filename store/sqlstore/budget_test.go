@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
@@ -164,5 +167,38 @@ func TestRoundTripBudget(t *testing.T) {
 				}
 			})
 		}
+
+		// The read-modify-write of PUT and PATCH through the updaters:
+		// one transaction, nothing outside it.
+		t.Run("UpdateUser", func(t *testing.T) {
+			out, err := s.UpdateUser(tctx(), ids["alice"], "", func(cur *resources.User) (*resources.User, error) {
+				cur.Title = "T"
+				return cur, nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, "T", out.Title)
+			got := measure(log.Take())
+			t.Logf("UpdateUser: %s", got)
+			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
+		})
+		t.Run("UpdateUser changing nothing", func(t *testing.T) {
+			_, err := s.UpdateUser(tctx(), ids["alice"], "", func(*resources.User) (*resources.User, error) { return nil, nil })
+			require.NoError(t, err)
+			got := measure(log.Take())
+			t.Logf("UpdateUser (nil): %s", got)
+			assert.Equal(t, budget{Txs: 1, InTx: 1}, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx, Writes: got.Writes})
+		})
+		t.Run("UpdateGroup with members", func(t *testing.T) {
+			_, err := s.UpdateGroup(tctx(), ids["g"], "", true, func(cur *resources.Group) (*resources.Group, error) {
+				cur.DisplayName = "G2"
+				return cur, nil
+			})
+			require.NoError(t, err)
+			got := measure(log.Take())
+			t.Logf("UpdateGroup: %s", got)
+			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
+		})
 	})
 }
+
+func tctx() context.Context { return store.WithTenant(ctx, "") }

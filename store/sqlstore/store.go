@@ -25,6 +25,8 @@ var (
 	_ store.UserStore        = (*Store)(nil)
 	_ store.GroupStore       = (*Store)(nil)
 	_ store.MembershipReader = (*Store)(nil)
+	_ store.UserUpdater      = (*Store)(nil)
+	_ store.GroupUpdater     = (*Store)(nil)
 	_ tokens.Store           = (*Store)(nil)
 	_ tokens.Rotator         = (*Store)(nil)
 	_ admin.RequestLog       = (*Store)(nil)

@@ -292,22 +292,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := checkVersion("user", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		a := &args{d: s.d}
-		_, err = tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
-			`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
-			`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
-			`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version+1)+
-			` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
-			}
-			return fmt.Errorf("sqlstore: replace user: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
-			return fmt.Errorf("sqlstore: replace user: %w", err)
-		}
-		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
@@ -317,6 +302,95 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		return nil, err
 	}
 	return s.stored(c, w)
+}
+
+// updateUser writes user c (rendered as w) over its row at version, with
+// its emails and phone numbers, in tx.
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) error {
+	a := &args{d: s.d}
+	_, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
+		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
+		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
+		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+		}
+		return fmt.Errorf("sqlstore: replace user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+		return fmt.Errorf("sqlstore: replace user: %w", err)
+	}
+	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+		return err
+	}
+	return nil
+}
+
+// UpdateUser runs a read-modify-write of user id in one transaction (see
+// store.UserUpdater): it reads the user and its groups holding the row's
+// lock (PostgreSQL: FOR NO KEY UPDATE; SQLite: the transaction's BEGIN
+// IMMEDIATE), checks ifVersion, calls change and writes what it returns,
+// as ReplaceUser does. A nil next writes nothing and returns the stored
+// user. change runs again when the database makes the transaction retry
+// (deadlock, serialization failure). The user returned carries its groups.
+func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	var out *resources.User
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := s.scanUserWithGroups(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: update user: %w", err)
+		}
+		version := storedVersion(cur.Meta.Version)
+		if err := checkVersion("user", id, ifVersion, version); err != nil {
+			return err
+		}
+		in := cur.Clone()
+		in.Groups = nil
+		next, err := change(in)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			out = cur
+			return nil
+		}
+		c := next.Clone()
+		c.ID, c.Groups = id, nil
+		w, err := s.renderUser(c)
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
+			return err
+		}
+		c.Meta = resources.Meta{ResourceType: s.userType.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		if out, err = s.stored(c, w); err != nil {
+			return err
+		}
+		out.Groups = cur.Groups
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// storedVersion is the version number of a Meta.Version the store wrote.
+func storedVersion(v string) int64 {
+	n, _ := query.ParseVersion(v)
+	return int64(n)
 }
 
 // DeleteUser removes the user and, in the same transaction, its group
