@@ -202,3 +202,19 @@ func TestRoundTripBudget(t *testing.T) {
 }
 
 func tctx() context.Context { return store.WithTenant(ctx, "") }
+
+// TestSQLitePragmasPerConnection: every pooled connection has the
+// settings the README documents, readers are query_only (a read cannot
+// take the write lock) and the writer is not.
+func TestSQLitePragmasPerConnection(t *testing.T) {
+	s := databases()[0].open(t, sqlstore.Config{MaxOpenConns: 3})
+	w, rs, err := s.SQLitePragmasForTest(ctx, 3)
+	require.NoError(t, err)
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "10000", "foreign_keys": "1", "query_only": "0"}
+	assert.Equal(t, want, w, "writer")
+	want["query_only"] = "1"
+	require.Len(t, rs, 3)
+	for i, r := range rs {
+		assert.Equal(t, want, r, "reader %d", i)
+	}
+}

@@ -163,10 +163,12 @@ func (s *Store) openPostgres(cfg Config) error {
 // for another process's lock, write-ahead logging (readers do not block
 // the writer; persistent in the file), NORMAL sync (durable across
 // application crashes; WAL keeps it safe against corruption), foreign keys
-// on. Readers get the busy timeout, foreign keys and query_only.
+// on. Readers get the same, but journal_mode (set by the writer, kept in
+// the file), plus query_only: a read can never take the write lock. The
+// modernc driver runs _pragma parameters on every connection it opens.
 var (
 	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
-	sqliteReaderPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"}
+	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"}
 )
 
 func sqliteDSN(path string, pragmas []string, extra url.Values) string {
