@@ -40,8 +40,8 @@ func (b bareVersions) CreateUser(ctx context.Context, u *resources.User) (*resou
 	return b.out(b.Store.CreateUser(ctx, u))
 }
 
-func (b bareVersions) GetUser(ctx context.Context, id string) (*resources.User, error) {
-	return b.out(b.Store.GetUser(ctx, id))
+func (b bareVersions) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
+	return b.out(b.Store.GetUser(ctx, id, opts))
 }
 
 func (b bareVersions) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {

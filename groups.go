@@ -17,7 +17,8 @@ import (
 func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] {
 	gs := h.cfg.Groups
 	return newKind(&kind[*resources.Group]{
-		rt: rt,
+		rt:      rt,
+		related: "members",
 		build: func(doc map[string]any) (*resources.Group, error) {
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)

@@ -388,7 +388,7 @@ func (panicStore) ListUsers(context.Context, store.Query) (store.Page[*resources
 // failStore returns an error whose text must not reach the client.
 type failStore struct{ *memory.Store }
 
-func (failStore) GetUser(context.Context, string) (*resources.User, error) {
+func (failStore) GetUser(context.Context, string, store.GetOptions) (*resources.User, error) {
 	return nil, errors.New(`pq: relation "users" does not exist`)
 }
 
@@ -414,7 +414,7 @@ func TestHostErrorChoosesResponse(t *testing.T) {
 
 type hostErrStore struct{ *memory.Store }
 
-func (hostErrStore) GetUser(context.Context, string) (*resources.User, error) {
+func (hostErrStore) GetUser(context.Context, string, store.GetOptions) (*resources.User, error) {
 	return nil, fmt.Errorf("wrapped: %w", &scim.Error{Status: 403, ScimType: scim.ScimTypeSensitive, Detail: "not for you"})
 }
 

@@ -229,6 +229,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 		return lp, err
 	}
 	lp.query.ExcludeMembers = !lp.proj.wants("members")
+	lp.query.ExcludeGroups = !lp.proj.wants("groups")
 	return lp, nil
 }
 

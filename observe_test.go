@@ -87,7 +87,7 @@ func TestObserve(t *testing.T) {
 // reports the database unreachable.
 type stuckStore struct{ *memory.Store }
 
-func (stuckStore) GetUser(ctx context.Context, _ string) (*resources.User, error) {
+func (stuckStore) GetUser(ctx context.Context, _ string, _ store.GetOptions) (*resources.User, error) {
 	<-ctx.Done()
 	return nil, ctx.Err()
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store"
 )
 
 // cheapArgon is Argon2id with small parameters, so the tests stay fast.
@@ -48,7 +49,7 @@ func TestPasswords(t *testing.T) {
 			require.Equal(t, 201, u.Code, u.Raw)
 			id := u.str("id")
 			stored := func() string {
-				s, err := e.db.GetUser(context.Background(), id)
+				s, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
 				require.NoError(t, err)
 				return s.Password
 			}

@@ -29,7 +29,12 @@ type kind[T any] struct {
 	id    func(T) string
 	meta  func(T) *resources.Meta
 
-	// The store's methods for T.
+	// related is the computed multi-valued attribute a read may load with
+	// the resource: a group's "members", a user's "groups".
+	related string
+
+	// The store's methods for T. get loads related only when withMembers
+	// says so.
 	create  func(ctx context.Context, v T) (T, error)
 	get     func(ctx context.Context, id string, withMembers bool) (T, error)
 	replace func(ctx context.Context, v T, ifVersion string) (T, error)
@@ -129,7 +134,7 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, err)
 			return
 		}
-		v, err := k.get(r.Context(), r.PathValue("id"), proj.wants("members"))
+		v, err := k.get(r.Context(), r.PathValue("id"), proj.wants(k.related))
 		if err != nil {
 			h.writeError(w, r, err)
 			return

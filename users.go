@@ -16,7 +16,8 @@ import (
 func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 	us := h.cfg.Users
 	return newKind(&kind[*resources.User]{
-		rt: rt,
+		rt:      rt,
+		related: "groups",
 		build: func(doc map[string]any) (*resources.User, error) {
 			u, err := resources.UserFromMap(doc)
 			return built(u, err, checkUser)
@@ -30,8 +31,10 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			}
 			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.CreateUser(ctx, u) })
 		},
-		get: func(ctx context.Context, id string, _ bool) (*resources.User, error) {
-			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.GetUser(ctx, id) })
+		get: func(ctx context.Context, id string, withGroups bool) (*resources.User, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.User, error) {
+				return us.GetUser(ctx, id, store.GetOptions{ExcludeGroups: !withGroups})
+			})
 		},
 		replace: func(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
 			u.Groups = nil // read-only, computed on output
@@ -134,8 +137,9 @@ func (h *handler) userChanged(ctx context.Context, before, after *resources.User
 // prepareUsers readies users for a response: password removed,
 // meta.resourceType and location set, and the read-only groups attribute
 // filled from the group store, for the whole page in one call, when the
-// response includes it. A user just created belongs to no group yet, so
-// the answer to a POST costs no lookup.
+// response includes it and the user store did not fill it (a non-nil
+// Groups, see store.UserStore.GetUser). A user just created belongs to no
+// group yet, so the answer to a POST costs no lookup.
 func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, users []*resources.User, fresh bool) error {
 	for _, u := range users {
 		u.Password = ""
@@ -145,20 +149,25 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
 		return err
 	}
+	var ids []string
+	for _, u := range users {
+		if u.Groups == nil {
+			ids = append(ids, u.ID)
+		}
+	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
-	if !ok || fresh || len(users) == 0 || !proj.wants("groups") {
-		return nil
-	}
-	ids := make([]string, len(users))
-	for i, u := range users {
-		ids[i] = u.ID
-	}
-	m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
-	if err != nil {
-		return err
+	if ok && !fresh && len(ids) > 0 && proj.wants("groups") {
+		m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if u.Groups == nil {
+				u.Groups = m[u.ID]
+			}
+		}
 	}
 	for _, u := range users {
-		u.Groups = m[u.ID]
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
 				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value

@@ -66,6 +66,10 @@ type Query struct {
 	// ExcludeMembers: the caller does not want group members, so a group
 	// store must not load them (Members is returned nil).
 	ExcludeMembers bool
+	// ExcludeGroups: the caller does not want User.groups, so a user store
+	// must not load them (Groups is returned nil). See GetUser for what a
+	// nil and a non-nil Groups say.
+	ExcludeGroups bool
 }
 
 // Page is one page of a list result.
@@ -81,6 +85,8 @@ type Page[T any] struct {
 type GetOptions struct {
 	// ExcludeMembers: do not load group members (Members is returned nil).
 	ExcludeMembers bool
+	// ExcludeGroups: do not load a user's groups (Groups is returned nil).
+	ExcludeGroups bool
 }
 
 // UserStore keeps users. Implementations must be safe for concurrent use.
@@ -95,12 +101,18 @@ type UserStore interface {
 	// without active is stored active), so a store whose column cannot
 	// be NULL may store a nil Active as true.
 	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
-	// GetUser returns the user with id, or ErrNotFound. Groups may be left
-	// empty: the handler fills it through a MembershipReader.
-	GetUser(ctx context.Context, id string) (*resources.User, error)
-	// ListUsers returns the page of users matching q. A store that can
-	// read its rows into Go answers it with one call of query.Select,
-	// which filters, sorts and pages as every store of this module does.
+	// GetUser returns the user with id, or ErrNotFound. A store that reads
+	// the user's groups with the user (in the same query) returns them as
+	// a non-nil Groups, an empty slice for none; a nil Groups means "not
+	// filled", and the handler asks the MembershipReader. With
+	// opts.ExcludeGroups the store must not read them and returns Groups
+	// nil.
+	GetUser(ctx context.Context, id string, opts GetOptions) (*resources.User, error)
+	// ListUsers returns the page of users matching q. Groups follows the
+	// rule of GetUser, per user, with q.ExcludeGroups for
+	// opts.ExcludeGroups. A store that can read its rows into Go answers
+	// it with one call of query.Select, which filters, sorts and pages as
+	// every store of this module does.
 	ListUsers(ctx context.Context, q Query) (Page[*resources.User], error)
 	// ReplaceUser writes u (u.ID names it) in full, if the stored version
 	// equals ifVersion ("" means any version); otherwise
@@ -156,6 +168,45 @@ type MembershipReader interface {
 	// GroupsOf returns, for each user id, the groups it is a direct member
 	// of. Ids without groups may be absent from the map.
 	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
+}
+
+// UserUpdater is implemented by user stores that run a read-modify-write
+// in one transaction (dex's updater): the handler's PUT and PATCH then cost
+// one transaction and never retry on a concurrent change.
+type UserUpdater interface {
+	// UpdateUser reads the user id under a lock that keeps concurrent
+	// writers of it out until it returns, checks ifVersion ("" means any
+	// version; otherwise ErrPreconditionFailed when the stored version
+	// differs, and change is not called), calls change with a copy of the
+	// stored user (Groups left nil) and writes the user change returns,
+	// all in one atomic step. When change returns an error, nothing is
+	// written and UpdateUser returns that error unwrapped. When change
+	// returns nil, nothing is written and the stored user is returned with
+	// its version unchanged (a PATCH that changes nothing keeps the
+	// version). Otherwise next is written as ReplaceUser writes it (next.ID
+	// and next.Meta are ignored; Groups is read-only) and the stored user
+	// is returned with a new Meta.Version. ErrNotFound when missing,
+	// ErrConflict on a taken userName.
+	//
+	// change may run more than once (a store may retry a transaction that
+	// lost to another one), so it must be pure: compute next from cur and
+	// its own inputs, and keep side effects (events, logging) until
+	// UpdateUser has returned. Only the last run counts: a caller that
+	// keeps what change saw (the user before, for events) keeps the last
+	// run's.
+	UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (next *resources.User, err error)) (*resources.User, error)
+}
+
+// GroupUpdater is UserUpdater for groups.
+type GroupUpdater interface {
+	// UpdateGroup is UpdateUser for the group id. With withMembers, cur
+	// carries the stored members (never nil), and next.Members replaces
+	// them as ReplaceGroup does (nil leaves them unchanged); without it,
+	// cur.Members is nil, the members are not read, and next.Members is
+	// ignored: they are left as they are. The group returned carries its
+	// members when withMembers, else Members nil. Rules on change, errors
+	// and a nil next are those of UpdateUser.
+	UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (next *resources.Group, err error)) (*resources.Group, error)
 }
 
 // ModelProvider is implemented by stores built from a resources.Model

@@ -56,7 +56,7 @@ func BenchmarkGetUser(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		if _, err := s.GetUser(ctx, ids[i%len(ids)]); err != nil {
+		if _, err := s.GetUser(ctx, ids[i%len(ids)], store.GetOptions{}); err != nil {
 			b.Fatal(err)
 		}
 		i++

@@ -260,24 +260,8 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", c.ID, ifVersion, r.version)
 	}
-	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
+	if err := s.writeGroup(t, r, c, members, now); err != nil {
 		return nil, err
-	}
-	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setGroup(t, r, c); err != nil {
-		return nil, err
-	}
-	r.version++
-	if members != nil {
-		var old []string
-		r.members.each(func(id string) { old = append(old, id) })
-		for _, id := range old {
-			t.removeMember(r, id)
-		}
-		r.members = memberList{}
-		for _, m := range members {
-			t.addMember(r, m.Value)
-		}
 	}
 	return t.groupOut(r, false), nil
 }

@@ -130,7 +130,7 @@ func TestIndexMatchesScan(t *testing.T) {
 		case 0:
 			require.NoError(t, s.DeleteUser(ctx, id, ""))
 		case 1:
-			u, err := s.GetUser(ctx, id)
+			u, err := s.GetUser(ctx, id, store.GetOptions{})
 			require.NoError(t, err)
 			u.ExternalID = "Ext-replaced"
 			u.Emails = u.Emails[:1]

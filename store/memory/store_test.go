@@ -101,11 +101,11 @@ func TestNilAndOddInputs(t *testing.T) {
 
 	u, err := s.CreateUser(nilCtx, &resources.User{UserName: "nil-ctx"})
 	require.NoError(t, err, "a nil context is the default tenant")
-	got, err := s.GetUser(context.Background(), u.ID)
+	got, err := s.GetUser(context.Background(), u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "nil-ctx", got.UserName)
 
-	_, err = s.GetUser(nilCtx, "")
+	_, err = s.GetUser(nilCtx, "", store.GetOptions{})
 	assert.ErrorIs(t, err, store.ErrNotFound)
 	_, err = s.GetGroup(context.Background(), "", store.GetOptions{})
 	assert.ErrorIs(t, err, store.ErrNotFound)

@@ -134,8 +134,9 @@ func validExtensions(exts map[string]json.RawMessage) error {
 }
 
 // GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
-// is left empty; GroupsOf answers it.
-func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+// is left nil ("not filled", whatever opts says): GroupsOf answers it
+// without a second round trip, the store being in memory.
+func (s *Store) GetUser(ctx context.Context, id string, _ store.GetOptions) (*resources.User, error) {
 	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return nil, err
@@ -176,15 +177,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("user", c.ID, ifVersion, r.version)
 	}
-	if err := t.userNameFree(s, c.UserName, r); err != nil {
-		return nil, err
-	}
-	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setUser(t, r, c); err != nil {
-		return nil, err
-	}
-	r.version++
-	return c.Clone(), nil
+	return s.writeUser(t, r, c, now)
 }
 
 // DeleteUser removes the user and, in the same locked step, its group

@@ -159,7 +159,7 @@ func buildWorld(t *testing.T, clk *clocktest.Clock, users store.UserStore, group
 	}
 	// one replace, so that lastModified and version differ from created
 	clk.Set(at(i))
-	bob, err := users.GetUser(ctx, w.uid["bob"])
+	bob, err := users.GetUser(ctx, w.uid["bob"], store.GetOptions{})
 	require.NoError(t, err)
 	bob.NickName = "Bobby"
 	_, err = users.ReplaceUser(ctx, bob, "")

@@ -148,3 +148,59 @@ func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembe
 func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
 func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }
 func (s *Store) ListArgForTest(ids []string) any       { return s.d.listArg(ids) }
+
+// SQLEvent is one statement or BEGIN a counting Store sent.
+type SQLEvent = sqlEvent
+
+// StatementLog is what a counting Store sent, in order.
+type StatementLog struct{ l *sqlLog }
+
+// Take returns the events since the last Take and forgets them.
+func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
+
+// NewCountingForTest is New with every statement and transaction the
+// Store sends recorded in the log it returns.
+func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {
+	l := &sqlLog{}
+	s, err := newStore(ctx, cfg, l)
+	return s, &StatementLog{l: l}, err
+}
+
+// SQLitePragmasForTest returns journal_mode, synchronous, busy_timeout,
+// foreign_keys and query_only as each connection of the writer pool and
+// of n reader connections (held at once, so each is its own) reports
+// them.
+func (s *Store) SQLitePragmasForTest(ctx context.Context, n int) (writer map[string]string, readers []map[string]string, err error) {
+	read := func(c *sql.Conn) (map[string]string, error) {
+		out := map[string]string{}
+		for _, p := range []string{"journal_mode", "synchronous", "busy_timeout", "foreign_keys", "query_only"} {
+			var v string
+			if err := c.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
+				return nil, err
+			}
+			out[p] = v
+		}
+		return out, nil
+	}
+	wc, err := s.w.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer wc.Close()
+	if writer, err = read(wc); err != nil {
+		return nil, nil, err
+	}
+	for range n {
+		rc, err := s.r.Conn(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer rc.Close()
+		m, err := read(rc)
+		if err != nil {
+			return nil, nil, err
+		}
+		readers = append(readers, m)
+	}
+	return writer, readers, nil
+}

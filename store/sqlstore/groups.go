@@ -416,26 +416,107 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		a := &args{d: s.d}
-		_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
-			`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
-			`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version+1)+
-			` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return conflictName(c.DisplayName)
-			}
-			return fmt.Errorf("sqlstore: replace group: %w", err)
+		if err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types); err != nil {
+			return err
 		}
-		if replace {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID); err != nil {
-				return fmt.Errorf("sqlstore: replace group members: %w", err)
-			}
-			if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// updateGroup writes group c (rendered as w) over its row at version in
+// tx and, when replace, replaces its members with the resolved mids.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, mids, types []string) error {
+	a := &args{d: s.d}
+	_, err := tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
+		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
+		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return conflictName(c.DisplayName)
+		}
+		return fmt.Errorf("sqlstore: replace group: %w", err)
+	}
+	if !replace {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+		return fmt.Errorf("sqlstore: replace group members: %w", err)
+	}
+	_, err = s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
+	return err
+}
+
+// UpdateGroup runs a read-modify-write of group id in one transaction
+// (see store.GroupUpdater): it reads the group holding its row lock (and,
+// withMembers, its members), checks ifVersion, calls change and writes
+// what it returns, as ReplaceGroup does (without withMembers the members
+// are left as they are). A nil next writes nothing. Members that change
+// adds are locked (KEY SHARE) after the group, the reverse of
+// ModifyMembers' order: a deadlock with a concurrent delete of such a
+// member is resolved by the database, and the transaction, change
+// included, runs again.
+func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	var out *resources.Group
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("group", id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: update group: %w", err)
+		}
+		version := storedVersion(cur.Meta.Version)
+		if err := checkVersion("group", id, ifVersion, version); err != nil {
+			return err
+		}
+		if withMembers {
+			if cur.Members, err = s.loadMembers(ctx, tx, tenant, id); err != nil {
 				return err
 			}
 		}
-		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		next, err := change(cur.Clone())
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			out = cur
+			return nil
+		}
+		c := next.Clone()
+		c.ID = id
+		replace := withMembers && c.Members != nil
+		ids := memberIDs(c.Members)
+		c.Members = nil
+		w, err := s.renderGroup(c)
+		if err != nil {
+			return err
+		}
+		var mids, types []string
+		if replace {
+			if mids, types, err = s.resolveMembers(ctx, tx, tenant, id, ids); err != nil {
+				return err
+			}
+		}
+		now := s.stamp()
+		if err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types); err != nil {
+			return err
+		}
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		if !withMembers {
+			out, err = s.storedGroup(c, w)
+			return err
+		}
 		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
 		return err
 	})

@@ -91,7 +91,10 @@ func pageBounds(q store.Query) (offset, limit int) {
 // ListUsers returns the page of users matching q. Filter, sort and paging
 // run in SQL, and Total is counted in the same snapshot (one statement
 // when the whole result fits on the first page, else one read
-// transaction). Without q.SortBy users come in creation order; ties of a
+// transaction of two). Unless q.ExcludeGroups, the page's statement reads
+// each user's groups too (Groups never nil, as in GetUser); when part of
+// the filter or sort is finished in Go, Groups is filled when the filter
+// named groups and is otherwise left nil for the handler. Without q.SortBy users come in creation order; ties of a
 // sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
 // Total. A filter part SQL cannot express exactly (see the package
 // documentation) is evaluated in Go on the rows the rest selects.
@@ -108,7 +111,12 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	if p.residual {
 		err = s.read(ctx, func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
 	} else {
-		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, userCols, from, func(r scanner) (*resources.User, error) { return s.scanUser(r) })
+		cols, scan := userCols, s.scanUser
+		if !q.ExcludeGroups {
+			// each user's groups in the page's statement
+			cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
+		}
+		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, cols, from, scan)
 	}
 	if err != nil {
 		return store.Page[*resources.User]{Items: []*resources.User{}}, err
@@ -116,71 +124,50 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	return page, nil
 }
 
-// listSQL runs the page and count queries of a plan without residual, in
-// tx when it is not nil.
-func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, cols, from string, scan func(scanner) (T, error)) ([]T, int, error) {
+// listSQL runs the page query of a plan without residual, in tx when it
+// is not nil. The page and the total come from one statement (the total
+// an uncorrelated count subquery, evaluated once, in the page's
+// snapshot); only a page past the end, which has no row to carry the
+// total, takes a second statement to count.
+func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, cols, from string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
 	offset, limit := pageBounds(q)
 	items := []T{}
-	var pageQuery string
-	var pageArgs []any
-	if limit > 0 {
-		pageQuery = p.pageSQL(cols, from, limit, offset)
-		pageArgs = p.a.vals
-	}
-	runPage := func(qr querier) error {
-		items = items[:0]
-		rows, err := qr.QueryContext(ctx, pageQuery, pageArgs...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: list: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			it, err := scan(rows)
-			if err != nil {
-				return fmt.Errorf("sqlstore: list: %w", err)
-			}
-			items = append(items, it)
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("sqlstore: list: %w", err)
-		}
-		return nil
-	}
-	var first querier = s.r
+	var qr interface {
+		querier
+		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	} = s.r
 	if tx != nil {
-		first = tx
+		qr = tx
 	}
-	if limit > 0 && offset == 0 {
-		// One statement: when the whole result fits on the page, its
-		// length is the total and no count (nor transaction) is needed.
-		// This is the lookup identity providers make.
-		if err := runPage(first); err != nil {
-			return nil, 0, err
-		}
-		if len(items) < limit {
-			return items, len(items), nil
-		}
-	}
+	countSQL := `SELECT count(*)` + from
 	total := 0
-	inTx := func(tx *sql.Tx) error {
-		if limit > 0 {
-			if err := runPage(tx); err != nil {
-				return err
-			}
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere]...).Scan(&total); err != nil {
+	count := func() error {
+		if err := qr.QueryRowContext(ctx, countSQL, p.a.vals[:p.nWhere]...).Scan(&total); err != nil {
 			return fmt.Errorf("sqlstore: count: %w", err)
 		}
 		return nil
 	}
-	var err error
-	if tx != nil {
-		err = inTx(tx)
-	} else {
-		err = s.read(ctx, inTx)
+	if limit == 0 {
+		return items, total, count()
 	}
+	rows, err := qr.QueryContext(ctx, p.pageSQL(cols+", ("+countSQL+")", from, limit, offset), p.a.vals...)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		it, err := scan(rows, &total)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	rows.Close()
+	if len(items) == 0 && offset > 0 {
+		return items, total, count()
 	}
 	return items, total, nil
 }
@@ -256,10 +243,13 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 	}
 	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	var groups map[string][]any
+	var refs map[string][]resources.GroupRef
 	if withGroups && len(recs) > 0 {
 		groups = make(map[string][]any)
+		refs = make(map[string][]resources.GroupRef)
 		if err := s.groupsOf(ctx, tx, store.Tenant(ctx), nil, func(uid string, ref resources.GroupRef) {
 			groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
+			refs[uid] = append(refs[uid], ref)
 		}); err != nil {
 			return err
 		}
@@ -273,7 +263,16 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 		gs := groups[u.ID]
 		return gs, len(gs) > 0
 	}
-	return finishInGo(p, q, recs, "users", render, "groups", extra, page)
+	if err := finishInGo(p, q, recs, "users", render, "groups", extra, page); err != nil {
+		return err
+	}
+	if refs != nil && !q.ExcludeGroups {
+		// read already: the handler need not ask again
+		for _, u := range page.Items {
+			u.Groups = append([]resources.GroupRef{}, refs[u.ID]...)
+		}
+	}
+	return nil
 }
 
 // ListGroups returns the page of groups matching q, like ListUsers. With
@@ -290,7 +289,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	}
 	tenant := store.Tenant(ctx)
 	from := ` FROM scim_groups g WHERE ` + p.where
-	scan := func(r scanner) (*resources.Group, error) { return s.scanGroup(r) }
+	scan := s.scanGroup
 	if !p.residual && q.ExcludeMembers {
 		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, groupCols, from, scan)
 		if err != nil {

@@ -26,6 +26,8 @@ var (
 	_ store.GroupStore       = (*Store)(nil)
 	_ store.MembershipReader = (*Store)(nil)
 	_ store.ModelProvider    = (*Store)(nil)
+	_ store.UserUpdater      = (*Store)(nil)
+	_ store.GroupUpdater     = (*Store)(nil)
 	_ tokens.Store           = (*Store)(nil)
 	_ tokens.Rotator         = (*Store)(nil)
 	_ admin.RequestLog       = (*Store)(nil)
@@ -75,6 +77,7 @@ type Store struct {
 	fresh     bool
 	logSize   int
 	logCount  counter
+	log       *sqlLog // statement log of the budget tests; nil otherwise
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -87,6 +90,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // New opens the database of cfg.DSN, applies the schema migrations it
 // lacks and returns the Store.
 func New(ctx context.Context, cfg Config) (*Store, error) {
+	return newStore(ctx, cfg, nil)
+}
+
+// newStore is New, recording every statement in log when it is not nil
+// (see count.go).
+func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
@@ -94,6 +103,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		now:     cfg.Now,
 		model:   cfg.Model,
 		logSize: cfg.RequestLogSize,
+		log:     log,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -129,7 +139,7 @@ func isPostgres(dsn string) bool {
 }
 
 func (s *Store) openPostgres(cfg Config) error {
-	db, err := sql.Open("pgx", cfg.DSN)
+	db, err := openDB("pgx", cfg.DSN, s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open postgres: %w", err)
 	}
@@ -148,10 +158,12 @@ func (s *Store) openPostgres(cfg Config) error {
 // for another process's lock, write-ahead logging (readers do not block
 // the writer; persistent in the file), NORMAL sync (durable across
 // application crashes; WAL keeps it safe against corruption), foreign keys
-// on. Readers get the busy timeout, foreign keys and query_only.
+// on. Readers get the same, but journal_mode (set by the writer, kept in
+// the file), plus query_only: a read can never take the write lock. The
+// modernc driver runs _pragma parameters on every connection it opens.
 var (
 	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
-	sqliteReaderPragmas = []string{"busy_timeout(10000)", "foreign_keys(1)", "query_only(1)"}
+	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"}
 )
 
 func sqliteDSN(path string, pragmas []string, extra url.Values) string {
@@ -177,7 +189,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	if cfg.DSN == ":memory:" {
 		// One connection: every connection of :memory: is its own
 		// database.
-		db, err := sql.Open("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate")
+		db, err := openDB("sqlite", "file::memory:?_pragma=foreign_keys(1)&_txlock=immediate", s.log, "w")
 		if err != nil {
 			return fmt.Errorf("sqlstore: open sqlite: %w", err)
 		}
@@ -188,7 +200,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		s.w, s.r = db, db
 		return nil
 	}
-	w, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}))
+	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}), s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -211,7 +223,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
-	r, err := sql.Open("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil))
+	r, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil), s.log, "r")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)

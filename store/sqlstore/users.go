@@ -180,14 +180,60 @@ func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error)
 	return out, nil
 }
 
-// GetUser returns the user with id, or store.ErrNotFound. Groups is left
-// empty; GroupsOf answers it.
-func (s *Store) GetUser(ctx context.Context, id string) (*resources.User, error) {
+// sqlUserGroups is a column of the user row u: the JSON list of the
+// [id, displayName] pairs of the groups u is a direct member of, in group
+// creation order, read through the (tenant, member_id) index.
+func (s *Store) sqlUserGroups() string {
+	const from = ` FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User')`
+	if s.d.pg {
+		return `(SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name) ORDER BY g.seq), '[]')` + from
+	}
+	return `(SELECT json_group_array(json_array(g.id, g.display_name) ORDER BY g.seq)` + from
+}
+
+// groupsDest returns the scan destination of the sqlUserGroups column:
+// after scanUser, call fill to put the groups into the user.
+func groupsDest() (dest *string, fill func(u *resources.User) error) {
+	var raw string
+	return &raw, func(u *resources.User) error {
+		var pairs [][2]string
+		if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
+			return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, err)
+		}
+		u.Groups = make([]resources.GroupRef, len(pairs))
+		for i, p := range pairs {
+			u.Groups[i] = resources.GroupRef{Value: p[0], Display: p[1], Type: "direct"}
+		}
+		return nil
+	}
+}
+
+// scanUserWithGroups reads one row of userCols and the sqlUserGroups
+// column.
+func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, error) {
+	raw, fill := groupsDest()
+	u, err := s.scanUser(r, append([]any{dbText{raw}}, extra...)...)
+	if err != nil {
+		return nil, err
+	}
+	return u, fill(u)
+}
+
+// GetUser returns the user with id, or store.ErrNotFound, in one
+// statement that also reads its groups (Groups never nil: Type "direct",
+// Display the group's displayName, Ref left for the handler), unless
+// opts.ExcludeGroups (Groups nil, scim_members not read).
+func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	row := s.r.QueryRowContext(ctx, `SELECT `+userCols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
-	u, err := s.scanUser(row)
+	cols, scan := userCols, s.scanUser
+	if !opts.ExcludeGroups {
+		cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
+	}
+	row := s.r.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
+	u, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user", id)
 	}
@@ -246,22 +292,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := checkVersion("user", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		a := &args{d: s.d}
-		_, err = tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
-			`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
-			`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
-			`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version+1)+
-			` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
-			}
-			return fmt.Errorf("sqlstore: replace user: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
-			return fmt.Errorf("sqlstore: replace user: %w", err)
-		}
-		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
@@ -271,6 +302,95 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		return nil, err
 	}
 	return s.stored(c, w)
+}
+
+// updateUser writes user c (rendered as w) over its row at version, with
+// its emails and phone numbers, in tx.
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) error {
+	a := &args{d: s.d}
+	_, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
+		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
+		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
+		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+		}
+		return fmt.Errorf("sqlstore: replace user: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+		return fmt.Errorf("sqlstore: replace user: %w", err)
+	}
+	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+		return err
+	}
+	return nil
+}
+
+// UpdateUser runs a read-modify-write of user id in one transaction (see
+// store.UserUpdater): it reads the user and its groups holding the row's
+// lock (PostgreSQL: FOR NO KEY UPDATE; SQLite: the transaction's BEGIN
+// IMMEDIATE), checks ifVersion, calls change and writes what it returns,
+// as ReplaceUser does. A nil next writes nothing and returns the stored
+// user. change runs again when the database makes the transaction retry
+// (deadlock, serialization failure). The user returned carries its groups.
+func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	tenant := store.Tenant(ctx)
+	var out *resources.User
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		cur, err := s.scanUserWithGroups(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("user", id)
+		}
+		if err != nil {
+			return fmt.Errorf("sqlstore: update user: %w", err)
+		}
+		version := storedVersion(cur.Meta.Version)
+		if err := checkVersion("user", id, ifVersion, version); err != nil {
+			return err
+		}
+		in := cur.Clone()
+		in.Groups = nil
+		next, err := change(in)
+		if err != nil {
+			return err
+		}
+		if next == nil {
+			out = cur
+			return nil
+		}
+		c := next.Clone()
+		c.ID, c.Groups = id, nil
+		w, err := s.renderUser(c)
+		if err != nil {
+			return err
+		}
+		now := s.stamp()
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
+			return err
+		}
+		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		if out, err = s.stored(c, w); err != nil {
+			return err
+		}
+		out.Groups = cur.Groups
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// storedVersion is the version number of a Meta.Version the store wrote.
+func storedVersion(v string) int64 {
+	n, _ := query.ParseVersion(v)
+	return int64(n)
 }
 
 // DeleteUser removes the user and, in the same transaction, its group

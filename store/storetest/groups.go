@@ -247,7 +247,7 @@ func testDeleteGroup(t *testing.T, e *env) {
 		require.Len(t, m[u.ID], 1)
 		assert.Equal(t, parent.ID, m[u.ID][0].Value)
 	}
-	_, err = e.users.GetUser(e.ctx, u.ID)
+	_, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err, "deleting a group keeps its members")
 	// The displayName is free again.
 	e.createGroup(t, &resources.Group{DisplayName: "CHILD"})

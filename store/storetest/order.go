@@ -206,7 +206,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 	for _, stale := range []string{u.Meta.Version, `W/"no-such-version"`} {
 		requireIs(t, e.users.DeleteUser(e.ctx, u.ID, stale), store.ErrPreconditionFailed, "version %s", stale)
 	}
-	got, err := e.users.GetUser(e.ctx, u.ID)
+	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err, "a stale delete deletes nothing")
 	assert.Equal(t, "two", got.Title)
 	assert.Equal(t, cur.Meta.Version, got.Meta.Version)
@@ -216,7 +216,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), cur.Meta.Version), store.ErrNotFound)
 
 	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, cur.Meta.Version))
-	_, err = e.users.GetUser(e.ctx, u.ID)
+	_, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 	if g != nil {
 		assert.Empty(t, e.members(t, g.ID))
@@ -228,7 +228,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 	_, err = e.users.ReplaceUser(e.ctx, w, "")
 	require.NoError(t, err)
 	require.NoError(t, e.users.DeleteUser(e.ctx, other.ID, ""), `"" deletes any version`)
-	_, err = e.users.GetUser(e.ctx, other.ID)
+	_, err = e.users.GetUser(e.ctx, other.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 }
 
@@ -262,7 +262,7 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 	close(start)
 	wg.Wait()
 	for i, u := range users {
-		got, err := e.users.GetUser(e.ctx, u.ID)
+		got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 		switch {
 		case replaceErr[i] == nil && deleteErr[i] == nil:
 			t.Errorf("round %d: both the replace and the delete at %s succeeded", i, u.Meta.Version)

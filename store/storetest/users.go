@@ -66,7 +66,7 @@ func testCreateUser(t *testing.T, e *env) {
 	require.NotNil(t, u.Enterprise)
 	assert.Equal(t, "Tour Operations", u.Enterprise.Department)
 
-	got, err := e.users.GetUser(e.ctx, u.ID)
+	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, u.ID, got.ID)
 	assert.Equal(t, u.UserName, got.UserName)
@@ -80,12 +80,12 @@ func testCreateUser(t *testing.T, e *env) {
 }
 
 func testGetUserNotFound(t *testing.T, e *env) {
-	_, err := e.users.GetUser(e.ctx, unknownID())
+	_, err := e.users.GetUser(e.ctx, unknownID(), store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
-	_, err = e.users.GetUser(e.ctx, "")
+	_, err = e.users.GetUser(e.ctx, "", store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 	u := e.createUser(t, &resources.User{UserName: "someone"})
-	_, err = e.users.GetUser(e.ctx, strings.ToUpper(u.ID)+"x")
+	_, err = e.users.GetUser(e.ctx, strings.ToUpper(u.ID)+"x", store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 }
 
@@ -260,7 +260,7 @@ func testListUsersPaging(t *testing.T, e *env) {
 
 func testReplaceUser(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "rep", Title: "one"})
-	stored, err := e.users.GetUser(e.ctx, u.ID)
+	stored, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	versions := map[string]bool{u.Meta.Version: true}
 
@@ -283,7 +283,7 @@ func testReplaceUser(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrPreconditionFailed)
 	_, err = e.users.ReplaceUser(e.ctx, stale, `W/"no-such-version"`)
 	requireIs(t, err, store.ErrPreconditionFailed)
-	got, err := e.users.GetUser(e.ctx, u.ID)
+	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "two", got.Title, "a failed replace changes nothing")
 	assert.Equal(t, out.Meta.Version, got.Meta.Version)
@@ -299,7 +299,7 @@ func testReplaceUser(t *testing.T, e *env) {
 		versions[out.Meta.Version] = true
 		assert.True(t, out.Meta.Created.Equal(stored.Meta.Created))
 	}
-	got, err = e.users.GetUser(e.ctx, u.ID)
+	got, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "any-2", got.Title)
 	assert.Equal(t, "Rep", got.UserName)
@@ -328,7 +328,7 @@ func testReplaceUserErrors(t *testing.T, e *env) {
 	w.UserName = "B"
 	_, err = e.users.ReplaceUser(e.ctx, w, "")
 	requireIs(t, err, store.ErrConflict)
-	got, err := e.users.GetUser(e.ctx, a.ID)
+	got, err := e.users.GetUser(e.ctx, a.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "a", got.UserName)
 
@@ -354,7 +354,7 @@ func testDeleteUser(t *testing.T, e *env) {
 	}
 
 	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, ""))
-	_, err := e.users.GetUser(e.ctx, u.ID)
+	_, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 	requireIs(t, e.users.DeleteUser(e.ctx, u.ID, ""), store.ErrNotFound)
 	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), ""), store.ErrNotFound)
@@ -436,7 +436,7 @@ func testUserNoLostUpdate(t *testing.T, e *env) {
 			defer wg.Done()
 			errs[i] = func() error {
 				for attempt := 0; attempt < 1000; attempt++ {
-					cur, err := e.users.GetUser(e.ctx, u.ID)
+					cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 					if err != nil {
 						return err
 					}
@@ -455,7 +455,7 @@ func testUserNoLostUpdate(t *testing.T, e *env) {
 	for _, err := range errs {
 		require.NoError(t, err)
 	}
-	got, err := e.users.GetUser(e.ctx, u.ID)
+	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 	require.NoError(t, err)
 	for i := range n {
 		assert.Equal(t, 1, strings.Count(got.Title, fmt.Sprintf("[%d]", i)), "update %d in %q", i, got.Title)
@@ -481,7 +481,7 @@ func testUserNoAliasing(t *testing.T, e *env) {
 	out.Emails[0].Value = "changed@example.com"
 	out.Enterprise.Manager.Value = "changed"
 
-	got, err := e.users.GetUser(e.ctx, out.ID)
+	got, err := e.users.GetUser(e.ctx, out.ID, store.GetOptions{})
 	require.NoError(t, err)
 	check := func(u *resources.User) {
 		t.Helper()
@@ -507,7 +507,7 @@ func testUserNoAliasing(t *testing.T, e *env) {
 	require.NoError(t, err)
 	rep.Name.GivenName = "changed"
 	r.Name.GivenName = "changed"
-	got, err = e.users.GetUser(e.ctx, out.ID)
+	got, err = e.users.GetUser(e.ctx, out.ID, store.GetOptions{})
 	require.NoError(t, err)
 	check(got)
 	// Filters see the stored value, not a mutated copy.
@@ -522,7 +522,7 @@ func testUserTenants(t *testing.T, e *env) {
 	require.NoError(t, err, "the same userName in two tenants")
 	assert.NotEqual(t, a.ID, b.ID)
 
-	_, err = e.users.GetUser(other, a.ID)
+	_, err = e.users.GetUser(other, a.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound)
 	_, err = e.users.ReplaceUser(other, a.Clone(), "")
 	requireIs(t, err, store.ErrNotFound)
@@ -537,7 +537,7 @@ func testUserTenants(t *testing.T, e *env) {
 	require.NoError(t, err)
 	assert.Empty(t, p.Items)
 
-	got, err := e.users.GetUser(e.ctx, a.ID)
+	got, err := e.users.GetUser(e.ctx, a.ID, store.GetOptions{})
 	require.NoError(t, err)
 	assert.Equal(t, "in A", got.Title, "tenant B changed nothing in A")
 	p = e.listUsers(t, store.Query{Filter: parse(t, `userName eq "shared"`), Count: 10})

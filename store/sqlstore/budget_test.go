@@ -1,0 +1,220 @@
+package sqlstore_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// budget is what one request cost the database.
+type budget struct {
+	Outside int // statements outside any transaction
+	Txs     int // transactions (each BEGIN ... COMMIT)
+	InTx    int // statements inside transactions
+	Writes  int // INSERT, UPDATE and DELETE statements
+	Writer  int // events on the writer pool (SQLite: the connection holding the write lock)
+}
+
+func (b budget) String() string {
+	return fmt.Sprintf("%d statement(s), %d transaction(s) of %d statement(s), %d write(s)", b.Outside, b.Txs, b.InTx, b.Writes)
+}
+
+func measure(events []sqlstore.SQLEvent) budget {
+	var b budget
+	for _, e := range events {
+		if e.Pool == "w" {
+			b.Writer++
+		}
+		switch {
+		case e.Begin:
+			b.Txs++
+		case e.InTx:
+			b.InTx++
+		default:
+			b.Outside++
+		}
+		if !e.Begin {
+			switch strings.ToUpper(strings.Fields(e.SQL)[0]) {
+			case "INSERT", "UPDATE", "DELETE":
+				b.Writes++
+			}
+		}
+	}
+	return b
+}
+
+// TestRoundTripBudget drives the real handler over a statement-counting
+// store through each kind of request and holds each to its round-trip
+// budget: a GET is one statement, a list at most two, a write one
+// transaction, and a read writes nothing (on SQLite it does not touch the
+// writer's connection).
+func TestRoundTripBudget(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
+			Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		log.Take() // migrations
+
+		ids := map[string]string{}
+		do := func(t *testing.T, method, path, body string) (int, string, budget) {
+			t.Helper()
+			for k, v := range ids {
+				path = strings.ReplaceAll(path, "{"+k+"}", v)
+				body = strings.ReplaceAll(body, "{"+k+"}", v)
+			}
+			var rd io.Reader
+			if body != "" {
+				rd = strings.NewReader(body)
+			}
+			req := httptest.NewRequest(method, path, rd)
+			if body != "" {
+				req.Header.Set("Content-Type", "application/scim+json")
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			ev := log.Take()
+			for _, e := range ev {
+				t.Logf("  %+v", e)
+			}
+			return rec.Code, rec.Body.String(), measure(ev)
+		}
+		idOf := func(body string) string {
+			_, rest, ok := strings.Cut(body, `"id":"`)
+			require.True(t, ok, body)
+			id, _, _ := strings.Cut(rest, `"`)
+			return id
+		}
+
+		// read is a request that must read in one snapshot and write nothing.
+		type step struct {
+			name         string
+			method, path string
+			body         string
+			status       int
+			save         string // name the id of the created resource
+			want         budget // Outside, Txs (InTx, Writes, Writer are checked by kind)
+			read         bool
+			contains     string // the response must contain it
+		}
+		steps := []step{
+			{name: "POST user", method: "POST", path: "/Users", status: 201, save: "alice", want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice","emails":[{"value":"a@example.com","primary":true}]}`},
+			{name: "POST second user", method: "POST", path: "/Users", status: 201, save: "bob", want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob"}`},
+			{name: "POST group with a member", method: "POST", path: "/Groups", status: 201, save: "g", want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"{alice}"}]}`},
+			{name: "GET user (with its groups)", method: "GET", path: "/Users/{alice}", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"G"`},
+			{name: "GET user without groups", method: "GET", path: "/Users/{alice}?excludedAttributes=groups", status: 200, read: true, want: budget{Outside: 1}},
+			{name: "GET user not found", method: "GET", path: "/Users/00000000-0000-4000-8000-000000000000", status: 404, read: true, want: budget{Outside: 1}},
+			{name: "GET group without members", method: "GET", path: "/Groups/{g}?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
+			// members: the group and its members in one read transaction
+			{name: "GET group with members", method: "GET", path: "/Groups/{g}", status: 200, read: true, want: budget{Txs: 1}, contains: `"display":"alice"`},
+			{name: "list users by userName", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list users, page 1 of 2", method: "GET", path: "/Users?count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
+			{name: "list users, past the end", method: "GET", path: "/Users?startIndex=5&count=1", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":2`},
+			{name: "list users, total only", method: "GET", path: "/Users?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
+			{name: "list groups without members", method: "GET", path: "/Groups?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
+			{name: "PATCH group: add one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
+			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"{bob}\"]"}]}`},
+			// PUT and PATCH: the handler reads, then replaces in one
+			// transaction; with store.UserUpdater wired it is the
+			// transaction alone (see the UpdateUser budget below).
+			{name: "PATCH user", method: "PATCH", path: "/Users/{alice}?excludedAttributes=groups", status: 200, want: budget{Outside: 1, Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+			{name: "PATCH user changing nothing", method: "PATCH", path: "/Users/{alice}?excludedAttributes=groups", status: 200, read: true, want: budget{Outside: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+			{name: "PUT user", method: "PUT", path: "/Users/{bob}?excludedAttributes=groups", status: 200, want: budget{Outside: 1, Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob","displayName":"Bob"}`},
+			{name: "DELETE user", method: "DELETE", path: "/Users/{bob}", status: 204, want: budget{Txs: 1}},
+		}
+		for _, st := range steps {
+			t.Run(st.name, func(t *testing.T) {
+				code, body, got := do(t, st.method, st.path, st.body)
+				require.Equal(t, st.status, code, body)
+				if st.save != "" {
+					ids[st.save] = idOf(body)
+				}
+				t.Logf("%s %s: %s", st.method, st.path, got)
+				assert.Equal(t, st.want.Outside, got.Outside, "statements outside a transaction")
+				assert.Equal(t, st.want.Txs, got.Txs, "transactions")
+				if st.contains != "" {
+					assert.Contains(t, body, st.contains)
+				}
+				if st.read {
+					assert.Zero(t, got.Writes, "a read writes nothing")
+					if !isPG(s) {
+						assert.Zero(t, got.Writer, "a SQLite read does not touch the writer's connection")
+					}
+				} else {
+					assert.Positive(t, got.Writes, "a write writes")
+				}
+			})
+		}
+
+		// The read-modify-write of PUT and PATCH through the updaters:
+		// one transaction, nothing outside it.
+		t.Run("UpdateUser", func(t *testing.T) {
+			out, err := s.UpdateUser(tctx(), ids["alice"], "", func(cur *resources.User) (*resources.User, error) {
+				cur.Title = "T"
+				return cur, nil
+			})
+			require.NoError(t, err)
+			assert.Equal(t, "T", out.Title)
+			got := measure(log.Take())
+			t.Logf("UpdateUser: %s", got)
+			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
+		})
+		t.Run("UpdateUser changing nothing", func(t *testing.T) {
+			_, err := s.UpdateUser(tctx(), ids["alice"], "", func(*resources.User) (*resources.User, error) { return nil, nil })
+			require.NoError(t, err)
+			got := measure(log.Take())
+			t.Logf("UpdateUser (nil): %s", got)
+			assert.Equal(t, budget{Txs: 1, InTx: 1}, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx, Writes: got.Writes})
+		})
+		t.Run("UpdateGroup with members", func(t *testing.T) {
+			_, err := s.UpdateGroup(tctx(), ids["g"], "", true, func(cur *resources.Group) (*resources.Group, error) {
+				cur.DisplayName = "G2"
+				return cur, nil
+			})
+			require.NoError(t, err)
+			got := measure(log.Take())
+			t.Logf("UpdateGroup: %s", got)
+			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
+		})
+	})
+}
+
+func tctx() context.Context { return store.WithTenant(ctx, "") }
+
+// TestSQLitePragmasPerConnection: every pooled connection has the
+// settings the README documents, readers are query_only (a read cannot
+// take the write lock) and the writer is not.
+func TestSQLitePragmasPerConnection(t *testing.T) {
+	s := databases()[0].open(t, sqlstore.Config{MaxOpenConns: 3})
+	w, rs, err := s.SQLitePragmasForTest(ctx, 3)
+	require.NoError(t, err)
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "10000", "foreign_keys": "1", "query_only": "0"}
+	assert.Equal(t, want, w, "writer")
+	want["query_only"] = "1"
+	require.Len(t, rs, 3)
+	for i, r := range rs {
+		assert.Equal(t, want, r, "reader %d", i)
+	}
+}

@@ -1,0 +1,248 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"strings"
+	"sync"
+)
+
+// This file is the statement counter the round-trip budget tests use
+// (export_test.go exposes it). A Store built by New has no counter and
+// opens its pools with sql.Open: the counter costs nothing unless a test
+// asks for it.
+
+// sqlEvent is one round trip the store started: a statement (SQL set) or
+// a transaction's BEGIN (Begin true), on the pool named Pool ("w" for the
+// writer pool, "r" for the reader pool; on PostgreSQL both are "w").
+type sqlEvent struct {
+	Pool  string
+	Begin bool
+	InTx  bool // a statement run inside a transaction
+	SQL   string
+}
+
+// sqlLog records the events of counting connectors; safe for concurrent
+// use.
+type sqlLog struct {
+	mu     sync.Mutex
+	events []sqlEvent
+}
+
+func (l *sqlLog) add(e sqlEvent) {
+	l.mu.Lock()
+	l.events = append(l.events, e)
+	l.mu.Unlock()
+}
+
+// take returns the events recorded since the last take and forgets them.
+func (l *sqlLog) take() []sqlEvent {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ev := l.events
+	l.events = nil
+	return ev
+}
+
+// openDB opens a pool of driver name over dsn; with a log, through a
+// connector that records every statement and transaction in it under
+// pool's name.
+func openDB(name, dsn string, log *sqlLog, pool string) (*sql.DB, error) {
+	db, err := sql.Open(name, dsn)
+	if err != nil || log == nil {
+		return db, err
+	}
+	drv := db.Driver()
+	db.Close()
+	var c driver.Connector = dsnConnector{dsn: dsn, d: drv}
+	if dc, ok := drv.(driver.DriverContext); ok {
+		if c, err = dc.OpenConnector(dsn); err != nil {
+			return nil, err
+		}
+	}
+	return sql.OpenDB(&countingConnector{c: c, log: log, pool: pool}), nil
+}
+
+// dsnConnector is the connector of a driver without DriverContext.
+type dsnConnector struct {
+	dsn string
+	d   driver.Driver
+}
+
+func (c dsnConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(c.dsn) }
+func (c dsnConnector) Driver() driver.Driver                        { return c.d }
+
+type countingConnector struct {
+	c    driver.Connector
+	log  *sqlLog
+	pool string
+}
+
+func (c *countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.c.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &countingConn{Conn: conn, log: c.log, pool: c.pool}, nil
+}
+
+func (c *countingConnector) Driver() driver.Driver { return c.c.Driver() }
+
+// countingConn forwards to the driver's connection, recording each
+// statement and BEGIN. database/sql uses a connection from one goroutine
+// at a time, so inTx needs no lock.
+type countingConn struct {
+	driver.Conn
+	log  *sqlLog
+	pool string
+	inTx bool
+}
+
+func (c *countingConn) stmt(query string) {
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, SQL: strings.Join(strings.Fields(query), " ")})
+}
+
+func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.log.add(sqlEvent{Pool: c.pool, Begin: true})
+	var tx driver.Tx
+	var err error
+	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
+		tx, err = b.BeginTx(ctx, opts)
+	} else {
+		tx, err = c.Conn.Begin() //nolint:staticcheck // drivers without BeginTx
+	}
+	if err != nil {
+		return nil, err
+	}
+	c.inTx = true
+	return &countingTx{Tx: tx, c: c}, nil
+}
+
+func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.stmt(query)
+	return e.ExecContext(ctx, query, args)
+}
+
+func (c *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
+	}
+	c.stmt(query)
+	return q.QueryContext(ctx, query, args)
+}
+
+func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	var st driver.Stmt
+	var err error
+	if p, ok := c.Conn.(driver.ConnPrepareContext); ok {
+		st, err = p.PrepareContext(ctx, query)
+	} else {
+		st, err = c.Conn.Prepare(query)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: st, c: c, query: query}, nil
+}
+
+func (c *countingConn) Ping(ctx context.Context) error {
+	if p, ok := c.Conn.(driver.Pinger); ok {
+		return p.Ping(ctx)
+	}
+	return nil
+}
+
+func (c *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if v, ok := c.Conn.(driver.NamedValueChecker); ok {
+		return v.CheckNamedValue(nv)
+	}
+	return driver.ErrSkip
+}
+
+func (c *countingConn) ResetSession(ctx context.Context) error {
+	if r, ok := c.Conn.(driver.SessionResetter); ok {
+		return r.ResetSession(ctx)
+	}
+	return nil
+}
+
+func (c *countingConn) IsValid() bool {
+	if v, ok := c.Conn.(driver.Validator); ok {
+		return v.IsValid()
+	}
+	return true
+}
+
+type countingTx struct {
+	driver.Tx
+	c *countingConn
+}
+
+func (t *countingTx) Commit() error {
+	t.c.inTx = false
+	return t.Tx.Commit()
+}
+
+func (t *countingTx) Rollback() error {
+	t.c.inTx = false
+	return t.Tx.Rollback()
+}
+
+// countingStmt records each execution of a prepared statement as one
+// statement.
+type countingStmt struct {
+	driver.Stmt
+	c     *countingConn
+	query string
+}
+
+func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	s.c.stmt(s.query)
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		return e.ExecContext(ctx, args)
+	}
+	vals, err := values(args)
+	if err != nil {
+		return nil, err
+	}
+	return s.Stmt.Exec(vals) //nolint:staticcheck // drivers without StmtExecContext
+}
+
+func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	s.c.stmt(s.query)
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return q.QueryContext(ctx, args)
+	}
+	vals, err := values(args)
+	if err != nil {
+		return nil, err
+	}
+	return s.Stmt.Query(vals) //nolint:staticcheck // drivers without StmtQueryContext
+}
+
+func (s *countingStmt) CheckNamedValue(nv *driver.NamedValue) error {
+	if v, ok := s.Stmt.(driver.NamedValueChecker); ok {
+		return v.CheckNamedValue(nv)
+	}
+	return s.c.CheckNamedValue(nv)
+}
+
+var errNamedArg = errors.New("sqlstore: named arguments need a driver with StmtExecContext")
+
+func values(args []driver.NamedValue) ([]driver.Value, error) {
+	out := make([]driver.Value, len(args))
+	for i, a := range args {
+		if a.Name != "" {
+			return nil, errNamedArg
+		}
+		out[i] = a.Value
+	}
+	return out, nil
+}
