@@ -18,8 +18,8 @@ import (
 // not entity tags ("1", `a"b`), as a host's store may return: the memory
 // store's W/"n" with the tag syntax taken off, plus a suffix.
 type bareVersions struct {
-	*memory.Store
-	suffix string
+	store.UserStore // the interface alone: memory's UpdateUser would return its own versions
+	suffix          string
 }
 
 func (b bareVersions) out(u *resources.User, err error) (*resources.User, error) {
@@ -37,23 +37,23 @@ func (b bareVersions) in(v string) string {
 }
 
 func (b bareVersions) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
-	return b.out(b.Store.CreateUser(ctx, u))
+	return b.out(b.UserStore.CreateUser(ctx, u))
 }
 
 func (b bareVersions) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
-	return b.out(b.Store.GetUser(ctx, id, opts))
+	return b.out(b.UserStore.GetUser(ctx, id, opts))
 }
 
 func (b bareVersions) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
-	return b.out(b.Store.ReplaceUser(ctx, u, b.in(ifVersion)))
+	return b.out(b.UserStore.ReplaceUser(ctx, u, b.in(ifVersion)))
 }
 
 func (b bareVersions) DeleteUser(ctx context.Context, id, ifVersion string) error {
-	return b.Store.DeleteUser(ctx, id, b.in(ifVersion))
+	return b.UserStore.DeleteUser(ctx, id, b.in(ifVersion))
 }
 
 func (b bareVersions) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	p, err := b.Store.ListUsers(ctx, q)
+	p, err := b.UserStore.ListUsers(ctx, q)
 	for _, u := range p.Items {
 		b.out(u, nil)
 	}

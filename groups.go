@@ -37,6 +37,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 		},
+		updater: groupUpdater(h, gs),
 		remove: func(ctx context.Context, id, ifVersion string) error {
 			_, err := call(h, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, gs.DeleteGroup(ctx, id, ifVersion) })
 			return err
@@ -61,6 +62,19 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		deleted: GroupDeleted,
 	})
+}
+
+// groupUpdater is the store's GroupUpdater as the pipeline calls it, or nil.
+func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string, bool, func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+	up, ok := gs.(store.GroupUpdater)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, id string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+		return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+			return up.UpdateGroup(ctx, id, "", withMembers, change)
+		})
+	}
 }
 
 func checkGroup(g *resources.Group) error {

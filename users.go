@@ -40,6 +40,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			u.Groups = nil // read-only, computed on output
 			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.ReplaceUser(ctx, u, ifVersion) })
 		},
+		updater: userUpdater(h, us),
 		remove: func(ctx context.Context, id, ifVersion string) error {
 			_, err := call(h, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, us.DeleteUser(ctx, id, ifVersion) })
 			return err
@@ -56,6 +57,25 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		changed: h.userChanged,
 		deleted: UserDeleted,
 	})
+}
+
+// userUpdater is the store's UserUpdater as the pipeline calls it, or nil.
+func userUpdater(h *handler, us store.UserStore) func(context.Context, string, bool, func(*resources.User) (*resources.User, error)) (*resources.User, error) {
+	up, ok := us.(store.UserUpdater)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, id string, _ bool, change func(*resources.User) (*resources.User, error)) (*resources.User, error) {
+		return call(h, ctx, func(ctx context.Context) (*resources.User, error) {
+			return up.UpdateUser(ctx, id, "", func(cur *resources.User) (*resources.User, error) {
+				next, err := change(cur)
+				if next != nil {
+					next.Groups = nil // read-only, computed on output
+				}
+				return next, err
+			})
+		})
+	}
 }
 
 func checkUser(u *resources.User) error {
