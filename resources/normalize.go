@@ -36,7 +36,8 @@ func Decode(data []byte) (map[string]any, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, describeJSONError(data, err)
 	}
-	if dec.More() {
+	// dec.More is false for a stray '}' or ']', so look at the rest.
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
 		return nil, fmt.Errorf("unexpected data after the JSON object")
 	}
 	if m == nil {

@@ -226,3 +226,12 @@ func TestUserFromMapUnassignsEmptyValues(t *testing.T) {
 	assert.Equal(t, &resources.Name{GivenName: "B"}, u.Name)
 	assert.Equal(t, &resources.EnterpriseUser{Department: "D"}, u.Enterprise, "an empty manager is no manager; the extension stays for its department")
 }
+
+func TestDecodeRefusesTrailingData(t *testing.T) {
+	for _, in := range []string{`{"a":1}}`, `{"a":1}]`, `{"a":1} x`, `{"a":1}{}`} {
+		_, err := resources.Decode([]byte(in))
+		assert.ErrorContains(t, err, "unexpected data after the JSON object", in)
+	}
+	_, err := resources.Decode([]byte("{\"a\":1} \n\t"))
+	assert.NoError(t, err, "white space is fine")
+}

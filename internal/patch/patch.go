@@ -13,6 +13,8 @@
 package patch
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -84,70 +86,187 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 	return ops, ignored, nil
 }
 
+// rawOp is one operation as the decoder first reads it: each member kept
+// raw, so that a member of the wrong type is reported as such. Member
+// names match case-insensitively (encoding/json).
+type rawOp struct {
+	Op, Path, Value json.RawMessage
+}
+
+// decode reads the envelope and each operation into raw members, then
+// each value: cheaper than a decode into maps, with the same errors.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
-	doc, err := resources.Decode(body)
-	if err != nil {
-		return nil, nil, envelopeError(InvalidSyntax, "%s", err.Error())
-	}
-	var rawOps any
-	var ignored []string
-	found := false
-	for k, v := range doc {
-		switch strings.ToLower(k) {
-		case "operations":
-			rawOps, found = v, true
-		case "schemas":
-		default:
-			ignored = append(ignored, k)
+	if !json.Valid(body) || firstByte(body) != '{' {
+		// resources.Decode says where and why the body is not an object.
+		msg := "the body must be a JSON object"
+		if _, err := resources.Decode(body); err != nil {
+			msg = err.Error()
 		}
+		return nil, nil, envelopeError(InvalidSyntax, "%s", msg)
 	}
-	list, ok := rawOps.([]any)
-	if !found || !ok {
+	var env struct{ Operations json.RawMessage }
+	var list []json.RawMessage
+	if json.Unmarshal(body, &env) != nil || firstByte(env.Operations) != '[' || json.Unmarshal(env.Operations, &list) != nil {
 		return nil, nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
+	ignored := otherKeys(body)
 	if len(list) == 0 {
 		return nil, nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
 	}
 	if maxOps > 0 && len(list) > maxOps {
 		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), maxOps)
 	}
-	ops := make([]Operation, 0, len(list))
-	for i, el := range list {
-		m, ok := el.(map[string]any)
-		if !ok {
+	ops := make([]Operation, len(list))
+	for i, raw := range list {
+		var ro rawOp
+		if firstByte(raw) != '{' || json.Unmarshal(raw, &ro) != nil {
 			return nil, nil, newError(i, InvalidSyntax, "an operation must be a JSON object")
 		}
-		var op Operation
-		for k, v := range m {
-			switch strings.ToLower(k) {
-			case "op":
-				s, ok := v.(string)
-				if !ok {
-					return nil, nil, newError(i, InvalidSyntax, "\"op\" must be a string")
-				}
-				op.Op = s
-			case "path":
-				if v == nil {
-					continue
-				}
-				s, ok := v.(string)
-				if !ok {
-					return nil, nil, newError(i, InvalidPath, "\"path\" must be a string")
-				}
-				op.Path = s
-			case "value":
-				op.Value = v
-				if v == nil {
-					op.Value = JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
-				}
+		op := &ops[i]
+		if ro.Op != nil {
+			s, ok := rawString(ro.Op)
+			if !ok {
+				return nil, nil, newError(i, InvalidSyntax, "\"op\" must be a string")
 			}
+			op.Op = s
+		}
+		if ro.Path != nil && string(ro.Path) != "null" {
+			s, ok := rawString(ro.Path)
+			if !ok {
+				return nil, nil, newError(i, InvalidPath, "\"path\" must be a string")
+			}
+			op.Path = s
+		}
+		if ro.Value != nil {
+			v, err := rawValue(ro.Value)
+			if err != nil {
+				return nil, nil, newError(i, InvalidSyntax, "\"value\" cannot be read: %v", err)
+			}
+			op.Value = v
 		}
 		if op.Op == "" {
 			return nil, nil, newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
 		}
-		ops = append(ops, op)
 	}
 	return ops, ignored, nil
+}
+
+// firstByte is the first byte of data that is not JSON white space, or 0.
+func firstByte(data []byte) byte {
+	for _, c := range data {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return c
+		}
+	}
+	return 0
+}
+
+// rawString reads a JSON string (valid JSON), without a decoder when it
+// has no escapes.
+func rawString(raw []byte) (string, bool) {
+	if firstByte(raw) != '"' {
+		return "", false
+	}
+	raw = bytes.TrimSpace(raw)
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	return s, json.Unmarshal(raw, &s) == nil
+}
+
+// rawValue reads an operation's value: JSONNull{} for null, numbers as
+// json.Number, objects and lists as Decode makes them.
+func rawValue(raw []byte) (any, error) {
+	switch firstByte(raw) {
+	case 'n':
+		return JSONNull{}, nil // an explicit null unassigns (RFC 7643 §2.5)
+	case 't':
+		return true, nil
+	case 'f':
+		return false, nil
+	case '"':
+		s, _ := rawString(raw)
+		return s, nil
+	case '{', '[':
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		var v any
+		err := dec.Decode(&v)
+		return v, err
+	}
+	return json.Number(bytes.TrimSpace(raw)), nil
+}
+
+// otherKeys lists the members of the (valid JSON) object body other than
+// Operations and schemas, in any case: what Decode ignores. It reads the
+// bytes without decoding the values, and allocates only for such a member.
+func otherKeys(body []byte) []string {
+	var out []string
+	i := bytes.IndexByte(body, '{') + 1
+	for {
+		i = skipSpace(body, i)
+		if i >= len(body) || body[i] != '"' {
+			return out // '}' or the end
+		}
+		end := stringEnd(body, i)
+		key, _ := rawString(body[i:end])
+		if !strings.EqualFold(key, "operations") && !strings.EqualFold(key, "schemas") {
+			out = append(out, key)
+		}
+		i = skipSpace(body, end)
+		i = skipValue(body, skipSpace(body, i+1)) // past ':' and the value
+		i = skipSpace(body, i)
+		if i < len(body) && body[i] == ',' {
+			i++
+		}
+	}
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string starting at b[i].
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// skipValue returns the index after the JSON value starting at b[i].
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for i < len(b) {
+		switch c := b[i]; {
+		case c == '"':
+			i = stringEnd(b, i)
+			if depth == 0 {
+				return i
+			}
+			continue
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+			if depth <= 0 {
+				return i + 1
+			}
+		case depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == '\r'):
+			return i
+		}
+		i++
+	}
+	return i
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {
