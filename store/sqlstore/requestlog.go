@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -49,7 +50,7 @@ const pruneEvery = 32
 const maxInsertRows = 1000
 
 // requestCols are the scim_requests columns an entry is written to.
-const requestCols = `tenant, at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint`
+const requestCols = `tenant, at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings`
 
 // Record implements admin.RequestLog: it appends r to its tenant's log in
 // one transaction, as RecordBatch does. It runs on the request path unless
@@ -74,7 +75,7 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 	prune := s.logCount.add(rs)
 	return s.write(ctx, func(tx *sql.Tx) error {
 		for chunk := range slices.Chunk(rs, maxInsertRows) {
-			a := &args{d: s.d, vals: make([]any, 0, 10*len(chunk))}
+			a := &args{d: s.d, vals: make([]any, 0, 11*len(chunk))}
 			var b strings.Builder
 			b.WriteString(`INSERT INTO scim_requests (` + requestCols + `) VALUES `)
 			for i, r := range chunk {
@@ -87,7 +88,7 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 				}
 				b.WriteString(`(` + a.add(r.TenantID) + `, ` + a.add(s.d.timeArg(at)) + `, ` + a.add(r.RequestID) + `, ` + a.add(r.Method) + `, ` +
 					a.add(r.Path) + `, ` + a.add(r.Status) + `, ` + a.add(r.ScimType) + `, ` + a.add(r.Detail) + `, ` + a.add(int64(r.Latency)) + `, ` +
-					a.add(r.TokenHint) + `)`)
+					a.add(r.TokenHint) + `, ` + a.add(warningsText(r.Warnings)) + `)`)
 			}
 			if _, err := tx.ExecContext(ctx, b.String(), a.vals...); err != nil {
 				return fmt.Errorf("sqlstore: record requests: %w", err)
@@ -116,7 +117,7 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 	if limit > s.logSize {
 		limit = s.logSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint
+	rows, err := s.r.QueryContext(ctx, `SELECT at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings
 		FROM scim_requests WHERE tenant = `+s.d.ph(1)+` ORDER BY seq DESC LIMIT `+s.d.ph(2), tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
@@ -125,8 +126,12 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 	for rows.Next() {
 		r := admin.Request{TenantID: tenantID}
 		var lat int64
-		if err := rows.Scan(dbTime{&r.At}, &r.RequestID, &r.Method, &r.Path, &r.Status, &r.ScimType, &r.Detail, &lat, &r.TokenHint); err != nil {
+		var warnings string
+		if err := rows.Scan(dbTime{&r.At}, &r.RequestID, &r.Method, &r.Path, &r.Status, &r.ScimType, &r.Detail, &lat, &r.TokenHint, &warnings); err != nil {
 			return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
+		}
+		if warnings != "" {
+			_ = json.Unmarshal([]byte(warnings), &r.Warnings) // written by warningsText
 		}
 		r.Latency = time.Duration(lat)
 		out = append(out, r)
@@ -135,4 +140,13 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 		return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
 	}
 	return out, nil
+}
+
+// warningsText is the warnings column: a JSON list, "" for none.
+func warningsText(ws []string) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(ws)
+	return string(b)
 }

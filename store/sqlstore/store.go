@@ -158,11 +158,13 @@ func (s *Store) openPostgres(cfg Config) error {
 // for another process's lock, write-ahead logging (readers do not block
 // the writer; persistent in the file), NORMAL sync (durable across
 // application crashes; WAL keeps it safe against corruption), foreign keys
-// on. Readers get the same, but journal_mode (set by the writer, kept in
+// on, and secure_delete, so that deleted values (a password removed by a
+// migration, a deleted user) are overwritten in the file rather than left
+// in free pages. Readers get the same, but journal_mode (set by the writer, kept in
 // the file), plus query_only: a read can never take the write lock. The
 // modernc driver runs _pragma parameters on every connection it opens.
 var (
-	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"}
+	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)"}
 	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"}
 )
 

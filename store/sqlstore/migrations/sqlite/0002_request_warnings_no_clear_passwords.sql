@@ -1,0 +1,13 @@
+-- The request log keeps the warnings of each request (the bends the
+-- handler made to accept it), as a JSON list.
+ALTER TABLE scim_requests ADD COLUMN warnings TEXT NOT NULL DEFAULT '';
+
+-- Pushed passwords are no longer kept in clear (the handler drops them,
+-- or hands the store a one-way hash): a stored password that is not a
+-- PHC hash (argon2, bcrypt) is removed. The writer connection has
+-- secure_delete on, so the old values are overwritten in the file, not
+-- left in free pages.
+UPDATE scim_users SET password = NULL
+WHERE password IS NOT NULL
+  AND password NOT LIKE '$argon2%'
+  AND password NOT LIKE '$2a$%' AND password NOT LIKE '$2b$%' AND password NOT LIKE '$2y$%';
