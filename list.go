@@ -183,7 +183,7 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 		default:
 			return found == ""
 		}
-		if a, _ := rt.Attr(p.URI, p.Name); a != nil && a.Returned == resources.ReturnedNever && found == "" {
+		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever && found == "" {
 			found = a.Name
 		}
 		return false
@@ -204,7 +204,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 		if err != nil || p.Filter != nil {
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
 		}
-		if a, _ := rt.Attr(p.URI, p.Name); a == nil || (p.Sub != "" && a.Sub(p.Sub) == nil) {
+		if res := rt.Resolve(p.AttrPath); res.Missing || res.Attr == nil {
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
 		}
 		lp.query.SortBy = rl.sortBy

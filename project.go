@@ -56,17 +56,18 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 		if p.Filter != nil && param != "attributes" {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q has a value filter, which only attributes takes", param, n)
 		}
-		a, urn := rt.Attr(p.URI, p.Name)
-		if a == nil && urn == "" {
+		res := rt.Resolve(p.AttrPath)
+		if res.Missing {
 			// RFC 7644 does not make unknown names an error here; an
 			// attribute this type lacks is simply not returned. This
 			// matters for /.search, where one list names both types.
 			continue
 		}
 		ref := attrRef{}
-		if urn != rt.Schema.ID {
-			ref.urn = urn
+		if res.Extension != nil {
+			ref.urn = res.Extension.ID
 		}
+		a := res.Attr
 		if p.Filter != nil {
 			if a == nil || !a.MultiValued {
 				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attributes: %q filters an attribute that is not multi-valued", n)
@@ -77,12 +78,8 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 		}
 		if a != nil {
 			ref.name = a.Name
-			if p.Sub != "" {
-				sa := a.Sub(p.Sub)
-				if sa == nil {
-					continue
-				}
-				ref.sub = sa.Name
+			if res.Sub != nil {
+				ref.sub = res.Sub.Name
 			}
 		}
 		out = append(out, ref)

@@ -211,11 +211,8 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 func (a *applier) resolve(path string) (loc, error) {
 	rt := a.e.rt
 	if plainName(path) {
-		attr, urn := rt.Attr("", path)
-		if attr == nil {
-			return loc{raw: path, missing: true}, nil
-		}
-		return loc{raw: path, attr: attr, ext: a.extOf(urn)}, nil
+		res := rt.Resolve(filter.AttrPath{Name: path})
+		return loc{raw: path, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil
 	}
 	p, err := a.e.parser.ParsePath(path)
 	if err != nil {
@@ -230,20 +227,21 @@ func (a *applier) resolve(path string) (loc, error) {
 		}
 	}
 	l := loc{raw: path, filter: p.Filter}
-	if p.Name == "" {
-		if p.URI != "" {
-			if ext := rt.Extension(p.URI); ext != nil && p.Filter == nil && p.Sub == "" {
-				l.ext = ext
-				return l, nil
-			}
-		}
-		return loc{raw: path, missing: true}, nil // a schema this type does not have
-	}
-	attr, urn := rt.Attr(p.URI, p.Name)
-	if attr == nil {
+	res := rt.Resolve(p.AttrPath)
+	attr := res.Attr
+	switch {
+	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
+		return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
+	case res.Missing:
 		return loc{raw: path, missing: true}, nil
+	case attr == nil: // a whole extension
+		if p.Filter != nil {
+			return loc{raw: path, missing: true}, nil
+		}
+		l.ext = res.Extension
+		return l, nil
 	}
-	l.attr, l.ext = attr, a.extOf(urn)
+	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {
 			return loc{}, a.fail(InvalidPath, "path %q: %q is single-valued; a value filter needs a multi-valued or complex attribute", path, attr.Name)
@@ -270,23 +268,7 @@ func (a *applier) resolve(path string) (loc, error) {
 		}
 		l.match = m
 	}
-	if p.Sub != "" {
-		if attr.Type != resources.TypeComplex {
-			return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
-		}
-		l.sub = attr.Sub(p.Sub)
-		if l.sub == nil {
-			return loc{raw: path, missing: true}, nil
-		}
-	}
 	return l, nil
-}
-
-func (a *applier) extOf(urn string) *resources.Schema {
-	if urn == "" || urn == a.e.rt.Schema.ID {
-		return nil
-	}
-	return a.e.rt.Extension(urn)
 }
 
 // checkFilter verifies that every attribute a value filter names is a

@@ -329,24 +329,6 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		return t, t.check(forPresence)
 	}
 	rt := ev.Type
-	if p.URI != "" && p.Name != "" && p.Sub == "" && rt.Extension(p.URI+":"+p.Name) != nil {
-		// A bare extension URN split at its last colon.
-		p = filter.AttrPath{URI: p.URI + ":" + p.Name}
-	}
-	if p.Name == "" {
-		if p.URI == "" {
-			return nil, filterErrorf("the filter has an empty attribute path")
-		}
-		ext := rt.Extension(p.URI)
-		if ext == nil {
-			return nil, filterErrorf("unknown schema %q in filter", p.URI)
-		}
-		if !forPresence {
-			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path)
-		}
-		t.ext = ext.ID
-		return t, nil
-	}
 	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
 		// schemas is not in the schema definitions but every document
 		// has it: a multi-valued, case-insensitive string.
@@ -355,35 +337,40 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		t.leaf = t.attr
 		return t, t.check(forPresence)
 	}
-	a, urn := rt.Attr(p.URI, p.Name)
+	if p.Name == "" && p.URI == "" {
+		return nil, filterErrorf("the filter has an empty attribute path")
+	}
+	res := rt.Resolve(p)
+	a := res.Attr
 	switch {
-	case a != nil:
-		t.attr, t.name = a, a.Name
-		if urn != "" && !strings.EqualFold(urn, rt.Schema.ID) {
-			t.ext = urn
+	case a == nil && !res.Missing: // a whole extension
+		if !forPresence {
+			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path)
 		}
-	case p.URI != "" && rt.Extension(p.URI) != nil:
+		t.ext = res.Extension.ID
+		return t, nil
+	case a == nil && res.Extension != nil:
 		// An attribute the extension does not define: kept raw.
-		t.ext = rt.Extension(p.URI).ID
+		t.ext = res.Extension.ID
 		t.name = p.Name
 		t.sub = p.Sub
 		return t, nil
-	case p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
+	case a == nil && p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
 		return nil, filterErrorf("unknown schema %q in filter", p.URI)
-	default:
+	case a == nil:
 		return nil, filterErrorf("unknown attribute %q in filter", t.path)
+	case p.Sub != "" && a.Type != resources.TypeComplex:
+		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path, a.Name)
+	case res.Missing:
+		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, a.Name, p.Sub)
 	}
-	if p.Sub != "" {
-		if a.Type != resources.TypeComplex {
-			return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path, a.Name)
-		}
-		sa := a.Sub(p.Sub)
-		if sa == nil {
-			return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, a.Name, p.Sub)
-		}
-		t.sub, t.leaf = sa.Name, sa
-	} else {
-		t.leaf = a
+	t.attr, t.name = a, a.Name
+	if res.Extension != nil {
+		t.ext = res.Extension.ID
+	}
+	t.leaf = a
+	if res.Sub != nil {
+		t.sub, t.leaf = res.Sub.Name, res.Sub
 	}
 	return t, t.check(forPresence)
 }

@@ -66,27 +66,11 @@ func (ev *Evaluator) Compare(sortBy string, a, b map[string]any) (int, error) {
 
 // splitPath parses an attribute path of the form [urn:]name[.sub].
 func (ev *Evaluator) splitPath(s string) (filter.AttrPath, error) {
-	var p filter.AttrPath
-	rest := s
-	if len(s) > 4 && strings.EqualFold(s[:4], "urn:") {
-		best := ""
-		for _, urn := range ev.Type.SchemaURNs() {
-			if len(s) > len(urn)+1 && strings.EqualFold(s[:len(urn)], urn) && s[len(urn)] == ':' && len(urn) > len(best) {
-				best = urn
-			}
-		}
-		if best == "" {
-			return p, filterErrorf("%q does not start with a schema of %s followed by an attribute", s, ev.Type.Name)
-		}
-		p.URI = best
-		rest = s[len(best)+1:]
+	p, err := filter.Parser{Schemas: ev.Type.SchemaURNs()}.ParsePath(s)
+	if err != nil || p.Filter != nil {
+		return filter.AttrPath{}, filterErrorf("%q is not an attribute path", s)
 	}
-	name, sub, _ := strings.Cut(rest, ".")
-	if name == "" || strings.ContainsAny(sub, ".[]") || strings.ContainsAny(name, "[] ") {
-		return p, filterErrorf("%q is not an attribute path", s)
-	}
-	p.Name, p.Sub = name, sub
-	return p, nil
+	return p.AttrPath, nil
 }
 
 // Key returns the value doc sorts by.

@@ -494,18 +494,15 @@ func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error)
 		a := &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
 		return c.jsonTarget(a, a, []string{"schemas"}, ""), nil
 	}
-	a, urn := c.rt.Attr(p.URI, p.Name)
-	if a == nil {
+	res := c.rt.Resolve(p)
+	a := res.Attr
+	if a == nil || res.Missing {
 		return nil, errFallback // kept raw by an extension: decided in Go
 	}
 	t := &target{path: p.String(), attr: a, leaf: a}
 	sub := ""
-	if p.Sub != "" {
-		sa := a.Sub(p.Sub)
-		if sa == nil {
-			return nil, errFallback
-		}
-		t.leaf, sub = sa, sa.Name
+	if res.Sub != nil {
+		t.leaf, sub = res.Sub, res.Sub.Name
 	} else if !forPresence && a.Type == resources.TypeComplex {
 		sa := a.Sub("value")
 		if sa == nil {
@@ -514,8 +511,8 @@ func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error)
 		t.leaf, sub = sa, sa.Name
 	}
 	ext := ""
-	if urn != "" && !strings.EqualFold(urn, c.rt.Schema.ID) {
-		ext = urn
+	if res.Extension != nil {
+		ext = res.Extension.ID
 	}
 	if ext == "" {
 		if ct, ok := c.special(t, a, sub); ok {

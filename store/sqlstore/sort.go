@@ -22,22 +22,19 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	if !ok {
 		return "", errFallback
 	}
-	var a *resources.Attribute
-	urn := ""
+	var res resources.Resolved
 	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
-		a = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
+		res.Attr = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
 	} else {
-		a, urn = c.rt.Attr(p.URI, p.Name)
+		res = c.rt.Resolve(p)
 	}
-	if a == nil {
+	a := res.Attr
+	if a == nil || res.Missing {
 		return "", errFallback
 	}
 	leaf, sub := a, ""
-	if p.Sub != "" {
-		if leaf = a.Sub(p.Sub); leaf == nil {
-			return "", errFallback
-		}
-		sub = leaf.Name
+	if res.Sub != nil {
+		leaf, sub = res.Sub, res.Sub.Name
 	} else if a.Type == resources.TypeComplex {
 		if leaf = a.Sub("value"); leaf == nil {
 			return "", errFallback
@@ -45,8 +42,8 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 		sub = leaf.Name
 	}
 	ext := ""
-	if urn != "" && !strings.EqualFold(urn, c.rt.Schema.ID) {
-		ext = urn
+	if res.Extension != nil {
+		ext = res.Extension.ID
 	}
 	if ext == "" {
 		switch {
@@ -123,28 +120,9 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	return key, nil
 }
 
-// splitPath parses an attribute path of the form [urn:]name[.sub], as
-// query.Evaluator.Sorter does.
+// splitPath parses a sortBy path with the filter package's path parser,
+// as the evaluator does.
 func (c *compiler) splitPath(s string) (filter.AttrPath, bool) {
-	var p filter.AttrPath
-	rest := s
-	if len(s) > 4 && strings.EqualFold(s[:4], "urn:") {
-		best := ""
-		for _, urn := range c.rt.SchemaURNs() {
-			if len(s) > len(urn)+1 && strings.EqualFold(s[:len(urn)], urn) && s[len(urn)] == ':' && len(urn) > len(best) {
-				best = urn
-			}
-		}
-		if best == "" {
-			return p, false
-		}
-		p.URI = best
-		rest = s[len(best)+1:]
-	}
-	name, sub, _ := strings.Cut(rest, ".")
-	if name == "" || strings.ContainsAny(sub, ".[]") || strings.ContainsAny(name, "[] ") {
-		return p, false
-	}
-	p.Name, p.Sub = name, sub
-	return p, true
+	p, err := filter.Parser{Schemas: c.rt.SchemaURNs()}.ParsePath(s)
+	return p.AttrPath, err == nil && p.Filter == nil
 }
