@@ -36,7 +36,7 @@ func newAdminEnv(t *testing.T, policy tokens.Policy) *adminEnv {
 	t.Helper()
 	e := &adminEnv{clk: newClock(), ring: admin.NewRequestRing(10), logs: &bytes.Buffer{}}
 	e.cs = &countingStore{Store: tokens.NewMemoryStore()}
-	e.m = tokens.NewManager(e.cs, tokens.Options{Now: e.clk.Now, Policy: policy, OnEvent: e.event.record})
+	e.m = tokens.NewManager(e.cs, tokens.Options{Now: e.clk.Now, Policy: policy, OnEvent: e.event.Record})
 	e.h = admin.NewHandler(e.m, admin.Options{
 		Tenant: func(r *http.Request) (string, error) {
 			if r.Header.Get("X-Tenant") == "forbidden" {
@@ -230,8 +230,8 @@ func TestAdminCrossOrigin(t *testing.T) {
 			body := decode(t, w)
 			if tc.status == http.StatusForbidden {
 				assert.Equal(t, "cross-origin request refused", body["error"])
-				assert.Equal(t, int64(0), e.cs.lookups.Load())
-				assert.Empty(t, e.event.get(), "nothing changed")
+				assert.Equal(t, int64(0), e.cs.Lookups.Load())
+				assert.Empty(t, e.event.Events(), "nothing changed")
 			}
 		})
 	}
@@ -396,8 +396,8 @@ func TestAdminErrors(t *testing.T) {
 
 func TestAdminStoreFailure(t *testing.T) {
 	e := newAdminEnv(t, tokens.OneActive)
-	e.cs.revokeErr = errors.New("pq: connection refused to 10.0.0.5")
-	e.cs.failRevokes.Store(1)
+	e.cs.RevokeErr = errors.New("pq: connection refused to 10.0.0.5")
+	e.cs.FailRevokes.Store(1)
 	id := e.generate(t, "", `{}`)["info"].(map[string]any)["id"].(string)
 	w := e.do("DELETE", "/tokens/"+id, "")
 	require.Equal(t, http.StatusInternalServerError, w.Code)

@@ -2,12 +2,10 @@ package admin_test
 
 import (
 	"context"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/scimkit/scim/internal/clocktest"
-	"github.com/scimkit/scim/tokens"
+	"github.com/scimkit/scim/tokens/tokenstest"
 )
 
 var (
@@ -18,42 +16,8 @@ var (
 // newClock is the tests' clock, standing still at t0 until moved.
 func newClock() *clocktest.Clock { return clocktest.New(t0) }
 
-// countingStore wraps a token Store, counts lookups and can make revokes
-// fail.
-type countingStore struct {
-	tokens.Store
-	lookups atomic.Int64
-	// failRevokes makes that many RevokeToken calls fail with revokeErr.
-	failRevokes atomic.Int64
-	revokeErr   error
-}
+// countingStore counts the token store's calls (tokenstest.CountingStore).
+type countingStore = tokenstest.CountingStore
 
-func (s *countingStore) TokenByHash(ctx context.Context, hash []byte) (*tokens.Token, error) {
-	s.lookups.Add(1)
-	return s.Store.TokenByHash(ctx, hash)
-}
-
-func (s *countingStore) RevokeToken(ctx context.Context, tenantID, id string, at time.Time) error {
-	if s.failRevokes.Add(-1) >= 0 {
-		return s.revokeErr
-	}
-	return s.Store.RevokeToken(ctx, tenantID, id, at)
-}
-
-// eventLog records events passed to tokens.Options.OnEvent.
-type eventLog struct {
-	mu     sync.Mutex
-	events []tokens.Event
-}
-
-func (l *eventLog) record(_ context.Context, e tokens.Event) {
-	l.mu.Lock()
-	l.events = append(l.events, e)
-	l.mu.Unlock()
-}
-
-func (l *eventLog) get() []tokens.Event {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return append([]tokens.Event(nil), l.events...)
-}
+// eventLog records a Manager's events (tokenstest.EventLog).
+type eventLog = tokenstest.EventLog

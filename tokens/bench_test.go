@@ -31,14 +31,14 @@ func BenchmarkAuthenticate(b *testing.B) {
 			require.NoError(b, err)
 			_, err = m.Authenticate(ctx, plain) // warm the cache and the last-use write
 			require.NoError(b, err)
-			before := cs.lookups.Load()
+			before := cs.Lookups.Load()
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := m.Authenticate(ctx, plain); err != nil {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(cs.lookups.Load()-before)/float64(b.N), "lookups/op")
+			b.ReportMetric(float64(cs.Lookups.Load()-before)/float64(b.N), "lookups/op")
 		})
 	}
 }

@@ -56,11 +56,11 @@ func TestCacheStoreCalls(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, "acme", got.TenantID)
 				assert.Nil(t, got.Hash, "a hit must not hand out the hash either")
-				n := cs.lookups.Load()
+				n := cs.Lookups.Load()
 				assert.LessOrEqual(t, n-prev, int64(1), "at most one lookup per Authenticate")
 				prev = n
 			}
-			assert.Equal(t, tc.lookups, cs.lookups.Load())
+			assert.Equal(t, tc.lookups, cs.Lookups.Load())
 			st := m.CacheStats()
 			assert.Equal(t, tokens.CacheStats{Hits: tc.hits, Misses: uint64(tc.lookups), Entries: tc.entries}, st)
 		})
@@ -83,7 +83,7 @@ func TestCacheHitReturnsCopy(t *testing.T) {
 		hit.TenantID = "evil" // nor does changing what a hit returned
 		hit.Labels["k"] = "changed"
 	}
-	assert.Equal(t, int64(1), cs.lookups.Load(), "only the first call looked up")
+	assert.Equal(t, int64(1), cs.Lookups.Load(), "only the first call looked up")
 }
 
 func TestCacheHonoursExpiry(t *testing.T) {
@@ -98,14 +98,14 @@ func TestCacheHonoursExpiry(t *testing.T) {
 	clk.Advance(time.Minute - time.Nanosecond)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cs.lookups.Load(), "still a hit just before expiry")
+	assert.Equal(t, int64(1), cs.Lookups.Load(), "still a hit just before expiry")
 
 	clk.Advance(time.Nanosecond)
 	require.Equal(t, tok.ExpiresAt, clk.Now())
 	got, err := m.Authenticate(ctx, plain)
 	assert.Nil(t, got)
 	assert.Same(t, tokens.ErrInvalidToken, err)
-	assert.Equal(t, int64(2), cs.lookups.Load(), "an expired entry is dropped and the token takes the path of any invalid one")
+	assert.Equal(t, int64(2), cs.Lookups.Load(), "an expired entry is dropped and the token takes the path of any invalid one")
 	assert.Equal(t, 0, m.CacheStats().Entries)
 }
 
@@ -154,13 +154,13 @@ func TestCacheRevocation(t *testing.T) {
 
 				clk.Advance(time.Second)
 				rv.revoke(t, here, tok.ID)
-				lookups := cs.lookups.Load()
+				lookups := cs.Lookups.Load()
 				_, err = here.Authenticate(ctx, plain)
 				assert.Same(t, tokens.ErrInvalidToken, err, "refused at once where it was revoked")
-				assert.Equal(t, lookups+1, cs.lookups.Load(), "the entry is gone, so the store is asked")
+				assert.Equal(t, lookups+1, cs.Lookups.Load(), "the entry is gone, so the store is asked")
 				_, err = here.Authenticate(ctx, keep)
 				require.NoError(t, err, "other tenants' entries stay")
-				assert.Equal(t, lookups+1, cs.lookups.Load())
+				assert.Equal(t, lookups+1, cs.Lookups.Load())
 
 				// The other process has not heard of it: it keeps trusting its
 				// cached verification until that is ttl old, and no longer.
@@ -204,14 +204,14 @@ func TestCacheFailedRotationDropsTenant(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.Authenticate(ctx, oldPlain)
 	require.NoError(t, err)
-	cs.revokeErr = fmt.Errorf("db down")
-	cs.failRevokes.Store(1)
+	cs.RevokeErr = fmt.Errorf("db down")
+	cs.FailRevokes.Store(1)
 	_, _, err = m.Generate(ctx, tokens.GenerateOptions{})
 	require.Error(t, err)
 	assert.Equal(t, 0, m.CacheStats().Entries)
 	_, err = m.Authenticate(ctx, oldPlain)
 	require.NoError(t, err, "the old token was kept")
-	assert.Equal(t, int64(2), cs.lookups.Load())
+	assert.Equal(t, int64(2), cs.Lookups.Load())
 }
 
 // pausingStore lets a test run something between a TokenByHash lookup
@@ -284,7 +284,7 @@ func TestCacheNeverHoldsInvalidTokens(t *testing.T) {
 		require.Same(t, tokens.ErrInvalidToken, err)
 	}
 	assert.Equal(t, tokens.CacheStats{Misses: flood}, m.CacheStats())
-	assert.Equal(t, int64(flood), cs.lookups.Load())
+	assert.Equal(t, int64(flood), cs.Lookups.Load())
 
 	_, err = m.Authenticate(ctx, valid)
 	require.NoError(t, err)
@@ -318,7 +318,7 @@ func TestCacheSizeBound(t *testing.T) {
 			assert.Equal(t, tc.want, m.CacheStats().Entries)
 
 			// The newest entries stay, the oldest went.
-			lookups := cs.lookups.Load()
+			lookups := cs.Lookups.Load()
 			for i := len(plains) - 1; i >= 0; i-- {
 				_, err := m.Authenticate(ctx, plains[i])
 				require.NoError(t, err)
@@ -326,8 +326,8 @@ func TestCacheSizeBound(t *testing.T) {
 				if len(plains)-i > tc.want {
 					wantLookups = lookups + 1
 				}
-				require.Equal(t, wantLookups, cs.lookups.Load(), "token %d", i)
-				lookups = cs.lookups.Load()
+				require.Equal(t, wantLookups, cs.Lookups.Load(), "token %d", i)
+				lookups = cs.Lookups.Load()
 			}
 			assert.LessOrEqual(t, m.CacheStats().Entries, tc.want)
 		})
@@ -351,12 +351,12 @@ func TestCacheStaleEntriesGoFirst(t *testing.T) {
 	assert.Equal(t, 1, m.CacheStats().Entries, "the stale entry was removed to make room")
 	_, err = m.Authenticate(ctx, plains[2])
 	require.NoError(t, err)
-	lookups := cs.lookups.Load()
+	lookups := cs.Lookups.Load()
 	for _, p := range plains[1:] {
 		_, err = m.Authenticate(ctx, p)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, lookups, cs.lookups.Load(), "both live entries stayed")
+	assert.Equal(t, lookups, cs.Lookups.Load(), "both live entries stayed")
 }
 
 func TestCacheHitUpdatesLastUsed(t *testing.T) {
@@ -368,7 +368,7 @@ func TestCacheHitUpdatesLastUsed(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	require.Equal(t, int64(1), cs.touches.Load())
+	require.Equal(t, int64(1), cs.Touches.Load())
 
 	for range 10 {
 		clk.Advance(5 * time.Second)
@@ -376,7 +376,7 @@ func TestCacheHitUpdatesLastUsed(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, clk.Now(), got.LastUsedAt, "a hit reports the use it is")
 	}
-	assert.Equal(t, int64(1), cs.touches.Load(), "throttled on hits as on misses")
+	assert.Equal(t, int64(1), cs.Touches.Load(), "throttled on hits as on misses")
 	st, err := m.Status(ctx, "acme")
 	require.NoError(t, err)
 	assert.Equal(t, tokens.Connected, st.State)
@@ -385,8 +385,8 @@ func TestCacheHitUpdatesLastUsed(t *testing.T) {
 	clk.Advance(10 * time.Second)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cs.lookups.Load(), "every call after the first was a hit")
-	assert.Equal(t, int64(2), cs.touches.Load(), "a hit past the interval writes")
+	assert.Equal(t, int64(1), cs.Lookups.Load(), "every call after the first was a hit")
+	assert.Equal(t, int64(2), cs.Touches.Load(), "a hit past the interval writes")
 
 	fresh := tokens.NewManager(mem, tokens.Options{Now: clk.Now})
 	st, err = fresh.Status(ctx, "acme")
@@ -403,11 +403,11 @@ func TestCacheOutlivesStoreOutage(t *testing.T) {
 	require.NoError(t, err)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	cs.lookupErr = fmt.Errorf("db down")
+	cs.LookupErr = fmt.Errorf("db down")
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
 	_, err = m.Authenticate(ctx, randomToken(t))
-	require.ErrorIs(t, err, cs.lookupErr)
+	require.ErrorIs(t, err, cs.LookupErr)
 }
 
 func TestCacheConcurrent(t *testing.T) {

@@ -144,7 +144,7 @@ func TestOneActivePolicy(t *testing.T) {
 			var log eventLog
 			store, _ := kind.make(tokens.NewMemoryStore())
 			clk := newClock()
-			m := tokens.NewManager(store, tokens.Options{Now: clk.Now, OnEvent: log.record})
+			m := tokens.NewManager(store, tokens.Options{Now: clk.Now, OnEvent: log.Record})
 
 			oldPlain, oldTok, err := m.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
 			require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestOneActivePolicy(t *testing.T) {
 			assert.Equal(t, oldTok.ID, list[1].ID)
 			assert.Equal(t, t0.Add(time.Second), list[1].RevokedAt)
 
-			ev := log.get()
+			ev := log.Events()
 			require.Len(t, ev, 4)
 			assert.Equal(t, tokens.TokenGenerated, ev[2].Type)
 			assert.Equal(t, newTok.ID, ev[2].Token.ID)
@@ -188,16 +188,16 @@ func TestOneActivePolicy(t *testing.T) {
 
 func TestOneActiveFallbackRevokeFailure(t *testing.T) {
 	var log eventLog
-	m, _, cs, _ := setup(t, tokens.Options{OnEvent: log.record})
+	m, _, cs, _ := setup(t, tokens.Options{OnEvent: log.Record})
 	oldPlain, oldTok, err := m.Generate(ctx, tokens.GenerateOptions{})
 	require.NoError(t, err)
 
 	// Revoking the old token fails: Generate reports the failure, revokes
 	// the new token (whose plaintext nobody will see) and keeps the old.
-	cs.revokeErr = errors.New("db down")
-	cs.failRevokes.Store(1)
+	cs.RevokeErr = errors.New("db down")
+	cs.FailRevokes.Store(1)
 	plain, tok, err := m.Generate(ctx, tokens.GenerateOptions{})
-	require.ErrorIs(t, err, cs.revokeErr)
+	require.ErrorIs(t, err, cs.RevokeErr)
 	assert.Empty(t, plain)
 	assert.Nil(t, tok)
 	_, err = m.Authenticate(ctx, oldPlain)
@@ -209,12 +209,12 @@ func TestOneActiveFallbackRevokeFailure(t *testing.T) {
 	for _, l := range list {
 		assert.Equal(t, l.ID == oldTok.ID, l.RevokedAt.IsZero(), l.ID)
 	}
-	assert.Len(t, log.get(), 1, "no events for a failed Generate")
+	assert.Len(t, log.Events(), 1, "no events for a failed Generate")
 }
 
 func TestMultiplePolicy(t *testing.T) {
 	var log eventLog
-	m, _, _, _ := setup(t, tokens.Options{Policy: tokens.Multiple, OnEvent: log.record})
+	m, _, _, _ := setup(t, tokens.Options{Policy: tokens.Multiple, OnEvent: log.Record})
 	p1, _, err := m.Generate(ctx, tokens.GenerateOptions{Name: "okta"})
 	require.NoError(t, err)
 	p2, _, err := m.Generate(ctx, tokens.GenerateOptions{Name: "entra"})
@@ -226,14 +226,14 @@ func TestMultiplePolicy(t *testing.T) {
 	st, err := m.Status(ctx, "")
 	require.NoError(t, err)
 	assert.Equal(t, 2, st.ActiveTokens)
-	for _, e := range log.get() {
+	for _, e := range log.Events() {
 		assert.Equal(t, tokens.TokenGenerated, e.Type)
 	}
 }
 
 func TestRevoke(t *testing.T) {
 	var log eventLog
-	m, _, _, clk := setup(t, tokens.Options{Policy: tokens.Multiple, OnEvent: log.record})
+	m, _, _, clk := setup(t, tokens.Options{Policy: tokens.Multiple, OnEvent: log.Record})
 	plain, tok, err := m.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
 	require.NoError(t, err)
 	keepPlain, _, err := m.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
@@ -249,7 +249,7 @@ func TestRevoke(t *testing.T) {
 	// Idempotent: no error, no second event, original time kept.
 	clk.Advance(time.Minute)
 	require.NoError(t, m.Revoke(ctx, "acme", tok.ID))
-	ev := log.get()
+	ev := log.Events()
 	require.Len(t, ev, 3)
 	assert.Equal(t, tokens.TokenRevoked, ev[2].Type)
 	assert.Equal(t, tok.ID, ev[2].Token.ID)
@@ -352,13 +352,13 @@ func TestAuthenticateInvalid(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			before := cs.lookups.Load()
+			before := cs.Lookups.Load()
 			got, err := m.Authenticate(ctx, tc.bearer)
 			assert.Nil(t, got)
 			require.ErrorIs(t, err, tokens.ErrInvalidToken)
 			assert.Same(t, tokens.ErrInvalidToken, err, "must not be wrapped")
 			assert.Equal(t, "tokens: invalid token", err.Error())
-			assert.Equal(t, int64(1), cs.lookups.Load()-before, "always exactly one lookup")
+			assert.Equal(t, int64(1), cs.Lookups.Load()-before, "always exactly one lookup")
 		})
 	}
 	_, err = m.Authenticate(ctx, valid)
@@ -369,9 +369,9 @@ func TestAuthenticateStoreError(t *testing.T) {
 	m, _, cs, _ := setup(t, tokens.Options{})
 	plain, _, err := m.Generate(ctx, tokens.GenerateOptions{})
 	require.NoError(t, err)
-	cs.lookupErr = errors.New("db down")
+	cs.LookupErr = errors.New("db down")
 	_, err = m.Authenticate(ctx, plain)
-	require.ErrorIs(t, err, cs.lookupErr)
+	require.ErrorIs(t, err, cs.LookupErr)
 	assert.NotErrorIs(t, err, tokens.ErrInvalidToken, "an outage is not a bad token")
 }
 
@@ -408,7 +408,7 @@ func TestLastUsedThrottle(t *testing.T) {
 	// First use is written at once.
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cs.touches.Load())
+	assert.Equal(t, int64(1), cs.Touches.Load())
 	assert.Equal(t, t0, storedLastUsed())
 
 	// 100 more within the interval: no more writes.
@@ -417,20 +417,20 @@ func TestLastUsedThrottle(t *testing.T) {
 		_, err := m.Authenticate(ctx, plain)
 		require.NoError(t, err)
 	}
-	assert.Equal(t, int64(1), cs.touches.Load())
+	assert.Equal(t, int64(1), cs.Touches.Load())
 	assert.Equal(t, t0, storedLastUsed())
 
 	// Past the interval: one more write.
 	clk.Advance(10 * time.Second)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(2), cs.touches.Load())
+	assert.Equal(t, int64(2), cs.Touches.Load())
 	assert.Equal(t, t0.Add(time.Minute), storedLastUsed())
 
 	// A failed authentication never writes.
 	_, err = m.Authenticate(ctx, plain+"x")
 	require.ErrorIs(t, err, tokens.ErrInvalidToken)
-	assert.Equal(t, int64(2), cs.touches.Load())
+	assert.Equal(t, int64(2), cs.Touches.Load())
 }
 
 func TestLastUsedThrottleIntervals(t *testing.T) {
@@ -454,7 +454,7 @@ func TestLastUsedThrottleIntervals(t *testing.T) {
 				require.NoError(t, err)
 				clk.Advance(10 * time.Millisecond)
 			}
-			assert.Equal(t, tc.want, cs.touches.Load())
+			assert.Equal(t, tc.want, cs.Touches.Load())
 		})
 	}
 }
@@ -464,22 +464,22 @@ func TestLastUsedTouchFailureRetries(t *testing.T) {
 	plain, _, err := m.Generate(ctx, tokens.GenerateOptions{})
 	require.NoError(t, err)
 	boom := errors.New("db down")
-	cs.touchErr.Store(&boom)
+	cs.TouchErr.Store(&boom)
 
 	// A failing write does not fail authentication...
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cs.touches.Load())
+	assert.Equal(t, int64(1), cs.Touches.Load())
 
 	// ...and the next request retries it.
-	cs.touchErr.Store(nil)
+	cs.TouchErr.Store(nil)
 	clk.Advance(time.Second)
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(2), cs.touches.Load())
+	assert.Equal(t, int64(2), cs.Touches.Load())
 	_, err = m.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(2), cs.touches.Load())
+	assert.Equal(t, int64(2), cs.Touches.Load())
 }
 
 func TestLastUsedSharedStore(t *testing.T) {
@@ -498,11 +498,11 @@ func TestLastUsedSharedStore(t *testing.T) {
 	clk.Advance(time.Second)
 	_, err = m2.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(0), cs.touches.Load())
+	assert.Equal(t, int64(0), cs.Touches.Load())
 	clk.Advance(time.Minute)
 	_, err = m2.Authenticate(ctx, plain)
 	require.NoError(t, err)
-	assert.Equal(t, int64(1), cs.touches.Load())
+	assert.Equal(t, int64(1), cs.Touches.Load())
 }
 
 func TestStatus(t *testing.T) {
@@ -574,13 +574,13 @@ func TestStatusAcrossManagers(t *testing.T) {
 
 func TestEvents(t *testing.T) {
 	var log eventLog
-	m, _, _, clk := setup(t, tokens.Options{OnEvent: log.record})
+	m, _, _, clk := setup(t, tokens.Options{OnEvent: log.Record})
 	_, tok, err := m.Generate(ctx, tokens.GenerateOptions{TenantID: "acme", Name: "okta", CreatedBy: "admin"})
 	require.NoError(t, err)
 	clk.Advance(time.Minute)
 	require.NoError(t, m.Revoke(ctx, "acme", tok.ID))
 
-	ev := log.get()
+	ev := log.Events()
 	require.Len(t, ev, 2)
 	assert.Equal(t, tokens.TokenGenerated, ev[0].Type)
 	assert.Equal(t, t0, ev[0].At)
@@ -632,7 +632,7 @@ func TestConcurrent(t *testing.T) {
 	for _, policy := range []tokens.Policy{tokens.OneActive, tokens.Multiple} {
 		t.Run(policy.String(), func(t *testing.T) {
 			var log eventLog
-			m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{Policy: policy, OnEvent: log.record, LastUsedInterval: time.Millisecond})
+			m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{Policy: policy, OnEvent: log.Record, LastUsedInterval: time.Millisecond})
 			const tenants, perTenant = 4, 10
 			var wg sync.WaitGroup
 			for tn := range tenants {
@@ -671,7 +671,7 @@ func TestConcurrent(t *testing.T) {
 			}
 			generated := 0
 			revokedIDs := map[string]bool{}
-			for _, e := range log.get() {
+			for _, e := range log.Events() {
 				switch e.Type {
 				case tokens.TokenGenerated:
 					generated++
@@ -800,7 +800,7 @@ func TestRevokeWritesHeldBackUse(t *testing.T) {
 				store, cs := kind.make(mem)
 				clk := newClock()
 				var log eventLog
-				m := tokens.NewManager(store, tokens.Options{Now: clk.Now, OnEvent: log.record})
+				m := tokens.NewManager(store, tokens.Options{Now: clk.Now, OnEvent: log.Record})
 				plain, tok, err := m.Generate(ctx, tokens.GenerateOptions{})
 				require.NoError(t, err)
 				_, err = m.Authenticate(ctx, plain) // written at once
@@ -808,16 +808,16 @@ func TestRevokeWritesHeldBackUse(t *testing.T) {
 				clk.Advance(10 * time.Second)
 				_, err = m.Authenticate(ctx, plain) // held back
 				require.NoError(t, err)
-				require.Equal(t, int64(1), cs.touches.Load())
+				require.Equal(t, int64(1), cs.Touches.Load())
 
 				require.NoError(t, tc.revoke(m, tok.ID))
-				assert.Equal(t, int64(2), cs.touches.Load())
+				assert.Equal(t, int64(2), cs.Touches.Load())
 
 				fresh := tokens.NewManager(mem, tokens.Options{Now: clk.Now})
 				st, err := fresh.Status(ctx, "")
 				require.NoError(t, err)
 				assert.Equal(t, t0.Add(10*time.Second), st.LastRequestAt)
-				ev := log.get()
+				ev := log.Events()
 				last := ev[len(ev)-1]
 				assert.Equal(t, tokens.TokenRevoked, last.Type)
 				assert.Equal(t, tok.ID, last.Token.ID)
