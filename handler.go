@@ -271,7 +271,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			defer cancel()
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		sw.Header().Set("X-Request-Id", st.id)
+		sw.Header()["X-Request-Id"] = []string{st.id} // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
 		tok, authErr := h.authenticate(ctx, r)
@@ -530,7 +530,7 @@ func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
-	w.Header().Set("Content-Type", contentType)
+	w.Header()["Content-Type"] = []string{contentType} // canonical already: no Set
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

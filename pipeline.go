@@ -290,10 +290,10 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 	}
 	m := k.meta(v)
 	if m.Version != "" {
-		w.Header().Set("ETag", m.Version)
+		w.Header()["Etag"] = []string{m.Version} // the canonical spelling of ETag
 	}
 	if status == http.StatusCreated {
-		w.Header().Set("Location", m.Location)
+		w.Header()["Location"] = []string{m.Location}
 	}
 	h.writeBytes(w, status, body)
 }
