@@ -12,7 +12,7 @@
 //		Tokens: tokens.NewManager(db, tokens.Options{}), RequestLog: requests, ...})
 //
 // One *Store implements store.UserStore, store.GroupStore,
-// store.MembershipReader, tokens.Store, tokens.Rotator, admin.RequestLog
+// store.MembershipReader, store.UserUpdater, store.GroupUpdater, tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
 // is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
 // processes sharing one database.
@@ -79,7 +79,9 @@
 //
 // # Concurrency
 //
-// Writes are single transactions. userName and displayName uniqueness is
+// Reads are single statements: GetUser reads the user's groups in the
+// same query, and a list's page carries its total. Writes are single
+// transactions; UpdateUser and UpdateGroup make a read-modify-write one. userName and displayName uniqueness is
 // enforced by unique indexes (a violation is store.ErrConflict, never a
 // database error). Replaces and membership changes lock the resource's
 // row and check the version under the lock (store.ErrPreconditionFailed

@@ -63,7 +63,7 @@ type Config struct {
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
-// store.MembershipReader, tokens.Store, tokens.Rotator, admin.RequestLog
+// store.MembershipReader, store.UserUpdater, store.GroupUpdater, tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder. Create it with Open or New and Close it when done. It
 // is safe for concurrent use.
 type Store struct {
