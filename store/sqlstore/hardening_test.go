@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
@@ -82,4 +84,51 @@ func nowArg(s *sqlstore.Store) any {
 		return time.Now().UTC()
 	}
 	return time.Now().UnixMicro()
+}
+
+// TestReplaceGroupWritesTheDifference: replacing a group's members with a
+// list that changes one member deletes one row and inserts one; the other
+// memberships are not rewritten (their row identity is kept), so the cost
+// follows the change, not the group's size.
+func TestReplaceGroupWritesTheDifference(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		c := tctx()
+		var members []resources.Member
+		for i := range 200 {
+			u, err := s.CreateUser(c, &resources.User{UserName: fmt.Sprintf("m%03d", i), Active: resources.Bool(true)})
+			require.NoError(t, err)
+			members = append(members, resources.Member{Value: u.ID})
+		}
+		g, err := s.CreateGroup(c, &resources.Group{DisplayName: "big", Members: members[:199]})
+		require.NoError(t, err)
+		rowID := "rowid"
+		if isPG(s) {
+			rowID = "ctid::text"
+		}
+		ids := func() map[string]string {
+			rows, err := s.DB().QueryContext(c, `SELECT member_id, `+rowID+` FROM scim_members WHERE group_id = `+map[bool]string{true: "$1", false: "?"}[isPG(s)], g.ID)
+			require.NoError(t, err)
+			defer rows.Close()
+			out := map[string]string{}
+			for rows.Next() {
+				var m, id string
+				require.NoError(t, rows.Scan(&m, &id))
+				out[m] = id
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
+		before := ids()
+		g.Members = append(append([]resources.Member{}, members[1:199]...), members[199]) // one out, one in
+		_, err = s.ReplaceGroup(c, g, "")
+		require.NoError(t, err)
+		after := ids()
+		require.Len(t, after, 199)
+		assert.NotContains(t, after, members[0].Value)
+		assert.Contains(t, after, members[199].Value)
+		for _, m := range members[1:199] {
+			assert.Equal(t, before[m.Value], after[m.Value], "member %s was rewritten", m.Value)
+		}
+	})
 }
