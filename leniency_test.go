@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sync"
 	"testing"
 
@@ -237,6 +238,18 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			}
 			assert.Equal(t, 1, int(e.do("GET", "/Users?filter=userName+eq+sloppy", nil).Body["totalResults"].(float64)), "an unquoted value is a string")
 			assert.Equal(t, []string{`unquoted filter value "sloppy" taken as a string`}, lastWarnings())
+		})
+	}
+}
+
+// TestFilterOnUnknownAttribute: one policy for attributes no schema
+// defines: a filter on one is a 400 invalidFilter, in the core schema and
+// in a registered extension alike.
+func TestFilterOnUnknownAttribute(t *testing.T) {
+	e := newEnv(t)
+	for _, f := range []string{`shoeSize eq "9"`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoeSize eq "9"`} {
+		t.Run(f, func(t *testing.T) {
+			requireError(t, e.do("GET", "/Users?filter="+url.QueryEscape(f), nil), 400, "invalidFilter", "shoeSize")
 		})
 	}
 }

@@ -61,10 +61,9 @@ func filterErrorf(format string, args ...any) error {
 //     "ne null" when it is; other operators with null are a *FilterError.
 //   - "pr" is true when the attribute has a value that is not null, "",
 //     an empty list or an empty object.
-//   - An attribute that a registered extension does not define (kept raw
-//     by the resources package) may still be filtered on: it compares as a
-//     case-insensitive string, a number or a boolean according to the
-//     stored value.
+//   - An attribute no schema of the type defines is a *FilterError, in a
+//     registered extension as in the core schema: the handler never
+//     stores one (resources.Lenience), so there is nothing to match.
 //   - attr[filter] matches when some element of attr matches filter, whose
 //     paths name sub-attributes of attr.
 type Evaluator struct {
@@ -350,11 +349,9 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		t.ext = res.Extension.ID
 		return t, nil
 	case a == nil && res.Extension != nil:
-		// An attribute the extension does not define: kept raw.
-		t.ext = res.Extension.ID
-		t.name = p.Name
-		t.sub = p.Sub
-		return t, nil
+		// The handler never stores an attribute its schema does not
+		// define, so a filter on one is as unknown as a core one.
+		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path, res.Extension.ID, p.Name)
 	case a == nil && p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
 		return nil, filterErrorf("unknown schema %q in filter", p.URI)
 	case a == nil:

@@ -213,7 +213,7 @@ var userFilters = []string{
 	acme + `:badge eq "B-1"`, acme + `:badge eq "b-1"`, acme + `:badge sw "B"`, acme + `:tags eq "y"`, acme + `:tags pr`,
 	acme + `:tags co "x"`, acme + `:tags ne "y"`, acme + `:level gt 2`, acme + `:level eq 3`, acme + `:hired gt "2020-01-01T00:00:00Z"`,
 	acme + `:vip eq true`, acme + `:vip eq false`, acme + `:vip pr`, acme + `:devices[kind eq "laptop" and serial eq "AbC"]`,
-	acme + `:devices.serial eq "abc"`, acme + `:devices pr`, acme + `:devices.kind eq "LAPTOP"`, acme + `:unknownRaw eq "foo"`,
+	acme + `:devices.serial eq "abc"`, acme + `:devices pr`, acme + `:devices.kind eq "LAPTOP"`,
 	`schemas eq "` + ent + `"`, `schemas co "ACME"`, `schemas pr`,
 	`meta.created gt "2024-03-01T12:02:00Z"`, `meta.created ge "2024-03-01T12:02:00Z"`, `meta.created eq "2024-03-01T12:02:00Z"`,
 	`meta.created eq "2024-03-01T13:02:00+01:00"`, `meta.lastModified lt "2024-03-01T12:03:00Z"`, `meta.lastModified gt "2024-03-01T12:13:00Z"`,
