@@ -306,7 +306,7 @@ func (h *handler) fillManagers(ctx context.Context, base string, proj *projectio
 		}
 	}
 	page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
-		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids)})
+		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids), ExcludeGroups: true})
 	})
 	if err != nil {
 		return err
