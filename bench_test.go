@@ -107,6 +107,9 @@ type benchServer struct {
 	h     http.Handler
 	token string
 	ids   []string
+	// created counts the users POST has created, across the runs of
+	// -count, so that every run creates new userNames.
+	created int
 }
 
 func benchServers(b *testing.B) []*benchServer {
@@ -165,8 +168,9 @@ func BenchmarkHandler(b *testing.B) {
 		name string
 		do   func(s *benchServer, i int) (*httptest.ResponseRecorder, int)
 	}{
-		{"POST", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
-			return serve(s, "POST", "/Users", userJSON(fmt.Sprintf("%s-new%d@example.com", s.name, i))), 201
+		{"POST", func(s *benchServer, _ int) (*httptest.ResponseRecorder, int) {
+			s.created++
+			return serve(s, "POST", "/Users", userJSON(fmt.Sprintf("%s-new%d@example.com", s.name, s.created))), 201
 		}},
 		{"GET", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
 			return serve(s, "GET", "/Users/"+s.ids[i%len(s.ids)], ""), 200
