@@ -7,7 +7,8 @@ import (
 )
 
 // A host describes its own extension with NewSchema and registers it with
-// the resource type (in a handler, through Config.UserExtensions).
+// a resources.Model (ModelConfig.UserExtensions), from which the store, and
+// through it the handler, are built.
 func ExampleNewSchema() {
 	acme, err := resources.NewSchema(
 		"urn:example:params:scim:schemas:extension:acme:2.0:User", "AcmeUser", "Acme's user attributes",

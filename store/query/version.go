@@ -13,7 +13,7 @@ func NewUUID() string {
 	var b [16]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		// crypto/rand does not fail on supported platforms.
-		panic("storeutil: crypto/rand: " + err.Error())
+		panic("query: crypto/rand: " + err.Error())
 	}
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
