@@ -295,6 +295,29 @@ func TestUserGroupsAttribute(t *testing.T) {
 	requireError(t, e.do("PATCH", "/Users/"+id, patchBody(op("add", "groups", []any{map[string]any{"value": "x"}}))), 400, "mutability", "groups")
 }
 
+// TestIndirectGroups: a group that holds a group makes the latter's users
+// indirect members (RFC 7643 §4.1.2): User.groups lists it with type
+// "indirect" and its $ref, on GET and in lists.
+func TestIndirectGroups(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("nested@example.com")["id"].(string)
+	inner := e.createGroup("Inner", id)
+	outer := e.createGroup("Outer", inner["id"].(string))
+	want := []any{
+		map[string]any{"value": inner["id"], "display": "Inner", "type": "direct", "$ref": base + "/Groups/" + inner["id"].(string)},
+		map[string]any{"value": outer["id"], "display": "Outer", "type": "indirect", "$ref": base + "/Groups/" + outer["id"].(string)},
+	}
+	r := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, want, r.Body["groups"])
+	r = e.do("GET", "/Users?filter="+q(`userName eq "nested@example.com"`), nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, want, r.Body["Resources"].([]any)[0].(map[string]any)["groups"])
+	r = e.do("GET", "/Groups/"+outer["id"].(string), nil)
+	assert.Equal(t, []any{map[string]any{"value": inner["id"], "display": "Inner", "type": "Group", "$ref": base + "/Groups/" + inner["id"].(string)}}, r.Body["members"],
+		"a group lists its own members only")
+}
+
 // TestResponseByteBudget: a page of large resources is cut short by
 // Config.MaxResponseBytes; itemsPerPage says how many came and paging
 // from there returns the rest, also across users and groups in /.search.

@@ -165,8 +165,15 @@ type GroupStore interface {
 // groups users belong to. The handler uses it to fill the read-only
 // User.groups attribute; without it, users carry no groups.
 type MembershipReader interface {
-	// GroupsOf returns, for each user id, the groups it is a direct member
-	// of. Ids without groups may be absent from the map.
+	// GroupsOf returns, for each user id, the groups it belongs to: those
+	// it is a member of (Type "direct") and, when groups are members of
+	// groups, those it belongs to through them (Type "indirect", RFC 7643
+	// §4.1.2), each group once, direct winning; a cycle of groups must
+	// end. Ids without groups may be absent from the map. A filter on
+	// groups (ListUsers) sees the direct memberships only.
+	//
+	// A store that fills Groups in GetUser or ListUsers fills it the same
+	// way.
 	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
 }
 

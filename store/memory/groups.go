@@ -329,10 +329,10 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	return r.g.Clone(), nil
 }
 
-// GroupsOf returns, for each user id of the tenant, the groups it is a
-// direct member of (Type "direct", Display the group's displayName, Ref
-// left for the handler), in group creation order. Ids without groups are
-// absent from the map.
+// GroupsOf returns, for each user id of the tenant, the groups it belongs
+// to (Type "direct", or "indirect" through a group that is a member;
+// Display the group's displayName, Ref left for the handler), in group
+// creation order. Ids without groups are absent from the map.
 func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
 	out := make(map[string][]resources.GroupRef)
 	t, err := s.tenant(ctx, false)
@@ -342,25 +342,55 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	for _, uid := range userIDs {
-		gids := t.memberOf[uid]
-		if len(gids) == 0 || t.users[uid] == nil {
+		if _, done := out[uid]; done || t.users[uid] == nil {
 			continue
 		}
-		if _, done := out[uid]; done {
-			continue
+		if refs := t.groupRefs(uid); len(refs) > 0 {
+			out[uid] = refs
 		}
-		recs := make([]*groupRec, 0, len(gids))
-		for gid := range gids {
-			if r := t.groups[gid]; r != nil {
-				recs = append(recs, r)
-			}
-		}
-		slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
-		refs := make([]resources.GroupRef, len(recs))
-		for i, r := range recs {
-			refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
-		}
-		out[uid] = refs
 	}
 	return out, nil
+}
+
+// groupRefs returns the groups member id belongs to, directly or through
+// groups that are members of groups (RFC 7643 §4.1.2), in group creation
+// order. A cycle of groups ends: each group is visited once. The caller
+// holds t.mu.
+func (t *tenant) groupRefs(id string) []resources.GroupRef {
+	direct := t.memberOf[id]
+	if len(direct) == 0 {
+		return nil
+	}
+	seen := make(map[string]bool, len(direct)) // group id -> direct
+	next := make([]string, 0, len(direct))
+	for gid := range direct {
+		seen[gid] = true
+		next = append(next, gid)
+	}
+	for len(next) > 0 {
+		gid := next[len(next)-1]
+		next = next[:len(next)-1]
+		for parent := range t.memberOf[gid] {
+			if _, ok := seen[parent]; !ok {
+				seen[parent] = false
+				next = append(next, parent)
+			}
+		}
+	}
+	recs := make([]*groupRec, 0, len(seen))
+	for gid := range seen {
+		if r := t.groups[gid]; r != nil {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	refs := make([]resources.GroupRef, len(recs))
+	for i, r := range recs {
+		typ := "indirect"
+		if seen[r.g.ID] {
+			typ = "direct"
+		}
+		refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: typ}
+	}
+	return refs
 }

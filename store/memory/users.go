@@ -245,7 +245,9 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled
-// from the memberships (a shallow copy; the cached document is unchanged).
+// from the direct memberships, the ones a filter on groups sees
+// (store.MembershipReader), as a shallow copy; the cached document is
+// unchanged.
 func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 	gids := t.memberOf[r.u.ID]
 	if len(gids) == 0 {

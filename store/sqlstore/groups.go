@@ -604,10 +604,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	return out, nil
 }
 
-// GroupsOf returns, for each user id of the tenant, the groups it is a
-// direct member of (Type "direct", Display the group's displayName, Ref
-// left for the handler), in group creation order. Ids without groups are
-// absent from the map. The lookup uses the (tenant, member_id) index.
+// GroupsOf returns, for each user id of the tenant, the groups it belongs
+// to (Type "direct", or "indirect" through a group that is a member;
+// Display the group's displayName, Ref left for the handler), in group
+// creation order. Ids without groups are absent from the map. The lookup
+// walks the (tenant, member_id) index.
 func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
 	out := make(map[string][]resources.GroupRef)
 	if err := ctxErr(ctx); err != nil {
@@ -634,11 +635,15 @@ func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []st
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var uid string
-		ref := resources.GroupRef{Type: "direct"}
-		if err := rows.Scan(&uid, &ref.Value, &ref.Display); err != nil {
+		var (
+			uid    string
+			ref    resources.GroupRef
+			direct int64
+		)
+		if err := rows.Scan(&uid, &ref.Value, &ref.Display, &direct); err != nil {
 			return fmt.Errorf("sqlstore: groups of users: %w", err)
 		}
+		ref.Type = groupType(direct == 1)
 		fn(uid, ref)
 	}
 	if err := rows.Err(); err != nil {
@@ -647,14 +652,20 @@ func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []st
 	return nil
 }
 
-// sqlGroupsOf reads the groups of the users of list $2 (all users, when
-// !list) of tenant $1, through the (tenant, member_id) index.
+// sqlGroupsOf reads the groups, direct and indirect, of the users of list
+// $2 (all users, when !list) of tenant $1, walking the (tenant, member_id)
+// index like sqlUserGroups.
 func (s *Store) sqlGroupsOf(list bool) string {
-	where := `m.tenant = ` + s.d.ph(1) + ` AND m.member_type = 'User'`
+	t := s.d.ph(1)
+	where := `m.tenant = ` + t + ` AND m.member_type = 'User'`
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 	}
-	return `SELECT m.member_id, g.id, g.display_name FROM scim_members m
-		JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
-		WHERE ` + where + ` ORDER BY m.member_id, g.seq`
+	return `WITH RECURSIVE c(uid, gid, direct) AS (
+		SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE ` + where + `
+		UNION
+		SELECT c.uid, m.group_id, 0 FROM c JOIN scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+		SELECT d.uid, g.id, g.display_name, d.direct FROM (SELECT uid, gid, max(direct) AS direct FROM c GROUP BY uid, gid) d
+		JOIN scim_groups g ON g.tenant = ` + t + ` AND g.id = d.gid
+		ORDER BY d.uid, g.seq`
 }

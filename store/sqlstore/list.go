@@ -248,7 +248,11 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 		groups = make(map[string][]any)
 		refs = make(map[string][]resources.GroupRef)
 		if err := s.groupsOf(ctx, tx, store.Tenant(ctx), nil, func(uid string, ref resources.GroupRef) {
-			groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
+			// A filter on groups sees the direct memberships, as the
+			// compiled filter and every store do (store.MembershipReader).
+			if ref.Type == "direct" {
+				groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
+			}
 			refs[uid] = append(refs[uid], ref)
 		}); err != nil {
 			return err

@@ -181,30 +181,57 @@ func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error)
 }
 
 // sqlUserGroups is a column of the user row u: the JSON list of the
-// [id, displayName] pairs of the groups u is a direct member of, in group
-// creation order, read through the (tenant, member_id) index.
+// [id, displayName, nested] triples of the groups u is a direct member of,
+// in group creation order, read through the (tenant, member_id) index.
+// nested says the group is itself a member of a group (one probe of the
+// scim_members_group_member partial index): u then has indirect groups
+// too, which groupsDest leaves to GroupsOf, so that a user of a tenant
+// without nested groups, nearly every one, costs no walk.
 func (s *Store) sqlUserGroups() string {
+	const nested = `EXISTS (SELECT 1 FROM scim_members p WHERE p.tenant = g.tenant AND p.member_id = g.id AND p.member_type = 'Group')`
 	const from = ` FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
 		WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User')`
 	if s.d.pg {
-		return `(SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name) ORDER BY g.seq), '[]')` + from
+		return `(SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq), '[]')` + from
 	}
-	return `(SELECT json_group_array(json_array(g.id, g.display_name) ORDER BY g.seq)` + from
+	return `(SELECT json_group_array(json_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq)` + from
+}
+
+// groupType is the User.groups type of a membership: "direct", or
+// "indirect" when the user belongs to the group only through another.
+func groupType(direct bool) string {
+	if direct {
+		return "direct"
+	}
+	return "indirect"
 }
 
 // groupsDest returns the scan destination of the sqlUserGroups column:
-// after scanUser, call fill to put the groups into the user.
+// after scanUser, call fill to put the groups into the user. When one of
+// them is nested, fill leaves Groups nil ("not filled",
+// store.UserStore.GetUser): the handler then asks GroupsOf, which walks
+// the indirect memberships.
 func groupsDest() (dest *string, fill func(u *resources.User) error) {
 	var raw string
 	return &raw, func(u *resources.User) error {
-		var pairs [][2]string
-		if err := json.Unmarshal([]byte(raw), &pairs); err != nil {
+		var triples [][3]any // [id, displayName, nested: true/false or 1/0]
+		if err := json.Unmarshal([]byte(raw), &triples); err != nil {
 			return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, err)
 		}
-		u.Groups = make([]resources.GroupRef, len(pairs))
-		for i, p := range pairs {
-			u.Groups[i] = resources.GroupRef{Value: p[0], Display: p[1], Type: "direct"}
+		groups := make([]resources.GroupRef, len(triples))
+		for i, t := range triples {
+			id, ok := t[0].(string)
+			if !ok {
+				return fmt.Errorf("sqlstore: user %s: groups: group id %v is not a string", u.ID, t[0])
+			}
+			if t[2] == true || t[2] == 1.0 {
+				u.Groups = nil
+				return nil
+			}
+			display, _ := t[1].(string) // displayName is NOT NULL
+			groups[i] = resources.GroupRef{Value: id, Display: display, Type: "direct"}
 		}
+		u.Groups = groups
 		return nil
 	}
 }
@@ -221,8 +248,9 @@ func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, er
 }
 
 // GetUser returns the user with id, or store.ErrNotFound, in one
-// statement that also reads its groups (Groups never nil: Type "direct",
-// Display the group's displayName, Ref left for the handler), unless
+// statement that also reads its groups (Groups never nil: Type "direct"
+// or "indirect", Display the group's displayName, Ref left for the
+// handler), unless
 // opts.ExcludeGroups (Groups nil, scim_members not read).
 func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {

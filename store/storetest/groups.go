@@ -25,6 +25,7 @@ var groupTests = []test{
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
+	{"IndirectGroups", testIndirectGroups},
 	{"NoAliasing", testGroupNoAliasing},
 	{"TenantIsolation", testGroupTenants},
 }
@@ -450,6 +451,80 @@ func testGroupsOf(t *testing.T, e *env) {
 	m, err = mr.GroupsOf(e.ctx, nil)
 	require.NoError(t, err)
 	assert.Empty(t, m)
+}
+
+// testIndirectGroups: groups that are members of groups make indirect
+// memberships (RFC 7643 §4.1.2), a group is listed once with direct
+// winning, and a cycle of groups ends. GetUser and ListUsers, when they
+// fill Groups, agree with GroupsOf.
+func testIndirectGroups(t *testing.T, e *env) {
+	mr, ok := e.groups.(store.MembershipReader)
+	if !ok {
+		t.Skip("the GroupStore is no MembershipReader")
+	}
+	u := e.createUser(t, &resources.User{UserName: "u"})
+	v := e.createUser(t, &resources.User{UserName: "v"})
+	lonely := e.createUser(t, &resources.User{UserName: "lonely"})
+	a := e.createGroup(t, &resources.Group{DisplayName: "A", Members: []resources.Member{{Value: u.ID}}})
+	b := e.createGroup(t, &resources.Group{DisplayName: "B", Members: []resources.Member{{Value: a.ID}}})
+	c := e.createGroup(t, &resources.Group{DisplayName: "C", Members: []resources.Member{{Value: b.ID}, {Value: v.ID}}})
+	d := e.createGroup(t, &resources.Group{DisplayName: "D", Members: []resources.Member{{Value: u.ID}, {Value: c.ID}}})
+	ref := func(g *resources.Group, typ string) resources.GroupRef {
+		return resources.GroupRef{Value: g.ID, Display: g.DisplayName, Type: typ}
+	}
+	check := func(t *testing.T, want map[string][]resources.GroupRef) {
+		t.Helper()
+		m, err := mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID})
+		require.NoError(t, err)
+		for id, refs := range want {
+			assert.Equal(t, refs, m[id], "GroupsOf")
+			got, err := e.users.GetUser(e.ctx, id, store.GetOptions{})
+			require.NoError(t, err)
+			if got.Groups != nil {
+				assert.Equal(t, refs, got.Groups, "GetUser")
+			}
+		}
+		assert.Empty(t, m[lonely.ID])
+		for _, got := range e.listUsers(t, store.Query{Count: 10}).Items {
+			if got.Groups != nil && got.ID != lonely.ID {
+				assert.Equal(t, want[got.ID], got.Groups, "ListUsers")
+			}
+		}
+	}
+	check(t, map[string][]resources.GroupRef{
+		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
+		v.ID: {ref(c, "direct"), ref(d, "indirect")},
+	})
+
+	// A filter on groups sees the direct memberships only.
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`groups.value eq "` + a.ID + `"`, []string{"u"}},
+		{`groups.value eq "` + b.ID + `"`, []string{}},
+		{`groups.value eq "` + d.ID + `"`, []string{"u"}},
+		{`groups.type eq "indirect"`, []string{}},
+		{`groups.value eq "` + c.ID + `" or userName eq "lonely"`, []string{"v", "lonely"}},
+	} {
+		got := e.listUsers(t, store.Query{Filter: parse(t, tc.filter), Count: 10})
+		assert.Equal(t, tc.want, userNames(got.Items), tc.filter)
+	}
+
+	// A cycle: A holds C, which holds B, which holds A.
+	_, err := e.groups.ModifyMembers(e.ctx, a.ID, []string{c.ID}, nil, "")
+	require.NoError(t, err)
+	check(t, map[string][]resources.GroupRef{
+		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
+		v.ID: {ref(a, "indirect"), ref(b, "indirect"), ref(c, "direct"), ref(d, "indirect")},
+	})
+
+	// Deleting the middle group cuts the chain.
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, b.ID, ""))
+	check(t, map[string][]resources.GroupRef{
+		u.ID: {ref(a, "direct"), ref(d, "direct")},
+		v.ID: {ref(a, "indirect"), ref(c, "direct"), ref(d, "indirect")},
+	})
 }
 
 func testGroupNoAliasing(t *testing.T, e *env) {
