@@ -145,6 +145,12 @@ func TestRoundTripBudget(t *testing.T) {
 			{name: "PUT user", method: "PUT", path: "/Users/{bob}?excludedAttributes=groups", status: 200, want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob","displayName":"Bob"}`},
 			{name: "DELETE user", method: "DELETE", path: "/Users/{bob}", status: 204, want: budget{Txs: 1}},
+			// A group in a group: the user's read finds its group nested
+			// and the handler's GroupsOf walks the indirect memberships,
+			// a second statement only for such a user.
+			{name: "POST group holding a group", method: "POST", path: "/Groups", status: 201, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Outer","members":[{"value":"{g}"}]}`},
+			{name: "GET user in a nested group", method: "GET", path: "/Users/{alice}", status: 200, read: true, want: budget{Outside: 2}, contains: `"display":"Outer","type":"indirect"`},
 		}
 		for _, st := range steps {
 			t.Run(st.name, func(t *testing.T) {

@@ -92,9 +92,10 @@ func pageBounds(q store.Query) (offset, limit int) {
 // run in SQL, and Total is counted in the same snapshot (one statement
 // when the whole result fits on the first page, else one read
 // transaction of two). Unless q.ExcludeGroups, the page's statement reads
-// each user's groups too (Groups never nil, as in GetUser); when part of
-// the filter or sort is finished in Go, Groups is filled when the filter
-// named groups and is otherwise left nil for the handler. Without q.SortBy users come in creation order; ties of a
+// each user's groups too, as GetUser does; when part of the filter or
+// sort is finished in Go, Groups is filled (direct and indirect) when the
+// filter named groups and is otherwise left nil for the handler. Without
+// q.SortBy users come in creation order; ties of a
 // sort keep that order. q.Count 0 gives an empty (non-nil) Items and the
 // Total. A filter part SQL cannot express exactly (see the package
 // documentation) is evaluated in Go on the rows the rest selects.

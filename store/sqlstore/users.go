@@ -248,10 +248,11 @@ func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, er
 }
 
 // GetUser returns the user with id, or store.ErrNotFound, in one
-// statement that also reads its groups (Groups never nil: Type "direct"
-// or "indirect", Display the group's displayName, Ref left for the
-// handler), unless
-// opts.ExcludeGroups (Groups nil, scim_members not read).
+// statement that also reads its direct groups (Type "direct", Display the
+// group's displayName, Ref left for the handler; an empty slice for none),
+// unless opts.ExcludeGroups (Groups nil, scim_members not read). When one
+// of its groups is itself in a group, Groups is nil and the handler's
+// GroupsOf adds the indirect ones (see groupsDest).
 func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -362,7 +363,8 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 // IMMEDIATE), checks ifVersion, calls change and writes what it returns,
 // as ReplaceUser does. A nil next writes nothing and returns the stored
 // user. change runs again when the database makes the transaction retry
-// (deadlock, serialization failure). The user returned carries its groups.
+// (deadlock, serialization failure). The user returned carries its groups
+// as GetUser reads them.
 func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
