@@ -42,7 +42,10 @@
 //     UNIQUE per tenant.
 //   - scim_members: (tenant, group_id, member_id) primary key, member_type,
 //     seq; indexed by (tenant, member_id) for User.groups and
-//     members.value filters. Membership changes are set operations on it.
+//     members.value filters, and by (tenant, member_id) where member_type
+//     is 'Group' (a partial index) to find nested groups and walk
+//     User.groups' indirect memberships. Membership changes are set
+//     operations on it.
 //   - scim_tokens: keyed by token id, with a unique hash and an index on
 //     (tenant, id). It is the one table not keyed by tenant first: a bearer
 //     token is looked up by its hash before its tenant is known.
@@ -80,7 +83,8 @@
 // # Concurrency
 //
 // Reads are single statements: GetUser reads the user's groups in the
-// same query, and a list's page carries its total. Writes are single
+// same query (a user in a nested group costs a second one, GroupsOf's
+// walk of its indirect groups), and a list's page carries its total. Writes are single
 // transactions; UpdateUser and UpdateGroup make a read-modify-write one. userName and displayName uniqueness is
 // enforced by unique indexes (a violation is store.ErrConflict, never a
 // database error). Replaces and membership changes lock the resource's
