@@ -124,7 +124,13 @@ type Config struct {
 	InsecureNoAuth bool
 
 	// Events, when set, is called after every successful change, on the
-	// request's goroutine; keep it fast or hand the event off.
+	// request's goroutine; keep it fast or hand the event off. A panic in
+	// it is logged and never changes the response. Events are lost when
+	// the process stops between the commit and the call, and each
+	// replica sees only the changes it served; membership events name
+	// the ids the request asked to add or remove. For what must not be
+	// missed (ending a deactivated user's sessions), consume the store's
+	// change feed instead (store.ChangeFeed, package feed).
 	Events func(ctx context.Context, e Event)
 	// Logger receives one line per request and the details of internal
 	// errors. Defaults to slog.Default(). Tokens are never logged.
@@ -311,21 +317,23 @@ func (c *Config) model() (*resources.Model, error) {
 	return m, nil
 }
 
-// EventType names a change.
-type EventType string
+// EventType names a change: the kinds of a store's change feed
+// (store.ChangeKind), so an Events callback and a feed consumer switch on
+// the same values.
+type EventType = store.ChangeKind
 
 // The events a handler reports through Config.Events.
 const (
-	UserCreated     EventType = "user.created"
-	UserUpdated     EventType = "user.updated"
-	UserDeactivated EventType = "user.deactivated"
-	UserReactivated EventType = "user.reactivated"
-	UserDeleted     EventType = "user.deleted"
-	GroupCreated    EventType = "group.created"
-	GroupUpdated    EventType = "group.updated"
-	GroupDeleted    EventType = "group.deleted"
-	MembersAdded    EventType = "group.members_added"
-	MembersRemoved  EventType = "group.members_removed"
+	UserCreated     = store.UserCreated
+	UserUpdated     = store.UserUpdated
+	UserDeactivated = store.UserDeactivated
+	UserReactivated = store.UserReactivated
+	UserDeleted     = store.UserDeleted
+	GroupCreated    = store.GroupCreated
+	GroupUpdated    = store.GroupUpdated
+	GroupDeleted    = store.GroupDeleted
+	MembersAdded    = store.MembersAdded
+	MembersRemoved  = store.MembersRemoved
 )
 
 // Event describes a change made through the handler. A PUT or PATCH that

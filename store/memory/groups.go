@@ -39,18 +39,66 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	if err := t.groupNameFree(s, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = t.newID()
-	t.seq++
-	r := &groupRec{seq: t.seq, version: 1}
-	if err := s.setGroup(t, r, c); err != nil {
+	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
-	t.groups[c.ID] = r
-	t.groupOrder.add(r)
+	c.ID = t.newID()
+	var added []string
+	seen := make(map[string]bool, len(members))
 	for _, m := range members {
-		t.addMember(r, m.Value)
+		if t.resolves(c.ID, m.Value) && !seen[m.Value] {
+			seen[m.Value] = true
+			added = append(added, m.Value)
+		}
+	}
+	changes := append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
+		query.MemberChanges(c.ID, c.Meta.Version, nil, added)...)
+	var r *groupRec
+	err = s.commit(ctx, t, changes, func() error {
+		t.seq++
+		r = &groupRec{seq: t.seq, version: 1}
+		if err := s.setGroup(t, r, c); err != nil {
+			return err
+		}
+		t.groups[c.ID] = r
+		t.groupOrder.add(r)
+		for _, id := range added {
+			t.addMember(r, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return t.groupOut(r, false), nil
+}
+
+// resolves reports whether id may be a member of group gid: it names a
+// user or another group of the tenant. The caller holds t.mu.
+func (t *tenant) resolves(gid, id string) bool {
+	return id != "" && id != gid && (t.users[id] != nil || t.groups[id] != nil)
+}
+
+// dropChanges returns the MembersRemoved entries of deleting member id:
+// one for each group it is a direct member of, in group creation order,
+// at the version dropMember gives it. The caller holds t.mu.
+func (t *tenant) dropChanges(id string) []store.Change {
+	gids := t.memberOf[id]
+	if len(gids) == 0 {
+		return nil
+	}
+	recs := make([]*groupRec, 0, len(gids))
+	for gid := range gids {
+		if r := t.groups[gid]; r != nil {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	out := make([]store.Change, len(recs))
+	for i, r := range recs {
+		out[i] = store.Change{Kind: store.MembersRemoved, ID: r.g.ID, Version: query.FormatVersion(r.version + 1), Members: []string{id}}
+	}
+	return out
 }
 
 func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
@@ -260,7 +308,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", c.ID, ifVersion, r.version)
 	}
-	if err := s.writeGroup(t, r, c, members, now); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, members, now); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, false), nil
@@ -283,14 +331,23 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return preconditionFailed("group", id, ifVersion, r.version)
 	}
-	r.members.each(func(mid string) { removeFromSet(t.memberOf, mid, id) })
-	r.members = memberList{}
-	t.unindexGroup(r)
-	delete(t.groups, id)
-	r.dead = true
-	t.groupOrder.removed()
-	s.dropMember(t, id)
-	return nil
+	changes := []store.Change{{Kind: store.GroupDeleted, ID: id}}
+	if s.tracking() {
+		var own []string
+		r.members.each(func(mid string) { own = append(own, mid) })
+		changes = append(changes, query.MemberChanges(id, "", own, nil)...)
+		changes = append(changes, t.dropChanges(id)...)
+	}
+	return s.commit(ctx, t, changes, func() error {
+		r.members.each(func(mid string) { removeFromSet(t.memberOf, mid, id) })
+		r.members = memberList{}
+		t.unindexGroup(r)
+		delete(t.groups, id)
+		r.dead = true
+		t.groupOrder.removed()
+		s.dropMember(t, id)
+		return nil
+	})
 }
 
 // ModifyMembers removes the ids in remove, then adds those in add, in one
@@ -316,15 +373,41 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", groupID, ifVersion, r.version)
 	}
-	changed := false
+	// Work out what the write does before making it, so that the
+	// WithOnChange function can stop it: removed are the present members
+	// of remove, added the members of add not present once remove is
+	// done.
+	var removed, added []string
+	gone := make(map[string]bool, len(remove))
 	for _, id := range remove {
-		changed = t.removeMember(r, id) || changed
+		if r.members.has(id) && !gone[id] {
+			gone[id] = true
+			removed = append(removed, id)
+		}
 	}
+	in := make(map[string]bool, len(add))
 	for _, id := range add {
-		changed = t.addMember(r, id) || changed
+		if t.resolves(groupID, id) && (!r.members.has(id) || gone[id]) && !in[id] {
+			in[id] = true
+			added = append(added, id)
+		}
 	}
-	if changed {
+	if len(removed)+len(added) == 0 {
+		return r.g.Clone(), nil
+	}
+	changes := query.MemberChanges(groupID, query.FormatVersion(r.version+1), removed, added)
+	err = s.commit(ctx, t, changes, func() error {
+		for _, id := range removed {
+			t.removeMember(r, id)
+		}
+		for _, id := range added {
+			t.addMember(r, id)
+		}
 		s.touchGroup(r, now)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return r.g.Clone(), nil
 }

@@ -77,6 +77,8 @@ type Store struct {
 	userEval  *query.Evaluator
 	groupEval *query.Evaluator
 	key       indexKeys
+	feed      *Feed // nil: no change feed (WithChangeFeed)
+	onChange  func(ctx context.Context, c store.Change) error
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
@@ -133,6 +135,8 @@ type tenant struct {
 	// memberOf maps a member id (user or group) to the ids of the groups
 	// it is a direct member of.
 	memberOf map[string]map[string]struct{}
+
+	feed feedLog
 }
 
 func newTenant() *tenant {

@@ -1,16 +1,21 @@
 package memory_test
 
 import (
+	"context"
 	"testing"
 
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/storetest"
 )
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
-		db := memory.New()
-		return storetest.Stores{Users: db, Groups: db}
+		faults := new(storetest.Faults)
+		db := memory.New(memory.WithChangeFeed(0), memory.WithOnChange(func(ctx context.Context, _ store.Change) error {
+			return faults.Check(ctx)
+		}))
+		return storetest.Stores{Users: db, Groups: db, Feed: db.Feed(), Faults: faults}
 	})
 }
 

@@ -16,41 +16,85 @@ var (
 
 // writeUser stores c over r (the tenant's lock held) with the next
 // version and returns a copy of the stored user.
-func (s *Store) writeUser(t *tenant, r *userRec, c *resources.User, now time.Time) (*resources.User, error) {
+func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resources.User, now time.Time) (*resources.User, error) {
 	if err := t.userNameFree(s, c.UserName, r); err != nil {
 		return nil, err
 	}
-	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setUser(t, r, c); err != nil {
+	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
-	r.version++
+	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
+	changes, err := s.userChanges(r.u, c)
+	if err != nil {
+		return nil, err
+	}
+	err = s.commit(ctx, t, changes, func() error {
+		if err := s.setUser(t, r, c); err != nil {
+			return err
+		}
+		r.version++
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return c.Clone(), nil
 }
 
 // writeGroup stores c over r (the tenant's lock held) with the next
 // version and, when members is not nil, replaces its members.
-func (s *Store) writeGroup(t *tenant, r *groupRec, c *resources.Group, members []resources.Member, now time.Time) error {
+func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, members []resources.Member, now time.Time) error {
 	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
 		return err
 	}
-	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setGroup(t, r, c); err != nil {
+	if err := validExtensions(c.Extensions); err != nil {
 		return err
 	}
-	r.version++
-	if members != nil {
-		var old []string
-		r.members.each(func(id string) { old = append(old, id) })
-		for _, id := range old {
-			t.removeMember(r, id)
-		}
-		r.members = memberList{}
-		for _, m := range members {
-			t.addMember(r, m.Value)
-		}
+	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
+	changes, err := s.groupChanges(r.g, c)
+	if err != nil {
+		return err
 	}
-	return nil
+	var next []string // the resolved new members, in order
+	if members != nil {
+		seen := make(map[string]bool, len(members))
+		for _, m := range members {
+			if t.resolves(r.g.ID, m.Value) && !seen[m.Value] {
+				seen[m.Value] = true
+				next = append(next, m.Value)
+			}
+		}
+		var removed, added []string
+		r.members.each(func(id string) {
+			if !seen[id] {
+				removed = append(removed, id)
+			}
+		})
+		for _, id := range next {
+			if !r.members.has(id) {
+				added = append(added, id)
+			}
+		}
+		changes = append(changes, query.MemberChanges(r.g.ID, c.Meta.Version, removed, added)...)
+	}
+	return s.commit(ctx, t, changes, func() error {
+		if err := s.setGroup(t, r, c); err != nil {
+			return err
+		}
+		r.version++
+		if members != nil {
+			var old []string
+			r.members.each(func(id string) { old = append(old, id) })
+			for _, id := range old {
+				t.removeMember(r, id)
+			}
+			r.members = memberList{}
+			for _, id := range next {
+				t.addMember(r, id)
+			}
+		}
+		return nil
+	})
 }
 
 // UpdateUser runs a read-modify-write of user id under the tenant's lock
@@ -80,7 +124,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	}
 	c := next.Clone()
 	c.ID, c.Groups = id, nil
-	return s.writeUser(t, r, c, s.stamp())
+	return s.writeUser(ctx, t, r, c, s.stamp())
 }
 
 // UpdateGroup is UpdateUser for groups (see store.GroupUpdater).
@@ -112,7 +156,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		members = c.Members
 	}
 	c.Members = nil
-	if err := s.writeGroup(t, r, c, members, s.stamp()); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, members, s.stamp()); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, !withMembers), nil

@@ -32,14 +32,24 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err := t.userNameFree(s, c.UserName, nil); err != nil {
 		return nil, err
 	}
-	c.ID = t.newID()
-	t.seq++
-	r := &userRec{seq: t.seq, version: 1}
-	if err := s.setUser(t, r, c); err != nil {
+	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
-	t.users[c.ID] = r
-	t.userOrder.add(r)
+	c.ID = t.newID()
+	changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+	err = s.commit(ctx, t, changes, func() error {
+		t.seq++
+		r := &userRec{seq: t.seq, version: 1}
+		if err := s.setUser(t, r, c); err != nil {
+			return err
+		}
+		t.users[c.ID] = r
+		t.userOrder.add(r)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	return c.Clone(), nil
 }
 
@@ -177,7 +187,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("user", c.ID, ifVersion, r.version)
 	}
-	return s.writeUser(t, r, c, now)
+	return s.writeUser(ctx, t, r, c, now)
 }
 
 // DeleteUser removes the user and, in the same locked step, its group
@@ -197,12 +207,15 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return preconditionFailed("user", id, ifVersion, r.version)
 	}
-	t.unindexUser(r)
-	delete(t.users, id)
-	r.dead = true
-	t.userOrder.removed()
-	s.dropMember(t, id)
-	return nil
+	changes := append([]store.Change{{Kind: store.UserDeleted, ID: id}}, t.dropChanges(id)...)
+	return s.commit(ctx, t, changes, func() error {
+		t.unindexUser(r)
+		delete(t.users, id)
+		r.dead = true
+		t.userOrder.removed()
+		s.dropMember(t, id)
+		return nil
+	})
 }
 
 // ListUsers returns the page of users matching q, counted and copied under

@@ -1,22 +1,29 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"testing"
 
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/storetest"
 )
 
 // TestConformance runs the store conformance suite on each database: once
 // with one store shared by every subtest (they run in parallel, each in a
-// tenant of its own, so tenancy and concurrency are exercised together)
-// and once with a fresh database per subtest.
+// tenant of its own, so tenancy and concurrency are exercised together),
+// with the change feed on and the suite's faults wired into OnChange, and
+// once with a fresh database per subtest and no feed.
 func TestConformance(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		t.Run("Shared", func(t *testing.T) {
-			s := db.open(t, sqlstore.Config{})
+			faults := new(storetest.Faults)
+			s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(ctx context.Context, _ *sql.Tx, _ store.Change) error {
+				return faults.Check(ctx)
+			}})
 			storetest.Run(t, func(t *testing.T) storetest.Stores {
-				return storetest.Stores{Users: s, Groups: s}
+				return storetest.Stores{Users: s, Groups: s, Feed: s.Feed(), Faults: faults}
 			})
 		})
 		t.Run("Fresh", func(t *testing.T) {

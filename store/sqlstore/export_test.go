@@ -204,3 +204,17 @@ func (s *Store) SQLitePragmasForTest(ctx context.Context, n int) (writer map[str
 	}
 	return writer, readers, nil
 }
+
+// MigrationVersions returns the versions of the migrations embedded for
+// s's dialect, in order.
+func MigrationVersions(s *Store) []int {
+	ms, err := migrations(s.d)
+	if err != nil {
+		panic(err)
+	}
+	out := make([]int, len(ms))
+	for i, m := range ms {
+		out[i] = m.version
+	}
+	return out
+}

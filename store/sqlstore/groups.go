@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -186,11 +187,32 @@ func (s *Store) sqlDeleteMembers() string {
 	return `DELETE FROM scim_members WHERE tenant = ` + s.d.ph(1) + ` AND group_id = ` + s.d.ph(2) + ` AND ` + s.d.inList("member_id", s.d.ph(3))
 }
 
+// execMembers runs q, a statement that inserts or deletes rows of
+// scim_members, and returns how many rows it changed and, when the store
+// tracks changes, their member ids (RETURNING member_id).
+func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, q string, args ...any) (ids []string, n int64, err error) {
+	if !s.tracking() {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		n, err = res.RowsAffected()
+		return nil, n, err
+	}
+	rows, err := tx.QueryContext(ctx, q+` RETURNING member_id`, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	ids, err = scanIDs(rows)
+	return ids, int64(len(ids)), err
+}
+
 // insertMembers adds the resolved members to group gid in order,
-// skipping present ones, and returns how many were added.
-func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, mids, types []string) (int64, error) {
+// skipping present ones, and returns how many were added (and which, when
+// the store tracks changes).
+func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, mids, types []string) ([]string, int64, error) {
 	if len(mids) == 0 {
-		return 0, nil
+		return nil, 0, nil
 	}
 	var params []any
 	if s.d.pg {
@@ -203,25 +225,30 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 		b, _ := json.Marshal(pairs)
 		params = []any{tenant, gid, string(b)}
 	}
-	res, err := tx.ExecContext(ctx, s.sqlInsertMembers(), params...)
+	ids, n, err := s.execMembers(ctx, tx, s.sqlInsertMembers(), params...)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: add members: %w", err)
+		return nil, 0, fmt.Errorf("sqlstore: add members: %w", err)
 	}
-	return res.RowsAffected()
+	return ids, n, nil
 }
 
 // lockGroup locks group id for a read-modify-write and returns its
-// version, or store.ErrNotFound.
-func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (version int64, created time.Time, err error) {
-	err = tx.QueryRowContext(ctx, `SELECT version, created FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
-		Scan(&version, dbTime{&created})
+// version, or store.ErrNotFound, and its document when the store tracks
+// changes.
+func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (version int64, created time.Time, doc string, err error) {
+	cols, dest := `version, created`, []any{&version, dbTime{&created}}
+	if s.tracking() {
+		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
+	}
+	err = tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
+		Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, notFound("group", id)
+		return 0, time.Time{}, "", notFound("group", id)
 	}
 	if err != nil {
-		return 0, time.Time{}, fmt.Errorf("sqlstore: lock group: %w", err)
+		return 0, time.Time{}, "", fmt.Errorf("sqlstore: lock group: %w", err)
 	}
-	return version, created, nil
+	return version, created, doc, nil
 }
 
 // CreateGroup stores a copy of g with a new id and Meta and returns it with
@@ -265,11 +292,15 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 			}
 			return fmt.Errorf("sqlstore: create group: %w", err)
 		}
-		if _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types); err != nil {
+		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
+		if err != nil {
 			return err
 		}
-		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
-		return err
+		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
+			return err
+		}
+		return s.appendChanges(ctx, tx, tenant, append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
+			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...))
 	})
 	if err != nil {
 		return nil, err
@@ -409,19 +440,22 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 				return err
 			}
 		}
-		version, created, err := s.lockGroup(ctx, tx, tenant, c.ID)
+		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID)
 		if err != nil {
 			return err
 		}
 		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		if err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types); err != nil {
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types)
+		if err != nil {
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
-		return err
+		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
+			return err
+		}
+		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, w.doc, removed, added)
 	})
 	if err != nil {
 		return nil, err
@@ -429,33 +463,50 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	return out, nil
 }
 
+// groupChanged appends the feed entries of a write of group c (at its new
+// version) whose document went from beforeDoc to afterDoc and whose
+// members removed and added went and came.
+func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, beforeDoc string, afterDoc []byte, removed, added []string) error {
+	if !s.tracking() {
+		return nil
+	}
+	changes, err := query.GroupChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc)
+	if err != nil {
+		return fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
+	}
+	return s.appendChanges(ctx, tx, tenant, append(changes, query.MemberChanges(c.ID, c.Meta.Version, removed, added)...))
+}
+
 // updateGroup writes group c (rendered as w) over its row at version in
-// tx and, when replace, replaces its members with the resolved mids.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, mids, types []string) error {
+// tx and, when replace, replaces its members with the resolved mids. It
+// returns the member ids removed and added when the store tracks changes.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, mids, types []string) (removed, added []string, err error) {
 	a := &args{d: s.d}
-	_, err := tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
+	_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return conflictName(c.DisplayName)
+			return nil, nil, conflictName(c.DisplayName)
 		}
-		return fmt.Errorf("sqlstore: replace group: %w", err)
+		return nil, nil, fmt.Errorf("sqlstore: replace group: %w", err)
 	}
 	if !replace {
-		return nil
+		return nil, nil, nil
 	}
 	// The difference only: members no longer listed go, new ones are
 	// added (insertMembers skips present ones), and the rest are not
 	// touched, so a PUT of a 5,000-member group that changes one member
 	// writes one row, not 10,000 (and leaves no dead rows behind).
-	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+
-		` AND NOT (`+s.d.inList("member_id", s.d.ph(3))+`)`, tenant, c.ID, s.d.listArg(mids)); err != nil {
-		return fmt.Errorf("sqlstore: replace group members: %w", err)
+	removed, _, err = s.execMembers(ctx, tx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+
+		` AND NOT (`+s.d.inList("member_id", s.d.ph(3))+`)`, tenant, c.ID, s.d.listArg(mids))
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 	}
-	_, err = s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
-	return err
+	slices.Sort(removed)
+	added, _, err = s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
+	return removed, added, err
 }
 
 // UpdateGroup runs a read-modify-write of group id in one transaction
@@ -474,7 +525,11 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	tenant := store.Tenant(ctx)
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		cur, err := s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id))
+		cols, extra, curDoc := groupCols, []any(nil), ""
+		if s.tracking() {
+			cols, extra = cols+`, g.doc`, []any{dbText{&curDoc}}
+		}
+		cur, err := s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), extra...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("group", id)
 		}
@@ -514,16 +569,20 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 			}
 		}
 		now := s.stamp()
-		if err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types); err != nil {
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types)
+		if err != nil {
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		if !withMembers {
 			out, err = s.storedGroup(c, w)
+		} else {
+			out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
+		}
+		if err != nil {
 			return err
 		}
-		out, err = s.storedWithMembers(ctx, tx, tenant, c, w)
-		return err
+		return s.groupChanged(ctx, tx, tenant, c, curDoc, w.doc, removed, added)
 	})
 	if err != nil {
 		return nil, err
@@ -562,26 +621,26 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return err
 		}
-		version, _, err := s.lockGroup(ctx, tx, tenant, groupID)
+		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID)
 		if err != nil {
 			return err
 		}
 		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
 			return err
 		}
-		var changed int64
+		var (
+			changed int64
+			removed []string
+		)
 		if len(remove) > 0 {
-			res, err := tx.ExecContext(ctx, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
+			ids, n, err := s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
 			if err != nil {
 				return fmt.Errorf("sqlstore: remove members: %w", err)
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return fmt.Errorf("sqlstore: remove members: %w", err)
-			}
-			changed += n
+			removed, changed = ids, n
+			slices.Sort(removed)
 		}
-		n, err := s.insertMembers(ctx, tx, tenant, groupID, mids, types)
+		added, n, err := s.insertMembers(ctx, tx, tenant, groupID, mids, types)
 		if err != nil {
 			return err
 		}
@@ -596,7 +655,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}
-		return nil
+		return s.appendChanges(ctx, tx, tenant, query.MemberChanges(groupID, out.Meta.Version, removed, added))
 	})
 	if err != nil {
 		return nil, err

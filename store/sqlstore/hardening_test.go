@@ -46,7 +46,7 @@ func TestMigrationRemovesClearPasswords(t *testing.T) {
 		}
 		// Rewind to the first schema, as a database written before the
 		// upgrade is: no warnings column, passwords in clear.
-		for _, q := range []string{`DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`} {
+		for _, q := range []string{`DROP TABLE scim_feed_consumers`, `DROP TABLE scim_feed`, `DROP TABLE scim_feed_heads`, `DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`} {
 			_, err := raw.ExecContext(ctx, q)
 			if err != nil && !isPG(s) {
 				t.Skipf("this SQLite cannot rewind the schema: %v", err)

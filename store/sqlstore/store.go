@@ -60,6 +60,26 @@ type Config struct {
 	// tenant (default 200). Older entries are pruned as new ones arrive,
 	// so a tenant may briefly hold a few more.
 	RequestLogSize int
+	// ChangeFeed turns on the change feed (Store.Feed, store.ChangeFeed):
+	// every write appends its entries to scim_feed in its own
+	// transaction, so no committed change is missed across a crash and
+	// every replica's consumer sees every change. It costs each write
+	// two more statements in the same transaction (BENCHMARKS.md).
+	ChangeFeed bool
+	// FeedRetention is how long the feed keeps an entry (default
+	// DefaultFeedRetention). Older entries, and those every named
+	// consumer of their tenant has acknowledged, are pruned in the
+	// background in short batches that do not hold up SCIM writes.
+	FeedRetention time.Duration
+	// OnChange, when set, is called with every entry of a write, inside
+	// the write's transaction, after the change and its feed entries are
+	// written and before the commit (whether or not ChangeFeed is on).
+	// It may write to the host's own tables through tx; when it returns
+	// an error the transaction rolls back (the SCIM change, its entries
+	// and its own writes) and the store method returns the error. It may
+	// run more than once for one write when the database makes the
+	// transaction retry (deadlock, serialization failure).
+	OnChange func(ctx context.Context, tx *sql.Tx, c store.Change) error
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
@@ -78,6 +98,7 @@ type Store struct {
 	logSize   int
 	logCount  counter
 	log       *sqlLog // statement log of the budget tests; nil otherwise
+	feed      feedConfig
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -114,6 +135,10 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
+	s.feed.on, s.feed.retention, s.feed.onChange = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange
+	if s.feed.retention <= 0 {
+		s.feed.retention = DefaultFeedRetention
+	}
 	s.userEval = query.NewEvaluator(s.model.User)
 	s.groupEval = query.NewEvaluator(s.model.Group)
 
@@ -129,6 +154,9 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
+	}
+	if s.feed.on {
+		s.startPruner()
 	}
 	return s, nil
 }
@@ -242,6 +270,11 @@ func (s *Store) openSQLite(cfg Config) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	if s.feed.stop != nil {
+		close(s.feed.stop)
+		s.feed.done.Wait()
+		s.feed.stop = nil
+	}
 	var err error
 	if s.w != nil {
 		err = s.w.Close()

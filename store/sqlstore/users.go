@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -160,7 +161,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			}
 			return fmt.Errorf("sqlstore: create user: %w", err)
 		}
-		return s.insertValues(ctx, tx, tenant, c.ID, w.qm)
+		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+			return err
+		}
+		return s.appendChanges(ctx, tx, tenant, []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}})
 	})
 	if err != nil {
 		return nil, err
@@ -307,11 +311,16 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		var (
-			version int64
-			created time.Time
+			version             int64
+			created             time.Time
+			beforeDoc, beforePw string
 		)
-		err := tx.QueryRowContext(ctx, `SELECT version, created FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
-			Scan(&version, dbTime{&created})
+		cols, dest := `version, created`, []any{&version, dbTime{&created}}
+		if s.tracking() {
+			cols, dest = cols+`, doc, password`, append(dest, dbText{&beforeDoc}, dbText{&beforePw})
+		}
+		err := tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
+			Scan(dest...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", c.ID)
 		}
@@ -325,7 +334,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		return nil
+		return s.userChanged(ctx, tx, tenant, c, beforeDoc, w.doc, beforePw != c.Password)
 	})
 	if err != nil {
 		return nil, err
@@ -372,8 +381,12 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	tenant := store.Tenant(ctx)
 	var out *resources.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		cur, err := s.scanUserWithGroups(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
-			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id))
+		cols, extra, curDoc := userCols+`, `+s.sqlUserGroups(), []any(nil), ""
+		if s.tracking() {
+			cols, extra = cols+`, u.doc`, []any{dbText{&curDoc}}
+		}
+		cur, err := s.scanUserWithGroups(tx.QueryRowContext(ctx, `SELECT `+cols+
+			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), extra...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", id)
 		}
@@ -409,12 +422,25 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 			return err
 		}
 		out.Groups = cur.Groups
-		return nil
+		return s.userChanged(ctx, tx, tenant, c, curDoc, w.doc, cur.Password != c.Password)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// userChanged appends the feed entries of a write of user c (at its new
+// version) whose document went from beforeDoc to afterDoc.
+func (s *Store) userChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, beforeDoc string, afterDoc []byte, passwordChanged bool) error {
+	if !s.tracking() {
+		return nil
+	}
+	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc, passwordChanged)
+	if err != nil {
+		return fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
+	}
+	return s.appendChanges(ctx, tx, tenant, changes)
 }
 
 // storedVersion is the version number of a Meta.Version the store wrote.
@@ -445,6 +471,17 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	tenant := store.Tenant(ctx)
 	now := s.stamp()
 	return s.write(ctx, func(tx *sql.Tx) error {
+		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
+		if kind == "group" {
+			changes[0].Kind = store.GroupDeleted
+			if s.tracking() {
+				own, err := s.ownMembers(ctx, tx, tenant, id)
+				if err != nil {
+					return err
+				}
+				changes = append(changes, query.MemberChanges(id, "", own, nil)...)
+			}
+		}
 		q, args := `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, id}
 		if ifVersion != "" {
 			n, ok := query.ParseVersion(ifVersion)
@@ -473,21 +510,94 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 			}
 			return checkVersion(kind, id, ifVersion, have)
 		}
-		return s.dropMember(ctx, tx, tenant, id, now)
+		dropped, err := s.dropMember(ctx, tx, tenant, id, now)
+		if err != nil {
+			return err
+		}
+		return s.appendChanges(ctx, tx, tenant, append(changes, dropped...))
 	})
 }
 
+// ownMembers returns the member ids of group gid in the order they were
+// added, for the entry of its deletion. On PostgreSQL it first locks the
+// group's row as the DELETE will, so that no membership change of the
+// group slips in between the read and the delete.
+func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
+	if s.d.pg {
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
+			return nil, fmt.Errorf("sqlstore: delete group: %w", err)
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
+	}
+	return scanIDs(rows)
+}
+
+// scanIDs reads a column of ids and closes rows.
+func scanIDs(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // dropMember removes id from every group of the tenant it is a direct
-// member of, giving each a new version.
-func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time) error {
+// member of, giving each a new version. When the store tracks changes it
+// returns a MembersRemoved entry for each of those groups, by group id.
+func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
-	if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+p3+
-		` WHERE tenant = `+p1+` AND id IN (SELECT group_id FROM scim_members WHERE tenant = `+p1+` AND member_id = `+p2+`)`,
-		tenant, id, s.d.timeArg(now)); err != nil {
-		return fmt.Errorf("sqlstore: drop memberships: %w", err)
+	// The groups' rows are locked first, the order every membership
+	// change follows, so this cannot deadlock with one.
+	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + p3 +
+		` WHERE tenant = ` + p1 + ` AND id IN (SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2 + `)`
+	drop := `DELETE FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
+	if !s.tracking() {
+		if _, err := tx.ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
+			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, drop, tenant, id); err != nil {
+			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+		}
+		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_members WHERE tenant = `+p1+` AND member_id = `+p2, tenant, id); err != nil {
-		return fmt.Errorf("sqlstore: drop memberships: %w", err)
+	rows, err := tx.QueryContext(ctx, bump+` RETURNING id, version`, tenant, id, s.d.timeArg(now))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
-	return nil
+	versions := map[string]int64{}
+	for rows.Next() {
+		var gid string
+		var v int64
+		if err := rows.Scan(&gid, &v); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+		}
+		versions[gid] = v
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+	}
+	rows, err = tx.QueryContext(ctx, drop+` RETURNING group_id`, tenant, id)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+	}
+	gids, err := scanIDs(rows)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+	}
+	// The entries name the memberships really deleted.
+	slices.Sort(gids)
+	out := make([]store.Change, 0, len(gids))
+	for _, gid := range gids {
+		out = append(out, store.Change{Kind: store.MembersRemoved, ID: gid, Version: query.FormatVersion(uint64(versions[gid])), Members: []string{id}})
+	}
+	return out, nil
 }

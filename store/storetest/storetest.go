@@ -45,6 +45,14 @@ import (
 type Stores struct {
 	Users  store.UserStore
 	Groups store.GroupStore
+	// Feed is the stores' change feed, when they keep one: the Feed
+	// tests then check it (and, when it implements store.FeedConsumers,
+	// its consumers). Nil skips them.
+	Feed store.ChangeFeed
+	// Faults, when set, is wired into the stores' in-transaction hook
+	// (its Check called with every entry of a write, before the commit),
+	// so the suite can prove a change and its entries commit together.
+	Faults *Faults
 }
 
 // Run runs the conformance suite. newStores is called once per subtest.
@@ -60,6 +68,16 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, newEnv(t, newStores))
+		})
+	}
+	for _, tc := range feedTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, newStores)
+			if e.feed == nil {
+				t.Skip("no Stores.Feed")
+			}
+			tc.fn(t, e)
 		})
 	}
 	for _, tc := range groupTests {
@@ -83,6 +101,8 @@ type test struct {
 type env struct {
 	users  store.UserStore
 	groups store.GroupStore
+	feed   store.ChangeFeed
+	faults *Faults
 	ctx    context.Context
 	tenant string
 }
@@ -91,7 +111,7 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	s := newStores(t)
 	require.NotNil(t, s.Users, "Stores.Users is nil")
 	tenant := "storetest-" + randomHex(8)
-	return &env{users: s.Users, groups: s.Groups, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	return &env{users: s.Users, groups: s.Groups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
 }
 
 // other returns a context of a second tenant.

@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ChangeKind names a committed change to a user or a group.
+type ChangeKind string
+
+// The kinds of change a store's feed records, and a handler reports
+// through scim.Config.Events.
+const (
+	UserCreated     ChangeKind = "user.created"
+	UserUpdated     ChangeKind = "user.updated"
+	UserDeactivated ChangeKind = "user.deactivated"
+	UserReactivated ChangeKind = "user.reactivated"
+	UserDeleted     ChangeKind = "user.deleted"
+	GroupCreated    ChangeKind = "group.created"
+	GroupUpdated    ChangeKind = "group.updated"
+	GroupDeleted    ChangeKind = "group.deleted"
+	MembersAdded    ChangeKind = "group.members_added"
+	MembersRemoved  ChangeKind = "group.members_removed"
+)
+
+// Change is one entry of a store's change feed: one committed change to a
+// user or a group of a tenant.
+//
+// One write may append several entries, in this order: the change itself
+// (UserCreated, UserUpdated, UserDeleted, GroupCreated, GroupUpdated,
+// GroupDeleted), then UserDeactivated or UserReactivated when the write
+// turned active from true to false or back, then MembersRemoved and
+// MembersAdded. A group created with members appends GroupCreated, then
+// MembersAdded. Deleting a user appends UserDeleted, then a MembersRemoved
+// for each group it was a direct member of; deleting a group appends
+// GroupDeleted, then a MembersRemoved of its own members (ID the deleted
+// group), then one for each group it was a member of. A write that
+// changes nothing appends nothing.
+type Change struct {
+	// Seq is the entry's position in its tenant's feed: it increases by
+	// one with every entry, in commit order, so that a consumer that has
+	// handled every entry up to n reads on after n and misses nothing.
+	Seq int64
+	// Tenant is the tenant the change was made in.
+	Tenant string
+	// Kind says what happened.
+	Kind ChangeKind
+	// ID is the id of the user or group changed (for MembersAdded and
+	// MembersRemoved: of the group).
+	ID string
+	// Version is the resource's Meta.Version after the change; "" after
+	// a delete.
+	Version string
+	// At is when the store committed the change (its clock, UTC).
+	At time.Time
+	// Attributes are, for UserUpdated and GroupUpdated, the top-level
+	// attributes whose value changed, by name ("name", "emails",
+	// "active", "displayName"), an extension by its schema URN, in
+	// name order. Members are not listed: membership changes have
+	// entries of their own.
+	Attributes []string
+	// Members are, for MembersAdded and MembersRemoved, the member ids
+	// the write really added or removed (not those a request named:
+	// unknown ids, present members and absent ones are not listed).
+	Members []string
+}
+
+// ChangeFeed is implemented by stores that record every committed change
+// in a feed, in the same transaction as the change: a change and its
+// entries commit together or not at all, so a consumer that reads the
+// feed misses nothing the store committed, even across a crash, and
+// every replica of a host sees every change. store/memory and
+// store/sqlstore implement it (sqlstore when its Config.ChangeFeed is
+// set); a host's own store may, and storetest checks it when it does.
+type ChangeFeed interface {
+	// Changes returns at most limit entries of the tenant in ctx with
+	// Seq greater than after, in Seq order; none when the consumer is
+	// up to date. Entries pruned by the store's retention are gone: a
+	// consumer that falls further behind than the retention misses them
+	// (FeedConsumers keeps entries a named consumer has not
+	// acknowledged).
+	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+}
+
+// ErrLeased is returned by FeedConsumers.LeaseFeed and AckFeed when
+// another holder has the consumer's lease.
+var ErrLeased = errors.New("store: feed consumer is leased by another holder")
+
+// FeedConsumers is implemented by change feeds that keep, for named
+// consumers, the position each has acknowledged, under a lease, so that
+// several replicas of a host can run the same consumer and each entry is
+// handled by one of them at a time (package feed runs one). Positions
+// are per tenant: consumer "sessions" of tenant A and of tenant B are
+// two leases and two positions.
+type FeedConsumers interface {
+	// LeaseFeed takes or renews the lease of consumer in the tenant of
+	// ctx for holder until now+ttl, and returns the position the
+	// consumer has acknowledged (0 for a new consumer). When another
+	// holder's lease has not expired: ErrLeased.
+	LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (acked int64, err error)
+	// AckFeed records that consumer has handled every entry up to seq
+	// and renews holder's lease for ttl. A seq lower than the one
+	// acknowledged is ignored. ErrLeased when holder no longer holds the
+	// lease (it expired and another holder took it): stop handling.
+	AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error
+	// ReleaseFeed gives up holder's lease, so another holder can take
+	// over at once. Releasing a lease one does not hold does nothing.
+	ReleaseFeed(ctx context.Context, consumer, holder string) error
+	// FeedStatus reports, for every tenant with a feed, its last Seq
+	// and each named consumer's acknowledged position and lease.
+	FeedStatus(ctx context.Context) ([]FeedStatus, error)
+}
+
+// FeedStatus is one tenant's feed as FeedConsumers.FeedStatus reports it.
+type FeedStatus struct {
+	Tenant string
+	// Head is the Seq of the tenant's last entry (0: none yet).
+	Head int64
+	// Consumers are the named consumers of the tenant, by name.
+	Consumers []ConsumerStatus
+}
+
+// ConsumerStatus is one named consumer's position in a tenant's feed.
+type ConsumerStatus struct {
+	Name string
+	// Acked is the last Seq the consumer acknowledged; Head-Acked is its
+	// lag in entries.
+	Acked int64
+	// Holder holds the lease until LeaseUntil ("" and zero when free).
+	Holder     string
+	LeaseUntil time.Time
+}

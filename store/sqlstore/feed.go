@@ -1,0 +1,335 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/scimkit/scim/store"
+)
+
+// DefaultFeedRetention is how long the change feed keeps an entry when
+// Config.FeedRetention is not set.
+const DefaultFeedRetention = 7 * 24 * time.Hour
+
+// feedConfig is the change feed part of a Store.
+type feedConfig struct {
+	on        bool
+	retention time.Duration
+	onChange  func(ctx context.Context, tx *sql.Tx, c store.Change) error
+	stop      chan struct{}
+	done      sync.WaitGroup
+}
+
+// tracking reports whether writes must work out their feed entries.
+func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
+
+// appendChanges numbers the entries of a write and appends them to the
+// tenant's feed in tx, then hands each to Config.OnChange (an error rolls
+// the whole transaction back: the change, its entries and whatever
+// OnChange wrote). The feed's head row stays locked until tx ends, so the
+// tenant's entries are numbered in commit order.
+func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change) error {
+	if len(changes) == 0 || !s.tracking() {
+		return nil
+	}
+	at := s.stamp()
+	for i := range changes {
+		changes[i].Tenant, changes[i].At = tenant, at
+	}
+	if s.feed.on {
+		var last int64
+		err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`)
+			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq`, tenant, int64(len(changes))).Scan(&last)
+		if err != nil {
+			return fmt.Errorf("sqlstore: change feed: %w", err)
+		}
+		a := &args{d: s.d}
+		rows := make([]string, len(changes))
+		for i := range changes {
+			c := &changes[i]
+			c.Seq = last - int64(len(changes)-1-i)
+			rows[i] = "(" + a.add(tenant) + ", " + a.add(c.Seq) + ", " + a.add(s.d.timeArg(at)) + ", " + a.add(string(c.Kind)) + ", " +
+				a.add(c.ID) + ", " + a.add(c.Version) + ", " + a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES `+joinComma(rows), a.vals...); err != nil {
+			return fmt.Errorf("sqlstore: change feed: %w", err)
+		}
+	}
+	if s.feed.onChange != nil {
+		for _, c := range changes {
+			if err := s.feed.onChange(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// jsonList renders a list as a JSON array, nil as NULL.
+func jsonList(ss []string) any {
+	if len(ss) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(ss)
+	return string(b)
+}
+
+// Feed is a Store's change feed (Config.ChangeFeed). It implements
+// store.ChangeFeed and store.FeedConsumers; package feed runs a consumer
+// over it.
+type Feed struct{ s *Store }
+
+var (
+	_ store.ChangeFeed    = (*Feed)(nil)
+	_ store.FeedConsumers = (*Feed)(nil)
+)
+
+// Feed returns the store's change feed, or nil when Config.ChangeFeed is
+// not set.
+func (s *Store) Feed() *Feed {
+	if !s.feed.on {
+		return nil
+	}
+	return &Feed{s: s}
+}
+
+// Changes returns at most limit entries of the tenant in ctx after Seq
+// after, in one statement (see store.ChangeFeed).
+func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	if limit <= 0 {
+		return nil, nil
+	}
+	s := f.s
+	tenant := store.Tenant(ctx)
+	rows, err := s.r.QueryContext(ctx, `SELECT seq, at, kind, resource_id, version, attrs, members FROM scim_feed
+		WHERE tenant = `+s.d.ph(1)+` AND seq > `+s.d.ph(2)+` ORDER BY seq LIMIT `+s.d.ph(3), tenant, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Change
+	for rows.Next() {
+		c := store.Change{Tenant: tenant}
+		var kind, attrs, members string
+		if err := rows.Scan(&c.Seq, dbTime{&c.At}, &kind, &c.ID, &c.Version, dbText{&attrs}, dbText{&members}); err != nil {
+			return nil, fmt.Errorf("sqlstore: change feed: %w", err)
+		}
+		c.Kind = store.ChangeKind(kind)
+		if c.Attributes, err = parseList(attrs); err == nil {
+			c.Members, err = parseList(members)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: change feed entry %d: %w", c.Seq, err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
+	}
+	return out, nil
+}
+
+func parseList(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []string
+	return out, json.Unmarshal([]byte(s), &out)
+}
+
+var errNoConsumer = errors.New("sqlstore: feed consumer and holder must not be empty")
+
+// LeaseFeed takes or renews consumer's lease for holder in one statement
+// (see store.FeedConsumers).
+func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
+	if consumer == "" || holder == "" {
+		return 0, errNoConsumer
+	}
+	if err := ctxErr(ctx); err != nil {
+		return 0, err
+	}
+	s := f.s
+	now := s.stamp()
+	var acked int64
+	err := s.w.QueryRowContext(ctx, `INSERT INTO scim_feed_consumers (tenant, name, acked, holder, lease_until)
+		VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`, 0, `+s.d.ph(3)+`, `+s.d.ph(4)+`)
+		ON CONFLICT (tenant, name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+		WHERE scim_feed_consumers.holder IN ('', excluded.holder) OR scim_feed_consumers.lease_until IS NULL OR scim_feed_consumers.lease_until < `+s.d.ph(5)+`
+		RETURNING acked`,
+		store.Tenant(ctx), consumer, holder, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now)).Scan(&acked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, store.ErrLeased
+	}
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: lease feed: %w", err)
+	}
+	return acked, nil
+}
+
+// AckFeed records consumer's position and renews holder's lease in one
+// statement (see store.FeedConsumers).
+func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	s := f.s
+	now := s.stamp()
+	res, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET acked = CASE WHEN acked < `+s.d.ph(4)+` THEN `+s.d.ph(4)+` ELSE acked END, lease_until = `+s.d.ph(5)+`
+		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3)+` AND lease_until >= `+s.d.ph(6),
+		store.Tenant(ctx), consumer, holder, seq, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now))
+	if err != nil {
+		return fmt.Errorf("sqlstore: ack feed: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlstore: ack feed: %w", err)
+	} else if n == 0 {
+		return store.ErrLeased
+	}
+	return nil
+}
+
+// ReleaseFeed gives up holder's lease of consumer.
+func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	s := f.s
+	_, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET holder = '', lease_until = NULL
+		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3), store.Tenant(ctx), consumer, holder)
+	if err != nil {
+		return fmt.Errorf("sqlstore: release feed: %w", err)
+	}
+	return nil
+}
+
+// FeedStatus reports every tenant's head and named consumers, by tenant
+// and name, in one read transaction.
+func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	s := f.s
+	byTenant := map[string]*store.FeedStatus{}
+	get := func(t string) *store.FeedStatus {
+		st := byTenant[t]
+		if st == nil {
+			st = &store.FeedStatus{Tenant: t}
+			byTenant[t] = st
+		}
+		return st
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM scim_feed_heads`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var t string
+			var head int64
+			if err := rows.Scan(&t, &head); err != nil {
+				rows.Close()
+				return err
+			}
+			get(t).Head = head
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT tenant, name, acked, holder, lease_until FROM scim_feed_consumers ORDER BY tenant, name`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var t string
+			var c store.ConsumerStatus
+			if err := rows.Scan(&t, &c.Name, &c.Acked, &c.Holder, dbTime{&c.LeaseUntil}); err != nil {
+				return err
+			}
+			st := get(t)
+			st.Consumers = append(st.Consumers, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: feed status: %w", err)
+	}
+	out := make([]store.FeedStatus, 0, len(byTenant))
+	for _, st := range byTenant {
+		out = append(out, *st)
+	}
+	slices.SortFunc(out, func(a, b store.FeedStatus) int { return strings.Compare(a.Tenant, b.Tenant) })
+	return out, nil
+}
+
+// pruneBatch bounds one pruning statement, so that it holds its locks
+// (SQLite: the database's write lock) for a short time and SCIM writes go
+// on between batches.
+const pruneBatch = 500
+
+// Prune deletes the entries older than the retention and those that
+// every named consumer of their tenant has acknowledged, in batches of
+// short transactions, and returns how many it deleted. The store runs it
+// in the background (Config.ChangeFeed); a host may call it too.
+func (f *Feed) Prune(ctx context.Context) (int64, error) {
+	s := f.s
+	cut := s.d.timeArg(s.stamp().Add(-s.feed.retention))
+	conds := []struct {
+		where string
+		args  []any
+	}{
+		{`at < ` + s.d.ph(1), []any{cut}},
+		{`seq <= (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = scim_feed.tenant)`, nil},
+	}
+	var total int64
+	for _, c := range conds {
+		for {
+			res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE (tenant, seq) IN (SELECT tenant, seq FROM scim_feed WHERE `+c.where+` LIMIT `+fmt.Sprint(pruneBatch)+`)`, c.args...)
+			if err != nil {
+				return total, fmt.Errorf("sqlstore: prune feed: %w", err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return total, fmt.Errorf("sqlstore: prune feed: %w", err)
+			}
+			total += n
+			if n < pruneBatch {
+				break
+			}
+		}
+	}
+	return total, nil
+}
+
+// startPruner runs Prune every interval until Close.
+func (s *Store) startPruner() {
+	interval := min(max(s.feed.retention/10, time.Second), time.Minute)
+	s.feed.stop = make(chan struct{})
+	s.feed.done.Add(1)
+	go func() {
+		defer s.feed.done.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		f := &Feed{s: s}
+		for {
+			select {
+			case <-s.feed.stop:
+				return
+			case <-t.C:
+				ctx, cancel := context.WithTimeout(context.Background(), interval)
+				f.Prune(ctx) // a failed round is tried again at the next tick
+				cancel()
+			}
+		}
+	}()
+}

@@ -1,0 +1,34 @@
+-- The change feed (Config.ChangeFeed). Every write that changes a user or
+-- a group appends its entries to scim_feed in the same transaction. SQLite
+-- has one writer at a time, so a tenant's entries are numbered (from its
+-- scim_feed_heads row) in commit order.
+CREATE TABLE scim_feed_heads (
+    tenant TEXT    NOT NULL PRIMARY KEY,
+    seq    INTEGER NOT NULL
+);
+
+CREATE TABLE scim_feed (
+    tenant      TEXT    NOT NULL,
+    seq         INTEGER NOT NULL,
+    at          INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,
+    resource_id TEXT    NOT NULL,
+    version     TEXT    NOT NULL,
+    attrs       TEXT,
+    members     TEXT,
+    PRIMARY KEY (tenant, seq)
+);
+
+-- Retention prunes by age.
+CREATE INDEX scim_feed_at ON scim_feed (at);
+
+-- Named consumers: the position each has acknowledged, per tenant, and
+-- the lease of the one holder that may handle its entries.
+CREATE TABLE scim_feed_consumers (
+    tenant      TEXT    NOT NULL,
+    name        TEXT    NOT NULL,
+    acked       INTEGER NOT NULL DEFAULT 0,
+    holder      TEXT    NOT NULL DEFAULT '',
+    lease_until INTEGER,
+    PRIMARY KEY (tenant, name)
+);
