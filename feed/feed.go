@@ -1,0 +1,232 @@
+// Package feed runs a host's handler over a store's change feed
+// (store.ChangeFeed): the way to act on provisioning changes that must not
+// be missed, such as ending a deactivated user's sessions.
+//
+// A Consumer reads the entries of each tenant after the position it has
+// acknowledged, hands them to Handle one at a time, in order, and
+// acknowledges each once Handle returns nil. Delivery is at least once:
+// an entry whose acknowledgement was lost (a crash between Handle and the
+// acknowledgement) is handed over again, so Handle must be idempotent
+// (ending sessions that are already ended is). When Handle fails, the
+// same entry is tried again after a growing pause, and nothing after it
+// is handed over until it succeeds.
+//
+// Several replicas of a host may run the same Consumer (same Name) over
+// one database: a lease per tenant (store.FeedConsumers) lets one of them
+// handle a tenant's entries at a time, and another takes over when its
+// holder stops renewing the lease. A Handle that runs longer than Lease
+// may lose the lease to another replica, so keep Lease well above the
+// slowest Handle.
+//
+//	db, _ := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+//	c := &feed.Consumer{Name: "sessions", Feed: db.Feed(), Handle: func(ctx context.Context, ch store.Change) error {
+//		if ch.Kind == store.UserDeactivated || ch.Kind == store.UserDeleted {
+//			return sessions.EndAll(ctx, ch.Tenant, ch.ID)
+//		}
+//		return nil
+//	}}
+//	go c.Run(ctx)
+package feed
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/scimkit/scim/store"
+)
+
+// Source is a change feed that keeps named consumers' positions:
+// sqlstore's and memory's Feed.
+type Source interface {
+	store.ChangeFeed
+	store.FeedConsumers
+}
+
+// Consumer runs Handle over a Source's entries. Set Name, Feed and
+// Handle; the rest have defaults. A Consumer must not be copied after
+// Run starts.
+type Consumer struct {
+	// Name identifies the consumer: its position and lease are kept
+	// under it, per tenant. Replicas running the same consumer use the
+	// same Name.
+	Name string
+	// Feed is the store's change feed.
+	Feed Source
+	// Handle is called with each entry, in Seq order per tenant. An
+	// error makes the consumer try the same entry again after a pause.
+	Handle func(ctx context.Context, c store.Change) error
+	// Tenants lists the tenants to follow. Nil follows every tenant that
+	// has a feed (store.FeedConsumers.FeedStatus).
+	Tenants func(ctx context.Context) ([]string, error)
+	// Holder names this replica in leases (default: host name, process
+	// id and a random suffix).
+	Holder string
+	// Lease is how long a tenant's lease lasts unless renewed (default
+	// 30s). Every acknowledgement renews it.
+	Lease time.Duration
+	// Poll is the pause when every tenant is up to date (default 1s).
+	Poll time.Duration
+	// Batch is how many entries are read at a time (default 100).
+	Batch int
+	// MaxBackoff bounds the pause after a failing Handle (default 1m;
+	// the first pause is Poll/4, doubling).
+	MaxBackoff time.Duration
+	// Logger receives failures (default slog.Default()).
+	Logger *slog.Logger
+}
+
+// ErrConfig is returned by Run when Name, Feed or Handle is missing.
+var ErrConfig = errors.New("feed: Consumer needs Name, Feed and Handle")
+
+// Run follows the feed until ctx ends, then releases its leases and
+// returns ctx's error. It returns early only for a missing setting
+// (ErrConfig).
+func (c *Consumer) Run(ctx context.Context) error {
+	if c.Name == "" || c.Feed == nil || c.Handle == nil {
+		return ErrConfig
+	}
+	c.setDefaults()
+	held := map[string]bool{}
+	defer func() {
+		for tenant := range held {
+			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := c.Feed.ReleaseFeed(store.WithTenant(rctx, tenant), c.Name, c.Holder); err != nil {
+				c.Logger.Warn("feed: release lease", "consumer", c.Name, "tenant", tenant, "err", err)
+			}
+			cancel()
+		}
+	}()
+	for {
+		busy := false
+		tenants, err := c.tenants(ctx)
+		if err != nil && ctx.Err() == nil {
+			c.Logger.Warn("feed: list tenants", "consumer", c.Name, "err", err)
+		}
+		for _, tenant := range tenants {
+			n, err := c.drain(store.WithTenant(ctx, tenant), held, tenant)
+			if err != nil && ctx.Err() == nil {
+				c.Logger.Warn("feed: read", "consumer", c.Name, "tenant", tenant, "err", err)
+			}
+			busy = busy || n > 0
+		}
+		if !busy {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(c.Poll):
+			}
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Consumer) setDefaults() {
+	if c.Holder == "" {
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		_, _ = rand.Read(b)
+		c.Holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.Batch <= 0 {
+		c.Batch = 100
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = time.Minute
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// tenants returns the tenants to follow.
+func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
+	if c.Tenants != nil {
+		return c.Tenants(ctx)
+	}
+	sts, err := c.Feed.FeedStatus(ctx)
+	out := make([]string, 0, len(sts))
+	for _, st := range sts {
+		if st.Head > 0 {
+			out = append(out, st.Tenant)
+		}
+	}
+	return out, err
+}
+
+// drain takes the tenant's lease and handles one batch of its entries;
+// it returns how many it handled. held tracks the leases this replica
+// has, to release them when Run ends.
+func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant string) (int, error) {
+	acked, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
+	if errors.Is(err, store.ErrLeased) {
+		delete(held, tenant)
+		return 0, nil // another replica has it
+	}
+	if err != nil {
+		return 0, err
+	}
+	held[tenant] = true
+	entries, err := c.Feed.Changes(ctx, acked, c.Batch)
+	if err != nil {
+		return 0, err
+	}
+	for i, e := range entries {
+		if err := c.handle(ctx, e); err != nil {
+			return i, err // ctx ended
+		}
+		if err := c.Feed.AckFeed(ctx, c.Name, c.Holder, e.Seq, c.Lease); err != nil {
+			if errors.Is(err, store.ErrLeased) {
+				delete(held, tenant)
+				c.Logger.Warn("feed: lost the lease; another replica goes on from the last acknowledged entry", "consumer", c.Name, "tenant", tenant, "seq", e.Seq)
+				return i + 1, nil
+			}
+			return i + 1, err
+		}
+	}
+	return len(entries), nil
+}
+
+// handle calls Handle until it succeeds (with a growing pause, renewing
+// the lease) or ctx ends. A panic in Handle counts as a failure.
+func (c *Consumer) handle(ctx context.Context, e store.Change) error {
+	pause := c.Poll / 4
+	for attempt := 1; ; attempt++ {
+		err := c.call(ctx, e)
+		if err == nil {
+			return nil
+		}
+		c.Logger.Warn("feed: handler failed; trying the entry again", "consumer", c.Name, "tenant", e.Tenant, "seq", e.Seq, "kind", e.Kind, "attempt", attempt, "pause", pause, "err", err)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(pause*2, c.MaxBackoff)
+		if _, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease); err != nil {
+			return err // lost the lease (or the store): leave the entry to its new holder
+		}
+	}
+}
+
+func (c *Consumer) call(ctx context.Context, e store.Change) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("feed: handler panicked: %v", r)
+		}
+	}()
+	return c.Handle(ctx, e)
+}
