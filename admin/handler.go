@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -39,6 +41,14 @@ type Options struct {
 	// scim.Config.RequestLog (an AsyncLog reads through to its
 	// destination).
 	RequestLog RequestLog
+
+	// Feed, if set, is read by GET /feed: the store's change feed
+	// (sqlstore's or memory's Feed), its recent entries and its named
+	// consumers' lag.
+	Feed interface {
+		store.ChangeFeed
+		store.FeedConsumers
+	}
 
 	// BaseURL is the SCIM base URL to show the admin (the value to paste
 	// into the identity provider), returned by GET /status.
@@ -76,6 +86,9 @@ type Options struct {
 //	DELETE /tokens/{id}     -> 204; 404 if the tenant has no such token
 //	GET    /requests?limit=N {"enabled": bool, "requests": [Request]}, newest first (N defaults
 //	                        to 100, at most 1000; enabled is false without a RequestLog)
+//	GET    /feed?limit=N    {"enabled": bool, "head": Seq, "consumers": [{"name", "acked", "lag",
+//	                        "holder", "leaseUntil"}], "entries": [store.Change]}, entries newest
+//	                        first (N as for /requests; enabled is false without a Feed)
 //
 // Errors are {"error": "<message>"} with a 4xx or 500 status. Every
 // response carries Cache-Control: no-store. Token hashes are never
@@ -107,6 +120,7 @@ func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 	mux.HandleFunc("POST /tokens", a.generate)
 	mux.HandleFunc("DELETE /tokens/{id}", a.revoke)
 	mux.HandleFunc("GET /requests", a.requests)
+	mux.HandleFunc("GET /feed", a.feed)
 	// Method-less fallbacks, so a wrong method or path is answered in
 	// JSON rather than with the mux's plain text.
 	for path, allow := range map[string]string{
@@ -114,6 +128,7 @@ func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 		"/tokens":      "GET, HEAD, POST",
 		"/tokens/{id}": "DELETE",
 		"/requests":    "GET, HEAD",
+		"/feed":        "GET, HEAD",
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
@@ -285,14 +300,9 @@ func (a *api) requests(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	limit := defaultRequestLimit
-	if s := r.URL.Query().Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			writeError(w, http.StatusBadRequest, "limit must be a positive integer")
-			return
-		}
-		limit = min(n, maxRequestLimit)
+	limit, ok := limitParam(w, r)
+	if !ok {
+		return
 	}
 	if a.opts.RequestLog == nil {
 		writeJSON(w, http.StatusOK, map[string]any{"enabled": false, "requests": []Request{}})
@@ -307,6 +317,76 @@ func (a *api) requests(w http.ResponseWriter, r *http.Request) {
 		reqs = []Request{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"enabled": true, "requests": reqs})
+}
+
+// limitParam reads the limit query parameter of /requests and /feed,
+// answering 400 when it is not a positive integer.
+func limitParam(w http.ResponseWriter, r *http.Request) (int, bool) {
+	limit := defaultRequestLimit
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, "limit must be a positive integer")
+			return 0, false
+		}
+		limit = min(n, maxRequestLimit)
+	}
+	return limit, true
+}
+
+// apiConsumer is a named feed consumer as GET /feed shows it.
+type apiConsumer struct {
+	Name       string     `json:"name"`
+	Acked      int64      `json:"acked"`
+	Lag        int64      `json:"lag"`
+	Holder     string     `json:"holder,omitempty"`
+	LeaseUntil *time.Time `json:"leaseUntil,omitempty"`
+}
+
+// feed answers GET /feed: the tenant's last entries and its consumers.
+func (a *api) feed(w http.ResponseWriter, r *http.Request) {
+	tenant, ok := a.tenant(w, r)
+	if !ok {
+		return
+	}
+	limit, ok := limitParam(w, r)
+	if !ok {
+		return
+	}
+	if a.opts.Feed == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"enabled": false, "head": 0, "consumers": []apiConsumer{}, "entries": []store.Change{}})
+		return
+	}
+	sts, err := a.opts.Feed.FeedStatus(r.Context())
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	var head int64
+	consumers := []apiConsumer{}
+	for _, st := range sts {
+		if st.Tenant != tenant {
+			continue
+		}
+		head = st.Head
+		for _, c := range st.Consumers {
+			ac := apiConsumer{Name: c.Name, Acked: c.Acked, Lag: max(st.Head-c.Acked, 0), Holder: c.Holder}
+			if !c.LeaseUntil.IsZero() {
+				ac.LeaseUntil = &c.LeaseUntil
+			}
+			consumers = append(consumers, ac)
+		}
+	}
+	entries, err := a.opts.Feed.Changes(store.WithTenant(r.Context(), tenant), max(head-int64(limit), 0), limit)
+	if err != nil {
+		a.internal(w, r, err)
+		return
+	}
+	slices.Reverse(entries)
+	if entries == nil {
+		entries = []store.Change{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"enabled": true, "head": head, "consumers": consumers, "entries": entries})
 }
 
 // view returns the admin API form of t.

@@ -41,29 +41,29 @@ type Change struct {
 	// Seq is the entry's position in its tenant's feed: it increases by
 	// one with every entry, in commit order, so that a consumer that has
 	// handled every entry up to n reads on after n and misses nothing.
-	Seq int64
+	Seq int64 `json:"seq"`
 	// Tenant is the tenant the change was made in.
-	Tenant string
+	Tenant string `json:"tenant"`
 	// Kind says what happened.
-	Kind ChangeKind
+	Kind ChangeKind `json:"kind"`
 	// ID is the id of the user or group changed (for MembersAdded and
 	// MembersRemoved: of the group).
-	ID string
+	ID string `json:"id"`
 	// Version is the resource's Meta.Version after the change; "" after
 	// a delete.
-	Version string
+	Version string `json:"version,omitempty"`
 	// At is when the store committed the change (its clock, UTC).
-	At time.Time
+	At time.Time `json:"at"`
 	// Attributes are, for UserUpdated and GroupUpdated, the top-level
 	// attributes whose value changed, by name ("name", "emails",
 	// "active", "displayName"), an extension by its schema URN, in
 	// name order. Members are not listed: membership changes have
 	// entries of their own.
-	Attributes []string
+	Attributes []string `json:"attributes,omitempty"`
 	// Members are, for MembersAdded and MembersRemoved, the member ids
 	// the write really added or removed (not those a request named:
 	// unknown ids, present members and absent ones are not listed).
-	Members []string
+	Members []string `json:"members,omitempty"`
 }
 
 // ChangeFeed is implemented by stores that record every committed change

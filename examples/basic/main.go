@@ -38,6 +38,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/feed"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -202,13 +203,22 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		RequestLog: requests,
 		Logger:     logger,
 		Observe:    mets.observe,
-		Events: func(ctx context.Context, e scim.Event) {
-			logger.Info("scim event", "type", e.Type, "id", e.ID, "tenant", e.Tenant)
-		},
 	})
 	if err != nil {
 		return err
 	}
+	// What a host does on deactivation: end the user's sessions. The
+	// consumer reads the store's change feed, so a deactivation is acted
+	// on even when this process stopped right after committing it, and
+	// replicas of this server share the work (feed.Consumer's leases).
+	sessionsConsumer := &feed.Consumer{Name: "sessions", Feed: db.feed, Logger: logger, Handle: endSessions(logger)}
+	consumerDone := make(chan struct{})
+	consumerCtx, stopConsumer := context.WithCancel(ctx)
+	go func() {
+		defer close(consumerDone)
+		sessionsConsumer.Run(consumerCtx)
+	}()
+	defer func() { stopConsumer(); <-consumerDone }()
 
 	password, shown := cfg.AdminPassword, "as set by -admin-password or SCIM_ADMIN_PASSWORD"
 	if password == "" {
@@ -221,6 +231,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		// A single-tenant host: every admin manages the default tenant "".
 		Tenant:     func(*http.Request) (string, error) { return "", nil },
 		RequestLog: requests,
+		Feed:       db.feed,
 		BaseURL:    base,
 		CreatedBy:  func(*http.Request) string { return "admin" },
 		Logger:     logger,
@@ -305,6 +316,7 @@ type database struct {
 	tokens   tokens.Store
 	requests admin.RequestLog // written by the SCIM handler, read by the admin page
 	sessions sessionStore     // the admin page's sign-ins
+	feed     feed.Source      // the stores' change feed
 	// hasTokens reports whether the database kept a token from an earlier
 	// run, active or not.
 	hasTokens func(context.Context) (bool, error)
@@ -321,8 +333,8 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	var sqlDSN string
 	switch {
 	case dsn == "" || dsn == "memory":
-		m := memory.New()
-		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100), sessions: newMemorySessions(),
+		m := memory.New(memory.WithChangeFeed(0))
+		return &database{users: m, groups: m, tokens: tokens.NewMemoryStore(), requests: admin.NewRequestRing(100), sessions: newMemorySessions(), feed: m.Feed(),
 			hasTokens: func(context.Context) (bool, error) { return false, nil }, close: func() {}}, nil
 	case strings.HasPrefix(lower, "sqlite:"):
 		sqlDSN = dsn[len("sqlite:"):]
@@ -336,7 +348,7 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 	if sqlDSN == "" {
 		return nil, fmt.Errorf(`-db %q: use a SQLite file path, a postgres:// URL or "memory"`, dsn)
 	}
-	s, err := sqlstore.Open(ctx, sqlDSN)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: sqlDSN, ChangeFeed: true})
 	if err != nil {
 		return nil, fmt.Errorf("-db: %w", err)
 	}
@@ -345,7 +357,24 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 		s.Close()
 		return nil, fmt.Errorf("-db: %w", err)
 	}
-	return &database{users: s, groups: s, tokens: s, requests: s, sessions: sessions, hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
+	return &database{users: s, groups: s, tokens: s, requests: s, sessions: sessions, feed: s.Feed(), hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
+}
+
+// endSessions is the example's feed handler: it logs the line where a
+// host ends the sessions and revokes the API keys of a user the identity
+// provider deactivated or deleted, and of members a group lost (a host
+// that grants access by group). It must be idempotent: the feed delivers
+// at least once.
+func endSessions(logger *slog.Logger) func(ctx context.Context, c store.Change) error {
+	return func(ctx context.Context, c store.Change) error {
+		switch c.Kind {
+		case store.UserDeactivated, store.UserDeleted:
+			logger.Info("end sessions for user "+c.ID, "tenant", c.Tenant, "reason", c.Kind, "seq", c.Seq)
+		case store.MembersRemoved:
+			logger.Info("re-check access of users who left group "+c.ID, "tenant", c.Tenant, "members", c.Members, "seq", c.Seq)
+		}
+		return nil
+	}
 }
 
 // randomString returns n random bytes, base64url encoded.
