@@ -205,6 +205,9 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
 		}
 		if res := rt.Resolve(p.AttrPath); res.Missing || res.Attr == nil {
+			if rt.Omits(rl.sortBy) {
+				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
+			}
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
 		}
 		lp.query.SortBy = rl.sortBy
@@ -229,7 +232,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 		return lp, err
 	}
 	lp.query.ExcludeMembers = !lp.proj.wants("members")
-	lp.query.ExcludeGroups = !lp.proj.wants("groups")
+	lp.query.ExcludeGroups = !lp.proj.wants("groups") || rt.Schema.Attr("groups") == nil // a model may leave groups out
 	return lp, nil
 }
 

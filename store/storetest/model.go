@@ -13,10 +13,10 @@ import (
 // store.ModelProvider) tells the suite; a store that is not a
 // ModelProvider is held to the full contract.
 //
-// The suite's filter and sort cases use userName, externalId,
-// displayName, title, name, emails, active and the enterprise department,
-// employeeNumber and manager: a model leaving one of those out cannot run
-// the suite whole.
+// The suite's other cases filter and sort on userName, externalId,
+// displayName, title, name, emails, active, groups and the enterprise
+// department, employeeNumber and manager, and on a group's externalId: a
+// model leaving one of those out cannot run the suite whole.
 
 // modelOf returns the model s was built from, or the default model.
 func modelOf(s any) *resources.Model {
