@@ -157,6 +157,9 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
 	if err := k.evaluator().Validate(e); err != nil {
+		if p := omittedIn(k.resourceType(), e); p != "" {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+		}
 		return nil, err
 	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
@@ -185,6 +188,31 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 		}
 		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever && found == "" {
 			found = a.Name
+		}
+		return false
+	})
+	return found
+}
+
+// omittedIn returns the first attribute path in e that the model's
+// subset leaves out (resources.ResourceType.Omits), or "": a filter on one
+// is refused as on an unknown attribute, with a detail that says why.
+func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		var p filter.AttrPath
+		switch n := x.(type) {
+		case *filter.Compare:
+			p = n.Path
+		case *filter.Present:
+			p = n.Path
+		case *filter.ValuePath:
+			p = n.Path // its inner paths are sub-attributes, which a subset keeps
+		default:
+			return found == ""
+		}
+		if found == "" && rt.Omits(p.String()) {
+			found = p.String()
 		}
 		return false
 	})
