@@ -34,9 +34,9 @@ type ModelConfig struct {
 	// phoneNumbers or x509Certificates leaves them out here, once, and
 	// then /Schemas does not advertise them (identity providers build
 	// their attribute mapping from it), a request carrying them has them
-	// ignored with a warning (refused in strict mode, like an attribute
-	// no schema defines), and a filter or sortBy on them is an
-	// invalidFilter error.
+	// ignored with a warning (refused in strict mode), a filter on them
+	// is a 400 invalidFilter and a sortBy a 400 invalidValue: all as for
+	// an attribute no schema defines, with words that say "unsupported".
 	//
 	// Entries are top-level attributes: core ones by name ("emails",
 	// "name"; a sub-attribute comes with its attribute, and a dotted
@@ -97,9 +97,10 @@ func DefaultModel() *Model {
 }
 
 // Same reports whether m and o describe the same resource types: the same
-// schemas, extension for extension, narrowed to the same attributes. Stores and handlers check it so that a
-// model built twice by mistake is caught when the handler is built, not
-// when a filter on an extension attribute fails.
+// schemas, extension for extension, narrowed to the same attributes.
+// Stores and handlers check it so that a model built twice by mistake is
+// caught when the handler is built, not when a filter on an extension
+// attribute fails.
 func (m *Model) Same(o *Model) bool {
 	if m == o {
 		return true
