@@ -36,7 +36,7 @@ func (h *handler) buildDiscovery() error {
 		"patch":          supported{true},
 		"bulk":           map[string]any{"supported": true, "maxOperations": c.MaxBulkOperations, "maxPayloadSize": c.MaxBulkPayloadBytes},
 		"filter":         map[string]any{"supported": true, "maxResults": c.MaxPageSize},
-		"changePassword": supported{c.keepsPasswords()},
+		"changePassword": supported{c.keepsPasswords() && h.model.User.Schema.Attr("password") != nil},
 		"sort":           supported{true},
 		"etag":           supported{true},
 		"authenticationSchemes": []map[string]any{{

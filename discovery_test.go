@@ -2,11 +2,14 @@ package scim_test
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
 )
 
 // TestDiscoveryMatchesBehaviour reads /ServiceProviderConfig and /Schemas
@@ -14,7 +17,20 @@ import (
 // that builds its behaviour from discovery (Entra's and Okta's attribute
 // mappings do) must never be surprised.
 func TestDiscoveryMatchesBehaviour(t *testing.T) {
-	e := newEnv(t)
+	for _, tc := range []struct {
+		name string
+		opts []option
+	}{
+		{"default model", nil},
+		{"attribute subset", []option{withSubset}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			discoveryMatchesBehaviour(t, newEnv(t, tc.opts...))
+		})
+	}
+}
+
+func discoveryMatchesBehaviour(t *testing.T, e *env) {
 	spc := e.do("GET", "/ServiceProviderConfig", nil).Body
 	feature := func(name string) map[string]any { return spc[name].(map[string]any) }
 
@@ -87,6 +103,59 @@ func TestDiscoveryMatchesBehaviour(t *testing.T) {
 			})
 		}
 	}
+
+	// What /Schemas leaves out of the RFC's User schemas is not kept: a
+	// request's value is ignored and a filter on it refused.
+	advertised := map[string]bool{}
+	for _, urn := range []string{resources.UserSchema, resources.EnterpriseUserSchema} {
+		doc := e.do("GET", "/Schemas/"+urn, nil)
+		if doc.Code == 404 {
+			continue // the whole extension is left out
+		}
+		for _, a := range doc.Body["attributes"].([]any) {
+			advertised[urn+":"+a.(map[string]any)["name"].(string)] = true
+		}
+	}
+	full := resources.DefaultModel().User
+	for _, s := range append([]*resources.Schema{full.Schema}, full.Extension(resources.EnterpriseUserSchema)) {
+		for _, a := range s.Attributes {
+			if advertised[s.ID+":"+a.Name] || a.ReadOnly() {
+				continue
+			}
+			t.Run("left out "+a.Name, func(t *testing.T) {
+				body := minimal("/Users", "left-out-"+a.Name)
+				body[s.ID+":"+a.Name] = sampleValue(a)
+				r := e.do("POST", "/Users", body)
+				require.Equal(t, 201, r.Code, r.Raw)
+				assert.NotContains(t, r.Raw, "sample", "the value is not kept")
+				assert.NotContains(t, e.do("GET", "/Users/"+r.str("id"), nil).Raw, "sample", "the value is not kept")
+				f := s.ID + ":" + a.Name + " pr"
+				requireError(t, e.do("GET", "/Users?filter="+url.QueryEscape(f), nil), 400, "invalidFilter", "")
+			})
+		}
+	}
+}
+
+// sampleValue is a value of attribute a's type, in a list when it is
+// multi-valued.
+func sampleValue(a *resources.Attribute) any {
+	var v any = "sample"
+	switch a.Type {
+	case resources.TypeBoolean:
+		v = true
+	case resources.TypeComplex:
+		m := map[string]any{}
+		for _, s := range a.SubAttributes {
+			if s.Type == resources.TypeString && !s.ReadOnly() {
+				m[s.Name] = "sample"
+			}
+		}
+		v = m
+	}
+	if a.MultiValued {
+		return []any{v}
+	}
+	return v
 }
 
 // minimal is a body with the required attributes of the endpoint's type.

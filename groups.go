@@ -45,7 +45,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		list: func(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.Group], error) { return gs.ListGroups(ctx, q) })
 		},
-		prepare: prepareGroups,
+		prepare: h.prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
 			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
@@ -95,9 +95,10 @@ func checkGroup(g *resources.Group) error {
 func resetNewGroup(g *resources.Group) { g.ID = "" }
 
 // prepareGroups sets meta.resourceType and location and each member's
-// $ref.
-func prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group, _ bool) error {
+// $ref, and leaves out what the model does not define (FitGroup).
+func (h *handler) prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group, _ bool) error {
 	for _, g := range groups {
+		h.model.FitGroup(g)
 		g.Meta.ResourceType = "Group"
 		g.Meta.Location = base + "/Groups/" + g.ID
 		for i := range g.Members {

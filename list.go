@@ -157,6 +157,9 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
 	if err := k.evaluator().Validate(e); err != nil {
+		if p := omittedIn(k.resourceType(), e); p != "" {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+		}
 		return nil, err
 	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
@@ -191,6 +194,31 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 	return found
 }
 
+// omittedIn returns the first attribute path in e that the model's
+// subset leaves out (resources.ResourceType.Omits), or "": a filter on one
+// is refused as on an unknown attribute, with a detail that says why.
+func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		var p filter.AttrPath
+		switch n := x.(type) {
+		case *filter.Compare:
+			p = n.Path
+		case *filter.Present:
+			p = n.Path
+		case *filter.ValuePath:
+			p = n.Path // its inner paths are sub-attributes, which a subset keeps
+		default:
+			return found == ""
+		}
+		if found == "" && rt.Omits(p.String()) {
+			found = p.String()
+		}
+		return false
+	})
+	return found
+}
+
 func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
@@ -205,6 +233,9 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
 		}
 		if res := rt.Resolve(p.AttrPath); res.Missing || res.Attr == nil {
+			if rt.Omits(rl.sortBy) {
+				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
+			}
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
 		}
 		lp.query.SortBy = rl.sortBy
@@ -229,7 +260,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 		return lp, err
 	}
 	lp.query.ExcludeMembers = !lp.proj.wants("members")
-	lp.query.ExcludeGroups = !lp.proj.wants("groups")
+	lp.query.ExcludeGroups = !lp.proj.wants("groups") || rt.Schema.Attr("groups") == nil // a model may leave groups out
 	return lp, nil
 }
 

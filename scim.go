@@ -158,7 +158,9 @@ type Config struct {
 	Now func() time.Time
 
 	// Model describes the resource types served, with the host's
-	// extension schemas. Leave it nil when the store was built from the
+	// extension schemas and, when the host declared one
+	// (resources.ModelConfig.UserAttributes), the subset of attributes
+	// it supports, which /Schemas advertises. Leave it nil when the store was built from the
 	// model (store/memory, store/sqlstore implement store.ModelProvider):
 	// the handler takes it from the store, so extensions are registered
 	// once, where the store is built. Set it for a store that does not
@@ -168,7 +170,7 @@ type Config struct {
 
 	// Strict refuses, with a 400 naming the attribute, what the handler
 	// otherwise accepts from a sloppy client by changing it: an attribute
-	// no schema defines (ignored otherwise), a second primary value
+	// no schema defines or the model leaves out (ignored otherwise), a second primary value
 	// (demoted), a duplicate value (dropped), an unquoted filter value
 	// (taken as a string). Either way each bend is a warning in the log
 	// line and the request log. Endpoint spelling and members beside

@@ -162,6 +162,9 @@ func (h *handler) userChanged(ctx context.Context, before, after *resources.User
 // group yet, so the answer to a POST costs no lookup.
 func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, users []*resources.User, fresh bool) error {
 	for _, u := range users {
+		// A response carries only what /Schemas advertises, also for a
+		// user stored before the host narrowed its model.
+		h.model.FitUser(u)
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 		u.Meta.Location = base + "/Users/" + u.ID
@@ -176,7 +179,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		}
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
-	if ok && !fresh && len(ids) > 0 && proj.wants("groups") {
+	if ok && !fresh && len(ids) > 0 && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
 		m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
 		if err != nil {
 			return err

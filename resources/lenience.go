@@ -32,10 +32,30 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 	return nil
 }
 
-// unknown records an attribute (or sub-attribute, or schema) no schema
-// defines: ignored, never stored.
-func (l *Lenience) unknown(path string) error {
-	return l.bend(path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)", fmt.Sprintf("ignored unknown attribute %q", path))
+// unknown records an attribute (or sub-attribute, or schema) no schema of
+// rt defines: ignored, never stored.
+func (l *Lenience) unknown(rt *ResourceType, path string) error {
+	return l.Unknown(rt, path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)")
+}
+
+// Unknown is the one policy for an attribute path a request gives that rt
+// does not define, for Normalize and the PATCH engine alike: the value is
+// ignored and never stored, and the warning says so ("ignored unknown
+// attribute \"adreses\""); under Strict it is refused instead, with an
+// *AttrError of scimType whose Msg is refusal. An attribute the built-in
+// schemas define but the host's subset left out (ResourceType.Omits,
+// ModelConfig.UserAttributes) goes the same way, with a warning and a
+// refusal that say it is unsupported and what to do about it.
+func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) error {
+	if l == nil {
+		return nil
+	}
+	if rt != nil && rt.Omits(path) {
+		return l.bend(path, scimType,
+			"is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)",
+			fmt.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
+	}
+	return l.bend(path, scimType, refusal, fmt.Sprintf("ignored unknown attribute %q", path))
 }
 
 // tidyPrimaries keeps at most one primary:true value in a multi-valued

@@ -27,10 +27,40 @@ type ModelConfig struct {
 	UserExtensions []*Schema
 	// GroupExtensions are extension schemas of Group.
 	GroupExtensions []*Schema
+
+	// UserAttributes, when not nil, are the attributes of the built-in
+	// User schemas the host supports; the others are left out of the
+	// model. A host whose product has no use for addresses,
+	// phoneNumbers or x509Certificates leaves them out here, once, and
+	// then /Schemas does not advertise them (identity providers build
+	// their attribute mapping from it), a request carrying them has them
+	// ignored with a warning (refused in strict mode), a filter on them
+	// is a 400 invalidFilter and a sortBy a 400 invalidValue: all as for
+	// an attribute no schema defines, with words that say "unsupported".
+	//
+	// Entries are top-level attributes: core ones by name ("emails",
+	// "name"; a sub-attribute comes with its attribute, and a dotted
+	// path is an error), the common "id", "externalId" and "meta", and
+	// enterprise ones with their URN
+	// ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+	// or that URN alone for the whole extension. When no enterprise
+	// attribute is listed the extension is left out too. The host's own
+	// extensions (UserExtensions) are always kept whole. Names match
+	// case-insensitively; "schemas" may be listed and is always there.
+	//
+	// id, meta, userName and active cannot be left out (active is how
+	// identity providers deprovision); NewModel returns an error naming
+	// the missing one.
+	UserAttributes []string
+	// GroupAttributes is UserAttributes for Group. id, meta, displayName
+	// and members cannot be left out, so only externalId can.
+	GroupAttributes []string
 }
 
 // NewModel builds the model of cfg. An extension must have a URN id that
-// no other schema of the model uses.
+// no other schema of the model uses; a subset (UserAttributes,
+// GroupAttributes) must name attributes of the built-in schemas and keep
+// the required ones.
 func NewModel(cfg ModelConfig) (*Model, error) {
 	m := &Model{User: NewUserType(cfg.UserExtensions...), Group: NewGroupType(cfg.GroupExtensions...)}
 	for _, rt := range []*ResourceType{m.User, m.Group} {
@@ -46,6 +76,16 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 			seen[key] = true
 		}
 	}
+	if cfg.UserAttributes != nil {
+		if err := m.User.subset("UserAttributes", cfg.UserAttributes); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.GroupAttributes != nil {
+		if err := m.Group.subset("GroupAttributes", cfg.GroupAttributes); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
 }
 
@@ -57,9 +97,10 @@ func DefaultModel() *Model {
 }
 
 // Same reports whether m and o describe the same resource types: the same
-// schemas, extension for extension. Stores and handlers check it so that a
-// model built twice by mistake is caught when the handler is built, not
-// when a filter on an extension attribute fails.
+// schemas, extension for extension, narrowed to the same attributes.
+// Stores and handlers check it so that a model built twice by mistake is
+// caught when the handler is built, not when a filter on an extension
+// attribute fails.
 func (m *Model) Same(o *Model) bool {
 	if m == o {
 		return true
@@ -71,8 +112,16 @@ func (m *Model) Same(o *Model) bool {
 }
 
 func sameType(a, b *ResourceType) bool {
-	if len(a.Extensions) != len(b.Extensions) || a.Schema.ID != b.Schema.ID {
+	if len(a.Extensions) != len(b.Extensions) || a.Schema.ID != b.Schema.ID || len(a.common) != len(b.common) {
 		return false
+	}
+	if a.Schema != b.Schema && string(a.Schema.document) != string(b.Schema.document) {
+		return false
+	}
+	for i, c := range a.common {
+		if c.Name != b.common[i].Name {
+			return false
+		}
 	}
 	for i, e := range a.Extensions {
 		f := b.Extensions[i]

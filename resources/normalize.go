@@ -117,7 +117,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 	}
 	a, _ := rt.Attr("", key)
 	if a == nil {
-		return l.unknown(key)
+		return l.unknown(rt, key)
 	}
 	if _, dup := out[a.Name]; dup {
 		return twice(a.Name)
@@ -146,14 +146,14 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
 			// Fully qualified keys of the extension came first.
 			for k, ev := range obj {
-				if err := putExt(ext, dst, k, ev, l); err != nil {
+				if err := rt.putExt(ext, dst, k, ev, l); err != nil {
 					return err
 				}
 			}
 			return nil
 		}
 		err := normalizeObject(obj, func(k string, ev any) (string, any, bool, error) {
-			return extMember(ext, k, ev, l)
+			return rt.extMember(ext, k, ev, l)
 		})
 		if err != nil {
 			return err
@@ -189,7 +189,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if dst == nil {
 			dst = make(map[string]any)
 		}
-		if err := putExt(ext, dst, key[len(ext.ID)+1:], v, l); err != nil {
+		if err := rt.putExt(ext, dst, key[len(ext.ID)+1:], v, l); err != nil {
 			return err
 		}
 		if len(dst) > 0 {
@@ -197,7 +197,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		}
 		return nil
 	}
-	return l.unknown(key)
+	return l.unknown(rt, key)
 }
 
 // hasURNPrefix reports whether key is urn (in any case), ':' and a name.
@@ -205,8 +205,8 @@ func hasURNPrefix(key, urn string) bool {
 	return len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':'
 }
 
-func putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
-	k, nv, keep, err := extMember(ext, key, v, l)
+func (rt *ResourceType) putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
+	k, nv, keep, err := rt.extMember(ext, key, v, l)
 	if keep {
 		if _, dup := dst[k]; dup {
 			return twice(ext.ID + ":" + k)
@@ -218,10 +218,10 @@ func putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) err
 
 // extMember normalises the member key: v of an extension object: it gives
 // the key to keep it under, its value, and whether to keep it at all.
-func extMember(ext *Schema, key string, v any, l *Lenience) (string, any, bool, error) {
+func (rt *ResourceType) extMember(ext *Schema, key string, v any, l *Lenience) (string, any, bool, error) {
 	a := ext.Attr(key)
 	if a == nil {
-		return "", nil, false, l.unknown(ext.ID + ":" + key)
+		return "", nil, false, l.unknown(rt, ext.ID+":"+key)
 	}
 	if a.ReadOnly() {
 		return "", nil, false, nil
@@ -359,7 +359,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			member := func(k string, sv any) (string, any, bool, error) {
 				sa := a.Sub(k)
 				if sa == nil {
-					return "", nil, false, l.unknown(p.String() + "." + k)
+					return "", nil, false, l.unknown(nil, p.String()+"."+k) // a subset keeps sub-attributes whole
 				}
 				if sa.ReadOnly() && a.Mutability != ReadOnly {
 					return "", nil, false, nil

@@ -175,6 +175,9 @@ type ResourceType struct {
 	// Extensions are the schema extensions resources of this type may carry.
 	Extensions []Extension
 	common     []*Attribute
+	// full is the type before a subset narrowed it (see
+	// ModelConfig.UserAttributes), nil when nothing was left out.
+	full *ResourceType
 }
 
 // Extension is a schema extension of a ResourceType.

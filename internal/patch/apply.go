@@ -126,16 +126,17 @@ func (a *applier) selects(l loc) bool {
 	return ok && l.single.Match(m)
 }
 
-// ignore skips an operation on something no schema defines, with a
-// warning; strict mode refuses it (invalidPath).
+// ignore skips an operation on something no schema defines, or that the
+// model's subset leaves out, by the policy Normalize follows too
+// (resources.Lenience.Unknown): a warning, or in strict mode an
+// invalidPath error naming the operation.
 func (a *applier) ignore(l loc) error {
-	if a.len != nil && a.len.Strict {
-		return a.fail(InvalidPath, "%q is not an attribute of the %s resource or its extensions (strict mode)", l.raw, a.e.rt.Name)
+	err := a.len.Unknown(a.e.rt, l.raw, InvalidPath, fmt.Sprintf("is not an attribute of the %s resource or its extensions (strict mode)", a.e.rt.Name))
+	var ae *resources.AttrError
+	if errors.As(err, &ae) {
+		return a.fail(InvalidPath, "%q %s", l.raw, ae.Msg)
 	}
-	if a.len != nil {
-		a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("ignored unknown attribute %q", l.raw))
-	}
-	return nil
+	return err
 }
 
 func (a *applier) readOnlyErr(l loc) error {

@@ -143,6 +143,7 @@ func parse(t *testing.T, s string) filter.Expr {
 
 func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 	t.Helper()
+	e.fitUser(u)
 	out, err := e.users.CreateUser(e.ctx, u)
 	require.NoError(t, err, "CreateUser %q", u.UserName)
 	require.NotNil(t, out)
@@ -151,6 +152,7 @@ func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 
 func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	t.Helper()
+	e.fitGroup(g)
 	out, err := e.groups.CreateGroup(e.ctx, g)
 	require.NoError(t, err, "CreateGroup %q", g.DisplayName)
 	require.NotNil(t, out)

@@ -1,0 +1,85 @@
+package storetest
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// The round-trip cases register themselves here, so that the files other
+// cases live in need no change for them.
+func init() {
+	userTests = append(userTests, test{"RoundTripSupportedAttributes", testUserRoundTrip})
+	groupTests = append(groupTests, test{"RoundTripSupportedAttributes", testGroupRoundTrip})
+}
+
+// fullUser sets every attribute of the built-in User schemas a client
+// may write (password aside: the handler hashes it before the store sees
+// it).
+func fullUser() *resources.User {
+	return &resources.User{
+		UserName:   "roundtrip",
+		ExternalID: "ext-rt",
+		Name: &resources.Name{Formatted: "Ms. Barbara J Jensen III", FamilyName: "Jensen", GivenName: "Barbara",
+			MiddleName: "Jane", HonorificPrefix: "Ms.", HonorificSuffix: "III"},
+		DisplayName: "Babs Jensen", NickName: "Babs", ProfileURL: "https://login.example.com/bjensen",
+		Title: "Tour Guide", UserType: "Employee", PreferredLanguage: "en-US", Locale: "en-US",
+		Timezone: "America/Los_Angeles", Active: ptr(true),
+		Emails: []resources.MultiValue{
+			{Value: "bjensen@example.com", Type: "work", Primary: resources.Bool(true), Display: "work mail"},
+			{Value: "babs@jensen.org", Type: "home", Primary: resources.Bool(false)},
+		},
+		PhoneNumbers: []resources.MultiValue{{Value: "+1 555 555 5555", Type: "work"}},
+		IMs:          []resources.MultiValue{{Value: "someaimhandle", Type: "aim"}},
+		Photos:       []resources.MultiValue{{Value: "https://photos.example.com/bjensen.jpg", Type: "photo"}},
+		Addresses: []resources.Address{{Formatted: "100 Universal City Plaza\nHollywood, CA 91608 USA",
+			StreetAddress: "100 Universal City Plaza", Locality: "Hollywood", Region: "CA", PostalCode: "91608",
+			Country: "USA", Type: "work", Primary: resources.Bool(true)}},
+		Entitlements:     []resources.MultiValue{{Value: "bar-access"}},
+		Roles:            []resources.MultiValue{{Value: "guide", Type: "staff"}},
+		X509Certificates: []resources.MultiValue{{Value: "MIIDQzCCAqygAwIBAgICEAAwDQYJKoZIhvcNAQEFBQAw"}},
+		Enterprise: &resources.EnterpriseUser{EmployeeNumber: "701984", CostCenter: "4130", Organization: "Universal Studios",
+			Division: "Theme Park", Department: "Tour Operations", Manager: &resources.Manager{Value: "26118915-6090-4610-87e4-49d8ca9f808d", DisplayName: "John Smith"}},
+	}
+}
+
+// testUserRoundTrip: a user with every attribute the store's model
+// supports comes back from GetUser and ListUsers as written, attribute
+// for attribute. Attributes the model leaves out are not written (see
+// fitUser), so a store need not keep them.
+func testUserRoundTrip(t *testing.T, e *env) {
+	in := fullUser()
+	created := e.createUser(t, in) // fitted to the model
+	want := in.Clone()
+	comparable := func(u *resources.User) *resources.User {
+		c := u.Clone()
+		c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
+		return c
+	}
+	assert.Equal(t, comparable(want), comparable(created), "CreateUser returns what was written")
+
+	got, err := e.users.GetUser(e.ctx, created.ID, store.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, comparable(want), comparable(got), "GetUser returns what was written")
+
+	p := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "roundtrip"`), Count: 10})
+	require.Len(t, p.Items, 1)
+	assert.Equal(t, comparable(want), comparable(p.Items[0]), "ListUsers returns what was written")
+}
+
+// testGroupRoundTrip is testUserRoundTrip for a group.
+func testGroupRoundTrip(t *testing.T, e *env) {
+	u := e.createUser(t, &resources.User{UserName: "rt-member", Active: ptr(true)})
+	in := &resources.Group{DisplayName: "Round Trip", ExternalID: "ext-group",
+		Members: []resources.Member{{Value: u.ID, Type: "User"}}}
+	created := e.createGroup(t, in)
+	got, err := e.groups.GetGroup(e.ctx, created.ID, store.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, in.DisplayName, got.DisplayName)
+	assert.Equal(t, in.ExternalID, got.ExternalID)
+	assert.Equal(t, []string{u.ID}, memberIDs(got.Members))
+}
