@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"testing"
 
-	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/storetest"
 )
@@ -19,7 +18,7 @@ func TestConformance(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		t.Run("Shared", func(t *testing.T) {
 			faults := new(storetest.Faults)
-			s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(ctx context.Context, _ *sql.Tx, _ store.Change) error {
+			s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(ctx context.Context, _ *sql.Tx, _ sqlstore.Change) error {
 				return faults.Check(ctx)
 			}})
 			storetest.Run(t, func(t *testing.T) storetest.Stores {

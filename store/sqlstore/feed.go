@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
 
@@ -22,7 +23,7 @@ const DefaultFeedRetention = 7 * 24 * time.Hour
 type feedConfig struct {
 	on        bool
 	retention time.Duration
-	onChange  func(ctx context.Context, tx *sql.Tx, c store.Change) error
+	onChange  func(ctx context.Context, tx *sql.Tx, c Change) error
 	stop      chan struct{}
 	done      sync.WaitGroup
 }
@@ -30,12 +31,45 @@ type feedConfig struct {
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
 
+// bridging reports whether writes must also hand Config.OnChange the
+// resource before and after.
+func (s *Store) bridging() bool { return s.feed.onChange != nil }
+
+// Change is a feed entry as Config.OnChange sees it, inside the write's
+// transaction: with the user or group the entry names, before and after
+// the write, so a host can update its own tables from it.
+type Change struct {
+	store.Change
+	// UserBefore and UserAfter are set on the entries of a user
+	// (UserCreated: UserAfter only; UserDeleted: UserBefore only). Groups
+	// is nil on both; Password is what the store keeps (empty, or a
+	// hash).
+	UserBefore, UserAfter *resources.User
+	// GroupBefore and GroupAfter are set on the entries of a group
+	// (GroupCreated and a group's MembersAdded: GroupAfter; GroupDeleted
+	// and its MembersRemoved: GroupBefore; ModifyMembers: GroupAfter),
+	// always without Members: MembersAdded and MembersRemoved carry the
+	// member ids really added or removed. The MembersRemoved entries of a
+	// user's deletion, one per group it left, have neither.
+	GroupBefore, GroupAfter *resources.Group
+}
+
+// subject is the resource a write changed, before and after, for
+// Config.OnChange; only filled when the store is bridging.
+type subject struct {
+	id                      string
+	userBefore, userAfter   *resources.User
+	groupBefore, groupAfter *resources.Group
+}
+
 // appendChanges numbers the entries of a write and appends them to the
 // tenant's feed in tx, then hands each to Config.OnChange (an error rolls
 // the whole transaction back: the change, its entries and whatever
 // OnChange wrote). The feed's head row stays locked until tx ends, so the
 // tenant's entries are numbered in commit order.
-func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change) error {
+//
+// The entries whose ID is subj.id get subj's resources in OnChange.
+func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj subject) error {
 	if len(changes) == 0 || !s.tracking() {
 		return nil
 	}
@@ -64,7 +98,11 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 	}
 	if s.feed.onChange != nil {
 		for _, c := range changes {
-			if err := s.feed.onChange(ctx, tx, c); err != nil {
+			bc := Change{Change: c}
+			if c.ID == subj.id {
+				bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+			}
+			if err := s.feed.onChange(ctx, tx, bc); err != nil {
 				return err
 			}
 		}

@@ -299,8 +299,13 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
 			return err
 		}
+		subj := subject{id: c.ID}
+		if s.bridging() {
+			subj.groupAfter = out.Clone()
+			subj.groupAfter.Members = nil
+		}
 		return s.appendChanges(ctx, tx, tenant, append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
-			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...))
+			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...), subj)
 	})
 	if err != nil {
 		return nil, err
@@ -474,7 +479,18 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 	if err != nil {
 		return fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
 	}
-	return s.appendChanges(ctx, tx, tenant, append(changes, query.MemberChanges(c.ID, c.Meta.Version, removed, added)...))
+	changes = append(changes, query.MemberChanges(c.ID, c.Meta.Version, removed, added)...)
+	subj := subject{id: c.ID}
+	if s.bridging() && len(changes) > 0 {
+		subj.groupBefore = new(resources.Group)
+		if err := json.Unmarshal([]byte(beforeDoc), subj.groupBefore); err != nil {
+			return fmt.Errorf("sqlstore: group %s: stored document: %w", c.ID, err)
+		}
+		subj.groupBefore.ID, subj.groupBefore.Members = c.ID, nil
+		subj.groupAfter = c.Clone()
+		subj.groupAfter.Members = nil
+	}
+	return s.appendChanges(ctx, tx, tenant, changes, subj)
 }
 
 // updateGroup writes group c (rendered as w) over its row at version in
@@ -655,7 +671,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}
-		return s.appendChanges(ctx, tx, tenant, query.MemberChanges(groupID, out.Meta.Version, removed, added))
+		subj := subject{id: groupID}
+		if s.bridging() {
+			subj.groupAfter = out.Clone()
+		}
+		return s.appendChanges(ctx, tx, tenant, query.MemberChanges(groupID, out.Meta.Version, removed, added), subj)
 	})
 	if err != nil {
 		return nil, err

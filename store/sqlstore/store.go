@@ -71,15 +71,18 @@ type Config struct {
 	// consumer of their tenant has acknowledged, are pruned in the
 	// background in short batches that do not hold up SCIM writes.
 	FeedRetention time.Duration
-	// OnChange, when set, is called with every entry of a write, inside
-	// the write's transaction, after the change and its feed entries are
-	// written and before the commit (whether or not ChangeFeed is on).
-	// It may write to the host's own tables through tx; when it returns
-	// an error the transaction rolls back (the SCIM change, its entries
-	// and its own writes) and the store method returns the error. It may
-	// run more than once for one write when the database makes the
-	// transaction retry (deadlock, serialization failure).
-	OnChange func(ctx context.Context, tx *sql.Tx, c store.Change) error
+	// OnChange, when set, is the bridge to the host's own tables: it is
+	// called with every entry of a write (with the resource before and
+	// after, see Change), inside the write's transaction, after the
+	// change and its feed entries are written and before the commit
+	// (whether or not ChangeFeed is on). It updates the host's tables
+	// through tx; when it returns an error the transaction rolls back
+	// (the SCIM change, its entries and its own writes) and the store
+	// method returns the error: a store.ErrConflict becomes a 409 with
+	// its detail, any other error a 500. It may run more than once for
+	// one write when the database makes the transaction retry (deadlock,
+	// serialization failure), always in a fresh transaction.
+	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,

@@ -164,7 +164,13 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
-		return s.appendChanges(ctx, tx, tenant, []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}})
+		subj := subject{id: c.ID}
+		if s.bridging() {
+			if subj.userAfter, err = s.stored(c, w); err != nil {
+				return err
+			}
+		}
+		return s.appendChanges(ctx, tx, tenant, []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}, subj)
 	})
 	if err != nil {
 		return nil, err
@@ -334,7 +340,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		return s.userChanged(ctx, tx, tenant, c, beforeDoc, w.doc, beforePw != c.Password)
+		return s.userChanged(ctx, tx, tenant, c, w, nil, beforeDoc, beforePw)
 	})
 	if err != nil {
 		return nil, err
@@ -422,7 +428,9 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 			return err
 		}
 		out.Groups = cur.Groups
-		return s.userChanged(ctx, tx, tenant, c, curDoc, w.doc, cur.Password != c.Password)
+		before := cur.Clone()
+		before.Groups = nil
+		return s.userChanged(ctx, tx, tenant, c, w, before, curDoc, cur.Password)
 	})
 	if err != nil {
 		return nil, err
@@ -431,16 +439,31 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 }
 
 // userChanged appends the feed entries of a write of user c (at its new
-// version) whose document went from beforeDoc to afterDoc.
-func (s *Store) userChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, beforeDoc string, afterDoc []byte, passwordChanged bool) error {
+// version, rendered as w) whose stored document and password were
+// beforeDoc and beforePw. before is the user before the write, or nil
+// to decode it from beforeDoc when Config.OnChange needs it.
+func (s *Store) userChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string) error {
 	if !s.tracking() {
 		return nil
 	}
-	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc, passwordChanged)
+	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), w.doc, beforePw != c.Password)
 	if err != nil {
 		return fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
 	}
-	return s.appendChanges(ctx, tx, tenant, changes)
+	subj := subject{id: c.ID, userBefore: before}
+	if s.bridging() && len(changes) > 0 {
+		if subj.userBefore == nil {
+			subj.userBefore = new(resources.User)
+			if err := json.Unmarshal([]byte(beforeDoc), subj.userBefore); err != nil {
+				return fmt.Errorf("sqlstore: user %s: stored document: %w", c.ID, err)
+			}
+			subj.userBefore.ID, subj.userBefore.Password = c.ID, beforePw
+		}
+		if subj.userAfter, err = s.stored(c, w); err != nil {
+			return err
+		}
+	}
+	return s.appendChanges(ctx, tx, tenant, changes, subj)
 }
 
 // storedVersion is the version number of a Meta.Version the store wrote.
@@ -491,13 +514,12 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 			q += ` AND version = ` + s.d.ph(3)
 			args = append(args, int64(n))
 		}
-		res, err := tx.ExecContext(ctx, q, args...)
+		subj := subject{id: id}
+		n, err := s.deleteRow(ctx, tx, kind, q, args, &subj)
 		if err != nil {
 			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
-		} else if n == 0 {
+		if n == 0 {
 			if ifVersion == "" {
 				return notFound(kind, id)
 			}
@@ -514,8 +536,34 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		if err != nil {
 			return err
 		}
-		return s.appendChanges(ctx, tx, tenant, append(changes, dropped...))
+		return s.appendChanges(ctx, tx, tenant, append(changes, dropped...), subj)
 	})
+}
+
+// deleteRow runs the DELETE q of a user or group (kind) and returns how
+// many rows it deleted. When the store is bridging it reads the deleted
+// row back (RETURNING) into subj, for Config.OnChange.
+func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args []any, subj *subject) (int64, error) {
+	if !s.bridging() {
+		res, err := tx.ExecContext(ctx, q, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var err error
+	if kind == "user" {
+		subj.userBefore, err = s.scanUser(tx.QueryRowContext(ctx, q+` RETURNING id, password, doc, created, last_modified, version`, args...))
+	} else {
+		subj.groupBefore, err = s.scanGroup(tx.QueryRowContext(ctx, q+` RETURNING id, doc, created, last_modified, version`, args...))
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	return 1, nil
 }
 
 // ownMembers returns the member ids of group gid in the order they were
