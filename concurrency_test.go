@@ -22,7 +22,7 @@ import (
 // concurrency, and nothing is lost.
 func concurrencyStores(t *testing.T) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
 	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(*testing.T) (store.UserStore, store.GroupStore) { m := memory.New(); return m, m },
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) { m := memory.New(memory.WithChangeFeed(0)); return m, m },
 		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
 			return openSQL(t, filepath.Join(t.TempDir(), "scim.db"))
 		},
@@ -33,10 +33,33 @@ func concurrencyStores(t *testing.T) map[string]func(t *testing.T) (store.UserSt
 }
 
 func openSQL(t *testing.T, dsn string) (store.UserStore, store.GroupStore) {
-	s, err := sqlstore.Open(context.Background(), dsn)
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, s
+}
+
+// feedHead returns the last Seq of the default tenant's change feed of a
+// store concurrencyStores opened.
+func feedHead(t *testing.T, s store.UserStore) int64 {
+	t.Helper()
+	var f store.FeedConsumers
+	switch s := s.(type) {
+	case *memory.Store:
+		f = s.Feed()
+	case *sqlstore.Store:
+		f = s.Feed()
+	default:
+		t.Fatalf("no feed on %T", s)
+	}
+	sts, err := f.FeedStatus(context.Background())
+	require.NoError(t, err)
+	for _, st := range sts {
+		if st.Tenant == "" {
+			return st.Head
+		}
+	}
+	return 0
 }
 
 // TestConcurrentWritesWithoutIfMatch: 24 clients PATCH one user and one

@@ -76,10 +76,11 @@ type Change struct {
 type ChangeFeed interface {
 	// Changes returns at most limit entries of the tenant in ctx with
 	// Seq greater than after, in Seq order; none when the consumer is
-	// up to date. Entries pruned by the store's retention are gone: a
-	// consumer that falls further behind than the retention misses them
-	// (FeedConsumers keeps entries a named consumer has not
-	// acknowledged).
+	// up to date. Entries pruned by the store's retention (older than
+	// its age limit, or acknowledged by every named consumer of the
+	// tenant) are gone: a consumer that falls further behind than the
+	// age limit misses entries, so choose the retention longer than the
+	// longest outage a consumer must survive.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
 }
 
