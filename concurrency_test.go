@@ -22,7 +22,10 @@ import (
 // concurrency, and nothing is lost.
 func concurrencyStores(t *testing.T) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
 	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(*testing.T) (store.UserStore, store.GroupStore) { m := memory.New(memory.WithChangeFeed(0)); return m, m },
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
+			m := memory.New(memory.WithChangeFeed(0))
+			return m, m
+		},
 		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
 			return openSQL(t, filepath.Join(t.TempDir(), "scim.db"))
 		},
