@@ -3,7 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
-	"fmt"
+
 	"slices"
 	"time"
 
@@ -18,7 +18,7 @@ import (
 // repeats, are skipped. The store fills each member's Type ("User" or
 // "Group") and Display (a user's displayName, else its userName; a group's
 // displayName) from the referenced resource when it is read. A displayName
-// already used in the tenant, compared case-insensitively, gives
+// already used in the tenant, compared by query.NameKey, gives
 // store.ErrConflict.
 func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 	if g == nil {
@@ -55,7 +55,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 
 func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
 	if o := t.byGroupName[s.key.groupName(name)]; o != nil && o != self {
-		return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
+		return query.NameConflict("displayName", name, o.g.DisplayName)
 	}
 	return nil
 }

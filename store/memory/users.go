@@ -13,7 +13,7 @@ import (
 // CreateUser stores a copy of u with a new id, Meta (Created and
 // LastModified from the clock, Version W/"1") and returns a copy of the
 // stored user. ID, Meta and Groups of u are ignored. A userName already
-// used in the tenant, compared case-insensitively, gives store.ErrConflict.
+// used in the tenant, compared by query.NameKey, gives store.ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
 	if u == nil {
 		return nil, errNil
@@ -47,7 +47,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 // self.
 func (t *tenant) userNameFree(s *Store, name string, self *userRec) error {
 	if o := t.byUserName[s.key.userName(name)]; o != nil && o != self {
-		return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name)
+		return query.NameConflict("userName", name, o.u.UserName)
 	}
 	return nil
 }

@@ -46,7 +46,8 @@ func TestMigrationRemovesClearPasswords(t *testing.T) {
 		}
 		// Rewind to the first schema, as a database written before the
 		// upgrade is: no warnings column, passwords in clear.
-		for _, q := range []string{`DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`} {
+		rewind := append(undo0004(), `DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`)
+		for _, q := range rewind {
 			_, err := raw.ExecContext(ctx, q)
 			if err != nil && !isPG(s) {
 				t.Skipf("this SQLite cannot rewind the schema: %v", err)

@@ -49,10 +49,10 @@ func TestOpenAppliesMigrationsOnce(t *testing.T) {
 		assert.Equal(t, 1, fresh, "exactly one Open created the schema")
 		v, err := stores[0].SchemaVersion(ctx)
 		require.NoError(t, err)
-		assert.Equal(t, 3, v, "the newest migration")
+		assert.Equal(t, 4, v, "the newest migration")
 		var rows int
 		require.NoError(t, stores[0].DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_schema_migrations`).Scan(&rows))
-		assert.Equal(t, 3, rows, "each migration applied once")
+		assert.Equal(t, 4, rows, "each migration applied once")
 
 		// reopening finds the schema
 		again, err := sqlstore.Open(ctx, dsn)
