@@ -17,11 +17,12 @@ var (
 // writeUser stores c over r (the tenant's lock held) with the next
 // version and returns a copy of the stored user.
 func (s *Store) writeUser(t *tenant, r *userRec, c *resources.User, now time.Time) (*resources.User, error) {
-	if err := t.userNameFree(s, c.UserName, r); err != nil {
+	k := s.userKeysOf(c)
+	if err := t.userNameFree(k.userName, c.UserName, r); err != nil {
 		return nil, err
 	}
 	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setUser(t, r, c); err != nil {
+	if err := s.setUser(t, r, c, k); err != nil {
 		return nil, err
 	}
 	r.version++
@@ -31,11 +32,12 @@ func (s *Store) writeUser(t *tenant, r *userRec, c *resources.User, now time.Tim
 // writeGroup stores c over r (the tenant's lock held) with the next
 // version and, when members is not nil, replaces its members.
 func (s *Store) writeGroup(t *tenant, r *groupRec, c *resources.Group, members []resources.Member, now time.Time) error {
-	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
+	key := s.key.groupName(c.DisplayName)
+	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
 		return err
 	}
 	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	if err := s.setGroup(t, r, c); err != nil {
+	if err := s.setGroup(t, r, c, key); err != nil {
 		return err
 	}
 	r.version++

@@ -27,15 +27,17 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	now := s.stamp()
 	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
+	k := s.userKeysOf(c) // before the lock: the identity key may run the PRECIS profile
+
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.userNameFree(s, c.UserName, nil); err != nil {
+	if err := t.userNameFree(k.userName, c.UserName, nil); err != nil {
 		return nil, err
 	}
 	c.ID = t.newID()
 	t.seq++
 	r := &userRec{seq: t.seq, version: 1}
-	if err := s.setUser(t, r, c); err != nil {
+	if err := s.setUser(t, r, c, k); err != nil {
 		return nil, err
 	}
 	t.users[c.ID] = r
@@ -43,10 +45,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	return c.Clone(), nil
 }
 
-// userNameFree returns ErrConflict when name is taken by a user other than
-// self.
-func (t *tenant) userNameFree(s *Store, name string, self *userRec) error {
-	if o := t.byUserName[s.key.userName(name)]; o != nil && o != self {
+// userNameFree returns ErrConflict when name, whose index key is key, is
+// taken by a user other than self.
+func (t *tenant) userNameFree(key, name string, self *userRec) error {
+	if o := t.byUserName[key]; o != nil && o != self {
 		return query.NameConflict("userName", name, o.u.UserName)
 	}
 	return nil
@@ -75,9 +77,10 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 	return k
 }
 
-// setUser renders u's document, then files r under u (replacing its
-// previous index entries). u becomes owned by r. The caller holds t.mu.
-func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
+// setUser renders u's document, then files r under u's keys k (replacing
+// its previous index entries). u becomes owned by r. The caller holds
+// t.mu.
+func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) error {
 	if err := validExtensions(u.Extensions); err != nil {
 		return err
 	}
@@ -86,7 +89,7 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
 	}
 	r.u = u
 	r.doc.Store(nil) // made again on first use
-	r.keys = s.userKeysOf(u)
+	r.keys = k
 	t.byUserName[r.keys.userName] = r
 	if r.keys.hasExt {
 		addToSet(t.byUserExt, r.keys.ext, r)
