@@ -29,6 +29,31 @@ func undo0004() []string {
 	}
 }
 
+// rewound opens a new database of db and runs the statements undo that
+// take it back to an older schema; it returns its DSN, the store (to
+// close before reopening) and the dialect's placeholder. On a SQLite that
+// cannot drop a column the test is skipped.
+func rewound(t *testing.T, db opener, undo []string) (string, *sqlstore.Store, func(int) string) {
+	t.Helper()
+	dsn := db.dsn(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	for _, q := range undo {
+		_, err := s.DB().ExecContext(ctx, q)
+		if err != nil && !isPG(s) {
+			t.Skipf("this SQLite cannot rewind the schema: %v", err)
+		}
+		require.NoError(t, err, q)
+	}
+	ph := func(n int) string {
+		if isPG(s) {
+			return fmt.Sprintf("$%d", n)
+		}
+		return "?"
+	}
+	return dsn, s, ph
+}
+
 // TestUpgradeFillsNameKeys: the upgrade to schema version 4 computes the
 // identity key of every stored name. Names that were distinct under the
 // old case fold and are one identity now are all kept (none lost, the
@@ -38,23 +63,8 @@ func undo0004() []string {
 // gives it the key.
 func TestUpgradeFillsNameKeys(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		dsn := db.dsn(t)
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
-		require.NoError(t, err)
+		dsn, s, ph := rewound(t, db, undo0004())
 		raw := s.DB()
-		ph := func(n int) string {
-			if isPG(s) {
-				return fmt.Sprintf("$%d", n)
-			}
-			return "?"
-		}
-		for _, q := range undo0004() {
-			_, err := raw.ExecContext(ctx, q)
-			if err != nil && !isPG(s) {
-				t.Skipf("this SQLite cannot rewind the schema: %v", err)
-			}
-			require.NoError(t, err, q)
-		}
 		type row struct{ tenant, id, name string }
 		users := []row{
 			{"t", "u1", "caf\u00e9"},          // NFC
