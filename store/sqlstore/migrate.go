@@ -107,8 +107,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 			}
-			if step := s.goSteps()[m.version]; step != nil && current > 0 {
-				// A new database has no rows to fill.
+			if step := s.goSteps()[m.version]; step != nil {
 				if err := step(ctx, tx); err != nil {
 					return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 				}

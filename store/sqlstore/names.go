@@ -57,51 +57,66 @@ func (s *Store) explainConflict(ctx context.Context, err error) error {
 }
 
 // fillNameKeys is the Go part of migration 0004: it computes the
-// query.NameKey of every user's userName and group's displayName, in the
-// migration's transaction, oldest row first. A row whose key an older row
-// of its tenant already holds (two names that were distinct under the old
-// case fold and are one identity now, such as NFC and NFD "café") is kept
-// as it is, and marked: its *_dup column holds its own id, so the unique
-// index (tenant, key, dup) admits it. Nothing is lost, eq finds both, and
-// no new resource may take the key; SharedNames lists the marked rows for
-// an administrator to rename or delete one of each pair.
+// query.NameKey of every user's userName and group's displayName (one
+// UPDATE per batch of rows), marks the rows that share their key with an
+// older row of their tenant, and only then creates the unique indexes, all
+// in the migration's transaction. A marked row is one whose name was
+// distinct from an older one under the old case fold and is one identity
+// with it now (NFC and NFD "café"): it is kept as it is, its *_dup column
+// holding its own id, so the unique index (tenant, key, dup) admits it.
+// Nothing is lost, eq finds both, and no new resource may take the key;
+// SharedNames lists the marked rows for an administrator to rename or
+// delete one of each pair.
 func (s *Store) fillNameKeys(ctx context.Context, tx *sql.Tx) error {
 	for _, users := range []bool{true, false} {
-		table, col := "scim_groups", "display_name"
+		table, col, key, dup := "scim_groups", "display_name", "display_name_key", "display_name_dup"
 		rt := s.model.Group
 		if users {
-			table, col, rt = "scim_users", "user_name", s.model.User
+			table, col, key, dup, rt = "scim_users", "user_name", "user_name_key", "user_name_dup", s.model.User
 		}
-		var after int64 = -1
+		// Batches in (tenant, seq) order, which an index of both
+		// databases serves: the order of the fill does not matter.
+		var (
+			afterTenant string
+			afterSeq    int64 = -1
+		)
 		for {
-			rows, err := tx.QueryContext(ctx, `SELECT seq, tenant, id, `+col+` FROM `+table+` WHERE seq > `+s.d.ph(1)+` ORDER BY seq LIMIT `+s.d.ph(2), after, reindexBatch)
+			rows, err := tx.QueryContext(ctx, `SELECT tenant, seq, id, `+col+` FROM `+table+` WHERE (tenant, seq) > (`+s.d.ph(1)+`, `+s.d.ph(2)+`)
+				ORDER BY tenant, seq LIMIT `+s.d.ph(3), afterTenant, afterSeq, reindexBatch)
 			if err != nil {
-				return fmt.Errorf("sqlstore: fill %s_key: %w", col, err)
+				return fmt.Errorf("sqlstore: fill %s: %w", key, err)
 			}
-			type row struct {
-				tenant, id, name string
-			}
-			var batch []row
+			a := &args{d: s.d}
+			var vals []string
 			for rows.Next() {
-				var r row
-				if err := rows.Scan(&after, &r.tenant, &r.id, &r.name); err != nil {
+				var id, name string
+				if err := rows.Scan(&afterTenant, &afterSeq, &id, &name); err != nil {
 					rows.Close()
-					return fmt.Errorf("sqlstore: fill %s_key: %w", col, err)
+					return fmt.Errorf("sqlstore: fill %s: %w", key, err)
 				}
-				batch = append(batch, r)
+				vals = append(vals, "("+a.add(afterTenant)+", "+a.add(id)+", "+a.add(s.nameKey(rt, name))+")")
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return fmt.Errorf("sqlstore: fill %s_key: %w", col, err)
+				return fmt.Errorf("sqlstore: fill %s: %w", key, err)
 			}
-			for _, r := range batch {
-				if _, err := tx.ExecContext(ctx, s.setNameKeySQL(users), r.tenant, r.id, s.nameKey(rt, r.name)); err != nil {
-					return fmt.Errorf("sqlstore: fill %s_key of %s: %w", col, r.id, err)
+			if len(vals) > 0 {
+				if _, err := tx.ExecContext(ctx, `WITH v (tenant, id, k) AS (VALUES `+joinComma(vals)+`)
+					UPDATE `+table+` SET `+key+` = v.k FROM v WHERE `+table+`.tenant = v.tenant AND `+table+`.id = v.id`, a.vals...); err != nil {
+					return fmt.Errorf("sqlstore: fill %s: %w", key, err)
 				}
 			}
-			if len(batch) < reindexBatch {
+			if len(vals) < reindexBatch {
 				break
 			}
+		}
+		// The oldest row of each key keeps it; the others are marked.
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET `+dup+` = id WHERE (tenant, id) IN (
+			SELECT tenant, id FROM (SELECT tenant, id, row_number() OVER (PARTITION BY tenant, `+key+` ORDER BY seq) AS n FROM `+table+` WHERE `+key+` IS NOT NULL) r WHERE n > 1)`); err != nil {
+			return fmt.Errorf("sqlstore: mark shared %s: %w", key, err)
+		}
+		if _, err := tx.ExecContext(ctx, `CREATE UNIQUE INDEX `+table+`_`+key+` ON `+table+` (tenant, `+key+`, `+dup+`)`); err != nil {
+			return fmt.Errorf("sqlstore: index %s: %w", key, err)
 		}
 	}
 	return nil
