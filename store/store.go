@@ -96,8 +96,14 @@ type UserStore interface {
 	// CreateUser stores a new user and returns it as stored. The store
 	// assigns ID, Meta.Created, Meta.LastModified and Meta.Version, and
 	// ignores those fields and Groups on u. A userName already used in the
-	// tenant, compared case-insensitively (strings.EqualFold), gives
-	// ErrConflict. The handler always hands a non-nil u.Active (a create
+	// tenant, compared by identity key (query.NameKey: Unicode NFKC
+	// normalisation, width, spaces and case folded, so NFC and NFD "café"
+	// or full-width "ｊｏｅ" and "joe" are one name, and every pair
+	// strings.EqualFold merges stays one), gives ErrConflict; ListUsers'
+	// "userName eq" compares the same key (query.Evaluator does), so a
+	// client that looks a name up before creating it finds the user that
+	// would conflict. Wrap the conflict with query.NameConflict to name
+	// the existing user's userName in the 409. The handler always hands a non-nil u.Active (a create
 	// without active is stored active), so a store whose column cannot
 	// be NULL may store a nil Active as true.
 	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
@@ -135,7 +141,9 @@ type UserStore interface {
 type GroupStore interface {
 	// CreateGroup stores a new group with its members and returns it. The
 	// store assigns ID and Meta, and fills each member's Type and Display.
-	// A displayName already used in the tenant gives ErrConflict. Member
+	// A displayName already used in the tenant, compared by identity key
+	// as CreateUser compares userName (query.NameKey, and "displayName
+	// eq" too), gives ErrConflict. Member
 	// values that name no user or group of the tenant are skipped.
 	CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error)
 	// GetGroup returns the group with id, or ErrNotFound.

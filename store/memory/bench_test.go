@@ -152,3 +152,20 @@ func BenchmarkListGroupsExcludeMembers1k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateUserNonASCII: CreateUser with a userName outside the
+// ASCII fast path of query.IdentityKey (the PRECIS profile runs).
+func BenchmarkCreateUserNonASCII(b *testing.B) {
+	s := memory.New()
+	ctx := context.Background()
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		u := benchUser(i)
+		u.UserName = fmt.Sprintf("Jos\u00e9-%06d@example.com", i)
+		if _, err := s.CreateUser(ctx, u); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

@@ -3,7 +3,7 @@ package memory
 import (
 	"cmp"
 	"context"
-	"fmt"
+
 	"slices"
 	"time"
 
@@ -18,7 +18,7 @@ import (
 // repeats, are skipped. The store fills each member's Type ("User" or
 // "Group") and Display (a user's displayName, else its userName; a group's
 // displayName) from the referenced resource when it is read. A displayName
-// already used in the tenant, compared case-insensitively, gives
+// already used in the tenant, compared by query.NameKey, gives
 // store.ErrConflict.
 func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 	if g == nil {
@@ -34,9 +34,11 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	now := s.stamp()
 	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
+	key := s.key.groupName(c.DisplayName) // before the lock, as in CreateUser
+
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.groupNameFree(s, c.DisplayName, nil); err != nil {
+	if err := t.groupNameFree(key, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
@@ -57,7 +59,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	err = s.commit(ctx, t, changes, func() error {
 		t.seq++
 		r = &groupRec{seq: t.seq, version: 1}
-		if err := s.setGroup(t, r, c); err != nil {
+		if err := s.setGroup(t, r, c, key); err != nil {
 			return err
 		}
 		t.groups[c.ID] = r
@@ -101,16 +103,18 @@ func (t *tenant) dropChanges(id string) []store.Change {
 	return out
 }
 
-func (t *tenant) groupNameFree(s *Store, name string, self *groupRec) error {
-	if o := t.byGroupName[s.key.groupName(name)]; o != nil && o != self {
-		return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
+// groupNameFree returns ErrConflict when name, whose index key is key, is
+// taken by a group other than self.
+func (t *tenant) groupNameFree(key, name string, self *groupRec) error {
+	if o := t.byGroupName[key]; o != nil && o != self {
+		return query.NameConflict("displayName", name, o.g.DisplayName)
 	}
 	return nil
 }
 
-// setGroup renders g's document and files r under g. g (Members nil)
-// becomes owned by r. The caller holds t.mu.
-func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group) error {
+// setGroup renders g's document and files r under g, its displayName
+// under key. g (Members nil) becomes owned by r. The caller holds t.mu.
+func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string) error {
 	if err := validExtensions(g.Extensions); err != nil {
 		return err
 	}
@@ -119,7 +123,7 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group) error {
 	}
 	r.g = g
 	r.doc.Store(nil) // made again on first use
-	r.name = s.key.groupName(g.DisplayName)
+	r.name = key
 	t.byGroupName[r.name] = r
 	r.hasExt = g.ExternalID != ""
 	if r.hasExt {

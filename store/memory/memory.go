@@ -98,17 +98,18 @@ func New(opts ...Option) *Store {
 	s.userEval = query.NewEvaluator(s.model.User)
 	s.groupEval = query.NewEvaluator(s.model.Group)
 	s.key = indexKeys{
-		userName:  keyFunc(attr(s.model.User, "userName", "")),
+		userName:  nameKeyFunc(query.NameAttr(s.model.User)),
 		userExt:   keyFunc(attr(s.model.User, "externalId", "")),
 		email:     keyFunc(attr(s.model.User, "emails", "value")),
-		groupName: keyFunc(attr(s.model.Group, "displayName", "")),
+		groupName: nameKeyFunc(query.NameAttr(s.model.Group)),
 		groupExt:  keyFunc(attr(s.model.Group, "externalId", "")),
 	}
 	return s
 }
 
 // indexKeys are the key functions of the indexes, chosen from the
-// attributes' caseExact: exact strings, or foldKey.
+// attributes' caseExact: exact strings, or foldKey; the unique names
+// (userName, group displayName) use query.NameKey, the identity key.
 type indexKeys struct {
 	userName, userExt, email, groupName, groupExt func(string) string
 }
@@ -297,6 +298,15 @@ func keyFunc(a *resources.Attribute) func(string) string {
 }
 
 func exactKey(s string) string { return s }
+
+// nameKeyFunc returns the key function of the unique index of name
+// attribute a: query.NameKey, which every store keys uniqueness with.
+func nameKeyFunc(a *resources.Attribute) func(string) string {
+	if a != nil && a.CaseExact {
+		return exactKey
+	}
+	return func(s string) string { return query.NameKey(s, false) }
+}
 
 func addToSet[T comparable](m map[string]map[T]struct{}, k string, v T) {
 	set := m[k]

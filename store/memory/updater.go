@@ -17,7 +17,8 @@ var (
 // writeUser stores c over r (the tenant's lock held) with the next
 // version and returns a copy of the stored user.
 func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resources.User, now time.Time) (*resources.User, error) {
-	if err := t.userNameFree(s, c.UserName, r); err != nil {
+	k := s.userKeysOf(c)
+	if err := t.userNameFree(k.userName, c.UserName, r); err != nil {
 		return nil, err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
@@ -29,7 +30,7 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 		return nil, err
 	}
 	err = s.commit(ctx, t, changes, func() error {
-		if err := s.setUser(t, r, c); err != nil {
+		if err := s.setUser(t, r, c, k); err != nil {
 			return err
 		}
 		r.version++
@@ -44,7 +45,8 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 // writeGroup stores c over r (the tenant's lock held) with the next
 // version and, when members is not nil, replaces its members.
 func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, members []resources.Member, now time.Time) error {
-	if err := t.groupNameFree(s, c.DisplayName, r); err != nil {
+	key := s.key.groupName(c.DisplayName)
+	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
 		return err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
@@ -78,7 +80,7 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 		changes = append(changes, query.MemberChanges(r.g.ID, c.Meta.Version, removed, added)...)
 	}
 	return s.commit(ctx, t, changes, func() error {
-		if err := s.setGroup(t, r, c); err != nil {
+		if err := s.setGroup(t, r, c, key); err != nil {
 			return err
 		}
 		r.version++

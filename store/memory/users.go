@@ -13,7 +13,7 @@ import (
 // CreateUser stores a copy of u with a new id, Meta (Created and
 // LastModified from the clock, Version W/"1") and returns a copy of the
 // stored user. ID, Meta and Groups of u are ignored. A userName already
-// used in the tenant, compared case-insensitively, gives store.ErrConflict.
+// used in the tenant, compared by query.NameKey, gives store.ErrConflict.
 func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
 	if u == nil {
 		return nil, errNil
@@ -27,9 +27,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	now := s.stamp()
 	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
+	k := s.userKeysOf(c) // before the lock: the identity key may run the PRECIS profile
+
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if err := t.userNameFree(s, c.UserName, nil); err != nil {
+	if err := t.userNameFree(k.userName, c.UserName, nil); err != nil {
 		return nil, err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
@@ -40,7 +42,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	err = s.commit(ctx, t, changes, func() error {
 		t.seq++
 		r := &userRec{seq: t.seq, version: 1}
-		if err := s.setUser(t, r, c); err != nil {
+		if err := s.setUser(t, r, c, k); err != nil {
 			return err
 		}
 		t.users[c.ID] = r
@@ -53,11 +55,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	return c.Clone(), nil
 }
 
-// userNameFree returns ErrConflict when name is taken by a user other than
-// self.
-func (t *tenant) userNameFree(s *Store, name string, self *userRec) error {
-	if o := t.byUserName[s.key.userName(name)]; o != nil && o != self {
-		return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name)
+// userNameFree returns ErrConflict when name, whose index key is key, is
+// taken by a user other than self.
+func (t *tenant) userNameFree(key, name string, self *userRec) error {
+	if o := t.byUserName[key]; o != nil && o != self {
+		return query.NameConflict("userName", name, o.u.UserName)
 	}
 	return nil
 }
@@ -85,9 +87,10 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 	return k
 }
 
-// setUser renders u's document, then files r under u (replacing its
-// previous index entries). u becomes owned by r. The caller holds t.mu.
-func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
+// setUser renders u's document, then files r under u's keys k (replacing
+// its previous index entries). u becomes owned by r. The caller holds
+// t.mu.
+func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) error {
 	if err := validExtensions(u.Extensions); err != nil {
 		return err
 	}
@@ -96,7 +99,7 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User) error {
 	}
 	r.u = u
 	r.doc.Store(nil) // made again on first use
-	r.keys = s.userKeysOf(u)
+	r.keys = k
 	t.byUserName[r.keys.userName] = r
 	if r.keys.hasExt {
 		addToSet(t.byUserExt, r.keys.ext, r)

@@ -7,7 +7,10 @@
 // ours.
 //
 // The one case fold of the module is Fold (Unicode simple case folding, as
-// strings.EqualFold): filters, sorting and uniqueness keys all use it, so
-// memory, SQLite and PostgreSQL agree on which strings are equal and in
-// which order they sort.
+// strings.EqualFold): filters and sorting use it, so memory, SQLite and
+// PostgreSQL agree on which strings are equal and in which order they
+// sort. The unique names (userName, Group displayName; NameAttr) have one
+// more key, NameKey (IdentityKey: normalised, then folded), under which
+// names that look the same are one: uniqueness and "eq" on those names
+// compare it, every other operator and sorting compare Fold.
 package query

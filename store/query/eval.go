@@ -307,6 +307,11 @@ type target struct {
 	// implicitValue: comparisons on a complex attribute without a
 	// sub-attribute compare its "value" sub-attribute.
 	implicitValue bool
+	// isName: the attribute is the resource type's unique name (NameAttr),
+	// whose eq and ne compare NameKey, the key uniqueness uses: an
+	// identity provider looks a user up by userName before creating it,
+	// and must find the one a create would conflict with.
+	isName bool
 }
 
 // resolve resolves p in sc. forPresence allows paths that a comparison
@@ -365,6 +370,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	if res.Extension != nil {
 		t.ext = res.Extension.ID
 	}
+	t.isName = res.Extension == nil && res.Sub == nil && a == NameAttr(rt)
 	t.leaf = a
 	if res.Sub != nil {
 		t.sub, t.leaf = res.Sub.Name, res.Sub
@@ -611,6 +617,13 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		s, ok := ToText(value)
 		if !ok {
 			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path, describe(value))
+		}
+		if t.isName && !leafExact && (op == filter.Eq || op == filter.Ne) {
+			k := NameKey(s, false)
+			return func(v any) bool {
+				x, ok := v.(string)
+				return ok && NameKey(x, false) == k
+			}, nil
 		}
 		return stringPred(op, s, leafExact), nil
 	}

@@ -1,9 +1,13 @@
 package query
 
 import (
+	"fmt"
 	"strings"
 
 	"golang.org/x/text/secure/precis"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 )
 
 // IdentityKey is the key under which two names are the same identity:
@@ -12,7 +16,12 @@ import (
 // golang.org/x/text/secure/precis rather than hand-written Unicode rules:
 // width-folded and NFKC-normalised (so NFC and NFD "café", and full-width
 // "ｂｊｅｎｓｅｎ", are the same name), spaces mapped to U+0020, trimmed and
-// collapsed (a trailing space makes no second user), and lower-cased.
+// collapsed (a trailing space makes no second user), lower-cased, and
+// then case-folded with Fold, so that names equal under strings.EqualFold
+// stay one identity ("ς" and "σ", which lower-casing alone keeps apart):
+// for ASCII the key is strings.ToLower, as strings.EqualFold compares.
+// German "ß" is not "ss", and Turkish dotted "İ" is not "i" (no locale
+// rules), as under strings.EqualFold.
 //
 // Names the profile does not allow (control characters, a zero-width
 // joiner outside the scripts that need one, an empty name) have no key:
@@ -32,7 +41,42 @@ func IdentityKey(name string) (key string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	return k, true
+	return Fold(k), true
+}
+
+// NameKey is the key a store indexes a unique name under (User userName,
+// Group displayName; see NameAttr) and the key "eq" compares such names
+// with: IdentityKey when the name has one; for a name without one (the
+// handler refuses those, but a store may hold one written before it did,
+// or by a host directly) Fold of the name, the key stores used before:
+// it keeps the character the profile refuses, which no IdentityKey holds,
+// so it does not meet the key of a name that has one.
+// When the host declared the attribute caseExact, the key is the name
+// itself: exact comparison, as every filter on it compares.
+func NameKey(name string, caseExact bool) string {
+	if caseExact {
+		return name
+	}
+	if k, ok := IdentityKey(name); ok {
+		return k
+	}
+	return Fold(name)
+}
+
+// NameAttr returns the attribute of rt whose values are unique per tenant
+// under NameKey: userName of a User, displayName of a Group; nil for any
+// other resource type.
+func NameAttr(rt *resources.ResourceType) *resources.Attribute {
+	if rt == nil || rt.Schema == nil {
+		return nil
+	}
+	switch rt.Schema.ID {
+	case resources.UserSchema:
+		return rt.Schema.Attr("userName")
+	case resources.GroupSchema:
+		return rt.Schema.Attr("displayName")
+	}
+	return nil
 }
 
 // asciiKey is IdentityKey for the common case, without the profile's
@@ -54,4 +98,33 @@ func asciiKey(name string) (string, bool) {
 		return name, true
 	}
 	return strings.ToLower(name), true
+}
+
+// NameConflict returns the store.ErrConflict a store reports when name,
+// a value of the unique attribute attr ("userName", "displayName"), has
+// the NameKey of existing, the name of another resource of the tenant
+// ("" when the store does not know it). The text after "store: conflict: "
+// is the response's detail, so it says which name is in the way: the
+// client may read every resource of its tenant, and without it a name
+// that differs only invisibly from the stored one (NFC and NFD "café")
+// makes a 409 nobody can explain. When both hold non-ASCII characters
+// (they may look the same), they are also shown escaped, which shows
+// the difference.
+func NameConflict(attr, name, existing string) error {
+	switch {
+	case existing == "" || existing == name:
+		return fmt.Errorf("%w: %s %q is already taken", store.ErrConflict, attr, name)
+	case !isASCII(name) && !isASCII(existing):
+		return fmt.Errorf("%w: %s %q (%+q) is already taken as %q (%+q): names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, name, existing, existing)
+	}
+	return fmt.Errorf("%w: %s %q is already taken as %q: names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, existing)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }

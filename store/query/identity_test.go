@@ -2,11 +2,13 @@ package query_test
 
 import (
 	"testing"
+	"unicode"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/secure/precis"
 
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
 )
 
@@ -60,5 +62,66 @@ func TestIdentityKeyASCIIFastPath(t *testing.T) {
 		got, ok := query.IdentityKey(s)
 		assert.True(t, ok, s)
 		assert.Equal(t, want, got, s)
+	}
+}
+
+// TestIdentityKeyKeepsEqualFold: names equal under strings.EqualFold have
+// one key, for every rune with case partners. store/sqlstore keeps its
+// unique index on the Fold column beside the key's, so the key must never
+// tell apart two names the fold merges (or that index would refuse a
+// name every other store accepts).
+func TestIdentityKeyKeepsEqualFold(t *testing.T) {
+	for r := rune(0x80); r <= 0x1ffff; r++ {
+		if unicode.SimpleFold(r) == r {
+			continue
+		}
+		a := "x" + string(r)
+		ka, ok := query.IdentityKey(a)
+		if !ok {
+			continue
+		}
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			b := "x" + string(f)
+			kb, ok := query.IdentityKey(b)
+			if !ok {
+				continue
+			}
+			require.Equal(t, ka, kb, "%U and %U are equal under strings.EqualFold", r, f)
+		}
+	}
+}
+
+// TestNameKey: caseExact names are their own key, names without an
+// identity key fall back to Fold.
+func TestNameKey(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		exact bool
+		want  string
+	}{
+		{"BJensen", false, "bjensen"},
+		{"cafe\u0301", false, "caf\u00e9"},
+		{"cafe\u0301", true, "cafe\u0301"},
+		{"A\u0007B", false, "a\u0007b"},
+		{"", false, ""},
+	} {
+		assert.Equal(t, tc.want, query.NameKey(tc.name, tc.exact), "%+q exact=%v", tc.name, tc.exact)
+	}
+}
+
+// TestNameConflict: the message names the holder, escaped when both
+// names hold non-ASCII characters.
+func TestNameConflict(t *testing.T) {
+	for _, tc := range []struct {
+		name, existing, want string
+	}{
+		{"bjensen", "", `store: conflict: userName "bjensen" is already taken`},
+		{"bjensen", "bjensen", `store: conflict: userName "bjensen" is already taken`},
+		{"BJensen", "bjensen", `store: conflict: userName "BJensen" is already taken as "bjensen": names are compared after Unicode normalisation (NFKC), width and case folding`},
+		{"cafe\u0301", "caf\u00e9", `store: conflict: userName "cafe` + "\u0301" + `" ("cafe\u0301") is already taken as "caf` + "\u00e9" + `" ("caf\u00e9"): names are compared after Unicode normalisation (NFKC), width and case folding`},
+	} {
+		err := query.NameConflict("userName", tc.name, tc.existing)
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Equal(t, tc.want, err.Error())
 	}
 }

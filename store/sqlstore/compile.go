@@ -158,6 +158,10 @@ type val struct {
 	timeCol string
 	// nonEmptyText: text is never '' when not NULL (saves a test).
 	nonEmptyText bool
+	// keyText is the column of the value's query.NameKey, for the unique
+	// names: eq compares it (as query's Evaluator does, and uniqueness),
+	// the other operators compare text.
+	keyText string
 }
 
 // target is a resolved attribute path.
@@ -299,10 +303,14 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 	if !ok {
 		return nil, errFallback
 	}
+	raw := s
 	if !leaf.CaseExact {
 		s = fold(s)
 	}
 	return func(v val) (string, error) {
+		if v.keyText != "" && op == filter.Eq {
+			return "(" + v.keyText + " = " + c.a.add(query.NameKey(raw, false)) + ")", nil
+		}
 		x := v.text
 		if x == "" {
 			if v.json == "" {
@@ -570,7 +578,7 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 			if a.CaseExact {
 				return c.colTarget(t, c.col("user_name"), c.col("user_name")), true
 			}
-			return c.colTarget(t, c.col("user_name_fold"), c.col("user_name_fold")), true
+			return c.nameTarget(t, c.col("user_name_fold"), c.col("user_name_key")), true
 		case name == "emails" || name == "phoneNumbers":
 			return c.valuesTarget(t, a, sub), true
 		case name == "groups":
@@ -583,7 +591,7 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 		if a.CaseExact {
 			return c.colTarget(t, c.col("display_name"), c.col("display_name")), true
 		}
-		return c.colTarget(t, c.col("display_name_fold"), c.col("display_name_fold")), true
+		return c.nameTarget(t, c.col("display_name_fold"), c.col("display_name_key")), true
 	case name == "members":
 		return c.membersTarget(t, a, sub), true
 	}
@@ -595,6 +603,15 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 func (c *compiler) colTarget(t *target, col, nonEmpty string) *target {
 	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
 		return pred(val{text: col, nonEmptyText: nonEmpty != ""})
+	}
+	return t
+}
+
+// nameTarget is a unique name: its folded column fold, never NULL nor
+// empty, and the column of its query.NameKey, which eq compares.
+func (c *compiler) nameTarget(t *target, fold, key string) *target {
+	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+		return pred(val{text: fold, nonEmptyText: true, keyText: key})
 	}
 	return t
 }

@@ -31,15 +31,17 @@
 //   - scim_users: one row per user; the resource as JSON (doc), a "query
 //     document" q in which every string compared case-insensitively is
 //     folded (see below), and columns for what is looked up or sorted
-//     often: user_name_fold (UNIQUE per tenant, so the database enforces
-//     userName uniqueness), external_id, created, last_modified, version
-//     and seq (creation order).
+//     often: user_name_key (the identity key, query.NameKey, UNIQUE per
+//     tenant with user_name_dup, so the database enforces userName
+//     uniqueness; see "Unique names"), user_name_fold (sorting and the
+//     other operators; unique too), external_id, created, last_modified,
+//     version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value), so that
 //     emails.value eq and emails[type eq "work"].value eq are index
 //     lookups.
-//   - scim_groups: like scim_users, without members; display_name_fold is
-//     UNIQUE per tenant.
+//   - scim_groups: like scim_users, without members; display_name_key
+//     (with display_name_dup) and display_name_fold are UNIQUE per tenant.
 //   - scim_members: (tenant, group_id, member_id) primary key, member_type,
 //     seq; indexed by (tenant, member_id) for User.groups and
 //     members.value filters, and by (tenant, member_id) where member_type
@@ -62,6 +64,21 @@
 // result does not depend on the database's collation or locale. Ordering
 // uses byte order of the folded strings (COLLATE "C" on PostgreSQL).
 //
+// # Unique names
+//
+// userName and a group's displayName are unique per tenant under
+// query.NameKey, the identity key (PRECIS Nickname comparison form, then
+// case folding): NFC and NFD "café", or full-width "ｊｏｅ" and "joe", are
+// one name. The key is computed in Go and kept in *_key; "eq" on these
+// names compares it, through the unique index. The upgrade to schema
+// version 4 fills the key of every stored row; two rows whose names were
+// distinct under the old case fold and share a key now are both kept, the
+// newer marked in *_dup with its own id (the unique index is on tenant,
+// key and dup, so every write without a mark is unique by its key):
+// SharedNames lists them, for an administrator to rename or delete one of
+// each pair; eq finds both meanwhile. A conflict's error names the name
+// in the way (query.NameConflict), read after the failed transaction.
+//
 // # Filters
 //
 // Filters are compiled to SQL with every operand a bind parameter: all
@@ -78,7 +95,9 @@
 //
 // The query document is folded according to the model (Config.Model) the Store
 // was opened with. After registering an extension for data already
-// stored, or changing an attribute's caseExact, run Reindex once.
+// stored, or changing an attribute's caseExact, run Reindex once; also
+// once after a rolling upgrade to schema version 4, for rows that a
+// process of the older version wrote without an identity key.
 //
 // # Concurrency
 //

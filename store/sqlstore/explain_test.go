@@ -117,11 +117,11 @@ func TestExplainUsesIndexes(t *testing.T) {
 			filter string
 			index  string
 		}{
-			{"userName eq", true, `userName eq "USER000123@example.com"`, "scim_users_user_name"},
+			{"userName eq", true, `userName eq "USER000123@example.com"`, "scim_users_user_name_key"},
 			{"externalId eq", true, `externalId eq "ext-123"`, "scim_users_external_id"},
 			{"emails work value eq", true, `emails[type eq "work"].value eq "User123@work.example"`, "scim_user_values_value"},
 			{"emails.value eq", true, `emails.value eq "user123@home.example"`, "scim_user_values_value"},
-			{"group displayName eq", false, `displayName eq "group 7"`, "scim_groups_display_name"},
+			{"group displayName eq", false, `displayName eq "group 7"`, "scim_groups_display_name_key"},
 			{"group members.value eq", false, `members.value eq "` + uids[4000] + `"`, "scim_members_member"}, // in Big only
 		}
 		for _, l := range lists {

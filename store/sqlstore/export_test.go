@@ -55,7 +55,7 @@ func (s *Store) SeedUsersForTest(ctx context.Context, tenant string, users []*re
 		if err != nil {
 			return nil, err
 		}
-		urows = append(urows, []any{tenant, c.ID, c.UserName, w.userNameKey, nullText(c.ExternalID), w.display, w.displayFold,
+		urows = append(urows, []any{tenant, c.ID, c.UserName, w.userNameFold, w.userNameKey, nullText(c.ExternalID), w.display, w.displayFold,
 			nullText(c.Password), string(w.doc), string(w.q), s.d.timeArg(now), s.d.timeArg(now), int64(1)})
 		for _, attr := range valueAttrs {
 			list, _ := w.qm[attr].([]any)
@@ -70,7 +70,7 @@ func (s *Store) SeedUsersForTest(ctx context.Context, tenant string, users []*re
 			}
 		}
 	}
-	ucols := []string{"tenant", "id", "user_name", "user_name_fold", "external_id", "display", "display_fold", "password", "doc", "q", "created", "last_modified", "version"}
+	ucols := []string{"tenant", "id", "user_name", "user_name_fold", "user_name_key", "external_id", "display", "display_fold", "password", "doc", "q", "created", "last_modified", "version"}
 	vcols := []string{"tenant", "user_id", "attr", "idx", "value", "display", "type", "is_primary"}
 	if err := s.bulk(ctx, "scim_users", ucols, urows); err != nil {
 		return nil, err

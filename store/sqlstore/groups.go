@@ -39,7 +39,8 @@ func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
 
 type groupWrite struct {
 	*written
-	nameKey string
+	nameFold string // sorting and the operators other than eq
+	nameKey  string // query.NameKey: uniqueness and eq
 }
 
 func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
@@ -49,7 +50,7 @@ func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &groupWrite{written: w, nameKey: s.foldFor(s.model.Group, "displayName", "", g.DisplayName)}, nil
+	return &groupWrite{written: w, nameFold: s.foldFor(s.model.Group, "displayName", "", g.DisplayName), nameKey: s.nameKey(s.model.Group, g.DisplayName)}, nil
 }
 
 // storedGroup returns the group as a read returns it (without members).
@@ -75,8 +76,9 @@ func (s *Store) storedWithMembers(ctx context.Context, tx *sql.Tx, tenant string
 	return out, nil
 }
 
-func conflictName(name string) error {
-	return fmt.Errorf("%w: displayName %q is already taken", store.ErrConflict, name)
+// conflictName is the error of a group write whose displayName is taken.
+func conflictName(tenant, id string, name string, w *groupWrite) error {
+	return &nameTaken{tenant: tenant, id: id, name: name, key: w.nameKey, fold: w.nameFold}
 }
 
 // memberIDs returns the distinct non-empty ids of ms in order.
@@ -257,7 +259,7 @@ func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (v
 // repeats, are skipped. Each member's Type and Display are filled from the
 // referenced resource when read (a user's displayName, else its userName;
 // a group's displayName). A displayName already used in the tenant,
-// compared case-insensitively, gives store.ErrConflict.
+// compared by query.NameKey (display_name_key), gives store.ErrConflict.
 func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 	if g == nil {
 		return nil, errNilResource
@@ -283,12 +285,12 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 			return err
 		}
 		a := &args{d: s.d}
-		_, err = tx.ExecContext(ctx, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, external_id, doc, q, created, last_modified, version)
-			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
+			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
 		if err != nil {
 			if isUniqueViolation(err) {
-				return conflictName(c.DisplayName)
+				return conflictName(tenant, c.ID, c.DisplayName, w)
 			}
 			return fmt.Errorf("sqlstore: create group: %w", err)
 		}
@@ -308,7 +310,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...), subj)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
 }
@@ -463,7 +465,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, w.doc, removed, added)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
 }
@@ -498,13 +500,16 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // returns the member ids removed and added when the store tracks changes.
 func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, mids, types []string) (removed, added []string, err error) {
 	a := &args{d: s.d}
-	_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameKey)+
+	key := a.add(w.nameKey)
+	// As in updateUser: a marked duplicate keeps its mark with its key.
+	_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
+		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return nil, nil, conflictName(c.DisplayName)
+			return nil, nil, conflictName(tenant, c.ID, c.DisplayName, w)
 		}
 		return nil, nil, fmt.Errorf("sqlstore: replace group: %w", err)
 	}
@@ -601,7 +606,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		return s.groupChanged(ctx, tx, tenant, c, curDoc, w.doc, removed, added)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
 }

@@ -34,25 +34,10 @@ func TestRequestLogWarnings(t *testing.T) {
 // first schema removes every stored password that is not a one-way hash.
 func TestMigrationRemovesClearPasswords(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		dsn := db.dsn(t)
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
-		require.NoError(t, err)
-		raw := s.DB()
-		ph := func(n int) string {
-			if isPG(s) {
-				return "$" + string(rune('0'+n))
-			}
-			return "?"
-		}
 		// Rewind to the first schema, as a database written before the
 		// upgrade is: no warnings column, passwords in clear.
-		for _, q := range []string{`DROP TABLE scim_feed_consumers`, `DROP TABLE scim_feed`, `DROP TABLE scim_feed_heads`, `DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`} {
-			_, err := raw.ExecContext(ctx, q)
-			if err != nil && !isPG(s) {
-				t.Skipf("this SQLite cannot rewind the schema: %v", err)
-			}
-			require.NoError(t, err, q)
-		}
+		dsn, s, ph := rewound(t, db, append(undo0004(), `DROP INDEX scim_members_group_member`, `ALTER TABLE scim_requests DROP COLUMN warnings`, `DELETE FROM scim_schema_migrations WHERE version >= 2`))
+		raw := s.DB()
 		for i, pw := range []string{"hunter2", "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaA", "$2b$10$abcdefghijklmnopqrstuu"} {
 			name := "user" + string(rune('0'+i))
 			_, err := raw.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, display, display_fold, password, doc, q, created, last_modified, version)

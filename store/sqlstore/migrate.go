@@ -107,6 +107,11 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
 			}
+			if step := s.goSteps()[m.version]; step != nil {
+				if err := step(ctx, tx); err != nil {
+					return fmt.Errorf("sqlstore: migration %s: %w", m.name, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO scim_schema_migrations (version, name, applied_at) VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`, `+s.d.ph(3)+`)`,
 				m.version, m.name, s.stamp().Format("2006-01-02T15:04:05.000000Z")); err != nil {
 				return fmt.Errorf("sqlstore: record migration %s: %w", m.name, err)
@@ -114,6 +119,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// goSteps are the parts of migrations that SQL cannot do, by version: they
+// run after the migration's file, in its transaction.
+func (s *Store) goSteps() map[int]func(context.Context, *sql.Tx) error {
+	return map[int]func(context.Context, *sql.Tx) error{
+		4: s.fillNameKeys, // query.NameKey is Go
+	}
 }
 
 // SchemaVersion returns the version of the newest migration applied to the

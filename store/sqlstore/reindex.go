@@ -12,12 +12,16 @@ import (
 // reindexBatch is how many rows Reindex rewrites per transaction.
 const reindexBatch = 500
 
-// Reindex rewrites the query documents, folded columns and email and
-// phone rows of every stored user and group, of all tenants, from their
-// stored JSON. Filters compare what these hold, folded as the model of the
+// Reindex rewrites the query documents, folded columns, identity keys
+// (query.NameKey) and email and phone rows of every stored user and
+// group, of all tenants, from their stored JSON. A row whose key an older
+// row holds stays marked as sharing it (see SharedNames); one whose older
+// twin was renamed or deleted takes the key over. Filters compare what these hold, folded as the model of the
 // Store said when the row was written; run Reindex once
 // after registering an extension for data that already carries it, or
-// after any change of an attribute's caseExact. It works in batches of
+// after any change of an attribute's caseExact, and once after a rolling
+// upgrade to schema version 4 (a process of the older version writes no
+// key, and eq on userName or displayName compares keys). It works in batches of
 // rows and may run while the store is in use.
 func (s *Store) Reindex(ctx context.Context) error {
 	if err := s.reindexTable(ctx, true); err != nil {
@@ -73,7 +77,10 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 						return err
 					}
 					if _, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name_fold = `+s.d.ph(3)+`, display_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5))+
-						` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.userNameKey, w.displayFold, string(w.q)); err != nil {
+						` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.userNameFold, w.displayFold, string(w.q)); err != nil {
+						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
+					}
+					if _, err := tx.ExecContext(ctx, s.setNameKeySQL(true), r.tenant, r.id, w.userNameKey); err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
 					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), r.tenant, r.id); err != nil {
@@ -93,7 +100,10 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					return err
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET display_name_fold = `+s.d.ph(3)+`, q = `+s.jsonbExpr(s.d.ph(4))+
-					` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.nameKey, string(w.q)); err != nil {
+					` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.nameFold, string(w.q)); err != nil {
+					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
+				}
+				if _, err := tx.ExecContext(ctx, s.setNameKeySQL(false), r.tenant, r.id, w.nameKey); err != nil {
 					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
 				}
 			}

@@ -44,9 +44,10 @@ func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
 // userWrite is what a write of a user stores.
 type userWrite struct {
 	*written
-	userNameKey string
-	display     string
-	displayFold string
+	userNameFold string // sorting and the operators other than eq
+	userNameKey  string // query.NameKey: uniqueness and eq
+	display      string
+	displayFold  string
 }
 
 func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
@@ -56,13 +57,19 @@ func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	uw := &userWrite{written: w, userNameKey: s.foldFor(s.model.User, "userName", "", u.UserName)}
+	uw := &userWrite{written: w, userNameFold: s.foldFor(s.model.User, "userName", "", u.UserName), userNameKey: s.nameKey(s.model.User, u.UserName)}
 	uw.display = u.DisplayName
 	if uw.display == "" {
 		uw.display = u.UserName
 	}
 	uw.displayFold = s.foldFor(s.model.Group, "members", "display", uw.display)
 	return uw, nil
+}
+
+// nameKey is the query.NameKey of name, the unique name of rt.
+func (s *Store) nameKey(rt *resources.ResourceType, name string) string {
+	a := query.NameAttr(rt)
+	return query.NameKey(name, a != nil && a.CaseExact)
 }
 
 // foldFor folds v unless attribute name (sub) of rt is caseExact.
@@ -130,8 +137,9 @@ func joinComma(ss []string) string {
 // CreateUser stores a copy of u with a new id and Meta (Created and
 // LastModified from the clock, Version W/"1") and returns the stored user.
 // ID, Meta and Groups of u are ignored. A userName already used in the
-// tenant, compared case-insensitively, gives store.ErrConflict; the unique
-// index decides, so concurrent creates of one userName give one success.
+// tenant, compared by query.NameKey (user_name_key), gives
+// store.ErrConflict; the unique index decides, so concurrent creates of
+// one userName give one success.
 func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
 	if u == nil {
 		return nil, errNilResource
@@ -151,13 +159,13 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		a := &args{d: s.d}
-		_, err := tx.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, external_id, display, display_fold, password, doc, q, created, last_modified, version)
-			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.UserName)+`, `+a.add(w.userNameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
+		_, err := tx.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
+			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.UserName)+`, `+a.add(w.userNameFold)+`, `+a.add(w.userNameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(w.display)+`, `+a.add(w.displayFold)+`, `+a.add(nullText(c.Password))+`, `+a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+
 			a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
 		if err != nil {
 			if isUniqueViolation(err) {
-				return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+				return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
 			}
 			return fmt.Errorf("sqlstore: create user: %w", err)
 		}
@@ -173,7 +181,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		return s.appendChanges(ctx, tx, tenant, []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}, subj)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return s.stored(c, w)
 }
@@ -343,7 +351,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		return s.userChanged(ctx, tx, tenant, c, w, nil, beforeDoc, beforePw)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return s.stored(c, w)
 }
@@ -352,14 +360,19 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // its emails and phone numbers, in tx.
 func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) error {
 	a := &args{d: s.d}
-	_, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameKey)+
+	key := a.add(w.userNameKey)
+	// A user that shares its key with an older one since the 0004
+	// upgrade (user_name_dup, see migrations) keeps its mark while it
+	// keeps the key, and loses it with a new name.
+	_, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
+		`, user_name_dup = CASE WHEN user_name_key = `+key+` THEN user_name_dup ELSE '' END, user_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
 		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, c.UserName)
+			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
@@ -433,7 +446,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		return s.userChanged(ctx, tx, tenant, c, w, before, curDoc, cur.Password)
 	})
 	if err != nil {
-		return nil, err
+		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
 }

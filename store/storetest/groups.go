@@ -16,6 +16,7 @@ var groupTests = []test{
 	{"CreateAssignsIDMetaMembers", testCreateGroup},
 	{"GetNotFoundAndExcludeMembers", testGetGroup},
 	{"UniqueDisplayName", testUniqueDisplayName},
+	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
 	{"ListFilterSortPage", testListGroups},
 	{"Replace", testReplaceGroup},
 	{"Delete", testDeleteGroup},

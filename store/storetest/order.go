@@ -150,8 +150,10 @@ func testSortFold(t *testing.T, e *env) {
 	}
 }
 
-// testUserNameFold checks that userName uniqueness is strings.EqualFold:
-// Unicode simple case folding, without locale rules.
+// testUserNameFold checks that userName uniqueness keeps every pair
+// strings.EqualFold merges (Unicode simple case folding, without locale
+// rules): query.NameKey folds case after normalising (see
+// testUserNameIdentity for what the normalisation adds).
 func testUserNameFold(t *testing.T, e *env) {
 	tests := []struct {
 		first, second string

@@ -19,7 +19,9 @@
 // semantics of query.Evaluator, the sort order of query.Sorter (strings
 // that are not caseExact by the bytes of query.Fold, caseExact ones by
 // their bytes, whatever the database's collation), userName and
-// displayName uniqueness under strings.EqualFold, versions checked
+// displayName uniqueness under query.NameKey (the identity key: NFC and
+// NFD "café" are one name; it keeps every pair strings.EqualFold merges),
+// with "eq" on them comparing the same key, versions checked
 // atomically by replaces, deletes and membership changes, tenant
 // isolation, and no aliasing between the caller's values and the stored
 // ones. The users it writes always have Active set, as the handler's do.

@@ -29,6 +29,7 @@ var userTests = []test{
 	{"SortFold", testSortFold},
 	{"UniqueUserNameFold", testUserNameFold},
 	{"UniqueUserName", testUniqueUserName},
+	{"UniqueUserNameIdentity", testUserNameIdentity},
 	{"ConcurrentCreateSameUserName", testConcurrentCreate},
 	{"NoLostUpdate", testUserNoLostUpdate},
 	{"NoAliasing", testUserNoAliasing},

@@ -1,0 +1,214 @@
+package sqlstore_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// undo0005 returns the statements that take a database back to schema
+// version 4, as a database written before the change feed is.
+func undo0005() []string {
+	return []string{
+		`DROP TABLE scim_feed_consumers`,
+		`DROP TABLE scim_feed`,
+		`DROP TABLE scim_feed_heads`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 5`,
+	}
+}
+
+// undo0004 returns the statements that take a database back to schema
+// version 3, as a database written before the identity keys is (the later
+// migrations undone first).
+func undo0004() []string {
+	return append(undo0005(),
+		`DROP INDEX scim_users_user_name_key`,
+		`DROP INDEX scim_groups_display_name_key`,
+		`ALTER TABLE scim_users DROP COLUMN user_name_key`,
+		`ALTER TABLE scim_users DROP COLUMN user_name_dup`,
+		`ALTER TABLE scim_groups DROP COLUMN display_name_key`,
+		`ALTER TABLE scim_groups DROP COLUMN display_name_dup`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 4`,
+	)
+}
+
+// rewound opens a new database of db and runs the statements undo that
+// take it back to an older schema; it returns its DSN, the store (to
+// close before reopening) and the dialect's placeholder. On a SQLite that
+// cannot drop a column the test is skipped.
+func rewound(t *testing.T, db opener, undo []string) (string, *sqlstore.Store, func(int) string) {
+	t.Helper()
+	dsn := db.dsn(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	for _, q := range undo {
+		_, err := s.DB().ExecContext(ctx, q)
+		if err != nil && !isPG(s) {
+			t.Skipf("this SQLite cannot rewind the schema: %v", err)
+		}
+		require.NoError(t, err, q)
+	}
+	ph := func(n int) string {
+		if isPG(s) {
+			return fmt.Sprintf("$%d", n)
+		}
+		return "?"
+	}
+	return dsn, s, ph
+}
+
+// TestUpgradeFillsNameKeys: the upgrade to schema version 4 computes the
+// identity key of every stored name. Names that were distinct under the
+// old case fold and are one identity now are all kept (none lost, the
+// upgrade does not fail); the newer of each pair is marked and listed by
+// SharedNames, eq finds both, no new resource can take the name, the
+// marked one can still be written, and once its twin is gone a Reindex
+// gives it the key.
+func TestUpgradeFillsNameKeys(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn, s, ph := rewound(t, db, undo0004())
+		raw := s.DB()
+		type row struct{ tenant, id, name string }
+		users := []row{
+			{"t", "u1", "caf\u00e9"},          // NFC
+			{"t", "u2", "cafe\u0301"},         // NFD: one identity with u1
+			{"t", "u3", "\uff4a\uff4f\uff45"}, // full-width joe
+			{"t", "u4", "Joe"},                // one identity with u3
+			{"t", "u5", "Stra\u00dfe"},        // ß is not ss: distinct
+			{"t", "u6", "strasse"},
+			{"t2", "u7", "cafe\u0301"}, // another tenant
+		}
+		for _, u := range users {
+			doc, err := json.Marshal(map[string]any{"userName": u.name})
+			require.NoError(t, err)
+			_, err = raw.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, display, display_fold, doc, q, created, last_modified, version)
+				VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, `+ph(6)+`, `+ph(7)+`, '{}', `+ph(8)+`, `+ph(9)+`, 1)`,
+				u.tenant, u.id, u.name, query.Fold(u.name), u.name, query.Fold(u.name), string(doc), nowArg(s), nowArg(s))
+			require.NoError(t, err, u.id)
+		}
+		for _, g := range []row{{"t", "g1", "\u00c9quipe"}, {"t", "g2", "E\u0301quipe"}} {
+			doc, err := json.Marshal(map[string]any{"displayName": g.name})
+			require.NoError(t, err)
+			_, err = raw.ExecContext(ctx, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, doc, q, created, last_modified, version)
+				VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, `+ph(5)+`, '{}', `+ph(6)+`, `+ph(7)+`, 1)`,
+				g.tenant, g.id, g.name, query.Fold(g.name), string(doc), nowArg(s), nowArg(s))
+			require.NoError(t, err, g.id)
+		}
+		require.NoError(t, s.Close())
+
+		s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+		require.NoError(t, err, "the upgrade does not fail on names that became one")
+		defer s2.Close()
+		v, err := s2.SchemaVersion(ctx)
+		require.NoError(t, err)
+		assert.GreaterOrEqual(t, v, 4)
+
+		shared, err := s2.SharedNames(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, []sqlstore.SharedName{
+			{Tenant: "t", ResourceType: "User", ID: "u2", Name: "cafe\u0301", OwnerID: "u1", OwnerName: "caf\u00e9"},
+			{Tenant: "t", ResourceType: "User", ID: "u4", Name: "Joe", OwnerID: "u3", OwnerName: "\uff4a\uff4f\uff45"},
+			{Tenant: "t", ResourceType: "Group", ID: "g2", Name: "E\u0301quipe", OwnerID: "g1", OwnerName: "\u00c9quipe"},
+		}, shared)
+
+		tc := store.WithTenant(ctx, "t")
+		ids := func(f string) []string {
+			t.Helper()
+			e, err := filter.Parse(f)
+			require.NoError(t, err)
+			p, err := s2.ListUsers(tc, store.Query{Filter: e, StartIndex: 1, Count: 10})
+			require.NoError(t, err)
+			var out []string
+			for _, u := range p.Items {
+				out = append(out, u.ID)
+			}
+			return out
+		}
+		assert.Equal(t, []string{"u1", "u2"}, ids(`userName eq "CAFE`+"\u0301"+`"`), "eq finds every user of the identity")
+		assert.Equal(t, []string{"u3", "u4"}, ids(`userName eq "JOE"`))
+		assert.Equal(t, []string{"u6"}, ids(`userName eq "STRASSE"`), "\u00df is not ss")
+		assert.Equal(t, []string{"u5"}, ids(`userName eq "STRA`+"\u00df"+`E"`))
+		nothing := []string(nil)
+		assert.Equal(t, nothing, ids(`userName eq "cafe"`))
+
+		// No new user takes a shared name; the message names the holder.
+		_, err = s2.CreateUser(tc, &resources.User{UserName: "CAF\u00c9"})
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Contains(t, err.Error(), "caf\u00e9")
+		_, err = s2.CreateGroup(tc, &resources.Group{DisplayName: "\u00e9quipe"})
+		require.ErrorIs(t, err, store.ErrConflict)
+
+		// The marked user can still be written under its name...
+		u2, err := s2.GetUser(tc, "u2", store.GetOptions{ExcludeGroups: true})
+		require.NoError(t, err)
+		u2.Title = "still here"
+		_, err = s2.ReplaceUser(tc, u2, "")
+		require.NoError(t, err)
+		// ...and loses its mark with a name of its own.
+		u4, err := s2.GetUser(tc, "u4", store.GetOptions{ExcludeGroups: true})
+		require.NoError(t, err)
+		u4.UserName = "joe.second"
+		_, err = s2.ReplaceUser(tc, u4, "")
+		require.NoError(t, err)
+		// Its old name stays taken by u3.
+		_, err = s2.CreateUser(tc, &resources.User{UserName: "joe"})
+		require.ErrorIs(t, err, store.ErrConflict)
+
+		// Once the older twin is gone, Reindex hands the key over.
+		require.NoError(t, s2.DeleteUser(tc, "u1", ""))
+		require.NoError(t, s2.Reindex(ctx))
+		shared, err = s2.SharedNames(ctx)
+		require.NoError(t, err)
+		require.Len(t, shared, 1)
+		assert.Equal(t, "g2", shared[0].ID)
+		_, err = s2.CreateUser(tc, &resources.User{UserName: "caf\u00e9"})
+		require.ErrorIs(t, err, store.ErrConflict, "u2 holds the name now")
+		assert.Equal(t, []string{"u2"}, ids(`userName eq "caf`+"\u00e9"+`"`))
+
+		// Another tenant's name was never shared.
+		p, err := s2.ListUsers(store.WithTenant(ctx, "t2"), store.Query{StartIndex: 1, Count: 10})
+		require.NoError(t, err)
+		require.Len(t, p.Items, 1)
+	})
+}
+
+// TestNameConflictDetail: a conflict names the name in the way, on
+// create and on replace, for users and groups.
+func TestNameConflictDetail(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		c := tctx()
+		_, err := s.CreateUser(c, &resources.User{UserName: "caf\u00e9"})
+		require.NoError(t, err)
+		_, err = s.CreateUser(c, &resources.User{UserName: "cafe\u0301"})
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Equal(t, query.NameConflict("userName", "cafe\u0301", "caf\u00e9").Error(), err.Error())
+		b, err := s.CreateUser(c, &resources.User{UserName: "bob"})
+		require.NoError(t, err)
+		b.UserName = "CAF\u00c9"
+		_, err = s.ReplaceUser(c, b, "")
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Equal(t, query.NameConflict("userName", "CAF\u00c9", "caf\u00e9").Error(), err.Error())
+		_, err = s.UpdateUser(c, b.ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.UserName = "Caf\u00e9"
+			return cur, nil
+		})
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Contains(t, err.Error(), `"caf\u00e9"`)
+
+		_, err = s.CreateGroup(c, &resources.Group{DisplayName: "Admins"})
+		require.NoError(t, err)
+		_, err = s.CreateGroup(c, &resources.Group{DisplayName: "\uff41\uff44\uff4d\uff49\uff4e\uff53"})
+		require.ErrorIs(t, err, store.ErrConflict)
+		assert.Equal(t, query.NameConflict("displayName", "\uff41\uff44\uff4d\uff49\uff4e\uff53", "Admins").Error(), err.Error())
+	})
+}
