@@ -105,6 +105,14 @@ func BenchmarkStore(b *testing.B) {
 				name string
 				id   string
 			}{{fmt.Sprintf("members=%d", n), bigID}, {"members=10", small.ID}} {
+				b.Run("GetGroup_withMembers/"+g.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for b.Loop() {
+						if _, err := s.GetGroup(tctx, g.id, store.GetOptions{}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 				b.Run("ModifyMembers_add_one/"+g.name, func(b *testing.B) {
 					var pool []string // users that are in no group yet
 					b.ReportAllocs()
