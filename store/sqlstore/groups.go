@@ -378,42 +378,84 @@ func (s *Store) loadMembersOf(ctx context.Context, q querier, tenant string, gid
 	return out, nil
 }
 
-// GetGroup returns the group with id, or store.ErrNotFound. With
-// opts.ExcludeMembers, Members is nil and scim_members is not read.
+// GetGroup returns the group with id, or store.ErrNotFound, in one
+// statement: with opts.ExcludeMembers the group's row alone (Members nil,
+// scim_members not read), otherwise the row and its members (in the
+// order they were added, never nil) as one UNION ALL, so that both come
+// from one snapshot without a transaction's round trips.
 func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	tenant := store.Tenant(ctx)
-	var g *resources.Group
-	get := func(q interface {
-		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-		querier
-	}) error {
-		var err error
-		g, err = s.scanGroup(q.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
+	if opts.ExcludeMembers {
+		g, err := s.scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("group", id)
+			return nil, notFound("group", id)
 		}
 		if err != nil {
-			return fmt.Errorf("sqlstore: get group: %w", err)
+			return nil, fmt.Errorf("sqlstore: get group: %w", err)
 		}
-		if !opts.ExcludeMembers {
-			g.Members, err = s.loadMembers(ctx, q, tenant, id)
-		}
-		return err
+		return g, nil
 	}
-	var err error
-	if opts.ExcludeMembers {
-		err = get(s.r)
-	} else {
-		// group and members from one snapshot
-		err = s.read(ctx, func(tx *sql.Tx) error { return get(tx) })
-	}
+	rows, err := s.r.QueryContext(ctx, s.sqlGroupWithMembers(), tenant, id)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sqlstore: get group: %w", err)
+	}
+	defer rows.Close()
+	var (
+		g                    *resources.Group
+		kind                 int
+		gid, doc             string
+		created, modified    time.Time
+		version, mseq        sql.NullInt64
+		mid, mtype, mdisplay string
+	)
+	// One destination list for every row: a member row costs its three
+	// strings, not ten fresh scanners.
+	dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &mseq}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("sqlstore: get group: %w", err)
+		}
+		if kind == 0 {
+			g = new(resources.Group)
+			if err := json.Unmarshal([]byte(doc), g); err != nil {
+				return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", gid, err)
+			}
+			g.ID = gid
+			g.Members = []resources.Member{}
+			g.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version.Int64)}
+			continue
+		}
+		if g == nil { // members sort after their group: a member row without it cannot be
+			return nil, fmt.Errorf("sqlstore: get group %s: member row before the group", id)
+		}
+		g.Members = append(g.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: get group: %w", err)
+	}
+	if g == nil {
+		return nil, notFound("group", id)
 	}
 	return g, nil
+}
+
+// sqlGroupWithMembers reads group $2 of tenant $1 (a row of kind 0) and
+// its members (rows of kind 1, in the order they were added) in one
+// statement.
+func (s *Store) sqlGroupWithMembers() string {
+	p1, p2 := s.d.ph(1), s.d.ph(2)
+	return `SELECT 0 AS kind, g.id, g.doc, g.created, g.last_modified, g.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq
+		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
+		UNION ALL
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, COALESCE(mu.display, mg.display_name, ''), m.seq
+		FROM scim_members m
+		LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
+		LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id
+		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + p2 + `
+		ORDER BY 1, 10`
 }
 
 // ReplaceGroup replaces the group g.ID under the version rule of
