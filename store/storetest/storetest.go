@@ -30,6 +30,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -39,35 +40,53 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// Stores are the stores under test. Groups may be nil: the group tests are
-// then skipped. When Groups implements store.MembershipReader, GroupsOf is
-// tested too.
+// Stores are the stores under test and the optional parts of the contract
+// they declare they leave out. The zero value of every declaration is the
+// full contract, which store/memory and store/sqlstore meet.
+//
+// Groups may be nil: the group tests are then skipped. When Groups
+// implements store.MembershipReader, GroupsOf is tested too; when Users
+// implements store.UserUpdater or Groups store.GroupUpdater, so are they.
 type Stores struct {
 	Users  store.UserStore
 	Groups store.GroupStore
+
+	// NoNestedGroups declares that the group store keeps users only as
+	// members: a member value that names a group is skipped, as one that
+	// names nothing is (see store.GroupStore). The suite then checks that
+	// skip instead of nested and indirect memberships.
+	NoNestedGroups bool
 }
 
 // Run runs the conformance suite. newStores is called once per subtest.
+//
+// A store that breaks a contract fails the check that found it, with a
+// message naming the method and the rule in store/store.go; a store that
+// panics or returns a nil resource without an error fails the subtest that
+// met it and no other.
 func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Helper()
 	for _, tc := range userTests {
 		t.Run("Users/"+tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range capabilityTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range groupTests {
 		t.Run("Groups/"+tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			e := newEnv(t, newStores)
 			if e.groups == nil {
-				t.Skip("no GroupStore")
+				t.Skip("no GroupStore (Stores.Groups is nil)")
 			}
 			tc.fn(t, e)
 		})
@@ -79,19 +98,37 @@ type test struct {
 	fn   func(t *testing.T, e *env)
 }
 
-// env is one subtest's stores and tenant.
+// env is one subtest's stores and tenant. Every store in it is guarded
+// (guard.go); the optional interfaces are nil when the store lacks them.
 type env struct {
-	users  store.UserStore
-	groups store.GroupStore
-	ctx    context.Context
-	tenant string
+	users   store.UserStore
+	groups  store.GroupStore
+	userUp  store.UserUpdater      // nil unless Users is a store.UserUpdater
+	groupUp store.GroupUpdater     // nil unless Groups is a store.GroupUpdater
+	mr      store.MembershipReader // nil unless Groups is a store.MembershipReader
+	nested  bool                   // groups may be members of groups (not Stores.NoNestedGroups)
+	ctx     context.Context
+	tenant  string
 }
 
 func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	s := newStores(t)
-	require.NotNil(t, s.Users, "Stores.Users is nil")
+	require.NotNil(t, s.Users, "storetest.Stores.Users is nil: newStores must return the UserStore under test")
 	tenant := "storetest-" + randomHex(8)
-	return &env{users: s.Users, groups: s.Groups, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	if up, ok := s.Users.(store.UserUpdater); ok {
+		e.userUp = userUpdater{t, up}
+	}
+	if s.Groups != nil {
+		e.groups = groupStore{t, s.Groups}
+		if up, ok := s.Groups.(store.GroupUpdater); ok {
+			e.groupUp = groupUpdater{t, up}
+		}
+		if mr, ok := s.Groups.(store.MembershipReader); ok {
+			e.mr = membershipReader{t, mr}
+		}
+	}
+	return e
 }
 
 // other returns a context of a second tenant.
@@ -121,19 +158,20 @@ func parse(t *testing.T, s string) filter.Expr {
 	return e
 }
 
+// createUser creates u in the subtest's tenant and fails t unless the
+// store returns the stored user.
 func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 	t.Helper()
 	out, err := e.users.CreateUser(e.ctx, u)
-	require.NoError(t, err, "CreateUser %q", u.UserName)
-	require.NotNil(t, out)
+	require.NoError(t, err, "CreateUser %q must store a new user (store.UserStore.CreateUser)", u.UserName)
 	return out
 }
 
+// createGroup is createUser for groups.
 func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	t.Helper()
 	out, err := e.groups.CreateGroup(e.ctx, g)
-	require.NoError(t, err, "CreateGroup %q", g.DisplayName)
-	require.NotNil(t, out)
+	require.NoError(t, err, "CreateGroup %q must store a new group (store.GroupStore.CreateGroup)", g.DisplayName)
 	return out
 }
 
@@ -145,7 +183,7 @@ func (e *env) listUsers(t *testing.T, q store.Query) store.Page[*resources.User]
 		q.StartIndex = 1
 	}
 	p, err := e.users.ListUsers(e.ctx, q)
-	require.NoError(t, err, "ListUsers %+v", q)
+	require.NoError(t, err, "ListUsers %s must answer every filter, sort and page the handler passes (store.UserStore.ListUsers; query.Select does)", describe(q))
 	return p
 }
 
@@ -156,8 +194,35 @@ func (e *env) listGroups(t *testing.T, q store.Query) store.Page[*resources.Grou
 		q.StartIndex = 1
 	}
 	p, err := e.groups.ListGroups(e.ctx, q)
-	require.NoError(t, err, "ListGroups %+v", q)
+	require.NoError(t, err, "ListGroups %s must answer every filter, sort and page the handler passes (store.GroupStore.ListGroups; query.Select does)", describe(q))
 	return p
+}
+
+// getUser reads the user id in the subtest's tenant and fails t unless the
+// store has it.
+func (e *env) getUser(t *testing.T, id string, opts store.GetOptions, why string) *resources.User {
+	t.Helper()
+	u, err := e.users.GetUser(e.ctx, id, opts)
+	require.NoError(t, err, "GetUser %s: %s (store.UserStore.GetUser)", id, why)
+	return u
+}
+
+// getGroup is getUser for groups.
+func (e *env) getGroup(t *testing.T, id string, opts store.GetOptions, why string) *resources.Group {
+	t.Helper()
+	g, err := e.groups.GetGroup(e.ctx, id, opts)
+	require.NoError(t, err, "GetGroup %s: %s (store.GroupStore.GetGroup)", id, why)
+	return g
+}
+
+// describe shows q as a reader of a failure wants it: the filter as text.
+func describe(q store.Query) string {
+	f := "none"
+	if q.Filter != nil {
+		f = fmt.Sprintf("%q", q.Filter.String())
+	}
+	return fmt.Sprintf("{filter %s, sortBy %q, descending %v, startIndex %d, count %d, excludeMembers %v, excludeGroups %v}",
+		f, q.SortBy, q.Descending, q.StartIndex, q.Count, q.ExcludeMembers, q.ExcludeGroups)
 }
 
 func userNames(us []*resources.User) []string {
@@ -184,10 +249,24 @@ func memberIDs(ms []resources.Member) []string {
 	return out
 }
 
+// requireIs fails t unless err wraps target; msgAndArgs states the
+// contract (a format and its arguments).
 func requireIs(t *testing.T, err, target error, msgAndArgs ...any) {
 	t.Helper()
-	require.Error(t, err, msgAndArgs...)
-	require.True(t, errors.Is(err, target), "want %v, got %v", target, err)
+	why := messageOf(msgAndArgs)
+	require.Error(t, err, "want an error wrapping %v, got nil: %s", target, why)
+	require.True(t, errors.Is(err, target), "want an error wrapping %v (errors.Is), got %v: %s", target, err, why)
+}
+
+// messageOf formats testify's msgAndArgs.
+func messageOf(msgAndArgs []any) string {
+	if len(msgAndArgs) == 0 {
+		return ""
+	}
+	if f, ok := msgAndArgs[0].(string); ok {
+		return fmt.Sprintf(f, msgAndArgs[1:]...)
+	}
+	return fmt.Sprint(msgAndArgs...)
 }
 
 func ptr[T any](v T) *T { return &v }
