@@ -23,6 +23,14 @@
 // atomically by replaces, deletes and membership changes, tenant
 // isolation, and no aliasing between the caller's values and the stored
 // ones. The users it writes always have Active set, as the handler's do.
+//
+// Each failure states the rule it checks and the method of store/store.go
+// whose doc comment states it, e.g. "ListUsers: Total must count every
+// match, not just the page (store.Page.Total)". A store that panics, or
+// returns a nil resource with a nil error, fails the check that called it
+// (the panic is recovered and reported with the method's name) and no
+// other subtest. Parts of the contract a store may leave out are declared
+// in Stores (NoNestedGroups); the zero value checks everything.
 package storetest
 
 import (
