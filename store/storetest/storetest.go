@@ -162,7 +162,7 @@ var (
 func parse(t *testing.T, s string) filter.Expr {
 	t.Helper()
 	e, err := parser.Parse(s)
-	require.NoError(t, err, "filter %s", s)
+	require.NoError(t, err, "storetest: the filter %s does not parse: a bug in the suite, please report it", s)
 	return e
 }
 
