@@ -7,10 +7,14 @@
 // in store/query.
 //
 // Every implementation proves its contract by running the conformance
-// suite in store/storetest:
+// suite in store/storetest, whose failures name the method and the rule
+// of this file they check:
 //
 //	func TestMyStore(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) storetest.Stores { return newMyStore(t) })
+//		storetest.Run(t, func(t *testing.T) storetest.Stores {
+//			s := newMyStore(t)
+//			return storetest.Stores{Users: s, Groups: s}
+//		})
 //	}
 package store
 
@@ -138,13 +142,39 @@ type UserStore interface {
 
 // GroupStore keeps groups and their members. Implementations must be safe
 // for concurrent use and scoped to the tenant in ctx.
+//
+// Member values. A member is named by its value alone (Member.Type on
+// input is ignored; ModifyMembers gets bare ids), which the store resolves
+// in the tenant: among its users first, then among its groups. A value
+// that names a user is that user (Type "User"; Display its displayName,
+// else its userName); else one that names a group is that group (Type
+// "Group"; Display its displayName). A value that names neither, names
+// another tenant's resource, or names the group itself is skipped, not an
+// error; a repeated value is kept once.
+//
+// So a value that names both a user and a group (user "1" and group "1",
+// possible only when users and groups draw ids from separate sequences) is
+// the user, and that group can never be added as a member. store/memory and
+// store/sqlstore give every user and group a random UUID (store/memory
+// also checks it is unused), so no such pair arises there; a host store
+// whose tables number their rows separately and that wants groups as
+// members gives group ids a form no user id has (a prefix, say "g1").
+// storetest checks the rule when the store under test hands out such a
+// pair.
+//
+// Nested groups are optional. A store that keeps users only as members
+// skips every value that names a group, as it skips one that names
+// nothing, and declares it to the conformance suite with
+// storetest.Stores.NoNestedGroups; its users then have direct memberships
+// only.
 type GroupStore interface {
 	// CreateGroup stores a new group with its members and returns it. The
 	// store assigns ID and Meta, and fills each member's Type and Display.
 	// A displayName already used in the tenant, compared by identity key
 	// as CreateUser compares userName (query.NameKey, and "displayName
-	// eq" too), gives ErrConflict. Member
-	// values that name no user or group of the tenant are skipped.
+	// eq" too), gives ErrConflict. Member values resolve as the
+	// GroupStore doc says; those that name no user or group of the
+	// tenant are skipped.
 	CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error)
 	// GetGroup returns the group with id, or ErrNotFound.
 	GetGroup(ctx context.Context, id string, opts GetOptions) (*resources.Group, error)
@@ -162,10 +192,12 @@ type GroupStore interface {
 	// ModifyMembers adds and removes members in one atomic step without
 	// rewriting the member list, so its cost does not grow with the size
 	// of the group and concurrent calls never lose an update. Adding a
-	// present member or removing an absent one is not an error; ids that
-	// name no user or group of the tenant are skipped. If ifVersion is not
-	// "" and differs from the stored version: ErrPreconditionFailed. It
-	// returns the group with a new Meta.Version and Members nil.
+	// present member or removing an absent one is not an error; ids in
+	// add resolve as the GroupStore doc says, and those that name no user
+	// or group of the tenant (or name the group itself) are skipped. If
+	// ifVersion is not "" and differs from the stored version:
+	// ErrPreconditionFailed. It returns the group with a new Meta.Version
+	// and Members nil.
 	ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error)
 }
 

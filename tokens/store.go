@@ -10,7 +10,8 @@ import (
 // them, including Labels and Hash). They see only hashes, never plaintext.
 type Store interface {
 	// CreateToken saves a new token. It returns an error wrapping
-	// ErrConflict if the id or hash is taken.
+	// ErrConflict if the id or hash is taken, and an error (any) for a
+	// token without ID or Hash, which a Manager never creates.
 	CreateToken(ctx context.Context, tok *Token) error
 
 	// TokenByHash returns the token whose Hash equals hash, whatever its
@@ -40,5 +41,6 @@ type Store interface {
 type Rotator interface {
 	// RotateToken atomically creates newTok and sets RevokedAt to revokeAt
 	// on every other token of newTok.TenantID that is active at revokeAt.
+	// It refuses newTok as CreateToken does, and then revokes nothing.
 	RotateToken(ctx context.Context, newTok *Token, revokeAt time.Time) error
 }

@@ -27,18 +27,20 @@ var groupTests = []test{
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
 	{"IndirectGroups", testIndirectGroups},
+	{"NestedGroupsSkipped", testNestedGroupsSkipped},
+	{"OverlappingUserAndGroupIDs", testOverlappingIDs},
 	{"NoAliasing", testGroupNoAliasing},
 	{"TenantIsolation", testGroupTenants},
 }
 
+// members returns the member values of group id, read with GetGroup.
 func (e *env) members(t *testing.T, id string) []string {
 	t.Helper()
-	g, err := e.groups.GetGroup(e.ctx, id, store.GetOptions{})
-	require.NoError(t, err)
-	return memberIDs(g.Members)
+	return memberIDs(e.getGroup(t, id, store.GetOptions{}, "the group must be there, with its members").Members)
 }
 
 func testCreateGroup(t *testing.T, e *env) {
+	const create = "(store.GroupStore.CreateGroup)"
 	u := e.createUser(t, &resources.User{UserName: "alice", DisplayName: "Alice A"})
 	v := e.createUser(t, &resources.User{UserName: "bob"})
 	inner := e.createGroup(t, &resources.Group{DisplayName: "Inner"})
@@ -51,82 +53,89 @@ func testCreateGroup(t *testing.T, e *env) {
 			{Value: u.ID}, {Value: unknownID()}, {Value: v.ID, Type: "Group", Display: "wrong"}, {Value: inner.ID}, {Value: u.ID}, {Value: ""},
 		},
 	})
-	assert.NotEmpty(t, g.ID)
-	assert.NotEqual(t, "client-chosen", g.ID)
-	assert.NotEqual(t, inner.ID, g.ID)
-	assert.NotEmpty(t, g.Meta.Version)
-	assert.NotEqual(t, `W/"client"`, g.Meta.Version)
-	assert.False(t, g.Meta.Created.IsZero())
-	assert.False(t, g.Meta.LastModified.IsZero())
-	assert.Equal(t, "ext-1", g.ExternalID)
+	assert.NotEmpty(t, g.ID, "CreateGroup must assign a non-empty ID "+create)
+	assert.NotEqual(t, "client-chosen", g.ID, "CreateGroup must assign the ID itself and ignore the one on its input "+create)
+	assert.NotEqual(t, inner.ID, g.ID, "CreateGroup must assign every group an ID of its own "+create)
+	assert.NotEmpty(t, g.Meta.Version, "CreateGroup must assign Meta.Version "+create)
+	assert.NotEqual(t, `W/"client"`, g.Meta.Version, "CreateGroup must assign Meta.Version itself and ignore the one on its input "+create)
+	assert.False(t, g.Meta.Created.IsZero(), "CreateGroup must set Meta.Created "+create)
+	assert.False(t, g.Meta.LastModified.IsZero(), "CreateGroup must set Meta.LastModified "+create)
+	assert.Equal(t, "ext-1", g.ExternalID, "CreateGroup must return the group as stored, externalId included "+create)
 
-	check := func(ms []resources.Member) {
+	want := []string{u.ID, v.ID}
+	if e.nested {
+		want = append(want, inner.ID)
+	}
+	check := func(ms []resources.Member, from string) {
 		t.Helper()
-		require.ElementsMatch(t, []string{u.ID, v.ID, inner.ID}, memberIDs(ms), "unknown ids skipped, repeats once")
+		if e.nested {
+			require.ElementsMatch(t, want, memberIDs(ms), "%s: members must be the values that name a user or group of the tenant, each once; values naming nothing are skipped %s", from, create)
+		} else {
+			require.ElementsMatch(t, want, memberIDs(ms), "%s: members must be the values that name a user of the tenant, each once; values naming nothing, or a group (Stores.NoNestedGroups), are skipped %s", from, create)
+		}
 		for _, m := range ms {
 			switch m.Value {
 			case u.ID:
-				assert.Equal(t, "User", m.Type)
-				assert.Equal(t, "Alice A", m.Display)
+				assert.Equal(t, "User", m.Type, "%s: the store must fill a member's Type from the resource it names %s", from, create)
+				assert.Equal(t, "Alice A", m.Display, "%s: the store must fill a user member's Display with its displayName %s", from, create)
 			case v.ID:
-				assert.Equal(t, "User", m.Type, "the store fills Type from the resource")
-				assert.Equal(t, "bob", m.Display, "Display falls back to userName")
+				assert.Equal(t, "User", m.Type, "%s: the store must fill a member's Type from the resource it names, whatever the input's Type %s", from, create)
+				assert.Equal(t, "bob", m.Display, "%s: a user member's Display falls back to its userName when it has no displayName %s", from, create)
 			case inner.ID:
-				assert.Equal(t, "Group", m.Type)
-				assert.Equal(t, "Inner", m.Display)
+				assert.Equal(t, "Group", m.Type, "%s: the store must fill a group member's Type with \"Group\" %s", from, create)
+				assert.Equal(t, "Inner", m.Display, "%s: the store must fill a group member's Display with its displayName %s", from, create)
 			}
 		}
 	}
-	check(g.Members)
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	check(got.Members)
-	assert.Equal(t, g.Meta.Version, got.Meta.Version)
+	check(g.Members, "CreateGroup's result")
+	got := e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable by its ID")
+	check(got.Members, "GetGroup")
+	assert.Equal(t, g.Meta.Version, got.Meta.Version, "GetGroup must return the Meta.Version CreateGroup returned: nothing was written since (store.GroupStore.GetGroup)")
 
 	empty := e.createGroup(t, &resources.Group{DisplayName: "Empty", Members: []resources.Member{}})
-	assert.Empty(t, empty.Members)
+	assert.Empty(t, empty.Members, "CreateGroup of a group without members must return no members "+create)
 }
 
 func testGetGroup(t *testing.T, e *env) {
+	const get = "(store.GroupStore.GetGroup)"
 	_, err := e.groups.GetGroup(e.ctx, unknownID(), store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "GetGroup of an id no group has must return store.ErrNotFound "+get)
 	_, err = e.groups.GetGroup(e.ctx, "", store.GetOptions{ExcludeMembers: true})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, `GetGroup of the id "" must return store.ErrNotFound `+get)
 	u := e.createUser(t, &resources.User{UserName: "m"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound, "a user id is no group")
+	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
 
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ExcludeMembers: true})
-	require.NoError(t, err)
-	assert.Nil(t, got.Members, "ExcludeMembers gives Members nil")
-	assert.Equal(t, "G", got.DisplayName)
-	assert.Equal(t, g.Meta.Version, got.Meta.Version)
-	got, err = e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, []string{u.ID}, memberIDs(got.Members))
+	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "a created group must be readable")
+	assert.Nil(t, got.Members, "GetGroup with ExcludeMembers must return Members nil (store.GetOptions.ExcludeMembers)")
+	assert.Equal(t, "G", got.DisplayName, "GetGroup must return the displayName CreateGroup stored "+get)
+	assert.Equal(t, g.Meta.Version, got.Meta.Version, "GetGroup must return the Meta.Version CreateGroup returned "+get)
+	got = e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable")
+	assert.Equal(t, []string{u.ID}, memberIDs(got.Members), "GetGroup must return the members CreateGroup stored "+get)
 }
 
 func testUniqueDisplayName(t *testing.T, e *env) {
 	g := e.createGroup(t, &resources.Group{DisplayName: "Sales Team"})
 	for _, name := range []string{"Sales Team", "sales team", "SALES TEAM"} {
 		_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: name})
-		requireIs(t, err, store.ErrConflict, name)
+		requireIs(t, err, store.ErrConflict, "CreateGroup of displayName %q, taken under strings.EqualFold, must return store.ErrConflict (store.GroupStore.CreateGroup)", name)
 	}
 	other := e.createGroup(t, &resources.Group{DisplayName: "Other"})
 	w := other.Clone()
 	w.DisplayName = "sales TEAM"
 	_, err := e.groups.ReplaceGroup(e.ctx, w, "")
-	requireIs(t, err, store.ErrConflict)
+	requireIs(t, err, store.ErrConflict, "ReplaceGroup onto another group's displayName (compared case-insensitively) must return store.ErrConflict (store.GroupStore.ReplaceGroup)")
 	// Renaming itself (another case) is fine.
 	w = g.Clone()
 	w.DisplayName = "SALES team"
 	_, err = e.groups.ReplaceGroup(e.ctx, w, "")
-	require.NoError(t, err)
-	assert.Equal(t, 2, e.listGroups(t, store.Query{Count: 10, ExcludeMembers: true}).Total)
+	require.NoError(t, err, "ReplaceGroup may change the case of the group's own displayName (store.GroupStore.ReplaceGroup)")
+	assert.Equal(t, 2, e.listGroups(t, store.Query{Count: 10, ExcludeMembers: true}).Total, "refused creates must store nothing (store.GroupStore.CreateGroup)")
 }
 
 func testListGroups(t *testing.T, e *env) {
+	const list = "(store.GroupStore.ListGroups)"
 	u := e.createUser(t, &resources.User{UserName: "member"})
 	for i, name := range []string{"Beta", "alpha", "Gamma", "delta"} {
 		g := &resources.Group{DisplayName: name, ExternalID: fmt.Sprintf("ext-%d", i)}
@@ -158,33 +167,33 @@ func testListGroups(t *testing.T, e *env) {
 				q.Filter = parse(t, tt.filter)
 			}
 			p := e.listGroups(t, q)
-			assert.Equal(t, tt.want, groupNames(p.Items), "filter %s", tt.filter)
-			assert.Equal(t, len(tt.want), p.Total, "Total for %s", tt.filter)
+			assert.Equal(t, tt.want, groupNames(p.Items), "ListGroups with filter %q (excludeMembers %v) must return exactly the matching groups, in creation order; a filter on members sees them even when they are excluded %s", tt.filter, exclude, list)
+			assert.Equal(t, len(tt.want), p.Total, "ListGroups with filter %q: Total must count every match (store.Page.Total)", tt.filter)
 			for _, g := range p.Items {
 				if exclude {
-					assert.Nil(t, g.Members, "ExcludeMembers gives Members nil")
+					assert.Nil(t, g.Members, "ListGroups with ExcludeMembers must return Members nil (store.Query.ExcludeMembers)")
 				} else if g.DisplayName == "Beta" {
-					assert.Equal(t, []string{u.ID}, memberIDs(g.Members))
+					assert.Equal(t, []string{u.ID}, memberIDs(g.Members), "ListGroups must return each group's members "+list)
 				}
 			}
 		}
 	}
 	p := e.listGroups(t, store.Query{SortBy: "displayName", Count: 100, ExcludeMembers: true})
-	assert.Equal(t, []string{"alpha", "Beta", "delta", "Gamma"}, groupNames(p.Items))
+	assert.Equal(t, []string{"alpha", "Beta", "delta", "Gamma"}, groupNames(p.Items), "ListGroups sorted by displayName must sort case-insensitively (query.Fold) (store.Query.SortBy)")
 	p = e.listGroups(t, store.Query{SortBy: "displayName", Descending: true, StartIndex: 2, Count: 2, ExcludeMembers: true})
-	assert.Equal(t, []string{"delta", "Beta"}, groupNames(p.Items))
-	assert.Equal(t, 4, p.Total)
+	assert.Equal(t, []string{"delta", "Beta"}, groupNames(p.Items), "ListGroups must page a descending sort from the 1-based StartIndex (store.Query)")
+	assert.Equal(t, 4, p.Total, "ListGroups: Total must count every match, not just the page (store.Page.Total)")
 	p = e.listGroups(t, store.Query{Count: 0})
-	assert.Empty(t, p.Items)
-	assert.Equal(t, 4, p.Total)
+	assert.Empty(t, p.Items, "ListGroups with Count 0 must return no items, only Total (store.Query.Count)")
+	assert.Equal(t, 4, p.Total, "ListGroups with Count 0: Total must still count every match (store.Page.Total)")
 }
 
 func testReplaceGroup(t *testing.T, e *env) {
+	const rep = "(store.GroupStore.ReplaceGroup)"
 	u1 := e.createUser(t, &resources.User{UserName: "u1"})
 	u2 := e.createUser(t, &resources.User{UserName: "u2"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u1.ID}}})
-	stored, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
+	stored := e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable")
 	versions := map[string]bool{g.Meta.Version: true}
 
 	// Members nil: members unchanged.
@@ -192,71 +201,79 @@ func testReplaceGroup(t *testing.T, e *env) {
 	w.DisplayName = "G2"
 	w.Members = nil
 	out, err := e.groups.ReplaceGroup(e.ctx, w, stored.Meta.Version)
-	require.NoError(t, err)
-	assert.Equal(t, "G2", out.DisplayName)
-	assert.True(t, out.Meta.Created.Equal(stored.Meta.Created))
-	assert.False(t, versions[out.Meta.Version])
+	require.NoError(t, err, "ReplaceGroup at the stored version must write "+rep)
+	assert.Equal(t, "G2", out.DisplayName, "ReplaceGroup must return the group as written "+rep)
+	assert.True(t, out.Meta.Created.Equal(stored.Meta.Created), "ReplaceGroup must keep Meta.Created "+rep)
+	assert.False(t, versions[out.Meta.Version], "ReplaceGroup must set a new Meta.Version on every write "+rep)
 	versions[out.Meta.Version] = true
-	assert.Equal(t, []string{u1.ID}, e.members(t, g.ID), "Members nil leaves members unchanged")
+	assert.Equal(t, []string{u1.ID}, e.members(t, g.ID), "ReplaceGroup with Members nil must leave the stored members unchanged "+rep)
 
 	// The old version is stale now.
 	_, err = e.groups.ReplaceGroup(e.ctx, w, stored.Meta.Version)
-	requireIs(t, err, store.ErrPreconditionFailed)
+	requireIs(t, err, store.ErrPreconditionFailed, "ReplaceGroup must refuse an ifVersion that is no longer the stored version "+rep)
 	_, err = e.groups.ReplaceGroup(e.ctx, w, `W/"no-such-version"`)
-	requireIs(t, err, store.ErrPreconditionFailed)
+	requireIs(t, err, store.ErrPreconditionFailed, "ReplaceGroup must refuse an ifVersion that is not the stored version "+rep)
 
 	// A non-nil list replaces the members.
 	w.Members = []resources.Member{{Value: u2.ID}, {Value: unknownID()}}
 	out, err = e.groups.ReplaceGroup(e.ctx, w, out.Meta.Version)
-	require.NoError(t, err)
-	assert.False(t, versions[out.Meta.Version])
+	require.NoError(t, err, "ReplaceGroup at the stored version must write "+rep)
+	assert.False(t, versions[out.Meta.Version], "ReplaceGroup must set a new Meta.Version on every write "+rep)
 	versions[out.Meta.Version] = true
-	assert.Equal(t, []string{u2.ID}, e.members(t, g.ID))
+	assert.Equal(t, []string{u2.ID}, e.members(t, g.ID), "ReplaceGroup with non-nil Members must replace the members, skipping values that name nothing "+rep)
 
 	// An empty list empties the group.
 	w.Members = []resources.Member{}
 	out, err = e.groups.ReplaceGroup(e.ctx, w, "")
-	require.NoError(t, err)
-	assert.False(t, versions[out.Meta.Version])
-	assert.Empty(t, e.members(t, g.ID))
-	if mr, ok := e.groups.(store.MembershipReader); ok {
-		m, err := mr.GroupsOf(e.ctx, []string{u1.ID, u2.ID})
-		require.NoError(t, err)
-		assert.Empty(t, m[u1.ID])
-		assert.Empty(t, m[u2.ID])
+	require.NoError(t, err, `ReplaceGroup with ifVersion "" must write whatever the stored version `+rep)
+	assert.False(t, versions[out.Meta.Version], "ReplaceGroup must set a new Meta.Version on every write "+rep)
+	assert.Empty(t, e.members(t, g.ID), "ReplaceGroup with an empty, non-nil Members must remove every member "+rep)
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(e.ctx, []string{u1.ID, u2.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		assert.Empty(t, m[u1.ID], "GroupsOf must not list a group the user was removed from by ReplaceGroup (store.MembershipReader.GroupsOf)")
+		assert.Empty(t, m[u2.ID], "GroupsOf must not list a group the user was removed from by ReplaceGroup (store.MembershipReader.GroupsOf)")
 	}
 
 	_, err = e.groups.ReplaceGroup(e.ctx, &resources.Group{ID: unknownID(), DisplayName: "x"}, "")
-	requireIs(t, err, store.ErrNotFound)
-	assert.Equal(t, []string{"G2"}, groupNames(e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "g2"`), Count: 10}).Items))
-	assert.Empty(t, e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "g"`), Count: 10}).Items)
+	requireIs(t, err, store.ErrNotFound, "ReplaceGroup of an id no group has must return store.ErrNotFound "+rep)
+	assert.Equal(t, []string{"G2"}, groupNames(e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "g2"`), Count: 10}).Items),
+		"a filter must find the displayName ReplaceGroup wrote "+rep)
+	assert.Empty(t, e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "g"`), Count: 10}).Items,
+		"after ReplaceGroup renamed a group, a filter must not find the old displayName (stale index?) "+rep)
 }
 
 func testDeleteGroup(t *testing.T, e *env) {
+	const del = "(store.GroupStore.DeleteGroup)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	child := e.createGroup(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: child.ID}, {Value: u.ID}}})
-
-	require.NoError(t, e.groups.DeleteGroup(e.ctx, child.ID, ""))
-	_, err := e.groups.GetGroup(e.ctx, child.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(e.ctx, child.ID, ""), store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID(), ""), store.ErrNotFound)
-	assert.Equal(t, []string{u.ID}, e.members(t, parent.ID), "a deleted group leaves the groups it was in")
-	if mr, ok := e.groups.(store.MembershipReader); ok {
-		m, err := mr.GroupsOf(e.ctx, []string{u.ID})
-		require.NoError(t, err)
-		require.Len(t, m[u.ID], 1)
-		assert.Equal(t, parent.ID, m[u.ID][0].Value)
+	if e.nested {
+		assert.ElementsMatch(t, []string{child.ID, u.ID}, e.members(t, parent.ID), "a group may be a member of a group (store.GroupStore.CreateGroup)")
 	}
-	_, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err, "deleting a group keeps its members")
+
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, child.ID, ""), `DeleteGroup with ifVersion "" must delete whatever the stored version `+del)
+	_, err := e.groups.GetGroup(e.ctx, child.ID, store.GetOptions{})
+	requireIs(t, err, store.ErrNotFound, "GetGroup of a deleted group must return store.ErrNotFound "+del)
+	requireIs(t, e.groups.DeleteGroup(e.ctx, child.ID, ""), store.ErrNotFound, "DeleteGroup of a deleted group must return store.ErrNotFound "+del)
+	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID(), ""), store.ErrNotFound, "DeleteGroup of an id no group has must return store.ErrNotFound "+del)
+	assert.Equal(t, []string{u.ID}, e.members(t, parent.ID), "DeleteGroup must remove the group from the groups it was a member of "+del)
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		if assert.Len(t, m[u.ID], 1, "GroupsOf must not list a deleted group "+del) {
+			assert.Equal(t, parent.ID, m[u.ID][0].Value, "GroupsOf must not list a deleted group "+del)
+		}
+	}
+	e.getUser(t, u.ID, store.GetOptions{}, "DeleteGroup must keep the group's members "+del)
 	// The displayName is free again.
-	e.createGroup(t, &resources.Group{DisplayName: "CHILD"})
-	assert.Equal(t, []string{"parent", "CHILD"}, groupNames(e.listGroups(t, store.Query{Count: 10}).Items))
+	_, err = e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "CHILD"})
+	require.NoError(t, err, "DeleteGroup must free the group's displayName for a new group "+del)
+	assert.Equal(t, []string{"parent", "CHILD"}, groupNames(e.listGroups(t, store.Query{Count: 10}).Items), "ListGroups must not return a deleted group "+del)
 }
 
 func testModifyMembers(t *testing.T, e *env) {
+	const mod = "(store.GroupStore.ModifyMembers)"
 	var ids []string
 	for i := range 4 {
 		ids = append(ids, e.createUser(t, &resources.User{UserName: fmt.Sprintf("m%d", i)}).ID)
@@ -265,83 +282,91 @@ func testModifyMembers(t *testing.T, e *env) {
 	version := g.Meta.Version
 
 	out, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[1], ids[2]}, nil, "")
-	require.NoError(t, err)
-	assert.Nil(t, out.Members, "ModifyMembers returns Members nil")
-	assert.Equal(t, g.ID, out.ID)
-	assert.Equal(t, "G", out.DisplayName)
-	assert.NotEqual(t, version, out.Meta.Version, "a change gives a new version")
+	require.NoError(t, err, "ModifyMembers adding users must succeed "+mod)
+	assert.Nil(t, out.Members, "ModifyMembers must return the group with Members nil "+mod)
+	assert.Equal(t, g.ID, out.ID, "ModifyMembers must return the group it changed "+mod)
+	assert.Equal(t, "G", out.DisplayName, "ModifyMembers must return the group it changed, displayName included "+mod)
+	assert.NotEqual(t, version, out.Meta.Version, "ModifyMembers must give the group a new Meta.Version "+mod)
 	version = out.Meta.Version
-	assert.ElementsMatch(t, []string{ids[0], ids[1], ids[2]}, e.members(t, g.ID))
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ExcludeMembers: true})
-	require.NoError(t, err)
-	assert.Equal(t, version, got.Meta.Version, "the returned version is the stored one")
+	assert.ElementsMatch(t, []string{ids[0], ids[1], ids[2]}, e.members(t, g.ID), "ModifyMembers must add the members in add "+mod)
+	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
+	assert.Equal(t, version, got.Meta.Version, "ModifyMembers must return the version it stored "+mod)
 
 	out, err = e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{ids[0]}, "")
-	require.NoError(t, err)
-	assert.NotEqual(t, version, out.Meta.Version)
-	assert.ElementsMatch(t, []string{ids[1], ids[2]}, e.members(t, g.ID))
+	require.NoError(t, err, "ModifyMembers removing a member must succeed "+mod)
+	assert.NotEqual(t, version, out.Meta.Version, "ModifyMembers must give the group a new Meta.Version "+mod)
+	assert.ElementsMatch(t, []string{ids[1], ids[2]}, e.members(t, g.ID), "ModifyMembers must remove the members in remove "+mod)
 
 	// Idempotent: adding a present member, removing an absent one, and
 	// unknown ids are not errors.
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[1], unknownID(), ""}, []string{ids[0], unknownID()}, "")
-	require.NoError(t, err)
-	assert.ElementsMatch(t, []string{ids[1], ids[2]}, e.members(t, g.ID))
+	require.NoError(t, err, "ModifyMembers adding a present member, removing an absent one, or naming nothing must not be an error "+mod)
+	assert.ElementsMatch(t, []string{ids[1], ids[2]}, e.members(t, g.ID), "ModifyMembers must skip ids that name nothing, and keep members present once "+mod)
 
 	// Add and remove in one call.
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[3]}, []string{ids[1], ids[2]}, "")
-	require.NoError(t, err)
-	assert.Equal(t, []string{ids[3]}, e.members(t, g.ID))
+	require.NoError(t, err, "ModifyMembers adding and removing in one call must succeed "+mod)
+	assert.Equal(t, []string{ids[3]}, e.members(t, g.ID), "ModifyMembers must apply add and remove in one call "+mod)
 
-	// Groups may be members.
+	// A group is never a member of itself.
+	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{g.ID}, nil, "")
+	require.NoError(t, err, "ModifyMembers adding the group to itself must not be an error: the value is skipped "+mod)
+	assert.Equal(t, []string{ids[3]}, e.members(t, g.ID), "ModifyMembers must skip the group's own id: a group is never a member of itself "+mod)
+
+	// Groups may be members (unless the store declares it keeps users only).
 	sub := e.createGroup(t, &resources.Group{DisplayName: "Sub"})
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{sub.ID}, nil, "")
-	require.NoError(t, err)
-	got, err = e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	require.Len(t, got.Members, 2)
-	for _, m := range got.Members {
-		if m.Value == sub.ID {
-			assert.Equal(t, "Group", m.Type)
+	require.NoError(t, err, "ModifyMembers adding a group must succeed "+mod)
+	got = e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	if e.nested {
+		require.Len(t, got.Members, 2, "ModifyMembers must add a group as a member: groups may be members of groups (or declare Stores.NoNestedGroups) "+mod)
+		for _, m := range got.Members {
+			if m.Value == sub.ID {
+				assert.Equal(t, "Group", m.Type, "a group member's Type must be \"Group\" "+mod)
+			}
 		}
+	} else {
+		assert.Equal(t, []string{ids[3]}, memberIDs(got.Members), "Stores.NoNestedGroups: ModifyMembers must skip a value that names a group "+mod)
 	}
 
 	_, err = e.groups.ModifyMembers(e.ctx, unknownID(), []string{ids[0]}, nil, "")
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "ModifyMembers of a group id no group has must return store.ErrNotFound "+mod)
 	_, err = e.groups.ModifyMembers(e.ctx, "", nil, nil, "")
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, `ModifyMembers of the group id "" must return store.ErrNotFound, even with nothing to change `+mod)
 }
 
 func testModifyMembersVersion(t *testing.T, e *env) {
+	const mod = "(store.GroupStore.ModifyMembers)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	v := e.createUser(t, &resources.User{UserName: "v"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "G"})
 
 	_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{u.ID}, nil, `W/"no-such-version"`)
-	requireIs(t, err, store.ErrPreconditionFailed)
-	assert.Empty(t, e.members(t, g.ID), "a failed ModifyMembers changes nothing")
+	requireIs(t, err, store.ErrPreconditionFailed, "ModifyMembers must refuse an ifVersion that is not the stored version "+mod)
+	assert.Empty(t, e.members(t, g.ID), "a ModifyMembers refused with ErrPreconditionFailed must change nothing "+mod)
 
 	out, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{u.ID}, nil, g.Meta.Version)
-	require.NoError(t, err)
-	assert.NotEqual(t, g.Meta.Version, out.Meta.Version)
+	require.NoError(t, err, "ModifyMembers at the stored version must write "+mod)
+	assert.NotEqual(t, g.Meta.Version, out.Meta.Version, "ModifyMembers must give the group a new Meta.Version "+mod)
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{v.ID}, nil, g.Meta.Version)
-	requireIs(t, err, store.ErrPreconditionFailed, "the old version is stale")
+	requireIs(t, err, store.ErrPreconditionFailed, "ModifyMembers must refuse an ifVersion that is no longer the stored version "+mod)
 	out2, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{v.ID}, nil, out.Meta.Version)
-	require.NoError(t, err)
-	assert.NotEqual(t, out.Meta.Version, out2.Meta.Version)
-	assert.ElementsMatch(t, []string{u.ID, v.ID}, e.members(t, g.ID))
+	require.NoError(t, err, "ModifyMembers at the version it returned must write "+mod)
+	assert.NotEqual(t, out.Meta.Version, out2.Meta.Version, "ModifyMembers must give the group a new Meta.Version on every change "+mod)
+	assert.ElementsMatch(t, []string{u.ID, v.ID}, e.members(t, g.ID), "ModifyMembers must add the members in add "+mod)
 
 	// ReplaceGroup sees ModifyMembers' version.
-	cur, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ExcludeMembers: true})
-	require.NoError(t, err)
-	assert.Equal(t, out2.Meta.Version, cur.Meta.Version)
+	cur := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
+	assert.Equal(t, out2.Meta.Version, cur.Meta.Version, "GetGroup must return the version ModifyMembers returned "+mod)
 	_, err = e.groups.ReplaceGroup(e.ctx, cur, out.Meta.Version)
-	requireIs(t, err, store.ErrPreconditionFailed)
+	requireIs(t, err, store.ErrPreconditionFailed, "ReplaceGroup must refuse a version ModifyMembers replaced: both write one version (store.GroupStore.ReplaceGroup)")
 	_, err = e.groups.ReplaceGroup(e.ctx, cur, out2.Meta.Version)
-	require.NoError(t, err)
+	require.NoError(t, err, "ReplaceGroup must accept the version ModifyMembers returned (store.GroupStore.ReplaceGroup)")
 }
 
 func testModifyMembersConcurrent(t *testing.T, e *env) {
 	const n = 24
+	const atomic = "(store.GroupStore.ModifyMembers: one atomic step, concurrent calls never lose an update)"
 	ids := make([]string, n)
 	for i := range n {
 		ids[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("c%d", i)}).ID
@@ -361,9 +386,9 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 	close(start)
 	wg.Wait()
 	for _, err := range errs {
-		require.NoError(t, err)
+		require.NoError(t, err, `concurrent ModifyMembers with ifVersion "" must all succeed `+atomic)
 	}
-	assert.ElementsMatch(t, ids, e.members(t, g.ID), "no concurrent ModifyMembers is lost")
+	assert.ElementsMatch(t, ids, e.members(t, g.ID), "every concurrent ModifyMembers must be kept "+atomic)
 
 	// And concurrent removals of half while the other half is re-added.
 	start = make(chan struct{})
@@ -383,12 +408,12 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 	wg.Wait()
 	var odd []string
 	for i, err := range errs {
-		require.NoError(t, err)
+		require.NoError(t, err, `concurrent ModifyMembers with ifVersion "" must all succeed `+atomic)
 		if i%2 == 1 {
 			odd = append(odd, ids[i])
 		}
 	}
-	assert.ElementsMatch(t, odd, e.members(t, g.ID))
+	assert.ElementsMatch(t, odd, e.members(t, g.ID), "every concurrent removal and re-add must be kept "+atomic)
 }
 
 func testConcurrentCreateGroup(t *testing.T, e *env) {
@@ -412,24 +437,24 @@ func testConcurrentCreateGroup(t *testing.T, e *env) {
 			ok++
 			continue
 		}
-		requireIs(t, err, store.ErrConflict)
+		requireIs(t, err, store.ErrConflict, "of %d concurrent CreateGroup calls of one displayName, the losers must get store.ErrConflict (store.GroupStore.CreateGroup; a unique index does it)", n)
 	}
-	assert.Equal(t, 1, ok)
+	assert.Equal(t, 1, ok, "of %d concurrent CreateGroup calls of one displayName, exactly one must succeed (store.GroupStore.CreateGroup)", n)
 }
 
 func testGroupsOf(t *testing.T, e *env) {
-	mr, ok := e.groups.(store.MembershipReader)
-	if !ok {
-		t.Skip("the GroupStore is no MembershipReader")
+	if e.mr == nil {
+		t.Skip("the GroupStore is no store.MembershipReader")
 	}
+	const of = "(store.MembershipReader.GroupsOf)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	v := e.createUser(t, &resources.User{UserName: "v"})
 	lonely := e.createUser(t, &resources.User{UserName: "lonely"})
 	a := e.createGroup(t, &resources.Group{DisplayName: "A", Members: []resources.Member{{Value: u.ID}}})
 	b := e.createGroup(t, &resources.Group{DisplayName: "B", Members: []resources.Member{{Value: u.ID}, {Value: v.ID}, {Value: a.ID}}})
 
-	m, err := mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID, unknownID()})
-	require.NoError(t, err)
+	m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID, unknownID()})
+	require.NoError(t, err, "GroupsOf must answer for any ids, unknown ones included "+of)
 	refs := func(id string) []string {
 		var out []string
 		for _, r := range m[id] {
@@ -437,21 +462,21 @@ func testGroupsOf(t *testing.T, e *env) {
 		}
 		return out
 	}
-	assert.ElementsMatch(t, []string{a.ID, b.ID}, refs(u.ID))
-	assert.Equal(t, []string{b.ID}, refs(v.ID))
-	assert.Empty(t, m[lonely.ID])
+	assert.ElementsMatch(t, []string{a.ID, b.ID}, refs(u.ID), "GroupsOf must list every group the user is a member of, each once "+of)
+	assert.Equal(t, []string{b.ID}, refs(v.ID), "GroupsOf must list every group the user is a member of, each once "+of)
+	assert.Empty(t, m[lonely.ID], "GroupsOf must list no group for a user in none "+of)
 	for _, r := range m[u.ID] {
 		switch r.Value {
 		case a.ID:
-			assert.Equal(t, "A", r.Display)
+			assert.Equal(t, "A", r.Display, "GroupsOf must fill each group's Display with its displayName "+of)
 		case b.ID:
-			assert.Equal(t, "B", r.Display)
+			assert.Equal(t, "B", r.Display, "GroupsOf must fill each group's Display with its displayName "+of)
 		}
-		assert.Contains(t, []string{"", "direct"}, r.Type)
+		assert.Contains(t, []string{"", "direct"}, r.Type, "a group the user is a member of itself is a \"direct\" membership "+of)
 	}
-	m, err = mr.GroupsOf(e.ctx, nil)
-	require.NoError(t, err)
-	assert.Empty(t, m)
+	m, err = e.mr.GroupsOf(e.ctx, nil)
+	require.NoError(t, err, "GroupsOf of no ids must not be an error "+of)
+	assert.Empty(t, m, "GroupsOf of no ids must return no groups "+of)
 }
 
 // testIndirectGroups: groups that are members of groups make indirect
@@ -459,10 +484,13 @@ func testGroupsOf(t *testing.T, e *env) {
 // winning, and a cycle of groups ends. GetUser and ListUsers, when they
 // fill Groups, agree with GroupsOf.
 func testIndirectGroups(t *testing.T, e *env) {
-	mr, ok := e.groups.(store.MembershipReader)
-	if !ok {
-		t.Skip("the GroupStore is no MembershipReader")
+	if e.mr == nil {
+		t.Skip("the GroupStore is no store.MembershipReader")
 	}
+	if !e.nested {
+		t.Skip("Stores.NoNestedGroups: groups are not members of groups, so no membership is indirect")
+	}
+	const of = "(store.MembershipReader.GroupsOf: direct and indirect memberships, each group once, direct winning, in the order GroupsOf gives)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	v := e.createUser(t, &resources.User{UserName: "v"})
 	lonely := e.createUser(t, &resources.User{UserName: "lonely"})
@@ -473,26 +501,25 @@ func testIndirectGroups(t *testing.T, e *env) {
 	ref := func(g *resources.Group, typ string) resources.GroupRef {
 		return resources.GroupRef{Value: g.ID, Display: g.DisplayName, Type: typ}
 	}
-	check := func(t *testing.T, want map[string][]resources.GroupRef) {
+	check := func(t *testing.T, when string, want map[string][]resources.GroupRef) {
 		t.Helper()
-		m, err := mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID})
-		require.NoError(t, err)
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
 		for id, refs := range want {
-			assert.Equal(t, refs, m[id], "GroupsOf")
-			got, err := e.users.GetUser(e.ctx, id, store.GetOptions{})
-			require.NoError(t, err)
+			assert.Equal(t, refs, m[id], "%s: GroupsOf %s", when, of)
+			got := e.getUser(t, id, store.GetOptions{}, "the user must be there")
 			if got.Groups != nil {
-				assert.Equal(t, refs, got.Groups, "GetUser")
+				assert.Equal(t, refs, got.Groups, "%s: GetUser, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.GetUser)", when)
 			}
 		}
-		assert.Empty(t, m[lonely.ID])
+		assert.Empty(t, m[lonely.ID], "%s: GroupsOf must list no group for a user in none %s", when, of)
 		for _, got := range e.listUsers(t, store.Query{Count: 10}).Items {
 			if got.Groups != nil && got.ID != lonely.ID {
-				assert.Equal(t, want[got.ID], got.Groups, "ListUsers")
+				assert.Equal(t, want[got.ID], got.Groups, "%s: ListUsers, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.ListUsers)", when)
 			}
 		}
 	}
-	check(t, map[string][]resources.GroupRef{
+	check(t, "a chain of groups", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
 		v.ID: {ref(c, "direct"), ref(d, "indirect")},
 	})
@@ -509,86 +536,180 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`groups.value eq "` + c.ID + `" or userName eq "lonely"`, []string{"v", "lonely"}},
 	} {
 		got := e.listUsers(t, store.Query{Filter: parse(t, tc.filter), Count: 10})
-		assert.Equal(t, tc.want, userNames(got.Items), tc.filter)
+		assert.Equal(t, tc.want, userNames(got.Items), "ListUsers with filter %s: a filter on groups must see the direct memberships only (store.MembershipReader)", tc.filter)
 	}
 
 	// A cycle: A holds C, which holds B, which holds A.
 	_, err := e.groups.ModifyMembers(e.ctx, a.ID, []string{c.ID}, nil, "")
-	require.NoError(t, err)
-	check(t, map[string][]resources.GroupRef{
+	require.NoError(t, err, "ModifyMembers may make a cycle of groups (store.GroupStore.ModifyMembers)")
+	check(t, "a cycle of groups (GroupsOf must end)", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
 		v.ID: {ref(a, "indirect"), ref(b, "indirect"), ref(c, "direct"), ref(d, "indirect")},
 	})
 
 	// Deleting the middle group cuts the chain.
-	require.NoError(t, e.groups.DeleteGroup(e.ctx, b.ID, ""))
-	check(t, map[string][]resources.GroupRef{
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, b.ID, ""), "DeleteGroup must delete (store.GroupStore.DeleteGroup)")
+	check(t, "after deleting a group in the middle of the chain", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(d, "direct")},
 		v.ID: {ref(a, "indirect"), ref(c, "direct"), ref(d, "indirect")},
 	})
 }
 
+// testNestedGroupsSkipped: a store that declares Stores.NoNestedGroups
+// skips every member value that names a group, on every write, as it
+// skips one that names nothing.
+func testNestedGroupsSkipped(t *testing.T, e *env) {
+	if e.nested {
+		t.Skip("groups may be members of groups (Stores.NoNestedGroups is false): the other group tests check them")
+	}
+	const skip = "Stores.NoNestedGroups: %s must skip a member value that names a group, as one that names nothing (store.GroupStore)"
+	u := e.createUser(t, &resources.User{UserName: "u"})
+	inner := e.createGroup(t, &resources.Group{DisplayName: "inner"})
+	g := e.createGroup(t, &resources.Group{DisplayName: "outer", Members: []resources.Member{{Value: inner.ID, Type: "Group"}, {Value: u.ID}}})
+	assert.Equal(t, []string{u.ID}, memberIDs(g.Members), skip, "CreateGroup")
+	assert.Equal(t, []string{u.ID}, e.members(t, g.ID), skip, "CreateGroup")
+
+	w := g.Clone()
+	w.Members = []resources.Member{{Value: u.ID}, {Value: inner.ID}}
+	_, err := e.groups.ReplaceGroup(e.ctx, w, "")
+	require.NoError(t, err, skip, "ReplaceGroup")
+	assert.Equal(t, []string{u.ID}, e.members(t, g.ID), skip, "ReplaceGroup")
+
+	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{inner.ID}, nil, "")
+	require.NoError(t, err, skip, "ModifyMembers")
+	assert.Equal(t, []string{u.ID}, e.members(t, g.ID), skip, "ModifyMembers")
+
+	if e.groupUp != nil {
+		_, err = e.groupUp.UpdateGroup(e.ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			cur.Members = append(cur.Members, resources.Member{Value: inner.ID})
+			return cur, nil
+		})
+		require.NoError(t, err, skip, "UpdateGroup")
+		assert.Equal(t, []string{u.ID}, e.members(t, g.ID), skip, "UpdateGroup")
+	}
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		if assert.Len(t, m[u.ID], 1, "GroupsOf must list the user's one group, directly (store.MembershipReader.GroupsOf)") {
+			assert.Equal(t, resources.GroupRef{Value: g.ID, Display: "outer", Type: "direct"}, m[u.ID][0],
+				"GroupsOf must list the user's one group, directly (store.MembershipReader.GroupsOf)")
+		}
+	}
+}
+
+// testOverlappingIDs: a member value is looked up among the tenant's users
+// first, so a value that names a user and a group (a store whose users and
+// groups draw ids from separate sequences: user "1" and group "1") is the
+// user. The store assigns ids, so the suite can only check this when the
+// store hands out such a pair; ours never do.
+func testOverlappingIDs(t *testing.T, e *env) {
+	users := map[string]*resources.User{}
+	var shared string
+	var group *resources.Group
+	for i := range 3 {
+		u := e.createUser(t, &resources.User{UserName: fmt.Sprintf("u%d", i), DisplayName: fmt.Sprintf("User %d", i)})
+		users[u.ID] = u
+	}
+	for i := range 3 {
+		g := e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+		if users[g.ID] != nil && shared == "" {
+			shared, group = g.ID, g
+		}
+	}
+	if shared == "" {
+		t.Skip("the store gave users and groups ids that do not coincide: no member value names both")
+	}
+	const first = "member value %q names user %q and group %q: %s must resolve it to the user, Type \"User\" (store.GroupStore: users are looked up first)"
+	user := users[shared]
+	check := func(ms []resources.Member, method string) {
+		t.Helper()
+		if assert.Len(t, ms, 1, first, shared, user.UserName, group.DisplayName, method) {
+			assert.Equal(t, resources.Member{Value: shared, Type: "User", Display: user.DisplayName}, ms[0], first, shared, user.UserName, group.DisplayName, method)
+		}
+	}
+	g := e.createGroup(t, &resources.Group{DisplayName: "holder", Members: []resources.Member{{Value: shared, Type: "Group"}}})
+	check(g.Members, "CreateGroup")
+	check(e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable").Members, "GetGroup")
+	h := e.createGroup(t, &resources.Group{DisplayName: "other holder"})
+	_, err := e.groups.ModifyMembers(e.ctx, h.ID, []string{shared}, nil, "")
+	require.NoError(t, err, "ModifyMembers must add a member (store.GroupStore.ModifyMembers)")
+	check(e.getGroup(t, h.ID, store.GetOptions{}, "the group must be there").Members, "ModifyMembers")
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(e.ctx, []string{shared})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		assert.ElementsMatch(t, []string{g.ID, h.ID}, func() []string {
+			var out []string
+			for _, r := range m[shared] {
+				out = append(out, r.Value)
+			}
+			return out
+		}(), first, shared, user.UserName, group.DisplayName, "GroupsOf")
+	}
+}
+
 func testGroupNoAliasing(t *testing.T, e *env) {
+	const alias = "%s: a store must copy the values it is given and returns: a caller's change to them must not reach the stored group (store.GroupStore)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	v := e.createUser(t, &resources.User{UserName: "v"})
 	in := &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}}
 	out := e.createGroup(t, in)
+	require.Len(t, out.Members, 1, "CreateGroup must return the members it stored (store.GroupStore.CreateGroup)")
 	in.Members[0].Value = v.ID
 	in.DisplayName = "changed"
 	out.Members[0].Value = v.ID
 	out.DisplayName = "changed"
-	got, err := e.groups.GetGroup(e.ctx, out.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "G", got.DisplayName)
-	assert.Equal(t, []string{u.ID}, memberIDs(got.Members))
+	got := e.getGroup(t, out.ID, store.GetOptions{}, "a created group must be readable")
+	assert.Equal(t, "G", got.DisplayName, alias, "GetGroup after changes to CreateGroup's input and result")
+	require.Equal(t, []string{u.ID}, memberIDs(got.Members), alias, "GetGroup after changes to CreateGroup's input and result")
 	got.Members[0].Value = v.ID
 	p := e.listGroups(t, store.Query{Count: 10})
-	require.Len(t, p.Items, 1)
-	assert.Equal(t, []string{u.ID}, memberIDs(p.Items[0].Members))
+	require.Len(t, p.Items, 1, "ListGroups must return the tenant's one group (store.GroupStore.ListGroups)")
+	require.Equal(t, []string{u.ID}, memberIDs(p.Items[0].Members), alias, "ListGroups after changes to GetGroup's result")
 	p.Items[0].Members[0].Value = v.ID
 
 	add := []string{v.ID}
-	_, err = e.groups.ModifyMembers(e.ctx, out.ID, add, nil, "")
-	require.NoError(t, err)
+	_, err := e.groups.ModifyMembers(e.ctx, out.ID, add, nil, "")
+	require.NoError(t, err, "ModifyMembers must add a member (store.GroupStore.ModifyMembers)")
 	add[0] = "changed"
-	assert.ElementsMatch(t, []string{u.ID, v.ID}, e.members(t, out.ID))
+	assert.ElementsMatch(t, []string{u.ID, v.ID}, e.members(t, out.ID), alias, "GetGroup after changes to ModifyMembers' input")
 }
 
 func testGroupTenants(t *testing.T, e *env) {
+	const iso = "every method is scoped to the tenant in ctx (store.Tenant): %s (store.GroupStore)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "Shared", Members: []resources.Member{{Value: u.ID}}})
 	other := e.other()
 	bu, err := e.users.CreateUser(other, &resources.User{UserName: "bu"})
-	require.NoError(t, err)
+	require.NoError(t, err, "CreateUser must store a new user (store.UserStore.CreateUser)")
 	bg, err := e.groups.CreateGroup(other, &resources.Group{DisplayName: "SHARED", Members: []resources.Member{{Value: u.ID}, {Value: bu.ID}}})
-	require.NoError(t, err, "the same displayName in two tenants")
-	assert.Equal(t, []string{bu.ID}, memberIDs(bg.Members), "members of another tenant are skipped")
+	require.NoError(t, err, iso, "two tenants may each have a group of one displayName")
+	assert.Equal(t, []string{bu.ID}, memberIDs(bg.Members), iso, "CreateGroup must skip a member value naming another tenant's user")
 
 	_, err = e.groups.GetGroup(other, g.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, iso, "GetGroup of another tenant's group must return store.ErrNotFound")
 	_, err = e.groups.ReplaceGroup(other, g.Clone(), "")
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, iso, "ReplaceGroup of another tenant's group must return store.ErrNotFound")
 	_, err = e.groups.ModifyMembers(other, g.ID, []string{bu.ID}, nil, "")
-	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.groups.DeleteGroup(other, g.ID, ""), store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, iso, "ModifyMembers of another tenant's group must return store.ErrNotFound")
+	requireIs(t, e.groups.DeleteGroup(other, g.ID, ""), store.ErrNotFound, iso, "DeleteGroup of another tenant's group must return store.ErrNotFound")
 	p, err := e.groups.ListGroups(other, store.Query{StartIndex: 1, Count: 10})
-	require.NoError(t, err)
-	assert.Equal(t, []string{"SHARED"}, groupNames(p.Items))
+	require.NoError(t, err, "ListGroups must answer an unfiltered list (store.GroupStore.ListGroups)")
+	assert.Equal(t, []string{"SHARED"}, groupNames(p.Items), iso, "ListGroups must return the tenant's groups only")
 	p, err = e.groups.ListGroups(other, store.Query{StartIndex: 1, Count: 10, Filter: parse(t, `members[value eq "`+u.ID+`"]`)})
-	require.NoError(t, err)
-	assert.Empty(t, p.Items)
+	require.NoError(t, err, "ListGroups must answer a members filter (store.GroupStore.ListGroups)")
+	assert.Empty(t, p.Items, iso, "a members filter must not find another tenant's membership")
 
 	// Tenant A cannot add tenant B's user.
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{bu.ID}, nil, "")
-	require.NoError(t, err)
-	assert.Equal(t, []string{u.ID}, e.members(t, g.ID))
+	require.NoError(t, err, "ModifyMembers must skip, not refuse, a value that names nothing in the tenant (store.GroupStore.ModifyMembers)")
+	assert.Equal(t, []string{u.ID}, e.members(t, g.ID), iso, "ModifyMembers must skip a member value naming another tenant's user")
 
-	if mr, ok := e.groups.(store.MembershipReader); ok {
-		m, err := mr.GroupsOf(other, []string{u.ID})
-		require.NoError(t, err)
-		assert.Empty(t, m[u.ID], "GroupsOf does not leak another tenant's memberships")
-		m, err = mr.GroupsOf(e.ctx, []string{bu.ID})
-		require.NoError(t, err)
-		assert.Empty(t, m[bu.ID])
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(other, []string{u.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		assert.Empty(t, m[u.ID], iso, "GroupsOf must not list another tenant's memberships")
+		m, err = e.mr.GroupsOf(e.ctx, []string{bu.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		assert.Empty(t, m[bu.ID], iso, "GroupsOf must not list another tenant's memberships")
 	}
 }

@@ -104,26 +104,27 @@ func reversed(s []string) []string {
 func testSortFold(t *testing.T, e *env) {
 	for i, fc := range foldCases {
 		t.Run(fc.name, func(t *testing.T) {
+			defer recoverTest(t)
 			// userName: each string in a tenant of its own list.
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-names-%d", e.tenant, i))
 			for _, v := range fc.values {
 				_, err := e.users.CreateUser(ctx, &resources.User{UserName: v})
 				if contains(fc.taken, v) {
-					requireIs(t, err, store.ErrConflict, "userName %q is taken by a string it folds to", v)
+					requireIs(t, err, store.ErrConflict, "CreateUser of userName %q, taken by a string equal under strings.EqualFold, must return store.ErrConflict (store.UserStore.CreateUser)", v)
 				} else {
-					require.NoError(t, err, "userName %q", v)
+					require.NoError(t, err, "CreateUser of userName %q must succeed: no stored userName equals it under strings.EqualFold (store.UserStore.CreateUser)", v)
 				}
 			}
 			names := without(fc.byFold, fc.taken)
 			check := func(ctx context.Context, sortBy string, desc bool, want []string, value func(*resources.User) string) {
 				t.Helper()
 				p, err := e.users.ListUsers(ctx, store.Query{SortBy: sortBy, Descending: desc, StartIndex: 1, Count: 100})
-				require.NoError(t, err)
+				require.NoError(t, err, "ListUsers sorted by %s must succeed (store.UserStore.ListUsers)", sortBy)
 				got := []string{}
 				for _, u := range p.Items {
 					got = append(got, value(u))
 				}
-				assert.Equal(t, want, got, "sortBy %s descending %v", sortBy, desc)
+				assert.Equal(t, want, got, "ListUsers sorted by %s descending %v must order as query.Select does: not caseExact strings by the bytes of query.Fold, caseExact ones by their bytes, never by the database's collation; ties in creation order (store.Query.SortBy)", sortBy, desc)
 			}
 			userName := func(u *resources.User) string { return u.UserName }
 			check(ctx, "userName", false, names, userName)
@@ -135,7 +136,7 @@ func testSortFold(t *testing.T, e *env) {
 			for j, v := range fc.values {
 				_, err := e.users.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d", j), Title: v, ExternalID: v,
 					Emails: []resources.MultiValue{{Value: "x@example.com"}, {Value: v, Primary: resources.Bool(true)}}})
-				require.NoError(t, err)
+				require.NoError(t, err, "CreateUser must store a new user (store.UserStore.CreateUser)")
 			}
 			title := func(u *resources.User) string { return u.Title }
 			ext := func(u *resources.User) string { return u.ExternalID }
@@ -174,27 +175,28 @@ func testUserNameFold(t *testing.T, e *env) {
 		require.Equal(t, tt.conflict, strings.EqualFold(tt.first, tt.second), "the table agrees with strings.EqualFold: %q %q", tt.first, tt.second)
 		ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-%d", e.tenant, i))
 		_, err := e.users.CreateUser(ctx, &resources.User{UserName: tt.first})
-		require.NoError(t, err)
+		require.NoError(t, err, "CreateUser of userName %q in an empty tenant must succeed (store.UserStore.CreateUser)", tt.first)
 		_, err = e.users.CreateUser(ctx, &resources.User{UserName: tt.second})
 		if tt.conflict {
-			requireIs(t, err, store.ErrConflict, "%q after %q", tt.second, tt.first)
+			requireIs(t, err, store.ErrConflict, "CreateUser of userName %q after %q: equal under strings.EqualFold, so it must return store.ErrConflict (store.UserStore.CreateUser)", tt.second, tt.first)
 		} else {
-			require.NoError(t, err, "%q after %q", tt.second, tt.first)
+			require.NoError(t, err, "CreateUser of userName %q after %q: not equal under strings.EqualFold (no locale rules), so it must succeed (store.UserStore.CreateUser)", tt.second, tt.first)
 			continue
 		}
 		// Nor may a replace take a userName that folds to a taken one.
 		b, err := e.users.CreateUser(ctx, &resources.User{UserName: "other"})
-		require.NoError(t, err)
+		require.NoError(t, err, "CreateUser must store a new user (store.UserStore.CreateUser)")
 		w := b.Clone()
 		w.UserName = tt.second
 		_, err = e.users.ReplaceUser(ctx, w, "")
-		requireIs(t, err, store.ErrConflict, "replace onto %q", tt.second)
+		requireIs(t, err, store.ErrConflict, "ReplaceUser onto userName %q, taken under strings.EqualFold, must return store.ErrConflict (store.UserStore.ReplaceUser)", tt.second)
 	}
 }
 
 // testDeleteUserVersion: a stale version deletes nothing; the current one
 // and "" delete.
 func testDeleteUserVersion(t *testing.T, e *env) {
+	const del = "(store.UserStore.DeleteUser)"
 	u := e.createUser(t, &resources.User{UserName: "versioned", Title: "one"})
 	var g *resources.Group
 	if e.groups != nil {
@@ -203,40 +205,40 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 	w := u.Clone()
 	w.Title = "two"
 	cur, err := e.users.ReplaceUser(e.ctx, w, u.Meta.Version)
-	require.NoError(t, err)
+	require.NoError(t, err, "ReplaceUser at the stored version must write (store.UserStore.ReplaceUser)")
 
 	for _, stale := range []string{u.Meta.Version, `W/"no-such-version"`} {
-		requireIs(t, e.users.DeleteUser(e.ctx, u.ID, stale), store.ErrPreconditionFailed, "version %s", stale)
+		requireIs(t, e.users.DeleteUser(e.ctx, u.ID, stale), store.ErrPreconditionFailed, "DeleteUser at version %s, not the stored one, must return store.ErrPreconditionFailed "+del, stale)
 	}
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err, "a stale delete deletes nothing")
-	assert.Equal(t, "two", got.Title)
-	assert.Equal(t, cur.Meta.Version, got.Meta.Version)
+	got := e.getUser(t, u.ID, store.GetOptions{}, "a DeleteUser refused with ErrPreconditionFailed must delete nothing "+del)
+	assert.Equal(t, "two", got.Title, "a DeleteUser refused with ErrPreconditionFailed must change nothing "+del)
+	assert.Equal(t, cur.Meta.Version, got.Meta.Version, "a DeleteUser refused with ErrPreconditionFailed must keep the version "+del)
 	if g != nil {
-		assert.Equal(t, []string{u.ID}, e.members(t, g.ID), "a stale delete keeps the memberships")
+		assert.Equal(t, []string{u.ID}, e.members(t, g.ID), "a DeleteUser refused with ErrPreconditionFailed must keep the user's memberships "+del)
 	}
-	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), cur.Meta.Version), store.ErrNotFound)
+	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), cur.Meta.Version), store.ErrNotFound, "DeleteUser of an id no user has must return store.ErrNotFound, whatever the version "+del)
 
-	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, cur.Meta.Version))
+	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, cur.Meta.Version), "DeleteUser at the stored version must delete "+del)
 	_, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "GetUser of a deleted user must return store.ErrNotFound "+del)
 	if g != nil {
-		assert.Empty(t, e.members(t, g.ID))
+		assert.Empty(t, e.members(t, g.ID), "DeleteUser must remove the user's memberships in the same step "+del)
 	}
 
 	other := e.createUser(t, &resources.User{UserName: "any"})
 	w = other.Clone()
 	w.Title = "changed"
 	_, err = e.users.ReplaceUser(e.ctx, w, "")
-	require.NoError(t, err)
-	require.NoError(t, e.users.DeleteUser(e.ctx, other.ID, ""), `"" deletes any version`)
+	require.NoError(t, err, `ReplaceUser with ifVersion "" must write (store.UserStore.ReplaceUser)`)
+	require.NoError(t, e.users.DeleteUser(e.ctx, other.ID, ""), `DeleteUser with ifVersion "" must delete whatever the stored version `+del)
 	_, err = e.users.GetUser(e.ctx, other.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "GetUser of a deleted user must return store.ErrNotFound "+del)
 }
 
 // testReplaceDeleteRace races a replace and a delete at the same version:
 // exactly one of them succeeds, and the store shows its outcome.
 func testReplaceDeleteRace(t *testing.T, e *env) {
+	const atomic = "(store.UserStore.ReplaceUser and DeleteUser: the version check and the write are one atomic step)"
 	const rounds = 16
 	users := make([]*resources.User, rounds)
 	for i := range users {
@@ -267,51 +269,55 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 		got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 		switch {
 		case replaceErr[i] == nil && deleteErr[i] == nil:
-			t.Errorf("round %d: both the replace and the delete at %s succeeded", i, u.Meta.Version)
+			t.Errorf("round %d: both the replace and the delete at %s succeeded: one of them must find the other's version %s", i, u.Meta.Version, atomic)
 		case replaceErr[i] == nil:
-			requireIs(t, deleteErr[i], store.ErrPreconditionFailed, "round %d: the delete lost", i)
-			require.NoError(t, err, "round %d: the replace won, the user stays", i)
-			assert.Equal(t, "replaced", got.Title)
+			requireIs(t, deleteErr[i], store.ErrPreconditionFailed, "round %d: the replace won, so the delete at the old version must return store.ErrPreconditionFailed %s", i, atomic)
+			require.NoError(t, err, "round %d: the replace won, so the user must stay %s", i, atomic)
+			assert.Equal(t, "replaced", got.Title, "round %d: the replace won, so the user must show it %s", i, atomic)
 		case deleteErr[i] == nil:
 			if !errors.Is(replaceErr[i], store.ErrNotFound) && !errors.Is(replaceErr[i], store.ErrPreconditionFailed) {
-				t.Errorf("round %d: the replace after the delete: want ErrNotFound or ErrPreconditionFailed, got %v", i, replaceErr[i])
+				t.Errorf("round %d: the delete won, so the replace must return store.ErrNotFound or store.ErrPreconditionFailed, got %v %s", i, replaceErr[i], atomic)
 			}
-			requireIs(t, err, store.ErrNotFound, "round %d: the delete won", i)
+			requireIs(t, err, store.ErrNotFound, "round %d: the delete won, so GetUser must return store.ErrNotFound %s", i, atomic)
 		default:
-			t.Errorf("round %d: neither succeeded: replace %v, delete %v", i, replaceErr[i], deleteErr[i])
+			t.Errorf("round %d: neither the replace nor the delete at the stored version succeeded: replace %v, delete %v %s", i, replaceErr[i], deleteErr[i], atomic)
 		}
 	}
 }
 
 // testDeleteGroupVersion is testDeleteUserVersion for groups.
 func testDeleteGroupVersion(t *testing.T, e *env) {
+	const del = "(store.GroupStore.DeleteGroup)"
 	u := e.createUser(t, &resources.User{UserName: "member"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "versioned", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: g.ID}}})
+	var inParent []string // g, when groups may be members
+	if e.nested {
+		inParent = []string{g.ID}
+	}
 	cur, err := e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{u.ID}, g.Meta.Version)
-	require.NoError(t, err)
+	require.NoError(t, err, "ModifyMembers at the stored version must write (store.GroupStore.ModifyMembers)")
 	cur, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{u.ID}, nil, cur.Meta.Version)
-	require.NoError(t, err)
+	require.NoError(t, err, "ModifyMembers at the version it returned must write (store.GroupStore.ModifyMembers)")
 
 	for _, stale := range []string{g.Meta.Version, `W/"no-such-version"`} {
-		requireIs(t, e.groups.DeleteGroup(e.ctx, g.ID, stale), store.ErrPreconditionFailed, "version %s", stale)
+		requireIs(t, e.groups.DeleteGroup(e.ctx, g.ID, stale), store.ErrPreconditionFailed, "DeleteGroup at version %s, not the stored one, must return store.ErrPreconditionFailed "+del, stale)
 	}
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err, "a stale delete deletes nothing")
-	assert.Equal(t, cur.Meta.Version, got.Meta.Version)
-	assert.Equal(t, []string{u.ID}, memberIDs(got.Members), "a stale delete keeps the members")
-	assert.Equal(t, []string{g.ID}, e.members(t, parent.ID), "and the group's own memberships")
-	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID(), cur.Meta.Version), store.ErrNotFound)
+	got := e.getGroup(t, g.ID, store.GetOptions{}, "a DeleteGroup refused with ErrPreconditionFailed must delete nothing "+del)
+	assert.Equal(t, cur.Meta.Version, got.Meta.Version, "a DeleteGroup refused with ErrPreconditionFailed must keep the version "+del)
+	assert.Equal(t, []string{u.ID}, memberIDs(got.Members), "a DeleteGroup refused with ErrPreconditionFailed must keep the members "+del)
+	assert.ElementsMatch(t, inParent, e.members(t, parent.ID), "a DeleteGroup refused with ErrPreconditionFailed must keep the group's own memberships "+del)
+	requireIs(t, e.groups.DeleteGroup(e.ctx, unknownID(), cur.Meta.Version), store.ErrNotFound, "DeleteGroup of an id no group has must return store.ErrNotFound, whatever the version "+del)
 
-	require.NoError(t, e.groups.DeleteGroup(e.ctx, g.ID, cur.Meta.Version))
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, g.ID, cur.Meta.Version), "DeleteGroup at the stored version must delete "+del)
 	_, err = e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
-	assert.Empty(t, e.members(t, parent.ID))
+	requireIs(t, err, store.ErrNotFound, "GetGroup of a deleted group must return store.ErrNotFound "+del)
+	assert.Empty(t, e.members(t, parent.ID), "DeleteGroup must remove the group from the groups it was a member of "+del)
 
 	other := e.createGroup(t, &resources.Group{DisplayName: "any"})
 	_, err = e.groups.ModifyMembers(e.ctx, other.ID, []string{u.ID}, nil, "")
-	require.NoError(t, err)
-	require.NoError(t, e.groups.DeleteGroup(e.ctx, other.ID, ""), `"" deletes any version`)
+	require.NoError(t, err, `ModifyMembers with ifVersion "" must write (store.GroupStore.ModifyMembers)`)
+	require.NoError(t, e.groups.DeleteGroup(e.ctx, other.ID, ""), `DeleteGroup with ifVersion "" must delete whatever the stored version `+del)
 	_, err = e.groups.GetGroup(e.ctx, other.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "GetGroup of a deleted group must return store.ErrNotFound "+del)
 }

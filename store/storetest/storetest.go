@@ -25,6 +25,14 @@
 // atomically by replaces, deletes and membership changes, tenant
 // isolation, and no aliasing between the caller's values and the stored
 // ones. The users it writes always have Active set, as the handler's do.
+//
+// Each failure states the rule it checks and the method of store/store.go
+// whose doc comment states it, e.g. "ListUsers: Total must count every
+// match, not just the page (store.Page.Total)". A store that panics, or
+// returns a nil resource with a nil error, fails the check that called it
+// (the panic is recovered and reported with the method's name) and no
+// other subtest. Parts of the contract a store may leave out are declared
+// in Stores (NoNestedGroups); the zero value checks everything.
 package storetest
 
 import (
@@ -32,6 +40,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -41,9 +50,13 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// Stores are the stores under test. Groups may be nil: the group tests are
-// then skipped. When Groups implements store.MembershipReader, GroupsOf is
-// tested too.
+// Stores are the stores under test and the optional parts of the contract
+// they declare they leave out. The zero value of every declaration is the
+// full contract, which store/memory and store/sqlstore meet.
+//
+// Groups may be nil: the group tests are then skipped. When Groups
+// implements store.MembershipReader, GroupsOf is tested too; when Users
+// implements store.UserUpdater or Groups store.GroupUpdater, so are they.
 type Stores struct {
 	Users  store.UserStore
 	Groups store.GroupStore
@@ -55,26 +68,40 @@ type Stores struct {
 	// (its Check called with every entry of a write, before the commit),
 	// so the suite can prove a change and its entries commit together.
 	Faults *Faults
+
+	// NoNestedGroups declares that the group store keeps users only as
+	// members: a member value that names a group is skipped, as one that
+	// names nothing is (see store.GroupStore). The suite then checks that
+	// skip instead of nested and indirect memberships.
+	NoNestedGroups bool
 }
 
 // Run runs the conformance suite. newStores is called once per subtest.
+//
+// A store that breaks a contract fails the check that found it, with a
+// message naming the method and the rule in store/store.go; a store that
+// panics or returns a nil resource without an error fails the subtest that
+// met it and no other.
 func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Helper()
 	for _, tc := range userTests {
 		t.Run("Users/"+tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range capabilityTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range feedTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			e := newEnv(t, newStores)
 			if e.feed == nil {
 				t.Skip("no Stores.Feed")
@@ -85,9 +112,10 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	for _, tc := range groupTests {
 		t.Run("Groups/"+tc.name, func(t *testing.T) {
 			t.Parallel()
+			defer recoverTest(t)
 			e := newEnv(t, newStores)
 			if e.groups == nil {
-				t.Skip("no GroupStore")
+				t.Skip("no GroupStore (Stores.Groups is nil)")
 			}
 			tc.fn(t, e)
 		})
@@ -99,21 +127,39 @@ type test struct {
 	fn   func(t *testing.T, e *env)
 }
 
-// env is one subtest's stores and tenant.
+// env is one subtest's stores and tenant. Every store in it is guarded
+// (guard.go); the optional interfaces are nil when the store lacks them.
 type env struct {
-	users  store.UserStore
-	groups store.GroupStore
-	feed   store.ChangeFeed
-	faults *Faults
-	ctx    context.Context
-	tenant string
+	users   store.UserStore
+	groups  store.GroupStore
+	userUp  store.UserUpdater      // nil unless Users is a store.UserUpdater
+	groupUp store.GroupUpdater     // nil unless Groups is a store.GroupUpdater
+	mr      store.MembershipReader // nil unless Groups is a store.MembershipReader
+	nested  bool                   // groups may be members of groups (not Stores.NoNestedGroups)
+	feed    store.ChangeFeed       // nil unless Stores.Feed
+	faults  *Faults                // nil unless Stores.Faults
+	ctx     context.Context
+	tenant  string
 }
 
 func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	s := newStores(t)
-	require.NotNil(t, s.Users, "Stores.Users is nil")
+	require.NotNil(t, s.Users, "storetest.Stores.Users is nil: newStores must return the UserStore under test")
 	tenant := "storetest-" + randomHex(8)
-	return &env{users: s.Users, groups: s.Groups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	if up, ok := s.Users.(store.UserUpdater); ok {
+		e.userUp = userUpdater{t, up}
+	}
+	if s.Groups != nil {
+		e.groups = groupStore{t, s.Groups}
+		if up, ok := s.Groups.(store.GroupUpdater); ok {
+			e.groupUp = groupUpdater{t, up}
+		}
+		if mr, ok := s.Groups.(store.MembershipReader); ok {
+			e.mr = membershipReader{t, mr}
+		}
+	}
+	return e
 }
 
 // other returns a context of a second tenant.
@@ -139,25 +185,26 @@ var (
 func parse(t *testing.T, s string) filter.Expr {
 	t.Helper()
 	e, err := parser.Parse(s)
-	require.NoError(t, err, "filter %s", s)
+	require.NoError(t, err, "storetest: the filter %s does not parse: a bug in the suite, please report it", s)
 	return e
 }
 
+// createUser creates u in the subtest's tenant and fails t unless the
+// store returns the stored user.
 func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 	t.Helper()
 	e.fitUser(u)
 	out, err := e.users.CreateUser(e.ctx, u)
-	require.NoError(t, err, "CreateUser %q", u.UserName)
-	require.NotNil(t, out)
+	require.NoError(t, err, "CreateUser %q must store a new user (store.UserStore.CreateUser)", u.UserName)
 	return out
 }
 
+// createGroup is createUser for groups.
 func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	t.Helper()
 	e.fitGroup(g)
 	out, err := e.groups.CreateGroup(e.ctx, g)
-	require.NoError(t, err, "CreateGroup %q", g.DisplayName)
-	require.NotNil(t, out)
+	require.NoError(t, err, "CreateGroup %q must store a new group (store.GroupStore.CreateGroup)", g.DisplayName)
 	return out
 }
 
@@ -169,7 +216,7 @@ func (e *env) listUsers(t *testing.T, q store.Query) store.Page[*resources.User]
 		q.StartIndex = 1
 	}
 	p, err := e.users.ListUsers(e.ctx, q)
-	require.NoError(t, err, "ListUsers %+v", q)
+	require.NoError(t, err, "ListUsers %s must answer every filter, sort and page the handler passes (store.UserStore.ListUsers; query.Select does)", describe(q))
 	return p
 }
 
@@ -180,8 +227,35 @@ func (e *env) listGroups(t *testing.T, q store.Query) store.Page[*resources.Grou
 		q.StartIndex = 1
 	}
 	p, err := e.groups.ListGroups(e.ctx, q)
-	require.NoError(t, err, "ListGroups %+v", q)
+	require.NoError(t, err, "ListGroups %s must answer every filter, sort and page the handler passes (store.GroupStore.ListGroups; query.Select does)", describe(q))
 	return p
+}
+
+// getUser reads the user id in the subtest's tenant and fails t unless the
+// store has it.
+func (e *env) getUser(t *testing.T, id string, opts store.GetOptions, why string) *resources.User {
+	t.Helper()
+	u, err := e.users.GetUser(e.ctx, id, opts)
+	require.NoError(t, err, "GetUser %s: %s (store.UserStore.GetUser)", id, why)
+	return u
+}
+
+// getGroup is getUser for groups.
+func (e *env) getGroup(t *testing.T, id string, opts store.GetOptions, why string) *resources.Group {
+	t.Helper()
+	g, err := e.groups.GetGroup(e.ctx, id, opts)
+	require.NoError(t, err, "GetGroup %s: %s (store.GroupStore.GetGroup)", id, why)
+	return g
+}
+
+// describe shows q as a reader of a failure wants it: the filter as text.
+func describe(q store.Query) string {
+	f := "none"
+	if q.Filter != nil {
+		f = fmt.Sprintf("%q", q.Filter.String())
+	}
+	return fmt.Sprintf("{filter %s, sortBy %q, descending %v, startIndex %d, count %d, excludeMembers %v, excludeGroups %v}",
+		f, q.SortBy, q.Descending, q.StartIndex, q.Count, q.ExcludeMembers, q.ExcludeGroups)
 }
 
 func userNames(us []*resources.User) []string {
@@ -208,10 +282,24 @@ func memberIDs(ms []resources.Member) []string {
 	return out
 }
 
+// requireIs fails t unless err wraps target; msgAndArgs states the
+// contract (a format and its arguments).
 func requireIs(t *testing.T, err, target error, msgAndArgs ...any) {
 	t.Helper()
-	require.Error(t, err, msgAndArgs...)
-	require.True(t, errors.Is(err, target), "want %v, got %v", target, err)
+	why := messageOf(msgAndArgs)
+	require.Error(t, err, "want an error wrapping %v, got nil: %s", target, why)
+	require.True(t, errors.Is(err, target), "want an error wrapping %v (errors.Is), got %v: %s", target, err, why)
+}
+
+// messageOf formats testify's msgAndArgs.
+func messageOf(msgAndArgs []any) string {
+	if len(msgAndArgs) == 0 {
+		return ""
+	}
+	if f, ok := msgAndArgs[0].(string); ok {
+		return fmt.Sprintf(f, msgAndArgs[1:]...)
+	}
+	return fmt.Sprint(msgAndArgs...)
 }
 
 func ptr[T any](v T) *T { return &v }

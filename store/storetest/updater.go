@@ -27,56 +27,55 @@ var capabilityTests = []test{
 	{"GetUser/Groups", testGetUserGroups},
 }
 
+// userUpdater returns the guarded store.UserUpdater, or skips t.
 func (e *env) userUpdater(t *testing.T) store.UserUpdater {
-	u, ok := e.users.(store.UserUpdater)
-	if !ok {
+	if e.userUp == nil {
 		t.Skip("the user store is no store.UserUpdater")
 	}
-	return u
+	return e.userUp
 }
 
+// groupUpdater returns the guarded store.GroupUpdater, or skips t.
 func (e *env) groupUpdater(t *testing.T) store.GroupUpdater {
 	if e.groups == nil {
-		t.Skip("no GroupStore")
+		t.Skip("no GroupStore (Stores.Groups is nil)")
 	}
-	g, ok := e.groups.(store.GroupUpdater)
-	if !ok {
+	if e.groupUp == nil {
 		t.Skip("the group store is no store.GroupUpdater")
 	}
-	return g
+	return e.groupUp
 }
 
 var errRefused = errors.New("storetest: change refused")
 
 func testUpdateUserAtomic(t *testing.T, e *env) {
+	const upc = "(store.UserUpdater.UpdateUser)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "atomic", Title: "before"})
 
 	out, err := up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
-		assert.Equal(t, "before", cur.Title)
-		assert.Nil(t, cur.Groups, "change gets no groups")
+		assert.Equal(t, "before", cur.Title, "UpdateUser must call change with a copy of the stored user "+upc)
+		assert.Nil(t, cur.Groups, "UpdateUser must call change with Groups nil: they are read-only "+upc)
 		cur.Title = "after"
 		return cur, nil
 	})
-	require.NoError(t, err)
-	assert.Equal(t, u.ID, out.ID)
-	assert.Equal(t, "after", out.Title)
-	assert.NotEqual(t, u.Meta.Version, out.Meta.Version, "a write gives a new version")
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ExcludeGroups: true})
-	require.NoError(t, err)
-	assert.Equal(t, "after", got.Title)
-	assert.Equal(t, out.Meta.Version, got.Meta.Version)
+	require.NoError(t, err, "UpdateUser must write the user change returns "+upc)
+	assert.Equal(t, u.ID, out.ID, "UpdateUser must return the user it wrote "+upc)
+	assert.Equal(t, "after", out.Title, "UpdateUser must return the user as written "+upc)
+	assert.NotEqual(t, u.Meta.Version, out.Meta.Version, "UpdateUser must set a new Meta.Version when it writes "+upc)
+	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
+	assert.Equal(t, "after", got.Title, "GetUser must return what UpdateUser wrote "+upc)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "GetUser must return the version UpdateUser returned "+upc)
 
 	// A change that fails writes nothing and its error comes back as is.
 	_, err = up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
 		cur.Title = "never"
 		return cur, errRefused
 	})
-	require.ErrorIs(t, err, errRefused)
-	got, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{ExcludeGroups: true})
-	require.NoError(t, err)
-	assert.Equal(t, "after", got.Title)
-	assert.Equal(t, out.Meta.Version, got.Meta.Version)
+	require.ErrorIs(t, err, errRefused, "UpdateUser must return change's error unwrapped (or wrapped, for errors.Is) "+upc)
+	got = e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
+	assert.Equal(t, "after", got.Title, "when change returns an error, UpdateUser must write nothing "+upc)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "when change returns an error, UpdateUser must keep the version "+upc)
 
 	// The write keeps the store's rules: a taken userName is a conflict.
 	e.createUser(t, &resources.User{UserName: "taken"})
@@ -84,10 +83,11 @@ func testUpdateUserAtomic(t *testing.T, e *env) {
 		cur.UserName = "TAKEN"
 		return cur, nil
 	})
-	require.ErrorIs(t, err, store.ErrConflict)
+	require.ErrorIs(t, err, store.ErrConflict, "UpdateUser onto a taken userName (strings.EqualFold) must return store.ErrConflict "+upc)
 }
 
 func testUpdateUserIfVersion(t *testing.T, e *env) {
+	const upc = "(store.UserUpdater.UpdateUser)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "versioned"})
 	called := false
@@ -95,41 +95,42 @@ func testUpdateUserIfVersion(t *testing.T, e *env) {
 		called = true
 		return cur, nil
 	})
-	require.ErrorIs(t, err, store.ErrPreconditionFailed)
-	assert.False(t, called, "change is not called at another version")
+	require.ErrorIs(t, err, store.ErrPreconditionFailed, "UpdateUser must refuse an ifVersion that is not the stored version "+upc)
+	assert.False(t, called, "UpdateUser must not call change when ifVersion is not the stored version "+upc)
 
 	out, err := up.UpdateUser(e.ctx, u.ID, u.Meta.Version, func(cur *resources.User) (*resources.User, error) {
 		cur.NickName = "v"
 		return cur, nil
 	})
-	require.NoError(t, err)
-	assert.Equal(t, "v", out.NickName)
+	require.NoError(t, err, "UpdateUser at the stored version must write "+upc)
+	assert.Equal(t, "v", out.NickName, "UpdateUser must return the user as written "+upc)
 	_, err = up.UpdateUser(e.ctx, u.ID, u.Meta.Version, func(cur *resources.User) (*resources.User, error) { return cur, nil })
-	require.ErrorIs(t, err, store.ErrPreconditionFailed, "the version read before the write is stale")
+	require.ErrorIs(t, err, store.ErrPreconditionFailed, "UpdateUser must refuse an ifVersion that is no longer the stored version "+upc)
 
 	_, err = up.UpdateUser(e.ctx, unknownID(), "", func(cur *resources.User) (*resources.User, error) { return cur, nil })
-	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound, "UpdateUser of an id no user has must return store.ErrNotFound "+upc)
 	_, err = up.UpdateUser(e.other(), u.ID, "", func(cur *resources.User) (*resources.User, error) { return cur, nil })
-	require.ErrorIs(t, err, store.ErrNotFound, "another tenant's user does not exist")
+	require.ErrorIs(t, err, store.ErrNotFound, "UpdateUser of another tenant's user must return store.ErrNotFound "+upc)
 }
 
 func testUpdateUserNil(t *testing.T, e *env) {
+	const upc = "(store.UserUpdater.UpdateUser: a nil next writes nothing)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "unchanged"})
 	out, err := up.UpdateUser(e.ctx, u.ID, u.Meta.Version, func(*resources.User) (*resources.User, error) { return nil, nil })
-	require.NoError(t, err)
-	assert.Equal(t, u.Meta.Version, out.Meta.Version, "nothing written: the version stays")
-	assert.Equal(t, "unchanged", out.UserName)
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ExcludeGroups: true})
-	require.NoError(t, err)
-	assert.Equal(t, u.Meta.Version, got.Meta.Version)
-	assert.True(t, u.Meta.LastModified.Equal(got.Meta.LastModified))
+	require.NoError(t, err, "UpdateUser must accept a change that returns nil, nil "+upc)
+	assert.Equal(t, u.Meta.Version, out.Meta.Version, "when change returns nil, UpdateUser must return the stored user with its version unchanged "+upc)
+	assert.Equal(t, "unchanged", out.UserName, "when change returns nil, UpdateUser must return the stored user "+upc)
+	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
+	assert.Equal(t, u.Meta.Version, got.Meta.Version, "when change returns nil, UpdateUser must keep the stored version "+upc)
+	assert.True(t, u.Meta.LastModified.Equal(got.Meta.LastModified), "when change returns nil, UpdateUser must keep Meta.LastModified "+upc)
 }
 
 // updaters is how many updaters run at once in the NoLostUpdate tests.
 const updaters = 16
 
 func testUpdateUserNoLostUpdate(t *testing.T, e *env) {
+	const upc = "(store.UserUpdater.UpdateUser: the read, change and write are one atomic step under the row's lock)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "contended"})
 	var wg sync.WaitGroup
@@ -146,17 +147,17 @@ func testUpdateUserNoLostUpdate(t *testing.T, e *env) {
 	}
 	wg.Wait()
 	for _, err := range errs {
-		require.NoError(t, err)
+		require.NoError(t, err, `concurrent UpdateUser with ifVersion "" must all succeed `+upc)
 	}
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ExcludeGroups: true})
-	require.NoError(t, err)
+	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
 	for i := range updaters {
-		assert.Contains(t, got.Title, fmt.Sprintf("[%d]", i), "update %d was lost", i)
+		assert.Contains(t, got.Title, fmt.Sprintf("[%d]", i), "update %d was lost "+upc, i)
 	}
-	assert.Equal(t, updaters, strings.Count(got.Title, "["), "each update applied once")
+	assert.Equal(t, updaters, strings.Count(got.Title, "["), "each concurrent update must be applied once "+upc)
 }
 
 func testUpdateGroupMembers(t *testing.T, e *env) {
+	const upc = "(store.GroupUpdater.UpdateGroup)"
 	up := e.groupUpdater(t)
 	a := e.createUser(t, &resources.User{UserName: "a"})
 	b := e.createUser(t, &resources.User{UserName: "b"})
@@ -164,62 +165,62 @@ func testUpdateGroupMembers(t *testing.T, e *env) {
 
 	// Without members: cur has none, and next's are ignored.
 	out, err := up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
-		assert.Nil(t, cur.Members)
+		assert.Nil(t, cur.Members, "UpdateGroup without withMembers must call change with Members nil "+upc)
 		cur.DisplayName = "Team"
 		cur.Members = []resources.Member{}
 		return cur, nil
 	})
-	require.NoError(t, err)
-	assert.Equal(t, "Team", out.DisplayName)
-	assert.Nil(t, out.Members)
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	require.Len(t, got.Members, 1, "members left as they were")
+	require.NoError(t, err, "UpdateGroup must write the group change returns "+upc)
+	assert.Equal(t, "Team", out.DisplayName, "UpdateGroup must return the group as written "+upc)
+	assert.Nil(t, out.Members, "UpdateGroup without withMembers must return Members nil "+upc)
+	got := e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	require.Len(t, got.Members, 1, "UpdateGroup without withMembers must ignore next.Members and leave the members as they are "+upc)
 
 	// With members: cur has them, and next's replace them.
 	out, err = up.UpdateGroup(e.ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
-		require.Len(t, cur.Members, 1)
-		assert.Equal(t, a.ID, cur.Members[0].Value)
+		if assert.Len(t, cur.Members, 1, "UpdateGroup with withMembers must call change with the stored members "+upc) {
+			assert.Equal(t, a.ID, cur.Members[0].Value, "UpdateGroup with withMembers must call change with the stored members "+upc)
+		}
 		cur.Members = []resources.Member{{Value: b.ID}, {Value: unknownID()}}
 		return cur, nil
 	})
-	require.NoError(t, err)
-	require.Len(t, out.Members, 1, "unknown ids are skipped")
-	assert.Equal(t, b.ID, out.Members[0].Value)
-	got, err = e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	require.Len(t, got.Members, 1)
-	assert.Equal(t, b.ID, got.Members[0].Value)
-	assert.Equal(t, out.Meta.Version, got.Meta.Version)
+	require.NoError(t, err, "UpdateGroup with withMembers must write the group change returns "+upc)
+	require.Len(t, out.Members, 1, "UpdateGroup with withMembers must return the members it wrote, values naming nothing skipped "+upc)
+	assert.Equal(t, b.ID, out.Members[0].Value, "UpdateGroup with withMembers must replace the members with next.Members "+upc)
+	got = e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	require.Len(t, got.Members, 1, "UpdateGroup with withMembers must replace the members with next.Members, values naming nothing skipped "+upc)
+	assert.Equal(t, b.ID, got.Members[0].Value, "UpdateGroup with withMembers must replace the members with next.Members "+upc)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "GetGroup must return the version UpdateGroup returned "+upc)
 }
 
 func testUpdateGroupIfVersionAndNil(t *testing.T, e *env) {
+	const upc = "(store.GroupUpdater.UpdateGroup)"
 	up := e.groupUpdater(t)
 	g := e.createGroup(t, &resources.Group{DisplayName: "v"})
 	_, err := up.UpdateGroup(e.ctx, g.ID, `W/"999"`, false, func(cur *resources.Group) (*resources.Group, error) {
-		t.Error("change called at another version")
+		t.Error("UpdateGroup must not call change when ifVersion is not the stored version " + upc)
 		return cur, nil
 	})
-	require.ErrorIs(t, err, store.ErrPreconditionFailed)
+	require.ErrorIs(t, err, store.ErrPreconditionFailed, "UpdateGroup must refuse an ifVersion that is not the stored version "+upc)
 	_, err = up.UpdateGroup(e.ctx, unknownID(), "", false, func(cur *resources.Group) (*resources.Group, error) { return cur, nil })
-	require.ErrorIs(t, err, store.ErrNotFound)
+	require.ErrorIs(t, err, store.ErrNotFound, "UpdateGroup of an id no group has must return store.ErrNotFound "+upc)
 
 	out, err := up.UpdateGroup(e.ctx, g.ID, g.Meta.Version, true, func(*resources.Group) (*resources.Group, error) { return nil, nil })
-	require.NoError(t, err)
-	assert.Equal(t, g.Meta.Version, out.Meta.Version, "nothing written: the version stays")
+	require.NoError(t, err, "UpdateGroup must accept a change that returns nil, nil "+upc)
+	assert.Equal(t, g.Meta.Version, out.Meta.Version, "when change returns nil, UpdateGroup must write nothing and keep the version "+upc)
 
 	_, err = up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
 		cur.ExternalID = "never"
 		return cur, errRefused
 	})
-	require.ErrorIs(t, err, errRefused)
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ExcludeMembers: true})
-	require.NoError(t, err)
-	assert.Empty(t, got.ExternalID)
-	assert.Equal(t, g.Meta.Version, got.Meta.Version)
+	require.ErrorIs(t, err, errRefused, "UpdateGroup must return change's error unwrapped (or wrapped, for errors.Is) "+upc)
+	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
+	assert.Empty(t, got.ExternalID, "when change returns an error, UpdateGroup must write nothing "+upc)
+	assert.Equal(t, g.Meta.Version, got.Meta.Version, "when change returns an error, UpdateGroup must keep the version "+upc)
 }
 
 func testUpdateGroupNoLostUpdate(t *testing.T, e *env) {
+	const upc = "(store.GroupUpdater.UpdateGroup: the read, change and write are one atomic step under the row's lock)"
 	up := e.groupUpdater(t)
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended"})
 	var wg sync.WaitGroup
@@ -236,54 +237,51 @@ func testUpdateGroupNoLostUpdate(t *testing.T, e *env) {
 	}
 	wg.Wait()
 	for _, err := range errs {
-		require.NoError(t, err)
+		require.NoError(t, err, `concurrent UpdateGroup with ifVersion "" must all succeed `+upc)
 	}
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ExcludeMembers: true})
-	require.NoError(t, err)
+	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
 	for i := range updaters {
-		assert.Contains(t, got.ExternalID, fmt.Sprintf("[%d]", i), "update %d was lost", i)
+		assert.Contains(t, got.ExternalID, fmt.Sprintf("[%d]", i), "update %d was lost "+upc, i)
 	}
-	assert.Equal(t, updaters, strings.Count(got.ExternalID, "["), "each update applied once")
+	assert.Equal(t, updaters, strings.Count(got.ExternalID, "["), "each concurrent update must be applied once "+upc)
 }
 
 // testGetUserGroups: a store that fills Groups (non-nil) fills them as
 // GroupsOf answers, and ExcludeGroups leaves them nil.
 func testGetUserGroups(t *testing.T, e *env) {
 	if e.groups == nil {
-		t.Skip("no GroupStore")
+		t.Skip("no GroupStore (Stores.Groups is nil)")
 	}
+	const get = "(store.UserStore.GetUser: a non-nil Groups says it is filled, as GroupsOf answers)"
 	u := e.createUser(t, &resources.User{UserName: "member"})
 	lonely := e.createUser(t, &resources.User{UserName: "lonely"})
 	g1 := e.createGroup(t, &resources.Group{DisplayName: "one", Members: []resources.Member{{Value: u.ID}}})
 	g2 := e.createGroup(t, &resources.Group{DisplayName: "two", Members: []resources.Member{{Value: u.ID}}})
 
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ExcludeGroups: true})
-	require.NoError(t, err)
-	assert.Nil(t, got.Groups, "ExcludeGroups leaves Groups nil")
+	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "a created user must be readable")
+	assert.Nil(t, got.Groups, "GetUser with ExcludeGroups must return Groups nil (store.GetOptions.ExcludeGroups)")
 	p := e.listUsers(t, store.Query{Count: 10, ExcludeGroups: true})
 	for _, it := range p.Items {
-		assert.Nil(t, it.Groups, "ExcludeGroups leaves Groups nil")
+		assert.Nil(t, it.Groups, "ListUsers with ExcludeGroups must return Groups nil (store.Query.ExcludeGroups)")
 	}
 
-	got, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
+	got = e.getUser(t, u.ID, store.GetOptions{}, "a created user must be readable")
 	if got.Groups == nil {
 		t.Skip("the user store leaves Groups to the MembershipReader")
 	}
 	want := []resources.GroupRef{{Value: g1.ID, Display: "one", Type: "direct"}, {Value: g2.ID, Display: "two", Type: "direct"}}
-	assert.Equal(t, want, got.Groups)
-	got, err = e.users.GetUser(e.ctx, lonely.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, []resources.GroupRef{}, got.Groups, "no groups: an empty, non-nil slice")
+	assert.Equal(t, want, got.Groups, "GetUser must fill Groups with the user's groups "+get)
+	got = e.getUser(t, lonely.ID, store.GetOptions{}, "a created user must be readable")
+	assert.Equal(t, []resources.GroupRef{}, got.Groups, "a store that fills Groups must fill an empty, non-nil slice for a user in no group "+get)
 
 	p = e.listUsers(t, store.Query{Count: 10})
-	require.Len(t, p.Items, 2)
+	require.Len(t, p.Items, 2, "ListUsers must return the tenant's users (store.UserStore.ListUsers)")
 	for _, it := range p.Items {
-		require.NotNil(t, it.Groups, "a store filling GetUser's groups fills the list's")
+		require.NotNil(t, it.Groups, "a store that fills GetUser's Groups must fill ListUsers' too (store.UserStore.ListUsers)")
 		if it.ID == u.ID {
-			assert.Equal(t, want, it.Groups)
+			assert.Equal(t, want, it.Groups, "ListUsers must fill Groups as GetUser does (store.UserStore.ListUsers)")
 		} else {
-			assert.Empty(t, it.Groups)
+			assert.Empty(t, it.Groups, "ListUsers must fill Groups as GetUser does (store.UserStore.ListUsers)")
 		}
 	}
 }

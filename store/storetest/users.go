@@ -49,45 +49,48 @@ func testCreateUser(t *testing.T, e *env) {
 		},
 	}
 	u := e.createUser(t, in)
-	assert.NotEmpty(t, u.ID)
-	assert.NotEqual(t, "client-chosen", u.ID)
-	assert.NotEmpty(t, u.Meta.Version)
-	assert.NotEqual(t, `W/"client"`, u.Meta.Version)
-	assert.False(t, u.Meta.Created.IsZero())
-	assert.False(t, u.Meta.LastModified.IsZero())
-	assert.NotEqual(t, 2000, u.Meta.Created.Year(), "Meta.Created comes from the store")
+	const create = "(store.UserStore.CreateUser)"
+	assert.NotEmpty(t, u.ID, "CreateUser must assign a non-empty ID "+create)
+	assert.NotEqual(t, "client-chosen", u.ID, "CreateUser must assign the ID itself and ignore the one on its input "+create)
+	assert.NotEmpty(t, u.Meta.Version, "CreateUser must assign Meta.Version "+create)
+	assert.NotEqual(t, `W/"client"`, u.Meta.Version, "CreateUser must assign Meta.Version itself and ignore the one on its input "+create)
+	assert.False(t, u.Meta.Created.IsZero(), "CreateUser must set Meta.Created "+create)
+	assert.False(t, u.Meta.LastModified.IsZero(), "CreateUser must set Meta.LastModified "+create)
+	assert.NotEqual(t, 2000, u.Meta.Created.Year(), "CreateUser must set Meta.Created itself and ignore the one on its input "+create)
 	for _, g := range u.Groups {
-		assert.NotEqual(t, "not-a-group", g.Value, "Groups on input are ignored")
+		assert.NotEqual(t, "not-a-group", g.Value, "CreateUser must ignore Groups on its input: groups are read-only "+create)
 	}
-	assert.Equal(t, "bjensen", u.UserName)
-	require.NotNil(t, u.Name)
-	assert.Equal(t, "Jensen", u.Name.FamilyName)
-	require.Len(t, u.Emails, 1)
-	assert.Equal(t, "bjensen@example.com", u.Emails[0].Value)
-	require.NotNil(t, u.Enterprise)
-	assert.Equal(t, "Tour Operations", u.Enterprise.Department)
+	assert.Equal(t, "bjensen", u.UserName, "CreateUser must return the user as stored, userName included "+create)
+	require.NotNil(t, u.Name, "CreateUser must return the user as stored, name included "+create)
+	assert.Equal(t, "Jensen", u.Name.FamilyName, "CreateUser must return the user as stored, name.familyName included "+create)
+	require.Len(t, u.Emails, 1, "CreateUser must return the user as stored, emails included "+create)
+	assert.Equal(t, "bjensen@example.com", u.Emails[0].Value, "CreateUser must return the user as stored, emails included "+create)
+	require.NotNil(t, u.Enterprise, "CreateUser must store and return the enterprise extension "+create)
+	assert.Equal(t, "Tour Operations", u.Enterprise.Department, "CreateUser must store and return the enterprise extension "+create)
 
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, u.ID, got.ID)
-	assert.Equal(t, u.UserName, got.UserName)
-	assert.Equal(t, u.Meta.Version, got.Meta.Version)
-	assert.True(t, u.Meta.Created.Equal(got.Meta.Created) || u.Meta.Created.Sub(got.Meta.Created).Abs() < time.Millisecond)
-	require.NotNil(t, got.Enterprise)
-	assert.Equal(t, "Tour Operations", got.Enterprise.Department)
+	got := e.getUser(t, u.ID, store.GetOptions{}, "a created user must be readable by its ID")
+	const get = "(store.UserStore.GetUser)"
+	assert.Equal(t, u.ID, got.ID, "GetUser must return the user with the ID asked for "+get)
+	assert.Equal(t, u.UserName, got.UserName, "GetUser must return the userName CreateUser stored "+get)
+	assert.Equal(t, u.Meta.Version, got.Meta.Version, "GetUser must return the Meta.Version CreateUser returned: nothing was written since "+get)
+	assert.True(t, u.Meta.Created.Equal(got.Meta.Created) || u.Meta.Created.Sub(got.Meta.Created).Abs() < time.Millisecond,
+		"GetUser must return the Meta.Created CreateUser returned (to the millisecond): %v vs %v %s", got.Meta.Created, u.Meta.Created, get)
+	require.NotNil(t, got.Enterprise, "GetUser must return the enterprise extension CreateUser stored "+get)
+	assert.Equal(t, "Tour Operations", got.Enterprise.Department, "GetUser must return the enterprise extension CreateUser stored "+get)
 
 	other := e.createUser(t, &resources.User{UserName: "other"})
-	assert.NotEqual(t, u.ID, other.ID, "ids are unique")
+	assert.NotEqual(t, u.ID, other.ID, "CreateUser must assign every user an ID of its own "+create)
 }
 
 func testGetUserNotFound(t *testing.T, e *env) {
+	const nf = "GetUser must return store.ErrNotFound for %s (store.UserStore.GetUser)"
 	_, err := e.users.GetUser(e.ctx, unknownID(), store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, nf, "an id no user has")
 	_, err = e.users.GetUser(e.ctx, "", store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, nf, `the id ""`)
 	u := e.createUser(t, &resources.User{UserName: "someone"})
 	_, err = e.users.GetUser(e.ctx, strings.ToUpper(u.ID)+"x", store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, nf, "an id that only resembles a stored one (ids match exactly)")
 }
 
 // seedUsers creates the users the filter tests run against. Each has
@@ -184,8 +187,8 @@ func testListUsersFilter(t *testing.T, e *env) {
 			q.Filter = parse(t, tt.filter)
 		}
 		p := e.listUsers(t, q)
-		assert.Equal(t, tt.want, userNames(p.Items), "filter %s", tt.filter)
-		assert.Equal(t, len(tt.want), p.Total, "Total for filter %s", tt.filter)
+		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers with filter %s must return exactly the matching users, in creation order (store.UserStore.ListUsers; query.Select evaluates filters as the handler expects)", tt.filter)
+		assert.Equal(t, len(tt.want), p.Total, "ListUsers with filter %s: Total must count every match (store.Page.Total)", tt.filter)
 	}
 }
 
@@ -214,17 +217,17 @@ func testListUsersSort(t *testing.T, e *env) {
 	}
 	for _, tt := range tests {
 		p := e.listUsers(t, store.Query{SortBy: tt.sortBy, Descending: tt.desc, Count: 100})
-		assert.Equal(t, tt.want, userNames(p.Items), "sortBy %q descending %v", tt.sortBy, tt.desc)
-		assert.Equal(t, 6, p.Total)
+		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers with sortBy %q descending %v must sort as query.Select does: missing values last, ties in creation order (store.Query.SortBy)", tt.sortBy, tt.desc)
+		assert.Equal(t, 6, p.Total, "ListUsers: Total must count every match (store.Page.Total)")
 	}
 	// Paging a sorted list is stable: the pages concatenate to the list.
 	var paged []string
 	for start := 1; start <= 6; start += 2 {
 		p := e.listUsers(t, store.Query{SortBy: "title", StartIndex: start, Count: 2})
 		paged = append(paged, userNames(p.Items)...)
-		assert.Equal(t, 6, p.Total)
+		assert.Equal(t, 6, p.Total, "ListUsers: Total must count every match, not just the page (store.Page.Total)")
 	}
-	assert.Equal(t, []string{"u2", "u5", "u1", "u4", "u6", "u3"}, paged)
+	assert.Equal(t, []string{"u2", "u5", "u1", "u4", "u6", "u3"}, paged, "ListUsers: pages of a sorted list must concatenate to the whole list, ties in creation order (store.Query.SortBy)")
 }
 
 func testListUsersPaging(t *testing.T, e *env) {
@@ -254,40 +257,39 @@ func testListUsersPaging(t *testing.T, e *env) {
 			q.Filter = parse(t, tt.filter)
 		}
 		p := e.listUsers(t, q)
-		assert.Equal(t, tt.want, userNames(p.Items), "%+v", tt)
-		assert.Equal(t, tt.total, p.Total, "Total %+v", tt)
+		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers with filter %q startIndex %d count %d must return at most Count users from the 1-based StartIndex on (store.Page.Items)", tt.filter, tt.start, tt.count)
+		assert.Equal(t, tt.total, p.Total, "ListUsers with filter %q startIndex %d count %d: Total must count every match, not just the page (store.Page.Total)", tt.filter, tt.start, tt.count)
 	}
 }
 
 func testReplaceUser(t *testing.T, e *env) {
+	const rep = "(store.UserStore.ReplaceUser)"
 	u := e.createUser(t, &resources.User{UserName: "rep", Title: "one"})
-	stored, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
+	stored := e.getUser(t, u.ID, store.GetOptions{}, "a created user must be readable")
 	versions := map[string]bool{u.Meta.Version: true}
 
 	next := stored.Clone()
 	next.Title = "two"
 	next.Meta = resources.Meta{Created: time.Date(2001, 1, 1, 0, 0, 0, 0, time.UTC), Version: `W/"bogus"`}
 	out, err := e.users.ReplaceUser(e.ctx, next, stored.Meta.Version)
-	require.NoError(t, err)
-	assert.Equal(t, "two", out.Title)
-	assert.Equal(t, u.ID, out.ID)
-	assert.True(t, out.Meta.Created.Equal(stored.Meta.Created), "Created kept: %v vs %v", out.Meta.Created, stored.Meta.Created)
-	assert.False(t, out.Meta.LastModified.Before(stored.Meta.LastModified))
-	assert.False(t, versions[out.Meta.Version], "a new version")
+	require.NoError(t, err, "ReplaceUser at the stored version must write "+rep)
+	assert.Equal(t, "two", out.Title, "ReplaceUser must return the user as written "+rep)
+	assert.Equal(t, u.ID, out.ID, "ReplaceUser must keep the ID "+rep)
+	assert.True(t, out.Meta.Created.Equal(stored.Meta.Created), "ReplaceUser must keep Meta.Created and ignore the one on its input: %v vs %v %s", out.Meta.Created, stored.Meta.Created, rep)
+	assert.False(t, out.Meta.LastModified.Before(stored.Meta.LastModified), "ReplaceUser must set a new Meta.LastModified, not an older one "+rep)
+	assert.False(t, versions[out.Meta.Version], "ReplaceUser must set a new Meta.Version on every write "+rep)
 	versions[out.Meta.Version] = true
 
 	// The old version is now wrong.
 	stale := stored.Clone()
 	stale.Title = "stale"
 	_, err = e.users.ReplaceUser(e.ctx, stale, stored.Meta.Version)
-	requireIs(t, err, store.ErrPreconditionFailed)
+	requireIs(t, err, store.ErrPreconditionFailed, "ReplaceUser must refuse an ifVersion that is no longer the stored version "+rep)
 	_, err = e.users.ReplaceUser(e.ctx, stale, `W/"no-such-version"`)
-	requireIs(t, err, store.ErrPreconditionFailed)
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "two", got.Title, "a failed replace changes nothing")
-	assert.Equal(t, out.Meta.Version, got.Meta.Version)
+	requireIs(t, err, store.ErrPreconditionFailed, "ReplaceUser must refuse an ifVersion that is not the stored version "+rep)
+	got := e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there")
+	assert.Equal(t, "two", got.Title, "a ReplaceUser refused with ErrPreconditionFailed must change nothing "+rep)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "a ReplaceUser refused with ErrPreconditionFailed must keep the version "+rep)
 
 	// "" means any version; every write gives a new version.
 	for i := range 3 {
@@ -295,89 +297,92 @@ func testReplaceUser(t *testing.T, e *env) {
 		w.Title = fmt.Sprintf("any-%d", i)
 		w.UserName = []string{"REP", "rep", "Rep"}[i] // a user may change the case of its own userName
 		out, err := e.users.ReplaceUser(e.ctx, w, "")
-		require.NoError(t, err)
-		assert.False(t, versions[out.Meta.Version], "version %s repeats", out.Meta.Version)
+		require.NoError(t, err, `ReplaceUser with ifVersion "" must write whatever the stored version, and a user may change the case of its own userName `+rep)
+		assert.False(t, versions[out.Meta.Version], "ReplaceUser must set a new Meta.Version on every write: %s repeats %s", out.Meta.Version, rep)
 		versions[out.Meta.Version] = true
-		assert.True(t, out.Meta.Created.Equal(stored.Meta.Created))
+		assert.True(t, out.Meta.Created.Equal(stored.Meta.Created), "ReplaceUser must keep Meta.Created "+rep)
 	}
-	got, err = e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "any-2", got.Title)
-	assert.Equal(t, "Rep", got.UserName)
+	got = e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there")
+	assert.Equal(t, "any-2", got.Title, "GetUser must return what the last ReplaceUser wrote "+rep)
+	assert.Equal(t, "Rep", got.UserName, "GetUser must return the userName the last ReplaceUser wrote, in its case "+rep)
 
 	// Replace writes in full: attributes left out are gone.
 	full := &resources.User{ID: u.ID, UserName: "rep"}
 	out, err = e.users.ReplaceUser(e.ctx, full, got.Meta.Version)
-	require.NoError(t, err)
-	assert.Empty(t, out.Title)
+	require.NoError(t, err, "ReplaceUser at the stored version must write "+rep)
+	assert.Empty(t, out.Title, "ReplaceUser writes the user in full: an attribute left out is removed "+rep)
 	p := e.listUsers(t, store.Query{Filter: parse(t, `title pr`), Count: 10})
-	assert.Empty(t, p.Items, "the index forgets the old title")
+	assert.Empty(t, p.Items, "after ReplaceUser removed title, a filter must not find the old value (stale index?) "+rep)
 	p = e.listUsers(t, store.Query{Filter: parse(t, `userName eq "rep"`), Count: 10})
-	assert.Len(t, p.Items, 1)
+	assert.Len(t, p.Items, 1, "a filter must find the userName ReplaceUser wrote "+rep)
 }
 
 func testReplaceUserErrors(t *testing.T, e *env) {
+	const rep = "(store.UserStore.ReplaceUser)"
 	a := e.createUser(t, &resources.User{UserName: "a", Emails: []resources.MultiValue{{Value: "a@example.com"}}})
 	e.createUser(t, &resources.User{UserName: "b"})
 
 	_, err := e.users.ReplaceUser(e.ctx, &resources.User{ID: unknownID(), UserName: "x"}, "")
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "ReplaceUser of an id no user has must return store.ErrNotFound "+rep)
 	_, err = e.users.ReplaceUser(e.ctx, &resources.User{UserName: "x"}, "")
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, `ReplaceUser of the id "" must return store.ErrNotFound `+rep)
 
 	w := a.Clone()
 	w.UserName = "B"
 	_, err = e.users.ReplaceUser(e.ctx, w, "")
-	requireIs(t, err, store.ErrConflict)
-	got, err := e.users.GetUser(e.ctx, a.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "a", got.UserName)
+	requireIs(t, err, store.ErrConflict, "ReplaceUser onto another user's userName (compared case-insensitively) must return store.ErrConflict "+rep)
+	got := e.getUser(t, a.ID, store.GetOptions{}, "the user must still be there")
+	assert.Equal(t, "a", got.UserName, "a ReplaceUser refused with ErrConflict must change nothing "+rep)
 
 	// Renaming frees the old userName and indexes the new one.
 	w = got.Clone()
 	w.UserName = "c"
 	w.Emails = []resources.MultiValue{{Value: "c@example.com"}}
 	_, err = e.users.ReplaceUser(e.ctx, w, got.Meta.Version)
-	require.NoError(t, err)
-	e.createUser(t, &resources.User{UserName: "A"})
-	assert.Equal(t, []string{"c"}, userNames(e.listUsers(t, store.Query{Filter: parse(t, `userName eq "C"`), Count: 10}).Items))
-	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "a@example.com"`), Count: 10}).Items)
-	assert.Equal(t, []string{"c"}, userNames(e.listUsers(t, store.Query{Filter: parse(t, `emails[value eq "c@EXAMPLE.com"]`), Count: 10}).Items))
+	require.NoError(t, err, "ReplaceUser may rename a user to a free userName "+rep)
+	e.createUser(t, &resources.User{UserName: "A"}) // the old userName is free again
+	assert.Equal(t, []string{"c"}, userNames(e.listUsers(t, store.Query{Filter: parse(t, `userName eq "C"`), Count: 10}).Items),
+		"a filter must find the userName ReplaceUser wrote "+rep)
+	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "a@example.com"`), Count: 10}).Items,
+		"after ReplaceUser changed emails, a filter must not find the old value (stale index?) "+rep)
+	assert.Equal(t, []string{"c"}, userNames(e.listUsers(t, store.Query{Filter: parse(t, `emails[value eq "c@EXAMPLE.com"]`), Count: 10}).Items),
+		"a filter must find the emails ReplaceUser wrote "+rep)
 }
 
 func testDeleteUser(t *testing.T, e *env) {
+	const del = "(store.UserStore.DeleteUser)"
 	u := e.createUser(t, &resources.User{UserName: "gone", ExternalID: "x1"})
 	keep := e.createUser(t, &resources.User{UserName: "kept"})
 	var g *resources.Group
 	if e.groups != nil {
 		g = e.createGroup(t, &resources.Group{DisplayName: "g", Members: []resources.Member{{Value: u.ID}, {Value: keep.ID}}})
-		require.ElementsMatch(t, []string{u.ID, keep.ID}, memberIDs(g.Members))
+		require.ElementsMatch(t, []string{u.ID, keep.ID}, memberIDs(g.Members), "CreateGroup must return the members it stored (store.GroupStore.CreateGroup)")
 	}
 
-	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, ""))
+	require.NoError(t, e.users.DeleteUser(e.ctx, u.ID, ""), `DeleteUser with ifVersion "" must delete whatever the stored version `+del)
 	_, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(e.ctx, u.ID, ""), store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), ""), store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, "GetUser of a deleted user must return store.ErrNotFound "+del)
+	requireIs(t, e.users.DeleteUser(e.ctx, u.ID, ""), store.ErrNotFound, "DeleteUser of a deleted user must return store.ErrNotFound "+del)
+	requireIs(t, e.users.DeleteUser(e.ctx, unknownID(), ""), store.ErrNotFound, "DeleteUser of an id no user has must return store.ErrNotFound "+del)
 	p := e.listUsers(t, store.Query{Count: 10})
-	assert.Equal(t, []string{"kept"}, userNames(p.Items))
-	assert.Equal(t, 1, p.Total)
-	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `externalId eq "x1"`), Count: 10}).Items)
+	assert.Equal(t, []string{"kept"}, userNames(p.Items), "ListUsers must not return a deleted user "+del)
+	assert.Equal(t, 1, p.Total, "ListUsers: Total must not count a deleted user "+del)
+	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `externalId eq "x1"`), Count: 10}).Items, "a filter must not find a deleted user (stale index?) "+del)
 	// The userName is free again.
-	e.createUser(t, &resources.User{UserName: "GONE"})
+	_, err = e.users.CreateUser(e.ctx, &resources.User{UserName: "GONE"})
+	require.NoError(t, err, "DeleteUser must free the user's userName for a new user "+del)
 
 	if e.groups == nil {
 		return
 	}
-	got, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, []string{keep.ID}, memberIDs(got.Members), "deleting a user removes its memberships")
-	if mr, ok := e.groups.(store.MembershipReader); ok {
-		m, err := mr.GroupsOf(e.ctx, []string{u.ID, keep.ID})
-		require.NoError(t, err)
-		assert.Empty(t, m[u.ID])
-		require.Len(t, m[keep.ID], 1)
-		assert.Equal(t, g.ID, m[keep.ID][0].Value)
+	got := e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	assert.Equal(t, []string{keep.ID}, memberIDs(got.Members), "DeleteUser must remove the user's group memberships in the same step "+del)
+	if e.mr != nil {
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, keep.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		assert.Empty(t, m[u.ID], "GroupsOf must not list groups of a deleted user "+del)
+		require.Len(t, m[keep.ID], 1, "GroupsOf must list the groups of the user that stays (store.MembershipReader.GroupsOf)")
+		assert.Equal(t, g.ID, m[keep.ID][0].Value, "GroupsOf must list the groups of the user that stays (store.MembershipReader.GroupsOf)")
 	}
 }
 
@@ -385,10 +390,10 @@ func testUniqueUserName(t *testing.T, e *env) {
 	e.createUser(t, &resources.User{UserName: "Jane.Doe@example.com"})
 	for _, name := range []string{"Jane.Doe@example.com", "jane.doe@example.com", "JANE.DOE@EXAMPLE.COM"} {
 		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: name})
-		requireIs(t, err, store.ErrConflict, name)
+		requireIs(t, err, store.ErrConflict, "CreateUser of userName %q, taken under strings.EqualFold, must return store.ErrConflict (store.UserStore.CreateUser)", name)
 	}
 	p := e.listUsers(t, store.Query{Count: 10})
-	assert.Equal(t, 1, p.Total, "a conflicting create stores nothing")
+	assert.Equal(t, 1, p.Total, "a CreateUser refused with ErrConflict must store nothing (store.UserStore.CreateUser)")
 }
 
 func testConcurrentCreate(t *testing.T, e *env) {
@@ -418,11 +423,11 @@ func testConcurrentCreate(t *testing.T, e *env) {
 				ok++
 				continue
 			}
-			requireIs(t, err, store.ErrConflict)
+			requireIs(t, err, store.ErrConflict, "of %d concurrent CreateUser calls of one userName, the losers must get store.ErrConflict (store.UserStore.CreateUser; a unique index does it)", n)
 		}
-		assert.Equal(t, 1, ok, "%d concurrent creates of one userName: exactly one succeeds", n)
+		assert.Equal(t, 1, ok, "of %d concurrent CreateUser calls of one userName, exactly one must succeed (store.UserStore.CreateUser; a unique index does it)", n)
 		p := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "`+name+`"`), Count: 100})
-		assert.Equal(t, 1, p.Total)
+		assert.Equal(t, 1, p.Total, "%d concurrent CreateUser calls of one userName must store one user (store.UserStore.CreateUser)", n)
 	}
 }
 
@@ -454,12 +459,12 @@ func testUserNoLostUpdate(t *testing.T, e *env) {
 	}
 	wg.Wait()
 	for _, err := range errs {
-		require.NoError(t, err)
+		require.NoError(t, err, "concurrent GetUser and ReplaceUser at the version read must either write or return store.ErrPreconditionFailed (store.UserStore.ReplaceUser)")
 	}
-	got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-	require.NoError(t, err)
+	got := e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there")
 	for i := range n {
-		assert.Equal(t, 1, strings.Count(got.Title, fmt.Sprintf("[%d]", i)), "update %d in %q", i, got.Title)
+		assert.Equal(t, 1, strings.Count(got.Title, fmt.Sprintf("[%d]", i)),
+			"update %d in %q: ReplaceUser must check ifVersion and write in one atomic step, so no concurrent update is lost (store.UserStore.ReplaceUser)", i, got.Title)
 	}
 }
 
@@ -472,6 +477,12 @@ func testUserNoAliasing(t *testing.T, e *env) {
 		Enterprise: &resources.EnterpriseUser{Department: "D", Manager: &resources.Manager{Value: "m"}},
 	}
 	out := e.createUser(t, in)
+	const stored = "CreateUser must return the user as stored (store.UserStore.CreateUser)"
+	require.NotNil(t, out.Name, stored+": name")
+	require.NotNil(t, out.Active, stored+": active")
+	require.Len(t, out.Emails, 1, stored+": emails")
+	require.NotNil(t, out.Enterprise, stored+": the enterprise extension")
+	require.NotNil(t, out.Enterprise.Manager, stored+": enterprise manager")
 	// Mutating what was passed in or handed back changes nothing stored.
 	in.Name.GivenName = "changed"
 	*in.Active = false
@@ -482,65 +493,82 @@ func testUserNoAliasing(t *testing.T, e *env) {
 	out.Emails[0].Value = "changed@example.com"
 	out.Enterprise.Manager.Value = "changed"
 
-	got, err := e.users.GetUser(e.ctx, out.ID, store.GetOptions{})
-	require.NoError(t, err)
-	check := func(u *resources.User) {
+	const alias = "%s: a store must copy the values it is given and returns, deep (pointers, slices, maps): a caller's change to them must not reach the stored user (store.UserStore)"
+	check := func(u *resources.User, after string) {
 		t.Helper()
-		assert.Equal(t, "A", u.Name.GivenName)
-		assert.True(t, *u.Active)
-		assert.Equal(t, "a@example.com", u.Emails[0].Value)
-		assert.Equal(t, "D", u.Enterprise.Department)
-		assert.Equal(t, "m", u.Enterprise.Manager.Value)
+		if assert.NotNil(t, u.Name, alias, after) {
+			assert.Equal(t, "A", u.Name.GivenName, alias, after)
+		}
+		if assert.NotNil(t, u.Active, alias, after) {
+			assert.True(t, *u.Active, alias, after)
+		}
+		if assert.Len(t, u.Emails, 1, alias, after) {
+			assert.Equal(t, "a@example.com", u.Emails[0].Value, alias, after)
+		}
+		if assert.NotNil(t, u.Enterprise, alias, after) {
+			assert.Equal(t, "D", u.Enterprise.Department, alias, after)
+			if assert.NotNil(t, u.Enterprise.Manager, alias, after) {
+				assert.Equal(t, "m", u.Enterprise.Manager.Value, alias, after)
+			}
+		}
 	}
-	check(got)
-	got.Emails[0].Value = "changed@example.com"
-	got.Name.GivenName = "changed"
+	got := e.getUser(t, out.ID, store.GetOptions{}, "a created user must be readable")
+	check(got, "GetUser after changes to CreateUser's input and result")
+	if len(got.Emails) > 0 && got.Name != nil {
+		got.Emails[0].Value = "changed@example.com"
+		got.Name.GivenName = "changed"
+	}
 
 	p := e.listUsers(t, store.Query{Count: 10})
-	require.Len(t, p.Items, 1)
-	check(p.Items[0])
-	p.Items[0].Emails[0].Value = "changed@example.com"
+	require.Len(t, p.Items, 1, "ListUsers must return the one user of the tenant (store.UserStore.ListUsers)")
+	check(p.Items[0], "ListUsers after changes to GetUser's result")
+	if len(p.Items[0].Emails) > 0 {
+		p.Items[0].Emails[0].Value = "changed@example.com"
+	}
 
 	rep := p.Items[0].Clone()
-	rep.Emails[0].Value = "a@example.com"
-	rep.Name.GivenName = "A"
+	rep.Emails = []resources.MultiValue{{Value: "a@example.com"}}
+	rep.Name = &resources.Name{GivenName: "A"}
 	r, err := e.users.ReplaceUser(e.ctx, rep, "")
-	require.NoError(t, err)
+	require.NoError(t, err, `ReplaceUser with ifVersion "" must write (store.UserStore.ReplaceUser)`)
 	rep.Name.GivenName = "changed"
-	r.Name.GivenName = "changed"
-	got, err = e.users.GetUser(e.ctx, out.ID, store.GetOptions{})
-	require.NoError(t, err)
-	check(got)
+	if r.Name != nil {
+		r.Name.GivenName = "changed"
+	}
+	got = e.getUser(t, out.ID, store.GetOptions{}, "the user must still be there")
+	check(got, "GetUser after changes to ReplaceUser's input and result")
 	// Filters see the stored value, not a mutated copy.
-	assert.Len(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "a@example.com"`), Count: 10}).Items, 1)
-	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "changed@example.com"`), Count: 10}).Items)
+	assert.Len(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "a@example.com"`), Count: 10}).Items, 1,
+		"a filter must see the stored value, not a caller's changed copy (store.UserStore.ListUsers)")
+	assert.Empty(t, e.listUsers(t, store.Query{Filter: parse(t, `emails.value eq "changed@example.com"`), Count: 10}).Items,
+		"a filter must see the stored value, not a caller's changed copy (store.UserStore.ListUsers)")
 }
 
 func testUserTenants(t *testing.T, e *env) {
+	const iso = "every method is scoped to the tenant in ctx (store.Tenant): %s (store.UserStore)"
 	a := e.createUser(t, &resources.User{UserName: "shared", Title: "in A"})
 	other := e.other()
 	b, err := e.users.CreateUser(other, &resources.User{UserName: "SHARED", Title: "in B"})
-	require.NoError(t, err, "the same userName in two tenants")
-	assert.NotEqual(t, a.ID, b.ID)
+	require.NoError(t, err, iso, "two tenants may each have a user of one userName")
+	assert.NotEqual(t, a.ID, b.ID, iso, "CreateUser must give each user an ID of its own")
 
 	_, err = e.users.GetUser(other, a.ID, store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, iso, "GetUser of another tenant's user must return store.ErrNotFound")
 	_, err = e.users.ReplaceUser(other, a.Clone(), "")
-	requireIs(t, err, store.ErrNotFound)
-	requireIs(t, e.users.DeleteUser(other, a.ID, ""), store.ErrNotFound)
+	requireIs(t, err, store.ErrNotFound, iso, "ReplaceUser of another tenant's user must return store.ErrNotFound")
+	requireIs(t, e.users.DeleteUser(other, a.ID, ""), store.ErrNotFound, iso, "DeleteUser of another tenant's user must return store.ErrNotFound")
 
 	p, err := e.users.ListUsers(other, store.Query{StartIndex: 1, Count: 10})
-	require.NoError(t, err)
-	require.Len(t, p.Items, 1)
-	assert.Equal(t, b.ID, p.Items[0].ID)
-	assert.Equal(t, 1, p.Total)
+	require.NoError(t, err, "ListUsers must answer an unfiltered list (store.UserStore.ListUsers)")
+	require.Len(t, p.Items, 1, iso, "ListUsers must return the tenant's users only")
+	assert.Equal(t, b.ID, p.Items[0].ID, iso, "ListUsers must return the tenant's users only")
+	assert.Equal(t, 1, p.Total, iso, "ListUsers: Total must count the tenant's users only")
 	p, err = e.users.ListUsers(other, store.Query{StartIndex: 1, Count: 10, Filter: parse(t, `id eq "`+a.ID+`"`)})
-	require.NoError(t, err)
-	assert.Empty(t, p.Items)
+	require.NoError(t, err, "ListUsers must answer an id filter (store.UserStore.ListUsers)")
+	assert.Empty(t, p.Items, iso, "a filter on id must not find another tenant's user")
 
-	got, err := e.users.GetUser(e.ctx, a.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, "in A", got.Title, "tenant B changed nothing in A")
+	got := e.getUser(t, a.ID, store.GetOptions{}, "the user must still be there")
+	assert.Equal(t, "in A", got.Title, iso, "writes in one tenant must change nothing in another")
 	p = e.listUsers(t, store.Query{Filter: parse(t, `userName eq "shared"`), Count: 10})
-	assert.Equal(t, []string{"shared"}, userNames(p.Items))
+	assert.Equal(t, []string{"shared"}, userNames(p.Items), iso, "a filter must find the tenant's own user only")
 }

@@ -1,0 +1,249 @@
+package storetest_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/storetest"
+)
+
+// overlapTest selects the suite's one subtest the overlap store supports.
+const overlapTest = "^Groups$/^OverlappingUserAndGroupIDs$"
+
+// brokenEnv names the broken store TestBrokenStoreChild runs the suite on.
+const brokenEnv = "STORETEST_BROKEN_STORE"
+
+// broken is a memory store with one fault (or none), the way a host's
+// first store goes wrong.
+type broken struct {
+	*memory.Store
+	fault  string
+	groups sync.Map // ids of the groups created, for the flat faults
+}
+
+func (b *broken) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
+	u, err := b.Store.GetUser(ctx, id, opts)
+	if b.fault == "nil-user" && err == nil {
+		return nil, nil
+	}
+	return u, err
+}
+
+func (b *broken) DeleteUser(ctx context.Context, id, ifVersion string) error {
+	if b.fault == "panic" {
+		var u *resources.User
+		_ = u.UserName // the nil dereference a store's own bug makes
+	}
+	return b.Store.DeleteUser(ctx, id, ifVersion)
+}
+
+func (b *broken) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
+	if b.fault == "ignore-version" {
+		ifVersion = ""
+	}
+	return b.Store.ReplaceUser(ctx, u, ifVersion)
+}
+
+func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	p, err := b.Store.ListUsers(ctx, q)
+	if b.fault == "page-total" {
+		p.Total = len(p.Items)
+	}
+	return p, err
+}
+
+func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	p, err := b.Store.ListGroups(ctx, q)
+	if b.fault == "nil-group-item" && len(p.Items) > 0 {
+		p.Items[0] = nil
+	}
+	return p, err
+}
+
+// The flat faults keep users only as members: "flat" skips a value naming
+// a group, as the contract asks of a store declaring NoNestedGroups. They
+// know the groups from the ids CreateGroup gave (the memory store's ids
+// are unique UUIDs), not by asking the store, which UpdateGroup's change
+// runs under the store's lock.
+func (b *broken) flat(ids []string) []string {
+	if !strings.HasPrefix(b.fault, "flat") {
+		return ids
+	}
+	var out []string
+	for _, id := range ids {
+		if _, isGroup := b.groups.Load(id); !isGroup {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (b *broken) flatMembers(ms []resources.Member) []resources.Member {
+	if ms == nil || !strings.HasPrefix(b.fault, "flat") {
+		return ms
+	}
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, m.Value)
+	}
+	out := []resources.Member{}
+	for _, id := range b.flat(ids) {
+		out = append(out, resources.Member{Value: id})
+	}
+	return out
+}
+
+func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
+	c := g.Clone()
+	c.Members = b.flatMembers(c.Members)
+	out, err := b.Store.CreateGroup(ctx, c)
+	if err == nil {
+		b.groups.Store(out.ID, true)
+	}
+	return out, err
+}
+
+func (b *broken) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+	c := g.Clone()
+	c.Members = b.flatMembers(c.Members)
+	return b.Store.ReplaceGroup(ctx, c, ifVersion)
+}
+
+func (b *broken) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	return b.Store.ModifyMembers(ctx, groupID, b.flat(add), remove, ifVersion)
+}
+
+func (b *broken) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+	return b.Store.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
+		next, err := change(cur)
+		if next != nil {
+			next.Members = b.flatMembers(next.Members)
+		}
+		return next, err
+	})
+}
+
+// TestBrokenStoreChild runs the suite on the broken store named by
+// $STORETEST_BROKEN_STORE; TestBrokenStores runs it in a child process and
+// reads what it reports. Without the variable it is skipped.
+func TestBrokenStoreChild(t *testing.T) {
+	fault := os.Getenv(brokenEnv)
+	if fault == "" {
+		t.Skip("run by TestBrokenStores")
+	}
+	if fault == "overlap" || fault == "overlap-group-first" {
+		storetest.Run(t, func(t *testing.T) storetest.Stores {
+			o := newOverlap(fault == "overlap-group-first")
+			return storetest.Stores{Users: o, Groups: o}
+		})
+		return
+	}
+	storetest.Run(t, func(t *testing.T) storetest.Stores {
+		b := &broken{Store: memory.New(), fault: fault}
+		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "nested-declared-flat"}
+	})
+}
+
+// TestBrokenStores runs the suite against stores that break one contract
+// each, in a child process (storetest.Run takes a *testing.T, and a
+// failing store must fail it), and checks that the suite names the broken
+// contract, never panics, and fails only the subtests that meet the fault.
+func TestBrokenStores(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite six times in child processes")
+	}
+	tests := []struct {
+		fault string
+		run   string   // the subtests to run; "" for all
+		pass  bool     // the suite passes
+		want  []string // in the output
+		ok    []string // subtests that still pass
+	}{
+		{
+			fault: "nil-user",
+			want:  []string{"store.UserStore.GetUser returned a nil user and a nil error: it must return the user, or an error"},
+			ok:    []string{"Users/ListFilter", "Users/UniqueUserName", "Groups/ModifyMembers"},
+		},
+		{
+			fault: "panic",
+			want:  []string{"store.UserStore.DeleteUser panicked: runtime error: invalid memory address or nil pointer dereference", "A store must never panic"},
+			ok:    []string{"Users/ListFilter", "Users/Replace", "Groups/ModifyMembers", "Groups/IndirectGroups"},
+		},
+		{
+			fault: "ignore-version",
+			want:  []string{"ReplaceUser must refuse an ifVersion that is no longer the stored version (store.UserStore.ReplaceUser)"},
+			ok:    []string{"Users/ListFilter", "Users/Delete", "Groups/ModifyMembers"},
+		},
+		{
+			fault: "page-total",
+			want:  []string{"Total must count every match, not just the page (store.Page.Total)"},
+			ok:    []string{"Users/Replace", "Groups/ModifyMembers"},
+		},
+		{
+			fault: "nil-group-item",
+			want:  []string{"store.GroupStore.ListGroups returned a nil group at Items[0]"},
+			ok:    []string{"Users/ListFilter", "Groups/ModifyMembers"},
+		},
+		{
+			fault: "flat-undeclared",
+			want:  []string{"ModifyMembers must add a group as a member: groups may be members of groups (or declare Stores.NoNestedGroups)"},
+			ok:    []string{"Users/ListFilter", "Groups/ModifyMembersVersion"},
+		},
+		{
+			fault: "nested-declared-flat",
+			want:  []string{"Stores.NoNestedGroups: CreateGroup must skip a member value that names a group"},
+			ok:    []string{"Users/ListFilter", "Groups/ModifyMembersVersion"},
+		},
+		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
+		// Users and groups numbered from separate sequences: the check of
+		// how a value naming both resolves runs (it cannot on our stores).
+		{fault: "overlap", run: overlapTest, pass: true, ok: []string{"Groups/OverlappingUserAndGroupIDs"}},
+		{
+			fault: "overlap-group-first", run: overlapTest,
+			want: []string{`member value "1" names user "u0" and group "g0": CreateGroup must resolve it to the user, Type "User" (store.GroupStore: users are looked up first)`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			t.Parallel()
+			run := "^TestBrokenStoreChild$"
+			if tt.run != "" {
+				run += "/" + tt.run
+			}
+			cmd := exec.Command(os.Args[0], "-test.run="+run, "-test.v", "-test.count=1")
+			cmd.Env = append(os.Environ(), brokenEnv+"="+tt.fault)
+			out, err := cmd.CombinedOutput()
+			text := string(out)
+			if tt.pass {
+				require.NoError(t, err, "the suite must pass on a store that keeps the contract:\n%s", text)
+			} else {
+				var exit *exec.ExitError
+				require.ErrorAs(t, err, &exit, "the suite must fail on the %s store:\n%s", tt.fault, text)
+			}
+			for _, w := range tt.want {
+				assert.True(t, strings.Contains(text, w), "the failure must state the broken contract: %q", w)
+			}
+			assert.False(t, regexp.MustCompile(`(?m)^panic: |\[recovered\]`).MatchString(text), "the suite must not panic on a broken store")
+			for _, name := range tt.ok {
+				assert.True(t, strings.Contains(text, "--- PASS: TestBrokenStoreChild/"+name+" "), "a fault must fail only the subtests that meet it: %s must pass", name)
+			}
+			assert.True(t, strings.Contains(text, "=== RUN   TestBrokenStoreChild/"), "the child must run the suite")
+			assert.False(t, strings.Contains(text, "--- SKIP: TestBrokenStoreChild/Groups/OverlappingUserAndGroupIDs") && tt.run != "",
+				"the store hands out overlapping ids, so the check must run")
+			if t.Failed() {
+				t.Logf("the child's output:\n%s", text)
+			}
+		})
+	}
+}
