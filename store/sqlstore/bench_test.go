@@ -113,6 +113,27 @@ func BenchmarkStore(b *testing.B) {
 						}
 					}
 				})
+				b.Run("ReplaceGroup_one_member_changed/"+g.name, func(b *testing.B) {
+					// A PUT (PingFederate) or a rename with members (Okta):
+					// the whole list is sent, one member differs; only the
+					// difference is written.
+					cur, err := s.GetGroup(tctx, g.id, store.GetOptions{})
+					require.NoError(b, err)
+					extra, err := s.CreateUser(tctx, &resources.User{UserName: "put-extra-" + randomHex(6)})
+					require.NoError(b, err)
+					with := cur.Clone()
+					with.Members = append(with.Members, resources.Member{Value: extra.ID})
+					b.ReportAllocs()
+					for i := 0; b.Loop(); i++ {
+						next := cur
+						if i%2 == 0 {
+							next = with
+						}
+						if _, err := s.ReplaceGroup(tctx, next, ""); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
 				b.Run("ModifyMembers_add_one/"+g.name, func(b *testing.B) {
 					var pool []string // users that are in no group yet
 					b.ReportAllocs()

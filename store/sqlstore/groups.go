@@ -110,9 +110,13 @@ func distinct(ids []string) []string {
 // a group (other than self) of the tenant, with their type. On PostgreSQL
 // it takes a KEY SHARE lock on each, so a concurrent delete of a member
 // waits for this transaction (and then removes the new membership too)
-// instead of leaving a membership of a deleted resource behind. Callers
-// take these locks before they lock the group, the order every write
-// follows, so they cannot deadlock.
+// instead of leaving a membership of a deleted resource behind.
+// CreateGroup and ModifyMembers take these locks before they lock the
+// group. A replace of the members (ReplaceGroup, UpdateGroup) knows which
+// members are new only once it holds the group's lock and has read the
+// stored ones, so it takes them after: a deadlock with a concurrent
+// delete of such a member is resolved by the database, and Store.write
+// runs the transaction again.
 func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string) (mids, types []string, err error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
@@ -482,13 +486,6 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	}
 	var out *resources.Group
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		var mids, types []string
-		if replace {
-			var err error
-			if mids, types, err = s.resolveMembers(ctx, tx, tenant, c.ID, ids); err != nil {
-				return err
-			}
-		}
 		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID)
 		if err != nil {
 			return err
@@ -496,7 +493,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types)
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids)
 		if err != nil {
 			return err
 		}
@@ -538,9 +535,15 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 }
 
 // updateGroup writes group c (rendered as w) over its row at version in
-// tx and, when replace, replaces its members with the resolved mids. It
-// returns the member ids removed and added when the store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, mids, types []string) (removed, added []string, err error) {
+// tx, the group's row locked, and, when replace, makes its members the
+// ids that name a user or group of the tenant (in order; others are
+// skipped). Only the difference is written: the stored member ids are
+// read, those no longer listed are deleted, the new ones are resolved
+// (and locked against deletion) and inserted, and the rest are not
+// touched, so a PUT of a 5,000-member group that changes one member
+// writes one row and locks one resource (BENCHMARKS.md). It returns the
+// member ids removed and added when the store tracks changes.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids []string) (removed, added []string, err error) {
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
@@ -558,16 +561,42 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	if !replace {
 		return nil, nil, nil
 	}
-	// The difference only: members no longer listed go, new ones are
-	// added (insertMembers skips present ones), and the rest are not
-	// touched, so a PUT of a 5,000-member group that changes one member
-	// writes one row, not 10,000 (and leaves no dead rows behind).
-	removed, _, err = s.execMembers(ctx, tx, `DELETE FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+
-		` AND NOT (`+s.d.inList("member_id", s.d.ph(3))+`)`, tenant, c.ID, s.d.listArg(mids))
+	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 	}
-	slices.Sort(removed)
+	stored, err := scanIDs(rows)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+	}
+	listed := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		listed[id] = true
+	}
+	have := make(map[string]bool, len(stored))
+	var gone []string
+	for _, id := range stored {
+		have[id] = true
+		if !listed[id] {
+			gone = append(gone, id)
+		}
+	}
+	var fresh []string
+	for _, id := range ids {
+		if !have[id] {
+			fresh = append(fresh, id)
+		}
+	}
+	if len(gone) > 0 {
+		if removed, _, err = s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, c.ID, s.d.listArg(gone)); err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+		}
+		slices.Sort(removed)
+	}
+	mids, types, err := s.resolveMembers(ctx, tx, tenant, c.ID, fresh)
+	if err != nil {
+		return nil, nil, err
+	}
 	added, _, err = s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
 	return removed, added, err
 }
@@ -625,14 +654,8 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err != nil {
 			return err
 		}
-		var mids, types []string
-		if replace {
-			if mids, types, err = s.resolveMembers(ctx, tx, tenant, id, ids); err != nil {
-				return err
-			}
-		}
 		now := s.stamp()
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, mids, types)
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids)
 		if err != nil {
 			return err
 		}
