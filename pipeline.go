@@ -266,7 +266,7 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 // respondRead answers with v, reading it again when the response needs
 // the members v was loaded without.
 func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request, v T, haveMembers bool, proj *projection) {
-	if !haveMembers && k.rt.Schema.Attr("members") != nil && proj.wants("members") {
+	if !haveMembers && k.related == "members" && proj.wants("members") {
 		full, err := k.get(r.Context(), k.id(v), true)
 		if err != nil {
 			h.writeError(w, r, err)
