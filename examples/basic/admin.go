@@ -43,8 +43,12 @@ type adminSite struct {
 	// secure marks the session cookie Secure on every response, not only
 	// on those to requests that came over TLS: the admin page is served
 	// over https by a proxy in front.
-	secure   bool
-	sessions sessionStore
+	secure bool
+	// behindProxy: -external-url says a proxy is in front, so the
+	// sign-in limiter names a client by the address the proxy appended to
+	// X-Forwarded-For (see clientAddr).
+	behindProxy bool
+	sessions    sessionStore
 }
 
 // adminSiteOptions configure newAdminSite.
@@ -71,15 +75,16 @@ func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
 		secure = strings.HasPrefix(opts.ExternalOrigin, "https://")
 	}
 	return &adminSite{
-		password: sha256.Sum256([]byte(opts.Password)),
-		api:      opts.API,
-		pageCSP:  contentSecurityPolicy(adminHTML),
-		now:      time.Now,
-		log:      opts.Logger,
-		limiter:  newSignInLimiter(opts.Limits),
-		csrf:     csrf,
-		secure:   secure,
-		sessions: opts.Sessions,
+		password:    sha256.Sum256([]byte(opts.Password)),
+		api:         opts.API,
+		pageCSP:     contentSecurityPolicy(adminHTML),
+		now:         time.Now,
+		log:         opts.Logger,
+		limiter:     newSignInLimiter(opts.Limits),
+		csrf:        csrf,
+		secure:      secure,
+		behindProxy: opts.ExternalOrigin != "",
+		sessions:    opts.Sessions,
 	}, nil
 }
 
@@ -125,7 +130,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		a.loginForm(w, http.StatusBadRequest, "Could not read the form.")
 		return
 	}
-	client := clientKey(r.RemoteAddr)
+	client := clientKey(clientAddr(r, a.behindProxy))
 	if v := a.limiter.allow(client, a.now()); !v.ok {
 		if v.first {
 			// Later refusals of the same lockout are answered but not

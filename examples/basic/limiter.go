@@ -2,7 +2,9 @@ package main
 
 import (
 	"net"
+	"net/http"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 )
@@ -160,12 +162,29 @@ func (l *signInLimiter) tracked() int {
 	return len(l.clients)
 }
 
-// clientKey names the client of a request by its address (RemoteAddr):
-// an IPv4 address, or the /64 network of an IPv6 one, since a single
-// host commonly holds a whole /64. Behind a reverse proxy every request
-// comes from the proxy, so the per-client limit becomes a second overall
-// one; the example trusts no X-Forwarded-For header, which any client
-// could set.
+// clientAddr returns the address of the client of r. Directly, that is
+// RemoteAddr. Behind a proxy (-external-url) every request comes from the
+// proxy, which would make the per-client limit a second overall one, so
+// the address is the last entry of X-Forwarded-For: the one the proxy
+// itself appended. The entries before it are whatever the client sent,
+// and are never trusted. Without the header, RemoteAddr.
+func clientAddr(r *http.Request, behindProxy bool) string {
+	if behindProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			last := xff[len(xff)-1]
+			if i := strings.LastIndexByte(last, ','); i >= 0 {
+				last = last[i+1:]
+			}
+			if last = strings.TrimSpace(last); last != "" {
+				return last
+			}
+		}
+	}
+	return r.RemoteAddr
+}
+
+// clientKey names a client by its address: an IPv4 address, or the /64
+// network of an IPv6 one, since a single host commonly holds a whole /64.
 func clientKey(remoteAddr string) string {
 	host, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -113,5 +114,31 @@ func TestClientKey(t *testing.T) {
 	}
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, clientKey(tc.remote), tc.remote)
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	cases := []struct {
+		name        string
+		behindProxy bool
+		xff         []string
+		want        string
+	}{
+		{"direct: the header is ignored", false, []string{"198.51.100.1"}, "192.0.2.7:51234"},
+		{"behind a proxy: the entry the proxy appended", true, []string{"198.51.100.1"}, "198.51.100.1"},
+		{"a client's own entries are not trusted", true, []string{"203.0.113.9, 198.51.100.1"}, "198.51.100.1"},
+		{"several header lines: the last one's last entry", true, []string{"203.0.113.9", "10.0.0.1, 198.51.100.1 "}, "198.51.100.1"},
+		{"behind a proxy that sets no header", true, nil, "192.0.2.7:51234"},
+		{"an empty last entry", true, []string{"203.0.113.9, "}, "192.0.2.7:51234"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/admin/login", nil)
+			r.RemoteAddr = "192.0.2.7:51234"
+			for _, v := range tc.xff {
+				r.Header.Add("X-Forwarded-For", v)
+			}
+			assert.Equal(t, tc.want, clientAddr(r, tc.behindProxy))
+		})
 	}
 }
