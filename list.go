@@ -173,31 +173,31 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 // neverReturned returns the first attribute in e whose values are never
 // returned, or "".
 func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
-	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		var p filter.AttrPath
-		switch n := x.(type) {
-		case *filter.Compare:
-			p = n.Path
-		case *filter.Present:
-			p = n.Path
-		case *filter.ValuePath:
-			p = n.Path
-		default:
-			return found == ""
+	return firstPath(e, func(p filter.AttrPath) string {
+		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever {
+			return a.Name
 		}
-		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever && found == "" {
-			found = a.Name
-		}
-		return false
+		return ""
 	})
-	return found
 }
 
 // omittedIn returns the first attribute path in e that the model's
 // subset leaves out (resources.ResourceType.Omits), or "": a filter on one
-// is refused as on an unknown attribute, with a detail that says why.
+// is refused as on an unknown attribute, with a detail that says why. The
+// inner paths of a value filter are sub-attributes, which a subset keeps.
 func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
+	return firstPath(e, func(p filter.AttrPath) string {
+		if rt.Omits(p.String()) {
+			return p.String()
+		}
+		return ""
+	})
+}
+
+// firstPath returns the first non-empty result of check on the attribute
+// paths of e's comparisons, presence tests and value filters (the
+// outer path of a value filter, not the ones inside it).
+func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 	found := ""
 	filter.Walk(e, func(x filter.Expr) bool {
 		var p filter.AttrPath
@@ -207,12 +207,12 @@ func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
 		case *filter.Present:
 			p = n.Path
 		case *filter.ValuePath:
-			p = n.Path // its inner paths are sub-attributes, which a subset keeps
+			p = n.Path
 		default:
 			return found == ""
 		}
-		if found == "" && rt.Omits(p.String()) {
-			found = p.String()
+		if found == "" {
+			found = check(p)
 		}
 		return false
 	})
