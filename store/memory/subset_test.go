@@ -16,8 +16,7 @@ import (
 // what its model supports.
 func TestConformanceSubset(t *testing.T) {
 	m, err := resources.NewModel(resources.ModelConfig{
-		UserAttributes: []string{"id", "externalId", "meta", "userName", "name", "displayName", "title", "active", "emails", "groups",
-			resources.EnterpriseUserSchema + ":employeeNumber", resources.EnterpriseUserSchema + ":department", resources.EnterpriseUserSchema + ":manager"},
+		UserAttributes: storetest.UserAttributesUsed(),
 	})
 	require.NoError(t, err)
 	db := memory.New(memory.WithModel(m))

@@ -12,11 +12,16 @@ import (
 // clear what the store's model leaves out. The store's Model (a
 // store.ModelProvider) tells the suite; a store that is not a
 // ModelProvider is held to the full contract.
-//
-// The suite's other cases filter and sort on userName, externalId,
-// displayName, title, name, emails, active, groups and the enterprise
-// department, employeeNumber and manager, and on a group's externalId: a
-// model leaving one of those out cannot run the suite whole.
+
+// UserAttributesUsed are the user attributes the suite's filter and sort
+// cases use (with a group's externalId, which a subset cannot drop): a
+// host that narrows its model (resources.ModelConfig.UserAttributes) must
+// keep at least these to run the suite whole. The list is a valid
+// UserAttributes value on its own.
+func UserAttributesUsed() []string {
+	return []string{"id", "externalId", "meta", "userName", "name", "displayName", "title", "active", "emails", "groups",
+		resources.EnterpriseUserSchema + ":employeeNumber", resources.EnterpriseUserSchema + ":department", resources.EnterpriseUserSchema + ":manager"}
+}
 
 // modelOf returns the model s was built from, or the default model.
 func modelOf(s any) *resources.Model {
