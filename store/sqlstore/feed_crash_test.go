@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -24,6 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -33,8 +37,18 @@ import (
 // process the test kills: it re-executes its own test binary with it.
 const crashServerEnv = "SCIM_TEST_FEED_CRASH_SERVER_DSN"
 
-// crashAddrPrefix starts the line the server process prints its address on.
-const crashAddrPrefix = "feed-crash-server-listening "
+// The server process prints its address on a line starting with
+// crashAddrPrefix, and each feed entry as its transaction appends it
+// (OnChange), before the commit, on a line starting with crashEntryPrefix.
+// It then holds the transaction open for crashHold, so that the kill
+// mostly finds transactions that have appended their entries and not
+// committed: the window a feed written outside the transaction, or
+// numbered outside it, would get wrong.
+const (
+	crashAddrPrefix  = "feed-crash-server-listening "
+	crashEntryPrefix = "feed-crash-server-appended "
+	crashHold        = time.Millisecond
+)
 
 // Sizes of the crash test's load: crashClients provider-like clients write
 // concurrently, and the server is killed when crashWrites of their writes
@@ -60,27 +74,31 @@ func TestFeedCrash(t *testing.T) {
 	}
 	forEachDB(t, func(t *testing.T, db opener) {
 		dsn := db.dsn(t)
-		srv := startCrashServer(t, dsn)
-
-		// The load, until the kill.
-		clients := make([]*crashClient, crashClients)
+		// The load, until the kill: once crashWrites writes are answered,
+		// the next entry a transaction appends triggers it, so that it
+		// lands while that transaction is open (crashHold).
 		var (
 			answered atomic.Int64
 			killOnce sync.Once
 			killed   atomic.Bool
 			wg       sync.WaitGroup
+			srv      *crashServer
 		)
 		kill := func() {
 			killOnce.Do(func() {
 				killed.Store(true)
-				srv.kill(t)
+				srv.signal()
 			})
 		}
+		srv = startCrashServer(t, dsn, func() {
+			if answered.Load() >= crashWrites {
+				kill()
+			}
+		})
+		clients := make([]*crashClient, crashClients)
 		for i := range clients {
 			c := &crashClient{n: i, base: srv.base, http: newCrashHTTPClient(), killed: killed.Load, answered: func() {
-				if answered.Add(1) == crashWrites {
-					kill() // the other clients' requests are in flight
-				}
+				answered.Add(1)
 			}}
 			clients[i] = c
 			wg.Add(1)
@@ -91,6 +109,13 @@ func TestFeedCrash(t *testing.T) {
 		}
 		wg.Wait()
 		kill() // when every client stopped early (a failure, reported below)
+		srv.kill(t)
+		if isPGDSN(dsn) {
+			// A transaction whose COMMIT reached PostgreSQL before the
+			// kill commits even so: wait until the dead server's
+			// backends are gone, so the feed read next is final.
+			waitBackendsGone(t, dsn, srv.app)
+		}
 		var inFlight int
 		for _, c := range clients {
 			require.NoError(t, c.failure, "client %d failed before the kill (server stderr: %s)", c.n, srv.stderr)
@@ -108,11 +133,34 @@ func TestFeedCrash(t *testing.T) {
 		t.Cleanup(func() { s.Close() })
 		entries := readFeed(t, s.Feed(), 0)
 		checkCrashFeed(t, entries, clients)
+		checkFeedMatchesData(t, s, entries)
 		n := int64(len(entries))
+
+		// The entries of the transactions the kill left open are not in
+		// the feed, and their numbers are free again: every entry the feed
+		// has was appended as it is, and those it has not came after them
+		// all (the kill cut the tail).
+		appended := map[string]bool{}
+		for _, a := range srv.appended {
+			appended[a] = true
+		}
+		for _, e := range entries {
+			k := fmt.Sprintf("%d %s %s %s", e.Seq, e.Kind, e.ID, e.Version)
+			require.True(t, appended[k], "entry %q is in the feed but no transaction appended it", k)
+			delete(appended, k)
+		}
+		lost := slices.Sorted(maps.Keys(appended))
+		for _, a := range lost {
+			var seq int64
+			_, err := fmt.Sscan(a, &seq)
+			require.NoError(t, err)
+			require.Greater(t, seq, n, "entry %q, appended and lost, must come after every committed one", a)
+		}
+		t.Logf("%s: %d entries were appended by transactions the kill left open, and are not in the feed", db.name, len(lost))
 
 		// A fresh server on the same database works, and its first write
 		// follows the last entry.
-		srv2 := startCrashServer(t, dsn)
+		srv2 := startCrashServer(t, dsn, nil)
 		c := &crashClient{base: srv2.base, http: newCrashHTTPClient()}
 		defer c.http.CloseIdleConnections()
 		id, version, err := c.create("/Users", map[string]any{"userName": "after-restart@example.com"})
@@ -137,7 +185,12 @@ func TestFeedCrash(t *testing.T) {
 // sqlstore with the change feed on, on 127.0.0.1, until it is killed or
 // its parent goes away (its stdin closes).
 func serveUntilKilled(t *testing.T, dsn string) {
-	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true,
+		OnChange: func(_ context.Context, _ *sql.Tx, c store.Change) error {
+			fmt.Printf("%s%d %s %s %s\n", crashEntryPrefix, c.Seq, c.Kind, c.ID, c.Version)
+			time.Sleep(crashHold)
+			return nil
+		}})
 	require.NoError(t, err)
 	defer s.Close()
 	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
@@ -155,18 +208,32 @@ func serveUntilKilled(t *testing.T, dsn string) {
 type crashServer struct {
 	cmd    *exec.Cmd
 	base   string
+	app    string // its application_name on PostgreSQL
 	stderr *syncBuffer
 	out    chan struct{} // closed when its stdout is drained
-	once   sync.Once
+	// appended are the entries its transactions appended, committed or
+	// not ("seq kind id version"), complete once out is closed.
+	appended []string
+	once     sync.Once
 }
 
 // startCrashServer starts a server process on dsn and waits until it
-// listens.
-func startCrashServer(t *testing.T, dsn string) *crashServer {
+// listens. onAppend, when not nil, is called (on another goroutine) as
+// each entry the server appends is read from its output.
+func startCrashServer(t *testing.T, dsn string, onAppend func()) *crashServer {
 	t.Helper()
+	app := "scimkit-feed-crash-" + randomHex(6)
+	if isPGDSN(dsn) {
+		u, err := url.Parse(dsn)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("application_name", app)
+		u.RawQuery = q.Encode()
+		dsn = u.String()
+	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFeedCrash$", "-test.count=1", "-test.timeout=10m")
 	cmd.Env = append(os.Environ(), crashServerEnv+"="+dsn)
-	srv := &crashServer{cmd: cmd, stderr: &syncBuffer{}, out: make(chan struct{})}
+	srv := &crashServer{cmd: cmd, app: app, stderr: &syncBuffer{}, out: make(chan struct{})}
 	cmd.Stderr = srv.stderr
 	_, err := cmd.StdinPipe() // closed when this process ends: the server's cue to go too
 	require.NoError(t, err)
@@ -181,6 +248,11 @@ func startCrashServer(t *testing.T, dsn string) *crashServer {
 		for sc.Scan() {
 			if a, ok := strings.CutPrefix(sc.Text(), crashAddrPrefix); ok {
 				addr <- a
+			} else if e, ok := strings.CutPrefix(sc.Text(), crashEntryPrefix); ok {
+				srv.appended = append(srv.appended, e)
+				if onAppend != nil {
+					onAppend()
+				}
 			} else {
 				fmt.Fprintln(srv.stderr, sc.Text()) // the test's own failure, if it had one
 			}
@@ -193,16 +265,43 @@ func startCrashServer(t *testing.T, dsn string) *crashServer {
 	return srv
 }
 
-// kill sends SIGKILL (os.Process.Kill) and reaps the process.
+// signal sends SIGKILL (os.Process.Kill); safe from any goroutine.
+func (srv *crashServer) signal() {
+	_ = srv.cmd.Process.Kill() // fails only when the process is gone: kill's Wait says how
+}
+
+// kill sends SIGKILL and reaps the process.
 func (srv *crashServer) kill(t *testing.T) {
 	srv.once.Do(func() {
-		require.NoError(t, srv.cmd.Process.Kill())
+		srv.signal()
 		<-srv.out
 		err := srv.cmd.Wait()
 		var exit *exec.ExitError
 		require.True(t, errors.As(err, &exit), "the server process must die of the kill, got %v", err)
 		require.False(t, exit.Success())
 	})
+}
+
+func isPGDSN(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// waitBackendsGone waits until PostgreSQL has no backend left of the
+// connections named app (their client was killed; each notices when it
+// next reads from its socket).
+func waitBackendsGone(t *testing.T, dsn, app string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	defer db.Close()
+	for {
+		var n int
+		require.NoError(t, db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n))
+		if n == 0 {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // syncBuffer is a bytes.Buffer safe for the process's output copiers and
@@ -421,6 +520,41 @@ func (c *crashClient) run() {
 		}
 		c.record("delete "+prev, want...)
 		prev = uid
+	}
+}
+
+// checkFeedMatchesData holds the data to the feed: every resource is at
+// the version of its last entry, or gone after a deletion entry. In this
+// load every write changes what it writes, so a committed change without
+// its entry, or an entry whose change did not commit, shows here.
+func checkFeedMatchesData(t *testing.T, s *sqlstore.Store, entries []store.Change) {
+	t.Helper()
+	last := map[string]store.Change{}
+	for _, e := range entries {
+		last[e.ID] = e
+	}
+	for id, e := range last {
+		var (
+			version string
+			err     error
+		)
+		if strings.HasPrefix(string(e.Kind), "user.") {
+			var u *resources.User
+			if u, err = s.GetUser(ctx, id, store.GetOptions{}); err == nil {
+				version = u.Meta.Version
+			}
+		} else {
+			var g *resources.Group
+			if g, err = s.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true}); err == nil {
+				version = g.Meta.Version
+			}
+		}
+		if e.Kind == store.UserDeleted || e.Kind == store.GroupDeleted {
+			require.ErrorIs(t, err, store.ErrNotFound, "%s: deleted in the feed (entry %d)", id, e.Seq)
+			continue
+		}
+		require.NoError(t, err, "%s: entry %d", id, e.Seq)
+		require.Equal(t, e.Version, version, "%s: stored at another version than its last entry (%d %s)", id, e.Seq, e.Kind)
 	}
 }
 
