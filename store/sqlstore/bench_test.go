@@ -251,12 +251,12 @@ func BenchmarkFeedWrite(b *testing.B) {
 }
 
 // feedBenchUsers creates n users for BenchmarkFeedWrite and returns their ids.
-func feedBenchUsers(tctx context.Context, b *testing.B, s *sqlstore.Store, n int) []string {
+func feedBenchUsers(tctx context.Context, tb testing.TB, s *sqlstore.Store, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", i), Active: ptr(true),
 			Name: &resources.Name{GivenName: "Given", FamilyName: "Family"}, Emails: []resources.MultiValue{{Value: fmt.Sprintf("user-%d@work.example", i), Type: "work"}}})
-		require.NoError(b, err)
+		require.NoError(tb, err)
 		ids[i] = u.ID
 	}
 	return ids
