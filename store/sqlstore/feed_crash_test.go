@@ -662,7 +662,7 @@ func checkCrashFeed(t *testing.T, entries []store.Change, clients []*crashClient
 	// Nothing else: each client had at most one request in flight at the
 	// kill, which created at most one resource and appended at most two
 	// entries (this load's writes append one or two).
-	t.Logf("%d entries: %d of answered writes, %d of writes in flight at the kill", len(entries), len(matched), len(entries)-len(matched))
+	t.Logf("%d entries: %d of answered writes, %d of writes committed but not answered before the kill", len(entries), len(matched), len(entries)-len(matched))
 	assert.LessOrEqual(t, unknown, len(clients), "resources no answered write created")
 	assert.LessOrEqual(t, len(entries)-len(matched), 2*len(clients), "entries no answered write explains")
 }
