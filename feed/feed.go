@@ -81,11 +81,16 @@ type Consumer struct {
 	Logger *slog.Logger
 }
 
+// ackTimeout bounds the acknowledgement of a handled entry and the
+// release of a lease, which run even when Run's context has ended.
+const ackTimeout = 5 * time.Second
+
 // ErrConfig is returned by Run when Name, Feed or Handle is missing.
 var ErrConfig = errors.New("feed: Consumer needs Name, Feed and Handle")
 
 // Run follows the feed until ctx ends, then releases its leases and
-// returns ctx's error. It returns early only for a missing setting
+// returns ctx's error. An entry Handle finishes as ctx ends is still
+// acknowledged, and no entry is handed over after it. It returns early only for a missing setting
 // (ErrConfig).
 func (c *Consumer) Run(ctx context.Context) error {
 	if c.Name == "" || c.Feed == nil || c.Handle == nil {
@@ -95,7 +100,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	held := map[string]bool{}
 	defer func() {
 		for tenant := range held {
-			rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			rctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
 			if err := c.Feed.ReleaseFeed(store.WithTenant(rctx, tenant), c.Name, c.Holder); err != nil {
 				c.Logger.Warn("feed: release lease", "consumer", c.Name, "tenant", tenant, "err", err)
 			}
@@ -185,10 +190,19 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 		return 0, err
 	}
 	for i, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return i, err // Run is stopping: hand nothing more over
+		}
 		if err := c.handle(ctx, e); err != nil {
 			return i, err // ctx ended
 		}
-		if err := c.Feed.AckFeed(ctx, c.Name, c.Holder, e.Seq, c.Lease); err != nil {
+		// Handle is done with the entry: acknowledge it even when ctx has
+		// just ended (Run stopping), or a graceful stop would hand it
+		// over again.
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+		err := c.Feed.AckFeed(actx, c.Name, c.Holder, e.Seq, c.Lease)
+		cancel()
+		if err != nil {
 			if errors.Is(err, store.ErrLeased) {
 				delete(held, tenant)
 				c.Logger.Warn("feed: lost the lease; another replica goes on from the last acknowledged entry", "consumer", c.Name, "tenant", tenant, "seq", e.Seq)

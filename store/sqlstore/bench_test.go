@@ -1,10 +1,12 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -176,4 +178,115 @@ func BenchmarkStore(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFeedWrite measures what the change feed costs a write: on each
+// database, CreateUser, an UpdateUser that changes one attribute (what a
+// PATCH of name.givenName does) and a one-member ModifyMembers (an add or
+// a remove, alternately, in a group of 10 to 110 members), with
+// Config.ChangeFeed off and on, each on a fresh database, one after the
+// other (feed=off, feed=on), then both at once ("paired": every iteration
+// writes to both stores, and it reports each one's time and their ratio).
+// The budget is on ÷ off ≤ 1.15 per operation; BENCHMARKS.md has
+// the figures and how they were taken.
+func BenchmarkFeedWrite(b *testing.B) {
+	const tenant = "bench"
+	tctx := store.WithTenant(ctx, tenant)
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			ops := []struct {
+				name string
+				// setup prepares a store and returns the write of iteration i.
+				setup func(b *testing.B, s *sqlstore.Store) func(i int) error
+			}{
+				{"CreateUser", func(b *testing.B, s *sqlstore.Store) func(i int) error {
+					return func(i int) error {
+						_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true),
+							Name: &resources.Name{GivenName: "Given", FamilyName: "Family"}, Emails: []resources.MultiValue{{Value: fmt.Sprintf("new-%d@work.example", i), Type: "work"}}})
+						return err
+					}
+				}},
+				{"UpdateUser", func(b *testing.B, s *sqlstore.Store) func(i int) error {
+					ids := feedBenchUsers(tctx, b, s, 100)
+					return func(i int) error {
+						_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
+							cur.Name = &resources.Name{GivenName: fmt.Sprint("Given ", i), FamilyName: "Family"}
+							return cur, nil
+						})
+						return err
+					}
+				}},
+				{"ModifyMembers", func(b *testing.B, s *sqlstore.Store) func(i int) error {
+					ids := feedBenchUsers(tctx, b, s, 110)
+					members := make([]resources.Member, 10)
+					for k := range members {
+						members[k] = resources.Member{Value: ids[100+k]}
+					}
+					g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Group", Members: members})
+					require.NoError(b, err)
+					pool := ids[:100]
+					return func(i int) error {
+						// iterations 0-99 add the pool, 100-199 remove it, and so on
+						id := pool[i%len(pool)]
+						if (i/len(pool))%2 == 0 {
+							_, err = s.ModifyMembers(tctx, g.ID, []string{id}, nil, "")
+						} else {
+							_, err = s.ModifyMembers(tctx, g.ID, nil, []string{id}, "")
+						}
+						return err
+					}
+				}},
+			}
+			for _, op := range ops {
+				for _, feed := range []bool{false, true} {
+					b.Run(op.name+"/feed="+map[bool]string{false: "off", true: "on"}[feed], func(b *testing.B) {
+						s := db.open(b, sqlstore.Config{ChangeFeed: feed})
+						write := op.setup(b, s)
+						b.ReportAllocs()
+						for i := 0; b.Loop(); i++ {
+							if err := write(i); err != nil {
+								b.Fatal(err)
+							}
+						}
+					})
+				}
+				// paired: each iteration writes once with the feed off and
+				// once with it on, in alternating order, and times each:
+				// on a shared machine both see the same load at the same
+				// moment, so their ratio is steadier than that of two runs.
+				b.Run(op.name+"/paired", func(b *testing.B) {
+					writes := [2]func(i int) error{
+						op.setup(b, db.open(b, sqlstore.Config{})),
+						op.setup(b, db.open(b, sqlstore.Config{ChangeFeed: true})),
+					}
+					var took [2]time.Duration
+					for i := 0; b.Loop(); i++ {
+						for k := range 2 {
+							w := (i + k) % 2
+							start := time.Now()
+							if err := writes[w](i); err != nil {
+								b.Fatal(err)
+							}
+							took[w] += time.Since(start)
+						}
+					}
+					b.ReportMetric(float64(took[0].Nanoseconds())/float64(b.N), "off-ns/op")
+					b.ReportMetric(float64(took[1].Nanoseconds())/float64(b.N), "on-ns/op")
+					b.ReportMetric(float64(took[1])/float64(took[0]), "on/off")
+				})
+			}
+		})
+	}
+}
+
+// feedBenchUsers creates n users for BenchmarkFeedWrite and returns their ids.
+func feedBenchUsers(tctx context.Context, tb testing.TB, s *sqlstore.Store, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", i), Active: ptr(true),
+			Name: &resources.Name{GivenName: "Given", FamilyName: "Family"}, Emails: []resources.MultiValue{{Value: fmt.Sprintf("user-%d@work.example", i), Type: "work"}}})
+		require.NoError(tb, err)
+		ids[i] = u.ID
+	}
+	return ids
 }

@@ -64,7 +64,8 @@ type Config struct {
 	// every write appends its entries to scim_feed in its own
 	// transaction, so no committed change is missed across a crash and
 	// every replica's consumer sees every change. It costs each write
-	// two more statements in the same transaction (BENCHMARKS.md).
+	// one more statement in the same transaction on PostgreSQL (two on
+	// SQLite, where a statement is no round trip), see BENCHMARKS.md.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
