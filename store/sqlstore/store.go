@@ -159,6 +159,10 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.prepareFeed(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if s.feed.on {
 		s.startPruner()
 	}
@@ -279,6 +283,7 @@ func (s *Store) Close() error {
 		s.feed.done.Wait()
 		s.feed.stop = nil
 	}
+	s.closeFeed()
 	var err error
 	if s.w != nil {
 		err = s.w.Close()
