@@ -124,7 +124,8 @@ type MemberTable struct {
 // sides: every letter on PostgreSQL, ASCII letters on SQLite). The
 // adopted row gets the SCIM id and every mapped column, so from then on
 // it is the SCIM resource's row. A large table wants an index on
-// lower(Column) (ideally partial: WHERE the ID column IS NULL).
+// lower(Column), and one on the ID column (UNIQUE, say) for every other
+// change.
 type Match struct {
 	// Column is the host's column compared, e.g. "email".
 	Column string
@@ -221,9 +222,10 @@ func lookupUserPath(p string) (userPath, bool) {
 //   - user.created: adopts the matching unmanaged row (UserTable.Adopt),
 //     else inserts a row with the SCIM id and the mapped columns.
 //   - user.updated (including a deactivation or reactivation, whose own
-//     entries follow it): writes the mapped columns, active included; a
-//     user without a host row (created before the bridge) gets one as on
-//     a create. An update that changed no mapped attribute writes nothing.
+//     entries follow it): writes the mapped columns of the attributes the
+//     change lists (active included); a user without a host row (created
+//     before the bridge) gets one as on a create. An update that changed
+//     no mapped attribute writes nothing.
 //   - user.deleted: deletes the user's memberships, then the row, or
 //     flags it (UserTable.SoftDelete).
 //   - group.created, group.updated, group.deleted: likewise for groups,
@@ -495,13 +497,27 @@ func text(s string) any {
 	return s
 }
 
+// filter renders a column that a condition only filters on, in a form
+// no index serves: a planner without statistics of the host's tables
+// (SQLite always, PostgreSQL before ANALYZE or in a generic plan) would
+// otherwise pick the index of a tenant column, or the ID column's for
+// IS NULL, and read every row of the tenant instead of the one the SCIM
+// id or the match column finds. SQLite's idiom is a unary +; PostgreSQL's
+// a concatenation with ” (a text, NULL when the column is).
+func (b *Bridge) filter(col string) string {
+	if b.d.pg {
+		return "(" + col + " || '')"
+	}
+	return "+" + col
+}
+
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
 // tenant column.
-func tenantCond(a *args, alias, col, tenant string) string {
+func (b *Bridge) tenantCond(a *args, alias, col, tenant string) string {
 	if col == "" {
 		return ""
 	}
-	return " AND " + alias + col + " = " + a.add(tenant)
+	return " AND " + b.filter(alias+col) + " = " + a.add(tenant)
 }
 
 // OnChange updates the host's tables for c inside tx: it is the function
@@ -513,7 +529,7 @@ func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
 		err = b.createUser(ctx, tx, c.Tenant, c.UserAfter)
 	case store.UserUpdated:
 		if c.UserAfter != nil && b.touches(c.Attributes) {
-			err = b.updateUser(ctx, tx, c.Tenant, c.UserAfter)
+			err = b.updateUser(ctx, tx, c.Tenant, c.UserAfter, c.Attributes)
 		}
 	case store.UserDeleted:
 		err = b.deleteUser(ctx, tx, c.Tenant, c.ID)
@@ -575,38 +591,17 @@ func exec(ctx context.Context, tx *sql.Tx, q string, a *args) (int64, error) {
 	return res.RowsAffected()
 }
 
-// setUser renders the SET list of the mapped columns (and the soft-delete
-// flag cleared).
-func (b *Bridge) setUser(a *args, u *resources.User) []string {
-	sets := make([]string, 0, len(b.users)+2)
-	for _, c := range b.users {
-		sets = append(sets, c.col+" = "+a.add(b.userValue(c, u)))
-	}
-	if sd := b.t.Users.SoftDelete; sd != "" {
-		sets = append(sets, sd+" = "+a.add(b.flag(false)))
-	}
-	return sets
-}
-
+// createUser adopts the matching unmanaged row or inserts one: on
+// PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
+// nothing), on SQLite, where statements cost no round trip, in two.
 func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User) error {
 	ut := &b.t.Users
-	if ut.Adopt != nil {
-		if v := b.adoptUser(u); v != "" {
-			a := &args{d: b.d}
-			sets := append([]string{ut.ID + " = " + a.add(u.ID)}, b.setUser(a, u)...)
-			q := `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.Key + ` = (SELECT ` + ut.Key + ` FROM ` + ut.Table +
-				` WHERE ` + ut.ID + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + tenantCond(a, "", ut.Tenant, tenant) +
-				` ORDER BY ` + ut.Key + ` LIMIT 1) AND ` + ut.ID + ` IS NULL`
-			n, err := exec(ctx, tx, q, a)
-			if err != nil || n > 0 {
-				return err
-			}
-		}
-	}
 	a := &args{d: b.d}
 	cols, vals := []string{ut.ID}, []string{a.add(u.ID)}
+	tp := ""
 	if ut.Tenant != "" {
-		cols, vals = append(cols, ut.Tenant), append(vals, a.add(tenant))
+		tp = a.add(tenant)
+		cols, vals = append(cols, ut.Tenant), append(vals, tp)
 	}
 	for _, c := range b.users {
 		cols, vals = append(cols, c.col), append(vals, a.add(b.userValue(c, u)))
@@ -614,28 +609,61 @@ func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *r
 	if ut.SoftDelete != "" {
 		cols, vals = append(cols, ut.SoftDelete), append(vals, a.add(b.flag(false)))
 	}
-	_, err := exec(ctx, tx, `INSERT INTO `+ut.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(vals, ", ")+`)`, a)
+	insert := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
+	v := ""
+	if ut.Adopt != nil {
+		v = b.adoptUser(u)
+	}
+	if v == "" {
+		_, err := exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
+		return err
+	}
+	sets := []string{}
+	for i, c := range cols {
+		if c != ut.Tenant {
+			sets = append(sets, c+" = "+vals[i])
+		}
+	}
+	cond := ""
+	if tp != "" {
+		cond = ` AND ` + b.filter(ut.Tenant) + ` = ` + tp
+	}
+	adopt := `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.Key + ` = (SELECT ` + ut.Key + ` FROM ` + ut.Table +
+		` WHERE ` + b.filter(ut.ID) + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + cond +
+		` ORDER BY lower(` + ut.Adopt.Column + `), ` + ut.Key + ` LIMIT 1) AND ` + ut.ID + ` IS NULL`
+	if b.d.pg {
+		_, err := exec(ctx, tx, `WITH adopted AS (`+adopt+` RETURNING 1) `+insert+`SELECT `+strings.Join(vals, ", ")+` WHERE NOT EXISTS (SELECT 1 FROM adopted)`, a)
+		return err
+	}
+	n, err := exec(ctx, tx, adopt, a)
+	if err != nil || n > 0 {
+		return err
+	}
+	a.vals = a.vals[:len(a.vals)-1] // the match value, last, is not in the INSERT
+	_, err = exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
 	return err
 }
 
-func (b *Bridge) updateUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User) error {
+// updateUser writes the mapped columns of the attributes attrs names
+// (nil: all of them).
+func (b *Bridge) updateUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User, attrs []string) error {
 	ut := &b.t.Users
-	if len(b.users) > 0 {
-		a := &args{d: b.d}
-		sets := b.setUser(a, u)
-		n, err := exec(ctx, tx, `UPDATE `+ut.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+ut.ID+` = `+a.add(u.ID)+tenantCond(a, "", ut.Tenant, tenant), a)
-		if err != nil || n > 0 {
-			return err
+	a := &args{d: b.d}
+	sets := make([]string, 0, len(b.users))
+	for _, c := range b.users {
+		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return strings.EqualFold(at, c.p.top) }) {
+			sets = append(sets, c.col+" = "+a.add(b.userValue(c, u)))
 		}
 	}
-	// No row: the user was created before the bridge was set up.
-	var one int
-	a := &args{d: b.d}
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+ut.Table+` WHERE `+ut.ID+` = `+a.add(u.ID)+tenantCond(a, "", ut.Tenant, tenant), a.vals...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b.createUser(ctx, tx, tenant, u)
+	if len(sets) == 0 {
+		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	return err
+	n, err := exec(ctx, tx, `UPDATE `+ut.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+ut.ID+` = `+a.add(u.ID)+b.tenantCond(a, "", ut.Tenant, tenant), a)
+	if err != nil || n > 0 {
+		return err
+	}
+	// No row: the user was created before the bridge was set up.
+	return b.createUser(ctx, tx, tenant, u)
 }
 
 // dropMemberships deletes the join rows of a user (or a group) about to
@@ -652,11 +680,11 @@ func (b *Bridge) dropMemberships(ctx context.Context, tx *sql.Tx, tenant, id str
 	a := &args{d: b.d}
 	var q string
 	if mt.HostKeys {
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + a.add(id) + tenantCond(a, "", tcol, tenant) + `)`
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + a.add(id) + b.tenantCond(a, "", tcol, tenant) + `)`
 	} else {
 		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + a.add(id)
 	}
-	q += tenantCond(a, "", mt.Tenant, tenant)
+	q += b.tenantCond(a, "", mt.Tenant, tenant)
 	_, err := exec(ctx, tx, q, a)
 	return err
 }
@@ -677,7 +705,7 @@ func (b *Bridge) deleteUser(ctx context.Context, tx *sql.Tx, tenant, id string) 
 		}
 		q = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
-	_, err := exec(ctx, tx, q+` WHERE `+ut.ID+` = `+a.add(id)+tenantCond(a, "", ut.Tenant, tenant), a)
+	_, err := exec(ctx, tx, q+` WHERE `+ut.ID+` = `+a.add(id)+b.tenantCond(a, "", ut.Tenant, tenant), a)
 	return err
 }
 
@@ -691,8 +719,8 @@ func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 				sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
 			}
 			q := `UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.Key + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table +
-				` WHERE ` + gt.ID + ` IS NULL AND lower(` + gt.Adopt.Column + `) = lower(` + a.add(v) + `)` + tenantCond(a, "", gt.Tenant, tenant) +
-				` ORDER BY ` + gt.Key + ` LIMIT 1) AND ` + gt.ID + ` IS NULL`
+				` WHERE ` + b.filter(gt.ID) + ` IS NULL AND lower(` + gt.Adopt.Column + `) = lower(` + a.add(v) + `)` + b.tenantCond(a, "", gt.Tenant, tenant) +
+				` ORDER BY lower(` + gt.Adopt.Column + `), ` + gt.Key + ` LIMIT 1) AND ` + gt.ID + ` IS NULL`
 			n, err := exec(ctx, tx, q, a)
 			if err != nil || n > 0 {
 				return err
@@ -713,24 +741,17 @@ func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 
 func (b *Bridge) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, g *resources.Group) error {
 	gt := b.t.Groups
-	if len(b.groups) > 0 {
-		a := &args{d: b.d}
-		sets := make([]string, 0, len(b.groups))
-		for _, c := range b.groups {
-			sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
-		}
-		n, err := exec(ctx, tx, `UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+a.add(g.ID)+tenantCond(a, "", gt.Tenant, tenant), a)
-		if err != nil || n > 0 {
-			return err
-		}
-	}
-	var one int
 	a := &args{d: b.d}
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+gt.Table+` WHERE `+gt.ID+` = `+a.add(g.ID)+tenantCond(a, "", gt.Tenant, tenant), a.vals...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return b.createGroup(ctx, tx, tenant, g)
+	sets := []string{gt.ID + " = " + gt.ID}
+	for _, c := range b.groups {
+		sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
 	}
-	return err
+	n, err := exec(ctx, tx, `UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+a.add(g.ID)+b.tenantCond(a, "", gt.Tenant, tenant), a)
+	if err != nil || n > 0 {
+		return err
+	}
+	// No row: the group was created before the bridge was set up.
+	return b.createGroup(ctx, tx, tenant, g)
 }
 
 func (b *Bridge) deleteGroup(ctx context.Context, tx *sql.Tx, tenant, id string) error {
@@ -739,8 +760,15 @@ func (b *Bridge) deleteGroup(ctx context.Context, tx *sql.Tx, tenant, id string)
 	}
 	gt := b.t.Groups
 	a := &args{d: b.d}
-	_, err := exec(ctx, tx, `DELETE FROM `+gt.Table+` WHERE `+gt.ID+` = `+a.add(id)+tenantCond(a, "", gt.Tenant, tenant), a)
+	_, err := exec(ctx, tx, `DELETE FROM `+gt.Table+` WHERE `+gt.ID+` = `+a.add(id)+b.tenantCond(a, "", gt.Tenant, tenant), a)
 	return err
+}
+
+// idList renders SQLite list parameter p as a table j(value), to join
+// the users table from: driving the join from the list, one index lookup
+// per id, whatever the planner's statistics say of the ID column.
+func (b *Bridge) idList(p string) string {
+	return `json_each(` + p + `) AS j`
 }
 
 // members inserts or deletes the join rows of group gid and the users
@@ -748,6 +776,18 @@ func (b *Bridge) deleteGroup(ctx context.Context, tx *sql.Tx, tenant, id string)
 func (b *Bridge) members(ctx context.Context, tx *sql.Tx, tenant, gid string, ids []string, add bool) error {
 	mt, ut, gt := b.t.Members, &b.t.Users, b.t.Groups
 	a := &args{d: b.d}
+	lp := a.add(b.d.listArg(ids))
+	// From the list, then users (SQLite, see idList); from users by
+	// their ids (PostgreSQL, whose planner looks the ids up in the
+	// index).
+	from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
+	if b.d.pg {
+		from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
+	}
+	// users are the host keys (or SCIM ids) of the users among ids.
+	users := func(col string) string {
+		return `SELECT u.` + col + from + match + b.tenantCond(a, "u.", ut.Tenant, tenant)
+	}
 	var q string
 	switch {
 	case add && mt.HostKeys:
@@ -755,22 +795,21 @@ func (b *Bridge) members(ctx context.Context, tx *sql.Tx, tenant, gid string, id
 		if mt.Tenant != "" {
 			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
 		}
-		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM ` + gt.Table + ` g, ` + ut.Table + ` u WHERE g.` + gt.ID + ` = ` + a.add(gid) +
-			tenantCond(a, "g.", gt.Tenant, tenant) + ` AND ` + b.d.inList("u."+ut.ID, a.add(b.d.listArg(ids))) + tenantCond(a, "u.", ut.Tenant, tenant) +
+		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
+			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` AND g.` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "g.", gt.Tenant, tenant) +
 			` ON CONFLICT DO NOTHING`
 	case add:
 		cols, sel := mt.Group+", "+mt.User, a.add(gid)+", u."+ut.ID
 		if mt.Tenant != "" {
 			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
 		}
-		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM ` + ut.Table + ` u WHERE ` + b.d.inList("u."+ut.ID, a.add(b.d.listArg(ids))) +
-			tenantCond(a, "u.", ut.Tenant, tenant) + ` ON CONFLICT DO NOTHING`
+		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
+			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` ON CONFLICT DO NOTHING`
 	case mt.HostKeys:
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + a.add(gid) + tenantCond(a, "", gt.Tenant, tenant) + `)` +
-			` AND ` + mt.User + ` IN (SELECT ` + ut.Key + ` FROM ` + ut.Table + ` WHERE ` + b.d.inList(ut.ID, a.add(b.d.listArg(ids))) + tenantCond(a, "", ut.Tenant, tenant) + `)` +
-			tenantCond(a, "", mt.Tenant, tenant)
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "", gt.Tenant, tenant) + `)` +
+			` AND ` + mt.User + ` IN (` + users(ut.Key) + `)` + b.tenantCond(a, "", mt.Tenant, tenant)
 	default:
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + a.add(gid) + ` AND ` + b.d.inList(mt.User, a.add(b.d.listArg(ids))) + tenantCond(a, "", mt.Tenant, tenant)
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + a.add(gid) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(a, "", mt.Tenant, tenant)
 	}
 	_, err := exec(ctx, tx, q, a)
 	return err
@@ -806,7 +845,7 @@ func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) 
 		cols = append(cols, ut.ID)
 	}
 	a := &args{d: b.d}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + tenantCond(a, "", ut.Tenant, tenant)
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(a, "", ut.Tenant, tenant)
 	if ut.SoftDelete != "" {
 		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + a.add(b.flag(false)) + `)`
 	}

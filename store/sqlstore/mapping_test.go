@@ -85,11 +85,14 @@ func hostSchema(pg, intFlags bool) []string {
 		flag = "INTEGER"
 	}
 	return []string{
-		`CREATE TABLE app_users (id ` + serial + `, scim_id TEXT UNIQUE, org TEXT NOT NULL DEFAULT '', email TEXT NOT NULL, given_name TEXT, work_email TEXT, dept TEXT,
+		`CREATE TABLE app_users (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', email TEXT NOT NULL, given_name TEXT, work_email TEXT, dept TEXT,
 			active ` + flag + ` NOT NULL DEFAULT ` + map[bool]string{true: "1", false: "TRUE"}[intFlags] + `, deleted ` + flag + `, UNIQUE (org, email))`,
-		`CREATE INDEX app_users_adopt ON app_users (lower(email)) WHERE scim_id IS NULL`,
-		`CREATE TABLE app_teams (id ` + serial + `, scim_id TEXT UNIQUE, org TEXT NOT NULL DEFAULT '', name TEXT NOT NULL)`,
+		`CREATE UNIQUE INDEX app_users_scim_id ON app_users (scim_id) WHERE scim_id IS NOT NULL`,
+		`CREATE INDEX app_users_adopt ON app_users (lower(email))`,
+		`CREATE TABLE app_teams (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', name TEXT NOT NULL)`,
+		`CREATE UNIQUE INDEX app_teams_scim_id ON app_teams (scim_id) WHERE scim_id IS NOT NULL`,
 		`CREATE TABLE app_team_members (team_id BIGINT NOT NULL REFERENCES app_teams (id), user_id BIGINT NOT NULL REFERENCES app_users (id), PRIMARY KEY (team_id, user_id))`,
+		`CREATE INDEX app_team_members_user ON app_team_members (user_id)`,
 	}
 }
 
