@@ -131,7 +131,6 @@ func BenchmarkHostTablesBridge(b *testing.B) {
 			}
 			stores := [2]*bridgeBench{open(false), open(true)}
 
-
 			ops := []struct {
 				name string
 				op   func(b *testing.B, bb *bridgeBench, i int)
