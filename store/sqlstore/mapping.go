@@ -69,10 +69,14 @@ type UserTable struct {
 	// SoftDelete, when set, is a boolean (or IntFlags) column set on a
 	// user's deletion instead of deleting the row: the row is also made
 	// inactive (when active is mapped), its memberships are deleted and
-	// its SCIM id is cleared, so the account is the host's again (kept
-	// for its history, listed by neither UnmanagedUsers nor SCIM) and a
-	// later create of the same person adopts it back (Adopt). Created
-	// and adopted rows get false.
+	// its SCIM id is cleared, so the account is the host's again, kept
+	// for its history, listed by neither UnmanagedUsers nor SCIM, and
+	// never adopted: a later user with the same address may be another
+	// person (addresses are reused), who must not inherit the old
+	// account. Created rows get false. A unique constraint on the
+	// adoption column should then hold for the rows not flagged only (a
+	// partial unique index), so that a deleted user's address can be
+	// given again.
 	SoftDelete string
 	// IntFlags says the active and SoftDelete columns are integers (1 is
 	// true, 0 false) rather than booleans.
@@ -118,8 +122,8 @@ type MemberTable struct {
 }
 
 // Match is the rule by which a SCIM create adopts a host row that SCIM
-// does not manage yet (its ID column is NULL) instead of inserting a new
-// one: the first such row of the tenant, by Key, whose Column equals the
+// does not manage yet (its ID column is NULL, and it is not flagged
+// deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
 // new resource's Attribute, compared case-insensitively (lower() on both
 // sides: every letter on PostgreSQL, ASCII letters on SQLite). The
 // adopted row gets the SCIM id and every mapped column, so from then on
@@ -606,8 +610,11 @@ func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *r
 	for _, c := range b.users {
 		cols, vals = append(cols, c.col), append(vals, a.add(b.userValue(c, u)))
 	}
+	live := "" // the condition that a row is not flagged deleted
 	if ut.SoftDelete != "" {
-		cols, vals = append(cols, ut.SoftDelete), append(vals, a.add(b.flag(false)))
+		p := a.add(b.flag(false))
+		cols, vals = append(cols, ut.SoftDelete), append(vals, p)
+		live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + p + `)`
 	}
 	insert := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
 	v := ""
@@ -629,7 +636,7 @@ func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *r
 		cond = ` AND ` + b.filter(ut.Tenant) + ` = ` + tp
 	}
 	adopt := `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.Key + ` = (SELECT ` + ut.Key + ` FROM ` + ut.Table +
-		` WHERE ` + b.filter(ut.ID) + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + cond +
+		` WHERE ` + b.filter(ut.ID) + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + cond + live +
 		` ORDER BY lower(` + ut.Adopt.Column + `), ` + ut.Key + ` LIMIT 1) AND ` + ut.ID + ` IS NULL`
 	if b.d.pg {
 		_, err := exec(ctx, tx, `WITH adopted AS (`+adopt+` RETURNING 1) `+insert+`SELECT `+strings.Join(vals, ", ")+` WHERE NOT EXISTS (SELECT 1 FROM adopted)`, a)

@@ -77,17 +77,19 @@ func TestHostTablesInvalid(t *testing.T) {
 // hostSchema is a host's tables: users and teams keyed by integers, with
 // a nullable SCIM id, and a join table of those integer keys.
 func hostSchema(pg, intFlags bool) []string {
-	serial, flag := "INTEGER PRIMARY KEY", "BOOLEAN"
+	serial, flag, yes, no := "INTEGER PRIMARY KEY", "BOOLEAN", "TRUE", "FALSE"
 	if pg {
 		serial = "BIGSERIAL PRIMARY KEY"
 	}
 	if intFlags {
-		flag = "INTEGER"
+		flag, yes, no = "INTEGER", "1", "0"
 	}
 	return []string{
 		`CREATE TABLE app_users (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', email TEXT NOT NULL, given_name TEXT, work_email TEXT, dept TEXT,
-			active ` + flag + ` NOT NULL DEFAULT ` + map[bool]string{true: "1", false: "TRUE"}[intFlags] + `, deleted ` + flag + `, UNIQUE (org, email))`,
+			active ` + flag + ` NOT NULL DEFAULT ` + yes + `, deleted ` + flag + `)`,
 		`CREATE UNIQUE INDEX app_users_scim_id ON app_users (scim_id) WHERE scim_id IS NOT NULL`,
+		// An address is unique among the accounts not deleted.
+		`CREATE UNIQUE INDEX app_users_email ON app_users (org, email) WHERE deleted IS NULL OR deleted = ` + no,
 		`CREATE INDEX app_users_adopt ON app_users (lower(email))`,
 		`CREATE TABLE app_teams (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', name TEXT NOT NULL)`,
 		`CREATE UNIQUE INDEX app_teams_scim_id ON app_teams (scim_id) WHERE scim_id IS NOT NULL`,
@@ -271,11 +273,14 @@ func TestHostTablesBridge(t *testing.T) {
 				c.must(204, "DELETE", "/Groups/"+sub, "")
 				assert.Empty(t, rowsOf(t, q, `SELECT id FROM app_teams`))
 
-				// A new SCIM user with a soft-deleted user's address adopts
-				// that row back.
+				// A new SCIM user with a deleted user's address gets an
+				// account of its own: it may be another person.
 				c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"BOB@example.com"}`)
+				bobs := rowsOf(t, q, `SELECT scim_id IS NOT NULL, email, active, deleted FROM app_users WHERE lower(email) = 'bob@example.com' ORDER BY id`)
 				if v.soft {
-					assert.Equal(t, "4 1  BOB@example.com - - - 1 0", users()[3])
+					assert.Equal(t, []string{"0 bob@example.com 0 1", "1 BOB@example.com 1 0"}, bobs)
+				} else {
+					assert.Equal(t, []string{"1 BOB@example.com 1 -"}, bobs)
 				}
 			})
 		}
