@@ -1,10 +1,12 @@
 package sqlstore_test
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -358,4 +360,34 @@ func TestHostTablesAdoption(t *testing.T) {
 		assert.True(t, slices.IsSorted(emails))
 		assert.Equal(t, fmt.Sprintf("Person%04d@Example.com", people), emails[0])
 	})
+}
+
+// A host describes its own tables once; the bridge keeps them in step
+// with every SCIM write, in the write's transaction, and lists the
+// accounts SCIM does not manage.
+func ExampleHostTables() {
+	dsn := "app.db" // or postgres://...
+	tables := sqlstore.HostTables{
+		Users: sqlstore.UserTable{Table: "users", ID: "scim_id", Key: "id", SoftDelete: "deleted",
+			Columns: map[string]string{"userName": "email", "name.givenName": "first_name", "active": "active"},
+			Adopt:   &sqlstore.Match{Column: "email", Attribute: "userName"}},
+		Groups:  &sqlstore.GroupTable{Table: "teams", ID: "scim_id", Key: "id", Columns: map[string]string{"displayName": "name"}},
+		Members: &sqlstore.MemberTable{Table: "team_members", Group: "team_id", User: "user_id", HostKeys: true},
+	}
+	bridge, err := tables.Bridge(dsn)
+	if err != nil {
+		log.Fatal(err) // the mapping cannot work: the error says which field
+	}
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer s.Close()
+	// ... scim.NewHandler(scim.Config{Users: s, Groups: s, ...})
+
+	local, err := bridge.UnmanagedUsers(context.Background(), s.DB(), "")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(local), "accounts the identity provider does not manage")
 }
