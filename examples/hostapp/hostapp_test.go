@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -200,5 +201,67 @@ func TestIdentityProviders(t *testing.T) {
 			emails = append(emails, u["email"].(string))
 		}
 		assert.Equal(t, []string{"alice@example.com", "ops@hostapp.local"}, emails, "the app's own accounts are untouched")
+	})
+}
+
+// TestAppRoutes: the app's own routes follow what the provider does. An
+// existing account is adopted by the provider's create (one account, now
+// managed), a deactivated user cannot sign in, a deleted one is gone from
+// sign-in but kept, flagged, in the app's list, and the app's own account
+// stays unmanaged.
+func TestAppRoutes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a, err := open(ctx, dsn, quiet)
+		require.NoError(t, err)
+		defer a.store.Close()
+		tok, _, err := a.tokens.Generate(ctx, tokens.GenerateOptions{Name: "test"})
+		require.NoError(t, err)
+		srv := httptest.NewServer(a.mux)
+		defer srv.Close()
+		do := func(method, path, body string) (int, string) {
+			req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+tok)
+			req.Header.Set("Content-Type", "application/scim+json")
+			res, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			defer res.Body.Close()
+			b, err := io.ReadAll(res.Body)
+			require.NoError(t, err)
+			return res.StatusCode, string(b)
+		}
+		signIn := func(email string) int {
+			code, _ := do("POST", "/app/signin", `{"email":"`+email+`"}`)
+			return code
+		}
+
+		code, body := do("POST", "/scim/v2/Users", `{`+userSchema+`,"userName":"Alice@Example.com","displayName":"Alice Liddell"}`)
+		require.Equal(t, http.StatusCreated, code, body)
+		_, id, _ := strings.Cut(body, `"id":"`)
+		id, _, _ = strings.Cut(id, `"`)
+		_, users := do("GET", "/app/users", "")
+		assert.JSONEq(t, `[{"id":1,"email":"Alice@Example.com","name":"Alice Liddell","active":true,"deleted":false,"managed":true},
+			{"id":2,"email":"ops@hostapp.local","name":"Ops","active":true,"deleted":false,"managed":false}]`, users, "alice's account adopted, not duplicated")
+		assert.Equal(t, http.StatusOK, signIn("alice@example.com"))
+
+		code, body = do("PATCH", "/scim/v2/Users/"+id, `{`+patchOp+`,"Operations":[{"op":"replace","path":"active","value":false}]}`)
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Equal(t, http.StatusForbidden, signIn("alice@example.com"), "deactivated")
+
+		code, body = do("POST", "/scim/v2/Groups", `{`+groupBody+`,"displayName":"Wonderland","members":[{"value":"`+id+`"}]}`)
+		require.Equal(t, http.StatusCreated, code, body)
+		_, teams := do("GET", "/app/teams", "")
+		assert.JSONEq(t, `[{"id":1,"name":"Wonderland","managed":true,"members":1}]`, teams)
+
+		code, _ = do("DELETE", "/scim/v2/Users/"+id, "")
+		require.Equal(t, http.StatusNoContent, code)
+		assert.Equal(t, http.StatusNotFound, signIn("alice@example.com"), "deleted")
+		_, teams = do("GET", "/app/teams", "")
+		assert.JSONEq(t, `[{"id":1,"name":"Wonderland","managed":true,"members":0}]`, teams)
+		_, users = do("GET", "/app/users", "")
+		assert.Contains(t, users, `"deleted":true`, "kept for the app's history, flagged")
+		_, unmanaged := do("GET", "/app/unmanaged", "")
+		assert.JSONEq(t, `[{"id":2,"email":"ops@hostapp.local","name":"Ops","active":true}]`, strings.ReplaceAll(unmanaged, `"active":1`, `"active":true`))
 	})
 }
