@@ -40,15 +40,17 @@ type HostTables struct {
 type UserTable struct {
 	// Table is the table's name (required).
 	Table string
-	// ID is the column that holds the SCIM id of a row (required). It
-	// must allow NULL when the table has accounts SCIM does not manage:
+	// ID is the column that holds the SCIM id of a row (required), a
+	// text column (TEXT, VARCHAR; not uuid, which the bridge's SQL does
+	// not cast to). It must allow NULL when the table has accounts SCIM
+	// does not manage:
 	// those rows have no SCIM id, and Bridge never touches them except
 	// to adopt one (Adopt).
 	ID string
 	// Key is the table's own primary key column (e.g. an integer "id"),
 	// needed when Members.HostKeys is set or Adopt is used.
 	Key string
-	// Tenant, when set, is the column that holds the SCIM tenant
+	// Tenant, when set, is the text column that holds the SCIM tenant
 	// (store.Tenant): rows are written with the tenant of the change and
 	// only rows of that tenant are read or changed. Leave it empty for a
 	// single-tenant host.
