@@ -43,9 +43,8 @@ type UserTable struct {
 	// ID is the column that holds the SCIM id of a row (required), a
 	// text column (TEXT, VARCHAR; not uuid, which the bridge's SQL does
 	// not cast to). It must allow NULL when the table has accounts SCIM
-	// does not manage:
-	// those rows have no SCIM id, and Bridge never touches them except
-	// to adopt one (Adopt).
+	// does not manage: those rows have no SCIM id, and the bridge never
+	// touches them except to adopt one (Adopt).
 	ID string
 	// Key is the table's own primary key column (e.g. an integer "id"),
 	// needed when Members.HostKeys is set or Adopt is used.
