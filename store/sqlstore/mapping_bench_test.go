@@ -25,10 +25,9 @@ import (
 // the same request without it (medians). The goal is 1.2x; an update
 // meets it (one host UPDATE beside the SCIM write; the bound leaves room
 // for a shared machine's noise, where one run in ten reached 1.21). A
-// create writes a
-// second row (the host's account with its own indexes, or the adopted
-// one rewritten) and a member add a join row with two foreign-key
-// checks: more pages for the commit to write, and on PostgreSQL one more
+// create writes a second row (the host's account with its own indexes,
+// or the adopted one rewritten) and a member add a join row with two
+// foreign-key checks: more pages for the commit to write, and on PostgreSQL one more
 // round trip, so these bounds are what they cost today (BENCHMARKS.md has
 // the figures); the benchmark fails when the bridge gets slower than that.
 var maxBridgeRatio = map[string]float64{"CreateUser": 2.5, "PatchActive": 1.25, "AddOneMember": 1.6}
