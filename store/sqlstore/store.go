@@ -83,6 +83,8 @@ type Config struct {
 	// its detail, any other error a 500. It may run more than once for
 	// one write when the database makes the transaction retry (deadlock,
 	// serialization failure), always in a fresh transaction.
+	// HostTables.Bridge builds one from a description of the host's
+	// users, teams and membership tables.
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 }
 

@@ -1,0 +1,892 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+// HostTables describes a host application's own users, groups (teams)
+// and membership tables, so that Bridge can keep them in step with the
+// SCIM tables, inside each SCIM write's transaction, without hand-written
+// SQL: set Config.OnChange to the returned Bridge's OnChange.
+//
+// Table and column names are the host's configuration, not client input;
+// they are still checked (letters, digits and _ only, a table optionally
+// schema-qualified as schema.table) and quoted, so a name that is a
+// reserved word ("user", "order") works. Quoted names are case-sensitive
+// on PostgreSQL: write them as the database stores them (lower case for
+// names created unquoted).
+type HostTables struct {
+	// Users is the host's users table (required).
+	Users UserTable
+	// Groups is the host's groups or teams table; nil when the host keeps
+	// no groups (SCIM groups are then kept by scimkit only).
+	Groups *GroupTable
+	// Members is the host's membership join table (users in groups);
+	// it needs Groups. Only users are members in it: a group that is a
+	// member of another group (a nested group) is skipped.
+	Members *MemberTable
+}
+
+// UserTable maps SCIM users to the host's users table.
+type UserTable struct {
+	// Table is the table's name (required).
+	Table string
+	// ID is the column that holds the SCIM id of a row (required), a
+	// text column (TEXT, VARCHAR; not uuid, which the bridge's SQL does
+	// not cast to). It must allow NULL when the table has accounts SCIM
+	// does not manage: those rows have no SCIM id, and the bridge never
+	// touches them except to adopt one (Adopt).
+	ID string
+	// Key is the table's own primary key column (e.g. an integer "id"),
+	// needed when Members.HostKeys is set or Adopt is used.
+	Key string
+	// Tenant, when set, is the text column that holds the SCIM tenant
+	// (store.Tenant): rows are written with the tenant of the change and
+	// only rows of that tenant are read or changed. Leave it empty for a
+	// single-tenant host.
+	Tenant string
+	// Columns maps SCIM attribute paths to columns; each mapped column
+	// is written from the user on every create and update. The paths
+	// are single-valued: userName, externalId, displayName, nickName,
+	// title, userType, locale, timezone, preferredLanguage, profileUrl,
+	// name.givenName, name.familyName, name.middleName, name.formatted,
+	// emails (the primary email's value, else the first one's; also
+	// written emails[primary].value), phoneNumbers (likewise), active
+	// (a boolean column, or an integer 0/1 one with IntFlags), and the
+	// enterprise extension's employeeNumber, costCenter, organization,
+	// division and department (written with or without the extension's
+	// URN prefix). Paths are case-insensitive. An empty value is written
+	// as NULL.
+	Columns map[string]string
+	// SoftDelete, when set, is a boolean (or IntFlags) column set on a
+	// user's deletion instead of deleting the row: the row is also made
+	// inactive (when active is mapped), its memberships are deleted and
+	// its SCIM id is cleared, so the account is the host's again, kept
+	// for its history, listed by neither UnmanagedUsers nor SCIM, and
+	// never adopted: a later user with the same address may be another
+	// person (addresses are reused), who must not inherit the old
+	// account. Created rows get false. A unique constraint on the
+	// adoption column should then hold for the rows not flagged only (a
+	// partial unique index), so that a deleted user's address can be
+	// given again.
+	SoftDelete string
+	// IntFlags says the active and SoftDelete columns are integers (1 is
+	// true, 0 false) rather than booleans.
+	IntFlags bool
+	// Adopt, when set, links an existing host account instead of
+	// inserting a second one when SCIM creates a user: see Match.
+	Adopt *Match
+}
+
+// GroupTable maps SCIM groups to the host's groups (teams) table.
+type GroupTable struct {
+	// Table is the table's name (required).
+	Table string
+	// ID is the column that holds the SCIM id (required; NULL for teams
+	// SCIM does not manage).
+	ID string
+	// Key is the table's own primary key column, needed when
+	// Members.HostKeys is set or Adopt is used.
+	Key string
+	// Tenant is the tenant column, as in UserTable.
+	Tenant string
+	// Columns maps displayName and externalId to columns.
+	Columns map[string]string
+	// Adopt, when set, links an existing team with a matching name
+	// (e.g. {Column: "name", Attribute: "displayName"}) instead of
+	// inserting a second one.
+	Adopt *Match
+}
+
+// MemberTable maps SCIM group memberships to the host's join table.
+type MemberTable struct {
+	// Table is the table's name (required).
+	Table string
+	// Group and User are the columns that name the group and the user
+	// of a row (required).
+	Group, User string
+	// Tenant is the tenant column, as in UserTable.
+	Tenant string
+	// HostKeys says Group and User hold the host's own keys
+	// (GroupTable.Key, UserTable.Key, e.g. integer ids) rather than
+	// SCIM ids: the bridge then finds them through the ID columns.
+	HostKeys bool
+}
+
+// Match is the rule by which a SCIM create adopts a host row that SCIM
+// does not manage yet (its ID column is NULL, and it is not flagged
+// deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
+// new resource's Attribute, compared case-insensitively (lower() on both
+// sides: every letter on PostgreSQL, ASCII letters on SQLite). The
+// adopted row gets the SCIM id and every mapped column, so from then on
+// it is the SCIM resource's row. A large table wants an index on
+// lower(Column), and one on the ID column (UNIQUE, say) for every other
+// change.
+type Match struct {
+	// Column is the host's column compared, e.g. "email".
+	Column string
+	// Attribute is the SCIM path compared with it, one of the paths of
+	// Columns: e.g. "userName" or "emails" for users, "displayName" for
+	// groups. A resource whose value is empty adopts nothing.
+	Attribute string
+}
+
+// enterpriseURN prefixes the enterprise extension's attribute paths.
+const enterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+
+// userPath is a single-valued user attribute a column can hold.
+type userPath struct {
+	top  string // the top-level attribute, as store.Change.Attributes names it
+	get  func(u *resources.User) string
+	flag bool // active: a boolean
+}
+
+func primaryValue(vs []resources.MultiValue) string {
+	for _, v := range vs {
+		if v.Primary != nil && *v.Primary {
+			return v.Value
+		}
+	}
+	if len(vs) > 0 {
+		return vs[0].Value
+	}
+	return ""
+}
+
+func nameOf(u *resources.User) resources.Name {
+	if u.Name == nil {
+		return resources.Name{}
+	}
+	return *u.Name
+}
+
+func enterprise(u *resources.User) resources.EnterpriseUser {
+	if u.Enterprise == nil {
+		return resources.EnterpriseUser{}
+	}
+	return *u.Enterprise
+}
+
+// userPaths are the paths UserTable.Columns accepts, lower-cased.
+var userPaths = map[string]userPath{
+	"username":                    {"userName", func(u *resources.User) string { return u.UserName }, false},
+	"externalid":                  {"externalId", func(u *resources.User) string { return u.ExternalID }, false},
+	"displayname":                 {"displayName", func(u *resources.User) string { return u.DisplayName }, false},
+	"nickname":                    {"nickName", func(u *resources.User) string { return u.NickName }, false},
+	"title":                       {"title", func(u *resources.User) string { return u.Title }, false},
+	"usertype":                    {"userType", func(u *resources.User) string { return u.UserType }, false},
+	"locale":                      {"locale", func(u *resources.User) string { return u.Locale }, false},
+	"timezone":                    {"timezone", func(u *resources.User) string { return u.Timezone }, false},
+	"preferredlanguage":           {"preferredLanguage", func(u *resources.User) string { return u.PreferredLanguage }, false},
+	"profileurl":                  {"profileUrl", func(u *resources.User) string { return u.ProfileURL }, false},
+	"name.givenname":              {"name", func(u *resources.User) string { return nameOf(u).GivenName }, false},
+	"name.familyname":             {"name", func(u *resources.User) string { return nameOf(u).FamilyName }, false},
+	"name.middlename":             {"name", func(u *resources.User) string { return nameOf(u).MiddleName }, false},
+	"name.formatted":              {"name", func(u *resources.User) string { return nameOf(u).Formatted }, false},
+	"emails":                      {"emails", func(u *resources.User) string { return primaryValue(u.Emails) }, false},
+	"emails[primary].value":       {"emails", func(u *resources.User) string { return primaryValue(u.Emails) }, false},
+	"phonenumbers":                {"phoneNumbers", func(u *resources.User) string { return primaryValue(u.PhoneNumbers) }, false},
+	"phonenumbers[primary].value": {"phoneNumbers", func(u *resources.User) string { return primaryValue(u.PhoneNumbers) }, false},
+	"active":                      {"active", nil, true},
+	"employeenumber":              {enterpriseURN, func(u *resources.User) string { return enterprise(u).EmployeeNumber }, false},
+	"costcenter":                  {enterpriseURN, func(u *resources.User) string { return enterprise(u).CostCenter }, false},
+	"organization":                {enterpriseURN, func(u *resources.User) string { return enterprise(u).Organization }, false},
+	"division":                    {enterpriseURN, func(u *resources.User) string { return enterprise(u).Division }, false},
+	"department":                  {enterpriseURN, func(u *resources.User) string { return enterprise(u).Department }, false},
+}
+
+// groupPaths are the paths GroupTable.Columns accepts, lower-cased.
+var groupPaths = map[string]func(g *resources.Group) string{
+	"displayname": func(g *resources.Group) string { return g.DisplayName },
+	"externalid":  func(g *resources.Group) string { return g.ExternalID },
+}
+
+// lookupUserPath resolves a path of UserTable.Columns.
+func lookupUserPath(p string) (userPath, bool) {
+	l := strings.ToLower(strings.TrimSpace(p))
+	l = strings.TrimPrefix(l, enterpriseURN+":")
+	up, ok := userPaths[l]
+	return up, ok
+}
+
+// Bridge keeps a host's tables (HostTables) in step with the SCIM tables:
+// its OnChange is a Config.OnChange. Build it with HostTables.Bridge; it
+// is safe for concurrent use.
+//
+// What each change does to the host's tables:
+//
+//   - user.created: adopts the matching unmanaged row (UserTable.Adopt),
+//     else inserts a row with the SCIM id and the mapped columns.
+//   - user.updated (including a deactivation or reactivation, whose own
+//     entries follow it): writes the mapped columns of the attributes the
+//     change lists (active included); a user without a host row (created
+//     before the bridge) gets one as on a create. An update that changed
+//     no mapped attribute writes nothing.
+//   - user.deleted: deletes the user's memberships, then the row, or
+//     flags it (UserTable.SoftDelete).
+//   - group.created, group.updated, group.deleted: likewise for groups,
+//     with GroupTable.
+//   - group.members_added, group.members_removed: inserts or deletes
+//     exactly the join rows of the entry's Members that are users in the
+//     host's users table (a nested group is skipped); present rows are
+//     not inserted twice.
+//
+// A unique constraint of the host's tables that a write breaks (say a
+// UNIQUE email held by another account) answers a 409 (store.ErrConflict)
+// and the SCIM write is rolled back with it.
+type Bridge struct {
+	d      *dialect
+	t      HostTables
+	users  []userColumn
+	groups []groupColumn
+	// userTops are the top-level attributes the users' columns hold.
+	userTops []string
+	// adoptUser and adoptGroup resolve Match.Attribute.
+	adoptUser  func(u *resources.User) string
+	adoptGroup func(g *resources.Group) string
+}
+
+type userColumn struct {
+	col string // quoted
+	p   userPath
+}
+
+type groupColumn struct {
+	col string // quoted
+	get func(g *resources.Group) string
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,62}$`)
+
+// quoteIdent checks and quotes a column name.
+func quoteIdent(what, name string) (string, error) {
+	if !identRE.MatchString(name) {
+		return "", fmt.Errorf("sqlstore: host tables: %s %q is not a plain SQL name (letters, digits and _, at most 63)", what, name)
+	}
+	return `"` + name + `"`, nil
+}
+
+// quoteTable checks and quotes a table name, optionally schema.table.
+func quoteTable(what, name string) (string, error) {
+	if name == "" {
+		return "", fmt.Errorf("sqlstore: host tables: %s is empty", what)
+	}
+	parts := strings.Split(name, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("sqlstore: host tables: %s %q: at most schema.table", what, name)
+	}
+	for i, p := range parts {
+		q, err := quoteIdent(what, p)
+		if err != nil {
+			return "", err
+		}
+		parts[i] = q
+	}
+	return strings.Join(parts, "."), nil
+}
+
+// Bridge checks the mapping and returns the bridge for the database dsn
+// names (the store's Config.DSN: a postgres:// URL or a SQLite path), whose
+// SQL dialect it writes:
+//
+//	bridge, err := tables.Bridge(dsn)
+//	if err != nil { ... }
+//	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+//
+// A mapping that cannot work (an empty or odd name, an unknown SCIM
+// path, two paths on one column, HostKeys without keys) is an error here,
+// not at the first write.
+func (m HostTables) Bridge(dsn string) (*Bridge, error) {
+	if strings.TrimSpace(dsn) == "" {
+		return nil, errors.New("sqlstore: host tables: empty DSN (the store's Config.DSN)")
+	}
+	b := &Bridge{d: sqliteDialect}
+	if isPostgres(dsn) {
+		b.d = postgres
+	}
+	var err error
+	t := &b.t
+	u := m.Users
+	if t.Users.Table, err = quoteTable("Users.Table", u.Table); err != nil {
+		return nil, err
+	}
+	if u.ID == "" {
+		return nil, errors.New("sqlstore: host tables: Users.ID (the column of the SCIM id) is empty")
+	}
+	if t.Users.ID, err = quoteIdent("Users.ID", u.ID); err != nil {
+		return nil, err
+	}
+	if t.Users.Key, err = optIdent("Users.Key", u.Key); err != nil {
+		return nil, err
+	}
+	if t.Users.Tenant, err = optIdent("Users.Tenant", u.Tenant); err != nil {
+		return nil, err
+	}
+	if t.Users.SoftDelete, err = optIdent("Users.SoftDelete", u.SoftDelete); err != nil {
+		return nil, err
+	}
+	t.Users.IntFlags = u.IntFlags
+	used := map[string]string{u.ID: "Users.ID"}
+	for what, c := range map[string]string{"Users.Tenant": u.Tenant, "Users.SoftDelete": u.SoftDelete} {
+		if c != "" {
+			if prev, dup := used[c]; dup {
+				return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
+			}
+			used[c] = what
+		}
+	}
+	paths := slices.Sorted(mapKeys(u.Columns))
+	for _, p := range paths {
+		c := u.Columns[p]
+		up, ok := lookupUserPath(p)
+		if !ok {
+			return nil, fmt.Errorf("sqlstore: host tables: Users.Columns: %q is not a single-valued user attribute the bridge can write (userName, name.givenName, emails, active, ...)", p)
+		}
+		what := "Users.Columns[" + p + "]"
+		q, err := quoteIdent(what, c)
+		if err != nil {
+			return nil, err
+		}
+		if prev, dup := used[c]; dup {
+			return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
+		}
+		used[c] = what
+		b.users = append(b.users, userColumn{col: q, p: up})
+		if !slices.Contains(b.userTops, up.top) {
+			b.userTops = append(b.userTops, up.top)
+		}
+	}
+	if a := u.Adopt; a != nil {
+		if u.Key == "" {
+			return nil, errors.New("sqlstore: host tables: Users.Adopt needs Users.Key (the table's primary key) to choose the row")
+		}
+		col, err := quoteIdent("Users.Adopt.Column", a.Column)
+		if err != nil {
+			return nil, err
+		}
+		up, ok := lookupUserPath(a.Attribute)
+		if !ok || up.flag {
+			return nil, fmt.Errorf("sqlstore: host tables: Users.Adopt.Attribute %q is not a string user attribute (userName, emails, externalId, ...)", a.Attribute)
+		}
+		t.Users.Adopt = &Match{Column: col}
+		b.adoptUser = up.get
+	}
+
+	if g := m.Groups; g != nil {
+		t.Groups = &GroupTable{}
+		if t.Groups.Table, err = quoteTable("Groups.Table", g.Table); err != nil {
+			return nil, err
+		}
+		if g.ID == "" {
+			return nil, errors.New("sqlstore: host tables: Groups.ID (the column of the SCIM id) is empty")
+		}
+		if t.Groups.ID, err = quoteIdent("Groups.ID", g.ID); err != nil {
+			return nil, err
+		}
+		if t.Groups.Key, err = optIdent("Groups.Key", g.Key); err != nil {
+			return nil, err
+		}
+		if t.Groups.Tenant, err = optIdent("Groups.Tenant", g.Tenant); err != nil {
+			return nil, err
+		}
+		used := map[string]string{g.ID: "Groups.ID"}
+		if g.Tenant != "" {
+			if g.Tenant == g.ID {
+				return nil, fmt.Errorf("sqlstore: host tables: Groups.ID and Groups.Tenant are both column %q", g.ID)
+			}
+			used[g.Tenant] = "Groups.Tenant"
+		}
+		for _, p := range slices.Sorted(mapKeys(g.Columns)) {
+			c := g.Columns[p]
+			get, ok := groupPaths[strings.ToLower(strings.TrimSpace(p))]
+			if !ok {
+				return nil, fmt.Errorf("sqlstore: host tables: Groups.Columns: %q is not a group attribute the bridge can write (displayName, externalId)", p)
+			}
+			what := "Groups.Columns[" + p + "]"
+			q, err := quoteIdent(what, c)
+			if err != nil {
+				return nil, err
+			}
+			if prev, dup := used[c]; dup {
+				return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
+			}
+			used[c] = what
+			b.groups = append(b.groups, groupColumn{col: q, get: get})
+		}
+		if a := g.Adopt; a != nil {
+			if g.Key == "" {
+				return nil, errors.New("sqlstore: host tables: Groups.Adopt needs Groups.Key (the table's primary key) to choose the row")
+			}
+			col, err := quoteIdent("Groups.Adopt.Column", a.Column)
+			if err != nil {
+				return nil, err
+			}
+			get, ok := groupPaths[strings.ToLower(strings.TrimSpace(a.Attribute))]
+			if !ok {
+				return nil, fmt.Errorf("sqlstore: host tables: Groups.Adopt.Attribute %q is not displayName or externalId", a.Attribute)
+			}
+			t.Groups.Adopt = &Match{Column: col}
+			b.adoptGroup = get
+		}
+	}
+
+	if mt := m.Members; mt != nil {
+		if m.Groups == nil {
+			return nil, errors.New("sqlstore: host tables: Members needs Groups (the table the join table's groups are in)")
+		}
+		t.Members = &MemberTable{HostKeys: mt.HostKeys}
+		if t.Members.Table, err = quoteTable("Members.Table", mt.Table); err != nil {
+			return nil, err
+		}
+		if mt.Group == "" || mt.User == "" {
+			return nil, errors.New("sqlstore: host tables: Members.Group and Members.User (the join table's columns) are required")
+		}
+		if t.Members.Group, err = quoteIdent("Members.Group", mt.Group); err != nil {
+			return nil, err
+		}
+		if t.Members.User, err = quoteIdent("Members.User", mt.User); err != nil {
+			return nil, err
+		}
+		if t.Members.Tenant, err = optIdent("Members.Tenant", mt.Tenant); err != nil {
+			return nil, err
+		}
+		if mt.HostKeys && (m.Users.Key == "" || m.Groups.Key == "") {
+			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
+		}
+	}
+	return b, nil
+}
+
+func optIdent(what, name string) (string, error) {
+	if name == "" {
+		return "", nil
+	}
+	return quoteIdent(what, name)
+}
+
+func mapKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// flag is the bind value of a boolean column.
+func (b *Bridge) flag(v bool) any {
+	if !b.t.Users.IntFlags {
+		return v
+	}
+	if v {
+		return 1
+	}
+	return 0
+}
+
+// text is the bind value of a string column: NULL when empty.
+func text(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// filter renders a column that a condition only filters on, in a form
+// no index serves: a planner without statistics of the host's tables
+// (SQLite always, PostgreSQL before ANALYZE or in a generic plan) would
+// otherwise pick the index of a tenant column, or the ID column's for
+// IS NULL, and read every row of the tenant instead of the one the SCIM
+// id or the match column finds. SQLite's idiom is a unary +; PostgreSQL's
+// a concatenation with ” (a text, NULL when the column is).
+func (b *Bridge) filter(col string) string {
+	if b.d.pg {
+		return "(" + col + " || '')"
+	}
+	return "+" + col
+}
+
+// tenantCond renders " AND alias.col = <tenant>" when the table has a
+// tenant column.
+func (b *Bridge) tenantCond(a *args, alias, col, tenant string) string {
+	if col == "" {
+		return ""
+	}
+	return " AND " + b.filter(alias+col) + " = " + a.add(tenant)
+}
+
+// OnChange updates the host's tables for c inside tx: it is the function
+// to set as Config.OnChange (see Bridge for what each change does).
+func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
+	var err error
+	switch c.Kind {
+	case store.UserCreated:
+		err = b.createUser(ctx, tx, c.Tenant, c.UserAfter)
+	case store.UserUpdated:
+		if c.UserAfter != nil && b.touches(c.Attributes) {
+			err = b.updateUser(ctx, tx, c.Tenant, c.UserAfter, c.Attributes)
+		}
+	case store.UserDeleted:
+		err = b.deleteUser(ctx, tx, c.Tenant, c.ID)
+	case store.GroupCreated:
+		if b.t.Groups != nil {
+			err = b.createGroup(ctx, tx, c.Tenant, c.GroupAfter)
+		}
+	case store.GroupUpdated:
+		if b.t.Groups != nil && c.GroupAfter != nil {
+			err = b.updateGroup(ctx, tx, c.Tenant, c.GroupAfter)
+		}
+	case store.GroupDeleted:
+		if b.t.Groups != nil {
+			err = b.deleteGroup(ctx, tx, c.Tenant, c.ID)
+		}
+	case store.MembersAdded, store.MembersRemoved:
+		if b.t.Members != nil && len(c.Members) > 0 {
+			err = b.members(ctx, tx, c.Tenant, c.ID, c.Members, c.Kind == store.MembersAdded)
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%w: the application already has another account or team with one of these values (a unique constraint of its tables)", store.ErrConflict)
+	}
+	return fmt.Errorf("sqlstore: host tables: %s: %w", c.Kind, err)
+}
+
+// touches reports whether an update of attrs (nil: unknown, assume all)
+// changes a mapped column.
+func (b *Bridge) touches(attrs []string) bool {
+	if attrs == nil {
+		return true
+	}
+	for _, a := range attrs {
+		for _, top := range b.userTops {
+			if strings.EqualFold(a, top) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// userValue is the bind value of column i for u.
+func (b *Bridge) userValue(c userColumn, u *resources.User) any {
+	if c.p.flag {
+		return b.flag(u.Active == nil || *u.Active)
+	}
+	return text(c.p.get(u))
+}
+
+func exec(ctx context.Context, tx *sql.Tx, q string, a *args) (int64, error) {
+	res, err := tx.ExecContext(ctx, q, a.vals...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// createUser adopts the matching unmanaged row or inserts one: on
+// PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
+// nothing), on SQLite, where statements cost no round trip, in two.
+func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User) error {
+	ut := &b.t.Users
+	a := &args{d: b.d}
+	cols, vals := []string{ut.ID}, []string{a.add(u.ID)}
+	tp := ""
+	if ut.Tenant != "" {
+		tp = a.add(tenant)
+		cols, vals = append(cols, ut.Tenant), append(vals, tp)
+	}
+	for _, c := range b.users {
+		cols, vals = append(cols, c.col), append(vals, a.add(b.userValue(c, u)))
+	}
+	live := "" // the condition that a row is not flagged deleted
+	if ut.SoftDelete != "" {
+		p := a.add(b.flag(false))
+		cols, vals = append(cols, ut.SoftDelete), append(vals, p)
+		live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + p + `)`
+	}
+	insert := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
+	v := ""
+	if ut.Adopt != nil {
+		v = b.adoptUser(u)
+	}
+	if v == "" {
+		_, err := exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
+		return err
+	}
+	sets := []string{}
+	for i, c := range cols {
+		if c != ut.Tenant {
+			sets = append(sets, c+" = "+vals[i])
+		}
+	}
+	cond := ""
+	if tp != "" {
+		cond = ` AND ` + b.filter(ut.Tenant) + ` = ` + tp
+	}
+	adopt := `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.Key + ` = (SELECT ` + ut.Key + ` FROM ` + ut.Table +
+		` WHERE ` + b.filter(ut.ID) + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + cond + live +
+		` ORDER BY lower(` + ut.Adopt.Column + `), ` + ut.Key + ` LIMIT 1) AND ` + ut.ID + ` IS NULL`
+	if b.d.pg {
+		_, err := exec(ctx, tx, `WITH adopted AS (`+adopt+` RETURNING 1) `+insert+`SELECT `+strings.Join(vals, ", ")+` WHERE NOT EXISTS (SELECT 1 FROM adopted)`, a)
+		return err
+	}
+	n, err := exec(ctx, tx, adopt, a)
+	if err != nil || n > 0 {
+		return err
+	}
+	a.vals = a.vals[:len(a.vals)-1] // the match value, last, is not in the INSERT
+	_, err = exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
+	return err
+}
+
+// updateUser writes the mapped columns of the attributes attrs names
+// (nil: all of them).
+func (b *Bridge) updateUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User, attrs []string) error {
+	ut := &b.t.Users
+	a := &args{d: b.d}
+	sets := make([]string, 0, len(b.users))
+	for _, c := range b.users {
+		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return strings.EqualFold(at, c.p.top) }) {
+			sets = append(sets, c.col+" = "+a.add(b.userValue(c, u)))
+		}
+	}
+	if len(sets) == 0 {
+		sets = []string{ut.ID + " = " + ut.ID}
+	}
+	n, err := exec(ctx, tx, `UPDATE `+ut.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+ut.ID+` = `+a.add(u.ID)+b.tenantCond(a, "", ut.Tenant, tenant), a)
+	if err != nil || n > 0 {
+		return err
+	}
+	// No row: the user was created before the bridge was set up.
+	return b.createUser(ctx, tx, tenant, u)
+}
+
+// dropMemberships deletes the join rows of a user (or a group) about to
+// be deleted.
+func (b *Bridge) dropMemberships(ctx context.Context, tx *sql.Tx, tenant, id string, user bool) error {
+	mt := b.t.Members
+	if mt == nil {
+		return nil
+	}
+	col, table, idCol, key, tcol := mt.User, b.t.Users.Table, b.t.Users.ID, b.t.Users.Key, b.t.Users.Tenant
+	if !user {
+		col, table, idCol, key, tcol = mt.Group, b.t.Groups.Table, b.t.Groups.ID, b.t.Groups.Key, b.t.Groups.Tenant
+	}
+	a := &args{d: b.d}
+	var q string
+	if mt.HostKeys {
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + a.add(id) + b.tenantCond(a, "", tcol, tenant) + `)`
+	} else {
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + a.add(id)
+	}
+	q += b.tenantCond(a, "", mt.Tenant, tenant)
+	_, err := exec(ctx, tx, q, a)
+	return err
+}
+
+func (b *Bridge) deleteUser(ctx context.Context, tx *sql.Tx, tenant, id string) error {
+	if err := b.dropMemberships(ctx, tx, tenant, id, true); err != nil {
+		return err
+	}
+	ut := &b.t.Users
+	a := &args{d: b.d}
+	q := `DELETE FROM ` + ut.Table
+	if ut.SoftDelete != "" {
+		sets := []string{ut.SoftDelete + " = " + a.add(b.flag(true)), ut.ID + " = NULL"}
+		for _, c := range b.users {
+			if c.p.flag {
+				sets = append(sets, c.col+" = "+a.add(b.flag(false)))
+			}
+		}
+		q = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
+	}
+	_, err := exec(ctx, tx, q+` WHERE `+ut.ID+` = `+a.add(id)+b.tenantCond(a, "", ut.Tenant, tenant), a)
+	return err
+}
+
+func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *resources.Group) error {
+	gt := b.t.Groups
+	if gt.Adopt != nil {
+		if v := b.adoptGroup(g); v != "" {
+			a := &args{d: b.d}
+			sets := []string{gt.ID + " = " + a.add(g.ID)}
+			for _, c := range b.groups {
+				sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
+			}
+			q := `UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.Key + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table +
+				` WHERE ` + b.filter(gt.ID) + ` IS NULL AND lower(` + gt.Adopt.Column + `) = lower(` + a.add(v) + `)` + b.tenantCond(a, "", gt.Tenant, tenant) +
+				` ORDER BY lower(` + gt.Adopt.Column + `), ` + gt.Key + ` LIMIT 1) AND ` + gt.ID + ` IS NULL`
+			n, err := exec(ctx, tx, q, a)
+			if err != nil || n > 0 {
+				return err
+			}
+		}
+	}
+	a := &args{d: b.d}
+	cols, vals := []string{gt.ID}, []string{a.add(g.ID)}
+	if gt.Tenant != "" {
+		cols, vals = append(cols, gt.Tenant), append(vals, a.add(tenant))
+	}
+	for _, c := range b.groups {
+		cols, vals = append(cols, c.col), append(vals, a.add(text(c.get(g))))
+	}
+	_, err := exec(ctx, tx, `INSERT INTO `+gt.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(vals, ", ")+`)`, a)
+	return err
+}
+
+func (b *Bridge) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, g *resources.Group) error {
+	gt := b.t.Groups
+	a := &args{d: b.d}
+	sets := []string{gt.ID + " = " + gt.ID}
+	for _, c := range b.groups {
+		sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
+	}
+	n, err := exec(ctx, tx, `UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+a.add(g.ID)+b.tenantCond(a, "", gt.Tenant, tenant), a)
+	if err != nil || n > 0 {
+		return err
+	}
+	// No row: the group was created before the bridge was set up.
+	return b.createGroup(ctx, tx, tenant, g)
+}
+
+func (b *Bridge) deleteGroup(ctx context.Context, tx *sql.Tx, tenant, id string) error {
+	if err := b.dropMemberships(ctx, tx, tenant, id, false); err != nil {
+		return err
+	}
+	gt := b.t.Groups
+	a := &args{d: b.d}
+	_, err := exec(ctx, tx, `DELETE FROM `+gt.Table+` WHERE `+gt.ID+` = `+a.add(id)+b.tenantCond(a, "", gt.Tenant, tenant), a)
+	return err
+}
+
+// idList renders SQLite list parameter p as a table j(value), to join
+// the users table from: driving the join from the list, one index lookup
+// per id, whatever the planner's statistics say of the ID column.
+func (b *Bridge) idList(p string) string {
+	return `json_each(` + p + `) AS j`
+}
+
+// members inserts or deletes the join rows of group gid and the users
+// among ids, in one statement.
+func (b *Bridge) members(ctx context.Context, tx *sql.Tx, tenant, gid string, ids []string, add bool) error {
+	mt, ut, gt := b.t.Members, &b.t.Users, b.t.Groups
+	a := &args{d: b.d}
+	lp := a.add(b.d.listArg(ids))
+	// From the list, then users (SQLite, see idList); from users by
+	// their ids (PostgreSQL, whose planner looks the ids up in the
+	// index).
+	from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
+	if b.d.pg {
+		from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
+	}
+	// users are the host keys (or SCIM ids) of the users among ids.
+	users := func(col string) string {
+		return `SELECT u.` + col + from + match + b.tenantCond(a, "u.", ut.Tenant, tenant)
+	}
+	var q string
+	switch {
+	case add && mt.HostKeys:
+		cols, sel := mt.Group+", "+mt.User, "g."+gt.Key+", u."+ut.Key
+		if mt.Tenant != "" {
+			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
+		}
+		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
+			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` AND g.` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "g.", gt.Tenant, tenant) +
+			` ON CONFLICT DO NOTHING`
+	case add:
+		cols, sel := mt.Group+", "+mt.User, a.add(gid)+", u."+ut.ID
+		if mt.Tenant != "" {
+			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
+		}
+		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
+			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` ON CONFLICT DO NOTHING`
+	case mt.HostKeys:
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "", gt.Tenant, tenant) + `)` +
+			` AND ` + mt.User + ` IN (` + users(ut.Key) + `)` + b.tenantCond(a, "", mt.Tenant, tenant)
+	default:
+		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + a.add(gid) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(a, "", mt.Tenant, tenant)
+	}
+	_, err := exec(ctx, tx, q, a)
+	return err
+}
+
+// Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a
+// *sql.Tx or a *sql.Conn.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// UnmanagedUsers lists the host's accounts of tenant that SCIM does not
+// manage: the rows whose SCIM id column is NULL (soft-deleted rows left
+// out), in Key order (else the database's), each as column name to value
+// (the key and the mapped columns). These are the accounts the identity
+// provider has not sent (or not yet: a create of a matching user adopts
+// one, see UserTable.Adopt); the bridge never changes or removes them,
+// so a host decides what becomes of them (keep them as local accounts,
+// disable them, ask the customer).
+func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) ([]map[string]any, error) {
+	ut := &b.t.Users
+	var cols []string
+	if ut.Key != "" {
+		cols = append(cols, ut.Key)
+	}
+	for _, c := range b.users {
+		cols = append(cols, c.col)
+	}
+	if ut.Adopt != nil && !slices.Contains(cols, ut.Adopt.Column) {
+		cols = append(cols, ut.Adopt.Column)
+	}
+	if len(cols) == 0 {
+		cols = append(cols, ut.ID)
+	}
+	a := &args{d: b.d}
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(a, "", ut.Tenant, tenant)
+	if ut.SoftDelete != "" {
+		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + a.add(b.flag(false)) + `)`
+	}
+	if ut.Key != "" {
+		q += ` ORDER BY ` + ut.Key
+	}
+	rows, err := db.QueryContext(ctx, q, a.vals...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: unmanaged users: %w", err)
+	}
+	defer rows.Close()
+	var out []map[string]any
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, fmt.Errorf("sqlstore: unmanaged users: %w", err)
+		}
+		row := make(map[string]any, len(cols))
+		for i, c := range cols {
+			v := vals[i]
+			if bs, ok := v.([]byte); ok {
+				v = string(bs)
+			}
+			row[strings.Trim(c, `"`)] = v
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: unmanaged users: %w", err)
+	}
+	return out, nil
+}
