@@ -18,6 +18,11 @@
 // side of an "and" (or both sides of an "or"), picks the candidates from
 // the index without a scan. Filters and sorting resolve attributes against
 // the store's model (WithModel).
+//
+// WithChangeFeed keeps a change feed (Store.Feed, store.ChangeFeed) under
+// the same lock as each change, with the named consumers of package feed;
+// it lives in memory like everything else, for tests and for a host
+// trying the feed before it runs store/sqlstore's.
 package memory
 
 import (

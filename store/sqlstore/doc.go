@@ -53,6 +53,27 @@
 //     token is looked up by its hash before its tenant is known.
 //   - scim_requests: the recent-request log, (tenant, seq), cut back to
 //     Config.RequestLogSize entries per tenant (every 32 new entries).
+//   - scim_feed, scim_feed_heads, scim_feed_consumers: the change feed
+//     (Config.ChangeFeed), below.
+//
+// # Change feed and the bridge to a host's tables
+//
+// With Config.ChangeFeed, every write appends its entries (store.Change)
+// to scim_feed in its own transaction, numbered per tenant from the
+// tenant's scim_feed_heads row, which the append advances and so keeps
+// locked until the commit: entries are numbered in commit order, and an
+// entry commits with its change or not at all. Feed returns the
+// store.ChangeFeed and store.FeedConsumers that package feed runs a
+// consumer over; a background goroutine prunes entries past
+// Config.FeedRetention, or acknowledged by every named consumer of their
+// tenant, in short batches. A write costs one more statement on
+// PostgreSQL and two, prepared once, on SQLite.
+//
+// Config.OnChange is called with each entry, the resource before and
+// after (Change), inside the same transaction before the commit: the place
+// for a host to update its own tables, with an error rolling everything
+// back. HostTables builds it from a declarative description of the host's
+// users, teams and membership tables, and adopts existing accounts.
 //
 // # Case-insensitive comparison
 //
