@@ -411,37 +411,90 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 const pruneBatch = 500
 
 // Prune deletes the entries older than the retention and those that
-// every named consumer of their tenant has acknowledged, in batches of
-// short transactions, and returns how many it deleted. The store runs it
-// in the background (Config.ChangeFeed); a host may call it too.
+// every named consumer of their tenant has acknowledged, and returns how
+// many it deleted. Both are a prefix of each tenant's feed (entries are
+// numbered in commit order, stamped by the clock as they commit, and a
+// consumer acknowledges in order), so Prune walks each tenant's feed from
+// its oldest entry along the primary key, in batches of pruneBatch, each
+// read and deleted outside any long transaction: no index on the entries'
+// time is needed, which would cost every write one more. The store runs
+// it in the background (Config.ChangeFeed); a host may call it too.
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
-	cut := s.d.timeArg(s.stamp().Add(-s.feed.retention))
-	conds := []struct {
-		where string
-		args  []any
-	}{
-		{`at < ` + s.d.ph(1), []any{cut}},
-		{`seq <= (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = scim_feed.tenant)`, nil},
+	cut := s.stamp().Add(-s.feed.retention)
+	minAck := map[string]int64{}
+	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM scim_feed_heads h`)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+	}
+	var tenants []string
+	for rows.Next() {
+		var t string
+		var acked sql.NullInt64
+		if err := rows.Scan(&t, &acked); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		}
+		tenants = append(tenants, t)
+		minAck[t] = acked.Int64 // 0 without consumers: nothing acknowledged
+	}
+	if err := rows.Close(); err != nil {
+		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 	}
 	var total int64
-	for _, c := range conds {
-		for {
-			res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE (tenant, seq) IN (SELECT tenant, seq FROM scim_feed WHERE `+c.where+` LIMIT `+fmt.Sprint(pruneBatch)+`)`, c.args...)
-			if err != nil {
-				return total, fmt.Errorf("sqlstore: prune feed: %w", err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return total, fmt.Errorf("sqlstore: prune feed: %w", err)
-			}
-			total += n
-			if n < pruneBatch {
-				break
-			}
+	for _, t := range tenants {
+		n, err := s.pruneTenant(ctx, t, cut, minAck[t])
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t, err)
 		}
 	}
 	return total, nil
+}
+
+// pruneTenant deletes the prefix of tenant's feed older than cut or
+// acknowledged up to acked, a batch at a time.
+func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, acked int64) (int64, error) {
+	var total int64
+	for {
+		rows, err := s.r.QueryContext(ctx, `SELECT seq, at FROM scim_feed WHERE tenant = `+s.d.ph(1)+` ORDER BY seq LIMIT `+strconv.Itoa(pruneBatch), tenant)
+		if err != nil {
+			return total, err
+		}
+		upTo, read, whole := int64(0), 0, true
+		for rows.Next() {
+			var seq int64
+			var at time.Time
+			if err := rows.Scan(&seq, dbTime{&at}); err != nil {
+				rows.Close()
+				return total, err
+			}
+			read++
+			if whole && (at.Before(cut) || seq <= acked) {
+				upTo = seq
+			} else {
+				whole = false
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return total, err
+		}
+		if upTo == 0 {
+			return total, nil
+		}
+		res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE tenant = `+s.d.ph(1)+` AND seq <= `+s.d.ph(2), tenant, upTo)
+		if err != nil {
+			return total, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if !whole || read < pruneBatch {
+			return total, nil
+		}
+	}
 }
 
 // startPruner runs Prune every interval until Close.

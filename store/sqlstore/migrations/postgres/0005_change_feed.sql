@@ -3,7 +3,9 @@
 -- next Seq of a tenant comes from its scim_feed_heads row, which the
 -- append updates and so locks until commit: appends of one tenant are
 -- numbered in commit order, and a consumer reading after n never misses
--- an entry that commits later with a smaller Seq.
+-- an entry that commits later with a smaller Seq. Retention prunes each
+-- tenant's oldest entries along the primary key (entries are in time
+-- order there), so no index on time is needed.
 CREATE TABLE scim_feed_heads (
     tenant text   NOT NULL PRIMARY KEY,
     seq    bigint NOT NULL
@@ -20,9 +22,6 @@ CREATE TABLE scim_feed (
     members     text,
     PRIMARY KEY (tenant, seq)
 );
-
--- Retention prunes by age.
-CREATE INDEX scim_feed_at ON scim_feed (at);
 
 -- Named consumers: the position each has acknowledged, per tenant, and
 -- the lease of the one holder that may handle its entries.

@@ -1,11 +1,14 @@
 -- The change feed (Config.ChangeFeed). Every write that changes a user or
 -- a group appends its entries to scim_feed in the same transaction. SQLite
 -- has one writer at a time, so a tenant's entries are numbered (from its
--- scim_feed_heads row) in commit order.
+-- scim_feed_heads row) in commit order. The tables are WITHOUT ROWID, kept
+-- in their primary key's order: an append writes one B-tree, not a table
+-- and an index. Retention prunes each tenant's oldest entries along that
+-- key (entries are in time order there), so no index on time is needed.
 CREATE TABLE scim_feed_heads (
     tenant TEXT    NOT NULL PRIMARY KEY,
     seq    INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE scim_feed (
     tenant      TEXT    NOT NULL,
@@ -17,10 +20,7 @@ CREATE TABLE scim_feed (
     attrs       TEXT,
     members     TEXT,
     PRIMARY KEY (tenant, seq)
-);
-
--- Retention prunes by age.
-CREATE INDEX scim_feed_at ON scim_feed (at);
+) WITHOUT ROWID;
 
 -- Named consumers: the position each has acknowledged, per tenant, and
 -- the lease of the one holder that may handle its entries.
@@ -31,4 +31,4 @@ CREATE TABLE scim_feed_consumers (
     holder      TEXT    NOT NULL DEFAULT '',
     lease_until INTEGER,
     PRIMARY KEY (tenant, name)
-);
+) WITHOUT ROWID;
