@@ -62,6 +62,12 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
+	for _, tc := range cursorTests {
+		t.Run("Cursor/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newEnv(t, newStores))
+		})
+	}
 	for _, tc := range groupTests {
 		t.Run("Groups/"+tc.name, func(t *testing.T) {
 			t.Parallel()
