@@ -557,18 +557,15 @@ func (p *listPlan) keyset(key any, seq int64) string {
 	return cond
 }
 
-// listAfterSQL runs one page of a keyset walk of a plan without residual
-// (in tx when it is not nil): the rows after the position after, in p's
-// order, q.Count of them and one more to learn whether more follow. No
-// OFFSET and no count: the statement reads the page from the index and
-// stops.
-func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, after, cols, from string, scan func(scanner, ...any) (T, error)) (store.CursorPage[T], error) {
-	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
+// afterSQL renders the statement of one page of a keyset walk: the rows
+// after the position after, with the key and seq to make their positions
+// from, count of them and one more.
+func (p *listPlan) afterSQL(cols, from, after string, count int) (string, error) {
 	where := from
 	if after != "" {
 		key, seq, err := decodeSQLPosition(after)
 		if err != nil {
-			return page, err
+			return "", err
 		}
 		where += " AND " + p.keyset(key, seq)
 	}
@@ -576,11 +573,24 @@ func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan,
 	if keyCol == "" {
 		keyCol = "NULL"
 	}
+	return `SELECT ` + cols + `, ` + keyCol + `, ` + p.alias + `.seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(count+1), nil
+}
+
+// listAfterSQL runs one page of a keyset walk of a plan without residual
+// (in tx when it is not nil): the rows after the position after, in p's
+// order, q.Count of them and one more to learn whether more follow. No
+// OFFSET and no count: the statement reads the page from the index and
+// stops.
+func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, after, cols, from string, scan func(scanner, ...any) (T, error)) (store.CursorPage[T], error) {
+	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
+	stmt, err := p.afterSQL(cols, from, after, q.Count)
+	if err != nil {
+		return page, err
+	}
 	var qr querier = s.r
 	if tx != nil {
 		qr = tx
 	}
-	stmt := `SELECT ` + cols + `, ` + keyCol + `, ` + p.alias + `.seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(q.Count+1)
 	rows, err := qr.QueryContext(ctx, stmt, p.a.vals...)
 	if err != nil {
 		return page, fmt.Errorf("sqlstore: list: %w", err)
