@@ -22,7 +22,8 @@ import (
 // SeedUsersForTest, COPY on PostgreSQL) and 1,000 in another, logs the
 // seeding time and the plans, and measures: a userName eq lookup in the
 // small and the large tenant; the first and the last page (100 users) of a
-// cursor walk, in creation order and sorted by userName; and, for
+// cursor walk, in creation order and sorted by userName (and its middle
+// page, ascending and descending); and, for
 // comparison, the first and the last page of index paging (OFFSET).
 func BenchmarkCursorScale(b *testing.B) {
 	n, err := strconv.Atoi(os.Getenv("SCIM_BENCH_SCALE"))
@@ -63,12 +64,14 @@ func BenchmarkCursorScale(b *testing.B) {
 			var fold string
 			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_fold, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_fold, seq LIMIT 1 OFFSET `+strconv.Itoa(n-page-1)).Scan(&fold, &seq))
 			lastName := sqlstore.PositionForTest(fold, seq)
+			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_fold, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_fold, seq LIMIT 1 OFFSET `+strconv.Itoa(n/2)).Scan(&fold, &seq))
+			midName := sqlstore.PositionForTest(fold, seq)
 			byName := store.Query{SortBy: "userName", Count: page}
 			for _, c := range []struct {
 				name  string
 				q     store.Query
 				after string
-			}{{"creation order", store.Query{Count: page}, lastSeq}, {"userName", byName, lastName}} {
+			}{{"creation order", store.Query{Count: page}, lastSeq}, {"userName", byName, lastName}, {"userName, middle", byName, midName}, {"userName descending, middle", store.Query{SortBy: "userName", Descending: true, Count: page}, midName}} {
 				query, args, err := s.CursorSQLForTest(big, c.q, c.after)
 				require.NoError(b, err)
 				b.Logf("last cursor page, %s, at %d users:\n%s\n%s", c.name, n, query, explain(b, s, query, args...))
@@ -104,7 +107,9 @@ func BenchmarkCursorScale(b *testing.B) {
 			b.Run("cursor_first_page", cursor(store.Query{Count: page}, ""))
 			b.Run("cursor_last_page", cursor(store.Query{Count: page}, lastSeq))
 			b.Run("cursor_userName_first_page", cursor(byName, ""))
+			b.Run("cursor_userName_middle_page", cursor(byName, midName))
 			b.Run("cursor_userName_last_page", cursor(byName, lastName))
+			b.Run("cursor_userName_descending_middle_page", cursor(store.Query{SortBy: "userName", Descending: true, Count: page}, midName))
 			index := func(startIndex int) func(b *testing.B) {
 				return func(b *testing.B) {
 					for b.Loop() {
