@@ -72,7 +72,7 @@ func errInvalidCursor(why string) *Error {
 func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload, error) {
 	var p cursorPayload
 	payload, sig, ok := strings.Cut(c, ".")
-	if !ok || len(c) > 4096 {
+	if !ok || len(c) > 64<<10 { // a sort value is at most Config.MaxValueBytes
 		return p, errInvalidCursor("malformed")
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(sig)
