@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
@@ -134,26 +134,9 @@ func TestCursorWalkUnderWrites(t *testing.T) {
 	assert.Equal(t, []string{"u01", "u02", "u03", "u04", "u06", "u07", "u08", "u09"}, got)
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 func TestCursorErrors(t *testing.T) {
-	clk := &clock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
-	e := newEnv(t, func(c *scim.Config) { c.Now = clk.now; c.CursorTimeout = time.Minute })
+	clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(c *scim.Config) { c.Now = clk.Now; c.CursorTimeout = time.Minute })
 	for _, n := range []string{"a", "b", "c"} {
 		e.createUser(n)
 	}
@@ -197,7 +180,7 @@ func TestCursorErrors(t *testing.T) {
 	}
 
 	t.Run("expired", func(t *testing.T) {
-		clk.add(61 * time.Second)
+		clk.Advance(61 * time.Second)
 		r := e.do("GET", "/Users?count=1&filter="+q(`userName pr`)+"&cursor="+c, nil)
 		requireError(t, r, http.StatusBadRequest, "expiredCursor", "expired")
 		// a tampered expired cursor is invalid, not expired: the MAC comes first

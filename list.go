@@ -260,6 +260,12 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	b.WriteString(strconv.Itoa(len(items)))
 	b.WriteString(`,"startIndex":`)
 	b.WriteString(strconv.Itoa(startIndex))
+	h.writeResources(w, &b, items)
+}
+
+// writeResources ends a ListResponse begun in b with its Resources and
+// writes it.
+func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [][]byte) {
 	b.WriteString(`,"Resources":[`)
 	for i, it := range items {
 		if i > 0 {
@@ -290,15 +296,7 @@ func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next st
 		b.WriteString(next) // base64url and ".": nothing to escape
 		b.WriteString(`"`)
 	}
-	b.WriteString(`,"Resources":[`)
-	for i, it := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(it)
-	}
-	b.WriteString(`]}`)
-	h.writeBytes(w, http.StatusOK, b.Bytes())
+	h.writeResources(w, &b, items)
 }
 
 // lister is what a list request needs of a kind, whatever its resource

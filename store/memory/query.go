@@ -336,6 +336,40 @@ func attr(rt *resources.ResourceType, name, sub string) *resources.Attribute {
 	return a
 }
 
+// userRows returns the users of t that may match q, in creation order
+// (from the indexes when the filter allows, else all), and the document
+// the filter reads of each (with the direct groups when it names groups).
+// The caller holds t.mu.
+func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, func(*userRec) (map[string]any, error)) {
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+	cands, planned := s.planUsers(t, q.Filter)
+	if !planned {
+		cands = t.userOrder.live()
+	}
+	return cands, func(r *userRec) (map[string]any, error) {
+		if withGroups {
+			return t.userDocWithGroups(r), nil
+		}
+		return r.document(), nil
+	}
+}
+
+// groupRows is userRows for groups (with the members when the filter
+// names members).
+func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec) (map[string]any, error)) {
+	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	cands, planned := s.planGroups(t, q.Filter)
+	if !planned {
+		cands = t.groupOrder.live()
+	}
+	return cands, func(r *groupRec) (map[string]any, error) {
+		if withMembers {
+			return t.groupDocWithMembers(r), nil
+		}
+		return r.document(), nil
+	}
+}
+
 // ListUsersAfter is store.UserCursorLister: the users matching q after
 // the position after, in ListUsers' order. The memory store filters and
 // sorts the tenant's users on each page (as ListUsers does); positions
@@ -358,17 +392,8 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
-	cands, planned := s.planUsers(t, q.Filter)
-	if !planned {
-		cands = t.userOrder.live()
-	}
-	recs, err := query.SelectAfter(s.userEval, q, cands, func(r *userRec) (map[string]any, error) {
-		if withGroups {
-			return t.userDocWithGroups(r), nil
-		}
-		return r.document(), nil
-	}, seq, after)
+	cands, doc := s.userRows(t, q)
+	recs, err := query.SelectAfter(s.userEval, q, cands, doc, seq, after)
 	if err != nil {
 		return empty, err
 	}
@@ -396,17 +421,8 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
-	cands, planned := s.planGroups(t, q.Filter)
-	if !planned {
-		cands = t.groupOrder.live()
-	}
-	recs, err := query.SelectAfter(s.groupEval, q, cands, func(r *groupRec) (map[string]any, error) {
-		if withMembers {
-			return t.groupDocWithMembers(r), nil
-		}
-		return r.document(), nil
-	}, seq, after)
+	cands, doc := s.groupRows(t, q)
+	recs, err := query.SelectAfter(s.groupEval, q, cands, doc, seq, after)
 	if err != nil {
 		return empty, err
 	}

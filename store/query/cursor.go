@@ -106,15 +106,9 @@ func ParsePosition(s string) (Position, error) {
 // a keyset query instead.
 func SelectAfter[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (map[string]any, error), seq func(T) int64, after string) (store.CursorPage[T], error) {
 	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
-	m, err := ev.Compile(q.Filter)
+	m, sorter, err := ev.compileQuery(q)
 	if err != nil {
 		return page, err
-	}
-	var sorter *Sorter
-	if q.SortBy != "" {
-		if sorter, err = ev.Sorter(q.SortBy); err != nil {
-			return page, err
-		}
 	}
 	var from *Position
 	if after != "" {
