@@ -48,6 +48,21 @@ func (h *handler) buildDiscovery() error {
 		}},
 		"meta": map[string]any{"resourceType": "ServiceProviderConfig"},
 	}
+	// RFC 9865 §4: cursor paging is advertised only when every store
+	// served pages by position; index paging stays the default, as the
+	// RFC asks of providers that had it first.
+	cursor := h.users.cursors() && (h.groups == nil || h.groups.cursors())
+	pagination := map[string]any{
+		"cursor":                  cursor,
+		"index":                   true,
+		"defaultPaginationMethod": "index",
+		"defaultPageSize":         c.DefaultPageSize,
+		"maxPageSize":             c.MaxPageSize,
+	}
+	if cursor {
+		pagination["cursorTimeout"] = int(c.CursorTimeout.Seconds())
+	}
+	spc["pagination"] = pagination
 	if c.DocumentationURI != "" {
 		spc["documentationUri"] = c.DocumentationURI
 	}

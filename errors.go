@@ -27,6 +27,10 @@ const (
 	ScimTypeInvalidValue   = "invalidValue"
 	ScimTypeInvalidVersion = "invalidVers"
 	ScimTypeSensitive      = "sensitive"
+	// ScimTypeInvalidCursor and ScimTypeExpiredCursor answer a cursor
+	// (RFC 9865) that is not valid for the request, or past its expiry.
+	ScimTypeInvalidCursor = "invalidCursor"
+	ScimTypeExpiredCursor = "expiredCursor"
 )
 
 const errorSchema = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -102,6 +106,8 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
+	case errors.Is(err, store.ErrInvalidCursor):
+		return errInvalidCursor("the store cannot read its position")
 	case errors.Is(err, store.ErrUnsupportedFilter):
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "this server cannot evaluate that filter"}
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):

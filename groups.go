@@ -45,7 +45,8 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		list: func(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.Group], error) { return gs.ListGroups(ctx, q) })
 		},
-		prepare: h.prepareGroups,
+		listAfter: groupListAfter(h, gs),
+		prepare:   h.prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
 			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
@@ -302,4 +303,18 @@ func sameGroup(a, b *resources.Group) bool {
 	slices.Sort(am)
 	slices.Sort(bm)
 	return slices.Equal(slices.Compact(am), slices.Compact(bm))
+}
+
+// groupListAfter is the store's GroupCursorLister as the pipeline calls
+// it, or nil.
+func groupListAfter(h *handler, gs store.GroupStore) func(context.Context, store.Query, string) (store.CursorPage[*resources.Group], error) {
+	cl, ok := gs.(store.GroupCursorLister)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+		return call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.Group], error) {
+			return cl.ListGroupsAfter(ctx, q, after)
+		})
+	}
 }

@@ -28,6 +28,9 @@ type rawList struct {
 	filter, sortBy, sortOrder string
 	startIndex, count         *int
 	attributes, excluded      []string
+	// cursor is nil for index paging; "" asks for the first page of a
+	// cursor walk (RFC 9865).
+	cursor *string
 }
 
 func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
@@ -48,6 +51,10 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
 		}
 		*p.dst = &n
+	}
+	if q.Has("cursor") {
+		c := q.Get("cursor")
+		rl.cursor = &c
 	}
 	rl.attributes = splitList(q["attributes"])
 	rl.excluded = splitList(q["excludedAttributes"])
@@ -92,6 +99,12 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			default:
 				rl.sortOrder = s
 			}
+		case "cursor":
+			c, ok := v.(string)
+			if !ok {
+				return rl, bad("a string")
+			}
+			rl.cursor = &c
 		case "startindex", "count":
 			num, ok := v.(json.Number)
 			if !ok {
@@ -278,6 +291,12 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	b.WriteString(strconv.Itoa(len(items)))
 	b.WriteString(`,"startIndex":`)
 	b.WriteString(strconv.Itoa(startIndex))
+	h.writeResources(w, &b, items)
+}
+
+// writeResources ends a ListResponse begun in b with its Resources and
+// writes it.
+func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [][]byte) {
 	b.WriteString(`,"Resources":[`)
 	for i, it := range items {
 		if i > 0 {
@@ -289,12 +308,41 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	h.writeBytes(w, http.StatusOK, b.Bytes())
 }
 
+// writeCursorList writes the ListResponse of a cursor page (RFC 9865):
+// nextCursor unless it is the last page, and no totalResults or
+// startIndex. Counting the matches would cost a scan of them on every
+// page, which a cursor walk is there to avoid; RFC 9865 lets a provider
+// leave totalResults out.
+func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
+	var b bytes.Buffer
+	size := 160 + len(next)
+	for _, it := range items {
+		size += len(it) + 1
+	}
+	b.Grow(size)
+	b.WriteString(`{"schemas":["` + listResponseSchema + `"],"itemsPerPage":`)
+	b.WriteString(strconv.Itoa(len(items)))
+	if next != "" {
+		b.WriteString(`,"nextCursor":"`)
+		b.WriteString(next) // base64url and ".": nothing to escape
+		b.WriteString(`"`)
+	}
+	h.writeResources(w, &b, items)
+}
+
 // lister is what a list request needs of a kind, whatever its resource
 // type.
 type lister interface {
 	resourceType() *resources.ResourceType
 	evaluator() *query.Evaluator
 	items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error)
+	// itemsAfter reads one page of a cursor walk from the store's
+	// position after: the encoded resources, the position after each
+	// resource the store returned (more than the resources when the page
+	// was cut short), and whether more follow.
+	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) (items [][]byte, positions []string, more bool, err error)
+	// cursors reports whether the store pages this kind by position.
+	cursors() bool
 }
 
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
@@ -325,6 +373,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 	lp, err := h.listParams(r.Context(), k, rl)
 	if err != nil {
 		h.writeError(w, r, err)
+		return
+	}
+	if rl.cursor != nil {
+		h.listCursor(w, r, k, rl, lp)
 		return
 	}
 	items, total, err := k.items(h, r, lp.proj, lp.query)
@@ -366,6 +418,14 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(parts) == 0 {
 		h.writeError(w, r, firstErr)
+		return
+	}
+	if rl.cursor != nil {
+		ks, lps := make([]lister, len(parts)), make([]listParams, len(parts))
+		for i, p := range parts {
+			ks[i], lps[i] = p.k, p.lp
+		}
+		h.searchAllCursor(w, r, rl, ks, lps)
 		return
 	}
 	start := parts[0].lp.query.StartIndex

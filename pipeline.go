@@ -44,6 +44,10 @@ type kind[T any] struct {
 	updater func(ctx context.Context, id string, withMembers bool, change func(cur T) (T, error)) (T, error)
 	remove  func(ctx context.Context, id, ifVersion string) error
 	list    func(ctx context.Context, q store.Query) (store.Page[T], error)
+	// listAfter, when the store pages by position
+	// (store.UserCursorLister, store.GroupCursorLister), reads one page
+	// of a cursor walk; nil otherwise.
+	listAfter func(ctx context.Context, q store.Query, after string) (store.CursorPage[T], error)
 
 	// prepare readies a resource for a response: meta.resourceType and
 	// location, references, and values computed by the handler (a user's
@@ -325,6 +329,37 @@ func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Q
 	}
 	return out, page.Total, nil
 }
+
+// itemsAfter reads one page of a cursor walk and encodes each resource of
+// it, cut short as items is by MaxResponseBytes.
+func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) ([][]byte, []string, bool, error) {
+	page, err := k.listAfter(r.Context(), q, after)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if len(page.Positions) != len(page.Items) {
+		return nil, nil, false, errors.New("scim: the store's cursor page has not one position per item")
+	}
+	if err := k.render(r, h.baseURL(r), proj, page.Items, false); err != nil {
+		return nil, nil, false, err
+	}
+	out := make([][]byte, 0, len(page.Items))
+	size := 0
+	for _, v := range page.Items {
+		b, err := encode(v, proj)
+		if err != nil {
+			return nil, nil, false, err
+		}
+		if size += len(b); size > h.cfg.MaxResponseBytes && len(out) > 0 {
+			break // the next page starts after the last one sent
+		}
+		out = append(out, b)
+	}
+	return out, page.Positions, page.More, nil
+}
+
+// cursors reports whether the store pages this kind by position.
+func (k *kind[T]) cursors() bool { return k.listAfter != nil }
 
 // render readies resources for a response: prepare, and meta.version as
 // the entity tag the ETag header carries.

@@ -34,6 +34,7 @@ package scim
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -60,6 +61,7 @@ const (
 	DefaultMaxBulkOperations  = 1000
 	DefaultMaxBulkPayload     = 4 << 20
 	DefaultMaxResponseBytes   = 8 << 20
+	DefaultCursorTimeout      = time.Hour
 )
 
 // RequestStats describes one served request, for Config.Observe.
@@ -230,6 +232,23 @@ type Config struct {
 	// DefaultPageSize is the page size when a list request has no count.
 	// Default 100.
 	DefaultPageSize int
+
+	// CursorKey is the secret that signs the cursors of cursor paging
+	// (RFC 9865, offered when the stores implement
+	// store.UserCursorLister and store.GroupCursorLister): HMAC-SHA256
+	// over the store's position, the tenant, the resource type, the
+	// query (filter, sortBy, sortOrder) and an expiry, so that a client
+	// can neither alter a cursor nor use it for another tenant or query.
+	// At least 32 bytes. When nil, NewHandler draws a random key: cursors
+	// then work on this handler only, so a host running several replicas
+	// behind a load balancer sets the same key on each (from its secret
+	// store), or a page may fail with invalidCursor on another replica.
+	// Changing the key invalidates the cursors in flight, nothing else.
+	CursorKey []byte
+	// CursorTimeout is how long a cursor stays valid after the page that
+	// issued it, advertised as pagination.cursorTimeout; an older one is
+	// answered 400 expiredCursor. Default 1 hour.
+	CursorTimeout time.Duration
 }
 
 func (c *Config) setDefaults() error {
@@ -290,6 +309,20 @@ func (c *Config) setDefaults() error {
 	}
 	if c.DefaultPageSize > c.MaxPageSize {
 		c.DefaultPageSize = c.MaxPageSize
+	}
+	if c.CursorTimeout <= 0 {
+		c.CursorTimeout = DefaultCursorTimeout
+	}
+	switch {
+	case c.CursorKey == nil:
+		c.CursorKey = make([]byte, 32)
+		if _, err := rand.Read(c.CursorKey); err != nil {
+			return fmt.Errorf("scim: drawing a cursor key: %w", err)
+		}
+	case len(c.CursorKey) < 32:
+		return fmt.Errorf("scim: Config.CursorKey must be at least 32 bytes, got %d", len(c.CursorKey))
+	default:
+		c.CursorKey = append([]byte(nil), c.CursorKey...)
 	}
 	return nil
 }

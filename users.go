@@ -48,7 +48,8 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		list: func(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
 			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
 		},
-		prepare: h.prepareUsers,
+		listAfter: userListAfter(h, us),
+		prepare:   h.prepareUsers,
 
 		created: func(ctx context.Context, u *resources.User) {
 			h.passwordSent(ctx, u.ID)
@@ -57,6 +58,20 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		changed: h.userChanged,
 		deleted: UserDeleted,
 	})
+}
+
+// userListAfter is the store's UserCursorLister as the pipeline calls it,
+// or nil.
+func userListAfter(h *handler, us store.UserStore) func(context.Context, store.Query, string) (store.CursorPage[*resources.User], error) {
+	cl, ok := us.(store.UserCursorLister)
+	if !ok {
+		return nil
+	}
+	return func(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+		return call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.User], error) {
+			return cl.ListUsersAfter(ctx, q, after)
+		})
+	}
 }
 
 // userUpdater is the store's UserUpdater as the pipeline calls it, or nil.

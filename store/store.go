@@ -49,6 +49,11 @@ var (
 	// on; a 500 they retry at once, forever). Wrap the driver's error
 	// with it; its text is logged, never sent.
 	ErrUnavailable = errors.New("store: unavailable")
+	// ErrInvalidCursor: the position given to a CursorLister is not one
+	// the store returned for this query (400 invalidCursor). The handler
+	// only passes positions it issued and authenticated, so a store sees
+	// it only after a change of its own position format.
+	ErrInvalidCursor = errors.New("store: invalid cursor position")
 )
 
 // Query is a list request: filter, sort and page, already parsed and
@@ -83,6 +88,20 @@ type Page[T any] struct {
 	// Total is the number of resources matching the filter, counted in
 	// the same snapshot as Items.
 	Total int
+}
+
+// CursorPage is one page of a cursor walk (CursorLister).
+type CursorPage[T any] struct {
+	// Items are at most Query.Count resources, the first ones that sort
+	// after the position the page was asked from.
+	Items []T
+	// Positions[i] is the position just after Items[i]: a walk asked from
+	// it goes on with the resource that follows Items[i]. The handler may
+	// end a page early (Config.MaxResponseBytes), so it needs every one.
+	Positions []string
+	// More reports that at least one matching resource sorts after the
+	// last item (after the position asked from, when Items is empty).
+	More bool
 }
 
 // GetOptions tunes a single read.
@@ -254,6 +273,39 @@ type GroupUpdater interface {
 	// members when withMembers, else Members nil. Rules on change, errors
 	// and a nil next are those of UpdateUser.
 	UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (next *resources.Group, err error)) (*resources.Group, error)
+}
+
+// UserCursorLister is implemented by user stores that page by position
+// (keyset) rather than by index: the handler then offers cursor paging
+// (RFC 9865) on /Users and advertises pagination.cursor. Without it, only
+// index paging is offered.
+//
+// A position is an opaque, printable string the store makes and reads
+// back: the handler wraps it in a signed, expiring cursor bound to the
+// tenant, resource type, filter and sort, so a store never sees a
+// position a client made up, or one issued for another query or tenant.
+// The store must still treat it as untrusted input (decode it strictly,
+// and use what it holds only as a bind parameter, never as SQL text).
+type UserCursorLister interface {
+	// ListUsersAfter returns the users matching q that sort after the
+	// position after ("" starts at the beginning), in the order ListUsers
+	// gives (q.SortBy and q.Descending, ties and no sortBy in creation
+	// order), at most q.Count of them; q.StartIndex is ignored. The
+	// order must be total and stable, a key of (sort value, creation
+	// order), so that a walk from page to page returns each resource at
+	// most once and returns every resource that matched for the whole
+	// walk without its sort value changing, whatever is created or
+	// deleted meanwhile. Its cost must not grow with how far the walk
+	// has gone (no OFFSET). Groups follows the rule of ListUsers. A
+	// position the store cannot read gives ErrInvalidCursor.
+	ListUsersAfter(ctx context.Context, q Query, after string) (CursorPage[*resources.User], error)
+}
+
+// GroupCursorLister is UserCursorLister for groups.
+type GroupCursorLister interface {
+	// ListGroupsAfter is ListUsersAfter for groups; with
+	// q.ExcludeMembers, members are not loaded.
+	ListGroupsAfter(ctx context.Context, q Query, after string) (CursorPage[*resources.Group], error)
 }
 
 // ModelProvider is implemented by stores built from a resources.Model

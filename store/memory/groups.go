@@ -266,17 +266,8 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
-	cands, planned := s.planGroups(t, q.Filter)
-	if !planned {
-		cands = t.groupOrder.live()
-	}
-	recs, err := query.Select(s.groupEval, q, cands, func(r *groupRec) (map[string]any, error) {
-		if withMembers {
-			return t.groupDocWithMembers(r), nil
-		}
-		return r.document(), nil
-	})
+	cands, doc := s.groupRows(t, q)
+	recs, err := query.Select(s.groupEval, q, cands, doc)
 	page := store.Page[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {
 		page.Items[i] = t.groupOut(r, q.ExcludeMembers)

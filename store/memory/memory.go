@@ -40,10 +40,12 @@ import (
 
 // Compile-time checks that Store implements the store interfaces.
 var (
-	_ store.UserStore        = (*Store)(nil)
-	_ store.GroupStore       = (*Store)(nil)
-	_ store.MembershipReader = (*Store)(nil)
-	_ store.ModelProvider    = (*Store)(nil)
+	_ store.UserStore         = (*Store)(nil)
+	_ store.GroupStore        = (*Store)(nil)
+	_ store.MembershipReader  = (*Store)(nil)
+	_ store.ModelProvider     = (*Store)(nil)
+	_ store.UserCursorLister  = (*Store)(nil)
+	_ store.GroupCursorLister = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -72,7 +74,8 @@ func WithModel(m *resources.Model) Option {
 }
 
 // Store keeps users and groups in memory. It implements store.UserStore,
-// store.GroupStore and store.MembershipReader; one Store serves as both
+// store.GroupStore, store.MembershipReader and the cursor listers
+// (store.UserCursorLister, store.GroupCursorLister); one Store serves as both
 // the Users and the Groups of a scim.Config, which is what lets it keep
 // memberships consistent when a user is deleted. Create it with New; it is
 // safe for concurrent use.

@@ -2,11 +2,14 @@ package memory
 
 import (
 	"cmp"
+	"context"
 	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // live returns the records of o that are not deleted, in creation order:
@@ -331,4 +334,101 @@ func attr(rt *resources.ResourceType, name, sub string) *resources.Attribute {
 		return a.Sub(sub)
 	}
 	return a
+}
+
+// userRows returns the users of t that may match q, in creation order
+// (from the indexes when the filter allows, else all), and the document
+// the filter reads of each (with the direct groups when it names groups).
+// The caller holds t.mu.
+func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, func(*userRec) (map[string]any, error)) {
+	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+	cands, planned := s.planUsers(t, q.Filter)
+	if !planned {
+		cands = t.userOrder.live()
+	}
+	return cands, func(r *userRec) (map[string]any, error) {
+		if withGroups {
+			return t.userDocWithGroups(r), nil
+		}
+		return r.document(), nil
+	}
+}
+
+// groupRows is userRows for groups (with the members when the filter
+// names members).
+func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec) (map[string]any, error)) {
+	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	cands, planned := s.planGroups(t, q.Filter)
+	if !planned {
+		cands = t.groupOrder.live()
+	}
+	return cands, func(r *groupRec) (map[string]any, error) {
+		if withMembers {
+			return t.groupDocWithMembers(r), nil
+		}
+		return r.document(), nil
+	}
+}
+
+// ListUsersAfter is store.UserCursorLister: the users matching q after
+// the position after, in ListUsers' order. The memory store filters and
+// sorts the tenant's users on each page (as ListUsers does); positions
+// are query.Position strings, so a walk survives concurrent creates and
+// deletes.
+func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+	empty := store.CursorPage[*resources.User]{Items: []*resources.User{}, Positions: []string{}}
+	if q.SortBy != "" && sortsBy(q.SortBy, s.model.User, "groups") {
+		q.SortBy = ""
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return empty, err
+	}
+	seq := func(r *userRec) int64 { return int64(r.seq) }
+	if t == nil {
+		// No tenant yet: still report a bad filter, sortBy or position.
+		_, err := query.SelectAfter(s.userEval, q, []*userRec(nil), nil, seq, after)
+		return empty, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	cands, doc := s.userRows(t, q)
+	recs, err := query.SelectAfter(s.userEval, q, cands, doc, seq, after)
+	if err != nil {
+		return empty, err
+	}
+	page := store.CursorPage[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Positions: recs.Positions, More: recs.More}
+	for i, r := range recs.Items {
+		page.Items[i] = r.u.Clone()
+	}
+	return page, nil
+}
+
+// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
+func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+	empty := store.CursorPage[*resources.Group]{Items: []*resources.Group{}, Positions: []string{}}
+	if q.SortBy != "" && sortsBy(q.SortBy, s.model.Group, "members") {
+		q.SortBy = ""
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return empty, err
+	}
+	seq := func(r *groupRec) int64 { return int64(r.seq) }
+	if t == nil {
+		_, err := query.SelectAfter(s.groupEval, q, []*groupRec(nil), nil, seq, after)
+		return empty, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	cands, doc := s.groupRows(t, q)
+	recs, err := query.SelectAfter(s.groupEval, q, cands, doc, seq, after)
+	if err != nil {
+		return empty, err
+	}
+	page := store.CursorPage[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Positions: recs.Positions, More: recs.More}
+	for i, r := range recs.Items {
+		page.Items[i] = t.groupOut(r, q.ExcludeMembers)
+	}
+	return page, nil
 }

@@ -242,17 +242,8 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
-	cands, planned := s.planUsers(t, q.Filter)
-	if !planned {
-		cands = t.userOrder.live()
-	}
-	recs, err := query.Select(s.userEval, q, cands, func(r *userRec) (map[string]any, error) {
-		if withGroups {
-			return t.userDocWithGroups(r), nil
-		}
-		return r.document(), nil
-	})
+	cands, doc := s.userRows(t, q)
+	recs, err := query.Select(s.userEval, q, cands, doc)
 	page := store.Page[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {
 		page.Items[i] = r.u.Clone()

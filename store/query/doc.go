@@ -1,6 +1,7 @@
 // Package query answers store.Query over resources a store holds: it
 // evaluates filters (Evaluator, Matcher), sorts (Sorter, SortStable), pages
-// (Window) and folds case (Fold) exactly as the handler and every store of
+// (Window), walks by position for cursor paging (SelectAfter, Position)
+// and folds case (Fold) exactly as the handler and every store of
 // this module do, and makes and reads versions (NewUUID, FormatVersion,
 // ParseVersion). store/memory and store/sqlstore use it; so can a host's
 // own store, which then returns the same results, in the same order, as

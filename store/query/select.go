@@ -23,15 +23,9 @@ import (
 // with 400. Items is a new slice holding elements of items (not copies).
 func Select[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (map[string]any, error)) (store.Page[T], error) {
 	page := store.Page[T]{Items: []T{}}
-	m, err := ev.Compile(q.Filter)
+	m, sorter, err := ev.compileQuery(q)
 	if err != nil {
 		return page, err
-	}
-	var sorter *Sorter
-	if q.SortBy != "" {
-		if sorter, err = ev.Sorter(q.SortBy); err != nil {
-			return page, err
-		}
 	}
 	type hit struct {
 		key SortKey
@@ -61,6 +55,22 @@ func Select[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (map[str
 		page.Items = append(page.Items, h.v)
 	}
 	return page, nil
+}
+
+// compileQuery compiles q's filter and, when q.SortBy is set, its sorter
+// (nil otherwise).
+func (ev *Evaluator) compileQuery(q store.Query) (*Matcher, *Sorter, error) {
+	m, err := ev.Compile(q.Filter)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sorter *Sorter
+	if q.SortBy != "" {
+		if sorter, err = ev.Sorter(q.SortBy); err != nil {
+			return nil, nil, err
+		}
+	}
+	return m, sorter, nil
 }
 
 // UserDoc renders u as the document filters and sorting read

@@ -124,7 +124,11 @@
 //
 // Reads are single statements: GetUser reads the user's groups in the
 // same query (a user in a nested group costs a second one, GroupsOf's
-// walk of its indirect groups), and a list's page carries its total. Writes are single
+// walk of its indirect groups), and a list's page carries its total. A
+// page of a cursor walk (ListUsersAfter, ListGroupsAfter) is one
+// statement that seeks to its position in an index, (tenant, seq) or
+// (tenant, user_name_fold), and counts nothing: the last page of a
+// million users costs what the first does (BENCHMARKS.md). Writes are single
 // transactions; UpdateUser and UpdateGroup make a read-modify-write one. userName and displayName uniqueness is
 // enforced by unique indexes (a violation is store.ErrConflict, never a
 // database error). Replaces and membership changes lock the resource's

@@ -218,3 +218,18 @@ func MigrationVersions(s *Store) []int {
 	}
 	return out
 }
+
+// CursorSQLForTest returns the statement and arguments of the page of a
+// users' keyset walk (no residual) after the position after, for EXPLAIN.
+func (s *Store) CursorSQLForTest(ctx context.Context, q store.Query, after string) (string, []any, error) {
+	p, err := s.plan(ctx, true, q)
+	if err != nil {
+		return "", nil, err
+	}
+	stmt, err := p.afterSQL(userCols, ` FROM scim_users u WHERE `+p.where, after, q.Count)
+	return stmt, p.a.vals, err
+}
+
+// PositionForTest returns the position of a SQL keyset walk after the row
+// with sort key value key (nil when creation order alone decides) and seq.
+func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, seq) }

@@ -3,9 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
@@ -22,6 +25,13 @@ type listPlan struct {
 	residual bool   // the filter or the sort must be finished in Go
 	matcher  *query.Matcher
 	sorter   *query.Sorter
+	alias    string // the table's alias, "u" or "g"
+	// key is the SQL sort key ("" when creation order alone decides),
+	// keyNotNull that it is never NULL (a NOT NULL column), desc that it
+	// sorts descending: what a keyset walk compares positions with.
+	key        string
+	keyNotNull bool
+	desc       bool
 }
 
 // plan validates q against the resource type (errors are
@@ -54,7 +64,9 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		p.where += " AND " + cond
 	}
 	p.nWhere = len(p.a.vals)
+	p.alias = c.alias
 	p.order = c.alias + ".seq"
+	p.desc = q.Descending
 	if q.SortBy != "" {
 		key, err := c.sortKey(q.SortBy)
 		switch {
@@ -64,6 +76,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		case err != nil:
 			return nil, err
 		case key != "":
+			p.key, p.keyNotNull = key, c.notNullKey(key)
 			if q.Descending {
 				p.order = key + " DESC NULLS FIRST, " + p.order
 			} else {
@@ -238,13 +251,28 @@ func finishInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string,
 // listUsersInGo lists the users the SQL part of the filter selects and
 // finishes filter, sort and paging in Go.
 func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.User]) error {
-	recs, err := scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
+	recs, render, extra, refs, err := s.usersInGo(ctx, tx, p, q, from)
 	if err != nil {
 		return err
 	}
+	if err := finishInGo(p, q, recs, "users", render, "groups", extra, page); err != nil {
+		return err
+	}
+	fillGroups(page.Items, refs, q)
+	return nil
+}
+
+// usersInGo reads the users the SQL part of the filter selects, with what
+// finishing the list in Go needs: the filter document of a user (render),
+// its direct groups for a filter on groups (extra) and, when the filter
+// named groups, every user's groups (refs, else nil).
+func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
+	recs, err = scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
 	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	var groups map[string][]any
-	var refs map[string][]resources.GroupRef
 	if withGroups && len(recs) > 0 {
 		groups = make(map[string][]any)
 		refs = make(map[string][]resources.GroupRef)
@@ -256,28 +284,30 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 			}
 			refs[uid] = append(refs[uid], ref)
 		}); err != nil {
-			return err
+			return nil, nil, nil, nil, err
 		}
 	}
-	render := func(u *resources.User) (map[string]any, error) {
+	render = func(u *resources.User) (map[string]any, error) {
 		c := *u
 		c.Password = ""
 		return resources.ToMap(&c)
 	}
-	extra := func(u *resources.User) (any, bool) {
+	extra = func(u *resources.User) (any, bool) {
 		gs := groups[u.ID]
 		return gs, len(gs) > 0
 	}
-	if err := finishInGo(p, q, recs, "users", render, "groups", extra, page); err != nil {
-		return err
+	return recs, render, extra, refs, nil
+}
+
+// fillGroups sets the groups usersInGo read (refs) on the users of a page
+// unless q.ExcludeGroups: read already, the handler need not ask again.
+func fillGroups(users []*resources.User, refs map[string][]resources.GroupRef, q store.Query) {
+	if refs == nil || q.ExcludeGroups {
+		return
 	}
-	if refs != nil && !q.ExcludeGroups {
-		// read already: the handler need not ask again
-		for _, u := range page.Items {
-			u.Groups = append([]resources.GroupRef{}, refs[u.ID]...)
-		}
+	for _, u := range users {
+		u.Groups = append([]resources.GroupRef{}, refs[u.ID]...)
 	}
-	return nil
 }
 
 // ListGroups returns the page of groups matching q, like ListUsers. With
@@ -292,7 +322,6 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	if err != nil {
 		return page, err
 	}
-	tenant := store.Tenant(ctx)
 	from := ` FROM scim_groups g WHERE ` + p.where
 	scan := s.scanGroup
 	if !p.residual && q.ExcludeMembers {
@@ -314,24 +343,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 				return err
 			}
 		}
-		if q.ExcludeMembers || len(page.Items) == 0 {
-			return nil
-		}
-		ids := make([]string, len(page.Items))
-		for i, g := range page.Items {
-			ids[i] = g.ID
-		}
-		members, err := s.loadMembersOf(ctx, tx, tenant, ids)
-		if err != nil {
-			return err
-		}
-		for _, g := range page.Items {
-			g.Members = members[g.ID]
-			if g.Members == nil {
-				g.Members = []resources.Member{}
-			}
-		}
-		return nil
+		return s.fillMembers(ctx, tx, page.Items, q)
 	})
 	if err != nil {
 		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
@@ -339,11 +351,44 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	return page, nil
 }
 
-// listGroupsInGo is listUsersInGo for groups.
-func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.Group]) error {
-	recs, err := scanInGo(ctx, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
+// fillMembers loads the members of a page's groups in tx, unless
+// q.ExcludeMembers.
+func (s *Store) fillMembers(ctx context.Context, tx *sql.Tx, groups []*resources.Group, q store.Query) error {
+	if q.ExcludeMembers || len(groups) == 0 {
+		return nil
+	}
+	ids := make([]string, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
+	}
+	members, err := s.loadMembersOf(ctx, tx, store.Tenant(ctx), ids)
 	if err != nil {
 		return err
+	}
+	for _, g := range groups {
+		g.Members = members[g.ID]
+		if g.Members == nil {
+			g.Members = []resources.Member{}
+		}
+	}
+	return nil
+}
+
+// listGroupsInGo is listUsersInGo for groups.
+func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string, page *store.Page[*resources.Group]) error {
+	recs, render, extra, err := s.groupsInGo(ctx, tx, p, q, from)
+	if err != nil {
+		return err
+	}
+	return finishInGo(p, q, recs, "groups", render, "members", extra, page)
+}
+
+// groupsInGo is usersInGo for groups: extra gives a group's members for a
+// filter on members.
+func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.Group], render func(*resources.Group) (map[string]any, error), extra func(*resources.Group) (any, bool), err error) {
+	recs, err = scanInGo(ctx, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	var members map[string][]resources.Member
 	if q.Filter != nil && mentions(q.Filter, "members", s.model.Group) && len(recs) > 0 {
@@ -352,11 +397,11 @@ func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q s
 			ids[i] = r.v.ID
 		}
 		if members, err = s.loadMembersOf(ctx, tx, store.Tenant(ctx), ids); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	}
-	render := func(g *resources.Group) (map[string]any, error) { return resources.ToMap(g) }
-	extra := func(g *resources.Group) (any, bool) {
+	render = func(g *resources.Group) (map[string]any, error) { return resources.ToMap(g) }
+	extra = func(g *resources.Group) (any, bool) {
 		ms := members[g.ID]
 		if len(ms) == 0 {
 			return nil, false
@@ -367,7 +412,7 @@ func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q s
 		}
 		return list, true
 	}
-	return finishInGo(p, q, recs, "groups", render, "members", extra, page)
+	return recs, render, extra, nil
 }
 
 // mentions reports whether e names the core attribute name anywhere
@@ -402,4 +447,309 @@ func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
 	}
 	walk(e, 0)
 	return found
+}
+
+// sqlPosition is a position of a keyset walk run in SQL
+// (store.UserCursorLister): the sort key value of the last row returned
+// (Kind "" when NULL or when creation order alone decides) and its seq.
+type sqlPosition struct {
+	Seq  int64   `json:"q"`
+	Kind string  `json:"k,omitempty"` // "s" text, "i" integer, "f" float, "t" time
+	S    string  `json:"s,omitempty"`
+	I    int64   `json:"i,omitempty"`
+	F    float64 `json:"f,omitempty"`
+	T    string  `json:"t,omitempty"`
+}
+
+// sqlPositionPrefix tells a position of the SQL walk from one of the walk
+// finished in Go (query.Position), which a query never switches between.
+const sqlPositionPrefix = "s1."
+
+// encodeSQLPosition encodes the key value a row was scanned with and its
+// seq.
+func encodeSQLPosition(key any, seq int64) string {
+	p := sqlPosition{Seq: seq}
+	switch v := key.(type) {
+	case string:
+		p.Kind, p.S = "s", v
+	case []byte:
+		p.Kind, p.S = "s", string(v)
+	case int64:
+		p.Kind, p.I = "i", v
+	case float64:
+		p.Kind, p.F = "f", v
+	case bool:
+		p.Kind, p.I = "i", 0
+		if v {
+			p.I = 1
+		}
+	case time.Time:
+		p.Kind, p.T = "t", v.UTC().Format(time.RFC3339Nano)
+	}
+	b, _ := json.Marshal(p)
+	return sqlPositionPrefix + base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeSQLPosition reads a position of encodeSQLPosition back into the
+// bind value of its key (nil for NULL) and its seq. Anything else is
+// store.ErrInvalidCursor: the values only ever reach SQL as bind
+// parameters.
+func decodeSQLPosition(s string) (key any, seq int64, err error) {
+	bad := fmt.Errorf("%w: not a position of this store's query", store.ErrInvalidCursor)
+	rest, ok := strings.CutPrefix(s, sqlPositionPrefix)
+	if !ok {
+		return nil, 0, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(rest)
+	if err != nil {
+		return nil, 0, bad
+	}
+	var p sqlPosition
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, 0, bad
+	}
+	switch p.Kind {
+	case "":
+		return nil, p.Seq, nil
+	case "s":
+		return p.S, p.Seq, nil
+	case "i":
+		return p.I, p.Seq, nil
+	case "f":
+		return p.F, p.Seq, nil
+	case "t":
+		t, err := time.Parse(time.RFC3339Nano, p.T)
+		if err != nil {
+			return nil, 0, bad
+		}
+		return t, p.Seq, nil
+	}
+	return nil, 0, bad
+}
+
+// keyset renders the condition "the row sorts after (key, seq)" in p's
+// order (key ascending NULLS LAST or descending NULLS FIRST, then seq
+// ascending) and adds its parameters to p.a. A key that is never NULL is
+// compared with a plain range first (key >= v), which its index answers,
+// so that a page deep in a large tenant costs what the first one does.
+func (p *listPlan) keyset(key any, seq int64) string {
+	s := p.alias + ".seq > " + p.a.add(seq)
+	if p.key == "" {
+		return s
+	}
+	k := p.key
+	if key == nil {
+		if p.desc {
+			return "((" + k + " IS NULL AND " + s + ") OR " + k + " IS NOT NULL)"
+		}
+		return "(" + k + " IS NULL AND " + s + ")"
+	}
+	v := p.a.add(key)
+	var cond string
+	if p.desc {
+		cond = "(" + k + " <= " + v + " AND (" + k + " < " + v + " OR " + s + "))"
+	} else {
+		cond = "(" + k + " >= " + v + " AND (" + k + " > " + v + " OR " + s + "))"
+		if !p.keyNotNull {
+			cond = "(" + cond + " OR " + k + " IS NULL)"
+		}
+	}
+	return cond
+}
+
+// afterSQL renders the statement of one page of a keyset walk: the rows
+// after the position after, with the key and seq to make their positions
+// from, count of them and one more.
+func (p *listPlan) afterSQL(cols, from, after string, count int) (string, error) {
+	where := from
+	if after != "" {
+		key, seq, err := decodeSQLPosition(after)
+		if err != nil {
+			return "", err
+		}
+		where += " AND " + p.keyset(key, seq)
+	}
+	keyCol := p.key
+	if keyCol == "" {
+		keyCol = "NULL"
+	}
+	return `SELECT ` + cols + `, ` + keyCol + `, ` + p.alias + `.seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(count+1), nil
+}
+
+// listAfterSQL runs one page of a keyset walk of a plan without residual
+// (in tx when it is not nil): the rows after the position after, in p's
+// order, q.Count of them and one more to learn whether more follow. No
+// OFFSET and no count: the statement reads the page from the index and
+// stops.
+func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, after, cols, from string, scan func(scanner, ...any) (T, error)) (store.CursorPage[T], error) {
+	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
+	stmt, err := p.afterSQL(cols, from, after, q.Count)
+	if err != nil {
+		return page, err
+	}
+	var qr querier = s.r
+	if tx != nil {
+		qr = tx
+	}
+	rows, err := qr.QueryContext(ctx, stmt, p.a.vals...)
+	if err != nil {
+		return page, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key any
+		var seq int64
+		it, err := scan(rows, &key, &seq)
+		if err != nil {
+			return page, fmt.Errorf("sqlstore: list: %w", err)
+		}
+		if len(page.Items) == q.Count {
+			page.More = true
+			break
+		}
+		page.Items = append(page.Items, it)
+		page.Positions = append(page.Positions, encodeSQLPosition(key, seq))
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	return page, nil
+}
+
+// finishAfterInGo is finishInGo for a keyset walk: of the records the SQL
+// part selected, it keeps those the matcher accepts and that sort after
+// the position after (a query.Position), sorted by p's sorter and then
+// seq, and returns the first q.Count.
+func finishAfterInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string, render func(T) (map[string]any, error), attr string, extra func(T) (any, bool), after string) (store.CursorPage[T], error) {
+	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
+	var from *query.Position
+	if after != "" {
+		pos, err := query.ParsePosition(after)
+		if err != nil {
+			return page, err
+		}
+		from = &pos
+	}
+	type hit struct {
+		r   *inGo[T]
+		key query.SortKey
+	}
+	var hits []hit
+	for _, r := range recs {
+		var err error
+		if r.doc, err = render(r.v); err != nil {
+			return page, fmt.Errorf("sqlstore: list %s: %w", what, err)
+		}
+		doc := r.doc
+		if v, ok := extra(r.v); ok {
+			doc = query.With(r.doc, attr, v)
+		}
+		if !p.matcher.Match(doc) {
+			continue
+		}
+		h := hit{r: r}
+		if p.sorter != nil {
+			h.key = p.sorter.Key(r.doc)
+		}
+		if from != nil && !from.After(h.key, r.seq, q.Descending) {
+			continue
+		}
+		hits = append(hits, h)
+	}
+	query.SortStable(hits, q.Descending, func(h hit) (query.SortKey, int64) { return h.key, h.r.seq })
+	n := max(0, min(q.Count, len(hits)))
+	for _, h := range hits[:n] {
+		page.Items = append(page.Items, h.r.v)
+		page.Positions = append(page.Positions, query.Position{Key: h.key, Seq: h.r.seq}.String())
+	}
+	page.More = len(hits) > n
+	return page, nil
+}
+
+// ListUsersAfter is store.UserCursorLister: a keyset walk over the users
+// matching q, in ListUsers' order. When the filter and sort run in SQL
+// (every filter the package documentation lists as compiled, and every
+// sortBy but a few extension and complex ones), a page is one statement
+// that seeks to the position in an index ((tenant, seq) for creation
+// order, (tenant, user_name_fold) for userName) and reads q.Count+1 rows:
+// its cost does not grow with the tenant or with how far the walk has
+// gone. Otherwise the walk is finished in Go as ListUsers is. No total is
+// counted. Groups follows the rule of ListUsers.
+func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+	empty := store.CursorPage[*resources.User]{Items: []*resources.User{}, Positions: []string{}}
+	if err := ctxErr(ctx); err != nil {
+		return empty, err
+	}
+	p, err := s.plan(ctx, true, q)
+	if err != nil {
+		return empty, err
+	}
+	from := ` FROM scim_users u WHERE ` + p.where
+	var page store.CursorPage[*resources.User]
+	if p.residual {
+		err = s.read(ctx, func(tx *sql.Tx) error {
+			recs, render, extra, refs, err := s.usersInGo(ctx, tx, p, q, from)
+			if err != nil {
+				return err
+			}
+			if page, err = finishAfterInGo(p, q, recs, "users", render, "groups", extra, after); err != nil {
+				return err
+			}
+			fillGroups(page.Items, refs, q)
+			return nil
+		})
+	} else {
+		cols, scan := userCols, s.scanUser
+		if !q.ExcludeGroups {
+			cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
+		}
+		page, err = listAfterSQL(ctx, s, nil, p, q, after, cols, from, scan)
+	}
+	if err != nil {
+		return empty, err
+	}
+	return page, nil
+}
+
+// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter; members
+// are read in the page's snapshot unless q.ExcludeMembers.
+func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+	empty := store.CursorPage[*resources.Group]{Items: []*resources.Group{}, Positions: []string{}}
+	if err := ctxErr(ctx); err != nil {
+		return empty, err
+	}
+	p, err := s.plan(ctx, false, q)
+	if err != nil {
+		return empty, err
+	}
+	from := ` FROM scim_groups g WHERE ` + p.where
+	if !p.residual && q.ExcludeMembers {
+		page, err := listAfterSQL(ctx, s, nil, p, q, after, groupCols, from, s.scanGroup)
+		if err != nil {
+			return empty, err
+		}
+		return page, nil
+	}
+	var page store.CursorPage[*resources.Group]
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if p.residual {
+			recs, render, extra, err := s.groupsInGo(ctx, tx, p, q, from)
+			if err != nil {
+				return err
+			}
+			if page, err = finishAfterInGo(p, q, recs, "groups", render, "members", extra, after); err != nil {
+				return err
+			}
+		} else {
+			var err error
+			if page, err = listAfterSQL(ctx, s, tx, p, q, after, groupCols, from, s.scanGroup); err != nil {
+				return err
+			}
+		}
+		return s.fillMembers(ctx, tx, page.Items, q)
+	})
+	if err != nil {
+		return empty, err
+	}
+	return page, nil
 }

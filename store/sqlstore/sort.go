@@ -126,3 +126,16 @@ func (c *compiler) splitPath(s string) (filter.AttrPath, bool) {
 	p, err := filter.Parser{Schemas: c.rt.SchemaURNs()}.ParsePath(s)
 	return p.AttrPath, err == nil && p.Filter == nil
 }
+
+// notNullKey reports whether key, as sortKey returned it, is a column
+// that is never NULL: a keyset walk then compares it with a plain range
+// (key >= v), which the column's index answers, instead of also looking
+// for NULLs.
+func (c *compiler) notNullKey(key string) bool {
+	for _, col := range []string{"id", "user_name", "user_name_fold", "display_name", "display_name_fold"} {
+		if key == c.col(col)+c.d.textColl {
+			return true
+		}
+	}
+	return key == c.col("created") || key == c.col("last_modified")
+}

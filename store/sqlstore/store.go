@@ -22,16 +22,18 @@ import (
 
 // Compile-time checks of the interfaces Store implements.
 var (
-	_ store.UserStore        = (*Store)(nil)
-	_ store.GroupStore       = (*Store)(nil)
-	_ store.MembershipReader = (*Store)(nil)
-	_ store.ModelProvider    = (*Store)(nil)
-	_ store.UserUpdater      = (*Store)(nil)
-	_ store.GroupUpdater     = (*Store)(nil)
-	_ tokens.Store           = (*Store)(nil)
-	_ tokens.Rotator         = (*Store)(nil)
-	_ admin.RequestLog       = (*Store)(nil)
-	_ admin.BatchRecorder    = (*Store)(nil)
+	_ store.UserStore         = (*Store)(nil)
+	_ store.GroupStore        = (*Store)(nil)
+	_ store.MembershipReader  = (*Store)(nil)
+	_ store.ModelProvider     = (*Store)(nil)
+	_ store.UserUpdater       = (*Store)(nil)
+	_ store.GroupUpdater      = (*Store)(nil)
+	_ store.UserCursorLister  = (*Store)(nil)
+	_ store.GroupCursorLister = (*Store)(nil)
+	_ tokens.Store            = (*Store)(nil)
+	_ tokens.Rotator          = (*Store)(nil)
+	_ admin.RequestLog        = (*Store)(nil)
+	_ admin.BatchRecorder     = (*Store)(nil)
 )
 
 // Config configures New. Only DSN is required.

@@ -109,6 +109,13 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 			tc.fn(t, e)
 		})
 	}
+	for _, tc := range cursorTests {
+		t.Run("Cursor/"+tc.name, func(t *testing.T) {
+			t.Parallel()
+			defer recoverTest(t)
+			tc.fn(t, newEnv(t, newStores))
+		})
+	}
 	for _, tc := range groupTests {
 		t.Run("Groups/"+tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -132,12 +139,14 @@ type test struct {
 type env struct {
 	users   store.UserStore
 	groups  store.GroupStore
-	userUp  store.UserUpdater      // nil unless Users is a store.UserUpdater
-	groupUp store.GroupUpdater     // nil unless Groups is a store.GroupUpdater
-	mr      store.MembershipReader // nil unless Groups is a store.MembershipReader
-	nested  bool                   // groups may be members of groups (not Stores.NoNestedGroups)
-	feed    store.ChangeFeed       // nil unless Stores.Feed
-	faults  *Faults                // nil unless Stores.Faults
+	userUp  store.UserUpdater       // nil unless Users is a store.UserUpdater
+	groupUp store.GroupUpdater      // nil unless Groups is a store.GroupUpdater
+	mr      store.MembershipReader  // nil unless Groups is a store.MembershipReader
+	nested  bool                    // groups may be members of groups (not Stores.NoNestedGroups)
+	uCursor store.UserCursorLister  // nil unless Users is a store.UserCursorLister
+	gCursor store.GroupCursorLister // nil unless Groups is a store.GroupCursorLister
+	feed    store.ChangeFeed        // nil unless Stores.Feed
+	faults  *Faults                 // nil unless Stores.Faults
 	ctx     context.Context
 	tenant  string
 }
@@ -150,6 +159,9 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	if up, ok := s.Users.(store.UserUpdater); ok {
 		e.userUp = userUpdater{t, up}
 	}
+	if cl, ok := s.Users.(store.UserCursorLister); ok {
+		e.uCursor = cl
+	}
 	if s.Groups != nil {
 		e.groups = groupStore{t, s.Groups}
 		if up, ok := s.Groups.(store.GroupUpdater); ok {
@@ -157,6 +169,9 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 		}
 		if mr, ok := s.Groups.(store.MembershipReader); ok {
 			e.mr = membershipReader{t, mr}
+		}
+		if cl, ok := s.Groups.(store.GroupCursorLister); ok {
+			e.gCursor = cl
 		}
 	}
 	return e

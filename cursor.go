@@ -1,0 +1,203 @@
+package scim
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/scimkit/scim/store"
+)
+
+// A cursor (RFC 9865) is what the handler gives a client for the next
+// page of a cursor walk: the store's opaque position, wrapped so that the
+// client can neither read another tenant's data with it nor change the
+// query under it. Its form is base64url(payload) "." base64url(mac), only
+// RFC 3986 unreserved characters, where mac is HMAC-SHA256 under
+// Config.CursorKey over the tenant and the payload. The payload names the
+// resource type, a hash of the query (filter, sortBy, sortOrder) and an
+// expiry; the tenant is in the MAC only, so a cursor never shows it.
+
+// cursorPayload is what a cursor carries.
+type cursorPayload struct {
+	V int    `json:"v"`
+	R string `json:"r"` // resource type of the walk's current part
+	H string `json:"h"` // hash of the query the cursor was issued for
+	E int64  `json:"e"` // expiry, Unix seconds
+	P string `json:"p"` // the store's position
+}
+
+// queryHash binds a cursor to the query a client must repeat: the list's
+// scope (a resource type, or "*" for /.search), filter, sortBy and
+// sortOrder as sent. count and attributes may change between pages.
+func queryHash(scope string, rl rawList) string {
+	desc := strings.EqualFold(rl.sortOrder, "descending")
+	sum := sha256.Sum256([]byte(scope + "\x00" + rl.filter + "\x00" + strings.ToLower(rl.sortBy) + "\x00" + map[bool]string{true: "d", false: "a"}[desc]))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
+}
+
+// cursorMAC is the MAC of a cursor's encoded payload for tenant.
+func (h *handler) cursorMAC(tenant, payload string) []byte {
+	m := hmac.New(sha256.New, h.cfg.CursorKey)
+	m.Write([]byte("scimkit cursor v1\x00"))
+	m.Write([]byte(tenant))
+	m.Write([]byte{0})
+	m.Write([]byte(payload))
+	return m.Sum(nil)
+}
+
+// sealCursor returns the cursor that continues a walk of the query hash
+// over resource type rt from the store's position pos.
+func (h *handler) sealCursor(ctx context.Context, rt, hash, pos string) string {
+	b, _ := json.Marshal(cursorPayload{V: 1, R: rt, H: hash, E: h.cfg.Now().Add(h.cfg.CursorTimeout).Unix(), P: pos})
+	payload := base64.RawURLEncoding.EncodeToString(b)
+	return payload + "." + base64.RawURLEncoding.EncodeToString(h.cursorMAC(store.Tenant(ctx), payload))
+}
+
+// errInvalidCursor is the answer to a cursor this handler did not issue
+// for this tenant and query (RFC 9865 invalidCursor).
+func errInvalidCursor(why string) *Error {
+	return errorf(http.StatusBadRequest, ScimTypeInvalidCursor, "the cursor is invalid (%s): send an empty cursor for the first page, then each response's nextCursor unchanged, with the same filter, sortBy and sortOrder", why)
+}
+
+// openCursor checks a cursor a client sent and returns what it carries.
+// A cursor that is malformed, altered, issued for another tenant (or by a
+// handler with another CursorKey) or for another query is invalidCursor;
+// one past its expiry is expiredCursor. The expiry is checked only after
+// the MAC, so that it cannot be forged.
+func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload, error) {
+	var p cursorPayload
+	payload, sig, ok := strings.Cut(c, ".")
+	if !ok || len(c) > 64<<10 { // a sort value is at most Config.MaxValueBytes
+		return p, errInvalidCursor("malformed")
+	}
+	mac, err := base64.RawURLEncoding.DecodeString(sig)
+	if err != nil || subtle.ConstantTimeCompare(mac, h.cursorMAC(store.Tenant(ctx), payload)) != 1 {
+		return p, errInvalidCursor("not issued by this server for this tenant, or altered")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil || json.Unmarshal(b, &p) != nil || p.V != 1 {
+		return p, errInvalidCursor("malformed")
+	}
+	if p.H != hash {
+		return p, errInvalidCursor("issued for another filter, sortBy or sortOrder")
+	}
+	if h.cfg.Now().Unix() > p.E {
+		return p, errorf(http.StatusBadRequest, ScimTypeExpiredCursor, "the cursor has expired: a walk must ask for its next page within %d seconds (pagination.cursorTimeout); start again with an empty cursor", int(h.cfg.CursorTimeout.Seconds()))
+	}
+	return p, nil
+}
+
+// checkCursorRequest checks the paging parameters of a cursor request.
+func (h *handler) checkCursorRequest(rl rawList, ks ...lister) error {
+	if rl.startIndex != nil {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "startIndex and cursor cannot be used together: use cursor (RFC 9865) or startIndex (index paging), not both")
+	}
+	for _, k := range ks {
+		if !k.cursors() {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "this server pages %s by index only (pagination.cursor is false in /ServiceProviderConfig): use startIndex and count", k.resourceType().Endpoint)
+		}
+	}
+	return nil
+}
+
+// listCursor answers one page of a cursor walk of one resource type.
+func (h *handler) listCursor(w http.ResponseWriter, r *http.Request, k lister, rl rawList, lp listParams) {
+	ctx := r.Context()
+	if err := h.checkCursorRequest(rl, k); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	rt := k.resourceType().Name
+	hash := queryHash(rt, rl)
+	pos := ""
+	if *rl.cursor != "" {
+		p, err := h.openCursor(ctx, *rl.cursor, hash)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if p.R != rt {
+			h.writeError(w, r, errInvalidCursor("issued for another resource type"))
+			return
+		}
+		pos = p.P
+	}
+	items, positions, more, err := k.itemsAfter(h, r, lp.proj, lp.query, pos)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	next := ""
+	if len(items) < len(positions) || more {
+		if len(items) > 0 {
+			pos = positions[len(items)-1]
+		}
+		next = h.sealCursor(ctx, rt, hash, pos)
+	}
+	h.writeCursorList(w, items, next)
+}
+
+// searchAllCursor is POST /.search with a cursor: a walk over users, then
+// groups, the cursor naming the resource type it is in.
+func (h *handler) searchAllCursor(w http.ResponseWriter, r *http.Request, rl rawList, kinds []lister, lps []listParams) {
+	ctx := r.Context()
+	if err := h.checkCursorRequest(rl, kinds...); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	hash := queryHash("*", rl)
+	start, pos := 0, ""
+	if *rl.cursor != "" {
+		p, err := h.openCursor(ctx, *rl.cursor, hash)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		start = -1
+		for i, k := range kinds {
+			if k.resourceType().Name == p.R {
+				start = i
+			}
+		}
+		if start < 0 {
+			h.writeError(w, r, errInvalidCursor("issued for another resource type"))
+			return
+		}
+		pos = p.P
+	}
+	remaining := lps[0].query.Count
+	var items [][]byte
+	next := ""
+	for i := start; i < len(kinds); i++ {
+		q := lps[i].query
+		q.Count = remaining
+		got, positions, more, err := kinds[i].itemsAfter(h, r, lps[i].proj, q, pos)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		items = append(items, got...)
+		remaining -= len(got)
+		rt := kinds[i].resourceType().Name
+		if len(got) < len(positions) || more {
+			if len(got) > 0 {
+				pos = positions[len(got)-1]
+			}
+			next = h.sealCursor(ctx, rt, hash, pos)
+			break
+		}
+		pos = ""
+		if remaining <= 0 {
+			if i+1 < len(kinds) {
+				next = h.sealCursor(ctx, kinds[i+1].resourceType().Name, hash, "")
+			}
+			break
+		}
+	}
+	h.writeCursorList(w, items, next)
+}
