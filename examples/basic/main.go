@@ -87,6 +87,11 @@ type config struct {
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
 	MaxHeaderBytes    int
+
+	// The change feed consumer's lease and poll (feed.Consumer); zero
+	// means its defaults (tests shorten them).
+	FeedLease time.Duration
+	FeedPoll  time.Duration
 }
 
 // The server's limits around the SCIM handler, whose own limits are on
@@ -211,7 +216,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	// consumer reads the store's change feed, so a deactivation is acted
 	// on even when this process stopped right after committing it, and
 	// replicas of this server share the work (feed.Consumer's leases).
-	sessionsConsumer := &feed.Consumer{Name: "sessions", Feed: db.feed, Logger: logger, Handle: endSessions(logger)}
+	sessionsConsumer := &feed.Consumer{Name: "sessions", Feed: db.feed, Logger: logger, Handle: endSessions(logger), Lease: cfg.FeedLease, Poll: cfg.FeedPoll}
 	consumerDone := make(chan struct{})
 	consumerCtx, stopConsumer := context.WithCancel(ctx)
 	go func() {
