@@ -316,19 +316,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 	var err error
 	t := &b.t
 	u := m.Users
-	if t.Users.Table, err = quoteTable("Users.Table", u.Table); err != nil {
-		return nil, err
-	}
-	if u.ID == "" {
-		return nil, errors.New("sqlstore: host tables: Users.ID (the column of the SCIM id) is empty")
-	}
-	if t.Users.ID, err = quoteIdent("Users.ID", u.ID); err != nil {
-		return nil, err
-	}
-	if t.Users.Key, err = optIdent("Users.Key", u.Key); err != nil {
-		return nil, err
-	}
-	if t.Users.Tenant, err = optIdent("Users.Tenant", u.Tenant); err != nil {
+	if t.Users.Table, t.Users.ID, t.Users.Key, t.Users.Tenant, err = quoteKeys("Users", u.Table, u.ID, u.Key, u.Tenant); err != nil {
 		return nil, err
 	}
 	if t.Users.SoftDelete, err = optIdent("Users.SoftDelete", u.SoftDelete); err != nil {
@@ -383,19 +371,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 
 	if g := m.Groups; g != nil {
 		t.Groups = &GroupTable{}
-		if t.Groups.Table, err = quoteTable("Groups.Table", g.Table); err != nil {
-			return nil, err
-		}
-		if g.ID == "" {
-			return nil, errors.New("sqlstore: host tables: Groups.ID (the column of the SCIM id) is empty")
-		}
-		if t.Groups.ID, err = quoteIdent("Groups.ID", g.ID); err != nil {
-			return nil, err
-		}
-		if t.Groups.Key, err = optIdent("Groups.Key", g.Key); err != nil {
-			return nil, err
-		}
-		if t.Groups.Tenant, err = optIdent("Groups.Tenant", g.Tenant); err != nil {
+		if t.Groups.Table, t.Groups.ID, t.Groups.Key, t.Groups.Tenant, err = quoteKeys("Groups", g.Table, g.ID, g.Key, g.Tenant); err != nil {
 			return nil, err
 		}
 		used := map[string]string{g.ID: "Groups.ID"}
@@ -464,6 +440,28 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		}
 	}
 	return b, nil
+}
+
+// quoteKeys checks and quotes a host table's name and its SCIM id, key
+// and tenant columns (key and tenant may be empty); what ("Users" or
+// "Groups") names the table's part of HostTables in errors.
+func quoteKeys(what, table, id, key, tenant string) (qTable, qID, qKey, qTenant string, err error) {
+	if qTable, err = quoteTable(what+".Table", table); err != nil {
+		return "", "", "", "", err
+	}
+	if id == "" {
+		return "", "", "", "", fmt.Errorf("sqlstore: host tables: %s.ID (the column of the SCIM id) is empty", what)
+	}
+	if qID, err = quoteIdent(what+".ID", id); err != nil {
+		return "", "", "", "", err
+	}
+	if qKey, err = optIdent(what+".Key", key); err != nil {
+		return "", "", "", "", err
+	}
+	if qTenant, err = optIdent(what+".Tenant", tenant); err != nil {
+		return "", "", "", "", err
+	}
+	return qTable, qID, qKey, qTenant, nil
 }
 
 func optIdent(what, name string) (string, error) {
