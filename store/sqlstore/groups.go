@@ -17,18 +17,26 @@ import (
 // groupCols are the columns a group is read from, in scanGroup's order.
 const groupCols = "g.id, g.doc, g.created, g.last_modified, g.version"
 
+// scanGroup reads one row of groupCols (plus extra destinations).
 func (s *Store) scanGroup(r scanner, extra ...any) (*resources.Group, error) {
+	var doc string
+	return s.scanGroupDoc(r, &doc, extra...)
+}
+
+// scanGroupDoc is scanGroup that also keeps the stored document, as
+// read, in *doc (a write's feed entries compare it with the new one).
+func (s *Store) scanGroupDoc(r scanner, doc *string, extra ...any) (*resources.Group, error) {
 	var (
-		id, doc           string
+		id                string
 		created, modified time.Time
 		version           int64
 	)
-	dest := append([]any{&id, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
+	dest := append([]any{&id, dbText{doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	g := new(resources.Group)
-	if err := json.Unmarshal([]byte(doc), g); err != nil {
+	if err := json.Unmarshal([]byte(*doc), g); err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", id, err)
 	}
 	g.ID = id
@@ -617,11 +625,8 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	tenant := store.Tenant(ctx)
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		cols, extra, curDoc := groupCols, []any(nil), ""
-		if s.tracking() {
-			cols, extra = cols+`, g.doc`, []any{dbText{&curDoc}}
-		}
-		cur, err := s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), extra...)
+		var curDoc string
+		cur, err := s.scanGroupDoc(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("group", id)
 		}

@@ -22,17 +22,24 @@ const userCols = "u.id, u.password, u.doc, u.created, u.last_modified, u.version
 
 // scanUser reads one row of userCols (plus extra destinations).
 func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
+	var doc string
+	return s.scanUserDoc(r, &doc, extra...)
+}
+
+// scanUserDoc is scanUser that also keeps the stored document, as read,
+// in *doc (a write's feed entries compare it with the new one).
+func (s *Store) scanUserDoc(r scanner, doc *string, extra ...any) (*resources.User, error) {
 	var (
-		id, password, doc string
+		id, password      string
 		created, modified time.Time
 		version           int64
 	)
-	dest := append([]any{&id, dbText{&password}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
+	dest := append([]any{&id, dbText{&password}, dbText{doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
 	u := new(resources.User)
-	if err := json.Unmarshal([]byte(doc), u); err != nil {
+	if err := json.Unmarshal([]byte(*doc), u); err != nil {
 		return nil, fmt.Errorf("sqlstore: user %s: stored document: %w", id, err)
 	}
 	u.ID = id
@@ -400,12 +407,13 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	tenant := store.Tenant(ctx)
 	var out *resources.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		cols, extra, curDoc := userCols+`, `+s.sqlUserGroups(), []any(nil), ""
-		if s.tracking() {
-			cols, extra = cols+`, u.doc`, []any{dbText{&curDoc}}
+		var curDoc string
+		raw, fill := groupsDest()
+		cur, err := s.scanUserDoc(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc, dbText{raw})
+		if err == nil {
+			err = fill(cur)
 		}
-		cur, err := s.scanUserWithGroups(tx.QueryRowContext(ctx, `SELECT `+cols+
-			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), extra...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", id)
 		}
