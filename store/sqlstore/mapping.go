@@ -323,14 +323,12 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		return nil, err
 	}
 	t.Users.IntFlags = u.IntFlags
-	used := map[string]string{u.ID: "Users.ID"}
-	for what, c := range map[string]string{"Users.Tenant": u.Tenant, "Users.SoftDelete": u.SoftDelete} {
-		if c != "" {
-			if prev, dup := used[c]; dup {
-				return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
-			}
-			used[c] = what
-		}
+	used := columns{u.ID: "Users.ID"}
+	if err := used.claim("Users.Tenant", u.Tenant); err != nil {
+		return nil, err
+	}
+	if err := used.claim("Users.SoftDelete", u.SoftDelete); err != nil {
+		return nil, err
 	}
 	paths := slices.Sorted(mapKeys(u.Columns))
 	for _, p := range paths {
@@ -344,10 +342,9 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		if err != nil {
 			return nil, err
 		}
-		if prev, dup := used[c]; dup {
-			return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
+		if err := used.claim(what, c); err != nil {
+			return nil, err
 		}
-		used[c] = what
 		b.users = append(b.users, userColumn{col: q, p: up})
 		if !slices.Contains(b.userTops, up.top) {
 			b.userTops = append(b.userTops, up.top)
@@ -374,12 +371,9 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		if t.Groups.Table, t.Groups.ID, t.Groups.Key, t.Groups.Tenant, err = quoteKeys("Groups", g.Table, g.ID, g.Key, g.Tenant); err != nil {
 			return nil, err
 		}
-		used := map[string]string{g.ID: "Groups.ID"}
-		if g.Tenant != "" {
-			if g.Tenant == g.ID {
-				return nil, fmt.Errorf("sqlstore: host tables: Groups.ID and Groups.Tenant are both column %q", g.ID)
-			}
-			used[g.Tenant] = "Groups.Tenant"
+		used := columns{g.ID: "Groups.ID"}
+		if err := used.claim("Groups.Tenant", g.Tenant); err != nil {
+			return nil, err
 		}
 		for _, p := range slices.Sorted(mapKeys(g.Columns)) {
 			c := g.Columns[p]
@@ -392,10 +386,9 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			if err != nil {
 				return nil, err
 			}
-			if prev, dup := used[c]; dup {
-				return nil, fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, c)
+			if err := used.claim(what, c); err != nil {
+				return nil, err
 			}
-			used[c] = what
 			b.groups = append(b.groups, groupColumn{col: q, get: get})
 		}
 		if a := g.Adopt; a != nil {
@@ -440,6 +433,23 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		}
 	}
 	return b, nil
+}
+
+// columns records which part of HostTables claimed each column of one
+// host table, so that no two parts write the same column.
+type columns map[string]string
+
+// claim records that what uses column col ("" claims nothing), or
+// returns the error naming the part that has it already.
+func (c columns) claim(what, col string) error {
+	if col == "" {
+		return nil
+	}
+	if prev, dup := c[col]; dup {
+		return fmt.Errorf("sqlstore: host tables: %s and %s are both column %q", prev, what, col)
+	}
+	c[col] = what
+	return nil
 }
 
 // quoteKeys checks and quotes a host table's name and its SCIM id, key
