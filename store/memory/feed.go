@@ -46,10 +46,10 @@ func (s *Store) tracking() bool { return s.feed != nil || s.onChange != nil }
 
 // commit hands the entries of a write to WithOnChange's function (an
 // error stops the write before it is made: apply is not called), makes
-// the write with apply, and appends the entries to t's feed. apply fails
-// only on what the caller has checked already; when it does, nothing is
-// appended. The caller holds t.mu for writing.
-func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, apply func() error) error {
+// the write with apply, and appends the entries to t's feed. The caller
+// has checked the write, so apply cannot fail, and holds t.mu for
+// writing. changes is empty when the store is not tracking.
+func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, apply func()) error {
 	if s.tracking() {
 		at := s.stamp()
 		tenant := store.Tenant(ctx)
@@ -62,9 +62,7 @@ func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, a
 			}
 		}
 	}
-	if err := apply(); err != nil {
-		return err
-	}
+	apply()
 	if s.feed != nil {
 		t.feed.append(changes, s.feed.retention)
 	}

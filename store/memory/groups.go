@@ -45,29 +45,22 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		return nil, err
 	}
 	c.ID = t.newID()
-	var added []string
-	seen := make(map[string]bool, len(members))
-	for _, m := range members {
-		if t.resolves(c.ID, m.Value) && !seen[m.Value] {
-			seen[m.Value] = true
-			added = append(added, m.Value)
-		}
+	added, _ := t.memberIDs(c.ID, members)
+	var changes []store.Change
+	if s.tracking() {
+		changes = append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
+			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...)
 	}
-	changes := append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
-		query.MemberChanges(c.ID, c.Meta.Version, nil, added)...)
 	var r *groupRec
-	err = s.commit(ctx, t, changes, func() error {
+	err = s.commit(ctx, t, changes, func() {
 		t.seq++
 		r = &groupRec{seq: t.seq, version: 1}
-		if err := s.setGroup(t, r, c, key); err != nil {
-			return err
-		}
+		s.setGroup(t, r, c, key)
 		t.groups[c.ID] = r
 		t.groupOrder.add(r)
 		for _, id := range added {
 			t.addMember(r, id)
 		}
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -79,6 +72,20 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 // user or another group of the tenant. The caller holds t.mu.
 func (t *tenant) resolves(gid, id string) bool {
 	return id != "" && id != gid && (t.users[id] != nil || t.groups[id] != nil)
+}
+
+// memberIDs returns the values of ms that may be members of group gid
+// (resolves), each once, in order, and the set of them. The caller holds
+// t.mu.
+func (t *tenant) memberIDs(gid string, ms []resources.Member) (ids []string, set map[string]bool) {
+	set = make(map[string]bool, len(ms))
+	for _, m := range ms {
+		if t.resolves(gid, m.Value) && !set[m.Value] {
+			set[m.Value] = true
+			ids = append(ids, m.Value)
+		}
+	}
+	return ids, set
 }
 
 // dropChanges returns the MembersRemoved entries of deleting member id:
@@ -112,12 +119,10 @@ func (t *tenant) groupNameFree(key, name string, self *groupRec) error {
 	return nil
 }
 
-// setGroup renders g's document and files r under g, its displayName
-// under key. g (Members nil) becomes owned by r. The caller holds t.mu.
-func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string) error {
-	if err := validExtensions(g.Extensions); err != nil {
-		return err
-	}
+// setGroup files r under g, its displayName under key, and drops r's
+// filter document, made again on first use. g (Members nil) becomes owned
+// by r; the caller has checked it (validExtensions) and holds t.mu.
+func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string) {
 	if r.g != nil {
 		t.unindexGroup(r)
 	}
@@ -130,7 +135,6 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string)
 		r.ext = s.key.groupExt(g.ExternalID)
 		addToSet(t.byGroupExt, r.ext, r)
 	}
-	return nil
 }
 
 func (t *tenant) unindexGroup(r *groupRec) {
@@ -333,7 +337,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 		changes = append(changes, query.MemberChanges(id, "", own, nil)...)
 		changes = append(changes, t.dropChanges(id)...)
 	}
-	return s.commit(ctx, t, changes, func() error {
+	return s.commit(ctx, t, changes, func() {
 		r.members.each(func(mid string) { removeFromSet(t.memberOf, mid, id) })
 		r.members = memberList{}
 		t.unindexGroup(r)
@@ -341,7 +345,6 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 		r.dead = true
 		t.groupOrder.removed()
 		s.dropMember(t, id)
-		return nil
 	})
 }
 
@@ -390,8 +393,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	if len(removed)+len(added) == 0 {
 		return r.g.Clone(), nil
 	}
-	changes := query.MemberChanges(groupID, query.FormatVersion(r.version+1), removed, added)
-	err = s.commit(ctx, t, changes, func() error {
+	var changes []store.Change
+	if s.tracking() {
+		changes = query.MemberChanges(groupID, query.FormatVersion(r.version+1), removed, added)
+	}
+	err = s.commit(ctx, t, changes, func() {
 		for _, id := range removed {
 			t.removeMember(r, id)
 		}
@@ -399,7 +405,6 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 			t.addMember(r, id)
 		}
 		s.touchGroup(r, now)
-		return nil
 	})
 	if err != nil {
 		return nil, err

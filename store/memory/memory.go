@@ -12,7 +12,7 @@
 // exist for it.
 //
 // Lists are answered by query.Select, the helper a host's store uses too,
-// on a document cached per resource at write time. An equality test that
+// on a document kept per resource, made on first use after each write. An equality test that
 // an index can answer (userName, externalId, emails.value, id, or a
 // group's displayName, externalId, id or members.value), alone or as one
 // side of an "and" (or both sides of an "or"), picks the candidates from
@@ -215,9 +215,9 @@ func (r *groupRec) document() map[string]any {
 	if d := r.doc.Load(); d != nil {
 		return *d
 	}
-	d, err := resources.ToMap(r.g)
+	d, err := query.GroupDoc(r.g)
 	if err != nil {
-		d = map[string]any{} // setGroup checked that g renders
+		d = map[string]any{} // the write checked that g renders
 	}
 	r.doc.CompareAndSwap(nil, &d)
 	return *r.doc.Load()

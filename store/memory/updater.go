@@ -29,12 +29,9 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 	if err != nil {
 		return nil, err
 	}
-	err = s.commit(ctx, t, changes, func() error {
-		if err := s.setUser(t, r, c, k); err != nil {
-			return err
-		}
+	err = s.commit(ctx, t, changes, func() {
+		s.setUser(t, r, c, k)
 		r.version++
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -57,18 +54,11 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 	if err != nil {
 		return err
 	}
-	var next []string // the resolved new members, in order
-	if members != nil {
-		seen := make(map[string]bool, len(members))
-		for _, m := range members {
-			if t.resolves(r.g.ID, m.Value) && !seen[m.Value] {
-				seen[m.Value] = true
-				next = append(next, m.Value)
-			}
-		}
+	next, listed := t.memberIDs(r.g.ID, members) // the new members, in order
+	if members != nil && s.tracking() {
 		var removed, added []string
 		r.members.each(func(id string) {
-			if !seen[id] {
+			if !listed[id] {
 				removed = append(removed, id)
 			}
 		})
@@ -79,10 +69,8 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 		}
 		changes = append(changes, query.MemberChanges(r.g.ID, c.Meta.Version, removed, added)...)
 	}
-	return s.commit(ctx, t, changes, func() error {
-		if err := s.setGroup(t, r, c, key); err != nil {
-			return err
-		}
+	return s.commit(ctx, t, changes, func() {
+		s.setGroup(t, r, c, key)
 		r.version++
 		if members != nil {
 			var old []string
@@ -95,7 +83,6 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 				t.addMember(r, id)
 			}
 		}
-		return nil
 	})
 }
 

@@ -38,16 +38,16 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		return nil, err
 	}
 	c.ID = t.newID()
-	changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
-	err = s.commit(ctx, t, changes, func() error {
+	var changes []store.Change
+	if s.tracking() {
+		changes = []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+	}
+	err = s.commit(ctx, t, changes, func() {
 		t.seq++
 		r := &userRec{seq: t.seq, version: 1}
-		if err := s.setUser(t, r, c, k); err != nil {
-			return err
-		}
+		s.setUser(t, r, c, k)
 		t.users[c.ID] = r
 		t.userOrder.add(r)
-		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -87,13 +87,11 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 	return k
 }
 
-// setUser renders u's document, then files r under u's keys k (replacing
-// its previous index entries). u becomes owned by r. The caller holds
-// t.mu.
-func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) error {
-	if err := validExtensions(u.Extensions); err != nil {
-		return err
-	}
+// setUser files r under u's keys k (replacing its previous index
+// entries) and drops r's filter document, made again on first use. u
+// becomes owned by r; the caller has checked it (validExtensions) and
+// holds t.mu.
+func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
 	if r.u != nil {
 		t.unindexUser(r)
 	}
@@ -107,7 +105,6 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) er
 	for _, e := range r.keys.emails {
 		addToSet(t.byEmail, e, r)
 	}
-	return nil
 }
 
 func (t *tenant) unindexUser(r *userRec) {
@@ -122,12 +119,11 @@ func (t *tenant) unindexUser(r *userRec) {
 	}
 }
 
-// userDoc renders the filter document of u. The password is left out, so
-// that no filter can probe it. setUser checked that u renders.
+// userDoc renders the filter document of u (query.UserDoc: the password
+// is left out, so that no filter can probe it). The write checked that u
+// renders.
 func userDoc(u *resources.User) map[string]any {
-	c := *u
-	c.Password = ""
-	doc, err := resources.ToMap(&c)
+	doc, err := query.UserDoc(u)
 	if err != nil {
 		return map[string]any{}
 	}
@@ -210,14 +206,16 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return preconditionFailed("user", id, ifVersion, r.version)
 	}
-	changes := append([]store.Change{{Kind: store.UserDeleted, ID: id}}, t.dropChanges(id)...)
-	return s.commit(ctx, t, changes, func() error {
+	var changes []store.Change
+	if s.tracking() {
+		changes = append([]store.Change{{Kind: store.UserDeleted, ID: id}}, t.dropChanges(id)...)
+	}
+	return s.commit(ctx, t, changes, func() {
 		t.unindexUser(r)
 		delete(t.users, id)
 		r.dead = true
 		t.userOrder.removed()
 		s.dropMember(t, id)
-		return nil
 	})
 }
 
