@@ -22,12 +22,20 @@ var changeIgnored = map[string]bool{"id": true, "meta": true, "schemas": true, "
 // rendered by the same encoder (a store's own), so equal values have
 // equal text. id, meta, schemas, groups and members are never listed.
 func ChangedAttributes(before, after []byte) ([]string, error) {
+	attrs, _, err := changedAttributes(before, after)
+	return attrs, err
+}
+
+// changedAttributes is ChangedAttributes that also returns the after
+// document's top-level members, so a caller reads more of it without
+// decoding it again.
+func changedAttributes(before, after []byte) ([]string, map[string]json.RawMessage, error) {
 	var b, a map[string]json.RawMessage
 	if err := json.Unmarshal(before, &b); err != nil {
-		return nil, fmt.Errorf("query: changed attributes: %w", err)
+		return nil, nil, fmt.Errorf("query: changed attributes: %w", err)
 	}
 	if err := json.Unmarshal(after, &a); err != nil {
-		return nil, fmt.Errorf("query: changed attributes: %w", err)
+		return nil, nil, fmt.Errorf("query: changed attributes: %w", err)
 	}
 	var out []string
 	for k, v := range a {
@@ -41,7 +49,7 @@ func ChangedAttributes(before, after []byte) ([]string, error) {
 		}
 	}
 	slices.Sort(out)
-	return out, nil
+	return out, a, nil
 }
 
 // UserChanges returns the feed entries of a write of user id, now at
@@ -52,7 +60,7 @@ func ChangedAttributes(before, after []byte) ([]string, error) {
 // back. None when nothing changed. Seq, Tenant and At are left for the
 // store.
 func UserChanges(id, version string, beforeDoc, afterDoc []byte, passwordChanged bool) ([]store.Change, error) {
-	attrs, err := ChangedAttributes(beforeDoc, afterDoc)
+	attrs, after, err := changedAttributes(beforeDoc, afterDoc)
 	if err != nil {
 		return nil, err
 	}
@@ -65,21 +73,14 @@ func UserChanges(id, version string, beforeDoc, afterDoc []byte, passwordChanged
 	}
 	out := []store.Change{{Kind: store.UserUpdated, ID: id, Version: version, Attributes: attrs}}
 	if slices.Contains(attrs, "active") {
-		if active(afterDoc) {
+		// true unless false: absent and null are active
+		if string(after["active"]) != "false" {
 			out = append(out, store.Change{Kind: store.UserReactivated, ID: id, Version: version})
 		} else {
 			out = append(out, store.Change{Kind: store.UserDeactivated, ID: id, Version: version})
 		}
 	}
 	return out, nil
-}
-
-// active reports a user document's active: true unless it is false.
-func active(doc []byte) bool {
-	var v struct {
-		Active *bool `json:"active"`
-	}
-	return json.Unmarshal(doc, &v) != nil || v.Active == nil || *v.Active
 }
 
 // GroupChanges returns the feed entries of a write of group id, now at
