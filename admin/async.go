@@ -218,15 +218,7 @@ func (l *AsyncLog) run() {
 // flush delay for more. It reports whether Close was called meanwhile.
 func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
 	if l.delay == 0 {
-		for len(batch) < l.batchSize {
-			select {
-			case r := <-l.entries:
-				batch = append(batch, r)
-			default:
-				return batch, false
-			}
-		}
-		return batch, false
+		return l.buffered(batch), false
 	}
 	timer := time.NewTimer(l.delay)
 	defer timer.Stop()
@@ -247,21 +239,26 @@ func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
 // entries arrive by then.
 func (l *AsyncLog) drain(batch []Request) {
 	for {
-		batch = batch[:0]
-	collect:
-		for len(batch) < l.batchSize {
-			select {
-			case r := <-l.entries:
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
+		batch = l.buffered(batch[:0])
 		if len(batch) == 0 {
 			return
 		}
 		l.write(batch)
 	}
+}
+
+// buffered adds the entries already buffered to batch, up to batchSize,
+// without waiting.
+func (l *AsyncLog) buffered(batch []Request) []Request {
+	for len(batch) < l.batchSize {
+		select {
+		case r := <-l.entries:
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // write hands batch to the destination, counting what fails as dropped.

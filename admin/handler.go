@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scimkit/scim/feed"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
@@ -45,10 +46,7 @@ type Options struct {
 	// Feed, if set, is read by GET /feed: the store's change feed
 	// (sqlstore's or memory's Feed), its recent entries and its named
 	// consumers' lag.
-	Feed interface {
-		store.ChangeFeed
-		store.FeedConsumers
-	}
+	Feed feed.Source
 
 	// BaseURL is the SCIM base URL to show the admin (the value to paste
 	// into the identity provider), returned by GET /status.
