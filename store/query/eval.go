@@ -16,7 +16,9 @@ import (
 )
 
 // FilterError reports a filter that cannot be evaluated against a resource
-// type: an attribute the type does not define, or an operator that makes
+// type: an attribute the type does not define (except inside a value filter
+// on a whole extension, whose members are compared as stored), or an
+// operator that makes
 // no sense for the attribute (gt on a boolean, eq on a complex attribute
 // without a sub-attribute). The handler answers it with 400 invalidFilter
 // and Error() as the detail, so the text is written for the client.
@@ -190,7 +192,8 @@ func MatchGroup(rt *resources.ResourceType, e filter.Expr, g *resources.Group) (
 const maxDepth = 200
 
 // scope is where paths resolve: the resource (zero value) or one element
-// of a complex attribute (inElem; elem nil for an attribute kept raw).
+// of a complex attribute (inElem; elem nil inside a value filter on a whole
+// extension, whose members are compared as stored).
 type scope struct {
 	inElem bool
 	elem   *resources.Attribute
@@ -298,8 +301,8 @@ type target struct {
 	ext  string // URN key of the extension object holding the attribute, or ""
 	name string // attribute key in its object ("" for the whole extension)
 	sub  string // sub-attribute key, or ""
-	// attr is the attribute definition, nil for an attribute a registered
-	// extension does not define (kept raw).
+	// attr is the attribute definition; nil for a whole extension, and
+	// inside a value filter on one (compared as stored: raw).
 	attr *resources.Attribute
 	// leaf is the definition of the compared values: the sub-attribute
 	// when sub is set, else attr; nil when raw.
