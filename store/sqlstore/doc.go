@@ -67,7 +67,9 @@
 // consumer over; a background goroutine prunes entries past
 // Config.FeedRetention, or acknowledged by every named consumer of their
 // tenant, in short batches. A write costs one more statement on
-// PostgreSQL and two, prepared once, on SQLite.
+// PostgreSQL and two, prepared once, on SQLite; a group's delete also
+// reads its members for the entry (on PostgreSQL after locking its row:
+// two statements more).
 //
 // Config.OnChange is called with each entry, the resource before and
 // after (Change), inside the same transaction before the commit: the place

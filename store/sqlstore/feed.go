@@ -50,8 +50,9 @@ func sqliteInsert(n int) string {
 }
 
 // prepareFeed prepares the SQLite append's statements (see feedConfig).
-// A write appends one to three entries but for deletes of members of many
-// groups, which take the unprepared path.
+// A write appends one to four entries (a user deleted from three groups),
+// but for deletes of members of more groups, which take the unprepared
+// path.
 func (s *Store) prepareFeed(ctx context.Context) error {
 	if s.d.pg || !s.feed.on {
 		return nil // pgx caches prepared statements per connection itself

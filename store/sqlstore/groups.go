@@ -35,8 +35,13 @@ func (s *Store) scanGroupDoc(r scanner, doc *string, extra ...any) (*resources.G
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
+	return s.groupFromRow(id, *doc, created, modified, version)
+}
+
+// groupFromRow builds the group of a row of groupCols (Members nil).
+func (s *Store) groupFromRow(id, doc string, created, modified time.Time, version int64) (*resources.Group, error) {
 	g := new(resources.Group)
-	if err := json.Unmarshal([]byte(*doc), g); err != nil {
+	if err := json.Unmarshal([]byte(doc), g); err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", id, err)
 	}
 	g.ID = id
@@ -327,11 +332,17 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	return out, nil
 }
 
-// memberSelect reads members with their type and display.
-const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, COALESCE(mu.display, mg.display_name, '')
-	FROM scim_members m
+// memberDisplay is a member's display (a user's displayName, else its
+// userName; a group's displayName), read from memberFrom's joins.
+const memberDisplay = `COALESCE(mu.display, mg.display_name, '')`
+
+// memberFrom joins the memberships m with the users and groups they name.
+const memberFrom = ` FROM scim_members m
 	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
 	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
+
+// memberSelect reads members with their type and display.
+const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberDisplay + memberFrom
 
 // sqlLoadMembers reads the members of group $2 (list: of the groups in
 // list $2) of tenant $1 in the order they were added.
@@ -431,13 +442,10 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 			return nil, fmt.Errorf("sqlstore: get group: %w", err)
 		}
 		if kind == 0 {
-			g = new(resources.Group)
-			if err := json.Unmarshal([]byte(doc), g); err != nil {
-				return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", gid, err)
+			if g, err = s.groupFromRow(gid, doc, created, modified, version.Int64); err != nil {
+				return nil, err
 			}
-			g.ID = gid
 			g.Members = []resources.Member{}
-			g.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version.Int64)}
 			continue
 		}
 		if g == nil { // members sort after their group: a member row without it cannot be
@@ -462,10 +470,7 @@ func (s *Store) sqlGroupWithMembers() string {
 	return `SELECT 0 AS kind, g.id, g.doc, g.created, g.last_modified, g.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq
 		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, COALESCE(mu.display, mg.display_name, ''), m.seq
-		FROM scim_members m
-		LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
-		LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq` + memberFrom + `
 		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + p2 + `
 		ORDER BY 1, 10`
 }
@@ -501,7 +506,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids)
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil)
 		if err != nil {
 			return err
 		}
@@ -545,13 +550,14 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // updateGroup writes group c (rendered as w) over its row at version in
 // tx, the group's row locked, and, when replace, makes its members the
 // ids that name a user or group of the tenant (in order; others are
-// skipped). Only the difference is written: the stored member ids are
-// read, those no longer listed are deleted, the new ones are resolved
+// skipped). Only the difference is written: the stored member ids
+// (stored, when the caller has read them already; nil: read here), those
+// no longer listed are deleted, the new ones are resolved
 // (and locked against deletion) and inserted, and the rest are not
 // touched, so a PUT of a 5,000-member group that changes one member
 // writes one row and locks one resource (BENCHMARKS.md). It returns the
 // member ids removed and added when the store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids []string) (removed, added []string, err error) {
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string) (removed, added []string, err error) {
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
@@ -569,13 +575,14 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	if !replace {
 		return nil, nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
-	}
-	stored, err := scanIDs(rows)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+	if stored == nil {
+		rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID)
+		if err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+		}
+		if stored, err = scanIDs(rows); err != nil {
+			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+		}
 	}
 	listed := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -660,7 +667,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 			return err
 		}
 		now := s.stamp()
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids)
+		// The members read above (withMembers) are those stored: the
+		// group's row lock has kept them as they are.
+		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members))
 		if err != nil {
 			return err
 		}

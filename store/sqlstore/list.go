@@ -102,9 +102,9 @@ func pageBounds(q store.Query) (offset, limit int) {
 }
 
 // ListUsers returns the page of users matching q. Filter, sort and paging
-// run in SQL, and Total is counted in the same snapshot (one statement
-// when the whole result fits on the first page, else one read
-// transaction of two). Unless q.ExcludeGroups, the page's statement reads
+// run in SQL, the page and Total in one statement, so Total is counted in
+// the page's snapshot (see listSQL; only a page past the end counts in a
+// second statement). Unless q.ExcludeGroups, the page's statement reads
 // each user's groups too, as GetUser does; when part of the filter or
 // sort is finished in Go, Groups is filled (direct and indirect) when the
 // filter named groups and is otherwise left nil for the handler. Without
@@ -125,11 +125,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	if p.residual {
 		err = s.read(ctx, func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
 	} else {
-		cols, scan := userCols, s.scanUser
-		if !q.ExcludeGroups {
-			// each user's groups in the page's statement
-			cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
-		}
+		cols, scan := s.userRead(q.ExcludeGroups) // each user's groups in the page's statement
 		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, cols, from, scan)
 	}
 	if err != nil {
@@ -287,11 +283,7 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 			return nil, nil, nil, nil, err
 		}
 	}
-	render = func(u *resources.User) (map[string]any, error) {
-		c := *u
-		c.Password = ""
-		return resources.ToMap(&c)
-	}
+	render = query.UserDoc
 	extra = func(u *resources.User) (any, bool) {
 		gs := groups[u.ID]
 		return gs, len(gs) > 0
@@ -400,7 +392,7 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 			return nil, nil, nil, err
 		}
 	}
-	render = func(g *resources.Group) (map[string]any, error) { return resources.ToMap(g) }
+	render = query.GroupDoc
 	extra = func(g *resources.Group) (any, bool) {
 		ms := members[g.ID]
 		if len(ms) == 0 {
@@ -699,10 +691,7 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 			return nil
 		})
 	} else {
-		cols, scan := userCols, s.scanUser
-		if !q.ExcludeGroups {
-			cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
-		}
+		cols, scan := s.userRead(q.ExcludeGroups)
 		page, err = listAfterSQL(ctx, s, nil, p, q, after, cols, from, scan)
 	}
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -330,7 +331,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 	if err := used.claim("Users.SoftDelete", u.SoftDelete); err != nil {
 		return nil, err
 	}
-	paths := slices.Sorted(mapKeys(u.Columns))
+	paths := slices.Sorted(maps.Keys(u.Columns))
 	for _, p := range paths {
 		c := u.Columns[p]
 		up, ok := lookupUserPath(p)
@@ -375,7 +376,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		if err := used.claim("Groups.Tenant", g.Tenant); err != nil {
 			return nil, err
 		}
-		for _, p := range slices.Sorted(mapKeys(g.Columns)) {
+		for _, p := range slices.Sorted(maps.Keys(g.Columns)) {
 			c := g.Columns[p]
 			get, ok := groupPaths[strings.ToLower(strings.TrimSpace(p))]
 			if !ok {
@@ -481,16 +482,6 @@ func optIdent(what, name string) (string, error) {
 	return quoteIdent(what, name)
 }
 
-func mapKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // flag is the bind value of a boolean column.
 func (b *Bridge) flag(v bool) any {
 	if !b.t.Users.IntFlags {
@@ -500,14 +491,6 @@ func (b *Bridge) flag(v bool) any {
 		return 1
 	}
 	return 0
-}
-
-// text is the bind value of a string column: NULL when empty.
-func text(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
 }
 
 // filter renders a column that a condition only filters on, in a form
@@ -593,7 +576,7 @@ func (b *Bridge) userValue(c userColumn, u *resources.User) any {
 	if c.p.flag {
 		return b.flag(u.Active == nil || *u.Active)
 	}
-	return text(c.p.get(u))
+	return nullText(c.p.get(u))
 }
 
 func exec(ctx context.Context, tx *sql.Tx, q string, a *args) (int64, error) {
@@ -732,7 +715,7 @@ func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 			a := &args{d: b.d}
 			sets := []string{gt.ID + " = " + a.add(g.ID)}
 			for _, c := range b.groups {
-				sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
+				sets = append(sets, c.col+" = "+a.add(nullText(c.get(g))))
 			}
 			q := `UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.Key + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table +
 				` WHERE ` + b.filter(gt.ID) + ` IS NULL AND lower(` + gt.Adopt.Column + `) = lower(` + a.add(v) + `)` + b.tenantCond(a, "", gt.Tenant, tenant) +
@@ -749,7 +732,7 @@ func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 		cols, vals = append(cols, gt.Tenant), append(vals, a.add(tenant))
 	}
 	for _, c := range b.groups {
-		cols, vals = append(cols, c.col), append(vals, a.add(text(c.get(g))))
+		cols, vals = append(cols, c.col), append(vals, a.add(nullText(c.get(g))))
 	}
 	_, err := exec(ctx, tx, `INSERT INTO `+gt.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(vals, ", ")+`)`, a)
 	return err
@@ -760,7 +743,7 @@ func (b *Bridge) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 	a := &args{d: b.d}
 	sets := []string{gt.ID + " = " + gt.ID}
 	for _, c := range b.groups {
-		sets = append(sets, c.col+" = "+a.add(text(c.get(g))))
+		sets = append(sets, c.col+" = "+a.add(nullText(c.get(g))))
 	}
 	n, err := exec(ctx, tx, `UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+a.add(g.ID)+b.tenantCond(a, "", gt.Tenant, tenant), a)
 	if err != nil || n > 0 {

@@ -67,7 +67,8 @@ type Config struct {
 	// transaction, so no committed change is missed across a crash and
 	// every replica's consumer sees every change. It costs each write
 	// one more statement in the same transaction on PostgreSQL (two on
-	// SQLite, where a statement is no round trip), see BENCHMARKS.md.
+	// SQLite, where a statement is no round trip; a group's delete, which
+	// reads the members it removes, two more), see BENCHMARKS.md.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named

@@ -261,6 +261,16 @@ func groupsDest() (dest *string, fill func(u *resources.User) error) {
 	}
 }
 
+// userRead returns the columns a read of users selects (from scim_users
+// u) and the function that scans them: userCols, with each user's direct
+// groups in the same statement unless excludeGroups.
+func (s *Store) userRead(excludeGroups bool) (cols string, scan func(scanner, ...any) (*resources.User, error)) {
+	if excludeGroups {
+		return userCols, s.scanUser
+	}
+	return userCols + ", " + s.sqlUserGroups(), s.scanUserWithGroups
+}
+
 // scanUserWithGroups reads one row of userCols and the sqlUserGroups
 // column.
 func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, error) {
@@ -282,10 +292,7 @@ func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	cols, scan := userCols, s.scanUser
-	if !opts.ExcludeGroups {
-		cols, scan = userCols+", "+s.sqlUserGroups(), s.scanUserWithGroups
-	}
+	cols, scan := s.userRead(opts.ExcludeGroups)
 	row := s.r.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
 	u, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
