@@ -25,6 +25,10 @@
 //	api := admin.NewHandler(toks, admin.Options{Tenant: tenantOf, RequestLog: requests})
 //	mux.Handle("/admin/api/", requireAdmin(http.StripPrefix("/admin/api", api)))
 //
+// With Options.Feed (a feed.Source: sqlstore's or memory's Feed), GET
+// /feed shows the tenant's recent change-feed entries and each named
+// consumer's lag.
+//
 // The admin handler performs no authentication: the host mounts it behind
 // its own (see NewHandler).
 package admin

@@ -22,7 +22,9 @@
 // WithChangeFeed keeps a change feed (Store.Feed, store.ChangeFeed) under
 // the same lock as each change, with the named consumers of package feed;
 // it lives in memory like everything else, for tests and for a host
-// trying the feed before it runs store/sqlstore's.
+// trying the feed before it runs store/sqlstore's. WithOnChange sees each
+// entry of a write before it is made and can stop it (storetest's Faults
+// use it).
 package memory
 
 import (

@@ -12,10 +12,13 @@
 //		Tokens: tokens.NewManager(db, tokens.Options{}), RequestLog: requests, ...})
 //
 // One *Store implements store.UserStore, store.GroupStore,
-// store.MembershipReader, store.UserUpdater, store.GroupUpdater, tokens.Store, tokens.Rotator, admin.RequestLog
+// store.MembershipReader, store.UserUpdater, store.GroupUpdater,
+// store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
+// tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
 // is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
-// processes sharing one database.
+// processes sharing one database. With Config.ChangeFeed, Feed returns its
+// store.ChangeFeed and store.FeedConsumers (below).
 //
 // # Schema
 //
