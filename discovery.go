@@ -13,7 +13,6 @@ const (
 	spcSchema           = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"
 	resourceTypeSchema  = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 	searchRequestSchema = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
-	patchOpSchema       = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 )
 
 // discovery holds the discovery documents, built once by NewHandler. Only

@@ -380,16 +380,26 @@ func (k *kind[T]) resourceType() *resources.ResourceType { return k.rt }
 // evaluator checks filters against the kind's resource type.
 func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
 
-// patchDoc applies ops to the document of the stored resource v (meta
-// left out). It returns the new document, or nil when the operations
-// change nothing.
-func (k *kind[T]) patchDoc(h *handler, ctx context.Context, v T, ops []patch.Operation) (map[string]any, error) {
+// writableDoc renders v as a document without what a client never writes:
+// meta, and a user's groups, which are computed.
+func writableDoc(v any) (map[string]any, error) {
 	doc, err := resources.ToMap(v)
 	if err != nil {
 		return nil, err
 	}
 	delete(doc, "meta")
-	delete(doc, "groups") // a user's groups are computed, never written
+	delete(doc, "groups")
+	return doc, nil
+}
+
+// patchDoc applies ops to the document of the stored resource v (meta
+// left out). It returns the new document, or nil when the operations
+// change nothing.
+func (k *kind[T]) patchDoc(h *handler, ctx context.Context, v T, ops []patch.Operation) (map[string]any, error) {
+	doc, err := writableDoc(v)
+	if err != nil {
+		return nil, err
+	}
 	l := h.lenience()
 	next, err := k.engine.Apply(doc, ops, l)
 	warnAll(ctx, l)

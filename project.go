@@ -90,23 +90,9 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 // wants reports whether the response includes the top-level core
 // attribute name, so the handler can skip loading it (members, groups).
 func (p *projection) wants(name string) bool {
-	if p == nil {
-		return true
-	}
-	for _, e := range p.exclude {
-		if e.urn == "" && e.sub == "" && strings.EqualFold(e.name, name) {
-			return false
-		}
-	}
-	if !p.including {
-		return true
-	}
-	for _, i := range p.include {
-		if i.urn == "" && strings.EqualFold(i.name, name) {
-			return true
-		}
-	}
-	return false
+	// A core reference always names an attribute, so wantsExt's
+	// whole-extension case never applies to it.
+	return p.wantsExt("", name)
 }
 
 // wantsExt reports whether the response includes the attribute name of

@@ -278,14 +278,10 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // sameUser reports whether a and b hold the same attributes (meta and the
 // computed groups aside).
 func sameUser(a, b *resources.User) bool {
-	da, errA := resources.ToMap(a)
-	db, errB := resources.ToMap(b)
+	da, errA := writableDoc(a)
+	db, errB := writableDoc(b)
 	if errA != nil || errB != nil {
 		return false
-	}
-	for _, d := range []map[string]any{da, db} {
-		delete(d, "meta")
-		delete(d, "groups")
 	}
 	return resources.EqualDocs(da, db)
 }

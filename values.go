@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/resources"
 )
 
 // keyAttributes are the attribute paths stores index for lookups and
@@ -20,7 +22,7 @@ var keyAttributes = map[string]bool{
 // Invalid UTF-8 never gets this far: readBody refuses it.
 func (h *handler) checkValues(doc map[string]any) error {
 	for k, v := range doc {
-		if ext, ok := v.(map[string]any); ok && isURN(k) {
+		if ext, ok := v.(map[string]any); ok && resources.IsURN(k) {
 			// An extension object: its attributes are named urn:...:name.
 			for ek, ev := range ext {
 				if err := h.walkValues(valuePath{k + ":" + ek, ""}, ev); err != nil {
@@ -46,8 +48,6 @@ func (p valuePath) String() string {
 	}
 	return p.attr + "." + p.sub
 }
-
-func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
 
 func (h *handler) walkValues(path valuePath, v any) error {
 	switch x := v.(type) {

@@ -67,7 +67,7 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 		seen := map[string]bool{}
 		for _, urn := range rt.SchemaURNs() {
 			key := strings.ToLower(urn)
-			if !isURN(urn) {
+			if !IsURN(urn) {
 				return nil, fmt.Errorf("resources: %s extension id %q is not a URN (urn:...)", rt.Name, urn)
 			}
 			if seen[key] {

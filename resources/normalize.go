@@ -112,7 +112,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 		}
 		return nil // recomputed from content on output
 	}
-	if isURN(key) {
+	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
 	}
 	a, _ := rt.Attr("", key)
@@ -167,7 +167,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 			return &AttrError{Path: key, Msg: "must be a JSON object"}
 		}
 		for k, cv := range obj {
-			if isURN(k) {
+			if IsURN(k) {
 				return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
 			}
 			if err := rt.put(out, k, cv, l); err != nil {
@@ -267,7 +267,9 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 	return nil
 }
 
-func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
+// IsURN reports whether s starts like a schema URN ("urn:", any case):
+// how a request's keys and paths tell an extension from an attribute.
+func IsURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
 
 // attrPath names a value in errors: urn:name.sub. Normalisation carries it
 // in parts and joins them only for an error.

@@ -33,7 +33,7 @@ func (rt *ResourceType) refPut(out map[string]any, key string, v any) error {
 		}
 		return nil // recomputed from content on output
 	}
-	if isURN(key) {
+	if IsURN(key) {
 		return rt.refPutURN(out, key, v)
 	}
 	a, _ := rt.Attr("", key)
@@ -79,7 +79,7 @@ func (rt *ResourceType) refPutURN(out map[string]any, key string, v any) error {
 			return &AttrError{Path: key, Msg: "must be a JSON object"}
 		}
 		for k, cv := range obj {
-			if isURN(k) {
+			if IsURN(k) {
 				return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
 			}
 			if err := rt.refPut(out, k, cv); err != nil {

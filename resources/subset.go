@@ -97,7 +97,7 @@ func (rt *ResourceType) subset(field string, names []string) error {
 func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
 	name := n
 	var ext *Schema
-	if isURN(n) {
+	if IsURN(n) {
 		for _, e := range rt.Extensions {
 			switch {
 			case strings.EqualFold(n, e.Schema.ID):

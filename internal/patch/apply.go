@@ -164,7 +164,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 	rt := a.e.rt
 	full := key
 	if in != nil {
-		if isURN(key) {
+		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
 		}
 		full = in.ID + ":" + key
@@ -181,7 +181,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
 			}
 			for _, k := range sortedKeys(obj) {
-				if isURN(k) {
+				if resources.IsURN(k) {
 					return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, key)
 				}
 				if err := a.applyKey(kind, k, obj[k], nil); err != nil {
@@ -1121,8 +1121,6 @@ func sortedKeys(m map[string]any) []string {
 	sort.Strings(keys)
 	return keys
 }
-
-func isURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
 
 // plainName reports whether path is a bare attribute name, which needs no
 // parsing.

@@ -161,7 +161,7 @@ func (a *applier) membersKey(v any) (mv any, found, only bool) {
 		if strings.EqualFold(k, "schemas") {
 			continue
 		}
-		if isURN(k) {
+		if resources.IsURN(k) {
 			return nil, false, false
 		}
 		l, err := a.resolve(k)
