@@ -257,8 +257,8 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 // q.ExcludeMembers the groups have Members nil and listing costs nothing
 // per member. Sorting by members keeps creation order, as on sqlstore.
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
-	if q.SortBy != "" && sortsBy(q.SortBy, s.model.Group, "members") {
-		q.SortBy = ""
+	if err := unstoredSort(s.groupEval, &q, "members"); err != nil {
+		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
 	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {

@@ -27,15 +27,29 @@ func (o *order[T]) live() []T {
 	return out
 }
 
-// sortsBy reports whether sortBy names the core attribute name of rt (or
-// one of its sub-attributes).
-func sortsBy(sortBy string, rt *resources.ResourceType, name string) bool {
-	p := sortBy
+// unstoredSort clears q.SortBy when it names the attribute name of ev.Type
+// (or one of its sub-attributes): groups and members are not part of the
+// documents a sort reads, so such a sort keeps creation order, as on
+// sqlstore. The path is still checked first, so a sortBy naming no
+// attribute (groups.bogus) fails here as it does in query.Select.
+func unstoredSort(ev *query.Evaluator, q *store.Query, name string) error {
+	if q.SortBy == "" {
+		return nil
+	}
+	rt := ev.Type
+	p := q.SortBy
 	if len(p) > len(rt.Schema.ID) && strings.EqualFold(p[:len(rt.Schema.ID)], rt.Schema.ID) && p[len(rt.Schema.ID)] == ':' {
 		p = p[len(rt.Schema.ID)+1:]
 	}
 	p, _, _ = strings.Cut(p, ".")
-	return strings.EqualFold(p, name)
+	if !strings.EqualFold(p, name) {
+		return nil
+	}
+	if _, err := ev.Sorter(q.SortBy); err != nil {
+		return err
+	}
+	q.SortBy = ""
+	return nil
 }
 
 // isCore reports whether p names the attribute name (case-insensitively)
@@ -377,8 +391,8 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec
 // deletes.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	empty := store.CursorPage[*resources.User]{Items: []*resources.User{}, Positions: []string{}}
-	if q.SortBy != "" && sortsBy(q.SortBy, s.model.User, "groups") {
-		q.SortBy = ""
+	if err := unstoredSort(s.userEval, &q, "groups"); err != nil {
+		return empty, err
 	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {
@@ -407,8 +421,8 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
 	empty := store.CursorPage[*resources.Group]{Items: []*resources.Group{}, Positions: []string{}}
-	if q.SortBy != "" && sortsBy(q.SortBy, s.model.Group, "members") {
-		q.SortBy = ""
+	if err := unstoredSort(s.groupEval, &q, "members"); err != nil {
+		return empty, err
 	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {

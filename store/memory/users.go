@@ -226,8 +226,8 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // pages them. Sorting by groups keeps creation order, as on sqlstore: the
 // groups are not part of the document a sort reads.
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	if q.SortBy != "" && sortsBy(q.SortBy, s.model.User, "groups") {
-		q.SortBy = ""
+	if err := unstoredSort(s.userEval, &q, "groups"); err != nil {
+		return store.Page[*resources.User]{Items: []*resources.User{}}, err
 	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {

@@ -20,6 +20,7 @@ var userTests = []test{
 	{"GetNotFound", testGetUserNotFound},
 	{"ListFilter", testListUsersFilter},
 	{"ListSort", testListUsersSort},
+	{"ListSortUnknownAttribute", testListSortUnknown},
 	{"ListPaging", testListUsersPaging},
 	{"Replace", testReplaceUser},
 	{"ReplaceConflictAndNotFound", testReplaceUserErrors},
@@ -228,6 +229,26 @@ func testListUsersSort(t *testing.T, e *env) {
 		assert.Equal(t, 6, p.Total, "ListUsers: Total must count every match, not just the page (store.Page.Total)")
 	}
 	assert.Equal(t, []string{"u2", "u5", "u1", "u4", "u6", "u3"}, paged, "ListUsers: pages of a sorted list must concatenate to the whole list, ties in creation order (store.Query.SortBy)")
+}
+
+// testListSortUnknown: a sortBy naming no attribute is an error on every
+// list, also under the attributes a store never sorts by (groups,
+// members), so a store answers it as query.Select does.
+func testListSortUnknown(t *testing.T, e *env) {
+	e.createUser(t, &resources.User{UserName: "u1"})
+	for _, sortBy := range []string{"bogus", "groups.bogus", "name.bogus", "urn:example:nope:attr"} {
+		q := store.Query{SortBy: sortBy, StartIndex: 1, Count: 10}
+		_, err := e.users.ListUsers(e.ctx, q)
+		assert.Error(t, err, "ListUsers with sortBy %q, which names no attribute of User, must fail as query.Select does (store.Query.SortBy)", sortBy)
+	}
+	if e.groups == nil {
+		return
+	}
+	for _, sortBy := range []string{"bogus", "members.bogus"} {
+		q := store.Query{SortBy: sortBy, StartIndex: 1, Count: 10}
+		_, err := e.groups.ListGroups(e.ctx, q)
+		assert.Error(t, err, "ListGroups with sortBy %q, which names no attribute of Group, must fail as query.Select does (store.Query.SortBy)", sortBy)
+	}
 }
 
 func testListUsersPaging(t *testing.T, e *env) {
