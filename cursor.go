@@ -107,50 +107,20 @@ func (h *handler) checkCursorRequest(rl rawList, ks ...lister) error {
 
 // listCursor answers one page of a cursor walk of one resource type.
 func (h *handler) listCursor(w http.ResponseWriter, r *http.Request, k lister, rl rawList, lp listParams) {
-	ctx := r.Context()
-	if err := h.checkCursorRequest(rl, k); err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	rt := k.resourceType().Name
-	hash := queryHash(rt, rl)
-	pos := ""
-	if *rl.cursor != "" {
-		p, err := h.openCursor(ctx, *rl.cursor, hash)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if p.R != rt {
-			h.writeError(w, r, errInvalidCursor("issued for another resource type"))
-			return
-		}
-		pos = p.P
-	}
-	items, positions, more, err := k.itemsAfter(h, r, lp.proj, lp.query, pos)
-	if err != nil {
-		h.writeError(w, r, err)
-		return
-	}
-	next := ""
-	if len(items) < len(positions) || more {
-		if len(items) > 0 {
-			pos = positions[len(items)-1]
-		}
-		next = h.sealCursor(ctx, rt, hash, pos)
-	}
-	h.writeCursorList(w, items, next)
+	h.walkCursor(w, r, rl, k.resourceType().Name, []lister{k}, []listParams{lp})
 }
 
-// searchAllCursor is POST /.search with a cursor: a walk over users, then
-// groups, the cursor naming the resource type it is in.
-func (h *handler) searchAllCursor(w http.ResponseWriter, r *http.Request, rl rawList, kinds []lister, lps []listParams) {
+// walkCursor answers one page of a cursor walk over kinds in order (POST
+// /.search: users, then groups), the cursor naming the resource type it
+// is in. scope keeps the cursors of one endpoint from being taken at
+// another.
+func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, kinds []lister, lps []listParams) {
 	ctx := r.Context()
 	if err := h.checkCursorRequest(rl, kinds...); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	hash := queryHash("*", rl)
+	hash := queryHash(scope, rl)
 	start, pos := 0, ""
 	if *rl.cursor != "" {
 		p, err := h.openCursor(ctx, *rl.cursor, hash)

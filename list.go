@@ -425,7 +425,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		for i, p := range parts {
 			ks[i], lps[i] = p.k, p.lp
 		}
-		h.searchAllCursor(w, r, rl, ks, lps)
+		h.walkCursor(w, r, rl, "*", ks, lps)
 		return
 	}
 	start := parts[0].lp.query.StartIndex

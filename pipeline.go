@@ -308,30 +308,12 @@ func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Q
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := k.render(r, h.baseURL(r), proj, page.Items, false); err != nil {
-		return nil, 0, err
-	}
-	out := make([][]byte, 0, len(page.Items))
-	size := 0
-	for _, v := range page.Items {
-		b, err := encode(v, proj)
-		if err != nil {
-			return nil, 0, err
-		}
-		if size += len(b); size > h.cfg.MaxResponseBytes && len(out) > 0 {
-			// A page of large resources is cut short rather than held
-			// whole in memory: itemsPerPage says how many came, and the
-			// client asks for the rest from startIndex+itemsPerPage, as
-			// RFC 7644 §3.4.2.4 allows.
-			break
-		}
-		out = append(out, b)
-	}
-	return out, page.Total, nil
+	out, err := k.encodePage(h, r, proj, page.Items)
+	return out, page.Total, err
 }
 
 // itemsAfter reads one page of a cursor walk and encodes each resource of
-// it, cut short as items is by MaxResponseBytes.
+// it.
 func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) ([][]byte, []string, bool, error) {
 	page, err := k.listAfter(r.Context(), q, after)
 	if err != nil {
@@ -340,22 +322,32 @@ func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q st
 	if len(page.Positions) != len(page.Items) {
 		return nil, nil, false, errors.New("scim: the store's cursor page has not one position per item")
 	}
-	if err := k.render(r, h.baseURL(r), proj, page.Items, false); err != nil {
-		return nil, nil, false, err
+	out, err := k.encodePage(h, r, proj, page.Items)
+	return out, page.Positions, page.More, err
+}
+
+// encodePage renders and encodes the resources of a page, in order. A
+// page of large resources is cut short rather than held whole in memory
+// (at least one resource is sent): itemsPerPage says how many came, and
+// the client asks for the rest from startIndex+itemsPerPage, as RFC 7644
+// §3.4.2.4 allows, or from the cursor after the last one sent.
+func (k *kind[T]) encodePage(h *handler, r *http.Request, proj *projection, items []T) ([][]byte, error) {
+	if err := k.render(r, h.baseURL(r), proj, items, false); err != nil {
+		return nil, err
 	}
-	out := make([][]byte, 0, len(page.Items))
+	out := make([][]byte, 0, len(items))
 	size := 0
-	for _, v := range page.Items {
+	for _, v := range items {
 		b, err := encode(v, proj)
 		if err != nil {
-			return nil, nil, false, err
+			return nil, err
 		}
 		if size += len(b); size > h.cfg.MaxResponseBytes && len(out) > 0 {
-			break // the next page starts after the last one sent
+			break
 		}
 		out = append(out, b)
 	}
-	return out, page.Positions, page.More, nil
+	return out, nil
 }
 
 // cursors reports whether the store pages this kind by position.
