@@ -3,9 +3,7 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -53,24 +51,8 @@ type bulkResult struct {
 // fails changes nothing and the others go on, until failOnErrors errors
 // have occurred.
 func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
-	limit := h.cfg.MaxBulkPayloadBytes
-	tooLarge := &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
-		Detail: fmt.Sprintf("the bulk request is larger than %d bytes (maxPayloadSize in /ServiceProviderConfig); split it", limit)}
-	if r.ContentLength > limit {
-		h.writeError(w, r, tooLarge) // refused before a byte of the body is read
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		h.writeError(w, r, tooLarge)
-		return
-	case err != nil:
-		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err))
-		return
-	}
-	if err := validUTF8(body); err != nil {
+	body, err := h.readBody(r)
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}

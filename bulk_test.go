@@ -200,3 +200,26 @@ func TestBulkRequestErrors(t *testing.T) {
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
 	assert.Contains(t, body["detail"], "maxPayloadSize")
 }
+
+// TestBulkLimitEveryPathSpelling: /Bulk has its own body limit
+// (MaxBulkPayloadBytes), whatever the spelling of its path; every other
+// endpoint has MaxBodyBytes.
+func TestBulkLimitEveryPathSpelling(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxBodyBytes = 1024; c.MaxBulkPayloadBytes = 8192 })
+	huge := bulkBody(0, map[string]any{"method": "POST", "path": "/Users", "bulkId": "h", "data": map[string]any{"userName": strings.Repeat("x", 9000)}})
+	for n, path := range []string{"/Bulk", "/Bulk/", "/bulk", "/BULK/"} {
+		t.Run(path, func(t *testing.T) {
+			// About 3,000 bytes: above MaxBodyBytes, within MaxBulkPayloadBytes.
+			var ops []map[string]any
+			for i := range 20 {
+				ops = append(ops, map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint("b", i),
+					"data": map[string]any{"userName": fmt.Sprintf("bulk-%d-%02d-%s", n, i, strings.Repeat("x", 100))}})
+			}
+			r := e.do("POST", path, bulkBody(0, ops...))
+			require.Equal(t, http.StatusOK, r.Code, "a bulk above MaxBodyBytes but within MaxBulkPayloadBytes is taken at %s: %s", path, r.Raw)
+			requireError(t, e.do("POST", path, huge), 413, "tooLarge", "larger than 8192 bytes")
+		})
+	}
+	requireError(t, e.do("POST", "/Users/", `{"userName":"`+strings.Repeat("x", 2000)+`"}`), 413, "", "larger than 1024 bytes")
+	assert.Equal(t, float64(80), e.do("GET", "/Users?count=0", nil).Body["totalResults"], "each accepted bulk created its 20 users; nothing else was created")
+}

@@ -331,10 +331,6 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, ScimTypeInvalidSyntax, "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 				return
 			}
-			if r.URL.Path != "/Bulk" && !strings.EqualFold(r.URL.Path, "/bulk") {
-				// /Bulk has a limit of its own (MaxBulkPayloadBytes).
-				r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
-			}
 		}
 		if err := checkQuery(r.URL.RawQuery); err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup
@@ -356,6 +352,16 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			u := *r.URL // the caller's URL is not ours to change
 			u.Path, u.RawPath = p, ""
 			r.URL = &u
+		}
+		if r.Body != nil && r.Body != http.NoBody {
+			// Limited once the path is canonical, so that /bulk/ gets the
+			// limit of /Bulk.
+			limit := h.bodyLimit(r.URL.Path)
+			if r.ContentLength > limit {
+				h.writeError(sw, r, h.tooLarge(r.URL.Path)) // refused before a byte of the body is read
+				return
+			}
+			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
 		next.ServeHTTP(sw, r)
 	})
@@ -483,13 +489,33 @@ func acceptableContentType(ct string) bool {
 	return mt == "application/scim+json" || mt == "application/json"
 }
 
-// readBody reads the request body, within Config.MaxBodyBytes.
+// bodyLimit is the most a request body to path may hold: /Bulk has a
+// limit of its own (MaxBulkPayloadBytes, maxPayloadSize in
+// /ServiceProviderConfig).
+func (h *handler) bodyLimit(path string) int64 {
+	if path == "/Bulk" {
+		return h.cfg.MaxBulkPayloadBytes
+	}
+	return h.cfg.MaxBodyBytes
+}
+
+// tooLarge is the 413 for a body to path beyond bodyLimit.
+func (h *handler) tooLarge(path string) *Error {
+	if path == "/Bulk" {
+		return &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
+			Detail: fmt.Sprintf("the bulk request is larger than %d bytes (maxPayloadSize in /ServiceProviderConfig); split it", h.cfg.MaxBulkPayloadBytes)}
+	}
+	return errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.MaxBodyBytes)
+}
+
+// readBody reads the request body, within bodyLimit (the middleware
+// limits it), and checks that it is UTF-8.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.MaxBodyBytes)
+			return nil, h.tooLarge(r.URL.Path)
 		}
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
