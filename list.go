@@ -208,26 +208,12 @@ func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
 }
 
 // firstPath returns the first non-empty result of check on the attribute
-// paths of e's comparisons, presence tests and value filters (the
-// outer path of a value filter, not the ones inside it).
+// paths filter.AnyPath visits.
 func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		var p filter.AttrPath
-		switch n := x.(type) {
-		case *filter.Compare:
-			p = n.Path
-		case *filter.Present:
-			p = n.Path
-		case *filter.ValuePath:
-			p = n.Path
-		default:
-			return found == ""
-		}
-		if found == "" {
-			found = check(p)
-		}
-		return false
+	filter.AnyPath(e, func(p filter.AttrPath) bool {
+		found = check(p)
+		return found != ""
 	})
 	return found
 }

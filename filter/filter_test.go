@@ -552,6 +552,38 @@ func TestWalk(t *testing.T) {
 	assert.Equal(t, 1, n)
 }
 
+func TestAnyPath(t *testing.T) {
+	e, err := Parse(`emails[type eq "work" and not (value co "x")] or (not (title pr) and userType eq "y")`)
+	require.NoError(t, err)
+	tests := []struct {
+		name string
+		want bool
+	}{
+		{"emails", true},   // a value filter's own path
+		{"title", true},    // under a not
+		{"userType", true}, // the last comparison
+		{"type", false},    // only inside the value filter: relative to emails
+		{"value", false},
+		{"userName", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var seen []string
+			got := AnyPath(e, func(p AttrPath) bool {
+				seen = append(seen, p.Name)
+				return p.Name == tt.name
+			})
+			assert.Equal(t, tt.want, got)
+			if tt.want {
+				assert.Equal(t, tt.name, seen[len(seen)-1], "the walk stops at the first match")
+			} else {
+				assert.Equal(t, []string{"emails", "title", "userType"}, seen, "every outer path, in Walk's order")
+			}
+		})
+	}
+	assert.False(t, AnyPath(nil, func(AttrPath) bool { return true }))
+}
+
 func TestSyntaxErrorFields(t *testing.T) {
 	_, err := Parse(`emails[type eq "work"`)
 	var se *SyntaxError

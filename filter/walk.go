@@ -40,3 +40,29 @@ func UnquotedValues(e Expr) []*Compare {
 	})
 	return out
 }
+
+// AnyPath reports whether fn holds for the attribute path of a comparison,
+// presence test or value filter in e: the outer path of a value filter
+// (emails in emails[type eq "work"]), not the paths inside it, which are
+// relative to the filtered attribute. Paths are visited in Walk's order
+// and the walk stops at the first for which fn is true.
+func AnyPath(e Expr, fn func(AttrPath) bool) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if found {
+			return false
+		}
+		switch n := x.(type) {
+		case *Compare:
+			found = n != nil && fn(n.Path)
+		case *Present:
+			found = n != nil && fn(n.Path)
+		case *ValuePath:
+			found = n != nil && fn(n.Path)
+		default:
+			return true
+		}
+		return false
+	})
+	return found
+}

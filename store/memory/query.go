@@ -85,32 +85,7 @@ func eqString(c *filter.Compare) (string, bool) {
 // mentions reports whether e names the core attribute name anywhere
 // outside a value filter's inner paths.
 func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
-	found := false
-	var walk func(filter.Expr, int)
-	walk = func(e filter.Expr, depth int) {
-		if found || depth > 1000 {
-			return
-		}
-		switch x := e.(type) {
-		case *filter.Compare:
-			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
-		case *filter.Present:
-			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
-		case *filter.ValuePath:
-			found = x != nil && isCore(x.Path, rt, name, "", x.Path.Sub)
-		case *filter.Logical:
-			if x != nil {
-				walk(x.Left, depth+1)
-				walk(x.Right, depth+1)
-			}
-		case *filter.Not:
-			if x != nil {
-				walk(x.X, depth+1)
-			}
-		}
-	}
-	walk(e, 0)
-	return found
+	return filter.AnyPath(e, func(p filter.AttrPath) bool { return isCore(p, rt, name, "", p.Sub) })
 }
 
 // idKeys returns the keys an id compared case-insensitively may be stored

@@ -410,35 +410,9 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 // mentions reports whether e names the core attribute name anywhere
 // outside a value filter's inner paths.
 func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
-	found := false
-	isIt := func(p filter.AttrPath) bool {
+	return filter.AnyPath(e, func(p filter.AttrPath) bool {
 		return strings.EqualFold(p.Name, name) && (p.URI == "" || strings.EqualFold(p.URI, rt.Schema.ID))
-	}
-	var walk func(filter.Expr, int)
-	walk = func(e filter.Expr, depth int) {
-		if found || depth > 1000 {
-			return
-		}
-		switch x := e.(type) {
-		case *filter.Compare:
-			found = x != nil && isIt(x.Path)
-		case *filter.Present:
-			found = x != nil && isIt(x.Path)
-		case *filter.ValuePath:
-			found = x != nil && isIt(x.Path)
-		case *filter.Logical:
-			if x != nil {
-				walk(x.Left, depth+1)
-				walk(x.Right, depth+1)
-			}
-		case *filter.Not:
-			if x != nil {
-				walk(x.X, depth+1)
-			}
-		}
-	}
-	walk(e, 0)
-	return found
+	})
 }
 
 // sqlPosition is a position of a keyset walk run in SQL
