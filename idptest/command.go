@@ -76,13 +76,13 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	target := Target{BaseURL: strings.TrimRight(*base, "/"), Token: *token, Client: &http.Client{Timeout: *timeout}}
-	if err := preflight(ctx, target); err != nil {
+	opts, err := start(ctx, target)
+	if err != nil {
 		fmt.Fprintf(stdout, "conformance: %v\n", err)
 		return 1
 	}
-	run := NewRunID()
-	fmt.Fprintf(stdout, "Replaying %d conversations against %s (names end in %s)\n\n", len(convs), target.BaseURL, run)
-	results, err := replay(ctx, target, convs, run)
+	fmt.Fprintf(stdout, "Replaying %d conversations against %s (names end in %s)\n\n", len(convs), target.BaseURL, opts.RunID)
+	results, err := replay(ctx, target, convs, opts)
 	if err := WriteReport(stdout, results, *token); err != nil {
 		fmt.Fprintln(stderr, "conformance:", err)
 		return 1

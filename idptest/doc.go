@@ -90,6 +90,16 @@
 //     a string equal to the HTTP status;
 //   - a 204 has no body.
 //
+// An endpoint that supports only part of RFC 7643's attributes (a host
+// that declares an attribute subset, resources.ModelConfig.UserAttributes)
+// lists only those in GET /Schemas, and identity providers map only
+// those. Test, TestTarget, Replay and Main read /Schemas once per run
+// (ReadAdvertised) and leave out the expectations on a User, Group or
+// enterprise attribute it does not list (title, phoneNumbers, the
+// enterprise manager); the run names them (Result.NotChecked, a log line
+// in Test, a NOTE in the report). That such an attribute is absent
+// ({"$absent": true}, as for password) is still checked.
+//
 // Resources a conversation creates (every 201) must be deleted by the
 // conversation itself; whatever is left is reported and deleted, so that a
 // run leaves a server as it found it.

@@ -66,16 +66,19 @@ func TestTarget(t *testing.T, target Target, only ...string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := preflight(t.Context(), target); err != nil {
+	opts, err := start(t.Context(), target)
+	if err != nil {
 		t.Fatal(err)
 	}
-	run := NewRunID()
 	red := redactor(target.Token)
 	for _, c := range convs {
 		t.Run(c.Provider+"/"+c.Name, func(t *testing.T) {
-			res := Run(t.Context(), target, c, Options{RunID: run})
+			res := Run(t.Context(), target, c, opts)
 			for _, s := range res.Skipped {
 				t.Log(skippedText(c, s))
+			}
+			if len(res.NotChecked) > 0 {
+				t.Log(notCheckedText(res))
 			}
 			for _, f := range res.Failures {
 				t.Error(failureText(c, f, red))
@@ -99,20 +102,21 @@ func Replay(ctx context.Context, target Target, only ...string) ([]*Result, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := preflight(ctx, target); err != nil {
+	opts, err := start(ctx, target)
+	if err != nil {
 		return nil, err
 	}
-	return replay(ctx, target, convs, NewRunID())
+	return replay(ctx, target, convs, opts)
 }
 
-// replay runs convs in order, stopping when ctx ends.
-func replay(ctx context.Context, target Target, convs []*Conversation, run string) ([]*Result, error) {
+// replay runs convs in order with opts, stopping when ctx ends.
+func replay(ctx context.Context, target Target, convs []*Conversation, opts Options) ([]*Result, error) {
 	results := make([]*Result, 0, len(convs))
 	for _, c := range convs {
 		if err := ctx.Err(); err != nil {
 			return results, err
 		}
-		results = append(results, Run(ctx, target, c, Options{RunID: run}))
+		results = append(results, Run(ctx, target, c, opts))
 	}
 	return results, nil
 }
@@ -164,6 +168,15 @@ func providers(convs []*Conversation) []string {
 		}
 	}
 	return out
+}
+
+// start readies a run against target: the preflight, then the options of
+// every conversation of the run (one run id, what /Schemas advertises).
+func start(ctx context.Context, target Target) (Options, error) {
+	if err := preflight(ctx, target); err != nil {
+		return Options{}, err
+	}
+	return Options{RunID: NewRunID(), Advertised: ReadAdvertised(ctx, target)}, nil
 }
 
 // preflight checks that the endpoint answers GET /ServiceProviderConfig

@@ -14,6 +14,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/idptest"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -49,6 +50,16 @@ func factories() []factory {
 	return []factory{
 		{name: "memory", open: mem},
 		{name: "memory-noauth", open: mem, noAuth: true},
+		{name: "memory-subset", open: func(t *testing.T) stores {
+			db := memory.New(memory.WithModel(subsetModel(t)))
+			return stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
+		}},
+		{name: "sqlite-subset", open: func(t *testing.T) stores {
+			db, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: filepath.Join(t.TempDir(), "scim.db"), Model: subsetModel(t)})
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			return stores{users: db, groups: db, tokens: db}
+		}},
 		{name: "sqlite", open: func(t *testing.T) stores {
 			return openSQL(t, filepath.Join(t.TempDir(), "scim.db"))
 		}},
@@ -56,6 +67,21 @@ func factories() []factory {
 			return openSQL(t, sqltest.PostgresDSN(t))
 		}},
 	}
+}
+
+// subsetModel is the model of a host that declares a small attribute
+// subset (resources.ModelConfig.UserAttributes), as a product with no use
+// for addresses, phone numbers, photos, roles or certificates would: every
+// provider's conversation must pass against it too, what it sends outside
+// the subset ignored with a warning.
+func subsetModel(t *testing.T) *resources.Model {
+	t.Helper()
+	m, err := resources.NewModel(resources.ModelConfig{
+		UserAttributes: []string{"id", "externalId", "meta", "userName", "name", "displayName", "active", "emails", "groups",
+			resources.EnterpriseUserSchema + ":department"},
+	})
+	require.NoError(t, err)
+	return m
 }
 
 func openSQL(t *testing.T, dsn string) stores {

@@ -72,6 +72,9 @@ func WriteReport(w io.Writer, results []*Result, token string) error {
 		for _, s := range r.Skipped {
 			fmt.Fprintf(w, "\n--- SKIP %s", skippedText(r.Conversation, s))
 		}
+		if len(r.NotChecked) > 0 {
+			fmt.Fprintf(w, "\n--- NOTE %s", notCheckedText(r))
+		}
 	}
 	return nil
 }
@@ -95,6 +98,13 @@ func failureText(c *Conversation, f Failure, red func(string) string) string {
 // leftoverText reports a resource a conversation created and left behind.
 func leftoverText(c *Conversation, path string) string {
 	return fmt.Sprintf("%s / %s: left %s behind (deleted after the run)\n", c.Provider, c.Name, path)
+}
+
+// notCheckedText names the attributes whose expectations a run left out
+// because the endpoint does not advertise them (Options.Advertised).
+func notCheckedText(r *Result) string {
+	return fmt.Sprintf("%s / %s: not checked, as the endpoint's /Schemas does not list them: %s\n",
+		r.Conversation.Provider, r.Conversation.Name, strings.Join(r.NotChecked, ", "))
 }
 
 // skippedText says why a step was not sent.

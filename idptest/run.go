@@ -48,6 +48,12 @@ type Options struct {
 	// RunID is the value of ${run}; empty means 8 random hex digits. Use
 	// one RunID for all conversations of a run, so names are traceable.
 	RunID string
+	// Advertised, when set, is what the target lists in GET /Schemas
+	// (ReadAdvertised): an expectation on an attribute of RFC 7643's User,
+	// Group or enterprise schemas that the target does not advertise is
+	// not checked, and is named in Result.NotChecked. nil checks every
+	// expectation.
+	Advertised Advertised
 }
 
 // NewRunID returns a random run id: 8 hex digits.
@@ -72,6 +78,9 @@ type Result struct {
 	// Authorization header to check how a wrong token is refused, when
 	// Target.Token is empty.
 	Skipped []string
+	// NotChecked names the attributes whose expectations were left out
+	// because the target does not advertise them (Options.Advertised).
+	NotChecked []string
 	// Duration is the wall time of the run.
 	Duration time.Duration
 }
@@ -127,6 +136,7 @@ func Run(ctx context.Context, t Target, c *Conversation, opts Options) *Result {
 		vars:    newVars(opts.RunID, t.Token),
 		res:     &Result{Conversation: c},
 		created: map[string]bool{},
+		adv:     opts.Advertised,
 	}
 	for _, s := range c.Steps {
 		if !r.step(s, false) {
@@ -150,6 +160,7 @@ type runner struct {
 	res     *Result
 	created map[string]bool // "/Users/{id}" -> still there
 	order   []string
+	adv     Advertised
 }
 
 // step runs one step (each repetition of it) and reports success. A
@@ -524,6 +535,14 @@ func (r *runner) expect(s Step, body any, ex *Exchange, scope map[string]string)
 	}
 	slices.Sort(keys)
 	for _, path := range keys {
+		// That an attribute is absent is checked whatever the target
+		// advertises: one it does not support must be absent too.
+		if a := r.adv.unadvertised(path); a != "" && !wantsAbsent(s.Expect.JSON[path]) {
+			if !slices.Contains(r.res.NotChecked, a) {
+				r.res.NotChecked = append(r.res.NotChecked, a)
+			}
+			continue
+		}
 		want, err := r.vars.expandValue(s.Expect.JSON[path], scope)
 		if err != nil {
 			p = append(p, path+": "+err.Error())
@@ -561,6 +580,12 @@ func (r *runner) expect(s Step, body any, ex *Exchange, scope map[string]string)
 		r.vars.values[name] = s
 	}
 	return p
+}
+
+// wantsAbsent reports whether an expectation is {"$absent": true}.
+func wantsAbsent(want any) bool {
+	m, ok := want.(map[string]any)
+	return ok && len(m) == 1 && m["$absent"] == true
 }
 
 // paged runs a step as a walk over every page of a list.
