@@ -179,19 +179,24 @@ func start(ctx context.Context, target Target) (Options, error) {
 	return Options{RunID: NewRunID(), Advertised: ReadAdvertised(ctx, target)}, nil
 }
 
-// preflight checks that the endpoint answers GET /ServiceProviderConfig
-// and accepts the token; the error wraps ErrUnusable and shows the
-// exchange, with the token redacted.
-func preflight(ctx context.Context, t Target) error {
+// get sends one authorized GET of path to t, outside any conversation.
+func get(ctx context.Context, t Target, path string) (*Exchange, any) {
 	client := t.Client
 	if client == nil {
 		client = defaultClient()
 	}
 	r := &runner{ctx: ctx, target: t, client: client, conv: &Conversation{}, vars: newVars("", t.Token), res: &Result{}}
-	q := &request{method: http.MethodGet, path: "/ServiceProviderConfig", header: http.Header{}}
+	q := &request{method: http.MethodGet, path: path, header: http.Header{}}
 	q.header.Set("Accept", scimMediaType)
 	authorize(q.header, t.Token)
-	ex, _ := r.send(q)
+	return r.send(q)
+}
+
+// preflight checks that the endpoint answers GET /ServiceProviderConfig
+// and accepts the token; the error wraps ErrUnusable and shows the
+// exchange, with the token redacted.
+func preflight(ctx context.Context, t Target) error {
+	ex, _ := get(ctx, t, "/ServiceProviderConfig")
 	var msg string
 	switch {
 	case ex.Err != nil:

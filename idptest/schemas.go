@@ -97,15 +97,7 @@ func (a Advertised) unadvertised(path string) string {
 // courtesy to targets that declare a subset, not a check. Test,
 // TestTarget and Replay call it once per run.
 func ReadAdvertised(ctx context.Context, target Target) Advertised {
-	client := target.Client
-	if client == nil {
-		client = defaultClient()
-	}
-	r := &runner{ctx: ctx, target: target, client: client, conv: &Conversation{}, vars: newVars("", target.Token), res: &Result{}}
-	q := &request{method: http.MethodGet, path: "/Schemas", header: http.Header{}}
-	q.header.Set("Accept", scimMediaType)
-	authorize(q.header, target.Token)
-	ex, body := r.send(q)
+	ex, body := get(ctx, target, "/Schemas")
 	doc, ok := body.(map[string]any)
 	if ex.Err != nil || ex.Status != http.StatusOK || !ok {
 		return nil
