@@ -30,6 +30,11 @@ type compiler struct {
 	alias  string
 	tenant string // placeholder of the tenant parameter
 	n      int    // alias counter
+	// lookups counts the eq tests compiled on a value an index finds
+	// (val.indexed); selective is set when a top-level conjunct is such
+	// a lookup (see where).
+	lookups   int
+	selective bool
 }
 
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
@@ -60,8 +65,11 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	}
 	var parts []string
 	for _, x := range conjuncts(e, nil) {
-		mark := len(c.a.vals)
+		mark, lookups := len(c.a.vals), c.lookups
 		s, err := c.cond(x, 0)
+		if err == nil && c.lookups > lookups && affirmative(x) {
+			c.selective = true
+		}
 		if errors.Is(err, errFallback) {
 			c.a.vals = c.a.vals[:mark]
 			residual = true
@@ -73,6 +81,25 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, " AND "), residual, nil
+}
+
+// affirmative reports whether e holds no "not" and no "or": a row
+// matches it only if every test in it holds, so an indexed eq test in it
+// bounds the rows that can match.
+func affirmative(e filter.Expr) bool {
+	ok := true
+	filter.Walk(e, func(x filter.Expr) bool {
+		switch n := x.(type) {
+		case *filter.Not:
+			ok = false
+		case *filter.Logical:
+			ok = ok && strings.EqualFold(string(n.Op), string(filter.And))
+		case *filter.Compare:
+			ok = ok && !strings.EqualFold(string(n.Op), string(filter.Ne))
+		}
+		return ok
+	})
+	return ok
 }
 
 // conjuncts flattens a chain of "and".
@@ -162,6 +189,10 @@ type val struct {
 	// names: eq compares it (as query's Evaluator does, and uniqueness),
 	// the other operators compare text.
 	keyText string
+	// indexed: an index finds the rows whose text equals a value, and
+	// they are few (an identifier: id, externalId, an email's value).
+	// keyText is indexed too.
+	indexed bool
 }
 
 // target is a resolved attribute path.
@@ -308,6 +339,9 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		s = fold(s)
 	}
 	return func(v val) (string, error) {
+		if op == filter.Eq && (v.keyText != "" || v.indexed) {
+			c.lookups++
+		}
 		if v.keyText != "" && op == filter.Eq {
 			return "(" + v.keyText + " = " + c.a.add(query.NameKey(raw, false)) + ")", nil
 		}
@@ -542,9 +576,9 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 	name := a.Name
 	switch {
 	case name == "id" && sub == "":
-		return c.colTarget(t, c.col("id"), c.col("id")), true
+		return c.indexedTarget(t, c.col("id"), true), true
 	case name == "externalId" && sub == "" && a.CaseExact:
-		return c.colTarget(t, c.col("external_id"), ""), true
+		return c.indexedTarget(t, c.col("external_id"), false), true
 	case name == "meta":
 		switch sub {
 		case "created":
@@ -603,6 +637,15 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 func (c *compiler) colTarget(t *target, col, nonEmpty string) *target {
 	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
 		return pred(val{text: col, nonEmptyText: nonEmpty != ""})
+	}
+	return t
+}
+
+// indexedTarget is a single-valued string column an index finds values
+// of (id, externalId); nonEmpty: never NULL nor empty.
+func (c *compiler) indexedTarget(t *target, col string, nonEmpty bool) *target {
+	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+		return pred(val{text: col, nonEmptyText: nonEmpty, indexed: true})
 	}
 	return t
 }
@@ -744,7 +787,10 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 	alias = c.newAlias("v")
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
 		switch sa.Name {
-		case "value", "display", "type":
+		case "value":
+			// scim_user_values_value (tenant, attr, value)
+			return val{text: alias + ".value", nonEmptyText: true, indexed: true}, true
+		case "display", "type":
 			return val{text: alias + "." + sa.Name, nonEmptyText: true}, true
 		case "primary":
 			return val{boolCol: alias + ".is_primary"}, true

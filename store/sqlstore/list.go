@@ -66,6 +66,18 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	p.nWhere = len(p.a.vals)
 	p.alias = c.alias
 	p.order = c.alias + ".seq"
+	if c.selective {
+		// The filter looks a value up (userName eq, externalId eq, an
+		// email): few rows match, found by that value's index. Planning
+		// without statistics (SQLite always; PostgreSQL until
+		// autovacuum's first ANALYZE of a table, e.g. during the first
+		// sync of a large organisation), both databases would rather walk
+		// the tenant's rows along the seq index, which gives the order
+		// for free, and test each row: a scan per lookup. An ORDER BY
+		// that no index gives leaves them the lookup's index; sorting its
+		// few rows costs nothing.
+		p.order = c.alias + ".seq + 0"
+	}
 	p.desc = q.Descending
 	if q.SortBy != "" {
 		key, err := c.sortKey(q.SortBy)

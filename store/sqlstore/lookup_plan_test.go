@@ -1,0 +1,109 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestLookupPlansWithoutStatistics: an identity provider's lookups
+// (userName eq, externalId eq, an email, displayName eq) are found by
+// their index on SQLite as a provisioning run fills a new database, with
+// no planner statistics (nothing runs ANALYZE). Without care, SQLite
+// rather walks every user of the tenant in seq order to skip sorting the
+// few matches: a scan per lookup, so a sync slows down with each user it
+// creates. The test plans the statements the real handler sends; a
+// filter that is not a lookup (active eq true) still pages along seq.
+// (PostgreSQL plans each lookup with its values, and its plans, read by
+// hand without statistics, use the lookup's index too; the ORDER BY that
+// frees SQLite is the same there.)
+func TestLookupPlansWithoutStatistics(t *testing.T) {
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	send := func(method, path, body string) int {
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for i := range 50 {
+		require.Equal(t, http.StatusCreated, send("POST", "/Users", fmt.Sprintf(
+			`{"userName":"user%d@example.com","externalId":"ext-%d","active":true,"emails":[{"value":"u%d@work.example","type":"work"}]}`, i, i, i)))
+	}
+	require.Equal(t, http.StatusCreated, send("POST", "/Groups", `{"displayName":"Sales"}`))
+	log.Take()
+
+	param := regexp.MustCompile(`[?$](\d+)`)
+	tests := []struct {
+		path   string
+		lookup bool // false: not a lookup; paging along seq is right
+	}{
+		{`/Users?filter=userName eq "user7@example.com"`, true},
+		{`/Users?excludedAttributes=groups&filter=userName eq "user7@example.com"`, true},
+		{`/Users?filter=externalId eq "ext-7"`, true},
+		{`/Users?filter=id eq "x"`, true},
+		{`/Users?filter=emails[type eq "work" and value eq "u7@work.example"]`, true},
+		{`/Users?filter=emails[type eq "work"].value eq "u7@work.example"`, true},
+		{`/Users?filter=emails.value eq "u7@work.example"`, true},
+		{`/Users?filter=userName eq "user7@example.com" and active eq true`, true},
+		{`/Groups?filter=displayName eq "Sales"`, true},
+		{`/Groups?excludedAttributes=members&filter=displayName eq "Sales"`, true},
+		{`/Users?filter=active eq true`, false},
+		{`/Users?filter=userName ne "user7@example.com"`, false},
+		{`/Users?filter=userName eq "user7@example.com" or active eq true`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			p, q, _ := strings.Cut(tt.path, "filter=")
+			require.Equal(t, http.StatusOK, send("GET", p+"filter="+url.QueryEscape(q), ""))
+			var list string
+			for _, e := range log.Take() {
+				if strings.Contains(e.SQL, " ORDER BY ") && strings.HasPrefix(e.SQL, "SELECT") {
+					list = e.SQL
+				}
+			}
+			require.NotEmpty(t, list, "the list statement")
+			n := 0
+			for _, m := range param.FindAllStringSubmatch(list, -1) {
+				k, _ := strconv.Atoi(m[1])
+				n = max(n, k)
+			}
+			rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+list, make([]any, n)...)
+			require.NoError(t, err)
+			defer rows.Close()
+			var top []string
+			for rows.Next() {
+				var id, parent, notused int
+				var detail string
+				require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
+				if parent == 0 {
+					top = append(top, detail)
+				}
+			}
+			require.NoError(t, rows.Err())
+			outer := top[0]
+			if tt.lookup {
+				assert.NotContains(t, outer, "tenant_seq", "a lookup is found by its index, not by walking the tenant in seq order:\n%s\n%s", list, strings.Join(top, "\n"))
+				assert.NotContains(t, outer, "SCAN", "a lookup scans nothing:\n%s\n%s", list, strings.Join(top, "\n"))
+			} else {
+				assert.Contains(t, outer, "tenant_seq", "a filter that is no lookup pages along seq:\n%s\n%s", list, strings.Join(top, "\n"))
+			}
+		})
+	}
+}
