@@ -69,3 +69,46 @@ func BenchmarkLookupWithoutStatistics(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDeleteMemberOfBigGroup measures deleting a user who is in a
+// group of 20,000 members (its group's version is bumped in the same
+// transaction) against deleting one in no group, in the same iteration,
+// on databases never analyzed; it reports both times and their ratio.
+func BenchmarkDeleteMemberOfBigGroup(b *testing.B) {
+	const tenant = "bench"
+	tctx := store.WithTenant(ctx, tenant)
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b, sqlstore.Config{})
+			users := make([]*resources.User, 20000)
+			for i := range users {
+				users[i] = seedUser(i)
+			}
+			ids, err := s.SeedUsersForTest(ctx, tenant, users)
+			require.NoError(b, err)
+			g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Big"})
+			require.NoError(b, err)
+			require.NoError(b, s.SeedMembersForTest(ctx, tenant, g.ID, "User", ids))
+			var member, alone time.Duration
+			for i := 0; b.Loop(); i++ {
+				b.StopTimer()
+				m, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("member-%d", i)})
+				require.NoError(b, err)
+				_, err = s.ModifyMembers(tctx, g.ID, []string{m.ID}, nil, "")
+				require.NoError(b, err)
+				a, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("alone-%d", i)})
+				require.NoError(b, err)
+				b.StartTimer()
+				t := time.Now()
+				require.NoError(b, s.DeleteUser(tctx, m.ID, ""))
+				member += time.Since(t)
+				t = time.Now()
+				require.NoError(b, s.DeleteUser(tctx, a.ID, ""))
+				alone += time.Since(t)
+			}
+			b.ReportMetric(float64(member.Nanoseconds())/float64(b.N), "member-ns/op")
+			b.ReportMetric(float64(alone.Nanoseconds())/float64(b.N), "alone-ns/op")
+			b.ReportMetric(float64(member)/float64(alone), "member/alone")
+		})
+	}
+}

@@ -49,7 +49,6 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 	require.Equal(t, http.StatusCreated, send("POST", "/Groups", `{"displayName":"Sales"}`))
 	log.Take()
 
-	param := regexp.MustCompile(`[?$](\d+)`)
 	tests := []struct {
 		path   string
 		lookup bool // false: not a lookup; paging along seq is right
@@ -79,22 +78,7 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 				}
 			}
 			require.NotEmpty(t, list, "the list statement")
-			n := 0
-			for _, m := range param.FindAllStringSubmatch(list, -1) {
-				k, _ := strconv.Atoi(m[1])
-				n = max(n, k)
-			}
-			rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+list, make([]any, n)...)
-			require.NoError(t, err)
-			defer rows.Close()
-			var all []string
-			for rows.Next() {
-				var id, parent, notused int
-				var detail string
-				require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
-				all = append(all, detail)
-			}
-			require.NoError(t, rows.Err())
+			all := sqlitePlan(t, s, list)
 			plan := strings.Join(all, "\n")
 			if !tt.lookup {
 				assert.Contains(t, all[0], "tenant_seq", "a filter that is no lookup pages along seq:\n%s\n%s", list, plan)
@@ -106,5 +90,89 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 				assert.False(t, strings.HasPrefix(line, "SCAN "), "a lookup scans nothing:\n%s\n%s", list, plan)
 			}
 		})
+	}
+}
+
+// sqlitePlan returns the EXPLAIN QUERY PLAN lines of a statement the store
+// sent, its parameters bound to NULL (SQLite plans without their values).
+func sqlitePlan(t *testing.T, s *sqlstore.Store, stmt string) []string {
+	t.Helper()
+	n := strings.Count(stmt, "?") // ? placeholders
+	for _, m := range regexp.MustCompile(`\?(\d+)`).FindAllStringSubmatch(stmt, -1) {
+		k, _ := strconv.Atoi(m[1])
+		n = max(n, k) // ?NNN placeholders
+	}
+	rows, err := s.DB().QueryContext(ctx, "EXPLAIN QUERY PLAN "+stmt, make([]any, n)...)
+	require.NoError(t, err, stmt)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
+		plan = append(plan, detail)
+	}
+	require.NoError(t, rows.Err())
+	return plan
+}
+
+// TestWritePlansWithoutStatistics: no statement a provider's writes send
+// walks a tenant on SQLite, never analyzed: creates, a PATCH and a PUT of
+// users, a group created with members, a member added and removed, a
+// group replaced, reads by id, and the deletes of a user (which bumps its
+// groups' versions) and of a group, with the change feed on.
+func TestWritePlansWithoutStatistics(t *testing.T) {
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t), ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	var last string
+	send := func(method, path, body string, want int) {
+		t.Helper()
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		last = rec.Body.String()
+		require.Equal(t, want, rec.Code, "%s %s: %s", method, path, last)
+	}
+	id := func() string {
+		_, rest, _ := strings.Cut(last, `"id":"`)
+		v, _, _ := strings.Cut(rest, `"`)
+		return v
+	}
+	var uids []string
+	for i := range 4 {
+		send("POST", "/Users", fmt.Sprintf(`{"userName":"user%d@example.com","externalId":"ext-%d","active":true,"emails":[{"value":"u%d@work.example","type":"work"}]}`, i, i, i), http.StatusCreated)
+		uids = append(uids, id())
+	}
+	log.Take() // the migrations
+	const patch = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`
+	send("POST", "/Users", `{"userName":"user9@example.com","active":true}`, http.StatusCreated)
+	send("PATCH", "/Users/"+uids[0], patch+`{"op":"replace","path":"active","value":false}]}`, http.StatusOK)
+	send("PUT", "/Users/"+uids[1], `{"userName":"user1@example.com","active":true,"name":{"givenName":"X"}}`, http.StatusOK)
+	send("POST", "/Groups", `{"displayName":"G","members":[{"value":"`+uids[0]+`"},{"value":"`+uids[1]+`"}]}`, http.StatusCreated)
+	gid := id()
+	send("PATCH", "/Groups/"+gid, patch+`{"op":"add","path":"members","value":[{"value":"`+uids[2]+`"}]}]}`, http.StatusNoContent)
+	send("PATCH", "/Groups/"+gid, patch+`{"op":"remove","path":"members[value eq \"`+uids[2]+`\"]"}]}`, http.StatusNoContent)
+	send("PUT", "/Groups/"+gid, `{"displayName":"G2","members":[{"value":"`+uids[3]+`"},{"value":"`+uids[0]+`"}]}`, http.StatusOK)
+	send("GET", "/Groups/"+gid, "", http.StatusOK)
+	send("GET", "/Users/"+uids[3], "", http.StatusOK)
+	send("DELETE", "/Users/"+uids[3], "", http.StatusNoContent)
+	send("DELETE", "/Groups/"+gid, "", http.StatusNoContent)
+
+	seen := map[string]bool{}
+	for _, e := range log.Take() {
+		if e.Begin || seen[e.SQL] {
+			continue
+		}
+		seen[e.SQL] = true
+		plan := sqlitePlan(t, s, e.SQL)
+		for _, line := range plan {
+			walks := strings.Contains(line, "(tenant=?)") ||
+				strings.HasPrefix(line, "SCAN ") && !strings.HasPrefix(line, "SCAN json_each") && !strings.Contains(line, "VALUES CLAUSE")
+			assert.False(t, walks, "a provider's write walks nothing:\n%s\n%s", e.SQL, strings.Join(plan, "\n"))
+		}
 	}
 }
