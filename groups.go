@@ -25,6 +25,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		id:   func(g *resources.Group) string { return g.ID },
 		meta: func(g *resources.Group) *resources.Meta { return &g.Meta },
+		same: resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
@@ -255,7 +256,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				return true
 			}
 			if len(others) > 0 {
-				if next, err := h.groups.patchDoc(h, ctx, cur, others); err != nil || next != nil {
+				if _, changed, err := h.groups.applyPatch(h, ctx, cur, others); err != nil || changed {
 					return false
 				}
 			}

@@ -24,6 +24,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		},
 		id:   func(u *resources.User) string { return u.ID },
 		meta: func(u *resources.User) *resources.Meta { return &u.Meta },
+		same: resources.EqualUsers,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			if err := h.setPassword(ctx, "", u); err != nil {
@@ -144,7 +145,7 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 		}
 		// Providers resend unchanged users on every cycle: a PUT equal to
 		// what is stored writes nothing and keeps the version.
-		return next, !sameUser(cur, next), nil
+		return next, !resources.EqualUsers(cur, next), nil
 	}
 }
 
@@ -273,17 +274,6 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		}
 		return next, true, h.setPassword(r.Context(), cur.Password, next)
 	})
-}
-
-// sameUser reports whether a and b hold the same attributes (meta and the
-// computed groups aside).
-func sameUser(a, b *resources.User) bool {
-	da, errA := writableDoc(a)
-	db, errB := writableDoc(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	return resources.EqualDocs(da, db)
 }
 
 // maxManagerLookup bounds the managers looked up for one page.

@@ -6,7 +6,9 @@
 //
 // Documents are map[string]any in the canonical form of resources.ToMap and
 // ResourceType.Normalize. Apply never changes its input: a request either
-// applies in full or fails with an *Error and changes nothing.
+// applies in full or fails with an *Error and changes nothing. ApplyTo
+// applies to the document it is given, for a caller that renders a fresh
+// one per request.
 //
 // PlanMembers turns a group PATCH that only touches members into a
 // membership change the store can apply without rewriting the group.
@@ -414,14 +416,26 @@ func Apply(rt *resources.ResourceType, doc map[string]any, ops []Operation, l *r
 // no schema defines, a second primary) is bent or refused as l says (see
 // resources.Lenience); a nil l bends silently.
 func (e *Engine) Apply(doc map[string]any, ops []Operation, l *resources.Lenience) (map[string]any, error) {
-	a := &applier{e: e, doc: copyMap(doc), len: l}
+	doc = copyMap(doc)
+	if err := e.ApplyTo(doc, ops, l); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// ApplyTo is Apply on doc itself, for a caller that owns doc (a document
+// ToMap has just rendered) and needs no copy: on failure doc is left with
+// the operations before the failing one applied, and the caller throws it
+// away.
+func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenience) error {
+	a := &applier{e: e, doc: doc, len: l}
 	for i, op := range ops {
 		a.idx = i
 		if err := a.apply(op); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return a.doc, nil
+	return nil
 }
 
 func newError(idx int, scimType, format string, args ...any) *Error {
