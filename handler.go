@@ -384,11 +384,15 @@ func queryError(err error) string {
 // their lower-case form.
 var endpoints = func() map[string]string {
 	m := map[string]string{}
-	for _, e := range []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Me", "Bulk", ".search"} {
+	for e := range routeNames {
 		m[strings.ToLower(e)] = e
 	}
 	return m
 }()
+
+// routeNames are the first path segments the handler serves, spelled as
+// the routes spell them.
+var routeNames = map[string]bool{"Users": true, "Groups": true, "ServiceProviderConfig": true, "ResourceTypes": true, "Schemas": true, "Me": true, "Bulk": true, ".search": true}
 
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them
@@ -398,6 +402,12 @@ var endpoints = func() map[string]string {
 func canonicalPath(p string) (string, bool) {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
+	}
+	if first, tail, _ := strings.Cut(p[min(1, len(p)):], "/"); strings.HasPrefix(p, "/") && routeNames[first] &&
+		(first != "Users" && first != "Groups" || tail == ".search" || !strings.EqualFold(tail, ".search")) {
+		// Already spelled as the routes spell it (nearly every request):
+		// no copy.
+		return p, true
 	}
 	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	e, ok := endpoints[strings.ToLower(segs[0])]
