@@ -266,9 +266,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		if h.cfg.StoreTimeout > 0 {
 			// One deadline for the request's store calls together: a
 			// database that hangs holds a request at most this long.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
-			defer cancel()
+			dl := withStoreDeadline(ctx, start.Add(h.cfg.StoreTimeout))
+			ctx = dl
+			defer dl.stop()
 		}
 		sw := &statusWriter{ResponseWriter: w}
 		sw.Header()["X-Request-Id"] = []string{st.id} // canonical already: no Set
