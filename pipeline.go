@@ -388,6 +388,18 @@ func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
 // writableDoc renders v as a document without what a client never writes:
 // meta, and a user's groups, which are computed.
 func writableDoc(v any) (map[string]any, error) {
+	// Rendered from a copy without them, not rendered and deleted: meta's
+	// times are formatted for nothing otherwise. ToMap only reads the copy.
+	switch r := v.(type) {
+	case *resources.User:
+		c := *r
+		c.Meta, c.Groups = resources.Meta{}, nil
+		v = &c
+	case *resources.Group:
+		c := *r
+		c.Meta = resources.Meta{}
+		v = &c
+	}
 	doc, err := resources.ToMap(v)
 	if err != nil {
 		return nil, err
