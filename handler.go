@@ -298,24 +298,33 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				h.recordRequest(r, sw, start)
 			}
 			elapsed := time.Since(start)
-			attrs := []slog.Attr{
-				slog.String("request_id", st.id),
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status),
-				slog.String("tenant", store.Tenant(r.Context())),
-				slog.Duration("duration", elapsed),
-			}
+			tenant := store.Tenant(r.Context())
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
 				level = slog.LevelWarn
-				attrs = append(attrs, slog.Any("warnings", st.warnings))
 			}
-			h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs...)
+			if h.cfg.Logger.Enabled(ctx, level) {
+				// On the stack, and not built for a logger that drops it.
+				attrs := [...]slog.Attr{
+					slog.String("request_id", st.id),
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status),
+					slog.String("tenant", tenant),
+					slog.Duration("duration", elapsed),
+					{},
+				}
+				n := len(attrs) - 1
+				if level == slog.LevelWarn {
+					attrs[n] = slog.Any("warnings", st.warnings)
+					n++
+				}
+				h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs[:n]...)
+			}
 			if h.cfg.Observe != nil {
 				h.cfg.Observe(r.Context(), RequestStats{
 					Method: r.Method, Route: r.Pattern, Status: sw.status, Duration: elapsed,
-					StoreCalls: st.storeCalls, StoreDuration: st.storeTime, Tenant: store.Tenant(r.Context()),
+					StoreCalls: st.storeCalls, StoreDuration: st.storeTime, Tenant: tenant,
 				})
 			}
 		}()
