@@ -149,6 +149,10 @@ type requestState struct {
 	// base is the base URL the request reached the handler at, when
 	// Config.BaseURL is unset.
 	base string
+	// query is the query string rawQuery, decoded once by the middleware
+	// (see queryOf).
+	query    url.Values
+	rawQuery string
 	// password is a password the request's write carried, for
 	// Config.OnPassword (see setPassword).
 	password string
@@ -345,12 +349,14 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				r.Body = http.MaxBytesReader(sw, r.Body, h.cfg.MaxBodyBytes)
 			}
 		}
-		if err := checkQuery(r.URL.RawQuery); err != nil {
+		query, err := parseQuery(r.URL.RawQuery)
+		if err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup
 			// whose filter is lost would list every user.
 			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
 			return
 		}
+		st.query, st.rawQuery = query, r.URL.RawQuery
 		if !utf8.ValidString(r.URL.Path) || strings.IndexByte(r.URL.Path, 0) >= 0 {
 			// No resource has such an id, on any store (PostgreSQL would
 			// refuse to even compare with it).
@@ -370,13 +376,22 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// checkQuery reports a query string url.ParseQuery cannot decode.
-func checkQuery(raw string) error {
+// parseQuery decodes a query string, or reports that url.ParseQuery
+// cannot decode it.
+func parseQuery(raw string) (url.Values, error) {
 	if raw == "" {
-		return nil
+		return nil, nil
 	}
-	_, err := url.ParseQuery(raw)
-	return err
+	return url.ParseQuery(raw)
+}
+
+// queryOf is r.URL.Query(), decoded once per request by the middleware.
+// The caller must not change it.
+func queryOf(r *http.Request) url.Values {
+	if st := stateOf(r.Context()); st != nil && st.query != nil && st.rawQuery == r.URL.RawQuery {
+		return st.query
+	}
+	return r.URL.Query()
 }
 
 // queryError is the part of a url.ParseQuery error worth showing: the
