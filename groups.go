@@ -209,6 +209,11 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	l := h.lenience()
 	plan, err := h.groups.engine.PlanGroup(ops, l)
+	st := stateOf(r.Context())
+	mark := 0
+	if st != nil {
+		mark = len(st.warnings)
+	}
 	warnAll(r.Context(), l)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -221,6 +226,11 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	case patch.MembersWithOthers:
 		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
+		}
+		if st != nil {
+			// The whole request is applied below, and bends again what
+			// planning and the others' check bent.
+			st.warnings = st.warnings[:mark]
 		}
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
