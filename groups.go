@@ -50,12 +50,18 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		prepare:   h.prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
+			if h.cfg.Events == nil {
+				return // no copies of the group for events nobody receives
+			}
 			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
 			if len(g.Members) > 0 {
 				h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: memberIDs(g.Members)})
 			}
 		},
 		changed: func(ctx context.Context, before, after *resources.Group, members bool) {
+			if h.cfg.Events == nil {
+				return
+			}
 			h.emit(ctx, Event{Type: GroupUpdated, ID: after.ID, Group: after.Clone()})
 			if members {
 				add, remove := diffMembers(memberIDs(before.Members), memberIDs(after.Members))
@@ -161,6 +167,9 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) membersChanged(ctx context.Context, g *resources.Group, add, remove []string) {
+	if h.cfg.Events == nil {
+		return
+	}
 	if len(add) > 0 {
 		h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: add})
 	}

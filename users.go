@@ -54,7 +54,9 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 
 		created: func(ctx context.Context, u *resources.User) {
 			h.passwordSent(ctx, u.ID)
-			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
+			if h.cfg.Events != nil {
+				h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
+			}
 		},
 		changed: h.userChanged,
 		deleted: UserDeleted,
@@ -160,6 +162,9 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
 	h.passwordSent(ctx, after.ID)
+	if h.cfg.Events == nil {
+		return // no copy of the user for events nobody receives
+	}
 	u := withoutPassword(after)
 	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: u})
 	switch {
