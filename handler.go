@@ -221,11 +221,15 @@ func requestIDFrom(r *http.Request) string {
 	return hex.EncodeToString(b[:])
 }
 
-// call runs one store call and counts it in the request's stats. The
+// call runs one store call and counts it in the request's stats
+// (RequestStats, for Config.Observe). The
 // request's context carries the deadline of Config.StoreTimeout (set once
 // per request by the middleware): a call that runs out of time gives
 // context.DeadlineExceeded, answered 503.
 func call[T any](h *handler, ctx context.Context, f func(ctx context.Context) (T, error)) (T, error) {
+	if h.cfg.Observe == nil {
+		return f(ctx) // the stats are for Observe alone: no clock to read
+	}
 	start := time.Now()
 	v, err := f(ctx)
 	if st := stateOf(ctx); st != nil {
@@ -241,6 +245,31 @@ type statusWriter struct {
 	status int
 	wrote  bool
 	err    *Error // the SCIM error answered, if any
+	// values holds the header values the handler sets on every response
+	// (see headerValue).
+	values [numHeaderSlots]string
+}
+
+// The headers the handler sets on nearly every response, by their slot
+// in statusWriter.values.
+const (
+	slotRequestID = iota
+	slotContentType
+	slotETag
+	slotLocation
+	numHeaderSlots
+)
+
+// headerValue is []string{v} for w.Header()[name]: with w the
+// middleware's statusWriter, a slice of its values (one allocation for
+// all of them), cut to its one element so that appending to it copies.
+func headerValue(w http.ResponseWriter, slot int, v string) []string {
+	sw, ok := w.(*statusWriter)
+	if !ok {
+		return []string{v}
+	}
+	sw.values[slot] = v
+	return sw.values[slot : slot+1 : slot+1]
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -275,7 +304,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			defer dl.stop()
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		sw.Header()["X-Request-Id"] = []string{st.id} // canonical already: no Set
+		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
 		tok, authErr := h.authenticate(ctx, r)
@@ -564,7 +593,7 @@ func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
-	w.Header()["Content-Type"] = []string{contentType} // canonical already: no Set
+	w.Header()["Content-Type"] = headerValue(w, slotContentType, contentType) // canonical already: no Set
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

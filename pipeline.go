@@ -299,10 +299,10 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 	}
 	m := k.meta(v)
 	if m.Version != "" {
-		w.Header()["Etag"] = []string{m.Version} // the canonical spelling of ETag
+		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
 	}
 	if status == http.StatusCreated {
-		w.Header()["Location"] = []string{m.Location}
+		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
 }
