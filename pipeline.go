@@ -385,30 +385,6 @@ func (k *kind[T]) resourceType() *resources.ResourceType { return k.rt }
 // evaluator checks filters against the kind's resource type.
 func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
 
-// writableDoc renders v as a document without what a client never writes:
-// meta, and a user's groups, which are computed.
-func writableDoc(v any) (map[string]any, error) {
-	// Rendered from a copy without them, not rendered and deleted: meta's
-	// times are formatted for nothing otherwise. ToMap only reads the copy.
-	switch r := v.(type) {
-	case *resources.User:
-		c := *r
-		c.Meta, c.Groups = resources.Meta{}, nil
-		v = &c
-	case *resources.Group:
-		c := *r
-		c.Meta = resources.Meta{}
-		v = &c
-	}
-	doc, err := resources.ToMap(v)
-	if err != nil {
-		return nil, err
-	}
-	delete(doc, "meta")
-	delete(doc, "groups")
-	return doc, nil
-}
-
 // applyPatch is the change of a PATCH: the stored resource with ops
 // applied, rebuilt and checked, or changed false when the result equals
 // cur (k.same), so a PATCH that changes nothing writes nothing.
@@ -417,7 +393,7 @@ func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch
 	// The document is rendered for this call alone, so the engine applies
 	// the operations to it in place: a failed request throws it away, and
 	// the no-op test compares typed values, not the document with a copy.
-	doc, err := writableDoc(cur)
+	doc, err := resources.WritableMap(cur)
 	if err != nil {
 		return zero, false, err
 	}
@@ -431,7 +407,7 @@ func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch
 	if err != nil {
 		// Operations that change nothing are no change, even to a
 		// resource stored before today's checks (Config limits) applied.
-		if orig, e := writableDoc(cur); e == nil && resources.EqualDocs(orig, doc) {
+		if orig, e := resources.WritableMap(cur); e == nil && resources.EqualDocs(orig, doc) {
 			return zero, false, nil
 		}
 		return zero, false, err

@@ -123,3 +123,19 @@ func TestEqualGroups(t *testing.T) {
 	}
 	assert.True(t, EqualGroups(&Group{DisplayName: "G"}, &Group{DisplayName: "G", Members: []Member{}}))
 }
+
+// TestWritableMap: ToMap without meta and groups, for users and groups.
+func TestWritableMap(t *testing.T) {
+	u := richUser()
+	got, err := WritableMap(u)
+	require.NoError(t, err)
+	assert.Equal(t, writable(t, u), got)
+	g := &Group{ID: "g", DisplayName: "G", Members: []Member{{Value: "u"}}, Meta: Meta{Version: `W/"1"`}}
+	got, err = WritableMap(g)
+	require.NoError(t, err)
+	assert.Equal(t, writable(t, g), got)
+	_, err = WritableMap((*User)(nil))
+	assert.Error(t, err)
+	_, err = WritableMap(3)
+	assert.Error(t, err)
+}
