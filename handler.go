@@ -548,7 +548,7 @@ func acceptableContentType(ct string) bool {
 
 // readBody reads the request body, within Config.MaxBodyBytes.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	data, err := io.ReadAll(r.Body)
+	data, err := readAll(r.Body, min(r.ContentLength, h.cfg.MaxBodyBytes, maxFirstRead))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -557,6 +557,35 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
 	return data, validUTF8(data)
+}
+
+// maxFirstRead bounds the buffer readAll makes before the body arrives: a
+// Content-Length is the client's word, and a client that announces a
+// megabyte and sends it slowly gets no megabyte held for it up front.
+const maxFirstRead = 32 << 10
+
+// readAll is io.ReadAll with a first buffer of size+1 bytes when the
+// request says its size (Content-Length, bounded by the caller): a body
+// of a few hundred bytes, as most are, takes one buffer of its size, not
+// io.ReadAll's 512 bytes and more. The +1 is the read that sees the end.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // the body is longer than it said
+		}
+	}
 }
 
 // readJSON reads and decodes the request body into a document.
