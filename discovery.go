@@ -135,7 +135,7 @@ func withLocation(doc map[string]any, base, suffix string) map[string]any {
 // rejectFilter answers 403 to a filter on a discovery endpoint, as
 // RFC 7644 §4 says.
 func (h *handler) rejectFilter(w http.ResponseWriter, r *http.Request) bool {
-	if r.URL.Query().Has("filter") {
+	if queryOf(r).Has("filter") {
 		h.writeError(w, r, errorf(http.StatusForbidden, "", "filtering is not supported on %s", r.URL.Path))
 		return true
 	}

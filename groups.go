@@ -25,6 +25,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		id:   func(g *resources.Group) string { return g.ID },
 		meta: func(g *resources.Group) *resources.Meta { return &g.Meta },
+		same: resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
@@ -49,12 +50,18 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		prepare:   h.prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
+			if h.cfg.Events == nil {
+				return // no copies of the group for events nobody receives
+			}
 			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
 			if len(g.Members) > 0 {
 				h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: memberIDs(g.Members)})
 			}
 		},
 		changed: func(ctx context.Context, before, after *resources.Group, members bool) {
+			if h.cfg.Events == nil {
+				return
+			}
 			h.emit(ctx, Event{Type: GroupUpdated, ID: after.ID, Group: after.Clone()})
 			if members {
 				add, remove := diffMembers(memberIDs(before.Members), memberIDs(after.Members))
@@ -160,6 +167,9 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) membersChanged(ctx context.Context, g *resources.Group, add, remove []string) {
+	if h.cfg.Events == nil {
+		return
+	}
 	if len(add) > 0 {
 		h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: add})
 	}
@@ -208,6 +218,11 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	l := h.lenience()
 	plan, err := h.groups.engine.PlanGroup(ops, l)
+	st := stateOf(r.Context())
+	mark := 0
+	if st != nil {
+		mark = len(st.warnings)
+	}
 	warnAll(r.Context(), l)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -220,6 +235,11 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	case patch.MembersWithOthers:
 		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
+		}
+		if st != nil {
+			// The whole request is applied below, and bends again what
+			// planning and the others' check bent.
+			st.warnings = st.warnings[:mark]
 		}
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
@@ -255,7 +275,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				return true
 			}
 			if len(others) > 0 {
-				if next, err := h.groups.patchDoc(h, ctx, cur, others); err != nil || next != nil {
+				if _, changed, err := h.groups.applyPatch(h, ctx, cur, others); err != nil || changed {
 					return false
 				}
 			}

@@ -149,6 +149,10 @@ type requestState struct {
 	// base is the base URL the request reached the handler at, when
 	// Config.BaseURL is unset.
 	base string
+	// query is the query string rawQuery, decoded once by the middleware
+	// (see queryOf).
+	query    url.Values
+	rawQuery string
 	// password is a password the request's write carried, for
 	// Config.OnPassword (see setPassword).
 	password string
@@ -217,11 +221,15 @@ func requestIDFrom(r *http.Request) string {
 	return hex.EncodeToString(b[:])
 }
 
-// call runs one store call and counts it in the request's stats. The
+// call runs one store call and counts it in the request's stats
+// (RequestStats, for Config.Observe). The
 // request's context carries the deadline of Config.StoreTimeout (set once
 // per request by the middleware): a call that runs out of time gives
 // context.DeadlineExceeded, answered 503.
 func call[T any](h *handler, ctx context.Context, f func(ctx context.Context) (T, error)) (T, error) {
+	if h.cfg.Observe == nil {
+		return f(ctx) // the stats are for Observe alone: no clock to read
+	}
 	start := time.Now()
 	v, err := f(ctx)
 	if st := stateOf(ctx); st != nil {
@@ -237,6 +245,31 @@ type statusWriter struct {
 	status int
 	wrote  bool
 	err    *Error // the SCIM error answered, if any
+	// values holds the header values the handler sets on every response
+	// (see headerValue).
+	values [numHeaderSlots]string
+}
+
+// The headers the handler sets on nearly every response, by their slot
+// in statusWriter.values.
+const (
+	slotRequestID = iota
+	slotContentType
+	slotETag
+	slotLocation
+	numHeaderSlots
+)
+
+// headerValue is []string{v} for w.Header()[name]: with w the
+// middleware's statusWriter, a slice of its values (one allocation for
+// all of them), cut to its one element so that appending to it copies.
+func headerValue(w http.ResponseWriter, slot int, v string) []string {
+	sw, ok := w.(*statusWriter)
+	if !ok {
+		return []string{v}
+	}
+	sw.values[slot] = v
+	return sw.values[slot : slot+1 : slot+1]
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -266,12 +299,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		if h.cfg.StoreTimeout > 0 {
 			// One deadline for the request's store calls together: a
 			// database that hangs holds a request at most this long.
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, h.cfg.StoreTimeout)
-			defer cancel()
+			dl := withStoreDeadline(ctx, start.Add(h.cfg.StoreTimeout))
+			ctx = dl
+			defer dl.stop()
 		}
 		sw := &statusWriter{ResponseWriter: w}
-		sw.Header()["X-Request-Id"] = []string{st.id} // canonical already: no Set
+		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
 		tok, authErr := h.authenticate(ctx, r)
@@ -298,24 +331,33 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				h.recordRequest(r, sw, start)
 			}
 			elapsed := time.Since(start)
-			attrs := []slog.Attr{
-				slog.String("request_id", st.id),
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.Int("status", sw.status),
-				slog.String("tenant", store.Tenant(r.Context())),
-				slog.Duration("duration", elapsed),
-			}
+			tenant := store.Tenant(r.Context())
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
 				level = slog.LevelWarn
-				attrs = append(attrs, slog.Any("warnings", st.warnings))
 			}
-			h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs...)
+			if h.cfg.Logger.Enabled(ctx, level) {
+				// On the stack, and not built for a logger that drops it.
+				attrs := [...]slog.Attr{
+					slog.String("request_id", st.id),
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", sw.status),
+					slog.String("tenant", tenant),
+					slog.Duration("duration", elapsed),
+					{},
+				}
+				n := len(attrs) - 1
+				if level == slog.LevelWarn {
+					attrs[n] = slog.Any("warnings", st.warnings)
+					n++
+				}
+				h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs[:n]...)
+			}
 			if h.cfg.Observe != nil {
 				h.cfg.Observe(r.Context(), RequestStats{
 					Method: r.Method, Route: r.Pattern, Status: sw.status, Duration: elapsed,
-					StoreCalls: st.storeCalls, StoreDuration: st.storeTime, Tenant: store.Tenant(r.Context()),
+					StoreCalls: st.storeCalls, StoreDuration: st.storeTime, Tenant: tenant,
 				})
 			}
 		}()
@@ -332,12 +374,14 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
-		if err := checkQuery(r.URL.RawQuery); err != nil {
+		query, err := parseQuery(r.URL.RawQuery)
+		if err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup
 			// whose filter is lost would list every user.
 			h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
 			return
 		}
+		st.query, st.rawQuery = query, r.URL.RawQuery
 		if !utf8.ValidString(r.URL.Path) || strings.IndexByte(r.URL.Path, 0) >= 0 {
 			// No resource has such an id, on any store (PostgreSQL would
 			// refuse to even compare with it).
@@ -367,13 +411,22 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// checkQuery reports a query string url.ParseQuery cannot decode.
-func checkQuery(raw string) error {
+// parseQuery decodes a query string, or reports that url.ParseQuery
+// cannot decode it.
+func parseQuery(raw string) (url.Values, error) {
 	if raw == "" {
-		return nil
+		return nil, nil
 	}
-	_, err := url.ParseQuery(raw)
-	return err
+	return url.ParseQuery(raw)
+}
+
+// queryOf is r.URL.Query(), decoded once per request by the middleware.
+// The caller must not change it.
+func queryOf(r *http.Request) url.Values {
+	if st := stateOf(r.Context()); st != nil && st.query != nil && st.rawQuery == r.URL.RawQuery {
+		return st.query
+	}
+	return r.URL.Query()
 }
 
 // queryError is the part of a url.ParseQuery error worth showing: the
@@ -390,11 +443,15 @@ func queryError(err error) string {
 // their lower-case form.
 var endpoints = func() map[string]string {
 	m := map[string]string{}
-	for _, e := range []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Me", "Bulk", ".search"} {
+	for e := range routeNames {
 		m[strings.ToLower(e)] = e
 	}
 	return m
 }()
+
+// routeNames are the first path segments the handler serves, spelled as
+// the routes spell them.
+var routeNames = map[string]bool{"Users": true, "Groups": true, "ServiceProviderConfig": true, "ResourceTypes": true, "Schemas": true, "Me": true, "Bulk": true, ".search": true}
 
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them
@@ -404,6 +461,12 @@ var endpoints = func() map[string]string {
 func canonicalPath(p string) (string, bool) {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
+	}
+	if first, tail, _ := strings.Cut(p[min(1, len(p)):], "/"); strings.HasPrefix(p, "/") && routeNames[first] &&
+		(first != "Users" && first != "Groups" || tail == ".search" || !strings.EqualFold(tail, ".search")) {
+		// Already spelled as the routes spell it (nearly every request):
+		// no copy.
+		return p, true
 	}
 	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
 	e, ok := endpoints[strings.ToLower(segs[0])]
@@ -511,7 +574,7 @@ func (h *handler) tooLarge(path string) *Error {
 // readBody reads the request body, within bodyLimit (the middleware
 // limits it), and checks that it is UTF-8.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	data, err := io.ReadAll(r.Body)
+	data, err := readAll(r.Body, min(r.ContentLength, h.cfg.MaxBodyBytes, maxFirstRead))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -520,6 +583,35 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
 	return data, validUTF8(data)
+}
+
+// maxFirstRead bounds the buffer readAll makes before the body arrives: a
+// Content-Length is the client's word, and a client that announces a
+// megabyte and sends it slowly gets no megabyte held for it up front.
+const maxFirstRead = 32 << 10
+
+// readAll is io.ReadAll with a first buffer of size+1 bytes when the
+// request says its size (Content-Length, bounded by the caller): a body
+// of a few hundred bytes, as most are, takes one buffer of its size, not
+// io.ReadAll's 512 bytes and more. The +1 is the read that sees the end.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, 0, size+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // the body is longer than it said
+		}
+	}
 }
 
 // readJSON reads and decodes the request body into a document.
@@ -556,7 +648,7 @@ func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
-	w.Header()["Content-Type"] = []string{contentType} // canonical already: no Set
+	w.Header()["Content-Type"] = headerValue(w, slotContentType, contentType) // canonical already: no Set
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

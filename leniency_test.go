@@ -238,6 +238,24 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			}
 			assert.Equal(t, 1, int(e.do("GET", "/Users?filter=userName+eq+sloppy", nil).Body["totalResults"].(float64)), "an unquoted value is a string")
 			assert.Equal(t, []string{`unquoted filter value "sloppy" taken as a string`}, lastWarnings())
+
+			// A group PATCH bends each thing once, whichever way it is
+			// applied: member changes alone, with others that change
+			// nothing, or in full.
+			g := e.do("POST", "/Groups", map[string]any{"displayName": "sloppy"})
+			require.Equal(t, 201, g.Code, g.Raw)
+			member := op("add", "members", []any{map[string]any{"value": id, "shoeSize": "9"}})
+			unquoted := op("remove", "members[value eq nobody]", nil)
+			bent := []string{`ignored unknown attribute "members.shoeSize"`, `unquoted filter value "nobody" taken as a string`}
+			for _, body := range []any{
+				patchBody(member, unquoted),
+				patchBody(member, unquoted, op("replace", "displayName", "sloppy")),
+				patchBody(member, unquoted, op("replace", "displayName", "renamed")),
+			} {
+				r := e.do("PATCH", "/Groups/"+g.str("id"), body)
+				require.Less(t, r.Code, 300, r.Raw)
+				assert.ElementsMatch(t, bent, lastWarnings())
+			}
 		})
 	}
 }

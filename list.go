@@ -334,7 +334,7 @@ type lister interface {
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
 func (h *handler) serveList(k lister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rl, err := h.rawListFromQuery(r.URL.Query())
+		rl, err := h.rawListFromQuery(queryOf(r))
 		if err != nil {
 			h.writeError(w, r, err)
 			return
@@ -447,6 +447,6 @@ func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceTyp
 	if r.URL.RawQuery == "" {
 		return nil, nil
 	}
-	q := r.URL.Query()
+	q := queryOf(r)
 	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }

@@ -28,6 +28,11 @@ type kind[T any] struct {
 	build func(doc map[string]any) (T, error)
 	id    func(T) string
 	meta  func(T) *resources.Meta
+	// same reports whether two resources render as the same document,
+	// meta and computed values aside (resources.EqualUsers,
+	// resources.EqualGroups): a PATCH whose result is the same as the
+	// stored resource writes nothing.
+	same func(a, b T) bool
 
 	// related is the computed multi-valued attribute a read may load with
 	// the resource: a group's "members", a user's "groups".
@@ -294,10 +299,10 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 	}
 	m := k.meta(v)
 	if m.Version != "" {
-		w.Header()["Etag"] = []string{m.Version} // the canonical spelling of ETag
+		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
 	}
 	if status == http.StatusCreated {
-		w.Header()["Location"] = []string{m.Location}
+		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
 }
@@ -372,45 +377,37 @@ func (k *kind[T]) resourceType() *resources.ResourceType { return k.rt }
 // evaluator checks filters against the kind's resource type.
 func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
 
-// writableDoc renders v as a document without what a client never writes:
-// meta, and a user's groups, which are computed.
-func writableDoc(v any) (map[string]any, error) {
-	doc, err := resources.ToMap(v)
-	if err != nil {
-		return nil, err
-	}
-	delete(doc, "meta")
-	delete(doc, "groups")
-	return doc, nil
-}
-
-// patchDoc applies ops to the document of the stored resource v (meta
-// left out). It returns the new document, or nil when the operations
-// change nothing.
-func (k *kind[T]) patchDoc(h *handler, ctx context.Context, v T, ops []patch.Operation) (map[string]any, error) {
-	doc, err := writableDoc(v)
-	if err != nil {
-		return nil, err
-	}
-	l := h.lenience()
-	next, err := k.engine.Apply(doc, ops, l)
-	warnAll(ctx, l)
-	if err != nil || resources.EqualDocs(doc, next) {
-		return nil, err
-	}
-	return next, nil
-}
-
 // applyPatch is the change of a PATCH: the stored resource with ops
-// applied, rebuilt and checked.
+// applied, rebuilt and checked, or changed false when the result equals
+// cur (k.same), so a PATCH that changes nothing writes nothing.
 func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch.Operation) (T, bool, error) {
 	var zero T
-	next, err := k.patchDoc(h, ctx, cur, ops)
-	if next == nil || err != nil {
+	// The document is rendered for this call alone, so the engine applies
+	// the operations to it in place: a failed request throws it away, and
+	// the no-op test compares typed values, not the document with a copy.
+	doc, err := resources.WritableMap(cur)
+	if err != nil {
 		return zero, false, err
 	}
-	v, err := k.fromDoc(h, next)
-	return v, err == nil, err
+	l := h.lenience()
+	err = k.engine.ApplyTo(doc, ops, l)
+	warnAll(ctx, l)
+	if err != nil {
+		return zero, false, err
+	}
+	next, err := k.fromDoc(h, doc)
+	if err != nil {
+		// Operations that change nothing are no change, even to a
+		// resource stored before today's checks (Config limits) applied.
+		if orig, e := resources.WritableMap(cur); e == nil && resources.EqualDocs(orig, doc) {
+			return zero, false, nil
+		}
+		return zero, false, err
+	}
+	if k.same(cur, next) {
+		return zero, false, nil
+	}
+	return next, true, nil
 }
 
 // encode renders a resource for a response, projected when proj is set.

@@ -24,6 +24,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		},
 		id:   func(u *resources.User) string { return u.ID },
 		meta: func(u *resources.User) *resources.Meta { return &u.Meta },
+		same: resources.EqualUsers,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			if err := h.setPassword(ctx, "", u); err != nil {
@@ -53,7 +54,9 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 
 		created: func(ctx context.Context, u *resources.User) {
 			h.passwordSent(ctx, u.ID)
-			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
+			if h.cfg.Events != nil {
+				h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
+			}
 		},
 		changed: h.userChanged,
 		deleted: UserDeleted,
@@ -144,7 +147,7 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 		}
 		// Providers resend unchanged users on every cycle: a PUT equal to
 		// what is stored writes nothing and keeps the version.
-		return next, !sameUser(cur, next), nil
+		return next, !resources.EqualUsers(cur, next), nil
 	}
 }
 
@@ -159,6 +162,9 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
 	h.passwordSent(ctx, after.ID)
+	if h.cfg.Events == nil {
+		return // no copy of the user for events nobody receives
+	}
 	u := withoutPassword(after)
 	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: u})
 	switch {
@@ -273,17 +279,6 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		}
 		return next, true, h.setPassword(r.Context(), cur.Password, next)
 	})
-}
-
-// sameUser reports whether a and b hold the same attributes (meta and the
-// computed groups aside).
-func sameUser(a, b *resources.User) bool {
-	da, errA := writableDoc(a)
-	db, errB := writableDoc(b)
-	if errA != nil || errB != nil {
-		return false
-	}
-	return resources.EqualDocs(da, db)
 }
 
 // maxManagerLookup bounds the managers looked up for one page.

@@ -44,7 +44,29 @@ func ToMap(v any) (map[string]any, error) {
 	return nil, errors.New("resources: ToMap of a nil resource")
 }
 
-func (u *User) toMap() (map[string]any, error) {
+// WritableMap is ToMap without what a client never writes: meta, and a
+// user's groups, which are computed. It is the document a PATCH is
+// applied to, rendered without copying the resource to clear them.
+func WritableMap(v any) (map[string]any, error) {
+	switch r := v.(type) {
+	case *User:
+		if r != nil {
+			return r.render(false)
+		}
+	case *Group:
+		if r != nil {
+			return r.render(false)
+		}
+	default:
+		return ToMap(v)
+	}
+	return nil, errors.New("resources: WritableMap of a nil resource")
+}
+
+func (u *User) toMap() (map[string]any, error) { return u.render(true) }
+
+// render is ToMap, or WritableMap without all.
+func (u *User) render(all bool) (map[string]any, error) {
 	doc := make(map[string]any, 12+len(u.Extensions))
 	schemas := make([]any, 0, 2+len(u.Extensions))
 	schemas = append(schemas, UserSchema)
@@ -86,12 +108,16 @@ func (u *User) toMap() (map[string]any, error) {
 	putList(doc, "ims", u.IMs, (*MultiValue).toMap)
 	putList(doc, "photos", u.Photos, (*MultiValue).toMap)
 	putList(doc, "addresses", u.Addresses, (*Address).toMap)
-	putList(doc, "groups", u.Groups, (*GroupRef).toMap)
+	if all {
+		putList(doc, "groups", u.Groups, (*GroupRef).toMap)
+	}
 	putList(doc, "entitlements", u.Entitlements, (*MultiValue).toMap)
 	putList(doc, "roles", u.Roles, (*MultiValue).toMap)
 	putList(doc, "x509Certificates", u.X509Certificates, (*MultiValue).toMap)
-	if err := u.Meta.put(doc); err != nil {
-		return nil, err
+	if all {
+		if err := u.Meta.put(doc); err != nil {
+			return nil, err
+		}
 	}
 	// Extensions go last: in the JSON encoding they follow the core
 	// attributes, so a key they repeat wins.
@@ -105,7 +131,10 @@ func (u *User) toMap() (map[string]any, error) {
 	return doc, putExtensions(doc, keys, u.Extensions)
 }
 
-func (g *Group) toMap() (map[string]any, error) {
+func (g *Group) toMap() (map[string]any, error) { return g.render(true) }
+
+// render is ToMap, or WritableMap without all.
+func (g *Group) render(all bool) (map[string]any, error) {
 	doc := make(map[string]any, 6+len(g.Extensions))
 	schemas := make([]any, 0, 1+len(g.Extensions))
 	schemas = append(schemas, GroupSchema)
@@ -118,8 +147,10 @@ func (g *Group) toMap() (map[string]any, error) {
 	putString(doc, "externalId", g.ExternalID)
 	doc["displayName"] = jsonString(g.DisplayName)
 	putList(doc, "members", g.Members, (*Member).toMap)
-	if err := g.Meta.put(doc); err != nil {
-		return nil, err
+	if all {
+		if err := g.Meta.put(doc); err != nil {
+			return nil, err
+		}
 	}
 	return doc, putExtensions(doc, keys, g.Extensions)
 }

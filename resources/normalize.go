@@ -30,6 +30,11 @@ func (e *AttrError) Error() string {
 // Decode parses a JSON object with numbers kept exact (json.Number). A body
 // that is not a JSON object gives an error whose text says where it broke.
 func Decode(data []byte) (map[string]any, error) {
+	if i := skipWS(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
+		m, _ := decodeValid(data, i)
+		return m.(map[string]any), nil
+	}
+	// Not a valid JSON object: encoding/json says what is wrong.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var m map[string]any

@@ -138,14 +138,21 @@ func (u *User) Clone() *User {
 	if u == nil {
 		return nil
 	}
-	c := *u
+	// One allocation for the user, its name and active: stores clone
+	// the user on every read and write.
+	b := &struct {
+		u      User
+		name   Name
+		active bool
+	}{u: *u}
+	c := &b.u
 	if u.Name != nil {
-		n := *u.Name
-		c.Name = &n
+		b.name = *u.Name
+		c.Name = &b.name
 	}
 	if u.Active != nil {
-		a := *u.Active
-		c.Active = &a
+		b.active = *u.Active
+		c.Active = &b.active
 	}
 	c.Emails = cloneSlice(u.Emails)
 	c.PhoneNumbers = cloneSlice(u.PhoneNumbers)
@@ -157,16 +164,19 @@ func (u *User) Clone() *User {
 	c.Roles = cloneSlice(u.Roles)
 	c.X509Certificates = cloneSlice(u.X509Certificates)
 	if u.Enterprise != nil {
-		e := *u.Enterprise
-		if e.Manager != nil {
-			m := *e.Manager
-			e.Manager = &m
+		e := &struct {
+			e EnterpriseUser
+			m Manager
+		}{e: *u.Enterprise}
+		if u.Enterprise.Manager != nil {
+			e.m = *u.Enterprise.Manager
+			e.e.Manager = &e.m
 		}
-		e.Extra = cloneExtensions(e.Extra)
-		c.Enterprise = &e
+		e.e.Extra = cloneExtensions(u.Enterprise.Extra)
+		c.Enterprise = &e.e
 	}
 	c.Extensions = cloneExtensions(u.Extensions)
-	return &c
+	return c
 }
 
 // Member is one element of a group's members.

@@ -55,8 +55,15 @@ type MemberPlan struct {
 // anything else is an *Error (invalidValue), as is a missing value on add
 // or replace (invalidSyntax).
 func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan MemberPlan, ok bool, err error) {
+	plan, ok, _, err = e.planMembers(ops, l)
+	return plan, ok, err
+}
+
+// planMembers is PlanMembers, also reporting the index of the operation
+// it stopped at (not ok, or an error); len(ops) otherwise.
+func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan MemberPlan, ok bool, at int, err error) {
 	if e.members == nil || len(ops) == 0 {
-		return MemberPlan{}, false, nil
+		return MemberPlan{}, false, 0, nil
 	}
 	var s memberState
 	needsCurrent := false
@@ -69,24 +76,24 @@ func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan Membe
 			v = nil
 		}
 		if kind != "add" && kind != "replace" && kind != "remove" {
-			return MemberPlan{}, false, nil
+			return MemberPlan{}, false, i, nil
 		}
 		if path == "" {
 			if kind == "remove" || op.Value == nil {
-				return MemberPlan{}, false, nil
+				return MemberPlan{}, false, i, nil
 			}
 			mv, found, only := a.membersKey(v)
 			if !only || !found {
-				return MemberPlan{}, false, nil
+				return MemberPlan{}, false, i, nil
 			}
 			if err := a.planSet(&s, kind, mv); err != nil {
-				return MemberPlan{}, true, err
+				return MemberPlan{}, true, i, err
 			}
 			continue
 		}
 		l, rerr := a.resolve(path)
 		if rerr != nil || l.attr != e.members || l.sub != nil {
-			return MemberPlan{}, false, nil
+			return MemberPlan{}, false, i, nil
 		}
 		if l.filter != nil {
 			ids, eqs := valueEqIDs(l.filter)
@@ -102,10 +109,10 @@ func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan Membe
 		switch kind {
 		case "add", "replace":
 			if op.Value == nil {
-				return MemberPlan{}, true, a.fail(InvalidSyntax, "value is required for %s", kind)
+				return MemberPlan{}, true, i, a.fail(InvalidSyntax, "value is required for %s", kind)
 			}
 			if err := a.planSet(&s, kind, v); err != nil {
-				return MemberPlan{}, true, err
+				return MemberPlan{}, true, i, err
 			}
 		case "remove":
 			if v == nil {
@@ -114,7 +121,7 @@ func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan Membe
 			}
 			ids, err := a.memberIDs(v)
 			if err != nil {
-				return MemberPlan{}, true, err
+				return MemberPlan{}, true, i, err
 			}
 			for _, id := range ids {
 				s.remove(id)
@@ -122,9 +129,9 @@ func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan Membe
 		}
 	}
 	if needsCurrent {
-		return MemberPlan{NeedsCurrent: true}, true, nil
+		return MemberPlan{NeedsCurrent: true}, true, len(ops), nil
 	}
-	return s.plan(), true, nil
+	return s.plan(), true, len(ops), nil
 }
 
 // planSet records add or replace of the members in v.
@@ -363,37 +370,55 @@ const (
 // members (resolved as paths against the schema, like Apply resolves
 // them), whether the membership change can go to the store as a set
 // operation, and whether the rest needs the stored members. Errors are
-// *Error, from malformed member operations.
+// *Error, from malformed member operations before any other operation.
 //
-// Bends (an unknown sub-attribute of a member) are recorded in, or refused
-// by, l, as Apply does.
+// Bends (an unknown sub-attribute of a member, an unquoted filter value)
+// are recorded in, or refused by, l, as Apply does, once each, and only
+// when the plan is not Whole: a Whole plan is applied with Apply, which
+// records them itself.
 func (e *Engine) PlanGroup(ops []Operation, l *resources.Lenience) (GroupPlan, error) {
-	plan, ok, err := e.PlanMembers(ops, l)
-	if err != nil {
-		return GroupPlan{}, err
-	}
-	if ok && !plan.NeedsCurrent {
-		return GroupPlan{Members: plan, Kind: MembersOnly, NeedsMembers: true}, nil
-	}
 	var memberOps, others []Operation
-	for _, op := range ops {
+	first := len(ops) // the index of the first operation not on members
+	for i, op := range ops {
 		if e.targetsMembers(op) {
 			memberOps = append(memberOps, op)
-		} else {
-			others = append(others, op)
+			continue
 		}
+		if others == nil {
+			first = i
+		}
+		others = append(others, op)
 	}
+	pl := &resources.Lenience{}
+	if l != nil {
+		pl.Strict = l.Strict
+	}
+	// The member operations are planned once, in order. Those before
+	// first are ops[:first] themselves (the same indices), so an error
+	// there is the request's, as if every operation had been planned; an
+	// error after it is left to Apply, which reports it in the order of
+	// the request.
+	plan, ok, at, err := e.planMembers(memberOps, pl)
 	whole := GroupPlan{Kind: Whole, NeedsMembers: len(memberOps) > 0}
-	if len(memberOps) == 0 || len(others) == 0 {
+	switch {
+	case err != nil && at < first:
+		keepWarnings(l, pl)
+		return GroupPlan{}, err
+	case len(others) == 0 && ok && !plan.NeedsCurrent:
+		keepWarnings(l, pl)
+		return GroupPlan{Members: plan, Kind: MembersOnly, NeedsMembers: true}, nil
+	case len(others) == 0 || len(memberOps) == 0 || err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll:
 		return whole, nil
 	}
-	plan, ok, err = e.PlanMembers(memberOps, l)
-	if err != nil || !ok || plan.NeedsCurrent || plan.Replace || plan.RemoveAll {
-		// Apply reports the error of a malformed operation, in the
-		// order of the request.
-		return whole, nil
-	}
+	keepWarnings(l, pl)
 	return GroupPlan{Members: plan, Others: others, Kind: MembersWithOthers, NeedsMembers: true}, nil
+}
+
+// keepWarnings adds the bends planning recorded in pl to l.
+func keepWarnings(l, pl *resources.Lenience) {
+	if l != nil {
+		l.Warnings = append(l.Warnings, pl.Warnings...)
+	}
 }
 
 // targetsMembers reports whether op targets the members attribute or one

@@ -300,3 +300,47 @@ func applyPlan(p MemberPlan, current []string) []string {
 	}
 	return out
 }
+
+// TestPlanGroup: how a group PATCH is carried out, and the bends planning
+// records, once each, and none for a Whole plan (Apply records them).
+func TestPlanGroup(t *testing.T) {
+	withBogus := Operation{Op: "add", Path: "members", Value: []any{map[string]any{"value": "b", "bogus": "x"}}}
+	unquoted := Operation{Op: "remove", Path: "members[value eq a]"}
+	rename := Operation{Op: "replace", Path: "displayName", Value: "G"}
+	byDisplay := Operation{Op: "remove", Path: `members[display eq "b"]`}
+	noValue := Operation{Op: "add", Path: "members", Value: []any{map[string]any{"display": "d"}}}
+	tests := []struct {
+		name         string
+		ops          []Operation
+		kind         PlanKind
+		needsMembers bool
+		members      MemberPlan
+		warnings     int
+		err          string
+	}{
+		{"members only", []Operation{withBogus, unquoted}, MembersOnly, true, MemberPlan{Add: []string{"b"}, Remove: []string{"a"}}, 2, ""},
+		{"members with others", []Operation{withBogus, rename}, MembersWithOthers, true, MemberPlan{Add: []string{"b"}}, 1, ""},
+		{"others first", []Operation{rename, unquoted}, MembersWithOthers, true, MemberPlan{Remove: []string{"a"}}, 1, ""},
+		{"a filter that needs the members", []Operation{byDisplay, withBogus}, Whole, true, MemberPlan{}, 0, ""},
+		{"with others and a filter", []Operation{withBogus, byDisplay, rename}, Whole, true, MemberPlan{}, 0, ""},
+		{"no member", []Operation{rename}, Whole, false, MemberPlan{}, 0, ""},
+		{"a malformed member first", []Operation{withBogus, noValue, rename}, Whole, false, MemberPlan{}, 1, "Operations[1]"},
+		{"a malformed member after others", []Operation{rename, noValue}, Whole, true, MemberPlan{}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &resources.Lenience{}
+			plan, err := groupEng.PlanGroup(tt.ops, l)
+			assert.Len(t, l.Warnings, tt.warnings, "%q", l.Warnings)
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.kind, plan.Kind)
+			assert.Equal(t, tt.needsMembers, plan.NeedsMembers)
+			assert.Equal(t, tt.members, plan.Members)
+		})
+	}
+}

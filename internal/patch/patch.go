@@ -6,7 +6,9 @@
 //
 // Documents are map[string]any in the canonical form of resources.ToMap and
 // ResourceType.Normalize. Apply never changes its input: a request either
-// applies in full or fails with an *Error and changes nothing.
+// applies in full or fails with an *Error and changes nothing. ApplyTo
+// applies to the document it is given, for a caller that renders a fresh
+// one per request.
 //
 // PlanMembers turns a group PATCH that only touches members into a
 // membership change the store can apply without rewriting the group.
@@ -16,6 +18,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 
@@ -86,15 +89,13 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 	return ops, ignored, nil
 }
 
-// rawOp is one operation as the decoder first reads it: each member kept
-// raw, so that a member of the wrong type is reported as such. Member
-// names match case-insensitively (encoding/json).
-type rawOp struct {
-	Op, Path, Value json.RawMessage
-}
-
-// decode reads the envelope and each operation into raw members, then
-// each value: cheaper than a decode into maps, with the same errors.
+// decode reads the body in one walk over its bytes, once json.Valid has
+// checked them: the envelope's members, the Operations list and each
+// operation's op, path and value, without decoding the envelope and every
+// operation into intermediate values (four scans of the body and about
+// twenty allocations for a one-operation PATCH). Member names match
+// case-insensitively and a repeated member counts with its last value, as
+// encoding/json decodes them into a struct.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	if !json.Valid(body) || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
@@ -104,51 +105,150 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 		}
 		return nil, nil, envelopeError(InvalidSyntax, "%s", msg)
 	}
-	var env struct{ Operations json.RawMessage }
-	var list []json.RawMessage
-	if json.Unmarshal(body, &env) != nil || firstByte(env.Operations) != '[' || json.Unmarshal(env.Operations, &list) != nil {
+	var list []byte
+	var ignored []string
+	for key, val := range members(body) {
+		switch {
+		case key.is("operations"):
+			list = val
+		case key.is("schemas"):
+		default:
+			ignored = append(ignored, key.String())
+		}
+	}
+	if firstByte(list) != '[' {
 		return nil, nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
-	ignored := otherKeys(body)
-	if len(list) == 0 {
+	n := 0
+	for range elements(list) {
+		n++
+	}
+	if n == 0 {
 		return nil, nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
 	}
-	if maxOps > 0 && len(list) > maxOps {
-		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", len(list), maxOps)
+	if maxOps > 0 && n > maxOps {
+		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", n, maxOps)
 	}
-	ops := make([]Operation, len(list))
-	for i, raw := range list {
-		var ro rawOp
-		if firstByte(raw) != '{' || json.Unmarshal(raw, &ro) != nil {
-			return nil, nil, newError(i, InvalidSyntax, "an operation must be a JSON object")
+	ops := make([]Operation, n)
+	i := 0
+	for raw := range elements(list) {
+		if err := decodeOp(i, raw, &ops[i]); err != nil {
+			return nil, nil, err
 		}
-		op := &ops[i]
-		if ro.Op != nil {
-			s, ok := rawString(ro.Op)
-			if !ok {
-				return nil, nil, newError(i, InvalidSyntax, "\"op\" must be a string")
-			}
-			op.Op = s
-		}
-		if ro.Path != nil && string(ro.Path) != "null" {
-			s, ok := rawString(ro.Path)
-			if !ok {
-				return nil, nil, newError(i, InvalidPath, "\"path\" must be a string")
-			}
-			op.Path = s
-		}
-		if ro.Value != nil {
-			v, err := rawValue(ro.Value)
-			if err != nil {
-				return nil, nil, newError(i, InvalidSyntax, "\"value\" cannot be read: %v", err)
-			}
-			op.Value = v
-		}
-		if op.Op == "" {
-			return nil, nil, newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
-		}
+		i++
 	}
 	return ops, ignored, nil
+}
+
+// decodeOp reads the operation raw, the i-th of the list, into op.
+func decodeOp(i int, raw []byte, op *Operation) error {
+	if firstByte(raw) != '{' {
+		return newError(i, InvalidSyntax, "an operation must be a JSON object")
+	}
+	var rop, rpath, rvalue []byte
+	for key, val := range members(raw) {
+		switch {
+		case key.is("op"):
+			rop = val
+		case key.is("path"):
+			rpath = val
+		case key.is("value"):
+			rvalue = val
+		}
+	}
+	if rop != nil {
+		s, ok := rawString(rop)
+		if !ok {
+			return newError(i, InvalidSyntax, "\"op\" must be a string")
+		}
+		op.Op = s
+	}
+	if rpath != nil && string(rpath) != "null" {
+		s, ok := rawString(rpath)
+		if !ok {
+			return newError(i, InvalidPath, "\"path\" must be a string")
+		}
+		op.Path = s
+	}
+	if rvalue != nil {
+		v, err := rawValue(rvalue)
+		if err != nil {
+			return newError(i, InvalidSyntax, "\"value\" cannot be read: %v", err)
+		}
+		op.Value = v
+	}
+	if op.Op == "" {
+		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
+	}
+	return nil
+}
+
+// rawKey is a member name as it stands in the JSON text, quotes included.
+type rawKey []byte
+
+// is reports whether the name is name, in any case (strings.EqualFold, as
+// encoding/json matches a member to a struct field). name is lower-case
+// ASCII.
+func (k rawKey) is(name string) bool {
+	if len(k)-2 > 3*len(name) {
+		return false // no name folds to one three times its length
+	}
+	if bytes.IndexByte(k, '\\') >= 0 {
+		s, _ := rawString(k)
+		return strings.EqualFold(s, name)
+	}
+	return strings.EqualFold(string(k[1:len(k)-1]), name)
+}
+
+// String is the name, unquoted.
+func (k rawKey) String() string {
+	s, _ := rawString(k)
+	return s
+}
+
+// members iterates over the members of the JSON object that starts b
+// (valid JSON, as json.Valid checks it): each name, quoted, and the bytes
+// of its value, without the white space around it.
+func members(b []byte) iter.Seq2[rawKey, []byte] {
+	return func(yield func(rawKey, []byte) bool) {
+		i := skipSpace(b, 0) + 1 // past '{'
+		for {
+			i = skipSpace(b, i)
+			if i >= len(b) || b[i] != '"' {
+				return // '}'
+			}
+			end := stringEnd(b, i)
+			key := b[i:end]
+			i = skipSpace(b, skipSpace(b, end)+1) // past ':'
+			vend := valueEnd(b, i)
+			if !yield(rawKey(key), b[i:vend]) {
+				return
+			}
+			if i = skipSpace(b, vend); i < len(b) && b[i] == ',' {
+				i++
+			}
+		}
+	}
+}
+
+// elements iterates over the elements of the JSON array that starts b
+// (valid JSON): the bytes of each, without the white space around it.
+func elements(b []byte) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		i := skipSpace(b, 0) + 1 // past '['
+		for {
+			if i = skipSpace(b, i); i >= len(b) || b[i] == ']' {
+				return
+			}
+			end := valueEnd(b, i)
+			if !yield(b[i:end]) {
+				return
+			}
+			if i = skipSpace(b, end); i < len(b) && b[i] == ',' {
+				i++
+			}
+		}
+	}
 }
 
 // firstByte is the first byte of data that is not JSON white space, or 0.
@@ -198,31 +298,6 @@ func rawValue(raw []byte) (any, error) {
 	return json.Number(bytes.TrimSpace(raw)), nil
 }
 
-// otherKeys lists the members of the (valid JSON) object body other than
-// Operations and schemas, in any case: what Decode ignores. It reads the
-// bytes without decoding the values, and allocates only for such a member.
-func otherKeys(body []byte) []string {
-	var out []string
-	i := bytes.IndexByte(body, '{') + 1
-	for {
-		i = skipSpace(body, i)
-		if i >= len(body) || body[i] != '"' {
-			return out // '}' or the end
-		}
-		end := stringEnd(body, i)
-		key, _ := rawString(body[i:end])
-		if !strings.EqualFold(key, "operations") && !strings.EqualFold(key, "schemas") {
-			out = append(out, key)
-		}
-		i = skipSpace(body, end)
-		i = skipValue(body, skipSpace(body, i+1)) // past ':' and the value
-		i = skipSpace(body, i)
-		if i < len(body) && body[i] == ',' {
-			i++
-		}
-	}
-}
-
 func skipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
@@ -243,25 +318,36 @@ func stringEnd(b []byte, i int) int {
 	return len(b)
 }
 
-// skipValue returns the index after the JSON value starting at b[i].
-func skipValue(b []byte, i int) int {
-	depth := 0
-	for i < len(b) {
-		switch c := b[i]; {
-		case c == '"':
-			i = stringEnd(b, i)
-			if depth == 0 {
-				return i
+// valueEnd returns the index after the JSON value starting at b[i] (valid
+// JSON).
+func valueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
 			}
-			continue
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-			if depth <= 0 {
-				return i + 1
-			}
-		case depth == 0 && (c == ',' || c == ' ' || c == '\n' || c == '\t' || c == '\r'):
+			i++
+		}
+		return i
+	}
+	for i < len(b) { // a number, true, false or null
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
 			return i
 		}
 		i++
@@ -330,14 +416,26 @@ func Apply(rt *resources.ResourceType, doc map[string]any, ops []Operation, l *r
 // no schema defines, a second primary) is bent or refused as l says (see
 // resources.Lenience); a nil l bends silently.
 func (e *Engine) Apply(doc map[string]any, ops []Operation, l *resources.Lenience) (map[string]any, error) {
-	a := &applier{e: e, doc: copyMap(doc), len: l}
+	doc = copyMap(doc)
+	if err := e.ApplyTo(doc, ops, l); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// ApplyTo is Apply on doc itself, for a caller that owns doc (a document
+// ToMap has just rendered) and needs no copy: on failure doc is left with
+// the operations before the failing one applied, and the caller throws it
+// away.
+func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenience) error {
+	a := &applier{e: e, doc: doc, len: l}
 	for i, op := range ops {
 		a.idx = i
 		if err := a.apply(op); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	return a.doc, nil
+	return nil
 }
 
 func newError(idx int, scimType, format string, args ...any) *Error {

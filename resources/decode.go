@@ -1,0 +1,181 @@
+package resources
+
+import (
+	"encoding/json"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// decodeValid decodes the JSON value that starts at data[i], which
+// json.Valid has checked, as encoding/json decodes into an any with
+// UseNumber: objects map[string]any (a repeated name keeps its last
+// value), lists []any, numbers json.Number, strings unquoted with every
+// byte that is not UTF-8 and every lone surrogate as U+FFFD. It returns
+// the value and the index after it. Every request body goes through it
+// (Decode): it does what encoding/json does there without its reflection
+// and second pass.
+func decodeValid(data []byte, i int) (any, int) {
+	i = skipWS(data, i)
+	switch data[i] {
+	case '{':
+		m := make(map[string]any)
+		i = skipWS(data, i+1)
+		if data[i] == '}' {
+			return m, i + 1
+		}
+		for {
+			end := stringEnd(data, i)
+			key := unquote(data[i+1 : end-1])
+			i = skipWS(data, end) + 1 // past ':'
+			var v any
+			v, i = decodeValid(data, i)
+			m[key] = v
+			i = skipWS(data, i)
+			if data[i] == '}' {
+				return m, i + 1
+			}
+			i = skipWS(data, i+1) // past ','
+		}
+	case '[':
+		list := []any{}
+		i = skipWS(data, i+1)
+		if data[i] == ']' {
+			return list, i + 1
+		}
+		for {
+			var v any
+			v, i = decodeValid(data, i)
+			list = append(list, v)
+			i = skipWS(data, i)
+			if data[i] == ']' {
+				return list, i + 1
+			}
+			i++ // past ','
+		}
+	case '"':
+		end := stringEnd(data, i)
+		return unquote(data[i+1 : end-1]), end
+	case 't':
+		return true, i + 4
+	case 'f':
+		return false, i + 5
+	case 'n':
+		return nil, i + 4
+	}
+	j := i
+	for j < len(data) && (data[j] >= '0' && data[j] <= '9' || data[j] == '-' || data[j] == '+' || data[j] == '.' || data[j] == 'e' || data[j] == 'E') {
+		j++
+	}
+	return json.Number(data[i:j]), j
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// stringEnd returns the index after the JSON string that starts at b[i].
+func stringEnd(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch b[j] {
+		case '\\':
+			j++
+		case '"':
+			return j + 1
+		}
+	}
+	return len(b)
+}
+
+// unquote is the content of a valid JSON string, as encoding/json
+// unquotes it.
+func unquote(s []byte) string {
+	r := 0
+	for r < len(s) {
+		c := s[r]
+		if c == '\\' {
+			break
+		}
+		if c < utf8.RuneSelf {
+			r++
+			continue
+		}
+		rr, size := utf8.DecodeRune(s[r:])
+		if rr == utf8.RuneError && size == 1 {
+			break
+		}
+		r += size
+	}
+	if r == len(s) {
+		return string(s)
+	}
+	b := make([]byte, r, len(s)+2*utf8.UTFMax)
+	copy(b, s[:r])
+	for r < len(s) {
+		switch c := s[r]; {
+		case c == '\\':
+			r++
+			switch s[r] {
+			case 'b':
+				b = append(b, '\b')
+			case 'f':
+				b = append(b, '\f')
+			case 'n':
+				b = append(b, '\n')
+			case 'r':
+				b = append(b, '\r')
+			case 't':
+				b = append(b, '\t')
+			case 'u':
+				rr := hex4(s[r+1:])
+				r += 4
+				if utf16.IsSurrogate(rr) {
+					if r+6 < len(s)+0 && s[r+1] == '\\' && s[r+2] == 'u' {
+						if dec := utf16.DecodeRune(rr, hex4(s[r+3:])); dec != utf8.RuneError {
+							b = utf8.AppendRune(b, dec)
+							r += 7
+							continue
+						}
+					}
+					rr = utf8.RuneError
+				}
+				b = utf8.AppendRune(b, rr)
+			default: // '"', '\\', '/'
+				b = append(b, s[r])
+			}
+			r++
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			r++
+		default:
+			rr, size := utf8.DecodeRune(s[r:])
+			if rr == utf8.RuneError && size == 1 {
+				b = utf8.AppendRune(b, utf8.RuneError)
+				r++
+				continue
+			}
+			b = append(b, s[r:r+size]...)
+			r += size
+		}
+	}
+	return string(b)
+}
+
+// hex4 reads the four hex digits of a \u escape.
+func hex4(s []byte) rune {
+	var r rune
+	for _, c := range s[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}

@@ -1,0 +1,55 @@
+package resources
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// decodeJSON is Decode through encoding/json alone: the reference
+// decodeValid is held to.
+func decodeJSON(data []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 || m == nil {
+		return nil, assert.AnError
+	}
+	return m, nil
+}
+
+var decodeSeeds = []string{
+	`{}`, ` { "a" : [ 1 , -2.5e+3 , true , false , null , "x" , { } , [ ] ] } `,
+	`{"a":1,"a":2,"A":3}`, `{"s":"\u00e9\ud83d\ude00\ud83d\u0041\udc00\"\\\/\b\f\n\r\t","k\u0041":"\u12ab"}`,
+	"{\"bad\":\"\xff\xfe ok \xc3\xa9 \xed\xa0\x80\"}", `{"n":12345678901234567890123,"e":1E400,"z":-0}`,
+	`{"nested":{"deep":[[[{"x":[]}]]]}}`, `[]`, `null`, `{"a":1} x`, `{"a":}`, ``, `"s"`, `{"a":"\ud800"}`, `{"a":"\ud800\ud800"}`,
+}
+
+// FuzzDecode: Decode gives what encoding/json gives, value for value, and
+// fails where it fails.
+func FuzzDecode(f *testing.F) {
+	for _, s := range decodeSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := Decode(data)
+		want, werr := decodeJSON(data)
+		require.Equal(t, werr == nil, err == nil, "%q: %v / %v", data, err, werr)
+		assert.Equal(t, want, got, "%q", data)
+	})
+}
+
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, s := range decodeSeeds {
+		got, err := Decode([]byte(s))
+		want, werr := decodeJSON([]byte(s))
+		require.Equal(t, werr == nil, err == nil, "%q: %v / %v", s, err, werr)
+		assert.Equal(t, want, got, "%q", s)
+	}
+}
