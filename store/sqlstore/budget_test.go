@@ -49,6 +49,10 @@ func measure(events []sqlstore.SQLEvent) budget {
 			switch strings.ToUpper(strings.Fields(e.SQL)[0]) {
 			case "INSERT", "UPDATE", "DELETE":
 				b.Writes++
+			case "WITH": // a data-modifying WITH writes (the feed's, folded)
+				if u := strings.ToUpper(e.SQL); strings.Contains(u, "INSERT INTO") || strings.Contains(u, "UPDATE ") || strings.Contains(u, "DELETE FROM") {
+					b.Writes++
+				}
 			}
 		}
 	}
@@ -59,10 +63,42 @@ func measure(events []sqlstore.SQLEvent) budget {
 // store through each kind of request and holds each to its round-trip
 // budget: a GET is one statement, a list at most two, a write one
 // transaction, and a read writes nothing (on SQLite it does not touch the
-// writer's connection).
+// writer's connection). It runs with the change feed off and on, and
+// holds the feed to its cost in statements: on PostgreSQL none for a
+// write that folds the append into a statement of its own (foldFeed), one
+// for a delete; on SQLite two (the head's advance and the entries'
+// INSERT).
 func TestRoundTripBudget(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+		inTx := map[bool]map[string]int{}
+		for _, feed := range []bool{false, true} {
+			t.Run(map[bool]string{false: "feed=off", true: "feed=on"}[feed], func(t *testing.T) {
+				inTx[feed] = roundTripBudget(t, db, feed)
+			})
+		}
+		if inTx[false] == nil || inTx[true] == nil {
+			return
+		}
+		for name, off := range inTx[false] {
+			want := 0
+			switch {
+			case strings.HasPrefix(name, "GET") || strings.HasPrefix(name, "list") || name == "PATCH user changing nothing":
+			case db.name == "sqlite":
+				want = 2
+			case strings.HasPrefix(name, "DELETE"):
+				want = 1
+			}
+			assert.Equal(t, want, inTx[true][name]-off, "%s: statements the feed adds", name)
+		}
+	})
+}
+
+// roundTripBudget is TestRoundTripBudget on one database, the feed on or
+// off; it returns the statements each step ran inside its transaction.
+func roundTripBudget(t *testing.T, db opener, feed bool) map[string]int {
+	inTx := map[string]int{}
+	{
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: feed})
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
@@ -157,6 +193,7 @@ func TestRoundTripBudget(t *testing.T) {
 			t.Run(st.name, func(t *testing.T) {
 				code, body, got := do(t, st.method, st.path, st.body)
 				require.Equal(t, st.status, code, body)
+				inTx[st.name] = got.InTx
 				if st.save != "" {
 					ids[st.save] = idOf(body)
 				}
@@ -209,7 +246,8 @@ func TestRoundTripBudget(t *testing.T) {
 			t.Logf("UpdateGroup: %s", got)
 			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
 		})
-	})
+	}
+	return inTx
 }
 
 func tctx() context.Context { return store.WithTenant(ctx, "") }

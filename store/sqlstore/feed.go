@@ -119,20 +119,24 @@ type subject struct {
 // tenant's feed in tx, then hands each to Config.OnChange (an error rolls
 // the whole transaction back: the change, its entries and whatever
 // OnChange wrote). The feed's head row stays locked until tx ends, so the
-// tenant's entries are numbered in commit order.
+// tenant's entries are numbered in commit order. Entries a folded
+// statement has appended already (foldFeed: their Seq is set) are only
+// handed to OnChange.
 //
 // The entries whose ID is subj.id get subj's resources in OnChange.
 func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj subject) error {
 	if len(changes) == 0 || !s.tracking() {
 		return nil
 	}
-	at := s.stamp()
-	for i := range changes {
-		changes[i].Tenant, changes[i].At = tenant, at
-	}
-	if s.feed.on {
-		if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
-			return fmt.Errorf("sqlstore: change feed: %w", err)
+	if changes[0].Seq == 0 {
+		at := s.stamp()
+		for i := range changes {
+			changes[i].Tenant, changes[i].At = tenant, at
+		}
+		if s.feed.on {
+			if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
+				return fmt.Errorf("sqlstore: change feed: %w", err)
+			}
 		}
 	}
 	if s.feed.onChange != nil {
@@ -149,53 +153,118 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 	return nil
 }
 
-// appendFeed advances the tenant's head row by len(changes), numbers the
-// changes up to the new head and inserts them into scim_feed.
-//
-// On PostgreSQL that is one statement (a data-modifying WITH), so the feed
-// costs a write one round trip, not two: the round trip is most of what
-// an entry costs there. SQLite, in process, has no round trips to save
-// and no INSERT inside WITH, so it runs the two statements.
-func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
-	n := int64(len(changes))
-	a := &args{d: s.d}
-	var last int64
-	if s.d.pg {
-		pt, pn := a.add(tenant), a.add(n)
-		pat := a.add(s.d.timeArg(at))
-		rows := make([]string, len(changes))
-		for i := range changes {
-			c := &changes[i]
-			rows[i] = "(" + strconv.Itoa(i) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
-				a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
-		}
-		// The entries' Seq come from the head's new value, read in the
-		// same statement; every statement of a WITH runs exactly once,
-		// whatever the outer SELECT reads.
-		err := tx.QueryRowContext(ctx, `WITH head AS (
-			INSERT INTO scim_feed_heads (tenant, seq) VALUES (`+pt+`, `+pn+`::bigint)
+// pgFeed renders the data-modifying WITH statements of a PostgreSQL
+// append of changes (binding their values to a): "head" advances the
+// tenant's head row by len(changes) and returns its new value, "entries"
+// inserts the changes numbered up to it. When from is not "" head reads
+// it first (a CTE of the same statement), so that it runs, and takes the
+// head's lock, only once from's statement has run: the write's own
+// uniqueness checks, which may wait for another transaction, never wait
+// holding the head. Every statement of a WITH runs exactly once, whatever
+// the outer SELECT reads.
+func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
+	pt, pn := a.add(tenant), a.add(int64(len(changes)))
+	pat := a.add(s.d.timeArg(at))
+	rows := make([]string, len(changes))
+	for i := range changes {
+		c := &changes[i]
+		rows[i] = "(" + strconv.Itoa(i) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
+			a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
+	}
+	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
+	if from != "" {
+		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) FROM ` + from + `) AS done`
+	}
+	return `head AS (
+			INSERT INTO scim_feed_heads (tenant, seq) ` + src + `
 			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-			SELECT `+pt+`, head.seq - `+pn+`::bigint + 1 + v.i, `+pat+`::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
-			FROM head, (VALUES `+joinComma(rows)+`) AS v (i, kind, id, version, attrs, members)
-		)
-		SELECT seq FROM head`, a.vals...).Scan(&last)
-		if err != nil {
+			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + 1 + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			FROM head, (VALUES ` + joinComma(rows) + `) AS v (i, kind, id, version, attrs, members)
+		)`
+}
+
+// foldFeed folds the feed's append of changes into q, a write statement
+// (INSERT, UPDATE or DELETE without RETURNING, bound to vals) the write
+// sends anyway, on PostgreSQL with the feed on: the write then costs no
+// round trip more with the feed than without it. ret lists the columns q
+// should return ("" for none). The statement returned (bound to the
+// values returned) yields one row per row q returns: ret's columns, then
+// the head's new value, to be handed to numberChanges; with ret "" it
+// yields that value alone, one row. ok is false, and q is to run as it
+// is, when there is nothing to fold: SQLite (appendChanges appends
+// there), the feed off, no changes. The changes are stamped here.
+func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals []any, ret string) (folded string, bound []any, ok bool) {
+	if !s.d.pg || !s.feed.on || len(changes) == 0 {
+		return "", nil, false
+	}
+	at := s.stamp()
+	for i := range changes {
+		changes[i].Tenant, changes[i].At = tenant, at
+	}
+	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
+	out := "SELECT head.seq FROM head"
+	if ret != "" {
+		out = "SELECT w.*, head.seq FROM w, head"
+	} else {
+		ret = "1"
+	}
+	return `WITH w AS (` + q + ` RETURNING ` + ret + `), ` + s.pgFeed(a, tenant, at, changes, "w") + "\n\t\t" + out, a.vals, true
+}
+
+// execFolded runs write statement q (bound to vals, no RETURNING) in tx,
+// with the feed's append of changes folded into it where foldFeed folds,
+// and numbers the changes; otherwise it runs q alone and appendChanges
+// appends them later.
+func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, q string, vals []any) error {
+	fq, fv, ok := s.foldFeed(tenant, changes, q, vals, "")
+	if !ok {
+		_, err := tx.ExecContext(ctx, q, vals...)
+		return err
+	}
+	var last int64
+	if err := tx.QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+		return err
+	}
+	numberChanges(changes, last)
+	return nil
+}
+
+// numberChanges gives changes the Seqs up to last, the head's new value.
+func numberChanges(changes []store.Change, last int64) {
+	n := int64(len(changes))
+	for i := range changes {
+		changes[i].Seq = last - (n - 1 - int64(i))
+	}
+}
+
+// appendFeed advances the tenant's head row by len(changes), numbers the
+// changes up to the new head and inserts them into scim_feed.
+//
+// On PostgreSQL that is one statement (a data-modifying WITH; the writes
+// that can fold it into a statement of their own do, see foldFeed), so
+// the feed costs a write one round trip at most: the round trip is most
+// of what an entry costs there. SQLite, in process, has no round trips to
+// save and no INSERT inside WITH, so it runs the two statements.
+func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
+	n := int64(len(changes))
+	var last int64
+	if s.d.pg {
+		a := &args{d: s.d}
+		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
 			return err
 		}
-		for i := range changes {
-			changes[i].Seq = last - (n - 1 - int64(i))
-		}
+		numberChanges(changes, last)
 		return nil
 	}
 	if err := tx.StmtContext(ctx, s.feed.head).QueryRowContext(ctx, tenant, n).Scan(&last); err != nil {
 		return err
 	}
+	numberChanges(changes, last)
 	vals := make([]any, 0, 8*len(changes))
 	for i := range changes {
 		c := &changes[i]
-		c.Seq = last - (n - 1 - int64(i))
 		vals = append(vals, tenant, c.Seq, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
 	}
 	if len(changes) <= len(s.feed.insert) {
