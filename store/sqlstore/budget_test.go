@@ -267,3 +267,73 @@ func TestSQLitePragmasPerConnection(t *testing.T) {
 		assert.Equal(t, want, r, "reader %d", i)
 	}
 }
+
+// TestSQLiteWriterStatementCache: on SQLite a write's statements are
+// compiled the first time their SQL is seen and then run prepared (the
+// writer's statement cache); PostgreSQL leaves that to pgx.
+func TestSQLiteWriterStatementCache(t *testing.T) {
+	for _, feed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "feed=off", true: "feed=on"}[feed], func(t *testing.T) {
+			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t), ChangeFeed: feed})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			c := tctx()
+			var uids []string
+			for i := range 4 {
+				u, err := s.CreateUser(c, &resources.User{UserName: fmt.Sprintf("seed%d", i)})
+				require.NoError(t, err)
+				uids = append(uids, u.ID)
+			}
+			g, err := s.CreateGroup(c, &resources.Group{DisplayName: "G"})
+			require.NoError(t, err)
+			ops := []struct {
+				name  string
+				write func(i int) error
+			}{
+				{"CreateUser", func(i int) error {
+					_, err := s.CreateUser(c, &resources.User{UserName: fmt.Sprintf("u%d", i), Emails: []resources.MultiValue{{Value: fmt.Sprintf("u%d@example.com", i)}}})
+					return err
+				}},
+				{"UpdateUser", func(i int) error {
+					_, err := s.UpdateUser(c, uids[i], "", func(cur *resources.User) (*resources.User, error) {
+						cur.Title = fmt.Sprint("T", i)
+						return cur, nil
+					})
+					return err
+				}},
+				{"ModifyMembers add", func(i int) error {
+					_, err := s.ModifyMembers(c, g.ID, []string{uids[i]}, nil, "")
+					return err
+				}},
+				{"ModifyMembers remove", func(i int) error {
+					_, err := s.ModifyMembers(c, g.ID, nil, []string{uids[i]}, "")
+					return err
+				}},
+				{"UpdateGroup", func(i int) error {
+					_, err := s.UpdateGroup(c, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+						cur.DisplayName = fmt.Sprint("G", i)
+						return cur, nil
+					})
+					return err
+				}},
+				{"DeleteUser", func(i int) error { return s.DeleteUser(c, uids[2+i], "") }},
+			}
+			for _, op := range ops {
+				t.Run(op.name, func(t *testing.T) {
+					log.Take()
+					require.NoError(t, op.write(0))
+					log.Take() // the first run compiles, then prepares
+					require.NoError(t, op.write(1))
+					n := 0
+					for _, e := range log.Take() {
+						if e.InTx {
+							n++
+							assert.True(t, e.Prepared, "compiled again: %s", e.SQL)
+						}
+					}
+					assert.Positive(t, n)
+				})
+			}
+		})
+	}
+}

@@ -220,11 +220,11 @@ func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals [
 func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, q string, vals []any) error {
 	fq, fv, ok := s.foldFeed(tenant, changes, q, vals, "")
 	if !ok {
-		_, err := tx.ExecContext(ctx, q, vals...)
+		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
 		return err
 	}
 	var last int64
-	if err := tx.QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+	if err := s.wx(tx).QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
 		return err
 	}
 	numberChanges(changes, last)
@@ -252,7 +252,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	var last int64
 	if s.d.pg {
 		a := &args{d: s.d}
-		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
+		if err := s.wx(tx).QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
 			return err
 		}
 		numberChanges(changes, last)
@@ -271,7 +271,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		_, err := tx.StmtContext(ctx, s.feed.insert[len(changes)-1]).ExecContext(ctx, vals...)
 		return err
 	}
-	_, err := tx.ExecContext(ctx, sqliteInsert(len(changes)), vals...)
+	_, err := s.wx(tx).ExecContext(ctx, sqliteInsert(len(changes)), vals...)
 	return err
 }
 

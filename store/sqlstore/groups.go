@@ -83,7 +83,7 @@ func (s *Store) storedWithMembers(ctx context.Context, tx *sql.Tx, tenant string
 	if err != nil {
 		return nil, err
 	}
-	if out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID); err != nil {
+	if out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, c.ID); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -140,7 +140,7 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
-		rows, err := tx.QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
+		rows, err := s.wx(tx).QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -211,14 +211,14 @@ func (s *Store) sqlDeleteMembers() string {
 // tracks changes, their member ids (RETURNING member_id).
 func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, q string, args ...any) (ids []string, n int64, err error) {
 	if !s.tracking() {
-		res, err := tx.ExecContext(ctx, q, args...)
+		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return nil, 0, err
 		}
 		n, err = res.RowsAffected()
 		return nil, n, err
 	}
-	rows, err := tx.QueryContext(ctx, q+` RETURNING member_id`, args...)
+	rows, err := s.wx(tx).QueryContext(ctx, q+` RETURNING member_id`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -259,7 +259,7 @@ func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (v
 	if s.tracking() {
 		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
 	}
-	err = tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
+	err = s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
 		Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, "", notFound("group", id)
@@ -614,7 +614,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 // store tracks changes.
 func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
 	if stored == nil {
-		rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, gid)
+		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, gid)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
@@ -671,7 +671,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
-		cur, err := s.scanGroupDoc(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
+		cur, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("group", id)
 		}
@@ -683,7 +683,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 			return err
 		}
 		if withMembers {
-			if cur.Members, err = s.loadMembers(ctx, tx, tenant, id); err != nil {
+			if cur.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id); err != nil {
 				return err
 			}
 		}
@@ -793,13 +793,13 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, groupID, s.d.timeArg(now)}
 			if fq, fv, ok := s.foldFeed(tenant, changes, bump, vals, ret); ok {
 				var last int64
-				out, err = s.scanGroup(tx.QueryRowContext(ctx, fq, fv...), &last)
+				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, fq, fv...), &last)
 				numberChanges(changes, last)
 			} else {
-				out, err = s.scanGroup(tx.QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
+				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
 			}
 		} else {
-			out, err = s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
+			out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
 		}
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)

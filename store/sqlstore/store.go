@@ -110,6 +110,7 @@ type Store struct {
 	logCount  counter
 	log       *sqlLog // statement log of the budget tests; nil otherwise
 	feed      feedConfig
+	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -243,6 +244,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 		s.w, s.r = db, db
+		s.stmts = newStmtCache(db)
 		return nil
 	}
 	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}), s.log, "w")
@@ -280,6 +282,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
+	s.stmts = newStmtCache(w)
 	return nil
 }
 
@@ -291,6 +294,7 @@ func (s *Store) Close() error {
 		s.feed.stop = nil
 	}
 	s.closeFeed()
+	s.stmts.close()
 	var err error
 	if s.w != nil {
 		err = s.w.Close()
@@ -384,6 +388,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
+	// Once the transaction has ended, prepare the statements it ran
+	// for the first time (see stmtCache).
+	defer s.stmts.flush(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

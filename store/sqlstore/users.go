@@ -119,7 +119,7 @@ func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string,
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
+	_, err := s.wx(tx).ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: store user values: %w", err)
 	}
@@ -348,7 +348,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if s.tracking() {
 			cols, dest = cols+`, doc, password`, append(dest, dbText{&beforeDoc}, dbText{&beforePw})
 		}
-		err := tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
+		err := s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
 			Scan(dest...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", c.ID)
@@ -396,7 +396,7 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
 	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
@@ -422,7 +422,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
 		raw, fill := groupsDest()
-		cur, err := s.scanUserDoc(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+		cur, err := s.scanUserDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
 			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc, dbText{raw})
 		if err == nil {
 			err = fill(cur)
@@ -564,7 +564,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 				return notFound(kind, id)
 			}
 			var have int64
-			err := tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
+			err := s.wx(tx).QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound(kind, id)
 			} else if err != nil {
@@ -585,7 +585,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 // row back (RETURNING) into subj, for Config.OnChange.
 func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args []any, subj *subject) (int64, error) {
 	if !s.bridging() {
-		res, err := tx.ExecContext(ctx, q, args...)
+		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -593,9 +593,9 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 	}
 	var err error
 	if kind == "user" {
-		subj.userBefore, err = s.scanUser(tx.QueryRowContext(ctx, q+` RETURNING id, password, doc, created, last_modified, version`, args...))
+		subj.userBefore, err = s.scanUser(s.wx(tx).QueryRowContext(ctx, q+` RETURNING id, password, doc, created, last_modified, version`, args...))
 	} else {
-		subj.groupBefore, err = s.scanGroup(tx.QueryRowContext(ctx, q+` RETURNING id, doc, created, last_modified, version`, args...))
+		subj.groupBefore, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, q+` RETURNING id, doc, created, last_modified, version`, args...))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -612,11 +612,11 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 // group slips in between the read and the delete.
 func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
 	if s.d.pg {
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
 			return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 	}
@@ -648,15 +648,15 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 		` WHERE tenant = ` + p1 + ` AND id IN (SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2 + `)`
 	drop := `DELETE FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if !s.tracking() {
-		if _, err := tx.ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
 			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, drop, tenant, id); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, drop, tenant, id); err != nil {
 			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 		}
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, bump+` RETURNING id, version`, tenant, id, s.d.timeArg(now))
+	rows, err := s.wx(tx).QueryContext(ctx, bump+` RETURNING id, version`, tenant, id, s.d.timeArg(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
@@ -673,7 +673,7 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
-	rows, err = tx.QueryContext(ctx, drop+` RETURNING group_id`, tenant, id)
+	rows, err = s.wx(tx).QueryContext(ctx, drop+` RETURNING group_id`, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
