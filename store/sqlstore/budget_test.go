@@ -272,11 +272,30 @@ func TestSQLitePragmasPerConnection(t *testing.T) {
 // compiled the first time their SQL is seen and then run prepared (the
 // writer's statement cache); PostgreSQL leaves that to pgx.
 func TestSQLiteWriterStatementCache(t *testing.T) {
-	for _, feed := range []bool{false, true} {
-		t.Run(map[bool]string{false: "feed=off", true: "feed=on"}[feed], func(t *testing.T) {
-			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t), ChangeFeed: feed})
+	for _, tc := range []struct {
+		name         string
+		feed, bridge bool
+	}{{"feed=off", false, false}, {"feed=on", true, false}, {"host tables", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := sqlstore.Config{DSN: sqliteDSN(t), ChangeFeed: tc.feed}
+			if tc.bridge {
+				// The bridge's statements go through the cache too.
+				b, err := sqlstore.HostTables{
+					Users: sqlstore.UserTable{Table: "app_users", ID: "scim_id", Key: "id", Columns: map[string]string{"userName": "email", "title": "title"},
+						Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
+					Groups:  &sqlstore.GroupTable{Table: "app_teams", ID: "scim_id", Columns: map[string]string{"displayName": "name"}},
+					Members: &sqlstore.MemberTable{Table: "app_members", Group: "team", User: "usr"},
+				}.Bridge(cfg.DSN)
+				require.NoError(t, err)
+				cfg.OnChange = b.OnChange
+			}
+			s, log, err := sqlstore.NewCountingForTest(ctx, cfg)
 			require.NoError(t, err)
 			t.Cleanup(func() { s.Close() })
+			_, err = s.DB().ExecContext(ctx, `CREATE TABLE app_users (id INTEGER PRIMARY KEY, scim_id TEXT UNIQUE, email TEXT, title TEXT);
+				CREATE TABLE app_teams (id INTEGER PRIMARY KEY, scim_id TEXT UNIQUE, name TEXT);
+				CREATE TABLE app_members (team TEXT, usr TEXT, PRIMARY KEY (team, usr))`)
+			require.NoError(t, err)
 			c := tctx()
 			var uids []string
 			for i := range 4 {
@@ -333,6 +352,11 @@ func TestSQLiteWriterStatementCache(t *testing.T) {
 					}
 					assert.Positive(t, n)
 				})
+			}
+			if tc.bridge {
+				var n int
+				require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM app_users WHERE scim_id IS NOT NULL`).Scan(&n))
+				assert.Equal(t, 4, n, "the bridge wrote the users (6 created, 2 deleted)")
 			}
 		})
 	}

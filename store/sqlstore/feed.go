@@ -105,6 +105,9 @@ type Change struct {
 	// member ids really added or removed. The MembersRemoved entries of a
 	// user's deletion, one per group it left, have neither.
 	GroupBefore, GroupAfter *resources.Group
+	// stmts is the store's statement cache (SQLite), through which
+	// Bridge runs its statements in the write's transaction.
+	stmts *stmtCache
 }
 
 // subject is the resource a write changed, before and after, for
@@ -141,7 +144,7 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 	}
 	if s.feed.onChange != nil {
 		for _, c := range changes {
-			bc := Change{Change: c}
+			bc := Change{Change: c, stmts: s.stmts}
 			if c.ID == subj.id {
 				bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
 			}
