@@ -29,15 +29,43 @@ type feedConfig struct {
 	done      sync.WaitGroup
 	// SQLite: the append's statements, prepared once on the writer's one
 	// connection (the driver caches none, and compiling them was a third
-	// of what the feed cost a write): the head's advance, and the insert
-	// of 1 to len(insert) entries.
-	head   *sql.Stmt
+	// of what the feed cost a write): the read of the tenant's last Seq,
+	// and the insert of 1 to len(insert) entries.
+	last   *sql.Stmt
 	insert []*sql.Stmt
 }
 
-// sqliteHead advances tenant ?1's head by ?2 and returns its new value.
-const sqliteHead = `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
-		ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq`
+// sqliteLast reads tenant ?1's last Seq: its newest entry's, or, when
+// Prune has deleted every entry, the last one Prune deleted, which it
+// keeps in the tenant's scim_feed_heads row. SQLite has one writer at a
+// time, and the append reads it inside the write's transaction: the
+// tenant's entries are numbered in commit order, without gaps, and a
+// write changes no head row (one B-tree less for every commit to write),
+// only scim_feed.
+const sqliteLast = `SELECT max(COALESCE((SELECT seq FROM scim_feed WHERE tenant = ?1 ORDER BY seq DESC LIMIT 1), 0),
+		COALESCE((SELECT seq FROM scim_feed_heads WHERE tenant = ?1), 0))`
+
+// sqliteHeads reads every tenant's last Seq on SQLite (see sqliteLast):
+// the tenants of scim_feed found by skipping along its primary key, one
+// probe each, not a scan of the entries.
+const sqliteHeads = `WITH RECURSIVE t(x) AS (
+			SELECT (SELECT tenant FROM scim_feed ORDER BY tenant LIMIT 1)
+			UNION ALL
+			SELECT (SELECT tenant FROM scim_feed WHERE tenant > t.x ORDER BY tenant LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		)
+		SELECT tenant, max(seq) AS seq FROM (
+			SELECT tenant, seq FROM scim_feed_heads
+			UNION ALL
+			SELECT x, (SELECT seq FROM scim_feed WHERE tenant = t.x ORDER BY seq DESC LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		) GROUP BY tenant`
+
+// heads renders a FROM item of every tenant's last Seq: (tenant, seq).
+func (s *Store) heads() string {
+	if s.d.pg {
+		return `scim_feed_heads`
+	}
+	return `(` + sqliteHeads + `)`
+}
 
 // sqliteInsert inserts n entries, their eight columns bound in order.
 func sqliteInsert(n int) string {
@@ -58,7 +86,7 @@ func (s *Store) prepareFeed(ctx context.Context) error {
 		return nil // pgx caches prepared statements per connection itself
 	}
 	var err error
-	if s.feed.head, err = s.w.PrepareContext(ctx, sqliteHead); err != nil {
+	if s.feed.last, err = s.w.PrepareContext(ctx, sqliteLast); err != nil {
 		return fmt.Errorf("sqlstore: prepare the change feed: %w", err)
 	}
 	for n := 1; n <= 4; n++ {
@@ -73,8 +101,8 @@ func (s *Store) prepareFeed(ctx context.Context) error {
 
 // closeFeed closes what prepareFeed prepared.
 func (s *Store) closeFeed() {
-	if s.feed.head != nil {
-		s.feed.head.Close()
+	if s.feed.last != nil {
+		s.feed.last.Close()
 	}
 	for _, st := range s.feed.insert {
 		st.Close()
@@ -242,29 +270,31 @@ func numberChanges(changes []store.Change, last int64) {
 	}
 }
 
-// appendFeed advances the tenant's head row by len(changes), numbers the
-// changes up to the new head and inserts them into scim_feed.
+// appendFeed numbers the changes after the tenant's last Seq and inserts
+// them into scim_feed.
 //
-// On PostgreSQL that is one statement (a data-modifying WITH; the writes
-// that can fold it into a statement of their own do, see foldFeed), so
-// the feed costs a write one round trip at most: the round trip is most
-// of what an entry costs there. SQLite, in process, has no round trips to
-// save and no INSERT inside WITH, so it runs the two statements.
+// On PostgreSQL, where writers run at once, the last Seq is the tenant's
+// head row, advanced by len(changes) and so locked until commit, in one
+// statement with the INSERT (a data-modifying WITH; the writes that can
+// fold it into a statement of their own do, see foldFeed), so the feed
+// costs a write one round trip at most: the round trip is most of what an
+// entry costs there. SQLite, in process and with one writer, reads the
+// last Seq (sqliteLast) and inserts: a read and a write of one B-tree.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
 	if s.d.pg {
 		a := &args{d: s.d}
-		if err := s.wx(tx).QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
+		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
 			return err
 		}
 		numberChanges(changes, last)
 		return nil
 	}
-	if err := tx.StmtContext(ctx, s.feed.head).QueryRowContext(ctx, tenant, n).Scan(&last); err != nil {
+	if err := tx.StmtContext(ctx, s.feed.last).QueryRowContext(ctx, tenant).Scan(&last); err != nil {
 		return err
 	}
-	numberChanges(changes, last)
+	numberChanges(changes, last+n)
 	vals := make([]any, 0, 8*len(changes))
 	for i := range changes {
 		c := &changes[i]
@@ -435,7 +465,7 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 		return st
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM scim_feed_heads`)
+		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+s.heads()+` h`)
 		if err != nil {
 			return err
 		}
@@ -496,7 +526,7 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	cut := s.stamp().Add(-s.feed.retention)
 	minAck := map[string]int64{}
-	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM scim_feed_heads h`)
+	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 	}
@@ -555,11 +585,7 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 		if upTo == 0 {
 			return total, nil
 		}
-		res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE tenant = `+s.d.ph(1)+` AND seq <= `+s.d.ph(2), tenant, upTo)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := s.pruneUpTo(ctx, tenant, upTo)
 		if err != nil {
 			return total, err
 		}
@@ -568,6 +594,36 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 			return total, nil
 		}
 	}
+}
+
+// pruneUpTo deletes tenant's entries up to Seq upTo. On SQLite, where
+// the tenant's last Seq is its newest entry's (sqliteLast), it also keeps
+// upTo in the tenant's head row, in the same transaction: after the
+// tenant's last entry is pruned, its next entry is still numbered after
+// it.
+func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64, error) {
+	const del = `DELETE FROM scim_feed WHERE tenant = `
+	if s.d.pg {
+		res, err := s.w.ExecContext(ctx, del+`$1 AND seq <= $2`, tenant, upTo)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, del+`?1 AND seq <= ?2`, tenant, upTo)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
+		return err
+	})
+	return n, err
 }
 
 // startPruner runs Prune every interval until Close.
