@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -255,6 +256,9 @@ type Bridge struct {
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
 	sql        bridgeSQL
+	// userUpdates holds the UPDATE of each set of users' columns
+	// (userUpdateSQL), by mask.
+	userUpdates sync.Map
 }
 
 type userColumn struct {
@@ -591,7 +595,6 @@ const (
 	argID       argKind = iota // the user's or group's SCIM id
 	argTenant                  // the change's tenant
 	argUserCol                 // the value of b.users[i]
-	argTouched                 // whether the update writes b.users[i]
 	argGroupCol                // the value of b.groups[i]
 	argAdopt                   // the value adoption matches
 	argFalse                   // the flag false
@@ -636,7 +639,6 @@ type binding struct {
 	id, tenant string
 	u          *resources.User
 	g          *resources.Group
-	attrs      []string // an update's attributes (nil: all)
 	adopt      string
 	list       any
 }
@@ -652,9 +654,6 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 			vals[k] = x.tenant
 		case argUserCol:
 			vals[k] = b.userValue(b.users[a.i], x.u)
-		case argTouched:
-			top := b.users[a.i].p.top
-			vals[k] = x.attrs == nil || slices.ContainsFunc(x.attrs, func(at string) bool { return strings.EqualFold(at, top) })
 		case argGroupCol:
 			vals[k] = nullText(b.groups[a.i].get(x.g))
 		case argAdopt:
@@ -683,7 +682,7 @@ func (b *Bridge) run(ctx context.Context, tx wtx, st *bstmt, x *binding) (int64,
 // fixed SQL texts, so that SQLite compiles each once (the store's
 // statement cache) and pgx prepares each once per connection.
 type bridgeSQL struct {
-	userInsert, userAdopt, userAdoptOrInsert, userUpdate, userDelete, userDrop       bstmt
+	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
 	membersAdd, membersRemove                                                        bstmt
 }
@@ -750,17 +749,15 @@ func (b *Bridge) buildSQL() {
 			st.userAdopt = q.stmt(adopt)
 		}
 	}
-	q = &qb{d: b.d}
-	sets := make([]string, 0, len(b.users))
-	for i, c := range b.users {
-		// An update writes the columns of the attributes it changed
-		// only: the others keep what the host may have written.
-		sets = append(sets, c.col+" = CASE WHEN "+q.p(argTouched, i)+" THEN "+q.p(argUserCol, i)+" ELSE "+c.col+" END")
+	// An update writes the columns of the attributes it changed only:
+	// the others keep what the host may have written, and SQLite
+	// rewrites only the indexes of the columns an UPDATE sets. One
+	// statement per set of columns: all of them, and each attribute's
+	// (a PATCH changes one, mostly), built here; others when first used.
+	b.userUpdateSQL(b.userMask(nil))
+	for _, top := range b.userTops {
+		b.userUpdateSQL(b.userMask([]string{top}))
 	}
-	if len(sets) == 0 {
-		sets = []string{ut.ID + " = " + ut.ID}
-	}
-	st.userUpdate = q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
 	q = &qb{d: b.d}
 	del := `DELETE FROM ` + ut.Table
 	if ut.SoftDelete != "" {
@@ -904,10 +901,47 @@ func (b *Bridge) create(ctx context.Context, tx wtx, x *binding, insert, adopt, 
 	return err
 }
 
+// userMask returns the set of b.users an update of attrs (nil: all)
+// writes, one bit each (a mapping of more than 64 columns writes all of
+// them on every update).
+func (b *Bridge) userMask(attrs []string) uint64 {
+	var m uint64
+	for i, c := range b.users {
+		if i >= 64 {
+			return ^uint64(0)
+		}
+		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return strings.EqualFold(at, c.p.top) }) {
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// userUpdateSQL returns the UPDATE of the columns of mask, built once.
+func (b *Bridge) userUpdateSQL(mask uint64) *bstmt {
+	if st, ok := b.userUpdates.Load(mask); ok {
+		return st.(*bstmt)
+	}
+	ut := &b.t.Users
+	q := &qb{d: b.d}
+	sets := make([]string, 0, len(b.users))
+	for i, c := range b.users {
+		if i >= 64 || mask&(1<<i) != 0 {
+			sets = append(sets, c.col+" = "+q.p(argUserCol, i))
+		}
+	}
+	if len(sets) == 0 {
+		sets = []string{ut.ID + " = " + ut.ID}
+	}
+	st := q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
+	got, _ := b.userUpdates.LoadOrStore(mask, &st)
+	return got.(*bstmt)
+}
+
 // updateUser writes the mapped columns of the attributes attrs names
 // (nil: all of them).
 func (b *Bridge) updateUser(ctx context.Context, tx wtx, tenant string, u *resources.User, attrs []string) error {
-	n, err := b.run(ctx, tx, &b.sql.userUpdate, &binding{id: u.ID, tenant: tenant, u: u, attrs: attrs})
+	n, err := b.run(ctx, tx, b.userUpdateSQL(b.userMask(attrs)), &binding{id: u.ID, tenant: tenant, u: u})
 	if err != nil || n > 0 {
 		return err
 	}
