@@ -27,12 +27,6 @@ type feedConfig struct {
 	onChange  func(ctx context.Context, tx *sql.Tx, c Change) error
 	stop      chan struct{}
 	done      sync.WaitGroup
-	// SQLite: the append's statements, prepared once on the writer's one
-	// connection (the driver caches none, and compiling them was a third
-	// of what the feed cost a write): the read of the tenant's last Seq,
-	// and the insert of 1 to len(insert) entries.
-	last   *sql.Stmt
-	insert []*sql.Stmt
 }
 
 // sqliteLast reads tenant ?1's last Seq: its newest entry's, or, when
@@ -77,36 +71,18 @@ func sqliteInsert(n int) string {
 	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
 }
 
-// prepareFeed prepares the SQLite append's statements (see feedConfig).
-// A write appends one to four entries (a user deleted from three groups),
-// but for deletes of members of more groups, which take the unprepared
-// path.
-func (s *Store) prepareFeed(ctx context.Context) error {
-	if s.d.pg || !s.feed.on {
-		return nil // pgx caches prepared statements per connection itself
+// sqliteAppend inserts n entries of tenant ?1 at ?2 numbered after the
+// tenant's last Seq (sqliteLast) in one statement, each entry's kind,
+// resource id, version, attributes and members bound in order from ?3.
+func sqliteAppend(n int) string {
+	rows := make([]string, n)
+	for i := range rows {
+		p := 2 + 5*i
+		rows[i] = fmt.Sprintf("(%d, ?%d, ?%d, ?%d, ?%d, ?%d)", i+1, p+1, p+2, p+3, p+4, p+5)
 	}
-	var err error
-	if s.feed.last, err = s.w.PrepareContext(ctx, sqliteLast); err != nil {
-		return fmt.Errorf("sqlstore: prepare the change feed: %w", err)
-	}
-	for n := 1; n <= 4; n++ {
-		st, err := s.w.PrepareContext(ctx, sqliteInsert(n))
-		if err != nil {
-			return fmt.Errorf("sqlstore: prepare the change feed: %w", err)
-		}
-		s.feed.insert = append(s.feed.insert, st)
-	}
-	return nil
-}
-
-// closeFeed closes what prepareFeed prepared.
-func (s *Store) closeFeed() {
-	if s.feed.last != nil {
-		s.feed.last.Close()
-	}
-	for _, st := range s.feed.insert {
-		st.Close()
-	}
+	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+		SELECT ?1, b.s + v.column1, ?2, v.column2, v.column3, v.column4, v.column5, v.column6
+		FROM (` + sqliteLast + ` AS s) AS b, (VALUES ` + joinComma(rows) + `) AS v ORDER BY v.column1`
 }
 
 // tracking reports whether writes must work out their feed entries.
@@ -278,8 +254,11 @@ func numberChanges(changes []store.Change, last int64) {
 // statement with the INSERT (a data-modifying WITH; the writes that can
 // fold it into a statement of their own do, see foldFeed), so the feed
 // costs a write one round trip at most: the round trip is most of what an
-// entry costs there. SQLite, in process and with one writer, reads the
-// last Seq (sqliteLast) and inserts: a read and a write of one B-tree.
+// entry costs there. SQLite, in process and with one writer, numbers the
+// entries from the tenant's last Seq (sqliteLast) and inserts them, one
+// B-tree written, in one statement (sqliteAppend); when Config.OnChange
+// needs the entries' Seq, in two, a read of the last Seq and the insert.
+// The writer's statement cache compiles each once.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -291,7 +270,19 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		numberChanges(changes, last)
 		return nil
 	}
-	if err := tx.StmtContext(ctx, s.feed.last).QueryRowContext(ctx, tenant).Scan(&last); err != nil {
+	x := s.wx(tx)
+	if !s.bridging() {
+		// Nothing reads the entries' Seq after the append.
+		vals := make([]any, 0, 2+5*len(changes))
+		vals = append(vals, tenant, s.d.timeArg(at))
+		for i := range changes {
+			c := &changes[i]
+			vals = append(vals, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+		}
+		_, err := x.ExecContext(ctx, sqliteAppend(len(changes)), vals...)
+		return err
+	}
+	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
 		return err
 	}
 	numberChanges(changes, last+n)
@@ -300,11 +291,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		c := &changes[i]
 		vals = append(vals, tenant, c.Seq, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
 	}
-	if len(changes) <= len(s.feed.insert) {
-		_, err := tx.StmtContext(ctx, s.feed.insert[len(changes)-1]).ExecContext(ctx, vals...)
-		return err
-	}
-	_, err := s.wx(tx).ExecContext(ctx, sqliteInsert(len(changes)), vals...)
+	_, err := x.ExecContext(ctx, sqliteInsert(len(changes)), vals...)
 	return err
 }
 

@@ -167,10 +167,6 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
-	if err := s.prepareFeed(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
 	if s.feed.on {
 		s.startPruner()
 	}
@@ -293,7 +289,6 @@ func (s *Store) Close() error {
 		s.feed.done.Wait()
 		s.feed.stop = nil
 	}
-	s.closeFeed()
 	s.stmts.close()
 	var err error
 	if s.w != nil {
