@@ -65,10 +65,13 @@ type Config struct {
 	// ChangeFeed turns on the change feed (Store.Feed, store.ChangeFeed):
 	// every write appends its entries to scim_feed in its own
 	// transaction, so no committed change is missed across a crash and
-	// every replica's consumer sees every change. It costs each write
-	// one more statement in the same transaction on PostgreSQL (two on
-	// SQLite, where a statement is no round trip; a group's delete, which
-	// reads the members it removes, two more), see BENCHMARKS.md.
+	// every replica's consumer sees every change. On PostgreSQL a
+	// create, an update or a member change carries the append in a
+	// statement it sends anyway (no round trip more); a delete sends one
+	// more statement (a group's delete, which reads the members it
+	// removes, two more). On SQLite, where a statement is no round trip,
+	// every write sends one more (two with OnChange). BENCHMARKS.md has
+	// what it costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
