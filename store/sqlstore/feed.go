@@ -75,6 +75,13 @@ func sqliteInsert(n int) string {
 // tenant's last Seq (sqliteLast) in one statement, each entry's kind,
 // resource id, version, attributes and members bound in order from ?3.
 func sqliteAppend(n int) string {
+	if n == 1 {
+		// One entry: a plain VALUES row, which SQLite inserts as it
+		// computes it; the form below materialises its SELECT first
+		// (it reads the table it inserts into) and sorts it.
+		return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
+	}
 	rows := make([]string, n)
 	for i := range rows {
 		p := 2 + 5*i
