@@ -206,17 +206,25 @@ func (s *Store) sqlDeleteMembers() string {
 	return `DELETE FROM scim_members WHERE tenant = ` + s.d.ph(1) + ` AND group_id = ` + s.d.ph(2) + ` AND ` + s.d.inList("member_id", s.d.ph(3))
 }
 
-// execMembers runs q, a statement that inserts or deletes rows of
-// scim_members, and returns how many rows it changed and, when the store
-// tracks changes, their member ids (RETURNING member_id).
-func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, q string, args ...any) (ids []string, n int64, err error) {
-	if !s.tracking() {
+// execMembers runs q, a statement that inserts or deletes the rows of
+// scim_members of the member ids list, and returns how many rows it
+// changed and, when the store tracks changes, their member ids
+// (RETURNING member_id; for a list of one, the count says which, and
+// the statement runs without RETURNING: a one-member change, the common
+// one, reads no rows back).
+func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, list []string, q string, args ...any) (ids []string, n int64, err error) {
+	if !s.tracking() || len(list) == 1 {
 		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return nil, 0, err
 		}
-		n, err = res.RowsAffected()
-		return nil, n, err
+		if n, err = res.RowsAffected(); err != nil {
+			return nil, 0, err
+		}
+		if s.tracking() && n == 1 {
+			ids = list
+		}
+		return ids, n, nil
 	}
 	rows, err := s.wx(tx).QueryContext(ctx, q+` RETURNING member_id`, args...)
 	if err != nil {
@@ -244,7 +252,7 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 		b, _ := json.Marshal(pairs)
 		params = []any{tenant, gid, string(b)}
 	}
-	ids, n, err := s.execMembers(ctx, tx, s.sqlInsertMembers(), params...)
+	ids, n, err := s.execMembers(ctx, tx, mids, s.sqlInsertMembers(), params...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: add members: %w", err)
 	}
@@ -252,11 +260,11 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 }
 
 // lockGroup locks group id for a read-modify-write and returns its
-// version, or store.ErrNotFound, and its document when the store tracks
-// changes.
-func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (version int64, created time.Time, doc string, err error) {
+// version, or store.ErrNotFound, and, withDoc, its document when the
+// store tracks changes (a replace diffs it; a member change does not).
+func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, withDoc bool) (version int64, created time.Time, doc string, err error) {
 	cols, dest := `version, created`, []any{&version, dbTime{&created}}
-	if s.tracking() {
+	if withDoc && s.tracking() {
 		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
 	}
 	err = s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
@@ -509,7 +517,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	}
 	var out *resources.Group
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID)
+		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID, true)
 		if err != nil {
 			return err
 		}
@@ -641,7 +649,7 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		}
 	}
 	if len(gone) > 0 {
-		if removed, _, err = s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, gid, s.d.listArg(gone)); err != nil {
+		if removed, _, err = s.execMembers(ctx, tx, gone, s.sqlDeleteMembers(), tenant, gid, s.d.listArg(gone)); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 		slices.Sort(removed)
@@ -759,7 +767,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return err
 		}
-		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID)
+		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID, false)
 		if err != nil {
 			return err
 		}
@@ -771,7 +779,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 			removed []string
 		)
 		if len(remove) > 0 {
-			ids, n, err := s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
+			ids, n, err := s.execMembers(ctx, tx, remove, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
 			if err != nil {
 				return fmt.Errorf("sqlstore: remove members: %w", err)
 			}
