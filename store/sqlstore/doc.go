@@ -77,8 +77,8 @@
 // data-modifying WITH on its INSERT or UPDATE): no statement more; a
 // delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite the
-// append is one statement more (two with Config.OnChange, which needs the
-// entries' numbers).
+// append of one entry is one statement more; of several, or with
+// Config.OnChange, which needs the entries' numbers, two.
 //
 // On SQLite a write's statements are compiled once: the writer keeps a
 // bounded cache of prepared statements by SQL text (the driver keeps

@@ -71,26 +71,13 @@ func sqliteInsert(n int) string {
 	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
 }
 
-// sqliteAppend inserts n entries of tenant ?1 at ?2 numbered after the
-// tenant's last Seq (sqliteLast) in one statement, each entry's kind,
-// resource id, version, attributes and members bound in order from ?3.
-func sqliteAppend(n int) string {
-	if n == 1 {
-		// One entry: a plain VALUES row, which SQLite inserts as it
-		// computes it; the form below materialises its SELECT first
-		// (it reads the table it inserts into) and sorts it.
-		return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after the
+// tenant's last Seq (sqliteLast), its kind, resource id, version,
+// attributes and members bound from ?3: a plain VALUES row, which
+// SQLite inserts as it computes it (an INSERT ... SELECT reading the
+// table it inserts into would materialise its rows first).
+const sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
 		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
-	}
-	rows := make([]string, n)
-	for i := range rows {
-		p := 2 + 5*i
-		rows[i] = fmt.Sprintf("(%d, ?%d, ?%d, ?%d, ?%d, ?%d)", i+1, p+1, p+2, p+3, p+4, p+5)
-	}
-	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-		SELECT ?1, b.s + v.column1, ?2, v.column2, v.column3, v.column4, v.column5, v.column6
-		FROM (` + sqliteLast + ` AS s) AS b, (VALUES ` + joinComma(rows) + `) AS v ORDER BY v.column1`
-}
 
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
@@ -263,9 +250,10 @@ func numberChanges(changes []store.Change, last int64) {
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
 // entries from the tenant's last Seq (sqliteLast) and inserts them, one
-// B-tree written, in one statement (sqliteAppend); when Config.OnChange
-// needs the entries' Seq, in two, a read of the last Seq and the insert.
-// The writer's statement cache compiles each once.
+// B-tree written: one entry in one statement (sqliteAppend), several, or
+// one that Config.OnChange needs the Seq of, with a read of the last Seq
+// and a multi-row INSERT. The writer's statement cache compiles each
+// once.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -278,15 +266,10 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		return nil
 	}
 	x := s.wx(tx)
-	if !s.bridging() {
-		// Nothing reads the entries' Seq after the append.
-		vals := make([]any, 0, 2+5*len(changes))
-		vals = append(vals, tenant, s.d.timeArg(at))
-		for i := range changes {
-			c := &changes[i]
-			vals = append(vals, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
-		}
-		_, err := x.ExecContext(ctx, sqliteAppend(len(changes)), vals...)
+	if n == 1 && !s.bridging() {
+		// Nothing reads the entry's Seq after the append.
+		c := &changes[0]
+		_, err := x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
 		return err
 	}
 	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
