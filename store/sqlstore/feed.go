@@ -119,8 +119,8 @@ type subject struct {
 // appendChanges numbers the entries of a write and appends them to the
 // tenant's feed in tx, then hands each to Config.OnChange (an error rolls
 // the whole transaction back: the change, its entries and whatever
-// OnChange wrote). The feed's head row stays locked until tx ends, so the
-// tenant's entries are numbered in commit order. Entries a folded
+// OnChange wrote). The tenant's entries are numbered in commit order
+// (see appendFeed). Entries a folded
 // statement has appended already (foldFeed: their Seq is set) are only
 // handed to OnChange.
 //
