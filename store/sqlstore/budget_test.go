@@ -49,6 +49,10 @@ func measure(events []sqlstore.SQLEvent) budget {
 			switch strings.ToUpper(strings.Fields(e.SQL)[0]) {
 			case "INSERT", "UPDATE", "DELETE":
 				b.Writes++
+			case "WITH": // a data-modifying WITH writes (the feed's, folded)
+				if u := strings.ToUpper(e.SQL); strings.Contains(u, "INSERT INTO") || strings.Contains(u, "UPDATE ") || strings.Contains(u, "DELETE FROM") {
+					b.Writes++
+				}
 			}
 		}
 	}
@@ -59,10 +63,45 @@ func measure(events []sqlstore.SQLEvent) budget {
 // store through each kind of request and holds each to its round-trip
 // budget: a GET is one statement, a list at most two, a write one
 // transaction, and a read writes nothing (on SQLite it does not touch the
-// writer's connection).
+// writer's connection). It runs with the change feed off and on, and
+// holds the feed to its cost in statements: on PostgreSQL none for a
+// write that folds the append into a statement of its own (foldFeed), one
+// for a delete; on SQLite one for a write of one entry (its INSERT,
+// numbered from the tenant's last entry in the same statement), two for
+// more (a read of the last entry's number and a multi-row INSERT).
 func TestRoundTripBudget(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+		inTx := map[bool]map[string]int{}
+		for _, feed := range []bool{false, true} {
+			t.Run(map[bool]string{false: "feed=off", true: "feed=on"}[feed], func(t *testing.T) {
+				inTx[feed] = roundTripBudget(t, db, feed)
+			})
+		}
+		if inTx[false] == nil || inTx[true] == nil {
+			return
+		}
+		for name, off := range inTx[false] {
+			want := 0
+			switch {
+			case strings.HasPrefix(name, "GET") || strings.HasPrefix(name, "list") || name == "PATCH user changing nothing":
+			case db.name == "sqlite" && (name == "PATCH user" || strings.HasPrefix(name, "POST group")):
+				want = 2 // two entries (updated and deactivated; created and members added)
+			case db.name == "sqlite":
+				want = 1
+			case strings.HasPrefix(name, "DELETE"):
+				want = 1
+			}
+			assert.Equal(t, want, inTx[true][name]-off, "%s: statements the feed adds", name)
+		}
+	})
+}
+
+// roundTripBudget is TestRoundTripBudget on one database, the feed on or
+// off; it returns the statements each step ran inside its transaction.
+func roundTripBudget(t *testing.T, db opener, feed bool) map[string]int {
+	inTx := map[string]int{}
+	{
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: feed})
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
@@ -157,6 +196,7 @@ func TestRoundTripBudget(t *testing.T) {
 			t.Run(st.name, func(t *testing.T) {
 				code, body, got := do(t, st.method, st.path, st.body)
 				require.Equal(t, st.status, code, body)
+				inTx[st.name] = got.InTx
 				if st.save != "" {
 					ids[st.save] = idOf(body)
 				}
@@ -209,7 +249,8 @@ func TestRoundTripBudget(t *testing.T) {
 			t.Logf("UpdateGroup: %s", got)
 			assert.Equal(t, budget{Txs: 1}, budget{Outside: got.Outside, Txs: got.Txs})
 		})
-	})
+	}
+	return inTx
 }
 
 func tctx() context.Context { return store.WithTenant(ctx, "") }
@@ -227,5 +268,99 @@ func TestSQLitePragmasPerConnection(t *testing.T) {
 	require.Len(t, rs, 3)
 	for i, r := range rs {
 		assert.Equal(t, want, r, "reader %d", i)
+	}
+}
+
+// TestSQLiteWriterStatementCache: on SQLite a write's statements are
+// compiled the first time their SQL is seen and then run prepared (the
+// writer's statement cache); PostgreSQL leaves that to pgx.
+func TestSQLiteWriterStatementCache(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		feed, bridge bool
+	}{{"feed=off", false, false}, {"feed=on", true, false}, {"host tables", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := sqlstore.Config{DSN: sqliteDSN(t), ChangeFeed: tc.feed}
+			if tc.bridge {
+				// The bridge's statements go through the cache too.
+				b, err := sqlstore.HostTables{
+					Users: sqlstore.UserTable{Table: "app_users", ID: "scim_id", Key: "id", Columns: map[string]string{"userName": "email", "title": "title"},
+						Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
+					Groups:  &sqlstore.GroupTable{Table: "app_teams", ID: "scim_id", Columns: map[string]string{"displayName": "name"}},
+					Members: &sqlstore.MemberTable{Table: "app_members", Group: "team", User: "usr"},
+				}.Bridge(cfg.DSN)
+				require.NoError(t, err)
+				cfg.OnChange = b.OnChange
+			}
+			s, log, err := sqlstore.NewCountingForTest(ctx, cfg)
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			_, err = s.DB().ExecContext(ctx, `CREATE TABLE app_users (id INTEGER PRIMARY KEY, scim_id TEXT UNIQUE, email TEXT, title TEXT);
+				CREATE TABLE app_teams (id INTEGER PRIMARY KEY, scim_id TEXT UNIQUE, name TEXT);
+				CREATE TABLE app_members (team TEXT, usr TEXT, PRIMARY KEY (team, usr))`)
+			require.NoError(t, err)
+			c := tctx()
+			var uids []string
+			for i := range 4 {
+				u, err := s.CreateUser(c, &resources.User{UserName: fmt.Sprintf("seed%d", i)})
+				require.NoError(t, err)
+				uids = append(uids, u.ID)
+			}
+			g, err := s.CreateGroup(c, &resources.Group{DisplayName: "G"})
+			require.NoError(t, err)
+			ops := []struct {
+				name  string
+				write func(i int) error
+			}{
+				{"CreateUser", func(i int) error {
+					_, err := s.CreateUser(c, &resources.User{UserName: fmt.Sprintf("u%d", i), Emails: []resources.MultiValue{{Value: fmt.Sprintf("u%d@example.com", i)}}})
+					return err
+				}},
+				{"UpdateUser", func(i int) error {
+					_, err := s.UpdateUser(c, uids[i], "", func(cur *resources.User) (*resources.User, error) {
+						cur.Title = fmt.Sprint("T", i)
+						return cur, nil
+					})
+					return err
+				}},
+				{"ModifyMembers add", func(i int) error {
+					_, err := s.ModifyMembers(c, g.ID, []string{uids[i]}, nil, "")
+					return err
+				}},
+				{"ModifyMembers remove", func(i int) error {
+					_, err := s.ModifyMembers(c, g.ID, nil, []string{uids[i]}, "")
+					return err
+				}},
+				{"UpdateGroup", func(i int) error {
+					_, err := s.UpdateGroup(c, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+						cur.DisplayName = fmt.Sprint("G", i)
+						return cur, nil
+					})
+					return err
+				}},
+				{"DeleteUser", func(i int) error { return s.DeleteUser(c, uids[2+i], "") }},
+			}
+			for _, op := range ops {
+				t.Run(op.name, func(t *testing.T) {
+					log.Take()
+					require.NoError(t, op.write(0))
+					log.Take() // the first run compiles, then prepares
+					require.NoError(t, op.write(1))
+					n := 0
+					for _, e := range log.Take() {
+						if e.InTx {
+							n++
+							assert.True(t, e.Prepared, "compiled again: %s", e.SQL)
+						}
+					}
+					assert.Positive(t, n)
+				})
+			}
+			if tc.bridge {
+				var n int
+				require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM app_users WHERE scim_id IS NOT NULL`).Scan(&n))
+				assert.Equal(t, 4, n, "the bridge wrote the users (6 created, 2 deleted)")
+			}
+		})
 	}
 }

@@ -21,7 +21,11 @@ type sqlEvent struct {
 	Pool  string
 	Begin bool
 	InTx  bool // a statement run inside a transaction
-	SQL   string
+	// Prepared: the statement ran as a prepared statement of the
+	// connection (SQLite: the writer's statement cache, the feed's
+	// statements), not compiled for this run.
+	Prepared bool
+	SQL      string
 }
 
 // sqlLog records the events of counting connectors; safe for concurrent
@@ -100,8 +104,8 @@ type countingConn struct {
 	inTx bool
 }
 
-func (c *countingConn) stmt(query string) {
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, SQL: strings.Join(strings.Fields(query), " ")})
+func (c *countingConn) stmt(query string, prepared bool) {
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " ")})
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -125,7 +129,7 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query)
+	c.stmt(query, false)
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -134,7 +138,7 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query)
+	c.stmt(query, false)
 	return q.QueryContext(ctx, query, args)
 }
 
@@ -204,7 +208,7 @@ type countingStmt struct {
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.c.stmt(s.query)
+	s.c.stmt(s.query, true)
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -216,7 +220,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.c.stmt(s.query)
+	s.c.stmt(s.query, true)
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}

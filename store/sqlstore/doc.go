@@ -62,17 +62,27 @@
 // # Change feed and the bridge to a host's tables
 //
 // With Config.ChangeFeed, every write appends its entries (store.Change)
-// to scim_feed in its own transaction, numbered per tenant from the
-// tenant's scim_feed_heads row, which the append advances and so keeps
-// locked until the commit: entries are numbered in commit order, and an
-// entry commits with its change or not at all. Feed returns the
+// to scim_feed in its own transaction, numbered per tenant in commit
+// order: an entry commits with its change or not at all. On PostgreSQL,
+// where writers run at once, the numbers come from the tenant's
+// scim_feed_heads row, which the append advances and so keeps locked
+// until the commit; on SQLite, which has one writer, from the tenant's
+// newest entry (or the head row Prune keeps once it has deleted them
+// all), so a write changes no head row. Feed returns the
 // store.ChangeFeed and store.FeedConsumers that package feed runs a
 // consumer over; a background goroutine prunes entries past
 // Config.FeedRetention, or acknowledged by every named consumer of their
-// tenant, in short batches. A write costs one more statement on
-// PostgreSQL and two, prepared once, on SQLite; a group's delete also
-// reads its members for the entry (on PostgreSQL after locking its row:
-// two statements more).
+// tenant, in short batches. On PostgreSQL a create, an update or a
+// member change folds the append into a statement it sends anyway (a
+// data-modifying WITH on its INSERT or UPDATE): no statement more; a
+// delete sends one more, and a group's delete also reads its members for
+// the entry (after locking its row: two statements more). On SQLite the
+// append of one entry is one statement more; of several, or with
+// Config.OnChange, which needs the entries' numbers, two.
+//
+// On SQLite a write's statements are compiled once: the writer keeps a
+// bounded cache of prepared statements by SQL text (the driver keeps
+// none), which the bridge's statements use too.
 //
 // Config.OnChange is called with each entry, the resource before and
 // after (Change), inside the same transaction before the commit: the place

@@ -27,17 +27,39 @@ type feedConfig struct {
 	onChange  func(ctx context.Context, tx *sql.Tx, c Change) error
 	stop      chan struct{}
 	done      sync.WaitGroup
-	// SQLite: the append's statements, prepared once on the writer's one
-	// connection (the driver caches none, and compiling them was a third
-	// of what the feed cost a write): the head's advance, and the insert
-	// of 1 to len(insert) entries.
-	head   *sql.Stmt
-	insert []*sql.Stmt
 }
 
-// sqliteHead advances tenant ?1's head by ?2 and returns its new value.
-const sqliteHead = `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
-		ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq`
+// sqliteLast reads tenant ?1's last Seq: its newest entry's, or, when
+// Prune has deleted every entry, the last one Prune deleted, which it
+// keeps in the tenant's scim_feed_heads row. SQLite has one writer at a
+// time, and the append reads it inside the write's transaction: the
+// tenant's entries are numbered in commit order, without gaps, and a
+// write changes no head row (one B-tree less for every commit to write),
+// only scim_feed.
+const sqliteLast = `SELECT max(COALESCE((SELECT seq FROM scim_feed WHERE tenant = ?1 ORDER BY seq DESC LIMIT 1), 0),
+		COALESCE((SELECT seq FROM scim_feed_heads WHERE tenant = ?1), 0))`
+
+// sqliteHeads reads every tenant's last Seq on SQLite (see sqliteLast):
+// the tenants of scim_feed found by skipping along its primary key, one
+// probe each, not a scan of the entries.
+const sqliteHeads = `WITH RECURSIVE t(x) AS (
+			SELECT (SELECT tenant FROM scim_feed ORDER BY tenant LIMIT 1)
+			UNION ALL
+			SELECT (SELECT tenant FROM scim_feed WHERE tenant > t.x ORDER BY tenant LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		)
+		SELECT tenant, max(seq) AS seq FROM (
+			SELECT tenant, seq FROM scim_feed_heads
+			UNION ALL
+			SELECT x, (SELECT seq FROM scim_feed WHERE tenant = t.x ORDER BY seq DESC LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		) GROUP BY tenant`
+
+// heads renders a FROM item of every tenant's last Seq: (tenant, seq).
+func (s *Store) heads() string {
+	if s.d.pg {
+		return `scim_feed_heads`
+	}
+	return `(` + sqliteHeads + `)`
+}
 
 // sqliteInsert inserts n entries, their eight columns bound in order.
 func sqliteInsert(n int) string {
@@ -49,37 +71,13 @@ func sqliteInsert(n int) string {
 	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
 }
 
-// prepareFeed prepares the SQLite append's statements (see feedConfig).
-// A write appends one to four entries (a user deleted from three groups),
-// but for deletes of members of more groups, which take the unprepared
-// path.
-func (s *Store) prepareFeed(ctx context.Context) error {
-	if s.d.pg || !s.feed.on {
-		return nil // pgx caches prepared statements per connection itself
-	}
-	var err error
-	if s.feed.head, err = s.w.PrepareContext(ctx, sqliteHead); err != nil {
-		return fmt.Errorf("sqlstore: prepare the change feed: %w", err)
-	}
-	for n := 1; n <= 4; n++ {
-		st, err := s.w.PrepareContext(ctx, sqliteInsert(n))
-		if err != nil {
-			return fmt.Errorf("sqlstore: prepare the change feed: %w", err)
-		}
-		s.feed.insert = append(s.feed.insert, st)
-	}
-	return nil
-}
-
-// closeFeed closes what prepareFeed prepared.
-func (s *Store) closeFeed() {
-	if s.feed.head != nil {
-		s.feed.head.Close()
-	}
-	for _, st := range s.feed.insert {
-		st.Close()
-	}
-}
+// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after the
+// tenant's last Seq (sqliteLast), its kind, resource id, version,
+// attributes and members bound from ?3: a plain VALUES row, which
+// SQLite inserts as it computes it (an INSERT ... SELECT reading the
+// table it inserts into would materialise its rows first).
+const sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
 
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
@@ -105,6 +103,9 @@ type Change struct {
 	// member ids really added or removed. The MembersRemoved entries of a
 	// user's deletion, one per group it left, have neither.
 	GroupBefore, GroupAfter *resources.Group
+	// stmts is the store's statement cache (SQLite), through which
+	// Bridge runs its statements in the write's transaction.
+	stmts *stmtCache
 }
 
 // subject is the resource a write changed, before and after, for
@@ -118,26 +119,30 @@ type subject struct {
 // appendChanges numbers the entries of a write and appends them to the
 // tenant's feed in tx, then hands each to Config.OnChange (an error rolls
 // the whole transaction back: the change, its entries and whatever
-// OnChange wrote). The feed's head row stays locked until tx ends, so the
-// tenant's entries are numbered in commit order.
+// OnChange wrote). The tenant's entries are numbered in commit order
+// (see appendFeed). Entries a folded
+// statement has appended already (foldFeed: their Seq is set) are only
+// handed to OnChange.
 //
 // The entries whose ID is subj.id get subj's resources in OnChange.
 func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj subject) error {
 	if len(changes) == 0 || !s.tracking() {
 		return nil
 	}
-	at := s.stamp()
-	for i := range changes {
-		changes[i].Tenant, changes[i].At = tenant, at
-	}
-	if s.feed.on {
-		if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
-			return fmt.Errorf("sqlstore: change feed: %w", err)
+	if changes[0].Seq == 0 {
+		at := s.stamp()
+		for i := range changes {
+			changes[i].Tenant, changes[i].At = tenant, at
+		}
+		if s.feed.on {
+			if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
+				return fmt.Errorf("sqlstore: change feed: %w", err)
+			}
 		}
 	}
 	if s.feed.onChange != nil {
 		for _, c := range changes {
-			bc := Change{Change: c}
+			bc := Change{Change: c, stmts: s.stmts}
 			if c.ID == subj.id {
 				bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
 			}
@@ -149,60 +154,134 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 	return nil
 }
 
-// appendFeed advances the tenant's head row by len(changes), numbers the
-// changes up to the new head and inserts them into scim_feed.
-//
-// On PostgreSQL that is one statement (a data-modifying WITH), so the feed
-// costs a write one round trip, not two: the round trip is most of what
-// an entry costs there. SQLite, in process, has no round trips to save
-// and no INSERT inside WITH, so it runs the two statements.
-func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
-	n := int64(len(changes))
-	a := &args{d: s.d}
-	var last int64
-	if s.d.pg {
-		pt, pn := a.add(tenant), a.add(n)
-		pat := a.add(s.d.timeArg(at))
-		rows := make([]string, len(changes))
-		for i := range changes {
-			c := &changes[i]
-			rows[i] = "(" + strconv.Itoa(i) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
-				a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
-		}
-		// The entries' Seq come from the head's new value, read in the
-		// same statement; every statement of a WITH runs exactly once,
-		// whatever the outer SELECT reads.
-		err := tx.QueryRowContext(ctx, `WITH head AS (
-			INSERT INTO scim_feed_heads (tenant, seq) VALUES (`+pt+`, `+pn+`::bigint)
+// pgFeed renders the data-modifying WITH statements of a PostgreSQL
+// append of changes (binding their values to a): "head" advances the
+// tenant's head row by len(changes) and returns its new value, "entries"
+// inserts the changes numbered up to it. When from is not "" head reads
+// it first (a CTE of the same statement), so that it runs, and takes the
+// head's lock, only once from's statement has run: the write's own
+// uniqueness checks, which may wait for another transaction, never wait
+// holding the head. Every statement of a WITH runs exactly once, whatever
+// the outer SELECT reads.
+func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
+	pt, pn := a.add(tenant), a.add(int64(len(changes)))
+	pat := a.add(s.d.timeArg(at))
+	rows := make([]string, len(changes))
+	for i := range changes {
+		c := &changes[i]
+		rows[i] = "(" + strconv.Itoa(i) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
+			a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
+	}
+	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
+	if from != "" {
+		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) FROM ` + from + `) AS done`
+	}
+	return `head AS (
+			INSERT INTO scim_feed_heads (tenant, seq) ` + src + `
 			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-			SELECT `+pt+`, head.seq - `+pn+`::bigint + 1 + v.i, `+pat+`::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
-			FROM head, (VALUES `+joinComma(rows)+`) AS v (i, kind, id, version, attrs, members)
-		)
-		SELECT seq FROM head`, a.vals...).Scan(&last)
-		if err != nil {
-			return err
-		}
-		for i := range changes {
-			changes[i].Seq = last - (n - 1 - int64(i))
-		}
-		return nil
+			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + 1 + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			FROM head, (VALUES ` + joinComma(rows) + `) AS v (i, kind, id, version, attrs, members)
+		)`
+}
+
+// foldFeed folds the feed's append of changes into q, a write statement
+// (INSERT, UPDATE or DELETE without RETURNING, bound to vals) the write
+// sends anyway, on PostgreSQL with the feed on: the write then costs no
+// round trip more with the feed than without it. ret lists the columns q
+// should return ("" for none). The statement returned (bound to the
+// values returned) yields one row per row q returns: ret's columns, then
+// the head's new value, to be handed to numberChanges; with ret "" it
+// yields that value alone, one row. ok is false, and q is to run as it
+// is, when there is nothing to fold: SQLite (appendChanges appends
+// there), the feed off, no changes. The changes are stamped here.
+func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals []any, ret string) (folded string, bound []any, ok bool) {
+	if !s.d.pg || !s.feed.on || len(changes) == 0 {
+		return "", nil, false
 	}
-	if err := tx.StmtContext(ctx, s.feed.head).QueryRowContext(ctx, tenant, n).Scan(&last); err != nil {
+	at := s.stamp()
+	for i := range changes {
+		changes[i].Tenant, changes[i].At = tenant, at
+	}
+	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
+	out := "SELECT head.seq FROM head"
+	if ret != "" {
+		out = "SELECT w.*, head.seq FROM w, head"
+	} else {
+		ret = "1"
+	}
+	return `WITH w AS (` + q + ` RETURNING ` + ret + `), ` + s.pgFeed(a, tenant, at, changes, "w") + "\n\t\t" + out, a.vals, true
+}
+
+// execFolded runs write statement q (bound to vals, no RETURNING) in tx,
+// with the feed's append of changes folded into it where foldFeed folds,
+// and numbers the changes; otherwise it runs q alone and appendChanges
+// appends them later.
+func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, q string, vals []any) error {
+	fq, fv, ok := s.foldFeed(tenant, changes, q, vals, "")
+	if !ok {
+		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
 		return err
 	}
+	var last int64
+	if err := s.wx(tx).QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+		return err
+	}
+	numberChanges(changes, last)
+	return nil
+}
+
+// numberChanges gives changes the Seqs up to last, the head's new value.
+func numberChanges(changes []store.Change, last int64) {
+	n := int64(len(changes))
+	for i := range changes {
+		changes[i].Seq = last - (n - 1 - int64(i))
+	}
+}
+
+// appendFeed numbers the changes after the tenant's last Seq and inserts
+// them into scim_feed.
+//
+// On PostgreSQL, where writers run at once, the last Seq is the tenant's
+// head row, advanced by len(changes) and so locked until commit, in one
+// statement with the INSERT (a data-modifying WITH; the writes that can
+// fold it into a statement of their own do, see foldFeed), so the feed
+// costs a write one round trip at most: the round trip is most of what an
+// entry costs there. SQLite, in process and with one writer, numbers the
+// entries from the tenant's last Seq (sqliteLast) and inserts them, one
+// B-tree written: one entry in one statement (sqliteAppend), several, or
+// one that Config.OnChange needs the Seq of, with a read of the last Seq
+// and a multi-row INSERT. The writer's statement cache compiles each
+// once.
+func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
+	n := int64(len(changes))
+	var last int64
+	if s.d.pg {
+		a := &args{d: s.d}
+		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
+			return err
+		}
+		numberChanges(changes, last)
+		return nil
+	}
+	x := s.wx(tx)
+	if n == 1 && !s.bridging() {
+		// Nothing reads the entry's Seq after the append.
+		c := &changes[0]
+		_, err := x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+		return err
+	}
+	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
+		return err
+	}
+	numberChanges(changes, last+n)
 	vals := make([]any, 0, 8*len(changes))
 	for i := range changes {
 		c := &changes[i]
-		c.Seq = last - (n - 1 - int64(i))
 		vals = append(vals, tenant, c.Seq, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
 	}
-	if len(changes) <= len(s.feed.insert) {
-		_, err := tx.StmtContext(ctx, s.feed.insert[len(changes)-1]).ExecContext(ctx, vals...)
-		return err
-	}
-	_, err := tx.ExecContext(ctx, sqliteInsert(len(changes)), vals...)
+	_, err := x.ExecContext(ctx, sqliteInsert(len(changes)), vals...)
 	return err
 }
 
@@ -363,7 +442,7 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 		return st
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM scim_feed_heads`)
+		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+s.heads()+` h`)
 		if err != nil {
 			return err
 		}
@@ -424,7 +503,7 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	cut := s.stamp().Add(-s.feed.retention)
 	minAck := map[string]int64{}
-	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM scim_feed_heads h`)
+	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 	}
@@ -483,11 +562,7 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 		if upTo == 0 {
 			return total, nil
 		}
-		res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE tenant = `+s.d.ph(1)+` AND seq <= `+s.d.ph(2), tenant, upTo)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := s.pruneUpTo(ctx, tenant, upTo)
 		if err != nil {
 			return total, err
 		}
@@ -496,6 +571,36 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 			return total, nil
 		}
 	}
+}
+
+// pruneUpTo deletes tenant's entries up to Seq upTo. On SQLite, where
+// the tenant's last Seq is its newest entry's (sqliteLast), it also keeps
+// upTo in the tenant's head row, in the same transaction: after the
+// tenant's last entry is pruned, its next entry is still numbered after
+// it.
+func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64, error) {
+	const del = `DELETE FROM scim_feed WHERE tenant = `
+	if s.d.pg {
+		res, err := s.w.ExecContext(ctx, del+`$1 AND seq <= $2`, tenant, upTo)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, del+`?1 AND seq <= ?2`, tenant, upTo)
+		if err != nil {
+			return err
+		}
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
+		return err
+	})
+	return n, err
 }
 
 // startPruner runs Prune every interval until Close.

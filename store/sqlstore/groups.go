@@ -83,7 +83,7 @@ func (s *Store) storedWithMembers(ctx context.Context, tx *sql.Tx, tenant string
 	if err != nil {
 		return nil, err
 	}
-	if out.Members, err = s.loadMembers(ctx, tx, tenant, c.ID); err != nil {
+	if out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, c.ID); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -140,7 +140,7 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
-		rows, err := tx.QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
+		rows, err := s.wx(tx).QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -206,19 +206,27 @@ func (s *Store) sqlDeleteMembers() string {
 	return `DELETE FROM scim_members WHERE tenant = ` + s.d.ph(1) + ` AND group_id = ` + s.d.ph(2) + ` AND ` + s.d.inList("member_id", s.d.ph(3))
 }
 
-// execMembers runs q, a statement that inserts or deletes rows of
-// scim_members, and returns how many rows it changed and, when the store
-// tracks changes, their member ids (RETURNING member_id).
-func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, q string, args ...any) (ids []string, n int64, err error) {
-	if !s.tracking() {
-		res, err := tx.ExecContext(ctx, q, args...)
+// execMembers runs q, a statement that inserts or deletes the rows of
+// scim_members of the member ids list, and returns how many rows it
+// changed and, when the store tracks changes, their member ids
+// (RETURNING member_id; for a list of one, the count says which, and
+// the statement runs without RETURNING: a one-member change, the common
+// one, reads no rows back).
+func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, list []string, q string, args ...any) (ids []string, n int64, err error) {
+	if !s.tracking() || len(list) == 1 {
+		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return nil, 0, err
 		}
-		n, err = res.RowsAffected()
-		return nil, n, err
+		if n, err = res.RowsAffected(); err != nil {
+			return nil, 0, err
+		}
+		if s.tracking() && n == 1 {
+			ids = list
+		}
+		return ids, n, nil
 	}
-	rows, err := tx.QueryContext(ctx, q+` RETURNING member_id`, args...)
+	rows, err := s.wx(tx).QueryContext(ctx, q+` RETURNING member_id`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -244,7 +252,7 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 		b, _ := json.Marshal(pairs)
 		params = []any{tenant, gid, string(b)}
 	}
-	ids, n, err := s.execMembers(ctx, tx, s.sqlInsertMembers(), params...)
+	ids, n, err := s.execMembers(ctx, tx, mids, s.sqlInsertMembers(), params...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: add members: %w", err)
 	}
@@ -252,14 +260,14 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 }
 
 // lockGroup locks group id for a read-modify-write and returns its
-// version, or store.ErrNotFound, and its document when the store tracks
-// changes.
-func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string) (version int64, created time.Time, doc string, err error) {
+// version, or store.ErrNotFound, and, withDoc, its document when the
+// store tracks changes (a replace diffs it; a member change does not).
+func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, withDoc bool) (version int64, created time.Time, doc string, err error) {
 	cols, dest := `version, created`, []any{&version, dbTime{&created}}
-	if s.tracking() {
+	if withDoc && s.tracking() {
 		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
 	}
-	err = tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
+	err = s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
 		Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, "", notFound("group", id)
@@ -301,10 +309,18 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if err != nil {
 			return err
 		}
+		// A new group's members are all those resolved, in order: the
+		// entries are known before the group's INSERT, which carries
+		// the feed's append (foldFeed).
+		var changes []store.Change
+		if s.tracking() {
+			changes = append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
+				query.MemberChanges(c.ID, c.Meta.Version, nil, mids)...)
+		}
 		a := &args{d: s.d}
-		_, err = tx.ExecContext(ctx, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
+		err = s.execFolded(ctx, tx, tenant, changes, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
-			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
+			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return conflictName(tenant, c.ID, c.DisplayName, w)
@@ -315,6 +331,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if err != nil {
 			return err
 		}
+		if s.tracking() && len(added) != len(mids) {
+			return fmt.Errorf("sqlstore: create group: %d members resolved, %d added", len(mids), len(added))
+		}
 		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
 			return err
 		}
@@ -323,8 +342,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 			subj.groupAfter = out.Clone()
 			subj.groupAfter.Members = nil
 		}
-		return s.appendChanges(ctx, tx, tenant, append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
-			query.MemberChanges(c.ID, c.Meta.Version, nil, added)...), subj)
+		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -499,22 +517,22 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	}
 	var out *resources.Group
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID)
+		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID, true)
 		if err != nil {
 			return err
 		}
 		if err := checkVersion("group", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil)
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		changes, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, beforeDoc)
 		if err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
 			return err
 		}
-		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, w.doc, removed, added)
+		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, changes)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -522,18 +540,27 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	return out, nil
 }
 
-// groupChanged appends the feed entries of a write of group c (at its new
+// groupChanges returns the feed entries of a write of group c (at its new
 // version) whose document went from beforeDoc to afterDoc and whose
 // members removed and added went and came.
-func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, beforeDoc string, afterDoc []byte, removed, added []string) error {
+func (s *Store) groupChanges(c *resources.Group, beforeDoc string, afterDoc []byte, removed, added []string) ([]store.Change, error) {
 	if !s.tracking() {
-		return nil
+		return nil, nil
 	}
 	changes, err := query.GroupChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc)
 	if err != nil {
-		return fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
+		return nil, fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
 	}
-	changes = append(changes, query.MemberChanges(c.ID, c.Meta.Version, removed, added)...)
+	return append(changes, query.MemberChanges(c.ID, c.Meta.Version, removed, added)...), nil
+}
+
+// groupChanged appends changes, the feed entries of a write of group c
+// (at its new version) whose document was beforeDoc, unless a folded
+// statement has, and hands them to Config.OnChange.
+func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, beforeDoc string, changes []store.Change) error {
+	if !s.tracking() {
+		return nil
+	}
 	subj := subject{id: c.ID}
 	if s.bridging() && len(changes) > 0 {
 		subj.groupBefore = new(resources.Group)
@@ -547,36 +574,55 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 	return s.appendChanges(ctx, tx, tenant, changes, subj)
 }
 
-// updateGroup writes group c (rendered as w) over its row at version in
-// tx, the group's row locked, and, when replace, makes its members the
-// ids that name a user or group of the tenant (in order; others are
-// skipped). Only the difference is written: the stored member ids
-// (stored, when the caller has read them already; nil: read here), those
-// no longer listed are deleted, the new ones are resolved
-// (and locked against deletion) and inserted, and the rest are not
-// touched, so a PUT of a 5,000-member group that changes one member
-// writes one row and locks one resource (BENCHMARKS.md). It returns the
-// member ids removed and added when the store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string) (removed, added []string, err error) {
+// updateGroup writes group c (rendered as w, c.Meta at its new version)
+// over its row at version in tx, the group's row locked, and, when
+// replace, makes its members the ids that name a user or group of the
+// tenant (in order; others are skipped). Only the difference is written:
+// the stored member ids (stored, when the caller has read them already;
+// nil: read here), those no longer listed are deleted, the new ones are
+// resolved (and locked against deletion) and inserted, and the rest are
+// not touched, so a PUT of a 5,000-member group that changes one member
+// writes one row and locks one resource (BENCHMARKS.md). The members go
+// first and the group's row last: by then the feed entries are known
+// (the group's document went from beforeDoc to w.doc, the members
+// removed and added), so the row's UPDATE carries the feed's append
+// (foldFeed). It returns the entries when the store tracks changes.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string, beforeDoc string) ([]store.Change, error) {
+	var removed, added []string
+	if replace {
+		var err error
+		if removed, added, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, stored); err != nil {
+			return nil, err
+		}
+	}
+	changes, err := s.groupChanges(c, beforeDoc, w.doc, removed, added)
+	if err != nil {
+		return nil, err
+	}
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
-	_, err = tx.ExecContext(ctx, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
+	err = s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
 		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
-		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return nil, nil, conflictName(tenant, c.ID, c.DisplayName, w)
+			return nil, conflictName(tenant, c.ID, c.DisplayName, w)
 		}
-		return nil, nil, fmt.Errorf("sqlstore: replace group: %w", err)
+		return nil, fmt.Errorf("sqlstore: replace group: %w", err)
 	}
-	if !replace {
-		return nil, nil, nil
-	}
+	return changes, nil
+}
+
+// replaceMembers makes the members of group gid the ids that name a user
+// or group of the tenant, writing the difference with stored (see
+// updateGroup), and returns the member ids removed and added when the
+// store tracks changes.
+func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
 	if stored == nil {
-		rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, c.ID)
+		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, gid)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
@@ -603,16 +649,16 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 		}
 	}
 	if len(gone) > 0 {
-		if removed, _, err = s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, c.ID, s.d.listArg(gone)); err != nil {
+		if removed, _, err = s.execMembers(ctx, tx, gone, s.sqlDeleteMembers(), tenant, gid, s.d.listArg(gone)); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 		slices.Sort(removed)
 	}
-	mids, types, err := s.resolveMembers(ctx, tx, tenant, c.ID, fresh)
+	mids, types, err := s.resolveMembers(ctx, tx, tenant, gid, fresh)
 	if err != nil {
 		return nil, nil, err
 	}
-	added, _, err = s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
+	added, _, err = s.insertMembers(ctx, tx, tenant, gid, mids, types)
 	return removed, added, err
 }
 
@@ -633,7 +679,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
-		cur, err := s.scanGroupDoc(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
+		cur, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("group", id)
 		}
@@ -645,7 +691,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 			return err
 		}
 		if withMembers {
-			if cur.Members, err = s.loadMembers(ctx, tx, tenant, id); err != nil {
+			if cur.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id); err != nil {
 				return err
 			}
 		}
@@ -667,13 +713,13 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 			return err
 		}
 		now := s.stamp()
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		// The members read above (withMembers) are those stored: the
 		// group's row lock has kept them as they are.
-		removed, added, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members))
+		changes, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), curDoc)
 		if err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		if !withMembers {
 			out, err = s.storedGroup(c, w)
 		} else {
@@ -682,7 +728,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err != nil {
 			return err
 		}
-		return s.groupChanged(ctx, tx, tenant, c, curDoc, w.doc, removed, added)
+		return s.groupChanged(ctx, tx, tenant, c, curDoc, changes)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -721,7 +767,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return err
 		}
-		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID)
+		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID, false)
 		if err != nil {
 			return err
 		}
@@ -733,7 +779,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 			removed []string
 		)
 		if len(remove) > 0 {
-			ids, n, err := s.execMembers(ctx, tx, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
+			ids, n, err := s.execMembers(ctx, tx, remove, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
 			if err != nil {
 				return fmt.Errorf("sqlstore: remove members: %w", err)
 			}
@@ -745,12 +791,23 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 			return err
 		}
 		changed += n
+		// The group's new version is known (its row is locked), and so
+		// are the entries: the version's UPDATE carries the feed's
+		// append (foldFeed).
+		changes := query.MemberChanges(groupID, query.FormatVersion(uint64(version+1)), removed, added)
 		if changed > 0 {
-			out, err = s.scanGroup(tx.QueryRowContext(ctx, `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
-				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+` RETURNING id, doc, created, last_modified, version`,
-				tenant, groupID, s.d.timeArg(now)))
+			const ret = `id, doc, created, last_modified, version`
+			bump, vals := `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
+				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, groupID, s.d.timeArg(now)}
+			if fq, fv, ok := s.foldFeed(tenant, changes, bump, vals, ret); ok {
+				var last int64
+				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, fq, fv...), &last)
+				numberChanges(changes, last)
+			} else {
+				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
+			}
 		} else {
-			out, err = s.scanGroup(tx.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
+			out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
 		}
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
@@ -759,7 +816,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 		}
-		return s.appendChanges(ctx, tx, tenant, query.MemberChanges(groupID, out.Meta.Version, removed, added), subj)
+		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, err

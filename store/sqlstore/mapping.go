@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -254,6 +255,10 @@ type Bridge struct {
 	// adoptUser and adoptGroup resolve Match.Attribute.
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
+	sql        bridgeSQL
+	// userUpdates holds the UPDATE of each set of users' columns
+	// (userUpdateSQL), by mask.
+	userUpdates sync.Map
 }
 
 type userColumn struct {
@@ -433,6 +438,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
 		}
 	}
+	b.buildSQL()
 	return b, nil
 }
 
@@ -517,33 +523,36 @@ func (b *Bridge) tenantCond(a *args, alias, col, tenant string) string {
 }
 
 // OnChange updates the host's tables for c inside tx: it is the function
-// to set as Config.OnChange (see Bridge for what each change does).
+// to set as Config.OnChange (see Bridge for what each change does). Its
+// statements are fixed, built with the bridge; on SQLite they run through
+// the store's statement cache (which c carries), compiled once.
 func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
+	x := wtx{tx: tx, c: c.stmts}
 	var err error
 	switch c.Kind {
 	case store.UserCreated:
-		err = b.createUser(ctx, tx, c.Tenant, c.UserAfter)
+		err = b.createUser(ctx, x, c.Tenant, c.UserAfter)
 	case store.UserUpdated:
 		if c.UserAfter != nil && b.touches(c.Attributes) {
-			err = b.updateUser(ctx, tx, c.Tenant, c.UserAfter, c.Attributes)
+			err = b.updateUser(ctx, x, c.Tenant, c.UserAfter, c.Attributes)
 		}
 	case store.UserDeleted:
-		err = b.deleteUser(ctx, tx, c.Tenant, c.ID)
+		err = b.deleteUser(ctx, x, c.Tenant, c.ID)
 	case store.GroupCreated:
 		if b.t.Groups != nil {
-			err = b.createGroup(ctx, tx, c.Tenant, c.GroupAfter)
+			err = b.createGroup(ctx, x, c.Tenant, c.GroupAfter)
 		}
 	case store.GroupUpdated:
 		if b.t.Groups != nil && c.GroupAfter != nil {
-			err = b.updateGroup(ctx, tx, c.Tenant, c.GroupAfter)
+			err = b.updateGroup(ctx, x, c.Tenant, c.GroupAfter)
 		}
 	case store.GroupDeleted:
 		if b.t.Groups != nil {
-			err = b.deleteGroup(ctx, tx, c.Tenant, c.ID)
+			err = b.deleteGroup(ctx, x, c.Tenant, c.ID)
 		}
 	case store.MembersAdded, store.MembersRemoved:
 		if b.t.Members != nil && len(c.Members) > 0 {
-			err = b.members(ctx, tx, c.Tenant, c.ID, c.Members, c.Kind == store.MembersAdded)
+			err = b.members(ctx, x, c.Tenant, c.ID, c.Members, c.Kind == store.MembersAdded)
 		}
 	}
 	if err == nil {
@@ -579,85 +588,360 @@ func (b *Bridge) userValue(c userColumn, u *resources.User) any {
 	return nullText(c.p.get(u))
 }
 
-func exec(ctx context.Context, tx *sql.Tx, q string, a *args) (int64, error) {
-	res, err := tx.ExecContext(ctx, q, a.vals...)
+// argKind names what a bridge statement's parameter is bound to.
+type argKind uint8
+
+const (
+	argID       argKind = iota // the user's or group's SCIM id
+	argTenant                  // the change's tenant
+	argUserCol                 // the value of b.users[i]
+	argGroupCol                // the value of b.groups[i]
+	argAdopt                   // the value adoption matches
+	argFalse                   // the flag false
+	argTrue                    // the flag true
+	argList                    // the entry's member ids (dialect.listArg)
+)
+
+type argRef struct {
+	kind argKind
+	i    int
+}
+
+// bstmt is one of the bridge's statements: its SQL, fixed when the
+// bridge is built, and what each parameter is bound to, in order.
+type bstmt struct {
+	q    string
+	args []argRef
+}
+
+// qb builds a bstmt: p renders the placeholder of a parameter, one per
+// distinct argRef however often the SQL uses it.
+type qb struct {
+	d    *dialect
+	args []argRef
+}
+
+func (q *qb) p(kind argKind, i int) string {
+	r := argRef{kind, i}
+	for k, a := range q.args {
+		if a == r {
+			return q.d.ph(k + 1)
+		}
+	}
+	q.args = append(q.args, r)
+	return q.d.ph(len(q.args))
+}
+
+func (q *qb) stmt(sql string) bstmt { return bstmt{q: sql, args: q.args} }
+
+// binding is what a change binds a bridge statement's parameters to.
+type binding struct {
+	id, tenant string
+	u          *resources.User
+	g          *resources.Group
+	adopt      string
+	list       any
+}
+
+// bind returns st's parameters' values for x.
+func (b *Bridge) bind(st *bstmt, x *binding) []any {
+	vals := make([]any, len(st.args))
+	for k, a := range st.args {
+		switch a.kind {
+		case argID:
+			vals[k] = x.id
+		case argTenant:
+			vals[k] = x.tenant
+		case argUserCol:
+			vals[k] = b.userValue(b.users[a.i], x.u)
+		case argGroupCol:
+			vals[k] = nullText(b.groups[a.i].get(x.g))
+		case argAdopt:
+			vals[k] = x.adopt
+		case argFalse:
+			vals[k] = b.flag(false)
+		case argTrue:
+			vals[k] = b.flag(true)
+		case argList:
+			vals[k] = x.list
+		}
+	}
+	return vals
+}
+
+// run runs st for x in tx and returns how many rows it changed.
+func (b *Bridge) run(ctx context.Context, tx wtx, st *bstmt, x *binding) (int64, error) {
+	res, err := tx.ExecContext(ctx, st.q, b.bind(st, x)...)
 	if err != nil {
 		return 0, err
 	}
 	return res.RowsAffected()
 }
 
-// createUser adopts the matching unmanaged row or inserts one: on
-// PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
-// nothing), on SQLite, where statements cost no round trip, in two.
-func (b *Bridge) createUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User) error {
-	ut := &b.t.Users
-	a := &args{d: b.d}
-	cols, vals := []string{ut.ID}, []string{a.add(u.ID)}
-	tp := ""
-	if ut.Tenant != "" {
-		tp = a.add(tenant)
-		cols, vals = append(cols, ut.Tenant), append(vals, tp)
+// bridgeSQL are a bridge's statements, built once with it (buildSQL):
+// fixed SQL texts, so that SQLite compiles each once (the store's
+// statement cache) and pgx prepares each once per connection.
+type bridgeSQL struct {
+	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
+	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
+	membersAdd, membersRemove                                                        bstmt
+}
+
+// tenantCondQ renders " AND alias.col = <tenant>" when the table has a
+// tenant column.
+func (b *Bridge) tenantCondQ(q *qb, alias, col string) string {
+	if col == "" {
+		return ""
 	}
-	for _, c := range b.users {
-		cols, vals = append(cols, c.col), append(vals, a.add(b.userValue(c, u)))
+	return " AND " + b.filter(alias+col) + " = " + q.p(argTenant, 0)
+}
+
+// adoptSQL renders the adoption of table's first unmanaged row (its id
+// column NULL, live the condition that it is not flagged deleted) whose
+// column col matches the adopted value case-insensitively, setting sets.
+func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
+	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
+		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = lower(` + q.p(argAdopt, 0) + `)` + b.tenantCondQ(q, "", tenant) + live +
+		` ORDER BY lower(` + col + `), ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+}
+
+// buildSQL builds the bridge's statements from its checked mapping.
+func (b *Bridge) buildSQL() {
+	ut, st := &b.t.Users, &b.sql
+	// A user's row: its columns and their values (argTenant of a
+	// tenant column is rendered by userRow's caller's qb).
+	userRow := func(q *qb) (cols, vals []string) {
+		cols, vals = []string{ut.ID}, []string{q.p(argID, 0)}
+		if ut.Tenant != "" {
+			cols, vals = append(cols, ut.Tenant), append(vals, q.p(argTenant, 0))
+		}
+		for i, c := range b.users {
+			cols, vals = append(cols, c.col), append(vals, q.p(argUserCol, i))
+		}
+		if ut.SoftDelete != "" {
+			cols, vals = append(cols, ut.SoftDelete), append(vals, q.p(argFalse, 0))
+		}
+		return cols, vals
 	}
-	live := "" // the condition that a row is not flagged deleted
-	if ut.SoftDelete != "" {
-		p := a.add(b.flag(false))
-		cols, vals = append(cols, ut.SoftDelete), append(vals, p)
-		live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + p + `)`
-	}
-	insert := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
-	v := ""
+	q := &qb{d: b.d}
+	cols, vals := userRow(q)
+	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
+	st.userInsert = q.stmt(insertUser + `VALUES (` + strings.Join(vals, ", ") + `)`)
 	if ut.Adopt != nil {
-		v = b.adoptUser(u)
-	}
-	if v == "" {
-		_, err := exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
-		return err
-	}
-	sets := []string{}
-	for i, c := range cols {
-		if c != ut.Tenant {
-			sets = append(sets, c+" = "+vals[i])
+		q := &qb{d: b.d}
+		cols, vals := userRow(q)
+		sets := []string{}
+		for i, c := range cols {
+			if c != ut.Tenant {
+				sets = append(sets, c+" = "+vals[i])
+			}
+		}
+		live := "" // the condition that a row is not flagged deleted
+		if ut.SoftDelete != "" {
+			live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + q.p(argFalse, 0) + `)`
+		}
+		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live, sets)
+		if b.d.pg {
+			// The INSERT runs when the UPDATE adopted nothing.
+			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
+				` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
+		} else {
+			st.userAdopt = q.stmt(adopt)
 		}
 	}
-	cond := ""
-	if tp != "" {
-		cond = ` AND ` + b.filter(ut.Tenant) + ` = ` + tp
+	// An update writes the columns of the attributes it changed only:
+	// the others keep what the host may have written, and SQLite
+	// rewrites only the indexes of the columns an UPDATE sets. One
+	// statement per set of columns: all of them, and each attribute's
+	// (a PATCH changes one, mostly), built here; others when first used.
+	b.userUpdateSQL(b.userMask(nil))
+	for _, top := range b.userTops {
+		b.userUpdateSQL(b.userMask([]string{top}))
 	}
-	adopt := `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.Key + ` = (SELECT ` + ut.Key + ` FROM ` + ut.Table +
-		` WHERE ` + b.filter(ut.ID) + ` IS NULL AND lower(` + ut.Adopt.Column + `) = lower(` + a.add(v) + `)` + cond + live +
-		` ORDER BY lower(` + ut.Adopt.Column + `), ` + ut.Key + ` LIMIT 1) AND ` + ut.ID + ` IS NULL`
-	if b.d.pg {
-		_, err := exec(ctx, tx, `WITH adopted AS (`+adopt+` RETURNING 1) `+insert+`SELECT `+strings.Join(vals, ", ")+` WHERE NOT EXISTS (SELECT 1 FROM adopted)`, a)
+	q = &qb{d: b.d}
+	del := `DELETE FROM ` + ut.Table
+	if ut.SoftDelete != "" {
+		sets := []string{ut.SoftDelete + " = " + q.p(argTrue, 0), ut.ID + " = NULL"}
+		for _, c := range b.users {
+			if c.p.flag {
+				sets = append(sets, c.col+" = "+q.p(argFalse, 0))
+			}
+		}
+		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
+	}
+	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
+
+	if gt := b.t.Groups; gt != nil {
+		groupRow := func(q *qb) (cols, vals []string) {
+			cols, vals = []string{gt.ID}, []string{q.p(argID, 0)}
+			if gt.Tenant != "" {
+				cols, vals = append(cols, gt.Tenant), append(vals, q.p(argTenant, 0))
+			}
+			for i, c := range b.groups {
+				cols, vals = append(cols, c.col), append(vals, q.p(argGroupCol, i))
+			}
+			return cols, vals
+		}
+		q := &qb{d: b.d}
+		cols, vals := groupRow(q)
+		insertGroup := `INSERT INTO ` + gt.Table + ` (` + strings.Join(cols, ", ") + `) `
+		st.groupInsert = q.stmt(insertGroup + `VALUES (` + strings.Join(vals, ", ") + `)`)
+		if gt.Adopt != nil {
+			q := &qb{d: b.d}
+			cols, vals := groupRow(q)
+			sets := []string{}
+			for i, c := range cols {
+				if c != gt.Tenant {
+					sets = append(sets, c+" = "+vals[i])
+				}
+			}
+			adopt := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
+			if b.d.pg {
+				st.groupAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertGroup + `SELECT ` + strings.Join(vals, ", ") +
+					` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
+			} else {
+				st.groupAdopt = q.stmt(adopt)
+			}
+		}
+		q = &qb{d: b.d}
+		sets := []string{gt.ID + " = " + gt.ID}
+		for i, c := range b.groups {
+			sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+		}
+		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant))
+		q = &qb{d: b.d}
+		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant))
+	}
+
+	if mt := b.t.Members; mt != nil {
+		gt := b.t.Groups
+		// drop deletes the join rows of a user (or a group) about to be
+		// deleted.
+		drop := func(user bool) bstmt {
+			col, table, idCol, key, tcol := mt.User, ut.Table, ut.ID, ut.Key, ut.Tenant
+			if !user {
+				col, table, idCol, key, tcol = mt.Group, gt.Table, gt.ID, gt.Key, gt.Tenant
+			}
+			q := &qb{d: b.d}
+			var s string
+			if mt.HostKeys {
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", tcol) + `)`
+			} else {
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.p(argID, 0)
+			}
+			return q.stmt(s + b.tenantCondQ(q, "", mt.Tenant))
+		}
+		st.userDrop, st.groupDrop = drop(true), drop(false)
+		// The join rows of group argID and the users among argList.
+		members := func(add bool) bstmt {
+			q := &qb{d: b.d}
+			lp := q.p(argList, 0)
+			// From the list, then users (SQLite, see idList); from users
+			// by their ids (PostgreSQL, whose planner looks the ids up
+			// in the index).
+			from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
+			if b.d.pg {
+				from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
+			}
+			switch {
+			case add && mt.HostKeys:
+				cols, sel := mt.Group+", "+mt.User, "g."+gt.Key+", u."+ut.Key
+				if mt.Tenant != "" {
+					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+				}
+				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
+					match + b.tenantCondQ(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "g.", gt.Tenant) +
+					` ON CONFLICT DO NOTHING`)
+			case add:
+				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
+				if mt.Tenant != "" {
+					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+				}
+				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
+					match + b.tenantCondQ(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING`)
+			case mt.HostKeys:
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant) + `)` +
+					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCondQ(q, "u.", ut.Tenant) + `)` + b.tenantCondQ(q, "", mt.Tenant))
+			default:
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCondQ(q, "", mt.Tenant))
+			}
+		}
+		st.membersAdd, st.membersRemove = members(true), members(false)
+	}
+}
+
+// createUser adopts the matching unmanaged row or inserts one: on
+// PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
+// nothing), on SQLite, where a statement costs no round trip, with the
+// INSERT only when the UPDATE adopted nothing.
+func (b *Bridge) createUser(ctx context.Context, tx wtx, tenant string, u *resources.User) error {
+	x := &binding{id: u.ID, tenant: tenant, u: u}
+	if b.t.Users.Adopt != nil {
+		x.adopt = b.adoptUser(u)
+	}
+	return b.create(ctx, tx, x, &b.sql.userInsert, &b.sql.userAdopt, &b.sql.userAdoptOrInsert)
+}
+
+// create inserts the row of x, or, when x has a value to adopt by,
+// adopts the matching unmanaged row else inserts (see createUser).
+func (b *Bridge) create(ctx context.Context, tx wtx, x *binding, insert, adopt, adoptOrInsert *bstmt) error {
+	if x.adopt == "" {
+		_, err := b.run(ctx, tx, insert, x)
 		return err
 	}
-	n, err := exec(ctx, tx, adopt, a)
+	if b.d.pg {
+		_, err := b.run(ctx, tx, adoptOrInsert, x)
+		return err
+	}
+	n, err := b.run(ctx, tx, adopt, x)
 	if err != nil || n > 0 {
 		return err
 	}
-	a.vals = a.vals[:len(a.vals)-1] // the match value, last, is not in the INSERT
-	_, err = exec(ctx, tx, insert+`VALUES (`+strings.Join(vals, ", ")+`)`, a)
+	_, err = b.run(ctx, tx, insert, x)
 	return err
 }
 
-// updateUser writes the mapped columns of the attributes attrs names
-// (nil: all of them).
-func (b *Bridge) updateUser(ctx context.Context, tx *sql.Tx, tenant string, u *resources.User, attrs []string) error {
-	ut := &b.t.Users
-	a := &args{d: b.d}
-	sets := make([]string, 0, len(b.users))
-	for _, c := range b.users {
+// userMask returns the set of b.users an update of attrs (nil: all)
+// writes, one bit each (a mapping of more than 64 columns writes all of
+// them on every update).
+func (b *Bridge) userMask(attrs []string) uint64 {
+	var m uint64
+	for i, c := range b.users {
+		if i >= 64 {
+			return ^uint64(0)
+		}
 		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return strings.EqualFold(at, c.p.top) }) {
-			sets = append(sets, c.col+" = "+a.add(b.userValue(c, u)))
+			m |= 1 << i
+		}
+	}
+	return m
+}
+
+// userUpdateSQL returns the UPDATE of the columns of mask, built once.
+func (b *Bridge) userUpdateSQL(mask uint64) *bstmt {
+	if st, ok := b.userUpdates.Load(mask); ok {
+		return st.(*bstmt)
+	}
+	ut := &b.t.Users
+	q := &qb{d: b.d}
+	sets := make([]string, 0, len(b.users))
+	for i, c := range b.users {
+		if i >= 64 || mask&(1<<i) != 0 {
+			sets = append(sets, c.col+" = "+q.p(argUserCol, i))
 		}
 	}
 	if len(sets) == 0 {
 		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	n, err := exec(ctx, tx, `UPDATE `+ut.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+ut.ID+` = `+a.add(u.ID)+b.tenantCond(a, "", ut.Tenant, tenant), a)
+	st := q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
+	got, _ := b.userUpdates.LoadOrStore(mask, &st)
+	return got.(*bstmt)
+}
+
+// updateUser writes the mapped columns of the attributes attrs names
+// (nil: all of them).
+func (b *Bridge) updateUser(ctx context.Context, tx wtx, tenant string, u *resources.User, attrs []string) error {
+	n, err := b.run(ctx, tx, b.userUpdateSQL(b.userMask(attrs)), &binding{id: u.ID, tenant: tenant, u: u})
 	if err != nil || n > 0 {
 		return err
 	}
@@ -665,87 +949,27 @@ func (b *Bridge) updateUser(ctx context.Context, tx *sql.Tx, tenant string, u *r
 	return b.createUser(ctx, tx, tenant, u)
 }
 
-// dropMemberships deletes the join rows of a user (or a group) about to
-// be deleted.
-func (b *Bridge) dropMemberships(ctx context.Context, tx *sql.Tx, tenant, id string, user bool) error {
-	mt := b.t.Members
-	if mt == nil {
-		return nil
-	}
-	col, table, idCol, key, tcol := mt.User, b.t.Users.Table, b.t.Users.ID, b.t.Users.Key, b.t.Users.Tenant
-	if !user {
-		col, table, idCol, key, tcol = mt.Group, b.t.Groups.Table, b.t.Groups.ID, b.t.Groups.Key, b.t.Groups.Tenant
-	}
-	a := &args{d: b.d}
-	var q string
-	if mt.HostKeys {
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + a.add(id) + b.tenantCond(a, "", tcol, tenant) + `)`
-	} else {
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + a.add(id)
-	}
-	q += b.tenantCond(a, "", mt.Tenant, tenant)
-	_, err := exec(ctx, tx, q, a)
-	return err
-}
-
-func (b *Bridge) deleteUser(ctx context.Context, tx *sql.Tx, tenant, id string) error {
-	if err := b.dropMemberships(ctx, tx, tenant, id, true); err != nil {
-		return err
-	}
-	ut := &b.t.Users
-	a := &args{d: b.d}
-	q := `DELETE FROM ` + ut.Table
-	if ut.SoftDelete != "" {
-		sets := []string{ut.SoftDelete + " = " + a.add(b.flag(true)), ut.ID + " = NULL"}
-		for _, c := range b.users {
-			if c.p.flag {
-				sets = append(sets, c.col+" = "+a.add(b.flag(false)))
-			}
-		}
-		q = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
-	}
-	_, err := exec(ctx, tx, q+` WHERE `+ut.ID+` = `+a.add(id)+b.tenantCond(a, "", ut.Tenant, tenant), a)
-	return err
-}
-
-func (b *Bridge) createGroup(ctx context.Context, tx *sql.Tx, tenant string, g *resources.Group) error {
-	gt := b.t.Groups
-	if gt.Adopt != nil {
-		if v := b.adoptGroup(g); v != "" {
-			a := &args{d: b.d}
-			sets := []string{gt.ID + " = " + a.add(g.ID)}
-			for _, c := range b.groups {
-				sets = append(sets, c.col+" = "+a.add(nullText(c.get(g))))
-			}
-			q := `UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.Key + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table +
-				` WHERE ` + b.filter(gt.ID) + ` IS NULL AND lower(` + gt.Adopt.Column + `) = lower(` + a.add(v) + `)` + b.tenantCond(a, "", gt.Tenant, tenant) +
-				` ORDER BY lower(` + gt.Adopt.Column + `), ` + gt.Key + ` LIMIT 1) AND ` + gt.ID + ` IS NULL`
-			n, err := exec(ctx, tx, q, a)
-			if err != nil || n > 0 {
-				return err
-			}
+func (b *Bridge) deleteUser(ctx context.Context, tx wtx, tenant, id string) error {
+	x := &binding{id: id, tenant: tenant}
+	if b.t.Members != nil {
+		if _, err := b.run(ctx, tx, &b.sql.userDrop, x); err != nil {
+			return err
 		}
 	}
-	a := &args{d: b.d}
-	cols, vals := []string{gt.ID}, []string{a.add(g.ID)}
-	if gt.Tenant != "" {
-		cols, vals = append(cols, gt.Tenant), append(vals, a.add(tenant))
-	}
-	for _, c := range b.groups {
-		cols, vals = append(cols, c.col), append(vals, a.add(nullText(c.get(g))))
-	}
-	_, err := exec(ctx, tx, `INSERT INTO `+gt.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+strings.Join(vals, ", ")+`)`, a)
+	_, err := b.run(ctx, tx, &b.sql.userDelete, x)
 	return err
 }
 
-func (b *Bridge) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, g *resources.Group) error {
-	gt := b.t.Groups
-	a := &args{d: b.d}
-	sets := []string{gt.ID + " = " + gt.ID}
-	for _, c := range b.groups {
-		sets = append(sets, c.col+" = "+a.add(nullText(c.get(g))))
+func (b *Bridge) createGroup(ctx context.Context, tx wtx, tenant string, g *resources.Group) error {
+	x := &binding{id: g.ID, tenant: tenant, g: g}
+	if b.t.Groups.Adopt != nil {
+		x.adopt = b.adoptGroup(g)
 	}
-	n, err := exec(ctx, tx, `UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+a.add(g.ID)+b.tenantCond(a, "", gt.Tenant, tenant), a)
+	return b.create(ctx, tx, x, &b.sql.groupInsert, &b.sql.groupAdopt, &b.sql.groupAdoptOrInsert)
+}
+
+func (b *Bridge) updateGroup(ctx context.Context, tx wtx, tenant string, g *resources.Group) error {
+	n, err := b.run(ctx, tx, &b.sql.groupUpdate, &binding{id: g.ID, tenant: tenant, g: g})
 	if err != nil || n > 0 {
 		return err
 	}
@@ -753,13 +977,14 @@ func (b *Bridge) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, g *
 	return b.createGroup(ctx, tx, tenant, g)
 }
 
-func (b *Bridge) deleteGroup(ctx context.Context, tx *sql.Tx, tenant, id string) error {
-	if err := b.dropMemberships(ctx, tx, tenant, id, false); err != nil {
-		return err
+func (b *Bridge) deleteGroup(ctx context.Context, tx wtx, tenant, id string) error {
+	x := &binding{id: id, tenant: tenant}
+	if b.t.Members != nil {
+		if _, err := b.run(ctx, tx, &b.sql.groupDrop, x); err != nil {
+			return err
+		}
 	}
-	gt := b.t.Groups
-	a := &args{d: b.d}
-	_, err := exec(ctx, tx, `DELETE FROM `+gt.Table+` WHERE `+gt.ID+` = `+a.add(id)+b.tenantCond(a, "", gt.Tenant, tenant), a)
+	_, err := b.run(ctx, tx, &b.sql.groupDelete, x)
 	return err
 }
 
@@ -772,45 +997,12 @@ func (b *Bridge) idList(p string) string {
 
 // members inserts or deletes the join rows of group gid and the users
 // among ids, in one statement.
-func (b *Bridge) members(ctx context.Context, tx *sql.Tx, tenant, gid string, ids []string, add bool) error {
-	mt, ut, gt := b.t.Members, &b.t.Users, b.t.Groups
-	a := &args{d: b.d}
-	lp := a.add(b.d.listArg(ids))
-	// From the list, then users (SQLite, see idList); from users by
-	// their ids (PostgreSQL, whose planner looks the ids up in the
-	// index).
-	from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
-	if b.d.pg {
-		from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
+func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []string, add bool) error {
+	st := &b.sql.membersRemove
+	if add {
+		st = &b.sql.membersAdd
 	}
-	// users are the host keys (or SCIM ids) of the users among ids.
-	users := func(col string) string {
-		return `SELECT u.` + col + from + match + b.tenantCond(a, "u.", ut.Tenant, tenant)
-	}
-	var q string
-	switch {
-	case add && mt.HostKeys:
-		cols, sel := mt.Group+", "+mt.User, "g."+gt.Key+", u."+ut.Key
-		if mt.Tenant != "" {
-			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
-		}
-		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` AND g.` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "g.", gt.Tenant, tenant) +
-			` ON CONFLICT DO NOTHING`
-	case add:
-		cols, sel := mt.Group+", "+mt.User, a.add(gid)+", u."+ut.ID
-		if mt.Tenant != "" {
-			cols, sel = cols+", "+mt.Tenant, sel+", "+a.add(tenant)
-		}
-		q = `INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
-			match + b.tenantCond(a, "u.", ut.Tenant, tenant) + ` ON CONFLICT DO NOTHING`
-	case mt.HostKeys:
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + a.add(gid) + b.tenantCond(a, "", gt.Tenant, tenant) + `)` +
-			` AND ` + mt.User + ` IN (` + users(ut.Key) + `)` + b.tenantCond(a, "", mt.Tenant, tenant)
-	default:
-		q = `DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + a.add(gid) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(a, "", mt.Tenant, tenant)
-	}
-	_, err := exec(ctx, tx, q, a)
+	_, err := b.run(ctx, tx, st, &binding{id: gid, tenant: tenant, list: b.d.listArg(ids)})
 	return err
 }
 

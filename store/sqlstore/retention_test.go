@@ -68,5 +68,24 @@ func TestFeedRetention(t *testing.T) {
 		// Numbering goes on after pruning.
 		create(globex, 1)
 		assert.Equal(t, []int64{4, 5}, seqs(globex))
+
+		// And after every entry of a tenant is pruned (SQLite numbers
+		// from the newest entry, and from what Prune kept when there
+		// is none), as FeedStatus reports.
+		require.NoError(t, s.Feed().AckFeed(globex, "sessions", "r1", 5, time.Minute))
+		n, err = s.Feed().Prune(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, int64(2), n)
+		assert.Empty(t, seqs(globex))
+		st, err := s.Feed().FeedStatus(context.Background())
+		require.NoError(t, err)
+		require.Len(t, st, 2)
+		assert.Equal(t, []int64{602, 5}, []int64{st[0].Head, st[1].Head}, "acme, globex")
+		clk.Advance(time.Second)
+		create(globex, 1)
+		assert.Equal(t, []int64{6}, seqs(globex))
+		st, err = s.Feed().FeedStatus(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, int64(6), st[1].Head)
 	})
 }

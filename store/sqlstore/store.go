@@ -65,10 +65,13 @@ type Config struct {
 	// ChangeFeed turns on the change feed (Store.Feed, store.ChangeFeed):
 	// every write appends its entries to scim_feed in its own
 	// transaction, so no committed change is missed across a crash and
-	// every replica's consumer sees every change. It costs each write
-	// one more statement in the same transaction on PostgreSQL (two on
-	// SQLite, where a statement is no round trip; a group's delete, which
-	// reads the members it removes, two more), see BENCHMARKS.md.
+	// every replica's consumer sees every change. On PostgreSQL a
+	// create, an update or a member change carries the append in a
+	// statement it sends anyway (no round trip more); a delete sends one
+	// more statement (a group's delete, which reads the members it
+	// removes, two more). On SQLite, where a statement is no round trip,
+	// a write of one entry sends one more (two for several entries, or
+	// with OnChange). BENCHMARKS.md has what it costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
@@ -110,6 +113,7 @@ type Store struct {
 	logCount  counter
 	log       *sqlLog // statement log of the budget tests; nil otherwise
 	feed      feedConfig
+	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -163,10 +167,6 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
-	if err := s.prepareFeed(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
@@ -243,6 +243,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		db.SetConnMaxLifetime(0)
 		db.SetConnMaxIdleTime(0)
 		s.w, s.r = db, db
+		s.stmts = newStmtCache(db)
 		return nil
 	}
 	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}), s.log, "w")
@@ -280,6 +281,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
+	s.stmts = newStmtCache(w)
 	return nil
 }
 
@@ -290,7 +292,7 @@ func (s *Store) Close() error {
 		s.feed.done.Wait()
 		s.feed.stop = nil
 	}
-	s.closeFeed()
+	s.stmts.close()
 	var err error
 	if s.w != nil {
 		err = s.w.Close()
@@ -384,6 +386,9 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
+	// Once the transaction has ended, prepare the statements it ran
+	// for the first time (see stmtCache).
+	defer s.stmts.flush(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

@@ -119,7 +119,7 @@ func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string,
 	if len(rows) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
+	_, err := s.wx(tx).ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
 	if err != nil {
 		return fmt.Errorf("sqlstore: store user values: %w", err)
 	}
@@ -166,10 +166,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		a := &args{d: s.d}
-		_, err := tx.ExecContext(ctx, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
+		changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+		err := s.execFolded(ctx, tx, tenant, changes, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.UserName)+`, `+a.add(w.userNameFold)+`, `+a.add(w.userNameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(w.display)+`, `+a.add(w.displayFold)+`, `+a.add(nullText(c.Password))+`, `+a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+
-			a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals...)
+			a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
 		if err != nil {
 			if isUniqueViolation(err) {
 				return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
@@ -185,7 +186,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 				return err
 			}
 		}
-		return s.appendChanges(ctx, tx, tenant, []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}, subj)
+		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -347,7 +348,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if s.tracking() {
 			cols, dest = cols+`, doc, password`, append(dest, dbText{&beforeDoc}, dbText{&beforePw})
 		}
-		err := tx.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
+		err := s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
 			Scan(dest...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", c.ID)
@@ -358,11 +359,15 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err := checkVersion("user", c.ID, ifVersion, version); err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
+		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		changes, subj, err := s.userChanges(c, w, nil, beforeDoc, beforePw)
+		if err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		return s.userChanged(ctx, tx, tenant, c, w, nil, beforeDoc, beforePw)
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes); err != nil {
+			return err
+		}
+		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -371,26 +376,27 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 }
 
 // updateUser writes user c (rendered as w) over its row at version, with
-// its emails and phone numbers, in tx.
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) error {
+// its emails and phone numbers, in tx. The UPDATE carries the feed's
+// append of changes where foldFeed folds it.
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change) error {
 	a := &args{d: s.d}
 	key := a.add(w.userNameKey)
 	// A user that shares its key with an older one since the 0004
 	// upgrade (user_name_dup, see migrations) keeps its mark while it
 	// keeps the key, and loses it with a new name.
-	_, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
+	err := s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
 		`, user_name_dup = CASE WHEN user_name_key = `+key+` THEN user_name_dup ELSE '' END, user_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
 		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
-		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals...)
+		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
 		if isUniqueViolation(err) {
 			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
 	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
@@ -416,7 +422,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
 		raw, fill := groupsDest()
-		cur, err := s.scanUserDoc(tx.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+		cur, err := s.scanUserDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
 			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc, dbText{raw})
 		if err == nil {
 			err = fill(cur)
@@ -448,17 +454,21 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 			return err
 		}
 		now := s.stamp()
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now); err != nil {
+		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		before := cur.Clone()
+		before.Groups = nil
+		changes, subj, err := s.userChanges(c, w, before, curDoc, cur.Password)
+		if err != nil {
 			return err
 		}
-		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes); err != nil {
+			return err
+		}
 		if out, err = s.stored(c, w); err != nil {
 			return err
 		}
 		out.Groups = cur.Groups
-		before := cur.Clone()
-		before.Groups = nil
-		return s.userChanged(ctx, tx, tenant, c, w, before, curDoc, cur.Password)
+		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -466,32 +476,34 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	return out, nil
 }
 
-// userChanged appends the feed entries of a write of user c (at its new
+// userChanges returns the feed entries of a write of user c (at its new
 // version, rendered as w) whose stored document and password were
-// beforeDoc and beforePw. before is the user before the write, or nil
-// to decode it from beforeDoc when Config.OnChange needs it.
-func (s *Store) userChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string) error {
+// beforeDoc and beforePw, and what Config.OnChange is told of it. before
+// is the user before the write, or nil to decode it from beforeDoc when
+// Config.OnChange needs it. They are worked out before the write, so that
+// its statement can carry the feed's append (foldFeed).
+func (s *Store) userChanges(c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string) ([]store.Change, subject, error) {
 	if !s.tracking() {
-		return nil
+		return nil, subject{}, nil
 	}
 	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), w.doc, beforePw != c.Password)
 	if err != nil {
-		return fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
+		return nil, subject{}, fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
 	}
 	subj := subject{id: c.ID, userBefore: before}
 	if s.bridging() && len(changes) > 0 {
 		if subj.userBefore == nil {
 			subj.userBefore = new(resources.User)
 			if err := json.Unmarshal([]byte(beforeDoc), subj.userBefore); err != nil {
-				return fmt.Errorf("sqlstore: user %s: stored document: %w", c.ID, err)
+				return nil, subject{}, fmt.Errorf("sqlstore: user %s: stored document: %w", c.ID, err)
 			}
 			subj.userBefore.ID, subj.userBefore.Password = c.ID, beforePw
 		}
 		if subj.userAfter, err = s.stored(c, w); err != nil {
-			return err
+			return nil, subject{}, err
 		}
 	}
-	return s.appendChanges(ctx, tx, tenant, changes, subj)
+	return changes, subj, nil
 }
 
 // storedVersion is the version number of a Meta.Version the store wrote.
@@ -552,7 +564,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 				return notFound(kind, id)
 			}
 			var have int64
-			err := tx.QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
+			err := s.wx(tx).QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
 			if errors.Is(err, sql.ErrNoRows) {
 				return notFound(kind, id)
 			} else if err != nil {
@@ -573,7 +585,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 // row back (RETURNING) into subj, for Config.OnChange.
 func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args []any, subj *subject) (int64, error) {
 	if !s.bridging() {
-		res, err := tx.ExecContext(ctx, q, args...)
+		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return 0, err
 		}
@@ -581,9 +593,9 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 	}
 	var err error
 	if kind == "user" {
-		subj.userBefore, err = s.scanUser(tx.QueryRowContext(ctx, q+` RETURNING id, password, doc, created, last_modified, version`, args...))
+		subj.userBefore, err = s.scanUser(s.wx(tx).QueryRowContext(ctx, q+` RETURNING id, password, doc, created, last_modified, version`, args...))
 	} else {
-		subj.groupBefore, err = s.scanGroup(tx.QueryRowContext(ctx, q+` RETURNING id, doc, created, last_modified, version`, args...))
+		subj.groupBefore, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, q+` RETURNING id, doc, created, last_modified, version`, args...))
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
@@ -600,11 +612,11 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 // group slips in between the read and the delete.
 func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
 	if s.d.pg {
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
 			return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 	}
@@ -636,15 +648,15 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 		` WHERE tenant = ` + p1 + ` AND id IN (SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2 + `)`
 	drop := `DELETE FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if !s.tracking() {
-		if _, err := tx.ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
 			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, drop, tenant, id); err != nil {
+		if _, err := s.wx(tx).ExecContext(ctx, drop, tenant, id); err != nil {
 			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 		}
 		return nil, nil
 	}
-	rows, err := tx.QueryContext(ctx, bump+` RETURNING id, version`, tenant, id, s.d.timeArg(now))
+	rows, err := s.wx(tx).QueryContext(ctx, bump+` RETURNING id, version`, tenant, id, s.d.timeArg(now))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
@@ -661,7 +673,7 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 	if err := rows.Close(); err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}
-	rows, err = tx.QueryContext(ctx, drop+` RETURNING group_id`, tenant, id)
+	rows, err = s.wx(tx).QueryContext(ctx, drop+` RETURNING group_id`, tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 	}

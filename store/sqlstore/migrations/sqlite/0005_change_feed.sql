@@ -1,7 +1,11 @@
 -- The change feed (Config.ChangeFeed). Every write that changes a user or
 -- a group appends its entries to scim_feed in the same transaction. SQLite
--- has one writer at a time, so a tenant's entries are numbered (from its
--- scim_feed_heads row) in commit order. The tables are WITHOUT ROWID, kept
+-- has one writer at a time, so a tenant's entries are numbered in commit
+-- order, after its newest entry (or, once Prune has deleted them all, its
+-- scim_feed_heads row, where Prune keeps the last number; the append
+-- takes the larger of the two, so a database whose writes advanced that
+-- row, as earlier versions did, numbers on after it). The tables are
+-- WITHOUT ROWID, kept
 -- in their primary key's order: an append writes one B-tree, not a table
 -- and an index. Retention prunes each tenant's oldest entries along that
 -- key (entries are in time order there), so no index on time is needed.

@@ -1,0 +1,144 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmtCacheSize bounds the SQLite writer's statement cache. A store's
+// writes send a few dozen distinct SQL texts (a multi-row INSERT has one
+// per row count, the bridge's a handful); a text past the bound runs
+// unprepared, as every one did before the cache.
+const stmtCacheSize = 128
+
+// stmtCache holds the statements the SQLite writer runs in its write
+// transactions, prepared on the writer's pool (its one connection), by
+// SQL text: the modernc driver caches none and compiling a write's SQL
+// was about a fifth of its CPU. PostgreSQL has none (nil): pgx caches
+// each connection's prepared statements itself.
+//
+// A statement cannot be prepared on the writer's pool while a write
+// transaction holds its one connection, so a text seen for the first
+// time runs unprepared in its transaction and is prepared after that
+// transaction ends (flush); from then on the transaction uses the
+// prepared statement (Tx.StmtContext, which reuses the statement the
+// connection holds). Statements are closed by Store.Close, never before:
+// a transaction may be using one.
+type stmtCache struct {
+	db      *sql.DB
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt // nil: the text failed to prepare; run it unprepared
+	pending []string             // seen, to prepare at the next flush
+}
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+// get returns the prepared statement of q, or nil (and notes q to be
+// prepared at the next flush while there is room).
+func (c *stmtCache) get(q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, ok := c.stmts[q]
+	if !ok && len(c.stmts)+len(c.pending) < stmtCacheSize && c.db != nil {
+		c.pending = append(c.pending, q)
+		c.stmts[q] = nil // noted: not again until flushed
+	}
+	return st
+}
+
+// flush prepares the statements noted since the last flush. It runs
+// after a write transaction has ended (its connection back in the pool),
+// without holding c.mu while it prepares, since a transaction that holds
+// the connection may be waiting for c.mu. A text that does not prepare
+// stays nil: it runs unprepared.
+func (c *stmtCache) flush(ctx context.Context) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	todo := c.pending
+	c.pending = nil
+	db := c.db
+	c.mu.Unlock()
+	for _, q := range todo {
+		if db == nil || ctx.Err() != nil {
+			c.forget(q)
+			continue
+		}
+		st, err := db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if c.db == nil { // closed meanwhile
+			st.Close()
+		} else {
+			c.stmts[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+// forget drops q's note, so that a later use notes it again.
+func (c *stmtCache) forget(q string) {
+	c.mu.Lock()
+	if c.stmts[q] == nil {
+		delete(c.stmts, q)
+	}
+	c.mu.Unlock()
+}
+
+// close closes the cached statements; later gets return nil.
+func (c *stmtCache) close() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+	c.stmts, c.pending, c.db = map[string]*sql.Stmt{}, nil, nil
+}
+
+// wtx runs a write transaction's statements, through the statement
+// cache when the store has one.
+type wtx struct {
+	tx *sql.Tx
+	c  *stmtCache
+}
+
+// wx returns tx with the store's statement cache.
+func (s *Store) wx(tx *sql.Tx) wtx { return wtx{tx: tx, c: s.stmts} }
+
+// ExecContext is tx.ExecContext, prepared once.
+func (w wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := w.c.get(q); st != nil {
+		return w.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	return w.tx.ExecContext(ctx, q, args...)
+}
+
+// QueryContext is tx.QueryContext, prepared once.
+func (w wtx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := w.c.get(q); st != nil {
+		return w.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	return w.tx.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext is tx.QueryRowContext, prepared once.
+func (w wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := w.c.get(q); st != nil {
+		return w.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+	}
+	return w.tx.QueryRowContext(ctx, q, args...)
+}
