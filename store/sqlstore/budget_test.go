@@ -364,3 +364,53 @@ func TestSQLiteWriterStatementCache(t *testing.T) {
 		})
 	}
 }
+
+// TestSQLiteReaderStatementCache: on SQLite a read's SQL is compiled once
+// per text and runs prepared from then on (the reader pool's cache):
+// GetUser with and without groups, GetGroup with and without members, and
+// lookups, as the handler sends them.
+func TestSQLiteReaderStatementCache(t *testing.T) {
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	c := tctx()
+	u, err := s.CreateUser(c, &resources.User{UserName: "alice", Emails: []resources.MultiValue{{Value: "a@work.example", Type: "work"}}})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(c, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
+	require.NoError(t, err)
+	reads := []struct {
+		name string
+		read func() error
+	}{
+		{"GetUser", func() error { _, err := s.GetUser(c, u.ID, store.GetOptions{}); return err }},
+		{"GetUser without groups", func() error { _, err := s.GetUser(c, u.ID, store.GetOptions{ExcludeGroups: true}); return err }},
+		{"GetGroup", func() error { _, err := s.GetGroup(c, g.ID, store.GetOptions{}); return err }},
+		{"GetGroup without members", func() error { _, err := s.GetGroup(c, g.ID, store.GetOptions{ExcludeMembers: true}); return err }},
+		{"ListUsers userName eq", func() error {
+			_, err := s.ListUsers(c, store.Query{Filter: mustParse(t, `userName eq "alice"`), StartIndex: 1, Count: 100})
+			return err
+		}},
+		{"ListUsers email", func() error {
+			_, err := s.ListUsers(c, store.Query{Filter: mustParse(t, `emails[type eq "work"].value eq "a@work.example"`), StartIndex: 1, Count: 100})
+			return err
+		}},
+		{"ListGroups displayName eq", func() error {
+			_, err := s.ListGroups(c, store.Query{Filter: mustParse(t, `displayName eq "G"`), StartIndex: 1, Count: 100, ExcludeMembers: true})
+			return err
+		}},
+	}
+	for _, r := range reads {
+		t.Run(r.name, func(t *testing.T) {
+			log.Take()
+			require.NoError(t, r.read())
+			log.Take() // the first run prepares
+			require.NoError(t, r.read())
+			ev := log.Take()
+			require.NotEmpty(t, ev)
+			for _, e := range ev {
+				assert.Equal(t, "r", e.Pool, "a read runs on the reader pool: %s", e.SQL)
+				assert.True(t, e.Prepared, "compiled again: %s", e.SQL)
+			}
+		})
+	}
+}

@@ -22,8 +22,8 @@ type sqlEvent struct {
 	Begin bool
 	InTx  bool // a statement run inside a transaction
 	// Prepared: the statement ran as a prepared statement of the
-	// connection (SQLite: the writer's statement cache, the feed's
-	// statements), not compiled for this run.
+	// connection (SQLite: the writer's or the readers' statement
+	// cache), not compiled for this run.
 	Prepared bool
 	SQL      string
 }

@@ -80,9 +80,10 @@
 // append of one entry is one statement more; of several, or with
 // Config.OnChange, which needs the entries' numbers, two.
 //
-// On SQLite a write's statements are compiled once: the writer keeps a
-// bounded cache of prepared statements by SQL text (the driver keeps
-// none), which the bridge's statements use too.
+// On SQLite a statement is compiled once: the writer and the reader pool
+// each keep a bounded cache of prepared statements by SQL text (the
+// driver keeps none; compiling was about half of a GetUser and two thirds
+// of a userName lookup), which the bridge's statements use too.
 //
 // Config.OnChange is called with each entry, the resource before and
 // after (Change), inside the same transaction before the commit: the place

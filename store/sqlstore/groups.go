@@ -430,7 +430,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	}
 	tenant := store.Tenant(ctx)
 	if opts.ExcludeMembers {
-		g, err := s.scanGroup(s.r.QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
+		g, err := s.scanGroup(s.rx().QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("group", id)
 		}
@@ -439,7 +439,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 		}
 		return g, nil
 	}
-	rows, err := s.r.QueryContext(ctx, s.sqlGroupWithMembers(), tenant, id)
+	rows, err := s.rx().QueryContext(ctx, s.sqlGroupWithMembers(), tenant, id)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: get group: %w", err)
 	}

@@ -157,7 +157,7 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	var qr interface {
 		querier
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	} = s.r
+	} = s.rx()
 	if tx != nil {
 		qr = tx
 	}
@@ -565,7 +565,7 @@ func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan,
 	if err != nil {
 		return page, err
 	}
-	var qr querier = s.r
+	var qr querier = s.rx()
 	if tx != nil {
 		qr = tx
 	}

@@ -6,10 +6,11 @@ import (
 	"sync"
 )
 
-// stmtCacheSize bounds the SQLite writer's statement cache. A store's
-// writes send a few dozen distinct SQL texts (a multi-row INSERT has one
-// per row count, the bridge's a handful); a text past the bound runs
-// unprepared, as every one did before the cache.
+// stmtCacheSize bounds each SQLite statement cache. A store's writes send
+// a few dozen distinct SQL texts (a multi-row INSERT has one per row
+// count, the bridge's a handful), its reads one per filter shape a
+// provider uses; a text past the bound runs unprepared, as every one did
+// before the caches.
 const stmtCacheSize = 128
 
 // stmtCache holds the statements the SQLite writer runs in its write
@@ -34,6 +35,42 @@ type stmtCache struct {
 
 func newStmtCache(db *sql.DB) *stmtCache {
 	return &stmtCache{db: db, stmts: map[string]*sql.Stmt{}}
+}
+
+// now returns the prepared statement of q, preparing it first when it is
+// new and there is room; nil when it runs unprepared. The readers' cache
+// prepares at once: no transaction holds the reader pool, and
+// database/sql prepares the statement again on each reader connection
+// the first time it runs there. Concurrent first uses of one text run
+// unprepared while one of them prepares it.
+func (c *stmtCache) now(ctx context.Context, q string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	st, ok := c.stmts[q]
+	if ok || len(c.stmts) >= stmtCacheSize || c.db == nil {
+		c.mu.Unlock()
+		return st
+	}
+	c.stmts[q] = nil // being prepared
+	db := c.db
+	c.mu.Unlock()
+	st, err := db.PrepareContext(ctx, q)
+	if err != nil {
+		if ctx.Err() != nil {
+			c.forget(q) // not the statement's fault: try again next time
+		}
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.db == nil { // closed meanwhile
+		st.Close()
+		return nil
+	}
+	c.stmts[q] = st
+	return st
 }
 
 // get returns the prepared statement of q, or nil (and notes q to be
@@ -141,4 +178,30 @@ func (w wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 		return w.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return w.tx.QueryRowContext(ctx, q, args...)
+}
+
+// rdb runs single-statement reads on the reader pool, through the
+// readers' statement cache when the store has one.
+type rdb struct {
+	db *sql.DB
+	c  *stmtCache
+}
+
+// rx returns the reader pool with the store's read statement cache.
+func (s *Store) rx() rdb { return rdb{db: s.r, c: s.rstmts} }
+
+// QueryContext is db.QueryContext, prepared once.
+func (r rdb) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := r.c.now(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return r.db.QueryContext(ctx, q, args...)
+}
+
+// QueryRowContext is db.QueryRowContext, prepared once.
+func (r rdb) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := r.c.now(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return r.db.QueryRowContext(ctx, q, args...)
 }

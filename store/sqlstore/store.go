@@ -114,6 +114,7 @@ type Store struct {
 	log       *sqlLog // statement log of the budget tests; nil otherwise
 	feed      feedConfig
 	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
+	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -281,7 +282,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
-	s.stmts = newStmtCache(w)
+	s.stmts, s.rstmts = newStmtCache(w), newStmtCache(r)
 	return nil
 }
 
@@ -293,6 +294,7 @@ func (s *Store) Close() error {
 		s.feed.stop = nil
 	}
 	s.stmts.close()
+	s.rstmts.close()
 	var err error
 	if s.w != nil {
 		err = s.w.Close()

@@ -294,7 +294,7 @@ func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (
 		return nil, err
 	}
 	cols, scan := s.userRead(opts.ExcludeGroups)
-	row := s.r.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
+	row := s.rx().QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
 	u, err := scan(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user", id)
