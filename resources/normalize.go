@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // AttrError reports a value that does not fit the schema. The handler
@@ -30,8 +32,8 @@ func (e *AttrError) Error() string {
 // Decode parses a JSON object with numbers kept exact (json.Number). A body
 // that is not a JSON object gives an error whose text says where it broke.
 func Decode(data []byte) (map[string]any, error) {
-	if i := skipWS(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
-		m, _ := decodeValid(data, i)
+	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
+		m, _ := jsonscan.Value(data, i)
 		return m.(map[string]any), nil
 	}
 	// Not a valid JSON object: encoding/json says what is wrong.

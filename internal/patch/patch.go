@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -171,11 +172,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 		op.Path = s
 	}
 	if rvalue != nil {
-		v, err := rawValue(rvalue)
-		if err != nil {
-			return newError(i, InvalidSyntax, "\"value\" cannot be read: %v", err)
-		}
-		op.Value = v
+		op.Value = rawValue(rvalue)
 	}
 	if op.Op == "" {
 		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
@@ -211,20 +208,20 @@ func (k rawKey) String() string {
 // of its value, without the white space around it.
 func members(b []byte) iter.Seq2[rawKey, []byte] {
 	return func(yield func(rawKey, []byte) bool) {
-		i := skipSpace(b, 0) + 1 // past '{'
+		i := jsonscan.SkipSpace(b, 0) + 1 // past '{'
 		for {
-			i = skipSpace(b, i)
+			i = jsonscan.SkipSpace(b, i)
 			if i >= len(b) || b[i] != '"' {
 				return // '}'
 			}
-			end := stringEnd(b, i)
+			end := jsonscan.StringEnd(b, i)
 			key := b[i:end]
-			i = skipSpace(b, skipSpace(b, end)+1) // past ':'
-			vend := valueEnd(b, i)
+			i = jsonscan.SkipSpace(b, jsonscan.SkipSpace(b, end)+1) // past ':'
+			vend := jsonscan.ValueEnd(b, i)
 			if !yield(rawKey(key), b[i:vend]) {
 				return
 			}
-			if i = skipSpace(b, vend); i < len(b) && b[i] == ',' {
+			if i = jsonscan.SkipSpace(b, vend); i < len(b) && b[i] == ',' {
 				i++
 			}
 		}
@@ -235,16 +232,16 @@ func members(b []byte) iter.Seq2[rawKey, []byte] {
 // (valid JSON): the bytes of each, without the white space around it.
 func elements(b []byte) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
-		i := skipSpace(b, 0) + 1 // past '['
+		i := jsonscan.SkipSpace(b, 0) + 1 // past '['
 		for {
-			if i = skipSpace(b, i); i >= len(b) || b[i] == ']' {
+			if i = jsonscan.SkipSpace(b, i); i >= len(b) || b[i] == ']' {
 				return
 			}
-			end := valueEnd(b, i)
+			end := jsonscan.ValueEnd(b, i)
 			if !yield(b[i:end]) {
 				return
 			}
-			if i = skipSpace(b, end); i < len(b) && b[i] == ',' {
+			if i = jsonscan.SkipSpace(b, end); i < len(b) && b[i] == ',' {
 				i++
 			}
 		}
@@ -261,98 +258,23 @@ func firstByte(data []byte) byte {
 	return 0
 }
 
-// rawString reads a JSON string (valid JSON), without a decoder when it
-// has no escapes.
+// rawString reads a JSON string (valid JSON).
 func rawString(raw []byte) (string, bool) {
 	if firstByte(raw) != '"' {
 		return "", false
 	}
 	raw = bytes.TrimSpace(raw)
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), true
-	}
-	var s string
-	return s, json.Unmarshal(raw, &s) == nil
+	return jsonscan.Unquote(raw[1 : len(raw)-1]), true
 }
 
-// rawValue reads an operation's value: JSONNull{} for null, numbers as
-// json.Number, objects and lists as Decode makes them.
-func rawValue(raw []byte) (any, error) {
-	switch firstByte(raw) {
-	case 'n':
-		return JSONNull{}, nil // an explicit null unassigns (RFC 7643 §2.5)
-	case 't':
-		return true, nil
-	case 'f':
-		return false, nil
-	case '"':
-		s, _ := rawString(raw)
-		return s, nil
-	case '{', '[':
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var v any
-		err := dec.Decode(&v)
-		return v, err
+// rawValue reads an operation's value (valid JSON): JSONNull{} for null,
+// the rest as resources.Decode reads it (numbers as json.Number).
+func rawValue(raw []byte) any {
+	if firstByte(raw) == 'n' {
+		return JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
 	}
-	return json.Number(bytes.TrimSpace(raw)), nil
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index after the JSON string starting at b[i].
-func stringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
-	}
-	return len(b)
-}
-
-// valueEnd returns the index after the JSON value starting at b[i] (valid
-// JSON).
-func valueEnd(b []byte, i int) int {
-	if i >= len(b) {
-		return i
-	}
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(b) { // a number, true, false or null
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
+	v, _ := jsonscan.Value(raw, 0)
+	return v
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {

@@ -1,4 +1,9 @@
-package resources
+// Package jsonscan reads JSON text that json.Valid has accepted, without
+// reflection: the one JSON walker behind resources.Decode (every request
+// body) and the PATCH decoder, which reads an operation's members in place.
+// Every function assumes valid JSON; on other input its result is
+// undefined, so callers check with json.Valid first.
+package jsonscan
 
 import (
 	"encoding/json"
@@ -6,55 +11,55 @@ import (
 	"unicode/utf8"
 )
 
-// decodeValid decodes the JSON value that starts at data[i], which
+// Value decodes the JSON value that starts at data[i], which
 // json.Valid has checked, as encoding/json decodes into an any with
 // UseNumber: objects map[string]any (a repeated name keeps its last
 // value), lists []any, numbers json.Number, strings unquoted with every
 // byte that is not UTF-8 and every lone surrogate as U+FFFD. It returns
 // the value and the index after it. Every request body goes through it
-// (Decode): it does what encoding/json does there without its reflection
-// and second pass.
-func decodeValid(data []byte, i int) (any, int) {
-	i = skipWS(data, i)
+// (resources.Decode, the PATCH decoder): it does what encoding/json does
+// there without its reflection and second pass.
+func Value(data []byte, i int) (any, int) {
+	i = SkipSpace(data, i)
 	switch data[i] {
 	case '{':
 		m := make(map[string]any)
-		i = skipWS(data, i+1)
+		i = SkipSpace(data, i+1)
 		if data[i] == '}' {
 			return m, i + 1
 		}
 		for {
-			end := stringEnd(data, i)
-			key := unquote(data[i+1 : end-1])
-			i = skipWS(data, end) + 1 // past ':'
+			end := StringEnd(data, i)
+			key := Unquote(data[i+1 : end-1])
+			i = SkipSpace(data, end) + 1 // past ':'
 			var v any
-			v, i = decodeValid(data, i)
+			v, i = Value(data, i)
 			m[key] = v
-			i = skipWS(data, i)
+			i = SkipSpace(data, i)
 			if data[i] == '}' {
 				return m, i + 1
 			}
-			i = skipWS(data, i+1) // past ','
+			i = SkipSpace(data, i+1) // past ','
 		}
 	case '[':
 		list := []any{}
-		i = skipWS(data, i+1)
+		i = SkipSpace(data, i+1)
 		if data[i] == ']' {
 			return list, i + 1
 		}
 		for {
 			var v any
-			v, i = decodeValid(data, i)
+			v, i = Value(data, i)
 			list = append(list, v)
-			i = skipWS(data, i)
+			i = SkipSpace(data, i)
 			if data[i] == ']' {
 				return list, i + 1
 			}
 			i++ // past ','
 		}
 	case '"':
-		end := stringEnd(data, i)
-		return unquote(data[i+1 : end-1]), end
+		end := StringEnd(data, i)
+		return Unquote(data[i+1 : end-1]), end
 	case 't':
 		return true, i + 4
 	case 'f':
@@ -69,15 +74,17 @@ func decodeValid(data []byte, i int) (any, int) {
 	return json.Number(data[i:j]), j
 }
 
-func skipWS(b []byte, i int) int {
+// SkipSpace returns the index of the first byte at or after b[i] that is
+// not JSON white space.
+func SkipSpace(b []byte, i int) int {
 	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
 		i++
 	}
 	return i
 }
 
-// stringEnd returns the index after the JSON string that starts at b[i].
-func stringEnd(b []byte, i int) int {
+// StringEnd returns the index after the JSON string that starts at b[i].
+func StringEnd(b []byte, i int) int {
 	for j := i + 1; j < len(b); j++ {
 		switch b[j] {
 		case '\\':
@@ -89,9 +96,9 @@ func stringEnd(b []byte, i int) int {
 	return len(b)
 }
 
-// unquote is the content of a valid JSON string, as encoding/json
-// unquotes it.
-func unquote(s []byte) string {
+// Unquote is the content of a valid JSON string (without its quotes), as
+// encoding/json unquotes it.
+func Unquote(s []byte) string {
 	r := 0
 	for r < len(s) {
 		c := s[r]
@@ -178,4 +185,41 @@ func hex4(s []byte) rune {
 		r = r<<4 | rune(c)
 	}
 	return r
+}
+
+// ValueEnd returns the index after the JSON value starting at b[i] (valid
+// JSON).
+func ValueEnd(b []byte, i int) int {
+	if i >= len(b) {
+		return i
+	}
+	switch b[i] {
+	case '"':
+		return StringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				i = StringEnd(b, i)
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+			i++
+		}
+		return i
+	}
+	for i < len(b) { // a number, true, false or null
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
 }

@@ -1,0 +1,56 @@
+package jsonscan
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The decoder as a whole is held to encoding/json by resources' and the
+// PATCH decoder's fuzz tests; these pin the pieces.
+
+func TestValueEnd(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // the value ValueEnd delimits at the start of in
+	}{
+		{`"a\"b", 1`, `"a\"b"`},
+		{`{"x":[1,{"y":"]}"}]} ,`, `{"x":[1,{"y":"]}"}]}`},
+		{`[[],[[]]]]`, `[[],[[]]]`},
+		{`-1.5e3,`, `-1.5e3`},
+		{`true}`, `true`},
+		{`null`, `null`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.in[:ValueEnd([]byte(tt.in), 0)])
+		})
+	}
+}
+
+func TestUnquote(t *testing.T) {
+	for _, s := range []string{`"plain"`, `"é \u00e9 \ud83d\ude00 \n\t\"\\\/"`, `"lone \ud800 and \udc00x"`, "\"bad \xff utf-8\"", `""`} {
+		t.Run(s, func(t *testing.T) {
+			var want string
+			require.NoError(t, json.Unmarshal([]byte(s), &want))
+			b := []byte(s)
+			assert.Equal(t, len(b), StringEnd(b, 0))
+			assert.Equal(t, want, Unquote(b[1:len(b)-1]))
+		})
+	}
+}
+
+func TestValue(t *testing.T) {
+	in := ` {"a":[1,"x",true,false,null,{}],"a":2,"b":{"c":"d"}} `
+	var want any
+	d := json.NewDecoder(strings.NewReader(in))
+	d.UseNumber()
+	require.NoError(t, d.Decode(&want))
+	got, end := Value([]byte(in), 0)
+	assert.Equal(t, want, got)
+	assert.Equal(t, len(in)-1, end)
+	assert.Equal(t, len(in), SkipSpace([]byte(in), end))
+}
