@@ -730,12 +730,7 @@ func (b *Bridge) buildSQL() {
 	if ut.Adopt != nil {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
-		sets := []string{}
-		for i, c := range cols {
-			if c != ut.Tenant {
-				sets = append(sets, c+" = "+vals[i])
-			}
-		}
+		sets := assignments(cols, vals, ut.Tenant)
 		live := "" // the condition that a row is not flagged deleted
 		if ut.SoftDelete != "" {
 			live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + q.p(argFalse, 0) + `)`
@@ -789,12 +784,7 @@ func (b *Bridge) buildSQL() {
 		if gt.Adopt != nil {
 			q := &qb{d: b.d}
 			cols, vals := groupRow(q)
-			sets := []string{}
-			for i, c := range cols {
-				if c != gt.Tenant {
-					sets = append(sets, c+" = "+vals[i])
-				}
-			}
+			sets := assignments(cols, vals, gt.Tenant)
 			adopt := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
 			if b.d.pg {
 				st.groupAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertGroup + `SELECT ` + strings.Join(vals, ", ") +
@@ -1072,4 +1062,16 @@ func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) 
 		return nil, fmt.Errorf("sqlstore: unmanaged users: %w", err)
 	}
 	return out, nil
+}
+
+// assignments renders "col = value" for each column of a row but skip
+// (the tenant column, which an adoption matches and never changes).
+func assignments(cols, vals []string, skip string) []string {
+	sets := make([]string, 0, len(cols))
+	for i, c := range cols {
+		if c != skip {
+			sets = append(sets, c+" = "+vals[i])
+		}
+	}
+	return sets
 }
