@@ -20,15 +20,22 @@ type nameTaken struct {
 	tenant, id, name, key, fold string
 }
 
-func (e *nameTaken) attr() string {
-	if e.users {
-		return "userName"
-	}
-	return "displayName"
+func (e *nameTaken) Error() string {
+	return fmt.Sprintf("%v: %s %q is already taken", store.ErrConflict, namesOf(e.users).attr, e.name)
 }
 
-func (e *nameTaken) Error() string {
-	return fmt.Sprintf("%v: %s %q is already taken", store.ErrConflict, e.attr(), e.name)
+// nameCols are where a resource type keeps its unique name.
+type nameCols struct {
+	table, col, fold, key, dup string
+	attr, resourceType         string
+}
+
+// namesOf returns the name columns of users or of groups.
+func namesOf(users bool) nameCols {
+	if users {
+		return nameCols{"scim_users", "user_name", "user_name_fold", "user_name_key", "user_name_dup", "userName", "User"}
+	}
+	return nameCols{"scim_groups", "display_name", "display_name_fold", "display_name_key", "display_name_dup", "displayName", "Group"}
 }
 
 func (e *nameTaken) Unwrap() error { return store.ErrConflict }
@@ -41,19 +48,16 @@ func (s *Store) explainConflict(ctx context.Context, err error) error {
 	if !errors.As(err, &nt) {
 		return err
 	}
-	table, col, key, fold := "scim_groups", "display_name", "display_name_key", "display_name_fold"
-	if nt.users {
-		table, col, key, fold = "scim_users", "user_name", "user_name_key", "user_name_fold"
-	}
+	n := namesOf(nt.users)
 	var existing string
 	// The key decides; the folded column is still unique too (see
 	// migration 0004), so a row found by it is the other one as well.
-	qerr := s.r.QueryRowContext(ctx, `SELECT `+col+` FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id <> `+s.d.ph(2)+
-		` AND (`+key+` = `+s.d.ph(3)+` OR `+fold+` = `+s.d.ph(4)+`) ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key, nt.fold).Scan(&existing)
+	qerr := s.r.QueryRowContext(ctx, `SELECT `+n.col+` FROM `+n.table+` WHERE tenant = `+s.d.ph(1)+` AND id <> `+s.d.ph(2)+
+		` AND (`+n.key+` = `+s.d.ph(3)+` OR `+n.fold+` = `+s.d.ph(4)+`) ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key, nt.fold).Scan(&existing)
 	if qerr != nil {
 		existing = "" // gone since, or unreadable: the plain message
 	}
-	return query.NameConflict(nt.attr(), nt.name, existing)
+	return query.NameConflict(n.attr, nt.name, existing)
 }
 
 // fillNameKeys is the Go part of migration 0004: it computes the
@@ -69,10 +73,11 @@ func (s *Store) explainConflict(ctx context.Context, err error) error {
 // delete one of each pair.
 func (s *Store) fillNameKeys(ctx context.Context, tx *sql.Tx) error {
 	for _, users := range []bool{true, false} {
-		table, col, key, dup := "scim_groups", "display_name", "display_name_key", "display_name_dup"
+		n := namesOf(users)
+		table, col, key, dup := n.table, n.col, n.key, n.dup
 		rt := s.model.Group
 		if users {
-			table, col, key, dup, rt = "scim_users", "user_name", "user_name_key", "user_name_dup", s.model.User
+			rt = s.model.User
 		}
 		// Batches in (tenant, seq) order, which an index of both
 		// databases serves: the order of the fill does not matter.
@@ -127,10 +132,8 @@ func (s *Store) fillNameKeys(ctx context.Context, tx *sql.Tx) error {
 // the tenant holds the key, unmarked otherwise: a duplicate whose older
 // twin was renamed or deleted takes the key over at the next Reindex.
 func (s *Store) setNameKeySQL(users bool) string {
-	table, key, dup := "scim_groups", "display_name_key", "display_name_dup"
-	if users {
-		table, key, dup = "scim_users", "user_name_key", "user_name_dup"
-	}
+	n := namesOf(users)
+	table, key, dup := n.table, n.key, n.dup
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	return `UPDATE ` + table + ` SET ` + key + ` = ` + p3 + `, ` + dup + ` = CASE WHEN EXISTS (SELECT 1 FROM ` + table + ` o WHERE o.tenant = ` + p1 +
 		` AND o.` + key + ` = ` + p3 + ` AND o.` + dup + ` = '' AND o.id <> ` + p2 + `) THEN id ELSE '' END WHERE tenant = ` + p1 + ` AND id = ` + p2
@@ -161,10 +164,8 @@ type SharedName struct {
 func (s *Store) SharedNames(ctx context.Context) ([]SharedName, error) {
 	var out []SharedName
 	for _, users := range []bool{true, false} {
-		table, col, key, dup, rt := "scim_groups", "display_name", "display_name_key", "display_name_dup", "Group"
-		if users {
-			table, col, key, dup, rt = "scim_users", "user_name", "user_name_key", "user_name_dup", "User"
-		}
+		n := namesOf(users)
+		table, col, key, dup, rt := n.table, n.col, n.key, n.dup, n.resourceType
 		rows, err := s.r.QueryContext(ctx, `SELECT d.tenant, d.id, d.`+col+`, COALESCE(o.id, ''), COALESCE(o.`+col+`, '') FROM `+table+` d
 			LEFT JOIN `+table+` o ON o.tenant = d.tenant AND o.`+key+` = d.`+key+` AND o.`+dup+` = ''
 			WHERE d.`+dup+` <> '' ORDER BY d.seq`)
@@ -172,12 +173,12 @@ func (s *Store) SharedNames(ctx context.Context) ([]SharedName, error) {
 			return nil, fmt.Errorf("sqlstore: shared names: %w", err)
 		}
 		for rows.Next() {
-			n := SharedName{ResourceType: rt}
-			if err := rows.Scan(&n.Tenant, &n.ID, &n.Name, &n.OwnerID, &n.OwnerName); err != nil {
+			sn := SharedName{ResourceType: rt}
+			if err := rows.Scan(&sn.Tenant, &sn.ID, &sn.Name, &sn.OwnerID, &sn.OwnerName); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("sqlstore: shared names: %w", err)
 			}
-			out = append(out, n)
+			out = append(out, sn)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {

@@ -31,10 +31,7 @@ func (s *Store) Reindex(ctx context.Context) error {
 }
 
 func (s *Store) reindexTable(ctx context.Context, users bool) error {
-	table := "scim_groups"
-	if users {
-		table = "scim_users"
-	}
+	table := namesOf(users).table
 	var after int64 = -1
 	for {
 		done := false
