@@ -80,7 +80,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	}
 	p.desc = q.Descending
 	if q.SortBy != "" {
-		key, err := c.sortKey(q.SortBy)
+		key, notNull, err := c.sortKey(q.SortBy)
 		switch {
 		case errors.Is(err, errFallback):
 			p.a.vals = p.a.vals[:p.nWhere]
@@ -88,7 +88,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		case err != nil:
 			return nil, err
 		case key != "":
-			p.key, p.keyNotNull = key, c.notNullKey(key)
+			p.key, p.keyNotNull = key, notNull
 			if q.Descending {
 				p.order = key + " DESC NULLS FIRST, " + p.order
 			} else {

@@ -15,12 +15,14 @@ import (
 // multi-valued attribute by its primary value or else its first, NULL
 // (sorted last ascending) when the row has no value. "" means every row
 // has the same key (the attribute is never stored: password, groups,
-// members, meta.location), so creation order decides. errFallback: sort
-// in Go.
-func (c *compiler) sortKey(sortBy string) (string, error) {
+// members, meta.location), so creation order decides. notNull: the key is
+// a column that is never NULL, so a keyset walk compares it with a plain
+// range (key >= v), which the column's index answers, instead of also
+// looking for NULLs. errFallback: sort in Go.
+func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) {
 	p, ok := c.splitPath(sortBy)
 	if !ok {
-		return "", errFallback
+		return "", false, errFallback
 	}
 	var res resources.Resolved
 	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
@@ -30,14 +32,14 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	}
 	a := res.Attr
 	if a == nil || res.Missing {
-		return "", errFallback
+		return "", false, errFallback
 	}
 	leaf, sub := a, ""
 	if res.Sub != nil {
 		leaf, sub = res.Sub, res.Sub.Name
 	} else if a.Type == resources.TypeComplex {
 		if leaf = a.Sub("value"); leaf == nil {
-			return "", errFallback
+			return "", false, errFallback
 		}
 		sub = leaf.Name
 	}
@@ -48,32 +50,32 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	if ext == "" {
 		switch {
 		case a.Name == "id" && sub == "":
-			return c.col("id") + c.d.textColl, nil
+			return c.col("id") + c.d.textColl, true, nil
 		case a.Name == "externalId" && sub == "" && a.CaseExact:
-			return c.col("external_id") + c.d.textColl, nil
+			return c.col("external_id") + c.d.textColl, false, nil
 		case a.Name == "password", a.Name == "meta" && (sub == "resourceType" || sub == "location"):
-			return "", nil
+			return "", false, nil
 		case a.Name == "meta" && sub == "created":
-			return c.col("created"), nil
+			return c.col("created"), true, nil
 		case a.Name == "meta" && sub == "lastModified":
-			return c.col("last_modified"), nil
+			return c.col("last_modified"), true, nil
 		case a.Name == "meta" && sub == "version":
-			return `('W/"' || CAST(` + c.col("version") + ` AS TEXT) || '"')` + c.d.textColl, nil
+			return `('W/"' || CAST(` + c.col("version") + ` AS TEXT) || '"')` + c.d.textColl, true, nil
 		case a.Name == "meta":
-			return "", errFallback
+			return "", false, errFallback
 		case c.users && a.Name == "groups", !c.users && a.Name == "members":
 			// never part of the stored document the sort reads
-			return "", nil
+			return "", false, nil
 		case c.users && a.Name == "userName" && sub == "":
 			if a.CaseExact {
-				return c.col("user_name") + c.d.textColl, nil
+				return c.col("user_name") + c.d.textColl, true, nil
 			}
-			return c.col("user_name_fold") + c.d.textColl, nil
+			return c.col("user_name_fold") + c.d.textColl, true, nil
 		case !c.users && a.Name == "displayName" && sub == "":
 			if a.CaseExact {
-				return c.col("display_name") + c.d.textColl, nil
+				return c.col("display_name") + c.d.textColl, true, nil
 			}
-			return c.col("display_name_fold") + c.d.textColl, nil
+			return c.col("display_name_fold") + c.d.textColl, true, nil
 		}
 	}
 	isText := false
@@ -82,7 +84,7 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 		isText = true
 	case resources.TypeBoolean:
 	default:
-		return "", errFallback
+		return "", false, errFallback
 	}
 	conv := func(j string) string {
 		if isText {
@@ -98,15 +100,14 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 		if sub != "" {
 			keys = append(keys, sub)
 		}
-		key := conv(c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys))))
+		key = conv(c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys))))
 		if isText {
 			key += c.d.textColl
 		}
-		return key, nil
+		return key, false, nil
 	}
 	alias := c.newAlias("s")
 	from, elem, pos := c.d.jelems(c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys))), alias)
-	var key string
 	if sub == "" {
 		key = "(SELECT " + conv(elem) + " FROM " + from + " WHERE " + c.d.jtype(elem) + " <> 'null' ORDER BY " + pos + " LIMIT 1)"
 	} else {
@@ -117,7 +118,7 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 	if isText {
 		key += c.d.textColl
 	}
-	return key, nil
+	return key, false, nil
 }
 
 // splitPath parses a sortBy path with the filter package's path parser,
@@ -125,17 +126,4 @@ func (c *compiler) sortKey(sortBy string) (string, error) {
 func (c *compiler) splitPath(s string) (filter.AttrPath, bool) {
 	p, err := filter.Parser{Schemas: c.rt.SchemaURNs()}.ParsePath(s)
 	return p.AttrPath, err == nil && p.Filter == nil
-}
-
-// notNullKey reports whether key, as sortKey returned it, is a column
-// that is never NULL: a keyset walk then compares it with a plain range
-// (key >= v), which the column's index answers, instead of also looking
-// for NULLs.
-func (c *compiler) notNullKey(key string) bool {
-	for _, col := range []string{"id", "user_name", "user_name_fold", "display_name", "display_name_fold"} {
-		if key == c.col(col)+c.d.textColl {
-			return true
-		}
-	}
-	return key == c.col("created") || key == c.col("last_modified")
 }
