@@ -348,6 +348,38 @@ func TestDifferential(t *testing.T) {
 				}
 			}
 		})
+		t.Run("CursorWalks", func(t *testing.T) {
+			// Walks of two at a time, on the filters and sorts that finish
+			// in Go (acme:level is an integer, groups sorts by nothing
+			// stored) and on some that do not: every walk gives ListUsers'
+			// order on both stores.
+			walk := func(w *world, f, sortBy string, desc bool) []string {
+				lister := w.users.(store.UserCursorLister)
+				q := store.Query{Filter: parse(w, f), SortBy: sortBy, Descending: desc, Count: 2}
+				names := []string{}
+				after := ""
+				for range 100 {
+					p, err := lister.ListUsersAfter(ctx, q, after)
+					require.NoError(t, err, "%s %s", f, sortBy)
+					for _, u := range p.Items {
+						names = append(names, u.UserName)
+					}
+					if !p.More {
+						return names
+					}
+					after = p.Positions[len(p.Positions)-1]
+				}
+				t.Fatalf("the walk of %s by %s did not end", f, sortBy)
+				return nil
+			}
+			for _, f := range []string{``, acme + `:level gt 2`, acme + `:level pr or emails pr`, `groups.value eq "{gid:Admins}"`, `userName sw "a"`} {
+				for _, s := range []string{"", "userName", acme + ":level", "groups.value", "title"} {
+					for _, desc := range []bool{false, true} {
+						assert.Equal(t, walk(ref, f, s, desc), walk(got, f, s, desc), "walk of %s by %q desc %v", f, s, desc)
+					}
+				}
+			}
+		})
 		t.Run("GroupsOf", func(t *testing.T) {
 			ids := func(w *world) []string {
 				out := []string{w.gid["Admins"]} // a group id gets no groups

@@ -23,9 +23,12 @@ type listPlan struct {
 	order    string // ORDER BY clause
 	nWhere   int    // how many of a.vals the condition uses
 	residual bool   // the filter or the sort must be finished in Go
-	matcher  *query.Matcher
-	sorter   *query.Sorter
-	alias    string // the table's alias, "u" or "g"
+	// ev finishes a residual list in Go (query.Select); sortConst says the
+	// sortBy names what no row stores (groups, members, password,
+	// meta.location), so that creation order decides there as in SQL.
+	ev        *query.Evaluator
+	sortConst bool
+	alias     string // the table's alias, "u" or "g"
 	// key is the SQL sort key ("" when creation order alone decides),
 	// keyNotNull that it is never NULL (a NOT NULL column), desc that it
 	// sorts descending: what a keyset walk compares positions with.
@@ -41,17 +44,15 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	if users {
 		ev = s.userEval
 	}
-	m, err := ev.Compile(q.Filter)
-	if err != nil {
+	if _, err := ev.Compile(q.Filter); err != nil {
 		return nil, err
 	}
-	var sorter *query.Sorter
 	if q.SortBy != "" {
-		if sorter, err = ev.Sorter(q.SortBy); err != nil {
+		if _, err := ev.Sorter(q.SortBy); err != nil {
 			return nil, err
 		}
 	}
-	p := &listPlan{a: &args{d: s.d}, matcher: m, sorter: sorter}
+	p := &listPlan{a: &args{d: s.d}, ev: ev}
 	tenant := p.a.add(store.Tenant(ctx))
 	c := newCompiler(s, users, p.a, tenant)
 	cond, residual, err := c.where(q.Filter)
@@ -87,7 +88,9 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 			p.residual = true
 		case err != nil:
 			return nil, err
-		case key != "":
+		case key == "":
+			p.sortConst = true
+		default:
 			p.key, p.keyNotNull = key, notNull
 			if q.Descending {
 				p.order = key + " DESC NULLS FIRST, " + p.order
@@ -194,11 +197,10 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	return items, total, nil
 }
 
-// inGo is a row a list finishes in Go: the resource, its filter document
-// and its creation sequence.
+// inGo is a row a list finishes in Go: the resource and its creation
+// sequence.
 type inGo[T any] struct {
 	v   T
-	doc map[string]any
 	seq int64
 }
 
@@ -227,33 +229,44 @@ func scanInGo[T any](ctx context.Context, tx *sql.Tx, p *listPlan, query, what s
 	return recs, nil
 }
 
-// finishInGo renders the filter document of each record (render), keeps
-// those p's matcher accepts (on the document with attribute attr set to
-// extra's value where extra has one), sorts them by p's sorter and puts
-// the page q asks for in page.
+// finishInGo filters, sorts and pages recs in Go (query.Select) into
+// page, each on its filter document (render) with attribute attr set to
+// extra's value where extra has one.
 func finishInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string, render func(T) (map[string]any, error), attr string, extra func(T) (any, bool), page *store.Page[T]) error {
-	hits := recs[:0]
-	for _, r := range recs {
-		var err error
-		if r.doc, err = render(r.v); err != nil {
-			return fmt.Errorf("sqlstore: list %s: %w", what, err)
-		}
-		doc := r.doc
-		if v, ok := extra(r.v); ok {
-			doc = query.With(r.doc, attr, v)
-		}
-		if p.matcher.Match(doc) {
-			hits = append(hits, r)
-		}
+	res, err := query.Select(p.ev, p.goQuery(q), recs, inGoDoc(what, render, attr, extra))
+	if err != nil {
+		return err
 	}
-	page.Total = len(hits)
-	if p.sorter != nil {
-		query.SortStable(hits, q.Descending, func(r *inGo[T]) (query.SortKey, int64) { return p.sorter.Key(r.doc), r.seq })
-	}
-	for _, r := range query.Window(hits, q.StartIndex, q.Count) {
+	page.Total = res.Total
+	for _, r := range res.Items {
 		page.Items = append(page.Items, r.v)
 	}
 	return nil
+}
+
+// inGoDoc is the filter document of a record finished in Go: render's,
+// with attribute attr set to extra's value where extra has one (a user's
+// groups, a group's members, which the rows do not hold).
+func inGoDoc[T any](what string, render func(T) (map[string]any, error), attr string, extra func(T) (any, bool)) func(*inGo[T]) (map[string]any, error) {
+	return func(r *inGo[T]) (map[string]any, error) {
+		doc, err := render(r.v)
+		if err != nil {
+			return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
+		}
+		if v, ok := extra(r.v); ok {
+			doc = query.With(doc, attr, v)
+		}
+		return doc, nil
+	}
+}
+
+// goQuery is q as the Go part of a list sorts it: by creation order when
+// sortBy names what no row stores, as the SQL part does.
+func (p *listPlan) goQuery(q store.Query) store.Query {
+	if p.sortConst {
+		q.SortBy = ""
+	}
+	return q
 }
 
 // listUsersInGo lists the users the SQL part of the filter selects and
@@ -594,54 +607,16 @@ func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan,
 	return page, nil
 }
 
-// finishAfterInGo is finishInGo for a keyset walk: of the records the SQL
-// part selected, it keeps those the matcher accepts and that sort after
-// the position after (a query.Position), sorted by p's sorter and then
-// seq, and returns the first q.Count.
+// finishAfterInGo is finishInGo for a keyset walk (query.SelectAfter):
+// the records after the position after, at most q.Count of them, with
+// their positions.
 func finishAfterInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what string, render func(T) (map[string]any, error), attr string, extra func(T) (any, bool), after string) (store.CursorPage[T], error) {
-	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
-	var from *query.Position
-	if after != "" {
-		pos, err := query.ParsePosition(after)
-		if err != nil {
-			return page, err
-		}
-		from = &pos
+	res, err := query.SelectAfter(p.ev, p.goQuery(q), recs, inGoDoc(what, render, attr, extra), func(r *inGo[T]) int64 { return r.seq }, after)
+	page := store.CursorPage[T]{Items: make([]T, len(res.Items)), Positions: res.Positions, More: res.More}
+	for i, r := range res.Items {
+		page.Items[i] = r.v
 	}
-	type hit struct {
-		r   *inGo[T]
-		key query.SortKey
-	}
-	var hits []hit
-	for _, r := range recs {
-		var err error
-		if r.doc, err = render(r.v); err != nil {
-			return page, fmt.Errorf("sqlstore: list %s: %w", what, err)
-		}
-		doc := r.doc
-		if v, ok := extra(r.v); ok {
-			doc = query.With(r.doc, attr, v)
-		}
-		if !p.matcher.Match(doc) {
-			continue
-		}
-		h := hit{r: r}
-		if p.sorter != nil {
-			h.key = p.sorter.Key(r.doc)
-		}
-		if from != nil && !from.After(h.key, r.seq, q.Descending) {
-			continue
-		}
-		hits = append(hits, h)
-	}
-	query.SortStable(hits, q.Descending, func(h hit) (query.SortKey, int64) { return h.key, h.r.seq })
-	n := max(0, min(q.Count, len(hits)))
-	for _, h := range hits[:n] {
-		page.Items = append(page.Items, h.r.v)
-		page.Positions = append(page.Positions, query.Position{Key: h.key, Seq: h.r.seq}.String())
-	}
-	page.More = len(hits) > n
-	return page, nil
+	return page, err
 }
 
 // ListUsersAfter is store.UserCursorLister: a keyset walk over the users
