@@ -78,6 +78,11 @@ func sameList[T any](a, b []T, same func(x, y *T) bool) bool {
 	return true
 }
 
+// EqualMultiValues reports whether two lists of multi-valued attribute
+// values (emails, phoneNumbers, ...) render the same document, in the
+// sense of EqualUsers.
+func EqualMultiValues(a, b []MultiValue) bool { return sameList(a, b, sameMultiValue) }
+
 func sameMultiValue(a, b *MultiValue) bool {
 	return sameStr(a.Value, b.Value) && sameStr(a.Display, b.Display) && sameStr(a.Type, b.Type) && sameBool(a.Primary, b.Primary)
 }

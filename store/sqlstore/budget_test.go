@@ -414,3 +414,58 @@ func TestSQLiteReaderStatementCache(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateKeepsValueRows: an update that leaves a user's emails and
+// phone numbers as they are writes no row of scim_user_values (a PATCH of
+// active is one UPDATE); one that changes them rewrites them, and a
+// lookup by email follows.
+func TestUpdateKeepsValueRows(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		c := tctx()
+		u, err := s.CreateUser(c, &resources.User{UserName: "alice", Active: ptr(true),
+			Emails: []resources.MultiValue{{Value: "a@work.example", Type: "work", Primary: resources.Bool(true)}}})
+		require.NoError(t, err)
+		byEmail := func(email string) int {
+			p, err := s.ListUsers(c, store.Query{Filter: mustParse(t, `emails.value eq "`+email+`"`), StartIndex: 1, Count: 10})
+			require.NoError(t, err)
+			return p.Total
+		}
+		touchesValues := func() bool {
+			for _, e := range log.Take() {
+				if strings.Contains(e.SQL, "scim_user_values") {
+					return true
+				}
+			}
+			return false
+		}
+		tests := []struct {
+			name   string
+			change func(u *resources.User)
+			values bool // the value rows are written again
+		}{
+			{"active", func(u *resources.User) { u.Active = ptr(false) }, false},
+			{"title", func(u *resources.User) { u.Title = "CEO" }, false},
+			{"same emails in new values", func(u *resources.User) {
+				u.Emails = []resources.MultiValue{{Value: "a@work.example", Type: "work", Primary: resources.Bool(true)}}
+			}, false},
+			{"email changed", func(u *resources.User) { u.Emails[0].Value = "b@work.example" }, true},
+			{"phone added", func(u *resources.User) { u.PhoneNumbers = []resources.MultiValue{{Value: "+1 555 0100"}} }, true},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				log.Take()
+				_, err := s.UpdateUser(c, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					tt.change(cur)
+					return cur, nil
+				})
+				require.NoError(t, err)
+				assert.Equal(t, tt.values, touchesValues(), "the value rows are written again only when emails or phone numbers change")
+			})
+		}
+		assert.Equal(t, 0, byEmail("a@work.example"), "the old email no longer finds the user")
+		assert.Equal(t, 1, byEmail("b@work.example"), "the new email finds the user")
+	})
+}

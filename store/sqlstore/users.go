@@ -91,6 +91,19 @@ func (s *Store) foldFor(rt *resources.ResourceType, name, sub, v string) string 
 	return fold(v)
 }
 
+// sameValueRows reports whether users a and b give the same rows of
+// scim_user_values, so that an update may leave them as they are (a PATCH
+// of active, Entra ID's deactivation, is then one UPDATE, not an UPDATE,
+// a DELETE and an INSERT). The rows are rendered from the lists of valueAttrs alone,
+// unless the model leaves one out: then they are always written again,
+// and a user stored before the model was narrowed loses the rows of what
+// it left out.
+func (s *Store) sameValueRows(a, b *resources.User) bool {
+	rt := s.model.User
+	return !rt.Omits("emails") && !rt.Omits("phoneNumbers") &&
+		resources.EqualMultiValues(a.Emails, b.Emails) && resources.EqualMultiValues(a.PhoneNumbers, b.PhoneNumbers)
+}
+
 // valueAttrs are the multi-valued user attributes kept as rows of
 // scim_user_values.
 var valueAttrs = [...]string{"emails", "phoneNumbers"}
@@ -364,7 +377,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, false); err != nil {
 			return err
 		}
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
@@ -376,9 +389,10 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 }
 
 // updateUser writes user c (rendered as w) over its row at version, with
-// its emails and phone numbers, in tx. The UPDATE carries the feed's
-// append of changes where foldFeed folds it.
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change) error {
+// its emails and phone numbers unless valuesKept (sameValueRows), in tx.
+// The UPDATE carries the feed's append of changes where foldFeed folds
+// it.
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, valuesKept bool) error {
 	a := &args{d: s.d}
 	key := a.add(w.userNameKey)
 	// A user that shares its key with an older one since the 0004
@@ -395,6 +409,9 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
+	}
+	if valuesKept {
+		return nil
 	}
 	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
 		return fmt.Errorf("sqlstore: replace user: %w", err)
@@ -461,7 +478,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, s.sameValueRows(cur, c)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {
