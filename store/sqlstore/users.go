@@ -221,7 +221,8 @@ func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error)
 
 // sqlUserGroups is a column of the user row u: the JSON list of the
 // [id, displayName, nested] triples of the groups u is a direct member of,
-// in group creation order, read through the (tenant, member_id) index.
+// in group creation order, read through the (tenant, member_id) index (on
+// PostgreSQL through the function scim_user_groups, see migration 0006).
 // nested says the group is itself a member of a group (one probe of the
 // scim_members_group_member partial index): u then has indirect groups
 // too, which groupsDest leaves to GroupsOf, so that a user of a tenant
@@ -231,7 +232,9 @@ func (s *Store) sqlUserGroups() string {
 	const from = ` FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
 		WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User')`
 	if s.d.pg {
-		return `(SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq), '[]')` + from
+		// The same query, in the function migration 0006 defines: opaque
+		// to the planner, so that a statement carrying it is planned once.
+		return `scim_user_groups(u.tenant, u.id)`
 	}
 	return `(SELECT json_group_array(json_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq)` + from
 }
