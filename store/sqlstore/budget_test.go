@@ -150,11 +150,14 @@ func roundTripBudget(t *testing.T, db opener, feed bool) map[string]int {
 			read         bool
 			noWrite      bool   // a write request that changes nothing: it writes no row
 			contains     string // the response must contain it
+			// pgStatement: on PostgreSQL the write is one statement,
+			// its own transaction (no BEGIN and COMMIT round trips).
+			pgStatement bool
 		}
 		steps := []step{
-			{name: "POST user", method: "POST", path: "/Users", status: 201, save: "alice", want: budget{Txs: 1},
+			{name: "POST user", method: "POST", path: "/Users", status: 201, save: "alice", want: budget{Txs: 1}, pgStatement: true,
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"alice","emails":[{"value":"a@example.com","primary":true}]}`},
-			{name: "POST second user", method: "POST", path: "/Users", status: 201, save: "bob", want: budget{Txs: 1},
+			{name: "POST second user", method: "POST", path: "/Users", status: 201, save: "bob", want: budget{Txs: 1}, pgStatement: true,
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bob"}`},
 			{name: "POST group with a member", method: "POST", path: "/Groups", status: 201, save: "g", want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"{alice}"}]}`},
@@ -201,8 +204,12 @@ func roundTripBudget(t *testing.T, db opener, feed bool) map[string]int {
 					ids[st.save] = idOf(body)
 				}
 				t.Logf("%s %s: %s", st.method, st.path, got)
-				assert.Equal(t, st.want.Outside, got.Outside, "statements outside a transaction")
-				assert.Equal(t, st.want.Txs, got.Txs, "transactions")
+				want := st.want
+				if st.pgStatement && isPG(s) {
+					want = budget{Outside: 1}
+				}
+				assert.Equal(t, want.Outside, got.Outside, "statements outside a transaction")
+				assert.Equal(t, want.Txs, got.Txs, "transactions")
 				if st.contains != "" {
 					assert.Contains(t, body, st.contains)
 				}

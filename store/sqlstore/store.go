@@ -372,9 +372,15 @@ func isRetryable(err error) bool {
 // commits it, retrying a few times when the database reports a deadlock or
 // a serialization failure.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.retry(ctx, func() error { return s.writeOnce(ctx, fn) })
+}
+
+// retry runs a write (a transaction, or one statement that is its own)
+// again when the database asks for it, as write does.
+func (s *Store) retry(ctx context.Context, run func() error) error {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		err = s.writeOnce(ctx, fn)
+		err = run()
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}

@@ -94,10 +94,10 @@ func (s *Store) foldFor(rt *resources.ResourceType, name, sub, v string) string 
 // sameValueRows reports whether users a and b give the same rows of
 // scim_user_values, so that an update may leave them as they are (a PATCH
 // of active, Entra ID's deactivation, is then one UPDATE, not an UPDATE,
-// a DELETE and an INSERT). The rows are rendered from the lists of valueAttrs alone,
-// unless the model leaves one out: then they are always written again,
-// and a user stored before the model was narrowed loses the rows of what
-// it left out.
+// a DELETE and an INSERT). The rows are rendered from the lists of
+// valueAttrs alone, unless the model leaves one out: then they are always
+// written again, and a user stored before the model was narrowed loses
+// the rows of what it left out.
 func (s *Store) sameValueRows(a, b *resources.User) bool {
 	rt := s.model.User
 	return !rt.Omits("emails") && !rt.Omits("phoneNumbers") &&
@@ -112,11 +112,27 @@ var valueAttrs = [...]string{"emails", "phoneNumbers"}
 // query document.
 func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string, q map[string]any) error {
 	a := &args{d: s.d}
+	stmt := s.valuesInsert(a, tenant, id, q)
+	if stmt == "" {
+		return nil
+	}
+	if _, err := s.wx(tx).ExecContext(ctx, stmt, a.vals...); err != nil {
+		return fmt.Errorf("sqlstore: store user values: %w", err)
+	}
+	return nil
+}
+
+// valuesInsert renders the INSERT of the scim_user_values rows of user id
+// from its query document, its values bound to a; "" when it has none.
+func (s *Store) valuesInsert(a *args, tenant, id string, q map[string]any) string {
 	var rows []string
-	pt, pid := a.add(tenant), a.add(id)
+	var pt, pid string // bound with the first row: a has no value it does not use
 	for _, attr := range valueAttrs {
 		list, _ := q[attr].([]any)
 		for i, el := range list {
+			if pt == "" {
+				pt, pid = a.add(tenant), a.add(id)
+			}
 			m, _ := el.(map[string]any)
 			str := func(k string) any {
 				v, _ := m[k].(string)
@@ -130,13 +146,9 @@ func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string,
 		}
 	}
 	if len(rows) == 0 {
-		return nil
+		return ""
 	}
-	_, err := s.wx(tx).ExecContext(ctx, "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES "+joinComma(rows), a.vals...)
-	if err != nil {
-		return fmt.Errorf("sqlstore: store user values: %w", err)
-	}
-	return nil
+	return "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES " + joinComma(rows)
 }
 
 func joinComma(ss []string) string {
@@ -152,6 +164,15 @@ func joinComma(ss []string) string {
 		b = append(b, s...)
 	}
 	return string(b)
+}
+
+// userInsert renders the INSERT of user c (rendered as w, created at
+// now), its values bound to a.
+func (s *Store) userInsert(a *args, tenant string, c *resources.User, w *userWrite, now time.Time) string {
+	return `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
+			VALUES (` + a.add(tenant) + `, ` + a.add(c.ID) + `, ` + a.add(c.UserName) + `, ` + a.add(w.userNameFold) + `, ` + a.add(w.userNameKey) + `, ` + a.add(nullText(c.ExternalID)) + `, ` +
+		a.add(w.display) + `, ` + a.add(w.displayFold) + `, ` + a.add(nullText(c.Password)) + `, ` + a.add(string(w.doc)) + `, ` + s.jsonbExpr(a.add(string(w.q))) + `, ` +
+		a.add(s.d.timeArg(now)) + `, ` + a.add(s.d.timeArg(now)) + `, 1)`
 }
 
 // CreateUser stores a copy of u with a new id and Meta (Created and
@@ -177,18 +198,46 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err != nil {
 		return nil, err
 	}
+	changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+	taken := func(err error) error {
+		if isUniqueViolation(err) {
+			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
+		}
+		return fmt.Errorf("sqlstore: create user: %w", err)
+	}
+	if s.d.pg && !s.bridging() {
+		// One statement, its own transaction: the user, its value rows
+		// and the feed's entry in data-modifying WITHs. Without
+		// Config.OnChange nothing runs between them, and BEGIN and
+		// COMMIT were half of a create's round trips.
+		a := &args{d: s.d}
+		ctes := []string{`w AS (` + s.userInsert(a, tenant, c, w, now) + ` RETURNING 1)`}
+		if vi := s.valuesInsert(a, tenant, c.ID, w.qm); vi != "" {
+			ctes = append(ctes, `v AS (`+vi+`)`)
+		}
+		final := `SELECT 0`
+		if s.feed.on {
+			at := s.stamp()
+			for i := range changes {
+				changes[i].Tenant, changes[i].At = tenant, at
+			}
+			ctes = append(ctes, s.pgFeed(a, tenant, at, changes, "w"))
+			final = `SELECT seq FROM head`
+		}
+		q := `WITH ` + joinComma(ctes) + ` ` + final
+		err = s.retry(ctx, func() error {
+			var last int64
+			return s.w.QueryRowContext(ctx, q, a.vals...).Scan(&last)
+		})
+		if err != nil {
+			return nil, s.explainConflict(ctx, taken(err))
+		}
+		return s.stored(c, w)
+	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		a := &args{d: s.d}
-		changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
-		err := s.execFolded(ctx, tx, tenant, changes, `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
-			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.UserName)+`, `+a.add(w.userNameFold)+`, `+a.add(w.userNameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
-			a.add(w.display)+`, `+a.add(w.displayFold)+`, `+a.add(nullText(c.Password))+`, `+a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+
-			a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
-			}
-			return fmt.Errorf("sqlstore: create user: %w", err)
+		if err := s.execFolded(ctx, tx, tenant, changes, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
+			return taken(err)
 		}
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
