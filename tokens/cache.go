@@ -84,10 +84,11 @@ func newVerifiedCache(opts Options) *verifiedCache {
 	return c
 }
 
-// get returns a copy of the token cached under hash if it was verified
-// less than the TTL before now and has not expired at now; otherwise it
-// drops any entry for hash and returns nil. Expiry is checked here, on
-// every hit, so that a token is refused the moment it expires.
+// get returns a copy of the token cached under hash, without its hash
+// (the caller has it), if it was verified less than the TTL before now
+// and has not expired at now; otherwise it drops any entry for hash and
+// returns nil. Expiry is checked here, on every hit, so that a token is
+// refused the moment it expires.
 func (c *verifiedCache) get(hash []byte, now time.Time) *Token {
 	if c == nil {
 		return nil
@@ -103,7 +104,7 @@ func (c *verifiedCache) get(hash []byte, now time.Time) *Token {
 		c.remove(el)
 		return nil
 	}
-	return e.tok.clone()
+	return e.tok.public()
 }
 
 // generation returns a value to pass to put: read it before the store

@@ -1,6 +1,7 @@
 package tokens
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -224,6 +225,7 @@ func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext
 		return "", nil, err
 	}
 	now := m.now()
+	sum := hashToken(secret)
 	t := &Token{
 		ID:           id,
 		Name:         opts.Name,
@@ -231,7 +233,7 @@ func (m *Manager) Generate(ctx context.Context, opts GenerateOptions) (plaintext
 		ConnectionID: opts.ConnectionID,
 		Labels:       maps.Clone(opts.Labels),
 		Hint:         hint(secret),
-		Hash:         hashToken(secret),
+		Hash:         sum[:],
 		CreatedAt:    now,
 		CreatedBy:    opts.CreatedBy,
 	}
@@ -406,7 +408,8 @@ func (m *Manager) list(ctx context.Context, tenantID string) ([]*Token, error) {
 // Options.LastUsedInterval, on cache hits too; failures of that write do
 // not fail the call.
 func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, error) {
-	hash := hashToken(bearer)
+	sum := hashToken(bearer)
+	hash := sum[:] // on the stack while the cache answers
 	now := m.now()
 	if t := m.cache.get(hash, now); t != nil {
 		m.hits.Add(1)
@@ -415,7 +418,7 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 	m.misses.Add(1)
 	gen := m.cache.generation()
 	formed := wellFormed(bearer)
-	found, err := m.store.TokenByHash(ctx, hash)
+	found, err := m.store.TokenByHash(ctx, bytes.Clone(hash)) // a copy escapes, not sum
 	known := err == nil
 	switch {
 	case errors.Is(err, ErrNotFound):

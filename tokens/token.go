@@ -119,11 +119,13 @@ func (t *Token) clone() *Token {
 	return &c
 }
 
-// public returns a deep copy of t without its hash.
+// public returns a deep copy of t without its hash (not copied only to
+// be dropped: this runs on every authenticated request).
 func (t *Token) public() *Token {
-	c := t.clone()
+	c := *t
+	c.Labels = maps.Clone(t.Labels)
 	c.Hash = nil
-	return c
+	return &c
 }
 
 // newSecret reads 256 bits from r and returns the plaintext token.
@@ -145,9 +147,8 @@ func newID(r io.Reader) (string, error) {
 }
 
 // hashToken returns the SHA-256 of a plaintext token.
-func hashToken(plaintext string) []byte {
-	sum := sha256.Sum256([]byte(plaintext))
-	return sum[:]
+func hashToken(plaintext string) [sha256.Size]byte {
+	return sha256.Sum256([]byte(plaintext))
 }
 
 // hint returns the display hint of a plaintext token.
