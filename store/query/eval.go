@@ -297,10 +297,10 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 
 // target is a resolved attribute path.
 type target struct {
-	path string // as written, for messages
-	ext  string // URN key of the extension object holding the attribute, or ""
-	name string // attribute key in its object ("" for the whole extension)
-	sub  string // sub-attribute key, or ""
+	p    filter.AttrPath // as written, for messages (path renders it)
+	ext  string          // URN key of the extension object holding the attribute, or ""
+	name string          // attribute key in its object ("" for the whole extension)
+	sub  string          // sub-attribute key, or ""
 	// attr is the attribute definition; nil for a whole extension, and
 	// inside a value filter on one (compared as stored: raw).
 	attr *resources.Attribute
@@ -317,19 +317,23 @@ type target struct {
 	isName bool
 }
 
+// path is the path as written, for messages: rendered only when one is
+// written, since every filter of every list request is resolved.
+func (t *target) path() string { return t.p.String() }
+
 // resolve resolves p in sc. forPresence allows paths that a comparison
 // could not use (a complex attribute without "value", a whole extension).
 func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
-	t := &target{path: p.String()}
+	t := &target{p: p}
 	if sc.inElem {
 		if p.URI != "" || p.Sub != "" || p.Name == "" {
-			return nil, filterErrorf("%q in a value filter must name a sub-attribute", t.path)
+			return nil, filterErrorf("%q in a value filter must name a sub-attribute", t.path())
 		}
 		t.name = p.Name
 		if sc.elem != nil {
 			sa := sc.elem.Sub(p.Name)
 			if sa == nil {
-				return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, sc.elem.Name, p.Name)
+				return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path(), sc.elem.Name, p.Name)
 			}
 			t.name, t.attr, t.leaf = sa.Name, sa, sa
 		}
@@ -352,22 +356,22 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	switch {
 	case a == nil && !res.Missing: // a whole extension
 		if !forPresence {
-			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path)
+			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path())
 		}
 		t.ext = res.Extension.ID
 		return t, nil
 	case a == nil && res.Extension != nil:
 		// The handler never stores an attribute its schema does not
 		// define, so a filter on one is as unknown as a core one.
-		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path, res.Extension.ID, p.Name)
+		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path(), res.Extension.ID, p.Name)
 	case a == nil && p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
 		return nil, filterErrorf("unknown schema %q in filter", p.URI)
 	case a == nil:
-		return nil, filterErrorf("unknown attribute %q in filter", t.path)
+		return nil, filterErrorf("unknown attribute %q in filter", t.path())
 	case p.Sub != "" && a.Type != resources.TypeComplex:
-		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path, a.Name)
+		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path(), a.Name)
 	case res.Missing:
-		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path, a.Name, p.Sub)
+		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path(), a.Name, p.Sub)
 	}
 	t.attr, t.name = a, a.Name
 	if res.Extension != nil {
@@ -389,7 +393,7 @@ func (t *target) check(forPresence bool) error {
 	}
 	sa := t.leaf.Sub("value")
 	if sa == nil || t.sub != "" {
-		return filterErrorf("attribute %q is complex; compare one of its sub-attributes, e.g. %s.%s", t.path, t.path, firstSub(t.leaf))
+		return filterErrorf("attribute %q is complex; compare one of its sub-attributes, e.g. %s.%s", t.path(), t.path(), firstSub(t.leaf))
 	}
 	t.sub, t.leaf, t.implicitValue = sa.Name, sa, true
 	return nil
@@ -553,7 +557,7 @@ func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool,
 		case filter.Ne:
 			return t.present, nil
 		}
-		return nil, filterErrorf("%q %s null: only eq and ne compare with null", t.path, op)
+		return nil, filterErrorf("%q %s null: only eq and ne compare with null", t.path(), op)
 	}
 	pred, err := t.predicate(op, value)
 	if err != nil {
@@ -572,11 +576,11 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 	switch kindOf(t.leaf) {
 	case kindBool:
 		if isOrdering(op) || isSubstring(op) {
-			return nil, filterErrorf("%q is a boolean; only eq and ne apply, not %s", t.path, op)
+			return nil, filterErrorf("%q is a boolean; only eq and ne apply, not %s", t.path(), op)
 		}
 		b, ok := ToBool(value)
 		if !ok {
-			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path, describe(value))
+			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(value))
 		}
 		return func(v any) bool {
 			x, ok := ToBool(v)
@@ -584,11 +588,11 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		}, nil
 	case kindNumber:
 		if isSubstring(op) {
-			return nil, filterErrorf("%q is a number; %s applies to strings", t.path, op)
+			return nil, filterErrorf("%q is a number; %s applies to strings", t.path(), op)
 		}
 		n, ok := toNum(value)
 		if !ok {
-			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path, describe(value))
+			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(value))
 		}
 		return func(v any) bool {
 			x, ok := toNum(v)
@@ -598,16 +602,16 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		s, isStr := value.(string)
 		if isSubstring(op) {
 			if !isStr {
-				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path, op, describe(value))
+				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, describe(value))
 			}
 			return stringPred(op, s, true), nil
 		}
 		if !isStr {
-			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path, describe(value))
+			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), describe(value))
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path, s)
+			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), s)
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -615,11 +619,11 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		}, nil
 	case kindString:
 		if isOrdering(op) && t.leaf.Type == resources.TypeBinary {
-			return nil, filterErrorf("%q is binary; %s does not apply", t.path, op)
+			return nil, filterErrorf("%q is binary; %s does not apply", t.path(), op)
 		}
 		s, ok := ToText(value)
 		if !ok {
-			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path, describe(value))
+			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(value))
 		}
 		if t.isName && !leafExact && (op == filter.Eq || op == filter.Ne) {
 			k := NameKey(s, false)
