@@ -788,7 +788,7 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
 		switch sa.Name {
 		case "value":
-			// scim_user_values_value (tenant, attr, value)
+			// found through scim_user_values_value (tenant, attr, value, …)
 			return val{text: alias + ".value", nonEmptyText: true, indexed: true}, true
 		case "display", "type":
 			return val{text: alias + "." + sa.Name, nonEmptyText: true}, true

@@ -13,11 +13,12 @@ import (
 // before the caches.
 const stmtCacheSize = 128
 
-// stmtCache holds the statements the SQLite writer runs in its write
-// transactions, prepared on the writer's pool (its one connection), by
-// SQL text: the modernc driver caches none and compiling a write's SQL
-// was about a fifth of its CPU. PostgreSQL has none (nil): pgx caches
-// each connection's prepared statements itself.
+// stmtCache holds the prepared statements of one SQLite pool by SQL text:
+// the modernc driver caches none, and compiling was about a fifth of a
+// write's CPU and half of a read's. A store has one for its writer (get,
+// flush: the statements of its write transactions) and one for its
+// readers (now). PostgreSQL has none (nil): pgx caches each connection's
+// prepared statements itself.
 //
 // A statement cannot be prepared on the writer's pool while a write
 // transaction holds its one connection, so a text seen for the first
