@@ -222,9 +222,9 @@ func requestIDFrom(r *http.Request) string {
 }
 
 // call runs one store call and counts it in the request's stats
-// (RequestStats, for Config.Observe). The
-// request's context carries the deadline of Config.StoreTimeout (set once
-// per request by the middleware): a call that runs out of time gives
+// (RequestStats, for Config.Observe). The request's context carries the
+// deadline of Config.StoreTimeout (set once per request by the
+// middleware): a call that runs out of time gives
 // context.DeadlineExceeded, answered 503.
 func call[T any](h *handler, ctx context.Context, f func(ctx context.Context) (T, error)) (T, error) {
 	if h.cfg.Observe == nil {
