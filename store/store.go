@@ -64,10 +64,9 @@ type Query struct {
 	// SortBy is an attribute path such as "userName", "name.familyName"
 	// or "meta.lastModified"; "" means the store's stable default order
 	// (creation order). Ties keep that default order, so paging is stable.
-	// A path that names no attribute of the resource type (groups.bogus
-	// included, though a sort by groups itself keeps creation order) is an
-	// error, as query.Select reports it; the handler refuses such a sortBy
-	// before it reaches a store.
+	// A path that names no attribute of the resource type (say
+	// groups.bogus) is an error, as query.Select reports it; the handler
+	// refuses such a sortBy before it reaches a store.
 	SortBy string
 	// Descending reverses the sort.
 	Descending bool
