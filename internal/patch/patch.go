@@ -90,11 +90,11 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 	return ops, ignored, nil
 }
 
-// decode reads the body in one walk over its bytes, once json.Valid has
-// checked them: the envelope's members, the Operations list and each
-// operation's op, path and value, without decoding the envelope and every
-// operation into intermediate values (four scans of the body and about
-// twenty allocations for a one-operation PATCH). Member names match
+// decode reads the body's bytes in place, once json.Valid has checked
+// them: the envelope's members, the Operations list (walked once) and
+// each operation's op, path and value, without decoding the envelope and
+// every operation into intermediate values (four scans of the body and
+// about twenty allocations for a one-operation PATCH). Member names match
 // case-insensitively and a repeated member counts with its last value, as
 // encoding/json decodes them into a struct.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
@@ -120,9 +120,14 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	if firstByte(list) != '[' {
 		return nil, nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
+	// The operations' bytes, in one walk; past maxOps they are counted,
+	// not kept, so an oversized list is refused without holding it.
+	var raws [][]byte
 	n := 0
-	for range elements(list) {
-		n++
+	for raw := range elements(list) {
+		if n++; maxOps <= 0 || n <= maxOps {
+			raws = append(raws, raw)
+		}
 	}
 	if n == 0 {
 		return nil, nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
@@ -131,12 +136,10 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", n, maxOps)
 	}
 	ops := make([]Operation, n)
-	i := 0
-	for raw := range elements(list) {
+	for i, raw := range raws {
 		if err := decodeOp(i, raw, &ops[i]); err != nil {
 			return nil, nil, err
 		}
-		i++
 	}
 	return ops, ignored, nil
 }
