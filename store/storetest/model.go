@@ -34,10 +34,10 @@ func modelOf(s any) *resources.Model {
 // fitUser clears, in place, the attributes of u the user store's model
 // leaves out: the handler never writes them.
 func (e *env) fitUser(u *resources.User) {
-	modelOf(e.users).FitUser(u)
+	e.userModel.FitUser(u)
 }
 
 // fitGroup is fitUser for a group.
 func (e *env) fitGroup(g *resources.Group) {
-	modelOf(e.groups).FitGroup(g)
+	e.groupModel.FitGroup(g)
 }

@@ -147,15 +147,20 @@ type env struct {
 	gCursor store.GroupCursorLister // nil unless Groups is a store.GroupCursorLister
 	feed    store.ChangeFeed        // nil unless Stores.Feed
 	faults  *Faults                 // nil unless Stores.Faults
-	ctx     context.Context
-	tenant  string
+	// userModel and groupModel are the models the stores were built from
+	// (modelOf, read before the stores are guarded: a guard is no
+	// store.ModelProvider).
+	userModel, groupModel *resources.Model
+	ctx                   context.Context
+	tenant                string
 }
 
 func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	s := newStores(t)
 	require.NotNil(t, s.Users, "storetest.Stores.Users is nil: newStores must return the UserStore under test")
 	tenant := "storetest-" + randomHex(8)
-	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant)}
+	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant),
+		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups)}
 	if up, ok := s.Users.(store.UserUpdater); ok {
 		e.userUp = userUpdater{t, up}
 	}
