@@ -1,7 +1,6 @@
 package resources
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // This file converts between the typed model (User, Group) and documents
@@ -286,12 +287,7 @@ func decodeRaw(raw json.RawMessage) (any, error) {
 	if !json.Valid(raw) {
 		return nil, errInvalidRaw
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
+	v, _ := jsonscan.Value(raw, 0)
 	return v, nil
 }
 
