@@ -1,7 +1,6 @@
 package query
 
 import (
-	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -10,7 +9,8 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// Position is a place in a sorted walk (store.CursorLister): the sort key
+// Position is a place in a sorted walk (store.UserCursorLister,
+// store.GroupCursorLister): the sort key
 // of the resource last returned and its creation sequence, the pair every
 // store of this module orders by. A walk goes on with the resources whose
 // pair sorts after it, so resources created or deleted meanwhile move no
@@ -24,14 +24,7 @@ type Position struct {
 // descending when desc; ties of the key go by ascending seq, also when
 // desc, as SortStable orders them.
 func (p Position) After(k SortKey, seq int64, desc bool) bool {
-	c := k.Compare(p.Key)
-	if desc {
-		c = -c
-	}
-	if c == 0 {
-		c = cmp.Compare(seq, p.Seq)
-	}
-	return c > 0
+	return compareKeySeq(k, seq, p.Key, p.Seq, desc) > 0
 }
 
 // positionJSON is the encoded form of a Position; its fields are SortKey's.
@@ -127,7 +120,7 @@ func SelectAfter[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (ma
 	for _, it := range items {
 		d, err := doc(it)
 		if err != nil {
-			return store.CursorPage[T]{Items: []T{}, Positions: []string{}}, err
+			return page, err
 		}
 		if !m.Match(d) {
 			continue
@@ -141,7 +134,9 @@ func SelectAfter[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (ma
 		}
 		hits = append(hits, h)
 	}
-	SortStable(hits, q.Descending, func(h hit) (SortKey, int64) { return h.key, h.seq })
+	if sorter != nil { // else the items came in creation order, as a walk wants
+		SortStable(hits, q.Descending, func(h hit) (SortKey, int64) { return h.key, h.seq })
+	}
 	n := max(0, min(q.Count, len(hits)))
 	for _, h := range hits[:n] {
 		page.Items = append(page.Items, h.v)

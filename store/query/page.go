@@ -31,6 +31,19 @@ type Comparer[K any] interface {
 	Compare(o K) int
 }
 
+// compareKeySeq orders (ak, aseq) against (bk, bseq) as a walk sorted by
+// key does: by key, reversed when desc, then by ascending sequence.
+func compareKeySeq[K Comparer[K], Q cmp.Ordered](ak K, aseq Q, bk K, bseq Q, desc bool) int {
+	c := ak.Compare(bk)
+	if desc {
+		c = -c
+	}
+	if c == 0 {
+		c = cmp.Compare(aseq, bseq)
+	}
+	return c
+}
+
 // SortStable sorts s by the key that key returns for each element (called
 // once per element), descending when desc. Elements with equal keys are
 // ordered by their sequence number, ascending also when desc (creation
@@ -46,16 +59,7 @@ func SortStable[T any, K Comparer[K], Q cmp.Ordered](s []T, desc bool, key func(
 		k, seq := key(v)
 		items[i] = item{k, seq, v}
 	}
-	slices.SortStableFunc(items, func(a, b item) int {
-		c := a.key.Compare(b.key)
-		if desc {
-			c = -c
-		}
-		if c == 0 {
-			c = cmp.Compare(a.seq, b.seq)
-		}
-		return c
-	})
+	slices.SortStableFunc(items, func(a, b item) int { return compareKeySeq(a.key, a.seq, b.key, b.seq, desc) })
 	for i := range items {
 		s[i] = items[i].v
 	}
