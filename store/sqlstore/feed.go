@@ -116,6 +116,16 @@ type subject struct {
 	groupBefore, groupAfter *resources.Group
 }
 
+// stampChanges gives changes their tenant and the time of the write, and
+// returns that time.
+func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
+	at := s.stamp()
+	for i := range changes {
+		changes[i].Tenant, changes[i].At = tenant, at
+	}
+	return at
+}
+
 // appendChanges numbers the entries of a write and appends them to the
 // tenant's feed in tx, then hands each to Config.OnChange (an error rolls
 // the whole transaction back: the change, its entries and whatever
@@ -130,10 +140,7 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 		return nil
 	}
 	if changes[0].Seq == 0 {
-		at := s.stamp()
-		for i := range changes {
-			changes[i].Tenant, changes[i].At = tenant, at
-		}
+		at := s.stampChanges(tenant, changes)
 		if s.feed.on {
 			if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
 				return fmt.Errorf("sqlstore: change feed: %w", err)
@@ -200,10 +207,7 @@ func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals [
 	if !s.d.pg || !s.feed.on || len(changes) == 0 {
 		return "", nil, false
 	}
-	at := s.stamp()
-	for i := range changes {
-		changes[i].Tenant, changes[i].At = tenant, at
-	}
+	at := s.stampChanges(tenant, changes)
 	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
 	out := "SELECT head.seq FROM head"
 	if ret != "" {

@@ -21,7 +21,7 @@ type nameTaken struct {
 }
 
 func (e *nameTaken) Error() string {
-	return fmt.Sprintf("%v: %s %q is already taken", store.ErrConflict, namesOf(e.users).attr, e.name)
+	return query.NameConflict(namesOf(e.users).attr, e.name, "").Error()
 }
 
 // nameCols are where a resource type keeps its unique name.

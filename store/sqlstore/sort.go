@@ -16,9 +16,9 @@ import (
 // (sorted last ascending) when the row has no value. "" means every row
 // has the same key (the attribute is never stored: password, groups,
 // members, meta.location), so creation order decides. notNull: the key is
-// a column that is never NULL, so a keyset walk compares it with a plain
-// range (key >= v), which the column's index answers, instead of also
-// looking for NULLs. errFallback: sort in Go.
+// never NULL (a NOT NULL column, or meta.version's text), so a keyset
+// walk compares it with a plain range (key >= v), which a column's index
+// answers, instead of also looking for NULLs. errFallback: sort in Go.
 func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) {
 	p, ok := c.splitPath(sortBy)
 	if !ok {

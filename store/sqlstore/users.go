@@ -166,6 +166,13 @@ func joinComma(ss []string) string {
 	return string(b)
 }
 
+// userNameTaken is the error of a write of user c (rendered as w) whose
+// userName another user of the tenant holds (see conflictName for
+// groups).
+func userNameTaken(tenant string, c *resources.User, w *userWrite) error {
+	return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
+}
+
 // userInsert renders the INSERT of user c (rendered as w, created at
 // now), its values bound to a.
 func (s *Store) userInsert(a *args, tenant string, c *resources.User, w *userWrite, now time.Time) string {
@@ -201,7 +208,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
 	taken := func(err error) error {
 		if isUniqueViolation(err) {
-			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
+			return userNameTaken(tenant, c, w)
 		}
 		return fmt.Errorf("sqlstore: create user: %w", err)
 	}
@@ -217,11 +224,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		final := `SELECT 0`
 		if s.feed.on {
-			at := s.stamp()
-			for i := range changes {
-				changes[i].Tenant, changes[i].At = tenant, at
-			}
-			ctes = append(ctes, s.pgFeed(a, tenant, at, changes, "w"))
+			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w"))
 			final = `SELECT seq FROM head`
 		}
 		q := `WITH ` + joinComma(ctes) + ` ` + final
@@ -458,7 +461,7 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
 		if isUniqueViolation(err) {
-			return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
+			return userNameTaken(tenant, c, w)
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
