@@ -32,11 +32,15 @@ type cursorPayload struct {
 }
 
 // queryHash binds a cursor to the query a client must repeat: the list's
-// scope (a resource type, or "*" for /.search), filter, sortBy and
-// sortOrder as sent. count and attributes may change between pages.
+// scope (a resource type, or "*" for /.search), the filter as sent,
+// sortBy case-folded and sortOrder as ascending or descending. count and
+// attributes may change between pages.
 func queryHash(scope string, rl rawList) string {
-	desc := strings.EqualFold(rl.sortOrder, "descending")
-	sum := sha256.Sum256([]byte(scope + "\x00" + rl.filter + "\x00" + strings.ToLower(rl.sortBy) + "\x00" + map[bool]string{true: "d", false: "a"}[desc]))
+	order := "a"
+	if strings.EqualFold(rl.sortOrder, "descending") {
+		order = "d"
+	}
+	sum := sha256.Sum256([]byte(scope + "\x00" + rl.filter + "\x00" + strings.ToLower(rl.sortBy) + "\x00" + order))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 

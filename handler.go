@@ -574,7 +574,7 @@ func (h *handler) tooLarge(path string) *Error {
 // readBody reads the request body, within bodyLimit (the middleware
 // limits it), and checks that it is UTF-8.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	data, err := readAll(r.Body, min(r.ContentLength, h.cfg.MaxBodyBytes, maxFirstRead))
+	data, err := readAll(r.Body, min(r.ContentLength, maxFirstRead))
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -266,18 +266,25 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 // writeList writes a ListResponse from already-encoded resources.
 func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
 	var b bytes.Buffer
-	size := 128
-	for _, it := range items {
-		size += len(it) + 1
-	}
-	b.Grow(size)
-	b.WriteString(`{"schemas":["` + listResponseSchema + `"],"totalResults":`)
+	startList(&b, 128, items)
+	b.WriteString(`,"totalResults":`)
 	b.WriteString(strconv.Itoa(total))
 	b.WriteString(`,"itemsPerPage":`)
 	b.WriteString(strconv.Itoa(len(items)))
 	b.WriteString(`,"startIndex":`)
 	b.WriteString(strconv.Itoa(startIndex))
 	h.writeResources(w, &b, items)
+}
+
+// startList begins a ListResponse in b with its schemas, grown for items
+// and head bytes of the members the caller writes before them.
+func startList(b *bytes.Buffer, head int, items [][]byte) {
+	size := head
+	for _, it := range items {
+		size += len(it) + 1
+	}
+	b.Grow(size)
+	b.WriteString(`{"schemas":["` + listResponseSchema + `"]`)
 }
 
 // writeResources ends a ListResponse begun in b with its Resources and
@@ -301,12 +308,8 @@ func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [
 // leave totalResults out.
 func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
 	var b bytes.Buffer
-	size := 160 + len(next)
-	for _, it := range items {
-		size += len(it) + 1
-	}
-	b.Grow(size)
-	b.WriteString(`{"schemas":["` + listResponseSchema + `"],"itemsPerPage":`)
+	startList(&b, 160+len(next), items)
+	b.WriteString(`,"itemsPerPage":`)
 	b.WriteString(strconv.Itoa(len(items)))
 	if next != "" {
 		b.WriteString(`,"nextCursor":"`)
