@@ -96,31 +96,27 @@ func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload
 	return p, nil
 }
 
-// checkCursorRequest checks the paging parameters of a cursor request.
-func (h *handler) checkCursorRequest(rl rawList, ks ...lister) error {
+// checkCursorRequest checks the paging parameters of a cursor request
+// over parts.
+func checkCursorRequest(rl rawList, parts []part) error {
 	if rl.startIndex != nil {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "startIndex and cursor cannot be used together: use cursor (RFC 9865) or startIndex (index paging), not both")
 	}
-	for _, k := range ks {
-		if !k.cursors() {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "this server pages %s by index only (pagination.cursor is false in /ServiceProviderConfig): use startIndex and count", k.resourceType().Endpoint)
+	for _, p := range parts {
+		if !p.k.cursors() {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "this server pages %s by index only (pagination.cursor is false in /ServiceProviderConfig): use startIndex and count", p.k.resourceType().Endpoint)
 		}
 	}
 	return nil
 }
 
-// listCursor answers one page of a cursor walk of one resource type.
-func (h *handler) listCursor(w http.ResponseWriter, r *http.Request, k lister, rl rawList, lp listParams) {
-	h.walkCursor(w, r, rl, k.resourceType().Name, []lister{k}, []listParams{lp})
-}
-
-// walkCursor answers one page of a cursor walk over kinds in order (POST
-// /.search: users, then groups), the cursor naming the resource type it
-// is in. scope keeps the cursors of one endpoint from being taken at
-// another.
-func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, kinds []lister, lps []listParams) {
+// walkCursor answers one page of a cursor walk over parts in order (a
+// resource type's list, or POST /.search: users, then groups), the cursor
+// naming the resource type it is in. scope keeps the cursors of one
+// endpoint from being taken at another.
+func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, parts []part) {
 	ctx := r.Context()
-	if err := h.checkCursorRequest(rl, kinds...); err != nil {
+	if err := checkCursorRequest(rl, parts); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -133,8 +129,8 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 			return
 		}
 		start = -1
-		for i, k := range kinds {
-			if k.resourceType().Name == p.R {
+		for i, pt := range parts {
+			if pt.k.resourceType().Name == p.R {
 				start = i
 			}
 		}
@@ -144,20 +140,20 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 		}
 		pos = p.P
 	}
-	remaining := lps[0].query.Count
+	remaining := parts[0].lp.query.Count
 	var items [][]byte
 	next := ""
-	for i := start; i < len(kinds); i++ {
-		q := lps[i].query
+	for i := start; i < len(parts); i++ {
+		q := parts[i].lp.query
 		q.Count = remaining
-		got, positions, more, err := kinds[i].itemsAfter(h, r, lps[i].proj, q, pos)
+		got, positions, more, err := parts[i].k.itemsAfter(h, r, parts[i].lp.proj, q, pos)
 		if err != nil {
 			h.writeError(w, r, err)
 			return
 		}
 		items = append(items, got...)
 		remaining -= len(got)
-		rt := kinds[i].resourceType().Name
+		rt := parts[i].k.resourceType().Name
 		if len(got) < len(positions) || more {
 			if len(got) > 0 {
 				pos = positions[len(got)-1]
@@ -167,8 +163,8 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 		}
 		pos = ""
 		if remaining <= 0 {
-			if i+1 < len(kinds) {
-				next = h.sealCursor(ctx, kinds[i+1].resourceType().Name, hash, "")
+			if i+1 < len(parts) {
+				next = h.sealCursor(ctx, parts[i+1].k.resourceType().Name, hash, "")
 			}
 			break
 		}

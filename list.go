@@ -319,6 +319,13 @@ func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next st
 	h.writeResources(w, &b, items)
 }
 
+// part is one resource type's share of a list request: the kind and the
+// parameters it is listed with.
+type part struct {
+	k  lister
+	lp listParams
+}
+
 // lister is what a list request needs of a kind, whatever its resource
 // type.
 type lister interface {
@@ -365,7 +372,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		return
 	}
 	if rl.cursor != nil {
-		h.listCursor(w, r, k, rl, lp)
+		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k, lp}})
 		return
 	}
 	items, total, err := k.items(h, r, lp.proj, lp.query)
@@ -384,10 +391,6 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.writeError(w, r, err)
 		return
-	}
-	type part struct {
-		k  lister
-		lp listParams
 	}
 	var parts []part
 	var firstErr error
@@ -410,11 +413,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if rl.cursor != nil {
-		ks, lps := make([]lister, len(parts)), make([]listParams, len(parts))
-		for i, p := range parts {
-			ks[i], lps[i] = p.k, p.lp
-		}
-		h.walkCursor(w, r, rl, "*", ks, lps)
+		h.walkCursor(w, r, rl, "*", parts)
 		return
 	}
 	start := parts[0].lp.query.StartIndex
