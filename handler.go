@@ -439,45 +439,46 @@ func queryError(err error) string {
 	return err.Error()
 }
 
-// endpoints are the first path segments the handler serves, keyed by
-// their lower-case form.
+// endpoints are the first path segments the handler serves, spelled as
+// the routes spell them, keyed by that spelling and by its lower-case
+// form.
 var endpoints = func() map[string]string {
 	m := map[string]string{}
-	for e := range routeNames {
+	for _, e := range []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Me", "Bulk", ".search"} {
+		m[e] = e
 		m[strings.ToLower(e)] = e
 	}
 	return m
 }()
 
-// routeNames are the first path segments the handler serves, spelled as
-// the routes spell them.
-var routeNames = map[string]bool{"Users": true, "Groups": true, "ServiceProviderConfig": true, "ResourceTypes": true, "Schemas": true, "Me": true, "Bulk": true, ".search": true}
-
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them
 // with a slash (/Users/?filter=...), as Microsoft's SCIM validator does.
 // Resource ids and schema URNs keep their spelling. ok is false for paths
-// that name no endpoint.
+// that name no endpoint. A path already spelled as the routes spell it
+// (nearly every request) is returned as it is, not copied.
 func canonicalPath(p string) (string, bool) {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
 	}
-	if first, tail, _ := strings.Cut(p[min(1, len(p)):], "/"); strings.HasPrefix(p, "/") && routeNames[first] &&
-		(first != "Users" && first != "Groups" || tail == ".search" || !strings.EqualFold(tail, ".search")) {
-		// Already spelled as the routes spell it (nearly every request):
-		// no copy.
-		return p, true
-	}
-	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	e, ok := endpoints[strings.ToLower(segs[0])]
+	first, tail, hasTail := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	e, ok := endpoints[first]
 	if !ok {
-		return "", false
+		if e, ok = endpoints[strings.ToLower(first)]; !ok {
+			return "", false
+		}
 	}
-	segs[0] = e
-	if len(segs) == 2 && (e == "Users" || e == "Groups") && strings.EqualFold(segs[1], ".search") {
-		segs[1] = ".search"
+	t := tail
+	if (e == "Users" || e == "Groups") && strings.EqualFold(tail, ".search") {
+		t = ".search"
 	}
-	return "/" + strings.Join(segs, "/"), true
+	switch {
+	case e == first && t == tail && strings.HasPrefix(p, "/"):
+		return p, true
+	case hasTail:
+		return "/" + e + "/" + t, true
+	}
+	return "/" + e, true
 }
 
 // recordRequest adds an authenticated request to Config.RequestLog. A
