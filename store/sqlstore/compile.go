@@ -189,9 +189,9 @@ type val struct {
 	// names: eq compares it (as query's Evaluator does, and uniqueness),
 	// the other operators compare text.
 	keyText string
-	// indexed: an index finds the rows whose text equals a value, and
-	// they are few (an identifier: id, externalId, an email's value).
-	// keyText is indexed too.
+	// indexed: an index finds the rows an eq test matches (on keyText
+	// when set, else on text), and they are few (a unique name, an
+	// identifier: id, externalId, an email's value).
 	indexed bool
 }
 
@@ -339,7 +339,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		s = fold(s)
 	}
 	return func(v val) (string, error) {
-		if op == filter.Eq && (v.keyText != "" || v.indexed) {
+		if op == filter.Eq && v.indexed {
 			c.lookups++
 		}
 		if v.keyText != "" && op == filter.Eq {
@@ -576,9 +576,9 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 	name := a.Name
 	switch {
 	case name == "id" && sub == "":
-		return c.indexedTarget(t, c.col("id"), true), true
+		return c.colTarget(t, val{text: c.col("id"), nonEmptyText: true, indexed: true}), true
 	case name == "externalId" && sub == "" && a.CaseExact:
-		return c.indexedTarget(t, c.col("external_id"), false), true
+		return c.colTarget(t, val{text: c.col("external_id"), indexed: true}), true
 	case name == "meta":
 		switch sub {
 		case "created":
@@ -592,7 +592,7 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 			}
 			return t, true
 		case "version":
-			return c.colTarget(t, `('W/"' || CAST(`+c.col("version")+` AS TEXT) || '"')`, ""), true
+			return c.colTarget(t, val{text: `('W/"' || CAST(` + c.col("version") + ` AS TEXT) || '"')`}), true
 		case "resourceType":
 			t.constDoc = map[string]any{"meta": map[string]any{"resourceType": c.rt.Name}}
 			return t, true
@@ -610,9 +610,9 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 		switch {
 		case name == "userName" && sub == "":
 			if a.CaseExact {
-				return c.colTarget(t, c.col("user_name"), c.col("user_name")), true
+				return c.colTarget(t, val{text: c.col("user_name"), nonEmptyText: true}), true
 			}
-			return c.nameTarget(t, c.col("user_name_fold"), c.col("user_name_key")), true
+			return c.colTarget(t, val{text: c.col("user_name_fold"), nonEmptyText: true, keyText: c.col("user_name_key"), indexed: true}), true
 		case name == "emails" || name == "phoneNumbers":
 			return c.valuesTarget(t, a, sub), true
 		case name == "groups":
@@ -623,38 +623,20 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 	switch {
 	case name == "displayName" && sub == "":
 		if a.CaseExact {
-			return c.colTarget(t, c.col("display_name"), c.col("display_name")), true
+			return c.colTarget(t, val{text: c.col("display_name"), nonEmptyText: true}), true
 		}
-		return c.nameTarget(t, c.col("display_name_fold"), c.col("display_name_key")), true
+		return c.colTarget(t, val{text: c.col("display_name_fold"), nonEmptyText: true, keyText: c.col("display_name_key"), indexed: true}), true
 	case name == "members":
 		return c.membersTarget(t, a, sub), true
 	}
 	return nil, false
 }
 
-// colTarget is a single-valued string column. notNull names it again when
-// it is never NULL nor empty (presence is then just IS NOT NULL).
-func (c *compiler) colTarget(t *target, col, nonEmpty string) *target {
+// colTarget is a single-valued attribute kept in a column of the
+// resource's row: v is its value as SQL sees it.
+func (c *compiler) colTarget(t *target, v val) *target {
 	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-		return pred(val{text: col, nonEmptyText: nonEmpty != ""})
-	}
-	return t
-}
-
-// indexedTarget is a single-valued string column an index finds values
-// of (id, externalId); nonEmpty: never NULL nor empty.
-func (c *compiler) indexedTarget(t *target, col string, nonEmpty bool) *target {
-	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-		return pred(val{text: col, nonEmptyText: nonEmpty, indexed: true})
-	}
-	return t
-}
-
-// nameTarget is a unique name: its folded column fold, never NULL nor
-// empty, and the column of its query.NameKey, which eq compares.
-func (c *compiler) nameTarget(t *target, fold, key string) *target {
-	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-		return pred(val{text: fold, nonEmptyText: true, keyText: key})
+		return pred(v)
 	}
 	return t
 }
