@@ -128,9 +128,10 @@ type UserStore interface {
 	// strings.EqualFold merges stays one), gives ErrConflict; ListUsers'
 	// "userName eq" compares the same key (query.Evaluator does), so a
 	// client that looks a name up before creating it finds the user that
-	// would conflict. Wrap the conflict with query.NameConflict to name
-	// the existing user's userName in the 409. The handler always hands a non-nil u.Active (a create
-	// without active is stored active), so a store whose column cannot
+	// would conflict. Return query.NameConflict(...) to name the
+	// existing user's userName in the 409. The handler always hands a
+	// non-nil u.Active (a create without active is stored active), so a
+	// store whose column cannot
 	// be NULL may store a nil Active as true.
 	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
 	// GetUser returns the user with id, or ErrNotFound. A store that reads

@@ -183,12 +183,14 @@ func clientAddr(r *http.Request, behindProxy bool) string {
 	return r.RemoteAddr
 }
 
-// clientKey names a client by its address: an IPv4 address, or the /64
-// network of an IPv6 one, since a single host commonly holds a whole /64.
-func clientKey(remoteAddr string) string {
-	host, _, err := net.SplitHostPort(remoteAddr)
+// clientKey names a client by its address (the connection's, or the one
+// a trusted proxy appended to X-Forwarded-For): an IPv4 address, or the
+// /64 network of an IPv6 one, since a single host commonly holds a whole
+// /64.
+func clientKey(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		host = remoteAddr
+		host = addr
 	}
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
