@@ -131,8 +131,7 @@ type UserStore interface {
 	// would conflict. Return query.NameConflict(...) to name the
 	// existing user's userName in the 409. The handler always hands a
 	// non-nil u.Active (a create without active is stored active), so a
-	// store whose column cannot
-	// be NULL may store a nil Active as true.
+	// store whose column cannot be NULL may store a nil Active as true.
 	CreateUser(ctx context.Context, u *resources.User) (*resources.User, error)
 	// GetUser returns the user with id, or ErrNotFound. A store that reads
 	// the user's groups with the user (in the same query) returns them as
