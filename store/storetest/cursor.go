@@ -24,24 +24,34 @@ var cursorTests = []test{
 
 func cursorLister(t *testing.T, e *env) store.UserCursorLister {
 	t.Helper()
-	cl, ok := e.uCursor, e.uCursor != nil
-	if !ok {
+	if e.uCursor == nil {
 		t.Skip("the user store does not implement store.UserCursorLister")
 	}
-	return cl
+	return e.uCursor
 }
 
 // walkUsers follows positions from the start with pages of count and
 // returns every user returned, failing t when a page breaks the contract.
 func walkUsers(t *testing.T, e *env, cl store.UserCursorLister, q store.Query, count int, between func()) []*resources.User {
 	t.Helper()
+	return walkPages(t, "ListUsersAfter", func(q store.Query, after string) (store.CursorPage[*resources.User], error) {
+		return cl.ListUsersAfter(e.ctx, q, after)
+	}, q, count, between)
+}
+
+// walkPages follows the positions of list (ListUsersAfter or
+// ListGroupsAfter, named method) from the start with pages of count,
+// calling between between pages, and returns every item returned,
+// failing t when a page breaks the contract.
+func walkPages[T any](t *testing.T, method string, list func(q store.Query, after string) (store.CursorPage[T], error), q store.Query, count int, between func()) []T {
+	t.Helper()
 	q.Count = count
-	var out []*resources.User
+	var out []T
 	after := ""
 	for pages := 0; ; pages++ {
 		require.Less(t, pages, 10000, "the walk does not end")
-		p, err := cl.ListUsersAfter(e.ctx, q, after)
-		require.NoError(t, err, "ListUsersAfter %+v after %q", q, after)
+		p, err := list(q, after)
+		require.NoError(t, err, "%s %+v after %q", method, q, after)
 		require.Len(t, p.Positions, len(p.Items), "one position per item")
 		require.LessOrEqual(t, len(p.Items), count)
 		out = append(out, p.Items...)
@@ -100,8 +110,8 @@ func testCursorWalkGroups(t *testing.T, e *env) {
 	if e.groups == nil {
 		t.Skip("no GroupStore")
 	}
-	cl, ok := e.gCursor, e.gCursor != nil
-	if !ok {
+	cl := e.gCursor
+	if cl == nil {
 		t.Skip("the group store does not implement store.GroupCursorLister")
 	}
 	u := e.createUser(t, &resources.User{UserName: "member"})
@@ -110,19 +120,9 @@ func testCursorWalkGroups(t *testing.T, e *env) {
 	}
 	for _, q := range []store.Query{{}, {SortBy: "displayName"}, {SortBy: "displayName", Descending: true, ExcludeMembers: true}} {
 		want := e.listGroups(t, store.Query{SortBy: q.SortBy, Descending: q.Descending, Count: 100}).Items
-		var got []*resources.Group
-		after := ""
-		q.Count = 3
-		for {
-			p, err := cl.ListGroupsAfter(e.ctx, q, after)
-			require.NoError(t, err)
-			require.Len(t, p.Positions, len(p.Items))
-			got = append(got, p.Items...)
-			if !p.More {
-				break
-			}
-			after = p.Positions[len(p.Positions)-1]
-		}
+		got := walkPages(t, "ListGroupsAfter", func(q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+			return cl.ListGroupsAfter(e.ctx, q, after)
+		}, q, 3, nil)
 		assert.Equal(t, groupNames(want), groupNames(got), "%+v", q)
 		for _, g := range got {
 			if q.ExcludeMembers {

@@ -11,8 +11,10 @@ import (
 	"github.com/scimkit/scim/store"
 )
 
-// The suite calls the stores under test only through the guards in this
-// file, so that a misbehaving store fails the check that met it, with a
+// The suite calls the stores under test (their UserStore, GroupStore,
+// updater and MembershipReader methods; the cursor listers and the feed
+// run bare, under recoverTest) through the guards in this file, so that a
+// misbehaving store fails the check that met it, with a
 // message naming the method and its contract, instead of crashing the
 // test binary (and every parallel subtest with it) on a nil pointer:
 //

@@ -134,8 +134,10 @@ type test struct {
 	fn   func(t *testing.T, e *env)
 }
 
-// env is one subtest's stores and tenant. Every store in it is guarded
-// (guard.go); the optional interfaces are nil when the store lacks them.
+// env is one subtest's stores and tenant. The stores and their updaters
+// and membership reader are guarded (guard.go); the cursor listers and
+// the feed are not (a panic there fails the subtest through recoverTest).
+// The optional interfaces are nil when the store lacks them.
 type env struct {
 	users   store.UserStore
 	groups  store.GroupStore
