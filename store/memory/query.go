@@ -365,59 +365,47 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec
 // are query.Position strings, so a walk survives concurrent creates and
 // deletes.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
-	empty := store.CursorPage[*resources.User]{Items: []*resources.User{}, Positions: []string{}}
-	if err := unstoredSort(s.userEval, &q, "groups"); err != nil {
-		return empty, err
-	}
-	t, err := s.tenant(ctx, false)
-	if err != nil {
-		return empty, err
-	}
-	seq := func(r *userRec) int64 { return int64(r.seq) }
-	if t == nil {
-		// No tenant yet: still report a bad filter, sortBy or position.
-		_, err := query.SelectAfter(s.userEval, q, []*userRec(nil), nil, seq, after)
-		return empty, err
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	cands, doc := s.userRows(t, q)
-	recs, err := query.SelectAfter(s.userEval, q, cands, doc, seq, after)
-	if err != nil {
-		return empty, err
-	}
-	page := store.CursorPage[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Positions: recs.Positions, More: recs.More}
-	for i, r := range recs.Items {
-		page.Items[i] = r.u.Clone()
-	}
-	return page, nil
+	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
+		func(r *userRec) int64 { return int64(r.seq) },
+		func(_ *tenant, r *userRec) *resources.User { return r.u.Clone() })
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
-	empty := store.CursorPage[*resources.Group]{Items: []*resources.Group{}, Positions: []string{}}
-	if err := unstoredSort(s.groupEval, &q, "members"); err != nil {
+	return listAfter(s, ctx, q, after, s.groupEval, "members", s.groupRows,
+		func(r *groupRec) int64 { return int64(r.seq) },
+		func(t *tenant, r *groupRec) *resources.Group { return t.groupOut(r, q.ExcludeMembers) })
+}
+
+// listAfter is a cursor page of the tenant's records (users or groups):
+// its candidates and their documents (rows), filtered, sorted and cut by
+// query.SelectAfter under one read lock, and copied out (out). unstored
+// is the attribute no sort reads (see unstoredSort).
+func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after string, ev *query.Evaluator, unstored string,
+	rows func(*tenant, store.Query) ([]R, func(R) (map[string]any, error)), seq func(R) int64, out func(*tenant, R) T) (store.CursorPage[T], error) {
+	empty := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
+	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return empty, err
 	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {
 		return empty, err
 	}
-	seq := func(r *groupRec) int64 { return int64(r.seq) }
 	if t == nil {
-		_, err := query.SelectAfter(s.groupEval, q, []*groupRec(nil), nil, seq, after)
+		// No tenant yet: still report a bad filter, sortBy or position.
+		_, err := query.SelectAfter(ev, q, []R(nil), nil, seq, after)
 		return empty, err
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	cands, doc := s.groupRows(t, q)
-	recs, err := query.SelectAfter(s.groupEval, q, cands, doc, seq, after)
+	cands, doc := rows(t, q)
+	recs, err := query.SelectAfter(ev, q, cands, doc, seq, after)
 	if err != nil {
 		return empty, err
 	}
-	page := store.CursorPage[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Positions: recs.Positions, More: recs.More}
+	page := store.CursorPage[T]{Items: make([]T, len(recs.Items)), Positions: recs.Positions, More: recs.More}
 	for i, r := range recs.Items {
-		page.Items[i] = t.groupOut(r, q.ExcludeMembers)
+		page.Items[i] = out(t, r)
 	}
 	return page, nil
 }
