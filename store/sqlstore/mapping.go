@@ -513,15 +513,6 @@ func (b *Bridge) filter(col string) string {
 	return "+" + col
 }
 
-// tenantCond renders " AND alias.col = <tenant>" when the table has a
-// tenant column.
-func (b *Bridge) tenantCond(a *args, alias, col, tenant string) string {
-	if col == "" {
-		return ""
-	}
-	return " AND " + b.filter(alias+col) + " = " + a.add(tenant)
-}
-
 // OnChange updates the host's tables for c inside tx: it is the function
 // to set as Config.OnChange (see Bridge for what each change does). Its
 // statements are fixed, built with the bridge; on SQLite they run through
@@ -687,9 +678,9 @@ type bridgeSQL struct {
 	membersAdd, membersRemove                                                        bstmt
 }
 
-// tenantCondQ renders " AND alias.col = <tenant>" when the table has a
+// tenantCond renders " AND alias.col = <tenant>" when the table has a
 // tenant column.
-func (b *Bridge) tenantCondQ(q *qb, alias, col string) string {
+func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 	if col == "" {
 		return ""
 	}
@@ -701,7 +692,7 @@ func (b *Bridge) tenantCondQ(q *qb, alias, col string) string {
 // column col matches the adopted value case-insensitively, setting sets.
 func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
 	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
-		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = lower(` + q.p(argAdopt, 0) + `)` + b.tenantCondQ(q, "", tenant) + live +
+		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = lower(` + q.p(argAdopt, 0) + `)` + b.tenantCond(q, "", tenant) + live +
 		` ORDER BY lower(` + col + `), ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
 }
 
@@ -764,7 +755,7 @@ func (b *Bridge) buildSQL() {
 		}
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
-	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
+	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
 
 	if gt := b.t.Groups; gt != nil {
 		groupRow := func(q *qb) (cols, vals []string) {
@@ -798,9 +789,9 @@ func (b *Bridge) buildSQL() {
 		for i, c := range b.groups {
 			sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
 		}
-		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant))
+		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
-		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant))
+		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 	}
 
 	if mt := b.t.Members; mt != nil {
@@ -815,11 +806,11 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			var s string
 			if mt.HostKeys {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", tcol) + `)`
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", tcol) + `)`
 			} else {
 				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.p(argID, 0)
 			}
-			return q.stmt(s + b.tenantCondQ(q, "", mt.Tenant))
+			return q.stmt(s + b.tenantCond(q, "", mt.Tenant))
 		}
 		st.userDrop, st.groupDrop = drop(true), drop(false)
 		// The join rows of group argID and the users among argList.
@@ -840,7 +831,7 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-					match + b.tenantCondQ(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "g.", gt.Tenant) +
+					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) +
 					` ON CONFLICT DO NOTHING`)
 			case add:
 				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
@@ -848,12 +839,12 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
-					match + b.tenantCondQ(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING`)
+					match + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING`)
 			case mt.HostKeys:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", gt.Tenant) + `)` +
-					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCondQ(q, "u.", ut.Tenant) + `)` + b.tenantCondQ(q, "", mt.Tenant))
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
+					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant))
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCondQ(q, "", mt.Tenant))
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(q, "", mt.Tenant))
 			}
 		}
 		st.membersAdd, st.membersRemove = members(true), members(false)
@@ -923,7 +914,7 @@ func (b *Bridge) userUpdateSQL(mask uint64) *bstmt {
 	if len(sets) == 0 {
 		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	st := q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCondQ(q, "", ut.Tenant))
+	st := q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
 	got, _ := b.userUpdates.LoadOrStore(mask, &st)
 	return got.(*bstmt)
 }
@@ -1025,15 +1016,16 @@ func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) 
 	if len(cols) == 0 {
 		cols = append(cols, ut.ID)
 	}
-	a := &args{d: b.d}
-	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(a, "", ut.Tenant, tenant)
+	qs := &qb{d: b.d}
+	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(qs, "", ut.Tenant)
 	if ut.SoftDelete != "" {
-		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + a.add(b.flag(false)) + `)`
+		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + qs.p(argFalse, 0) + `)`
 	}
 	if ut.Key != "" {
 		q += ` ORDER BY ` + ut.Key
 	}
-	rows, err := db.QueryContext(ctx, q, a.vals...)
+	st := qs.stmt(q)
+	rows, err := db.QueryContext(ctx, q, b.bind(&st, &binding{tenant: tenant})...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: unmanaged users: %w", err)
 	}
