@@ -343,8 +343,15 @@ func (s *Store) userRead(excludeGroups bool) (cols string, scan func(scanner, ..
 // scanUserWithGroups reads one row of userCols and the sqlUserGroups
 // column.
 func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, error) {
+	var doc string
+	return s.scanUserDocWithGroups(r, &doc, extra...)
+}
+
+// scanUserDocWithGroups is scanUserWithGroups that also keeps the stored
+// document in *doc, as scanUserDoc does.
+func (s *Store) scanUserDocWithGroups(r scanner, doc *string, extra ...any) (*resources.User, error) {
 	raw, fill := groupsDest()
-	u, err := s.scanUser(r, append([]any{dbText{raw}}, extra...)...)
+	u, err := s.scanUserDoc(r, doc, append([]any{dbText{raw}}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -493,12 +500,8 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	var out *resources.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
-		raw, fill := groupsDest()
-		cur, err := s.scanUserDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
-			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc, dbText{raw})
-		if err == nil {
-			err = fill(cur)
-		}
+		cur, err := s.scanUserDocWithGroups(s.wx(tx).QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", id)
 		}
