@@ -506,12 +506,17 @@ const pruneBatch = 500
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	cut := s.stamp().Add(-s.feed.retention)
-	minAck := map[string]int64{}
 	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 	}
-	var tenants []string
+	// Each tenant with what every named consumer of it has acknowledged
+	// (0 without consumers: nothing).
+	type tenantAck struct {
+		tenant string
+		acked  int64
+	}
+	var tenants []tenantAck
 	for rows.Next() {
 		var t string
 		var acked sql.NullInt64
@@ -519,18 +524,17 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 			rows.Close()
 			return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 		}
-		tenants = append(tenants, t)
-		minAck[t] = acked.Int64 // 0 without consumers: nothing acknowledged
+		tenants = append(tenants, tenantAck{t, acked.Int64})
 	}
 	if err := rows.Close(); err != nil {
 		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
 	}
 	var total int64
 	for _, t := range tenants {
-		n, err := s.pruneTenant(ctx, t, cut, minAck[t])
+		n, err := s.pruneTenant(ctx, t.tenant, cut, t.acked)
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t, err)
+			return total, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err)
 		}
 	}
 	return total, nil
