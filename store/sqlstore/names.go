@@ -131,12 +131,13 @@ func (s *Store) fillNameKeys(ctx context.Context, tx *sql.Tx) error {
 // a duplicate (its dup column set to its id) when another unmarked row of
 // the tenant holds the key, unmarked otherwise: a duplicate whose older
 // twin was renamed or deleted takes the key over at the next Reindex.
-func (s *Store) setNameKeySQL(users bool) string {
+// sets are more assignments of the same UPDATE (", col = $4, ...").
+func (s *Store) setNameKeySQL(users bool, sets string) string {
 	n := namesOf(users)
 	table, key, dup := n.table, n.key, n.dup
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	return `UPDATE ` + table + ` SET ` + key + ` = ` + p3 + `, ` + dup + ` = CASE WHEN EXISTS (SELECT 1 FROM ` + table + ` o WHERE o.tenant = ` + p1 +
-		` AND o.` + key + ` = ` + p3 + ` AND o.` + dup + ` = '' AND o.id <> ` + p2 + `) THEN id ELSE '' END WHERE tenant = ` + p1 + ` AND id = ` + p2
+		` AND o.` + key + ` = ` + p3 + ` AND o.` + dup + ` = '' AND o.id <> ` + p2 + `) THEN id ELSE '' END` + sets + ` WHERE tenant = ` + p1 + ` AND id = ` + p2
 }
 
 // SharedName is a resource that shares its identity key (query.NameKey)

@@ -32,6 +32,12 @@ func (s *Store) Reindex(ctx context.Context) error {
 
 func (s *Store) reindexTable(ctx context.Context, users bool) error {
 	table := namesOf(users).table
+	// One UPDATE a row: its identity key, folded columns and query
+	// document.
+	update := s.setNameKeySQL(false, `, display_name_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5)))
+	if users {
+		update = s.setNameKeySQL(true, `, user_name_fold = `+s.d.ph(4)+`, display_fold = `+s.d.ph(5)+`, q = `+s.jsonbExpr(s.d.ph(6)))
+	}
 	var after int64 = -1
 	for {
 		done := false
@@ -73,11 +79,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					if err != nil {
 						return err
 					}
-					if _, err := tx.ExecContext(ctx, `UPDATE scim_users SET user_name_fold = `+s.d.ph(3)+`, display_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5))+
-						` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.userNameFold, w.displayFold, string(w.q)); err != nil {
-						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
-					}
-					if _, err := tx.ExecContext(ctx, s.setNameKeySQL(true), r.tenant, r.id, w.userNameKey); err != nil {
+					if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.userNameKey, w.userNameFold, w.displayFold, string(w.q)); err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
 					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), r.tenant, r.id); err != nil {
@@ -96,11 +98,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 				if err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE scim_groups SET display_name_fold = `+s.d.ph(3)+`, q = `+s.jsonbExpr(s.d.ph(4))+
-					` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), r.tenant, r.id, w.nameFold, string(w.q)); err != nil {
-					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
-				}
-				if _, err := tx.ExecContext(ctx, s.setNameKeySQL(false), r.tenant, r.id, w.nameKey); err != nil {
+				if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.nameKey, w.nameFold, string(w.q)); err != nil {
 					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
 				}
 			}
