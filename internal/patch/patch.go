@@ -10,8 +10,10 @@
 // applies to the document it is given, for a caller that renders a fresh
 // one per request.
 //
-// PlanMembers turns a group PATCH that only touches members into a
-// membership change the store can apply without rewriting the group.
+// PlanGroup, which the handler uses for every group PATCH, turns the
+// operations that touch members into a membership change the store can
+// apply without rewriting the group, and says which others remain;
+// PlanMembers answers the same for a PATCH that touches members only.
 package patch
 
 import (
