@@ -455,13 +455,7 @@ func testGroupsOf(t *testing.T, e *env) {
 
 	m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID, unknownID()})
 	require.NoError(t, err, "GroupsOf must answer for any ids, unknown ones included "+of)
-	refs := func(id string) []string {
-		var out []string
-		for _, r := range m[id] {
-			out = append(out, r.Value)
-		}
-		return out
-	}
+	refs := func(id string) []string { return refValues(m[id]) }
 	assert.ElementsMatch(t, []string{a.ID, b.ID}, refs(u.ID), "GroupsOf must list every group the user is a member of, each once "+of)
 	assert.Equal(t, []string{b.ID}, refs(v.ID), "GroupsOf must list every group the user is a member of, each once "+of)
 	assert.Empty(t, m[lonely.ID], "GroupsOf must list no group for a user in none "+of)
@@ -637,13 +631,7 @@ func testOverlappingIDs(t *testing.T, e *env) {
 	if e.mr != nil {
 		m, err := e.mr.GroupsOf(e.ctx, []string{shared})
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
-		assert.ElementsMatch(t, []string{g.ID, h.ID}, func() []string {
-			var out []string
-			for _, r := range m[shared] {
-				out = append(out, r.Value)
-			}
-			return out
-		}(), first, shared, user.UserName, group.DisplayName, "GroupsOf")
+		assert.ElementsMatch(t, []string{g.ID, h.ID}, refValues(m[shared]), first, shared, user.UserName, group.DisplayName, "GroupsOf")
 	}
 }
 

@@ -46,15 +46,11 @@ func testUserNameIdentity(t *testing.T, e *env) {
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-id-%d", e.tenant, i))
 			first, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.first, Active: ptr(true)})
 			require.NoError(t, err)
+			ce := *e
+			ce.ctx = ctx
 			found := func(name string) []string {
 				t.Helper()
-				p, err := e.users.ListUsers(ctx, store.Query{Filter: parse(t, fmt.Sprintf("userName eq %q", name)), StartIndex: 1, Count: 10, ExcludeGroups: true})
-				require.NoError(t, err)
-				var ids []string
-				for _, u := range p.Items {
-					ids = append(ids, u.ID)
-				}
-				return ids
+				return userIDs(ce.listUsers(t, store.Query{Filter: parse(t, fmt.Sprintf("userName eq %q", name)), Count: 10, ExcludeGroups: true}).Items)
 			}
 			second, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.second, Active: ptr(true)})
 			if !tc.same {
@@ -90,15 +86,11 @@ func testDisplayNameIdentity(t *testing.T, e *env) {
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-gid-%d", e.tenant, i))
 			first, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: tc.first})
 			require.NoError(t, err)
+			ce := *e
+			ce.ctx = ctx
 			found := func(name string) []string {
 				t.Helper()
-				p, err := e.groups.ListGroups(ctx, store.Query{Filter: parse(t, fmt.Sprintf("displayName eq %q", name)), StartIndex: 1, Count: 10, ExcludeMembers: true})
-				require.NoError(t, err)
-				var ids []string
-				for _, g := range p.Items {
-					ids = append(ids, g.ID)
-				}
-				return ids
+				return groupIDs(ce.listGroups(t, store.Query{Filter: parse(t, fmt.Sprintf("displayName eq %q", name)), Count: 10, ExcludeMembers: true}).Items)
 			}
 			second, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: tc.second})
 			if !tc.same {

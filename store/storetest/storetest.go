@@ -296,6 +296,30 @@ func groupNames(gs []*resources.Group) []string {
 	return out
 }
 
+func userIDs(us []*resources.User) []string {
+	out := []string{}
+	for _, u := range us {
+		out = append(out, u.ID)
+	}
+	return out
+}
+
+func groupIDs(gs []*resources.Group) []string {
+	out := []string{}
+	for _, g := range gs {
+		out = append(out, g.ID)
+	}
+	return out
+}
+
+func refValues(rs []resources.GroupRef) []string {
+	out := []string{}
+	for _, r := range rs {
+		out = append(out, r.Value)
+	}
+	return out
+}
+
 func memberIDs(ms []resources.Member) []string {
 	out := []string{}
 	for _, m := range ms {
