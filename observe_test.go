@@ -68,7 +68,7 @@ func TestObserve(t *testing.T) {
 		storeCalls int
 	}{
 		{"POST /Users", 201, 1},
-		{"GET /Users/{id}", 200, 2}, // the user, and its groups
+		{"GET /Users/{id}", 200, 1}, // the user with its groups: memory answers both
 		{"GET /Users/{id}", 200, 1}, // groups not asked for
 		{"/", 404, 0},
 		{"", 401, 0},

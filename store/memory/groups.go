@@ -208,6 +208,22 @@ func (t *tenant) groupOut(r *groupRec, excludeMembers bool) *resources.Group {
 	return c
 }
 
+// userOut returns a copy of r's user, with its groups (direct and
+// indirect; an empty slice for none) unless excludeGroups: the read lock
+// that found the user answers them too, where GroupsOf after it would
+// take the lock again. The caller holds t.mu.
+func (t *tenant) userOut(r *userRec, excludeGroups bool) *resources.User {
+	c := r.u.Clone()
+	if excludeGroups {
+		return c
+	}
+	c.Groups = t.groupRefs(r.u.ID)
+	if c.Groups == nil {
+		c.Groups = []resources.GroupRef{}
+	}
+	return c
+}
+
 // member describes member id as the group's members attribute shows it.
 func (t *tenant) member(id string) resources.Member {
 	if u := t.users[id]; u != nil {

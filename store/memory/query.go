@@ -367,7 +367,7 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
 		func(r *userRec) int64 { return int64(r.seq) },
-		func(_ *tenant, r *userRec) *resources.User { return r.u.Clone() })
+		func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.

@@ -142,10 +142,9 @@ func validExtensions(exts map[string]json.RawMessage) error {
 	return nil
 }
 
-// GetUser returns a copy of the user with id, or store.ErrNotFound. Groups
-// is left nil ("not filled", whatever opts says): GroupsOf answers it
-// without a second round trip, the store being in memory.
-func (s *Store) GetUser(ctx context.Context, id string, _ store.GetOptions) (*resources.User, error) {
+// GetUser returns a copy of the user with id, or store.ErrNotFound, with
+// its groups unless opts.ExcludeGroups.
+func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
 		return nil, err
@@ -156,7 +155,7 @@ func (s *Store) GetUser(ctx context.Context, id string, _ store.GetOptions) (*re
 	if r == nil {
 		return nil, notFound("user", id)
 	}
-	return r.u.Clone(), nil
+	return t.userOut(r, opts.ExcludeGroups), nil
 }
 
 // ReplaceUser replaces the user u.ID with a copy of u if its version is
@@ -244,7 +243,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	recs, err := query.Select(s.userEval, q, cands, doc)
 	page := store.Page[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {
-		page.Items[i] = r.u.Clone()
+		page.Items[i] = t.userOut(r, q.ExcludeGroups)
 	}
 	return page, err
 }
