@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -36,7 +37,12 @@ func concurrencyStores(t *testing.T) map[string]func(t *testing.T) (store.UserSt
 }
 
 func openSQL(t *testing.T, dsn string) (store.UserStore, store.GroupStore) {
-	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	return openSQLModel(t, dsn, nil)
+}
+
+// openSQLModel is openSQL with the host's model (nil: the default one).
+func openSQLModel(t *testing.T, dsn string, m *resources.Model) (store.UserStore, store.GroupStore) {
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true, Model: m})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s, s

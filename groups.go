@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"reflect"
 	"slices"
 	"strings"
 
@@ -314,9 +313,13 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 
 // sameGroup reports whether a and b hold the same attributes and the same
 // members, in any order (meta and the store-computed member display and
-// type aside).
+// type aside). The attributes compare as resources.EqualGroups compares
+// them (an extension by its values, not its JSON spelling, which a host
+// store may give back in its own); the members as sets of ids.
 func sameGroup(a, b *resources.Group) bool {
-	if a.DisplayName != b.DisplayName || a.ExternalID != b.ExternalID || !reflect.DeepEqual(a.Extensions, b.Extensions) {
+	x, y := *a, *b
+	x.ID, y.ID, x.Members, y.Members = "", "", nil, nil
+	if !resources.EqualGroups(&x, &y) {
 		return false
 	}
 	am, bm := memberIDs(a.Members), memberIDs(b.Members)

@@ -2,12 +2,20 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // TestWriteThatChangesNothing: providers resend unchanged resources on
@@ -75,4 +83,95 @@ func TestPanickingEventsCallback(t *testing.T) {
 	require.Equal(t, 201, r.Code, r.Raw)
 	assert.Contains(t, e.logs.String(), "Config.Events panicked")
 	assert.Contains(t, e.logs.String(), "host bug")
+}
+
+// TestGroupPutWithExtensionChangesNothing: a group extension comes back
+// from a store in the store's own JSON spelling (PostgreSQL's jsonb orders
+// keys and spaces them); a provider's PUT of the same values in its own
+// spelling changes nothing and keeps the version, on every store.
+func TestGroupPutWithExtensionChangesNothing(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:acme:2.0:Group", "AcmeGroup", "",
+		&resources.Attribute{Name: "costCenter", Type: resources.TypeString},
+		&resources.Attribute{Name: "region", Type: resources.TypeString})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
+			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
+			return m, m
+		},
+		"memory, extensions read back in another spelling": func(*testing.T) (store.UserStore, store.GroupStore) {
+			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
+			return m, respelling{m}
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
+		},
+		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, sqltest.PostgresDSN(t), model)
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			created := e.do("POST", "/Groups", map[string]any{
+				"schemas":     []any{resources.GroupSchema, ext.ID},
+				"displayName": "Sales",
+				ext.ID:        json.RawMessage(`{"region":"EMEA","costCenter":"4711"}`),
+			})
+			require.Equal(t, 201, created.Code, created.Raw)
+			gid, v1 := created.str("id"), created.Header.Get("ETag")
+			head := feedHead(t, users)
+			e.clearEvents()
+
+			for _, spelling := range []string{`{"region":"EMEA","costCenter":"4711"}`, `{ "costCenter" : "4711", "region" : "EMEA" }`} {
+				r := e.do("PUT", "/Groups/"+gid, map[string]any{
+					"schemas":     []any{resources.GroupSchema, ext.ID},
+					"displayName": "Sales",
+					ext.ID:        json.RawMessage(spelling),
+				})
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, v1, r.Header.Get("ETag"), "%s: the version is kept", spelling)
+				assert.Empty(t, e.eventTypes(), spelling)
+				assert.Equal(t, head, feedHead(t, users), "%s: nothing appended to the change feed", spelling)
+			}
+			r := e.do("PUT", "/Groups/"+gid, map[string]any{
+				"schemas":     []any{resources.GroupSchema, ext.ID},
+				"displayName": "Sales",
+				ext.ID:        json.RawMessage(`{"region":"APAC","costCenter":"4711"}`),
+			})
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.NotEqual(t, v1, r.Header.Get("ETag"), "a changed extension value is a change")
+		})
+	}
+}
+
+// respelling is a host store that gives a group's extensions back in a
+// JSON spelling of its own (as a jsonb column does): keys in another
+// order, spaces around them.
+type respelling struct{ *memory.Store }
+
+func (s respelling) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+	return s.Store.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
+		for k, raw := range cur.Extensions {
+			var v map[string]any
+			if json.Unmarshal(raw, &v) == nil {
+				keys := slices.Sorted(maps.Keys(v))
+				slices.Reverse(keys)
+				out := "{"
+				for i, key := range keys {
+					kb, _ := json.Marshal(key)
+					vb, _ := json.Marshal(v[key])
+					if i > 0 {
+						out += ", "
+					}
+					out += " " + string(kb) + " : " + string(vb)
+				}
+				cur.Extensions[k] = json.RawMessage(out + " }")
+			}
+		}
+		return change(cur)
+	})
 }
