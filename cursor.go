@@ -68,6 +68,15 @@ func errInvalidCursor(why string) *Error {
 	return errorf(http.StatusBadRequest, ScimTypeInvalidCursor, "the cursor is invalid (%s): send an empty cursor for the first page, then each response's nextCursor unchanged, with the same filter, sortBy and sortOrder", why)
 }
 
+// maxCursorBytes bounds the cursors openCursor reads, before any work on
+// them. A cursor this handler issued holds the store's position, which
+// holds the sort value of a page's last item (at most MaxValueBytes),
+// escaped as a JSON string (up to 6 bytes a byte) and base64-encoded
+// twice (the position by our stores, the payload here): about 11 bytes a
+// byte of the value. 16 bytes a byte and 64 KiB for the rest leave room
+// for a host store's own position format.
+func (h *handler) maxCursorBytes() int { return 16*h.cfg.MaxValueBytes + 64<<10 }
+
 // openCursor checks a cursor a client sent and returns what it carries.
 // A cursor that is malformed, altered, issued for another tenant (or by a
 // handler with another CursorKey) or for another query is invalidCursor;
@@ -76,7 +85,7 @@ func errInvalidCursor(why string) *Error {
 func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload, error) {
 	var p cursorPayload
 	payload, sig, ok := strings.Cut(c, ".")
-	if !ok || len(c) > 64<<10 { // a sort value is at most Config.MaxValueBytes
+	if !ok || len(c) > h.maxCursorBytes() {
 		return p, errInvalidCursor("malformed")
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(sig)

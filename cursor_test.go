@@ -227,3 +227,19 @@ func TestPaginationAdvertised(t *testing.T) {
 		assert.Equal(t, 200, e2.do("GET", "/Users?startIndex=1", nil).Code)
 	})
 }
+
+// TestCursorWalkSortedByLongValues: a cursor carries the sort value of the
+// last item of its page, escaped and encoded twice; a walk sorted by an
+// attribute whose values are as long as Config.MaxValueBytes allows (and
+// made of characters JSON escapes) must still take the cursors it gives.
+func TestCursorWalkSortedByLongValues(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("<", scim.DefaultMaxValueBytes-1)
+	for _, s := range []string{"c", "a", "b"} {
+		r := e.do("POST", "/Users", map[string]any{"userName": s, "title": long + s})
+		require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+	}
+	got, pages := walk(t, e, "POST", "/Users/.search", url.Values{"count": {"1"}, "sortBy": {"title"}, "attributes": {"userName"}}, "userName")
+	assert.Equal(t, []string{"a", "b", "c"}, got)
+	assert.Equal(t, 3, pages)
+}
