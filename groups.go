@@ -49,19 +49,16 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		prepare:   h.prepareGroups,
 
 		created: func(ctx context.Context, g *resources.Group) {
-			if h.cfg.Events == nil {
-				return // no copies of the group for events nobody receives
-			}
-			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g.Clone()})
-			if len(g.Members) > 0 {
-				h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: memberIDs(g.Members)})
+			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g})
+			if len(g.Members) > 0 && h.cfg.Events != nil {
+				h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g, Members: memberIDs(g.Members)})
 			}
 		},
 		changed: func(ctx context.Context, before, after *resources.Group, members bool) {
 			if h.cfg.Events == nil {
-				return
+				return // no member lists to diff for events nobody receives
 			}
-			h.emit(ctx, Event{Type: GroupUpdated, ID: after.ID, Group: after.Clone()})
+			h.emit(ctx, Event{Type: GroupUpdated, ID: after.ID, Group: after})
 			if members {
 				add, remove := diffMembers(memberIDs(before.Members), memberIDs(after.Members))
 				h.membersChanged(ctx, after, add, remove)
@@ -170,10 +167,10 @@ func (h *handler) membersChanged(ctx context.Context, g *resources.Group, add, r
 		return
 	}
 	if len(add) > 0 {
-		h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g.Clone(), Members: add})
+		h.emit(ctx, Event{Type: MembersAdded, ID: g.ID, Group: g, Members: add})
 	}
 	if len(remove) > 0 {
-		h.emit(ctx, Event{Type: MembersRemoved, ID: g.ID, Group: g.Clone(), Members: remove})
+		h.emit(ctx, Event{Type: MembersRemoved, ID: g.ID, Group: g, Members: remove})
 	}
 }
 

@@ -700,9 +700,20 @@ func requestBase(r *http.Request) string {
 	return scheme + "://" + r.Host + prefix
 }
 
+// emit reports e to Config.Events, if set, with copies of its user or
+// group of its own (the callback may keep or change them, and each event
+// of a change gets its own): the password removed, which events never
+// show, nor its hash.
 func (h *handler) emit(ctx context.Context, e Event) {
 	if h.cfg.Events == nil {
 		return
+	}
+	if e.User != nil {
+		e.User = e.User.Clone()
+		e.User.Password = ""
+	}
+	if e.Group != nil {
+		e.Group = e.Group.Clone()
 	}
 	e.Tenant = store.Tenant(ctx)
 	e.At = h.cfg.Now()

@@ -136,11 +136,3 @@ func (h *handler) passwordSent(ctx context.Context, userID string) {
 	st.password = ""
 	h.cfg.OnPassword(ctx, userID, sent)
 }
-
-// withoutPassword is u as events show it: never with a password or its
-// hash.
-func withoutPassword(u *resources.User) *resources.User {
-	c := u.Clone()
-	c.Password = ""
-	return c
-}

@@ -374,7 +374,9 @@ const (
 // Event describes a change made through the handler. A PUT or PATCH that
 // turns active from true to false reports UserUpdated and then
 // UserDeactivated (UserReactivated for false to true), so a host can end
-// the user's sessions on deactivation; DELETE reports UserDeleted.
+// the user's sessions on deactivation; DELETE reports UserDeleted. Each
+// event's User or Group is a copy of its own, which the callback may keep
+// or change.
 type Event struct {
 	Type EventType
 	// Tenant is the tenant of the token that made the change.

@@ -175,3 +175,35 @@ func (s respelling) UpdateGroup(ctx context.Context, id, ifVersion string, withM
 		return change(cur)
 	})
 }
+
+// TestEventsHoldTheirOwnCopies: a Config.Events callback may keep or
+// change the user or group it is handed; the next event of the same
+// change and the response are not affected.
+func TestEventsHoldTheirOwnCopies(t *testing.T) {
+	var seen []string
+	e := newEnv(t, func(c *scim.Config) {
+		c.Events = func(_ context.Context, ev scim.Event) {
+			switch {
+			case ev.User != nil:
+				seen = append(seen, string(ev.Type)+":"+ev.User.DisplayName)
+				ev.User.DisplayName = "changed by the callback"
+			case ev.Group != nil:
+				seen = append(seen, string(ev.Type)+":"+ev.Group.DisplayName)
+				ev.Group.DisplayName = "changed by the callback"
+			}
+		}
+	})
+	u := e.do("POST", "/Users", map[string]any{"userName": "copies", "displayName": "Ada"})
+	require.Equal(t, 201, u.Code, u.Raw)
+	assert.Equal(t, "Ada", u.str("displayName"))
+	r := e.do("PATCH", "/Users/"+u.str("id"), patchBody(op("replace", "active", false)))
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "Ada", r.str("displayName"))
+	g := e.do("POST", "/Groups", map[string]any{"displayName": "Team", "members": []any{map[string]any{"value": u.str("id")}}})
+	require.Equal(t, 201, g.Code, g.Raw)
+	assert.Equal(t, "Team", g.str("displayName"))
+	assert.Equal(t, []string{
+		"user.created:Ada", "user.updated:Ada", "user.deactivated:Ada",
+		"group.created:Team", "group.members_added:Team",
+	}, seen)
+}

@@ -54,9 +54,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 
 		created: func(ctx context.Context, u *resources.User) {
 			h.passwordSent(ctx, u.ID)
-			if h.cfg.Events != nil {
-				h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: withoutPassword(u)})
-			}
+			h.emit(ctx, Event{Type: UserCreated, ID: u.ID, User: u})
 		},
 		changed: h.userChanged,
 		deleted: UserDeleted,
@@ -162,16 +160,12 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
 	h.passwordSent(ctx, after.ID)
-	if h.cfg.Events == nil {
-		return // no copy of the user for events nobody receives
-	}
-	u := withoutPassword(after)
-	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: u})
+	h.emit(ctx, Event{Type: UserUpdated, ID: after.ID, User: after})
 	switch {
 	case before.IsActive() && !after.IsActive():
-		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: u})
+		h.emit(ctx, Event{Type: UserDeactivated, ID: after.ID, User: after})
 	case !before.IsActive() && after.IsActive():
-		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: u})
+		h.emit(ctx, Event{Type: UserReactivated, ID: after.ID, User: after})
 	}
 }
 
