@@ -4,16 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"testing"
 
+	"github.com/scimkit/scim/internal/suiteguard"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
 
 // The suite calls the stores under test (their UserStore, GroupStore,
 // updater and MembershipReader methods; the cursor listers and the feed
-// run bare, under recoverTest) through the guards in this file, so that a
+// run bare, under suite.Recover) through the guards in this file, so that a
 // misbehaving store fails the check that met it, with a
 // message naming the method and its contract, instead of crashing the
 // test binary (and every parallel subtest with it) on a nil pointer:
@@ -33,14 +33,8 @@ var errPanicked = errors.New("storetest: the store panicked")
 // an error.
 var errNilResult = errors.New("storetest: the store returned a nil result and a nil error")
 
-// catch recovers a panic of the store method named method (store.Iface.Method)
-// and turns it into *err. It must be deferred directly.
-func catch(t *testing.T, method string, err *error) {
-	if r := recover(); r != nil {
-		t.Errorf("%s panicked: %v\nA store must never panic: return an error instead (see %s in store/store.go).\n%s", method, r, method, debug.Stack())
-		*err = fmt.Errorf("%w: %s: %v", errPanicked, method, r)
-	}
-}
+// suite names storetest in the messages of its guards.
+var suite = suiteguard.Suite{Name: "storetest", Contract: "store/store.go", Panicked: errPanicked}
 
 // nilResult is the error for a nil result of method without an error.
 func nilResult(method, what string) error {
@@ -69,19 +63,19 @@ type userStore struct {
 }
 
 func (g userStore) CreateUser(ctx context.Context, u *resources.User) (out *resources.User, err error) {
-	defer catch(g.t, "store.UserStore.CreateUser", &err)
+	defer suite.Catch(g.t, "store.UserStore.CreateUser", &err)
 	out, err = g.s.CreateUser(ctx, u)
 	return out, checkUser("store.UserStore.CreateUser", out, err)
 }
 
 func (g userStore) GetUser(ctx context.Context, id string, opts store.GetOptions) (out *resources.User, err error) {
-	defer catch(g.t, "store.UserStore.GetUser", &err)
+	defer suite.Catch(g.t, "store.UserStore.GetUser", &err)
 	out, err = g.s.GetUser(ctx, id, opts)
 	return out, checkUser("store.UserStore.GetUser", out, err)
 }
 
 func (g userStore) ListUsers(ctx context.Context, q store.Query) (p store.Page[*resources.User], err error) {
-	defer catch(g.t, "store.UserStore.ListUsers", &err)
+	defer suite.Catch(g.t, "store.UserStore.ListUsers", &err)
 	p, err = g.s.ListUsers(ctx, q)
 	if err == nil {
 		for i, u := range p.Items {
@@ -94,13 +88,13 @@ func (g userStore) ListUsers(ctx context.Context, q store.Query) (p store.Page[*
 }
 
 func (g userStore) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (out *resources.User, err error) {
-	defer catch(g.t, "store.UserStore.ReplaceUser", &err)
+	defer suite.Catch(g.t, "store.UserStore.ReplaceUser", &err)
 	out, err = g.s.ReplaceUser(ctx, u, ifVersion)
 	return out, checkUser("store.UserStore.ReplaceUser", out, err)
 }
 
 func (g userStore) DeleteUser(ctx context.Context, id, ifVersion string) (err error) {
-	defer catch(g.t, "store.UserStore.DeleteUser", &err)
+	defer suite.Catch(g.t, "store.UserStore.DeleteUser", &err)
 	return g.s.DeleteUser(ctx, id, ifVersion)
 }
 
@@ -112,7 +106,7 @@ type userUpdater struct {
 
 func (g userUpdater) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (out *resources.User, err error) {
 	const method = "store.UserUpdater.UpdateUser"
-	defer catch(g.t, method, &err)
+	defer suite.Catch(g.t, method, &err)
 	out, err = g.s.UpdateUser(ctx, id, ifVersion, func(cur *resources.User) (*resources.User, error) {
 		if cur == nil {
 			return nil, fmt.Errorf("%w: %s called change with a nil user: it must pass a copy of the stored user", errNilResult, method)
@@ -129,19 +123,19 @@ type groupStore struct {
 }
 
 func (g groupStore) CreateGroup(ctx context.Context, in *resources.Group) (out *resources.Group, err error) {
-	defer catch(g.t, "store.GroupStore.CreateGroup", &err)
+	defer suite.Catch(g.t, "store.GroupStore.CreateGroup", &err)
 	out, err = g.s.CreateGroup(ctx, in)
 	return out, checkGroup("store.GroupStore.CreateGroup", out, err)
 }
 
 func (g groupStore) GetGroup(ctx context.Context, id string, opts store.GetOptions) (out *resources.Group, err error) {
-	defer catch(g.t, "store.GroupStore.GetGroup", &err)
+	defer suite.Catch(g.t, "store.GroupStore.GetGroup", &err)
 	out, err = g.s.GetGroup(ctx, id, opts)
 	return out, checkGroup("store.GroupStore.GetGroup", out, err)
 }
 
 func (g groupStore) ListGroups(ctx context.Context, q store.Query) (p store.Page[*resources.Group], err error) {
-	defer catch(g.t, "store.GroupStore.ListGroups", &err)
+	defer suite.Catch(g.t, "store.GroupStore.ListGroups", &err)
 	p, err = g.s.ListGroups(ctx, q)
 	if err == nil {
 		for i, it := range p.Items {
@@ -154,18 +148,18 @@ func (g groupStore) ListGroups(ctx context.Context, q store.Query) (p store.Page
 }
 
 func (g groupStore) ReplaceGroup(ctx context.Context, in *resources.Group, ifVersion string) (out *resources.Group, err error) {
-	defer catch(g.t, "store.GroupStore.ReplaceGroup", &err)
+	defer suite.Catch(g.t, "store.GroupStore.ReplaceGroup", &err)
 	out, err = g.s.ReplaceGroup(ctx, in, ifVersion)
 	return out, checkGroup("store.GroupStore.ReplaceGroup", out, err)
 }
 
 func (g groupStore) DeleteGroup(ctx context.Context, id, ifVersion string) (err error) {
-	defer catch(g.t, "store.GroupStore.DeleteGroup", &err)
+	defer suite.Catch(g.t, "store.GroupStore.DeleteGroup", &err)
 	return g.s.DeleteGroup(ctx, id, ifVersion)
 }
 
 func (g groupStore) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (out *resources.Group, err error) {
-	defer catch(g.t, "store.GroupStore.ModifyMembers", &err)
+	defer suite.Catch(g.t, "store.GroupStore.ModifyMembers", &err)
 	out, err = g.s.ModifyMembers(ctx, groupID, add, remove, ifVersion)
 	return out, checkGroup("store.GroupStore.ModifyMembers", out, err)
 }
@@ -178,7 +172,7 @@ type groupUpdater struct {
 
 func (g groupUpdater) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (out *resources.Group, err error) {
 	const method = "store.GroupUpdater.UpdateGroup"
-	defer catch(g.t, method, &err)
+	defer suite.Catch(g.t, method, &err)
 	out, err = g.s.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
 		if cur == nil {
 			return nil, fmt.Errorf("%w: %s called change with a nil group: it must pass a copy of the stored group", errNilResult, method)
@@ -195,17 +189,6 @@ type membershipReader struct {
 }
 
 func (g membershipReader) GroupsOf(ctx context.Context, userIDs []string) (m map[string][]resources.GroupRef, err error) {
-	defer catch(g.t, "store.MembershipReader.GroupsOf", &err)
+	defer suite.Catch(g.t, "store.MembershipReader.GroupsOf", &err)
 	return g.s.GroupsOf(ctx, userIDs)
-}
-
-// recoverTest ends a subtest that panicked outside a store method (the
-// suite met a value its checks did not foresee) with one failure of that
-// subtest, instead of a crash of the test binary that takes every
-// parallel subtest down with it. It must be deferred directly.
-func recoverTest(t *testing.T) {
-	if r := recover(); r != nil {
-		t.Fatalf("storetest: this check panicked on a value the store returned: %v\n"+
-			"The store broke a contract the checks above did not catch first; please report it to scimkit with this trace.\n%s", r, debug.Stack())
-	}
 }

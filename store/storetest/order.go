@@ -104,7 +104,7 @@ func reversed(s []string) []string {
 func testSortFold(t *testing.T, e *env) {
 	for i, fc := range foldCases {
 		t.Run(fc.name, func(t *testing.T) {
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			// userName: each string in a tenant of its own list.
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-names-%d", e.tenant, i))
 			for _, v := range fc.values {

@@ -87,21 +87,21 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	for _, tc := range userTests {
 		t.Run("Users/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range capabilityTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range feedTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			e := newEnv(t, newStores)
 			if e.feed == nil {
 				t.Skip("no Stores.Feed")
@@ -112,14 +112,14 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	for _, tc := range cursorTests {
 		t.Run("Cursor/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			tc.fn(t, newEnv(t, newStores))
 		})
 	}
 	for _, tc := range groupTests {
 		t.Run("Groups/"+tc.name, func(t *testing.T) {
 			t.Parallel()
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			e := newEnv(t, newStores)
 			if e.groups == nil {
 				t.Skip("no GroupStore (Stores.Groups is nil)")
@@ -136,7 +136,7 @@ type test struct {
 
 // env is one subtest's stores and tenant. The stores and their updaters
 // and membership reader are guarded (guard.go); the cursor listers and
-// the feed are not (a panic there fails the subtest through recoverTest).
+// the feed are not (a panic there fails the subtest through suite.Recover).
 // The optional interfaces are nil when the store lacks them.
 type env struct {
 	users   store.UserStore

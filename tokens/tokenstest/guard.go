@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"testing"
 	"time"
 
+	"github.com/scimkit/scim/internal/suiteguard"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -32,14 +32,8 @@ func guard(t *testing.T, s tokens.Store) tokens.Store {
 	return g
 }
 
-// catch recovers a panic of the store method named method and turns it
-// into *err. It must be deferred directly.
-func catch(t *testing.T, method string, err *error) {
-	if r := recover(); r != nil {
-		t.Errorf("%s panicked: %v\nA store must never panic: return an error instead (see %s in tokens/store.go).\n%s", method, r, method, debug.Stack())
-		*err = fmt.Errorf("%w: %s: %v", errPanicked, method, r)
-	}
-}
+// suite names tokenstest in the messages of its guards.
+var suite = suiteguard.Suite{Name: "tokenstest", Contract: "tokens/store.go", Panicked: errPanicked}
 
 type guardedStore struct {
 	t *testing.T
@@ -47,12 +41,12 @@ type guardedStore struct {
 }
 
 func (g guardedStore) CreateToken(ctx context.Context, tok *tokens.Token) (err error) {
-	defer catch(g.t, "tokens.Store.CreateToken", &err)
+	defer suite.Catch(g.t, "tokens.Store.CreateToken", &err)
 	return g.s.CreateToken(ctx, tok)
 }
 
 func (g guardedStore) TokenByHash(ctx context.Context, hash []byte) (tok *tokens.Token, err error) {
-	defer catch(g.t, "tokens.Store.TokenByHash", &err)
+	defer suite.Catch(g.t, "tokens.Store.TokenByHash", &err)
 	tok, err = g.s.TokenByHash(ctx, hash)
 	if err == nil && tok == nil {
 		return nil, fmt.Errorf("%w: tokens.Store.TokenByHash returned a nil token and a nil error: it must return the token, or an error wrapping tokens.ErrNotFound", errNilResult)
@@ -61,7 +55,7 @@ func (g guardedStore) TokenByHash(ctx context.Context, hash []byte) (tok *tokens
 }
 
 func (g guardedStore) ListTokens(ctx context.Context, tenantID string) (list []*tokens.Token, err error) {
-	defer catch(g.t, "tokens.Store.ListTokens", &err)
+	defer suite.Catch(g.t, "tokens.Store.ListTokens", &err)
 	list, err = g.s.ListTokens(ctx, tenantID)
 	if err == nil {
 		for i, tok := range list {
@@ -74,12 +68,12 @@ func (g guardedStore) ListTokens(ctx context.Context, tenantID string) (list []*
 }
 
 func (g guardedStore) RevokeToken(ctx context.Context, tenantID, id string, at time.Time) (err error) {
-	defer catch(g.t, "tokens.Store.RevokeToken", &err)
+	defer suite.Catch(g.t, "tokens.Store.RevokeToken", &err)
 	return g.s.RevokeToken(ctx, tenantID, id, at)
 }
 
 func (g guardedStore) TouchToken(ctx context.Context, id string, at time.Time) (err error) {
-	defer catch(g.t, "tokens.Store.TouchToken", &err)
+	defer suite.Catch(g.t, "tokens.Store.TouchToken", &err)
 	return g.s.TouchToken(ctx, id, at)
 }
 
@@ -89,6 +83,6 @@ type guardedRotator struct {
 }
 
 func (g guardedRotator) RotateToken(ctx context.Context, newTok *tokens.Token, revokeAt time.Time) (err error) {
-	defer catch(g.t, "tokens.Rotator.RotateToken", &err)
+	defer suite.Catch(g.t, "tokens.Rotator.RotateToken", &err)
 	return g.r.RotateToken(ctx, newTok, revokeAt)
 }

@@ -19,7 +19,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -58,7 +57,7 @@ func Run(t *testing.T, newStore func(t *testing.T) tokens.Store) {
 	}
 	run := func(name string, fn func(t *testing.T)) {
 		t.Run(name, func(t *testing.T) {
-			defer recoverTest(t)
+			defer suite.Recover(t)
 			fn(t)
 		})
 	}
@@ -247,14 +246,4 @@ func Run(t *testing.T, newStore func(t *testing.T) tokens.Store) {
 		_, err = m.Authenticate(ctx, plain2)
 		require.NoError(t, err, "a Manager over the store must authenticate the token it generated last (tokens.Store.TokenByHash)")
 	})
-}
-
-// recoverTest ends a subtest that panicked outside a store method with
-// one failure of that subtest, instead of a crash of the test binary. It
-// must be deferred directly.
-func recoverTest(t *testing.T) {
-	if r := recover(); r != nil {
-		t.Fatalf("tokenstest: this check panicked on a value the store returned: %v\n"+
-			"The store broke a contract the checks above did not catch first; please report it to scimkit with this trace.\n%s", r, debug.Stack())
-	}
 }
