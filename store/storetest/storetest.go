@@ -84,49 +84,40 @@ type Stores struct {
 // met it and no other.
 func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	t.Helper()
-	for _, tc := range userTests {
-		t.Run("Users/"+tc.name, func(t *testing.T) {
-			t.Parallel()
-			defer suite.Recover(t)
-			tc.fn(t, newEnv(t, newStores))
-		})
+	for _, set := range []struct {
+		prefix string
+		tests  []test
+		// skip says why a subtest of the set cannot run on e, or "".
+		skip func(e *env) string
+	}{
+		{"Users/", userTests, nil},
+		{"", capabilityTests, nil},
+		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
+		{"Cursor/", cursorTests, nil},
+		{"Groups/", groupTests, func(e *env) string { return when(e.groups == nil, "no GroupStore (Stores.Groups is nil)") }},
+	} {
+		for _, tc := range set.tests {
+			t.Run(set.prefix+tc.name, func(t *testing.T) {
+				t.Parallel()
+				defer suite.Recover(t)
+				e := newEnv(t, newStores)
+				if set.skip != nil {
+					if why := set.skip(e); why != "" {
+						t.Skip(why)
+					}
+				}
+				tc.fn(t, e)
+			})
+		}
 	}
-	for _, tc := range capabilityTests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			defer suite.Recover(t)
-			tc.fn(t, newEnv(t, newStores))
-		})
+}
+
+// when is why if cond, else "".
+func when(cond bool, why string) string {
+	if cond {
+		return why
 	}
-	for _, tc := range feedTests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			defer suite.Recover(t)
-			e := newEnv(t, newStores)
-			if e.feed == nil {
-				t.Skip("no Stores.Feed")
-			}
-			tc.fn(t, e)
-		})
-	}
-	for _, tc := range cursorTests {
-		t.Run("Cursor/"+tc.name, func(t *testing.T) {
-			t.Parallel()
-			defer suite.Recover(t)
-			tc.fn(t, newEnv(t, newStores))
-		})
-	}
-	for _, tc := range groupTests {
-		t.Run("Groups/"+tc.name, func(t *testing.T) {
-			t.Parallel()
-			defer suite.Recover(t)
-			e := newEnv(t, newStores)
-			if e.groups == nil {
-				t.Skip("no GroupStore (Stores.Groups is nil)")
-			}
-			tc.fn(t, e)
-		})
-	}
+	return ""
 }
 
 type test struct {
