@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"testing"
 
@@ -148,48 +147,6 @@ func testSortFold(t *testing.T, e *env) {
 			check(ctx, "externalId", false, fc.byBytes, ext)
 			check(ctx, "externalId", true, reversed(fc.byBytes), ext)
 		})
-	}
-}
-
-// testUserNameFold checks that userName uniqueness keeps every pair
-// strings.EqualFold merges (Unicode simple case folding, without locale
-// rules): query.NameKey folds case after normalising (see
-// testUserNameIdentity for what the normalisation adds).
-func testUserNameFold(t *testing.T, e *env) {
-	tests := []struct {
-		first, second string
-		conflict      bool
-	}{
-		{"tom", "TOM", true},
-		{"ſam", "sam", true},
-		{"SAM", "ſam", true},
-		{"Σίσυφος", "σίσυφος", true},
-		{"ς", "σ", true},
-		{"Ωmega", "ωMEGA", true},
-		{"Äpfel", "äPFEL", true},
-		{"İstanbul", "istanbul", false},
-		{"ırmak", "Irmak", false},
-		{"Straße", "STRASSE", false},
-	}
-	for i, tt := range tests {
-		require.Equal(t, tt.conflict, strings.EqualFold(tt.first, tt.second), "the table agrees with strings.EqualFold: %q %q", tt.first, tt.second)
-		ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-%d", e.tenant, i))
-		_, err := e.users.CreateUser(ctx, &resources.User{UserName: tt.first})
-		require.NoError(t, err, "CreateUser of userName %q in an empty tenant must succeed (store.UserStore.CreateUser)", tt.first)
-		_, err = e.users.CreateUser(ctx, &resources.User{UserName: tt.second})
-		if tt.conflict {
-			requireIs(t, err, store.ErrConflict, "CreateUser of userName %q after %q: equal under strings.EqualFold, so it must return store.ErrConflict (store.UserStore.CreateUser)", tt.second, tt.first)
-		} else {
-			require.NoError(t, err, "CreateUser of userName %q after %q: not equal under strings.EqualFold (no locale rules), so it must succeed (store.UserStore.CreateUser)", tt.second, tt.first)
-			continue
-		}
-		// Nor may a replace take a userName that folds to a taken one.
-		b, err := e.users.CreateUser(ctx, &resources.User{UserName: "other"})
-		require.NoError(t, err, "CreateUser must store a new user (store.UserStore.CreateUser)")
-		w := b.Clone()
-		w.UserName = tt.second
-		_, err = e.users.ReplaceUser(ctx, w, "")
-		requireIs(t, err, store.ErrConflict, "ReplaceUser onto userName %q, taken under strings.EqualFold, must return store.ErrConflict (store.UserStore.ReplaceUser)", tt.second)
 	}
 }
 

@@ -28,7 +28,6 @@ var userTests = []test{
 	{"DeleteVersion", testDeleteUserVersion},
 	{"ReplaceDeleteRace", testReplaceDeleteRace},
 	{"SortFold", testSortFold},
-	{"UniqueUserNameFold", testUserNameFold},
 	{"UniqueUserName", testUniqueUserName},
 	{"UniqueUserNameIdentity", testUserNameIdentity},
 	{"ConcurrentCreateSameUserName", testConcurrentCreate},
