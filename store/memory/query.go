@@ -27,28 +27,22 @@ func (o *order[T]) live() []T {
 	return out
 }
 
-// unstoredSort clears q.SortBy when it names the attribute name of ev.Type
-// (or one of its sub-attributes): groups and members are not part of the
-// documents a sort reads, so such a sort keeps creation order, as on
-// sqlstore. The path is still checked first, so a sortBy naming no
-// attribute (groups.bogus) fails here as it does in query.Select.
+// unstoredSort clears q.SortBy when it names the core attribute name of
+// ev.Type (or one of its sub-attributes): groups and members are not part
+// of the documents a sort reads, so such a sort keeps creation order, as
+// on sqlstore. A sortBy naming no attribute (groups.bogus) fails here as
+// it does in query.Select.
 func unstoredSort(ev *query.Evaluator, q *store.Query, name string) error {
 	if q.SortBy == "" {
 		return nil
 	}
-	rt := ev.Type
-	p := q.SortBy
-	if len(p) > len(rt.Schema.ID) && strings.EqualFold(p[:len(rt.Schema.ID)], rt.Schema.ID) && p[len(rt.Schema.ID)] == ':' {
-		p = p[len(rt.Schema.ID)+1:]
-	}
-	p, _, _ = strings.Cut(p, ".")
-	if !strings.EqualFold(p, name) {
-		return nil
-	}
-	if _, err := ev.Sorter(q.SortBy); err != nil {
+	s, err := ev.Sorter(q.SortBy)
+	if err != nil {
 		return err
 	}
-	q.SortBy = ""
+	if a := s.Attr(); a != nil && a == ev.Type.Schema.Attr(name) {
+		q.SortBy = ""
+	}
 	return nil
 }
 

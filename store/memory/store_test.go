@@ -282,3 +282,46 @@ func TestWithModel(t *testing.T) {
 	var fe *query.FilterError
 	require.ErrorAs(t, err, &fe)
 }
+
+// TestSortByUnstoredAttribute: groups and members are not in the
+// documents a sort reads, so a sortBy on them (however spelled) keeps
+// creation order, as on sqlstore; an attribute of an extension that
+// happens to be called groups is sorted by.
+func TestSortByUnstoredAttribute(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "Acme", "", &resources.Attribute{Name: "groups", Type: resources.TypeString})
+	require.NoError(t, err)
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	s := memory.New(memory.WithModel(m))
+	ctx := context.Background()
+	for _, u := range []struct{ name, ext string }{{"carol", "a"}, {"alice", "c"}, {"bob", "b"}} {
+		_, err := s.CreateUser(ctx, &resources.User{UserName: u.name, Extensions: map[string]json.RawMessage{ext.ID: json.RawMessage(`{"groups":"` + u.ext + `"}`)}})
+		require.NoError(t, err)
+	}
+	_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "z"})
+	require.NoError(t, err)
+	_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "a"})
+	require.NoError(t, err)
+
+	for _, tt := range []struct {
+		sortBy string
+		want   []string
+	}{
+		{"groups", []string{"carol", "alice", "bob"}},
+		{"Groups.Display", []string{"carol", "alice", "bob"}},
+		{resources.UserSchema + ":groups.value", []string{"carol", "alice", "bob"}},
+		{ext.ID + ":groups", []string{"carol", "bob", "alice"}},
+	} {
+		p, err := s.ListUsers(ctx, store.Query{SortBy: tt.sortBy, StartIndex: 1, Count: 10})
+		require.NoError(t, err, tt.sortBy)
+		var got []string
+		for _, u := range p.Items {
+			got = append(got, u.UserName)
+		}
+		assert.Equal(t, tt.want, got, tt.sortBy)
+	}
+	p, err := s.ListGroups(ctx, store.Query{SortBy: "members.value", StartIndex: 1, Count: 10})
+	require.NoError(t, err)
+	require.Len(t, p.Items, 2)
+	assert.Equal(t, "z", p.Items[0].DisplayName, "members sort keeps creation order")
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
 )
 
 // Sorter orders resource documents by one attribute path (Query.SortBy),
@@ -51,6 +52,18 @@ func (ev *Evaluator) Sorter(sortBy string) (*Sorter, error) {
 		return nil, &FilterError{Msg: strings.Replace(err.Error(), "in filter", "in sortBy", 1)}
 	}
 	return &Sorter{t: t}, nil
+}
+
+// Attr is the attribute the Sorter sorts by, as its resource type defines
+// it (of the core schema or an extension; for "name.familyName", name),
+// or nil when it sorts by a whole extension's value filter members, which
+// have no definition. A store tells by it a sortBy on what it does not
+// keep in the documents it sorts (a user's groups, a group's members).
+func (s *Sorter) Attr() *resources.Attribute {
+	if s == nil || s.t == nil {
+		return nil
+	}
+	return s.t.attr
 }
 
 // Compare orders a and b by sortBy (see Sorter): negative when a sorts
