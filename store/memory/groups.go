@@ -313,6 +313,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()
+	key := s.key.groupName(c.DisplayName) // before the lock, as CreateGroup does
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -323,7 +324,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", c.ID, ifVersion, r.version)
 	}
-	if err := s.writeGroup(ctx, t, r, c, members, now); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, key, members, now); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, false), nil

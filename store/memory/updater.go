@@ -14,10 +14,9 @@ var (
 	_ store.GroupUpdater = (*Store)(nil)
 )
 
-// writeUser stores c over r (the tenant's lock held) with the next
-// version and returns a copy of the stored user.
-func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resources.User, now time.Time) (*resources.User, error) {
-	k := s.userKeysOf(c)
+// writeUser stores c, whose index keys are k, over r (the tenant's lock
+// held) with the next version and returns a copy of the stored user.
+func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resources.User, k userKeys, now time.Time) (*resources.User, error) {
 	if err := t.userNameFree(k.userName, c.UserName, r); err != nil {
 		return nil, err
 	}
@@ -39,10 +38,10 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 	return c.Clone(), nil
 }
 
-// writeGroup stores c over r (the tenant's lock held) with the next
-// version and, when members is not nil, replaces its members.
-func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, members []resources.Member, now time.Time) error {
-	key := s.key.groupName(c.DisplayName)
+// writeGroup stores c, whose displayName's index key is key, over r (the
+// tenant's lock held) with the next version and, when members is not nil,
+// replaces its members.
+func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, key string, members []resources.Member, now time.Time) error {
 	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
 		return err
 	}
@@ -113,7 +112,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	}
 	c := next.Clone()
 	c.ID, c.Groups = id, nil
-	return s.writeUser(ctx, t, r, c, s.stamp())
+	return s.writeUser(ctx, t, r, c, s.userKeysOf(c), s.stamp())
 }
 
 // UpdateGroup is UpdateUser for groups (see store.GroupUpdater).
@@ -145,7 +144,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		members = c.Members
 	}
 	c.Members = nil
-	if err := s.writeGroup(ctx, t, r, c, members, s.stamp()); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, s.key.groupName(c.DisplayName), members, s.stamp()); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, !withMembers), nil

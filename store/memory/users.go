@@ -175,6 +175,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
+	k := s.userKeysOf(c) // before the lock, as CreateUser does
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -185,7 +186,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("user", c.ID, ifVersion, r.version)
 	}
-	return s.writeUser(ctx, t, r, c, now)
+	return s.writeUser(ctx, t, r, c, k, now)
 }
 
 // DeleteUser removes the user and, in the same locked step, its group
