@@ -182,8 +182,9 @@ func BenchmarkStore(b *testing.B) {
 
 // BenchmarkFeedWrite measures what the change feed costs a write: on each
 // database, CreateUser, an UpdateUser that changes one attribute (what a
-// PATCH of name.givenName does) and a one-member ModifyMembers (an add or
-// a remove, alternately, in a group of 10 to 110 members), with
+// PATCH of name.givenName does), one that deactivates or reactivates the
+// user (two entries) and a one-member ModifyMembers (an add or a remove,
+// alternately, in a group of 10 to 110 members), with
 // Config.ChangeFeed off and on, each on a fresh database, one after the
 // other (feed=off, feed=on), then both at once ("paired": every iteration
 // writes to both stores, and it reports each one's time and their ratio).
@@ -211,6 +212,19 @@ func BenchmarkFeedWrite(b *testing.B) {
 					return func(i int) error {
 						_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
 							cur.Name = &resources.Name{GivenName: fmt.Sprint("Given ", i), FamilyName: "Family"}
+							return cur, nil
+						})
+						return err
+					}
+				}},
+				{"UpdateUser_active", func(b *testing.B, s *sqlstore.Store) func(i int) error {
+					// Entra ID's deactivation: two entries (updated, then
+					// deactivated or, on the next round, reactivated).
+					ids := feedBenchUsers(tctx, b, s, 100)
+					return func(i int) error {
+						active := (i/len(ids))%2 == 1
+						_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
+							cur.Active = &active
 							return cur, nil
 						})
 						return err

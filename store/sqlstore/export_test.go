@@ -233,3 +233,11 @@ func (s *Store) CursorSQLForTest(ctx context.Context, q store.Query, after strin
 // PositionForTest returns the position of a SQL keyset walk after the row
 // with sort key value key (nil when creation order alone decides) and seq.
 func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, seq) }
+
+// JSONListForTest is how a feed entry's attributes and members are
+// stored.
+var JSONListForTest = jsonList
+
+// SQLiteAppendForTest is the SQLite statement that appends n entries
+// (sqliteAppendN).
+var SQLiteAppendForTest = sqliteAppendN

@@ -79,6 +79,36 @@ func sqliteInsert(n int) string {
 const sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
 		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
 
+// sqliteAppends holds sqliteAppendN's statements of 2 to 4 entries (a
+// deactivation has two, a group created with members two, a user's
+// deletion one and one per group it left). More entries, rarer, go
+// through a read of the last Seq and sqliteInsert: the statement of n
+// entries repeats sqliteLast n times, and each n is one more text for the
+// statement cache.
+var sqliteAppends = [...]string{2: sqliteAppendN(2), 3: sqliteAppendN(3), 4: sqliteAppendN(4)}
+
+// sqliteAppendN inserts n entries of tenant ?1 at ?2 in one statement,
+// the k-th (from 1) numbered the tenant's last Seq (sqliteLast) + k, each
+// with its kind, resource id, version, attributes and members bound from
+// ?(3+5(k-1)). A VALUES list of more than one row whose values read
+// scim_feed is a SELECT reading the table it inserts into: SQLite
+// computes every row (each one's sqliteLast) before it inserts the first,
+// so all read the same last Seq and the rows are numbered one by one
+// after it (TestSQLiteMultiEntryAppend holds SQLite to it, and storetest
+// to the numbering). It costs a temporary table of n rows; the read of
+// the last Seq and a multi-row INSERT it replaces cost a statement more.
+func sqliteAppendN(n int) string {
+	if n == 1 {
+		return sqliteAppend
+	}
+	rows := make([]string, n)
+	for k := range rows {
+		p := 3 + 5*k
+		rows[k] = fmt.Sprintf("(?1, (%s) + %d, ?2, ?%d, ?%d, ?%d, ?%d, ?%d)", sqliteLast, k+1, p, p+1, p+2, p+3, p+4)
+	}
+	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
+}
+
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
 
@@ -254,10 +284,9 @@ func numberChanges(changes []store.Change, last int64) {
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
 // entries from the tenant's last Seq (sqliteLast) and inserts them, one
-// B-tree written: one entry in one statement (sqliteAppend), several, or
-// one that Config.OnChange needs the Seq of, with a read of the last Seq
-// and a multi-row INSERT. The writer's statement cache compiles each
-// once.
+// B-tree written, in one statement (sqliteAppend, sqliteAppendN); when
+// Config.OnChange needs their Seqs, with a read of the last Seq and a
+// multi-row INSERT. The writer's statement cache compiles each once.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -270,10 +299,20 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		return nil
 	}
 	x := s.wx(tx)
-	if n == 1 && !s.bridging() {
-		// Nothing reads the entry's Seq after the append.
-		c := &changes[0]
-		_, err := x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+	if !s.bridging() && n < int64(len(sqliteAppends)) {
+		// Nothing reads the entries' Seqs after the append: they are
+		// numbered inside the INSERT.
+		q := sqliteAppend
+		if n > 1 {
+			q = sqliteAppends[n]
+		}
+		vals := make([]any, 0, 2+5*len(changes))
+		vals = append(vals, tenant, s.d.timeArg(at))
+		for i := range changes {
+			c := &changes[i]
+			vals = append(vals, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+		}
+		_, err := x.ExecContext(ctx, q, vals...)
 		return err
 	}
 	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
@@ -289,13 +328,37 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	return err
 }
 
-// jsonList renders a list as a JSON array, nil as NULL.
+// jsonList renders a list as a JSON array, nil as NULL: as json.Marshal
+// does, and without it when every string is printable ASCII that
+// json.Marshal writes as it is (attribute names and resource ids are),
+// in one allocation.
 func jsonList(ss []string) any {
 	if len(ss) == 0 {
 		return nil
 	}
-	b, _ := json.Marshal(ss)
-	return string(b)
+	n := 1 + len(ss)*3
+	for _, s := range ss {
+		for i := 0; i < len(s); i++ {
+			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				b, _ := json.Marshal(ss)
+				return string(b)
+			}
+		}
+		n += len(s)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('[')
+	for i, s := range ss {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+	}
+	b.WriteByte(']')
+	return b.String()
 }
 
 // Feed is a Store's change feed (Config.ChangeFeed). It implements

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -64,6 +65,99 @@ func TestOnChangeSeesTheFeedEntries(t *testing.T) {
 				got[i].At = entries[i].At
 			}
 			assert.Equal(t, entries, got)
+		}
+	})
+}
+
+// TestFeedRetriedWrite: a write whose transaction the database makes
+// retry (here: Config.OnChange fails once with a serialization failure,
+// which rolls the first attempt back) appends its entries in the attempt
+// that commits, numbered as if the first had never run, for each kind of
+// write, with Config.OnChange (which needs the entries' Seqs before
+// commit) and without it.
+func TestFeedRetriedWrite(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, bridged := range []bool{false, true} {
+			t.Run(map[bool]string{false: "feed", true: "feed+OnChange"}[bridged], func(t *testing.T) {
+				var (
+					mu       sync.Mutex
+					failNext bool    // the next OnChange fails: the attempt's first entry
+					seen     []int64 // the Seqs OnChange accepted
+				)
+				cfg := sqlstore.Config{ChangeFeed: true}
+				if bridged {
+					cfg.OnChange = func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+						mu.Lock()
+						defer mu.Unlock()
+						if failNext {
+							failNext = false
+							return &pgconn.PgError{Code: "40001", Message: "injected serialization failure"}
+						}
+						seen = append(seen, c.Seq)
+						return nil
+					}
+				}
+				s := db.open(t, cfg)
+				tctx := store.WithTenant(ctx, "t")
+				retried := func() {
+					mu.Lock()
+					failNext = bridged
+					mu.Unlock()
+				}
+				u, err := s.CreateUser(tctx, &resources.User{UserName: "ann", Active: ptr(true)})
+				require.NoError(t, err)
+				retried()
+				v, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
+				require.NoError(t, err)
+				retried()
+				g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "g", Members: []resources.Member{{Value: u.ID}}})
+				require.NoError(t, err)
+				retried()
+				_, err = s.UpdateUser(tctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					cur.Active = ptr(false)
+					return cur, nil
+				})
+				require.NoError(t, err)
+				retried()
+				_, err = s.ReplaceUser(tctx, &resources.User{ID: v.ID, UserName: "bob", Title: "new"}, "")
+				require.NoError(t, err)
+				retried()
+				_, err = s.ModifyMembers(tctx, g.ID, []string{v.ID}, []string{u.ID}, "")
+				require.NoError(t, err)
+				retried()
+				_, err = s.ReplaceGroup(tctx, &resources.Group{ID: g.ID, DisplayName: "renamed", Members: []resources.Member{{Value: v.ID}}}, "")
+				require.NoError(t, err)
+				retried()
+				_, err = s.UpdateGroup(tctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+					cur.DisplayName = "again"
+					return cur, nil
+				})
+				require.NoError(t, err)
+				retried()
+				require.NoError(t, s.DeleteUser(tctx, u.ID, ""))
+				retried()
+				require.NoError(t, s.DeleteUser(tctx, v.ID, ""))
+				retried()
+				require.NoError(t, s.DeleteGroup(tctx, g.ID, ""))
+
+				entries, err := s.Feed().Changes(tctx, 0, 100)
+				require.NoError(t, err)
+				kinds := make([]store.ChangeKind, len(entries))
+				for i, e := range entries {
+					require.Equal(t, int64(i+1), e.Seq, "entry %d (%s)", i, e.Kind)
+					kinds[i] = e.Kind
+				}
+				assert.Equal(t, []store.ChangeKind{store.UserCreated, store.UserCreated, store.GroupCreated, store.MembersAdded,
+					store.UserUpdated, store.UserDeactivated, store.UserUpdated, store.MembersRemoved, store.MembersAdded,
+					store.GroupUpdated, store.GroupUpdated, store.UserDeleted, store.UserDeleted, store.MembersRemoved, store.GroupDeleted}, kinds)
+				if bridged {
+					want := make([]int64, len(entries))
+					for i := range want {
+						want[i] = int64(i + 1)
+					}
+					assert.Equal(t, want, seen, "OnChange sees each committed entry once, with its Seq")
+				}
+			})
 		}
 	})
 }

@@ -205,7 +205,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err != nil {
 		return nil, err
 	}
-	changes := []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+	created := func() []store.Change {
+		return []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
+	}
 	taken := func(err error) error {
 		if isUniqueViolation(err) {
 			return userNameTaken(tenant, c, w)
@@ -224,6 +226,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		final := `SELECT 0`
 		if s.feed.on {
+			changes := created()
 			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w"))
 			final = `SELECT seq FROM head`
 		}
@@ -238,6 +241,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		return s.stored(c, w)
 	}
 	err = s.write(ctx, func(tx *sql.Tx) error {
+		// The entry afresh on each attempt: one a rolled-back attempt
+		// numbered (its Seq set) would be taken for appended already.
+		changes := created()
 		a := &args{d: s.d}
 		if err := s.execFolded(ctx, tx, tenant, changes, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
 			return taken(err)
