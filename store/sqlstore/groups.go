@@ -795,14 +795,33 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		// are the entries: the version's UPDATE carries the feed's
 		// append (foldFeed).
 		changes := query.MemberChanges(groupID, query.FormatVersion(uint64(version+1)), removed, added)
+		subj := subject{id: groupID}
 		if changed > 0 {
 			const ret = `id, doc, created, last_modified, version`
 			bump, vals := `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
 				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, groupID, s.d.timeArg(now)}
-			if fq, fv, ok := s.foldFeed(tenant, changes, bump, vals, ret); ok {
+			// The bump carries the bridge's join rows too (Bridge.fold)
+			// when the change is one entry: an add, or a removal.
+			var host func(a *args) (string, bool)
+			if s.folding() && len(changes) == 1 {
+				host = func(a *args) (string, bool) {
+					c := Change{Change: changes[0]}
+					c.Tenant = tenant
+					return s.feed.bridge.fold(a, &c)
+				}
+			}
+			if fq, fv, bridged, ok := s.foldWrite(tenant, changes, bump, vals, ret, host); ok {
 				var last int64
 				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, fq, fv...), &last)
-				numberChanges(changes, last)
+				if s.feed.on {
+					numberChanges(changes, last)
+				}
+				subj.bridged = bridged
+				if err != nil && bridged {
+					if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
+						return herr
+					}
+				}
 			} else {
 				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
 			}
@@ -812,7 +831,6 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}
-		subj := subject{id: groupID}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 		}

@@ -8,8 +8,11 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -18,7 +21,7 @@ import (
 // HostTables describes a host application's own users, groups (teams)
 // and membership tables, so that Bridge can keep them in step with the
 // SCIM tables, inside each SCIM write's transaction, without hand-written
-// SQL: set Config.OnChange to the returned Bridge's OnChange.
+// SQL: set Config.Bridge to the returned Bridge.
 //
 // Table and column names are the host's configuration, not client input;
 // they are still checked (letters, digits and _ only, a table optionally
@@ -221,8 +224,9 @@ func lookupUserPath(p string) (userPath, bool) {
 }
 
 // Bridge keeps a host's tables (HostTables) in step with the SCIM tables:
-// its OnChange is a Config.OnChange. Build it with HostTables.Bridge; it
-// is safe for concurrent use.
+// set it as Config.Bridge (its OnChange is also a Config.OnChange, which
+// the store cannot fold into its own statements, see Config.Bridge).
+// Build it with HostTables.Bridge; it is safe for concurrent use.
 //
 // What each change does to the host's tables:
 //
@@ -256,6 +260,9 @@ type Bridge struct {
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
 	sql        bridgeSQL
+	// tables are the host's tables' names as the database reports them
+	// in an error (unquoted, without their schema): see foldErr.
+	tables []string
 	// userUpdates holds the UPDATE of each set of users' columns
 	// (userUpdateSQL), by mask.
 	userUpdates sync.Map
@@ -306,7 +313,7 @@ func quoteTable(what, name string) (string, error) {
 //
 //	bridge, err := tables.Bridge(dsn)
 //	if err != nil { ... }
-//	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+//	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
 //
 // A mapping that cannot work (an empty or odd name, an unknown SCIM
 // path, two paths on one column, HostKeys without keys) is an error here,
@@ -438,8 +445,27 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
 		}
 	}
+	for _, name := range []string{u.Table, tableOf(m.Groups), memberTableOf(m.Members)} {
+		if name != "" {
+			b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:])
+		}
+	}
 	b.buildSQL()
 	return b, nil
+}
+
+func tableOf(g *GroupTable) string {
+	if g == nil {
+		return ""
+	}
+	return g.Table
+}
+
+func memberTableOf(m *MemberTable) string {
+	if m == nil {
+		return ""
+	}
+	return m.Table
 }
 
 // columns records which part of HostTables claimed each column of one
@@ -513,8 +539,9 @@ func (b *Bridge) filter(col string) string {
 	return "+" + col
 }
 
-// OnChange updates the host's tables for c inside tx: it is the function
-// to set as Config.OnChange (see Bridge for what each change does). Its
+// OnChange updates the host's tables for c inside tx: the store calls it
+// for Config.Bridge (for the changes it does not fold), and it may be set
+// as Config.OnChange (see Bridge for what each change does). Its
 // statements are fixed, built with the bridge; on SQLite they run through
 // the store's statement cache (which c carries), compiled once.
 func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
@@ -549,10 +576,104 @@ func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
 	if err == nil {
 		return nil
 	}
+	return changeErr(c.Kind, err)
+}
+
+// changeErr is the error OnChange returns when its statements for a
+// change of kind failed with err.
+func changeErr(kind store.ChangeKind, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: the application already has another account or team with one of these values (a unique constraint of its tables)", store.ErrConflict)
 	}
-	return fmt.Errorf("sqlstore: host tables: %s: %w", c.Kind, err)
+	return fmt.Errorf("sqlstore: host tables: %s: %w", kind, err)
+}
+
+// fold renders what OnChange does for c as items of a data-modifying
+// WITH, on PostgreSQL, its values bound to a, so that the statement the
+// store sends for the write (its WITH item w) writes the host's tables
+// too: no statement, and no round trip, more than without the bridge, in
+// the same transaction (the statement's). It folds a user's creation
+// (the adoption or the insert, which reads w so that it runs once the
+// store's row is in, and the store's own conflict is the one reported)
+// and a member change; ok is false for any other change, or on SQLite,
+// and the store then calls OnChange. The text is "" when there is
+// nothing to write (no Members table). An error of the statement from
+// the host's tables is mapped by foldErr as OnChange maps it.
+func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
+	if b == nil || !b.d.pg {
+		return "", false
+	}
+	switch c.Kind {
+	case store.UserCreated:
+		if c.UserAfter == nil {
+			return "", false
+		}
+		x := &binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter}
+		if b.t.Users.Adopt != nil {
+			x.adopt = b.adoptUser(c.UserAfter)
+		}
+		if x.adopt == "" {
+			return b.rebind(a, &b.sql.userInsertFold, x), true
+		}
+		return b.rebind(a, &b.sql.userAdoptOrInsertFold, x), true
+	case store.MembersAdded, store.MembersRemoved:
+		if b.t.Members == nil || len(c.Members) == 0 {
+			return "", true
+		}
+		st := &b.sql.membersRemoveFold
+		if c.Kind == store.MembersAdded {
+			st = &b.sql.membersAddFold
+		}
+		return b.rebind(a, st, &binding{id: c.ID, tenant: c.Tenant, list: b.d.listArg(c.Members)}), true
+	}
+	return "", false
+}
+
+// rebind renders st, bound to x, with its placeholders ($1, $2, ...)
+// numbered after a's and its values added to a. The bridge's SQL has no
+// $ but its placeholders: its names are checked to be letters, digits
+// and _, and its only string literal is the empty one.
+func (b *Bridge) rebind(a *args, st *bstmt, x *binding) string {
+	vals := b.bind(st, x)
+	phs := make([]string, len(vals))
+	var out strings.Builder
+	out.Grow(len(st.q) + 2*len(vals))
+	q := st.q
+	for {
+		i := strings.IndexByte(q, '$')
+		if i < 0 {
+			out.WriteString(q)
+			return out.String()
+		}
+		out.WriteString(q[:i])
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		k, err := strconv.Atoi(q[i+1 : j])
+		if err != nil || k < 1 || k > len(vals) {
+			out.WriteByte('$') // not a placeholder (never, see above)
+			q = q[i+1:]
+			continue
+		}
+		if phs[k-1] == "" {
+			phs[k-1] = a.add(vals[k-1])
+		}
+		out.WriteString(phs[k-1])
+		q = q[j:]
+	}
+}
+
+// foldErr returns the error OnChange would have returned for a change of
+// kind, when err, the error of a statement that carried the bridge's
+// work (fold), comes from one of the host's tables (ok); otherwise err is
+// the store's own. b may be nil.
+func (b *Bridge) foldErr(kind store.ChangeKind, err error) (error, bool) {
+	var pe *pgconn.PgError
+	if b == nil || !errors.As(err, &pe) || !slices.Contains(b.tables, pe.TableName) {
+		return nil, false
+	}
+	return changeErr(kind, err), true
 }
 
 // touches reports whether an update of attrs (nil: unknown, assume all)
@@ -676,6 +797,9 @@ type bridgeSQL struct {
 	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
 	membersAdd, membersRemove                                                        bstmt
+	// The forms fold renders (PostgreSQL only): WITH items that follow
+	// the store's item w.
+	userInsertFold, userAdoptOrInsertFold, membersAddFold, membersRemoveFold bstmt
 }
 
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
@@ -714,23 +838,38 @@ func (b *Bridge) buildSQL() {
 		}
 		return cols, vals
 	}
+	// live renders the condition that a row is not flagged deleted.
+	live := func(q *qb) string {
+		if ut.SoftDelete == "" {
+			return ""
+		}
+		return ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + q.p(argFalse, 0) + `)`
+	}
 	q := &qb{d: b.d}
 	cols, vals := userRow(q)
 	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
 	st.userInsert = q.stmt(insertUser + `VALUES (` + strings.Join(vals, ", ") + `)`)
+	if b.d.pg {
+		// Folded (see fold): after w, by reading its row.
+		st.userInsertFold = q.stmt(`host_user AS (` + insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done)`)
+	}
 	if ut.Adopt != nil {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
 		sets := assignments(cols, vals, ut.Tenant)
-		live := "" // the condition that a row is not flagged deleted
-		if ut.SoftDelete != "" {
-			live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + q.p(argFalse, 0) + `)`
-		}
-		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live, sets)
+		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), sets)
 		if b.d.pg {
 			// The INSERT runs when the UPDATE adopted nothing.
 			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
 				` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
+			// Folded (see fold): both after w, the UPDATE by a condition
+			// on w, which the planner checks first (a one-time filter),
+			// the INSERT by reading w's row.
+			q := &qb{d: b.d}
+			cols, vals := userRow(q)
+			adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), assignments(cols, vals, ut.Tenant))
+			st.userAdoptOrInsertFold = q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1), host_user AS (` +
+				insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted))`)
 		} else {
 			st.userAdopt = q.stmt(adopt)
 		}
@@ -848,6 +987,10 @@ func (b *Bridge) buildSQL() {
 			}
 		}
 		st.membersAdd, st.membersRemove = members(true), members(false)
+		if b.d.pg {
+			st.membersAddFold = bstmt{q: `host_members AS (` + st.membersAdd.q + `)`, args: st.membersAdd.args}
+			st.membersRemoveFold = bstmt{q: `host_members AS (` + st.membersRemove.q + `)`, args: st.membersRemove.args}
+		}
 	}
 }
 

@@ -145,11 +145,18 @@ func (c scimClient) must(want int, method, path, body string) map[string]any {
 	return out
 }
 
-func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags bool) (*sqlstore.Store, scimClient) {
+// newHostStore opens a store with the bridge of m over hostSchema, set
+// as Config.Bridge, or, asOnChange, as a hand-written Config.OnChange
+// would be (the store then folds none of its statements into its own).
+func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOnChange bool) (*sqlstore.Store, scimClient) {
 	dsn := db.dsn(t)
 	bridge, err := m.Bridge(dsn)
 	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
+	if asOnChange {
+		cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+	}
+	s, err := sqlstore.New(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, q := range hostSchema(isPG(s), intFlags) {
@@ -205,11 +212,15 @@ const userSchema = `"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]`
 func TestHostTablesBridge(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, v := range []struct {
-			name           string
-			soft, intFlags bool
-		}{{"hard delete, boolean flags", false, false}, {"soft delete, integer flags", true, true}} {
+			name                       string
+			soft, intFlags, asOnChange bool
+		}{
+			{"hard delete, boolean flags", false, false, false},
+			{"soft delete, integer flags", true, true, false},
+			{"soft delete, as OnChange", true, false, true},
+		} {
 			t.Run(v.name, func(t *testing.T) {
-				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags)
+				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags, v.asOnChange)
 				q := s.DB()
 				ph := func(n int) string { return fmt.Sprintf("?%d", n) }
 				if isPG(s) {
@@ -265,6 +276,29 @@ func TestHostTablesBridge(t *testing.T) {
 				got := c.must(200, "GET", "/Users/"+bob, "")
 				assert.Equal(t, "bob@example.com", got["userName"])
 
+				// A create whose address another account holds, one SCIM
+				// manages (not adoptable): the host's refusal is the
+				// create's, a 409 with its detail, and neither set of
+				// tables changes (on PostgreSQL the host's row rides in the
+				// create's statement: its error is still mapped).
+				_, err = q.Exec(`INSERT INTO app_users (email, scim_id) VALUES ('taken@example.com', 'someone-else')`)
+				require.NoError(t, err)
+				before := users()
+				code, body = c.do("POST", "/Users", `{`+userSchema+`,"userName":"taken@example.com"}`)
+				assert.Equal(t, http.StatusConflict, code, body)
+				assert.Contains(t, body["detail"], "the application already has another account")
+				assert.Equal(t, before, users())
+				found := c.must(200, "GET", "/Users?filter="+url.QueryEscape(`userName eq "taken@example.com"`), "")
+				assert.Equal(t, float64(0), found["totalResults"])
+				// And a SCIM name conflict is still the store's own 409.
+				code, body = c.do("POST", "/Users", `{`+userSchema+`,"userName":"BOB@example.com"}`)
+				assert.Equal(t, http.StatusConflict, code, body)
+				assert.Equal(t, "uniqueness", body["scimType"])
+				assert.Contains(t, body["detail"], "userName")
+				assert.Equal(t, before, users())
+				_, err = q.Exec(`DELETE FROM app_users WHERE scim_id = 'someone-else'`)
+				require.NoError(t, err)
+
 				// Deleting users and groups.
 				c.must(204, "DELETE", "/Users/"+bob, "")
 				assert.Empty(t, teams(), "bob's membership is gone")
@@ -302,7 +336,7 @@ func TestHostTablesAdoption(t *testing.T) {
 	const people, appOnly, workers = 1000, 20, 8
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := hostTables(true, false)
-		s, c := newHostStore(t, db, m, false)
+		s, c := newHostStore(t, db, m, false, false)
 		bridge, err := m.Bridge(db.dsn(t))
 		require.NoError(t, err)
 		q := s.DB()
@@ -380,7 +414,7 @@ func ExampleHostTables() {
 	if err != nil {
 		log.Fatal(err) // the mapping cannot work: the error says which field
 	}
-	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, Bridge: bridge})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -478,4 +512,60 @@ func sqltestExec(t *testing.T, dsn, q string) error {
 	defer s.Close()
 	_, err = s.DB().Exec(q)
 	return err
+}
+
+// TestHostTablesMemberChangeRefused: the host's join table refuses a
+// member change (a trigger, as a host's rule would), with the bridge set
+// as Config.Bridge (on PostgreSQL its join rows ride in the store's
+// statement) and as OnChange: the request fails and neither the SCIM
+// tables nor the host's change, the group's version included.
+func TestHostTablesMemberChangeRefused(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				s, c := newHostStore(t, db, hostTables(true, false), false, asOnChange)
+				q := s.DB()
+				refuse := []string{
+					`CREATE TRIGGER refuse_add BEFORE INSERT ON app_team_members WHEN NEW.user_id = (SELECT id FROM app_users WHERE email = 'bob@example.com') BEGIN SELECT RAISE(ABORT, 'bob may not join'); END`,
+					`CREATE TRIGGER refuse_remove BEFORE DELETE ON app_team_members WHEN OLD.user_id = (SELECT id FROM app_users WHERE email = 'ann@example.com') BEGIN SELECT RAISE(ABORT, 'ann may not leave'); END`,
+				}
+				if isPG(s) {
+					refuse = []string{
+						`CREATE FUNCTION refuse_member() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN
+							IF TG_OP = ''INSERT'' AND NEW.user_id = (SELECT id FROM app_users WHERE email = ''bob@example.com'') THEN RAISE EXCEPTION ''bob may not join''; END IF;
+							IF TG_OP = ''DELETE'' AND OLD.user_id = (SELECT id FROM app_users WHERE email = ''ann@example.com'') THEN RAISE EXCEPTION ''ann may not leave''; END IF;
+							IF TG_OP = ''DELETE'' THEN RETURN OLD; END IF;
+							RETURN NEW;
+						END'`,
+						`CREATE TRIGGER refuse_member BEFORE INSERT OR DELETE ON app_team_members FOR EACH ROW EXECUTE FUNCTION refuse_member()`,
+					}
+				}
+				ann := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"ann@example.com"}`)["id"].(string)
+				bob := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"bob@example.com"}`)["id"].(string)
+				eng := c.must(201, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"eng","members":[{"value":"`+ann+`"}]}`)
+				for _, r := range refuse {
+					_, err := q.Exec(r)
+					require.NoError(t, err, r)
+				}
+				id, version := eng["id"].(string), eng["meta"].(map[string]any)["version"]
+				state := func() []string {
+					return append(rowsOf(t, q, `SELECT u.email FROM app_team_members m JOIN app_users u ON u.id = m.user_id ORDER BY u.id`),
+						rowsOf(t, q, `SELECT member_id, version FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id ORDER BY member_id`)...)
+				}
+				before := state()
+				require.Len(t, before, 2)
+				for _, op := range []string{
+					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]}`,
+					`{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
+				} {
+					code, body := c.do("PATCH", "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+op+`]}`)
+					assert.Equal(t, http.StatusInternalServerError, code, body)
+					assert.NotContains(t, fmt.Sprint(body["detail"]), "may not", "the database's message stays in the log")
+					assert.Equal(t, before, state(), op)
+					got := c.must(200, "GET", "/Groups/"+id, "")
+					assert.Equal(t, version, got["meta"].(map[string]any)["version"], op)
+				}
+			})
+		}
+	})
 }

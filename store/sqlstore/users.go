@@ -212,11 +212,12 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		return fmt.Errorf("sqlstore: create user: %w", err)
 	}
-	if s.d.pg && !s.bridging() {
-		// One statement, its own transaction: the user, its value rows
-		// and the feed's entry in data-modifying WITHs. Without
-		// Config.OnChange nothing runs between them, and BEGIN and
-		// COMMIT were half of a create's round trips.
+	if s.d.pg && s.feed.onChange == nil {
+		// One statement, its own transaction: the user, its value rows,
+		// the feed's entry and the host's row (Config.Bridge, see
+		// Bridge.fold) in data-modifying WITHs. Without Config.OnChange
+		// nothing runs between them, and BEGIN and COMMIT were half of
+		// a create's round trips.
 		a := &args{d: s.d}
 		ctes := []string{`w AS (` + s.userInsert(a, tenant, c, w, now) + ` RETURNING 1)`}
 		if vi := s.valuesInsert(a, tenant, c.ID, w.qm); vi != "" {
@@ -227,13 +228,30 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w"))
 			final = `SELECT seq FROM head`
 		}
+		var out *resources.User
+		if b := s.feed.bridge; b != nil {
+			// The bridge is handed the user as a read returns it, as
+			// OnChange is.
+			if out, err = s.stored(c, w); err != nil {
+				return nil, err
+			}
+			if host, _ := b.fold(a, &Change{Change: store.Change{Kind: store.UserCreated, Tenant: tenant, ID: c.ID}, UserAfter: out}); host != "" {
+				ctes = append(ctes, host)
+			}
+		}
 		q := `WITH ` + joinComma(ctes) + ` ` + final
 		err = s.retry(ctx, func() error {
 			var last int64
 			return s.w.QueryRowContext(ctx, q, a.vals...).Scan(&last)
 		})
 		if err != nil {
+			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
+				return nil, herr
+			}
 			return nil, s.explainConflict(ctx, taken(err))
+		}
+		if out != nil {
+			return out, nil
 		}
 		return s.stored(c, w)
 	}
