@@ -233,3 +233,20 @@ func (s *Store) CursorSQLForTest(ctx context.Context, q store.Query, after strin
 // PositionForTest returns the position of a SQL keyset walk after the row
 // with sort key value key (nil when creation order alone decides) and seq.
 func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, seq) }
+
+// SQLForTest returns the bridge's fixed statements by name (those of
+// the dialect it was built for; an update writing every mapped column
+// as "userUpdate").
+func (b *Bridge) SQLForTest() map[string]string {
+	out := map[string]string{
+		"userInsert": b.sql.userInsert.q, "userAdopt": b.sql.userAdopt.q, "userAdoptOrInsert": b.sql.userAdoptOrInsert.q,
+		"userUpdate": b.userUpdateSQL(b.userMask(nil)).q, "userDelete": b.sql.userDelete.q, "userDrop": b.sql.userDrop.q,
+		"membersAdd": b.sql.membersAdd.q, "membersRemove": b.sql.membersRemove.q,
+	}
+	for k, v := range out {
+		if v == "" {
+			delete(out, k)
+		}
+	}
+	return out
+}

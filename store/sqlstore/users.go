@@ -255,6 +255,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		return s.stored(c, w)
 	}
+	var after *resources.User // the user the bridge is handed
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		a := &args{d: s.d}
 		if err := s.execFolded(ctx, tx, tenant, changes, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
@@ -264,15 +265,21 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			return err
 		}
 		subj := subject{id: c.ID}
-		if s.bridging() {
-			if subj.userAfter, err = s.stored(c, w); err != nil {
+		if s.bridging() && after == nil {
+			if after, err = s.stored(c, w); err != nil {
 				return err
 			}
 		}
+		subj.userAfter = after
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
+	}
+	if after != nil && s.feed.onChange == nil {
+		// Config.Bridge only reads it: it is the user to return (a
+		// host's OnChange may have changed its copy).
+		return after, nil
 	}
 	return s.stored(c, w)
 }
