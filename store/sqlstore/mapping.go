@@ -637,11 +637,9 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		if b.t.Members == nil || len(c.Members) == 0 {
 			return "", true
 		}
-		st := &b.sql.membersRemoveFold
-		if c.Kind == store.MembersAdded {
-			st = &b.sql.membersAddFold
-		}
-		return b.rebind(a, st, &binding{id: c.ID, tenant: c.Tenant, list: b.d.listArg(c.Members)}), true
+		x, add := b.memberBinding(c.Tenant, c.ID, c.Members), c.Kind == store.MembersAdded
+		st := b.pick(x, add, &b.sql.membersAddFold, &b.sql.membersRemoveFold, &b.sql.membersAdd1Fold, &b.sql.membersRemove1Fold)
+		return b.rebind(a, st, x), true
 	}
 	return "", false
 }
@@ -727,6 +725,7 @@ const (
 	argGroupCol                // the value of b.groups[i]
 	argAdopt                   // the value adoption matches
 	argList                    // the entry's member ids (dialect.listArg)
+	argOne                     // the entry's only member id
 )
 
 type argRef struct {
@@ -768,6 +767,7 @@ type binding struct {
 	g          *resources.Group
 	adopt      string
 	list       any
+	one        string // the only member id, for the statements of one
 }
 
 // bind returns st's parameters' values for x.
@@ -787,6 +787,8 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 			vals[k] = x.adopt
 		case argList:
 			vals[k] = x.list
+		case argOne:
+			vals[k] = x.one
 		}
 	}
 	return vals
@@ -811,6 +813,8 @@ type bridgeSQL struct {
 	// The forms fold renders (PostgreSQL only): WITH items that follow
 	// the store's item w.
 	userInsertFold, userAdoptOrInsertFold, membersAddFold, membersRemoveFold bstmt
+	// A change of one member (PostgreSQL only), and its folded form.
+	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
 }
 
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
@@ -977,14 +981,25 @@ func (b *Bridge) buildSQL() {
 		}
 		st.userDrop, st.groupDrop = drop(true), drop(false)
 		// The join rows of group argID and the users among argList.
-		members := func(add bool) bstmt {
+		// one: the statement of a change of one member (PostgreSQL).
+		members := func(add, one bool) bstmt {
 			q := &qb{d: b.d}
-			lp := q.p(argList, 0)
+			var lp, inList string
+			if one {
+				lp = q.p(argOne, 0)
+				inList = mt.User + ` = ` + lp
+			} else {
+				lp = q.p(argList, 0)
+				inList = b.d.inList(mt.User, lp)
+			}
 			// From the list, then users (SQLite, see idList); from users
 			// by their ids (PostgreSQL, whose planner looks the ids up
 			// in the index).
 			from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
-			if b.d.pg {
+			switch {
+			case one:
+				from, match = ` FROM `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = `+lp
+			case b.d.pg:
 				from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
 			}
 			switch {
@@ -1007,13 +1022,21 @@ func (b *Bridge) buildSQL() {
 				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
 					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant))
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(q, "", mt.Tenant))
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant))
 			}
 		}
-		st.membersAdd, st.membersRemove = members(true), members(false)
+		st.membersAdd, st.membersRemove = members(true, false), members(false, false)
 		if b.d.pg {
-			st.membersAddFold = bstmt{q: `host_members AS (` + st.membersAdd.q + `)`, args: st.membersAdd.args}
-			st.membersRemoveFold = bstmt{q: `host_members AS (` + st.membersRemove.q + `)`, args: st.membersRemove.args}
+			// A change of one member, the common one, compares the id
+			// with a text rather than a list: PostgreSQL then plans the
+			// statement once per connection (a generic plan as cheap as
+			// the custom one), where for a list of unknown length it
+			// plans it again on every run, which was most of what the
+			// statement cost.
+			st.membersAdd1, st.membersRemove1 = members(true, true), members(false, true)
+			fold := func(st bstmt) bstmt { return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args} }
+			st.membersAddFold, st.membersRemoveFold = fold(st.membersAdd), fold(st.membersRemove)
+			st.membersAdd1Fold, st.membersRemove1Fold = fold(st.membersAdd1), fold(st.membersRemove1)
 		}
 	}
 }
@@ -1146,12 +1169,35 @@ func (b *Bridge) idList(p string) string {
 // members inserts or deletes the join rows of group gid and the users
 // among ids, in one statement.
 func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []string, add bool) error {
-	st := &b.sql.membersRemove
-	if add {
-		st = &b.sql.membersAdd
-	}
-	_, err := b.run(ctx, tx, st, &binding{id: gid, tenant: tenant, list: b.d.listArg(ids)})
+	x := b.memberBinding(tenant, gid, ids)
+	_, err := b.run(ctx, tx, b.pick(x, add, &b.sql.membersAdd, &b.sql.membersRemove, &b.sql.membersAdd1, &b.sql.membersRemove1), x)
 	return err
+}
+
+// memberBinding binds the member statements of group gid and the member
+// ids: one id alone on PostgreSQL (see membersAdd1), else the list.
+func (b *Bridge) memberBinding(tenant, gid string, ids []string) *binding {
+	x := &binding{id: gid, tenant: tenant}
+	if b.d.pg && len(ids) == 1 {
+		x.one = ids[0]
+	} else {
+		x.list = b.d.listArg(ids)
+	}
+	return x
+}
+
+// pick returns the member statement for x: add or remove, of one member
+// or of a list.
+func (b *Bridge) pick(x *binding, add bool, addList, removeList, addOne, removeOne *bstmt) *bstmt {
+	switch {
+	case x.list == nil && add:
+		return addOne
+	case x.list == nil:
+		return removeOne
+	case add:
+		return addList
+	}
+	return removeList
 }
 
 // Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a
