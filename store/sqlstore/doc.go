@@ -91,8 +91,8 @@
 // for a host to update its own tables, with an error rolling everything
 // back. HostTables builds a Bridge from a declarative description of the
 // host's users, teams and membership tables, which adopts existing
-// accounts; set as Config.Bridge, its statements for a user's create and
-// a member change ride, on PostgreSQL, in the statement the store sends
+// accounts; set as Config.Bridge, its statements for a user's create or
+// update and a member change ride, on PostgreSQL, in the statement the store sends
 // for the write (a data-modifying WITH, as the feed's append does), so
 // that it costs those writes no round trip.
 //

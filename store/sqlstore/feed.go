@@ -233,10 +233,10 @@ func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals [
 // host is not nil (see ModifyMembers): host renders what Config.Bridge
 // does for them as WITH items (Bridge.fold), bound to the args it is
 // given, and bridged reports that it did. With the feed off and host
-// set, the statement yields ret's columns (ret must not be "") and a
-// 0 for the head, and the changes are left for appendChanges to stamp.
+// set, the statement yields ret's columns and a 0 for the head (ret "":
+// the 0 alone), and the changes are left for appendChanges to stamp.
 func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool)) (folded string, bound []any, bridged, ok bool) {
-	if !s.d.pg || len(changes) == 0 || !s.feed.on && (host == nil || ret == "") {
+	if !s.d.pg || len(changes) == 0 || !s.feed.on && host == nil {
 		return "", nil, false, false
 	}
 	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
@@ -250,10 +250,13 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	if ret != "" {
 		out = "SELECT w.*, head.seq FROM w, head"
 	}
-	if s.feed.on {
+	switch {
+	case s.feed.on:
 		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w")
-	} else {
+	case ret != "":
 		out = "SELECT w.*, 0::bigint FROM w"
+	default:
+		out = "SELECT 0::bigint"
 	}
 	if host != nil {
 		if h, done := host(a); done {
@@ -271,18 +274,35 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 // execFolded runs write statement q (bound to vals, no RETURNING) in tx,
 // with the feed's append of changes folded into it where foldFeed folds,
 // and numbers the changes; otherwise it runs q alone and appendChanges
-// appends them later.
-func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, q string, vals []any) error {
-	fq, fv, ok := s.foldFeed(tenant, changes, q, vals, "")
+// appends them later. When subj is not nil, Config.Bridge's work for
+// the changes is folded in too where it folds (Bridge.foldChanges: then
+// subj.bridged is set), and an error of the host's tables is returned as
+// OnChange would have returned it.
+func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj *subject, q string, vals []any) error {
+	var host func(a *args) (string, bool)
+	if subj != nil && s.folding() {
+		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, *subj) }
+	}
+	fq, fv, bridged, ok := s.foldWrite(tenant, changes, q, vals, "", host)
 	if !ok {
 		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
 		return err
 	}
 	var last int64
 	if err := s.wx(tx).QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+		if bridged {
+			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
+				return herr
+			}
+		}
 		return err
 	}
-	numberChanges(changes, last)
+	if s.feed.on {
+		numberChanges(changes, last)
+	}
+	if bridged {
+		subj.bridged = true
+	}
 	return nil
 }
 

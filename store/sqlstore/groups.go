@@ -318,7 +318,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 				query.MemberChanges(c.ID, c.Meta.Version, nil, mids)...)
 		}
 		a := &args{d: s.d}
-		err = s.execFolded(ctx, tx, tenant, changes, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
+		err = s.execFolded(ctx, tx, tenant, changes, nil, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
 		if err != nil {
@@ -602,7 +602,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
-	err = s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
+	err = s.execFolded(ctx, tx, tenant, changes, nil, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
 		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+

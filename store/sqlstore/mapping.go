@@ -611,8 +611,9 @@ func changeErr(kind store.ChangeKind, err error) error {
 // too: no statement, and no round trip, more than without the bridge, in
 // the same transaction (the statement's). It folds a user's creation
 // (the adoption or the insert, which reads w so that it runs once the
-// store's row is in, and the store's own conflict is the one reported)
-// and a member change; ok is false for any other change, or on SQLite,
+// store's row is in, and the store's own conflict is the one reported),
+// a user's update (likewise after w; with the create when it finds no
+// row) and a member change; ok is false for any other change, or on SQLite,
 // and the store then calls OnChange. The text is "" when there is
 // nothing to write (no Members table). An error of the statement from
 // the host's tables is mapped by foldErr as OnChange maps it.
@@ -625,14 +626,19 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		if c.UserAfter == nil {
 			return "", false
 		}
-		x := &binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter}
-		if b.t.Users.Adopt != nil {
-			x.adopt = b.adoptUser(c.UserAfter)
+		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertFold, &b.sql.userAdoptOrInsertFold), true
+	case store.UserUpdated:
+		if c.UserAfter == nil || !b.touches(c.Attributes) {
+			return "", c.UserAfter != nil
 		}
-		if x.adopt == "" {
-			return b.rebind(a, &b.sql.userInsertFold, x), true
-		}
-		return b.rebind(a, &b.sql.userAdoptOrInsertFold, x), true
+		// The update of the columns the change wrote, then, when it
+		// found no row (a user created before the bridge), the create.
+		upd := b.userUpdateSQL(b.userMask(c.Attributes))
+		up := b.rebind(a, &bstmt{q: `host_updated AS (` + upd.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: upd.args},
+			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
+		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
+	case store.UserDeactivated, store.UserReactivated:
+		return "", true // OnChange writes them with UserUpdated
 	case store.MembersAdded, store.MembersRemoved:
 		if b.t.Members == nil || len(c.Members) == 0 {
 			return "", true
@@ -642,6 +648,61 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		return b.rebind(a, st, x), true
 	}
 	return "", false
+}
+
+// foldCreateUser renders the folded create of u: its insert, or, when
+// it has a value to adopt by, the adoption else the insert (see
+// createUser).
+func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, insert, adoptOrInsert *bstmt) string {
+	x := &binding{id: u.ID, tenant: tenant, u: u}
+	if b.t.Users.Adopt != nil {
+		x.adopt = b.adoptUser(u)
+	}
+	if x.adopt == "" {
+		return b.rebind(a, insert, x)
+	}
+	return b.rebind(a, adoptOrInsert, x)
+}
+
+// foldChanges renders fold for every entry of a write (those whose ID
+// is subj's handed its resources), or ok false, adding nothing to a,
+// when one of them has no folded form, or when more than one would write
+// the same WITH items (two member entries).
+func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
+	if b == nil || !b.d.pg {
+		return "", false
+	}
+	users, members := 0, 0
+	for _, c := range changes {
+		switch c.Kind {
+		case store.UserCreated, store.UserUpdated:
+			users++
+			if c.ID != subj.id || subj.userAfter == nil {
+				return "", false
+			}
+		case store.UserDeactivated, store.UserReactivated:
+		case store.MembersAdded, store.MembersRemoved:
+			members++
+		default:
+			return "", false
+		}
+	}
+	if users > 1 || members > 1 {
+		return "", false
+	}
+	var parts []string
+	for _, c := range changes {
+		bc := Change{Change: c}
+		bc.Tenant = tenant
+		if c.ID == subj.id {
+			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+		}
+		h, _ := b.fold(a, &bc)
+		if h != "" {
+			parts = append(parts, h)
+		}
+	}
+	return strings.Join(parts, ", "), true
 }
 
 // rebind renders st, bound to x, with its placeholders ($1, $2, ...)
@@ -811,8 +872,10 @@ type bridgeSQL struct {
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
 	membersAdd, membersRemove                                                        bstmt
 	// The forms fold renders (PostgreSQL only): WITH items that follow
-	// the store's item w.
+	// the store's item w. The Else forms create a user only when the
+	// item host_updated updated no row.
 	userInsertFold, userAdoptOrInsertFold, membersAddFold, membersRemoveFold bstmt
+	userInsertElseFold, userAdoptOrInsertElseFold                            bstmt
 	// A change of one member (PostgreSQL only), and its folded form.
 	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
 }
@@ -878,8 +941,11 @@ func (b *Bridge) buildSQL() {
 	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
 	st.userInsert = q.stmt(insertUser + `VALUES (` + strings.Join(vals, ", ") + `)`)
 	if b.d.pg {
-		// Folded (see fold): after w, by reading its row.
+		// Folded (see fold): after w, by reading its row; else: unless
+		// host_updated updated a row.
 		st.userInsertFold = q.stmt(`host_user AS (` + insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done)`)
+		st.userInsertElseFold = q.stmt(`host_user AS (` + insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done` +
+			` WHERE NOT EXISTS (SELECT 1 FROM host_updated))`)
 	}
 	if ut.Adopt != nil {
 		q := &qb{d: b.d}
@@ -892,12 +958,20 @@ func (b *Bridge) buildSQL() {
 				` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
 			// Folded (see fold): both after w, the UPDATE by a condition
 			// on w, which the planner checks first (a one-time filter),
-			// the INSERT by reading w's row.
-			q := &qb{d: b.d}
-			cols, vals := userRow(q)
-			adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), assignments(cols, vals, ut.Tenant))
-			st.userAdoptOrInsertFold = q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1), host_user AS (` +
-				insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted))`)
+			// the INSERT by reading w's row; else: unless host_updated
+			// updated a row.
+			for _, unless := range []string{"", ` AND NOT EXISTS (SELECT 1 FROM host_updated)`} {
+				q := &qb{d: b.d}
+				cols, vals := userRow(q)
+				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), assignments(cols, vals, ut.Tenant))
+				fold := q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w)` + unless + ` RETURNING 1), host_user AS (` +
+					insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted)` + unless + `)`)
+				if unless == "" {
+					st.userAdoptOrInsertFold = fold
+				} else {
+					st.userAdoptOrInsertElseFold = fold
+				}
+			}
 		} else {
 			st.userAdopt = q.stmt(adopt)
 		}

@@ -434,73 +434,124 @@ func ExampleHostTables() {
 // them their host rows.
 func TestHostTablesSCIMKeys(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		m := sqlstore.HostTables{
-			Users:   sqlstore.UserTable{Table: "people", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"userName": "login", "active": "enabled"}},
-			Groups:  &sqlstore.GroupTable{Table: "crews", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"displayName": "title"}},
-			Members: &sqlstore.MemberTable{Table: "crew_people", Group: "crew", User: "person", Tenant: "tenant"},
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) { hostTablesSCIMKeys(t, db, asOnChange) })
 		}
-		dsn := db.dsn(t)
-		tctx := store.WithTenant(ctx, "acme")
-		// Before the bridge: one user and one group.
-		plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
-		require.NoError(t, err)
-		early, err := plain.CreateUser(tctx, &resources.User{UserName: "early"})
-		require.NoError(t, err)
-		earlyGroup, err := plain.CreateGroup(tctx, &resources.Group{DisplayName: "early crew"})
-		require.NoError(t, err)
-		require.NoError(t, plain.Close())
-		for _, q := range []string{
-			`CREATE TABLE people (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, login TEXT NOT NULL, enabled BOOLEAN NOT NULL)`,
-			`CREATE TABLE crews (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, title TEXT NOT NULL)`,
-			`CREATE TABLE crew_people (tenant TEXT NOT NULL, crew TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (crew, person))`,
-		} {
-			require.NoError(t, sqltestExec(t, dsn, q))
+	})
+}
+
+func hostTablesSCIMKeys(t *testing.T, db opener, asOnChange bool) {
+	m := sqlstore.HostTables{
+		Users:   sqlstore.UserTable{Table: "people", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"userName": "login", "active": "enabled"}},
+		Groups:  &sqlstore.GroupTable{Table: "crews", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"displayName": "title"}},
+		Members: &sqlstore.MemberTable{Table: "crew_people", Group: "crew", User: "person", Tenant: "tenant"},
+	}
+	dsn := db.dsn(t)
+	tctx := store.WithTenant(ctx, "acme")
+	// Before the bridge: one user and one group.
+	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	early, err := plain.CreateUser(tctx, &resources.User{UserName: "early"})
+	require.NoError(t, err)
+	earlyGroup, err := plain.CreateGroup(tctx, &resources.Group{DisplayName: "early crew"})
+	require.NoError(t, err)
+	require.NoError(t, plain.Close())
+	for _, q := range []string{
+		`CREATE TABLE people (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, login TEXT NOT NULL, enabled BOOLEAN NOT NULL)`,
+		`CREATE TABLE crews (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, title TEXT NOT NULL)`,
+		`CREATE TABLE crew_people (tenant TEXT NOT NULL, crew TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (crew, person))`,
+	} {
+		require.NoError(t, sqltestExec(t, dsn, q))
+	}
+
+	bridge, err := m.Bridge(dsn)
+	require.NoError(t, err)
+	cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
+	if asOnChange {
+		cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+	}
+	s, err := sqlstore.New(ctx, cfg)
+	require.NoError(t, err)
+	defer s.Close()
+	q := s.DB()
+	people := func() []string {
+		return rowsOf(t, q, `SELECT tenant, login, enabled FROM people ORDER BY login`)
+	}
+	crews := func() []string {
+		return rowsOf(t, q, `SELECT c.tenant, c.title, p.login FROM crew_people m JOIN crews c ON c.scim_id = m.crew JOIN people p ON p.scim_id = m.person ORDER BY c.title, p.login`)
+	}
+
+	ann, err := s.CreateUser(tctx, &resources.User{UserName: "ann"})
+	require.NoError(t, err)
+	bob, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme ann 1", "acme bob 1"}, people(), "early has no row yet")
+	off := false
+	_, err = s.UpdateUser(tctx, early.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme ann 1", "acme bob 1", "acme early 0"}, people(), "its first update gave early its row")
+
+	sub, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "sub"})
+	require.NoError(t, err)
+	crew, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "crew", Members: []resources.Member{{Value: ann.ID}, {Value: sub.ID}}})
+	require.NoError(t, err)
+	_, err = s.ModifyMembers(tctx, crew.ID, []string{bob.ID, early.ID}, []string{ann.ID}, "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme crew bob", "acme crew early"}, crews(), "exactly the users added and removed; the nested group skipped")
+	_, err = s.UpdateGroup(tctx, earlyGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "renamed"; return g, nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme crew", "acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
+
+	require.NoError(t, s.DeleteUser(tctx, bob.ID, ""))
+	assert.Equal(t, []string{"acme crew early"}, crews())
+	assert.Equal(t, []string{"acme ann 1", "acme early 0"}, people())
+	require.NoError(t, s.DeleteGroup(tctx, crew.ID, ""))
+	assert.Empty(t, crews())
+	assert.Equal(t, []string{"acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
+
+	unmanaged, err := bridge.UnmanagedUsers(ctx, q, "acme")
+	require.NoError(t, err)
+	assert.Empty(t, unmanaged)
+}
+
+// TestHostTablesAdoptOnFirstUpdate: a user created before the bridge was
+// set up, whose address an unmanaged account of the app holds, adopts
+// that account on its first update (rather than inserting a second), as a
+// create would; with the bridge as Config.Bridge (on PostgreSQL folded
+// into the update's statement) and as OnChange.
+func TestHostTablesAdoptOnFirstUpdate(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				dsn := db.dsn(t)
+				plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+				require.NoError(t, err)
+				carol, err := plain.CreateUser(ctx, &resources.User{UserName: "carol@example.com"})
+				require.NoError(t, err)
+				for _, q := range hostSchema(isPG(plain), false) {
+					_, err := plain.DB().Exec(q)
+					require.NoError(t, err, q)
+				}
+				_, err = plain.DB().Exec(`INSERT INTO app_users (email, given_name) VALUES ('Carol@Example.com', 'app'), ('dan@example.com', 'app')`)
+				require.NoError(t, err)
+				require.NoError(t, plain.Close())
+
+				bridge, err := hostTables(true, false).Bridge(dsn)
+				require.NoError(t, err)
+				cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
+				if asOnChange {
+					cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+				}
+				s, err := sqlstore.New(ctx, cfg)
+				require.NoError(t, err)
+				defer s.Close()
+				off := false
+				_, err = s.UpdateUser(ctx, carol.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
+				require.NoError(t, err)
+				assert.Equal(t, []string{"1 carol@example.com - 0 " + carol.ID, "2 dan@example.com app 1 -"},
+					rowsOf(t, s.DB(), `SELECT id, email, given_name, active, scim_id FROM app_users ORDER BY id`), "carol's account adopted (every mapped column written), not doubled")
+			})
 		}
-
-		bridge, err := m.Bridge(dsn)
-		require.NoError(t, err)
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
-		require.NoError(t, err)
-		defer s.Close()
-		q := s.DB()
-		people := func() []string {
-			return rowsOf(t, q, `SELECT tenant, login, enabled FROM people ORDER BY login`)
-		}
-		crews := func() []string {
-			return rowsOf(t, q, `SELECT c.tenant, c.title, p.login FROM crew_people m JOIN crews c ON c.scim_id = m.crew JOIN people p ON p.scim_id = m.person ORDER BY c.title, p.login`)
-		}
-
-		ann, err := s.CreateUser(tctx, &resources.User{UserName: "ann"})
-		require.NoError(t, err)
-		bob, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme ann 1", "acme bob 1"}, people(), "early has no row yet")
-		off := false
-		_, err = s.UpdateUser(tctx, early.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme ann 1", "acme bob 1", "acme early 0"}, people(), "its first update gave early its row")
-
-		sub, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "sub"})
-		require.NoError(t, err)
-		crew, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "crew", Members: []resources.Member{{Value: ann.ID}, {Value: sub.ID}}})
-		require.NoError(t, err)
-		_, err = s.ModifyMembers(tctx, crew.ID, []string{bob.ID, early.ID}, []string{ann.ID}, "")
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme crew bob", "acme crew early"}, crews(), "exactly the users added and removed; the nested group skipped")
-		_, err = s.UpdateGroup(tctx, earlyGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "renamed"; return g, nil })
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme crew", "acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
-
-		require.NoError(t, s.DeleteUser(tctx, bob.ID, ""))
-		assert.Equal(t, []string{"acme crew early"}, crews())
-		assert.Equal(t, []string{"acme ann 1", "acme early 0"}, people())
-		require.NoError(t, s.DeleteGroup(tctx, crew.ID, ""))
-		assert.Empty(t, crews())
-		assert.Equal(t, []string{"acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
-
-		unmanaged, err := bridge.UnmanagedUsers(ctx, q, "acme")
-		require.NoError(t, err)
-		assert.Empty(t, unmanaged)
 	})
 }
 

@@ -98,11 +98,11 @@ type Config struct {
 	// (HostTables.Bridge, built for this DSN's database). It does what
 	// its OnChange would as Config.OnChange, in the same transaction
 	// and with the same errors, and more cheaply: on PostgreSQL the
-	// host's row of a created user and the join rows of a member change
-	// are written by the statement the store sends anyway (a
-	// data-modifying WITH, as the change feed's append), no round trip
-	// more, and a create stays one statement. When OnChange is set too
-	// it runs after the bridge, with every entry.
+	// host's row of a created or updated user and the join rows of a
+	// member change are written by the statement the store sends anyway
+	// (a data-modifying WITH, as the change feed's append), no round
+	// trip more, and a create stays one statement. When OnChange is set
+	// too it runs after the bridge, with every entry.
 	Bridge *Bridge
 }
 

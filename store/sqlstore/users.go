@@ -258,7 +258,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	var after *resources.User // the user the bridge is handed
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		a := &args{d: s.d}
-		if err := s.execFolded(ctx, tx, tenant, changes, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
+		if err := s.execFolded(ctx, tx, tenant, changes, nil, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
 			return taken(err)
 		}
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
@@ -464,7 +464,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, false); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, false); err != nil {
 			return err
 		}
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
@@ -478,14 +478,15 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // updateUser writes user c (rendered as w) over its row at version, with
 // its emails and phone numbers unless valuesKept (sameValueRows), in tx.
 // The UPDATE carries the feed's append of changes where foldFeed folds
-// it.
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, valuesKept bool) error {
+// it, and Config.Bridge's update of the host's row (subj: the user
+// before and after) where it folds (execFolded).
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
 	a := &args{d: s.d}
 	key := a.add(w.userNameKey)
 	// A user that shares its key with an older one since the 0004
 	// upgrade (user_name_dup, see migrations) keeps its mark while it
 	// keeps the key, and loses it with a new name.
-	err := s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
+	err := s.execFolded(ctx, tx, tenant, changes, subj, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
 		`, user_name_dup = CASE WHEN user_name_key = `+key+` THEN user_name_dup ELSE '' END, user_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
 		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
@@ -494,6 +495,9 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	if err != nil {
 		if isUniqueViolation(err) {
 			return userNameTaken(tenant, c, w)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			return err // the host's tables refused it (Bridge.foldErr)
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
@@ -561,7 +565,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, s.sameValueRows(cur, c)); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, s.sameValueRows(cur, c)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {
