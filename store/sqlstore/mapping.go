@@ -525,11 +525,10 @@ func (b *Bridge) flag(v bool) any {
 	return 0
 }
 
-// lit renders the flag v as a literal (see IntFlags). A flag is written
-// into the SQL, not bound: SQLite checks a condition on a flag column
-// against a partial index's (an address unique among the rows not
-// deleted) using the value bound to it, and then recompiles the statement
-// each time the parameter is bound again, that is on every run.
+// lit renders the flag v as a literal (see IntFlags): a constant of the
+// mapping, written into the SQL rather than bound, so that a condition on
+// the flag column reads as a host's partial index says it ("deleted =
+// FALSE"), which the planners can match as written.
 func (b *Bridge) lit(v bool) string {
 	switch {
 	case b.t.Users.IntFlags && v:

@@ -2,8 +2,6 @@ package sqlstore_test
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -56,23 +54,7 @@ func TestHostTablesSQLitePlans(t *testing.T) {
 			t.Run(fmt.Sprintf("%s, statistics %v", name, stats), func(t *testing.T) {
 				q, ok := stmts[name]
 				require.True(t, ok, "the bridge has no %s", name)
-				// Every parameter bound NULL: a plan does not depend on
-				// the values (the bridge's statements are written so).
-				n := 0
-				for _, m := range regexp.MustCompile(`\?(\d+)`).FindAllStringSubmatch(q, -1) {
-					k, _ := strconv.Atoi(m[1])
-					n = max(n, k)
-				}
-				rows, err := s.DB().Query(`EXPLAIN QUERY PLAN `+q, make([]any, n)...)
-				require.NoError(t, err)
-				var plan []string
-				for rows.Next() {
-					var id, parent, notused int
-					var detail string
-					require.NoError(t, rows.Scan(&id, &parent, &notused, &detail))
-					plan = append(plan, detail)
-				}
-				require.NoError(t, rows.Err())
+				plan := sqlitePlan(t, s, q)
 				all := strings.Join(plan, "\n")
 				for _, step := range steps {
 					assert.Contains(t, all, step, "%s:\n%s", q, all)

@@ -152,11 +152,7 @@ func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOn
 	dsn := db.dsn(t)
 	bridge, err := m.Bridge(dsn)
 	require.NoError(t, err)
-	cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
-	if asOnChange {
-		cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
-	}
-	s, err := sqlstore.New(ctx, cfg)
+	s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, q := range hostSchema(isPG(s), intFlags) {
@@ -167,6 +163,15 @@ func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOn
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	return s, scimClient{t: t, h: h}
+}
+
+// bridgeConfig is the store's Config with bridge set as Config.Bridge,
+// or, asOnChange, as Config.OnChange.
+func bridgeConfig(dsn string, bridge *sqlstore.Bridge, asOnChange bool) sqlstore.Config {
+	if asOnChange {
+		return sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+	}
+	return sqlstore.Config{DSN: dsn, Bridge: bridge}
 }
 
 // rowsOf returns the rows of q, each rendered as its columns joined by
@@ -466,11 +471,7 @@ func hostTablesSCIMKeys(t *testing.T, db opener, asOnChange bool) {
 
 	bridge, err := m.Bridge(dsn)
 	require.NoError(t, err)
-	cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
-	if asOnChange {
-		cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
-	}
-	s, err := sqlstore.New(ctx, cfg)
+	s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
 	require.NoError(t, err)
 	defer s.Close()
 	q := s.DB()
@@ -538,11 +539,7 @@ func TestHostTablesAdoptOnFirstUpdate(t *testing.T) {
 
 				bridge, err := hostTables(true, false).Bridge(dsn)
 				require.NoError(t, err)
-				cfg := sqlstore.Config{DSN: dsn, Bridge: bridge}
-				if asOnChange {
-					cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
-				}
-				s, err := sqlstore.New(ctx, cfg)
+				s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
 				require.NoError(t, err)
 				defer s.Close()
 				off := false
