@@ -259,13 +259,18 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 		out = "SELECT 0::bigint"
 	}
 	if host != nil {
-		if h, done := host(a); done {
+		h, done := host(a)
+		if (!done || h == "") && !s.feed.on {
+			// Nothing to fold: q runs as it is (and appendChanges
+			// calls the bridge, which has nothing to write, or writes
+			// what it could not fold).
+			return "", nil, false, false
+		}
+		if done {
 			bridged = true
 			if h != "" {
 				ctes += `, ` + h
 			}
-		} else if !s.feed.on {
-			return "", nil, false, false
 		}
 	}
 	return ctes + "\n\t\t" + out, a.vals, bridged, true

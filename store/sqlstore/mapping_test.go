@@ -148,11 +148,13 @@ func (c scimClient) must(want int, method, path, body string) map[string]any {
 // newHostStore opens a store with the bridge of m over hostSchema, set
 // as Config.Bridge, or, asOnChange, as a hand-written Config.OnChange
 // would be (the store then folds none of its statements into its own).
-func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOnChange bool) (*sqlstore.Store, scimClient) {
+func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOnChange, feed bool) (*sqlstore.Store, scimClient) {
 	dsn := db.dsn(t)
 	bridge, err := m.Bridge(dsn)
 	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
+	cfg := bridgeConfig(dsn, bridge, asOnChange)
+	cfg.ChangeFeed = feed
+	s, err := sqlstore.New(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, q := range hostSchema(isPG(s), intFlags) {
@@ -217,15 +219,17 @@ const userSchema = `"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]`
 func TestHostTablesBridge(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, v := range []struct {
-			name                       string
-			soft, intFlags, asOnChange bool
+			name                             string
+			soft, intFlags, asOnChange, feed bool
 		}{
-			{"hard delete, boolean flags", false, false, false},
-			{"soft delete, integer flags", true, true, false},
-			{"soft delete, as OnChange", true, false, true},
+			{"hard delete, boolean flags", false, false, false, false},
+			{"soft delete, integer flags", true, true, false, false},
+			{"soft delete, with the change feed", true, false, false, true},
+			{"soft delete, as OnChange", true, false, true, false},
+			{"soft delete, as OnChange, with the change feed", true, false, true, true},
 		} {
 			t.Run(v.name, func(t *testing.T) {
-				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags, v.asOnChange)
+				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags, v.asOnChange, v.feed)
 				q := s.DB()
 				ph := func(n int) string { return fmt.Sprintf("?%d", n) }
 				if isPG(s) {
@@ -316,6 +320,21 @@ func TestHostTablesBridge(t *testing.T) {
 				c.must(204, "DELETE", "/Groups/"+sub, "")
 				assert.Empty(t, rowsOf(t, q, `SELECT id FROM app_teams`))
 
+				if v.feed {
+					// The feed's append rides in the same statements as the
+					// bridge's (PostgreSQL): every entry is there, numbered
+					// without a gap, the refused writes' none.
+					entries, err := s.Feed().Changes(ctx, 0, 1000)
+					require.NoError(t, err)
+					kinds := map[store.ChangeKind]int{}
+					for i, e := range entries {
+						assert.Equal(t, int64(i+1), e.Seq)
+						kinds[e.Kind]++
+					}
+					assert.Equal(t, map[store.ChangeKind]int{store.UserCreated: 2, store.GroupCreated: 2, store.MembersAdded: 2, store.MembersRemoved: 3,
+						store.GroupUpdated: 1, store.UserUpdated: 1, store.UserDeactivated: 1, store.UserDeleted: 1, store.GroupDeleted: 2}, kinds)
+				}
+
 				// A new SCIM user with a deleted user's address gets an
 				// account of its own: it may be another person.
 				c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"BOB@example.com"}`)
@@ -341,7 +360,7 @@ func TestHostTablesAdoption(t *testing.T) {
 	const people, appOnly, workers = 1000, 20, 8
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := hostTables(true, false)
-		s, c := newHostStore(t, db, m, false, false)
+		s, c := newHostStore(t, db, m, false, false, false)
 		bridge, err := m.Bridge(db.dsn(t))
 		require.NoError(t, err)
 		q := s.DB()
@@ -571,7 +590,7 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, asOnChange := range []bool{false, true} {
 			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
-				s, c := newHostStore(t, db, hostTables(true, false), false, asOnChange)
+				s, c := newHostStore(t, db, hostTables(true, false), false, asOnChange, true)
 				q := s.DB()
 				refuse := []string{
 					`CREATE TRIGGER refuse_add BEFORE INSERT ON app_team_members WHEN NEW.user_id = (SELECT id FROM app_users WHERE email = 'bob@example.com') BEGIN SELECT RAISE(ABORT, 'bob may not join'); END`,
