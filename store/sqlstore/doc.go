@@ -78,7 +78,8 @@
 // delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite the
 // append of one entry is one statement more; of several, or with
-// Config.OnChange, which needs the entries' numbers, two.
+// Config.OnChange, which needs the entries' numbers, two (Config.Bridge
+// does not need them).
 //
 // On SQLite a statement is compiled once: the writer and the reader pool
 // each keep a bounded cache of prepared statements by SQL text (the
@@ -88,8 +89,12 @@
 // Config.OnChange is called with each entry, the resource before and
 // after (Change), inside the same transaction before the commit: the place
 // for a host to update its own tables, with an error rolling everything
-// back. HostTables builds it from a declarative description of the host's
-// users, teams and membership tables, and adopts existing accounts.
+// back. HostTables builds a Bridge from a declarative description of the
+// host's users, teams and membership tables, which adopts existing
+// accounts; set as Config.Bridge, its statements for a user's create or
+// update and a member change ride, on PostgreSQL, in the statement the store sends
+// for the write (a data-modifying WITH, as the feed's append does), so
+// that it costs those writes no round trip.
 //
 // # Case-insensitive comparison
 //

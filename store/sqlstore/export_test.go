@@ -241,3 +241,20 @@ var JSONListForTest = jsonList
 // SQLiteAppendForTest is the SQLite statement that appends n entries
 // (sqliteAppendN).
 var SQLiteAppendForTest = sqliteAppendN
+
+// SQLForTest returns the bridge's fixed statements by name (those of
+// the dialect it was built for; an update writing every mapped column
+// as "userUpdate").
+func (b *Bridge) SQLForTest() map[string]string {
+	out := map[string]string{
+		"userInsert": b.sql.userInsert.q, "userAdopt": b.sql.userAdopt.q, "userAdoptOrInsert": b.sql.userAdoptOrInsert.q,
+		"userUpdate": b.userUpdateSQL(b.userMask(nil)).q, "userDelete": b.sql.userDelete.q, "userDrop": b.sql.userDrop.q,
+		"membersAdd": b.sql.membersAdd.q, "membersRemove": b.sql.membersRemove.q,
+	}
+	for k, v := range out {
+		if v == "" {
+			delete(out, k)
+		}
+	}
+	return out
+}

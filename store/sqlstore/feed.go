@@ -25,6 +25,7 @@ type feedConfig struct {
 	on        bool
 	retention time.Duration
 	onChange  func(ctx context.Context, tx *sql.Tx, c Change) error
+	bridge    *Bridge // Config.Bridge
 	stop      chan struct{}
 	done      sync.WaitGroup
 }
@@ -110,11 +111,15 @@ func sqliteAppendN(n int) string {
 }
 
 // tracking reports whether writes must work out their feed entries.
-func (s *Store) tracking() bool { return s.feed.on || s.feed.onChange != nil }
+func (s *Store) tracking() bool { return s.feed.on || s.bridging() }
 
-// bridging reports whether writes must also hand Config.OnChange the
-// resource before and after.
-func (s *Store) bridging() bool { return s.feed.onChange != nil }
+// bridging reports whether writes must also hand Config.OnChange or
+// Config.Bridge the resource before and after.
+func (s *Store) bridging() bool { return s.feed.onChange != nil || s.feed.bridge != nil }
+
+// folding reports whether the store folds Config.Bridge's statements
+// into its own where it can (PostgreSQL; see Bridge.fold).
+func (s *Store) folding() bool { return s.d.pg && s.feed.bridge != nil }
 
 // Change is a feed entry as Config.OnChange sees it, inside the write's
 // transaction: with the user or group the entry names, before and after
@@ -144,6 +149,9 @@ type subject struct {
 	id                      string
 	userBefore, userAfter   *resources.User
 	groupBefore, groupAfter *resources.Group
+	// bridged says the write's own statement did Config.Bridge's work
+	// for every entry (Bridge.fold): appendChanges does not call it.
+	bridged bool
 }
 
 // stampChanges gives changes their tenant and the time of the write, and
@@ -157,14 +165,15 @@ func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
 }
 
 // appendChanges numbers the entries of a write and appends them to the
-// tenant's feed in tx, then hands each to Config.OnChange (an error rolls
-// the whole transaction back: the change, its entries and whatever
-// OnChange wrote). The tenant's entries are numbered in commit order
-// (see appendFeed). Entries a folded
-// statement has appended already (foldFeed: their Seq is set) are only
-// handed to OnChange.
+// tenant's feed in tx, then hands each to Config.Bridge and
+// Config.OnChange, in that order (an error rolls the whole transaction
+// back: the change, its entries and whatever they wrote). The tenant's
+// entries are numbered in commit order (see appendFeed). Entries a
+// folded statement has appended already (foldFeed: their Seq is set)
+// are only handed on; when the write's statement did the bridge's work
+// too (subj.bridged, see Bridge.fold), to OnChange only.
 //
-// The entries whose ID is subj.id get subj's resources in OnChange.
+// The entries whose ID is subj.id get subj's resources.
 func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj subject) error {
 	if len(changes) == 0 || !s.tracking() {
 		return nil
@@ -177,12 +186,24 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 			}
 		}
 	}
-	if s.feed.onChange != nil {
-		for _, c := range changes {
-			bc := Change{Change: c, stmts: s.stmts}
-			if c.ID == subj.id {
-				bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+	bridge := s.feed.bridge
+	if subj.bridged {
+		bridge = nil
+	}
+	if bridge == nil && s.feed.onChange == nil {
+		return nil
+	}
+	for _, c := range changes {
+		bc := Change{Change: c, stmts: s.stmts}
+		if c.ID == subj.id {
+			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+		}
+		if bridge != nil {
+			if err := bridge.OnChange(ctx, tx, bc); err != nil {
+				return err
 			}
+		}
+		if s.feed.onChange != nil {
 			if err := s.feed.onChange(ctx, tx, bc); err != nil {
 				return err
 			}
@@ -234,35 +255,89 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 // is, when there is nothing to fold: SQLite (appendChanges appends
 // there), the feed off, no changes. The changes are stamped here.
 func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals []any, ret string) (folded string, bound []any, ok bool) {
-	if !s.d.pg || !s.feed.on || len(changes) == 0 {
-		return "", nil, false
+	folded, bound, _, ok = s.foldWrite(tenant, changes, q, vals, ret, nil)
+	return folded, bound, ok
+}
+
+// foldWrite is foldFeed folding the bridge's work for changes too, when
+// host is not nil (see ModifyMembers): host renders what Config.Bridge
+// does for them as WITH items (Bridge.fold), bound to the args it is
+// given, and bridged reports that it did. With the feed off and host
+// set, the statement yields ret's columns and a 0 for the head (ret "":
+// the 0 alone), and the changes are left for appendChanges to stamp.
+func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool)) (folded string, bound []any, bridged, ok bool) {
+	if !s.d.pg || len(changes) == 0 || !s.feed.on && host == nil {
+		return "", nil, false, false
 	}
-	at := s.stampChanges(tenant, changes)
 	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
+	ctes := `WITH w AS (` + q + ` RETURNING `
+	if ret != "" {
+		ctes += ret + `)`
+	} else {
+		ctes += `1)`
+	}
 	out := "SELECT head.seq FROM head"
 	if ret != "" {
 		out = "SELECT w.*, head.seq FROM w, head"
-	} else {
-		ret = "1"
 	}
-	return `WITH w AS (` + q + ` RETURNING ` + ret + `), ` + s.pgFeed(a, tenant, at, changes, "w") + "\n\t\t" + out, a.vals, true
+	switch {
+	case s.feed.on:
+		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w")
+	case ret != "":
+		out = "SELECT w.*, 0::bigint FROM w"
+	default:
+		out = "SELECT 0::bigint"
+	}
+	if host != nil {
+		h, done := host(a)
+		if (!done || h == "") && !s.feed.on {
+			// Nothing to fold: q runs as it is (and appendChanges
+			// calls the bridge, which has nothing to write, or writes
+			// what it could not fold).
+			return "", nil, false, false
+		}
+		if done {
+			bridged = true
+			if h != "" {
+				ctes += `, ` + h
+			}
+		}
+	}
+	return ctes + "\n\t\t" + out, a.vals, bridged, true
 }
 
 // execFolded runs write statement q (bound to vals, no RETURNING) in tx,
 // with the feed's append of changes folded into it where foldFeed folds,
 // and numbers the changes; otherwise it runs q alone and appendChanges
-// appends them later.
-func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, q string, vals []any) error {
-	fq, fv, ok := s.foldFeed(tenant, changes, q, vals, "")
+// appends them later. When subj is not nil, Config.Bridge's work for
+// the changes is folded in too where it folds (Bridge.foldChanges: then
+// subj.bridged is set), and an error of the host's tables is returned as
+// OnChange would have returned it.
+func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj *subject, q string, vals []any) error {
+	var host func(a *args) (string, bool)
+	if subj != nil && s.folding() {
+		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, *subj) }
+	}
+	fq, fv, bridged, ok := s.foldWrite(tenant, changes, q, vals, "", host)
 	if !ok {
 		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
 		return err
 	}
 	var last int64
 	if err := s.wx(tx).QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+		if bridged {
+			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
+				return herr
+			}
+		}
 		return err
 	}
-	numberChanges(changes, last)
+	if s.feed.on {
+		numberChanges(changes, last)
+	}
+	if bridged {
+		subj.bridged = true
+	}
 	return nil
 }
 
@@ -299,9 +374,9 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		return nil
 	}
 	x := s.wx(tx)
-	if !s.bridging() && n < int64(len(sqliteAppends)) {
-		// Nothing reads the entries' Seqs after the append: they are
-		// numbered inside the INSERT.
+	if s.feed.onChange == nil && n < int64(len(sqliteAppends)) {
+		// Nothing reads the entries' Seqs after the append (Config.Bridge
+		// does not): they are numbered inside the INSERT.
 		q := sqliteAppend
 		if n > 1 {
 			q = sqliteAppends[n]

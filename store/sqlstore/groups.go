@@ -318,7 +318,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 				query.MemberChanges(c.ID, c.Meta.Version, nil, mids)...)
 		}
 		a := &args{d: s.d}
-		err = s.execFolded(ctx, tx, tenant, changes, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
+		err = s.execFolded(ctx, tx, tenant, changes, nil, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
 		if err != nil {
@@ -602,7 +602,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
-	err = s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
+	err = s.execFolded(ctx, tx, tenant, changes, nil, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
 		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
@@ -795,14 +795,33 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		// are the entries: the version's UPDATE carries the feed's
 		// append (foldFeed).
 		changes := query.MemberChanges(groupID, query.FormatVersion(uint64(version+1)), removed, added)
+		subj := subject{id: groupID}
 		if changed > 0 {
 			const ret = `id, doc, created, last_modified, version`
 			bump, vals := `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
 				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, groupID, s.d.timeArg(now)}
-			if fq, fv, ok := s.foldFeed(tenant, changes, bump, vals, ret); ok {
+			// The bump carries the bridge's join rows too (Bridge.fold)
+			// when the change is one entry: an add, or a removal.
+			var host func(a *args) (string, bool)
+			if s.folding() && len(changes) == 1 {
+				host = func(a *args) (string, bool) {
+					c := Change{Change: changes[0]}
+					c.Tenant = tenant
+					return s.feed.bridge.fold(a, &c)
+				}
+			}
+			if fq, fv, bridged, ok := s.foldWrite(tenant, changes, bump, vals, ret, host); ok {
 				var last int64
 				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, fq, fv...), &last)
-				numberChanges(changes, last)
+				if s.feed.on {
+					numberChanges(changes, last)
+				}
+				subj.bridged = bridged
+				if err != nil && bridged {
+					if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
+						return herr
+					}
+				}
 			} else {
 				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
 			}
@@ -812,7 +831,6 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err != nil {
 			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}
-		subj := subject{id: groupID}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 		}

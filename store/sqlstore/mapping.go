@@ -8,8 +8,11 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -18,7 +21,7 @@ import (
 // HostTables describes a host application's own users, groups (teams)
 // and membership tables, so that Bridge can keep them in step with the
 // SCIM tables, inside each SCIM write's transaction, without hand-written
-// SQL: set Config.OnChange to the returned Bridge's OnChange.
+// SQL: set Config.Bridge to the returned Bridge.
 //
 // Table and column names are the host's configuration, not client input;
 // they are still checked (letters, digits and _ only, a table optionally
@@ -221,8 +224,9 @@ func lookupUserPath(p string) (userPath, bool) {
 }
 
 // Bridge keeps a host's tables (HostTables) in step with the SCIM tables:
-// its OnChange is a Config.OnChange. Build it with HostTables.Bridge; it
-// is safe for concurrent use.
+// set it as Config.Bridge (its OnChange is also a Config.OnChange, which
+// the store cannot fold into its own statements, see Config.Bridge).
+// Build it with HostTables.Bridge; it is safe for concurrent use.
 //
 // What each change does to the host's tables:
 //
@@ -256,6 +260,9 @@ type Bridge struct {
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
 	sql        bridgeSQL
+	// tables are the host's tables' names as the database reports them
+	// in an error (unquoted, without their schema): see foldErr.
+	tables []string
 	// userUpdates holds the UPDATE of each set of users' columns
 	// (userUpdateSQL), by mask.
 	userUpdates sync.Map
@@ -306,7 +313,7 @@ func quoteTable(what, name string) (string, error) {
 //
 //	bridge, err := tables.Bridge(dsn)
 //	if err != nil { ... }
-//	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+//	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
 //
 // A mapping that cannot work (an empty or odd name, an unknown SCIM
 // path, two paths on one column, HostKeys without keys) is an error here,
@@ -438,8 +445,27 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
 		}
 	}
+	for _, name := range []string{u.Table, tableOf(m.Groups), memberTableOf(m.Members)} {
+		if name != "" {
+			b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:])
+		}
+	}
 	b.buildSQL()
 	return b, nil
+}
+
+func tableOf(g *GroupTable) string {
+	if g == nil {
+		return ""
+	}
+	return g.Table
+}
+
+func memberTableOf(m *MemberTable) string {
+	if m == nil {
+		return ""
+	}
+	return m.Table
 }
 
 // columns records which part of HostTables claimed each column of one
@@ -499,6 +525,22 @@ func (b *Bridge) flag(v bool) any {
 	return 0
 }
 
+// lit renders the flag v as a literal (see IntFlags): a constant of the
+// mapping, written into the SQL rather than bound, so that a condition on
+// the flag column reads as a host's partial index says it ("deleted =
+// FALSE"), which the planners can match as written.
+func (b *Bridge) lit(v bool) string {
+	switch {
+	case b.t.Users.IntFlags && v:
+		return "1"
+	case b.t.Users.IntFlags:
+		return "0"
+	case v:
+		return "TRUE"
+	}
+	return "FALSE"
+}
+
 // filter renders a column that a condition only filters on, in a form
 // no index serves: a planner without statistics of the host's tables
 // (SQLite always, PostgreSQL before ANALYZE or in a generic plan) would
@@ -513,8 +555,9 @@ func (b *Bridge) filter(col string) string {
 	return "+" + col
 }
 
-// OnChange updates the host's tables for c inside tx: it is the function
-// to set as Config.OnChange (see Bridge for what each change does). Its
+// OnChange updates the host's tables for c inside tx: the store calls it
+// for Config.Bridge (for the changes it does not fold), and it may be set
+// as Config.OnChange (see Bridge for what each change does). Its
 // statements are fixed, built with the bridge; on SQLite they run through
 // the store's statement cache (which c carries), compiled once.
 func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
@@ -549,10 +592,163 @@ func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
 	if err == nil {
 		return nil
 	}
+	return changeErr(c.Kind, err)
+}
+
+// changeErr is the error OnChange returns when its statements for a
+// change of kind failed with err.
+func changeErr(kind store.ChangeKind, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: the application already has another account or team with one of these values (a unique constraint of its tables)", store.ErrConflict)
 	}
-	return fmt.Errorf("sqlstore: host tables: %s: %w", c.Kind, err)
+	return fmt.Errorf("sqlstore: host tables: %s: %w", kind, err)
+}
+
+// fold renders what OnChange does for c as items of a data-modifying
+// WITH, on PostgreSQL, its values bound to a, so that the statement the
+// store sends for the write (its WITH item w) writes the host's tables
+// too: no statement, and no round trip, more than without the bridge, in
+// the same transaction (the statement's). It folds a user's creation
+// (the adoption or the insert, which reads w so that it runs once the
+// store's row is in, and the store's own conflict is the one reported),
+// a user's update (likewise after w; with the create when it finds no
+// row) and a member change; ok is false for any other change, or on SQLite,
+// and the store then calls OnChange. The text is "" when there is
+// nothing to write (no Members table). An error of the statement from
+// the host's tables is mapped by foldErr as OnChange maps it.
+func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
+	if b == nil || !b.d.pg {
+		return "", false
+	}
+	switch c.Kind {
+	case store.UserCreated:
+		if c.UserAfter == nil {
+			return "", false
+		}
+		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertFold, &b.sql.userAdoptOrInsertFold), true
+	case store.UserUpdated:
+		if c.UserAfter == nil || !b.touches(c.Attributes) {
+			return "", c.UserAfter != nil
+		}
+		// The update of the columns the change wrote, then, when it
+		// found no row (a user created before the bridge), the create.
+		upd := b.userUpdateSQL(b.userMask(c.Attributes))
+		up := b.rebind(a, &bstmt{q: `host_updated AS (` + upd.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: upd.args},
+			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
+		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
+	case store.UserDeactivated, store.UserReactivated:
+		return "", true // OnChange writes them with UserUpdated
+	case store.MembersAdded, store.MembersRemoved:
+		if b.t.Members == nil || len(c.Members) == 0 {
+			return "", true
+		}
+		x, add := b.memberBinding(c.Tenant, c.ID, c.Members), c.Kind == store.MembersAdded
+		st := b.pick(x, add, &b.sql.membersAddFold, &b.sql.membersRemoveFold, &b.sql.membersAdd1Fold, &b.sql.membersRemove1Fold)
+		return b.rebind(a, st, x), true
+	}
+	return "", false
+}
+
+// foldCreateUser renders the folded create of u: its insert, or, when
+// it has a value to adopt by, the adoption else the insert (see
+// createUser).
+func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, insert, adoptOrInsert *bstmt) string {
+	x := &binding{id: u.ID, tenant: tenant, u: u}
+	if b.t.Users.Adopt != nil {
+		x.adopt = b.adoptUser(u)
+	}
+	if x.adopt == "" {
+		return b.rebind(a, insert, x)
+	}
+	return b.rebind(a, adoptOrInsert, x)
+}
+
+// foldChanges renders fold for every entry of a write (those whose ID
+// is subj's handed its resources), or ok false, adding nothing to a,
+// when one of them has no folded form, or when more than one would write
+// the same WITH items (two member entries).
+func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
+	if b == nil || !b.d.pg {
+		return "", false
+	}
+	users, members := 0, 0
+	for _, c := range changes {
+		switch c.Kind {
+		case store.UserCreated, store.UserUpdated:
+			users++
+			if c.ID != subj.id || subj.userAfter == nil {
+				return "", false
+			}
+		case store.UserDeactivated, store.UserReactivated:
+		case store.MembersAdded, store.MembersRemoved:
+			members++
+		default:
+			return "", false
+		}
+	}
+	if users > 1 || members > 1 {
+		return "", false
+	}
+	var parts []string
+	for _, c := range changes {
+		bc := Change{Change: c}
+		bc.Tenant = tenant
+		if c.ID == subj.id {
+			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+		}
+		h, _ := b.fold(a, &bc)
+		if h != "" {
+			parts = append(parts, h)
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// rebind renders st, bound to x, with its placeholders ($1, $2, ...)
+// numbered after a's and its values added to a. The bridge's SQL has no
+// $ but its placeholders: its names are checked to be letters, digits
+// and _, and its only string literal is the empty one.
+func (b *Bridge) rebind(a *args, st *bstmt, x *binding) string {
+	vals := b.bind(st, x)
+	phs := make([]string, len(vals))
+	var out strings.Builder
+	out.Grow(len(st.q) + 2*len(vals))
+	q := st.q
+	for {
+		i := strings.IndexByte(q, '$')
+		if i < 0 {
+			out.WriteString(q)
+			return out.String()
+		}
+		out.WriteString(q[:i])
+		j := i + 1
+		for j < len(q) && q[j] >= '0' && q[j] <= '9' {
+			j++
+		}
+		k, err := strconv.Atoi(q[i+1 : j])
+		if err != nil || k < 1 || k > len(vals) {
+			out.WriteByte('$') // not a placeholder (never, see above)
+			q = q[i+1:]
+			continue
+		}
+		if phs[k-1] == "" {
+			phs[k-1] = a.add(vals[k-1])
+		}
+		out.WriteString(phs[k-1])
+		q = q[j:]
+	}
+}
+
+// foldErr returns the error OnChange would have returned for a change of
+// kind, when err, the error of a statement that carried the bridge's
+// work (fold), comes from one of the host's tables (ok); otherwise err is
+// the store's own. b may be nil.
+func (b *Bridge) foldErr(kind store.ChangeKind, err error) (error, bool) {
+	var pe *pgconn.PgError
+	if b == nil || !errors.As(err, &pe) || !slices.Contains(b.tables, pe.TableName) {
+		return nil, false
+	}
+	return changeErr(kind, err), true
 }
 
 // touches reports whether an update of attrs (nil: unknown, assume all)
@@ -588,9 +784,8 @@ const (
 	argUserCol                 // the value of b.users[i]
 	argGroupCol                // the value of b.groups[i]
 	argAdopt                   // the value adoption matches
-	argFalse                   // the flag false
-	argTrue                    // the flag true
 	argList                    // the entry's member ids (dialect.listArg)
+	argOne                     // the entry's only member id
 )
 
 type argRef struct {
@@ -632,6 +827,7 @@ type binding struct {
 	g          *resources.Group
 	adopt      string
 	list       any
+	one        string // the only member id, for the statements of one
 }
 
 // bind returns st's parameters' values for x.
@@ -649,12 +845,10 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 			vals[k] = nullText(b.groups[a.i].get(x.g))
 		case argAdopt:
 			vals[k] = x.adopt
-		case argFalse:
-			vals[k] = b.flag(false)
-		case argTrue:
-			vals[k] = b.flag(true)
 		case argList:
 			vals[k] = x.list
+		case argOne:
+			vals[k] = x.one
 		}
 	}
 	return vals
@@ -676,6 +870,13 @@ type bridgeSQL struct {
 	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
 	membersAdd, membersRemove                                                        bstmt
+	// The forms fold renders (PostgreSQL only): WITH items that follow
+	// the store's item w. The Else forms create a user only when the
+	// item host_updated updated no row.
+	userInsertFold, userAdoptOrInsertFold, membersAddFold, membersRemoveFold bstmt
+	userInsertElseFold, userAdoptOrInsertElseFold                            bstmt
+	// A change of one member (PostgreSQL only), and its folded form.
+	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
 }
 
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
@@ -690,10 +891,23 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 // adoptSQL renders the adoption of table's first unmanaged row (its id
 // column NULL, live the condition that it is not flagged deleted) whose
 // column col matches the adopted value case-insensitively, setting sets.
+// The rows matched share lower(col): the first is the one of the lowest
+// key, which the index on lower(col) yields in order (it ends with the
+// rowid on SQLite), without a sort. On SQLite the value compared is a
+// subquery's: with the statistics of ANALYZE (sqlite_stat4) a parameter
+// compared with an indexed expression has the planner look its value up
+// in them, and the statement is then compiled again each time the
+// parameter is bound, that is on every run (two thirds of the probe's
+// time); a subquery's value it does not look up, and the index serves
+// the comparison the same.
 func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
+	val := `lower(` + q.p(argAdopt, 0) + `)`
+	if !b.d.pg {
+		val = `(SELECT ` + val + `)`
+	}
 	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
-		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = lower(` + q.p(argAdopt, 0) + `)` + b.tenantCond(q, "", tenant) + live +
-		` ORDER BY lower(` + col + `), ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + val + b.tenantCond(q, "", tenant) + live +
+		` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
 }
 
 // buildSQL builds the bridge's statements from its checked mapping.
@@ -710,27 +924,53 @@ func (b *Bridge) buildSQL() {
 			cols, vals = append(cols, c.col), append(vals, q.p(argUserCol, i))
 		}
 		if ut.SoftDelete != "" {
-			cols, vals = append(cols, ut.SoftDelete), append(vals, q.p(argFalse, 0))
+			cols, vals = append(cols, ut.SoftDelete), append(vals, b.lit(false))
 		}
 		return cols, vals
+	}
+	// live renders the condition that a row is not flagged deleted.
+	live := func(q *qb) string {
+		if ut.SoftDelete == "" {
+			return ""
+		}
+		return ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + b.lit(false) + `)`
 	}
 	q := &qb{d: b.d}
 	cols, vals := userRow(q)
 	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
 	st.userInsert = q.stmt(insertUser + `VALUES (` + strings.Join(vals, ", ") + `)`)
+	if b.d.pg {
+		// Folded (see fold): after w, by reading its row; else: unless
+		// host_updated updated a row.
+		st.userInsertFold = q.stmt(`host_user AS (` + insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done)`)
+		st.userInsertElseFold = q.stmt(`host_user AS (` + insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done` +
+			` WHERE NOT EXISTS (SELECT 1 FROM host_updated))`)
+	}
 	if ut.Adopt != nil {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
 		sets := assignments(cols, vals, ut.Tenant)
-		live := "" // the condition that a row is not flagged deleted
-		if ut.SoftDelete != "" {
-			live = ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + q.p(argFalse, 0) + `)`
-		}
-		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live, sets)
+		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), sets)
 		if b.d.pg {
 			// The INSERT runs when the UPDATE adopted nothing.
 			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
 				` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
+			// Folded (see fold): both after w, the UPDATE by a condition
+			// on w, which the planner checks first (a one-time filter),
+			// the INSERT by reading w's row; else: unless host_updated
+			// updated a row.
+			for _, unless := range []string{"", ` AND NOT EXISTS (SELECT 1 FROM host_updated)`} {
+				q := &qb{d: b.d}
+				cols, vals := userRow(q)
+				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), assignments(cols, vals, ut.Tenant))
+				fold := q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w)` + unless + ` RETURNING 1), host_user AS (` +
+					insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted)` + unless + `)`)
+				if unless == "" {
+					st.userAdoptOrInsertFold = fold
+				} else {
+					st.userAdoptOrInsertElseFold = fold
+				}
+			}
 		} else {
 			st.userAdopt = q.stmt(adopt)
 		}
@@ -747,10 +987,10 @@ func (b *Bridge) buildSQL() {
 	q = &qb{d: b.d}
 	del := `DELETE FROM ` + ut.Table
 	if ut.SoftDelete != "" {
-		sets := []string{ut.SoftDelete + " = " + q.p(argTrue, 0), ut.ID + " = NULL"}
+		sets := []string{ut.SoftDelete + " = " + b.lit(true), ut.ID + " = NULL"}
 		for _, c := range b.users {
 			if c.p.flag {
-				sets = append(sets, c.col+" = "+q.p(argFalse, 0))
+				sets = append(sets, c.col+" = "+b.lit(false))
 			}
 		}
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
@@ -814,14 +1054,25 @@ func (b *Bridge) buildSQL() {
 		}
 		st.userDrop, st.groupDrop = drop(true), drop(false)
 		// The join rows of group argID and the users among argList.
-		members := func(add bool) bstmt {
+		// one: the statement of a change of one member (PostgreSQL).
+		members := func(add, one bool) bstmt {
 			q := &qb{d: b.d}
-			lp := q.p(argList, 0)
+			var lp, inList string
+			if one {
+				lp = q.p(argOne, 0)
+				inList = mt.User + ` = ` + lp
+			} else {
+				lp = q.p(argList, 0)
+				inList = b.d.inList(mt.User, lp)
+			}
 			// From the list, then users (SQLite, see idList); from users
 			// by their ids (PostgreSQL, whose planner looks the ids up
 			// in the index).
 			from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
-			if b.d.pg {
+			switch {
+			case one:
+				from, match = ` FROM `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = `+lp
+			case b.d.pg:
 				from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
 			}
 			switch {
@@ -844,10 +1095,22 @@ func (b *Bridge) buildSQL() {
 				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
 					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant))
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + b.d.inList(mt.User, lp) + b.tenantCond(q, "", mt.Tenant))
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant))
 			}
 		}
-		st.membersAdd, st.membersRemove = members(true), members(false)
+		st.membersAdd, st.membersRemove = members(true, false), members(false, false)
+		if b.d.pg {
+			// A change of one member, the common one, compares the id
+			// with a text rather than a list: PostgreSQL then plans the
+			// statement once per connection (a generic plan as cheap as
+			// the custom one), where for a list of unknown length it
+			// plans it again on every run, which was most of what the
+			// statement cost.
+			st.membersAdd1, st.membersRemove1 = members(true, true), members(false, true)
+			fold := func(st bstmt) bstmt { return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args} }
+			st.membersAddFold, st.membersRemoveFold = fold(st.membersAdd), fold(st.membersRemove)
+			st.membersAdd1Fold, st.membersRemove1Fold = fold(st.membersAdd1), fold(st.membersRemove1)
+		}
 	}
 }
 
@@ -979,12 +1242,35 @@ func (b *Bridge) idList(p string) string {
 // members inserts or deletes the join rows of group gid and the users
 // among ids, in one statement.
 func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []string, add bool) error {
-	st := &b.sql.membersRemove
-	if add {
-		st = &b.sql.membersAdd
-	}
-	_, err := b.run(ctx, tx, st, &binding{id: gid, tenant: tenant, list: b.d.listArg(ids)})
+	x := b.memberBinding(tenant, gid, ids)
+	_, err := b.run(ctx, tx, b.pick(x, add, &b.sql.membersAdd, &b.sql.membersRemove, &b.sql.membersAdd1, &b.sql.membersRemove1), x)
 	return err
+}
+
+// memberBinding binds the member statements of group gid and the member
+// ids: one id alone on PostgreSQL (see membersAdd1), else the list.
+func (b *Bridge) memberBinding(tenant, gid string, ids []string) *binding {
+	x := &binding{id: gid, tenant: tenant}
+	if b.d.pg && len(ids) == 1 {
+		x.one = ids[0]
+	} else {
+		x.list = b.d.listArg(ids)
+	}
+	return x
+}
+
+// pick returns the member statement for x: add or remove, of one member
+// or of a list.
+func (b *Bridge) pick(x *binding, add bool, addList, removeList, addOne, removeOne *bstmt) *bstmt {
+	switch {
+	case x.list == nil && add:
+		return addOne
+	case x.list == nil:
+		return removeOne
+	case add:
+		return addList
+	}
+	return removeList
 }
 
 // Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a
@@ -1019,7 +1305,7 @@ func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) 
 	qs := &qb{d: b.d}
 	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(qs, "", ut.Tenant)
 	if ut.SoftDelete != "" {
-		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + qs.p(argFalse, 0) + `)`
+		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + b.lit(false) + `)`
 	}
 	if ut.Key != "" {
 		q += ` ORDER BY ` + ut.Key

@@ -145,11 +145,16 @@ func (c scimClient) must(want int, method, path, body string) map[string]any {
 	return out
 }
 
-func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags bool) (*sqlstore.Store, scimClient) {
+// newHostStore opens a store with the bridge of m over hostSchema, set
+// as Config.Bridge, or, asOnChange, as a hand-written Config.OnChange
+// would be (the store then folds none of its statements into its own).
+func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOnChange, feed bool) (*sqlstore.Store, scimClient) {
 	dsn := db.dsn(t)
 	bridge, err := m.Bridge(dsn)
 	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	cfg := bridgeConfig(dsn, bridge, asOnChange)
+	cfg.ChangeFeed = feed
+	s, err := sqlstore.New(ctx, cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	for _, q := range hostSchema(isPG(s), intFlags) {
@@ -160,6 +165,15 @@ func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags bool)
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	require.NoError(t, err)
 	return s, scimClient{t: t, h: h}
+}
+
+// bridgeConfig is the store's Config with bridge set as Config.Bridge,
+// or, asOnChange, as Config.OnChange.
+func bridgeConfig(dsn string, bridge *sqlstore.Bridge, asOnChange bool) sqlstore.Config {
+	if asOnChange {
+		return sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+	}
+	return sqlstore.Config{DSN: dsn, Bridge: bridge}
 }
 
 // rowsOf returns the rows of q, each rendered as its columns joined by
@@ -205,11 +219,17 @@ const userSchema = `"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]`
 func TestHostTablesBridge(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, v := range []struct {
-			name           string
-			soft, intFlags bool
-		}{{"hard delete, boolean flags", false, false}, {"soft delete, integer flags", true, true}} {
+			name                             string
+			soft, intFlags, asOnChange, feed bool
+		}{
+			{"hard delete, boolean flags", false, false, false, false},
+			{"soft delete, integer flags", true, true, false, false},
+			{"soft delete, with the change feed", true, false, false, true},
+			{"soft delete, as OnChange", true, false, true, false},
+			{"soft delete, as OnChange, with the change feed", true, false, true, true},
+		} {
 			t.Run(v.name, func(t *testing.T) {
-				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags)
+				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags, v.asOnChange, v.feed)
 				q := s.DB()
 				ph := func(n int) string { return fmt.Sprintf("?%d", n) }
 				if isPG(s) {
@@ -265,6 +285,29 @@ func TestHostTablesBridge(t *testing.T) {
 				got := c.must(200, "GET", "/Users/"+bob, "")
 				assert.Equal(t, "bob@example.com", got["userName"])
 
+				// A create whose address another account holds, one SCIM
+				// manages (not adoptable): the host's refusal is the
+				// create's, a 409 with its detail, and neither set of
+				// tables changes (on PostgreSQL the host's row rides in the
+				// create's statement: its error is still mapped).
+				_, err = q.Exec(`INSERT INTO app_users (email, scim_id) VALUES ('taken@example.com', 'someone-else')`)
+				require.NoError(t, err)
+				before := users()
+				code, body = c.do("POST", "/Users", `{`+userSchema+`,"userName":"taken@example.com"}`)
+				assert.Equal(t, http.StatusConflict, code, body)
+				assert.Contains(t, body["detail"], "the application already has another account")
+				assert.Equal(t, before, users())
+				found := c.must(200, "GET", "/Users?filter="+url.QueryEscape(`userName eq "taken@example.com"`), "")
+				assert.Equal(t, float64(0), found["totalResults"])
+				// And a SCIM name conflict is still the store's own 409.
+				code, body = c.do("POST", "/Users", `{`+userSchema+`,"userName":"BOB@example.com"}`)
+				assert.Equal(t, http.StatusConflict, code, body)
+				assert.Equal(t, "uniqueness", body["scimType"])
+				assert.Contains(t, body["detail"], "userName")
+				assert.Equal(t, before, users())
+				_, err = q.Exec(`DELETE FROM app_users WHERE scim_id = 'someone-else'`)
+				require.NoError(t, err)
+
 				// Deleting users and groups.
 				c.must(204, "DELETE", "/Users/"+bob, "")
 				assert.Empty(t, teams(), "bob's membership is gone")
@@ -276,6 +319,21 @@ func TestHostTablesBridge(t *testing.T) {
 				c.must(204, "DELETE", "/Groups/"+eng, "")
 				c.must(204, "DELETE", "/Groups/"+sub, "")
 				assert.Empty(t, rowsOf(t, q, `SELECT id FROM app_teams`))
+
+				if v.feed {
+					// The feed's append rides in the same statements as the
+					// bridge's (PostgreSQL): every entry is there, numbered
+					// without a gap, the refused writes' none.
+					entries, err := s.Feed().Changes(ctx, 0, 1000)
+					require.NoError(t, err)
+					kinds := map[store.ChangeKind]int{}
+					for i, e := range entries {
+						assert.Equal(t, int64(i+1), e.Seq)
+						kinds[e.Kind]++
+					}
+					assert.Equal(t, map[store.ChangeKind]int{store.UserCreated: 2, store.GroupCreated: 2, store.MembersAdded: 2, store.MembersRemoved: 3,
+						store.GroupUpdated: 1, store.UserUpdated: 1, store.UserDeactivated: 1, store.UserDeleted: 1, store.GroupDeleted: 2}, kinds)
+				}
 
 				// A new SCIM user with a deleted user's address gets an
 				// account of its own: it may be another person.
@@ -302,7 +360,7 @@ func TestHostTablesAdoption(t *testing.T) {
 	const people, appOnly, workers = 1000, 20, 8
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := hostTables(true, false)
-		s, c := newHostStore(t, db, m, false)
+		s, c := newHostStore(t, db, m, false, false, false)
 		bridge, err := m.Bridge(db.dsn(t))
 		require.NoError(t, err)
 		q := s.DB()
@@ -380,7 +438,7 @@ func ExampleHostTables() {
 	if err != nil {
 		log.Fatal(err) // the mapping cannot work: the error says which field
 	}
-	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, Bridge: bridge})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -400,73 +458,116 @@ func ExampleHostTables() {
 // them their host rows.
 func TestHostTablesSCIMKeys(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		m := sqlstore.HostTables{
-			Users:   sqlstore.UserTable{Table: "people", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"userName": "login", "active": "enabled"}},
-			Groups:  &sqlstore.GroupTable{Table: "crews", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"displayName": "title"}},
-			Members: &sqlstore.MemberTable{Table: "crew_people", Group: "crew", User: "person", Tenant: "tenant"},
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) { hostTablesSCIMKeys(t, db, asOnChange) })
 		}
-		dsn := db.dsn(t)
-		tctx := store.WithTenant(ctx, "acme")
-		// Before the bridge: one user and one group.
-		plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
-		require.NoError(t, err)
-		early, err := plain.CreateUser(tctx, &resources.User{UserName: "early"})
-		require.NoError(t, err)
-		earlyGroup, err := plain.CreateGroup(tctx, &resources.Group{DisplayName: "early crew"})
-		require.NoError(t, err)
-		require.NoError(t, plain.Close())
-		for _, q := range []string{
-			`CREATE TABLE people (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, login TEXT NOT NULL, enabled BOOLEAN NOT NULL)`,
-			`CREATE TABLE crews (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, title TEXT NOT NULL)`,
-			`CREATE TABLE crew_people (tenant TEXT NOT NULL, crew TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (crew, person))`,
-		} {
-			require.NoError(t, sqltestExec(t, dsn, q))
+	})
+}
+
+func hostTablesSCIMKeys(t *testing.T, db opener, asOnChange bool) {
+	m := sqlstore.HostTables{
+		Users:   sqlstore.UserTable{Table: "people", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"userName": "login", "active": "enabled"}},
+		Groups:  &sqlstore.GroupTable{Table: "crews", ID: "scim_id", Tenant: "tenant", Columns: map[string]string{"displayName": "title"}},
+		Members: &sqlstore.MemberTable{Table: "crew_people", Group: "crew", User: "person", Tenant: "tenant"},
+	}
+	dsn := db.dsn(t)
+	tctx := store.WithTenant(ctx, "acme")
+	// Before the bridge: one user and one group.
+	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	early, err := plain.CreateUser(tctx, &resources.User{UserName: "early"})
+	require.NoError(t, err)
+	earlyGroup, err := plain.CreateGroup(tctx, &resources.Group{DisplayName: "early crew"})
+	require.NoError(t, err)
+	require.NoError(t, plain.Close())
+	for _, q := range []string{
+		`CREATE TABLE people (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, login TEXT NOT NULL, enabled BOOLEAN NOT NULL)`,
+		`CREATE TABLE crews (scim_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, title TEXT NOT NULL)`,
+		`CREATE TABLE crew_people (tenant TEXT NOT NULL, crew TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (crew, person))`,
+	} {
+		require.NoError(t, sqltestExec(t, dsn, q))
+	}
+
+	bridge, err := m.Bridge(dsn)
+	require.NoError(t, err)
+	s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
+	require.NoError(t, err)
+	defer s.Close()
+	q := s.DB()
+	people := func() []string {
+		return rowsOf(t, q, `SELECT tenant, login, enabled FROM people ORDER BY login`)
+	}
+	crews := func() []string {
+		return rowsOf(t, q, `SELECT c.tenant, c.title, p.login FROM crew_people m JOIN crews c ON c.scim_id = m.crew JOIN people p ON p.scim_id = m.person ORDER BY c.title, p.login`)
+	}
+
+	ann, err := s.CreateUser(tctx, &resources.User{UserName: "ann"})
+	require.NoError(t, err)
+	bob, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme ann 1", "acme bob 1"}, people(), "early has no row yet")
+	off := false
+	_, err = s.UpdateUser(tctx, early.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme ann 1", "acme bob 1", "acme early 0"}, people(), "its first update gave early its row")
+
+	sub, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "sub"})
+	require.NoError(t, err)
+	crew, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "crew", Members: []resources.Member{{Value: ann.ID}, {Value: sub.ID}}})
+	require.NoError(t, err)
+	_, err = s.ModifyMembers(tctx, crew.ID, []string{bob.ID, early.ID}, []string{ann.ID}, "")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme crew bob", "acme crew early"}, crews(), "exactly the users added and removed; the nested group skipped")
+	_, err = s.UpdateGroup(tctx, earlyGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "renamed"; return g, nil })
+	require.NoError(t, err)
+	assert.Equal(t, []string{"acme crew", "acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
+
+	require.NoError(t, s.DeleteUser(tctx, bob.ID, ""))
+	assert.Equal(t, []string{"acme crew early"}, crews())
+	assert.Equal(t, []string{"acme ann 1", "acme early 0"}, people())
+	require.NoError(t, s.DeleteGroup(tctx, crew.ID, ""))
+	assert.Empty(t, crews())
+	assert.Equal(t, []string{"acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
+
+	unmanaged, err := bridge.UnmanagedUsers(ctx, q, "acme")
+	require.NoError(t, err)
+	assert.Empty(t, unmanaged)
+}
+
+// TestHostTablesAdoptOnFirstUpdate: a user created before the bridge was
+// set up, whose address an unmanaged account of the app holds, adopts
+// that account on its first update (rather than inserting a second), as a
+// create would; with the bridge as Config.Bridge (on PostgreSQL folded
+// into the update's statement) and as OnChange.
+func TestHostTablesAdoptOnFirstUpdate(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				dsn := db.dsn(t)
+				plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+				require.NoError(t, err)
+				carol, err := plain.CreateUser(ctx, &resources.User{UserName: "carol@example.com"})
+				require.NoError(t, err)
+				for _, q := range hostSchema(isPG(plain), false) {
+					_, err := plain.DB().Exec(q)
+					require.NoError(t, err, q)
+				}
+				_, err = plain.DB().Exec(`INSERT INTO app_users (email, given_name) VALUES ('Carol@Example.com', 'app'), ('dan@example.com', 'app')`)
+				require.NoError(t, err)
+				require.NoError(t, plain.Close())
+
+				bridge, err := hostTables(true, false).Bridge(dsn)
+				require.NoError(t, err)
+				s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
+				require.NoError(t, err)
+				defer s.Close()
+				off := false
+				_, err = s.UpdateUser(ctx, carol.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
+				require.NoError(t, err)
+				assert.Equal(t, []string{"1 carol@example.com - 0 " + carol.ID, "2 dan@example.com app 1 -"},
+					rowsOf(t, s.DB(), `SELECT id, email, given_name, active, scim_id FROM app_users ORDER BY id`), "carol's account adopted (every mapped column written), not doubled")
+			})
 		}
-
-		bridge, err := m.Bridge(dsn)
-		require.NoError(t, err)
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
-		require.NoError(t, err)
-		defer s.Close()
-		q := s.DB()
-		people := func() []string {
-			return rowsOf(t, q, `SELECT tenant, login, enabled FROM people ORDER BY login`)
-		}
-		crews := func() []string {
-			return rowsOf(t, q, `SELECT c.tenant, c.title, p.login FROM crew_people m JOIN crews c ON c.scim_id = m.crew JOIN people p ON p.scim_id = m.person ORDER BY c.title, p.login`)
-		}
-
-		ann, err := s.CreateUser(tctx, &resources.User{UserName: "ann"})
-		require.NoError(t, err)
-		bob, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme ann 1", "acme bob 1"}, people(), "early has no row yet")
-		off := false
-		_, err = s.UpdateUser(tctx, early.ID, "", func(u *resources.User) (*resources.User, error) { u.Active = &off; return u, nil })
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme ann 1", "acme bob 1", "acme early 0"}, people(), "its first update gave early its row")
-
-		sub, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "sub"})
-		require.NoError(t, err)
-		crew, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "crew", Members: []resources.Member{{Value: ann.ID}, {Value: sub.ID}}})
-		require.NoError(t, err)
-		_, err = s.ModifyMembers(tctx, crew.ID, []string{bob.ID, early.ID}, []string{ann.ID}, "")
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme crew bob", "acme crew early"}, crews(), "exactly the users added and removed; the nested group skipped")
-		_, err = s.UpdateGroup(tctx, earlyGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "renamed"; return g, nil })
-		require.NoError(t, err)
-		assert.Equal(t, []string{"acme crew", "acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
-
-		require.NoError(t, s.DeleteUser(tctx, bob.ID, ""))
-		assert.Equal(t, []string{"acme crew early"}, crews())
-		assert.Equal(t, []string{"acme ann 1", "acme early 0"}, people())
-		require.NoError(t, s.DeleteGroup(tctx, crew.ID, ""))
-		assert.Empty(t, crews())
-		assert.Equal(t, []string{"acme renamed", "acme sub"}, rowsOf(t, q, `SELECT tenant, title FROM crews ORDER BY title`))
-
-		unmanaged, err := bridge.UnmanagedUsers(ctx, q, "acme")
-		require.NoError(t, err)
-		assert.Empty(t, unmanaged)
 	})
 }
 
@@ -478,4 +579,60 @@ func sqltestExec(t *testing.T, dsn, q string) error {
 	defer s.Close()
 	_, err = s.DB().Exec(q)
 	return err
+}
+
+// TestHostTablesMemberChangeRefused: the host's join table refuses a
+// member change (a trigger, as a host's rule would), with the bridge set
+// as Config.Bridge (on PostgreSQL its join rows ride in the store's
+// statement) and as OnChange: the request fails and neither the SCIM
+// tables nor the host's change, the group's version included.
+func TestHostTablesMemberChangeRefused(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				s, c := newHostStore(t, db, hostTables(true, false), false, asOnChange, true)
+				q := s.DB()
+				refuse := []string{
+					`CREATE TRIGGER refuse_add BEFORE INSERT ON app_team_members WHEN NEW.user_id = (SELECT id FROM app_users WHERE email = 'bob@example.com') BEGIN SELECT RAISE(ABORT, 'bob may not join'); END`,
+					`CREATE TRIGGER refuse_remove BEFORE DELETE ON app_team_members WHEN OLD.user_id = (SELECT id FROM app_users WHERE email = 'ann@example.com') BEGIN SELECT RAISE(ABORT, 'ann may not leave'); END`,
+				}
+				if isPG(s) {
+					refuse = []string{
+						`CREATE FUNCTION refuse_member() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN
+							IF TG_OP = ''INSERT'' AND NEW.user_id = (SELECT id FROM app_users WHERE email = ''bob@example.com'') THEN RAISE EXCEPTION ''bob may not join''; END IF;
+							IF TG_OP = ''DELETE'' AND OLD.user_id = (SELECT id FROM app_users WHERE email = ''ann@example.com'') THEN RAISE EXCEPTION ''ann may not leave''; END IF;
+							IF TG_OP = ''DELETE'' THEN RETURN OLD; END IF;
+							RETURN NEW;
+						END'`,
+						`CREATE TRIGGER refuse_member BEFORE INSERT OR DELETE ON app_team_members FOR EACH ROW EXECUTE FUNCTION refuse_member()`,
+					}
+				}
+				ann := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"ann@example.com"}`)["id"].(string)
+				bob := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"bob@example.com"}`)["id"].(string)
+				eng := c.must(201, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"eng","members":[{"value":"`+ann+`"}]}`)
+				for _, r := range refuse {
+					_, err := q.Exec(r)
+					require.NoError(t, err, r)
+				}
+				id, version := eng["id"].(string), eng["meta"].(map[string]any)["version"]
+				state := func() []string {
+					return append(rowsOf(t, q, `SELECT u.email FROM app_team_members m JOIN app_users u ON u.id = m.user_id ORDER BY u.id`),
+						rowsOf(t, q, `SELECT member_id, version FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id ORDER BY member_id`)...)
+				}
+				before := state()
+				require.Len(t, before, 2)
+				for _, op := range []string{
+					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]}`,
+					`{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
+				} {
+					code, body := c.do("PATCH", "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+op+`]}`)
+					assert.Equal(t, http.StatusInternalServerError, code, body)
+					assert.NotContains(t, fmt.Sprint(body["detail"]), "may not", "the database's message stays in the log")
+					assert.Equal(t, before, state(), op)
+					got := c.must(200, "GET", "/Groups/"+id, "")
+					assert.Equal(t, version, got["meta"].(map[string]any)["version"], op)
+				}
+			})
+		}
+	})
 }

@@ -214,11 +214,12 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		return fmt.Errorf("sqlstore: create user: %w", err)
 	}
-	if s.d.pg && !s.bridging() {
-		// One statement, its own transaction: the user, its value rows
-		// and the feed's entry in data-modifying WITHs. Without
-		// Config.OnChange nothing runs between them, and BEGIN and
-		// COMMIT were half of a create's round trips.
+	if s.d.pg && s.feed.onChange == nil {
+		// One statement, its own transaction: the user, its value rows,
+		// the feed's entry and the host's row (Config.Bridge, see
+		// Bridge.fold) in data-modifying WITHs. Without Config.OnChange
+		// nothing runs between them, and BEGIN and COMMIT were half of
+		// a create's round trips.
 		a := &args{d: s.d}
 		ctes := []string{`w AS (` + s.userInsert(a, tenant, c, w, now) + ` RETURNING 1)`}
 		if vi := s.valuesInsert(a, tenant, c.ID, w.qm); vi != "" {
@@ -230,37 +231,61 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w"))
 			final = `SELECT seq FROM head`
 		}
+		var out *resources.User
+		if b := s.feed.bridge; b != nil {
+			// The bridge is handed the user as a read returns it, as
+			// OnChange is.
+			if out, err = s.stored(c, w); err != nil {
+				return nil, err
+			}
+			if host, _ := b.fold(a, &Change{Change: store.Change{Kind: store.UserCreated, Tenant: tenant, ID: c.ID}, UserAfter: out}); host != "" {
+				ctes = append(ctes, host)
+			}
+		}
 		q := `WITH ` + joinComma(ctes) + ` ` + final
 		err = s.retry(ctx, func() error {
 			var last int64
 			return s.w.QueryRowContext(ctx, q, a.vals...).Scan(&last)
 		})
 		if err != nil {
+			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
+				return nil, herr
+			}
 			return nil, s.explainConflict(ctx, taken(err))
+		}
+		if out != nil {
+			return out, nil
 		}
 		return s.stored(c, w)
 	}
+	var after *resources.User // the user the bridge is handed
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		// The entry afresh on each attempt: one a rolled-back attempt
 		// numbered (its Seq set) would be taken for appended already.
 		changes := created()
 		a := &args{d: s.d}
-		if err := s.execFolded(ctx, tx, tenant, changes, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
+		if err := s.execFolded(ctx, tx, tenant, changes, nil, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
 			return taken(err)
 		}
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
 		subj := subject{id: c.ID}
-		if s.bridging() {
-			if subj.userAfter, err = s.stored(c, w); err != nil {
+		if s.bridging() && after == nil {
+			if after, err = s.stored(c, w); err != nil {
 				return err
 			}
 		}
+		subj.userAfter = after
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
+	}
+	if after != nil && s.feed.onChange == nil {
+		// Config.Bridge only reads it: it is the user to return (a
+		// host's OnChange may have changed its copy).
+		return after, nil
 	}
 	return s.stored(c, w)
 }
@@ -445,7 +470,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, false); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, false); err != nil {
 			return err
 		}
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
@@ -459,14 +484,15 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // updateUser writes user c (rendered as w) over its row at version, with
 // its emails and phone numbers unless valuesKept (sameValueRows), in tx.
 // The UPDATE carries the feed's append of changes where foldFeed folds
-// it.
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, valuesKept bool) error {
+// it, and Config.Bridge's update of the host's row (subj: the user
+// before and after) where it folds (execFolded).
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
 	a := &args{d: s.d}
 	key := a.add(w.userNameKey)
 	// A user that shares its key with an older one since the 0004
 	// upgrade (user_name_dup, see migrations) keeps its mark while it
 	// keeps the key, and loses it with a new name.
-	err := s.execFolded(ctx, tx, tenant, changes, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
+	err := s.execFolded(ctx, tx, tenant, changes, subj, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
 		`, user_name_dup = CASE WHEN user_name_key = `+key+` THEN user_name_dup ELSE '' END, user_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
 		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
@@ -475,6 +501,9 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	if err != nil {
 		if isUniqueViolation(err) {
 			return userNameTaken(tenant, c, w)
+		}
+		if errors.Is(err, store.ErrConflict) {
+			return err // the host's tables refused it (Bridge.foldErr)
 		}
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
@@ -542,7 +571,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, s.sameValueRows(cur, c)); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, s.sameValueRows(cur, c)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {

@@ -1,0 +1,69 @@
+package sqlstore_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestHostTablesSQLitePlans: on SQLite, with and without the statistics
+// of ANALYZE, each of the bridge's statements over hostSchema finds its
+// rows through the index meant for it (the adoption probe through
+// lower(email), in key order without a sort; a user's row, its
+// memberships and a member change's users through the SCIM id) and scans
+// no table of the host.
+func TestHostTablesSQLitePlans(t *testing.T) {
+	db := databases()[0]
+	dsn := db.dsn(t)
+	bridge, err := hostTables(true, false).Bridge(dsn)
+	require.NoError(t, err)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
+	require.NoError(t, err)
+	defer s.Close()
+	for _, q := range hostSchema(false, false) {
+		_, err := s.DB().Exec(q)
+		require.NoError(t, err)
+	}
+	tx, err := s.DB().Begin()
+	require.NoError(t, err)
+	for i := range 2000 {
+		_, err := tx.Exec(`INSERT INTO app_users (email, scim_id) VALUES (?1, ?2)`, fmt.Sprintf("app%06d@example.com", i), map[bool]any{true: fmt.Sprint("id-", i), false: nil}[i%2 == 0])
+		require.NoError(t, err)
+	}
+	require.NoError(t, tx.Commit())
+	stmts := bridge.SQLForTest()
+	want := map[string][]string{
+		"userAdopt":     {"SEARCH app_users USING INTEGER PRIMARY KEY", "SEARCH app_users USING INDEX app_users_adopt (<expr>=?)"},
+		"userUpdate":    {"SEARCH app_users USING INDEX app_users_scim_id (scim_id=?)"},
+		"userDelete":    {"SEARCH app_users USING INDEX app_users_scim_id (scim_id=?)"},
+		"userDrop":      {"SEARCH app_team_members USING COVERING INDEX app_team_members_user (user_id=?)", "SEARCH app_users USING INDEX app_users_scim_id (scim_id=?)"},
+		"membersAdd":    {"SEARCH u USING INDEX app_users_scim_id (scim_id=?)", "SEARCH g USING INDEX app_teams_scim_id (scim_id=?)"},
+		"membersRemove": {"SEARCH app_team_members USING COVERING INDEX sqlite_autoindex_app_team_members_1 (team_id=? AND user_id=?)", "SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)", "SEARCH u USING INDEX app_users_scim_id (scim_id=?)"},
+	}
+	for _, stats := range []bool{false, true} {
+		if stats {
+			_, err := s.DB().Exec(`ANALYZE`)
+			require.NoError(t, err)
+		}
+		for name, steps := range want {
+			t.Run(fmt.Sprintf("%s, statistics %v", name, stats), func(t *testing.T) {
+				q, ok := stmts[name]
+				require.True(t, ok, "the bridge has no %s", name)
+				plan := sqlitePlan(t, s, q)
+				all := strings.Join(plan, "\n")
+				for _, step := range steps {
+					assert.Contains(t, all, step, "%s:\n%s", q, all)
+				}
+				assert.NotContains(t, all, "TEMP B-TREE", "a sort:\n%s", all)
+				for _, line := range plan {
+					assert.False(t, strings.HasPrefix(line, "SCAN app_") || strings.HasPrefix(line, "SCAN u") || strings.HasPrefix(line, "SCAN g"), "a scan of a host table: %s\n%s", line, all)
+				}
+			})
+		}
+	}
+}
