@@ -106,7 +106,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange})
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
 	if err != nil {
 		return nil, err
 	}

@@ -344,7 +344,7 @@ func TestSQLiteWriterStatementCache(t *testing.T) {
 					Members: &sqlstore.MemberTable{Table: "app_members", Group: "team", User: "usr"},
 				}.Bridge(cfg.DSN)
 				require.NoError(t, err)
-				cfg.OnChange = b.OnChange
+				cfg.Bridge = b
 			}
 			s, log, err := sqlstore.NewCountingForTest(ctx, cfg)
 			require.NoError(t, err)

@@ -258,3 +258,10 @@ func (b *Bridge) SQLForTest() map[string]string {
 	}
 	return out
 }
+
+// OnChangeForTest is the bridge's function as a Config.OnChange of a
+// host's own: the store then folds none of its statements, which the
+// tests compare with Config.Bridge.
+func (b *Bridge) OnChangeForTest(ctx context.Context, tx *sql.Tx, c Change) error {
+	return b.onChange(ctx, tx, c)
+}

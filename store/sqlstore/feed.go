@@ -199,7 +199,7 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
 		}
 		if bridge != nil {
-			if err := bridge.OnChange(ctx, tx, bc); err != nil {
+			if err := bridge.onChange(ctx, tx, bc); err != nil {
 				return err
 			}
 		}

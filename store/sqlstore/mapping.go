@@ -224,9 +224,9 @@ func lookupUserPath(p string) (userPath, bool) {
 }
 
 // Bridge keeps a host's tables (HostTables) in step with the SCIM tables:
-// set it as Config.Bridge (its OnChange is also a Config.OnChange, which
-// the store cannot fold into its own statements, see Config.Bridge).
-// Build it with HostTables.Bridge; it is safe for concurrent use.
+// set it as Config.Bridge, the one way to install it (a Config.OnChange
+// of the host's own may run beside it). Build it with HostTables.Bridge;
+// it is safe for concurrent use.
 //
 // What each change does to the host's tables:
 //
@@ -555,12 +555,12 @@ func (b *Bridge) filter(col string) string {
 	return "+" + col
 }
 
-// OnChange updates the host's tables for c inside tx: the store calls it
-// for Config.Bridge (for the changes it does not fold), and it may be set
-// as Config.OnChange (see Bridge for what each change does). Its
-// statements are fixed, built with the bridge; on SQLite they run through
-// the store's statement cache (which c carries), compiled once.
-func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
+// onChange updates the host's tables for c inside tx: the store calls it
+// for the changes it does not fold into its own statements (all of them
+// on SQLite; see Bridge for what each change does). Its statements are
+// fixed, built with the bridge; on SQLite they run through the store's
+// statement cache (which c carries), compiled once.
+func (b *Bridge) onChange(ctx context.Context, tx *sql.Tx, c Change) error {
 	x := wtx{tx: tx, c: c.stmts}
 	var err error
 	switch c.Kind {
@@ -595,7 +595,7 @@ func (b *Bridge) OnChange(ctx context.Context, tx *sql.Tx, c Change) error {
 	return changeErr(c.Kind, err)
 }
 
-// changeErr is the error OnChange returns when its statements for a
+// changeErr is the error onChange returns when its statements for a
 // change of kind failed with err.
 func changeErr(kind store.ChangeKind, err error) error {
 	if isUniqueViolation(err) {
@@ -604,7 +604,7 @@ func changeErr(kind store.ChangeKind, err error) error {
 	return fmt.Errorf("sqlstore: host tables: %s: %w", kind, err)
 }
 
-// fold renders what OnChange does for c as items of a data-modifying
+// fold renders what onChange does for c as items of a data-modifying
 // WITH, on PostgreSQL, its values bound to a, so that the statement the
 // store sends for the write (its WITH item w) writes the host's tables
 // too: no statement, and no round trip, more than without the bridge, in
@@ -613,9 +613,9 @@ func changeErr(kind store.ChangeKind, err error) error {
 // store's row is in, and the store's own conflict is the one reported),
 // a user's update (likewise after w; with the create when it finds no
 // row) and a member change; ok is false for any other change, or on SQLite,
-// and the store then calls OnChange. The text is "" when there is
+// and the store then calls onChange. The text is "" when there is
 // nothing to write (no Members table). An error of the statement from
-// the host's tables is mapped by foldErr as OnChange maps it.
+// the host's tables is mapped by foldErr as onChange maps it.
 func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	if b == nil || !b.d.pg {
 		return "", false
@@ -637,7 +637,7 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
 		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
 	case store.UserDeactivated, store.UserReactivated:
-		return "", true // OnChange writes them with UserUpdated
+		return "", true // onChange writes them with UserUpdated
 	case store.MembersAdded, store.MembersRemoved:
 		if b.t.Members == nil || len(c.Members) == 0 {
 			return "", true
@@ -739,7 +739,7 @@ func (b *Bridge) rebind(a *args, st *bstmt, x *binding) string {
 	}
 }
 
-// foldErr returns the error OnChange would have returned for a change of
+// foldErr returns the error onChange would have returned for a change of
 // kind, when err, the error of a statement that carried the bridge's
 // work (fold), comes from one of the host's tables (ok); otherwise err is
 // the store's own. b may be nil.

@@ -85,7 +85,7 @@ func BenchmarkHostTablesBridge(b *testing.B) {
 					require.NoError(b, err)
 					cfg.Bridge = bridge
 					if os.Getenv("SCIM_BENCH_BRIDGE_ONCHANGE") != "" {
-						cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+						cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChangeForTest}
 					}
 				}
 				s, err := sqlstore.New(ctx, cfg)

@@ -171,7 +171,7 @@ func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOn
 // or, asOnChange, as Config.OnChange.
 func bridgeConfig(dsn string, bridge *sqlstore.Bridge, asOnChange bool) sqlstore.Config {
 	if asOnChange {
-		return sqlstore.Config{DSN: dsn, OnChange: bridge.OnChange}
+		return sqlstore.Config{DSN: dsn, OnChange: bridge.OnChangeForTest}
 	}
 	return sqlstore.Config{DSN: dsn, Bridge: bridge}
 }

@@ -78,7 +78,7 @@ type Config struct {
 	// consumer of their tenant has acknowledged, are pruned in the
 	// background in short batches that do not hold up SCIM writes.
 	FeedRetention time.Duration
-	// OnChange, when set, is the bridge to the host's own tables: it is
+	// OnChange, when set, is the host's own bridge to its tables: it is
 	// called with every entry of a write (with the resource before and
 	// after, see Change), inside the write's transaction, after the
 	// change and its feed entries are written and before the commit
@@ -88,16 +88,13 @@ type Config struct {
 	// method returns the error: a store.ErrConflict becomes a 409 with
 	// its detail, any other error a 500. It may run more than once for
 	// one write when the database makes the transaction retry (deadlock,
-	// serialization failure), always in a fresh transaction.
-	// HostTables.Bridge builds one from a description of the host's
-	// users, teams and membership tables: set it as Bridge rather than
-	// as OnChange, so that the store can fold its statements into its
-	// own.
+	// serialization failure), always in a fresh transaction. For
+	// tables a HostTables mapping describes, set Bridge instead.
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
-	// (HostTables.Bridge, built for this DSN's database). It does what
-	// its OnChange would as Config.OnChange, in the same transaction
-	// and with the same errors, and more cheaply: on PostgreSQL the
+	// (HostTables.Bridge, built for this DSN's database). It is called
+	// as OnChange is, in the same transaction and with the same errors,
+	// and costs less: on PostgreSQL the
 	// host's row of a created or updated user and the join rows of a
 	// member change are written by the statement the store sends anyway
 	// (a data-modifying WITH, as the change feed's append), no round
