@@ -53,8 +53,8 @@ func BenchmarkStore(b *testing.B) {
 			gq, gargs, err := s.PageSQLForTest(tctx, false, store.Query{Filter: mustParse(b, `displayName eq "group 7"`), StartIndex: 1, Count: 100})
 			require.NoError(b, err)
 			b.Logf("group displayName eq:\n%s\n%s", gq, explain(b, s, gq, gargs...))
-			b.Logf("ModifyMembers remove on the %d-member group:\n%s\n%s", n, s.SQLDeleteMembersForTest(),
-				explain(b, s, s.SQLDeleteMembersForTest(), tenant, bigID, s.ListArgForTest(uids[:1])))
+			remove, removeArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:1])
+			b.Logf("ModifyMembers remove on the %d-member group:\n%s\n%s", n, remove, explain(b, s, remove, removeArgs...))
 
 			b.Run("RoundTrip_SELECT_1", func(b *testing.B) {
 				// the cost of one statement, for scale

@@ -154,6 +154,8 @@ func TestExplainUsesIndexes(t *testing.T) {
 		g7, err := s.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "Group 7"`), StartIndex: 1, Count: 1, ExcludeMembers: true})
 		require.NoError(t, err)
 		require.Len(t, g7.Items, 1)
+		removeOne, removeOneArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:1])
+		removeThree, removeThreeArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:3])
 		stmts := []struct {
 			name  string
 			query string
@@ -164,7 +166,8 @@ func TestExplainUsesIndexes(t *testing.T) {
 			{"load members in order", s.SQLLoadMembersForTest(), []any{tenant, g7.Items[0].ID}, "scim_members_order"},
 			// by (group, member) or by (member) then group: either way a
 			// lookup per removed id, whatever the size of the group
-			{"ModifyMembers remove", s.SQLDeleteMembersForTest(), []any{tenant, bigID, s.ListArgForTest(uids[:1])}, pkIndex(s, "scim_members") + "|scim_members_member"},
+			{"ModifyMembers remove", removeOne, removeOneArgs, pkIndex(s, "scim_members") + "|scim_members_member"},
+			{"ModifyMembers remove three", removeThree, removeThreeArgs, pkIndex(s, "scim_members") + "|scim_members_member"},
 			{"ModifyMembers resolve users", s.SQLResolveForTest("scim_users"), []any{tenant, s.ListArgForTest(uids[:1]), bigID}, pkIndex(s, "scim_users")},
 		}
 		for _, st := range stmts {

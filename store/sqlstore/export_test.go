@@ -143,7 +143,6 @@ func (s *Store) bulk(ctx context.Context, table string, cols []string, rows [][]
 
 // Statement SQL, for EXPLAIN tests.
 func (s *Store) SQLResolveForTest(table string) string { return s.sqlResolve(table) }
-func (s *Store) SQLDeleteMembersForTest() string       { return s.sqlDeleteMembers() }
 func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembers() }
 func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
 func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }
@@ -265,3 +264,12 @@ func (b *Bridge) SQLForTest() map[string]string {
 func (b *Bridge) OnChangeForTest(ctx context.Context, tx *sql.Tx, c Change) error {
 	return b.onChange(ctx, tx, c)
 }
+
+// SQLDeleteMembersForTest is the statement that removes the members ids
+// from group gid of tenant, and its arguments.
+func (s *Store) SQLDeleteMembersForTest(tenant, gid string, ids []string) (string, []any) {
+	return s.sqlDeleteMembers(tenant, gid, ids)
+}
+
+// MaxDeleteMembersForTest is how many members one statement removes.
+const MaxDeleteMembersForTest = maxDeleteMembers

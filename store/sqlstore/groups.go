@@ -201,9 +201,56 @@ func (s *Store) sqlInsertMembers() string {
 			ORDER BY key ON CONFLICT DO NOTHING`
 }
 
-// sqlDeleteMembers deletes members of list $3 from group $2 of tenant $1.
-func (s *Store) sqlDeleteMembers() string {
-	return `DELETE FROM scim_members WHERE tenant = ` + s.d.ph(1) + ` AND group_id = ` + s.d.ph(2) + ` AND ` + s.d.inList("member_id", s.d.ph(3))
+// sqlDeleteMembers returns the statement that deletes the members of
+// list from group gid of tenant, with its arguments. The rows are found
+// by member id whatever the planner knows: a member is in few groups, a
+// group may have 100,000 members. PostgreSQL without statistics on
+// scim_members (autovacuum has not analyzed it yet, as just after a
+// provider pushed a large group) took (tenant, group_id, seq) for the
+// group's bounds and tested every member of the group, generic plan or
+// custom (TestMemberRemovePlanWithoutStatistics). There group_id || ”
+// is no indexed column, and the ids are one parameter each ("= ANY" of
+// an array of unknown length looks less selective to it than the tenant
+// alone, and it then walks the tenant); list has at most
+// maxDeleteMembers ids. SQLite already searches (tenant, member_id,
+// group_id), and takes any number in one JSON array.
+func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []any) {
+	if !s.d.pg {
+		return `DELETE FROM scim_members WHERE tenant = ?1 AND group_id = ?2 AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
+	}
+	args := make([]any, 0, 2+len(list))
+	args = append(args, tenant, gid)
+	ps := make([]string, len(list))
+	for i, id := range list {
+		args = append(args, id)
+		ps[i] = s.d.ph(3 + i)
+	}
+	return `DELETE FROM scim_members WHERE tenant = $1 AND group_id || '' = $2 AND member_id IN (` + joinComma(ps) + `)`, args
+}
+
+// maxDeleteMembers is how many members one statement of sqlDeleteMembers
+// removes on PostgreSQL: each is a parameter, and each statement text
+// (one a count) a plan in pgx's cache of each connection.
+const maxDeleteMembers = 16
+
+// deleteMembers removes the members of list from group gid of tenant, in
+// statements of at most maxDeleteMembers ids on PostgreSQL, and returns
+// what execMembers returns for them together.
+func (s *Store) deleteMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, list []string) (ids []string, n int64, err error) {
+	for len(list) > 0 {
+		part := list
+		if s.d.pg && len(part) > maxDeleteMembers {
+			part = part[:maxDeleteMembers]
+		}
+		list = list[len(part):]
+		q, args := s.sqlDeleteMembers(tenant, gid, part)
+		got, k, err := s.execMembers(ctx, tx, part, q, args...)
+		if err != nil {
+			return nil, 0, err
+		}
+		ids, n = append(ids, got...), n+k
+	}
+	return ids, n, nil
 }
 
 // execMembers runs q, a statement that inserts or deletes the rows of
@@ -649,7 +696,7 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		}
 	}
 	if len(gone) > 0 {
-		if removed, _, err = s.execMembers(ctx, tx, gone, s.sqlDeleteMembers(), tenant, gid, s.d.listArg(gone)); err != nil {
+		if removed, _, err = s.deleteMembers(ctx, tx, tenant, gid, gone); err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 		slices.Sort(removed)
@@ -779,7 +826,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 			removed []string
 		)
 		if len(remove) > 0 {
-			ids, n, err := s.execMembers(ctx, tx, remove, s.sqlDeleteMembers(), tenant, groupID, s.d.listArg(remove))
+			ids, n, err := s.deleteMembers(ctx, tx, tenant, groupID, remove)
 			if err != nil {
 				return fmt.Errorf("sqlstore: remove members: %w", err)
 			}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -384,4 +385,72 @@ func TestReindex(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, 1, p.Total)
 	})
+}
+
+// TestRemoveManyMembers: PostgreSQL removes members in statements of at
+// most MaxDeleteMembersForTest ids; a removal of more, by PATCH or by
+// PUT, removes every one of them, and the feed names exactly those that
+// were members.
+func TestRemoveManyMembers(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{ChangeFeed: true})
+		var ids []string
+		for i := range 3*sqlstore.MaxDeleteMembersForTest + 5 {
+			u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("m%02d", i)})
+			require.NoError(t, err)
+			ids = append(ids, u.ID)
+		}
+		members := func(ids []string) []resources.Member {
+			out := make([]resources.Member, len(ids))
+			for i, id := range ids {
+				out[i] = resources.Member{Value: id}
+			}
+			return out
+		}
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "many", Members: members(ids)})
+		require.NoError(t, err)
+		lastRemoved := func() []string {
+			t.Helper()
+			changes, err := s.Feed().Changes(ctx, 0, 1000)
+			require.NoError(t, err)
+			require.NotEmpty(t, changes)
+			last := changes[len(changes)-1]
+			require.Equal(t, store.MembersRemoved, last.Kind)
+			return last.Members
+		}
+
+		// PATCH: all but the last five, and two ids that are no members.
+		gone := append(slices.Clone(ids[:len(ids)-5]), "nobody", ids[0])
+		_, err = s.ModifyMembers(ctx, g.ID, nil, gone, "")
+		require.NoError(t, err)
+		g, err = s.GetGroup(ctx, g.ID, store.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, ids[len(ids)-5:], memberValues(g.Members))
+		want := slices.Clone(ids[:len(ids)-5])
+		slices.Sort(want)
+		assert.Equal(t, want, lastRemoved())
+
+		// PUT: the group back to all of them, then to the first three.
+		w := g.Clone()
+		w.Members = members(ids)
+		g, err = s.ReplaceGroup(ctx, w, "")
+		require.NoError(t, err)
+		w = g.Clone()
+		w.Members = members(ids[:3])
+		g, err = s.ReplaceGroup(ctx, w, "")
+		require.NoError(t, err)
+		assert.Equal(t, ids[:3], memberValues(g.Members))
+		want = slices.Clone(ids[3:])
+		slices.Sort(want)
+		assert.Equal(t, want, lastRemoved())
+	})
+}
+
+// memberValues returns the values of members, in order.
+func memberValues(members []resources.Member) []string {
+	out := make([]string, len(members))
+	for i, m := range members {
+		out[i] = m.Value
+	}
+	return out
 }
