@@ -131,7 +131,7 @@ func TestAsyncLogNeverBlocksOnAStuckDestination(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				logs := &bytes.Buffer{}
 				dst := &fakeDest{stuck: true}
-				l := admin.NewAsyncLog(kind.wrap(dst), admin.AsyncOptions{Buffer: 4, Logger: slog.New(slog.NewTextHandler(logs, nil))})
+				l := admin.NewAsyncLog(kind.wrap(dst), admin.AsyncOptions{Buffer: 4, FlushDelay: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 
 				recordN(t, l, 1, 1)
 				synctest.Wait() // the writer is now stuck writing entry 1
@@ -189,7 +189,7 @@ func TestAsyncLogBatches(t *testing.T) {
 				if tc.batch {
 					dl = batchDest{dst}
 				}
-				l := admin.NewAsyncLog(dl, admin.AsyncOptions{BatchSize: tc.batchSize})
+				l := admin.NewAsyncLog(dl, admin.AsyncOptions{BatchSize: tc.batchSize, FlushDelay: -1})
 				defer l.Close(ctx)
 
 				recordN(t, l, 1, 1)
@@ -225,6 +225,34 @@ func TestAsyncLogFlushDelay(t *testing.T) {
 	})
 }
 
+// TestAsyncLogDefaultDelay: by default the writer gathers what arrives
+// within DefaultAsyncFlushDelay and writes it at once, and a full batch
+// goes without waiting the delay out.
+func TestAsyncLogDefaultDelay(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		dst := &fakeDest{}
+		l := admin.NewAsyncLog(batchDest{dst}, admin.AsyncOptions{BatchSize: 4})
+		defer l.Close(ctx)
+		for i := 1; i <= 3; i++ {
+			recordN(t, l, i, i)
+			synctest.Wait()
+		}
+		assert.Zero(t, dst.callCount(), "three entries wait for the delay")
+		time.Sleep(admin.DefaultAsyncFlushDelay)
+		synctest.Wait()
+		assert.Equal(t, []int{3}, dst.sizes(), "one write for the three")
+
+		start := time.Now()
+		recordN(t, l, 4, 8)
+		synctest.Wait()
+		assert.Equal(t, []int{3, 4}, dst.sizes(), "a full batch is written at once")
+		assert.Zero(t, time.Since(start), "without waiting the delay out")
+		time.Sleep(admin.DefaultAsyncFlushDelay)
+		synctest.Wait()
+		assert.Equal(t, []int{3, 4, 1}, dst.sizes())
+	})
+}
+
 func TestAsyncLogCloseFlushes(t *testing.T) {
 	for _, kind := range destKinds {
 		t.Run(kind.name, func(t *testing.T) {
@@ -250,7 +278,7 @@ func TestAsyncLogFailingDestination(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		logs := &bytes.Buffer{}
 		dst := &fakeDest{err: errors.New("database is down")}
-		l := admin.NewAsyncLog(batchDest{dst}, admin.AsyncOptions{Logger: slog.New(slog.NewTextHandler(logs, nil))})
+		l := admin.NewAsyncLog(batchDest{dst}, admin.AsyncOptions{FlushDelay: -1, Logger: slog.New(slog.NewTextHandler(logs, nil))})
 		defer l.Close(ctx)
 		for i := 1; i <= 3; i++ {
 			require.NoError(t, l.Record(ctx, admin.Request{Status: i}), "a failing destination never fails a request")
