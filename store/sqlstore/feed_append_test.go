@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -86,13 +87,7 @@ func TestSQLiteMultiEntryAppend(t *testing.T) {
 	require.NoError(t, s.DeleteUser(tctx, v.ID, ""))
 	assert.Equal(t, 1, feedStatements(), "two entries (deleted, removed from its group): one statement")
 
-	entries, err := s.Feed().Changes(tctx, 0, 100)
-	require.NoError(t, err)
-	kinds := make([]store.ChangeKind, len(entries))
-	for i, e := range entries {
-		require.Equal(t, int64(i+1), e.Seq, "entry %d (%s)", i, e.Kind)
-		kinds[i] = e.Kind
-	}
+	kinds := feedKinds(t, tctx, s)
 	assert.Equal(t, []store.ChangeKind{store.UserCreated,
 		store.GroupCreated, store.MembersAdded, store.GroupCreated, store.MembersAdded,
 		store.GroupCreated, store.MembersAdded, store.GroupCreated, store.MembersAdded,
@@ -115,4 +110,18 @@ func TestFeedListEncoding(t *testing.T) {
 		assert.Equal(t, string(want), sqlstore.JSONListForTest(list), "%q", list)
 	}
 	assert.Nil(t, sqlstore.JSONListForTest(nil))
+}
+
+// feedKinds returns the kinds of the feed entries of ctx's tenant in
+// order, and requires them numbered 1..N without a gap.
+func feedKinds(t *testing.T, ctx context.Context, s *sqlstore.Store) []store.ChangeKind {
+	t.Helper()
+	entries, err := s.Feed().Changes(ctx, 0, 100)
+	require.NoError(t, err)
+	kinds := make([]store.ChangeKind, len(entries))
+	for i, e := range entries {
+		require.Equal(t, int64(i+1), e.Seq, "entry %d (%s)", i, e.Kind)
+		kinds[i] = e.Kind
+	}
+	return kinds
 }
