@@ -218,7 +218,9 @@ func walksTenant(stmt, line string) bool {
 // scim_members (a provider has just pushed the group), generic plan or
 // custom: it never reads along the group's rows, or the tenant's, testing
 // each. It did, for the 20,000 members of this group as of the load
-// test's: 2 to 3 ms a change, twice a small group's time.
+// test's: 2 to 3 ms a change, twice a small group's time. The lookups
+// around a member change (the member among the users, a page's groups)
+// are held to their rows the same way.
 func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 	s := openWith(postgresDSN)(t, sqlstore.Config{})
 	_, err := s.DB().ExecContext(ctx, `ALTER TABLE scim_members SET (autovacuum_enabled = false)`)
@@ -252,6 +254,8 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 	}
 	// A member added is looked up first, among the users of the tenant.
 	stmts = append(stmts, statement{"resolve 1", s.SQLResolveForTest("scim_users"), []any{"", s.ListArgForTest(ids[1500:1501]), g.ID}, 1})
+	// A page of users reads their groups.
+	stmts = append(stmts, statement{"groups of 3", s.SQLGroupsOfForTest(), []any{"", s.ListArgForTest(ids[1500:1503])}, 3})
 	for _, st := range stmts {
 		for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
 			t.Run(st.name+"/"+mode, func(t *testing.T) {
