@@ -219,8 +219,10 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 // it first (a CTE of the same statement), so that it runs, and takes the
 // head's lock, only once from's statement has run: the write's own
 // uniqueness checks, which may wait for another transaction, never wait
-// holding the head. Every statement of a WITH runs exactly once, whatever
-// the outer SELECT reads.
+// holding the head. It then appends only when from wrote a row: a
+// conditional UPDATE that found its row at another version (UpdateUser's
+// single statement) appends nothing. Every statement of a WITH runs
+// exactly once, whatever the outer SELECT reads.
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
 	pt, pn := a.add(tenant), a.add(int64(len(changes)))
 	pat := a.add(s.d.timeArg(at))
@@ -232,7 +234,7 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 	}
 	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
 	if from != "" {
-		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) FROM ` + from + `) AS done`
+		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
 	}
 	return `head AS (
 			INSERT INTO scim_feed_heads (tenant, seq) ` + src + `
@@ -262,7 +264,8 @@ func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals [
 // foldWrite is foldFeed folding the bridge's work for changes too, when
 // host is not nil (see ModifyMembers): host renders what Config.Bridge
 // does for them as WITH items (Bridge.fold), bound to the args it is
-// given, and bridged reports that it did. With the feed off and host
+// given, and bridged reports that it did (or, with ok false, that the
+// bridge has nothing to write for them). With the feed off and host
 // set, the statement yields ret's columns and a 0 for the head (ret "":
 // the 0 alone), and the changes are left for appendChanges to stamp.
 func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool)) (folded string, bound []any, bridged, ok bool) {
@@ -293,8 +296,9 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 		if (!done || h == "") && !s.feed.on {
 			// Nothing to fold: q runs as it is (and appendChanges
 			// calls the bridge, which has nothing to write, or writes
-			// what it could not fold).
-			return "", nil, false, false
+			// what it could not fold). bridged says which: the bridge
+			// has nothing left to do for these changes.
+			return "", nil, done && h == "", false
 		}
 		if done {
 			bridged = true

@@ -454,3 +454,43 @@ func memberValues(members []resources.Member) []string {
 	}
 	return out
 }
+
+// TestConcurrentUpdateUser: writers racing on one user through
+// UpdateUser (on PostgreSQL a read and a conditional UPDATE, which reads
+// again when another write got there first) lose no change, and the feed
+// holds one entry per change, numbered without a gap.
+func TestConcurrentUpdateUser(t *testing.T) {
+	const writers = 16
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{ChangeFeed: true})
+		u, err := s.CreateUser(ctx, &resources.User{UserName: "contended"})
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for i := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.UpdateUser(ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					cur.Entitlements = append(cur.Entitlements, resources.MultiValue{Value: fmt.Sprintf("e%02d", i)})
+					return cur, nil
+				})
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+		require.NoError(t, err)
+		assert.Len(t, got.Entitlements, writers, "every writer's entitlement is kept")
+		assert.Equal(t, fmt.Sprintf(`W/"%d"`, 1+writers), got.Meta.Version)
+		kinds := feedKinds(t, ctx, s)
+		require.Len(t, kinds, 1+writers)
+		for _, k := range kinds[1:] {
+			assert.Equal(t, store.UserUpdated, k)
+		}
+	})
+}

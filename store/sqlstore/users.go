@@ -488,24 +488,8 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // before and after) where it folds (execFolded).
 func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
 	a := &args{d: s.d}
-	key := a.add(w.userNameKey)
-	// A user that shares its key with an older one since the 0004
-	// upgrade (user_name_dup, see migrations) keeps its mark while it
-	// keeps the key, and loses it with a new name.
-	err := s.execFolded(ctx, tx, tenant, changes, subj, `UPDATE scim_users SET user_name = `+a.add(c.UserName)+`, user_name_fold = `+a.add(w.userNameFold)+
-		`, user_name_dup = CASE WHEN user_name_key = `+key+` THEN user_name_dup ELSE '' END, user_name_key = `+key+
-		`, external_id = `+a.add(nullText(c.ExternalID))+`, display = `+a.add(w.display)+`, display_fold = `+a.add(w.displayFold)+
-		`, password = `+a.add(nullText(c.Password))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
-		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
-		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
-	if err != nil {
-		if isUniqueViolation(err) {
-			return userNameTaken(tenant, c, w)
-		}
-		if errors.Is(err, store.ErrConflict) {
-			return err // the host's tables refused it (Bridge.foldErr)
-		}
-		return fmt.Errorf("sqlstore: replace user: %w", err)
+	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now), a.vals); err != nil {
+		return updateErr(tenant, c, w, err)
 	}
 	if valuesKept {
 		return nil
@@ -519,6 +503,32 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	return nil
 }
 
+// userUpdate renders the UPDATE that writes user c (rendered as w) at
+// version, bound to a.
+func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) string {
+	key := a.add(w.userNameKey)
+	// A user that shares its key with an older one since the 0004
+	// upgrade (user_name_dup, see migrations) keeps its mark while it
+	// keeps the key, and loses it with a new name.
+	return `UPDATE scim_users SET user_name = ` + a.add(c.UserName) + `, user_name_fold = ` + a.add(w.userNameFold) +
+		`, user_name_dup = CASE WHEN user_name_key = ` + key + ` THEN user_name_dup ELSE '' END, user_name_key = ` + key +
+		`, external_id = ` + a.add(nullText(c.ExternalID)) + `, display = ` + a.add(w.display) + `, display_fold = ` + a.add(w.displayFold) +
+		`, password = ` + a.add(nullText(c.Password)) + `, doc = ` + a.add(string(w.doc)) + `, q = ` + s.jsonbExpr(a.add(string(w.q))) +
+		`, last_modified = ` + a.add(s.d.timeArg(now)) + `, version = ` + a.add(version) +
+		` WHERE tenant = ` + a.add(tenant) + ` AND id = ` + a.add(c.ID)
+}
+
+// updateErr is the error of a user's UPDATE that failed with err.
+func updateErr(tenant string, c *resources.User, w *userWrite, err error) error {
+	if isUniqueViolation(err) {
+		return userNameTaken(tenant, c, w)
+	}
+	if errors.Is(err, store.ErrConflict) {
+		return err // the host's tables refused it (Bridge.foldErr)
+	}
+	return fmt.Errorf("sqlstore: replace user: %w", err)
+}
+
 // UpdateUser runs a read-modify-write of user id in one transaction (see
 // store.UserUpdater): it reads the user and its groups holding the row's
 // lock (PostgreSQL: FOR NO KEY UPDATE; SQLite: the transaction's BEGIN
@@ -527,11 +537,34 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 // user. change runs again when the database makes the transaction retry
 // (deadlock, serialization failure). The user returned carries its groups
 // as GetUser reads them.
+//
+// On PostgreSQL without Config.OnChange, a write that leaves the user's
+// value rows as they are (a PATCH of active, the deactivation every
+// provider sends) goes without BEGIN and COMMIT: a read, then one UPDATE
+// on the condition that the row is still at the version read, which
+// carries the feed's entry and the bridge's columns (updateUserAt). Two
+// round trips where the transaction took four. When another write got
+// there first, it reads and tries again, and after a few times, or for
+// a write the statement cannot carry, it takes the row's lock as above.
 func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	tenant := store.Tenant(ctx)
+	if s.d.pg && s.feed.onChange == nil {
+		for range 3 {
+			out, how, err := s.updateUserAt(ctx, tenant, id, ifVersion, change)
+			if how == updateDone {
+				if err != nil {
+					return nil, s.explainConflict(ctx, err)
+				}
+				return out, nil
+			}
+			if how == updateNeedsLock {
+				break
+			}
+		}
+	}
 	var out *resources.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
@@ -584,6 +617,106 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
+}
+
+// How updateUserAt ended.
+const (
+	updateDone      = iota // the write, or its error, is the answer
+	updateRaced            // another write changed the row after the read
+	updateNeedsLock        // the write needs the locked transaction
+)
+
+// updateUserAt is UpdateUser's read and conditional UPDATE (see there),
+// on PostgreSQL without Config.OnChange. The read takes no lock and no
+// transaction; the UPDATE, its own transaction, writes only if the row
+// is still at the version read (otherwise it writes nothing, and the
+// feed's append and the bridge's statements in it, which read its row,
+// nothing either), so what change saw is what it changed. A write that
+// would rewrite the value rows (emails, phone numbers), or whose bridge
+// work cannot ride in the statement, asks for the lock.
+func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, int, error) {
+	var curDoc string
+	cur, err := s.scanUserDocWithGroups(s.w.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+		` FROM scim_users u WHERE u.tenant = $1 AND u.id = $2`, tenant, id), &curDoc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, updateDone, notFound("user", id)
+	}
+	if err != nil {
+		return nil, updateDone, fmt.Errorf("sqlstore: update user: %w", err)
+	}
+	version := storedVersion(cur.Meta.Version)
+	if err := checkVersion("user", id, ifVersion, version); err != nil {
+		return nil, updateDone, err
+	}
+	in := cur.Clone()
+	in.Groups = nil
+	next, err := change(in)
+	if err != nil || next == nil {
+		return cur, updateDone, err
+	}
+	c := next.Clone()
+	c.ID, c.Groups = id, nil
+	w, err := s.renderUser(c)
+	if err != nil {
+		return nil, updateDone, err
+	}
+	if !s.sameValueRows(cur, c) {
+		return nil, updateNeedsLock, nil
+	}
+	now := s.stamp()
+	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
+	before := cur.Clone()
+	before.Groups = nil
+	changes, subj, err := s.userChanges(c, w, before, curDoc, cur.Password)
+	if err != nil {
+		return nil, updateDone, err
+	}
+	a := &args{d: s.d}
+	q := s.userUpdate(a, tenant, c, w, version+1, now) + ` AND version = ` + a.add(version)
+	var host func(a *args) (string, bool)
+	if s.folding() {
+		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, subj) }
+	}
+	fq, fv, bridged, folded := s.foldWrite(tenant, changes, q, a.vals, "version", host)
+	if s.feed.bridge != nil && len(changes) > 0 && !bridged {
+		return nil, updateNeedsLock, nil // the bridge's function runs in a transaction
+	}
+	raced := false
+	if folded {
+		var v, last int64
+		err = s.w.QueryRowContext(ctx, fq, fv...).Scan(&v, &last)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			raced, err = true, nil
+		case err == nil && s.feed.on:
+			numberChanges(changes, last)
+		case err != nil && bridged:
+			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
+				err = herr
+			}
+		}
+	} else {
+		var res sql.Result
+		if res, err = s.w.ExecContext(ctx, q, a.vals...); err == nil {
+			var n int64
+			n, err = res.RowsAffected()
+			raced = err == nil && n == 0
+		}
+	}
+	switch {
+	case err != nil && isRetryable(err):
+		return nil, updateRaced, nil
+	case err != nil:
+		return nil, updateDone, updateErr(tenant, c, w, err)
+	case raced:
+		return nil, updateRaced, nil
+	}
+	out, err := s.stored(c, w)
+	if err != nil {
+		return nil, updateDone, err
+	}
+	out.Groups = cur.Groups
+	return out, updateDone, nil
 }
 
 // userChanges returns the feed entries of a write of user c (at its new
