@@ -576,47 +576,61 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		if err != nil {
 			return fmt.Errorf("sqlstore: update user: %w", err)
 		}
-		version := storedVersion(cur.Meta.Version)
-		if err := checkVersion("user", id, ifVersion, version); err != nil {
-			return err
-		}
-		in := cur.Clone()
-		in.Groups = nil
-		next, err := change(in)
-		if err != nil {
-			return err
-		}
-		if next == nil {
+		e, err := s.editUser(cur, curDoc, ifVersion, change)
+		if err != nil || e == nil {
 			out = cur
-			return nil
-		}
-		c := next.Clone()
-		c.ID, c.Groups = id, nil
-		w, err := s.renderUser(c)
-		if err != nil {
 			return err
 		}
-		now := s.stamp()
-		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		before := cur.Clone()
-		before.Groups = nil
-		changes, subj, err := s.userChanges(c, w, before, curDoc, cur.Password)
-		if err != nil {
-			return err
-		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, s.sameValueRows(cur, c)); err != nil {
+		c, w := e.c, e.w
+		if err := s.updateUser(ctx, tx, tenant, c, w, e.version, e.now, e.changes, &e.subj, s.sameValueRows(cur, c)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {
 			return err
 		}
 		out.Groups = cur.Groups
-		return s.appendChanges(ctx, tx, tenant, changes, subj)
+		return s.appendChanges(ctx, tx, tenant, e.changes, e.subj)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
+}
+
+// userEdit is the write UpdateUser makes of a user read from its row.
+type userEdit struct {
+	c       *resources.User // the user to write, its Meta at the new version
+	w       *userWrite      // c rendered
+	version int64           // the new version
+	now     time.Time
+	changes []store.Change // its feed entries
+	subj    subject        // what Config.OnChange and Config.Bridge are told
+}
+
+// editUser checks ifVersion against cur (read with its document curDoc)
+// and works out what UpdateUser writes of what change returns: nil, and
+// no error, when change returns nil (nothing to write).
+func (s *Store) editUser(cur *resources.User, curDoc, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*userEdit, error) {
+	version := storedVersion(cur.Meta.Version)
+	if err := checkVersion("user", cur.ID, ifVersion, version); err != nil {
+		return nil, err
+	}
+	in := cur.Clone()
+	in.Groups = nil
+	next, err := change(in)
+	if err != nil || next == nil {
+		return nil, err
+	}
+	e := &userEdit{c: next.Clone(), version: version + 1, now: s.stamp()}
+	e.c.ID, e.c.Groups = cur.ID, nil
+	if e.w, err = s.renderUser(e.c); err != nil {
+		return nil, err
+	}
+	e.c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: e.now, Version: query.FormatVersion(e.version)}
+	before := cur.Clone()
+	before.Groups = nil
+	e.changes, e.subj, err = s.userChanges(e.c, e.w, before, curDoc, cur.Password)
+	return e, err
 }
 
 // How updateUserAt ended.
@@ -644,35 +658,16 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	if err != nil {
 		return nil, updateDone, fmt.Errorf("sqlstore: update user: %w", err)
 	}
-	version := storedVersion(cur.Meta.Version)
-	if err := checkVersion("user", id, ifVersion, version); err != nil {
-		return nil, updateDone, err
-	}
-	in := cur.Clone()
-	in.Groups = nil
-	next, err := change(in)
-	if err != nil || next == nil {
+	e, err := s.editUser(cur, curDoc, ifVersion, change)
+	if err != nil || e == nil {
 		return cur, updateDone, err
 	}
-	c := next.Clone()
-	c.ID, c.Groups = id, nil
-	w, err := s.renderUser(c)
-	if err != nil {
-		return nil, updateDone, err
-	}
+	c, w, changes, subj := e.c, e.w, e.changes, e.subj
 	if !s.sameValueRows(cur, c) {
 		return nil, updateNeedsLock, nil
 	}
-	now := s.stamp()
-	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
-	before := cur.Clone()
-	before.Groups = nil
-	changes, subj, err := s.userChanges(c, w, before, curDoc, cur.Password)
-	if err != nil {
-		return nil, updateDone, err
-	}
 	a := &args{d: s.d}
-	q := s.userUpdate(a, tenant, c, w, version+1, now) + ` AND version = ` + a.add(version)
+	q := s.userUpdate(a, tenant, c, w, e.version, e.now) + ` AND version = ` + a.add(e.version-1)
 	var host func(a *args) (string, bool)
 	if s.folding() {
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, subj) }
