@@ -547,7 +547,8 @@ func (b *Bridge) lit(v bool) string {
 // otherwise pick the index of a tenant column, or the ID column's for
 // IS NULL, and read every row of the tenant instead of the one the SCIM
 // id or the match column finds. SQLite's idiom is a unary +; PostgreSQL's
-// a concatenation with ” (a text, NULL when the column is).
+// a concatenation with the empty string (a text, NULL when the column
+// is).
 func (b *Bridge) filter(col string) string {
 	if b.d.pg {
 		return "(" + col + " || '')"
@@ -1055,7 +1056,9 @@ func (b *Bridge) buildSQL() {
 		st.userDrop, st.groupDrop = drop(true), drop(false)
 		// The join rows of group argID and the users among argList.
 		// one: the statement of a change of one member (PostgreSQL).
-		members := func(add, one bool) bstmt {
+		// gate: a condition the statement adds to its own (a fold's
+		// "the store's write wrote its row").
+		members := func(add, one bool, gate string) bstmt {
 			q := &qb{d: b.d}
 			var lp, inList string
 			if one {
@@ -1082,7 +1085,7 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) +
+					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
 					` ON CONFLICT DO NOTHING`)
 			case add:
 				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
@@ -1090,15 +1093,15 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
-					match + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING`)
+					match + b.tenantCond(q, "u.", ut.Tenant) + gate + ` ON CONFLICT DO NOTHING`)
 			case mt.HostKeys:
 				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
-					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant))
+					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + gate)
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant))
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
 			}
 		}
-		st.membersAdd, st.membersRemove = members(true, false), members(false, false)
+		st.membersAdd, st.membersRemove = members(true, false, ""), members(false, false, "")
 		if b.d.pg {
 			// A change of one member, the common one, compares the id
 			// with a text rather than a list: PostgreSQL then plans the
@@ -1106,10 +1109,16 @@ func (b *Bridge) buildSQL() {
 			// the custom one), where for a list of unknown length it
 			// plans it again on every run, which was most of what the
 			// statement cost.
-			st.membersAdd1, st.membersRemove1 = members(true, true), members(false, true)
-			fold := func(st bstmt) bstmt { return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args} }
-			st.membersAddFold, st.membersRemoveFold = fold(st.membersAdd), fold(st.membersRemove)
-			st.membersAdd1Fold, st.membersRemove1Fold = fold(st.membersAdd1), fold(st.membersRemove1)
+			st.membersAdd1, st.membersRemove1 = members(true, true, ""), members(false, true, "")
+			// Folded (see fold): only when the store's UPDATE of the
+			// group's version (w) wrote its row, which a member change
+			// that changes nothing does not.
+			fold := func(add, one bool) bstmt {
+				st := members(add, one, ` AND EXISTS (SELECT 1 FROM w)`)
+				return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args}
+			}
+			st.membersAddFold, st.membersRemoveFold = fold(true, false), fold(false, false)
+			st.membersAdd1Fold, st.membersRemove1Fold = fold(true, true), fold(false, true)
 		}
 	}
 }
