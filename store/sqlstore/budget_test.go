@@ -202,6 +202,11 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			// keeps the value rows is a read and one conditional UPDATE
 			// (no BEGIN and COMMIT round trips either way).
 			pg *budget
+			// pgInTx, when not 0, is how many statements the write's
+			// transaction sends on PostgreSQL: a one-member change
+			// writes the member, the version, the feed's entry and the
+			// bridge's join row in one.
+			pgInTx int
 		}
 		steps := []step{
 			{name: "POST user", method: "POST", path: "/Users", status: 201, save: "alice", want: budget{Txs: 1}, pg: &budget{Outside: 1},
@@ -222,9 +227,9 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			{name: "list users, past the end", method: "GET", path: "/Users?startIndex=5&count=1", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":2`},
 			{name: "list users, total only", method: "GET", path: "/Users?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
 			{name: "list groups without members", method: "GET", path: "/Groups?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
-			{name: "PATCH group: add one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+			{name: "PATCH group: add one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 3, // resolve, lock, write
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
-			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 2, // lock, write
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"{bob}\"]"}]}`},
 			// PUT and PATCH: the handler runs the read-modify-write through
 			// store.UserUpdater, in one transaction (PostgreSQL: a read
@@ -260,6 +265,9 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				}
 				assert.Equal(t, want.Outside, got.Outside, "statements outside a transaction")
 				assert.Equal(t, want.Txs, got.Txs, "transactions")
+				if st.pgInTx != 0 && isPG(s) {
+					assert.Equal(t, st.pgInTx, got.InTx, "statements in the transaction")
+				}
 				if st.contains != "" {
 					assert.Contains(t, body, st.contains)
 				}
