@@ -65,7 +65,7 @@ func TestStoreDeadline(t *testing.T) {
 	t.Run("a derived context follows it", func(t *testing.T) {
 		ctx := withStoreDeadline(parent, time.Now().Add(time.Millisecond))
 		defer ctx.stop()
-		child, cancel := context.WithCancel(context.WithValue(ctx, struct{}{}, 1))
+		child, cancel := context.WithCancel(context.WithValue(ctx, derivedKey{}, 1))
 		defer cancel()
 		closed(t, child.Done())
 		assert.ErrorIs(t, child.Err(), context.DeadlineExceeded)
@@ -122,3 +122,6 @@ func TestStoreDeadline(t *testing.T) {
 		closed(t, late)
 	})
 }
+
+// derivedKey keys the value of a context derived from a store deadline.
+type derivedKey struct{}

@@ -179,11 +179,13 @@ func TestBridge(t *testing.T) {
 		assert.Equal(t, "ann@x", got["userName"], "the SCIM user is unchanged")
 		assert.Equal(t, true, got["active"])
 		assert.Equal(t, []string{"ann@x Ann 1", "bob@x Bob 0"}, appUsers(), "the app's users are unchanged")
+		assert.Equal(t, before, head(), "a failed write appends nothing to the feed")
 
 		// A bridge's store.ErrConflict is a 409 with its detail.
 		code, body = do("PATCH", "/Users/"+ann, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name.givenName","value":"taken"}]}`)
 		assert.Equal(t, http.StatusConflict, code, body)
 		assert.Contains(t, body["detail"], "the app already has an account with that name")
+		assert.Equal(t, before, head(), "a refused write appends nothing to the feed")
 
 		// A membership change that removes ann and adds bob and a user the
 		// bridge refuses: nothing changes in either set of tables.

@@ -65,7 +65,7 @@ func measure(events []sqlstore.SQLEvent) budget {
 // transaction, and a read writes nothing (on SQLite it does not touch the
 // writer's connection). It runs with the change feed off and on, and
 // holds the feed to its cost in statements: on PostgreSQL none for a
-// write that folds the append into a statement of its own (foldFeed), one
+// write that folds the append into a statement of its own (foldWrite), one
 // for a delete; on SQLite one, its INSERT, for a write of up to four
 // entries (a deactivation's two, a group created with members), numbered
 // from the tenant's last entry in the same statement.

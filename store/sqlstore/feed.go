@@ -169,7 +169,7 @@ func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
 // Config.OnChange, in that order (an error rolls the whole transaction
 // back: the change, its entries and whatever they wrote). The tenant's
 // entries are numbered in commit order (see appendFeed). Entries a
-// folded statement has appended already (foldFeed: their Seq is set)
+// folded statement has appended already (foldWrite: their Seq is set)
 // are only handed on; when the write's statement did the bridge's work
 // too (subj.bridged, see Bridge.fold), to OnChange only.
 //
@@ -246,7 +246,7 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 		)`
 }
 
-// foldFeed folds the feed's append of changes into q, a write statement
+// foldWrite folds the feed's append of changes into q, a write statement
 // (INSERT, UPDATE or DELETE without RETURNING, bound to vals) the write
 // sends anyway, on PostgreSQL with the feed on: the write then costs no
 // round trip more with the feed than without it. ret lists the columns q
@@ -255,17 +255,14 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 // the head's new value, to be handed to numberChanges; with ret "" it
 // yields that value alone, one row. ok is false, and q is to run as it
 // is, when there is nothing to fold: SQLite (appendChanges appends
-// there), the feed off, no changes. The changes are stamped here.
-func (s *Store) foldFeed(tenant string, changes []store.Change, q string, vals []any, ret string) (folded string, bound []any, ok bool) {
-	folded, bound, _, ok = s.foldWrite(tenant, changes, q, vals, ret, nil)
-	return folded, bound, ok
-}
-
-// foldWrite is foldFeed folding the bridge's work for changes too, when
-// host is not nil (see ModifyMembers): host renders what Config.Bridge
-// does for them as WITH items (Bridge.fold), bound to the args it is
-// given, and bridged reports that it did (or, with ok false, that the
-// bridge has nothing to write for them). With the feed off and host
+// there), the feed off and no bridge's work, no changes. The changes are
+// stamped here.
+//
+// It folds the bridge's work for changes too, when host is not nil (see
+// ModifyMembers): host renders what Config.Bridge does for them as WITH
+// items (Bridge.fold), bound to the args it is given, and bridged
+// reports that it did (or, with ok false, that the bridge has nothing to
+// write for them). With the feed off and host
 // set, the statement yields ret's columns and a 0 for the head (ret "":
 // the 0 alone), and the changes are left for appendChanges to stamp.
 func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool)) (folded string, bound []any, bridged, ok bool) {
@@ -311,7 +308,7 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 }
 
 // execFolded runs write statement q (bound to vals, no RETURNING) in tx,
-// with the feed's append of changes folded into it where foldFeed folds,
+// with the feed's append of changes folded into it where foldWrite folds,
 // and numbers the changes; otherwise it runs q alone and appendChanges
 // appends them later. When subj is not nil, Config.Bridge's work for
 // the changes is folded in too where it folds (Bridge.foldChanges: then
@@ -359,7 +356,7 @@ func numberChanges(changes []store.Change, last int64) {
 // On PostgreSQL, where writers run at once, the last Seq is the tenant's
 // head row, advanced by len(changes) and so locked until commit, in one
 // statement with the INSERT (a data-modifying WITH; the writes that can
-// fold it into a statement of their own do, see foldFeed), so the feed
+// fold it into a statement of their own do, see foldWrite), so the feed
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
 // entries from the tenant's last Seq (sqliteLast) and inserts them, one

@@ -359,7 +359,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		}
 		// A new group's members are all those resolved, in order: the
 		// entries are known before the group's INSERT, which carries
-		// the feed's append (foldFeed).
+		// the feed's append (foldWrite).
 		var changes []store.Change
 		if s.tracking() {
 			changes = append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
@@ -634,7 +634,7 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // first and the group's row last: by then the feed entries are known
 // (the group's document went from beforeDoc to w.doc, the members
 // removed and added), so the row's UPDATE carries the feed's append
-// (foldFeed). It returns the entries when the store tracks changes.
+// (foldWrite). It returns the entries when the store tracks changes.
 func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string, beforeDoc string) ([]store.Change, error) {
 	var removed, added []string
 	if replace {
@@ -855,7 +855,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		changed += n
 		// The group's new version is known (its row is locked), and so
 		// are the entries: the version's UPDATE carries the feed's
-		// append (foldFeed).
+		// append (foldWrite).
 		changes := query.MemberChanges(groupID, query.FormatVersion(uint64(version+1)), removed, added)
 		subj := subject{id: groupID}
 		if changed > 0 {

@@ -483,7 +483,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 
 // updateUser writes user c (rendered as w) over its row at version, with
 // its emails and phone numbers unless valuesKept (sameValueRows), in tx.
-// The UPDATE carries the feed's append of changes where foldFeed folds
+// The UPDATE carries the feed's append of changes where foldWrite folds
 // it, and Config.Bridge's update of the host's row (subj: the user
 // before and after) where it folds (execFolded).
 func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
@@ -719,7 +719,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 // beforeDoc and beforePw, and what Config.OnChange is told of it. before
 // is the user before the write, or nil to decode it from beforeDoc when
 // Config.OnChange needs it. They are worked out before the write, so that
-// its statement can carry the feed's append (foldFeed).
+// its statement can carry the feed's append (foldWrite).
 func (s *Store) userChanges(c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string) ([]store.Change, subject, error) {
 	if !s.tracking() {
 		return nil, subject{}, nil
