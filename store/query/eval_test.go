@@ -245,7 +245,7 @@ func TestMatchErrors(t *testing.T) {
 			var fe *query.FilterError
 			require.True(t, errors.As(err, &fe), "want *FilterError, got %v", err)
 			assert.Contains(t, fe.Error(), tt.msg)
-			assert.Error(t, ev.Validate(e))
+			assert.Equal(t, err, ev.Validate(e), "Validate checks what Compile checks, with the same words")
 		})
 	}
 }
@@ -485,4 +485,30 @@ func BenchmarkMatchEq(b *testing.B) {
 			b.Fatal("no match")
 		}
 	}
+}
+
+// FuzzValidate holds Validate (the checks alone) to Compile (the checks
+// and the matcher): the same error, with the same words, or none, for
+// every filter the parser accepts, on users and on groups.
+func FuzzValidate(f *testing.F) {
+	for _, s := range []string{
+		`userName eq "bjensen"`, `name.familyName co "O'Malley"`, `emails[type eq "work" and value co "@example.com"]`,
+		`not (active eq false) or meta.created gt "2011-05-13T04:42:34Z"`, `title pr`, `members[value eq "x"]`,
+		`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "m"`, `userName co null`,
+		`active co "t"`, `meta.created eq 5`, `emails[foo eq "x"]`, `userName[value eq "x"]`, `displayName eq "G" and members pr`,
+		`x509Certificates.value gt "a"`, `addresses[type eq "work"].country`, `userName eq 12`, `meta.lastModified ge "2024-01-02T15:04:05Z"`,
+	} {
+		f.Add(s)
+	}
+	evs := []*query.Evaluator{query.NewEvaluator(userType), query.NewEvaluator(groupType)}
+	f.Fuzz(func(t *testing.T, text string) {
+		for _, ev := range evs {
+			e, err := filter.Parser{Schemas: ev.Type.SchemaURNs()}.Parse(text)
+			if err != nil {
+				return
+			}
+			_, cerr := ev.Compile(e)
+			assert.Equal(t, cerr, ev.Validate(e), "%s on %s", text, ev.Type.Name)
+		}
+	})
 }
