@@ -1,12 +1,15 @@
 // Package jsonscan reads JSON text that json.Valid has accepted, without
 // reflection: the one JSON walker behind resources.Decode (every request
-// body) and the PATCH decoder, which reads an operation's members in place.
-// Every function assumes valid JSON; on other input its result is
+// body), the PATCH decoder, which reads an operation's members in place,
+// and the change feed's diff of two stored documents (Members). Every
+// function but Members assumes valid JSON; on other input its result is
 // undefined, so callers check with json.Valid first.
 package jsonscan
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -222,4 +225,129 @@ func ValueEnd(b []byte, i int) int {
 		i++
 	}
 	return i
+}
+
+// Member is a top-level member of a JSON object: its name's text between
+// the quotes (escapes as written) and its value's text.
+type Member struct{ Key, Val []byte }
+
+var errNotObject = errors.New("not a JSON object")
+
+// Members appends to out the top-level members of JSON object doc, in
+// document order, without decoding them (query.ChangedAttributes diffs a
+// write's two documents by their members' text). Unlike the rest of the
+// package it takes text json.Valid has not checked, and checks the
+// structure it walks: an object, names and strings closed, colons and
+// commas in place, brackets matched, a value for each name, nothing after
+// the object. It does not check the spelling of numbers and literals or
+// the commas inside nested values.
+func Members(doc []byte, out []Member) ([]Member, error) {
+	i := SkipSpace(doc, 0)
+	if i >= len(doc) || doc[i] != '{' {
+		return nil, errNotObject
+	}
+	i = SkipSpace(doc, i+1)
+	if i < len(doc) && doc[i] == '}' {
+		return out, endOfDoc(doc, i+1)
+	}
+	for {
+		if i >= len(doc) || doc[i] != '"' {
+			return nil, errNotObject
+		}
+		end, err := checkedStringEnd(doc, i)
+		if err != nil {
+			return nil, err
+		}
+		key := doc[i+1 : end-1]
+		i = SkipSpace(doc, end)
+		if i >= len(doc) || doc[i] != ':' {
+			return nil, errNotObject
+		}
+		start := SkipSpace(doc, i+1)
+		if i, err = checkedValueEnd(doc, start); err != nil {
+			return nil, err
+		}
+		out = append(out, Member{Key: key, Val: doc[start:i]})
+		i = SkipSpace(doc, i)
+		if i >= len(doc) {
+			return nil, errNotObject
+		}
+		switch doc[i] {
+		case ',':
+			i = SkipSpace(doc, i+1)
+		case '}':
+			return out, endOfDoc(doc, i+1)
+		default:
+			return nil, errNotObject
+		}
+	}
+}
+
+// endOfDoc checks that only white space follows the object at i.
+func endOfDoc(doc []byte, i int) error {
+	if SkipSpace(doc, i) != len(doc) {
+		return errNotObject
+	}
+	return nil
+}
+
+// checkedStringEnd is StringEnd on text not checked: an unterminated
+// string or a control character in it is an error.
+func checkedStringEnd(doc []byte, i int) (int, error) {
+	for j := i + 1; j < len(doc); j++ {
+		switch c := doc[j]; {
+		case c == '\\':
+			j++
+		case c == '"':
+			return j + 1, nil
+		case c < 0x20:
+			return 0, errNotObject
+		}
+	}
+	return 0, errNotObject
+}
+
+// checkedValueEnd is ValueEnd on text not checked: brackets must match
+// and strings be closed.
+func checkedValueEnd(doc []byte, i int) (int, error) {
+	if i >= len(doc) {
+		return 0, errNotObject
+	}
+	switch doc[i] {
+	case '"':
+		return checkedStringEnd(doc, i)
+	case '{', '[':
+		var buf [32]byte
+		closers := buf[:0] // what each open bracket needs
+		for j := i; j < len(doc); j++ {
+			switch c := doc[j]; c {
+			case '"':
+				end, err := checkedStringEnd(doc, j)
+				if err != nil {
+					return 0, err
+				}
+				j = end - 1
+			case '{':
+				closers = append(closers, '}')
+			case '[':
+				closers = append(closers, ']')
+			case '}', ']':
+				if closers[len(closers)-1] != c {
+					return 0, errNotObject
+				}
+				if closers = closers[:len(closers)-1]; len(closers) == 0 {
+					return j + 1, nil
+				}
+			}
+		}
+		return 0, errNotObject
+	}
+	j := i
+	for j < len(doc) && strings.IndexByte("-+.0123456789eEtruefalsn", doc[j]) >= 0 {
+		j++
+	}
+	if j == i {
+		return 0, errNotObject
+	}
+	return j, nil
 }

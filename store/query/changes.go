@@ -3,11 +3,10 @@ package query
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/store"
 )
 
@@ -33,16 +32,16 @@ func ChangedAttributes(before, after []byte) ([]string, error) {
 // want is ""), so a caller reads more of it without splitting it again.
 //
 // The documents are split into their top-level members in place
-// (topMembers), not decoded: a write diffs two documents for its feed
+// (jsonscan.Members), not decoded: a write diffs two documents for its feed
 // entries, and decoding both into maps was a third of what the feed cost
 // a user's update on SQLite (BENCHMARKS.md).
 func changedAttributes(before, after []byte, want string) ([]string, []byte, error) {
-	var bm, am [24]member // a user's or group's top-level members fit: no allocation
-	b, err := topMembers(before, bm[:0])
+	var bm, am [24]jsonscan.Member // a user's or group's top-level members fit: no allocation
+	b, err := jsonscan.Members(before, bm[:0])
 	if err != nil {
 		return nil, nil, fmt.Errorf("query: changed attributes: %w", err)
 	}
-	a, err := topMembers(after, am[:0])
+	a, err := jsonscan.Members(after, am[:0])
 	if err != nil {
 		return nil, nil, fmt.Errorf("query: changed attributes: %w", err)
 	}
@@ -51,19 +50,19 @@ func changedAttributes(before, after []byte, want string) ([]string, []byte, err
 		wanted []byte
 	)
 	for i, m := range a {
-		if lastMember(a, m.key) != i {
+		if lastMember(a, m.Key) != i {
 			continue // a repeated name: the last one counts, as when decoding
 		}
-		if want != "" && string(m.key) == want {
-			wanted = m.val
+		if want != "" && string(m.Key) == want {
+			wanted = m.Val
 		}
-		if j := lastMember(b, m.key); j < 0 || !bytes.Equal(m.val, b[j].val) {
-			out = appendChanged(out, m.key)
+		if j := lastMember(b, m.Key); j < 0 || !bytes.Equal(m.Val, b[j].Val) {
+			out = appendChanged(out, m.Key)
 		}
 	}
 	for i, m := range b {
-		if lastMember(b, m.key) == i && lastMember(a, m.key) < 0 {
-			out = appendChanged(out, m.key)
+		if lastMember(b, m.Key) == i && lastMember(a, m.Key) < 0 {
+			out = appendChanged(out, m.Key)
 		}
 	}
 	slices.Sort(out)
@@ -97,143 +96,14 @@ func unescape(s []byte) string {
 	return out
 }
 
-// member is a top-level member of a JSON object: its name's text between
-// the quotes (escapes as written) and its value's text.
-type member struct{ key, val []byte }
-
 // lastMember returns the index of the last member of ms named key, or -1.
-func lastMember(ms []member, key []byte) int {
+func lastMember(ms []jsonscan.Member, key []byte) int {
 	for i := len(ms) - 1; i >= 0; i-- {
-		if bytes.Equal(ms[i].key, key) {
+		if bytes.Equal(ms[i].Key, key) {
 			return i
 		}
 	}
 	return -1
-}
-
-var errNotObject = errors.New("not a JSON object")
-
-// topMembers appends to out the top-level members of JSON object doc, in
-// document order. It checks the structure it walks (an object, names
-// and strings closed, colons and commas in place, brackets matched, a
-// value for each name, nothing after the object) but not the spelling of
-// numbers and literals or the commas inside nested values: its documents
-// come from a store's own encoder, and the values are compared as text.
-func topMembers(doc []byte, out []member) ([]member, error) {
-	i := skipSpace(doc, 0)
-	if i >= len(doc) || doc[i] != '{' {
-		return nil, errNotObject
-	}
-	i = skipSpace(doc, i+1)
-	if i < len(doc) && doc[i] == '}' {
-		return out, endOfDoc(doc, i+1)
-	}
-	for {
-		if i >= len(doc) || doc[i] != '"' {
-			return nil, errNotObject
-		}
-		end, err := skipString(doc, i)
-		if err != nil {
-			return nil, err
-		}
-		key := doc[i+1 : end-1]
-		i = skipSpace(doc, end)
-		if i >= len(doc) || doc[i] != ':' {
-			return nil, errNotObject
-		}
-		start := skipSpace(doc, i+1)
-		if i, err = skipValue(doc, start); err != nil {
-			return nil, err
-		}
-		out = append(out, member{key: key, val: doc[start:i]})
-		i = skipSpace(doc, i)
-		if i >= len(doc) {
-			return nil, errNotObject
-		}
-		switch doc[i] {
-		case ',':
-			i = skipSpace(doc, i+1)
-		case '}':
-			return out, endOfDoc(doc, i+1)
-		default:
-			return nil, errNotObject
-		}
-	}
-}
-
-// endOfDoc checks that only white space follows the object at i.
-func endOfDoc(doc []byte, i int) error {
-	if skipSpace(doc, i) != len(doc) {
-		return errNotObject
-	}
-	return nil
-}
-
-func skipSpace(doc []byte, i int) int {
-	for i < len(doc) && (doc[i] == ' ' || doc[i] == '\t' || doc[i] == '\n' || doc[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipString returns the index after the JSON string that starts at
-// doc[i] (a quote).
-func skipString(doc []byte, i int) (int, error) {
-	for j := i + 1; j < len(doc); j++ {
-		switch c := doc[j]; {
-		case c == '\\':
-			j++
-		case c == '"':
-			return j + 1, nil
-		case c < 0x20:
-			return 0, errNotObject
-		}
-	}
-	return 0, errNotObject
-}
-
-// skipValue returns the index after the JSON value that starts at doc[i].
-func skipValue(doc []byte, i int) (int, error) {
-	if i >= len(doc) {
-		return 0, errNotObject
-	}
-	switch doc[i] {
-	case '"':
-		return skipString(doc, i)
-	case '{', '[':
-		var buf [32]byte
-		closers := buf[:0] // what each open bracket needs
-		for j := i; j < len(doc); j++ {
-			switch c := doc[j]; c {
-			case '"':
-				end, err := skipString(doc, j)
-				if err != nil {
-					return 0, err
-				}
-				j = end - 1
-			case '{':
-				closers = append(closers, '}')
-			case '[':
-				closers = append(closers, ']')
-			case '}', ']':
-				if closers[len(closers)-1] != c {
-					return 0, errNotObject
-				}
-				if closers = closers[:len(closers)-1]; len(closers) == 0 {
-					return j + 1, nil
-				}
-			}
-		}
-		return 0, errNotObject
-	}
-	j := i
-	for j < len(doc) && strings.IndexByte("-+.0123456789eEtruefalsn", doc[j]) >= 0 {
-		j++
-	}
-	if j == i {
-		return 0, errNotObject
-	}
-	return j, nil
 }
 
 // UserChanges returns the feed entries of a write of user id, now at
