@@ -419,13 +419,9 @@ func (s *Store) sqlLoadMembers(list bool) string {
 	return memberSelect + ` WHERE m.tenant = ` + s.d.ph(1) + ` AND m.group_id = ` + s.d.ph(2) + ` ORDER BY m.seq`
 }
 
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
 // loadMembers returns the members of group gid in the order they were
 // added (never nil).
-func (s *Store) loadMembers(ctx context.Context, q querier, tenant, gid string) ([]resources.Member, error) {
+func (s *Store) loadMembers(ctx context.Context, q Querier, tenant, gid string) ([]resources.Member, error) {
 	m, err := s.loadMembersOf(ctx, q, tenant, []string{gid})
 	if err != nil {
 		return nil, err
@@ -437,7 +433,7 @@ func (s *Store) loadMembers(ctx context.Context, q querier, tenant, gid string) 
 }
 
 // loadMembersOf returns the members of each of the groups gids.
-func (s *Store) loadMembersOf(ctx context.Context, q querier, tenant string, gids []string) (map[string][]resources.Member, error) {
+func (s *Store) loadMembersOf(ctx context.Context, q Querier, tenant string, gids []string) (map[string][]resources.Member, error) {
 	out := make(map[string][]resources.Member, len(gids))
 	if len(gids) == 0 {
 		return out, nil
@@ -985,7 +981,7 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	return out, err
 }
 
-func (s *Store) groupsOf(ctx context.Context, q querier, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
+func (s *Store) groupsOf(ctx context.Context, q Querier, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
 	params := []any{tenant}
 	if ids != nil {
 		params = append(params, s.d.listArg(ids))

@@ -158,7 +158,7 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	offset, limit := pageBounds(q)
 	items := []T{}
 	var qr interface {
-		querier
+		Querier
 		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	} = s.rx()
 	if tx != nil {
@@ -578,7 +578,7 @@ func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan,
 	if err != nil {
 		return page, err
 	}
-	var qr querier = s.rx()
+	var qr Querier = s.rx()
 	if tx != nil {
 		qr = tx
 	}

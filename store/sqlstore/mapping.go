@@ -1283,7 +1283,7 @@ func (b *Bridge) pick(x *binding, add bool, addList, removeList, addOne, removeO
 }
 
 // Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a
-// *sql.Tx or a *sql.Conn.
+// *sql.Tx or a *sql.Conn. The store's own reads take it too.
 type Querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
