@@ -567,14 +567,9 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	}
 	var out *resources.User
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var curDoc string
-		cur, err := s.scanUserDocWithGroups(s.wx(tx).QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
-			` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("user", id)
-		}
+		cur, curDoc, err := s.userToUpdate(ctx, s.wx(tx), tenant, id, s.lockRow())
 		if err != nil {
-			return fmt.Errorf("sqlstore: update user: %w", err)
+			return err
 		}
 		e, err := s.editUser(cur, curDoc, ifVersion, change)
 		if err != nil || e == nil {
@@ -595,6 +590,24 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		return nil, s.explainConflict(ctx, err)
 	}
 	return out, nil
+}
+
+// userToUpdate reads user id of tenant for UpdateUser through q: the
+// user with its groups, and its stored document (which its feed entries
+// diff), with the row lock lock (lockRow, or "").
+func (s *Store) userToUpdate(ctx context.Context, q interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}, tenant, id, lock string) (*resources.User, string, error) {
+	var doc string
+	cur, err := s.scanUserDocWithGroups(q.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+		` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+lock, tenant, id), &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", notFound("user", id)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("sqlstore: update user: %w", err)
+	}
+	return cur, doc, nil
 }
 
 // userEdit is the write UpdateUser makes of a user read from its row.
@@ -649,14 +662,9 @@ const (
 // would rewrite the value rows (emails, phone numbers), or whose bridge
 // work cannot ride in the statement, asks for the lock.
 func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, int, error) {
-	var curDoc string
-	cur, err := s.scanUserDocWithGroups(s.w.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
-		` FROM scim_users u WHERE u.tenant = $1 AND u.id = $2`, tenant, id), &curDoc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, updateDone, notFound("user", id)
-	}
+	cur, curDoc, err := s.userToUpdate(ctx, s.w, tenant, id, "")
 	if err != nil {
-		return nil, updateDone, fmt.Errorf("sqlstore: update user: %w", err)
+		return nil, updateDone, err
 	}
 	e, err := s.editUser(cur, curDoc, ifVersion, change)
 	if err != nil || e == nil {
