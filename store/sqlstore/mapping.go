@@ -1203,13 +1203,18 @@ func (b *Bridge) updateUser(ctx context.Context, tx wtx, tenant string, u *resou
 }
 
 func (b *Bridge) deleteUser(ctx context.Context, tx wtx, tenant, id string) error {
-	x := &binding{id: id, tenant: tenant}
+	return b.deleteRow(ctx, tx, &binding{id: id, tenant: tenant}, &b.sql.userDrop, &b.sql.userDelete)
+}
+
+// deleteRow runs del on the host's row x names, after drop on its join
+// rows when the mapping has a membership table.
+func (b *Bridge) deleteRow(ctx context.Context, tx wtx, x *binding, drop, del *bstmt) error {
 	if b.t.Members != nil {
-		if _, err := b.run(ctx, tx, &b.sql.userDrop, x); err != nil {
+		if _, err := b.run(ctx, tx, drop, x); err != nil {
 			return err
 		}
 	}
-	_, err := b.run(ctx, tx, &b.sql.userDelete, x)
+	_, err := b.run(ctx, tx, del, x)
 	return err
 }
 
@@ -1231,14 +1236,7 @@ func (b *Bridge) updateGroup(ctx context.Context, tx wtx, tenant string, g *reso
 }
 
 func (b *Bridge) deleteGroup(ctx context.Context, tx wtx, tenant, id string) error {
-	x := &binding{id: id, tenant: tenant}
-	if b.t.Members != nil {
-		if _, err := b.run(ctx, tx, &b.sql.groupDrop, x); err != nil {
-			return err
-		}
-	}
-	_, err := b.run(ctx, tx, &b.sql.groupDelete, x)
-	return err
+	return b.deleteRow(ctx, tx, &binding{id: id, tenant: tenant}, &b.sql.groupDrop, &b.sql.groupDelete)
 }
 
 // idList renders SQLite list parameter p as a table j(value), to join
