@@ -265,12 +265,19 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 // write for them). With the feed off and host
 // set, the statement yields ret's columns and a 0 for the head (ret "":
 // the 0 alone), and the changes are left for appendChanges to stamp.
-func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool)) (folded string, bound []any, bridged, ok bool) {
+//
+// pre, when not "", are WITH items that come before w's, bound to vals
+// too, which q may read (bumpGroup's member statement).
+func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals []any, ret string, host func(a *args) (string, bool), pre string) (folded string, bound []any, bridged, ok bool) {
 	if !s.d.pg || len(changes) == 0 || !s.feed.on && host == nil {
 		return "", nil, false, false
 	}
 	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
-	ctes := `WITH w AS (` + q + ` RETURNING `
+	ctes := `WITH `
+	if pre != "" {
+		ctes += pre + `, `
+	}
+	ctes += `w AS (` + q + ` RETURNING `
 	if ret != "" {
 		ctes += ret + `)`
 	} else {
@@ -319,7 +326,7 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	if subj != nil && s.folding() {
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, *subj) }
 	}
-	fq, fv, bridged, ok := s.foldWrite(tenant, changes, q, vals, "", host)
+	fq, fv, bridged, ok := s.foldWrite(tenant, changes, q, vals, "", host, "")
 	if !ok {
 		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
 		return err

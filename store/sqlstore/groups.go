@@ -818,76 +818,20 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
 			return err
 		}
+		modify := s.modifyMembers
 		if s.d.pg && len(mids)+len(remove) == 1 {
-			var changes []store.Change
-			subj := subject{id: groupID}
-			if out, changes, subj.bridged, err = s.modifyOneMember(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
-				if errors.Is(err, store.ErrConflict) {
-					return err // the host's tables refused it (Bridge.foldErr)
-				}
-				return fmt.Errorf("sqlstore: modify members: %w", err)
-			}
-			if s.bridging() {
-				subj.groupAfter = out.Clone()
-			}
-			return s.appendChanges(ctx, tx, tenant, changes, subj)
+			modify = s.modifyOneMember
 		}
-		var (
-			changed int64
-			removed []string
-		)
-		if len(remove) > 0 {
-			ids, n, err := s.deleteMembers(ctx, tx, tenant, groupID, remove)
-			if err != nil {
-				return fmt.Errorf("sqlstore: remove members: %w", err)
-			}
-			removed, changed = ids, n
-			slices.Sort(removed)
-		}
-		added, n, err := s.insertMembers(ctx, tx, tenant, groupID, mids, types)
-		if err != nil {
+		var changes []store.Change
+		subj := subject{id: groupID}
+		if out, changes, subj.bridged, err = modify(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
 			return err
 		}
-		changed += n
-		// The group's new version is known (its row is locked), and so
-		// are the entries: the version's UPDATE carries the feed's
-		// append (foldWrite).
-		changes := query.MemberChanges(groupID, query.FormatVersion(uint64(version+1)), removed, added)
-		subj := subject{id: groupID}
-		if changed > 0 {
-			const ret = `id, doc, created, last_modified, version`
-			bump, vals := `UPDATE scim_groups SET version = version + 1, last_modified = `+s.d.ph(3)+
-				` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, groupID, s.d.timeArg(now)}
-			// The bump carries the bridge's join rows too (Bridge.fold)
-			// when the change is one entry: an add, or a removal.
-			var host func(a *args) (string, bool)
-			if s.folding() && len(changes) == 1 {
-				host = func(a *args) (string, bool) {
-					c := Change{Change: changes[0]}
-					c.Tenant = tenant
-					return s.feed.bridge.fold(a, &c)
-				}
+		if out == nil {
+			// Nothing changed: the group as it is.
+			if out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID)); err != nil {
+				return fmt.Errorf("sqlstore: modify members: %w", err)
 			}
-			if fq, fv, bridged, ok := s.foldWrite(tenant, changes, bump, vals, ret, host); ok {
-				var last int64
-				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, fq, fv...), &last)
-				if s.feed.on {
-					numberChanges(changes, last)
-				}
-				subj.bridged = bridged
-				if err != nil && bridged {
-					if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
-						return herr
-					}
-				}
-			} else {
-				out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, bump+` RETURNING `+ret, vals...))
-			}
-		} else {
-			out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID))
-		}
-		if err != nil {
-			return fmt.Errorf("sqlstore: modify members: %w", err)
 		}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
@@ -900,65 +844,120 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	return out, nil
 }
 
-// modifyOneMember is ModifyMembers' change of one member (mids, with its
-// type, to add, or remove) of group gid, locked at version, on
-// PostgreSQL: the member's INSERT or DELETE, the version's UPDATE, the
-// feed's append and the bridge's join rows (Config.Bridge, see
-// Bridge.fold) in one statement, all but the first only when the
-// member's row changed (the UPDATE reads the member's statement; the
-// append and the join rows read the UPDATE). One round trip fewer while
-// the group's row is locked, the most frequent write of a group push. It
-// returns the group (its new version, or as it was when nothing changed),
-// the change's feed entries (none when nothing changed), and whether the
-// bridge's work was done.
-func (s *Store) modifyOneMember(ctx context.Context, tx *sql.Tx, tenant, gid string, version int64, now time.Time, mids, types, remove []string) (*resources.Group, []store.Change, bool, error) {
-	// The member's statement as ModifyMembers runs it alone, its
-	// arguments first ($1 the tenant, $2 the group).
-	v := query.FormatVersion(uint64(version + 1))
-	var mq string
-	var changes []store.Change
-	a := &args{d: s.d}
-	if len(mids) == 1 {
-		mq, a.vals = s.sqlInsertMembers(), []any{tenant, gid, mids, types}
-		changes = query.MemberChanges(gid, v, nil, mids)
-	} else {
-		mq, a.vals = s.sqlDeleteMembers(tenant, gid, remove)
-		changes = query.MemberChanges(gid, v, remove, nil)
-	}
-	pt, pg := s.d.ph(1), s.d.ph(2)
-	q := `WITH m AS (` + mq + ` RETURNING 1), w AS (UPDATE scim_groups SET version = version + 1, last_modified = ` + a.add(s.d.timeArg(now)) +
-		` WHERE tenant = ` + pt + ` AND id = ` + pg + ` AND EXISTS (SELECT 1 FROM m) RETURNING id, doc, created, last_modified, version)`
-	out := `SELECT w.*, 0::bigint FROM w`
-	if s.feed.on {
-		q += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w")
-		out = `SELECT w.*, head.seq FROM w, head`
-	}
-	bridged := false
-	if s.folding() {
-		c := Change{Change: changes[0]}
-		c.Tenant = tenant
-		var host string
-		if host, bridged = s.feed.bridge.fold(a, &c); host != "" {
-			q += `, ` + host
+// modifyMembers is ModifyMembers' change of group gid, locked at
+// version: it removes the members of remove and adds the resolved ones
+// (mids, of types), then, when a row changed, writes the next version
+// with the feed's entries of what changed (bumpGroup). It returns the
+// group as written and those entries, or a nil group and no entries when
+// nothing changed, and whether the bridge's work was done.
+func (s *Store) modifyMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, version int64, now time.Time, mids, types, remove []string) (*resources.Group, []store.Change, bool, error) {
+	var (
+		changed int64
+		removed []string
+	)
+	if len(remove) > 0 {
+		ids, n, err := s.deleteMembers(ctx, tx, tenant, gid, remove)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("sqlstore: remove members: %w", err)
 		}
+		removed, changed = ids, n
+		slices.Sort(removed)
 	}
-	var last int64
-	g, err := s.scanGroup(s.wx(tx).QueryRowContext(ctx, q+"\n\t\t"+out, a.vals...), &last)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Already a member, or not one: nothing changed.
-		g, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = $1 AND g.id = $2`, tenant, gid))
-		return g, nil, bridged, err
-	}
+	added, n, err := s.insertMembers(ctx, tx, tenant, gid, mids, types)
 	if err != nil {
-		if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); bridged && ok {
-			return nil, nil, false, herr
-		}
 		return nil, nil, false, err
 	}
-	if s.feed.on {
+	if changed += n; changed == 0 {
+		return nil, nil, false, nil
+	}
+	// The group's new version is known (its row is locked), and so are
+	// the entries: the version's UPDATE carries the feed's append
+	// (foldWrite).
+	changes := query.MemberChanges(gid, query.FormatVersion(uint64(version+1)), removed, added)
+	g, bridged, err := s.bumpGroup(ctx, tx, tenant, gid, now, changes, "", []any{tenant, gid})
+	return g, changes, bridged, err
+}
+
+// modifyOneMember is modifyMembers for a change of one member (mids, with
+// its type, to add, or remove), on PostgreSQL: the member's INSERT or
+// DELETE, the version's UPDATE, the feed's append and the bridge's join
+// row (Config.Bridge, see Bridge.fold) in one statement, all but the
+// first only when the member's row changed (the UPDATE reads the
+// member's statement; the append and the join row read the UPDATE). One
+// round trip fewer while the group's row is locked, the most frequent
+// write of a group push.
+func (s *Store) modifyOneMember(ctx context.Context, tx *sql.Tx, tenant, gid string, version int64, now time.Time, mids, types, remove []string) (*resources.Group, []store.Change, bool, error) {
+	// The member's statement as modifyMembers runs it alone, its
+	// arguments first ($1 the tenant, $2 the group).
+	v := query.FormatVersion(uint64(version + 1))
+	var (
+		mq      string
+		vals    []any
+		changes []store.Change
+	)
+	if len(mids) == 1 {
+		mq, vals = s.sqlInsertMembers(), []any{tenant, gid, mids, types}
+		changes = query.MemberChanges(gid, v, nil, mids)
+	} else {
+		mq, vals = s.sqlDeleteMembers(tenant, gid, remove)
+		changes = query.MemberChanges(gid, v, remove, nil)
+	}
+	g, bridged, err := s.bumpGroup(ctx, tx, tenant, gid, now, changes, `m AS (`+mq+` RETURNING 1)`, vals)
+	if g == nil {
+		changes = nil // already a member, or not one: nothing changed
+	}
+	return g, changes, bridged, err
+}
+
+// bumpGroup writes group gid's next version at now (its row is locked)
+// and returns the group as written, with, where foldWrite folds them,
+// the feed's append of changes and the bridge's join rows (a change of
+// one entry, Bridge.fold), and reports whether the bridge's work was
+// done. vals bind $1 the tenant and $2 the group, then what pre binds.
+// pre, when not "", is a WITH item m the UPDATE reads: it writes only
+// when m wrote a row, and returns a nil group when it did not. An error
+// of the host's tables comes back as Config.Bridge's would.
+func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, now time.Time, changes []store.Change, pre string, vals []any) (*resources.Group, bool, error) {
+	const ret = `id, doc, created, last_modified, version`
+	a := &args{d: s.d, vals: vals}
+	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + a.add(s.d.timeArg(now)) +
+		` WHERE tenant = ` + s.d.ph(1) + ` AND id = ` + s.d.ph(2)
+	if pre != "" {
+		bump += ` AND EXISTS (SELECT 1 FROM m)`
+	}
+	// The bump carries the bridge's join rows too (Bridge.fold) when the
+	// change is one entry: an add, or a removal.
+	var host func(a *args) (string, bool)
+	if s.folding() && len(changes) == 1 {
+		host = func(a *args) (string, bool) {
+			c := Change{Change: changes[0]}
+			c.Tenant = tenant
+			return s.feed.bridge.fold(a, &c)
+		}
+	}
+	q, qv, bridged, folded := s.foldWrite(tenant, changes, bump, a.vals, ret, host, pre)
+	var last int64
+	dest := []any{&last}
+	if !folded {
+		q, qv, dest = bump+` RETURNING `+ret, a.vals, nil
+		if pre != "" {
+			q = `WITH ` + pre + ` ` + q
+		}
+	}
+	g, err := s.scanGroup(s.wx(tx).QueryRowContext(ctx, q, qv...), dest...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows) && pre != "":
+		return nil, bridged, nil
+	case err != nil:
+		if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); bridged && ok {
+			return nil, false, herr
+		}
+		return nil, false, fmt.Errorf("sqlstore: modify members: %w", err)
+	}
+	if folded && s.feed.on {
 		numberChanges(changes, last)
 	}
-	return g, changes, bridged, nil
+	return g, bridged, nil
 }
 
 // GroupsOf returns, for each user id of the tenant, the groups it belongs

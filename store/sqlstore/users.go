@@ -680,7 +680,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	if s.folding() {
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, subj) }
 	}
-	fq, fv, bridged, folded := s.foldWrite(tenant, changes, q, a.vals, "version", host)
+	fq, fv, bridged, folded := s.foldWrite(tenant, changes, q, a.vals, "version", host, "")
 	if s.feed.bridge != nil && len(changes) > 0 && !bridged {
 		return nil, updateNeedsLock, nil // the bridge's function runs in a transaction
 	}
