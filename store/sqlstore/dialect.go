@@ -74,6 +74,17 @@ func (d *dialect) listArg(ss []string) any {
 	return string(b)
 }
 
+// unindexed renders text column col, unchanged in value, in a form no
+// index serves, so that a planner without statistics takes the index of
+// another condition: SQLite's idiom is a unary +; PostgreSQL's a
+// concatenation with the empty string (a text, NULL when the column is).
+func (d *dialect) unindexed(col string) string {
+	if d.pg {
+		return "(" + col + " || '')"
+	}
+	return "+" + col
+}
+
 // inList renders "col is one of the strings in list parameter p".
 func (d *dialect) inList(col, p string) string {
 	if d.pg {

@@ -209,8 +209,8 @@ func (s *Store) sqlInsertMembers() string {
 // provider pushed a large group) took (tenant, group_id, seq) for the
 // group's bounds and tested every member of the group, generic plan or
 // custom (TestMemberRemovePlanWithoutStatistics). There the group is
-// compared concatenated with the empty string, which no index holds, and
-// the ids are one parameter each ("= ANY" of an array of unknown length
+// compared in a form no index serves (dialect.unindexed), and the ids
+// are one parameter each ("= ANY" of an array of unknown length
 // looks less selective to it than the tenant alone, and it then walks
 // the tenant); list has at most maxDeleteMembers ids. SQLite already
 // searches (tenant, member_id, group_id), and takes any number in one
@@ -226,7 +226,7 @@ func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []a
 		args = append(args, id)
 		ps[i] = s.d.ph(3 + i)
 	}
-	return `DELETE FROM scim_members WHERE tenant = $1 AND group_id || '' = $2 AND member_id IN (` + joinComma(ps) + `)`, args
+	return `DELETE FROM scim_members WHERE tenant = $1 AND ` + s.d.unindexed("group_id") + ` = $2 AND member_id IN (` + joinComma(ps) + `)`, args
 }
 
 // maxDeleteMembers is how many members one statement of sqlDeleteMembers

@@ -542,19 +542,12 @@ func (b *Bridge) lit(v bool) string {
 }
 
 // filter renders a column that a condition only filters on, in a form
-// no index serves: a planner without statistics of the host's tables
-// (SQLite always, PostgreSQL before ANALYZE or in a generic plan) would
-// otherwise pick the index of a tenant column, or the ID column's for
-// IS NULL, and read every row of the tenant instead of the one the SCIM
-// id or the match column finds. SQLite's idiom is a unary +; PostgreSQL's
-// a concatenation with the empty string (a text, NULL when the column
-// is).
-func (b *Bridge) filter(col string) string {
-	if b.d.pg {
-		return "(" + col + " || '')"
-	}
-	return "+" + col
-}
+// no index serves (dialect.unindexed): a planner without statistics of
+// the host's tables (SQLite always, PostgreSQL before ANALYZE or in a
+// generic plan) would otherwise pick the index of a tenant column, or
+// the ID column's for IS NULL, and read every row of the tenant instead
+// of the one the SCIM id or the match column finds.
+func (b *Bridge) filter(col string) string { return b.d.unindexed(col) }
 
 // onChange updates the host's tables for c inside tx: the store calls it
 // for the changes it does not fold into its own statements (all of them
