@@ -219,14 +219,13 @@ func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []a
 	if !s.d.pg {
 		return `DELETE FROM scim_members WHERE tenant = ?1 AND group_id = ?2 AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
 	}
-	args := make([]any, 0, 2+len(list))
-	args = append(args, tenant, gid)
+	a := &args{d: s.d, vals: make([]any, 0, 2+len(list))}
+	pt, pg := a.add(tenant), a.add(gid) // $1 and $2, as bumpGroup reads them
 	ps := make([]string, len(list))
 	for i, id := range list {
-		args = append(args, id)
-		ps[i] = s.d.ph(3 + i)
+		ps[i] = a.add(id)
 	}
-	return `DELETE FROM scim_members WHERE tenant = $1 AND ` + s.d.unindexed("group_id") + ` = $2 AND member_id IN (` + joinComma(ps) + `)`, args
+	return `DELETE FROM scim_members WHERE tenant = ` + pt + ` AND ` + s.d.unindexed("group_id") + ` = ` + pg + ` AND member_id IN (` + joinComma(ps) + `)`, a.vals
 }
 
 // maxDeleteMembers is how many members one statement of sqlDeleteMembers
