@@ -77,7 +77,7 @@
 // data-modifying WITH on its INSERT or UPDATE): no statement more; a
 // delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite the
-// append of one entry is one statement more; of several, or with
+// append of up to four entries is one statement more; of more, or with
 // Config.OnChange, which needs the entries' numbers, two (Config.Bridge
 // does not need them).
 //
@@ -150,7 +150,13 @@
 // statement that seeks to its position in an index, (tenant, seq) or
 // (tenant, user_name_fold), and counts nothing: the last page of a
 // million users costs what the first does (BENCHMARKS.md). Writes are single
-// transactions; UpdateUser and UpdateGroup make a read-modify-write one. userName and displayName uniqueness is
+// transactions; UpdateUser and UpdateGroup make a read-modify-write one.
+// On PostgreSQL without Config.OnChange, UpdateUser writes a change that
+// keeps the user's emails and phone numbers as a read and one UPDATE on
+// the condition that the row is still at the version read (no BEGIN and
+// COMMIT; a lost race reads again, and after three takes the lock), and a
+// one-member change writes the member, the group's version, the feed's
+// entry and the bridge's join row in one statement. userName and displayName uniqueness is
 // enforced by unique indexes (a violation is store.ErrConflict, never a
 // database error). Replaces and membership changes lock the resource's
 // row and check the version under the lock (store.ErrPreconditionFailed
