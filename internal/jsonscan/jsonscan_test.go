@@ -54,3 +54,35 @@ func TestValue(t *testing.T) {
 	assert.Equal(t, len(in)-1, end)
 	assert.Equal(t, len(in), SkipSpace([]byte(in), end))
 }
+
+// FuzzMembers holds Members to encoding/json on the objects it reads: it
+// accepts every object json.Valid accepts, with the members
+// json.Unmarshal sees (a repeated name's last value wins there), and
+// what it accepts beyond that is an object in its outline (it does not
+// check numbers' spelling or the commas inside nested values).
+func FuzzMembers(f *testing.F) {
+	for _, s := range []string{`{}`, ` {"a":1, "b" : [1,{"c":"]"}], "a":"x"} `, `{"userName":"u","name":{"givenName":"A"},"active":false}`,
+		`{"a":"\"}"}`, `{"a":}`, `{"a":1,}`, `[1]`, `{"a":[}`, `{"a":1} x`, `{"a\u0041":tru}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		ms, err := Members(doc, nil)
+		var want map[string]json.RawMessage
+		if json.Valid(doc) && json.Unmarshal(doc, &want) == nil {
+			require.NoError(t, err, "%q", doc)
+			got := map[string]string{}
+			for _, m := range ms {
+				got[Unquote(m.Key)] = string(m.Val)
+			}
+			require.Len(t, got, len(want), "%q", doc)
+			for k, v := range want {
+				assert.Equal(t, string(v), got[k], "%q: member %q", doc, k)
+			}
+			return
+		}
+		if err == nil {
+			i := SkipSpace(doc, 0)
+			assert.Equal(t, byte('{'), doc[i], "%q: an object", doc)
+		}
+	})
+}
