@@ -271,52 +271,37 @@ func describe(q store.Query) string {
 		f, q.SortBy, q.Descending, q.StartIndex, q.Count, q.ExcludeMembers, q.ExcludeGroups)
 }
 
-func userNames(us []*resources.User) []string {
-	out := []string{}
-	for _, u := range us {
-		out = append(out, u.UserName)
+// pluck returns f of each of xs, in order (never nil).
+func pluck[T any](xs []T, f func(T) string) []string {
+	out := make([]string, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
 	}
 	return out
+}
+
+func userNames(us []*resources.User) []string {
+	return pluck(us, func(u *resources.User) string { return u.UserName })
 }
 
 func groupNames(gs []*resources.Group) []string {
-	out := []string{}
-	for _, g := range gs {
-		out = append(out, g.DisplayName)
-	}
-	return out
+	return pluck(gs, func(g *resources.Group) string { return g.DisplayName })
 }
 
 func userIDs(us []*resources.User) []string {
-	out := []string{}
-	for _, u := range us {
-		out = append(out, u.ID)
-	}
-	return out
+	return pluck(us, func(u *resources.User) string { return u.ID })
 }
 
 func groupIDs(gs []*resources.Group) []string {
-	out := []string{}
-	for _, g := range gs {
-		out = append(out, g.ID)
-	}
-	return out
+	return pluck(gs, func(g *resources.Group) string { return g.ID })
 }
 
 func refValues(rs []resources.GroupRef) []string {
-	out := []string{}
-	for _, r := range rs {
-		out = append(out, r.Value)
-	}
-	return out
+	return pluck(rs, func(r resources.GroupRef) string { return r.Value })
 }
 
 func memberIDs(ms []resources.Member) []string {
-	out := []string{}
-	for _, m := range ms {
-		out = append(out, m.Value)
-	}
-	return out
+	return pluck(ms, func(m resources.Member) string { return m.Value })
 }
 
 // requireIs fails t unless err wraps target; msgAndArgs states the
