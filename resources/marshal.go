@@ -6,7 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // This file renders User and Group as JSON by appending to a byte slice,
@@ -53,12 +54,12 @@ func (u *User) AppendJSON(dst []byte) ([]byte, error) {
 		dst = append(dst, `,"`+EnterpriseUserSchema+`"`...)
 	}
 	for _, k := range keys {
-		dst = appendString(append(dst, ','), k)
+		dst = jsonscan.AppendString(append(dst, ','), k)
 	}
 	dst = append(dst, ']')
 	dst = appendStringField(dst, open, `"id":`, u.ID)
 	dst = appendStringField(dst, open, `"externalId":`, u.ExternalID)
-	dst = appendString(append(dst, `,"userName":`...), u.UserName)
+	dst = jsonscan.AppendString(append(dst, `,"userName":`...), u.UserName)
 	if u.Name != nil {
 		dst = u.Name.appendJSON(append(dst, `,"name":`...))
 	}
@@ -127,7 +128,7 @@ func (e *EnterpriseUser) appendJSON(dst []byte) []byte {
 	if len(e.Extra) > 0 {
 		var kb [4]string
 		for _, k := range appendSortedKeys(kb[:0], e.Extra) {
-			dst = appendString(appendComma(dst, open), k)
+			dst = jsonscan.AppendString(appendComma(dst, open), k)
 			dst = appendRaw(append(dst, ':'), e.Extra[k])
 		}
 	}
@@ -173,12 +174,12 @@ func (g *Group) AppendJSON(dst []byte) ([]byte, error) {
 	open := len(dst)
 	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
 	for _, k := range keys {
-		dst = appendString(append(dst, ','), k)
+		dst = jsonscan.AppendString(append(dst, ','), k)
 	}
 	dst = append(dst, ']')
 	dst = appendStringField(dst, open, `"id":`, g.ID)
 	dst = appendStringField(dst, open, `"externalId":`, g.ExternalID)
-	dst = appendString(append(dst, `,"displayName":`...), g.DisplayName)
+	dst = jsonscan.AppendString(append(dst, `,"displayName":`...), g.DisplayName)
 	dst = appendList(dst, `,"members":`, g.Members, (*Member).appendJSON)
 	var err error
 	if dst, err = g.Meta.appendField(dst); err != nil {
@@ -237,7 +238,7 @@ func (a *Address) appendJSON(dst []byte) []byte {
 
 func (r *GroupRef) appendJSON(dst []byte) []byte {
 	open := len(dst)
-	dst = appendString(append(dst, `{"value":`...), r.Value)
+	dst = jsonscan.AppendString(append(dst, `{"value":`...), r.Value)
 	dst = appendStringField(dst, open, `"$ref":`, r.Ref)
 	dst = appendStringField(dst, open, `"display":`, r.Display)
 	dst = appendStringField(dst, open, `"type":`, r.Type)
@@ -246,7 +247,7 @@ func (r *GroupRef) appendJSON(dst []byte) []byte {
 
 func (r *Member) appendJSON(dst []byte) []byte {
 	open := len(dst)
-	dst = appendString(append(dst, `{"value":`...), r.Value)
+	dst = jsonscan.AppendString(append(dst, `{"value":`...), r.Value)
 	dst = appendStringField(dst, open, `"$ref":`, r.Ref)
 	dst = appendStringField(dst, open, `"type":`, r.Type)
 	dst = appendStringField(dst, open, `"display":`, r.Display)
@@ -316,7 +317,7 @@ func appendStringField(dst []byte, open int, key, s string) []byte {
 	if s == "" {
 		return dst
 	}
-	return appendString(append(appendComma(dst, open), key...), s)
+	return jsonscan.AppendString(append(appendComma(dst, open), key...), s)
 }
 
 // appendList appends key (`,"name":`) and the list, unless it is empty
@@ -340,7 +341,7 @@ func appendList[T any](dst []byte, key string, list []T, elem func(*T, []byte) [
 // appendExtensions appends `,"urn":raw` for each of keys.
 func appendExtensions(dst []byte, keys []string, exts map[string]json.RawMessage) []byte {
 	for _, k := range keys {
-		dst = appendString(append(dst, ','), k)
+		dst = jsonscan.AppendString(append(dst, ','), k)
 		dst = appendRaw(append(dst, ':'), exts[k])
 	}
 	return dst
@@ -400,61 +401,4 @@ func isCleanJSON(raw []byte) bool {
 		}
 	}
 	return json.Valid(raw)
-}
-
-// appendString appends s as a JSON string exactly as encoding/json writes
-// it with HTML escaping on (its appendString): '<', '>' and '&' as
-// \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, each byte that
-// is not valid UTF-8 as \ufffd, the short escapes \b \f \n \r \t and
-// other control bytes as \u00XX.
-func appendString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

@@ -3,7 +3,9 @@
 // body), the PATCH decoder, which reads an operation's members in place,
 // and the change feed's diff of two stored documents (Members). Every
 // function but Members assumes valid JSON; on other input its result is
-// undefined, so callers check with json.Valid first.
+// undefined, so callers check with json.Valid first. AppendString is the
+// way back: the one JSON string encoder, for resources' documents and the
+// feed's lists.
 package jsonscan
 
 import (
@@ -350,4 +352,63 @@ func checkedValueEnd(doc []byte, i int) (int, error) {
 		return 0, errNotObject
 	}
 	return j, nil
+}
+
+// AppendString appends s as a JSON string exactly as encoding/json writes
+// it with HTML escaping on (its appendString): '<', '>' and '&' as
+// \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, each byte that
+// is not valid UTF-8 as \ufffd, the short escapes \b \f \n \r \t and
+// other control bytes as \u00XX. It is the encoder behind resources'
+// documents and the change feed's lists, so both write what
+// json.Marshal writes without its reflection.
+func AppendString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

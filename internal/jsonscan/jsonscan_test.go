@@ -86,3 +86,16 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAppendString holds AppendString to json.Marshal's bytes for any
+// string, valid UTF-8 or not.
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", `a"b\c`, "<&>", "\t\n\r\b\f\x00\x1f\x7f", "é", "\u2028\u2029", "\xff\xe2\x80", "\U0001F600"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(AppendString([]byte("x"), s)[1:]))
+	})
+}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -411,37 +412,24 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	return err
 }
 
-// jsonList renders a list as a JSON array, nil as NULL: as json.Marshal
-// does, and without it when every string is printable ASCII that
-// json.Marshal writes as it is (attribute names and resource ids are),
-// in one allocation.
+// jsonList renders a list as a JSON array, nil as NULL, byte for byte as
+// json.Marshal does (jsonscan.AppendString is its string encoder).
 func jsonList(ss []string) any {
 	if len(ss) == 0 {
 		return nil
 	}
 	n := 1 + len(ss)*3
 	for _, s := range ss {
-		for i := 0; i < len(s); i++ {
-			if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-				b, _ := json.Marshal(ss)
-				return string(b)
-			}
-		}
 		n += len(s)
 	}
-	var b strings.Builder
-	b.Grow(n)
-	b.WriteByte('[')
+	b := append(make([]byte, 0, n), '[')
 	for i, s := range ss {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		b.WriteByte('"')
-		b.WriteString(s)
-		b.WriteByte('"')
+		b = jsonscan.AppendString(b, s)
 	}
-	b.WriteByte(']')
-	return b.String()
+	return string(append(b, ']'))
 }
 
 // Feed is a Store's change feed (Config.ChangeFeed). It implements
