@@ -84,3 +84,32 @@ func BenchmarkGroupFromMap(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkUserFromJSON reads a stored user's document back as a SQL
+// store does, with UserFromJSON and, for comparison in the same run, with
+// json.Unmarshal, which the stores used before.
+func BenchmarkUserFromJSON(b *testing.B) {
+	u := benchUser()
+	u.Groups = nil // a store keeps them apart from the document
+	doc, err := json.Marshal(u)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("FromJSON", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := resources.UserFromJSON(doc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Unmarshal", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var u resources.User
+			if err := json.Unmarshal(doc, &u); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

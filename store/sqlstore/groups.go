@@ -40,8 +40,8 @@ func (s *Store) scanGroupDoc(r scanner, doc *string, extra ...any) (*resources.G
 
 // groupFromRow builds the group of a row of groupCols (Members nil).
 func (s *Store) groupFromRow(id, doc string, created, modified time.Time, version int64) (*resources.Group, error) {
-	g := new(resources.Group)
-	if err := json.Unmarshal([]byte(doc), g); err != nil {
+	g, err := resources.GroupFromJSON([]byte(doc))
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", id, err)
 	}
 	g.ID = id
@@ -68,8 +68,8 @@ func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 
 // storedGroup returns the group as a read returns it (without members).
 func (s *Store) storedGroup(c *resources.Group, w *groupWrite) (*resources.Group, error) {
-	out := new(resources.Group)
-	if err := json.Unmarshal(w.doc, out); err != nil {
+	out, err := resources.GroupFromJSON(w.doc)
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
 	}
 	out.ID, out.Meta, out.Members = c.ID, c.Meta, nil
@@ -606,10 +606,11 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 	}
 	subj := subject{id: c.ID}
 	if s.bridging() && len(changes) > 0 {
-		subj.groupBefore = new(resources.Group)
-		if err := json.Unmarshal([]byte(beforeDoc), subj.groupBefore); err != nil {
+		before, err := resources.GroupFromJSON([]byte(beforeDoc))
+		if err != nil {
 			return fmt.Errorf("sqlstore: group %s: stored document: %w", c.ID, err)
 		}
+		subj.groupBefore = before
 		subj.groupBefore.ID, subj.groupBefore.Members = c.ID, nil
 		subj.groupAfter = c.Clone()
 		subj.groupAfter.Members = nil

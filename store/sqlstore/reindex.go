@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 
 	"github.com/scimkit/scim/resources"
@@ -71,11 +70,11 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 			for _, r := range batch {
 				last = r.seq
 				if users {
-					var u resources.User
-					if err := json.Unmarshal([]byte(r.doc), &u); err != nil {
+					u, err := resources.UserFromJSON([]byte(r.doc))
+					if err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
-					w, err := s.renderUser(&u)
+					w, err := s.renderUser(u)
 					if err != nil {
 						return err
 					}
@@ -90,11 +89,11 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					}
 					continue
 				}
-				var g resources.Group
-				if err := json.Unmarshal([]byte(r.doc), &g); err != nil {
+				g, err := resources.GroupFromJSON([]byte(r.doc))
+				if err != nil {
 					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
 				}
-				w, err := s.renderGroup(&g)
+				w, err := s.renderGroup(g)
 				if err != nil {
 					return err
 				}

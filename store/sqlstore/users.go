@@ -38,8 +38,8 @@ func (s *Store) scanUserDoc(r scanner, doc *string, extra ...any) (*resources.Us
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
-	u := new(resources.User)
-	if err := json.Unmarshal([]byte(*doc), u); err != nil {
+	u, err := resources.UserFromJSON([]byte(*doc))
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: user %s: stored document: %w", id, err)
 	}
 	u.ID = id
@@ -294,8 +294,8 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 // decoded from the document written (raw extension JSON compacted, as
 // encoding/json renders it).
 func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error) {
-	out := new(resources.User)
-	if err := json.Unmarshal(w.doc, out); err != nil {
+	out, err := resources.UserFromJSON(w.doc)
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
 	}
 	out.ID, out.Password, out.Meta = c.ID, c.Password, c.Meta
@@ -739,8 +739,7 @@ func (s *Store) userChanges(c *resources.User, w *userWrite, before *resources.U
 	subj := subject{id: c.ID, userBefore: before}
 	if s.bridging() && len(changes) > 0 {
 		if subj.userBefore == nil {
-			subj.userBefore = new(resources.User)
-			if err := json.Unmarshal([]byte(beforeDoc), subj.userBefore); err != nil {
+			if subj.userBefore, err = resources.UserFromJSON([]byte(beforeDoc)); err != nil {
 				return nil, subject{}, fmt.Errorf("sqlstore: user %s: stored document: %w", c.ID, err)
 			}
 			subj.userBefore.ID, subj.userBefore.Password = c.ID, beforePw

@@ -1,0 +1,119 @@
+package resources
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/scimkit/scim/internal/jsonscan"
+)
+
+var errNotObject = errors.New("resources: the document is not a JSON object")
+
+// UserFromJSON is UserFromMap for a document's JSON text: it reads the
+// object's members in place and decodes each value once, without
+// building the document's map or reflecting on User. A store reads its
+// stored documents (MarshalJSON's output) back with it; every read of a
+// user from a SQL store goes through here. Names are read in their
+// canonical spelling, as UserFromMap reads them; an extension object is
+// kept as its JSON text.
+func UserFromJSON(data []byte) (*User, error) {
+	u := new(User)
+	err := eachMember(data, func(k string, raw []byte) error {
+		if !isExtensionKey(k, UserSchema) {
+			v, _ := jsonscan.Value(raw, 0)
+			return u.set(k, v)
+		}
+		if !strings.EqualFold(k, EnterpriseUserSchema) {
+			setRawExtension(&u.Extensions, k, raw)
+			return nil
+		}
+		v, _ := jsonscan.Value(raw, 0)
+		e, err := enterpriseFromDoc(k, v)
+		if err != nil {
+			return err
+		}
+		// The attributes it has no field for keep their text, as
+		// the extensions do.
+		e.Extra = nil
+		_ = eachMember(raw, func(k string, raw []byte) error {
+			if !isEnterpriseField(k) {
+				setRawExtension(&e.Extra, k, raw)
+			}
+			return nil
+		})
+		u.Enterprise = e
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.compact()
+	return u, nil
+}
+
+// GroupFromJSON is GroupFromMap for a document's JSON text, as
+// UserFromJSON is for a user.
+func GroupFromJSON(data []byte) (*Group, error) {
+	g := new(Group)
+	err := eachMember(data, func(k string, raw []byte) error {
+		if isExtensionKey(k, GroupSchema) {
+			setRawExtension(&g.Extensions, k, raw)
+			return nil
+		}
+		v, _ := jsonscan.Value(raw, 0)
+		return g.set(k, v)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// eachMember calls f with each top-level member of the JSON object data:
+// its name, unquoted, and its value's text, which json.Valid has checked.
+func eachMember(data []byte, f func(k string, raw []byte) error) error {
+	if !json.Valid(data) {
+		return errNotObject
+	}
+	var buf [32]jsonscan.Member
+	ms, err := jsonscan.Members(data, buf[:0])
+	if err != nil {
+		return errNotObject
+	}
+	for _, m := range ms {
+		if err := f(memberName(m.Key), m.Val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberName is a member's name, unquoted: one of the canonical names
+// without a copy, any other as jsonscan unquotes it.
+func memberName(key []byte) string {
+	if k, ok := canonicalNames[string(key)]; ok {
+		return k
+	}
+	return jsonscan.Unquote(key)
+}
+
+// canonicalNames maps each top-level attribute name of a user and a group
+// to itself, so that reading a member's name allocates nothing.
+var canonicalNames = func() map[string]string {
+	m := make(map[string]string)
+	for _, k := range []string{"schemas", "id", "externalId", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
+		"preferredLanguage", "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
+		"groups", "entitlements", "roles", "x509Certificates", "meta", "members", EnterpriseUserSchema} {
+		m[k] = k
+	}
+	return m
+}()
+
+// setRawExtension keeps a copy of raw under k in *exts.
+func setRawExtension(exts *map[string]json.RawMessage, k string, raw []byte) {
+	if *exts == nil {
+		*exts = make(map[string]json.RawMessage)
+	}
+	(*exts)[jsonString(k)] = append(json.RawMessage(nil), raw...)
+}
