@@ -45,6 +45,20 @@ func (a *args) add(v any) string {
 	return a.d.ph(len(a.vals))
 }
 
+// next appends v and returns a placeholder for it that the statement
+// uses once, with every parameter before it already placed: $n on
+// PostgreSQL, a bare ? on SQLite. A numbered ?n is a name to SQLite,
+// which the driver looks up at bind time by walking the statement's list
+// of names, so binding a statement of thousands of ?n (a batch of the
+// request log) costs the square of its parameters.
+func (a *args) next(v any) string {
+	a.vals = append(a.vals, v)
+	if a.d.pg {
+		return a.d.ph(len(a.vals))
+	}
+	return "?"
+}
+
 // timeArg converts a stored time to its bind value: time.Time for
 // PostgreSQL (timestamptz), Unix microseconds for SQLite (INTEGER).
 func (d *dialect) timeArg(t time.Time) any {

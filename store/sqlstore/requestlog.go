@@ -86,9 +86,9 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 				if i > 0 {
 					b.WriteString(", ")
 				}
-				b.WriteString(`(` + a.add(r.TenantID) + `, ` + a.add(s.d.timeArg(at)) + `, ` + a.add(r.RequestID) + `, ` + a.add(r.Method) + `, ` +
-					a.add(r.Path) + `, ` + a.add(r.Status) + `, ` + a.add(r.ScimType) + `, ` + a.add(r.Detail) + `, ` + a.add(int64(r.Latency)) + `, ` +
-					a.add(r.TokenHint) + `, ` + a.add(warningsText(r.Warnings)) + `)`)
+				b.WriteString(`(` + a.next(r.TenantID) + `, ` + a.next(s.d.timeArg(at)) + `, ` + a.next(r.RequestID) + `, ` + a.next(r.Method) + `, ` +
+					a.next(r.Path) + `, ` + a.next(r.Status) + `, ` + a.next(r.ScimType) + `, ` + a.next(r.Detail) + `, ` + a.next(int64(r.Latency)) + `, ` +
+					a.next(r.TokenHint) + `, ` + a.next(warningsText(r.Warnings)) + `)`)
 			}
 			if _, err := tx.ExecContext(ctx, b.String(), a.vals...); err != nil {
 				return fmt.Errorf("sqlstore: record requests: %w", err)
