@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,8 +47,8 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 			continue
 		}
 		s := strings.TrimSpace(q.Get(p.name))
-		n, err := strconv.Atoi(s)
-		if err != nil {
+		n, ok := pageInt(s)
+		if !ok {
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
 		}
 		*p.dst = &n
@@ -59,6 +60,26 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.attributes = splitList(q["attributes"])
 	rl.excluded = splitList(q["excludedAttributes"])
 	return rl, nil
+}
+
+// pageInt reads startIndex or count. An integer too large for an int is
+// clamped to the nearest int rather than refused: RFC 7644 §3.4.2.4 bounds
+// the values (a startIndex below 1 is 1, a negative count is 0, a count
+// above the maximum is the maximum, a startIndex past the end is an empty
+// page), so 99999999999999999999 is a startIndex past the end, not a bad
+// request.
+func pageInt(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if err == nil {
+		return n, true
+	}
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		if strings.HasPrefix(s, "-") {
+			return math.MinInt, true
+		}
+		return math.MaxInt, true
+	}
+	return 0, false
 }
 
 func splitList(vals []string) []string {
@@ -110,11 +131,10 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			if !ok {
 				return rl, bad("an integer")
 			}
-			n64, err := num.Int64()
-			if err != nil {
+			n, ok := pageInt(string(num))
+			if !ok {
 				return rl, bad("an integer")
 			}
-			n := int(n64)
 			if strings.EqualFold(k, "count") {
 				rl.count = &n
 			} else {

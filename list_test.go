@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,6 +117,12 @@ func TestPagingAndSorting(t *testing.T) {
 		{"?count=100", 10, 1, "user09@example.com", 4},
 		{"?startIndex=11", 10, 11, "", 0},
 		{"?startIndex=9&count=4", 10, 9, "user01@example.com", 2},
+		// RFC 7644 §3.4.2.4 bounds the values, not their digits: an integer
+		// beyond int64 is still "less than 1" or past the end.
+		{"?startIndex=99999999999999999999", 10, math.MaxInt, "", 0},
+		{"?startIndex=-99999999999999999999&count=2", 10, 1, "user09@example.com", 2},
+		{"?count=99999999999999999999", 10, 1, "user09@example.com", 4},
+		{"?count=-99999999999999999999", 10, 1, "", 0},
 		{"?sortBy=userName&count=2", 10, 1, "user00@example.com", 2},
 		{"?sortBy=userName&sortOrder=descending&count=2", 10, 1, "user09@example.com", 2},
 		{"?sortBy=USERNAME&sortOrder=Ascending&startIndex=5&count=1", 10, 5, "user04@example.com", 1},
@@ -219,6 +226,21 @@ func TestSearchEndpoints(t *testing.T) {
 	groupsOnly := e.do("POST", "/.search", map[string]any{"filter": `displayName eq "Engineers"`})
 	assert.Equal(t, float64(1), groupsOnly.Body["totalResults"], groupsOnly.Raw)
 
+	for _, tt := range []struct {
+		body       string
+		start, got int
+	}{
+		{`{"startIndex": 99999999999999999999, "count": 2}`, math.MaxInt, 0},
+		{`{"startIndex": -99999999999999999999, "count": 2}`, 1, 2},
+		{`{"count": 99999999999999999999}`, 1, 3},
+		{`{"count": -99999999999999999999}`, 1, 0},
+	} {
+		r := e.do("POST", "/Users/.search", tt.body)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.body, r.Raw)
+		assert.Equal(t, float64(tt.start), r.Body["startIndex"], tt.body)
+		assert.Equal(t, float64(tt.got), r.Body["itemsPerPage"], tt.body)
+	}
+	requireError(t, e.do("POST", "/Users/.search", map[string]any{"count": 1.5}), 400, "invalidValue", `"count" must be an integer`)
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"filter": 7}), 400, "invalidValue", `"filter" must be a string`)
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"colour": "x"}), 400, "invalidSyntax", "not a SearchRequest attribute")
 }
