@@ -256,6 +256,12 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
+		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
+			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
+			// sub-attribute"; one with a "value" (emails, manager) sorts by
+			// it. Refused here, as a sortBy, before the store's evaluator
+			// would refuse it as a filter (invalidFilter).
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
 		}
 		lp.query.SortBy = rl.sortBy
 	}

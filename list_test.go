@@ -144,6 +144,22 @@ func TestPagingAndSorting(t *testing.T) {
 	requireError(t, e.do("GET", "/Users?count=abc", nil), 400, "invalidValue", "count must be an integer")
 	requireError(t, e.do("GET", "/Users?sortOrder=sideways", nil), 400, "invalidValue", "sortOrder")
 	requireError(t, e.do("GET", "/Users?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
+	// RFC 7644 §3.4.2.3: "If the attribute is complex, the attribute name
+	// must be a path to a sub-attribute". A sortBy is no filter, so its
+	// refusal is invalidValue like any other bad sortBy, not invalidFilter.
+	for _, tt := range []struct{ sortBy, detail string }{
+		{"name", `sortBy "name" is complex; sort by one of its sub-attributes, e.g. name.formatted`},
+		{"NAME", `sortBy "NAME" is complex; sort by one of its sub-attributes, e.g. name.formatted`},
+		{"meta", `sortBy "meta" is complex; sort by one of its sub-attributes, e.g. meta.resourceType`},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:name", `e.g. name.formatted`},
+	} {
+		requireError(t, e.do("GET", "/Users?sortBy="+tt.sortBy, nil), 400, "invalidValue", tt.detail)
+		requireError(t, e.do("POST", "/Users/.search", map[string]any{"sortBy": tt.sortBy}), 400, "invalidValue", tt.detail)
+	}
+	for _, ok := range []string{"name.givenName", "emails", "emails.value", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"} {
+		r := e.do("GET", "/Users?sortBy="+ok, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", ok, r.Raw)
+	}
 
 	// Paging through everything in pages visits every user exactly once.
 	seen := map[string]bool{}
