@@ -418,6 +418,23 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	h.listAll(w, r, rl)
+}
+
+// serveRoot is GET / with query parameters: RFC 7644 §3.4.2.1 lets a query
+// be "performed against ... a SCIM server root", which POST /.search
+// (§3.4.3) only carries in a body. Both answer through listAll.
+func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromQuery(queryOf(r))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.listAll(w, r, rl)
+}
+
+// listAll answers a query across every resource type: users, then groups.
+func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	var parts []part
 	var firstErr error
 	kinds := []lister{h.users}

@@ -257,6 +257,29 @@ func TestSearchEndpoints(t *testing.T) {
 		assert.Equal(t, float64(tt.got), r.Body["itemsPerPage"], tt.body)
 	}
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"count": 1.5}), 400, "invalidValue", `"count" must be an integer`)
+	// RFC 7644 §3.4.2.1: "Queries MAY be performed against a SCIM resource
+	// object, a resource type endpoint, or a SCIM server root"; a GET at
+	// the root answers as POST /.search does with the same parameters.
+	for _, tt := range []struct {
+		query string
+		total int
+		first string
+	}{
+		{"", 4, "alice@example.com"},
+		{"?filter=" + q(`meta.resourceType eq "Group"`), 1, ""},
+		{"?filter=" + q(`(meta.resourceType eq User) or (meta.resourceType eq Group)`) + "&startIndex=3&count=1", 4, "carol@example.com"},
+		{"?filter=" + q(`title eq "Engineer"`) + "&sortBy=userName&sortOrder=descending&attributes=userName", 2, "carol@example.com"},
+	} {
+		r := e.do("GET", "/"+tt.query, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.query, r.Raw)
+		assert.Equal(t, float64(tt.total), r.Body["totalResults"], tt.query)
+		if tt.first != "" {
+			assert.Equal(t, tt.first, r.Body["Resources"].([]any)[0].(map[string]any)["userName"], tt.query)
+		}
+	}
+	requireError(t, e.do("GET", "/?count=abc", nil), 400, "invalidValue", "count must be an integer")
+	requireError(t, e.do("GET", "/?filter="+q("userName eq"), nil), 400, "invalidFilter", "")
+	requireError(t, e.do("DELETE", "/", nil), 405, "", "allowed: GET")
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"filter": 7}), 400, "invalidValue", `"filter" must be a string`)
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"colour": "x"}), 400, "invalidSyntax", "not a SearchRequest attribute")
 }
