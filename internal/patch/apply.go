@@ -1025,7 +1025,9 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 
 // fixPrimary keeps RFC 7643 §2.4's rule that "primary" is true for at most
 // one value: when several are, the last one this operation touched wins
-// and the others lose "primary".
+// and the others get "primary" false, as RFC 7644 §3.5.2 says ("SHALL
+// cause the server to automatically set "primary" to "false" for any other
+// values") and as resources.Normalize demotes the extra primaries of a PUT.
 func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
 	if attr.Type != resources.TypeComplex || attr.Sub("primary") == nil || len(list) < 2 {
 		return
@@ -1048,9 +1050,9 @@ func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
 	}
 	for _, i := range primaries {
 		if i != winner {
-			if k, _, ok := lookup(list[i].(map[string]any), "primary"); ok {
-				delete(list[i].(map[string]any), k)
-			}
+			m := list[i].(map[string]any)
+			k, _, _ := lookup(m, "primary")
+			m[k] = false
 		}
 	}
 }

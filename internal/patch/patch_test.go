@@ -709,14 +709,18 @@ func TestApplyNoPath(t *testing.T) {
 func TestApplyPrimary(t *testing.T) {
 	runApply(t, []applyCase{
 		{
+			// RFC 7644 §3.5.2: a PATCH that sets a value's primary to true
+			// "SHALL cause the server to automatically set "primary" to
+			// "false" for any other values in the array": false, as a PUT
+			// with two primaries gets, not unassigned.
 			name: "RFC 7643 2.4 a new primary value takes primary from the old one",
 			ops:  `[{"op":"add","path":"emails","value":[{"value":"n@x.org","type":"other","primary":true}]}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"value":"n@x.org","type":"other","primary":true}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"value":"n@x.org","type":"other","primary":true}]}`),
 		},
 		{
 			name: "RFC 7643 2.4 primary set through a value filter wins",
 			ops:  `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
 		},
 		{
 			name:     "RFC 7643 2.4 a replaced list with several primaries keeps the first, with a warning",
@@ -732,13 +736,19 @@ func TestApplyPrimary(t *testing.T) {
 		{
 			name: "IDP-QUIRKS a created element is primary when the operation says so",
 			ops:  `[{"op":"add","path":"emails[type eq \"other\" and primary eq true].value","value":"o@x.org"}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
 		},
 		{
 			name: "RFC 7643 2.4 a later operation's primary wins",
 			ops: `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":true},
 			       {"op":"replace","path":"emails[type eq \"work\"].primary","value":true}]`,
-			want: userJSON,
+			want: over(userJSON, `{"emails":[`+workEmail+`,{"value":"babs@jensen.org","type":"home","primary":false}]}`),
+		},
+		{
+			name: "RFC 7644 3.5.2 a value already primary:false stays so",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"n@x.org","primary":true}]}]`,
+			doc:  over(userJSON, `{"emails":[`+workEmail+`,{"value":"babs@jensen.org","type":"home","primary":false}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},{"value":"babs@jensen.org","type":"home","primary":false},{"value":"n@x.org","primary":true}]}`),
 		},
 	})
 }
