@@ -411,7 +411,8 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
 // users and on groups, results are users then groups, and the page spans
-// both. A filter that names attributes only one type has skips the other.
+// both. In a type that lacks an attribute the filter names, the attribute
+// is unassigned (listParamsAcross).
 func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	rl, err := h.rawListFromBody(r)
 	if err != nil {
@@ -444,12 +445,27 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	for _, k := range kinds {
 		lp, err := h.listParams(r.Context(), k, rl)
 		if err != nil {
+			var skip bool
+			if lp, skip, err = h.listParamsAcross(r.Context(), k, kinds, rl, err); skip {
+				continue
+			}
+		}
+		if err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
 		parts = append(parts, part{k, lp})
+	}
+	if len(parts) == 0 && firstErr == nil {
+		// The filter is false for every resource of every type.
+		start := 1
+		if rl.startIndex != nil && *rl.startIndex > 1 {
+			start = *rl.startIndex
+		}
+		h.writeList(w, 0, start, nil)
+		return
 	}
 	if len(parts) == 0 {
 		h.writeError(w, r, firstErr)
@@ -485,6 +501,110 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		skip = max(0, skip-n)
 	}
 	h.writeList(w, total, start, items)
+}
+
+// listParamsAcross retries listParams for k, in a query across resource
+// types, when its filter (which failed with err) names attributes that k
+// lacks and another type has: in k's resources those are unassigned, as
+// RFC 7644 §3.4.2.2 treats an attribute with no value (eq, co, sw, ew, gt,
+// ge, lt, le and pr false, ne true, eq null true), so
+// displayName eq "x" or userName eq "y" finds groups and users alike and
+// not (members pr) every user. skip is true when the filter is then false
+// for every resource of k. An attribute no type defines is left alone, and
+// err stands.
+func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, err error) (lp listParams, skip bool, _ error) {
+	e, perr := h.parser.Parse(rl.filter)
+	if perr != nil || e == nil {
+		return lp, false, err
+	}
+	rt := k.resourceType()
+	lacks := func(p filter.AttrPath) bool {
+		if !rt.Resolve(p).Missing {
+			return false
+		}
+		for _, o := range kinds {
+			if o != k && !o.resourceType().Resolve(p).Missing {
+				return true
+			}
+		}
+		return false
+	}
+	out, truth, changed := unassign(e, lacks)
+	switch {
+	case !changed:
+		return lp, false, err
+	case truth < 0:
+		return lp, true, nil
+	case truth > 0:
+		rl.filter = ""
+	default:
+		rl.filter = out.String()
+	}
+	lp, err2 := h.listParams(ctx, k, rl)
+	if err2 != nil {
+		return lp, false, err
+	}
+	return lp, false, nil
+}
+
+// unassign rewrites e with every comparison on a path that lacks reports
+// replaced by its value on an unassigned attribute. truth is -1 when the
+// result is always false, +1 always true, 0 when out is what remains;
+// changed reports whether anything was replaced.
+func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr, truth int, changed bool) {
+	constant := func(b bool) (filter.Expr, int, bool) {
+		if b {
+			return nil, 1, true
+		}
+		return nil, -1, true
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		if lacks(x.Path) {
+			if x.Value == nil {
+				return constant(strings.EqualFold(string(x.Op), string(filter.Eq)))
+			}
+			return constant(strings.EqualFold(string(x.Op), string(filter.Ne)))
+		}
+	case *filter.Present:
+		if lacks(x.Path) {
+			return constant(false)
+		}
+	case *filter.ValuePath:
+		if lacks(x.Path) {
+			return constant(false)
+		}
+	case *filter.Not:
+		in, t, ch := unassign(x.X, lacks)
+		if t != 0 {
+			return nil, -t, true
+		}
+		if ch {
+			return &filter.Not{X: in}, 0, true
+		}
+	case *filter.Logical:
+		l, lt, lch := unassign(x.Left, lacks)
+		r, rt, rch := unassign(x.Right, lacks)
+		if !lch && !rch {
+			return e, 0, false
+		}
+		absorbing, neutral := -1, 1 // and
+		if x.Op == filter.Or {
+			absorbing, neutral = 1, -1
+		}
+		switch {
+		case lt == absorbing || rt == absorbing:
+			return nil, absorbing, true
+		case lt == neutral && rt == neutral:
+			return nil, neutral, true
+		case lt == neutral:
+			return r, 0, true
+		case rt == neutral:
+			return l, 0, true
+		}
+		return &filter.Logical{Op: x.Op, Left: l, Right: r}, 0, true
+	}
+	return e, 0, false
 }
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.

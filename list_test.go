@@ -277,6 +277,43 @@ func TestSearchEndpoints(t *testing.T) {
 			assert.Equal(t, tt.first, r.Body["Resources"].([]any)[0].(map[string]any)["userName"], tt.query)
 		}
 	}
+	// Across resource types an attribute one type lacks is unassigned in
+	// its resources (RFC 7644 §3.4.2.2: eq, co, sw, pr... on it are false,
+	// ne is true), so an "or" still finds the other type's matches and a
+	// "not" all of that type; an attribute no type defines stays an error.
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`displayName eq "Engineers" or userName eq "alice@example.com"`, []string{"alice@example.com", "Engineers"}},
+		{`userName eq "alice@example.com" or members pr`, []string{"alice@example.com"}},
+		{`not (userName pr)`, []string{"Engineers"}},
+		{`userName ne "alice@example.com" and displayName pr`, []string{"Engineers"}},
+		{`urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "Engineers"`, []string{"Engineers"}},
+		{`not (members pr) and title eq "Manager"`, []string{"bob@example.com"}},
+		{`emails[type eq "work"] or displayName sw "Eng"`, []string{"alice@example.com", "Engineers"}},
+		{`USERNAME NE null OR DisplayName EQ "Engineers"`, []string{"alice@example.com", "bob@example.com", "carol@example.com", "Engineers"}},
+		{`not (userName eq null) and not (members ne "x")`, nil},
+	} {
+		for _, r := range []*resp{
+			e.do("POST", "/.search", map[string]any{"filter": tt.filter}),
+			e.do("GET", "/?filter="+q(tt.filter), nil),
+		} {
+			require.Equal(t, 200, r.Code, "%s: %s", tt.filter, r.Raw)
+			var got []string
+			for _, it := range r.Body["Resources"].([]any) {
+				m := it.(map[string]any)
+				if n, ok := m["userName"].(string); ok {
+					got = append(got, n)
+				} else {
+					got = append(got, m["displayName"].(string))
+				}
+			}
+			assert.Equal(t, tt.want, got, tt.filter)
+			assert.Equal(t, float64(len(tt.want)), r.Body["totalResults"], tt.filter)
+		}
+	}
+	requireError(t, e.do("POST", "/.search", map[string]any{"filter": `shoeSize eq "x" or userName eq "alice@example.com"`}), 400, "invalidFilter", "shoeSize")
 	requireError(t, e.do("GET", "/?count=abc", nil), 400, "invalidValue", "count must be an integer")
 	requireError(t, e.do("GET", "/?filter="+q("userName eq"), nil), 400, "invalidFilter", "")
 	requireError(t, e.do("DELETE", "/", nil), 405, "", "allowed: GET")
