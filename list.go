@@ -262,6 +262,10 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 			// it. Refused here, as a sortBy, before the store's evaluator
 			// would refuse it as a filter (invalidFilter).
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
+		} else if a.Returned == resources.ReturnedNever || res.Sub != nil && res.Sub.Returned == resources.ReturnedNever {
+			// As parseFilter refuses a filter on it: the order of the
+			// results would disclose what is never returned.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
 		}
 		lp.query.SortBy = rl.sortBy
 	}

@@ -156,6 +156,13 @@ func TestPagingAndSorting(t *testing.T) {
 		requireError(t, e.do("GET", "/Users?sortBy="+tt.sortBy, nil), 400, "invalidValue", tt.detail)
 		requireError(t, e.do("POST", "/Users/.search", map[string]any{"sortBy": tt.sortBy}), 400, "invalidValue", tt.detail)
 	}
+	// A sort on a value never returned (password) would order the users by
+	// it, an oracle the filter already refuses (RFC 7643 §2.2: returned
+	// "never" values are not disclosed).
+	for _, sortBy := range []string{"password", "PASSWORD", "urn:ietf:params:scim:schemas:core:2.0:User:password"} {
+		requireError(t, e.do("GET", "/Users?sortBy="+sortBy, nil), 400, "invalidValue", `sortBy "`+sortBy+`": "password" is never returned, so it cannot order the results`)
+		requireError(t, e.do("POST", "/.search", map[string]any{"sortBy": sortBy}), 400, "invalidValue", "is never returned")
+	}
 	for _, ok := range []string{"name.givenName", "emails", "emails.value", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"} {
 		r := e.do("GET", "/Users?sortBy="+ok, nil)
 		require.Equal(t, 200, r.Code, "%s: %s", ok, r.Raw)
