@@ -402,7 +402,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		return
 	}
 	if rl.cursor != nil {
-		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k, lp}})
+		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k: k, lp: lp}})
 		return
 	}
 	items, total, err := k.items(h, r, lp.proj, lp.query)
@@ -415,8 +415,10 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
 // users and on groups, results are users then groups, and the page spans
-// both. In a type that lacks an attribute the filter names, the attribute
-// is unassigned (listParamsAcross).
+// both. In a type that lacks an attribute the filter or sortBy names, the
+// attribute is unassigned (listParamsAcross), and a type lacking the
+// sortBy attribute comes last (first when descending). A sortBy both
+// types have orders each type's results, not the two together.
 func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	rl, err := h.rawListFromBody(r)
 	if err != nil {
@@ -446,11 +448,12 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	if h.groups != nil {
 		kinds = append(kinds, h.groups)
 	}
+	var unsorted []part // the types lacking the sortBy attribute
 	for _, k := range kinds {
 		lp, err := h.listParams(r.Context(), k, rl)
+		var skip, nosort bool
 		if err != nil {
-			var skip bool
-			if lp, skip, err = h.listParamsAcross(r.Context(), k, kinds, rl, err); skip {
+			if lp, skip, nosort, err = h.listParamsAcross(r.Context(), k, kinds, rl, err); skip {
 				continue
 			}
 		}
@@ -460,19 +463,33 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 			}
 			continue
 		}
-		parts = append(parts, part{k, lp})
+		if nosort {
+			unsorted = append(unsorted, part{k: k, lp: lp}) // no data for sortBy
+			continue
+		}
+		parts = append(parts, part{k: k, lp: lp})
 	}
-	if len(parts) == 0 && firstErr == nil {
+	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
+	// last if ascending and first if descending".
+	if len(parts) > 0 && parts[0].lp.query.Descending || len(parts) == 0 && len(unsorted) > 0 && unsorted[0].lp.query.Descending {
+		parts = append(unsorted, parts...)
+	} else {
+		parts = append(parts, unsorted...)
+	}
+	if firstErr != nil {
+		// What listParamsAcross could not read as an attribute another type
+		// has (a bad value, a sortBy never returned) is an error of the
+		// request, not of one type to leave out.
+		h.writeError(w, r, firstErr)
+		return
+	}
+	if len(parts) == 0 {
 		// The filter is false for every resource of every type.
 		start := 1
 		if rl.startIndex != nil && *rl.startIndex > 1 {
 			start = *rl.startIndex
 		}
 		h.writeList(w, 0, start, nil)
-		return
-	}
-	if len(parts) == 0 {
-		h.writeError(w, r, firstErr)
 		return
 	}
 	if rl.cursor != nil {
@@ -508,19 +525,16 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 }
 
 // listParamsAcross retries listParams for k, in a query across resource
-// types, when its filter (which failed with err) names attributes that k
-// lacks and another type has: in k's resources those are unassigned, as
-// RFC 7644 §3.4.2.2 treats an attribute with no value (eq, co, sw, ew, gt,
-// ge, lt, le and pr false, ne true, eq null true), so
+// types, when its filter or sortBy (which failed with err) names
+// attributes that k lacks and another type has: in k's resources those
+// are unassigned, as RFC 7644 §3.4.2.2 treats an attribute with no value
+// (eq, co, sw, ew, gt, ge, lt, le and pr false, ne true, eq null true), so
 // displayName eq "x" or userName eq "y" finds groups and users alike and
 // not (members pr) every user. skip is true when the filter is then false
-// for every resource of k. An attribute no type defines is left alone, and
-// err stands.
-func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, err error) (lp listParams, skip bool, _ error) {
-	e, perr := h.parser.Parse(rl.filter)
-	if perr != nil || e == nil {
-		return lp, false, err
-	}
+// for every resource of k; unsorted when k lacks the sortBy attribute,
+// whose resources §3.4.2.3 then orders after the others (before them when
+// descending). An attribute no type defines is left alone, and err stands.
+func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, err error) (lp listParams, skip, unsorted bool, _ error) {
 	rt := k.resourceType()
 	lacks := func(p filter.AttrPath) bool {
 		if !rt.Resolve(p).Missing {
@@ -533,22 +547,32 @@ func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister
 		}
 		return false
 	}
-	out, truth, changed := unassign(e, lacks)
-	switch {
-	case !changed:
-		return lp, false, err
-	case truth < 0:
-		return lp, true, nil
-	case truth > 0:
-		rl.filter = ""
-	default:
-		rl.filter = out.String()
+	changed := false
+	if rl.sortBy != "" {
+		if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && lacks(p.AttrPath) {
+			rl.sortBy, unsorted, changed = "", true, true
+		}
+	}
+	if e, perr := h.parser.Parse(rl.filter); perr == nil && e != nil {
+		out, truth, ch := unassign(e, lacks)
+		changed = changed || ch
+		switch {
+		case truth < 0:
+			return lp, true, false, nil
+		case truth > 0:
+			rl.filter = ""
+		case ch:
+			rl.filter = out.String()
+		}
+	}
+	if !changed {
+		return lp, false, false, err
 	}
 	lp, err2 := h.listParams(ctx, k, rl)
 	if err2 != nil {
-		return lp, false, err
+		return lp, false, false, err
 	}
-	return lp, false, nil
+	return lp, false, unsorted, nil
 }
 
 // unassign rewrites e with every comparison on a path that lacks reports

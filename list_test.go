@@ -321,6 +321,34 @@ func TestSearchEndpoints(t *testing.T) {
 		}
 	}
 	requireError(t, e.do("POST", "/.search", map[string]any{"filter": `shoeSize eq "x" or userName eq "alice@example.com"`}), 400, "invalidFilter", "shoeSize")
+	// A sortBy one type lacks keeps that type's resources, which have no
+	// data for it: RFC 7644 §3.4.2.3, "they are ordered last if ascending
+	// and first if descending".
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"?sortBy=userName", []string{"alice@example.com", "bob@example.com", "carol@example.com", "Engineers"}},
+		{"?sortBy=userName&sortOrder=descending", []string{"Engineers", "carol@example.com", "bob@example.com", "alice@example.com"}},
+		{"?sortBy=userName&sortOrder=descending&startIndex=2&count=2", []string{"carol@example.com", "bob@example.com"}},
+		{"?sortBy=members.value", []string{"Engineers", "alice@example.com", "bob@example.com", "carol@example.com"}},
+		{"?sortBy=title&sortOrder=descending&filter=" + q(`title pr or displayName pr`), []string{"Engineers", "bob@example.com", "alice@example.com", "carol@example.com"}},
+	} {
+		r := e.do("GET", "/"+tt.query, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.query, r.Raw)
+		var got []string
+		for _, it := range r.Body["Resources"].([]any) {
+			m := it.(map[string]any)
+			if n, ok := m["userName"].(string); ok {
+				got = append(got, n)
+			} else {
+				got = append(got, m["displayName"].(string))
+			}
+		}
+		assert.Equal(t, tt.want, got, tt.query)
+		assert.Equal(t, float64(4), r.Body["totalResults"], tt.query)
+	}
+	requireError(t, e.do("GET", "/?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
 	requireError(t, e.do("GET", "/?count=abc", nil), 400, "invalidValue", "count must be an integer")
 	requireError(t, e.do("GET", "/?filter="+q("userName eq"), nil), 400, "invalidFilter", "")
 	requireError(t, e.do("DELETE", "/", nil), 405, "", "allowed: GET")
