@@ -56,7 +56,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	doc, err := resources.Decode(body)
+	doc, err := resources.DecodeRequest(body)
 	if err != nil {
 		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error()))
 		return

@@ -813,6 +813,13 @@ func TestDecode(t *testing.T) {
 		{"op not a string", `{"Operations":[{"op":"add","value":1},{"op":1}]}`, InvalidSyntax, `Operations[1]: "op" must be a string`, 1},
 		{"path not a string", `{"Operations":[{"op":"add","path":7}]}`, InvalidPath, `"path" must be a string`, 0},
 		{"no op", `{"Operations":[{"path":"title","value":"x"}]}`, InvalidSyntax, "op is required", 0},
+		{"Operations twice", `{"Operations":[{"op":"add"}],"Operations":[{"op":"remove"}]}`, InvalidSyntax, `the member "Operations" is given twice in one object`, -1},
+		{"Operations in two spellings", `{"operations":[{"op":"add"}],"OPERATIONS":[]}`, InvalidSyntax, `the member "OPERATIONS" is given twice`, -1},
+		{"schemas twice", `{"schemas":[],"schemas":[],"Operations":[{"op":"add"}]}`, InvalidSyntax, `the member "schemas" is given twice`, -1},
+		{"op twice", `{"Operations":[{"op":"add","value":1},{"op":"add","op":"remove","path":"title"}]}`, InvalidSyntax, `Operations[1]: the member "op" is given twice`, 1},
+		{"path in two spellings", `{"Operations":[{"op":"remove","path":"title","Path":"userName"}]}`, InvalidSyntax, `Operations[0]: the member "Path" is given twice`, 0},
+		{"value twice", `{"Operations":[{"op":"add","path":"title","value":"a","value":"b"}]}`, InvalidSyntax, `Operations[0]: the member "value" is given twice`, 0},
+		{"repeated inside the value", `{"Operations":[{"op":"add","value":{"name":{"givenName":"a","givenName":"b"}}}]}`, InvalidSyntax, `Operations[0]: the member "givenName" is given twice`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Decode([]byte(tc.body), 2)
