@@ -159,6 +159,14 @@ func TestUserPatchQuirks(t *testing.T) {
 			},
 		},
 		{
+			name:  "IDP-QUIRKS a filtered primary with no element to set it on changes nothing",
+			start: map[string]any{"emails": []any{map[string]any{"value": "h@x", "type": "home", "primary": true}}},
+			ops:   []map[string]any{op("add", `emails[type eq "work"].primary`, true)},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"value": "h@x", "type": "home", "primary": true}}, u["emails"])
+			},
+		},
+		{
 			name:  "registered extension attributes the schema does not define are ignored, never stored",
 			start: map[string]any{ent: map[string]any{"customField": "dropped"}},
 			ops:   []map[string]any{op("replace", ent+":department", "Ops"), op("replace", ent+":otherCustom", "x")},

@@ -621,6 +621,19 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			}
 			el = nv
 		}
+		if m, ok := el.(map[string]any); ok && hollow(m) {
+			// Nothing but type and primary (emails[type eq "work"].primary
+			// for a user without a work email): an element dropHollow
+			// would drop, and that fixPrimary must not demote the primary
+			// value for. Nothing changes.
+			if a.len != nil && a.len.Strict {
+				return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
+			}
+			if a.len != nil {
+				a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name))
+			}
+			return nil
+		}
 		list = append(list, el)
 		fixPrimary(attr, list, []int{len(list) - 1})
 		put(c, attr.Name, list)

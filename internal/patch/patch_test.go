@@ -739,6 +739,34 @@ func TestApplyPrimary(t *testing.T) {
 			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
 		},
 		{
+			// An element that would hold nothing but type and primary is
+			// not created (a user without a work email gets no work
+			// email from emails[type eq "work"].primary), and the values
+			// that are primary stay so: the operation changes nothing.
+			name:     "IDP-QUIRKS a filtered primary alone creates nothing and demotes nothing",
+			ops:      `[{"op":"add","path":"emails[type eq \"other\"].primary","value":true}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:     "IDP-QUIRKS the same by replace",
+			ops:      `[{"op":"replace","path":"emails[type eq \"other\"].primary","value":"True"}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:     "IDP-QUIRKS the same with an object value",
+			ops:      `[{"op":"add","path":"emails[type eq \"other\"]","value":{"primary":true}}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"]": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:   "IDP-QUIRKS strict mode refuses it as RFC 7644 3.5.2.3 does",
+			ops:    `[{"op":"add","path":"emails[type eq \"other\"].primary","value":true}]`,
+			strict: true,
+			err:    &fail{NoTarget, `no value of emails matches the filter`, 0},
+		},
+		{
 			name: "RFC 7643 2.4 a later operation's primary wins",
 			ops: `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":true},
 			       {"op":"replace","path":"emails[type eq \"work\"].primary","value":true}]`,
