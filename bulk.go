@@ -56,7 +56,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	doc, err := resources.Decode(body)
+	doc, err := resources.DecodeRequest(body)
 	if err != nil {
 		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error()))
 		return
@@ -220,7 +220,7 @@ func parseBulkOp(i int, raw any) (*bulkOp, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q must be /Users or /Groups, or /Users/{id} or /Groups/{id}", i, op.path)
 	}
 	if (op.method == http.MethodPost) != (len(seg) == 1) {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: a POST goes to /Users or /Groups, a %s to /Users/{id} or /Groups/{id}; got %s %q", i, op.method, op.method, op.path)
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: a POST goes to /Users or /Groups, a PUT, PATCH or DELETE to /Users/{id} or /Groups/{id}; got %s %q", i, op.method, op.path)
 	}
 	if op.method != http.MethodDelete && op.data == nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: a %s needs \"data\"", i, op.method)

@@ -179,7 +179,8 @@ func TestBulkRequestErrors(t *testing.T) {
 		{"POST without bulkId", bulkBody(0, map[string]any{"method": "POST", "path": "/Users", "data": map[string]any{"userName": "y"}}), 400, "invalidValue", "needs a bulkId"},
 		{"duplicate bulkId", bulkBody(0, user, user), 400, "invalidValue", "used twice"},
 		{"bad path", bulkBody(0, map[string]any{"method": "DELETE", "path": "/Schemas/x"}), 400, "invalidPath", "must be /Users or /Groups"},
-		{"POST to a resource", bulkBody(0, map[string]any{"method": "POST", "path": "/Users/1", "bulkId": "z", "data": map[string]any{}}), 400, "invalidPath", "a POST goes to /Users or /Groups"},
+		{"POST to a resource", bulkBody(0, map[string]any{"method": "POST", "path": "/Users/1", "bulkId": "z", "data": map[string]any{}}), 400, "invalidPath", `a POST goes to /Users or /Groups, a PUT, PATCH or DELETE to /Users/{id} or /Groups/{id}; got POST "/Users/1"`},
+		{"PATCH to a collection", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Groups", "data": map[string]any{}}), 400, "invalidPath", `a POST goes to /Users or /Groups, a PUT, PATCH or DELETE to /Users/{id} or /Groups/{id}; got PATCH "/Groups"`},
 		{"PUT without data", bulkBody(0, map[string]any{"method": "PUT", "path": "/Users/1"}), 400, "invalidSyntax", `needs "data"`},
 		{"negative failOnErrors", map[string]any{"Operations": []any{}, "failOnErrors": -1}, 400, "invalidValue", "failOnErrors"},
 	} {

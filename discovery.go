@@ -133,7 +133,9 @@ func withLocation(doc map[string]any, base, suffix string) map[string]any {
 }
 
 // rejectFilter answers 403 to a filter on a discovery endpoint, as
-// RFC 7644 §4 says.
+// RFC 7644 §4 says, on every one of them: a 200 to a filter on
+// /ServiceProviderConfig or on one schema would let a client take the
+// filter's conditions for true.
 func (h *handler) rejectFilter(w http.ResponseWriter, r *http.Request) bool {
 	if queryOf(r).Has("filter") {
 		h.writeError(w, r, errorf(http.StatusForbidden, "", "filtering is not supported on %s", r.URL.Path))
@@ -143,6 +145,9 @@ func (h *handler) rejectFilter(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (h *handler) serviceProviderConfig(w http.ResponseWriter, r *http.Request) {
+	if h.rejectFilter(w, r) {
+		return
+	}
 	h.writeJSON(w, r, http.StatusOK, withLocation(h.discovery.spc, h.baseURL(r), "/ServiceProviderConfig"))
 }
 
@@ -173,6 +178,9 @@ func (h *handler) schemas(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) oneDoc(w http.ResponseWriter, r *http.Request, docs []map[string]any, what, id string) {
+	if h.rejectFilter(w, r) {
+		return
+	}
 	for _, d := range docs {
 		if strings.EqualFold(d["id"].(string), id) {
 			h.writeJSON(w, r, http.StatusOK, withLocation(d, h.baseURL(r), ""))

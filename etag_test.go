@@ -94,3 +94,55 @@ func TestETagFromOpaqueVersion(t *testing.T) {
 		})
 	}
 }
+
+// TestConditionalRequests: If-Match and If-None-Match are evaluated on
+// every method, as RFC 9110 §13.1.1 and §13.1.2 say ("An origin server
+// MUST NOT perform the requested method if the condition evaluates to
+// false"): a GET whose If-Match names another version is a 412, and a
+// PUT, PATCH or DELETE whose If-None-Match names the current version (or
+// "*", which any existing resource matches) is a 412 that changes
+// nothing. Groups take the member-only PATCH path too.
+func TestConditionalRequests(t *testing.T) {
+	e := newEnv(t)
+	u := e.do("POST", "/Users", map[string]any{"userName": "cond"})
+	require.Equal(t, 201, u.Code, u.Raw)
+	g := e.do("POST", "/Groups", map[string]any{"displayName": "Cond"})
+	require.Equal(t, 201, g.Code, g.Raw)
+	user, group := "/Users/"+u.str("id"), "/Groups/"+g.str("id")
+	member := patchBody(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": u.str("id")}}})
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		header             func(tag string) string
+		status             int
+		detail             string
+	}{
+		{"GET If-Match stale", "GET", user, nil, func(string) string { return `If-Match: W/"999"` }, 412, "If-Match"},
+		{"GET If-Match current", "GET", user, nil, func(tag string) string { return "If-Match: " + tag }, 200, ""},
+		{"GET If-Match *", "GET", user, nil, func(string) string { return "If-Match: *" }, 200, ""},
+		{"PUT If-None-Match current", "PUT", user, map[string]any{"userName": "cond", "title": "x"}, func(tag string) string { return "If-None-Match: " + tag }, 412, "If-None-Match"},
+		{"PUT If-None-Match *", "PUT", user, map[string]any{"userName": "cond", "title": "x"}, func(string) string { return "If-None-Match: *" }, 412, "If-None-Match"},
+		{"PATCH If-None-Match current", "PATCH", user, patchBody(op("replace", "title", "x")), func(tag string) string { return "If-None-Match: " + tag }, 412, "If-None-Match"},
+		{"PATCH If-None-Match in a list", "PATCH", user, patchBody(op("replace", "title", "x")), func(tag string) string { return `If-None-Match: W/"999", ` + tag }, 412, "If-None-Match"},
+		{"DELETE If-None-Match *", "DELETE", user, nil, func(string) string { return "If-None-Match: *" }, 412, "If-None-Match"},
+		{"group PATCH If-None-Match current", "PATCH", group, member, func(tag string) string { return "If-None-Match: " + tag }, 412, "If-None-Match"},
+		{"group PUT If-None-Match *", "PUT", group, map[string]any{"displayName": "Cond"}, func(string) string { return "If-None-Match: *" }, 412, "If-None-Match"},
+		{"group DELETE If-None-Match current", "DELETE", group, nil, func(tag string) string { return "If-None-Match: " + tag }, 412, "If-None-Match"},
+		{"PATCH If-None-Match other version", "PATCH", user, patchBody(op("replace", "title", "y")), func(string) string { return `If-None-Match: W/"999"` }, 200, ""},
+		{"group PATCH If-None-Match other version", "PATCH", group, member, func(string) string { return `If-None-Match: W/"999"` }, 204, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.do("GET", tc.path, nil)
+			require.Equal(t, 200, before.Code, before.Raw)
+			tag := before.Header.Get("ETag")
+			r := e.do(tc.method, tc.path, tc.body, tc.header(tag))
+			if tc.status >= 400 {
+				requireError(t, r, tc.status, "", tc.detail)
+				after := e.do("GET", tc.path, nil)
+				assert.Equal(t, before.Body, after.Body, "a refused request changes nothing")
+				return
+			}
+			require.Equal(t, tc.status, r.Code, r.Raw)
+		})
+	}
+}

@@ -260,14 +260,14 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	rt := newRetrier()
 	for {
 		add, remove, version := plan.Add, plan.Remove, ""
-		if full || hasIfMatch(r) || len(others) > 0 {
+		if full || hasPrecondition(r) || len(others) > 0 {
 			cur, err := h.groups.get(ctx, id, full)
 			if err != nil {
 				h.writeError(w, r, err)
 				return true
 			}
-			if !ifMatchOK(r, cur.Meta.Version) {
-				h.writeError(w, r, errStale)
+			if err := precondition(r, cur.Meta.Version); err != nil {
+				h.writeError(w, r, err)
 				return true
 			}
 			if len(others) > 0 {

@@ -48,7 +48,8 @@ type handler struct {
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 //
 // It serves /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users,
-// /Groups (when cfg.Groups is set), /.search, /Me and /Bulk (501).
+// /Groups (when cfg.Groups is set), /.search and GET / (a query across
+// every resource type), /Me (501) and /Bulk.
 func NewHandler(cfg Config) (http.Handler, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
@@ -99,6 +100,8 @@ func (h *handler) routes() {
 		h.methodNotAllowed(m, "/Groups/{id}", "GET, PUT, PATCH, DELETE")
 	}
 	m.HandleFunc("POST /.search", h.searchAll)
+	m.HandleFunc("GET /{$}", h.serveRoot)
+	h.methodNotAllowed(m, "/{$}", "GET")
 	m.HandleFunc("/Me", h.me)
 	m.HandleFunc("POST /Bulk", h.bulk)
 	h.methodNotAllowed(m, "/Bulk", "POST")
@@ -621,7 +624,7 @@ func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := resources.Decode(data)
+	doc, err := resources.DecodeRequest(data)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error())
 	}

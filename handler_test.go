@@ -82,7 +82,18 @@ func TestDiscovery(t *testing.T) {
 		assert.Equal(t, base+"/Schemas/"+id, s.Body["meta"].(map[string]any)["location"])
 	}
 	requireError(t, e.do("GET", "/Schemas/urn:nope", nil), 404, "", "no schema")
-	requireError(t, e.do("GET", "/ResourceTypes?filter=name%20eq%20%22User%22", nil), 403, "", "filtering is not supported")
+	// RFC 7644 §4: "If a "filter" is provided, the service provider SHOULD
+	// respond with HTTP status code 403 (Forbidden) to ensure that clients
+	// cannot incorrectly assume that any matching conditions specified in
+	// a filter are true": on every discovery endpoint, the single
+	// documents too, since a 200 would say the filter matched.
+	for _, path := range []string{
+		"/ResourceTypes", "/Schemas", "/ServiceProviderConfig",
+		"/ResourceTypes/User", "/Schemas/" + resources.UserSchema,
+	} {
+		requireError(t, e.do("GET", path+"?filter=name%20eq%20%22User%22", nil), 403, "", "filtering is not supported on "+path)
+		requireError(t, e.do("GET", path+"?filter=", nil), 403, "", "filtering is not supported")
+	}
 }
 
 func TestDiscoveryWithoutGroups(t *testing.T) {

@@ -69,3 +69,40 @@ func TestHostileValues(t *testing.T) {
 		})
 	}
 }
+
+// TestRepeatedMembers: a JSON object that names a member twice is
+// refused with invalidSyntax wherever it is (the body, a nested object, a
+// PATCH envelope, operation or value, a SearchRequest, a bulk operation's
+// data), as a member given twice in two spellings already was: RFC 8259
+// §4 leaves such an object's meaning to the reader, and a proxy that
+// checked the first userName must not see the server store the last. The
+// request changes nothing.
+func TestRepeatedMembers(t *testing.T) {
+	e := newEnv(t)
+	uid := e.createUser("victim")["id"].(string)
+	before := e.do("GET", "/Users/"+uid, nil)
+	for _, tc := range []struct {
+		name, method, path, body, detail string
+	}{
+		{"userName twice", "POST", "/Users", `{"userName":"a","userName":"b"}`, `the member "userName" is given twice in one object`},
+		{"nested", "POST", "/Users", `{"userName":"a","name":{"givenName":"x","givenName":"y"}}`, `"givenName" is given twice`},
+		{"in a list", "POST", "/Users", `{"userName":"a","emails":[{"value":"a@x","value":"b@x"}]}`, `"value" is given twice`},
+		{"PUT", "PUT", "/Users/" + uid, `{"userName":"victim","title":"a","title":"b"}`, `"title" is given twice`},
+		{"PATCH Operations twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a"}],"Operations":[{"op":"replace","path":"title","value":"b"}]}`, `"Operations" is given twice`},
+		{"PATCH Operations in two spellings", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a"}],"operations":[]}`, `"operations" is given twice`},
+		{"PATCH path twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","path":"nickName","value":"a"}]}`, `Operations[0]: the member "path" is given twice`},
+		{"PATCH op in two spellings", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","OP":"remove","path":"title","value":"a"}]}`, `Operations[0]: the member "OP" is given twice`},
+		{"PATCH value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","value":{"title":"a","title":"b"}}]}`, `Operations[0]: the member "title" is given twice`},
+		{"SearchRequest", "POST", "/Users/.search", `{"filter":"userName eq \"victim\"","filter":"userName pr"}`, `"filter" is given twice`},
+		{"bulk data", "POST", "/Bulk", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"1","data":{"userName":"a","userName":"b"}}]}`, `"userName" is given twice`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidSyntax", tc.detail)
+		})
+	}
+	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "nothing was created")
+	assert.Equal(t, before.Body, e.do("GET", "/Users/"+uid, nil).Body, "nothing was changed")
+	// The same name in two objects is no repetition.
+	ok := e.do("POST", "/Users", `{"userName":"fine","name":{"givenName":"a"},"emails":[{"value":"a@x"},{"value":"b@x"}]}`)
+	require.Equal(t, 201, ok.Code, ok.Raw)
+}

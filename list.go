@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -46,8 +47,8 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 			continue
 		}
 		s := strings.TrimSpace(q.Get(p.name))
-		n, err := strconv.Atoi(s)
-		if err != nil {
+		n, ok := pageInt(s)
+		if !ok {
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
 		}
 		*p.dst = &n
@@ -59,6 +60,26 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.attributes = splitList(q["attributes"])
 	rl.excluded = splitList(q["excludedAttributes"])
 	return rl, nil
+}
+
+// pageInt reads startIndex or count. An integer too large for an int is
+// clamped to the nearest int rather than refused: RFC 7644 §3.4.2.4 bounds
+// the values (a startIndex below 1 is 1, a negative count is 0, a count
+// above the maximum is the maximum, a startIndex past the end is an empty
+// page), so 99999999999999999999 is a startIndex past the end, not a bad
+// request.
+func pageInt(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	if err == nil {
+		return n, true
+	}
+	if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		if strings.HasPrefix(s, "-") {
+			return math.MinInt, true
+		}
+		return math.MaxInt, true
+	}
+	return 0, false
 }
 
 func splitList(vals []string) []string {
@@ -110,11 +131,10 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			if !ok {
 				return rl, bad("an integer")
 			}
-			n64, err := num.Int64()
-			if err != nil {
+			n, ok := pageInt(string(num))
+			if !ok {
 				return rl, bad("an integer")
 			}
-			n := int(n64)
 			if strings.EqualFold(k, "count") {
 				rl.count = &n
 			} else {
@@ -236,6 +256,16 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
+		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
+			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
+			// sub-attribute"; one with a "value" (emails, manager) sorts by
+			// it. Refused here, as a sortBy, before the store's evaluator
+			// would refuse it as a filter (invalidFilter).
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
+		} else if a.Returned == resources.ReturnedNever || res.Sub != nil && res.Sub.Returned == resources.ReturnedNever {
+			// As parseFilter refuses a filter on it: the order of the
+			// results would disclose what is never returned.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
 		}
 		lp.query.SortBy = rl.sortBy
 	}
@@ -372,7 +402,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		return
 	}
 	if rl.cursor != nil {
-		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k, lp}})
+		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k: k, lp: lp}})
 		return
 	}
 	items, total, err := k.items(h, r, lp.proj, lp.query)
@@ -385,31 +415,81 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
 // users and on groups, results are users then groups, and the page spans
-// both. A filter that names attributes only one type has skips the other.
+// both. In a type that lacks an attribute the filter or sortBy names, the
+// attribute is unassigned (listParamsAcross), and a type lacking the
+// sortBy attribute comes last (first when descending). A sortBy both
+// types have orders each type's results, not the two together.
 func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	rl, err := h.rawListFromBody(r)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	h.listAll(w, r, rl)
+}
+
+// serveRoot is GET / with query parameters: RFC 7644 §3.4.2.1 lets a query
+// be "performed against ... a SCIM server root", which POST /.search
+// (§3.4.3) only carries in a body. Both answer through listAll.
+func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
+	rl, err := h.rawListFromQuery(queryOf(r))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	h.listAll(w, r, rl)
+}
+
+// listAll answers a query across every resource type: users, then groups.
+func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	var parts []part
 	var firstErr error
 	kinds := []lister{h.users}
 	if h.groups != nil {
 		kinds = append(kinds, h.groups)
 	}
+	var unsorted []part // the types lacking the sortBy attribute
 	for _, k := range kinds {
 		lp, err := h.listParams(r.Context(), k, rl)
+		var skip, nosort bool
+		if err != nil {
+			if lp, skip, nosort, err = h.listParamsAcross(r.Context(), k, kinds, rl, err); skip {
+				continue
+			}
+		}
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
 			}
 			continue
 		}
-		parts = append(parts, part{k, lp})
+		if nosort {
+			unsorted = append(unsorted, part{k: k, lp: lp}) // no data for sortBy
+			continue
+		}
+		parts = append(parts, part{k: k, lp: lp})
+	}
+	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
+	// last if ascending and first if descending".
+	if len(parts) > 0 && parts[0].lp.query.Descending || len(parts) == 0 && len(unsorted) > 0 && unsorted[0].lp.query.Descending {
+		parts = append(unsorted, parts...)
+	} else {
+		parts = append(parts, unsorted...)
+	}
+	if firstErr != nil {
+		// What listParamsAcross could not read as an attribute another type
+		// has (a bad value, a sortBy never returned) is an error of the
+		// request, not of one type to leave out.
+		h.writeError(w, r, firstErr)
+		return
 	}
 	if len(parts) == 0 {
-		h.writeError(w, r, firstErr)
+		// The filter is false for every resource of every type.
+		start := 1
+		if rl.startIndex != nil && *rl.startIndex > 1 {
+			start = *rl.startIndex
+		}
+		h.writeList(w, 0, start, nil)
 		return
 	}
 	if rl.cursor != nil {
@@ -442,6 +522,117 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 		skip = max(0, skip-n)
 	}
 	h.writeList(w, total, start, items)
+}
+
+// listParamsAcross retries listParams for k, in a query across resource
+// types, when its filter or sortBy (which failed with err) names
+// attributes that k lacks and another type has: in k's resources those
+// are unassigned, as RFC 7644 §3.4.2.2 treats an attribute with no value
+// (eq, co, sw, ew, gt, ge, lt, le and pr false, ne true, eq null true), so
+// displayName eq "x" or userName eq "y" finds groups and users alike and
+// not (members pr) every user. skip is true when the filter is then false
+// for every resource of k; unsorted when k lacks the sortBy attribute,
+// whose resources §3.4.2.3 then orders after the others (before them when
+// descending). An attribute no type defines is left alone, and err stands.
+func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, err error) (lp listParams, skip, unsorted bool, _ error) {
+	rt := k.resourceType()
+	lacks := func(p filter.AttrPath) bool {
+		if !rt.Resolve(p).Missing {
+			return false
+		}
+		for _, o := range kinds {
+			if o != k && !o.resourceType().Resolve(p).Missing {
+				return true
+			}
+		}
+		return false
+	}
+	changed := false
+	if rl.sortBy != "" {
+		if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && lacks(p.AttrPath) {
+			rl.sortBy, unsorted, changed = "", true, true
+		}
+	}
+	if e, perr := h.parser.Parse(rl.filter); perr == nil && e != nil {
+		out, truth, ch := unassign(e, lacks)
+		changed = changed || ch
+		switch {
+		case truth < 0:
+			return lp, true, false, nil
+		case truth > 0:
+			rl.filter = ""
+		case ch:
+			rl.filter = out.String()
+		}
+	}
+	if !changed {
+		return lp, false, false, err
+	}
+	lp, err2 := h.listParams(ctx, k, rl)
+	if err2 != nil {
+		return lp, false, false, err
+	}
+	return lp, false, unsorted, nil
+}
+
+// unassign rewrites e with every comparison on a path that lacks reports
+// replaced by its value on an unassigned attribute. truth is -1 when the
+// result is always false, +1 always true, 0 when out is what remains;
+// changed reports whether anything was replaced.
+func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr, truth int, changed bool) {
+	constant := func(b bool) (filter.Expr, int, bool) {
+		if b {
+			return nil, 1, true
+		}
+		return nil, -1, true
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		if lacks(x.Path) {
+			if x.Value == nil {
+				return constant(strings.EqualFold(string(x.Op), string(filter.Eq)))
+			}
+			return constant(strings.EqualFold(string(x.Op), string(filter.Ne)))
+		}
+	case *filter.Present:
+		if lacks(x.Path) {
+			return constant(false)
+		}
+	case *filter.ValuePath:
+		if lacks(x.Path) {
+			return constant(false)
+		}
+	case *filter.Not:
+		in, t, ch := unassign(x.X, lacks)
+		if t != 0 {
+			return nil, -t, true
+		}
+		if ch {
+			return &filter.Not{X: in}, 0, true
+		}
+	case *filter.Logical:
+		l, lt, lch := unassign(x.Left, lacks)
+		r, rt, rch := unassign(x.Right, lacks)
+		if !lch && !rch {
+			return e, 0, false
+		}
+		absorbing, neutral := -1, 1 // and
+		if x.Op == filter.Or {
+			absorbing, neutral = 1, -1
+		}
+		switch {
+		case lt == absorbing || rt == absorbing:
+			return nil, absorbing, true
+		case lt == neutral && rt == neutral:
+			return nil, neutral, true
+		case lt == neutral:
+			return r, 0, true
+		case rt == neutral:
+			return l, 0, true
+		}
+		return &filter.Logical{Op: x.Op, Left: l, Right: r}, 0, true
+	}
+	return e, 0, false
 }
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.

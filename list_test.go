@@ -3,6 +3,7 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -116,6 +117,12 @@ func TestPagingAndSorting(t *testing.T) {
 		{"?count=100", 10, 1, "user09@example.com", 4},
 		{"?startIndex=11", 10, 11, "", 0},
 		{"?startIndex=9&count=4", 10, 9, "user01@example.com", 2},
+		// RFC 7644 §3.4.2.4 bounds the values, not their digits: an integer
+		// beyond int64 is still "less than 1" or past the end.
+		{"?startIndex=99999999999999999999", 10, math.MaxInt, "", 0},
+		{"?startIndex=-99999999999999999999&count=2", 10, 1, "user09@example.com", 2},
+		{"?count=99999999999999999999", 10, 1, "user09@example.com", 4},
+		{"?count=-99999999999999999999", 10, 1, "", 0},
 		{"?sortBy=userName&count=2", 10, 1, "user00@example.com", 2},
 		{"?sortBy=userName&sortOrder=descending&count=2", 10, 1, "user09@example.com", 2},
 		{"?sortBy=USERNAME&sortOrder=Ascending&startIndex=5&count=1", 10, 5, "user04@example.com", 1},
@@ -137,6 +144,29 @@ func TestPagingAndSorting(t *testing.T) {
 	requireError(t, e.do("GET", "/Users?count=abc", nil), 400, "invalidValue", "count must be an integer")
 	requireError(t, e.do("GET", "/Users?sortOrder=sideways", nil), 400, "invalidValue", "sortOrder")
 	requireError(t, e.do("GET", "/Users?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
+	// RFC 7644 §3.4.2.3: "If the attribute is complex, the attribute name
+	// must be a path to a sub-attribute". A sortBy is no filter, so its
+	// refusal is invalidValue like any other bad sortBy, not invalidFilter.
+	for _, tt := range []struct{ sortBy, detail string }{
+		{"name", `sortBy "name" is complex; sort by one of its sub-attributes, e.g. name.formatted`},
+		{"NAME", `sortBy "NAME" is complex; sort by one of its sub-attributes, e.g. name.formatted`},
+		{"meta", `sortBy "meta" is complex; sort by one of its sub-attributes, e.g. meta.resourceType`},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:name", `e.g. name.formatted`},
+	} {
+		requireError(t, e.do("GET", "/Users?sortBy="+tt.sortBy, nil), 400, "invalidValue", tt.detail)
+		requireError(t, e.do("POST", "/Users/.search", map[string]any{"sortBy": tt.sortBy}), 400, "invalidValue", tt.detail)
+	}
+	// A sort on a value never returned (password) would order the users by
+	// it, an oracle the filter already refuses (RFC 7643 §2.2: returned
+	// "never" values are not disclosed).
+	for _, sortBy := range []string{"password", "PASSWORD", "urn:ietf:params:scim:schemas:core:2.0:User:password"} {
+		requireError(t, e.do("GET", "/Users?sortBy="+sortBy, nil), 400, "invalidValue", `sortBy "`+sortBy+`": "password" is never returned, so it cannot order the results`)
+		requireError(t, e.do("POST", "/.search", map[string]any{"sortBy": sortBy}), 400, "invalidValue", "is never returned")
+	}
+	for _, ok := range []string{"name.givenName", "emails", "emails.value", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"} {
+		r := e.do("GET", "/Users?sortBy="+ok, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", ok, r.Raw)
+	}
 
 	// Paging through everything in pages visits every user exactly once.
 	seen := map[string]bool{}
@@ -219,6 +249,109 @@ func TestSearchEndpoints(t *testing.T) {
 	groupsOnly := e.do("POST", "/.search", map[string]any{"filter": `displayName eq "Engineers"`})
 	assert.Equal(t, float64(1), groupsOnly.Body["totalResults"], groupsOnly.Raw)
 
+	for _, tt := range []struct {
+		body       string
+		start, got int
+	}{
+		{`{"startIndex": 99999999999999999999, "count": 2}`, math.MaxInt, 0},
+		{`{"startIndex": -99999999999999999999, "count": 2}`, 1, 2},
+		{`{"count": 99999999999999999999}`, 1, 3},
+		{`{"count": -99999999999999999999}`, 1, 0},
+	} {
+		r := e.do("POST", "/Users/.search", tt.body)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.body, r.Raw)
+		assert.Equal(t, float64(tt.start), r.Body["startIndex"], tt.body)
+		assert.Equal(t, float64(tt.got), r.Body["itemsPerPage"], tt.body)
+	}
+	requireError(t, e.do("POST", "/Users/.search", map[string]any{"count": 1.5}), 400, "invalidValue", `"count" must be an integer`)
+	// RFC 7644 §3.4.2.1: "Queries MAY be performed against a SCIM resource
+	// object, a resource type endpoint, or a SCIM server root"; a GET at
+	// the root answers as POST /.search does with the same parameters.
+	for _, tt := range []struct {
+		query string
+		total int
+		first string
+	}{
+		{"", 4, "alice@example.com"},
+		{"?filter=" + q(`meta.resourceType eq "Group"`), 1, ""},
+		{"?filter=" + q(`(meta.resourceType eq User) or (meta.resourceType eq Group)`) + "&startIndex=3&count=1", 4, "carol@example.com"},
+		{"?filter=" + q(`title eq "Engineer"`) + "&sortBy=userName&sortOrder=descending&attributes=userName", 2, "carol@example.com"},
+	} {
+		r := e.do("GET", "/"+tt.query, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.query, r.Raw)
+		assert.Equal(t, float64(tt.total), r.Body["totalResults"], tt.query)
+		if tt.first != "" {
+			assert.Equal(t, tt.first, r.Body["Resources"].([]any)[0].(map[string]any)["userName"], tt.query)
+		}
+	}
+	// Across resource types an attribute one type lacks is unassigned in
+	// its resources (RFC 7644 §3.4.2.2: eq, co, sw, pr... on it are false,
+	// ne is true), so an "or" still finds the other type's matches and a
+	// "not" all of that type; an attribute no type defines stays an error.
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`displayName eq "Engineers" or userName eq "alice@example.com"`, []string{"alice@example.com", "Engineers"}},
+		{`userName eq "alice@example.com" or members pr`, []string{"alice@example.com"}},
+		{`not (userName pr)`, []string{"Engineers"}},
+		{`userName ne "alice@example.com" and displayName pr`, []string{"Engineers"}},
+		{`urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "Engineers"`, []string{"Engineers"}},
+		{`not (members pr) and title eq "Manager"`, []string{"bob@example.com"}},
+		{`emails[type eq "work"] or displayName sw "Eng"`, []string{"alice@example.com", "Engineers"}},
+		{`USERNAME NE null OR DisplayName EQ "Engineers"`, []string{"alice@example.com", "bob@example.com", "carol@example.com", "Engineers"}},
+		{`not (userName eq null) and not (members ne "x")`, nil},
+	} {
+		for _, r := range []*resp{
+			e.do("POST", "/.search", map[string]any{"filter": tt.filter}),
+			e.do("GET", "/?filter="+q(tt.filter), nil),
+		} {
+			require.Equal(t, 200, r.Code, "%s: %s", tt.filter, r.Raw)
+			var got []string
+			for _, it := range r.Body["Resources"].([]any) {
+				m := it.(map[string]any)
+				if n, ok := m["userName"].(string); ok {
+					got = append(got, n)
+				} else {
+					got = append(got, m["displayName"].(string))
+				}
+			}
+			assert.Equal(t, tt.want, got, tt.filter)
+			assert.Equal(t, float64(len(tt.want)), r.Body["totalResults"], tt.filter)
+		}
+	}
+	requireError(t, e.do("POST", "/.search", map[string]any{"filter": `shoeSize eq "x" or userName eq "alice@example.com"`}), 400, "invalidFilter", "shoeSize")
+	// A sortBy one type lacks keeps that type's resources, which have no
+	// data for it: RFC 7644 §3.4.2.3, "they are ordered last if ascending
+	// and first if descending".
+	for _, tt := range []struct {
+		query string
+		want  []string
+	}{
+		{"?sortBy=userName", []string{"alice@example.com", "bob@example.com", "carol@example.com", "Engineers"}},
+		{"?sortBy=userName&sortOrder=descending", []string{"Engineers", "carol@example.com", "bob@example.com", "alice@example.com"}},
+		{"?sortBy=userName&sortOrder=descending&startIndex=2&count=2", []string{"carol@example.com", "bob@example.com"}},
+		{"?sortBy=members.value", []string{"Engineers", "alice@example.com", "bob@example.com", "carol@example.com"}},
+		{"?sortBy=title&sortOrder=descending&filter=" + q(`title pr or displayName pr`), []string{"Engineers", "bob@example.com", "alice@example.com", "carol@example.com"}},
+	} {
+		r := e.do("GET", "/"+tt.query, nil)
+		require.Equal(t, 200, r.Code, "%s: %s", tt.query, r.Raw)
+		var got []string
+		for _, it := range r.Body["Resources"].([]any) {
+			m := it.(map[string]any)
+			if n, ok := m["userName"].(string); ok {
+				got = append(got, n)
+			} else {
+				got = append(got, m["displayName"].(string))
+			}
+		}
+		assert.Equal(t, tt.want, got, tt.query)
+		assert.Equal(t, float64(4), r.Body["totalResults"], tt.query)
+	}
+	requireError(t, e.do("GET", "/?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
+	requireError(t, e.do("GET", "/?count=abc", nil), 400, "invalidValue", "count must be an integer")
+	requireError(t, e.do("GET", "/?filter="+q("userName eq"), nil), 400, "invalidFilter", "")
+	requireError(t, e.do("DELETE", "/", nil), 405, "", "allowed: GET")
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"filter": 7}), 400, "invalidValue", `"filter" must be a string`)
 	requireError(t, e.do("POST", "/Users/.search", map[string]any{"colour": "x"}), 400, "invalidSyntax", "not a SearchRequest attribute")
 }

@@ -152,6 +152,10 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, err)
 			return
 		}
+		if !ifMatchOK(r, k.meta(v).Version) {
+			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
+			return
+		}
 		if tag := etag(k.meta(v).Version); tagMatches(r.Header.Get("If-None-Match"), tag) {
 			w.Header().Set("ETag", tag)
 			w.WriteHeader(http.StatusNotModified)
@@ -161,23 +165,24 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 	}
 }
 
-// serveDelete is DELETE /{Resources}/{id}. With If-Match the resource is
-// read and checked, and the store deletes it only at the version read, so
-// a write between the check and the delete makes the delete fail instead
-// of being lost.
+// serveDelete is DELETE /{Resources}/{id}. With If-Match or If-None-Match
+// the resource is read and checked, and the store deletes it only at the
+// version read, so a write between the check and the delete makes the
+// delete fail instead of being lost.
 func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
 		id := r.PathValue("id")
 		version := ""
-		if hasIfMatch(r) {
+		if hasPrecondition(r) {
 			cur, err := k.get(ctx, id, false)
 			if err != nil {
 				h.writeError(w, r, err)
 				return
 			}
-			if version = k.meta(cur).Version; !ifMatchOK(r, version) {
-				h.writeError(w, r, errStale)
+			version = k.meta(cur).Version
+			if err := precondition(r, version); err != nil {
+				h.writeError(w, r, err)
 				return
 			}
 		}
@@ -251,8 +256,8 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 		if st != nil {
 			st.warnings = st.warnings[:mark] // only the last run's bends count
 		}
-		if !ifMatchOK(r, k.meta(c).Version) {
-			return zero, errStale
+		if err := precondition(r, k.meta(c).Version); err != nil {
+			return zero, err
 		}
 		next, ch, err := change(c)
 		if err != nil || !ch {
@@ -438,6 +443,10 @@ func built[T any](v T, err error, check func(T) error) (T, error) {
 
 var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match; read it again and retry")
 
+// errNoneMatch answers a write whose If-None-Match names the resource's
+// current version, or is "*", which every existing resource matches.
+var errNoneMatch = errorf(http.StatusPreconditionFailed, "", "the resource matches If-None-Match (its current version, or *), so the change was not made; send If-Match to change a version you have read")
+
 // errBusy answers a write without If-Match that lost to concurrent writers
 // for the whole retry budget: a 503 the client retries after a pause,
 // never a 412 for a precondition it did not set.
@@ -492,8 +501,8 @@ func readModifyWrite[T any](r *http.Request, get func() (T, error), version func
 		if cur, err = get(); err != nil {
 			return cur, out, false, err
 		}
-		if !ifMatchOK(r, version(cur)) {
-			return cur, out, false, errStale
+		if err := precondition(r, version(cur)); err != nil {
+			return cur, out, false, err
 		}
 		next, changed, err := change(cur)
 		if err != nil || !changed {
@@ -561,6 +570,26 @@ func ifMatchOK(r *http.Request, version string) bool {
 }
 
 func hasIfMatch(r *http.Request) bool { return r.Header.Get("If-Match") != "" }
+
+// hasPrecondition reports whether a write names a version to check.
+func hasPrecondition(r *http.Request) bool {
+	return hasIfMatch(r) || r.Header.Get("If-None-Match") != ""
+}
+
+// precondition evaluates a write's If-Match and If-None-Match against the
+// resource at version, in RFC 9110 §13.2.2's order: nil when the write may
+// proceed, else its 412. If-None-Match matters on writes too (§13.1.2: for
+// methods other than GET and HEAD a match is a 412), though providers send
+// it only on reads.
+func precondition(r *http.Request, version string) error {
+	if !ifMatchOK(r, version) {
+		return errStale
+	}
+	if tagMatches(r.Header.Get("If-None-Match"), etag(version)) {
+		return errNoneMatch
+	}
+	return nil
+}
 
 // tagMatches reports whether a list of entity tags (If-Match,
 // If-None-Match) names tag: "*" or the same tag, compared weakly (RFC

@@ -151,11 +151,19 @@ func TestUserPatchQuirks(t *testing.T) {
 			},
 		},
 		{
-			name:  "RFC 7643 §2.4: one primary at most",
+			name:  "RFC 7643 §2.4: one primary at most, the other set to false (RFC 7644 §3.5.2)",
 			start: map[string]any{"emails": []any{map[string]any{"value": "a@x", "type": "work", "primary": true}}},
 			ops:   []map[string]any{op("add", "emails", []any{map[string]any{"value": "b@x", "type": "home", "primary": true}})},
 			check: func(t *testing.T, u map[string]any) {
-				assert.Equal(t, []any{map[string]any{"value": "a@x", "type": "work"}, map[string]any{"value": "b@x", "type": "home", "primary": true}}, u["emails"])
+				assert.Equal(t, []any{map[string]any{"value": "a@x", "type": "work", "primary": false}, map[string]any{"value": "b@x", "type": "home", "primary": true}}, u["emails"])
+			},
+		},
+		{
+			name:  "IDP-QUIRKS a filtered primary with no element to set it on changes nothing",
+			start: map[string]any{"emails": []any{map[string]any{"value": "h@x", "type": "home", "primary": true}}},
+			ops:   []map[string]any{op("add", `emails[type eq "work"].primary`, true)},
+			check: func(t *testing.T, u map[string]any) {
+				assert.Equal(t, []any{map[string]any{"value": "h@x", "type": "home", "primary": true}}, u["emails"])
 			},
 		},
 		{

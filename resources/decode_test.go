@@ -42,7 +42,39 @@ func FuzzDecode(f *testing.F) {
 		want, werr := decodeJSON(data)
 		require.Equal(t, werr == nil, err == nil, "%q: %v / %v", data, err, werr)
 		assert.Equal(t, want, got, "%q", data)
+		// DecodeRequest gives the same, or refuses a repeated member.
+		req, rerr := DecodeRequest(data)
+		if rerr == nil || err != nil {
+			assert.Equal(t, err == nil, rerr == nil, "%q", data)
+			assert.Equal(t, got, req, "%q", data)
+		} else {
+			assert.Contains(t, rerr.Error(), "is given twice in one object", "%q", data)
+		}
 	})
+}
+
+func TestDecodeRequest(t *testing.T) {
+	for _, tt := range []struct{ in, err string }{
+		{`{"userName":"a","name":{"givenName":"b"}}`, ""},
+		{`{"userName":"a","USERNAME":"b"}`, ""}, // two spellings: Normalize refuses them
+		{`{"userName":"a","userName":"b"}`, `the member "userName" is given twice in one object; send it once`},
+		{`{"name":{"givenName":"a","given\u004eame":"b"}}`, `the member "givenName" is given twice`},
+		{`{"emails":[{"value":"a"},{"value":"b","value":"c"}]}`, `the member "value" is given twice`},
+		{`{"a":1} x`, "unexpected data after the JSON object"},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := DecodeRequest([]byte(tt.in))
+			if tt.err != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.err)
+				return
+			}
+			require.NoError(t, err)
+			want, err := Decode([]byte(tt.in))
+			require.NoError(t, err)
+			assert.Equal(t, want, got)
+		})
+	}
 }
 
 func TestDecodeMatchesEncodingJSON(t *testing.T) {

@@ -31,9 +31,31 @@ func (e *AttrError) Error() string {
 
 // Decode parses a JSON object with numbers kept exact (json.Number). A body
 // that is not a JSON object gives an error whose text says where it broke.
+// A member an object gives twice keeps its last value, as encoding/json
+// keeps it (stored documents are read so); DecodeRequest refuses it.
 func Decode(data []byte) (map[string]any, error) {
+	return decode(data, false)
+}
+
+// DecodeRequest is Decode for a request body: an object, at any depth,
+// that gives one member twice ({"userName":"a","userName":"b"}) is an
+// error too. RFC 8259 §4 leaves the meaning of such an object to its
+// reader, and another reader of the same body (a proxy that checked it)
+// may have taken the first value where Decode takes the last.
+func DecodeRequest(data []byte) (map[string]any, error) {
+	return decode(data, true)
+}
+
+func decode(data []byte, unique bool) (map[string]any, error) {
 	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
-		m, _ := jsonscan.Value(data, i)
+		if !unique {
+			m, _ := jsonscan.Value(data, i)
+			return m.(map[string]any), nil
+		}
+		m, _, repeated := jsonscan.UniqueValue(data, i)
+		if repeated != "" {
+			return nil, RepeatedMember(repeated)
+		}
 		return m.(map[string]any), nil
 	}
 	// Not a valid JSON object: encoding/json says what is wrong.
@@ -51,6 +73,12 @@ func Decode(data []byte) (map[string]any, error) {
 		return nil, fmt.Errorf("the body must be a JSON object")
 	}
 	return m, nil
+}
+
+// RepeatedMember is the error of a JSON object that gives the member name
+// twice; the PATCH decoder words its own the same way.
+func RepeatedMember(name string) error {
+	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
 func describeJSONError(data []byte, err error) error {

@@ -25,6 +25,23 @@ import (
 // (resources.Decode, the PATCH decoder): it does what encoding/json does
 // there without its reflection and second pass.
 func Value(data []byte, i int) (any, int) {
+	return value(data, i, nil)
+}
+
+// UniqueValue is Value that also reports the first name an object of the
+// value repeats exactly ({"a":1,"a":2}), or "" when none does: RFC 8259
+// §4 leaves what such an object means to the receiver, and a request
+// body read with the last value where another reader took the first is
+// refused instead (resources.Decode, the PATCH decoder).
+func UniqueValue(data []byte, i int) (v any, end int, repeated string) {
+	var dup dupName
+	v, end = value(data, i, &dup)
+	return v, end, dup.name
+}
+
+type dupName struct{ name string }
+
+func value(data []byte, i int, dup *dupName) (any, int) {
 	i = SkipSpace(data, i)
 	switch data[i] {
 	case '{':
@@ -38,8 +55,12 @@ func Value(data []byte, i int) (any, int) {
 			key := Unquote(data[i+1 : end-1])
 			i = SkipSpace(data, end) + 1 // past ':'
 			var v any
-			v, i = Value(data, i)
+			v, i = value(data, i, dup)
+			n := len(m)
 			m[key] = v
+			if len(m) == n && dup != nil && dup.name == "" {
+				dup.name = key
+			}
 			i = SkipSpace(data, i)
 			if data[i] == '}' {
 				return m, i + 1
@@ -54,7 +75,7 @@ func Value(data []byte, i int) (any, int) {
 		}
 		for {
 			var v any
-			v, i = Value(data, i)
+			v, i = value(data, i, dup)
 			list = append(list, v)
 			i = SkipSpace(data, i)
 			if data[i] == ']' {

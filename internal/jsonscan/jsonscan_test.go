@@ -55,6 +55,30 @@ func TestValue(t *testing.T) {
 	assert.Equal(t, len(in), SkipSpace([]byte(in), end))
 }
 
+func TestUniqueValue(t *testing.T) {
+	for _, tt := range []struct{ in, repeated string }{
+		{`{"a":1,"b":2}`, ""},
+		{`{"a":1,"a":2}`, "a"},
+		{`{"a":1,"A":2}`, ""}, // names differ: resources.Normalize judges case
+		{`{"a\u0062":1,"ab":2}`, "ab"},
+		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b"},
+		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v"},
+		{`[{"a":1},{"a":2}]`, ""},
+		{`{"x":{"a":1},"y":{"a":1}}`, ""},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			var want any
+			d := json.NewDecoder(strings.NewReader(tt.in))
+			d.UseNumber()
+			require.NoError(t, d.Decode(&want))
+			got, end, repeated := UniqueValue([]byte(tt.in), 0)
+			assert.Equal(t, want, got, "the value is Value's")
+			assert.Equal(t, len(tt.in), end)
+			assert.Equal(t, tt.repeated, repeated)
+		})
+	}
+}
+
 // FuzzMembers holds Members to encoding/json on the objects it reads: it
 // accepts every object json.Valid accepts, with the members
 // json.Unmarshal sees (a repeated name's last value wins there), and

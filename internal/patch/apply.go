@@ -621,6 +621,19 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			}
 			el = nv
 		}
+		if m, ok := el.(map[string]any); ok && hollow(m) {
+			// Nothing but type and primary (emails[type eq "work"].primary
+			// for a user without a work email): an element dropHollow
+			// would drop, and that fixPrimary must not demote the primary
+			// value for. Nothing changes.
+			if a.len != nil && a.len.Strict {
+				return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
+			}
+			if a.len != nil {
+				a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name))
+			}
+			return nil
+		}
 		list = append(list, el)
 		fixPrimary(attr, list, []int{len(list) - 1})
 		put(c, attr.Name, list)
@@ -1025,7 +1038,9 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 
 // fixPrimary keeps RFC 7643 §2.4's rule that "primary" is true for at most
 // one value: when several are, the last one this operation touched wins
-// and the others lose "primary".
+// and the others get "primary" false, as RFC 7644 §3.5.2 says ("SHALL
+// cause the server to automatically set "primary" to "false" for any other
+// values") and as resources.Normalize demotes the extra primaries of a PUT.
 func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
 	if attr.Type != resources.TypeComplex || attr.Sub("primary") == nil || len(list) < 2 {
 		return
@@ -1048,9 +1063,9 @@ func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
 	}
 	for _, i := range primaries {
 		if i != winner {
-			if k, _, ok := lookup(list[i].(map[string]any), "primary"); ok {
-				delete(list[i].(map[string]any), k)
-			}
+			m := list[i].(map[string]any)
+			k, _, _ := lookup(m, "primary")
+			m[k] = false
 		}
 	}
 }

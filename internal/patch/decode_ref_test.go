@@ -87,7 +87,8 @@ func refDecode(body []byte, maxOps int) ([]Operation, []string, error) {
 // the same operations and ignored members, and fails where it fails, with
 // the same scimType and operation index. Bodies whose members repeat a
 // name in another case are skipped: which one wins differs by design
-// (the reference's map order is random).
+// (the reference's map order is random); so are those repeating a name as
+// it is, which Decode refuses (TestDecode) and the map keeps the last of.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`,
@@ -100,6 +101,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		if hasCaseDuplicates(body) {
+			return
+		}
+		if _, err := resources.DecodeRequest(body); err != nil && strings.Contains(err.Error(), "is given twice") {
 			return
 		}
 		got, gotIgn, gotErr := Decode(body, 3)

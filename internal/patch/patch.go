@@ -97,8 +97,9 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 // each operation's op, path and value, without decoding the envelope and
 // every operation into intermediate values (four scans of the body and
 // about twenty allocations for a one-operation PATCH). Member names match
-// case-insensitively and a repeated member counts with its last value, as
-// encoding/json decodes them into a struct.
+// case-insensitively, as encoding/json matches them to a struct's fields;
+// a member given twice, in one spelling or two, is refused (invalidSyntax)
+// as resources.Decode refuses it, where encoding/json would keep the last.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	if !json.Valid(body) || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
@@ -110,11 +111,19 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	}
 	var list []byte
 	var ignored []string
+	schemas := false
 	for key, val := range members(body) {
 		switch {
 		case key.is("operations"):
+			if list != nil {
+				return nil, nil, envelopeError(InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+			}
 			list = val
 		case key.is("schemas"):
+			if schemas {
+				return nil, nil, envelopeError(InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+			}
+			schemas = true
 		default:
 			ignored = append(ignored, key.String())
 		}
@@ -153,14 +162,21 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 	}
 	var rop, rpath, rvalue []byte
 	for key, val := range members(raw) {
+		var dst *[]byte
 		switch {
 		case key.is("op"):
-			rop = val
+			dst = &rop
 		case key.is("path"):
-			rpath = val
+			dst = &rpath
 		case key.is("value"):
-			rvalue = val
+			dst = &rvalue
+		default:
+			continue
 		}
+		if *dst != nil {
+			return newError(i, InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+		}
+		*dst = val
 	}
 	if rop != nil {
 		s, ok := rawString(rop)
@@ -177,7 +193,11 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 		op.Path = s
 	}
 	if rvalue != nil {
-		op.Value = rawValue(rvalue)
+		v, repeated := rawValue(rvalue)
+		if repeated != "" {
+			return newError(i, InvalidSyntax, "%s", resources.RepeatedMember(repeated))
+		}
+		op.Value = v
 	}
 	if op.Op == "" {
 		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
@@ -273,13 +293,14 @@ func rawString(raw []byte) (string, bool) {
 }
 
 // rawValue reads an operation's value (valid JSON): JSONNull{} for null,
-// the rest as resources.Decode reads it (numbers as json.Number).
-func rawValue(raw []byte) any {
+// the rest as resources.Decode reads it (numbers as json.Number), with the
+// first member name an object of it repeats, or "".
+func rawValue(raw []byte) (any, string) {
 	if firstByte(raw) == 'n' {
-		return JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
+		return JSONNull{}, "" // an explicit null unassigns (RFC 7643 §2.5)
 	}
-	v, _ := jsonscan.Value(raw, 0)
-	return v
+	v, _, repeated := jsonscan.UniqueValue(raw, 0)
+	return v, repeated
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {

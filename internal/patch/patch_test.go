@@ -709,14 +709,18 @@ func TestApplyNoPath(t *testing.T) {
 func TestApplyPrimary(t *testing.T) {
 	runApply(t, []applyCase{
 		{
+			// RFC 7644 §3.5.2: a PATCH that sets a value's primary to true
+			// "SHALL cause the server to automatically set "primary" to
+			// "false" for any other values in the array": false, as a PUT
+			// with two primaries gets, not unassigned.
 			name: "RFC 7643 2.4 a new primary value takes primary from the old one",
 			ops:  `[{"op":"add","path":"emails","value":[{"value":"n@x.org","type":"other","primary":true}]}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"value":"n@x.org","type":"other","primary":true}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"value":"n@x.org","type":"other","primary":true}]}`),
 		},
 		{
 			name: "RFC 7643 2.4 primary set through a value filter wins",
 			ops:  `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":"True"}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
 		},
 		{
 			name:     "RFC 7643 2.4 a replaced list with several primaries keeps the first, with a warning",
@@ -732,13 +736,47 @@ func TestApplyPrimary(t *testing.T) {
 		{
 			name: "IDP-QUIRKS a created element is primary when the operation says so",
 			ops:  `[{"op":"add","path":"emails[type eq \"other\" and primary eq true].value","value":"o@x.org"}]`,
-			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work"},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
+		},
+		{
+			// An element that would hold nothing but type and primary is
+			// not created (a user without a work email gets no work
+			// email from emails[type eq "work"].primary), and the values
+			// that are primary stay so: the operation changes nothing.
+			name:     "IDP-QUIRKS a filtered primary alone creates nothing and demotes nothing",
+			ops:      `[{"op":"add","path":"emails[type eq \"other\"].primary","value":true}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:     "IDP-QUIRKS the same by replace",
+			ops:      `[{"op":"replace","path":"emails[type eq \"other\"].primary","value":"True"}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:     "IDP-QUIRKS the same with an object value",
+			ops:      `[{"op":"add","path":"emails[type eq \"other\"]","value":{"primary":true}}]`,
+			want:     userJSON,
+			warnings: []string{`ignored "emails[type eq \"other\"]": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			name:   "IDP-QUIRKS strict mode refuses it as RFC 7644 3.5.2.3 does",
+			ops:    `[{"op":"add","path":"emails[type eq \"other\"].primary","value":true}]`,
+			strict: true,
+			err:    &fail{NoTarget, `no value of emails matches the filter`, 0},
 		},
 		{
 			name: "RFC 7643 2.4 a later operation's primary wins",
 			ops: `[{"op":"replace","path":"emails[type eq \"home\"].primary","value":true},
 			       {"op":"replace","path":"emails[type eq \"work\"].primary","value":true}]`,
-			want: userJSON,
+			want: over(userJSON, `{"emails":[`+workEmail+`,{"value":"babs@jensen.org","type":"home","primary":false}]}`),
+		},
+		{
+			name: "RFC 7644 3.5.2 a value already primary:false stays so",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"n@x.org","primary":true}]}]`,
+			doc:  over(userJSON, `{"emails":[`+workEmail+`,{"value":"babs@jensen.org","type":"home","primary":false}]}`),
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},{"value":"babs@jensen.org","type":"home","primary":false},{"value":"n@x.org","primary":true}]}`),
 		},
 	})
 }
@@ -803,6 +841,13 @@ func TestDecode(t *testing.T) {
 		{"op not a string", `{"Operations":[{"op":"add","value":1},{"op":1}]}`, InvalidSyntax, `Operations[1]: "op" must be a string`, 1},
 		{"path not a string", `{"Operations":[{"op":"add","path":7}]}`, InvalidPath, `"path" must be a string`, 0},
 		{"no op", `{"Operations":[{"path":"title","value":"x"}]}`, InvalidSyntax, "op is required", 0},
+		{"Operations twice", `{"Operations":[{"op":"add"}],"Operations":[{"op":"remove"}]}`, InvalidSyntax, `the member "Operations" is given twice in one object`, -1},
+		{"Operations in two spellings", `{"operations":[{"op":"add"}],"OPERATIONS":[]}`, InvalidSyntax, `the member "OPERATIONS" is given twice`, -1},
+		{"schemas twice", `{"schemas":[],"schemas":[],"Operations":[{"op":"add"}]}`, InvalidSyntax, `the member "schemas" is given twice`, -1},
+		{"op twice", `{"Operations":[{"op":"add","value":1},{"op":"add","op":"remove","path":"title"}]}`, InvalidSyntax, `Operations[1]: the member "op" is given twice`, 1},
+		{"path in two spellings", `{"Operations":[{"op":"remove","path":"title","Path":"userName"}]}`, InvalidSyntax, `Operations[0]: the member "Path" is given twice`, 0},
+		{"value twice", `{"Operations":[{"op":"add","path":"title","value":"a","value":"b"}]}`, InvalidSyntax, `Operations[0]: the member "value" is given twice`, 0},
+		{"repeated inside the value", `{"Operations":[{"op":"add","value":{"name":{"givenName":"a","givenName":"b"}}}]}`, InvalidSyntax, `Operations[0]: the member "givenName" is given twice`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, _, err := Decode([]byte(tc.body), 2)
