@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -277,20 +279,10 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 
 // explainPG returns the plan PostgreSQL runs q with args by, under
 // plan_cache_mode mode: EXPLAIN ANALYZE of a prepared statement, rolled
-// back. args are strings and string lists.
+// back. args are those pgLiterals takes.
 func explainPG(t *testing.T, s *sqlstore.Store, mode, q string, args []any) []string {
 	t.Helper()
-	lits := make([]string, len(args))
-	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			lits[i] = "'" + v + "'"
-		case []string:
-			lits[i] = "ARRAY['" + strings.Join(v, "', '") + "']"
-		default:
-			t.Fatalf("argument %d: %T", i, a)
-		}
-	}
+	lits := pgLiterals(t, args)
 	tx, err := s.DB().BeginTx(ctx, nil)
 	require.NoError(t, err)
 	defer tx.Rollback()
@@ -300,15 +292,44 @@ func explainPG(t *testing.T, s *sqlstore.Store, mode, q string, args []any) []st
 	_, err = tx.ExecContext(ctx, `PREPARE checked AS `+q)
 	require.NoError(t, err)
 	defer tx.ExecContext(ctx, `DEALLOCATE checked`)
-	rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked(`+strings.Join(lits, ", ")+`)`)
-	require.NoError(t, err)
+	return queryLines(t, tx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked(`+lits+`)`)
+}
+
+// pgLiterals renders bind values as the SQL literals of an EXECUTE's
+// argument list: strings, string lists and ints.
+func pgLiterals(t *testing.T, args []any) string {
+	t.Helper()
+	lits := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			lits[i] = "'" + v + "'"
+		case []string:
+			lits[i] = "ARRAY['" + strings.Join(v, "', '") + "']"
+		case int:
+			lits[i] = strconv.Itoa(v)
+		default:
+			t.Fatalf("argument %d: %T", i, a)
+		}
+	}
+	return strings.Join(lits, ", ")
+}
+
+// queryLines runs q on db and returns its rows' one text column (the
+// lines of an EXPLAIN).
+func queryLines(t *testing.T, db interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, q)
+	require.NoError(t, err, q)
 	defer rows.Close()
-	var plan []string
+	var lines []string
 	for rows.Next() {
 		var line string
 		require.NoError(t, rows.Scan(&line))
-		plan = append(plan, line)
+		lines = append(lines, line)
 	}
 	require.NoError(t, rows.Err())
-	return plan
+	return lines
 }
