@@ -76,6 +76,7 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 		{`/Users?filter=emails[type eq "work"].value eq "u7@work.example"`, true},
 		{`/Users?filter=emails.value eq "u7@work.example"`, true},
 		{`/Users?filter=emails eq "u7@work.example"`, true},
+		{`/Users?filter=emails[primary eq true].value eq "m@work.example"`, true},
 		{`/Users?filter=userName eq "user7@example.com" and active eq true`, true},
 		{`/Groups?filter=displayName eq "Sales"`, true},
 		{`/Groups?excludedAttributes=members&filter=displayName eq "Sales"`, true},
