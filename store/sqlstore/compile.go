@@ -741,11 +741,12 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 			// found by that value's index. Without statistics PostgreSQL
 			// saw about the same cost in reading along an index that is
 			// bounded by the tenant alone but ordered by owner
-			// (scim_user_values' or scim_members' primary key), and kept
-			// that path for the order, which a join with the resource's
-			// rows could use: it read every email, or every membership, of
-			// the tenant, and a generic plan made so kept doing it as the
-			// tenant grew (TestLookupPlansWithoutStatisticsPG). The owner
+			// (scim_user_values' primary key, by user), and kept that path
+			// for the order, which a join with the resource's rows could
+			// use: it read every email of the tenant, and a generic plan
+			// made so kept doing it as the tenant grew
+			// (TestLookupPlansWithoutStatisticsPG). scim_members' primary
+			// key, by group, is the same trap for a member. The owner
 			// selected through unindexed has no order an index gives.
 			col = c.d.unindexed(owner)
 		}
