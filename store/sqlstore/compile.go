@@ -721,24 +721,46 @@ func (c *compiler) jsonVal(a *resources.Attribute, j string) val {
 }
 
 // relTarget builds the target of a multi-valued attribute kept as rows of
-// a related table: rows renders the subquery "SELECT <owner id> FROM ...
-// WHERE <tenant and cond>" and subs maps a sub-attribute to its value in a
-// row (false: the store keeps no such sub-attribute, it is absent).
-func (c *compiler) relTarget(t *target, a *resources.Attribute, sub string,
-	rows func(c *compiler, cond string) string,
+// a related table: the resource's id is among the owner column of the
+// rows that satisfy a condition, from renders " FROM ... WHERE <tenant
+// and cond>" and subs maps a sub-attribute to its value in a row (false:
+// the store keeps no such sub-attribute, it is absent).
+func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner string,
+	from func(c *compiler, cond string) string,
 	subs func(c *compiler, sa *resources.Attribute) (val, bool),
 	anyRow string) *target {
-	t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
-		cond, err := inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) { return subs(c, sa) }})
+	in := func(c *compiler, cond func() (string, error)) (string, error) {
+		lookups := c.lookups
+		b, err := cond()
 		if err != nil {
 			return "", err
 		}
-		return "(" + c.col("id") + " IN (" + rows(c, cond) + "))", nil
+		col := owner
+		if c.lookups > lookups {
+			// The rows are looked up by a value (an email, a member): few,
+			// found by that value's index. Without statistics PostgreSQL
+			// saw about the same cost in reading along an index that is
+			// bounded by the tenant alone but ordered by owner
+			// (scim_user_values' primary key, by user), and kept that path
+			// for the order, which a join with the resource's rows could
+			// use: it read every email of the tenant, and a generic plan
+			// made so kept doing it as the tenant grew
+			// (TestLookupPlansWithoutStatisticsPG). scim_members' primary
+			// key, by group, is the same trap for a member. The owner
+			// selected through unindexed has no order an index gives.
+			col = c.d.unindexed(owner)
+		}
+		return "(" + c.col("id") + " IN (SELECT " + col + from(c, b) + "))", nil
+	}
+	t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
+		return in(c, func() (string, error) {
+			return inner(elemScope{attr: a, sub: func(sa *resources.Attribute) (val, bool) { return subs(c, sa) }})
+		})
 	}
 	if sub == "" {
 		// pr on the whole attribute: some row holds something.
 		t.whole = func(c *compiler) (string, error) {
-			return "(" + c.col("id") + " IN (" + rows(c, anyRow) + "))", nil
+			return in(c, func() (string, error) { return anyRow, nil })
 		}
 		t.any = func(*compiler, func(val) (string, error)) (string, error) { return "", errFallback }
 		return t
@@ -749,24 +771,21 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub string,
 		return t
 	}
 	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-		v, _ := subs(c, sa)
-		cond, err := pred(v)
-		if err != nil {
-			return "", err
-		}
-		return "(" + c.col("id") + " IN (" + rows(c, cond) + "))", nil
+		return in(c, func() (string, error) {
+			v, _ := subs(c, sa)
+			return pred(v)
+		})
 	}
 	return t
 }
 
 // valuesTarget: a user's emails or phoneNumbers, from scim_user_values.
 func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *target {
-	var alias string
-	rows := func(c *compiler, cond string) string {
-		return "SELECT " + alias + ".user_id FROM scim_user_values " + alias + " WHERE " + alias + ".tenant = " + c.tenant +
+	alias := c.newAlias("v")
+	from := func(c *compiler, cond string) string {
+		return " FROM scim_user_values " + alias + " WHERE " + alias + ".tenant = " + c.tenant +
 			" AND " + alias + ".attr = '" + a.Name + "' AND " + cond
 	}
-	alias = c.newAlias("v")
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
 		switch sa.Name {
 		case "value":
@@ -780,15 +799,15 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 		return val{}, false
 	}
 	any := "(" + alias + ".value IS NOT NULL OR " + alias + ".display IS NOT NULL OR " + alias + ".type IS NOT NULL OR " + alias + ".is_primary IS NOT NULL)"
-	return c.relTarget(t, a, sub, rows, subs, any)
+	return c.relTarget(t, a, sub, alias+".user_id", from, subs, any)
 }
 
 // groupsTarget: a user's groups, from scim_members joined to scim_groups
 // (value, display; type is "direct"; $ref is filled by the handler).
 func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, g := c.newAlias("m"), c.newAlias("g")
-	rows := func(c *compiler, cond string) string {
-		return "SELECT " + m + ".member_id FROM scim_members " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".group_id" +
+	from := func(c *compiler, cond string) string {
+		return " FROM scim_members " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".group_id" +
 			" WHERE " + m + ".tenant = " + c.tenant + " AND " + m + ".member_type = 'User' AND " + cond
 	}
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
@@ -806,7 +825,7 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 		}
 		return val{}, false
 	}
-	return c.relTarget(t, a, sub, rows, subs, "TRUE")
+	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE")
 }
 
 // membersTarget: a group's members, from scim_members (display from the
@@ -814,8 +833,8 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, u, g := c.newAlias("m"), c.newAlias("u"), c.newAlias("g")
 	needJoin := false
-	rows := func(c *compiler, cond string) string {
-		q := "SELECT " + m + ".group_id FROM scim_members " + m
+	from := func(c *compiler, cond string) string {
+		q := " FROM scim_members " + m
 		if needJoin {
 			q += " LEFT JOIN scim_users " + u + " ON " + m + ".member_type = 'User' AND " + u + ".tenant = " + m + ".tenant AND " + u + ".id = " + m + ".member_id" +
 				" LEFT JOIN scim_groups " + g + " ON " + m + ".member_type = 'Group' AND " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".member_id"
@@ -825,7 +844,9 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
 		switch sa.Name {
 		case "value":
-			return val{text: m + ".member_id", nonEmptyText: true}, true
+			// found through scim_members_member (tenant, member_id, …):
+			// the groups a user or group is in are few
+			return val{text: m + ".member_id", nonEmptyText: true, indexed: true}, true
 		case "type":
 			if sa.CaseExact {
 				return val{text: m + ".member_type", nonEmptyText: true}, true
@@ -840,7 +861,7 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 		}
 		return val{}, false
 	}
-	return c.relTarget(t, a, sub, rows, subs, "TRUE")
+	return c.relTarget(t, a, sub, m+".group_id", from, subs, "TRUE")
 }
 
 // toText turns a scalar operand into the text a string attribute is

@@ -40,8 +40,10 @@
 //     other operators; unique too), external_id, created, last_modified,
 //     version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
-//     type, display, primary), indexed by (tenant, attr, value), so that
-//     emails.value eq and emails[type eq "work"].value eq are index
+//     type, display, primary), indexed by (tenant, attr, value) (on SQLite
+//     with type and is_primary after it, so that the index covers a typed
+//     or primary email), so that emails.value eq, emails[type eq
+//     "work"].value eq and emails[primary eq true].value eq are index
 //     lookups.
 //   - scim_groups: like scim_users, without members; display_name_key
 //     (with display_name_dup) and display_name_fold are UNIQUE per tenant.
@@ -95,6 +97,25 @@
 // update and a member change ride, on PostgreSQL, in the statement the store sends
 // for the write (a data-modifying WITH, as the feed's append does), so
 // that it costs those writes no round trip.
+//
+// # Lookups on tables never analyzed
+//
+// A provider's first sync runs on tables the planner has no statistics
+// for: SQLite's always (nothing runs ANALYZE), PostgreSQL's until
+// autovacuum's first ANALYZE of each table. Without them both databases
+// take every equality for selective and may prefer an index bounded by
+// the tenant alone, which reads the whole tenant. So a list whose filter
+// looks a value up (userName, externalId, id, a group's displayName, an
+// email, a member) orders by seq + 0, which no index gives, and an email
+// or member lookup selects its owners' ids in a form no index orders, so
+// that the lookup's own index is the cheapest path whatever the table's
+// size; on PostgreSQL this holds for the custom plan and for the generic
+// plan a pooled connection caches (a generic plan made on a table of a
+// few hundred rows, where every estimate is one row, may still read it
+// whole until the first ANALYZE makes the connection plan again).
+// TestLookupPlansWithoutStatistics (SQLite) and
+// TestLookupPlansWithoutStatisticsPG hold the statements the handler
+// sends to that.
 //
 // # Case-insensitive comparison
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 )
 
 // PlanForTest compiles q as ListUsers (users) or ListGroups would and
@@ -37,6 +38,24 @@ func (s *Store) PageSQLForTest(ctx context.Context, users bool, q store.Query) (
 		return p.pageSQL(userCols, ` FROM scim_users u WHERE `+p.where, q.Count, q.StartIndex-1), p.a.vals, nil
 	}
 	return p.pageSQL(groupCols, ` FROM scim_groups g WHERE `+p.where, q.Count, q.StartIndex-1), p.a.vals, nil
+}
+
+// ListSQLForTest returns the statement and bind values ListUsers (users;
+// with each user's groups unless q.ExcludeGroups) or ListGroups sends for
+// the page of q, its total in the same statement, when the whole filter
+// is SQL; residual reports that it is not (the store then sends another).
+func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (stmt string, args []any, residual bool, err error) {
+	p, err := s.plan(ctx, users, q)
+	if err != nil {
+		return "", nil, false, err
+	}
+	cols, from := groupCols, ` FROM scim_groups g WHERE `+p.where
+	if users {
+		cols, _ = s.userRead(q.ExcludeGroups)
+		from = ` FROM scim_users u WHERE ` + p.where
+	}
+	offset, limit := pageBounds(q)
+	return p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals, p.residual, nil
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
@@ -81,12 +100,46 @@ func (s *Store) SeedUsersForTest(ctx context.Context, tenant string, users []*re
 	return ids, nil
 }
 
+// SeedGroupsForTest stores groups (without their members: see
+// SeedMembersForTest) in tenant in bulk, rendered as CreateGroup renders
+// them, and returns their ids. For seeding benchmark and EXPLAIN data
+// only: it skips the displayName conflict mapping.
+func (s *Store) SeedGroupsForTest(ctx context.Context, tenant string, groups []*resources.Group) ([]string, error) {
+	ids := make([]string, len(groups))
+	rows := make([][]any, len(groups))
+	for i, g := range groups {
+		c := g.Clone()
+		c.Members = nil
+		c.ID = newID()
+		ids[i] = c.ID
+		now := s.stamp()
+		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
+		w, err := s.renderGroup(c)
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = []any{tenant, c.ID, c.DisplayName, w.nameFold, w.nameKey, nullText(c.ExternalID), string(w.doc), string(w.q), s.d.timeArg(now), s.d.timeArg(now), int64(1)}
+	}
+	cols := []string{"tenant", "id", "display_name", "display_name_fold", "display_name_key", "external_id", "doc", "q", "created", "last_modified", "version"}
+	return ids, s.bulk(ctx, "scim_groups", cols, rows)
+}
+
 // SeedMembersForTest adds members of type typ ("User" or "Group") to group
 // gid in bulk, without checking that they exist.
 func (s *Store) SeedMembersForTest(ctx context.Context, tenant, gid, typ string, ids []string) error {
 	rows := make([][]any, len(ids))
 	for i, id := range ids {
 		rows[i] = []any{tenant, gid, id, typ}
+	}
+	return s.bulk(ctx, "scim_members", []string{"tenant", "group_id", "member_id", "member_type"}, rows)
+}
+
+// SeedMembershipsForTest adds, in bulk, member ids[i] of type typ to
+// group gids[i] for each i, without checking that they exist.
+func (s *Store) SeedMembershipsForTest(ctx context.Context, tenant, typ string, gids, ids []string) error {
+	rows := make([][]any, len(ids))
+	for i, id := range ids {
+		rows[i] = []any{tenant, gids[i], id, typ}
 	}
 	return s.bulk(ctx, "scim_members", []string{"tenant", "group_id", "member_id", "member_type"}, rows)
 }

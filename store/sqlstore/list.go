@@ -107,6 +107,12 @@ func (p *listPlan) pageSQL(cols, from string, limit, offset int) string {
 	return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(limit) + ` OFFSET ` + p.a.add(offset)
 }
 
+// pageWithTotalSQL renders the statement listSQL runs: the page, each
+// row carrying the total as an uncorrelated count subquery.
+func (p *listPlan) pageWithTotalSQL(cols, from string, limit, offset int) string {
+	return p.pageSQL(cols+", (SELECT count(*)"+from+")", from, limit, offset)
+}
+
 // pageBounds converts StartIndex and Count to OFFSET and LIMIT.
 func pageBounds(q store.Query) (offset, limit int) {
 	offset = q.StartIndex - 1
@@ -175,7 +181,7 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	if limit == 0 {
 		return items, total, count()
 	}
-	rows, err := qr.QueryContext(ctx, p.pageSQL(cols+", ("+countSQL+")", from, limit, offset), p.a.vals...)
+	rows, err := qr.QueryContext(ctx, p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
 	}

@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -20,8 +22,9 @@ import (
 )
 
 // TestLookupPlansWithoutStatistics: an identity provider's lookups
-// (userName eq, externalId eq, an email, displayName eq) are found by
-// their index on SQLite as a provisioning run fills a new database, with
+// (userName eq, externalId eq, an email, a group's displayName,
+// externalId or id, the groups a member is in) are found by their index
+// on SQLite as a provisioning run fills a new database, with
 // no planner statistics (nothing runs ANALYZE). Without care, SQLite
 // rather walks every user of the tenant in seq order to skip sorting the
 // few matches: a scan per lookup, so a sync slows down with each user it
@@ -36,11 +39,13 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
+	var last string
 	send := func(method, path, body string) int {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/scim+json")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
+		last = rec.Body.String()
 		return rec.Code
 	}
 	for i := range 50 {
@@ -48,6 +53,15 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 			`{"userName":"user%d@example.com","externalId":"ext-%d","active":true,"emails":[{"value":"u%d@work.example","type":"work"}]}`, i, i, i)))
 	}
 	require.Equal(t, http.StatusCreated, send("POST", "/Groups", `{"displayName":"Sales"}`))
+	created := func() string {
+		_, rest, _ := strings.Cut(last, `"id":"`)
+		id, _, _ := strings.Cut(rest, `"`)
+		return id
+	}
+	require.Equal(t, http.StatusCreated, send("POST", "/Users", `{"userName":"member@example.com","emails":[{"value":"m@work.example","type":"work","primary":true}]}`))
+	member := created()
+	require.Equal(t, http.StatusCreated, send("POST", "/Groups", `{"displayName":"Support","externalId":"gext-1","members":[{"value":"`+member+`"}]}`))
+	group := created()
 	log.Take()
 
 	tests := []struct {
@@ -61,16 +75,22 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 		{`/Users?filter=emails[type eq "work" and value eq "u7@work.example"]`, true},
 		{`/Users?filter=emails[type eq "work"].value eq "u7@work.example"`, true},
 		{`/Users?filter=emails.value eq "u7@work.example"`, true},
+		{`/Users?filter=emails eq "u7@work.example"`, true},
+		{`/Users?filter=emails[primary eq true].value eq "m@work.example"`, true},
 		{`/Users?filter=userName eq "user7@example.com" and active eq true`, true},
 		{`/Groups?filter=displayName eq "Sales"`, true},
 		{`/Groups?excludedAttributes=members&filter=displayName eq "Sales"`, true},
+		{`/Groups?excludedAttributes=members&filter=externalId eq "gext-1"`, true},
+		{`/Groups?excludedAttributes=members&filter=id eq "GROUP"`, true},
+		{`/Groups?excludedAttributes=members&filter=members[value eq "MEMBER"]`, true},
+		{`/Groups?filter=members.value eq "MEMBER"`, true},
 		{`/Users?filter=active eq true`, false},
 		{`/Users?filter=userName ne "user7@example.com"`, false},
 		{`/Users?filter=userName eq "user7@example.com" or active eq true`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.path, func(t *testing.T) {
-			p, q, _ := strings.Cut(tt.path, "filter=")
+			p, q, _ := strings.Cut(strings.NewReplacer("GROUP", group, "MEMBER", member).Replace(tt.path), "filter=")
 			require.Equal(t, http.StatusOK, send("GET", p+"filter="+url.QueryEscape(q), ""))
 			var list string
 			for _, e := range log.Take() {
@@ -277,20 +297,10 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 
 // explainPG returns the plan PostgreSQL runs q with args by, under
 // plan_cache_mode mode: EXPLAIN ANALYZE of a prepared statement, rolled
-// back. args are strings and string lists.
+// back. args are those pgLiterals takes.
 func explainPG(t *testing.T, s *sqlstore.Store, mode, q string, args []any) []string {
 	t.Helper()
-	lits := make([]string, len(args))
-	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			lits[i] = "'" + v + "'"
-		case []string:
-			lits[i] = "ARRAY['" + strings.Join(v, "', '") + "']"
-		default:
-			t.Fatalf("argument %d: %T", i, a)
-		}
-	}
+	lits := pgLiterals(t, args)
 	tx, err := s.DB().BeginTx(ctx, nil)
 	require.NoError(t, err)
 	defer tx.Rollback()
@@ -300,15 +310,44 @@ func explainPG(t *testing.T, s *sqlstore.Store, mode, q string, args []any) []st
 	_, err = tx.ExecContext(ctx, `PREPARE checked AS `+q)
 	require.NoError(t, err)
 	defer tx.ExecContext(ctx, `DEALLOCATE checked`)
-	rows, err := tx.QueryContext(ctx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked(`+strings.Join(lits, ", ")+`)`)
-	require.NoError(t, err)
+	return queryLines(t, tx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked(`+lits+`)`)
+}
+
+// pgLiterals renders bind values as the SQL literals of an EXECUTE's
+// argument list: strings, string lists and ints.
+func pgLiterals(t *testing.T, args []any) string {
+	t.Helper()
+	lits := make([]string, len(args))
+	for i, a := range args {
+		switch v := a.(type) {
+		case string:
+			lits[i] = "'" + v + "'"
+		case []string:
+			lits[i] = "ARRAY['" + strings.Join(v, "', '") + "']"
+		case int:
+			lits[i] = strconv.Itoa(v)
+		default:
+			t.Fatalf("argument %d: %T", i, a)
+		}
+	}
+	return strings.Join(lits, ", ")
+}
+
+// queryLines runs q on db and returns its rows' one text column (the
+// lines of an EXPLAIN).
+func queryLines(t *testing.T, db interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+}, q string) []string {
+	t.Helper()
+	rows, err := db.QueryContext(ctx, q)
+	require.NoError(t, err, q)
 	defer rows.Close()
-	var plan []string
+	var lines []string
 	for rows.Next() {
 		var line string
 		require.NoError(t, rows.Scan(&line))
-		plan = append(plan, line)
+		lines = append(lines, line)
 	}
 	require.NoError(t, rows.Err())
-	return plan
+	return lines
 }

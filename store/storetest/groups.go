@@ -159,6 +159,8 @@ func testListGroups(t *testing.T, e *env) {
 		{`members[value eq "` + u.ID + `"]`, []string{"Beta", "Gamma"}},
 		{`members.value eq "` + u.ID + `" and displayName sw "b"`, []string{"Beta"}},
 		{`not (members pr)`, []string{"alpha", "delta"}},
+		{`not (members[value eq "` + u.ID + `"])`, []string{"alpha", "delta"}},
+		{`members[value eq "` + u.ID + `" and type eq "User"]`, []string{"Beta", "Gamma"}},
 	}
 	for _, tt := range tests {
 		for _, exclude := range []bool{false, true} {
