@@ -343,7 +343,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 			c.lookups++
 		}
 		if v.keyText != "" && op == filter.Eq {
-			return "(" + v.keyText + " = " + c.a.add(query.NameKey(raw, false)) + ")", nil
+			return "(" + v.keyText + " = " + c.a.bound(query.NameKey(raw, false)) + ")", nil
 		}
 		x := v.text
 		if x == "" {
@@ -387,14 +387,14 @@ func (c *compiler) boolTest(v val, b bool) (string, error) {
 func (c *compiler) textTest(x string, op filter.Op, s string) string {
 	switch op {
 	case filter.Eq:
-		return "(" + x + " = " + c.a.add(s) + ")"
+		return "(" + x + " = " + c.a.bound(s) + ")"
 	case filter.Co, filter.Sw, filter.Ew:
 		if s == "" {
 			return "(" + x + " IS NOT NULL)"
 		}
 		return c.d.substring(c.a, x, string(op), s)
 	case filter.Gt, filter.Ge, filter.Lt, filter.Le:
-		return "(" + x + c.d.textColl + " " + sqlOrder[op] + " " + c.a.add(s) + ")"
+		return "(" + x + c.d.textColl + " " + sqlOrder[op] + " " + c.a.bound(s) + ")"
 	}
 	return "FALSE"
 }
@@ -406,7 +406,7 @@ var sqlOrder = map[filter.Op]string{filter.Gt: ">", filter.Ge: ">=", filter.Lt: 
 func (c *compiler) timeTest(col string, op filter.Op, tm time.Time) string {
 	tr := tm.Truncate(time.Microsecond)
 	exact := tr.Equal(tm)
-	p := func() string { return c.a.add(c.d.timeArg(tr)) }
+	p := func() string { return c.a.bound(c.d.timeArg(tr)) }
 	switch op {
 	case filter.Eq:
 		if !exact {

@@ -53,7 +53,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		}
 	}
 	p := &listPlan{a: &args{d: s.d}, ev: ev}
-	tenant := p.a.add(store.Tenant(ctx))
+	tenant := p.a.bound(store.Tenant(ctx))
 	c := newCompiler(s, users, p.a, tenant)
 	cond, residual, err := c.where(q.Filter)
 	if err != nil {
@@ -530,7 +530,7 @@ func decodeSQLPosition(s string) (key any, seq int64, err error) {
 // compared with a plain range first (key >= v), which its index answers,
 // so that a page deep in a large tenant costs what the first one does.
 func (p *listPlan) keyset(key any, seq int64) string {
-	s := p.alias + ".seq > " + p.a.add(seq)
+	s := p.alias + ".seq > " + p.a.bound(seq)
 	if p.key == "" {
 		return s
 	}
@@ -541,7 +541,7 @@ func (p *listPlan) keyset(key any, seq int64) string {
 		}
 		return "(" + k + " IS NULL AND " + s + ")"
 	}
-	v := p.a.add(key)
+	v := p.a.bound(key)
 	var cond string
 	if p.desc {
 		cond = "(" + k + " <= " + v + " AND (" + k + " < " + v + " OR " + s + "))"
