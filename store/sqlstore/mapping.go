@@ -643,6 +643,39 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	return "", false
 }
 
+// foldDelete renders what onChange does for the deletion of the user or
+// group id (kind UserDeleted or GroupDeleted) as items of a
+// data-modifying WITH after the store's DELETE, its item w, on
+// PostgreSQL, bound to a: the host's join rows of the resource (which
+// are also all those the deletion's MembersRemoved entries name, so
+// those need nothing more) and its row, deleted or flagged, only when w
+// deleted the store's row. It is "" when the mapping has no table for
+// kind. An error of the statement from the host's tables is mapped by
+// foldErr.
+func (b *Bridge) foldDelete(a *args, kind store.ChangeKind, tenant, id string) string {
+	drop, del := &b.sql.userDropFold, &b.sql.userDeleteFold
+	if kind == store.GroupDeleted {
+		if b.t.Groups == nil {
+			return ""
+		}
+		drop, del = &b.sql.groupDropFold, &b.sql.groupDeleteFold
+	}
+	x := &binding{id: id, tenant: tenant}
+	out := b.rebind(a, del, x)
+	if b.t.Members != nil {
+		out = b.rebind(a, drop, x) + `, ` + out
+	}
+	return out
+}
+
+// deleted does what onChange does for the deletion of the user or
+// group id (kind UserDeleted or GroupDeleted) in tx, where the store
+// does not fold it (SQLite): the store need not work out the entries of
+// the deletion for it (see foldDelete).
+func (b *Bridge) deleted(ctx context.Context, tx *sql.Tx, stmts *stmtCache, kind store.ChangeKind, tenant, id string) error {
+	return b.onChange(ctx, tx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, stmts: stmts})
+}
+
 // foldCreateUser renders the folded create of u: its insert, or, when
 // it has a value to adopt by, the adoption else the insert (see
 // createUser).
@@ -871,6 +904,17 @@ type bridgeSQL struct {
 	userInsertElseFold, userAdoptOrInsertElseFold                            bstmt
 	// A change of one member (PostgreSQL only), and its folded form.
 	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
+	// A deletion's statements folded after the store's DELETE (w), see
+	// foldDelete.
+	userDropFold, userDeleteFold, groupDropFold, groupDeleteFold bstmt
+}
+
+// foldAfterW renders st, an UPDATE or DELETE whose last condition is its
+// WHERE's, as the WITH item name that runs it only when the store's item
+// w wrote its row (a DELETE that found its row, at the version asked).
+// The planner checks the condition on w first, once.
+func foldAfterW(name string, st bstmt) bstmt {
+	return bstmt{q: name + ` AS (` + st.q + ` AND EXISTS (SELECT 1 FROM w))`, args: st.args}
 }
 
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
@@ -990,6 +1034,9 @@ func (b *Bridge) buildSQL() {
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
 	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
+	if b.d.pg {
+		st.userDeleteFold = foldAfterW("host_deleted", st.userDelete)
+	}
 
 	if gt := b.t.Groups; gt != nil {
 		groupRow := func(q *qb) (cols, vals []string) {
@@ -1026,6 +1073,9 @@ func (b *Bridge) buildSQL() {
 		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		if b.d.pg {
+			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
+		}
 	}
 
 	if mt := b.t.Members; mt != nil {
@@ -1047,6 +1097,9 @@ func (b *Bridge) buildSQL() {
 			return q.stmt(s + b.tenantCond(q, "", mt.Tenant))
 		}
 		st.userDrop, st.groupDrop = drop(true), drop(false)
+		if b.d.pg {
+			st.userDropFold, st.groupDropFold = foldAfterW("host_dropped", st.userDrop), foldAfterW("host_dropped", st.groupDrop)
+		}
 		// The join rows of group argID and the users among argList.
 		// one: the statement of a change of one member (PostgreSQL).
 		// gate: a condition the statement adds to its own (a fold's

@@ -585,7 +585,10 @@ func sqltestExec(t *testing.T, dsn, q string) error {
 // member change (a trigger, as a host's rule would), with the bridge set
 // as Config.Bridge (on PostgreSQL its join rows ride in the store's
 // statement) and as OnChange: the request fails and neither the SCIM
-// tables nor the host's change, the group's version included.
+// tables nor the host's change, the group's version included. So do a
+// PATCH adding one member and removing another (two entries), and the
+// deletions of the user and of the group, whose join rows the host
+// refuses to drop (on PostgreSQL they ride in the DELETE).
 func TestHostTablesMemberChangeRefused(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, asOnChange := range []bool{false, true} {
@@ -624,6 +627,7 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 				for _, op := range []string{
 					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]}`,
 					`{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
+					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]},{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
 				} {
 					code, body := c.do("PATCH", "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+op+`]}`)
 					assert.Equal(t, http.StatusInternalServerError, code, body)
@@ -631,6 +635,18 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 					assert.Equal(t, before, state(), op)
 					got := c.must(200, "GET", "/Groups/"+id, "")
 					assert.Equal(t, version, got["meta"].(map[string]any)["version"], op)
+				}
+				users := func() []string {
+					return rowsOf(t, q, `SELECT id, scim_id IS NOT NULL, email, active, deleted FROM app_users ORDER BY id`)
+				}
+				usersBefore := users()
+				for _, path := range []string{"/Users/" + ann, "/Groups/" + id} {
+					code, body := c.do("DELETE", path, "")
+					assert.Equal(t, http.StatusInternalServerError, code, body)
+					assert.Equal(t, before, state(), path)
+					assert.Equal(t, usersBefore, users(), path)
+					assert.Equal(t, []string{"eng"}, rowsOf(t, q, `SELECT name FROM app_teams`), path)
+					c.must(200, "GET", path, "")
 				}
 			})
 		}
