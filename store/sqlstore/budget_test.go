@@ -98,18 +98,20 @@ func TestRoundTripBudget(t *testing.T) {
 		if bridged != nil {
 			pg := db.name != "sqlite"
 			for name, want := range map[string]int{
-				"POST user":                      map[bool]int{true: 0, false: 2}[pg],
-				"POST second user":               map[bool]int{true: 0, false: 2}[pg],
-				"PATCH group: add one member":    map[bool]int{true: 0, false: 1}[pg],
-				"PATCH group: remove one member": map[bool]int{true: 0, false: 1}[pg],
-				"GET user (with its groups)":     0,
-				"list users by userName":         0,
-				"PATCH user changing nothing":    0,
-				"PATCH user":                     map[bool]int{true: 0, false: 1}[pg], // the active column
-				"PUT user":                       0,                                   // it changes displayName, which no column holds
-				"DELETE user":                    map[bool]int{true: 0, false: 2}[pg], // its memberships, its row
-				"DELETE group":                   map[bool]int{true: 0, false: 2}[pg], // likewise
-				"POST group with a member":       map[bool]int{true: 2, false: 3}[pg], // the team (SQLite: the adopting UPDATE, then the INSERT), its member
+				"POST user":                            map[bool]int{true: 0, false: 2}[pg],
+				"POST second user":                     map[bool]int{true: 0, false: 2}[pg],
+				"PATCH group: add one member":          map[bool]int{true: 0, false: 1}[pg],
+				"PATCH group: remove one member":       map[bool]int{true: 0, false: 1}[pg],
+				"PATCH group: add one, remove another": map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
+				"PATCH group: and back":                map[bool]int{true: 0, false: 2}[pg],
+				"GET user (with its groups)":           0,
+				"list users by userName":               0,
+				"PATCH user changing nothing":          0,
+				"PATCH user":                           map[bool]int{true: 0, false: 1}[pg], // the active column
+				"PUT user":                             0,                                   // it changes displayName, which no column holds
+				"DELETE user":                          map[bool]int{true: 0, false: 2}[pg], // its memberships, its row
+				"DELETE group":                         map[bool]int{true: 0, false: 2}[pg], // likewise
+				"POST group with a member":             map[bool]int{true: 2, false: 3}[pg], // the team (SQLite: the adopting UPDATE, then the INSERT), its member
 			} {
 				off, on := inTx[false][name], bridged[name]
 				assert.Equal(t, want, on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements the bridge adds (off: %s; on: %s)", name, off, on)
@@ -239,6 +241,12 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
 			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 2, // lock, write
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"{bob}\"]"}]}`},
+			// Several members in one request: a removal and an add, two
+			// entries, and back.
+			{name: "PATCH group: add one, remove another", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]},{"op":"remove","path":"members[value eq \"{alice}\"]"}]}`},
+			{name: "PATCH group: and back", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members","value":[{"value":"{bob}"}]},{"op":"add","path":"members","value":[{"value":"{alice}"}]}]}`},
 			// PUT and PATCH: the handler runs the read-modify-write through
 			// store.UserUpdater, in one transaction (PostgreSQL: a read
 			// and one conditional UPDATE).

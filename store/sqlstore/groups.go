@@ -910,9 +910,9 @@ func (s *Store) modifyOneMember(ctx context.Context, tx *sql.Tx, tenant, gid str
 
 // bumpGroup writes group gid's next version at now (its row is locked)
 // and returns the group as written, with, where foldWrite folds them,
-// the feed's append of changes and the bridge's join rows (a change of
-// one entry, Bridge.fold), and reports whether the bridge's work was
-// done. vals bind $1 the tenant and $2 the group, then what pre binds.
+// the feed's append of changes and the bridge's join rows (an add, a
+// removal or both, Bridge.foldMembers), and reports whether the
+// bridge's work was done. vals bind $1 the tenant and $2 the group, then what pre binds.
 // pre, when not "", is a WITH item m the UPDATE reads: it writes only
 // when m wrote a row, and returns a nil group when it did not. An error
 // of the host's tables comes back as Config.Bridge's would.
@@ -924,15 +924,11 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 	if pre != "" {
 		bump += ` AND EXISTS (SELECT 1 FROM m)`
 	}
-	// The bump carries the bridge's join rows too (Bridge.fold) when the
-	// change is one entry: an add, or a removal.
+	// The bump carries the bridge's join rows too (Bridge.foldMembers):
+	// an add, a removal, or both.
 	var host func(a *args) (string, bool)
-	if s.folding() && len(changes) == 1 {
-		host = func(a *args) (string, bool) {
-			c := Change{Change: changes[0]}
-			c.Tenant = tenant
-			return s.feed.bridge.fold(a, &c)
-		}
+	if s.folding() {
+		host = func(a *args) (string, bool) { return s.feed.bridge.foldMembers(a, tenant, changes) }
 	}
 	q, qv, bridged, folded := s.foldWrite(tenant, changes, bump, a.vals, ret, host, pre)
 	var last int64

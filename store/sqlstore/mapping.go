@@ -643,6 +643,41 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	return "", false
 }
 
+// foldMembers renders fold for the entries of one member change of a
+// group (ModifyMembers' bump of the version, its item w): an add, a
+// removal, or a removal and an add, which then name no member in common
+// (else ok is false, adding nothing to a: the store calls onChange,
+// which runs them in turn).
+func (b *Bridge) foldMembers(a *args, tenant string, changes []store.Change) (ctes string, ok bool) {
+	switch {
+	case len(changes) == 0 || len(changes) > 2:
+		return "", false
+	case len(changes) == 2:
+		if changes[0].Kind != store.MembersRemoved || changes[1].Kind != store.MembersAdded ||
+			slices.ContainsFunc(changes[0].Members, func(id string) bool { return slices.Contains(changes[1].Members, id) }) {
+			return "", false
+		}
+	}
+	for _, c := range changes {
+		if c.Kind != store.MembersAdded && c.Kind != store.MembersRemoved {
+			return "", false
+		}
+	}
+	var parts []string
+	for _, c := range changes {
+		bc := Change{Change: c}
+		bc.Tenant = tenant
+		h, done := b.fold(a, &bc)
+		if !done {
+			return "", false // never: every entry is a member change
+		}
+		if h != "" {
+			parts = append(parts, h)
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
 // foldDelete renders what onChange does for the deletion of the user or
 // group id (kind UserDeleted or GroupDeleted) as items of a
 // data-modifying WITH after the store's DELETE, its item w, on
@@ -1159,9 +1194,12 @@ func (b *Bridge) buildSQL() {
 			// Folded (see fold): only when the store's UPDATE of the
 			// group's version (w) wrote its row, which a member change
 			// that changes nothing does not.
+			// An add and a removal have items of their own names, so
+			// that one statement can carry both (foldMembers).
 			fold := func(add, one bool) bstmt {
 				st := members(add, one, ` AND EXISTS (SELECT 1 FROM w)`)
-				return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args}
+				name := map[bool]string{true: "host_added", false: "host_removed"}[add]
+				return bstmt{q: name + ` AS (` + st.q + `)`, args: st.args}
 			}
 			st.membersAddFold, st.membersRemoveFold = fold(true, false), fold(false, false)
 			st.membersAdd1Fold, st.membersRemove1Fold = fold(true, true), fold(false, true)
