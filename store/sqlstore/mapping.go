@@ -643,6 +643,70 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	return "", false
 }
 
+// foldGroup renders what onChange does for the entries of a group's
+// create or update (GroupCreated or GroupUpdated, then the members it
+// removed and added, which then name no member in common) as WITH items
+// after the store's INSERT or UPDATE of the group, its item w, on
+// PostgreSQL, bound to a: the team's adoption or insert, or its update
+// (else, for a group created before the bridge, its adoption or insert),
+// and the join rows of the members, whose team is the one the statement
+// wrote (buildGroupFolds). g is the group after the write. ok is false,
+// adding nothing to a, for any other list of entries. An error of the
+// statement from the host's tables is mapped by foldErr.
+func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *resources.Group) (ctes string, ok bool) {
+	if len(changes) == 0 || g == nil {
+		return "", false
+	}
+	update := changes[0].Kind == store.GroupUpdated
+	if !update && changes[0].Kind != store.GroupCreated || changes[0].ID != g.ID {
+		return "", false
+	}
+	var removed, added []string
+	for _, c := range changes[1:] {
+		switch {
+		case c.ID != g.ID:
+			return "", false
+		case c.Kind == store.MembersRemoved && removed == nil && added == nil:
+			removed = c.Members
+		case c.Kind == store.MembersAdded && added == nil:
+			added = c.Members
+		default:
+			return "", false
+		}
+	}
+	if slices.ContainsFunc(removed, func(id string) bool { return slices.Contains(added, id) }) {
+		return "", false
+	}
+	if b.t.Groups == nil {
+		return "", true
+	}
+	x := &binding{id: g.ID, tenant: tenant, g: g}
+	if b.t.Groups.Adopt != nil {
+		x.adopt = b.adoptGroup(g)
+	}
+	st := map[[2]bool]*bstmt{
+		{false, false}: &b.sql.groupInsertFold, {false, true}: &b.sql.groupAdoptOrInsertFold,
+		{true, false}: &b.sql.groupUpdateFold, {true, true}: &b.sql.groupUpdateElseAdoptFold,
+	}[[2]bool{update, x.adopt != ""}]
+	parts := []string{b.rebind(a, st, x)}
+	if mt := b.t.Members; mt != nil {
+		for _, m := range []struct {
+			ids            []string
+			hostKeys, scim *bstmt
+		}{{removed, &b.sql.teamRemoveFold, &b.sql.membersRemoveFold}, {added, &b.sql.teamAddFold, &b.sql.membersAddFold}} {
+			if len(m.ids) == 0 {
+				continue
+			}
+			st := m.scim
+			if mt.HostKeys {
+				st = m.hostKeys
+			}
+			parts = append(parts, b.rebind(a, st, &binding{id: g.ID, tenant: tenant, list: b.d.listArg(m.ids)}))
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
 // foldMembers renders fold for the entries of one member change of a
 // group (ModifyMembers' bump of the version, its item w): an add, a
 // removal, or a removal and an add, which then name no member in common
@@ -730,8 +794,11 @@ func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, inser
 // when one of them has no folded form, or when more than one would write
 // the same WITH items (two member entries).
 func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
-	if b == nil || !b.d.pg {
+	if b == nil || !b.d.pg || len(changes) == 0 {
 		return "", false
+	}
+	if k := changes[0].Kind; k == store.GroupCreated || k == store.GroupUpdated {
+		return b.foldGroup(a, tenant, changes, subj.groupAfter)
 	}
 	users, members := 0, 0
 	for _, c := range changes {
@@ -942,6 +1009,10 @@ type bridgeSQL struct {
 	// A deletion's statements folded after the store's DELETE (w), see
 	// foldDelete.
 	userDropFold, userDeleteFold, groupDropFold, groupDeleteFold bstmt
+	// A group's create and update folded after the store's INSERT or
+	// UPDATE (w), and the join rows of its members (buildGroupFolds).
+	groupInsertFold, groupAdoptOrInsertFold, groupUpdateFold, groupUpdateElseAdoptFold bstmt
+	teamAddFold, teamRemoveFold                                                        bstmt
 }
 
 // foldAfterW renders st, an UPDATE or DELETE whose last condition is its
@@ -1110,6 +1181,7 @@ func (b *Bridge) buildSQL() {
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
 			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
+			b.buildGroupFolds(groupRow, insertGroup)
 		}
 	}
 
@@ -1205,6 +1277,80 @@ func (b *Bridge) buildSQL() {
 			st.membersAdd1Fold, st.membersRemove1Fold = fold(true, true), fold(false, true)
 		}
 	}
+}
+
+// buildGroupFolds builds the folded forms of a group's create and update
+// (PostgreSQL; see foldGroup): WITH items after the store's item w, the
+// INSERT or UPDATE of scim_groups. A create adopts the matching team
+// (host_group_adopted) else inserts one (host_group); an update writes
+// the team's columns (host_group_updated), else, for a group created
+// before the bridge, creates it as a create does. With Members.HostKeys
+// each item returns the team's key, and host_team (k) yields it, so
+// that the join rows written in the same statement (teamAddFold,
+// teamRemoveFold) name the team whichever item wrote it: a team created
+// by the statement is not in the statement's snapshot of the table.
+func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), insertGroup string) {
+	gt, st := b.t.Groups, &b.sql
+	ret := "1"
+	hostKeys := b.t.Members != nil && b.t.Members.HostKeys
+	if hostKeys {
+		ret = gt.Key
+	}
+	// build renders one form: update, an UPDATE first; adopt, an
+	// adoption before the INSERT.
+	build := func(update, adopt bool) bstmt {
+		q := &qb{d: b.d}
+		cols, vals := groupRow(q)
+		var items, from []string
+		unless := ""
+		if update {
+			sets := []string{gt.ID + " = " + gt.ID}
+			for i, c := range b.groups {
+				sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+			}
+			items = append(items, `host_group_updated AS (UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+q.p(argID, 0)+
+				b.tenantCond(q, "", gt.Tenant)+` AND EXISTS (SELECT 1 FROM w) RETURNING `+ret+`)`)
+			from = append(from, "host_group_updated")
+			unless = ` AND NOT EXISTS (SELECT 1 FROM host_group_updated)`
+		}
+		cond := ` WHERE TRUE` + unless
+		if adopt {
+			a := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
+			items = append(items, `host_group_adopted AS (`+a+` AND EXISTS (SELECT 1 FROM w)`+unless+` RETURNING `+ret+`)`)
+			from = append(from, "host_group_adopted")
+			cond = ` WHERE NOT EXISTS (SELECT 1 FROM host_group_adopted)` + unless
+		}
+		items = append(items, `host_group AS (`+insertGroup+`SELECT `+strings.Join(vals, ", ")+` FROM (SELECT 1 FROM w LIMIT 1) AS done`+cond+` RETURNING `+ret+`)`)
+		from = append(from, "host_group")
+		if hostKeys {
+			sel := make([]string, len(from))
+			for i, f := range from {
+				sel[i] = `SELECT ` + gt.Key + ` FROM ` + f
+			}
+			items = append(items, `host_team (k) AS (`+strings.Join(sel, ` UNION ALL `)+`)`)
+		}
+		return q.stmt(strings.Join(items, ", "))
+	}
+	st.groupInsertFold, st.groupUpdateFold = build(false, false), build(true, false)
+	if gt.Adopt != nil {
+		st.groupAdoptOrInsertFold, st.groupUpdateElseAdoptFold = build(false, true), build(true, true)
+	}
+	if !hostKeys {
+		return // the join rows name the group by its SCIM id: membersAddFold, membersRemoveFold
+	}
+	mt, ut := b.t.Members, &b.t.Users
+	q := &qb{d: b.d}
+	lp := q.p(argList, 0)
+	cols, sel := mt.Group+", "+mt.User, "t.k, u."+ut.Key
+	if mt.Tenant != "" {
+		cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+	}
+	st.teamAddFold = q.stmt(`host_added AS (INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM host_team t CROSS JOIN ` + ut.Table + ` u WHERE ` +
+		b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING)`)
+	q = &qb{d: b.d}
+	lp = q.p(argList, 0)
+	st.teamRemoveFold = q.stmt(`host_removed AS (DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` IN (SELECT k FROM host_team) AND ` + mt.User + ` IN (SELECT u.` + ut.Key +
+		` FROM ` + ut.Table + ` u WHERE ` + b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + `)`)
 }
 
 // createUser adopts the matching unmanaged row or inserts one: on
