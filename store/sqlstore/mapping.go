@@ -792,7 +792,8 @@ func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, inser
 // foldChanges renders fold for every entry of a write (those whose ID
 // is subj's handed its resources), or ok false, adding nothing to a,
 // when one of them has no folded form, or when more than one would write
-// the same WITH items (two member entries).
+// the same WITH items (two member entries). A group's create or update
+// (its first entry) is foldGroup's, with subj.groupAfter.
 func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
 	if b == nil || !b.d.pg || len(changes) == 0 {
 		return "", false
