@@ -97,6 +97,8 @@ func hostSchema(pg, intFlags bool) []string {
 		`CREATE INDEX app_users_adopt ON app_users (lower(email))`,
 		`CREATE TABLE app_teams (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', name TEXT NOT NULL)`,
 		`CREATE UNIQUE INDEX app_teams_scim_id ON app_teams (scim_id) WHERE scim_id IS NOT NULL`,
+		// The adoption by name, as Match advises.
+		`CREATE INDEX app_teams_adopt ON app_teams (lower(name))`,
 		`CREATE TABLE app_team_members (team_id BIGINT NOT NULL REFERENCES app_teams (id), user_id BIGINT NOT NULL REFERENCES app_users (id), PRIMARY KEY (team_id, user_id))`,
 		`CREATE INDEX app_team_members_user ON app_team_members (user_id)`,
 	}
