@@ -68,22 +68,20 @@ func (bb *bridgeBench) send(b *testing.B, method, path, body string) {
 // BenchmarkHostTablesBridge measures what the mapping bridge
 // (HostTables.Bridge as Config.Bridge, or as Config.OnChange with
 // SCIM_BENCH_BRIDGE_ONCHANGE set, with adoption by email (none with
-// SCIM_BENCH_BRIDGE_NOADOPT set), soft
-// deletes and a join table of integer keys, over a host table of
-// benchHostRows accounts) adds to a SCIM write as a provider sends it,
-// over HTTP (loopback, keep-alive, a bearer token): a
-// POST /Users (half of them adopting an existing account, as a first
-// sync does), a PATCH of active (deactivating and reactivating a user in
-// turn) and a PATCH adding one member to a 10-member group, on each
-// database; and the writes whose host statements are not the
-// create's, an update's or a one-member change's: a PUT of a user
-// (givenName changed), a POST /Groups with 3 members, a PATCH renaming a
-// group, a PUT of a 5-member group that adds or drops a sixth in turn, a
-// PATCH of a group adding 3 members and removing the 3 the previous one
-// added (two entries), a DELETE of a user and one of a 3-member group.
-// The two stores, without and with the bridge, run in the same
-// loop, one request each in turn (alternating which goes first), so both
-// see the same machine. It reports each store's median time per request
+// SCIM_BENCH_BRIDGE_NOADOPT set), soft deletes and a join table of
+// integer keys, over a host table of benchHostRows accounts) adds to a
+// SCIM write as a provider sends it, over HTTP (loopback, keep-alive, a
+// bearer token), on each database: a POST /Users (half of them adopting
+// an existing account, as a first sync does), a PATCH of active
+// (deactivating and reactivating a user in turn), a PATCH adding one
+// member to a 10-member group, a PUT of a user (givenName changed), a
+// POST /Groups with 3 members, a PATCH renaming a group, a PUT of a
+// 5-member group that adds or drops a sixth in turn, a PATCH of a group
+// adding 3 members and removing the 3 the previous one added (two
+// entries), a DELETE of a user and one of a 3-member group. The two
+// stores, without and with the bridge, run in the same loop, one request
+// each in turn (alternating which goes first), so both see the same
+// machine. It reports each store's median time per request
 // and their ratio, and asserts no timing:
 //
 //	go test -run '^$' -bench BenchmarkHostTablesBridge -count 5 ./store/sqlstore/
