@@ -118,6 +118,7 @@ func TestRoundTripBudget(t *testing.T) {
 				"POST group holding a group":           map[bool]int{true: 0, false: 3}[pg], // likewise (a group is no user: no join row)
 				"PATCH group: rename":                  map[bool]int{true: 0, false: 1}[pg], // SQLite: the team's UPDATE
 				"PUT group":                            map[bool]int{true: 0, false: 2}[pg], // SQLite: the team's UPDATE, the member added
+				"PUT group: one member for another":    map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
 			} {
 				off, on := inTx[false][name], bridged[name]
 				assert.Equal(t, want, on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements the bridge adds (off: %s; on: %s)", name, off, on)
@@ -262,6 +263,8 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
 			{name: "PATCH group: rename", method: "PATCH", path: "/Groups/{g}?excludedAttributes=members", status: 200, want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"G renamed"}]}`},
+			{name: "PUT group: one member for another", method: "PUT", path: "/Groups/{g}?excludedAttributes=members", status: 200, want: budget{Txs: 1},
+				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G renamed","members":[{"value":"{bob}"}]}`},
 			{name: "PUT group", method: "PUT", path: "/Groups/{g}?excludedAttributes=members", status: 200, want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"{alice}"},{"value":"{bob}"}]}`},
 			{name: "PUT user", method: "PUT", path: "/Users/{bob}?excludedAttributes=groups", status: 200, want: budget{Txs: 1}, pg: &budget{Outside: 2},

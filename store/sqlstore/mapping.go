@@ -793,13 +793,18 @@ func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, inser
 // is subj's handed its resources), or ok false, adding nothing to a,
 // when one of them has no folded form, or when more than one would write
 // the same WITH items (two member entries). A group's create or update
-// (its first entry) is foldGroup's, with subj.groupAfter.
+// (its first entry) is foldGroup's, with subj.groupAfter; a change of its
+// members alone foldMembers'.
 func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
 	if b == nil || !b.d.pg || len(changes) == 0 {
 		return "", false
 	}
-	if k := changes[0].Kind; k == store.GroupCreated || k == store.GroupUpdated {
+	switch k := changes[0].Kind; {
+	case k == store.GroupCreated || k == store.GroupUpdated:
 		return b.foldGroup(a, tenant, changes, subj.groupAfter)
+	case k == store.MembersAdded || k == store.MembersRemoved:
+		// A group's PUT that changed its members only.
+		return b.foldMembers(a, tenant, changes)
 	}
 	users, members := 0, 0
 	for _, c := range changes {

@@ -674,7 +674,8 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 // not adopted), with the bridge set as Config.Bridge (on PostgreSQL the
 // team rides in the group's INSERT or UPDATE) and as OnChange: a POST, a
 // PATCH renaming and a PUT renaming and changing members answer a 409
-// with the bridge's detail, and neither set of tables changes.
+// with the bridge's detail, and neither set of tables changes; then a PUT
+// renaming and one changing only the members are written.
 func TestHostTablesGroupConflict(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, asOnChange := range []bool{false, true} {
@@ -709,7 +710,13 @@ func TestHostTablesGroupConflict(t *testing.T) {
 				}
 				// And a name the host takes is written with the members.
 				c.must(200, "PUT", "/Groups/"+eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+bob+`"}]}`)
-				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 bob@example.com"}, rowsOf(t, q, `SELECT t.id, t.name, t.scim_id IS NOT NULL, coalesce(u.email, '') FROM app_teams t LEFT JOIN app_team_members m ON m.team_id = t.id LEFT JOIN app_users u ON u.id = m.user_id ORDER BY t.id, u.id`))
+				teams := func() []string {
+					return rowsOf(t, q, `SELECT t.id, t.name, t.scim_id IS NOT NULL, coalesce(u.email, '') FROM app_teams t LEFT JOIN app_team_members m ON m.team_id = t.id LEFT JOIN app_users u ON u.id = m.user_id ORDER BY t.id, u.id`)
+				}
+				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 bob@example.com"}, teams())
+				// A PUT that changes the members only: one out, one in.
+				c.must(200, "PUT", "/Groups/"+eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+ann+`"}]}`)
+				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 ann@example.com"}, teams())
 			})
 		}
 	})
