@@ -93,10 +93,13 @@
 // for a host to update its own tables, with an error rolling everything
 // back. HostTables builds a Bridge from a declarative description of the
 // host's users, teams and membership tables, which adopts existing
-// accounts; set as Config.Bridge, its statements for a user's create or
-// update and a member change ride, on PostgreSQL, in the statement the store sends
-// for the write (a data-modifying WITH, as the feed's append does), so
-// that it costs those writes no round trip.
+// accounts; set as Config.Bridge, its statements ride, on PostgreSQL, in
+// the statement the store sends for the write (a data-modifying WITH, as
+// the feed's append does): a user's or group's create, update and
+// delete, and a member change of an add, a removal or both, so that it
+// costs those writes no round trip. A deletion's bridge needs only the
+// id: without Config.OnChange the store reads no deleted resource back
+// for it, nor works out the deletion's entries unless the feed is on.
 //
 // # Lookups on tables never analyzed
 //

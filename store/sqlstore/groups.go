@@ -365,13 +365,17 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 				query.MemberChanges(c.ID, c.Meta.Version, nil, mids)...)
 		}
 		a := &args{d: s.d}
-		err = s.execFolded(ctx, tx, tenant, changes, nil, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
+		fsubj := s.groupSubject(c)
+		err = s.execFolded(ctx, tx, tenant, changes, fsubj, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
-		if err != nil {
-			if isUniqueViolation(err) {
-				return conflictName(tenant, c.ID, c.DisplayName, w)
-			}
+		switch {
+		case err == nil:
+		case isUniqueViolation(err):
+			return conflictName(tenant, c.ID, c.DisplayName, w)
+		case errors.Is(err, store.ErrConflict):
+			return err // the host's tables refused it (Bridge.foldErr)
+		default:
 			return fmt.Errorf("sqlstore: create group: %w", err)
 		}
 		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
@@ -384,7 +388,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
 			return err
 		}
-		subj := subject{id: c.ID}
+		subj := subject{id: c.ID, bridged: fsubj != nil && fsubj.bridged}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 			subj.groupAfter.Members = nil
@@ -568,14 +572,14 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		changes, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, beforeDoc)
+		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, beforeDoc)
 		if err != nil {
 			return err
 		}
 		if out, err = s.storedWithMembers(ctx, tx, tenant, c, w); err != nil {
 			return err
 		}
-		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, changes)
+		return s.groupChanged(ctx, tx, tenant, c, beforeDoc, changes, bridged)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -599,12 +603,13 @@ func (s *Store) groupChanges(c *resources.Group, beforeDoc string, afterDoc []by
 
 // groupChanged appends changes, the feed entries of a write of group c
 // (at its new version) whose document was beforeDoc, unless a folded
-// statement has, and hands them to Config.OnChange.
-func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, beforeDoc string, changes []store.Change) error {
+// statement has, and hands them to Config.Bridge (unless bridged: the
+// write's statement did its work) and Config.OnChange.
+func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, beforeDoc string, changes []store.Change, bridged bool) error {
 	if !s.tracking() {
 		return nil
 	}
-	subj := subject{id: c.ID}
+	subj := subject{id: c.ID, bridged: bridged}
 	if s.bridging() && len(changes) > 0 {
 		before, err := resources.GroupFromJSON([]byte(beforeDoc))
 		if err != nil {
@@ -630,34 +635,47 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // first and the group's row last: by then the feed entries are known
 // (the group's document went from beforeDoc to w.doc, the members
 // removed and added), so the row's UPDATE carries the feed's append
-// (foldWrite). It returns the entries when the store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string, beforeDoc string) ([]store.Change, error) {
+// (foldWrite), and Config.Bridge's work (Bridge.foldGroup) where it
+// folds: bridged reports that it did. It returns the entries when the
+// store tracks changes.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string, beforeDoc string) (changes []store.Change, bridged bool, err error) {
 	var removed, added []string
 	if replace {
-		var err error
 		if removed, added, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, stored); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	changes, err := s.groupChanges(c, beforeDoc, w.doc, removed, added)
-	if err != nil {
-		return nil, err
+	if changes, err = s.groupChanges(c, beforeDoc, w.doc, removed, added); err != nil {
+		return nil, false, err
 	}
 	a := &args{d: s.d}
 	key := a.add(w.nameKey)
+	subj := s.groupSubject(c)
 	// As in updateUser: a marked duplicate keeps its mark with its key.
-	err = s.execFolded(ctx, tx, tenant, changes, nil, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
+	err = s.execFolded(ctx, tx, tenant, changes, subj, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
 		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
-	if err != nil {
-		if isUniqueViolation(err) {
-			return nil, conflictName(tenant, c.ID, c.DisplayName, w)
-		}
-		return nil, fmt.Errorf("sqlstore: replace group: %w", err)
+	switch {
+	case err == nil:
+		return changes, subj != nil && subj.bridged, nil
+	case isUniqueViolation(err):
+		return nil, false, conflictName(tenant, c.ID, c.DisplayName, w)
+	case errors.Is(err, store.ErrConflict):
+		return nil, false, err // the host's tables refused it (Bridge.foldErr)
 	}
-	return changes, nil
+	return nil, false, fmt.Errorf("sqlstore: replace group: %w", err)
+}
+
+// groupSubject is what Config.Bridge is handed of group c, written by a
+// statement that can carry its work (Bridge.foldGroup), or nil when it
+// is not folded (SQLite, no bridge).
+func (s *Store) groupSubject(c *resources.Group) *subject {
+	if !s.folding() {
+		return nil
+	}
+	return &subject{id: c.ID, groupAfter: c}
 }
 
 // replaceMembers makes the members of group gid the ids that name a user
@@ -760,7 +778,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		// The members read above (withMembers) are those stored: the
 		// group's row lock has kept them as they are.
-		changes, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), curDoc)
+		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), curDoc)
 		if err != nil {
 			return err
 		}
@@ -772,7 +790,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err != nil {
 			return err
 		}
-		return s.groupChanged(ctx, tx, tenant, c, curDoc, changes)
+		return s.groupChanged(ctx, tx, tenant, c, curDoc, changes, bridged)
 	})
 	if err != nil {
 		return nil, s.explainConflict(ctx, err)
@@ -911,9 +929,9 @@ func (s *Store) modifyOneMember(ctx context.Context, tx *sql.Tx, tenant, gid str
 
 // bumpGroup writes group gid's next version at now (its row is locked)
 // and returns the group as written, with, where foldWrite folds them,
-// the feed's append of changes and the bridge's join rows (a change of
-// one entry, Bridge.fold), and reports whether the bridge's work was
-// done. vals bind $1 the tenant and $2 the group, then what pre binds.
+// the feed's append of changes and the bridge's join rows (an add, a
+// removal or both, Bridge.foldMembers), and reports whether the
+// bridge's work was done. vals bind $1 the tenant and $2 the group, then what pre binds.
 // pre, when not "", is a WITH item m the UPDATE reads: it writes only
 // when m wrote a row, and returns a nil group when it did not. An error
 // of the host's tables comes back as Config.Bridge's would.
@@ -925,15 +943,11 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 	if pre != "" {
 		bump += ` AND EXISTS (SELECT 1 FROM m)`
 	}
-	// The bump carries the bridge's join rows too (Bridge.fold) when the
-	// change is one entry: an add, or a removal.
+	// The bump carries the bridge's join rows too (Bridge.foldMembers):
+	// an add, a removal, or both.
 	var host func(a *args) (string, bool)
-	if s.folding() && len(changes) == 1 {
-		host = func(a *args) (string, bool) {
-			c := Change{Change: changes[0]}
-			c.Tenant = tenant
-			return s.feed.bridge.fold(a, &c)
-		}
+	if s.folding() {
+		host = func(a *args) (string, bool) { return s.feed.bridge.foldMembers(a, tenant, changes) }
 	}
 	q, qv, bridged, folded := s.foldWrite(tenant, changes, bump, a.vals, ret, host, pre)
 	var last int64

@@ -643,6 +643,138 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	return "", false
 }
 
+// foldGroup renders what onChange does for the entries of a group's
+// create or update (GroupCreated or GroupUpdated, then the members it
+// removed and added, which then name no member in common) as WITH items
+// after the store's INSERT or UPDATE of the group, its item w, on
+// PostgreSQL, bound to a: the team's adoption or insert, or its update
+// (else, for a group created before the bridge, its adoption or insert),
+// and the join rows of the members, whose team is the one the statement
+// wrote (buildGroupFolds). g is the group after the write. ok is false,
+// adding nothing to a, for any other list of entries. An error of the
+// statement from the host's tables is mapped by foldErr.
+func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *resources.Group) (ctes string, ok bool) {
+	if len(changes) == 0 || g == nil {
+		return "", false
+	}
+	update := changes[0].Kind == store.GroupUpdated
+	if !update && changes[0].Kind != store.GroupCreated || changes[0].ID != g.ID {
+		return "", false
+	}
+	var removed, added []string
+	for _, c := range changes[1:] {
+		switch {
+		case c.ID != g.ID:
+			return "", false
+		case c.Kind == store.MembersRemoved && removed == nil && added == nil:
+			removed = c.Members
+		case c.Kind == store.MembersAdded && added == nil:
+			added = c.Members
+		default:
+			return "", false
+		}
+	}
+	if slices.ContainsFunc(removed, func(id string) bool { return slices.Contains(added, id) }) {
+		return "", false
+	}
+	if b.t.Groups == nil {
+		return "", true
+	}
+	x := &binding{id: g.ID, tenant: tenant, g: g}
+	if b.t.Groups.Adopt != nil {
+		x.adopt = b.adoptGroup(g)
+	}
+	st := map[[2]bool]*bstmt{
+		{false, false}: &b.sql.groupInsertFold, {false, true}: &b.sql.groupAdoptOrInsertFold,
+		{true, false}: &b.sql.groupUpdateFold, {true, true}: &b.sql.groupUpdateElseAdoptFold,
+	}[[2]bool{update, x.adopt != ""}]
+	parts := []string{b.rebind(a, st, x)}
+	if mt := b.t.Members; mt != nil {
+		for _, m := range []struct {
+			ids            []string
+			hostKeys, scim *bstmt
+		}{{removed, &b.sql.teamRemoveFold, &b.sql.membersRemoveFold}, {added, &b.sql.teamAddFold, &b.sql.membersAddFold}} {
+			if len(m.ids) == 0 {
+				continue
+			}
+			st := m.scim
+			if mt.HostKeys {
+				st = m.hostKeys
+			}
+			parts = append(parts, b.rebind(a, st, &binding{id: g.ID, tenant: tenant, list: b.d.listArg(m.ids)}))
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// foldMembers renders fold for the entries of one member change of a
+// group (ModifyMembers' bump of the version, its item w): an add, a
+// removal, or a removal and an add, which then name no member in common
+// (else ok is false, adding nothing to a: the store calls onChange,
+// which runs them in turn).
+func (b *Bridge) foldMembers(a *args, tenant string, changes []store.Change) (ctes string, ok bool) {
+	switch {
+	case len(changes) == 0 || len(changes) > 2:
+		return "", false
+	case len(changes) == 2:
+		if changes[0].Kind != store.MembersRemoved || changes[1].Kind != store.MembersAdded ||
+			slices.ContainsFunc(changes[0].Members, func(id string) bool { return slices.Contains(changes[1].Members, id) }) {
+			return "", false
+		}
+	}
+	for _, c := range changes {
+		if c.Kind != store.MembersAdded && c.Kind != store.MembersRemoved {
+			return "", false
+		}
+	}
+	var parts []string
+	for _, c := range changes {
+		bc := Change{Change: c}
+		bc.Tenant = tenant
+		h, done := b.fold(a, &bc)
+		if !done {
+			return "", false // never: every entry is a member change
+		}
+		if h != "" {
+			parts = append(parts, h)
+		}
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// foldDelete renders what onChange does for the deletion of the user or
+// group id (kind UserDeleted or GroupDeleted) as items of a
+// data-modifying WITH after the store's DELETE, its item w, on
+// PostgreSQL, bound to a: the host's join rows of the resource (which
+// are also all those the deletion's MembersRemoved entries name, so
+// those need nothing more) and its row, deleted or flagged, only when w
+// deleted the store's row. It is "" when the mapping has no table for
+// kind. An error of the statement from the host's tables is mapped by
+// foldErr.
+func (b *Bridge) foldDelete(a *args, kind store.ChangeKind, tenant, id string) string {
+	drop, del := &b.sql.userDropFold, &b.sql.userDeleteFold
+	if kind == store.GroupDeleted {
+		if b.t.Groups == nil {
+			return ""
+		}
+		drop, del = &b.sql.groupDropFold, &b.sql.groupDeleteFold
+	}
+	x := &binding{id: id, tenant: tenant}
+	out := b.rebind(a, del, x)
+	if b.t.Members != nil {
+		out = b.rebind(a, drop, x) + `, ` + out
+	}
+	return out
+}
+
+// deleted does what onChange does for the deletion of the user or
+// group id (kind UserDeleted or GroupDeleted) in tx, where the store
+// does not fold it (SQLite): the store need not work out the entries of
+// the deletion for it (see foldDelete).
+func (b *Bridge) deleted(ctx context.Context, tx *sql.Tx, stmts *stmtCache, kind store.ChangeKind, tenant, id string) error {
+	return b.onChange(ctx, tx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, stmts: stmts})
+}
+
 // foldCreateUser renders the folded create of u: its insert, or, when
 // it has a value to adopt by, the adoption else the insert (see
 // createUser).
@@ -660,10 +792,19 @@ func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, inser
 // foldChanges renders fold for every entry of a write (those whose ID
 // is subj's handed its resources), or ok false, adding nothing to a,
 // when one of them has no folded form, or when more than one would write
-// the same WITH items (two member entries).
+// the same WITH items (two member entries). A group's create or update
+// (its first entry) is foldGroup's, with subj.groupAfter; a change of its
+// members alone foldMembers'.
 func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
-	if b == nil || !b.d.pg {
+	if b == nil || !b.d.pg || len(changes) == 0 {
 		return "", false
+	}
+	switch k := changes[0].Kind; {
+	case k == store.GroupCreated || k == store.GroupUpdated:
+		return b.foldGroup(a, tenant, changes, subj.groupAfter)
+	case k == store.MembersAdded || k == store.MembersRemoved:
+		// A group's PUT that changed its members only.
+		return b.foldMembers(a, tenant, changes)
 	}
 	users, members := 0, 0
 	for _, c := range changes {
@@ -871,6 +1012,21 @@ type bridgeSQL struct {
 	userInsertElseFold, userAdoptOrInsertElseFold                            bstmt
 	// A change of one member (PostgreSQL only), and its folded form.
 	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
+	// A deletion's statements folded after the store's DELETE (w), see
+	// foldDelete.
+	userDropFold, userDeleteFold, groupDropFold, groupDeleteFold bstmt
+	// A group's create and update folded after the store's INSERT or
+	// UPDATE (w), and the join rows of its members (buildGroupFolds).
+	groupInsertFold, groupAdoptOrInsertFold, groupUpdateFold, groupUpdateElseAdoptFold bstmt
+	teamAddFold, teamRemoveFold                                                        bstmt
+}
+
+// foldAfterW renders st, an UPDATE or DELETE whose last condition is its
+// WHERE's, as the WITH item name that runs it only when the store's item
+// w wrote its row (a DELETE that found its row, at the version asked).
+// The planner checks the condition on w first, once.
+func foldAfterW(name string, st bstmt) bstmt {
+	return bstmt{q: name + ` AS (` + st.q + ` AND EXISTS (SELECT 1 FROM w))`, args: st.args}
 }
 
 // tenantCond renders " AND alias.col = <tenant>" when the table has a
@@ -990,6 +1146,9 @@ func (b *Bridge) buildSQL() {
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
 	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
+	if b.d.pg {
+		st.userDeleteFold = foldAfterW("host_deleted", st.userDelete)
+	}
 
 	if gt := b.t.Groups; gt != nil {
 		groupRow := func(q *qb) (cols, vals []string) {
@@ -1026,6 +1185,10 @@ func (b *Bridge) buildSQL() {
 		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		if b.d.pg {
+			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
+			b.buildGroupFolds(groupRow, insertGroup)
+		}
 	}
 
 	if mt := b.t.Members; mt != nil {
@@ -1047,6 +1210,9 @@ func (b *Bridge) buildSQL() {
 			return q.stmt(s + b.tenantCond(q, "", mt.Tenant))
 		}
 		st.userDrop, st.groupDrop = drop(true), drop(false)
+		if b.d.pg {
+			st.userDropFold, st.groupDropFold = foldAfterW("host_dropped", st.userDrop), foldAfterW("host_dropped", st.groupDrop)
+		}
 		// The join rows of group argID and the users among argList.
 		// one: the statement of a change of one member (PostgreSQL).
 		// gate: a condition the statement adds to its own (a fold's
@@ -1106,14 +1272,91 @@ func (b *Bridge) buildSQL() {
 			// Folded (see fold): only when the store's UPDATE of the
 			// group's version (w) wrote its row, which a member change
 			// that changes nothing does not.
+			// An add and a removal have items of their own names, so
+			// that one statement can carry both (foldMembers).
 			fold := func(add, one bool) bstmt {
 				st := members(add, one, ` AND EXISTS (SELECT 1 FROM w)`)
-				return bstmt{q: `host_members AS (` + st.q + `)`, args: st.args}
+				name := map[bool]string{true: "host_added", false: "host_removed"}[add]
+				return bstmt{q: name + ` AS (` + st.q + `)`, args: st.args}
 			}
 			st.membersAddFold, st.membersRemoveFold = fold(true, false), fold(false, false)
 			st.membersAdd1Fold, st.membersRemove1Fold = fold(true, true), fold(false, true)
 		}
 	}
+}
+
+// buildGroupFolds builds the folded forms of a group's create and update
+// (PostgreSQL; see foldGroup): WITH items after the store's item w, the
+// INSERT or UPDATE of scim_groups. A create adopts the matching team
+// (host_group_adopted) else inserts one (host_group); an update writes
+// the team's columns (host_group_updated), else, for a group created
+// before the bridge, creates it as a create does. With Members.HostKeys
+// each item returns the team's key, and host_team (k) yields it, so
+// that the join rows written in the same statement (teamAddFold,
+// teamRemoveFold) name the team whichever item wrote it: a team created
+// by the statement is not in the statement's snapshot of the table.
+func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), insertGroup string) {
+	gt, st := b.t.Groups, &b.sql
+	ret := "1"
+	hostKeys := b.t.Members != nil && b.t.Members.HostKeys
+	if hostKeys {
+		ret = gt.Key
+	}
+	// build renders one form: update, an UPDATE first; adopt, an
+	// adoption before the INSERT.
+	build := func(update, adopt bool) bstmt {
+		q := &qb{d: b.d}
+		cols, vals := groupRow(q)
+		var items, from []string
+		unless := ""
+		if update {
+			sets := []string{gt.ID + " = " + gt.ID}
+			for i, c := range b.groups {
+				sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+			}
+			items = append(items, `host_group_updated AS (UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+q.p(argID, 0)+
+				b.tenantCond(q, "", gt.Tenant)+` AND EXISTS (SELECT 1 FROM w) RETURNING `+ret+`)`)
+			from = append(from, "host_group_updated")
+			unless = ` AND NOT EXISTS (SELECT 1 FROM host_group_updated)`
+		}
+		cond := ` WHERE TRUE` + unless
+		if adopt {
+			a := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
+			items = append(items, `host_group_adopted AS (`+a+` AND EXISTS (SELECT 1 FROM w)`+unless+` RETURNING `+ret+`)`)
+			from = append(from, "host_group_adopted")
+			cond = ` WHERE NOT EXISTS (SELECT 1 FROM host_group_adopted)` + unless
+		}
+		items = append(items, `host_group AS (`+insertGroup+`SELECT `+strings.Join(vals, ", ")+` FROM (SELECT 1 FROM w LIMIT 1) AS done`+cond+` RETURNING `+ret+`)`)
+		from = append(from, "host_group")
+		if hostKeys {
+			sel := make([]string, len(from))
+			for i, f := range from {
+				sel[i] = `SELECT ` + gt.Key + ` FROM ` + f
+			}
+			items = append(items, `host_team (k) AS (`+strings.Join(sel, ` UNION ALL `)+`)`)
+		}
+		return q.stmt(strings.Join(items, ", "))
+	}
+	st.groupInsertFold, st.groupUpdateFold = build(false, false), build(true, false)
+	if gt.Adopt != nil {
+		st.groupAdoptOrInsertFold, st.groupUpdateElseAdoptFold = build(false, true), build(true, true)
+	}
+	if !hostKeys {
+		return // the join rows name the group by its SCIM id: membersAddFold, membersRemoveFold
+	}
+	mt, ut := b.t.Members, &b.t.Users
+	q := &qb{d: b.d}
+	lp := q.p(argList, 0)
+	cols, sel := mt.Group+", "+mt.User, "t.k, u."+ut.Key
+	if mt.Tenant != "" {
+		cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+	}
+	st.teamAddFold = q.stmt(`host_added AS (INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM host_team t CROSS JOIN ` + ut.Table + ` u WHERE ` +
+		b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING)`)
+	q = &qb{d: b.d}
+	lp = q.p(argList, 0)
+	st.teamRemoveFold = q.stmt(`host_removed AS (DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` IN (SELECT k FROM host_team) AND ` + mt.User + ` IN (SELECT u.` + ut.Key +
+		` FROM ` + ut.Table + ` u WHERE ` + b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + `)`)
 }
 
 // createUser adopts the matching unmanaged row or inserts one: on

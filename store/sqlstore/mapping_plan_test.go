@@ -14,9 +14,9 @@ import (
 // TestHostTablesSQLitePlans: on SQLite, with and without the statistics
 // of ANALYZE, each of the bridge's statements over hostSchema finds its
 // rows through the index meant for it (the adoption probe through
-// lower(email), in key order without a sort; a user's row, its
-// memberships and a member change's users through the SCIM id) and scans
-// no table of the host.
+// lower(email), in key order without a sort, and a team's through
+// lower(name); a user's or team's row, its memberships and a member
+// change's users through the SCIM id) and scans no table of the host.
 func TestHostTablesSQLitePlans(t *testing.T) {
 	db := databases()[0]
 	dsn := db.dsn(t)
@@ -44,6 +44,10 @@ func TestHostTablesSQLitePlans(t *testing.T) {
 		"userDrop":      {"SEARCH app_team_members USING COVERING INDEX app_team_members_user (user_id=?)", "SEARCH app_users USING INDEX app_users_scim_id (scim_id=?)"},
 		"membersAdd":    {"SEARCH u USING INDEX app_users_scim_id (scim_id=?)", "SEARCH g USING INDEX app_teams_scim_id (scim_id=?)"},
 		"membersRemove": {"SEARCH app_team_members USING COVERING INDEX sqlite_autoindex_app_team_members_1 (team_id=? AND user_id=?)", "SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)", "SEARCH u USING INDEX app_users_scim_id (scim_id=?)"},
+		"groupAdopt":    {"SEARCH app_teams USING INTEGER PRIMARY KEY", "SEARCH app_teams USING INDEX app_teams_adopt (<expr>=?)"},
+		"groupUpdate":   {"SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
+		"groupDelete":   {"SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
+		"groupDrop":     {"SEARCH app_team_members USING COVERING INDEX sqlite_autoindex_app_team_members_1 (team_id=?)", "SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
 	}
 	for _, stats := range []bool{false, true} {
 		if stats {

@@ -97,6 +97,8 @@ func hostSchema(pg, intFlags bool) []string {
 		`CREATE INDEX app_users_adopt ON app_users (lower(email))`,
 		`CREATE TABLE app_teams (id ` + serial + `, scim_id TEXT, org TEXT NOT NULL DEFAULT '', name TEXT NOT NULL)`,
 		`CREATE UNIQUE INDEX app_teams_scim_id ON app_teams (scim_id) WHERE scim_id IS NOT NULL`,
+		// The adoption by name, as Match advises.
+		`CREATE INDEX app_teams_adopt ON app_teams (lower(name))`,
 		`CREATE TABLE app_team_members (team_id BIGINT NOT NULL REFERENCES app_teams (id), user_id BIGINT NOT NULL REFERENCES app_users (id), PRIMARY KEY (team_id, user_id))`,
 		`CREATE INDEX app_team_members_user ON app_team_members (user_id)`,
 	}
@@ -585,7 +587,11 @@ func sqltestExec(t *testing.T, dsn, q string) error {
 // member change (a trigger, as a host's rule would), with the bridge set
 // as Config.Bridge (on PostgreSQL its join rows ride in the store's
 // statement) and as OnChange: the request fails and neither the SCIM
-// tables nor the host's change, the group's version included.
+// tables nor the host's change, the group's version included. So do a
+// PATCH adding one member and removing another (two entries), a group's
+// POST and PUT with a refused member, and the deletions of the user and
+// of the group, whose join rows the host refuses to drop (on PostgreSQL
+// they ride in the DELETE).
 func TestHostTablesMemberChangeRefused(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, asOnChange := range []bool{false, true} {
@@ -624,6 +630,7 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 				for _, op := range []string{
 					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]}`,
 					`{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
+					`{"op":"add","path":"members","value":[{"value":"` + bob + `"}]},{"op":"remove","path":"members[value eq \"` + ann + `\"]"}`,
 				} {
 					code, body := c.do("PATCH", "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+op+`]}`)
 					assert.Equal(t, http.StatusInternalServerError, code, body)
@@ -632,6 +639,84 @@ func TestHostTablesMemberChangeRefused(t *testing.T) {
 					got := c.must(200, "GET", "/Groups/"+id, "")
 					assert.Equal(t, version, got["meta"].(map[string]any)["version"], op)
 				}
+				// A group created with bob, and eng replaced by bob alone:
+				// the team and its join rows ride in the group's INSERT or
+				// UPDATE on PostgreSQL.
+				teams := rowsOf(t, q, `SELECT id, name FROM app_teams ORDER BY id`)
+				code, body := c.do("POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"ops","members":[{"value":"`+bob+`"}]}`)
+				assert.Equal(t, http.StatusInternalServerError, code, body)
+				code, body = c.do("PUT", "/Groups/"+id, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"eng2","members":[{"value":"`+bob+`"}]}`)
+				assert.Equal(t, http.StatusInternalServerError, code, body)
+				assert.Equal(t, before, state())
+				assert.Equal(t, teams, rowsOf(t, q, `SELECT id, name FROM app_teams ORDER BY id`))
+				found := c.must(200, "GET", "/Groups?filter="+url.QueryEscape(`displayName eq "ops"`), "")
+				assert.Equal(t, float64(0), found["totalResults"])
+
+				users := func() []string {
+					return rowsOf(t, q, `SELECT id, scim_id IS NOT NULL, email, active, deleted FROM app_users ORDER BY id`)
+				}
+				usersBefore := users()
+				for _, path := range []string{"/Users/" + ann, "/Groups/" + id} {
+					code, body := c.do("DELETE", path, "")
+					assert.Equal(t, http.StatusInternalServerError, code, body)
+					assert.Equal(t, before, state(), path)
+					assert.Equal(t, usersBefore, users(), path)
+					assert.Equal(t, []string{"eng"}, rowsOf(t, q, `SELECT name FROM app_teams`), path)
+					c.must(200, "GET", path, "")
+				}
+			})
+		}
+	})
+}
+
+// TestHostTablesGroupConflict: the host's teams table refuses a team's
+// name (a unique index, and a team SCIM does not manage holding it, so
+// not adopted), with the bridge set as Config.Bridge (on PostgreSQL the
+// team rides in the group's INSERT or UPDATE) and as OnChange: a POST, a
+// PATCH renaming and a PUT renaming and changing members answer a 409
+// with the bridge's detail, and neither set of tables changes; then a PUT
+// renaming and one changing only the members are written.
+func TestHostTablesGroupConflict(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				s, c := newHostStore(t, db, hostTables(true, false), false, asOnChange, false)
+				q := s.DB()
+				for _, stmt := range []string{
+					`CREATE UNIQUE INDEX app_teams_name ON app_teams (org, name)`,
+					`INSERT INTO app_teams (scim_id, name) VALUES ('someone-else', 'taken')`,
+				} {
+					_, err := q.Exec(stmt)
+					require.NoError(t, err, stmt)
+				}
+				ann := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"ann@example.com"}`)["id"].(string)
+				bob := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"bob@example.com"}`)["id"].(string)
+				eng := c.must(201, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"eng","members":[{"value":"`+ann+`"}]}`)["id"].(string)
+				state := func() []string {
+					return append(rowsOf(t, q, `SELECT t.id, t.name, t.scim_id IS NOT NULL, coalesce(u.email, '') FROM app_teams t LEFT JOIN app_team_members m ON m.team_id = t.id LEFT JOIN app_users u ON u.id = m.user_id ORDER BY t.id, u.id`),
+						rowsOf(t, q, `SELECT g.display_name, g.version, coalesce(m.member_id, '') FROM scim_groups g LEFT JOIN scim_members m ON m.tenant = g.tenant AND m.group_id = g.id ORDER BY g.display_name, m.member_id`)...)
+				}
+				before := state()
+				require.Len(t, before, 3)
+				for _, r := range []struct{ method, path, body string }{
+					{"POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"taken","members":[{"value":"` + bob + `"}]}`},
+					{"PATCH", "/Groups/" + eng, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"taken"}]}`},
+					{"PUT", "/Groups/" + eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"taken","members":[{"value":"` + bob + `"}]}`},
+				} {
+					code, body := c.do(r.method, r.path, r.body)
+					assert.Equal(t, http.StatusConflict, code, "%s %s: %v", r.method, r.path, body)
+					assert.Contains(t, body["detail"], "the application already has another account or team", r.method)
+					assert.Equal(t, before, state(), r.method)
+				}
+				// And a name the host takes is written with the members.
+				c.must(200, "PUT", "/Groups/"+eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+bob+`"}]}`)
+				teams := func() []string {
+					return rowsOf(t, q, `SELECT t.id, t.name, t.scim_id IS NOT NULL, coalesce(u.email, '') FROM app_teams t LEFT JOIN app_team_members m ON m.team_id = t.id LEFT JOIN app_users u ON u.id = m.user_id ORDER BY t.id, u.id`)
+				}
+				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 bob@example.com"}, teams())
+				// A PUT that changes the members only: one out, one in.
+				c.must(200, "PUT", "/Groups/"+eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+ann+`"}]}`)
+				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 ann@example.com"}, teams())
 			})
 		}
 	})

@@ -778,11 +778,18 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	}
 	tenant := store.Tenant(ctx)
 	now := s.stamp()
+	// Config.Bridge's work for a deletion needs only the id (Bridge's
+	// deleted, foldDelete): without Config.OnChange, which is handed the
+	// resource and every entry, it is done directly, folded into the
+	// DELETE on PostgreSQL, and the entries are worked out for the feed
+	// only, the deleted resource read back for none.
+	direct := s.feed.bridge != nil && s.feed.onChange == nil
+	track := s.feed.on || s.feed.onChange != nil
 	return s.write(ctx, func(tx *sql.Tx) error {
 		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
 		if kind == "group" {
 			changes[0].Kind = store.GroupDeleted
-			if s.tracking() {
+			if track {
 				own, err := s.ownMembers(ctx, tx, tenant, id)
 				if err != nil {
 					return err
@@ -790,18 +797,26 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 				changes = append(changes, query.MemberChanges(id, "", own, nil)...)
 			}
 		}
-		q, args := `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, id}
+		q, vals := `DELETE FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), []any{tenant, id}
 		if ifVersion != "" {
 			n, ok := query.ParseVersion(ifVersion)
 			if !ok || n > math.MaxInt64 {
 				n = math.MaxInt64 // names no version a row can have
 			}
 			q += ` AND version = ` + s.d.ph(3)
-			args = append(args, int64(n))
+			vals = append(vals, int64(n))
 		}
 		subj := subject{id: id}
-		n, err := s.deleteRow(ctx, tx, kind, q, args, &subj)
+		var host string
+		if direct && s.d.pg {
+			a := &args{d: s.d, vals: vals}
+			host, vals = s.feed.bridge.foldDelete(a, changes[0].Kind, tenant, id), a.vals
+		}
+		n, err := s.deleteRow(ctx, tx, kind, q, vals, host, &subj)
 		if err != nil {
+			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); host != "" && ok {
+				return herr
+			}
 			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		}
 		if n == 0 {
@@ -817,19 +832,36 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 			}
 			return checkVersion(kind, id, ifVersion, have)
 		}
-		dropped, err := s.dropMember(ctx, tx, tenant, id, now)
+		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track)
 		if err != nil {
 			return err
+		}
+		if direct {
+			if !s.d.pg {
+				if err := s.feed.bridge.deleted(ctx, tx, s.stmts, changes[0].Kind, tenant, id); err != nil {
+					return err
+				}
+			}
+			subj.bridged = true
+		}
+		if !track {
+			return nil
 		}
 		return s.appendChanges(ctx, tx, tenant, append(changes, dropped...), subj)
 	})
 }
 
 // deleteRow runs the DELETE q of a user or group (kind) and returns how
-// many rows it deleted. When the store is bridging it reads the deleted
-// row back (RETURNING) into subj, for Config.OnChange.
-func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args []any, subj *subject) (int64, error) {
-	if !s.bridging() {
+// many rows it deleted. With Config.OnChange set it reads the deleted
+// row back (RETURNING) into subj; else, when host is not "", it runs
+// host's WITH items after q's (Bridge.foldDelete) in the same statement.
+func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args []any, host string, subj *subject) (int64, error) {
+	if s.feed.onChange == nil {
+		if host != "" {
+			var n int64
+			err := s.wx(tx).QueryRowContext(ctx, `WITH w AS (`+q+` RETURNING 1), `+host+` SELECT count(*) FROM w`, args...).Scan(&n)
+			return n, err
+		}
 		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
 			return 0, err
@@ -883,16 +915,17 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 }
 
 // dropMember removes id from every group of the tenant it is a direct
-// member of, giving each a new version. When the store tracks changes it
-// returns a MembersRemoved entry for each of those groups, by group id.
-func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time) ([]store.Change, error) {
+// member of, giving each a new version. With track (the entries are
+// needed: the feed, Config.OnChange) it returns a MembersRemoved entry
+// for each of those groups, by group id.
+func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	// The groups' rows are locked first, the order every membership
 	// change follows, so this cannot deadlock with one.
 	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + p3 +
 		` WHERE tenant = ` + p1 + ` AND id IN (SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2 + `)`
 	drop := `DELETE FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
-	if !s.tracking() {
+	if !track {
 		if _, err := s.wx(tx).ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {
 			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
 		}
