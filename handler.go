@@ -40,6 +40,11 @@ type handler struct {
 	groups    *kind[*resources.Group]
 	parser    filter.Parser
 	discovery discovery
+	// manager is Config.Tokens when it is a *tokens.Manager itself, whose
+	// AuthenticateInto the handler calls instead of Authenticate (see
+	// authenticate). Only then: a host type that embeds a Manager and
+	// overrides Authenticate must have its Authenticate called.
+	manager *tokens.Manager
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -58,6 +63,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, model: model}
+	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
 		h.groups = h.groupKind(model.Group)
@@ -156,8 +162,10 @@ type requestState struct {
 	// password is a password the request's write carried, for
 	// Config.OnPassword (see setPassword).
 	password string
-	// token is the token that authenticated the request.
+	// token is the token that authenticated the request: &tok when a
+	// tokens.Manager wrote it there (see authenticate).
 	token *tokens.Token
+	tok   tokens.Token
 }
 
 // warn records that the handler bent the request to accept it (a
@@ -307,7 +315,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
-		tok, authErr := h.authenticate(ctx, r)
+		tok, authErr := h.authenticate(ctx, r, &st.tok)
 		if tok != nil {
 			st.token = tok
 			ctx = store.WithTenant(ctx, tok.TenantID)
@@ -514,11 +522,14 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	}
 }
 
-// authenticate returns the request's token. A missing, unknown, revoked or
-// expired token is errUnauthorized; any other error (the token store is
-// down) is returned as it is, so the client gets a 500 it retries rather
-// than a 401 that makes an identity provider suspend provisioning.
-func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.Token, error) {
+// authenticate returns the request's token: into, when Config.Tokens is a
+// *tokens.Manager, which writes it there (AuthenticateInto: a cached token
+// costs no allocation), or the one Authenticate returns. A
+// missing, unknown, revoked or expired token is errUnauthorized; any other
+// error (the token store is down) is returned as it is, so the client gets
+// a 500 it retries rather than a 401 that makes an identity provider
+// suspend provisioning.
+func (h *handler) authenticate(ctx context.Context, r *http.Request, into *tokens.Token) (*tokens.Token, error) {
 	if h.cfg.InsecureNoAuth {
 		return nil, nil
 	}
@@ -528,7 +539,15 @@ func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.To
 		// a missing header from a bad token.
 		bearer = ""
 	}
-	tok, err := h.cfg.Tokens.Authenticate(ctx, bearer)
+	var tok *tokens.Token
+	var err error
+	if h.manager != nil {
+		if err = h.manager.AuthenticateInto(ctx, bearer, into); err == nil {
+			tok = into
+		}
+	} else {
+		tok, err = h.cfg.Tokens.Authenticate(ctx, bearer)
+	}
 	switch {
 	case !ok:
 		return nil, errUnauthorized

@@ -153,6 +153,49 @@ func TestTokenStoreOutageIsNot401(t *testing.T) {
 	requireError(t, e.do("GET", "/Users", nil, "Authorization:"), http.StatusUnauthorized, "", "bearer token")
 }
 
+// suspendingTokens is a host's Authenticator that embeds a Manager and
+// refuses the tokens of a suspended tenant before the Manager checks them.
+type suspendingTokens struct {
+	*tokens.Manager
+	suspended string
+}
+
+func (s suspendingTokens) Authenticate(ctx context.Context, bearer string) (*tokens.Token, error) {
+	tok, err := s.Manager.Authenticate(ctx, bearer)
+	if err == nil && tok.TenantID == s.suspended {
+		return nil, tokens.ErrInvalidToken
+	}
+	return tok, err
+}
+
+func TestAuthenticatorEmbeddingManager(t *testing.T) {
+	// The handler writes a *tokens.Manager's token into its own request
+	// state (AuthenticateInto), but a host type that embeds a Manager
+	// gets its own Authenticate called: it may refuse more.
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{Policy: tokens.Multiple})
+	ctx := context.Background()
+	ok, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+	require.NoError(t, err)
+	blocked, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "globex"})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		auth   scim.Authenticator
+		token  string
+		status int
+	}{
+		{"Manager", toks, blocked, http.StatusOK},
+		{"embedding type, allowed tenant", suspendingTokens{toks, "globex"}, ok, http.StatusOK},
+		{"embedding type, suspended tenant", suspendingTokens{toks, "globex"}, blocked, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Tokens = tc.auth })
+			e.token = tc.token
+			assert.Equal(t, tc.status, e.do("GET", "/Users", nil).Code)
+		})
+	}
+}
+
 func TestTenantScoping(t *testing.T) {
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	ctx := context.Background()

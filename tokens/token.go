@@ -122,10 +122,16 @@ func (t *Token) clone() *Token {
 // public returns a deep copy of t without its hash (not copied only to
 // be dropped: this runs on every authenticated request).
 func (t *Token) public() *Token {
-	c := *t
-	c.Labels = maps.Clone(t.Labels)
-	c.Hash = nil
-	return &c
+	c := new(Token)
+	t.publicTo(c)
+	return c
+}
+
+// publicTo is public writing the copy into dst.
+func (t *Token) publicTo(dst *Token) {
+	*dst = *t
+	dst.Labels = maps.Clone(t.Labels)
+	dst.Hash = nil
 }
 
 // newSecret reads 256 bits from r and returns the plaintext token.
