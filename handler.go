@@ -13,8 +13,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,7 +33,8 @@ const contentType = "application/scim+json"
 const retryAfter = "5"
 
 // handler serves the SCIM protocol. One is built per NewHandler call and is
-// safe for concurrent use; it holds no mutable state.
+// safe for concurrent use; it holds no mutable state but a cache of a
+// value that is the same for every request (linePC).
 type handler struct {
 	cfg       Config
 	mux       *http.ServeMux
@@ -45,6 +48,8 @@ type handler struct {
 	// authenticate). Only then: a host type that embeds a Manager and
 	// overrides Authenticate must have its Authenticate called.
 	manager *tokens.Manager
+	// linePC caches requestLinePC's answer, the same for every request.
+	linePC atomic.Uintptr
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -338,13 +343,14 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			if h.cfg.RequestLog != nil {
 				h.recordRequest(r, sw, start)
 			}
-			elapsed := time.Since(start)
+			now := time.Now()
+			elapsed := now.Sub(start)
 			tenant := store.Tenant(r.Context())
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
 				level = slog.LevelWarn
 			}
-			if h.cfg.Logger.Enabled(ctx, level) {
+			if lh := h.cfg.Logger.Handler(); lh.Enabled(ctx, level) {
 				// On the stack, and not built for a logger that drops it.
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
@@ -360,7 +366,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					attrs[n] = slog.Any("warnings", st.warnings)
 					n++
 				}
-				h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs[:n]...)
+				// What Logger.LogAttrs does, with the clock read above and
+				// the line's program counter (the record's source) found
+				// once: slog walks the stack for it on every call.
+				rec := slog.NewRecord(now, level, "scim request", h.requestLinePC())
+				rec.AddAttrs(attrs[:n]...)
+				_ = lh.Handle(ctx, rec)
 			}
 			if h.cfg.Observe != nil {
 				h.cfg.Observe(r.Context(), RequestStats{
@@ -417,6 +428,20 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// requestLinePC is the program counter the request log line gives slog
+// as its source (what a handler with AddSource prints): that of this
+// function's caller, the middleware's logging, found on the first request
+// and kept, where Logger.LogAttrs would walk the stack on every one.
+func (h *handler) requestLinePC() uintptr {
+	if pc := h.linePC.Load(); pc != 0 {
+		return pc
+	}
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:]) // skip runtime.Callers and this function
+	h.linePC.Store(pcs[0])
+	return pcs[0]
 }
 
 // parseQuery decodes a query string, or reports that url.ParseQuery

@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -486,6 +488,41 @@ func TestRequestLogging(t *testing.T) {
 	assert.Contains(t, logs, `"status":201`)
 	assert.Contains(t, logs, `"request_id"`)
 	assert.NotContains(t, logs, e.token)
+}
+
+func TestRequestLogSource(t *testing.T) {
+	// With AddSource, the request line names the handler's middleware as
+	// its source, on the first request (which finds it) as on later ones
+	// (which reuse it), and its time is when the request ended.
+	var buf bytes.Buffer
+	e := newEnv(t, func(c *scim.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{AddSource: true}))
+	})
+	before := time.Now()
+	e.createUser("source@example.com")
+	e.do("GET", "/Users", nil)
+	type logLine struct {
+		Time   time.Time
+		Msg    string
+		Source struct {
+			Function, File string
+			Line           int
+		}
+	}
+	var lines []logLine
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var one logLine
+		require.NoError(t, json.Unmarshal([]byte(l), &one))
+		lines = append(lines, one)
+	}
+	require.Len(t, lines, 2)
+	for _, l := range lines {
+		assert.Equal(t, "scim request", l.Msg)
+		assert.Contains(t, l.Source.Function, "github.com/scimkit/scim.NewHandler.(*handler).middleware")
+		assert.Equal(t, "handler.go", filepath.Base(l.Source.File))
+		assert.Equal(t, lines[0].Source, l.Source)
+		assert.False(t, l.Time.Before(before))
+	}
 }
 
 // TestTenantFromHostMiddleware: a host that authenticates in its own
