@@ -105,17 +105,17 @@ func TestRequestAllocations(t *testing.T) {
 		// budget is the allocations the request makes now.
 		budget float64
 	}{
-		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 15},
+		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 12},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 25},
+		}, nil, http.StatusOK, 22},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 61},
+		}, nil, http.StatusOK, 58},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 65},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 62},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 59},
+			func(int) string { return deactivate }, http.StatusOK, 56},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

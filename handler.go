@@ -151,7 +151,12 @@ func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
 // requestState is what the pipeline keeps about one request, in its
 // context: the request id and the store calls made so far. A request's
 // store calls run one after another, on its goroutine.
+//
+// It is itself the context that carries it: the request's context with
+// one more value (requestStateKey answers the state), what
+// context.WithValue would make, without an allocation of its own.
 type requestState struct {
+	context.Context
 	id         string
 	storeCalls int
 	storeTime  time.Duration
@@ -202,6 +207,27 @@ func warnAll(ctx context.Context, l *resources.Lenience) {
 const maxWarnings = 20
 
 type requestStateKey struct{}
+
+// Value is the state for requestStateKey, the parent context's value of
+// any other key.
+func (st *requestState) Value(key any) any {
+	if _, ok := key.(requestStateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// String names the context as context.WithValue's would.
+func (st *requestState) String() string { return "scim.requestState" }
+
+// requestScope is what the middleware allocates for one request, in one
+// allocation: its state (and context), its response writer and its
+// store deadline.
+type requestScope struct {
+	st requestState
+	sw statusWriter
+	dl storeDeadline
+}
 
 func stateOf(ctx context.Context) *requestState {
 	st, _ := ctx.Value(requestStateKey{}).(*requestState)
@@ -307,16 +333,20 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (h *handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{id: requestIDFrom(r)}
-		ctx := context.WithValue(r.Context(), requestStateKey{}, st)
+		rs := &requestScope{}
+		st := &rs.st
+		st.Context, st.id = r.Context(), requestIDFrom(r)
+		var ctx context.Context = st
 		if h.cfg.StoreTimeout > 0 {
 			// One deadline for the request's store calls together: a
 			// database that hangs holds a request at most this long.
-			dl := withStoreDeadline(ctx, start.Add(h.cfg.StoreTimeout))
+			dl := &rs.dl
+			dl.init(ctx, start.Add(h.cfg.StoreTimeout))
 			ctx = dl
 			defer dl.stop()
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &rs.sw
+		sw.ResponseWriter = w
 		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
