@@ -149,38 +149,43 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	return rl, nil
 }
 
-// parseFilter parses and validates a filter for kind k.
-func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, error) {
+// parseFilter parses and validates a filter for kind k. Validating it is
+// compiling it (query.Evaluator.Compile runs the checks), and the store
+// gets the result with the filter (store.Query.Compiled), so that a store
+// that evaluates documents with query.Select does not resolve the
+// filter's paths a second time.
+func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, *query.Matcher, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if len(s) > h.cfg.MaxFilterLength {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
 	}
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
 		// No store can compare with such a value (PostgreSQL refuses NUL
 		// in text): the answer would depend on the store.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
 	}
 	e, err := h.parser.Parse(s) // a strict parser under Config.Strict: unquoted values refused
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, c := range filter.UnquotedValues(e) {
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
-	if err := k.evaluator().Validate(e); err != nil {
+	m, err := k.evaluator().Compile(e)
+	if err != nil {
 		if p := omittedIn(k.resourceType(), e); p != "" {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+			return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
-	return e, nil
+	return e, m, nil
 }
 
 // neverReturned returns the first attribute in e whose values are never
@@ -221,11 +226,14 @@ func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
-	f, err := h.parseFilter(ctx, k, rl.filter)
+	f, m, err := h.parseFilter(ctx, k, rl.filter)
 	if err != nil {
 		return lp, err
 	}
 	lp.query.Filter = f
+	if m != nil {
+		lp.query.Compiled = m // not a nil *query.Matcher in the interface
+	}
 	if rl.sortBy != "" {
 		p, err := h.parser.ParsePath(rl.sortBy)
 		if err != nil || p.Filter != nil {
