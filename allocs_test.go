@@ -108,7 +108,7 @@ func TestRequestAllocations(t *testing.T) {
 		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 12},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 21},
+		}, nil, http.StatusOK, 20},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
 		}, nil, http.StatusOK, 57},

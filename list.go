@@ -274,7 +274,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 // writeList writes a ListResponse from already-encoded resources.
 func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
 	var b bytes.Buffer
-	startList(&b, 128, items)
+	startList(&b, listHeadSize, items)
 	b.WriteString(`,"totalResults":`)
 	b.WriteString(strconv.Itoa(total))
 	b.WriteString(`,"itemsPerPage":`)
@@ -283,6 +283,12 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	b.WriteString(strconv.Itoa(startIndex))
 	h.writeResources(w, &b, items)
 }
+
+// listHeadSize is what a ListResponse holds besides its resources: the
+// schemas, totalResults, itemsPerPage and startIndex (of up to 20 digits
+// each) and the brackets of Resources, so that writeList's buffer is made
+// once (128 was 2 bytes short of an empty page's response).
+const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[]}`) + 3*20
 
 // startList begins a ListResponse in b with its schemas, grown for items
 // and head bytes of the members the caller writes before them.
