@@ -113,7 +113,7 @@ func TestRequestAllocations(t *testing.T) {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
 		}, nil, http.StatusOK, 57},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 62},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 61},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
 			func(int) string { return deactivate }, http.StatusOK, 56},
 	} {
