@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/internal/clocktest"
+	"github.com/scimkit/scim/internal/race"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -84,7 +85,7 @@ func TestAuthenticateInto(t *testing.T) {
 // TestAuthenticateIntoAllocations: a cached token without labels is
 // written into dst without an allocation, the point of AuthenticateInto.
 func TestAuthenticateIntoAllocations(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector allocates on its own")
 	}
 	m, _, _, _ := setup(t, tokens.Options{})
