@@ -38,19 +38,12 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.filter = q.Get("filter")
 	rl.sortBy = q.Get("sortBy")
 	rl.sortOrder = q.Get("sortOrder")
-	for _, p := range []struct {
-		name string
-		dst  **int
-	}{{"startIndex", &rl.startIndex}, {"count", &rl.count}} {
-		if !q.Has(p.name) {
-			continue
-		}
-		s := strings.TrimSpace(q.Get(p.name))
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
-		}
-		*p.dst = &n
+	var err error
+	if rl.startIndex, err = intParam(q, "startIndex"); err != nil {
+		return rl, err
+	}
+	if rl.count, err = intParam(q, "count"); err != nil {
+		return rl, err
 	}
 	if q.Has("cursor") {
 		c := q.Get("cursor")
@@ -59,6 +52,21 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.attributes = splitList(q["attributes"])
 	rl.excluded = splitList(q["excludedAttributes"])
 	return rl, nil
+}
+
+// intParam is the integer query parameter name, nil when the query has
+// none. (A function of its own, rather than a loop writing through
+// pointers into the rawList, which made every list allocate the rawList.)
+func intParam(q url.Values, name string) (*int, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	s := strings.TrimSpace(q.Get(name))
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, s)
+	}
+	return &n, nil
 }
 
 func splitList(vals []string) []string {
