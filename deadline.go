@@ -31,7 +31,15 @@ type storeDeadline struct {
 // withStoreDeadline returns ctx with the deadline d. Call its stop when
 // the request is done.
 func withStoreDeadline(ctx context.Context, d time.Time) *storeDeadline {
-	return &storeDeadline{parent: ctx, deadline: d}
+	c := new(storeDeadline)
+	c.init(ctx, d)
+	return c
+}
+
+// init makes the zero c what withStoreDeadline(ctx, d) returns: the
+// middleware keeps one in the requestScope it allocates anyway.
+func (c *storeDeadline) init(ctx context.Context, d time.Time) {
+	c.parent, c.deadline = ctx, d
 }
 
 // Value is the parent's value of key. context.Cause, which finds the

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -125,3 +126,42 @@ func TestStoreDeadline(t *testing.T) {
 
 // derivedKey keys the value of a context derived from a store deadline.
 type derivedKey struct{}
+
+// TestRequestStateContext: the request state is a context that adds one
+// value to the request's, as context.WithValue would: the parent's
+// values, cancellation and cause show through it, and a context derived
+// from it follows the parent.
+func TestRequestStateContext(t *testing.T) {
+	cause := errors.New("client went away")
+	for _, tc := range []struct {
+		name     string
+		deadline bool // a store deadline on top, as the middleware sets one
+	}{
+		{"state", false},
+		{"state under a store deadline", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), deadlineKey{}, "host"))
+			st := &requestState{Context: parent, id: "r1"}
+			var ctx context.Context = st
+			if tc.deadline {
+				dl := withStoreDeadline(st, time.Now().Add(time.Hour))
+				defer dl.stop()
+				ctx = dl
+			}
+			assert.Same(t, st, stateOf(ctx))
+			assert.Equal(t, "r1", requestID(ctx))
+			assert.Equal(t, "host", ctx.Value(deadlineKey{}))
+			assert.Nil(t, ctx.Value("other"))
+			child, stop := context.WithCancel(ctx)
+			defer stop()
+			require.NoError(t, ctx.Err())
+
+			cancel(cause)
+			closed(t, ctx.Done())
+			closed(t, child.Done())
+			assert.ErrorIs(t, ctx.Err(), context.Canceled)
+			assert.ErrorIs(t, context.Cause(child), cause)
+		})
+	}
+}

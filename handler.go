@@ -13,8 +13,10 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"runtime"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -31,7 +33,8 @@ const contentType = "application/scim+json"
 const retryAfter = "5"
 
 // handler serves the SCIM protocol. One is built per NewHandler call and is
-// safe for concurrent use; it holds no mutable state.
+// safe for concurrent use; it holds no mutable state but a cache of a
+// value that is the same for every request (linePC).
 type handler struct {
 	cfg       Config
 	mux       *http.ServeMux
@@ -40,6 +43,13 @@ type handler struct {
 	groups    *kind[*resources.Group]
 	parser    filter.Parser
 	discovery discovery
+	// manager is Config.Tokens when it is a *tokens.Manager itself, whose
+	// AuthenticateInto the handler calls instead of Authenticate (see
+	// authenticate). Only then: a host type that embeds a Manager and
+	// overrides Authenticate must have its Authenticate called.
+	manager *tokens.Manager
+	// linePC caches requestLinePC's answer, the same for every request.
+	linePC atomic.Uintptr
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -59,6 +69,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h := &handler{cfg: cfg, model: model}
+	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
 		h.groups = h.groupKind(model.Group)
@@ -143,7 +154,12 @@ func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
 // requestState is what the pipeline keeps about one request, in its
 // context: the request id and the store calls made so far. A request's
 // store calls run one after another, on its goroutine.
+//
+// It is itself the context that carries it: the request's context with
+// one more value (requestStateKey answers the state), what
+// context.WithValue would make, without an allocation of its own.
 type requestState struct {
+	context.Context
 	id         string
 	storeCalls int
 	storeTime  time.Duration
@@ -159,8 +175,10 @@ type requestState struct {
 	// password is a password the request's write carried, for
 	// Config.OnPassword (see setPassword).
 	password string
-	// token is the token that authenticated the request.
+	// token is the token that authenticated the request: &tok when a
+	// tokens.Manager wrote it there (see authenticate).
 	token *tokens.Token
+	tok   tokens.Token
 }
 
 // warn records that the handler bent the request to accept it (a
@@ -192,6 +210,27 @@ func warnAll(ctx context.Context, l *resources.Lenience) {
 const maxWarnings = 20
 
 type requestStateKey struct{}
+
+// Value is the state for requestStateKey, the parent context's value of
+// any other key.
+func (st *requestState) Value(key any) any {
+	if _, ok := key.(requestStateKey); ok {
+		return st
+	}
+	return st.Context.Value(key)
+}
+
+// String names the context as context.WithValue's would.
+func (st *requestState) String() string { return "scim.requestState" }
+
+// requestScope is what the middleware allocates for one request, in one
+// allocation: its state (and context), its response writer and its
+// store deadline.
+type requestScope struct {
+	st requestState
+	sw statusWriter
+	dl storeDeadline
+}
 
 func stateOf(ctx context.Context) *requestState {
 	st, _ := ctx.Value(requestStateKey{}).(*requestState)
@@ -297,20 +336,24 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (h *handler) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		st := &requestState{id: requestIDFrom(r)}
-		ctx := context.WithValue(r.Context(), requestStateKey{}, st)
+		rs := &requestScope{}
+		st := &rs.st
+		st.Context, st.id = r.Context(), requestIDFrom(r)
+		var ctx context.Context = st
 		if h.cfg.StoreTimeout > 0 {
 			// One deadline for the request's store calls together: a
 			// database that hangs holds a request at most this long.
-			dl := withStoreDeadline(ctx, start.Add(h.cfg.StoreTimeout))
+			dl := &rs.dl
+			dl.init(ctx, start.Add(h.cfg.StoreTimeout))
 			ctx = dl
 			defer dl.stop()
 		}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &rs.sw
+		sw.ResponseWriter = w
 		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
-		tok, authErr := h.authenticate(ctx, r)
+		tok, authErr := h.authenticate(ctx, r, &st.tok)
 		if tok != nil {
 			st.token = tok
 			ctx = store.WithTenant(ctx, tok.TenantID)
@@ -333,13 +376,14 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			if h.cfg.RequestLog != nil {
 				h.recordRequest(r, sw, start)
 			}
-			elapsed := time.Since(start)
+			now := time.Now()
+			elapsed := now.Sub(start)
 			tenant := store.Tenant(r.Context())
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
 				level = slog.LevelWarn
 			}
-			if h.cfg.Logger.Enabled(ctx, level) {
+			if lh := h.cfg.Logger.Handler(); lh.Enabled(ctx, level) {
 				// On the stack, and not built for a logger that drops it.
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
@@ -355,7 +399,12 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					attrs[n] = slog.Any("warnings", st.warnings)
 					n++
 				}
-				h.cfg.Logger.LogAttrs(ctx, level, "scim request", attrs[:n]...)
+				// What Logger.LogAttrs does, with the clock read above and
+				// the line's program counter (the record's source) found
+				// once: slog walks the stack for it on every call.
+				rec := slog.NewRecord(now, level, "scim request", h.requestLinePC())
+				rec.AddAttrs(attrs[:n]...)
+				_ = lh.Handle(ctx, rec)
 			}
 			if h.cfg.Observe != nil {
 				h.cfg.Observe(r.Context(), RequestStats{
@@ -412,6 +461,20 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// requestLinePC is the program counter the request log line gives slog
+// as its source (what a handler with AddSource prints): that of this
+// function's caller, the middleware's logging, found on the first request
+// and kept, where Logger.LogAttrs would walk the stack on every one.
+func (h *handler) requestLinePC() uintptr {
+	if pc := h.linePC.Load(); pc != 0 {
+		return pc
+	}
+	var pcs [1]uintptr
+	runtime.Callers(2, pcs[:]) // skip runtime.Callers and this function
+	h.linePC.Store(pcs[0])
+	return pcs[0]
 }
 
 // parseQuery decodes a query string, or reports that url.ParseQuery
@@ -517,11 +580,14 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	}
 }
 
-// authenticate returns the request's token. A missing, unknown, revoked or
-// expired token is errUnauthorized; any other error (the token store is
-// down) is returned as it is, so the client gets a 500 it retries rather
-// than a 401 that makes an identity provider suspend provisioning.
-func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.Token, error) {
+// authenticate returns the request's token: into, when Config.Tokens is a
+// *tokens.Manager, which writes it there (AuthenticateInto: a cached token
+// costs no allocation), or the one Authenticate returns. A
+// missing, unknown, revoked or expired token is errUnauthorized; any other
+// error (the token store is down) is returned as it is, so the client gets
+// a 500 it retries rather than a 401 that makes an identity provider
+// suspend provisioning.
+func (h *handler) authenticate(ctx context.Context, r *http.Request, into *tokens.Token) (*tokens.Token, error) {
 	if h.cfg.InsecureNoAuth {
 		return nil, nil
 	}
@@ -531,7 +597,15 @@ func (h *handler) authenticate(ctx context.Context, r *http.Request) (*tokens.To
 		// a missing header from a bad token.
 		bearer = ""
 	}
-	tok, err := h.cfg.Tokens.Authenticate(ctx, bearer)
+	var tok *tokens.Token
+	var err error
+	if h.manager != nil {
+		if err = h.manager.AuthenticateInto(ctx, bearer, into); err == nil {
+			tok = into
+		}
+	} else {
+		tok, err = h.cfg.Tokens.Authenticate(ctx, bearer)
+	}
 	switch {
 	case !ok:
 		return nil, errUnauthorized

@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -162,6 +164,49 @@ func TestTokenStoreOutageIsNot401(t *testing.T) {
 	assert.NotContains(t, r.Raw, "10.0.0.5")
 	assert.Contains(t, e.logs.String(), "connection refused")
 	requireError(t, e.do("GET", "/Users", nil, "Authorization:"), http.StatusUnauthorized, "", "bearer token")
+}
+
+// suspendingTokens is a host's Authenticator that embeds a Manager and
+// refuses the tokens of a suspended tenant before the Manager checks them.
+type suspendingTokens struct {
+	*tokens.Manager
+	suspended string
+}
+
+func (s suspendingTokens) Authenticate(ctx context.Context, bearer string) (*tokens.Token, error) {
+	tok, err := s.Manager.Authenticate(ctx, bearer)
+	if err == nil && tok.TenantID == s.suspended {
+		return nil, tokens.ErrInvalidToken
+	}
+	return tok, err
+}
+
+func TestAuthenticatorEmbeddingManager(t *testing.T) {
+	// The handler writes a *tokens.Manager's token into its own request
+	// state (AuthenticateInto), but a host type that embeds a Manager
+	// gets its own Authenticate called: it may refuse more.
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{Policy: tokens.Multiple})
+	ctx := context.Background()
+	ok, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+	require.NoError(t, err)
+	blocked, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "globex"})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name   string
+		auth   scim.Authenticator
+		token  string
+		status int
+	}{
+		{"Manager", toks, blocked, http.StatusOK},
+		{"embedding type, allowed tenant", suspendingTokens{toks, "globex"}, ok, http.StatusOK},
+		{"embedding type, suspended tenant", suspendingTokens{toks, "globex"}, blocked, http.StatusUnauthorized},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Tokens = tc.auth })
+			e.token = tc.token
+			assert.Equal(t, tc.status, e.do("GET", "/Users", nil).Code)
+		})
+	}
 }
 
 func TestTenantScoping(t *testing.T) {
@@ -454,6 +499,41 @@ func TestRequestLogging(t *testing.T) {
 	assert.Contains(t, logs, `"status":201`)
 	assert.Contains(t, logs, `"request_id"`)
 	assert.NotContains(t, logs, e.token)
+}
+
+func TestRequestLogSource(t *testing.T) {
+	// With AddSource, the request line names the handler's middleware as
+	// its source, on the first request (which finds it) as on later ones
+	// (which reuse it), and its time is when the request ended.
+	var buf bytes.Buffer
+	e := newEnv(t, func(c *scim.Config) {
+		c.Logger = slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{AddSource: true}))
+	})
+	before := time.Now()
+	e.createUser("source@example.com")
+	e.do("GET", "/Users", nil)
+	type logLine struct {
+		Time   time.Time
+		Msg    string
+		Source struct {
+			Function, File string
+			Line           int
+		}
+	}
+	var lines []logLine
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var one logLine
+		require.NoError(t, json.Unmarshal([]byte(l), &one))
+		lines = append(lines, one)
+	}
+	require.Len(t, lines, 2)
+	for _, l := range lines {
+		assert.Equal(t, "scim request", l.Msg)
+		assert.Contains(t, l.Source.Function, "github.com/scimkit/scim.NewHandler.(*handler).middleware")
+		assert.Equal(t, "handler.go", filepath.Base(l.Source.File))
+		assert.Equal(t, lines[0].Source, l.Source)
+		assert.False(t, l.Time.Before(before))
+	}
 }
 
 // TestTenantFromHostMiddleware: a host that authenticates in its own

@@ -39,19 +39,12 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.filter = q.Get("filter")
 	rl.sortBy = q.Get("sortBy")
 	rl.sortOrder = q.Get("sortOrder")
-	for _, p := range []struct {
-		name string
-		dst  **int
-	}{{"startIndex", &rl.startIndex}, {"count", &rl.count}} {
-		if !q.Has(p.name) {
-			continue
-		}
-		s := strings.TrimSpace(q.Get(p.name))
-		n, ok := pageInt(s)
-		if !ok {
-			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", p.name, s)
-		}
-		*p.dst = &n
+	var err error
+	if rl.startIndex, err = intParam(q, "startIndex"); err != nil {
+		return rl, err
+	}
+	if rl.count, err = intParam(q, "count"); err != nil {
+		return rl, err
 	}
 	if q.Has("cursor") {
 		c := q.Get("cursor")
@@ -60,6 +53,21 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	rl.attributes = splitList(q["attributes"])
 	rl.excluded = splitList(q["excludedAttributes"])
 	return rl, nil
+}
+
+// intParam is the integer query parameter name, nil when the query has
+// none. (A function of its own, rather than a loop writing through
+// pointers into the rawList, which made every list allocate the rawList.)
+func intParam(q url.Values, name string) (*int, error) {
+	if !q.Has(name) {
+		return nil, nil
+	}
+	s := strings.TrimSpace(q.Get(name))
+	n, ok := pageInt(s)
+	if !ok {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, s)
+	}
+	return &n, nil
 }
 
 // pageInt reads startIndex or count. An integer too large for an int is
@@ -169,38 +177,43 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	return rl, nil
 }
 
-// parseFilter parses and validates a filter for kind k.
-func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, error) {
+// parseFilter parses and validates a filter for kind k. Validating it is
+// compiling it (query.Evaluator.Compile runs the checks), and the store
+// gets the result with the filter (store.Query.Compiled), so that a store
+// that evaluates documents with query.Select does not resolve the
+// filter's paths a second time.
+func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, *query.Matcher, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if len(s) > h.cfg.MaxFilterLength {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
 	}
 	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
 		// No store can compare with such a value (PostgreSQL refuses NUL
 		// in text): the answer would depend on the store.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
 	}
 	e, err := h.parser.Parse(s) // a strict parser under Config.Strict: unquoted values refused
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, c := range filter.UnquotedValues(e) {
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
-	if err := k.evaluator().Validate(e); err != nil {
+	m, err := k.evaluator().Compile(e)
+	if err != nil {
 		if p := omittedIn(k.resourceType(), e); p != "" {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+			return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
 		}
-		return nil, err
+		return nil, nil, err
 	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
-	return e, nil
+	return e, m, nil
 }
 
 // neverReturned returns the first attribute in e whose values are never
@@ -241,11 +254,14 @@ func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
-	f, err := h.parseFilter(ctx, k, rl.filter)
+	f, m, err := h.parseFilter(ctx, k, rl.filter)
 	if err != nil {
 		return lp, err
 	}
 	lp.query.Filter = f
+	if m != nil {
+		lp.query.Compiled = m // not a nil *query.Matcher in the interface
+	}
 	if rl.sortBy != "" {
 		p, err := h.parser.ParsePath(rl.sortBy)
 		if err != nil || p.Filter != nil {
@@ -296,7 +312,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 // writeList writes a ListResponse from already-encoded resources.
 func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
 	var b bytes.Buffer
-	startList(&b, 128, items)
+	startList(&b, listHeadSize, items)
 	b.WriteString(`,"totalResults":`)
 	b.WriteString(strconv.Itoa(total))
 	b.WriteString(`,"itemsPerPage":`)
@@ -305,6 +321,12 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	b.WriteString(strconv.Itoa(startIndex))
 	h.writeResources(w, &b, items)
 }
+
+// listHeadSize is what a ListResponse holds besides its resources: the
+// schemas, totalResults, itemsPerPage and startIndex (of up to 20 digits
+// each) and the brackets of Resources, so that writeList's buffer is made
+// once (128 was 2 bytes short of an empty page's response).
+const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[]}`) + 3*20
 
 // startList begins a ListResponse in b with its schemas, grown for items
 // and head bytes of the members the caller writes before them.

@@ -187,14 +187,16 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
 		return err
 	}
+	mr, ok := h.cfg.Groups.(store.MembershipReader)
 	var ids []string
-	for _, u := range users {
-		if u.Groups == nil {
-			ids = append(ids, u.ID)
+	if ok && !fresh { // only for a lookup: a POST's user has no groups to look up
+		for _, u := range users {
+			if u.Groups == nil {
+				ids = append(ids, u.ID)
+			}
 		}
 	}
-	mr, ok := h.cfg.Groups.(store.MembershipReader)
-	if ok && !fresh && len(ids) > 0 && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
+	if len(ids) > 0 && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
 		m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
 		if err != nil {
 			return err

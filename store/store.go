@@ -61,6 +61,13 @@ var (
 type Query struct {
 	// Filter is nil when every resource matches.
 	Filter filter.Expr
+	// Compiled is Filter as the handler compiled it to validate it (a
+	// *query.Matcher, from query.Evaluator.Compile), or nil. query.Select
+	// and query.SelectAfter use it instead of compiling Filter again when
+	// it was compiled from this very Filter for their Evaluator's
+	// resource type, and compile Filter otherwise; a store that reads
+	// Filter itself (to build SQL, say) ignores it.
+	Compiled Matcher
 	// SortBy is an attribute path such as "userName", "name.familyName"
 	// or "meta.lastModified"; "" means the store's stable default order
 	// (creation order). Ties keep that default order, so paging is stable.
@@ -82,6 +89,13 @@ type Query struct {
 	// must not load them (Groups is returned nil). See GetUser for what a
 	// nil and a non-nil Groups say.
 	ExcludeGroups bool
+}
+
+// Matcher is a filter compiled to test resource documents:
+// *query.Matcher, whose Match reports whether a document
+// (resources.ToMap) matches it.
+type Matcher interface {
+	Match(doc map[string]any) bool
 }
 
 // Page is one page of a list result.

@@ -84,27 +84,29 @@ func newVerifiedCache(opts Options) *verifiedCache {
 	return c
 }
 
-// get returns a copy of the token cached under hash, without its hash
-// (the caller has it), if it was verified less than the TTL before now
-// and has not expired at now; otherwise it drops any entry for hash and
-// returns nil. Expiry is checked here, on every hit, so that a token is
-// refused the moment it expires.
-func (c *verifiedCache) get(hash []byte, now time.Time) *Token {
+// get writes into dst a copy of the token cached under hash, without its
+// hash (the caller has it), and reports true, if it was verified less
+// than the TTL before now and has not expired at now; otherwise it drops
+// any entry for hash, leaves dst as it is and reports false. Expiry is
+// checked here, on every hit, so that a token is refused the moment it
+// expires.
+func (c *verifiedCache) get(hash []byte, now time.Time, dst *Token) bool {
 	if c == nil {
-		return nil
+		return false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.byHash[string(hash)]
 	if !ok {
-		return nil
+		return false
 	}
 	e := el.Value.(*cached)
 	if !now.Before(e.until) || e.tok.Expired(now) {
 		c.remove(el)
-		return nil
+		return false
 	}
-	return e.tok.public()
+	e.tok.publicTo(dst)
+	return true
 }
 
 // generation returns a value to pass to put: read it before the store

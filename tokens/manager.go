@@ -408,12 +408,27 @@ func (m *Manager) list(ctx context.Context, tenantID string) ([]*Token, error) {
 // Options.LastUsedInterval, on cache hits too; failures of that write do
 // not fail the call.
 func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, error) {
+	t := new(Token)
+	if err := m.AuthenticateInto(ctx, bearer, t); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// AuthenticateInto is Authenticate writing the token's record into dst
+// (overwritten whole) instead of a new Token, for a caller that already
+// has a place for it: the SCIM handler keeps it in the state it makes for
+// each request, so that a cache hit allocates nothing (nor anything but
+// a copy of Labels, when the token has any). On an error dst is left as
+// it is.
+func (m *Manager) AuthenticateInto(ctx context.Context, bearer string, dst *Token) error {
 	sum := hashToken(bearer)
 	hash := sum[:] // on the stack while the cache answers
 	now := m.now()
-	if t := m.cache.get(hash, now); t != nil {
+	if m.cache.get(hash, now, dst) {
 		m.hits.Add(1)
-		return m.accept(ctx, t, now), nil
+		m.accept(ctx, dst, now)
+		return nil
 	}
 	m.misses.Add(1)
 	gen := m.cache.generation()
@@ -424,7 +439,7 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 	case errors.Is(err, ErrNotFound):
 		found = &unknownToken // take the same path as a bad known token
 	case err != nil:
-		return nil, fmt.Errorf("tokens: authenticate: %w", err)
+		return fmt.Errorf("tokens: authenticate: %w", err)
 	}
 	t := found.clone() // never mutate what the store handed out
 	now = m.now()      // after the lookup, which may have taken a while
@@ -432,10 +447,11 @@ func (m *Manager) Authenticate(ctx context.Context, bearer string) (*Token, erro
 	// (a prefix, a case-insensitive index); the comparison is what counts.
 	match := subtle.ConstantTimeCompare(t.Hash, hash) == 1
 	if !known || !match || !formed || !t.Active(now) {
-		return nil, ErrInvalidToken
+		return ErrInvalidToken
 	}
 	m.cache.put(gen, t, now)
-	return m.accept(ctx, t, now), nil
+	*dst = *m.accept(ctx, t, now) // t is this call's own copy: nobody else holds its Labels
+	return nil
 }
 
 // accept records a successful authentication of t at now and returns t

@@ -122,10 +122,16 @@ func (t *Token) clone() *Token {
 // public returns a deep copy of t without its hash (not copied only to
 // be dropped: this runs on every authenticated request).
 func (t *Token) public() *Token {
-	c := *t
-	c.Labels = maps.Clone(t.Labels)
-	c.Hash = nil
-	return &c
+	c := new(Token)
+	t.publicTo(c)
+	return c
+}
+
+// publicTo is public writing the copy into dst.
+func (t *Token) publicTo(dst *Token) {
+	*dst = *t
+	dst.Labels = maps.Clone(t.Labels)
+	dst.Hash = nil
 }
 
 // newSecret reads 256 bits from r and returns the plaintext token.
@@ -148,6 +154,14 @@ func newID(r io.Reader) (string, error) {
 
 // hashToken returns the SHA-256 of a plaintext token.
 func hashToken(plaintext string) [sha256.Size]byte {
+	// A generated token is 48 bytes: copied to the stack, its hash input
+	// costs no allocation (the conversion's own buffer holds 32 bytes), on
+	// a path every request takes. A longer bearer, never a valid token,
+	// gets the conversion.
+	var buf [128]byte
+	if len(plaintext) <= len(buf) {
+		return sha256.Sum256(append(buf[:0], plaintext...))
+	}
 	return sha256.Sum256([]byte(plaintext))
 }
 

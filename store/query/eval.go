@@ -83,6 +83,11 @@ func NewEvaluator(rt *resources.ResourceType) *Evaluator { return &Evaluator{Typ
 // every document.
 type Matcher struct {
 	fn func(doc map[string]any) bool
+	// rt and e are the resource type and the filter Compile made it
+	// from (nil for CompileElement's), so that a Query's Compiled is used
+	// only for its own Filter (see QueryMatcher).
+	rt *resources.ResourceType
+	e  filter.Expr
 }
 
 // Match reports whether doc matches the compiled filter.
@@ -101,13 +106,13 @@ func (ev *Evaluator) Compile(e filter.Expr) (*Matcher, error) {
 		return nil, fmt.Errorf("store: Evaluator has no resource type")
 	}
 	if isNil(e) {
-		return &Matcher{}, nil
+		return &Matcher{rt: ev.Type, e: e}, nil
 	}
 	fn, err := ev.compile(scope{}, e, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &Matcher{fn: fn}, nil
+	return &Matcher{fn: fn, rt: ev.Type, e: e}, nil
 }
 
 // CompileElement is Compile for a value filter (the inside of
@@ -159,8 +164,9 @@ func (ev *Evaluator) MatchElement(attr *resources.Attribute, e filter.Expr, elem
 // fails in Match.
 //
 // It runs the checks Compile runs, in the same code (a scope with check
-// set), without building the matcher: the handler validates every list's
-// filter before a store compiles it, and building was most of the cost.
+// set), without building the matcher, for a caller that will not match
+// documents itself. (The handler compiles a list's filter instead, and
+// hands the Matcher to the store in store.Query.Compiled.)
 func (ev *Evaluator) Validate(e filter.Expr) error {
 	if ev == nil || ev.Type == nil || ev.Type.Schema == nil {
 		return fmt.Errorf("store: Evaluator has no resource type")

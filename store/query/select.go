@@ -57,10 +57,10 @@ func Select[T any](ev *Evaluator, q store.Query, items []T, doc func(T) (map[str
 	return page, nil
 }
 
-// compileQuery compiles q's filter and, when q.SortBy is set, its sorter
-// (nil otherwise).
+// compileQuery compiles q's filter (unless the handler did, see
+// QueryMatcher) and, when q.SortBy is set, its sorter (nil otherwise).
 func (ev *Evaluator) compileQuery(q store.Query) (*Matcher, *Sorter, error) {
-	m, err := ev.Compile(q.Filter)
+	m, err := ev.QueryMatcher(q)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -85,4 +85,17 @@ func UserDoc(u *resources.User) (map[string]any, error) {
 // (resources.ToMap).
 func GroupDoc(g *resources.Group) (map[string]any, error) {
 	return resources.ToMap(g)
+}
+
+// QueryMatcher returns the Matcher of q.Filter: q.Compiled when Compile
+// made it from this very Filter (the same expression, by identity: nodes
+// are pointers) for ev's resource type, as the handler does when it
+// validates a list's filter, so that the filter is resolved once per
+// request; otherwise Compile's. Select and SelectAfter get their matcher
+// here; a store with its own loop over documents may too.
+func (ev *Evaluator) QueryMatcher(q store.Query) (*Matcher, error) {
+	if m, ok := q.Compiled.(*Matcher); ok && m != nil && ev != nil && m.rt != nil && m.rt == ev.Type && m.e == q.Filter {
+		return m, nil
+	}
+	return ev.Compile(q.Filter)
 }
