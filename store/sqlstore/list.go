@@ -44,7 +44,9 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	if users {
 		ev = s.userEval
 	}
-	if _, err := ev.Compile(q.Filter); err != nil {
+	// The handler has compiled the filter already (q.Compiled), which
+	// QueryMatcher takes instead of compiling it again.
+	if _, err := ev.QueryMatcher(q); err != nil {
 		return nil, err
 	}
 	if q.SortBy != "" {
