@@ -148,7 +148,7 @@ func (h *handler) bulkOps(doc map[string]any) ([]*bulkOp, int, error) {
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"method\":\"POST\",\"path\":\"/Users\",\"bulkId\":\"1\",\"data\":{...}}]}", bulkRequestSchema)
 	}
 	if len(rawOps) > h.cfg.MaxBulkOperations {
-		return nil, 0, &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
+		return nil, 0, &Error{Status: http.StatusRequestEntityTooLarge,
 			Detail: fmt.Sprintf("the bulk request has %d operations; at most %d are accepted (maxOperations in /ServiceProviderConfig)", len(rawOps), h.cfg.MaxBulkOperations)}
 	}
 	ops := make([]*bulkOp, len(rawOps))

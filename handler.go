@@ -640,10 +640,11 @@ func (h *handler) bodyLimit(path string) int64 {
 	return h.cfg.MaxBodyBytes
 }
 
-// tooLarge is the 413 for a body to path beyond bodyLimit.
+// tooLarge is the 413 for a body to path beyond bodyLimit. It carries no
+// scimType: RFC 7644 §3.12 lists none for it, and §3.7.4's 413 has none.
 func (h *handler) tooLarge(path string) *Error {
 	if path == "/Bulk" {
-		return &Error{Status: http.StatusRequestEntityTooLarge, ScimType: "tooLarge",
+		return &Error{Status: http.StatusRequestEntityTooLarge,
 			Detail: fmt.Sprintf("the bulk request is larger than %d bytes (maxPayloadSize in /ServiceProviderConfig); split it", h.cfg.MaxBulkPayloadBytes)}
 	}
 	return errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", h.cfg.MaxBodyBytes)
