@@ -307,16 +307,7 @@ func TestSearchEndpoints(t *testing.T) {
 			e.do("GET", "/?filter="+q(tt.filter), nil),
 		} {
 			require.Equal(t, 200, r.Code, "%s: %s", tt.filter, r.Raw)
-			var got []string
-			for _, it := range r.Body["Resources"].([]any) {
-				m := it.(map[string]any)
-				if n, ok := m["userName"].(string); ok {
-					got = append(got, n)
-				} else {
-					got = append(got, m["displayName"].(string))
-				}
-			}
-			assert.Equal(t, tt.want, got, tt.filter)
+			assert.Equal(t, tt.want, resourceNames(r), tt.filter)
 			assert.Equal(t, float64(len(tt.want)), r.Body["totalResults"], tt.filter)
 		}
 	}
@@ -336,16 +327,7 @@ func TestSearchEndpoints(t *testing.T) {
 	} {
 		r := e.do("GET", "/"+tt.query, nil)
 		require.Equal(t, 200, r.Code, "%s: %s", tt.query, r.Raw)
-		var got []string
-		for _, it := range r.Body["Resources"].([]any) {
-			m := it.(map[string]any)
-			if n, ok := m["userName"].(string); ok {
-				got = append(got, n)
-			} else {
-				got = append(got, m["displayName"].(string))
-			}
-		}
-		assert.Equal(t, tt.want, got, tt.query)
+		assert.Equal(t, tt.want, resourceNames(r), tt.query)
 		assert.Equal(t, float64(4), r.Body["totalResults"], tt.query)
 	}
 	requireError(t, e.do("GET", "/?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
@@ -480,4 +462,19 @@ func TestResponseByteBudget(t *testing.T) {
 		start += n
 	}
 	assert.Equal(t, []string{"big0", "big1", "big2", "big3", "big4", "big5", "after-the-users"}, seen)
+}
+
+// resourceNames returns the userName of each user and the displayName of
+// each group of a ListResponse, in order.
+func resourceNames(r *resp) []string {
+	var got []string
+	for _, it := range r.Body["Resources"].([]any) {
+		m := it.(map[string]any)
+		if n, ok := m["userName"].(string); ok {
+			got = append(got, n)
+		} else {
+			got = append(got, m["displayName"].(string))
+		}
+	}
+	return got
 }
