@@ -15,6 +15,12 @@
 //   - member-small and member-big: a one-member add PATCH and the matching
 //     remove PATCH on a group of -small-group and of -big-group members.
 //
+// Before each phase against each target the driver pauses for -settle
+// (500 ms) and collects garbage, so that the previous target's
+// background work (its request log's writes, a checkpoint) and garbage
+// do not run in this target's turn: every target lives in this one
+// process, on the same cores.
+//
 // Every run starts on fresh data (memory, a SQLite file in a temp dir, a
 // new PostgreSQL schema) and removes it at the end. Any failed request (a
 // non-2xx answer other than the lookup's expected empty result or 404)
@@ -53,6 +59,8 @@ type config struct {
 	BigGroup   int           `json:"bigGroup"`
 	Rounds     int           `json:"rounds"`
 	Duration   time.Duration `json:"duration"`
+	// Settle is the pause before each phase against each target.
+	Settle time.Duration `json:"settle"`
 	// Targets are measured after the floor, in this order.
 	Targets     []string `json:"targets"`
 	PostgresURL string   `json:"-"`
@@ -68,6 +76,7 @@ func main() {
 	flag.IntVar(&cfg.BigGroup, "big-group", 20000, "members of the big group")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds; the report gives medians over them")
 	flag.DurationVar(&cfg.Duration, "duration", time.Minute, "cap on one phase against one target")
+	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "pause before each phase against each target, so that the previous one's background work (request log writes, checkpoints) is done")
 	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
 	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
 	jsonPath := flag.String("json", "", "write the raw figures to this file")
@@ -177,6 +186,12 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 				if err := ctx.Err(); err != nil {
 					return nil, err
 				}
+				// The previous target's request log writer flushes
+				// within admin.DefaultAsyncFlushDelay, and its garbage
+				// is collected here: neither then runs in this
+				// target's turn, in the same process on the same cores.
+				time.Sleep(cfg.Settle)
+				runtime.GC()
 				res := d.runPhase(ctx, t, phase, round, st)
 				rep.Results = append(rep.Results, res)
 				rep.Errors[t.name] += res.Errors
