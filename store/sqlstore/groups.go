@@ -1036,6 +1036,19 @@ func (s *Store) sqlGroupsOf(list bool) string {
 		UNION
 		SELECT c.uid, m.group_id, 0 FROM c JOIN scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
 		SELECT d.uid, g.id, g.display_name, d.direct FROM (SELECT uid, gid, max(direct) AS direct FROM c GROUP BY uid, gid) d
-		JOIN scim_groups g ON g.tenant = ` + t + ` AND g.id = d.gid
+		` + s.groupByID("d.gid", t) + `
 		ORDER BY d.uid, g.seq`
+}
+
+// groupByID joins the group g of tenant t whose id is the column gid, for
+// each row: on PostgreSQL a LATERAL subquery that OFFSET 0 keeps from
+// being flattened into a plain join, which before the first ANALYZE of
+// scim_groups PostgreSQL may answer with a hash join over every group of
+// the tenant (1,001 rows read for 3 memberships at 1,000 groups); the
+// subquery finds each group by its primary key. SQLite joins row by row.
+func (s *Store) groupByID(gid, t string) string {
+	if s.d.pg {
+		return `CROSS JOIN LATERAL (SELECT g.id, g.display_name, g.seq FROM scim_groups g WHERE g.tenant = ` + t + ` AND g.id = ` + gid + ` OFFSET 0) g`
+	}
+	return `JOIN scim_groups g ON g.tenant = ` + t + ` AND g.id = ` + gid
 }

@@ -291,8 +291,8 @@ func walksTenant(stmt, line string) bool {
 // custom: it never reads along the group's rows, or the tenant's, testing
 // each. It did, for the 20,000 members of this group as of the load
 // test's: 2 to 3 ms a change, twice a small group's time. The lookups
-// around a member change (the member among the users, a page's groups)
-// are held to their rows the same way.
+// around a member change (the member among the users, a page's groups,
+// a user's groups among a thousand) are held to their rows the same way.
 func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 	s := openWith(postgresDSN)(t, sqlstore.Config{})
 	_, err := s.DB().ExecContext(ctx, `ALTER TABLE scim_members SET (autovacuum_enabled = false)`)
@@ -308,6 +308,16 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 		members[i] = resources.Member{Value: id}
 	}
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "big", Members: members})
+	require.NoError(t, err)
+	// A thousand groups more, three of them holding one member.
+	groups := make([]*resources.Group, 1000)
+	for i := range groups {
+		groups[i] = &resources.Group{DisplayName: fmt.Sprintf("team %d", i)}
+	}
+	gids, err := s.SeedGroupsForTest(ctx, "", groups)
+	require.NoError(t, err)
+	require.NoError(t, s.SeedMembershipsForTest(ctx, "", "User", []string{gids[10], gids[500], gids[990]}, []string{ids[1700], ids[1700], ids[1700]}))
+	_, err = s.DB().ExecContext(ctx, `ALTER TABLE scim_groups SET (autovacuum_enabled = false)`)
 	require.NoError(t, err)
 	var analyzed int
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stats WHERE tablename = 'scim_members' AND schemaname = current_schema()`).Scan(&analyzed))
@@ -326,8 +336,14 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 	}
 	// A member added is looked up first, among the users of the tenant.
 	stmts = append(stmts, statement{"resolve 1", s.SQLResolveForTest("scim_users"), []any{"", s.ListArgForTest(ids[1500:1501]), g.ID}, 1})
-	// A page of users reads their groups.
-	stmts = append(stmts, statement{"groups of 3", s.SQLGroupsOfForTest(), []any{"", s.ListArgForTest(ids[1500:1503])}, 3})
+	// A page of users reads their groups, and so does every read of a
+	// user (the body of the function scim_user_groups, migration 0006).
+	stmts = append(stmts, statement{"groups of 3", s.SQLGroupsOfForTest(), []any{"", s.ListArgForTest(ids[1500:1503])}, 3},
+		statement{"groups of a user in 4", s.SQLGroupsOfForTest(), []any{"", s.ListArgForTest(ids[1700:1701])}, 4},
+		statement{"a user's groups", `SELECT COALESCE(json_agg(json_build_array(g.id, g.display_name,
+			EXISTS (SELECT 1 FROM scim_members p WHERE p.tenant = g.tenant AND p.member_id = g.id AND p.member_type = 'Group')) ORDER BY g.seq), '[]')
+		FROM scim_members m JOIN scim_groups g ON g.tenant = m.tenant AND g.id = m.group_id
+		WHERE m.tenant = $1 AND m.member_id = $2 AND m.member_type = 'User'`, []any{"", ids[1700]}, 4})
 	for _, st := range stmts {
 		for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
 			t.Run(st.name+"/"+mode, func(t *testing.T) {
