@@ -54,7 +54,7 @@ func decode(data []byte, unique bool) (map[string]any, error) {
 		}
 		m, _, repeated := jsonscan.UniqueValue(data, i)
 		if repeated != "" {
-			return nil, RepeatedMember(repeated)
+			return nil, jsonscan.RepeatedError(repeated)
 		}
 		return m.(map[string]any), nil
 	}
@@ -73,12 +73,6 @@ func decode(data []byte, unique bool) (map[string]any, error) {
 		return nil, fmt.Errorf("the body must be a JSON object")
 	}
 	return m, nil
-}
-
-// RepeatedMember is the error of a JSON object that gives the member name
-// twice; the PATCH decoder words its own the same way.
-func RepeatedMember(name string) error {
-	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
 func describeJSONError(data []byte, err error) error {

@@ -11,6 +11,7 @@ package jsonscan
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -26,6 +27,13 @@ import (
 // there without its reflection and second pass.
 func Value(data []byte, i int) (any, int) {
 	return value(data, i, nil)
+}
+
+// RepeatedError is the error of an object that gives the member name
+// twice (UniqueValue's repeated), worded the same wherever a request body
+// is refused for it.
+func RepeatedError(name string) error {
+	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
 // UniqueValue is Value that also reports the first name an object of the

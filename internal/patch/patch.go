@@ -116,12 +116,12 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 		switch {
 		case key.is("operations"):
 			if list != nil {
-				return nil, nil, envelopeError(InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+				return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
 			list = val
 		case key.is("schemas"):
 			if schemas {
-				return nil, nil, envelopeError(InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+				return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
 			schemas = true
 		default:
@@ -174,7 +174,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 			continue
 		}
 		if *dst != nil {
-			return newError(i, InvalidSyntax, "%s", resources.RepeatedMember(key.String()))
+			return newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 		}
 		*dst = val
 	}
@@ -195,7 +195,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 	if rvalue != nil {
 		v, repeated := rawValue(rvalue)
 		if repeated != "" {
-			return newError(i, InvalidSyntax, "%s", resources.RepeatedMember(repeated))
+			return newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(repeated))
 		}
 		op.Value = v
 	}
