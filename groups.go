@@ -284,7 +284,14 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 				add, remove = diffMembers(memberIDs(cur.Members), target)
 			}
 		}
-		g, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+		// Events name the members the store reports it really added and
+		// removed (store.MembersReport), else those the request named.
+		var report store.MembersReport
+		mctx := ctx
+		if h.cfg.Events != nil {
+			mctx = store.WithMembersReport(ctx, &report)
+		}
+		g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
@@ -297,7 +304,11 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			h.writeError(w, r, err)
 			return true
 		}
-		h.membersChanged(ctx, g, add, remove)
+		if report.Filled {
+			h.membersChanged(ctx, g, report.Added, report.Removed)
+		} else {
+			h.membersChanged(ctx, g, add, remove)
+		}
 		if proj == nil {
 			w.Header().Set("ETag", etag(g.Meta.Version))
 			w.WriteHeader(http.StatusNoContent)

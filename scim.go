@@ -129,10 +129,13 @@ type Config struct {
 	// request's goroutine; keep it fast or hand the event off. A panic in
 	// it is logged and never changes the response. Events are lost when
 	// the process stops between the commit and the call, and each
-	// replica sees only the changes it served; membership events name
-	// the ids the request asked to add or remove. For what must not be
-	// missed (ending a deactivated user's sessions), consume the store's
-	// change feed instead (store.ChangeFeed, package feed).
+	// replica sees only the changes it served. Membership events name
+	// the members really added or removed: for a member PATCH, those the
+	// group store reports (store.MembersReport; store/memory and
+	// store/sqlstore report them), else the ids the request named. A
+	// user's deletion reports no membership events. For what must not
+	// be missed (ending a deactivated user's sessions), consume the
+	// store's change feed instead (store.ChangeFeed, package feed).
 	Events func(ctx context.Context, e Event)
 	// Logger receives one line per request and the details of internal
 	// errors. Defaults to slog.Default(). Tokens are never logged.
@@ -388,7 +391,8 @@ type Event struct {
 	// Group is the group after the change, members not loaded for
 	// membership events; nil for GroupDeleted.
 	Group *resources.Group
-	// Members are the member ids a membership event asked to add or remove.
+	// Members are the member ids a membership event added or removed
+	// (see Config.Events for a store that does not report them).
 	Members []string
 	// At is when the handler made the change.
 	At time.Time

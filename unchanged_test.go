@@ -207,3 +207,55 @@ func TestEventsHoldTheirOwnCopies(t *testing.T) {
 		"group.created:Team", "group.members_added:Team",
 	}, seen)
 }
+
+// reportlessGroups is a group store that fills no store.MembersReport:
+// it hands ModifyMembers a context whose report is nil.
+type reportlessGroups struct{ *memory.Store }
+
+func (r reportlessGroups) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	return r.Store.ModifyMembers(store.WithMembersReport(ctx, nil), groupID, add, remove, ifVersion)
+}
+
+// TestMembershipEventsNameRealChanges: a member PATCH's events name the
+// members really added and removed when the store reports them (an id
+// already a member, one that names nothing, one not a member are not
+// listed), and the ids the request named when it does not.
+func TestMembershipEventsNameRealChanges(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		reporting bool
+	}{{"reporting store", true}, {"store without reports", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			db := memory.New()
+			e := newEnv(t, func(c *scim.Config) {
+				c.Users, c.Groups = db, db
+				if !tt.reporting {
+					c.Groups = reportlessGroups{db}
+				}
+			})
+			a := e.createUser("a@example.com")["id"].(string)
+			b := e.createUser("b@example.com")["id"].(string)
+			c := e.createUser("c@example.com")["id"].(string)
+			gid := e.createGroup("Sales", a)["id"].(string)
+			e.clearEvents()
+			const unknown = "00000000-0000-4000-8000-000000000000"
+			r := e.do("PATCH", "/Groups/"+gid, patchBody(
+				op("add", "members", []any{map[string]any{"value": a}, map[string]any{"value": b}, map[string]any{"value": unknown}}),
+				op("remove", `members[value eq "`+c+`"]`, nil),
+			))
+			require.Equal(t, 204, r.Code, r.Raw)
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			got := map[scim.EventType][]string{}
+			for _, ev := range e.events {
+				got[ev.Type] = ev.Members
+			}
+			if tt.reporting {
+				assert.Equal(t, map[scim.EventType][]string{scim.MembersAdded: {b}}, got, "only b was added, and nobody removed")
+				return
+			}
+			assert.Equal(t, []string{c}, got[scim.MembersRemoved], "the removal the request named")
+			assert.ElementsMatch(t, []string{a, b, unknown}, got[scim.MembersAdded], "the adds the request named")
+		})
+	}
+}

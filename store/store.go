@@ -233,7 +233,9 @@ type GroupStore interface {
 	// or group of the tenant (or name the group itself) are skipped. If
 	// ifVersion is not "" and differs from the stored version:
 	// ErrPreconditionFailed. It returns the group with a new Meta.Version
-	// and Members nil.
+	// and Members nil. When ctx carries a MembersReport
+	// (MembersReportOf), a store may fill it with what the call really
+	// did.
 	ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error)
 }
 
@@ -332,6 +334,37 @@ type ModelProvider interface {
 	// Model returns the model the store resolves filters and sorting
 	// against.
 	Model() *resources.Model
+}
+
+// MembersReport is what a ModifyMembers call really did to a group's
+// members: the ids it added (not those already members, nor those that
+// name nothing the group may hold) and those it removed (not those that
+// were not members), each list sorted, nil when empty. The handler names
+// them in Config.Events' membership events.
+type MembersReport struct {
+	Added, Removed []string
+	// Filled is set by a store that filled the report.
+	Filled bool
+}
+
+type membersReportKey struct{}
+
+// WithMembersReport returns a context carrying r, for ModifyMembers to
+// fill: a group store that reports its member changes sets *r when the
+// call succeeds (store/memory and store/sqlstore do; storetest checks
+// the report of a store that fills it). The report travels with the
+// context rather than as a second method, so that a host type that
+// wraps a store and overrides ModifyMembers still runs its own method
+// and, passing the context on, still gets the report filled.
+func WithMembersReport(ctx context.Context, r *MembersReport) context.Context {
+	return context.WithValue(ctx, membersReportKey{}, r)
+}
+
+// MembersReportOf returns the report ctx carries for ModifyMembers to
+// fill, or nil when the caller asked for none.
+func MembersReportOf(ctx context.Context) *MembersReport {
+	r, _ := ctx.Value(membersReportKey{}).(*MembersReport)
+	return r
 }
 
 type tenantKey struct{}

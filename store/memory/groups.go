@@ -408,6 +408,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		}
 	}
 	if len(removed)+len(added) == 0 {
+		query.ReportMembers(ctx, nil, nil)
 		return r.g.Clone(), nil
 	}
 	var changes []store.Change
@@ -426,6 +427,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	if err != nil {
 		return nil, err
 	}
+	query.ReportMembers(ctx, removed, added)
 	return r.g.Clone(), nil
 }
 

@@ -2,6 +2,7 @@ package query
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -160,4 +161,22 @@ func MemberChanges(gid, version string, removed, added []string) []store.Change 
 		out = append(out, store.Change{Kind: store.MembersAdded, ID: gid, Version: version, Members: added})
 	}
 	return out
+}
+
+// ReportMembers fills the store.MembersReport ctx carries, if any, with
+// the members a ModifyMembers call removed and added (sorted copies): what
+// a group store that reports its member changes calls once the change is
+// made.
+func ReportMembers(ctx context.Context, removed, added []string) {
+	if rep := store.MembersReportOf(ctx); rep != nil {
+		*rep = store.MembersReport{Added: sortedOrNil(added), Removed: sortedOrNil(removed), Filled: true}
+	}
+}
+
+// sortedOrNil returns a sorted copy of ids, nil when there are none.
+func sortedOrNil(ids []string) []string {
+	if len(ids) == 0 {
+		return nil
+	}
+	return slices.Sorted(slices.Values(ids))
 }

@@ -114,6 +114,13 @@ func sqliteAppendN(n int) string {
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.bridging() }
 
+// tracksMembers reports whether a member change in ctx works out which
+// members it really added and removed: the store tracks changes, or ctx
+// carries a store.MembersReport for ModifyMembers to fill.
+func (s *Store) tracksMembers(ctx context.Context) bool {
+	return s.tracking() || store.MembersReportOf(ctx) != nil
+}
+
 // bridging reports whether writes must also hand Config.OnChange or
 // Config.Bridge the resource before and after.
 func (s *Store) bridging() bool { return s.feed.onChange != nil || s.feed.bridge != nil }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 
@@ -23,6 +24,7 @@ var groupTests = []test{
 	{"DeleteVersion", testDeleteGroupVersion},
 	{"ModifyMembers", testModifyMembers},
 	{"ModifyMembersVersion", testModifyMembersVersion},
+	{"ModifyMembersReport", testModifyMembersReport},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
@@ -335,6 +337,40 @@ func testModifyMembers(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrNotFound, "ModifyMembers of a group id no group has must return store.ErrNotFound "+mod)
 	_, err = e.groups.ModifyMembers(e.ctx, "", nil, nil, "")
 	requireIs(t, err, store.ErrNotFound, `ModifyMembers of the group id "" must return store.ErrNotFound, even with nothing to change `+mod)
+}
+
+// testModifyMembersReport: a store that fills the store.MembersReport
+// its context carries (optional) names the members it really added and
+// removed, sorted, and none when nothing changed.
+func testModifyMembersReport(t *testing.T, e *env) {
+	const mod = "(store.MembersReport, filled by ModifyMembers)"
+	var ids []string
+	for i := range 4 {
+		ids = append(ids, e.createUser(t, &resources.User{UserName: fmt.Sprintf("r%d", i)}).ID)
+	}
+	g := e.createGroup(t, &resources.Group{DisplayName: "Reported", Members: []resources.Member{{Value: ids[0]}}})
+	modify := func(add, remove []string) store.MembersReport {
+		t.Helper()
+		var rep store.MembersReport
+		_, err := e.groups.ModifyMembers(store.WithMembersReport(e.ctx, &rep), g.ID, add, remove, "")
+		require.NoError(t, err, "ModifyMembers must succeed "+mod)
+		return rep
+	}
+	rep := modify([]string{ids[1], ids[0], unknownID(), ""}, []string{unknownID(), ids[2]})
+	if !rep.Filled {
+		t.Skip("the store does not fill store.MembersReport (optional): Config.Events name the ids a request asks for")
+	}
+	assert.Equal(t, []string{ids[1]}, rep.Added, "the report must name the members added, not a present member or an id that names nothing "+mod)
+	assert.Nil(t, rep.Removed, "the report must name no member removed when none was a member "+mod)
+
+	rep = modify([]string{ids[3], ids[2]}, []string{ids[1], ids[0]})
+	assert.Equal(t, slices.Sorted(slices.Values([]string{ids[2], ids[3]})), rep.Added, "the report must name the members added, sorted "+mod)
+	assert.Equal(t, slices.Sorted(slices.Values([]string{ids[0], ids[1]})), rep.Removed, "the report must name the members removed, sorted "+mod)
+
+	rep = modify([]string{ids[2]}, []string{ids[0]})
+	assert.True(t, rep.Filled, "a store that fills the report must fill it when nothing changes too "+mod)
+	assert.Nil(t, rep.Added, "nothing added, nothing reported "+mod)
+	assert.Nil(t, rep.Removed, "nothing removed, nothing reported "+mod)
 }
 
 func testModifyMembersVersion(t *testing.T, e *env) {
