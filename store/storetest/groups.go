@@ -35,6 +35,17 @@ var groupTests = []test{
 	{"TenantIsolation", testGroupTenants},
 }
 
+// createUserIDs creates n users named prefix0, prefix1, ... and returns
+// their ids.
+func (e *env) createUserIDs(t *testing.T, prefix string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("%s%d", prefix, i)}).ID
+	}
+	return ids
+}
+
 // members returns the member values of group id, read with GetGroup.
 func (e *env) members(t *testing.T, id string) []string {
 	t.Helper()
@@ -278,10 +289,7 @@ func testDeleteGroup(t *testing.T, e *env) {
 
 func testModifyMembers(t *testing.T, e *env) {
 	const mod = "(store.GroupStore.ModifyMembers)"
-	var ids []string
-	for i := range 4 {
-		ids = append(ids, e.createUser(t, &resources.User{UserName: fmt.Sprintf("m%d", i)}).ID)
-	}
+	ids := e.createUserIDs(t, "m", 4)
 	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: ids[0]}}})
 	version := g.Meta.Version
 
@@ -344,10 +352,7 @@ func testModifyMembers(t *testing.T, e *env) {
 // removed, sorted, and none when nothing changed.
 func testModifyMembersReport(t *testing.T, e *env) {
 	const mod = "(store.MembersReport, filled by ModifyMembers)"
-	var ids []string
-	for i := range 4 {
-		ids = append(ids, e.createUser(t, &resources.User{UserName: fmt.Sprintf("r%d", i)}).ID)
-	}
+	ids := e.createUserIDs(t, "r", 4)
 	g := e.createGroup(t, &resources.Group{DisplayName: "Reported", Members: []resources.Member{{Value: ids[0]}}})
 	modify := func(add, remove []string) store.MembersReport {
 		t.Helper()
@@ -405,10 +410,7 @@ func testModifyMembersVersion(t *testing.T, e *env) {
 func testModifyMembersConcurrent(t *testing.T, e *env) {
 	const n = 24
 	const atomic = "(store.GroupStore.ModifyMembers: one atomic step, concurrent calls never lose an update)"
-	ids := make([]string, n)
-	for i := range n {
-		ids[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("c%d", i)}).ID
-	}
+	ids := e.createUserIDs(t, "c", n)
 	g := e.createGroup(t, &resources.Group{DisplayName: "busy"})
 	var wg sync.WaitGroup
 	errs := make([]error, n)
