@@ -285,12 +285,8 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			}
 		}
 		// Events name the members the store reports it really added and
-		// removed (store.MembersReport), else those the request named.
-		var report store.MembersReport
-		mctx := ctx
-		if h.cfg.Events != nil {
-			mctx = store.WithMembersReport(ctx, &report)
-		}
+		// removed (store.Report), else those the request named.
+		mctx, report := h.reporting(ctx)
 		g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
@@ -304,11 +300,18 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			h.writeError(w, r, err)
 			return true
 		}
-		if report.Filled {
-			h.membersChanged(ctx, g, report.Added, report.Removed)
-		} else {
-			h.membersChanged(ctx, g, add, remove)
+		if report != nil && report.Filled {
+			add, remove = nil, nil
+			for _, c := range report.Changes {
+				switch c.Kind {
+				case store.MembersAdded:
+					add = c.Members
+				case store.MembersRemoved:
+					remove = c.Members
+				}
+			}
 		}
+		h.membersChanged(ctx, g, add, remove)
 		if proj == nil {
 			w.Header().Set("ETag", etag(g.Meta.Version))
 			w.WriteHeader(http.StatusNoContent)

@@ -186,11 +186,21 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 				return
 			}
 		}
-		if err := k.remove(ctx, id, version); err != nil {
+		rctx, report := h.reporting(ctx)
+		if err := k.remove(rctx, id, version); err != nil {
 			h.writeError(w, r, err)
 			return
 		}
 		h.emit(ctx, Event{Type: k.deleted, ID: id})
+		// The memberships the deletion removed, as the store reports
+		// them (a store that does not: none).
+		if report != nil && report.Filled {
+			for _, c := range report.Changes {
+				if c.Kind == store.MembersRemoved {
+					h.emit(ctx, Event{Type: MembersRemoved, ID: c.ID, Members: c.Members})
+				}
+			}
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}
 }

@@ -503,7 +503,8 @@ func TestGroupLifecycleAndEvents(t *testing.T) {
 		scim.GroupCreated, scim.MembersAdded,
 		scim.GroupUpdated, scim.MembersAdded, scim.MembersRemoved,
 		scim.MembersAdded, scim.MembersRemoved,
-		scim.UserDeleted, scim.GroupDeleted,
+		scim.UserDeleted, scim.MembersRemoved, // the user's deletion removed it from the group
+		scim.GroupDeleted,
 	}, e.eventTypes())
 	requireError(t, e.do("POST", "/Groups", map[string]any{"members": []any{}}), 400, "invalidValue", "displayName is required")
 }

@@ -130,12 +130,14 @@ type Config struct {
 	// it is logged and never changes the response. Events are lost when
 	// the process stops between the commit and the call, and each
 	// replica sees only the changes it served. Membership events name
-	// the members really added or removed: for a member PATCH, those the
-	// group store reports (store.MembersReport; store/memory and
-	// store/sqlstore report them), else the ids the request named. A
-	// user's deletion reports no membership events. For what must not
-	// be missed (ending a deactivated user's sessions), consume the
-	// store's change feed instead (store.ChangeFeed, package feed).
+	// the members really added or removed, as the store reports them
+	// (store.Report; store/memory and store/sqlstore do): a member
+	// PATCH's, and those a user's or group's deletion removed (after
+	// its UserDeleted or GroupDeleted). With a store that does not
+	// report, a member PATCH's events name the ids the request named and
+	// a deletion has none. For what must not be missed (ending a
+	// deactivated user's sessions), consume the store's change feed
+	// instead (store.ChangeFeed, package feed).
 	Events func(ctx context.Context, e Event)
 	// Logger receives one line per request and the details of internal
 	// errors. Defaults to slog.Default(). Tokens are never logged.
@@ -389,7 +391,8 @@ type Event struct {
 	// User is the user after the change (before, for UserDeleted: nil).
 	User *resources.User
 	// Group is the group after the change, members not loaded for
-	// membership events; nil for GroupDeleted.
+	// membership events; nil for GroupDeleted and for the membership
+	// events of a deletion.
 	Group *resources.Group
 	// Members are the member ids a membership event added or removed
 	// (see Config.Events for a store that does not report them).

@@ -208,18 +208,19 @@ func TestEventsHoldTheirOwnCopies(t *testing.T) {
 	}, seen)
 }
 
-// reportlessGroups is a group store that fills no store.MembersReport:
-// it hands ModifyMembers a context whose report is nil.
+// reportlessGroups is a group store that fills no store.Report: it hands
+// ModifyMembers a context whose report is nil.
 type reportlessGroups struct{ *memory.Store }
 
 func (r reportlessGroups) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
-	return r.Store.ModifyMembers(store.WithMembersReport(ctx, nil), groupID, add, remove, ifVersion)
+	return r.Store.ModifyMembers(store.WithReport(ctx, nil), groupID, add, remove, ifVersion)
 }
 
 // TestMembershipEventsNameRealChanges: a member PATCH's events name the
 // members really added and removed when the store reports them (an id
 // already a member, one that names nothing, one not a member are not
-// listed), and the ids the request named when it does not.
+// listed), and the ids the request named when it does not; a user's
+// deletion reports the memberships it removed.
 func TestMembershipEventsNameRealChanges(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
@@ -252,6 +253,14 @@ func TestMembershipEventsNameRealChanges(t *testing.T) {
 			}
 			if tt.reporting {
 				assert.Equal(t, map[scim.EventType][]string{scim.MembersAdded: {b}}, got, "only b was added, and nobody removed")
+				e.events = nil
+				e.mu.Unlock()
+				require.Equal(t, 204, e.do("DELETE", "/Users/"+b, nil).Code)
+				e.mu.Lock()
+				require.Len(t, e.events, 2, "UserDeleted, then the membership it removed")
+				assert.Equal(t, scim.UserDeleted, e.events[0].Type)
+				assert.Equal(t, scim.Event{Type: scim.MembersRemoved, ID: gid, Members: []string{b}}, scim.Event{Type: e.events[1].Type, ID: e.events[1].ID, Members: e.events[1].Members})
+				assert.Nil(t, e.events[1].Group, "a deletion's membership events carry no group")
 				return
 			}
 			assert.Equal(t, []string{c}, got[scim.MembersRemoved], "the removal the request named")

@@ -233,9 +233,8 @@ type GroupStore interface {
 	// or group of the tenant (or name the group itself) are skipped. If
 	// ifVersion is not "" and differs from the stored version:
 	// ErrPreconditionFailed. It returns the group with a new Meta.Version
-	// and Members nil. When ctx carries a MembersReport
-	// (MembersReportOf), a store may fill it with what the call really
-	// did.
+	// and Members nil. When ctx carries a Report (ReportOf), a store
+	// may fill it with what the call really did.
 	ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error)
 }
 
@@ -336,34 +335,40 @@ type ModelProvider interface {
 	Model() *resources.Model
 }
 
-// MembersReport is what a ModifyMembers call really did to a group's
-// members: the ids it added (not those already members, nor those that
-// name nothing the group may hold) and those it removed (not those that
-// were not members), each list sorted, nil when empty. The handler names
-// them in Config.Events' membership events.
-type MembersReport struct {
-	Added, Removed []string
+// Report collects what a write really did, as the entries a change feed
+// records for it (Change; Seq, Tenant and At may be unset): a
+// ModifyMembers its MembersAdded and MembersRemoved (the ids really added
+// and removed: not one already a member, not one that names nothing, not
+// one that was no member), a DeleteUser or DeleteGroup its UserDeleted or
+// GroupDeleted and the MembersRemoved of every membership it removed. The
+// handler asks for one (WithReport) on those writes when Config.Events is
+// set, and names what it holds in the events.
+type Report struct {
+	Changes []Change
 	// Filled is set by a store that filled the report.
 	Filled bool
 }
 
-type membersReportKey struct{}
+type reportKey struct{}
 
-// WithMembersReport returns a context carrying r, for ModifyMembers to
-// fill: a group store that reports its member changes sets *r when the
-// call succeeds (store/memory and store/sqlstore do; storetest checks
-// the report of a store that fills it). The report travels with the
-// context rather than as a second method, so that a host type that
-// wraps a store and overrides ModifyMembers still runs its own method
+// WithReport returns a context carrying r, for a write to fill: a store
+// that reports its writes sets *r when the write succeeds (store/memory
+// and store/sqlstore do, for ModifyMembers, DeleteUser and DeleteGroup;
+// storetest checks the report of a store that fills it). The report
+// travels with the context rather than as a second method, so that a host
+// type that wraps a store and overrides a write still runs its own method
 // and, passing the context on, still gets the report filled.
-func WithMembersReport(ctx context.Context, r *MembersReport) context.Context {
-	return context.WithValue(ctx, membersReportKey{}, r)
+func WithReport(ctx context.Context, r *Report) context.Context {
+	return context.WithValue(ctx, reportKey{}, r)
 }
 
-// MembersReportOf returns the report ctx carries for ModifyMembers to
-// fill, or nil when the caller asked for none.
-func MembersReportOf(ctx context.Context) *MembersReport {
-	r, _ := ctx.Value(membersReportKey{}).(*MembersReport)
+// ReportOf returns the report ctx carries for a write to fill, or nil
+// when the caller asked for none.
+func ReportOf(ctx context.Context) *Report {
+	if ctx == nil {
+		return nil
+	}
+	r, _ := ctx.Value(reportKey{}).(*Report)
 	return r
 }
 

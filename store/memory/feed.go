@@ -44,11 +44,18 @@ func WithOnChange(fn func(ctx context.Context, c store.Change) error) Option {
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed != nil || s.onChange != nil }
 
+// tracks reports whether a write in ctx works out its entries: the store
+// tracks changes, or ctx carries a store.Report for the write to fill.
+func (s *Store) tracks(ctx context.Context) bool {
+	return s.tracking() || store.ReportOf(ctx) != nil
+}
+
 // commit hands the entries of a write to WithOnChange's function (an
 // error stops the write before it is made: apply is not called), makes
 // the write with apply, and appends the entries to t's feed. The caller
 // has checked the write, so apply cannot fail, and holds t.mu for
-// writing. changes is empty when the store is not tracking.
+// writing. changes is empty when the store is not tracking. It fills the
+// store.Report ctx carries with changes.
 func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, apply func()) error {
 	if s.tracking() {
 		at := s.stamp()
@@ -63,6 +70,7 @@ func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, a
 		}
 	}
 	apply()
+	query.Report(ctx, changes)
 	if s.feed != nil {
 		t.feed.append(changes, s.feed.retention)
 	}

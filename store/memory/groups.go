@@ -348,7 +348,7 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 		return preconditionFailed("group", id, ifVersion, r.version)
 	}
 	changes := []store.Change{{Kind: store.GroupDeleted, ID: id}}
-	if s.tracking() {
+	if s.tracks(ctx) {
 		var own []string
 		r.members.each(func(mid string) { own = append(own, mid) })
 		changes = append(changes, query.MemberChanges(id, "", own, nil)...)
@@ -408,11 +408,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		}
 	}
 	if len(removed)+len(added) == 0 {
-		query.ReportMembers(ctx, nil, nil)
+		query.Report(ctx, nil)
 		return r.g.Clone(), nil
 	}
 	var changes []store.Change
-	if s.tracking() {
+	if s.tracks(ctx) {
 		changes = query.MemberChanges(groupID, query.FormatVersion(r.version+1), removed, added)
 	}
 	err = s.commit(ctx, t, changes, func() {
@@ -427,7 +427,6 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	if err != nil {
 		return nil, err
 	}
-	query.ReportMembers(ctx, removed, added)
 	return r.g.Clone(), nil
 }
 

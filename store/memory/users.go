@@ -207,7 +207,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 		return preconditionFailed("user", id, ifVersion, r.version)
 	}
 	var changes []store.Change
-	if s.tracking() {
+	if s.tracks(ctx) {
 		changes = append([]store.Change{{Kind: store.UserDeleted, ID: id}}, t.dropChanges(id)...)
 	}
 	return s.commit(ctx, t, changes, func() {

@@ -163,20 +163,18 @@ func MemberChanges(gid, version string, removed, added []string) []store.Change 
 	return out
 }
 
-// ReportMembers fills the store.MembersReport ctx carries, if any, with
-// the members a ModifyMembers call removed and added (sorted copies): what
-// a group store that reports its member changes calls once the change is
-// made.
-func ReportMembers(ctx context.Context, removed, added []string) {
-	if rep := store.MembersReportOf(ctx); rep != nil {
-		*rep = store.MembersReport{Added: sortedOrNil(added), Removed: sortedOrNil(removed), Filled: true}
+// Report fills the store.Report ctx carries, if any, with the entries of
+// a write (copies, lists included, so that the caller may keep them): what
+// a store that reports its writes calls once the write is made.
+func Report(ctx context.Context, changes []store.Change) {
+	rep := store.ReportOf(ctx)
+	if rep == nil {
+		return
 	}
-}
-
-// sortedOrNil returns a sorted copy of ids, nil when there are none.
-func sortedOrNil(ids []string) []string {
-	if len(ids) == 0 {
-		return nil
+	out := make([]store.Change, len(changes))
+	for i, c := range changes {
+		c.Attributes, c.Members = slices.Clone(c.Attributes), slices.Clone(c.Members)
+		out[i] = c
 	}
-	return slices.Sorted(slices.Values(ids))
+	*rep = store.Report{Changes: out, Filled: true}
 }

@@ -114,11 +114,11 @@ func sqliteAppendN(n int) string {
 // tracking reports whether writes must work out their feed entries.
 func (s *Store) tracking() bool { return s.feed.on || s.bridging() }
 
-// tracksMembers reports whether a member change in ctx works out which
-// members it really added and removed: the store tracks changes, or ctx
-// carries a store.MembersReport for ModifyMembers to fill.
-func (s *Store) tracksMembers(ctx context.Context) bool {
-	return s.tracking() || store.MembersReportOf(ctx) != nil
+// tracks reports whether a write in ctx works out its entries, or for
+// a member change which members it really added and removed: the store
+// tracks changes, or ctx carries a store.Report for the write to fill.
+func (s *Store) tracks(ctx context.Context) bool {
+	return s.tracking() || store.ReportOf(ctx) != nil
 }
 
 // bridging reports whether writes must also hand Config.OnChange or

@@ -256,12 +256,12 @@ func (s *Store) deleteMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 // execMembers runs q, a statement that inserts or deletes the rows of
 // scim_members of the member ids list, and returns how many rows it
 // changed and, when the store tracks changes or ctx asks for a
-// store.MembersReport, their member ids
+// store.Report, their member ids
 // (RETURNING member_id; for a list of one, the count says which, and
 // the statement runs without RETURNING: a one-member change, the common
 // one, reads no rows back).
 func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, list []string, q string, args ...any) (ids []string, n int64, err error) {
-	track := s.tracksMembers(ctx)
+	track := s.tracks(ctx)
 	if !track || len(list) == 1 {
 		res, err := s.wx(tx).ExecContext(ctx, q, args...)
 		if err != nil {
@@ -826,11 +826,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	add, remove = distinct(add), distinct(remove)
 	now := s.stamp()
 	var (
-		out            *resources.Group
-		removed, added []string // what the committed attempt did
+		out  *resources.Group
+		done []store.Change // what the committed attempt did
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		removed, added = nil, nil
+		done = nil
 		mids, types, err := s.resolveMembers(ctx, tx, tenant, groupID, add)
 		if err != nil {
 			return err
@@ -860,20 +860,13 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 		}
-		for _, c := range changes {
-			switch c.Kind {
-			case store.MembersRemoved:
-				removed = c.Members
-			case store.MembersAdded:
-				added = c.Members
-			}
-		}
+		done = changes
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, err
 	}
-	query.ReportMembers(ctx, removed, added)
+	query.Report(ctx, done)
 	return out, nil
 }
 

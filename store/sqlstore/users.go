@@ -784,8 +784,11 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	// DELETE on PostgreSQL, and the entries are worked out for the feed
 	// only, the deleted resource read back for none.
 	direct := s.feed.bridge != nil && s.feed.onChange == nil
-	track := s.feed.on || s.feed.onChange != nil
-	return s.write(ctx, func(tx *sql.Tx) error {
+	// The entries are also worked out for a store.Report ctx asks for.
+	track := s.feed.on || s.feed.onChange != nil || store.ReportOf(ctx) != nil
+	var done []store.Change // what the committed attempt did
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		done = nil
 		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
 		if kind == "group" {
 			changes[0].Kind = store.GroupDeleted
@@ -847,8 +850,14 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		if !track {
 			return nil
 		}
-		return s.appendChanges(ctx, tx, tenant, append(changes, dropped...), subj)
+		done = append(changes, dropped...)
+		return s.appendChanges(ctx, tx, tenant, done, subj)
 	})
+	if err != nil {
+		return err
+	}
+	query.Report(ctx, done)
+	return nil
 }
 
 // deleteRow runs the DELETE q of a user or group (kind) and returns how

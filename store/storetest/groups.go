@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"fmt"
-	"slices"
 	"sync"
 	"testing"
 
@@ -24,7 +23,7 @@ var groupTests = []test{
 	{"DeleteVersion", testDeleteGroupVersion},
 	{"ModifyMembers", testModifyMembers},
 	{"ModifyMembersVersion", testModifyMembersVersion},
-	{"ModifyMembersReport", testModifyMembersReport},
+	{"WriteReport", testWriteReport},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
@@ -347,35 +346,72 @@ func testModifyMembers(t *testing.T, e *env) {
 	requireIs(t, err, store.ErrNotFound, `ModifyMembers of the group id "" must return store.ErrNotFound, even with nothing to change `+mod)
 }
 
-// testModifyMembersReport: a store that fills the store.MembersReport
-// its context carries (optional) names the members it really added and
-// removed, sorted, and none when nothing changed.
-func testModifyMembersReport(t *testing.T, e *env) {
-	const mod = "(store.MembersReport, filled by ModifyMembers)"
-	ids := e.createUserIDs(t, "r", 4)
+// testWriteReport: a store that fills the store.Report its
+// context carries (optional) reports a member change as its feed would:
+// MembersRemoved and MembersAdded with the members it really removed and
+// added; nothing when nothing changed. A user's or group's
+// deletion reports its UserDeleted or GroupDeleted and a MembersRemoved
+// for each membership it removed.
+func testWriteReport(t *testing.T, e *env) {
+	const mod = "(store.Report, filled by ModifyMembers, DeleteUser and DeleteGroup)"
+	ids := e.createUserIDs(t, "r", 5)
 	g := e.createGroup(t, &resources.Group{DisplayName: "Reported", Members: []resources.Member{{Value: ids[0]}}})
-	modify := func(add, remove []string) store.MembersReport {
+	members := func(rep store.Report) (removed, added []string) {
+		for _, c := range rep.Changes {
+			switch c.Kind {
+			case store.MembersRemoved:
+				removed = c.Members
+			case store.MembersAdded:
+				added = c.Members
+			}
+		}
+		return removed, added
+	}
+	modify := func(add, remove []string) store.Report {
 		t.Helper()
-		var rep store.MembersReport
-		_, err := e.groups.ModifyMembers(store.WithMembersReport(e.ctx, &rep), g.ID, add, remove, "")
+		var rep store.Report
+		_, err := e.groups.ModifyMembers(store.WithReport(e.ctx, &rep), g.ID, add, remove, "")
 		require.NoError(t, err, "ModifyMembers must succeed "+mod)
 		return rep
 	}
 	rep := modify([]string{ids[1], ids[0], unknownID(), ""}, []string{unknownID(), ids[2]})
 	if !rep.Filled {
-		t.Skip("the store does not fill store.MembersReport (optional): Config.Events name the ids a request asks for")
+		t.Skip("the store does not fill store.Report (optional): Config.Events name the ids a request asks for")
 	}
-	assert.Equal(t, []string{ids[1]}, rep.Added, "the report must name the members added, not a present member or an id that names nothing "+mod)
-	assert.Nil(t, rep.Removed, "the report must name no member removed when none was a member "+mod)
+	removed, added := members(rep)
+	assert.Equal(t, []string{ids[1]}, added, "the report must name the members added, not a present member or an id that names nothing "+mod)
+	assert.Nil(t, removed, "the report must name no member removed when none was a member "+mod)
 
 	rep = modify([]string{ids[3], ids[2]}, []string{ids[1], ids[0]})
-	assert.Equal(t, slices.Sorted(slices.Values([]string{ids[2], ids[3]})), rep.Added, "the report must name the members added, sorted "+mod)
-	assert.Equal(t, slices.Sorted(slices.Values([]string{ids[0], ids[1]})), rep.Removed, "the report must name the members removed, sorted "+mod)
+	removed, added = members(rep)
+	assert.ElementsMatch(t, []string{ids[2], ids[3]}, added, "the report must name the members added "+mod)
+	assert.ElementsMatch(t, []string{ids[0], ids[1]}, removed, "the report must name the members removed "+mod)
 
 	rep = modify([]string{ids[2]}, []string{ids[0]})
 	assert.True(t, rep.Filled, "a store that fills the report must fill it when nothing changes too "+mod)
-	assert.Nil(t, rep.Added, "nothing added, nothing reported "+mod)
-	assert.Nil(t, rep.Removed, "nothing removed, nothing reported "+mod)
+	assert.Empty(t, rep.Changes, "nothing changed, nothing reported "+mod)
+
+	// A user in two groups, deleted.
+	other := e.createGroup(t, &resources.Group{DisplayName: "Other", Members: []resources.Member{{Value: ids[2]}, {Value: ids[4]}}})
+	rep = store.Report{}
+	require.NoError(t, e.users.DeleteUser(store.WithReport(e.ctx, &rep), ids[2], ""), "DeleteUser must succeed "+mod)
+	require.True(t, rep.Filled, "a store that fills the report for ModifyMembers must fill it for DeleteUser "+mod)
+	left := map[string][]string{}
+	for _, c := range rep.Changes {
+		if c.Kind == store.MembersRemoved {
+			left[c.ID] = c.Members
+		}
+	}
+	assert.Equal(t, store.UserDeleted, rep.Changes[0].Kind, "a deletion's report must start with UserDeleted "+mod)
+	assert.Equal(t, map[string][]string{g.ID: {ids[2]}, other.ID: {ids[2]}}, left, "a user's deletion must report a MembersRemoved for each group it was a member of "+mod)
+
+	// A group deleted: its own members removed.
+	rep = store.Report{}
+	require.NoError(t, e.groups.DeleteGroup(store.WithReport(e.ctx, &rep), other.ID, ""), "DeleteGroup must succeed "+mod)
+	require.True(t, rep.Filled, "a store that fills the report for ModifyMembers must fill it for DeleteGroup "+mod)
+	assert.Equal(t, store.GroupDeleted, rep.Changes[0].Kind, "a deletion's report must start with GroupDeleted "+mod)
+	removed, _ = members(rep)
+	assert.Equal(t, []string{ids[4]}, removed, "a group's deletion must report the members it had "+mod)
 }
 
 func testModifyMembersVersion(t *testing.T, e *env) {
