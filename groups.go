@@ -301,15 +301,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			return true
 		}
 		if report != nil && report.Filled {
-			add, remove = nil, nil
-			for _, c := range report.Changes {
-				switch c.Kind {
-				case store.MembersAdded:
-					add = c.Members
-				case store.MembersRemoved:
-					remove = c.Members
-				}
-			}
+			add, remove = report.Members()
 		}
 		h.membersChanged(ctx, g, add, remove)
 		if proj == nil {

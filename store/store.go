@@ -349,6 +349,20 @@ type Report struct {
 	Filled bool
 }
 
+// Members returns the ids the report's MembersAdded and MembersRemoved
+// entries name: what a ModifyMembers really added and removed.
+func (r *Report) Members() (added, removed []string) {
+	for _, c := range r.Changes {
+		switch c.Kind {
+		case MembersAdded:
+			added = c.Members
+		case MembersRemoved:
+			removed = c.Members
+		}
+	}
+	return added, removed
+}
+
 type reportKey struct{}
 
 // WithReport returns a context carrying r, for a write to fill: a store

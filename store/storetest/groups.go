@@ -356,17 +356,6 @@ func testWriteReport(t *testing.T, e *env) {
 	const mod = "(store.Report, filled by ModifyMembers, DeleteUser and DeleteGroup)"
 	ids := e.createUserIDs(t, "r", 5)
 	g := e.createGroup(t, &resources.Group{DisplayName: "Reported", Members: []resources.Member{{Value: ids[0]}}})
-	members := func(rep store.Report) (removed, added []string) {
-		for _, c := range rep.Changes {
-			switch c.Kind {
-			case store.MembersRemoved:
-				removed = c.Members
-			case store.MembersAdded:
-				added = c.Members
-			}
-		}
-		return removed, added
-	}
 	modify := func(add, remove []string) store.Report {
 		t.Helper()
 		var rep store.Report
@@ -378,12 +367,12 @@ func testWriteReport(t *testing.T, e *env) {
 	if !rep.Filled {
 		t.Skip("the store does not fill store.Report (optional): Config.Events name the ids a request asks for")
 	}
-	removed, added := members(rep)
+	added, removed := rep.Members()
 	assert.Equal(t, []string{ids[1]}, added, "the report must name the members added, not a present member or an id that names nothing "+mod)
 	assert.Nil(t, removed, "the report must name no member removed when none was a member "+mod)
 
 	rep = modify([]string{ids[3], ids[2]}, []string{ids[1], ids[0]})
-	removed, added = members(rep)
+	added, removed = rep.Members()
 	assert.ElementsMatch(t, []string{ids[2], ids[3]}, added, "the report must name the members added "+mod)
 	assert.ElementsMatch(t, []string{ids[0], ids[1]}, removed, "the report must name the members removed "+mod)
 
@@ -410,7 +399,7 @@ func testWriteReport(t *testing.T, e *env) {
 	require.NoError(t, e.groups.DeleteGroup(store.WithReport(e.ctx, &rep), other.ID, ""), "DeleteGroup must succeed "+mod)
 	require.True(t, rep.Filled, "a store that fills the report for ModifyMembers must fill it for DeleteGroup "+mod)
 	assert.Equal(t, store.GroupDeleted, rep.Changes[0].Kind, "a deletion's report must start with GroupDeleted "+mod)
-	removed, _ = members(rep)
+	_, removed = rep.Members()
 	assert.Equal(t, []string{ids[4]}, removed, "a group's deletion must report the members it had "+mod)
 }
 
