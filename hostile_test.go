@@ -43,6 +43,8 @@ func TestHostileValues(t *testing.T) {
 				{"invalid UTF-8 in a filter", "GET", "/Users?filter=userName+eq+%22%FF%22", nil, 400, "UTF-8"},
 				{"invalid UTF-8 in a body", "POST", "/Users", "{\"userName\":\"caf\xe9\"}", 400, "not valid UTF-8"},
 				{"invalid UTF-8 in a PATCH", "PATCH", "/Users/" + uid, "{\"Operations\":[{\"op\":\"replace\",\"path\":\"title\",\"value\":\"\xff\"}]}", 400, "not valid UTF-8"},
+				{"a lone surrogate escape in a body", "POST", "/Users", `{"userName":"a\ud800b"}`, 400, `half of a UTF-16 surrogate pair alone (\ud800)`},
+				{"a lone surrogate escape in a PATCH", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\udc00"}]}`, 400, "surrogate pair"},
 				{"long userName", "POST", "/Users", map[string]any{"userName": long}, 400, `"userName" is 3000 bytes long; at most 512`},
 				{"long email", "POST", "/Users", map[string]any{"userName": "x5", "emails": []any{map[string]any{"value": long}}}, 400, `"emails.value" is 3000 bytes`},
 				{"long externalId by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": long}}}, 400, `"externalId" is 3000 bytes`},
@@ -66,6 +68,10 @@ func TestHostileValues(t *testing.T) {
 			// A long value that is not indexed is kept.
 			ok := e.do("POST", "/Users", map[string]any{"userName": "x7", "title": long})
 			assert.Equal(t, 201, ok.Code, ok.Raw)
+			// A surrogate pair escaped whole is its character.
+			pair := e.do("POST", "/Users", `{"userName":"x8","title":"\ud83d\ude00"}`)
+			require.Equal(t, 201, pair.Code, pair.Raw)
+			assert.Equal(t, "\U0001F600", pair.str("title"))
 		})
 	}
 }

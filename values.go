@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -82,11 +83,16 @@ func (h *handler) walkValues(path valuePath, v any) error {
 	return nil
 }
 
-// validUTF8 refuses a body that is not UTF-8: encoding/json would turn
-// each bad byte into U+FFFD and store a value the client never sent.
+// validUTF8 refuses a body that is not UTF-8, or that escapes half of a
+// UTF-16 surrogate pair alone ("\ud800"): the decoder would turn each bad
+// byte or escape into U+FFFD and store a value the client never sent.
+// (The filter parser refuses both in a filter.)
 func validUTF8(data []byte) error {
 	if !utf8.Valid(data) {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid UTF-8")
+	}
+	if esc := jsonscan.LoneSurrogate(data); esc != "" {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", esc)
 	}
 	return nil
 }

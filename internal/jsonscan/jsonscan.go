@@ -29,6 +29,42 @@ func Value(data []byte, i int) (any, int) {
 	return value(data, i, nil)
 }
 
+// LoneSurrogate returns the first \u escape of JSON text data that names
+// half of a UTF-16 surrogate pair without the other half right after it
+// ("\ud800" alone), or "" when there is none. Decoded, such an escape is
+// U+FFFD, a character the sender never wrote, so a request body that has
+// one is refused as raw bytes that are not UTF-8 are. Outside strings
+// valid JSON has no backslash, so the text is read as a whole; on text
+// that is not JSON the answer means nothing, but it never panics.
+func LoneSurrogate(data []byte) string {
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' {
+			continue
+		}
+		if i+1 < len(data) && data[i+1] != 'u' {
+			i++ // an escaped character, perhaps a backslash
+			continue
+		}
+		if i+6 > len(data) {
+			return ""
+		}
+		switch r := hex4(data[i+2 : i+6]); {
+		case r >= 0xD800 && r < 0xDC00:
+			if i+12 <= len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
+				if lo := hex4(data[i+8 : i+12]); lo >= 0xDC00 && lo < 0xE000 {
+					i += 11
+					continue
+				}
+			}
+			return string(data[i : i+6])
+		case r >= 0xDC00 && r < 0xE000:
+			return string(data[i : i+6])
+		}
+		i += 5
+	}
+	return ""
+}
+
 // RepeatedError is the error of an object that gives the member name
 // twice (UniqueValue's repeated), worded the same wherever a request body
 // is refused for it.

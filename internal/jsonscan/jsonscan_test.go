@@ -123,3 +123,36 @@ func FuzzAppendString(f *testing.F) {
 		assert.Equal(t, string(want), string(AppendString([]byte("x"), s)[1:]))
 	})
 }
+
+func TestLoneSurrogate(t *testing.T) {
+	for _, tt := range []struct{ json, want string }{
+		{`{"a":"plain"}`, ""},
+		{`{"a":"\ud83d\ude00"}`, ""},
+		{`{"a":"\uD83D\uDE00 and \u00e9"}`, ""},
+		{`{"a":"\\ud800"}`, ""}, // an escaped backslash, then text
+		{`{"a":"\ud800"}`, `\ud800`},
+		{`{"a":"x\udc00y"}`, `\udc00`},
+		{`{"a":"\ud800\u0041"}`, `\ud800`},
+		{`{"a":"\ud800\ud800"}`, `\ud800`},
+		{`{"a":"\ud83d\ude00\ud83d"}`, `\ud83d`},
+		{`{"a":["ok","\uDFFF"]}`, `\uDFFF`},
+		{`"\u`, ""},
+		{`\`, ""},
+	} {
+		assert.Equal(t, tt.want, LoneSurrogate([]byte(tt.json)), tt.json)
+	}
+}
+
+// FuzzLoneSurrogate: any text is read without a panic, and what
+// json.Marshal writes has no lone surrogate, whatever string it wrote.
+func FuzzLoneSurrogate(f *testing.F) {
+	for _, s := range []string{"", `\ud800`, "\U0001F600", `\\u`, "\xff"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		LoneSurrogate([]byte(s))
+		b, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Empty(t, LoneSurrogate(b), "%s", b)
+	})
+}
