@@ -81,13 +81,13 @@ func sqliteInsert(n int) string {
 const sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
 		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
 
-// sqliteAppends holds sqliteAppendN's statements of 2 to 4 entries (a
+// sqliteAppends holds sqliteAppendN's statements of 1 to 4 entries (a
 // deactivation has two, a group created with members two, a user's
 // deletion one and one per group it left). More entries, rarer, go
 // through a read of the last Seq and sqliteInsert: the statement of n
 // entries repeats sqliteLast n times, and each n is one more text for the
 // statement cache.
-var sqliteAppends = [...]string{2: sqliteAppendN(2), 3: sqliteAppendN(3), 4: sqliteAppendN(4)}
+var sqliteAppends = [...]string{1: sqliteAppendN(1), 2: sqliteAppendN(2), 3: sqliteAppendN(3), 4: sqliteAppendN(4)}
 
 // sqliteAppendN inserts n entries of tenant ?1 at ?2 in one statement,
 // the k-th (from 1) numbered the tenant's last Seq (sqliteLast) + k, each
@@ -393,10 +393,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	if s.feed.onChange == nil && n < int64(len(sqliteAppends)) {
 		// Nothing reads the entries' Seqs after the append (Config.Bridge
 		// does not): they are numbered inside the INSERT.
-		q := sqliteAppend
-		if n > 1 {
-			q = sqliteAppends[n]
-		}
+		q := sqliteAppends[n]
 		vals := make([]any, 0, 2+5*len(changes))
 		vals = append(vals, tenant, s.d.timeArg(at))
 		for i := range changes {

@@ -165,10 +165,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, cols, from string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
 	offset, limit := pageBounds(q)
 	items := []T{}
-	var qr interface {
-		Querier
-		QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-	} = s.rx()
+	var qr rowQuerier = s.rx()
 	if tx != nil {
 		qr = tx
 	}

@@ -147,6 +147,13 @@ func (c *stmtCache) close() {
 	c.stmts, c.pending, c.db = map[string]*sql.Stmt{}, nil, nil
 }
 
+// rowQuerier is what reads rows and single rows: *sql.DB, *sql.Tx, and
+// the prepared-statement wrappers wtx and rdb.
+type rowQuerier interface {
+	Querier
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // wtx runs a write transaction's statements, through the statement
 // cache when the store has one.
 type wtx struct {

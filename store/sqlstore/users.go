@@ -595,9 +595,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 // userToUpdate reads user id of tenant for UpdateUser through q: the
 // user with its groups, and its stored document (which its feed entries
 // diff), with the row lock lock (lockRow, or "").
-func (s *Store) userToUpdate(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, tenant, id, lock string) (*resources.User, string, error) {
+func (s *Store) userToUpdate(ctx context.Context, q rowQuerier, tenant, id, lock string) (*resources.User, string, error) {
 	var doc string
 	cur, err := s.scanUserDocWithGroups(q.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
 		` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+lock, tenant, id), &doc)
@@ -925,8 +923,8 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 
 // dropMember removes id from every group of the tenant it is a direct
 // member of, giving each a new version. With track (the entries are
-// needed: the feed, Config.OnChange) it returns a MembersRemoved entry
-// for each of those groups, by group id.
+// needed: the feed, Config.OnChange, a store.Report) it returns a
+// MembersRemoved entry for each of those groups, by group id.
 func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	// The groups' rows are locked first, the order every membership
