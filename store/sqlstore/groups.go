@@ -371,14 +371,8 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		err = s.execFolded(ctx, tx, tenant, changes, fsubj, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, display_name_key, external_id, doc, q, created, last_modified, version)
 			VALUES (`+a.add(tenant)+`, `+a.add(c.ID)+`, `+a.add(c.DisplayName)+`, `+a.add(w.nameFold)+`, `+a.add(w.nameKey)+`, `+a.add(nullText(c.ExternalID))+`, `+
 			a.add(string(w.doc))+`, `+s.jsonbExpr(a.add(string(w.q)))+`, `+a.add(s.d.timeArg(now))+`, `+a.add(s.d.timeArg(now))+`, 1)`, a.vals)
-		switch {
-		case err == nil:
-		case isUniqueViolation(err):
-			return conflictName(tenant, c.ID, c.DisplayName, w)
-		case errors.Is(err, store.ErrConflict):
-			return err // the host's tables refused it (Bridge.foldErr)
-		default:
-			return fmt.Errorf("sqlstore: create group: %w", err)
+		if err != nil {
+			return writeErr("create group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 		}
 		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
 		if err != nil {
@@ -659,15 +653,10 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
-	switch {
-	case err == nil:
-		return changes, subj != nil && subj.bridged, nil
-	case isUniqueViolation(err):
-		return nil, false, conflictName(tenant, c.ID, c.DisplayName, w)
-	case errors.Is(err, store.ErrConflict):
-		return nil, false, err // the host's tables refused it (Bridge.foldErr)
+	if err != nil {
+		return nil, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 	}
-	return nil, false, fmt.Errorf("sqlstore: replace group: %w", err)
+	return changes, subj != nil && subj.bridged, nil
 }
 
 // groupSubject is what Config.Bridge is handed of group c, written by a

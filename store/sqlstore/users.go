@@ -208,12 +208,6 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	created := func() []store.Change {
 		return []store.Change{{Kind: store.UserCreated, ID: c.ID, Version: c.Meta.Version}}
 	}
-	taken := func(err error) error {
-		if isUniqueViolation(err) {
-			return userNameTaken(tenant, c, w)
-		}
-		return fmt.Errorf("sqlstore: create user: %w", err)
-	}
 	if s.d.pg && s.feed.onChange == nil {
 		// One statement, its own transaction: the user, its value rows,
 		// the feed's entry and the host's row (Config.Bridge, see
@@ -251,7 +245,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
 				return nil, herr
 			}
-			return nil, s.explainConflict(ctx, taken(err))
+			return nil, s.explainConflict(ctx, userWriteErr("create user", tenant, c, w, err))
 		}
 		if out != nil {
 			return out, nil
@@ -265,7 +259,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		changes := created()
 		a := &args{d: s.d}
 		if err := s.execFolded(ctx, tx, tenant, changes, nil, s.userInsert(a, tenant, c, w, now), a.vals); err != nil {
-			return taken(err)
+			return userWriteErr("create user", tenant, c, w, err)
 		}
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
@@ -489,7 +483,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
 	a := &args{d: s.d}
 	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now), a.vals); err != nil {
-		return updateErr(tenant, c, w, err)
+		return userWriteErr("replace user", tenant, c, w, err)
 	}
 	if valuesKept {
 		return nil
@@ -518,15 +512,24 @@ func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWri
 		` WHERE tenant = ` + a.add(tenant) + ` AND id = ` + a.add(c.ID)
 }
 
-// updateErr is the error of a user's UPDATE that failed with err.
-func updateErr(tenant string, c *resources.User, w *userWrite, err error) error {
-	if isUniqueViolation(err) {
-		return userNameTaken(tenant, c, w)
+// userWriteErr is writeErr for a write of user c (rendered as w).
+func userWriteErr(what, tenant string, c *resources.User, w *userWrite, err error) error {
+	return writeErr(what, err, func() error { return userNameTaken(tenant, c, w) })
+}
+
+// writeErr is the error of a user's or group's write statement (what:
+// "create group", ...) that failed with err: taken's when another of the
+// tenant holds the name (a unique violation), the host's refusal as it
+// came (Config.Bridge's statements folded in, Bridge.foldErr), else err
+// wrapped.
+func writeErr(what string, err error, taken func() error) error {
+	switch {
+	case isUniqueViolation(err):
+		return taken()
+	case errors.Is(err, store.ErrConflict):
+		return err
 	}
-	if errors.Is(err, store.ErrConflict) {
-		return err // the host's tables refused it (Bridge.foldErr)
-	}
-	return fmt.Errorf("sqlstore: replace user: %w", err)
+	return fmt.Errorf("sqlstore: %s: %w", what, err)
 }
 
 // UpdateUser runs a read-modify-write of user id in one transaction (see
@@ -708,7 +711,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	case err != nil && isRetryable(err):
 		return nil, updateRaced, nil
 	case err != nil:
-		return nil, updateDone, updateErr(tenant, c, w, err)
+		return nil, updateDone, userWriteErr("replace user", tenant, c, w, err)
 	case raced:
 		return nil, updateRaced, nil
 	}
