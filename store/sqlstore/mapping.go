@@ -541,6 +541,17 @@ func (b *Bridge) lit(v bool) string {
 	return "FALSE"
 }
 
+// liveCond renders the condition that a row of the users table is not
+// flagged deleted (SoftDelete), "" when the mapping deletes rows: an
+// adoption and UnmanagedUsers read only such rows.
+func (b *Bridge) liveCond() string {
+	sd := b.t.Users.SoftDelete
+	if sd == "" {
+		return ""
+	}
+	return ` AND (` + sd + ` IS NULL OR ` + sd + ` = ` + b.lit(false) + `)`
+}
+
 // filter renders a column that a condition only filters on, in a form
 // no index serves (dialect.unindexed): a planner without statistics of
 // the host's tables (SQLite always, PostgreSQL before ANALYZE or in a
@@ -633,14 +644,26 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 	case store.UserDeactivated, store.UserReactivated:
 		return "", true // onChange writes them with UserUpdated
 	case store.MembersAdded, store.MembersRemoved:
-		if b.t.Members == nil || len(c.Members) == 0 {
-			return "", true
-		}
-		x, add := b.memberBinding(c.Tenant, c.ID, c.Members), c.Kind == store.MembersAdded
-		st := b.pick(x, add, &b.sql.membersAddFold, &b.sql.membersRemoveFold, &b.sql.membersAdd1Fold, &b.sql.membersRemove1Fold)
-		return b.rebind(a, st, x), true
+		return b.foldMember(a, c.Tenant, &c.Change), true
 	}
 	return "", false
+}
+
+// foldMember renders fold for member entry c of tenant: "" when there
+// is nothing to write (no Members table, no members).
+func (b *Bridge) foldMember(a *args, tenant string, c *store.Change) string {
+	if b.t.Members == nil || len(c.Members) == 0 {
+		return ""
+	}
+	x, add := b.memberBinding(tenant, c.ID, c.Members), c.Kind == store.MembersAdded
+	return b.rebind(a, b.pick(x, add, &b.sql.membersAddFold, &b.sql.membersRemoveFold, &b.sql.membersAdd1Fold, &b.sql.membersRemove1Fold), x)
+}
+
+// disjoint reports whether lists a and b share no id: a removal and an
+// add of the same member in one write are left to onChange, which runs
+// them in turn.
+func disjoint(a, b []string) bool {
+	return !slices.ContainsFunc(a, func(id string) bool { return slices.Contains(b, id) })
 }
 
 // foldGroup renders what onChange does for the entries of a group's
@@ -674,7 +697,7 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 			return "", false
 		}
 	}
-	if slices.ContainsFunc(removed, func(id string) bool { return slices.Contains(added, id) }) {
+	if !disjoint(removed, added) {
 		return "", false
 	}
 	if b.t.Groups == nil {
@@ -684,10 +707,15 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 	if b.t.Groups.Adopt != nil {
 		x.adopt = b.adoptGroup(g)
 	}
-	st := map[[2]bool]*bstmt{
-		{false, false}: &b.sql.groupInsertFold, {false, true}: &b.sql.groupAdoptOrInsertFold,
-		{true, false}: &b.sql.groupUpdateFold, {true, true}: &b.sql.groupUpdateElseAdoptFold,
-	}[[2]bool{update, x.adopt != ""}]
+	st := &b.sql.groupInsertFold
+	switch {
+	case update && x.adopt != "":
+		st = &b.sql.groupUpdateElseAdoptFold
+	case update:
+		st = &b.sql.groupUpdateFold
+	case x.adopt != "":
+		st = &b.sql.groupAdoptOrInsertFold
+	}
 	parts := []string{b.rebind(a, st, x)}
 	if mt := b.t.Members; mt != nil {
 		for _, m := range []struct {
@@ -713,29 +741,19 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 // (else ok is false, adding nothing to a: the store calls onChange,
 // which runs them in turn).
 func (b *Bridge) foldMembers(a *args, tenant string, changes []store.Change) (ctes string, ok bool) {
+	isMember := func(k store.ChangeKind) bool { return k == store.MembersAdded || k == store.MembersRemoved }
 	switch {
-	case len(changes) == 0 || len(changes) > 2:
+	case b == nil || !b.d.pg:
 		return "", false
-	case len(changes) == 2:
-		if changes[0].Kind != store.MembersRemoved || changes[1].Kind != store.MembersAdded ||
-			slices.ContainsFunc(changes[0].Members, func(id string) bool { return slices.Contains(changes[1].Members, id) }) {
-			return "", false
-		}
-	}
-	for _, c := range changes {
-		if c.Kind != store.MembersAdded && c.Kind != store.MembersRemoved {
-			return "", false
-		}
+	case len(changes) == 1 && isMember(changes[0].Kind):
+	case len(changes) == 2 && changes[0].Kind == store.MembersRemoved && changes[1].Kind == store.MembersAdded &&
+		disjoint(changes[0].Members, changes[1].Members):
+	default:
+		return "", false
 	}
 	var parts []string
-	for _, c := range changes {
-		bc := Change{Change: c}
-		bc.Tenant = tenant
-		h, done := b.fold(a, &bc)
-		if !done {
-			return "", false // never: every entry is a member change
-		}
-		if h != "" {
+	for i := range changes {
+		if h := b.foldMember(a, tenant, &changes[i]); h != "" {
 			parts = append(parts, h)
 		}
 	}
@@ -1079,12 +1097,6 @@ func (b *Bridge) buildSQL() {
 		return cols, vals
 	}
 	// live renders the condition that a row is not flagged deleted.
-	live := func(q *qb) string {
-		if ut.SoftDelete == "" {
-			return ""
-		}
-		return ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + b.lit(false) + `)`
-	}
 	q := &qb{d: b.d}
 	cols, vals := userRow(q)
 	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
@@ -1100,7 +1112,7 @@ func (b *Bridge) buildSQL() {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
 		sets := assignments(cols, vals, ut.Tenant)
-		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), sets)
+		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), sets)
 		if b.d.pg {
 			// The INSERT runs when the UPDATE adopted nothing.
 			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
@@ -1112,7 +1124,7 @@ func (b *Bridge) buildSQL() {
 			for _, unless := range []string{"", ` AND NOT EXISTS (SELECT 1 FROM host_updated)`} {
 				q := &qb{d: b.d}
 				cols, vals := userRow(q)
-				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, live(q), assignments(cols, vals, ut.Tenant))
+				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), assignments(cols, vals, ut.Tenant))
 				fold := q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w)` + unless + ` RETURNING 1), host_user AS (` +
 					insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted)` + unless + `)`)
 				if unless == "" {
@@ -1547,9 +1559,7 @@ func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) 
 	}
 	qs := &qb{d: b.d}
 	q := `SELECT ` + strings.Join(cols, ", ") + ` FROM ` + ut.Table + ` WHERE ` + ut.ID + ` IS NULL` + b.tenantCond(qs, "", ut.Tenant)
-	if ut.SoftDelete != "" {
-		q += ` AND (` + ut.SoftDelete + ` IS NULL OR ` + ut.SoftDelete + ` = ` + b.lit(false) + `)`
-	}
+	q += b.liveCond()
 	if ut.Key != "" {
 		q += ` ORDER BY ` + ut.Key
 	}
