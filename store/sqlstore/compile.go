@@ -191,7 +191,7 @@ type val struct {
 	keyText string
 	// indexed: an index finds the rows an eq test matches (on keyText
 	// when set, else on text), and they are few (a unique name, an
-	// identifier: id, externalId, an email's value).
+	// identifier: id, externalId, an email's value, a member's value).
 	indexed bool
 }
 

@@ -847,7 +847,7 @@ func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, sub
 		bc := Change{Change: c}
 		bc.Tenant = tenant
 		if c.ID == subj.id {
-			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
+			bc.UserAfter = subj.userAfter // all fold reads of a user's entries
 		}
 		h, _ := b.fold(a, &bc)
 		if h != "" {

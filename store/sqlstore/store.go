@@ -145,6 +145,9 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
+	if b := cfg.Bridge; b != nil && b.d.pg != isPostgres(cfg.DSN) {
+		return nil, errors.New("sqlstore: Config.Bridge was built for another database than Config.DSN's (HostTables.Bridge takes the store's DSN)")
+	}
 	s := &Store{
 		now:     cfg.Now,
 		model:   cfg.Model,
@@ -175,10 +178,6 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	}
 	if err != nil {
 		return nil, err
-	}
-	if b := cfg.Bridge; b != nil && b.d.pg != s.d.pg {
-		s.Close()
-		return nil, fmt.Errorf("sqlstore: Config.Bridge was built for another database than Config.DSN's (HostTables.Bridge takes the store's DSN)")
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
