@@ -120,7 +120,8 @@ func checkCursorRequest(rl rawList, parts []part) error {
 }
 
 // walkCursor answers one page of a cursor walk over parts in order (a
-// resource type's list, or POST /.search: users, then groups), the cursor
+// resource type's list, or POST /.search and GET /: the order listAll
+// gives), the cursor
 // naming the resource type it is in. scope keeps the cursors of one
 // endpoint from being taken at another.
 func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, parts []part) {

@@ -28,16 +28,9 @@ type storeDeadline struct {
 	funcs      map[*func()]struct{}
 }
 
-// withStoreDeadline returns ctx with the deadline d. Call its stop when
-// the request is done.
-func withStoreDeadline(ctx context.Context, d time.Time) *storeDeadline {
-	c := new(storeDeadline)
-	c.init(ctx, d)
-	return c
-}
-
-// init makes the zero c what withStoreDeadline(ctx, d) returns: the
-// middleware keeps one in the requestScope it allocates anyway.
+// init makes the zero c ctx with the deadline d; call its stop when the
+// request is done. The middleware keeps one in the requestScope it
+// allocates anyway.
 func (c *storeDeadline) init(ctx context.Context, d time.Time) {
 	c.parent, c.deadline = ctx, d
 }

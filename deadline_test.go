@@ -165,3 +165,11 @@ func TestRequestStateContext(t *testing.T) {
 		})
 	}
 }
+
+// withStoreDeadline returns ctx with the deadline d, as the middleware
+// sets up its requestScope's.
+func withStoreDeadline(ctx context.Context, d time.Time) *storeDeadline {
+	c := new(storeDeadline)
+	c.init(ctx, d)
+	return c
+}

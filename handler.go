@@ -778,10 +778,6 @@ func requestBase(r *http.Request) string {
 	return scheme + "://" + r.Host + prefix
 }
 
-// emit reports e to Config.Events, if set, with copies of its user or
-// group of its own (the callback may keep or change them, and each event
-// of a change gets its own): the password removed, which events never
-// show, nor its hash.
 // reporting returns ctx asking the store for a store.Report of the write
 // it is passed to, and that report, when Config.Events will name what the
 // write did; ctx and nil when nothing reads it.
@@ -793,6 +789,10 @@ func (h *handler) reporting(ctx context.Context) (context.Context, *store.Report
 	return store.WithReport(ctx, r), r
 }
 
+// emit reports e to Config.Events, if set, with copies of its user or
+// group of its own (the callback may keep or change them, and each event
+// of a change gets its own): the password removed, which events never
+// show, nor its hash.
 func (h *handler) emit(ctx context.Context, e Event) {
 	if h.cfg.Events == nil {
 		return

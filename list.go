@@ -55,6 +55,15 @@ func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
 	return rl, nil
 }
 
+// firstIndex is the request's startIndex as a page starts at it: 1
+// unless a greater one is given (RFC 7644 §3.4.2.4).
+func (rl rawList) firstIndex() int {
+	if rl.startIndex != nil && *rl.startIndex > 1 {
+		return *rl.startIndex
+	}
+	return 1
+}
+
 // intParam is the integer query parameter name, nil when the query has
 // none. (A function of its own, rather than a loop writing through
 // pointers into the rawList, which made every list allocate the rawList.)
@@ -292,10 +301,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 	default:
 		return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortOrder must be \"ascending\" or \"descending\", got %q", rl.sortOrder)
 	}
-	lp.query.StartIndex = 1
-	if rl.startIndex != nil && *rl.startIndex > 1 {
-		lp.query.StartIndex = *rl.startIndex
-	}
+	lp.query.StartIndex = rl.firstIndex()
 	lp.query.Count = h.cfg.DefaultPageSize
 	if rl.count != nil {
 		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
@@ -462,7 +468,9 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
 	h.listAll(w, r, rl)
 }
 
-// listAll answers a query across every resource type: users, then groups.
+// listAll answers a query across every resource type: users, then
+// groups, a type that lacks the sortBy attribute last (first when
+// descending).
 func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	var parts []part
 	var firstErr error
@@ -491,13 +499,6 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		}
 		parts = append(parts, part{k: k, lp: lp})
 	}
-	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
-	// last if ascending and first if descending".
-	if len(parts) > 0 && parts[0].lp.query.Descending || len(parts) == 0 && len(unsorted) > 0 && unsorted[0].lp.query.Descending {
-		parts = append(unsorted, parts...)
-	} else {
-		parts = append(parts, unsorted...)
-	}
 	if firstErr != nil {
 		// What listParamsAcross could not read as an attribute another type
 		// has (a bad value, a sortBy never returned) is an error of the
@@ -505,13 +506,17 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		h.writeError(w, r, firstErr)
 		return
 	}
+	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
+	// last if ascending and first if descending" (every part has the
+	// request's sortOrder).
+	if len(unsorted) > 0 && unsorted[0].lp.query.Descending {
+		parts = append(unsorted, parts...)
+	} else {
+		parts = append(parts, unsorted...)
+	}
 	if len(parts) == 0 {
 		// The filter is false for every resource of every type.
-		start := 1
-		if rl.startIndex != nil && *rl.startIndex > 1 {
-			start = *rl.startIndex
-		}
-		h.writeList(w, 0, start, nil)
+		h.writeList(w, 0, rl.firstIndex(), nil)
 		return
 	}
 	if rl.cursor != nil {
@@ -612,9 +617,9 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 	case *filter.Compare:
 		if lacks(x.Path) {
 			if x.Value == nil {
-				return constant(strings.EqualFold(string(x.Op), string(filter.Eq)))
+				return constant(x.Op == filter.Eq)
 			}
-			return constant(strings.EqualFold(string(x.Op), string(filter.Ne)))
+			return constant(x.Op == filter.Ne)
 		}
 	case *filter.Present:
 		if lacks(x.Path) {

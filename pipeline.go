@@ -247,8 +247,9 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 }
 
 // updateInStore is update through the store's updater: the read, the
-// If-Match check, change and the write are one transaction, so there is
-// nothing to retry and no 412 without If-Match. change may run more than
+// If-Match and If-None-Match checks (precondition), change and the write
+// are one transaction, so there is nothing to retry and no 412 without
+// one of those headers. change may run more than
 // once; what it leaves in the request (warnings, a password for
 // OnPassword) is that of the run that counted.
 func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Request, proj *projection, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
@@ -496,8 +497,9 @@ func (rt *retrier) again(ctx context.Context) bool {
 }
 
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
-// get the stored resource, check If-Match, compute the new one with change
-// (changed false when nothing changes) and write it with replace at the
+// get the stored resource, check If-Match and If-None-Match
+// (precondition), compute the new one with change (changed false when
+// nothing changes) and write it with replace at the
 // version read. With If-Match the version must match (412 otherwise).
 // Without it, a concurrent change makes it start again after a jittered
 // backoff, for up to retryBudget, then answer 503: a request that set no
@@ -595,7 +597,7 @@ func precondition(r *http.Request, version string) error {
 	if !ifMatchOK(r, version) {
 		return errStale
 	}
-	if tagMatches(r.Header.Get("If-None-Match"), etag(version)) {
+	if inm := r.Header.Get("If-None-Match"); inm != "" && tagMatches(inm, etag(version)) {
 		return errNoneMatch
 	}
 	return nil

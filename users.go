@@ -189,14 +189,16 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
 	var ids []string
-	if ok && !fresh { // only for a lookup: a POST's user has no groups to look up
+	// Only for a lookup (a POST's user has no groups to look up) whose
+	// response shows groups.
+	if ok && !fresh && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
 		for _, u := range users {
 			if u.Groups == nil {
 				ids = append(ids, u.ID)
 			}
 		}
 	}
-	if len(ids) > 0 && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
+	if len(ids) > 0 {
 		m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
 		if err != nil {
 			return err

@@ -98,8 +98,10 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 // every operation into intermediate values (four scans of the body and
 // about twenty allocations for a one-operation PATCH). Member names match
 // case-insensitively, as encoding/json matches them to a struct's fields;
-// a member given twice, in one spelling or two, is refused (invalidSyntax)
-// as resources.Decode refuses it, where encoding/json would keep the last.
+// Operations, schemas, op, path or value given twice (in one spelling or
+// two), or a member given twice inside a value, is refused (invalidSyntax)
+// as resources.DecodeRequest refuses it, where encoding/json would keep
+// the last.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	if !json.Valid(body) || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
