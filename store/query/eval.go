@@ -163,24 +163,12 @@ func (ev *Evaluator) MatchElement(attr *resources.Attribute, e filter.Expr, elem
 // of the wrong kind give a *FilterError. A filter that validates never
 // fails in Match.
 //
-// It runs the checks Compile runs, in the same code (a scope with check
-// set), without building the matcher, for a caller that will not match
-// documents itself. (The handler compiles a list's filter instead, and
-// hands the Matcher to the store in store.Query.Compiled.)
+// It is Compile without the Matcher. (The handler compiles a list's
+// filter, and hands the Matcher to the store in store.Query.Compiled.)
 func (ev *Evaluator) Validate(e filter.Expr) error {
-	if ev == nil || ev.Type == nil || ev.Type.Schema == nil {
-		return fmt.Errorf("store: Evaluator has no resource type")
-	}
-	if isNil(e) {
-		return nil
-	}
-	_, err := ev.compile(scope{check: true}, e, 0)
+	_, err := ev.Compile(e)
 	return err
 }
-
-// checked stands for the matcher of a filter that was only checked (a
-// scope with check set): never run.
-func checked(map[string]any) bool { return true }
 
 // MatchUser reports whether u matches e, evaluated on resources.ToMap(u)
 // without the password (so that no filter can probe it, see UserDoc). A
@@ -217,8 +205,6 @@ const maxDepth = 200
 type scope struct {
 	inElem bool
 	elem   *resources.Attribute
-	// check: the filter is only checked (Validate), no matcher built.
-	check bool
 }
 
 func isNil(e filter.Expr) bool {
@@ -257,8 +243,6 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 			return nil, err
 		}
 		switch op := strings.ToLower(string(x.Op)); {
-		case sc.check && (op == string(filter.And) || op == string(filter.Or)):
-			return checked, nil
 		case op == string(filter.And):
 			return func(d map[string]any) bool { return l(d) && r(d) }, nil
 		case op == string(filter.Or):
@@ -267,8 +251,8 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		return nil, filterErrorf("unknown logical operator %q in filter", x.Op)
 	case *filter.Not:
 		f, err := ev.compile(sc, x.X, depth+1)
-		if err != nil || sc.check {
-			return f, err
+		if err != nil {
+			return nil, err
 		}
 		return func(d map[string]any) bool { return !f(d) }, nil
 	case *filter.Present:
@@ -276,16 +260,13 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if err != nil {
 			return nil, err
 		}
-		if sc.check {
-			return checked, nil
-		}
 		return t.present, nil
 	case *filter.Compare:
 		t, err := ev.resolve(sc, x.Path, false)
 		if err != nil {
 			return nil, err
 		}
-		return t.compare(x.Op, x.Value, sc.check)
+		return t.compare(x.Op, x.Value)
 	case *filter.ValuePath:
 		if sc.inElem {
 			return nil, filterErrorf("value filter %q cannot nest inside another value filter", x.Path.String())
@@ -300,9 +281,9 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if t.attr != nil && t.attr.Type != resources.TypeComplex {
 			return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
 		}
-		inner, err := ev.compile(scope{inElem: true, elem: t.attr, check: sc.check}, x.Filter, depth+1)
-		if err != nil || sc.check {
-			return inner, err
+		inner, err := ev.compile(scope{inElem: true, elem: t.attr}, x.Filter, depth+1)
+		if err != nil {
+			return nil, err
 		}
 		return func(d map[string]any) bool {
 			v := t.value(d)
@@ -571,8 +552,8 @@ func isOrdering(op filter.Op) bool {
 
 func isSubstring(op filter.Op) bool { return op == filter.Co || op == filter.Sw || op == filter.Ew }
 
-// compare compiles "t op value" (checks it only, when check).
-func (t *target) compare(rawOp filter.Op, value any, check bool) (func(map[string]any) bool, error) {
+// compare compiles "t op value".
+func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool, error) {
 	op, ok := validOp(rawOp)
 	if !ok {
 		return nil, filterErrorf("unknown operator %q in filter", rawOp)
@@ -581,16 +562,14 @@ func (t *target) compare(rawOp filter.Op, value any, check bool) (func(map[strin
 		switch {
 		case op != filter.Eq && op != filter.Ne:
 			return nil, filterErrorf("%q %s null: only eq and ne compare with null", t.path(), op)
-		case check:
-			return checked, nil
 		case op == filter.Eq:
 			return func(d map[string]any) bool { return !t.present(d) }, nil
 		}
 		return t.present, nil
 	}
-	pred, err := t.predicate(op, value, check)
-	if err != nil || check {
-		return checked, err
+	pred, err := t.predicate(op, value)
+	if err != nil {
+		return nil, err
 	}
 	if op == filter.Ne {
 		return func(d map[string]any) bool { return !t.each(d, pred) }, nil
@@ -599,9 +578,8 @@ func (t *target) compare(rawOp filter.Op, value any, check bool) (func(map[strin
 }
 
 // predicate returns the test for one value; for ne it is the eq test (the
-// caller negates the "any"). With check it only checks op and value: the
-// test is nil.
-func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool, error) {
+// caller negates the "any").
+func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 	leafExact := t.leaf != nil && t.leaf.CaseExact
 	switch kindOf(t.leaf) {
 	case kindBool:
@@ -611,9 +589,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 		b, ok := ToBool(value)
 		if !ok {
 			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(value))
-		}
-		if check {
-			return nil, nil
 		}
 		return func(v any) bool {
 			x, ok := ToBool(v)
@@ -627,9 +602,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 		if !ok {
 			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(value))
 		}
-		if check {
-			return nil, nil
-		}
 		return func(v any) bool {
 			x, ok := toNum(v)
 			return ok && orderHolds(op, x.compare(n))
@@ -640,9 +612,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 			if !isStr {
 				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, describe(value))
 			}
-			if check {
-				return nil, nil
-			}
 			return stringPred(op, s, true), nil
 		}
 		if !isStr {
@@ -651,9 +620,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 		tm, ok := ParseTime(s)
 		if !ok {
 			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), s)
-		}
-		if check {
-			return nil, nil
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -667,9 +633,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 		if !ok {
 			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(value))
 		}
-		if check {
-			return nil, nil
-		}
 		if t.isName && !leafExact && (op == filter.Eq || op == filter.Ne) {
 			k := NameKey(s, false)
 			return func(v any) bool {
@@ -680,9 +643,6 @@ func (t *target) predicate(op filter.Op, value any, check bool) (func(any) bool,
 		return stringPred(op, s, leafExact), nil
 	}
 	// Raw: decided by the stored value.
-	if check {
-		return nil, nil
-	}
 	var strP func(any) bool
 	if s, ok := ToText(value); ok {
 		strP = stringPred(op, s, false)
