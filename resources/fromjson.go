@@ -33,15 +33,17 @@ func UserFromJSON(data []byte) (*User, error) {
 		if err != nil {
 			return err
 		}
-		// The attributes it has no field for keep their text, as
-		// the extensions do.
-		e.Extra = nil
-		_ = eachMember(raw, func(k string, raw []byte) error {
-			if !isEnterpriseField(k) {
-				setRawExtension(&e.Extra, k, raw)
-			}
-			return nil
-		})
+		if len(e.Extra) > 0 {
+			// The attributes it has no field for keep their text, as
+			// the extensions do (raw is part of checked text).
+			e.Extra = nil
+			_ = members(raw, func(k string, raw []byte) error {
+				if !isEnterpriseField(k) {
+					setRawExtension(&e.Extra, k, raw)
+				}
+				return nil
+			})
+		}
 		u.Enterprise = e
 		return nil
 	})
@@ -76,6 +78,12 @@ func eachMember(data []byte, f func(k string, raw []byte) error) error {
 	if !json.Valid(data) {
 		return errNotObject
 	}
+	return members(data, f)
+}
+
+// members is eachMember for text json.Valid has checked already (a value
+// within a checked document).
+func members(data []byte, f func(k string, raw []byte) error) error {
 	var buf [32]jsonscan.Member
 	ms, err := jsonscan.Members(data, buf[:0])
 	if err != nil {
