@@ -240,18 +240,18 @@ func (l *AsyncLog) run() {
 // request a goroutine switch. Record wakes it early (kick) once a batch
 // is waiting. It reports whether Close was called meanwhile.
 func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
-	if l.delay == 0 {
-		return l.buffered(batch), false
+	stopped := false
+	if l.delay > 0 {
+		timer := time.NewTimer(l.delay)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-l.kick:
+		case <-l.stop:
+			stopped = true
+		}
 	}
-	timer := time.NewTimer(l.delay)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-	case <-l.kick:
-	case <-l.stop:
-		return l.buffered(batch), true
-	}
-	return l.buffered(batch), false
+	return l.buffered(batch), stopped
 }
 
 // drain writes what is left in the buffer once Close was called; no new

@@ -1,14 +1,16 @@
 // Package jsonscan reads JSON text that json.Valid has accepted, without
 // reflection: the one JSON walker behind resources.Decode (every request
 // body), the PATCH decoder, which reads an operation's members in place,
-// and the change feed's diff of two stored documents (Members). Every
-// function but Members assumes valid JSON; on other input its result is
+// and, through Members, the change feed's diff of two stored documents and
+// resources.UserFromJSON and GroupFromJSON. Every reader but Members and
+// LoneSurrogate assumes valid JSON; on other input its result is
 // undefined, so callers check with json.Valid first. AppendString is the
 // way back: the one JSON string encoder, for resources' documents and the
 // feed's lists.
 package jsonscan
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -37,32 +39,29 @@ func Value(data []byte, i int) (any, int) {
 // valid JSON has no backslash, so the text is read as a whole; on text
 // that is not JSON the answer means nothing, but it never panics.
 func LoneSurrogate(data []byte) string {
-	for i := 0; i < len(data); i++ {
-		if data[i] != '\\' {
-			continue
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '\\')
+		if j < 0 {
+			return ""
 		}
+		i += j
 		if i+1 < len(data) && data[i+1] != 'u' {
-			i++ // an escaped character, perhaps a backslash
+			i += 2 // an escaped character, perhaps a backslash
 			continue
 		}
 		if i+6 > len(data) {
 			return ""
 		}
-		switch r := hex4(data[i+2 : i+6]); {
-		case r >= 0xD800 && r < 0xDC00:
-			if i+12 <= len(data) && data[i+6] == '\\' && data[i+7] == 'u' {
-				if lo := hex4(data[i+8 : i+12]); lo >= 0xDC00 && lo < 0xE000 {
-					i += 11
-					continue
-				}
+		if r := hex4(data[i+2 : i+6]); utf16.IsSurrogate(r) {
+			if i+12 <= len(data) && data[i+6] == '\\' && data[i+7] == 'u' &&
+				utf16.DecodeRune(r, hex4(data[i+8:i+12])) != utf8.RuneError {
+				i += 12
+				continue
 			}
 			return string(data[i : i+6])
-		case r >= 0xDC00 && r < 0xE000:
-			return string(data[i : i+6])
 		}
-		i += 5
+		i += 6
 	}
-	return ""
 }
 
 // RepeatedError is the error of an object that gives the member name
