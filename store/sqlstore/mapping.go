@@ -445,27 +445,18 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
 		}
 	}
-	for _, name := range []string{u.Table, tableOf(m.Groups), memberTableOf(m.Members)} {
-		if name != "" {
-			b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:])
-		}
+	names := []string{u.Table}
+	if m.Groups != nil {
+		names = append(names, m.Groups.Table)
+	}
+	if m.Members != nil {
+		names = append(names, m.Members.Table)
+	}
+	for _, name := range names {
+		b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:]) // the name without its schema
 	}
 	b.buildSQL()
 	return b, nil
-}
-
-func tableOf(g *GroupTable) string {
-	if g == nil {
-		return ""
-	}
-	return g.Table
-}
-
-func memberTableOf(m *MemberTable) string {
-	if m == nil {
-		return ""
-	}
-	return m.Table
 }
 
 // columns records which part of HostTables claimed each column of one
@@ -539,6 +530,18 @@ func (b *Bridge) lit(v bool) string {
 		return "TRUE"
 	}
 	return "FALSE"
+}
+
+// groupSets renders the SET list of an update of the team's row: every
+// mapped column from its parameter (the id set to itself, so that the
+// list is never empty).
+func (b *Bridge) groupSets(q *qb) string {
+	gt := b.t.Groups
+	sets := []string{gt.ID + " = " + gt.ID}
+	for i, c := range b.groups {
+		sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+	}
+	return strings.Join(sets, ", ")
 }
 
 // liveCond renders the condition that a row of the users table is not
@@ -1190,11 +1193,7 @@ func (b *Bridge) buildSQL() {
 			}
 		}
 		q = &qb{d: b.d}
-		sets := []string{gt.ID + " = " + gt.ID}
-		for i, c := range b.groups {
-			sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
-		}
-		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + b.groupSets(q) + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
@@ -1322,11 +1321,7 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 		var items, from []string
 		unless := ""
 		if update {
-			sets := []string{gt.ID + " = " + gt.ID}
-			for i, c := range b.groups {
-				sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
-			}
-			items = append(items, `host_group_updated AS (UPDATE `+gt.Table+` SET `+strings.Join(sets, ", ")+` WHERE `+gt.ID+` = `+q.p(argID, 0)+
+			items = append(items, `host_group_updated AS (UPDATE `+gt.Table+` SET `+b.groupSets(q)+` WHERE `+gt.ID+` = `+q.p(argID, 0)+
 				b.tenantCond(q, "", gt.Tenant)+` AND EXISTS (SELECT 1 FROM w) RETURNING `+ret+`)`)
 			from = append(from, "host_group_updated")
 			unless = ` AND NOT EXISTS (SELECT 1 FROM host_group_updated)`

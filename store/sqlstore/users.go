@@ -785,7 +785,9 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	// DELETE on PostgreSQL, and the entries are worked out for the feed
 	// only, the deleted resource read back for none.
 	direct := s.feed.bridge != nil && s.feed.onChange == nil
-	// The entries are also worked out for a store.Report ctx asks for.
+	// The entries are also worked out for a store.Report ctx asks for;
+	// not for Config.Bridge (tracks would), whose deletion needs the id
+	// alone.
 	track := s.feed.on || s.feed.onChange != nil || store.ReportOf(ctx) != nil
 	var done []store.Change // what the committed attempt did
 	err := s.write(ctx, func(tx *sql.Tx) error {
