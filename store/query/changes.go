@@ -76,25 +76,16 @@ func changedAttributes(before, after []byte, want string) ([]string, []byte, err
 // unless a feed entry never lists it (changeIgnored).
 func appendChanged(out []string, key []byte) []string {
 	name := string(key)
-	if bytes.IndexByte(key, '\\') >= 0 {
+	if bytes.IndexByte(key, '\\') >= 0 && json.Valid(append(append([]byte{'"'}, key...), '"')) {
 		// An escaped name (no store's encoder writes one for an
-		// attribute, but a stored document is read as it is).
-		name = unescape(key)
+		// attribute, but a stored document is read as it is; Members
+		// does not check a name's escapes, hence json.Valid).
+		name = jsonscan.Unquote(key)
 	}
 	if changeIgnored[name] {
 		return out
 	}
 	return append(out, name)
-}
-
-// unescape returns the string that JSON string text s (between its
-// quotes) stands for, or s itself when it is not valid.
-func unescape(s []byte) string {
-	var out string
-	if err := json.Unmarshal(append(append([]byte{'"'}, s...), '"'), &out); err != nil {
-		return string(s)
-	}
-	return out
 }
 
 // lastMember returns the index of the last member of ms named key, or -1.

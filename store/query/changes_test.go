@@ -95,6 +95,19 @@ func TestChangedAttributesRejectsBrokenDocuments(t *testing.T) {
 	}
 }
 
+// TestChangedAttributesBrokenEscapeInName: Members does not check the
+// escapes of a member's name, so a name whose escape is broken (a corrupt
+// stored document) is listed as written, never unquoted past its end.
+func TestChangedAttributesBrokenEscapeInName(t *testing.T) {
+	for _, name := range []string{`a\x`, `a\u12`, `\u`} {
+		t.Run(name, func(t *testing.T) {
+			got, err := query.ChangedAttributes([]byte(`{"`+name+`":1}`), []byte(`{"`+name+`":2}`))
+			require.NoError(t, err)
+			assert.Equal(t, []string{name}, got)
+		})
+	}
+}
+
 func TestUserChanges(t *testing.T) {
 	for _, tc := range []struct {
 		name          string
