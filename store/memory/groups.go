@@ -273,26 +273,8 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 // q.ExcludeMembers the groups have Members nil and listing costs nothing
 // per member. Sorting by members keeps creation order, as on sqlstore.
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
-	if err := unstoredSort(s.groupEval, &q, "members"); err != nil {
-		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
-	}
-	t, err := s.tenant(ctx, false)
-	if err != nil {
-		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
-	}
-	if t == nil {
-		_, err := query.Select(s.groupEval, q, []*groupRec(nil), nil)
-		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	cands, doc := s.groupRows(t, q)
-	recs, err := query.Select(s.groupEval, q, cands, doc)
-	page := store.Page[*resources.Group]{Items: make([]*resources.Group, len(recs.Items)), Total: recs.Total}
-	for i, r := range recs.Items {
-		page.Items[i] = t.groupOut(r, q.ExcludeMembers)
-	}
-	return page, err
+	return list(s, ctx, q, s.groupEval, "members", s.groupRows,
+		func(t *tenant, r *groupRec) *resources.Group { return t.groupOut(r, q.ExcludeMembers) })
 }
 
 // ReplaceGroup replaces the group g.ID with a copy of g under the version

@@ -353,6 +353,35 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec
 	}
 }
 
+// list is a page of the tenant's records (users or groups): its
+// candidates and their documents (rows), filtered, sorted, counted and
+// paged by query.Select under one read lock, and copied out (out).
+// unstored is the attribute no sort reads (see unstoredSort).
+func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.Evaluator, unstored string,
+	rows func(*tenant, store.Query) ([]R, func(R) (map[string]any, error)), out func(*tenant, R) T) (store.Page[T], error) {
+	if err := unstoredSort(ev, &q, unstored); err != nil {
+		return store.Page[T]{Items: []T{}}, err
+	}
+	t, err := s.tenant(ctx, false)
+	if err != nil {
+		return store.Page[T]{Items: []T{}}, err
+	}
+	if t == nil {
+		// No tenant yet: still report a bad filter or sortBy.
+		_, err := query.Select(ev, q, []R(nil), nil)
+		return store.Page[T]{Items: []T{}}, err
+	}
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	cands, doc := rows(t, q)
+	recs, err := query.Select(ev, q, cands, doc)
+	page := store.Page[T]{Items: make([]T, len(recs.Items)), Total: recs.Total}
+	for i, r := range recs.Items {
+		page.Items[i] = out(t, r)
+	}
+	return page, err
+}
+
 // ListUsersAfter is store.UserCursorLister: the users matching q after
 // the position after, in ListUsers' order. The memory store filters and
 // sorts the tenant's users on each page (as ListUsers does); positions

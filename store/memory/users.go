@@ -226,27 +226,8 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // pages them. Sorting by groups keeps creation order, as on sqlstore: the
 // groups are not part of the document a sort reads.
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	if err := unstoredSort(s.userEval, &q, "groups"); err != nil {
-		return store.Page[*resources.User]{Items: []*resources.User{}}, err
-	}
-	t, err := s.tenant(ctx, false)
-	if err != nil {
-		return store.Page[*resources.User]{Items: []*resources.User{}}, err
-	}
-	if t == nil {
-		// No tenant yet: still report a bad filter or sortBy.
-		_, err := query.Select(s.userEval, q, []*userRec(nil), nil)
-		return store.Page[*resources.User]{Items: []*resources.User{}}, err
-	}
-	t.mu.RLock()
-	defer t.mu.RUnlock()
-	cands, doc := s.userRows(t, q)
-	recs, err := query.Select(s.userEval, q, cands, doc)
-	page := store.Page[*resources.User]{Items: make([]*resources.User, len(recs.Items)), Total: recs.Total}
-	for i, r := range recs.Items {
-		page.Items[i] = t.userOut(r, q.ExcludeGroups)
-	}
-	return page, err
+	return list(s, ctx, q, s.userEval, "groups", s.userRows,
+		func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled
