@@ -70,16 +70,17 @@ func (a *args) next(v any) string {
 // comparison the same. PostgreSQL plans its own way: $n.
 func (a *args) bound(v any) string {
 	a.vals = append(a.vals, v)
-	return a.d.value(len(a.vals))
+	return a.d.value(a.d.ph(len(a.vals)))
 }
 
-// value renders bind parameter n as args.bound places it: a value
-// compared with an indexed column in a read.
-func (d *dialect) value(n int) string {
+// value renders expr, an expression of bind parameters, as args.bound
+// places a parameter: a value compared with an indexed column (or an
+// indexed expression) in a read.
+func (d *dialect) value(expr string) string {
 	if d.pg {
-		return d.ph(n)
+		return expr
 	}
-	return "(SELECT " + d.ph(n) + ")"
+	return "(SELECT " + expr + ")"
 }
 
 // timeArg converts a stored time to its bind value: time.Time for

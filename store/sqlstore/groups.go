@@ -413,9 +413,9 @@ const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberD
 // list $2) of tenant $1 in the order they were added.
 func (s *Store) sqlLoadMembers(list bool) string {
 	if list {
-		return memberSelect + ` WHERE m.tenant = ` + s.d.value(1) + ` AND ` + s.d.inList("m.group_id", s.d.ph(2)) + ` ORDER BY m.group_id, m.seq`
+		return memberSelect + ` WHERE m.tenant = ` + s.d.value(s.d.ph(1)) + ` AND ` + s.d.inList("m.group_id", s.d.ph(2)) + ` ORDER BY m.group_id, m.seq`
 	}
-	return memberSelect + ` WHERE m.tenant = ` + s.d.value(1) + ` AND m.group_id = ` + s.d.value(2) + ` ORDER BY m.seq`
+	return memberSelect + ` WHERE m.tenant = ` + s.d.value(s.d.ph(1)) + ` AND m.group_id = ` + s.d.value(s.d.ph(2)) + ` ORDER BY m.seq`
 }
 
 // loadMembers returns the members of group gid in the order they were
