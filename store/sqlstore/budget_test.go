@@ -583,7 +583,7 @@ func TestUpdateKeepsValueRows(t *testing.T) {
 // admin.DefaultAsyncBatch entries (2,816 parameters) cost the square of
 // that: 38 µs an entry, against 8 µs with bare ? (BenchmarkRecordBatch).
 func TestRequestLogBatchPlaceholders(t *testing.T) {
-	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t)})
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: sqliteDSN(t), RequestLogSize: admin.DefaultAsyncBatch})
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = s.Close() })
 	batch := make([]admin.Request, admin.DefaultAsyncBatch)
@@ -594,12 +594,12 @@ func TestRequestLogBatchPlaceholders(t *testing.T) {
 	require.NoError(t, s.RecordBatch(ctx, batch))
 	var inserts []string
 	for _, e := range log.Take() {
-		if strings.HasPrefix(e.SQL, "INSERT INTO scim_requests") {
+		if strings.HasPrefix(e.SQL, "INSERT INTO scim_request_log") {
 			inserts = append(inserts, e.SQL)
 		}
 	}
 	require.Len(t, inserts, 1, "one INSERT for the batch")
-	assert.Equal(t, len(batch)*11, strings.Count(inserts[0], "?"), "one placeholder a value")
+	assert.Equal(t, len(batch)*13, strings.Count(inserts[0], "?"), "one placeholder a value")
 	assert.False(t, regexp.MustCompile(`\?[0-9]`).MatchString(inserts[0]), "a numbered placeholder in the batch's INSERT")
 	got, err := s.Recent(ctx, "t", 1)
 	require.NoError(t, err)

@@ -56,8 +56,10 @@
 //   - scim_tokens: keyed by token id, with a unique hash and an index on
 //     (tenant, id). It is the one table not keyed by tenant first: a bearer
 //     token is looked up by its hash before its tenant is known.
-//   - scim_requests: the recent-request log, (tenant, seq), cut back to
-//     Config.RequestLogSize entries per tenant (every 32 new entries).
+//   - scim_request_log and scim_request_heads: the recent-request log, a
+//     ring of Config.RequestLogSize slots per tenant, keyed (tenant,
+//     slot); the head counts the tenant's entries, and entry n overwrites
+//     slot n mod RequestLogSize, so the log is never deleted from.
 //   - scim_feed, scim_feed_heads, scim_feed_consumers: the change feed
 //     (Config.ChangeFeed), below.
 //

@@ -117,3 +117,90 @@ func TestReplaceGroupWritesTheDifference(t *testing.T) {
 		}
 	})
 }
+
+// TestMigrationKeepsRecentRequests: the upgrade that turns the request
+// log into a ring keeps each tenant's newest 200 entries (the default
+// size), in their order, and the log goes on from them.
+func TestMigrationKeepsRecentRequests(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn, s, ph := rewound(t, db, undo0008())
+		raw := s.DB()
+		at := nowArg(s)
+		for i := range 250 {
+			_, err := raw.ExecContext(ctx, `INSERT INTO scim_requests (tenant, seq, at, request_id, method, path, status) VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`, 'GET', '/Users', 200)`,
+				"acme", 1000-i, at, fmt.Sprint(250-i)) // seq in the order recorded, not insertion order
+			require.NoError(t, err)
+		}
+		for i := range 3 {
+			_, err := raw.ExecContext(ctx, `INSERT INTO scim_requests (tenant, seq, at, request_id) VALUES (`+ph(1)+`, `+ph(2)+`, `+ph(3)+`, `+ph(4)+`)`,
+				"other", 2000+i, at, fmt.Sprint(i))
+			require.NoError(t, err)
+		}
+		require.NoError(t, s.Close())
+
+		s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+		require.NoError(t, err)
+		defer s2.Close()
+		ids := func(tenant string) []string {
+			got, err := s2.Recent(ctx, tenant, 1000)
+			require.NoError(t, err)
+			out := make([]string, len(got))
+			for i, r := range got {
+				out[i] = r.RequestID
+			}
+			return out
+		}
+		acme := ids("acme")
+		require.Len(t, acme, 200)
+		assert.Equal(t, []string{"250", "249"}, acme[:2], "newest first")
+		assert.Equal(t, "51", acme[199], "the 200th newest last")
+		assert.Equal(t, []string{"2", "1", "0"}, ids("other"))
+
+		require.NoError(t, s2.Record(ctx, admin.Request{TenantID: "acme", RequestID: "251", Method: "GET", Path: "/Users", Status: 200}))
+		acme = ids("acme")
+		require.Len(t, acme, 200)
+		assert.Equal(t, []string{"251", "250"}, acme[:2], "a new entry goes on from the migrated ones")
+		assert.Equal(t, "52", acme[199], "and overwrites the oldest")
+	})
+}
+
+// TestRequestLogResized: a store opened with another RequestLogSize than
+// the log was written with keeps, from its first entry on, the newest
+// entries that fit, and goes on overwriting the oldest of them.
+func TestRequestLogResized(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, tc := range []struct {
+			name     string
+			from, to int
+			want     []string
+		}{
+			{"smaller", 20, 5, []string{"30", "29", "28", "27", "26"}},
+			{"larger", 5, 8, []string{"30", "29", "28", "27", "26", "25"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				dsn := db.dsn(t)
+				s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, RequestLogSize: tc.from})
+				require.NoError(t, err)
+				for i := range 30 {
+					require.NoError(t, s.Record(ctx, admin.Request{TenantID: "t", RequestID: fmt.Sprint(i), Method: "GET", Path: "/Users", Status: 200}))
+				}
+				require.NoError(t, s.Close())
+
+				s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, RequestLogSize: tc.to})
+				require.NoError(t, err)
+				defer s2.Close()
+				require.NoError(t, s2.Record(ctx, admin.Request{TenantID: "t", RequestID: "30", Method: "GET", Path: "/Users", Status: 200}))
+				var n int
+				require.NoError(t, s2.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_request_log`).Scan(&n))
+				assert.Equal(t, len(tc.want), n, "the newest entries that fit, no more")
+				got, err := s2.Recent(ctx, "t", 100)
+				require.NoError(t, err)
+				var ids []string
+				for _, r := range got {
+					ids = append(ids, r.RequestID)
+				}
+				assert.Equal(t, tc.want, ids)
+			})
+		}
+	})
+}

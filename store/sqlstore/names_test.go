@@ -18,11 +18,26 @@ import (
 // undo0005 returns the statements that take a database back to schema
 // version 4, as a database written before the change feed is.
 func undo0005() []string {
-	return []string{
+	return append(undo0008(),
 		`DROP TABLE scim_feed_consumers`,
 		`DROP TABLE scim_feed`,
 		`DROP TABLE scim_feed_heads`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 5`,
+	)
+}
+
+// undo0008 returns the statements that take a database back to schema
+// version 7: the request log a table of rows (an empty one, in a form
+// both dialects accept) instead of a ring.
+func undo0008() []string {
+	return []string{
+		`DROP TABLE scim_request_log`,
+		`DROP TABLE scim_request_heads`,
+		`CREATE TABLE scim_requests (tenant text NOT NULL, seq bigint NOT NULL, at timestamptz NOT NULL, request_id text NOT NULL DEFAULT '',
+			method text NOT NULL DEFAULT '', path text NOT NULL DEFAULT '', status integer NOT NULL DEFAULT 0, scim_type text NOT NULL DEFAULT '',
+			detail text NOT NULL DEFAULT '', latency_ns bigint NOT NULL DEFAULT 0, token_hint text NOT NULL DEFAULT '',
+			warnings text NOT NULL DEFAULT '', PRIMARY KEY (tenant, seq))`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 8`,
 	}
 }
 

@@ -5,52 +5,33 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/scimkit/scim/admin"
 )
 
-// counter counts the entries recorded per tenant, to prune each tenant's
-// log every pruneEvery entries rather than on every request.
-type counter struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-// add counts rs and returns the tenants whose log is due for pruning, in
-// the order they first appear: those whose count passed 1 modulo
-// pruneEvery (the first entry, then every pruneEvery-th), as if each entry
-// were recorded on its own.
-func (c *counter) add(rs []admin.Request) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.n == nil {
-		c.n = make(map[string]int)
-	}
-	var due []string
-	for _, r := range rs {
-		c.n[r.TenantID]++
-		if c.n[r.TenantID]%pruneEvery == 1 && !slices.Contains(due, r.TenantID) {
-			due = append(due, r.TenantID)
-		}
-	}
-	return due
-}
-
-// pruneEvery is how many entries a tenant's log may grow beyond
-// Config.RequestLogSize (per process) before it is cut back.
-const pruneEvery = 32
-
-// maxInsertRows bounds the rows of one INSERT (ten bind values each), well
-// within the bind parameter limits of PostgreSQL (65535) and SQLite
+// maxInsertRows bounds the rows of one INSERT (thirteen bind values each),
+// well within the bind parameter limits of PostgreSQL (65535) and SQLite
 // (32766).
 const maxInsertRows = 1000
 
-// requestCols are the scim_requests columns an entry is written to.
-const requestCols = `tenant, at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings`
+// requestCols are the scim_request_log columns an entry is written to,
+// after its tenant, slot and position.
+const requestCols = `at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings`
+
+// The request log is a ring per tenant (scim_request_log): the entry at
+// position p (1, 2, ... in the order recorded, counted by the tenant's
+// scim_request_heads row) is stored in slot p mod Config.RequestLogSize,
+// overwriting the entry RequestLogSize positions older. Nothing is ever
+// deleted: on PostgreSQL a deleted row stays in the table and its index
+// until VACUUM, and cutting the log back read all of them again, so under
+// load its cost grew until autovacuum came (a third of the server's time
+// on reads, BENCHMARKS.md); an overwrite changes no indexed column and is
+// reclaimed within its page. On SQLite it spares the writer's connection,
+// which SCIM writes wait for, an index and a delete.
 
 // Record implements admin.RequestLog: it appends r to its tenant's log in
 // one transaction, as RecordBatch does. It runs on the request path unless
@@ -60,11 +41,11 @@ func (s *Store) Record(ctx context.Context, r admin.Request) error {
 }
 
 // RecordBatch implements admin.BatchRecorder: it appends rs to their
-// tenants' logs in one transaction, with one multi-row INSERT (per
-// maxInsertRows entries). Every pruneEvery entries (per tenant and
-// process) a tenant's log is cut back to the newest
-// Config.RequestLogSize, in the same transaction. An entry without At is
-// stamped with Config.Now.
+// tenants' logs in one transaction: per tenant, the first time (fitRing),
+// then the advance of its head
+// by the number of its entries, then one multi-row upsert (per
+// maxInsertRows entries) of the newest Config.RequestLogSize of them into
+// their slots. An entry without At is stamped with Config.Now.
 func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
@@ -72,36 +53,96 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 	if len(rs) == 0 {
 		return nil
 	}
-	prune := s.logCount.add(rs)
-	return s.write(ctx, func(tx *sql.Tx) error {
-		for chunk := range slices.Chunk(rs, maxInsertRows) {
-			a := &args{d: s.d, vals: make([]any, 0, 11*len(chunk))}
-			var b strings.Builder
-			b.WriteString(`INSERT INTO scim_requests (` + requestCols + `) VALUES `)
-			for i, r := range chunk {
-				at := r.At
-				if at.IsZero() {
-					at = s.now()
+	byTenant := make(map[string][]admin.Request)
+	for _, r := range rs {
+		byTenant[r.TenantID] = append(byTenant[r.TenantID], r)
+	}
+	// One order for every writer, so that two batches (of two processes
+	// on PostgreSQL) lock the heads of the same tenants without deadlock.
+	tenants := slices.Sorted(maps.Keys(byTenant))
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		for _, tenant := range tenants {
+			if _, fitted := s.logFitted.Load(tenant); !fitted {
+				if err := s.fitRing(ctx, tx, tenant); err != nil {
+					return err
 				}
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				b.WriteString(`(` + a.next(r.TenantID) + `, ` + a.next(s.d.timeArg(at)) + `, ` + a.next(r.RequestID) + `, ` + a.next(r.Method) + `, ` +
-					a.next(r.Path) + `, ` + a.next(r.Status) + `, ` + a.next(r.ScimType) + `, ` + a.next(r.Detail) + `, ` + a.next(int64(r.Latency)) + `, ` +
-					a.next(r.TokenHint) + `, ` + a.next(warningsText(r.Warnings)) + `)`)
 			}
-			if _, err := tx.ExecContext(ctx, b.String(), a.vals...); err != nil {
-				return fmt.Errorf("sqlstore: record requests: %w", err)
-			}
-		}
-		for _, tenant := range prune {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM scim_requests WHERE tenant = `+s.d.ph(1)+` AND seq <= (
-			SELECT seq FROM scim_requests WHERE tenant = `+s.d.ph(1)+` ORDER BY seq DESC LIMIT 1 OFFSET `+s.d.ph(2)+`)`, tenant, s.logSize); err != nil {
-				return fmt.Errorf("sqlstore: prune request log: %w", err)
+			if err := s.recordTenant(ctx, tx, tenant, byTenant[tenant]); err != nil {
+				return err
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	for _, tenant := range tenants {
+		s.logFitted.Store(tenant, struct{}{})
+	}
+	return nil
+}
+
+// recordTenant appends rs, entries of tenant in the order recorded, to its
+// ring in tx.
+func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs []admin.Request) error {
+	var head int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO scim_request_heads (tenant, n) VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`)
+		ON CONFLICT (tenant) DO UPDATE SET n = scim_request_heads.n + excluded.n RETURNING n`, tenant, len(rs)).Scan(&head); err != nil {
+		return fmt.Errorf("sqlstore: record requests: %w", err)
+	}
+	// The entries before the newest logSize would be overwritten by newer
+	// ones of the same statement, which neither database allows.
+	keep := rs[max(0, len(rs)-s.logSize):]
+	pos := head - int64(len(keep)) // the position before keep[0]'s
+	for chunk := range slices.Chunk(keep, maxInsertRows) {
+		a := &args{d: s.d, vals: make([]any, 0, 13*len(chunk))}
+		var b strings.Builder
+		b.WriteString(`INSERT INTO scim_request_log (tenant, slot, pos, ` + requestCols + `) VALUES `)
+		for i, r := range chunk {
+			pos++
+			at := r.At
+			if at.IsZero() {
+				at = s.now()
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(`(` + a.next(tenant) + `, ` + a.next(pos%int64(s.logSize)) + `, ` + a.next(pos) + `, ` + a.next(s.d.timeArg(at)) + `, ` +
+				a.next(r.RequestID) + `, ` + a.next(r.Method) + `, ` + a.next(r.Path) + `, ` + a.next(r.Status) + `, ` + a.next(r.ScimType) + `, ` +
+				a.next(r.Detail) + `, ` + a.next(int64(r.Latency)) + `, ` + a.next(r.TokenHint) + `, ` + a.next(warningsText(r.Warnings)) + `)`)
+		}
+		b.WriteString(` ON CONFLICT (tenant, slot) DO UPDATE SET pos = excluded.pos, at = excluded.at, request_id = excluded.request_id,
+			method = excluded.method, path = excluded.path, status = excluded.status, scim_type = excluded.scim_type, detail = excluded.detail,
+			latency_ns = excluded.latency_ns, token_hint = excluded.token_hint, warnings = excluded.warnings`)
+		if _, err := tx.ExecContext(ctx, b.String(), a.vals...); err != nil {
+			return fmt.Errorf("sqlstore: record requests: %w", err)
+		}
+	}
+	return nil
+}
+
+// fitRing fits tenant's ring to Config.RequestLogSize, in tx, before
+// the first batch a Store records for the tenant: the entries older than
+// the newest RequestLogSize are deleted and the rest moved to the slots
+// of their positions under this size (through negative slots, so that no
+// two rows ever share one). With the size the log was written with, the
+// statements change nothing. It is not done when the store opens, which
+// needs no more than read access to an up-to-date schema.
+func (s *Store) fitRing(ctx context.Context, tx *sql.Tx, tenant string) error {
+	size := int64(s.logSize)
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`DELETE FROM scim_request_log WHERE tenant = ` + s.d.ph(1) + ` AND pos <= (SELECT h.n FROM scim_request_heads h WHERE h.tenant = ` + s.d.ph(1) + `) - ` + s.d.ph(2), []any{tenant, size}},
+		{`UPDATE scim_request_log SET slot = -1 - pos % ` + s.d.ph(2) + ` WHERE tenant = ` + s.d.ph(1) + ` AND slot <> pos % ` + s.d.ph(2), []any{tenant, size}},
+		{`UPDATE scim_request_log SET slot = -1 - slot WHERE tenant = ` + s.d.ph(1) + ` AND slot < 0`, []any{tenant}},
+	} {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("sqlstore: fit request log: %w", err)
+		}
+	}
+	return nil
 }
 
 // Recent implements admin.RequestLog: up to limit entries of the tenant,
@@ -118,7 +159,7 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 		limit = s.logSize
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings
-		FROM scim_requests WHERE tenant = `+s.d.ph(1)+` ORDER BY seq DESC LIMIT `+s.d.ph(2), tenantID, limit)
+		FROM scim_request_log WHERE tenant = `+s.d.ph(1)+` ORDER BY pos DESC LIMIT `+s.d.ph(2), tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -59,8 +60,11 @@ type Config struct {
 	// always writes through one connection).
 	MaxOpenConns int
 	// RequestLogSize is how many recent requests the request log keeps per
-	// tenant (default 200). Older entries are pruned as new ones arrive,
-	// so a tenant may briefly hold a few more.
+	// tenant (default 200): a ring in which each entry overwrites the
+	// one RequestLogSize entries older. Processes sharing a database
+	// should agree on it; a store opened with another size than before
+	// keeps the newest entries that fit (on its first entry of each
+	// tenant).
 	RequestLogSize int
 	// ChangeFeed turns on the change feed (Store.Feed, store.ChangeFeed):
 	// every write appends its entries to scim_feed in its own
@@ -119,8 +123,8 @@ type Store struct {
 	groupEval *query.Evaluator
 	fresh     bool
 	logSize   int
-	logCount  counter
-	log       *sqlLog // statement log of the budget tests; nil otherwise
+	logFitted sync.Map // tenants whose request log ring fitRing has fitted to logSize
+	log       *sqlLog  // statement log of the budget tests; nil otherwise
 	feed      feedConfig
 	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory

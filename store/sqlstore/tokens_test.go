@@ -112,8 +112,8 @@ func TestRequestLog(t *testing.T) {
 		require.NoError(t, err)
 		assert.Len(t, all, 10, "capped at RequestLogSize")
 		var n int
-		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_requests WHERE tenant = 'acme'`).Scan(&n))
-		assert.LessOrEqual(t, n, 10+32, "pruned as it grows")
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_request_log WHERE tenant = 'acme'`).Scan(&n))
+		assert.Equal(t, 10, n, "a ring of RequestLogSize rows")
 		other, err := s.Recent(ctx, "other", 10)
 		require.NoError(t, err)
 		require.Len(t, other, 1)
@@ -178,12 +178,12 @@ func TestRequestLogBatch(t *testing.T) {
 		if isPG(s) {
 			// Rows written by one statement share its command id.
 			var stmts int
-			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(DISTINCT cmin::text) FROM scim_requests`).Scan(&stmts))
-			assert.Equal(t, 1, stmts, "one INSERT for the whole batch")
+			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(DISTINCT cmin::text) FROM scim_request_log WHERE tenant = 'acme'`).Scan(&stmts))
+			assert.Equal(t, 1, stmts, "one INSERT for a tenant's entries")
 		}
 		acme, err := s.Recent(ctx, "acme", 1000)
 		require.NoError(t, err)
-		require.Len(t, acme, 10, "the batch's first entry of a tenant cuts its log back to RequestLogSize")
+		require.Len(t, acme, 10, "the newest RequestLogSize entries of the batch are kept")
 		for i, r := range acme {
 			assert.Equal(t, entry("acme", 99-i), r, "newest first, in batch order")
 		}
@@ -192,11 +192,12 @@ func TestRequestLogBatch(t *testing.T) {
 		require.Len(t, other, 5)
 		assert.Equal(t, "80", other[0].RequestID)
 
-		// The next batches grow acme's log until its count passes the next
-		// multiple of 32 (entry 129), which cuts it back again.
+		// Later batches overwrite the oldest slots: the ring never holds
+		// more than RequestLogSize rows of a tenant, and the newest come
+		// first whichever slot they landed in.
 		var n int
 		count := func() int {
-			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_requests WHERE tenant = 'acme'`).Scan(&n))
+			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_request_log WHERE tenant = 'acme'`).Scan(&n))
 			return n
 		}
 		small := []admin.Request{entry("acme", 100), entry("acme", 101), entry("acme", 102)}
@@ -208,15 +209,43 @@ func TestRequestLogBatch(t *testing.T) {
 			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT changes()`).Scan(&changed))
 			assert.Equal(t, 3, changed, "one INSERT for the whole batch")
 		}
-		assert.Equal(t, 13, count(), "not cut back between multiples of 32")
+		assert.Equal(t, 10, count())
 		var more []admin.Request
 		for i := 103; i < 129; i++ {
 			more = append(more, entry("acme", i))
 		}
 		require.NoError(t, s.RecordBatch(ctx, more))
-		assert.Equal(t, 10, count(), "cut back at entry 129")
+		assert.Equal(t, 10, count())
+		acme, err = s.Recent(ctx, "acme", 1000)
+		require.NoError(t, err)
+		require.Len(t, acme, 10)
+		for i, r := range acme {
+			assert.Equal(t, entry("acme", 128-i), r, "newest first across batches")
+		}
 		latest, err := s.Recent(ctx, "acme", 1)
 		require.NoError(t, err)
 		assert.Equal(t, "128", latest[0].RequestID)
+	})
+}
+
+// TestRequestLogDoesNotGrow: on PostgreSQL the ring's overwrites are HOT
+// updates (no indexed column changes), reclaimed within their pages
+// without VACUUM, so a log of 10 entries stays a few pages, table and
+// index, however many requests it records. Inserting entries and
+// deleting the oldest left every deleted row in both until VACUUM.
+func TestRequestLogDoesNotGrow(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{RequestLogSize: 10})
+		if !isPG(s) {
+			t.Skip("SQLite frees a page's space when a row leaves it")
+		}
+		for i := range 1500 {
+			require.NoError(t, s.Record(ctx, admin.Request{TenantID: "acme", RequestID: fmt.Sprint(i), Method: "GET", Path: "/Users/2819c223-7f76-453a-919d-413861904646", Status: 200}))
+		}
+		var heap, index int64
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT pg_relation_size('scim_request_log'), pg_relation_size('scim_request_log_pkey')`).Scan(&heap, &index))
+		t.Logf("heap %d bytes, index %d bytes", heap, index)
+		assert.LessOrEqual(t, heap, int64(4*8192), "the table's pages")
+		assert.LessOrEqual(t, index, int64(4*8192), "the index's pages")
 	})
 }
