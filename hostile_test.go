@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/storetest"
 )
 
 // TestHostileValues: values no store can keep the same way (a NUL
@@ -16,6 +18,12 @@ import (
 // change nothing; never a 500.
 func TestHostileValues(t *testing.T) {
 	long := strings.Repeat("é", 1500) // 3,000 bytes: past PostgreSQL's index entry limit
+	// random is as long, and does not compress below the limit as long
+	// does (PostgreSQL compresses an index entry before it measures it).
+	random := randomText(3000)
+	// The conformance suite holds every store to what the default lets
+	// through.
+	require.Equal(t, storetest.KeyLimitBytes, scim.DefaultMaxKeyBytes)
 	for name, open := range concurrencyStores(t) {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
@@ -47,6 +55,10 @@ func TestHostileValues(t *testing.T) {
 				{"a lone surrogate escape in a PATCH", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\udc00"}]}`, 400, "surrogate pair"},
 				{"long userName", "POST", "/Users", map[string]any{"userName": long}, 400, `"userName" is 3000 bytes long; at most 512`},
 				{"long email", "POST", "/Users", map[string]any{"userName": "x5", "emails": []any{map[string]any{"value": long}}}, 400, `"emails.value" is 3000 bytes`},
+				// Indexed with the emails on sqlstore: PostgreSQL refused
+				// the index entry with a 500.
+				{"long phone number", "POST", "/Users", map[string]any{"userName": "x9", "phoneNumbers": []any{map[string]any{"value": random}}}, 400, `"phoneNumbers.value" is 3000 bytes long; at most 512`},
+				{"long phone number by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "phoneNumbers", "value": []any{map[string]any{"value": random, "type": "work"}}}}}, 400, `"phoneNumbers.value" is 3000 bytes`},
 				{"long externalId by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": long}}}, 400, `"externalId" is 3000 bytes`},
 				{"long group name", "POST", "/Groups", map[string]any{"displayName": long}, 400, `"displayName" is 3000 bytes`},
 				{"zero-width joiner in a userName", "POST", "/Users", `{"userName":"vic\u200dtim"}`, 400, "characters a name may not hold"},
@@ -65,6 +77,7 @@ func TestHostileValues(t *testing.T) {
 			u := e.do("GET", "/Users/"+uid, nil)
 			assert.NotContains(t, u.Body, "title")
 			assert.NotContains(t, u.Body, "externalId")
+			assert.NotContains(t, u.Body, "phoneNumbers")
 			// A long value that is not indexed is kept.
 			ok := e.do("POST", "/Users", map[string]any{"userName": "x7", "title": long})
 			assert.Equal(t, 201, ok.Code, ok.Raw)
@@ -111,4 +124,16 @@ func TestRepeatedMembers(t *testing.T) {
 	// The same name in two objects is no repetition.
 	ok := e.do("POST", "/Users", `{"userName":"fine","name":{"givenName":"a"},"emails":[{"value":"a@x"},{"value":"b@x"}]}`)
 	require.Equal(t, 201, ok.Code, ok.Raw)
+}
+
+// randomText is n bytes of letters and digits that do not repeat, from a
+// fixed seed.
+func randomText(n int) string {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = chars[r.IntN(len(chars))]
+	}
+	return string(b)
 }
