@@ -46,6 +46,13 @@ func TestHostileValues(t *testing.T) {
 				{"NUL in a PATCHed value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\u0000"}]}`, 400, `"title" contains a NUL`},
 				{"NUL in a PUT", "PUT", "/Groups/" + gid, `{"displayName":"\u0000"}`, 400, "NUL"},
 				{"NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%00b%22", nil, 400, "NUL"},
+				// Escaped, the parser decodes it: PostgreSQL refused the
+				// comparison with a 500.
+				{"escaped NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%5Cu0000b%22", nil, 400, `contains a NUL character (\u0000)`},
+				{"escaped NUL in a value filter", "GET", "/Users?filter=emails%5Bvalue+eq+%22%5Cu0000%22%5D", nil, 400, "NUL"},
+				{"escaped NUL in a group filter", "GET", "/Groups?filter=members.value+eq+%22%5Cu0000%22", nil, 400, "NUL"},
+				{"escaped NUL in a search", "POST", "/Users/.search", `{"filter":"title co \"\\u0000\""}`, 400, "NUL"},
+				{"escaped NUL in a root query", "GET", "/?filter=displayName+eq+%22%5Cu0000%22", nil, 400, "NUL"},
 				{"NUL in an id", "GET", "/Users/a%00b", nil, 404, "NUL"},
 				{"invalid UTF-8 in an id", "GET", "/Users/a%FFb", nil, 404, "UTF-8"},
 				{"invalid UTF-8 in a filter", "GET", "/Users?filter=userName+eq+%22%FF%22", nil, 400, "UTF-8"},

@@ -207,6 +207,11 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 	if err != nil {
 		return nil, nil, err
 	}
+	if escapedNUL(e) {
+		// The same, escaped: the parser decodes "\u0000" to a NUL, as JSON
+		// does, and PostgreSQL refused the comparison with a 500.
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
+	}
 	for _, c := range filter.UnquotedValues(e) {
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
@@ -223,6 +228,21 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
 	return e, m, nil
+}
+
+// escapedNUL reports whether a comparison of e is with a string that holds
+// a NUL character.
+func escapedNUL(e filter.Expr) bool {
+	found := false
+	filter.Walk(e, func(x filter.Expr) bool {
+		if c, ok := x.(*filter.Compare); ok && c != nil {
+			if v, ok := c.Value.(string); ok && strings.IndexByte(v, 0) >= 0 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // neverReturned returns the first attribute in e whose values are never
