@@ -45,6 +45,13 @@ func TestHostileValues(t *testing.T) {
 				{"NUL in a group name", "POST", "/Groups", `{"displayName":"g\u0000"}`, 400, `"displayName" contains a NUL`},
 				{"NUL in a PATCHed value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\u0000"}]}`, 400, `"title" contains a NUL`},
 				{"NUL in a PUT", "PUT", "/Groups/" + gid, `{"displayName":"\u0000"}`, 400, "NUL"},
+				// A member-only PATCH goes to ModifyMembers, past the
+				// document's check: PostgreSQL refused the id with a 500.
+				{"NUL in a member added by PATCH", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"a\u0000b"}]}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a bare member id", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","path":"members","value":"\u0000"}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a member removed by value", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"remove","path":"members","value":[{"value":"\u0000"}]}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a member removed by filter", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"remove","path":"members[value eq \"\\u0000\"]"}]}`, 400, `"members.value" contains a NUL`},
+				{"very long member id", "PATCH", "/Groups/" + gid, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "members", "value": strings.Repeat("m", 20000)}}}, 400, `"members.value" is 20000 bytes long; at most 16384`},
 				{"NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%00b%22", nil, 400, "NUL"},
 				// Escaped, the parser decodes it: PostgreSQL refused the
 				// comparison with a 500.
