@@ -559,9 +559,13 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 		TenantID:  store.Tenant(r.Context()),
 		RequestID: requestID(r.Context()),
 		Method:    r.Method,
-		Path:      r.URL.Path,
-		Status:    sw.status,
-		Latency:   time.Since(start),
+		// As sent, escapes kept: the decoded path of /Users/a%00b holds
+		// a NUL, of /Users/%FF a byte that is not UTF-8, which a
+		// database log refuses (PostgreSQL refused the whole batch the
+		// entry came in, dropping other requests' entries with it).
+		Path:    r.URL.EscapedPath(),
+		Status:  sw.status,
+		Latency: time.Since(start),
 	}
 	if r.URL.RawQuery != "" {
 		entry.Path += "?" + r.URL.RawQuery

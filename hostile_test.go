@@ -1,7 +1,9 @@
 package scim_test
 
 import (
+	"context"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -9,6 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 	"github.com/scimkit/scim/store/storetest"
 )
 
@@ -150,4 +155,44 @@ func randomText(n int) string {
 		b[i] = chars[r.IntN(len(chars))]
 	}
 	return string(b)
+}
+
+// TestRequestLogKeepsHostilePaths: the request log files a request whose
+// path escapes a NUL or a byte that is not UTF-8 with its path as sent
+// (escaped), which every log can keep: PostgreSQL refused the decoded
+// path, and with it the batch of other requests' entries it came in.
+func TestRequestLogKeepsHostilePaths(t *testing.T) {
+	logs := map[string]func(t *testing.T) admin.RequestLog{
+		"ring":   func(*testing.T) admin.RequestLog { return admin.NewRequestRing(10) },
+		"sqlite": func(t *testing.T) admin.RequestLog { return openRequestLog(t, filepath.Join(t.TempDir(), "scim.db")) },
+		"postgres": func(t *testing.T) admin.RequestLog {
+			return openRequestLog(t, sqltest.PostgresDSN(t))
+		},
+	}
+	for name, open := range logs {
+		t.Run(name, func(t *testing.T) {
+			log := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.RequestLog = log })
+			for _, tc := range []struct{ path, logged string }{
+				{"/Users/a%00b", "/Users/a%00b"},
+				{"/Users/%FF%FE", "/Users/%FF%FE"},
+				{"/Groups/caf%C3%A9", "/Groups/caf%C3%A9"},
+				{"/Users?filter=userName+eq+%22a%00%22", "/Users?filter=userName+eq+%22a%00%22"},
+			} {
+				r := e.do("GET", tc.path, nil)
+				require.Less(t, r.Code, 500, r.Raw)
+				got, err := log.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, got, 1, "%s was logged", tc.path)
+				assert.Equal(t, tc.logged, got[0].Path)
+			}
+		})
+	}
+}
+
+func openRequestLog(t *testing.T, dsn string) admin.RequestLog {
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
 }
