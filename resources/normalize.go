@@ -439,14 +439,20 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
+			got := any(x)
+			if a.Returned == ReturnedNever {
+				got = "a number"
+			}
 			if a.Type == TypeInteger {
 				if _, err := x.Int64(); err != nil {
-					got := any(x)
-					if a.Returned == ReturnedNever {
-						got = "a number"
-					}
 					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", got)}
 				}
+			} else if _, err := x.Float64(); err != nil {
+				// Past a float64 (1e400): most clients decode a number
+				// into one and fail on the response, and the filter
+				// parser refuses such a number, so no filter could find
+				// the value. (One that rounds to 0, 1e-400, is kept.)
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", got)}
 			}
 			return v, nil
 		case float64:

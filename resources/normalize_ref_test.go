@@ -3,6 +3,7 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -210,6 +211,9 @@ func refNormalizeSingle(a *Attribute, path string, v any) (any, error) {
 				if _, err := x.Int64(); err != nil {
 					return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be an integer, got %s", x)}
 				}
+			}
+			if _, err := strconv.ParseFloat(string(x), 64); a.Type == TypeDecimal && err != nil {
+				return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", x)}
 			}
 			return x, nil
 		case float64:

@@ -121,6 +121,10 @@ func TestNormalizeErrorPaths(t *testing.T) {
 		{`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":7}}}`,
 			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": must be a string, got the number 7`},
 		{`{"` + testExt + `":{"level":1.5}}`, `attribute "` + testExt + `:level": must be an integer, got 1.5`},
+		// Past a float64: clients fail to decode it, and no filter can
+		// compare with it.
+		{`{"` + testExt + `":{"ratio":1e400}}`, `attribute "` + testExt + `:ratio": must be a number a 64-bit float can hold (at most about ±1.8e308), got 1e400`},
+		{`{"` + testExt + `":{"ratio":-1.8e308}}`, `attribute "` + testExt + `:ratio": must be a number a 64-bit float can hold (at most about ±1.8e308), got -1.8e308`},
 		{`{"urn:ietf:params:scim:schemas:core:2.0:User":{"urn:x":1}}`, `attribute "urn:ietf:params:scim:schemas:core:2.0:User:urn:x": schema URNs do not nest`},
 	} {
 		_, err := rt.Normalize(decodeT(t, tt.in), nil)
