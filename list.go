@@ -34,16 +34,16 @@ type rawList struct {
 	cursor *string
 }
 
-func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
+func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
 	var rl rawList
 	rl.filter = q.Get("filter")
 	rl.sortBy = q.Get("sortBy")
 	rl.sortOrder = q.Get("sortOrder")
 	var err error
-	if rl.startIndex, err = intParam(q, "startIndex"); err != nil {
+	if rl.startIndex, err = h.intParam(ctx, q, "startIndex"); err != nil {
 		return rl, err
 	}
-	if rl.count, err = intParam(q, "count"); err != nil {
+	if rl.count, err = h.intParam(ctx, q, "count"); err != nil {
 		return rl, err
 	}
 	if q.Has("cursor") {
@@ -67,15 +67,39 @@ func (rl rawList) firstIndex() int {
 // intParam is the integer query parameter name, nil when the query has
 // none. (A function of its own, rather than a loop writing through
 // pointers into the rawList, which made every list allocate the rawList.)
-func intParam(q url.Values, name string) (*int, error) {
+//
+// RFC 7644 §3.4.2.4 gives startIndex and count as integers and says how
+// to read any integer (below 1, negative, past the end), not how to read
+// other text. An integer in decimal digits, with a minus sign or not, is
+// taken as it is. Two bends are taken, with a warning (400 invalidValue
+// under Config.Strict), because their meaning is plain: an empty value
+// (count=) is no value, and an integer with spaces around it or a plus
+// sign (" 2", "+3") is that integer. Anything else (1.5, 1e2, abc) has
+// no one meaning and is a 400 invalidValue in both modes.
+func (h *handler) intParam(ctx context.Context, q url.Values, name string) (*int, error) {
 	if !q.Has(name) {
 		return nil, nil
 	}
-	s := strings.TrimSpace(q.Get(name))
-	n, ok := pageInt(s)
-	if !ok {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, s)
+	raw := q.Get(name)
+	if n, ok := pageInt(raw); ok && raw[0] != '+' {
+		return &n, nil
 	}
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
+		}
+		warn(ctx, "empty %s ignored", name)
+		return nil, nil
+	}
+	n, ok := pageInt(strings.TrimPrefix(s, "+"))
+	if !ok || strings.HasPrefix(s, "+-") || strings.HasPrefix(s, "++") {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
+	}
+	if h.cfg.Strict {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
+	}
+	warn(ctx, "%s %q taken as %d", name, raw, n)
 	return &n, nil
 }
 
@@ -422,7 +446,7 @@ type lister interface {
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
 func (h *handler) serveList(k lister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rl, err := h.rawListFromQuery(queryOf(r))
+		rl, err := h.rawListFromQuery(r.Context(), queryOf(r))
 		if err != nil {
 			h.writeError(w, r, err)
 			return
@@ -480,7 +504,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 // be "performed against ... a SCIM server root", which POST /.search
 // (§3.4.3) only carries in a body. Both answer through listAll.
 func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromQuery(queryOf(r))
+	rl, err := h.rawListFromQuery(r.Context(), queryOf(r))
 	if err != nil {
 		h.writeError(w, r, err)
 		return
