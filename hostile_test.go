@@ -131,6 +131,14 @@ func TestRepeatedMembers(t *testing.T) {
 		{"PATCH path twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","path":"nickName","value":"a"}]}`, `Operations[0]: the member "path" is given twice`},
 		{"PATCH op in two spellings", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","OP":"remove","path":"title","value":"a"}]}`, `Operations[0]: the member "OP" is given twice`},
 		{"PATCH value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","value":{"title":"a","title":"b"}}]}`, `Operations[0]: the member "title" is given twice`},
+		// Members the PATCH decoder otherwise ignores: it read only the
+		// ones it uses, and took these twice without a word.
+		{"PATCH unknown envelope member twice", "PATCH", "/Users/" + uid, `{"id":"a","id":"b","Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "id" is given twice`},
+		{"PATCH schemas twice", "PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"schemas":[],"Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "schemas" is given twice`},
+		{"PATCH in an ignored member's value", "PATCH", "/Users/" + uid, `{"meta":{"x":1,"x":2},"Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "x" is given twice`},
+		{"PATCH unknown operation member twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a"},{"op":"replace","path":"nickName","value":"n","x":1,"x":2}]}`, `Operations[1]: the member "x" is given twice`},
+		{"PATCH empty name twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a","":1,"":2}]}`, `Operations[0]: the member "" is given twice`},
+		{"POST empty name twice", "POST", "/Users", `{"userName":"a","":1,"":2}`, `the member "" is given twice`},
 		{"SearchRequest", "POST", "/Users/.search", `{"filter":"userName eq \"victim\"","filter":"userName pr"}`, `"filter" is given twice`},
 		{"bulk data", "POST", "/Bulk", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"1","data":{"userName":"a","userName":"b"}}]}`, `"userName" is given twice`},
 	} {

@@ -52,8 +52,8 @@ func decode(data []byte, unique bool) (map[string]any, error) {
 			m, _ := jsonscan.Value(data, i)
 			return m.(map[string]any), nil
 		}
-		m, _, repeated := jsonscan.UniqueValue(data, i)
-		if repeated != "" {
+		m, _, repeated, found := jsonscan.UniqueValue(data, i)
+		if found {
 			return nil, jsonscan.RepeatedError(repeated)
 		}
 		return m.(map[string]any), nil
