@@ -246,12 +246,54 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 		}
 		return nil, nil, err
 	}
+	if p := serverRefIn(k.resourceType(), e); p != "" {
+		// RFC 7644 §3.12, invalidFilter: "the specified attribute and
+		// filter comparison combination is not supported". Evaluated, it
+		// would match nothing, however the members are.
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
+	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
 		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
 	return e, m, nil
+}
+
+// serverRefIn returns the first path of e (members.$ref, or $ref inside
+// members[...]) that names a $ref the server makes
+// (resources.ResourceType.ServerRef), or "".
+func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		var p filter.AttrPath
+		switch n := x.(type) {
+		case *filter.Compare:
+			p = n.Path
+		case *filter.Present:
+			p = n.Path
+		case *filter.ValuePath:
+			// Its filter's paths are relative to it: members[$ref pr].
+			if a := rt.Resolve(n.Path).Attr; rt.ServerRef(a) && refIn(n.Filter) {
+				found = n.Path.Name + ".$ref"
+			}
+			return false
+		default:
+			return found == ""
+		}
+		if res := rt.Resolve(p); res.Sub != nil && res.Sub.Name == "$ref" && rt.ServerRef(res.Attr) {
+			found = p.Name + ".$ref"
+		}
+		return found == ""
+	})
+	return found
+}
+
+// refIn reports whether a value filter compares or tests "$ref".
+func refIn(e filter.Expr) bool {
+	return filter.AnyPath(e, func(p filter.AttrPath) bool {
+		return p.URI == "" && p.Sub == "" && p.Name == "$ref"
+	})
 }
 
 // escapedNUL reports whether a comparison of e is with a string that holds
