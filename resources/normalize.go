@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/internal/jsonscan"
 )
@@ -460,11 +461,32 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(a, v))}
 	default:
-		if _, ok := v.(string); ok {
+		if s, ok := v.(string); ok {
+			if a.Type == TypeDateTime {
+				if _, ok := ParseDateTime(s); !ok {
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(a, v))}
+				}
+			}
 			return v, nil
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
 	}
+}
+
+// ParseDateTime parses the value of a dateTime attribute (RFC 7643
+// §2.3.5: an xsd:dateTime with a date and a time): RFC 3339, or without a
+// zone (xsd:dateTime allows it), taken as UTC; years 0000 to 9999. A
+// write whose dateTime value it refuses is a 400, so that every stored
+// value is one a filter can compare (store/query.ParseTime is this) and
+// that every store orders the same way.
+func ParseDateTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 // describeFor describes v for an error about attribute a, without the

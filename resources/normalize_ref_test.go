@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The reference normaliser below is the implementation that built a new
@@ -222,6 +223,11 @@ func refNormalizeSingle(a *Attribute, path string, v any) (any, error) {
 		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
 	default:
 		if s, ok := v.(string); ok {
+			if _, err := time.Parse(time.RFC3339Nano, s); a.Type == TypeDateTime && err != nil {
+				if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err != nil {
+					return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", DescribeValue(v))}
+				}
+			}
 			return s, nil
 		}
 		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}
