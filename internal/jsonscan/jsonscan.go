@@ -2,8 +2,12 @@
 // reflection: the one JSON walker behind resources.Decode (every request
 // body), the PATCH decoder, which reads an operation's members in place,
 // and, through Members, the change feed's diff of two stored documents and
-// resources.UserFromJSON and GroupFromJSON. Every reader but Members and
-// LoneSurrogate assumes valid JSON; on other input its result is
+// resources.UserFromJSON and GroupFromJSON. One rule refuses a request
+// body that gives a member name twice in one object: UniqueValue checks
+// it while it decodes (resources.DecodeRequest), Repeated without
+// decoding (the PATCH decoder), and RepeatedError words the refusal.
+// Every reader but Members and LoneSurrogate assumes valid JSON; on other
+// input its result is
 // undefined, so callers check with json.Valid first. AppendString is the
 // way back: the one JSON string encoder, for resources' documents and the
 // feed's lists.
