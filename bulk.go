@@ -3,8 +3,10 @@ package scim
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -326,7 +328,13 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	sub, err := http.NewRequestWithContext(r.Context(), op.method, "http://bulk"+path, bytes.NewReader(body))
 	if err != nil {
-		return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q: %v", op.index, op.path, err))
+		// url.Error names the URL built here ("http://bulk/..."), not what
+		// the client sent: say only why its path is not one.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q is no URL path: %v", op.index, op.path, err))
 	}
 	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	sub.Header.Set("Content-Type", contentType)

@@ -224,3 +224,21 @@ func TestBulkLimitEveryPathSpelling(t *testing.T) {
 	requireError(t, e.do("POST", "/Users/", `{"userName":"`+strings.Repeat("x", 2000)+`"}`), 413, "", "larger than 1024 bytes")
 	assert.Equal(t, float64(80), e.do("GET", "/Users?count=0", nil).Body["totalResults"], "each accepted bulk created its 20 users; nothing else was created")
 }
+
+// TestBulkPathNotAURL: an operation whose path no URL can hold (a control
+// character) fails alone with invalidPath, and its detail names the path
+// the client sent, not the URL the handler built from it.
+func TestBulkPathNotAURL(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/Bulk", `{"Operations":[{"method":"DELETE","path":"/Users/a\u0000b"},{"method":"DELETE","path":"/Users/a\u007fb"}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	ops := r.Body["Operations"].([]any)
+	require.Len(t, ops, 2)
+	for i, op := range ops {
+		res := op.(map[string]any)
+		assert.Equal(t, "400", res["status"])
+		detail := res["response"].(map[string]any)["detail"].(string)
+		assert.Contains(t, detail, fmt.Sprintf(`Operations[%d]: path "/Users/a\x%02xb" is no URL path: net/url: invalid control character in URL`, i, []byte{0, 0x7f}[i]))
+		assert.NotContains(t, detail, "http://bulk")
+	}
+}

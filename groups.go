@@ -251,6 +251,17 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
 	ctx := r.Context()
 	id := r.PathValue("id")
+	// The ids are held to what a member's value in a POST or PUT is held
+	// to (checkValues): they go to the store's lookups, and PostgreSQL
+	// refused one with a NUL with a 500.
+	for _, ids := range [][]string{plan.Add, plan.Remove} {
+		for _, m := range ids {
+			if err := h.walkValues(valuePath{"members", "value"}, m); err != nil {
+				h.writeError(w, r, err)
+				return true
+			}
+		}
+	}
 	proj, err := h.projectionFromQuery(r, h.groups.rt)
 	if err != nil {
 		h.writeError(w, r, err)

@@ -414,8 +414,11 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 		}()
 		if authErr != nil {
-			if authErr == errUnauthorized {
+			switch authErr {
+			case errUnauthorized:
 				sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM"`)
+			case errInvalidToken:
+				sw.Header().Set("WWW-Authenticate", `Bearer realm="SCIM", error="invalid_token"`)
 			}
 			h.writeError(sw, r, authErr)
 			return
@@ -559,9 +562,13 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 		TenantID:  store.Tenant(r.Context()),
 		RequestID: requestID(r.Context()),
 		Method:    r.Method,
-		Path:      r.URL.Path,
-		Status:    sw.status,
-		Latency:   time.Since(start),
+		// As sent, escapes kept: the decoded path of /Users/a%00b holds
+		// a NUL, of /Users/%FF a byte that is not UTF-8, which a
+		// database log refuses (PostgreSQL refused the whole batch the
+		// entry came in, dropping other requests' entries with it).
+		Path:    r.URL.EscapedPath(),
+		Status:  sw.status,
+		Latency: time.Since(start),
 	}
 	if r.URL.RawQuery != "" {
 		entry.Path += "?" + r.URL.RawQuery
@@ -612,12 +619,28 @@ func (h *handler) authenticate(ctx context.Context, r *http.Request, into *token
 	case err != nil && !errors.Is(err, tokens.ErrInvalidToken):
 		return nil, err
 	case err != nil || tok == nil:
-		return nil, errUnauthorized
+		return nil, errInvalidToken
 	}
 	return tok, nil
 }
 
-var errUnauthorized = errorf(http.StatusUnauthorized, "", "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired")
+// errUnauthorized answers a request without a bearer token (no
+// Authorization header, or another scheme), errInvalidToken one whose
+// bearer token is unknown, revoked or expired. Their bodies are one
+// text, so a 401 never tells those three apart; only the
+// WWW-Authenticate header differs, with what the client knows already
+// (whether it sent a token): RFC 6750 §3, "If the protected resource
+// request included an access token and failed authentication, the
+// resource server SHOULD include the "error" attribute" (invalid_token,
+// §3.1), and "If the request lacks any authentication information ...
+// the resource server SHOULD NOT include an error code or other error
+// information".
+var (
+	errUnauthorized = errorf(http.StatusUnauthorized, "", unauthorizedDetail)
+	errInvalidToken = errorf(http.StatusUnauthorized, "", unauthorizedDetail)
+)
+
+const unauthorizedDetail = "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired"
 
 func acceptableContentType(ct string) bool {
 	if ct == contentType || ct == "application/json" {

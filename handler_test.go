@@ -124,18 +124,23 @@ func TestAuthentication(t *testing.T) {
 	now = now.Add(2 * time.Hour)
 
 	var bodies []string
-	for _, tt := range []struct{ name, header string }{
-		{"missing", "Authorization:"},
-		{"not bearer", "Authorization: Basic dXNlcjpwYXNz"},
-		{"unknown", "Authorization: Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
-		{"revoked", "Authorization: Bearer " + revoked},
-		{"expired", "Authorization: Bearer " + expiring},
-		{"no prefix", "Authorization: " + valid},
+	// RFC 6750 §3: a request with no bearer token gets a challenge
+	// without an error code; one whose token failed gets
+	// error="invalid_token" (§3.1).
+	const challenge, invalid = `Bearer realm="SCIM"`, `Bearer realm="SCIM", error="invalid_token"`
+	for _, tt := range []struct{ name, header, challenge string }{
+		{"missing", "Authorization:", challenge},
+		{"not bearer", "Authorization: Basic dXNlcjpwYXNz", challenge},
+		{"unknown", "Authorization: Bearer scim_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", invalid},
+		{"revoked", "Authorization: Bearer " + revoked, invalid},
+		{"expired", "Authorization: Bearer " + expiring, invalid},
+		{"not a token", "Authorization: Bearer x", invalid},
+		{"no prefix", "Authorization: " + valid, challenge},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := e.do("GET", "/Users", nil, tt.header)
 			requireError(t, r, http.StatusUnauthorized, "", "bearer token")
-			assert.Equal(t, `Bearer realm="SCIM"`, r.Header.Get("WWW-Authenticate"))
+			assert.Equal(t, tt.challenge, r.Header.Get("WWW-Authenticate"))
 			bodies = append(bodies, r.Raw)
 		})
 	}

@@ -1,6 +1,9 @@
 package scim_test
 
 import (
+	"context"
+	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -8,6 +11,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/store/sqlstore"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
+	"github.com/scimkit/scim/store/storetest"
 )
 
 // TestHostileValues: values no store can keep the same way (a NUL
@@ -16,6 +23,12 @@ import (
 // change nothing; never a 500.
 func TestHostileValues(t *testing.T) {
 	long := strings.Repeat("é", 1500) // 3,000 bytes: past PostgreSQL's index entry limit
+	// random is as long, and does not compress below the limit as long
+	// does (PostgreSQL compresses an index entry before it measures it).
+	random := randomText(3000)
+	// The conformance suite holds every store to what the default lets
+	// through.
+	require.Equal(t, storetest.KeyLimitBytes, scim.DefaultMaxKeyBytes)
 	for name, open := range concurrencyStores(t) {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
@@ -37,7 +50,21 @@ func TestHostileValues(t *testing.T) {
 				{"NUL in a group name", "POST", "/Groups", `{"displayName":"g\u0000"}`, 400, `"displayName" contains a NUL`},
 				{"NUL in a PATCHed value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\u0000"}]}`, 400, `"title" contains a NUL`},
 				{"NUL in a PUT", "PUT", "/Groups/" + gid, `{"displayName":"\u0000"}`, 400, "NUL"},
+				// A member-only PATCH goes to ModifyMembers, past the
+				// document's check: PostgreSQL refused the id with a 500.
+				{"NUL in a member added by PATCH", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"a\u0000b"}]}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a bare member id", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"add","path":"members","value":"\u0000"}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a member removed by value", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"remove","path":"members","value":[{"value":"\u0000"}]}]}`, 400, `"members.value" contains a NUL`},
+				{"NUL in a member removed by filter", "PATCH", "/Groups/" + gid, `{"Operations":[{"op":"remove","path":"members[value eq \"\\u0000\"]"}]}`, 400, `"members.value" contains a NUL`},
+				{"very long member id", "PATCH", "/Groups/" + gid, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "members", "value": strings.Repeat("m", 20000)}}}, 400, `"members.value" is 20000 bytes long; at most 16384`},
 				{"NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%00b%22", nil, 400, "NUL"},
+				// Escaped, the parser decodes it: PostgreSQL refused the
+				// comparison with a 500.
+				{"escaped NUL in a filter value", "GET", "/Users?filter=userName+eq+%22a%5Cu0000b%22", nil, 400, `contains a NUL character (\u0000)`},
+				{"escaped NUL in a value filter", "GET", "/Users?filter=emails%5Bvalue+eq+%22%5Cu0000%22%5D", nil, 400, "NUL"},
+				{"escaped NUL in a group filter", "GET", "/Groups?filter=members.value+eq+%22%5Cu0000%22", nil, 400, "NUL"},
+				{"escaped NUL in a search", "POST", "/Users/.search", `{"filter":"title co \"\\u0000\""}`, 400, "NUL"},
+				{"escaped NUL in a root query", "GET", "/?filter=displayName+eq+%22%5Cu0000%22", nil, 400, "NUL"},
 				{"NUL in an id", "GET", "/Users/a%00b", nil, 404, "NUL"},
 				{"invalid UTF-8 in an id", "GET", "/Users/a%FFb", nil, 404, "UTF-8"},
 				{"invalid UTF-8 in a filter", "GET", "/Users?filter=userName+eq+%22%FF%22", nil, 400, "UTF-8"},
@@ -47,6 +74,10 @@ func TestHostileValues(t *testing.T) {
 				{"a lone surrogate escape in a PATCH", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\udc00"}]}`, 400, "surrogate pair"},
 				{"long userName", "POST", "/Users", map[string]any{"userName": long}, 400, `"userName" is 3000 bytes long; at most 512`},
 				{"long email", "POST", "/Users", map[string]any{"userName": "x5", "emails": []any{map[string]any{"value": long}}}, 400, `"emails.value" is 3000 bytes`},
+				// Indexed with the emails on sqlstore: PostgreSQL refused
+				// the index entry with a 500.
+				{"long phone number", "POST", "/Users", map[string]any{"userName": "x9", "phoneNumbers": []any{map[string]any{"value": random}}}, 400, `"phoneNumbers.value" is 3000 bytes long; at most 512`},
+				{"long phone number by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "phoneNumbers", "value": []any{map[string]any{"value": random, "type": "work"}}}}}, 400, `"phoneNumbers.value" is 3000 bytes`},
 				{"long externalId by PATCH", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "externalId", "value": long}}}, 400, `"externalId" is 3000 bytes`},
 				{"long group name", "POST", "/Groups", map[string]any{"displayName": long}, 400, `"displayName" is 3000 bytes`},
 				{"zero-width joiner in a userName", "POST", "/Users", `{"userName":"vic\u200dtim"}`, 400, "characters a name may not hold"},
@@ -65,6 +96,7 @@ func TestHostileValues(t *testing.T) {
 			u := e.do("GET", "/Users/"+uid, nil)
 			assert.NotContains(t, u.Body, "title")
 			assert.NotContains(t, u.Body, "externalId")
+			assert.NotContains(t, u.Body, "phoneNumbers")
 			// A long value that is not indexed is kept.
 			ok := e.do("POST", "/Users", map[string]any{"userName": "x7", "title": long})
 			assert.Equal(t, 201, ok.Code, ok.Raw)
@@ -99,6 +131,14 @@ func TestRepeatedMembers(t *testing.T) {
 		{"PATCH path twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","path":"nickName","value":"a"}]}`, `Operations[0]: the member "path" is given twice`},
 		{"PATCH op in two spellings", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","OP":"remove","path":"title","value":"a"}]}`, `Operations[0]: the member "OP" is given twice`},
 		{"PATCH value", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"add","value":{"title":"a","title":"b"}}]}`, `Operations[0]: the member "title" is given twice`},
+		// Members the PATCH decoder otherwise ignores: it read only the
+		// ones it uses, and took these twice without a word.
+		{"PATCH unknown envelope member twice", "PATCH", "/Users/" + uid, `{"id":"a","id":"b","Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "id" is given twice`},
+		{"PATCH schemas twice", "PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"schemas":[],"Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "schemas" is given twice`},
+		{"PATCH in an ignored member's value", "PATCH", "/Users/" + uid, `{"meta":{"x":1,"x":2},"Operations":[{"op":"replace","path":"title","value":"a"}]}`, `the member "x" is given twice`},
+		{"PATCH unknown operation member twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a"},{"op":"replace","path":"nickName","value":"n","x":1,"x":2}]}`, `Operations[1]: the member "x" is given twice`},
+		{"PATCH empty name twice", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"a","":1,"":2}]}`, `Operations[0]: the member "" is given twice`},
+		{"POST empty name twice", "POST", "/Users", `{"userName":"a","":1,"":2}`, `the member "" is given twice`},
 		{"SearchRequest", "POST", "/Users/.search", `{"filter":"userName eq \"victim\"","filter":"userName pr"}`, `"filter" is given twice`},
 		{"bulk data", "POST", "/Bulk", `{"Operations":[{"method":"POST","path":"/Users","bulkId":"1","data":{"userName":"a","userName":"b"}}]}`, `"userName" is given twice`},
 	} {
@@ -111,4 +151,56 @@ func TestRepeatedMembers(t *testing.T) {
 	// The same name in two objects is no repetition.
 	ok := e.do("POST", "/Users", `{"userName":"fine","name":{"givenName":"a"},"emails":[{"value":"a@x"},{"value":"b@x"}]}`)
 	require.Equal(t, 201, ok.Code, ok.Raw)
+}
+
+// randomText is n bytes of letters and digits that do not repeat, from a
+// fixed seed.
+func randomText(n int) string {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = chars[r.IntN(len(chars))]
+	}
+	return string(b)
+}
+
+// TestRequestLogKeepsHostilePaths: the request log files a request whose
+// path escapes a NUL or a byte that is not UTF-8 with its path as sent
+// (escaped), which every log can keep: PostgreSQL refused the decoded
+// path, and with it the batch of other requests' entries it came in.
+func TestRequestLogKeepsHostilePaths(t *testing.T) {
+	logs := map[string]func(t *testing.T) admin.RequestLog{
+		"ring":   func(*testing.T) admin.RequestLog { return admin.NewRequestRing(10) },
+		"sqlite": func(t *testing.T) admin.RequestLog { return openRequestLog(t, filepath.Join(t.TempDir(), "scim.db")) },
+		"postgres": func(t *testing.T) admin.RequestLog {
+			return openRequestLog(t, sqltest.PostgresDSN(t))
+		},
+	}
+	for name, open := range logs {
+		t.Run(name, func(t *testing.T) {
+			log := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.RequestLog = log })
+			for _, tc := range []struct{ path, logged string }{
+				{"/Users/a%00b", "/Users/a%00b"},
+				{"/Users/%FF%FE", "/Users/%FF%FE"},
+				{"/Groups/caf%C3%A9", "/Groups/caf%C3%A9"},
+				{"/Users?filter=userName+eq+%22a%00%22", "/Users?filter=userName+eq+%22a%00%22"},
+			} {
+				r := e.do("GET", tc.path, nil)
+				require.Less(t, r.Code, 500, r.Raw)
+				got, err := log.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, got, 1, "%s was logged", tc.path)
+				assert.Equal(t, tc.logged, got[0].Path)
+			}
+		})
+	}
+}
+
+func openRequestLog(t *testing.T, dsn string) admin.RequestLog {
+	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -271,3 +271,71 @@ func TestFilterOnUnknownAttribute(t *testing.T) {
 		})
 	}
 }
+
+// TestPagingParameterBends: RFC 7644 §3.4.2.4 gives startIndex and count
+// as integers. An empty value and an integer with spaces or a plus sign
+// are taken, with a warning, and refused with 400 invalidValue in strict
+// mode; what is no integer (1.5) is a 400 in both modes.
+func TestPagingParameterBends(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		// code and warning in the default mode; strict is the status in
+		// strict mode.
+		code    int
+		warning string
+		strict  int
+		// startIndex and itemsPerPage of the default mode's page.
+		start, items int
+	}{
+		{"startIndex=2&count=1", 200, "", 200, 2, 1},
+		{"startIndex=-5&count=03", 200, "", 200, 1, 3},
+		{"startIndex=&count=1", 200, "empty startIndex ignored", 400, 1, 1},
+		{"count=", 200, "empty count ignored", 400, 1, 3},
+		{"startIndex=%2B3&count=1", 200, `startIndex "+3" taken as 3`, 400, 3, 1},
+		{"count=%2B2", 200, `count "+2" taken as 2`, 400, 1, 2},
+		{"count=+2", 200, `count " 2" taken as 2`, 400, 1, 2}, // a plus sign unescaped is a space
+		{"startIndex=%202&count=1", 200, `startIndex " 2" taken as 2`, 400, 2, 1},
+		{"count=2%20", 200, `count "2 " taken as 2`, 400, 1, 2},
+		{"startIndex=1.5", 400, "", 400, 0, 0},
+		{"count=1.5", 400, "", 400, 0, 0},
+		{"count=%20", 200, "empty count ignored", 400, 1, 3},
+		{"count=%2B-2", 400, "", 400, 0, 0},
+		{"count=%2B%2B2", 400, "", 400, 0, 0},
+		{"count=1e2", 400, "", 400, 0, 0},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			for _, strict := range []bool{false, true} {
+				ring := admin.NewRequestRing(10)
+				e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+				for _, n := range []string{"a", "b", "c"} {
+					e.createUser(n)
+				}
+				r := e.do("GET", "/Users?attributes=id&"+tc.query, nil)
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, recent, 1)
+				if strict {
+					require.Equal(t, tc.strict, r.Code, r.Raw)
+					if tc.strict == 400 {
+						requireError(t, r, 400, "invalidValue", "")
+					}
+					assert.Empty(t, recent[0].Warnings)
+					continue
+				}
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				if tc.code != 200 {
+					requireError(t, r, 400, "invalidValue", "must be an integer")
+					continue
+				}
+				assert.Equal(t, float64(tc.start), r.Body["startIndex"])
+				assert.Equal(t, float64(tc.items), r.Body["itemsPerPage"])
+				if tc.warning == "" {
+					assert.Empty(t, recent[0].Warnings)
+					continue
+				}
+				assert.Equal(t, []string{tc.warning}, recent[0].Warnings)
+				assert.Contains(t, e.logs.String(), `"level":"WARN","msg":"scim request"`)
+			}
+		})
+	}
+}

@@ -34,16 +34,16 @@ type rawList struct {
 	cursor *string
 }
 
-func (h *handler) rawListFromQuery(q url.Values) (rawList, error) {
+func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
 	var rl rawList
 	rl.filter = q.Get("filter")
 	rl.sortBy = q.Get("sortBy")
 	rl.sortOrder = q.Get("sortOrder")
 	var err error
-	if rl.startIndex, err = intParam(q, "startIndex"); err != nil {
+	if rl.startIndex, err = h.intParam(ctx, q, "startIndex"); err != nil {
 		return rl, err
 	}
-	if rl.count, err = intParam(q, "count"); err != nil {
+	if rl.count, err = h.intParam(ctx, q, "count"); err != nil {
 		return rl, err
 	}
 	if q.Has("cursor") {
@@ -67,15 +67,39 @@ func (rl rawList) firstIndex() int {
 // intParam is the integer query parameter name, nil when the query has
 // none. (A function of its own, rather than a loop writing through
 // pointers into the rawList, which made every list allocate the rawList.)
-func intParam(q url.Values, name string) (*int, error) {
+//
+// RFC 7644 §3.4.2.4 gives startIndex and count as integers and says how
+// to read any integer (below 1, negative, past the end), not how to read
+// other text. An integer in decimal digits, with a minus sign or not, is
+// taken as it is. Two bends are taken, with a warning (400 invalidValue
+// under Config.Strict), because their meaning is plain: an empty value
+// (count=) is no value, and an integer with spaces around it or a plus
+// sign (" 2", "+3") is that integer. Anything else (1.5, 1e2, abc) has
+// no one meaning and is a 400 invalidValue in both modes.
+func (h *handler) intParam(ctx context.Context, q url.Values, name string) (*int, error) {
 	if !q.Has(name) {
 		return nil, nil
 	}
-	s := strings.TrimSpace(q.Get(name))
-	n, ok := pageInt(s)
-	if !ok {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, s)
+	raw := q.Get(name)
+	if n, ok := pageInt(raw); ok && raw[0] != '+' {
+		return &n, nil
 	}
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
+		}
+		warn(ctx, "empty %s ignored", name)
+		return nil, nil
+	}
+	n, ok := pageInt(strings.TrimPrefix(s, "+"))
+	if !ok || strings.HasPrefix(s, "+-") || strings.HasPrefix(s, "++") {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
+	}
+	if h.cfg.Strict {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
+	}
+	warn(ctx, "%s %q taken as %d", name, raw, n)
 	return &n, nil
 }
 
@@ -207,6 +231,11 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 	if err != nil {
 		return nil, nil, err
 	}
+	if escapedNUL(e) {
+		// The same, escaped: the parser decodes "\u0000" to a NUL, as JSON
+		// does, and PostgreSQL refused the comparison with a 500.
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
+	}
 	for _, c := range filter.UnquotedValues(e) {
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
@@ -217,12 +246,69 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 		}
 		return nil, nil, err
 	}
+	if p := serverRefIn(k.resourceType(), e); p != "" {
+		// RFC 7644 §3.12, invalidFilter: "the specified attribute and
+		// filter comparison combination is not supported". Evaluated, it
+		// would match nothing, however the members are.
+		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
+	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
 		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
 	return e, m, nil
+}
+
+// serverRefIn returns the first path of e (members.$ref, or $ref inside
+// members[...]) that names a $ref the server makes
+// (resources.ResourceType.ServerRef), or "".
+func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		var p filter.AttrPath
+		switch n := x.(type) {
+		case *filter.Compare:
+			p = n.Path
+		case *filter.Present:
+			p = n.Path
+		case *filter.ValuePath:
+			// Its filter's paths are relative to it: members[$ref pr].
+			if a := rt.Resolve(n.Path).Attr; rt.ServerRef(a) && refIn(n.Filter) {
+				found = n.Path.Name + ".$ref"
+			}
+			return false
+		default:
+			return found == ""
+		}
+		if res := rt.Resolve(p); res.Sub != nil && res.Sub.Name == "$ref" && rt.ServerRef(res.Attr) {
+			found = p.Name + ".$ref"
+		}
+		return found == ""
+	})
+	return found
+}
+
+// refIn reports whether a value filter compares or tests "$ref".
+func refIn(e filter.Expr) bool {
+	return filter.AnyPath(e, func(p filter.AttrPath) bool {
+		return p.URI == "" && p.Sub == "" && p.Name == "$ref"
+	})
+}
+
+// escapedNUL reports whether a comparison of e is with a string that holds
+// a NUL character.
+func escapedNUL(e filter.Expr) bool {
+	found := false
+	filter.Walk(e, func(x filter.Expr) bool {
+		if c, ok := x.(*filter.Compare); ok && c != nil {
+			if v, ok := c.Value.(string); ok && strings.IndexByte(v, 0) >= 0 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // neverReturned returns the first attribute in e whose values are never
@@ -402,7 +488,7 @@ type lister interface {
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
 func (h *handler) serveList(k lister) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		rl, err := h.rawListFromQuery(queryOf(r))
+		rl, err := h.rawListFromQuery(r.Context(), queryOf(r))
 		if err != nil {
 			h.writeError(w, r, err)
 			return
@@ -460,7 +546,7 @@ func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 // be "performed against ... a SCIM server root", which POST /.search
 // (§3.4.3) only carries in a body. Both answer through listAll.
 func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
-	rl, err := h.rawListFromQuery(queryOf(r))
+	rl, err := h.rawListFromQuery(r.Context(), queryOf(r))
 	if err != nil {
 		h.writeError(w, r, err)
 		return

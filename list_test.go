@@ -478,3 +478,54 @@ func resourceNames(r *resp) []string {
 	}
 	return got
 }
+
+// TestServerRefFilters: a $ref the server makes from each value (a
+// group's members, a user's groups, the enterprise manager) is stored
+// nowhere, so a filter on it, in a list or a PATCH path, is a 400
+// invalidFilter (RFC 7644 §3.12: "the specified attribute and filter
+// comparison combination is not supported") where it matched nothing
+// whatever the data; a host extension's own $ref is stored and filtered.
+func TestServerRefFilters(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "AcmeUser", "",
+		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString}, {Name: "$ref", Type: resources.TypeReference, ReferenceTypes: []string{"external"}}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	uid := e.createUser("ref", map[string]any{ext.ID: map[string]any{"devices": []any{map[string]any{"value": "d1", "$ref": "https://devices.example/d1"}}}})["id"].(string)
+	gid := e.createGroup("refs", uid)["id"].(string)
+	patch := func(path string) map[string]any {
+		return map[string]any{"Operations": []any{map[string]any{"op": "remove", "path": path}}}
+	}
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		code               int
+		detail             string
+	}{
+		{"members.$ref", "GET", "/Groups?filter=" + url.QueryEscape(`members.$ref pr`), nil, 400, `"members.$ref" cannot be used in a filter`},
+		{"members.$REF", "GET", "/Groups?filter=" + url.QueryEscape(`members.$REF co "Users"`), nil, 400, "compare members.value instead"},
+		{"in a value filter", "GET", "/Groups?filter=" + url.QueryEscape(`members[$ref pr]`), nil, 400, `"members.$ref" cannot be used`},
+		{"under not", "POST", "/Groups/.search", map[string]any{"filter": `not (members.$ref pr)`}, 400, "$ref"},
+		{"groups.$ref", "GET", "/Users?filter=" + url.QueryEscape(`groups.$ref pr`), nil, 400, `"groups.$ref" cannot be used`},
+		{"manager.$ref", "GET", "/Users?filter=" + url.QueryEscape(resources.EnterpriseUserSchema+`:manager.$ref pr`), nil, 400, `"manager.$ref" cannot be used`},
+		{"root query", "GET", "/?filter=" + url.QueryEscape(`members.$ref pr`), nil, 400, "$ref"},
+		{"PATCH path filter", "PATCH", "/Groups/" + gid, patch(`members[$ref pr]`), 400, "filter on members: the server makes each $ref"},
+		{"a host extension's $ref", "GET", "/Users?filter=" + url.QueryEscape(ext.ID+`:devices.$ref sw "https://devices."`), nil, 200, ""},
+		{"a host extension's $ref in a value filter", "GET", "/Users?filter=" + url.QueryEscape(ext.ID+`:devices[$ref pr]`), nil, 200, ""},
+		{"members.value", "GET", "/Groups?filter=" + url.QueryEscape(`members.value eq "`+uid+`"`), nil, 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, tc.path, tc.body)
+			if tc.code == 400 {
+				requireError(t, r, 400, "invalidFilter", tc.detail)
+				return
+			}
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, float64(1), r.Body["totalResults"], "the stored $ref is found")
+		})
+	}
+	assert.Len(t, e.do("GET", "/Groups/"+gid, nil).Body["members"], 1, "nothing changed")
+}

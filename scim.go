@@ -210,10 +210,10 @@ type Config struct {
 	// photo URL, not for a payload smuggled into an attribute.
 	MaxValueBytes int
 	// MaxKeyBytes bounds the values stores index for lookups and
-	// uniqueness (userName, externalId, displayName, emails.value), in
-	// bytes. Default 512: every store must be able to index them
-	// (PostgreSQL refuses an index entry of about 2,700 bytes), and the
-	// handler decides it, the same on every store.
+	// uniqueness (userName, externalId, displayName, emails.value,
+	// phoneNumbers.value), in bytes. Default 512: every store must be
+	// able to index them (PostgreSQL refuses an index entry of about
+	// 2,700 bytes), and the handler decides it, the same on every store.
 	MaxKeyBytes int
 	// MaxBulkOperations bounds the operations of one /Bulk request (413
 	// beyond), advertised as bulk.maxOperations. Default 1000.

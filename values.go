@@ -10,9 +10,12 @@ import (
 )
 
 // keyAttributes are the attribute paths stores index for lookups and
-// uniqueness, held to Config.MaxKeyBytes.
+// uniqueness, held to Config.MaxKeyBytes. phoneNumbers.value is among
+// them: store/sqlstore indexes it with emails.value (a provider looks a
+// user up by phone number), and PostgreSQL refuses an index entry of
+// about 2,700 bytes with an error, which was a 500.
 var keyAttributes = map[string]bool{
-	"userName": true, "externalId": true, "displayName": true, "emails.value": true,
+	"userName": true, "externalId": true, "displayName": true, "emails.value": true, "phoneNumbers.value": true,
 }
 
 // checkValues holds every string of a resource document to what every

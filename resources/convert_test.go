@@ -277,6 +277,8 @@ func fuzzExt(id string) *Schema {
 	s, err := NewSchema(id, "Acme", "",
 		&Attribute{Name: "badge", Type: TypeString},
 		&Attribute{Name: "level", Type: TypeInteger},
+		&Attribute{Name: "ratio", Type: TypeDecimal},
+		&Attribute{Name: "since", Type: TypeDateTime},
 		&Attribute{Name: "tags", Type: TypeString, MultiValued: true},
 		&Attribute{Name: "devices", Type: TypeComplex, MultiValued: true, SubAttributes: []*Attribute{{Name: "serial", Type: TypeString}}},
 	)

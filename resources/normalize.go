@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scimkit/scim/internal/jsonscan"
 )
@@ -52,8 +53,8 @@ func decode(data []byte, unique bool) (map[string]any, error) {
 			m, _ := jsonscan.Value(data, i)
 			return m.(map[string]any), nil
 		}
-		m, _, repeated := jsonscan.UniqueValue(data, i)
-		if repeated != "" {
+		m, _, repeated, found := jsonscan.UniqueValue(data, i)
+		if found {
 			return nil, jsonscan.RepeatedError(repeated)
 		}
 		return m.(map[string]any), nil
@@ -439,14 +440,20 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
+			got := any(x)
+			if a.Returned == ReturnedNever {
+				got = "a number"
+			}
 			if a.Type == TypeInteger {
 				if _, err := x.Int64(); err != nil {
-					got := any(x)
-					if a.Returned == ReturnedNever {
-						got = "a number"
-					}
 					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", got)}
 				}
+			} else if _, err := x.Float64(); err != nil {
+				// Past a float64 (1e400): most clients decode a number
+				// into one and fail on the response, and the filter
+				// parser refuses such a number, so no filter could find
+				// the value. (One that rounds to 0, 1e-400, is kept.)
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", got)}
 			}
 			return v, nil
 		case float64:
@@ -454,11 +461,32 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(a, v))}
 	default:
-		if _, ok := v.(string); ok {
+		if s, ok := v.(string); ok {
+			if a.Type == TypeDateTime {
+				if _, ok := ParseDateTime(s); !ok {
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(a, v))}
+				}
+			}
 			return v, nil
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
 	}
+}
+
+// ParseDateTime parses the value of a dateTime attribute (RFC 7643
+// §2.3.5: an xsd:dateTime with a date and a time): RFC 3339, or without a
+// zone (xsd:dateTime allows it), taken as UTC; years 0000 to 9999. A
+// write whose dateTime value it refuses is a 400, so that every stored
+// value is one a filter can compare (store/query.ParseTime is this) and
+// that every store orders the same way.
+func ParseDateTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, true
+	}
+	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
 }
 
 // describeFor describes v for an error about attribute a, without the

@@ -3,7 +3,9 @@ package resources
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // The reference normaliser below is the implementation that built a new
@@ -211,6 +213,9 @@ func refNormalizeSingle(a *Attribute, path string, v any) (any, error) {
 					return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be an integer, got %s", x)}
 				}
 			}
+			if _, err := strconv.ParseFloat(string(x), 64); a.Type == TypeDecimal && err != nil {
+				return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", x)}
+			}
 			return x, nil
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
@@ -218,6 +223,11 @@ func refNormalizeSingle(a *Attribute, path string, v any) (any, error) {
 		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a number, got %s", DescribeValue(v))}
 	default:
 		if s, ok := v.(string); ok {
+			if _, err := time.Parse(time.RFC3339Nano, s); a.Type == TypeDateTime && err != nil {
+				if _, err := time.Parse("2006-01-02T15:04:05.999999999", s); err != nil {
+					return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", DescribeValue(v))}
+				}
+			}
 			return s, nil
 		}
 		return nil, &AttrError{Path: path, Msg: fmt.Sprintf("must be a string, got %s", DescribeValue(v))}

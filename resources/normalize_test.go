@@ -121,6 +121,16 @@ func TestNormalizeErrorPaths(t *testing.T) {
 		{`{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager":{"value":7}}}`,
 			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": must be a string, got the number 7`},
 		{`{"` + testExt + `":{"level":1.5}}`, `attribute "` + testExt + `:level": must be an integer, got 1.5`},
+		// Past a float64: clients fail to decode it, and no filter can
+		// compare with it.
+		{`{"` + testExt + `":{"ratio":1e400}}`, `attribute "` + testExt + `:ratio": must be a number a 64-bit float can hold (at most about ±1.8e308), got 1e400`},
+		{`{"` + testExt + `":{"ratio":-1.8e308}}`, `attribute "` + testExt + `:ratio": must be a number a 64-bit float can hold (at most about ±1.8e308), got -1.8e308`},
+		// Not a date: a filter could not compare it, and stores would order it
+		// each their own way.
+		{`{"` + testExt + `":{"since":"yesterday"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "yesterday"`},
+		{`{"` + testExt + `":{"since":"99999-01-01T00:00:00Z"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "99999-01-01T00:00:00Z"`},
+		{`{"` + testExt + `":{"since":"2024-01-02"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "2024-01-02"`},
+		{`{"` + testExt + `":{"since":"2024-01-02T15:04:05+25:00"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "2024-01-02T15:04:05+25:00"`},
 		{`{"urn:ietf:params:scim:schemas:core:2.0:User":{"urn:x":1}}`, `attribute "urn:ietf:params:scim:schemas:core:2.0:User:urn:x": schema URNs do not nest`},
 	} {
 		_, err := rt.Normalize(decodeT(t, tt.in), nil)

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -60,4 +61,27 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 		}
 	}
 	return r
+}
+
+// ServerRef reports whether the "$ref" sub-attribute of attr, an
+// attribute of rt, is one the server makes instead of storing: that of an
+// attribute of the core schema or of the enterprise extension (a group's
+// members, a user's groups, the enterprise manager), which the handler
+// renders from each value's "value" as it answers. No stored document
+// holds it, so a filter that compares it would match nothing whatever the
+// data; the handler and the PATCH engine refuse such a filter instead.
+// A host's own extension keeps a "$ref" as the client sent it.
+func (rt *ResourceType) ServerRef(attr *Attribute) bool {
+	if attr == nil || attr.Sub("$ref") == nil {
+		return false
+	}
+	if slices.Contains(rt.Schema.Attributes, attr) {
+		return true
+	}
+	for _, e := range rt.Extensions {
+		if strings.EqualFold(e.Schema.ID, EnterpriseUserSchema) && slices.Contains(e.Schema.Attributes, attr) {
+			return true
+		}
+	}
+	return false
 }

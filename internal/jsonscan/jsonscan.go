@@ -2,8 +2,12 @@
 // reflection: the one JSON walker behind resources.Decode (every request
 // body), the PATCH decoder, which reads an operation's members in place,
 // and, through Members, the change feed's diff of two stored documents and
-// resources.UserFromJSON and GroupFromJSON. Every reader but Members and
-// LoneSurrogate assumes valid JSON; on other input its result is
+// resources.UserFromJSON and GroupFromJSON. One rule refuses a request
+// body that gives a member name twice in one object: UniqueValue checks
+// it while it decodes (resources.DecodeRequest), Repeated without
+// decoding (the PATCH decoder), and RepeatedError words the refusal.
+// Every reader but Members and LoneSurrogate assumes valid JSON; on other
+// input its result is
 // undefined, so callers check with json.Valid first. AppendString is the
 // way back: the one JSON string encoder, for resources' documents and the
 // feed's lists.
@@ -71,18 +75,110 @@ func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
-// UniqueValue is Value that also reports the first name an object of the
-// value repeats exactly ({"a":1,"a":2}), or "" when none does: RFC 8259
-// §4 leaves what such an object means to the receiver, and a request
-// body read with the last value where another reader took the first is
-// refused instead (resources.Decode, the PATCH decoder).
-func UniqueValue(data []byte, i int) (v any, end int, repeated string) {
+// UniqueValue is Value that also reports a name an object of the value
+// repeats exactly ({"a":1,"a":2}; found is false when none does, and the
+// name repeated may be ""): RFC 8259 §4 leaves what such an object means
+// to the receiver, and a request body read with the last value where
+// another reader took the first is refused instead
+// (resources.DecodeRequest). It is Repeated's rule, checked in the pass
+// that decodes: a second pass of Repeated over a user's POST cost about
+// 15% of its decoding (BENCHMARKS.md).
+func UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
 	var dup dupName
 	v, end = value(data, i, &dup)
-	return v, end, dup.name
+	return v, end, dup.name, dup.found
 }
 
-type dupName struct{ name string }
+type dupName struct {
+	name  string
+	found bool
+}
+
+// Repeated returns the first member name an object of the JSON text data
+// (valid JSON, as json.Valid checks it) repeats exactly ({"a":1,"a":2}, or
+// "a\u0062" and "ab"), at any depth, and the index in data where its
+// repetition starts; at is -1 when no object repeats a name (name is ""
+// then, and may be "" too when "" is the name repeated). It is
+// UniqueValue's check without the value: it decodes nothing, and an object
+// of up to 16 members costs no allocation, so a reader that takes members
+// in place (the PATCH decoder) checks a whole body with one call. The two
+// find a repetition in the same texts (FuzzRepeated), though not always
+// the same one when there are several.
+func Repeated(data []byte) (name string, at int) {
+	_, name, at = repeatedIn(data, SkipSpace(data, 0))
+	return name, at
+}
+
+// smallObject is how many names repeatedIn compares pairwise before it
+// keeps them in a map: a few comparisons cost less than a map, a thousand
+// would cost a million.
+const smallObject = 16
+
+// repeatedIn is Repeated for the value at data[i]; end is the index after
+// it.
+func repeatedIn(data []byte, i int) (end int, name string, at int) {
+	switch data[i] {
+	case '{':
+		var small [smallObject][]byte
+		keys := small[:0]
+		var set map[string]bool
+		i = SkipSpace(data, i+1)
+		for data[i] != '}' {
+			kend := StringEnd(data, i)
+			key := data[i:kend]
+			if set == nil && len(keys) < smallObject {
+				for _, k := range keys {
+					if sameName(k, key) {
+						return 0, Unquote(key[1 : len(key)-1]), i
+					}
+				}
+				keys = append(keys, key)
+			} else {
+				if set == nil {
+					set = make(map[string]bool, 2*smallObject)
+					for _, k := range keys {
+						set[Unquote(k[1:len(k)-1])] = true
+					}
+				}
+				k := Unquote(key[1 : len(key)-1])
+				if set[k] {
+					return 0, k, i
+				}
+				set[k] = true
+			}
+			i = SkipSpace(data, SkipSpace(data, kend)+1) // past ':'
+			if i, name, at = repeatedIn(data, i); at >= 0 {
+				return 0, name, at
+			}
+			if i = SkipSpace(data, i); data[i] == ',' {
+				i = SkipSpace(data, i+1)
+			}
+		}
+		return i + 1, "", -1
+	case '[':
+		i = SkipSpace(data, i+1)
+		for data[i] != ']' {
+			if i, name, at = repeatedIn(data, i); at >= 0 {
+				return 0, name, at
+			}
+			if i = SkipSpace(data, i); data[i] == ',' {
+				i = SkipSpace(data, i+1)
+			}
+		}
+		return i + 1, "", -1
+	}
+	return ValueEnd(data, i), "", -1
+}
+
+// sameName reports whether two member names, quoted as in the JSON text,
+// are one name: the same bytes, or the same once unquoted when either
+// escapes a character.
+func sameName(a, b []byte) bool {
+	if bytes.IndexByte(a, '\\') < 0 && bytes.IndexByte(b, '\\') < 0 {
+		return bytes.Equal(a, b)
+	}
+	return Unquote(a[1:len(a)-1]) == Unquote(b[1:len(b)-1])
+}
 
 func value(data []byte, i int, dup *dupName) (any, int) {
 	i = SkipSpace(data, i)
@@ -101,8 +197,8 @@ func value(data []byte, i int, dup *dupName) (any, int) {
 			v, i = value(data, i, dup)
 			n := len(m)
 			m[key] = v
-			if len(m) == n && dup != nil && dup.name == "" {
-				dup.name = key
+			if len(m) == n && dup != nil && !dup.found {
+				dup.name, dup.found = key, true
 			}
 			i = SkipSpace(data, i)
 			if data[i] == '}' {

@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -56,25 +57,30 @@ func TestValue(t *testing.T) {
 }
 
 func TestUniqueValue(t *testing.T) {
-	for _, tt := range []struct{ in, repeated string }{
-		{`{"a":1,"b":2}`, ""},
-		{`{"a":1,"a":2}`, "a"},
-		{`{"a":1,"A":2}`, ""}, // names differ: resources.Normalize judges case
-		{`{"a\u0062":1,"ab":2}`, "ab"},
-		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b"},
-		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v"},
-		{`[{"a":1},{"a":2}]`, ""},
-		{`{"x":{"a":1},"y":{"a":1}}`, ""},
+	for _, tt := range []struct {
+		in, repeated string
+		found        bool
+	}{
+		{`{"a":1,"b":2}`, "", false},
+		{`{"a":1,"a":2}`, "a", true},
+		{`{"a":1,"A":2}`, "", false}, // names differ: resources.Normalize judges case
+		{`{"a\u0062":1,"ab":2}`, "ab", true},
+		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", true},
+		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v", true},
+		{`[{"a":1},{"a":2}]`, "", false},
+		{`{"x":{"a":1},"y":{"a":1}}`, "", false},
+		{`{"":1,"":2}`, "", true}, // was taken for no repetition
 	} {
 		t.Run(tt.in, func(t *testing.T) {
 			var want any
 			d := json.NewDecoder(strings.NewReader(tt.in))
 			d.UseNumber()
 			require.NoError(t, d.Decode(&want))
-			got, end, repeated := UniqueValue([]byte(tt.in), 0)
+			got, end, repeated, found := UniqueValue([]byte(tt.in), 0)
 			assert.Equal(t, want, got, "the value is Value's")
 			assert.Equal(t, len(tt.in), end)
 			assert.Equal(t, tt.repeated, repeated)
+			assert.Equal(t, tt.found, found)
 		})
 	}
 }
@@ -155,4 +161,121 @@ func FuzzLoneSurrogate(f *testing.F) {
 		require.NoError(t, err)
 		assert.Empty(t, LoneSurrogate(b), "%s", b)
 	})
+}
+
+func TestRepeated(t *testing.T) {
+	many := func(n int, last string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d":%d,`, i, i)
+		}
+		b.WriteString(last + "}")
+		return b.String()
+	}
+	for _, tt := range []struct{ in, repeated, at string }{
+		{`{"a":1,"b":2}`, "", ""},
+		{`{"a":1,"a":2}`, "a", `"a":2}`},
+		{`{"a":1,"A":2}`, "", ""}, // names differ: resources.Normalize judges case
+		{`{"a\u0062":1,"ab":2}`, "ab", `"ab":2}`},
+		{`{"ab":1, "a\u0062" :2}`, "ab", `"a\u0062" :2}`},
+		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", `"b":2},"y":{"c":1,"c":2}}`},
+		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v", `"v":3}]}`},
+		{`[{"a":1},{"a":2}]`, "", ""},
+		{`{"x":{"a":1},"y":{"a":1}}`, "", ""},
+		{` { "s" : "\"a\":1,\"a\"" , "t" : [ ] , "u" : { } } `, "", ""},
+		{`{"a":1,"a":{"b":1,"b":2}}`, "a", `"a":{"b":1,"b":2}}`},
+		{many(40, `"k3":0`), "k3", `"k3":0}`},    // past smallObject: the map
+		{many(16, `"k15":0`), "k15", `"k15":0}`}, // the last one compared pairwise
+		{many(40, `"k40":0`), "", ""},
+		{`"a"`, "", ""},
+		{`17`, "", ""},
+		{`{"c":[{"":1,"":2}]}`, "", `"":2}]}`}, // "" is a name too
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.at != "", repeats(t, []byte(tt.in)), "the fuzzer's oracle agrees")
+			name, at := Repeated([]byte(tt.in))
+			assert.Equal(t, tt.repeated, name)
+			if tt.at == "" {
+				assert.Equal(t, -1, at)
+			} else {
+				assert.Equal(t, tt.at, tt.in[at:], "at the repetition")
+			}
+		})
+	}
+	patch := []byte(`{"schemas":["x"],"Operations":[{"op":"replace","path":"active","value":{"a":1,"b":[1,2]}}]}`)
+	assert.Zero(t, testing.AllocsPerRun(100, func() { Repeated(patch) }), "a small body costs no allocation")
+}
+
+// FuzzRepeated holds Repeated to UniqueValue: a repetition or none, and
+// when one, the name repeated at the index it gives.
+func FuzzRepeated(f *testing.F) {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":1},"c":[{"b":1,"b\u0000":2}]}`, `[1,{"x":"\"x\""}]`, `{"a\u0062":1,"ab":2}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if !json.Valid(data) {
+			return
+		}
+		name, at := Repeated(data)
+		require.Equal(t, repeats(t, data), at >= 0, "%q", data)
+		_, _, _, found := UniqueValue(data, SkipSpace(data, 0))
+		require.Equal(t, found, at >= 0, "UniqueValue finds a repetition in the same texts: %q", data)
+		if at >= 0 {
+			end := StringEnd(data, at)
+			assert.Equal(t, name, Unquote(data[at+1:end-1]), "%q", data)
+		}
+	})
+}
+
+// repeats reports whether an object of valid JSON text data gives a name
+// twice, as encoding/json's tokens show it.
+func repeats(t *testing.T, data []byte) bool {
+	d := json.NewDecoder(strings.NewReader(string(data)))
+	type frame struct {
+		names map[string]bool // nil in a list
+		key   bool            // the next string is a name
+	}
+	var stack []*frame
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return false // io.EOF: the text ended
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if top != nil && top.names != nil && top.key {
+			if tok == json.Delim('}') {
+				stack = stack[:len(stack)-1]
+				continue
+			}
+			name := tok.(string)
+			if top.names[name] {
+				return true
+			}
+			top.names[name] = true
+			top.key = false
+			continue
+		}
+		switch tok {
+		case json.Delim('{'):
+			if top != nil && top.names != nil {
+				top.key = true
+			}
+			stack = append(stack, &frame{names: map[string]bool{}, key: true})
+		case json.Delim('['):
+			if top != nil && top.names != nil {
+				top.key = true
+			}
+			stack = append(stack, &frame{})
+		case json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default:
+			if top != nil && top.names != nil {
+				top.key = true
+			}
+		}
+	}
 }

@@ -280,8 +280,12 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
 		}
 		if attr.Type == resources.TypeComplex {
-			if attr.Sub(p.Name) == nil {
+			if sub := attr.Sub(p.Name); sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
+			} else if sub.Name == "$ref" && a.e.rt.ServerRef(attr) {
+				// Not stored: the filter would match no value, whatever
+				// the values are (as the handler refuses it in a list).
+				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
 			}
 			return nil
 		}

@@ -42,3 +42,15 @@ func BenchmarkPlanMembersAddOne(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeDeactivate decodes Entra ID's deactivation, the most
+// frequent PATCH body.
+func BenchmarkDecodeDeactivate(b *testing.B) {
+	body := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Decode(body, 1000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -88,7 +88,8 @@ func refDecode(body []byte, maxOps int) ([]Operation, []string, error) {
 // the same scimType and operation index. Bodies whose members repeat a
 // name in another case are skipped: which one wins differs by design
 // (the reference's map order is random); so are those repeating a name as
-// it is, which Decode refuses (TestDecode) and the map keeps the last of.
+// it is, which Decode refuses as resources.DecodeRequest refuses it in
+// any other body: where one says a name is given twice, so does the other.
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`,
@@ -96,6 +97,7 @@ func FuzzDecode(f *testing.F) {
 		`{"operations":[{"op":"remove","path":"members[value eq \"a\\\"b\"]"},{"op":"add","value":null}]}`,
 		`{"Operations":[1]}`, `{"Operations":{}}`, `[]`, `{`, ``, `{"Operations":[{"op":1}]}`, `{"Operations":[{"path":2,"op":"x"}]}`,
 		`{"Operations":[{"op":"add","value":-0.5e3}," x"]}`, `{"\u004fperations":[{"op":"add","value":true}]}`,
+		`{"id":"a","id":"b","Operations":[{"op":"add","value":true}]}`, `{"Operations":[{"op":"add","value":true,"x":{},"x":1}]}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -103,10 +105,18 @@ func FuzzDecode(f *testing.F) {
 		if hasCaseDuplicates(body) {
 			return
 		}
-		if _, err := resources.DecodeRequest(body); err != nil && strings.Contains(err.Error(), "is given twice") {
+		_, derr := resources.DecodeRequest(body)
+		twice := derr != nil && strings.Contains(derr.Error(), "is given twice")
+		got, gotIgn, gotErr := Decode(body, 3)
+		if gotErr != nil && strings.Contains(gotErr.Error(), "is given twice") != twice {
+			t.Fatalf("%q: Decode %v, resources.DecodeRequest %v", body, gotErr, derr)
+		}
+		if twice {
+			if gotErr == nil || gotErr.(*Error).ScimType != InvalidSyntax {
+				t.Fatalf("%q: Decode %v, resources.DecodeRequest %v", body, gotErr, derr)
+			}
 			return
 		}
-		got, gotIgn, gotErr := Decode(body, 3)
 		want, wantIgn, wantErr := refDecode(body, 3)
 		if (gotErr == nil) != (wantErr == nil) {
 			t.Fatalf("%q: Decode err %v, reference err %v", body, gotErr, wantErr)

@@ -96,12 +96,15 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 // them: the envelope's members, the Operations list (walked once) and
 // each operation's op, path and value, without decoding the envelope and
 // every operation into intermediate values (four scans of the body and
-// about twenty allocations for a one-operation PATCH). Member names match
-// case-insensitively, as encoding/json matches them to a struct's fields;
-// Operations, schemas, op, path or value given twice (in one spelling or
-// two), or a member given twice inside a value, is refused (invalidSyntax)
-// as resources.DecodeRequest refuses it, where encoding/json would keep
-// the last.
+// about twenty allocations for a one-operation PATCH). A member name an
+// object repeats exactly, anywhere in the body (the envelope, an
+// operation, a value, and members the decoder otherwise ignores, such as
+// a second "id"), is refused (invalidSyntax) by one check of the whole
+// body, jsonscan.Repeated, as resources.DecodeRequest refuses it in every
+// other body, where encoding/json would keep the last. Member names match
+// case-insensitively, as encoding/json matches them to a struct's fields,
+// so Operations, schemas, op, path or value in two spellings is refused
+// too.
 func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	if !json.Valid(body) || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
@@ -110,6 +113,12 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 			msg = err.Error()
 		}
 		return nil, nil, envelopeError(InvalidSyntax, "%s", msg)
+	}
+	if name, at := jsonscan.Repeated(body); at >= 0 {
+		if i := operationAt(body, at); i >= 0 {
+			return nil, nil, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(name))
+		}
+		return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(name))
 	}
 	var list []byte
 	var ignored []string
@@ -157,6 +166,26 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 	return ops, ignored, nil
 }
 
+// operationAt is the index of the operation of body (a PatchOp, valid
+// JSON) whose text holds body[at], or -1 when body[at] is outside the
+// Operations list's operations.
+func operationAt(body []byte, at int) int {
+	for key, val := range members(body) {
+		if !key.is("operations") || firstByte(val) != '[' {
+			continue
+		}
+		i := 0
+		for raw := range elements(val) {
+			// raw is a slice of body: body[cap(body)-cap(raw)] is its first byte.
+			if start := cap(body) - cap(raw); at >= start && at < start+len(raw) {
+				return i
+			}
+			i++
+		}
+	}
+	return -1
+}
+
 // decodeOp reads the operation raw, the i-th of the list, into op.
 func decodeOp(i int, raw []byte, op *Operation) error {
 	if firstByte(raw) != '{' {
@@ -195,11 +224,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 		op.Path = s
 	}
 	if rvalue != nil {
-		v, repeated := rawValue(rvalue)
-		if repeated != "" {
-			return newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(repeated))
-		}
-		op.Value = v
+		op.Value = rawValue(rvalue)
 	}
 	if op.Op == "" {
 		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
@@ -294,15 +319,15 @@ func rawString(raw []byte) (string, bool) {
 	return jsonscan.Unquote(raw[1 : len(raw)-1]), true
 }
 
-// rawValue reads an operation's value (valid JSON): JSONNull{} for null,
-// the rest as resources.Decode reads it (numbers as json.Number), with the
-// first member name an object of it repeats, or "".
-func rawValue(raw []byte) (any, string) {
+// rawValue reads an operation's value (valid JSON, without a repeated
+// member name: decode checked): JSONNull{} for null, the rest as
+// resources.Decode reads it (numbers as json.Number).
+func rawValue(raw []byte) any {
 	if firstByte(raw) == 'n' {
-		return JSONNull{}, "" // an explicit null unassigns (RFC 7643 §2.5)
+		return JSONNull{} // an explicit null unassigns (RFC 7643 §2.5)
 	}
-	v, _, repeated := jsonscan.UniqueValue(raw, 0)
-	return v, repeated
+	v, _ := jsonscan.Value(raw, 0)
+	return v
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/resources"
 )
 
 // ToText turns a scalar filter operand into the text a string attribute is
@@ -46,13 +48,9 @@ func ToBool(v any) (b, ok bool) {
 }
 
 // ParseTime parses an RFC 3339 date-time; without a zone (xsd:dateTime
-// allows it) it is taken as UTC.
+// allows it) it is taken as UTC. It is resources.ParseDateTime, which
+// also decides what a dateTime attribute may hold, so that every stored
+// value is one a filter can compare.
 func ParseTime(s string) (time.Time, bool) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, true
-	}
-	if t, err := time.Parse("2006-01-02T15:04:05.999999999", s); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	return resources.ParseDateTime(s)
 }

@@ -78,10 +78,28 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 		if err != nil {
 			return "", false, err
 		}
+		if c.d.pg && len(parts) >= maxJoinedConjuncts {
+			s = "(" + s + ") IS TRUE"
+		}
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, " AND "), residual, nil
 }
+
+// maxJoinedConjuncts is how many top-level conjuncts of a filter
+// PostgreSQL may turn into joins. It turns each "id IN (SELECT ...)" and
+// EXISTS that is a conjunct of the WHERE clause (a test on emails,
+// phoneNumbers, groups, members or a multi-valued attribute of the
+// document) into a semi-join, and plans every such join together: 170 of
+// them (emails.value co "a" and ..., within the default filter length)
+// took more than the 10 s of StoreTimeout to plan, a 503 on a few users,
+// 40 about a second. A conjunct past these is wrapped in "IS TRUE", which
+// PostgreSQL leaves a subplan (run once and hashed when it does not
+// depend on the row): the same rows, planned in linear time. Eight is
+// PostgreSQL's join_collapse_limit, beyond which it splits a join
+// problem anyway; the lookups providers send have one to three
+// conjuncts and are not touched.
+const maxJoinedConjuncts = 8
 
 // affirmative reports whether e holds no "not" and no "or": a row
 // matches it only if every test in it holds, so an indexed eq test in it

@@ -34,6 +34,7 @@ var userTests = []test{
 	{"NoLostUpdate", testUserNoLostUpdate},
 	{"NoAliasing", testUserNoAliasing},
 	{"TenantIsolation", testUserTenants},
+	{"IndexedValuesAtKeyLimit", testIndexedValuesAtKeyLimit},
 }
 
 func testCreateUser(t *testing.T, e *env) {
@@ -595,4 +596,68 @@ func testUserTenants(t *testing.T, e *env) {
 	assert.Equal(t, "in A", got.Title, iso, "writes in one tenant must change nothing in another")
 	p = e.listUsers(t, store.Query{Filter: parse(t, `userName eq "shared"`), Count: 10})
 	assert.Equal(t, []string{"shared"}, userNames(p.Items), iso, "a filter must find the tenant's own user only")
+}
+
+// KeyLimitBytes is the length, in bytes, up to which a store must keep and
+// find the values it may index for lookups and uniqueness: userName,
+// externalId, displayName, emails.value and phoneNumbers.value. The
+// handler refuses longer ones with a 400 before a store sees them
+// (scim.Config.MaxKeyBytes, whose default this is), so that the same
+// request is answered the same on every store; a store must not fail on
+// what the handler lets through (PostgreSQL refuses an index entry of
+// about 2,700 bytes).
+const KeyLimitBytes = 512
+
+// keyText is n bytes of letters and digits that do not repeat (so a
+// database cannot compress them much), made from seed.
+func keyText(seed byte, n int) string {
+	const chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	b := make([]byte, n)
+	x := uint32(seed) + 1
+	for i := range b {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		b[i] = chars[x%uint32(len(chars))]
+	}
+	return string(b)
+}
+
+func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
+	in := &resources.User{
+		UserName:     keyText(1, KeyLimitBytes),
+		ExternalID:   keyText(2, KeyLimitBytes),
+		DisplayName:  keyText(3, KeyLimitBytes),
+		Emails:       []resources.MultiValue{{Value: keyText(4, KeyLimitBytes), Type: "work"}},
+		PhoneNumbers: []resources.MultiValue{{Value: keyText(5, KeyLimitBytes), Type: "work"}},
+	}
+	const why = "a store must keep and find userName, externalId, displayName, emails.value and phoneNumbers.value of up to storetest.KeyLimitBytes bytes, which the handler lets through (store.UserStore.CreateUser)"
+	e.fitUser(in)
+	u, err := e.users.CreateUser(e.ctx, in)
+	require.NoError(t, err, why)
+	got := e.getUser(t, u.ID, store.GetOptions{}, why)
+	assert.Equal(t, in.UserName, got.UserName, why)
+	filters := []string{`userName eq "` + in.UserName + `"`, `externalId eq "` + in.ExternalID + `"`}
+	if in.DisplayName != "" {
+		filters = append(filters, `displayName eq "`+in.DisplayName+`"`)
+	}
+	if len(in.Emails) > 0 {
+		filters = append(filters, `emails.value eq "`+in.Emails[0].Value+`"`)
+	}
+	if len(in.PhoneNumbers) > 0 {
+		filters = append(filters, `phoneNumbers.value eq "`+in.PhoneNumbers[0].Value+`"`)
+	}
+	for _, f := range filters {
+		p := e.listUsers(t, store.Query{Filter: parse(t, f), Count: 10})
+		assert.Equal(t, []string{in.UserName}, userNames(p.Items), "%s: %.40s…", why, f)
+	}
+	if e.groups == nil {
+		return
+	}
+	g := e.createGroup(t, &resources.Group{DisplayName: keyText(6, KeyLimitBytes), ExternalID: keyText(7, KeyLimitBytes)})
+	for _, f := range []string{`displayName eq "` + g.DisplayName + `"`, `externalId eq "` + g.ExternalID + `"`} {
+		p := e.listGroups(t, store.Query{Filter: parse(t, f), Count: 10})
+		require.Len(t, p.Items, 1, "a store must keep and find a group's displayName and externalId of up to storetest.KeyLimitBytes bytes (store.GroupStore.ListGroups): %.40s…", f)
+		assert.Equal(t, g.ID, p.Items[0].ID)
+	}
 }
