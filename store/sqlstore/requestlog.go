@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/admin"
 )
@@ -108,8 +109,9 @@ func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs 
 				b.WriteString(", ")
 			}
 			b.WriteString(`(` + a.next(tenant) + `, ` + a.next(pos%int64(s.logSize)) + `, ` + a.next(pos) + `, ` + a.next(s.d.timeArg(at)) + `, ` +
-				a.next(r.RequestID) + `, ` + a.next(r.Method) + `, ` + a.next(r.Path) + `, ` + a.next(r.Status) + `, ` + a.next(r.ScimType) + `, ` +
-				a.next(r.Detail) + `, ` + a.next(int64(r.Latency)) + `, ` + a.next(r.TokenHint) + `, ` + a.next(warningsText(r.Warnings)) + `)`)
+				a.next(logText(r.RequestID)) + `, ` + a.next(logText(r.Method)) + `, ` + a.next(logText(r.Path)) + `, ` + a.next(r.Status) + `, ` +
+				a.next(logText(r.ScimType)) + `, ` + a.next(logText(r.Detail)) + `, ` + a.next(int64(r.Latency)) + `, ` + a.next(logText(r.TokenHint)) + `, ` +
+				a.next(warningsText(r.Warnings)) + `)`)
 		}
 		b.WriteString(` ON CONFLICT (tenant, slot) DO UPDATE SET pos = excluded.pos, at = excluded.at, request_id = excluded.request_id,
 			method = excluded.method, path = excluded.path, status = excluded.status, scim_type = excluded.scim_type, detail = excluded.detail,
@@ -183,7 +185,22 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 	return out, nil
 }
 
-// warningsText is the warnings column: a JSON list, "" for none.
+// logText is s as the request log stores it: a NUL byte and each byte
+// that is not UTF-8 as U+FFFD. PostgreSQL's text refuses both, and an
+// entry it refused would fail its whole batch (every other request's
+// entry with it); what a request carries into its entry (a path, a host
+// error's detail, a warning quoting the body) is the client's or the
+// host's, so the log keeps it readable rather than exact, on both
+// databases alike.
+func logText(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+}
+
+// warningsText is the warnings column: a JSON list, "" for none (JSON
+// text, so no NUL and every byte UTF-8: no logText needed).
 func warningsText(ws []string) string {
 	if len(ws) == 0 {
 		return ""

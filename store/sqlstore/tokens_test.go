@@ -249,3 +249,28 @@ func TestRequestLogDoesNotGrow(t *testing.T) {
 		assert.LessOrEqual(t, index, int64(4*8192), "the index's pages")
 	})
 }
+
+// TestRequestLogUnstorableText: an entry whose text PostgreSQL's text type
+// refuses (a NUL byte, bytes that are not UTF-8: a path, a host error's
+// detail) is logged with U+FFFD in their place, on both databases, and
+// does not fail the batch it is written in.
+func TestRequestLogUnstorableText(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		entry := func(id, path, detail string) admin.Request {
+			return admin.Request{At: t0, TenantID: "t", RequestID: id, Method: "GET", Path: path, Status: 400, Detail: detail}
+		}
+		require.NoError(t, s.RecordBatch(ctx, []admin.Request{
+			entry("1", "/Users", "fine"),
+			entry("2\x00", "/Users/a\x00b", "bad \xff\xfe byte"),
+			entry("3", "/Groups", "fine too"),
+		}))
+		got, err := s.Recent(ctx, "t", 10)
+		require.NoError(t, err)
+		assert.Equal(t, []admin.Request{
+			entry("3", "/Groups", "fine too"),
+			entry("2\uFFFD", "/Users/a\uFFFDb", "bad \uFFFD byte"),
+			entry("1", "/Users", "fine"),
+		}, got)
+	})
+}
