@@ -227,7 +227,7 @@ func isNil(e filter.Expr) bool {
 
 func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[string]any) bool, error) {
 	if depth > maxDepth {
-		return nil, filterErrorf("the filter nests too deeply")
+		return nil, filterErrorf("the filter nests or chains (and, or) more than %d terms deep; send fewer terms", maxDepth)
 	}
 	if isNil(e) {
 		return nil, filterErrorf("the filter has an empty expression")
