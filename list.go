@@ -162,12 +162,18 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 				rl.sortOrder = s
 			}
 		case "cursor":
+			if v == nil {
+				break // null is unassigned (RFC 7643 §2.5), as absent
+			}
 			c, ok := v.(string)
 			if !ok {
 				return rl, bad("a string")
 			}
 			rl.cursor = &c
 		case "startindex", "count":
+			if v == nil {
+				break
+			}
 			num, ok := v.(json.Number)
 			if !ok {
 				return rl, bad("an integer")

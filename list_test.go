@@ -257,6 +257,8 @@ func TestSearchEndpoints(t *testing.T) {
 		{`{"startIndex": -99999999999999999999, "count": 2}`, 1, 2},
 		{`{"count": 99999999999999999999}`, 1, 3},
 		{`{"count": -99999999999999999999}`, 1, 0},
+		// RFC 7643 §2.5: null is unassigned, the default
+		{`{"startIndex": null, "count": null, "cursor": null}`, 1, 3},
 	} {
 		r := e.do("POST", "/Users/.search", tt.body)
 		require.Equal(t, 200, r.Code, "%s: %s", tt.body, r.Raw)
