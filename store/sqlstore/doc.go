@@ -127,9 +127,9 @@
 // tenant looks as good as the primary key, and a write by id read every
 // row of the tenant (a user's delete bumped its groups' versions through
 // a loop over all the tenant's groups). No shape of a statement corrects
-// an estimate of one row; migration 0007 sets the tenant column's
-// n_distinct, which every ANALYZE then stores instead of its own count,
-// so that a tenant is never taken for a key.
+// an estimate of one row; PostgreSQL's migration 0007 sets the tenant
+// column's n_distinct, which every ANALYZE then stores instead of its own
+// count, so that a tenant is never taken for a key.
 // TestWritePlansWithStaleStatistics holds every write's statements to
 // their rows on such statistics.
 //

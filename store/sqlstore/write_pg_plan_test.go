@@ -38,7 +38,7 @@ import (
 // groups' versions by a loop over the tenant's 1,500 groups, each
 // probing the memberships (3 ms; seconds when the probe walked the
 // tenant's memberships too); locking a group read every group. No shape
-// of the statement helped (BENCHMARKS.md); migration 0007 keeps a tenant
+// of the statement helped (BENCHMARKS.md); PostgreSQL's migration 0007 keeps a tenant
 // from being taken for a key.
 func TestWritePlansWithStaleStatistics(t *testing.T) {
 	for _, tc := range []struct {
