@@ -20,16 +20,17 @@ import (
 // a provider's writes finds its rows by key on statistics autovacuum has
 // not refreshed since the tenant was small: ANALYZE ran when the tenant
 // had one group (and, in the second case, one user and one membership
-// too), then 1,500 groups, 20,000 users, a 20,000-member group and three
-// groups a user were written, never analyzed. Each statement the store
-// sent for a user's delete (in three groups and the big one), a group's
-// delete (a member of another group), a member added to and removed from
-// the big group (one, and three), a group replaced, a user deactivated
-// and a user replaced is planned again, custom and generic, and run
-// (EXPLAIN ANALYZE, rolled back): none may read more than 50 rows of the
-// store's tables, counting those its filters remove, nor scan one. With
-// the change feed off, and on with the mapping bridge (which folds its
-// work into the delete's and the member change's statements).
+// too), then 1,500 groups, 20,000 users, a group of all of them and
+// three groups for each of 1,500 users were written, never analyzed.
+// Each statement the store sent for a user's delete (in three groups and
+// the big one), a group's delete (a member of another group), a member
+// added to and removed from the big group (one, and three), a group
+// replaced, a user deactivated and a user replaced is planned again,
+// custom and generic, and run (EXPLAIN ANALYZE, rolled back): none may
+// read more than 50 rows of the store's tables, counting those its
+// filters remove, nor scan one. With the change feed off, and on with
+// the mapping bridge (which folds its work into the delete's and the
+// member change's statements).
 //
 // ANALYZE of one row stores every column as all distinct, the tenant
 // too, so "tenant = $1" was estimated at one row and each index that
@@ -38,8 +39,8 @@ import (
 // groups' versions by a loop over the tenant's 1,500 groups, each
 // probing the memberships (3 ms; seconds when the probe walked the
 // tenant's memberships too); locking a group read every group. No shape
-// of the statement helped (BENCHMARKS.md); PostgreSQL's migration 0007 keeps a tenant
-// from being taken for a key.
+// of the statement helped (BENCHMARKS.md); PostgreSQL's migration 0007
+// keeps a tenant from being taken for a key.
 func TestWritePlansWithStaleStatistics(t *testing.T) {
 	for _, tc := range []struct {
 		name             string
