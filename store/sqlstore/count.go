@@ -26,6 +26,10 @@ type sqlEvent struct {
 	// cache), not compiled for this run.
 	Prepared bool
 	SQL      string
+	// Query and Args are the statement as sent and its bind values, so
+	// that a test can plan it again (EXPLAIN) with the values it ran with.
+	Query string
+	Args  []any
 }
 
 // sqlLog records the events of counting connectors; safe for concurrent
@@ -104,8 +108,12 @@ type countingConn struct {
 	inTx bool
 }
 
-func (c *countingConn) stmt(query string, prepared bool) {
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " ")})
+func (c *countingConn) stmt(query string, prepared bool, args []driver.NamedValue) {
+	vals := make([]any, len(args))
+	for i, a := range args {
+		vals[i] = a.Value
+	}
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: vals})
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -129,7 +137,7 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query, false)
+	c.stmt(query, false, args)
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -138,7 +146,7 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query, false)
+	c.stmt(query, false, args)
 	return q.QueryContext(ctx, query, args)
 }
 
@@ -208,7 +216,7 @@ type countingStmt struct {
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.c.stmt(s.query, true)
+	s.c.stmt(s.query, true, args)
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -220,7 +228,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.c.stmt(s.query, true)
+	s.c.stmt(s.query, true, args)
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
