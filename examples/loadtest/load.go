@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -128,6 +129,10 @@ func (d *driver) drive(ctx context.Context, n int, job func(ctx context.Context,
 	var wg sync.WaitGroup
 	for range d.cfg.Clients {
 		wg.Go(func() {
+			// The load generator's own work, apart from the servers' in a
+			// profile (see labelled).
+			ctx := pprof.WithLabels(ctx, pprof.Labels("side", "client"))
+			pprof.SetGoroutineLabels(ctx)
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {

@@ -64,6 +64,9 @@ type config struct {
 	// Targets are measured after the floor, in this order.
 	Targets     []string `json:"targets"`
 	PostgresURL string   `json:"-"`
+	// Labels wraps each server's handler in profile labels (see
+	// labelled); -cpuprofile sets it.
+	Labels bool `json:"-"`
 }
 
 func main() {
@@ -80,7 +83,10 @@ func main() {
 	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
 	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
 	jsonPath := flag.String("json", "", "write the raw figures to this file")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file; samples are labelled side=server|client, target and phase (go tool pprof -tagfocus target=memory -tagfocus phase=reads)")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the run to this file at the end")
 	flag.Parse()
+	cfg.Labels = *cpuProfile != ""
 	for _, t := range strings.Split(*targets, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			cfg.Targets = append(cfg.Targets, t)
@@ -89,7 +95,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
 	rep, err := run(ctx, cfg, os.Stdout)
+	err = errors.Join(err, stopProfiles())
 	if err == nil && *jsonPath != "" {
 		err = writeReport(*jsonPath, rep)
 	}
@@ -192,6 +204,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 				// target's turn, in the same process on the same cores.
 				time.Sleep(cfg.Settle)
 				runtime.GC()
+				setPhase(phase)
 				res := d.runPhase(ctx, t, phase, round, st)
 				rep.Results = append(rep.Results, res)
 				rep.Errors[t.name] += res.Errors

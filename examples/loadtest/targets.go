@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,8 +60,10 @@ type target struct {
 
 // serve listens on a random port of 127.0.0.1, serves the handler build
 // makes for the base URL under /scim/v2, and returns the base URL and a
-// function that stops the server.
-func serve(build func(base string) (http.Handler, error)) (string, func() error, error) {
+// function that stops the server. Its profile samples carry the labels
+// side=server and target=name, and with cfg.Labels the phase too (see
+// labelled).
+func serve(name string, cfg config, build func(base string) (http.Handler, error)) (string, func() error, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
@@ -72,8 +75,14 @@ func serve(build func(base string) (http.Handler, error)) (string, func() error,
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(ln) }()
+	var root http.Handler = mux
+	if cfg.Labels {
+		root = labelled(name, mux)
+	}
+	srv := &http.Server{Handler: root, ReadHeaderTimeout: 10 * time.Second}
+	// Every connection's goroutine inherits these labels: a profile
+	// tells the targets' servers apart, network work included.
+	go pprof.Do(context.Background(), serverLabels(name), func(context.Context) { _ = srv.Serve(ln) })
 	stop := func() error {
 		// The load is over: a connection the client dialed and never used
 		// is not idle to Shutdown for 5s, so give it a moment, then close.
@@ -105,7 +114,7 @@ func startFloor(cfg config) (*target, error) {
 	t.smallGroup = f.addGroup(ids[:cfg.SmallGroup])
 	t.bigGroup = f.addGroup(ids[:cfg.BigGroup])
 	t.seed = time.Since(start)
-	base, stop, err := serve(func(string) (http.Handler, error) { return f, nil })
+	base, stop, err := serve(targetFloor, cfg, func(string) (http.Handler, error) { return f, nil })
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +194,7 @@ func startScim(ctx context.Context, name string, cfg config, users store.UserSto
 		defer cancel()
 		return async.Close(ctx)
 	}
-	base, stop, err := serve(func(base string) (http.Handler, error) {
+	base, stop, err := serve(name, cfg, func(base string) (http.Handler, error) {
 		return scim.NewHandler(scim.Config{
 			BaseURL:    base,
 			Users:      users,

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sync/atomic"
+)
+
+// phaseNow is the phase the driver is running, for the servers' profile
+// labels: a server's goroutines are not the driver's, so they cannot
+// inherit its labels.
+var phaseNow atomic.Pointer[string]
+
+// setPhase records the phase the driver starts.
+func setPhase(phase string) { phaseNow.Store(&phase) }
+
+// labelled wraps a target's handler so that, while a CPU profile is taken,
+// each sample of its requests carries the label phase=the driver's phase
+// besides the server's side=server and target=name (see serve): `go tool
+// pprof -tagfocus target=memory` shows one target's server side, without
+// the load generator (side=client) or the other targets that share the
+// process, and -tagfocus phase=reads its handler's work in one phase (the
+// connection's reads and writes outside the handler carry no phase). It
+// is only used with -cpuprofile: pprof.Do allocates per request.
+func labelled(name string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		phase := ""
+		if p := phaseNow.Load(); p != nil {
+			phase = *p
+		}
+		// Do restores the labels of the context it is given when f
+		// returns: the connection's own (see serve), not none.
+		conn := pprof.WithLabels(r.Context(), serverLabels(name))
+		pprof.Do(conn, pprof.Labels("phase", phase), func(context.Context) {
+			h.ServeHTTP(w, r)
+		})
+	})
+}
+
+// startProfiles starts the CPU profile of -cpuprofile and returns a
+// function that stops it and writes the heap (allocations) profile of
+// -memprofile; either path may be empty.
+func startProfiles(cpu, mem string) (stop func() error, err error) {
+	var f *os.File
+	if cpu != "" {
+		if f, err = os.Create(cpu); err != nil {
+			return nil, err
+		}
+		if err = pprof.StartCPUProfile(f); err != nil {
+			return nil, fmt.Errorf("cpu profile: %w", err)
+		}
+	}
+	return func() error {
+		if f != nil {
+			pprof.StopCPUProfile()
+			if err := f.Close(); err != nil {
+				return err
+			}
+		}
+		if mem == "" {
+			return nil
+		}
+		m, err := os.Create(mem)
+		if err != nil {
+			return err
+		}
+		runtime.GC() // the profile's in-use figures are as of the last collection
+		if err := pprof.Lookup("allocs").WriteTo(m, 0); err != nil {
+			_ = m.Close()
+			return err
+		}
+		return m.Close()
+	}, nil
+}
+
+// serverLabels are the profile labels of a target's server goroutines.
+func serverLabels(name string) pprof.LabelSet {
+	return pprof.Labels("side", "server", "target", name)
+}
