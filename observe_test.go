@@ -44,6 +44,18 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// TestRequestIDsDiffer: the ids the handler makes name one request each.
+func TestRequestIDsDiffer(t *testing.T) {
+	e := newEnv(t)
+	seen := map[string]bool{}
+	for range 200 {
+		id := e.do("GET", "/Users/nope", nil).Header.Get("X-Request-Id")
+		require.Regexp(t, `^[0-9a-f]{16}$`, id)
+		require.False(t, seen[id], "id %s given twice", id)
+		seen[id] = true
+	}
+}
+
 func TestObserve(t *testing.T) {
 	var mu sync.Mutex
 	var got []scim.RequestStats
