@@ -130,8 +130,7 @@ func (d *driver) drive(ctx context.Context, n int, job func(ctx context.Context,
 	for range d.cfg.Clients {
 		wg.Go(func() {
 			// The load generator's own work, apart from the servers' in a
-			// profile (see labelled).
-			ctx := pprof.WithLabels(ctx, pprof.Labels("side", "client"))
+			// profile (see labelled and runPhase).
 			pprof.SetGoroutineLabels(ctx)
 			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
@@ -161,6 +160,10 @@ type roundState struct {
 
 // runPhase runs one phase of round against t.
 func (d *driver) runPhase(ctx context.Context, t *target, phase string, round int, st *roundState) phaseResult {
+	// The clients' profile samples name the target and the phase (the
+	// connections' own goroutines keep those of the phase that dialed
+	// them).
+	ctx = pprof.WithLabels(ctx, pprof.Labels("side", "client", "target", t.name, "phase", phase))
 	var res phaseResult
 	switch phase {
 	case phaseSync:
