@@ -43,6 +43,9 @@ type phaseResult struct {
 	RPS      float64 `json:"rps"`
 	// Capped is true when -duration stopped the phase before its count.
 	Capped bool `json:"capped,omitempty"`
+	// GC is what the garbage collector did in the process during the
+	// phase: every target and the load generator share one heap.
+	GC gcStats `json:"gc"`
 }
 
 // driver sends the load over one HTTP client and keeps the first few

@@ -205,7 +205,9 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 				time.Sleep(cfg.Settle)
 				runtime.GC()
 				setPhase(phase)
+				gc := readGC()
 				res := d.runPhase(ctx, t, phase, round, st)
+				res.GC = readGC().since(gc)
 				rep.Results = append(rep.Results, res)
 				rep.Errors[t.name] += res.Errors
 			}

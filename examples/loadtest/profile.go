@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"sync/atomic"
 )
@@ -80,4 +81,42 @@ func startProfiles(cpu, mem string) (stop func() error, err error) {
 // serverLabels are the profile labels of a target's server goroutines.
 func serverLabels(name string) pprof.LabelSet {
 	return pprof.Labels("side", "server", "target", name)
+}
+
+// gcStats is the garbage collector's work over a phase, from
+// runtime/metrics: how often it ran, the CPU it took (its background
+// workers and the assists it charged to allocating goroutines) and the
+// live heap it found, which is what it scans each time.
+type gcStats struct {
+	Cycles     uint64  `json:"cycles"`
+	CPUSeconds float64 `json:"cpuSeconds"`
+	// LiveMB is the heap the last collection of the phase found live.
+	LiveMB float64 `json:"liveMB"`
+}
+
+var gcMetrics = []string{"/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds", "/gc/heap/live:bytes"}
+
+// readGC reads the collector's counters now.
+func readGC() gcStats {
+	s := make([]metrics.Sample, len(gcMetrics))
+	for i, name := range gcMetrics {
+		s[i].Name = name
+	}
+	metrics.Read(s)
+	var g gcStats
+	if s[0].Value.Kind() == metrics.KindUint64 {
+		g.Cycles = s[0].Value.Uint64()
+	}
+	if s[1].Value.Kind() == metrics.KindFloat64 {
+		g.CPUSeconds = s[1].Value.Float64()
+	}
+	if s[2].Value.Kind() == metrics.KindUint64 {
+		g.LiveMB = float64(s[2].Value.Uint64()) / (1 << 20)
+	}
+	return g
+}
+
+// since is the work between start and g, with g's live heap.
+func (g gcStats) since(start gcStats) gcStats {
+	return gcStats{Cycles: g.Cycles - start.Cycles, CPUSeconds: g.CPUSeconds - start.CPUSeconds, LiveMB: g.LiveMB}
 }
