@@ -156,10 +156,12 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
 			return
 		}
-		if tag := etag(k.meta(v).Version); tagMatches(r.Header.Get("If-None-Match"), tag) {
-			w.Header().Set("ETag", tag)
-			w.WriteHeader(http.StatusNotModified)
-			return
+		if inm := r.Header.Get("If-None-Match"); inm != "" {
+			if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
+				w.Header().Set("ETag", tag)
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
 		}
 		k.respond(h, w, r, http.StatusOK, v, proj)
 	}

@@ -83,7 +83,7 @@ func main() {
 	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
 	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
 	jsonPath := flag.String("json", "", "write the raw figures to this file")
-	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file; samples are labelled side=server|client, target and phase (go tool pprof -tagfocus target=memory -tagfocus phase=reads)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file; samples are labelled side=server|client, target and phase (go tool pprof -tagfocus target=memory, or -tagfocus phase=reads)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the run to this file at the end")
 	flag.Parse()
 	cfg.Labels = *cpuProfile != ""
