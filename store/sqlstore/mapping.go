@@ -1064,18 +1064,12 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 // column col matches the adopted value case-insensitively, setting sets.
 // The rows matched share lower(col): the first is the one of the lowest
 // key, which the index on lower(col) yields in order (it ends with the
-// rowid on SQLite), without a sort. On SQLite the value compared is a
-// subquery's: with the statistics of ANALYZE (sqlite_stat4) a parameter
-// compared with an indexed expression has the planner look its value up
-// in them, and the statement is then compiled again each time the
-// parameter is bound, that is on every run (two thirds of the probe's
-// time); a subquery's value it does not look up, and the index serves
-// the comparison the same.
+// rowid on SQLite), without a sort. The value compared is rendered as
+// args.bound renders a lookup's (dialect.value): on SQLite after ANALYZE
+// a bare parameter compared with an indexed expression would compile the
+// statement again on every run (two thirds of the probe's time).
 func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
-	val := `lower(` + q.p(argAdopt, 0) + `)`
-	if !b.d.pg {
-		val = `(SELECT ` + val + `)`
-	}
+	val := b.d.value(`lower(` + q.p(argAdopt, 0) + `)`)
 	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
 		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + val + b.tenantCond(q, "", tenant) + live +
 		` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
