@@ -19,15 +19,30 @@ import (
 // (32766).
 const maxInsertRows = 1000
 
-// requestCols are the scim_request_log columns an entry is written to,
-// after its tenant, slot and position.
+// requestCols are the scim_request_log columns of an entry: what
+// recordTenant writes after its tenant, slot and position, and what
+// Recent reads back, in this order.
 const requestCols = `at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings`
+
+// requestOverwrite is the SET list with which an entry overwrites its
+// slot's older one: its position and every requestCols column.
+var requestOverwrite = func() string {
+	var b strings.Builder
+	for i, c := range strings.Split("pos, "+requestCols, ", ") {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(c + " = excluded." + c)
+	}
+	return b.String()
+}()
 
 // The request log is a ring per tenant (scim_request_log): the entry at
 // position p (1, 2, ... in the order recorded, counted by the tenant's
 // scim_request_heads row) is stored in slot p mod Config.RequestLogSize,
-// overwriting the entry RequestLogSize positions older. Nothing is ever
-// deleted: on PostgreSQL a deleted row stays in the table and its index
+// overwriting the entry RequestLogSize positions older. Nothing is
+// deleted as entries are written (only fitRing deletes, once a process,
+// what a larger RequestLogSize left): on PostgreSQL a deleted row stays in the table and its index
 // until VACUUM, and cutting the log back read all of them again, so under
 // load its cost grew until autovacuum came (a third of the server's time
 // on reads, BENCHMARKS.md); an overwrite changes no indexed column and is
@@ -36,17 +51,19 @@ const requestCols = `at, request_id, method, path, status, scim_type, detail, la
 
 // Record implements admin.RequestLog: it appends r to its tenant's log in
 // one transaction, as RecordBatch does. It runs on the request path unless
-// the Store is wrapped in an admin.AsyncLog.
+// the Store is wrapped in an admin.AsyncLog, and on PostgreSQL the
+// tenant's head row then orders every request's entry after the one
+// before: wrap it.
 func (s *Store) Record(ctx context.Context, r admin.Request) error {
 	return s.RecordBatch(ctx, []admin.Request{r})
 }
 
 // RecordBatch implements admin.BatchRecorder: it appends rs to their
-// tenants' logs in one transaction: per tenant, the first time (fitRing),
-// then the advance of its head
-// by the number of its entries, then one multi-row upsert (per
-// maxInsertRows entries) of the newest Config.RequestLogSize of them into
-// their slots. An entry without At is stamped with Config.Now.
+// tenants' logs in one transaction: per tenant, the advance of its head
+// by the number of its entries (the first time in this process, then
+// fitRing), then one multi-row upsert (per maxInsertRows entries) of the
+// newest Config.RequestLogSize of them into their slots. An entry
+// without At is stamped with Config.Now.
 func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
@@ -63,12 +80,8 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 	tenants := slices.Sorted(maps.Keys(byTenant))
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		for _, tenant := range tenants {
-			if _, fitted := s.logFitted.Load(tenant); !fitted {
-				if err := s.fitRing(ctx, tx, tenant); err != nil {
-					return err
-				}
-			}
-			if err := s.recordTenant(ctx, tx, tenant, byTenant[tenant]); err != nil {
+			_, fitted := s.logFitted.Load(tenant)
+			if err := s.recordTenant(ctx, tx, tenant, byTenant[tenant], !fitted); err != nil {
 				return err
 			}
 		}
@@ -84,12 +97,19 @@ func (s *Store) RecordBatch(ctx context.Context, rs []admin.Request) error {
 }
 
 // recordTenant appends rs, entries of tenant in the order recorded, to its
-// ring in tx.
-func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs []admin.Request) error {
+// ring in tx, fitting the ring to this store's size first when fit.
+func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs []admin.Request, fit bool) error {
 	var head int64
 	if err := tx.QueryRowContext(ctx, `INSERT INTO scim_request_heads (tenant, n) VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`)
 		ON CONFLICT (tenant) DO UPDATE SET n = scim_request_heads.n + excluded.n RETURNING n`, tenant, len(rs)).Scan(&head); err != nil {
 		return fmt.Errorf("sqlstore: record requests: %w", err)
+	}
+	if fit {
+		// After the head, whose lock orders this against every other
+		// writer of the tenant, as in any batch.
+		if err := s.fitRing(ctx, tx, tenant); err != nil {
+			return err
+		}
 	}
 	// The entries before the newest logSize would be overwritten by newer
 	// ones of the same statement, which neither database allows.
@@ -113,9 +133,7 @@ func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs 
 				a.next(logText(r.ScimType)) + `, ` + a.next(logText(r.Detail)) + `, ` + a.next(int64(r.Latency)) + `, ` + a.next(logText(r.TokenHint)) + `, ` +
 				a.next(warningsText(r.Warnings)) + `)`)
 		}
-		b.WriteString(` ON CONFLICT (tenant, slot) DO UPDATE SET pos = excluded.pos, at = excluded.at, request_id = excluded.request_id,
-			method = excluded.method, path = excluded.path, status = excluded.status, scim_type = excluded.scim_type, detail = excluded.detail,
-			latency_ns = excluded.latency_ns, token_hint = excluded.token_hint, warnings = excluded.warnings`)
+		b.WriteString(` ON CONFLICT (tenant, slot) DO UPDATE SET ` + requestOverwrite)
 		if _, err := tx.ExecContext(ctx, b.String(), a.vals...); err != nil {
 			return fmt.Errorf("sqlstore: record requests: %w", err)
 		}
@@ -123,13 +141,14 @@ func (s *Store) recordTenant(ctx context.Context, tx *sql.Tx, tenant string, rs 
 	return nil
 }
 
-// fitRing fits tenant's ring to Config.RequestLogSize, in tx, before
-// the first batch a Store records for the tenant: the entries older than
-// the newest RequestLogSize are deleted and the rest moved to the slots
-// of their positions under this size (through negative slots, so that no
-// two rows ever share one). With the size the log was written with, the
-// statements change nothing. It is not done when the store opens, which
-// needs no more than read access to an up-to-date schema.
+// fitRing fits tenant's ring to Config.RequestLogSize, in tx, in the
+// first batch a Store records for the tenant, once the batch has advanced
+// the head: the entries the newest RequestLogSize positions leave out are
+// deleted (with the size the log was written with, those the batch is
+// about to overwrite) and the rest moved to the slots of their positions
+// under this size (through negative slots, so that no two rows ever share
+// one; with an unchanged size, none moves). It is not done when the store
+// opens, which needs no more than read access to an up-to-date schema.
 func (s *Store) fitRing(ctx context.Context, tx *sql.Tx, tenant string) error {
 	size := int64(s.logSize)
 	for _, st := range []struct {
@@ -160,8 +179,7 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 	if limit > s.logSize {
 		limit = s.logSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT at, request_id, method, path, status, scim_type, detail, latency_ns, token_hint, warnings
-		FROM scim_request_log WHERE tenant = `+s.d.ph(1)+` ORDER BY pos DESC LIMIT `+s.d.ph(2), tenantID, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+requestCols+` FROM scim_request_log WHERE tenant = `+s.d.ph(1)+` ORDER BY pos DESC LIMIT `+s.d.ph(2), tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
 	}
