@@ -28,14 +28,15 @@ func setPhase(phase string) { phaseNow.Store(&phase) }
 // connection's reads and writes outside the handler carry no phase). It
 // is only used with -cpuprofile: pprof.Do allocates per request.
 func labelled(name string, h http.Handler) http.Handler {
+	// Do restores the labels of the context it is given when f returns:
+	// the connection goroutine's own (inherited from serve's), not none.
+	// A request's context carries no labels, so one context serves all.
+	conn := pprof.WithLabels(context.Background(), serverLabels(name))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		phase := ""
 		if p := phaseNow.Load(); p != nil {
 			phase = *p
 		}
-		// Do restores the labels of the context it is given when f
-		// returns: the connection's own (see serve), not none.
-		conn := pprof.WithLabels(r.Context(), serverLabels(name))
 		pprof.Do(conn, pprof.Labels("phase", phase), func(context.Context) {
 			h.ServeHTTP(w, r)
 		})
