@@ -3,6 +3,8 @@ package scim
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -262,13 +264,10 @@ func requestIDFrom(r *http.Request) string {
 	// (ChaCha8, seeded by the runtime from the system's entropy) collide
 	// as rarely as 64 bits of crypto/rand, which took a tenth of a GET's
 	// time in the handler (a system call per request).
-	const digits = "0123456789abcdef"
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], rand.Uint64())
 	var b [16]byte
-	n := rand.Uint64()
-	for i := len(b) - 1; i >= 0; i-- {
-		b[i] = digits[n&15]
-		n >>= 4
-	}
+	hex.Encode(b[:], raw[:])
 	return string(b[:])
 }
 
@@ -598,8 +597,9 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 
 // authenticate returns the request's token: into, when Config.Tokens is a
 // *tokens.Manager, which writes it there (AuthenticateInto: a cached token
-// costs no allocation), or the one Authenticate returns. A
-// missing, unknown, revoked or expired token is errUnauthorized; any other
+// costs no allocation), or the one Authenticate returns. A missing bearer
+// token is errUnauthorized, an unknown, revoked or expired one
+// errInvalidToken; any other
 // error (the token store is down) is returned as it is, so the client gets
 // a 500 it retries rather than a 401 that makes an identity provider
 // suspend provisioning.

@@ -92,8 +92,8 @@ func (h *handler) intParam(ctx context.Context, q url.Values, name string) (*int
 		warn(ctx, "empty %s ignored", name)
 		return nil, nil
 	}
-	n, ok := pageInt(strings.TrimPrefix(s, "+"))
-	if !ok || strings.HasPrefix(s, "+-") || strings.HasPrefix(s, "++") {
+	n, ok := pageInt(s) // Atoi takes one leading '+' and no more
+	if !ok {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
 	}
 	if h.cfg.Strict {
@@ -298,7 +298,7 @@ func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
 // refIn reports whether a value filter compares or tests "$ref".
 func refIn(e filter.Expr) bool {
 	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return p.URI == "" && p.Sub == "" && p.Name == "$ref"
+		return p.URI == "" && p.Sub == "" && strings.EqualFold(p.Name, "$ref")
 	})
 }
 

@@ -510,6 +510,7 @@ func TestServerRefFilters(t *testing.T) {
 		{"members.$ref", "GET", "/Groups?filter=" + url.QueryEscape(`members.$ref pr`), nil, 400, `"members.$ref" cannot be used in a filter`},
 		{"members.$REF", "GET", "/Groups?filter=" + url.QueryEscape(`members.$REF co "Users"`), nil, 400, "compare members.value instead"},
 		{"in a value filter", "GET", "/Groups?filter=" + url.QueryEscape(`members[$ref pr]`), nil, 400, `"members.$ref" cannot be used`},
+		{"in a value filter, another case", "GET", "/Groups?filter=" + url.QueryEscape(`members[$REF pr]`), nil, 400, `"members.$ref" cannot be used`},
 		{"under not", "POST", "/Groups/.search", map[string]any{"filter": `not (members.$ref pr)`}, 400, "$ref"},
 		{"groups.$ref", "GET", "/Users?filter=" + url.QueryEscape(`groups.$ref pr`), nil, 400, `"groups.$ref" cannot be used`},
 		{"manager.$ref", "GET", "/Users?filter=" + url.QueryEscape(resources.EnterpriseUserSchema+`:manager.$ref pr`), nil, 400, `"manager.$ref" cannot be used`},

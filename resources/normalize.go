@@ -440,20 +440,16 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
-			got := any(x)
-			if a.Returned == ReturnedNever {
-				got = "a number"
-			}
 			if a.Type == TypeInteger {
 				if _, err := x.Int64(); err != nil {
-					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", got)}
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be an integer, got %s", numberFor(a, x))}
 				}
 			} else if _, err := x.Float64(); err != nil {
 				// Past a float64 (1e400): most clients decode a number
 				// into one and fail on the response, and the filter
 				// parser refuses such a number, so no filter could find
 				// the value. (One that rounds to 0, 1e-400, is kept.)
-				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", got)}
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number a 64-bit float can hold (at most about ±1.8e308), got %s", numberFor(a, x))}
 			}
 			return v, nil
 		case float64:
@@ -487,6 +483,16 @@ func ParseDateTime(s string) (time.Time, bool) {
 		return t, true
 	}
 	return time.Time{}, false
+}
+
+// numberFor is number x as an error about attribute a quotes it: not at
+// all when a is never returned (as describeFor). Only an error builds it,
+// so a valid number costs no allocation.
+func numberFor(a *Attribute, x json.Number) string {
+	if a.Returned == ReturnedNever {
+		return "a number"
+	}
+	return string(x)
 }
 
 // describeFor describes v for an error about attribute a, without the

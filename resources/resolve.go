@@ -78,10 +78,6 @@ func (rt *ResourceType) ServerRef(attr *Attribute) bool {
 	if slices.Contains(rt.Schema.Attributes, attr) {
 		return true
 	}
-	for _, e := range rt.Extensions {
-		if strings.EqualFold(e.Schema.ID, EnterpriseUserSchema) && slices.Contains(e.Schema.Attributes, attr) {
-			return true
-		}
-	}
-	return false
+	ent := rt.Extension(EnterpriseUserSchema)
+	return ent != nil && slices.Contains(ent.Attributes, attr)
 }

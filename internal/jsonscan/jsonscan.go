@@ -7,10 +7,9 @@
 // it while it decodes (resources.DecodeRequest), Repeated without
 // decoding (the PATCH decoder), and RepeatedError words the refusal.
 // Every reader but Members and LoneSurrogate assumes valid JSON; on other
-// input its result is
-// undefined, so callers check with json.Valid first. AppendString is the
-// way back: the one JSON string encoder, for resources' documents and the
-// feed's lists.
+// input its result is undefined, so callers check with json.Valid first.
+// AppendString is the way back: the one JSON string encoder, for
+// resources' documents and the feed's lists.
 package jsonscan
 
 import (
@@ -69,7 +68,7 @@ func LoneSurrogate(data []byte) string {
 }
 
 // RepeatedError is the error of an object that gives the member name
-// twice (UniqueValue's repeated), worded the same wherever a request body
+// twice (the name UniqueValue or Repeated reports), worded the same wherever a request body
 // is refused for it.
 func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
