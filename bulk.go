@@ -341,6 +341,9 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	if op.version != "" {
 		sub.Header.Set("If-Match", op.version)
 	}
+	if err := unservablePath(sub.URL.Path); err != nil {
+		return bulkFailure(op, err)
+	}
 	if p, ok := canonicalPath(sub.URL.Path); ok {
 		sub.URL.Path = p
 	}

@@ -242,3 +242,21 @@ func TestBulkPathNotAURL(t *testing.T) {
 		assert.NotContains(t, detail, "http://bulk")
 	}
 }
+
+// TestBulkPathUnservable: an operation whose path decodes to a NUL or to
+// bytes that are not UTF-8 is the 404 the same request sent on its own
+// gets, and never reaches the store.
+func TestBulkPathUnservable(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/Bulk", `{"Operations":[{"method":"DELETE","path":"/Users/a%00b"},{"method":"DELETE","path":"/Users/%FF"}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	ops := r.Body["Operations"].([]any)
+	require.Len(t, ops, 2)
+	for _, op := range ops {
+		res := op.(map[string]any)
+		assert.Equal(t, "404", res["status"])
+		assert.Contains(t, res["response"].(map[string]any)["detail"], "not valid UTF-8 or contains a NUL character")
+	}
+	direct := e.do("DELETE", "/Users/a%00b", nil)
+	assert.Equal(t, 404, direct.Code, direct.Raw)
+}

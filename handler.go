@@ -445,10 +445,8 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			return
 		}
 		st.query, st.rawQuery = query, r.URL.RawQuery
-		if !utf8.ValidString(r.URL.Path) || strings.IndexByte(r.URL.Path, 0) >= 0 {
-			// No resource has such an id, on any store (PostgreSQL would
-			// refuse to even compare with it).
-			h.writeError(sw, r, errorf(http.StatusNotFound, "", "no SCIM resource at this path: it is not valid UTF-8 or contains a NUL character"))
+		if err := unservablePath(r.URL.Path); err != nil {
+			h.writeError(sw, r, err)
 			return
 		}
 		if p, ok := canonicalPath(r.URL.Path); ok && p != r.URL.Path {
@@ -527,6 +525,17 @@ var endpoints = func() map[string]string {
 	}
 	return m
 }()
+
+// unservablePath is the 404 of a request path (a request's, or a /Bulk
+// operation's) that is not valid UTF-8 or holds a NUL: no resource has
+// such an id, on any store (PostgreSQL would refuse to even compare with
+// it). It is nil for any other path.
+func unservablePath(p string) *Error {
+	if utf8.ValidString(p) && strings.IndexByte(p, 0) < 0 {
+		return nil
+	}
+	return errorf(http.StatusNotFound, "", "no SCIM resource at this path: it is not valid UTF-8 or contains a NUL character")
+}
 
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them
