@@ -57,7 +57,7 @@ const (
 	DefaultPageSize           = 100
 	DefaultStoreTimeout       = 10 * time.Second
 	DefaultMaxValueBytes      = 16 << 10
-	DefaultMaxKeyBytes        = 512
+	DefaultMaxKeyBytes        = store.KeyLimitBytes
 	DefaultMaxBulkOperations  = 1000
 	DefaultMaxBulkPayload     = 4 << 20
 	DefaultMaxResponseBytes   = 8 << 20

@@ -56,6 +56,16 @@ var (
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
 )
 
+// KeyLimitBytes is the length, in bytes, up to which a store must keep and
+// find the values it may index for lookups and uniqueness: userName,
+// externalId, displayName, emails.value and phoneNumbers.value. The
+// handler refuses longer ones with a 400 before a store sees them
+// (scim.Config.MaxKeyBytes, whose default this is), so that the same
+// request is answered the same on every store; a store must not fail on
+// what the handler lets through (PostgreSQL refuses an index entry of
+// about 2,700 bytes). storetest holds every store to it.
+const KeyLimitBytes = 512
+
 // Query is a list request: filter, sort and page, already parsed and
 // validated by the handler.
 type Query struct {

@@ -598,16 +598,6 @@ func testUserTenants(t *testing.T, e *env) {
 	assert.Equal(t, []string{"shared"}, userNames(p.Items), iso, "a filter must find the tenant's own user only")
 }
 
-// KeyLimitBytes is the length, in bytes, up to which a store must keep and
-// find the values it may index for lookups and uniqueness: userName,
-// externalId, displayName, emails.value and phoneNumbers.value. The
-// handler refuses longer ones with a 400 before a store sees them
-// (scim.Config.MaxKeyBytes, whose default this is), so that the same
-// request is answered the same on every store; a store must not fail on
-// what the handler lets through (PostgreSQL refuses an index entry of
-// about 2,700 bytes).
-const KeyLimitBytes = 512
-
 // keyText is n bytes of letters and digits that do not repeat (so a
 // database cannot compress them much), made from seed.
 func keyText(seed byte, n int) string {
@@ -625,13 +615,13 @@ func keyText(seed byte, n int) string {
 
 func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 	in := &resources.User{
-		UserName:     keyText(1, KeyLimitBytes),
-		ExternalID:   keyText(2, KeyLimitBytes),
-		DisplayName:  keyText(3, KeyLimitBytes),
-		Emails:       []resources.MultiValue{{Value: keyText(4, KeyLimitBytes), Type: "work"}},
-		PhoneNumbers: []resources.MultiValue{{Value: keyText(5, KeyLimitBytes), Type: "work"}},
+		UserName:     keyText(1, store.KeyLimitBytes),
+		ExternalID:   keyText(2, store.KeyLimitBytes),
+		DisplayName:  keyText(3, store.KeyLimitBytes),
+		Emails:       []resources.MultiValue{{Value: keyText(4, store.KeyLimitBytes), Type: "work"}},
+		PhoneNumbers: []resources.MultiValue{{Value: keyText(5, store.KeyLimitBytes), Type: "work"}},
 	}
-	const why = "a store must keep and find userName, externalId, displayName, emails.value and phoneNumbers.value of up to storetest.KeyLimitBytes bytes, which the handler lets through (store.UserStore.CreateUser)"
+	const why = "a store must keep and find userName, externalId, displayName, emails.value and phoneNumbers.value of up to store.KeyLimitBytes bytes, which the handler lets through (store.UserStore.CreateUser)"
 	e.fitUser(in)
 	u, err := e.users.CreateUser(e.ctx, in)
 	require.NoError(t, err, why)
@@ -654,10 +644,10 @@ func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 	if e.groups == nil {
 		return
 	}
-	g := e.createGroup(t, &resources.Group{DisplayName: keyText(6, KeyLimitBytes), ExternalID: keyText(7, KeyLimitBytes)})
+	g := e.createGroup(t, &resources.Group{DisplayName: keyText(6, store.KeyLimitBytes), ExternalID: keyText(7, store.KeyLimitBytes)})
 	for _, f := range []string{`displayName eq "` + g.DisplayName + `"`, `externalId eq "` + g.ExternalID + `"`} {
 		p := e.listGroups(t, store.Query{Filter: parse(t, f), Count: 10})
-		require.Len(t, p.Items, 1, "a store must keep and find a group's displayName and externalId of up to storetest.KeyLimitBytes bytes (store.GroupStore.ListGroups): %.40s…", f)
+		require.Len(t, p.Items, 1, "a store must keep and find a group's displayName and externalId of up to store.KeyLimitBytes bytes (store.GroupStore.ListGroups): %.40s…", f)
 		assert.Equal(t, g.ID, p.Items[0].ID)
 	}
 }
