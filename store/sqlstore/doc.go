@@ -59,7 +59,7 @@
 //   - scim_request_log and scim_request_heads: the recent-request log, a
 //     ring of Config.RequestLogSize slots per tenant, keyed (tenant,
 //     slot); the head counts the tenant's entries, and entry n overwrites
-//     slot n mod RequestLogSize, so the log is not deleted from as it is written.
+//     slot n mod RequestLogSize, so writing the log deletes nothing.
 //   - scim_feed, scim_feed_heads, scim_feed_consumers: the change feed
 //     (Config.ChangeFeed), below.
 //
