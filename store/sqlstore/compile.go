@@ -64,6 +64,7 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 		return "", false, nil
 	}
 	var parts []string
+	joined := 0 // conjuncts PostgreSQL may make joins (maxJoinedConjuncts)
 	for _, x := range conjuncts(e, nil) {
 		mark, lookups := len(c.a.vals), c.lookups
 		s, err := c.cond(x, 0)
@@ -78,16 +79,21 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 		if err != nil {
 			return "", false, err
 		}
-		if c.d.pg && len(parts) >= maxJoinedConjuncts {
-			s = "(" + s + ") IS TRUE"
+		if c.d.pg && strings.Contains(s, "SELECT") {
+			// A subquery: one PostgreSQL makes a semi-join. A plain
+			// comparison is never wrapped, so that an indexed one keeps
+			// its index whatever its place.
+			if joined++; joined > maxJoinedConjuncts {
+				s = "(" + s + ") IS TRUE"
+			}
 		}
 		parts = append(parts, s)
 	}
 	return strings.Join(parts, " AND "), residual, nil
 }
 
-// maxJoinedConjuncts is how many top-level conjuncts of a filter
-// PostgreSQL may turn into joins. It turns each "id IN (SELECT ...)" and
+// maxJoinedConjuncts is how many top-level conjuncts of a filter that
+// are subqueries PostgreSQL may turn into joins. It turns each "id IN (SELECT ...)" and
 // EXISTS that is a conjunct of the WHERE clause (a test on emails,
 // phoneNumbers, groups, members or a multi-valued attribute of the
 // document) into a semi-join, and plans every such join together: 170 of

@@ -85,3 +85,18 @@ func semiJoins(v any) int {
 	}
 	return n
 }
+
+// TestPlainConjunctsKeepTheirIndexPG: only a conjunct that is a subquery
+// counts toward the eight joins; a plain comparison past them (an indexed
+// userName eq after nine emails tests) is never wrapped, so it keeps its
+// index.
+func TestPlainConjunctsKeepTheirIndexPG(t *testing.T) {
+	s := openWith(postgresDSN)(t, sqlstore.Config{})
+	tctx := store.WithTenant(ctx, "acme")
+	filter := strings.Repeat(`emails.value co "x." and `, 9) + `userName eq "a"`
+	stmt, _, _, err := s.ListSQLForTest(tctx, true, store.Query{Filter: mustParse(t, filter), StartIndex: 1, Count: 10})
+	require.NoError(t, err)
+	// The statement holds the filter twice: the page and the total; in
+	// each, the ninth emails test alone is left a subplan.
+	assert.Equal(t, 2, strings.Count(stmt, "IS TRUE"), stmt)
+}
