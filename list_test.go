@@ -481,6 +481,48 @@ func resourceNames(r *resp) []string {
 	return got
 }
 
+// TestPatchServerRefPath: a PATCH whose path names a $ref the server
+// makes (members.$ref, the manager's) is a 400 mutability that changes
+// nothing, where it answered 200 and changed nothing; a host extension's
+// own $ref is written.
+func TestPatchServerRefPath(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "AcmeUser", "",
+		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString}, {Name: "$ref", Type: resources.TypeReference, ReferenceTypes: []string{"external"}}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	uid := e.createUser("ref", map[string]any{ext.ID: map[string]any{"devices": []any{map[string]any{"value": "d1"}}}})["id"].(string)
+	gid := e.createGroup("refs", uid)["id"].(string)
+	op := func(kind, path string, value any) map[string]any {
+		o := map[string]any{"op": kind, "path": path}
+		if value != nil {
+			o["value"] = value
+		}
+		return map[string]any{"Operations": []any{o}}
+	}
+	for _, tc := range []struct {
+		name, path string
+		body       map[string]any
+	}{
+		{"replace members.$ref", "/Groups/" + gid, op("replace", "members.$ref", "https://elsewhere.example")},
+		{"remove members.$ref", "/Groups/" + gid, op("remove", "members.$REF", nil)},
+		{"add to one member's $ref", "/Groups/" + gid, op("add", `members[value eq "`+uid+`"].$ref`, "https://elsewhere.example")},
+		{"replace the manager's $ref", "/Users/" + uid, op("replace", resources.EnterpriseUserSchema+":manager.$ref", "https://elsewhere.example")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.do("GET", tc.path, nil).Raw
+			requireError(t, e.do("PATCH", tc.path, tc.body), 400, "mutability", "is made by the server")
+			assert.Equal(t, before, e.do("GET", tc.path, nil).Raw, "nothing changed")
+		})
+	}
+	r := e.do("PATCH", "/Users/"+uid, op("replace", ext.ID+`:devices[value eq "d1"].$ref`, "https://devices.example/d1"))
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Contains(t, r.Raw, `"https://devices.example/d1"`, "a host extension's own $ref is written")
+}
+
 // TestServerRefFilters: a $ref the server makes from each value (a
 // group's members, a user's groups, the enterprise manager) is stored
 // nowhere, so a filter on it, in a list or a PATCH path, is a 400

@@ -78,6 +78,9 @@ func (a *applier) apply(op Operation) error {
 		if l.readOnly() {
 			return a.readOnlyErr(l)
 		}
+		if a.serverRef(l) {
+			return a.serverRefErr(l)
+		}
 		if l.single != nil && !a.selects(l) && a.current(l) != nil {
 			// Replacing a value the filter does not select changes
 			// nothing; an unset attribute is set, as a value filter that
@@ -98,6 +101,9 @@ func (a *applier) apply(op Operation) error {
 		}
 		if l.readOnly() {
 			return a.readOnlyErr(l)
+		}
+		if a.serverRef(l) {
+			return a.serverRefErr(l)
 		}
 		if l.single != nil && !a.selects(l) {
 			return nil // nothing selected: nothing to remove
@@ -137,6 +143,18 @@ func (a *applier) ignore(l loc) error {
 		return a.fail(InvalidPath, "%q %s", l.raw, ae.Msg)
 	}
 	return err
+}
+
+// serverRef reports whether the target is a "$ref" the server makes from
+// each value as it answers (members.$ref, groups.$ref, the manager's),
+// which no stored document holds: a change to it would answer 200 and
+// change nothing.
+func (a *applier) serverRef(l loc) bool {
+	return l.sub != nil && l.sub.Name == "$ref" && a.e.rt.ServerRef(l.attr)
+}
+
+func (a *applier) serverRefErr(l loc) error {
+	return a.fail(Mutability, "%q is made by the server from each value's \"value\" and cannot be changed; change the value instead", l.raw)
 }
 
 func (a *applier) readOnlyErr(l loc) error {
