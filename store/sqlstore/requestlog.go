@@ -42,12 +42,13 @@ var requestOverwrite = func() string {
 // scim_request_heads row) is stored in slot p mod Config.RequestLogSize,
 // overwriting the entry RequestLogSize positions older. Nothing is
 // deleted as entries are written (only fitRing deletes, once a process,
-// what a larger RequestLogSize left): on PostgreSQL a deleted row stays in the table and its index
-// until VACUUM, and cutting the log back read all of them again, so under
-// load its cost grew until autovacuum came (a third of the server's time
-// on reads, BENCHMARKS.md); an overwrite changes no indexed column and is
-// reclaimed within its page. On SQLite it spares the writer's connection,
-// which SCIM writes wait for, an index and a delete.
+// what another RequestLogSize left): on PostgreSQL a deleted row stays in
+// the table and its index until VACUUM, and cutting the log back read all
+// of them again, so under load its cost grew until autovacuum came (a
+// third of the server's time on reads, BENCHMARKS.md); an overwrite
+// changes no indexed column and is reclaimed within its page. On SQLite
+// it spares the writer's connection, which SCIM writes wait for, an index
+// and a delete.
 
 // Record implements admin.RequestLog: it appends r to its tenant's log in
 // one transaction, as RecordBatch does. It runs on the request path unless
