@@ -481,11 +481,12 @@ func resourceNames(r *resp) []string {
 	return got
 }
 
-// TestPatchServerRefPath: a PATCH whose path names a $ref the server
-// makes (members.$ref, the manager's) is a 400 mutability that changes
-// nothing, where it answered 200 and changed nothing; a host extension's
-// own $ref is written.
-func TestPatchServerRefPath(t *testing.T) {
+// devicesEnv is a handler over a memory store whose users have a host
+// extension with a "devices" attribute that has a "$ref" of its own,
+// which the client sends and the store keeps (unlike a $ref the server
+// makes).
+func devicesEnv(t *testing.T) (*env, *resources.Schema) {
+	t.Helper()
 	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "AcmeUser", "",
 		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
 			{Name: "value", Type: resources.TypeString}, {Name: "$ref", Type: resources.TypeReference, ReferenceTypes: []string{"external"}}}})
@@ -494,6 +495,15 @@ func TestPatchServerRefPath(t *testing.T) {
 	require.NoError(t, err)
 	db := memory.New(memory.WithModel(model))
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	return e, ext
+}
+
+// TestPatchServerRefPath: a PATCH whose path names a $ref the server
+// makes (members.$ref, the manager's) is a 400 mutability that changes
+// nothing, where it answered 200 and changed nothing; a host extension's
+// own $ref is written.
+func TestPatchServerRefPath(t *testing.T) {
+	e, ext := devicesEnv(t)
 	uid := e.createUser("ref", map[string]any{ext.ID: map[string]any{"devices": []any{map[string]any{"value": "d1"}}}})["id"].(string)
 	gid := e.createGroup("refs", uid)["id"].(string)
 	op := func(kind, path string, value any) map[string]any {
@@ -530,14 +540,7 @@ func TestPatchServerRefPath(t *testing.T) {
 // comparison combination is not supported") where it matched nothing
 // whatever the data; a host extension's own $ref is stored and filtered.
 func TestServerRefFilters(t *testing.T) {
-	ext, err := resources.NewSchema("urn:example:acme:2.0:User", "AcmeUser", "",
-		&resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
-			{Name: "value", Type: resources.TypeString}, {Name: "$ref", Type: resources.TypeReference, ReferenceTypes: []string{"external"}}}})
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e, ext := devicesEnv(t)
 	uid := e.createUser("ref", map[string]any{ext.ID: map[string]any{"devices": []any{map[string]any{"value": "d1", "$ref": "https://devices.example/d1"}}}})["id"].(string)
 	gid := e.createGroup("refs", uid)["id"].(string)
 	patch := func(path string) map[string]any {
