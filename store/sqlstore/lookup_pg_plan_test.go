@@ -132,7 +132,7 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	for _, st := range stmts {
 		for _, mode := range modes {
 			t.Run(fmt.Sprintf("users=%d/%s/%s", early, st.name, mode), func(t *testing.T) {
-				check(t, explainPG(t, s, mode, st.q, st.args), st)
+				check(t, explainPG(t, s.DB(), mode, st.q, st.args), st)
 			})
 		}
 	}
@@ -160,7 +160,7 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	for i, st := range stmts {
 		for _, mode := range modes {
 			t.Run(fmt.Sprintf("users=%d/%s/%s", n, st.name, mode), func(t *testing.T) {
-				check(t, explainPG(t, s, mode, st.q, st.args), st)
+				check(t, explainPG(t, s.DB(), mode, st.q, st.args), st)
 			})
 		}
 		t.Run(fmt.Sprintf("users=%d/%s/generic plan of users=%d", n, st.name, early), func(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -347,7 +348,7 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 	for _, st := range stmts {
 		for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
 			t.Run(st.name+"/"+mode, func(t *testing.T) {
-				plan := explainPG(t, s, mode, st.q, st.args)
+				plan := explainPG(t, s.DB(), mode, st.q, st.args)
 				for _, line := range plan {
 					for _, what := range []string{"Rows Removed by Filter: ", "rows="} {
 						if _, n, ok := strings.Cut(line, what); ok {
@@ -364,41 +365,64 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 }
 
 // explainPG returns the plan PostgreSQL runs q with args by, under
-// plan_cache_mode mode: EXPLAIN ANALYZE of a prepared statement, rolled
-// back. args are those pgLiterals takes.
-func explainPG(t *testing.T, s *sqlstore.Store, mode, q string, args []any) []string {
+// plan_cache_mode mode: EXPLAIN ANALYZE of a prepared statement, in a
+// transaction rolled back (a write's statement ran already, so its rows
+// are gone or there: what counts is what the plan reads to find out).
+// args are those pgLiteral takes.
+func explainPG(t *testing.T, db *sql.DB, mode, q string, args []any) []string {
 	t.Helper()
 	lits := pgLiterals(t, args)
-	tx, err := s.DB().BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	require.NoError(t, err)
 	defer tx.Rollback()
 	_, err = tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = `+mode)
 	require.NoError(t, err)
-	// A prepared statement outlives the transaction.
+	// A prepared statement outlives the transaction: it goes before the
+	// rollback.
 	_, err = tx.ExecContext(ctx, `PREPARE checked AS `+q)
-	require.NoError(t, err)
-	defer tx.ExecContext(ctx, `DEALLOCATE checked`)
+	require.NoError(t, err, q)
+	defer tx.ExecContext(ctx, `DEALLOCATE checked`) //nolint:errcheck // an error leaves it to the connection's end
 	return queryLines(t, tx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE checked(`+lits+`)`)
 }
 
 // pgLiterals renders bind values as the SQL literals of an EXECUTE's
-// argument list: strings, string lists and ints.
+// argument list (pgLiteral).
 func pgLiterals(t *testing.T, args []any) string {
 	t.Helper()
 	lits := make([]string, len(args))
 	for i, a := range args {
-		switch v := a.(type) {
-		case string:
-			lits[i] = "'" + v + "'"
-		case []string:
-			lits[i] = "ARRAY['" + strings.Join(v, "', '") + "']"
-		case int:
-			lits[i] = strconv.Itoa(v)
-		default:
-			t.Fatalf("argument %d: %T", i, a)
-		}
+		lits[i] = pgLiteral(t, a)
 	}
 	return strings.Join(lits, ", ")
+}
+
+// pgLiteral renders bind value v as an SQL literal of unknown type, which
+// takes the type of the prepared statement's parameter.
+func pgLiteral(t *testing.T, v any) string {
+	t.Helper()
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+	switch v := v.(type) {
+	case nil:
+		return "NULL"
+	case string:
+		return quote(v)
+	case []string:
+		q := make([]string, len(v))
+		for i, s := range v {
+			q[i] = quote(s)
+		}
+		return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case int:
+		return strconv.Itoa(v)
+	case bool:
+		return strconv.FormatBool(v)
+	case time.Time:
+		return quote(v.Format(time.RFC3339Nano))
+	}
+	t.Fatalf("bind value %T", v)
+	return ""
 }
 
 // queryLines runs q on db and returns its rows' one text column (the

@@ -1,12 +1,9 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -190,7 +187,7 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 			}
 			for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 				t.Run(fmt.Sprintf("%s/%d/%s", w.name, i, mode), func(t *testing.T) {
-					plan := explainWrite(t, s.DB(), mode, e.Query, e.Args)
+					plan := explainPG(t, s.DB(), mode, e.Query, e.Args)
 					rows := readRows(storeNodes(plan))
 					assert.LessOrEqual(t, rows, 50, "it reads %d rows of the tenant's:\n%s\n%s", rows, e.SQL, strings.Join(plan, "\n"))
 					for _, line := range plan {
@@ -200,64 +197,6 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 			}
 		}
 	}
-}
-
-// explainWrite returns the plan PostgreSQL runs statement q of a write
-// by with args, under plan_cache_mode mode: EXPLAIN ANALYZE of a
-// prepared statement, in a transaction rolled back. The write itself
-// ran already, so its rows are gone or there: what counts is what the
-// plan reads to find out.
-func explainWrite(t *testing.T, db *sql.DB, mode, q string, args []any) []string {
-	t.Helper()
-	tx, err := db.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer tx.Rollback()
-	_, err = tx.ExecContext(ctx, `SET LOCAL plan_cache_mode = `+mode)
-	require.NoError(t, err)
-	// A prepared statement outlives the transaction: each has its own
-	// name, and goes before the rollback.
-	explained++
-	name := "written" + strconv.Itoa(explained)
-	_, err = tx.ExecContext(ctx, `PREPARE `+name+` AS `+q)
-	require.NoError(t, err, q)
-	defer tx.ExecContext(ctx, `DEALLOCATE `+name) //nolint:errcheck // an error leaves it to the connection's end
-	lits := make([]string, len(args))
-	for i, a := range args {
-		lits[i] = pgLiteral(t, a)
-	}
-	return queryLines(t, tx, `EXPLAIN (ANALYZE, COSTS OFF) EXECUTE `+name+`(`+strings.Join(lits, ", ")+`)`)
-}
-
-// explained numbers explainWrite's prepared statements.
-var explained int
-
-// pgLiteral renders bind value v as an SQL literal of unknown type, which
-// takes the type of the prepared statement's parameter.
-func pgLiteral(t *testing.T, v any) string {
-	t.Helper()
-	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-	switch v := v.(type) {
-	case nil:
-		return "NULL"
-	case string:
-		return quote(v)
-	case []string:
-		q := make([]string, len(v))
-		for i, s := range v {
-			q[i] = quote(s)
-		}
-		return "ARRAY[" + strings.Join(q, ", ") + "]::text[]"
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case int:
-		return strconv.Itoa(v)
-	case bool:
-		return strconv.FormatBool(v)
-	case time.Time:
-		return quote(v.Format(time.RFC3339Nano))
-	}
-	t.Fatalf("bind value %T", v)
-	return ""
 }
 
 // storeNodes returns the lines of plan that belong to nodes reading the
