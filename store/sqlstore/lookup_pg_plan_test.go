@@ -41,10 +41,7 @@ import (
 // it plan again.
 func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	s := openWith(postgresDSN)(t, sqlstore.Config{})
-	for _, table := range []string{"scim_users", "scim_user_values", "scim_groups", "scim_members"} {
-		_, err := s.DB().ExecContext(ctx, `ALTER TABLE `+table+` SET (autovacuum_enabled = false)`)
-		require.NoError(t, err)
-	}
+	noAutovacuum(t, s)
 	const (
 		tenant = "acme"
 		early  = 2000  // users when the connection plans the lookups
@@ -184,6 +181,34 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 			assert.Equal(t, l.want, p.Total, l.filter)
 		}
 	}
+}
+
+// statTables are the store's tables whose statistics the planner's
+// choices for a tenant depend on.
+var statTables = []string{"scim_users", "scim_user_values", "scim_groups", "scim_members"}
+
+// noAutovacuum keeps autovacuum off statTables of s's schema, so that
+// their statistics stay what the test made them (none, or an old
+// ANALYZE's), as when autovacuum lags behind a provider's push.
+func noAutovacuum(tb testing.TB, s *sqlstore.Store) {
+	tb.Helper()
+	for _, table := range statTables {
+		_, err := s.DB().ExecContext(ctx, `ALTER TABLE `+table+` SET (autovacuum_enabled = false)`)
+		require.NoError(tb, err)
+	}
+}
+
+// threeGroupsEach returns the memberships (group ids, user ids, for
+// SeedMembershipsForTest) that put user i of the first len(gids) users in
+// groups i, i+n/3 and i+2n/3 (mod n), n = len(gids).
+func threeGroupsEach(gids, uids []string) (mg, mu []string) {
+	n := len(gids)
+	for i := range n {
+		for k := range 3 {
+			mg, mu = append(mg, gids[(i+k*n/3)%n]), append(mu, uids[i])
+		}
+	}
+	return mg, mu
 }
 
 // readRows adds up the rows the nodes of an EXPLAIN ANALYZE plan read:

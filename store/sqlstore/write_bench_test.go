@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,16 +42,8 @@ func BenchmarkDeleteUserStaleStatistics(b *testing.B) {
 					b.Fatalf("at most %d iterations (-test.benchtime=%dx)", n, n)
 				}
 				s := openWith(postgresDSN)(b, sqlstore.Config{})
-				tables := "scim_users, scim_user_values, scim_groups, scim_members"
-				for _, q := range []string{
-					`ALTER TABLE scim_users SET (autovacuum_enabled = false)`,
-					`ALTER TABLE scim_user_values SET (autovacuum_enabled = false)`,
-					`ALTER TABLE scim_groups SET (autovacuum_enabled = false)`,
-					`ALTER TABLE scim_members SET (autovacuum_enabled = false)`,
-				} {
-					_, err := s.DB().ExecContext(ctx, q)
-					require.NoError(b, err)
-				}
+				tables := strings.Join(statTables, ", ")
+				noAutovacuum(b, s)
 				_, err := s.SeedGroupsForTest(ctx, tenant, []*resources.Group{{DisplayName: "first"}})
 				require.NoError(b, err)
 				_, err = s.DB().ExecContext(ctx, `ANALYZE `+tables)
@@ -67,13 +60,7 @@ func BenchmarkDeleteUserStaleStatistics(b *testing.B) {
 				}
 				gids, err := s.SeedGroupsForTest(ctx, tenant, groups)
 				require.NoError(b, err)
-				// User i is in groups i, i+n/3 and i+2n/3.
-				var mg, mu []string
-				for i := range n {
-					for k := range 3 {
-						mg, mu = append(mg, gids[(i+k*n/3)%n]), append(mu, uids[i])
-					}
-				}
+				mg, mu := threeGroupsEach(gids, uids)
 				require.NoError(b, s.SeedMembershipsForTest(ctx, tenant, "User", mg, mu))
 				if analyzed {
 					_, err = s.DB().ExecContext(ctx, `ANALYZE `+tables)

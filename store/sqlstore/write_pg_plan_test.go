@@ -83,10 +83,7 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 			exec(q)
 		}
 	}
-	tables := []string{"scim_users", "scim_user_values", "scim_groups", "scim_members"}
-	for _, table := range tables {
-		exec(`ALTER TABLE ` + table + ` SET (autovacuum_enabled = false)`)
-	}
+	noAutovacuum(t, s)
 	const tenant = "acme"
 	_, err := seed.SeedGroupsForTest(ctx, tenant, []*resources.Group{{DisplayName: "first"}})
 	require.NoError(t, err)
@@ -97,7 +94,7 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 		require.NoError(t, err)
 		require.NoError(t, seed.SeedMembersForTest(ctx, tenant, g[0], "User", first))
 	}
-	exec(`ANALYZE ` + strings.Join(tables, ", "))
+	exec(`ANALYZE ` + strings.Join(statTables, ", "))
 
 	const nGroups, nUsers = 1500, 20000
 	users := make([]*resources.User, nUsers)
@@ -118,20 +115,15 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 	require.NoError(t, seed.SeedMembersForTest(ctx, tenant, big[0], "User", uids))
 	// User i (i < nGroups) is in groups i, i+500 and i+1000; group i is
 	// a member of group i+1 for i < 100.
-	var mg, mu []string
-	for i := range nGroups {
-		for k := range 3 {
-			mg, mu = append(mg, gids[(i+k*nGroups/3)%nGroups]), append(mu, uids[i])
-		}
-	}
+	mg, mu := threeGroupsEach(gids, uids)
 	require.NoError(t, seed.SeedMembershipsForTest(ctx, tenant, "User", mg, mu))
 	require.NoError(t, seed.SeedMembershipsForTest(ctx, tenant, "Group", gids[1:101], gids[:100]))
 	// ANALYZE's count of rows stands (COPY leaves it), and so do its
 	// statistics of the tenant: nothing analyzed the tables since.
 	var stale int
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_class
-		WHERE relnamespace = current_schema()::regnamespace AND relname = ANY($1) AND reltuples <= 2`, tables).Scan(&stale))
-	require.Equal(t, len(tables), stale, "the test needs statistics older than the tenant's rows")
+		WHERE relnamespace = current_schema()::regnamespace AND relname = ANY($1) AND reltuples <= 2`, statTables).Scan(&stale))
+	require.Equal(t, len(statTables), stale, "the test needs statistics older than the tenant's rows")
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stats
 		WHERE schemaname = current_schema() AND tablename = 'scim_groups' AND attname = 'tenant'`).Scan(&stale))
 	require.Equal(t, 1, stale, "ANALYZE saw the tenant's first group")
