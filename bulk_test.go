@@ -225,37 +225,35 @@ func TestBulkLimitEveryPathSpelling(t *testing.T) {
 	assert.Equal(t, float64(80), e.do("GET", "/Users?count=0", nil).Body["totalResults"], "each accepted bulk created its 20 users; nothing else was created")
 }
 
-// TestBulkPathNotAURL: an operation whose path no URL can hold (a control
-// character) fails alone with invalidPath, and its detail names the path
-// the client sent, not the URL the handler built from it.
-func TestBulkPathNotAURL(t *testing.T) {
+// TestBulkBadPaths: an operation whose path no URL can hold (a control
+// character) fails alone with invalidPath, its detail naming the path the
+// client sent, not the URL the handler built from it; one whose path
+// decodes to a NUL or to bytes that are not UTF-8 is the 404 the same
+// request sent on its own gets, and never reaches the store.
+func TestBulkBadPaths(t *testing.T) {
 	e := newEnv(t)
-	r := e.do("POST", "/Bulk", `{"Operations":[{"method":"DELETE","path":"/Users/a\u0000b"},{"method":"DELETE","path":"/Users/a\u007fb"}]}`)
-	require.Equal(t, 200, r.Code, r.Raw)
-	ops := r.Body["Operations"].([]any)
-	require.Len(t, ops, 2)
-	for i, op := range ops {
-		res := op.(map[string]any)
-		assert.Equal(t, "400", res["status"])
-		detail := res["response"].(map[string]any)["detail"].(string)
-		assert.Contains(t, detail, fmt.Sprintf(`Operations[%d]: path "/Users/a\x%02xb" is no URL path: net/url: invalid control character in URL`, i, []byte{0, 0x7f}[i]))
-		assert.NotContains(t, detail, "http://bulk")
+	want := []struct {
+		path, status, detail string
+	}{
+		{`/Users/a\u0000b`, "400", `Operations[0]: path "/Users/a\x00b" is no URL path: net/url: invalid control character in URL`},
+		{`/Users/a\u007fb`, "400", `Operations[1]: path "/Users/a\x7fb" is no URL path: net/url: invalid control character in URL`},
+		{"/Users/a%00b", "404", "not valid UTF-8 or contains a NUL character"},
+		{"/Users/%FF", "404", "not valid UTF-8 or contains a NUL character"},
 	}
-}
-
-// TestBulkPathUnservable: an operation whose path decodes to a NUL or to
-// bytes that are not UTF-8 is the 404 the same request sent on its own
-// gets, and never reaches the store.
-func TestBulkPathUnservable(t *testing.T) {
-	e := newEnv(t)
-	r := e.do("POST", "/Bulk", `{"Operations":[{"method":"DELETE","path":"/Users/a%00b"},{"method":"DELETE","path":"/Users/%FF"}]}`)
+	var ops []string
+	for _, w := range want {
+		ops = append(ops, `{"method":"DELETE","path":"`+w.path+`"}`)
+	}
+	r := e.do("POST", "/Bulk", `{"Operations":[`+strings.Join(ops, ",")+`]}`)
 	require.Equal(t, 200, r.Code, r.Raw)
-	ops := r.Body["Operations"].([]any)
-	require.Len(t, ops, 2)
-	for _, op := range ops {
-		res := op.(map[string]any)
-		assert.Equal(t, "404", res["status"])
-		assert.Contains(t, res["response"].(map[string]any)["detail"], "not valid UTF-8 or contains a NUL character")
+	got := r.Body["Operations"].([]any)
+	require.Len(t, got, len(want))
+	for i, w := range want {
+		res := got[i].(map[string]any)
+		assert.Equal(t, w.status, res["status"], w.path)
+		detail := res["response"].(map[string]any)["detail"].(string)
+		assert.Contains(t, detail, w.detail)
+		assert.NotContains(t, detail, "http://bulk")
 	}
 	direct := e.do("DELETE", "/Users/a%00b", nil)
 	assert.Equal(t, 404, direct.Code, direct.Raw)
