@@ -246,16 +246,7 @@ func TestRequestLogDoesNotGrow(t *testing.T) {
 		for i := range 100 {
 			require.NoError(t, s.Record(ctx, admin.Request{TenantID: "acme", RequestID: fmt.Sprint(i), Method: "GET", Path: "/Users", Status: 200}))
 		}
-		rows, err := s.DB().QueryContext(ctx, `SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'scim_request_log'::regclass`)
-		require.NoError(t, err)
-		defer rows.Close()
-		var defs []string
-		for rows.Next() {
-			var def string
-			require.NoError(t, rows.Scan(&def))
-			defs = append(defs, def)
-		}
-		require.NoError(t, rows.Err())
+		defs := queryLines(t, s.DB(), `SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'scim_request_log'::regclass`)
 		require.Len(t, defs, 1, "one index: %v", defs)
 		assert.True(t, strings.HasSuffix(defs[0], "USING btree (tenant, slot)"), defs[0])
 		var n int
