@@ -579,10 +579,10 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 		TenantID:  store.Tenant(r.Context()),
 		RequestID: requestID(r.Context()),
 		Method:    r.Method,
-		// As sent, escapes kept: the decoded path of /Users/a%00b holds
-		// a NUL, of /Users/%FF a byte that is not UTF-8, which a
-		// database log refuses (PostgreSQL refused the whole batch the
-		// entry came in, dropping other requests' entries with it).
+		// As sent, escapes kept: what the client wrote, and text any
+		// log keeps (the decoded path of /Users/a%00b holds a NUL, of
+		// /Users/%FF a byte that is not UTF-8; store/sqlstore stores
+		// such bytes of other fields as U+FFFD).
 		Path:    r.URL.EscapedPath(),
 		Status:  sw.status,
 		Latency: time.Since(start),
@@ -608,10 +608,9 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 // *tokens.Manager, which writes it there (AuthenticateInto: a cached token
 // costs no allocation), or the one Authenticate returns. A missing bearer
 // token is errUnauthorized, an unknown, revoked or expired one
-// errInvalidToken; any other
-// error (the token store is down) is returned as it is, so the client gets
-// a 500 it retries rather than a 401 that makes an identity provider
-// suspend provisioning.
+// errInvalidToken; any other error (the token store is down) is returned
+// as it is, so the client gets a 500 it retries rather than a 401 that
+// makes an identity provider suspend provisioning.
 func (h *handler) authenticate(ctx context.Context, r *http.Request, into *tokens.Token) (*tokens.Token, error) {
 	if h.cfg.InsecureNoAuth {
 		return nil, nil
