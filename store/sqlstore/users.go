@@ -932,12 +932,11 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // MembersRemoved entry for each of those groups, by group id.
 //
 // Both statements find the memberships along (tenant, member_id) and the
-// groups by key. On PostgreSQL statistics taken when the tenant had one
-// group, the bump looped over every group of the tenant instead, in
-// whatever form it was written (IN, = ANY(ARRAY(...)), a join fenced by
-// OFFSET 0 or a MATERIALIZED CTE, a LATERAL lookup by key): the cause was
-// the tenant estimated at one row, which PostgreSQL's migration 0007
-// prevents (TestWritePlansWithStaleStatistics, BENCHMARKS.md).
+// groups by key. That holds on PostgreSQL statistics taken when the
+// tenant had one group only because migration 0007 keeps the planner
+// from estimating the tenant at one row: no form of the statement did
+// (TestWritePlansWithStaleStatistics; the forms tried are in
+// BENCHMARKS.md).
 func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	// The groups' rows are locked first, the order every membership
