@@ -198,6 +198,29 @@ func (h *handler) lenience() *resources.Lenience {
 	return &resources.Lenience{Strict: h.cfg.Strict}
 }
 
+// messageSchemas is resources.Lenience.MissingSchema for a message body
+// (a PatchOp, SearchRequest or BulkRequest) whose "schemas" does not list
+// urn (given says it has one at all): the body is taken as what it was
+// sent to be, with a warning, or refused under Config.Strict.
+func (h *handler) messageSchemas(ctx context.Context, what, urn string, given bool) error {
+	l := h.lenience()
+	err := l.MissingSchema(what, urn, given)
+	warnAll(ctx, l)
+	return err
+}
+
+// listsURN reports whether schemas, a decoded "schemas" member, is a list
+// holding urn in any case.
+func listsURN(schemas any, urn string) bool {
+	list, _ := schemas.([]any)
+	for _, s := range list {
+		if s, ok := s.(string); ok && strings.EqualFold(s, urn) {
+			return true
+		}
+	}
+	return false
+}
+
 // warnAll records the bends l collected as the request's warnings.
 func warnAll(ctx context.Context, l *resources.Lenience) {
 	for _, w := range l.Warnings {

@@ -107,7 +107,9 @@ func describeJSONError(data []byte, err error) error {
 // USERNAME), gives an *AttrError naming it. What a sloppy client sends is
 // bent as l says (see Lenience): an attribute, sub-attribute or schema no
 // schema of the type defines is ignored and never stored; a multi-valued
-// attribute keeps one primary value and drops duplicate values.
+// attribute keeps one primary value and drops duplicate values; a body
+// whose "schemas" is missing or does not list the type's core schema is
+// taken as the type (MissingSchema).
 //
 // Normalize takes doc over: to save an allocation per value it reuses the
 // lists and objects of doc (as Decode gives them, none shared) in the
@@ -116,12 +118,55 @@ func describeJSONError(data []byte, err error) error {
 // itself is new.
 func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
+	given := false
 	for k, v := range doc {
+		if strings.EqualFold(k, "schemas") {
+			given = true
+		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err
 		}
 	}
+	if !given {
+		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, false); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// checkSchemas holds a resource's "schemas" (a list of strings) to naming
+// the schemas of rt: its core schema, which a body that omits it is taken
+// as (MissingSchema), and extensions. A URN that names no schema of rt
+// (another type's, a misspelling, an extension the host's model leaves
+// out) is ignored with a warning, refused under Strict. The output's
+// "schemas" is computed from the content either way.
+func (rt *ResourceType) checkSchemas(list []any, l *Lenience) error {
+	core := false
+	for _, s := range list {
+		urn := s.(string)
+		switch {
+		case strings.EqualFold(urn, rt.Schema.ID):
+			core = true
+		case rt.Extension(urn) != nil:
+		case rt.full != nil && rt.full.Extension(urn) != nil:
+			if err := l.bend("schemas", "invalidSyntax",
+				fmt.Sprintf("lists %q, which this server leaves out of /Schemas; remove it (strict mode)", urn),
+				fmt.Sprintf("ignored schema %q in \"schemas\" (this server leaves it out of /Schemas)", urn)); err != nil {
+				return err
+			}
+		default:
+			if err := l.bend("schemas", "invalidSyntax",
+				fmt.Sprintf("lists %q, which is no schema of a %s; list %q and the extensions the body uses (strict mode)", urn, rt.Name, rt.Schema.ID),
+				fmt.Sprintf("ignored unknown schema %q in \"schemas\"", urn)); err != nil {
+				return err
+			}
+		}
+	}
+	if !core {
+		return l.MissingSchema("a "+rt.Name, rt.Schema.ID, true)
+	}
+	return nil
 }
 
 // twice is the error of an attribute a document gives under two keys.
@@ -140,7 +185,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 				return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
 			}
 		}
-		return nil // recomputed from content on output
+		return rt.checkSchemas(list, l) // recomputed from content on output
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
