@@ -135,38 +135,22 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	return out, nil
 }
 
-// checkSchemas holds a resource's "schemas" (a list of strings) to naming
-// the schemas of rt: its core schema, which a body that omits it is taken
-// as (MissingSchema), and extensions. A URN that names no schema of rt
-// (another type's, a misspelling, an extension the host's model leaves
-// out) is ignored with a warning, refused under Strict. The output's
-// "schemas" is computed from the content either way.
+// checkSchemas holds a resource's "schemas" (a list of strings) to listing
+// rt's core schema, which a body that omits it is taken as
+// (MissingSchema). Other URNs it lists are neither checked nor warned
+// about: they change nothing (the output's "schemas" is computed from the
+// content, and data under a URN no schema of rt defines is ignored with
+// its own warning), and Entra ID lists its own
+// "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+// on every group it creates, as it lists the enterprise extension on a
+// host that leaves that out.
 func (rt *ResourceType) checkSchemas(list []any, l *Lenience) error {
-	core := false
 	for _, s := range list {
-		urn := s.(string)
-		switch {
-		case strings.EqualFold(urn, rt.Schema.ID):
-			core = true
-		case rt.Extension(urn) != nil:
-		case rt.full != nil && rt.full.Extension(urn) != nil:
-			if err := l.bend("schemas", "invalidSyntax",
-				fmt.Sprintf("lists %q, which this server leaves out of /Schemas; remove it (strict mode)", urn),
-				fmt.Sprintf("ignored schema %q in \"schemas\" (this server leaves it out of /Schemas)", urn)); err != nil {
-				return err
-			}
-		default:
-			if err := l.bend("schemas", "invalidSyntax",
-				fmt.Sprintf("lists %q, which is no schema of a %s; list %q and the extensions the body uses (strict mode)", urn, rt.Name, rt.Schema.ID),
-				fmt.Sprintf("ignored unknown schema %q in \"schemas\"", urn)); err != nil {
-				return err
-			}
+		if strings.EqualFold(s.(string), rt.Schema.ID) {
+			return nil
 		}
 	}
-	if !core {
-		return l.MissingSchema("a "+rt.Name, rt.Schema.ID, true)
-	}
-	return nil
+	return l.MissingSchema("a "+rt.Name, rt.Schema.ID, true)
 }
 
 // twice is the error of an attribute a document gives under two keys.
