@@ -385,6 +385,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
 		tok, authErr := h.authenticate(ctx, r, &st.tok)
+		if authErr == errUnauthorized && publicEndpoint(r) {
+			authErr = nil
+		}
 		if tok != nil {
 			st.token = tok
 			ctx = store.WithTenant(ctx, tok.TenantID)
@@ -588,6 +591,24 @@ func canonicalPath(p string) (string, bool) {
 		return "/" + e + "/" + t, true
 	}
 	return "/" + e, true
+}
+
+// publicEndpoint reports whether r may be served without credentials: a
+// GET of /ServiceProviderConfig (in any spelling canonicalPath takes).
+// RFC 7643 §5: "To enable seamless discovery of configurations, the
+// service provider SHOULD, with the appropriate security considerations,
+// make the authenticationSchemes attribute publicly accessible without
+// prior authentication." The document holds handler-wide settings and
+// nothing of a tenant; /Schemas and /ResourceTypes, which name a host's
+// own extensions and attributes, stay behind the token. A request that
+// does send a bearer token is authenticated as any other, so a revoked
+// one is still a 401.
+func publicEndpoint(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p, ok := canonicalPath(r.URL.Path)
+	return ok && p == "/ServiceProviderConfig"
 }
 
 // recordRequest adds an authenticated request to Config.RequestLog. A
