@@ -118,25 +118,25 @@ func describeJSONError(data []byte, err error) error {
 // itself is new.
 func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
-	given := false
+	given, listed := false, false
 	for k, v := range doc {
-		if strings.EqualFold(k, "schemas") {
-			given = true
+		if len(k) == len("schemas") && strings.EqualFold(k, "schemas") {
+			given, listed = true, rt.listsCore(v)
 		}
 		if err := rt.put(out, k, v, l); err != nil {
-			return nil, err
+			return nil, err // a "schemas" that is no list of strings too
 		}
 	}
-	if !given {
-		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, false); err != nil {
+	if !listed {
+		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, given); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// checkSchemas holds a resource's "schemas" (a list of strings) to listing
-// rt's core schema, which a body that omits it is taken as
+// listsCore reports whether schemas, a resource's "schemas" member, lists
+// rt's core schema, which a body that does not is taken as
 // (MissingSchema). Other URNs it lists are neither checked nor warned
 // about: they change nothing (the output's "schemas" is computed from the
 // content, and data under a URN no schema of rt defines is ignored with
@@ -144,13 +144,14 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 // "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 // on every group it creates, as it lists the enterprise extension on a
 // host that leaves that out.
-func (rt *ResourceType) checkSchemas(list []any, l *Lenience) error {
+func (rt *ResourceType) listsCore(schemas any) bool {
+	list, _ := schemas.([]any)
 	for _, s := range list {
-		if strings.EqualFold(s.(string), rt.Schema.ID) {
-			return nil
+		if s, ok := s.(string); ok && (s == rt.Schema.ID || strings.EqualFold(s, rt.Schema.ID)) {
+			return true
 		}
 	}
-	return l.MissingSchema("a "+rt.Name, rt.Schema.ID, true)
+	return false
 }
 
 // twice is the error of an attribute a document gives under two keys.
@@ -169,7 +170,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 				return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
 			}
 		}
-		return rt.checkSchemas(list, l) // recomputed from content on output
+		return nil // recomputed from content on output; Normalize checks it lists the core schema
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
