@@ -1,10 +1,13 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -15,7 +18,9 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/idptest"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // TestEndpointSpelling: endpoint names in any case and with a trailing
@@ -428,4 +433,29 @@ func TestSchemasBend(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProvidersListTheirSchemas: every identity provider conversation
+// idptest replays (Entra's group create lists its own ADSCIM URN beside
+// the core one) passes without a "schemas" warning, so the warning points
+// at a client that really omits or misnames its URN.
+func TestProvidersListTheirSchemas(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, InsecureNoAuth: true,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	results, err := idptest.Replay(context.Background(), idptest.Target{BaseURL: srv.URL})
+	require.NoError(t, err)
+	require.NotEmpty(t, results)
+	for _, r := range results {
+		assert.True(t, r.Passed(), "%s: %+v", r.Conversation.Name, r.Failures)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotContains(t, logs.String(), `\"schemas\"`, "no provider's body is taken for a missing or misnamed schemas")
+	assert.Contains(t, logs.String(), `"warnings"`, "the log carries the bends it does make")
 }
