@@ -2,6 +2,7 @@ package scim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,7 +64,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error()))
 		return
 	}
-	ops, failOnErrors, err := h.bulkOps(doc)
+	ops, failOnErrors, err := h.bulkOps(r.Context(), doc)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -120,15 +121,18 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 	h.writeJSON(w, r, http.StatusOK, out)
 }
 
-// bulkOps reads and checks a BulkRequest: its Operations (at most
-// Config.MaxBulkOperations) and failOnErrors.
-func (h *handler) bulkOps(doc map[string]any) ([]*bulkOp, int, error) {
+// bulkOps reads and checks a BulkRequest: its schemas (RFC 7644 §3.7.1:
+// the BulkRequest URN; otherwise bent or refused as messageSchemas says),
+// its Operations (at most Config.MaxBulkOperations) and failOnErrors.
+func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, int, error) {
 	var rawOps []any
 	failOnErrors := 0
 	found := false
+	given, listed := false, false
 	for k, v := range doc {
 		switch strings.ToLower(k) {
 		case "schemas":
+			given, listed = true, listsURN(v, bulkRequestSchema)
 		case "operations":
 			list, ok := v.([]any)
 			if !ok {
@@ -148,6 +152,11 @@ func (h *handler) bulkOps(doc map[string]any) ([]*bulkOp, int, error) {
 	}
 	if !found {
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"method\":\"POST\",\"path\":\"/Users\",\"bulkId\":\"1\",\"data\":{...}}]}", bulkRequestSchema)
+	}
+	if !listed {
+		if err := h.messageSchemas(ctx, "a BulkRequest", bulkRequestSchema, given); err != nil {
+			return nil, 0, err
+		}
 	}
 	if len(rawOps) > h.cfg.MaxBulkOperations {
 		return nil, 0, &Error{Status: http.StatusRequestEntityTooLarge,

@@ -14,6 +14,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/resources"
 )
 
 func bulkBody(failOnErrors int, ops ...map[string]any) map[string]any {
@@ -49,11 +50,11 @@ func TestBulk(t *testing.T) {
 	r := e.do("POST", "/Bulk", bulkBody(0,
 		// A group that refers to a user created further down: it runs after it.
 		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g1",
-			"data": map[string]any{"displayName": "Bulk Team", "members": []any{map[string]any{"value": "bulkId:u1"}, map[string]any{"value": existing["id"]}}}},
-		map[string]any{"method": "post", "path": "/Users", "bulkId": "u1", "data": map[string]any{"userName": "bulk1"}},
-		map[string]any{"method": "PATCH", "path": "/Users/bulkId:u1", "data": map[string]any{"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Lead"}}}},
-		map[string]any{"method": "PUT", "path": "/Users/" + existing["id"].(string), "version": existing["meta"].(map[string]any)["version"], "data": map[string]any{"userName": "existing", "title": "Renamed"}},
-		map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup", "data": map[string]any{"userName": "bulk1"}},
+			"data": map[string]any{"schemas": []any{resources.GroupSchema}, "displayName": "Bulk Team", "members": []any{map[string]any{"value": "bulkId:u1"}, map[string]any{"value": existing["id"]}}}},
+		map[string]any{"method": "post", "path": "/Users", "bulkId": "u1", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulk1"}},
+		map[string]any{"method": "PATCH", "path": "/Users/bulkId:u1", "data": patchBody(op("replace", "title", "Lead"))},
+		map[string]any{"method": "PUT", "path": "/Users/" + existing["id"].(string), "version": existing["meta"].(map[string]any)["version"], "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "existing", "title": "Renamed"}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulk1"}},
 		map[string]any{"method": "DELETE", "path": "/Users/" + existing["id"].(string), "version": `W/"1"`},
 	))
 	list, by := bulkOps(t, r)

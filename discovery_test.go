@@ -165,3 +165,38 @@ func minimal(endpoint, unique string) map[string]any {
 	}
 	return map[string]any{"userName": "u-" + unique}
 }
+
+// TestServiceProviderConfigWithoutToken: RFC 7643 §5 asks that the
+// authenticationSchemes of /ServiceProviderConfig be "publicly accessible
+// without prior authentication", so a client learns there how to
+// authenticate. It alone is: every other endpoint wants a token, and a
+// token that is sent is checked, also on /ServiceProviderConfig.
+func TestServiceProviderConfigWithoutToken(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name, method, path, auth string
+		code                     int
+	}{
+		{"no credentials", "GET", "/ServiceProviderConfig", "", 200},
+		{"another spelling", "GET", "/serviceproviderconfig/", "", 200},
+		{"another scheme", "GET", "/ServiceProviderConfig", "Basic b2t0YTpzZWNyZXQ=", 200},
+		{"a token that is no token", "GET", "/ServiceProviderConfig", "Bearer scim_nope", 401},
+		{"a write", "PUT", "/ServiceProviderConfig", "", 401},
+		{"/Schemas", "GET", "/Schemas", "", 401},
+		{"/ResourceTypes", "GET", "/ResourceTypes", "", 401},
+		{"/Users", "GET", "/Users", "", 401},
+		{"/Me", "GET", "/Me", "", 401},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, tc.path, nil, "Authorization: "+tc.auth)
+			if tc.code == 401 {
+				requireError(t, r, 401, "", "a valid bearer token is required")
+				return
+			}
+			require.Equal(t, tc.code, r.Code, r.Raw)
+			assert.Equal(t, []any{"urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"}, r.Body["schemas"])
+			assert.NotEmpty(t, r.Body["authenticationSchemes"])
+			assert.Equal(t, base+"/ServiceProviderConfig", r.Body["meta"].(map[string]any)["location"])
+		})
+	}
+}

@@ -198,6 +198,29 @@ func (h *handler) lenience() *resources.Lenience {
 	return &resources.Lenience{Strict: h.cfg.Strict}
 }
 
+// messageSchemas is resources.Lenience.MissingSchema for a message body
+// (a PatchOp, SearchRequest or BulkRequest) whose "schemas" does not list
+// urn (given says it has one at all): the body is taken as what it was
+// sent to be, with a warning, or refused under Config.Strict.
+func (h *handler) messageSchemas(ctx context.Context, what, urn string, given bool) error {
+	l := h.lenience()
+	err := l.MissingSchema(what, urn, given)
+	warnAll(ctx, l)
+	return err
+}
+
+// listsURN reports whether schemas, a decoded "schemas" member, is a list
+// holding urn in any case.
+func listsURN(schemas any, urn string) bool {
+	list, _ := schemas.([]any)
+	for _, s := range list {
+		if s, ok := s.(string); ok && strings.EqualFold(s, urn) {
+			return true
+		}
+	}
+	return false
+}
+
 // warnAll records the bends l collected as the request's warnings.
 func warnAll(ctx context.Context, l *resources.Lenience) {
 	for _, w := range l.Warnings {
@@ -362,6 +385,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
 		tok, authErr := h.authenticate(ctx, r, &st.tok)
+		if authErr == errUnauthorized && publicEndpoint(r) {
+			authErr = nil
+		}
 		if tok != nil {
 			st.token = tok
 			ctx = store.WithTenant(ctx, tok.TenantID)
@@ -565,6 +591,24 @@ func canonicalPath(p string) (string, bool) {
 		return "/" + e + "/" + t, true
 	}
 	return "/" + e, true
+}
+
+// publicEndpoint reports whether r may be served without credentials: a
+// GET of /ServiceProviderConfig (in any spelling canonicalPath takes).
+// RFC 7643 §5: "To enable seamless discovery of configurations, the
+// service provider SHOULD, with the appropriate security considerations,
+// make the authenticationSchemes attribute publicly accessible without
+// prior authentication." The document holds handler-wide settings and
+// nothing of a tenant; /Schemas and /ResourceTypes, which name a host's
+// own extensions and attributes, stay behind the token. A request that
+// does send a bearer token is authenticated as any other, so a revoked
+// one is still a 401.
+func publicEndpoint(r *http.Request) bool {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return false
+	}
+	p, ok := canonicalPath(r.URL.Path)
+	return ok && p == "/ServiceProviderConfig"
 }
 
 // recordRequest adds an authenticated request to Config.RequestLog. A

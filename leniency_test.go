@@ -1,9 +1,15 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
+	"maps"
+	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -12,6 +18,9 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/idptest"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // TestEndpointSpelling: endpoint names in any case and with a trailing
@@ -216,7 +225,7 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			assert.Equal(t, want, u.Body["emails"], "primary false round-trips; one primary; the duplicate dropped")
 			assert.Equal(t, want, e.do("GET", "/Users/"+id, nil).Body["emails"])
 
-			r := e.do("PUT", "/Users/"+id, map[string]any{"userName": "sloppy", "adreses": []any{map[string]any{"type": "work"}}})
+			r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": []any{resources.UserSchema}, "userName": "sloppy", "adreses": []any{map[string]any{"type": "work"}}})
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.NotContains(t, r.Raw, "adreses")
 			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, lastWarnings())
@@ -338,4 +347,115 @@ func TestPagingParameterBends(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSchemasBend: a body whose "schemas" is missing or does not list the
+// URN of what it is sent as (RFC 7643 §3 makes "schemas" REQUIRED in a
+// resource; RFC 7644 §3.5.2, §3.4.3 and §3.7.1 give the PatchOp,
+// SearchRequest and BulkRequest bodies their URNs) is taken as that, with
+// a warning in the log line and the request log; strict mode refuses it
+// with 400 invalidSyntax and changes nothing.
+func TestSchemasBend(t *testing.T) {
+	ring := admin.NewRequestRing(20)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = e.db, e.db, true })
+	uid := e.createUser("schemaless")["id"].(string)
+	gid := e.createGroup("schemaless team")["id"].(string)
+	const (
+		patchOp  = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+		search   = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
+		bulkReq  = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+		listResp = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+	)
+	title := []any{op("replace", "title", "T")}
+	member := []any{op("add", "members", []any{map[string]any{"value": uid}})}
+	for _, tc := range []struct {
+		name, method, path string
+		body               map[string]any
+		code               int
+		warnings           []string
+	}{
+		{"POST /Users without schemas", "POST", "/Users", map[string]any{"userName": "noschemas"}, 201,
+			[]string{`"schemas" missing; taken as a User`}},
+		{"POST /Users with the Group schema", "POST", "/Users", map[string]any{"schemas": []any{resources.GroupSchema}, "userName": "groupschema"}, 201,
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}},
+		{"PUT /Users/{id} without schemas", "PUT", "/Users/" + uid, map[string]any{"userName": "schemaless", "title": "P"}, 200,
+			[]string{`"schemas" missing; taken as a User`}},
+		{"POST /Groups without schemas", "POST", "/Groups", map[string]any{"displayName": "noschemas team"}, 201,
+			[]string{`"schemas" missing; taken as a Group`}},
+		{"PATCH /Users/{id} without schemas", "PATCH", "/Users/" + uid, map[string]any{"Operations": title}, 200,
+			[]string{`"schemas" missing; taken as a PatchOp`}},
+		{"member PATCH with another message's schemas", "PATCH", "/Groups/" + gid, map[string]any{"schemas": []any{search}, "Operations": member}, 204,
+			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp`}},
+		{"POST /Users/.search without schemas", "POST", "/Users/.search", map[string]any{"filter": `userName eq "schemaless"`}, 200,
+			[]string{`"schemas" missing; taken as a SearchRequest`}},
+		{"POST /.search with the ListResponse schema", "POST", "/.search", map[string]any{"schemas": []any{listResp}}, 200,
+			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest`}},
+		{"POST /Bulk without schemas", "POST", "/Bulk", map[string]any{"Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulkschemaless"}}}}, 200,
+			[]string{`"schemas" missing; taken as a BulkRequest`}},
+		{"POST /Users listing its schemas in another case", "POST", "/Users", map[string]any{
+			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil},
+		{"POST /Groups with Entra's own schema URN beside the core one", "POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema,
+			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": "entra team", "members": []any{}}, 201, nil},
+		{"PATCH listing PatchOp", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{patchOp}, "Operations": title}, 200, nil},
+		{"POST /Bulk listing BulkRequest", "POST", "/Bulk", map[string]any{"schemas": []any{bulkReq}, "Operations": []any{}}, 200, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}
+			r := strict.do(tc.method, tc.path, tc.body)
+			if tc.warnings != nil {
+				requireError(t, r, 400, "invalidSyntax", `"schemas"`)
+				assert.Contains(t, r.str("detail"), "strict mode")
+				assert.Equal(t, before, [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}, "a refused request changes nothing")
+			} else {
+				require.Equal(t, tc.code, r.Code, r.Raw)
+			}
+
+			body := tc.body
+			if r.Code == 201 { // strict mode created it: another name
+				body = maps.Clone(body)
+				for _, k := range []string{"userName", "displayName"} {
+					if v, ok := body[k].(string); ok {
+						body[k] = v + "2"
+					}
+				}
+			}
+			r = e.do(tc.method, tc.path, body)
+			require.Equal(t, tc.code, r.Code, r.Raw)
+			recent, err := ring.Recent(context.Background(), "", 1)
+			require.NoError(t, err)
+			assert.Equal(t, tc.warnings, recent[0].Warnings)
+			for _, w := range tc.warnings {
+				esc, err := json.Marshal(w)
+				require.NoError(t, err)
+				assert.Contains(t, e.logs.String(), string(esc[1:len(esc)-1]), "the log line carries the warning")
+			}
+		})
+	}
+}
+
+// TestProvidersListTheirSchemas: every identity provider conversation
+// idptest replays (Entra's group create lists its own ADSCIM URN beside
+// the core one) passes without a "schemas" warning, so the warning points
+// at a client that really omits or misnames its URN.
+func TestProvidersListTheirSchemas(t *testing.T) {
+	var logs bytes.Buffer
+	var mu sync.Mutex
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, InsecureNoAuth: true,
+		Logger: slog.New(slog.NewJSONHandler(lockedWriter{&mu, &logs}, nil))})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	results, err := idptest.Replay(context.Background(), idptest.Target{BaseURL: srv.URL})
+	require.NoError(t, err)
+	require.NotEmpty(t, results)
+	for _, r := range results {
+		assert.True(t, r.Passed(), "%s: %+v", r.Conversation.Name, r.Failures)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.NotContains(t, logs.String(), `\"schemas\"`, "no provider's body is taken for a missing or misnamed schemas")
+	assert.Contains(t, logs.String(), `"warnings"`, "the log carries the bends it does make")
 }

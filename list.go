@@ -142,12 +142,14 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	if err != nil {
 		return rl, err
 	}
+	given, listed := false, false
 	for k, v := range doc {
 		bad := func(want string) error {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "SearchRequest %q must be %s", k, want)
 		}
 		switch strings.ToLower(k) {
 		case "schemas":
+			given, listed = true, listsURN(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
 			s, ok := v.(string)
 			if !ok && v != nil {
@@ -211,6 +213,12 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			}
 		default:
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not a SearchRequest attribute", k)
+		}
+	}
+	if !listed {
+		// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
+		if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given); err != nil {
+			return rl, err
 		}
 	}
 	return rl, nil

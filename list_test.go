@@ -196,6 +196,11 @@ func TestAttributesProjection(t *testing.T) {
 		{"?attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", map[string]any{"id": id,
 			"schemas": []any{resources.UserSchema, resources.EnterpriseUserSchema}, resources.EnterpriseUserSchema: map[string]any{"department": "R&D"}}},
 		{"?attributes=id", map[string]any{"id": id, "schemas": []any{resources.UserSchema}}},
+		// Nothing to show is shown as nothing (RFC 7643 §2.5), not as
+		// "name":{}, "emails":[{},{}] or an empty extension.
+		{"?attributes=name.middleName,emails.display", map[string]any{"id": id, "schemas": []any{resources.UserSchema}}},
+		{"?attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", map[string]any{"id": id, "schemas": []any{resources.UserSchema}}},
+		{"?attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName", map[string]any{"id": id, "schemas": []any{resources.UserSchema}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
@@ -213,6 +218,24 @@ func TestAttributesProjection(t *testing.T) {
 		assert.Equal(t, map[string]any{"givenName": "Alice"}, r.Body["name"])
 		assert.Equal(t, id, r.Body["id"], "id is always returned")
 		assert.Contains(t, r.Body, "meta")
+	})
+	t.Run("excluded to nothing", func(t *testing.T) {
+		r := e.do("GET", "/Users/"+id+"?excludedAttributes=name.givenName,NAME.familyName,emails.value,emails.type,"+
+			resources.EnterpriseUserSchema+":department,"+resources.EnterpriseUserSchema+":employeeNumber", nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.NotContains(t, r.Body, "name")
+		assert.NotContains(t, r.Body, "emails")
+		assert.NotContains(t, r.Body, resources.EnterpriseUserSchema)
+		assert.Equal(t, []any{resources.UserSchema}, r.Body["schemas"])
+		assert.Equal(t, "Engineer", r.Body["title"])
+		again := e.do("GET", "/Users/"+id, nil)
+		assert.Equal(t, map[string]any{"familyName": "Zeta", "givenName": "Alice"}, again.Body["name"], "the stored user is untouched")
+		assert.Len(t, again.Body["emails"], 2)
+	})
+	t.Run("excluded in part", func(t *testing.T) {
+		r := e.do("GET", "/Users/"+id+"?excludedAttributes=emails.type", nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, []any{map[string]any{"value": "alice@work.example"}, map[string]any{"value": "alice@home.example"}}, r.Body["emails"])
 	})
 	t.Run("list", func(t *testing.T) {
 		r := e.do("GET", "/Users?attributes=userName&count=1", nil)

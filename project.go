@@ -146,6 +146,11 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		}
 		removeRef(out, ref)
 	}
+	for _, refs := range [2][]attrRef{p.include, p.exclude} {
+		for _, ref := range refs {
+			prune(out, ref)
+		}
+	}
 	// schemas lists the core schema and the extensions still present.
 	schemas := []any{p.rt.Schema.ID}
 	for _, e := range p.rt.Extensions {
@@ -283,6 +288,51 @@ func removeRef(doc map[string]any, ref attrRef) {
 			list[i] = m
 		}
 		c[ref.name] = list
+	}
+}
+
+// prune drops what projecting ref left without a value: a complex value
+// whose sub-attributes were all excluded (excludedAttributes=name.givenName,
+// name.familyName) or none of which was there to include
+// (attributes=name.middleName), the elements of a multi-valued attribute
+// left empty so, the attribute when none is left, and an extension left
+// without attributes (so that "schemas" stops listing it). RFC 7643 §2.5
+// makes an unassigned attribute and an empty one the same state; a client
+// is then shown nothing rather than "name":{} or "emails":[{},{}]. The
+// lists and objects it changes are the projection's own (copyRef and
+// removeRef make them for a sub-attribute), never the source document's.
+func prune(doc map[string]any, ref attrRef) {
+	c := doc
+	if ref.urn != "" {
+		if ref.name == "" {
+			return
+		}
+		if c, _ = doc[ref.urn].(map[string]any); c == nil {
+			return
+		}
+	}
+	if ref.sub != "" {
+		switch x := c[ref.name].(type) {
+		case map[string]any:
+			if len(x) == 0 {
+				delete(c, ref.name)
+			}
+		case []any:
+			kept := make([]any, 0, len(x))
+			for _, el := range x {
+				if m, ok := el.(map[string]any); !ok || len(m) > 0 {
+					kept = append(kept, el)
+				}
+			}
+			if len(kept) == 0 {
+				delete(c, ref.name)
+			} else if len(kept) < len(x) {
+				c[ref.name] = kept
+			}
+		}
+	}
+	if ref.urn != "" && len(c) == 0 {
+		delete(doc, ref.urn)
 	}
 }
 

@@ -179,7 +179,8 @@ type Config struct {
 	// otherwise accepts from a sloppy client by changing it: an attribute
 	// no schema defines or the model leaves out (ignored otherwise), a second primary value
 	// (demoted), a duplicate value (dropped), an unquoted filter value
-	// (taken as a string). Either way each bend is a warning in the log
+	// (taken as a string), a body whose "schemas" does not list what it is
+	// sent as (taken as that). Either way each bend is a warning in the log
 	// line and the request log. Endpoint spelling and members beside
 	// Operations change no data and are accepted in both modes.
 	Strict bool

@@ -229,11 +229,19 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ops, ignored, err := patch.Decode(body, h.cfg.MaxPatchOperations)
-	for _, name := range ignored {
+	ops, env, err := patch.Decode(body, h.cfg.MaxPatchOperations)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range env.Ignored {
 		warn(r.Context(), "ignored %q beside Operations in the PatchOp body", name)
 	}
-	return ops, err
+	if !env.Listed {
+		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
+			return nil, err
+		}
+	}
+	return ops, nil
 }
 
 // me serves /Me (RFC 7644 §3.11) through Config.Me, as the user it

@@ -107,7 +107,9 @@ func describeJSONError(data []byte, err error) error {
 // USERNAME), gives an *AttrError naming it. What a sloppy client sends is
 // bent as l says (see Lenience): an attribute, sub-attribute or schema no
 // schema of the type defines is ignored and never stored; a multi-valued
-// attribute keeps one primary value and drops duplicate values.
+// attribute keeps one primary value and drops duplicate values; a body
+// whose "schemas" is missing or does not list the type's core schema is
+// taken as the type (MissingSchema).
 //
 // Normalize takes doc over: to save an allocation per value it reuses the
 // lists and objects of doc (as Decode gives them, none shared) in the
@@ -116,12 +118,40 @@ func describeJSONError(data []byte, err error) error {
 // itself is new.
 func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
+	given, listed := false, false
 	for k, v := range doc {
+		if len(k) == len("schemas") && strings.EqualFold(k, "schemas") {
+			given, listed = true, rt.listsCore(v)
+		}
 		if err := rt.put(out, k, v, l); err != nil {
+			return nil, err // a "schemas" that is no list of strings too
+		}
+	}
+	if !listed {
+		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, given); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// listsCore reports whether schemas, a resource's "schemas" member, lists
+// rt's core schema, which a body that does not is taken as
+// (MissingSchema). Other URNs it lists are neither checked nor warned
+// about: they change nothing (the output's "schemas" is computed from the
+// content, and data under a URN no schema of rt defines is ignored with
+// its own warning), and Entra ID lists its own
+// "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
+// on every group it creates, as it lists the enterprise extension on a
+// host that leaves that out.
+func (rt *ResourceType) listsCore(schemas any) bool {
+	list, _ := schemas.([]any)
+	for _, s := range list {
+		if s, ok := s.(string); ok && (s == rt.Schema.ID || strings.EqualFold(s, rt.Schema.ID)) {
+			return true
+		}
+	}
+	return false
 }
 
 // twice is the error of an attribute a document gives under two keys.
@@ -140,7 +170,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 				return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
 			}
 		}
-		return nil // recomputed from content on output
+		return nil // recomputed from content on output; Normalize checks it lists the core schema
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)

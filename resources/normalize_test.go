@@ -45,11 +45,25 @@ func requireSameNormalize(t *testing.T, rt *ResourceType, data []byte) {
 		return
 	}
 	strict := &Lenience{Strict: true}
-	if _, err := rt.Normalize(doc, strict); err != nil {
-		var ae *AttrError
-		if errors.As(err, &ae) && (strings.Contains(ae.Msg, "strict mode") || strings.Contains(ae.Msg, "more than once")) {
-			return // a bend or a repeated attribute: not the reference's policy
+	_, err = rt.Normalize(doc, strict)
+	var ae *AttrError
+	if errors.As(err, &ae) && ae.Path == "schemas" && strings.Contains(ae.Msg, "strict mode") {
+		// The "schemas" policy (MissingSchema), which the reference
+		// predates and most documents here meet: judge the rest of the
+		// document without it.
+		doc, err = Decode(data)
+		require.NoError(t, err)
+		for k := range doc {
+			if strings.EqualFold(k, "schemas") {
+				delete(doc, k)
+			}
 		}
+		if _, err = rt.Normalize(doc, strict); errors.As(err, &ae) && ae.Path == "schemas" && strings.HasPrefix(ae.Msg, "is required") {
+			err = nil
+		}
+	}
+	if errors.As(err, &ae) && (strings.Contains(ae.Msg, "strict mode") || strings.Contains(ae.Msg, "more than once")) {
+		return // a bend or a repeated attribute: not the reference's policy
 	}
 	doc, err = Decode(data)
 	require.NoError(t, err)

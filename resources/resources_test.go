@@ -77,8 +77,9 @@ func TestNormalizeErrors(t *testing.T) {
 }
 
 // TestNormalizeLenience: what no schema defines is ignored with a warning
-// (never stored), primaries are made one and duplicates dropped; strict
-// mode refuses each of them instead.
+// (never stored), primaries are made one and duplicates dropped, a body
+// whose "schemas" is missing or does not list the core schema is taken as
+// a User; strict mode refuses each of them instead.
 func TestNormalizeLenience(t *testing.T) {
 	rt := resources.NewUserType()
 	for _, tc := range []struct {
@@ -86,22 +87,31 @@ func TestNormalizeLenience(t *testing.T) {
 		warnings       []string
 		strictErr      string
 	}{
-		{"unknown attribute", `{"userName":"a","adreses":[{"type":"work"}]}`, `{"userName":"a"}`,
+		{"unknown attribute", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","adreses":[{"type":"work"}]}`, `{"userName":"a"}`,
 			[]string{`ignored unknown attribute "adreses"`}, `attribute "adreses": is not defined by any schema`},
-		{"unknown sub-attribute", `{"userName":"a","name":{"givenName":"G","nickname":"x"}}`, `{"userName":"a","name":{"givenName":"G"}}`,
+		{"unknown sub-attribute", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","name":{"givenName":"G","nickname":"x"}}`, `{"userName":"a","name":{"givenName":"G"}}`,
 			[]string{`ignored unknown attribute "name.nickname"`}, `attribute "name.nickname"`},
-		{"unknown schema", `{"userName":"a","urn:example:1.0:Thing":{"a":1}}`, `{"userName":"a"}`,
+		{"unknown schema", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","urn:example:1.0:Thing":{"a":1}}`, `{"userName":"a"}`,
 			[]string{`ignored unknown attribute "urn:example:1.0:Thing"`}, `attribute "urn:example:1.0:Thing"`},
-		{"unknown extension attribute", `{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe":"9"}`, `{"userName":"a"}`,
+		{"unknown extension attribute", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe":"9"}`, `{"userName":"a"}`,
 			[]string{`ignored unknown attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe"`}, `is not defined by any schema`},
-		{"two primaries", `{"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":true}]}`,
+		{"two primaries", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":true}]}`,
 			`{"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":false}]}`,
 			[]string{`kept the first primary emails value, made "b@x" not primary`}, `has more than one primary value`},
-		{"primary false round-trips", `{"userName":"a","emails":[{"value":"a@x","primary":false}]}`,
+		{"primary false round-trips", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","primary":false}]}`,
 			`{"userName":"a","emails":[{"value":"a@x","primary":false}]}`, nil, ""},
-		{"duplicate value", `{"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@X","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
+		{"duplicate value", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@X","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
 			`{"userName":"a","emails":[{"value":"a@x","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
 			[]string{`dropped a duplicate emails value "A@X"`}, `lists the same value twice`},
+		{"schemas missing", `{"userName":"a"}`, `{"userName":"a"}`,
+			[]string{`"schemas" missing; taken as a User`}, `attribute "schemas": is required: send "schemas":["` + resources.UserSchema + `"]`},
+		{"schemas without the core schema", `{"schemas":["` + resources.EnterpriseUserSchema + `"],"userName":"a"}`, `{"userName":"a"}`,
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, `attribute "schemas": must list "` + resources.UserSchema + `"`},
+		{"schemas of another type", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a"}`, `{"userName":"a"}`,
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, `must list "` + resources.UserSchema + `"`},
+		{"schemas with a URN of no schema here", `{"schemas":["` + resources.UserSchema + `","urn:example:1.0:Thing"],"userName":"a"}`, `{"userName":"a"}`, nil, ""},
+		{"schemas in another case, with the extension", `{"schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER","` + resources.EnterpriseUserSchema + `"],"userName":"a"}`,
+			`{"userName":"a"}`, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			l := &resources.Lenience{}

@@ -145,7 +145,7 @@ func TestModelSubset(t *testing.T) {
 func TestSubsetNormalize(t *testing.T) {
 	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore("addresses"), ent+":department")})
 	require.NoError(t, err)
-	in := `{"userName":"a","addresses":[{"type":"work"}],"adreses":1,
+	in := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","addresses":[{"type":"work"}],"adreses":1,
 		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","costCenter":"9"}}`
 	l := &resources.Lenience{}
 	got, err := m.User.Normalize(decode(t, in), l)

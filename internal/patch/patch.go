@@ -74,22 +74,36 @@ func (JSONNull) MarshalJSON() ([]byte, error) { return []byte("null"), nil }
 // PatchOpSchema is the schema URN of a PATCH request body.
 const PatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
+// Envelope is what a PatchOp body says beside its operations, for the
+// caller to judge and report: Decode itself accepts any of it.
+type Envelope struct {
+	// Ignored are the names of the members beside "schemas" and
+	// "Operations" (Microsoft's SCIM validator sends the resource's "id"
+	// there), sorted.
+	Ignored []string
+	// Schemas says the body has a "schemas" member; Listed, that it is a
+	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
+	// requires: "The body of each request MUST contain the "schemas"
+	// attribute with the URI value of
+	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"."
+	Schemas, Listed bool
+}
+
 // Decode reads a PatchOp request body (RFC 7644 §3.5.2): a JSON object
 // with an "Operations" list of at most maxOps operations (no limit when
 // maxOps <= 0). It is the one decoder of PATCH bodies: the handler calls it
 // on the request body and the fuzzer fuzzes it. Member names match
-// case-insensitively. "schemas" is not required (clients omit it). Other
-// members beside "Operations" (Microsoft's SCIM validator sends the
-// resource's "id" there) are ignored and their names returned in ignored,
-// sorted, so the caller can say so. Errors are *Error with Index -1 when
-// no single operation is at fault.
-func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err error) {
-	ops, ignored, err = decode(body, maxOps)
+// case-insensitively. A missing or wrong "schemas", and other members
+// beside "Operations", are not errors here: env says what the body had, so
+// the caller can bend (with a warning) or refuse as its policy says.
+// Errors are *Error with Index -1 when no single operation is at fault.
+func Decode(body []byte, maxOps int) (ops []Operation, env Envelope, err error) {
+	ops, env, err = decode(body, maxOps)
 	if err != nil {
-		return nil, nil, err
+		return nil, Envelope{}, err
 	}
-	sort.Strings(ignored)
-	return ops, ignored, nil
+	sort.Strings(env.Ignored)
+	return ops, env, nil
 }
 
 // decode reads the body's bytes in place, once json.Valid has checked
@@ -105,42 +119,41 @@ func Decode(body []byte, maxOps int) (ops []Operation, ignored []string, err err
 // case-insensitively, as encoding/json matches them to a struct's fields,
 // so Operations, schemas, op, path or value in two spellings is refused
 // too.
-func decode(body []byte, maxOps int) ([]Operation, []string, error) {
+func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
+	var env Envelope
 	if !json.Valid(body) || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
 		msg := "the body must be a JSON object"
 		if _, err := resources.Decode(body); err != nil {
 			msg = err.Error()
 		}
-		return nil, nil, envelopeError(InvalidSyntax, "%s", msg)
+		return nil, env, envelopeError(InvalidSyntax, "%s", msg)
 	}
 	if name, at := jsonscan.Repeated(body); at >= 0 {
 		if i := operationAt(body, at); i >= 0 {
-			return nil, nil, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(name))
+			return nil, env, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(name))
 		}
-		return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(name))
+		return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(name))
 	}
 	var list []byte
-	var ignored []string
-	schemas := false
 	for key, val := range members(body) {
 		switch {
 		case key.is("operations"):
 			if list != nil {
-				return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
+				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
 			list = val
 		case key.is("schemas"):
-			if schemas {
-				return nil, nil, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
+			if env.Schemas {
+				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
-			schemas = true
+			env.Schemas, env.Listed = true, listsURN(val, PatchOpSchema)
 		default:
-			ignored = append(ignored, key.String())
+			env.Ignored = append(env.Ignored, key.String())
 		}
 	}
 	if firstByte(list) != '[' {
-		return nil, nil, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
+		return nil, env, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
 	// The operations' bytes, in one walk; past maxOps they are counted,
 	// not kept, so an oversized list is refused without holding it.
@@ -152,18 +165,62 @@ func decode(body []byte, maxOps int) ([]Operation, []string, error) {
 		}
 	}
 	if n == 0 {
-		return nil, nil, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
+		return nil, env, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
 	}
 	if maxOps > 0 && n > maxOps {
-		return nil, nil, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", n, maxOps)
+		return nil, env, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", n, maxOps)
 	}
 	ops := make([]Operation, n)
 	for i, raw := range raws {
 		if err := decodeOp(i, raw, &ops[i]); err != nil {
-			return nil, nil, err
+			return nil, env, err
 		}
 	}
-	return ops, ignored, nil
+	return ops, env, nil
+}
+
+// listsURN reports whether val, the bytes of a "schemas" member (valid
+// JSON), is a list holding urn, an ASCII URN, in any case; without
+// allocating, as it runs on every PATCH.
+func listsURN(val []byte, urn string) bool {
+	if firstByte(val) != '[' {
+		return false
+	}
+	for raw := range elements(val) {
+		if len(raw) < 2 || raw[0] != '"' {
+			continue
+		}
+		if bytes.IndexByte(raw, '\\') >= 0 {
+			if s, _ := rawString(raw); strings.EqualFold(s, urn) {
+				return true
+			}
+			continue
+		}
+		if asciiFold(raw[1:len(raw)-1], urn) {
+			return true
+		}
+	}
+	return false
+}
+
+// asciiFold reports whether b and s are equal under ASCII case folding.
+func asciiFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range len(b) {
+		x, y := b[i], s[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // operationAt is the index of the operation of body (a PatchOp, valid

@@ -6,6 +6,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/race"
 )
 
 // userEmails and friends restate parts of userJSON, for expected documents.
@@ -812,7 +814,7 @@ func TestApplyAtomic(t *testing.T) {
 }
 
 func TestDecode(t *testing.T) {
-	ops, ignored, err := Decode([]byte(`{"schemas":["`+PatchOpSchema+`"],"id":"2819c223","Meta":{},"Operations":[
+	ops, env, err := Decode([]byte(`{"schemas":["`+PatchOpSchema+`"],"id":"2819c223","Meta":{},"Operations":[
 		{"Op":"Replace","Path":"active","Value":"False"},
 		{"op":"replace","path":"title","value":null},
 		{"op":"add","path":"title"},
@@ -825,7 +827,7 @@ func TestDecode(t *testing.T) {
 		{Op: "add", Path: "title"},
 		{Op: "add", Value: map[string]any{"n": json.Number("1.50"), "l": []any{json.Number("1")}}},
 	}, ops)
-	assert.Equal(t, []string{"Meta", "id"}, ignored, "members beside Operations are named, sorted")
+	assert.Equal(t, Envelope{Ignored: []string{"Meta", "id"}, Schemas: true, Listed: true}, env, "members beside Operations are named, sorted")
 
 	for _, tc := range []struct {
 		name, body, scimType, detail string
@@ -863,4 +865,46 @@ func TestDecode(t *testing.T) {
 	b, err := json.Marshal(ops[1].Value)
 	require.NoError(t, err)
 	assert.Equal(t, `null`, string(b))
+}
+
+// TestDecodeSchemas: Decode says whether the body's "schemas" lists the
+// PatchOp URN (RFC 7644 §3.5.2), for the handler to bend or refuse, and
+// reading it allocates nothing, as it runs on every PATCH.
+func TestDecodeSchemas(t *testing.T) {
+	const ops = `"Operations":[{"op":"replace","path":"active","value":false}]`
+	for _, tc := range []struct {
+		name, body      string
+		schemas, listed bool
+	}{
+		{"listed", `{"schemas":["` + PatchOpSchema + `"],` + ops + `}`, true, true},
+		{"listed in another case, among others", `{"schemas":["urn:x",7,"URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],` + ops + `}`, true, true},
+		{"listed with an escape", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch\u004fp"],` + ops + `}`, true, true},
+		{"missing", `{` + ops + `}`, false, false},
+		{"empty", `{"schemas":[],` + ops + `}`, true, false},
+		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false},
+		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false},
+		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, false},
+		{"null", `{"schemas":null,` + ops + `}`, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, env, err := Decode([]byte(tc.body), 10)
+			require.NoError(t, err)
+			assert.Equal(t, tc.schemas, env.Schemas)
+			assert.Equal(t, tc.listed, env.Listed)
+		})
+	}
+
+	if race.Enabled {
+		return // allocation counts are the race detector's then
+	}
+	with := []byte(`{"schemas":["` + PatchOpSchema + `"],` + ops + `}`)
+	without := []byte(`{` + ops + `}`)
+	allocs := func(body []byte) float64 {
+		return testing.AllocsPerRun(100, func() {
+			if _, _, err := Decode(body, 10); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	assert.Equal(t, allocs(without), allocs(with), "checking schemas allocates nothing")
 }
