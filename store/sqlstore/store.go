@@ -415,12 +415,25 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	defer s.stmts.flush(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return withCtxErr(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", err))
 	}
 	return nil
+}
+
+// withCtxErr adds ctx's error to err when ctx ended before err did not
+// say so. database/sql rolls a transaction back on its own once its
+// context ends, and a statement or the Commit that comes after answers
+// sql.ErrTxDone, which names no cause: a StoreTimeout that expired
+// mid-transaction would be a 500 where it is a 503 with Retry-After (the
+// transaction was rolled back, nothing was written).
+func withCtxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return err
 }
 
 // read runs fn in a read-only transaction that sees one snapshot
@@ -435,7 +448,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return withCtxErr(ctx, fn(tx))
 }
 
 func notFound(kind, id string) error {
