@@ -392,18 +392,27 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // retry runs a write (a transaction, or one statement that is its own)
-// again when the database asks for it, as write does.
+// again when the database asks for it, as write does. A write that still
+// loses after the last attempt is store.ErrUnavailable: the client's
+// request was fine and nothing was written, so the handler answers 503
+// with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	for attempt := 0; attempt < writeAttempts; attempt++ {
 		err = run()
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		if attempt < writeAttempts-1 {
+			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		}
 	}
-	return err
+	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, writeAttempts, err)
 }
+
+// writeAttempts is how many times retry runs a write that the database
+// makes retry (deadlock, serialization failure, SQLite busy).
+const writeAttempts = 4
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)

@@ -1,0 +1,179 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestWriteWhoseContextEndsMidTransaction: a write whose context ends
+// while its transaction is open (the handler's StoreTimeout expiring, the
+// client going away) is rolled back by database/sql on its own, and the
+// statement or Commit after it answers sql.ErrTxDone. The store's error
+// must still say the context ended (the handler answers 503 with
+// Retry-After, not 500) and nothing is written. OnChange runs inside the
+// transaction, so it can end the context there and wait for the rollback.
+func TestWriteWhoseContextEndsMidTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		var mu sync.Mutex
+		var cancel context.CancelFunc // ends the write under test; nil: let writes through
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(_ context.Context, tx *sql.Tx, _ sqlstore.Change) error {
+			mu.Lock()
+			c := cancel
+			cancel = nil
+			mu.Unlock()
+			if c == nil {
+				return nil
+			}
+			c()
+			// database/sql rolls the transaction back in a goroutine of
+			// its own once the context ends: wait for it.
+			for {
+				if _, err := tx.ExecContext(context.Background(), `SELECT 1`); errors.Is(err, sql.ErrTxDone) {
+					return nil
+				}
+			}
+		}})
+		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+		require.NoError(t, err)
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+		require.NoError(t, err)
+		for _, tc := range []struct {
+			name  string
+			write func(ctx context.Context) error
+		}{
+			{"CreateUser", func(ctx context.Context) error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "never"})
+				return err
+			}},
+			{"ReplaceUser", func(ctx context.Context) error {
+				_, err := s.ReplaceUser(ctx, &resources.User{ID: u.ID, UserName: "renamed"}, "")
+				return err
+			}},
+			{"DeleteUser", func(ctx context.Context) error { return s.DeleteUser(ctx, u.ID, "") }},
+			{"CreateGroup", func(ctx context.Context) error {
+				_, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "never"})
+				return err
+			}},
+			{"ModifyMembers", func(ctx context.Context) error {
+				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
+				return err
+			}},
+			{"DeleteGroup", func(ctx context.Context) error { return s.DeleteGroup(ctx, g.ID, "") }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wctx, c := context.WithCancel(ctx)
+				defer c()
+				mu.Lock()
+				cancel = c
+				mu.Unlock()
+				err := tc.write(wctx)
+				require.Error(t, err)
+				assert.ErrorIs(t, err, context.Canceled, "the error must name the context's end, so the handler answers 503, not 500")
+				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+				require.NoError(t, err, "the rolled-back write deleted nothing")
+				assert.Equal(t, "kept", got.UserName)
+				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+				require.NoError(t, err, "the rolled-back write deleted nothing")
+				assert.Empty(t, gg.Members)
+				page, err := s.ListUsers(ctx, store.Query{})
+				require.NoError(t, err)
+				assert.Equal(t, 1, page.Total, "the rolled-back create wrote nothing")
+			})
+		}
+	})
+}
+
+// TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
+// (deadlock, serialization failure) on every attempt, here because
+// Config.OnChange reports a deadlock each time, gives up after the last
+// attempt with store.ErrUnavailable, so that the handler answers 503 with
+// Retry-After (the provider retries), never 500, and nothing is written.
+func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		var lose atomic.Bool // every OnChange reports a deadlock
+		var calls atomic.Int64
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+			if !lose.Load() {
+				return nil
+			}
+			calls.Add(1)
+			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
+		}})
+		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+		require.NoError(t, err)
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+		require.NoError(t, err)
+		h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
+		require.NoError(t, err)
+		lose.Store(true)
+		for _, tc := range []struct {
+			name  string
+			write func() error
+			// the same write through the handler
+			method, path, body string
+		}{
+			{"CreateUser", func() error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "never"})
+				return err
+			}, "POST", "/Users", `{"userName":"never"}`},
+			{"ReplaceUser", func() error {
+				_, err := s.ReplaceUser(ctx, &resources.User{ID: u.ID, UserName: "renamed"}, "")
+				return err
+			}, "PUT", "/Users/" + u.ID, `{"userName":"renamed"}`},
+			{"UpdateUser", func() error {
+				_, err := s.UpdateUser(ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					cur.Title = "new"
+					return cur, nil
+				})
+				return err
+			}, "PATCH", "/Users/" + u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"new"}]}`},
+			{"ModifyMembers", func() error {
+				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
+				return err
+			}, "PATCH", "/Groups/" + g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + u.ID + `"}]}]}`},
+			{"DeleteUser", func() error { return s.DeleteUser(ctx, u.ID, "") }, "DELETE", "/Users/" + u.ID, ""},
+			{"DeleteGroup", func() error { return s.DeleteGroup(ctx, g.ID, "") }, "DELETE", "/Groups/" + g.ID, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				calls.Store(0)
+				err := tc.write()
+				assert.ErrorIs(t, err, store.ErrUnavailable, "a write that lost every attempt is unavailable, not an internal error")
+				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
+
+				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", "application/scim+json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+
+				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+				require.NoError(t, err, "nothing was deleted")
+				assert.Equal(t, "kept", got.UserName)
+				assert.Empty(t, got.Title)
+				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+				require.NoError(t, err, "nothing was deleted")
+				assert.Empty(t, gg.Members)
+				page, err := s.ListUsers(ctx, store.Query{})
+				require.NoError(t, err)
+				assert.Equal(t, 1, page.Total, "nothing was created")
+			})
+		}
+	})
+}
