@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
@@ -174,6 +176,79 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, 1, page.Total, "nothing was created")
 			})
+		}
+	})
+}
+
+// TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock: a provider
+// deprovisioning people in parallel deletes users who share groups (every
+// one is in "All staff" and a few others). Each delete locks the groups
+// it leaves to give them a new version; they took them in whatever order
+// the UPDATE met them, so two deletes deadlocked, which PostgreSQL breaks
+// only after deadlock_timeout (1 s), and a delete that lost four times was
+// a 500. Locked in id order, no delete runs twice and each group ends
+// empty, its version raised once per member that left.
+func TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		const users, groups, workers = 32, 6, 16
+		s := db.open(t, sqlstore.Config{ChangeFeed: true})
+		var uids []string
+		for i := range users {
+			u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d", i)})
+			require.NoError(t, err)
+			uids = append(uids, u.ID)
+		}
+		var gids []string
+		for i := range groups {
+			g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+			require.NoError(t, err)
+			gids = append(gids, g.ID)
+		}
+		// Each user joins the groups in an order of its own, as a
+		// provider's pushes add them: a user's memberships then lie in
+		// the table in that order, which is the order the UPDATE met
+		// the groups in.
+		for i, uid := range uids {
+			for j := range groups {
+				_, err := s.ModifyMembers(ctx, gids[(i+j)%groups], []string{uid}, nil, "")
+				require.NoError(t, err)
+			}
+		}
+		if isPG(s) {
+			// As autovacuum leaves the tables after such a push: the
+			// UPDATE then finds the groups through the user's
+			// memberships, in the order they lie in.
+			_, err := s.DB().ExecContext(ctx, `ANALYZE scim_groups, scim_members`)
+			require.NoError(t, err)
+		}
+		before := s.RetriedForTest()
+		next := make(chan string, users)
+		for _, id := range uids {
+			next <- id
+		}
+		close(next)
+		errs := make(chan error, users)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range next {
+					errs <- s.DeleteUser(ctx, id, "")
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		assert.Zero(t, s.RetriedForTest()-before, "a delete ran again: the deletes deadlocked")
+		for _, gid := range gids {
+			g, err := s.GetGroup(ctx, gid, store.GetOptions{})
+			require.NoError(t, err)
+			assert.Empty(t, g.Members)
+			assert.Equal(t, query.FormatVersion(1+2*users), g.Meta.Version, "created, then one version per member that joined and per member that left")
 		}
 	})
 }

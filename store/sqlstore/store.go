@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -128,6 +129,10 @@ type Store struct {
 	feed      feedConfig
 	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	// retried counts the attempts retry ran again (a deadlock, a
+	// serialization failure, a lock not taken), for the tests that hold
+	// a write order to none.
+	retried atomic.Int64
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -403,6 +408,7 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
+		s.retried.Add(1)
 		if attempt < writeAttempts-1 {
 			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 		}
