@@ -252,3 +252,70 @@ func TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock(t *testing.T) {
 		}
 	})
 }
+
+// TestReplaceOfMembersDoesNotWaitForADeleteInProgress: a replace of a
+// group's members (PUT, or a PATCH that needs them: UpdateGroup) holds
+// the group's row and only then locks the members it adds, the reverse of
+// the order of a delete (the member's row, then the groups it leaves). It
+// waited for a member a delete in progress held, and when that delete
+// (here, a transaction that holds the member's row as a DELETE does and
+// then wants the group, as the chain of two deletes and two replaces
+// does) waited for the group, they deadlocked: PostgreSQL broke it after
+// deadlock_timeout (1 s), aborting the delete. Now the replace does not
+// wait for the member: it starts again, after the delete has had the group.
+func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
+	s := openWith(postgresDSN)(t, sqlstore.Config{ChangeFeed: true})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "leaving"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
+	require.NoError(t, err)
+
+	// The delete in progress: it holds the user's row.
+	del, err := s.DB().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer del.Rollback()
+	var pid int
+	require.NoError(t, del.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
+	require.NoError(t, err)
+
+	holding, proceed := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			if runs.Add(1) == 1 {
+				close(holding) // the group's row is locked
+				<-proceed
+			}
+			cur.Members = append(cur.Members, resources.Member{Value: u.ID})
+			return cur, nil
+		})
+		done <- err
+	}()
+	<-holding
+	// The delete now wants the group, and waits for the replace.
+	locked := make(chan error, 1)
+	go func() {
+		_, err := del.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = '' AND id = $1 FOR NO KEY UPDATE`, g.ID)
+		locked <- err
+	}()
+	// Wait until it does, so that it waited first (and would be the
+	// deadlock's victim).
+	for {
+		var waiting bool
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT coalesce(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting))
+		if waiting {
+			break
+		}
+	}
+	close(proceed)
+	require.NoError(t, <-locked, "the delete got the group without a deadlock")
+	require.NoError(t, del.Rollback())
+	require.NoError(t, <-done)
+	assert.Equal(t, int64(2), runs.Load(), "the replace ran again once the delete was done")
+	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+	require.NoError(t, err)
+	require.Len(t, got.Members, 1)
+	assert.Equal(t, u.ID, got.Members[0].Value)
+}

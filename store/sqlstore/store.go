@@ -375,11 +375,12 @@ func isUniqueViolation(err error) bool {
 }
 
 // isRetryable reports whether a transaction failed only because of another
-// one (deadlock, serialization failure, lock timeout) and may be retried.
+// one (deadlock, serialization failure, a row lock not taken: NOWAIT or a
+// lock_timeout) and may be retried.
 func isRetryable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
+		return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "55P03"
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
