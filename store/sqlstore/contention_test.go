@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -314,6 +315,52 @@ func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
 	require.NoError(t, del.Rollback())
 	require.NoError(t, <-done)
 	assert.Equal(t, int64(2), runs.Load(), "the replace ran again once the delete was done")
+	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+	require.NoError(t, err)
+	require.Len(t, got.Members, 1)
+	assert.Equal(t, u.ID, got.Members[0].Value)
+}
+
+// TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt: the member a
+// replace adds is held by a delete that does not want the group (it is
+// busy elsewhere). The replace does not wait for it (NOWAIT) but runs
+// again, more times than for a deadlock, so that it still succeeds once
+// the delete ends instead of answering 503 after four quick attempts, as
+// it succeeded when it waited.
+func TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt(t *testing.T) {
+	s := openWith(postgresDSN)(t, sqlstore.Config{})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "busy"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
+	require.NoError(t, err)
+
+	del, err := s.DB().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer del.Rollback()
+	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
+	require.NoError(t, err)
+
+	before := s.RetriedForTest()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			cur.Members = append(cur.Members, resources.Member{Value: u.ID})
+			return cur, nil
+		})
+		done <- err
+	}()
+	// As many runs as a deadlock gets, all of them finding the member
+	// locked; then the delete ends.
+	for s.RetriedForTest()-before < 4 {
+		select {
+		case err := <-done:
+			t.Fatalf("the replace gave up while the member was locked: %v", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	require.NoError(t, del.Rollback())
+	require.NoError(t, <-done)
 	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
 	require.NoError(t, err)
 	require.Len(t, got.Members, 1)

@@ -404,22 +404,42 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
 	var err error
-	for attempt := 0; attempt < writeAttempts; attempt++ {
+	attempt := 1
+	for ; ; attempt++ {
 		err = run()
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
 		s.retried.Add(1)
-		if attempt < writeAttempts-1 {
-			time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		limit := writeAttempts
+		if isLockNotAvailable(err) {
+			limit = lockAttempts
 		}
+		if attempt >= limit {
+			break
+		}
+		time.Sleep(min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond))
 	}
-	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, writeAttempts, err)
+	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
 }
 
 // writeAttempts is how many times retry runs a write that the database
 // makes retry (deadlock, serialization failure, SQLite busy).
 const writeAttempts = 4
+
+// lockAttempts is how many times retry runs a write that found a row it
+// does not wait for locked (NOWAIT, see resolveMembers), about 0.7 s in
+// all: the holder is a delete in progress, done within milliseconds
+// unless it waits for a busy group itself, and the write used to wait
+// for it rather than answer 503.
+const lockAttempts = 20
+
+// isLockNotAvailable reports whether err is PostgreSQL's
+// lock_not_available: a row lock NOWAIT did not take, or lock_timeout.
+func isLockNotAvailable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
+}
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
