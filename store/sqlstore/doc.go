@@ -212,8 +212,8 @@
 // concurrently is never left behind as a membership and two deletes of
 // members of the same groups do not deadlock. A replace of the members
 // (ReplaceGroup, UpdateGroup) learns which members it adds only under the
-// group's lock: it locks them without waiting (NOWAIT) and runs again
-// when a delete in progress holds one. A write the database still makes
+// group's lock: it locks them without waiting (NOWAIT) and runs again,
+// for up to about 0.7 s, when a delete in progress holds one. A write the database still makes
 // retry (deadlock, serialization failure) runs up to four times, then is
 // store.ErrUnavailable (503 with Retry-After). On SQLite every
 // write transaction begins with BEGIN IMMEDIATE through one connection per
