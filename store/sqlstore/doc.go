@@ -208,8 +208,14 @@
 // row and check the version under the lock (store.ErrPreconditionFailed
 // when stale). A membership change takes a KEY SHARE lock on each member
 // it adds before it locks the group, and deletes delete the resource's row
-// before touching groups, so a member deleted concurrently is never left
-// behind as a membership and lock orders cannot deadlock. On SQLite every
+// before they lock the groups it leaves, in id order, so a member deleted
+// concurrently is never left behind as a membership and two deletes of
+// members of the same groups do not deadlock. A replace of the members
+// (ReplaceGroup, UpdateGroup) learns which members it adds only under the
+// group's lock: it locks them without waiting (NOWAIT) and runs again,
+// for up to about 0.7 s, when a delete in progress holds one. A write the database still makes
+// retry (deadlock, serialization failure) runs up to four times, then is
+// store.ErrUnavailable (503 with Retry-After). On SQLite every
 // write transaction begins with BEGIN IMMEDIATE through one connection per
 // process; other processes wait up to the busy timeout (10s).
 package sqlstore

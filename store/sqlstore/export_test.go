@@ -327,3 +327,7 @@ func (s *Store) SQLDeleteMembersForTest(tenant, gid string, ids []string) (strin
 
 // MaxDeleteMembersForTest is how many members one statement removes.
 const MaxDeleteMembersForTest = maxDeleteMembers
+
+// RetriedForTest is how many times the store has run a write again
+// because the database made it retry (Store.retry).
+func (s *Store) RetriedForTest() int64 { return s.retried.Load() }

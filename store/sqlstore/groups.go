@@ -125,12 +125,18 @@ func distinct(ids []string) []string {
 // waits for this transaction (and then removes the new membership too)
 // instead of leaving a membership of a deleted resource behind.
 // CreateGroup and ModifyMembers take these locks before they lock the
-// group. A replace of the members (ReplaceGroup, UpdateGroup) knows which
-// members are new only once it holds the group's lock and has read the
-// stored ones, so it takes them after: a deadlock with a concurrent
-// delete of such a member is resolved by the database, and Store.write
-// runs the transaction again.
-func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string) (mids, types []string, err error) {
+// group, the order of a delete too (the member's row, then the groups it
+// leaves). A replace of the members (ReplaceGroup, UpdateGroup) knows
+// which members are new only once it holds the group's lock and has read
+// the stored ones, so it takes them after (afterGroup), and then does not
+// wait (NOWAIT): a member locked by a delete in progress, whose
+// transaction may be waiting for this group, makes the transaction fail
+// at once with lock_not_available, and Store.write runs it again once
+// the delete has had the group. Waiting instead made a deadlock whenever
+// two such deletes and two replaces crossed, which PostgreSQL breaks only
+// after deadlock_timeout (1 s), every writer of those groups stalled
+// meanwhile (BENCHMARKS.md).
+func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string, afterGroup bool) (mids, types []string, err error) {
 	if len(ids) == 0 {
 		return nil, nil, nil
 	}
@@ -140,7 +146,11 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
-		rows, err := s.wx(tx).QueryContext(ctx, s.sqlResolve(t.table), tenant, s.d.listArg(rest), self)
+		q := s.sqlResolve(t.table)
+		if afterGroup && s.d.pg {
+			q += " NOWAIT"
+		}
+		rows, err := s.wx(tx).QueryContext(ctx, q, tenant, s.d.listArg(rest), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -354,7 +364,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	}
 	var out *resources.Group
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		mids, types, err := s.resolveMembers(ctx, tx, tenant, c.ID, ids)
+		mids, types, err := s.resolveMembers(ctx, tx, tenant, c.ID, ids, false)
 		if err != nil {
 			return err
 		}
@@ -707,7 +717,7 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		}
 		slices.Sort(removed)
 	}
-	mids, types, err := s.resolveMembers(ctx, tx, tenant, gid, fresh)
+	mids, types, err := s.resolveMembers(ctx, tx, tenant, gid, fresh, true)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -721,9 +731,9 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 // what it returns, as ReplaceGroup does (without withMembers the members
 // are left as they are). A nil next writes nothing. Members that change
 // adds are locked (KEY SHARE) after the group, the reverse of
-// ModifyMembers' order: a deadlock with a concurrent delete of such a
-// member is resolved by the database, and the transaction, change
-// included, runs again.
+// ModifyMembers' order, without waiting (see resolveMembers): when a
+// concurrent delete holds one, the transaction, change included, runs
+// again.
 func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -820,7 +830,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		done = nil
-		mids, types, err := s.resolveMembers(ctx, tx, tenant, groupID, add)
+		mids, types, err := s.resolveMembers(ctx, tx, tenant, groupID, add, false)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -128,6 +129,10 @@ type Store struct {
 	feed      feedConfig
 	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	// retried counts the attempts retry ran again (a deadlock, a
+	// serialization failure, a lock not taken), for the tests that hold
+	// a write order to none.
+	retried atomic.Int64
 }
 
 // Open opens the database named by dsn (a postgres:// URL or a SQLite file
@@ -370,11 +375,12 @@ func isUniqueViolation(err error) bool {
 }
 
 // isRetryable reports whether a transaction failed only because of another
-// one (deadlock, serialization failure, lock timeout) and may be retried.
+// one (deadlock, serialization failure, a row lock not taken: NOWAIT or a
+// lock_timeout) and may be retried.
 func isRetryable(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
-		return pe.Code == "40001" || pe.Code == "40P01"
+		return pe.Code == "40001" || pe.Code == "40P01" || pe.Code == "55P03"
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
@@ -392,17 +398,47 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 // retry runs a write (a transaction, or one statement that is its own)
-// again when the database asks for it, as write does.
+// again when the database asks for it, as write does. A write that still
+// loses after the last attempt is store.ErrUnavailable: the client's
+// request was fine and nothing was written, so the handler answers 503
+// with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
 	var err error
-	for attempt := 0; attempt < 4; attempt++ {
+	attempt := 1
+	for ; ; attempt++ {
 		err = run()
 		if err == nil || !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+		s.retried.Add(1)
+		limit := writeAttempts
+		if isLockNotAvailable(err) {
+			limit = lockAttempts
+		}
+		if attempt >= limit {
+			break
+		}
+		time.Sleep(min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond))
 	}
-	return err
+	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
+}
+
+// writeAttempts is how many times retry runs a write that the database
+// makes retry (deadlock, serialization failure, SQLite busy).
+const writeAttempts = 4
+
+// lockAttempts is how many times retry runs a write that found a row it
+// does not wait for locked (NOWAIT, see resolveMembers), about 0.7 s in
+// all: the holder is a delete in progress, done within milliseconds
+// unless it waits for a busy group itself, and the write used to wait
+// for it rather than answer 503.
+const lockAttempts = 20
+
+// isLockNotAvailable reports whether err is PostgreSQL's
+// lock_not_available: a row lock NOWAIT did not take, or lock_timeout.
+func isLockNotAvailable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "55P03"
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
@@ -415,12 +451,25 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	defer s.stmts.flush(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
-		return err
+		return withCtxErr(ctx, err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("sqlstore: commit: %w", err)
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", err))
 	}
 	return nil
+}
+
+// withCtxErr adds ctx's error to err when ctx ended before err did not
+// say so. database/sql rolls a transaction back on its own once its
+// context ends, and a statement or the Commit that comes after answers
+// sql.ErrTxDone, which names no cause: a StoreTimeout that expired
+// mid-transaction would be a 500 where it is a 503 with Retry-After (the
+// transaction was rolled back, nothing was written).
+func withCtxErr(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
+		return fmt.Errorf("%w (%w)", err, cerr)
+	}
+	return err
 }
 
 // read runs fn in a read-only transaction that sees one snapshot
@@ -435,7 +484,7 @@ func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return withCtxErr(ctx, fn(tx))
 }
 
 func notFound(kind, id string) error {

@@ -939,10 +939,18 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // BENCHMARKS.md).
 func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
-	// The groups' rows are locked first, the order every membership
-	// change follows, so this cannot deadlock with one.
+	// The groups' rows are locked before the memberships are deleted, and
+	// on PostgreSQL in id order: two deletes of members of the same
+	// groups (a provider deprovisioning people in parallel, all in "All
+	// staff") took them in whatever order the UPDATE met them and
+	// deadlocked, each deadlock broken only after deadlock_timeout (1 s),
+	// sometimes four times in a row (BENCHMARKS.md).
+	groups := `SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
+	if s.d.pg {
+		groups = `SELECT id FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
+	}
 	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + p3 +
-		` WHERE tenant = ` + p1 + ` AND id IN (SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2 + `)`
+		` WHERE tenant = ` + p1 + ` AND id IN (` + groups + `)`
 	drop := `DELETE FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if !track {
 		if _, err := s.wx(tx).ExecContext(ctx, bump, tenant, id, s.d.timeArg(now)); err != nil {

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ var groupTests = []test{
 	{"ModifyMembersVersion", testModifyMembersVersion},
 	{"WriteReport", testWriteReport},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
+	{"ModifyMembersRacesDeletes", testModifyMembersRacesDeletes},
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
 	{"IndirectGroups", testIndirectGroups},
@@ -479,6 +481,128 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 		}
 	}
 	assert.ElementsMatch(t, odd, e.members(t, g.ID), "every concurrent removal and re-add must be kept "+atomic)
+}
+
+// testModifyMembersRacesDeletes: a provider adds people to groups while
+// others are deleted (and one group with them), all at once. A member
+// added while its user is being deleted must not outlive the user, and
+// one added to a group being deleted finds it gone; the members of the
+// other users are all kept, the membership reader agrees with the
+// groups, and the feed (when there is one) names every member really
+// added and removed, once.
+func testModifyMembersRacesDeletes(t *testing.T, e *env) {
+	const n, groups = 16, 3
+	const atomic = "(store.GroupStore.ModifyMembers and store.UserStore.DeleteUser: a member added to a group and a delete of that member are atomic against each other)"
+	var head int64
+	if e.feed != nil {
+		if cs := e.changes(t, 0); len(cs) > 0 {
+			head = cs[len(cs)-1].Seq
+		}
+	}
+	ids := e.createUserIDs(t, "racing", n)
+	gids := make([]string, groups)
+	for i := range gids {
+		gids[i] = e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("racing%d", i)}).ID
+	}
+	doomed := e.createGroup(t, &resources.Group{DisplayName: "doomed"}).ID
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	addErrs := make([][]error, n)
+	delErrs := make([]error, n)
+	var doomedErr error
+	for i, id := range ids {
+		addErrs[i] = make([]error, groups+1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for j, gid := range append(append([]string(nil), gids...), doomed) {
+				_, addErrs[i][j] = e.groups.ModifyMembers(e.ctx, gid, []string{id}, nil, "")
+			}
+		}()
+		if i%2 == 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				delErrs[i] = e.users.DeleteUser(e.ctx, id, "")
+			}()
+		}
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		<-start
+		doomedErr = e.groups.DeleteGroup(e.ctx, doomed, "")
+	}()
+	close(start)
+	wg.Wait()
+
+	require.NoError(t, doomedErr, "DeleteGroup while members are added must succeed "+atomic)
+	var kept []string
+	for i, id := range ids {
+		require.NoError(t, delErrs[i], "DeleteUser while the user is added to groups must succeed "+atomic)
+		for j, err := range addErrs[i] {
+			if j == groups && errors.Is(err, store.ErrNotFound) {
+				continue // the group was deleted first
+			}
+			require.NoError(t, err, "ModifyMembers adding a user being deleted must succeed (a value naming no user is skipped) "+atomic)
+		}
+		if i%2 == 1 {
+			kept = append(kept, id)
+		}
+	}
+	_, err := e.groups.GetGroup(e.ctx, doomed, store.GetOptions{})
+	requireIs(t, err, store.ErrNotFound, "the deleted group must stay deleted, whatever was added to it meanwhile "+atomic)
+	for _, gid := range gids {
+		assert.ElementsMatch(t, kept, e.members(t, gid), "a group must hold every user added that was not deleted, and none that was "+atomic)
+	}
+	if e.mr != nil {
+		of, err := e.mr.GroupsOf(e.ctx, ids)
+		require.NoError(t, err)
+		for i, id := range ids {
+			var got []string
+			for _, g := range of[id] {
+				got = append(got, g.Value)
+			}
+			if i%2 == 1 {
+				assert.ElementsMatch(t, gids, got, "GroupsOf a kept user must list every group it was added to (store.MembershipReader.GroupsOf)")
+			} else {
+				assert.Empty(t, got, "GroupsOf a deleted user must list no group (store.MembershipReader.GroupsOf)")
+			}
+		}
+	}
+	if e.feed == nil {
+		return
+	}
+	// Replaying the feed's member entries gives each group its members:
+	// an entry names members the write really added or removed.
+	replay := map[string]map[string]bool{}
+	for _, c := range e.changes(t, head) {
+		if c.Kind != store.MembersAdded && c.Kind != store.MembersRemoved {
+			continue
+		}
+		if replay[c.ID] == nil {
+			replay[c.ID] = map[string]bool{}
+		}
+		for _, m := range c.Members {
+			if c.Kind == store.MembersAdded {
+				assert.False(t, replay[c.ID][m], "feed entry %d: MembersAdded names %s, already a member of %s (store.Change.Members: the members really added)", c.Seq, m, c.ID)
+				replay[c.ID][m] = true
+			} else {
+				assert.True(t, replay[c.ID][m], "feed entry %d: MembersRemoved names %s, not a member of %s (store.Change.Members: the members really removed)", c.Seq, m, c.ID)
+				delete(replay[c.ID], m)
+			}
+		}
+	}
+	assert.Empty(t, replay[doomed], "the feed must remove every member of a deleted group (store.Change)")
+	for _, gid := range gids {
+		var got []string
+		for m := range replay[gid] {
+			got = append(got, m)
+		}
+		assert.ElementsMatch(t, kept, got, "replaying the feed's member entries must give the group's members (store.Change)")
+	}
 }
 
 func testConcurrentCreateGroup(t *testing.T, e *env) {

@@ -1,0 +1,368 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/query"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestWriteWhoseContextEndsMidTransaction: a write whose context ends
+// while its transaction is open (the handler's StoreTimeout expiring, the
+// client going away) is rolled back by database/sql on its own, and the
+// statement or Commit after it answers sql.ErrTxDone. The store's error
+// must still say the context ended (the handler answers 503 with
+// Retry-After, not 500) and nothing is written. OnChange runs inside the
+// transaction, so it can end the context there and wait for the rollback.
+func TestWriteWhoseContextEndsMidTransaction(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		var mu sync.Mutex
+		var cancel context.CancelFunc // ends the write under test; nil: let writes through
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(_ context.Context, tx *sql.Tx, _ sqlstore.Change) error {
+			mu.Lock()
+			c := cancel
+			cancel = nil
+			mu.Unlock()
+			if c == nil {
+				return nil
+			}
+			c()
+			// database/sql rolls the transaction back in a goroutine of
+			// its own once the context ends: wait for it.
+			for {
+				if _, err := tx.ExecContext(context.Background(), `SELECT 1`); errors.Is(err, sql.ErrTxDone) {
+					return nil
+				}
+			}
+		}})
+		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+		require.NoError(t, err)
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+		require.NoError(t, err)
+		for _, tc := range []struct {
+			name  string
+			write func(ctx context.Context) error
+		}{
+			{"CreateUser", func(ctx context.Context) error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "never"})
+				return err
+			}},
+			{"ReplaceUser", func(ctx context.Context) error {
+				_, err := s.ReplaceUser(ctx, &resources.User{ID: u.ID, UserName: "renamed"}, "")
+				return err
+			}},
+			{"DeleteUser", func(ctx context.Context) error { return s.DeleteUser(ctx, u.ID, "") }},
+			{"CreateGroup", func(ctx context.Context) error {
+				_, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "never"})
+				return err
+			}},
+			{"ModifyMembers", func(ctx context.Context) error {
+				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
+				return err
+			}},
+			{"DeleteGroup", func(ctx context.Context) error { return s.DeleteGroup(ctx, g.ID, "") }},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				wctx, c := context.WithCancel(ctx)
+				defer c()
+				mu.Lock()
+				cancel = c
+				mu.Unlock()
+				err := tc.write(wctx)
+				require.Error(t, err)
+				assert.ErrorIs(t, err, context.Canceled, "the error must name the context's end, so the handler answers 503, not 500")
+				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+				require.NoError(t, err, "the rolled-back write deleted nothing")
+				assert.Equal(t, "kept", got.UserName)
+				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+				require.NoError(t, err, "the rolled-back write deleted nothing")
+				assert.Empty(t, gg.Members)
+				page, err := s.ListUsers(ctx, store.Query{})
+				require.NoError(t, err)
+				assert.Equal(t, 1, page.Total, "the rolled-back create wrote nothing")
+			})
+		}
+	})
+}
+
+// TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
+// (deadlock, serialization failure) on every attempt, here because
+// Config.OnChange reports a deadlock each time, gives up after the last
+// attempt with store.ErrUnavailable, so that the handler answers 503 with
+// Retry-After (the provider retries), never 500, and nothing is written.
+func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		var lose atomic.Bool // every OnChange reports a deadlock
+		var calls atomic.Int64
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+			if !lose.Load() {
+				return nil
+			}
+			calls.Add(1)
+			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
+		}})
+		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+		require.NoError(t, err)
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+		require.NoError(t, err)
+		h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
+		require.NoError(t, err)
+		lose.Store(true)
+		for _, tc := range []struct {
+			name  string
+			write func() error
+			// the same write through the handler
+			method, path, body string
+		}{
+			{"CreateUser", func() error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "never"})
+				return err
+			}, "POST", "/Users", `{"userName":"never"}`},
+			{"ReplaceUser", func() error {
+				_, err := s.ReplaceUser(ctx, &resources.User{ID: u.ID, UserName: "renamed"}, "")
+				return err
+			}, "PUT", "/Users/" + u.ID, `{"userName":"renamed"}`},
+			{"UpdateUser", func() error {
+				_, err := s.UpdateUser(ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					cur.Title = "new"
+					return cur, nil
+				})
+				return err
+			}, "PATCH", "/Users/" + u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"new"}]}`},
+			{"ModifyMembers", func() error {
+				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
+				return err
+			}, "PATCH", "/Groups/" + g.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + u.ID + `"}]}]}`},
+			{"DeleteUser", func() error { return s.DeleteUser(ctx, u.ID, "") }, "DELETE", "/Users/" + u.ID, ""},
+			{"DeleteGroup", func() error { return s.DeleteGroup(ctx, g.ID, "") }, "DELETE", "/Groups/" + g.ID, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				calls.Store(0)
+				err := tc.write()
+				assert.ErrorIs(t, err, store.ErrUnavailable, "a write that lost every attempt is unavailable, not an internal error")
+				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
+
+				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+				req.Header.Set("Content-Type", "application/scim+json")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
+				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+
+				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+				require.NoError(t, err, "nothing was deleted")
+				assert.Equal(t, "kept", got.UserName)
+				assert.Empty(t, got.Title)
+				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+				require.NoError(t, err, "nothing was deleted")
+				assert.Empty(t, gg.Members)
+				page, err := s.ListUsers(ctx, store.Query{})
+				require.NoError(t, err)
+				assert.Equal(t, 1, page.Total, "nothing was created")
+			})
+		}
+	})
+}
+
+// TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock: a provider
+// deprovisioning people in parallel deletes users who share groups (every
+// one is in "All staff" and a few others). Each delete locks the groups
+// it leaves to give them a new version; they took them in whatever order
+// the UPDATE met them, so two deletes deadlocked, which PostgreSQL breaks
+// only after deadlock_timeout (1 s), and a delete that lost four times was
+// a 500. Locked in id order, no delete runs twice and each group ends
+// empty, its version raised once per member that left.
+func TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		const users, groups, workers = 32, 6, 16
+		s := db.open(t, sqlstore.Config{ChangeFeed: true})
+		var uids []string
+		for i := range users {
+			u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d", i)})
+			require.NoError(t, err)
+			uids = append(uids, u.ID)
+		}
+		var gids []string
+		for i := range groups {
+			g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+			require.NoError(t, err)
+			gids = append(gids, g.ID)
+		}
+		// Each user joins the groups in an order of its own, as a
+		// provider's pushes add them: a user's memberships then lie in
+		// the table in that order, which is the order the UPDATE met
+		// the groups in.
+		for i, uid := range uids {
+			for j := range groups {
+				_, err := s.ModifyMembers(ctx, gids[(i+j)%groups], []string{uid}, nil, "")
+				require.NoError(t, err)
+			}
+		}
+		if isPG(s) {
+			// As autovacuum leaves the tables after such a push: the
+			// UPDATE then finds the groups through the user's
+			// memberships, in the order they lie in.
+			_, err := s.DB().ExecContext(ctx, `ANALYZE scim_groups, scim_members`)
+			require.NoError(t, err)
+		}
+		before := s.RetriedForTest()
+		next := make(chan string, users)
+		for _, id := range uids {
+			next <- id
+		}
+		close(next)
+		errs := make(chan error, users)
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for id := range next {
+					errs <- s.DeleteUser(ctx, id, "")
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		assert.Zero(t, s.RetriedForTest()-before, "a delete ran again: the deletes deadlocked")
+		for _, gid := range gids {
+			g, err := s.GetGroup(ctx, gid, store.GetOptions{})
+			require.NoError(t, err)
+			assert.Empty(t, g.Members)
+			assert.Equal(t, query.FormatVersion(1+2*users), g.Meta.Version, "created, then one version per member that joined and per member that left")
+		}
+	})
+}
+
+// TestReplaceOfMembersDoesNotWaitForADeleteInProgress: a replace of a
+// group's members (PUT, or a PATCH that needs them: UpdateGroup) holds
+// the group's row and only then locks the members it adds, the reverse of
+// the order of a delete (the member's row, then the groups it leaves). It
+// waited for a member a delete in progress held, and when that delete
+// (here, a transaction that holds the member's row as a DELETE does and
+// then wants the group, as the chain of two deletes and two replaces
+// does) waited for the group, they deadlocked: PostgreSQL broke it after
+// deadlock_timeout (1 s), aborting the delete. Now the replace does not
+// wait for the member: it starts again, after the delete has had the group.
+func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
+	s := openWith(postgresDSN)(t, sqlstore.Config{ChangeFeed: true})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "leaving"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
+	require.NoError(t, err)
+
+	// The delete in progress: it holds the user's row.
+	del, err := s.DB().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer del.Rollback()
+	var pid int
+	require.NoError(t, del.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
+	require.NoError(t, err)
+
+	holding, proceed := make(chan struct{}), make(chan struct{})
+	var runs atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			if runs.Add(1) == 1 {
+				close(holding) // the group's row is locked
+				<-proceed
+			}
+			cur.Members = append(cur.Members, resources.Member{Value: u.ID})
+			return cur, nil
+		})
+		done <- err
+	}()
+	<-holding
+	// The delete now wants the group, and waits for the replace.
+	locked := make(chan error, 1)
+	go func() {
+		_, err := del.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = '' AND id = $1 FOR NO KEY UPDATE`, g.ID)
+		locked <- err
+	}()
+	// Wait until it does, so that it waited first (and would be the
+	// deadlock's victim).
+	for {
+		var waiting bool
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT coalesce(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting))
+		if waiting {
+			break
+		}
+	}
+	close(proceed)
+	require.NoError(t, <-locked, "the delete got the group without a deadlock")
+	require.NoError(t, del.Rollback())
+	require.NoError(t, <-done)
+	assert.Equal(t, int64(2), runs.Load(), "the replace ran again once the delete was done")
+	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+	require.NoError(t, err)
+	require.Len(t, got.Members, 1)
+	assert.Equal(t, u.ID, got.Members[0].Value)
+}
+
+// TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt: the member a
+// replace adds is held by a delete that does not want the group (it is
+// busy elsewhere). The replace does not wait for it (NOWAIT) but runs
+// again, more times than for a deadlock, so that it still succeeds once
+// the delete ends instead of answering 503 after four quick attempts, as
+// it succeeded when it waited.
+func TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt(t *testing.T) {
+	s := openWith(postgresDSN)(t, sqlstore.Config{})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "busy"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
+	require.NoError(t, err)
+
+	del, err := s.DB().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer del.Rollback()
+	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
+	require.NoError(t, err)
+
+	before := s.RetriedForTest()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			cur.Members = append(cur.Members, resources.Member{Value: u.ID})
+			return cur, nil
+		})
+		done <- err
+	}()
+	// As many runs as a deadlock gets, all of them finding the member
+	// locked; then the delete ends.
+	for s.RetriedForTest()-before < 4 {
+		select {
+		case err := <-done:
+			t.Fatalf("the replace gave up while the member was locked: %v", err)
+		default:
+			runtime.Gosched()
+		}
+	}
+	require.NoError(t, del.Rollback())
+	require.NoError(t, <-done)
+	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+	require.NoError(t, err)
+	require.Len(t, got.Members, 1)
+	assert.Equal(t, u.ID, got.Members[0].Value)
+}
