@@ -116,6 +116,14 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	case errors.Is(err, context.Canceled):
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled"}
 	}
+	if cerr := ctx.Err(); cerr != nil {
+		// An error of no known kind after the request's store deadline
+		// passed, or after the client left, is most likely that: a store
+		// on database/sql whose transaction was rolled back under it
+		// reports sql.ErrTxDone, not the context's error. A 503 asks the
+		// provider to retry; a 500 would not.
+		return h.toError(ctx, fmt.Errorf("%w: %w", cerr, err))
+	}
 	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"}
 }

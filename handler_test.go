@@ -3,6 +3,7 @@ package scim_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -464,6 +465,28 @@ func TestStoreFailuresBecome500(t *testing.T) {
 	requireError(t, r, 500, "", "internal server error")
 	assert.NotContains(t, r.Raw, "relation")
 	assert.Contains(t, e.logs.String(), "relation")
+}
+
+// lateStore fails GetUser with an error of no known kind once the
+// request's store deadline has passed, as a store on database/sql does
+// whose transaction the deadline rolled back (sql.ErrTxDone).
+type lateStore struct{ *memory.Store }
+
+func (lateStore) GetUser(ctx context.Context, _ string, _ store.GetOptions) (*resources.User, error) {
+	<-ctx.Done()
+	return nil, sql.ErrTxDone
+}
+
+func TestStoreErrorAfterDeadlineIs503(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users = lateStore{memory.New()}
+		c.StoreTimeout = 20 * time.Millisecond
+	})
+	r := e.do("GET", "/Users/x", nil)
+	requireError(t, r, 503, "", "did not answer in time")
+	assert.NotEmpty(t, r.Header.Get("Retry-After"))
+	assert.NotContains(t, r.Raw, "transaction")
+	assert.Contains(t, e.logs.String(), "transaction has already been committed or rolled back")
 }
 
 func TestHostErrorChoosesResponse(t *testing.T) {
