@@ -327,3 +327,18 @@ func (s *Store) SQLDeleteMembersForTest(tenant, gid string, ids []string) (strin
 
 // MaxDeleteMembersForTest is how many members one statement removes.
 const MaxDeleteMembersForTest = maxDeleteMembers
+
+// AnalyzeForTest waits for the analyzer's check under way, if any, then
+// runs one more as a write would wake it, and returns the tables it
+// analyzed and how many ANALYZEs the store has sent in all (nil and 0
+// without an analyzer: SQLite, Config.NoAnalyze).
+func (s *Store) AnalyzeForTest(ctx context.Context) ([]string, int, error) {
+	a := s.analyzer
+	if a == nil {
+		return nil, 0, nil
+	}
+	done, err := a.check(ctx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return done, a.runs, err
+}
