@@ -166,11 +166,11 @@
 // own ANALYZE only warns, and the doubling bounds how often it is tried.
 // A table whose autovacuum_enabled is off is left alone. Config.NoAnalyze
 // turns it off, for a host whose own maintenance analyzes the tables.
-// Planning every run instead (plan_cache_mode=force_custom_plan, or
-// pgx's exec and cache_describe modes) halved the rate of reads by id in
-// the load test and still left a member change reading 450 rows and a
-// delete 650 on tables never analyzed; enable_seqscan=off changed no plan
-// (BENCHMARKS.md). TestPlansCachedWhileSmall holds a provider's requests
+// Planning every run instead (plan_cache_mode=force_custom_plan) halved
+// the rate of reads by id in the load test and still left a member change
+// reading 450 rows and a delete 650 on tables never analyzed; pgx's exec
+// and cache_describe modes do that too and leave the foreign keys' checks
+// as they were; enable_seqscan=off changed no plan (BENCHMARKS.md). TestPlansCachedWhileSmall holds a provider's requests
 // to a few rows on a tenant grown after they ran on its tiny tables.
 //
 // A host may run ANALYZE (or PRAGMA optimize) on a SQLite database it
