@@ -138,7 +138,11 @@ func (a *analyzer) check(ctx context.Context) ([]string, error) {
 			a.tried[name] = pages
 		}
 	}
-	if err := rows.Close(); err != nil {
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
 	}
 	for i, name := range due {
