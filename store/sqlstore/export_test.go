@@ -331,3 +331,18 @@ const MaxDeleteMembersForTest = maxDeleteMembers
 // RetriedForTest is how many times the store has run a write again
 // because the database made it retry (Store.retry).
 func (s *Store) RetriedForTest() int64 { return s.retried.Load() }
+
+// AnalyzeForTest waits for the analyzer's check under way, if any, then
+// runs one more as a write would wake it, and returns the tables it
+// analyzed and how many ANALYZEs the store has sent in all (nil and 0
+// without an analyzer: SQLite, Config.NoAnalyze).
+func (s *Store) AnalyzeForTest(ctx context.Context) ([]string, int, error) {
+	a := s.analyzer
+	if a == nil {
+		return nil, 0, nil
+	}
+	done, err := a.check(ctx)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return done, a.runs, err
+}

@@ -106,6 +106,18 @@ type Config struct {
 	// trip more, and a create stays one statement. When OnChange is set
 	// too it runs after the bridge, with every entry.
 	Bridge *Bridge
+	// NoAnalyze stops a PostgreSQL store from running ANALYZE of its
+	// users, emails, groups and memberships tables in the background
+	// when one has doubled in size since it was last analyzed (not
+	// below 8 pages). Those ANALYZEs make every connection plan its
+	// statements again: a plan PostgreSQL cached while a table was tiny
+	// (a pooled prepared statement's generic plan, a foreign key's
+	// check) may read the whole tenant on every run once it is large,
+	// until autovacuum analyzes it, a minute or more into a provider's
+	// first push. Set it when the host's own maintenance runs ANALYZE
+	// (a table with autovacuum_enabled off is never analyzed by the
+	// store either). SQLite stores run no ANALYZE either way.
+	NoAnalyze bool
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
@@ -129,6 +141,7 @@ type Store struct {
 	feed      feedConfig
 	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
 	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	analyzer  *analyzer  // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -194,6 +207,12 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	}
 	if s.feed.on {
 		s.startPruner()
+	}
+	// The budget tests' counting stores (log) count every statement:
+	// the analyzer's, sent at times of its own, would make their counts
+	// vary.
+	if s.d == postgres && !cfg.NoAnalyze && log == nil {
+		s.analyzer = startAnalyzer(s.w, analyzeEvery)
 	}
 	return s, nil
 }
@@ -309,6 +328,7 @@ func (s *Store) openSQLite(cfg Config) error {
 
 // Close closes the database connections.
 func (s *Store) Close() error {
+	s.analyzer.close()
 	if s.feed.stop != nil {
 		close(s.feed.stop)
 		s.feed.done.Wait()
@@ -407,7 +427,11 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 	attempt := 1
 	for ; ; attempt++ {
 		err = run()
-		if err == nil || !isRetryable(err) || ctx.Err() != nil {
+		if err == nil {
+			s.analyzer.wrote()
+			return nil
+		}
+		if !isRetryable(err) || ctx.Err() != nil {
 			return err
 		}
 		s.retried.Add(1)

@@ -1,0 +1,170 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// This file is the PostgreSQL store's ANALYZE of its own tables as they
+// grow (Config.NoAnalyze; the package doc's "Plans cached while the
+// tables were small" says why).
+
+const (
+	// analyzeEvery is the longest time between two checks of the
+	// tables' sizes while the store writes. A check is one catalog
+	// query; the store sends none while it writes nothing.
+	analyzeEvery = time.Second
+	// analyzeMinPages is the size below which a table is not analyzed:
+	// a plan, however bad, reads at most a few pages of it.
+	analyzeMinPages = 8
+	// analyzeTimeout bounds one check and the ANALYZEs it runs.
+	analyzeTimeout = time.Minute
+)
+
+// analyzeTables are the tables that grow with a tenant and that every
+// write and lookup reads by key. The request log, the token and feed
+// tables are small or read in ways a stale plan does not change.
+var analyzeTables = []string{"scim_users", "scim_user_values", "scim_groups", "scim_members"}
+
+// analyzer runs ANALYZE of a table in the background once it has at
+// least doubled in pages since it was last analyzed (by anyone: its
+// relpages) or since the store last tried (which covers a table the
+// store's role does not own, whose ANALYZE only warns). ANALYZE makes
+// every connection plan its statements on the table again, foreign key
+// checks included, so a plan cached while the table was tiny lives until
+// the table doubles at most.
+type analyzer struct {
+	db    *sql.DB
+	every time.Duration
+	// A write wakes a check when the store's writes reach dueWrites
+	// (twice their number at the last check: as often as a table that
+	// grows by its writes can double) or the time reaches dueTime
+	// (UnixNano; every after the last check: for the writes of many rows).
+	writes, dueWrites, dueTime atomic.Int64
+
+	kick   chan struct{}   // capacity 1: a pending check
+	ctx    context.Context // cancelled by close
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+	closed sync.Once
+
+	mu    sync.Mutex       // one check at a time (the goroutine's, a test's)
+	tried map[string]int64 // the pages each table had at the store's last ANALYZE of it
+	runs  int              // ANALYZE statements sent (tests)
+}
+
+// startAnalyzer starts the analyzer of a PostgreSQL store over db.
+func startAnalyzer(db *sql.DB, every time.Duration) *analyzer {
+	a := &analyzer{db: db, every: every, kick: make(chan struct{}, 1), tried: map[string]int64{}}
+	a.ctx, a.cancel = context.WithCancel(context.Background())
+	a.done.Add(1)
+	go func() {
+		defer a.done.Done()
+		for {
+			select {
+			case <-a.ctx.Done():
+				return
+			case <-a.kick:
+			}
+			a.dueWrites.Store(2 * a.writes.Load())
+			a.dueTime.Store(time.Now().UnixNano() + int64(a.every))
+			ctx, cancel := context.WithTimeout(a.ctx, analyzeTimeout)
+			// A failed check changes nothing; a later write tries again.
+			_, _ = a.check(ctx)
+			cancel()
+		}
+	}()
+	return a
+}
+
+// wrote tells the analyzer that the store wrote something, and wakes a
+// check when one is due, without waiting for it.
+func (a *analyzer) wrote() {
+	if a == nil {
+		return
+	}
+	if a.writes.Add(1) < a.dueWrites.Load() && time.Now().UnixNano() < a.dueTime.Load() {
+		return
+	}
+	select {
+	case a.kick <- struct{}{}:
+	default:
+	}
+}
+
+// close stops the analyzer, cancelling an ANALYZE under way; a second
+// close does nothing. A write after it wakes nothing.
+func (a *analyzer) close() {
+	if a == nil {
+		return
+	}
+	a.closed.Do(func() {
+		a.cancel()
+		a.done.Wait()
+	})
+}
+
+// check reads the pages of analyzeTables (as the store's statements name
+// them, through search_path) and analyzes each that has at least doubled
+// since its last ANALYZE, and returns the tables it analyzed. A table
+// with autovacuum_enabled off is left alone: whoever turned it off runs
+// its ANALYZE.
+func (a *analyzer) check(ctx context.Context) ([]string, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	rows, err := a.db.QueryContext(ctx, `SELECT c.relname, c.relpages,
+		pg_relation_size(c.oid) / current_setting('block_size')::bigint,
+		EXISTS (SELECT 1 FROM unnest(c.reloptions) o
+			WHERE lower(o) IN ('autovacuum_enabled=false', 'autovacuum_enabled=off', 'autovacuum_enabled=no', 'autovacuum_enabled=0'))
+		FROM pg_class c WHERE c.oid IN (`+analyzeRegclasses+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
+	}
+	var due []string
+	for rows.Next() {
+		var name string
+		var analyzed, pages int64
+		var off bool
+		if err := rows.Scan(&name, &analyzed, &pages, &off); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("sqlstore: analyze: %w", err)
+		}
+		if !off && pages >= analyzeMinPages && pages >= 2*max(analyzed, a.tried[name]) {
+			due = append(due, name)
+			a.tried[name] = pages
+		}
+	}
+	err = rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
+	}
+	for i, name := range due {
+		// SKIP_LOCKED: never wait behind autovacuum's or another
+		// process's ANALYZE of the same table, nor a host's DDL.
+		a.runs++
+		if _, err := a.db.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+name); err != nil {
+			return due[:i], fmt.Errorf("sqlstore: analyze %s: %w", name, err)
+		}
+	}
+	return due, nil
+}
+
+// analyzeRegclasses lists analyzeTables as regclass values resolved
+// through search_path; a missing table is NULL and matches no row.
+var analyzeRegclasses = func() string {
+	s := ""
+	for i, t := range analyzeTables {
+		if i > 0 {
+			s += ", "
+		}
+		s += "to_regclass('" + t + "')"
+	}
+	return s
+}()

@@ -1,0 +1,314 @@
+package sqlstore_test
+
+import (
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+// TestPlansCachedWhileSmall: on PostgreSQL, a provider's requests read
+// few rows on a tenant that grew after they had run on its tiny tables.
+// One connection (so that every statement's plan is cached where the
+// next run finds it) serves a provider's requests eight times each while
+// the tenant has a handful of users and groups: PostgreSQL then keeps a
+// generic plan of each, and of the foreign key checks and cascades its
+// writes run, made when every estimate was one row. Then 2,000 users
+// with an email each, 200 groups of 10 and a group of all of them are
+// written through the store, and each request runs again: none may read
+// more than 60 rows of the store's tables (the deltas of
+// pg_stat_user_tables.seq_tup_read and pg_stat_user_indexes.idx_tup_read,
+// flushed by pg_stat_force_next_flush). Without the store's ANALYZE as
+// the tables grow, the cached plans read the tenant (Config.NoAnalyze:
+// 2,009 rows for a user's create, whose email's foreign key check walked
+// scim_users_user_name_key; 4,018 for a deactivation, 2,010 for a GET,
+// about 2,500 for a member's add, 2,662 for a delete).
+func TestPlansCachedWhileSmall(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+
+	do := func(t *testing.T, method, path, body string, want int) string {
+		t.Helper()
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req := httptest.NewRequest(method, path, rd)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/scim+json")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, want, rec.Code, "%s %s: %s", method, path, rec.Body)
+		_, rest, _ := strings.Cut(rec.Body.String(), `"id":"`)
+		id, _, _ := strings.Cut(rest, `"`)
+		return id
+	}
+	userBody := func(name string) string {
+		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":%q,"externalId":%q,`+
+			`"emails":[{"value":%q,"type":"work","primary":true}]}`, name, "x-"+name, name)
+	}
+	groupBody := func(name string, members []string) string {
+		var b strings.Builder
+		for i, m := range members {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, `{"value":%q}`, m)
+		}
+		return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":%q,"members":[%s]}`, name, b.String())
+	}
+	const deactivate = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
+	member := func(op, id string) string {
+		if op == "add" {
+			return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + id + `"}]}]}`
+		}
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members[value eq \"` + id + `\"]"}]}`
+	}
+	lookup := func(name string) string {
+		return "/Users?filter=" + strings.ReplaceAll(fmt.Sprintf("userName eq %q", name), " ", "%20")
+	}
+
+	// requests are a provider's: a sync cycle (a lookup that misses, the
+	// create, the deactivation), a read, a one-member change of a small
+	// and a big group, and a user's delete (in two groups).
+	type ids struct{ small, big, victim string }
+	requests := func(t *testing.T, name string, g ids, measure func(step string, run func())) {
+		var id string
+		measure("lookup by userName", func() { do(t, "GET", lookup(name), "", 200) })
+		measure("POST user", func() { id = do(t, "POST", "/Users", userBody(name), 201) })
+		measure("PATCH active", func() { do(t, "PATCH", "/Users/"+id, deactivate, 200) })
+		measure("GET user", func() { do(t, "GET", "/Users/"+id, "", 200) })
+		for _, grp := range []struct{ name, id string }{{"small", g.small}, {"big", g.big}} {
+			measure("PATCH "+grp.name+" group: add", func() { do(t, "PATCH", "/Groups/"+grp.id, member("add", id), 204) })
+			measure("PATCH "+grp.name+" group: remove", func() { do(t, "PATCH", "/Groups/"+grp.id, member("remove", id), 204) })
+		}
+		measure("DELETE user", func() { do(t, "DELETE", "/Users/"+g.victim, "", 204) })
+	}
+
+	// Warm: eight rounds on tiny tables, more than the five runs after
+	// which PostgreSQL may keep a statement's generic plan.
+	var warm []ids
+	for i := range 8 {
+		a := do(t, "POST", "/Users", userBody(fmt.Sprintf("seed%d", i)), 201)
+		warm = append(warm, ids{
+			small:  do(t, "POST", "/Groups", groupBody(fmt.Sprintf("small%d", i), []string{a}), 201),
+			big:    do(t, "POST", "/Groups", groupBody(fmt.Sprintf("big%d", i), []string{a}), 201),
+			victim: a,
+		})
+	}
+	for i, g := range warm {
+		requests(t, fmt.Sprintf("warm%d", i), g, func(_ string, run func()) { run() })
+	}
+
+	// Grow the tenant through the store, as a provider's first push.
+	tctx := store.WithTenant(ctx, "")
+	const nUsers, nGroups, groupSize = 2000, 200, 10
+	var all []string
+	for i := range nUsers {
+		name := fmt.Sprintf("user%d@example.com", i)
+		u, err := s.CreateUser(tctx, &resources.User{UserName: name, Active: ptr(true),
+			Emails: []resources.MultiValue{{Value: name, Type: "work"}}})
+		require.NoError(t, err)
+		all = append(all, u.ID)
+	}
+	var small string
+	for i := range nGroups {
+		var members []resources.Member
+		for _, id := range all[i*groupSize : (i+1)*groupSize] {
+			members = append(members, resources.Member{Value: id})
+		}
+		g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("team %d", i), Members: members})
+		require.NoError(t, err)
+		small = g.ID
+	}
+	everyone := make([]resources.Member, len(all))
+	for i, id := range all {
+		everyone[i] = resources.Member{Value: id}
+	}
+	big, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "everyone", Members: everyone})
+	require.NoError(t, err)
+	// What the next write's check would do, so that the test does not
+	// depend on when the background check ran.
+	_, runs, err := s.AnalyzeForTest(ctx)
+	require.NoError(t, err)
+	t.Logf("%d ANALYZE statements in all", runs)
+
+	conn := s.DB()
+	reads := func() int64 {
+		var n int64
+		_, err := conn.ExecContext(ctx, `SELECT pg_stat_force_next_flush()`)
+		require.NoError(t, err)
+		require.NoError(t, conn.QueryRowContext(ctx, `SELECT
+			(SELECT coalesce(sum(seq_tup_read), 0) FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = ANY($1)) +
+			(SELECT coalesce(sum(idx_tup_read), 0) FROM pg_stat_user_indexes WHERE schemaname = current_schema() AND relname = ANY($1))`,
+			statTables).Scan(&n))
+		return n
+	}
+	// The victim: user 0, in the small group "team 0" and in "everyone".
+	// The new user's name sorts after every other: a foreign key check
+	// stops at the first row it finds, so a walk of the tenant in name
+	// order would otherwise end early.
+	requests(t, "zz-late", ids{small: small, big: big.ID, victim: all[0]}, func(step string, run func()) {
+		before := reads()
+		run()
+		n := reads() - before
+		t.Logf("%-28s %6d rows", step, n)
+		assert.LessOrEqual(t, n, int64(60), "%s read %d rows of a tenant of %d users", step, n, nUsers)
+	})
+}
+
+// TestAnalyzeAsTablesGrow: the PostgreSQL store's check analyzes a table
+// once it has 8 pages or more and has doubled since its last ANALYZE, and
+// then not again until it doubles once more; it leaves alone a table
+// whose autovacuum_enabled is off, runs nothing with Config.NoAnalyze,
+// and on tables its role does not own (where ANALYZE only warns) it
+// neither fails nor tries again before the table doubles.
+func TestAnalyzeAsTablesGrow(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		noAnalyze    bool
+		autovacOff   bool
+		notOwner     bool
+		wantAnalyzed bool // pg_stat_user_tables counts the store's ANALYZEs
+	}{
+		{name: "owner", wantAnalyzed: true},
+		{name: "not the owner", notOwner: true},
+		{name: "autovacuum off", autovacOff: true},
+		{name: "NoAnalyze", noAnalyze: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := postgresDSN(t)
+			owner, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, NoAnalyze: true})
+			require.NoError(t, err)
+			t.Cleanup(func() { owner.Close() })
+			exec := func(q string) {
+				t.Helper()
+				_, err := owner.DB().ExecContext(ctx, q)
+				require.NoError(t, err, q)
+			}
+			if tc.autovacOff {
+				exec(`ALTER TABLE scim_users SET (autovacuum_enabled = off)`)
+			}
+			// Autovacuum's own VACUUM or ANALYZE would move relpages
+			// under the test.
+			for _, table := range statTables {
+				if table != "scim_users" || !tc.autovacOff {
+					exec(`ALTER TABLE ` + table + ` SET (autovacuum_analyze_threshold = 1000000000, autovacuum_vacuum_threshold = 1000000000,
+						autovacuum_vacuum_insert_threshold = 1000000000)`)
+				}
+			}
+			if tc.notOwner {
+				dsn = nonOwnerDSN(t, owner, dsn)
+			}
+			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, NoAnalyze: tc.noAnalyze})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+
+			var owns bool
+			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT pg_has_role(relowner, 'USAGE') FROM pg_class WHERE oid = to_regclass('scim_users')`).Scan(&owns))
+			require.Equal(t, !tc.notOwner, owns, "the store's role owns scim_users")
+			var analyzeCount int64
+			stats := func() (relpages, analyzed int64) {
+				t.Helper()
+				require.NoError(t, owner.DB().QueryRowContext(ctx, `SELECT c.relpages, s.analyze_count
+					FROM pg_class c JOIN pg_stat_user_tables s ON s.relid = c.oid WHERE c.oid = to_regclass('scim_users')`).Scan(&relpages, &analyzed))
+				return relpages, analyzed
+			}
+			check := func(want bool) {
+				t.Helper()
+				done, _, err := s.AnalyzeForTest(ctx)
+				require.NoError(t, err)
+				if want {
+					assert.Contains(t, done, "scim_users")
+				} else {
+					assert.NotContains(t, done, "scim_users")
+				}
+			}
+			grow := func(n int) {
+				t.Helper()
+				users := make([]*resources.User, n)
+				for i := range users {
+					users[i] = &resources.User{UserName: randomHex(8), Emails: []resources.MultiValue{{Value: randomHex(8) + "@example.com"}}}
+				}
+				_, err := s.SeedUsersForTest(ctx, "", users)
+				require.NoError(t, err)
+			}
+			due := !tc.noAnalyze && !tc.autovacOff
+			grow(10) // under 8 pages
+			check(false)
+			grow(300)
+			check(due)
+			check(false) // not doubled since
+			if tc.wantAnalyzed {
+				_, n := stats()
+				analyzeCount = n
+				// Waits for the counters of the store's backend.
+				assert.Positive(t, analyzeCount)
+			}
+			grow(100)
+			check(false)
+			grow(1000)
+			check(due)
+			relpages, n := stats()
+			if tc.wantAnalyzed {
+				assert.Greater(t, n, analyzeCount)
+				assert.Positive(t, relpages)
+			} else {
+				assert.Zero(t, n, "analyzed by the store")
+			}
+		})
+	}
+}
+
+// nonOwnerDSN creates a role that may read and write the tables of dsn's
+// schema (which owner's role owns) but owns none, dropped when t ends,
+// and returns dsn as that role.
+func nonOwnerDSN(t *testing.T, owner *sqlstore.Store, dsn string) string {
+	role := "scimtest_" + randomHex(6)
+	var schema string
+	require.NoError(t, owner.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema))
+	for _, q := range []string{
+		`CREATE ROLE ` + role + ` LOGIN`,
+		`GRANT USAGE, CREATE ON SCHEMA ` + schema + ` TO ` + role,
+		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ` + schema + ` TO ` + role,
+		`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ` + schema + ` TO ` + role,
+	} {
+		_, err := owner.DB().ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	t.Cleanup(func() {
+		// After the stores close (cleanups run last first): drop what
+		// the role was granted, then the role.
+		base := os.Getenv(pgEnv)
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer db.Close()
+		_, _ = db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+		_, _ = db.ExecContext(ctx, `DROP ROLE IF EXISTS `+role)
+	})
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	u.User = url.User(role)
+	return u.String()
+}
