@@ -88,18 +88,27 @@ func TestWriteWhoseContextEndsMidTransaction(t *testing.T) {
 				err := tc.write(wctx)
 				require.Error(t, err)
 				assert.ErrorIs(t, err, context.Canceled, "the error must name the context's end, so the handler answers 503, not 500")
-				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
-				require.NoError(t, err, "the rolled-back write deleted nothing")
-				assert.Equal(t, "kept", got.UserName)
-				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
-				require.NoError(t, err, "the rolled-back write deleted nothing")
-				assert.Empty(t, gg.Members)
-				page, err := s.ListUsers(ctx, store.Query{})
-				require.NoError(t, err)
-				assert.Equal(t, 1, page.Total, "the rolled-back create wrote nothing")
+				requireUntouched(t, s, u.ID, g.ID)
 			})
 		}
 	})
+}
+
+// requireUntouched checks that a failed write left the two tests' data
+// as they made it: the user "kept" (no title) and the group without
+// members, the only user.
+func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
+	t.Helper()
+	got, err := s.GetUser(ctx, uid, store.GetOptions{})
+	require.NoError(t, err, "nothing was deleted")
+	assert.Equal(t, "kept", got.UserName)
+	assert.Empty(t, got.Title)
+	gg, err := s.GetGroup(ctx, gid, store.GetOptions{})
+	require.NoError(t, err, "nothing was deleted")
+	assert.Empty(t, gg.Members)
+	page, err := s.ListUsers(ctx, store.Query{})
+	require.NoError(t, err)
+	assert.Equal(t, 1, page.Total, "nothing was created")
 }
 
 // TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
@@ -166,16 +175,7 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
 
-				got, err := s.GetUser(ctx, u.ID, store.GetOptions{})
-				require.NoError(t, err, "nothing was deleted")
-				assert.Equal(t, "kept", got.UserName)
-				assert.Empty(t, got.Title)
-				gg, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
-				require.NoError(t, err, "nothing was deleted")
-				assert.Empty(t, gg.Members)
-				page, err := s.ListUsers(ctx, store.Query{})
-				require.NoError(t, err)
-				assert.Equal(t, 1, page.Total, "nothing was created")
+				requireUntouched(t, s, u.ID, g.ID)
 			})
 		}
 	})
