@@ -132,7 +132,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	for k, v := range doc {
 		switch strings.ToLower(k) {
 		case "schemas":
-			given, listed = true, listsURN(v, bulkRequestSchema)
+			given, listed = true, resources.ListsSchema(v, bulkRequestSchema)
 		case "operations":
 			list, ok := v.([]any)
 			if !ok {

@@ -209,18 +209,6 @@ func (h *handler) messageSchemas(ctx context.Context, what, urn string, given bo
 	return err
 }
 
-// listsURN reports whether schemas, a decoded "schemas" member, is a list
-// holding urn in any case.
-func listsURN(schemas any, urn string) bool {
-	list, _ := schemas.([]any)
-	for _, s := range list {
-		if s, ok := s.(string); ok && strings.EqualFold(s, urn) {
-			return true
-		}
-	}
-	return false
-}
-
 // warnAll records the bends l collected as the request's warnings.
 func warnAll(ctx context.Context, l *resources.Lenience) {
 	for _, w := range l.Warnings {

@@ -149,7 +149,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		}
 		switch strings.ToLower(k) {
 		case "schemas":
-			given, listed = true, listsURN(v, searchRequestSchema)
+			given, listed = true, resources.ListsSchema(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
 			s, ok := v.(string)
 			if !ok && v != nil {

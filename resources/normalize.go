@@ -121,7 +121,7 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	given, listed := false, false
 	for k, v := range doc {
 		if len(k) == len("schemas") && strings.EqualFold(k, "schemas") {
-			given, listed = true, rt.listsCore(v)
+			given, listed = true, ListsSchema(v, rt.Schema.ID)
 		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err // a "schemas" that is no list of strings too
@@ -135,19 +135,21 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	return out, nil
 }
 
-// listsCore reports whether schemas, a resource's "schemas" member, lists
-// rt's core schema, which a body that does not is taken as
-// (MissingSchema). Other URNs it lists are neither checked nor warned
-// about: they change nothing (the output's "schemas" is computed from the
-// content, and data under a URN no schema of rt defines is ignored with
-// its own warning), and Entra ID lists its own
+// ListsSchema reports whether schemas, a decoded "schemas" member, is a
+// list holding urn in any case. A resource's "schemas" is held to listing
+// its core schema, which a body that does not is taken as
+// (Lenience.MissingSchema); other URNs it lists are neither checked nor
+// warned about: they change nothing (the output's "schemas" is computed
+// from the content, and data under a URN no schema of the resource
+// defines is ignored with its own warning), and Entra ID lists its own
 // "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"
 // on every group it creates, as it lists the enterprise extension on a
-// host that leaves that out.
-func (rt *ResourceType) listsCore(schemas any) bool {
+// host that leaves that out. The handler holds the message bodies
+// (SearchRequest, BulkRequest) to their URNs with it too.
+func ListsSchema(schemas any, urn string) bool {
 	list, _ := schemas.([]any)
 	for _, s := range list {
-		if s, ok := s.(string); ok && (s == rt.Schema.ID || strings.EqualFold(s, rt.Schema.ID)) {
+		if s, ok := s.(string); ok && strings.EqualFold(s, urn) {
 			return true
 		}
 	}
