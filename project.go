@@ -142,14 +142,15 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 	}
 	for _, ref := range p.exclude {
 		if ref.name != "" && p.alwaysReturned(ref.urn, ref.name) {
+			// Kept, with the source document's value, which prune must
+			// not change.
 			continue
 		}
 		removeRef(out, ref)
+		prune(out, ref)
 	}
-	for _, refs := range [2][]attrRef{p.include, p.exclude} {
-		for _, ref := range refs {
-			prune(out, ref)
-		}
+	for _, ref := range p.include {
+		prune(out, ref)
 	}
 	// schemas lists the core schema and the extensions still present.
 	schemas := []any{p.rt.Schema.ID}
@@ -318,15 +319,23 @@ func prune(doc map[string]any, ref attrRef) {
 				delete(c, ref.name)
 			}
 		case []any:
-			kept := make([]any, 0, len(x))
+			// Most lists keep every element: count before copying.
+			empty := 0
 			for _, el := range x {
-				if m, ok := el.(map[string]any); !ok || len(m) > 0 {
-					kept = append(kept, el)
+				if m, ok := el.(map[string]any); ok && len(m) == 0 {
+					empty++
 				}
 			}
-			if len(kept) == 0 {
+			switch {
+			case empty == len(x):
 				delete(c, ref.name)
-			} else if len(kept) < len(x) {
+			case empty > 0:
+				kept := make([]any, 0, len(x)-empty)
+				for _, el := range x {
+					if m, ok := el.(map[string]any); !ok || len(m) > 0 {
+						kept = append(kept, el)
+					}
+				}
 				c[ref.name] = kept
 			}
 		}
