@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,8 +39,7 @@ var analyzeTables = []string{"scim_users", "scim_user_values", "scim_groups", "s
 // checks included, so a plan cached while the table was tiny lives until
 // the table doubles at most.
 type analyzer struct {
-	db    *sql.DB
-	every time.Duration
+	db *sql.DB
 	// A write wakes a check when the store's writes reach dueWrites
 	// (twice their number at the last check: as often as a table that
 	// grows by its writes can double) or the time reaches dueTime
@@ -58,8 +58,8 @@ type analyzer struct {
 }
 
 // startAnalyzer starts the analyzer of a PostgreSQL store over db.
-func startAnalyzer(db *sql.DB, every time.Duration) *analyzer {
-	a := &analyzer{db: db, every: every, kick: make(chan struct{}, 1), tried: map[string]int64{}}
+func startAnalyzer(db *sql.DB) *analyzer {
+	a := &analyzer{db: db, kick: make(chan struct{}, 1), tried: map[string]int64{}}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done.Add(1)
 	go func() {
@@ -71,7 +71,7 @@ func startAnalyzer(db *sql.DB, every time.Duration) *analyzer {
 			case <-a.kick:
 			}
 			a.dueWrites.Store(2 * a.writes.Load())
-			a.dueTime.Store(time.Now().UnixNano() + int64(a.every))
+			a.dueTime.Store(time.Now().UnixNano() + int64(analyzeEvery))
 			ctx, cancel := context.WithTimeout(a.ctx, analyzeTimeout)
 			// A failed check changes nothing; a later write tries again.
 			_, _ = a.check(ctx)
@@ -158,13 +158,4 @@ func (a *analyzer) check(ctx context.Context) ([]string, error) {
 
 // analyzeRegclasses lists analyzeTables as regclass values resolved
 // through search_path; a missing table is NULL and matches no row.
-var analyzeRegclasses = func() string {
-	s := ""
-	for i, t := range analyzeTables {
-		if i > 0 {
-			s += ", "
-		}
-		s += "to_regclass('" + t + "')"
-	}
-	return s
-}()
+var analyzeRegclasses = "to_regclass('" + strings.Join(analyzeTables, "'), to_regclass('") + "')"

@@ -155,9 +155,9 @@
 // scim_user_values, scim_groups and scim_members itself, in the
 // background, when one has at least doubled in pages since its last
 // ANALYZE (its pg_class.relpages, whoever ran it) and since the store
-// last tried, and has 8 pages or more: a few ANALYZEs per thousandfold
-// growth, each sampling at most 30,000 rows (default_statistics_target).
-// Writes wake the check, a catalog query, when the store's writes have
+// last tried, and has 8 pages or more: once per doubling, about ten
+// ANALYZEs a table per thousandfold growth, each sampling at most 30,000 rows (default_statistics_target).
+// Writes that may add rows wake the check, a catalog query, when the store's writes have
 // doubled since the last one or a second has passed; a store that does
 // not write sends none. It runs on one of the pool's connections, never
 // in a request: a failure is dropped and tried again at a later check,

@@ -212,7 +212,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	// the analyzer's, sent at times of its own, would make their counts
 	// vary.
 	if s.d == postgres && !cfg.NoAnalyze && log == nil {
-		s.analyzer = startAnalyzer(s.w, analyzeEvery)
+		s.analyzer = startAnalyzer(s.w)
 	}
 	return s, nil
 }
