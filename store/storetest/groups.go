@@ -561,10 +561,7 @@ func testModifyMembersRacesDeletes(t *testing.T, e *env) {
 		of, err := e.mr.GroupsOf(e.ctx, ids)
 		require.NoError(t, err)
 		for i, id := range ids {
-			var got []string
-			for _, g := range of[id] {
-				got = append(got, g.Value)
-			}
+			got := refValues(of[id])
 			if i%2 == 1 {
 				assert.ElementsMatch(t, gids, got, "GroupsOf a kept user must list every group it was added to (store.MembershipReader.GroupsOf)")
 			} else {
