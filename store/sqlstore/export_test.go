@@ -195,7 +195,7 @@ func (s *Store) bulk(ctx context.Context, table string, cols []string, rows [][]
 }
 
 // Statement SQL, for EXPLAIN tests.
-func (s *Store) SQLResolveForTest(table string) string { return s.sqlResolve(table) }
+func (s *Store) SQLResolveForTest(table string) string { return s.sqlResolve(table, false) }
 func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembers() }
 func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
 func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }

@@ -146,11 +146,7 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
-		q := s.sqlResolve(t.table)
-		if afterGroup && s.d.pg {
-			q += " NOWAIT"
-		}
-		rows, err := s.wx(tx).QueryContext(ctx, q, tenant, s.d.listArg(rest), self)
+		rows, err := s.wx(tx).QueryContext(ctx, s.sqlResolve(t.table, afterGroup), tenant, s.d.listArg(rest), self)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -188,11 +184,15 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 }
 
 // sqlResolve selects, from table, the ids of list $2 in tenant $1 other
-// than $3, locked against deletion on PostgreSQL.
-func (s *Store) sqlResolve(table string) string {
+// than $3, locked against deletion on PostgreSQL, without waiting for a
+// row another transaction holds when nowait (resolveMembers says when).
+func (s *Store) sqlResolve(table string, nowait bool) string {
 	lock := ""
 	if s.d.pg {
 		lock = " FOR KEY SHARE"
+		if nowait {
+			lock += " NOWAIT"
+		}
 	}
 	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.ph(1) + ` AND ` + s.d.inList("id", s.d.ph(2)) + ` AND id <> ` + s.d.ph(3) + ` ORDER BY id` + lock
 }
