@@ -1,13 +1,10 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
@@ -217,7 +214,11 @@ func TestAnalyzeAsTablesGrow(t *testing.T) {
 				}
 			}
 			if tc.notOwner {
-				dsn = nonOwnerDSN(t, owner, dsn)
+				// A role that reads and writes the tables but owns none.
+				dsn = roleDSN(t, owner, dsn,
+					`GRANT USAGE, CREATE ON SCHEMA {schema} TO {role}`,
+					`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {role}`,
+					`GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {role}`)
 			}
 			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, NoAnalyze: tc.noAnalyze})
 			require.NoError(t, err)
@@ -277,38 +278,4 @@ func TestAnalyzeAsTablesGrow(t *testing.T) {
 			}
 		})
 	}
-}
-
-// nonOwnerDSN creates a role that may read and write the tables of dsn's
-// schema (which owner's role owns) but owns none, dropped when t ends,
-// and returns dsn as that role.
-func nonOwnerDSN(t *testing.T, owner *sqlstore.Store, dsn string) string {
-	role := "scimtest_" + randomHex(6)
-	var schema string
-	require.NoError(t, owner.DB().QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema))
-	for _, q := range []string{
-		`CREATE ROLE ` + role + ` LOGIN`,
-		`GRANT USAGE, CREATE ON SCHEMA ` + schema + ` TO ` + role,
-		`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ` + schema + ` TO ` + role,
-		`GRANT USAGE ON ALL SEQUENCES IN SCHEMA ` + schema + ` TO ` + role,
-	} {
-		_, err := owner.DB().ExecContext(ctx, q)
-		require.NoError(t, err, q)
-	}
-	t.Cleanup(func() {
-		// After the stores close (cleanups run last first): drop what
-		// the role was granted, then the role.
-		base := os.Getenv(pgEnv)
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		_, _ = db.ExecContext(ctx, `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
-		_, _ = db.ExecContext(ctx, `DROP ROLE IF EXISTS `+role)
-	})
-	u, err := url.Parse(dsn)
-	require.NoError(t, err)
-	u.User = url.User(role)
-	return u.String()
 }

@@ -3,7 +3,10 @@ package sqlstore_test
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,6 +28,35 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// roleDSN creates a PostgreSQL login role, runs grants as owner (each
+// with {role} and {schema}, dsn's search_path, filled in) and returns dsn
+// as that role. The role and what it was granted or owns are dropped
+// when t ends, after the stores opened later have closed (cleanups run
+// last first).
+func roleDSN(t *testing.T, owner *sqlstore.Store, dsn string, grants ...string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	role := "scimtest_" + randomHex(6)
+	r := strings.NewReplacer("{role}", role, "{schema}", u.Query().Get("search_path"))
+	for _, q := range append([]string{`CREATE ROLE {role} LOGIN`}, grants...) {
+		q = r.Replace(q)
+		_, err := owner.DB().ExecContext(ctx, q)
+		require.NoError(t, err, q)
+	}
+	t.Cleanup(func() {
+		admin, err := sql.Open("pgx", os.Getenv(pgEnv))
+		if err != nil {
+			return
+		}
+		defer admin.Close()
+		_, _ = admin.ExecContext(ctx, `DROP OWNED BY `+role)
+		_, _ = admin.ExecContext(ctx, `DROP ROLE `+role)
+	})
+	u.User = url.User(role)
+	return u.String()
 }
 
 // opener opens a fresh, empty database of one kind.

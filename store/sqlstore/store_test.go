@@ -1,11 +1,9 @@
 package sqlstore_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -154,28 +152,9 @@ func TestExcludeMembersNeverReadsMembers(t *testing.T) {
 	g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	require.NoError(t, err)
 
-	pu, err := url.Parse(dsn)
-	require.NoError(t, err)
-	schema := pu.Query().Get("search_path")
-	role := "nomembers_" + randomHex(4)
-	for _, q := range []string{
-		`CREATE ROLE ` + role + ` LOGIN`,
-		`GRANT USAGE ON SCHEMA ` + schema + ` TO ` + role, // no CREATE: Open of an up-to-date schema needs none
-		`GRANT SELECT ON scim_schema_migrations, scim_groups, scim_users TO ` + role,
-	} {
-		_, err := s.DB().ExecContext(ctx, q)
-		require.NoError(t, err, q)
-	}
-	t.Cleanup(func() {
-		admin, err := sql.Open("pgx", os.Getenv(pgEnv))
-		if err == nil {
-			_, _ = admin.ExecContext(ctx, `DROP OWNED BY `+role)
-			_, _ = admin.ExecContext(ctx, `DROP ROLE `+role)
-			admin.Close()
-		}
-	})
-	pu.User = url.User(role)
-	restricted, err := sqlstore.Open(ctx, pu.String())
+	restricted, err := sqlstore.Open(ctx, roleDSN(t, s, dsn,
+		`GRANT USAGE ON SCHEMA {schema} TO {role}`, // no CREATE: Open of an up-to-date schema needs none
+		`GRANT SELECT ON scim_schema_migrations, scim_groups, scim_users TO {role}`))
 	require.NoError(t, err)
 	defer restricted.Close()
 
