@@ -2,9 +2,7 @@ package sqlstore_test
 
 import (
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -44,16 +42,7 @@ func TestPlansCachedWhileSmall(t *testing.T) {
 
 	do := func(t *testing.T, method, path, body string, want int) string {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req := httptest.NewRequest(method, path, rd)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/scim+json")
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := serve(h, method, path, body)
 		require.Equal(t, want, rec.Code, "%s %s: %s", method, path, rec.Body)
 		_, rest, _ := strings.Cut(rec.Body.String(), `"id":"`)
 		id, _, _ := strings.Cut(rest, `"`)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -109,10 +108,7 @@ func TestBridge(t *testing.T) {
 			Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		require.NoError(t, err)
 		do := func(method, path, body string) (int, map[string]any) {
-			req := httptest.NewRequest(method, path, strings.NewReader(body))
-			req.Header.Set("Content-Type", "application/scim+json")
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, method, path, body)
 			var out map[string]any
 			_ = json.Unmarshal(rec.Body.Bytes(), &out)
 			return rec.Code, out

@@ -3,9 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -182,16 +180,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				path = strings.ReplaceAll(path, "{"+k+"}", v)
 				body = strings.ReplaceAll(body, "{"+k+"}", v)
 			}
-			var rd io.Reader
-			if body != "" {
-				rd = strings.NewReader(body)
-			}
-			req := httptest.NewRequest(method, path, rd)
-			if body != "" {
-				req.Header.Set("Content-Type", "application/scim+json")
-			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, method, path, body)
 			ev := log.Take()
 			for _, e := range ev {
 				t.Logf("  %+v", e)

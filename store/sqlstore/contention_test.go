@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -168,10 +166,7 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 				assert.ErrorIs(t, err, store.ErrUnavailable, "a write that lost every attempt is unavailable, not an internal error")
 				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
 
-				req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
-				req.Header.Set("Content-Type", "application/scim+json")
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, req)
+				rec := serve(h, tc.method, tc.path, tc.body)
 				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -42,10 +41,7 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 	require.NoError(t, err)
 	var last string
 	send := func(method, path, body string) int {
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/scim+json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := serve(h, method, path, body)
 		last = rec.Body.String()
 		return rec.Code
 	}
@@ -204,10 +200,7 @@ func TestWritePlansWithoutStatistics(t *testing.T) {
 	var last string
 	send := func(method, path, body string, want int) {
 		t.Helper()
-		req := httptest.NewRequest(method, path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/scim+json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := serve(h, method, path, body)
 		last = rec.Body.String()
 		require.Equal(t, want, rec.Code, "%s %s: %s", method, path, last)
 	}

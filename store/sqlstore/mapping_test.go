@@ -9,7 +9,6 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -128,10 +127,7 @@ type scimClient struct {
 }
 
 func (c scimClient) do(method, path, body string) (int, map[string]any) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/scim+json")
-	rec := httptest.NewRecorder()
-	c.h.ServeHTTP(rec, req)
+	rec := serve(c.h, method, path, body)
 	var out map[string]any
 	_ = json.Unmarshal(rec.Body.Bytes(), &out)
 	return rec.Code, out
