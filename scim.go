@@ -193,10 +193,10 @@ type Config struct {
 
 	// StoreTimeout bounds the store calls of one request, together: a
 	// database that does not answer in time is answered 503 with
-	// Retry-After, as an outage is, instead of holding every request;
-	// so is any error of no known kind a store returns once the deadline
-	// has passed (database/sql's ErrTxDone, say). Default 10 seconds; a negative value means no bound beyond the
-	// request's own context.
+	// Retry-After, as an outage is, instead of holding every request; so
+	// is any error of no known kind a store returns once the deadline has
+	// passed (database/sql's ErrTxDone, say). Default 10 seconds; a
+	// negative value means no bound beyond the request's own context.
 	StoreTimeout time.Duration
 
 	// Observe, when set, receives one RequestStats per request after its
