@@ -332,6 +332,10 @@ const MaxDeleteMembersForTest = maxDeleteMembers
 // because the database made it retry (Store.retry).
 func (s *Store) RetriedForTest() int64 { return s.retried.Load() }
 
+// AnalyzeTablesForTest are the tables the store analyzes as they grow:
+// those whose statistics the planner's choices for a tenant depend on.
+var AnalyzeTablesForTest = analyzeTables
+
 // AnalyzeForTest waits for the analyzer's check under way, if any, then
 // runs one more as a write would wake it, and returns the tables it
 // analyzed and how many ANALYZEs the store has sent in all (nil and 0
