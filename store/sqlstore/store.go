@@ -483,8 +483,8 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	return nil
 }
 
-// withCtxErr adds ctx's error to err when ctx ended before err did not
-// say so. database/sql rolls a transaction back on its own once its
+// withCtxErr adds ctx's error to err when ctx has ended and err does not
+// already say so. database/sql rolls a transaction back on its own once its
 // context ends, and a statement or the Commit that comes after answers
 // sql.ErrTxDone, which names no cause: a StoreTimeout that expired
 // mid-transaction would be a 500 where it is a 503 with Retry-After (the
