@@ -3,6 +3,8 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"testing"
 
@@ -594,11 +596,7 @@ func testModifyMembersRacesDeletes(t *testing.T, e *env) {
 	}
 	assert.Empty(t, replay[doomed], "the feed must remove every member of a deleted group (store.Change)")
 	for _, gid := range gids {
-		var got []string
-		for m := range replay[gid] {
-			got = append(got, m)
-		}
-		assert.ElementsMatch(t, kept, got, "replaying the feed's member entries must give the group's members (store.Change)")
+		assert.ElementsMatch(t, kept, slices.Collect(maps.Keys(replay[gid])), "replaying the feed's member entries must give the group's members (store.Change)")
 	}
 }
 
