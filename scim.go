@@ -116,7 +116,10 @@ type Config struct {
 	Groups store.GroupStore
 
 	// Tokens authenticates bearer tokens; the token's tenant scopes every
-	// store call. Required unless InsecureNoAuth is set.
+	// store call. Required unless InsecureNoAuth is set. Every endpoint
+	// wants a token but GET /ServiceProviderConfig, which holds no tenant's
+	// data and is served without one (RFC 7643 §5); a token that is sent
+	// there is checked all the same.
 	Tokens Authenticator
 	// InsecureNoAuth serves requests without any authentication, all in the
 	// default tenant "". Only for tests and for hosts that authenticate in
