@@ -619,8 +619,9 @@ func changeErr(kind store.ChangeKind, err error) error {
 // the same transaction (the statement's). It folds a user's creation
 // (the adoption or the insert, which reads w so that it runs once the
 // store's row is in, and the store's own conflict is the one reported),
-// a user's update (likewise after w; with the create when it finds no
-// row) and a member change; ok is false for any other change, or on SQLite,
+// and a user's update (likewise after w; with the create when it finds
+// no row); ok is false for any other change (a group's and its members'
+// are foldChanges' own: foldGroup, foldMembers), or on SQLite,
 // and the store then calls onChange. The text is "" when there is
 // nothing to write (no Members table). An error of the statement from
 // the host's tables is mapped by foldErr as onChange maps it.
@@ -646,8 +647,6 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
 	case store.UserDeactivated, store.UserReactivated:
 		return "", true // onChange writes them with UserUpdated
-	case store.MembersAdded, store.MembersRemoved:
-		return b.foldMember(a, c.Tenant, &c.Change), true
 	}
 	return "", false
 }
@@ -810,12 +809,12 @@ func (b *Bridge) foldCreateUser(a *args, tenant string, u *resources.User, inser
 	return b.rebind(a, adoptOrInsert, x)
 }
 
-// foldChanges renders fold for every entry of a write (those whose ID
-// is subj's handed its resources), or ok false, adding nothing to a,
-// when one of them has no folded form, or when more than one would write
-// the same WITH items (two member entries). A group's create or update
-// (its first entry) is foldGroup's, with subj.groupAfter; a change of its
-// members alone foldMembers'.
+// foldChanges renders the bridge's statements for every entry of a write
+// as WITH items: a group's create or update (its first entry) is
+// foldGroup's, with subj.groupAfter; a change of its members alone
+// foldMembers'; a user's entries fold's (those whose ID is subj's handed
+// its resources). ok is false, adding nothing to a, when an entry has no
+// folded form, or when two user entries would write the same WITH items.
 func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, subj subject) (ctes string, ok bool) {
 	if b == nil || !b.d.pg || len(changes) == 0 {
 		return "", false
@@ -827,7 +826,7 @@ func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, sub
 		// A group's PUT that changed its members only.
 		return b.foldMembers(a, tenant, changes)
 	}
-	users, members := 0, 0
+	users := 0
 	for _, c := range changes {
 		switch c.Kind {
 		case store.UserCreated, store.UserUpdated:
@@ -836,13 +835,11 @@ func (b *Bridge) foldChanges(a *args, tenant string, changes []store.Change, sub
 				return "", false
 			}
 		case store.UserDeactivated, store.UserReactivated:
-		case store.MembersAdded, store.MembersRemoved:
-			members++
 		default:
 			return "", false
 		}
 	}
-	if users > 1 || members > 1 {
+	if users > 1 {
 		return "", false
 	}
 	var parts []string
@@ -1093,7 +1090,6 @@ func (b *Bridge) buildSQL() {
 		}
 		return cols, vals
 	}
-	// live renders the condition that a row is not flagged deleted.
 	q := &qb{d: b.d}
 	cols, vals := userRow(q)
 	insertUser := `INSERT INTO ` + ut.Table + ` (` + strings.Join(cols, ", ") + `) `
