@@ -60,7 +60,7 @@ type handler struct {
 //
 // It serves /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users,
 // /Groups (when cfg.Groups is set), /.search and GET / (a query across
-// every resource type), /Me (501) and /Bulk.
+// every resource type), /Me (501 unless cfg.Me is set) and /Bulk.
 func NewHandler(cfg Config) (http.Handler, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err

@@ -54,8 +54,9 @@ func (s *Store) tracks(ctx context.Context) bool {
 // error stops the write before it is made: apply is not called), makes
 // the write with apply, and appends the entries to t's feed. The caller
 // has checked the write, so apply cannot fail, and holds t.mu for
-// writing. changes is empty when the store is not tracking. It fills the
-// store.Report ctx carries with changes.
+// writing. changes is empty unless s.tracks(ctx) (the store tracks
+// changes, or ctx carries a store.Report). It fills that store.Report
+// with changes.
 func (s *Store) commit(ctx context.Context, t *tenant, changes []store.Change, apply func()) error {
 	if s.tracking() {
 		at := s.stamp()
