@@ -295,7 +295,7 @@ func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
 		default:
 			return found == ""
 		}
-		if res := rt.Resolve(p); res.Sub != nil && res.Sub.Name == "$ref" && rt.ServerRef(res.Attr) {
+		if res := rt.Resolve(p); rt.ServerRefSub(res.Attr, res.Sub) {
 			found = p.Name + ".$ref"
 		}
 		return found == ""

@@ -63,6 +63,12 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 	return r
 }
 
+// ServerRefSub reports whether sub, a sub-attribute of attr (nil for
+// attr itself), is the "$ref" the server makes (ServerRef).
+func (rt *ResourceType) ServerRefSub(attr, sub *Attribute) bool {
+	return sub != nil && sub.Name == "$ref" && rt.ServerRef(attr)
+}
+
 // ServerRef reports whether the "$ref" sub-attribute of attr, an
 // attribute of rt, is one the server makes instead of storing: that of an
 // attribute of the core schema or of the enterprise extension (a group's

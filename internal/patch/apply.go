@@ -49,6 +49,20 @@ func (a *applier) fail(scimType, format string, args ...any) *Error {
 	return newError(a.idx, scimType, format, args...)
 }
 
+// bend is resources.Lenience's rule for what the PATCH takes from a
+// sloppy client: under Strict the operation fails (scimType, format),
+// else warning is recorded; without a Lenience it is taken silently.
+func (a *applier) bend(warning, scimType, format string, args ...any) error {
+	if a.len == nil {
+		return nil
+	}
+	if a.len.Strict {
+		return a.fail(scimType, format, args...)
+	}
+	a.len.Warnings = append(a.len.Warnings, warning)
+	return nil
+}
+
 func (a *applier) apply(op Operation) error {
 	kind := strings.ToLower(strings.TrimSpace(op.Op))
 	path := strings.TrimSpace(op.Path)
@@ -150,7 +164,7 @@ func (a *applier) ignore(l loc) error {
 // which no stored document holds: a change to it would answer 200 and
 // change nothing.
 func (a *applier) serverRef(l loc) bool {
-	return l.sub != nil && l.sub.Name == "$ref" && a.e.rt.ServerRef(l.attr)
+	return a.e.rt.ServerRefSub(l.attr, l.sub)
 }
 
 func (a *applier) serverRefErr(l loc) error {
@@ -238,11 +252,9 @@ func (a *applier) resolve(path string) (loc, error) {
 		return loc{}, a.fail(InvalidPath, "path %q: %v", path, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
-		if a.len != nil && a.len.Strict {
-			return loc{}, a.fail(InvalidPath, "path %q: string values must be quoted: %q (strict mode)", path, c.Value)
-		}
-		if a.len != nil {
-			a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("unquoted filter value %q taken as a string", c.Value))
+		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),
+			InvalidPath, "path %q: string values must be quoted: %q (strict mode)", path, c.Value); err != nil {
+			return loc{}, err
 		}
 	}
 	l := loc{raw: path, filter: p.Filter}
@@ -300,7 +312,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		if attr.Type == resources.TypeComplex {
 			if sub := attr.Sub(p.Name); sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
-			} else if sub.Name == "$ref" && a.e.rt.ServerRef(attr) {
+			} else if a.e.rt.ServerRefSub(attr, sub) {
 				// Not stored: the filter would match no value, whatever
 				// the values are (as the handler refuses it in a list).
 				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
@@ -648,13 +660,8 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			// for a user without a work email): an element dropHollow
 			// would drop, and that fixPrimary must not demote the primary
 			// value for. Nothing changes.
-			if a.len != nil && a.len.Strict {
-				return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
-			}
-			if a.len != nil {
-				a.len.Warnings = append(a.len.Warnings, fmt.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name))
-			}
-			return nil
+			return a.bend(fmt.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
+				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)
 		fixPrimary(attr, list, []int{len(list) - 1})
