@@ -667,11 +667,17 @@ func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
 	if err != nil {
 		return &AttrError{Path: k, Msg: err.Error()}
 	}
+	putExtension(exts, k, raw)
+	return nil
+}
+
+// putExtension keeps raw under k (the name as JSON gives it back) in
+// *exts, made when nil.
+func putExtension(exts *map[string]json.RawMessage, k string, raw json.RawMessage) {
 	if *exts == nil {
 		*exts = make(map[string]json.RawMessage)
 	}
 	(*exts)[jsonString(k)] = raw
-	return nil
 }
 
 // The getters below set *dst from a document value; null leaves *dst as it

@@ -25,7 +25,7 @@ func UserFromJSON(data []byte) (*User, error) {
 			return u.set(k, v)
 		}
 		if !strings.EqualFold(k, EnterpriseUserSchema) {
-			setRawExtension(&u.Extensions, k, raw)
+			putExtension(&u.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}
 		v, _ := jsonscan.Value(raw, 0)
@@ -39,7 +39,7 @@ func UserFromJSON(data []byte) (*User, error) {
 			e.Extra = nil
 			_ = members(raw, func(k string, raw []byte) error {
 				if !isEnterpriseField(k) {
-					setRawExtension(&e.Extra, k, raw)
+					putExtension(&e.Extra, k, append(json.RawMessage(nil), raw...))
 				}
 				return nil
 			})
@@ -60,7 +60,7 @@ func GroupFromJSON(data []byte) (*Group, error) {
 	g := new(Group)
 	err := eachMember(data, func(k string, raw []byte) error {
 		if isExtensionKey(k, GroupSchema) {
-			setRawExtension(&g.Extensions, k, raw)
+			putExtension(&g.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}
 		v, _ := jsonscan.Value(raw, 0)
@@ -117,11 +117,3 @@ var canonicalNames = func() map[string]string {
 	}
 	return m
 }()
-
-// setRawExtension keeps a copy of raw under k in *exts.
-func setRawExtension(exts *map[string]json.RawMessage, k string, raw []byte) {
-	if *exts == nil {
-		*exts = make(map[string]json.RawMessage)
-	}
-	(*exts)[jsonString(k)] = append(json.RawMessage(nil), raw...)
-}
