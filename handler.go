@@ -545,11 +545,15 @@ var endpoints = func() map[string]string {
 // such an id, on any store (PostgreSQL would refuse to even compare with
 // it). It is nil for any other path.
 func unservablePath(p string) *Error {
-	if utf8.ValidString(p) && strings.IndexByte(p, 0) < 0 {
+	if storable(p) {
 		return nil
 	}
 	return errorf(http.StatusNotFound, "", "no SCIM resource at this path: it is not valid UTF-8 or contains a NUL character")
 }
+
+// storable reports whether s is text every store can compare and keep:
+// valid UTF-8 without a NUL (PostgreSQL refuses NUL in text).
+func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 }
 
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them

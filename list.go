@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
@@ -236,7 +235,7 @@ func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.E
 	if len(s) > h.cfg.MaxFilterLength {
 		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
 	}
-	if !utf8.ValidString(s) || strings.IndexByte(s, 0) >= 0 {
+	if !storable(s) {
 		// No store can compare with such a value (PostgreSQL refuses NUL
 		// in text): the answer would depend on the store.
 		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
