@@ -14,8 +14,9 @@ import (
 
 // BenchmarkLookupWithoutStatistics measures an identity provider's
 // lookups on a database that has never been analyzed (a new deployment
-// during its first sync: SQLite always, PostgreSQL until autovacuum's
-// first ANALYZE): each iteration reads a user by id (GetUser, the
+// during its first sync: SQLite always, PostgreSQL until its first
+// ANALYZE, autovacuum's or the store's own; the benchmark seeds its users
+// in bulk, which wakes no store ANALYZE): each iteration reads a user by id (GetUser, the
 // baseline: one primary-key lookup) and looks a user up by userName eq,
 // by a typed email, by any email and by externalId, as the handler lists
 // them (with the users' groups). It reports each one's time and its
