@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/internal/race"
+	"github.com/scimkit/scim/resources"
 )
 
 // userEmails and friends restate parts of userJSON, for expected documents.
@@ -883,6 +884,8 @@ func TestDecodeSchemas(t *testing.T) {
 		{"empty", `{"schemas":[],` + ops + `}`, true, false},
 		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false},
 		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false},
+		{"listed with a long s, raw", `{"schemas":["urn:ietf:params:scim:api:meſſages:2.0:PatchOp"],` + ops + `}`, true, true},
+		{"listed with a long s, escaped", `{"schemas":["urn:ietf:params:scim:api:me\u017f\u017fages:2.0:PatchOp"],` + ops + `}`, true, true},
 		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, false},
 		{"null", `{"schemas":null,` + ops + `}`, true, false},
 	} {
@@ -891,6 +894,10 @@ func TestDecodeSchemas(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.schemas, env.Schemas)
 			assert.Equal(t, tc.listed, env.Listed)
+			// The same answer as every other body's check of its URN.
+			doc, err := resources.Decode([]byte(tc.body))
+			require.NoError(t, err)
+			assert.Equal(t, tc.listed, resources.ListsSchema(doc["schemas"], PatchOpSchema), "resources.ListsSchema agrees")
 		})
 	}
 
