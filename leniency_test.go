@@ -247,6 +247,15 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			}
 			assert.Equal(t, 1, int(e.do("GET", "/Users?filter=userName+eq+sloppy", nil).Body["totalResults"].(float64)), "an unquoted value is a string")
 			assert.Equal(t, []string{`unquoted filter value "sloppy" taken as a string`}, lastWarnings())
+			// A query across resource types reads the filter once, whatever
+			// number of types it runs on (users lack displayName, groups
+			// userName: listParamsAcross rewrites it for each).
+			for _, f := range []string{"userName+eq+sloppy", "displayName+eq+%22sloppy%22+or+userName+eq+sloppy"} {
+				r := e.do("GET", "/?filter="+f, nil)
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, 1, int(r.Body["totalResults"].(float64)), f)
+				assert.Equal(t, []string{`unquoted filter value "sloppy" taken as a string`}, lastWarnings(), f)
+			}
 
 			// A group PATCH bends each thing once, whichever way it is
 			// applied: member changes alone, with others that change

@@ -223,54 +223,62 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	return rl, nil
 }
 
-// parseFilter parses and validates a filter for kind k. Validating it is
-// compiling it (query.Evaluator.Compile runs the checks), and the store
-// gets the result with the filter (store.Query.Compiled), so that a store
-// that evaluates documents with query.Select does not resolve the
-// filter's paths a second time.
-func (h *handler) parseFilter(ctx context.Context, k lister, s string) (filter.Expr, *query.Matcher, error) {
+// parseFilter parses a request's filter, nil for none, and checks what
+// holds whatever the resource type; checkFilter then validates it for
+// each type the request runs on. A query across types (listAll) parses
+// once, so that the filter's warnings are the request's once.
+func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error) {
 	if strings.TrimSpace(s) == "" {
-		return nil, nil, nil
+		return nil, nil
 	}
 	if len(s) > h.cfg.MaxFilterLength {
-		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is %d bytes long; at most %d are accepted", len(s), h.cfg.MaxFilterLength)
 	}
 	if !storable(s) {
 		// No store can compare with such a value (PostgreSQL refuses NUL
 		// in text): the answer would depend on the store.
-		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter is not valid UTF-8 or contains a NUL character")
 	}
 	e, err := h.parser.Parse(s) // a strict parser under Config.Strict: unquoted values refused
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if escapedNUL(e) {
 		// The same, escaped: the parser decodes "\u0000" to a NUL, as JSON
 		// does, and PostgreSQL refused the comparison with a 500.
-		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
 	}
 	for _, c := range filter.UnquotedValues(e) {
 		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
 	}
+	return e, nil
+}
+
+// checkFilter validates e, a parsed filter, for kind k. Validating it is
+// compiling it (query.Evaluator.Compile runs the checks), and the store
+// gets the result with the filter (store.Query.Compiled), so that a store
+// that evaluates documents with query.Select does not resolve the
+// filter's paths a second time.
+func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 	m, err := k.evaluator().Compile(e)
 	if err != nil {
 		if p := omittedIn(k.resourceType(), e); p != "" {
-			return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
 		}
-		return nil, nil, err
+		return nil, err
 	}
 	if p := serverRefIn(k.resourceType(), e); p != "" {
 		// RFC 7644 §3.12, invalidFilter: "the specified attribute and
 		// filter comparison combination is not supported". Evaluated, it
 		// would match nothing, however the members are.
-		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
 	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
-		return nil, nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
-	return e, m, nil
+	return m, nil
 }
 
 // serverRefIn returns the first path of e (members.$ref, or $ref inside
@@ -359,12 +367,17 @@ func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 	return found
 }
 
-func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listParams, error) {
+// listParams reads the rest of rl for kind k, with f its filter as
+// parseFilter gave it.
+func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
-	f, m, err := h.parseFilter(ctx, k, rl.filter)
-	if err != nil {
-		return lp, err
+	var m *query.Matcher
+	if f != nil {
+		var err error
+		if m, err = checkFilter(k, f); err != nil {
+			return lp, err
+		}
 	}
 	lp.query.Filter = f
 	if m != nil {
@@ -405,6 +418,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList) (listPar
 	if rl.count != nil {
 		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
 	}
+	var err error
 	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
 	if err != nil {
 		return lp, err
@@ -523,7 +537,12 @@ func (h *handler) serveSearch(k lister) http.HandlerFunc {
 }
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawList) {
-	lp, err := h.listParams(r.Context(), k, rl)
+	f, err := h.parseFilter(r.Context(), rl.filter)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	lp, err := h.listParams(k, rl, f)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -577,12 +596,17 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	if h.groups != nil {
 		kinds = append(kinds, h.groups)
 	}
+	f, err := h.parseFilter(r.Context(), rl.filter)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
 	var unsorted []part // the types lacking the sortBy attribute
 	for _, k := range kinds {
-		lp, err := h.listParams(r.Context(), k, rl)
+		lp, err := h.listParams(k, rl, f)
 		var skip, nosort bool
 		if err != nil {
-			if lp, skip, nosort, err = h.listParamsAcross(r.Context(), k, kinds, rl, err); skip {
+			if lp, skip, nosort, err = h.listParamsAcross(k, kinds, rl, f, err); skip {
 				continue
 			}
 		}
@@ -660,7 +684,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 // for every resource of k; unsorted when k lacks the sortBy attribute,
 // whose resources §3.4.2.3 then orders after the others (before them when
 // descending). An attribute no type defines is left alone, and err stands.
-func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, err error) (lp listParams, skip, unsorted bool, _ error) {
+func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filter.Expr, err error) (lp listParams, skip, unsorted bool, _ error) {
 	rt := k.resourceType()
 	lacks := func(p filter.AttrPath) bool {
 		if !rt.Resolve(p).Missing {
@@ -679,22 +703,22 @@ func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister
 			rl.sortBy, unsorted, changed = "", true, true
 		}
 	}
-	if e, perr := h.parser.Parse(rl.filter); perr == nil && e != nil {
-		out, truth, ch := unassign(e, lacks)
+	if f != nil {
+		out, truth, ch := unassign(f, lacks)
 		changed = changed || ch
 		switch {
 		case truth < 0:
 			return lp, true, false, nil
 		case truth > 0:
-			rl.filter = ""
+			f = nil
 		case ch:
-			rl.filter = out.String()
+			f = out
 		}
 	}
 	if !changed {
 		return lp, false, false, err
 	}
-	lp, err2 := h.listParams(ctx, k, rl)
+	lp, err2 := h.listParams(k, rl, f)
 	if err2 != nil {
 		return lp, false, false, err
 	}
