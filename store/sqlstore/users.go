@@ -795,6 +795,9 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
 		if kind == "group" {
 			changes[0].Kind = store.GroupDeleted
+			if err := s.lockGroupDelete(ctx, tx, tenant, id); err != nil {
+				return err
+			}
 			if track {
 				own, err := s.ownMembers(ctx, tx, tenant, id)
 				if err != nil {
@@ -895,16 +898,38 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 	return 1, nil
 }
 
-// ownMembers returns the member ids of group gid in the order they were
-// added, for the entry of its deletion. On PostgreSQL it first locks the
-// group's row as the DELETE will, so that no membership change of the
-// group slips in between the read and the delete.
-func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
-	if s.d.pg {
-		if _, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
-			return nil, fmt.Errorf("sqlstore: delete group: %w", err)
-		}
+// lockGroupDelete locks, on PostgreSQL, group gid together with the
+// groups it is a member of, in id order in one statement (the lock
+// order, groups.go), before its delete reads its members, deletes its
+// row and bumps those groups (dropMember): the group's row first, then
+// the others, as a user's delete does, deadlocked with a user's delete
+// that took one of those groups before the group itself (a user in a
+// group and in a group that group is in). All are locked FOR UPDATE, as
+// the DELETE locks the group's own row: a statement locks all its rows
+// in one mode, and the others would otherwise be locked in a weaker one
+// to be raised later, out of order. What that costs them: a write that
+// adds one of them as a member waits for the delete, as their own writes
+// do anyway. A group that joins another between the statement's read
+// and its lock has that group locked by dropMember, after the others.
+func (s *Store) lockGroupDelete(ctx context.Context, tx *sql.Tx, tenant, gid string) error {
+	if !s.d.pg {
+		return nil
 	}
+	_, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id IN (
+		SELECT group_id FROM scim_members WHERE tenant = $1 AND member_id = $2 AND member_type = 'Group' UNION ALL SELECT $2::text)
+		ORDER BY id FOR UPDATE`, tenant, gid)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete group: %w", err)
+	}
+	return nil
+}
+
+// ownMembers returns the member ids of group gid in the order they were
+// added, for the entry of its deletion. The group's row is locked
+// (lockGroupDelete on PostgreSQL; SQLite writes one transaction at a
+// time), so no membership change of the group slips in between the read
+// and the delete.
+func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
 	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
@@ -944,7 +969,9 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 	// groups (a provider deprovisioning people in parallel, all in "All
 	// staff") took them in whatever order the UPDATE met them and
 	// deadlocked, each deadlock broken only after deadlock_timeout (1 s),
-	// sometimes four times in a row (BENCHMARKS.md).
+	// sometimes four times in a row (BENCHMARKS.md). This is step 2 of
+	// the lock order (groups.go); a group's delete has locked them with
+	// the group already (lockGroupDelete).
 	groups := `SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if s.d.pg {
 		groups = `SELECT id FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
