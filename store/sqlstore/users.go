@@ -841,7 +841,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 			}
 			return checkVersion(kind, id, ifVersion, have)
 		}
-		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track)
+		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track, kind == "group")
 		if err != nil {
 			return err
 		}
@@ -910,7 +910,8 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 // to be raised later, out of order. What that costs them: a write that
 // adds one of them as a member waits for the delete, as their own writes
 // do anyway. A group that joins another between the statement's read
-// and its lock has that group locked by dropMember, after the others.
+// and its lock has that group locked by dropMember, after the others and
+// without waiting.
 func (s *Store) lockGroupDelete(ctx context.Context, tx *sql.Tx, tenant, gid string) error {
 	if !s.d.pg {
 		return nil
@@ -962,7 +963,15 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // from estimating the tenant at one row: no form of the statement did
 // (TestWritePlansWithStaleStatistics; the forms tried are in
 // BENCHMARKS.md).
-func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
+//
+// A group's (group) has its groups locked already (lockGroupDelete),
+// but a group that took it as a member after that statement's snapshot
+// and before it had the group's lock is not among them: it is locked here
+// out of the lock order, so without waiting (NOWAIT): the delete runs
+// again when another write holds it (the NOWAIT of a replace's members).
+// A user's delete has no such group: a member change that adds the user
+// waits for the user's DELETE.
+func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track, group bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	// The groups' rows are locked before the memberships are deleted, and
 	// on PostgreSQL in id order: two deletes of members of the same
@@ -971,10 +980,21 @@ func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, n
 	// deadlocked, each deadlock broken only after deadlock_timeout (1 s),
 	// sometimes four times in a row (BENCHMARKS.md). This is step 2 of
 	// the lock order (groups.go); a group's delete has locked them with
-	// the group already (lockGroupDelete).
+	// the group already (lockGroupDelete). They are locked by a statement
+	// of their own, before the UPDATE: locked in the UPDATE's subquery,
+	// a group another write changed while the subquery waited for it was
+	// met again by the UPDATE in the version its snapshot saw, and the
+	// UPDATE waited in that version's queue behind a write waiting for
+	// this delete (a deadlock with a member change of the group).
 	groups := `SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if s.d.pg {
-		groups = `SELECT id FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
+		lock := `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
+		if group {
+			lock += ` NOWAIT`
+		}
+		if _, err := s.wx(tx).ExecContext(ctx, lock, tenant, id); err != nil {
+			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+		}
 	}
 	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + p3 +
 		` WHERE tenant = ` + p1 + ` AND id IN (` + groups + `)`
