@@ -136,9 +136,13 @@ func distinct(ids []string) []string {
 //     dropMember), a new group's member groups (KEY SHARE).
 //
 // A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
-// members it adds only under the group's lock: it takes them out of this
-// order, but never waits for them (NOWAIT), so it closes no cycle; it
-// runs again instead (Store.retry). A write that locks one row (a user's
+// members it adds only under the group's lock, and a group's delete may
+// find a group that took it as a member after its lock's snapshot
+// (dropMember): they take those out of this order, but never wait for
+// them (NOWAIT), so they close no cycle; they run again instead
+// (Store.retry). Rows are locked by a statement of their own before a
+// statement that updates them: an UPDATE whose subquery locks waits, when
+// a row changed meanwhile, in the queue of the version its snapshot saw. A write that locks one row (a user's
 // update, a group's without new members) closes none either. A
 // membership row of scim_members is changed only under its group's lock.
 // SQLite writes one transaction at a time (BEGIN IMMEDIATE) and has no
