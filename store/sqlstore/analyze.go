@@ -24,6 +24,15 @@ const (
 	analyzeMinPages = 8
 	// analyzeTimeout bounds one check and the ANALYZEs it runs.
 	analyzeTimeout = time.Minute
+	// analyzeLockTimeout is the lock_timeout of the analyzer's own
+	// statements. The size query's pg_relation_size takes ACCESS SHARE
+	// on each table, which waits behind a pending ACCESS EXCLUSIVE (a
+	// host's ALTER TABLE, waiting itself for the requests in progress),
+	// and held one of the pool's connections meanwhile, up to
+	// analyzeTimeout; ANALYZE's SKIP_LOCKED covers its table's lock, not
+	// the others it may take. The check gives up instead, and a later
+	// write wakes another.
+	analyzeLockTimeout = 100 * time.Millisecond
 )
 
 // analyzeTables are the tables that grow with a tenant and that every
@@ -116,7 +125,51 @@ func (a *analyzer) close() {
 func (a *analyzer) check(ctx context.Context) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	rows, err := a.db.QueryContext(ctx, `SELECT c.relname, c.relpages,
+	var due []string
+	err := a.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		due, err = a.due(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, name := range due {
+		// SKIP_LOCKED: never wait behind autovacuum's or another
+		// process's ANALYZE of the same table, nor a host's DDL.
+		a.runs++
+		if err := a.inTx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+name)
+			return err
+		}); err != nil {
+			return due[:i], fmt.Errorf("sqlstore: analyze %s: %w", name, err)
+		}
+	}
+	return due, nil
+}
+
+// inTx runs fn in a transaction whose lock waits end after
+// analyzeLockTimeout (SET LOCAL: the pooled connection keeps no setting
+// of the analyzer's), and commits it.
+func (a *analyzer) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := a.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlstore: analyze: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, analyzeLockTimeout.Milliseconds())); err != nil {
+		return fmt.Errorf("sqlstore: analyze: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// due reads the pages of analyzeTables and returns those check analyzes
+// (noting their pages in tried).
+func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT c.relname, c.relpages,
 		pg_relation_size(c.oid) / current_setting('block_size')::bigint,
 		EXISTS (SELECT 1 FROM unnest(c.reloptions) o
 			WHERE lower(o) IN ('autovacuum_enabled=false', 'autovacuum_enabled=off', 'autovacuum_enabled=no', 'autovacuum_enabled=0'))
@@ -144,14 +197,6 @@ func (a *analyzer) check(ctx context.Context) ([]string, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
-	}
-	for i, name := range due {
-		// SKIP_LOCKED: never wait behind autovacuum's or another
-		// process's ANALYZE of the same table, nor a host's DDL.
-		a.runs++
-		if _, err := a.db.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+name); err != nil {
-			return due[:i], fmt.Errorf("sqlstore: analyze %s: %w", name, err)
-		}
 	}
 	return due, nil
 }

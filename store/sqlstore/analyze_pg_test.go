@@ -1,11 +1,16 @@
 package sqlstore_test
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -267,4 +272,70 @@ func TestAnalyzeAsTablesGrow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAnalyzerGivesUpBehindALock: a host's DDL on scim_users (ALTER
+// TABLE, holding or waiting for ACCESS EXCLUSIVE) made the analyzer's
+// size query wait for the table's lock, on one of the store's pooled
+// connections, for up to its one-minute bound; with a small pool the
+// requests waited for the connection. Its statements now run with a
+// short lock_timeout: the check fails with lock_not_available while the
+// lock is still held, and a request that does not read the locked
+// table (a group's GET without its members) is served on the store's
+// only connection.
+func TestAnalyzerGivesUpBehindALock(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
+	require.NoError(t, err)
+
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "served"})
+	require.NoError(t, err)
+
+	ddl, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { ddl.Close() })
+	hold, err := ddl.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	defer hold.Rollback()
+	var holder int
+	require.NoError(t, hold.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&holder))
+	_, err = hold.ExecContext(ctx, `LOCK TABLE scim_users IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+
+	// The bound keeps the base's wait from hanging the test.
+	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	checked := make(chan error, 1)
+	go func() {
+		_, _, err := s.AnalyzeForTest(actx)
+		checked <- err
+	}()
+	// Until the check waits for the lock or has given up already.
+	var gaveUp error
+	for returned := false; !returned; {
+		select {
+		case gaveUp = <-checked:
+			returned = true
+		default:
+			var waiting bool
+			require.NoError(t, ddl.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)))`, holder).Scan(&waiting))
+			if waiting {
+				returned = true
+			}
+		}
+	}
+	// The base's check held the only connection until the lock went: the
+	// request waited for StoreTimeout and was a 503.
+	rec := serve(h, "GET", "/Groups/"+g.ID+"?excludedAttributes=members", "")
+	assert.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	if gaveUp == nil {
+		gaveUp = <-checked
+	}
+	var pe *pgconn.PgError
+	require.ErrorAs(t, gaveUp, &pe, "the check gave up while the lock was held")
+	assert.Equal(t, "55P03", pe.Code, "lock_not_available: %v", gaveUp)
+	require.NoError(t, hold.Rollback())
 }

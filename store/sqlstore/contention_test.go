@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -360,4 +362,133 @@ func TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, got.Members, 1)
 	assert.Equal(t, u.ID, got.Members[0].Value)
+}
+
+// lockCycleStore opens a PostgreSQL store whose connections carry an
+// application_name of their own, and returns it with a function that
+// waits until n of them wait for a lock: a test builds a lock cycle step
+// by step, each writer waiting before the next starts, so that the order
+// in which they get a row is the order they asked for it.
+func lockCycleStore(t *testing.T, cfg sqlstore.Config) (*sqlstore.Store, func(n int)) {
+	t.Helper()
+	u, err := url.Parse(postgresDSN(t))
+	require.NoError(t, err)
+	app := "scimlocks_" + randomHex(6)
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	cfg.DSN = u.String()
+	cfg.NoAnalyze = true // no background statement in the count
+	s, err := sqlstore.New(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	// The watcher has a pool of its own: the store's connections may
+	// all be waiting.
+	watch, err := sql.Open("pgx", os.Getenv(pgEnv))
+	require.NoError(t, err)
+	t.Cleanup(func() { watch.Close() })
+	return s, func(n int) {
+		t.Helper()
+		for {
+			var waiting int
+			require.NoError(t, watch.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, app).Scan(&waiting))
+			if waiting >= n {
+				return
+			}
+			runtime.Gosched()
+		}
+	}
+}
+
+// parentAndChild creates two groups and returns them as parent and
+// child, the parent's id the smaller (the lock order takes it first), and
+// the child a member of the parent.
+func parentAndChild(t *testing.T, s *sqlstore.Store) (parent, child string) {
+	t.Helper()
+	a, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "a"})
+	require.NoError(t, err)
+	b, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "b"})
+	require.NoError(t, err)
+	parent, child = min(a.ID, b.ID), max(a.ID, b.ID)
+	_, err = s.ModifyMembers(ctx, parent, []string{child}, nil, "")
+	require.NoError(t, err)
+	return parent, child
+}
+
+// holdGroup begins a transaction that holds group id's row as a write of
+// it does, and returns it; the test rolls it back to let the writers
+// waiting for the group go on.
+func holdGroup(t *testing.T, s *sqlstore.Store, id string) *sql.Tx {
+	t.Helper()
+	tx, err := s.DB().BeginTx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { tx.Rollback() })
+	_, err = tx.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = '' AND id = $1 FOR NO KEY UPDATE`, id)
+	require.NoError(t, err)
+	return tx
+}
+
+// TestNestedGroupDeletesFollowTheLockOrder: a group's delete locked its
+// own row, then the groups it is a member of; a user's delete locks the
+// user, then its groups in id order. A user in a group and in that
+// group's parent, the parent's id the smaller: the user's delete took the
+// parent and waited for the group, the group's delete held the group and
+// waited for the parent, a deadlock PostgreSQL broke after
+// deadlock_timeout (1 s). Now the group's delete locks itself and its
+// parents in id order in one statement, and waits for the parent
+// holding nothing. A member change of the parent that adds the group
+// again (a provider resending a membership) locks the parent and the
+// group it adds in id order too: taking the member first (KEY SHARE), it
+// waited for the parent while the group's delete, holding the parent,
+// waited for the member. Each cycle is built step by step: a
+// transaction holds the parent, the first writer waits for it, then the
+// second, and the transaction ends; the writers must finish without
+// running again, on both delete paths (the feed reads a deleted group's
+// members under its lock; without it the DELETE is the first lock).
+func TestNestedGroupDeletesFollowTheLockOrder(t *testing.T) {
+	for _, feed := range []bool{true, false} {
+		t.Run(fmt.Sprintf("feed=%v", feed), func(t *testing.T) {
+			for _, tc := range []struct {
+				name   string
+				first  func(s *sqlstore.Store, parent, child, user string) error
+				second func(s *sqlstore.Store, parent, child, user string) error
+			}{
+				{"a member's delete, then its group's",
+					func(s *sqlstore.Store, _, _, user string) error { return s.DeleteUser(ctx, user, "") },
+					func(s *sqlstore.Store, _, child, _ string) error { return s.DeleteGroup(ctx, child, "") }},
+				{"a group's delete, then its parent's member change adding it again",
+					func(s *sqlstore.Store, _, child, _ string) error { return s.DeleteGroup(ctx, child, "") },
+					func(s *sqlstore.Store, parent, child, _ string) error {
+						_, err := s.ModifyMembers(ctx, parent, []string{child}, nil, "")
+						return err
+					}},
+				{"a group's delete, then its member group's delete",
+					func(s *sqlstore.Store, _, child, _ string) error { return s.DeleteGroup(ctx, child, "") },
+					func(s *sqlstore.Store, parent, _, _ string) error { return s.DeleteGroup(ctx, parent, "") }},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					s, waiting := lockCycleStore(t, sqlstore.Config{ChangeFeed: feed})
+					parent, child := parentAndChild(t, s)
+					u, err := s.CreateUser(ctx, &resources.User{UserName: "both"})
+					require.NoError(t, err)
+					for _, g := range []string{child, parent} {
+						_, err := s.ModifyMembers(ctx, g, []string{u.ID}, nil, "")
+						require.NoError(t, err)
+					}
+					before := s.RetriedForTest()
+					hold := holdGroup(t, s, parent)
+					errs := make(chan error, 2)
+					go func() { errs <- tc.first(s, parent, child, u.ID) }()
+					waiting(1)
+					go func() { errs <- tc.second(s, parent, child, u.ID) }()
+					waiting(2)
+					require.NoError(t, hold.Rollback())
+					for range 2 {
+						require.NoError(t, <-errs)
+					}
+					assert.Zero(t, s.RetriedForTest()-before, "a write ran again: the two deadlocked")
+				})
+			}
+		})
+	}
 }

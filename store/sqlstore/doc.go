@@ -244,11 +244,14 @@
 // enforced by unique indexes (a violation is store.ErrConflict, never a
 // database error). Replaces and membership changes lock the resource's
 // row and check the version under the lock (store.ErrPreconditionFailed
-// when stale). A membership change takes a KEY SHARE lock on each member
-// it adds before it locks the group, and deletes delete the resource's row
-// before they lock the groups it leaves, in id order, so a member deleted
-// concurrently is never left behind as a membership and two deletes of
-// members of the same groups do not deadlock. A replace of the members
+// when stale). On PostgreSQL every write that locks several rows takes
+// users first, then groups in id order (the lock order is written once,
+// in groups.go): a membership change takes a KEY SHARE lock on each user
+// it adds, then its group with the groups it adds; a user's delete
+// deletes its row, then locks the groups it leaves; a group's delete
+// locks itself with the groups it leaves. So a member deleted
+// concurrently is never left behind as a membership, and no two deletes
+// or member changes deadlock, nested groups included. A replace of the members
 // (ReplaceGroup, UpdateGroup) learns which members it adds only under the
 // group's lock: it locks them without waiting (NOWAIT) and runs again,
 // for up to about 0.7 s, when a delete in progress holds one. A write the database still makes

@@ -119,30 +119,81 @@ func distinct(ids []string) []string {
 	return out
 }
 
+// Lock order. On PostgreSQL every write that locks more than one row of
+// scim_users and scim_groups takes them in this one order, so that no two
+// writes ever wait for each other in a cycle: a deadlock, which
+// PostgreSQL breaks only after deadlock_timeout (1 s), every writer of
+// those rows stalled meanwhile, the loser run again or answered 503
+// (BENCHMARKS.md, "lock order").
+//
+//  1. Users, in id order: the user a delete deletes (its DELETE, FOR
+//     UPDATE), the users a member change or a new group adds (KEY SHARE,
+//     resolveMembers).
+//  2. Then groups, in id order, all in one statement: a member change's
+//     group with the groups it adds (NO KEY UPDATE, lockForMembers), a
+//     group's delete's group with the groups it is a member of (FOR
+//     UPDATE, lockGroupDelete), a user's delete's groups (NO KEY UPDATE,
+//     dropMember), a new group's member groups (KEY SHARE).
+//
+// A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
+// members it adds only under the group's lock, and a group's delete may
+// find a group that took it as a member after its lock's snapshot
+// (dropMember): they take those out of this order, but never wait for
+// them (NOWAIT), so they close no cycle; they run again instead
+// (Store.retry). Rows are locked by a statement of their own before a
+// statement that updates them: an UPDATE whose subquery locks waits, when
+// a row changed meanwhile, in the queue of the version its snapshot saw. A write that locks one row (a user's
+// update, a group's without new members) closes none either. A
+// membership row of scim_members is changed only under its group's lock.
+// SQLite writes one transaction at a time (BEGIN IMMEDIATE) and has no
+// row locks.
+
+// memberTables are the tables a member id is looked up in, in the lock
+// order: a user first.
+var memberTables = [...]struct{ table, typ string }{{"scim_users", "User"}, {"scim_groups", "Group"}}
+
 // resolveMembers returns, in the order of ids, those that name a user or
 // a group (other than self) of the tenant, with their type. On PostgreSQL
 // it takes a KEY SHARE lock on each, so a concurrent delete of a member
 // waits for this transaction (and then removes the new membership too)
 // instead of leaving a membership of a deleted resource behind.
-// CreateGroup and ModifyMembers take these locks before they lock the
-// group, the order of a delete too (the member's row, then the groups it
-// leaves). A replace of the members (ReplaceGroup, UpdateGroup) knows
-// which members are new only once it holds the group's lock and has read
-// the stored ones, so it takes them after (afterGroup), and then does not
-// wait (NOWAIT): a member locked by a delete in progress, whose
-// transaction may be waiting for this group, makes the transaction fail
-// at once with lock_not_available, and Store.write runs it again once
-// the delete has had the group. Waiting instead made a deadlock whenever
-// two such deletes and two replaces crossed, which PostgreSQL breaks only
-// after deadlock_timeout (1 s), every writer of those groups stalled
-// meanwhile (BENCHMARKS.md).
+// CreateGroup takes these locks in the lock order (above). A replace of
+// the members (ReplaceGroup, UpdateGroup) knows which members are new
+// only once it holds the group's lock and has read the stored ones, so it
+// takes them after (afterGroup), and then does not wait (NOWAIT): a
+// member locked by a delete in progress, whose transaction may be waiting
+// for this group, makes the transaction fail at once with
+// lock_not_available, and Store.write runs it again once the delete has
+// had the group. Waiting instead made a deadlock whenever two such
+// deletes and two replaces crossed (BENCHMARKS.md).
 func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string, afterGroup bool) (mids, types []string, err error) {
-	if len(ids) == 0 {
-		return nil, nil, nil
+	found, _, err := s.resolveIn(ctx, tx, tenant, self, ids, afterGroup, memberTables[:])
+	if err != nil {
+		return nil, nil, err
 	}
-	found := make(map[string]string, len(ids))
-	rest := ids
-	for _, t := range [...]struct{ table, typ string }{{"scim_users", "User"}, {"scim_groups", "Group"}} {
+	mids, types = inOrder(ids, found)
+	return mids, types, nil
+}
+
+// inOrder returns the ids that found has a type for, in the order of
+// ids, with their types.
+func inOrder(ids []string, found map[string]string) (mids, types []string) {
+	for _, id := range ids {
+		if t, ok := found[id]; ok {
+			mids = append(mids, id)
+			types = append(types, t)
+		}
+	}
+	return mids, types
+}
+
+// resolveIn looks the ids up in tables, in their order, each id only
+// until a table has it (as resolveMembers says, locks included), and
+// returns the type of each found and the ids none had.
+func (s *Store) resolveIn(ctx context.Context, tx *sql.Tx, tenant, self string, ids []string, afterGroup bool, tables []struct{ table, typ string }) (found map[string]string, rest []string, err error) {
+	found = make(map[string]string, len(ids))
+	rest = ids
+	for _, t := range tables {
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
@@ -174,13 +225,7 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 		}
 		rest = missing
 	}
-	for _, id := range ids {
-		if t, ok := found[id]; ok {
-			mids = append(mids, id)
-			types = append(types, t)
-		}
-	}
-	return mids, types, nil
+	return found, rest, nil
 }
 
 // sqlResolve selects, from table, the ids of list $2 in tenant $1 other
@@ -830,11 +875,7 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	)
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		done = nil
-		mids, types, err := s.resolveMembers(ctx, tx, tenant, groupID, add, false)
-		if err != nil {
-			return err
-		}
-		version, _, _, err := s.lockGroup(ctx, tx, tenant, groupID, false)
+		mids, types, version, err := s.lockForMembers(ctx, tx, tenant, groupID, add)
 		if err != nil {
 			return err
 		}
@@ -867,6 +908,70 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	}
 	query.Report(ctx, done)
 	return out, nil
+}
+
+// lockForMembers takes ModifyMembers' locks in the lock order (above):
+// the users of add (KEY SHARE), then, on PostgreSQL, group gid together
+// with the groups of add, in id order in one statement (NO KEY UPDATE: a
+// member group is locked as its group is, which a group's delete, taking
+// the group and those it is a member of in id order, waits for in the
+// same order). It returns those of add that name a user or a group (other
+// than gid) of the tenant, in order, with their types, and the group's
+// version, or store.ErrNotFound. With only users to add (a provider's
+// push), the group's lock is lockGroup's statement.
+func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, add []string) (mids, types []string, version int64, err error) {
+	tables := memberTables[:]
+	if s.d.pg {
+		tables = tables[:1]
+	}
+	found, rest, err := s.resolveIn(ctx, tx, tenant, gid, add, false, tables)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if len(rest) == 0 || !s.d.pg {
+		if version, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
+			return nil, nil, 0, err
+		}
+		mids, types = inOrder(add, found)
+		return mids, types, version, nil
+	}
+	// Each group is found by its key and locked as the join reaches it,
+	// in the order of the sorted list. "id = ANY($2) ORDER BY id FOR NO
+	// KEY UPDATE" read every group of the tenant in its generic plan on
+	// statistics older than the tenant, and "id IN (SELECT unnest($2))"
+	// in both (TestWritePlansWithStaleStatistics).
+	ids := append(slices.Clone(rest), gid)
+	slices.Sort(ids)
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT g.id, g.version FROM unnest($2::text[]) AS x(id)
+		CROSS JOIN LATERAL (SELECT id, version FROM scim_groups WHERE tenant = $1 AND id = x.id FOR NO KEY UPDATE) g`, tenant, ids)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+	}
+	seen := false
+	for rows.Next() {
+		var id string
+		var v int64
+		if err := rows.Scan(&id, &v); err != nil {
+			rows.Close()
+			return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+		}
+		if id == gid {
+			version, seen = v, true
+		} else {
+			found[id] = "Group"
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+	}
+	if !seen {
+		return nil, nil, 0, notFound("group", gid)
+	}
+	mids, types = inOrder(add, found)
+	return mids, types, version, nil
 }
 
 // modifyMembers is ModifyMembers' change of group gid, locked at

@@ -795,6 +795,9 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
 		if kind == "group" {
 			changes[0].Kind = store.GroupDeleted
+			if err := s.lockGroupDelete(ctx, tx, tenant, id); err != nil {
+				return err
+			}
 			if track {
 				own, err := s.ownMembers(ctx, tx, tenant, id)
 				if err != nil {
@@ -838,7 +841,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 			}
 			return checkVersion(kind, id, ifVersion, have)
 		}
-		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track)
+		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track, kind == "group")
 		if err != nil {
 			return err
 		}
@@ -895,16 +898,39 @@ func (s *Store) deleteRow(ctx context.Context, tx *sql.Tx, kind, q string, args 
 	return 1, nil
 }
 
-// ownMembers returns the member ids of group gid in the order they were
-// added, for the entry of its deletion. On PostgreSQL it first locks the
-// group's row as the DELETE will, so that no membership change of the
-// group slips in between the read and the delete.
-func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
-	if s.d.pg {
-		if _, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id = $2 FOR UPDATE`, tenant, gid); err != nil {
-			return nil, fmt.Errorf("sqlstore: delete group: %w", err)
-		}
+// lockGroupDelete locks, on PostgreSQL, group gid together with the
+// groups it is a member of, in id order in one statement (the lock
+// order, groups.go), before its delete reads its members, deletes its
+// row and bumps those groups (dropMember): the group's row first, then
+// the others, as a user's delete does, deadlocked with a user's delete
+// that took one of those groups before the group itself (a user in a
+// group and in a group that group is in). All are locked FOR UPDATE, as
+// the DELETE locks the group's own row: a statement locks all its rows
+// in one mode, and the others would otherwise be locked in a weaker one
+// to be raised later, out of order. What that costs them: a write that
+// adds one of them as a member waits for the delete, as their own writes
+// do anyway. A group that joins another between the statement's read
+// and its lock has that group locked by dropMember, after the others and
+// without waiting.
+func (s *Store) lockGroupDelete(ctx context.Context, tx *sql.Tx, tenant, gid string) error {
+	if !s.d.pg {
+		return nil
 	}
+	_, err := s.wx(tx).ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id IN (
+		SELECT group_id FROM scim_members WHERE tenant = $1 AND member_id = $2 AND member_type = 'Group' UNION ALL SELECT $2::text)
+		ORDER BY id FOR UPDATE`, tenant, gid)
+	if err != nil {
+		return fmt.Errorf("sqlstore: delete group: %w", err)
+	}
+	return nil
+}
+
+// ownMembers returns the member ids of group gid in the order they were
+// added, for the entry of its deletion. The group's row is locked
+// (lockGroupDelete on PostgreSQL; SQLite writes one transaction at a
+// time), so no membership change of the group slips in between the read
+// and the delete.
+func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
 	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
@@ -937,17 +963,38 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // from estimating the tenant at one row: no form of the statement did
 // (TestWritePlansWithStaleStatistics; the forms tried are in
 // BENCHMARKS.md).
-func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track bool) ([]store.Change, error) {
+//
+// A group's (group) has its groups locked already (lockGroupDelete),
+// but a group that took it as a member after that statement's snapshot
+// and before it had the group's lock is not among them: it is locked here
+// out of the lock order, so without waiting (NOWAIT): the delete runs
+// again when another write holds it (the NOWAIT of a replace's members).
+// A user's delete has no such group: a member change that adds the user
+// waits for the user's DELETE.
+func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track, group bool) ([]store.Change, error) {
 	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
 	// The groups' rows are locked before the memberships are deleted, and
 	// on PostgreSQL in id order: two deletes of members of the same
 	// groups (a provider deprovisioning people in parallel, all in "All
 	// staff") took them in whatever order the UPDATE met them and
 	// deadlocked, each deadlock broken only after deadlock_timeout (1 s),
-	// sometimes four times in a row (BENCHMARKS.md).
+	// sometimes four times in a row (BENCHMARKS.md). This is step 2 of
+	// the lock order (groups.go); a group's delete has locked them with
+	// the group already (lockGroupDelete). They are locked by a statement
+	// of their own, before the UPDATE: locked in the UPDATE's subquery,
+	// a group another write changed while the subquery waited for it was
+	// met again by the UPDATE in the version its snapshot saw, and the
+	// UPDATE waited in that version's queue behind a write waiting for
+	// this delete (a deadlock with a member change of the group).
 	groups := `SELECT group_id FROM scim_members WHERE tenant = ` + p1 + ` AND member_id = ` + p2
 	if s.d.pg {
-		groups = `SELECT id FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
+		lock := `SELECT 1 FROM scim_groups WHERE tenant = $1 AND id IN (` + groups + `) ORDER BY id FOR NO KEY UPDATE`
+		if group {
+			lock += ` NOWAIT`
+		}
+		if _, err := s.wx(tx).ExecContext(ctx, lock, tenant, id); err != nil {
+			return nil, fmt.Errorf("sqlstore: drop memberships: %w", err)
+		}
 	}
 	bump := `UPDATE scim_groups SET version = version + 1, last_modified = ` + p3 +
 		` WHERE tenant = ` + p1 + ` AND id IN (` + groups + `)`

@@ -151,6 +151,12 @@ func writePlansWithStaleStatistics(t *testing.T, seed, s *sqlstore.Store, log *s
 			_, err := s.ModifyMembers(tctx, big[0], uids[3001:3004], nil, "")
 			return err
 		}},
+		{"add a group and a user to a group", func() error {
+			// The group, locked with the group it adds in id order
+			// (lockForMembers).
+			_, err := s.ModifyMembers(tctx, gids[300], []string{gids[301], uids[4000]}, nil, "")
+			return err
+		}},
 		{"replace a group", func() error {
 			_, err := s.ReplaceGroup(tctx, &resources.Group{ID: gids[700], DisplayName: "team 700 renamed",
 				Members: []resources.Member{{Value: uids[700]}, {Value: uids[5000]}}}, "")

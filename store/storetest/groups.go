@@ -29,6 +29,7 @@ var groupTests = []test{
 	{"WriteReport", testWriteReport},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ModifyMembersRacesDeletes", testModifyMembersRacesDeletes},
+	{"NestedGroupDeletesRaceMembers", testNestedGroupDeletesRaceMembers},
 	{"ConcurrentCreateSameDisplayName", testConcurrentCreateGroup},
 	{"GroupsOf", testGroupsOf},
 	{"IndirectGroups", testIndirectGroups},
@@ -597,6 +598,92 @@ func testModifyMembersRacesDeletes(t *testing.T, e *env) {
 	assert.Empty(t, replay[doomed], "the feed must remove every member of a deleted group (store.Change)")
 	for _, gid := range gids {
 		assert.ElementsMatch(t, kept, slices.Collect(maps.Keys(replay[gid])), "replaying the feed's member entries must give the group's members (store.Change)")
+	}
+}
+
+// testNestedGroupDeletesRaceMembers: groups nested in a group are
+// deleted while their members (users in them and in the outer group)
+// are deleted, and while the outer group's members change, the nested
+// groups added to it again among them (a provider resending a
+// membership). A store that locks rows must take them in one order for
+// all of these (sqlstore: users, then groups in id order): a group's
+// delete that locked itself before the groups it is a member of
+// deadlocked with a member's delete that took the outer group first.
+// Every call succeeds (an add to, or of, a group deleted first is
+// skipped or store.ErrNotFound), and no membership of a deleted user or
+// group is left.
+func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
+	if !e.nested {
+		t.Skip("Stores.NoNestedGroups: no group is a member of a group")
+	}
+	const inner, perInner = 4, 4
+	const atomic = "(store.GroupStore.DeleteGroup, store.UserStore.DeleteUser and store.GroupStore.ModifyMembers are atomic against each other, whatever the nesting)"
+	outer := e.createGroup(t, &resources.Group{DisplayName: "outer"}).ID
+	ids := e.createUserIDs(t, "nested", inner*perInner)
+	gids := make([]string, inner)
+	for i := range gids {
+		ms := make([]resources.Member, 0, perInner)
+		for _, id := range ids[i*perInner : (i+1)*perInner] {
+			ms = append(ms, resources.Member{Value: id})
+		}
+		gids[i] = e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("inner%d", i), Members: ms}).ID
+	}
+	// Every user and every inner group is a member of outer.
+	_, err := e.groups.ModifyMembers(e.ctx, outer, append(slices.Clone(ids), gids...), nil, "")
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, 2*len(ids)+2*inner)
+	run := func(what string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			if err := f(); err != nil && !errors.Is(err, store.ErrNotFound) {
+				errs <- fmt.Errorf("%s: %w", what, err)
+			}
+		}()
+	}
+	for i, gid := range gids {
+		run("DeleteGroup of a nested group", func() error { return e.groups.DeleteGroup(e.ctx, gid, "") })
+		run("ModifyMembers adding a nested group being deleted to its group again", func() error {
+			_, err := e.groups.ModifyMembers(e.ctx, outer, []string{gid}, nil, "")
+			return err
+		})
+		for _, id := range ids[i*perInner : (i+1)*perInner] {
+			run("ModifyMembers adding a user to a group being deleted", func() error {
+				_, err := e.groups.ModifyMembers(e.ctx, gid, []string{id}, nil, "")
+				return err
+			})
+		}
+	}
+	for i, id := range ids {
+		if i%2 == 0 {
+			run("DeleteUser of a member of a nested group and of its group", func() error { return e.users.DeleteUser(e.ctx, id, "") })
+		} else {
+			run("ModifyMembers removing a user from the group of a nested group being deleted", func() error {
+				_, err := e.groups.ModifyMembers(e.ctx, outer, nil, []string{id}, "")
+				return err
+			})
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err, "every call must succeed "+atomic)
+	}
+	for _, gid := range gids {
+		_, err := e.groups.GetGroup(e.ctx, gid, store.GetOptions{})
+		requireIs(t, err, store.ErrNotFound, "a deleted group must stay deleted, whatever was added to it meanwhile "+atomic)
+	}
+	assert.Empty(t, e.members(t, outer), "the group must hold none of its deleted users and groups, and none of the users removed "+atomic)
+	if e.mr != nil {
+		of, err := e.mr.GroupsOf(e.ctx, ids)
+		require.NoError(t, err)
+		for _, id := range ids {
+			assert.Empty(t, refValues(of[id]), "GroupsOf must list no deleted group, nor a group the user was removed from (store.MembershipReader.GroupsOf)")
+		}
 	}
 }
 
