@@ -225,7 +225,10 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch plan.Kind {
-	case patch.MembersOnly, patch.MembersWithOthers:
+	case patch.MembersOnly:
+		h.patchMembers(w, r, plan.Members, nil)
+		return
+	case patch.MembersWithOthers:
 		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
 		}
@@ -240,25 +243,11 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-// lockedAfter is how many versioned attempts of a member change
-// patchMembers loses before it applies the request under the group's
-// lock (retrier's backoffs between them add up to 0.26 s at most): the
-// locked path reads all of the group's members, a versioned member
-// change none, so only a change that keeps losing pays for it.
-const lockedAfter = 10
-
 // patchMembers applies a membership plan with ModifyMembers at the version
 // read, retrying on a concurrent change. others are operations that came
 // with it and must change nothing (they are checked on the group loaded
 // without members); when they would change something, patchMembers writes
 // nothing and reports false, so the caller applies the request in full.
-// It reports false too after lockedAfter lost attempts when the store has
-// an updater: the whole request then runs under the group's lock, which
-// no concurrent write makes lose. A versioned write on a group many
-// clients change at once (Okta resends the displayName with each member
-// change, and reads the version to check it) lost again and again, each
-// loss after a wait for the group's lock, and ran out of retryBudget: a
-// 503 (BENCHMARKS.md, "lock order").
 func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
 	ctx := r.Context()
 	id := r.PathValue("id")
@@ -313,9 +302,6 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
-			if h.groups.updater != nil && rt.attempt+1 >= lockedAfter {
-				return false // nothing was written
-			}
 			if rt.again(ctx) {
 				continue
 			}
