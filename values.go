@@ -1,7 +1,9 @@
 package scim
 
 import (
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -98,4 +100,25 @@ func validUTF8(data []byte) error {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", esc)
 	}
 	return nil
+}
+
+// messageKeys returns the member names of a message body (a
+// SearchRequest, a BulkRequest, a bulk operation) sorted, and repeated, a
+// name the object also gives in another case ("data" and "dAtA"; "" when
+// none). A message's members match case-insensitively, so two spellings
+// would leave which value counts to the map's iteration order, and an
+// unsorted walk would leave to it which of two errors answers: the same
+// request must get the same answer every time (and on every store). The
+// PATCH decoder and resources.Normalize refuse such a body too.
+func messageKeys(doc map[string]any) (keys []string, repeated string) {
+	keys = slices.Sorted(maps.Keys(doc))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		if seen[lk] {
+			return keys, k
+		}
+		seen[lk] = true
+	}
+	return keys, ""
 }
