@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -110,8 +109,28 @@ func validUTF8(data []byte) error {
 // unsorted walk would leave to it which of two errors answers: the same
 // request must get the same answer every time (and on every store). The
 // PATCH decoder and resources.Normalize refuse such a body too.
+//
+// Names are compared pairwise with strings.EqualFold, as the PATCH
+// decoder compares them, which allocates nothing for the few members a
+// message has; an object of more than 16 members (only a hostile client
+// sends one, and it is refused or its extra members ignored anyway)
+// takes a map of lower-cased names instead, so that it costs linear time.
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
-	keys = slices.Sorted(maps.Keys(doc))
+	keys = make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) <= 16 {
+		for i, k := range keys {
+			for _, o := range keys[:i] {
+				if strings.EqualFold(k, o) {
+					return keys, k
+				}
+			}
+		}
+		return keys, ""
+	}
 	seen := make(map[string]bool, len(keys))
 	for _, k := range keys {
 		lk := strings.ToLower(k)
