@@ -140,6 +140,24 @@ func (s *fuzzSite) members(body string) string {
 	return body
 }
 
+// fuzzSites opens a fuzzSite on each of the stores that fuzzStoresEnv
+// names (unset: all), leaving PostgreSQL out when no server is named and
+// none is required (sqltest.PostgresURL would skip the whole target).
+func fuzzSites(f *testing.F, stores ...string) []*fuzzSite {
+	names := fuzzStoreNames()
+	var sites []*fuzzSite
+	for _, n := range stores {
+		if names != nil && !names[n] {
+			continue
+		}
+		if n == "postgres" && names == nil && os.Getenv(sqltest.URLEnv) == "" && os.Getenv(sqltest.RequireEnv) == "" && os.Getenv("CI") != "true" {
+			continue
+		}
+		sites = append(sites, newFuzzSite(f, n))
+	}
+	return sites
+}
+
 // fuzzRequestTime is the clock during fuzzed requests: after the data
 // set's creation times, and the same for every request, so a write's
 // lastModified is the same on every store.
@@ -375,17 +393,7 @@ func FuzzRequests(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s.target, s.query, s.body)
 	}
-	names := fuzzStoreNames()
-	var sites []*fuzzSite
-	for _, n := range []string{"memory", "sqlite", "postgres"} {
-		if names != nil && !names[n] {
-			continue
-		}
-		if n == "postgres" && names == nil && os.Getenv(sqltest.URLEnv) == "" && os.Getenv(sqltest.RequireEnv) == "" && os.Getenv("CI") != "true" {
-			continue // PostgresURL would skip every store
-		}
-		sites = append(sites, newFuzzSite(f, n))
-	}
+	sites := fuzzSites(f, "memory", "sqlite", "postgres")
 	f.Fuzz(func(t *testing.T, target uint8, query, body string) {
 		for _, s := range sites {
 			method, path := s.target(target)

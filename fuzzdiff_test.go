@@ -4,12 +4,9 @@ import (
 	"encoding/json"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // uuidPattern matches an id a store assigned.
@@ -97,18 +94,8 @@ func FuzzStoresAgree(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s.target, s.query, s.body)
 	}
-	names := fuzzStoreNames()
 	ref := newFuzzSite(f, "memory")
-	var others []*fuzzSite
-	for _, n := range []string{"sqlite", "postgres"} {
-		if names != nil && !names[n] {
-			continue
-		}
-		if n == "postgres" && names == nil && os.Getenv(sqltest.URLEnv) == "" && os.Getenv(sqltest.RequireEnv) == "" && os.Getenv("CI") != "true" {
-			continue // PostgresURL would skip the whole target
-		}
-		others = append(others, newFuzzSite(f, n))
-	}
+	others := fuzzSites(f, "sqlite", "postgres")
 	f.Fuzz(func(t *testing.T, target uint8, query, body string) {
 		method, path := ref.target(target)
 		ref.logs.Reset()
@@ -157,18 +144,8 @@ func FuzzFilterAgree(f *testing.F) {
 	for _, s := range groupAgreeSeeds {
 		f.Add(true, s, "displayName", false, 0, -1)
 	}
-	names := fuzzStoreNames()
 	ref := newFuzzSite(f, "memory")
-	var others []*fuzzSite
-	for _, n := range []string{"sqlite", "postgres"} {
-		if names != nil && !names[n] {
-			continue
-		}
-		if n == "postgres" && names == nil && os.Getenv(sqltest.URLEnv) == "" && os.Getenv(sqltest.RequireEnv) == "" && os.Getenv("CI") != "true" {
-			continue // PostgresURL would skip the whole target
-		}
-		others = append(others, newFuzzSite(f, n))
-	}
+	others := fuzzSites(f, "sqlite", "postgres")
 	f.Fuzz(func(t *testing.T, groups bool, filter, sortBy string, desc bool, startIndex, count int) {
 		path := "/Users/.search"
 		if groups {
