@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -129,7 +130,12 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	failOnErrors := 0
 	found := false
 	given, listed := false, false
-	for k, v := range doc {
+	keys, twice := messageKeys(doc)
+	if twice != "" {
+		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
+	}
+	for _, k := range keys {
+		v := doc[k]
 		switch strings.ToLower(k) {
 		case "schemas":
 			given, listed = true, resources.ListsSchema(v, bulkRequestSchema)
@@ -193,7 +199,12 @@ func parseBulkOp(i int, raw any) (*bulkOp, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] is not a JSON object", i)
 	}
 	op := &bulkOp{index: i}
-	for k, v := range m {
+	keys, twice := messageKeys(m)
+	if twice != "" {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: %s", i, jsonscan.RepeatedError(twice))
+	}
+	for _, k := range keys {
+		v := m[k]
 		s, isString := v.(string)
 		switch strings.ToLower(k) {
 		case "method":

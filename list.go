@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -142,7 +143,12 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		return rl, err
 	}
 	given, listed := false, false
-	for k, v := range doc {
+	keys, twice := messageKeys(doc)
+	if twice != "" {
+		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
+	}
+	for _, k := range keys {
+		v := doc[k]
 		bad := func(want string) error {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "SearchRequest %q must be %s", k, want)
 		}

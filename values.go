@@ -2,6 +2,7 @@ package scim
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -98,4 +99,45 @@ func validUTF8(data []byte) error {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", esc)
 	}
 	return nil
+}
+
+// messageKeys returns the member names of a message body (a
+// SearchRequest, a BulkRequest, a bulk operation) sorted, and repeated, a
+// name the object also gives in another case ("data" and "dAtA"; "" when
+// none). A message's members match case-insensitively, so two spellings
+// would leave which value counts to the map's iteration order, and an
+// unsorted walk would leave to it which of two errors answers: the same
+// request must get the same answer every time (and on every store). The
+// PATCH decoder and resources.Normalize refuse such a body too.
+//
+// Names are compared pairwise with strings.EqualFold, as the PATCH
+// decoder compares them, which allocates nothing for the few members a
+// message has; an object of more than 16 members (only a hostile client
+// sends one, and it is refused or its extra members ignored anyway)
+// takes a map of lower-cased names instead, so that it costs linear time.
+func messageKeys(doc map[string]any) (keys []string, repeated string) {
+	keys = make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if len(keys) <= 16 {
+		for i, k := range keys {
+			for _, o := range keys[:i] {
+				if strings.EqualFold(k, o) {
+					return keys, k
+				}
+			}
+		}
+		return keys, ""
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		lk := strings.ToLower(k)
+		if seen[lk] {
+			return keys, k
+		}
+		seen[lk] = true
+	}
+	return keys, ""
 }
