@@ -39,6 +39,14 @@ func TestFuzzFindings(t *testing.T) {
 			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `is given twice`,
 		},
 		{
+			// Names are one member when their lower cases are, as the
+			// readers classify them: "ſortBy" (a long s) folds to
+			// "sortBy" under strings.EqualFold but is no member.
+			name: "search request with a look-alike member", method: "POST", path: "/.search",
+			body:   `{"sortBy":"userName","ſortBy":"x"}`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"ſortBy" is not a SearchRequest attribute`,
+		},
+		{
 			// Two errors in one body: the members are checked in a fixed
 			// order, so the same one answers every time.
 			name: "search request with two bad members", method: "POST", path: "/.search",

@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -110,21 +111,19 @@ func validUTF8(data []byte) error {
 // request must get the same answer every time (and on every store). The
 // PATCH decoder and resources.Normalize refuse such a body too.
 //
-// Names are compared pairwise with strings.EqualFold, as the PATCH
-// decoder compares them, which allocates nothing for the few members a
-// message has; an object of more than 16 members (only a hostile client
-// sends one, and it is refused or its extra members ignored anyway)
-// takes a map of lower-cased names instead, so that it costs linear time.
+// Names are the same when their strings.ToLower are, the fold the
+// readers' switches classify them by, so that a pair refused here is a
+// pair they would read as one member. The few members a message has are
+// compared pairwise (sameKey allocates nothing for ASCII names); an
+// object of more than 16 members (only a hostile client sends one, and it
+// is refused or its extra members ignored anyway) takes a map of
+// lower-cased names instead, so that it costs linear time.
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
-	keys = make([]string, 0, len(doc))
-	for k := range doc {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	keys = slices.Sorted(maps.Keys(doc))
 	if len(keys) <= 16 {
 		for i, k := range keys {
 			for _, o := range keys[:i] {
-				if strings.EqualFold(k, o) {
+				if sameKey(k, o) {
 					return keys, k
 				}
 			}
@@ -140,4 +139,23 @@ func messageKeys(doc map[string]any) (keys []string, repeated string) {
 		seen[lk] = true
 	}
 	return keys, ""
+}
+
+// sameKey reports whether strings.ToLower(a) == strings.ToLower(b),
+// without allocating when both are ASCII (where strings.EqualFold is that
+// comparison).
+func sameKey(a, b string) bool {
+	if isASCII(a) && isASCII(b) {
+		return strings.EqualFold(a, b)
+	}
+	return strings.ToLower(a) == strings.ToLower(b)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
