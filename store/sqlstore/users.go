@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -22,30 +23,65 @@ const userCols = "u.id, u.password, u.doc, u.created, u.last_modified, u.version
 
 // scanUser reads one row of userCols (plus extra destinations).
 func (s *Store) scanUser(r scanner, extra ...any) (*resources.User, error) {
-	var doc string
-	return s.scanUserDoc(r, &doc, extra...)
+	return s.scanUserDoc(r, nil, extra...)
 }
 
 // scanUserDoc is scanUser that also keeps the stored document, as read,
-// in *doc (a write's feed entries compare it with the new one).
+// in *doc unless doc is nil (a write's feed entries compare it with the
+// new one).
 func (s *Store) scanUserDoc(r scanner, doc *string, extra ...any) (*resources.User, error) {
 	var (
 		id, password      string
 		created, modified time.Time
 		version           int64
 	)
-	dest := append([]any{&id, dbText{&password}, dbText{doc}, dbTime{&created}, dbTime{&modified}, &version}, extra...)
+	d := userDoc{keep: doc}
+	dest := append([]any{&id, dbText{&password}, &d, dbTime{&created}, dbTime{&modified}, &version}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
 	}
-	u, err := resources.UserFromJSON([]byte(*doc))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: user %s: stored document: %w", id, err)
+	if d.err != nil {
+		return nil, fmt.Errorf("sqlstore: user %s: stored document: %w", id, d.err)
 	}
+	u := d.u
 	u.ID = id
 	u.Password = password
 	u.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: modified, Version: query.FormatVersion(version)}
 	return u, nil
+}
+
+// userDoc scans the doc column: it decodes the document in Scan, from
+// the driver's own value, which Scan may read but not keep (on
+// PostgreSQL the []byte pgx made for it: no copy for a string, and none
+// back for UserFromJSON, two of the three a read made before), and keeps
+// its text in *keep when keep is not nil. A document that does not
+// decode is err, for the caller to word with the user's id.
+type userDoc struct {
+	u    *resources.User
+	err  error
+	keep *string
+}
+
+// Scan implements sql.Scanner.
+func (d *userDoc) Scan(src any) error {
+	var b []byte
+	switch x := src.(type) {
+	case nil:
+	case []byte:
+		b = x
+		if d.keep != nil {
+			*d.keep = string(x)
+		}
+	case string:
+		b = []byte(x)
+		if d.keep != nil {
+			*d.keep = x
+		}
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T as a stored document", src)
+	}
+	d.u, d.err = resources.UserFromJSON(b)
+	return nil
 }
 
 // userWrite is what a write of a user stores.
@@ -336,11 +372,15 @@ func groupType(direct bool) string {
 // them is nested, fill leaves Groups nil ("not filled",
 // store.UserStore.GetUser): the handler then asks GroupsOf, which walks
 // the indirect memberships.
-func groupsDest() (dest *string, fill func(u *resources.User) error) {
-	var raw string
-	return &raw, func(u *resources.User) error {
+func groupsDest() (dest *userGroups, fill func(u *resources.User) error) {
+	g := &userGroups{}
+	return g, func(u *resources.User) error {
+		if g.none {
+			u.Groups = []resources.GroupRef{}
+			return nil
+		}
 		var triples [][3]any // [id, displayName, nested: true/false or 1/0]
-		if err := json.Unmarshal([]byte(raw), &triples); err != nil {
+		if err := json.Unmarshal(g.raw, &triples); err != nil {
 			return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, err)
 		}
 		groups := make([]resources.GroupRef, len(triples))
@@ -361,6 +401,35 @@ func groupsDest() (dest *string, fill func(u *resources.User) error) {
 	}
 }
 
+// userGroups scans the sqlUserGroups column: none for the list of a
+// user in no group ("[]", as most users are: no copy and no
+// json.Unmarshal), raw, copied, otherwise.
+type userGroups struct {
+	none bool
+	raw  []byte
+}
+
+// Scan implements sql.Scanner.
+func (g *userGroups) Scan(src any) error {
+	switch x := src.(type) {
+	case nil:
+		g.raw = nil
+	case []byte:
+		g.none = string(x) == "[]"
+		if !g.none {
+			g.raw = bytes.Clone(x)
+		}
+	case string:
+		g.none = x == "[]"
+		if !g.none {
+			g.raw = []byte(x)
+		}
+	default:
+		return fmt.Errorf("sqlstore: cannot scan %T as a user's groups", src)
+	}
+	return nil
+}
+
 // userRead returns the columns a read of users selects (from scim_users
 // u) and the function that scans them: userCols, with each user's direct
 // groups in the same statement unless excludeGroups.
@@ -374,15 +443,14 @@ func (s *Store) userRead(excludeGroups bool) (cols string, scan func(scanner, ..
 // scanUserWithGroups reads one row of userCols and the sqlUserGroups
 // column.
 func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, error) {
-	var doc string
-	return s.scanUserDocWithGroups(r, &doc, extra...)
+	return s.scanUserDocWithGroups(r, nil, extra...)
 }
 
 // scanUserDocWithGroups is scanUserWithGroups that also keeps the stored
 // document in *doc, as scanUserDoc does.
 func (s *Store) scanUserDocWithGroups(r scanner, doc *string, extra ...any) (*resources.User, error) {
 	raw, fill := groupsDest()
-	u, err := s.scanUserDoc(r, doc, append([]any{dbText{raw}}, extra...)...)
+	u, err := s.scanUserDoc(r, doc, append([]any{raw}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
