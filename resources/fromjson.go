@@ -16,7 +16,8 @@ var errNotObject = errors.New("resources: the document is not a JSON object")
 // stored documents (MarshalJSON's output) back with it; every read of a
 // user from a SQL store goes through here. Names are read in their
 // canonical spelling, as UserFromMap reads them; an extension object is
-// kept as its JSON text.
+// kept as its JSON text. The user keeps no reference to data, which the
+// caller may reuse (sqlstore decodes a row's bytes inside Scan).
 func UserFromJSON(data []byte) (*User, error) {
 	u := new(User)
 	err := eachMember(data, func(k string, raw []byte) error {
@@ -55,7 +56,7 @@ func UserFromJSON(data []byte) (*User, error) {
 }
 
 // GroupFromJSON is GroupFromMap for a document's JSON text, as
-// UserFromJSON is for a user.
+// UserFromJSON is for a user, and likewise keeps no reference to data.
 func GroupFromJSON(data []byte) (*Group, error) {
 	g := new(Group)
 	err := eachMember(data, func(k string, raw []byte) error {

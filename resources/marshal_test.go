@@ -238,18 +238,23 @@ func FuzzUserJSON(f *testing.F) {
 }
 
 // requireReadBack requires that fromJSON reads v's encoding back to what
-// encodes the same, and to what json.Unmarshal reads from it: a store
-// that reads its documents with UserFromJSON or GroupFromJSON gets what
-// it wrote.
+// encodes the same, keeping no reference to the text, and to what
+// json.Unmarshal reads from it: a store that reads its documents with
+// UserFromJSON or GroupFromJSON gets what it wrote.
 func requireReadBack[T any](t *testing.T, v *T, fromJSON func([]byte) (*T, error)) {
 	t.Helper()
 	b, err := json.Marshal(v)
 	require.NoError(t, err)
 	back, err := fromJSON(b)
 	require.NoError(t, err, "%s", b)
+	text := string(b)
+	for i := range b {
+		b[i] = 'x' // a driver reuses the bytes it handed over (sqlstore decodes in Scan)
+	}
 	again, err := json.Marshal(back)
 	require.NoError(t, err)
-	require.Equal(t, string(b), string(again), "read back")
+	require.Equal(t, text, string(again), "read back, keeping nothing of the text")
+	b = []byte(text)
 	ref := new(T)
 	require.NoError(t, json.Unmarshal(b, ref))
 	want, err := json.Marshal(ref)
