@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -310,11 +311,14 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		h.writeError(w, r, err)
 		return
 	}
-	body, err := encode(v, proj)
+	buf := bodyBuffer()
+	defer buf.release()
+	body, err := encodeTo(buf.b[:0], v, proj)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	buf.b = body
 	m := k.meta(v)
 	if m.Version != "" {
 		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
@@ -323,6 +327,53 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
+}
+
+// pooledBody is a response body's buffer, kept for the next response
+// once this one is written: a resource's encoding is about a kilobyte,
+// which every read would otherwise allocate (and the collector reclaim).
+// It is safe because a ResponseWriter does not keep what Write is given
+// (io.Writer's contract; net/http copies it to the connection's buffer).
+type pooledBody struct{ b []byte }
+
+// maxPooledBody bounds the buffers kept: a large group's response is
+// allocated for itself and left to the collector, not held for every
+// later one.
+const maxPooledBody = 64 << 10
+
+var bodyPool = sync.Pool{New: func() any { return &pooledBody{b: make([]byte, 0, 2048)} }}
+
+// bodyBuffer takes a buffer from the pool; release gives it back.
+func bodyBuffer() *pooledBody { return bodyPool.Get().(*pooledBody) }
+
+// release returns the buffer to the pool, unless it grew past
+// maxPooledBody. The bytes it held must not be used after.
+func (p *pooledBody) release() {
+	if cap(p.b) > maxPooledBody {
+		return
+	}
+	p.b = p.b[:0]
+	bodyPool.Put(p)
+}
+
+// appender is a resource that appends its own encoding
+// (resources.User.AppendJSON, resources.Group.AppendJSON).
+type appender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// encodeTo appends the encoding of v for a response (encode's) to dst:
+// without a projection, a resource that encodes itself writes straight
+// into dst.
+func encodeTo(dst []byte, v any, proj *projection) ([]byte, error) {
+	if a, ok := v.(appender); ok && proj == nil {
+		return a.AppendJSON(dst)
+	}
+	b, err := encode(v, proj)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
 }
 
 // items reads one page of a list and encodes each resource of it.
