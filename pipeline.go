@@ -157,7 +157,7 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
 			return
 		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if inm := headerOf(r, "If-None-Match"); inm != "" {
 			if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
 				w.Header().Set("ETag", tag)
 				w.WriteHeader(http.StatusNotModified)
@@ -630,15 +630,15 @@ func isEtagc(c byte) bool { return c == 0x21 || (c >= 0x23 && c != 0x7F) }
 // ifMatchOK reports whether the If-Match header, if any, names the
 // resource at version ("*" matches any existing resource).
 func ifMatchOK(r *http.Request, version string) bool {
-	im := strings.TrimSpace(r.Header.Get("If-Match"))
+	im := strings.TrimSpace(headerOf(r, "If-Match"))
 	return im == "" || tagMatches(im, etag(version))
 }
 
-func hasIfMatch(r *http.Request) bool { return r.Header.Get("If-Match") != "" }
+func hasIfMatch(r *http.Request) bool { return headerOf(r, "If-Match") != "" }
 
 // hasPrecondition reports whether a write names a version to check.
 func hasPrecondition(r *http.Request) bool {
-	return hasIfMatch(r) || r.Header.Get("If-None-Match") != ""
+	return hasIfMatch(r) || headerOf(r, "If-None-Match") != ""
 }
 
 // precondition evaluates a write's If-Match and If-None-Match against the
@@ -650,10 +650,21 @@ func precondition(r *http.Request, version string) error {
 	if !ifMatchOK(r, version) {
 		return errStale
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && tagMatches(inm, etag(version)) {
+	if inm := headerOf(r, "If-None-Match"); inm != "" && tagMatches(inm, etag(version)) {
 		return errNoneMatch
 	}
 	return nil
+}
+
+// headerOf is r.Header.Get(key) for a key spelled canonically, as the
+// handler's constants are: net/http files a request's headers under their
+// canonical keys, and Get would check and canonicalise the key again on
+// every request.
+func headerOf(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // tagMatches reports whether a list of entity tags (If-Match,
