@@ -51,6 +51,9 @@ type handler struct {
 	manager *tokens.Manager
 	// linePC caches requestLinePC's answer, the same for every request.
 	linePC atomic.Uintptr
+	// userGroups says whether the model's User has the groups attribute
+	// (a model may leave it out): asked on every read of a user.
+	userGroups bool
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -69,7 +72,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg, model: model}
+	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {

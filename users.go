@@ -191,7 +191,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	var ids []string
 	// Only for a lookup (a POST's user has no groups to look up) whose
 	// response shows groups.
-	if ok && !fresh && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
+	if ok && !fresh && h.userGroups && proj.wants("groups") {
 		for _, u := range users {
 			if u.Groups == nil {
 				ids = append(ids, u.ID)
