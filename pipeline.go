@@ -356,6 +356,28 @@ func (p *pooledBody) release() {
 	bodyPool.Put(p)
 }
 
+// urlText makes the URLs of a response (meta.location, $ref: base, a
+// segment and an id each) as substrings of one string, so that a page's
+// URLs cost one allocation instead of one each. grow it by their total
+// length (urlLen) first; a wrong total costs allocations, never a wrong
+// URL (what is written is never changed, and a string already cut keeps
+// the bytes it was cut from).
+type urlText struct{ b strings.Builder }
+
+// urlLen is the length of the URL base+seg+id.
+func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(id) }
+
+func (t *urlText) grow(n int) { t.b.Grow(n) }
+
+// url returns base+seg+id.
+func (t *urlText) url(base, seg, id string) string {
+	start := t.b.Len()
+	t.b.WriteString(base)
+	t.b.WriteString(seg)
+	t.b.WriteString(id)
+	return t.b.String()[start:]
+}
+
 // appender is a resource that appends its own encoding
 // (resources.User.AppendJSON, resources.Group.AppendJSON).
 type appender interface {

@@ -182,7 +182,6 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		h.model.FitUser(u)
 		u.Password = ""
 		u.Meta.ResourceType = "User"
-		u.Meta.Location = base + "/Users/" + u.ID
 	}
 	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
 		return err
@@ -209,10 +208,23 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 			}
 		}
 	}
+	// The page's locations and groups' $ref, cut from one string.
+	size := 0
 	for _, u := range users {
+		size += urlLen(base, "/Users/", u.ID)
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
-				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+				size += urlLen(base, "/Groups/", u.Groups[i].Value)
+			}
+		}
+	}
+	var urls urlText
+	urls.grow(size)
+	for _, u := range users {
+		u.Meta.Location = urls.url(base, "/Users/", u.ID)
+		for i := range u.Groups {
+			if u.Groups[i].Ref == "" {
+				u.Groups[i].Ref = urls.url(base, "/Groups/", u.Groups[i].Value)
 			}
 			if u.Groups[i].Type == "" {
 				u.Groups[i].Type = "direct"
