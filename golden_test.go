@@ -3,12 +3,15 @@ package scim_test
 import (
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
@@ -115,4 +118,47 @@ func TestReadResponsesGolden(t *testing.T) {
 	want, err := os.ReadFile(file)
 	require.NoError(t, err)
 	require.Equal(t, string(want), out.String(), "a read response's bytes changed (go test -run TestReadResponsesGolden -update-golden rewrites the file, for a change meant to make one)")
+}
+
+// TestReadBodiesConcurrent: responses encoded into pooled buffers never
+// carry another request's bytes: concurrent reads of users, of a group
+// and of lists, of different sizes, each get their own resource whole.
+func TestReadBodiesConcurrent(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	for i := range 20 {
+		extra := map[string]any{"displayName": strings.Repeat("x", i*25)}
+		ids = append(ids, e.createUser(fmt.Sprintf("u%d@example.com", i), extra)["id"].(string))
+	}
+	gid := e.createGroup("all", ids...)["id"].(string)
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Go(func() {
+			for n := range 50 {
+				i := (c*7 + n) % len(ids)
+				var r *resp
+				var want string
+				switch n % 3 {
+				case 0:
+					r, want = e.do("GET", "/Users/"+ids[i], nil), ids[i]
+				case 1:
+					r, want = e.do("GET", "/Groups/"+gid, nil), gid
+				default:
+					r, want = e.do("GET", fmt.Sprintf(`/Users?filter=userName+eq+%%22u%d@example.com%%22`, i), nil), ids[i]
+				}
+				if !assert.Equal(t, http.StatusOK, r.Code) || !assert.NotNil(t, r.Body, r.Raw) {
+					return
+				}
+				if n%3 == 2 {
+					res, _ := r.Body["Resources"].([]any)
+					if assert.Len(t, res, 1) {
+						assert.Equal(t, want, res[0].(map[string]any)["id"])
+					}
+					continue
+				}
+				assert.Equal(t, want, r.str("id"))
+			}
+		})
+	}
+	wg.Wait()
 }
