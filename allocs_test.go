@@ -92,6 +92,37 @@ func TestRequestAllocations(t *testing.T) {
 		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &u))
 		ids[i] = u.ID
 	}
+	// Users shaped as examples/loadtest's (the enterprise extension
+	// besides a name and an email), users of ten groups each, and those
+	// groups, of ten members, one of each per run.
+	loadIDs := make([]string, runs+1)
+	memberIDs := make([]string, runs+1)
+	groupIDs := make([]string, runs+1)
+	for i := range loadIDs {
+		var u struct{ ID string }
+		for _, user := range []struct {
+			body string
+			id   *string
+		}{{loadUserJSON(i), &loadIDs[i]}, {userJSON(fmt.Sprintf("member%d@example.com", i)), &memberIDs[i]}} {
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, newRequest("POST", "/Users", user.body))
+			require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+			require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &u))
+			*user.id = u.ID
+		}
+	}
+	for i := range groupIDs {
+		var u struct{ ID string }
+		var members []string
+		for k := range 10 {
+			members = append(members, fmt.Sprintf(`{"value":%q}`, memberIDs[(i+k)%len(memberIDs)]))
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, newRequest("POST", "/Groups", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"g%d","members":[%s]}`, i, strings.Join(members, ","))))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &u))
+		groupIDs[i] = u.ID
+	}
 	warm := &allocWriter{h: http.Header{}}
 	h.ServeHTTP(warm, newRequest("GET", "/Users/"+ids[0], "")) // the token is cached
 	require.Equal(t, http.StatusOK, warm.status)
@@ -106,17 +137,20 @@ func TestRequestAllocations(t *testing.T) {
 		// budget is the allocations the request makes now.
 		budget float64
 	}{
-		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 12},
+		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 10},
+		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 10},
+		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 12},
+		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 11},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 19},
+		}, nil, http.StatusOK, 18},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 56},
+		}, nil, http.StatusOK, 54},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 61},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 58},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 56},
+			func(int) string { return deactivate }, http.StatusOK, 52},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

@@ -101,23 +101,38 @@ func resetNewGroup(g *resources.Group) { g.ID = "" }
 // prepareGroups sets meta.resourceType and location and each member's
 // $ref, and leaves out what the model does not define (FitGroup).
 func (h *handler) prepareGroups(_ *http.Request, base string, _ *projection, groups []*resources.Group, _ bool) error {
+	// The page's locations and members' $ref, cut from one string.
+	size := 0
 	for _, g := range groups {
 		h.model.FitGroup(g)
 		g.Meta.ResourceType = "Group"
-		g.Meta.Location = base + "/Groups/" + g.ID
+		size += urlLen(base, "/Groups/", g.ID)
 		for i := range g.Members {
-			m := &g.Members[i]
-			if m.Ref == "" && m.Value != "" {
-				switch m.Type {
-				case "Group":
-					m.Ref = base + "/Groups/" + m.Value
-				default:
-					m.Ref = base + "/Users/" + m.Value
-				}
+			if m := &g.Members[i]; m.Ref == "" && m.Value != "" {
+				size += urlLen(base, memberSegment(m.Type), m.Value)
+			}
+		}
+	}
+	var urls urlText
+	urls.grow(size)
+	for _, g := range groups {
+		g.Meta.Location = urls.url(base, "/Groups/", g.ID)
+		for i := range g.Members {
+			if m := &g.Members[i]; m.Ref == "" && m.Value != "" {
+				m.Ref = urls.url(base, memberSegment(m.Type), m.Value)
 			}
 		}
 	}
 	return nil
+}
+
+// memberSegment is the path segment of a member's $ref: a group's under
+// /Groups/, any other's under /Users/.
+func memberSegment(typ string) string {
+	if typ == "Group" {
+		return "/Groups/"
+	}
+	return "/Users/"
 }
 
 func memberIDs(ms []resources.Member) []string {

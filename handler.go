@@ -51,6 +51,9 @@ type handler struct {
 	manager *tokens.Manager
 	// linePC caches requestLinePC's answer, the same for every request.
 	linePC atomic.Uintptr
+	// userGroups says whether the model's User has the groups attribute
+	// (a model may leave it out): asked on every read of a user.
+	userGroups bool
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -69,7 +72,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg, model: model}
+	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
@@ -261,7 +264,7 @@ func requestID(ctx context.Context) string {
 // or a new random one, so one id follows the request through the proxy's
 // logs, ours and the response.
 func requestIDFrom(r *http.Request) string {
-	if id := r.Header.Get("X-Request-Id"); id != "" && len(id) <= 128 {
+	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
 		ok := true
 		for i := 0; i < len(id) && ok; i++ {
 			ok = id[i] > ' ' && id[i] < 0x7f
@@ -395,11 +398,11 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					h.writeError(sw, r, &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"})
 				}
 			}
-			if h.cfg.RequestLog != nil {
-				h.recordRequest(r, sw, start)
-			}
 			now := time.Now()
 			elapsed := now.Sub(start)
+			if h.cfg.RequestLog != nil {
+				h.recordRequest(r, st, sw, start, elapsed)
+			}
 			tenant := store.Tenant(r.Context())
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
@@ -446,7 +449,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			if ct := r.Header.Get("Content-Type"); ct != "" && !acceptableContentType(ct) {
+			if ct := headerOf(r, "Content-Type"); ct != "" && !acceptableContentType(ct) {
 				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, ScimTypeInvalidSyntax, "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 				return
 			}
@@ -603,17 +606,19 @@ func publicEndpoint(r *http.Request) bool {
 	return ok && p == "/ServiceProviderConfig"
 }
 
-// recordRequest adds an authenticated request to Config.RequestLog. A
-// failure to record is logged, never answered.
-func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Time) {
-	tok := TokenFrom(r.Context())
+// recordRequest adds an authenticated request to Config.RequestLog: the
+// request r, with state st, answered through sw, began at start and took
+// elapsed (the time the request line logs too: the clock is read once).
+// A failure to record is logged, never answered.
+func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, start time.Time, elapsed time.Duration) {
+	tok := st.token
 	if tok == nil && !h.cfg.InsecureNoAuth {
 		return // unauthenticated: no tenant to file it under
 	}
 	entry := admin.Request{
 		At:        start,
 		TenantID:  store.Tenant(r.Context()),
-		RequestID: requestID(r.Context()),
+		RequestID: st.id,
 		Method:    r.Method,
 		// As sent, escapes kept: what the client wrote, and text any
 		// log keeps (the decoded path of /Users/a%00b holds a NUL, of
@@ -621,7 +626,7 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 		// such bytes of other fields as U+FFFD).
 		Path:    r.URL.EscapedPath(),
 		Status:  sw.status,
-		Latency: time.Since(start),
+		Latency: elapsed,
 	}
 	if r.URL.RawQuery != "" {
 		entry.Path += "?" + r.URL.RawQuery
@@ -632,9 +637,7 @@ func (h *handler) recordRequest(r *http.Request, sw *statusWriter, start time.Ti
 	if sw.err != nil {
 		entry.ScimType, entry.Detail = sw.err.ScimType, sw.err.Detail
 	}
-	if st := stateOf(r.Context()); st != nil {
-		entry.Warnings = st.warnings
-	}
+	entry.Warnings = st.warnings
 	if err := h.cfg.RequestLog.Record(r.Context(), entry.Sanitized()); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}

@@ -436,15 +436,18 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 
 // writeList writes a ListResponse from already-encoded resources.
 func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
-	var b bytes.Buffer
-	startList(&b, listHeadSize, items)
+	buf := bodyBuffer()
+	defer buf.release()
+	b := bytes.NewBuffer(buf.b[:0])
+	defer func() { buf.b = b.Bytes() }() // what it grew to goes back to the pool
+	startList(b, listHeadSize, items)
 	b.WriteString(`,"totalResults":`)
 	b.WriteString(strconv.Itoa(total))
 	b.WriteString(`,"itemsPerPage":`)
 	b.WriteString(strconv.Itoa(len(items)))
 	b.WriteString(`,"startIndex":`)
 	b.WriteString(strconv.Itoa(startIndex))
-	h.writeResources(w, &b, items)
+	h.writeResources(w, b, items)
 }
 
 // listHeadSize is what a ListResponse holds besides its resources: the
@@ -484,8 +487,11 @@ func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [
 // page, which a cursor walk is there to avoid; RFC 9865 lets a provider
 // leave totalResults out.
 func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
-	var b bytes.Buffer
-	startList(&b, 160+len(next), items)
+	buf := bodyBuffer()
+	defer buf.release()
+	b := bytes.NewBuffer(buf.b[:0])
+	defer func() { buf.b = b.Bytes() }()
+	startList(b, 160+len(next), items)
 	b.WriteString(`,"itemsPerPage":`)
 	b.WriteString(strconv.Itoa(len(items)))
 	if next != "" {
@@ -493,7 +499,7 @@ func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next st
 		b.WriteString(next) // base64url and ".": nothing to escape
 		b.WriteString(`"`)
 	}
-	h.writeResources(w, &b, items)
+	h.writeResources(w, b, items)
 }
 
 // part is one resource type's share of a list request: the kind and the

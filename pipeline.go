@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimkit/scim/internal/patch"
@@ -156,7 +157,7 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
 			return
 		}
-		if inm := r.Header.Get("If-None-Match"); inm != "" {
+		if inm := headerOf(r, "If-None-Match"); inm != "" {
 			if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
 				w.Header().Set("ETag", tag)
 				w.WriteHeader(http.StatusNotModified)
@@ -310,11 +311,14 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		h.writeError(w, r, err)
 		return
 	}
-	body, err := encode(v, proj)
+	buf := bodyBuffer()
+	defer buf.release()
+	body, err := encodeTo(buf.b[:0], v, proj)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
+	buf.b = body
 	m := k.meta(v)
 	if m.Version != "" {
 		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
@@ -323,6 +327,75 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
+}
+
+// pooledBody is a response body's buffer, kept for the next response
+// once this one is written: a resource's encoding is about a kilobyte,
+// which every read would otherwise allocate (and the collector reclaim).
+// It is safe because a ResponseWriter does not keep what Write is given
+// (io.Writer's contract; net/http copies it to the connection's buffer).
+type pooledBody struct{ b []byte }
+
+// maxPooledBody bounds the buffers kept: a large group's response is
+// allocated for itself and left to the collector, not held for every
+// later one.
+const maxPooledBody = 64 << 10
+
+var bodyPool = sync.Pool{New: func() any { return &pooledBody{b: make([]byte, 0, 2048)} }}
+
+// bodyBuffer takes a buffer from the pool; release gives it back.
+func bodyBuffer() *pooledBody { return bodyPool.Get().(*pooledBody) }
+
+// release returns the buffer to the pool, unless it grew past
+// maxPooledBody. The bytes it held must not be used after.
+func (p *pooledBody) release() {
+	if cap(p.b) > maxPooledBody {
+		return
+	}
+	p.b = p.b[:0]
+	bodyPool.Put(p)
+}
+
+// urlText makes the URLs of a response (meta.location, $ref: base, a
+// segment and an id each) as substrings of one string, so that a page's
+// URLs cost one allocation instead of one each. grow it by their total
+// length (urlLen) first; a wrong total costs allocations, never a wrong
+// URL (what is written is never changed, and a string already cut keeps
+// the bytes it was cut from).
+type urlText struct{ b strings.Builder }
+
+// urlLen is the length of the URL base+seg+id.
+func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(id) }
+
+func (t *urlText) grow(n int) { t.b.Grow(n) }
+
+// url returns base+seg+id.
+func (t *urlText) url(base, seg, id string) string {
+	start := t.b.Len()
+	t.b.WriteString(base)
+	t.b.WriteString(seg)
+	t.b.WriteString(id)
+	return t.b.String()[start:]
+}
+
+// appender is a resource that appends its own encoding
+// (resources.User.AppendJSON, resources.Group.AppendJSON).
+type appender interface {
+	AppendJSON(dst []byte) ([]byte, error)
+}
+
+// encodeTo appends the encoding of v for a response (encode's) to dst:
+// without a projection, a resource that encodes itself writes straight
+// into dst.
+func encodeTo(dst []byte, v any, proj *projection) ([]byte, error) {
+	if a, ok := v.(appender); ok && proj == nil {
+		return a.AppendJSON(dst)
+	}
+	b, err := encode(v, proj)
+	if err != nil {
+		return dst, err
+	}
+	return append(dst, b...), nil
 }
 
 // items reads one page of a list and encodes each resource of it.
@@ -579,15 +652,15 @@ func isEtagc(c byte) bool { return c == 0x21 || (c >= 0x23 && c != 0x7F) }
 // ifMatchOK reports whether the If-Match header, if any, names the
 // resource at version ("*" matches any existing resource).
 func ifMatchOK(r *http.Request, version string) bool {
-	im := strings.TrimSpace(r.Header.Get("If-Match"))
+	im := strings.TrimSpace(headerOf(r, "If-Match"))
 	return im == "" || tagMatches(im, etag(version))
 }
 
-func hasIfMatch(r *http.Request) bool { return r.Header.Get("If-Match") != "" }
+func hasIfMatch(r *http.Request) bool { return headerOf(r, "If-Match") != "" }
 
 // hasPrecondition reports whether a write names a version to check.
 func hasPrecondition(r *http.Request) bool {
-	return hasIfMatch(r) || r.Header.Get("If-None-Match") != ""
+	return hasIfMatch(r) || headerOf(r, "If-None-Match") != ""
 }
 
 // precondition evaluates a write's If-Match and If-None-Match against the
@@ -599,10 +672,21 @@ func precondition(r *http.Request, version string) error {
 	if !ifMatchOK(r, version) {
 		return errStale
 	}
-	if inm := r.Header.Get("If-None-Match"); inm != "" && tagMatches(inm, etag(version)) {
+	if inm := headerOf(r, "If-None-Match"); inm != "" && tagMatches(inm, etag(version)) {
 		return errNoneMatch
 	}
 	return nil
+}
+
+// headerOf is r.Header.Get(key) for a key spelled canonically, as the
+// handler's constants are: net/http files a request's headers under their
+// canonical keys, and Get would check and canonicalise the key again on
+// every request.
+func headerOf(r *http.Request, key string) string {
+	if v := r.Header[key]; len(v) > 0 {
+		return v[0]
+	}
+	return ""
 }
 
 // tagMatches reports whether a list of entity tags (If-Match,

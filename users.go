@@ -182,7 +182,6 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		h.model.FitUser(u)
 		u.Password = ""
 		u.Meta.ResourceType = "User"
-		u.Meta.Location = base + "/Users/" + u.ID
 	}
 	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
 		return err
@@ -191,7 +190,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	var ids []string
 	// Only for a lookup (a POST's user has no groups to look up) whose
 	// response shows groups.
-	if ok && !fresh && proj.wants("groups") && h.model.User.Schema.Attr("groups") != nil {
+	if ok && !fresh && h.userGroups && proj.wants("groups") {
 		for _, u := range users {
 			if u.Groups == nil {
 				ids = append(ids, u.ID)
@@ -209,10 +208,23 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 			}
 		}
 	}
+	// The page's locations and groups' $ref, cut from one string.
+	size := 0
 	for _, u := range users {
+		size += urlLen(base, "/Users/", u.ID)
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
-				u.Groups[i].Ref = base + "/Groups/" + u.Groups[i].Value
+				size += urlLen(base, "/Groups/", u.Groups[i].Value)
+			}
+		}
+	}
+	var urls urlText
+	urls.grow(size)
+	for _, u := range users {
+		u.Meta.Location = urls.url(base, "/Users/", u.ID)
+		for i := range u.Groups {
+			if u.Groups[i].Ref == "" {
+				u.Groups[i].Ref = urls.url(base, "/Groups/", u.Groups[i].Value)
 			}
 			if u.Groups[i].Type == "" {
 				u.Groups[i].Type = "direct"

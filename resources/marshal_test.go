@@ -311,3 +311,38 @@ func FuzzResourceFields(f *testing.F) {
 		requireSameJSON(t, g)
 	})
 }
+
+// FuzzAppendTime holds appendTime, and its fast path for UTC, to
+// time.Time.MarshalJSON for any instant, in UTC and in other zones.
+func FuzzAppendTime(f *testing.F) {
+	f.Add(int64(1709294400), int64(123456789), 0, true)
+	f.Add(int64(1709294400), int64(0), 0, true)
+	f.Add(int64(1709294400), int64(100), 3600, false)
+	f.Add(int64(-62135596800), int64(1), 0, true)         // year 1
+	f.Add(int64(-62167219200), int64(0), 0, true)         // year 0
+	f.Add(int64(-62167219201), int64(0), 0, true)         // year -1
+	f.Add(int64(253402300799), int64(999999999), 0, true) // 9999-12-31T23:59:59.999999999
+	f.Add(int64(253402300800), int64(0), 0, true)         // year 10000
+	f.Add(int64(0), int64(10), -86400, false)
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int, utc bool) {
+		at := time.Unix(sec, nsec)
+		if utc {
+			at = at.UTC()
+		} else {
+			at = at.In(time.FixedZone("Z", offset))
+		}
+		want, wantErr := at.MarshalJSON()
+		got, err := appendTime([]byte("x"), at)
+		if wantErr != nil {
+			require.Error(t, err)
+			require.Equal(t, "x", string(got), "on error appendTime returns dst")
+			return
+		}
+		require.NoError(t, err)
+		require.Equal(t, "x"+string(want), string(got))
+		if fast, ok := appendUTC(nil, at); ok {
+			require.True(t, utc)
+			require.Equal(t, string(want), string(fast))
+		}
+	})
+}

@@ -133,18 +133,23 @@ type User struct {
 // attribute was never set counts as active.
 func (u *User) IsActive() bool { return u.Active == nil || *u.Active }
 
-// Clone returns a deep copy of u.
+// Clone returns a deep copy of u: no pointer, slice or map of the copy
+// is shared with u, the primary flags of multi-valued attributes
+// included.
+//
+// Stores clone the user on every read and write, so a typical user costs
+// one allocation (userBlock): the user with its name, active flag,
+// enterprise extension and manager, the elements of its simple
+// multi-valued attributes when they are two at most, and their primary
+// flags. More elements take one slab shared by all of those attributes;
+// addresses, groups and extension maps are allocated as before. Each
+// slice of the copy is capped at its length, so that appending to one
+// never writes into another.
 func (u *User) Clone() *User {
 	if u == nil {
 		return nil
 	}
-	// One allocation for the user, its name and active: stores clone
-	// the user on every read and write.
-	b := &struct {
-		u      User
-		name   Name
-		active bool
-	}{u: *u}
+	b := &userBlock{u: *u}
 	c := &b.u
 	if u.Name != nil {
 		b.name = *u.Name
@@ -154,29 +159,81 @@ func (u *User) Clone() *User {
 		b.active = *u.Active
 		c.Active = &b.active
 	}
-	c.Emails = cloneSlice(u.Emails)
-	c.PhoneNumbers = cloneSlice(u.PhoneNumbers)
-	c.IMs = cloneSlice(u.IMs)
-	c.Photos = cloneSlice(u.Photos)
+	bools := b.primary[:0]
+	var slab []MultiValue
+	if n := len(u.Emails) + len(u.PhoneNumbers) + len(u.IMs) + len(u.Photos) + len(u.Entitlements) +
+		len(u.Roles) + len(u.X509Certificates); n <= len(b.mv) {
+		slab = b.mv[:0]
+	} else {
+		slab = make([]MultiValue, 0, n)
+	}
+	c.Emails, slab, bools = cloneValues(u.Emails, slab, bools)
+	c.PhoneNumbers, slab, bools = cloneValues(u.PhoneNumbers, slab, bools)
+	c.IMs, slab, bools = cloneValues(u.IMs, slab, bools)
+	c.Photos, slab, bools = cloneValues(u.Photos, slab, bools)
+	c.Entitlements, slab, bools = cloneValues(u.Entitlements, slab, bools)
+	c.Roles, slab, bools = cloneValues(u.Roles, slab, bools)
+	c.X509Certificates, _, bools = cloneValues(u.X509Certificates, slab, bools)
 	c.Addresses = cloneSlice(u.Addresses)
+	for i := range c.Addresses {
+		c.Addresses[i].Primary, bools = clonePrimary(c.Addresses[i].Primary, bools)
+	}
 	c.Groups = cloneSlice(u.Groups)
-	c.Entitlements = cloneSlice(u.Entitlements)
-	c.Roles = cloneSlice(u.Roles)
-	c.X509Certificates = cloneSlice(u.X509Certificates)
 	if u.Enterprise != nil {
-		e := &struct {
-			e EnterpriseUser
-			m Manager
-		}{e: *u.Enterprise}
+		b.ent = *u.Enterprise
 		if u.Enterprise.Manager != nil {
-			e.m = *u.Enterprise.Manager
-			e.e.Manager = &e.m
+			b.mgr = *u.Enterprise.Manager
+			b.ent.Manager = &b.mgr
 		}
-		e.e.Extra = cloneExtensions(u.Enterprise.Extra)
-		c.Enterprise = &e.e
+		b.ent.Extra = cloneExtensions(u.Enterprise.Extra)
+		c.Enterprise = &b.ent
 	}
 	c.Extensions = cloneExtensions(u.Extensions)
 	return c
+}
+
+// userBlock is what User.Clone allocates at once. Its size, 896 bytes,
+// is a size class of the Go allocator: two inline multi-valued elements
+// cost no more than none.
+type userBlock struct {
+	u       User
+	name    Name
+	ent     EnterpriseUser
+	mgr     Manager
+	active  bool
+	primary [4]bool
+	mv      [2]MultiValue
+}
+
+// cloneValues copies vals to the end of slab, capped at its length (nil
+// stays nil, empty stays empty), with each primary flag copied to the
+// next of bools (or a new bool once bools is full), and returns the copy
+// and what remains of slab and bools. slab has room for vals.
+func cloneValues(vals, slab []MultiValue, bools []bool) ([]MultiValue, []MultiValue, []bool) {
+	if vals == nil {
+		return nil, slab, bools
+	}
+	n := len(slab)
+	slab = append(slab, vals...)
+	out := slab[n:len(slab):len(slab)]
+	for i := range out {
+		out[i].Primary, bools = clonePrimary(out[i].Primary, bools)
+	}
+	return out, slab, bools
+}
+
+// clonePrimary returns a copy of p in the next element of bools, or in a
+// new bool once bools has no room, and what remains of bools.
+func clonePrimary(p *bool, bools []bool) (*bool, []bool) {
+	if p == nil {
+		return nil, bools
+	}
+	if len(bools) < cap(bools) {
+		bools = append(bools, *p)
+		return &bools[len(bools)-1], bools
+	}
+	v := *p
+	return &v, bools
 }
 
 // Member is one element of a group's members.

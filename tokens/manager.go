@@ -457,9 +457,11 @@ func (m *Manager) AuthenticateInto(ctx context.Context, bearer string, dst *Toke
 // accept records a successful authentication of t at now and returns t
 // ready for the caller: without its hash, with the latest known use.
 func (m *Manager) accept(ctx context.Context, t *Token, now time.Time) *Token {
-	m.touch(ctx, t, now)
+	used := m.touch(ctx, t, now)
 	t.Hash = nil
-	t.LastUsedAt = m.lastUsed(t)
+	if used.After(t.LastUsedAt) {
+		t.LastUsedAt = used
+	}
 	return t
 }
 
@@ -469,8 +471,10 @@ func (m *Manager) accept(ctx context.Context, t *Token, now time.Time) *Token {
 var unknownToken = Token{Hash: make([]byte, sha256.Size), RevokedAt: time.Unix(1, 0)}
 
 // touch records a use of t at now and writes it to the store if the last
-// write is at least the interval old.
-func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
+// write is at least the interval old. It returns the latest use this
+// Manager knows of, read under the same lock (what lastUsed would find,
+// without taking the lock again on every request).
+func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) (used time.Time) {
 	m.mu.Lock()
 	u := m.use[t.ID]
 	if u == nil {
@@ -483,6 +487,7 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
 	if t.LastUsedAt.After(u.written) {
 		u.written = t.LastUsedAt // another Manager or process wrote it
 	}
+	used = u.used
 	prev := u.written
 	write := prev.IsZero() || m.interval < 0 || now.Sub(prev) >= m.interval
 	if write {
@@ -490,7 +495,7 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
 	}
 	m.mu.Unlock()
 	if !write {
-		return
+		return used
 	}
 	if err := m.store.TouchToken(ctx, t.ID, now); err != nil {
 		// Let the next request retry the write.
@@ -500,6 +505,7 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) {
 		}
 		m.mu.Unlock()
 	}
+	return used
 }
 
 // forget drops what this Manager remembers about token id (called once it

@@ -513,6 +513,16 @@ func checkedValueEnd(doc []byte, i int) (int, error) {
 	return j, nil
 }
 
+// plain reports, per byte, whether AppendString writes it as it is
+// whatever follows: ASCII from space up, but for '"', '\\', '<', '>' and
+// '&'. Bytes from 0x80 start a rune it must look at.
+var plain = func() (t [256]bool) {
+	for b := 0x20; b < utf8.RuneSelf; b++ {
+		t[b] = b != '"' && b != '\\' && b != '<' && b != '>' && b != '&'
+	}
+	return t
+}()
+
 // AppendString appends s as a JSON string exactly as encoding/json writes
 // it with HTML escaping on (its appendString): '<', '>' and '&' as
 // \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, each byte that
@@ -525,11 +535,13 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if plain[s[i]] {
+			// Most text is ASCII that needs no escape: one table load a
+			// byte, and the run appended at once.
+			i++
+			continue
+		}
 		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':

@@ -435,6 +435,29 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	return out, nil
 }
 
+// directRefs is groupRefs for a member of the groups direct when none of
+// them is itself a member of a group (most users: no nesting), so all
+// are direct: without the walk's set and stack. ok is false when one of
+// them is nested. The caller holds t.mu.
+func (t *tenant) directRefs(direct map[string]struct{}) (refs []resources.GroupRef, ok bool) {
+	var buf [8]*groupRec
+	recs := buf[:0]
+	for gid := range direct {
+		if len(t.memberOf[gid]) > 0 {
+			return nil, false
+		}
+		if r := t.groups[gid]; r != nil {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	refs = make([]resources.GroupRef, len(recs))
+	for i, r := range recs {
+		refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
+	}
+	return refs, true
+}
+
 // groupRefs returns the groups member id belongs to, directly or through
 // groups that are members of groups (RFC 7643 §4.1.2), in group creation
 // order. A cycle of groups ends: each group is visited once. The caller
@@ -443,6 +466,9 @@ func (t *tenant) groupRefs(id string) []resources.GroupRef {
 	direct := t.memberOf[id]
 	if len(direct) == 0 {
 		return nil
+	}
+	if refs, ok := t.directRefs(direct); ok {
+		return refs
 	}
 	seen := make(map[string]bool, len(direct)) // group id -> direct
 	next := make([]string, 0, len(direct))

@@ -498,7 +498,7 @@ func testUserNoAliasing(t *testing.T, e *env) {
 		UserName:   "alias",
 		Name:       &resources.Name{GivenName: "A"},
 		Active:     ptr(true),
-		Emails:     []resources.MultiValue{{Value: "a@example.com"}},
+		Emails:     []resources.MultiValue{{Value: "a@example.com", Primary: ptr(true)}},
 		Enterprise: &resources.EnterpriseUser{Department: "D", Manager: &resources.Manager{Value: "m"}},
 	}
 	out := e.createUser(t, in)
@@ -517,6 +517,13 @@ func testUserNoAliasing(t *testing.T, e *env) {
 	*out.Active = false
 	out.Emails[0].Value = "changed@example.com"
 	out.Enterprise.Manager.Value = "changed"
+	setPrimary := func(u *resources.User) {
+		if len(u.Emails) > 0 && u.Emails[0].Primary != nil {
+			*u.Emails[0].Primary = false
+		}
+	}
+	setPrimary(in)
+	setPrimary(out)
 
 	const alias = "%s: a store must copy the values it is given and returns, deep (pointers, slices, maps): a caller's change to them must not reach the stored user (store.UserStore)"
 	check := func(u *resources.User, after string) {
@@ -529,6 +536,9 @@ func testUserNoAliasing(t *testing.T, e *env) {
 		}
 		if assert.Len(t, u.Emails, 1, alias, after) {
 			assert.Equal(t, "a@example.com", u.Emails[0].Value, alias, after)
+			if assert.NotNil(t, u.Emails[0].Primary, alias, after) {
+				assert.True(t, *u.Emails[0].Primary, alias, after)
+			}
 		}
 		if assert.NotNil(t, u.Enterprise, alias, after) {
 			assert.Equal(t, "D", u.Enterprise.Department, alias, after)
@@ -543,6 +553,7 @@ func testUserNoAliasing(t *testing.T, e *env) {
 		got.Emails[0].Value = "changed@example.com"
 		got.Name.GivenName = "changed"
 	}
+	setPrimary(got)
 
 	p := e.listUsers(t, store.Query{Count: 10})
 	require.Len(t, p.Items, 1, "ListUsers must return the one user of the tenant (store.UserStore.ListUsers)")
@@ -551,8 +562,9 @@ func testUserNoAliasing(t *testing.T, e *env) {
 		p.Items[0].Emails[0].Value = "changed@example.com"
 	}
 
+	setPrimary(p.Items[0])
 	rep := p.Items[0].Clone()
-	rep.Emails = []resources.MultiValue{{Value: "a@example.com"}}
+	rep.Emails = []resources.MultiValue{{Value: "a@example.com", Primary: ptr(true)}}
 	rep.Name = &resources.Name{GivenName: "A"}
 	r, err := e.users.ReplaceUser(e.ctx, rep, "")
 	require.NoError(t, err, `ReplaceUser with ifVersion "" must write (store.UserStore.ReplaceUser)`)

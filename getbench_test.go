@@ -1,0 +1,81 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/tokens"
+)
+
+// loadUserJSON is a user as examples/loadtest creates it (Entra ID's
+// shape: externalId, a name, one work email, the enterprise extension).
+func loadUserJSON(i int) string {
+	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],`+
+		`"externalId":"ext-%d","userName":"load%06d@example.com","active":true,"displayName":"Load ext-%d",`+
+		`"name":{"givenName":"Load","familyName":"ext-%d","formatted":"Load ext-%d"},`+
+		`"emails":[{"primary":true,"type":"work","value":"load%06d@example.com"}],`+
+		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`, i, i, i, i, i, i)
+}
+
+// BenchmarkGetUserHandler is GET /Users/{id} through the handler alone,
+// wired as examples/loadtest wires it (a tokens.Manager, the request log
+// through admin.AsyncLog, a text logger), on users shaped as the load
+// test's: requests and response writers are made before the timing, so
+// what is timed is the handler's own work.
+func BenchmarkGetUserHandler(b *testing.B) {
+	ctx := context.Background()
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := memory.New()
+	async := admin.NewAsyncLog(admin.NewRequestRing(100), admin.AsyncOptions{})
+	defer async.Close(ctx)
+	h, err := scim.NewHandler(scim.Config{
+		BaseURL: base, Users: db, Groups: db, Tokens: toks, RequestLog: async,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const n = 1000
+	ids := make([]string, n)
+	for i := range ids {
+		r := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(loadUserJSON(i)))
+		r.Header.Set("Authorization", "Bearer "+tok)
+		r.Header.Set("Content-Type", "application/scim+json")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusCreated {
+			b.Fatal(w.Code, w.Body.String())
+		}
+		ids[i] = strings.Split(strings.Split(w.Body.String(), `"id":"`)[1], `"`)[0]
+	}
+	reqs := make([]*http.Request, n)
+	for i := range reqs {
+		reqs[i] = httptest.NewRequest("GET", "http://app.example.com/Users/"+ids[i], nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+tok)
+	}
+	w := &allocWriter{h: make(http.Header, 8)}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		clear(w.h)
+		w.status = 0
+		h.ServeHTTP(w, reqs[i%n])
+		if w.status != http.StatusOK {
+			b.Fatal(w.status)
+		}
+		i++
+	}
+}
