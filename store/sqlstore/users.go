@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -338,7 +337,7 @@ func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error)
 // PostgreSQL through the function scim_user_groups, see migration 0006).
 // nested says the group is itself a member of a group (one probe of the
 // scim_members_group_member partial index): u then has indirect groups
-// too, which groupsDest leaves to GroupsOf, so that a user of a tenant
+// too, which userGroups leaves to GroupsOf, so that a user of a tenant
 // without nested groups, nearly every one, costs no walk.
 func (s *Store) sqlUserGroups() string {
 	const nested = `EXISTS (SELECT 1 FROM scim_members p WHERE p.tenant = g.tenant AND p.member_id = g.id AND p.member_type = 'Group')`
@@ -352,7 +351,7 @@ func (s *Store) sqlUserGroups() string {
 		// (pg_stat_statements: 9-12 µs against 4.6 µs with the probe), so
 		// it is called only for a user with a direct membership: one
 		// probe of the (tenant, member_id) index, which a generic plan
-		// keeps (BENCHMARKS.md, "a user's groups only when there are any").
+		// keeps (BENCHMARKS.md, "what a read costs on each side").
 		return `CASE WHEN EXISTS (SELECT 1 FROM scim_members m WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User') THEN scim_user_groups(u.tenant, u.id) ELSE '[]' END`
 	}
 	return `(SELECT json_group_array(json_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq)` + from
@@ -367,66 +366,61 @@ func groupType(direct bool) string {
 	return "indirect"
 }
 
-// groupsDest returns the scan destination of the sqlUserGroups column:
-// after scanUser, call fill to put the groups into the user. When one of
-// them is nested, fill leaves Groups nil ("not filled",
+// userGroups scans the sqlUserGroups column, decoding it in Scan from
+// the driver's bytes, as userDoc does the document: a user in no group
+// ("[]", as most users are) costs no json.Unmarshal. When one of the
+// groups is nested, groups stays nil ("not filled",
 // store.UserStore.GetUser): the handler then asks GroupsOf, which walks
-// the indirect memberships.
-func groupsDest() (dest *userGroups, fill func(u *resources.User) error) {
-	g := &userGroups{}
-	return g, func(u *resources.User) error {
-		if g.none {
-			u.Groups = []resources.GroupRef{}
-			return nil
-		}
-		var triples [][3]any // [id, displayName, nested: true/false or 1/0]
-		if err := json.Unmarshal(g.raw, &triples); err != nil {
-			return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, err)
-		}
-		groups := make([]resources.GroupRef, len(triples))
-		for i, t := range triples {
-			id, ok := t[0].(string)
-			if !ok {
-				return fmt.Errorf("sqlstore: user %s: groups: group id %v is not a string", u.ID, t[0])
-			}
-			if t[2] == true || t[2] == 1.0 {
-				u.Groups = nil
-				return nil
-			}
-			display, _ := t[1].(string) // displayName is NOT NULL
-			groups[i] = resources.GroupRef{Value: id, Display: display, Type: "direct"}
-		}
-		u.Groups = groups
-		return nil
-	}
-}
-
-// userGroups scans the sqlUserGroups column: none for the list of a
-// user in no group ("[]", as most users are: no copy and no
-// json.Unmarshal), raw, copied, otherwise.
+// the indirect memberships. A list that does not decode is err, for fill
+// to word with the user's id.
 type userGroups struct {
-	none bool
-	raw  []byte
+	groups []resources.GroupRef
+	err    error
 }
 
 // Scan implements sql.Scanner.
 func (g *userGroups) Scan(src any) error {
+	var b []byte
 	switch x := src.(type) {
 	case nil:
-		g.raw = nil
 	case []byte:
-		g.none = string(x) == "[]"
-		if !g.none {
-			g.raw = bytes.Clone(x)
-		}
+		b = x
 	case string:
-		g.none = x == "[]"
-		if !g.none {
-			g.raw = []byte(x)
-		}
+		b = []byte(x)
 	default:
 		return fmt.Errorf("sqlstore: cannot scan %T as a user's groups", src)
 	}
+	if string(b) == "[]" {
+		g.groups = []resources.GroupRef{}
+		return nil
+	}
+	var triples [][3]any // [id, displayName, nested: true/false or 1/0]
+	if g.err = json.Unmarshal(b, &triples); g.err != nil {
+		return nil
+	}
+	groups := make([]resources.GroupRef, len(triples))
+	for i, t := range triples {
+		id, ok := t[0].(string)
+		if !ok {
+			g.err = fmt.Errorf("group id %v is not a string", t[0])
+			return nil
+		}
+		if t[2] == true || t[2] == 1.0 {
+			return nil
+		}
+		display, _ := t[1].(string) // displayName is NOT NULL
+		groups[i] = resources.GroupRef{Value: id, Display: display, Type: "direct"}
+	}
+	g.groups = groups
+	return nil
+}
+
+// fill puts the groups Scan read into u.
+func (g *userGroups) fill(u *resources.User) error {
+	if g.err != nil {
+		return fmt.Errorf("sqlstore: user %s: groups: %w", u.ID, g.err)
+	}
+	u.Groups = g.groups
 	return nil
 }
 
@@ -449,12 +443,12 @@ func (s *Store) scanUserWithGroups(r scanner, extra ...any) (*resources.User, er
 // scanUserDocWithGroups is scanUserWithGroups that also keeps the stored
 // document in *doc, as scanUserDoc does.
 func (s *Store) scanUserDocWithGroups(r scanner, doc *string, extra ...any) (*resources.User, error) {
-	raw, fill := groupsDest()
-	u, err := s.scanUserDoc(r, doc, append([]any{raw}, extra...)...)
+	var g userGroups
+	u, err := s.scanUserDoc(r, doc, append([]any{&g}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
-	return u, fill(u)
+	return u, g.fill(u)
 }
 
 // GetUser returns the user with id, or store.ErrNotFound, in one
@@ -462,7 +456,7 @@ func (s *Store) scanUserDocWithGroups(r scanner, doc *string, extra ...any) (*re
 // group's displayName, Ref left for the handler; an empty slice for none),
 // unless opts.ExcludeGroups (Groups nil, scim_members not read). When one
 // of its groups is itself in a group, Groups is nil and the handler's
-// GroupsOf adds the indirect ones (see groupsDest).
+// GroupsOf adds the indirect ones (see userGroups).
 func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -1031,7 +1025,7 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // needed: the feed, Config.OnChange, a store.Report) it returns a
 // MembersRemoved entry for each of those groups, by group id.
 //
-// Both statements find the memberships along (tenant, member_id) and the
+// Its statements find the memberships along (tenant, member_id) and the
 // groups by key. That holds on PostgreSQL statistics taken when the
 // tenant had one group only because migration 0007 keeps the planner
 // from estimating the tenant at one row: no form of the statement did
