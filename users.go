@@ -183,7 +183,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 	}
-	if err := h.fillManagers(r.Context(), base, proj, users); err != nil {
+	if err := h.fillManagers(r.Context(), proj, users); err != nil {
 		return err
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
@@ -208,10 +208,14 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 			}
 		}
 	}
-	// The page's locations and groups' $ref, cut from one string.
+	// The page's locations and the groups' and managers' $ref, cut from
+	// one string.
 	size := 0
 	for _, u := range users {
 		size += urlLen(base, "/Users/", u.ID)
+		if m := managerOf(u); m != nil {
+			size += urlLen(base, "/Users/", m.Value)
+		}
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
 				size += urlLen(base, "/Groups/", u.Groups[i].Value)
@@ -222,6 +226,9 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	urls.grow(size)
 	for _, u := range users {
 		u.Meta.Location = urls.url(base, "/Users/", u.ID)
+		if m := managerOf(u); m != nil {
+			m.Ref = urls.url(base, "/Users/", m.Value)
+		}
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
 				u.Groups[i].Ref = urls.url(base, "/Groups/", u.Groups[i].Value)
@@ -302,19 +309,26 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // maxManagerLookup bounds the managers looked up for one page.
 const maxManagerLookup = 100
 
-// fillManagers computes the enterprise manager's $ref and displayName
-// (RFC 7643 §4.3: both read-only, from the manager's own User): $ref from
-// the base URL, displayName with one store call for the whole page, made
-// only when some user has a manager and the response includes it.
-func (h *handler) fillManagers(ctx context.Context, base string, proj *projection, users []*resources.User) error {
+// managerOf is u's enterprise manager when it names one, else nil.
+func managerOf(u *resources.User) *resources.Manager {
+	if u.Enterprise == nil || u.Enterprise.Manager == nil || u.Enterprise.Manager.Value == "" {
+		return nil
+	}
+	return u.Enterprise.Manager
+}
+
+// fillManagers computes the enterprise manager's displayName (RFC 7643
+// §4.3: read-only, from the manager's own User) with one store call for
+// the whole page, made only when some user has a manager and the response
+// includes it. prepareUsers makes its $ref with the page's other URLs.
+func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User) error {
 	var ids []string
 	seen := map[string]bool{}
 	for _, u := range users {
-		if u.Enterprise == nil || u.Enterprise.Manager == nil || u.Enterprise.Manager.Value == "" {
+		m := managerOf(u)
+		if m == nil {
 			continue
 		}
-		m := u.Enterprise.Manager
-		m.Ref = base + "/Users/" + m.Value
 		if !seen[m.Value] && len(ids) < maxManagerLookup {
 			seen[m.Value] = true
 			ids = append(ids, m.Value)
