@@ -393,17 +393,17 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					panic(p)
 				}
 				h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: panic serving request",
-					slog.String("request_id", requestID(ctx)), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+					slog.String("request_id", st.id), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 				if !sw.wrote {
-					h.writeError(sw, r, &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"})
+					h.writeError(sw, r, &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + st.id + ")"})
 				}
 			}
 			now := time.Now()
 			elapsed := now.Sub(start)
-			if h.cfg.RequestLog != nil {
-				h.recordRequest(r, st, sw, start, elapsed)
-			}
 			tenant := store.Tenant(r.Context())
+			if h.cfg.RequestLog != nil {
+				h.recordRequest(r, st, sw, tenant, start, elapsed)
+			}
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
 				level = slog.LevelWarn
@@ -607,17 +607,18 @@ func publicEndpoint(r *http.Request) bool {
 }
 
 // recordRequest adds an authenticated request to Config.RequestLog: the
-// request r, with state st, answered through sw, began at start and took
-// elapsed (the time the request line logs too: the clock is read once).
-// A failure to record is logged, never answered.
-func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, start time.Time, elapsed time.Duration) {
+// request r of tenant, with state st, answered through sw, began at start
+// and took elapsed (the tenant and the time the request line logs too:
+// the context is walked and the clock read once). A failure to record is
+// logged, never answered.
+func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, tenant string, start time.Time, elapsed time.Duration) {
 	tok := st.token
 	if tok == nil && !h.cfg.InsecureNoAuth {
 		return // unauthenticated: no tenant to file it under
 	}
 	entry := admin.Request{
 		At:        start,
-		TenantID:  store.Tenant(r.Context()),
+		TenantID:  tenant,
 		RequestID: st.id,
 		Method:    r.Method,
 		// As sent, escapes kept: what the client wrote, and text any
