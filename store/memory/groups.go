@@ -96,13 +96,7 @@ func (t *tenant) dropChanges(id string) []store.Change {
 	if len(gids) == 0 {
 		return nil
 	}
-	recs := make([]*groupRec, 0, len(gids))
-	for gid := range gids {
-		if r := t.groups[gid]; r != nil {
-			recs = append(recs, r)
-		}
-	}
-	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	recs := bySeq(t, make([]*groupRec, 0, len(gids)), gids)
 	out := make([]store.Change, len(recs))
 	for i, r := range recs {
 		out[i] = store.Change{Kind: store.MembersRemoved, ID: r.g.ID, Version: query.FormatVersion(r.version + 1), Members: []string{id}}
@@ -440,22 +434,31 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 // are direct: without the walk's set and stack. ok is false when one of
 // them is nested. The caller holds t.mu.
 func (t *tenant) directRefs(direct map[string]struct{}) (refs []resources.GroupRef, ok bool) {
-	var buf [8]*groupRec
-	recs := buf[:0]
 	for gid := range direct {
 		if len(t.memberOf[gid]) > 0 {
 			return nil, false
 		}
-		if r := t.groups[gid]; r != nil {
-			recs = append(recs, r)
-		}
 	}
-	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	var buf [8]*groupRec
+	recs := bySeq(t, buf[:0], direct)
 	refs = make([]resources.GroupRef, len(recs))
 	for i, r := range recs {
 		refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
 	}
 	return refs, true
+}
+
+// bySeq appends to recs the records of t's groups whose ids are the keys
+// of gids (those that exist), and sorts them in creation order. The
+// caller holds t.mu.
+func bySeq[V any](t *tenant, recs []*groupRec, gids map[string]V) []*groupRec {
+	for gid := range gids {
+		if r := t.groups[gid]; r != nil {
+			recs = append(recs, r)
+		}
+	}
+	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	return recs
 }
 
 // groupRefs returns the groups member id belongs to, directly or through
@@ -486,13 +489,7 @@ func (t *tenant) groupRefs(id string) []resources.GroupRef {
 			}
 		}
 	}
-	recs := make([]*groupRec, 0, len(seen))
-	for gid := range seen {
-		if r := t.groups[gid]; r != nil {
-			recs = append(recs, r)
-		}
-	}
-	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	recs := bySeq(t, make([]*groupRec, 0, len(seen)), seen)
 	refs := make([]resources.GroupRef, len(recs))
 	for i, r := range recs {
 		typ := "indirect"
