@@ -406,7 +406,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 			// would refuse it as a filter (invalidFilter).
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
 		} else if a.Returned == resources.ReturnedNever || res.Sub != nil && res.Sub.Returned == resources.ReturnedNever {
-			// As parseFilter refuses a filter on it: the order of the
+			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
 		}
@@ -437,9 +437,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 // writeList writes a ListResponse from already-encoded resources.
 func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
 	buf := bodyBuffer()
-	defer buf.release()
 	b := bytes.NewBuffer(buf.b[:0])
-	defer func() { buf.b = b.Bytes() }() // what it grew to goes back to the pool
 	startList(b, listHeadSize, items)
 	b.WriteString(`,"totalResults":`)
 	b.WriteString(strconv.Itoa(total))
@@ -447,7 +445,7 @@ func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items 
 	b.WriteString(strconv.Itoa(len(items)))
 	b.WriteString(`,"startIndex":`)
 	b.WriteString(strconv.Itoa(startIndex))
-	h.writeResources(w, b, items)
+	h.writeResources(w, buf, b, items)
 }
 
 // listHeadSize is what a ListResponse holds besides its resources: the
@@ -467,9 +465,10 @@ func startList(b *bytes.Buffer, head int, items [][]byte) {
 	b.WriteString(`{"schemas":["` + listResponseSchema + `"]`)
 }
 
-// writeResources ends a ListResponse begun in b with its Resources and
-// writes it.
-func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [][]byte) {
+// writeResources ends a ListResponse begun in b, a buffer over buf's
+// bytes, with its Resources, writes it and gives buf back to the pool
+// with what b grew to (a panic before leaves it to the collector).
+func (h *handler) writeResources(w http.ResponseWriter, buf *pooledBody, b *bytes.Buffer, items [][]byte) {
 	b.WriteString(`,"Resources":[`)
 	for i, it := range items {
 		if i > 0 {
@@ -479,6 +478,8 @@ func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [
 	}
 	b.WriteString(`]}`)
 	h.writeBytes(w, http.StatusOK, b.Bytes())
+	buf.b = b.Bytes()
+	buf.release()
 }
 
 // writeCursorList writes the ListResponse of a cursor page (RFC 9865):
@@ -488,9 +489,7 @@ func (h *handler) writeResources(w http.ResponseWriter, b *bytes.Buffer, items [
 // leave totalResults out.
 func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
 	buf := bodyBuffer()
-	defer buf.release()
 	b := bytes.NewBuffer(buf.b[:0])
-	defer func() { buf.b = b.Bytes() }()
 	startList(b, 160+len(next), items)
 	b.WriteString(`,"itemsPerPage":`)
 	b.WriteString(strconv.Itoa(len(items)))
@@ -499,7 +498,7 @@ func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next st
 		b.WriteString(next) // base64url and ".": nothing to escape
 		b.WriteString(`"`)
 	}
-	h.writeResources(w, b, items)
+	h.writeResources(w, buf, b, items)
 }
 
 // part is one resource type's share of a list request: the kind and the
