@@ -33,7 +33,7 @@ func TestFuzzFindings(t *testing.T) {
 			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `the member "filter" is given twice`,
 		},
 		{
-			// More than 16 members take messageKeys' other path.
+			// More than jsonscan.SmallObject (16) members take messageKeys' other path.
 			name: "search request of many members, one in two spellings", method: "POST", path: "/.search",
 			body:   `{"a1":1,"a2":1,"a3":1,"a4":1,"a5":1,"a6":1,"a7":1,"a8":1,"a9":1,"b1":1,"b2":1,"b3":1,"b4":1,"b5":1,"b6":1,"sortBy":"x","SORTBY":"y"}`,
 			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `is given twice`,

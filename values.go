@@ -115,12 +115,12 @@ func validUTF8(data []byte) error {
 // readers' switches classify them by, so that a pair refused here is a
 // pair they would read as one member. The few members a message has are
 // compared pairwise (sameKey allocates nothing for ASCII names); an
-// object of more than 16 members (only a hostile client sends one, and it
-// is refused or its extra members ignored anyway) takes a map of
-// lower-cased names instead, so that it costs linear time.
+// object of more than jsonscan.SmallObject members (only a hostile client
+// sends one, and it is refused or its extra members ignored anyway) takes
+// a map of lower-cased names instead, so that it costs linear time.
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
 	keys = slices.Sorted(maps.Keys(doc))
-	if len(keys) <= 16 {
+	if len(keys) <= jsonscan.SmallObject {
 		for i, k := range keys {
 			for _, o := range keys[:i] {
 				if sameKey(k, o) {

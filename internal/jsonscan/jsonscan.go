@@ -108,24 +108,25 @@ func Repeated(data []byte) (name string, at int) {
 	return name, at
 }
 
-// smallObject is how many names repeatedIn compares pairwise before it
-// keeps them in a map: a few comparisons cost less than a map, a thousand
+// SmallObject is how many member names a check for repeats compares
+// pairwise before it keeps them in a map (repeatedIn here, the handler's
+// message bodies): a few comparisons cost less than a map, a thousand
 // would cost a million.
-const smallObject = 16
+const SmallObject = 16
 
 // repeatedIn is Repeated for the value at data[i]; end is the index after
 // it.
 func repeatedIn(data []byte, i int) (end int, name string, at int) {
 	switch data[i] {
 	case '{':
-		var small [smallObject][]byte
+		var small [SmallObject][]byte
 		keys := small[:0]
 		var set map[string]bool
 		i = SkipSpace(data, i+1)
 		for data[i] != '}' {
 			kend := StringEnd(data, i)
 			key := data[i:kend]
-			if set == nil && len(keys) < smallObject {
+			if set == nil && len(keys) < SmallObject {
 				for _, k := range keys {
 					if sameName(k, key) {
 						return 0, Unquote(key[1 : len(key)-1]), i
@@ -134,7 +135,7 @@ func repeatedIn(data []byte, i int) (end int, name string, at int) {
 				keys = append(keys, key)
 			} else {
 				if set == nil {
-					set = make(map[string]bool, 2*smallObject)
+					set = make(map[string]bool, 2*SmallObject)
 					for _, k := range keys {
 						set[Unquote(k[1:len(k)-1])] = true
 					}

@@ -291,8 +291,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 type rawKey []byte
 
 // is reports whether the name is name, in any case (strings.EqualFold, as
-// encoding/json matches a member to a struct field). name is lower-case
-// ASCII.
+// encoding/json matches a member to a struct field). name is ASCII.
 func (k rawKey) is(name string) bool {
 	if len(k)-2 > 3*len(name) {
 		return false // no name folds to one three times its length
