@@ -48,6 +48,21 @@ func (d dbText) Scan(src any) error {
 	return nil
 }
 
+// textBytes is the text of a column a Scan method decodes in place, as
+// the driver gave it (a []byte it may not keep past Scan, a string, or
+// NULL as nil); what names the column in the error of another type.
+func textBytes(src any, what string) ([]byte, error) {
+	switch x := src.(type) {
+	case nil:
+		return nil, nil
+	case []byte:
+		return x, nil
+	case string:
+		return []byte(x), nil
+	}
+	return nil, fmt.Errorf("sqlstore: cannot scan %T as %s", src, what)
+}
+
 // newID returns a random (version 4) UUID in lower case.
 func newID() string { return query.NewUUID() }
 

@@ -63,21 +63,12 @@ type userDoc struct {
 
 // Scan implements sql.Scanner.
 func (d *userDoc) Scan(src any) error {
-	var b []byte
-	switch x := src.(type) {
-	case nil:
-	case []byte:
-		b = x
-		if d.keep != nil {
-			*d.keep = string(x)
-		}
-	case string:
-		b = []byte(x)
-		if d.keep != nil {
-			*d.keep = x
-		}
-	default:
-		return fmt.Errorf("sqlstore: cannot scan %T as a stored document", src)
+	b, err := textBytes(src, "a stored document")
+	if err != nil {
+		return err
+	}
+	if d.keep != nil {
+		*d.keep = string(b)
 	}
 	d.u, d.err = resources.UserFromJSON(b)
 	return nil
@@ -380,15 +371,9 @@ type userGroups struct {
 
 // Scan implements sql.Scanner.
 func (g *userGroups) Scan(src any) error {
-	var b []byte
-	switch x := src.(type) {
-	case nil:
-	case []byte:
-		b = x
-	case string:
-		b = []byte(x)
-	default:
-		return fmt.Errorf("sqlstore: cannot scan %T as a user's groups", src)
+	b, err := textBytes(src, "a user's groups")
+	if err != nil {
+		return err
 	}
 	if string(b) == "[]" {
 		g.groups = []resources.GroupRef{}
