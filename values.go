@@ -148,7 +148,7 @@ func sameKey(a, b string) bool {
 	if isASCII(a) && isASCII(b) {
 		return strings.EqualFold(a, b)
 	}
-	//lint:ignore SA6005 the readers' fold, not EqualFold's (they differ on "ſ" and "K")
+	//lint:ignore SA6005 the readers' fold, not EqualFold's (they differ on "ſ")
 	return strings.ToLower(a) == strings.ToLower(b)
 }
 
