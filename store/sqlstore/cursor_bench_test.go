@@ -52,8 +52,7 @@ func BenchmarkCursorScale(b *testing.B) {
 			}
 			_, err := s.SeedUsersForTest(ctx, "small", users)
 			require.NoError(b, err)
-			_, err = s.DB().ExecContext(ctx, "ANALYZE")
-			require.NoError(b, err)
+			analyze(b, s)
 			b.Logf("%s: seeded %d users in %s (%.0f users/s)", db.name, n, seeded.Round(time.Millisecond), float64(n)/seeded.Seconds())
 
 			// The positions of the last page: after the row n-page-1 of

@@ -55,8 +55,7 @@ func seed(t testing.TB, s *sqlstore.Store, tenant string, n, big int) (uids []st
 	g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Big"})
 	require.NoError(t, err)
 	require.NoError(t, s.SeedMembersForTest(ctx, tenant, g.ID, "User", uids[:big]))
-	_, err = s.DB().ExecContext(ctx, "ANALYZE")
-	require.NoError(t, err)
+	analyze(t, s)
 	return uids, g.ID
 }
 

@@ -121,3 +121,21 @@ func forEachDB(t *testing.T, fn func(t *testing.T, db opener)) {
 }
 
 func isPG(s *sqlstore.Store) bool { return strings.EqualFold(s.Dialect(), "postgres") }
+
+// analyze refreshes the planner statistics of s's tables. On PostgreSQL
+// a bare ANALYZE would analyze every schema of the database, those of
+// other tests running against the same server included (a test of plans
+// without statistics then saw statistics), so it names the tables of the
+// store's own schema.
+func analyze(t testing.TB, s *sqlstore.Store) {
+	t.Helper()
+	q := "ANALYZE"
+	if isPG(s) {
+		var tables string
+		require.NoError(t, s.DB().QueryRowContext(ctx,
+			`SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables WHERE schemaname = current_schema()`).Scan(&tables))
+		q += " " + tables
+	}
+	_, err := s.DB().ExecContext(ctx, q)
+	require.NoError(t, err)
+}

@@ -85,8 +85,7 @@ func BenchmarkLookupWithoutStatistics(b *testing.B) {
 					ids = append(ids, more...)
 				}
 				if v.analyze {
-					_, err := s.DB().ExecContext(ctx, "ANALYZE")
-					require.NoError(b, err)
+					analyze(b, s)
 				}
 				spent := make([]time.Duration, 1+len(lookups))
 				for i := 0; b.Loop(); i++ {

@@ -124,8 +124,7 @@ func BenchmarkHostTablesBridge(b *testing.B) {
 					require.NoError(b, err)
 				}
 				require.NoError(b, tx.Commit())
-				_, err = s.DB().Exec(`ANALYZE`)
-				require.NoError(b, err)
+				analyze(b, s)
 				toks := tokens.NewManager(s, tokens.Options{})
 				token, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
 				require.NoError(b, err)
@@ -264,8 +263,7 @@ func fill(b *testing.B, op string, bb *bridgeBench) {
 	defer b.StartTimer()
 	if isPG(bb.s) {
 		defer func() {
-			_, err := bb.s.DB().Exec(`ANALYZE`)
-			require.NoError(b, err)
+			analyze(b, bb.s)
 			_, _ = bb.s.DB().Exec(`CHECKPOINT`) // a role that may not: no checkpoint
 		}()
 	}
