@@ -604,3 +604,32 @@ func TestTenantFromHostMiddleware(t *testing.T) {
 	// The same userName is free in another tenant.
 	assert.Equal(t, 201, send("other", "POST", "/Users", `{"userName":"ann"}`).Code)
 }
+
+// TestRequestLineTenant: the request line names the tenant, and leaves it
+// out for the default tenant ("") of a single-tenant host.
+func TestRequestLineTenant(t *testing.T) {
+	for _, tenant := range []string{"", "acme"} {
+		t.Run("tenant="+tenant, func(t *testing.T) {
+			var buf bytes.Buffer
+			db := memory.New()
+			h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, InsecureNoAuth: true,
+				Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+			require.NoError(t, err)
+			req := httptest.NewRequest("GET", "http://app.example.com/Users", nil)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req.WithContext(store.WithTenant(req.Context(), tenant)))
+			require.Equal(t, 200, rec.Code)
+			var line map[string]any
+			require.NoError(t, json.Unmarshal(buf.Bytes(), &line))
+			assert.Equal(t, "scim request", line["msg"])
+			for _, k := range []string{"request_id", "method", "path", "status", "duration"} {
+				assert.Contains(t, line, k)
+			}
+			if tenant == "" {
+				assert.NotContains(t, line, "tenant")
+			} else {
+				assert.Equal(t, tenant, line["tenant"])
+			}
+		})
+	}
+}

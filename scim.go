@@ -142,8 +142,11 @@ type Config struct {
 	// deactivated user's sessions), consume the store's change feed
 	// instead (store.ChangeFeed, package feed).
 	Events func(ctx context.Context, e Event)
-	// Logger receives one line per request and the details of internal
-	// errors. Defaults to slog.Default(). Tokens are never logged.
+	// Logger receives one line per request ("scim request", at Info, or
+	// at Warn with the request's warnings: request_id, method, path,
+	// status, tenant unless it is the default "", duration) and the
+	// details of internal errors. Defaults to slog.Default(). Tokens are
+	// never logged.
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies or
