@@ -23,6 +23,7 @@ import (
 	"iter"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -183,9 +184,10 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 // JSON), is a list holding urn, an ASCII URN, in any case: under the
 // fold of resources.ListsSchema, which holds every other body to its URN
 // (Unicode simple folding, so the long s "ſ" matches "s" in both). An
-// unescaped entry equal under ASCII folding, what every client sends,
-// answers without allocating, as this runs on every PATCH; any other
-// string takes the full fold of rawKey.is.
+// entry of ASCII without escapes, what every client sends, is compared
+// under ASCII folding (the same fold there), without allocating, as this
+// runs on every PATCH; any other string takes the full fold of
+// rawKey.is.
 func listsURN(val []byte, urn string) bool {
 	if firstByte(val) != '[' {
 		return false
@@ -194,11 +196,26 @@ func listsURN(val []byte, urn string) bool {
 		if len(raw) < 2 || raw[0] != '"' {
 			continue
 		}
-		if asciiFold(raw[1:len(raw)-1], urn) || rawKey(raw).is(urn) {
+		if text := raw[1 : len(raw)-1]; plainASCII(text) {
+			if asciiFold(text, urn) {
+				return true
+			}
+		} else if rawKey(raw).is(urn) {
 			return true
 		}
 	}
 	return false
+}
+
+// plainASCII reports whether b, a JSON string's text, is ASCII without
+// escapes: its bytes are its characters.
+func plainASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // asciiFold reports whether b and s are equal under ASCII case folding.

@@ -914,4 +914,6 @@ func TestDecodeSchemas(t *testing.T) {
 		})
 	}
 	assert.Equal(t, allocs(without), allocs(with), "checking schemas allocates nothing")
+	others := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest","` + PatchOpSchema + `"],` + ops + `}`)
+	assert.Equal(t, allocs(without), allocs(others), "nor does another URN listed first")
 }
