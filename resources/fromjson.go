@@ -32,14 +32,13 @@ func UserFromJSON(data []byte) (*User, error) {
 			return nil
 		}
 		v, _ := jsonscan.Value(raw, 0)
-		e, err := enterpriseFromDoc(k, v)
+		e, extra, err := buildEnterprise(k, v, false)
 		if err != nil {
 			return err
 		}
-		if len(e.Extra) > 0 {
+		if extra {
 			// The attributes it has no field for keep their text, as
 			// the extensions do (raw is part of checked text).
-			e.Extra = nil
 			_ = members(raw, func(k string, raw []byte) error {
 				if !isEnterpriseField(k) {
 					putExtension(&e.Extra, k, append(json.RawMessage(nil), raw...))

@@ -60,3 +60,39 @@ func TestSetterNamesAreCanonical(t *testing.T) {
 	assert.Equal(t, EnterpriseUserSchema, canonicalNames[EnterpriseUserSchema])
 	assert.Equal(t, "schemas", canonicalNames["schemas"])
 }
+
+// TestUserFromJSONEnterpriseExtra: the enterprise attributes User has no
+// field for keep their stored text, built once from it (not the encoding
+// of their decoded values: key order and spacing would differ), and a
+// field's name in another spelling is not one of them.
+func TestUserFromJSONEnterpriseExtra(t *testing.T) {
+	for _, tt := range []struct {
+		name, ext  string
+		dept, cost string
+		extra      map[string]string
+	}{
+		{"fields only", `{"department":"d","Division":"x"}`, "d", "", nil},
+		{"extra kept as text", `{"department":"d","y":{"b":1, "a":[1, 2]},"x":1.50}`, "d", "",
+			map[string]string{"y": `{"b":1, "a":[1, 2]}`, "x": `1.50`}},
+		{"escaped name", `{"\u0061b":"v","costCenter":"c"}`, "", "c", map[string]string{"ab": `"v"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			u, err := UserFromJSON([]byte(`{"userName":"u","` + EnterpriseUserSchema + `":` + tt.ext + `}`))
+			require.NoError(t, err)
+			require.NotNil(t, u.Enterprise)
+			assert.Equal(t, tt.dept, u.Enterprise.Department)
+			assert.Equal(t, tt.cost, u.Enterprise.CostCenter)
+			var got map[string]string
+			for k, v := range u.Enterprise.Extra {
+				if got == nil {
+					got = map[string]string{}
+				}
+				got[k] = string(v)
+			}
+			assert.Equal(t, tt.extra, got)
+		})
+	}
+	u, err := UserFromJSON([]byte(`{"userName":"u","` + EnterpriseUserSchema + `":null}`))
+	require.NoError(t, err)
+	assert.Nil(t, u.Enterprise, "null is no extension")
+}
