@@ -507,16 +507,24 @@ var enterpriseFields = [...]string{"employeeNumber", "costCenter", "organization
 // enterpriseFromDoc builds the enterprise extension from its object; null
 // is an extension with nothing in it (which compact then drops).
 func enterpriseFromDoc(path string, v any) (*EnterpriseUser, error) {
-	e := new(EnterpriseUser)
+	e, _, err := buildEnterprise(path, v, true)
+	return e, err
+}
+
+// buildEnterprise is enterpriseFromDoc, which keeps the attributes
+// EnterpriseUser has no field for in Extra only when keepExtra is set;
+// extra reports whether there were any. UserFromJSON keeps them from their
+// text instead, rather than encoding their decoded values a second time.
+func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, extra bool, err error) {
+	e = new(EnterpriseUser)
 	if v == nil {
-		return e, nil
+		return e, false, nil
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return nil, typeError(path, "an object", v)
+		return nil, false, typeError(path, "an object", v)
 	}
 	for k, v := range obj {
-		var err error
 		switch k {
 		case "employeeNumber":
 			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
@@ -544,13 +552,16 @@ func enterpriseFromDoc(path string, v any) (*EnterpriseUser, error) {
 			if isEnterpriseField(k) {
 				continue // a field's name in another spelling
 			}
-			err = setExtension(&e.Extra, k, v)
+			extra = true
+			if keepExtra {
+				err = setExtension(&e.Extra, k, v)
+			}
 		}
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return e, nil
+	return e, extra, nil
 }
 
 func isEnterpriseField(k string) bool {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 
+	"github.com/elimity-com/scim/schema"
+
 	"github.com/scimkit/scim/internal/jsonscan"
 )
 
@@ -30,14 +32,13 @@ func UserFromJSON(data []byte) (*User, error) {
 			return nil
 		}
 		v, _ := jsonscan.Value(raw, 0)
-		e, err := enterpriseFromDoc(k, v)
+		e, extra, err := buildEnterprise(k, v, false)
 		if err != nil {
 			return err
 		}
-		if len(e.Extra) > 0 {
+		if extra {
 			// The attributes it has no field for keep their text, as
 			// the extensions do (raw is part of checked text).
-			e.Extra = nil
 			_ = members(raw, func(k string, raw []byte) error {
 				if !isEnterpriseField(k) {
 					putExtension(&e.Extra, k, append(json.RawMessage(nil), raw...))
@@ -108,13 +109,17 @@ func memberName(key []byte) string {
 }
 
 // canonicalNames maps each top-level attribute name of a user and a group
-// to itself, so that reading a member's name allocates nothing.
+// to itself, so that reading a member's name allocates nothing. It is
+// built from the schema definitions the setters ((*User).set,
+// (*Group).set) are written from, and the enterprise extension's URN, so
+// that an attribute added to them is canonical without a second list
+// (TestSetterNamesAreCanonical).
 var canonicalNames = func() map[string]string {
-	m := make(map[string]string)
-	for _, k := range []string{"schemas", "id", "externalId", "userName", "name", "displayName", "nickName", "profileUrl", "title", "userType",
-		"preferredLanguage", "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims", "photos", "addresses",
-		"groups", "entitlements", "roles", "x509Certificates", "meta", "members", EnterpriseUserSchema} {
-		m[k] = k
+	m := map[string]string{EnterpriseUserSchema: EnterpriseUserSchema}
+	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes} {
+		for _, a := range attrs {
+			m[a.Name()] = a.Name()
+		}
 	}
 	return m
 }()

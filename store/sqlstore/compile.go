@@ -35,6 +35,11 @@ type compiler struct {
 	// a lookup (see where).
 	lookups   int
 	selective bool
+	// subqueries counts the subqueries compiled (an EXISTS over a
+	// document's array, an "id IN (SELECT ...)" over a related table), so
+	// that where knows which conjuncts PostgreSQL may make joins from
+	// what it built, not from the SQL text.
+	subqueries int
 }
 
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
@@ -66,7 +71,7 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	var parts []string
 	joined := 0 // conjuncts PostgreSQL may make joins (maxJoinedConjuncts)
 	for _, x := range conjuncts(e, nil) {
-		mark, lookups := len(c.a.vals), c.lookups
+		mark, lookups, subqueries := len(c.a.vals), c.lookups, c.subqueries
 		s, err := c.cond(x, 0)
 		if err == nil && c.lookups > lookups && affirmative(x) {
 			c.selective = true
@@ -79,7 +84,7 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 		if err != nil {
 			return "", false, err
 		}
-		if c.d.pg && strings.Contains(s, "SELECT") {
+		if c.d.pg && c.subqueries > subqueries {
 			// A subquery: one PostgreSQL makes a semi-join. A plain
 			// comparison is never wrapped, so that an indexed one keeps
 			// its index whatever its place.
@@ -708,6 +713,7 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 			if err != nil {
 				return "", err
 			}
+			c.subqueries++
 			return "EXISTS (SELECT 1 FROM " + from + " WHERE " + b + ")", nil
 		}
 		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
@@ -774,6 +780,7 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 			// selected through unindexed has no order an index gives.
 			col = c.d.unindexed(owner)
 		}
+		c.subqueries++
 		return "(" + c.col("id") + " IN (SELECT " + col + from(c, b) + "))", nil
 	}
 	t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {

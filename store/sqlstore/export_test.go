@@ -300,7 +300,7 @@ var SQLiteAppendForTest = sqliteAppendN
 func (b *Bridge) SQLForTest() map[string]string {
 	out := map[string]string{
 		"userInsert": b.sql.userInsert.q, "userAdopt": b.sql.userAdopt.q, "userAdoptOrInsert": b.sql.userAdoptOrInsert.q,
-		"userUpdate": b.userUpdateSQL(b.userMask(nil)).q, "userDelete": b.sql.userDelete.q, "userDrop": b.sql.userDrop.q,
+		"userUpdate": b.userUpdateSQL(b.userMask(nil)).plain.q, "userDelete": b.sql.userDelete.q, "userDrop": b.sql.userDrop.q,
 		"membersAdd": b.sql.membersAdd.q, "membersRemove": b.sql.membersRemove.q,
 		"groupAdopt": b.sql.groupAdopt.q, "groupUpdate": b.sql.groupUpdate.q, "groupDelete": b.sql.groupDelete.q, "groupDrop": b.sql.groupDrop.q,
 	}
@@ -349,4 +349,13 @@ func (s *Store) AnalyzeForTest(ctx context.Context) ([]string, int, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return done, a.runs, err
+}
+
+// FoldUserUpdateForTest renders what fold folds into a PostgreSQL write
+// for a UserUpdated of u that changed attrs: the WITH items, and the
+// UPDATE of those attributes' columns as onChange runs it.
+func (b *Bridge) FoldUserUpdateForTest(tenant string, u *resources.User, attrs []string) (ctes, update string) {
+	a := &args{d: b.d}
+	ctes, _ = b.fold(a, &Change{Change: store.Change{Kind: store.UserUpdated, Tenant: tenant, ID: u.ID, Attributes: attrs}, UserAfter: u})
+	return ctes, b.userUpdateSQL(b.userMask(attrs)).plain.q
 }

@@ -869,18 +869,14 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	tenant := store.Tenant(ctx)
 	add, remove = distinct(add), distinct(remove)
 	now := s.stamp()
-	var (
-		out  *resources.Group
-		done []store.Change // what the committed attempt did
-	)
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		done = nil
+	var out *resources.Group
+	err := s.writeReported(ctx, func(tx *sql.Tx) ([]store.Change, error) {
 		mids, types, version, err := s.lockForMembers(ctx, tx, tenant, groupID, add)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
-			return err
+			return nil, err
 		}
 		modify := s.modifyMembers
 		if s.d.pg && len(mids)+len(remove) == 1 {
@@ -889,24 +885,22 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		var changes []store.Change
 		subj := subject{id: groupID}
 		if out, changes, subj.bridged, err = modify(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
-			return err
+			return nil, err
 		}
 		if out == nil {
 			// Nothing changed: the group as it is.
 			if out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID)); err != nil {
-				return fmt.Errorf("sqlstore: modify members: %w", err)
+				return nil, fmt.Errorf("sqlstore: modify members: %w", err)
 			}
 		}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
 		}
-		done = changes
-		return s.appendChanges(ctx, tx, tenant, changes, subj)
+		return changes, s.appendChanges(ctx, tx, tenant, changes, subj)
 	})
 	if err != nil {
 		return nil, err
 	}
-	query.Report(ctx, done)
 	return out, nil
 }
 

@@ -263,7 +263,7 @@ type Bridge struct {
 	// tables are the host's tables' names as the database reports them
 	// in an error (unquoted, without their schema): see foldErr.
 	tables []string
-	// userUpdates holds the UPDATE of each set of users' columns
+	// userUpdates holds the *userUpdate of each set of users' columns
 	// (userUpdateSQL), by mask.
 	userUpdates sync.Map
 }
@@ -641,8 +641,7 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		}
 		// The update of the columns the change wrote, then, when it
 		// found no row (a user created before the bridge), the create.
-		upd := b.userUpdateSQL(b.userMask(c.Attributes))
-		up := b.rebind(a, &bstmt{q: `host_updated AS (` + upd.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: upd.args},
+		up := b.rebind(a, &b.userUpdateSQL(b.userMask(c.Attributes)).folded,
 			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
 		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
 	case store.UserDeactivated, store.UserReactivated:
@@ -1403,10 +1402,18 @@ func (b *Bridge) userMask(attrs []string) uint64 {
 	return m
 }
 
-// userUpdateSQL returns the UPDATE of the columns of mask, built once.
-func (b *Bridge) userUpdateSQL(mask uint64) *bstmt {
+// userUpdate is the UPDATE of one set of users' columns: plain, as
+// onChange runs it, and, on PostgreSQL, folded, as fold renders it for
+// a WITH (after the store's own item w).
+type userUpdate struct {
+	plain, folded bstmt
+}
+
+// userUpdateSQL returns the UPDATE of the columns of mask, built once
+// (both forms), so that a write renders no statement text of its own.
+func (b *Bridge) userUpdateSQL(mask uint64) *userUpdate {
 	if st, ok := b.userUpdates.Load(mask); ok {
-		return st.(*bstmt)
+		return st.(*userUpdate)
 	}
 	ut := &b.t.Users
 	q := &qb{d: b.d}
@@ -1419,15 +1426,18 @@ func (b *Bridge) userUpdateSQL(mask uint64) *bstmt {
 	if len(sets) == 0 {
 		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	st := q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
-	got, _ := b.userUpdates.LoadOrStore(mask, &st)
-	return got.(*bstmt)
+	st := &userUpdate{plain: q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))}
+	if b.d.pg {
+		st.folded = bstmt{q: `host_updated AS (` + st.plain.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: st.plain.args}
+	}
+	got, _ := b.userUpdates.LoadOrStore(mask, st)
+	return got.(*userUpdate)
 }
 
 // updateUser writes the mapped columns of the attributes attrs names
 // (nil: all of them).
 func (b *Bridge) updateUser(ctx context.Context, tx wtx, tenant string, u *resources.User, attrs []string) error {
-	n, err := b.run(ctx, tx, b.userUpdateSQL(b.userMask(attrs)), &binding{id: u.ID, tenant: tenant, u: u})
+	n, err := b.run(ctx, tx, &b.userUpdateSQL(b.userMask(attrs)).plain, &binding{id: u.ID, tenant: tenant, u: u})
 	if err != nil || n > 0 {
 		return err
 	}

@@ -417,6 +417,25 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.retry(ctx, func() error { return s.writeOnce(ctx, fn) })
 }
 
+// writeReported is write for fn that returns the entries of what its
+// attempt did: once the transaction commits, the committed attempt's
+// entries (a retried attempt's are dropped with it) fill the
+// store.Report ctx carries, if any. Filled after the commit, never by an
+// attempt that was rolled back.
+func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.Change, error)) error {
+	var done []store.Change // what the committed attempt did
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		done, err = fn(tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	query.Report(ctx, done)
+	return nil
+}
+
 // retry runs a write (a transaction, or one statement that is its own)
 // again when the database asks for it, as write does. A write that still
 // loses after the last attempt is store.ErrUnavailable: the client's

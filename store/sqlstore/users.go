@@ -842,19 +842,17 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	// not for Config.Bridge (tracks would), whose deletion needs the id
 	// alone.
 	track := s.feed.on || s.feed.onChange != nil || store.ReportOf(ctx) != nil
-	var done []store.Change // what the committed attempt did
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		done = nil
+	return s.writeReported(ctx, func(tx *sql.Tx) ([]store.Change, error) {
 		changes := []store.Change{{Kind: store.UserDeleted, ID: id}}
 		if kind == "group" {
 			changes[0].Kind = store.GroupDeleted
 			if err := s.lockGroupDelete(ctx, tx, tenant, id); err != nil {
-				return err
+				return nil, err
 			}
 			if track {
 				own, err := s.ownMembers(ctx, tx, tenant, id)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				changes = append(changes, query.MemberChanges(id, "", own, nil)...)
 			}
@@ -877,46 +875,41 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		n, err := s.deleteRow(ctx, tx, kind, q, vals, host, &subj)
 		if err != nil {
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); host != "" && ok {
-				return herr
+				return nil, herr
 			}
-			return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
+			return nil, fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 		}
 		if n == 0 {
 			if ifVersion == "" {
-				return notFound(kind, id)
+				return nil, notFound(kind, id)
 			}
 			var have int64
 			err := s.wx(tx).QueryRowContext(ctx, `SELECT version FROM `+table+` WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2), tenant, id).Scan(&have)
 			if errors.Is(err, sql.ErrNoRows) {
-				return notFound(kind, id)
+				return nil, notFound(kind, id)
 			} else if err != nil {
-				return fmt.Errorf("sqlstore: delete %s: %w", kind, err)
+				return nil, fmt.Errorf("sqlstore: delete %s: %w", kind, err)
 			}
-			return checkVersion(kind, id, ifVersion, have)
+			return nil, checkVersion(kind, id, ifVersion, have)
 		}
 		dropped, err := s.dropMember(ctx, tx, tenant, id, now, track, kind == "group")
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if direct {
 			if !s.d.pg {
 				if err := s.feed.bridge.deleted(ctx, tx, s.stmts, changes[0].Kind, tenant, id); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			subj.bridged = true
 		}
 		if !track {
-			return nil
+			return nil, nil
 		}
-		done = append(changes, dropped...)
-		return s.appendChanges(ctx, tx, tenant, done, subj)
+		done := append(changes, dropped...)
+		return done, s.appendChanges(ctx, tx, tenant, done, subj)
 	})
-	if err != nil {
-		return err
-	}
-	query.Report(ctx, done)
-	return nil
 }
 
 // deleteRow runs the DELETE q of a user or group (kind) and returns how

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -384,6 +385,20 @@ func testWriteReport(t *testing.T, e *env) {
 	rep = modify([]string{ids[2]}, []string{ids[0]})
 	assert.True(t, rep.Filled, "a store that fills the report must fill it when nothing changes too "+mod)
 	assert.Empty(t, rep.Changes, "nothing changed, nothing reported "+mod)
+
+	// A refused write fills nothing: the report says what was committed.
+	for name, write := range map[string]func(ctx context.Context) error{
+		"ModifyMembers at another version": func(ctx context.Context) error {
+			_, err := e.groups.ModifyMembers(ctx, g.ID, []string{ids[4]}, nil, `W/"no-such-version"`)
+			return err
+		},
+		"DeleteUser of no user":   func(ctx context.Context) error { return e.users.DeleteUser(ctx, unknownID(), "") },
+		"DeleteGroup of no group": func(ctx context.Context) error { return e.groups.DeleteGroup(ctx, unknownID(), "") },
+	} {
+		rep = store.Report{}
+		require.Error(t, write(store.WithReport(e.ctx, &rep)), name)
+		assert.False(t, rep.Filled, "a refused write (%s) must leave the report unfilled %s", name, mod)
+	}
 
 	// A user in two groups, deleted.
 	other := e.createGroup(t, &resources.Group{DisplayName: "Other", Members: []resources.Member{{Value: ids[2]}, {Value: ids[4]}}})
