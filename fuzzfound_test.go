@@ -199,3 +199,37 @@ func TestWarningOrderDeterministic(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkRefsDeterministic requires one answer, byte for byte, to a bulk
+// request whose operation's data refers to several bulkIds: which
+// unresolved one is reported, and the order a cycle's are listed in, come
+// from data's members in sorted order, not Go's map order.
+func TestBulkRefsDeterministic(t *testing.T) {
+	const g = `"method":"POST","path":"/Groups"`
+	cases := []struct{ name, body, detail string }{
+		{
+			name:   "two unresolved bulkIds",
+			body:   `{"Operations":[{` + g + `,"bulkId":"x","data":{"externalId":"bulkId:aa","displayName":"bulkId:zz"}}]}`,
+			detail: `bulkId \"zz\" is not the bulkId of any operation`,
+		},
+		{
+			name: "a cycle through two bulkIds",
+			body: `{"Operations":[{` + g + `,"bulkId":"a","data":{"externalId":"bulkId:c","displayName":"bulkId:b"}},` +
+				`{` + g + `,"bulkId":"b","data":{"displayName":"bulkId:a"}},{` + g + `,"bulkId":"c","data":{"displayName":"bulkId:a"}}]}`,
+			detail: `form a cycle (b, c)`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],` + c.body[1:]
+			first := e.do("POST", "/Bulk", body)
+			require.Equal(t, http.StatusOK, first.Code, first.Raw)
+			require.Contains(t, first.Raw, c.detail)
+			for range 20 { // map iteration order is random: ask many times
+				r := e.do("POST", "/Bulk", body)
+				require.Equal(t, first.Raw, r.Raw)
+			}
+		})
+	}
+}
