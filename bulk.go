@@ -251,8 +251,10 @@ func parseBulkOp(i int, raw any) (*bulkOp, error) {
 	return op, nil
 }
 
-// bulkRefs lists the bulkIds that path and data refer to, in order of
-// appearance, once each.
+// bulkRefs lists the bulkIds that path and data refer to, once each: the
+// path's first, then data's in order of appearance, an object's members
+// in sorted order (jsonscan.SortedKeys), so that a cycle's error lists
+// them the same way every time.
 func bulkRefs(path string, data any) []string {
 	var refs []string
 	add := func(s string) {
@@ -278,8 +280,8 @@ func bulkRefs(path string, data any) []string {
 				walk(el)
 			}
 		case map[string]any:
-			for _, el := range x {
-				walk(el)
+			for _, k := range jsonscan.SortedKeys(nil, x) {
+				walk(x[k])
 			}
 		}
 	}
@@ -402,9 +404,12 @@ func resolveBulkData(v any, resolve func(string) string) any {
 		}
 		return out
 	case map[string]any:
+		// In sorted order: resolve remembers the first bulkId it cannot
+		// resolve, and that one must be the same every time.
 		out := make(map[string]any, len(x))
-		for k, el := range x {
-			out[k] = resolveBulkData(el, resolve)
+		var buf [jsonscan.SmallObject]string
+		for _, k := range jsonscan.SortedKeys(buf[:0], x) {
+			out[k] = resolveBulkData(x[k], resolve)
 		}
 		return out
 	}

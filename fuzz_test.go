@@ -381,6 +381,11 @@ var fuzzSeeds = []struct {
 	{11, "", `{"filter":"addresses.locality eq \"BERLIN\"","sortBy":"addresses.locality"}`},
 	{12, "", `{"filter":"members[value pr]","count":0}`},
 	{13, "attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department,groups", ``},
+	// Two faults in one body: one answers, the same every time.
+	{0, "", `{"userName":"u\u0000","displayName":"d\u0000","name":{"givenName":5,"familyName":true}}`},
+	{7, "", `{"userName":"u","title":5,"active":"maybe","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"division":5,"department":true}}`},
+	{9, "", `{"Operations":[{"method":"POST","path":"/Groups","bulkId":"a","data":{"externalId":"bulkId:c","displayName":"bulkId:b"}},` +
+		`{"method":"POST","path":"/Groups","bulkId":"b","data":{"displayName":"bulkId:a"}},{"method":"POST","path":"/Groups","bulkId":"c","data":{"displayName":"bulkId:zz"}}]}`},
 }
 
 // FuzzRequests sends arbitrary bodies and query strings to every endpoint

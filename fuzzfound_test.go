@@ -1,8 +1,15 @@
 package scim_test
 
 import (
+	"context"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 )
 
 // TestFuzzFindings holds what the request fuzzers found (FuzzRequests,
@@ -59,6 +66,169 @@ func TestFuzzFindings(t *testing.T) {
 			e := newEnv(t)
 			for range 8 { // map iteration order is random: ask several times
 				requireError(t, e.do(c.method, c.path, c.body), c.status, c.scimType, c.detail)
+			}
+		})
+	}
+}
+
+// TestBodyWalkDeterministic sends bodies with two faults each, where a
+// walk of the decoded body in Go map order would let either fault answer
+// (map order changes from run to run), and requires one answer, byte for
+// byte, every time: the fault whose name sorts first
+// (jsonscan.SortedKeys), at every depth a body is walked.
+func TestBodyWalkDeterministic(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	strict := func(c *scim.Config) { c.Strict = true }
+	cases := []struct {
+		name, method, path, body string
+		strict                   bool
+		status                   int
+		scimType, detail         string
+	}{
+		{
+			name: "two NUL values (checkValues)", method: "POST", path: "/Users",
+			body:   `{"userName":"u\u0000","displayName":"d\u0000","title":"t\u0000"}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `attribute "displayName" contains a NUL`,
+		},
+		{
+			name: "two NUL sub-attributes (walkValues)", method: "POST", path: "/Users",
+			body:   `{"userName":"u","name":{"givenName":"g\u0000","familyName":"f\u0000","middleName":"m\u0000"}}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `attribute "name.familyName" contains a NUL`,
+		},
+		{
+			name: "two NUL extension values (checkValues)", method: "POST", path: "/Users",
+			body:   `{"userName":"u","` + ent + `":{"division":"v\u0000","department":"d\u0000","costCenter":"c\u0000"}}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `attribute "` + ent + `:costCenter" contains a NUL`,
+		},
+		{
+			name: "two values of the wrong type (Normalize)", method: "POST", path: "/Users",
+			body:   `{"userName":"u","title":5,"active":"maybe","nickName":true}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `active`,
+		},
+		{
+			name: "two sub-attributes of the wrong type (normalizeObject)", method: "POST", path: "/Users",
+			body:   `{"userName":"u","name":{"givenName":5,"familyName":true,"middleName":1}}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `name.familyName`,
+		},
+		{
+			name: "two extension values of the wrong type (normalizeObject)", method: "POST", path: "/Users",
+			body:   `{"userName":"u","` + ent + `":{"division":5,"department":true,"costCenter":1}}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `costCenter`,
+		},
+		{
+			name: "two unknown attributes under strict mode", method: "POST", path: "/Users", strict: true,
+			body:   `{"userName":"u","zeta":1,"alpha":1,"mu":1}`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `alpha`,
+		},
+		{
+			name: "two unknown sub-attributes under strict mode", method: "POST", path: "/Users", strict: true,
+			body:   `{"userName":"u","name":{"zeta":1,"alpha":1,"mu":1}}`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `name.alpha`,
+		},
+		{
+			name: "core schema object with two faults", method: "POST", path: "/Users",
+			body:   `{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"u","title":5,"active":"maybe","nickName":true}}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `active`,
+		},
+		{
+			name: "PATCH value object with two faults", method: "PATCH", path: "/Users/@u",
+			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"title":5,"active":"maybe","nickName":true}}]}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `active`,
+		},
+		{
+			name: "PATCH complex value with two faults", method: "PATCH", path: "/Users/@u",
+			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name","value":{"givenName":5,"familyName":true,"middleName":1}}]}`,
+			status: http.StatusBadRequest, scimType: "invalidValue", detail: `name.familyName`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var opts []option
+			if c.strict {
+				opts = append(opts, strict)
+			}
+			e := newEnv(t, opts...)
+			path := c.path
+			if strings.Contains(path, "@u") {
+				r := e.do("POST", "/Users", `{"userName":"someone"}`)
+				require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+				path = strings.ReplaceAll(path, "@u", r.str("id"))
+			}
+			first := e.do(c.method, path, c.body)
+			requireError(t, first, c.status, c.scimType, c.detail)
+			for range 20 { // map iteration order is random: ask many times
+				r := e.do(c.method, path, c.body)
+				require.Equal(t, first.Code, r.Code)
+				require.Equal(t, first.Raw, r.Raw)
+			}
+		})
+	}
+}
+
+// TestWarningOrderDeterministic requires the request log's warnings for a
+// body with several bends in one order, every time: the order the
+// attributes' names sort in, at each depth.
+func TestWarningOrderDeterministic(t *testing.T) {
+	cases := []struct {
+		name, body string
+		want       []string
+	}{
+		{
+			name: "unknown attributes",
+			body: `{"userName":"w","zeta":1,"alpha":1,"mu":1}`,
+			want: []string{`ignored unknown attribute "alpha"`, `ignored unknown attribute "mu"`, `ignored unknown attribute "zeta"`, `"schemas" missing; taken as a User`},
+		},
+		{
+			name: "unknown sub-attributes",
+			body: `{"userName":"w","name":{"zeta":1,"alpha":1,"givenName":"g","mu":1}}`,
+			want: []string{`ignored unknown attribute "name.alpha"`, `ignored unknown attribute "name.mu"`, `ignored unknown attribute "name.zeta"`, `"schemas" missing; taken as a User`},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ring := admin.NewRequestRing(1)
+			e := newEnv(t, func(cfg *scim.Config) { cfg.RequestLog = ring })
+			for range 20 { // map iteration order is random: ask many times
+				r := e.do("POST", "/Users", c.body)
+				require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Equal(t, c.want, recent[0].Warnings)
+				require.Equal(t, http.StatusNoContent, e.do("DELETE", "/Users/"+r.str("id"), nil).Code)
+			}
+		})
+	}
+}
+
+// TestBulkRefsDeterministic requires one answer, byte for byte, to a bulk
+// request whose operation's data refers to several bulkIds: which
+// unresolved one is reported, and the order a cycle's are listed in, come
+// from data's members in sorted order, not Go's map order.
+func TestBulkRefsDeterministic(t *testing.T) {
+	const g = `"method":"POST","path":"/Groups"`
+	cases := []struct{ name, body, detail string }{
+		{
+			name:   "two unresolved bulkIds",
+			body:   `{"Operations":[{` + g + `,"bulkId":"x","data":{"externalId":"bulkId:aa","displayName":"bulkId:zz"}}]}`,
+			detail: `bulkId \"zz\" is not the bulkId of any operation`,
+		},
+		{
+			name: "a cycle through two bulkIds",
+			body: `{"Operations":[{` + g + `,"bulkId":"a","data":{"externalId":"bulkId:c","displayName":"bulkId:b"}},` +
+				`{` + g + `,"bulkId":"b","data":{"displayName":"bulkId:a"}},{` + g + `,"bulkId":"c","data":{"displayName":"bulkId:a"}}]}`,
+			detail: `form a cycle (b, c)`,
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],` + c.body[1:]
+			first := e.do("POST", "/Bulk", body)
+			require.Equal(t, http.StatusOK, first.Code, first.Raw)
+			require.Contains(t, first.Raw, c.detail)
+			for range 20 { // map iteration order is random: ask many times
+				r := e.do("POST", "/Bulk", body)
+				require.Equal(t, first.Raw, r.Raw)
 			}
 		})
 	}

@@ -27,11 +27,16 @@ var keyAttributes = map[string]bool{
 // Config.MaxValueBytes bytes (MaxKeyBytes for the indexed attributes).
 // Invalid UTF-8 never gets this far: readBody refuses it.
 func (h *handler) checkValues(doc map[string]any) error {
-	for k, v := range doc {
+	// Walked in sorted order (jsonscan.SortedKeys), so a body with two bad
+	// values gets the same error every time.
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		v := doc[k]
 		if ext, ok := v.(map[string]any); ok && resources.IsURN(k) {
 			// An extension object: its attributes are named urn:...:name.
-			for ek, ev := range ext {
-				if err := h.walkValues(valuePath{k + ":" + ek, ""}, ev); err != nil {
+			var ebuf [jsonscan.SmallObject]string
+			for _, ek := range jsonscan.SortedKeys(ebuf[:0], ext) {
+				if err := h.walkValues(valuePath{k + ":" + ek, ""}, ext[ek]); err != nil {
 					return err
 				}
 			}
@@ -75,7 +80,9 @@ func (h *handler) walkValues(path valuePath, v any) error {
 			}
 		}
 	case map[string]any:
-		for k, el := range x {
+		var buf [jsonscan.SmallObject]string
+		for _, k := range jsonscan.SortedKeys(buf[:0], x) {
+			el := x[k]
 			sub := valuePath{path.attr, k}
 			if path.sub != "" {
 				sub = valuePath{path.String(), k} // deeper than SCIM nests: rare

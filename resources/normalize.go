@@ -119,7 +119,9 @@ func describeJSONError(data []byte, err error) error {
 func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
 	given, listed := false, false
-	for k, v := range doc {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		v := doc[k]
 		if len(k) == len("schemas") && strings.EqualFold(k, "schemas") {
 			given, listed = true, ListsSchema(v, rt.Schema.ID)
 		}
@@ -207,8 +209,9 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		}
 		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
 			// Fully qualified keys of the extension came first.
-			for k, ev := range obj {
-				if err := rt.putExt(ext, dst, k, ev, l); err != nil {
+			var buf [jsonscan.SmallObject]string
+			for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+				if err := rt.putExt(ext, dst, k, obj[k], l); err != nil {
 					return err
 				}
 			}
@@ -228,11 +231,12 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if !ok {
 			return &AttrError{Path: key, Msg: "must be a JSON object"}
 		}
-		for k, cv := range obj {
+		var buf [jsonscan.SmallObject]string
+		for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
 			if IsURN(k) {
 				return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
 			}
-			if err := rt.put(out, k, cv, l); err != nil {
+			if err := rt.put(out, k, obj[k], l); err != nil {
 				return err
 			}
 		}
@@ -306,8 +310,9 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 	}
 	var buf [4]moved
 	later := buf[:0]
-	for k, v := range obj {
-		nk, nv, keep, err := member(k, v)
+	var kbuf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(kbuf[:0], obj) {
+		nk, nv, keep, err := member(k, obj[k])
 		switch {
 		case err != nil:
 			return err
@@ -438,8 +443,9 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return x, nil
 			}
 			out := make(map[string]any, len(x))
-			for k, sv := range x {
-				nk, nv, keep, err := member(k, sv)
+			var buf [jsonscan.SmallObject]string
+			for _, k := range jsonscan.SortedKeys(buf[:0], x) {
+				nk, nv, keep, err := member(k, x[k])
 				if err != nil {
 					return nil, err
 				}

@@ -279,3 +279,37 @@ func repeats(t *testing.T, data []byte) bool {
 		}
 	}
 }
+
+func TestSortedKeys(t *testing.T) {
+	cases := []struct {
+		name string
+		m    map[string]any
+		want []string
+	}{
+		{"empty", map[string]any{}, nil},
+		{"one", map[string]any{"a": 1}, []string{"a"}},
+		{"spellings and URNs", map[string]any{"userName": 1, "USERNAME": 2, "urn:x:User": 3, "active": 4, "": 5},
+			[]string{"", "USERNAME", "active", "urn:x:User", "userName"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			for range 10 { // map order changes from run to run; the result must not
+				assert.Equal(t, c.want, SortedKeys(nil, c.m))
+			}
+		})
+	}
+}
+
+// TestSortedKeysAllocations holds the walk of an ordinary object, with a
+// stack buffer, to no allocation: request bodies are walked this way on
+// every write.
+func TestSortedKeysAllocations(t *testing.T) {
+	m := map[string]any{"userName": 1, "name": 2, "emails": 3, "active": 4, "title": 5}
+	n := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		var buf [SmallObject]string
+		n += len(SortedKeys(buf[:0], m))
+	})
+	assert.Zero(t, allocs)
+	assert.Positive(t, n)
+}
