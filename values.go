@@ -1,9 +1,7 @@
 package scim
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -110,7 +108,8 @@ func validUTF8(data []byte) error {
 }
 
 // messageKeys returns the member names of a message body (a
-// SearchRequest, a BulkRequest, a bulk operation) sorted, and repeated, a
+// SearchRequest, a BulkRequest, a bulk operation) sorted
+// (jsonscan.SortedKeys), and repeated, a
 // name the object also gives in another case ("data" and "dAtA"; "" when
 // none). A message's members match case-insensitively, so two spellings
 // would leave which value counts to the map's iteration order, and an
@@ -126,7 +125,7 @@ func validUTF8(data []byte) error {
 // sends one, and it is refused or its extra members ignored anyway) takes
 // a map of lower-cased names instead, so that it costs linear time.
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
-	keys = slices.Sorted(maps.Keys(doc))
+	keys = jsonscan.SortedKeys(make([]string, 0, len(doc)), doc)
 	if len(keys) <= jsonscan.SmallObject {
 		for i, k := range keys {
 			for _, o := range keys[:i] {
