@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"runtime"
 	"sync"
@@ -269,13 +268,9 @@ func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
 	require.NoError(t, err)
 
 	// The delete in progress: it holds the user's row.
-	del, err := s.DB().BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer del.Rollback()
+	del := holdUser(t, s, u.ID)
 	var pid int
 	require.NoError(t, del.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
-	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
-	require.NoError(t, err)
 
 	holding, proceed := make(chan struct{}), make(chan struct{})
 	var runs atomic.Int64
@@ -331,11 +326,7 @@ func TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt(t *testing.T) {
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
 	require.NoError(t, err)
 
-	del, err := s.DB().BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer del.Rollback()
-	_, err = del.ExecContext(ctx, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, u.ID)
-	require.NoError(t, err)
+	del := holdUser(t, s, u.ID)
 
 	before := s.RetriedForTest()
 	done := make(chan error, 1)
@@ -371,13 +362,8 @@ func TestReplaceOfMembersOutwaitsADeleteThatIsNotWaitingForIt(t *testing.T) {
 // in which they get a row is the order they asked for it.
 func lockCycleStore(t *testing.T, cfg sqlstore.Config) (*sqlstore.Store, func(n int)) {
 	t.Helper()
-	u, err := url.Parse(postgresDSN(t))
-	require.NoError(t, err)
 	app := "scimlocks_" + randomHex(6)
-	q := u.Query()
-	q.Set("application_name", app)
-	u.RawQuery = q.Encode()
-	cfg.DSN = u.String()
+	cfg.DSN = withApplicationName(t, postgresDSN(t), app)
 	cfg.NoAnalyze = true // no background statement in the count
 	s, err := sqlstore.New(ctx, cfg)
 	require.NoError(t, err)
@@ -419,11 +405,20 @@ func parentAndChild(t *testing.T, s *sqlstore.Store) (parent, child string) {
 // it does, and returns it; the test rolls it back to let the writers
 // waiting for the group go on.
 func holdGroup(t *testing.T, s *sqlstore.Store, id string) *sql.Tx {
+	return holdRow(t, s, `SELECT 1 FROM scim_groups WHERE tenant = '' AND id = $1 FOR NO KEY UPDATE`, id)
+}
+
+// holdUser is holdGroup for user id's row, held as its DELETE holds it.
+func holdUser(t *testing.T, s *sqlstore.Store, id string) *sql.Tx {
+	return holdRow(t, s, `SELECT 1 FROM scim_users WHERE tenant = '' AND id = $1 FOR UPDATE`, id)
+}
+
+func holdRow(t *testing.T, s *sqlstore.Store, lock, id string) *sql.Tx {
 	t.Helper()
 	tx, err := s.DB().BeginTx(ctx, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { tx.Rollback() })
-	_, err = tx.ExecContext(ctx, `SELECT 1 FROM scim_groups WHERE tenant = '' AND id = $1 FOR NO KEY UPDATE`, id)
+	_, err = tx.ExecContext(ctx, lock, id)
 	require.NoError(t, err)
 	return tx
 }

@@ -13,7 +13,6 @@ import (
 	"maps"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"slices"
@@ -224,12 +223,7 @@ func startCrashServer(t *testing.T, dsn string, onAppend func()) *crashServer {
 	t.Helper()
 	app := "scimkit-feed-crash-" + randomHex(6)
 	if isPGDSN(dsn) {
-		u, err := url.Parse(dsn)
-		require.NoError(t, err)
-		q := u.Query()
-		q.Set("application_name", app)
-		u.RawQuery = q.Encode()
-		dsn = u.String()
+		dsn = withApplicationName(t, dsn, app)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFeedCrash$", "-test.count=1", "-test.timeout=10m")
 	cmd.Env = append(os.Environ(), crashServerEnv+"="+dsn)

@@ -120,6 +120,19 @@ func forEachDB(t *testing.T, fn func(t *testing.T, db opener)) {
 	}
 }
 
+// withApplicationName returns the PostgreSQL DSN dsn with its
+// connections' application_name set to app, for a test that finds them in
+// pg_stat_activity.
+func withApplicationName(t testing.TB, dsn, app string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func isPG(s *sqlstore.Store) bool { return strings.EqualFold(s.Dialect(), "postgres") }
 
 // analyze refreshes the planner statistics of s's tables. On PostgreSQL
