@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"strings"
+
+	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // UnmarshalJSON reads a SCIM user. Attribute names match
@@ -113,5 +115,5 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	if len(m) == 0 {
 		return nil
 	}
-	return appendSortedKeys(make([]string, 0, len(m)), m)
+	return jsonscan.SortedKeys(make([]string, 0, len(m)), m)
 }

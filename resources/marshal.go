@@ -3,7 +3,6 @@ package resources
 import (
 	"encoding/json"
 	"reflect"
-	"slices"
 	"strconv"
 	"time"
 
@@ -47,7 +46,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 func (u *User) AppendJSON(dst []byte) ([]byte, error) {
 	orig := dst
 	var kb [4]string
-	keys := appendSortedKeys(kb[:0], u.Extensions)
+	keys := jsonscan.SortedKeys(kb[:0], u.Extensions)
 	open := len(dst)
 	dst = append(dst, `{"schemas":["`+UserSchema+`"`...)
 	if u.Enterprise != nil {
@@ -127,7 +126,7 @@ func (e *EnterpriseUser) appendJSON(dst []byte) []byte {
 	}
 	if len(e.Extra) > 0 {
 		var kb [4]string
-		for _, k := range appendSortedKeys(kb[:0], e.Extra) {
+		for _, k := range jsonscan.SortedKeys(kb[:0], e.Extra) {
 			dst = jsonscan.AppendString(appendComma(dst, open), k)
 			dst = appendRaw(append(dst, ':'), e.Extra[k])
 		}
@@ -170,7 +169,7 @@ func (g Group) MarshalJSON() ([]byte, error) {
 func (g *Group) AppendJSON(dst []byte) ([]byte, error) {
 	orig := dst
 	var kb [4]string
-	keys := appendSortedKeys(kb[:0], g.Extensions)
+	keys := jsonscan.SortedKeys(kb[:0], g.Extensions)
 	open := len(dst)
 	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
 	for _, k := range keys {
@@ -409,15 +408,6 @@ func rawLen(m map[string]json.RawMessage) int {
 		n += len(k) + len(v) + 4
 	}
 	return n
-}
-
-// appendSortedKeys appends the keys of m to keys and sorts them.
-func appendSortedKeys(keys []string, m map[string]json.RawMessage) []string {
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // isCleanJSON reports whether raw is written unchanged by encoding/json's
