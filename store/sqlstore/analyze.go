@@ -125,7 +125,7 @@ func (a *analyzer) close() {
 func (a *analyzer) check(ctx context.Context) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var due []string
+	var due []dueTable
 	err := a.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		due, err = a.due(ctx, tx)
@@ -134,18 +134,31 @@ func (a *analyzer) check(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	for i, name := range due {
+	var done []string
+	for _, t := range due {
 		// SKIP_LOCKED: never wait behind autovacuum's or another
 		// process's ANALYZE of the same table, nor a host's DDL.
 		a.runs++
 		if err := a.inTx(ctx, func(tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+name)
+			_, err := tx.ExecContext(ctx, `ANALYZE (SKIP_LOCKED) `+t.name)
 			return err
 		}); err != nil {
-			return due[:i], fmt.Errorf("sqlstore: analyze %s: %w", name, err)
+			return done, fmt.Errorf("sqlstore: analyze %s: %w", t.name, err)
 		}
+		// Noted only once its ANALYZE committed: a table whose ANALYZE
+		// failed (or whose size query did) stays due for the next check,
+		// not until it doubles again.
+		a.tried[t.name] = t.pages
+		done = append(done, t.name)
 	}
-	return due, nil
+	return done, nil
+}
+
+// dueTable is a table check analyzes, with the pages it had when due
+// read them.
+type dueTable struct {
+	name  string
+	pages int64
 }
 
 // inTx runs fn in a transaction whose lock waits end after
@@ -166,9 +179,8 @@ func (a *analyzer) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// due reads the pages of analyzeTables and returns those check analyzes
-// (noting their pages in tried).
-func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]string, error) {
+// due reads the pages of analyzeTables and returns those check analyzes.
+func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]dueTable, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT c.relname, c.relpages,
 		pg_relation_size(c.oid) / current_setting('block_size')::bigint,
 		EXISTS (SELECT 1 FROM unnest(c.reloptions) o
@@ -177,7 +189,7 @@ func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
 	}
-	var due []string
+	var due []dueTable
 	for rows.Next() {
 		var name string
 		var analyzed, pages int64
@@ -187,8 +199,7 @@ func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]string, error) {
 			return nil, fmt.Errorf("sqlstore: analyze: %w", err)
 		}
 		if !off && pages >= analyzeMinPages && pages >= 2*max(analyzed, a.tried[name]) {
-			due = append(due, name)
-			a.tried[name] = pages
+			due = append(due, dueTable{name, pages})
 		}
 	}
 	err = rows.Err()
