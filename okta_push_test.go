@@ -1,0 +1,207 @@
+package scim_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store"
+)
+
+// oktaPatch is Okta's group push membership update: the group's id and
+// unchanged displayName resent beside the member changes (IDP-QUIRKS.md).
+func oktaPatch(gid, name string, add, remove []string) string {
+	ops := []string{`{"op":"replace","value":{"id":"` + gid + `","displayName":"` + name + `"}}`}
+	for _, id := range remove {
+		ops = append(ops, `{"op":"remove","path":"members[value eq \"`+id+`\"]"}`)
+	}
+	if len(add) > 0 {
+		vals := make([]string, len(add))
+		for i, id := range add {
+			vals[i] = `{"value":"` + id + `"}`
+		}
+		ops = append(ops, `{"op":"add","path":"members","value":[`+strings.Join(vals, ",")+`]}`)
+	}
+	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
+}
+
+// storeCalls records Config.Observe's StoreCalls of each group PATCH.
+type storeCalls struct {
+	mu    sync.Mutex
+	calls []int
+}
+
+func (s *storeCalls) observe(_ context.Context, st scim.RequestStats) {
+	if st.Method == "PATCH" && strings.HasPrefix(st.Route, "PATCH /Groups/") {
+		s.mu.Lock()
+		s.calls = append(s.calls, st.StoreCalls)
+		s.mu.Unlock()
+	}
+}
+
+// TestOktaPushConcurrentMemberPatches: Okta pushing a big group sends
+// many membership updates at once, each resending the displayName. On a
+// store.CheckedMemberModifier each is one store call (the displayName
+// checked under the store's lock, no read of the group, no retry): every
+// one answers 204, none 503, and the group ends with exactly the members
+// they leave. Before it, each was a read and a ModifyMembers at the
+// version read, started again on every concurrent change: at least two
+// store calls, and 503s once the retries ran out. A store without the
+// capability still takes that path, and still loses nothing.
+func TestOktaPushConcurrentMemberPatches(t *testing.T) {
+	const clients = 16
+	stores := concurrencyStores(t)
+	stores["memory without CheckedMemberModifier"] = func(t *testing.T) (store.UserStore, store.GroupStore) {
+		users, groups := stores["memory"](t)
+		return users, plainGroups{groups}
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			_, checked := groups.(store.CheckedMemberModifier)
+			var calls storeCalls
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Observe = users, groups, calls.observe })
+			// The group starts with clients/4 members, which every
+			// fourth client removes while adding its own.
+			old := make([]string, clients/4)
+			for i := range old {
+				old[i] = e.createUser(fmt.Sprintf("old%d", i))["id"].(string)
+			}
+			gid := e.createGroup("Pushed", old...)["id"].(string)
+			fresh := make([]string, clients)
+			for i := range fresh {
+				fresh[i] = e.createUser(fmt.Sprintf("new%d", i))["id"].(string)
+			}
+			codes := make([]string, clients)
+			var wg sync.WaitGroup
+			for i := range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var remove []string
+					if i%4 == 0 {
+						remove = []string{old[i/4]}
+					}
+					r := e.do("PATCH", "/Groups/"+gid, oktaPatch(gid, "Pushed", []string{fresh[i]}, remove))
+					codes[i] = fmt.Sprintf("%d %s", r.Code, r.Raw)
+				}()
+			}
+			wg.Wait()
+			for i, c := range codes {
+				assert.Equal(t, "204 ", c, "client %d: every Okta membership update answers 204", i)
+			}
+			g := e.do("GET", "/Groups/"+gid, nil)
+			assert.Equal(t, "Pushed", g.Body["displayName"])
+			assert.ElementsMatch(t, fresh, memberIDs(g.Body), "every member added is there, every one removed is gone")
+			calls.mu.Lock()
+			defer calls.mu.Unlock()
+			require.Len(t, calls.calls, clients)
+			extra := 0
+			for _, n := range calls.calls {
+				extra += n - 1
+			}
+			t.Logf("%s: store calls beyond one per request: %d", name, extra)
+			if checked {
+				assert.Zero(t, extra, "each Okta membership update is one store call on a store.CheckedMemberModifier: no read of the group, no retry (calls per request: %v)", calls.calls)
+			}
+		})
+	}
+}
+
+// TestRenameRacesOktaPatch: a rename (a PATCH of displayName, or a PUT)
+// races Okta's membership update, which resends the old displayName.
+// Whatever the timing, the outcome is one of a serial order, the order of
+// the versions each response carries: the update ran first (a member
+// added, the rename then applied), or after the rename, when it saw the
+// new name and was applied in full (the old name written back, the member
+// added).
+//
+// The responses leave the members out: a response with members reads the
+// group again after the write, and its ETag is then that of the read,
+// which may be a later write's.
+func TestRenameRacesOktaPatch(t *testing.T) {
+	const (
+		rounds    = 20
+		noMembers = "?excludedAttributes=members"
+	)
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			kept := e.createUser("kept")["id"].(string)
+			orders := map[string]int{}
+			for round := range rounds {
+				member := e.createUser(fmt.Sprintf("member%d", round))["id"].(string)
+				gname := fmt.Sprintf("Team %d", round)
+				gid := e.createGroup(gname, kept)["id"].(string)
+				put := round%2 == 1
+				var rename, okta *resp
+				var wg sync.WaitGroup
+				wg.Add(2)
+				go func() {
+					defer wg.Done()
+					if put {
+						rename = e.do("PUT", "/Groups/"+gid+noMembers, map[string]any{"displayName": gname + " renamed", "members": []any{map[string]any{"value": kept}}})
+					} else {
+						rename = e.do("PATCH", "/Groups/"+gid+noMembers, patchBody(op("replace", "displayName", gname+" renamed")))
+					}
+				}()
+				go func() {
+					defer wg.Done()
+					okta = e.do("PATCH", "/Groups/"+gid+noMembers, oktaPatch(gid, gname, []string{member}, nil))
+				}()
+				wg.Wait()
+				require.Contains(t, []int{200, 204}, rename.Code, rename.Raw)
+				require.Contains(t, []int{200, 204}, okta.Code, okta.Raw)
+				vr, vo := versionOf(t, rename), versionOf(t, okta)
+				require.NotEqual(t, vr, vo, "round %d: two writes, two versions", round)
+
+				// The serial order of the versions, replayed.
+				name, members := gname, []string{kept}
+				apply := func(which string) {
+					switch which {
+					case "rename":
+						name = gname + " renamed"
+						if put {
+							members = []string{kept}
+						}
+					case "okta":
+						name = gname // resent: unchanged, or written back in full
+						if !slices.Contains(members, member) {
+							members = append(members, member)
+						}
+					}
+				}
+				order := []string{"okta", "rename"}
+				if vr < vo {
+					order = []string{"rename", "okta"}
+				}
+				orders[strings.Join(order, " then ")]++
+				for _, w := range order {
+					apply(w)
+				}
+				g := e.do("GET", "/Groups/"+gid, nil)
+				assert.Equal(t, name, g.Body["displayName"], "round %d (%s, put %v): the outcome of that serial order", round, order, put)
+				assert.ElementsMatch(t, members, memberIDs(g.Body), "round %d (%s, put %v): the outcome of that serial order", round, order, put)
+			}
+			t.Logf("%s: %v", name, orders)
+		})
+	}
+}
+
+// versionOf is the version a write's response carries in its ETag, W/"n".
+func versionOf(t *testing.T, r *resp) int {
+	t.Helper()
+	tag := strings.Trim(strings.TrimPrefix(r.Header.Get("ETag"), "W/"), `"`)
+	n, err := strconv.Atoi(tag)
+	require.NoError(t, err, "ETag %q", r.Header.Get("ETag"))
+	return n
+}
