@@ -218,9 +218,10 @@ func diffMembers(cur, next []string) (add, remove []string) {
 // Content (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless
 // the request asks for attributes. So do member changes sent with other
 // operations that change nothing (Okta resends the group's id and
-// displayName with every membership update). Other requests are applied
-// to the group document, loaded without members unless an operation needs
-// them.
+// displayName with every membership update), checked under the store's
+// lock when it is a store.CheckedMemberModifier (patchMembers). Other
+// requests are applied to the group document, loaded without members
+// unless an operation needs them.
 func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := h.readPatch(r)
 	if err != nil {

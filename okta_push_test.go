@@ -205,3 +205,61 @@ func versionOf(t *testing.T, r *resp) int {
 	require.NoError(t, err, "ETag %q", r.Header.Get("ETag"))
 	return n
 }
+
+// TestConcurrentMemberReplacements: Okta also sends a group's whole
+// member list (replace members). On a store.GroupUpdater each such PATCH
+// is one locked read-modify-write of the members: one store call, no
+// retry, 204 (200 with the group when the displayName comes too: the
+// request is then applied in full, through the same UpdateGroup); the
+// group ends with one of the lists sent, whole.
+func TestConcurrentMemberReplacements(t *testing.T) {
+	const clients = 8
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			var calls storeCalls
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Observe = users, groups, calls.observe })
+			pool := make([]string, clients+4)
+			for i := range pool {
+				pool[i] = e.createUser(fmt.Sprintf("pool%d", i))["id"].(string)
+			}
+			gid := e.createGroup("Replaced", pool[:4]...)["id"].(string)
+			lists := make([][]string, clients)
+			codes := make([]string, clients)
+			var wg sync.WaitGroup
+			for i := range clients {
+				lists[i] = pool[i : i+4] // overlapping windows
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					vals := make([]any, len(lists[i]))
+					for j, id := range lists[i] {
+						vals[j] = map[string]any{"value": id}
+					}
+					ops := []map[string]any{op("replace", "members", vals)}
+					if i%2 == 1 {
+						ops = append(ops, op("replace", "", map[string]any{"id": gid, "displayName": "Replaced"}))
+					}
+					r := e.do("PATCH", "/Groups/"+gid, patchBody(ops...))
+					codes[i] = fmt.Sprint(r.Code)
+				}()
+			}
+			wg.Wait()
+			for i, c := range codes {
+				// The request applied in full (with the displayName)
+				// answers with the group.
+				assert.Equal(t, map[bool]string{false: "204", true: "200"}[i%2 == 1], c, "client %d", i)
+			}
+			got := memberIDs(e.do("GET", "/Groups/"+gid, nil).Body)
+			slices.Sort(got)
+			assert.True(t, slices.ContainsFunc(lists, func(l []string) bool {
+				l = slices.Clone(l)
+				slices.Sort(l)
+				return slices.Equal(l, got)
+			}), "the group holds one of the lists sent, whole: %v", got)
+			calls.mu.Lock()
+			defer calls.mu.Unlock()
+			assert.Equal(t, slices.Repeat([]int{1}, clients), calls.calls, "each replacement is one store call (GroupUpdater.UpdateGroup): no read before it, no retry")
+		})
+	}
+}
