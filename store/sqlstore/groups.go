@@ -130,7 +130,9 @@ func distinct(ids []string) []string {
 //     UPDATE), the users a member change or a new group adds (KEY SHARE,
 //     resolveMembers).
 //  2. Then groups, in id order, all in one statement: a member change's
-//     group with the groups it adds (NO KEY UPDATE, lockForMembers), a
+//     group with the groups it adds (NO KEY UPDATE, lockForMembers;
+//     ModifyMembersChecked takes the same locks, and reads the group for
+//     its check in the locking statement or after it), a
 //     group's delete's group with the groups it is a member of (FOR
 //     UPDATE, lockGroupDelete), a user's delete's groups (NO KEY UPDATE,
 //     dropMember), a new group's member groups (KEY SHARE).
