@@ -332,6 +332,10 @@ type CheckedMemberModifier interface {
 	// lost to another one), so it must be pure, as UpdateUser's change
 	// is; only the last run counts. It must not call the store: a store
 	// may hold a lock while it runs.
+	//
+	// A type that embeds a store and overrides ModifyMembers must
+	// override ModifyMembersChecked alike (the handler calls it instead
+	// for the requests above), or not be a CheckedMemberModifier.
 	ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(cur *resources.Group) error) (*resources.Group, error)
 }
 
