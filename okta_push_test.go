@@ -263,3 +263,67 @@ func TestConcurrentMemberReplacements(t *testing.T) {
 		})
 	}
 }
+
+// TestMemberPatchPreconditions: a member PATCH with If-Match or
+// If-None-Match keeps their meaning whichever way it goes (checked under
+// the store's lock, or read first): a stale If-Match or a matching
+// If-None-Match is a 412 that changes nothing, a current If-Match writes.
+func TestMemberPatchPreconditions(t *testing.T) {
+	stores := concurrencyStores(t)
+	stores["memory without CheckedMemberModifier"] = func(t *testing.T) (store.UserStore, store.GroupStore) {
+		users, groups := stores["memory"](t)
+		return users, plainGroups{groups}
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			uid := e.createUser("cond")["id"].(string)
+			for _, tc := range []struct {
+				name   string
+				okta   bool   // the displayName resent beside the add
+				rename bool   // and changed: the request applied in full
+				header string // "If-Match" or "If-None-Match"
+				stale  bool   // a version other than the current one
+				status int
+			}{
+				{"member add, If-Match stale", false, false, "If-Match", true, 412},
+				{"member add, If-Match current", false, false, "If-Match", false, 204},
+				{"member add, If-None-Match current", false, false, "If-None-Match", false, 412},
+				{"member add, If-None-Match other", false, false, "If-None-Match", true, 204},
+				{"Okta's update, If-Match stale", true, false, "If-Match", true, 412},
+				{"Okta's update, If-Match current", true, false, "If-Match", false, 204},
+				{"Okta's update, If-None-Match current", true, false, "If-None-Match", false, 412},
+				{"a rename with the add, If-Match stale", true, true, "If-Match", true, 412},
+				{"a rename with the add, If-Match current", true, true, "If-Match", false, 200},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					g := e.createGroup("Cond " + tc.name)
+					gid := g["id"].(string)
+					before := e.do("GET", "/Groups/"+gid, nil)
+					tag := before.Header.Get("ETag")
+					if tc.stale {
+						tag = `W/"999"`
+					}
+					body := patchBody(op("add", "members", []any{map[string]any{"value": uid}}))
+					if tc.okta {
+						name := g["displayName"].(string)
+						if tc.rename {
+							name += " renamed"
+						}
+						body = patchBody(op("replace", "", map[string]any{"id": gid, "displayName": name}),
+							op("add", "members", []any{map[string]any{"value": uid}}))
+					}
+					r := e.do("PATCH", "/Groups/"+gid, body, tc.header+": "+tag)
+					require.Equal(t, tc.status, r.Code, r.Raw)
+					after := e.do("GET", "/Groups/"+gid, nil)
+					if tc.status == 412 {
+						assert.Equal(t, before.Body, after.Body, "a refused request changes nothing")
+						return
+					}
+					assert.Equal(t, []string{uid}, memberIDs(after.Body))
+				})
+			}
+		})
+	}
+}
