@@ -33,6 +33,18 @@ func oktaPatch(gid, name string, add, remove []string) string {
 	return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[` + strings.Join(ops, ",") + `]}`
 }
 
+// memberPatchStores are concurrencyStores and a memory store behind
+// plainGroups, which the handler sees without the optional interfaces:
+// the member PATCH's path before store.CheckedMemberModifier.
+func memberPatchStores(t *testing.T) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
+	stores := concurrencyStores(t)
+	stores["memory, GroupStore alone"] = func(t *testing.T) (store.UserStore, store.GroupStore) {
+		users, groups := stores["memory"](t)
+		return users, plainGroups{groups}
+	}
+	return stores
+}
+
 // storeCalls records Config.Observe's StoreCalls of each group PATCH.
 type storeCalls struct {
 	mu    sync.Mutex
@@ -59,11 +71,7 @@ func (s *storeCalls) observe(_ context.Context, st scim.RequestStats) {
 // path, and still loses nothing.
 func TestOktaPushConcurrentMemberPatches(t *testing.T) {
 	const clients = 16
-	stores := concurrencyStores(t)
-	stores["memory, GroupStore alone"] = func(t *testing.T) (store.UserStore, store.GroupStore) {
-		users, groups := stores["memory"](t)
-		return users, plainGroups{groups}
-	}
+	stores := memberPatchStores(t)
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
@@ -270,11 +278,7 @@ func TestConcurrentMemberReplacements(t *testing.T) {
 // the store's lock, or read first): a stale If-Match or a matching
 // If-None-Match is a 412 that changes nothing, a current If-Match writes.
 func TestMemberPatchPreconditions(t *testing.T) {
-	stores := concurrencyStores(t)
-	stores["memory, GroupStore alone"] = func(t *testing.T) (store.UserStore, store.GroupStore) {
-		users, groups := stores["memory"](t)
-		return users, plainGroups{groups}
-	}
+	stores := memberPatchStores(t)
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
