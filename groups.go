@@ -218,9 +218,10 @@ func diffMembers(cur, next []string) (add, remove []string) {
 // Content (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless
 // the request asks for attributes. So do member changes sent with other
 // operations that change nothing (Okta resends the group's id and
-// displayName with every membership update). Other requests are applied
-// to the group document, loaded without members unless an operation needs
-// them.
+// displayName with every membership update), checked under the store's
+// lock when it is a store.CheckedMemberModifier (patchMembers). Other
+// requests are applied to the group document, loaded without members
+// unless an operation needs them.
 func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := h.readPatch(r)
 	if err != nil {
@@ -258,14 +259,27 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-// patchMembers applies a membership plan with ModifyMembers at the version
-// read, retrying on a concurrent change. others are operations that came
-// with it and must change nothing (they are checked on the group loaded
-// without members); when they would change something, patchMembers writes
-// nothing and reports false, so the caller applies the request in full.
+// patchMembers applies a membership plan. others are operations that
+// came with it and must change nothing (they are checked on the group
+// without members); when they would change something, patchMembers
+// writes nothing and reports false, so the caller applies the request in
+// full. Which way the plan goes:
+//
+//   - a change of the members named (add, remove), when the store is a
+//     store.CheckedMemberModifier: one call, the others and If-Match or
+//     If-None-Match checked on the group under the store's lock, so
+//     nothing to retry however many member changes the group is taking
+//     (Okta pushing a big group sends every one with the displayName);
+//   - a replacement of the whole list (replace members, remove all),
+//     when the store is a store.GroupUpdater: one locked
+//     read-modify-write of the members, nothing to retry either;
+//   - otherwise a read of the group for the checks and ModifyMembers at
+//     the version read, started again after a backoff when a concurrent
+//     change got there first (for up to retryBudget, then 503).
+//
+// Without others or a precondition a change of the members named is
+// ModifyMembers alone, which is atomic and needs no version.
 func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
-	ctx := r.Context()
-	id := r.PathValue("id")
 	// The ids are held to what a member's value in a POST or PUT is held
 	// to (checkValues): they go to the store's lookups, and PostgreSQL
 	// refused one with a NUL with a 500.
@@ -283,23 +297,152 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		return true
 	}
 	full := plan.Replace || plan.RemoveAll
+	var (
+		g           *resources.Group
+		add, remove []string
+	)
+	switch cm, checked := h.cfg.Groups.(store.CheckedMemberModifier); {
+	case full && h.groups.updater != nil:
+		g, add, remove, err = h.replaceMembersInStore(r, plan, others)
+	case !full && checked && (hasPrecondition(r) || len(others) > 0):
+		g, add, remove, err = h.modifyMembersChecked(r, cm, plan, others)
+	default:
+		g, add, remove, err = h.modifyMembersRead(r, plan, others)
+	}
+	switch {
+	case errors.Is(err, errOthersChange):
+		return false
+	case err != nil:
+		h.writeError(w, r, err)
+		return true
+	}
+	h.membersChanged(r.Context(), g, add, remove)
+	if proj == nil {
+		w.Header().Set("ETag", etag(g.Meta.Version))
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	h.groups.respondRead(h, w, r, g, g.Members != nil, proj)
+	return true
+}
+
+// errOthersChange says that the operations sent with a member change
+// would change the group: the request is then applied in full. It never
+// reaches a client.
+var errOthersChange = errors.New("scim: the operations sent with the member change change the group")
+
+// checkOthers is the check of a member change on cur, the group as
+// stored: If-Match and If-None-Match (precondition), then others, which
+// must change nothing (errOthersChange otherwise, also when they fail:
+// the request applied in full answers their error). It may run more than
+// once (the store's check, store.CheckedMemberModifier); the warnings the
+// others' check adds are the last run's, from mark on.
+func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []patch.Operation, mark int) error {
+	if st := stateOf(r.Context()); st != nil && len(st.warnings) > mark {
+		st.warnings = st.warnings[:mark]
+	}
+	if err := precondition(r, cur.Meta.Version); err != nil {
+		return err
+	}
+	if len(others) > 0 {
+		if _, changed, err := h.groups.applyPatch(h, r.Context(), cur, others); err != nil || changed {
+			return errOthersChange
+		}
+	}
+	return nil
+}
+
+// warningMark is where the warnings the store's check adds begin.
+func warningMark(r *http.Request) int {
+	if st := stateOf(r.Context()); st != nil {
+		return len(st.warnings)
+	}
+	return 0
+}
+
+// modifyMembersChecked is patchMembers through the store's
+// ModifyMembersChecked: one call, checkOthers run under the store's
+// lock. It returns the group changed and the members the events name.
+func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberModifier, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
+	mark := warningMark(r)
+	// Events name the members the store reports it really added and
+	// removed (store.Report), else those the request named.
+	mctx, report := h.reporting(r.Context())
+	g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
+		return cm.ModifyMembersChecked(ctx, r.PathValue("id"), plan.Add, plan.Remove, "", func(cur *resources.Group) error {
+			return h.checkOthers(r, cur, others, mark)
+		})
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	add, remove := plan.Add, plan.Remove
+	if report != nil && report.Filled {
+		add, remove = report.Members()
+	}
+	return g, add, remove, nil
+}
+
+// replaceMembersInStore is patchMembers for a replacement of the whole
+// member list through the store's GroupUpdater: the group and its members
+// read under its lock, checked (checkOthers, the others on the group
+// without members), and the members written as the difference, in one
+// call that never retries on a concurrent member change. A list equal to
+// the stored one writes nothing. It returns the group with its members
+// and those really added and removed (the stored list against the
+// written one: ids that name nothing are skipped by the store).
+func (h *handler) replaceMembersInStore(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
+	mark := warningMark(r)
+	var target []string
+	if plan.Replace {
+		target = plan.Add
+	}
+	var before []string
+	g, err := h.groups.updater(r.Context(), r.PathValue("id"), true, func(cur *resources.Group) (*resources.Group, error) {
+		bare := *cur
+		bare.Members = nil
+		if err := h.checkOthers(r, &bare, others, mark); err != nil {
+			return nil, err
+		}
+		before = memberIDs(cur.Members)
+		if add, remove := diffMembers(before, target); len(add)+len(remove) == 0 {
+			return nil, nil
+		}
+		next := cur.Clone()
+		next.Members = make([]resources.Member, len(target))
+		for i, id := range target {
+			next.Members[i] = resources.Member{Value: id}
+		}
+		return next, nil
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	add, remove := diffMembers(before, memberIDs(g.Members))
+	return g, add, remove, nil
+}
+
+// modifyMembersRead is patchMembers for a store without the capability
+// the change needs: a read of the group when there is something to check
+// or the whole list is replaced, then ModifyMembers at the version read,
+// retrying on a concurrent change.
+func (h *handler) modifyMembersRead(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
+	ctx := r.Context()
+	id := r.PathValue("id")
+	full := plan.Replace || plan.RemoveAll
+	mark := warningMark(r)
 	rt := newRetrier()
 	for {
 		add, remove, version := plan.Add, plan.Remove, ""
 		if full || hasPrecondition(r) || len(others) > 0 {
 			cur, err := h.groups.get(ctx, id, full)
 			if err != nil {
-				h.writeError(w, r, err)
-				return true
+				return nil, nil, nil, err
 			}
-			if err := precondition(r, cur.Meta.Version); err != nil {
-				h.writeError(w, r, err)
-				return true
-			}
-			if len(others) > 0 {
-				if _, changed, err := h.groups.applyPatch(h, ctx, cur, others); err != nil || changed {
-					return false
-				}
+			bare := *cur
+			bare.Members = nil
+			if err := h.checkOthers(r, &bare, others, mark); err != nil {
+				return nil, nil, nil, err
 			}
 			version = cur.Meta.Version
 			if full {
@@ -323,20 +466,12 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			err = errBusy
 		}
 		if err != nil {
-			h.writeError(w, r, err)
-			return true
+			return nil, nil, nil, err
 		}
 		if report != nil && report.Filled {
 			add, remove = report.Members()
 		}
-		h.membersChanged(ctx, g, add, remove)
-		if proj == nil {
-			w.Header().Set("ETag", etag(g.Meta.Version))
-			w.WriteHeader(http.StatusNoContent)
-			return true
-		}
-		h.groups.respondRead(h, w, r, g, false, proj)
-		return true
+		return g, add, remove, nil
 	}
 }
 

@@ -420,12 +420,32 @@ func (s *replaceCountingStore) ReplaceGroup(ctx context.Context, g *resources.Gr
 	return s.recordingStore.ReplaceGroup(ctx, g, ifVersion)
 }
 
+// plainGroups is a group store with no optional interface: the handler
+// sees the GroupStore methods alone.
+type plainGroups struct{ store.GroupStore }
+
 // Okta resends the group's id and displayName with every membership
 // update: that must cost what a member-only PATCH costs, never a read and
-// rewrite of the whole member list.
+// rewrite of the whole member list. A store.CheckedMemberModifier checks
+// the resent attributes under its lock, with no read of the group; a
+// store without it costs a read of the group without members.
 func TestOktaMembershipUpdateWithResentName(t *testing.T) {
+	for _, checked := range []bool{true, false} {
+		t.Run(map[bool]string{true: "CheckedMemberModifier", false: "GroupStore alone"}[checked], func(t *testing.T) {
+			testOktaMembershipUpdateWithResentName(t, checked)
+		})
+	}
+}
+
+func testOktaMembershipUpdateWithResentName(t *testing.T, checked bool) {
 	rec := &replaceCountingStore{recordingStore: &recordingStore{Store: memory.New()}}
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = rec.Store, rec })
+	var groups store.GroupStore = rec
+	wantGets := []store.GetOptions(nil)
+	if !checked {
+		groups = plainGroups{rec}
+		wantGets = []store.GetOptions{{ExcludeMembers: true}}
+	}
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = rec.Store, groups })
 	a := e.createUser("a@example.com")["id"].(string)
 	b := e.createUser("b@example.com")["id"].(string)
 	gid := e.createGroup("Sales", a)["id"].(string)
@@ -441,7 +461,7 @@ func TestOktaMembershipUpdateWithResentName(t *testing.T) {
 	))
 	require.Equal(t, http.StatusNoContent, r.Code, r.Raw)
 	rec.mu.Lock()
-	assert.Equal(t, []store.GetOptions{{ExcludeMembers: true}}, rec.gets, "members are never loaded")
+	assert.Equal(t, wantGets, rec.gets, "members are never loaded (and the group is not read when the store checks it)")
 	assert.Zero(t, rec.replaces, "the group is not rewritten")
 	rec.mu.Unlock()
 	assert.Equal(t, []scim.EventType{scim.MembersAdded, scim.MembersRemoved}, e.eventTypes())

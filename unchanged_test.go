@@ -209,11 +209,15 @@ func TestEventsHoldTheirOwnCopies(t *testing.T) {
 }
 
 // reportlessGroups is a group store that fills no store.Report: it hands
-// ModifyMembers a context whose report is nil.
+// ModifyMembers and ModifyMembersChecked a context whose report is nil.
 type reportlessGroups struct{ *memory.Store }
 
 func (r reportlessGroups) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
 	return r.Store.ModifyMembers(store.WithReport(ctx, nil), groupID, add, remove, ifVersion)
+}
+
+func (r reportlessGroups) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(*resources.Group) error) (*resources.Group, error) {
+	return r.Store.ModifyMembersChecked(store.WithReport(ctx, nil), groupID, add, remove, ifVersion, check)
 }
 
 // TestMembershipEventsNameRealChanges: a member PATCH's events name the

@@ -303,6 +303,42 @@ type GroupUpdater interface {
 	UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (next *resources.Group, err error)) (*resources.Group, error)
 }
 
+// CheckedMemberModifier is implemented by group stores that can check a
+// condition on a group and change its members in one atomic step. The
+// handler uses it for a member PATCH that comes with other operations
+// (Okta resends the group's unchanged displayName, and sometimes its id,
+// with every membership change) or with If-Match or If-None-Match: the
+// others are checked to change nothing, and the headers are checked, on
+// the group as it is when the members change, so the request costs one
+// store call and never retries, however many member changes the group
+// is taking at once. Without it, the handler reads the group, checks it,
+// and calls ModifyMembers at the version it read, starting again after a
+// backoff when a concurrent change got there first (503 after 5 s).
+type CheckedMemberModifier interface {
+	// ModifyMembersChecked is ModifyMembers with one more parameter,
+	// check, and every rule of ModifyMembers (member resolution, the
+	// ifVersion rule, the Report, the change feed's entries, the group
+	// returned). After checking ifVersion (on a mismatch
+	// ErrPreconditionFailed, and check is not called) it calls check with
+	// a copy of the group as stored (Members nil), read under the lock
+	// that serialises the writers of the group, so that no write of the
+	// group comes between the read and the member change. When check
+	// returns an error, nothing is written, the version is kept, nothing
+	// is reported or appended to a feed, and ModifyMembersChecked returns
+	// that error unwrapped. Otherwise the members change as ModifyMembers
+	// changes them, in the same atomic step. A nil check is no check.
+	//
+	// check may run more than once (a store may retry a transaction that
+	// lost to another one), so it must be pure, as UpdateUser's change
+	// is; only the last run counts. It must not call the store: a store
+	// may hold a lock while it runs.
+	//
+	// A type that embeds a store and overrides ModifyMembers must
+	// override ModifyMembersChecked alike (the handler calls it instead
+	// for the requests above), or not be a CheckedMemberModifier.
+	ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(cur *resources.Group) error) (*resources.Group, error)
+}
+
 // UserCursorLister is implemented by user stores that page by position
 // (keyset) rather than by index: the handler then offers cursor paging
 // (RFC 9865) on /Users and advertises pagination.cursor. Without it, only

@@ -350,6 +350,14 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 // Version and LastModified; a call that changes nothing leaves both as
 // they were. It returns the group with Members nil.
 func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	return s.ModifyMembersChecked(ctx, groupID, add, remove, ifVersion, nil)
+}
+
+// ModifyMembersChecked is ModifyMembers that first calls check with a copy
+// of the group (Members nil) under the tenant's lock, and writes nothing
+// when it returns an error (see store.CheckedMemberModifier). check runs
+// once, while the lock is held, so it must not call the store.
+func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(cur *resources.Group) error) (*resources.Group, error) {
 	t, err := s.tenantOf(ctx, "group", groupID)
 	if err != nil {
 		return nil, err
@@ -363,6 +371,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	}
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", groupID, ifVersion, r.version)
+	}
+	if check != nil {
+		if err := check(r.g.Clone()); err != nil {
+			return nil, err
+		}
 	}
 	// Work out what the write does before making it, so that the
 	// WithOnChange function can stop it: removed are the present members

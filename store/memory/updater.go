@@ -14,6 +14,8 @@ var (
 	_ store.GroupUpdater = (*Store)(nil)
 )
 
+var _ store.CheckedMemberModifier = (*Store)(nil)
+
 // writeUser stores c, whose index keys are k, over r (the tenant's lock
 // held) with the next version and returns a copy of the stored user.
 func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resources.User, k userKeys, now time.Time) (*resources.User, error) {

@@ -100,25 +100,27 @@ func TestRoundTripBudget(t *testing.T) {
 		if bridged != nil {
 			pg := db.name != "sqlite"
 			for name, want := range map[string]int{
-				"POST user":                            map[bool]int{true: 0, false: 2}[pg],
-				"POST second user":                     map[bool]int{true: 0, false: 2}[pg],
-				"PATCH group: add one member":          map[bool]int{true: 0, false: 1}[pg],
-				"PATCH group: remove one member":       map[bool]int{true: 0, false: 1}[pg],
-				"PATCH group: add one, remove another": map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
-				"PATCH group: and back":                map[bool]int{true: 0, false: 2}[pg],
-				"GET user (with its groups)":           0,
-				"list users by userName":               0,
-				"PATCH user changing nothing":          0,
-				"PATCH user":                           map[bool]int{true: 0, false: 1}[pg], // the active column
-				"PUT user":                             0,                                   // it changes displayName, which no column holds
-				"DELETE user":                          map[bool]int{true: 0, false: 2}[pg], // its memberships, its row
-				"DELETE group":                         map[bool]int{true: 0, false: 2}[pg], // likewise
-				"POST group with a member":             map[bool]int{true: 0, false: 3}[pg], // SQLite: the adopting UPDATE, the INSERT, the member
-				"POST group to delete":                 map[bool]int{true: 0, false: 3}[pg], // likewise
-				"POST group holding a group":           map[bool]int{true: 0, false: 3}[pg], // likewise (a group is no user: no join row)
-				"PATCH group: rename":                  map[bool]int{true: 0, false: 1}[pg], // SQLite: the team's UPDATE
-				"PUT group":                            map[bool]int{true: 0, false: 2}[pg], // SQLite: the team's UPDATE, the member added
-				"PUT group: one member for another":    map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
+				"POST user":                                      map[bool]int{true: 0, false: 2}[pg],
+				"POST second user":                               map[bool]int{true: 0, false: 2}[pg],
+				"PATCH group: add one member":                    map[bool]int{true: 0, false: 1}[pg],
+				"PATCH group: remove one member":                 map[bool]int{true: 0, false: 1}[pg],
+				"PATCH group: add one, remove another":           map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
+				"PATCH group: and back":                          map[bool]int{true: 0, false: 2}[pg],
+				"PATCH group: Okta's add, displayName resent":    map[bool]int{true: 0, false: 1}[pg],
+				"PATCH group: Okta's remove, displayName resent": map[bool]int{true: 0, false: 1}[pg],
+				"GET user (with its groups)":                     0,
+				"list users by userName":                         0,
+				"PATCH user changing nothing":                    0,
+				"PATCH user":                                     map[bool]int{true: 0, false: 1}[pg], // the active column
+				"PUT user":                                       0,                                   // it changes displayName, which no column holds
+				"DELETE user":                                    map[bool]int{true: 0, false: 2}[pg], // its memberships, its row
+				"DELETE group":                                   map[bool]int{true: 0, false: 2}[pg], // likewise
+				"POST group with a member":                       map[bool]int{true: 0, false: 3}[pg], // SQLite: the adopting UPDATE, the INSERT, the member
+				"POST group to delete":                           map[bool]int{true: 0, false: 3}[pg], // likewise
+				"POST group holding a group":                     map[bool]int{true: 0, false: 3}[pg], // likewise (a group is no user: no join row)
+				"PATCH group: rename":                            map[bool]int{true: 0, false: 1}[pg], // SQLite: the team's UPDATE
+				"PUT group":                                      map[bool]int{true: 0, false: 2}[pg], // SQLite: the team's UPDATE, the member added
+				"PUT group: one member for another":              map[bool]int{true: 0, false: 2}[pg], // SQLite: the removal, the add
 			} {
 				off, on := inTx[false][name], bridged[name]
 				assert.Equal(t, want, on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements the bridge adds (off: %s; on: %s)", name, off, on)
@@ -246,6 +248,15 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]},{"op":"remove","path":"members[value eq \"{alice}\"]"}]}`},
 			{name: "PATCH group: and back", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"members","value":[{"value":"{bob}"}]},{"op":"add","path":"members","value":[{"value":"{alice}"}]}]}`},
+			// Okta's membership update resends the displayName: the
+			// handler checks it in ModifyMembersChecked, under the lock
+			// the member change takes (store.CheckedMemberModifier), and
+			// the lock's statement reads the group: what a member-only
+			// PATCH costs.
+			{name: "PATCH group: Okta's add, displayName resent", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 3, // resolve, lock and read, write
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"id":"{g}","displayName":"G"}},{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
+			{name: "PATCH group: Okta's remove, displayName resent", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 2, // lock and read, write
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"displayName":"G"}},{"op":"remove","path":"members[value eq \"{bob}\"]"}]}`},
 			// PUT and PATCH: the handler runs the read-modify-write through
 			// store.UserUpdater, in one transaction (PostgreSQL: a read
 			// and one conditional UPDATE).
@@ -334,6 +345,41 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				want = budget{Outside: 1}
 			}
 			assert.Equal(t, want, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx, Writes: got.Writes})
+		})
+		// ModifyMembersChecked costs what ModifyMembers costs, and one
+		// statement more when it adds a group (the group's read after
+		// the lock of the groups in id order, lockForMembers).
+		t.Run("ModifyMembersChecked", func(t *testing.T) {
+			c := tctx()
+			outer, err := s.CreateGroup(c, &resources.Group{DisplayName: "budget outer"})
+			require.NoError(t, err)
+			inner, err := s.CreateGroup(c, &resources.Group{DisplayName: "budget inner"})
+			require.NoError(t, err)
+			pass := func(*resources.Group) error { return nil }
+			for _, tc := range []struct {
+				name  string
+				add   []string
+				extra int
+			}{{"a user", []string{ids["alice"]}, 0}, {"a group", []string{inner.ID}, map[bool]int{true: 1, false: 0}[isPG(s)]}} {
+				log.Take()
+				_, err := s.ModifyMembers(c, outer.ID, tc.add, nil, "")
+				require.NoError(t, err)
+				plain := measure(log.Take())
+				_, err = s.ModifyMembers(c, outer.ID, nil, tc.add, "")
+				require.NoError(t, err)
+				log.Take()
+				_, err = s.ModifyMembersChecked(c, outer.ID, tc.add, nil, "", pass)
+				require.NoError(t, err)
+				checked := measure(log.Take())
+				t.Logf("%s: ModifyMembers %s; ModifyMembersChecked %s", tc.name, plain, checked)
+				assert.Equal(t, plain.Txs, checked.Txs, "%s: one transaction", tc.name)
+				assert.Equal(t, plain.Outside, checked.Outside, "%s: nothing outside it", tc.name)
+				assert.Equal(t, tc.extra, checked.InTx-plain.InTx, "%s: statements ModifyMembersChecked adds to ModifyMembers", tc.name)
+				assert.Equal(t, plain.Writes, checked.Writes, "%s: the same writes", tc.name)
+				_, err = s.ModifyMembers(c, outer.ID, nil, tc.add, "")
+				require.NoError(t, err)
+			}
+			log.Take()
 		})
 		t.Run("UpdateGroup with members", func(t *testing.T) {
 			_, err := s.UpdateGroup(tctx(), ids["g"], "", true, func(cur *resources.Group) (*resources.Group, error) {

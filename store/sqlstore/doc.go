@@ -13,7 +13,7 @@
 //
 // One *Store implements store.UserStore, store.GroupStore,
 // store.MembershipReader, store.UserUpdater, store.GroupUpdater,
-// store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
+// store.CheckedMemberModifier, store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
 // tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
 // is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several

@@ -130,7 +130,9 @@ func distinct(ids []string) []string {
 //     UPDATE), the users a member change or a new group adds (KEY SHARE,
 //     resolveMembers).
 //  2. Then groups, in id order, all in one statement: a member change's
-//     group with the groups it adds (NO KEY UPDATE, lockForMembers), a
+//     group with the groups it adds (NO KEY UPDATE, lockForMembers;
+//     ModifyMembersChecked takes the same locks, and reads the group for
+//     its check in the locking statement or after it), a
 //     group's delete's group with the groups it is a member of (FOR
 //     UPDATE, lockGroupDelete), a user's delete's groups (NO KEY UPDATE,
 //     dropMember), a new group's member groups (KEY SHARE).
@@ -863,6 +865,17 @@ func (s *Store) DeleteGroup(ctx context.Context, id, ifVersion string) error {
 // gets a new Version and LastModified; a call that changes nothing leaves
 // both as they were. It returns the group with Members nil.
 func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	return s.ModifyMembersChecked(ctx, groupID, add, remove, ifVersion, nil)
+}
+
+// ModifyMembersChecked is ModifyMembers that calls check with the group
+// (Members nil) read under its row lock, in the same transaction, and
+// writes nothing when check returns an error (see
+// store.CheckedMemberModifier). The read is the lock's own statement (a
+// member change of users only), or one statement after it when groups
+// are added (lockForMembers), so it costs ModifyMembers at most one
+// statement more. check runs again when the transaction does.
+func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(cur *resources.Group) error) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
@@ -871,12 +884,17 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 	now := s.stamp()
 	var out *resources.Group
 	err := s.writeReported(ctx, func(tx *sql.Tx) ([]store.Change, error) {
-		mids, types, version, err := s.lockForMembers(ctx, tx, tenant, groupID, add)
+		mids, types, version, cur, err := s.lockForMembers(ctx, tx, tenant, groupID, add, check != nil)
 		if err != nil {
 			return nil, err
 		}
 		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
 			return nil, err
+		}
+		if check != nil {
+			if err := check(cur.Clone()); err != nil {
+				return nil, err
+			}
 		}
 		modify := s.modifyMembers
 		if s.d.pg && len(mids)+len(remove) == 1 {
@@ -886,6 +904,9 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 		subj := subject{id: groupID}
 		if out, changes, subj.bridged, err = modify(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
 			return nil, err
+		}
+		if out == nil && cur != nil {
+			out = cur // nothing changed: the group as read
 		}
 		if out == nil {
 			// Nothing changed: the group as it is.
@@ -912,23 +933,62 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 // same order). It returns those of add that name a user or a group (other
 // than gid) of the tenant, in order, with their types, and the group's
 // version, or store.ErrNotFound. With only users to add (a provider's
-// push), the group's lock is lockGroup's statement.
-func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, add []string) (mids, types []string, version int64, err error) {
+// push), the group's lock is lockGroup's statement. withGroup, it also
+// returns the group (Members nil) as read under the lock: the locking
+// statement reads it, or, when groups are added on PostgreSQL, one
+// statement after it.
+func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, add []string, withGroup bool) (mids, types []string, version int64, cur *resources.Group, err error) {
 	tables := memberTables[:]
 	if s.d.pg {
 		tables = tables[:1]
 	}
 	found, rest, err := s.resolveIn(ctx, tx, tenant, gid, add, false, tables)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, nil, err
 	}
 	if len(rest) == 0 || !s.d.pg {
-		if version, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
-			return nil, nil, 0, err
+		if withGroup {
+			cur, err = s.readGroupTx(ctx, tx, tenant, gid, s.lockRow())
+			if err != nil {
+				return nil, nil, 0, nil, err
+			}
+			version = storedVersion(cur.Meta.Version)
+		} else if version, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
+			return nil, nil, 0, nil, err
 		}
 		mids, types = inOrder(add, found)
-		return mids, types, version, nil
+		return mids, types, version, cur, nil
 	}
+	mids, types, version, err = s.lockWithGroups(ctx, tx, tenant, gid, add, rest, found)
+	if err != nil || !withGroup {
+		return mids, types, version, nil, err
+	}
+	// The group's row is locked: a plain read sees it as it stays.
+	if cur, err = s.readGroupTx(ctx, tx, tenant, gid, ""); err != nil {
+		return nil, nil, 0, nil, err
+	}
+	return mids, types, version, cur, nil
+}
+
+// readGroupTx reads group gid (Members nil) in tx, with lock appended to
+// the statement (lockRow, or "" for a row tx has locked already), or
+// store.ErrNotFound.
+func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock string) (*resources.Group, error) {
+	g, err := s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+lock, tenant, gid))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("group", gid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: lock group: %w", err)
+	}
+	return g, nil
+}
+
+// lockWithGroups is lockForMembers on PostgreSQL when add names ids no
+// user has (rest, which may be groups): it locks group gid with the
+// groups of rest in id order in one statement, and returns what
+// lockForMembers returns, found filled with the groups.
+func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid string, add, rest []string, found map[string]string) (mids, types []string, version int64, err error) {
 	// Each group is found by its key and locked as the join reaches it,
 	// in the order of the sorted list. "id = ANY($2) ORDER BY id FOR NO
 	// KEY UPDATE" read every group of the tenant in its generic plan on

@@ -38,6 +38,8 @@ var (
 	_ admin.BatchRecorder     = (*Store)(nil)
 )
 
+var _ store.CheckedMemberModifier = (*Store)(nil)
+
 // Config configures New. Only DSN is required.
 type Config struct {
 	// DSN names the database: a postgres:// or postgresql:// URL for

@@ -124,6 +124,12 @@ func (b *broken) ModifyMembers(ctx context.Context, groupID string, add, remove 
 	return b.Store.ModifyMembers(ctx, groupID, b.flat(add), remove, ifVersion)
 }
 
+// ModifyMembersChecked is ModifyMembers' fault too: a wrapper that
+// changes ModifyMembers changes it alike.
+func (b *broken) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(*resources.Group) error) (*resources.Group, error) {
+	return b.Store.ModifyMembersChecked(ctx, groupID, b.flat(add), remove, ifVersion, check)
+}
+
 func (b *broken) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
 	return b.Store.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
 		next, err := change(cur)

@@ -56,7 +56,8 @@ import (
 //
 // Groups may be nil: the group tests are then skipped. When Groups
 // implements store.MembershipReader, GroupsOf is tested too; when Users
-// implements store.UserUpdater or Groups store.GroupUpdater, so are they.
+// implements store.UserUpdater or Groups store.GroupUpdater or
+// store.CheckedMemberModifier, so are they.
 type Stores struct {
 	Users  store.UserStore
 	Groups store.GroupStore
@@ -92,6 +93,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 	}{
 		{"Users/", userTests, nil},
 		{"", capabilityTests, nil},
+		{"", checkedTests, nil},
 		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
 		{"Cursor/", cursorTests, nil},
 		{"Groups/", groupTests, func(e *env) string { return when(e.groups == nil, "no GroupStore (Stores.Groups is nil)") }},
@@ -140,6 +142,8 @@ type env struct {
 	gCursor store.GroupCursorLister // nil unless Groups is a store.GroupCursorLister
 	feed    store.ChangeFeed        // nil unless Stores.Feed
 	faults  *Faults                 // nil unless Stores.Faults
+
+	checkedUp store.CheckedMemberModifier // nil unless Groups is a store.CheckedMemberModifier
 	// userModel and groupModel are the models the stores were built from
 	// (modelOf, read before the stores are guarded: a guard is no
 	// store.ModelProvider).
@@ -164,6 +168,9 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 		e.groups = groupStore{t, s.Groups}
 		if up, ok := s.Groups.(store.GroupUpdater); ok {
 			e.groupUp = groupUpdater{t, up}
+		}
+		if cm, ok := s.Groups.(store.CheckedMemberModifier); ok {
+			e.checkedUp = checkedModifier{t, cm}
 		}
 		if mr, ok := s.Groups.(store.MembershipReader); ok {
 			e.mr = membershipReader{t, mr}
