@@ -1,0 +1,83 @@
+package names
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestFold(t *testing.T) {
+	for _, tc := range []struct {
+		a, b  string
+		equal bool
+	}{
+		{"userName", "USERNAME", true},
+		{"userName", "username", true},
+		{"urn:ietf:params:scim:schemas:core:2.0:User", "URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER", true},
+		{"", "", true},
+		{"a", "", false},
+		{"sortBy", "ſortBy", false},  // U+017F, which strings.EqualFold folds to "s"
+		{"kind", "\u212Aind", false}, // the Kelvin sign, which folds to "k"
+		{"id", "ıd", false},          // Turkish dotless i
+		{"id", "İd", false},          // Turkish dotted capital I
+		{"id", "ｉｄ", false},          // full-width letters
+		{"ｉｄ", "ＩＤ", false},          // full-width letters are no ASCII
+		{"é", "É", false},            // nor any other non-ASCII letter
+		{"a@", "A`", false},          // '@'|0x20 == '`': not letters
+		{"[", "{", false},            // 0x5b|0x20 == 0x7b
+		{"a_b", "A_B", true},
+		{"$ref", "$REF", true},
+		{"x\x80", "X\xa0", false},
+	} {
+		assert.Equal(t, tc.equal, Equal(tc.a, tc.b), "Equal(%q, %q)", tc.a, tc.b)
+		assert.Equal(t, tc.equal, Equal(tc.b, tc.a), "Equal(%q, %q)", tc.b, tc.a)
+		assert.Equal(t, tc.equal, EqualBytes([]byte(tc.a), tc.b), "EqualBytes(%q, %q)", tc.a, tc.b)
+		assert.Equal(t, tc.equal, Lower(tc.a) == Lower(tc.b), "Lower(%q) == Lower(%q)", tc.a, tc.b)
+		assert.Equal(t, tc.equal, Upper(tc.a) == Upper(tc.b), "Upper(%q) == Upper(%q)", tc.a, tc.b)
+		if isASCII(tc.a) && isASCII(tc.b) {
+			// On ASCII the fold is strings.EqualFold's.
+			assert.Equal(t, strings.EqualFold(tc.a, tc.b), Equal(tc.a, tc.b), "%q, %q", tc.a, tc.b)
+		}
+	}
+	assert.True(t, HasPrefix("URN:x", "urn:"))
+	assert.False(t, HasPrefix("URN", "urn:"))
+	assert.False(t, HasPrefix("ｕrn:x", "urn:"))
+	assert.Equal(t, "ſortby", Lower("ſortBy"))
+	assert.Equal(t, "POST", Upper("post"))
+	assert.Equal(t, "POſT", Upper("poſt"), "strings.ToUpper would make it POST")
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+func TestNoAllocations(t *testing.T) {
+	a, b := "urn:ietf:params:scim:schemas:core:2.0:User", "URN:ietf:params:scim:schemas:core:2.0:user"
+	lower := "already lower"
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		_ = Equal(a, b)
+		_ = EqualBytes([]byte(a), b) // the conversion does not escape
+		_ = HasPrefix(a, "urn:")
+		_ = Lower(lower)
+	}))
+}
+
+func BenchmarkEqual(b *testing.B) {
+	x, y := "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+	b.Run("names.Equal", func(b *testing.B) {
+		for b.Loop() {
+			_ = Equal(x, y)
+		}
+	})
+	b.Run("strings.EqualFold", func(b *testing.B) {
+		for b.Loop() {
+			_ = strings.EqualFold(x, y)
+		}
+	})
+}
