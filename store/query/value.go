@@ -3,9 +3,9 @@ package query
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -37,10 +37,10 @@ func ToBool(v any) (b, ok bool) {
 	case bool:
 		return x, true
 	case string:
-		if strings.EqualFold(x, "true") {
+		if names.Equal(x, "true") {
 			return true, true
 		}
-		if strings.EqualFold(x, "false") {
+		if names.Equal(x, "false") {
 			return false, true
 		}
 	}
