@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // This file converts between the typed model (User, Group) and documents
@@ -323,10 +324,16 @@ func jsonString(s string) string {
 // and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
 // template) send such values for fields a user has no value for; kept, they
 // would come back as {} and as an enterprise schema with nothing in it.
+//
+// Members are read in sorted order (jsonscan.SortedKeys), so that of two
+// faults the same one is reported every time; an extension given under
+// two spellings of its URN (which Normalize would have refused) is an
+// *AttrError too, as in a request, rather than either one of them.
 func UserFromMap(doc map[string]any) (*User, error) {
 	u := new(User)
-	for k, v := range doc {
-		if err := u.set(k, v); err != nil {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		if err := u.set(k, doc[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -412,7 +419,10 @@ func (u *User) set(k string, v any) error {
 	if !isExtensionKey(k, UserSchema) {
 		return nil
 	}
-	if strings.EqualFold(k, EnterpriseUserSchema) {
+	if names.Equal(k, EnterpriseUserSchema) {
+		if u.Enterprise != nil {
+			return twice(EnterpriseUserSchema)
+		}
 		e, err := enterpriseFromDoc(k, v)
 		u.Enterprise = e
 		return err
@@ -473,8 +483,9 @@ func nilIfEmpty[T any](list []T) []T {
 // for the keys it reads).
 func GroupFromMap(doc map[string]any) (*Group, error) {
 	g := new(Group)
-	for k, v := range doc {
-		if err := g.set(k, v); err != nil {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		if err := g.set(k, doc[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -524,7 +535,9 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 	if !ok {
 		return nil, false, typeError(path, "an object", v)
 	}
-	for k, v := range obj {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		v := obj[k]
 		switch k {
 		case "employeeNumber":
 			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
@@ -566,7 +579,7 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 
 func isEnterpriseField(k string) bool {
 	for _, f := range enterpriseFields {
-		if strings.EqualFold(k, f) {
+		if names.Equal(k, f) {
 			return true
 		}
 	}
@@ -645,7 +658,9 @@ func (m *Meta) set(v any) error {
 	if !ok {
 		return typeError("meta", "an object", v)
 	}
-	for k, x := range obj {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		x := obj[k]
 		var err error
 		switch k {
 		case "resourceType":
@@ -669,17 +684,34 @@ func (m *Meta) set(v any) error {
 // isExtensionKey reports whether a document key is a schema URN other
 // than the core one: the key of an extension object.
 func isExtensionKey(k, core string) bool {
-	return len(k) >= 4 && strings.EqualFold(k[:4], "urn:") && !strings.EqualFold(k, core)
+	return len(k) >= 4 && names.Equal(k[:4], "urn:") && !names.Equal(k, core)
 }
 
-// setExtension keeps v, JSON-encoded, under k in *exts.
+// setExtension keeps v, JSON-encoded, under k in *exts. A k that *exts
+// holds already in another spelling ("urn:acme:X" and "URN:ACME:X") is
+// refused (twice), as Normalize refuses it in a request: kept, both
+// would be rendered, or one would replace the other.
 func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
+	if spelledTwice(*exts, jsonString(k)) {
+		return twice(k)
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return &AttrError{Path: k, Msg: err.Error()}
 	}
 	putExtension(exts, k, raw)
 	return nil
+}
+
+// spelledTwice reports whether exts has k under names.Equal (itself, or
+// another spelling of it).
+func spelledTwice(exts map[string]json.RawMessage, k string) bool {
+	for e := range exts {
+		if names.Equal(e, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // putExtension keeps raw under k (the name as JSON gives it back) in
@@ -745,8 +777,9 @@ func getObject[T any](prefix string, v any, dst **T, set func(t *T, prefix, k st
 		return typeError(prefix[:len(prefix)-1], "an object", v)
 	}
 	t := new(T)
-	for k, x := range obj {
-		if err := set(t, prefix, k, x); err != nil {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		if err := set(t, prefix, k, obj[k]); err != nil {
 			return err
 		}
 	}
@@ -775,8 +808,9 @@ func getList[T any](prefix string, v any, dst *[]T, set func(t *T, prefix, k str
 		if !ok {
 			return typeError(prefix[:len(prefix)-1], "a list of objects", v)
 		}
-		for k, x := range obj {
-			if err := set(&out[i], prefix, k, x); err != nil {
+		var buf [jsonscan.SmallObject]string
+		for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+			if err := set(&out[i], prefix, k, obj[k]); err != nil {
 				return err
 			}
 		}
