@@ -121,30 +121,10 @@ func validUTF8(data []byte) error {
 // Names are the same when names.Equal says so (ASCII case folding), the
 // fold the readers' switches classify them by (names.Lower), so that a
 // pair refused here is a pair they would read as one member: "sortBy" and
-// "ſortBy" are two names, the second of which names nothing. The few
-// members a message has are compared pairwise, without allocating; an
-// object of more than jsonscan.SmallObject members (only a hostile client
-// sends one, and it is refused or its extra members ignored anyway) takes
-// a map of lower-cased names instead, so that it costs linear time.
+// "ſortBy" are two names, the second of which names nothing
+// (names.Repeated finds the pair).
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
 	keys = jsonscan.SortedKeys(make([]string, 0, len(doc)), doc)
-	if len(keys) <= jsonscan.SmallObject {
-		for i, k := range keys {
-			for _, o := range keys[:i] {
-				if names.Equal(k, o) {
-					return keys, k
-				}
-			}
-		}
-		return keys, ""
-	}
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		lk := names.Lower(k)
-		if seen[lk] {
-			return keys, k
-		}
-		seen[lk] = true
-	}
-	return keys, ""
+	repeated, _ = names.Repeated(keys)
+	return keys, repeated
 }

@@ -172,12 +172,8 @@ func extensionObjects(data []byte, core string) (map[string]json.RawMessage, []s
 		out[k] = v
 	}
 	keys := sortedKeys(out)
-	for i, k := range keys {
-		for _, o := range keys[:i] {
-			if names.Equal(k, o) {
-				return nil, nil, twice(o)
-			}
-		}
+	if k, found := names.Repeated(keys); found {
+		return nil, nil, twice(k)
 	}
 	return out, keys, nil
 }

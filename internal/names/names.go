@@ -97,3 +97,36 @@ func Upper(s string) string {
 	}
 	return s
 }
+
+// smallSet is how many names Repeated compares pairwise before it keeps
+// them in a map: a few comparisons cost less than a map, a thousand would
+// cost a million (jsonscan.SmallObject, which this package may not import).
+const smallSet = 16
+
+// Repeated returns the first of keys (sorted, as jsonscan.SortedKeys gives
+// them) that is the same name as one before it under Equal ("TITLE" and
+// "title"), or "" and false when every name is given once. An object that
+// gives a name in two spellings is refused wherever a request is read
+// (message bodies, PATCH value objects, resources): which of the two
+// values counted would otherwise be left to the reader.
+func Repeated(keys []string) (string, bool) {
+	if len(keys) <= smallSet {
+		for i, k := range keys {
+			for _, o := range keys[:i] {
+				if Equal(k, o) {
+					return k, true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		lk := Lower(k)
+		if seen[lk] {
+			return k, true
+		}
+		seen[lk] = true
+	}
+	return "", false
+}

@@ -81,3 +81,26 @@ func BenchmarkEqual(b *testing.B) {
 		}
 	})
 }
+
+func TestRepeated(t *testing.T) {
+	many := make([]string, 0, 40)
+	for i := range 40 {
+		many = append(many, string(rune('a'+i%26))+strings.Repeat("x", i/26))
+	}
+	for _, tc := range []struct {
+		keys []string
+		want string
+	}{
+		{nil, ""},
+		{[]string{"TITLE", "title"}, "title"},
+		{[]string{"TITLE", "nickName", "title"}, "title"},
+		{[]string{"sortBy", "ſortBy"}, ""},
+		{[]string{"key", "\u212Aey"}, ""},
+		{many, ""},
+		{append(append([]string(nil), many...), "MX"), "MX"},
+	} {
+		got, found := Repeated(tc.keys)
+		assert.Equal(t, tc.want, got, "%q", tc.keys)
+		assert.Equal(t, tc.want != "", found)
+	}
+}

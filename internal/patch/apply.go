@@ -183,9 +183,15 @@ func (a *applier) readOnlyErr(l loc) error {
 // "name" comes before "name.givenName". Read-only targets are ignored, as
 // RFC 7644 §3.3 says for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
-// attributes.
+// attributes. A key given in two spellings ("title" and "TITLE") is
+// refused, as resources.Normalize refuses it in a POST or PUT body, rather
+// than applied twice, the later in sorted order winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
-	for _, k := range sortedKeys(obj) {
+	keys := sortedKeys(obj)
+	if k, found := names.Repeated(keys); found {
+		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively); send it once", k)
+	}
+	for _, k := range keys {
 		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
 			return err
 		}
