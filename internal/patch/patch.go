@@ -14,6 +14,11 @@
 // operations that touch members into a membership change the store can
 // apply without rewriting the group, and says which others remain;
 // PlanMembers answers the same for a PATCH that touches members only.
+//
+// Every name a PATCH holds (the envelope's and an operation's members, op
+// names, paths, the keys of a value object) matches under ASCII case
+// folding (internal/names) and nothing wider: "Operations" in any ASCII
+// case, never "Operationſ" (RFC 7643 §2.1: a name is ASCII).
 package patch
 
 import (
