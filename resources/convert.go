@@ -325,17 +325,15 @@ func jsonString(s string) string {
 // template) send such values for fields a user has no value for; kept, they
 // would come back as {} and as an enterprise schema with nothing in it.
 //
-// Members are read in sorted order (jsonscan.SortedKeys), so that of two
-// faults the same one is reported every time; an extension given under
-// two spellings of its URN (which Normalize would have refused) is an
-// *AttrError too, as in a request, rather than either one of them.
+// Of two faults the same one is reported every time, the first in sorted
+// order (walkSorted); an extension given under two spellings of its URN
+// (which Normalize would have refused) is an *AttrError too, as in a
+// request, rather than either one of them.
 func UserFromMap(doc map[string]any) (*User, error) {
 	u := new(User)
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
-		if err := u.set(k, doc[k]); err != nil {
-			return nil, err
-		}
+	if err := walkMembers(doc, u.set); err != nil {
+		u = new(User) // so that the second walk meets no name of the first
+		return nil, walkSorted(doc, u.set, err)
 	}
 	u.compact()
 	return u, nil
@@ -483,11 +481,9 @@ func nilIfEmpty[T any](list []T) []T {
 // for the keys it reads).
 func GroupFromMap(doc map[string]any) (*Group, error) {
 	g := new(Group)
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
-		if err := g.set(k, doc[k]); err != nil {
-			return nil, err
-		}
+	if err := walkMembers(doc, g.set); err != nil {
+		g = new(Group)
+		return nil, walkSorted(doc, g.set, err)
 	}
 	return g, nil
 }
@@ -535,9 +531,7 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 	if !ok {
 		return nil, false, typeError(path, "an object", v)
 	}
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
-		v := obj[k]
+	read := func(k string, v any) (err error) {
 		switch k {
 		case "employeeNumber":
 			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
@@ -563,16 +557,18 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 			})
 		default:
 			if isEnterpriseField(k) {
-				continue // a field's name in another spelling
+				return nil // a field's name in another spelling
 			}
 			extra = true
 			if keepExtra {
 				err = setExtension(&e.Extra, k, v)
 			}
 		}
-		if err != nil {
-			return nil, false, err
-		}
+		return err
+	}
+	if err := walkMembers(obj, read); err != nil {
+		e, extra = new(EnterpriseUser), false
+		return nil, false, walkSorted(obj, read, err)
 	}
 	return e, extra, nil
 }
@@ -658,10 +654,7 @@ func (m *Meta) set(v any) error {
 	if !ok {
 		return typeError("meta", "an object", v)
 	}
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
-		x := obj[k]
-		var err error
+	read := func(k string, x any) (err error) {
 		switch k {
 		case "resourceType":
 			err = getString("meta.", k, x, &m.ResourceType)
@@ -674,9 +667,10 @@ func (m *Meta) set(v any) error {
 		case "version":
 			err = getString("meta.", k, x, &m.Version)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}
+	if err := walkMembers(obj, read); err != nil {
+		return walkSorted(obj, read, err) // each name sets its own field again
 	}
 	return nil
 }
@@ -777,10 +771,10 @@ func getObject[T any](prefix string, v any, dst **T, set func(t *T, prefix, k st
 		return typeError(prefix[:len(prefix)-1], "an object", v)
 	}
 	t := new(T)
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
-		if err := set(t, prefix, k, obj[k]); err != nil {
-			return err
+	for k, x := range obj { // walkMembers, without a closure per call
+		if err := set(t, prefix, k, x); err != nil {
+			t = new(T)
+			return walkSorted(obj, func(k string, x any) error { return set(t, prefix, k, x) }, err)
 		}
 	}
 	*dst = t
@@ -808,15 +802,43 @@ func getList[T any](prefix string, v any, dst *[]T, set func(t *T, prefix, k str
 		if !ok {
 			return typeError(prefix[:len(prefix)-1], "a list of objects", v)
 		}
-		var buf [jsonscan.SmallObject]string
-		for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
-			if err := set(&out[i], prefix, k, obj[k]); err != nil {
-				return err
+		for k, x := range obj { // walkMembers, without a closure per element
+			if err := set(&out[i], prefix, k, x); err != nil {
+				var t T
+				return walkSorted(obj, func(k string, x any) error { return set(&t, prefix, k, x) }, err)
 			}
 		}
 	}
 	*dst = out
 	return nil
+}
+
+// walkMembers calls f with each member of obj in Go's map order and
+// returns f's first error; a document without a fault (as the handler
+// gives, nearly every call) is read without sorting its names. When there
+// is one, the map's order would choose which of several faults is
+// reported, so the caller starts again from a fresh value and walks in
+// sorted order (walkSorted), whose first fault is the same every time.
+func walkMembers(obj map[string]any, f func(k string, v any) error) error {
+	for k, v := range obj {
+		if err := f(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkSorted is walkMembers in sorted order (jsonscan.SortedKeys). Its
+// first error is returned, or, should it find none, err, the fault the
+// map-order walk found.
+func walkSorted(obj map[string]any, f func(k string, v any) error, err error) error {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		if e := f(k, obj[k]); e != nil {
+			return e
+		}
+	}
+	return err
 }
 
 func typeError(path, want string, v any) error {
