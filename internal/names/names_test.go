@@ -68,18 +68,40 @@ func TestNoAllocations(t *testing.T) {
 	}))
 }
 
+// BenchmarkEqual finds names as the schema resolver does (a walk of the
+// User attributes with the name asked for, in another case or not), with
+// Equal and with strings.EqualFold, and compares a URN differing in its
+// last letter's case. Run with -count=N, the two alternate in one process.
 func BenchmarkEqual(b *testing.B) {
-	x, y := "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
-	b.Run("names.Equal", func(b *testing.B) {
-		for b.Loop() {
-			_ = Equal(x, y)
-		}
-	})
-	b.Run("strings.EqualFold", func(b *testing.B) {
-		for b.Loop() {
-			_ = strings.EqualFold(x, y)
-		}
-	})
+	attrs := []string{"id", "externalId", "meta", "userName", "name", "displayName", "nickName", "profileUrl", "title",
+		"userType", "preferredLanguage", "locale", "timezone", "active", "password", "emails", "phoneNumbers", "ims",
+		"photos", "addresses", "groups", "entitlements", "roles", "x509Certificates"}
+	queries := []string{"userName", "USERNAME", "emails", "active", "x509certificates", "members"}
+	const u1, u2 = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"
+	for _, f := range []struct {
+		name  string
+		equal func(a, b string) bool
+	}{{"names.Equal", Equal}, {"strings.EqualFold", strings.EqualFold}} {
+		b.Run(f.name, func(b *testing.B) {
+			n := 0
+			for b.Loop() {
+				for _, q := range queries {
+					for _, a := range attrs {
+						if f.equal(a, q) {
+							n++
+							break
+						}
+					}
+				}
+				if f.equal(u1, u2) {
+					n++
+				}
+			}
+			if n == 0 {
+				b.Fatal("nothing found")
+			}
+		})
+	}
 }
 
 func TestRepeated(t *testing.T) {
