@@ -97,7 +97,7 @@ func describeJSONError(data []byte, err error) error {
 //     folded into place;
 //   - read-only attributes (id, meta, groups, ...) dropped, as RFC 7644
 //     §3.3 says clients' values for them are ignored;
-//   - booleans given as the strings "true"/"false" in any case (Entra ID)
+//   - booleans given as the strings "true"/"false" in any ASCII case (Entra ID)
 //     turned into booleans, a single value for a multi-valued attribute
 //     wrapped in a list, and a bare string for a complex attribute whose
 //     sub-attribute "value" exists (the enterprise manager) turned into

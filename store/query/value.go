@@ -31,7 +31,8 @@ func ToText(v any) (string, bool) {
 }
 
 // ToBool reads a boolean operand or value: a bool, or the strings "true"
-// and "false" in any case.
+// and "false" in any ASCII case (keywords fold as names do, in ASCII only,
+// so "falſe" is no boolean).
 func ToBool(v any) (b, ok bool) {
 	switch x := v.(type) {
 	case bool:
