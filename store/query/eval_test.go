@@ -558,3 +558,19 @@ func TestMatchNamesASCII(t *testing.T) {
 		assert.False(t, got, "uſerName is not userName")
 	}
 }
+
+// TestToBoolASCII: "true" and "false" are booleans in any ASCII case, and
+// a spelling with a non-ASCII letter Unicode folds to an ASCII one is not.
+func TestToBoolASCII(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		b, ok bool
+	}{
+		{"TRUE", true, true}, {"False", false, true}, {"falſe", false, false}, {"ｔrue", false, false}, {"FALSE\u0130", false, false},
+	} {
+		b, ok := query.ToBool(tc.in)
+		assert.Equal(t, tc.ok, ok, tc.in)
+		assert.Equal(t, tc.b, b, tc.in)
+	}
+}
