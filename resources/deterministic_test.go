@@ -179,3 +179,12 @@ func TestFoldsToASCII(t *testing.T) {
 	}
 	assert.Equal(t, string(want), foldsToASCII, fmt.Sprintf("%U", want))
 }
+
+// TestUnmarshalEscapedURN: an extension whose URN a client escapes is
+// still found.
+func TestUnmarshalEscapedURN(t *testing.T) {
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(`{"userName":"u","\u0055rn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d"}}`), &u))
+	require.NotNil(t, u.Enterprise)
+	assert.Equal(t, "d", u.Enterprise.Department)
+}

@@ -179,9 +179,13 @@ func extensionObjects(data []byte, core string) (map[string]json.RawMessage, []s
 }
 
 // mayHoldURN reports whether data has a string starting "urn:" in any
-// case (names.HasPrefix), so that a body without one, which has no
-// extension, is not decoded a second time.
+// case (names.EqualBytes), or a \u escape, which could spell one, so that
+// a body without one, which has no extension, is not decoded a second
+// time.
 func mayHoldURN(data []byte) bool {
+	if bytes.Contains(data, []byte(`\u`)) {
+		return true
+	}
 	for i := 0; ; {
 		j := bytes.IndexByte(data[i:], '"')
 		if j < 0 {
