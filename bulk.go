@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -136,7 +137,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	}
 	for _, k := range keys {
 		v := doc[k]
-		switch strings.ToLower(k) {
+		switch names.Lower(k) {
 		case "schemas":
 			given, listed = true, resources.ListsSchema(v, bulkRequestSchema)
 		case "operations":
@@ -206,9 +207,9 @@ func parseBulkOp(i int, raw any) (*bulkOp, error) {
 	for _, k := range keys {
 		v := m[k]
 		s, isString := v.(string)
-		switch strings.ToLower(k) {
+		switch names.Lower(k) {
 		case "method":
-			op.method = strings.ToUpper(s)
+			op.method = names.Upper(s)
 		case "bulkid":
 			op.bulkID = s
 		case "version":

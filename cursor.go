@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/store"
 )
 
@@ -37,10 +38,10 @@ type cursorPayload struct {
 // attributes may change between pages.
 func queryHash(scope string, rl rawList) string {
 	order := "a"
-	if strings.EqualFold(rl.sortOrder, "descending") {
+	if names.Equal(rl.sortOrder, "descending") {
 		order = "d"
 	}
-	sum := sha256.Sum256([]byte(scope + "\x00" + rl.filter + "\x00" + strings.ToLower(rl.sortBy) + "\x00" + order))
+	sum := sha256.Sum256([]byte(scope + "\x00" + rl.filter + "\x00" + names.Lower(rl.sortBy) + "\x00" + order))
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 

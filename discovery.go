@@ -3,8 +3,8 @@ package scim
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -182,7 +182,7 @@ func (h *handler) oneDoc(w http.ResponseWriter, r *http.Request, docs []map[stri
 		return
 	}
 	for _, d := range docs {
-		if strings.EqualFold(d["id"].(string), id) {
+		if names.Equal(d["id"].(string), id) {
 			h.writeJSON(w, r, http.StatusOK, withLocation(d, h.baseURL(r), ""))
 			return
 		}

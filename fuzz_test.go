@@ -386,6 +386,13 @@ var fuzzSeeds = []struct {
 	{7, "", `{"userName":"u","title":5,"active":"maybe","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"division":5,"department":true}}`},
 	{9, "", `{"Operations":[{"method":"POST","path":"/Groups","bulkId":"a","data":{"externalId":"bulkId:c","displayName":"bulkId:b"}},` +
 		`{"method":"POST","path":"/Groups","bulkId":"b","data":{"displayName":"bulkId:a"}},{"method":"POST","path":"/Groups","bulkId":"c","data":{"displayName":"bulkId:zz"}}]}`},
+	// Names one non-ASCII letter away from ASCII ones name nothing
+	// (internal/names), on every store alike.
+	{0, "", `{"userName":"n","diſplayName":"x","nic\u212AName":"y","urn:ietf:params:ſcim:schemas:extension:enterprise:2.0:User":{"department":"d"}}`},
+	{1, "", `{"Operations":[{"op":"replace","path":"tıtle","value":"x"},{"op":"ａdd","path":"title","value":"y"}]}`},
+	{1, "", `{"Operationſ":[{"op":"add","path":"title","value":"x"}]}`},
+	{3, "filter=" + url.QueryEscape(`uſerName eq "a"`) + "&sortBy=uſerName&sortOrder=deſcending", ``},
+	{4, "", `{"ſortBy":"userName","filter":"userName pr"}`},
 }
 
 // FuzzRequests sends arbitrary bodies and query strings to every endpoint

@@ -139,6 +139,17 @@ func TestBodyWalkDeterministic(t *testing.T) {
 			name: "PATCH complex value with two faults", method: "PATCH", path: "/Users/@u",
 			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name","value":{"givenName":5,"familyName":true,"middleName":1}}]}`,
 			status: http.StatusBadRequest, scimType: "invalidValue", detail: `name.familyName`,
+		}, {
+			name: "PATCH value object naming an attribute in two spellings", method: "PATCH", path: "/Users/@u",
+			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"title":"x","TITLE":"y"}}]}`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"title" is given more than once`,
+		},
+		{
+			// The members-only fast path took whichever spelling Go's map
+			// order gave last.
+			name: "PATCH value object naming members in two spellings", method: "PATCH", path: "/Groups/@g",
+			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"members":[{"value":"@u"}],"Members":[{"value":"@v"}]}}]}`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"members" is given more than once`,
 		},
 	}
 	for _, c := range cases {
@@ -148,16 +159,24 @@ func TestBodyWalkDeterministic(t *testing.T) {
 				opts = append(opts, strict)
 			}
 			e := newEnv(t, opts...)
-			path := c.path
-			if strings.Contains(path, "@u") {
-				r := e.do("POST", "/Users", `{"userName":"someone"}`)
-				require.Equal(t, http.StatusCreated, r.Code, r.Raw)
-				path = strings.ReplaceAll(path, "@u", r.str("id"))
+			path, body := c.path, c.body
+			for _, ref := range []string{"@u", "@v"} {
+				if strings.Contains(path+body, ref) {
+					r := e.do("POST", "/Users", `{"userName":"someone`+ref+`"}`)
+					require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+					path = strings.ReplaceAll(path, ref, r.str("id"))
+					body = strings.ReplaceAll(body, ref, r.str("id"))
+				}
 			}
-			first := e.do(c.method, path, c.body)
+			if strings.Contains(path, "@g") {
+				r := e.do("POST", "/Groups", `{"displayName":"some group"}`)
+				require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+				path = strings.ReplaceAll(path, "@g", r.str("id"))
+			}
+			first := e.do(c.method, path, body)
 			requireError(t, first, c.status, c.scimType, c.detail)
 			for range 20 { // map iteration order is random: ask many times
-				r := e.do(c.method, path, c.body)
+				r := e.do(c.method, path, body)
 				require.Equal(t, first.Code, r.Code)
 				require.Equal(t, first.Raw, r.Raw)
 			}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
@@ -544,7 +545,7 @@ var endpoints = func() map[string]string {
 	m := map[string]string{}
 	for _, e := range []string{"Users", "Groups", "ServiceProviderConfig", "ResourceTypes", "Schemas", "Me", "Bulk", ".search"} {
 		m[e] = e
-		m[strings.ToLower(e)] = e
+		m[names.Lower(e)] = e
 	}
 	return m
 }()
@@ -577,12 +578,12 @@ func canonicalPath(p string) (string, bool) {
 	first, tail, hasTail := strings.Cut(strings.TrimPrefix(p, "/"), "/")
 	e, ok := endpoints[first]
 	if !ok {
-		if e, ok = endpoints[strings.ToLower(first)]; !ok {
+		if e, ok = endpoints[names.Lower(first)]; !ok {
 			return "", false
 		}
 	}
 	t := tail
-	if (e == "Users" || e == "Groups") && strings.EqualFold(tail, ".search") {
+	if (e == "Users" || e == "Groups") && names.Equal(tail, ".search") {
 		t = ".search"
 	}
 	switch {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -152,7 +153,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		bad := func(want string) error {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "SearchRequest %q must be %s", k, want)
 		}
-		switch strings.ToLower(k) {
+		switch names.Lower(k) {
 		case "schemas":
 			given, listed = true, resources.ListsSchema(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
@@ -160,7 +161,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			if !ok && v != nil {
 				return rl, bad("a string")
 			}
-			switch strings.ToLower(k) {
+			switch names.Lower(k) {
 			case "filter":
 				rl.filter = s
 			case "sortby":
@@ -189,7 +190,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			if !ok {
 				return rl, bad("an integer")
 			}
-			if strings.EqualFold(k, "count") {
+			if names.Equal(k, "count") {
 				rl.count = &n
 			} else {
 				rl.startIndex = &n
@@ -211,7 +212,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			default:
 				return rl, bad("a list of attribute names")
 			}
-			if strings.EqualFold(k, "attributes") {
+			if names.Equal(k, "attributes") {
 				rl.attributes = list
 			} else {
 				rl.excluded = list
@@ -319,7 +320,7 @@ func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
 // refIn reports whether a value filter compares or tests "$ref".
 func refIn(e filter.Expr) bool {
 	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return p.URI == "" && p.Sub == "" && strings.EqualFold(p.Name, "$ref")
+		return p.URI == "" && p.Sub == "" && names.Equal(p.Name, "$ref")
 	})
 }
 
@@ -412,7 +413,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 		}
 		lp.query.SortBy = rl.sortBy
 	}
-	switch strings.ToLower(rl.sortOrder) {
+	switch names.Lower(rl.sortOrder) {
 	case "", "ascending":
 	case "descending":
 		lp.query.Descending = true

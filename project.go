@@ -2,8 +2,8 @@ package scim
 
 import (
 	"net/http"
-	"strings"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -102,7 +102,7 @@ func (p *projection) wantsExt(urn, name string) bool {
 		return true
 	}
 	for _, e := range p.exclude {
-		if strings.EqualFold(e.urn, urn) && (e.name == "" || strings.EqualFold(e.name, name) && e.sub == "") {
+		if names.Equal(e.urn, urn) && (e.name == "" || names.Equal(e.name, name) && e.sub == "") {
 			return false
 		}
 	}
@@ -110,7 +110,7 @@ func (p *projection) wantsExt(urn, name string) bool {
 		return true
 	}
 	for _, i := range p.include {
-		if strings.EqualFold(i.urn, urn) && (i.name == "" || strings.EqualFold(i.name, name)) {
+		if names.Equal(i.urn, urn) && (i.name == "" || names.Equal(i.name, name)) {
 			return true
 		}
 	}

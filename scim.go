@@ -30,6 +30,13 @@
 // once by a resources.Model. A store built from it (memory.WithModel,
 // sqlstore.Config.Model) hands it to the handler; a host store that is not
 // sets Config.Model.
+//
+// Names (attribute names, schema URNs, endpoint and resource type names,
+// the members of a SearchRequest, BulkRequest or PatchOp, op names,
+// sortOrder, bulk methods) match in any ASCII case and in no other
+// spelling: RFC 7643 §2.1's names are ASCII, so a name with a non-ASCII
+// letter, even one Unicode folds to an ASCII one ("ſortBy"), names
+// nothing. Values keep Unicode case folding (store/query.Fold).
 package scim
 
 import (

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -117,52 +118,13 @@ func validUTF8(data []byte) error {
 // request must get the same answer every time (and on every store). The
 // PATCH decoder and resources.Normalize refuse such a body too.
 //
-// Names are the same when their strings.ToLower are, the fold the
-// readers' switches classify them by, so that a pair refused here is a
-// pair they would read as one member. The few members a message has are
-// compared pairwise (sameKey allocates nothing for ASCII names); an
-// object of more than jsonscan.SmallObject members (only a hostile client
-// sends one, and it is refused or its extra members ignored anyway) takes
-// a map of lower-cased names instead, so that it costs linear time.
+// Names are the same when names.Equal says so (ASCII case folding), the
+// fold the readers' switches classify them by (names.Lower), so that a
+// pair refused here is a pair they would read as one member: "sortBy" and
+// "ſortBy" are two names, the second of which names nothing
+// (names.Repeated finds the pair).
 func messageKeys(doc map[string]any) (keys []string, repeated string) {
 	keys = jsonscan.SortedKeys(make([]string, 0, len(doc)), doc)
-	if len(keys) <= jsonscan.SmallObject {
-		for i, k := range keys {
-			for _, o := range keys[:i] {
-				if sameKey(k, o) {
-					return keys, k
-				}
-			}
-		}
-		return keys, ""
-	}
-	seen := make(map[string]bool, len(keys))
-	for _, k := range keys {
-		lk := strings.ToLower(k)
-		if seen[lk] {
-			return keys, k
-		}
-		seen[lk] = true
-	}
-	return keys, ""
-}
-
-// sameKey reports whether strings.ToLower(a) == strings.ToLower(b),
-// without allocating when both are ASCII (where strings.EqualFold is that
-// comparison).
-func sameKey(a, b string) bool {
-	if isASCII(a) && isASCII(b) {
-		return strings.EqualFold(a, b)
-	}
-	//lint:ignore SA6005 the readers' fold, not EqualFold's (they differ on "ſ")
-	return strings.ToLower(a) == strings.ToLower(b)
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			return false
-		}
-	}
-	return true
+	repeated, _ = names.Repeated(keys)
+	return keys, repeated
 }

@@ -19,7 +19,9 @@ const (
 // and an optional sub-attribute, as in RFC 7644 §3.4.2.2 (attrPath).
 //
 // Names keep the spelling of the input; attribute names are
-// case-insensitive, so compare them with strings.EqualFold.
+// case-insensitive under ASCII case folding (RFC 7643 §2.1's ATTRNAME is
+// ASCII), so compare them that way. The parser only produces ASCII names,
+// on which strings.EqualFold is that comparison.
 type AttrPath struct {
 	// URI is the schema URN the path was prefixed with, or "" when none.
 	// A path that is only a schema URN (a PATCH path naming a whole

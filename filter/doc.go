@@ -16,9 +16,13 @@
 //
 // Grouping parentheses leave no node of their own. An AttrPath has an
 // optional schema URI, a Name and an optional Sub-attribute; names keep the
-// spelling of the input (compare them with strings.EqualFold), while
+// spelling of the input (compare them case-insensitively), while
 // operators, "and", "or", "not", "pr", true, false and null are accepted in
-// any case and stored in canonical form. A comparison value is a string
+// any case and stored in canonical form. "Any case" is ASCII case folding,
+// the one fold scimkit gives names (RFC 7643 §2.1: ATTRNAME = ALPHA
+// *(nameChar) is ASCII): a name or keyword with a non-ASCII letter, such
+// as "ſortBy" (U+017F) or "\u212Aind" (the Kelvin sign), is never the ASCII
+// one, though strings.EqualFold would say it is. A comparison value is a string
 // (JSON escapes decoded), a bool, nil for null, an int64 for an integer
 // literal that fits, or a float64 for any other number. Every Expr renders
 // back to filter syntax with String, and parsing that text gives an equal

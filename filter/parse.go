@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/names"
 )
 
 // Defaults used by a Parser whose MaxLength or MaxDepth is zero.
@@ -417,7 +419,7 @@ func (st *state) startsValue(i int) bool {
 		return true
 	case isAlpha(c):
 		w := s[i:wordEnd(s, i)]
-		return strings.EqualFold(w, "true") || strings.EqualFold(w, "false") || strings.EqualFold(w, "null")
+		return names.Equal(w, "true") || names.Equal(w, "false") || names.Equal(w, "null")
 	}
 	return false
 }
@@ -452,13 +454,13 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 		}
 	} else if len(word) == 4 || len(word) == 5 {
 		switch {
-		case strings.EqualFold(word, "true"):
+		case names.Equal(word, "true"):
 			st.pos = w
 			return true, false, nil
-		case strings.EqualFold(word, "false"):
+		case names.Equal(word, "false"):
 			st.pos = w
 			return false, false, nil
-		case strings.EqualFold(word, "null"):
+		case names.Equal(word, "null"):
 			st.pos = w
 			return nil, false, nil
 		}
@@ -841,7 +843,7 @@ func (st *state) parseName(what string) (string, error) {
 func (st *state) keyword(kw string) bool {
 	s := st.s
 	w := wordEnd(s, st.pos)
-	return w-st.pos == len(kw) && strings.EqualFold(s[st.pos:w], kw)
+	return w-st.pos == len(kw) && names.Equal(s[st.pos:w], kw)
 }
 
 func (st *state) skipWS() { st.pos = skipSpace(st.s, st.pos) }
@@ -948,9 +950,7 @@ func wordEnd(s string, i int) int {
 	return i
 }
 
-func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
+func hasPrefixFold(s, prefix string) bool { return names.HasPrefix(s, prefix) }
 
 func equalFold2(a, b string) bool { return len(a) == 2 && a[0]|0x20 == b[0] && a[1]|0x20 == b[1] }
 

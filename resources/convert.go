@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // This file converts between the typed model (User, Group) and documents
@@ -323,12 +324,16 @@ func jsonString(s string) string {
 // and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
 // template) send such values for fields a user has no value for; kept, they
 // would come back as {} and as an enterprise schema with nothing in it.
+//
+// Of two faults the same one is reported every time, the first in sorted
+// order (walkSorted); an extension given under two spellings of its URN
+// (which Normalize would have refused) is an *AttrError too, as in a
+// request, rather than either one of them.
 func UserFromMap(doc map[string]any) (*User, error) {
 	u := new(User)
-	for k, v := range doc {
-		if err := u.set(k, v); err != nil {
-			return nil, err
-		}
+	if err := walkMembers(doc, u.set); err != nil {
+		u = new(User) // so that the second walk meets no name of the first
+		return nil, walkSorted(doc, u.set, err)
 	}
 	u.compact()
 	return u, nil
@@ -412,7 +417,10 @@ func (u *User) set(k string, v any) error {
 	if !isExtensionKey(k, UserSchema) {
 		return nil
 	}
-	if strings.EqualFold(k, EnterpriseUserSchema) {
+	if names.Equal(k, EnterpriseUserSchema) {
+		if u.Enterprise != nil {
+			return twice(EnterpriseUserSchema)
+		}
 		e, err := enterpriseFromDoc(k, v)
 		u.Enterprise = e
 		return err
@@ -473,10 +481,9 @@ func nilIfEmpty[T any](list []T) []T {
 // for the keys it reads).
 func GroupFromMap(doc map[string]any) (*Group, error) {
 	g := new(Group)
-	for k, v := range doc {
-		if err := g.set(k, v); err != nil {
-			return nil, err
-		}
+	if err := walkMembers(doc, g.set); err != nil {
+		g = new(Group)
+		return nil, walkSorted(doc, g.set, err)
 	}
 	return g, nil
 }
@@ -524,7 +531,7 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 	if !ok {
 		return nil, false, typeError(path, "an object", v)
 	}
-	for k, v := range obj {
+	read := func(k string, v any) (err error) {
 		switch k {
 		case "employeeNumber":
 			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
@@ -550,23 +557,25 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 			})
 		default:
 			if isEnterpriseField(k) {
-				continue // a field's name in another spelling
+				return nil // a field's name in another spelling
 			}
 			extra = true
 			if keepExtra {
 				err = setExtension(&e.Extra, k, v)
 			}
 		}
-		if err != nil {
-			return nil, false, err
-		}
+		return err
+	}
+	if err := walkMembers(obj, read); err != nil {
+		e, extra = new(EnterpriseUser), false
+		return nil, false, walkSorted(obj, read, err)
 	}
 	return e, extra, nil
 }
 
 func isEnterpriseField(k string) bool {
 	for _, f := range enterpriseFields {
-		if strings.EqualFold(k, f) {
+		if names.Equal(k, f) {
 			return true
 		}
 	}
@@ -645,8 +654,7 @@ func (m *Meta) set(v any) error {
 	if !ok {
 		return typeError("meta", "an object", v)
 	}
-	for k, x := range obj {
-		var err error
+	read := func(k string, x any) (err error) {
 		switch k {
 		case "resourceType":
 			err = getString("meta.", k, x, &m.ResourceType)
@@ -659,9 +667,10 @@ func (m *Meta) set(v any) error {
 		case "version":
 			err = getString("meta.", k, x, &m.Version)
 		}
-		if err != nil {
-			return err
-		}
+		return err
+	}
+	if err := walkMembers(obj, read); err != nil {
+		return walkSorted(obj, read, err) // each name sets its own field again
 	}
 	return nil
 }
@@ -669,17 +678,34 @@ func (m *Meta) set(v any) error {
 // isExtensionKey reports whether a document key is a schema URN other
 // than the core one: the key of an extension object.
 func isExtensionKey(k, core string) bool {
-	return len(k) >= 4 && strings.EqualFold(k[:4], "urn:") && !strings.EqualFold(k, core)
+	return len(k) >= 4 && names.Equal(k[:4], "urn:") && !names.Equal(k, core)
 }
 
-// setExtension keeps v, JSON-encoded, under k in *exts.
+// setExtension keeps v, JSON-encoded, under k in *exts. A k that *exts
+// holds already in another spelling ("urn:acme:X" and "URN:ACME:X") is
+// refused (twice), as Normalize refuses it in a request: kept, both
+// would be rendered, or one would replace the other.
 func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
+	if spelledTwice(*exts, jsonString(k)) {
+		return twice(k)
+	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return &AttrError{Path: k, Msg: err.Error()}
 	}
 	putExtension(exts, k, raw)
 	return nil
+}
+
+// spelledTwice reports whether exts has k under names.Equal (itself, or
+// another spelling of it).
+func spelledTwice(exts map[string]json.RawMessage, k string) bool {
+	for e := range exts {
+		if names.Equal(e, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // putExtension keeps raw under k (the name as JSON gives it back) in
@@ -745,9 +771,10 @@ func getObject[T any](prefix string, v any, dst **T, set func(t *T, prefix, k st
 		return typeError(prefix[:len(prefix)-1], "an object", v)
 	}
 	t := new(T)
-	for k, x := range obj {
+	for k, x := range obj { // walkMembers, without a closure per call
 		if err := set(t, prefix, k, x); err != nil {
-			return err
+			t = new(T)
+			return walkSorted(obj, func(k string, x any) error { return set(t, prefix, k, x) }, err)
 		}
 	}
 	*dst = t
@@ -775,14 +802,43 @@ func getList[T any](prefix string, v any, dst *[]T, set func(t *T, prefix, k str
 		if !ok {
 			return typeError(prefix[:len(prefix)-1], "a list of objects", v)
 		}
-		for k, x := range obj {
+		for k, x := range obj { // walkMembers, without a closure per element
 			if err := set(&out[i], prefix, k, x); err != nil {
-				return err
+				var t T
+				return walkSorted(obj, func(k string, x any) error { return set(&t, prefix, k, x) }, err)
 			}
 		}
 	}
 	*dst = out
 	return nil
+}
+
+// walkMembers calls f with each member of obj in Go's map order and
+// returns f's first error; a document without a fault (as the handler
+// gives, nearly every call) is read without sorting its names. When there
+// is one, the map's order would choose which of several faults is
+// reported, so the caller starts again from a fresh value and walks in
+// sorted order (walkSorted), whose first fault is the same every time.
+func walkMembers(obj map[string]any, f func(k string, v any) error) error {
+	for k, v := range obj {
+		if err := f(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// walkSorted is walkMembers in sorted order (jsonscan.SortedKeys). Its
+// first error is returned, or, should it find none, err, the fault the
+// map-order walk found.
+func walkSorted(obj map[string]any, f func(k string, v any) error, err error) error {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		if e := f(k, obj[k]); e != nil {
+			return e
+		}
+	}
+	return err
 }
 
 func typeError(path, want string, v any) error {

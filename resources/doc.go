@@ -31,4 +31,14 @@
 // (the tests keep the former reflection-based encoder as their reference).
 // Normalize takes over the document it is given and reuses its lists and
 // objects; NormalizeValue and NormalizeSingle never change their input.
+//
+// Names match case-insensitively under ASCII case folding only
+// (internal/names, the module's one fold for names): attribute and
+// sub-attribute names, schema URNs, "schemas". RFC 7643 §2.1 makes names
+// case-insensitive and its grammar makes them ASCII, so "USERNAME" is
+// userName while "uſerName" (the long s, which strings.EqualFold takes for
+// "s") names nothing and is an unknown attribute. The typed model's
+// UnmarshalJSON keeps to the same rule, where encoding/json alone would
+// match a few non-ASCII letters to a field. Values are not names: a
+// caseExact=false value compares under Unicode rules (store/query.Fold).
 package resources

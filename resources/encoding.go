@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // UnmarshalJSON reads a SCIM user. Attribute names match
@@ -15,16 +16,17 @@ import (
 func (u *User) UnmarshalJSON(data []byte) error {
 	type plain User
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := unmarshalASCIINames(data, &p); err != nil {
 		return err
 	}
 	*u = User(p)
-	exts, err := extensionObjects(data, UserSchema)
+	exts, keys, err := extensionObjects(data, UserSchema)
 	if err != nil {
 		return err
 	}
-	for urn, raw := range exts {
-		if strings.EqualFold(urn, EnterpriseUserSchema) {
+	for _, urn := range keys {
+		raw := exts[urn]
+		if names.Equal(urn, EnterpriseUserSchema) {
 			var e EnterpriseUser
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return err
@@ -45,7 +47,7 @@ func (u *User) UnmarshalJSON(data []byte) error {
 func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 	type plain EnterpriseUser
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := unmarshalASCIINames(data, &p); err != nil {
 		return err
 	}
 	*e = EnterpriseUser(p)
@@ -70,15 +72,16 @@ func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 func (g *Group) UnmarshalJSON(data []byte) error {
 	type plain Group
 	var p plain
-	if err := json.Unmarshal(data, &p); err != nil {
+	if err := unmarshalASCIINames(data, &p); err != nil {
 		return err
 	}
 	*g = Group(p)
-	exts, err := extensionObjects(data, GroupSchema)
+	exts, keys, err := extensionObjects(data, GroupSchema)
 	if err != nil {
 		return err
 	}
-	for urn, raw := range exts {
+	for _, urn := range keys {
+		raw := exts[urn]
 		if g.Extensions == nil {
 			g.Extensions = make(map[string]json.RawMessage)
 		}
@@ -87,19 +90,80 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// unmarshalASCIINames is json.Unmarshal(data, v) under the name fold of
+// names.Equal. encoding/json matches a member to a field by Unicode
+// rules, under which four non-ASCII letters are ASCII ones ("uſerName",
+// with U+017F, would fill UserName; likewise "ı", "İ" and the Kelvin
+// sign "K"); a SCIM name is ASCII (RFC 7643 §2.1), so a member named with
+// one of them names nothing, and is dropped before decoding. Text without
+// them (nor a \u escape, which could spell them), nearly all, is decoded
+// as it is.
+func unmarshalASCIINames(data []byte, v any) error {
+	if !mayFoldToASCII(data) {
+		return json.Unmarshal(data, v)
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	d.UseNumber()
+	var doc any
+	if err := d.Decode(&doc); err != nil {
+		return json.Unmarshal(data, v) // its error, as without the check
+	}
+	clean, err := json.Marshal(dropFoldingNames(doc))
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(clean, v)
+}
+
+// foldsToASCII are the runes encoding/json folds onto an ASCII letter
+// (unicode.ToUpper(unicode.ToLower(r)) < 0x80; TestFoldsToASCII checks the
+// list is whole).
+const foldsToASCII = "\u0130\u0131\u017f\u212a"
+
+// mayFoldToASCII reports whether data may name a member with a rune of
+// foldsToASCII: it has one, or a \u escape.
+func mayFoldToASCII(data []byte) bool {
+	return bytes.ContainsAny(data, foldsToASCII) || bytes.Contains(data, []byte(`\u`))
+}
+
+// dropFoldingNames removes, at every depth, the members of v (a decoded
+// JSON value) whose name holds a rune of foldsToASCII.
+func dropFoldingNames(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, el := range x {
+			if strings.ContainsAny(k, foldsToASCII) {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropFoldingNames(el)
+		}
+	case []any:
+		for i, el := range x {
+			x[i] = dropFoldingNames(el)
+		}
+	}
+	return v
+}
+
 // extensionObjects returns the members of a JSON object whose keys are
-// schema URNs other than core.
-func extensionObjects(data []byte, core string) (map[string]json.RawMessage, error) {
-	if !bytes.Contains(data, []byte(`"urn:`)) && !bytes.Contains(data, []byte(`"URN:`)) {
-		return nil, nil
+// schema URNs other than core, and their keys in sorted order
+// (jsonscan.SortedKeys), the order the caller walks them in. A URN given
+// in two spellings (names.Equal: "urn:...:enterprise:2.0:User" and
+// "URN:...:ENTERPRISE:2.0:USER") is refused, as a request body giving it
+// twice is (resources.Normalize), rather than reading one of the two as
+// Go's map order falls.
+func extensionObjects(data []byte, core string) (map[string]json.RawMessage, []string, error) {
+	if !mayHoldURN(data) {
+		return nil, nil, nil
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out map[string]json.RawMessage
 	for k, v := range all {
-		if len(k) < 4 || !strings.EqualFold(k[:4], "urn:") || strings.EqualFold(k, core) {
+		if !IsURN(k) || names.Equal(k, core) {
 			continue
 		}
 		if out == nil {
@@ -107,7 +171,31 @@ func extensionObjects(data []byte, core string) (map[string]json.RawMessage, err
 		}
 		out[k] = v
 	}
-	return out, nil
+	keys := sortedKeys(out)
+	if k, found := names.Repeated(keys); found {
+		return nil, nil, twice(k)
+	}
+	return out, keys, nil
+}
+
+// mayHoldURN reports whether data has a string starting "urn:" in any
+// case (names.EqualBytes), or a \u escape, which could spell one, so that
+// a body without one, which has no extension, is not decoded a second
+// time.
+func mayHoldURN(data []byte) bool {
+	if bytes.Contains(data, []byte(`\u`)) {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.IndexByte(data[i:], '"')
+		if j < 0 {
+			return false
+		}
+		i += j + 1
+		if len(data)-i >= 4 && names.EqualBytes(data[i:i+4], "urn:") {
+			return true
+		}
+	}
 }
 
 // sortedKeys returns the keys of m in order, nil when it has none.

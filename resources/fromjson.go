@@ -3,11 +3,11 @@ package resources
 import (
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/elimity-com/scim/schema"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 )
 
 var errNotObject = errors.New("resources: the document is not a JSON object")
@@ -27,7 +27,7 @@ func UserFromJSON(data []byte) (*User, error) {
 			v, _ := jsonscan.Value(raw, 0)
 			return u.set(k, v)
 		}
-		if !strings.EqualFold(k, EnterpriseUserSchema) {
+		if !names.Equal(k, EnterpriseUserSchema) {
 			putExtension(&u.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}

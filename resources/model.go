@@ -2,7 +2,8 @@ package resources
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/scimkit/scim/internal/names"
 )
 
 // Model is the one description of the resources an endpoint serves: the
@@ -66,7 +67,7 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 	for _, rt := range []*ResourceType{m.User, m.Group} {
 		seen := map[string]bool{}
 		for _, urn := range rt.SchemaURNs() {
-			key := strings.ToLower(urn)
+			key := names.Lower(urn)
 			if !IsURN(urn) {
 				return nil, fmt.Errorf("resources: %s extension id %q is not a URN (urn:...)", rt.Name, urn)
 			}

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // AttrError reports a value that does not fit the schema. The handler
@@ -97,7 +97,7 @@ func describeJSONError(data []byte, err error) error {
 //     folded into place;
 //   - read-only attributes (id, meta, groups, ...) dropped, as RFC 7644
 //     §3.3 says clients' values for them are ignored;
-//   - booleans given as the strings "true"/"false" in any case (Entra ID)
+//   - booleans given as the strings "true"/"false" in any ASCII case (Entra ID)
 //     turned into booleans, a single value for a multi-valued attribute
 //     wrapped in a list, and a bare string for a complex attribute whose
 //     sub-attribute "value" exists (the enterprise manager) turned into
@@ -122,7 +122,7 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	var buf [jsonscan.SmallObject]string
 	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
 		v := doc[k]
-		if len(k) == len("schemas") && strings.EqualFold(k, "schemas") {
+		if len(k) == len("schemas") && names.Equal(k, "schemas") {
 			given, listed = true, ListsSchema(v, rt.Schema.ID)
 		}
 		if err := rt.put(out, k, v, l); err != nil {
@@ -151,7 +151,7 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 func ListsSchema(schemas any, urn string) bool {
 	list, _ := schemas.([]any)
 	for _, s := range list {
-		if s, ok := s.(string); ok && strings.EqualFold(s, urn) {
+		if s, ok := s.(string); ok && names.Equal(s, urn) {
 			return true
 		}
 	}
@@ -164,7 +164,7 @@ func twice(name string) error {
 }
 
 func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) error {
-	if strings.EqualFold(key, "schemas") {
+	if names.Equal(key, "schemas") {
 		list, ok := v.([]any)
 		if !ok {
 			return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
@@ -226,7 +226,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		out[ext.ID] = obj
 		return nil
 	}
-	if strings.EqualFold(key, rt.Schema.ID) {
+	if names.Equal(key, rt.Schema.ID) {
 		obj, ok := v.(map[string]any)
 		if !ok {
 			return &AttrError{Path: key, Msg: "must be a JSON object"}
@@ -268,7 +268,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 
 // hasURNPrefix reports whether key is urn (in any case), ':' and a name.
 func hasURNPrefix(key, urn string) bool {
-	return len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':'
+	return len(key) > len(urn)+1 && names.Equal(key[:len(urn)], urn) && key[len(urn)] == ':'
 }
 
 func (rt *ResourceType) putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
@@ -336,7 +336,7 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 
 // IsURN reports whether s starts like a schema URN ("urn:", any case):
 // how a request's keys and paths tell an extension from an attribute.
-func IsURN(s string) bool { return len(s) > 4 && strings.EqualFold(s[:4], "urn:") }
+func IsURN(s string) bool { return len(s) > 4 && names.Equal(s[:4], "urn:") }
 
 // attrPath names a value in errors: urn:name.sub. Normalisation carries it
 // in parts and joins them only for an error.
@@ -467,10 +467,10 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 		case bool:
 			return v, nil
 		case string:
-			if strings.EqualFold(x, "true") {
+			if names.Equal(x, "true") {
 				return true, nil
 			}
-			if strings.EqualFold(x, "false") {
+			if names.Equal(x, "false") {
 				return false, nil
 			}
 		}

@@ -2,9 +2,9 @@ package resources
 
 import (
 	"slices"
-	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // Resolved is an attribute path resolved against a resource type: what
@@ -46,7 +46,7 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 	}
 	a, urn := rt.Attr(p.URI, p.Name)
 	var ext *Schema
-	if urn != "" && !strings.EqualFold(urn, rt.Schema.ID) {
+	if urn != "" && !names.Equal(urn, rt.Schema.ID) {
 		ext = rt.Extension(urn)
 	} else if a == nil && p.URI != "" {
 		ext = rt.Extension(p.URI)

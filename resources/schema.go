@@ -2,9 +2,9 @@ package resources
 
 import (
 	"encoding/json"
-	"strings"
 
 	"github.com/elimity-com/scim/schema"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // Schema URNs of the resources and messages scimkit serves.
@@ -80,7 +80,7 @@ func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
 
 func find(attrs []*Attribute, name string) *Attribute {
 	for _, a := range attrs {
-		if strings.EqualFold(a.Name, name) {
+		if names.Equal(a.Name, name) {
 			return a
 		}
 	}
@@ -193,7 +193,7 @@ type Extension struct {
 // with an empty name resolves to (nil, urn): the whole extension.
 func (rt *ResourceType) Attr(urn, name string) (*Attribute, string) {
 	if urn != "" {
-		if strings.EqualFold(urn, rt.Schema.ID) {
+		if names.Equal(urn, rt.Schema.ID) {
 			if a := rt.Schema.Attr(name); a != nil {
 				return a, rt.Schema.ID
 			}
@@ -203,7 +203,7 @@ func (rt *ResourceType) Attr(urn, name string) (*Attribute, string) {
 			return nil, ""
 		}
 		for _, e := range rt.Extensions {
-			if strings.EqualFold(urn, e.Schema.ID) {
+			if names.Equal(urn, e.Schema.ID) {
 				if name == "" {
 					return nil, e.Schema.ID
 				}
@@ -228,7 +228,7 @@ func (rt *ResourceType) Attr(urn, name string) (*Attribute, string) {
 // (case-insensitively), or nil.
 func (rt *ResourceType) Extension(urn string) *Schema {
 	for _, e := range rt.Extensions {
-		if strings.EqualFold(urn, e.Schema.ID) {
+		if names.Equal(urn, e.Schema.ID) {
 			return e.Schema
 		}
 	}

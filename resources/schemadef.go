@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/scimkit/scim/internal/names"
 )
 
 // ErrInvalidSchema is wrapped by every error NewSchema returns.
@@ -69,7 +71,7 @@ func checkAttributes(id, parent string, attrs []*Attribute, sub bool) ([]*Attrib
 			return nil, bad("the name must be a letter followed by letters, digits, '-' or '_'")
 		}
 		for _, prev := range out {
-			if strings.EqualFold(prev.Name, a.Name) {
+			if names.Equal(prev.Name, a.Name) {
 				return nil, bad("defined twice (names are case-insensitive)")
 			}
 		}
@@ -150,7 +152,7 @@ func validAttrName(name string) bool {
 // (2 to 32 letters, digits or '-', neither first nor last '-'), ':' and a
 // non-empty namespace-specific string.
 func checkURN(id string) error {
-	if len(id) < 4 || !strings.EqualFold(id[:4], "urn:") {
+	if len(id) < 4 || !names.Equal(id[:4], "urn:") {
 		return errors.New(`a schema id must be a URN, starting "urn:"`)
 	}
 	nid, nss, ok := strings.Cut(id[4:], ":")

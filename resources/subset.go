@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 )
 
 // This file narrows the built-in User and Group types to the attributes a
@@ -100,7 +101,7 @@ func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
 	if IsURN(n) {
 		for _, e := range rt.Extensions {
 			switch {
-			case strings.EqualFold(n, e.Schema.ID):
+			case names.Equal(n, e.Schema.ID):
 				ext = e.Schema
 				name = ""
 			case hasURNPrefix(n, e.Schema.ID):
@@ -127,7 +128,7 @@ func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
 	switch {
 	case ext != nil:
 		a = ext.Attr(name)
-	case strings.EqualFold(name, "schemas"):
+	case names.Equal(name, "schemas"):
 		return nil, nil, nil // always there: it is the resource's envelope, not an attribute
 	default:
 		a, _ = rt.Attr("", name)
@@ -153,7 +154,7 @@ func requiredList(typ string) string {
 // builtInExtension reports whether urn is an extension scimkit defines
 // (the enterprise user), which a subset may narrow; a host's own
 // extensions are kept whole.
-func builtInExtension(urn string) bool { return strings.EqualFold(urn, EnterpriseUserSchema) }
+func builtInExtension(urn string) bool { return names.Equal(urn, EnterpriseUserSchema) }
 
 // Omits reports whether path names an attribute (or extension) that the
 // built-in schemas define but the host's subset left out of rt: "addresses",

@@ -3,10 +3,11 @@ package patch
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -64,7 +65,7 @@ func (a *applier) bend(warning, scimType, format string, args ...any) error {
 }
 
 func (a *applier) apply(op Operation) error {
-	kind := strings.ToLower(strings.TrimSpace(op.Op))
+	kind := names.Lower(strings.TrimSpace(op.Op))
 	path := strings.TrimSpace(op.Path)
 	v := op.Value
 	if _, ok := v.(JSONNull); ok {
@@ -182,9 +183,15 @@ func (a *applier) readOnlyErr(l loc) error {
 // "name" comes before "name.givenName". Read-only targets are ignored, as
 // RFC 7644 §3.3 says for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
-// attributes.
+// attributes. A key given in two spellings ("title" and "TITLE") is
+// refused, as resources.Normalize refuses it in a POST or PUT body, rather
+// than applied twice, the later in sorted order winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
-	for _, k := range sortedKeys(obj) {
+	keys := sortedKeys(obj)
+	if k, found := names.Repeated(keys); found {
+		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively); send it once", k)
+	}
+	for _, k := range keys {
 		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
 			return err
 		}
@@ -201,13 +208,13 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		}
 		full = in.ID + ":" + key
 	} else {
-		if strings.EqualFold(key, "schemas") {
+		if names.Equal(key, "schemas") {
 			return nil // recomputed from the content
 		}
 		if ext := rt.Extension(key); ext != nil {
 			return a.setExtension(kind, loc{raw: key, ext: ext}, v)
 		}
-		if strings.EqualFold(key, rt.Schema.ID) {
+		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
 				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
@@ -319,7 +326,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 			}
 			return nil
 		}
-		if !strings.EqualFold(p.Name, "value") {
+		if !names.Equal(p.Name, "value") {
 			return a.fail(InvalidFilter, "filter on %s: only \"value\" can be compared in a filter on a simple attribute", attr.Name)
 		}
 		return nil
@@ -571,7 +578,7 @@ func (a *applier) setSub(l loc, v any) error {
 		m, _ := cur.(map[string]any)
 		if m == nil {
 			m = make(map[string]any)
-		} else if strings.EqualFold(l.sub.Name, "value") {
+		} else if names.Equal(l.sub.Name, "value") {
 			if newReferent(attr, m, map[string]any{l.sub.Name: nv}) {
 				m = make(map[string]any) // manager.value naming another user
 			}
@@ -771,7 +778,7 @@ func (a *applier) seed(l loc) (any, bool) {
 			var sub *resources.Attribute
 			if attr.Type == resources.TypeComplex {
 				sub = attr.Sub(x.Path.Name)
-			} else if strings.EqualFold(x.Path.Name, "value") {
+			} else if names.Equal(x.Path.Name, "value") {
 				sub = attr
 			}
 			if sub == nil || sub.ReadOnly() {
@@ -1002,7 +1009,7 @@ func dropHollow(attr *resources.Attribute, list []any) []any {
 
 func hollow(m map[string]any) bool {
 	for k := range m {
-		if !strings.EqualFold(k, "type") && !strings.EqualFold(k, "primary") {
+		if !names.Equal(k, "type") && !names.Equal(k, "primary") {
 			return false
 		}
 	}
@@ -1157,13 +1164,10 @@ func sameElement(attr *resources.Attribute, existing, el any) bool {
 	return subset(attr, nm, em)
 }
 
+// sortedKeys is jsonscan.SortedKeys of m: the order a walk whose effect
+// can show (which error answers, which spelling wins) takes.
 func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return jsonscan.SortedKeys(make([]string, 0, len(m)), m)
 }
 
 // plainName reports whether path is a bare attribute name, which needs no

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -69,7 +70,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 	needsCurrent := false
 	for i, op := range ops {
 		a := &applier{e: e, idx: i, len: l}
-		kind := strings.ToLower(strings.TrimSpace(op.Op))
+		kind := names.Lower(strings.TrimSpace(op.Op))
 		path := strings.TrimSpace(op.Path)
 		v := op.Value
 		if _, isNull := v.(JSONNull); isNull {
@@ -165,7 +166,7 @@ func (a *applier) membersKey(v any) (mv any, found, only bool) {
 		return nil, false, false
 	}
 	for k, kv := range obj {
-		if strings.EqualFold(k, "schemas") {
+		if names.Equal(k, "schemas") {
 			continue
 		}
 		if resources.IsURN(k) {
@@ -177,6 +178,11 @@ func (a *applier) membersKey(v any) (mv any, found, only bool) {
 		}
 		switch {
 		case l.attr == a.e.members && l.filter == nil && l.sub == nil:
+			if found {
+				// "members" in two spellings: the general path refuses it,
+				// whichever Go's map order gives first.
+				return nil, false, false
+			}
 			mv, found = kv, true
 		case l.readOnly():
 		default:
@@ -213,7 +219,7 @@ func valueEqIDs(e filter.Expr) ([]string, bool) {
 	switch x := e.(type) {
 	case *filter.Compare:
 		s, ok := x.Value.(string)
-		if x.Op != filter.Eq || !ok || x.Path.URI != "" || x.Path.Sub != "" || !strings.EqualFold(x.Path.Name, "value") {
+		if x.Op != filter.Eq || !ok || x.Path.URI != "" || x.Path.Sub != "" || !names.Equal(x.Path.Name, "value") {
 			return nil, false
 		}
 		return []string{s}, true

@@ -14,6 +14,11 @@
 // operations that touch members into a membership change the store can
 // apply without rewriting the group, and says which others remain;
 // PlanMembers answers the same for a PATCH that touches members only.
+//
+// Every name a PATCH holds (the envelope's and an operation's members, op
+// names, paths, the keys of a value object) matches under ASCII case
+// folding (internal/names) and nothing wider: "Operations" in any ASCII
+// case, never "Operationſ" (RFC 7643 §2.1: a name is ASCII).
 package patch
 
 import (
@@ -22,11 +27,10 @@ import (
 	"fmt"
 	"iter"
 	"sort"
-	"strings"
-	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -181,61 +185,20 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 }
 
 // listsURN reports whether val, the bytes of a "schemas" member (valid
-// JSON), is a list holding urn, an ASCII URN, in any case: under the
-// fold of resources.ListsSchema, which holds every other body to its URN
-// (Unicode simple folding, so the long s "ſ" matches "s" in both). An
-// entry of ASCII without escapes, what every client sends, is compared
-// under ASCII folding (the same fold there), without allocating, as this
-// runs on every PATCH; any other string takes the full fold of
-// rawKey.is.
+// JSON), is a list holding urn, an ASCII URN, in any case: under the name
+// fold (names.Equal), as resources.ListsSchema holds every other body to
+// its URN. An entry without escapes, what every client sends, is compared
+// in place without allocating, as this runs on every PATCH.
 func listsURN(val []byte, urn string) bool {
 	if firstByte(val) != '[' {
 		return false
 	}
 	for raw := range elements(val) {
-		if len(raw) < 2 || raw[0] != '"' {
-			continue
-		}
-		if text := raw[1 : len(raw)-1]; plainASCII(text) {
-			if asciiFold(text, urn) {
-				return true
-			}
-		} else if rawKey(raw).is(urn) {
+		if len(raw) >= 2 && raw[0] == '"' && rawKey(raw).is(urn) {
 			return true
 		}
 	}
 	return false
-}
-
-// plainASCII reports whether b, a JSON string's text, is ASCII without
-// escapes: its bytes are its characters.
-func plainASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= utf8.RuneSelf || c == '\\' {
-			return false
-		}
-	}
-	return true
-}
-
-// asciiFold reports whether b and s are equal under ASCII case folding.
-func asciiFold(b []byte, s string) bool {
-	if len(b) != len(s) {
-		return false
-	}
-	for i := range len(b) {
-		x, y := b[i], s[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // operationAt is the index of the operation of body (a PatchOp, valid
@@ -307,17 +270,16 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 // rawKey is a member name as it stands in the JSON text, quotes included.
 type rawKey []byte
 
-// is reports whether the name is name, in any case (strings.EqualFold, as
-// encoding/json matches a member to a struct field). name is ASCII.
+// is reports whether the name is name, in any case: equal under the
+// name fold (names.Equal, ASCII case folding), as every name of a request
+// is matched. name is ASCII, so a key of another length, or with a
+// non-ASCII character, is never it ("ſchemas" is not "schemas").
 func (k rawKey) is(name string) bool {
-	if len(k)-2 > 3*len(name) {
-		return false // no name folds to one three times its length
+	if text := k[1 : len(k)-1]; bytes.IndexByte(text, '\\') < 0 {
+		return names.EqualBytes(text, name)
 	}
-	if bytes.IndexByte(k, '\\') >= 0 {
-		s, _ := rawString(k)
-		return strings.EqualFold(s, name)
-	}
-	return strings.EqualFold(string(k[1:len(k)-1]), name)
+	s, _ := rawString(k)
+	return names.Equal(s, name)
 }
 
 // String is the name, unquoted.

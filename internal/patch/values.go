@@ -7,11 +7,15 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
 // lookup finds name in m: the exact key first, then case-insensitively
-// (attribute names are case-insensitive, RFC 7643 §2.1).
+// (attribute names are case-insensitive, RFC 7643 §2.1, under names.Equal).
+// Of two other spellings ("Badge" and "BADGE", which a document built
+// outside a request may hold), the first in sorted order
+// (jsonscan.SortedKeys) answers, whatever Go's map order.
 func lookup(m map[string]any, name string) (key string, v any, ok bool) {
 	if m == nil {
 		return "", nil, false
@@ -19,12 +23,16 @@ func lookup(m map[string]any, name string) (key string, v any, ok bool) {
 	if v, ok := m[name]; ok {
 		return name, v, true
 	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return k, v, true
+	found := false
+	for k := range m {
+		if names.Equal(k, name) && (!found || k < key) {
+			key, found = k, true
 		}
 	}
-	return "", nil, false
+	if !found {
+		return "", nil, false
+	}
+	return key, m[key], true
 }
 
 func copyMap(m map[string]any) map[string]any {

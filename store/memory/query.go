@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -50,17 +51,17 @@ func unstoredSort(ev *query.Evaluator, q *store.Query, name string) error {
 // of rt's core schema or the common attributes, with sub-attribute sub
 // (one of subs; "" for none).
 func isCore(p filter.AttrPath, rt *resources.ResourceType, name string, subs ...string) bool {
-	if !strings.EqualFold(p.Name, name) {
+	if !names.Equal(p.Name, name) {
 		return false
 	}
-	if p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID) {
+	if p.URI != "" && !names.Equal(p.URI, rt.Schema.ID) {
 		return false
 	}
 	if len(subs) == 0 {
 		return p.Sub == ""
 	}
 	for _, s := range subs {
-		if strings.EqualFold(p.Sub, s) {
+		if names.Equal(p.Sub, s) {
 			return true
 		}
 	}
@@ -69,7 +70,7 @@ func isCore(p filter.AttrPath, rt *resources.ResourceType, name string, subs ...
 
 // eqString returns the operand of an "eq" comparison with a string.
 func eqString(c *filter.Compare) (string, bool) {
-	if c == nil || !strings.EqualFold(string(c.Op), string(filter.Eq)) {
+	if c == nil || !names.Equal(string(c.Op), string(filter.Eq)) {
 		return "", false
 	}
 	s, ok := c.Value.(string)
@@ -107,7 +108,7 @@ func plan[T comparable](e filter.Expr, depth int, cands func(filter.Expr) ([]T, 
 		}
 		l, lok := plan(x.Left, depth+1, cands)
 		r, rok := plan(x.Right, depth+1, cands)
-		switch strings.ToLower(string(x.Op)) {
+		switch names.Lower(string(x.Op)) {
 		case string(filter.And):
 			switch {
 			case lok && rok:
@@ -141,7 +142,7 @@ func elemEq(e filter.Expr, name string, depth int) ([]string, bool) {
 	}
 	switch x := e.(type) {
 	case *filter.Compare:
-		if x != nil && x.Path.URI == "" && x.Path.Sub == "" && strings.EqualFold(x.Path.Name, name) {
+		if x != nil && x.Path.URI == "" && x.Path.Sub == "" && names.Equal(x.Path.Name, name) {
 			if v, ok := eqString(x); ok {
 				return []string{v}, true
 			}
@@ -152,7 +153,7 @@ func elemEq(e filter.Expr, name string, depth int) ([]string, bool) {
 		}
 		l, lok := elemEq(x.Left, name, depth+1)
 		r, rok := elemEq(x.Right, name, depth+1)
-		switch strings.ToLower(string(x.Op)) {
+		switch names.Lower(string(x.Op)) {
 		case string(filter.And):
 			if lok {
 				return l, true

@@ -7,10 +7,15 @@
 // own store, which then returns the same results, in the same order, as
 // ours.
 //
-// The one case fold of the module is Fold (Unicode simple case folding, as
+// The one case fold of values is Fold (Unicode simple case folding, as
 // strings.EqualFold): filters and sorting use it, so memory, SQLite and
 // PostgreSQL agree on which strings are equal and in which order they
-// sort. The unique names (userName, Group displayName; NameAttr) have one
+// sort. Names are not values: attribute and sub-attribute names, schema
+// URNs and filter operators match under ASCII case folding only, the one
+// fold the handler gives names (RFC 7643 §2.1's ATTRNAME is ASCII), so
+// "ſortBy" is not "sortBy" here either; a host's store comparing names
+// that the filter parser produced (always ASCII) may use strings.EqualFold,
+// which agrees on ASCII. The unique names (userName, Group displayName; NameAttr) have one
 // more key, NameKey (IdentityKey: normalised, then folded), under which
 // names that look the same are one: uniqueness and "eq" on those names
 // compare it, every other operator and sorting compare Fold.

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 
 	"github.com/scimkit/scim/resources"
 )
@@ -242,7 +243,7 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if err != nil {
 			return nil, err
 		}
-		switch op := strings.ToLower(string(x.Op)); {
+		switch op := names.Lower(string(x.Op)); {
 		case op == string(filter.And):
 			return func(d map[string]any) bool { return l(d) && r(d) }, nil
 		case op == string(filter.Or):
@@ -348,7 +349,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		return t, t.check(forPresence)
 	}
 	rt := ev.Type
-	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
+	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
 		// schemas is not in the schema definitions but every document
 		// has it: a multi-valued, case-insensitive string.
 		t.name = "schemas"
@@ -372,7 +373,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		// The handler never stores an attribute its schema does not
 		// define, so a filter on one is as unknown as a core one.
 		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path(), res.Extension.ID, p.Name)
-	case a == nil && p.URI != "" && !strings.EqualFold(p.URI, rt.Schema.ID):
+	case a == nil && p.URI != "" && !names.Equal(p.URI, rt.Schema.ID):
 		return nil, filterErrorf("unknown schema %q in filter", p.URI)
 	case a == nil:
 		return nil, filterErrorf("unknown attribute %q in filter", t.path())
@@ -415,8 +416,11 @@ func firstSub(a *resources.Attribute) string {
 }
 
 // lookup returns m[name], trying the exact key first and then a
-// case-insensitive match (raw extension attributes keep the client's
-// spelling). A null value counts as absent.
+// case-insensitive match under names.Equal (raw extension attributes keep
+// the client's spelling). Of two other spellings, the first in sorted
+// order answers, as jsonscan.SortedKeys would walk them, not whichever
+// Go's map order gives, so that a store answers a query the same way
+// every time. A null value counts as absent.
 func lookup(m map[string]any, name string) any {
 	if m == nil {
 		return nil
@@ -424,12 +428,16 @@ func lookup(m map[string]any, name string) any {
 	if v, ok := m[name]; ok {
 		return v
 	}
-	for k, v := range m {
-		if strings.EqualFold(k, name) {
-			return v
+	key, found := "", false
+	for k := range m {
+		if names.Equal(k, name) && (!found || k < key) {
+			key, found = k, true
 		}
 	}
-	return nil
+	if !found {
+		return nil
+	}
+	return m[key]
 }
 
 // value returns the attribute's value in doc (before sub-attribute
@@ -538,7 +546,7 @@ func kindOf(a *resources.Attribute) int {
 }
 
 func validOp(op filter.Op) (filter.Op, bool) {
-	o := filter.Op(strings.ToLower(string(op)))
+	o := filter.Op(names.Lower(string(op)))
 	switch o {
 	case filter.Eq, filter.Ne, filter.Co, filter.Sw, filter.Ew, filter.Gt, filter.Ge, filter.Lt, filter.Le:
 		return o, true

@@ -516,3 +516,61 @@ func FuzzValidate(f *testing.F) {
 		}
 	})
 }
+
+// TestMatchNameSpellingsDeterministic: a document that gives an attribute
+// under two spellings, neither the schema's (a host's own document; the
+// handler refuses such a body), is matched on the first in sorted order,
+// every time, not on whichever Go's map order gives first.
+func TestMatchNameSpellingsDeterministic(t *testing.T) {
+	t.Parallel()
+	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:badge:2.0:User", "Badge", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString})
+	require.NoError(t, err)
+	ev := query.NewEvaluator(resources.NewUserType(ext))
+	doc := map[string]any{ext.ID: map[string]any{"Badge": "lower", "BADGE": "upper"}}
+	pf, err := filter.Parser{Schemas: []string{ext.ID}}.Parse(ext.ID + `:badge eq "upper"`)
+	require.NoError(t, err)
+	for range 20 { // map iteration order is random: ask many times
+		got, err := ev.Match(pf, doc)
+		require.NoError(t, err)
+		require.True(t, got, `"BADGE" sorts before "Badge"`)
+	}
+}
+
+// TestMatchNamesASCII: a filter names an attribute under ASCII case
+// folding only; the parser refuses a name with a non-ASCII letter, such as
+// the long s that strings.EqualFold would take for "s".
+func TestMatchNamesASCII(t *testing.T) {
+	t.Parallel()
+	ev := query.NewEvaluator(userType)
+	doc := map[string]any{"userName": "bjensen"}
+	got, err := ev.Match(parse(t, `USERNAME eq "bjensen"`), doc)
+	require.NoError(t, err)
+	assert.True(t, got)
+	for _, f := range []string{`uſerName eq "bjensen"`, `u\u017ferName eq "bjensen"`, "\u212Aey eq \"x\""} {
+		_, err := filter.Parse(f)
+		assert.Error(t, err, f)
+	}
+	// A path a host built by hand, not parsed, names nothing either.
+	p := &filter.Compare{Path: filter.AttrPath{Name: "uſerName"}, Op: filter.Eq, Value: "bjensen"}
+	got, err = ev.Match(p, doc)
+	if err == nil {
+		assert.False(t, got, "uſerName is not userName")
+	}
+}
+
+// TestToBoolASCII: "true" and "false" are booleans in any ASCII case, and
+// a spelling with a non-ASCII letter Unicode folds to an ASCII one is not.
+func TestToBoolASCII(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in    string
+		b, ok bool
+	}{
+		{"TRUE", true, true}, {"False", false, true}, {"falſe", false, false}, {"ｔrue", false, false}, {"FALSE\u0130", false, false},
+	} {
+		b, ok := query.ToBool(tc.in)
+		assert.Equal(t, tc.ok, ok, tc.in)
+		assert.Equal(t, tc.b, b, tc.in)
+	}
+}

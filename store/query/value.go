@@ -3,9 +3,9 @@ package query
 import (
 	"encoding/json"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -31,16 +31,17 @@ func ToText(v any) (string, bool) {
 }
 
 // ToBool reads a boolean operand or value: a bool, or the strings "true"
-// and "false" in any case.
+// and "false" in any ASCII case (keywords fold as names do, in ASCII only,
+// so "falſe" is no boolean).
 func ToBool(v any) (b, ok bool) {
 	switch x := v.(type) {
 	case bool:
 		return x, true
 	case string:
-		if strings.EqualFold(x, "true") {
+		if names.Equal(x, "true") {
 			return true, true
 		}
-		if strings.EqualFold(x, "false") {
+		if names.Equal(x, "false") {
 			return false, true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -122,9 +123,9 @@ func affirmative(e filter.Expr) bool {
 		case *filter.Not:
 			ok = false
 		case *filter.Logical:
-			ok = ok && strings.EqualFold(string(n.Op), string(filter.And))
+			ok = ok && names.Equal(string(n.Op), string(filter.And))
 		case *filter.Compare:
-			ok = ok && !strings.EqualFold(string(n.Op), string(filter.Ne))
+			ok = ok && !names.Equal(string(n.Op), string(filter.Ne))
 		}
 		return ok
 	})
@@ -133,7 +134,7 @@ func affirmative(e filter.Expr) bool {
 
 // conjuncts flattens a chain of "and".
 func conjuncts(e filter.Expr, out []filter.Expr) []filter.Expr {
-	if l, ok := e.(*filter.Logical); ok && l != nil && strings.EqualFold(string(l.Op), string(filter.And)) {
+	if l, ok := e.(*filter.Logical); ok && l != nil && names.Equal(string(l.Op), string(filter.And)) {
 		out = conjuncts(l.Left, out)
 		return conjuncts(l.Right, out)
 	}
@@ -160,7 +161,7 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 			return "", err
 		}
 		op := " AND "
-		if strings.EqualFold(string(x.Op), string(filter.Or)) {
+		if names.Equal(string(x.Op), string(filter.Or)) {
 			op = " OR "
 		}
 		return "(" + l + op + r + ")", nil
@@ -295,7 +296,7 @@ func (c *compiler) valPresent(leaf *resources.Attribute, v val) (string, error) 
 
 // compare compiles "path op value" for a resolved target.
 func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
-	op := filter.Op(strings.ToLower(string(x.Op)))
+	op := filter.Op(names.Lower(string(x.Op)))
 	if t.constDoc != nil {
 		return c.constant(x, t)
 	}
@@ -478,7 +479,7 @@ func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, err
 			return "", err
 		}
 		op := " AND "
-		if strings.EqualFold(string(x.Op), string(filter.Or)) {
+		if names.Equal(string(x.Op), string(filter.Or)) {
 			op = " OR "
 		}
 		return "(" + l + op + r + ")", nil
@@ -502,7 +503,7 @@ func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, err
 		if err != nil {
 			return "", err
 		}
-		op := filter.Op(strings.ToLower(string(x.Op)))
+		op := filter.Op(names.Lower(string(x.Op)))
 		if !ok {
 			// An absent sub-attribute: decide in Go on an empty element.
 			m, err := c.ev.MatchElement(sc.attr, &filter.Compare{Path: filter.AttrPath{Name: sa.Name}, Op: op, Value: x.Value}, map[string]any{})
@@ -561,7 +562,7 @@ func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error)
 	if p.Name == "" {
 		return nil, errFallback // a whole extension
 	}
-	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
+	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
 		a := &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
 		return c.jsonTarget(a, a, []string{"schemas"}, ""), nil
 	}

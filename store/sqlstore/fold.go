@@ -1,8 +1,8 @@
 package sqlstore
 
 import (
-	"strings"
-
+	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -16,26 +16,39 @@ func fold(s string) string { return query.Fold(s) }
 // every string of an attribute that is not caseExact folded, keys spelled
 // as the schema spells them and extension objects under their schema's
 // URN. id and meta are left out (they are columns), as is password (no
-// filter may probe it).
+// filter may probe it). A name the document gives in several spellings
+// (only a document built outside a request can: the handler refuses two)
+// keeps the value store/query's lookup reads, as the memory store does:
+// the name's own spelling, or else the first in sorted order; so the
+// walks go in sorted order (jsonscan.SortedKeys), not Go's map order.
 func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 	out := make(map[string]any, len(doc))
-	for k, v := range doc {
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		v := doc[k]
 		switch {
-		case strings.EqualFold(k, "id"), strings.EqualFold(k, "meta"), strings.EqualFold(k, "password"):
+		case names.Equal(k, "id"), names.Equal(k, "meta"), names.Equal(k, "password"):
 			continue
-		case strings.EqualFold(k, "schemas"):
+		case names.Equal(k, "schemas"):
 			out["schemas"] = foldAll(v)
-		case len(k) > 4 && strings.EqualFold(k[:4], "urn:"):
+		case len(k) > 4 && names.Equal(k[:4], "urn:"):
 			ext := rt.Extension(k)
 			obj, ok := v.(map[string]any)
 			if ext == nil || !ok {
 				out[k] = foldAll(v)
 				continue
 			}
+			if _, done := out[ext.ID]; done && k != ext.ID {
+				continue
+			}
 			eo := make(map[string]any, len(obj))
-			for ek, ev := range obj {
+			var ebuf [jsonscan.SmallObject]string
+			for _, ek := range jsonscan.SortedKeys(ebuf[:0], obj) {
+				ev := obj[ek]
 				if a := ext.Attr(ek); a != nil {
-					eo[a.Name] = foldAttr(a, ev)
+					if _, done := eo[a.Name]; !done || ek == a.Name {
+						eo[a.Name] = foldAttr(a, ev)
+					}
 				} else {
 					eo[ek] = foldAll(ev)
 				}
@@ -47,7 +60,9 @@ func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 				out[k] = foldAll(v)
 				continue
 			}
-			out[a.Name] = foldAttr(a, v)
+			if _, done := out[a.Name]; !done || k == a.Name {
+				out[a.Name] = foldAttr(a, v)
+			}
 		}
 	}
 	return out
@@ -68,9 +83,13 @@ func foldAttr(a *resources.Attribute, v any) any {
 			return foldAll(x)
 		}
 		out := make(map[string]any, len(x))
-		for k, sv := range x {
+		var buf [jsonscan.SmallObject]string
+		for _, k := range jsonscan.SortedKeys(buf[:0], x) {
+			sv := x[k]
 			if sa := a.Sub(k); sa != nil {
-				out[sa.Name] = foldAttr(sa, sv)
+				if _, done := out[sa.Name]; !done || k == sa.Name {
+					out[sa.Name] = foldAttr(sa, sv)
+				}
 			} else {
 				out[k] = foldAll(sv)
 			}

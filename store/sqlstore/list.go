@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -441,7 +442,7 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 // outside a value filter's inner paths.
 func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
 	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return strings.EqualFold(p.Name, name) && (p.URI == "" || strings.EqualFold(p.URI, rt.Schema.ID))
+		return names.Equal(p.Name, name) && (p.URI == "" || names.Equal(p.URI, rt.Schema.ID))
 	})
 }
 

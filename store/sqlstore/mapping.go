@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -217,7 +218,7 @@ var groupPaths = map[string]func(g *resources.Group) string{
 
 // lookupUserPath resolves a path of UserTable.Columns.
 func lookupUserPath(p string) (userPath, bool) {
-	l := strings.ToLower(strings.TrimSpace(p))
+	l := names.Lower(strings.TrimSpace(p))
 	l = strings.TrimPrefix(l, enterpriseURN+":")
 	up, ok := userPaths[l]
 	return up, ok
@@ -390,7 +391,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		}
 		for _, p := range slices.Sorted(maps.Keys(g.Columns)) {
 			c := g.Columns[p]
-			get, ok := groupPaths[strings.ToLower(strings.TrimSpace(p))]
+			get, ok := groupPaths[names.Lower(strings.TrimSpace(p))]
 			if !ok {
 				return nil, fmt.Errorf("sqlstore: host tables: Groups.Columns: %q is not a group attribute the bridge can write (displayName, externalId)", p)
 			}
@@ -412,7 +413,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			if err != nil {
 				return nil, err
 			}
-			get, ok := groupPaths[strings.ToLower(strings.TrimSpace(a.Attribute))]
+			get, ok := groupPaths[names.Lower(strings.TrimSpace(a.Attribute))]
 			if !ok {
 				return nil, fmt.Errorf("sqlstore: host tables: Groups.Adopt.Attribute %q is not displayName or externalId", a.Attribute)
 			}
@@ -911,7 +912,7 @@ func (b *Bridge) touches(attrs []string) bool {
 	}
 	for _, a := range attrs {
 		for _, top := range b.userTops {
-			if strings.EqualFold(a, top) {
+			if names.Equal(a, top) {
 				return true
 			}
 		}
@@ -1395,7 +1396,7 @@ func (b *Bridge) userMask(attrs []string) uint64 {
 		if i >= 64 {
 			return ^uint64(0)
 		}
-		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return strings.EqualFold(at, c.p.top) }) {
+		if attrs == nil || slices.ContainsFunc(attrs, func(at string) bool { return names.Equal(at, c.p.top) }) {
 			m |= 1 << i
 		}
 	}

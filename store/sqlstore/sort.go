@@ -1,9 +1,8 @@
 package sqlstore
 
 import (
-	"strings"
-
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -25,7 +24,7 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 		return "", false, errFallback
 	}
 	var res resources.Resolved
-	if p.URI == "" && strings.EqualFold(p.Name, "schemas") && p.Sub == "" {
+	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
 		res.Attr = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
 	} else {
 		res = c.rt.Resolve(p)

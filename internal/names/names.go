@@ -1,0 +1,132 @@
+// Package names holds the one case fold for SCIM names: attribute and
+// sub-attribute names, schema URNs, resource type and endpoint names, the
+// member names of a message body ("Operations", "schemas", "sortBy"),
+// PATCH op names, filter operators and the protocol's keywords ("true",
+// "descending"). RFC 7643 §2.1 makes them case-insensitive, and its
+// grammar makes them ASCII (ATTRNAME = ALPHA *(nameChar)), so two names
+// are the same when they are equal under ASCII case folding, and under
+// nothing wider: a name with a non-ASCII letter names nothing. Unicode
+// folding (strings.EqualFold, strings.ToLower) would merge "ſortBy" (the
+// long s, U+017F) with "sortBy" and "\u212Aind" (the Kelvin sign) with
+// "kind" in one place and not in another; this package is the only fold
+// names take.
+//
+// Values are another matter: a caseExact=false value such as userName is
+// compared under Unicode rules (store/query.Fold, store/query.IdentityKey),
+// never with this package.
+//
+// Every function here allocates nothing, except Lower and Upper when they
+// change their argument, and costs no more than strings.EqualFold on
+// ASCII.
+package names
+
+// Equal reports whether a and b are the same name: equal under ASCII case
+// folding, where only 'A'-'Z' and 'a'-'z' match each other.
+func Equal(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if x, y := a[i], b[i]; x != y && !sameLetter(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+// EqualBytes is Equal for a name given as bytes (a JSON key read in
+// place), without converting it.
+func EqualBytes(a []byte, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if x, y := a[i], b[i]; x != y && !sameLetter(x, y) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameLetter reports whether x and y, which differ, are one ASCII letter
+// in its two cases. x|0x20 is in 'a'-'z' only for an ASCII letter (a byte
+// of a multi-byte UTF-8 sequence is 0x80 or more).
+func sameLetter(x, y byte) bool {
+	l := x | 0x20
+	return l == y|0x20 && 'a' <= l && l <= 'z'
+}
+
+// HasPrefix reports whether s begins with prefix under Equal ("URN:" for
+// "urn:").
+func HasPrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && Equal(s[:len(prefix)], prefix)
+}
+
+// Lower returns s with its ASCII upper-case letters made lower-case and
+// every other byte unchanged: the key under which names equal by Equal
+// are one (a map of names, a switch over them). It returns s itself when
+// s has no upper-case ASCII letter.
+func Lower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// Upper is Lower towards upper case, for the names spelled in capitals
+// (HTTP methods in a bulk operation).
+func Upper(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'a' <= c && c <= 'z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'a' <= c && c <= 'z' {
+					b[j] = c - ('a' - 'A')
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// smallSet is how many names Repeated compares pairwise before it keeps
+// them in a map: a few comparisons cost less than a map, a thousand would
+// cost a million (jsonscan.SmallObject, which this package may not import).
+const smallSet = 16
+
+// Repeated returns the first of keys (sorted, as jsonscan.SortedKeys gives
+// them) that is the same name as one before it under Equal ("TITLE" and
+// "title"), or "" and false when every name is given once. An object that
+// gives a name in two spellings is refused wherever a request is read
+// (message bodies, PATCH value objects, resources): which of the two
+// values counted would otherwise be left to the reader.
+func Repeated(keys []string) (string, bool) {
+	if len(keys) <= smallSet {
+		for i, k := range keys {
+			for _, o := range keys[:i] {
+				if Equal(k, o) {
+					return k, true
+				}
+			}
+		}
+		return "", false
+	}
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		lk := Lower(k)
+		if seen[lk] {
+			return k, true
+		}
+		seen[lk] = true
+	}
+	return "", false
+}
