@@ -376,6 +376,14 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	res.Version = rec.header.Get("ETag")
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
+		// RFC 7644 §3.7: location is "REQUIRED in a response, except in
+		// the event of a POST failure" (its §3.7.3 example answers a PUT
+		// that failed with 412 with one): a client matches a failed PUT,
+		// PATCH or DELETE to its resource by it. A failed POST created no
+		// resource, so it has none.
+		if op.method != http.MethodPost {
+			res.Location = h.baseURL(r) + path
+		}
 		return res
 	}
 	switch {

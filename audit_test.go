@@ -1,0 +1,62 @@
+package scim_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The tests of this file come from driving the running server through
+// RFC 7644 section by section; each names the text it holds the server to.
+
+// TestAuditBulkFailedOperationLocation: RFC 7644 §3.7 defines a bulk
+// response operation's "location" as "The resource endpoint URL. REQUIRED
+// in a response, except in the event of a POST failure", and its §3.7.3
+// example answers a PUT that failed with 412 with the resource's location.
+// A client matches a failed PUT, PATCH or DELETE to its resource by it.
+func TestAuditBulkFailedOperationLocation(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("bulk-location")
+	id := u["id"].(string)
+	for _, tc := range []struct {
+		name     string
+		op       map[string]any
+		status   string
+		location string // "" when the response must carry none
+	}{
+		{"a PUT with a stale version",
+			map[string]any{"method": "PUT", "path": "/Users/" + id, "version": `W/"999"`,
+				"data": map[string]any{"userName": "bulk-location"}},
+			"412", base + "/Users/" + id},
+		{"a PATCH with a bad value",
+			map[string]any{"method": "PATCH", "path": "/Users/" + id,
+				"data": patchBody(op("replace", "active", "maybe"))},
+			"400", base + "/Users/" + id},
+		{"a DELETE of an unknown id",
+			map[string]any{"method": "DELETE", "path": "/Users/no-such-user"},
+			"404", base + "/Users/no-such-user"},
+		{"a POST that failed has none",
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup",
+				"data": map[string]any{"userName": "bulk-location"}},
+			"409", ""},
+		{"a path whose bulkId names no operation has none: there is no resource",
+			map[string]any{"method": "DELETE", "path": "/Users/bulkId:nobody"},
+			"409", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tc.op)))
+			require.Len(t, list, 1)
+			assert.Equal(t, tc.status, list[0]["status"], "%v", list[0])
+			if tc.location == "" {
+				assert.NotContains(t, list[0], "location")
+			} else {
+				assert.Equal(t, tc.location, list[0]["location"])
+			}
+		})
+	}
+	// The failures changed nothing.
+	got := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, got.Code)
+	assert.Equal(t, u["meta"].(map[string]any)["version"], got.Body["meta"].(map[string]any)["version"])
+}
