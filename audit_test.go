@@ -5,6 +5,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
 )
 
 // The tests of this file come from driving the running server through
@@ -59,4 +61,59 @@ func TestAuditBulkFailedOperationLocation(t *testing.T) {
 	got := e.do("GET", "/Users/"+id, nil)
 	require.Equal(t, 200, got.Code)
 	assert.Equal(t, u["meta"].(map[string]any)["version"], got.Body["meta"].(map[string]any)["version"])
+}
+
+// TestAuditNoPathValueKeysAnyOrder: a PATCH without a path carries "a list
+// of one or more attributes that are to be replaced" (RFC 7644 §3.5.2.3) in
+// one JSON object, whose members have no order (RFC 8259 §4). Entra ID's
+// form puts value paths in it as keys; the filtered element the ".value"
+// key creates (IDP-QUIRKS.md) must also get the ".primary" beside it,
+// although "...primary" sorts before "...value", and, being primary, it
+// takes the flag from the others (RFC 7643 §2.4).
+func TestAuditNoPathValueKeysAnyOrder(t *testing.T) {
+	const mobile = `phoneNumbers[type eq "mobile"]`
+	for _, tc := range []struct {
+		name   string
+		strict bool
+		value  map[string]any
+		want   []any
+	}{
+		{"value and primary create one primary element",
+			false,
+			map[string]any{mobile + ".value": "2", mobile + ".primary": true},
+			[]any{
+				map[string]any{"value": "1", "type": "work", "primary": false},
+				map[string]any{"value": "2", "type": "mobile", "primary": true},
+			}},
+		{"the same in strict mode, where nothing is bent",
+			true,
+			map[string]any{mobile + ".value": "2", mobile + ".primary": true},
+			[]any{
+				map[string]any{"value": "1", "type": "work", "primary": false},
+				map[string]any{"value": "2", "type": "mobile", "primary": true},
+			}},
+		{"display and primary too",
+			false,
+			map[string]any{mobile + ".display": "Mobile", mobile + ".primary": true},
+			[]any{
+				map[string]any{"value": "1", "type": "work", "primary": false},
+				map[string]any{"display": "Mobile", "type": "mobile", "primary": true},
+			}},
+		{"primary alone still creates nothing",
+			false,
+			map[string]any{mobile + ".primary": true},
+			[]any{
+				map[string]any{"value": "1", "type": "work", "primary": true},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Strict = tc.strict })
+			u := e.createUser("phones", map[string]any{"phoneNumbers": []any{
+				map[string]any{"value": "1", "type": "work", "primary": true}}})
+			r := e.do("PATCH", "/Users/"+u["id"].(string), patchBody(op("replace", "", tc.value)))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, tc.want, r.Body["phoneNumbers"])
+			assert.Equal(t, tc.want, e.do("GET", "/Users/"+u["id"].(string), nil).Body["phoneNumbers"])
+		})
+	}
 }

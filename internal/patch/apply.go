@@ -178,13 +178,13 @@ func (a *applier) readOnlyErr(l loc) error {
 // applyObject applies add or replace without a path: every key of obj is
 // applied as if it were the operation's path (RFC 7644 §3.5.2.1 and
 // §3.5.2.3 with Entra ID's aadOptscim062020 form, whose keys are dotted,
-// filtered or fully qualified paths). Keys are applied in sorted order, so
-// "name" comes before "name.givenName". Read-only targets are ignored, as
-// RFC 7644 §3.3 says for values clients send (Okta's {"id": ..., "displayName": ...}).
+// filtered or fully qualified paths). Keys are applied in the order
+// objectKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
+// for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
 // attributes.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
-	for _, k := range sortedKeys(obj) {
+	for _, k := range objectKeys(obj) {
 		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
 			return err
 		}
@@ -212,7 +212,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			if !ok {
 				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
 			}
-			for _, k := range sortedKeys(obj) {
+			for _, k := range objectKeys(obj) {
 				if resources.IsURN(k) {
 					return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, key)
 				}
@@ -1155,6 +1155,28 @@ func sameElement(attr *resources.Attribute, existing, el any) bool {
 		}
 	}
 	return subset(attr, nm, em)
+}
+
+// objectKeys orders the keys of a no-path value, whose JSON object has no
+// order of its own (RFC 8259 §4), so that the outcome does not depend on
+// how the client wrote it: sorted, so "name" comes before "name.givenName",
+// except that a key setting "primary" on filtered elements
+// (phoneNumbers[type eq "mobile"].primary) comes after the others. Where
+// no element matches, that key alone would create one that holds nothing
+// but type and primary, which setFiltered refuses; its siblings
+// (phoneNumbers[type eq "mobile"].value) create the element first, so the
+// created element is made primary as the client asked.
+func objectKeys(m map[string]any) []string {
+	keys := sortedKeys(m)
+	sort.SliceStable(keys, func(i, j int) bool { return !filteredPrimary(keys[i]) && filteredPrimary(keys[j]) })
+	return keys
+}
+
+// filteredPrimary reports whether key is a value path that ends in the
+// "primary" sub-attribute of filtered elements: attr[filter].primary.
+func filteredPrimary(key string) bool {
+	i := strings.LastIndexByte(key, ']')
+	return i >= 0 && strings.EqualFold(key[i+1:], ".primary")
 }
 
 func sortedKeys(m map[string]any) []string {

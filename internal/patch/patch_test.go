@@ -752,6 +752,14 @@ func TestApplyPrimary(t *testing.T) {
 			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
 		},
 		{
+			// One no-path value is one JSON object, without an order: the
+			// ".primary" key (sorted before ".value") still applies to the
+			// element ".value" creates, whatever order the keys came in.
+			name: "IDP-QUIRKS a no-path filtered primary applies to the element its sibling creates",
+			ops:  `[{"op":"replace","value":{"emails[type eq \"other\"].primary":true,"emails[type eq \"other\"].value":"o@x.org"}}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
+		},
+		{
 			name:     "IDP-QUIRKS the same by replace",
 			ops:      `[{"op":"replace","path":"emails[type eq \"other\"].primary","value":"True"}]`,
 			want:     userJSON,
