@@ -117,3 +117,42 @@ func TestAuditNoPathValueKeysAnyOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditFilterOnMetaLocation: meta.location is returned on every
+// resource (RFC 7643 §3.1: "The URI of the resource being returned"), but
+// no store keeps it (the handler makes it from the base URL and the id), so
+// a filter on it matched nothing: "meta.location pr" was false for every
+// resource, a wrong answer with a 200. As for members.$ref, the filter is
+// refused with invalidFilter (RFC 7644 §3.12: "The specified filter syntax
+// was invalid ... or the specified attribute and filter comparison
+// combination is not supported"), and the detail says to filter on id.
+func TestAuditFilterOnMetaLocation(t *testing.T) {
+	e := newEnv(t)
+	e.createUser("located")
+	e.createGroup("Located")
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"pr on /Users", "GET", "/Users?filter=meta.location%20pr", nil},
+		{"co on /Groups", "GET", `/Groups?filter=meta.location%20co%20%22Groups%22`, nil},
+		{"with the core schema URN", "GET", `/Users?filter=urn:ietf:params:scim:schemas:core:2.0:User:meta.location%20eq%20%22x%22`, nil},
+		{"in another case, inside and/not", "GET", `/Users?filter=userName%20pr%20and%20not%20(META.Location%20sw%20%22https%22)`, nil},
+		{"first of an and", "GET", `/Users?filter=meta.location%20pr%20and%20userName%20pr`, nil},
+		{"as a value filter", "GET", `/Users?filter=meta%5Blocation%20pr%5D`, nil},
+		{"as a value filter, second of an or", "GET", `/Users?filter=userName%20pr%20or%20meta%5Bversion%20pr%20and%20location%20pr%5D`, nil},
+		{"in a search at the root", "POST", "/.search", map[string]any{
+			"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"},
+			"filter":  `meta.location ew "x"`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidFilter", "meta.location")
+		})
+	}
+	// The other meta attributes the stores keep still filter.
+	for _, f := range []string{"meta.lastModified%20pr", "meta.version%20pr", "meta.resourceType%20eq%20%22User%22", "meta.created%20gt%20%222000-01-01T00:00:00Z%22"} {
+		r := e.do("GET", "/Users?filter="+f, nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.EqualValues(t, 1, r.Body["totalResults"], f)
+	}
+}
