@@ -38,6 +38,13 @@ func TestAuditBulkFailedOperationLocation(t *testing.T) {
 		{"a DELETE of an unknown id",
 			map[string]any{"method": "DELETE", "path": "/Users/no-such-user"},
 			"404", base + "/Users/no-such-user"},
+		{"a PATCH sent to /users: the location is the canonical URL",
+			map[string]any{"method": "PATCH", "path": "/users/" + id,
+				"data": patchBody(op("replace", "title", "Lead"))},
+			"200", base + "/Users/" + id},
+		{"a DELETE of an unknown id sent to /users",
+			map[string]any{"method": "DELETE", "path": "/users/no-such-user"},
+			"404", base + "/Users/no-such-user"},
 		{"a POST that failed has none",
 			map[string]any{"method": "POST", "path": "/Users", "bulkId": "dup",
 				"data": map[string]any{"userName": "bulk-location"}},
@@ -57,10 +64,12 @@ func TestAuditBulkFailedOperationLocation(t *testing.T) {
 			}
 		})
 	}
-	// The failures changed nothing.
+	// The failures changed nothing: the one PATCH that succeeded made
+	// version 2.
 	got := e.do("GET", "/Users/"+id, nil)
 	require.Equal(t, 200, got.Code)
-	assert.Equal(t, u["meta"].(map[string]any)["version"], got.Body["meta"].(map[string]any)["version"])
+	assert.Equal(t, `W/"2"`, got.Body["meta"].(map[string]any)["version"])
+	assert.Equal(t, "Lead", got.str("title"))
 }
 
 // TestAuditNoPathValueKeysAnyOrder: a PATCH without a path carries "a list

@@ -371,6 +371,9 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
+	// The resource's URL as meta.location spells it (/Users, not the
+	// /users a client may have sent).
+	location := h.baseURL(r) + sub.URL.EscapedPath()
 
 	res := &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
 	res.Version = rec.header.Get("ETag")
@@ -382,7 +385,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		// PATCH or DELETE to its resource by it. A failed POST created no
 		// resource, so it has none.
 		if op.method != http.MethodPost {
-			res.Location = h.baseURL(r) + path
+			res.Location = location
 		}
 		return res
 	}
@@ -390,7 +393,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	case rec.header.Get("Location") != "":
 		res.Location = rec.header.Get("Location")
 	default:
-		res.Location = h.baseURL(r) + path
+		res.Location = location
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
 		// The created resource's id ends its Location.
