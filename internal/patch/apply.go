@@ -82,6 +82,12 @@ func (a *applier) apply(op Operation) error {
 			}
 			return a.applyObject(kind, obj, nil)
 		}
+		if strings.EqualFold(path, a.e.rt.Schema.ID) {
+			// The core schema's URN, as a path, names the core attributes
+			// as an extension's names the extension's: the value is an
+			// object of them, applied as a no-path value's URN key is.
+			return a.applyKey(kind, a.e.rt.Schema.ID, v, nil)
+		}
 		l, err := a.resolve(path)
 		if err != nil {
 			return err
@@ -105,6 +111,9 @@ func (a *applier) apply(op Operation) error {
 	case "remove":
 		if path == "" {
 			return a.fail(NoTarget, "remove needs a path")
+		}
+		if strings.EqualFold(path, a.e.rt.Schema.ID) {
+			return a.fail(InvalidPath, "%q names the core schema, which is not removed whole; remove its attributes by their paths", path)
 		}
 		l, err := a.resolve(path)
 		if err != nil {
