@@ -165,3 +165,54 @@ func TestAuditFilterOnMetaLocation(t *testing.T) {
 		assert.EqualValues(t, 1, r.Body["totalResults"], f)
 	}
 }
+
+// TestAuditGroupCoreURNObjectMembers: a no-path PATCH value may hold the
+// core schema's attributes under its URN (RFC 7644 §3.5.2.1: "the value
+// ... SHALL contain a list of one or more attributes that are to be
+// added"; §3.10 names them by the fully qualified URN). For a group, a
+// "members" inside {"urn:ietf:params:scim:schemas:core:2.0:Group": {...}}
+// was not seen as a member change, so the group was read and written
+// without its members and the members were dropped with a 200; the same
+// for a path that is the core URN.
+func TestAuditGroupCoreURNObjectMembers(t *testing.T) {
+	const core = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	for _, tc := range []struct {
+		name    string
+		op      func(uid string) map[string]any
+		replace bool   // the members become the one given
+		want    string // displayName afterwards
+	}{
+		{"no path, members under the core URN key",
+			func(uid string) map[string]any {
+				return op("add", "", map[string]any{core: map[string]any{"members": []any{map[string]any{"value": uid}}}})
+			}, false, "Team"},
+		{"no path, members and displayName under the core URN key",
+			func(uid string) map[string]any {
+				return op("replace", "", map[string]any{core: map[string]any{"displayName": "Renamed", "members": []any{map[string]any{"value": uid}}}})
+			}, true, "Renamed"},
+		{"the core URN as the path",
+			func(uid string) map[string]any {
+				return op("add", core, map[string]any{"members": []any{map[string]any{"value": uid}}, "displayName": "Renamed"})
+			}, false, "Renamed"},
+	} {
+		for name, open := range concurrencyStores(t) {
+			t.Run(tc.name+"/"+name, func(t *testing.T) {
+				users, groups := open(t)
+				e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+				old := e.createUser("old")["id"].(string)
+				uid := e.createUser("member")["id"].(string)
+				g := e.createGroup("Team", old)
+				gid := g["id"].(string)
+				r := e.do("PATCH", "/Groups/"+gid, patchBody(tc.op(uid)))
+				require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+				got := e.do("GET", "/Groups/"+gid, nil)
+				want := []string{old, uid}
+				if tc.replace {
+					want = []string{uid}
+				}
+				assert.ElementsMatch(t, want, memberIDs(got.Body))
+				assert.Equal(t, tc.want, got.str("displayName"))
+			})
+		}
+	}
+}
