@@ -188,14 +188,39 @@ func (a *applier) readOnlyErr(l loc) error {
 // applied as if it were the operation's path (RFC 7644 §3.5.2.1 and
 // §3.5.2.3 with Entra ID's aadOptscim062020 form, whose keys are dotted,
 // filtered or fully qualified paths). Keys are applied in the order
-// objectKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
+// applyKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
 // for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
 // attributes.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
-	for _, k := range objectKeys(obj) {
-		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
-			return err
+	return a.applyKeys(kind, obj, ext, "")
+}
+
+// applyKeys applies each key of obj, a no-path value, whose JSON object has
+// no order of its own (RFC 8259 §4), in an order that does not depend on
+// how the client wrote it: sorted, so "name" comes before
+// "name.givenName", except that a key setting "primary" on filtered
+// elements (phoneNumbers[type eq "mobile"].primary) comes after the
+// others. Where no element matches, that key alone would create one that
+// holds nothing but type and primary, which setFiltered refuses; its
+// siblings (phoneNumbers[type eq "mobile"].value) create the element
+// first, so the created element is made primary as the client asked.
+// With in set (the core schema's URN key), a key that is a schema URN is
+// refused: URNs do not nest. Two passes over the one sorted slice, so that
+// the slice stays on the stack.
+func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Schema, in string) error {
+	keys := sortedKeys(obj)
+	for _, late := range [2]bool{false, true} {
+		for _, k := range keys {
+			if filteredPrimary(k) != late {
+				continue
+			}
+			if in != "" && resources.IsURN(k) {
+				return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, in)
+			}
+			if err := a.applyKey(kind, k, obj[k], ext); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -221,15 +246,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			if !ok {
 				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
 			}
-			for _, k := range objectKeys(obj) {
-				if resources.IsURN(k) {
-					return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, key)
-				}
-				if err := a.applyKey(kind, k, obj[k], nil); err != nil {
-					return err
-				}
-			}
-			return nil
+			return a.applyKeys(kind, obj, nil, key)
 		}
 	}
 	l, err := a.resolve(full)
@@ -1164,21 +1181,6 @@ func sameElement(attr *resources.Attribute, existing, el any) bool {
 		}
 	}
 	return subset(attr, nm, em)
-}
-
-// objectKeys orders the keys of a no-path value, whose JSON object has no
-// order of its own (RFC 8259 §4), so that the outcome does not depend on
-// how the client wrote it: sorted, so "name" comes before "name.givenName",
-// except that a key setting "primary" on filtered elements
-// (phoneNumbers[type eq "mobile"].primary) comes after the others. Where
-// no element matches, that key alone would create one that holds nothing
-// but type and primary, which setFiltered refuses; its siblings
-// (phoneNumbers[type eq "mobile"].value) create the element first, so the
-// created element is made primary as the client asked.
-func objectKeys(m map[string]any) []string {
-	keys := sortedKeys(m)
-	sort.SliceStable(keys, func(i, j int) bool { return !filteredPrimary(keys[i]) && filteredPrimary(keys[j]) })
-	return keys
 }
 
 // filteredPrimary reports whether key is a value path that ends in the
