@@ -1,6 +1,8 @@
 package scim_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -212,6 +214,47 @@ func TestAuditGroupCoreURNObjectMembers(t *testing.T) {
 				}
 				assert.ElementsMatch(t, want, memberIDs(got.Body))
 				assert.Equal(t, tc.want, got.str("displayName"))
+			})
+		}
+	}
+}
+
+// TestAuditBodyByteOrderMark: RFC 8259 §8.1 says a JSON text sent over a
+// network must not begin with a byte order mark, and "implementations that
+// parse JSON texts MAY ignore the presence of a byte order mark rather
+// than treating it as an error". Clients that write their body through a
+// UTF-8 encoder with a preamble (.NET's StreamWriter, PowerShell's
+// Out-File) send one; the answer was a 400 "invalid character 'ï'",
+// which says nothing a client can act on. Lenient mode ignores the mark,
+// with a warning; strict mode refuses it, saying what it is.
+func TestAuditBodyByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	for _, strict := range []bool{false, true} {
+		e := newEnv(t, func(c *scim.Config) { c.Strict = strict })
+		u := e.createUser("marked")
+		uid := u["id"].(string)
+		for _, tc := range []struct {
+			name, method, path, body string
+			code                     int
+		}{
+			{"POST", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bom-user"}`, 201},
+			{"PUT", "PUT", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"marked","title":"Put"}`, 200},
+			{"PATCH", "PATCH", "/Users/" + uid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Patched"}]}`, 200},
+			{"search", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName eq \"marked\""}`, 200},
+			{"bulk", "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/no-such-user"}]}`, 200},
+		} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				before := e.do("GET", "/Users/"+uid, nil)
+				warned := strings.Count(e.logs.String(), "ignored a UTF-8 byte order mark")
+				r := e.do(tc.method, tc.path, bom+tc.body)
+				if strict {
+					requireError(t, r, 400, "invalidSyntax", "byte order mark")
+					after := e.do("GET", "/Users/"+uid, nil)
+					assert.Equal(t, before.Raw, after.Raw, "a refused body changes nothing")
+					return
+				}
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				assert.Equal(t, warned+1, strings.Count(e.logs.String(), "ignored a UTF-8 byte order mark"), "one warning for the request")
 			})
 		}
 	}
