@@ -160,6 +160,10 @@ func TestAuditFilterOnMetaLocation(t *testing.T) {
 			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidFilter", "meta.location")
 		})
 	}
+	// Nor does it order a list: every store answered in creation order.
+	for _, path := range []string{"/Users?sortBy=meta.location", "/Groups?sortBy=META.LOCATION&sortOrder=descending", "/?sortBy=urn:ietf:params:scim:schemas:core:2.0:User:meta.location"} {
+		requireError(t, e.do("GET", path, nil), 400, "invalidValue", "meta.location")
+	}
 	// The other meta attributes the stores keep still filter.
 	for _, f := range []string{"meta.lastModified%20pr", "meta.version%20pr", "meta.resourceType%20eq%20%22User%22", "meta.created%20gt%20%222000-01-01T00:00:00Z%22"} {
 		r := e.do("GET", "/Users?filter="+f, nil)

@@ -442,6 +442,10 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
+		} else if res.Extension == nil && a.Name == "meta" && res.Sub != nil && res.Sub.Name == "location" {
+			// As checkFilter refuses a filter on it: no store keeps it, so
+			// every store would answer in creation order, not by it.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes meta.location from the base URL and the id and stores none, so it cannot order the results; sort by id instead", rl.sortBy)
 		}
 		lp.query.SortBy = rl.sortBy
 	}
