@@ -372,18 +372,29 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
+	// The resource's URL as meta.location spells it (/Users, not the
+	// /users a client may have sent).
+	location := h.baseURL(r) + sub.URL.EscapedPath()
 
 	res := &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
 	res.Version = rec.header.Get("ETag")
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
+		// RFC 7644 §3.7: location is "REQUIRED in a response, except in
+		// the event of a POST failure" (its §3.7.3 example answers a PUT
+		// that failed with 412 with one): a client matches a failed PUT,
+		// PATCH or DELETE to its resource by it. A failed POST created no
+		// resource, so it has none.
+		if op.method != http.MethodPost {
+			res.Location = location
+		}
 		return res
 	}
 	switch {
 	case rec.header.Get("Location") != "":
 		res.Location = rec.header.Get("Location")
 	default:
-		res.Location = h.baseURL(r) + path
+		res.Location = location
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
 		// The created resource's id ends its Location.

@@ -748,8 +748,23 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
+	if rest, ok := bytes.CutPrefix(data, utf8BOM); ok {
+		// RFC 8259 §8.1: a JSON text sent over a network must not begin
+		// with one, but "implementations that parse JSON texts MAY ignore
+		// the presence of a byte order mark rather than treating it as an
+		// error". Clients writing through a UTF-8 encoder with a preamble
+		// (.NET's StreamWriter, PowerShell) send one.
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body begins with a UTF-8 byte order mark (EF BB BF), which a JSON text sent over a network must not carry (RFC 8259 §8.1): send the body without it")
+		}
+		warn(r.Context(), "ignored a UTF-8 byte order mark at the start of the body")
+		data = rest
+	}
 	return data, validUTF8(data)
 }
+
+// utf8BOM is the UTF-8 encoding of U+FEFF, the byte order mark.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
 // maxFirstRead bounds the buffer readAll makes before the body arrives: a
 // Content-Length is the client's word, and a client that announces a

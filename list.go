@@ -280,6 +280,12 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 		// would match nothing, however the members are.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
 	}
+	if locationIn(k.resourceType(), e) {
+		// The handler makes meta.location from the base URL and the id;
+		// no store keeps it, so evaluated it would match nothing though
+		// every resource returns one.
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "\"meta.location\" cannot be used in a filter: the server makes it from the base URL and the id and stores none; compare id instead")
+	}
 	if name := neverReturned(k.resourceType(), e); name != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
@@ -313,6 +319,33 @@ func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
 			found = p.Name + ".$ref"
 		}
 		return found == ""
+	})
+	return found
+}
+
+// locationIn reports whether e compares or tests meta.location, directly
+// (meta.location, with or without the core schema URN) or in a value
+// filter on meta (meta[location pr]).
+func locationIn(rt *resources.ResourceType, e filter.Expr) bool {
+	location := func(p filter.AttrPath) bool {
+		res := rt.Resolve(p)
+		return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
+	}
+	found := false
+	filter.Walk(e, func(x filter.Expr) bool {
+		switch n := x.(type) {
+		case *filter.Compare:
+			found = found || location(n.Path)
+		case *filter.Present:
+			found = found || location(n.Path)
+		case *filter.ValuePath:
+			// Its filter's paths are relative to it: meta[location pr].
+			found = found || filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
+				return p.URI == "" && p.Sub == "" && location(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
+			})
+			return false
+		}
+		return !found
 	})
 	return found
 }
@@ -410,6 +443,10 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
+		} else if res.Extension == nil && a.Name == "meta" && res.Sub != nil && res.Sub.Name == "location" {
+			// As checkFilter refuses a filter on it: no store keeps it, so
+			// every store would answer in creation order, not by it.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes meta.location from the base URL and the id and stores none, so it cannot order the results; sort by id instead", rl.sortBy)
 		}
 		lp.query.SortBy = rl.sortBy
 	}

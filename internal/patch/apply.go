@@ -83,6 +83,12 @@ func (a *applier) apply(op Operation) error {
 			}
 			return a.applyObject(kind, obj, nil)
 		}
+		if names.Equal(path, a.e.rt.Schema.ID) {
+			// The core schema's URN, as a path, names the core attributes
+			// as an extension's names the extension's: the value is an
+			// object of them, applied as a no-path value's URN key is.
+			return a.applyKey(kind, a.e.rt.Schema.ID, v, nil)
+		}
 		l, err := a.resolve(path)
 		if err != nil {
 			return err
@@ -106,6 +112,9 @@ func (a *applier) apply(op Operation) error {
 	case "remove":
 		if path == "" {
 			return a.fail(NoTarget, "remove needs a path")
+		}
+		if names.Equal(path, a.e.rt.Schema.ID) {
+			return a.fail(InvalidPath, "%q names the core schema, which is not removed whole; remove its attributes by their paths", path)
 		}
 		l, err := a.resolve(path)
 		if err != nil {
@@ -179,21 +188,45 @@ func (a *applier) readOnlyErr(l loc) error {
 // applyObject applies add or replace without a path: every key of obj is
 // applied as if it were the operation's path (RFC 7644 §3.5.2.1 and
 // §3.5.2.3 with Entra ID's aadOptscim062020 form, whose keys are dotted,
-// filtered or fully qualified paths). Keys are applied in sorted order, so
-// "name" comes before "name.givenName". Read-only targets are ignored, as
-// RFC 7644 §3.3 says for values clients send (Okta's {"id": ..., "displayName": ...}).
+// filtered or fully qualified paths). Keys are applied in the order
+// applyKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
+// for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
 // attributes. A key given in two spellings ("title" and "TITLE") is
 // refused, as resources.Normalize refuses it in a POST or PUT body, rather
 // than applied twice, the later in sorted order winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
+	return a.applyKeys(kind, obj, ext, "")
+}
+
+// applyKeys applies each key of obj, a no-path value, whose JSON object has
+// no order of its own (RFC 8259 §4), in an order that does not depend on
+// how the client wrote it: sorted, so "name" comes before
+// "name.givenName", except that a key setting "primary" on filtered
+// elements (phoneNumbers[type eq "mobile"].primary) comes after the
+// others. Where no element matches, that key alone would create one that
+// holds nothing but type and primary, which setFiltered refuses; its
+// siblings (phoneNumbers[type eq "mobile"].value) create the element
+// first, so the created element is made primary as the client asked.
+// With in set (the core schema's URN key), a key that is a schema URN is
+// refused: URNs do not nest. Two passes over the one sorted slice, so that
+// the slice stays on the stack.
+func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Schema, in string) error {
 	keys := sortedKeys(obj)
 	if k, found := names.Repeated(keys); found {
 		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively); send it once", k)
 	}
-	for _, k := range keys {
-		if err := a.applyKey(kind, k, obj[k], ext); err != nil {
-			return err
+	for _, late := range [2]bool{false, true} {
+		for _, k := range keys {
+			if filteredPrimary(k) != late {
+				continue
+			}
+			if in != "" && resources.IsURN(k) {
+				return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, in)
+			}
+			if err := a.applyKey(kind, k, obj[k], ext); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -219,15 +252,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			if !ok {
 				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
 			}
-			for _, k := range sortedKeys(obj) {
-				if resources.IsURN(k) {
-					return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", k, key)
-				}
-				if err := a.applyKey(kind, k, obj[k], nil); err != nil {
-					return err
-				}
-			}
-			return nil
+			return a.applyKeys(kind, obj, nil, key)
 		}
 	}
 	l, err := a.resolve(full)
@@ -1162,6 +1187,13 @@ func sameElement(attr *resources.Attribute, existing, el any) bool {
 		}
 	}
 	return subset(attr, nm, em)
+}
+
+// filteredPrimary reports whether key is a value path that ends in the
+// "primary" sub-attribute of filtered elements: attr[filter].primary.
+func filteredPrimary(key string) bool {
+	i := strings.LastIndexByte(key, ']')
+	return i >= 0 && names.Equal(key[i+1:], ".primary")
 }
 
 // sortedKeys is jsonscan.SortedKeys of m: the order a walk whose effect

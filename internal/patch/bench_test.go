@@ -15,6 +15,19 @@ func BenchmarkApplyReplaceActive(b *testing.B) {
 	}
 }
 
+// BenchmarkApplyNoPathDeactivate: Okta's deactivation, a replace without a
+// path whose value holds active.
+func BenchmarkApplyNoPathDeactivate(b *testing.B) {
+	doc := mustDoc(userJSON)
+	ops := mustOps(`[{"op":"replace","value":{"active":false}}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := userEng.Apply(doc, ops, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkApplyWorkAddress: Entra's five sub-attribute operations on a
 // work address.
 func BenchmarkApplyWorkAddress(b *testing.B) {

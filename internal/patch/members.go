@@ -435,13 +435,30 @@ func (e *Engine) targetsMembers(op Operation) bool {
 		return false
 	}
 	a := &applier{e: e}
+	obj, _ := op.Value.(map[string]any)
 	if path := strings.TrimSpace(op.Path); path != "" {
+		if names.Equal(path, e.rt.Schema.ID) {
+			return a.keysTargetMembers(obj) // the core URN as the path: its value's keys
+		}
 		l, err := a.resolve(path)
 		return err == nil && l.attr == e.members
 	}
-	obj, _ := op.Value.(map[string]any)
-	for k := range obj {
-		if l, err := a.resolve(k); err == nil && l.attr == e.members {
+	return a.keysTargetMembers(obj)
+}
+
+// keysTargetMembers reports whether a key of obj, a no-path value, names
+// members, also inside the core schema's URN key
+// ({"urn:ietf:params:scim:schemas:core:2.0:Group": {"members": [...]}}),
+// whose keys Apply applies as core attributes.
+func (a *applier) keysTargetMembers(obj map[string]any) bool {
+	for k, v := range obj {
+		if names.Equal(k, a.e.rt.Schema.ID) {
+			if inner, ok := v.(map[string]any); ok && a.keysTargetMembers(inner) {
+				return true
+			}
+			continue
+		}
+		if l, err := a.resolve(k); err == nil && l.attr == a.e.members {
 			return true
 		}
 	}

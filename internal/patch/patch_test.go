@@ -659,6 +659,28 @@ func TestApplyNoPath(t *testing.T) {
 			want: over(userJSON, `{"displayName":"Babs"}`),
 		},
 		{
+			// As a path names a whole extension ($ENT), the core schema's
+			// URN names the core attributes: the value holds some of them.
+			name: "3.5.2.1 a path that is the core schema URN takes an object of core attributes",
+			ops:  `[{"op":"add","path":"urn:ietf:params:scim:schemas:core:2.0:User","value":{"displayName":"Babs","name":{"givenName":"Barb"}}}]`,
+			want: over(userJSON, `{"displayName":"Babs","name":{"formatted":"Ms. Barbara J Jensen III","familyName":"Jensen","givenName":"Barb"}}`),
+		},
+		{
+			name: "3.5.2.3 the same by replace, in another case",
+			ops:  `[{"op":"replace","path":"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER","value":{"displayName":"Babs"}}]`,
+			want: over(userJSON, `{"displayName":"Babs"}`),
+		},
+		{
+			name: "3.5.2.3 a core schema URN path needs an object",
+			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User","value":"Babs"}]`,
+			err:  &fail{InvalidValue, "must be a JSON object of attributes", 0},
+		},
+		{
+			name: "3.5.2.2 the core schema is not removed whole",
+			ops:  `[{"op":"remove","path":"urn:ietf:params:scim:schemas:core:2.0:User"}]`,
+			err:  &fail{InvalidPath, "names the core schema", 0},
+		},
+		{
 			name:   "strict: no path: unknown attribute is refused naming it",
 			ops:    `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
 			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of the User resource`, 0},
@@ -750,6 +772,14 @@ func TestApplyPrimary(t *testing.T) {
 			ops:      `[{"op":"add","path":"emails[type eq \"other\"].primary","value":true}]`,
 			want:     userJSON,
 			warnings: []string{`ignored "emails[type eq \"other\"].primary": no value of emails matches the filter, and the value it would create holds nothing but type and primary`},
+		},
+		{
+			// One no-path value is one JSON object, without an order: the
+			// ".primary" key (sorted before ".value") still applies to the
+			// element ".value" creates, whatever order the keys came in.
+			name: "IDP-QUIRKS a no-path filtered primary applies to the element its sibling creates",
+			ops:  `[{"op":"replace","value":{"emails[type eq \"other\"].primary":true,"emails[type eq \"other\"].value":"o@x.org"}}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},`+homeEmail+`,{"type":"other","primary":true,"value":"o@x.org"}]}`),
 		},
 		{
 			name:     "IDP-QUIRKS the same by replace",
