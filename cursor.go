@@ -151,22 +151,22 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 		pos = p.P
 	}
 	remaining := parts[0].lp.query.Count
-	var items [][]byte
+	body := startItems(cursorHeadSize)
 	next := ""
 	for i := start; i < len(parts); i++ {
 		q := parts[i].lp.query
 		q.Count = remaining
-		got, positions, more, err := parts[i].k.itemsAfter(h, r, parts[i].lp.proj, q, pos)
+		sent, positions, more, err := parts[i].k.itemsAfter(h, r, parts[i].lp.proj, q, pos, body)
 		if err != nil {
+			body.release()
 			h.writeError(w, r, err)
 			return
 		}
-		items = append(items, got...)
-		remaining -= len(got)
+		remaining -= sent
 		rt := parts[i].k.resourceType().Name
-		if len(got) < len(positions) || more {
-			if len(got) > 0 {
-				pos = positions[len(got)-1]
+		if sent < len(positions) || more {
+			if sent > 0 {
+				pos = positions[sent-1]
 			}
 			next = h.sealCursor(ctx, rt, hash, pos)
 			break
@@ -179,5 +179,5 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 			break
 		}
 	}
-	h.writeCursorList(w, items, next)
+	h.writeCursorList(w, body, next)
 }

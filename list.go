@@ -1,12 +1,12 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -434,71 +434,81 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	return lp, nil
 }
 
-// writeList writes a ListResponse from already-encoded resources.
-func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
-	buf := bodyBuffer()
-	b := bytes.NewBuffer(buf.b[:0])
-	startList(b, listHeadSize, items)
-	b.WriteString(`,"totalResults":`)
-	b.WriteString(strconv.Itoa(total))
-	b.WriteString(`,"itemsPerPage":`)
-	b.WriteString(strconv.Itoa(len(items)))
-	b.WriteString(`,"startIndex":`)
-	b.WriteString(strconv.Itoa(startIndex))
-	h.writeResources(w, buf, b, items)
+// A ListResponse is written into one pooled buffer (pooledBody): its
+// resources are encoded once each, straight into the buffer, after room
+// left for what comes before them (schemas, totalResults, itemsPerPage,
+// startIndex or nextCursor, which are known only once the resources are:
+// itemsPerPage counts those sent), and that head is then written into the
+// room, so that no resource is encoded into a slice of its own and copied
+// into the page. startItems begins the resources; encodePage appends
+// them; writeList or writeCursorList ends the response and writes it.
+
+// listHeadSize is the room a ListResponse's head may need: the schemas,
+// totalResults, itemsPerPage and startIndex (of up to 20 digits each)
+// and the opening of Resources.
+const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[`) + 3*20
+
+// cursorHeadSize is the room left for the head of a cursor page: a
+// nextCursor longer than it leaves (sealCursor's are about half of it)
+// costs a copy of the page, never a wrong response.
+const cursorHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"itemsPerPage":,"nextCursor":"","Resources":[`) + 20 + 256
+
+// startItems takes a buffer from the pool for a list's resources, with
+// head bytes left before them.
+func startItems(head int) *pooledBody {
+	p := bodyBuffer()
+	p.b = slices.Grow(p.b[:0], head)[:head]
+	p.head, p.n = head, 0
+	return p
 }
 
-// listHeadSize is what a ListResponse holds besides its resources: the
-// schemas, totalResults, itemsPerPage and startIndex (of up to 20 digits
-// each) and the brackets of Resources, so that writeList's buffer is made
-// once (128 was 2 bytes short of an empty page's response).
-const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[]}`) + 3*20
-
-// startList begins a ListResponse in b with its schemas, grown for items
-// and head bytes of the members the caller writes before them.
-func startList(b *bytes.Buffer, head int, items [][]byte) {
-	size := head
-	for _, it := range items {
-		size += len(it) + 1
-	}
-	b.Grow(size)
-	b.WriteString(`{"schemas":["` + listResponseSchema + `"]`)
+// writeList writes the ListResponse of the resources in body (begun with
+// startItems(listHeadSize)) and gives body back to the pool.
+func (h *handler) writeList(w http.ResponseWriter, body *pooledBody, total, startIndex int) {
+	var hb [listHeadSize]byte
+	head := append(hb[:0], `{"schemas":["`+listResponseSchema+`"],"totalResults":`...)
+	head = strconv.AppendInt(head, int64(total), 10)
+	head = append(head, `,"itemsPerPage":`...)
+	head = strconv.AppendInt(head, int64(body.n), 10)
+	head = append(head, `,"startIndex":`...)
+	head = strconv.AppendInt(head, int64(startIndex), 10)
+	h.writeItems(w, body, append(head, `,"Resources":[`...))
 }
 
-// writeResources ends a ListResponse begun in b, a buffer over buf's
-// bytes, with its Resources, writes it and gives buf back to the pool
-// with what b grew to (a panic before leaves it to the collector).
-func (h *handler) writeResources(w http.ResponseWriter, buf *pooledBody, b *bytes.Buffer, items [][]byte) {
-	b.WriteString(`,"Resources":[`)
-	for i, it := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(it)
-	}
-	b.WriteString(`]}`)
-	h.writeBytes(w, http.StatusOK, b.Bytes())
-	buf.b = b.Bytes()
-	buf.release()
-}
-
-// writeCursorList writes the ListResponse of a cursor page (RFC 9865):
-// nextCursor unless it is the last page, and no totalResults or
-// startIndex. Counting the matches would cost a scan of them on every
-// page, which a cursor walk is there to avoid; RFC 9865 lets a provider
-// leave totalResults out.
-func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
-	buf := bodyBuffer()
-	b := bytes.NewBuffer(buf.b[:0])
-	startList(b, 160+len(next), items)
-	b.WriteString(`,"itemsPerPage":`)
-	b.WriteString(strconv.Itoa(len(items)))
+// writeCursorList writes the ListResponse of a cursor page (RFC 9865)
+// from body (begun with startItems(cursorHeadSize)): nextCursor unless
+// it is the last page, and no totalResults or startIndex. Counting the
+// matches would cost a scan of them on every page, which a cursor walk
+// is there to avoid; RFC 9865 lets a provider leave totalResults out.
+func (h *handler) writeCursorList(w http.ResponseWriter, body *pooledBody, next string) {
+	var hb [cursorHeadSize]byte
+	head := append(hb[:0], `{"schemas":["`+listResponseSchema+`"],"itemsPerPage":`...)
+	head = strconv.AppendInt(head, int64(body.n), 10)
 	if next != "" {
-		b.WriteString(`,"nextCursor":"`)
-		b.WriteString(next) // base64url and ".": nothing to escape
-		b.WriteString(`"`)
+		head = append(head, `,"nextCursor":"`...)
+		head = append(head, next...) // base64url and ".": nothing to escape
+		head = append(head, '"')
 	}
-	h.writeResources(w, buf, b, items)
+	h.writeItems(w, body, append(head, `,"Resources":[`...))
+}
+
+// writeItems writes head, the resources in body and the end of the
+// ListResponse, and gives body back to the pool (a panic before leaves
+// it to the collector). head goes into the room startItems left, or,
+// longer than that, before a copy of the resources.
+func (h *handler) writeItems(w http.ResponseWriter, body *pooledBody, head []byte) {
+	body.b = append(body.b, `]}`...)
+	var out []byte
+	if len(head) <= body.head {
+		from := body.head - len(head)
+		copy(body.b[from:], head)
+		out = body.b[from:]
+	} else {
+		out = make([]byte, 0, len(head)+len(body.b)-body.head)
+		out = append(append(out, head...), body.b[body.head:]...)
+	}
+	h.writeBytes(w, http.StatusOK, out)
+	body.release()
 }
 
 // part is one resource type's share of a list request: the kind and the
@@ -513,12 +523,15 @@ type part struct {
 type lister interface {
 	resourceType() *resources.ResourceType
 	evaluator() *query.Evaluator
-	items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error)
+	// items reads one page of a list and appends its resources to body
+	// (encodePage): how many it appended, and the store's total.
+	items(h *handler, r *http.Request, proj *projection, q store.Query, body *pooledBody) (sent, total int, err error)
 	// itemsAfter reads one page of a cursor walk from the store's
-	// position after: the encoded resources, the position after each
-	// resource the store returned (more than the resources when the page
-	// was cut short), and whether more follow.
-	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) (items [][]byte, positions []string, more bool, err error)
+	// position after and appends its resources to body: how many it
+	// appended, the position after each resource the store returned
+	// (more than were appended when the page was cut short), and whether
+	// more follow.
+	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string, body *pooledBody) (sent int, positions []string, more bool, err error)
 	// cursors reports whether the store pages this kind by position.
 	cursors() bool
 }
@@ -562,12 +575,14 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k: k, lp: lp}})
 		return
 	}
-	items, total, err := k.items(h, r, lp.proj, lp.query)
+	body := startItems(listHeadSize)
+	_, total, err := k.items(h, r, lp.proj, lp.query, body)
 	if err != nil {
+		body.release()
 		h.writeError(w, r, err)
 		return
 	}
-	h.writeList(w, total, lp.query.StartIndex, items)
+	h.writeList(w, body, total, lp.query.StartIndex)
 }
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
@@ -650,7 +665,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	}
 	if len(parts) == 0 {
 		// The filter is false for every resource of every type.
-		h.writeList(w, 0, rl.firstIndex(), nil)
+		h.writeList(w, startItems(listHeadSize), 0, rl.firstIndex())
 		return
 	}
 	if rl.cursor != nil {
@@ -661,28 +676,28 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	want := parts[0].lp.query.Count
 	skip := start - 1
 	total := 0
-	var items [][]byte
+	body := startItems(listHeadSize)
 	cut := false
 	for _, p := range parts {
 		q := p.lp.query
 		q.StartIndex = skip + 1
-		q.Count = want - len(items)
+		q.Count = want - body.n
 		if cut {
 			q.Count = 0 // the page ended early: only count the rest
 		}
-		got, n, err := p.k.items(h, r, p.lp.proj, q)
+		sent, n, err := p.k.items(h, r, p.lp.proj, q, body)
 		if err != nil {
+			body.release()
 			h.writeError(w, r, err)
 			return
 		}
 		total += n
-		items = append(items, got...)
 		// A part cut short by MaxResponseBytes ends the page there, so
 		// the next page (startIndex+itemsPerPage) goes on where it ended.
-		cut = cut || len(got) < q.Count && skip+len(got) < n
+		cut = cut || sent < q.Count && skip+sent < n
 		skip = max(0, skip-n)
 	}
-	h.writeList(w, total, start, items)
+	h.writeList(w, body, total, start)
 }
 
 // listParamsAcross retries listParams for k, in a query across resource
