@@ -265,7 +265,15 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 // gets the result with the filter (store.Query.Compiled), so that a store
 // that evaluates documents with query.Select does not resolve the
 // filter's paths a second time.
+//
+// A lookup by name (nameLookup) is valid in every model and is not
+// compiled here: the memory store answers it from its name index, a SQL
+// store from its own translation, and a store that evaluates documents
+// compiles it in query.Select, once, as it would have been here.
 func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
+	if nameLookup(k.resourceType(), e) {
+		return nil, nil
+	}
 	m, err := k.evaluator().Compile(e)
 	if err != nil {
 		if p := omittedIn(k.resourceType(), e); p != "" {
@@ -285,6 +293,25 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
 	return m, nil
+}
+
+// nameLookup reports whether e is a comparison "eq" of rt's unique name
+// (userName, a group's displayName; query.NameAttr) with a string: the
+// filter an identity provider sends before each change and in every sync
+// cycle. Every model has that attribute, always returned, and eq with a
+// string is a comparison the evaluator takes for it, so nothing of
+// checkFilter's can refuse it.
+func nameLookup(rt *resources.ResourceType, e filter.Expr) bool {
+	c, ok := e.(*filter.Compare)
+	if !ok || c == nil || c.Op != filter.Eq {
+		return false
+	}
+	if _, ok := c.Value.(string); !ok {
+		return false
+	}
+	name := query.NameAttr(rt)
+	res := rt.Resolve(c.Path)
+	return name != nil && !res.Missing && res.Extension == nil && res.Sub == nil && res.Attr == name
 }
 
 // serverRefIn returns the first path of e (members.$ref, or $ref inside
