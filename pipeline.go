@@ -61,6 +61,11 @@ type kind[T any] struct {
 	// none. It gets a whole page at once, so such values cost one store
 	// call per page.
 	prepare func(r *http.Request, base string, proj *projection, items []T, fresh bool) error
+	// prepareOne is prepare of one resource (the response of a GET, POST,
+	// PUT or PATCH): prepare called directly with a slice the compiler
+	// keeps on the stack, where one passed through the prepare field is
+	// made on the heap.
+	prepareOne func(r *http.Request, base string, proj *projection, v T, fresh bool) error
 
 	// created reports the events of a create; changed those of an
 	// update from before to after (members tells whether both carry
@@ -307,7 +312,7 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 
 // respond writes one resource with its ETag and, for 201, Location.
 func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
-	if err := k.render(r, h.baseURL(r), proj, []T{v}, status == http.StatusCreated); err != nil {
+	if err := k.renderOne(r, h.baseURL(r), proj, v, status == http.StatusCreated); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -477,6 +482,16 @@ func (k *kind[T]) render(r *http.Request, base string, proj *projection, items [
 		m := k.meta(v)
 		m.Version = etag(m.Version)
 	}
+	return nil
+}
+
+// renderOne is render of one resource.
+func (k *kind[T]) renderOne(r *http.Request, base string, proj *projection, v T, fresh bool) error {
+	if err := k.prepareOne(r, base, proj, v, fresh); err != nil {
+		return err
+	}
+	m := k.meta(v)
+	m.Version = etag(m.Version)
 	return nil
 }
 
