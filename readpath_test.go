@@ -1,6 +1,8 @@
 package scim
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -49,5 +51,36 @@ func TestNameLookup(t *testing.T) {
 			_, err := query.NewEvaluator(c.rt).Compile(e)
 			assert.NoError(t, err, "%s: a name lookup must compile", c.filter)
 		}
+	}
+}
+
+// TestRequestPath: the request log's path is EscapedPath, "?" and the
+// raw query, whether cut from RequestURI or put together.
+func TestRequestPath(t *testing.T) {
+	for _, c := range []struct{ uri, strip, want string }{
+		{"/scim/v2/Users?filter=userName+eq+%22a%22", "/scim/v2", "/Users?filter=userName+eq+%22a%22"},
+		{"/Users/a%2Fb?attributes=id", "", "/Users/a%2Fb?attributes=id"},
+		{"/Users/x", "", "/Users/x"},
+		{"/Users?", "", "/Users"},
+		{"http://app.example.com/scim/v2/Groups?count=1", "/scim/v2", "/Groups?count=1"},
+		{"/scim/v2/users?count=1", "/scim/v2", "/users?count=1"},
+	} {
+		r := httptest.NewRequest("GET", c.uri, nil)
+		if c.strip != "" {
+			r.URL.Path = strings.TrimPrefix(r.URL.Path, c.strip)
+			r.URL.RawPath = strings.TrimPrefix(r.URL.RawPath, c.strip)
+		}
+		want := r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			want += "?" + r.URL.RawQuery
+		}
+		assert.Equal(t, c.want, want, c.uri)
+		assert.Equal(t, want, requestPath(r), c.uri)
+		// A URL the handler rewrote (canonicalPath) no longer ends the
+		// RequestURI: put together.
+		u := *r.URL
+		u.Path = "/Other"
+		r.URL = &u
+		assert.Equal(t, "/Other"+strings.TrimPrefix(want, strings.SplitN(want, "?", 2)[0]), requestPath(r), c.uri)
 	}
 }
