@@ -195,6 +195,18 @@ func benchHandler(b *testing.B, paired bool) {
 		{"PATCH", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
 			return serve(s, "PATCH", "/Users/"+s.ids[i%len(s.ids)], patch), 200
 		}},
+		// An identity provider's update: the user looked up by userName,
+		// then changed (Okta, Entra ID). Each lookup follows a write of
+		// the user it finds, as it does in a sync cycle, where a cache of
+		// documents made for filters would always be cold.
+		{"LookupThenPATCH", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			n := i % benchUsers
+			if rec := serve(s, "GET", "/Users?filter=userName+eq+%22seed"+fmt.Sprint(n)+"%40example.com%22", ""); rec.Code != 200 {
+				return rec, 200
+			}
+			title := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T` + fmt.Sprint(i) + `"}]}`
+			return serve(s, "PATCH", "/Users/"+s.ids[n], title), 200
+		}},
 	}
 	if paired {
 		benchPaired(b, servers, cases)
