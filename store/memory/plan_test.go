@@ -159,7 +159,7 @@ func TestIndexMatchesScan(t *testing.T) {
 		}
 	}
 	for i := range 22 {
-		filters = append(filters, fmt.Sprintf(`externalId eq "Ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d" or externalId eq "Ext-%d"`, i, i+1))
+		filters = append(filters, fmt.Sprintf(`externalId eq "Ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d" or externalId eq "Ext-%d"`, i, i+1))
 	}
 	filters = append(filters, `externalId eq "Ext-replaced" and emails.value eq "u3@example.org"`, `emails.value eq "U7@EXAMPLE.ORG"`)
 	for _, f := range filters {

@@ -334,6 +334,38 @@ func byName(e filter.Expr, rt *resources.ResourceType, name string) (string, boo
 	return eqString(c)
 }
 
+// byExternalID is byName for externalId, which the externalId index
+// answers exactly as well (keyed by the attribute's caseExact: exact, or
+// foldKey, which meets where strings.EqualFold, the evaluator's
+// comparison, holds), when the model has the attribute and the path is
+// written without a schema URN: any other filter goes to query.Select,
+// which refuses what it must.
+func byExternalID(e filter.Expr, rt *resources.ResourceType) (string, bool) {
+	if c, ok := e.(*filter.Compare); !ok || c == nil || c.Path.URI != "" || attr(rt, "externalId", "") == nil {
+		return "", false
+	}
+	return byName(e, rt, "externalId")
+}
+
+// inOrder returns the records of set in creation order.
+func inOrder[R interface {
+	comparable
+	order() uint64
+}](set map[R]struct{}) []R {
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]R, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b R) int { return cmp.Compare(a.order(), b.order()) })
+	return out
+}
+
+func (r *userRec) order() uint64  { return r.seq }
+func (r *groupRec) order() uint64 { return r.seq }
+
 // one is the candidates of a name lookup: the record found, or none.
 func one[R comparable](r R) []R {
 	var zero R
@@ -345,13 +377,20 @@ func one[R comparable](r R) []R {
 
 // userRows returns the users of t that may match q, in creation order
 // (from the indexes when the filter allows, else all), whether each of
-// them matches (byName: then the filter is not evaluated), and the
+// them matches (byName, byExternalID: then the filter is not evaluated),
+// and the
 // document the filter or sortBy reads of each (with the direct groups
 // when the filter names groups), nil when none is read. The caller holds
 // t.mu.
 func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
+	var cands []*userRec
+	matched := false
 	if v, ok := byName(q.Filter, s.model.User, "userName"); ok {
-		cands := one(t.byUserName[s.key.userName(v)])
+		cands, matched = one(t.byUserName[s.key.userName(v)]), true
+	} else if v, ok := byExternalID(q.Filter, s.model.User); ok {
+		cands, matched = inOrder(t.byUserExt[s.key.userExt(v)]), true
+	}
+	if matched {
 		if q.SortBy == "" {
 			return cands, true, nil
 		}
@@ -373,8 +412,14 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*user
 // groupRows is userRows for groups (with the members when the filter
 // names members).
 func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*groupRec) (map[string]any, error)) {
+	var cands []*groupRec
+	matched := false
 	if v, ok := byName(q.Filter, s.model.Group, "displayName"); ok {
-		cands := one(t.byGroupName[s.key.groupName(v)])
+		cands, matched = one(t.byGroupName[s.key.groupName(v)]), true
+	} else if v, ok := byExternalID(q.Filter, s.model.Group); ok {
+		cands, matched = inOrder(t.byGroupExt[s.key.groupExt(v)]), true
+	}
+	if matched {
 		if q.SortBy == "" {
 			return cands, true, nil
 		}

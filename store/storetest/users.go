@@ -666,7 +666,8 @@ func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 }
 
 // testLookupPaged: a lookup by userName (the request an identity provider
-// sends before each change), and by a group's displayName, is a list
+// sends before each change) or externalId, and by a group's displayName,
+// is a list
 // like any other: Total counts the match when the page is past it or
 // empty, a sortBy, a deletion and a cursor walk leave the answer as
 // query.Select gives it. (A store may answer such a lookup from its name
@@ -692,6 +693,12 @@ func testLookupPaged(t *testing.T, e *env) {
 		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "Alice"`, 1, 10, "", []string{"Alice"}, 1},
 		{`userName eq "gone"`, 1, 10, "", []string{}, 0},
 		{`userName eq "nobody"`, 1, 10, "title", []string{}, 0},
+		// externalId is caseExact: ext-A and EXT-A are two.
+		{`externalId eq "ext-A"`, 1, 10, "", []string{"Alice"}, 1},
+		{`externalId eq "EXT-A"`, 1, 10, "", []string{"dave@example.org"}, 1},
+		{`externalId eq "ext-a"`, 1, 10, "", []string{}, 0},
+		{`externalId eq "ext-A"`, 2, 10, "", []string{}, 1},
+		{`externalId eq "ext-b"`, 1, 0, "title", []string{}, 1},
 	} {
 		q := store.Query{Filter: parse(t, c.filter), StartIndex: c.start, Count: c.cnt, SortBy: c.sortBy}
 		p := e.listUsers(t, q)
