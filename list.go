@@ -475,10 +475,11 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 // and the opening of Resources.
 const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[`) + 3*20
 
-// cursorHeadSize is the room left for the head of a cursor page: a
-// nextCursor longer than it leaves (sealCursor's are about half of it)
-// costs a copy of the page, never a wrong response.
-const cursorHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"itemsPerPage":,"nextCursor":"","Resources":[`) + 20 + 256
+// cursorHeadSize is the room left for the head of a cursor page, with a
+// nextCursor of up to 512 bytes (sealCursor's are about 150 without a
+// sortBy, 250 with a short sort value): a longer one costs a copy of the
+// page, never a wrong response.
+const cursorHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"itemsPerPage":,"nextCursor":"","Resources":[`) + 20 + 512
 
 // startItems takes a buffer from the pool for a list's resources, with
 // head bytes left before them.

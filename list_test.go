@@ -652,3 +652,28 @@ func TestServerRefFilters(t *testing.T) {
 	}
 	assert.Len(t, e.do("GET", "/Groups/"+gid, nil).Body["members"], 1, "nothing changed")
 }
+
+// TestCursorPageLongCursor: a nextCursor longer than the room a cursor
+// page leaves for its head (a long sort value in the position) still
+// gives a whole ListResponse, and the walk every user.
+func TestCursorPageLongCursor(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		e.createUser(fmt.Sprintf("long%d", i), map[string]any{"title": fmt.Sprint(i) + strings.Repeat("t", 700)})
+	}
+	var names []string
+	cursor, longest := "", 0
+	for range 5 {
+		r := e.do("GET", "/Users?count=1&sortBy=title&cursor="+cursor, nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		names = append(names, resourceNames(r)...)
+		next, _ := r.Body["nextCursor"].(string)
+		longest = max(longest, len(next))
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	assert.Equal(t, []string{"long0", "long1", "long2"}, names)
+	assert.Greater(t, longest, 600, "the cursors are longer than the room left for them")
+}
