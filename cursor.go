@@ -108,7 +108,7 @@ func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload
 // checkCursorRequest checks the paging parameters of a cursor request
 // over parts.
 func checkCursorRequest(rl rawList, parts []part) error {
-	if rl.startIndex != nil {
+	if rl.startIndex.set {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "startIndex and cursor cannot be used together: use cursor (RFC 9865) or startIndex (index paging), not both")
 	}
 	for _, p := range parts {

@@ -27,7 +27,7 @@ type listParams struct {
 // string or a SearchRequest body.
 type rawList struct {
 	filter, sortBy, sortOrder string
-	startIndex, count         *int
+	startIndex, count         pageParam
 	attributes, excluded      []string
 	// cursor is nil for index paging; "" asks for the first page of a
 	// cursor walk (RFC 9865).
@@ -55,17 +55,25 @@ func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, 
 	return rl, nil
 }
 
+// pageParam is startIndex or count as a request gives it: set is false
+// when it gives none. (A value, not an *int: a pointer to each made every
+// list request that sends them, as Okta's lookups do, allocate twice.)
+type pageParam struct {
+	n   int
+	set bool
+}
+
 // firstIndex is the request's startIndex as a page starts at it: 1
 // unless a greater one is given (RFC 7644 §3.4.2.4).
 func (rl rawList) firstIndex() int {
-	if rl.startIndex != nil && *rl.startIndex > 1 {
-		return *rl.startIndex
+	if rl.startIndex.set && rl.startIndex.n > 1 {
+		return rl.startIndex.n
 	}
 	return 1
 }
 
-// intParam is the integer query parameter name, nil when the query has
-// none. (A function of its own, rather than a loop writing through
+// intParam is the integer query parameter name, not set when the query
+// has none. (A function of its own, rather than a loop writing through
 // pointers into the rawList, which made every list allocate the rawList.)
 //
 // RFC 7644 §3.4.2.4 gives startIndex and count as integers and says how
@@ -76,31 +84,31 @@ func (rl rawList) firstIndex() int {
 // (count=) is no value, and an integer with spaces around it or a plus
 // sign (" 2", "+3") is that integer. Anything else (1.5, 1e2, abc) has
 // no one meaning and is a 400 invalidValue in both modes.
-func (h *handler) intParam(ctx context.Context, q url.Values, name string) (*int, error) {
+func (h *handler) intParam(ctx context.Context, q url.Values, name string) (pageParam, error) {
 	if !q.Has(name) {
-		return nil, nil
+		return pageParam{}, nil
 	}
 	raw := q.Get(name)
 	if n, ok := pageInt(raw); ok && raw[0] != '+' {
-		return &n, nil
+		return pageParam{n, true}, nil
 	}
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
+			return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
 		}
 		warn(ctx, "empty %s ignored", name)
-		return nil, nil
+		return pageParam{}, nil
 	}
 	n, ok := pageInt(s) // Atoi takes one leading '+' and no more
 	if !ok {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
+		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
 	}
 	if h.cfg.Strict {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
+		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
 	}
 	warn(ctx, "%s %q taken as %d", name, raw, n)
-	return &n, nil
+	return pageParam{n, true}, nil
 }
 
 // pageInt reads startIndex or count. An integer too large for an int is
@@ -190,9 +198,9 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 				return rl, bad("an integer")
 			}
 			if strings.EqualFold(k, "count") {
-				rl.count = &n
+				rl.count = pageParam{n, true}
 			} else {
-				rl.startIndex = &n
+				rl.startIndex = pageParam{n, true}
 			}
 		case "attributes", "excludedattributes":
 			var list []string
@@ -448,8 +456,8 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	}
 	lp.query.StartIndex = rl.firstIndex()
 	lp.query.Count = h.cfg.DefaultPageSize
-	if rl.count != nil {
-		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
+	if rl.count.set {
+		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
 	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
