@@ -148,7 +148,7 @@ func TestRequestAllocations(t *testing.T) {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
 		}, nil, http.StatusOK, 15},
 		{"list userName eq, a hit, as Okta pages it", "GET", func(i int) string {
-			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22&startIndex=1&count=100", i)
+			return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22&startIndex=1&count=100", i)
 		}, nil, http.StatusOK, 17},
 		{"POST user", "POST", func(int) string { return "/Users" },
 			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
