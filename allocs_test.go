@@ -150,6 +150,9 @@ func TestRequestAllocations(t *testing.T) {
 		{"list userName eq, a hit, as Okta pages it", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22&startIndex=1&count=100", i)
 		}, nil, http.StatusOK, 17},
+		{"list externalId eq, a hit (Entra ID)", "GET", func(i int) string {
+			return fmt.Sprintf("/Users?filter=externalId+eq+%%22ext-%d%%22", i)
+		}, nil, http.StatusOK, 20},
 		{"POST user", "POST", func(int) string { return "/Users" },
 			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
