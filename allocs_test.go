@@ -152,7 +152,7 @@ func TestRequestAllocations(t *testing.T) {
 		}, nil, http.StatusOK, 17},
 		{"list externalId eq, a hit (Entra ID)", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=externalId+eq+%%22ext-%d%%22", i)
-		}, nil, http.StatusOK, 20},
+		}, nil, http.StatusOK, 15},
 		{"POST user", "POST", func(int) string { return "/Users" },
 			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },

@@ -274,12 +274,13 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 // that evaluates documents with query.Select does not resolve the
 // filter's paths a second time.
 //
-// A lookup by name (nameLookup) is valid in every model and is not
-// compiled here: the memory store answers it from its name index, a SQL
-// store from its own translation, and a store that evaluates documents
-// compiles it in query.Select, once, as it would have been here.
+// A lookup by name or externalId (keyLookup) is valid wherever it
+// resolves and is not compiled here: the memory store answers it from
+// its index, a SQL store from its own translation, and a store that
+// evaluates documents compiles it in query.Select, once, as it would
+// have been here.
 func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
-	if nameLookup(k.resourceType(), e) {
+	if keyLookup(k.resourceType(), e) {
 		return nil, nil
 	}
 	m, err := k.evaluator().Compile(e)
@@ -303,13 +304,15 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 	return m, nil
 }
 
-// nameLookup reports whether e is a comparison "eq" of rt's unique name
-// (userName, a group's displayName; query.NameAttr) with a string: the
-// filter an identity provider sends before each change and in every sync
-// cycle. Every model has that attribute, always returned, and eq with a
-// string is a comparison the evaluator takes for it, so nothing of
-// checkFilter's can refuse it.
-func nameLookup(rt *resources.ResourceType, e filter.Expr) bool {
+// keyLookup reports whether e is a comparison "eq" with a string of
+// rt's unique name (userName, a group's displayName; query.NameAttr) or
+// of externalId when the model has it: the filters identity providers
+// send before each change and in every sync cycle (externalId is Entra
+// ID's matching attribute when so configured). Each model has the name,
+// and externalId unless left out (then it does not resolve); both are
+// always returned, and eq with a string is a comparison the evaluator
+// takes for them, so nothing of checkFilter's can refuse it.
+func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
 	c, ok := e.(*filter.Compare)
 	if !ok || c == nil || c.Op != filter.Eq {
 		return false
@@ -317,9 +320,11 @@ func nameLookup(rt *resources.ResourceType, e filter.Expr) bool {
 	if _, ok := c.Value.(string); !ok {
 		return false
 	}
-	name := query.NameAttr(rt)
 	res := rt.Resolve(c.Path)
-	return name != nil && !res.Missing && res.Extension == nil && res.Sub == nil && res.Attr == name
+	if res.Missing || res.Extension != nil || res.Sub != nil || res.Attr == nil {
+		return false
+	}
+	return res.Attr == query.NameAttr(rt) || res.Attr.Name == "externalId"
 }
 
 // serverRefIn returns the first path of e (members.$ref, or $ref inside

@@ -13,11 +13,17 @@ import (
 	"github.com/scimkit/scim/store/query"
 )
 
-// TestNameLookup: the filters checkFilter leaves uncompiled are lookups
-// by the resource type's unique name and nothing else, and each of them
-// compiles: nothing is let through that the evaluator would refuse.
-func TestNameLookup(t *testing.T) {
+// TestKeyLookup: the filters checkFilter leaves uncompiled are lookups
+// by the resource type's unique name or by externalId and nothing else,
+// and each of them compiles: nothing is let through that the evaluator
+// would refuse, also in a model that leaves externalId out.
+func TestKeyLookup(t *testing.T) {
 	users, groups := resources.NewUserType(), resources.NewGroupType()
+	subset, err := resources.NewModel(resources.ModelConfig{
+		UserAttributes:  []string{"id", "meta", "userName", "active", "emails"},
+		GroupAttributes: []string{"id", "meta", "displayName", "members"},
+	})
+	require.NoError(t, err)
 	for _, c := range []struct {
 		rt     *resources.ResourceType
 		filter string
@@ -35,21 +41,32 @@ func TestNameLookup(t *testing.T) {
 		{users, `userName eq true`, false},
 		{users, `userName.value eq "b"`, false},
 		{users, `displayName eq "Babs"`, false},
-		{users, `externalId eq "b"`, false},
+		{users, `externalId eq "b"`, true},
+		{users, `EXTERNALID eq "b"`, true},
+		{users, `externalId eq 5`, false},
+		{users, `externalId sw "b"`, false},
+		{subset.User, `externalId eq "b"`, false},
+		{subset.User, `userName eq "b"`, true},
+		{subset.Group, `externalId eq "b"`, false},
+		{subset.Group, `displayName eq "b"`, true},
 		{users, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName eq "b"`, false},
 		{users, `userName eq "b" and active eq true`, false},
 		{users, `not (userName eq "b")`, false},
 		{groups, `displayName eq "Team"`, true},
 		{groups, `userName eq "b"`, false},
 		{groups, `members eq "b"`, false},
+		{groups, `externalId eq "b"`, true},
 	} {
 		e, err := filter.Parse(c.filter)
 		require.NoError(t, err, c.filter)
-		got := nameLookup(c.rt, e)
+		got := keyLookup(c.rt, e)
 		assert.Equal(t, c.want, got, c.filter)
+		if _, err := query.NewEvaluator(c.rt).Compile(e); err != nil {
+			assert.False(t, got, "%s does not compile in this model: %v", c.filter, err)
+		}
 		if got {
 			_, err := query.NewEvaluator(c.rt).Compile(e)
-			assert.NoError(t, err, "%s: a name lookup must compile", c.filter)
+			assert.NoError(t, err, "%s: a lookup let through must compile", c.filter)
 		}
 	}
 }
