@@ -137,20 +137,26 @@ func TestRequestAllocations(t *testing.T) {
 		// budget is the allocations the request makes now.
 		budget float64
 	}{
-		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 10},
-		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 10},
-		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 12},
-		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 11},
+		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 8},
+		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 8},
+		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 10},
+		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 9},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 18},
+		}, nil, http.StatusOK, 11},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 54},
+		}, nil, http.StatusOK, 15},
+		{"list userName eq, a hit, as Okta pages it", "GET", func(i int) string {
+			return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22&startIndex=1&count=100", i)
+		}, nil, http.StatusOK, 17},
+		{"list externalId eq, a hit (Entra ID)", "GET", func(i int) string {
+			return fmt.Sprintf("/Users?filter=externalId+eq+%%22ext-%d%%22", i)
+		}, nil, http.StatusOK, 15},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 58},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 52},
+			func(int) string { return deactivate }, http.StatusOK, 50},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

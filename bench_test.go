@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -194,6 +195,35 @@ func benchHandler(b *testing.B, paired bool) {
 		}},
 		{"PATCH", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
 			return serve(s, "PATCH", "/Users/"+s.ids[i%len(s.ids)], patch), 200
+		}},
+		// The load test's sync: a lookup by userName that misses, the
+		// POST of that user, and its deactivation (Entra ID's first
+		// cycle).
+		{"Sync", func(s *benchServer, _ int) (*httptest.ResponseRecorder, int) {
+			s.created++
+			name := fmt.Sprintf("%s-sync%d@example.com", s.name, s.created)
+			if rec := serve(s, "GET", "/Users?filter=userName+eq+%22"+url.QueryEscape(name)+"%22", ""); rec.Code != 200 {
+				return rec, 200
+			}
+			rec := serve(s, "POST", "/Users", userJSON(name))
+			if rec.Code != 201 {
+				return rec, 201
+			}
+			var u struct{ ID string }
+			_ = json.Unmarshal(rec.Body.Bytes(), &u)
+			return serve(s, "PATCH", "/Users/"+u.ID, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`), 200
+		}},
+		// An identity provider's update: the user looked up by userName,
+		// then changed (Okta, Entra ID). Each lookup follows a write of
+		// the user it finds, as it does in a sync cycle, where a cache of
+		// documents made for filters would always be cold.
+		{"LookupThenPATCH", func(s *benchServer, i int) (*httptest.ResponseRecorder, int) {
+			n := i % benchUsers
+			if rec := serve(s, "GET", "/Users?filter=userName+eq+%22seed"+fmt.Sprint(n)+"%40example.com%22", ""); rec.Code != 200 {
+				return rec, 200
+			}
+			title := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T` + fmt.Sprint(i) + `"}]}`
+			return serve(s, "PATCH", "/Users/"+s.ids[n], title), 200
 		}},
 	}
 	if paired {

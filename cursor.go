@@ -109,7 +109,7 @@ func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload
 // checkCursorRequest checks the paging parameters of a cursor request
 // over parts.
 func checkCursorRequest(rl rawList, parts []part) error {
-	if rl.startIndex != nil {
+	if rl.startIndex.set {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "startIndex and cursor cannot be used together: use cursor (RFC 9865) or startIndex (index paging), not both")
 	}
 	for _, p := range parts {
@@ -152,22 +152,22 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 		pos = p.P
 	}
 	remaining := parts[0].lp.query.Count
-	var items [][]byte
+	body := startItems(cursorHeadSize)
 	next := ""
 	for i := start; i < len(parts); i++ {
 		q := parts[i].lp.query
 		q.Count = remaining
-		got, positions, more, err := parts[i].k.itemsAfter(h, r, parts[i].lp.proj, q, pos)
+		sent, positions, more, err := parts[i].k.itemsAfter(h, r, parts[i].lp.proj, q, pos, body)
 		if err != nil {
+			body.release()
 			h.writeError(w, r, err)
 			return
 		}
-		items = append(items, got...)
-		remaining -= len(got)
+		remaining -= sent
 		rt := parts[i].k.resourceType().Name
-		if len(got) < len(positions) || more {
-			if len(got) > 0 {
-				pos = positions[len(got)-1]
+		if sent < len(positions) || more {
+			if sent > 0 {
+				pos = positions[sent-1]
 			}
 			next = h.sealCursor(ctx, rt, hash, pos)
 			break
@@ -180,5 +180,5 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 			break
 		}
 	}
-	h.writeCursorList(w, items, next)
+	h.writeCursorList(w, body, next)
 }

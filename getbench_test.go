@@ -32,6 +32,21 @@ func loadUserJSON(i int) string {
 // test's: requests and response writers are made before the timing, so
 // what is timed is the handler's own work.
 func BenchmarkGetUserHandler(b *testing.B) {
+	benchReadHandler(b, func(ids []string, i int) string { return "/Users/" + ids[i] })
+}
+
+// BenchmarkListHitHandler is BenchmarkGetUserHandler's for the lookup an
+// identity provider sends before each change and in every sync cycle,
+// GET /Users?filter=userName eq "x", finding one user.
+func BenchmarkListHitHandler(b *testing.B) {
+	benchReadHandler(b, func(_ []string, i int) string {
+		return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22", i)
+	})
+}
+
+// benchReadHandler times the handler on the GET requests path makes, of
+// the i-th of the users it creates first.
+func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	ctx := context.Background()
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
@@ -63,7 +78,7 @@ func BenchmarkGetUserHandler(b *testing.B) {
 	}
 	reqs := make([]*http.Request, n)
 	for i := range reqs {
-		reqs[i] = httptest.NewRequest("GET", "http://app.example.com/Users/"+ids[i], nil)
+		reqs[i] = httptest.NewRequest("GET", "http://app.example.com"+path(ids, i), nil)
 		reqs[i].Header.Set("Authorization", "Bearer "+tok)
 	}
 	w := &allocWriter{h: make(http.Header, 8)}

@@ -22,7 +22,9 @@ import (
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/*.golden from the handler's responses")
 
 // TestReadResponsesGolden holds the bytes of read responses (GET of a
-// user and of a group, lists, projections, a 304) to the ones in
+// user and of a group, lists (a userName or displayName lookup that finds
+// one, none, or is paged past, with attributes or excludedAttributes, and
+// a query across types), projections, a 304) to the ones in
 // testdata/read_responses.golden, which the handler gave before the read
 // path was made cheaper: status, ETag, Content-Type and body, byte for
 // byte. The users carry what the encoder must escape (HTML characters,
@@ -87,7 +89,18 @@ func TestReadResponsesGolden(t *testing.T) {
 		{"/Users/RICH-ID?excludedAttributes=groups,emails.type", ""},
 		{`/Users?filter=userName+eq+%22rich@example.com%22`, ""},
 		{`/Users?filter=userName+eq+%22nobody@example.com%22`, ""},
+		{`/Users?filter=userName+eq+%22rich@example.com%22&attributes=emails,name.givenName,` + ent + ":manager", ""},
+		{`/Users?filter=userName+eq+%22RICH@example.com%22&excludedAttributes=groups,emails.type,` + ext.ID, ""},
+		{`/Users?filter=userName+eq+%22nobody@example.com%22&attributes=userName`, ""},
+		{`/Users?filter=userName+eq+%22rich@example.com%22&startIndex=2`, ""},
+		{`/Users?filter=userName+eq+%22rich@example.com%22&count=0`, ""},
+		{`/Users?filter=userName+eq+%22rich@example.com%22+or+userName+eq+%22plain@example.com%22&sortBy=userName&sortOrder=descending`, ""},
+		{`/Users?filter=userName+eq+%22rich@example.com%22+or+userName+eq+%22plain@example.com%22&cursor=&count=5&attributes=userName`, ""},
 		{`/Users?sortBy=userName&count=2`, ""},
+		{`/Users?sortBy=userName&startIndex=2&count=2&excludedAttributes=name,emails`, ""},
+		{`/Groups?filter=displayName+eq+%22Team+%5C%22A%5C%22+%3C%26%3E%22`, ""},
+		{`/Groups?filter=displayName+eq+%22team+%5C%22a%5C%22+%3C%26%3E%22&attributes=displayName`, ""},
+		{`/?filter=userName+eq+%22plain@example.com%22+or+displayName+eq+%22Team+%5C%22A%5C%22+%3C%26%3E%22`, ""},
 		{`/Groups?filter=displayName+sw+%22Team%22`, ""},
 		{"/Users/RICH-ID", `If-None-Match: W/"1"`},
 		{"/Users/RICH-ID", `If-Match: W/"9"`},

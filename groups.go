@@ -47,6 +47,10 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		listAfter: groupListAfter(h, gs),
 		prepare:   h.prepareGroups,
+		prepareOne: func(r *http.Request, base string, proj *projection, g *resources.Group, fresh bool) error {
+			one := [1]*resources.Group{g}
+			return h.prepareGroups(r, base, proj, one[:], fresh)
+		},
 
 		created: func(ctx context.Context, g *resources.Group) {
 			h.emit(ctx, Event{Type: GroupCreated, ID: g.ID, Group: g})

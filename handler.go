@@ -632,12 +632,9 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 		// log keeps (the decoded path of /Users/a%00b holds a NUL, of
 		// /Users/%FF a byte that is not UTF-8; store/sqlstore stores
 		// such bytes of other fields as U+FFFD).
-		Path:    r.URL.EscapedPath(),
+		Path:    requestPath(r),
 		Status:  sw.status,
 		Latency: elapsed,
-	}
-	if r.URL.RawQuery != "" {
-		entry.Path += "?" + r.URL.RawQuery
 	}
 	if tok != nil {
 		entry.TokenHint = tok.Hint
@@ -649,6 +646,26 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	if err := h.cfg.RequestLog.Record(r.Context(), entry.Sanitized()); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
+}
+
+// requestPath is the request's path and query as sent, escapes kept:
+// r.URL.EscapedPath(), then "?" and the raw query when there is one. A
+// server's request carries them, so written, at the end of its
+// RequestURI (after the prefix a mux stripped), and the text is cut from
+// there rather than put together for every list request the log records.
+func requestPath(r *http.Request) string {
+	p, q := r.URL.EscapedPath(), r.URL.RawQuery
+	if q == "" {
+		return p
+	}
+	uri := r.RequestURI
+	if n := len(p) + 1 + len(q); len(uri) >= n {
+		tail := uri[len(uri)-n:]
+		if tail[:len(p)] == p && tail[len(p)] == '?' && tail[len(p)+1:] == q {
+			return tail
+		}
+	}
+	return p + "?" + q
 }
 
 // authenticate returns the request's token: into, when Config.Tokens is a

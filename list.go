@@ -1,12 +1,12 @@
 package scim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,7 +28,7 @@ type listParams struct {
 // string or a SearchRequest body.
 type rawList struct {
 	filter, sortBy, sortOrder string
-	startIndex, count         *int
+	startIndex, count         pageParam
 	attributes, excluded      []string
 	// cursor is nil for index paging; "" asks for the first page of a
 	// cursor walk (RFC 9865).
@@ -56,17 +56,25 @@ func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, 
 	return rl, nil
 }
 
+// pageParam is startIndex or count as a request gives it: set is false
+// when it gives none. (A value, not an *int: a pointer to each made every
+// list request that sends them, as Okta's lookups do, allocate twice.)
+type pageParam struct {
+	n   int
+	set bool
+}
+
 // firstIndex is the request's startIndex as a page starts at it: 1
 // unless a greater one is given (RFC 7644 §3.4.2.4).
 func (rl rawList) firstIndex() int {
-	if rl.startIndex != nil && *rl.startIndex > 1 {
-		return *rl.startIndex
+	if rl.startIndex.set && rl.startIndex.n > 1 {
+		return rl.startIndex.n
 	}
 	return 1
 }
 
-// intParam is the integer query parameter name, nil when the query has
-// none. (A function of its own, rather than a loop writing through
+// intParam is the integer query parameter name, not set when the query
+// has none. (A function of its own, rather than a loop writing through
 // pointers into the rawList, which made every list allocate the rawList.)
 //
 // RFC 7644 §3.4.2.4 gives startIndex and count as integers and says how
@@ -77,31 +85,31 @@ func (rl rawList) firstIndex() int {
 // (count=) is no value, and an integer with spaces around it or a plus
 // sign (" 2", "+3") is that integer. Anything else (1.5, 1e2, abc) has
 // no one meaning and is a 400 invalidValue in both modes.
-func (h *handler) intParam(ctx context.Context, q url.Values, name string) (*int, error) {
+func (h *handler) intParam(ctx context.Context, q url.Values, name string) (pageParam, error) {
 	if !q.Has(name) {
-		return nil, nil
+		return pageParam{}, nil
 	}
 	raw := q.Get(name)
 	if n, ok := pageInt(raw); ok && raw[0] != '+' {
-		return &n, nil
+		return pageParam{n, true}, nil
 	}
 	s := strings.TrimSpace(raw)
 	if s == "" {
 		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
+			return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
 		}
 		warn(ctx, "empty %s ignored", name)
-		return nil, nil
+		return pageParam{}, nil
 	}
 	n, ok := pageInt(s) // Atoi takes one leading '+' and no more
 	if !ok {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
+		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
 	}
 	if h.cfg.Strict {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
+		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
 	}
 	warn(ctx, "%s %q taken as %d", name, raw, n)
-	return &n, nil
+	return pageParam{n, true}, nil
 }
 
 // pageInt reads startIndex or count. An integer too large for an int is
@@ -191,9 +199,9 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 				return rl, bad("an integer")
 			}
 			if names.Equal(k, "count") {
-				rl.count = &n
+				rl.count = pageParam{n, true}
 			} else {
-				rl.startIndex = &n
+				rl.startIndex = pageParam{n, true}
 			}
 		case "attributes", "excludedattributes":
 			var list []string
@@ -266,7 +274,16 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 // gets the result with the filter (store.Query.Compiled), so that a store
 // that evaluates documents with query.Select does not resolve the
 // filter's paths a second time.
+//
+// A lookup by name or externalId (keyLookup) is valid wherever it
+// resolves and is not compiled here: the memory store answers it from
+// its index, a SQL store from its own translation, and a store that
+// evaluates documents compiles it in query.Select, once, as it would
+// have been here.
 func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
+	if keyLookup(k.resourceType(), e) {
+		return nil, nil
+	}
 	m, err := k.evaluator().Compile(e)
 	if err != nil {
 		if p := omittedIn(k.resourceType(), e); p != "" {
@@ -292,6 +309,29 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
 	}
 	return m, nil
+}
+
+// keyLookup reports whether e is a comparison "eq" with a string of
+// rt's unique name (userName, a group's displayName; query.NameAttr) or
+// of externalId when the model has it: the filters identity providers
+// send before each change and in every sync cycle (externalId is Entra
+// ID's matching attribute when so configured). Each model has the name,
+// and externalId unless left out (then it does not resolve); both are
+// always returned, and eq with a string is a comparison the evaluator
+// takes for them, so nothing of checkFilter's can refuse it.
+func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
+	c, ok := e.(*filter.Compare)
+	if !ok || c == nil || c.Op != filter.Eq {
+		return false
+	}
+	if _, ok := c.Value.(string); !ok {
+		return false
+	}
+	res := rt.Resolve(c.Path)
+	if res.Missing || res.Extension != nil || res.Sub != nil || res.Attr == nil {
+		return false
+	}
+	return res.Attr == query.NameAttr(rt) || res.Attr.Name == "externalId"
 }
 
 // serverRefIn returns the first path of e (members.$ref, or $ref inside
@@ -459,8 +499,8 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	}
 	lp.query.StartIndex = rl.firstIndex()
 	lp.query.Count = h.cfg.DefaultPageSize
-	if rl.count != nil {
-		lp.query.Count = max(0, min(*rl.count, h.cfg.MaxPageSize))
+	if rl.count.set {
+		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
 	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
@@ -472,71 +512,82 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	return lp, nil
 }
 
-// writeList writes a ListResponse from already-encoded resources.
-func (h *handler) writeList(w http.ResponseWriter, total, startIndex int, items [][]byte) {
-	buf := bodyBuffer()
-	b := bytes.NewBuffer(buf.b[:0])
-	startList(b, listHeadSize, items)
-	b.WriteString(`,"totalResults":`)
-	b.WriteString(strconv.Itoa(total))
-	b.WriteString(`,"itemsPerPage":`)
-	b.WriteString(strconv.Itoa(len(items)))
-	b.WriteString(`,"startIndex":`)
-	b.WriteString(strconv.Itoa(startIndex))
-	h.writeResources(w, buf, b, items)
+// A ListResponse is written into one pooled buffer (pooledBody): its
+// resources are encoded once each, straight into the buffer, after room
+// left for what comes before them (schemas, totalResults, itemsPerPage,
+// startIndex or nextCursor, which are known only once the resources are:
+// itemsPerPage counts those sent), and that head is then written into the
+// room, so that no resource is encoded into a slice of its own and copied
+// into the page. startItems begins the resources; encodePage appends
+// them; writeList or writeCursorList ends the response and writes it.
+
+// listHeadSize is the room a ListResponse's head may need: the schemas,
+// totalResults, itemsPerPage and startIndex (of up to 20 digits each)
+// and the opening of Resources.
+const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[`) + 3*20
+
+// cursorHeadSize is the room left for the head of a cursor page, with a
+// nextCursor of up to 512 bytes (sealCursor's are about 150 without a
+// sortBy, 250 with a short sort value): a longer one costs a copy of the
+// page, never a wrong response.
+const cursorHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"itemsPerPage":,"nextCursor":"","Resources":[`) + 20 + 512
+
+// startItems takes a buffer from the pool for a list's resources, with
+// head bytes left before them.
+func startItems(head int) *pooledBody {
+	p := bodyBuffer()
+	p.b = slices.Grow(p.b[:0], head)[:head]
+	p.head, p.n = head, 0
+	return p
 }
 
-// listHeadSize is what a ListResponse holds besides its resources: the
-// schemas, totalResults, itemsPerPage and startIndex (of up to 20 digits
-// each) and the brackets of Resources, so that writeList's buffer is made
-// once (128 was 2 bytes short of an empty page's response).
-const listHeadSize = len(`{"schemas":["`+listResponseSchema+`"],"totalResults":,"itemsPerPage":,"startIndex":,"Resources":[]}`) + 3*20
-
-// startList begins a ListResponse in b with its schemas, grown for items
-// and head bytes of the members the caller writes before them.
-func startList(b *bytes.Buffer, head int, items [][]byte) {
-	size := head
-	for _, it := range items {
-		size += len(it) + 1
-	}
-	b.Grow(size)
-	b.WriteString(`{"schemas":["` + listResponseSchema + `"]`)
+// writeList writes the ListResponse of the resources in body (begun with
+// startItems(listHeadSize)) and gives body back to the pool.
+func (h *handler) writeList(w http.ResponseWriter, body *pooledBody, total, startIndex int) {
+	var hb [listHeadSize]byte
+	head := append(hb[:0], `{"schemas":["`+listResponseSchema+`"],"totalResults":`...)
+	head = strconv.AppendInt(head, int64(total), 10)
+	head = append(head, `,"itemsPerPage":`...)
+	head = strconv.AppendInt(head, int64(body.n), 10)
+	head = append(head, `,"startIndex":`...)
+	head = strconv.AppendInt(head, int64(startIndex), 10)
+	h.writeItems(w, body, append(head, `,"Resources":[`...))
 }
 
-// writeResources ends a ListResponse begun in b, a buffer over buf's
-// bytes, with its Resources, writes it and gives buf back to the pool
-// with what b grew to (a panic before leaves it to the collector).
-func (h *handler) writeResources(w http.ResponseWriter, buf *pooledBody, b *bytes.Buffer, items [][]byte) {
-	b.WriteString(`,"Resources":[`)
-	for i, it := range items {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(it)
-	}
-	b.WriteString(`]}`)
-	h.writeBytes(w, http.StatusOK, b.Bytes())
-	buf.b = b.Bytes()
-	buf.release()
-}
-
-// writeCursorList writes the ListResponse of a cursor page (RFC 9865):
-// nextCursor unless it is the last page, and no totalResults or
-// startIndex. Counting the matches would cost a scan of them on every
-// page, which a cursor walk is there to avoid; RFC 9865 lets a provider
-// leave totalResults out.
-func (h *handler) writeCursorList(w http.ResponseWriter, items [][]byte, next string) {
-	buf := bodyBuffer()
-	b := bytes.NewBuffer(buf.b[:0])
-	startList(b, 160+len(next), items)
-	b.WriteString(`,"itemsPerPage":`)
-	b.WriteString(strconv.Itoa(len(items)))
+// writeCursorList writes the ListResponse of a cursor page (RFC 9865)
+// from body (begun with startItems(cursorHeadSize)): nextCursor unless
+// it is the last page, and no totalResults or startIndex. Counting the
+// matches would cost a scan of them on every page, which a cursor walk
+// is there to avoid; RFC 9865 lets a provider leave totalResults out.
+func (h *handler) writeCursorList(w http.ResponseWriter, body *pooledBody, next string) {
+	var hb [cursorHeadSize]byte
+	head := append(hb[:0], `{"schemas":["`+listResponseSchema+`"],"itemsPerPage":`...)
+	head = strconv.AppendInt(head, int64(body.n), 10)
 	if next != "" {
-		b.WriteString(`,"nextCursor":"`)
-		b.WriteString(next) // base64url and ".": nothing to escape
-		b.WriteString(`"`)
+		head = append(head, `,"nextCursor":"`...)
+		head = append(head, next...) // base64url and ".": nothing to escape
+		head = append(head, '"')
 	}
-	h.writeResources(w, buf, b, items)
+	h.writeItems(w, body, append(head, `,"Resources":[`...))
+}
+
+// writeItems writes head, the resources in body and the end of the
+// ListResponse, and gives body back to the pool (a panic before leaves
+// it to the collector). head goes into the room startItems left, or,
+// longer than that, before a copy of the resources.
+func (h *handler) writeItems(w http.ResponseWriter, body *pooledBody, head []byte) {
+	body.b = append(body.b, `]}`...)
+	var out []byte
+	if len(head) <= body.head {
+		from := body.head - len(head)
+		copy(body.b[from:], head)
+		out = body.b[from:]
+	} else {
+		out = make([]byte, 0, len(head)+len(body.b)-body.head)
+		out = append(append(out, head...), body.b[body.head:]...)
+	}
+	h.writeBytes(w, http.StatusOK, out)
+	body.release()
 }
 
 // part is one resource type's share of a list request: the kind and the
@@ -551,12 +602,15 @@ type part struct {
 type lister interface {
 	resourceType() *resources.ResourceType
 	evaluator() *query.Evaluator
-	items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error)
+	// items reads one page of a list and appends its resources to body
+	// (encodePage): how many it appended, and the store's total.
+	items(h *handler, r *http.Request, proj *projection, q store.Query, body *pooledBody) (sent, total int, err error)
 	// itemsAfter reads one page of a cursor walk from the store's
-	// position after: the encoded resources, the position after each
-	// resource the store returned (more than the resources when the page
-	// was cut short), and whether more follow.
-	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) (items [][]byte, positions []string, more bool, err error)
+	// position after and appends its resources to body: how many it
+	// appended, the position after each resource the store returned
+	// (more than were appended when the page was cut short), and whether
+	// more follow.
+	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string, body *pooledBody) (sent int, positions []string, more bool, err error)
 	// cursors reports whether the store pages this kind by position.
 	cursors() bool
 }
@@ -600,12 +654,14 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		h.walkCursor(w, r, rl, k.resourceType().Name, []part{{k: k, lp: lp}})
 		return
 	}
-	items, total, err := k.items(h, r, lp.proj, lp.query)
+	body := startItems(listHeadSize)
+	_, total, err := k.items(h, r, lp.proj, lp.query, body)
 	if err != nil {
+		body.release()
 		h.writeError(w, r, err)
 		return
 	}
-	h.writeList(w, total, lp.query.StartIndex, items)
+	h.writeList(w, body, total, lp.query.StartIndex)
 }
 
 // searchAll serves POST /.search (RFC 7644 §3.4.3): the filter runs on
@@ -688,7 +744,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	}
 	if len(parts) == 0 {
 		// The filter is false for every resource of every type.
-		h.writeList(w, 0, rl.firstIndex(), nil)
+		h.writeList(w, startItems(listHeadSize), 0, rl.firstIndex())
 		return
 	}
 	if rl.cursor != nil {
@@ -699,28 +755,28 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	want := parts[0].lp.query.Count
 	skip := start - 1
 	total := 0
-	var items [][]byte
+	body := startItems(listHeadSize)
 	cut := false
 	for _, p := range parts {
 		q := p.lp.query
 		q.StartIndex = skip + 1
-		q.Count = want - len(items)
+		q.Count = want - body.n
 		if cut {
 			q.Count = 0 // the page ended early: only count the rest
 		}
-		got, n, err := p.k.items(h, r, p.lp.proj, q)
+		sent, n, err := p.k.items(h, r, p.lp.proj, q, body)
 		if err != nil {
+			body.release()
 			h.writeError(w, r, err)
 			return
 		}
 		total += n
-		items = append(items, got...)
 		// A part cut short by MaxResponseBytes ends the page there, so
 		// the next page (startIndex+itemsPerPage) goes on where it ended.
-		cut = cut || len(got) < q.Count && skip+len(got) < n
+		cut = cut || sent < q.Count && skip+sent < n
 		skip = max(0, skip-n)
 	}
-	h.writeList(w, total, start, items)
+	h.writeList(w, body, total, start)
 }
 
 // listParamsAcross retries listParams for k, in a query across resource

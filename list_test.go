@@ -489,6 +489,58 @@ func TestResponseByteBudget(t *testing.T) {
 	assert.Equal(t, []string{"big0", "big1", "big2", "big3", "big4", "big5", "after-the-users"}, seen)
 }
 
+// TestResponseByteBudgetPages holds where Config.MaxResponseBytes cuts
+// pages to where it cut them when each resource was encoded into a slice
+// of its own: the resources of one store call count, a resource that
+// passes the budget is left for the next page unless it is the first,
+// and a cursor walk and a query across types cut as an index page does.
+func TestResponseByteBudgetPages(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.MaxResponseBytes = 5000 })
+	for i := range 7 {
+		e.createUser(fmt.Sprintf("big%d", i), map[string]any{"title": strings.Repeat("x", 700*(i%3+1))})
+	}
+	e.createGroup("after-the-users")
+	for _, c := range []struct {
+		name string
+		page func(start int, cursor string) *resp
+		// want is itemsPerPage, page after page, as the handler gave it
+		// before.
+		want []int
+	}{
+		{"index", func(start int, _ string) *resp {
+			return e.do("GET", fmt.Sprintf("/Users?startIndex=%d&count=10", start), nil)
+		}, []int{2, 2, 2, 1, 0}},
+		{"index, projected", func(start int, _ string) *resp {
+			return e.do("GET", fmt.Sprintf("/Users?startIndex=%d&count=10&attributes=title", start), nil)
+		}, []int{3, 3, 1, 0}},
+		{"across types", func(start int, _ string) *resp {
+			return e.do("POST", "/.search", map[string]any{"startIndex": start, "count": 10})
+		}, []int{2, 2, 2, 2, 0}},
+		{"cursor", func(_ int, cursor string) *resp {
+			return e.do("GET", "/Users?count=10&cursor="+cursor, nil)
+		}, []int{2, 2, 2, 1}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var got []int
+			start, cursor := 1, ""
+			for range 20 {
+				r := c.page(start, cursor)
+				require.Equal(t, 200, r.Code, r.Raw)
+				n := int(r.Body["itemsPerPage"].(float64))
+				require.Len(t, r.Body["Resources"], n)
+				got = append(got, n)
+				start += n
+				next, _ := r.Body["nextCursor"].(string)
+				if n == 0 || (c.name == "cursor" && next == "") {
+					break
+				}
+				cursor = next
+			}
+			require.Equal(t, c.want, got)
+		})
+	}
+}
+
 // resourceNames returns the userName of each user and the displayName of
 // each group of a ListResponse, in order.
 func resourceNames(r *resp) []string {
@@ -599,4 +651,29 @@ func TestServerRefFilters(t *testing.T) {
 		})
 	}
 	assert.Len(t, e.do("GET", "/Groups/"+gid, nil).Body["members"], 1, "nothing changed")
+}
+
+// TestCursorPageLongCursor: a nextCursor longer than the room a cursor
+// page leaves for its head (a long sort value in the position) still
+// gives a whole ListResponse, and the walk every user.
+func TestCursorPageLongCursor(t *testing.T) {
+	e := newEnv(t)
+	for i := range 3 {
+		e.createUser(fmt.Sprintf("long%d", i), map[string]any{"title": fmt.Sprint(i) + strings.Repeat("t", 700)})
+	}
+	var names []string
+	cursor, longest := "", 0
+	for range 5 {
+		r := e.do("GET", "/Users?count=1&sortBy=title&cursor="+cursor, nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		names = append(names, resourceNames(r)...)
+		next, _ := r.Body["nextCursor"].(string)
+		longest = max(longest, len(next))
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	assert.Equal(t, []string{"long0", "long1", "long2"}, names)
+	assert.Greater(t, longest, 600, "the cursors are longer than the room left for them")
 }

@@ -61,6 +61,11 @@ type kind[T any] struct {
 	// none. It gets a whole page at once, so such values cost one store
 	// call per page.
 	prepare func(r *http.Request, base string, proj *projection, items []T, fresh bool) error
+	// prepareOne is prepare of one resource (the response of a GET, POST,
+	// PUT or PATCH): prepare called directly with a slice the compiler
+	// keeps on the stack, where one passed through the prepare field is
+	// made on the heap.
+	prepareOne func(r *http.Request, base string, proj *projection, v T, fresh bool) error
 
 	// created reports the events of a create; changed those of an
 	// update from before to after (members tells whether both carry
@@ -307,7 +312,7 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 
 // respond writes one resource with its ETag and, for 201, Location.
 func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
-	if err := k.render(r, h.baseURL(r), proj, []T{v}, status == http.StatusCreated); err != nil {
+	if err := k.renderOne(r, h.baseURL(r), proj, v, status == http.StatusCreated); err != nil {
 		h.writeError(w, r, err)
 		return
 	}
@@ -334,7 +339,12 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 // which every read would otherwise allocate (and the collector reclaim).
 // It is safe because a ResponseWriter does not keep what Write is given
 // (io.Writer's contract; net/http copies it to the connection's buffer).
-type pooledBody struct{ b []byte }
+type pooledBody struct {
+	b []byte
+	// head and n serve a ListResponse (startItems): the bytes left before
+	// its resources, and how many resources b holds.
+	head, n int
+}
 
 // maxPooledBody bounds the buffers kept: a large group's response is
 // allocated for itself and left to the collector, not held for every
@@ -398,52 +408,65 @@ func encodeTo(dst []byte, v any, proj *projection) ([]byte, error) {
 	return append(dst, b...), nil
 }
 
-// items reads one page of a list and encodes each resource of it.
-func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Query) ([][]byte, int, error) {
+// items reads one page of a list and appends each resource of it to
+// body (encodePage).
+func (k *kind[T]) items(h *handler, r *http.Request, proj *projection, q store.Query, body *pooledBody) (int, int, error) {
 	page, err := k.list(r.Context(), q)
 	if err != nil {
-		return nil, 0, err
+		return 0, 0, err
 	}
-	out, err := k.encodePage(h, r, proj, page.Items)
-	return out, page.Total, err
+	sent, err := k.encodePage(h, r, proj, page.Items, body)
+	return sent, page.Total, err
 }
 
-// itemsAfter reads one page of a cursor walk and encodes each resource of
-// it.
-func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string) ([][]byte, []string, bool, error) {
+// itemsAfter reads one page of a cursor walk and appends each resource
+// of it to body (encodePage).
+func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string, body *pooledBody) (int, []string, bool, error) {
 	page, err := k.listAfter(r.Context(), q, after)
 	if err != nil {
-		return nil, nil, false, err
+		return 0, nil, false, err
 	}
 	if len(page.Positions) != len(page.Items) {
-		return nil, nil, false, errors.New("scim: the store's cursor page has not one position per item")
+		return 0, nil, false, errors.New("scim: the store's cursor page has not one position per item")
 	}
-	out, err := k.encodePage(h, r, proj, page.Items)
-	return out, page.Positions, page.More, err
+	sent, err := k.encodePage(h, r, proj, page.Items, body)
+	return sent, page.Positions, page.More, err
 }
 
-// encodePage renders and encodes the resources of a page, in order. A
-// page of large resources is cut short rather than held whole in memory
-// (at least one resource is sent): itemsPerPage says how many came, and
-// the client asks for the rest from startIndex+itemsPerPage, as RFC 7644
-// §3.4.2.4 allows, or from the cursor after the last one sent.
-func (k *kind[T]) encodePage(h *handler, r *http.Request, proj *projection, items []T) ([][]byte, error) {
+// encodePage renders the resources of a page and appends them to body, a
+// ListResponse's resources (startItems), in order, each encoded once,
+// straight into body: it returns how many it appended. A page of large
+// resources is cut short rather than held whole in memory (at least one
+// resource is sent): when the resources this call appended pass
+// Config.MaxResponseBytes, the one that passed it is taken back and the
+// page ends there; itemsPerPage says how many came, and the client asks
+// for the rest from startIndex+itemsPerPage, as RFC 7644 §3.4.2.4
+// allows, or from the cursor after the last one sent.
+func (k *kind[T]) encodePage(h *handler, r *http.Request, proj *projection, items []T, body *pooledBody) (int, error) {
 	if err := k.render(r, h.baseURL(r), proj, items, false); err != nil {
-		return nil, err
+		return 0, err
 	}
-	out := make([][]byte, 0, len(items))
-	size := 0
+	size, sent := 0, 0
 	for _, v := range items {
-		b, err := encode(v, proj)
-		if err != nil {
-			return nil, err
+		mark := len(body.b)
+		if body.n > 0 {
+			body.b = append(body.b, ',')
 		}
-		if size += len(b); size > h.cfg.MaxResponseBytes && len(out) > 0 {
+		from := len(body.b)
+		b, err := encodeTo(body.b, v, proj)
+		if err != nil {
+			body.b = body.b[:mark]
+			return sent, err
+		}
+		body.b = b
+		if size += len(b) - from; size > h.cfg.MaxResponseBytes && sent > 0 {
+			body.b = body.b[:mark]
 			break
 		}
-		out = append(out, b)
+		body.n++
+		sent++
 	}
-	return out, nil
+	return sent, nil
 }
 
 // cursors reports whether the store pages this kind by position.
@@ -459,6 +482,16 @@ func (k *kind[T]) render(r *http.Request, base string, proj *projection, items [
 		m := k.meta(v)
 		m.Version = etag(m.Version)
 	}
+	return nil
+}
+
+// renderOne is render of one resource.
+func (k *kind[T]) renderOne(r *http.Request, base string, proj *projection, v T, fresh bool) error {
+	if err := k.prepareOne(r, base, proj, v, fresh); err != nil {
+		return err
+	}
+	m := k.meta(v)
+	m.Version = etag(m.Version)
 	return nil
 }
 

@@ -51,6 +51,10 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		},
 		listAfter: userListAfter(h, us),
 		prepare:   h.prepareUsers,
+		prepareOne: func(r *http.Request, base string, proj *projection, u *resources.User, fresh bool) error {
+			one := [1]*resources.User{u}
+			return h.prepareUsers(r, base, proj, one[:], fresh)
+		},
 
 		created: func(ctx context.Context, u *resources.User) {
 			h.passwordSent(ctx, u.ID)

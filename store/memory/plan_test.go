@@ -152,9 +152,14 @@ func TestIndexMatchesScan(t *testing.T) {
 			`userName eq "`+n+`x"`, `userName eq "`+strings.ToUpper(n)+`X"`,
 			`emails eq "`+n+`@example.com"`, `emails[type eq "work" and value eq "`+strings.ToUpper(n)+`@EXAMPLE.COM"]`,
 		)
+		// Lookups by userName alone, which the name index answers without
+		// evaluating the filter: deleted and replaced users among them.
+		for k := range 4 {
+			filters = append(filters, fmt.Sprintf(`userName eq "%s-%d"`, n, k), fmt.Sprintf(`userName eq "%s-%d"`, strings.ToUpper(n), k))
+		}
 	}
 	for i := range 22 {
-		filters = append(filters, fmt.Sprintf(`externalId eq "Ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d" or externalId eq "Ext-%d"`, i, i+1))
+		filters = append(filters, fmt.Sprintf(`externalId eq "Ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d" or externalId eq "Ext-%d"`, i, i+1))
 	}
 	filters = append(filters, `externalId eq "Ext-replaced" and emails.value eq "u3@example.org"`, `emails.value eq "U7@EXAMPLE.ORG"`)
 	for _, f := range filters {

@@ -320,17 +320,89 @@ func attr(rt *resources.ResourceType, name, sub string) *resources.Attribute {
 	return a
 }
 
+// byName reports whether e is one comparison "eq" of the resource
+// type's unique name (userName, a group's displayName; query.NameAttr)
+// with a string, and returns the string. The name index (keyed by
+// query.NameKey, or by the name itself when the host made it caseExact)
+// then answers e exactly: the record under the operand's key is the one
+// match, as the evaluator compares names by the same key, so no document
+// need be made or evaluated.
+func byName(e filter.Expr, rt *resources.ResourceType, name string) (string, bool) {
+	c, ok := e.(*filter.Compare)
+	if !ok || c == nil || !isCore(c.Path, rt, name) {
+		return "", false
+	}
+	return eqString(c)
+}
+
+// byExternalID is byName for externalId, which the externalId index
+// answers exactly as well (keyed by the attribute's caseExact: exact, or
+// foldKey, which meets where strings.EqualFold, the evaluator's
+// comparison, holds), when the model has the attribute and the path is
+// written without a schema URN: any other filter goes to query.Select,
+// which refuses what it must.
+func byExternalID(e filter.Expr, rt *resources.ResourceType) (string, bool) {
+	if c, ok := e.(*filter.Compare); !ok || c == nil || c.Path.URI != "" || attr(rt, "externalId", "") == nil {
+		return "", false
+	}
+	return byName(e, rt, "externalId")
+}
+
+// inOrder returns the records of set in creation order.
+func inOrder[R interface {
+	comparable
+	order() uint64
+}](set map[R]struct{}) []R {
+	if len(set) == 0 {
+		return nil
+	}
+	out := make([]R, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b R) int { return cmp.Compare(a.order(), b.order()) })
+	return out
+}
+
+func (r *userRec) order() uint64  { return r.seq }
+func (r *groupRec) order() uint64 { return r.seq }
+
+// one is the candidates of a name lookup: the record found, or none.
+func one[R comparable](r R) []R {
+	var zero R
+	if r == zero {
+		return nil
+	}
+	return []R{r}
+}
+
 // userRows returns the users of t that may match q, in creation order
-// (from the indexes when the filter allows, else all), and the document
-// the filter reads of each (with the direct groups when it names groups).
-// The caller holds t.mu.
-func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, func(*userRec) (map[string]any, error)) {
+// (from the indexes when the filter allows, else all), whether each of
+// them matches (byName, byExternalID: then the filter is not evaluated),
+// and the
+// document the filter or sortBy reads of each (with the direct groups
+// when the filter names groups), nil when none is read. The caller holds
+// t.mu.
+func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
+	var cands []*userRec
+	matched := false
+	if v, ok := byName(q.Filter, s.model.User, "userName"); ok {
+		cands, matched = one(t.byUserName[s.key.userName(v)]), true
+	} else if v, ok := byExternalID(q.Filter, s.model.User); ok {
+		cands, matched = inOrder(t.byUserExt[s.key.userExt(v)]), true
+	}
+	if matched {
+		if q.SortBy == "" {
+			return cands, true, nil
+		}
+		return cands, true, func(r *userRec) (map[string]any, error) { return r.document(), nil }
+	}
 	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	cands, planned := s.planUsers(t, q.Filter)
 	if !planned {
 		cands = t.userOrder.live()
 	}
-	return cands, func(r *userRec) (map[string]any, error) {
+	return cands, false, func(r *userRec) (map[string]any, error) {
 		if withGroups {
 			return t.userDocWithGroups(r), nil
 		}
@@ -340,13 +412,26 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, func(*userRec) (
 
 // groupRows is userRows for groups (with the members when the filter
 // names members).
-func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec) (map[string]any, error)) {
+func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*groupRec) (map[string]any, error)) {
+	var cands []*groupRec
+	matched := false
+	if v, ok := byName(q.Filter, s.model.Group, "displayName"); ok {
+		cands, matched = one(t.byGroupName[s.key.groupName(v)]), true
+	} else if v, ok := byExternalID(q.Filter, s.model.Group); ok {
+		cands, matched = inOrder(t.byGroupExt[s.key.groupExt(v)]), true
+	}
+	if matched {
+		if q.SortBy == "" {
+			return cands, true, nil
+		}
+		return cands, true, func(r *groupRec) (map[string]any, error) { return r.document(), nil }
+	}
 	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 	cands, planned := s.planGroups(t, q.Filter)
 	if !planned {
 		cands = t.groupOrder.live()
 	}
-	return cands, func(r *groupRec) (map[string]any, error) {
+	return cands, false, func(r *groupRec) (map[string]any, error) {
 		if withMembers {
 			return t.groupDocWithMembers(r), nil
 		}
@@ -354,12 +439,21 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, func(*groupRec
 	}
 }
 
+// rowsFunc is userRows or groupRows.
+type rowsFunc[R any] func(*tenant, store.Query) (cands []R, matched bool, doc func(R) (map[string]any, error))
+
+// noDoc is the document of a record none is read of.
+func noDoc[R any](R) (map[string]any, error) { return nil, nil }
+
 // list is a page of the tenant's records (users or groups): its
 // candidates and their documents (rows), filtered, sorted, counted and
 // paged by query.Select under one read lock, and copied out (out).
-// unstored is the attribute no sort reads (see unstoredSort).
+// unstored is the attribute no sort reads (see unstoredSort). Candidates
+// that all match (a name lookup) are not filtered again, and without a
+// sortBy they are paged as they are: a lookup by userName makes no
+// document and no match list, only the page.
 func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.Evaluator, unstored string,
-	rows func(*tenant, store.Query) ([]R, func(R) (map[string]any, error)), out func(*tenant, R) T) (store.Page[T], error) {
+	rows rowsFunc[R], out func(*tenant, R) T) (store.Page[T], error) {
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return store.Page[T]{Items: []T{}}, err
 	}
@@ -374,7 +468,18 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	cands, doc := rows(t, q)
+	cands, matched, doc := rows(t, q)
+	if matched {
+		q.Filter, q.Compiled = nil, nil
+		if doc == nil {
+			win := query.Window(cands, q.StartIndex, q.Count)
+			page := store.Page[T]{Items: make([]T, len(win)), Total: len(cands)}
+			for i, r := range win {
+				page.Items[i] = out(t, r)
+			}
+			return page, nil
+		}
+	}
 	recs, err := query.Select(ev, q, cands, doc)
 	page := store.Page[T]{Items: make([]T, len(recs.Items)), Total: recs.Total}
 	for i, r := range recs.Items {
@@ -406,7 +511,7 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 // query.SelectAfter under one read lock, and copied out (out). unstored
 // is the attribute no sort reads (see unstoredSort).
 func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after string, ev *query.Evaluator, unstored string,
-	rows func(*tenant, store.Query) ([]R, func(R) (map[string]any, error)), seq func(R) int64, out func(*tenant, R) T) (store.CursorPage[T], error) {
+	rows rowsFunc[R], seq func(R) int64, out func(*tenant, R) T) (store.CursorPage[T], error) {
 	empty := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return empty, err
@@ -422,7 +527,13 @@ func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	cands, doc := rows(t, q)
+	cands, matched, doc := rows(t, q)
+	if matched {
+		q.Filter, q.Compiled = nil, nil
+		if doc == nil {
+			doc = noDoc[R]
+		}
+	}
 	recs, err := query.SelectAfter(ev, q, cands, doc, seq, after)
 	if err != nil {
 		return empty, err

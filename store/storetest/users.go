@@ -22,6 +22,7 @@ var userTests = []test{
 	{"ListSort", testListUsersSort},
 	{"ListSortUnknownAttribute", testListSortUnknown},
 	{"ListPaging", testListUsersPaging},
+	{"LookupPaged", testLookupPaged},
 	{"Replace", testReplaceUser},
 	{"ReplaceConflictAndNotFound", testReplaceUserErrors},
 	{"Delete", testDeleteUser},
@@ -661,5 +662,76 @@ func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 		p := e.listGroups(t, store.Query{Filter: parse(t, f), Count: 10})
 		require.Len(t, p.Items, 1, "a store must keep and find a group's displayName and externalId of up to store.KeyLimitBytes bytes (store.GroupStore.ListGroups): %.40s…", f)
 		assert.Equal(t, g.ID, p.Items[0].ID)
+	}
+}
+
+// testLookupPaged: a lookup by userName (the request an identity provider
+// sends before each change) or externalId, and by a group's displayName,
+// is a list
+// like any other: Total counts the match when the page is past it or
+// empty, a sortBy, a deletion and a cursor walk leave the answer as
+// query.Select gives it. (A store may answer such a lookup from its name
+// index without evaluating the filter; these are the cases where that
+// shortcut must still page and count.)
+func testLookupPaged(t *testing.T, e *env) {
+	const why = "a lookup by name must page and count as any list (store.UserStore.ListUsers, store.Page)"
+	seedUsers(t, e)
+	gone := e.createUser(t, &resources.User{UserName: "gone"})
+	require.NoError(t, e.users.DeleteUser(e.ctx, gone.ID, ""))
+	for _, c := range []struct {
+		filter     string
+		start, cnt int
+		sortBy     string
+		want       []string
+		total      int
+	}{
+		{`userName eq "ALICE"`, 1, 10, "", []string{"Alice"}, 1},
+		{`userName eq "alice"`, 2, 10, "", []string{}, 1},
+		{`userName eq "alice"`, 1, 0, "", []string{}, 1},
+		{`userName eq "alice"`, 1, 10, "title", []string{"Alice"}, 1},
+		{`userName eq "alice"`, 2, 10, "title", []string{}, 1},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "Alice"`, 1, 10, "", []string{"Alice"}, 1},
+		{`userName eq "gone"`, 1, 10, "", []string{}, 0},
+		{`userName eq "nobody"`, 1, 10, "title", []string{}, 0},
+		// externalId is caseExact: ext-A and EXT-A are two.
+		{`externalId eq "ext-A"`, 1, 10, "", []string{"Alice"}, 1},
+		{`externalId eq "EXT-A"`, 1, 10, "", []string{"dave@example.org"}, 1},
+		{`externalId eq "ext-a"`, 1, 10, "", []string{}, 0},
+		{`externalId eq "ext-A"`, 2, 10, "", []string{}, 1},
+		{`externalId eq "ext-b"`, 1, 0, "title", []string{}, 1},
+	} {
+		q := store.Query{Filter: parse(t, c.filter), StartIndex: c.start, Count: c.cnt, SortBy: c.sortBy}
+		p := e.listUsers(t, q)
+		require.NotNil(t, p.Items, "ListUsers %s: Items must not be nil (store.Page)", describe(q))
+		assert.Equal(t, c.want, userNames(p.Items), "ListUsers %s: %s", describe(q), why)
+		assert.Equal(t, c.total, p.Total, "ListUsers %s: Total %s", describe(q), why)
+	}
+	if cl, ok := e.users.(store.UserCursorLister); ok {
+		q := store.Query{Filter: parse(t, `userName eq "ALICE"`), Count: 10}
+		p, err := cl.ListUsersAfter(e.ctx, q, "")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"Alice"}, userNames(p.Items), "ListUsersAfter %s: %s", describe(q), why)
+		assert.Len(t, p.Positions, 1, "ListUsersAfter: one position per user (store.CursorPage)")
+		assert.False(t, p.More, "ListUsersAfter %s: one user, no more", describe(q))
+	}
+	if e.groups == nil {
+		return
+	}
+	e.createGroup(t, &resources.Group{DisplayName: "Lookup"})
+	for _, c := range []struct {
+		filter     string
+		start, cnt int
+		want       []string
+		total      int
+	}{
+		{`displayName eq "LOOKUP"`, 1, 10, []string{"Lookup"}, 1},
+		{`displayName eq "lookup"`, 2, 10, []string{}, 1},
+		{`displayName eq "nothing"`, 1, 10, []string{}, 0},
+	} {
+		q := store.Query{Filter: parse(t, c.filter), StartIndex: c.start, Count: c.cnt}
+		p := e.listGroups(t, q)
+		require.NotNil(t, p.Items, "ListGroups %s: Items must not be nil (store.Page)", describe(q))
+		assert.Equal(t, c.want, groupNames(p.Items), "ListGroups %s: a lookup by displayName must page and count as any list (store.GroupStore.ListGroups)", describe(q))
+		assert.Equal(t, c.total, p.Total, "ListGroups %s: Total must count the match (store.Page.Total)", describe(q))
 	}
 }
