@@ -686,26 +686,19 @@ func isExtensionKey(k, core string) bool {
 // refused (twice), as Normalize refuses it in a request: kept, both
 // would be rendered, or one would replace the other.
 func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
-	if spelledTwice(*exts, jsonString(k)) {
+	jk := jsonString(k) // the name as JSON gives it back, the key it is kept under
+	if _, ok := names.Key(*exts, jk); ok {
 		return twice(k)
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return &AttrError{Path: k, Msg: err.Error()}
 	}
-	putExtension(exts, k, raw)
-	return nil
-}
-
-// spelledTwice reports whether exts has k under names.Equal (itself, or
-// another spelling of it).
-func spelledTwice(exts map[string]json.RawMessage, k string) bool {
-	for e := range exts {
-		if names.Equal(e, k) {
-			return true
-		}
+	if *exts == nil {
+		*exts = make(map[string]json.RawMessage)
 	}
-	return false
+	(*exts)[jk] = raw
+	return nil
 }
 
 // putExtension keeps raw under k (the name as JSON gives it back) in

@@ -62,6 +62,24 @@ func HasPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && Equal(s[:len(prefix)], prefix)
 }
 
+// Key returns the key of m that is name: name itself, else the least key
+// (in byte order, as jsonscan.SortedKeys walks them) equal to it under
+// Equal. A map built outside a request may hold two spellings ("Badge" and
+// "BADGE"); taking the least makes the answer the same every time,
+// whatever Go's map order.
+func Key[V any](m map[string]V, name string) (string, bool) {
+	if _, ok := m[name]; ok {
+		return name, true
+	}
+	key, found := "", false
+	for k := range m {
+		if Equal(k, name) && (!found || k < key) {
+			key, found = k, true
+		}
+	}
+	return key, found
+}
+
 // Lower returns s with its ASCII upper-case letters made lower-case and
 // every other byte unchanged: the key under which names equal by Equal
 // are one (a map of names, a switch over them). It returns s itself when

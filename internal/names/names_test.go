@@ -126,3 +126,27 @@ func TestRepeated(t *testing.T) {
 		assert.Equal(t, tc.want != "", found)
 	}
 }
+
+func TestKey(t *testing.T) {
+	two := map[string]int{"badge": 1, "Badge": 2, "BADGE": 3}
+	for _, tc := range []struct {
+		name    string
+		m       map[string]int
+		key     string
+		want    string
+		wantHas bool
+	}{
+		{"nil map", nil, "badge", "", false},
+		{"exact", two, "badge", "badge", true},
+		{"exact before a smaller spelling", two, "Badge", "Badge", true},
+		{"least other spelling", two, "bAdge", "BADGE", true},
+		{"absent", two, "badges", "", false},
+		{"no Unicode fold", map[string]int{"kind": 1}, "\u212Aind", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, has := Key(tc.m, tc.key)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.wantHas, has)
+		})
+	}
+}
