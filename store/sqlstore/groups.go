@@ -905,14 +905,13 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 		if out, changes, subj.bridged, err = modify(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
 			return nil, err
 		}
-		if out == nil && cur != nil {
-			out = cur // nothing changed: the group as read
-		}
-		if out == nil {
-			// Nothing changed: the group as it is.
-			if out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID)); err != nil {
-				return nil, fmt.Errorf("sqlstore: modify members: %w", err)
+		if out == nil { // nothing changed: the group as read under the lock, or as it is
+			if cur == nil {
+				if cur, err = s.readGroupTx(ctx, tx, tenant, groupID, ""); err != nil {
+					return nil, err
+				}
 			}
+			out = cur
 		}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
