@@ -296,18 +296,21 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	full := plan.Replace || plan.RemoveAll
+	c := memberChange{plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r)}
+	if plan.Replace {
+		c.target = plan.Add
+	}
 	var (
 		g           *resources.Group
 		add, remove []string
 	)
 	switch cm, checked := h.cfg.Groups.(store.CheckedMemberModifier); {
-	case full && h.groups.updater != nil:
-		g, add, remove, err = h.replaceMembersInStore(r, plan, others)
-	case !full && checked && (hasPrecondition(r) || len(others) > 0):
-		g, add, remove, err = h.modifyMembersChecked(r, cm, plan, others)
+	case c.full && h.groups.updater != nil:
+		g, add, remove, err = h.replaceMembersInStore(r, c)
+	case !c.full && checked && (hasPrecondition(r) || len(others) > 0):
+		g, add, remove, err = h.modifyMembersChecked(r, cm, c)
 	default:
-		g, add, remove, err = h.modifyMembersRead(r, plan, others)
+		g, add, remove, err = h.modifyMembersRead(r, c)
 	}
 	switch {
 	case errors.Is(err, errOthersChange):
@@ -336,7 +339,9 @@ var errOthersChange = errors.New("scim: the operations sent with the member chan
 // must change nothing (errOthersChange otherwise, also when they fail:
 // the request applied in full answers their error). It may run more than
 // once (the store's check, store.CheckedMemberModifier); the warnings the
-// others' check adds are the last run's, from mark on.
+// others' check adds are the last run's, from mark on. The others see
+// the group without its members, whatever cur holds: they are not member
+// operations, and their no-op test need not compare a big list.
 func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []patch.Operation, mark int) error {
 	if st := stateOf(r.Context()); st != nil && len(st.warnings) > mark {
 		st.warnings = st.warnings[:mark]
@@ -345,7 +350,9 @@ func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []pa
 		return err
 	}
 	if len(others) > 0 {
-		if _, changed, err := h.groups.applyPatch(h, r.Context(), cur, others); err != nil || changed {
+		bare := *cur
+		bare.Members = nil
+		if _, changed, err := h.groups.applyPatch(h, r.Context(), &bare, others); err != nil || changed {
 			return errOthersChange
 		}
 	}
@@ -360,27 +367,41 @@ func warningMark(r *http.Request) int {
 	return 0
 }
 
-// modifyMembersChecked is patchMembers through the store's
-// ModifyMembersChecked: one call, checkOthers run under the store's
-// lock. It returns the group changed and the members the events name.
-func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberModifier, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
-	mark := warningMark(r)
-	// Events name the members the store reports it really added and
-	// removed (store.Report), else those the request named.
-	mctx, report := h.reporting(r.Context())
-	g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
-		return cm.ModifyMembersChecked(ctx, r.PathValue("id"), plan.Add, plan.Remove, "", func(cur *resources.Group) error {
-			return h.checkOthers(r, cur, others, mark)
-		})
-	})
+// memberChange is a membership plan as patchMembers hands it to the
+// path it takes, with what every path derives from it.
+type memberChange struct {
+	plan   patch.MemberPlan
+	others []patch.Operation
+	full   bool     // the whole list replaced (replace members, remove all)
+	target []string // the list a full change writes (nil: remove all)
+	mark   int      // where the warnings of the checks begin (warningMark)
+}
+
+// reportedMembers calls f, a store's member change, and returns the
+// group changed with the members the events name: those the store
+// reports it really added and removed (store.Report), else add and
+// remove, those the request named.
+func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
+	mctx, report := h.reporting(ctx)
+	g, err := call(h, mctx, f)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	add, remove := plan.Add, plan.Remove
 	if report != nil && report.Filled {
 		add, remove = report.Members()
 	}
 	return g, add, remove, nil
+}
+
+// modifyMembersChecked is patchMembers through the store's
+// ModifyMembersChecked: one call, checkOthers run under the store's
+// lock. It returns the group changed and the members the events name.
+func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberModifier, c memberChange) (*resources.Group, []string, []string, error) {
+	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, func(ctx context.Context) (*resources.Group, error) {
+		return cm.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
+			return h.checkOthers(r, cur, c.others, c.mark)
+		})
+	})
 }
 
 // replaceMembersInStore is patchMembers for a replacement of the whole
@@ -391,26 +412,19 @@ func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberMo
 // the stored one writes nothing. It returns the group with its members
 // and those really added and removed (the stored list against the
 // written one: ids that name nothing are skipped by the store).
-func (h *handler) replaceMembersInStore(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
-	mark := warningMark(r)
-	var target []string
-	if plan.Replace {
-		target = plan.Add
-	}
+func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	var before []string
 	g, err := h.groups.updater(r.Context(), r.PathValue("id"), true, func(cur *resources.Group) (*resources.Group, error) {
-		bare := *cur
-		bare.Members = nil
-		if err := h.checkOthers(r, &bare, others, mark); err != nil {
+		if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 			return nil, err
 		}
 		before = memberIDs(cur.Members)
-		if add, remove := diffMembers(before, target); len(add)+len(remove) == 0 {
+		if add, remove := diffMembers(before, c.target); len(add)+len(remove) == 0 {
 			return nil, nil
 		}
 		next := cur.Clone()
-		next.Members = make([]resources.Member, len(target))
-		for i, id := range target {
+		next.Members = make([]resources.Member, len(c.target))
+		for i, id := range c.target {
 			next.Members[i] = resources.Member{Value: id}
 		}
 		return next, nil
@@ -426,37 +440,26 @@ func (h *handler) replaceMembersInStore(r *http.Request, plan patch.MemberPlan, 
 // the change needs: a read of the group when there is something to check
 // or the whole list is replaced, then ModifyMembers at the version read,
 // retrying on a concurrent change.
-func (h *handler) modifyMembersRead(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
+func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	full := plan.Replace || plan.RemoveAll
-	mark := warningMark(r)
 	rt := newRetrier()
 	for {
-		add, remove, version := plan.Add, plan.Remove, ""
-		if full || hasPrecondition(r) || len(others) > 0 {
-			cur, err := h.groups.get(ctx, id, full)
+		add, remove, version := c.plan.Add, c.plan.Remove, ""
+		if c.full || hasPrecondition(r) || len(c.others) > 0 {
+			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			bare := *cur
-			bare.Members = nil
-			if err := h.checkOthers(r, &bare, others, mark); err != nil {
+			if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 				return nil, nil, nil, err
 			}
 			version = cur.Meta.Version
-			if full {
-				var target []string
-				if plan.Replace {
-					target = plan.Add
-				}
-				add, remove = diffMembers(memberIDs(cur.Members), target)
+			if c.full {
+				add, remove = diffMembers(memberIDs(cur.Members), c.target)
 			}
 		}
-		// Events name the members the store reports it really added and
-		// removed (store.Report), else those the request named.
-		mctx, report := h.reporting(ctx)
-		g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
+		g, add, remove, err := h.reportedMembers(ctx, add, remove, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
@@ -467,9 +470,6 @@ func (h *handler) modifyMembersRead(r *http.Request, plan patch.MemberPlan, othe
 		}
 		if err != nil {
 			return nil, nil, nil, err
-		}
-		if report != nil && report.Filled {
-			add, remove = report.Members()
 		}
 		return g, add, remove, nil
 	}
