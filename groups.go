@@ -230,11 +230,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	l := h.lenience()
 	plan, err := h.groups.engine.PlanGroup(ops, l)
-	st := stateOf(r.Context())
-	mark := 0
-	if st != nil {
-		mark = len(st.warnings)
-	}
+	mark := warningMark(r.Context())
 	warnAll(r.Context(), l)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -248,11 +244,9 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
 		}
-		if st != nil {
-			// The whole request is applied below, and bends again what
-			// planning and the others' check bent.
-			st.warnings = st.warnings[:mark]
-		}
+		// The whole request is applied below, and bends again what
+		// planning and the others' check bent.
+		dropWarnings(r.Context(), mark)
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
 		return h.groups.applyPatch(h, r.Context(), cur, ops)
@@ -296,7 +290,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	c := memberChange{plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r)}
+	c := memberChange{plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r.Context())}
 	if plan.Replace {
 		c.target = plan.Add
 	}
@@ -343,9 +337,7 @@ var errOthersChange = errors.New("scim: the operations sent with the member chan
 // the group without its members, whatever cur holds: they are not member
 // operations, and their no-op test need not compare a big list.
 func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []patch.Operation, mark int) error {
-	if st := stateOf(r.Context()); st != nil && len(st.warnings) > mark {
-		st.warnings = st.warnings[:mark]
-	}
+	dropWarnings(r.Context(), mark)
 	if err := precondition(r, cur.Meta.Version); err != nil {
 		return err
 	}
@@ -359,12 +351,21 @@ func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []pa
 	return nil
 }
 
-// warningMark is where the warnings the store's check adds begin.
-func warningMark(r *http.Request) int {
-	if st := stateOf(r.Context()); st != nil {
+// warningMark is where the warnings added from now on begin: the mark a
+// change that may run more than once (a store's check, an updater)
+// hands dropWarnings, so that only its last run's bends count.
+func warningMark(ctx context.Context) int {
+	if st := stateOf(ctx); st != nil {
 		return len(st.warnings)
 	}
 	return 0
+}
+
+// dropWarnings forgets the warnings added since mark (warningMark).
+func dropWarnings(ctx context.Context, mark int) {
+	if st := stateOf(ctx); st != nil && len(st.warnings) > mark {
+		st.warnings = st.warnings[:mark]
+	}
 }
 
 // memberChange is a membership plan as patchMembers hands it to the
