@@ -678,7 +678,7 @@ func (m *Meta) set(v any) error {
 // isExtensionKey reports whether a document key is a schema URN other
 // than the core one: the key of an extension object.
 func isExtensionKey(k, core string) bool {
-	return len(k) >= 4 && names.Equal(k[:4], "urn:") && !names.Equal(k, core)
+	return names.HasPrefix(k, "urn:") && !names.Equal(k, core)
 }
 
 // setExtension keeps v, JSON-encoded, under k in *exts. A k that *exts
