@@ -214,9 +214,11 @@ func diffMembers(cur, next []string) (add, remove []string) {
 
 // patchGroup applies a PATCH to a group, as patch.Engine.PlanGroup says.
 // Operations that only change members go to GroupStore.ModifyMembers, so
-// their cost does not depend on the group's size, and are answered 204 No
-// Content (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless
-// the request asks for attributes. So do member changes sent with other
+// the cost of adding or removing members does not depend on the group's
+// size (a replacement of the whole list goes to GroupUpdater.UpdateGroup
+// when the store is one: patchMembers), and are answered 204 No Content
+// (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless the
+// request asks for attributes. So do member changes sent with other
 // operations that change nothing (Okta resends the group's id and
 // displayName with every membership update), checked under the store's
 // lock when it is a store.CheckedMemberModifier (patchMembers). Other
@@ -438,9 +440,11 @@ func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resou
 }
 
 // modifyMembersRead is patchMembers for a store without the capability
-// the change needs: a read of the group when there is something to check
-// or the whole list is replaced, then ModifyMembers at the version read,
-// retrying on a concurrent change.
+// the change needs, or for a change with nothing to check
+// (ModifyMembers alone: a member-only PATCH without precondition, as
+// Entra ID sends, on every store): a read of the group when there is
+// something to check or the whole list is replaced, then ModifyMembers
+// at the version read, retrying on a concurrent change.
 func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
