@@ -300,11 +300,11 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		g           *resources.Group
 		add, remove []string
 	)
-	switch cm, checked := h.cfg.Groups.(store.CheckedMemberModifier); {
+	switch {
 	case c.full && h.groups.updater != nil:
 		g, add, remove, err = h.replaceMembersInStore(r, c)
-	case !c.full && checked && (hasPrecondition(r) || len(others) > 0):
-		g, add, remove, err = h.modifyMembersChecked(r, cm, c)
+	case !c.full && h.checkedMembers != nil && (hasPrecondition(r) || len(others) > 0):
+		g, add, remove, err = h.modifyMembersChecked(r, c)
 	default:
 		g, add, remove, err = h.modifyMembersRead(r, c)
 	}
@@ -399,9 +399,9 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f f
 // modifyMembersChecked is patchMembers through the store's
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
-func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberModifier, c memberChange) (*resources.Group, []string, []string, error) {
+func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, func(ctx context.Context) (*resources.Group, error) {
-		return cm.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
+		return h.checkedMembers.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
 			return h.checkOthers(r, cur, c.others, c.mark)
 		})
 	})
