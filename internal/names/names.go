@@ -118,7 +118,8 @@ func Upper(s string) string {
 
 // smallSet is how many names Repeated compares pairwise before it keeps
 // them in a map: a few comparisons cost less than a map, a thousand would
-// cost a million (jsonscan.SmallObject, which this package may not import).
+// cost a million. It is jsonscan.SmallObject, which this package may not
+// import (jsonscan's own comment names this one): change both.
 const smallSet = 16
 
 // Repeated returns the first of keys (sorted, as jsonscan.SortedKeys gives
