@@ -687,7 +687,7 @@ func isExtensionKey(k, core string) bool {
 // would be rendered, or one would replace the other.
 func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
 	jk := jsonString(k) // the name as JSON gives it back, the key it is kept under
-	if _, ok := names.Key(*exts, jk); ok {
+	if _, _, ok := names.Key(*exts, jk); ok {
 		return twice(k)
 	}
 	raw, err := json.Marshal(v)

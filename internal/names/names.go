@@ -62,14 +62,15 @@ func HasPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && Equal(s[:len(prefix)], prefix)
 }
 
-// Key returns the key of m that is name: name itself, else the least key
-// (in byte order, as jsonscan.SortedKeys walks them) equal to it under
-// Equal. A map built outside a request may hold two spellings ("Badge" and
-// "BADGE"); taking the least makes the answer the same every time,
-// whatever Go's map order.
-func Key[V any](m map[string]V, name string) (string, bool) {
-	if _, ok := m[name]; ok {
-		return name, true
+// Key returns the key of m that is name, and its value: name itself,
+// else the least key (in byte order, as jsonscan.SortedKeys walks them)
+// equal to it under Equal. A map built outside a request may hold two
+// spellings ("Badge" and "BADGE"); taking the least makes the answer the
+// same every time, whatever Go's map order. The value comes with the key
+// so that the common case, name itself, costs one map lookup.
+func Key[V any](m map[string]V, name string) (string, V, bool) {
+	if v, ok := m[name]; ok {
+		return name, v, true
 	}
 	key, found := "", false
 	for k := range m {
@@ -77,7 +78,11 @@ func Key[V any](m map[string]V, name string) (string, bool) {
 			key, found = k, true
 		}
 	}
-	return key, found
+	if !found {
+		var zero V
+		return "", zero, false
+	}
+	return key, m[key], true
 }
 
 // Lower returns s with its ASCII upper-case letters made lower-case and

@@ -15,11 +15,7 @@ import (
 // names are case-insensitive (RFC 7643 §2.1), and of two other spellings
 // the one names.Key picks answers, whatever Go's map order.
 func lookup(m map[string]any, name string) (key string, v any, ok bool) {
-	k, ok := names.Key(m, name)
-	if !ok {
-		return "", nil, false
-	}
-	return k, m[k], true
+	return names.Key(m, name)
 }
 
 func copyMap(m map[string]any) map[string]any {

@@ -420,10 +420,8 @@ func firstSub(a *resources.Attribute) string {
 // same one answers every time, so that a store answers a query the same
 // way every time. A null value counts as absent.
 func lookup(m map[string]any, name string) any {
-	if k, ok := names.Key(m, name); ok {
-		return m[k]
-	}
-	return nil
+	_, v, _ := names.Key(m, name)
+	return v
 }
 
 // value returns the attribute's value in doc (before sub-attribute
