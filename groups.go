@@ -218,9 +218,11 @@ func diffMembers(cur, next []string) (add, remove []string) {
 
 // patchGroup applies a PATCH to a group, as patch.Engine.PlanGroup says.
 // Operations that only change members go to GroupStore.ModifyMembers, so
-// their cost does not depend on the group's size, and are answered 204 No
-// Content (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless
-// the request asks for attributes. So do member changes sent with other
+// the cost of adding or removing members does not depend on the group's
+// size (a replacement of the whole list goes to GroupUpdater.UpdateGroup
+// when the store is one: patchMembers), and are answered 204 No Content
+// (RFC 7644 §3.5.2 allows it; Okta and Entra ID expect it) unless the
+// request asks for attributes. So do member changes sent with other
 // operations that change nothing (Okta resends the group's id and
 // displayName with every membership update), checked under the store's
 // lock when it is a store.CheckedMemberModifier (patchMembers). Other
@@ -234,11 +236,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	l := h.lenience()
 	plan, err := h.groups.engine.PlanGroup(ops, l)
-	st := stateOf(r.Context())
-	mark := 0
-	if st != nil {
-		mark = len(st.warnings)
-	}
+	mark := warningMark(r.Context())
 	warnAll(r.Context(), l)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -252,11 +250,9 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		if h.patchMembers(w, r, plan.Members, plan.Others) {
 			return
 		}
-		if st != nil {
-			// The whole request is applied below, and bends again what
-			// planning and the others' check bent.
-			st.warnings = st.warnings[:mark]
-		}
+		// The whole request is applied below, and bends again what
+		// planning and the others' check bent.
+		dropWarnings(r.Context(), mark)
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
 		return h.groups.applyPatch(h, r.Context(), cur, ops)
@@ -300,18 +296,21 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	full := plan.Replace || plan.RemoveAll
+	c := memberChange{plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r.Context())}
+	if plan.Replace {
+		c.target = plan.Add
+	}
 	var (
 		g           *resources.Group
 		add, remove []string
 	)
-	switch cm, checked := h.cfg.Groups.(store.CheckedMemberModifier); {
-	case full && h.groups.updater != nil:
-		g, add, remove, err = h.replaceMembersInStore(r, plan, others)
-	case !full && checked && (hasPrecondition(r) || len(others) > 0):
-		g, add, remove, err = h.modifyMembersChecked(r, cm, plan, others)
+	switch {
+	case c.full && h.groups.updater != nil:
+		g, add, remove, err = h.replaceMembersInStore(r, c)
+	case !c.full && h.checkedMembers != nil && (hasPrecondition(r) || len(others) > 0):
+		g, add, remove, err = h.modifyMembersChecked(r, c)
 	default:
-		g, add, remove, err = h.modifyMembersRead(r, plan, others)
+		g, add, remove, err = h.modifyMembersRead(r, c)
 	}
 	switch {
 	case errors.Is(err, errOthersChange):
@@ -340,51 +339,76 @@ var errOthersChange = errors.New("scim: the operations sent with the member chan
 // must change nothing (errOthersChange otherwise, also when they fail:
 // the request applied in full answers their error). It may run more than
 // once (the store's check, store.CheckedMemberModifier); the warnings the
-// others' check adds are the last run's, from mark on.
+// others' check adds are the last run's, from mark on. The others see
+// the group without its members, whatever cur holds: they are not member
+// operations, and their no-op test need not compare a big list.
 func (h *handler) checkOthers(r *http.Request, cur *resources.Group, others []patch.Operation, mark int) error {
-	if st := stateOf(r.Context()); st != nil && len(st.warnings) > mark {
-		st.warnings = st.warnings[:mark]
-	}
+	dropWarnings(r.Context(), mark)
 	if err := precondition(r, cur.Meta.Version); err != nil {
 		return err
 	}
 	if len(others) > 0 {
-		if _, changed, err := h.groups.applyPatch(h, r.Context(), cur, others); err != nil || changed {
+		bare := *cur
+		bare.Members = nil
+		if _, changed, err := h.groups.applyPatch(h, r.Context(), &bare, others); err != nil || changed {
 			return errOthersChange
 		}
 	}
 	return nil
 }
 
-// warningMark is where the warnings the store's check adds begin.
-func warningMark(r *http.Request) int {
-	if st := stateOf(r.Context()); st != nil {
+// warningMark is where the warnings added from now on begin: the mark a
+// change that may run more than once (a store's check, an updater)
+// hands dropWarnings, so that only its last run's bends count.
+func warningMark(ctx context.Context) int {
+	if st := stateOf(ctx); st != nil {
 		return len(st.warnings)
 	}
 	return 0
 }
 
-// modifyMembersChecked is patchMembers through the store's
-// ModifyMembersChecked: one call, checkOthers run under the store's
-// lock. It returns the group changed and the members the events name.
-func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberModifier, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
-	mark := warningMark(r)
-	// Events name the members the store reports it really added and
-	// removed (store.Report), else those the request named.
-	mctx, report := h.reporting(r.Context())
-	g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
-		return cm.ModifyMembersChecked(ctx, r.PathValue("id"), plan.Add, plan.Remove, "", func(cur *resources.Group) error {
-			return h.checkOthers(r, cur, others, mark)
-		})
-	})
+// dropWarnings forgets the warnings added since mark (warningMark).
+func dropWarnings(ctx context.Context, mark int) {
+	if st := stateOf(ctx); st != nil && len(st.warnings) > mark {
+		st.warnings = st.warnings[:mark]
+	}
+}
+
+// memberChange is a membership plan as patchMembers hands it to the
+// path it takes, with what every path derives from it.
+type memberChange struct {
+	plan   patch.MemberPlan
+	others []patch.Operation
+	full   bool     // the whole list replaced (replace members, remove all)
+	target []string // the list a full change writes (nil: remove all)
+	mark   int      // where the warnings of the checks begin (warningMark)
+}
+
+// reportedMembers calls f, a store's member change, and returns the
+// group changed with the members the events name: those the store
+// reports it really added and removed (store.Report), else add and
+// remove, those the request named.
+func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
+	mctx, report := h.reporting(ctx)
+	g, err := call(h, mctx, f)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	add, remove := plan.Add, plan.Remove
 	if report != nil && report.Filled {
 		add, remove = report.Members()
 	}
 	return g, add, remove, nil
+}
+
+// modifyMembersChecked is patchMembers through the store's
+// ModifyMembersChecked: one call, checkOthers run under the store's
+// lock. It returns the group changed and the members the events name.
+func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
+	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, func(ctx context.Context) (*resources.Group, error) {
+		return h.checkedMembers.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
+			return h.checkOthers(r, cur, c.others, c.mark)
+		})
+	})
 }
 
 // replaceMembersInStore is patchMembers for a replacement of the whole
@@ -395,26 +419,19 @@ func (h *handler) modifyMembersChecked(r *http.Request, cm store.CheckedMemberMo
 // the stored one writes nothing. It returns the group with its members
 // and those really added and removed (the stored list against the
 // written one: ids that name nothing are skipped by the store).
-func (h *handler) replaceMembersInStore(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
-	mark := warningMark(r)
-	var target []string
-	if plan.Replace {
-		target = plan.Add
-	}
+func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	var before []string
 	g, err := h.groups.updater(r.Context(), r.PathValue("id"), true, func(cur *resources.Group) (*resources.Group, error) {
-		bare := *cur
-		bare.Members = nil
-		if err := h.checkOthers(r, &bare, others, mark); err != nil {
+		if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 			return nil, err
 		}
 		before = memberIDs(cur.Members)
-		if add, remove := diffMembers(before, target); len(add)+len(remove) == 0 {
+		if add, remove := diffMembers(before, c.target); len(add)+len(remove) == 0 {
 			return nil, nil
 		}
 		next := cur.Clone()
-		next.Members = make([]resources.Member, len(target))
-		for i, id := range target {
+		next.Members = make([]resources.Member, len(c.target))
+		for i, id := range c.target {
 			next.Members[i] = resources.Member{Value: id}
 		}
 		return next, nil
@@ -427,40 +444,31 @@ func (h *handler) replaceMembersInStore(r *http.Request, plan patch.MemberPlan, 
 }
 
 // modifyMembersRead is patchMembers for a store without the capability
-// the change needs: a read of the group when there is something to check
-// or the whole list is replaced, then ModifyMembers at the version read,
-// retrying on a concurrent change.
-func (h *handler) modifyMembersRead(r *http.Request, plan patch.MemberPlan, others []patch.Operation) (*resources.Group, []string, []string, error) {
+// the change needs, or for a change with nothing to check
+// (ModifyMembers alone: a member-only PATCH without precondition, as
+// Entra ID sends, on every store): a read of the group when there is
+// something to check or the whole list is replaced, then ModifyMembers
+// at the version read, retrying on a concurrent change.
+func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	full := plan.Replace || plan.RemoveAll
-	mark := warningMark(r)
 	rt := newRetrier()
 	for {
-		add, remove, version := plan.Add, plan.Remove, ""
-		if full || hasPrecondition(r) || len(others) > 0 {
-			cur, err := h.groups.get(ctx, id, full)
+		add, remove, version := c.plan.Add, c.plan.Remove, ""
+		if c.full || hasPrecondition(r) || len(c.others) > 0 {
+			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			bare := *cur
-			bare.Members = nil
-			if err := h.checkOthers(r, &bare, others, mark); err != nil {
+			if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 				return nil, nil, nil, err
 			}
 			version = cur.Meta.Version
-			if full {
-				var target []string
-				if plan.Replace {
-					target = plan.Add
-				}
-				add, remove = diffMembers(memberIDs(cur.Members), target)
+			if c.full {
+				add, remove = diffMembers(memberIDs(cur.Members), c.target)
 			}
 		}
-		// Events name the members the store reports it really added and
-		// removed (store.Report), else those the request named.
-		mctx, report := h.reporting(ctx)
-		g, err := call(h, mctx, func(ctx context.Context) (*resources.Group, error) {
+		g, add, remove, err := h.reportedMembers(ctx, add, remove, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
@@ -471,9 +479,6 @@ func (h *handler) modifyMembersRead(r *http.Request, plan patch.MemberPlan, othe
 		}
 		if err != nil {
 			return nil, nil, nil, err
-		}
-		if report != nil && report.Filled {
-			add, remove = report.Members()
 		}
 		return g, add, remove, nil
 	}

@@ -50,6 +50,9 @@ type handler struct {
 	// authenticate). Only then: a host type that embeds a Manager and
 	// overrides Authenticate must have its Authenticate called.
 	manager *tokens.Manager
+	// checkedMembers is Config.Groups as a store.CheckedMemberModifier,
+	// or nil: resolved once, as groups.updater is (patchMembers).
+	checkedMembers store.CheckedMemberModifier
 	// linePC caches requestLinePC's answer, the same for every request.
 	linePC atomic.Uintptr
 	// userGroups says whether the model's User has the groups attribute
@@ -78,6 +81,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
 		h.groups = h.groupKind(model.Group)
+		h.checkedMembers, _ = cfg.Groups.(store.CheckedMemberModifier)
 	}
 	schemas := append(model.User.SchemaURNs(), model.Group.SchemaURNs()...)
 	h.parser = filter.Parser{Schemas: schemas, MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}

@@ -161,7 +161,8 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		bad := func(want string) error {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "SearchRequest %q must be %s", k, want)
 		}
-		switch names.Lower(k) {
+		lk := names.Lower(k)
+		switch lk {
 		case "schemas":
 			given, listed = true, resources.ListsSchema(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
@@ -169,7 +170,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			if !ok && v != nil {
 				return rl, bad("a string")
 			}
-			switch names.Lower(k) {
+			switch lk {
 			case "filter":
 				rl.filter = s
 			case "sortby":
@@ -363,14 +364,17 @@ func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
 	return found
 }
 
+// isLocation reports whether res is meta.location, which the handler
+// makes from the base URL and the id and no store keeps.
+func isLocation(res resources.Resolved) bool {
+	return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
+}
+
 // locationIn reports whether e compares or tests meta.location, directly
 // (meta.location, with or without the core schema URN) or in a value
 // filter on meta (meta[location pr]).
 func locationIn(rt *resources.ResourceType, e filter.Expr) bool {
-	location := func(p filter.AttrPath) bool {
-		res := rt.Resolve(p)
-		return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
-	}
+	location := func(p filter.AttrPath) bool { return isLocation(rt.Resolve(p)) }
 	found := false
 	filter.Walk(e, func(x filter.Expr) bool {
 		switch n := x.(type) {
@@ -483,7 +487,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
-		} else if res.Extension == nil && a.Name == "meta" && res.Sub != nil && res.Sub.Name == "location" {
+		} else if isLocation(res) {
 			// As checkFilter refuses a filter on it: no store keeps it, so
 			// every store would answer in creation order, not by it.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes meta.location from the base URL and the id and stores none, so it cannot order the results; sort by id instead", rl.sortBy)

@@ -262,19 +262,13 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 // OnPassword) is that of the run that counted.
 func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Request, proj *projection, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
 	ctx := r.Context()
-	st := stateOf(ctx)
-	mark := 0
-	if st != nil {
-		mark = len(st.warnings)
-	}
+	mark := warningMark(ctx)
 	var cur T
 	changed := false
 	out, err := k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
 		var zero T
 		cur, changed = c, false
-		if st != nil {
-			st.warnings = st.warnings[:mark] // only the last run's bends count
-		}
+		dropWarnings(ctx, mark) // only the last run's bends count
 		if err := precondition(r, k.meta(c).Version); err != nil {
 			return zero, err
 		}

@@ -13,6 +13,8 @@ import (
 	fp "github.com/scim2/filter-parser/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/names"
 )
 
 // This file compares Parse and ParsePath with github.com/scim2/filter-parser
@@ -541,14 +543,14 @@ func attrPathClass(p fp.AttributePath) string {
 	if strings.EqualFold(uri, "urn") {
 		return "IncompleteURN"
 	}
-	if !hasPrefixFold(uri, "urn:") {
+	if !names.HasPrefix(uri, "urn:") {
 		return "NonURNPrefix"
 	}
 	for _, k := range standardSchemas {
 		if strings.EqualFold(uri, k) && uri != k {
 			return "KnownURNCaseCanonicalised"
 		}
-		if hasPrefixFold(uri, k+":") {
+		if names.HasPrefix(uri, k+":") {
 			return "ExtraSegmentsAfterKnownURN"
 		}
 	}
@@ -569,9 +571,9 @@ func gluedKeyword(in string, theirs, ours func(string) (any, bool)) bool {
 	for i := 0; i < len(s); i++ {
 		n := 0
 		switch {
-		case hasPrefixFold(s[i:], "and"):
+		case names.HasPrefix(s[i:], "and"):
 			n = 3
-		case hasPrefixFold(s[i:], "or"):
+		case names.HasPrefix(s[i:], "or"):
 			n = 2
 		default:
 			continue

@@ -719,7 +719,7 @@ func digitsEnd(s string, i int) int {
 // schema URN alone is accepted (URI set, Name empty). what describes the
 // expected token for the error when no name starts at st.pos.
 func (st *state) parseAttrPath(bare bool, what string) (AttrPath, error) {
-	if hasPrefixFold(st.s[st.pos:], "urn:") {
+	if names.HasPrefix(st.s[st.pos:], "urn:") {
 		return st.parseURNPath(bare)
 	}
 	name, err := st.parseName(what)
@@ -761,7 +761,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	best, bestBare := "", false
 	consider := func(k string) {
 		k = strings.TrimSuffix(k, ":")
-		if len(k) <= len(best) || !hasPrefixFold(s[start:], k) {
+		if len(k) <= len(best) || !names.HasPrefix(s[start:], k) {
 			return
 		}
 		end := start + len(k)
@@ -824,7 +824,7 @@ func (st *state) parseName(what string) (string, error) {
 	s := st.s
 	i := st.pos
 	if i < len(s) && s[i] == '$' {
-		if hasPrefixFold(s[i+1:], "ref") && (i+4 == len(s) || !isNameChar(s[i+4])) {
+		if names.HasPrefix(s[i+1:], "ref") && (i+4 == len(s) || !isNameChar(s[i+4])) {
 			st.pos = i + 4
 			return s[i : i+4], nil
 		}
@@ -949,8 +949,6 @@ func wordEnd(s string, i int) int {
 	}
 	return i
 }
-
-func hasPrefixFold(s, prefix string) bool { return names.HasPrefix(s, prefix) }
 
 func equalFold2(a, b string) bool { return len(a) == 2 && a[0]|0x20 == b[0] && a[1]|0x20 == b[1] }
 

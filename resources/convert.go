@@ -678,7 +678,7 @@ func (m *Meta) set(v any) error {
 // isExtensionKey reports whether a document key is a schema URN other
 // than the core one: the key of an extension object.
 func isExtensionKey(k, core string) bool {
-	return len(k) >= 4 && names.Equal(k[:4], "urn:") && !names.Equal(k, core)
+	return names.HasPrefix(k, "urn:") && !names.Equal(k, core)
 }
 
 // setExtension keeps v, JSON-encoded, under k in *exts. A k that *exts
@@ -686,26 +686,19 @@ func isExtensionKey(k, core string) bool {
 // refused (twice), as Normalize refuses it in a request: kept, both
 // would be rendered, or one would replace the other.
 func setExtension(exts *map[string]json.RawMessage, k string, v any) error {
-	if spelledTwice(*exts, jsonString(k)) {
+	jk := jsonString(k) // the name as JSON gives it back, the key it is kept under
+	if _, _, ok := names.Key(*exts, jk); ok {
 		return twice(k)
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return &AttrError{Path: k, Msg: err.Error()}
 	}
-	putExtension(exts, k, raw)
-	return nil
-}
-
-// spelledTwice reports whether exts has k under names.Equal (itself, or
-// another spelling of it).
-func spelledTwice(exts map[string]json.RawMessage, k string) bool {
-	for e := range exts {
-		if names.Equal(e, k) {
-			return true
-		}
+	if *exts == nil {
+		*exts = make(map[string]json.RawMessage)
 	}
-	return false
+	(*exts)[jk] = raw
+	return nil
 }
 
 // putExtension keeps raw under k (the name as JSON gives it back) in

@@ -20,12 +20,12 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*u = User(p)
-	exts, keys, err := extensionObjects(data, UserSchema)
+	exts, err := extensionObjects(data, UserSchema)
 	if err != nil {
 		return err
 	}
-	for _, urn := range keys {
-		raw := exts[urn]
+	// Each URN is given once (extensionObjects): the order is no matter.
+	for urn, raw := range exts {
 		if names.Equal(urn, EnterpriseUserSchema) {
 			var e EnterpriseUser
 			if err := json.Unmarshal(raw, &e); err != nil {
@@ -76,17 +76,11 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*g = Group(p)
-	exts, keys, err := extensionObjects(data, GroupSchema)
+	exts, err := extensionObjects(data, GroupSchema)
 	if err != nil {
 		return err
 	}
-	for _, urn := range keys {
-		raw := exts[urn]
-		if g.Extensions == nil {
-			g.Extensions = make(map[string]json.RawMessage)
-		}
-		g.Extensions[urn] = raw
-	}
+	g.Extensions = exts
 	return nil
 }
 
@@ -147,19 +141,19 @@ func dropFoldingNames(v any) any {
 }
 
 // extensionObjects returns the members of a JSON object whose keys are
-// schema URNs other than core, and their keys in sorted order
-// (jsonscan.SortedKeys), the order the caller walks them in. A URN given
-// in two spellings (names.Equal: "urn:...:enterprise:2.0:User" and
+// schema URNs other than core (nil when there are none). A URN given in
+// two spellings (names.Equal: "urn:...:enterprise:2.0:User" and
 // "URN:...:ENTERPRISE:2.0:USER") is refused, as a request body giving it
 // twice is (resources.Normalize), rather than reading one of the two as
-// Go's map order falls.
-func extensionObjects(data []byte, core string) (map[string]json.RawMessage, []string, error) {
+// Go's map order falls; the keys are sorted (jsonscan.SortedKeys) so that
+// the spelling named in the error is the same every time.
+func extensionObjects(data []byte, core string) (map[string]json.RawMessage, error) {
 	if !mayHoldURN(data) {
-		return nil, nil, nil
+		return nil, nil
 	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var out map[string]json.RawMessage
 	for k, v := range all {
@@ -171,11 +165,10 @@ func extensionObjects(data []byte, core string) (map[string]json.RawMessage, []s
 		}
 		out[k] = v
 	}
-	keys := sortedKeys(out)
-	if k, found := names.Repeated(keys); found {
-		return nil, nil, twice(k)
+	if k, found := names.Repeated(sortedKeys(out)); found {
+		return nil, twice(k)
 	}
-	return out, keys, nil
+	return out, nil
 }
 
 // mayHoldURN reports whether data has a string starting "urn:" in any

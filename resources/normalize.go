@@ -122,7 +122,7 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	var buf [jsonscan.SmallObject]string
 	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
 		v := doc[k]
-		if len(k) == len("schemas") && names.Equal(k, "schemas") {
+		if names.Equal(k, "schemas") {
 			given, listed = true, ListsSchema(v, rt.Schema.ID)
 		}
 		if err := rt.put(out, k, v, l); err != nil {
@@ -268,7 +268,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 
 // hasURNPrefix reports whether key is urn (in any case), ':' and a name.
 func hasURNPrefix(key, urn string) bool {
-	return len(key) > len(urn)+1 && names.Equal(key[:len(urn)], urn) && key[len(urn)] == ':'
+	return len(key) > len(urn)+1 && names.HasPrefix(key, urn) && key[len(urn)] == ':'
 }
 
 func (rt *ResourceType) putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
@@ -336,7 +336,7 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 
 // IsURN reports whether s starts like a schema URN ("urn:", any case):
 // how a request's keys and paths tell an extension from an attribute.
-func IsURN(s string) bool { return len(s) > 4 && names.Equal(s[:4], "urn:") }
+func IsURN(s string) bool { return len(s) > 4 && names.HasPrefix(s, "urn:") }
 
 // attrPath names a value in errors: urn:name.sub. Normalisation carries it
 // in parts and joins them only for an error.

@@ -152,7 +152,7 @@ func validAttrName(name string) bool {
 // (2 to 32 letters, digits or '-', neither first nor last '-'), ':' and a
 // non-empty namespace-specific string.
 func checkURN(id string) error {
-	if len(id) < 4 || !names.Equal(id[:4], "urn:") {
+	if !names.HasPrefix(id, "urn:") {
 		return errors.New(`a schema id must be a URN, starting "urn:"`)
 	}
 	nid, nss, ok := strings.Cut(id[4:], ":")

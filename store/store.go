@@ -305,7 +305,8 @@ type GroupUpdater interface {
 
 // CheckedMemberModifier is implemented by group stores that can check a
 // condition on a group and change its members in one atomic step. The
-// handler uses it for a member PATCH that comes with other operations
+// handler uses it for a member PATCH (a change of the members named, not
+// a replacement of the list) that comes with other operations
 // (Okta resends the group's unchanged displayName, and sometimes its id,
 // with every membership change) or with If-Match or If-None-Match: the
 // others are checked to change nothing, and the headers are checked, on

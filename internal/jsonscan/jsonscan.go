@@ -112,7 +112,8 @@ func Repeated(data []byte) (name string, at int) {
 // SmallObject is how many member names a check for repeats compares
 // pairwise before it keeps them in a map (repeatedIn here, the handler's
 // message bodies): a few comparisons cost less than a map, a thousand
-// would cost a million.
+// would cost a million. names.Repeated keeps the same limit (its
+// smallSet): neither package imports the other, so change both.
 const SmallObject = 16
 
 // repeatedIn is Repeated for the value at data[i]; end is the index after

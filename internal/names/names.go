@@ -62,6 +62,29 @@ func HasPrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && Equal(s[:len(prefix)], prefix)
 }
 
+// Key returns the key of m that is name, and its value: name itself,
+// else the least key (in byte order, as jsonscan.SortedKeys walks them)
+// equal to it under Equal. A map built outside a request may hold two
+// spellings ("Badge" and "BADGE"); taking the least makes the answer the
+// same every time, whatever Go's map order. The value comes with the key
+// so that the common case, name itself, costs one map lookup.
+func Key[V any](m map[string]V, name string) (string, V, bool) {
+	if v, ok := m[name]; ok {
+		return name, v, true
+	}
+	key, found := "", false
+	for k := range m {
+		if Equal(k, name) && (!found || k < key) {
+			key, found = k, true
+		}
+	}
+	if !found {
+		var zero V
+		return "", zero, false
+	}
+	return key, m[key], true
+}
+
 // Lower returns s with its ASCII upper-case letters made lower-case and
 // every other byte unchanged: the key under which names equal by Equal
 // are one (a map of names, a switch over them). It returns s itself when
@@ -100,7 +123,8 @@ func Upper(s string) string {
 
 // smallSet is how many names Repeated compares pairwise before it keeps
 // them in a map: a few comparisons cost less than a map, a thousand would
-// cost a million (jsonscan.SmallObject, which this package may not import).
+// cost a million. It is jsonscan.SmallObject, which this package may not
+// import (jsonscan's own comment names this one): change both.
 const smallSet = 16
 
 // Repeated returns the first of keys (sorted, as jsonscan.SortedKeys gives

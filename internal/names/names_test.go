@@ -126,3 +126,29 @@ func TestRepeated(t *testing.T) {
 		assert.Equal(t, tc.want != "", found)
 	}
 }
+
+func TestKey(t *testing.T) {
+	two := map[string]int{"badge": 1, "Badge": 2, "BADGE": 3}
+	for _, tc := range []struct {
+		name    string
+		m       map[string]int
+		key     string
+		want    string
+		wantV   int
+		wantHas bool
+	}{
+		{"nil map", nil, "badge", "", 0, false},
+		{"exact", two, "badge", "badge", 1, true},
+		{"exact before a smaller spelling", two, "Badge", "Badge", 2, true},
+		{"least other spelling", two, "bAdge", "BADGE", 3, true},
+		{"absent", two, "badges", "", 0, false},
+		{"no Unicode fold", map[string]int{"kind": 1}, "\u212Aind", "", 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, v, has := Key(tc.m, tc.key)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.wantV, v)
+			assert.Equal(t, tc.wantHas, has)
+		})
+	}
+}

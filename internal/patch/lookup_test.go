@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -26,4 +27,28 @@ func TestLookupSpellingsDeterministic(t *testing.T) {
 	require.False(t, ok)
 	_, _, ok = lookup(map[string]any{"\u212Aey": 2}, "key")
 	require.False(t, ok)
+}
+
+// TestRawKeyIs: a member name matches in any case and through escapes,
+// up to the longest text a name can take (six bytes a letter, \u0069);
+// a longer escaped key is refused without being unquoted.
+func TestRawKeyIs(t *testing.T) {
+	long := `"` + strings.Repeat(`\u0041`, 1000) + `"`
+	for _, tc := range []struct {
+		key, name string
+		want      bool
+	}{
+		{`"schemas"`, "schemas", true},
+		{`"SCHEMAS"`, "schemas", true},
+		{`"\u0069\u0064"`, "id", true},
+		{`"\u0049D"`, "id", true},
+		{`"\u0069\u0064\u0020"`, "id", false},
+		{`"ſchemas"`, "schemas", false},
+		{`"\u017fchemas"`, "schemas", false},
+		{long, "id", false},
+	} {
+		require.Equal(t, tc.want, rawKey(tc.key).is(tc.name), "%s", tc.key)
+	}
+	k := rawKey(long)
+	require.Zero(t, testing.AllocsPerRun(10, func() { _ = k.is("schemas") }))
 }

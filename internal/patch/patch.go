@@ -275,8 +275,14 @@ type rawKey []byte
 // is matched. name is ASCII, so a key of another length, or with a
 // non-ASCII character, is never it ("ſchemas" is not "schemas").
 func (k rawKey) is(name string) bool {
-	if text := k[1 : len(k)-1]; bytes.IndexByte(text, '\\') < 0 {
+	text := k[1 : len(k)-1]
+	if bytes.IndexByte(text, '\\') < 0 {
 		return names.EqualBytes(text, name)
+	}
+	if len(text) > 6*len(name) {
+		// Each byte of the name takes at most six in the text (\u0041):
+		// a longer key is another name, and is not unquoted to learn it.
+		return false
 	}
 	s, _ := rawString(k)
 	return names.Equal(s, name)

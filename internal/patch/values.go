@@ -11,28 +11,11 @@ import (
 	"github.com/scimkit/scim/resources"
 )
 
-// lookup finds name in m: the exact key first, then case-insensitively
-// (attribute names are case-insensitive, RFC 7643 §2.1, under names.Equal).
-// Of two other spellings ("Badge" and "BADGE", which a document built
-// outside a request may hold), the first in sorted order
-// (jsonscan.SortedKeys) answers, whatever Go's map order.
+// lookup finds name in m and returns the key it is kept under: attribute
+// names are case-insensitive (RFC 7643 §2.1), and of two other spellings
+// the one names.Key picks answers, whatever Go's map order.
 func lookup(m map[string]any, name string) (key string, v any, ok bool) {
-	if m == nil {
-		return "", nil, false
-	}
-	if v, ok := m[name]; ok {
-		return name, v, true
-	}
-	found := false
-	for k := range m {
-		if names.Equal(k, name) && (!found || k < key) {
-			key, found = k, true
-		}
-	}
-	if !found {
-		return "", nil, false
-	}
-	return key, m[key], true
+	return names.Key(m, name)
 }
 
 func copyMap(m map[string]any) map[string]any {

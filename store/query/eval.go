@@ -415,29 +415,13 @@ func firstSub(a *resources.Attribute) string {
 	return "value"
 }
 
-// lookup returns m[name], trying the exact key first and then a
-// case-insensitive match under names.Equal (raw extension attributes keep
-// the client's spelling). Of two other spellings, the first in sorted
-// order answers, as jsonscan.SortedKeys would walk them, not whichever
-// Go's map order gives, so that a store answers a query the same way
-// every time. A null value counts as absent.
+// lookup returns m's value for name under names.Key: raw extension
+// attributes keep the client's spelling, and of two other spellings the
+// same one answers every time, so that a store answers a query the same
+// way every time. A null value counts as absent.
 func lookup(m map[string]any, name string) any {
-	if m == nil {
-		return nil
-	}
-	if v, ok := m[name]; ok {
-		return v
-	}
-	key, found := "", false
-	for k := range m {
-		if names.Equal(k, name) && (!found || k < key) {
-			key, found = k, true
-		}
-	}
-	if !found {
-		return nil
-	}
-	return m[key]
+	_, v, _ := names.Key(m, name)
+	return v
 }
 
 // value returns the attribute's value in doc (before sub-attribute

@@ -31,7 +31,7 @@ func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 			continue
 		case names.Equal(k, "schemas"):
 			out["schemas"] = foldAll(v)
-		case len(k) > 4 && names.Equal(k[:4], "urn:"):
+		case resources.IsURN(k):
 			ext := rt.Extension(k)
 			obj, ok := v.(map[string]any)
 			if ext == nil || !ok {

@@ -871,10 +871,11 @@ func (s *Store) ModifyMembers(ctx context.Context, groupID string, add, remove [
 // ModifyMembersChecked is ModifyMembers that calls check with the group
 // (Members nil) read under its row lock, in the same transaction, and
 // writes nothing when check returns an error (see
-// store.CheckedMemberModifier). The read is the lock's own statement (a
-// member change of users only), or one statement after it when groups
-// are added (lockForMembers), so it costs ModifyMembers at most one
-// statement more. check runs again when the transaction does.
+// store.CheckedMemberModifier). The read is the lock's own statement
+// (always on SQLite; on PostgreSQL a member change of users only), or,
+// on PostgreSQL when groups are added, one statement after it
+// (lockForMembers), so it costs ModifyMembers at most one statement
+// more. check runs again when the transaction does.
 func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(cur *resources.Group) error) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -905,14 +906,13 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 		if out, changes, subj.bridged, err = modify(ctx, tx, tenant, groupID, version, now, mids, types, remove); err != nil {
 			return nil, err
 		}
-		if out == nil && cur != nil {
-			out = cur // nothing changed: the group as read
-		}
-		if out == nil {
-			// Nothing changed: the group as it is.
-			if out, err = s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, groupID)); err != nil {
-				return nil, fmt.Errorf("sqlstore: modify members: %w", err)
+		if out == nil { // nothing changed: the group as read under the lock, or as it is
+			if cur == nil {
+				if cur, err = s.readGroupTx(ctx, tx, tenant, groupID, ""); err != nil {
+					return nil, err
+				}
 			}
+			out = cur
 		}
 		if s.bridging() {
 			subj.groupAfter = out.Clone()
@@ -979,7 +979,7 @@ func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock s
 		return nil, notFound("group", gid)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: lock group: %w", err)
+		return nil, fmt.Errorf("sqlstore: read group: %w", err) // locking it or not (lock "")
 	}
 	return g, nil
 }
