@@ -22,21 +22,14 @@ package names
 
 // Equal reports whether a and b are the same name: equal under ASCII case
 // folding, where only 'A'-'Z' and 'a'-'z' match each other.
-func Equal(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		if x, y := a[i], b[i]; x != y && !sameLetter(x, y) {
-			return false
-		}
-	}
-	return true
-}
+func Equal(a, b string) bool { return equal(a, b) }
 
 // EqualBytes is Equal for a name given as bytes (a JSON key read in
 // place), without converting it.
-func EqualBytes(a []byte, b string) bool {
+func EqualBytes(a []byte, b string) bool { return equal(a, b) }
+
+// equal is Equal and EqualBytes: one loop over a string or bytes.
+func equal[T string | []byte](a T, b string) bool {
 	if len(a) != len(b) {
 		return false
 	}
