@@ -468,3 +468,61 @@ func TestProvidersListTheirSchemas(t *testing.T) {
 	assert.NotContains(t, logs.String(), `\"schemas\"`, "no provider's body is taken for a missing or misnamed schemas")
 	assert.Contains(t, logs.String(), `"warnings"`, "the log carries the bends it does make")
 }
+
+// TestRepeatedListParameters: a list's one-value parameters (filter,
+// sortBy, sortOrder, startIndex, count, cursor) given twice with different
+// values are ambiguous, a 400 in both modes (invalidFilter for filter,
+// invalidValue for the others); given twice with one value, that value is
+// taken with a warning in the default mode and refused in strict mode.
+// Before, the first was taken silently. attributes and excludedAttributes
+// take lists, and a repeat adds to them.
+func TestRepeatedListParameters(t *testing.T) {
+	for _, tc := range []struct {
+		query   string
+		code    int    // default mode
+		strict  int    // strict mode
+		scim    string // scimType of a 400
+		detail  string
+		warning string
+		items   int // itemsPerPage of a 200
+	}{
+		{query: `filter=userName+eq+"a"&filter=userName+eq+"b"`, code: 400, strict: 400, scim: "invalidFilter", detail: `filter is given 2 times with different values ("userName eq \"a\"", "userName eq \"b\"")`},
+		{query: `filter=userName+eq+"a"&filter=userName+eq+"a"`, code: 200, strict: 400, scim: "invalidFilter", warning: "filter given 2 times with one value", items: 1},
+		{query: `sortBy=userName&sortBy=id`, code: 400, strict: 400, scim: "invalidValue", detail: "sortBy is given 2 times with different values"},
+		{query: `sortOrder=ascending&sortOrder=descending`, code: 400, strict: 400, scim: "invalidValue", detail: "sortOrder is given 2 times"},
+		{query: `count=1&count=2`, code: 400, strict: 400, scim: "invalidValue", detail: "count is given 2 times"},
+		{query: `startIndex=2&startIndex=2&startIndex=2`, code: 200, strict: 400, scim: "invalidValue", warning: "startIndex given 3 times with one value", items: 2},
+		{query: `cursor=&cursor=abc`, code: 400, strict: 400, scim: "invalidValue", detail: "cursor is given 2 times"},
+		{query: `attributes=userName&attributes=id`, code: 200, strict: 200, items: 3},
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			for _, strict := range []bool{false, true} {
+				ring := admin.NewRequestRing(10)
+				e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+				for _, n := range []string{"a", "b", "c"} {
+					e.createUser(n)
+				}
+				r := e.do("GET", "/Users?"+tc.query, nil)
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, recent, 1)
+				want := tc.code
+				if strict {
+					want = tc.strict
+				}
+				require.Equal(t, want, r.Code, r.Raw)
+				if want == 400 {
+					requireError(t, r, 400, tc.scim, tc.detail)
+					assert.Empty(t, recent[0].Warnings)
+					continue
+				}
+				assert.Equal(t, float64(tc.items), r.Body["itemsPerPage"])
+				if strict || tc.warning == "" {
+					assert.Empty(t, recent[0].Warnings)
+					continue
+				}
+				assert.Equal(t, []string{tc.warning}, recent[0].Warnings)
+			}
+		})
+	}
+}

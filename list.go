@@ -37,6 +37,9 @@ type rawList struct {
 
 func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
 	var rl rawList
+	if err := h.onceEach(ctx, q); err != nil {
+		return rl, err
+	}
 	rl.filter = q.Get("filter")
 	rl.sortBy = q.Get("sortBy")
 	rl.sortOrder = q.Get("sortOrder")
@@ -71,6 +74,39 @@ func (rl rawList) firstIndex() int {
 		return rl.startIndex.n
 	}
 	return 1
+}
+
+// singleParams are the query parameters of a list that take one value
+// (attributes and excludedAttributes take lists, and a repeat adds to
+// them).
+var singleParams = [...]string{"filter", "sortBy", "sortOrder", "startIndex", "count", "cursor"}
+
+// onceEach checks that each of singleParams is given once: a parameter
+// repeated with different values ("filter=a&filter=b") is ambiguous, and
+// taking either would answer a query the client may not have meant, so
+// it is a 400; repeated with one value, it is that value, with a warning
+// (refused in strict mode).
+func (h *handler) onceEach(ctx context.Context, q url.Values) error {
+	for _, name := range singleParams {
+		vs := q[name]
+		if len(vs) < 2 {
+			continue
+		}
+		typ := ScimTypeInvalidValue
+		if name == "filter" {
+			typ = ScimTypeInvalidFilter
+		}
+		for _, v := range vs[1:] {
+			if v != vs[0] {
+				return errorf(http.StatusBadRequest, typ, "%s is given %d times with different values (%q, %q); give it once", name, len(vs), vs[0], v)
+			}
+		}
+		if h.cfg.Strict {
+			return errorf(http.StatusBadRequest, typ, "%s is given %d times; give it once (strict mode)", name, len(vs))
+		}
+		warn(ctx, "%s given %d times with one value", name, len(vs))
+	}
+	return nil
 }
 
 // intParam is the integer query parameter name, not set when the query
