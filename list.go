@@ -527,6 +527,12 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 			// As checkFilter refuses a filter on it: no store keeps it, so
 			// every store would answer in creation order, not by it.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes meta.location from the base URL and the id and stores none, so it cannot order the results; sort by id instead", rl.sortBy)
+		} else if res.Extension == nil && (a == rt.Schema.Attr("members") || a == rt.Schema.Attr("groups")) {
+			// Memberships are kept apart from the documents a store
+			// sorts, so every store would answer in creation order, not
+			// by them (RFC 7644 §3.4.2.3 would sort by a group's first
+			// member); refused as meta.location is, not bent in silence.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %s are kept apart from the resources and cannot order the results; sort by another attribute, or leave sortBy out", rl.sortBy, a.Name)
 		}
 		lp.query.SortBy = rl.sortBy
 	}
