@@ -659,6 +659,87 @@ type lister interface {
 	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string, body *pooledBody) (sent int, positions []string, more bool, err error)
 	// cursors reports whether the store pages this kind by position.
 	cursors() bool
+	// sorted reads one page of a list sorted by q.SortBy without
+	// rendering it, for a merge with other types' (listMerged): the
+	// resources as the store ordered them with the key each sorts by, and
+	// the store's total.
+	sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error)
+}
+
+// sortedRun is one resource type's share of a list sorted across types
+// (listMerged): its resources in the store's order, not yet rendered.
+type sortedRun interface {
+	// keys are the sort keys of the resources, in the store's order.
+	keys() []query.SortKey
+	// keep renders the resources at idx (ascending indexes into keys) in
+	// one call, so that what they compute (a user's groups) costs one
+	// store call for the page, as in a list of one type.
+	keep(h *handler, r *http.Request, proj *projection, idx []int) error
+	// add appends the i-th kept resource to body (appendResource).
+	add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error)
+}
+
+// run is a kind's sortedRun.
+type run[T any] struct {
+	k     *kind[T]
+	items []T
+	ks    []query.SortKey
+	kept  []T
+}
+
+func (k *kind[T]) sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error) {
+	// The key comes from query.Sorter, the comparison the stores sort
+	// with (strings folded unless caseExact, dateTimes as instants), so
+	// that the merge orders two types as each store orders one.
+	s, err := k.eval.Sorter(q.SortBy)
+	if err != nil {
+		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %v", q.SortBy, err)
+	}
+	page, err := k.list(r.Context(), q)
+	if err != nil {
+		return nil, 0, err
+	}
+	rn := &run[T]{k: k, items: page.Items, ks: make([]query.SortKey, len(page.Items))}
+	for i, v := range page.Items {
+		doc, err := sortDoc(v)
+		if err != nil {
+			return nil, 0, err
+		}
+		rn.ks[i] = s.Key(doc)
+	}
+	return rn, page.Total, nil
+}
+
+// sortDoc is the document a resource sorts by: what a store's sort
+// reads (query.UserDoc, query.GroupDoc), without the member and group
+// lists, which no sortBy may name (listParams) and which would make a
+// large group's document cost its size.
+func sortDoc(v any) (map[string]any, error) {
+	switch x := v.(type) {
+	case *resources.User:
+		c := *x
+		c.Password, c.Groups = "", nil
+		return resources.ToMap(&c)
+	case *resources.Group:
+		c := *x
+		c.Members = nil
+		return resources.ToMap(&c)
+	}
+	return resources.ToMap(v)
+}
+
+func (rn *run[T]) keys() []query.SortKey { return rn.ks }
+
+func (rn *run[T]) keep(h *handler, r *http.Request, proj *projection, idx []int) error {
+	rn.kept = rn.kept[:0]
+	for _, i := range idx {
+		rn.kept = append(rn.kept, rn.items[i])
+	}
+	return rn.k.render(r, h.baseURL(r), proj, rn.kept, false)
+}
+
+func (rn *run[T]) add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error) {
+	return appendResource(h, body, rn.kept[i], proj, size, body.n > 0)
 }
 
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
@@ -780,6 +861,16 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		h.writeError(w, r, firstErr)
 		return
 	}
+	if len(parts) > 1 && len(unsorted) == 0 && rl.sortBy != "" {
+		// Every type has the sortBy attribute: one order across them
+		// (RFC 7644 §3.4.2.3), not each type's in turn.
+		if rl.cursor != nil {
+			h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a cursor walk at the server root cannot be sorted by %q, which both users and groups have: page it with startIndex and count, or walk /Users and /Groups apart with a cursor each", rl.sortBy))
+			return
+		}
+		h.listMerged(w, r, parts)
+		return
+	}
 	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
 	// last if ascending and first if descending" (every part has the
 	// request's sortOrder).
@@ -823,6 +914,138 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		skip = max(0, skip-n)
 	}
 	h.writeList(w, body, total, start)
+}
+
+// mergeDepthPages bounds how deep index paging reaches into a list
+// sorted across types (listMerged), in pages of Config.MaxPageSize: a
+// page at startIndex s needs the first s+count-1 resources of each type,
+// all read and held to find which come first, so without a bound one
+// request could ask each store for all it has. Ten pages (10,000
+// resources of each type by default) cover any directory an identity
+// provider lists at the root; past them the answer is 400 tooMany, and
+// /Users and /Groups page without the bound.
+const mergeDepthPages = 10
+
+// listMerged answers a page of a query across types whose sortBy every
+// type has (parts, in the order users, groups): one list in sortBy's
+// order, as RFC 7644 §3.4.2.3 asks, ties between types broken by the
+// order of parts (users before groups, in both sort orders); within a
+// type, resources keep the order their store gives them (ties in
+// creation order). Each store is asked for its first startIndex+count-1
+// resources, the merge keeps the page's, and those are rendered one call
+// per type and encoded in the merged order, the page cut short at
+// Config.MaxResponseBytes as any list's is. totalResults is the sum of
+// the stores' totals.
+func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []part) {
+	q0 := parts[0].lp.query
+	start, count := q0.StartIndex, q0.Count
+	limit := math.MaxInt
+	if h.cfg.MaxPageSize <= math.MaxInt/mergeDepthPages {
+		limit = mergeDepthPages * h.cfg.MaxPageSize
+	}
+	depth := 0 // how many of each type the page needs
+	if count > 0 {
+		if start-1 > limit-count {
+			h.mergedTooDeep(w, r, parts, start, count, limit)
+			return
+		}
+		depth = start - 1 + count
+	}
+	runs := make([]sortedRun, len(parts))
+	total := 0
+	for i, p := range parts {
+		q := p.lp.query
+		q.StartIndex, q.Count = 1, depth
+		rn, n, err := p.k.sorted(h, r, q)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		runs[i], total = rn, total+n
+	}
+	// The merge: at each step the run whose next key sorts first, the
+	// earlier run on a tie.
+	type pick struct{ run, idx int }
+	var page []pick
+	next := make([]int, len(runs))
+	for taken := 0; taken < depth; taken++ {
+		best := -1
+		for i, rn := range runs {
+			if next[i] >= len(rn.keys()) {
+				continue
+			}
+			if best < 0 {
+				best = i
+				continue
+			}
+			c := rn.keys()[next[i]].Compare(runs[best].keys()[next[best]])
+			if q0.Descending {
+				c = -c
+			}
+			if c < 0 {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		if taken >= start-1 {
+			page = append(page, pick{best, next[best]})
+		}
+		next[best]++
+	}
+	kept := make([][]int, len(runs))
+	for _, pk := range page {
+		kept[pk.run] = append(kept[pk.run], pk.idx)
+	}
+	for i, rn := range runs {
+		if len(kept[i]) > 0 {
+			if err := rn.keep(h, r, parts[i].lp.proj, kept[i]); err != nil {
+				h.writeError(w, r, err)
+				return
+			}
+		}
+	}
+	body := startItems(listHeadSize)
+	size := 0
+	added := make([]int, len(runs))
+	for _, pk := range page {
+		ok, err := runs[pk.run].add(h, added[pk.run], parts[pk.run].lp.proj, body, &size)
+		if err != nil {
+			body.release()
+			h.writeError(w, r, err)
+			return
+		}
+		if !ok {
+			break // cut at MaxResponseBytes: the next page starts here
+		}
+		added[pk.run]++
+	}
+	h.writeList(w, body, total, start)
+}
+
+// mergedTooDeep answers a page of listMerged past its bound: an empty
+// page when startIndex is past the end anyway (RFC 7644 §3.4.2.4, as for
+// any list), else 400 tooMany (RFC 7644 §3.12: "the specified filter
+// yields many more results than the server is willing to calculate or
+// process").
+func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []part, start, count, limit int) {
+	total := 0
+	for _, p := range parts {
+		q := p.lp.query
+		q.StartIndex, q.Count = 1, 0
+		_, n, err := p.k.sorted(h, r, q)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		total += n
+	}
+	if start > total {
+		h.writeList(w, startItems(listHeadSize), total, start)
+		return
+	}
+	h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeTooMany, "startIndex %d and count %d reach past the first %d resources of a query across users and groups sorted by an attribute both have: each type's first startIndex+count-1 would be read to order them; narrow the filter, or list /Users and /Groups apart, which page without this bound", start, count, limit))
 }
 
 // listParamsAcross retries listParams for k, in a query across resource
