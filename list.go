@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -664,6 +665,10 @@ type lister interface {
 	// resources as the store ordered them with the key each sorts by, and
 	// the store's total.
 	sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error)
+	// sortedAfter is sorted for a cursor walk: one page from the store's
+	// position after, the position after each resource (sortedRun), and
+	// whether more follow.
+	sortedAfter(h *handler, r *http.Request, q store.Query, after string) (sortedRun, bool, error)
 }
 
 // sortedRun is one resource type's share of a list sorted across types
@@ -677,6 +682,9 @@ type sortedRun interface {
 	keep(h *handler, r *http.Request, proj *projection, idx []int) error
 	// add appends the i-th kept resource to body (appendResource).
 	add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error)
+	// position is the store's position after the resource at index i of
+	// a cursor page (sortedAfter).
+	position(i int) string
 }
 
 // run is a kind's sortedRun.
@@ -685,29 +693,52 @@ type run[T any] struct {
 	items []T
 	ks    []query.SortKey
 	kept  []T
+	pos   []string // a cursor page's positions
 }
 
 func (k *kind[T]) sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error) {
-	// The key comes from query.Sorter, the comparison the stores sort
-	// with (strings folded unless caseExact, dateTimes as instants), so
-	// that the merge orders two types as each store orders one.
-	s, err := k.eval.Sorter(q.SortBy)
-	if err != nil {
-		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %v", q.SortBy, err)
-	}
 	page, err := k.list(r.Context(), q)
 	if err != nil {
 		return nil, 0, err
 	}
-	rn := &run[T]{k: k, items: page.Items, ks: make([]query.SortKey, len(page.Items))}
-	for i, v := range page.Items {
+	rn, err := k.newRun(q.SortBy, page.Items)
+	return rn, page.Total, err
+}
+
+func (k *kind[T]) sortedAfter(h *handler, r *http.Request, q store.Query, after string) (sortedRun, bool, error) {
+	page, err := k.listAfter(r.Context(), q, after)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(page.Positions) != len(page.Items) {
+		return nil, false, errors.New("scim: the store's cursor page has not one position per item")
+	}
+	rn, err := k.newRun(q.SortBy, page.Items)
+	if err != nil {
+		return nil, false, err
+	}
+	rn.pos = page.Positions
+	return rn, page.More, nil
+}
+
+// newRun is the sortedRun of items, a page the store sorted by sortBy.
+func (k *kind[T]) newRun(sortBy string, items []T) (*run[T], error) {
+	// The key comes from query.Sorter, the comparison the stores sort
+	// with (strings folded unless caseExact, dateTimes as instants), so
+	// that the merge orders two types as each store orders one.
+	s, err := k.eval.Sorter(sortBy)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %v", sortBy, err)
+	}
+	rn := &run[T]{k: k, items: items, ks: make([]query.SortKey, len(items))}
+	for i, v := range items {
 		doc, err := sortDoc(v)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		rn.ks[i] = s.Key(doc)
 	}
-	return rn, page.Total, nil
+	return rn, nil
 }
 
 // sortDoc is the document a resource sorts by: what a store's sort
@@ -737,6 +768,8 @@ func (rn *run[T]) keep(h *handler, r *http.Request, proj *projection, idx []int)
 	}
 	return rn.k.render(r, h.baseURL(r), proj, rn.kept, false)
 }
+
+func (rn *run[T]) position(i int) string { return rn.pos[i] }
 
 func (rn *run[T]) add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error) {
 	return appendResource(h, body, rn.kept[i], proj, size, body.n > 0)
@@ -865,7 +898,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		// Every type has the sortBy attribute: one order across them
 		// (RFC 7644 §3.4.2.3), not each type's in turn.
 		if rl.cursor != nil {
-			h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "a cursor walk at the server root cannot be sorted by %q, which both users and groups have: page it with startIndex and count, or walk /Users and /Groups apart with a cursor each", rl.sortBy))
+			h.walkMerged(w, r, rl, parts)
 			return
 		}
 		h.listMerged(w, r, parts)
@@ -963,12 +996,26 @@ func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []par
 		}
 		runs[i], total = rn, total+n
 	}
-	// The merge: at each step the run whose next key sorts first, the
-	// earlier run on a tie.
-	type pick struct{ run, idx int }
+	page := mergeRuns(runs, start-1, count, q0.Descending)
+	body := startItems(listHeadSize)
+	if _, _, err := h.encodeMerged(r, parts, runs, page, body); err != nil {
+		body.release()
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeList(w, body, total, start)
+}
+
+// pick is one resource of a merged page: its run and its index there.
+type pick struct{ run, idx int }
+
+// mergeRuns merges runs, each in its store's order: at each step the run
+// whose next key sorts first (last when desc), the earlier run on a tie.
+// It returns the merged list's resources after the first skip, at most n.
+func mergeRuns(runs []sortedRun, skip, n int, desc bool) []pick {
 	var page []pick
 	next := make([]int, len(runs))
-	for taken := 0; taken < depth; taken++ {
+	for len(page) < n {
 		best := -1
 		for i, rn := range runs {
 			if next[i] >= len(rn.keys()) {
@@ -979,7 +1026,7 @@ func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []par
 				continue
 			}
 			c := rn.keys()[next[i]].Compare(runs[best].keys()[next[best]])
-			if q0.Descending {
+			if desc {
 				c = -c
 			}
 			if c < 0 {
@@ -989,39 +1036,45 @@ func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []par
 		if best < 0 {
 			break
 		}
-		if taken >= start-1 {
+		if skip > 0 {
+			skip--
+		} else {
 			page = append(page, pick{best, next[best]})
 		}
 		next[best]++
 	}
-	kept := make([][]int, len(runs))
+	return page
+}
+
+// encodeMerged renders the resources of page (one call per run) and
+// appends them to body in the page's order, ended early at
+// Config.MaxResponseBytes: kept[i] are the indexes of run i in the page,
+// of which the first sent[i] were appended.
+func (h *handler) encodeMerged(r *http.Request, parts []part, runs []sortedRun, page []pick, body *pooledBody) (kept [][]int, sent []int, err error) {
+	kept = make([][]int, len(runs))
 	for _, pk := range page {
 		kept[pk.run] = append(kept[pk.run], pk.idx)
 	}
 	for i, rn := range runs {
 		if len(kept[i]) > 0 {
 			if err := rn.keep(h, r, parts[i].lp.proj, kept[i]); err != nil {
-				h.writeError(w, r, err)
-				return
+				return nil, nil, err
 			}
 		}
 	}
-	body := startItems(listHeadSize)
 	size := 0
-	added := make([]int, len(runs))
+	sent = make([]int, len(runs))
 	for _, pk := range page {
-		ok, err := runs[pk.run].add(h, added[pk.run], parts[pk.run].lp.proj, body, &size)
+		ok, err := runs[pk.run].add(h, sent[pk.run], parts[pk.run].lp.proj, body, &size)
 		if err != nil {
-			body.release()
-			h.writeError(w, r, err)
-			return
+			return nil, nil, err
 		}
 		if !ok {
 			break // cut at MaxResponseBytes: the next page starts here
 		}
-		added[pk.run]++
+		sent[pk.run]++
 	}
-	h.writeList(w, body, total, start)
+	return kept, sent, nil
 }
 
 // mergedTooDeep answers a page of listMerged past its bound: an empty

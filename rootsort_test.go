@@ -1,10 +1,21 @@
 package scim_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // TestListAllSortsAcrossTypes: RFC 7644 §3.4.2.3 says sortBy names "the
@@ -48,4 +59,223 @@ func TestListAllSortsAcrossTypes(t *testing.T) {
 			assert.EqualValues(t, 4, r.Body["totalResults"])
 		})
 	}
+}
+
+// rootSortSite is a handler on one store (openFuzzStore) holding users
+// and groups created alternately, one minute apart, with displayNames
+// that differ in case, tie across and within types, and are missing.
+type rootSortSite struct {
+	name string
+	h    http.Handler
+}
+
+// rootSortData are the site's resources in creation order: "u:" a user
+// (its userName), "g:" a group, with displayName and externalId ("" for
+// none).
+var rootSortData = []struct{ label, displayName, externalId string }{
+	{"u:amy", "bravo", "E3"},
+	{"g:Alpha", "Alpha", "e1"},
+	{"u:bob", "", ""},
+	{"g:charlie", "charlie", ""},
+	{"u:cat", "Delta", "e2"},
+	{"u:dan", "same", "E5"},
+	{"g:Same", "Same", "e5"},
+	{"u:eve", "SAME", "e4"},
+	{"g:zulu", "zulu", "E0"},
+}
+
+func newRootSortSite(t *testing.T, store string, opts ...func(*scim.Config)) *rootSortSite {
+	t.Helper()
+	clock := &fuzzClock{}
+	users, groups := openFuzzStore(t, store, clock)
+	cfg := scim.Config{BaseURL: base, Users: users, Groups: groups, InsecureNoAuth: true}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := scim.NewHandler(cfg)
+	require.NoError(t, err)
+	s := &rootSortSite{name: store, h: h}
+	for i, d := range rootSortData {
+		clock.set(fuzzAt(i))
+		kind, name, _ := strings.Cut(d.label, ":")
+		doc := map[string]any{}
+		path := "/Users"
+		if kind == "u" {
+			doc["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:User"}
+			doc["userName"] = name
+		} else {
+			path = "/Groups"
+			doc["schemas"] = []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}
+		}
+		if d.displayName != "" {
+			doc["displayName"] = d.displayName
+		}
+		if d.externalId != "" {
+			doc["externalId"] = d.externalId
+		}
+		b, _ := json.Marshal(doc)
+		rec := s.send("POST", path, string(b))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	}
+	clock.set(fuzzAt(len(rootSortData)))
+	return s
+}
+
+func (s *rootSortSite) send(method, target, body string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, "http://app.example.com"+target, strings.NewReader(body))
+	if body != "" {
+		r.Header.Set("Content-Type", "application/scim+json")
+	}
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, r)
+	return rec
+}
+
+// rootPage is a ListResponse of a root query, its resources by label.
+type rootPage struct {
+	labels       []string
+	total        any
+	itemsPerPage int
+	next         string
+}
+
+func (s *rootSortSite) page(t *testing.T, method, target, body string) rootPage {
+	t.Helper()
+	rec := s.send(method, target, body)
+	require.Equal(t, http.StatusOK, rec.Code, "%s %s %s: %s", method, target, body, rec.Body)
+	var lr struct {
+		TotalResults any
+		ItemsPerPage int
+		NextCursor   string
+		Resources    []struct {
+			UserName, DisplayName string
+			Meta                  struct{ ResourceType string }
+		}
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &lr))
+	p := rootPage{total: lr.TotalResults, itemsPerPage: lr.ItemsPerPage, next: lr.NextCursor}
+	for _, r := range lr.Resources {
+		if r.Meta.ResourceType == "User" {
+			p.labels = append(p.labels, "u:"+r.UserName)
+		} else {
+			p.labels = append(p.labels, "g:"+r.DisplayName)
+		}
+	}
+	require.Len(t, p.labels, lr.ItemsPerPage)
+	return p
+}
+
+// byIndex reads the whole list of GET /?query a page of count at a time,
+// each from where the last ended (startIndex+itemsPerPage).
+func (s *rootSortSite) byIndex(t *testing.T, query string, count int) []string {
+	t.Helper()
+	var all []string
+	for start := 1; ; {
+		p := s.page(t, "GET", fmt.Sprintf("/?%s&startIndex=%d&count=%d", query, start, count), "")
+		require.EqualValues(t, len(rootSortData), p.total)
+		if p.itemsPerPage == 0 {
+			return all
+		}
+		all = append(all, p.labels...)
+		start += p.itemsPerPage
+		require.LessOrEqual(t, start, 2*len(rootSortData), "the pages do not end")
+	}
+}
+
+// byCursor walks GET /?query (or POST /.search with search, a
+// SearchRequest's members) with cursors, count a page.
+func (s *rootSortSite) byCursor(t *testing.T, query string, search map[string]any, count int) []string {
+	t.Helper()
+	var all []string
+	cursor := ""
+	for i := 0; ; i++ {
+		require.LessOrEqual(t, i, 2*len(rootSortData), "the walk does not end")
+		var p rootPage
+		if search != nil {
+			body := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "count": count, "cursor": cursor}
+			for k, v := range search {
+				body[k] = v
+			}
+			b, _ := json.Marshal(body)
+			p = s.page(t, "POST", "/.search", string(b))
+		} else {
+			p = s.page(t, "GET", fmt.Sprintf("/?%s&count=%d&cursor=%s", query, count, url.QueryEscape(cursor)), "")
+		}
+		require.Nil(t, p.total, "a cursor page has no totalResults")
+		all = append(all, p.labels...)
+		if p.next == "" {
+			return all
+		}
+		cursor = p.next
+	}
+}
+
+// TestListAllSortedAcrossTypesAgrees checks the order of a root query
+// sorted by each attribute users and groups share, on every store: the
+// order across types is the attribute's (strings folded unless caseExact,
+// dateTimes as instants), a tie between types puts users first, ties
+// within a type keep creation order (in both sort orders, as each store
+// sorts them), resources without a value come last (first descending);
+// and index paging at every page size, and cursor walks by GET / and POST
+// /.search, give that same list.
+func TestListAllSortedAcrossTypesAgrees(t *testing.T) {
+	byDisplayName := []string{"g:Alpha", "u:amy", "g:charlie", "u:cat", "u:dan", "u:eve", "g:Same", "g:zulu", "u:bob"}
+	byCreation := []string{"u:amy", "g:Alpha", "u:bob", "g:charlie", "u:cat", "u:dan", "g:Same", "u:eve", "g:zulu"}
+	cases := []struct {
+		name, sortBy string
+		desc         bool
+		want         []string
+	}{
+		{"displayName, case folded", "displayName", false, byDisplayName},
+		{"displayName descending: ties stay in creation order, the missing first", "displayName", true,
+			[]string{"u:bob", "g:zulu", "u:dan", "u:eve", "g:Same", "u:cat", "g:charlie", "u:amy", "g:Alpha"}},
+		{"externalId is caseExact", "externalId", false,
+			[]string{"g:zulu", "u:amy", "u:dan", "g:Alpha", "u:cat", "u:eve", "g:Same", "u:bob", "g:charlie"}},
+		{"externalId descending", "externalId", true,
+			[]string{"u:bob", "g:charlie", "g:Same", "u:eve", "u:cat", "g:Alpha", "u:dan", "u:amy", "g:zulu"}},
+		{"meta.created", "meta.created", false, byCreation},
+		{"meta.created descending", "meta.created", true, reversed(byCreation)},
+		{"meta.lastModified, another case of the path", "META.lastmodified", false, byCreation},
+	}
+	stores := []string{"memory", "sqlite"}
+	if os.Getenv(sqltest.URLEnv) != "" || os.Getenv(sqltest.RequireEnv) != "" {
+		stores = append(stores, "postgres")
+	}
+	for _, st := range stores {
+		t.Run(st, func(t *testing.T) {
+			s := newRootSortSite(t, st)
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					query := "sortBy=" + url.QueryEscape(tc.sortBy)
+					search := map[string]any{"sortBy": tc.sortBy}
+					if tc.desc {
+						query += "&sortOrder=descending"
+						search["sortOrder"] = "descending"
+					}
+					whole := s.page(t, "GET", "/?"+query, "")
+					assert.Equal(t, tc.want, whole.labels)
+					assert.EqualValues(t, len(rootSortData), whole.total)
+					b, _ := json.Marshal(map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "sortBy": search["sortBy"], "sortOrder": search["sortOrder"]})
+					assert.Equal(t, tc.want, s.page(t, "POST", "/.search", string(b)).labels, "POST /.search")
+					for count := 1; count <= 4; count++ {
+						assert.Equal(t, tc.want, s.byIndex(t, query, count), "index paging, count %d", count)
+						assert.Equal(t, tc.want, s.byCursor(t, query, nil, count), "GET / cursor walk, count %d", count)
+						assert.Equal(t, tc.want, s.byCursor(t, "", search, count), "POST /.search cursor walk, count %d", count)
+					}
+				})
+			}
+			t.Run("a filter, then the order", func(t *testing.T) {
+				q := "filter=" + url.QueryEscape(`displayName pr and not (displayName sw "s")`) + "&sortBy=displayName"
+				want := []string{"g:Alpha", "u:amy", "g:charlie", "u:cat", "g:zulu"}
+				assert.Equal(t, want, s.page(t, "GET", "/?"+q, "").labels)
+				assert.Equal(t, want, s.byCursor(t, q, nil, 2))
+			})
+		})
+	}
+}
+
+func reversed(s []string) []string {
+	out := slices.Clone(s)
+	slices.Reverse(out)
+	return out
 }
