@@ -89,7 +89,10 @@ func errInvalidCursor(why string) *Error {
 // escaped as a JSON string (up to 6 bytes a byte) and base64-encoded
 // twice (the position by our stores, the payload here): about 11 bytes a
 // byte of the value. 16 bytes a byte and 64 KiB for the rest leave room
-// for a host store's own position format.
+// for a host store's own position format. A walk at the root sorted
+// across types (walkMerged) holds a position in each type, but what both
+// types have to sort by is short: displayName and externalId (names, at
+// most 512 bytes), id and meta's timestamps.
 func (h *handler) maxCursorBytes() int { return 16*h.cfg.MaxValueBytes + 64<<10 }
 
 // openCursor checks a cursor a client sent and returns what it carries.

@@ -829,7 +829,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 // both. In a type that lacks an attribute the filter or sortBy names, the
 // attribute is unassigned (listParamsAcross), and a type lacking the
 // sortBy attribute comes last (first when descending). A sortBy both
-// types have orders each type's results, not the two together.
+// types have orders the two together (listMerged, walkMerged).
 func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	rl, err := h.rawListFromBody(r)
 	if err != nil {
@@ -853,7 +853,8 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
 
 // listAll answers a query across every resource type: users, then
 // groups, a type that lacks the sortBy attribute last (first when
-// descending).
+// descending); when every type has it, one list in its order
+// (listMerged, walkMerged).
 func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	var parts []part
 	var firstErr error

@@ -3,6 +3,7 @@ package scim_test
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -88,7 +89,7 @@ func newRootSortSite(t *testing.T, store string, opts ...func(*scim.Config)) *ro
 	t.Helper()
 	clock := &fuzzClock{}
 	users, groups := openFuzzStore(t, store, clock)
-	cfg := scim.Config{BaseURL: base, Users: users, Groups: groups, InsecureNoAuth: true}
+	cfg := scim.Config{BaseURL: base, Users: users, Groups: groups, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -236,6 +237,10 @@ func TestListAllSortedAcrossTypesAgrees(t *testing.T) {
 		{"meta.created", "meta.created", false, byCreation},
 		{"meta.created descending", "meta.created", true, reversed(byCreation)},
 		{"meta.lastModified, another case of the path", "META.lastmodified", false, byCreation},
+		{"meta.resourceType: Group before User", "meta.resourceType", false,
+			[]string{"g:Alpha", "g:charlie", "g:Same", "g:zulu", "u:amy", "u:bob", "u:cat", "u:dan", "u:eve"}},
+		{"meta.resourceType descending", "meta.resourceType", true,
+			[]string{"u:amy", "u:bob", "u:cat", "u:dan", "u:eve", "g:Alpha", "g:charlie", "g:Same", "g:zulu"}},
 	}
 	stores := []string{"memory", "sqlite"}
 	if os.Getenv(sqltest.URLEnv) != "" || os.Getenv(sqltest.RequireEnv) != "" {
@@ -278,4 +283,97 @@ func reversed(s []string) []string {
 	out := slices.Clone(s)
 	slices.Reverse(out)
 	return out
+}
+
+// TestListAllSortedAcrossTypesBounds covers what bounds a root query
+// sorted across types: count=0, a startIndex past the end, the depth
+// bound (mergeDepthPages pages of MaxPageSize, then 400 tooMany), pages
+// cut short at MaxResponseBytes, and cursors kept to their walk.
+func TestListAllSortedAcrossTypesBounds(t *testing.T) {
+	all := []string{"g:Alpha", "u:amy", "g:charlie", "u:cat", "u:dan", "u:eve", "g:Same", "g:zulu", "u:bob"}
+	t.Run("count=0 and startIndex past the end", func(t *testing.T) {
+		s := newRootSortSite(t, "memory")
+		for _, q := range []string{"count=0", "startIndex=10", "startIndex=99999999999999999999&count=3"} {
+			p := s.page(t, "GET", "/?sortBy=displayName&"+q, "")
+			assert.Empty(t, p.labels, q)
+			assert.EqualValues(t, len(all), p.total, q)
+		}
+	})
+	t.Run("deeper than ten pages of MaxPageSize is tooMany", func(t *testing.T) {
+		// MaxPageSize 1 bounds a root query sorted across types at ten
+		// resources of each type: the data set's nine fit, the tenth
+		// would be past the end, and past ten is refused only while there
+		// are that many.
+		s := newRootSortSite(t, "memory", func(c *scim.Config) { c.MaxPageSize, c.DefaultPageSize = 1, 1 })
+		assert.Equal(t, []string{"u:bob"}, s.page(t, "GET", "/?sortBy=displayName&startIndex=9", "").labels)
+		assert.Empty(t, s.page(t, "GET", "/?sortBy=displayName&startIndex=11", "").labels)
+		for i := range 3 {
+			s.send("POST", "/Users", fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"more%d"}`, i))
+		}
+		for _, tc := range []struct {
+			method, target, body string
+		}{
+			{"GET", "/?sortBy=displayName&startIndex=11", ""},
+			{"POST", "/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"sortBy":"displayName","startIndex":12}`},
+		} {
+			rec := s.send(tc.method, tc.target, tc.body)
+			require.Equal(t, http.StatusBadRequest, rec.Code, rec.Body.String())
+			assert.Equal(t, "tooMany", scimType(rec))
+			assert.Contains(t, rec.Body.String(), "list /Users and /Groups apart")
+		}
+		// The same query unsorted, or sorted by what only users have, is
+		// not bounded: it pages each type on its own.
+		for _, q := range []string{"startIndex=11", "sortBy=userName&startIndex=11"} {
+			assert.Len(t, s.page(t, "GET", "/?"+q, "").labels, 1, q)
+		}
+	})
+	t.Run("pages cut at MaxResponseBytes go on where they ended", func(t *testing.T) {
+		s := newRootSortSite(t, "memory", func(c *scim.Config) { c.MaxResponseBytes = 1 })
+		p := s.page(t, "GET", "/?sortBy=displayName&count=4", "")
+		assert.Equal(t, all[:1], p.labels, "at least one resource a page")
+		assert.Equal(t, all, s.byIndex(t, "sortBy=displayName", 4))
+		assert.Equal(t, all, s.byCursor(t, "sortBy=displayName", nil, 4))
+	})
+	t.Run("a cursor serves its own walk only", func(t *testing.T) {
+		s := newRootSortSite(t, "memory")
+		first := s.page(t, "GET", "/?sortBy=displayName&count=2&cursor=", "")
+		require.NotEmpty(t, first.next)
+		for _, target := range []string{
+			"/?sortBy=displayName&sortOrder=descending&count=2&cursor=",
+			"/?sortBy=externalId&count=2&cursor=",
+			"/?count=2&cursor=",
+			"/Users?sortBy=displayName&count=2&cursor=",
+			"/Groups?sortBy=displayName&count=2&cursor=",
+		} {
+			rec := s.send("GET", target+url.QueryEscape(first.next), "")
+			assert.Equal(t, http.StatusBadRequest, rec.Code, target)
+			assert.Equal(t, "invalidCursor", scimType(rec), target)
+		}
+		// An unsorted walk's cursor, in one type at a time, is not a
+		// sorted walk's either.
+		unsorted := s.page(t, "GET", "/?sortBy=userName&count=2&cursor=", "")
+		require.NotEmpty(t, unsorted.next)
+		rec := s.send("GET", "/?sortBy=displayName&count=2&cursor="+url.QueryEscape(unsorted.next), "")
+		assert.Equal(t, "invalidCursor", scimType(rec))
+		rec = s.send("GET", "/?sortBy=displayName&count=2&startIndex=1&cursor=", "")
+		assert.Equal(t, http.StatusBadRequest, rec.Code)
+		assert.Equal(t, "invalidValue", scimType(rec))
+	})
+}
+
+// TestListAllSortedAcrossTypesLongValues walks a root query sorted by an
+// externalId as long as the handler takes one (512 bytes), in both types, of the
+// characters JSON escapes longest: the cursor, which holds a position in
+// each type, is one the handler reads back (maxCursorBytes).
+func TestListAllSortedAcrossTypesLongValues(t *testing.T) {
+	s := newRootSortSite(t, "memory")
+	long := strings.Repeat("<", 512)
+	for _, p := range []string{"/Users", "/Groups"} {
+		b, _ := json.Marshal(map[string]any{"userName": "long", "displayName": "long", "externalId": long})
+		rec := s.send("POST", p, string(b))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	}
+	got := s.byCursor(t, "sortBy=externalId", nil, 1)
+	assert.Equal(t, []string{"u:long", "g:long"}, got[:2], "< sorts before letters; users first on a tie")
+	assert.Len(t, got, len(rootSortData)+2)
 }
