@@ -730,9 +730,13 @@ func (k *kind[T]) newRun(sortBy string, items []T) (*run[T], error) {
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %v", sortBy, err)
 	}
+	attr := ""
+	if a := s.Attr(); a != nil {
+		attr = a.Name
+	}
 	rn := &run[T]{k: k, items: items, ks: make([]query.SortKey, len(items))}
 	for i, v := range items {
-		doc, err := sortDoc(v)
+		doc, err := sortDoc(v, attr)
 		if err != nil {
 			return nil, err
 		}
@@ -741,19 +745,40 @@ func (k *kind[T]) newRun(sortBy string, items []T) (*run[T], error) {
 	return rn, nil
 }
 
-// sortDoc is the document a resource sorts by: what a store's sort
-// reads (query.UserDoc, query.GroupDoc), without the member and group
-// lists, which no sortBy may name (listParams) and which would make a
-// large group's document cost its size.
-func sortDoc(v any) (map[string]any, error) {
+// sortDoc is the document a resource sorts by in a merge across types:
+// what a store's sort reads (query.UserDoc, query.GroupDoc), cut to what
+// a sortBy both types have can name. That is an attribute the core User
+// and Group share (id, externalId, displayName, meta), of which only the
+// one named attr is kept ("" keeps all four), or one of an extension (a
+// host may register one schema on both), so extensions are kept. Each is
+// rendered as its own type: a group's displayName is rendered even when
+// empty, a user's is not.
+// Rendering whole users for their key took most of a deep page's time
+// (BENCHMARKS.md).
+func sortDoc(v any, attr string) (map[string]any, error) {
+	keep := func(name string) bool { return attr == "" || names.Equal(attr, name) }
+	cut := func(id, externalID, displayName *string, meta *resources.Meta) {
+		if !keep("id") {
+			*id = ""
+		}
+		if !keep("externalId") {
+			*externalID = ""
+		}
+		if !keep("displayName") {
+			*displayName = ""
+		}
+		if !keep("meta") {
+			*meta = resources.Meta{}
+		}
+	}
 	switch x := v.(type) {
 	case *resources.User:
-		c := *x
-		c.Password, c.Groups = "", nil
+		c := resources.User{ID: x.ID, ExternalID: x.ExternalID, DisplayName: x.DisplayName, Meta: x.Meta, Extensions: x.Extensions}
+		cut(&c.ID, &c.ExternalID, &c.DisplayName, &c.Meta)
 		return resources.ToMap(&c)
 	case *resources.Group:
-		c := *x
-		c.Members = nil
+		c := resources.Group{ID: x.ID, ExternalID: x.ExternalID, DisplayName: x.DisplayName, Meta: x.Meta, Extensions: x.Extensions}
+		cut(&c.ID, &c.ExternalID, &c.DisplayName, &c.Meta)
 		return resources.ToMap(&c)
 	}
 	return resources.ToMap(v)
