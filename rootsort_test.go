@@ -16,6 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
@@ -376,4 +378,36 @@ func TestListAllSortedAcrossTypesLongValues(t *testing.T) {
 	got := s.byCursor(t, "sortBy=externalId", nil, 1)
 	assert.Equal(t, []string{"u:long", "g:long"}, got[:2], "< sorts before letters; users first on a tie")
 	assert.Len(t, got, len(rootSortData)+2)
+}
+
+// TestListAllSortedAcrossTypesByExtension: a host may register one
+// extension schema on users and on groups; a sortBy on its attribute is
+// one both types have, and orders them together as the core ones do.
+func TestListAllSortedAcrossTypesByExtension(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:acme:2.0:Common"
+	common, err := resources.NewSchema(urn, "Common", "on users and groups", &resources.Attribute{Name: "rank", Type: resources.TypeString})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{common}, GroupExtensions: []*resources.Schema{common}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	s := &rootSortSite{name: "memory", h: h}
+	for _, d := range []struct{ path, name, rank string }{
+		{"/Users", "u1", "C"}, {"/Groups", "g1", "a"}, {"/Users", "u2", ""}, {"/Groups", "g2", "b"}, {"/Users", "u3", "D"},
+	} {
+		doc := map[string]any{"userName": d.name, "displayName": d.name}
+		if d.rank != "" {
+			doc["schemas"] = []string{urn}
+			doc[urn] = map[string]any{"rank": d.rank}
+		}
+		b, _ := json.Marshal(doc)
+		rec := s.send("POST", d.path, string(b))
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	}
+	want := []string{"g:g1", "g:g2", "u:u1", "u:u3", "u:u2"}
+	q := "sortBy=" + url.QueryEscape(urn+":rank")
+	assert.Equal(t, want, s.page(t, "GET", "/?"+q, "").labels)
+	assert.Equal(t, want, s.byCursor(t, q, nil, 2))
+	assert.Equal(t, reversed(want), s.page(t, "GET", "/?"+q+"&sortOrder=descending", "").labels)
 }
