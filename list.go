@@ -752,9 +752,8 @@ func (k *kind[T]) newRun(sortBy string, items []T) (*run[T], error) {
 // one named attr is kept ("" keeps all four), or one of an extension (a
 // host may register one schema on both), so extensions are kept. Each is
 // rendered as its own type: a group's displayName is rendered even when
-// empty, a user's is not.
-// Rendering whole users for their key took most of a deep page's time
-// (BENCHMARKS.md).
+// empty, a user's is not. (Rendering whole users for their key took most
+// of a deep page's time: BENCHMARKS.md.)
 func sortDoc(v any, attr string) (map[string]any, error) {
 	keep := func(name string) bool { return attr == "" || names.Equal(attr, name) }
 	cut := func(id, externalID, displayName *string, meta *resources.Meta) {
