@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/internal/names"
@@ -139,7 +140,7 @@ func checkCursorRequest(rl rawList, parts []part) error {
 
 // walkCursor answers one page of a cursor walk over parts in order (a
 // resource type's list, or POST /.search and GET /: the order listAll
-// gives), the cursor
+// gives, unless every type has the sortBy attribute: walkMerged), the cursor
 // naming the resource type it is in. scope keeps the cursors of one
 // endpoint from being taken at another.
 func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, parts []part) {
@@ -231,7 +232,8 @@ func (h *handler) walkMerged(w http.ResponseWriter, r *http.Request, rl rawList,
 	}
 	count := parts[0].lp.query.Count
 	runs := make([]sortedRun, len(parts))
-	more, read := false, 0
+	more := make([]bool, len(parts))
+	read := 0
 	for i, pt := range parts {
 		q := pt.lp.query
 		q.Count = count
@@ -240,9 +242,9 @@ func (h *handler) walkMerged(w http.ResponseWriter, r *http.Request, rl rawList,
 			h.writeError(w, r, err)
 			return
 		}
-		runs[i], more, read = rn, more || m, read+len(rn.keys())
+		runs[i], more[i], read = rn, m, read+len(rn.keys())
 	}
-	page := mergeRuns(runs, 0, count, parts[0].lp.query.Descending)
+	page := mergeRuns(runs, more, 0, count, parts[0].lp.query.Descending)
 	body := startItems(cursorHeadSize)
 	kept, sent, err := h.encodeMerged(r, parts, runs, page, body)
 	if err != nil {
@@ -256,7 +258,7 @@ func (h *handler) walkMerged(w http.ResponseWriter, r *http.Request, rl rawList,
 		}
 	}
 	next := ""
-	if more || body.n < read {
+	if slices.Contains(more, true) || body.n < read {
 		next = h.seal(ctx, cursorPayload{R: mergedScope, H: hash, W: pos})
 	}
 	h.writeCursorList(w, body, next)

@@ -701,7 +701,19 @@ func (k *kind[T]) sorted(h *handler, r *http.Request, q store.Query) (sortedRun,
 	if err != nil {
 		return nil, 0, err
 	}
-	rn, err := k.newRun(q.SortBy, page.Items)
+	items := page.Items
+	// A store may return fewer than asked (a host's page size of its
+	// own), which a list of one type passes on as a short page; the merge
+	// needs every one it asked for, so it asks for the rest.
+	for len(page.Items) > 0 && len(items) < min(q.Count, page.Total) {
+		rest := q
+		rest.StartIndex, rest.Count = q.StartIndex+len(items), q.Count-len(items)
+		if page, err = k.list(r.Context(), rest); err != nil {
+			return nil, 0, err
+		}
+		items = append(items, page.Items...)
+	}
+	rn, err := k.newRun(q.SortBy, items)
 	return rn, page.Total, err
 }
 
@@ -1010,6 +1022,7 @@ func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []par
 		depth = start - 1 + count
 	}
 	runs := make([]sortedRun, len(parts))
+	more := make([]bool, len(parts))
 	total := 0
 	for i, p := range parts {
 		q := p.lp.query
@@ -1019,9 +1032,9 @@ func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []par
 			h.writeError(w, r, err)
 			return
 		}
-		runs[i], total = rn, total+n
+		runs[i], more[i], total = rn, len(rn.keys()) < n, total+n
 	}
-	page := mergeRuns(runs, start-1, count, q0.Descending)
+	page := mergeRuns(runs, more, start-1, count, q0.Descending)
 	body := startItems(listHeadSize)
 	if _, _, err := h.encodeMerged(r, parts, runs, page, body); err != nil {
 		body.release()
@@ -1037,13 +1050,22 @@ type pick struct{ run, idx int }
 // mergeRuns merges runs, each in its store's order: at each step the run
 // whose next key sorts first (last when desc), the earlier run on a tie.
 // It returns the merged list's resources after the first skip, at most n.
-func mergeRuns(runs []sortedRun, skip, n int, desc bool) []pick {
+// more[i] says the store has resources after those of runs[i]: the merge
+// stops where such a run ends, since what comes next is unknown. A run
+// holds all that was asked (sorted asks again for what a store left
+// out; a cursor page asks for n of each type), so that happens only
+// with a host's cursor page shorter than asked while more follow, which
+// then gives a shorter page rather than a wrong order.
+func mergeRuns(runs []sortedRun, more []bool, skip, n int, desc bool) []pick {
 	var page []pick
 	next := make([]int, len(runs))
 	for len(page) < n {
 		best := -1
 		for i, rn := range runs {
 			if next[i] >= len(rn.keys()) {
+				if more[i] {
+					return page
+				}
 				continue
 			}
 			if best < 0 {

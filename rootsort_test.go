@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
@@ -410,4 +412,60 @@ func TestListAllSortedAcrossTypesByExtension(t *testing.T) {
 	assert.Equal(t, want, s.page(t, "GET", "/?"+q, "").labels)
 	assert.Equal(t, want, s.byCursor(t, q, nil, 2))
 	assert.Equal(t, reversed(want), s.page(t, "GET", "/?"+q+"&sortOrder=descending", "").labels)
+}
+
+// shortStore is a memory store whose lists return at most max resources
+// a call, as a host's store with a page size of its own may.
+type shortStore struct {
+	*memory.Store
+	max int
+}
+
+func (s shortStore) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	q.Count = min(q.Count, s.max)
+	return s.Store.ListUsers(ctx, q)
+}
+
+func (s shortStore) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	q.Count = min(q.Count, s.max)
+	return s.Store.ListGroups(ctx, q)
+}
+
+func (s shortStore) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+	q.Count = min(q.Count, s.max)
+	return s.Store.ListUsersAfter(ctx, q, after)
+}
+
+func (s shortStore) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+	q.Count = min(q.Count, s.max)
+	return s.Store.ListGroupsAfter(ctx, q, after)
+}
+
+// TestListAllSortedAcrossTypesShortStore: a store may return fewer
+// resources than asked (store.Page: "at most Query.Count"). Index paging
+// asks it for the rest, so the merged order is whole; a cursor page ends
+// where a short type's resources read run out, and the walk goes on from
+// there.
+func TestListAllSortedAcrossTypesShortStore(t *testing.T) {
+	clock := &fuzzClock{}
+	db := memory.New(memory.WithNow(clock.now))
+	short := shortStore{db, 2}
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: short, Groups: short, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	s := &rootSortSite{name: "short", h: h}
+	for i, n := range []string{"a", "c", "e", "g", "i"} {
+		clock.set(fuzzAt(i))
+		rec := s.send("POST", "/Users", `{"userName":"`+n+`","displayName":"`+n+`"}`)
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+		rec = s.send("POST", "/Groups", `{"displayName":"`+strings.Repeat(n, 2)+`"}`)
+		require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
+	}
+	want := []string{"u:a", "g:aa", "u:c", "g:cc", "u:e", "g:ee", "u:g", "g:gg", "u:i", "g:ii"}
+	p := s.page(t, "GET", "/?sortBy=displayName&count=10", "")
+	assert.Equal(t, want, p.labels)
+	assert.EqualValues(t, 10, p.total)
+	assert.Equal(t, want[5:8], s.page(t, "GET", "/?sortBy=displayName&startIndex=6&count=3", "").labels)
+	first := s.page(t, "GET", "/?sortBy=displayName&count=6&cursor=", "")
+	assert.Equal(t, want[:3], first.labels, "each store gave two: after the users' two, what comes next is unknown")
+	assert.Equal(t, want, s.byCursor(t, "sortBy=displayName", nil, 6))
 }
