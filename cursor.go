@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/internal/names"
@@ -30,7 +31,15 @@ type cursorPayload struct {
 	H string `json:"h"` // hash of the query the cursor was issued for
 	E int64  `json:"e"` // expiry, Unix seconds
 	P string `json:"p"` // the store's position
+	// W are the store's positions in each type of a walk sorted across
+	// types (walkMerged, R mergedScope), in the order users, groups: ""
+	// for a type none of whose resources has been sent yet.
+	W []string `json:"w,omitempty"`
 }
+
+// mergedScope is the R of a cursor of walkMerged, which is in every type
+// at once; no resource type has this name.
+const mergedScope = "*"
 
 // queryHash binds a cursor to the query a client must repeat: the list's
 // scope (a resource type, or "*" for /.search), the filter as sent,
@@ -58,7 +67,13 @@ func (h *handler) cursorMAC(tenant, payload string) []byte {
 // sealCursor returns the cursor that continues a walk of the query hash
 // over resource type rt from the store's position pos.
 func (h *handler) sealCursor(ctx context.Context, rt, hash, pos string) string {
-	b, _ := json.Marshal(cursorPayload{V: 1, R: rt, H: hash, E: h.cfg.Now().Add(h.cfg.CursorTimeout).Unix(), P: pos})
+	return h.seal(ctx, cursorPayload{R: rt, H: hash, P: pos})
+}
+
+// seal returns the cursor of p, with its version and expiry set.
+func (h *handler) seal(ctx context.Context, p cursorPayload) string {
+	p.V, p.E = 1, h.cfg.Now().Add(h.cfg.CursorTimeout).Unix()
+	b, _ := json.Marshal(p)
 	payload := base64.RawURLEncoding.EncodeToString(b)
 	return payload + "." + base64.RawURLEncoding.EncodeToString(h.cursorMAC(store.Tenant(ctx), payload))
 }
@@ -75,7 +90,10 @@ func errInvalidCursor(why string) *Error {
 // escaped as a JSON string (up to 6 bytes a byte) and base64-encoded
 // twice (the position by our stores, the payload here): about 11 bytes a
 // byte of the value. 16 bytes a byte and 64 KiB for the rest leave room
-// for a host store's own position format.
+// for a host store's own position format. A walk at the root sorted
+// across types (walkMerged) holds a position in each type, but what both
+// types have to sort by is short: displayName and externalId (names, at
+// most 512 bytes), id and meta's timestamps.
 func (h *handler) maxCursorBytes() int { return 16*h.cfg.MaxValueBytes + 64<<10 }
 
 // openCursor checks a cursor a client sent and returns what it carries.
@@ -122,7 +140,7 @@ func checkCursorRequest(rl rawList, parts []part) error {
 
 // walkCursor answers one page of a cursor walk over parts in order (a
 // resource type's list, or POST /.search and GET /: the order listAll
-// gives), the cursor
+// gives, unless every type has the sortBy attribute: walkMerged), the cursor
 // naming the resource type it is in. scope keeps the cursors of one
 // endpoint from being taken at another.
 func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, parts []part) {
@@ -179,6 +197,69 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 			}
 			break
 		}
+	}
+	h.writeCursorList(w, body, next)
+}
+
+// walkMerged answers one page of a cursor walk at the server root sorted
+// by an attribute every type has (parts, users then groups): the order of
+// listMerged, so a walk and index paging give one list. The cursor holds
+// a position in each type's list: each page reads up to count resources
+// of each type after its position, merges them (mergeRuns) and sends the
+// first count; a type's position moves past those of it that were sent,
+// so what was read and not sent is read again by the next page. As in a
+// walk of one type, whatever is created or deleted meanwhile, no resource
+// comes twice and none that existed for the whole walk is skipped.
+func (h *handler) walkMerged(w http.ResponseWriter, r *http.Request, rl rawList, parts []part) {
+	ctx := r.Context()
+	if err := checkCursorRequest(rl, parts); err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	hash := queryHash(mergedScope, rl)
+	pos := make([]string, len(parts))
+	if *rl.cursor != "" {
+		p, err := h.openCursor(ctx, *rl.cursor, hash)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		if p.R != mergedScope || len(p.W) != len(parts) {
+			h.writeError(w, r, errInvalidCursor("issued for another resource type"))
+			return
+		}
+		copy(pos, p.W)
+	}
+	count := parts[0].lp.query.Count
+	runs := make([]sortedRun, len(parts))
+	more := make([]bool, len(parts))
+	read := 0
+	for i, pt := range parts {
+		q := pt.lp.query
+		q.Count = count
+		rn, m, err := pt.k.sortedAfter(h, r, q, pos[i])
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		runs[i], more[i], read = rn, m, read+len(rn.keys())
+	}
+	page := mergeRuns(runs, more, 0, count, parts[0].lp.query.Descending)
+	body := startItems(cursorHeadSize)
+	kept, sent, err := h.encodeMerged(r, parts, runs, page, body)
+	if err != nil {
+		body.release()
+		h.writeError(w, r, err)
+		return
+	}
+	for i, n := range sent {
+		if n > 0 {
+			pos[i] = runs[i].position(kept[i][n-1])
+		}
+	}
+	next := ""
+	if slices.Contains(more, true) || body.n < read {
+		next = h.seal(ctx, cursorPayload{R: mergedScope, H: hash, W: pos})
 	}
 	h.writeCursorList(w, body, next)
 }

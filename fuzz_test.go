@@ -368,6 +368,11 @@ var fuzzSeeds = []struct {
 	{3, "filter=" + url.QueryEscape(`groups.display eq "Admins" or groups.value pr`) + "&attributes=groups", ``},
 	{4, "", `{"filter":"userName pr","startIndex":2,"count":1,"attributes":["userName"]}`},
 	{4, "", `{"filter":"title eq \"\" or title pr","sortBy":"title","sortOrder":"descending"}`},
+	// Sorted by what users and groups both have: one order across types.
+	{4, "", `{"sortBy":"displayName","startIndex":3,"count":4,"attributes":["displayName"]}`},
+	{4, "", `{"sortBy":"externalId","sortOrder":"descending","filter":"displayName pr or externalId pr"}`},
+	{4, "", `{"sortBy":"meta.created","sortOrder":"descending","count":5}`},
+	{4, "", `{"sortBy":"meta.resourceType","startIndex":2,"count":3,"excludedAttributes":["members","groups"]}`},
 	{5, "", `{"displayName":"g","members":[{"value":"u"}]}`},
 	{5, "", `{"displayName":"admins"}`},
 	{6, "excludedAttributes=members", ``},

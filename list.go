@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -659,6 +660,155 @@ type lister interface {
 	itemsAfter(h *handler, r *http.Request, proj *projection, q store.Query, after string, body *pooledBody) (sent int, positions []string, more bool, err error)
 	// cursors reports whether the store pages this kind by position.
 	cursors() bool
+	// sorted reads one page of a list sorted by q.SortBy without
+	// rendering it, for a merge with other types' (listMerged): the
+	// resources as the store ordered them with the key each sorts by, and
+	// the store's total.
+	sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error)
+	// sortedAfter is sorted for a cursor walk: one page from the store's
+	// position after, the position after each resource (sortedRun), and
+	// whether more follow.
+	sortedAfter(h *handler, r *http.Request, q store.Query, after string) (sortedRun, bool, error)
+}
+
+// sortedRun is one resource type's share of a list sorted across types
+// (listMerged): its resources in the store's order, not yet rendered.
+type sortedRun interface {
+	// keys are the sort keys of the resources, in the store's order.
+	keys() []query.SortKey
+	// keep renders the resources at idx (ascending indexes into keys) in
+	// one call, so that what they compute (a user's groups) costs one
+	// store call for the page, as in a list of one type.
+	keep(h *handler, r *http.Request, proj *projection, idx []int) error
+	// add appends the i-th kept resource to body (appendResource).
+	add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error)
+	// position is the store's position after the resource at index i of
+	// a cursor page (sortedAfter).
+	position(i int) string
+}
+
+// run is a kind's sortedRun.
+type run[T any] struct {
+	k     *kind[T]
+	items []T
+	ks    []query.SortKey
+	kept  []T
+	pos   []string // a cursor page's positions
+}
+
+func (k *kind[T]) sorted(h *handler, r *http.Request, q store.Query) (sortedRun, int, error) {
+	page, err := k.list(r.Context(), q)
+	if err != nil {
+		return nil, 0, err
+	}
+	items := page.Items
+	// A store may return fewer than asked (a host's page size of its
+	// own), which a list of one type passes on as a short page; the merge
+	// needs every one it asked for, so it asks for the rest.
+	for len(page.Items) > 0 && len(items) < min(q.Count, page.Total) {
+		rest := q
+		rest.StartIndex, rest.Count = q.StartIndex+len(items), q.Count-len(items)
+		if page, err = k.list(r.Context(), rest); err != nil {
+			return nil, 0, err
+		}
+		items = append(items, page.Items...)
+	}
+	rn, err := k.newRun(q.SortBy, items)
+	return rn, page.Total, err
+}
+
+func (k *kind[T]) sortedAfter(h *handler, r *http.Request, q store.Query, after string) (sortedRun, bool, error) {
+	page, err := k.listAfter(r.Context(), q, after)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(page.Positions) != len(page.Items) {
+		return nil, false, errors.New("scim: the store's cursor page has not one position per item")
+	}
+	rn, err := k.newRun(q.SortBy, page.Items)
+	if err != nil {
+		return nil, false, err
+	}
+	rn.pos = page.Positions
+	return rn, page.More, nil
+}
+
+// newRun is the sortedRun of items, a page the store sorted by sortBy.
+func (k *kind[T]) newRun(sortBy string, items []T) (*run[T], error) {
+	// The key comes from query.Sorter, the comparison the stores sort
+	// with (strings folded unless caseExact, dateTimes as instants), so
+	// that the merge orders two types as each store orders one.
+	s, err := k.eval.Sorter(sortBy)
+	if err != nil {
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %v", sortBy, err)
+	}
+	attr := ""
+	if a := s.Attr(); a != nil {
+		attr = a.Name
+	}
+	rn := &run[T]{k: k, items: items, ks: make([]query.SortKey, len(items))}
+	for i, v := range items {
+		doc, err := sortDoc(v, attr)
+		if err != nil {
+			return nil, err
+		}
+		rn.ks[i] = s.Key(doc)
+	}
+	return rn, nil
+}
+
+// sortDoc is the document a resource sorts by in a merge across types:
+// what a store's sort reads (query.UserDoc, query.GroupDoc), cut to what
+// a sortBy both types have can name. That is an attribute the core User
+// and Group share (id, externalId, displayName, meta), of which only the
+// one named attr is kept ("" keeps all four), or one of an extension (a
+// host may register one schema on both), so extensions are kept. Each is
+// rendered as its own type: a group's displayName is rendered even when
+// empty, a user's is not. (Rendering whole users for their key took most
+// of a deep page's time: BENCHMARKS.md.)
+func sortDoc(v any, attr string) (map[string]any, error) {
+	keep := func(name string) bool { return attr == "" || names.Equal(attr, name) }
+	cut := func(id, externalID, displayName *string, meta *resources.Meta) {
+		if !keep("id") {
+			*id = ""
+		}
+		if !keep("externalId") {
+			*externalID = ""
+		}
+		if !keep("displayName") {
+			*displayName = ""
+		}
+		if !keep("meta") {
+			*meta = resources.Meta{}
+		}
+	}
+	switch x := v.(type) {
+	case *resources.User:
+		c := resources.User{ID: x.ID, ExternalID: x.ExternalID, DisplayName: x.DisplayName, Meta: x.Meta, Extensions: x.Extensions}
+		cut(&c.ID, &c.ExternalID, &c.DisplayName, &c.Meta)
+		return resources.ToMap(&c)
+	case *resources.Group:
+		c := resources.Group{ID: x.ID, ExternalID: x.ExternalID, DisplayName: x.DisplayName, Meta: x.Meta, Extensions: x.Extensions}
+		cut(&c.ID, &c.ExternalID, &c.DisplayName, &c.Meta)
+		return resources.ToMap(&c)
+	}
+	return resources.ToMap(v)
+}
+
+func (rn *run[T]) keys() []query.SortKey { return rn.ks }
+
+func (rn *run[T]) keep(h *handler, r *http.Request, proj *projection, idx []int) error {
+	rn.kept = rn.kept[:0]
+	for _, i := range idx {
+		rn.kept = append(rn.kept, rn.items[i])
+	}
+	return rn.k.render(r, h.baseURL(r), proj, rn.kept, false)
+}
+
+func (rn *run[T]) position(i int) string { return rn.pos[i] }
+
+func (rn *run[T]) add(h *handler, i int, proj *projection, body *pooledBody, size *int) (bool, error) {
+	return appendResource(h, body, rn.kept[i], proj, size, body.n > 0)
 }
 
 // serveList is GET /{Resources} (RFC 7644 §3.4.2).
@@ -715,7 +865,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 // both. In a type that lacks an attribute the filter or sortBy names, the
 // attribute is unassigned (listParamsAcross), and a type lacking the
 // sortBy attribute comes last (first when descending). A sortBy both
-// types have orders each type's results, not the two together.
+// types have orders the two together (listMerged, walkMerged).
 func (h *handler) searchAll(w http.ResponseWriter, r *http.Request) {
 	rl, err := h.rawListFromBody(r)
 	if err != nil {
@@ -739,7 +889,8 @@ func (h *handler) serveRoot(w http.ResponseWriter, r *http.Request) {
 
 // listAll answers a query across every resource type: users, then
 // groups, a type that lacks the sortBy attribute last (first when
-// descending).
+// descending); when every type has it, one list in its order
+// (listMerged, walkMerged).
 func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	var parts []part
 	var firstErr error
@@ -778,6 +929,16 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		// has (a bad value, a sortBy never returned) is an error of the
 		// request, not of one type to leave out.
 		h.writeError(w, r, firstErr)
+		return
+	}
+	if len(parts) > 1 && len(unsorted) == 0 && rl.sortBy != "" {
+		// Every type has the sortBy attribute: one order across them
+		// (RFC 7644 §3.4.2.3), not each type's in turn.
+		if rl.cursor != nil {
+			h.walkMerged(w, r, rl, parts)
+			return
+		}
+		h.listMerged(w, r, parts)
 		return
 	}
 	// RFC 7644 §3.4.2.3: resources with no data for sortBy "are ordered
@@ -823,6 +984,168 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		skip = max(0, skip-n)
 	}
 	h.writeList(w, body, total, start)
+}
+
+// mergeDepthPages bounds how deep index paging reaches into a list
+// sorted across types (listMerged), in pages of Config.MaxPageSize: a
+// page at startIndex s needs the first s+count-1 resources of each type,
+// all read and held to find which come first, so without a bound one
+// request could ask each store for all it has. Ten pages (10,000
+// resources of each type by default) cover any directory an identity
+// provider lists at the root; past them the answer is 400 tooMany, and
+// /Users and /Groups page without the bound.
+const mergeDepthPages = 10
+
+// listMerged answers a page of a query across types whose sortBy every
+// type has (parts, in the order users, groups): one list in sortBy's
+// order, as RFC 7644 §3.4.2.3 asks, ties between types broken by the
+// order of parts (users before groups, in both sort orders); within a
+// type, resources keep the order their store gives them (ties in
+// creation order). Each store is asked for its first startIndex+count-1
+// resources, the merge keeps the page's, and those are rendered one call
+// per type and encoded in the merged order, the page cut short at
+// Config.MaxResponseBytes as any list's is. totalResults is the sum of
+// the stores' totals.
+func (h *handler) listMerged(w http.ResponseWriter, r *http.Request, parts []part) {
+	q0 := parts[0].lp.query
+	start, count := q0.StartIndex, q0.Count
+	limit := math.MaxInt
+	if h.cfg.MaxPageSize <= math.MaxInt/mergeDepthPages {
+		limit = mergeDepthPages * h.cfg.MaxPageSize
+	}
+	depth := 0 // how many of each type the page needs
+	if count > 0 {
+		if start-1 > limit-count {
+			h.mergedTooDeep(w, r, parts, start, count, limit)
+			return
+		}
+		depth = start - 1 + count
+	}
+	runs := make([]sortedRun, len(parts))
+	more := make([]bool, len(parts))
+	total := 0
+	for i, p := range parts {
+		q := p.lp.query
+		q.StartIndex, q.Count = 1, depth
+		rn, n, err := p.k.sorted(h, r, q)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		runs[i], more[i], total = rn, len(rn.keys()) < n, total+n
+	}
+	page := mergeRuns(runs, more, start-1, count, q0.Descending)
+	body := startItems(listHeadSize)
+	if _, _, err := h.encodeMerged(r, parts, runs, page, body); err != nil {
+		body.release()
+		h.writeError(w, r, err)
+		return
+	}
+	h.writeList(w, body, total, start)
+}
+
+// pick is one resource of a merged page: its run and its index there.
+type pick struct{ run, idx int }
+
+// mergeRuns merges runs, each in its store's order: at each step the run
+// whose next key sorts first (last when desc), the earlier run on a tie.
+// It returns the merged list's resources after the first skip, at most n.
+// more[i] says the store has resources after those of runs[i]: the merge
+// stops where such a run ends, since what comes next is unknown. A run
+// holds all that was asked (sorted asks again for what a store left
+// out; a cursor page asks for n of each type), so that happens only
+// with a host's cursor page shorter than asked while more follow, which
+// then gives a shorter page rather than a wrong order.
+func mergeRuns(runs []sortedRun, more []bool, skip, n int, desc bool) []pick {
+	var page []pick
+	next := make([]int, len(runs))
+	for len(page) < n {
+		best := -1
+		for i, rn := range runs {
+			if next[i] >= len(rn.keys()) {
+				if more[i] {
+					return page
+				}
+				continue
+			}
+			if best < 0 {
+				best = i
+				continue
+			}
+			c := rn.keys()[next[i]].Compare(runs[best].keys()[next[best]])
+			if desc {
+				c = -c
+			}
+			if c < 0 {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		if skip > 0 {
+			skip--
+		} else {
+			page = append(page, pick{best, next[best]})
+		}
+		next[best]++
+	}
+	return page
+}
+
+// encodeMerged renders the resources of page (one call per run) and
+// appends them to body in the page's order, ended early at
+// Config.MaxResponseBytes: kept[i] are the indexes of run i in the page,
+// of which the first sent[i] were appended.
+func (h *handler) encodeMerged(r *http.Request, parts []part, runs []sortedRun, page []pick, body *pooledBody) (kept [][]int, sent []int, err error) {
+	kept = make([][]int, len(runs))
+	for _, pk := range page {
+		kept[pk.run] = append(kept[pk.run], pk.idx)
+	}
+	for i, rn := range runs {
+		if len(kept[i]) > 0 {
+			if err := rn.keep(h, r, parts[i].lp.proj, kept[i]); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	size := 0
+	sent = make([]int, len(runs))
+	for _, pk := range page {
+		ok, err := runs[pk.run].add(h, sent[pk.run], parts[pk.run].lp.proj, body, &size)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			break // cut at MaxResponseBytes: the next page starts here
+		}
+		sent[pk.run]++
+	}
+	return kept, sent, nil
+}
+
+// mergedTooDeep answers a page of listMerged past its bound: an empty
+// page when startIndex is past the end anyway (RFC 7644 §3.4.2.4, as for
+// any list), else 400 tooMany (RFC 7644 §3.12: "the specified filter
+// yields many more results than the server is willing to calculate or
+// process").
+func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []part, start, count, limit int) {
+	total := 0
+	for _, p := range parts {
+		q := p.lp.query
+		q.StartIndex, q.Count = 1, 0
+		_, n, err := p.k.sorted(h, r, q)
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		total += n
+	}
+	if start > total {
+		h.writeList(w, startItems(listHeadSize), total, start)
+		return
+	}
+	h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeTooMany, "startIndex %d and count %d reach past the first %d resources of a query across users and groups sorted by an attribute both have: each type's first startIndex+count-1 would be read to order them; narrow the filter, or list /Users and /Groups apart, which page without this bound", start, count, limit))
 }
 
 // listParamsAcross retries listParams for k, in a query across resource

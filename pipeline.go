@@ -442,25 +442,40 @@ func (k *kind[T]) encodePage(h *handler, r *http.Request, proj *projection, item
 	}
 	size, sent := 0, 0
 	for _, v := range items {
-		mark := len(body.b)
-		if body.n > 0 {
-			body.b = append(body.b, ',')
-		}
-		from := len(body.b)
-		b, err := encodeTo(body.b, v, proj)
+		ok, err := appendResource(h, body, v, proj, &size, sent > 0)
 		if err != nil {
-			body.b = body.b[:mark]
 			return sent, err
 		}
-		body.b = b
-		if size += len(b) - from; size > h.cfg.MaxResponseBytes && sent > 0 {
-			body.b = body.b[:mark]
+		if !ok {
 			break
 		}
-		body.n++
 		sent++
 	}
 	return sent, nil
+}
+
+// appendResource encodes v and appends it to body's resources; size
+// counts the bytes appended so far to the page. When they pass
+// Config.MaxResponseBytes and mayCut says another resource came first, v
+// is taken back and appendResource reports false: the page ends before it.
+func appendResource(h *handler, body *pooledBody, v any, proj *projection, size *int, mayCut bool) (bool, error) {
+	mark := len(body.b)
+	if body.n > 0 {
+		body.b = append(body.b, ',')
+	}
+	from := len(body.b)
+	b, err := encodeTo(body.b, v, proj)
+	if err != nil {
+		body.b = body.b[:mark]
+		return false, err
+	}
+	body.b = b
+	if *size += len(b) - from; *size > h.cfg.MaxResponseBytes && mayCut {
+		body.b = body.b[:mark]
+		return false, nil
+	}
+	body.n++
+	return true, nil
 }
 
 // cursors reports whether the store pages this kind by position.
