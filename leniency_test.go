@@ -526,3 +526,33 @@ func TestRepeatedListParameters(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchOperationExtraMembers: a PATCH operation has op, path and
+// value (RFC 7644 §3.5.2). Another member ("vaule", a misspelling) changes
+// nothing; it was ignored in silence. It is ignored with a warning now,
+// and refused in strict mode with 400 invalidSyntax naming it.
+func TestPatchOperationExtraMembers(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(10)
+		e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+		id := e.createUser("extra")["id"].(string)
+		r := e.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+
+			`{"op":"replace","path":"title","value":"Boss"},{"op":"replace","path":"nickName","vaule":"n","value":"Nick","note":1}]}`)
+		recent, err := ring.Recent(context.Background(), "", 1)
+		require.NoError(t, err)
+		require.Len(t, recent, 1)
+		if strict {
+			requireError(t, r, 400, "invalidSyntax", "Operations[1].vaule is not a member of a PATCH operation")
+			got := e.do("GET", "/Users/"+id, nil)
+			assert.Nil(t, got.Body["title"], "a refused PATCH changes nothing")
+			continue
+		}
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, "Boss", r.Body["title"])
+		assert.Equal(t, "Nick", r.Body["nickName"])
+		assert.Equal(t, []string{
+			"ignored Operations[1].vaule: a PATCH operation has op, path and value",
+			"ignored Operations[1].note: a PATCH operation has op, path and value",
+		}, recent[0].Warnings)
+	}
+}

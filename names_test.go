@@ -151,9 +151,9 @@ func TestNamesFoldASCII(t *testing.T) {
 			warning: `ignored "%s" beside Operations in the PatchOp body`, unnamed: true},
 		{place: "PATCH operation member", name: "path",
 			req: func(v, id string) request {
-				return request{"PATCH", "/Users/" + id, patch + `{"op":"remove","` + v + `":"title"}]}`}
+				return request{"PATCH", "/Users/" + id, patch + `{"op":"replace","path":"title","value":"T","` + v + `":"nickName"}]}`}
 			},
-			status: http.StatusBadRequest, scimType: "noTarget", unnamed: true},
+			warning: `ignored Operations[0].%s: a PATCH operation has op, path and value`, absent: `"nickName"`},
 		{place: "SearchRequest member", name: "sortBy",
 			req: func(v, _ string) request {
 				return request{"POST", "/Users/.search", search + `"` + v + `":"userName"}`}

@@ -259,6 +259,17 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	for _, name := range env.Ignored {
 		warn(r.Context(), "ignored %q beside Operations in the PatchOp body", name)
 	}
+	if len(env.OpIgnored) > 0 {
+		// An operation has op, path and value (RFC 7644 §3.5.2); what
+		// else it holds changes nothing, but may be a misspelling the
+		// client would want to hear of ("vaule").
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s is not a member of a PATCH operation, which has op, path and value (strict mode)", env.OpIgnored[0])
+		}
+		for _, name := range env.OpIgnored {
+			warn(r.Context(), "ignored %s: a PATCH operation has op, path and value", name)
+		}
+	}
 	if !env.Listed {
 		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
 			return nil, err

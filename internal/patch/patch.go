@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"iter"
 	"sort"
+	"strconv"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -86,6 +87,10 @@ type Envelope struct {
 	// "Operations" (Microsoft's SCIM validator sends the resource's "id"
 	// there), sorted.
 	Ignored []string
+	// OpIgnored are the members of operations other than "op", "path"
+	// and "value", each as Operations[i].name (i from 0), in the body's
+	// order: RFC 7644 §3.5.2 gives an operation those three.
+	OpIgnored []string
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
@@ -177,7 +182,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	}
 	ops := make([]Operation, n)
 	for i, raw := range raws {
-		if err := decodeOp(i, raw, &ops[i]); err != nil {
+		if err := decodeOp(i, raw, &ops[i], &env.OpIgnored); err != nil {
 			return nil, env, err
 		}
 	}
@@ -222,7 +227,7 @@ func operationAt(body []byte, at int) int {
 }
 
 // decodeOp reads the operation raw, the i-th of the list, into op.
-func decodeOp(i int, raw []byte, op *Operation) error {
+func decodeOp(i int, raw []byte, op *Operation, ignored *[]string) error {
 	if firstByte(raw) != '{' {
 		return newError(i, InvalidSyntax, "an operation must be a JSON object")
 	}
@@ -237,6 +242,7 @@ func decodeOp(i int, raw []byte, op *Operation) error {
 		case key.is("value"):
 			dst = &rvalue
 		default:
+			*ignored = append(*ignored, "Operations["+strconv.Itoa(i)+"]."+key.String())
 			continue
 		}
 		if *dst != nil {
