@@ -172,7 +172,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	ops := make([]*bulkOp, len(rawOps))
 	seen := map[string]bool{}
 	for i, raw := range rawOps {
-		op, err := parseBulkOp(i, raw)
+		op, err := h.parseBulkOp(ctx, i, raw)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -194,7 +194,11 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	return ops, failOnErrors, nil
 }
 
-func parseBulkOp(i int, raw any) (*bulkOp, error) {
+// parseBulkOp reads Operations[i] of a BulkRequest. A member RFC 7644
+// §3.7 does not define (method, bulkId, version, path and data are its
+// members) changes nothing, and is ignored with a warning, or refused in
+// strict mode, as one of a PATCH operation is.
+func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, error) {
 	m, ok := raw.(map[string]any)
 	if !ok {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d] is not a JSON object", i)
@@ -220,7 +224,11 @@ func parseBulkOp(i int, raw any) (*bulkOp, error) {
 			op.data = v
 			continue
 		default:
-			continue // RFC 7644 §3.7 defines no others; ignored like unknown PatchOp members
+			if h.cfg.Strict {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, k)
+			}
+			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, k)
+			continue
 		}
 		if !isString && v != nil {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: %q must be a string", i, k)

@@ -556,3 +556,27 @@ func TestPatchOperationExtraMembers(t *testing.T) {
 		}, recent[0].Warnings)
 	}
 }
+
+// TestBulkOperationExtraMembers: a bulk operation has method, bulkId,
+// version, path and data (RFC 7644 §3.7); another member changes nothing
+// and was ignored in silence. It is ignored with a warning now, and
+// refused in strict mode with 400 invalidSyntax naming it.
+func TestBulkOperationExtraMembers(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(10)
+		e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+		r := e.do("POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[`+
+			`{"method":"POST","bulkId":"1","path":"/Users","note":"x","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulked"}}]}`)
+		recent, err := ring.Recent(context.Background(), "", 1)
+		require.NoError(t, err)
+		require.Len(t, recent, 1)
+		if strict {
+			requireError(t, r, 400, "invalidSyntax", "Operations[0].note is not a member of a bulk operation")
+			assert.EqualValues(t, 0, e.do("GET", "/Users?count=0", nil).Body["totalResults"], "a refused bulk changes nothing")
+			continue
+		}
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.EqualValues(t, 1, e.do("GET", "/Users?count=0", nil).Body["totalResults"])
+		assert.Contains(t, recent[0].Warnings, "ignored Operations[0].note: a bulk operation has method, bulkId, version, path and data")
+	}
+}
