@@ -488,10 +488,16 @@ func (k *kind[T]) render(r *http.Request, base string, proj *projection, items [
 		return err
 	}
 	for _, v := range items {
-		m := k.meta(v)
-		m.Version = etag(m.Version)
+		k.tagVersion(v)
 	}
 	return nil
+}
+
+// tagVersion makes v's Meta.Version, as the store gave it, the ETag the
+// response carries.
+func (k *kind[T]) tagVersion(v T) {
+	m := k.meta(v)
+	m.Version = etag(m.Version)
 }
 
 // renderOne is render of one resource.
@@ -499,8 +505,7 @@ func (k *kind[T]) renderOne(r *http.Request, base string, proj *projection, v T,
 	if err := k.prepareOne(r, base, proj, v, fresh); err != nil {
 		return err
 	}
-	m := k.meta(v)
-	m.Version = etag(m.Version)
+	k.tagVersion(v)
 	return nil
 }
 
