@@ -290,6 +290,25 @@ func TestFilterOnUnknownAttribute(t *testing.T) {
 	}
 }
 
+// loggedEnv is newEnv with a request log of its own, in strict mode or
+// not, and the users named created; last returns, as a one-entry slice,
+// the log's newest entry: the request the test sent last.
+func loggedEnv(t *testing.T, strict bool, users ...string) (e *env, last func() []admin.Request) {
+	t.Helper()
+	ring := admin.NewRequestRing(10)
+	e = newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+	for _, n := range users {
+		e.createUser(n)
+	}
+	return e, func() []admin.Request {
+		t.Helper()
+		recent, err := ring.Recent(context.Background(), "", 1)
+		require.NoError(t, err)
+		require.Len(t, recent, 1)
+		return recent
+	}
+}
+
 // TestPagingParameterBends: RFC 7644 §3.4.2.4 gives startIndex and count
 // as integers. An empty value and an integer with spaces or a plus sign
 // are taken, with a warning, and refused with 400 invalidValue in strict
@@ -323,15 +342,9 @@ func TestPagingParameterBends(t *testing.T) {
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			for _, strict := range []bool{false, true} {
-				ring := admin.NewRequestRing(10)
-				e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
-				for _, n := range []string{"a", "b", "c"} {
-					e.createUser(n)
-				}
+				e, last := loggedEnv(t, strict, "a", "b", "c")
 				r := e.do("GET", "/Users?attributes=id&"+tc.query, nil)
-				recent, err := ring.Recent(context.Background(), "", 1)
-				require.NoError(t, err)
-				require.Len(t, recent, 1)
+				recent := last()
 				if strict {
 					require.Equal(t, tc.strict, r.Code, r.Raw)
 					if tc.strict == 400 {
@@ -497,15 +510,9 @@ func TestRepeatedListParameters(t *testing.T) {
 	} {
 		t.Run(tc.query, func(t *testing.T) {
 			for _, strict := range []bool{false, true} {
-				ring := admin.NewRequestRing(10)
-				e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
-				for _, n := range []string{"a", "b", "c"} {
-					e.createUser(n)
-				}
+				e, last := loggedEnv(t, strict, "a", "b", "c")
 				r := e.do("GET", "/Users?"+tc.query, nil)
-				recent, err := ring.Recent(context.Background(), "", 1)
-				require.NoError(t, err)
-				require.Len(t, recent, 1)
+				recent := last()
 				want := tc.code
 				if strict {
 					want = tc.strict
@@ -533,14 +540,11 @@ func TestRepeatedListParameters(t *testing.T) {
 // and refused in strict mode with 400 invalidSyntax naming it.
 func TestPatchOperationExtraMembers(t *testing.T) {
 	for _, strict := range []bool{false, true} {
-		ring := admin.NewRequestRing(10)
-		e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+		e, last := loggedEnv(t, strict)
 		id := e.createUser("extra")["id"].(string)
 		r := e.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+
 			`{"op":"replace","path":"title","value":"Boss"},{"op":"replace","path":"nickName","vaule":"n","value":"Nick","note":1}]}`)
-		recent, err := ring.Recent(context.Background(), "", 1)
-		require.NoError(t, err)
-		require.Len(t, recent, 1)
+		recent := last()
 		if strict {
 			requireError(t, r, 400, "invalidSyntax", "Operations[1].vaule is not a member of a PATCH operation")
 			got := e.do("GET", "/Users/"+id, nil)
@@ -563,13 +567,10 @@ func TestPatchOperationExtraMembers(t *testing.T) {
 // refused in strict mode with 400 invalidSyntax naming it.
 func TestBulkOperationExtraMembers(t *testing.T) {
 	for _, strict := range []bool{false, true} {
-		ring := admin.NewRequestRing(10)
-		e := newEnv(t, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
+		e, last := loggedEnv(t, strict)
 		r := e.do("POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[`+
 			`{"method":"POST","bulkId":"1","path":"/Users","note":"x","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bulked"}}]}`)
-		recent, err := ring.Recent(context.Background(), "", 1)
-		require.NoError(t, err)
-		require.Len(t, recent, 1)
+		recent := last()
 		if strict {
 			requireError(t, r, 400, "invalidSyntax", "Operations[0].note is not a member of a bulk operation")
 			assert.EqualValues(t, 0, e.do("GET", "/Users?count=0", nil).Body["totalResults"], "a refused bulk changes nothing")
