@@ -295,16 +295,7 @@ func TestAnalyzerGivesUpBehindALock(t *testing.T) {
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "served"})
 	require.NoError(t, err)
 
-	ddl, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { ddl.Close() })
-	hold, err := ddl.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer hold.Rollback()
-	var holder int
-	require.NoError(t, hold.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&holder))
-	_, err = hold.ExecContext(ctx, `LOCK TABLE scim_users IN ACCESS EXCLUSIVE MODE`)
-	require.NoError(t, err)
+	hold, holder, ddl := lockTable(t, dsn, "scim_users")
 
 	// The bound keeps the base's wait from hanging the test.
 	actx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -388,14 +379,7 @@ func TestAnalyzerRetriesWhatItCouldNotAnalyze(t *testing.T) {
 	require.NoError(t, rows.Err())
 	require.Len(t, order, 2)
 
-	ddl, err := sql.Open("pgx", dsn)
-	require.NoError(t, err)
-	t.Cleanup(func() { ddl.Close() })
-	hold, err := ddl.BeginTx(ctx, nil)
-	require.NoError(t, err)
-	defer hold.Rollback()
-	_, err = hold.ExecContext(ctx, `LOCK TABLE `+order[1]+` IN ACCESS EXCLUSIVE MODE`)
-	require.NoError(t, err)
+	hold, _, _ := lockTable(t, dsn, order[1])
 	done, _, err := s.AnalyzeForTest(ctx)
 	var pe *pgconn.PgError
 	require.ErrorAs(t, err, &pe, "the check gave up while %s was locked", order[1])
@@ -406,4 +390,23 @@ func TestAnalyzerRetriesWhatItCouldNotAnalyze(t *testing.T) {
 	done, _, err = s.AnalyzeForTest(ctx)
 	require.NoError(t, err)
 	assert.ElementsMatch(t, due, done, "every table due before the failed check is analyzed by the next")
+}
+
+// lockTable takes an ACCESS EXCLUSIVE lock on table, as a host's DDL
+// does, in a transaction on a connection of its own, and returns the
+// transaction, the pid of the backend holding the lock and that
+// connection's pool. Both end with t, the transaction first, if the test
+// has not rolled it back.
+func lockTable(t *testing.T, dsn, table string) (hold *sql.Tx, holder int, db *sql.DB) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	require.NoError(t, err)
+	t.Cleanup(func() { db.Close() })
+	hold, err = db.BeginTx(ctx, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { hold.Rollback() })
+	require.NoError(t, hold.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&holder))
+	_, err = hold.ExecContext(ctx, `LOCK TABLE `+table+` IN ACCESS EXCLUSIVE MODE`)
+	require.NoError(t, err)
+	return hold, holder, db
 }
