@@ -193,9 +193,14 @@ type Config struct {
 	// no schema defines or the model leaves out (ignored otherwise), a second primary value
 	// (demoted), a duplicate value (dropped), an unquoted filter value
 	// (taken as a string), a body whose "schemas" does not list what it is
-	// sent as (taken as that). Either way each bend is a warning in the log
-	// line and the request log. Endpoint spelling and members beside
-	// Operations change no data and are accepted in both modes.
+	// sent as (taken as that), a body that begins with a UTF-8 byte order
+	// mark (read without it), an empty or signed startIndex or count
+	// (read as none, or as the integer), a list parameter given twice
+	// with one value (taken once), and a member of a PATCH or bulk
+	// operation that is not one of its own (ignored). Either way each bend
+	// is a warning in the log line and the request log. Endpoint spelling
+	// and members beside Operations change no data and are accepted in
+	// both modes.
 	Strict bool
 
 	// Me resolves /Me. When nil, /Me answers 501.
