@@ -188,3 +188,40 @@ func TestUnmarshalEscapedURN(t *testing.T) {
 	require.NotNil(t, u.Enterprise)
 	assert.Equal(t, "d", u.Enterprise.Department)
 }
+
+// TestUnmarshalRefusesNamesGivenTwice: an object of a typed read that
+// gives a member twice, in two spellings (userName and USERNAME, names
+// match case-insensitively) or in one, is refused with an error naming
+// it, as a request giving it is (DecodeRequest, Normalize: 400), where
+// encoding/json kept whichever came last.
+func TestUnmarshalRefusesNamesGivenTwice(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"userName", `{"userName":"a","USERNAME":"b"}`, `attribute "userName": is given more than once`},
+		{"last first", `{"USERNAME":"b","userName":"a"}`, `attribute "userName": is given more than once`},
+		{"one spelling", `{"userName":"a","userName":"b"}`, `attribute "userName": is given more than once`},
+		{"a sub-attribute", `{"name":{"givenName":"a","GivenName":"b"}}`, `attribute "name.givenName": is given more than once`},
+		{"in an element", `{"emails":[{"value":"a@x"},{"value":"b@x","VALUE":"c@x"}]}`, `attribute "emails.value": is given more than once`},
+		{"in the enterprise extension", `{"` + EnterpriseUserSchema + `":{"department":"a","Department":"b"}}`, `attribute "` + EnterpriseUserSchema + `:department": is given more than once`},
+		{"in another extension", `{"urn:acme:x":{"a":1,"A":2}}`, `attribute "urn:acme:x:a": is given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var u User
+			err := json.Unmarshal([]byte(tt.body), &u)
+			var ae *AttrError
+			require.ErrorAs(t, err, &ae)
+			assert.EqualError(t, err, tt.want+" (names match case-insensitively, with or without the schema URN); send it once")
+		})
+	}
+	var g Group
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"displayName":"a","DISPLAYNAME":"b"}`), &g), `attribute "displayName": is given more than once`)
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"members":[{"value":"1","Value":"2"}]}`), &g), `attribute "members.value": is given more than once`)
+	var e EnterpriseUser
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"manager":{"value":"1","VALUE":"2"}}`), &e), `attribute "manager.value": is given more than once`)
+	// Different names, and the same name in different objects, are fine.
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(`{"userName":"a","name":{"givenName":"g"},"emails":[{"value":"a@x"},{"value":"b@x"}],"displayName":"d"}`), &u))
+	assert.Equal(t, "a", u.UserName)
+}
