@@ -83,7 +83,13 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 			// Every remaining operation waits for another: a cycle.
 			for i, o := range ops {
 				if !done[i] {
-					results[i] = h.bulkFailure(r, o, o.path, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
+					path := bulkPath(o.path, func(s string) string {
+						if id, ok := strings.CutPrefix(s, bulkIDPrefix); ok && created[id] != "" {
+							return created[id]
+						}
+						return s
+					})
+					results[i] = h.bulkFailure(r, o, path, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
 					done[i] = true
 				}
 			}
@@ -339,11 +345,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	path, data := op.path, op.data
 	if len(op.refs) > 0 {
-		segs := strings.Split(op.path, "/")
-		for i := range segs {
-			segs[i] = resolve(segs[i])
-		}
-		path = strings.Join(segs, "/")
+		path = bulkPath(op.path, resolve)
 		data = resolveBulkData(op.data, resolve)
 	}
 	if unresolved != nil {
@@ -396,6 +398,16 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		created[op.bulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
 	}
 	return res
+}
+
+// bulkPath returns path with each segment that is a bulkId reference
+// replaced by resolve's result.
+func bulkPath(path string, resolve func(string) string) string {
+	segs := strings.Split(path, "/")
+	for i := range segs {
+		segs[i] = resolve(segs[i])
+	}
+	return strings.Join(segs, "/")
 }
 
 // resolveBulkData returns data with every string that is a bulkId

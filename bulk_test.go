@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -283,7 +284,7 @@ func TestBulkLocation(t *testing.T) {
 		ops      []map[string]any
 		at       int    // the operation checked
 		status   string // its status
-		location string // "" for none
+		location string // "" for none, "op:N" for operation N's
 	}{
 		{"reference to a failed POST listed before", []map[string]any{failingPost, patchRef("bad")}, 1, "409", groupURL},
 		{"reference to a failed POST listed after", []map[string]any{patchRef("bad"), failingPost}, 0, "409", groupURL},
@@ -295,6 +296,11 @@ func TestBulkLocation(t *testing.T) {
 			{"method": "POST", "path": "/Groups", "bulkId": "a", "data": map[string]any{"displayName": "A", "members": []any{map[string]any{"value": "bulkId:b"}}}},
 			{"method": "PUT", "path": "/Users/" + uid, "bulkId": "b", "version": version, "data": map[string]any{"userName": "located", "title": "bulkId:a"}},
 		}, 1, "409", userURL},
+		{"a cycle, its path a bulkId that resolved", []map[string]any{
+			{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "cycle-u"}},
+			{"method": "PATCH", "path": "/Users/bulkId:u", "bulkId": "p", "data": patchBody(op("replace", "title", "bulkId:a"))},
+			{"method": "POST", "path": "/Groups", "bulkId": "a", "data": map[string]any{"displayName": "A", "members": []any{map[string]any{"value": "bulkId:p"}}}},
+		}, 1, "409", "op:0"},
 		{"a POST failed before dispatch", []map[string]any{{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G", "members": []any{map[string]any{"value": "bulkId:nobody"}}}}}, 0, "409", ""},
 		{"a POST failed after dispatch", []map[string]any{failingPost}, 0, "400", ""},
 		{"a path whose id is a failed bulkId", []map[string]any{failingPost, {"method": "DELETE", "path": "/Users/bulkId:bad"}}, 1, "409", ""},
@@ -306,7 +312,12 @@ func TestBulkLocation(t *testing.T) {
 			require.Greater(t, len(list), tt.at)
 			res := list[tt.at]
 			assert.Equal(t, tt.status, res["status"], "%v", res)
-			if tt.location == "" {
+			if n, ok := strings.CutPrefix(tt.location, "op:"); ok {
+				i, err := strconv.Atoi(n)
+				require.NoError(t, err)
+				require.NotEmpty(t, list[i]["location"])
+				assert.Equal(t, list[i]["location"], res["location"], "%v", res)
+			} else if tt.location == "" {
 				assert.NotContains(t, res, "location", "%v", res)
 			} else {
 				assert.Equal(t, tt.location, res["location"], "%v", res)
