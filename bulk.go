@@ -83,7 +83,13 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 			// Every remaining operation waits for another: a cycle.
 			for i, o := range ops {
 				if !done[i] {
-					results[i] = bulkFailure(o, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
+					path := bulkPath(o.path, func(s string) string {
+						if id, ok := strings.CutPrefix(s, bulkIDPrefix); ok && created[id] != "" {
+							return created[id]
+						}
+						return s
+					})
+					results[i] = h.bulkFailure(r, o, path, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
 					done[i] = true
 				}
 			}
@@ -339,22 +345,18 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	path, data := op.path, op.data
 	if len(op.refs) > 0 {
-		segs := strings.Split(op.path, "/")
-		for i := range segs {
-			segs[i] = resolve(segs[i])
-		}
-		path = strings.Join(segs, "/")
+		path = bulkPath(op.path, resolve)
 		data = resolveBulkData(op.data, resolve)
 	}
 	if unresolved != nil {
-		return bulkFailure(op, unresolved)
+		return h.bulkFailure(r, op, path, unresolved)
 	}
 
 	var body []byte
 	if data != nil {
 		var err error
 		if body, err = json.Marshal(data); err != nil {
-			return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
+			return h.bulkFailure(r, op, path, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
 		}
 	}
 	sub, err := http.NewRequestWithContext(r.Context(), op.method, "http://bulk"+path, bytes.NewReader(body))
@@ -365,7 +367,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return bulkFailure(op, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q is no URL path: %v", op.index, op.path, err))
+		return h.bulkFailure(r, op, path, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q is no URL path: %v", op.index, op.path, err))
 	}
 	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	sub.Header.Set("Content-Type", contentType)
@@ -373,42 +375,39 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		sub.Header.Set("If-Match", op.version)
 	}
 	if err := unservablePath(sub.URL.Path); err != nil {
-		return bulkFailure(op, err)
+		return h.bulkFailure(r, op, path, err)
 	}
 	if p, ok := canonicalPath(sub.URL.Path); ok {
 		sub.URL.Path = p
 	}
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
-	// The resource's URL as meta.location spells it (/Users, not the
-	// /users a client may have sent).
-	location := h.baseURL(r) + sub.URL.EscapedPath()
 
 	res := &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(rec.status)}
 	res.Version = rec.header.Get("ETag")
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
-		// RFC 7644 §3.7: location is "REQUIRED in a response, except in
-		// the event of a POST failure" (its §3.7.3 example answers a PUT
-		// that failed with 412 with one): a client matches a failed PUT,
-		// PATCH or DELETE to its resource by it. A failed POST created no
-		// resource, so it has none.
-		if op.method != http.MethodPost {
-			res.Location = location
-		}
+		res.Location = h.bulkLocation(r, op.method, path)
 		return res
 	}
-	switch {
-	case rec.header.Get("Location") != "":
-		res.Location = rec.header.Get("Location")
-	default:
-		res.Location = location
+	if res.Location = rec.header.Get("Location"); res.Location == "" {
+		res.Location = h.bulkLocation(r, op.method, path)
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
 		// The created resource's id ends its Location.
 		created[op.bulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
 	}
 	return res
+}
+
+// bulkPath returns path with each segment that is a bulkId reference
+// replaced by resolve's result.
+func bulkPath(path string, resolve func(string) string) string {
+	segs := strings.Split(path, "/")
+	for i := range segs {
+		segs[i] = resolve(segs[i])
+	}
+	return strings.Join(segs, "/")
 }
 
 // resolveBulkData returns data with every string that is a bulkId
@@ -436,10 +435,41 @@ func resolveBulkData(v any, resolve func(string) string) any {
 	return v
 }
 
-// bulkFailure is the result of an operation that failed before it ran.
-func bulkFailure(op *bulkOp, e *Error) *bulkResult {
+// bulkFailure is the result of an operation that failed before it ran,
+// path its path with the bulkId references that resolved resolved: its
+// location is the one it would have had, had it failed once dispatched.
+func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, e *Error) *bulkResult {
 	body, _ := e.MarshalJSON()
-	return &bulkResult{Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
+	return &bulkResult{Location: h.bulkLocation(r, op.method, path), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
+}
+
+// bulkLocation is the location of an operation's result that names no
+// created resource (RFC 7644 §3.7.3: "REQUIRED in a response, except in
+// the event of a POST failure"; its example answers a PUT that failed
+// with 412 with one): the URL of the resource path (an operation's,
+// bulkId references resolved) addresses, as meta.location spells it
+// (/Users, not the /users a client may have sent), whether the
+// operation succeeded or failed, before or after it was dispatched, so
+// a client matches each result of a PUT, PATCH or DELETE to its
+// resource. It is "" for a POST (it addresses a collection; a created
+// resource's location is the response's Location), for a path whose id
+// is a bulkId reference that did not resolve (no resource has that id)
+// and for a path no URL can hold.
+func (h *handler) bulkLocation(r *http.Request, method, path string) string {
+	if method == http.MethodPost {
+		return ""
+	}
+	if _, id, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/"); strings.HasPrefix(id, bulkIDPrefix) {
+		return ""
+	}
+	u, err := url.Parse("http://bulk" + path) // as the dispatched request's URL is
+	if err != nil {
+		return ""
+	}
+	if p, ok := canonicalPath(u.Path); ok {
+		u.Path = p
+	}
+	return h.baseURL(r) + u.EscapedPath()
 }
 
 // bulkRecorder captures the response of one operation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -258,4 +259,71 @@ func TestBulkBadPaths(t *testing.T) {
 	}
 	direct := e.do("DELETE", "/Users/a%00b", nil)
 	assert.Equal(t, 404, direct.Code, direct.Raw)
+}
+
+// TestBulkLocation: RFC 7644 §3.7.3 gives each operation of a
+// BulkResponse the "location" of the resource it addressed ("REQUIRED in
+// a response, except in the event of a POST failure"), whether it failed
+// before it was dispatched (a bulkId reference that did not resolve, a
+// path that names no stored resource, a cycle) or after (a 404, a 412);
+// a POST, failed, has none, either way. A path whose id is itself a
+// bulkId that did not resolve, or that no URL can hold, names no
+// resource and has none.
+func TestBulkLocation(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("located")
+	uid, version := u["id"].(string), u["meta"].(map[string]any)["version"].(string)
+	gid := e.createGroup("located")["id"].(string)
+	userURL, groupURL := base+"/Users/"+uid, base+"/Groups/"+gid
+	failingPost := map[string]any{"method": "POST", "path": "/Users", "bulkId": "bad", "data": map[string]any{"displayName": "no userName"}}
+	patchRef := func(ref string) map[string]any {
+		return map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "data": patchBody(op("add", "members", []any{map[string]any{"value": "bulkId:" + ref}}))}
+	}
+	tests := []struct {
+		name     string
+		ops      []map[string]any
+		at       int    // the operation checked
+		status   string // its status
+		location string // "" for none, "op:N" for operation N's
+	}{
+		{"reference to a failed POST listed before", []map[string]any{failingPost, patchRef("bad")}, 1, "409", groupURL},
+		{"reference to a failed POST listed after", []map[string]any{patchRef("bad"), failingPost}, 0, "409", groupURL},
+		{"reference to no operation", []map[string]any{patchRef("nobody")}, 0, "409", groupURL},
+		{"the same resource missing, after dispatch", []map[string]any{{"method": "PATCH", "path": "/Groups/nosuchgroup", "data": patchBody(op("replace", "displayName", "x"))}}, 0, "404", base + "/Groups/nosuchgroup"},
+		{"stale version, after dispatch, path spelled in lower case", []map[string]any{{"method": "DELETE", "path": "/users/" + uid, "version": `W/"stale"`}}, 0, "412", userURL},
+		{"a path no resource can have, before dispatch", []map[string]any{{"method": "DELETE", "path": "/Users/a%00b"}}, 0, "404", base + "/Users/a%00b"},
+		{"a cycle", []map[string]any{
+			{"method": "POST", "path": "/Groups", "bulkId": "a", "data": map[string]any{"displayName": "A", "members": []any{map[string]any{"value": "bulkId:b"}}}},
+			{"method": "PUT", "path": "/Users/" + uid, "bulkId": "b", "version": version, "data": map[string]any{"userName": "located", "title": "bulkId:a"}},
+		}, 1, "409", userURL},
+		{"a cycle, its path a bulkId that resolved", []map[string]any{
+			{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "cycle-u"}},
+			{"method": "PATCH", "path": "/Users/bulkId:u", "bulkId": "p", "data": patchBody(op("replace", "title", "bulkId:a"))},
+			{"method": "POST", "path": "/Groups", "bulkId": "a", "data": map[string]any{"displayName": "A", "members": []any{map[string]any{"value": "bulkId:p"}}}},
+		}, 1, "409", "op:0"},
+		{"a POST failed before dispatch", []map[string]any{{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G", "members": []any{map[string]any{"value": "bulkId:nobody"}}}}}, 0, "409", ""},
+		{"a POST failed after dispatch", []map[string]any{failingPost}, 0, "400", ""},
+		{"a path whose id is a failed bulkId", []map[string]any{failingPost, {"method": "DELETE", "path": "/Users/bulkId:bad"}}, 1, "409", ""},
+		{"a path no URL can hold", []map[string]any{{"method": "DELETE", "path": "/Users/%zz"}}, 0, "400", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tt.ops...)))
+			require.Greater(t, len(list), tt.at)
+			res := list[tt.at]
+			assert.Equal(t, tt.status, res["status"], "%v", res)
+			if n, ok := strings.CutPrefix(tt.location, "op:"); ok {
+				i, err := strconv.Atoi(n)
+				require.NoError(t, err)
+				require.NotEmpty(t, list[i]["location"])
+				assert.Equal(t, list[i]["location"], res["location"], "%v", res)
+			} else if tt.location == "" {
+				assert.NotContains(t, res, "location", "%v", res)
+			} else {
+				assert.Equal(t, tt.location, res["location"], "%v", res)
+			}
+		})
+	}
+	assert.Equal(t, "located", e.do("GET", "/Users/"+uid, nil).str("userName"), "no failed operation changed anything")
+	assert.Empty(t, e.do("GET", "/Users/"+uid, nil).str("title"))
 }

@@ -7,6 +7,8 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -122,6 +124,26 @@ func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload
 		return p, errorf(http.StatusBadRequest, ScimTypeExpiredCursor, "the cursor has expired: a walk must ask for its next page within %d seconds (pagination.cursorTimeout); start again with an empty cursor", int(h.cfg.CursorTimeout.Seconds()))
 	}
 	return p, nil
+}
+
+// checkCursorPage checks a store's cursor page asked for count
+// resources against store.CursorPage's contract before the handler
+// follows it: one position per item, and at least one item when it says
+// More (unless count is 0). A page with no items that says More leaves
+// the walk nowhere to go on from: a nextCursor at the same position would
+// send a client round the same page for ever, and a page without one
+// would tell it the walk ended when it did not (a client reconciling its
+// directory would then drop what it never saw). Both defects are the
+// store's, answered as any store failure is: a generic 500, the reason
+// logged.
+func checkCursorPage[T any](page store.CursorPage[T], count int) error {
+	if len(page.Positions) != len(page.Items) {
+		return errors.New("scim: the store's cursor page has not one position per item")
+	}
+	if page.More && len(page.Items) == 0 && count > 0 {
+		return fmt.Errorf("scim: the store's cursor page asked for %d resources has no items but More (store.CursorPage): the walk cannot go on", count)
+	}
+	return nil
 }
 
 // checkCursorRequest checks the paging parameters of a cursor request

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,7 +14,9 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/clocktest"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -242,4 +245,83 @@ func TestCursorWalkSortedByLongValues(t *testing.T) {
 	got, pages := walk(t, e, "POST", "/Users/.search", url.Values{"count": {"1"}, "sortBy": {"title"}, "attributes": {"userName"}}, "userName")
 	assert.Equal(t, []string{"a", "b", "c"}, got)
 	assert.Equal(t, 3, pages)
+}
+
+// emptyMoreStore is a memory store whose cursor pages after the first one
+// break store.CursorPage's contract: no items, yet More.
+type emptyMoreStore struct{ *memory.Store }
+
+func (s emptyMoreStore) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+	if after != "" && q.Count > 0 {
+		return store.CursorPage[*resources.User]{More: true}, nil
+	}
+	return s.Store.ListUsersAfter(ctx, q, after)
+}
+
+func (s emptyMoreStore) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+	if after != "" && q.Count > 0 {
+		return store.CursorPage[*resources.Group]{More: true}, nil
+	}
+	return s.Store.ListGroupsAfter(ctx, q, after)
+}
+
+// TestCursorWalkStoreStuck: a store page with no items that says More
+// gives the walk no position to go on from; a nextCursor from the same
+// position would send a client round the same page for ever. The handler
+// answers a 500 (the store's defect, logged) rather than a page that
+// claims to go on, or one that claims the walk ended when it did not. A
+// page of count=0 has no items and More by design, and is answered.
+func TestCursorWalkStoreStuck(t *testing.T) {
+	e := newEnv(t)
+	e.h = newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups, c.Tokens, c.Logger = emptyMoreStore{e.db}, emptyMoreStore{e.db}, e.toks, slog.New(slog.NewJSONHandler(e.logs, nil))
+	}).h
+	for _, n := range []string{"a", "b", "c"} {
+		e.createUser(n)
+		e.createGroup("g" + n)
+	}
+	search := func(extra string) string {
+		return `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":2` + extra + `,"cursor":"%s"}`
+	}
+	tests := []struct {
+		name, method, path, body string
+	}{
+		{"users", "GET", "/Users?count=2&cursor=%s", ""},
+		{"groups", "GET", "/Groups?count=2&cursor=%s", ""},
+		{"users search", "POST", "/Users/.search", search("")},
+		{"root, users then groups", "POST", "/.search", search("")},
+		{"root sorted across types", "GET", "/?sortBy=displayName&count=2&cursor=%s", ""},
+		{"root search sorted across types", "POST", "/.search", search(`,"sortBy":"displayName"`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.logs.Reset()
+			cursor := ""
+			for page := 1; ; page++ {
+				require.Less(t, page, 4, "the walk does not end")
+				path, body := tt.path, any(nil)
+				if tt.method == "GET" {
+					path = strings.Replace(path, "%s", url.QueryEscape(cursor), 1)
+				} else {
+					body = strings.Replace(tt.body, "%s", cursor, 1)
+				}
+				r := e.do(tt.method, path, body)
+				if r.Code == http.StatusOK {
+					cursor = r.str("nextCursor")
+					require.NotEmpty(t, cursor, "page %d ended a walk the store says goes on: %s", page, r.Raw)
+					continue
+				}
+				requireError(t, r, http.StatusInternalServerError, "", "")
+				assert.Contains(t, e.logs.String(), "no items but More")
+				return
+			}
+		})
+	}
+	t.Run("count=0", func(t *testing.T) {
+		r := e.do("GET", "/Users?count=0&cursor=", nil)
+		require.Equal(t, http.StatusOK, r.Code, r.Raw)
+		r = e.do("GET", "/Users?count=0&cursor="+r.str("nextCursor"), nil)
+		require.Equal(t, http.StatusOK, r.Code, r.Raw)
+		assert.Equal(t, float64(0), r.Body["itemsPerPage"])
+	})
 }

@@ -3,7 +3,6 @@ package scim
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/http"
 	"net/url"
@@ -722,8 +721,8 @@ func (k *kind[T]) sortedAfter(h *handler, r *http.Request, q store.Query, after 
 	if err != nil {
 		return nil, false, err
 	}
-	if len(page.Positions) != len(page.Items) {
-		return nil, false, errors.New("scim: the store's cursor page has not one position per item")
+	if err := checkCursorPage(page, q.Count); err != nil {
+		return nil, false, err
 	}
 	rn, err := k.newRun(q.SortBy, page.Items)
 	if err != nil {

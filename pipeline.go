@@ -420,8 +420,8 @@ func (k *kind[T]) itemsAfter(h *handler, r *http.Request, proj *projection, q st
 	if err != nil {
 		return 0, nil, false, err
 	}
-	if len(page.Positions) != len(page.Items) {
-		return 0, nil, false, errors.New("scim: the store's cursor page has not one position per item")
+	if err := checkCursorPage(page, q.Count); err != nil {
+		return 0, nil, false, err
 	}
 	sent, err := k.encodePage(h, r, proj, page.Items, body)
 	return sent, page.Positions, page.More, err

@@ -14,6 +14,14 @@ var ErrTooLong = errors.New("input too long")
 // Parser.MaxDepth; test for it with errors.Is.
 var ErrTooDeep = errors.New("input nests too deeply")
 
+// ErrUnsupportedComparison is wrapped by the *SyntaxError returned for
+// an ordering operator (gt, ge, lt, le) with true, false or null, which
+// have no order: RFC 7644 §3.12's invalidFilter ("the specified
+// attribute and filter comparison combination is not supported") where
+// the filter stands, a list's or a PATCH path's, rather than that path's
+// invalidPath. Test for it with errors.Is.
+var ErrUnsupportedComparison = errors.New("comparison not supported")
+
 // SyntaxError is the error returned for every input that Parse or
 // ParsePath rejects. Its Error text is meant for the client that sent the
 // filter, e.g. "expected a value after 'eq' at offset 11".
@@ -29,7 +37,7 @@ type SyntaxError struct {
 
 	// detail is appended after the offset, e.g. ", found 'or' at offset 9".
 	detail string
-	// kind is ErrTooLong or ErrTooDeep, or nil.
+	// kind is ErrTooLong, ErrTooDeep or ErrUnsupportedComparison, or nil.
 	kind error
 	// whole is set when the problem concerns the whole input (empty or
 	// too long), so Error does not mention an offset.
@@ -46,6 +54,6 @@ func (e *SyntaxError) Error() string {
 	return e.Msg + " at offset " + strconv.Itoa(e.Offset) + e.detail
 }
 
-// Unwrap returns ErrTooLong or ErrTooDeep for those problems, nil
-// otherwise.
+// Unwrap returns ErrTooLong, ErrTooDeep or ErrUnsupportedComparison for
+// those problems, nil otherwise.
 func (e *SyntaxError) Unwrap() error { return e.kind }

@@ -394,10 +394,20 @@ func TestLimits(t *testing.T) {
 		_, err = Parser{MaxDepth: 1}.Parse(`(a pr) and (b pr) and e[c pr]`)
 		assert.NoError(t, err)
 	})
+	t.Run("an ordering of true, false or null", func(t *testing.T) {
+		for _, in := range []string{`a gt true`, `a LE false`, `a lt null`, `emails[primary ge true]`} {
+			_, err := Parse(in)
+			require.ErrorIs(t, err, ErrUnsupportedComparison, in)
+			assert.NotErrorIs(t, err, ErrTooLong)
+		}
+		_, err := ParsePath(`emails[primary gt true].value`)
+		require.ErrorIs(t, err, ErrUnsupportedComparison)
+	})
 	t.Run("other errors wrap nothing", func(t *testing.T) {
 		_, err := Parse(`a eq`)
 		assert.NotErrorIs(t, err, ErrTooLong)
 		assert.NotErrorIs(t, err, ErrTooDeep)
+		assert.NotErrorIs(t, err, ErrUnsupportedComparison)
 		assert.NoError(t, errors.Unwrap(err))
 	})
 }

@@ -355,7 +355,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 			if op == Gt || op == Ge || op == Lt || op == Le {
 				if lit, bad := nonOrderable(v); bad {
 					return nil, &SyntaxError{Offset: valueAt, Msg: quote(word) + " cannot be used with " + lit,
-						detail: " (gt, ge, lt and le compare strings, numbers and dates)"}
+						detail: " (gt, ge, lt and le compare strings, numbers and dates; compare with true, false or null by eq or ne)", kind: ErrUnsupportedComparison}
 				}
 			}
 			return &Compare{Path: ap, Op: op, Value: v, Unquoted: unquoted}, nil

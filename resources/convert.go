@@ -676,9 +676,11 @@ func (m *Meta) set(v any) error {
 }
 
 // isExtensionKey reports whether a document key is a schema URN other
-// than the core one: the key of an extension object.
+// than the core one: the key of an extension object. A URN is what
+// IsURN says, as for a request's keys: "urn:" alone names no schema, and
+// is an unknown attribute, ignored, in a typed read as in a request.
 func isExtensionKey(k, core string) bool {
-	return names.HasPrefix(k, "urn:") && !names.Equal(k, core)
+	return IsURN(k) && !names.Equal(k, core)
 }
 
 // setExtension keeps v, JSON-encoded, under k in *exts. A k that *exts

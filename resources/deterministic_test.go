@@ -188,3 +188,114 @@ func TestUnmarshalEscapedURN(t *testing.T) {
 	require.NotNil(t, u.Enterprise)
 	assert.Equal(t, "d", u.Enterprise.Department)
 }
+
+// TestUnmarshalRefusesNamesGivenTwice: an object of a typed read that
+// gives a member twice, in two spellings (userName and USERNAME, names
+// match case-insensitively) or in one, is refused with an error naming
+// it, as a request giving it is (DecodeRequest, Normalize: 400), where
+// encoding/json kept whichever came last.
+func TestUnmarshalRefusesNamesGivenTwice(t *testing.T) {
+	tests := []struct {
+		name, body, want string
+	}{
+		{"userName", `{"userName":"a","USERNAME":"b"}`, `attribute "userName": is given more than once`},
+		{"last first", `{"USERNAME":"b","userName":"a"}`, `attribute "userName": is given more than once`},
+		{"one spelling", `{"userName":"a","userName":"b"}`, `attribute "userName": is given more than once`},
+		{"a sub-attribute", `{"name":{"givenName":"a","GivenName":"b"}}`, `attribute "name.givenName": is given more than once`},
+		{"in an element", `{"emails":[{"value":"a@x"},{"value":"b@x","VALUE":"c@x"}]}`, `attribute "emails.value": is given more than once`},
+		{"in the enterprise extension", `{"` + EnterpriseUserSchema + `":{"department":"a","Department":"b"}}`, `attribute "` + EnterpriseUserSchema + `:department": is given more than once`},
+		{"in another extension", `{"urn:acme:x":{"a":1,"A":2}}`, `attribute "urn:acme:x:a": is given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var u User
+			err := json.Unmarshal([]byte(tt.body), &u)
+			var ae *AttrError
+			require.ErrorAs(t, err, &ae)
+			assert.EqualError(t, err, tt.want+" (names match case-insensitively, with or without the schema URN); send it once")
+		})
+	}
+	var g Group
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"displayName":"a","DISPLAYNAME":"b"}`), &g), `attribute "displayName": is given more than once`)
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"members":[{"value":"1","Value":"2"}]}`), &g), `attribute "members.value": is given more than once`)
+	var e EnterpriseUser
+	require.ErrorContains(t, json.Unmarshal([]byte(`{"manager":{"value":"1","VALUE":"2"}}`), &e), `attribute "manager.value": is given more than once`)
+	// Different names, and the same name in different objects, are fine.
+	var u User
+	require.NoError(t, json.Unmarshal([]byte(`{"userName":"a","name":{"givenName":"g"},"emails":[{"value":"a@x"},{"value":"b@x"}],"displayName":"d"}`), &u))
+	assert.Equal(t, "a", u.UserName)
+}
+
+// TestBareURNPrefix: "urn:" alone, in any case, names no schema (RFC
+// 8141: a URN has a namespace identifier and a namespace-specific
+// string after it), so it is no extension's key: a request takes it for
+// an unknown attribute (IsURN), and so does every typed read, which
+// ignores it as it ignores any unknown attribute, where it kept it as an
+// extension. "urn:x" and beyond start like a URN and are read as one.
+func TestBareURNPrefix(t *testing.T) {
+	tests := []struct {
+		key string
+		urn bool
+	}{
+		{"urn:", false},
+		{"URN:", false},
+		{"Urn:", false},
+		{"urn", false},
+		{"urn:x", true},
+		{"URN:X", true},
+		{"urn:acme:x", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			assert.Equal(t, tt.urn, IsURN(tt.key))
+			assert.Equal(t, tt.urn, isExtensionKey(tt.key, UserSchema))
+			body := `{"schemas":["` + UserSchema + `"],"userName":"u","displayName":"g","` + tt.key + `":{"a":1}}`
+			doc, err := Decode([]byte(body))
+			require.NoError(t, err)
+			reads := map[string]func() (map[string]json.RawMessage, error){
+				"UserFromMap": func() (map[string]json.RawMessage, error) {
+					u, err := UserFromMap(doc)
+					return u.Extensions, err
+				},
+				"UserFromJSON": func() (map[string]json.RawMessage, error) {
+					u, err := UserFromJSON([]byte(body))
+					return u.Extensions, err
+				},
+				"User.UnmarshalJSON": func() (map[string]json.RawMessage, error) {
+					var u User
+					err := json.Unmarshal([]byte(body), &u)
+					return u.Extensions, err
+				},
+				"GroupFromMap": func() (map[string]json.RawMessage, error) {
+					g, err := GroupFromMap(doc)
+					return g.Extensions, err
+				},
+				"GroupFromJSON": func() (map[string]json.RawMessage, error) {
+					g, err := GroupFromJSON([]byte(body))
+					return g.Extensions, err
+				},
+				"Group.UnmarshalJSON": func() (map[string]json.RawMessage, error) {
+					var g Group
+					err := json.Unmarshal([]byte(body), &g)
+					return g.Extensions, err
+				},
+			}
+			for name, read := range reads {
+				exts, err := read()
+				require.NoError(t, err, name)
+				if tt.urn {
+					assert.JSONEq(t, `{"a":1}`, string(exts[tt.key]), "%s: an extension", name)
+				} else {
+					assert.Empty(t, exts, "%s: no extension", name)
+				}
+			}
+			// A request: an unknown attribute's warning, or an unknown
+			// schema's; neither is stored.
+			l := &Lenience{}
+			out, err := NewUserType().Normalize(doc, l)
+			require.NoError(t, err)
+			assert.NotContains(t, out, tt.key)
+			assert.Equal(t, []string{fmt.Sprintf("ignored unknown attribute %q", tt.key)}, l.Warnings)
+		})
+	}
+}

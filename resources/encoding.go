@@ -3,6 +3,8 @@ package resources
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -11,12 +13,18 @@ import (
 
 // UnmarshalJSON reads a SCIM user. Attribute names match
 // case-insensitively; objects under a schema URN go to Enterprise or
-// Extensions. It does not validate: the handler normalises request bodies
-// against the schema before they reach this.
+// Extensions. It does not validate values: the handler normalises
+// request bodies against the schema before they reach this. An object
+// that gives a member twice, in one spelling or two (userName and
+// USERNAME), is refused with an *AttrError naming it, as a request is
+// (namesOnce).
 func (u *User) UnmarshalJSON(data []byte) error {
 	type plain User
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {
+		return err
+	}
+	if err := namesOnce(data); err != nil {
 		return err
 	}
 	*u = User(p)
@@ -43,11 +51,14 @@ func (u *User) UnmarshalJSON(data []byte) error {
 }
 
 // UnmarshalJSON reads the extension; attributes it has no field for go to
-// Extra.
+// Extra. A member given twice is refused, as User's are.
 func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 	type plain EnterpriseUser
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {
+		return err
+	}
+	if err := namesOnce(data); err != nil {
 		return err
 	}
 	*e = EnterpriseUser(p)
@@ -68,11 +79,14 @@ func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 }
 
 // UnmarshalJSON reads a SCIM group; objects under a schema URN go to
-// Extensions.
+// Extensions. A member given twice is refused, as User's are.
 func (g *Group) UnmarshalJSON(data []byte) error {
 	type plain Group
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {
+		return err
+	}
+	if err := namesOnce(data); err != nil {
 		return err
 	}
 	*g = Group(p)
@@ -81,6 +95,64 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	g.Extensions = exts
+	return nil
+}
+
+// namesOnce refuses data, valid JSON, when one of its objects, at any
+// depth, gives a member name twice under the name fold (names.Repeated:
+// "userName" and "USERNAME", or "userName" twice), with the error a
+// request giving it gets (twice, from Normalize; DecodeRequest refuses
+// the second kind too): encoding/json, matching names case-insensitively
+// itself, would keep whichever came last. The path names the member as a
+// request's error does: "name.givenName", "emails.value", and an
+// extension's attributes after its URN and ':'. The names are read in
+// place; a document without a repetition costs no allocation for its
+// canonical top-level names.
+func namesOnce(data []byte) error {
+	i := jsonscan.SkipSpace(data, 0)
+	if i == len(data) {
+		return nil
+	}
+	switch data[i] {
+	case '{':
+		var buf [jsonscan.SmallObject]jsonscan.Member
+		ms, err := jsonscan.Members(data[i:], buf[:0])
+		if err != nil {
+			return nil // not for this check to say: encoding/json read it
+		}
+		var kbuf [jsonscan.SmallObject]string
+		keys := kbuf[:0]
+		for _, m := range ms {
+			keys = append(keys, memberName(m.Key))
+		}
+		slices.Sort(keys) // which of two is named must not follow their order
+		if k, found := names.Repeated(keys); found {
+			return twice(k)
+		}
+		for _, m := range ms {
+			if err := namesOnce(m.Val); err != nil {
+				var ae *AttrError
+				if errors.As(err, &ae) {
+					k, sep := memberName(m.Key), "."
+					if IsURN(k) {
+						sep = ":"
+					}
+					ae.Path = k + sep + ae.Path
+				}
+				return err
+			}
+		}
+	case '[':
+		for i = jsonscan.SkipSpace(data, i+1); i < len(data) && data[i] != ']'; {
+			end := jsonscan.ValueEnd(data, i)
+			if err := namesOnce(data[i:end]); err != nil {
+				return err
+			}
+			if i = jsonscan.SkipSpace(data, end); i < len(data) && data[i] == ',' {
+				i = jsonscan.SkipSpace(data, i+1)
+			}
+		}
+	}
 	return nil
 }
 

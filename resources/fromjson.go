@@ -108,17 +108,21 @@ func memberName(key []byte) string {
 	return jsonscan.Unquote(key)
 }
 
-// canonicalNames maps each top-level attribute name of a user and a group
-// to itself, so that reading a member's name allocates nothing. It is
-// built from the schema definitions the setters ((*User).set,
-// (*Group).set) are written from, and the enterprise extension's URN, so
-// that an attribute added to them is canonical without a second list
-// (TestSetterNamesAreCanonical).
+// canonicalNames maps each attribute and sub-attribute name of a user, a
+// group and the enterprise extension to itself, so that reading a
+// member's name allocates nothing (UserFromJSON's top-level names,
+// namesOnce's at every depth). It is built from the schema definitions
+// the setters ((*User).set, (*Group).set) are written from, and the
+// enterprise extension's URN, so that an attribute added to them is
+// canonical without a second list (TestSetterNamesAreCanonical).
 var canonicalNames = func() map[string]string {
 	m := map[string]string{EnterpriseUserSchema: EnterpriseUserSchema}
-	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes} {
+	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes, schema.ExtensionEnterpriseUser().Attributes} {
 		for _, a := range attrs {
 			m[a.Name()] = a.Name()
+			for _, sub := range a.SubAttributes() {
+				m[sub.Name()] = sub.Name()
+			}
 		}
 	}
 	return m

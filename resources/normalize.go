@@ -334,8 +334,12 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 	return nil
 }
 
-// IsURN reports whether s starts like a schema URN ("urn:", any case):
-// how a request's keys and paths tell an extension from an attribute.
+// IsURN reports whether s starts like a schema URN ("urn:", any case,
+// and something after it): how a request's keys and paths, and the typed
+// reads' keys (isExtensionKey), tell an extension from an attribute.
+// "urn:" alone names no schema (RFC 8141: a namespace identifier and a
+// namespace-specific string follow it): it is an attribute name, which
+// no schema defines.
 func IsURN(s string) bool { return len(s) > 4 && names.HasPrefix(s, "urn:") }
 
 // attrPath names a value in errors: urn:name.sub. Normalisation carries it

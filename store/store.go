@@ -128,6 +128,13 @@ type CursorPage[T any] struct {
 	Positions []string
 	// More reports that at least one matching resource sorts after the
 	// last item (after the position asked from, when Items is empty).
+	// A page asked for Count > 0 that says More has at least one item,
+	// however many the store skipped to find it (a filter finished
+	// after reading a batch, say): the walk goes on from the last
+	// item's position, so an empty page with More would leave it
+	// nowhere to go. The handler answers such a page with a 500, and
+	// storetest checks every walk for it. Count 0 asks only whether
+	// anything is there: no items, and More if so.
 	More bool
 }
 

@@ -281,7 +281,13 @@ func (a *applier) resolve(path string) (loc, error) {
 	}
 	p, err := a.e.parser.ParsePath(path)
 	if err != nil {
-		return loc{}, a.fail(InvalidPath, "path %q: %v", path, err)
+		scimType := InvalidPath
+		if errors.Is(err, filter.ErrUnsupportedComparison) {
+			// The path is well formed; its value filter compares in a
+			// way no attribute supports: what a list's filter gets.
+			scimType = InvalidFilter
+		}
+		return loc{}, a.fail(scimType, "path %q: %v", path, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
 		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),

@@ -63,6 +63,16 @@ func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*reso
 	return p, err
 }
 
+func (b *broken) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
+	p, err := b.Store.ListUsersAfter(ctx, q, after)
+	if b.fault == "empty-more" && after != "" && len(p.Items) > 0 {
+		// A store that reads a batch, filters it and returns what was
+		// left, with More for the rest.
+		p.Items, p.Positions, p.More = nil, nil, true
+	}
+	return p, err
+}
+
 func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 	p, err := b.Store.ListGroups(ctx, q)
 	if b.fault == "nil-group-item" && len(p.Items) > 0 {
@@ -195,6 +205,11 @@ func TestBrokenStores(t *testing.T) {
 			fault: "page-total",
 			want:  []string{"Total must count every match, not just the page (store.Page.Total)"},
 			ok:    []string{"Users/Replace", "Groups/ModifyMembers"},
+		},
+		{
+			fault: "empty-more",
+			want:  []string{"returned no items but More: a page that says More must hold at least one, or the walk has no position to go on from (store.CursorPage.More)"},
+			ok:    []string{"Users/ListFilter", "Groups/ModifyMembers"},
 		},
 		{
 			fault: "nil-group-item",

@@ -58,7 +58,7 @@ func walkPages[T any](t *testing.T, method string, list func(q store.Query, afte
 		if !p.More {
 			return out
 		}
-		require.NotEmpty(t, p.Items, "More with an empty page")
+		require.NotEmpty(t, p.Items, "%s asked for %d after %q returned no items but More: a page that says More must hold at least one, or the walk has no position to go on from (store.CursorPage.More)", method, count, after)
 		after = p.Positions[len(p.Positions)-1]
 		if between != nil {
 			between()
@@ -91,6 +91,11 @@ func testCursorWalkMatchesList(t *testing.T, e *env) {
 		{"meta.created", store.Query{SortBy: "meta.created"}},
 		{"filtered", store.Query{Filter: parse(t, `active eq true or name.familyName sw "L"`), SortBy: "userName"}},
 		{"filter nothing matches", store.Query{Filter: parse(t, `userName eq "nobody"`)}},
+		// The two matches are the first and the fifth created: a page
+		// after the first says More and holds the fifth, never an
+		// empty page with More (store.CursorPage) however many
+		// resources between them the filter skips.
+		{"sparse filter", store.Query{Filter: parse(t, `userName eq "user00" or userName eq "user06"`)}},
 	}
 	for _, tt := range tests {
 		want := userNames(e.listUsers(t, store.Query{Filter: tt.q.Filter, SortBy: tt.q.SortBy, Descending: tt.q.Descending, Count: 100}).Items)
