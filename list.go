@@ -38,6 +38,7 @@ type rawList struct {
 
 func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
 	var rl rawList
+	q = canonicalParams(ctx, q)
 	if err := h.onceEach(ctx, q); err != nil {
 		return rl, err
 	}
@@ -1264,6 +1265,6 @@ func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceTyp
 	if r.URL.RawQuery == "" {
 		return nil, nil
 	}
-	q := queryOf(r)
+	q := canonicalParams(r.Context(), queryOf(r))
 	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }
