@@ -320,7 +320,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		return true
 	}
 	h.membersChanged(r.Context(), g, add, remove)
-	if proj == nil {
+	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
 		w.WriteHeader(http.StatusNoContent)
 		return true

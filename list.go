@@ -1262,7 +1262,7 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
 func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
-	if r.URL.RawQuery == "" {
+	if r.URL.RawQuery == "" && hiddenAttrs(rt) == nil {
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
