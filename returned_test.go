@@ -17,7 +17,7 @@ import (
 // returnedEnv is a handler over a memory store whose users and groups
 // have a host extension declaring each "returned" of RFC 7643 §2.4: pin
 // (writeOnly, never), bio (request), tier (always), plain (default) and
-// a complex card whose code is never returned.
+// a complex card whose code is never returned; and since, immutable.
 func returnedEnv(t *testing.T) (e *env, userURN, groupURN string) {
 	t.Helper()
 	userURN, groupURN = "urn:example:acme:2.0:User", "urn:example:acme:2.0:Group"
@@ -27,6 +27,7 @@ func returnedEnv(t *testing.T) (e *env, userURN, groupURN string) {
 			{Name: "bio", Type: resources.TypeString, Returned: resources.ReturnedRequest},
 			{Name: "tier", Type: resources.TypeString, Returned: resources.ReturnedAlways},
 			{Name: "plain", Type: resources.TypeString},
+			{Name: "since", Type: resources.TypeString, Mutability: resources.Immutable},
 			{Name: "card", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
 				{Name: "number", Type: resources.TypeString},
 				{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}},
@@ -126,4 +127,65 @@ func TestExtensionReturned(t *testing.T) {
 	// A member-only PATCH of such a group is still answered 204.
 	r := e.do("PATCH", "/Groups/"+gid, patchBody(op("remove", "members", nil)))
 	assert.Equal(t, 204, r.Code, r.Raw)
+}
+
+// TestExtensionReplaceKeeps: a PUT replaces what the client manages, but
+// not what it cannot see or may not change. A host extension attribute
+// returned "never" (a PIN) was wiped by every PUT that left it out, so a
+// provider updating with GET then PUT, as Okta and PingFederate do,
+// cleared it on each cycle once responses stopped carrying it; it is
+// kept, as the password is. An immutable one was replaced by any PUT;
+// RFC 7644 §3.5.1: "If one or more values are already set for the
+// attribute, the input value(s) MUST match, or HTTP status code 400
+// SHOULD be returned with a "scimType" error code of "mutability"". A
+// different value is that 400, which changes nothing; leaving it out
+// keeps it.
+func TestExtensionReplaceKeeps(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		put  map[string]any // the extension object a PUT sends; nil for none
+		code int
+		want string // the extension object stored after the PUT
+	}{
+		{name: "pin and since left out", put: map[string]any{"plain": "q"}, code: 200, want: `{"pin":"1234","since":"2020","plain":"q"}`},
+		{name: "no extension at all", code: 200, want: `{"pin":"1234","since":"2020"}`},
+		{name: "a new pin", put: map[string]any{"pin": "5678"}, code: 200, want: `{"pin":"5678","since":"2020"}`},
+		{name: "since resent as it is", put: map[string]any{"since": "2020", "plain": "q"}, code: 200, want: `{"pin":"1234","since":"2020","plain":"q"}`},
+		{name: "since changed", put: map[string]any{"since": "2021", "plain": "q"}, code: 400, want: `{"pin":"1234","since":"2020","plain":"p"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, typ := range []string{"Users", "Groups"} {
+				e, urn, gurn := returnedEnv(t)
+				doc := map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a"}
+				if typ == "Groups" {
+					urn = gurn
+					doc = map[string]any{"schemas": []any{resources.GroupSchema, urn}, "displayName": "g"}
+				}
+				doc[urn] = map[string]any{"pin": "1234", "since": "2020", "plain": "p"}
+				created := e.do("POST", "/"+typ, doc)
+				require.Equal(t, 201, created.Code, created.Raw)
+				id := created.str("id")
+				delete(doc, urn)
+				if tc.put != nil {
+					doc[urn] = tc.put
+				}
+				r := e.do("PUT", "/"+typ+"/"+id, doc)
+				require.Equal(t, tc.code, r.Code, "%s: %s", typ, r.Raw)
+				if tc.code == 400 {
+					requireError(t, r, 400, "mutability", "is immutable")
+				}
+				var stored []byte
+				if typ == "Users" {
+					u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
+					require.NoError(t, err)
+					stored = u.Extensions[urn]
+				} else {
+					g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
+					require.NoError(t, err)
+					stored = g.Extensions[urn]
+				}
+				assert.JSONEq(t, tc.want, string(stored), typ)
+			}
+		})
+	}
 }
