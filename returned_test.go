@@ -78,6 +78,7 @@ func TestExtensionReturned(t *testing.T) {
 		{name: "list", method: "GET", path: `/Users?filter=userName+eq+"a"`, ext: def},
 		{name: "filter on a request attribute", method: "GET", path: `/Users?filter=` + urn + `:bio+eq+"long"`, ext: def},
 		{name: "search", method: "POST", path: "/Users/.search", body: map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `userName eq "a"`}, ext: def},
+		{name: "root query", method: "GET", path: `/?filter=userName+eq+"a"`, ext: def},
 		{name: "attributes names bio", method: "GET", path: "/Users/{id}?attributes=" + urn + ":bio", ext: map[string]any{"bio": "long", "tier": "gold"}},
 		{name: "attributes names pin", method: "GET", path: "/Users/{id}?attributes=" + urn + ":pin," + urn + ":card.code", ext: map[string]any{"tier": "gold"}},
 		{name: "attributes names the extension", method: "GET", path: "/Users/{id}?attributes=" + urn, ext: def},
