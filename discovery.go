@@ -137,7 +137,7 @@ func withLocation(doc map[string]any, base, suffix string) map[string]any {
 // /ServiceProviderConfig or on one schema would let a client take the
 // filter's conditions for true.
 func (h *handler) rejectFilter(w http.ResponseWriter, r *http.Request) bool {
-	if queryOf(r).Has("filter") {
+	if canonicalParams(r.Context(), queryOf(r)).Has("filter") {
 		h.writeError(w, r, errorf(http.StatusForbidden, "", "filtering is not supported on %s", r.URL.Path))
 		return true
 	}

@@ -175,6 +175,11 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
+		exts, err := keepOnReplace(h.groups.rt, cur.Extensions, next.Extensions)
+		if err != nil {
+			return nil, false, err
+		}
+		next.Extensions = exts
 		// A PUT equal to what is stored (members in any order) writes
 		// nothing and keeps the version.
 		return next, !sameGroup(cur, next), nil
@@ -320,7 +325,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		return true
 	}
 	h.membersChanged(r.Context(), g, add, remove)
-	if proj == nil {
+	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
 		w.WriteHeader(http.StatusNoContent)
 		return true

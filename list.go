@@ -37,6 +37,7 @@ type rawList struct {
 
 func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
 	var rl rawList
+	q = canonicalParams(ctx, q)
 	if err := h.onceEach(ctx, q); err != nil {
 		return rl, err
 	}
@@ -1260,9 +1261,9 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
 func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
-	if r.URL.RawQuery == "" {
+	if r.URL.RawQuery == "" && hiddenAttrs(rt) == nil {
 		return nil, nil
 	}
-	q := queryOf(r)
+	q := canonicalParams(r.Context(), queryOf(r))
 	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }

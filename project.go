@@ -18,6 +18,67 @@ type projection struct {
 	including bool
 	include   []attrRef
 	exclude   []attrRef
+	// hidden are the extension attributes a response leaves out unless
+	// asked (hiddenAttrs).
+	hidden []hiddenAttr
+}
+
+// hiddenAttr is an extension attribute, or sub-attribute, whose
+// "returned" is "never" or "request" (RFC 7643 §2.4).
+type hiddenAttr struct {
+	ref     attrRef
+	request bool // "request": returned when the attributes parameter names it
+}
+
+// hiddenAttrs are the attributes of rt's extensions returned "never" or
+// "request", nil when there are none, as for the core and enterprise
+// schemas (whose password the handler clears itself). A host's extension
+// may declare either (a PIN that is writeOnly and never returned, a
+// large value returned on request), and /Schemas advertises it so; the
+// store keeps the value as written, so every response must leave it out
+// here: RFC 7643 §2.4, "never: The attribute is never returned",
+// "request: The attribute is returned in response to any PUT, POST, or
+// PATCH operations if specified in the "attributes" parameter". Most
+// types have none, and finding that allocates nothing.
+func hiddenAttrs(rt *resources.ResourceType) []hiddenAttr {
+	var out []hiddenAttr
+	add := func(urn string, a, sub *resources.Attribute) {
+		at := a
+		if sub != nil {
+			at = sub
+		}
+		if at.Returned != resources.ReturnedNever && at.Returned != resources.ReturnedRequest {
+			return
+		}
+		ref := attrRef{urn: urn, name: a.Name}
+		if sub != nil {
+			ref.sub = sub.Name
+		}
+		out = append(out, hiddenAttr{ref: ref, request: at.Returned == resources.ReturnedRequest})
+	}
+	for _, e := range rt.Extensions {
+		for _, a := range e.Schema.Attributes {
+			add(e.Schema.ID, a, nil)
+			for _, sub := range a.SubAttributes {
+				add(e.Schema.ID, a, sub)
+			}
+		}
+	}
+	return out
+}
+
+// asked reports whether the attributes parameter names h's attribute
+// itself (attributes=urn:...:pin, or the complex attribute holding a
+// sub-attribute): naming its extension as a whole does not ask for an
+// attribute returned on request.
+func (p *projection) asked(h hiddenAttr) bool {
+	for _, i := range p.include {
+		if names.Equal(i.urn, h.ref.urn) && i.name != "" && names.Equal(i.name, h.ref.name) &&
+			(i.sub == "" || h.ref.sub != "" && names.Equal(i.sub, h.ref.sub)) {
+			return true
+		}
+	}
+	return false
 }
 
 // attrRef is a resolved attribute path: the key holding it in a document
@@ -32,10 +93,11 @@ type attrRef struct {
 }
 
 func (h *handler) newProjection(rt *resources.ResourceType, attrs, excluded []string) (*projection, error) {
-	if len(attrs) == 0 && len(excluded) == 0 {
+	hidden := hiddenAttrs(rt)
+	if len(attrs) == 0 && len(excluded) == 0 && hidden == nil {
 		return nil, nil
 	}
-	p := &projection{rt: rt, including: len(attrs) > 0}
+	p := &projection{rt: rt, including: len(attrs) > 0, hidden: hidden}
 	var err error
 	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
 		return nil, err
@@ -87,6 +149,14 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 	return out, nil
 }
 
+// defaultSet reports whether the response is the default set of
+// attributes (no attributes or excludedAttributes given), as a nil
+// projection is; one that only leaves out the attributes hiddenAttrs
+// finds is.
+func (p *projection) defaultSet() bool {
+	return p == nil || !p.including && len(p.exclude) == 0
+}
+
 // wants reports whether the response includes the top-level core
 // attribute name, so the handler can skip loading it (members, groups).
 func (p *projection) wants(name string) bool {
@@ -131,6 +201,16 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 				out[k] = v
 			}
 		}
+		// An extension's attributes returned "always" too (RFC 7643
+		// §2.4: "regardless of the contents of the "attributes"
+		// parameter").
+		for _, e := range p.rt.Extensions {
+			for _, a := range e.Schema.Attributes {
+				if a.Returned == resources.ReturnedAlways {
+					copyRef(out, doc, attrRef{urn: e.Schema.ID, name: a.Name})
+				}
+			}
+		}
 		for _, ref := range p.include {
 			copyRef(out, doc, ref)
 		}
@@ -148,6 +228,19 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		}
 		removeRef(out, ref)
 		prune(out, ref)
+	}
+	for _, h := range p.hidden {
+		if h.request && p.asked(h) {
+			continue
+		}
+		if out[h.ref.urn] == nil {
+			continue // nothing to hide (out is the projection's own map)
+		}
+		removeRef(out, h.ref)
+		prune(out, h.ref)
+		if m, ok := out[h.ref.urn].(map[string]any); ok && len(m) == 0 {
+			delete(out, h.ref.urn) // so that "schemas" stops listing it
+		}
 	}
 	for _, ref := range p.include {
 		prune(out, ref)

@@ -198,9 +198,9 @@ type Config struct {
 	// (read as none, or as the integer), a list parameter given twice
 	// with one value (taken once), and a member of a PATCH or bulk
 	// operation that is not one of its own (ignored). Either way each bend
-	// is a warning in the log line and the request log. Endpoint spelling
-	// and members beside Operations change no data and are accepted in
-	// both modes.
+	// is a warning in the log line and the request log. Endpoint spelling,
+	// a query parameter's letter case ("Filter") and members beside
+	// Operations change no data and are accepted in both modes.
 	Strict bool
 
 	// Me resolves /Me. When nil, /Me answers 501.

@@ -133,6 +133,11 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
+		exts, err := keepOnReplace(h.users.rt, cur.Extensions, next.Extensions)
+		if err != nil {
+			return nil, false, err
+		}
+		next.Extensions = exts
 		if next.Active == nil {
 			// A PUT that leaves active out keeps it, so that a client
 			// that does not manage it never reactivates a deactivated

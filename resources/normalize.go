@@ -2,6 +2,7 @@ package resources
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -505,10 +506,28 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(a, v))}
 				}
 			}
+			if a.Type == TypeBinary && !IsBase64(s) {
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(a, v))}
+			}
 			return v, nil
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
 	}
+}
+
+// IsBase64 reports whether s is the value of a binary attribute: RFC
+// 7643 §2.3.6 says it "MUST be base64 encoded as specified in Section 4
+// of [RFC4648]". Padding may be left out (its meaning is plain) and line
+// breaks are skipped, as a MIME-wrapped certificate has them; another
+// alphabet (base64url's - and _), or text that is no base64 at all, has
+// no one meaning, so a write of it is a 400 and no store keeps a value
+// a client cannot decode.
+func IsBase64(s string) bool {
+	if _, err := base64.StdEncoding.DecodeString(s); err == nil {
+		return true
+	}
+	_, err := base64.RawStdEncoding.DecodeString(s)
+	return err == nil
 }
 
 // ParseDateTime parses the value of a dateTime attribute (RFC 7643
