@@ -314,7 +314,8 @@ func jsonString(s string) string {
 
 // UserFromMap builds a User from a normalised document (attribute names in
 // their canonical spelling, as Normalize gives them; other keys, such as
-// "schemas", are ignored). A value of the wrong type gives an *AttrError.
+// "schemas", are ignored). An attribute named by its schema URN is read
+// as a request reads it (unqualifyMap). A value of the wrong type gives an *AttrError.
 //
 // The typed model cannot tell an empty string from an unassigned value
 // (both are ""), so a complex value the document gives only empty strings
@@ -330,6 +331,10 @@ func jsonString(s string) string {
 // (which Normalize would have refused) is an *AttrError too, as in a
 // request, rather than either one of them.
 func UserFromMap(doc map[string]any) (*User, error) {
+	doc, err := unqualifyMap(doc, UserSchema, EnterpriseUserSchema)
+	if err != nil {
+		return nil, err
+	}
 	u := new(User)
 	if err := walkMembers(doc, u.set); err != nil {
 		u = new(User) // so that the second walk meets no name of the first
@@ -480,6 +485,10 @@ func nilIfEmpty[T any](list []T) []T {
 // GroupFromMap builds a Group from a normalised document (see UserFromMap
 // for the keys it reads).
 func GroupFromMap(doc map[string]any) (*Group, error) {
+	doc, err := unqualifyMap(doc, GroupSchema, "")
+	if err != nil {
+		return nil, err
+	}
 	g := new(Group)
 	if err := walkMembers(doc, g.set); err != nil {
 		g = new(Group)

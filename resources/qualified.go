@@ -1,0 +1,244 @@
+package resources
+
+import (
+	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/names"
+)
+
+// A typed read (UnmarshalJSON, UserFromMap, UserFromJSON and their group
+// twins) reads the keys that name an attribute by its schema URN as a
+// request does (Normalize, by qualifiedName): a fully qualified core
+// attribute ("urn:...:User:userName") is that attribute, the members of
+// an object under the core schema's URN are the resource's own, and a
+// fully qualified attribute of the enterprise extension (a user's only
+// extension the model knows) is a member of that extension's object. A
+// key of another extension's URN and beyond stays the extension key it
+// is, since without the host's schemas nothing says where its URN ends.
+// The rewrite happens only for a document that has such a key, which a
+// store's documents and nearly every client's never have, so reading the
+// others costs one test per URN key.
+
+// qualifiedKey reports whether the top-level key k is one the rewrite
+// moves: core's URN, or a fully qualified attribute of core or of ext
+// ("" for none).
+func qualifiedKey(k, core, ext string) bool {
+	if !IsURN(k) {
+		return false
+	}
+	if names.Equal(k, core) {
+		return true
+	}
+	if _, ok := qualifiedName(k, core); ok {
+		return true
+	}
+	if ext == "" {
+		return false
+	}
+	_, ok := qualifiedName(k, ext)
+	return ok
+}
+
+// unqualifyJSON returns data, a JSON object, with its qualified keys
+// (qualifiedKey) moved where a request reads them; data itself when it
+// has none or is no object (for the caller's decoder to refuse). A member
+// given twice by the move (userName and "urn:...:User:userName") is left
+// twice, for namesOnce to refuse as a request does. The core object's
+// errors are a request's: a value that is no object, a URN inside it.
+func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
+	var buf [jsonscan.SmallObject]jsonscan.Member
+	ms, err := jsonscan.Members(data, buf[:0])
+	if err != nil {
+		return data, nil
+	}
+	need := false
+	for _, m := range ms {
+		if qualifiedKey(memberName(m.Key), core, ext) {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return data, nil
+	}
+	out := make([]byte, 0, len(data)+len(ext)+8)
+	out = append(out, '{')
+	member := func(quotedKey, key string, val []byte) {
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if key != "" {
+			out = jsonscan.AppendString(out, key)
+		} else {
+			out = append(out, '"')
+			out = append(out, quotedKey...)
+			out = append(out, '"')
+		}
+		out = append(out, ':')
+		out = append(out, val...)
+	}
+	// The extension's members, when it has a qualified key: from its
+	// object and those keys.
+	var extOut []byte
+	extQualified := false
+	extMember := func(quotedKey, key string, val []byte) {
+		if len(extOut) > 0 {
+			extOut = append(extOut, ',')
+		}
+		if key != "" {
+			extOut = jsonscan.AppendString(extOut, key)
+		} else {
+			extOut = append(extOut, '"')
+			extOut = append(extOut, quotedKey...)
+			extOut = append(extOut, '"')
+		}
+		extOut = append(extOut, ':')
+		extOut = append(extOut, val...)
+	}
+	if ext != "" {
+		for _, m := range ms {
+			if _, ok := qualifiedName(memberName(m.Key), ext); ok {
+				extQualified = true
+				break
+			}
+		}
+	}
+	for _, m := range ms {
+		k := memberName(m.Key)
+		if extQualified {
+			if name, ok := qualifiedName(k, ext); ok {
+				extMember("", name, m.Val)
+				continue
+			}
+			if names.Equal(k, ext) {
+				if ems, err := jsonscan.Members(m.Val, nil); err == nil {
+					for _, em := range ems {
+						extMember(string(em.Key), "", em.Val)
+					}
+					continue
+				}
+				if string(m.Val) == "null" {
+					continue // no members, as a request takes it
+				}
+			}
+		}
+		if name, ok := qualifiedName(k, core); ok {
+			member("", name, m.Val)
+			continue
+		}
+		if IsURN(k) && names.Equal(k, core) {
+			var cbuf [jsonscan.SmallObject]jsonscan.Member
+			cms, err := jsonscan.Members(m.Val, cbuf[:0])
+			if err != nil {
+				return nil, coreNotObject(k)
+			}
+			for _, cm := range cms {
+				if ck := memberName(cm.Key); IsURN(ck) {
+					return nil, urnsNest(k, ck)
+				}
+				member(string(cm.Key), "", cm.Val)
+			}
+			continue
+		}
+		member(string(m.Key), "", m.Val)
+	}
+	if extQualified {
+		member("", ext, append(append([]byte{'{'}, extOut...), '}'))
+	}
+	return append(out, '}'), nil
+}
+
+// unqualifyMap is unqualifyJSON for a decoded document: doc itself when
+// it has no qualified key, else a new map (doc is not changed) with them
+// moved. A member the move gives twice, under the name fold, is refused
+// (twice) as a request refuses it; the keys are taken in sorted order, so
+// the error is the same every time.
+func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) {
+	need := false
+	for k := range doc {
+		if qualifiedKey(k, core, ext) {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return doc, nil
+	}
+	out := make(map[string]any, len(doc))
+	var extObj map[string]any
+	put := func(dst map[string]any, path, k string, v any) error {
+		if _, _, dup := names.Key(dst, k); dup {
+			return twice(path + k)
+		}
+		dst[k] = v
+		return nil
+	}
+	extPut := func(k string, v any) error {
+		if extObj == nil {
+			extObj = make(map[string]any)
+		}
+		return put(extObj, ext+":", k, v)
+	}
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
+		v := doc[k]
+		if ext != "" {
+			if name, ok := qualifiedName(k, ext); ok {
+				if err := extPut(name, v); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if obj, ok := v.(map[string]any); ok && names.Equal(k, ext) {
+				var ebuf [jsonscan.SmallObject]string
+				for _, ek := range jsonscan.SortedKeys(ebuf[:0], obj) {
+					if err := extPut(ek, obj[ek]); err != nil {
+						return nil, err
+					}
+				}
+				continue
+			}
+		}
+		if name, ok := qualifiedName(k, core); ok {
+			if err := put(out, "", name, v); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if IsURN(k) && names.Equal(k, core) {
+			obj, ok := v.(map[string]any)
+			if !ok {
+				return nil, coreNotObject(k)
+			}
+			var cbuf [jsonscan.SmallObject]string
+			for _, ck := range jsonscan.SortedKeys(cbuf[:0], obj) {
+				if IsURN(ck) {
+					return nil, urnsNest(k, ck)
+				}
+				if err := put(out, "", ck, obj[ck]); err != nil {
+					return nil, err
+				}
+			}
+			continue
+		}
+		if err := put(out, "", k, v); err != nil {
+			return nil, err
+		}
+	}
+	if extObj != nil {
+		out[ext] = extObj
+	}
+	return out, nil
+}
+
+// unqualifiedJSON is unqualifyJSON followed by namesOnce, for a reader
+// that does not check names given twice itself.
+func unqualifiedJSON(data []byte, core, ext string) ([]byte, error) {
+	out, err := unqualifyJSON(data, core, ext)
+	if err != nil {
+		return nil, err
+	}
+	if err := namesOnce(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
