@@ -331,12 +331,16 @@ func jsonString(s string) string {
 // (which Normalize would have refused) is an *AttrError too, as in a
 // request, rather than either one of them.
 func UserFromMap(doc map[string]any) (*User, error) {
-	doc, err := unqualifyMap(doc, UserSchema, EnterpriseUserSchema)
-	if err != nil {
-		return nil, err
-	}
 	u := new(User)
 	if err := walkMembers(doc, u.set); err != nil {
+		// set refuses a qualified name (errQualified): the document is
+		// read again with those moved, as a request reads them.
+		if moved, err := unqualifyMap(doc, UserSchema, EnterpriseUserSchema); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return UserFromMap(moved)
+		}
 		u = new(User) // so that the second walk meets no name of the first
 		return nil, walkSorted(doc, u.set, err)
 	}
@@ -419,6 +423,9 @@ func (u *User) set(k string, v any) error {
 	case "meta":
 		return u.Meta.set(v)
 	}
+	if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
+		return errQualified
+	}
 	if !isExtensionKey(k, UserSchema) {
 		return nil
 	}
@@ -485,12 +492,14 @@ func nilIfEmpty[T any](list []T) []T {
 // GroupFromMap builds a Group from a normalised document (see UserFromMap
 // for the keys it reads).
 func GroupFromMap(doc map[string]any) (*Group, error) {
-	doc, err := unqualifyMap(doc, GroupSchema, "")
-	if err != nil {
-		return nil, err
-	}
 	g := new(Group)
 	if err := walkMembers(doc, g.set); err != nil {
+		if moved, err := unqualifyMap(doc, GroupSchema, ""); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return GroupFromMap(moved)
+		}
 		g = new(Group)
 		return nil, walkSorted(doc, g.set, err)
 	}
@@ -509,6 +518,9 @@ func (g *Group) set(k string, v any) error {
 		return getList("members.", v, &g.Members, (*Member).set)
 	case "meta":
 		return g.Meta.set(v)
+	}
+	if qualifiedKey(k, GroupSchema, "") {
+		return errQualified
 	}
 	if !isExtensionKey(k, GroupSchema) {
 		return nil

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"bytes"
+
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 )
@@ -38,6 +40,23 @@ func qualifiedKey(k, core, ext string) bool {
 	return ok
 }
 
+// qualifiedKeyText is qualifiedKey for a member's name as the text has
+// it (jsonscan.Member.Key), read in place: only a name with an escape is
+// unquoted (memberName), so that a document without a qualified key costs
+// no allocation.
+func qualifiedKeyText(key []byte, core, ext string) bool {
+	if bytes.IndexByte(key, '\\') >= 0 {
+		return qualifiedKey(memberName(key), core, ext)
+	}
+	if len(key) <= 4 || !names.EqualBytes(key[:4], "urn:") {
+		return false
+	}
+	prefixed := func(urn string) bool {
+		return len(key) > len(urn)+1 && names.EqualBytes(key[:len(urn)], urn) && key[len(urn)] == ':'
+	}
+	return (len(key) == len(core) && names.EqualBytes(key, core)) || prefixed(core) || (ext != "" && prefixed(ext))
+}
+
 // unqualifyJSON returns data, a JSON object, with its qualified keys
 // (qualifiedKey) moved where a request reads them; data itself when it
 // has none or is no object (for the caller's decoder to refuse). A member
@@ -52,7 +71,7 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 	}
 	need := false
 	for _, m := range ms {
-		if qualifiedKey(memberName(m.Key), core, ext) {
+		if qualifiedKeyText(m.Key, core, ext) {
 			need = true
 			break
 		}
@@ -147,9 +166,8 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
-// unqualifyMap is unqualifyJSON for a decoded document: doc itself when
-// it has no qualified key, else a new map (doc is not changed) with them
-// moved. A member the move gives twice, under the name fold, is refused
+// unqualifyMap is unqualifyJSON for a decoded document: nil when it has
+// no qualified key, else a new map (doc is not changed) with them moved. A member the move gives twice, under the name fold, is refused
 // (twice) as a request refuses it; the keys are taken in sorted order, so
 // the error is the same every time.
 func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) {
@@ -161,7 +179,7 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 		}
 	}
 	if !need {
-		return doc, nil
+		return nil, nil
 	}
 	out := make(map[string]any, len(doc))
 	var extObj map[string]any
