@@ -81,38 +81,12 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 	}
 	out := make([]byte, 0, len(data)+len(ext)+8)
 	out = append(out, '{')
-	member := func(quotedKey, key string, val []byte) {
-		if len(out) > 1 {
-			out = append(out, ',')
-		}
-		if key != "" {
-			out = jsonscan.AppendString(out, key)
-		} else {
-			out = append(out, '"')
-			out = append(out, quotedKey...)
-			out = append(out, '"')
-		}
-		out = append(out, ':')
-		out = append(out, val...)
-	}
+	member := func(rawKey []byte, key string, val []byte) { out = appendMember(out, 1, rawKey, key, val) }
 	// The extension's members, when it has a qualified key: from its
 	// object and those keys.
 	var extOut []byte
 	extQualified := false
-	extMember := func(quotedKey, key string, val []byte) {
-		if len(extOut) > 0 {
-			extOut = append(extOut, ',')
-		}
-		if key != "" {
-			extOut = jsonscan.AppendString(extOut, key)
-		} else {
-			extOut = append(extOut, '"')
-			extOut = append(extOut, quotedKey...)
-			extOut = append(extOut, '"')
-		}
-		extOut = append(extOut, ':')
-		extOut = append(extOut, val...)
-	}
+	extMember := func(rawKey []byte, key string, val []byte) { extOut = appendMember(extOut, 0, rawKey, key, val) }
 	if ext != "" {
 		for _, m := range ms {
 			if _, ok := qualifiedName(memberName(m.Key), ext); ok {
@@ -125,13 +99,13 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 		k := memberName(m.Key)
 		if extQualified {
 			if name, ok := qualifiedName(k, ext); ok {
-				extMember("", name, m.Val)
+				extMember(nil, name, m.Val)
 				continue
 			}
 			if names.Equal(k, ext) {
 				if ems, err := jsonscan.Members(m.Val, nil); err == nil {
 					for _, em := range ems {
-						extMember(string(em.Key), "", em.Val)
+						extMember(em.Key, "", em.Val)
 					}
 					continue
 				}
@@ -141,7 +115,7 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 			}
 		}
 		if name, ok := qualifiedName(k, core); ok {
-			member("", name, m.Val)
+			member(nil, name, m.Val)
 			continue
 		}
 		if IsURN(k) && names.Equal(k, core) {
@@ -154,16 +128,35 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 				if ck := memberName(cm.Key); IsURN(ck) {
 					return nil, urnsNest(k, ck)
 				}
-				member(string(cm.Key), "", cm.Val)
+				member(cm.Key, "", cm.Val)
 			}
 			continue
 		}
-		member(string(m.Key), "", m.Val)
+		member(m.Key, "", m.Val)
 	}
 	if extQualified {
-		member("", ext, append(append([]byte{'{'}, extOut...), '}'))
+		member(nil, ext, append(append([]byte{'{'}, extOut...), '}'))
 	}
 	return append(out, '}'), nil
+}
+
+// appendMember appends the object member key: val to dst, after a comma
+// when dst is longer than start (the bytes before its first member). The
+// name is rawKey as the text has it (escapes kept), or key when rawKey is
+// nil.
+func appendMember(dst []byte, start int, rawKey []byte, key string, val []byte) []byte {
+	if len(dst) > start {
+		dst = append(dst, ',')
+	}
+	if rawKey != nil {
+		dst = append(dst, '"')
+		dst = append(dst, rawKey...)
+		dst = append(dst, '"')
+	} else {
+		dst = jsonscan.AppendString(dst, key)
+	}
+	dst = append(dst, ':')
+	return append(dst, val...)
 }
 
 // unqualifyMap is unqualifyJSON for a decoded document: nil when it has
