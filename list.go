@@ -1152,7 +1152,9 @@ func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []
 // types, when its filter or sortBy (which failed with err) names
 // attributes that k lacks and another type has: in k's resources those
 // are unassigned, as RFC 7644 §3.4.2.2 treats an attribute with no value
-// (eq, co, sw, ew, gt, ge, lt, le and pr false, ne true, eq null true), so
+// (eq, co, sw, ew, gt, ge, lt, le and pr false, eq null true, ne true on a
+// single-valued attribute and false on a multi-valued one, which has no
+// value that is not identical: query.Evaluator), so
 // displayName eq "x" or userName eq "y" finds groups and users alike and
 // not (members pr) every user. skip is true when the filter is then false
 // for every resource of k; unsorted when k lacks the sortBy attribute,
@@ -1171,6 +1173,16 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 		}
 		return false
 	}
+	// multi reports whether the types defining p give it several values.
+	multi := func(p filter.AttrPath) bool {
+		for _, o := range kinds {
+			if res := o.resourceType().Resolve(p); o != k && !res.Missing && res.Attr != nil &&
+				(res.Attr.MultiValued || (res.Sub != nil && res.Sub.MultiValued)) {
+				return true
+			}
+		}
+		return false
+	}
 	changed := false
 	if rl.sortBy != "" {
 		if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && lacks(p.AttrPath) {
@@ -1178,7 +1190,7 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 		}
 	}
 	if f != nil {
-		out, truth, ch := unassign(f, lacks)
+		out, truth, ch := unassign(f, lacks, multi)
 		changed = changed || ch
 		switch {
 		case truth < 0:
@@ -1200,10 +1212,11 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 }
 
 // unassign rewrites e with every comparison on a path that lacks reports
-// replaced by its value on an unassigned attribute. truth is -1 when the
+// replaced by its value on an unassigned attribute (multi: one the other
+// types define as multi-valued). truth is -1 when the
 // result is always false, +1 always true, 0 when out is what remains;
 // changed reports whether anything was replaced.
-func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr, truth int, changed bool) {
+func unassign(e filter.Expr, lacks, multi func(filter.AttrPath) bool) (out filter.Expr, truth int, changed bool) {
 	constant := func(b bool) (filter.Expr, int, bool) {
 		if b {
 			return nil, 1, true
@@ -1216,7 +1229,7 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 			if x.Value == nil {
 				return constant(x.Op == filter.Eq)
 			}
-			return constant(x.Op == filter.Ne)
+			return constant(x.Op == filter.Ne && !multi(x.Path))
 		}
 	case *filter.Present:
 		if lacks(x.Path) {
@@ -1227,7 +1240,7 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 			return constant(false)
 		}
 	case *filter.Not:
-		in, t, ch := unassign(x.X, lacks)
+		in, t, ch := unassign(x.X, lacks, multi)
 		if t != 0 {
 			return nil, -t, true
 		}
@@ -1235,8 +1248,8 @@ func unassign(e filter.Expr, lacks func(filter.AttrPath) bool) (out filter.Expr,
 			return &filter.Not{X: in}, 0, true
 		}
 	case *filter.Logical:
-		l, lt, lch := unassign(x.Left, lacks)
-		r, rt, rch := unassign(x.Right, lacks)
+		l, lt, lch := unassign(x.Left, lacks, multi)
+		r, rt, rch := unassign(x.Right, lacks, multi)
 		if !lch && !rch {
 			return e, 0, false
 		}

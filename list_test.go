@@ -311,7 +311,8 @@ func TestSearchEndpoints(t *testing.T) {
 	}
 	// Across resource types an attribute one type lacks is unassigned in
 	// its resources (RFC 7644 §3.4.2.2: eq, co, sw, pr... on it are false,
-	// ne is true), so an "or" still finds the other type's matches and a
+	// ne is true on a single-valued one and false on a multi-valued one:
+	// no value of it is not identical), so an "or" still finds the other type's matches and a
 	// "not" all of that type; an attribute no type defines stays an error.
 	for _, tt := range []struct {
 		filter string
@@ -325,7 +326,12 @@ func TestSearchEndpoints(t *testing.T) {
 		{`not (members pr) and title eq "Manager"`, []string{"bob@example.com"}},
 		{`emails[type eq "work"] or displayName sw "Eng"`, []string{"alice@example.com", "Engineers"}},
 		{`USERNAME NE null OR DisplayName EQ "Engineers"`, []string{"alice@example.com", "bob@example.com", "carol@example.com", "Engineers"}},
-		{`not (userName eq null) and not (members ne "x")`, nil},
+		{`not (userName eq null) and not (members eq "x")`, []string{"alice@example.com", "bob@example.com", "carol@example.com"}},
+		{`not (userName eq null) and not (members ne "x")`, []string{"alice@example.com", "bob@example.com", "carol@example.com"}},
+		{`members ne "x" or displayName eq "Engineers"`, []string{"Engineers"}},
+		{`emails.type ne "work" or displayName eq "Engineers"`, []string{"alice@example.com", "Engineers"}},
+		{`emails.type ne "work"`, []string{"alice@example.com"}},
+		{`not (emails.type eq "work")`, []string{"bob@example.com", "carol@example.com", "Engineers"}},
 	} {
 		for _, r := range []*resp{
 			e.do("POST", "/.search", map[string]any{"filter": tt.filter}),

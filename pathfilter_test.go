@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
 )
 
 // TestFilterComparisonUnsupported: RFC 7644 §3.12 answers "the
@@ -49,4 +51,65 @@ func TestFilterComparisonUnsupported(t *testing.T) {
 	}
 	got := e.do("GET", "/Users/"+id, nil)
 	assert.Equal(t, u["meta"].(map[string]any)["version"], got.Body["meta"].(map[string]any)["version"], "no PATCH changed anything")
+}
+
+// TestPathFilterSyntax: RFC 7644 §3.12 gives invalidFilter for "The
+// specified filter syntax was invalid" on "GET, POST (Search), PATCH
+// (Path Filter)", and invalidPath for "The "path" attribute was invalid
+// or malformed". A syntax error inside a PATCH path's brackets is the
+// value filter's, answered as the same filter in a list is (with the
+// same detail); one in the path around the brackets stays invalidPath.
+// Strict mode's refusal of an unquoted value in the brackets is the
+// filter's too. No PATCH changes anything.
+func TestPathFilterSyntax(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Strict = strict })
+			u := e.createUser("syn", map[string]any{"emails": []any{map[string]any{"value": "a@example.com", "type": "work"}}})
+			id := u["id"].(string)
+			type pathCase struct {
+				path     string
+				scimType string
+				detail   string
+				list     bool // the same filter in a list answers invalidFilter with the detail
+			}
+			tests := []pathCase{
+				{`emails[value gt ]`, "invalidFilter", "expected a value after 'gt' at offset 16", true},
+				{`emails[type eq]`, "invalidFilter", "expected a value after 'eq' at offset 14", true},
+				{`emails[type eq].value`, "invalidFilter", "expected a value after 'eq' at offset 14", false},
+				{`emails[type xx "a"]`, "invalidFilter", "unknown operator 'xx' at offset 12", true},
+				{`emails[type eq "work" foo]`, "invalidFilter", "expected ']' to close '['", true},
+				{`emails[type eq "work"`, "invalidFilter", "expected ']' to close '['", true},
+				{`emails[]`, "invalidFilter", "at offset 7", true},
+				{`emails[type eq "work" and]`, "invalidFilter", "at offset 25", true},
+				{`emails[(type eq "work"]`, "invalidFilter", "expected ')' to close '('", true},
+				{`emails[type eq "work]`, "invalidFilter", "at offset 15", true},
+				{`emails[type eq "a" and members[value pr]]`, "invalidFilter", "value paths cannot be nested", true},
+				// around the brackets: the path's own syntax
+				{`emails.value[type eq "work"]`, "invalidPath", "a value filter cannot follow the sub-attribute path", false},
+				{`emails[type eq "work"].`, "invalidPath", "at offset 23", false},
+				{`emails[type eq "work"] x`, "invalidPath", "at offset 23", false},
+				{`emails[type eq "work"].value.display`, "invalidPath", "at offset 28", false},
+				{`emails..value`, "invalidPath", "at offset 7", false},
+			}
+			if strict {
+				tests = append(tests,
+					pathCase{`emails[type eq work]`, "invalidFilter", "string values must be quoted", true},
+					pathCase{`emails[type eq work].value`, "invalidFilter", "string values must be quoted", false})
+			}
+			for _, tt := range tests {
+				t.Run(tt.path, func(t *testing.T) {
+					if tt.list {
+						list := e.do("GET", "/Users?filter="+q(tt.path), nil)
+						requireError(t, list, http.StatusBadRequest, "invalidFilter", tt.detail)
+					}
+					r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", tt.path, "b@example.com")))
+					requireError(t, r, http.StatusBadRequest, tt.scimType, tt.detail)
+					require.Contains(t, r.str("detail"), fmt.Sprintf("path %q", tt.path), "the detail names the operation's path")
+				})
+			}
+			got := e.do("GET", "/Users/"+id, nil)
+			assert.Equal(t, u["meta"].(map[string]any)["version"], got.Body["meta"].(map[string]any)["version"], "no PATCH changed anything")
+		})
+	}
 }

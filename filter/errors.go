@@ -22,6 +22,17 @@ var ErrTooDeep = errors.New("input nests too deeply")
 // invalidPath. Test for it with errors.Is.
 var ErrUnsupportedComparison = errors.New("comparison not supported")
 
+// ErrInValueFilter is wrapped by the *SyntaxError returned for a problem
+// inside a value filter's brackets (emails[type eq], emails[value gt ],
+// an unclosed '['), whatever else it wraps: in a PATCH path that is the
+// filter's syntax, RFC 7644 §3.12's invalidFilter ("The specified filter
+// syntax was invalid", for "PATCH (Path Filter)"), where a problem in the
+// path around the brackets is the path's invalidPath. In a filter every
+// problem is the filter's. ErrUnsupportedComparison, which the parser
+// finds only in a comparison, comes with it in a path. Test for it with
+// errors.Is.
+var ErrInValueFilter = errors.New("in a value filter")
+
 // SyntaxError is the error returned for every input that Parse or
 // ParsePath rejects. Its Error text is meant for the client that sent the
 // filter, e.g. "expected a value after 'eq' at offset 11".
@@ -42,6 +53,9 @@ type SyntaxError struct {
 	// whole is set when the problem concerns the whole input (empty or
 	// too long), so Error does not mention an offset.
 	whole bool
+	// inValue is set when the problem is inside a value filter's
+	// brackets (ErrInValueFilter).
+	inValue bool
 }
 
 // Error returns the message followed by " at offset N" and any detail,
@@ -55,5 +69,16 @@ func (e *SyntaxError) Error() string {
 }
 
 // Unwrap returns ErrTooLong, ErrTooDeep or ErrUnsupportedComparison for
-// those problems, nil otherwise.
-func (e *SyntaxError) Unwrap() error { return e.kind }
+// those problems, and ErrInValueFilter for one inside a value filter's
+// brackets (for errors.Is and errors.As; errors.Unwrap sees none).
+func (e *SyntaxError) Unwrap() []error {
+	switch {
+	case e.kind != nil && e.inValue:
+		return []error{e.kind, ErrInValueFilter}
+	case e.kind != nil:
+		return []error{e.kind}
+	case e.inValue:
+		return []error{ErrInValueFilter}
+	}
+	return nil
+}

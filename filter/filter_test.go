@@ -408,7 +408,41 @@ func TestLimits(t *testing.T) {
 		assert.NotErrorIs(t, err, ErrTooLong)
 		assert.NotErrorIs(t, err, ErrTooDeep)
 		assert.NotErrorIs(t, err, ErrUnsupportedComparison)
+		assert.NotErrorIs(t, err, ErrInValueFilter)
 		assert.NoError(t, errors.Unwrap(err))
+	})
+	t.Run("inside a value filter's brackets", func(t *testing.T) {
+		tests := []struct {
+			path   string
+			inside bool
+			also   error // another sentinel it wraps, or nil
+		}{
+			{`emails[value gt ]`, true, nil},
+			{`emails[type eq]`, true, nil},
+			{`emails[type eq].value`, true, nil},
+			{`emails[type eq "work"`, true, nil},
+			{`emails[type eq "work" x]`, true, nil},
+			{`emails[]`, true, nil},
+			{`emails[primary gt true].value`, true, ErrUnsupportedComparison},
+			{`emails[((((a pr))))]`, true, ErrTooDeep},
+			{`emails.value[type eq "work"]`, false, nil},
+			{`emails[type eq "work"].`, false, nil},
+			{`emails[type eq "work"] x`, false, nil},
+			{`emails..value`, false, nil},
+			{`a b`, false, nil},
+		}
+		p := Parser{MaxDepth: 4}
+		for _, tt := range tests {
+			_, err := p.ParsePath(tt.path)
+			var se *SyntaxError
+			require.ErrorAs(t, err, &se, tt.path)
+			assert.Equal(t, tt.inside, errors.Is(err, ErrInValueFilter), tt.path)
+			if tt.also != nil {
+				assert.ErrorIs(t, err, tt.also, tt.path)
+			}
+		}
+		_, err := Parse(`emails[type eq]`)
+		assert.ErrorIs(t, err, ErrInValueFilter, "a filter's value filter is marked too")
 	})
 }
 

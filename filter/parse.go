@@ -320,16 +320,26 @@ func (st *state) parseBracket(start, end int, ap AttrPath) (Expr, error) {
 	st.pos++
 	f, err := st.parseOr()
 	if err != nil {
-		return nil, err
+		return nil, inValueFilter(err)
 	}
 	st.skipWS()
 	if st.pos >= len(st.s) || st.s[st.pos] != ']' {
-		return nil, st.errFound(open, "expected ']' to close '['", st.pos)
+		// the filter does not end where the brackets should
+		return nil, inValueFilter(st.errFound(open, "expected ']' to close '['", st.pos))
 	}
 	st.pos++
 	st.valueAt = -1
 	st.depth--
 	return f, nil
+}
+
+// inValueFilter marks err, found between a value filter's '[' and its
+// ']', with ErrInValueFilter.
+func inValueFilter(err error) error {
+	if se, ok := err.(*SyntaxError); ok {
+		se.inValue = true
+	}
+	return err
 }
 
 // parseOpValue parses the operator and value after the attribute path ap,

@@ -314,7 +314,8 @@ func jsonString(s string) string {
 
 // UserFromMap builds a User from a normalised document (attribute names in
 // their canonical spelling, as Normalize gives them; other keys, such as
-// "schemas", are ignored). A value of the wrong type gives an *AttrError.
+// "schemas", are ignored). An attribute named by its schema URN is read
+// as a request reads it (unqualifyMap). A value of the wrong type gives an *AttrError.
 //
 // The typed model cannot tell an empty string from an unassigned value
 // (both are ""), so a complex value the document gives only empty strings
@@ -332,6 +333,14 @@ func jsonString(s string) string {
 func UserFromMap(doc map[string]any) (*User, error) {
 	u := new(User)
 	if err := walkMembers(doc, u.set); err != nil {
+		// set refuses a qualified name (errQualified): the document is
+		// read again with those moved, as a request reads them.
+		if moved, err := unqualifyMap(doc, UserSchema, EnterpriseUserSchema); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return UserFromMap(moved)
+		}
 		u = new(User) // so that the second walk meets no name of the first
 		return nil, walkSorted(doc, u.set, err)
 	}
@@ -414,6 +423,9 @@ func (u *User) set(k string, v any) error {
 	case "meta":
 		return u.Meta.set(v)
 	}
+	if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
+		return errQualified
+	}
 	if !isExtensionKey(k, UserSchema) {
 		return nil
 	}
@@ -482,6 +494,12 @@ func nilIfEmpty[T any](list []T) []T {
 func GroupFromMap(doc map[string]any) (*Group, error) {
 	g := new(Group)
 	if err := walkMembers(doc, g.set); err != nil {
+		if moved, err := unqualifyMap(doc, GroupSchema, ""); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return GroupFromMap(moved)
+		}
 		g = new(Group)
 		return nil, walkSorted(doc, g.set, err)
 	}
@@ -500,6 +518,9 @@ func (g *Group) set(k string, v any) error {
 		return getList("members.", v, &g.Members, (*Member).set)
 	case "meta":
 		return g.Meta.set(v)
+	}
+	if qualifiedKey(k, GroupSchema, "") {
+		return errQualified
 	}
 	if !isExtensionKey(k, GroupSchema) {
 		return nil

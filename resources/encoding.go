@@ -13,12 +13,19 @@ import (
 
 // UnmarshalJSON reads a SCIM user. Attribute names match
 // case-insensitively; objects under a schema URN go to Enterprise or
-// Extensions. It does not validate values: the handler normalises
+// Extensions, and an attribute named by its schema URN is read as a
+// request reads it (unqualifyJSON). It does not validate values: the handler normalises
 // request bodies against the schema before they reach this. An object
 // that gives a member twice, in one spelling or two (userName and
 // USERNAME), is refused with an *AttrError naming it, as a request is
 // (namesOnce).
 func (u *User) UnmarshalJSON(data []byte) error {
+	if mayHoldURN(data) {
+		var err error
+		if data, err = unqualifyJSON(data, UserSchema, EnterpriseUserSchema); err != nil {
+			return err
+		}
+	}
 	type plain User
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {
@@ -79,8 +86,15 @@ func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
 }
 
 // UnmarshalJSON reads a SCIM group; objects under a schema URN go to
-// Extensions. A member given twice is refused, as User's are.
+// Extensions, and an attribute named by the core schema's URN is read as
+// a request reads it (unqualifyJSON). A member given twice is refused, as User's are.
 func (g *Group) UnmarshalJSON(data []byte) error {
+	if mayHoldURN(data) {
+		var err error
+		if data, err = unqualifyJSON(data, GroupSchema, ""); err != nil {
+			return err
+		}
+	}
 	type plain Group
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {

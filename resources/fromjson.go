@@ -12,6 +12,10 @@ import (
 
 var errNotObject = errors.New("resources: the document is not a JSON object")
 
+// errQualified stops a read that meets a key naming an attribute by its
+// schema URN, to read the document again with it moved (unqualifiedJSON).
+var errQualified = errors.New("resources: a qualified attribute name")
+
 // UserFromJSON is UserFromMap for a document's JSON text: it reads the
 // object's members in place and decodes each value once, without
 // building the document's map or reflecting on User. A store reads its
@@ -23,6 +27,9 @@ var errNotObject = errors.New("resources: the document is not a JSON object")
 func UserFromJSON(data []byte) (*User, error) {
 	u := new(User)
 	err := eachMember(data, func(k string, raw []byte) error {
+		if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
+			return errQualified
+		}
 		if !isExtensionKey(k, UserSchema) {
 			v, _ := jsonscan.Value(raw, 0)
 			return u.set(k, v)
@@ -49,6 +56,12 @@ func UserFromJSON(data []byte) (*User, error) {
 		u.Enterprise = e
 		return nil
 	})
+	if err == errQualified {
+		if data, err = unqualifiedJSON(data, UserSchema, EnterpriseUserSchema); err != nil {
+			return nil, err
+		}
+		return UserFromJSON(data)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -61,6 +74,9 @@ func UserFromJSON(data []byte) (*User, error) {
 func GroupFromJSON(data []byte) (*Group, error) {
 	g := new(Group)
 	err := eachMember(data, func(k string, raw []byte) error {
+		if qualifiedKey(k, GroupSchema, "") {
+			return errQualified
+		}
 		if isExtensionKey(k, GroupSchema) {
 			putExtension(&g.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
@@ -68,6 +84,12 @@ func GroupFromJSON(data []byte) (*Group, error) {
 		v, _ := jsonscan.Value(raw, 0)
 		return g.set(k, v)
 	})
+	if err == errQualified {
+		if data, err = unqualifiedJSON(data, GroupSchema, ""); err != nil {
+			return nil, err
+		}
+		return GroupFromJSON(data)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -271,6 +271,8 @@ func FuzzFromJSON(f *testing.F) {
 	f.Add([]byte(`{"name":1}`))
 	f.Add([]byte(`[{"id":"x"}]`))
 	f.Add([]byte(`{"id":"a"} x`))
+	f.Add([]byte(`{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"x"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"d"}`))
+	f.Add([]byte(`{"urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"g","urn:ietf:params:scim:schemas:core:2.0:Group:urn:ietf:params:scim:schemas:core:2.0:Group":{}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if _, err := UserFromJSON(data); err == nil {
 			require.True(t, json.Valid(data))

@@ -230,12 +230,12 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 	if names.Equal(key, rt.Schema.ID) {
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return &AttrError{Path: key, Msg: "must be a JSON object"}
+			return coreNotObject(key)
 		}
 		var buf [jsonscan.SmallObject]string
 		for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
 			if IsURN(k) {
-				return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
+				return urnsNest(key, k)
 			}
 			if err := rt.put(out, k, obj[k], l); err != nil {
 				return err
@@ -244,19 +244,20 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		return nil
 	}
 	// A fully qualified attribute: a known URN followed by ':'.
-	if hasURNPrefix(key, rt.Schema.ID) {
-		return rt.put(out, key[len(rt.Schema.ID)+1:], v, l)
+	if name, ok := qualifiedName(key, rt.Schema.ID); ok {
+		return rt.put(out, name, v, l)
 	}
 	for _, e := range rt.Extensions {
 		ext := e.Schema
-		if !hasURNPrefix(key, ext.ID) {
+		name, ok := qualifiedName(key, ext.ID)
+		if !ok {
 			continue
 		}
 		dst, _ := out[ext.ID].(map[string]any)
 		if dst == nil {
 			dst = make(map[string]any)
 		}
-		if err := rt.putExt(ext, dst, key[len(ext.ID)+1:], v, l); err != nil {
+		if err := rt.putExt(ext, dst, name, v, l); err != nil {
 			return err
 		}
 		if len(dst) > 0 {
@@ -270,6 +271,27 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 // hasURNPrefix reports whether key is urn (in any case), ':' and a name.
 func hasURNPrefix(key, urn string) bool {
 	return len(key) > len(urn)+1 && names.HasPrefix(key, urn) && key[len(urn)] == ':'
+}
+
+// qualifiedName returns the attribute name a fully qualified key of the
+// schema urn gives ("urn:...:User:userName" gives "userName"), and
+// whether key is one. A request (Normalize) and every typed read
+// (unqualify) read such a key as that attribute of that schema.
+func qualifiedName(key, urn string) (string, bool) {
+	if !hasURNPrefix(key, urn) {
+		return "", false
+	}
+	return key[len(urn)+1:], true
+}
+
+// coreNotObject is the error of a core schema URN key (spelled key) whose
+// value is not an object of the core attributes.
+func coreNotObject(key string) error { return &AttrError{Path: key, Msg: "must be a JSON object"} }
+
+// urnsNest is the error of a URN key k inside the core schema's object
+// (under key).
+func urnsNest(key, k string) error {
+	return &AttrError{Path: key + ":" + k, Msg: "schema URNs do not nest"}
 }
 
 func (rt *ResourceType) putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {

@@ -282,16 +282,18 @@ func (a *applier) resolve(path string) (loc, error) {
 	p, err := a.e.parser.ParsePath(path)
 	if err != nil {
 		scimType := InvalidPath
-		if errors.Is(err, filter.ErrUnsupportedComparison) {
-			// The path is well formed; its value filter compares in a
-			// way no attribute supports: what a list's filter gets.
+		if errors.Is(err, filter.ErrInValueFilter) {
+			// The problem is inside the brackets, in the value filter's
+			// syntax or a comparison no attribute supports: what the
+			// same filter in a list gets (RFC 7644 §3.12, invalidFilter
+			// for "PATCH (Path Filter)").
 			scimType = InvalidFilter
 		}
 		return loc{}, a.fail(scimType, "path %q: %v", path, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
 		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),
-			InvalidPath, "path %q: string values must be quoted: %q (strict mode)", path, c.Value); err != nil {
+			InvalidFilter, "path %q: string values must be quoted: %q (strict mode)", path, c.Value); err != nil {
 			return loc{}, err
 		}
 	}

@@ -41,10 +41,13 @@ import (
 const (
 	// InvalidSyntax: an operation is malformed (unknown op, missing value).
 	InvalidSyntax = "invalidSyntax"
-	// InvalidPath: a path is malformed or names no attribute.
+	// InvalidPath: a path is malformed around its value filter's
+	// brackets, or names no attribute.
 	InvalidPath = "invalidPath"
-	// InvalidFilter: a value filter in a path names an unknown
-	// sub-attribute or compares it in a way its type does not allow.
+	// InvalidFilter: a value filter in a path is malformed inside its
+	// brackets (filter.ErrInValueFilter; in strict mode, an unquoted
+	// value), names an unknown sub-attribute or compares it in a way its
+	// type does not allow, as the same filter in a list would be.
 	InvalidFilter = "invalidFilter"
 	// InvalidValue: a value does not fit the attribute, or a no-path
 	// value names an unknown attribute.

@@ -52,8 +52,13 @@ func TestApplySyntax(t *testing.T) {
 		},
 		{
 			name: "3.5.2 malformed path is invalidPath with the parser's message",
+			ops:  `[{"op":"replace","path":"emails[type eq \"work\"]x","value":"x"}]`,
+			err:  &fail{InvalidPath, "at offset 22", 0},
+		},
+		{
+			name: "3.12 a path's value filter whose '[' is never closed is invalidFilter, as in a list",
 			ops:  `[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]`,
-			err:  &fail{InvalidPath, "at offset", 0},
+			err:  &fail{InvalidFilter, "expected ']' to close '[' at offset 6", 0},
 		},
 		{
 			name:     "3.5.2 unknown attribute is ignored, with a warning",
@@ -714,8 +719,13 @@ func TestApplyNoPath(t *testing.T) {
 		},
 		{
 			name: "3.5.2.1 no path: malformed key is invalidValue",
-			ops:  `[{"op":"add","value":{"emails[type eq":"x"}}]`,
+			ops:  `[{"op":"add","value":{"emails[type eq \"work\"]x":"x"}}]`,
 			err:  &fail{InvalidValue, "emails[type eq", 0},
+		},
+		{
+			name: "3.5.2.1 no path: a key's malformed value filter is invalidFilter, as in a path",
+			ops:  `[{"op":"add","value":{"emails[type eq":"x"}}]`,
+			err:  &fail{InvalidFilter, "emails[type eq", 0},
 		},
 		{
 			name: "3.5.2.1 no path: filter on an unknown sub-attribute stays invalidFilter",

@@ -57,9 +57,14 @@ func filterErrorf(format string, args ...any) error {
 //   - A multi-valued attribute matches when any of its values matches. On a
 //     complex attribute without a sub-attribute in the path (emails eq "x")
 //     the "value" sub-attribute is compared.
-//   - "ne" is exactly "not eq": on a multi-valued attribute it is true when
-//     no value equals the operand, and on an absent attribute it is true.
-//     Every other comparison is false on an absent attribute.
+//   - "ne" is "the attribute and operator values are not identical". On
+//     a multi-valued attribute, as every operator, it matches when any
+//     value matches: some value is not identical to the operand, so
+//     emails.type ne "work" is emails[type ne "work"] (an element without
+//     a type counts, a user without emails does not), and "no value is
+//     work" is not (emails.type eq "work"). On a single-valued attribute
+//     it is "not eq", so it is true when the attribute is absent. Every
+//     other comparison is false on an absent attribute.
 //   - "eq null" is true when the attribute is not present (see "pr") and
 //     "ne null" when it is; other operators with null are a *FilterError.
 //   - "pr" is true when the attribute has a value that is not null, "",
@@ -564,13 +569,71 @@ func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool,
 		return nil, err
 	}
 	if op == filter.Ne {
+		if t.multiValued() {
+			return func(d map[string]any) bool { return t.someNot(d, pred) }, nil
+		}
 		return func(d map[string]any) bool { return !t.each(d, pred) }, nil
 	}
 	return func(d map[string]any) bool { return t.each(d, pred) }, nil
 }
 
+// multiValued reports whether the path selects the values of a
+// multi-valued attribute (or a multi-valued sub-attribute), whose ne is
+// "some value is not identical" (RFC 7644 §3.4.2.2); a raw value (attr
+// nil) is decided by what is stored, in someNot.
+func (t *target) multiValued() bool {
+	return t.attr == nil || t.attr.MultiValued || (t.leaf != nil && t.leaf.MultiValued)
+}
+
+// someNot is ne on a multi-valued attribute: it reports whether some
+// value the path selects in doc fails pred (the eq test), as
+// attr[sub ne x] does. On a multi-valued complex attribute that is some
+// element whose sub-attribute is not identical to the operand, an element
+// without it included (there the sub-attribute is single-valued, and an
+// absent one is not identical); an attribute with no values has none. A
+// raw value that is not a list, and a single-valued complex attribute
+// holding a multi-valued sub-attribute that is absent, keep the "not eq"
+// of a single value.
+func (t *target) someNot(doc map[string]any, pred func(any) bool) bool {
+	v := t.value(doc)
+	if t.sub != "" {
+		switch x := v.(type) {
+		case []any:
+			for _, el := range x {
+				if m, ok := el.(map[string]any); ok && someValueNot(lookup(m, t.sub), pred) {
+					return true
+				}
+			}
+			return false
+		case map[string]any:
+			return someValueNot(lookup(x, t.sub), pred)
+		}
+		return v == nil && !t.attr.MultiValued
+	}
+	if v == nil {
+		return t.attr == nil
+	}
+	return someValueNot(v, pred)
+}
+
+// someValueNot reports whether some value in v (a list, or one value)
+// fails pred; an absent single value is not identical to anything.
+func someValueNot(v any, pred func(any) bool) bool {
+	x, ok := v.([]any)
+	if !ok {
+		return v == nil || !pred(v)
+	}
+	for _, el := range x {
+		if el != nil && !pred(el) {
+			return true
+		}
+	}
+	return false
+}
+
 // predicate returns the test for one value; for ne it is the eq test (the
-// caller negates the "any").
+// caller negates it: per value on a multi-valued attribute, else the
+// "any").
 func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 	leafExact := t.leaf != nil && t.leaf.CaseExact
 	switch kindOf(t.leaf) {

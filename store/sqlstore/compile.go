@@ -243,6 +243,9 @@ type target struct {
 	// elems renders "some element satisfies the value filter" for
 	// attr[filter]; nil when unsupported.
 	elems func(c *compiler, inner func(sc elemScope) (string, error)) (string, error)
+	// someRow renders "the attribute has an element", for a multi-valued
+	// attribute kept in a related table; nil for the others.
+	someRow func(c *compiler) (string, error)
 }
 
 // elemScope resolves the sub-attributes named inside a value filter for
@@ -298,6 +301,11 @@ func (c *compiler) valPresent(leaf *resources.Attribute, v val) (string, error) 
 func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
 	op := filter.Op(names.Lower(string(x.Op)))
 	if t.constDoc != nil {
+		if t.someRow != nil && op == filter.Ne && x.Value != nil {
+			// A sub-attribute the store keeps for no element: absent in
+			// each, so not identical to the operand in each there is.
+			return t.someRow(c)
+		}
 		return c.constant(x, t)
 	}
 	if x.Value == nil {
@@ -310,28 +318,53 @@ func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
 		}
 		return p, nil // ne null
 	}
-	eqOp := op
-	if op == filter.Ne {
-		eqOp = filter.Eq
+	if op != filter.Ne {
+		pred, err := c.predicate(t.leaf, op, x.Value)
+		if err != nil {
+			return "", err
+		}
+		return t.any(c, pred)
 	}
-	pred, err := c.predicate(t.leaf, eqOp, x.Value)
+	eq, err := c.predicate(t.leaf, filter.Ne, x.Value)
 	if err != nil {
 		return "", err
 	}
-	s, err := t.any(c, pred)
-	if err != nil {
-		return "", err
-	}
-	if op == filter.Ne {
+	if !t.attr.MultiValued {
+		if t.leaf.MultiValued {
+			return "", errFallback // a multi-valued sub-attribute: decided in Go
+		}
+		s, err := t.any(c, eq)
+		if err != nil {
+			return "", err
+		}
 		return not(s), nil
 	}
-	return s, nil
+	// RFC 7644 §3.4.2.2: on a multi-valued attribute some value is not
+	// identical, as query.Evaluator decides: an element whose
+	// sub-attribute is absent (eq is NULL) counts, a null value of a
+	// multi-valued simple attribute does not.
+	return t.any(c, func(v val) (string, error) {
+		s, err := eq(v)
+		if err != nil {
+			return "", err
+		}
+		if t.attr.Type != resources.TypeComplex && v.json != "" {
+			return "(" + c.d.jtype(v.json) + " <> 'null' AND " + not(s) + ")", nil
+		}
+		return not(s), nil
+	})
 }
 
-// predicate returns the test of one value against the operand.
+// predicate returns the test of one value against the operand. For ne it
+// is the eq test, which the caller negates, and which is then no lookup:
+// an index finds the rows an eq matches, not the others.
 func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand any) (func(v val) (string, error), error) {
 	if leaf == nil {
 		return nil, errFallback
+	}
+	lookup := op == filter.Eq
+	if op == filter.Ne {
+		op = filter.Eq
 	}
 	switch leaf.Type {
 	case resources.TypeBoolean:
@@ -369,7 +402,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		s = fold(s)
 	}
 	return func(v val) (string, error) {
-		if op == filter.Eq && v.indexed {
+		if lookup && v.indexed {
 			c.lookups++
 		}
 		if v.keyText != "" && op == filter.Eq {
@@ -522,11 +555,7 @@ func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, err
 			}
 			return p, nil
 		}
-		eqOp := op
-		if op == filter.Ne {
-			eqOp = filter.Eq
-		}
-		pred, err := c.predicate(sa, eqOp, x.Value)
+		pred, err := c.predicate(sa, op, x.Value)
 		if err != nil {
 			return "", err
 		}
@@ -800,6 +829,9 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 	sa := a.Sub(sub)
 	if _, ok := subs(c, sa); !ok {
 		t.constDoc = map[string]any{}
+		t.someRow = func(c *compiler) (string, error) {
+			return in(c, func() (string, error) { return "TRUE", nil })
+		}
 		return t
 	}
 	t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {

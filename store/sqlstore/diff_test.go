@@ -200,6 +200,9 @@ var userFilters = []string{
 	`emails[type eq "work" or type eq "home"]`, `emails[not (type eq "work")]`, `emails[primary eq true]`, `emails[primary eq false]`,
 	`emails.primary eq true`, `emails.primary ne true`, `emails pr`, `emails.display pr`, `emails[display pr]`, `emails[value eq null]`,
 	`emails[display eq "work mail"]`, `emails.value ne "alice@work.example"`, `emails ne "x"`, `emails eq null`, `emails.value gt "c"`,
+	`emails.type ne "work"`, `emails[type ne "work"]`, `not (emails.type eq "work")`, `emails.display ne "work mail"`, `emails.primary ne false`,
+	`phoneNumbers.type ne "mobile"`, `addresses.locality ne "berlin"`, `addresses[locality ne "berlin"]`, `groups.value ne "x"`, `groups.type ne "direct"`,
+	`groups.$ref ne "x"`, `schemas ne "urn:ietf:params:scim:schemas:core:2.0:User"`, `x509Certificates ne "x"`, `roles.value ne "admin"`,
 	`phoneNumbers[type eq "mobile"].value eq "+1 555"`, `phoneNumbers pr`, `phoneNumbers.value sw "+1"`,
 	`addresses[type eq "work"].locality eq "berlin"`, `addresses.locality eq "BERLIN"`, `addresses[type eq "work" and postalCode sw "10"]`,
 	`addresses pr`, `addresses.primary eq true`, `addresses[primary eq true and locality pr]`, `addresses.locality gt "h"`,
@@ -245,6 +248,8 @@ var groupFilters = []string{
 	`members[type eq "User" and display co "alice"]`, `members.display eq "alice adams"`, `members.display eq "bob"`,
 	`members pr`, `members eq null`, `members.$ref pr`, `not (members pr)`, `members.value ne "{id:alice}"`,
 	`members[not (type eq "user")]`, `members.type eq "Group"`, `members.display pr`,
+	`members.value ne "{id:carol}"`, `members ne "x"`, `members.type ne "user"`, `members.display ne "alice adams"`, `members.$ref ne "x"`,
+	`not (members.value eq "{id:alice}")`, `members[display ne "bob"]`,
 	`externalId eq "g-1"`, `externalId pr`, `meta.created gt "2024-03-01T12:10:00Z"`, `meta.version eq "W/\"1\""`,
 	`id eq "{gid:Staff}"`, `urn:ietf:params:scim:schemas:core:2.0:Group:displayName eq "Staff"`,
 	`displayName sw "a" or members[value eq "{id:carol}"]`,
@@ -260,6 +265,10 @@ var mustBeSQL = []string{
 	`not (title eq "engineer")`, `name[givenName eq "alice"]`, ent + `:department eq "engineering"`,
 	`addresses[type eq "work"].locality eq "berlin"`, `meta.created gt "2024-03-01T12:02:00Z"`, `groups.value eq "{gid:Admins}"`,
 	`(userName eq "alice" or userName eq "bob") and active eq true`, acme + `:devices[kind eq "laptop"]`,
+	// ne on a multi-valued attribute (some value is not identical) in
+	// a related table, the document, and a sub-attribute no row keeps
+	`emails.type ne "work"`, `emails ne "x"`, `addresses.locality ne "berlin"`, acme + `:tags ne "y"`,
+	`schemas ne "urn:ietf:params:scim:schemas:core:2.0:User"`, `members.value ne "{id:alice}"`, `members.$ref ne "x"`,
 }
 
 func TestDifferential(t *testing.T) {

@@ -179,6 +179,14 @@ func testListGroups(t *testing.T, e *env) {
 		{`not (members pr)`, []string{"alpha", "delta"}},
 		{`not (members[value eq "` + u.ID + `"])`, []string{"alpha", "delta"}},
 		{`members[value eq "` + u.ID + `" and type eq "User"]`, []string{"Beta", "Gamma"}},
+		// ne on a multi-valued attribute: some member is not u (RFC 7644
+		// §3.4.2.2); a group without members has none.
+		{`members.value ne "` + u.ID + `"`, []string{}},
+		{`members.value ne "someone-else"`, []string{"Beta", "Gamma"}},
+		{`members ne "someone-else"`, []string{"Beta", "Gamma"}},
+		{`members.type ne "Group"`, []string{"Beta", "Gamma"}},
+		{`members.$ref ne "x"`, []string{"Beta", "Gamma"}},
+		{`not (members.value eq "` + u.ID + `")`, []string{"alpha", "delta"}},
 	}
 	for _, tt := range tests {
 		for _, exclude := range []bool{false, true} {

@@ -169,7 +169,28 @@ func testListUsersFilter(t *testing.T, e *env) {
 		{`title pr`, []string{"Alice", "bob", "dave@example.org"}},
 		{`not (title pr)`, []string{"carol"}},
 		{`title eq "engineer"`, []string{"Alice", "dave@example.org"}},
+		// A single-valued attribute's ne is "not eq": true when the
+		// attribute is absent (carol has no title).
 		{`title ne "engineer"`, []string{"bob", "carol"}},
+		// RFC 7644 §3.4.2.2: a filter on a multi-valued attribute "matches
+		// if any of the values of the specified attribute match the
+		// specified criterion", and ne is "the attribute and operator
+		// values are not identical": some value is not work (Alice: work
+		// and home, bob: home), as the value filter says; a user with no
+		// emails (dave) has no such value. "No value is work" is not (eq).
+		{`emails.type ne "work"`, []string{"Alice", "bob"}},
+		{`emails[type ne "work"]`, []string{"Alice", "bob"}},
+		{`not (emails.type eq "work")`, []string{"bob", "dave@example.org"}},
+		{`not (emails[type eq "work"])`, []string{"bob", "dave@example.org"}},
+		{`emails ne "carol@work.example"`, []string{"Alice", "bob"}},
+		{`emails.value ne "ALICE@work.example"`, []string{"Alice", "bob", "carol"}},
+		{`emails.primary ne true`, []string{"Alice", "bob", "carol"}},
+		{`emails[primary ne true]`, []string{"Alice", "bob", "carol"}},
+		{`not (emails.primary eq true)`, []string{"bob", "carol", "dave@example.org"}},
+		// schemas is a multi-valued string: Alice and bob carry the
+		// enterprise extension's URN beside the core one.
+		{`schemas ne "urn:ietf:params:scim:schemas:core:2.0:User"`, []string{"Alice", "bob"}},
+		{`not (schemas eq "urn:ietf:params:scim:schemas:core:2.0:User")`, []string{}},
 		{`displayName pr and title pr`, []string{"Alice"}},
 		{`title eq "engineer" and userName eq "dave@example.org"`, []string{"dave@example.org"}},
 		{`userName eq "alice" or userName eq "carol"`, []string{"Alice", "carol"}},
