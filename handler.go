@@ -58,6 +58,10 @@ type handler struct {
 	// userGroups says whether the model's User has the groups attribute
 	// (a model may leave it out): asked on every read of a user.
 	userGroups bool
+	// narrowEnterprise says whether the model's User leaves out an
+	// attribute of the enterprise extension, which FitUser then clears
+	// in a user's extension (see ownUser).
+	narrowEnterprise bool
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -76,7 +80,8 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil}
+	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil,
+		narrowEnterprise: narrowsEnterprise(model.User)}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {

@@ -41,8 +41,14 @@ type kind[T any] struct {
 
 	// The store's methods for T. get loads related only when withMembers
 	// says so.
-	create  func(ctx context.Context, v T) (T, error)
-	get     func(ctx context.Context, id string, withMembers bool) (T, error)
+	create func(ctx context.Context, v T) (T, error)
+	get    func(ctx context.Context, id string, withMembers bool) (T, error)
+	// view is get for a response alone (serveGet), with
+	// store.GetOptions.ReadOnly: the resource may share memory with the
+	// store, and only the response's preparation (prepareOne,
+	// tagVersion) changes it, which writes its own fields alone (see
+	// ownUser).
+	view    func(ctx context.Context, id string, withMembers bool) (T, error)
 	replace func(ctx context.Context, v T, ifVersion string) (T, error)
 	// updater, when the store has one (store.UserUpdater,
 	// store.GroupUpdater), runs a whole read-modify-write in one
@@ -153,7 +159,7 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 			h.writeError(w, r, err)
 			return
 		}
-		v, err := k.get(r.Context(), r.PathValue("id"), proj.wants(k.related))
+		v, err := k.view(r.Context(), r.PathValue("id"), proj.wants(k.related))
 		if err != nil {
 			h.writeError(w, r, err)
 			return
