@@ -18,6 +18,10 @@ const logFlushAt = 32 << 10
 // maxLogBuffer bounds the buffer logWriter keeps for reuse.
 const maxLogBuffer = 1 << 20
 
+// maxLogBacklog is the most logWriter buffers: past it, a Write waits
+// for the file.
+const maxLogBacklog = 4 << 20
+
 // logWriter is the example's standard error as its logger writes to it:
 // each line (the SCIM handler logs one per request) is copied into a
 // buffer, and the buffer is written to the file every logFlushEvery, once
@@ -59,8 +63,14 @@ func (l *logWriter) Write(p []byte) (int, error) {
 		return l.w.Write(p)
 	}
 	l.buf = append(l.buf, p...)
-	full := len(l.buf) >= logFlushAt
+	full, backlog := len(l.buf) >= logFlushAt, len(l.buf) >= maxLogBacklog
 	l.mu.Unlock()
+	if backlog {
+		// Standard error is not keeping up (a stalled pipe): wait for it,
+		// as a direct write would have, rather than grow without bound.
+		l.flush()
+		return len(p), nil
+	}
 	if full {
 		select {
 		case l.kick <- struct{}{}:

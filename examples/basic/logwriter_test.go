@@ -48,24 +48,27 @@ func (w *signalWriter) text() (string, int) {
 func TestLogWriter(t *testing.T) {
 	for _, c := range []struct {
 		name string
-		// lines are logged, then flush makes them reach the file.
-		lines int
-		flush func(ticks chan time.Time, l *logWriter)
+		// lines are logged, each with pad bytes of padding, then flush
+		// makes them reach the file.
+		lines, pad int
+		flush      func(ticks chan time.Time, l *logWriter)
 	}{
-		{"tick", 3, func(ticks chan time.Time, _ *logWriter) { ticks <- time.Now() }},
-		{"past logFlushAt", logFlushAt/40 + 1, func(chan time.Time, *logWriter) {}},
-		{"close", 3, func(_ chan time.Time, l *logWriter) { require.NoError(t, l.Close()) }},
+		{"tick", 3, 20, func(ticks chan time.Time, _ *logWriter) { ticks <- time.Now() }},
+		{"past logFlushAt", logFlushAt/40 + 1, 20, func(chan time.Time, *logWriter) {}},
+		{"close", 3, 20, func(_ chan time.Time, l *logWriter) { require.NoError(t, l.Close()) }},
+		// A burst past maxLogBacklog is written whole and in order,
+		// whichever of the loop (kicked) and a Write past the backlog
+		// flushes it.
+		{"past maxLogBacklog", maxLogBacklog/1000 + 1, 1000, func(chan time.Time, *logWriter) {}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			w := &signalWriter{wrote: make(chan struct{}, 1)}
 			ticks := make(chan time.Time)
 			l := newLogWriter(w, ticks)
 			logger := slog.New(slog.NewTextHandler(l, nil))
-			want := ""
 			for i := range c.lines {
-				line := fmt.Sprintf("line %06d %s", i, strings.Repeat("x", 20))
+				line := fmt.Sprintf("line %06d %s", i, strings.Repeat("x", c.pad))
 				logger.Info(line)
-				want += line
 			}
 			if got, _ := w.text(); c.lines < 10 {
 				assert.Empty(t, got, "a line is buffered, not written at once")
