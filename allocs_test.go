@@ -137,10 +137,10 @@ func TestRequestAllocations(t *testing.T) {
 		// budget is the allocations the request makes now.
 		budget float64
 	}{
-		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 8},
-		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 8},
-		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 10},
-		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 9},
+		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 7},
+		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 7},
+		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 9},
+		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 8},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
 		}, nil, http.StatusOK, 11},

@@ -35,6 +35,13 @@ func BenchmarkGetUserHandler(b *testing.B) {
 	benchReadHandler(b, func(ids []string, i int) string { return "/Users/" + ids[i] })
 }
 
+// BenchmarkGetGroupHandler is BenchmarkGetUserHandler's for
+// GET /Groups/{id}, of groups of ten of those users each (the load
+// test's small group).
+func BenchmarkGetGroupHandler(b *testing.B) {
+	benchReadHandler(b, func(ids []string, i int) string { return "/Groups/" + ids[i] })
+}
+
 // BenchmarkListHitHandler is BenchmarkGetUserHandler's for the lookup an
 // identity provider sends before each change and in every sync cycle,
 // GET /Users?filter=userName eq "x", finding one user.
@@ -75,6 +82,25 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 			b.Fatal(w.Code, w.Body.String())
 		}
 		ids[i] = strings.Split(strings.Split(w.Body.String(), `"id":"`)[1], `"`)[0]
+	}
+	if strings.HasPrefix(path(ids, 0), "/Groups/") {
+		// One group of ten users per user: path then names their ids.
+		for i := range ids {
+			members := make([]string, 10)
+			for j := range members {
+				members[j] = `{"value":"` + ids[(i*10+j)%n] + `"}`
+			}
+			r := httptest.NewRequest("POST", "http://app.example.com/Groups", strings.NewReader(
+				`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"group `+fmt.Sprint(i)+`","members":[`+strings.Join(members, ",")+`]}`))
+			r.Header.Set("Authorization", "Bearer "+tok)
+			r.Header.Set("Content-Type", "application/scim+json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusCreated {
+				b.Fatal(w.Code, w.Body.String())
+			}
+			ids[i] = strings.Split(strings.Split(w.Body.String(), `"id":"`)[1], `"`)[0]
+		}
 	}
 	reqs := make([]*http.Request, n)
 	for i := range reqs {

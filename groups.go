@@ -34,6 +34,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 				return gs.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers})
 			})
 		},
+		view: groupView(h, gs),
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 		},
@@ -70,6 +71,17 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		deleted: GroupDeleted,
 	})
+}
+
+// groupView is kind.view for groups: GetGroup with GetOptions.ReadOnly.
+// prepareGroups writes only the group's own fields and its members, which
+// the store read for this call, so nothing needs a copy of its own.
+func groupView(h *handler, gs store.GroupStore) func(context.Context, string, bool) (*resources.Group, error) {
+	return func(ctx context.Context, id string, withMembers bool) (*resources.Group, error) {
+		return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+			return gs.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: !withMembers, ReadOnly: true})
+		})
+	}
 }
 
 // groupUpdater is the store's GroupUpdater as the pipeline calls it, or nil.

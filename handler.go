@@ -58,6 +58,10 @@ type handler struct {
 	// userGroups says whether the model's User has the groups attribute
 	// (a model may leave it out): asked on every read of a user.
 	userGroups bool
+	// narrowEnterprise says whether the model's User leaves out an
+	// attribute of the enterprise extension, which FitUser then clears
+	// in a user's extension (see ownUser).
+	narrowEnterprise bool
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
@@ -69,6 +73,15 @@ type handler struct {
 // /Groups (when cfg.Groups is set), /.search and GET / (a query across
 // every resource type), /Me (501 unless cfg.Me is set) and /Bulk.
 func NewHandler(cfg Config) (http.Handler, error) {
+	h, err := newHandler(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return h.middleware(h.mux), nil
+}
+
+// newHandler is NewHandler's handler, without the middleware.
+func newHandler(cfg Config) (*handler, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -76,7 +89,8 @@ func NewHandler(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil}
+	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil,
+		narrowEnterprise: narrowsEnterprise(model.User)}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
@@ -89,7 +103,7 @@ func NewHandler(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	h.routes()
-	return h.middleware(h.mux), nil
+	return h, nil
 }
 
 func (h *handler) routes() {
@@ -496,8 +510,57 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			r.Body = http.MaxBytesReader(sw, r.Body, limit)
 		}
+		if h.directRoute(sw, r) {
+			return
+		}
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// directGet reports whether directRoute takes r, a GET of the user
+// (users) or group with id.
+func (h *handler) directGet(r *http.Request) (users bool, id string, ok bool) {
+	if r.Method != http.MethodGet || r.URL.RawPath != "" {
+		return false, "", false
+	}
+	p := r.URL.Path
+	users = strings.HasPrefix(p, "/Users/")
+	if !users && (h.groups == nil || !strings.HasPrefix(p, "/Groups/")) {
+		return false, "", false
+	}
+	id = p[strings.IndexByte(p[1:], '/')+2:]
+	if id == "" || id == "." || id == ".." || id == ".search" || strings.IndexByte(id, '/') >= 0 {
+		return false, "", false
+	}
+	return users, id, true
+}
+
+// directRoute serves GET /Users/{id} and GET /Groups/{id}, the reads
+// identity providers send most, without the mux, whose pattern tree and
+// path cleaning took a tenth of such a read's time in the handler, and
+// reports whether it did. It takes a path only where the mux would route
+// it, as it is, to that pattern: the canonical path (the middleware made
+// it so), not escaped otherwise than net/http escapes it (RawPath empty:
+// the mux would take the id from the escaped path and unescape it, which
+// then gives the same), and an id of one segment that is neither empty,
+// "." or ".." (the mux cleans those away), nor ".search" (which the mux
+// answers 405 on a GET). It sets the pattern as the mux would, for
+// RequestStats.Route; the id is handed to getByID, not set as the
+// request's path value. Any other request is left to the mux
+// (TestDirectRoute holds the two to one answer).
+func (h *handler) directRoute(w http.ResponseWriter, r *http.Request) bool {
+	users, id, ok := h.directGet(r)
+	if !ok {
+		return false
+	}
+	if users {
+		r.Pattern = "GET /Users/{id}"
+		h.users.getByID(h, w, r, id)
+	} else {
+		r.Pattern = "GET /Groups/{id}"
+		h.groups.getByID(h, w, r, id)
+	}
+	return true
 }
 
 // requestLinePC is the program counter the request log line gives slog

@@ -424,7 +424,8 @@ func TestExcludedMembersAreNeverLoaded(t *testing.T) {
 
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
-	assert.Equal(t, []store.GetOptions{{ExcludeMembers: true}, {ExcludeMembers: false}}, rec.gets)
+	// A GET only reads what it answers: ReadOnly.
+	assert.Equal(t, []store.GetOptions{{ExcludeMembers: true, ReadOnly: true}, {ExcludeMembers: false, ReadOnly: true}}, rec.gets)
 	require.Len(t, rec.queries, 2)
 	assert.True(t, rec.queries[0].ExcludeMembers)
 	assert.True(t, rec.queries[1].ExcludeMembers)

@@ -41,8 +41,14 @@ type kind[T any] struct {
 
 	// The store's methods for T. get loads related only when withMembers
 	// says so.
-	create  func(ctx context.Context, v T) (T, error)
-	get     func(ctx context.Context, id string, withMembers bool) (T, error)
+	create func(ctx context.Context, v T) (T, error)
+	get    func(ctx context.Context, id string, withMembers bool) (T, error)
+	// view is get for a response alone (serveGet), with
+	// store.GetOptions.ReadOnly: the resource may share memory with the
+	// store, and only the response's preparation (prepareOne,
+	// tagVersion) changes it, which writes its own fields alone (see
+	// ownUser).
+	view    func(ctx context.Context, id string, withMembers bool) (T, error)
 	replace func(ctx context.Context, v T, ifVersion string) (T, error)
 	// updater, when the store has one (store.UserUpdater,
 	// store.GroupUpdater), runs a whole read-modify-write in one
@@ -147,30 +153,34 @@ func (k *kind[T]) serveCreate(h *handler, reset func(T)) http.HandlerFunc {
 
 // serveGet is GET /{Resources}/{id}.
 func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		proj, err := h.projectionFromQuery(r, k.rt)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		v, err := k.get(r.Context(), r.PathValue("id"), proj.wants(k.related))
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
-		if !ifMatchOK(r, k.meta(v).Version) {
-			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
-			return
-		}
-		if inm := headerOf(r, "If-None-Match"); inm != "" {
-			if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
-				w.Header().Set("ETag", tag)
-				w.WriteHeader(http.StatusNotModified)
-				return
-			}
-		}
-		k.respond(h, w, r, http.StatusOK, v, proj)
+	return func(w http.ResponseWriter, r *http.Request) { k.getByID(h, w, r, r.PathValue("id")) }
+}
+
+// getByID answers GET /{Resources}/{id} of the resource id: serveGet's
+// work, and directRoute's.
+func (k *kind[T]) getByID(h *handler, w http.ResponseWriter, r *http.Request, id string) {
+	proj, err := h.projectionFromQuery(r, k.rt)
+	if err != nil {
+		h.writeError(w, r, err)
+		return
 	}
+	v, err := k.view(r.Context(), id, proj.wants(k.related))
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if !ifMatchOK(r, k.meta(v).Version) {
+		h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
+		return
+	}
+	if inm := headerOf(r, "If-None-Match"); inm != "" {
+		if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
+			w.Header().Set("ETag", tag)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+	}
+	k.respond(h, w, r, http.StatusOK, v, proj)
 }
 
 // serveDelete is DELETE /{Resources}/{id}. With If-Match or If-None-Match

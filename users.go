@@ -37,6 +37,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 				return us.GetUser(ctx, id, store.GetOptions{ExcludeGroups: !withGroups})
 			})
 		},
+		view: userView(h, us),
 		replace: func(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
 			u.Groups = nil // read-only, computed on output
 			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.ReplaceUser(ctx, u, ifVersion) })
@@ -77,6 +78,56 @@ func userListAfter(h *handler, us store.UserStore) func(context.Context, store.Q
 			return cl.ListUsersAfter(ctx, q, after)
 		})
 	}
+}
+
+// userView is kind.view for users: GetUser with GetOptions.ReadOnly,
+// then ownUser.
+func userView(h *handler, us store.UserStore) func(context.Context, string, bool) (*resources.User, error) {
+	return func(ctx context.Context, id string, withGroups bool) (*resources.User, error) {
+		u, err := call(h, ctx, func(ctx context.Context) (*resources.User, error) {
+			return us.GetUser(ctx, id, store.GetOptions{ExcludeGroups: !withGroups, ReadOnly: true})
+		})
+		if err != nil {
+			return nil, err
+		}
+		h.ownUser(u)
+		return u, nil
+	}
+}
+
+// ownUser gives u, a user read with GetOptions.ReadOnly, its own
+// copy of what prepareUsers writes through a pointer, so that preparing it
+// for the response changes nothing in the store: the enterprise extension,
+// whose manager's displayName and $ref are filled (fillManagers,
+// prepareUsers) and whose attributes a narrowed model clears
+// (resources.Model.FitUser). Everything else prepareUsers writes is u's
+// own: its top-level fields, and the groups, which the store read for
+// this call (or the handler, from the MembershipReader).
+func (h *handler) ownUser(u *resources.User) {
+	e := u.Enterprise
+	if e == nil || (e.Manager == nil && !h.narrowEnterprise) {
+		return
+	}
+	own := &struct {
+		e resources.EnterpriseUser
+		m resources.Manager
+	}{e: *e}
+	if e.Manager != nil {
+		own.m = *e.Manager
+		own.e.Manager = &own.m
+	}
+	u.Enterprise = &own.e
+}
+
+// narrowsEnterprise reports whether rt leaves out the enterprise
+// extension or one of its attributes.
+func narrowsEnterprise(rt *resources.ResourceType) bool {
+	for _, a := range []string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"} {
+		if rt.Omits(resources.EnterpriseUserSchema + ":" + a) {
+			return true
+		}
+	}
+	return false
 }
 
 // userUpdater is the store's UserUpdater as the pipeline calls it, or nil.

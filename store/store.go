@@ -144,6 +144,17 @@ type GetOptions struct {
 	ExcludeMembers bool
 	// ExcludeGroups: do not load a user's groups (Groups is returned nil).
 	ExcludeGroups bool
+	// ReadOnly is the caller's promise that it only reads what the
+	// resource returned points to (Name, Active, Enterprise, Extensions,
+	// the multi-valued attributes' slices and their elements), setting
+	// no more than the returned value's own fields, and the loaded
+	// Groups or Members. A store that keeps each resource as a value it
+	// never changes once stored (a write stores a new one) may then
+	// return a shallow copy that shares the rest with it: the memory
+	// store does, saving a deep copy per GET, which took a fifth of the
+	// handler's time. Any other store ignores it. The handler sets it
+	// for GET /Users/{id} and GET /Groups/{id} alone.
+	ReadOnly bool
 }
 
 // UserStore keeps users. Implementations must be safe for concurrent use.

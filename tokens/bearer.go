@@ -11,7 +11,10 @@ import (
 // header is missing, repeated, uses another scheme, or carries an empty
 // token or one containing whitespace.
 func BearerToken(r *http.Request) (string, bool) {
-	vals := r.Header.Values("Authorization")
+	// net/http files a request's headers under their canonical keys:
+	// the key is looked up as it is, not canonicalised on every request
+	// as Header.Values would.
+	vals := r.Header["Authorization"]
 	if len(vals) != 1 {
 		return "", false
 	}

@@ -77,7 +77,7 @@ type config struct {
 	// terminates TLS in front of it: scheme and host only. Empty means
 	// http:// and the listening address.
 	ExternalURL string
-	// Logger defaults to text on stderr.
+	// Logger defaults to text on stderr, buffered (logWriter).
 	Logger *slog.Logger
 
 	// The http.Server's limits; zero means the default* constants below
@@ -150,7 +150,13 @@ func newHTTPServer(cfg config, h http.Handler, logger *slog.Logger) *http.Server
 func run(ctx context.Context, cfg config, out io.Writer) error {
 	logger := cfg.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		// Text on standard error, buffered (see logWriter); closed last
+		// (deferred first), after everything else that logs has stopped.
+		ticker := time.NewTicker(logFlushEvery)
+		defer ticker.Stop()
+		lw := newLogWriter(os.Stderr, ticker.C)
+		defer lw.Close()
+		logger = slog.New(slog.NewTextHandler(lw, nil))
 	}
 	external, err := externalOrigin(cfg.ExternalURL)
 	if err != nil {

@@ -192,13 +192,46 @@ func (s *Store) touchGroup(r *groupRec, now time.Time) {
 // excludeMembers. The caller holds t.mu.
 func (t *tenant) groupOut(r *groupRec, excludeMembers bool) *resources.Group {
 	c := r.g.Clone()
-	if excludeMembers {
-		return c
+	if !excludeMembers {
+		c.Members = t.members(r)
 	}
-	c.Members = make([]resources.Member, 0, r.members.len())
+	return c
+}
+
+// members is the members attribute of r's group, a new slice. The caller
+// holds t.mu.
+func (t *tenant) members(r *groupRec) []resources.Member {
+	ms := make([]resources.Member, 0, r.members.len())
 	r.members.each(func(id string) {
-		c.Members = append(c.Members, t.member(id))
+		ms = append(ms, t.member(id))
 	})
+	return ms
+}
+
+// userView is userOut for a caller that only reads (store.GetOptions
+// ReadOnly): a shallow copy of r's user, made under the lock, sharing
+// with the store what its fields point to, which no write changes (a
+// write stores a new user, see userRec). The groups are the caller's own.
+// The caller holds t.mu.
+func (t *tenant) userView(r *userRec, excludeGroups bool) *resources.User {
+	c := new(resources.User)
+	*c = *r.u
+	c.Groups = nil
+	if !excludeGroups {
+		c.Groups = t.userGroups(r)
+	}
+	return c
+}
+
+// groupView is userView for a group: its members, when read, are the
+// caller's own.
+func (t *tenant) groupView(r *groupRec, excludeMembers bool) *resources.Group {
+	c := new(resources.Group)
+	*c = *r.g
+	c.Members = nil
+	if !excludeMembers {
+		c.Members = t.members(r)
+	}
 	return c
 }
 
@@ -208,14 +241,19 @@ func (t *tenant) groupOut(r *groupRec, excludeMembers bool) *resources.Group {
 // take the lock again. The caller holds t.mu.
 func (t *tenant) userOut(r *userRec, excludeGroups bool) *resources.User {
 	c := r.u.Clone()
-	if excludeGroups {
-		return c
-	}
-	c.Groups = t.groupRefs(r.u.ID)
-	if c.Groups == nil {
-		c.Groups = []resources.GroupRef{}
+	if !excludeGroups {
+		c.Groups = t.userGroups(r)
 	}
 	return c
+}
+
+// userGroups is the groups attribute of r's user: its groups, direct and
+// indirect, an empty slice for none. The caller holds t.mu.
+func (t *tenant) userGroups(r *userRec) []resources.GroupRef {
+	if refs := t.groupRefs(r.u.ID); refs != nil {
+		return refs
+	}
+	return []resources.GroupRef{}
 }
 
 // member describes member id as the group's members attribute shows it.
@@ -248,7 +286,8 @@ func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 }
 
 // GetGroup returns a copy of the group with id, or store.ErrNotFound.
-// With opts.ExcludeMembers, Members is nil and no member is read.
+// With opts.ExcludeMembers, Members is nil and no member is read; with
+// opts.ReadOnly the copy is shallow (groupView).
 func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
 	t, err := s.tenantOf(ctx, "group", id)
 	if err != nil {
@@ -259,6 +298,9 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	r := t.groups[id]
 	if r == nil {
 		return nil, notFound("group", id)
+	}
+	if opts.ReadOnly {
+		return t.groupView(r, opts.ExcludeMembers), nil
 	}
 	return t.groupOut(r, opts.ExcludeMembers), nil
 }

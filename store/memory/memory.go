@@ -7,9 +7,11 @@
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, ...})
 //
 // Values are copied in and out: a caller never shares memory with the
-// store. Each tenant (store.Tenant of the context) has its own lock, its
-// own resources and its own indexes; a resource of another tenant does not
-// exist for it.
+// store, but for a read with store.GetOptions.ReadOnly, which shares what
+// a stored value points to with a caller that promises only to read it:
+// that is never changed, a write stores a new value. Each tenant
+// (store.Tenant of the context) has its own lock, its own resources and
+// its own indexes; a resource of another tenant does not exist for it.
 //
 // Lists are answered by query.Select, the helper a host's store uses too,
 // on a document kept per resource, made on first use after each write. An equality test that
@@ -163,7 +165,11 @@ func newTenant() *tenant {
 	}
 }
 
-// userRec is a stored user. u never leaves the store: callers get clones.
+// userRec is a stored user. What u points to (its name, slices, maps,
+// extension) is never changed once stored: a write stores a new user
+// (copy on write), so a read with GetOptions.ReadOnly may share it
+// (userView, a shallow copy made under the read lock); every other read
+// hands out a clone.
 type userRec struct {
 	seq     uint64
 	version uint64
@@ -197,6 +203,8 @@ type userKeys struct {
 }
 
 // groupRec is a stored group; its members live in members, not in g.
+// What g points to is never changed once stored, as for userRec.u; only
+// g's own Meta is, by touchGroup, under the write lock.
 type groupRec struct {
 	seq     uint64
 	version uint64

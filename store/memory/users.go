@@ -143,7 +143,8 @@ func validExtensions(exts map[string]json.RawMessage) error {
 }
 
 // GetUser returns a copy of the user with id, or store.ErrNotFound, with
-// its groups unless opts.ExcludeGroups.
+// its groups unless opts.ExcludeGroups. With opts.ReadOnly the copy is
+// shallow (userView).
 func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	t, err := s.tenantOf(ctx, "user", id)
 	if err != nil {
@@ -154,6 +155,9 @@ func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (
 	r := t.users[id]
 	if r == nil {
 		return nil, notFound("user", id)
+	}
+	if opts.ReadOnly {
+		return t.userView(r, opts.ExcludeGroups), nil
 	}
 	return t.userOut(r, opts.ExcludeGroups), nil
 }

@@ -1,0 +1,158 @@
+package storetest
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+func init() {
+	userTests = append(userTests, test{"GetReadOnly", testUserReadOnly})
+	groupTests = append(groupTests, test{"GetReadOnly", testGroupReadOnly})
+}
+
+// readOnly names store.GetOptions.ReadOnly's contract in failures.
+const readOnly = "(store.GetOptions.ReadOnly: a store may share what a read returns points to only if it never changes it; a write stores a new value)"
+
+// testUserReadOnly: GetUser with ReadOnly returns what GetUser does; the
+// caller setting the user's own fields and its groups (as the handler
+// does to answer a GET) changes nothing stored; and the user read stays
+// as it was read when the stored one is replaced, updated or leaves a
+// group, also while readers and a writer run at once (the race detector
+// sees a store that changes in place what it shared).
+func testUserReadOnly(t *testing.T, e *env) {
+	u := e.createUser(t, fullUser())
+	var gid string
+	if e.groups != nil {
+		gid = e.createGroup(t, &resources.Group{DisplayName: "readers", Members: []resources.Member{{Value: u.ID}}}).ID
+	}
+	for _, exclude := range []bool{false, true} {
+		want := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: exclude}, "a created user must be readable")
+		got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: exclude, ReadOnly: true}, "a created user must be readable")
+		assert.Equal(t, want, got, "GetUser with ReadOnly must return what GetUser returns "+readOnly)
+	}
+
+	before := e.getUser(t, u.ID, store.GetOptions{}, "a created user must be readable")
+	view := e.getUser(t, u.ID, store.GetOptions{ReadOnly: true}, "a created user must be readable")
+	view.Password, view.UserName = "secret", "renamed"
+	view.Meta.Location, view.Meta.Version = "https://example.com/Users/"+u.ID, `W/"x"`
+	for i := range view.Groups {
+		view.Groups[i].Ref, view.Groups[i].Type = "https://example.com/Groups/x", "indirect"
+	}
+	assert.Equal(t, before, e.getUser(t, u.ID, store.GetOptions{}, "a user must be readable"),
+		"setting the fields and groups of a user read with ReadOnly must change nothing stored "+readOnly)
+
+	view.Enterprise = nil // the caller's own field; what it pointed to stays shared
+	seen := e.getUser(t, u.ID, store.GetOptions{ReadOnly: true}, "a user must be readable")
+	snap := seen.Clone()
+	next := fullUser()
+	next.ID = u.ID
+	next.Name.GivenName = "Changed"
+	next.Emails[0].Value = "changed@example.com"
+	next.Emails[0].Primary = ptr(false)
+	next.Addresses[0].Locality = "Changed"
+	next.Enterprise.Department = "Changed"
+	next.Enterprise.Manager.Value = "changed-manager"
+	next.Active = ptr(false)
+	e.fitUser(next)
+	_, err := e.users.ReplaceUser(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceUser of a stored user must succeed (store.UserStore.ReplaceUser)")
+	if e.userUp != nil {
+		_, err = e.userUp.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.Title = "Changed"
+			if cur.Name != nil {
+				cur.Name.FamilyName = "Changed"
+			}
+			return cur, nil
+		})
+		require.NoError(t, err, "UpdateUser of a stored user must succeed (store.UserUpdater)")
+	}
+	if gid != "" {
+		_, err = e.groups.ModifyMembers(e.ctx, gid, nil, []string{u.ID}, "")
+		require.NoError(t, err, "ModifyMembers must remove a member (store.GroupStore.ModifyMembers)")
+	}
+	assert.Equal(t, snap, seen, "a user read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
+
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 20 {
+				v, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ReadOnly: true})
+				if assert.NoError(t, err, "GetUser with ReadOnly during writes") {
+					_, err = json.Marshal(v) // reads all of it
+					assert.NoError(t, err)
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		w := fullUser()
+		w.ID = u.ID
+		w.Emails[0].Value = "w" + string(rune('a'+i)) + "@example.com"
+		w.Enterprise.Department = "W"
+		e.fitUser(w)
+		_, err := e.users.ReplaceUser(e.ctx, w, "")
+		require.NoError(t, err, "ReplaceUser during reads must succeed (store.UserStore.ReplaceUser)")
+	}
+	wg.Wait()
+}
+
+// testGroupReadOnly is testUserReadOnly for groups: GetGroup with
+// ReadOnly returns what GetGroup does, the caller's changes to the
+// group's fields and members change nothing stored, and the group read
+// stays as it was read when members change and when it is replaced.
+func testGroupReadOnly(t *testing.T, e *env) {
+	ids := e.createUserIDs(t, "ro", 3)
+	g := e.createGroup(t, &resources.Group{DisplayName: "read-only", ExternalID: "ext-ro",
+		Members: []resources.Member{{Value: ids[0]}, {Value: ids[1]}}})
+	for _, exclude := range []bool{false, true} {
+		want := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: exclude}, "a created group must be readable")
+		got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: exclude, ReadOnly: true}, "a created group must be readable")
+		assert.Equal(t, want, got, "GetGroup with ReadOnly must return what GetGroup returns "+readOnly)
+	}
+
+	before := e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable")
+	view := e.getGroup(t, g.ID, store.GetOptions{ReadOnly: true}, "a created group must be readable")
+	view.DisplayName = "renamed"
+	view.Meta.Location, view.Meta.Version = "https://example.com/Groups/"+g.ID, `W/"x"`
+	for i := range view.Members {
+		view.Members[i].Ref, view.Members[i].Display = "https://example.com/Users/x", "x"
+	}
+	assert.Equal(t, before, e.getGroup(t, g.ID, store.GetOptions{}, "a group must be readable"),
+		"setting the fields and members of a group read with ReadOnly must change nothing stored "+readOnly)
+
+	seen := e.getGroup(t, g.ID, store.GetOptions{ReadOnly: true}, "a group must be readable")
+	snap := seen.Clone()
+	_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[2]}, []string{ids[0]}, "")
+	require.NoError(t, err, "ModifyMembers must add and remove members (store.GroupStore.ModifyMembers)")
+	next := &resources.Group{ID: g.ID, DisplayName: "read-only renamed", ExternalID: "ext-changed", Members: []resources.Member{{Value: ids[1]}}}
+	e.fitGroup(next)
+	_, err = e.groups.ReplaceGroup(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceGroup of a stored group must succeed (store.GroupStore.ReplaceGroup)")
+	assert.Equal(t, snap, seen, "a group read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
+
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 20 {
+				v, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ReadOnly: true})
+				if assert.NoError(t, err, "GetGroup with ReadOnly during writes") {
+					_, err = json.Marshal(v)
+					assert.NoError(t, err)
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		add, remove := []string{ids[i%3]}, []string{ids[(i+1)%3]}
+		_, err := e.groups.ModifyMembers(e.ctx, g.ID, add, remove, "")
+		require.NoError(t, err, "ModifyMembers during reads must succeed (store.GroupStore.ModifyMembers)")
+	}
+	wg.Wait()
+}
