@@ -48,6 +48,21 @@ func (d dbText) Scan(src any) error {
 	return nil
 }
 
+// dbValue scans any column as database/sql scans into an *any: as the
+// driver's value (int64, float64, bool, string, []byte, time.Time or
+// nil), also when pgx scans it itself (rdb.query), which would otherwise
+// give its own types (int32 for an integer, pgtype.Numeric, ...).
+type dbValue struct{ v *any }
+
+// Scan implements sql.Scanner.
+func (d dbValue) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		src = append([]byte(nil), b...) // the driver's buffer: not to keep
+	}
+	*d.v = src
+	return nil
+}
+
 // textBytes is the text of a column a Scan method decodes in place, as
 // the driver gave it (a []byte it may not keep past Scan, a string, or
 // NULL as nil); what names the column in the error of another type.

@@ -67,6 +67,13 @@ func (d *userDoc) Scan(src any) error {
 	if err != nil {
 		return err
 	}
+	return d.ScanBytes(b)
+}
+
+// ScanBytes implements pgtype.BytesScanner: pgx (rdb.query) hands it
+// the column's text in its read buffer, which it neither copies first nor
+// keeps.
+func (d *userDoc) ScanBytes(b []byte) error {
 	if d.keep != nil {
 		*d.keep = string(b)
 	}
@@ -375,6 +382,11 @@ func (g *userGroups) Scan(src any) error {
 	if err != nil {
 		return err
 	}
+	return g.ScanBytes(b)
+}
+
+// ScanBytes implements pgtype.BytesScanner, as userDoc's does.
+func (g *userGroups) ScanBytes(b []byte) error {
 	if string(b) == "[]" {
 		g.groups = []resources.GroupRef{}
 		return nil
@@ -447,8 +459,12 @@ func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (
 		return nil, err
 	}
 	cols, scan := s.userRead(opts.ExcludeGroups)
-	row := s.rx().QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), store.Tenant(ctx), id)
-	u, err := scan(row)
+	var u *resources.User
+	err := s.rx().queryRow(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), []any{store.Tenant(ctx), id}, func(row scanner) error {
+		var err error
+		u, err = scan(row)
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user", id)
 	}

@@ -1,0 +1,127 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// rowsIter is a result being read: *sql.Rows, or pgx's own rows on
+// PostgreSQL's readers (rdb.query).
+type rowsIter interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// query runs the read q with args on the reader pool and hands its rows
+// to each, which reads what it needs of them; query then closes them and
+// returns each's error, else the rows'.
+//
+// On PostgreSQL the statement goes to pgx itself, on a connection of the
+// pool (sql.Conn.Raw): through database/sql, every query whose context
+// can end (the handler's StoreTimeout, a client's disconnect) started a
+// goroutine to watch it (sql.Rows' awaitDone), and each row went through
+// driver.Value conversions and a fresh set of pgx's per-column scan
+// functions: a fifth of a GET's CPU in the store's Go code (BENCHMARKS.md,
+// "the read path on PostgreSQL"). pgx watches the context itself without
+// a goroutine, scans into the destinations directly, and hands a stored
+// document to its decoder from its read buffer (pgtype.BytesScanner).
+// The connection, its prepared statements and the one round trip are the
+// same; a connection pgx finds broken before the statement was sent is
+// dropped and the read tried again on another, as database/sql does.
+func (r rdb) query(ctx context.Context, q string, args []any, each func(rowsIter) error) error {
+	if r.pg {
+		for attempt := 1; ; attempt++ {
+			sent, err := r.pgQuery(ctx, q, args, each)
+			if sent || attempt == 3 || !pgconn.SafeToRetry(err) || ctx.Err() != nil {
+				return err
+			}
+		}
+	}
+	rows, err := r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := each(rows); err != nil {
+		return err
+	}
+	return rows.Err()
+}
+
+// queryRow is query for one row: row reads the first, sql.ErrNoRows when
+// there is none.
+func (r rdb) queryRow(ctx context.Context, q string, args []any, row func(scanner) error) error {
+	return r.query(ctx, q, args, func(rows rowsIter) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return sql.ErrNoRows
+		}
+		return row(rows)
+	})
+}
+
+// errNotPgx is a reader connection that is not pgx's (never, but a pool
+// is a pool).
+var errNotPgx = errors.New("sqlstore: a PostgreSQL connection that is not pgx's")
+
+// pgQuery is query's PostgreSQL path, one attempt. sent is false when
+// the statement was never sent (each not called): the error is the
+// connection's, and SafeToRetry says whether another may take it.
+func (r rdb) pgQuery(ctx context.Context, q string, args []any, each func(rowsIter) error) (sent bool, err error) {
+	c, err := r.db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	err = c.Raw(func(dc any) error {
+		var pc *pgx.Conn
+		switch dc := dc.(type) {
+		case *stdlib.Conn:
+			pc = dc.Conn()
+		case *countingConn:
+			pc = dc.pgxConn(q, args)
+		}
+		if pc == nil {
+			return errNotPgx
+		}
+		rows, _ := pc.Query(ctx, q, args...) // an error comes back from rows
+		defer rows.Close()
+		first := rows.Next()
+		if !first {
+			if err := rows.Err(); err != nil && pgconn.SafeToRetry(err) {
+				return err
+			}
+		}
+		sent = true
+		if err := each(&pgRows{Rows: rows, peeked: first}); err != nil {
+			return err
+		}
+		rows.Close()
+		return rows.Err()
+	})
+	return sent, err
+}
+
+// pgRows is pgx's rows with its first row already read by Next
+// (pgQuery peeks at it to tell a connection error from a result).
+type pgRows struct {
+	pgx.Rows
+	peeked bool
+}
+
+// Next is pgx.Rows.Next, the first call answering the peek.
+func (r *pgRows) Next() bool {
+	if r.peeked {
+		r.peeked = false
+		return true
+	}
+	return r.Rows.Next()
+}
