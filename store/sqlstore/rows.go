@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -26,6 +28,21 @@ func (d dbTime) Scan(src any) error {
 		*d.t = time.UnixMicro(x).UTC()
 	default:
 		return fmt.Errorf("sqlstore: cannot scan %T as a time", src)
+	}
+	return nil
+}
+
+// ScanTimestamptz implements pgtype.TimestamptzScanner: pgx (rdb.query)
+// hands it the time it decoded, not boxed in an any for Scan. An infinite
+// timestamp is no time, as for Scan, which gets it as a string.
+func (d dbTime) ScanTimestamptz(v pgtype.Timestamptz) error {
+	switch {
+	case !v.Valid:
+		*d.t = time.Time{}
+	case v.InfinityModifier != pgtype.Finite:
+		return fmt.Errorf("sqlstore: cannot scan %s as a time", v.InfinityModifier)
+	default:
+		*d.t = v.Time.UTC()
 	}
 	return nil
 }
