@@ -354,11 +354,11 @@ func (s *Store) sqlUserGroups() string {
 		// may run an EXISTS as a hashed subplan, which reads every
 		// membership of the tenant into a hash table on every call, and it
 		// chose that in the generic plan of a tenant with a few hundred
-		// memberships (the backend's CPU a GET 62 µs, against 47 µs with
-		// LIMIT 1 and about 20 µs once an index probe pays: BENCHMARKS.md,
-		// "the read path on PostgreSQL"); a scalar subquery is never
-		// hashed, and once the table is large enough it probes the index
-		// as the EXISTS did.
+		// memberships (the backend's CPU a GET 62 µs, against 42 µs with
+		// LIMIT 1 and 17-34 µs once an index probe pays: BENCHMARKS.md,
+		// "the read path on PostgreSQL and SQLite"); a scalar subquery is
+		// never hashed, and once the table is large enough it probes the
+		// index as the EXISTS did.
 		return `CASE WHEN (SELECT true FROM scim_members m WHERE m.tenant = u.tenant AND m.member_id = u.id AND m.member_type = 'User' LIMIT 1) THEN scim_user_groups(u.tenant, u.id) ELSE '[]' END`
 	}
 	return `(SELECT json_group_array(json_array(g.id, g.display_name, ` + nested + `) ORDER BY g.seq)` + from
