@@ -32,14 +32,16 @@ type rowsIter interface {
 // decoder from its read buffer (pgtype.BytesScanner): a fifth fewer
 // allocations a GET, and less CPU for the lookups (BENCHMARKS.md, "the
 // read path on PostgreSQL and SQLite"). The connection, its prepared
-// statements and the one round trip are the same; a connection pgx finds
-// broken before the statement was sent is dropped and the read tried
-// again on another, as database/sql does.
+// statements and the one round trip are the same. A read that fails
+// with its connection (not sent, as database/sql retried, or the
+// connection closed under it, which database/sql answered with the
+// error) is dropped with the connection and runs again on another, up
+// to three times.
 func (r rdb) query(ctx context.Context, q string, args []any, each func(rowsIter) error) error {
 	if r.pg {
 		for attempt := 1; ; attempt++ {
-			sent, err := r.pgQuery(ctx, q, args, each)
-			if sent || attempt == 3 || !pgconn.SafeToRetry(err) || ctx.Err() != nil {
+			again, err := r.pgQuery(ctx, q, args, each)
+			if !again || attempt == 3 || ctx.Err() != nil {
 				return err
 			}
 		}
@@ -73,17 +75,22 @@ func (r rdb) queryRow(ctx context.Context, q string, args []any, row func(scanne
 // is a pool).
 var errNotPgx = errors.New("sqlstore: a PostgreSQL connection that is not pgx's")
 
-// pgQuery is query's PostgreSQL path, one attempt. sent is false when
-// the statement was never sent (each not called): the error is the
-// connection's, and SafeToRetry says whether another may take it.
-func (r rdb) pgQuery(ctx context.Context, q string, args []any, each func(rowsIter) error) (sent bool, err error) {
+// pgQuery is query's PostgreSQL path, one attempt. again says the read
+// failed with its connection and may run on another: the statement was
+// not sent (pgconn.SafeToRetry), or the connection was closed under it
+// (the server restarted or ended the backend: PostgreSQL answers the
+// statement with a FATAL error and closes the connection, which the
+// pool's check before handing it out did not see coming). A read is one
+// statement outside a transaction, so running it again changes nothing;
+// each starts over on the new rows.
+func (r rdb) pgQuery(ctx context.Context, q string, args []any, each func(rowsIter) error) (again bool, err error) {
 	c, err := r.db.Conn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer c.Close()
+	var pc *pgx.Conn
 	err = c.Raw(func(dc any) error {
-		var pc *pgx.Conn
 		switch dc := dc.(type) {
 		case *stdlib.Conn:
 			pc = dc.Conn()
@@ -98,17 +105,20 @@ func (r rdb) pgQuery(ctx context.Context, q string, args []any, each func(rowsIt
 		first := rows.Next()
 		if !first {
 			if err := rows.Err(); err != nil && pgconn.SafeToRetry(err) {
+				again = true
 				return err
 			}
 		}
-		sent = true
 		if err := each(&pgRows{Rows: rows, peeked: first}); err != nil {
 			return err
 		}
 		rows.Close()
 		return rows.Err()
 	})
-	return sent, err
+	if err != nil && pc != nil && pc.IsClosed() {
+		again = true
+	}
+	return again, err
 }
 
 // pgRows is pgx's rows with its first row already read by Next
