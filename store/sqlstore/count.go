@@ -7,6 +7,9 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // This file is the statement counter the round-trip budget tests use
@@ -190,6 +193,18 @@ func (c *countingConn) IsValid() bool {
 		return v.IsValid()
 	}
 	return true
+}
+
+// pgxConn records query as a statement and returns the pgx connection
+// under c, for the reads that go to pgx itself (rdb.query); nil when the
+// driver is not pgx's.
+func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
+	sc, ok := c.Conn.(*stdlib.Conn)
+	if !ok {
+		return nil
+	}
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: append([]any(nil), args...)})
+	return sc.Conn()
 }
 
 type countingTx struct {

@@ -530,7 +530,12 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	}
 	tenant := store.Tenant(ctx)
 	if opts.ExcludeMembers {
-		g, err := s.scanGroup(s.rx().QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), tenant, id))
+		var g *resources.Group
+		err := s.rx().queryRow(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), []any{tenant, id}, func(row scanner) error {
+			var err error
+			g, err = s.scanGroup(row)
+			return err
+		})
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, notFound("group", id)
 		}
@@ -539,39 +544,38 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 		}
 		return g, nil
 	}
-	rows, err := s.rx().QueryContext(ctx, s.sqlGroupWithMembers(), tenant, id)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: get group: %w", err)
-	}
-	defer rows.Close()
-	var (
-		g                    *resources.Group
-		kind                 int
-		gid, doc             string
-		created, modified    time.Time
-		version, mseq        sql.NullInt64
-		mid, mtype, mdisplay string
-	)
-	// One destination list for every row: a member row costs its three
-	// strings, not ten fresh scanners.
-	dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &mseq}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("sqlstore: get group: %w", err)
-		}
-		if kind == 0 {
-			if g, err = s.groupFromRow(gid, doc, created, modified, version.Int64); err != nil {
-				return nil, err
+	var g *resources.Group
+	err := s.rx().query(ctx, s.sqlGroupWithMembers(), []any{tenant, id}, func(rows rowsIter) error {
+		var (
+			kind                 int
+			gid, doc             string
+			created, modified    time.Time
+			version, mseq        sql.NullInt64
+			mid, mtype, mdisplay string
+		)
+		// One destination list for every row: a member row costs its three
+		// strings, not ten fresh scanners.
+		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &mseq}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
 			}
-			g.Members = []resources.Member{}
-			continue
+			if kind == 0 {
+				var err error
+				if g, err = s.groupFromRow(gid, doc, created, modified, version.Int64); err != nil {
+					return err
+				}
+				g.Members = []resources.Member{}
+				continue
+			}
+			if g == nil { // members sort after their group: a member row without it cannot be
+				return fmt.Errorf("group %s: member row before the group", id)
+			}
+			g.Members = append(g.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
 		}
-		if g == nil { // members sort after their group: a member row without it cannot be
-			return nil, fmt.Errorf("sqlstore: get group %s: member row before the group", id)
-		}
-		g.Members = append(g.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlstore: get group: %w", err)
 	}
 	if g == nil {

@@ -181,26 +181,41 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	if limit == 0 {
 		return items, total, count()
 	}
-	rows, err := qr.QueryContext(ctx, p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals...)
+	err := readRows(ctx, s, tx, p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals, func(rows rowsIter) error {
+		items = items[:0] // a read tried again on another connection starts over
+		for rows.Next() {
+			it, err := scan(rows, &total)
+			if err != nil {
+				return err
+			}
+			items = append(items, it)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		it, err := scan(rows, &total)
-		if err != nil {
-			return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
-		}
-		items = append(items, it)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
-	}
-	rows.Close()
 	if len(items) == 0 && offset > 0 {
 		return items, total, count()
 	}
 	return items, total, nil
+}
+
+// readRows runs the read stmt with args in tx when it is not nil, else
+// on the reader pool (rdb.query), and hands its rows to each.
+func readRows(ctx context.Context, s *Store, tx *sql.Tx, stmt string, args []any, each func(rowsIter) error) error {
+	if tx == nil {
+		return s.rx().query(ctx, stmt, args, each)
+	}
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if err := each(rows); err != nil {
+		return err
+	}
+	return rows.Err()
 }
 
 // inGo is a row a list finishes in Go: the resource and its creation
@@ -584,30 +599,25 @@ func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan,
 	if err != nil {
 		return page, err
 	}
-	var qr Querier = s.rx()
-	if tx != nil {
-		qr = tx
-	}
-	rows, err := qr.QueryContext(ctx, stmt, p.a.vals...)
+	err = readRows(ctx, s, tx, stmt, p.a.vals, func(rows rowsIter) error {
+		page.Items, page.Positions, page.More = page.Items[:0], page.Positions[:0], false
+		for rows.Next() {
+			var key any
+			var seq int64
+			it, err := scan(rows, dbValue{&key}, &seq)
+			if err != nil {
+				return err
+			}
+			if len(page.Items) == q.Count {
+				page.More = true
+				break
+			}
+			page.Items = append(page.Items, it)
+			page.Positions = append(page.Positions, encodeSQLPosition(key, seq))
+		}
+		return nil
+	})
 	if err != nil {
-		return page, fmt.Errorf("sqlstore: list: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key any
-		var seq int64
-		it, err := scan(rows, &key, &seq)
-		if err != nil {
-			return page, fmt.Errorf("sqlstore: list: %w", err)
-		}
-		if len(page.Items) == q.Count {
-			page.More = true
-			break
-		}
-		page.Items = append(page.Items, it)
-		page.Positions = append(page.Positions, encodeSQLPosition(key, seq))
-	}
-	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("sqlstore: list: %w", err)
 	}
 	return page, nil

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -30,6 +32,21 @@ func (d dbTime) Scan(src any) error {
 	return nil
 }
 
+// ScanTimestamptz implements pgtype.TimestamptzScanner: pgx (rdb.query)
+// hands it the time it decoded, not boxed in an any for Scan. An infinite
+// timestamp is no time, as for Scan, which gets it as a string.
+func (d dbTime) ScanTimestamptz(v pgtype.Timestamptz) error {
+	switch {
+	case !v.Valid:
+		*d.t = time.Time{}
+	case v.InfinityModifier != pgtype.Finite:
+		return fmt.Errorf("sqlstore: cannot scan %s as a time", v.InfinityModifier)
+	default:
+		*d.t = v.Time.UTC()
+	}
+	return nil
+}
+
 // dbText scans text, bytes or NULL (as "") into a string.
 type dbText struct{ s *string }
 
@@ -45,6 +62,21 @@ func (d dbText) Scan(src any) error {
 	default:
 		return fmt.Errorf("sqlstore: cannot scan %T as text", src)
 	}
+	return nil
+}
+
+// dbValue scans any column as database/sql scans into an *any: as the
+// driver's value (int64, float64, bool, string, []byte, time.Time or
+// nil), also when pgx scans it itself (rdb.query), which would otherwise
+// give its own types (int32 for an integer, pgtype.Numeric, ...).
+type dbValue struct{ v *any }
+
+// Scan implements sql.Scanner.
+func (d dbValue) Scan(src any) error {
+	if b, ok := src.([]byte); ok {
+		src = append([]byte(nil), b...) // the driver's buffer: not to keep
+	}
+	*d.v = src
 	return nil
 }
 

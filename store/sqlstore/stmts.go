@@ -193,10 +193,11 @@ func (w wtx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Ro
 type rdb struct {
 	db *sql.DB
 	c  *stmtCache
+	pg bool // PostgreSQL: query and queryRow go to pgx itself (pgread.go)
 }
 
 // rx returns the reader pool with the store's read statement cache.
-func (s *Store) rx() rdb { return rdb{db: s.r, c: s.rstmts} }
+func (s *Store) rx() rdb { return rdb{db: s.r, c: s.rstmts, pg: s.d.pg} }
 
 // QueryContext is db.QueryContext, prepared once.
 func (r rdb) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
