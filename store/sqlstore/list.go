@@ -208,14 +208,7 @@ func readRows(ctx context.Context, s *Store, tx *sql.Tx, stmt string, args []any
 		return s.rx().query(ctx, stmt, args, each)
 	}
 	rows, err := tx.QueryContext(ctx, stmt, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if err := each(rows); err != nil {
-		return err
-	}
-	return rows.Err()
+	return eachRows(rows, err, each)
 }
 
 // inGo is a row a list finishes in Go: the resource and its creation

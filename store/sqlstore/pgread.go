@@ -47,6 +47,12 @@ func (r rdb) query(ctx context.Context, q string, args []any, each func(rowsIter
 		}
 	}
 	rows, err := r.QueryContext(ctx, q, args...)
+	return eachRows(rows, err, each)
+}
+
+// eachRows hands rows, the result of a query that returned err, to each,
+// closes them and returns each's error, else the rows'.
+func eachRows(rows *sql.Rows, err error, each func(rowsIter) error) error {
 	if err != nil {
 		return err
 	}
