@@ -44,6 +44,10 @@ func (e *nameTaken) Unwrap() error { return store.ErrConflict }
 // that names the name in the way, read after the failed transaction: a
 // conflict costs one more statement, a write nothing.
 func (s *Store) explainConflict(ctx context.Context, err error) error {
+	var ut *uniqueTaken
+	if errors.As(err, &ut) {
+		return s.explainUnique(ctx, ut)
+	}
 	var nt *nameTaken
 	if !errors.As(err, &nt) {
 		return err
