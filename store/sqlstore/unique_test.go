@@ -1,0 +1,95 @@
+package sqlstore_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/sqlstore"
+)
+
+const budgetURN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+// badgeModel is a model whose user extension has a badge, declared with
+// uniqueness u.
+func badgeModel(t *testing.T, u string) *resources.Model {
+	t.Helper()
+	s, err := resources.NewSchema(budgetURN, "Acme", "", &resources.Attribute{Name: "badge", Type: resources.TypeString, Uniqueness: u})
+	require.NoError(t, err)
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{s}})
+	require.NoError(t, err)
+	return m
+}
+
+// TestUniqueAttributeBudget holds what a unique extension attribute costs
+// a write, in statements, against the same model with the attribute not
+// unique: on PostgreSQL a create none (its rows ride in the create's one
+// statement), on SQLite one (their INSERT); a write that keeps the value
+// (a PATCH of active, the deactivation every provider sends) none; a
+// write that changes it, or a PUT (which does not read the stored value),
+// two (the DELETE and INSERT of its rows; on PostgreSQL a PATCH that
+// changes it also takes the locked transaction, BEGIN and COMMIT, where
+// it was a read and a conditional UPDATE); a delete none (ON DELETE
+// CASCADE). A model without unique attributes pays nothing: that is
+// TestRoundTripBudget's, unchanged.
+func TestUniqueAttributeBudget(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		steps := []struct{ name, method, path, body string }{
+			{"POST user", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","` + budgetURN + `"],"userName":"a","` + budgetURN + `":{"badge":"B1"}}`},
+			{"PATCH active", "PATCH", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`},
+			{"PATCH badge", "PATCH", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"` + budgetURN + `:badge","value":"B2"}]}`},
+			{"PUT user", "PUT", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","` + budgetURN + `"],"userName":"a","` + budgetURN + `":{"badge":"B3"}}`},
+			{"DELETE user", "DELETE", "/Users/{id}", ``},
+		}
+		cost := map[string]map[string]budget{}
+		for _, u := range []string{resources.UniquenessNone, resources.UniquenessServer} {
+			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), Model: badgeModel(t, u)})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+			require.NoError(t, err)
+			log.Take()
+			cost[u] = map[string]budget{}
+			var id string
+			for _, st := range steps {
+				rec := serve(h, st.method, strings.ReplaceAll(st.path, "{id}", id), st.body)
+				require.Less(t, rec.Code, 300, "%s: %s", st.name, rec.Body.String())
+				if id == "" {
+					_, rest, _ := strings.Cut(rec.Body.String(), `"id":"`)
+					id, _, _ = strings.Cut(rest, `"`)
+				}
+				cost[u][st.name] = measure(log.Take())
+			}
+		}
+		pg := db.name != "sqlite"
+		for name, want := range map[string]int{
+			"POST user":    map[bool]int{true: 0, false: 1}[pg],
+			"PATCH active": 0,
+			"PATCH badge":  2,
+			"PUT user":     2,
+			"DELETE user":  0,
+		} {
+			off, on := cost[resources.UniquenessNone][name], cost[resources.UniquenessServer][name]
+			t.Logf("%s: not unique %s; unique %s", name, off, on)
+			if pg && (name == "PATCH badge" || name == "PUT user") {
+				// Without uniqueness, a read and a conditional UPDATE
+				// (UpdateUser without BEGIN and COMMIT); with it, a write
+				// that changes the value takes the locked transaction
+				// after that read: BEGIN, the locked read, the UPDATE, the
+				// rows' DELETE and INSERT, COMMIT.
+				assert.Equal(t, budget{Outside: 2, Writes: 1, Writer: off.Writer}, off, "%s without uniqueness: a read and a conditional UPDATE", name)
+				assert.Equal(t, 1, on.Outside, "%s: the read that finds the value changed", name)
+				assert.Equal(t, 1, on.Txs, "%s: one transaction", name)
+				assert.Equal(t, 4, on.InTx, "%s: the locked read, the UPDATE, the rows' DELETE and INSERT (%s)", name, on)
+				continue
+			}
+			assert.Equal(t, want, on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements a unique attribute adds (not unique: %s; unique: %s)", name, off, on)
+			assert.Equal(t, off.Txs, on.Txs, "%s: a unique attribute adds no transaction", name)
+		}
+	})
+}
