@@ -74,6 +74,27 @@ func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant,
 	return nil
 }
 
+// reindexUnique is writeUnique for Reindex: the values another resource
+// already holds (two written before the attribute was declared unique)
+// are left to the older one, which Reindex filed first, instead of
+// failing.
+func (s *Store) reindexUnique(ctx context.Context, tx *sql.Tx, users bool, tenant, id string, keys []query.UniqueKey) error {
+	if (users && len(s.uniqUser) == 0) || (!users && len(s.uniqGroup) == 0) {
+		return nil
+	}
+	u := uniqueOf(users)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+u.table+` WHERE tenant = `+s.d.ph(1)+` AND `+u.idCol+` = `+s.d.ph(2), tenant, id); err != nil {
+		return fmt.Errorf("sqlstore: reindex %s: %w", id, err)
+	}
+	a := &args{d: s.d}
+	if q := s.uniqueInsert(a, users, tenant, id, keys); q != "" {
+		if _, err := tx.ExecContext(ctx, q+` ON CONFLICT DO NOTHING`, a.vals...); err != nil {
+			return fmt.Errorf("sqlstore: reindex %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
 // sameUniqueKeys reports whether a write leaves a resource's unique values
 // as they are, so that their rows may stay.
 func sameUniqueKeys(a, b []query.UniqueKey) bool {

@@ -1,6 +1,8 @@
 package sqlstore_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
@@ -91,5 +94,35 @@ func TestUniqueAttributeBudget(t *testing.T) {
 			assert.Equal(t, want, on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements a unique attribute adds (not unique: %s; unique: %s)", name, off, on)
 			assert.Equal(t, off.Txs, on.Txs, "%s: a unique attribute adds no transaction", name)
 		}
+	})
+}
+
+// TestReindexFilesUniqueValues: values written before an attribute was
+// declared unique are filed by Reindex, which two resources holding one
+// value do not fail (the older keeps it).
+func TestReindexFilesUniqueValues(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn := db.dsn(t)
+		ext := func(v string) map[string]json.RawMessage {
+			return map[string]json.RawMessage{budgetURN: json.RawMessage(`{"badge":"` + v + `"}`)}
+		}
+		before, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Model: badgeModel(t, resources.UniquenessNone)})
+		require.NoError(t, err)
+		for i, v := range []string{"B1", "b1", "B2"} {
+			_, err := before.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d", i), Active: resources.Bool(true), Extensions: ext(v)})
+			require.NoError(t, err, "not unique yet")
+		}
+		require.NoError(t, before.Close())
+
+		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Model: badgeModel(t, resources.UniquenessServer)})
+		require.NoError(t, err)
+		defer s.Close()
+		require.NoError(t, s.Reindex(ctx), "two users holding one value do not fail Reindex")
+		for _, v := range []string{"B2", "b1"} {
+			_, err := s.CreateUser(ctx, &resources.User{UserName: "new-" + v, Active: resources.Bool(true), Extensions: ext(v)})
+			require.ErrorIs(t, err, store.ErrConflict, "after Reindex, %s is filed", v)
+		}
+		_, err = s.CreateUser(ctx, &resources.User{UserName: "new-B3", Active: resources.Bool(true), Extensions: ext("B3")})
+		require.NoError(t, err)
 	})
 }
