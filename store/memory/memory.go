@@ -19,6 +19,11 @@
 // the index without a scan. Filters and sorting resolve attributes against
 // the store's model (WithModel).
 //
+// Attributes of the host's extensions declared Uniqueness server or global
+// are unique per tenant (store.UniqueEnforcer): an index per attribute,
+// checked and updated under the tenant's lock in the same step as each
+// write, under query.UniqueKeys' key.
+//
 // WithChangeFeed keeps a change feed (Store.Feed, store.ChangeFeed) under
 // the same lock as each change, with the named consumers of package feed;
 // it lives in memory like everything else, for tests and for a host
