@@ -20,7 +20,7 @@ const budgetURN = "urn:example:params:scim:schemas:extension:acme:2.0:User"
 
 // badgeModel is a model whose user extension has a badge, declared with
 // uniqueness u.
-func badgeModel(t *testing.T, u string) *resources.Model {
+func badgeModel(t testing.TB, u string) *resources.Model {
 	t.Helper()
 	s, err := resources.NewSchema(budgetURN, "Acme", "", &resources.Attribute{Name: "badge", Type: resources.TypeString, Uniqueness: u})
 	require.NoError(t, err)
