@@ -135,6 +135,10 @@ type uniqueTaken struct {
 	users      bool
 	tenant, id string
 	keys       []query.UniqueKey
+	// name, when set, is the resource's unique name, which the failed
+	// statement also wrote: explainConflict reports it first when it is
+	// taken too.
+	name *nameTaken
 }
 
 func (e *uniqueTaken) Error() string { return query.UniqueConflict(e.keys[0]).Error() }
@@ -142,8 +146,9 @@ func (e *uniqueTaken) Error() string { return query.UniqueConflict(e.keys[0]).Er
 func (e *uniqueTaken) Unwrap() error { return store.ErrConflict }
 
 // explainUnique is explainConflict for a uniqueTaken: the conflict of the
-// first of its values another resource holds, or of its first value when
-// the other has gone since.
+// first of its values (in the model's order, as store/memory checks them)
+// another resource holds, or of its first value when the others have
+// gone since.
 func (s *Store) explainUnique(ctx context.Context, ut *uniqueTaken) error {
 	if len(ut.keys) > 1 {
 		u := uniqueOf(ut.users)
@@ -153,14 +158,21 @@ func (s *Store) explainUnique(ctx context.Context, ut *uniqueTaken) error {
 		for _, k := range ut.keys {
 			or = append(or, "(attr = "+a.add(k.Attr)+" AND value_key = "+a.add(k.Key)+")")
 		}
-		var attr, key string
-		err := s.r.QueryRowContext(ctx, `SELECT attr, value_key FROM `+u.table+` WHERE tenant = `+pt+` AND `+u.idCol+` <> `+pid+
-			` AND (`+strings.Join(or, " OR ")+`) LIMIT 1`, a.vals...).Scan(&attr, &key)
+		held := map[[2]string]bool{}
+		rows, err := s.r.QueryContext(ctx, `SELECT attr, value_key FROM `+u.table+` WHERE tenant = `+pt+` AND `+u.idCol+` <> `+pid+
+			` AND (`+strings.Join(or, " OR ")+`)`, a.vals...)
 		if err == nil {
-			for _, k := range ut.keys {
-				if k.Attr == attr && k.Key == key {
-					return query.UniqueConflict(k)
+			for rows.Next() {
+				var attr, key string
+				if rows.Scan(&attr, &key) == nil {
+					held[[2]string{attr, key}] = true
 				}
+			}
+			rows.Close()
+		}
+		for _, k := range ut.keys {
+			if held[[2]string{k.Attr, k.Key}] {
+				return query.UniqueConflict(k)
 			}
 		}
 	}

@@ -126,3 +126,32 @@ func TestReindexFilesUniqueValues(t *testing.T) {
 		require.NoError(t, err)
 	})
 }
+
+// TestUniqueConflictNamesTheFirstTaken: with two unique attributes, the
+// conflict names the first, in the model's order, that another resource
+// holds (as store/memory checks them), read after the failed write.
+func TestUniqueConflictNamesTheFirstTaken(t *testing.T) {
+	s, err := resources.NewSchema(budgetURN, "Acme", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString, Uniqueness: resources.UniquenessServer},
+		&resources.Attribute{Name: "code", Type: resources.TypeString, Uniqueness: resources.UniquenessServer})
+	require.NoError(t, err)
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{s}})
+	require.NoError(t, err)
+	ext := func(badge, code string) map[string]json.RawMessage {
+		return map[string]json.RawMessage{budgetURN: json.RawMessage(`{"badge":"` + badge + `","code":"` + code + `"}`)}
+	}
+	forEachDB(t, func(t *testing.T, db opener) {
+		st := db.open(t, sqlstore.Config{Model: m})
+		_, err := st.CreateUser(ctx, &resources.User{UserName: "a", Active: resources.Bool(true), Extensions: ext("X", "Y")})
+		require.NoError(t, err)
+		for _, tc := range []struct{ badge, code, names string }{
+			{"X", "Y", budgetURN + ":badge"},
+			{"X2", "Y", budgetURN + ":code"},
+			{"X", "Y2", budgetURN + ":badge"},
+		} {
+			_, err := st.CreateUser(ctx, &resources.User{UserName: "b", Active: resources.Bool(true), Extensions: ext(tc.badge, tc.code)})
+			require.ErrorIs(t, err, store.ErrConflict)
+			assert.Contains(t, err.Error(), tc.names+" ", "badge %s, code %s", tc.badge, tc.code)
+		}
+	})
+}

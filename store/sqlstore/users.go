@@ -591,7 +591,8 @@ func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWri
 // the user's statement) is a uniqueTaken.
 func userWriteErr(what, tenant string, c *resources.User, w *userWrite, err error) error {
 	if len(w.unique) > 0 && uniqueViolation(err, true) {
-		return &uniqueTaken{users: true, tenant: tenant, id: c.ID, keys: w.unique}
+		nt, _ := userNameTaken(tenant, c, w).(*nameTaken)
+		return &uniqueTaken{users: true, tenant: tenant, id: c.ID, keys: w.unique, name: nt}
 	}
 	return writeErr(what, err, func() error { return userNameTaken(tenant, c, w) })
 }

@@ -174,6 +174,9 @@ func testUniqueUserCreate(t *testing.T, e *env) {
 		require.NoError(t, err, "CreateUser, %s: only a value another user holds conflicts; an absent or null value is not constrained (store.UniqueEnforcer)", tc.name)
 		want++
 	}
+	_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: "holder", Extensions: u.ext("B-1", false)})
+	requireIs(t, err, store.ErrConflict, "CreateUser with a taken userName and a taken value")
+	assert.Contains(t, err.Error(), "userName", "CreateUser with a taken userName and a taken value: the userName's conflict is the one reported, on every store alike (store.UniqueEnforcer)")
 	p := e.listUsers(t, store.Query{Count: 100})
 	assert.Equal(t, want, p.Total, "a CreateUser refused with ErrConflict must store nothing (store.UniqueEnforcer)")
 }
