@@ -95,6 +95,44 @@ func (s *Store) reindexUnique(ctx context.Context, tx *sql.Tx, users bool, tenan
 	return nil
 }
 
+// uniqueDiff renders, as WITH items of a statement whose item w is the
+// user's conditional UPDATE, the DELETE of the rows of the values old the
+// write gives up and the INSERT of those of the values next it takes,
+// each only when w wrote (PostgreSQL's lock-free UpdateUser). Values kept
+// are left alone, so no row is deleted and inserted in one statement.
+func (s *Store) uniqueDiff(a *args, tenant, id string, old, next []query.UniqueKey) string {
+	in := func(k query.UniqueKey, ks []query.UniqueKey) bool {
+		for _, o := range ks {
+			if o.Attr == k.Attr && o.Key == k.Key {
+				return true
+			}
+		}
+		return false
+	}
+	u := uniqueOf(true)
+	pt, pid := a.add(tenant), a.add(id)
+	var gone, added []string
+	for _, k := range old {
+		if !in(k, next) {
+			gone = append(gone, `(attr = `+a.add(k.Attr)+` AND value_key = `+a.add(k.Key)+`)`)
+		}
+	}
+	for _, k := range next {
+		if !in(k, old) {
+			added = append(added, `SELECT `+pt+`::text, `+a.add(k.Attr)+`::text, `+a.add(k.Key)+`::text, `+pid+`::text FROM w`)
+		}
+	}
+	ctes := []string{}
+	if len(gone) > 0 {
+		ctes = append(ctes, `uqd AS (DELETE FROM `+u.table+` WHERE tenant = `+pt+` AND `+u.idCol+` = `+pid+
+			` AND (`+strings.Join(gone, ` OR `)+`) AND EXISTS (SELECT 1 FROM w))`)
+	}
+	if len(added) > 0 {
+		ctes = append(ctes, `uqi AS (INSERT INTO `+u.table+` (tenant, attr, value_key, `+u.idCol+`) `+strings.Join(added, ` UNION ALL `)+`)`)
+	}
+	return joinComma(ctes)
+}
+
 // sameUniqueKeys reports whether a write leaves a resource's unique values
 // as they are, so that their rows may stay.
 func sameUniqueKeys(a, b []query.UniqueKey) bool {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -752,7 +753,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		return cur, updateDone, err
 	}
 	c, w, changes, subj := e.c, e.w, e.changes, e.subj
-	if !s.sameValueRows(cur, c) || !s.sameUniqueValues(cur, w) {
+	if !s.sameValueRows(cur, c) {
 		return nil, updateNeedsLock, nil
 	}
 	a := &args{d: s.d}
@@ -764,6 +765,25 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	fq, fv, bridged, folded := s.foldWrite(tenant, changes, q, a.vals, "version", host, "")
 	if s.feed.bridge != nil && len(changes) > 0 && !bridged {
 		return nil, updateNeedsLock, nil // the bridge's function runs in a transaction
+	}
+	if !s.sameUniqueValues(cur, w) {
+		// The unique values' rows ride in the UPDATE's statement, written
+		// only when it writes (the rows are those of the version read).
+		old := query.UniqueKeys(s.uniqUser, cur.Extensions)
+		base := a.vals
+		if folded {
+			base = fv
+		}
+		ua := &args{d: s.d, vals: append([]any(nil), base...)}
+		if diff := s.uniqueDiff(ua, tenant, c.ID, old, w.unique); diff != "" {
+			if folded {
+				i := strings.LastIndex(fq, "\n\t\t") // before the statement's final SELECT
+				fq = fq[:i] + `, ` + diff + fq[i:]
+			} else {
+				fq = `WITH w AS (` + q + ` RETURNING version), ` + diff + ` SELECT w.version, 0::bigint FROM w`
+			}
+			fv, folded = ua.vals, true
+		}
 	}
 	raced := false
 	if folded {

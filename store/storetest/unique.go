@@ -312,6 +312,18 @@ func testUniqueUserConcurrent(t *testing.T, e *env) {
 		return err
 	})
 	oneWinner(t, errs, u, "concurrent ReplaceUser")
+	if e.userUp == nil {
+		return
+	}
+	// And through UpdateUser, as PATCH and PUT write.
+	errs = concurrently(len(ids), func(i int) error {
+		_, err := e.userUp.UpdateUser(e.ctx, ids[i].ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.Extensions = u.ext("contested-update", false)
+			return cur, nil
+		})
+		return err
+	})
+	oneWinner(t, errs, u, "concurrent UpdateUser")
 }
 
 func testUniqueGroup(t *testing.T, e *env) {
