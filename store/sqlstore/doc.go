@@ -220,8 +220,8 @@
 // a violation is store.ErrConflict naming the attribute
 // (query.UniqueConflict). Rows go with their resource (ON DELETE
 // CASCADE). A write that keeps the value leaves its row alone; one that
-// changes it costs a DELETE and an INSERT, and on PostgreSQL takes
-// UpdateUser's locked transaction (TestUniqueAttributeBudget). After
+// changes it costs a DELETE and an INSERT, which on PostgreSQL ride in
+// UpdateUser's conditional UPDATE (TestUniqueAttributeBudget). After
 // declaring an attribute unique over data already stored, run Reindex
 // once to file the values written before.
 //
