@@ -45,6 +45,10 @@ type handler struct {
 	groups    *kind[*resources.Group]
 	parser    filter.Parser
 	discovery discovery
+	// uniqueAttrs are the qualified names of the extension attributes
+	// declared unique (resources.ResourceType.UniqueAttributes): stores
+	// index them, so their values are held to Config.MaxKeyBytes.
+	uniqueAttrs map[string]bool
 	// manager is Config.Tokens when it is a *tokens.Manager itself, whose
 	// AuthenticateInto the handler calls instead of Authenticate (see
 	// authenticate). Only then: a host type that embeds a Manager and
@@ -89,8 +93,24 @@ func newHandler(cfg Config) (*handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkUniqueEnforced(model.User, cfg.Users); err != nil {
+		return nil, err
+	}
+	if cfg.Groups != nil {
+		if err := checkUniqueEnforced(model.Group, cfg.Groups); err != nil {
+			return nil, err
+		}
+	}
 	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil,
 		narrowEnterprise: narrowsEnterprise(model.User)}
+	for _, rt := range []*resources.ResourceType{model.User, model.Group} {
+		for _, ua := range rt.UniqueAttributes() {
+			if h.uniqueAttrs == nil {
+				h.uniqueAttrs = map[string]bool{}
+			}
+			h.uniqueAttrs[ua.Name()] = true
+		}
+	}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
@@ -104,6 +124,22 @@ func newHandler(cfg Config) (*handler, error) {
 	}
 	h.routes()
 	return h, nil
+}
+
+// checkUniqueEnforced refuses a model whose resource type rt has extension
+// attributes declared unique (server or global) over a store st that does
+// not enforce them (store.UniqueEnforcer): /Schemas would advertise a
+// uniqueness no write keeps, and two users would get the same value.
+func checkUniqueEnforced(rt *resources.ResourceType, st any) error {
+	ua := rt.UniqueAttributes()
+	if len(ua) == 0 {
+		return nil
+	}
+	if ue, ok := st.(store.UniqueEnforcer); ok && ue.EnforcesUniqueAttributes() {
+		return nil
+	}
+	return fmt.Errorf("scim: the %s attribute %s is declared Uniqueness %q, but the store %T does not enforce it (it is no store.UniqueEnforcer): use store/memory or store/sqlstore, make your store enforce it and implement store.UniqueEnforcer (storetest checks it), or declare the attribute Uniqueness none",
+		rt.Name, ua[0].Name(), ua[0].Attr.Uniqueness, st)
 }
 
 func (h *handler) routes() {

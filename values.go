@@ -63,7 +63,7 @@ func (h *handler) walkValues(path valuePath, v any) error {
 	switch x := v.(type) {
 	case string:
 		limit := h.cfg.MaxValueBytes
-		if len(x) > h.cfg.MaxKeyBytes && keyAttributes[path.String()] {
+		if len(x) > h.cfg.MaxKeyBytes && (keyAttributes[path.String()] || h.uniqueAttrs[path.String()]) {
 			limit = h.cfg.MaxKeyBytes
 		}
 		if strings.IndexByte(x, 0) >= 0 {

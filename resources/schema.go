@@ -276,3 +276,37 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 	}
 	return rt
 }
+
+// UniqueAttribute is an attribute of a host's extension declared
+// Uniqueness server or global: no two resources of the type in one tenant
+// may hold the same value, compared as the attribute's CaseExact says.
+type UniqueAttribute struct {
+	// Schema is the URN of the extension that defines Attr.
+	Schema string
+	// Attr is the attribute: single-valued, top-level, not complex or
+	// boolean (NewSchema refuses uniqueness on anything else).
+	Attr *Attribute
+}
+
+// Name returns the attribute's name qualified by its schema URN
+// ("urn:...:User:badge"), as responses and the stores' keys name it.
+func (u UniqueAttribute) Name() string { return u.Schema + ":" + u.Attr.Name }
+
+// UniqueAttributes returns the attributes of rt's extensions declared
+// Uniqueness server or global, in the order of the extensions and their
+// attributes; nil when there are none (the common case). userName and a
+// group's displayName are unique too, but by their own rules
+// (query.NameAttr); the enterprise extension declares no unique attribute.
+// A store that enforces these declares it (store.UniqueEnforcer), and
+// scim.NewHandler refuses a model that has some over a store that does not.
+func (rt *ResourceType) UniqueAttributes() []UniqueAttribute {
+	var out []UniqueAttribute
+	for _, e := range rt.Extensions {
+		for _, a := range e.Schema.Attributes {
+			if a.Uniqueness == UniquenessServer || a.Uniqueness == UniquenessGlobal {
+				out = append(out, UniqueAttribute{Schema: e.Schema.ID, Attr: a})
+			}
+		}
+	}
+	return out
+}

@@ -25,7 +25,9 @@ const schemaSchema = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 // needs a name (RFC 7643 §2.1: a letter, then letters, digits, "-" or "_";
 // "$ref" is allowed too) and a Type (TypeString, ...). An empty
 // Mutability is ReadWrite, an empty Returned ReturnedDefault and an empty
-// Uniqueness UniquenessNone. Only a complex attribute has sub-attributes,
+// Uniqueness UniquenessNone. A uniqueness other than none is for a
+// single-valued, top-level attribute that is not complex or boolean (the
+// stores keep one key per resource for it). Only a complex attribute has sub-attributes,
 // at least one, none of them complex; names are unique within their level,
 // case-insensitively. A definition that breaks a rule gives an error
 // wrapping ErrInvalidSchema that names the attribute.
@@ -92,6 +94,21 @@ func checkAttributes(id, parent string, attrs []*Attribute, sub bool) ([]*Attrib
 		c.Uniqueness = orDefault(c.Uniqueness, UniquenessNone)
 		if !oneOf(c.Uniqueness, UniquenessNone, UniquenessServer, UniquenessGlobal) {
 			return nil, bad("unknown uniqueness %q; want none, server or global", c.Uniqueness)
+		}
+		if c.Uniqueness != UniquenessNone {
+			// A store keeps one key per resource and attribute (see
+			// ResourceType.UniqueAttributes): what a unique element of a
+			// list or a unique sub-attribute would mean (unique within the
+			// resource, or across resources, element by element?) is not
+			// something RFC 7643 §2.2 settles, and a boolean has two values.
+			switch {
+			case sub:
+				return nil, bad("uniqueness %q on a sub-attribute is not supported; only a single-valued, top-level attribute of type string, reference, binary, integer, decimal or dateTime can be unique", c.Uniqueness)
+			case c.MultiValued:
+				return nil, bad("uniqueness %q on a multi-valued attribute is not supported; only a single-valued, top-level attribute of type string, reference, binary, integer, decimal or dateTime can be unique", c.Uniqueness)
+			case c.Type == TypeComplex || c.Type == TypeBoolean:
+				return nil, bad("uniqueness %q on a %s attribute is not supported; only a single-valued, top-level attribute of type string, reference, binary, integer, decimal or dateTime can be unique", c.Uniqueness, c.Type)
+			}
 		}
 		if len(c.ReferenceTypes) > 0 && c.Type != TypeReference {
 			return nil, bad("only a reference attribute has referenceTypes")

@@ -391,6 +391,33 @@ type GroupCursorLister interface {
 	ListGroupsAfter(ctx context.Context, q Query, after string) (CursorPage[*resources.Group], error)
 }
 
+// UniqueEnforcer is implemented by stores that enforce the uniqueness of
+// the attributes a model's extensions declare Uniqueness server or global
+// (resources.ResourceType.UniqueAttributes), as RFC 7643 §2.2 asks of a
+// value so declared: "unique within the context of the current SCIM
+// endpoint (or tenancy)". scim.NewHandler refuses a model that declares
+// such an attribute over a store that is not one, so that /Schemas never
+// advertises a uniqueness nobody keeps. Both stores of a scim.Config must
+// be one when their resource type has such an attribute.
+//
+// The contract, checked by storetest for a store that declares it: a
+// CreateUser, ReplaceUser, UpdateUser (and the group writes alike) whose
+// resource holds a value of such an attribute that another resource of the
+// same type in the tenant holds, compared under query.UniqueKeys' key (the
+// attribute's caseExact decides case folding), gives store.ErrConflict and
+// changes nothing; return query.UniqueConflict(k) so that the 409 names
+// the attribute. The check and the write are one atomic step: of two
+// concurrent writes of one value, exactly one succeeds. An absent or null
+// value is not constrained; a resource may keep its own value; the same
+// value in two tenants is no conflict ("global" is kept within what the
+// store sees: its tenant). Deleting a resource frees its values.
+type UniqueEnforcer interface {
+	// EnforcesUniqueAttributes reports whether the store enforces the
+	// unique attributes of its model's extensions as above. A store that
+	// wraps another answers what the wrapped one answers.
+	EnforcesUniqueAttributes() bool
+}
+
 // ModelProvider is implemented by stores built from a resources.Model
 // (store/memory, store/sqlstore). The handler takes its model from the
 // store, so extensions are registered once, where the store is built.

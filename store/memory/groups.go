@@ -41,6 +41,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	if err := t.groupNameFree(key, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
+	uk := query.UniqueKeys(s.uniqGroup, c.Extensions)
+	if err := t.groupUniqueFree(uk, nil); err != nil {
+		return nil, err
+	}
 	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
@@ -55,7 +59,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	err = s.commit(ctx, t, changes, func() {
 		t.seq++
 		r = &groupRec{seq: t.seq, version: 1}
-		s.setGroup(t, r, c, key)
+		s.setGroup(t, r, c, key, uk)
 		t.groups[c.ID] = r
 		t.groupOrder.add(r)
 		for _, id := range added {
@@ -113,10 +117,21 @@ func (t *tenant) groupNameFree(key, name string, self *groupRec) error {
 	return nil
 }
 
-// setGroup files r under g, its displayName under key, and drops r's
+// groupUniqueFree is userUniqueFree for groups.
+func (t *tenant) groupUniqueFree(keys []query.UniqueKey, self *groupRec) error {
+	for _, k := range keys {
+		if o := t.uniqGroups[uniqueIndexKey(k)]; o != nil && o != self {
+			return query.UniqueConflict(k)
+		}
+	}
+	return nil
+}
+
+// setGroup files r under g, its displayName under key, its unique
+// attributes' values under uk, and drops r's
 // filter document, made again on first use. g (Members nil) becomes owned
 // by r; the caller has checked it (validExtensions) and holds t.mu.
-func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string) {
+func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string, uk []query.UniqueKey) {
 	if r.g != nil {
 		t.unindexGroup(r)
 	}
@@ -124,6 +139,13 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string)
 	r.doc.Store(nil) // made again on first use
 	r.name = key
 	t.byGroupName[r.name] = r
+	r.unique = uk
+	for _, k := range uk {
+		if t.uniqGroups == nil {
+			t.uniqGroups = map[string]*groupRec{}
+		}
+		t.uniqGroups[uniqueIndexKey(k)] = r
+	}
 	r.hasExt = g.ExternalID != ""
 	if r.hasExt {
 		r.ext = s.key.groupExt(g.ExternalID)
@@ -134,6 +156,11 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string)
 func (t *tenant) unindexGroup(r *groupRec) {
 	if t.byGroupName[r.name] == r {
 		delete(t.byGroupName, r.name)
+	}
+	for _, k := range r.unique {
+		if key := uniqueIndexKey(k); t.uniqGroups[key] == r {
+			delete(t.uniqGroups, key)
+		}
 	}
 	if r.hasExt {
 		removeFromSet(t.byGroupExt, r.ext, r)

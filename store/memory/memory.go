@@ -21,6 +21,11 @@
 // the index without a scan. Filters and sorting resolve attributes against
 // the store's model (WithModel).
 //
+// Attributes of the host's extensions declared Uniqueness server or global
+// are unique per tenant (store.UniqueEnforcer): an index per attribute,
+// checked and updated under the tenant's lock in the same step as each
+// write, under query.UniqueKeys' key.
+//
 // WithChangeFeed keeps a change feed (Store.Feed, store.ChangeFeed) under
 // the same lock as each change, with the named consumers of package feed;
 // it lives in memory like everything else, for tests and for a host
@@ -50,6 +55,7 @@ var (
 	_ store.ModelProvider     = (*Store)(nil)
 	_ store.UserCursorLister  = (*Store)(nil)
 	_ store.GroupCursorLister = (*Store)(nil)
+	_ store.UniqueEnforcer    = (*Store)(nil)
 )
 
 // Option configures a Store.
@@ -89,8 +95,12 @@ type Store struct {
 	userEval  *query.Evaluator
 	groupEval *query.Evaluator
 	key       indexKeys
-	feed      *Feed // nil: no change feed (WithChangeFeed)
-	onChange  func(ctx context.Context, c store.Change) error
+	// uniqUser and uniqGroup are the model's extension attributes
+	// declared unique (resources.ResourceType.UniqueAttributes), nil for
+	// most models: each has an index per tenant (tenant.uniqUsers).
+	uniqUser, uniqGroup []resources.UniqueAttribute
+	feed                *Feed // nil: no change feed (WithChangeFeed)
+	onChange            func(ctx context.Context, c store.Change) error
 
 	mu      sync.RWMutex
 	tenants map[string]*tenant
@@ -107,6 +117,7 @@ func New(opts ...Option) *Store {
 	if s.model == nil {
 		s.model = resources.DefaultModel()
 	}
+	s.uniqUser, s.uniqGroup = s.model.User.UniqueAttributes(), s.model.Group.UniqueAttributes()
 	s.userEval = query.NewEvaluator(s.model.User)
 	s.groupEval = query.NewEvaluator(s.model.Group)
 	s.key = indexKeys{
@@ -126,6 +137,14 @@ type indexKeys struct {
 	userName, userExt, email, groupName, groupExt func(string) string
 }
 
+// EnforcesUniqueAttributes reports true: the store keeps an index per
+// extension attribute its model declares unique, checked and updated under
+// the tenant's lock in the same step as each write (store.UniqueEnforcer).
+func (s *Store) EnforcesUniqueAttributes() bool { return true }
+
+// uniqueIndexKey is the key of k in tenant.uniqUsers and uniqGroups.
+func uniqueIndexKey(k query.UniqueKey) string { return k.Attr + "\x00" + k.Key }
+
 // Model returns the model the store was built with (WithModel).
 func (s *Store) Model() *resources.Model { return s.model }
 
@@ -139,6 +158,10 @@ type tenant struct {
 	byUserName map[string]*userRec              // unique, key per keyUserName
 	byUserExt  map[string]map[*userRec]struct{} // externalId
 	byEmail    map[string]map[*userRec]struct{} // emails.value
+	// uniqUsers and uniqGroups file resources under the values of their
+	// unique extension attributes (uniqueIndexKey); nil until one is.
+	uniqUsers  map[string]*userRec
+	uniqGroups map[string]*groupRec
 
 	groups      map[string]*groupRec
 	groupOrder  order[*groupRec]
@@ -200,6 +223,7 @@ type userKeys struct {
 	ext      string
 	hasExt   bool
 	emails   []string
+	unique   []query.UniqueKey // Store.uniqUser's values
 }
 
 // groupRec is a stored group; its members live in members, not in g.
@@ -213,7 +237,8 @@ type groupRec struct {
 	// userRec.doc).
 	doc     atomic.Pointer[map[string]any]
 	members memberList
-	name    string // byGroupName key
+	name    string            // byGroupName key
+	unique  []query.UniqueKey // Store.uniqGroup's values (uniqGroups)
 	ext     string
 	hasExt  bool
 	dead    bool

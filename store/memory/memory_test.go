@@ -20,8 +20,10 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConformanceShared(t *testing.T) {
-	// One store for every subtest: each works in a tenant of its own.
-	db := memory.New()
+	// One store for every subtest: each works in a tenant of its own,
+	// built from a model with unique extension attributes, so the suite
+	// checks store.UniqueEnforcer too.
+	db := memory.New(memory.WithModel(storetest.UniqueModel()))
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		return storetest.Stores{Users: db, Groups: db}
 	})

@@ -22,6 +22,9 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 	if err := t.userNameFree(k.userName, c.UserName, r); err != nil {
 		return nil, err
 	}
+	if err := t.userUniqueFree(k.unique, r); err != nil {
+		return nil, err
+	}
 	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
@@ -45,6 +48,10 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 // replaces its members.
 func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, key string, members []resources.Member, now time.Time) error {
 	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
+		return err
+	}
+	uk := query.UniqueKeys(s.uniqGroup, c.Extensions)
+	if err := t.groupUniqueFree(uk, r); err != nil {
 		return err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
@@ -71,7 +78,7 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 		changes = append(changes, query.MemberChanges(r.g.ID, c.Meta.Version, removed, added)...)
 	}
 	return s.commit(ctx, t, changes, func() {
-		s.setGroup(t, r, c, key)
+		s.setGroup(t, r, c, key, uk)
 		r.version++
 		if members != nil {
 			var old []string

@@ -34,6 +34,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err := t.userNameFree(k.userName, c.UserName, nil); err != nil {
 		return nil, err
 	}
+	if err := t.userUniqueFree(k.unique, nil); err != nil {
+		return nil, err
+	}
 	if err := validExtensions(c.Extensions); err != nil {
 		return nil, err
 	}
@@ -64,9 +67,20 @@ func (t *tenant) userNameFree(key, name string, self *userRec) error {
 	return nil
 }
 
+// userUniqueFree returns ErrConflict when one of the unique keys is taken
+// by a user other than self. The caller holds t.mu.
+func (t *tenant) userUniqueFree(keys []query.UniqueKey, self *userRec) error {
+	for _, k := range keys {
+		if o := t.uniqUsers[uniqueIndexKey(k)]; o != nil && o != self {
+			return query.UniqueConflict(k)
+		}
+	}
+	return nil
+}
+
 // userKeysOf computes the index keys of u.
 func (s *Store) userKeysOf(u *resources.User) userKeys {
-	k := userKeys{userName: s.key.userName(u.UserName)}
+	k := userKeys{userName: s.key.userName(u.UserName), unique: query.UniqueKeys(s.uniqUser, u.Extensions)}
 	if u.ExternalID != "" {
 		k.ext, k.hasExt = s.key.userExt(u.ExternalID), true
 	}
@@ -105,6 +119,12 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
 	for _, e := range r.keys.emails {
 		addToSet(t.byEmail, e, r)
 	}
+	for _, uk := range r.keys.unique {
+		if t.uniqUsers == nil {
+			t.uniqUsers = map[string]*userRec{}
+		}
+		t.uniqUsers[uniqueIndexKey(uk)] = r
+	}
 }
 
 func (t *tenant) unindexUser(r *userRec) {
@@ -116,6 +136,11 @@ func (t *tenant) unindexUser(r *userRec) {
 	}
 	for _, e := range r.keys.emails {
 		removeFromSet(t.byEmail, e, r)
+	}
+	for _, uk := range r.keys.unique {
+		if key := uniqueIndexKey(uk); t.uniqUsers[key] == r {
+			delete(t.uniqUsers, key)
+		}
 	}
 }
 

@@ -62,6 +62,9 @@
 //     slot n mod RequestLogSize, so writing the log deletes nothing.
 //   - scim_feed, scim_feed_heads, scim_feed_consumers: the change feed
 //     (Config.ChangeFeed), below.
+//   - scim_user_unique and scim_group_unique: the values of the extension
+//     attributes the model declares unique, below; untouched by a model
+//     without any.
 //
 // # Change feed and the bridge to a host's tables
 //
@@ -204,6 +207,23 @@
 // SharedNames lists them, for an administrator to rename or delete one of
 // each pair; eq finds both meanwhile. A conflict's error names the name
 // in the way (query.NameConflict), read after the failed transaction.
+//
+// # Unique extension attributes
+//
+// An attribute of a host's extension declared Uniqueness server or global
+// (resources.ResourceType.UniqueAttributes) is unique per tenant: each
+// resource's value is a row of scim_user_unique or scim_group_unique
+// keyed (tenant, attr, value_key), value_key being query.UniqueKeys' key
+// (case-folded unless the attribute is caseExact), written in the
+// transaction of the write (on PostgreSQL a create's rows ride in its one
+// statement), so the primary key decides between concurrent writes, and
+// a violation is store.ErrConflict naming the attribute
+// (query.UniqueConflict). Rows go with their resource (ON DELETE
+// CASCADE). A write that keeps the value leaves its row alone; one that
+// changes it costs a DELETE and an INSERT, which on PostgreSQL ride in
+// UpdateUser's conditional UPDATE (TestUniqueAttributeBudget). After
+// declaring an attribute unique over data already stored, run Reindex
+// once to file the values written before.
 //
 // # Filters
 //

@@ -52,8 +52,9 @@ func (s *Store) groupFromRow(id, doc string, created, modified time.Time, versio
 
 type groupWrite struct {
 	*written
-	nameFold string // sorting and the operators other than eq
-	nameKey  string // query.NameKey: uniqueness and eq
+	nameFold string            // sorting and the operators other than eq
+	nameKey  string            // query.NameKey: uniqueness and eq
+	unique   []query.UniqueKey // the unique extension attributes' values
 }
 
 func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
@@ -63,7 +64,8 @@ func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &groupWrite{written: w, nameFold: s.foldFor(s.model.Group, "displayName", "", g.DisplayName), nameKey: s.nameKey(s.model.Group, g.DisplayName)}, nil
+	return &groupWrite{written: w, nameFold: s.foldFor(s.model.Group, "displayName", "", g.DisplayName), nameKey: s.nameKey(s.model.Group, g.DisplayName),
+		unique: query.UniqueKeys(s.uniqGroup, g.Extensions)}, nil
 }
 
 // storedGroup returns the group as a read returns it (without members).
@@ -431,6 +433,9 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if err != nil {
 			return writeErr("create group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 		}
+		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, false); err != nil {
+			return err
+		}
 		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
 		if err != nil {
 			return err
@@ -716,6 +721,11 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
 		return nil, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
+	}
+	if len(s.uniqGroup) > 0 {
+		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, true); err != nil {
+			return nil, false, err
+		}
 	}
 	return changes, subj != nil && subj.bridged, nil
 }

@@ -44,10 +44,29 @@ func (e *nameTaken) Unwrap() error { return store.ErrConflict }
 // that names the name in the way, read after the failed transaction: a
 // conflict costs one more statement, a write nothing.
 func (s *Store) explainConflict(ctx context.Context, err error) error {
+	var ut *uniqueTaken
+	if errors.As(err, &ut) {
+		if ut.name != nil {
+			// PostgreSQL's create checks both in one statement, in no
+			// set order: the name wins, as it does on the other stores.
+			if n, existing := s.nameHolder(ctx, ut.name); existing != "" {
+				return query.NameConflict(n.attr, ut.name.name, existing)
+			}
+		}
+		return s.explainUnique(ctx, ut)
+	}
 	var nt *nameTaken
 	if !errors.As(err, &nt) {
 		return err
 	}
+	n, existing := s.nameHolder(ctx, nt)
+	return query.NameConflict(n.attr, nt.name, existing)
+}
+
+// nameHolder returns the name columns of nt's resource type and the name
+// of the other resource of the tenant that holds nt's key, or "" when
+// there is none (gone since, or unreadable).
+func (s *Store) nameHolder(ctx context.Context, nt *nameTaken) (nameCols, string) {
 	n := namesOf(nt.users)
 	var existing string
 	// The key decides; the folded column is still unique too (see
@@ -57,7 +76,7 @@ func (s *Store) explainConflict(ctx context.Context, err error) error {
 	if qerr != nil {
 		existing = "" // gone since, or unreadable: the plain message
 	}
-	return query.NameConflict(n.attr, nt.name, existing)
+	return n, existing
 }
 
 // fillNameKeys is the Go part of migration 0004: it computes the

@@ -26,11 +26,21 @@ func undo0005() []string {
 	)
 }
 
+// undo0009 returns the statements that take a database back to schema
+// version 8: no tables of unique attribute values.
+func undo0009() []string {
+	return []string{
+		`DROP TABLE scim_user_unique`,
+		`DROP TABLE scim_group_unique`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 9`,
+	}
+}
+
 // undo0008 returns the statements that take a database back to schema
 // version 7: the request log a table of rows (an empty one, in a form
 // both dialects accept) instead of a ring.
 func undo0008() []string {
-	return []string{
+	return append(undo0009(),
 		`DROP TABLE scim_request_log`,
 		`DROP TABLE scim_request_heads`,
 		`CREATE TABLE scim_requests (tenant text NOT NULL, seq bigint NOT NULL, at timestamptz NOT NULL, request_id text NOT NULL DEFAULT '',
@@ -38,7 +48,7 @@ func undo0008() []string {
 			detail text NOT NULL DEFAULT '', latency_ns bigint NOT NULL DEFAULT 0, token_hint text NOT NULL DEFAULT '',
 			warnings text NOT NULL DEFAULT '', PRIMARY KEY (tenant, seq))`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 8`,
-	}
+	)
 }
 
 // undo0004 returns the statements that take a database back to schema

@@ -22,6 +22,14 @@ const reindexBatch = 500
 // upgrade to schema version 4 (a process of the older version writes no
 // key, and eq on userName or displayName compares keys). It works in batches of
 // rows and may run while the store is in use.
+//
+// It also files every resource under the values of the attributes the
+// model declares unique (store.UniqueEnforcer): run it once after
+// declaring an attribute unique over data already stored, which the
+// writes before did not file. Where two resources of a tenant already
+// hold one value, the older (in creation order) keeps it; the newer keeps
+// its value unfiled, and a write of it that keeps the value is refused
+// with a 409 until one of them is changed or deleted.
 func (s *Store) Reindex(ctx context.Context) error {
 	if err := s.reindexTable(ctx, true); err != nil {
 		return err
@@ -87,6 +95,9 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					if err := s.insertValues(ctx, tx, r.tenant, r.id, w.qm); err != nil {
 						return err
 					}
+					if err := s.reindexUnique(ctx, tx, true, r.tenant, r.id, w.unique); err != nil {
+						return err
+					}
 					continue
 				}
 				g, err := resources.GroupFromJSON([]byte(r.doc))
@@ -99,6 +110,9 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 				}
 				if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.nameKey, w.nameFold, string(w.q)); err != nil {
 					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
+				}
+				if err := s.reindexUnique(ctx, tx, false, r.tenant, r.id, w.unique); err != nil {
+					return err
 				}
 			}
 			return nil

@@ -129,21 +129,26 @@ type Config struct {
 // and admin.BatchRecorder; Feed returns its change feed. Create it with Open or New and Close it when done. It
 // is safe for concurrent use.
 type Store struct {
-	d         *dialect
-	w         *sql.DB // writes (SQLite: one connection, BEGIN IMMEDIATE)
-	r         *sql.DB // reads (the same pool as w on PostgreSQL)
-	now       func() time.Time
-	model     *resources.Model
-	userEval  *query.Evaluator
-	groupEval *query.Evaluator
-	fresh     bool
-	logSize   int
-	logFitted sync.Map // tenants whose request log ring fitRing has fitted to logSize
-	log       *sqlLog  // statement log of the budget tests; nil otherwise
-	feed      feedConfig
-	stmts     *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
-	rstmts    *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
-	analyzer  *analyzer  // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	d     *dialect
+	w     *sql.DB // writes (SQLite: one connection, BEGIN IMMEDIATE)
+	r     *sql.DB // reads (the same pool as w on PostgreSQL)
+	now   func() time.Time
+	model *resources.Model
+	// uniqUser and uniqGroup are the model's extension attributes
+	// declared unique (resources.ResourceType.UniqueAttributes), nil for
+	// most models, which then never touch scim_user_unique and
+	// scim_group_unique (unique.go).
+	uniqUser, uniqGroup []resources.UniqueAttribute
+	userEval            *query.Evaluator
+	groupEval           *query.Evaluator
+	fresh               bool
+	logSize             int
+	logFitted           sync.Map // tenants whose request log ring fitRing has fitted to logSize
+	log                 *sqlLog  // statement log of the budget tests; nil otherwise
+	feed                feedConfig
+	stmts               *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
+	rstmts              *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	analyzer            *analyzer  // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -193,6 +198,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	}
 	s.userEval = query.NewEvaluator(s.model.User)
 	s.groupEval = query.NewEvaluator(s.model.Group)
+	s.uniqUser, s.uniqGroup = s.model.User.UniqueAttributes(), s.model.Group.UniqueAttributes()
 
 	var err error
 	if isPostgres(cfg.DSN) {

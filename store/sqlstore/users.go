@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -84,8 +85,9 @@ func (d *userDoc) ScanBytes(b []byte) error {
 // userWrite is what a write of a user stores.
 type userWrite struct {
 	*written
-	userNameFold string // sorting and the operators other than eq
-	userNameKey  string // query.NameKey: uniqueness and eq
+	userNameFold string            // sorting and the operators other than eq
+	userNameKey  string            // query.NameKey: uniqueness and eq
+	unique       []query.UniqueKey // the unique extension attributes' values
 	display      string
 	displayFold  string
 }
@@ -98,6 +100,7 @@ func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
 		return nil, err
 	}
 	uw := &userWrite{written: w, userNameFold: s.foldFor(s.model.User, "userName", "", u.UserName), userNameKey: s.nameKey(s.model.User, u.UserName)}
+	uw.unique = query.UniqueKeys(s.uniqUser, u.Extensions)
 	uw.display = u.DisplayName
 	if uw.display == "" {
 		uw.display = u.UserName
@@ -135,6 +138,13 @@ func (s *Store) sameValueRows(a, b *resources.User) bool {
 	rt := s.model.User
 	return !rt.Omits("emails") && !rt.Omits("phoneNumbers") &&
 		resources.EqualMultiValues(a.Emails, b.Emails) && resources.EqualMultiValues(a.PhoneNumbers, b.PhoneNumbers)
+}
+
+// sameUniqueValues reports whether user cur, written as w, keeps its
+// unique extension values, so that their rows stay as they are (always,
+// for a model without unique attributes).
+func (s *Store) sameUniqueValues(cur *resources.User, w *userWrite) bool {
+	return len(s.uniqUser) == 0 || sameUniqueKeys(query.UniqueKeys(s.uniqUser, cur.Extensions), w.unique)
 }
 
 // valueAttrs are the multi-valued user attributes kept as rows of
@@ -252,6 +262,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		if vi := s.valuesInsert(a, tenant, c.ID, w.qm); vi != "" {
 			ctes = append(ctes, `v AS (`+vi+`)`)
 		}
+		if ui := s.uniqueInsert(a, true, tenant, c.ID, w.unique); ui != "" {
+			// In the same statement: the primary key decides a race.
+			ctes = append(ctes, `uq AS (`+ui+`)`)
+		}
 		final := `SELECT 0`
 		if s.feed.on {
 			changes := created()
@@ -295,6 +309,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			return userWriteErr("create user", tenant, c, w, err)
 		}
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
+			return err
+		}
+		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, false); err != nil {
 			return err
 		}
 		subj := subject{id: c.ID}
@@ -542,7 +559,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, false); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, false, false); err != nil {
 			return err
 		}
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
@@ -558,10 +575,15 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // The UPDATE carries the feed's append of changes where foldWrite folds
 // it, and Config.Bridge's update of the host's row (subj: the user
 // before and after) where it folds (execFolded).
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept bool) error {
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept, uniqueKept bool) error {
 	a := &args{d: s.d}
 	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now), a.vals); err != nil {
 		return userWriteErr("replace user", tenant, c, w, err)
+	}
+	if len(s.uniqUser) > 0 && !uniqueKept {
+		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, true); err != nil {
+			return err
+		}
 	}
 	if valuesKept {
 		return nil
@@ -590,8 +612,14 @@ func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWri
 		` WHERE tenant = ` + a.add(tenant) + ` AND id = ` + a.add(c.ID)
 }
 
-// userWriteErr is writeErr for a write of user c (rendered as w).
+// userWriteErr is writeErr for a write of user c (rendered as w): a
+// unique violation of scim_user_unique (PostgreSQL's create writes it in
+// the user's statement) is a uniqueTaken.
 func userWriteErr(what, tenant string, c *resources.User, w *userWrite, err error) error {
+	if len(w.unique) > 0 && uniqueViolation(err, true) {
+		nt, _ := userNameTaken(tenant, c, w).(*nameTaken)
+		return &uniqueTaken{users: true, tenant: tenant, id: c.ID, keys: w.unique, name: nt}
+	}
 	return writeErr(what, err, func() error { return userNameTaken(tenant, c, w) })
 }
 
@@ -658,7 +686,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 			return err
 		}
 		c, w := e.c, e.w
-		if err := s.updateUser(ctx, tx, tenant, c, w, e.version, e.now, e.changes, &e.subj, s.sameValueRows(cur, c)); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, e.version, e.now, e.changes, &e.subj, s.sameValueRows(cur, c), s.sameUniqueValues(cur, w)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {
@@ -762,6 +790,25 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	fq, fv, bridged, folded := s.foldWrite(tenant, changes, q, a.vals, "version", host, "")
 	if s.feed.bridge != nil && len(changes) > 0 && !bridged {
 		return nil, updateNeedsLock, nil // the bridge's function runs in a transaction
+	}
+	if !s.sameUniqueValues(cur, w) {
+		// The unique values' rows ride in the UPDATE's statement, written
+		// only when it writes (the rows are those of the version read).
+		old := query.UniqueKeys(s.uniqUser, cur.Extensions)
+		base := a.vals
+		if folded {
+			base = fv
+		}
+		ua := &args{d: s.d, vals: append([]any(nil), base...)}
+		if diff := s.uniqueDiff(ua, tenant, c.ID, old, w.unique); diff != "" {
+			if folded {
+				i := strings.LastIndex(fq, "\n\t\t") // before the statement's final SELECT
+				fq = fq[:i] + `, ` + diff + fq[i:]
+			} else {
+				fq = `WITH w AS (` + q + ` RETURNING version), ` + diff + ` SELECT w.version, 0::bigint FROM w`
+			}
+			fv, folded = ua.vals, true
+		}
 	}
 	raced := false
 	if folded {

@@ -94,6 +94,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"Users/", userTests, nil},
 		{"", capabilityTests, nil},
 		{"", checkedTests, nil},
+		{"", uniqueTests, nil},
 		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
 		{"Cursor/", cursorTests, nil},
 		{"Groups/", groupTests, func(e *env) string { return when(e.groups == nil, "no GroupStore (Stores.Groups is nil)") }},
@@ -148,6 +149,9 @@ type env struct {
 	// (modelOf, read before the stores are guarded: a guard is no
 	// store.ModelProvider).
 	userModel, groupModel *resources.Model
+	// uniqUsers and uniqGroups: the stores declare they enforce unique
+	// attributes (store.UniqueEnforcer), read before they are guarded.
+	uniqUsers, uniqGroups bool
 	ctx                   context.Context
 	tenant                string
 }
@@ -157,7 +161,7 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	require.NotNil(t, s.Users, "storetest.Stores.Users is nil: newStores must return the UserStore under test")
 	tenant := "storetest-" + randomHex(8)
 	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant),
-		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups)}
+		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups), uniqUsers: enforcesUnique(s.Users), uniqGroups: enforcesUnique(s.Groups)}
 	if up, ok := s.Users.(store.UserUpdater); ok {
 		e.userUp = userUpdater{t, up}
 	}
