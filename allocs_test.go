@@ -146,13 +146,19 @@ func TestRequestAllocations(t *testing.T) {
 		}, nil, http.StatusOK, 11},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 15},
+		}, nil, http.StatusOK, 14},
 		{"list userName eq, a hit, as Okta pages it", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22&startIndex=1&count=100", i)
-		}, nil, http.StatusOK, 17},
+		}, nil, http.StatusOK, 16},
 		{"list externalId eq, a hit (Entra ID)", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=externalId+eq+%%22ext-%d%%22", i)
+		}, nil, http.StatusOK, 14},
+		{"list displayName eq, a group of 10", "GET", func(i int) string {
+			return fmt.Sprintf("/Groups?filter=displayName+eq+%%22g%d%%22", i)
 		}, nil, http.StatusOK, 15},
+		{"list displayName eq, a group without members", "GET", func(i int) string {
+			return fmt.Sprintf("/Groups?filter=displayName+eq+%%22g%d%%22&excludedAttributes=members", i)
+		}, nil, http.StatusOK, 61},
 		{"POST user", "POST", func(int) string { return "/Users" },
 			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },

@@ -51,6 +51,15 @@ func BenchmarkListHitHandler(b *testing.B) {
 	})
 }
 
+// BenchmarkGroupLookupHandler is BenchmarkGetGroupHandler's for the
+// lookup an identity provider sends before it pushes a group,
+// GET /Groups?filter=displayName eq "x", finding one group of ten.
+func BenchmarkGroupLookupHandler(b *testing.B) {
+	benchReadHandler(b, func(_ []string, i int) string {
+		return fmt.Sprintf("/Groups?filter=displayName+eq+%%22group+%d%%22", i)
+	})
+}
+
 // benchReadHandler times the handler on the GET requests path makes, of
 // the i-th of the users it creates first.
 func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
@@ -83,7 +92,7 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 		}
 		ids[i] = strings.Split(strings.Split(w.Body.String(), `"id":"`)[1], `"`)[0]
 	}
-	if strings.HasPrefix(path(ids, 0), "/Groups/") {
+	if strings.HasPrefix(path(ids, 0), "/Groups") {
 		// One group of ten users per user: path then names their ids.
 		for i := range ids {
 			members := make([]string, 10)

@@ -15,7 +15,8 @@ import (
 )
 
 // TestGetChangesNothingStored: a GET reads the memory store's user and
-// group without a copy of their own (store.GetOptions.ReadOnly), and
+// group without a copy of their own (store.GetOptions.ReadOnly), as a
+// list, a search and a cursor page do (store.Query.ReadOnly), and
 // preparing the response (the manager's displayName and $ref, the groups'
 // $ref, a narrowed model clearing what it leaves out of a user stored
 // before, the password removed, meta) changes nothing stored: every later
@@ -65,6 +66,17 @@ func TestGetChangesNothingStored(t *testing.T) {
 				require.Equal(t, 200, r.Code, path+": "+r.Raw)
 				assert.NotContains(t, r.Raw, c.hidden, path)
 			}
+			// Lists, searches and cursor pages read with
+			// store.Query.ReadOnly, and prepare what they list as a GET
+			// does.
+			for _, l := range listsOf("worker", "G") {
+				r := e.do(l.method, l.path, l.body)
+				require.Equal(t, 200, r.Code, l.method+" "+l.path+": "+r.Raw)
+				assert.NotContains(t, r.Raw, c.hidden, l.path)
+			}
+			r0 := e.do("GET", "/Users?filter=userName+eq+%22worker%22", nil)
+			assert.Contains(t, r0.Raw, `"displayName":"The Boss"`, "a lookup fills the manager's displayName")
+			assert.Contains(t, r0.Raw, base+"/Groups/"+g.ID, "a lookup fills the group's $ref")
 			r := e.do("GET", "/Users/"+u.ID, nil)
 			assert.Contains(t, r.Raw, `"displayName":"The Boss"`, "the manager's displayName is filled")
 			assert.Contains(t, r.Raw, base+"/Groups/"+g.ID, "the group's $ref is filled")
@@ -79,7 +91,43 @@ func TestGetChangesNothingStored(t *testing.T) {
 	}
 }
 
-// TestGetDuringWrites: GETs of a user and of a group run while PATCHes
+// listRequest is a list, search or cursor request of a user and a group.
+type listRequest struct {
+	method, path string
+	body         any
+}
+
+// listsOf are the ways a client lists the user named user and the group
+// named group: the lookups identity providers send, pages sorted and
+// not, projections, cursor pages, searches of one type and of the root
+// (whose merge sorts both types together).
+func listsOf(user, group string) []listRequest {
+	search := func(filter string, extra ...any) map[string]any {
+		b := map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": filter}
+		for i := 0; i+1 < len(extra); i += 2 {
+			b[extra[i].(string)] = extra[i+1]
+		}
+		return b
+	}
+	return []listRequest{
+		{"GET", "/Users?filter=userName+eq+%22" + user + "%22", nil},
+		{"GET", "/Users?filter=userName+eq+%22" + user + "%22&attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", nil},
+		{"GET", "/Users?filter=userName+eq+%22" + user + "%22&excludedAttributes=groups", nil},
+		{"GET", "/Users", nil},
+		{"GET", "/Users?sortBy=userName&sortOrder=descending", nil},
+		{"GET", "/Users?count=1&cursor=", nil},
+		{"POST", "/Users/.search", search(`userName eq "` + user + `"`)},
+		{"GET", "/Groups?filter=displayName+eq+%22" + group + "%22", nil},
+		{"GET", "/Groups?excludedAttributes=members", nil},
+		{"GET", "/Groups?count=1&cursor=", nil},
+		{"POST", "/.search", search(`displayName pr or userName pr`, "sortBy", "displayName")},
+		{"POST", "/.search", search(`displayName pr or userName pr`, "sortBy", "displayName", "cursor", "", "count", 2)},
+		{"GET", "/?filter=displayName+pr", nil},
+	}
+}
+
+// TestGetDuringWrites: GETs, lists and searches of a user and of a
+// group run while PATCHes
 // change them (the user's name, emails and manager, the group's members):
 // the race detector sees a GET that reads what a write changes in place,
 // or a GET that writes what another GET reads.
@@ -103,6 +151,10 @@ func TestGetDuringWrites(t *testing.T) {
 				for _, path := range []string{"/Users/" + uid, "/Groups/" + gid} {
 					r := e.do("GET", path, nil)
 					assert.Equal(t, 200, r.Code, path)
+				}
+				for _, l := range listsOf("w@example.com", "G") {
+					r := e.do(l.method, l.path, l.body)
+					assert.Equal(t, 200, r.Code, l.method+" "+l.path+": "+r.Raw)
 				}
 			}
 		})

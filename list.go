@@ -556,6 +556,11 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	}
 	lp.query.ExcludeMembers = !lp.proj.wants("members")
 	lp.query.ExcludeGroups = !lp.proj.wants("groups") || rt.Schema.Attr("groups") == nil // a model may leave groups out
+	// A list's resources only go into its response (render, which
+	// writes each one's own fields, the groups or members read for it,
+	// and, after ownUser, its enterprise extension; sortDoc and the
+	// projection read), so the store may share its values with us.
+	lp.query.ReadOnly = true
 	return lp, nil
 }
 

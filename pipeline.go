@@ -55,7 +55,9 @@ type kind[T any] struct {
 	// transaction; nil otherwise.
 	updater func(ctx context.Context, id string, withMembers bool, change func(cur T) (T, error)) (T, error)
 	remove  func(ctx context.Context, id, ifVersion string) error
-	list    func(ctx context.Context, q store.Query) (store.Page[T], error)
+	// list reads one page; with q.ReadOnly (every list the handler
+	// answers, see listParams) its resources are views as view's are.
+	list func(ctx context.Context, q store.Query) (store.Page[T], error)
 	// listAfter, when the store pages by position
 	// (store.UserCursorLister, store.GroupCursorLister), reads one page
 	// of a cursor walk; nil otherwise.

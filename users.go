@@ -48,7 +48,11 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			return err
 		},
 		list: func(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
+			page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
+			if q.ReadOnly {
+				h.ownUsers(page.Items)
+			}
+			return page, err
 		},
 		listAfter: userListAfter(h, us),
 		prepare:   h.prepareUsers,
@@ -74,9 +78,13 @@ func userListAfter(h *handler, us store.UserStore) func(context.Context, store.Q
 		return nil
 	}
 	return func(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
-		return call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.User], error) {
+		page, err := call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.User], error) {
 			return cl.ListUsersAfter(ctx, q, after)
 		})
+		if q.ReadOnly {
+			h.ownUsers(page.Items)
+		}
+		return page, err
 	}
 }
 
@@ -117,6 +125,14 @@ func (h *handler) ownUser(u *resources.User) {
 		own.e.Manager = &own.m
 	}
 	u.Enterprise = &own.e
+}
+
+// ownUsers is ownUser for each user of a page listed with
+// store.Query.ReadOnly.
+func (h *handler) ownUsers(users []*resources.User) {
+	for _, u := range users {
+		h.ownUser(u)
+	}
 }
 
 // narrowsEnterprise reports whether rt leaves out the enterprise
@@ -418,7 +434,8 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 		}
 	}
 	page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
-		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids), ExcludeGroups: true})
+		// Only each manager's id and displayName are read.
+		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids), ExcludeGroups: true, ReadOnly: true})
 	})
 	if err != nil {
 		return err

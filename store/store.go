@@ -99,6 +99,16 @@ type Query struct {
 	// must not load them (Groups is returned nil). See GetUser for what a
 	// nil and a non-nil Groups say.
 	ExcludeGroups bool
+	// ReadOnly is the caller's promise, as GetOptions.ReadOnly, for every
+	// resource of the page: it only reads what each points to, setting no
+	// more than the resource's own fields and the loaded Groups or
+	// Members. A store that never changes a stored value in place may
+	// then return shallow copies (the memory store does, saving a deep
+	// copy per item of the lookups by userName or externalId identity
+	// providers send before every create; BENCHMARKS.md). Any other
+	// store ignores it. The handler sets it for every list, search and
+	// cursor page it answers, and for the lookup of a page's managers.
+	ReadOnly bool
 }
 
 // Matcher is a filter compiled to test resource documents:
@@ -153,7 +163,8 @@ type GetOptions struct {
 	// return a shallow copy that shares the rest with it: the memory
 	// store does, saving a deep copy per GET, which took a fifth of the
 	// handler's time. Any other store ignores it. The handler sets it
-	// for GET /Users/{id} and GET /Groups/{id} alone.
+	// for GET /Users/{id} and GET /Groups/{id} (Query.ReadOnly is the
+	// same promise for a list).
 	ReadOnly bool
 }
 

@@ -7,9 +7,10 @@
 //	h, err := scim.NewHandler(scim.Config{Users: db, Groups: db, ...})
 //
 // Values are copied in and out: a caller never shares memory with the
-// store, but for a read with store.GetOptions.ReadOnly, which shares what
-// a stored value points to with a caller that promises only to read it:
-// that is never changed, a write stores a new value. Each tenant
+// store, but for a read with store.GetOptions.ReadOnly or a list with
+// store.Query.ReadOnly, which shares what a stored value points to with a
+// caller that promises only to read it: that is never changed, a write
+// stores a new value. Each tenant
 // (store.Tenant of the context) has its own lock, its own resources and
 // its own indexes; a resource of another tenant does not exist for it.
 //
@@ -190,9 +191,9 @@ func newTenant() *tenant {
 
 // userRec is a stored user. What u points to (its name, slices, maps,
 // extension) is never changed once stored: a write stores a new user
-// (copy on write), so a read with GetOptions.ReadOnly may share it
-// (userView, a shallow copy made under the read lock); every other read
-// hands out a clone.
+// (copy on write), so a read with GetOptions.ReadOnly or a list with
+// Query.ReadOnly may share it (userView, a shallow copy made under the
+// read lock); every other read hands out a clone.
 type userRec struct {
 	seq     uint64
 	version uint64

@@ -447,13 +447,14 @@ func noDoc[R any](R) (map[string]any, error) { return nil, nil }
 
 // list is a page of the tenant's records (users or groups): its
 // candidates and their documents (rows), filtered, sorted, counted and
-// paged by query.Select under one read lock, and copied out (out).
+// paged by query.Select under one read lock, and copied out (out, a
+// page at once: userCopier, groupCopier).
 // unstored is the attribute no sort reads (see unstoredSort). Candidates
 // that all match (a name lookup) are not filtered again, and without a
 // sortBy they are paged as they are: a lookup by userName makes no
 // document and no match list, only the page.
 func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.Evaluator, unstored string,
-	rows rowsFunc[R], out func(*tenant, R) T) (store.Page[T], error) {
+	rows rowsFunc[R], out func(*tenant, []R) []T) (store.Page[T], error) {
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return store.Page[T]{Items: []T{}}, err
 	}
@@ -473,37 +474,27 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 		q.Filter, q.Compiled = nil, nil
 		if doc == nil {
 			win := query.Window(cands, q.StartIndex, q.Count)
-			page := store.Page[T]{Items: make([]T, len(win)), Total: len(cands)}
-			for i, r := range win {
-				page.Items[i] = out(t, r)
-			}
-			return page, nil
+			return store.Page[T]{Items: out(t, win), Total: len(cands)}, nil
 		}
 	}
 	recs, err := query.Select(ev, q, cands, doc)
-	page := store.Page[T]{Items: make([]T, len(recs.Items)), Total: recs.Total}
-	for i, r := range recs.Items {
-		page.Items[i] = out(t, r)
-	}
-	return page, err
+	return store.Page[T]{Items: out(t, recs.Items), Total: recs.Total}, err
 }
 
 // ListUsersAfter is store.UserCursorLister: the users matching q after
 // the position after, in ListUsers' order. The memory store filters and
 // sorts the tenant's users on each page (as ListUsers does); positions
 // are query.Position strings, so a walk survives concurrent creates and
-// deletes.
+// deletes. q.ReadOnly is honoured as in ListUsers.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
-		func(r *userRec) int64 { return int64(r.seq) },
-		func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
+		func(r *userRec) int64 { return int64(r.seq) }, userCopier(q))
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
 	return listAfter(s, ctx, q, after, s.groupEval, "members", s.groupRows,
-		func(r *groupRec) int64 { return int64(r.seq) },
-		func(t *tenant, r *groupRec) *resources.Group { return t.groupOut(r, q.ExcludeMembers) })
+		func(r *groupRec) int64 { return int64(r.seq) }, groupCopier(q))
 }
 
 // listAfter is a cursor page of the tenant's records (users or groups):
@@ -511,7 +502,7 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 // query.SelectAfter under one read lock, and copied out (out). unstored
 // is the attribute no sort reads (see unstoredSort).
 func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after string, ev *query.Evaluator, unstored string,
-	rows rowsFunc[R], seq func(R) int64, out func(*tenant, R) T) (store.CursorPage[T], error) {
+	rows rowsFunc[R], seq func(R) int64, out func(*tenant, []R) []T) (store.CursorPage[T], error) {
 	empty := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return empty, err
@@ -538,9 +529,5 @@ func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after
 	if err != nil {
 		return empty, err
 	}
-	page := store.CursorPage[T]{Items: make([]T, len(recs.Items)), Positions: recs.Positions, More: recs.More}
-	for i, r := range recs.Items {
-		page.Items[i] = out(t, r)
-	}
-	return page, nil
+	return store.CursorPage[T]{Items: out(t, recs.Items), Positions: recs.Positions, More: recs.More}, nil
 }

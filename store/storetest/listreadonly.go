@@ -1,0 +1,311 @@
+package storetest
+
+import (
+	"encoding/json"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+func init() {
+	userTests = append(userTests, test{"ListReadOnly", testUserListReadOnly})
+	groupTests = append(groupTests, test{"ListReadOnly", testGroupListReadOnly})
+}
+
+// listReadOnly names store.Query.ReadOnly's contract in failures.
+const listReadOnly = "(store.Query.ReadOnly: a store may share what a list returns points to only if it never changes it; a write stores a new value)"
+
+// readOnlyListing is one way the handler lists with ReadOnly: a page
+// (ListUsers, ListGroups) or a cursor page (the CursorLister's), of
+// query q.
+type readOnlyListing struct {
+	name   string
+	q      store.Query
+	cursor bool
+}
+
+// userListings are the lists testUserListReadOnly reads: the lookups
+// identity providers send before a create (userName, externalId), a
+// scan, a sorted page, each with and without the groups, and a cursor
+// page when the store has a UserCursorLister.
+func (e *env) userListings(t *testing.T, name, externalID string) []readOnlyListing {
+	var ls []readOnlyListing
+	for _, exclude := range []bool{false, true} {
+		ls = append(ls,
+			readOnlyListing{name: "userName eq", q: store.Query{Filter: parse(t, `userName eq "`+name+`"`), Count: 10, ExcludeGroups: exclude}},
+			readOnlyListing{name: "externalId eq", q: store.Query{Filter: parse(t, `externalId eq "`+externalID+`"`), Count: 10, ExcludeGroups: exclude}},
+			readOnlyListing{name: "all", q: store.Query{Count: 10, ExcludeGroups: exclude}},
+			readOnlyListing{name: "sorted", q: store.Query{SortBy: "userName", Descending: true, Count: 10, ExcludeGroups: exclude}},
+		)
+		if e.uCursor != nil {
+			ls = append(ls, readOnlyListing{name: "cursor", q: store.Query{Count: 10, ExcludeGroups: exclude}, cursor: true})
+		}
+	}
+	return ls
+}
+
+// listUsersAs reads l, with ReadOnly as readOnly says.
+func (e *env) listUsersAs(t *testing.T, l readOnlyListing, readOnly bool) []*resources.User {
+	t.Helper()
+	q := l.q
+	q.StartIndex, q.ReadOnly = 1, readOnly
+	if l.cursor {
+		p, err := e.uCursor.ListUsersAfter(e.ctx, q, "")
+		require.NoError(t, err, "ListUsersAfter %s from the start (store.UserCursorLister)", describe(q))
+		return p.Items
+	}
+	return e.listUsers(t, q).Items
+}
+
+// cloneUsers is a deep copy of a page.
+func cloneUsers(us []*resources.User) []*resources.User {
+	out := make([]*resources.User, len(us))
+	for i, u := range us {
+		out[i] = u.Clone()
+	}
+	return out
+}
+
+// testUserListReadOnly is testUserReadOnly for lists: ListUsers (and
+// ListUsersAfter) with ReadOnly return what they do without it; the
+// caller setting each listed user's own fields and its groups (as the
+// handler does to answer a list) changes nothing stored; and the users
+// listed stay as they were listed when the stored ones are replaced,
+// updated or leave a group, also while lists and a writer run at once.
+func testUserListReadOnly(t *testing.T, e *env) {
+	u := e.createUser(t, fullUser())
+	e.createUser(t, &resources.User{UserName: "ro-other", ExternalID: u.ExternalID, Active: ptr(true)})
+	var gid string
+	if e.groups != nil {
+		gid = e.createGroup(t, &resources.Group{DisplayName: "list-readers", Members: []resources.Member{{Value: u.ID}}}).ID
+	}
+	listings := e.userListings(t, u.UserName, u.ExternalID)
+	for _, l := range listings {
+		want := e.listUsersAs(t, l, false)
+		require.NotEmpty(t, want, "%s must find the users created (%s)", l.name, describe(l.q))
+		assert.Equal(t, want, e.listUsersAs(t, l, true), "%s: a list with ReadOnly must return what it returns without "+listReadOnly, l.name)
+	}
+
+	for _, l := range listings {
+		before := e.listUsersAs(t, l, false)
+		for _, v := range e.listUsersAs(t, l, true) {
+			v.Password, v.UserName = "secret", "renamed"
+			v.Meta.Location, v.Meta.Version = "https://example.com/Users/"+v.ID, `W/"x"`
+			for i := range v.Groups {
+				v.Groups[i].Ref, v.Groups[i].Type = "https://example.com/Groups/x", "indirect"
+			}
+			v.Enterprise = nil // the caller's own field; what it pointed to stays shared
+		}
+		assert.Equal(t, before, e.listUsersAs(t, l, false),
+			"%s: setting the fields and groups of users listed with ReadOnly must change nothing stored "+listReadOnly, l.name)
+	}
+
+	seen := make([][]*resources.User, len(listings))
+	snaps := make([][]*resources.User, len(listings))
+	for i, l := range listings {
+		seen[i] = e.listUsersAs(t, l, true)
+		snaps[i] = cloneUsers(seen[i])
+	}
+	next := fullUser()
+	next.ID = u.ID
+	next.Name.GivenName = "Changed"
+	next.Emails[0].Value = "changed@example.com"
+	next.Emails[0].Primary = ptr(false)
+	next.Addresses[0].Locality = "Changed"
+	next.Enterprise.Department = "Changed"
+	next.Enterprise.Manager.Value = "changed-manager"
+	next.Active = ptr(false)
+	e.fitUser(next)
+	_, err := e.users.ReplaceUser(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceUser of a stored user must succeed (store.UserStore.ReplaceUser)")
+	if e.userUp != nil {
+		_, err = e.userUp.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.Title = "Changed"
+			if cur.Name != nil {
+				cur.Name.FamilyName = "Changed"
+			}
+			return cur, nil
+		})
+		require.NoError(t, err, "UpdateUser of a stored user must succeed (store.UserUpdater)")
+	}
+	if gid != "" {
+		_, err = e.groups.ModifyMembers(e.ctx, gid, nil, []string{u.ID}, "")
+		require.NoError(t, err, "ModifyMembers must remove a member (store.GroupStore.ModifyMembers)")
+	}
+	for i, l := range listings {
+		assert.Equal(t, snaps[i], seen[i], "%s: users listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
+	}
+
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 10 {
+				for _, l := range listings {
+					q := l.q
+					q.StartIndex, q.ReadOnly = 1, true
+					var items []*resources.User
+					var err error
+					if l.cursor {
+						var p store.CursorPage[*resources.User]
+						p, err = e.uCursor.ListUsersAfter(e.ctx, q, "")
+						items = p.Items
+					} else {
+						var p store.Page[*resources.User]
+						p, err = e.users.ListUsers(e.ctx, q)
+						items = p.Items
+					}
+					if assert.NoError(t, err, "%s with ReadOnly during writes", l.name) {
+						_, err = json.Marshal(items) // reads all of it
+						assert.NoError(t, err)
+					}
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		w := fullUser()
+		w.ID = u.ID
+		w.Emails[0].Value = "w" + string(rune('a'+i)) + "@example.com"
+		w.Enterprise.Department = "W"
+		e.fitUser(w)
+		_, err := e.users.ReplaceUser(e.ctx, w, "")
+		require.NoError(t, err, "ReplaceUser during lists must succeed (store.UserStore.ReplaceUser)")
+		if gid != "" {
+			add, remove := []string{u.ID}, []string(nil)
+			if i%2 == 1 {
+				add, remove = nil, add
+			}
+			_, err = e.groups.ModifyMembers(e.ctx, gid, add, remove, "")
+			require.NoError(t, err, "ModifyMembers during lists must succeed (store.GroupStore.ModifyMembers)")
+		}
+	}
+	wg.Wait()
+}
+
+// groupListings are userListings for groups: displayName and externalId
+// lookups, a scan, a sorted page, with and without members, and a cursor
+// page when the store has a GroupCursorLister.
+func (e *env) groupListings(t *testing.T, name, externalID string) []readOnlyListing {
+	var ls []readOnlyListing
+	for _, exclude := range []bool{false, true} {
+		ls = append(ls,
+			readOnlyListing{name: "displayName eq", q: store.Query{Filter: parse(t, `displayName eq "`+name+`"`), Count: 10, ExcludeMembers: exclude}},
+			readOnlyListing{name: "externalId eq", q: store.Query{Filter: parse(t, `externalId eq "`+externalID+`"`), Count: 10, ExcludeMembers: exclude}},
+			readOnlyListing{name: "all", q: store.Query{Count: 10, ExcludeMembers: exclude}},
+			readOnlyListing{name: "sorted", q: store.Query{SortBy: "displayName", Descending: true, Count: 10, ExcludeMembers: exclude}},
+		)
+		if e.gCursor != nil {
+			ls = append(ls, readOnlyListing{name: "cursor", q: store.Query{Count: 10, ExcludeMembers: exclude}, cursor: true})
+		}
+	}
+	return ls
+}
+
+// listGroupsAs is listUsersAs for groups.
+func (e *env) listGroupsAs(t *testing.T, l readOnlyListing, readOnly bool) []*resources.Group {
+	t.Helper()
+	q := l.q
+	q.StartIndex, q.ReadOnly = 1, readOnly
+	if l.cursor {
+		p, err := e.gCursor.ListGroupsAfter(e.ctx, q, "")
+		require.NoError(t, err, "ListGroupsAfter %s from the start (store.GroupCursorLister)", describe(q))
+		return p.Items
+	}
+	return e.listGroups(t, q).Items
+}
+
+// cloneGroups is a deep copy of a page.
+func cloneGroups(gs []*resources.Group) []*resources.Group {
+	out := make([]*resources.Group, len(gs))
+	for i, g := range gs {
+		out[i] = g.Clone()
+	}
+	return out
+}
+
+// testGroupListReadOnly is testUserListReadOnly for groups: the caller's
+// changes to listed groups' fields and members change nothing stored,
+// and the groups listed stay as they were listed when members change and
+// when the group is replaced.
+func testGroupListReadOnly(t *testing.T, e *env) {
+	ids := e.createUserIDs(t, "lro", 3)
+	g := e.createGroup(t, &resources.Group{DisplayName: "list-read-only", ExternalID: "ext-lro",
+		Members: []resources.Member{{Value: ids[0]}, {Value: ids[1]}}})
+	e.createGroup(t, &resources.Group{DisplayName: "list-read-only other", ExternalID: "ext-lro",
+		Members: []resources.Member{{Value: ids[2]}}})
+	listings := e.groupListings(t, g.DisplayName, g.ExternalID)
+	for _, l := range listings {
+		want := e.listGroupsAs(t, l, false)
+		require.NotEmpty(t, want, "%s must find the groups created (%s)", l.name, describe(l.q))
+		assert.Equal(t, want, e.listGroupsAs(t, l, true), "%s: a list with ReadOnly must return what it returns without "+listReadOnly, l.name)
+	}
+
+	for _, l := range listings {
+		before := e.listGroupsAs(t, l, false)
+		for _, v := range e.listGroupsAs(t, l, true) {
+			v.DisplayName = "renamed"
+			v.Meta.Location, v.Meta.Version = "https://example.com/Groups/"+v.ID, `W/"x"`
+			for i := range v.Members {
+				v.Members[i].Ref, v.Members[i].Display = "https://example.com/Users/x", "x"
+			}
+		}
+		assert.Equal(t, before, e.listGroupsAs(t, l, false),
+			"%s: setting the fields and members of groups listed with ReadOnly must change nothing stored "+listReadOnly, l.name)
+	}
+
+	seen := make([][]*resources.Group, len(listings))
+	snaps := make([][]*resources.Group, len(listings))
+	for i, l := range listings {
+		seen[i] = e.listGroupsAs(t, l, true)
+		snaps[i] = cloneGroups(seen[i])
+	}
+	_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[2]}, []string{ids[0]}, "")
+	require.NoError(t, err, "ModifyMembers must add and remove members (store.GroupStore.ModifyMembers)")
+	next := &resources.Group{ID: g.ID, DisplayName: "list-read-only renamed", ExternalID: "ext-changed", Members: []resources.Member{{Value: ids[1]}}}
+	e.fitGroup(next)
+	_, err = e.groups.ReplaceGroup(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceGroup of a stored group must succeed (store.GroupStore.ReplaceGroup)")
+	for i, l := range listings {
+		assert.Equal(t, snaps[i], seen[i], "%s: groups listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
+	}
+
+	// The lookups now name the group as it is.
+	listings = e.groupListings(t, next.DisplayName, "ext-lro")
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() {
+			for range 10 {
+				for _, l := range listings {
+					q := l.q
+					q.StartIndex, q.ReadOnly = 1, true
+					var items []*resources.Group
+					var err error
+					if l.cursor {
+						var p store.CursorPage[*resources.Group]
+						p, err = e.gCursor.ListGroupsAfter(e.ctx, q, "")
+						items = p.Items
+					} else {
+						var p store.Page[*resources.Group]
+						p, err = e.groups.ListGroups(e.ctx, q)
+						items = p.Items
+					}
+					if assert.NoError(t, err, "%s with ReadOnly during writes", l.name) {
+						_, err = json.Marshal(items)
+						assert.NoError(t, err)
+					}
+				}
+			}
+		})
+	}
+	for i := range 20 {
+		add, remove := []string{ids[i%3]}, []string{ids[(i+1)%3]}
+		_, err := e.groups.ModifyMembers(e.ctx, g.ID, add, remove, "")
+		require.NoError(t, err, "ModifyMembers during lists must succeed (store.GroupStore.ModifyMembers)")
+	}
+	wg.Wait()
+}
