@@ -187,7 +187,7 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
-		exts, err := keepOnReplace(h.groups.rt, cur.Extensions, next.Extensions)
+		exts, err := keepOnReplace(h.groups.rt, hiddenAttrs(h.groups.rt), cur.Extensions, next.Extensions)
 		if err != nil {
 			return nil, false, err
 		}
