@@ -550,7 +550,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
-	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
+	lp.proj, err = h.newProjection(rt, k.extReturned(), rl.attributes, rl.excluded)
 	if err != nil {
 		return lp, err
 	}
@@ -649,6 +649,9 @@ type part struct {
 type lister interface {
 	resourceType() *resources.ResourceType
 	evaluator() *query.Evaluator
+	// extReturned is the type's extension attributes whose "returned"
+	// a projection applies.
+	extReturned() *extReturned
 	// items reads one page of a list and appends its resources to body
 	// (encodePage): how many it appended, and the store's total.
 	items(h *handler, r *http.Request, proj *projection, q store.Query, body *pooledBody) (sent, total int, err error)
@@ -1279,10 +1282,11 @@ func unassignLeaf(e filter.Expr, p filter.AttrPath, unassigned func(leaf filter.
 }
 
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
-func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
-	if r.URL.RawQuery == "" && hiddenAttrs(rt) == nil {
+func (h *handler) projectionFromQuery(r *http.Request, k lister) (*projection, error) {
+	ret := k.extReturned()
+	if r.URL.RawQuery == "" && ret.hidden == nil {
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
-	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
+	return h.newProjection(k.resourceType(), ret, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }
