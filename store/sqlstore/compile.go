@@ -318,16 +318,14 @@ func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
 		}
 		return p, nil // ne null
 	}
-	if op != filter.Ne {
-		pred, err := c.predicate(t.leaf, op, x.Value)
-		if err != nil {
-			return "", err
-		}
-		return t.any(c, pred)
-	}
-	eq, err := c.predicate(t.leaf, filter.Ne, x.Value)
+	// eq is the test of op; for ne, predicate gives the eq test, which
+	// what follows negates.
+	eq, err := c.predicate(t.leaf, op, x.Value)
 	if err != nil {
 		return "", err
+	}
+	if op != filter.Ne {
+		return t.any(c, eq)
 	}
 	if !t.attr.MultiValued {
 		if t.leaf.MultiValued {
