@@ -9,7 +9,9 @@ import (
 )
 
 // projection applies the attributes and excludedAttributes parameters
-// (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set.
+// (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set, and
+// so is one that only hides (defaultSet): a type with extension
+// attributes returned "never" or "request" has one for every response.
 type projection struct {
 	rt *resources.ResourceType
 	// including: the request named attributes, so only those (and the
@@ -215,7 +217,9 @@ func (p *projection) wantsExt(urn, name string) bool {
 }
 
 // apply returns the projected document. Attributes returned "always" (id)
-// and schemas are kept whatever was asked; "never" ones are gone already.
+// and schemas are kept whatever was asked. The core ones returned "never"
+// (password) are gone already; an extension's "never" ones, and its
+// "request" ones not asked for (p.hidden), are removed here.
 func (p *projection) apply(doc map[string]any) map[string]any {
 	if p == nil {
 		return doc

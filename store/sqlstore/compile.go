@@ -243,8 +243,10 @@ type target struct {
 	// elems renders "some element satisfies the value filter" for
 	// attr[filter]; nil when unsupported.
 	elems func(c *compiler, inner func(sc elemScope) (string, error)) (string, error)
-	// someRow renders "the attribute has an element", for a multi-valued
-	// attribute kept in a related table; nil for the others.
+	// someRow renders "the attribute has an element". relTarget sets it
+	// only for a sub-attribute the store keeps for no element of a
+	// multi-valued attribute kept in a related table (constDoc is then
+	// {}), where ne is true of each element there is; nil otherwise.
 	someRow func(c *compiler) (string, error)
 }
 
