@@ -19,7 +19,7 @@ import (
 // (writeOnly, never), bio (request), tier (always), plain (default) and
 // a complex card whose code is never returned and whose issued is
 // immutable; and since, immutable.
-func returnedEnv(t *testing.T) (e *env, userURN, groupURN string) {
+func returnedEnv(t testing.TB) (e *env, userURN, groupURN string) {
 	t.Helper()
 	userURN, groupURN = "urn:example:acme:2.0:User", "urn:example:acme:2.0:Group"
 	attrs := func() []*resources.Attribute {
