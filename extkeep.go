@@ -19,7 +19,8 @@ import (
 //   - hidden, the ones responses leave out (hiddenAttrs: returned
 //     "never", and "request", which a client that did not ask for it
 //     has not seen either): it cannot resend them, so a PUT that leaves
-//     one out keeps it, as a PUT without a password keeps the password.
+//     one out (or sends null) keeps it, as a PUT without a password
+//     keeps the password.
 //     Otherwise every provider that updates with GET then PUT would wipe
 //     it on each cycle. A sub-attribute is kept inside its complex
 //     attribute even when the PUT leaves that out, since the client saw
