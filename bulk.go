@@ -84,10 +84,8 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 			for i, o := range ops {
 				if !done[i] {
 					path := bulkPath(o.path, func(s string) string {
-						if id, ok := strings.CutPrefix(s, bulkIDPrefix); ok && created[id] != "" {
-							return created[id]
-						}
-						return s
+						out, _ := resolveRef(created, s)
+						return out
 					})
 					results[i] = h.bulkFailure(r, o, path, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
 					done[i] = true
@@ -322,26 +320,36 @@ outer:
 	return nil
 }
 
+// resolveRef resolves s when it is a bulkId reference ("bulkId:x") to an
+// operation that has created a resource: out is that resource's id.
+// Otherwise out is s, and pending is s when it is a reference left
+// unresolved ("bulkId:" included), "" when it is no reference.
+func resolveRef(created map[string]string, s string) (out, pending string) {
+	id, ok := strings.CutPrefix(s, bulkIDPrefix)
+	if !ok {
+		return s, ""
+	}
+	if v := created[id]; v != "" {
+		return v, ""
+	}
+	return s, s
+}
+
 // runBulkOp resolves op's bulkId references and serves it through the
 // handler's routes.
 func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]string, failed map[string]bool) *bulkResult {
 	var unresolved *Error
 	resolve := func(s string) string {
-		id, ok := strings.CutPrefix(s, bulkIDPrefix)
-		if !ok {
-			return s
-		}
-		if v := created[id]; v != "" {
-			return v
-		}
-		if unresolved == nil {
+		out, pending := resolveRef(created, s)
+		if pending != "" && unresolved == nil {
+			id := strings.TrimPrefix(pending, bulkIDPrefix)
 			if failed[id] {
 				unresolved = errorf(http.StatusConflict, "", "bulkId %q refers to an operation that failed", id)
 			} else {
 				unresolved = errorf(http.StatusConflict, "", "bulkId %q is not the bulkId of any operation of this request", id)
 			}
 		}
-		return s
+		return out
 	}
 	path, data := op.path, op.data
 	if len(op.refs) > 0 {

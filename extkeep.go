@@ -7,83 +7,199 @@ import (
 	"reflect"
 
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 )
 
 // keepOnReplace readies a PUT's extensions, next, against the stored
-// ones, cur, for the extension attributes of rt a replacement must not
-// lose or change (a host's: the core and enterprise schemas have none):
+// ones, cur, for the extension attributes and sub-attributes of rt a
+// replacement must not lose or change (a host's: the core and enterprise
+// schemas have none):
 //
-//   - returned "never": a client never sees the value (see hiddenAttrs),
-//     so it cannot resend it; a PUT that leaves it out keeps it, as a PUT
-//     without a password keeps the password. Otherwise every provider
-//     that updates with GET then PUT would wipe it on each cycle.
+//   - hidden, the ones responses leave out (hiddenAttrs: returned
+//     "never", and "request", which a client that did not ask for it
+//     has not seen either): it cannot resend them, so a PUT that leaves
+//     one out (or sends null) keeps it, as a PUT without a password
+//     keeps the password.
+//     Otherwise every provider that updates with GET then PUT would wipe
+//     it on each cycle. A sub-attribute is kept inside its complex
+//     attribute even when the PUT leaves that out, since the client saw
+//     the attribute without it; that of a multi-valued attribute is not,
+//     whose elements have no identity to tell which one it belonged to.
 //   - immutable: RFC 7643 §2.2, "The attribute SHALL NOT be updated";
 //     RFC 7644 §3.5.1, "If one or more values are already set for the
 //     attribute, the input value(s) MUST match, or HTTP status code 400
 //     SHOULD be returned with a "scimType" error code of "mutability"".
-//     A PUT that sends another value is that 400; one that leaves it out
-//     keeps it (clearing it would let the next write set another).
+//     A PUT that sends another value (patch.EqualValue, as PATCH
+//     judges) is that 400; one that sends the same value or leaves it
+//     out keeps the stored one (clearing it would let the next write set
+//     another). The same holds for an immutable sub-attribute of a
+//     single-valued complex attribute.
 //
 // It returns next itself when it has nothing to do, which is always for
 // a type without such attributes (no allocation), and otherwise a copy;
 // next is never changed.
-func keepOnReplace(rt *resources.ResourceType, cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
-	out := next
+func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+	var out map[string]json.RawMessage
 	for _, e := range rt.Extensions {
 		urn := e.Schema.ID
-		var curObj, nextObj map[string]any
-		nextKey := ""
-		for _, a := range e.Schema.Attributes {
-			if a.Returned != resources.ReturnedNever && a.Mutability != resources.Immutable {
+		if !keepsAny(e.Schema, hidden) {
+			continue
+		}
+		var curObj map[string]any
+		_, raw, ok := names.Key(cur, urn)
+		if !ok || decodeObject(raw, &curObj) != nil || len(curObj) == 0 {
+			continue // nothing stored to keep
+		}
+		var nextObj map[string]any
+		nextKey, nraw, sent := names.Key(next, urn)
+		if !sent {
+			nextKey = urn
+		}
+		if sent && decodeObject(nraw, &nextObj) != nil {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", urn)
+		}
+		if nextObj == nil {
+			nextObj = map[string]any{}
+		}
+		changed := false
+		for _, h := range hidden {
+			if h.ref.urn != urn {
 				continue
 			}
-			if curObj == nil {
-				_, raw, ok := names.Key(cur, urn)
-				if !ok || decodeObject(raw, &curObj) != nil || len(curObj) == 0 {
-					break // nothing stored to keep
-				}
-				var nraw json.RawMessage
-				nextKey, nraw, ok = names.Key(next, urn)
-				if !ok {
-					nextKey = urn
-				}
-				if ok && decodeObject(nraw, &nextObj) != nil {
-					return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", urn)
-				}
-				if nextObj == nil {
-					nextObj = map[string]any{}
-				}
-			}
-			ck, cv, had := names.Key(curObj, a.Name)
-			if !had || cv == nil {
+			a := e.Schema.Attr(h.ref.name)
+			if a == nil {
 				continue
 			}
-			nk, nv, sent := names.Key(nextObj, a.Name)
-			if sent && nv != nil {
-				if a.Mutability == resources.Immutable && !reflect.DeepEqual(cv, nv) {
-					return nil, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable: it can be set when it has no value, not changed", urn, a.Name)
+			var sub *resources.Attribute
+			if h.ref.sub != "" {
+				if sub = a.Sub(h.ref.sub); sub == nil || a.MultiValued {
+					continue
 				}
-				continue
 			}
-			if sent {
-				delete(nextObj, nk)
-			}
-			nextObj[ck] = cv
-			raw, err := json.Marshal(nextObj)
+			ch, err := keepValue(urn, curObj, nextObj, a, sub)
 			if err != nil {
 				return nil, err
 			}
-			if sameMap(out, next) {
-				out = make(map[string]json.RawMessage, len(next)+1)
-				for k, v := range next {
-					out[k] = v
+			changed = changed || ch
+		}
+		for _, a := range e.Schema.Attributes {
+			if a.Mutability == resources.Immutable {
+				ch, err := keepValue(urn, curObj, nextObj, a, nil)
+				if err != nil {
+					return nil, err
+				}
+				changed = changed || ch
+			}
+			if a.MultiValued {
+				continue
+			}
+			for _, sub := range a.SubAttributes {
+				if sub.Mutability == resources.Immutable {
+					ch, err := keepValue(urn, curObj, nextObj, a, sub)
+					if err != nil {
+						return nil, err
+					}
+					changed = changed || ch
 				}
 			}
-			out[nextKey] = raw
 		}
+		if !changed {
+			continue
+		}
+		raw, err := json.Marshal(nextObj)
+		if err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = make(map[string]json.RawMessage, len(next)+1)
+			for k, v := range next {
+				out[k] = v
+			}
+		}
+		out[nextKey] = raw
+	}
+	if out == nil {
+		return next, nil
 	}
 	return out, nil
+}
+
+// keepsAny reports whether keepOnReplace has anything to keep or check in
+// the extension s: a hidden attribute of it, or an immutable one.
+func keepsAny(s *resources.Schema, hidden []hiddenAttr) bool {
+	for _, h := range hidden {
+		if h.ref.urn == s.ID {
+			return true
+		}
+	}
+	for _, a := range s.Attributes {
+		if a.Mutability == resources.Immutable {
+			return true
+		}
+		for _, sub := range a.SubAttributes {
+			if sub.Mutability == resources.Immutable {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// keepValue keeps in nextObj, the extension object a PUT sends, the
+// stored value in curObj of a (of its sub-attribute sub, when not nil)
+// when the PUT leaves it out, and holds an immutable one to the stored
+// value. It reports whether it changed nextObj, whose objects are its
+// caller's own (decoded for it).
+func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Attribute) (bool, error) {
+	attr, curC, nextC := a, curObj, nextObj
+	path := a.Name
+	if sub != nil {
+		attr, path = sub, a.Name+"."+sub.Name
+		ck, cv, _ := names.Key(curObj, a.Name)
+		if curC, _ = cv.(map[string]any); curC == nil {
+			return false, nil
+		}
+		if _, v, ok := names.Key(curC, sub.Name); !ok || v == nil {
+			return false, nil // nothing stored to keep
+		}
+		nk, nv, sent := names.Key(nextObj, a.Name)
+		switch x := nv.(type) {
+		case map[string]any:
+			nextC = x
+		case nil:
+			// Left out, or null: the sub-attribute is kept in an
+			// object of its own.
+			if sent {
+				delete(nextObj, nk)
+			}
+			nextC = map[string]any{}
+			nextObj[ck] = nextC
+		default:
+			return false, nil // not an object: the PUT's checks answer that
+		}
+	}
+	ck, cv, had := names.Key(curC, attr.Name)
+	if !had || cv == nil {
+		return false, nil
+	}
+	nk, nv, sent := names.Key(nextC, attr.Name)
+	if sent && nv != nil {
+		if attr.Mutability != resources.Immutable {
+			return false, nil
+		}
+		if !patch.EqualValue(attr, cv, nv) {
+			return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable: it can be set when it has no value, not changed", urn, path)
+		}
+		if nk == ck && reflect.DeepEqual(cv, nv) {
+			return false, nil
+		}
+	}
+	if sent {
+		delete(nextC, nk)
+	}
+	nextC[ck] = cv
+	return true, nil
 }
 
 // decodeObject decodes a stored extension object, numbers kept as
@@ -92,9 +208,4 @@ func decodeObject(raw json.RawMessage, dst *map[string]any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	return dec.Decode(dst)
-}
-
-// sameMap reports whether a and b are one map (not two equal ones).
-func sameMap(a, b map[string]json.RawMessage) bool {
-	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }

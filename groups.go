@@ -187,7 +187,7 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
-		exts, err := keepOnReplace(h.groups.rt, cur.Extensions, next.Extensions)
+		exts, err := keepOnReplace(h.groups.rt, h.groups.returned.hidden, cur.Extensions, next.Extensions)
 		if err != nil {
 			return nil, false, err
 		}
@@ -308,7 +308,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 			}
 		}
 	}
-	proj, err := h.projectionFromQuery(r, h.groups.rt)
+	proj, err := h.projectionFromQuery(r, h.groups)
 	if err != nil {
 		h.writeError(w, r, err)
 		return true

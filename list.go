@@ -550,7 +550,7 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
-	lp.proj, err = h.newProjection(rt, rl.attributes, rl.excluded)
+	lp.proj, err = h.newProjection(rt, k.extReturned(), rl.attributes, rl.excluded)
 	if err != nil {
 		return lp, err
 	}
@@ -654,6 +654,9 @@ type part struct {
 type lister interface {
 	resourceType() *resources.ResourceType
 	evaluator() *query.Evaluator
+	// extReturned is the type's extension attributes whose "returned"
+	// a projection applies.
+	extReturned() *extReturned
 	// items reads one page of a list and appends its resources to body
 	// (encodePage): how many it appended, and the store's total.
 	items(h *handler, r *http.Request, proj *projection, q store.Query, body *pooledBody) (sent, total int, err error)
@@ -1156,10 +1159,12 @@ func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []
 // listParamsAcross retries listParams for k, in a query across resource
 // types, when its filter or sortBy (which failed with err) names
 // attributes that k lacks and another type has: in k's resources those
-// are unassigned, as RFC 7644 §3.4.2.2 treats an attribute with no value
-// (eq, co, sw, ew, gt, ge, lt, le and pr false, eq null true, ne true on a
+// are unassigned, and each comparison on them is decided as the type
+// defining them decides it for a resource without a value there (its
+// query.Evaluator on an empty document; RFC 7644 §3.4.2.2: eq, co, sw,
+// ew, gt, ge, lt, le and pr false, eq null true, ne true on a
 // single-valued attribute and false on a multi-valued one, which has no
-// value that is not identical: query.Evaluator), so
+// value that is not identical), so
 // displayName eq "x" or userName eq "y" finds groups and users alike and
 // not (members pr) every user. skip is true when the filter is then false
 // for every resource of k; unsorted when k lacks the sortBy attribute,
@@ -1178,15 +1183,23 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 		}
 		return false
 	}
-	// multi reports whether the types defining p give it several values.
-	multi := func(p filter.AttrPath) bool {
+	// unassigned decides a comparison (a Compare, Present or ValuePath)
+	// on a path k lacks as the type defining it decides it for a
+	// resource without a value there: its evaluator on an empty
+	// document, so no rule of the evaluator's is written twice. An error
+	// (the filter is wrong for that type too) counts as false: that
+	// type's own list answers with it.
+	unassigned := func(leaf filter.Expr, p filter.AttrPath) (truth, lacked bool) {
+		if !rt.Resolve(p).Missing {
+			return false, false
+		}
 		for _, o := range kinds {
-			if res := o.resourceType().Resolve(p); o != k && !res.Missing && res.Attr != nil &&
-				(res.Attr.MultiValued || (res.Sub != nil && res.Sub.MultiValued)) {
-				return true
+			if o != k && !o.resourceType().Resolve(p).Missing {
+				ok, err := o.evaluator().Match(leaf, map[string]any{})
+				return err == nil && ok, true
 			}
 		}
-		return false
+		return false, false
 	}
 	changed := false
 	if rl.sortBy != "" {
@@ -1195,7 +1208,7 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 		}
 	}
 	if f != nil {
-		out, truth, ch := unassign(f, lacks, multi)
+		out, truth, ch := unassign(f, unassigned)
 		changed = changed || ch
 		switch {
 		case truth < 0:
@@ -1216,36 +1229,20 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 	return lp, false, unsorted, nil
 }
 
-// unassign rewrites e with every comparison on a path that lacks reports
-// replaced by its value on an unassigned attribute (multi: one the other
-// types define as multi-valued). truth is -1 when the
+// unassign rewrites e with every comparison that unassigned decides (one
+// on a path the type lacks) replaced by that value. truth is -1 when the
 // result is always false, +1 always true, 0 when out is what remains;
 // changed reports whether anything was replaced.
-func unassign(e filter.Expr, lacks, multi func(filter.AttrPath) bool) (out filter.Expr, truth int, changed bool) {
-	constant := func(b bool) (filter.Expr, int, bool) {
-		if b {
-			return nil, 1, true
-		}
-		return nil, -1, true
-	}
+func unassign(e filter.Expr, unassigned func(leaf filter.Expr, p filter.AttrPath) (truth, lacked bool)) (out filter.Expr, truth int, changed bool) {
 	switch x := e.(type) {
 	case *filter.Compare:
-		if lacks(x.Path) {
-			if x.Value == nil {
-				return constant(x.Op == filter.Eq)
-			}
-			return constant(x.Op == filter.Ne && !multi(x.Path))
-		}
+		return unassignLeaf(e, x.Path, unassigned)
 	case *filter.Present:
-		if lacks(x.Path) {
-			return constant(false)
-		}
+		return unassignLeaf(e, x.Path, unassigned)
 	case *filter.ValuePath:
-		if lacks(x.Path) {
-			return constant(false)
-		}
+		return unassignLeaf(e, x.Path, unassigned)
 	case *filter.Not:
-		in, t, ch := unassign(x.X, lacks, multi)
+		in, t, ch := unassign(x.X, unassigned)
 		if t != 0 {
 			return nil, -t, true
 		}
@@ -1253,8 +1250,8 @@ func unassign(e filter.Expr, lacks, multi func(filter.AttrPath) bool) (out filte
 			return &filter.Not{X: in}, 0, true
 		}
 	case *filter.Logical:
-		l, lt, lch := unassign(x.Left, lacks, multi)
-		r, rt, rch := unassign(x.Right, lacks, multi)
+		l, lt, lch := unassign(x.Left, unassigned)
+		r, rt, rch := unassign(x.Right, unassigned)
 		if !lch && !rch {
 			return e, 0, false
 		}
@@ -1277,11 +1274,24 @@ func unassign(e filter.Expr, lacks, multi func(filter.AttrPath) bool) (out filte
 	return e, 0, false
 }
 
+// unassignLeaf is unassign for a comparison e on the path p.
+func unassignLeaf(e filter.Expr, p filter.AttrPath, unassigned func(leaf filter.Expr, p filter.AttrPath) (truth, lacked bool)) (filter.Expr, int, bool) {
+	b, lacked := unassigned(e, p)
+	switch {
+	case !lacked:
+		return e, 0, false
+	case b:
+		return nil, 1, true
+	}
+	return nil, -1, true
+}
+
 // projectionFromQuery reads attributes/excludedAttributes of a single read.
-func (h *handler) projectionFromQuery(r *http.Request, rt *resources.ResourceType) (*projection, error) {
-	if r.URL.RawQuery == "" && hiddenAttrs(rt) == nil {
+func (h *handler) projectionFromQuery(r *http.Request, k lister) (*projection, error) {
+	ret := k.extReturned()
+	if r.URL.RawQuery == "" && ret.hidden == nil {
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
-	return h.newProjection(rt, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
+	return h.newProjection(k.resourceType(), ret, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
 }

@@ -688,3 +688,51 @@ func TestCursorPageLongCursor(t *testing.T) {
 	assert.Equal(t, []string{"long0", "long1", "long2"}, names)
 	assert.Greater(t, longest, 600, "the cursors are longer than the room left for them")
 }
+
+// TestRootQueryUnassignedAsDefined: across resource types, a comparison
+// on an attribute one type lacks is decided as the defining type decides
+// it for a resource without a value there. It was decided by hand
+// (single-valued or not), which disagreed with the evaluator for a
+// multi-valued sub-attribute of a single-valued complex attribute:
+// badge.codes ne "a" found the user without a badge but not the group,
+// which has no badge either.
+func TestRootQueryUnassignedAsDefined(t *testing.T) {
+	urn := "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "AcmeUser", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "codes", Type: resources.TypeString, MultiValued: true}}},
+		&resources.Attribute{Name: "tags", Type: resources.TypeString, MultiValued: true},
+		&resources.Attribute{Name: "level", Type: resources.TypeString})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e.createUser("badged", map[string]any{urn: map[string]any{"badge": map[string]any{"codes": []any{"a"}}, "tags": []any{"a"}, "level": "a"}})
+	e.createUser("plain")
+	e.createGroup("g")
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{urn + `:badge.codes ne "a"`, []string{"plain", "g"}},
+		{urn + `:badge.codes eq "a"`, []string{"badged"}},
+		{`not (` + urn + `:badge.codes ne "a")`, []string{"badged"}},
+		{urn + `:tags ne "a"`, nil},
+		{urn + `:level ne "a"`, []string{"plain", "g"}},
+		{urn + `:level eq null`, []string{"plain", "g"}},
+		{urn + `:badge pr`, []string{"badged"}},
+	} {
+		for _, r := range []*resp{
+			e.do("POST", "/.search", map[string]any{"filter": tt.filter}),
+			e.do("GET", "/?filter="+q(tt.filter), nil),
+		} {
+			require.Equal(t, 200, r.Code, "%s: %s", tt.filter, r.Raw)
+			var got []string
+			if len(tt.want) > 0 || r.Body["Resources"] != nil {
+				got = resourceNames(r)
+			}
+			assert.Equal(t, tt.want, got, tt.filter)
+		}
+	}
+}

@@ -10,8 +10,11 @@ import (
 
 // queryParams are the query parameters RFC 7644 names (§3.4.2: filter,
 // sortBy, sortOrder, startIndex, count; §3.9: attributes,
-// excludedAttributes; RFC 9865: cursor), spelled as the RFCs spell them.
-var queryParams = [...]string{"filter", "sortBy", "sortOrder", "startIndex", "count", "cursor", "attributes", "excludedAttributes"}
+// excludedAttributes; RFC 9865: cursor), spelled as the RFCs spell them:
+// a list's singleParams and the two that take lists, derived so that the
+// two lists cannot drift apart. (The full slice expression makes append
+// copy rather than share singleParams' array.)
+var queryParams = append(singleParams[:len(singleParams):len(singleParams)], "attributes", "excludedAttributes")
 
 // queryParam is the RFC spelling of the query parameter name, when name
 // is one of queryParams in another letter case.

@@ -23,6 +23,9 @@ type kind[T any] struct {
 	rt     *resources.ResourceType
 	eval   *query.Evaluator
 	engine *patch.Engine
+	// returned are the extension attributes whose "returned" every
+	// projection of the type applies, found once.
+	returned extReturned
 
 	// build turns a normalised document (a request body, or a document
 	// after PATCH) into a resource and checks its required attributes.
@@ -87,6 +90,7 @@ type kind[T any] struct {
 func newKind[T any](k *kind[T]) *kind[T] {
 	k.eval = query.NewEvaluator(k.rt)
 	k.engine = patch.NewEngine(k.rt)
+	k.returned = newExtReturned(k.rt)
 	return k
 }
 
@@ -117,7 +121,7 @@ func (k *kind[T]) fromDoc(h *handler, doc map[string]any) (T, error) {
 // attributes/excludedAttributes of its response.
 func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) {
 	var zero T
-	proj, err := h.projectionFromQuery(r, k.rt)
+	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		return nil, zero, err
 	}
@@ -161,7 +165,7 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 // getByID answers GET /{Resources}/{id} of the resource id: serveGet's
 // work, and directRoute's.
 func (k *kind[T]) getByID(h *handler, w http.ResponseWriter, r *http.Request, id string) {
-	proj, err := h.projectionFromQuery(r, k.rt)
+	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -233,7 +237,7 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 // without members, which the store leaves as they are. It reports the
 // events and writes the response.
 func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
-	proj, err := h.projectionFromQuery(r, k.rt)
+	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -526,6 +530,10 @@ func (k *kind[T]) resourceType() *resources.ResourceType { return k.rt }
 
 // evaluator checks filters against the kind's resource type.
 func (k *kind[T]) evaluator() *query.Evaluator { return k.eval }
+
+// extReturned is the kind's extension attributes whose "returned" every
+// projection applies.
+func (k *kind[T]) extReturned() *extReturned { return &k.returned }
 
 // applyPatch is the change of a PATCH: the stored resource with ops
 // applied, rebuilt and checked, or changed false when the result equals

@@ -9,7 +9,9 @@ import (
 )
 
 // projection applies the attributes and excludedAttributes parameters
-// (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set.
+// (RFC 7644 §3.4.2.5, §3.9). A nil *projection is the default set, and
+// so is one that only hides (defaultSet): a type with extension
+// attributes returned "never" or "request" has one for every response.
 type projection struct {
 	rt *resources.ResourceType
 	// including: the request named attributes, so only those (and the
@@ -19,8 +21,33 @@ type projection struct {
 	include   []attrRef
 	exclude   []attrRef
 	// hidden are the extension attributes a response leaves out unless
-	// asked (hiddenAttrs).
+	// asked (hiddenAttrs), and always those it keeps whatever was asked:
+	// the type's, found once (extReturned).
 	hidden []hiddenAttr
+	always []attrRef
+}
+
+// extReturned are the attributes of a resource type's extensions whose
+// "returned" (RFC 7643 §2.4) every projection applies, found once per
+// type (newKind) rather than on each request or, for always, each
+// document.
+type extReturned struct {
+	hidden []hiddenAttr // returned "never" or "request" (hiddenAttrs)
+	always []attrRef    // top-level ones returned "always"
+}
+
+// newExtReturned finds rt's extReturned; both lists are nil for a type
+// without such attributes, as the core and enterprise schemas are.
+func newExtReturned(rt *resources.ResourceType) extReturned {
+	ret := extReturned{hidden: hiddenAttrs(rt)}
+	for _, e := range rt.Extensions {
+		for _, a := range e.Schema.Attributes {
+			if a.Returned == resources.ReturnedAlways {
+				ret.always = append(ret.always, attrRef{urn: e.Schema.ID, name: a.Name})
+			}
+		}
+	}
+	return ret
 }
 
 // hiddenAttr is an extension attribute, or sub-attribute, whose
@@ -92,12 +119,14 @@ type attrRef struct {
 	elems *query.Matcher
 }
 
-func (h *handler) newProjection(rt *resources.ResourceType, attrs, excluded []string) (*projection, error) {
-	hidden := hiddenAttrs(rt)
-	if len(attrs) == 0 && len(excluded) == 0 && hidden == nil {
+// newProjection is the projection of attrs and excluded (the attributes
+// and excludedAttributes parameters) for rt, whose extReturned is ret;
+// nil for the default set of a type that hides nothing.
+func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, attrs, excluded []string) (*projection, error) {
+	if len(attrs) == 0 && len(excluded) == 0 && ret.hidden == nil {
 		return nil, nil
 	}
-	p := &projection{rt: rt, including: len(attrs) > 0, hidden: hidden}
+	p := &projection{rt: rt, including: len(attrs) > 0, hidden: ret.hidden, always: ret.always}
 	var err error
 	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
 		return nil, err
@@ -188,7 +217,9 @@ func (p *projection) wantsExt(urn, name string) bool {
 }
 
 // apply returns the projected document. Attributes returned "always" (id)
-// and schemas are kept whatever was asked; "never" ones are gone already.
+// and schemas are kept whatever was asked. The core ones returned "never"
+// (password) are gone already; an extension's "never" ones, and its
+// "request" ones not asked for (p.hidden), are removed here.
 func (p *projection) apply(doc map[string]any) map[string]any {
 	if p == nil {
 		return doc
@@ -204,12 +235,8 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		// An extension's attributes returned "always" too (RFC 7643
 		// §2.4: "regardless of the contents of the "attributes"
 		// parameter").
-		for _, e := range p.rt.Extensions {
-			for _, a := range e.Schema.Attributes {
-				if a.Returned == resources.ReturnedAlways {
-					copyRef(out, doc, attrRef{urn: e.Schema.ID, name: a.Name})
-				}
-			}
+		for _, ref := range p.always {
+			copyRef(out, doc, ref)
 		}
 		for _, ref := range p.include {
 			copyRef(out, doc, ref)

@@ -17,8 +17,9 @@ import (
 // returnedEnv is a handler over a memory store whose users and groups
 // have a host extension declaring each "returned" of RFC 7643 §2.4: pin
 // (writeOnly, never), bio (request), tier (always), plain (default) and
-// a complex card whose code is never returned; and since, immutable.
-func returnedEnv(t *testing.T) (e *env, userURN, groupURN string) {
+// a complex card whose code is never returned and whose issued is
+// immutable; and since, immutable.
+func returnedEnv(t testing.TB) (e *env, userURN, groupURN string) {
 	t.Helper()
 	userURN, groupURN = "urn:example:acme:2.0:User", "urn:example:acme:2.0:Group"
 	attrs := func() []*resources.Attribute {
@@ -30,7 +31,8 @@ func returnedEnv(t *testing.T) (e *env, userURN, groupURN string) {
 			{Name: "since", Type: resources.TypeString, Mutability: resources.Immutable},
 			{Name: "card", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
 				{Name: "number", Type: resources.TypeString},
-				{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}},
+				{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+				{Name: "issued", Type: resources.TypeString, Mutability: resources.Immutable}}},
 		}
 	}
 	ue, err := resources.NewSchema(userURN, "AcmeUser", "", attrs()...)
@@ -120,10 +122,12 @@ func TestExtensionReturned(t *testing.T) {
 		})
 	}
 
-	// The store keeps what a response leaves out.
+	// The store keeps what a response leaves out, and a PUT keeps what it
+	// could not resend: bio (returned on request, not asked for) and the
+	// card's code (never returned), which the last PUT left out.
 	u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"pin":"1","tier":"t"}`, string(u.Extensions[urn]))
+	assert.JSONEq(t, `{"pin":"1","tier":"t","bio":"b","card":{"code":"999"}}`, string(u.Extensions[urn]))
 
 	// A member-only PATCH of such a group is still answered 204.
 	r := e.do("PATCH", "/Groups/"+gid, patchBody(op("remove", "members", nil)))
@@ -174,6 +178,113 @@ func TestExtensionReplaceKeeps(t *testing.T) {
 				require.Equal(t, tc.code, r.Code, "%s: %s", typ, r.Raw)
 				if tc.code == 400 {
 					requireError(t, r, 400, "mutability", "is immutable")
+				}
+				var stored []byte
+				if typ == "Users" {
+					u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
+					require.NoError(t, err)
+					stored = u.Extensions[urn]
+				} else {
+					g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
+					require.NoError(t, err)
+					stored = g.Extensions[urn]
+				}
+				assert.JSONEq(t, tc.want, string(stored), typ)
+			}
+		})
+	}
+}
+
+// TestExtensionReplaceKeepsSubAttributes: keepOnReplace kept only
+// top-level extension attributes, while responses also leave out a
+// sub-attribute returned "never": a card's code, created with the card,
+// was wiped by the PUT of what GET showed ({"number":"42"}), the loss
+// keeping exists to prevent. An attribute returned "request" that the
+// client did not ask for is as unseen, so it is kept too. An immutable
+// sub-attribute was not checked by PUT at all. And PUT judged "the same
+// value" of an immutable attribute with reflect.DeepEqual where PATCH
+// compares as the attribute does (caseExact false: "ABC" is "abc"), so
+// PATCH accepted what PUT refused; both now keep the stored value.
+func TestExtensionReplaceKeepsSubAttributes(t *testing.T) {
+	card := func(kv ...string) map[string]any {
+		m := map[string]any{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name    string
+		created map[string]any // the extension object of the POST
+		method  string         // PUT (the default) or PATCH
+		put     map[string]any // the PUT's extension object; nil for none
+		patch   map[string]any // the PATCH operation, for PATCH
+		code    int
+		errPart string // for a 400
+		want    string // the extension object stored after
+	}{
+		{name: "card code kept by the PUT of what GET showed", created: map[string]any{"card": card("number", "42", "code", "999")},
+			put: map[string]any{"card": card("number", "42")}, code: 200, want: `{"card":{"number":"42","code":"999"}}`},
+		{name: "card code kept by a PUT with another number", created: map[string]any{"card": card("number", "42", "code", "999")},
+			put: map[string]any{"card": card("number", "43")}, code: 200, want: `{"card":{"number":"43","code":"999"}}`},
+		{name: "card code kept by a PUT without the card", created: map[string]any{"card": card("number", "42", "code", "999"), "plain": "p"},
+			put: map[string]any{"plain": "q"}, code: 200, want: `{"plain":"q","card":{"code":"999"}}`},
+		{name: "card code kept by a PUT without the extension", created: map[string]any{"card": card("number", "42", "code", "999")},
+			code: 200, want: `{"card":{"code":"999"}}`},
+		{name: "a new card code", created: map[string]any{"card": card("number", "42", "code", "999")},
+			put: map[string]any{"card": card("number", "42", "code", "111")}, code: 200, want: `{"card":{"number":"42","code":"111"}}`},
+		{name: "bio, returned on request, kept", created: map[string]any{"bio": "long", "plain": "p"},
+			put: map[string]any{"plain": "q"}, code: 200, want: `{"bio":"long","plain":"q"}`},
+		{name: "bio resent", created: map[string]any{"bio": "long"},
+			put: map[string]any{"bio": "short"}, code: 200, want: `{"bio":"short"}`},
+		{name: "card issued kept", created: map[string]any{"card": card("number", "42", "issued", "2020")},
+			put: map[string]any{"card": card("number", "43")}, code: 200, want: `{"card":{"number":"43","issued":"2020"}}`},
+		{name: "card issued resent as it is", created: map[string]any{"card": card("number", "42", "issued", "2020")},
+			put: map[string]any{"card": card("number", "43", "issued", "2020")}, code: 200, want: `{"card":{"number":"43","issued":"2020"}}`},
+		{name: "card issued changed", created: map[string]any{"card": card("number", "42", "issued", "2020")},
+			put: map[string]any{"card": card("number", "43", "issued", "2021")}, code: 400, errPart: "card.issued is immutable", want: `{"card":{"number":"42","issued":"2020"}}`},
+		{name: "card issued set when it had none", created: map[string]any{"card": card("number", "42")},
+			put: map[string]any{"card": card("number", "42", "issued", "2021")}, code: 200, want: `{"card":{"number":"42","issued":"2021"}}`},
+		{name: "PUT: since in another case is the same value", created: map[string]any{"since": "abc"},
+			put: map[string]any{"since": "ABC"}, code: 200, want: `{"since":"abc"}`},
+		{name: "PATCH: since in another case is the same value", created: map[string]any{"since": "abc"},
+			method: "PATCH", patch: op("replace", "since", "ABC"), code: 200, want: `{"since":"abc"}`},
+		{name: "PUT: since changed", created: map[string]any{"since": "abc"},
+			put: map[string]any{"since": "abd"}, code: 400, errPart: "since is immutable", want: `{"since":"abc"}`},
+		{name: "PATCH: since changed", created: map[string]any{"since": "abc"},
+			method: "PATCH", patch: op("replace", "since", "abd"), code: 400, want: `{"since":"abc"}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, typ := range []string{"Users", "Groups"} {
+				e, urn, gurn := returnedEnv(t)
+				doc := map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a"}
+				if typ == "Groups" {
+					urn = gurn
+					doc = map[string]any{"schemas": []any{resources.GroupSchema, urn}, "displayName": "g"}
+				}
+				doc[urn] = tc.created
+				created := e.do("POST", "/"+typ, doc)
+				require.Equal(t, 201, created.Code, created.Raw)
+				id := created.str("id")
+				var r *resp
+				if tc.method == "PATCH" {
+					o := map[string]any{}
+					for k, v := range tc.patch {
+						o[k] = v
+					}
+					o["path"] = urn + ":" + o["path"].(string)
+					r = e.do("PATCH", "/"+typ+"/"+id, patchBody(o))
+				} else {
+					delete(doc, urn)
+					if tc.put != nil {
+						doc[urn] = tc.put
+					}
+					r = e.do("PUT", "/"+typ+"/"+id, doc)
+				}
+				if tc.code == 200 {
+					require.Contains(t, []int{200, 204}, r.Code, "%s: %s", typ, r.Raw)
+				} else {
+					requireError(t, r, tc.code, "mutability", tc.errPart)
 				}
 				var stored []byte
 				if typ == "Users" {

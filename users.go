@@ -200,7 +200,7 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
-		exts, err := keepOnReplace(h.users.rt, cur.Extensions, next.Extensions)
+		exts, err := keepOnReplace(h.users.rt, h.users.returned.hidden, cur.Extensions, next.Extensions)
 		if err != nil {
 			return nil, false, err
 		}

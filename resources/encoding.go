@@ -42,8 +42,9 @@ func (u *User) UnmarshalJSON(data []byte) error {
 	// Each URN is given once (extensionObjects): the order is no matter.
 	for urn, raw := range exts {
 		if names.Equal(urn, EnterpriseUserSchema) {
+			// namesOnce(data) walked this object already.
 			var e EnterpriseUser
-			if err := json.Unmarshal(raw, &e); err != nil {
+			if err := e.unmarshal(raw, false); err != nil {
 				return err
 			}
 			u.Enterprise = &e
@@ -60,13 +61,21 @@ func (u *User) UnmarshalJSON(data []byte) error {
 // UnmarshalJSON reads the extension; attributes it has no field for go to
 // Extra. A member given twice is refused, as User's are.
 func (e *EnterpriseUser) UnmarshalJSON(data []byte) error {
+	return e.unmarshal(data, true)
+}
+
+// unmarshal is UnmarshalJSON; checkNames false skips namesOnce, for
+// User's, whose namesOnce of the whole document has walked data already.
+func (e *EnterpriseUser) unmarshal(data []byte, checkNames bool) error {
 	type plain EnterpriseUser
 	var p plain
 	if err := unmarshalASCIINames(data, &p); err != nil {
 		return err
 	}
-	if err := namesOnce(data); err != nil {
-		return err
+	if checkNames {
+		if err := namesOnce(data); err != nil {
+			return err
+		}
 	}
 	*e = EnterpriseUser(p)
 	var all map[string]json.RawMessage

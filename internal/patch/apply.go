@@ -507,7 +507,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 				// Absent, or a reference-like value (manager) now naming
 				// another resource: the other sub-attributes described the
 				// old one, so the value is replaced whole.
-				if attr.Mutability == resources.Immutable && has && !equalValue(attr, cur, m) {
+				if attr.Mutability == resources.Immutable && has && !EqualValue(attr, cur, m) {
 					return a.immutableErr(l)
 				}
 				put(c, attr.Name, m)
@@ -523,7 +523,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 			return nil
 		}
 		if attr.Mutability == resources.Immutable && has {
-			if !equalValue(attr, cur, nv) {
+			if !EqualValue(attr, cur, nv) {
 				return a.immutableErr(l)
 			}
 			return nil // the value it has: no change
@@ -536,7 +536,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	if kind == "replace" {
 		// RFC 7644 §3.5.2.3: no filter, so the attribute and all its
 		// values are replaced.
-		if attr.Mutability == resources.Immutable && len(curList) > 0 && !equalValue(attr, curList, list) {
+		if attr.Mutability == resources.Immutable && len(curList) > 0 && !EqualValue(attr, curList, list) {
 			return a.immutableErr(l)
 		}
 		if len(list) == 0 {
@@ -580,7 +580,7 @@ func (a *applier) setSubValue(l loc, sub *resources.Attribute, m map[string]any,
 	}
 	k, cur, has := lookup(m, sub.Name)
 	if sub.Mutability == resources.Immutable && has && cur != nil {
-		if !equalValue(sub, cur, nv) {
+		if !EqualValue(sub, cur, nv) {
 			return a.fail(Mutability, "%q: sub-attribute %q is immutable: it can be set when it has no value, not changed", l.raw, sub.Name)
 		}
 		return nil // the value it has: no change

@@ -41,8 +41,8 @@ import (
 const (
 	// InvalidSyntax: an operation is malformed (unknown op, missing value).
 	InvalidSyntax = "invalidSyntax"
-	// InvalidPath: a path is malformed around its value filter's
-	// brackets, or names no attribute.
+	// InvalidPath: a path is malformed outside any value filter's
+	// brackets (name..x, or around them), or names no attribute.
 	InvalidPath = "invalidPath"
 	// InvalidFilter: a value filter in a path is malformed inside its
 	// brackets (filter.ErrInValueFilter; in strict mode, an unquoted

@@ -71,8 +71,12 @@ func dropEmpty(list []any) []any {
 	return out
 }
 
-// equalValue compares two normalised values of attr.
-func equalValue(attr *resources.Attribute, x, y any) bool {
+// EqualValue reports whether two normalised values of attr are the same
+// value as a SCIM comparison judges it: strings case-insensitively unless
+// attr is caseExact, numbers by value, complex values sub-attribute by
+// sub-attribute. It is the one test of "the same value" an immutable
+// attribute's write is held to (RFC 7644 §3.5.1), PATCH's and PUT's.
+func EqualValue(attr *resources.Attribute, x, y any) bool {
 	if attr.MultiValued {
 		xl, ok1 := x.([]any)
 		yl, ok2 := y.([]any)
@@ -141,7 +145,7 @@ func subset(attr *resources.Attribute, small, in map[string]any) bool {
 			}
 			continue
 		}
-		if !equalValue(sub, sv, bv) {
+		if !EqualValue(sub, sv, bv) {
 			return false
 		}
 	}

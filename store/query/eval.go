@@ -619,16 +619,7 @@ func (t *target) someNot(doc map[string]any, pred func(any) bool) bool {
 // someValueNot reports whether some value in v (a list, or one value)
 // fails pred; an absent single value is not identical to anything.
 func someValueNot(v any, pred func(any) bool) bool {
-	x, ok := v.([]any)
-	if !ok {
-		return v == nil || !pred(v)
-	}
-	for _, el := range x {
-		if el != nil && !pred(el) {
-			return true
-		}
-	}
-	return false
+	return v == nil || eachValue(v, func(x any) bool { return !pred(x) })
 }
 
 // predicate returns the test for one value; for ne it is the eq test (the

@@ -243,8 +243,10 @@ type target struct {
 	// elems renders "some element satisfies the value filter" for
 	// attr[filter]; nil when unsupported.
 	elems func(c *compiler, inner func(sc elemScope) (string, error)) (string, error)
-	// someRow renders "the attribute has an element", for a multi-valued
-	// attribute kept in a related table; nil for the others.
+	// someRow renders "the attribute has an element". relTarget sets it
+	// only for a sub-attribute the store keeps for no element of a
+	// multi-valued attribute kept in a related table (constDoc is then
+	// {}), where ne is true of each element there is; nil otherwise.
 	someRow func(c *compiler) (string, error)
 }
 
@@ -318,16 +320,14 @@ func (c *compiler) compare(t *target, x *filter.Compare) (string, error) {
 		}
 		return p, nil // ne null
 	}
-	if op != filter.Ne {
-		pred, err := c.predicate(t.leaf, op, x.Value)
-		if err != nil {
-			return "", err
-		}
-		return t.any(c, pred)
-	}
-	eq, err := c.predicate(t.leaf, filter.Ne, x.Value)
+	// eq is the test of op; for ne, predicate gives the eq test, which
+	// what follows negates.
+	eq, err := c.predicate(t.leaf, op, x.Value)
 	if err != nil {
 		return "", err
+	}
+	if op != filter.Ne {
+		return t.any(c, eq)
 	}
 	if !t.attr.MultiValued {
 		if t.leaf.MultiValued {
