@@ -511,7 +511,8 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			if ct := headerOf(r, "Content-Type"); ct != "" && !acceptableContentType(ct) {
-				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, ScimTypeInvalidSyntax, "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
+				// No scimType: RFC 7644 §3.12 defines them for 400 alone.
+				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 				return
 			}
 		}

@@ -257,7 +257,7 @@ func TestContentTypesAndBodies(t *testing.T) {
 		{"scim+json", "application/scim+json", fmt.Sprintf(user, "a"), 201, "", ""},
 		{"json", "application/json", fmt.Sprintf(user, "b"), 201, "", ""},
 		{"json with charset", "application/json; charset=utf-8", fmt.Sprintf(user, "c"), 201, "", ""},
-		{"text", "text/plain", fmt.Sprintf(user, "d"), 415, "invalidSyntax", "is not accepted"},
+		{"text", "text/plain", fmt.Sprintf(user, "d"), 415, "", "is not accepted"}, // RFC 7644 §3.12: scimType is for 400s
 		{"malformed", "application/json", `{"userName": "x",`, 400, "invalidSyntax", "JSON"},
 		{"not an object", "application/json", `["x"]`, 400, "invalidSyntax", "JSON object"},
 		{"empty", "application/json", ``, 400, "invalidSyntax", "JSON object"},
