@@ -94,11 +94,7 @@ func testUserListReadOnly(t *testing.T, e *env) {
 	for _, l := range listings {
 		before := e.listUsersAs(t, l, false)
 		for _, v := range e.listUsersAs(t, l, true) {
-			v.Password, v.UserName = "secret", "renamed"
-			v.Meta.Location, v.Meta.Version = "https://example.com/Users/"+v.ID, `W/"x"`
-			for i := range v.Groups {
-				v.Groups[i].Ref, v.Groups[i].Type = "https://example.com/Groups/x", "indirect"
-			}
+			scribbleUser(v)
 			v.Enterprise = nil // the caller's own field; what it pointed to stays shared
 		}
 		assert.Equal(t, before, e.listUsersAs(t, l, false),
@@ -111,32 +107,7 @@ func testUserListReadOnly(t *testing.T, e *env) {
 		seen[i] = e.listUsersAs(t, l, true)
 		snaps[i] = cloneUsers(seen[i])
 	}
-	next := fullUser()
-	next.ID = u.ID
-	next.Name.GivenName = "Changed"
-	next.Emails[0].Value = "changed@example.com"
-	next.Emails[0].Primary = ptr(false)
-	next.Addresses[0].Locality = "Changed"
-	next.Enterprise.Department = "Changed"
-	next.Enterprise.Manager.Value = "changed-manager"
-	next.Active = ptr(false)
-	e.fitUser(next)
-	_, err := e.users.ReplaceUser(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceUser of a stored user must succeed (store.UserStore.ReplaceUser)")
-	if e.userUp != nil {
-		_, err = e.userUp.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
-			cur.Title = "Changed"
-			if cur.Name != nil {
-				cur.Name.FamilyName = "Changed"
-			}
-			return cur, nil
-		})
-		require.NoError(t, err, "UpdateUser of a stored user must succeed (store.UserUpdater)")
-	}
-	if gid != "" {
-		_, err = e.groups.ModifyMembers(e.ctx, gid, nil, []string{u.ID}, "")
-		require.NoError(t, err, "ModifyMembers must remove a member (store.GroupStore.ModifyMembers)")
-	}
+	e.rewriteUser(t, u.ID, gid)
 	for i, l := range listings {
 		assert.Equal(t, snaps[i], seen[i], "%s: users listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
 	}
@@ -248,11 +219,7 @@ func testGroupListReadOnly(t *testing.T, e *env) {
 	for _, l := range listings {
 		before := e.listGroupsAs(t, l, false)
 		for _, v := range e.listGroupsAs(t, l, true) {
-			v.DisplayName = "renamed"
-			v.Meta.Location, v.Meta.Version = "https://example.com/Groups/"+v.ID, `W/"x"`
-			for i := range v.Members {
-				v.Members[i].Ref, v.Members[i].Display = "https://example.com/Users/x", "x"
-			}
+			scribbleGroup(v)
 		}
 		assert.Equal(t, before, e.listGroupsAs(t, l, false),
 			"%s: setting the fields and members of groups listed with ReadOnly must change nothing stored "+listReadOnly, l.name)
@@ -264,12 +231,7 @@ func testGroupListReadOnly(t *testing.T, e *env) {
 		seen[i] = e.listGroupsAs(t, l, true)
 		snaps[i] = cloneGroups(seen[i])
 	}
-	_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[2]}, []string{ids[0]}, "")
-	require.NoError(t, err, "ModifyMembers must add and remove members (store.GroupStore.ModifyMembers)")
-	next := &resources.Group{ID: g.ID, DisplayName: "list-read-only renamed", ExternalID: "ext-changed", Members: []resources.Member{{Value: ids[1]}}}
-	e.fitGroup(next)
-	_, err = e.groups.ReplaceGroup(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceGroup of a stored group must succeed (store.GroupStore.ReplaceGroup)")
+	next := e.rewriteGroup(t, g.ID, ids, "list-read-only renamed")
 	for i, l := range listings {
 		assert.Equal(t, snaps[i], seen[i], "%s: groups listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
 	}

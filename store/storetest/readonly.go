@@ -40,43 +40,14 @@ func testUserReadOnly(t *testing.T, e *env) {
 
 	before := e.getUser(t, u.ID, store.GetOptions{}, "a created user must be readable")
 	view := e.getUser(t, u.ID, store.GetOptions{ReadOnly: true}, "a created user must be readable")
-	view.Password, view.UserName = "secret", "renamed"
-	view.Meta.Location, view.Meta.Version = "https://example.com/Users/"+u.ID, `W/"x"`
-	for i := range view.Groups {
-		view.Groups[i].Ref, view.Groups[i].Type = "https://example.com/Groups/x", "indirect"
-	}
+	scribbleUser(view)
 	assert.Equal(t, before, e.getUser(t, u.ID, store.GetOptions{}, "a user must be readable"),
 		"setting the fields and groups of a user read with ReadOnly must change nothing stored "+readOnly)
 
 	view.Enterprise = nil // the caller's own field; what it pointed to stays shared
 	seen := e.getUser(t, u.ID, store.GetOptions{ReadOnly: true}, "a user must be readable")
 	snap := seen.Clone()
-	next := fullUser()
-	next.ID = u.ID
-	next.Name.GivenName = "Changed"
-	next.Emails[0].Value = "changed@example.com"
-	next.Emails[0].Primary = ptr(false)
-	next.Addresses[0].Locality = "Changed"
-	next.Enterprise.Department = "Changed"
-	next.Enterprise.Manager.Value = "changed-manager"
-	next.Active = ptr(false)
-	e.fitUser(next)
-	_, err := e.users.ReplaceUser(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceUser of a stored user must succeed (store.UserStore.ReplaceUser)")
-	if e.userUp != nil {
-		_, err = e.userUp.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
-			cur.Title = "Changed"
-			if cur.Name != nil {
-				cur.Name.FamilyName = "Changed"
-			}
-			return cur, nil
-		})
-		require.NoError(t, err, "UpdateUser of a stored user must succeed (store.UserUpdater)")
-	}
-	if gid != "" {
-		_, err = e.groups.ModifyMembers(e.ctx, gid, nil, []string{u.ID}, "")
-		require.NoError(t, err, "ModifyMembers must remove a member (store.GroupStore.ModifyMembers)")
-	}
+	e.rewriteUser(t, u.ID, gid)
 	assert.Equal(t, snap, seen, "a user read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
 
 	var wg sync.WaitGroup
@@ -119,22 +90,13 @@ func testGroupReadOnly(t *testing.T, e *env) {
 
 	before := e.getGroup(t, g.ID, store.GetOptions{}, "a created group must be readable")
 	view := e.getGroup(t, g.ID, store.GetOptions{ReadOnly: true}, "a created group must be readable")
-	view.DisplayName = "renamed"
-	view.Meta.Location, view.Meta.Version = "https://example.com/Groups/"+g.ID, `W/"x"`
-	for i := range view.Members {
-		view.Members[i].Ref, view.Members[i].Display = "https://example.com/Users/x", "x"
-	}
+	scribbleGroup(view)
 	assert.Equal(t, before, e.getGroup(t, g.ID, store.GetOptions{}, "a group must be readable"),
 		"setting the fields and members of a group read with ReadOnly must change nothing stored "+readOnly)
 
 	seen := e.getGroup(t, g.ID, store.GetOptions{ReadOnly: true}, "a group must be readable")
 	snap := seen.Clone()
-	_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[2]}, []string{ids[0]}, "")
-	require.NoError(t, err, "ModifyMembers must add and remove members (store.GroupStore.ModifyMembers)")
-	next := &resources.Group{ID: g.ID, DisplayName: "read-only renamed", ExternalID: "ext-changed", Members: []resources.Member{{Value: ids[1]}}}
-	e.fitGroup(next)
-	_, err = e.groups.ReplaceGroup(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceGroup of a stored group must succeed (store.GroupStore.ReplaceGroup)")
+	e.rewriteGroup(t, g.ID, ids, "read-only renamed")
 	assert.Equal(t, snap, seen, "a group read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
 
 	var wg sync.WaitGroup
@@ -155,4 +117,72 @@ func testGroupReadOnly(t *testing.T, e *env) {
 		require.NoError(t, err, "ModifyMembers during reads must succeed (store.GroupStore.ModifyMembers)")
 	}
 	wg.Wait()
+}
+
+// scribbleUser sets what the handler sets on a user it reads to answer
+// (its own fields, the groups it loaded), and more: a store that shared
+// any of it with a ReadOnly reader would show it in the next read.
+func scribbleUser(v *resources.User) {
+	v.Password, v.UserName = "secret", "renamed"
+	v.Meta.Location, v.Meta.Version = "https://example.com/Users/"+v.ID, `W/"x"`
+	for i := range v.Groups {
+		v.Groups[i].Ref, v.Groups[i].Type = "https://example.com/Groups/x", "indirect"
+	}
+}
+
+// scribbleGroup is scribbleUser for a group and its members.
+func scribbleGroup(v *resources.Group) {
+	v.DisplayName = "renamed"
+	v.Meta.Location, v.Meta.Version = "https://example.com/Groups/"+v.ID, `W/"x"`
+	for i := range v.Members {
+		v.Members[i].Ref, v.Members[i].Display = "https://example.com/Users/x", "x"
+	}
+}
+
+// rewriteUser changes every kind of value user id holds (a replace that
+// changes its strings, lists, extension and active, an update when the
+// store has one, and its leaving group gid when gid is not ""), so that a
+// value a ReadOnly reader holds and the store changed in place shows.
+func (e *env) rewriteUser(t *testing.T, id, gid string) {
+	t.Helper()
+	next := fullUser()
+	next.ID = id
+	next.Name.GivenName = "Changed"
+	next.Emails[0].Value = "changed@example.com"
+	next.Emails[0].Primary = ptr(false)
+	next.Addresses[0].Locality = "Changed"
+	next.Enterprise.Department = "Changed"
+	next.Enterprise.Manager.Value = "changed-manager"
+	next.Active = ptr(false)
+	e.fitUser(next)
+	_, err := e.users.ReplaceUser(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceUser of a stored user must succeed (store.UserStore.ReplaceUser)")
+	if e.userUp != nil {
+		_, err = e.userUp.UpdateUser(e.ctx, id, "", func(cur *resources.User) (*resources.User, error) {
+			cur.Title = "Changed"
+			if cur.Name != nil {
+				cur.Name.FamilyName = "Changed"
+			}
+			return cur, nil
+		})
+		require.NoError(t, err, "UpdateUser of a stored user must succeed (store.UserUpdater)")
+	}
+	if gid != "" {
+		_, err = e.groups.ModifyMembers(e.ctx, gid, nil, []string{id}, "")
+		require.NoError(t, err, "ModifyMembers must remove a member (store.GroupStore.ModifyMembers)")
+	}
+}
+
+// rewriteGroup is rewriteUser for group gid, whose members are two of
+// ids: it swaps ids[0] for ids[2], then replaces the group by one named
+// name with ids[1] alone, and returns that replacement.
+func (e *env) rewriteGroup(t *testing.T, gid string, ids []string, name string) *resources.Group {
+	t.Helper()
+	_, err := e.groups.ModifyMembers(e.ctx, gid, []string{ids[2]}, []string{ids[0]}, "")
+	require.NoError(t, err, "ModifyMembers must add and remove members (store.GroupStore.ModifyMembers)")
+	next := &resources.Group{ID: gid, DisplayName: name, ExternalID: "ext-changed", Members: []resources.Member{{Value: ids[1]}}}
+	e.fitGroup(next)
+	_, err = e.groups.ReplaceGroup(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceGroup of a stored group must succeed (store.GroupStore.ReplaceGroup)")
+	return next
 }
