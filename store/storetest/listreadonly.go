@@ -62,11 +62,11 @@ func (e *env) listUsersAs(t *testing.T, l readOnlyListing, readOnly bool) []*res
 	return e.listUsers(t, q).Items
 }
 
-// cloneUsers is a deep copy of a page.
-func cloneUsers(us []*resources.User) []*resources.User {
-	out := make([]*resources.User, len(us))
-	for i, u := range us {
-		out[i] = u.Clone()
+// clonePage is a deep copy of a page of users or groups.
+func clonePage[T interface{ Clone() T }](items []T) []T {
+	out := make([]T, len(items))
+	for i, v := range items {
+		out[i] = v.Clone()
 	}
 	return out
 }
@@ -105,7 +105,7 @@ func testUserListReadOnly(t *testing.T, e *env) {
 	snaps := make([][]*resources.User, len(listings))
 	for i, l := range listings {
 		seen[i] = e.listUsersAs(t, l, true)
-		snaps[i] = cloneUsers(seen[i])
+		snaps[i] = clonePage(seen[i])
 	}
 	e.rewriteUser(t, u.ID, gid)
 	for i, l := range listings {
@@ -190,15 +190,6 @@ func (e *env) listGroupsAs(t *testing.T, l readOnlyListing, readOnly bool) []*re
 	return e.listGroups(t, q).Items
 }
 
-// cloneGroups is a deep copy of a page.
-func cloneGroups(gs []*resources.Group) []*resources.Group {
-	out := make([]*resources.Group, len(gs))
-	for i, g := range gs {
-		out[i] = g.Clone()
-	}
-	return out
-}
-
 // testGroupListReadOnly is testUserListReadOnly for groups: the caller's
 // changes to listed groups' fields and members change nothing stored,
 // and the groups listed stay as they were listed when members change and
@@ -229,7 +220,7 @@ func testGroupListReadOnly(t *testing.T, e *env) {
 	snaps := make([][]*resources.Group, len(listings))
 	for i, l := range listings {
 		seen[i] = e.listGroupsAs(t, l, true)
-		snaps[i] = cloneGroups(seen[i])
+		snaps[i] = clonePage(seen[i])
 	}
 	next := e.rewriteGroup(t, g.ID, ids, "list-read-only renamed")
 	for i, l := range listings {
