@@ -379,8 +379,7 @@ func one[R comparable](r R) []R {
 // userRows returns the users of t that may match q, in creation order
 // (from the indexes when the filter allows, else all), whether each of
 // them matches (byName, byExternalID: then the filter is not evaluated),
-// and the
-// document the filter or sortBy reads of each (with the direct groups
+// and the document the filter or sortBy reads of each (with the direct groups
 // when the filter names groups), nil when none is read. The caller holds
 // t.mu.
 func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
