@@ -253,7 +253,11 @@
 // page of a cursor walk (ListUsersAfter, ListGroupsAfter) is one
 // statement that seeks to its position in an index, (tenant, seq) or
 // (tenant, user_name_fold), and counts nothing: the last page of a
-// million users costs what the first does (BENCHMARKS.md). Writes are single
+// million users costs what the first does (BENCHMARKS.md). On PostgreSQL
+// such a read goes to pgx itself on a connection of the pool, and one
+// whose connection the server closed under it (a restart,
+// pg_terminate_backend) runs again on another, up to three times, where
+// it would have been a 500. Writes are single
 // transactions; UpdateUser and UpdateGroup make a read-modify-write one.
 // On PostgreSQL without Config.OnChange, UpdateUser writes a change that
 // keeps the user's emails and phone numbers as a read and one UPDATE on
