@@ -319,7 +319,18 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 			}
 		}
 	}
-	return ctes + "\n\t\t" + out, a.vals, bridged, true
+	return ctes + foldTail + out, a.vals, bridged, true
+}
+
+// foldTail separates the WITH items of a statement foldWrite folded from
+// its final SELECT.
+const foldTail = "\n\t\t"
+
+// foldWith adds WITH items (reading w) to a statement foldWrite folded,
+// after its own and before its final SELECT.
+func foldWith(folded, items string) string {
+	i := strings.LastIndex(folded, foldTail)
+	return folded[:i] + `, ` + items + folded[i:]
 }
 
 // execFolded runs write statement q (bound to vals, no RETURNING) in tx,

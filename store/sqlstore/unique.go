@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -102,12 +103,7 @@ func (s *Store) reindexUnique(ctx context.Context, tx *sql.Tx, users bool, tenan
 // are left alone, so no row is deleted and inserted in one statement.
 func (s *Store) uniqueDiff(a *args, tenant, id string, old, next []query.UniqueKey) string {
 	in := func(k query.UniqueKey, ks []query.UniqueKey) bool {
-		for _, o := range ks {
-			if o.Attr == k.Attr && o.Key == k.Key {
-				return true
-			}
-		}
-		return false
+		return slices.ContainsFunc(ks, func(o query.UniqueKey) bool { return sameKey(o, k) })
 	}
 	u := uniqueOf(true)
 	pt, pid := a.add(tenant), a.add(id)
@@ -136,16 +132,11 @@ func (s *Store) uniqueDiff(a *args, tenant, id string, old, next []query.UniqueK
 // sameUniqueKeys reports whether a write leaves a resource's unique values
 // as they are, so that their rows may stay.
 func sameUniqueKeys(a, b []query.UniqueKey) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i].Attr != b[i].Attr || a[i].Key != b[i].Key {
-			return false
-		}
-	}
-	return true
+	return slices.EqualFunc(a, b, sameKey)
 }
+
+// sameKey reports whether two keys hold the same value of one attribute.
+func sameKey(a, b query.UniqueKey) bool { return a.Attr == b.Attr && a.Key == b.Key }
 
 // uniqueViolation reports whether err is a unique violation of a unique
 // values table (rather than of the resource's own unique names).

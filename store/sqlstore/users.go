@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/scimkit/scim/resources"
@@ -144,7 +143,16 @@ func (s *Store) sameValueRows(a, b *resources.User) bool {
 // unique extension values, so that their rows stay as they are (always,
 // for a model without unique attributes).
 func (s *Store) sameUniqueValues(cur *resources.User, w *userWrite) bool {
-	return len(s.uniqUser) == 0 || sameUniqueKeys(query.UniqueKeys(s.uniqUser, cur.Extensions), w.unique)
+	return sameUniqueKeys(s.uniqueKeysOf(cur), w.unique)
+}
+
+// uniqueKeysOf are the keys of user cur's unique values, none (and no
+// decoding) when the model declares no unique attribute.
+func (s *Store) uniqueKeysOf(cur *resources.User) []query.UniqueKey {
+	if len(s.uniqUser) == 0 {
+		return nil
+	}
+	return query.UniqueKeys(s.uniqUser, cur.Extensions)
 }
 
 // valueAttrs are the multi-valued user attributes kept as rows of
@@ -791,10 +799,9 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	if s.feed.bridge != nil && len(changes) > 0 && !bridged {
 		return nil, updateNeedsLock, nil // the bridge's function runs in a transaction
 	}
-	if !s.sameUniqueValues(cur, w) {
+	if old := s.uniqueKeysOf(cur); !sameUniqueKeys(old, w.unique) {
 		// The unique values' rows ride in the UPDATE's statement, written
 		// only when it writes (the rows are those of the version read).
-		old := query.UniqueKeys(s.uniqUser, cur.Extensions)
 		base := a.vals
 		if folded {
 			base = fv
@@ -802,8 +809,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		ua := &args{d: s.d, vals: append([]any(nil), base...)}
 		if diff := s.uniqueDiff(ua, tenant, c.ID, old, w.unique); diff != "" {
 			if folded {
-				i := strings.LastIndex(fq, "\n\t\t") // before the statement's final SELECT
-				fq = fq[:i] + `, ` + diff + fq[i:]
+				fq = foldWith(fq, diff)
 			} else {
 				fq = `WITH w AS (` + q + ` RETURNING version), ` + diff + ` SELECT w.version, 0::bigint FROM w`
 			}
