@@ -14,7 +14,7 @@
 // One *Store implements store.UserStore, store.GroupStore,
 // store.MembershipReader, store.UserUpdater, store.GroupUpdater,
 // store.CheckedMemberModifier, store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
-// tokens.Store, tokens.Rotator, admin.RequestLog
+// store.UniqueEnforcer, tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
 // is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
 // processes sharing one database. With Config.ChangeFeed, Feed returns its
@@ -215,13 +215,15 @@
 // resource's value is a row of scim_user_unique or scim_group_unique
 // keyed (tenant, attr, value_key), value_key being query.UniqueKeys' key
 // (case-folded unless the attribute is caseExact), written in the
-// transaction of the write (on PostgreSQL a create's rows ride in its one
-// statement), so the primary key decides between concurrent writes, and
+// transaction of the write (on PostgreSQL a user's create carries them in
+// its one statement), so the primary key decides between concurrent writes, and
 // a violation is store.ErrConflict naming the attribute
 // (query.UniqueConflict). Rows go with their resource (ON DELETE
-// CASCADE). A write that keeps the value leaves its row alone; one that
-// changes it costs a DELETE and an INSERT, which on PostgreSQL ride in
-// UpdateUser's conditional UPDATE (TestUniqueAttributeBudget). After
+// CASCADE). UpdateUser leaves the rows of the values it keeps alone; a
+// value it changes costs a DELETE and an INSERT, which on PostgreSQL ride
+// in its conditional UPDATE (TestUniqueAttributeBudget). The other writes
+// over a stored resource (ReplaceUser, a group's replace or update)
+// delete the resource's rows and insert them again. After
 // declaring an attribute unique over data already stored, run Reindex
 // once to file the values written before.
 //

@@ -124,7 +124,8 @@ type Config struct {
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
 // store.MembershipReader, store.UserUpdater, store.GroupUpdater,
-// store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
+// store.CheckedMemberModifier, store.UserCursorLister,
+// store.GroupCursorLister, store.ModelProvider, store.UniqueEnforcer,
 // tokens.Store, tokens.Rotator, admin.RequestLog
 // and admin.BatchRecorder; Feed returns its change feed. Create it with Open or New and Close it when done. It
 // is safe for concurrent use.
