@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -229,25 +228,19 @@ func testCheckedConcurrent(t *testing.T, e *env) {
 		initial[i] = resources.Member{Value: id}
 	}
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended", Members: initial})
-	var wg sync.WaitGroup
-	errs := make([]error, updaters)
-	for i := range updaters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var remove []string
-			if i%4 == 0 {
-				remove = []string{old[i/4]}
+	errs := concurrently(updaters, func(i int) error {
+		var remove []string
+		if i%4 == 0 {
+			remove = []string{old[i/4]}
+		}
+		_, err := cm.ModifyMembersChecked(e.ctx, g.ID, []string{ids[i]}, remove, "", func(cur *resources.Group) error {
+			if cur.DisplayName != "contended" {
+				return fmt.Errorf("check %d saw displayName %q", i, cur.DisplayName)
 			}
-			_, errs[i] = cm.ModifyMembersChecked(e.ctx, g.ID, []string{ids[i]}, remove, "", func(cur *resources.Group) error {
-				if cur.DisplayName != "contended" {
-					return fmt.Errorf("check %d saw displayName %q", i, cur.DisplayName)
-				}
-				return nil
-			})
-		}()
-	}
-	wg.Wait()
+			return nil
+		})
+		return err
+	})
 	for i, err := range errs {
 		require.NoError(t, err, `concurrent ModifyMembersChecked %d with ifVersion "" and a passing check must succeed %s`, i, mc)
 	}
