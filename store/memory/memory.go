@@ -15,7 +15,9 @@
 // its own indexes; a resource of another tenant does not exist for it.
 //
 // Lists are answered by query.Select, the helper a host's store uses too,
-// on a document kept per resource, made on first use after each write. An equality test that
+// on a document kept per resource, made on first use after each write,
+// but for a lone userName, externalId or group displayName lookup, paged
+// straight from its index. An equality test that
 // an index can answer (userName, externalId, emails.value, id, or a
 // group's displayName, externalId, id or members.value), alone or as one
 // side of an "and" (or both sides of an "or"), picks the candidates from
@@ -23,8 +25,8 @@
 // the store's model (WithModel).
 //
 // Attributes of the host's extensions declared Uniqueness server or global
-// are unique per tenant (store.UniqueEnforcer): an index per attribute,
-// checked and updated under the tenant's lock in the same step as each
+// are unique per tenant (store.UniqueEnforcer): one index per tenant and
+// resource type, keyed by attribute and value, checked and updated under the tenant's lock in the same step as each
 // write, under query.UniqueKeys' key.
 //
 // WithChangeFeed keeps a change feed (Store.Feed, store.ChangeFeed) under
@@ -138,8 +140,9 @@ type indexKeys struct {
 	userName, userExt, email, groupName, groupExt func(string) string
 }
 
-// EnforcesUniqueAttributes reports true: the store keeps an index per
-// extension attribute its model declares unique, checked and updated under
+// EnforcesUniqueAttributes reports true: the store indexes the values of
+// the extension attributes its model declares unique (per tenant and
+// resource type, keyed by attribute and value), checked and updated under
 // the tenant's lock in the same step as each write (store.UniqueEnforcer).
 func (s *Store) EnforcesUniqueAttributes() bool { return true }
 
