@@ -59,7 +59,8 @@ type kind[T any] struct {
 	updater func(ctx context.Context, id string, withMembers bool, change func(cur T) (T, error)) (T, error)
 	remove  func(ctx context.Context, id, ifVersion string) error
 	// list reads one page; with q.ReadOnly (every list the handler
-	// answers, see listParams) its resources are views as view's are.
+	// answers, see listParams) its resources are the store's, to be
+	// read only: render gives those it answers their own copies (own).
 	list func(ctx context.Context, q store.Query) (store.Page[T], error)
 	// listAfter, when the store pages by position
 	// (store.UserCursorLister, store.GroupCursorLister), reads one page
@@ -77,6 +78,11 @@ type kind[T any] struct {
 	// keeps on the stack, where one passed through the prepare field is
 	// made on the heap.
 	prepareOne func(r *http.Request, base string, proj *projection, v T, fresh bool) error
+	// own, when not nil, gives resources listed with store.Query.ReadOnly
+	// their own copies of what prepare writes through a pointer
+	// (ownUsers). render calls it on the resources it answers alone: a
+	// merged page across types reads many more than it sends.
+	own func(items []T)
 
 	// created reports the events of a create; changed those of an
 	// update from before to after (members tells whether both carry
@@ -500,6 +506,9 @@ func (k *kind[T]) cursors() bool { return k.listAfter != nil }
 // render readies resources for a response: prepare, and meta.version as
 // the entity tag the ETag header carries.
 func (k *kind[T]) render(r *http.Request, base string, proj *projection, items []T, fresh bool) error {
+	if k.own != nil {
+		k.own(items) // render's items are list pages, read with ReadOnly
+	}
 	if err := k.prepare(r, base, proj, items, fresh); err != nil {
 		return err
 	}

@@ -48,14 +48,11 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			return err
 		},
 		list: func(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-			page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
-			if q.ReadOnly {
-				h.ownUsers(page.Items)
-			}
-			return page, err
+			return call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) { return us.ListUsers(ctx, q) })
 		},
 		listAfter: userListAfter(h, us),
 		prepare:   h.prepareUsers,
+		own:       h.ownUsers,
 		prepareOne: func(r *http.Request, base string, proj *projection, u *resources.User, fresh bool) error {
 			one := [1]*resources.User{u}
 			return h.prepareUsers(r, base, proj, one[:], fresh)
@@ -78,13 +75,9 @@ func userListAfter(h *handler, us store.UserStore) func(context.Context, store.Q
 		return nil
 	}
 	return func(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
-		page, err := call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.User], error) {
+		return call(h, ctx, func(ctx context.Context) (store.CursorPage[*resources.User], error) {
 			return cl.ListUsersAfter(ctx, q, after)
 		})
-		if q.ReadOnly {
-			h.ownUsers(page.Items)
-		}
-		return page, err
 	}
 }
 
@@ -128,7 +121,7 @@ func (h *handler) ownUser(u *resources.User) {
 }
 
 // ownUsers is ownUser for each user of a page listed with
-// store.Query.ReadOnly.
+// store.Query.ReadOnly (kind.own).
 func (h *handler) ownUsers(users []*resources.User) {
 	for _, u := range users {
 		h.ownUser(u)
