@@ -63,8 +63,10 @@ func (h *handler) walkValues(path valuePath, v any) error {
 	switch x := v.(type) {
 	case string:
 		limit := h.cfg.MaxValueBytes
-		if len(x) > h.cfg.MaxKeyBytes && (keyAttributes[path.String()] || h.uniqueAttrs[path.String()]) {
-			limit = h.cfg.MaxKeyBytes
+		if len(x) > h.cfg.MaxKeyBytes {
+			if p := path.String(); keyAttributes[p] || h.uniqueAttrs[p] {
+				limit = h.cfg.MaxKeyBytes
+			}
 		}
 		if strings.IndexByte(x, 0) >= 0 {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "attribute %q contains a NUL character (\\u0000), which cannot be stored", path)
