@@ -99,15 +99,13 @@ func (l *logWriter) flush() {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 	l.mu.Lock()
-	b := l.buf
-	l.buf, l.spare = l.spare[:0], nil
-	l.mu.Unlock()
-	if len(b) == 0 {
-		l.mu.Lock()
-		l.spare = b
+	if len(l.buf) == 0 {
 		l.mu.Unlock()
 		return
 	}
+	b := l.buf
+	l.buf, l.spare = l.spare[:0], nil
+	l.mu.Unlock()
 	_, _ = l.w.Write(b)
 	if cap(b) > maxLogBuffer {
 		return // a burst's buffer is left to the collector, not kept
