@@ -39,12 +39,14 @@ type cursorPayload struct {
 	W []string `json:"w,omitempty"`
 }
 
-// mergedScope is the R of a cursor of walkMerged, which is in every type
-// at once; no resource type has this name.
+// mergedScope is the scope of the root query's cursors (GET / and POST
+// /.search, walkCursor's and walkMerged's), and the R of a cursor of
+// walkMerged, which is in every type at once; no resource type has this
+// name.
 const mergedScope = "*"
 
 // queryHash binds a cursor to the query a client must repeat: the list's
-// scope (a resource type, or "*" for /.search), the filter as sent,
+// scope (a resource type, or mergedScope for the root query), the filter as sent,
 // sortBy case-folded and sortOrder as ascending or descending. count and
 // attributes may change between pages.
 func queryHash(scope string, rl rawList) string {
@@ -160,6 +162,21 @@ func checkCursorRequest(rl rawList, parts []part) error {
 	return nil
 }
 
+// startWalk checks a cursor request over parts and opens its cursor: the
+// query's hash, and the cursor's payload, or first when the request
+// starts the walk (an empty cursor).
+func (h *handler) startWalk(ctx context.Context, rl rawList, scope string, parts []part) (hash string, p cursorPayload, first bool, err error) {
+	if err = checkCursorRequest(rl, parts); err != nil {
+		return "", p, false, err
+	}
+	hash = queryHash(scope, rl)
+	if *rl.cursor == "" {
+		return hash, p, true, nil
+	}
+	p, err = h.openCursor(ctx, *rl.cursor, hash)
+	return hash, p, false, err
+}
+
 // walkCursor answers one page of a cursor walk over parts in order (a
 // resource type's list, or POST /.search and GET /: the order listAll
 // gives, unless every type has the sortBy attribute: walkMerged), the cursor
@@ -167,18 +184,13 @@ func checkCursorRequest(rl rawList, parts []part) error {
 // endpoint from being taken at another.
 func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList, scope string, parts []part) {
 	ctx := r.Context()
-	if err := checkCursorRequest(rl, parts); err != nil {
+	hash, p, first, err := h.startWalk(ctx, rl, scope, parts)
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	hash := queryHash(scope, rl)
 	start, pos := 0, ""
-	if *rl.cursor != "" {
-		p, err := h.openCursor(ctx, *rl.cursor, hash)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	if !first {
 		start = -1
 		for i, pt := range parts {
 			if pt.k.resourceType().Name == p.R {
@@ -234,18 +246,13 @@ func (h *handler) walkCursor(w http.ResponseWriter, r *http.Request, rl rawList,
 // comes twice and none that existed for the whole walk is skipped.
 func (h *handler) walkMerged(w http.ResponseWriter, r *http.Request, rl rawList, parts []part) {
 	ctx := r.Context()
-	if err := checkCursorRequest(rl, parts); err != nil {
+	hash, p, first, err := h.startWalk(ctx, rl, mergedScope, parts)
+	if err != nil {
 		h.writeError(w, r, err)
 		return
 	}
-	hash := queryHash(mergedScope, rl)
 	pos := make([]string, len(parts))
-	if *rl.cursor != "" {
-		p, err := h.openCursor(ctx, *rl.cursor, hash)
-		if err != nil {
-			h.writeError(w, r, err)
-			return
-		}
+	if !first {
 		if p.R != mergedScope || len(p.W) != len(parts) {
 			h.writeError(w, r, errInvalidCursor("issued for another resource type"))
 			return

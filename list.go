@@ -963,7 +963,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		return
 	}
 	if rl.cursor != nil {
-		h.walkCursor(w, r, rl, "*", parts)
+		h.walkCursor(w, r, rl, mergedScope, parts)
 		return
 	}
 	start := parts[0].lp.query.StartIndex
