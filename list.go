@@ -1172,16 +1172,17 @@ func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []
 // descending). An attribute no type defines is left alone, and err stands.
 func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filter.Expr, err error) (lp listParams, skip, unsorted bool, _ error) {
 	rt := k.resourceType()
-	lacks := func(p filter.AttrPath) bool {
+	// definer is the other type that defines p when k lacks it, else nil.
+	definer := func(p filter.AttrPath) lister {
 		if !rt.Resolve(p).Missing {
-			return false
+			return nil
 		}
 		for _, o := range kinds {
 			if o != k && !o.resourceType().Resolve(p).Missing {
-				return true
+				return o
 			}
 		}
-		return false
+		return nil
 	}
 	// unassigned decides a comparison (a Compare, Present or ValuePath)
 	// on a path k lacks as the type defining it decides it for a
@@ -1190,20 +1191,16 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 	// (the filter is wrong for that type too) counts as false: that
 	// type's own list answers with it.
 	unassigned := func(leaf filter.Expr, p filter.AttrPath) (truth, lacked bool) {
-		if !rt.Resolve(p).Missing {
+		o := definer(p)
+		if o == nil {
 			return false, false
 		}
-		for _, o := range kinds {
-			if o != k && !o.resourceType().Resolve(p).Missing {
-				ok, err := o.evaluator().Match(leaf, map[string]any{})
-				return err == nil && ok, true
-			}
-		}
-		return false, false
+		ok, err := o.evaluator().Match(leaf, map[string]any{})
+		return err == nil && ok, true
 	}
 	changed := false
 	if rl.sortBy != "" {
-		if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && lacks(p.AttrPath) {
+		if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && definer(p.AttrPath) != nil {
 			rl.sortBy, unsorted, changed = "", true, true
 		}
 	}
