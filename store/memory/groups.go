@@ -119,12 +119,7 @@ func (t *tenant) groupNameFree(key, name string, self *groupRec) error {
 
 // groupUniqueFree is userUniqueFree for groups.
 func (t *tenant) groupUniqueFree(keys []query.UniqueKey, self *groupRec) error {
-	for _, k := range keys {
-		if o := t.uniqGroups[uniqueIndexKey(k)]; o != nil && o != self {
-			return query.UniqueConflict(k)
-		}
-	}
-	return nil
+	return uniqueFree(t.uniqGroups, keys, self)
 }
 
 // setGroup files r under g, its displayName under key, its unique
@@ -140,12 +135,7 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string,
 	r.name = key
 	t.byGroupName[r.name] = r
 	r.unique = uk
-	for _, k := range uk {
-		if t.uniqGroups == nil {
-			t.uniqGroups = map[string]*groupRec{}
-		}
-		t.uniqGroups[uniqueIndexKey(k)] = r
-	}
+	indexUnique(&t.uniqGroups, uk, r)
 	r.hasExt = g.ExternalID != ""
 	if r.hasExt {
 		r.ext = s.key.groupExt(g.ExternalID)
@@ -157,11 +147,7 @@ func (t *tenant) unindexGroup(r *groupRec) {
 	if t.byGroupName[r.name] == r {
 		delete(t.byGroupName, r.name)
 	}
-	for _, k := range r.unique {
-		if key := uniqueIndexKey(k); t.uniqGroups[key] == r {
-			delete(t.uniqGroups, key)
-		}
-	}
+	unindexUnique(t.uniqGroups, r.unique, r)
 	if r.hasExt {
 		removeFromSet(t.byGroupExt, r.ext, r)
 	}

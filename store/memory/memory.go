@@ -149,6 +149,37 @@ func (s *Store) EnforcesUniqueAttributes() bool { return true }
 // uniqueIndexKey is the key of k in tenant.uniqUsers and uniqGroups.
 func uniqueIndexKey(k query.UniqueKey) string { return k.Attr + "\x00" + k.Key }
 
+// uniqueFree returns ErrConflict (query.UniqueConflict) when one of keys
+// is taken in idx by a record other than self.
+func uniqueFree[R comparable](idx map[string]R, keys []query.UniqueKey, self R) error {
+	var none R
+	for _, k := range keys {
+		if o := idx[uniqueIndexKey(k)]; o != none && o != self {
+			return query.UniqueConflict(k)
+		}
+	}
+	return nil
+}
+
+// indexUnique files r under each of keys in *idx, made on first use.
+func indexUnique[R any](idx *map[string]R, keys []query.UniqueKey, r R) {
+	for _, k := range keys {
+		if *idx == nil {
+			*idx = map[string]R{}
+		}
+		(*idx)[uniqueIndexKey(k)] = r
+	}
+}
+
+// unindexUnique drops keys from idx where they are r's.
+func unindexUnique[R comparable](idx map[string]R, keys []query.UniqueKey, r R) {
+	for _, k := range keys {
+		if key := uniqueIndexKey(k); idx[key] == r {
+			delete(idx, key)
+		}
+	}
+}
+
 // Model returns the model the store was built with (WithModel).
 func (s *Store) Model() *resources.Model { return s.model }
 

@@ -70,12 +70,7 @@ func (t *tenant) userNameFree(key, name string, self *userRec) error {
 // userUniqueFree returns ErrConflict when one of the unique keys is taken
 // by a user other than self. The caller holds t.mu.
 func (t *tenant) userUniqueFree(keys []query.UniqueKey, self *userRec) error {
-	for _, k := range keys {
-		if o := t.uniqUsers[uniqueIndexKey(k)]; o != nil && o != self {
-			return query.UniqueConflict(k)
-		}
-	}
-	return nil
+	return uniqueFree(t.uniqUsers, keys, self)
 }
 
 // userKeysOf computes the index keys of u.
@@ -119,12 +114,7 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
 	for _, e := range r.keys.emails {
 		addToSet(t.byEmail, e, r)
 	}
-	for _, uk := range r.keys.unique {
-		if t.uniqUsers == nil {
-			t.uniqUsers = map[string]*userRec{}
-		}
-		t.uniqUsers[uniqueIndexKey(uk)] = r
-	}
+	indexUnique(&t.uniqUsers, r.keys.unique, r)
 }
 
 func (t *tenant) unindexUser(r *userRec) {
@@ -137,11 +127,7 @@ func (t *tenant) unindexUser(r *userRec) {
 	for _, e := range r.keys.emails {
 		removeFromSet(t.byEmail, e, r)
 	}
-	for _, uk := range r.keys.unique {
-		if key := uniqueIndexKey(uk); t.uniqUsers[key] == r {
-			delete(t.uniqUsers, key)
-		}
-	}
+	unindexUnique(t.uniqUsers, r.keys.unique, r)
 }
 
 // userDoc renders the filter document of u (query.UserDoc: the password
