@@ -20,7 +20,8 @@ import (
 // USERNAME), is refused with an *AttrError naming it, as a request is
 // (namesOnce).
 func (u *User) UnmarshalJSON(data []byte) error {
-	if mayHoldURN(data) {
+	hasURN := mayHoldURN(data) // the one scan for a URN: a body without one is read as it is
+	if hasURN {
 		var err error
 		if data, err = unqualifyJSON(data, UserSchema, EnterpriseUserSchema); err != nil {
 			return err
@@ -35,6 +36,9 @@ func (u *User) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*u = User(p)
+	if !hasURN {
+		return nil
+	}
 	exts, err := extensionObjects(data, UserSchema)
 	if err != nil {
 		return err
@@ -98,7 +102,8 @@ func (e *EnterpriseUser) unmarshal(data []byte, checkNames bool) error {
 // Extensions, and an attribute named by the core schema's URN is read as
 // a request reads it (unqualifyJSON). A member given twice is refused, as User's are.
 func (g *Group) UnmarshalJSON(data []byte) error {
-	if mayHoldURN(data) {
+	hasURN := mayHoldURN(data) // as in User.UnmarshalJSON
+	if hasURN {
 		var err error
 		if data, err = unqualifyJSON(data, GroupSchema, ""); err != nil {
 			return err
@@ -113,6 +118,9 @@ func (g *Group) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	*g = Group(p)
+	if !hasURN {
+		return nil
+	}
 	exts, err := extensionObjects(data, GroupSchema)
 	if err != nil {
 		return err
@@ -236,16 +244,14 @@ func dropFoldingNames(v any) any {
 }
 
 // extensionObjects returns the members of a JSON object whose keys are
-// schema URNs other than core (nil when there are none). A URN given in
+// schema URNs other than core (nil when there are none); its callers
+// call it only when mayHoldURN(data). A URN given in
 // two spellings (names.Equal: "urn:...:enterprise:2.0:User" and
 // "URN:...:ENTERPRISE:2.0:USER") is refused, as a request body giving it
 // twice is (resources.Normalize), rather than reading one of the two as
 // Go's map order falls; the keys are sorted (jsonscan.SortedKeys) so that
 // the spelling named in the error is the same every time.
 func extensionObjects(data []byte, core string) (map[string]json.RawMessage, error) {
-	if !mayHoldURN(data) {
-		return nil, nil
-	}
 	var all map[string]json.RawMessage
 	if err := json.Unmarshal(data, &all); err != nil {
 		return nil, err
