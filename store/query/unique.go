@@ -67,15 +67,15 @@ func UniqueKeys(attrs []resources.UniqueAttribute, exts map[string]json.RawMessa
 		if len(v) == 0 || string(v) == "null" {
 			continue
 		}
-		key, value := uniqueKey(ua.Attr, v)
-		folded := !ua.Attr.CaseExact && (ua.Attr.Type == resources.TypeString || ua.Attr.Type == resources.TypeReference)
+		key, value, folded := uniqueKey(ua.Attr, v)
 		out = append(out, UniqueKey{Attr: ua.Name(), Key: key, Value: value, folded: folded})
 	}
 	return out
 }
 
-// uniqueKey returns the key and the text of the JSON value v of a.
-func uniqueKey(a *resources.Attribute, v json.RawMessage) (key, value string) {
+// uniqueKey returns the key and the text of the JSON value v of a, and
+// whether the key is the value case-folded.
+func uniqueKey(a *resources.Attribute, v json.RawMessage) (key, value string, folded bool) {
 	value = string(v)
 	var s string
 	if v[0] == '"' && json.Unmarshal(v, &s) == nil {
@@ -84,26 +84,26 @@ func uniqueKey(a *resources.Attribute, v json.RawMessage) (key, value string) {
 	switch a.Type {
 	case resources.TypeString, resources.TypeReference:
 		if a.CaseExact {
-			return value, value
+			return value, value, false
 		}
-		return Fold(value), value // UniqueKeys marks it folded
+		return Fold(value), value, true
 	case resources.TypeInteger, resources.TypeDecimal:
 		// Not math/big: "1e999999999" is a short value and a huge number.
 		if n, err := strconv.ParseInt(value, 10, 64); err == nil {
-			return strconv.FormatInt(n, 10), value
+			return strconv.FormatInt(n, 10), value, false
 		}
 		if f, err := strconv.ParseFloat(value, 64); err == nil {
 			if f == float64(int64(f)) {
-				return strconv.FormatInt(int64(f), 10), value
+				return strconv.FormatInt(int64(f), 10), value, false
 			}
-			return strconv.FormatFloat(f, 'g', -1, 64), value
+			return strconv.FormatFloat(f, 'g', -1, 64), value, false
 		}
 	case resources.TypeDateTime:
 		if t, ok := ParseTime(value); ok {
-			return t.UTC().Format(time.RFC3339Nano), value
+			return t.UTC().Format(time.RFC3339Nano), value, false
 		}
 	}
-	return value, value
+	return value, value, false
 }
 
 // UniqueConflict returns the store.ErrConflict a store reports when k's
