@@ -102,7 +102,7 @@ func newHandler(cfg Config) (*handler, error) {
 		}
 	}
 	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil,
-		narrowEnterprise: narrowsEnterprise(model.User)}
+		narrowEnterprise: model.User.NarrowsExtension(resources.EnterpriseUserSchema)}
 	for _, rt := range []*resources.ResourceType{model.User, model.Group} {
 		for _, ua := range rt.UniqueAttributes() {
 			if h.uniqueAttrs == nil {

@@ -128,17 +128,6 @@ func (h *handler) ownUsers(users []*resources.User) {
 	}
 }
 
-// narrowsEnterprise reports whether rt leaves out the enterprise
-// extension or one of its attributes.
-func narrowsEnterprise(rt *resources.ResourceType) bool {
-	for _, a := range []string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"} {
-		if rt.Omits(resources.EnterpriseUserSchema + ":" + a) {
-			return true
-		}
-	}
-	return false
-}
-
 // userUpdater is the store's UserUpdater as the pipeline calls it, or nil.
 func userUpdater(h *handler, us store.UserStore) func(context.Context, string, bool, func(*resources.User) (*resources.User, error)) (*resources.User, error) {
 	up, ok := us.(store.UserUpdater)

@@ -171,6 +171,26 @@ func (rt *ResourceType) Omits(path string) bool {
 	return !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing
 }
 
+// NarrowsExtension reports whether the model's type leaves out the
+// extension urn, or one of its attributes, that the full type has: what
+// FitUser (for the enterprise extension) clears from a user read.
+func (rt *ResourceType) NarrowsExtension(urn string) bool {
+	if rt.full == nil {
+		return false
+	}
+	full := rt.full.Extension(urn)
+	if full == nil {
+		return false
+	}
+	ext := rt.Extension(urn)
+	for _, a := range full.Attributes {
+		if ext == nil || ext.Attr(a.Name) == nil {
+			return true
+		}
+	}
+	return false
+}
+
 // FitUser clears from u every attribute the model's User type leaves out (see
 // ModelConfig.UserAttributes), so that a user read from a store (one
 // stored before the host narrowed its model, or with the groups a store

@@ -249,3 +249,25 @@ func TestFitUser(t *testing.T) {
 		assert.Equal(t, &resources.Group{ID: "g", DisplayName: "G"}, g)
 	})
 }
+
+func TestNarrowsExtension(t *testing.T) {
+	all := []string{ent + ":employeeNumber", ent + ":costCenter", ent + ":organization", ent + ":division", ent + ":department", ent + ":manager"}
+	tests := []struct {
+		name string
+		cfg  resources.ModelConfig
+		want bool
+	}{
+		{"no subset", resources.ModelConfig{}, false},
+		{"a core subset, every enterprise attribute", resources.ModelConfig{UserAttributes: append(userCore("addresses"), all...)}, false},
+		{"one enterprise attribute left out", resources.ModelConfig{UserAttributes: append(userCore(), all[1:]...)}, true},
+		{"the enterprise extension left out", resources.ModelConfig{UserAttributes: userCore()}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, err := resources.NewModel(tt.cfg)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, m.User.NarrowsExtension(ent))
+			assert.False(t, m.User.NarrowsExtension("urn:example:none"), "an extension the full type lacks is never narrowed")
+		})
+	}
+}
