@@ -383,18 +383,11 @@ func one[R comparable](r R) []R {
 // when the filter names groups), nil when none is read. The caller holds
 // t.mu.
 func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
-	var cands []*userRec
-	matched := false
 	if v, ok := byName(q.Filter, s.model.User, "userName"); ok {
-		cands, matched = one(t.byUserName[s.key.userName(v)]), true
-	} else if v, ok := byExternalID(q.Filter, s.model.User); ok {
-		cands, matched = inOrder(t.byUserExt[s.key.userExt(v)]), true
+		return lookupRows(one(t.byUserName[s.key.userName(v)]), q)
 	}
-	if matched {
-		if q.SortBy == "" {
-			return cands, true, nil
-		}
-		return cands, true, func(r *userRec) (map[string]any, error) { return r.document(), nil }
+	if v, ok := byExternalID(q.Filter, s.model.User); ok {
+		return lookupRows(inOrder(t.byUserExt[s.key.userExt(v)]), q)
 	}
 	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	cands, planned := s.planUsers(t, q.Filter)
@@ -409,21 +402,24 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*user
 	}
 }
 
+// lookupRows is the answer of userRows or groupRows to a lookup by name
+// or externalId: every candidate matches, and a document is read only for
+// a sortBy.
+func lookupRows[R interface{ document() map[string]any }](cands []R, q store.Query) ([]R, bool, func(R) (map[string]any, error)) {
+	if q.SortBy == "" {
+		return cands, true, nil
+	}
+	return cands, true, func(r R) (map[string]any, error) { return r.document(), nil }
+}
+
 // groupRows is userRows for groups (with the members when the filter
 // names members).
 func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*groupRec) (map[string]any, error)) {
-	var cands []*groupRec
-	matched := false
 	if v, ok := byName(q.Filter, s.model.Group, "displayName"); ok {
-		cands, matched = one(t.byGroupName[s.key.groupName(v)]), true
-	} else if v, ok := byExternalID(q.Filter, s.model.Group); ok {
-		cands, matched = inOrder(t.byGroupExt[s.key.groupExt(v)]), true
+		return lookupRows(one(t.byGroupName[s.key.groupName(v)]), q)
 	}
-	if matched {
-		if q.SortBy == "" {
-			return cands, true, nil
-		}
-		return cands, true, func(r *groupRec) (map[string]any, error) { return r.document(), nil }
+	if v, ok := byExternalID(q.Filter, s.model.Group); ok {
+		return lookupRows(inOrder(t.byGroupExt[s.key.groupExt(v)]), q)
 	}
 	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 	cands, planned := s.planGroups(t, q.Filter)
