@@ -50,28 +50,10 @@ func testUserReadOnly(t *testing.T, e *env) {
 	e.rewriteUser(t, u.ID, gid)
 	assert.Equal(t, snap, seen, "a user read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
 
-	var wg sync.WaitGroup
-	for range 2 {
-		wg.Go(func() {
-			for range 20 {
-				v, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ReadOnly: true})
-				if assert.NoError(t, err, "GetUser with ReadOnly during writes") {
-					_, err = json.Marshal(v) // reads all of it
-					assert.NoError(t, err)
-				}
-			}
-		})
-	}
-	for i := range 20 {
-		w := fullUser()
-		w.ID = u.ID
-		w.Emails[0].Value = "w" + string(rune('a'+i)) + "@example.com"
-		w.Enterprise.Department = "W"
-		e.fitUser(w)
-		_, err := e.users.ReplaceUser(e.ctx, w, "")
-		require.NoError(t, err, "ReplaceUser during reads must succeed (store.UserStore.ReplaceUser)")
-	}
-	wg.Wait()
+	readDuringWrites(t, 20, func() {
+		v, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{ReadOnly: true})
+		readsWhole(t, v, err, "GetUser with ReadOnly during writes")
+	}, func(i int) { e.replaceUserAgain(t, u.ID, i, "reads") })
 }
 
 // testGroupReadOnly is testUserReadOnly for groups: GetGroup with
@@ -99,24 +81,56 @@ func testGroupReadOnly(t *testing.T, e *env) {
 	e.rewriteGroup(t, g.ID, ids, "read-only renamed")
 	assert.Equal(t, snap, seen, "a group read with ReadOnly must stay as it was read when the stored one changes "+readOnly)
 
+	readDuringWrites(t, 20, func() {
+		v, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ReadOnly: true})
+		readsWhole(t, v, err, "GetGroup with ReadOnly during writes")
+	}, func(i int) { e.rotateMembers(t, g.ID, ids, i, "reads") })
+}
+
+// readDuringWrites runs two readers, each calling read rounds times,
+// while write(i) runs for i from 0 to 19, and waits for the readers: the
+// race detector sees a store that changes in place what it shared.
+func readDuringWrites(t *testing.T, rounds int, read func(), write func(i int)) {
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			for range 20 {
-				v, err := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{ReadOnly: true})
-				if assert.NoError(t, err, "GetGroup with ReadOnly during writes") {
-					_, err = json.Marshal(v)
-					assert.NoError(t, err)
-				}
+			for range rounds {
+				read()
 			}
 		})
 	}
 	for i := range 20 {
-		add, remove := []string{ids[i%3]}, []string{ids[(i+1)%3]}
-		_, err := e.groups.ModifyMembers(e.ctx, g.ID, add, remove, "")
-		require.NoError(t, err, "ModifyMembers during reads must succeed (store.GroupStore.ModifyMembers)")
+		write(i)
 	}
 	wg.Wait()
+}
+
+// readsWhole checks that a read during writes succeeded, and reads all
+// of what it returned.
+func readsWhole(t *testing.T, v any, err error, msgAndArgs ...any) {
+	if assert.NoError(t, err, msgAndArgs...) {
+		_, err = json.Marshal(v) // reads all of it
+		assert.NoError(t, err)
+	}
+}
+
+// replaceUserAgain is the i-th of readDuringWrites' replaces of user id.
+func (e *env) replaceUserAgain(t *testing.T, id string, i int, during string) {
+	w := fullUser()
+	w.ID = id
+	w.Emails[0].Value = "w" + string(rune('a'+i)) + "@example.com"
+	w.Enterprise.Department = "W"
+	e.fitUser(w)
+	_, err := e.users.ReplaceUser(e.ctx, w, "")
+	require.NoError(t, err, "ReplaceUser during "+during+" must succeed (store.UserStore.ReplaceUser)")
+}
+
+// rotateMembers is the i-th of readDuringWrites' member changes of group
+// gid, whose members are among ids (three).
+func (e *env) rotateMembers(t *testing.T, gid string, ids []string, i int, during string) {
+	add, remove := []string{ids[i%3]}, []string{ids[(i+1)%3]}
+	_, err := e.groups.ModifyMembers(e.ctx, gid, add, remove, "")
+	require.NoError(t, err, "ModifyMembers during "+during+" must succeed (store.GroupStore.ModifyMembers)")
 }
 
 // scribbleUser sets what the handler sets on a user it reads to answer
