@@ -465,40 +465,25 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 	const atomic = "(store.GroupStore.ModifyMembers: one atomic step, concurrent calls never lose an update)"
 	ids := e.createUserIDs(t, "c", n)
 	g := e.createGroup(t, &resources.Group{DisplayName: "busy"})
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, errs[i] = e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[i]}, nil, "")
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := concurrently(n, func(i int) error {
+		_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[i]}, nil, "")
+		return err
+	})
 	for _, err := range errs {
 		require.NoError(t, err, `concurrent ModifyMembers with ifVersion "" must all succeed `+atomic)
 	}
 	assert.ElementsMatch(t, ids, e.members(t, g.ID), "every concurrent ModifyMembers must be kept "+atomic)
 
 	// And concurrent removals of half while the other half is re-added.
-	start = make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if i%2 == 0 {
-				_, errs[i] = e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{ids[i]}, "")
-			} else {
-				_, errs[i] = e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[i]}, nil, "")
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs = concurrently(n, func(i int) error {
+		var err error
+		if i%2 == 0 {
+			_, err = e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{ids[i]}, "")
+		} else {
+			_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[i]}, nil, "")
+		}
+		return err
+	})
 	var odd []string
 	for i, err := range errs {
 		require.NoError(t, err, `concurrent ModifyMembers with ifVersion "" must all succeed `+atomic)
@@ -712,19 +697,10 @@ func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
 
 func testConcurrentCreateGroup(t *testing.T, e *env) {
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			_, errs[i] = e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "Race"})
-		}()
-	}
-	close(start)
-	wg.Wait()
+	errs := concurrently(n, func(int) error {
+		_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "Race"})
+		return err
+	})
 	ok := 0
 	for _, err := range errs {
 		if err == nil {

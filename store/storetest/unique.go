@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -255,24 +254,6 @@ func testUniqueUserTenants(t *testing.T, e *env) {
 	e.createUser(t, &resources.User{UserName: "a", Extensions: u.ext("A-1", false)})
 	_, err := e.users.CreateUser(e.other(), &resources.User{UserName: "a", Extensions: u.ext("A-1", false)})
 	require.NoError(t, err, "the same value in another tenant is no conflict: uniqueness is per tenant (store.UniqueEnforcer)")
-}
-
-// concurrently runs n calls of f at once and returns their errors.
-func concurrently(n int, f func(i int) error) []error {
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return errs
 }
 
 // oneWinner checks that exactly one of errs is nil and the others are

@@ -446,24 +446,15 @@ func testUniqueUserName(t *testing.T, e *env) {
 func testConcurrentCreate(t *testing.T, e *env) {
 	for n := 2; n <= 16; n *= 2 {
 		name := fmt.Sprintf("race-%d", n)
-		var wg sync.WaitGroup
-		errs := make([]error, n)
-		start := make(chan struct{})
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				// Vary the case: uniqueness is case-insensitive.
-				un := name
-				if i%2 == 1 {
-					un = strings.ToUpper(name)
-				}
-				_, errs[i] = e.users.CreateUser(e.ctx, &resources.User{UserName: un})
-			}()
-		}
-		close(start)
-		wg.Wait()
+		errs := concurrently(n, func(i int) error {
+			// Vary the case: uniqueness is case-insensitive.
+			un := name
+			if i%2 == 1 {
+				un = strings.ToUpper(name)
+			}
+			_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: un})
+			return err
+		})
 		ok := 0
 		for _, err := range errs {
 			if err == nil {
