@@ -303,7 +303,10 @@ func (a *applier) resolve(path string) (loc, error) {
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
 		return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
-	case res.Missing:
+	case res.Missing, attr == nil && res.Extension == nil:
+		// The core schema's URN alone (res.Whole) is no path a PATCH
+		// takes: its attributes are the resource's, which a no-path
+		// operation names.
 		return loc{raw: path, missing: true}, nil
 	case attr == nil: // a whole extension
 		if p.Filter != nil {
