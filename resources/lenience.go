@@ -10,7 +10,7 @@ import (
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
 // client sends: an attribute no schema defines, two primary values, a
-// duplicate value. By default each is bent into shape (ignored, demoted,
+// duplicate value, a reference that is no URI. By default each is bent into shape (ignored, demoted,
 // dropped) and the bend is recorded in Warnings, which the handler shows
 // in its log line and the request log; with Strict each is an *AttrError
 // instead. A nil *Lenience bends silently.
