@@ -10,10 +10,11 @@ import (
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
 // client sends: an attribute no schema defines, two primary values, a
-// duplicate value, a reference that is no URI. By default each is bent into shape (ignored, demoted,
-// dropped) and the bend is recorded in Warnings, which the handler shows
-// in its log line and the request log; with Strict each is an *AttrError
-// instead. A nil *Lenience bends silently.
+// duplicate value, a reference that is no URI. By default each is bent
+// into shape (ignored, demoted, dropped, kept as sent) and the bend is
+// recorded in Warnings, which the handler shows in its log line and the
+// request log; with Strict each is an *AttrError instead. A nil
+// *Lenience bends silently.
 type Lenience struct {
 	// Strict refuses, with an *AttrError, what would otherwise be bent.
 	Strict bool
