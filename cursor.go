@@ -98,7 +98,11 @@ func errInvalidCursor(why string) *Error {
 // across types (walkMerged) holds a position in each type, but what both
 // types have to sort by is short: displayName and externalId (names, at
 // most 512 bytes), id and meta's timestamps.
-func (h *handler) maxCursorBytes() int { return 16*h.cfg.MaxValueBytes + 64<<10 }
+func (h *handler) maxCursorBytes() int { return maxCursorBytes(h.cfg.MaxValueBytes) }
+
+// maxCursorBytes is handler.maxCursorBytes for a MaxValueBytes, for
+// Config.HeaderBytes too.
+func maxCursorBytes(maxValueBytes int) int { return 16*maxValueBytes + 64<<10 }
 
 // openCursor checks a cursor a client sent and returns what it carries.
 // A cursor that is malformed, altered, issued for another tenant (or by a

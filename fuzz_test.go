@@ -398,6 +398,13 @@ var fuzzSeeds = []struct {
 	{1, "", `{"Operationſ":[{"op":"add","path":"title","value":"x"}]}`},
 	{3, "filter=" + url.QueryEscape(`uſerName eq "a"`) + "&sortBy=uſerName&sortOrder=deſcending", ``},
 	{4, "", `{"ſortBy":"userName","filter":"userName pr"}`},
+	// A core schema's URN alone names its attributes; a filter on it is a
+	// 400 on every store. References that are no URI are kept as sent.
+	{3, "filter=" + url.QueryEscape(`userName pr`) + "&attributes=urn:ietf:params:scim:schemas:core:2.0:User&sortBy=userName", ``},
+	{4, "", `{"excludedAttributes":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:core:2.0:Group"],"sortBy":"displayName"}`},
+	{3, "filter=" + url.QueryEscape(`urn:ietf:params:scim:schemas:core:2.0:User pr`), ``},
+	{0, "", `{"userName":"r","profileUrl":"not a url","photos":[{"value":"www.example.com/p.jpg"}]}`},
+	{1, "", `{"Operations":[{"op":"replace","path":"profileUrl","value":"https://example.com/100%"}]}`},
 }
 
 // FuzzRequests sends arbitrary bodies and query strings to every endpoint

@@ -154,6 +154,13 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 			// matters for /.search, where one list names both types.
 			continue
 		}
+		if res.Whole == rt.Schema {
+			if p.Filter != nil {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attributes: %q filters a whole schema; filter one of its multi-valued attributes", n)
+			}
+			out = appendCore(out, rt, param)
+			continue
+		}
 		ref := attrRef{}
 		if res.Extension != nil {
 			ref.urn = res.Extension.ID
@@ -176,6 +183,26 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 		out = append(out, ref)
 	}
 	return out, nil
+}
+
+// appendCore appends to refs what the core schema's URN names in param
+// (RFC 7644 §3.10: "urn:...:core:2.0:User" is the notation of a schema
+// as a whole, as an extension's URN is): each core attribute, the common
+// ones (id, externalId, meta) included. In attributes, those returned
+// "default" or "always", as an extension's URN asks for its attributes
+// but not those returned "request" (asked, RFC 7643 §2.4: those are
+// returned when the attributes parameter names them, and the URN names
+// the schema); the core schemas declare none such today. In
+// excludedAttributes, every one: apply keeps those returned "always"
+// (id) whatever was excluded, and "schemas" stays.
+func appendCore(refs []attrRef, rt *resources.ResourceType, param string) []attrRef {
+	for _, a := range rt.CoreAttributes() {
+		if param == "attributes" && (a.Returned == resources.ReturnedRequest || a.Returned == resources.ReturnedNever) {
+			continue
+		}
+		refs = append(refs, attrRef{name: a.Name})
+	}
+	return refs
 }
 
 // defaultSet reports whether the response is the default set of

@@ -242,7 +242,10 @@ type Config struct {
 	// beyond, before the body is read past it), advertised as
 	// bulk.maxPayloadSize. Default 4 MiB.
 	MaxBulkPayloadBytes int64
-	// MaxFilterLength bounds the filter parameter, in bytes. Default 4096.
+	// MaxFilterLength bounds the filter parameter, in bytes, once
+	// decoded (400 invalidFilter beyond). Default 4096. In a GET the
+	// filter rides in the URL, which the host's http.Server bounds first
+	// (MaxHeaderBytes): HeaderBytes says what it must allow.
 	MaxFilterLength int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
 	MaxPatchOperations int
@@ -274,6 +277,32 @@ type Config struct {
 	// issued it, advertised as pagination.cursorTimeout; an older one is
 	// answered 400 expiredCursor. Default 1 hour.
 	CursorTimeout time.Duration
+}
+
+// HeaderBytes returns the least http.Server.MaxHeaderBytes (or the
+// bound of a proxy in front) that lets every query parameter this
+// handler bounds itself reach it in a GET, so that each is answered by
+// the handler's own SCIM error rather than net/http's plain-text "431
+// Request Header Fields Too Large", which no SCIM client can read:
+// a filter of MaxFilterLength bytes with each byte percent-encoded
+// (3 bytes in the URL, as a non-ASCII value is sent) and a cursor as
+// long as the handler reads (16 times MaxValueBytes plus 64 KiB: 320
+// KiB by default), plus 16 KiB for the rest of the URL and the headers
+// (a bearer token, a proxy's X-Forwarded-*). Zero fields count as their
+// defaults, as NewHandler takes them. net/http itself allows 4 KiB more
+// than MaxHeaderBytes; a proxy may not, so this leaves that to spare.
+// A host whose server allows less still gets SCIM errors for filters of
+// up to (MaxHeaderBytes - 16 KiB) / 3 bytes; a longer cursor can always
+// go in a POST /.search body.
+func (c Config) HeaderBytes() int {
+	filter, value := c.MaxFilterLength, c.MaxValueBytes
+	if filter <= 0 {
+		filter = DefaultMaxFilterLength
+	}
+	if value <= 0 {
+		value = DefaultMaxValueBytes
+	}
+	return 3*filter + maxCursorBytes(value) + 16<<10
 }
 
 func (c *Config) setDefaults() error {

@@ -32,6 +32,16 @@
 // Normalize takes over the document it is given and reuses its lists and
 // objects; NormalizeValue and NormalizeSingle never change their input.
 //
+// Normalize (and the PATCH engine, through NormalizeValue) checks each
+// value against its attribute's type, in one place for every request:
+// a value of the wrong JSON type, a dateTime that is no xsd:dateTime, a
+// binary value that is no base64 (RFC 7643 §2.3.6 "MUST") are refused
+// with an *AttrError; a reference that is no URI, or a relative one for
+// an external resource (ReferenceProblem, RFC 7643 §2.3.7), is a bend
+// of Lenience: kept with a warning, refused under Strict, since identity
+// providers fill profileUrl and photos from whatever their directory
+// holds and a stored value must go back unchanged in a PUT.
+//
 // Names match case-insensitively under ASCII case folding only
 // (internal/names, the module's one fold for names): attribute and
 // sub-attribute names, schema URNs, "schemas". RFC 7643 §2.1 makes names

@@ -1,16 +1,20 @@
 package resources
 
 import (
+	"errors"
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 )
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
 // client sends: an attribute no schema defines, two primary values, a
-// duplicate value. By default each is bent into shape (ignored, demoted,
-// dropped) and the bend is recorded in Warnings, which the handler shows
-// in its log line and the request log; with Strict each is an *AttrError
-// instead. A nil *Lenience bends silently.
+// duplicate value, a reference that is no URI. By default each is bent
+// into shape (ignored, demoted, dropped, kept as sent) and the bend is
+// recorded in Warnings, which the handler shows in its log line and the
+// request log; with Strict each is an *AttrError instead. A nil
+// *Lenience bends silently.
 type Lenience struct {
 	// Strict refuses, with an *AttrError, what would otherwise be bent.
 	Strict bool
@@ -77,6 +81,81 @@ func (l *Lenience) MissingSchema(what, urn string, given bool) error {
 	return l.bend("schemas", "invalidSyntax",
 		fmt.Sprintf("must list %q (strict mode)", urn),
 		fmt.Sprintf("\"schemas\" does not list %s; taken as %s", urn, what))
+}
+
+// reference is the one policy for the value s of a reference attribute
+// a (RFC 7643 §2.3.7: "The value MUST be the absolute or relative URI
+// of the target resource", RFC 3986), for Normalize and the PATCH
+// engine alike. A value that is no URI ("not a url"), or that names an
+// external resource (referenceTypes "external" alone: profileUrl,
+// photos.value) by a relative reference ("www.example.com/me.jpg",
+// which RFC 7643 §2.3.7 would resolve against the SCIM base URL, so
+// naming no external resource), is kept as sent with a warning, and
+// refused under Strict (invalidValue, naming the attribute). A bend, not
+// a refusal, because identity providers fill profileUrl and photos from
+// whatever their directory holds, and a value stored before this check
+// must go back unchanged in a PUT of what a GET showed. The empty string
+// is left alone: it names nothing, and providers send it for an
+// attribute they have no value for. A reference to a SCIM resource
+// (User, Group) may be relative (RFC 7643 §2.3.7) and is not looked up:
+// the server makes the $ref of members, groups and the manager itself.
+func (l *Lenience) reference(a *Attribute, p attrPath, s string) error {
+	if l == nil {
+		return nil
+	}
+	problem := ReferenceProblem(s, a.ReferenceTypes)
+	if problem == "" {
+		return nil
+	}
+	path := p.String()
+	return l.bend(path, "invalidValue",
+		fmt.Sprintf("must be a URI (RFC 7643 §2.3.7); %q %s (strict mode)", s, problem),
+		fmt.Sprintf("kept reference %s %q as sent: it %s", path, s, problem))
+}
+
+// ReferenceProblem says what keeps s from being the value of a reference
+// whose referenceTypes are types: "" when it is an absolute or relative
+// URI (RFC 3986 §4.1, URI-reference) and, when types is "external"
+// alone, an absolute one, or when it is empty (which names nothing, and
+// which providers send for an attribute they have no value for);
+// otherwise a phrase for a human ("has a space at byte 3 ...").
+func ReferenceProblem(s string, types []string) string {
+	if s == "" {
+		return ""
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%':
+			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+				return fmt.Sprintf("has a %q at byte %d not followed by two hex digits (RFC 3986 §2.1: write a literal %% as %%25)", c, i)
+			}
+		case c == ' ':
+			return fmt.Sprintf("has a space at byte %d, which no URI holds (RFC 3986 §2: percent-encode it as %%20)", i)
+		case c >= 0x80:
+			return fmt.Sprintf("has a non-ASCII character at byte %d, which no URI holds (RFC 3986 §2: percent-encode its UTF-8 bytes)", i)
+		case !isURIChar(c):
+			return fmt.Sprintf("has %q at byte %d, which no URI holds (RFC 3986 §2: percent-encode it)", c, i)
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Sprintf("is no URI (RFC 3986): %v", err)
+	}
+	if u.Scheme == "" && len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return t != "external" }) {
+		return "is a relative reference, and an external resource (referenceTypes \"external\", RFC 7643 §7) is named by an absolute URL such as \"https://example.com/photo.jpg\""
+	}
+	return ""
+}
+
+// isURIChar reports whether c may appear in a URI as itself: RFC 3986
+// §2.2 reserved and §2.3 unreserved characters ('%' is checked apart).
+func isURIChar(c byte) bool {
+	return isAlpha(c) || isDigit(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
 }
 
 // tidyPrimaries keeps at most one primary:true value in a multi-valued

@@ -531,6 +531,11 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			if a.Type == TypeBinary && !IsBase64(s) {
 				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(a, v))}
 			}
+			if a.Type == TypeReference {
+				if err := l.reference(a, p, s); err != nil {
+					return nil, err
+				}
+			}
 			return v, nil
 		}
 		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}

@@ -20,6 +20,13 @@ type Resolved struct {
 	// Extension is the extension schema holding Attr, or the whole
 	// extension the path names; nil for core and common attributes.
 	Extension *Schema
+	// Whole is the schema a path of its URN alone names as a whole: an
+	// extension (Extension is it too) or the core schema (Attr and
+	// Extension nil). RFC 7644 §3.10 names an attribute by its schema
+	// URN and name, and an extension by its URN; the core URN alone is
+	// the same notation, naming every core attribute (and the common
+	// ones, id, externalId and meta, which Attr qualifies by it too).
+	Whole *Schema
 	// Missing: the path names a schema, attribute or sub-attribute that
 	// the type does not define. Attr, Sub and Extension say how far it
 	// resolved (an extension whose attribute is unknown has Extension set).
@@ -28,20 +35,20 @@ type Resolved struct {
 
 // Resolve resolves p (as the filter package parses paths) against rt:
 // the one place where a path's schema URN, attribute and sub-attribute
-// are looked up, case-insensitively. A known extension URN given as a
-// path on its own names the whole extension, also when the parser split
+// are looked up, case-insensitively. A known schema URN given as a path
+// on its own names the whole schema (Whole), also when the parser split
 // it at its last colon (urn:...:2.0:User parsed as URI urn:...:2.0 and
-// name User).
+// name User): an extension's, or the core schema's.
 func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
-	if p.URI != "" && p.Name != "" && p.Sub == "" {
-		if ext := rt.Extension(p.URI + ":" + p.Name); ext != nil {
-			return Resolved{Extension: ext}
+	if p.URI != "" && p.Sub == "" {
+		if s := rt.schemaNamed(p.URI, p.Name); s != nil {
+			if s == rt.Schema {
+				return Resolved{Whole: s}
+			}
+			return Resolved{Extension: s, Whole: s}
 		}
 	}
 	if p.Name == "" {
-		if ext := rt.Extension(p.URI); ext != nil && p.URI != "" {
-			return Resolved{Extension: ext}
-		}
 		return Resolved{Missing: true}
 	}
 	a, urn := rt.Attr(p.URI, p.Name)
@@ -61,6 +68,29 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 		}
 	}
 	return r
+}
+
+// schemaNamed returns rt's core or extension schema whose URN is uri,
+// or uri, ':' and name when name is not empty (in any case), or nil.
+// It joins nothing: Resolve runs for every path of every filter.
+func (rt *ResourceType) schemaNamed(uri, name string) *Schema {
+	is := func(s *Schema) bool {
+		id := s.ID
+		if name == "" {
+			return names.Equal(uri, id)
+		}
+		return len(id) == len(uri)+1+len(name) && id[len(uri)] == ':' &&
+			names.Equal(uri, id[:len(uri)]) && names.Equal(name, id[len(uri)+1:])
+	}
+	if is(rt.Schema) {
+		return rt.Schema
+	}
+	for _, e := range rt.Extensions {
+		if is(e.Schema) {
+			return e.Schema
+		}
+	}
+	return nil
 }
 
 // ServerRefSub reports whether sub, a sub-attribute of attr (nil for

@@ -15,6 +15,7 @@ func TestResolve(t *testing.T) {
 	for _, tc := range []struct {
 		path                    string
 		attr, sub, ext          string
+		whole                   string // the URN of the schema named as a whole
 		missing, wholeExtension bool
 	}{
 		{path: "userName", attr: "userName"},
@@ -26,7 +27,12 @@ func TestResolve(t *testing.T) {
 		{path: resources.UserSchema + ":userName", attr: "userName"},
 		{path: ent + ":department", attr: "department", ext: ent},
 		{path: ent + ":manager.value", attr: "manager", sub: "value", ext: ent},
-		{path: ent, ext: ent, wholeExtension: true},
+		{path: ent, ext: ent, whole: ent, wholeExtension: true},
+		{path: "URN:IETF:params:scim:schemas:EXTENSION:enterprise:2.0:User", ext: ent, whole: ent, wholeExtension: true},
+		{path: resources.UserSchema, whole: resources.UserSchema},
+		{path: "urn:ietf:params:scim:schemas:CORE:2.0:user", whole: resources.UserSchema},
+		{path: resources.UserSchema + ":meta", attr: "meta"},
+		{path: resources.GroupSchema, missing: true},
 		{path: "nickname2", missing: true},
 		{path: "name.nickname", attr: "name", missing: true},
 		{path: ent + ":shoeSize", ext: ent, missing: true},
@@ -52,7 +58,12 @@ func TestResolve(t *testing.T) {
 				ext = r.Extension.ID
 			}
 			assert.Equal(t, tc.ext, ext)
-			assert.Equal(t, tc.wholeExtension, r.Attr == nil && !r.Missing)
+			assert.Equal(t, tc.wholeExtension, r.Attr == nil && r.Extension != nil && !r.Missing)
+			whole := ""
+			if r.Whole != nil {
+				whole = r.Whole.ID
+			}
+			assert.Equal(t, tc.whole, whole)
 		})
 	}
 }

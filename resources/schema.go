@@ -224,6 +224,15 @@ func (rt *ResourceType) Attr(urn, name string) (*Attribute, string) {
 	return nil, ""
 }
 
+// CoreAttributes returns the attributes the core schema's URN names
+// (Resolved.Whole): the core schema's and the common id, externalId and
+// meta, which Attr resolves under that URN too; those a subset left out
+// are not among them. The slice is new.
+func (rt *ResourceType) CoreAttributes() []*Attribute {
+	out := make([]*Attribute, 0, len(rt.common)+len(rt.Schema.Attributes))
+	return append(append(out, rt.common...), rt.Schema.Attributes...)
+}
+
 // Extension returns the extension schema with the given URN
 // (case-insensitively), or nil.
 func (rt *ResourceType) Extension(urn string) *Schema {

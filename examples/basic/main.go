@@ -114,11 +114,21 @@ const (
 	// used for 2 minutes; providers send requests in bursts, which reuse
 	// it, and an idle connection costs a goroutine and a descriptor.
 	defaultIdleTimeout = 2 * time.Minute
-	// defaultMaxHeaderBytes: a bearer token, a session cookie and the
-	// usual headers fit in a few KiB; Go's default of 1 MiB would let
-	// each connection hold a megabyte before any handler runs.
-	defaultMaxHeaderBytes = 64 << 10
 )
+
+// handlerLimits are the limits run gives the SCIM handler on what a URL
+// carries (the handler's defaults), which the server's header bound must
+// let through.
+var handlerLimits = scim.Config{MaxFilterLength: scim.DefaultMaxFilterLength, MaxValueBytes: scim.DefaultMaxValueBytes}
+
+// defaultMaxHeaderBytes lets every filter and cursor the handler bounds
+// itself reach it (scim.Config.HeaderBytes: 348 KiB with handlerLimits),
+// so that one too long gets the handler's SCIM 400, which providers read,
+// rather than net/http's plain-text 431 before the handler runs: a
+// filter of 4096 bytes is up to 12 KiB percent-encoded, a cursor for a
+// walk sorted by a long attribute up to 320 KiB. Go's default of 1 MiB
+// would let each connection hold a megabyte before any handler runs.
+var defaultMaxHeaderBytes = handlerLimits.HeaderBytes()
 
 // newHTTPServer returns the server for h with cfg's limits (or the
 // defaults), logging its own errors (TLS handshakes, panics) to logger.
@@ -214,6 +224,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		RequestLog: requests,
 		Logger:     logger,
 		Observe:    mets.observe,
+		// The server's MaxHeaderBytes is made for these.
+		MaxFilterLength: handlerLimits.MaxFilterLength,
+		MaxValueBytes:   handlerLimits.MaxValueBytes,
 	})
 	if err != nil {
 		return err

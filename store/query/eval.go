@@ -368,6 +368,8 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	res := rt.Resolve(p)
 	a := res.Attr
 	switch {
+	case a == nil && !res.Missing && res.Extension == nil: // the whole core schema
+		return nil, filterErrorf("%q names the whole core schema; compare one of its attributes", t.path())
 	case a == nil && !res.Missing: // a whole extension
 		if !forPresence {
 			return nil, filterErrorf("%q names a whole extension; compare one of its attributes", t.path())

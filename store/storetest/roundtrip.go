@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +16,37 @@ import (
 func init() {
 	userTests = append(userTests, test{"RoundTripSupportedAttributes", testUserRoundTrip})
 	groupTests = append(groupTests, test{"RoundTripSupportedAttributes", testGroupRoundTrip})
+	userTests = append(userTests, test{"ReferencesKeptAsSent", testReferencesKeptAsSent})
+}
+
+// testReferencesKeptAsSent: the handler keeps, with a warning, a
+// reference a provider sends that is no URI, or a relative one for an
+// external resource (resources.ReferenceProblem), and a client sends back
+// in a PUT what a GET showed. So a store keeps such a value as it came,
+// without checking or rewriting it as a URL (a column typed for URLs, a
+// normalising URL parser), and a filter finds it by that value.
+func testReferencesKeptAsSent(t *testing.T, e *env) {
+	for _, tc := range []struct{ profile, photo string }{
+		{"not a url", "www.example.com/me.jpg"},
+		{"https://example.com/100%", "/photos/me.jpg"},
+		{"HTTPS://Example.COM/a/../B", "//cdn.example.com/x y.jpg"},
+	} {
+		t.Run(tc.profile, func(t *testing.T) {
+			in := &resources.User{UserName: "ref " + tc.profile, ProfileURL: tc.profile,
+				Photos: []resources.MultiValue{{Value: tc.photo, Type: "photo"}}}
+			created := e.createUser(t, in) // fitted to the model
+			got, err := e.users.GetUser(e.ctx, created.ID, store.GetOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, in.ProfileURL, got.ProfileURL)
+			assert.Equal(t, in.Photos, got.Photos)
+			if in.ProfileURL == "" {
+				return // the model leaves profileUrl out
+			}
+			p := e.listUsers(t, store.Query{Filter: parse(t, fmt.Sprintf("profileUrl eq %q", tc.profile)), Count: 10})
+			require.Len(t, p.Items, 1)
+			assert.Equal(t, created.ID, p.Items[0].ID)
+		})
+	}
 }
 
 // fullUser sets every attribute of the built-in User schemas a client

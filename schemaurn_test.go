@@ -1,0 +1,143 @@
+package scim_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+)
+
+// without returns a copy of doc without keys, and with "schemas" set to
+// schemas.
+func without(doc map[string]any, schemas []any, keys ...string) map[string]any {
+	out := map[string]any{}
+	for k, v := range doc {
+		out[k] = v
+	}
+	for _, k := range keys {
+		delete(out, k)
+	}
+	out["schemas"] = schemas
+	return out
+}
+
+// only returns the members of doc named by keys, with "schemas" set to
+// schemas.
+func only(doc map[string]any, schemas []any, keys ...string) map[string]any {
+	out := map[string]any{"schemas": schemas}
+	for _, k := range keys {
+		if v, ok := doc[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// TestCoreSchemaURNSelects: RFC 7644 §3.10 names an attribute by its
+// schema URN and an extension by its URN alone; the core schema's URN
+// alone is the same notation and names every core attribute (the common
+// id, externalId and meta too), in attributes and in excludedAttributes,
+// on every endpoint that takes them, as the qualified sub-attribute
+// (urn:...:User:name.givenName) resolves through the same resolver.
+func TestCoreSchemaURNSelects(t *testing.T) {
+	var meID string
+	e := newEnv(t, func(c *scim.Config) {
+		c.Me = func(context.Context) (string, error) { return meID, nil }
+	})
+	seedUsers(e)
+	alice := e.do("GET", "/Users?filter="+q(`userName eq "alice@example.com"`), nil).Body["Resources"].([]any)[0].(map[string]any)
+	id := alice["id"].(string)
+	meID = id
+	g := e.createGroup("Staff", id)
+	gid := g["id"].(string)
+	user := e.do("GET", "/Users/"+id, nil).Body
+	group := e.do("GET", "/Groups/"+gid, nil).Body
+	require.Contains(t, user, "groups", "the user's groups are computed")
+	require.Contains(t, user, resources.EnterpriseUserSchema)
+
+	core, ent := resources.UserSchema, resources.EnterpriseUserSchema
+	coreOnly := without(user, []any{core}, ent)
+	entOnly := only(user, []any{core, ent}, "id", ent)
+	tests := []struct {
+		name, path string
+		want       map[string]any
+	}{
+		{"attributes=core URN", "/Users/" + id + "?attributes=" + core, coreOnly},
+		{"attributes=core URN in another case", "/Users/" + id + "?attributes=" + strings.ToUpper(core), coreOnly},
+		{"attributes=core and enterprise URNs", "/Users/" + id + "?attributes=" + core + "," + ent, user},
+		{"attributes=core URN and a qualified sub-attribute", "/Users/" + id + "?attributes=" + core + "," + core + ":name.givenName", coreOnly},
+		{"attributes=qualified sub-attribute", "/Users/" + id + "?attributes=" + core + ":name.givenName",
+			map[string]any{"id": id, "schemas": []any{core}, "name": map[string]any{"givenName": "Alice"}}},
+		{"excludedAttributes=core URN", "/Users/" + id + "?excludedAttributes=" + core, entOnly},
+		{"excludedAttributes=core URN, attributes=core URN", "/Users/" + id + "?attributes=" + core + "&excludedAttributes=" + core, only(user, []any{core}, "id")},
+		{"excludedAttributes=enterprise URN", "/Users/" + id + "?excludedAttributes=" + ent, coreOnly},
+		{"/Me attributes=core URN", "/Me?attributes=" + core, coreOnly},
+		{"/Me excludedAttributes=core URN", "/Me?excludedAttributes=" + core, entOnly},
+		{"group attributes=Group URN", "/Groups/" + gid + "?attributes=" + resources.GroupSchema, group},
+		{"group excludedAttributes=Group URN", "/Groups/" + gid + "?excludedAttributes=" + resources.GroupSchema, only(group, []any{resources.GroupSchema}, "id")},
+		{"group attributes=User URN names nothing of a group", "/Groups/" + gid + "?attributes=" + core, only(group, []any{resources.GroupSchema}, "id")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("GET", tt.path, nil)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, tt.want, r.Body)
+		})
+	}
+
+	// Lists, searches and the root query take the parameter per type: the
+	// User URN selects a user's core attributes, and names nothing of a
+	// group (an attribute a type lacks is not returned).
+	lists := []struct {
+		name, method, path string
+		body               map[string]any
+		wantUser           map[string]any
+		wantGroup          map[string]any
+	}{
+		{"GET /Users", "GET", "/Users?filter=" + q(`userName eq "alice@example.com"`) + "&attributes=" + core, nil, coreOnly, nil},
+		{"GET /Users excluded", "GET", "/Users?filter=" + q(`userName eq "alice@example.com"`) + "&excludedAttributes=" + core, nil, entOnly, nil},
+		{"POST /Users/.search", "POST", "/Users/.search", map[string]any{"filter": `userName eq "alice@example.com"`, "attributes": []any{core}}, coreOnly, nil},
+		{"POST /Users/.search excluded", "POST", "/Users/.search", map[string]any{"filter": `userName eq "alice@example.com"`, "excludedAttributes": []any{core}}, entOnly, nil},
+		{"GET /", "GET", "/?filter=" + q(`id eq "`+id+`" or id eq "`+gid+`"`) + "&attributes=" + core + "," + resources.GroupSchema, nil, coreOnly, group},
+		{"GET / User URN only", "GET", "/?filter=" + q(`id eq "`+id+`" or id eq "`+gid+`"`) + "&attributes=" + url.QueryEscape(core), nil, coreOnly, only(group, []any{resources.GroupSchema}, "id")},
+		{"POST /.search", "POST", "/.search", map[string]any{"filter": `id eq "` + id + `" or id eq "` + gid + `"`, "attributes": []any{core, resources.GroupSchema}}, coreOnly, group},
+		{"POST /.search excluded", "POST", "/.search", map[string]any{"filter": `id eq "` + id + `" or id eq "` + gid + `"`, "excludedAttributes": []any{core, resources.GroupSchema}}, entOnly, only(group, []any{resources.GroupSchema}, "id")},
+	}
+	for _, tt := range lists {
+		t.Run(tt.name, func(t *testing.T) {
+			var body any
+			if tt.body != nil {
+				tt.body["schemas"] = []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}
+				body = tt.body
+			}
+			r := e.do(tt.method, tt.path, body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			res, _ := r.Body["Resources"].([]any)
+			want := []any{tt.wantUser}
+			if tt.wantGroup != nil {
+				want = append(want, tt.wantGroup)
+			}
+			assert.Equal(t, want, res)
+		})
+	}
+
+	t.Run("a write's response", func(t *testing.T) {
+		r := e.do("PATCH", "/Users/"+id+"?attributes="+core, patchBody(op("replace", "title", "Lead")))
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, "Lead", r.Body["title"])
+		assert.NotContains(t, r.Body, ent)
+		assert.Equal(t, []any{core}, r.Body["schemas"])
+	})
+	t.Run("a value filter on the whole schema", func(t *testing.T) {
+		requireError(t, e.do("GET", "/Users/"+id+"?attributes="+url.QueryEscape(core+`[id eq "x"]`), nil), 400, "invalidFilter", "filters a whole schema")
+	})
+	t.Run("a filter on the whole schema", func(t *testing.T) {
+		requireError(t, e.do("GET", "/Users?filter="+q(core+" pr"), nil), 400, "invalidFilter", "names the whole core schema")
+	})
+}
