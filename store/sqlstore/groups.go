@@ -1211,13 +1211,25 @@ func (s *Store) sqlGroupsOf(list bool) string {
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 	}
-	return `WITH RECURSIVE c(uid, gid, direct) AS (
-		SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE ` + where + `
-		UNION
-		SELECT c.uid, m.group_id, 0 FROM c JOIN scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+	return walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where) + `
 		SELECT d.uid, g.id, g.display_name, d.direct FROM (SELECT uid, gid, max(direct) AS direct FROM c GROUP BY uid, gid) d
 		` + s.groupByID("d.gid", t) + `
 		ORDER BY d.uid, g.seq`
+}
+
+// walkGroups is the walk of nested groups that GroupsOf and a filter on
+// groups share (one definition of an indirect membership, so a GET and a
+// filter agree): the recursive table c(uid, gid, direct) holds the rows
+// of seed, direct memberships of users (uid, gid, 1) in tenant t, and for
+// each the groups gid belongs to through groups (uid, group, 0), up to
+// the top. UNION, not UNION ALL: a row already found is not walked again,
+// so a cycle of groups ends. The caller selects from c.
+func walkGroups(t, seed string) string {
+	return `WITH RECURSIVE c(uid, gid, direct) AS (
+		` + seed + `
+		UNION
+		SELECT c.uid, m.group_id, 0 FROM c JOIN scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+		`
 }
 
 // groupByID joins the group g of tenant t whose id is the column gid, for
