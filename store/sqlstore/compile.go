@@ -873,7 +873,7 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, g := c.newAlias("m"), c.newAlias("g")
 	from := func(c *compiler, cond string) string {
-		return " FROM (" + sqlMemberships(c.tenant) + ") " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + c.tenant + " AND " + g + ".id = " + m + ".group_id" +
+		return " FROM (" + c.d.sqlMemberships(c.tenant) + ") " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + c.tenant + " AND " + g + ".id = " + m + ".group_id" +
 			" WHERE " + cond
 	}
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
@@ -897,21 +897,21 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 // sqlMemberships is the rows (member_id, group_id, type) of the groups
 // the users of tenant t belong to, as GroupsOf types them: each direct
 // membership ("direct"), then each group a user belongs to only through
-// groups that are members of groups ("indirect": direct wins), from the
-// walk GroupsOf takes (walkGroups). The walk starts from the users of the
-// groups that are members of a group, found through the
-// scim_members_group_member partial index: in a tenant without nested
-// groups it reads no row past that one probe, and a condition on
-// group_id still reaches the direct rows' index, as it did when a filter
-// saw the direct memberships only.
-func sqlMemberships(t string) string {
+// groups that are members of groups ("indirect": direct wins). The walk
+// is GroupsOf's (walkGroups) seeded with the memberships of groups in
+// groups rather than of users: c then holds each nested group and the
+// groups above it, whatever the number of users, and a user's indirect
+// groups are those above the groups it is a direct member of. A
+// condition on group_id reaches the direct rows' index and, past the
+// walk, the members of the groups below that group alone; in a tenant
+// without nested groups the walk reads no row past one probe of the
+// scim_members_group_member partial index.
+func (d *dialect) sqlMemberships(t string) string {
 	return `SELECT d.member_id, d.group_id, 'direct' AS type FROM scim_members d WHERE d.tenant = ` + t + ` AND d.member_type = 'User'
 		UNION ALL
-		SELECT i.uid, i.gid, 'indirect' FROM (` + walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members p
-			JOIN scim_members m ON m.tenant = `+t+` AND m.group_id = p.member_id AND m.member_type = 'User'
-			WHERE p.tenant = `+t+` AND p.member_type = 'Group'`) + `
-		SELECT uid, gid FROM c WHERE direct = 0) i
-		WHERE NOT EXISTS (SELECT 1 FROM scim_members x WHERE x.tenant = ` + t + ` AND x.group_id = i.gid AND x.member_id = i.uid AND x.member_type = 'User')`
+		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND p.member_type = 'Group'`) + `
+		SELECT m.member_id, c.gid FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'User') i
+		WHERE NOT EXISTS (SELECT 1 FROM scim_members x WHERE x.tenant = ` + t + ` AND x.group_id = i.gid AND x.member_id = i.member_id AND x.member_type = 'User')`
 }
 
 // membersTarget: a group's members, from scim_members (display from the
