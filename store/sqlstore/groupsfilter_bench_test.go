@@ -16,7 +16,8 @@ import (
 // one group, with their groups, as the handler lists them) against a
 // GetUser in the same iteration, on 2,000 users in 200 groups of 10
 // ("Group 0" to "Group 199"), analyzed. The list names one of groups 100
-// to 199. The tenants:
+// to 199 (list/GetUser) and, apart, one of groups 0 to 99, which hold no
+// group (leaf/GetUser: 10 users in both tenants). The tenants:
 //   - flat: no group is a member of a group (nearly every tenant), so a
 //     filter on groups finds the group's 10 direct members;
 //   - nested: each group i < 100 is a member of group 100+i, so the list
@@ -59,7 +60,17 @@ func BenchmarkGroupsFilter(b *testing.B) {
 				if nested {
 					want = 20
 				}
-				var get, list time.Duration
+				list := func(gid string) (time.Duration, int) {
+					f := mustParse(b, `groups.value eq "`+gid+`"`)
+					t := time.Now()
+					p, err := s.ListUsers(tctx, store.Query{Filter: f, StartIndex: 1, Count: 100})
+					d := time.Since(t)
+					if err != nil {
+						b.Fatal(err)
+					}
+					return d, p.Total
+				}
+				var get, top, leaf time.Duration
 				for i := 0; b.Loop(); i++ {
 					k := (i * 7919) % 100
 					t := time.Now()
@@ -67,20 +78,21 @@ func BenchmarkGroupsFilter(b *testing.B) {
 						b.Fatal(err)
 					}
 					get += time.Since(t)
-					f := mustParse(b, `groups.value eq "`+gids[100+k]+`"`)
-					t = time.Now()
-					p, err := s.ListUsers(tctx, store.Query{Filter: f, StartIndex: 1, Count: 100})
-					list += time.Since(t)
-					if err != nil {
-						b.Fatal(err)
+					d, n := list(gids[100+k])
+					top += d
+					if !nested && n != want {
+						b.Fatalf("%d users, want %d", n, want)
 					}
-					if !nested && p.Total != want {
-						b.Fatalf("%d users, want %d", p.Total, want)
+					d, n = list(gids[k])
+					leaf += d
+					if n != 10 {
+						b.Fatalf("%d users in a group without groups in it, want 10", n)
 					}
 				}
 				b.ReportMetric(float64(get.Nanoseconds())/float64(b.N), "GetUser-ns/op")
-				b.ReportMetric(float64(list.Nanoseconds())/float64(b.N), "list-ns/op")
-				b.ReportMetric(float64(list)/float64(get), "list/GetUser")
+				b.ReportMetric(float64(top.Nanoseconds())/float64(b.N), "list-ns/op")
+				b.ReportMetric(float64(top)/float64(get), "list/GetUser")
+				b.ReportMetric(float64(leaf)/float64(get), "leaf/GetUser")
 			})
 		}
 	}
