@@ -285,8 +285,15 @@ type MembershipReader interface {
 	// it is a member of (Type "direct") and, when groups are members of
 	// groups, those it belongs to through them (Type "indirect", RFC 7643
 	// §4.1.2), each group once, direct winning; a cycle of groups must
-	// end. Ids without groups may be absent from the map. A filter on
-	// groups (ListUsers) sees the direct memberships only.
+	// end. Ids without groups may be absent from the map.
+	//
+	// A filter on groups (ListUsers, ListUsersAfter) sees the same
+	// memberships, indirect ones and their Type included, whether or not
+	// the query excludes groups: a filter is evaluated against the
+	// resource as it is represented (RFC 7644 §3.4.2.2), so
+	// groups.value eq "B" finds a user in B only through a group that is
+	// a member of B, and groups[value eq "B" and type eq "indirect"]
+	// does not find a user who is in B directly too.
 	//
 	// A store that fills Groups in GetUser or ListUsers fills it the same
 	// way.

@@ -619,3 +619,37 @@ func (t *tenant) groupRefs(id string) []resources.GroupRef {
 	}
 	return refs
 }
+
+// usersWithin calls fn with each user that belongs to group gid, directly
+// or through groups that are members of it: the users whose groupRefs
+// list gid, the candidates of a filter on groups.value. A user may come
+// more than once; each group is visited once, so a cycle ends, and a
+// group without member groups (no nesting) costs no set. The caller holds
+// t.mu.
+func (t *tenant) usersWithin(gid string, fn func(*userRec)) {
+	var seen map[string]struct{}
+	next := []string{gid}
+	for len(next) > 0 {
+		g := t.groups[next[len(next)-1]]
+		next = next[:len(next)-1]
+		if g == nil {
+			continue
+		}
+		g.members.each(func(mid string) {
+			if r := t.users[mid]; r != nil {
+				fn(r)
+				return
+			}
+			if t.groups[mid] == nil {
+				return
+			}
+			if seen == nil {
+				seen = map[string]struct{}{gid: {}}
+			}
+			if _, ok := seen[mid]; !ok {
+				seen[mid] = struct{}{}
+				next = append(next, mid)
+			}
+		})
+	}
+}

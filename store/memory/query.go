@@ -236,13 +236,7 @@ func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
 		if vs, ok := leafValues(e, rt, "groups", true); ok {
 			for _, v := range vs {
 				for _, id := range idKeys(v) {
-					if g := t.groups[id]; g != nil {
-						g.members.each(func(mid string) {
-							if r := t.users[mid]; r != nil {
-								out = append(out, r)
-							}
-						})
-					}
+					t.usersWithin(id, func(r *userRec) { out = append(out, r) })
 				}
 			}
 			return out, true
@@ -379,9 +373,9 @@ func one[R comparable](r R) []R {
 // userRows returns the users of t that may match q, in creation order
 // (from the indexes when the filter allows, else all), whether each of
 // them matches (byName, byExternalID: then the filter is not evaluated),
-// and the document the filter or sortBy reads of each (with the direct groups
-// when the filter names groups), nil when none is read. The caller holds
-// t.mu.
+// and the document the filter or sortBy reads of each (with its groups,
+// direct and indirect, when the filter names groups), nil when none is
+// read. The caller holds t.mu.
 func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
 	if v, ok := byName(q.Filter, s.model.User, "userName"); ok {
 		return lookupRows(one(t.byUserName[s.key.userName(v)]), q)

@@ -269,19 +269,18 @@ func copies[R any, T any](t *tenant, recs []R, out func(*tenant, R) T) []T {
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled
-// from the direct memberships, the ones a filter on groups sees
-// (store.MembershipReader), as a shallow copy; the cached document is
-// unchanged.
+// as GroupsOf answers it, direct and indirect memberships (groupRefs, the
+// one walk), since a filter is evaluated against the resource as it is
+// represented (RFC 7644 §3.4.2.2; store.MembershipReader), as a shallow
+// copy; the cached document is unchanged.
 func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
-	gids := t.memberOf[r.u.ID]
-	if len(gids) == 0 {
+	refs := t.groupRefs(r.u.ID)
+	if len(refs) == 0 {
 		return r.document()
 	}
-	list := make([]any, 0, len(gids))
-	for gid := range gids {
-		if g := t.groups[gid]; g != nil {
-			list = append(list, map[string]any{"value": gid, "display": g.g.DisplayName, "type": "direct"})
-		}
+	list := make([]any, len(refs))
+	for i, g := range refs {
+		list[i] = map[string]any{"value": g.Value, "display": g.Display, "type": g.Type}
 	}
 	return query.With(r.document(), "groups", list)
 }

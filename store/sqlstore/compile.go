@@ -866,13 +866,15 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 	return c.relTarget(t, a, sub, alias+".user_id", from, subs, any)
 }
 
-// groupsTarget: a user's groups, from scim_members joined to scim_groups
-// (value, display; type is "direct"; $ref is filled by the handler).
+// groupsTarget: a user's groups as GroupsOf lists them (value, display,
+// type; $ref is filled by the handler), so that a filter sees what a GET
+// shows (RFC 7644 §3.4.2.2): the rows of memberships (sqlMemberships)
+// joined to scim_groups.
 func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, g := c.newAlias("m"), c.newAlias("g")
 	from := func(c *compiler, cond string) string {
-		return " FROM scim_members " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + m + ".tenant AND " + g + ".id = " + m + ".group_id" +
-			" WHERE " + m + ".tenant = " + c.tenant + " AND " + m + ".member_type = 'User' AND " + cond
+		return " FROM (" + c.d.sqlMemberships(c.tenant) + ") " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + c.tenant + " AND " + g + ".id = " + m + ".group_id" +
+			" WHERE " + cond
 	}
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
 		switch sa.Name {
@@ -884,12 +886,32 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 			}
 			return val{text: g + ".display_name_fold"}, true
 		case "type":
-			lit := "'direct'"
-			return val{text: lit, nonEmptyText: true}, true
+			// "direct" and "indirect" are their own fold.
+			return val{text: m + ".type", nonEmptyText: true}, true
 		}
 		return val{}, false
 	}
 	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE")
+}
+
+// sqlMemberships is the rows (member_id, group_id, type) of the groups
+// the users of tenant t belong to, as GroupsOf types them: each direct
+// membership ("direct"), then each group a user belongs to only through
+// groups that are members of groups ("indirect": direct wins). The walk
+// is GroupsOf's (walkGroups) seeded with the memberships of groups in
+// groups rather than of users: c then holds each nested group and the
+// groups above it, whatever the number of users, and a user's indirect
+// groups are those above the groups it is a direct member of. A
+// condition on group_id reaches the direct rows' index and, past the
+// walk, the members of the groups below that group alone; in a tenant
+// without nested groups the walk reads no row past one probe of the
+// scim_members_group_member partial index.
+func (d *dialect) sqlMemberships(t string) string {
+	return `SELECT d.member_id, d.group_id, 'direct' AS type FROM scim_members d WHERE d.tenant = ` + t + ` AND d.member_type = 'User'
+		UNION ALL
+		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND p.member_type = 'Group'`) + `
+		SELECT m.member_id, c.gid FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'User') i
+		WHERE NOT EXISTS (SELECT 1 FROM scim_members x WHERE x.tenant = ` + t + ` AND x.group_id = i.gid AND x.member_id = i.member_id AND x.member_type = 'User')`
 }
 
 // membersTarget: a group's members, from scim_members (display from the

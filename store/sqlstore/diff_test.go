@@ -229,6 +229,10 @@ var userFilters = []string{
 	`id eq "{id:alice}"`, `id ne "{id:alice}"`, `id eq "{id:alice}" or id eq "{id:carol}"`,
 	`groups.value eq "{gid:Admins}"`, `groups[display eq "admins"]`, `groups.display co "ADMIN"`, `groups.type eq "direct"`,
 	`groups pr`, `groups eq null`, `groups.$ref pr`, `groups[value eq "{gid:Staff}" and type eq "direct"]`, `not (groups pr)`,
+	// bob is in Staff through Admins only, alice directly and through Admins (direct wins)
+	`groups.value eq "{gid:Staff}"`, `groups.type eq "indirect"`, `groups[value eq "{gid:Staff}" and type eq "indirect"]`,
+	`groups[type eq "indirect" and display eq "staff"]`, `not (groups.type eq "indirect")`,
+	acme + `:level gt 2 or groups.type eq "indirect"`, acme + `:level gt 0 and groups[value eq "{gid:Staff}" and type eq "direct"]`,
 	`(userName eq "alice" or userName eq "bob") and active eq true`, `userName eq "alice" or emails[type eq "home"]`,
 	`not (emails[type eq "work"])`, `not (userName sw "a" or title pr)`, `title pr and ` + acme + `:level gt 2`,
 	acme + `:level gt 2 or userName eq "bob"`, `userName eq "alice" and (title eq "x" or not (active eq false))`,
@@ -263,7 +267,7 @@ var mustBeSQL = []string{
 	`userName eq "alice"`, `externalId eq "ext-A"`, `emails[type eq "work"].value eq "alice@work.example"`,
 	`emails.value eq "x"`, `displayName eq "admins"`, `members.value eq "{id:alice}"`,
 	`not (title eq "engineer")`, `name[givenName eq "alice"]`, ent + `:department eq "engineering"`,
-	`addresses[type eq "work"].locality eq "berlin"`, `meta.created gt "2024-03-01T12:02:00Z"`, `groups.value eq "{gid:Admins}"`,
+	`addresses[type eq "work"].locality eq "berlin"`, `meta.created gt "2024-03-01T12:02:00Z"`, `groups.value eq "{gid:Admins}"`, `groups[value eq "{gid:Staff}" and type eq "indirect"]`,
 	`(userName eq "alice" or userName eq "bob") and active eq true`, acme + `:devices[kind eq "laptop"]`,
 	// ne on a multi-valued attribute (some value is not identical) in
 	// a related table, the document, and a sub-attribute no row keeps

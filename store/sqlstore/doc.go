@@ -51,8 +51,10 @@
 //     seq; indexed by (tenant, member_id) for User.groups and
 //     members.value filters, and by (tenant, member_id) where member_type
 //     is 'Group' (a partial index) to find nested groups and walk
-//     User.groups' indirect memberships. Membership changes are set
-//     operations on it.
+//     User.groups' indirect memberships, for a GET (GroupsOf) and a
+//     filter on groups alike (one walk, walkGroups; a tenant without
+//     nested groups pays one probe of the partial index). Membership
+//     changes are set operations on it.
 //   - scim_tokens: keyed by token id, with a unique hash and an index on
 //     (tenant, id). It is the one table not keyed by tenant first: a bearer
 //     token is looked up by its hash before its tenant is known.

@@ -153,6 +153,38 @@ func TestExplainUsesIndexes(t *testing.T) {
 		g7, err := s.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "Group 7"`), StartIndex: 1, Count: 1, ExcludeMembers: true})
 		require.NoError(t, err)
 		require.Len(t, g7.Items, 1)
+		// A filter on groups: the direct memberships by group, the walk of
+		// indirect ones from the partial index of nested groups; neither
+		// reads every user or membership of the tenant, with or without a
+		// nested group.
+		for _, nested := range []bool{false, true} {
+			t.Run(fmt.Sprintf("groups.value eq, nested %v", nested), func(t *testing.T) {
+				if nested {
+					g8, err := s.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "Group 8"`), StartIndex: 1, Count: 1, ExcludeMembers: true})
+					require.NoError(t, err)
+					require.Len(t, g8.Items, 1)
+					_, err = s.ModifyMembers(tctx, g7.Items[0].ID, []string{g8.Items[0].ID}, nil, "")
+					require.NoError(t, err)
+					analyze(t, s)
+				}
+				q := store.Query{Filter: mustParse(t, `groups.value eq "`+g7.Items[0].ID+`"`), StartIndex: 1, Count: 100}
+				query, args, err := s.PageSQLForTest(tctx, true, q)
+				require.NoError(t, err)
+				plan := explain(t, s, query, args...)
+				t.Logf("%s\n%s", query, plan)
+				assert.True(t, usesIndex(plan, "scim_members_group_member"), "plan does not find nested groups by scim_members_group_member:\n%s", plan)
+				for _, table := range []string{"scim_users", "u", "scim_members", "m", "d", "p", "x"} {
+					assert.True(t, noScan(plan, table), "plan scans %s:\n%s", table, plan)
+				}
+				p, err := s.ListUsers(tctx, q)
+				require.NoError(t, err)
+				want := 1
+				if nested {
+					want = 2 // user 8, through group 8
+				}
+				assert.Equal(t, want, p.Total)
+			})
+		}
 		removeOne, removeOneArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:1])
 		removeThree, removeThreeArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:3])
 		stmts := []struct {

@@ -1211,13 +1211,45 @@ func (s *Store) sqlGroupsOf(list bool) string {
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 	}
-	return `WITH RECURSIVE c(uid, gid, direct) AS (
-		SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE ` + where + `
-		UNION
-		SELECT c.uid, m.group_id, 0 FROM c JOIN scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
-		SELECT d.uid, g.id, g.display_name, d.direct FROM (SELECT uid, gid, max(direct) AS direct FROM c GROUP BY uid, gid) d
+	return s.d.walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where) + `
+		SELECT d.member, g.id, g.display_name, d.direct FROM (SELECT member, gid, max(direct) AS direct FROM c GROUP BY member, gid) d
 		` + s.groupByID("d.gid", t) + `
-		ORDER BY d.uid, g.seq`
+		ORDER BY d.member, g.seq`
+}
+
+// walkGroups is the walk of nested groups that GroupsOf and a filter on
+// groups share (one definition of an indirect membership, so a GET and a
+// filter agree): the recursive table c(member, gid, direct) holds the
+// rows of seed, direct memberships (member, gid, 1) in tenant t (of users
+// for GroupsOf, of groups for a filter), and for each the groups gid
+// belongs to through groups (member, group, 0), up to the top. UNION, not
+// UNION ALL: a row already found is not walked again, so a cycle of
+// groups ends. The caller selects from c.
+//
+// SQLite runs the recursive step once per row of c and, left to choose,
+// read every nested membership of the tenant (scim_members_group_member
+// by tenant alone) for each. CROSS JOIN keeps c the outer loop there, so
+// each step is one probe of (tenant, member_id); PostgreSQL, which runs
+// the step over the whole working table, plans the join itself.
+func (d *dialect) walkGroups(t, seed string) string {
+	return `WITH RECURSIVE c(member, gid, direct) AS (
+		` + seed + `
+		UNION
+		SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+		`
+}
+
+// outerJoin joins the table after it to the table before it, which
+// stays the outer loop: on SQLite a CROSS JOIN, which its planner never
+// reorders (a recursive table or a walk's few rows, each probing an
+// index, where it would rather scan the index's table and probe the
+// rows); on PostgreSQL, which has no CROSS JOIN with ON and plans such a
+// join well, a JOIN.
+func (d *dialect) outerJoin() string {
+	if d.pg {
+		return " JOIN "
+	}
+	return " CROSS JOIN "
 }
 
 // groupByID joins the group g of tenant t whose id is the column gid, for

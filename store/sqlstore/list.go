@@ -299,8 +299,8 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 
 // usersInGo reads the users the SQL part of the filter selects, with what
 // finishing the list in Go needs: the filter document of a user (render),
-// its direct groups for a filter on groups (extra) and, when the filter
-// named groups, every user's groups (refs, else nil).
+// its groups, direct and indirect, for a filter on groups (extra) and,
+// when the filter named groups, every user's groups (refs, else nil).
 func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
 	recs, err = scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
 	if err != nil {
@@ -312,11 +312,10 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 		groups = make(map[string][]any)
 		refs = make(map[string][]resources.GroupRef)
 		if err := s.groupsOf(ctx, tx, store.Tenant(ctx), nil, func(uid string, ref resources.GroupRef) {
-			// A filter on groups sees the direct memberships, as the
-			// compiled filter and every store do (store.MembershipReader).
-			if ref.Type == "direct" {
-				groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
-			}
+			// A filter on groups sees every membership GroupsOf lists,
+			// indirect ones included, as the compiled filter does
+			// (store.MembershipReader).
+			groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
 			refs[uid] = append(refs[uid], ref)
 		}); err != nil {
 			return nil, nil, nil, nil, err

@@ -746,7 +746,9 @@ func testGroupsOf(t *testing.T, e *env) {
 // testIndirectGroups: groups that are members of groups make indirect
 // memberships (RFC 7643 §4.1.2), a group is listed once with direct
 // winning, and a cycle of groups ends. GetUser and ListUsers, when they
-// fill Groups, agree with GroupsOf.
+// fill Groups, agree with GroupsOf, and a filter on groups sees the same
+// memberships, indirect ones included (RFC 7644 §3.4.2.2: a filter is
+// evaluated against the resource as it is represented).
 func testIndirectGroups(t *testing.T, e *env) {
 	if e.mr == nil {
 		t.Skip("the GroupStore is no store.MembershipReader")
@@ -765,7 +767,7 @@ func testIndirectGroups(t *testing.T, e *env) {
 	ref := func(g *resources.Group, typ string) resources.GroupRef {
 		return resources.GroupRef{Value: g.ID, Display: g.DisplayName, Type: typ}
 	}
-	check := func(t *testing.T, when string, want map[string][]resources.GroupRef) {
+	check := func(t *testing.T, when string, want map[string][]resources.GroupRef, filters []filterCase) {
 		t.Helper()
 		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID})
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
@@ -782,33 +784,46 @@ func testIndirectGroups(t *testing.T, e *env) {
 				assert.Equal(t, want[got.ID], got.Groups, "%s: ListUsers, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.ListUsers)", when)
 			}
 		}
+		e.checkGroupFilters(t, when, filters)
 	}
-	check(t, "a chain of groups", map[string][]resources.GroupRef{
+	id := func(g *resources.Group) string { return `"` + g.ID + `"` }
+	check(t, "a chain of groups (u in A in B in C in D, u in D too; v in C)", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
 		v.ID: {ref(c, "direct"), ref(d, "indirect")},
+	}, []filterCase{
+		{`groups.value eq ` + id(a), []string{"u"}},
+		{`groups.value eq ` + id(b), []string{"u"}},
+		{`groups[value eq ` + id(b) + `]`, []string{"u"}},
+		{`groups.value eq ` + id(c), []string{"u", "v"}},
+		{`groups.value eq ` + id(d), []string{"u", "v"}},
+		{`groups[value eq ` + id(d) + ` and type eq "direct"]`, []string{"u"}},
+		{`groups[value eq ` + id(d) + ` and type eq "indirect"]`, []string{"v"}}, // u is in D directly too: direct wins
+		{`groups[value eq ` + id(c) + ` and type eq "direct"]`, []string{"v"}},
+		{`groups.type eq "indirect"`, []string{"u", "v"}},
+		{`groups[type eq "indirect"]`, []string{"u", "v"}},
+		{`groups[type eq "direct" and display eq "C"]`, []string{"v"}},
+		{`groups.display eq "B"`, []string{"u"}},
+		{`groups[display co "B"]`, []string{"u"}},
+		{`groups pr`, []string{"u", "v"}},
+		{`not (groups pr)`, []string{"lonely"}},
+		{`groups.value eq ` + id(c) + ` or userName eq "lonely"`, []string{"u", "v", "lonely"}},
+		{`groups.value eq ` + id(b) + ` and userName eq "v"`, []string{}},
 	})
-
-	// A filter on groups sees the direct memberships only.
-	for _, tc := range []struct {
-		filter string
-		want   []string
-	}{
-		{`groups.value eq "` + a.ID + `"`, []string{"u"}},
-		{`groups.value eq "` + b.ID + `"`, []string{}},
-		{`groups.value eq "` + d.ID + `"`, []string{"u"}},
-		{`groups.type eq "indirect"`, []string{}},
-		{`groups.value eq "` + c.ID + `" or userName eq "lonely"`, []string{"v", "lonely"}},
-	} {
-		got := e.listUsers(t, store.Query{Filter: parse(t, tc.filter), Count: 10})
-		assert.Equal(t, tc.want, userNames(got.Items), "ListUsers with filter %s: a filter on groups must see the direct memberships only (store.MembershipReader)", tc.filter)
-	}
 
 	// A cycle: A holds C, which holds B, which holds A.
 	_, err := e.groups.ModifyMembers(e.ctx, a.ID, []string{c.ID}, nil, "")
 	require.NoError(t, err, "ModifyMembers may make a cycle of groups (store.GroupStore.ModifyMembers)")
-	check(t, "a cycle of groups (GroupsOf must end)", map[string][]resources.GroupRef{
+	check(t, "a cycle of groups (GroupsOf and a filter on groups must end)", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(b, "indirect"), ref(c, "indirect"), ref(d, "direct")},
 		v.ID: {ref(a, "indirect"), ref(b, "indirect"), ref(c, "direct"), ref(d, "indirect")},
+	}, []filterCase{
+		{`groups.value eq ` + id(a), []string{"u", "v"}},
+		{`groups.value eq ` + id(b), []string{"u", "v"}},
+		{`groups[value eq ` + id(a) + ` and type eq "indirect"]`, []string{"v"}},
+		{`groups[value eq ` + id(c) + ` and type eq "indirect"]`, []string{"u"}},
+		{`groups[value eq ` + id(c) + ` and type eq "direct"]`, []string{"v"}},
+		{`groups[type eq "indirect" and display eq "D"]`, []string{"v"}},
+		{`groups.type eq "indirect"`, []string{"u", "v"}},
 	})
 
 	// Deleting the middle group cuts the chain.
@@ -816,7 +831,43 @@ func testIndirectGroups(t *testing.T, e *env) {
 	check(t, "after deleting a group in the middle of the chain", map[string][]resources.GroupRef{
 		u.ID: {ref(a, "direct"), ref(d, "direct")},
 		v.ID: {ref(a, "indirect"), ref(c, "direct"), ref(d, "indirect")},
+	}, []filterCase{
+		{`groups.value eq ` + id(b), []string{}},
+		{`groups.value eq ` + id(c), []string{"v"}},
+		{`groups.value eq ` + id(d), []string{"u", "v"}},
+		{`groups[value eq ` + id(d) + ` and type eq "indirect"]`, []string{"v"}},
+		{`groups.type eq "indirect"`, []string{"v"}},
 	})
+}
+
+// filterCase is a filter and the userNames of the users it must find, in
+// creation order.
+type filterCase struct {
+	filter string
+	want   []string
+}
+
+// checkGroupFilters lists the users of each filter on groups, with and
+// without their groups and through the cursor lister too, and fails t
+// unless it finds exactly the users the case names: a filter on groups
+// sees the memberships GroupsOf lists, indirect ones and their type
+// included.
+func (e *env) checkGroupFilters(t *testing.T, when string, filters []filterCase) {
+	t.Helper()
+	const contract = "a filter on groups must see the memberships GroupsOf lists, direct and indirect, typed as GroupsOf types them (direct winning), whether or not Groups is filled (RFC 7644 §3.4.2.2; store.MembershipReader)"
+	for _, tc := range filters {
+		for _, exclude := range []bool{false, true} {
+			q := store.Query{Filter: parse(t, tc.filter), Count: 10, ExcludeGroups: exclude}
+			got := e.listUsers(t, q)
+			assert.Equal(t, tc.want, userNames(got.Items), "%s: ListUsers with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+			if e.uCursor != nil {
+				q.StartIndex = 1
+				p, err := e.uCursor.ListUsersAfter(e.ctx, q, "")
+				require.NoError(t, err, "%s: ListUsersAfter with filter %s must answer it (store.UserCursorLister)", when, tc.filter)
+				assert.Equal(t, tc.want, userNames(p.Items), "%s: ListUsersAfter with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+			}
+		}
+	}
 }
 
 // testNestedGroupsSkipped: a store that declares Stores.NoNestedGroups
