@@ -433,7 +433,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if err != nil {
 			return writeErr("create group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 		}
-		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, false); err != nil {
+		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, uniqueCreate); err != nil {
 			return err
 		}
 		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
@@ -722,10 +722,8 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	if err != nil {
 		return nil, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 	}
-	if len(s.uniqGroup) > 0 {
-		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, true); err != nil {
-			return nil, false, err
-		}
+	if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, uniqueReplace); err != nil {
+		return nil, false, err
 	}
 	return changes, subj != nil && subj.bridged, nil
 }
