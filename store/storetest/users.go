@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -472,30 +471,21 @@ func testConcurrentCreate(t *testing.T, e *env) {
 func testUserNoLostUpdate(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "counter"})
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = func() error {
-				for attempt := 0; attempt < 1000; attempt++ {
-					cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-					if err != nil {
-						return err
-					}
-					cur.Title += fmt.Sprintf("[%d]", i)
-					_, err = e.users.ReplaceUser(e.ctx, cur, cur.Meta.Version)
-					if errors.Is(err, store.ErrPreconditionFailed) {
-						continue
-					}
-					return err
-				}
-				return fmt.Errorf("gave up after 1000 attempts")
-			}()
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(n, func(i int) error {
+		for attempt := 0; attempt < 1000; attempt++ {
+			cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
+			if err != nil {
+				return err
+			}
+			cur.Title += fmt.Sprintf("[%d]", i)
+			_, err = e.users.ReplaceUser(e.ctx, cur, cur.Meta.Version)
+			if errors.Is(err, store.ErrPreconditionFailed) {
+				continue
+			}
+			return err
+		}
+		return fmt.Errorf("gave up after 1000 attempts")
+	})
 	for _, err := range errs {
 		require.NoError(t, err, "concurrent GetUser and ReplaceUser at the version read must either write or return store.ErrPreconditionFailed (store.UserStore.ReplaceUser)")
 	}
