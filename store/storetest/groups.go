@@ -687,15 +687,9 @@ func testConcurrentCreateGroup(t *testing.T, e *env) {
 		_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "Race"})
 		return err
 	})
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-			continue
-		}
+	exactlyOne(t, errs, func(err error) {
 		requireIs(t, err, store.ErrConflict, "of %d concurrent CreateGroup calls of one displayName, the losers must get store.ErrConflict (store.GroupStore.CreateGroup; a unique index does it)", n)
-	}
-	assert.Equal(t, 1, ok, "of %d concurrent CreateGroup calls of one displayName, exactly one must succeed (store.GroupStore.CreateGroup)", n)
+	}, "of %d concurrent CreateGroup calls of one displayName, exactly one must succeed (store.GroupStore.CreateGroup)", n)
 }
 
 func testGroupsOf(t *testing.T, e *env) {

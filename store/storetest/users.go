@@ -454,15 +454,9 @@ func testConcurrentCreate(t *testing.T, e *env) {
 			_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: un})
 			return err
 		})
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-				continue
-			}
+		exactlyOne(t, errs, func(err error) {
 			requireIs(t, err, store.ErrConflict, "of %d concurrent CreateUser calls of one userName, the losers must get store.ErrConflict (store.UserStore.CreateUser; a unique index does it)", n)
-		}
-		assert.Equal(t, 1, ok, "of %d concurrent CreateUser calls of one userName, exactly one must succeed (store.UserStore.CreateUser; a unique index does it)", n)
+		}, "of %d concurrent CreateUser calls of one userName, exactly one must succeed (store.UserStore.CreateUser; a unique index does it)", n)
 		p := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "`+name+`"`), Count: 100})
 		assert.Equal(t, 1, p.Total, "%d concurrent CreateUser calls of one userName must store one user (store.UserStore.CreateUser)", n)
 	}
