@@ -87,7 +87,8 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 						out, _ := resolveRef(created, s)
 						return out
 					})
-					results[i] = h.bulkFailure(r, o, path, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
+					u, _ := bulkURL(path)
+					results[i] = h.bulkFailure(r, o, path, u, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
 					done[i] = true
 				}
 			}
@@ -356,34 +357,43 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		path = bulkPath(op.path, resolve)
 		data = resolveBulkData(op.data, resolve)
 	}
+	// Parsed once: the dispatched request's URL, and the result's location
+	// whether it is dispatched or not (nil when no URL holds path).
+	u, perr := bulkURL(path)
 	if unresolved != nil {
-		return h.bulkFailure(r, op, path, unresolved)
+		return h.bulkFailure(r, op, path, u, unresolved)
 	}
 
 	var body []byte
 	if data != nil {
 		var err error
 		if body, err = json.Marshal(data); err != nil {
-			return h.bulkFailure(r, op, path, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
+			return h.bulkFailure(r, op, path, u, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
 		}
 	}
-	sub, err := http.NewRequestWithContext(r.Context(), op.method, "http://bulk"+path, bytes.NewReader(body))
-	if err != nil {
+	if perr != nil {
 		// url.Error names the URL built here ("http://bulk/..."), not what
 		// the client sent: say only why its path is not one.
 		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		if errors.As(perr, &ue) {
+			perr = ue.Err
 		}
-		return h.bulkFailure(r, op, path, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q is no URL path: %v", op.index, op.path, err))
+		return h.bulkFailure(r, op, path, nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q is no URL path: %v", op.index, op.path, perr))
 	}
+	// The request gets its own copy of u: the routes may change theirs.
+	su := *u
+	sub, err := http.NewRequestWithContext(r.Context(), op.method, "", bytes.NewReader(body))
+	if err != nil { // the method was checked: a bug
+		return h.bulkFailure(r, op, path, u, errorf(http.StatusInternalServerError, "", "Operations[%d]: %v", op.index, err))
+	}
+	sub.URL = &su
 	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	sub.Header.Set("Content-Type", contentType)
 	if op.version != "" {
 		sub.Header.Set("If-Match", op.version)
 	}
 	if err := unservablePath(sub.URL.Path); err != nil {
-		return h.bulkFailure(r, op, path, err)
+		return h.bulkFailure(r, op, path, u, err)
 	}
 	if p, ok := canonicalPath(sub.URL.Path); ok {
 		sub.URL.Path = p
@@ -395,17 +405,24 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	res.Version = rec.header.Get("ETag")
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
-		res.Location = h.bulkLocation(r, op.method, path)
+		res.Location = h.bulkLocation(r, op.method, path, u)
 		return res
 	}
 	if res.Location = rec.header.Get("Location"); res.Location == "" {
-		res.Location = h.bulkLocation(r, op.method, path)
+		res.Location = h.bulkLocation(r, op.method, path, u)
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
 		// The created resource's id ends its Location.
 		created[op.bulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
 	}
 	return res
+}
+
+// bulkURL parses an operation's path, its bulkId references resolved, as
+// the URL of the request it is dispatched as (nil, and url.Parse's error,
+// when no URL holds it).
+func bulkURL(path string) (*url.URL, error) {
+	return url.Parse("http://bulk" + path)
 }
 
 // bulkPath returns path with each segment that is a bulkId reference
@@ -444,11 +461,12 @@ func resolveBulkData(v any, resolve func(string) string) any {
 }
 
 // bulkFailure is the result of an operation that failed before it ran,
-// path its path with the bulkId references that resolved resolved: its
+// path its path with the bulkId references that resolved resolved and u
+// that path parsed (nil when it is no URL's): its
 // location is the one it would have had, had it failed once dispatched.
-func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, e *Error) *bulkResult {
+func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, u *url.URL, e *Error) *bulkResult {
 	body, _ := e.MarshalJSON()
-	return &bulkResult{Location: h.bulkLocation(r, op.method, path), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
+	return &bulkResult{Location: h.bulkLocation(r, op.method, path, u), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
 }
 
 // bulkLocation is the location of an operation's result that names no
@@ -462,22 +480,23 @@ func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, e *Error
 // resource. It is "" for a POST (it addresses a collection; a created
 // resource's location is the response's Location), for a path whose id
 // is a bulkId reference that did not resolve (no resource has that id)
-// and for a path no URL can hold.
-func (h *handler) bulkLocation(r *http.Request, method, path string) string {
+// and for a path no URL can hold (u nil). u is path as runBulkOp parsed
+// it, the dispatched request's URL; it is left unchanged.
+func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL) string {
 	if method == http.MethodPost {
 		return ""
 	}
 	if _, id, _ := strings.Cut(strings.TrimPrefix(path, "/"), "/"); strings.HasPrefix(id, bulkIDPrefix) {
 		return ""
 	}
-	u, err := url.Parse("http://bulk" + path) // as the dispatched request's URL is
-	if err != nil {
+	if u == nil {
 		return ""
 	}
-	if p, ok := canonicalPath(u.Path); ok {
-		u.Path = p
+	loc := *u
+	if p, ok := canonicalPath(loc.Path); ok {
+		loc.Path = p
 	}
-	return h.baseURL(r) + u.EscapedPath()
+	return h.baseURL(r) + loc.EscapedPath()
 }
 
 // bulkRecorder captures the response of one operation.

@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"reflect"
@@ -46,17 +45,19 @@ func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next ma
 		if !keepsAny(e.Schema, hidden) {
 			continue
 		}
-		var curObj map[string]any
 		_, raw, ok := names.Key(cur, urn)
-		if !ok || decodeObject(raw, &curObj) != nil || len(curObj) == 0 {
+		if !ok {
+			continue
+		}
+		curObj, err := resources.DecodeOrNull(raw)
+		if err != nil || len(curObj) == 0 {
 			continue // nothing stored to keep
 		}
 		var nextObj map[string]any
 		nextKey, nraw, sent := names.Key(next, urn)
 		if !sent {
 			nextKey = urn
-		}
-		if sent && decodeObject(nraw, &nextObj) != nil {
+		} else if nextObj, err = resources.DecodeOrNull(nraw); err != nil {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", urn)
 		}
 		if nextObj == nil {
@@ -107,7 +108,7 @@ func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next ma
 		if !changed {
 			continue
 		}
-		raw, err := json.Marshal(nextObj)
+		enc, err := json.Marshal(nextObj)
 		if err != nil {
 			return nil, err
 		}
@@ -117,7 +118,7 @@ func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next ma
 				out[k] = v
 			}
 		}
-		out[nextKey] = raw
+		out[nextKey] = enc
 	}
 	if out == nil {
 		return next, nil
@@ -200,12 +201,4 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 	}
 	nextC[ck] = cv
 	return true, nil
-}
-
-// decodeObject decodes a stored extension object, numbers kept as
-// json.Number as the handler's documents keep them.
-func decodeObject(raw json.RawMessage, dst *map[string]any) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	return dec.Decode(dst)
 }

@@ -53,6 +53,37 @@ func FuzzDecode(f *testing.F) {
 	})
 }
 
+// TestDecodeOrNull: DecodeOrNull is Decode, but null, which Decode
+// refuses, is a nil map (an extension sent or stored as null is absent).
+func TestDecodeOrNull(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want map[string]any
+		err  bool
+	}{
+		{`null`, nil, false},
+		{" null\n", nil, false},
+		{`{"a":1,"a":"b"}`, map[string]any{"a": "b"}, false},
+		{`{}`, map[string]any{}, false},
+		{`"null"`, nil, true},
+		{`[]`, nil, true},
+		{`nul`, nil, true},
+		{``, nil, true},
+	} {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := DecodeOrNull([]byte(tt.in))
+			if tt.err {
+				require.Error(t, err)
+				_, derr := Decode([]byte(tt.in))
+				assert.Equal(t, derr, err, "the error Decode gives")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
 func TestDecodeRequest(t *testing.T) {
 	for _, tt := range []struct{ in, err string }{
 		{`{"userName":"a","name":{"givenName":"b"}}`, ""},

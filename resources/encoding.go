@@ -20,26 +20,8 @@ import (
 // USERNAME), is refused with an *AttrError naming it, as a request is
 // (namesOnce).
 func (u *User) UnmarshalJSON(data []byte) error {
-	hasURN := mayHoldURN(data) // the one scan for a URN: a body without one is read as it is
-	if hasURN {
-		var err error
-		if data, err = unqualifyJSON(data, UserSchema, EnterpriseUserSchema); err != nil {
-			return err
-		}
-	}
 	type plain User
-	var p plain
-	if err := unmarshalASCIINames(data, &p); err != nil {
-		return err
-	}
-	if err := namesOnce(data); err != nil {
-		return err
-	}
-	*u = User(p)
-	if !hasURN {
-		return nil
-	}
-	exts, err := extensionObjects(data, UserSchema)
+	exts, err := unmarshalResource(data, UserSchema, EnterpriseUserSchema, func(p plain) { *u = User(p) })
 	if err != nil {
 		return err
 	}
@@ -102,31 +84,41 @@ func (e *EnterpriseUser) unmarshal(data []byte, checkNames bool) error {
 // Extensions, and an attribute named by the core schema's URN is read as
 // a request reads it (unqualifyJSON). A member given twice is refused, as User's are.
 func (g *Group) UnmarshalJSON(data []byte) error {
-	hasURN := mayHoldURN(data) // as in User.UnmarshalJSON
-	if hasURN {
-		var err error
-		if data, err = unqualifyJSON(data, GroupSchema, ""); err != nil {
-			return err
-		}
-	}
 	type plain Group
-	var p plain
-	if err := unmarshalASCIINames(data, &p); err != nil {
-		return err
-	}
-	if err := namesOnce(data); err != nil {
-		return err
-	}
-	*g = Group(p)
-	if !hasURN {
-		return nil
-	}
-	exts, err := extensionObjects(data, GroupSchema)
+	exts, err := unmarshalResource(data, GroupSchema, "", func(p plain) { *g = Group(p) })
 	if err != nil {
 		return err
 	}
 	g.Extensions = exts
 	return nil
+}
+
+// unmarshalResource is what User's and Group's UnmarshalJSON share: it
+// reads data, a document of the resource type whose core schema is core
+// (and enterprise, the extension User reads into a field, or ""), as P,
+// the resource's type without its UnmarshalJSON, hands that to set, and
+// returns the objects under schema URNs (extensionObjects; nil when data
+// names none).
+func unmarshalResource[P any](data []byte, core, enterprise string, set func(P)) (map[string]json.RawMessage, error) {
+	hasURN := mayHoldURN(data) // the one scan for a URN: a body without one is read as it is
+	if hasURN {
+		var err error
+		if data, err = unqualifyJSON(data, core, enterprise); err != nil {
+			return nil, err
+		}
+	}
+	var p P
+	if err := unmarshalASCIINames(data, &p); err != nil {
+		return nil, err
+	}
+	if err := namesOnce(data); err != nil {
+		return nil, err
+	}
+	set(p)
+	if !hasURN {
+		return nil, nil
+	}
+	return extensionObjects(data, core)
 }
 
 // namesOnce refuses data, valid JSON, when one of its objects, at any

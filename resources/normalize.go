@@ -39,6 +39,16 @@ func Decode(data []byte) (map[string]any, error) {
 	return decode(data, false)
 }
 
+// DecodeOrNull is Decode for a member value that may be JSON null, as an
+// extension's object may be in a stored document or a request (where it
+// means the extension is absent): null gives a nil map and no error.
+func DecodeOrNull(data []byte) (map[string]any, error) {
+	if string(bytes.TrimSpace(data)) == "null" {
+		return nil, nil
+	}
+	return decode(data, false)
+}
+
 // DecodeRequest is Decode for a request body: an object, at any depth,
 // that gives one member twice ({"userName":"a","userName":"b"}) is an
 // error too. RFC 8259 §4 leaves the meaning of such an object to its

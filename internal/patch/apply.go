@@ -89,18 +89,9 @@ func (a *applier) apply(op Operation) error {
 			// object of them, applied as a no-path value's URN key is.
 			return a.applyKey(kind, a.e.rt.Schema.ID, v, nil)
 		}
-		l, err := a.resolve(path)
-		if err != nil {
+		l, done, err := a.target(path)
+		if done {
 			return err
-		}
-		if l.missing {
-			return a.ignore(l)
-		}
-		if l.readOnly() {
-			return a.readOnlyErr(l)
-		}
-		if a.serverRef(l) {
-			return a.serverRefErr(l)
 		}
 		if l.single != nil && !a.selects(l) && a.current(l) != nil {
 			// Replacing a value the filter does not select changes
@@ -116,18 +107,9 @@ func (a *applier) apply(op Operation) error {
 		if names.Equal(path, a.e.rt.Schema.ID) {
 			return a.fail(InvalidPath, "%q names the core schema, which is not removed whole; remove its attributes by their paths", path)
 		}
-		l, err := a.resolve(path)
-		if err != nil {
+		l, done, err := a.target(path)
+		if done {
 			return err
-		}
-		if l.missing {
-			return a.ignore(l)
-		}
-		if l.readOnly() {
-			return a.readOnlyErr(l)
-		}
-		if a.serverRef(l) {
-			return a.serverRefErr(l)
 		}
 		if l.single != nil && !a.selects(l) {
 			return nil // nothing selected: nothing to remove
@@ -169,20 +151,26 @@ func (a *applier) ignore(l loc) error {
 	return err
 }
 
-// serverRef reports whether the target is a "$ref" the server makes from
-// each value as it answers (members.$ref, groups.$ref, the manager's),
-// which no stored document holds: a change to it would answer 200 and
-// change nothing.
-func (a *applier) serverRef(l loc) bool {
-	return a.e.rt.ServerRefSub(l.attr, l.sub)
-}
-
-func (a *applier) serverRefErr(l loc) error {
-	return a.fail(Mutability, "%q is made by the server from each value's \"value\" and cannot be changed; change the value instead", l.raw)
-}
-
-func (a *applier) readOnlyErr(l loc) error {
-	return a.fail(Mutability, "%q is readOnly and cannot be changed", l.raw)
+// target resolves the path of an operation that writes there (add or
+// replace with a path, remove) and refuses what no operation may change:
+// done says the operation ends with err, which is nil for an attribute
+// the schema does not know that leniency ignores. A "$ref" the server
+// makes from each value as it answers (members.$ref, groups.$ref, the
+// manager's) is refused too: no stored document holds it, so a change to
+// it would answer 200 and change nothing.
+func (a *applier) target(path string) (l loc, done bool, err error) {
+	if l, err = a.resolve(path); err != nil {
+		return l, true, err
+	}
+	switch {
+	case l.missing:
+		return l, true, a.ignore(l)
+	case l.readOnly():
+		return l, true, a.fail(Mutability, "%q is readOnly and cannot be changed", l.raw)
+	case a.e.rt.ServerRefSub(l.attr, l.sub):
+		return l, true, a.fail(Mutability, "%q is made by the server from each value's \"value\" and cannot be changed; change the value instead", l.raw)
+	}
+	return l, false, nil
 }
 
 // applyObject applies add or replace without a path: every key of obj is

@@ -567,10 +567,21 @@ func TestUpdateKeepsValueRows(t *testing.T) {
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		c := tctx()
-		u, err := s.CreateUser(c, &resources.User{UserName: "alice", Active: ptr(true),
-			Emails: []resources.MultiValue{{Value: "a@work.example", Type: "work", Primary: resources.Bool(true)}}})
-		require.NoError(t, err)
-		byEmail := func(email string) int {
+		// Each subtest changes a user of its own, created as this one.
+		create := func(t *testing.T, userName, email string) *resources.User {
+			u, err := s.CreateUser(c, &resources.User{UserName: userName, Active: ptr(true),
+				Emails: []resources.MultiValue{{Value: email, Type: "work", Primary: resources.Bool(true)}}})
+			require.NoError(t, err)
+			return u
+		}
+		update := func(t *testing.T, u *resources.User, change func(u *resources.User)) {
+			_, err := s.UpdateUser(c, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+				change(cur)
+				return cur, nil
+			})
+			require.NoError(t, err)
+		}
+		byEmail := func(t *testing.T, email string) int {
 			p, err := s.ListUsers(c, store.Query{Filter: mustParse(t, `emails.value eq "`+email+`"`), StartIndex: 1, Count: 10})
 			require.NoError(t, err)
 			return p.Total
@@ -598,17 +609,19 @@ func TestUpdateKeepsValueRows(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
+				u := create(t, tt.name, "a@work.example")
 				log.Take()
-				_, err := s.UpdateUser(c, u.ID, "", func(cur *resources.User) (*resources.User, error) {
-					tt.change(cur)
-					return cur, nil
-				})
-				require.NoError(t, err)
+				update(t, u, tt.change)
 				assert.Equal(t, tt.values, touchesValues(), "the value rows are written again only when emails or phone numbers change")
 			})
 		}
-		assert.Equal(t, 0, byEmail("a@work.example"), "the old email no longer finds the user")
-		assert.Equal(t, 1, byEmail("b@work.example"), "the new email finds the user")
+		t.Run("a lookup by email follows", func(t *testing.T) {
+			u := create(t, "lookup", "old@lookup.example")
+			require.Equal(t, 1, byEmail(t, "old@lookup.example"))
+			update(t, u, func(u *resources.User) { u.Emails[0].Value = "new@lookup.example" })
+			assert.Equal(t, 0, byEmail(t, "old@lookup.example"), "the old email no longer finds the user")
+			assert.Equal(t, 1, byEmail(t, "new@lookup.example"), "the new email finds the user")
+		})
 	})
 }
 

@@ -116,7 +116,13 @@ func (c *countingConn) stmt(query string, prepared bool, args []driver.NamedValu
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: vals})
+	c.record(query, prepared, vals)
+}
+
+// record logs one statement of c, query run with args (the log keeps
+// args: the caller must not change them).
+func (c *countingConn) record(query string, prepared bool, args []any) {
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: args})
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -203,7 +209,7 @@ func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
 	if !ok {
 		return nil
 	}
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: append([]any(nil), args...)})
+	c.record(query, false, append([]any(nil), args...))
 	return sc.Conn()
 }
 

@@ -433,7 +433,7 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		if err != nil {
 			return writeErr("create group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 		}
-		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, false); err != nil {
+		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, uniqueCreate); err != nil {
 			return err
 		}
 		added, _, err := s.insertMembers(ctx, tx, tenant, c.ID, mids, types)
@@ -722,10 +722,8 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	if err != nil {
 		return nil, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 	}
-	if len(s.uniqGroup) > 0 {
-		if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, true); err != nil {
-			return nil, false, err
-		}
+	if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, uniqueReplace); err != nil {
+		return nil, false, err
 	}
 	return changes, subj != nil && subj.bridged, nil
 }
@@ -803,12 +801,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
-		cur, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+s.lockRow(), tenant, id), &curDoc)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("group", id)
-		}
+		cur, err := s.readGroupTx(ctx, tx, tenant, id, s.lockRow(), &curDoc)
 		if err != nil {
-			return fmt.Errorf("sqlstore: update group: %w", err)
+			return err
 		}
 		version := storedVersion(cur.Meta.Version)
 		if err := checkVersion("group", id, ifVersion, version); err != nil {
@@ -922,7 +917,7 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 		}
 		if out == nil { // nothing changed: the group as read under the lock, or as it is
 			if cur == nil {
-				if cur, err = s.readGroupTx(ctx, tx, tenant, groupID, ""); err != nil {
+				if cur, err = s.readGroupTx(ctx, tx, tenant, groupID, "", nil); err != nil {
 					return nil, err
 				}
 			}
@@ -962,7 +957,7 @@ func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 	}
 	if len(rest) == 0 || !s.d.pg {
 		if withGroup {
-			cur, err = s.readGroupTx(ctx, tx, tenant, gid, s.lockRow())
+			cur, err = s.readGroupTx(ctx, tx, tenant, gid, s.lockRow(), nil)
 			if err != nil {
 				return nil, nil, 0, nil, err
 			}
@@ -978,7 +973,7 @@ func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		return mids, types, version, nil, err
 	}
 	// The group's row is locked: a plain read sees it as it stays.
-	if cur, err = s.readGroupTx(ctx, tx, tenant, gid, ""); err != nil {
+	if cur, err = s.readGroupTx(ctx, tx, tenant, gid, "", nil); err != nil {
 		return nil, nil, 0, nil, err
 	}
 	return mids, types, version, cur, nil
@@ -986,9 +981,13 @@ func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 
 // readGroupTx reads group gid (Members nil) in tx, with lock appended to
 // the statement (lockRow, or "" for a row tx has locked already), or
-// store.ErrNotFound.
-func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock string) (*resources.Group, error) {
-	g, err := s.scanGroup(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+lock, tenant, gid))
+// store.ErrNotFound. A non-nil doc receives the stored document as read
+// (a write's feed entries compare it with the new one).
+func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock string, doc *string) (*resources.Group, error) {
+	if doc == nil {
+		doc = new(string)
+	}
+	g, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+lock, tenant, gid), doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("group", gid)
 	}

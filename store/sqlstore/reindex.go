@@ -95,7 +95,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					if err := s.insertValues(ctx, tx, r.tenant, r.id, w.qm); err != nil {
 						return err
 					}
-					if err := s.reindexUnique(ctx, tx, true, r.tenant, r.id, w.unique); err != nil {
+					if err := s.writeUnique(ctx, tx, true, r.tenant, r.id, w.unique, uniqueReplace|uniqueLeaveHeld); err != nil {
 						return err
 					}
 					continue
@@ -111,7 +111,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 				if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.nameKey, w.nameFold, string(w.q)); err != nil {
 					return fmt.Errorf("sqlstore: reindex group %s: %w", r.id, err)
 				}
-				if err := s.reindexUnique(ctx, tx, false, r.tenant, r.id, w.unique); err != nil {
+				if err := s.writeUnique(ctx, tx, false, r.tenant, r.id, w.unique, uniqueReplace|uniqueLeaveHeld); err != nil {
 					return err
 				}
 			}

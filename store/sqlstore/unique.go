@@ -49,14 +49,34 @@ func (s *Store) uniqueInsert(a *args, users bool, tenant, id string, keys []quer
 	return "INSERT INTO " + u.table + " (tenant, attr, value_key, " + u.idCol + ") VALUES " + joinComma(rows)
 }
 
+// uniqueWrite says how writeUnique files a resource's unique values.
+type uniqueWrite uint8
+
+// uniqueCreate: a new resource, which has no rows to remove.
+const uniqueCreate uniqueWrite = 0
+
+const (
+	// uniqueReplace: a write over a stored resource, whose rows go first.
+	// When the model declares no unique attribute for the type, there are
+	// none, and nothing is done.
+	uniqueReplace uniqueWrite = 1 << iota
+	// uniqueLeaveHeld (Reindex): a value another resource already holds
+	// (two written before the attribute was declared unique) is left to
+	// it, the older one, which Reindex filed first, instead of failing.
+	uniqueLeaveHeld
+)
+
 // writeUnique files resource id under its unique values keys in tx: after
-// removing the rows it had when replace is set (a write over a stored
-// resource), one DELETE and, for a resource with values, one INSERT. A
-// value another resource holds makes the INSERT fail on the primary key:
-// a uniqueTaken.
-func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant, id string, keys []query.UniqueKey, replace bool) error {
+// removing the rows it had when how has uniqueReplace, one DELETE and,
+// for a resource with values, one INSERT. A value another resource holds
+// makes the INSERT fail on the primary key, a uniqueTaken, unless how has
+// uniqueLeaveHeld.
+func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant, id string, keys []query.UniqueKey, how uniqueWrite) error {
 	u := uniqueOf(users)
-	if replace {
+	if how&uniqueReplace != 0 {
+		if (users && len(s.uniqUser) == 0) || (!users && len(s.uniqGroup) == 0) {
+			return nil // no unique attribute: no rows to replace
+		}
 		if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM `+u.table+` WHERE tenant = `+s.d.ph(1)+` AND `+u.idCol+` = `+s.d.ph(2), tenant, id); err != nil {
 			return fmt.Errorf("sqlstore: unique values of %s: %w", id, err)
 		}
@@ -66,32 +86,14 @@ func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant,
 	if q == "" {
 		return nil
 	}
+	if how&uniqueLeaveHeld != 0 {
+		q += ` ON CONFLICT DO NOTHING`
+	}
 	if _, err := s.wx(tx).ExecContext(ctx, q, a.vals...); err != nil {
 		if isUniqueViolation(err) {
 			return &uniqueTaken{users: users, tenant: tenant, id: id, keys: keys}
 		}
 		return fmt.Errorf("sqlstore: unique values of %s: %w", id, err)
-	}
-	return nil
-}
-
-// reindexUnique is writeUnique for Reindex: the values another resource
-// already holds (two written before the attribute was declared unique)
-// are left to the older one, which Reindex filed first, instead of
-// failing.
-func (s *Store) reindexUnique(ctx context.Context, tx *sql.Tx, users bool, tenant, id string, keys []query.UniqueKey) error {
-	if (users && len(s.uniqUser) == 0) || (!users && len(s.uniqGroup) == 0) {
-		return nil
-	}
-	u := uniqueOf(users)
-	if _, err := tx.ExecContext(ctx, `DELETE FROM `+u.table+` WHERE tenant = `+s.d.ph(1)+` AND `+u.idCol+` = `+s.d.ph(2), tenant, id); err != nil {
-		return fmt.Errorf("sqlstore: reindex %s: %w", id, err)
-	}
-	a := &args{d: s.d}
-	if q := s.uniqueInsert(a, users, tenant, id, keys); q != "" {
-		if _, err := tx.ExecContext(ctx, q+` ON CONFLICT DO NOTHING`, a.vals...); err != nil {
-			return fmt.Errorf("sqlstore: reindex %s: %w", id, err)
-		}
 	}
 	return nil
 }

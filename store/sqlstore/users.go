@@ -319,7 +319,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
 			return err
 		}
-		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, false); err != nil {
+		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, uniqueCreate); err != nil {
 			return err
 		}
 		subj := subject{id: c.ID}
@@ -588,8 +588,8 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now), a.vals); err != nil {
 		return userWriteErr("replace user", tenant, c, w, err)
 	}
-	if len(s.uniqUser) > 0 && !uniqueKept {
-		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, true); err != nil {
+	if !uniqueKept {
+		if err := s.writeUnique(ctx, tx, true, tenant, c.ID, w.unique, uniqueReplace); err != nil {
 			return err
 		}
 	}

@@ -157,31 +157,33 @@ func testCursorUnderWrites(t *testing.T, e *env) {
 		}
 	}
 	for _, q := range []store.Query{{}, {SortBy: "userName"}, {SortBy: "userName", Descending: true}, {Filter: parse(t, `userName sw "s"`), SortBy: "meta.created"}} {
-		var wg sync.WaitGroup
+		// The two writers start with the walk's first page.
 		start := make(chan struct{})
 		var once sync.Once
-		wg.Add(2)
 		var created []string
-		go func() { // deletes
-			defer wg.Done()
+		written := make(chan struct{})
+		go func() {
+			defer close(written)
 			<-start
-			for _, id := range doomed {
-				_ = e.users.DeleteUser(e.ctx, id, "")
-			}
-		}()
-		go func() { // creates, before and after every position
-			defer wg.Done()
-			<-start
-			for i := 0; i < 30; i++ {
-				u, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("s%03d-%s-%d", (i*7)%n, randomHex(3), i), Active: ptr(true)})
-				if err == nil {
-					created = append(created, u.ID)
+			concurrently(2, func(w int) error {
+				if w == 0 { // deletes
+					for _, id := range doomed {
+						_ = e.users.DeleteUser(e.ctx, id, "")
+					}
+					return nil
 				}
-			}
+				for i := 0; i < 30; i++ { // creates, before and after every position
+					u, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("s%03d-%s-%d", (i*7)%n, randomHex(3), i), Active: ptr(true)})
+					if err == nil {
+						created = append(created, u.ID)
+					}
+				}
+				return nil
+			})
 		}()
 		got := walkUsers(t, e, cl, q, 4, func() { once.Do(func() { close(start) }) })
 		once.Do(func() { close(start) })
-		wg.Wait()
+		<-written
 		seen := map[string]bool{}
 		for _, u := range got {
 			require.False(t, seen[u.ID], "%+v: user %s returned twice", q, u.UserName)

@@ -260,16 +260,10 @@ func testFeedAtomic(t *testing.T, e *env) {
 
 func testFeedConcurrent(t *testing.T, e *env) {
 	const n = 16
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("feed-par-%d", i), Active: ptr(true)})
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(n, func(i int) error {
+		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("feed-par-%d", i), Active: ptr(true)})
+		return err
+	})
 	for _, err := range errs {
 		require.NoError(t, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -516,38 +515,29 @@ func testModifyMembersRacesDeletes(t *testing.T, e *env) {
 		gids[i] = e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("racing%d", i)}).ID
 	}
 	doomed := e.createGroup(t, &resources.Group{DisplayName: "doomed"}).ID
-	var wg sync.WaitGroup
-	start := make(chan struct{})
+	// Calls 0 to n-1 add ids[c] to every group, the n/2 after them delete
+	// the users of even index, and the last deletes doomed.
 	addErrs := make([][]error, n)
-	delErrs := make([]error, n)
-	var doomedErr error
-	for i, id := range ids {
+	for i := range addErrs {
 		addErrs[i] = make([]error, groups+1)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			for j, gid := range append(append([]string(nil), gids...), doomed) {
-				_, addErrs[i][j] = e.groups.ModifyMembers(e.ctx, gid, []string{id}, nil, "")
-			}
-		}()
-		if i%2 == 0 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				delErrs[i] = e.users.DeleteUser(e.ctx, id, "")
-			}()
-		}
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		<-start
-		doomedErr = e.groups.DeleteGroup(e.ctx, doomed, "")
-	}()
-	close(start)
-	wg.Wait()
+	errs := concurrently(n+n/2+1, func(c int) error {
+		switch {
+		case c < n:
+			for j, gid := range append(append([]string(nil), gids...), doomed) {
+				_, addErrs[c][j] = e.groups.ModifyMembers(e.ctx, gid, []string{ids[c]}, nil, "")
+			}
+			return nil
+		case c < n+n/2:
+			return e.users.DeleteUser(e.ctx, ids[2*(c-n)], "")
+		}
+		return e.groups.DeleteGroup(e.ctx, doomed, "")
+	})
+	delErrs := make([]error, n)
+	for i := 0; i < n; i += 2 {
+		delErrs[i] = errs[n+i/2]
+	}
+	doomedErr := errs[n+n/2]
 
 	require.NoError(t, doomedErr, "DeleteGroup while members are added must succeed "+atomic)
 	var kept []string
@@ -639,19 +629,12 @@ func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
 	// Every user and every inner group is a member of outer.
 	_, err := e.groups.ModifyMembers(e.ctx, outer, append(slices.Clone(ids), gids...), nil, "")
 	require.NoError(t, err)
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make(chan error, 2*len(ids)+2*inner)
-	run := func(what string, f func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			if err := f(); err != nil && !errors.Is(err, store.ErrNotFound) {
-				errs <- fmt.Errorf("%s: %w", what, err)
-			}
-		}()
+	type call struct {
+		what string
+		f    func() error
 	}
+	var calls []call
+	run := func(what string, f func() error) { calls = append(calls, call{what, f}) }
 	for i, gid := range gids {
 		run("DeleteGroup of a nested group", func() error { return e.groups.DeleteGroup(e.ctx, gid, "") })
 		run("ModifyMembers adding a nested group being deleted to its group again", func() error {
@@ -675,10 +658,13 @@ func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
 			})
 		}
 	}
-	close(start)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	errs := concurrently(len(calls), func(i int) error {
+		if err := calls[i].f(); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%s: %w", calls[i].what, err)
+		}
+		return nil
+	})
+	for _, err := range errs {
 		require.NoError(t, err, "every call must succeed "+atomic)
 	}
 	for _, gid := range gids {
@@ -701,15 +687,9 @@ func testConcurrentCreateGroup(t *testing.T, e *env) {
 		_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "Race"})
 		return err
 	})
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-			continue
-		}
+	exactlyOne(t, errs, func(err error) {
 		requireIs(t, err, store.ErrConflict, "of %d concurrent CreateGroup calls of one displayName, the losers must get store.ErrConflict (store.GroupStore.CreateGroup; a unique index does it)", n)
-	}
-	assert.Equal(t, 1, ok, "of %d concurrent CreateGroup calls of one displayName, exactly one must succeed (store.GroupStore.CreateGroup)", n)
+	}, "of %d concurrent CreateGroup calls of one displayName, exactly one must succeed (store.GroupStore.CreateGroup)", n)
 }
 
 func testGroupsOf(t *testing.T, e *env) {

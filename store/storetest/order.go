@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -201,27 +200,21 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 	for i := range users {
 		users[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("race%d", i)})
 	}
-	replaceErr := make([]error, rounds)
-	deleteErr := make([]error, rounds)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i, u := range users {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			<-start
-			w := u.Clone()
-			w.Title = "replaced"
-			_, replaceErr[i] = e.users.ReplaceUser(e.ctx, w, u.Meta.Version)
-		}()
-		go func() {
-			defer wg.Done()
-			<-start
-			deleteErr[i] = e.users.DeleteUser(e.ctx, u.ID, u.Meta.Version)
-		}()
+	// Call 2i replaces users[i], call 2i+1 deletes it.
+	errs := concurrently(2*rounds, func(c int) error {
+		u := users[c/2]
+		if c%2 == 1 {
+			return e.users.DeleteUser(e.ctx, u.ID, u.Meta.Version)
+		}
+		w := u.Clone()
+		w.Title = "replaced"
+		_, err := e.users.ReplaceUser(e.ctx, w, u.Meta.Version)
+		return err
+	})
+	replaceErr, deleteErr := make([]error, rounds), make([]error, rounds)
+	for i := range rounds {
+		replaceErr[i], deleteErr[i] = errs[2*i], errs[2*i+1]
 	}
-	close(start)
-	wg.Wait()
 	for i, u := range users {
 		got, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 		switch {

@@ -44,6 +44,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/filter"
@@ -337,6 +338,22 @@ func messageOf(msgAndArgs []any) string {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// exactlyOne checks the errors of concurrent writes of which exactly one
+// may succeed: loser checks the error of each other one, and msgAndArgs
+// says what a count of successes other than one breaks.
+func exactlyOne(t *testing.T, errs []error, loser func(err error), msgAndArgs ...any) {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		if err == nil {
+			ok++
+			continue
+		}
+		loser(err)
+	}
+	assert.Equal(t, 1, ok, msgAndArgs...)
+}
 
 // concurrently runs n calls of f at once and returns their errors.
 func concurrently(n int, f func(i int) error) []error {

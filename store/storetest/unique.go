@@ -260,15 +260,8 @@ func testUniqueUserTenants(t *testing.T, e *env) {
 // unique conflicts.
 func oneWinner(t *testing.T, errs []error, u uniq, what string) {
 	t.Helper()
-	ok := 0
-	for _, err := range errs {
-		if err == nil {
-			ok++
-			continue
-		}
-		requireUniqueConflict(t, err, u, what)
-	}
-	assert.Equal(t, 1, ok, "%s: of %d concurrent writes of one value, exactly one must succeed: the check and the write are one atomic step (store.UniqueEnforcer)", what, len(errs))
+	exactlyOne(t, errs, func(err error) { requireUniqueConflict(t, err, u, what) },
+		"%s: of %d concurrent writes of one value, exactly one must succeed: the check and the write are one atomic step (store.UniqueEnforcer)", what, len(errs))
 }
 
 func testUniqueUserConcurrent(t *testing.T, e *env) {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -133,19 +132,13 @@ func testUpdateUserNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.UserUpdater.UpdateUser: the read, change and write are one atomic step under the row's lock)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "contended"})
-	var wg sync.WaitGroup
-	errs := make([]error, updaters)
-	for i := range updaters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
-				cur.Title += fmt.Sprintf("[%d]", i)
-				return cur, nil
-			})
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(updaters, func(i int) error {
+		_, err := up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.Title += fmt.Sprintf("[%d]", i)
+			return cur, nil
+		})
+		return err
+	})
 	for _, err := range errs {
 		require.NoError(t, err, `concurrent UpdateUser with ifVersion "" must all succeed `+upc)
 	}
@@ -223,19 +216,13 @@ func testUpdateGroupNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.GroupUpdater.UpdateGroup: the read, change and write are one atomic step under the row's lock)"
 	up := e.groupUpdater(t)
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended"})
-	var wg sync.WaitGroup
-	errs := make([]error, updaters)
-	for i := range updaters {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
-				cur.ExternalID += fmt.Sprintf("[%d]", i)
-				return cur, nil
-			})
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(updaters, func(i int) error {
+		_, err := up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+			cur.ExternalID += fmt.Sprintf("[%d]", i)
+			return cur, nil
+		})
+		return err
+	})
 	for _, err := range errs {
 		require.NoError(t, err, `concurrent UpdateGroup with ifVersion "" must all succeed `+upc)
 	}

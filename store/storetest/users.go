@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -455,15 +454,9 @@ func testConcurrentCreate(t *testing.T, e *env) {
 			_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: un})
 			return err
 		})
-		ok := 0
-		for _, err := range errs {
-			if err == nil {
-				ok++
-				continue
-			}
+		exactlyOne(t, errs, func(err error) {
 			requireIs(t, err, store.ErrConflict, "of %d concurrent CreateUser calls of one userName, the losers must get store.ErrConflict (store.UserStore.CreateUser; a unique index does it)", n)
-		}
-		assert.Equal(t, 1, ok, "of %d concurrent CreateUser calls of one userName, exactly one must succeed (store.UserStore.CreateUser; a unique index does it)", n)
+		}, "of %d concurrent CreateUser calls of one userName, exactly one must succeed (store.UserStore.CreateUser; a unique index does it)", n)
 		p := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "`+name+`"`), Count: 100})
 		assert.Equal(t, 1, p.Total, "%d concurrent CreateUser calls of one userName must store one user (store.UserStore.CreateUser)", n)
 	}
@@ -472,30 +465,21 @@ func testConcurrentCreate(t *testing.T, e *env) {
 func testUserNoLostUpdate(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "counter"})
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = func() error {
-				for attempt := 0; attempt < 1000; attempt++ {
-					cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
-					if err != nil {
-						return err
-					}
-					cur.Title += fmt.Sprintf("[%d]", i)
-					_, err = e.users.ReplaceUser(e.ctx, cur, cur.Meta.Version)
-					if errors.Is(err, store.ErrPreconditionFailed) {
-						continue
-					}
-					return err
-				}
-				return fmt.Errorf("gave up after 1000 attempts")
-			}()
-		}()
-	}
-	wg.Wait()
+	errs := concurrently(n, func(i int) error {
+		for attempt := 0; attempt < 1000; attempt++ {
+			cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
+			if err != nil {
+				return err
+			}
+			cur.Title += fmt.Sprintf("[%d]", i)
+			_, err = e.users.ReplaceUser(e.ctx, cur, cur.Meta.Version)
+			if errors.Is(err, store.ErrPreconditionFailed) {
+				continue
+			}
+			return err
+		}
+		return fmt.Errorf("gave up after 1000 attempts")
+	})
 	for _, err := range errs {
 		require.NoError(t, err, "concurrent GetUser and ReplaceUser at the version read must either write or return store.ErrPreconditionFailed (store.UserStore.ReplaceUser)")
 	}
