@@ -395,9 +395,6 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	if err := unservablePath(sub.URL.Path); err != nil {
 		return h.bulkFailure(r, op, path, u, err)
 	}
-	if p, ok := canonicalPath(sub.URL.Path); ok {
-		sub.URL.Path = p
-	}
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
 
@@ -420,9 +417,17 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 
 // bulkURL parses an operation's path, its bulkId references resolved, as
 // the URL of the request it is dispatched as (nil, and url.Parse's error,
-// when no URL holds it).
+// when no URL holds it), its endpoint spelled as meta.location spells it
+// (canonicalPath), which both the dispatched request and bulkLocation
+// use.
 func bulkURL(path string) (*url.URL, error) {
-	return url.Parse("http://bulk" + path)
+	u, err := url.Parse("http://bulk" + path)
+	if err == nil {
+		if p, ok := canonicalPath(u.Path); ok {
+			u.Path = p
+		}
+	}
+	return u, err
 }
 
 // bulkPath returns path with each segment that is a bulkId reference
@@ -492,11 +497,7 @@ func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL)
 	if u == nil {
 		return ""
 	}
-	loc := *u
-	if p, ok := canonicalPath(loc.Path); ok {
-		loc.Path = p
-	}
-	return h.baseURL(r) + loc.EscapedPath()
+	return h.baseURL(r) + u.EscapedPath()
 }
 
 // bulkRecorder captures the response of one operation.

@@ -291,11 +291,12 @@ func (a *applier) resolve(path string) (loc, error) {
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
 		return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
-	case res.Missing, attr == nil && res.Extension == nil:
-		// The core schema's URN alone (res.Whole): add and replace take
-		// it as an object of core attributes, and remove refuses it,
-		// before they resolve a path; anywhere else (a no-path value's
-		// key) it names no one attribute to change.
+	case res.Missing, res.Whole == rt.Schema:
+		// The core schema's URN alone: add and replace take it as an
+		// object of core attributes, and remove refuses it, before they
+		// resolve a path, as applyKey does a no-path value's key; it
+		// reaches here only with a value filter after it
+		// (urn:...:User[...]), and then names no one attribute to change.
 		return loc{raw: path, missing: true}, nil
 	case attr == nil: // a whole extension
 		if p.Filter != nil {

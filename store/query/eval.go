@@ -368,7 +368,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	res := rt.Resolve(p)
 	a := res.Attr
 	switch {
-	case a == nil && !res.Missing && res.Extension == nil: // the whole core schema
+	case res.Whole == rt.Schema: // the whole core schema
 		return nil, filterErrorf("%q names the whole core schema; compare one of its attributes", t.path())
 	case a == nil && !res.Missing: // a whole extension
 		if !forPresence {
