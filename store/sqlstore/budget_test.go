@@ -25,6 +25,7 @@ type budget struct {
 	InTx    int // statements inside transactions
 	Writes  int // INSERT, UPDATE and DELETE statements
 	Writer  int // events on the writer pool (SQLite: the connection holding the write lock)
+	Pgx     int // statements sent through pgx itself (PostgreSQL's reads, rdb.query)
 }
 
 func (b budget) String() string {
@@ -36,6 +37,9 @@ func measure(events []sqlstore.SQLEvent) budget {
 	for _, e := range events {
 		if e.Pool == "w" {
 			b.Writer++
+		}
+		if e.Pgx {
+			b.Pgx++
 		}
 		switch {
 		case e.Begin:
@@ -238,6 +242,26 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			{name: "list users, past the end", method: "GET", path: "/Users?startIndex=5&count=1", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":2`},
 			{name: "list users, total only", method: "GET", path: "/Users?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
 			{name: "list groups without members", method: "GET", path: "/Groups?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
+			// The lookups providers send before a push (Entra ID and Okta:
+			// a group by displayName, members included unless excluded; a
+			// user by userName): one statement, no BEGIN or COMMIT, the
+			// total read from the rows themselves (a unique name matches
+			// at most one), whatever startIndex and count say.
+			{name: "list groups by displayName", method: "GET", path: "/Groups?filter=displayName%20eq%20%22g%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list groups by displayName, members read", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&attributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
+			{name: "list groups by displayName without members", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list groups by displayName, a miss", method: "GET", path: "/Groups?filter=displayName%20eq%20%22nobody%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":0`},
+			{name: "list groups by displayName, past the end", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&startIndex=2", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list groups by displayName, total only", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list users by userName, a miss", method: "GET", path: "/Users?filter=userName%20eq%20%22nobody%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":0`},
+			{name: "list users by userName, count 1", method: "GET", path: "/Users?filter=userName%20eq%20%22ALICE%22&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":1`},
+			{name: "list users by userName, past the end", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&startIndex=2", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list users by userName, total only", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			// A list of groups with their members: the page, its total and
+			// its groups' members in one statement.
+			{name: "list groups with members", method: "GET", path: "/Groups", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
+			{name: "list groups with members, past the end", method: "GET", path: "/Groups?startIndex=5", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":1`},
+			{name: "list groups, total only", method: "GET", path: "/Groups?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			{name: "PATCH group: add one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 3, // resolve, lock, write
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
 			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 2, // lock, write
@@ -310,6 +334,8 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				if st.read {
 					if !isPG(s) {
 						assert.Zero(t, got.Writer, "a SQLite read does not touch the writer's connection")
+					} else {
+						assert.Equal(t, got.Outside, got.Pgx, "a PostgreSQL read goes through pgx, a count too (rdb.query)")
 					}
 				} else if !st.noWrite {
 					assert.Positive(t, got.Writes, "a write writes")

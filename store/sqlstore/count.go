@@ -29,6 +29,9 @@ type sqlEvent struct {
 	// cache), not compiled for this run.
 	Prepared bool
 	SQL      string
+	// Pgx: a read sent through pgx itself (rdb.query on PostgreSQL),
+	// not through database/sql.
+	Pgx bool
 	// Query and Args are the statement as sent and its bind values, so
 	// that a test can plan it again (EXPLAIN) with the values it ran with.
 	Query string
@@ -203,7 +206,7 @@ func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
 	if !ok {
 		return nil
 	}
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: append([]any(nil), args...)})
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Pgx: true, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: append([]any(nil), args...)})
 	return sc.Conn()
 }
 

@@ -42,7 +42,8 @@ func (s *Store) PageSQLForTest(ctx context.Context, users bool, q store.Query) (
 
 // ListSQLForTest returns the statement and bind values ListUsers (users;
 // with each user's groups unless q.ExcludeGroups) or ListGroups sends for
-// the page of q, its total in the same statement, when the whole filter
+// the page of q, its total in the same statement or, for a lookup of a
+// unique name, read from its rows (window), when the whole filter
 // is SQL; residual reports that it is not (the store then sends another).
 func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (stmt string, args []any, residual bool, err error) {
 	p, err := s.plan(ctx, users, q)
@@ -54,8 +55,11 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 		cols, _ = s.userRead(q.ExcludeGroups)
 		from = ` FROM scim_users u WHERE ` + p.where
 	}
-	offset, limit := pageBounds(q)
-	return p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals, p.residual, nil
+	w := p.window(q)
+	if !w.lookup {
+		cols += ", " + totalCol(from)
+	}
+	return p.pageSQL(cols, from, w.limit, w.offset), p.a.vals, p.residual, nil
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
