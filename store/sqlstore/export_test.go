@@ -41,7 +41,8 @@ func (s *Store) PageSQLForTest(ctx context.Context, users bool, q store.Query) (
 }
 
 // ListSQLForTest returns the statement and bind values ListUsers (users;
-// with each user's groups unless q.ExcludeGroups) or ListGroups sends for
+// with each user's groups unless q.ExcludeGroups) or ListGroups (with
+// each group's members unless q.ExcludeMembers) sends for
 // the page of q, its total in the same statement or, for a lookup of a
 // unique name, read from its rows (window), when the whole filter
 // is SQL; residual reports that it is not (the store then sends another).
@@ -56,6 +57,9 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 		from = ` FROM scim_users u WHERE ` + p.where
 	}
 	w := p.window(q)
+	if !users && !q.ExcludeMembers {
+		return s.groupsWithMembersSQL(p, w, from), p.a.vals, p.residual, nil
+	}
 	if !w.lookup {
 		cols += ", " + totalCol(from)
 	}

@@ -452,31 +452,7 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 		n, err := s.count(ctx, p, from)
 		return []*resources.Group{}, n, err
 	}
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
-	}
-	materialized := ""
-	if !s.d.pg {
-		// PostgreSQL materializes a CTE read twice; SQLite may compute it
-		// once per reference.
-		materialized = " MATERIALIZED"
-	}
-	// The page's rows are numbered as its subquery returns them, in its
-	// ORDER BY (a window ordered by p.order would number every match
-	// before LIMIT cuts them). CROSS JOIN keeps SQLite's join order, the
-	// page's few rows first and each group's members found by
-	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
-	// otherwise walked every membership of the tenant to probe the page
-	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
-	stmt := `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` +
-		p.pageSQL(groupCols+", "+total+" AS total", from, w.limit, w.offset) + `) x)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq FROM page pg
-		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + memberDisplay + `, pg.ord, m.seq
-		FROM page pg CROSS JOIN scim_members m` + memberJoins + `
-		WHERE m.tenant = ` + p.tenant + ` AND m.group_id = pg.id
-		ORDER BY 11, 1, 12`
+	stmt := s.groupsWithMembersSQL(p, w, from)
 	var items []*resources.Group
 	n := 0
 	err := s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
@@ -523,6 +499,36 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 		n, err = s.count(ctx, p, from)
 	}
 	return items, n, err
+}
+
+// groupsWithMembersSQL renders the statement of listGroupsWithMembers and
+// adds the page's bounds to p.a.
+func (s *Store) groupsWithMembersSQL(p *listPlan, w window, from string) string {
+	total := "0"
+	if !w.lookup {
+		total = totalCol(from)
+	}
+	materialized := ""
+	if !s.d.pg {
+		// PostgreSQL materializes a CTE read twice; SQLite may compute it
+		// once per reference.
+		materialized = " MATERIALIZED"
+	}
+	// The page's rows are numbered as its subquery returns them, in its
+	// ORDER BY (a window ordered by p.order would number every match
+	// before LIMIT cuts them). CROSS JOIN keeps SQLite's join order, the
+	// page's few rows first and each group's members found by
+	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
+	// otherwise walked every membership of the tenant to probe the page
+	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
+	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` +
+		p.pageSQL(groupCols+", "+total+" AS total", from, w.limit, w.offset) + `) x)
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq FROM page pg
+		UNION ALL
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + memberDisplay + `, pg.ord, m.seq
+		FROM page pg CROSS JOIN scim_members m` + memberJoins + `
+		WHERE m.tenant = ` + p.tenant + ` AND m.group_id = pg.id
+		ORDER BY 11, 1, 12`
 }
 
 // fillMembers loads the members of a page's groups in tx, unless
