@@ -63,7 +63,7 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 	if !w.lookup {
 		cols += ", " + totalCol(from)
 	}
-	return p.pageSQL(cols, from, w.limit, w.offset), p.a.vals, p.residual, nil
+	return w.pageSQL(p, cols, from), p.a.vals, p.residual, nil
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one

@@ -168,6 +168,20 @@ func (p *listPlan) window(q store.Query) window {
 	return w
 }
 
+// pageSQL renders the page statement of w (p.pageSQL), and adds its
+// bounds to p.a. A lookup's has no OFFSET: it reads from the first match,
+// and a PostgreSQL generic plan of an OFFSET $n it does not know counts
+// the whole input as skipped, which made the generic plan of a userName
+// lookup (cost 25.5) dearer than a custom one with its planning (16.9
+// and 7.5): PostgreSQL then planned every lookup afresh, twice the
+// backend's CPU of a lookup with the OFFSET left out (BENCHMARKS.md).
+func (w window) pageSQL(p *listPlan, cols, from string) string {
+	if w.lookup {
+		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit)
+	}
+	return p.pageSQL(cols, from, w.limit, w.offset)
+}
+
 // cut returns the page of the rows w's statement read, total the total
 // they carried, and the list's total; known false says a statement must
 // count it (a page past the end, or a lookup that found more rows than
@@ -242,7 +256,7 @@ func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, c
 		extra = []any{&total}
 		cols += ", " + totalCol(from)
 	}
-	err := s.rx().query(ctx, p.pageSQL(cols, from, w.limit, w.offset), p.a.vals, func(rows rowsIter) error {
+	err := s.rx().query(ctx, w.pageSQL(p, cols, from), p.a.vals, func(rows rowsIter) error {
 		items = items[:0] // a read tried again on another connection starts over
 		for rows.Next() {
 			it, err := scan(rows, extra...)
@@ -522,7 +536,7 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, w window, from string) string 
 	// otherwise walked every membership of the tenant to probe the page
 	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
 	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` +
-		p.pageSQL(groupCols+", "+total+" AS total", from, w.limit, w.offset) + `) x)
+		w.pageSQL(p, groupCols+", "+total+" AS total", from) + `) x)
 		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq FROM page pg
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + memberDisplay + `, pg.ord, m.seq
