@@ -669,3 +669,43 @@ func TestRequestLogBatchPlaceholders(t *testing.T) {
 	assert.Equal(t, fmt.Sprint(len(batch)-1), got[0].RequestID, "the newest first, every value in its column")
 	assert.Equal(t, "/Users", got[0].Path)
 }
+
+// TestResidualListRoundTrips: a list whose filter is partly finished in
+// Go (here a host extension's integer, which no column holds) reads its
+// rows in one statement outside a transaction, unless it also reads every
+// user's groups for a filter on groups: two statements that must see one
+// snapshot, in a read-only transaction.
+func TestResidualListRoundTrips(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), Model: acmeModel(t)})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		c := tctx()
+		_, err = s.CreateUser(c, &resources.User{UserName: "alice"})
+		require.NoError(t, err)
+		for _, tt := range []struct {
+			filter string
+			want   budget // Outside, Txs, InTx
+		}{
+			{acme + `:level gt 2`, budget{Outside: 1}},
+			{acme + `:level gt 2 or userName eq "alice"`, budget{Outside: 1}},
+			{acme + `:level gt 2 or groups.value eq "x"`, budget{Txs: 1, InTx: 2}}, // the users, their groups
+		} {
+			t.Run(tt.filter, func(t *testing.T) {
+				q := store.Query{Filter: mustParse(t, tt.filter), StartIndex: 1, Count: 10}
+				_, _, _, residual, err := s.PlanForTest(c, true, q)
+				require.NoError(t, err)
+				require.True(t, residual, "the filter is finished in Go")
+				log.Take()
+				_, err = s.ListUsers(c, q)
+				require.NoError(t, err)
+				got := measure(log.Take())
+				assert.Equal(t, tt.want, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx}, "%s", got)
+				assert.Zero(t, got.Writes)
+				if isPG(s) {
+					assert.Equal(t, got.Outside, got.Pgx, "a read outside a transaction goes through pgx")
+				}
+			})
+		}
+	})
+}

@@ -228,7 +228,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	}
 	from := ` FROM scim_users u WHERE ` + p.where
 	if p.residual {
-		err = s.read(ctx, func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
+		err = s.readIn(ctx, s.usersSnapshot(q), func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
 	} else {
 		cols, scan := s.userRead(q.ExcludeGroups) // each user's groups in the page's statement
 		page.Items, page.Total, err = listSQL(ctx, s, p, q, cols, from, scan)
@@ -294,29 +294,55 @@ type inGo[T any] struct {
 	seq int64
 }
 
-// scanInGo runs the SQL part of p's filter (ordered by creation) and scans
-// every row with scan, which reads the resource's columns and then the
-// extra destinations it is given (the seq). what names the list in
-// errors ("users").
-func scanInGo[T any](ctx context.Context, tx *sql.Tx, p *listPlan, query, what string, scan func(scanner, ...any) (T, error)) ([]*inGo[T], error) {
-	rows, err := tx.QueryContext(ctx, query, p.a.vals[:p.nWhere]...)
+// scanInGo runs the SQL part of p's filter (ordered by creation), in tx
+// or, when tx is nil, on the reader pool (readRows), and scans every row
+// with scan, which reads the resource's columns and then the extra
+// destinations it is given (the seq). what names the list in errors
+// ("users").
+func scanInGo[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, query, what string, scan func(scanner, ...any) (T, error)) ([]*inGo[T], error) {
+	var recs []*inGo[T]
+	err := readRows(ctx, s, tx, query, p.a.vals[:p.nWhere], func(rows rowsIter) error {
+		recs = recs[:0] // a read tried again on another connection starts over
+		for rows.Next() {
+			r := &inGo[T]{}
+			var err error
+			if r.v, err = scan(rows, &r.seq); err != nil {
+				return err
+			}
+			recs = append(recs, r)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
 	}
-	var recs []*inGo[T]
-	for rows.Next() {
-		r := &inGo[T]{}
-		if r.v, err = scan(rows, &r.seq); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
-		}
-		recs = append(recs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
-	}
 	return recs, nil
+}
+
+// readIn runs fn in a read-only transaction (read) when snapshot says
+// its statements must see one snapshot, and otherwise with tx nil: its
+// one statement then goes to the reader pool (on PostgreSQL through pgx,
+// rdb.query) without the BEGIN and the ROLLBACK, two round trips of
+// three.
+func (s *Store) readIn(ctx context.Context, snapshot bool, fn func(tx *sql.Tx) error) error {
+	if !snapshot {
+		return fn(nil)
+	}
+	return s.read(ctx, fn)
+}
+
+// usersSnapshot says whether a list of users finished in Go reads more
+// than its rows (usersInGo): every user's groups, for a filter that
+// names groups.
+func (s *Store) usersSnapshot(q store.Query) bool {
+	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+}
+
+// groupsSnapshot says whether a list of groups finished in Go reads more
+// than its rows (groupsInGo, fillMembers): the members, for a filter
+// that names them or a page that returns them.
+func (s *Store) groupsSnapshot(q store.Query) bool {
+	return !q.ExcludeMembers || q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 }
 
 // finishInGo filters, sorts and pages recs in Go (query.Select) into
@@ -378,11 +404,11 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 // its direct groups for a filter on groups (extra) and, when the filter
 // named groups, every user's groups (refs, else nil).
 func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
-	recs, err = scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
+	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+	withGroups := s.usersSnapshot(q)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
 		groups = make(map[string][]any)
@@ -435,7 +461,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 	switch {
 	case p.residual:
 		// groups and their members from one snapshot
-		err = s.read(ctx, func(tx *sql.Tx) error {
+		err = s.readIn(ctx, s.groupsSnapshot(q), func(tx *sql.Tx) error {
 			if err := s.listGroupsInGo(ctx, tx, p, q, from, &page); err != nil {
 				return err
 			}
@@ -580,7 +606,7 @@ func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q s
 // groupsInGo is usersInGo for groups: extra gives a group's members for a
 // filter on members.
 func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.Group], render func(*resources.Group) (map[string]any, error), extra func(*resources.Group) (any, bool), err error) {
-	recs, err = scanInGo(ctx, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
+	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -812,7 +838,7 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	from := ` FROM scim_users u WHERE ` + p.where
 	var page store.CursorPage[*resources.User]
 	if p.residual {
-		err = s.read(ctx, func(tx *sql.Tx) error {
+		err = s.readIn(ctx, s.usersSnapshot(q), func(tx *sql.Tx) error {
 			recs, render, extra, refs, err := s.usersInGo(ctx, tx, p, q, from)
 			if err != nil {
 				return err
@@ -853,7 +879,7 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 		return page, nil
 	}
 	var page store.CursorPage[*resources.Group]
-	err = s.read(ctx, func(tx *sql.Tx) error {
+	err = s.readIn(ctx, !p.residual || s.groupsSnapshot(q), func(tx *sql.Tx) error {
 		if p.residual {
 			recs, render, extra, err := s.groupsInGo(ctx, tx, p, q, from)
 			if err != nil {
