@@ -65,9 +65,12 @@ func measure(events []sqlstore.SQLEvent) budget {
 
 // TestRoundTripBudget drives the real handler over a statement-counting
 // store through each kind of request and holds each to its round-trip
-// budget: a GET is one statement, a list at most two, a write one
-// transaction, and a read writes nothing (on SQLite it does not touch the
-// writer's connection). It runs with the change feed off and on, and
+// budget: a GET is one statement, a list at most two (a lookup of a
+// unique name one, whatever its startIndex and count; a group's
+// members come in its page's statement), a write one transaction, each
+// BEGIN ends in one COMMIT or ROLLBACK and a read sends none of them, a
+// read writes nothing (on SQLite it does not touch the writer's
+// connection) and on PostgreSQL goes through pgx, its count included. It runs with the change feed off and on, and
 // holds the feed to its cost in statements: on PostgreSQL none for a
 // write that folds the append into a statement of its own (foldWrite), one
 // for a delete; on SQLite one, its INSERT, for a write of up to four
@@ -179,8 +182,10 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		log.Take() // migrations
+		log.TakeEnds()
 
 		ids := map[string]string{}
+		ends := 0 // the COMMITs and ROLLBACKs of the last request
 		do := func(t *testing.T, method, path, body string) (int, string, budget) {
 			t.Helper()
 			for k, v := range ids {
@@ -189,6 +194,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			}
 			rec := serve(h, method, path, body)
 			ev := log.Take()
+			ends = log.TakeEnds()
 			for _, e := range ev {
 				t.Logf("  %+v", e)
 			}
@@ -322,6 +328,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				}
 				assert.Equal(t, want.Outside, got.Outside, "statements outside a transaction")
 				assert.Equal(t, want.Txs, got.Txs, "transactions")
+				assert.Equal(t, got.Txs, ends, "each BEGIN ends in one COMMIT or ROLLBACK, and a request without one sends neither")
 				if st.pgInTx != 0 && isPG(s) {
 					assert.Equal(t, st.pgInTx, got.InTx, "statements in the transaction")
 				}

@@ -43,6 +43,24 @@ type sqlEvent struct {
 type sqlLog struct {
 	mu     sync.Mutex
 	events []sqlEvent
+	ends   int // COMMITs and ROLLBACKs, kept apart from the events
+}
+
+// end records a transaction's COMMIT or ROLLBACK.
+func (l *sqlLog) end() {
+	l.mu.Lock()
+	l.ends++
+	l.mu.Unlock()
+}
+
+// takeEnds returns the COMMITs and ROLLBACKs recorded since its last
+// call and forgets them.
+func (l *sqlLog) takeEnds() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.ends
+	l.ends = 0
+	return n
 }
 
 func (l *sqlLog) add(e sqlEvent) {
@@ -217,11 +235,13 @@ type countingTx struct {
 
 func (t *countingTx) Commit() error {
 	t.c.inTx = false
+	t.c.log.end()
 	return t.Tx.Commit()
 }
 
 func (t *countingTx) Rollback() error {
 	t.c.inTx = false
+	t.c.log.end()
 	return t.Tx.Rollback()
 }
 

@@ -218,6 +218,10 @@ type StatementLog struct{ l *sqlLog }
 // Take returns the events since the last Take and forgets them.
 func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
 
+// TakeEnds returns how many transactions ended (COMMIT or ROLLBACK) since
+// the last TakeEnds and forgets them.
+func (l *StatementLog) TakeEnds() int { return l.l.takeEnds() }
+
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.
 func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {
