@@ -137,7 +137,7 @@ func pageBounds(q store.Query) (offset, limit int) {
 //   - count 0: one statement, the count;
 //   - a lookup of a unique name (listPlan.unique): one statement without
 //     the count, reading from the first match, the page's own rows and one
-//     more (offset 0, limit skip+count+1). At most one row matches, so the
+//     more (no OFFSET, LIMIT skip+count+1). At most one row matches, so the
 //     rows read are the total and the page is cut from them in Go,
 //     whatever startIndex and count say (a second statement counts only
 //     when a name stored twice before migration 0004 leaves more rows than
