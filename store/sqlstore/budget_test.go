@@ -25,6 +25,7 @@ type budget struct {
 	InTx    int // statements inside transactions
 	Writes  int // INSERT, UPDATE and DELETE statements
 	Writer  int // events on the writer pool (SQLite: the connection holding the write lock)
+	Pgx     int // statements sent through pgx itself (PostgreSQL's reads, rdb.query)
 }
 
 func (b budget) String() string {
@@ -36,6 +37,9 @@ func measure(events []sqlstore.SQLEvent) budget {
 	for _, e := range events {
 		if e.Pool == "w" {
 			b.Writer++
+		}
+		if e.Pgx {
+			b.Pgx++
 		}
 		switch {
 		case e.Begin:
@@ -61,9 +65,12 @@ func measure(events []sqlstore.SQLEvent) budget {
 
 // TestRoundTripBudget drives the real handler over a statement-counting
 // store through each kind of request and holds each to its round-trip
-// budget: a GET is one statement, a list at most two, a write one
-// transaction, and a read writes nothing (on SQLite it does not touch the
-// writer's connection). It runs with the change feed off and on, and
+// budget: a GET is one statement, a list at most two (a lookup of a
+// unique name one, whatever its startIndex and count; a group's
+// members come in its page's statement), a write one transaction, each
+// BEGIN ends in one COMMIT or ROLLBACK and a read sends none of them, a
+// read writes nothing (on SQLite it does not touch the writer's
+// connection) and on PostgreSQL goes through pgx, its count included. It runs with the change feed off and on, and
 // holds the feed to its cost in statements: on PostgreSQL none for a
 // write that folds the append into a statement of its own (foldWrite), one
 // for a delete; on SQLite one, its INSERT, for a write of up to four
@@ -175,8 +182,10 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			Logger: slog.New(slog.DiscardHandler)})
 		require.NoError(t, err)
 		log.Take() // migrations
+		log.TakeEnds()
 
 		ids := map[string]string{}
+		ends := 0 // the COMMITs and ROLLBACKs of the last request
 		do := func(t *testing.T, method, path, body string) (int, string, budget) {
 			t.Helper()
 			for k, v := range ids {
@@ -185,6 +194,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			}
 			rec := serve(h, method, path, body)
 			ev := log.Take()
+			ends = log.TakeEnds()
 			for _, e := range ev {
 				t.Logf("  %+v", e)
 			}
@@ -238,6 +248,26 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			{name: "list users, past the end", method: "GET", path: "/Users?startIndex=5&count=1", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":2`},
 			{name: "list users, total only", method: "GET", path: "/Users?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
 			{name: "list groups without members", method: "GET", path: "/Groups?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
+			// The lookups providers send before a push (Entra ID and Okta:
+			// a group by displayName, members included unless excluded; a
+			// user by userName): one statement, no BEGIN or COMMIT, the
+			// total read from the rows themselves (a unique name matches
+			// at most one), whatever startIndex and count say.
+			{name: "list groups by displayName", method: "GET", path: "/Groups?filter=displayName%20eq%20%22g%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list groups by displayName, members read", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&attributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
+			{name: "list groups by displayName without members", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list groups by displayName, a miss", method: "GET", path: "/Groups?filter=displayName%20eq%20%22nobody%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":0`},
+			{name: "list groups by displayName, past the end", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&startIndex=2", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list groups by displayName, total only", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			{name: "list users by userName, a miss", method: "GET", path: "/Users?filter=userName%20eq%20%22nobody%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":0`},
+			{name: "list users by userName, count 1", method: "GET", path: "/Users?filter=userName%20eq%20%22ALICE%22&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":1`},
+			{name: "list users by userName, past the end", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&startIndex=2", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list users by userName, total only", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
+			// A list of groups with their members: the page, its total and
+			// its groups' members in one statement.
+			{name: "list groups with members", method: "GET", path: "/Groups", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
+			{name: "list groups with members, past the end", method: "GET", path: "/Groups?startIndex=5", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":1`},
+			{name: "list groups, total only", method: "GET", path: "/Groups?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			{name: "PATCH group: add one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 3, // resolve, lock, write
 				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"{bob}"}]}]}`},
 			{name: "PATCH group: remove one member", method: "PATCH", path: "/Groups/{g}", status: 204, want: budget{Txs: 1}, pgInTx: 2, // lock, write
@@ -298,6 +328,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				}
 				assert.Equal(t, want.Outside, got.Outside, "statements outside a transaction")
 				assert.Equal(t, want.Txs, got.Txs, "transactions")
+				assert.Equal(t, got.Txs, ends, "each BEGIN ends in one COMMIT or ROLLBACK, and a request without one sends neither")
 				if st.pgInTx != 0 && isPG(s) {
 					assert.Equal(t, st.pgInTx, got.InTx, "statements in the transaction")
 				}
@@ -310,6 +341,8 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				if st.read {
 					if !isPG(s) {
 						assert.Zero(t, got.Writer, "a SQLite read does not touch the writer's connection")
+					} else {
+						assert.Equal(t, got.Outside, got.Pgx, "a PostgreSQL read goes through pgx, a count too (rdb.query)")
 					}
 				} else if !st.noWrite {
 					assert.Positive(t, got.Writes, "a write writes")
@@ -655,4 +688,44 @@ func TestRequestLogBatchPlaceholders(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, fmt.Sprint(len(batch)-1), got[0].RequestID, "the newest first, every value in its column")
 	assert.Equal(t, "/Users", got[0].Path)
+}
+
+// TestResidualListRoundTrips: a list whose filter is partly finished in
+// Go (here a host extension's integer, which no column holds) reads its
+// rows in one statement outside a transaction, unless it also reads every
+// user's groups for a filter on groups: two statements that must see one
+// snapshot, in a read-only transaction.
+func TestResidualListRoundTrips(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), Model: acmeModel(t)})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		c := tctx()
+		_, err = s.CreateUser(c, &resources.User{UserName: "alice"})
+		require.NoError(t, err)
+		for _, tt := range []struct {
+			filter string
+			want   budget // Outside, Txs, InTx
+		}{
+			{acme + `:level gt 2`, budget{Outside: 1}},
+			{acme + `:level gt 2 or userName eq "alice"`, budget{Outside: 1}},
+			{acme + `:level gt 2 or groups.value eq "x"`, budget{Txs: 1, InTx: 2}}, // the users, their groups
+		} {
+			t.Run(tt.filter, func(t *testing.T) {
+				q := store.Query{Filter: mustParse(t, tt.filter), StartIndex: 1, Count: 10}
+				_, _, _, residual, err := s.PlanForTest(c, true, q)
+				require.NoError(t, err)
+				require.True(t, residual, "the filter is finished in Go")
+				log.Take()
+				_, err = s.ListUsers(c, q)
+				require.NoError(t, err)
+				got := measure(log.Take())
+				assert.Equal(t, tt.want, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx}, "%s", got)
+				assert.Zero(t, got.Writes)
+				if isPG(s) {
+					assert.Equal(t, got.Outside, got.Pgx, "a read outside a transaction goes through pgx")
+				}
+			})
+		}
+	})
 }

@@ -36,6 +36,13 @@ type compiler struct {
 	// a lookup (see where).
 	lookups   int
 	selective bool
+	// keyed counts the eq tests compiled on a unique name's key
+	// (val.keyText); unique is set when a top-level conjunct is one:
+	// the filter then matches at most one row (a name stored twice
+	// before migration 0004 aside, Store.SharedNames), and a list reads
+	// its total from its rows (listPlan.unique).
+	keyed  int
+	unique bool
 	// subqueries counts the subqueries compiled (an EXISTS over a
 	// document's array, an "id IN (SELECT ...)" over a related table), so
 	// that where knows which conjuncts PostgreSQL may make joins from
@@ -72,10 +79,13 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	var parts []string
 	joined := 0 // conjuncts PostgreSQL may make joins (maxJoinedConjuncts)
 	for _, x := range conjuncts(e, nil) {
-		mark, lookups, subqueries := len(c.a.vals), c.lookups, c.subqueries
+		mark, lookups, keyed, subqueries := len(c.a.vals), c.lookups, c.keyed, c.subqueries
 		s, err := c.cond(x, 0)
 		if err == nil && c.lookups > lookups && affirmative(x) {
 			c.selective = true
+		}
+		if cmp, ok := x.(*filter.Compare); err == nil && ok && c.keyed > keyed && names.Equal(string(cmp.Op), string(filter.Eq)) {
+			c.unique = true
 		}
 		if errors.Is(err, errFallback) {
 			c.a.vals = c.a.vals[:mark]
@@ -406,6 +416,7 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 			c.lookups++
 		}
 		if v.keyText != "" && op == filter.Eq {
+			c.keyed++
 			return "(" + v.keyText + " = " + c.a.bound(query.NameKey(raw, false)) + ")", nil
 		}
 		x := v.text

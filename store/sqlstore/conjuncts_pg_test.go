@@ -108,8 +108,11 @@ func TestPlainConjunctsKeepTheirIndexPG(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stmt, _, _, err := s.ListSQLForTest(tctx, true, store.Query{Filter: mustParse(t, tc.filter), StartIndex: 1, Count: 10})
 			require.NoError(t, err)
-			// The statement holds the filter twice: the page and the total.
-			assert.Equal(t, 2*tc.wrapped, strings.Count(stmt, "IS TRUE"), stmt)
+			// The statement holds the filter twice, the page and the
+			// total, or once for a lookup of a userName, whose rows are
+			// its total (window).
+			copies := strings.Count(stmt, " FROM scim_users u WHERE ")
+			assert.Equal(t, copies*tc.wrapped, strings.Count(stmt, "IS TRUE"), stmt)
 		})
 	}
 }

@@ -29,6 +29,9 @@ type sqlEvent struct {
 	// cache), not compiled for this run.
 	Prepared bool
 	SQL      string
+	// Pgx: a read sent through pgx itself (rdb.query on PostgreSQL),
+	// not through database/sql.
+	Pgx bool
 	// Query and Args are the statement as sent and its bind values, so
 	// that a test can plan it again (EXPLAIN) with the values it ran with.
 	Query string
@@ -40,6 +43,24 @@ type sqlEvent struct {
 type sqlLog struct {
 	mu     sync.Mutex
 	events []sqlEvent
+	ends   int // COMMITs and ROLLBACKs, kept apart from the events
+}
+
+// end records a transaction's COMMIT or ROLLBACK.
+func (l *sqlLog) end() {
+	l.mu.Lock()
+	l.ends++
+	l.mu.Unlock()
+}
+
+// takeEnds returns the COMMITs and ROLLBACKs recorded since its last
+// call and forgets them.
+func (l *sqlLog) takeEnds() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := l.ends
+	l.ends = 0
+	return n
 }
 
 func (l *sqlLog) add(e sqlEvent) {
@@ -116,13 +137,13 @@ func (c *countingConn) stmt(query string, prepared bool, args []driver.NamedValu
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	c.record(query, prepared, vals)
+	c.record(query, prepared, false, vals)
 }
 
 // record logs one statement of c, query run with args (the log keeps
 // args: the caller must not change them).
-func (c *countingConn) record(query string, prepared bool, args []any) {
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: args})
+func (c *countingConn) record(query string, prepared, pgx bool, args []any) {
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, Pgx: pgx, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: args})
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -209,7 +230,7 @@ func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
 	if !ok {
 		return nil
 	}
-	c.record(query, false, append([]any(nil), args...))
+	c.record(query, false, true, append([]any(nil), args...))
 	return sc.Conn()
 }
 
@@ -220,11 +241,13 @@ type countingTx struct {
 
 func (t *countingTx) Commit() error {
 	t.c.inTx = false
+	t.c.log.end()
 	return t.Tx.Commit()
 }
 
 func (t *countingTx) Rollback() error {
 	t.c.inTx = false
+	t.c.log.end()
 	return t.Tx.Rollback()
 }
 

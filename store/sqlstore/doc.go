@@ -253,12 +253,19 @@
 //
 // Reads are single statements: GetUser reads the user's groups in the
 // same query (a user in a nested group costs a second one, GroupsOf's
-// walk of its indirect groups), and a list's page carries its total. A
+// walk of its indirect groups), GetGroup and a list of groups their
+// members (a UNION ALL of the groups' rows and their members'), and a
+// list's page carries its total; a lookup of a unique name (userName eq,
+// displayName eq, as providers send before every create and push) reads
+// its total from its rows, whatever startIndex and count say, and a
+// page past the end of any other list counts in a second statement. No
+// list but one finished in Go opens a transaction. A
 // page of a cursor walk (ListUsersAfter, ListGroupsAfter) is one
 // statement that seeks to its position in an index, (tenant, seq) or
 // (tenant, user_name_fold), and counts nothing: the last page of a
 // million users costs what the first does (BENCHMARKS.md). On PostgreSQL
-// such a read goes to pgx itself on a connection of the pool, and one
+// every such read, a list's count and GroupsOf included, goes to pgx
+// itself on a connection of the pool, and one
 // whose connection the server closed under it (a restart,
 // pg_terminate_backend) runs again on another, up to three times, where
 // it would have been a 500. Writes are single

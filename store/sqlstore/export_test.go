@@ -41,8 +41,10 @@ func (s *Store) PageSQLForTest(ctx context.Context, users bool, q store.Query) (
 }
 
 // ListSQLForTest returns the statement and bind values ListUsers (users;
-// with each user's groups unless q.ExcludeGroups) or ListGroups sends for
-// the page of q, its total in the same statement, when the whole filter
+// with each user's groups unless q.ExcludeGroups) or ListGroups (with
+// each group's members unless q.ExcludeMembers) sends for
+// the page of q, its total in the same statement or, for a lookup of a
+// unique name, read from its rows (window), when the whole filter
 // is SQL; residual reports that it is not (the store then sends another).
 func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (stmt string, args []any, residual bool, err error) {
 	p, err := s.plan(ctx, users, q)
@@ -54,8 +56,14 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 		cols, _ = s.userRead(q.ExcludeGroups)
 		from = ` FROM scim_users u WHERE ` + p.where
 	}
-	offset, limit := pageBounds(q)
-	return p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals, p.residual, nil
+	w := p.window(q)
+	if !users && !q.ExcludeMembers {
+		return s.groupsWithMembersSQL(p, w, from), p.a.vals, p.residual, nil
+	}
+	if !w.lookup {
+		cols += ", " + totalCol(from)
+	}
+	return w.pageSQL(p, cols, from), p.a.vals, p.residual, nil
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
@@ -209,6 +217,10 @@ type StatementLog struct{ l *sqlLog }
 
 // Take returns the events since the last Take and forgets them.
 func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
+
+// TakeEnds returns how many transactions ended (COMMIT or ROLLBACK) since
+// the last TakeEnds and forgets them.
+func (l *StatementLog) TakeEnds() int { return l.l.takeEnds() }
 
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.

@@ -464,7 +464,11 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 const memberDisplay = `COALESCE(mu.display, mg.display_name, '')`
 
 // memberFrom joins the memberships m with the users and groups they name.
-const memberFrom = ` FROM scim_members m
+const memberFrom = ` FROM scim_members m` + memberJoins
+
+// memberJoins joins the memberships m with the users and groups they
+// name (what memberDisplay reads).
+const memberJoins = `
 	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
 	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
 
@@ -1167,36 +1171,47 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := s.groupsOf(ctx, s.r, store.Tenant(ctx), ids, func(uid string, ref resources.GroupRef) {
+	err := s.groupsOf(ctx, nil, store.Tenant(ctx), ids, func(uid string, ref resources.GroupRef) {
 		out[uid] = append(out[uid], ref)
 	})
 	return out, err
 }
 
-func (s *Store) groupsOf(ctx context.Context, q Querier, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
+// groupsOf reads the groups, direct and indirect, of the users ids (all
+// users when nil) in tx, or on the reader pool when tx is nil (on
+// PostgreSQL through pgx, as every read: rdb.query), and hands each to
+// fn once the read has succeeded (a read tried again on another
+// connection starts over).
+func (s *Store) groupsOf(ctx context.Context, tx *sql.Tx, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
 	params := []any{tenant}
 	if ids != nil {
 		params = append(params, s.d.listArg(ids))
 	}
-	rows, err := q.QueryContext(ctx, s.sqlGroupsOf(ids != nil), params...)
+	type found struct {
+		uid string
+		ref resources.GroupRef
+	}
+	var refs []found
+	err := readRows(ctx, s, tx, s.sqlGroupsOf(ids != nil), params, func(rows rowsIter) error {
+		refs = refs[:0]
+		for rows.Next() {
+			var (
+				f      found
+				direct int64
+			)
+			if err := rows.Scan(&f.uid, &f.ref.Value, &f.ref.Display, &direct); err != nil {
+				return err
+			}
+			f.ref.Type = groupType(direct == 1)
+			refs = append(refs, f)
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("sqlstore: groups of users: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			uid    string
-			ref    resources.GroupRef
-			direct int64
-		)
-		if err := rows.Scan(&uid, &ref.Value, &ref.Display, &direct); err != nil {
-			return fmt.Errorf("sqlstore: groups of users: %w", err)
-		}
-		ref.Type = groupType(direct == 1)
-		fn(uid, ref)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqlstore: groups of users: %w", err)
+	for _, f := range refs {
+		fn(f.uid, f.ref)
 	}
 	return nil
 }

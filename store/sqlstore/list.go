@@ -30,6 +30,11 @@ type listPlan struct {
 	ev        *query.Evaluator
 	sortConst bool
 	alias     string // the table's alias, "u" or "g"
+	tenant    string // the tenant's placeholder
+	// unique says a top-level conjunct looks a unique name up (userName
+	// eq, displayName eq: compiler.unique): at most one row matches, so
+	// a page read from the first match gives the total itself (window).
+	unique bool
 	// key is the SQL sort key ("" when creation order alone decides),
 	// keyNotNull that it is never NULL (a NOT NULL column), desc that it
 	// sorts descending: what a keyset walk compares positions with.
@@ -63,6 +68,8 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		return nil, err
 	}
 	p.residual = residual
+	p.unique = c.unique
+	p.tenant = tenant
 	p.where = c.alias + ".tenant = " + tenant
 	if cond != "" {
 		p.where += " AND " + cond
@@ -110,11 +117,10 @@ func (p *listPlan) pageSQL(cols, from string, limit, offset int) string {
 	return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(limit) + ` OFFSET ` + p.a.add(offset)
 }
 
-// pageWithTotalSQL renders the statement listSQL runs: the page, each
-// row carrying the total as an uncorrelated count subquery.
-func (p *listPlan) pageWithTotalSQL(cols, from string, limit, offset int) string {
-	return p.pageSQL(cols+", (SELECT count(*)"+from+")", from, limit, offset)
-}
+// totalCol is the column that carries a list's total on each row of
+// its page: an uncorrelated count subquery, evaluated once, in the
+// page's snapshot.
+func totalCol(from string) string { return "(SELECT count(*)" + from + ")" }
 
 // pageBounds converts StartIndex and Count to OFFSET and LIMIT.
 func pageBounds(q store.Query) (offset, limit int) {
@@ -125,10 +131,85 @@ func pageBounds(q store.Query) (offset, limit int) {
 	return offset, q.Count
 }
 
+// window is how a list of a plan without residual reads its page and
+// learns its total, in as few statements as it can, each on the reader
+// pool (on PostgreSQL through pgx, rdb.query), outside a transaction:
+//   - count 0: one statement, the count;
+//   - a lookup of a unique name (listPlan.unique): one statement without
+//     the count, reading from the first match, the page's own rows and one
+//     more (no OFFSET, LIMIT skip+count+1). At most one row matches, so the
+//     rows read are the total and the page is cut from them in Go,
+//     whatever startIndex and count say (a second statement counts only
+//     when a name stored twice before migration 0004 leaves more rows than
+//     that, which the extra row tells);
+//   - otherwise: one statement, the page, each row carrying the total
+//     (totalCol); a page past the end has no row to carry it and counts in
+//     a second statement.
+//
+// The decision is made here for users and groups alike.
+type window struct {
+	offset, limit int  // the statement's OFFSET and LIMIT (limit 0: count only)
+	lookup        bool // read from the first match, cut in Go
+	skip, count   int  // the page's own offset and size
+}
+
+// maxLookupSkip bounds the startIndex a lookup reads its page from the
+// first match with, so that skip+count+1 cannot overflow; beyond it a
+// lookup reads as any list (its page is empty anyway).
+const maxLookupSkip = 1 << 30
+
+// window returns how a list of p reads the page q asks for.
+func (p *listPlan) window(q store.Query) window {
+	offset, limit := pageBounds(q)
+	w := window{offset: offset, limit: limit, skip: offset, count: limit}
+	if p.unique && limit > 0 && offset <= maxLookupSkip && limit <= maxLookupSkip {
+		w.lookup, w.offset, w.limit = true, 0, offset+limit+1
+	}
+	return w
+}
+
+// pageSQL renders the page statement of w (p.pageSQL), and adds its
+// bounds to p.a. A lookup's has no OFFSET: it reads from the first match,
+// and a PostgreSQL generic plan of an OFFSET $n it does not know counts
+// the whole input as skipped, which made the generic plan of a userName
+// lookup (cost 25.5) dearer than a custom one with its planning (16.9
+// and 7.5): PostgreSQL then planned every lookup afresh, twice the
+// backend's CPU of a lookup with the OFFSET left out (BENCHMARKS.md).
+func (w window) pageSQL(p *listPlan, cols, from string) string {
+	if w.lookup {
+		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit)
+	}
+	return p.pageSQL(cols, from, w.limit, w.offset)
+}
+
+// cut returns the page of the rows w's statement read, total the total
+// they carried, and the list's total; known false says a statement must
+// count it (a page past the end, or a lookup that found more rows than
+// the page and the one after it).
+func cut[T any](w window, rows []T, total int) (page []T, n int, known bool) {
+	if !w.lookup {
+		return rows, total, len(rows) > 0 || w.offset == 0
+	}
+	lo, hi := min(w.skip, len(rows)), min(w.skip+w.count, len(rows))
+	return rows[lo:hi], len(rows), len(rows) < w.limit
+}
+
+// count runs the count of the rows a list matches (from, with the first
+// nWhere of p's arguments) on the reader pool.
+func (s *Store) count(ctx context.Context, p *listPlan, from string) (int, error) {
+	var n int
+	err := s.rx().queryRow(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere], func(row scanner) error { return row.Scan(&n) })
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: count: %w", err)
+	}
+	return n, nil
+}
+
 // ListUsers returns the page of users matching q. Filter, sort and paging
 // run in SQL, the page and Total in one statement, so Total is counted in
-// the page's snapshot (see listSQL; only a page past the end counts in a
-// second statement). Unless q.ExcludeGroups, the page's statement reads
+// the page's snapshot (see window: a lookup of a userName reads Total
+// from its rows; only a page past the end counts in a second statement).
+// Unless q.ExcludeGroups, the page's statement reads
 // each user's groups too, as GetUser does; when part of the filter or
 // sort is finished in Go, Groups is filled (direct and indirect) when the
 // filter named groups and is otherwise left nil for the handler. Without
@@ -147,10 +228,10 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	}
 	from := ` FROM scim_users u WHERE ` + p.where
 	if p.residual {
-		err = s.read(ctx, func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
+		err = s.readIn(ctx, s.usersSnapshot(q), func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
 	} else {
 		cols, scan := s.userRead(q.ExcludeGroups) // each user's groups in the page's statement
-		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, cols, from, scan)
+		page.Items, page.Total, err = listSQL(ctx, s, p, q, cols, from, scan)
 	}
 	if err != nil {
 		return store.Page[*resources.User]{Items: []*resources.User{}}, err
@@ -158,33 +239,27 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	return page, nil
 }
 
-// listSQL runs the page query of a plan without residual, in tx when it
-// is not nil. The page and the total come from one statement (the total
-// an uncorrelated count subquery, evaluated once, in the page's
-// snapshot); only a page past the end, which has no row to carry the
-// total, takes a second statement to count.
-func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, cols, from string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
-	offset, limit := pageBounds(q)
+// listSQL runs the page query of a plan without residual on the reader
+// pool, as its window says: the page and the total from one statement
+// outside a transaction (the total in the page's snapshot), a second
+// statement only to count past the end.
+func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
+	w := p.window(q)
+	if w.limit == 0 {
+		n, err := s.count(ctx, p, from)
+		return []T{}, n, err
+	}
 	items := []T{}
-	var qr rowQuerier = s.rx()
-	if tx != nil {
-		qr = tx
-	}
-	countSQL := `SELECT count(*)` + from
 	total := 0
-	count := func() error {
-		if err := qr.QueryRowContext(ctx, countSQL, p.a.vals[:p.nWhere]...).Scan(&total); err != nil {
-			return fmt.Errorf("sqlstore: count: %w", err)
-		}
-		return nil
+	var extra []any // where the total goes
+	if !w.lookup {
+		extra = []any{&total}
+		cols += ", " + totalCol(from)
 	}
-	if limit == 0 {
-		return items, total, count()
-	}
-	err := readRows(ctx, s, tx, p.pageWithTotalSQL(cols, from, limit, offset), p.a.vals, func(rows rowsIter) error {
+	err := s.rx().query(ctx, w.pageSQL(p, cols, from), p.a.vals, func(rows rowsIter) error {
 		items = items[:0] // a read tried again on another connection starts over
 		for rows.Next() {
-			it, err := scan(rows, &total)
+			it, err := scan(rows, extra...)
 			if err != nil {
 				return err
 			}
@@ -195,10 +270,11 @@ func listSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q st
 	if err != nil {
 		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
 	}
-	if len(items) == 0 && offset > 0 {
-		return items, total, count()
+	items, total, known := cut(w, items, total)
+	if !known {
+		total, err = s.count(ctx, p, from)
 	}
-	return items, total, nil
+	return items, total, err
 }
 
 // readRows runs the read stmt with args in tx when it is not nil, else
@@ -218,29 +294,55 @@ type inGo[T any] struct {
 	seq int64
 }
 
-// scanInGo runs the SQL part of p's filter (ordered by creation) and scans
-// every row with scan, which reads the resource's columns and then the
-// extra destinations it is given (the seq). what names the list in
-// errors ("users").
-func scanInGo[T any](ctx context.Context, tx *sql.Tx, p *listPlan, query, what string, scan func(scanner, ...any) (T, error)) ([]*inGo[T], error) {
-	rows, err := tx.QueryContext(ctx, query, p.a.vals[:p.nWhere]...)
+// scanInGo runs the SQL part of p's filter (ordered by creation), in tx
+// or, when tx is nil, on the reader pool (readRows), and scans every row
+// with scan, which reads the resource's columns and then the extra
+// destinations it is given (the seq). what names the list in errors
+// ("users").
+func scanInGo[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, query, what string, scan func(scanner, ...any) (T, error)) ([]*inGo[T], error) {
+	var recs []*inGo[T]
+	err := readRows(ctx, s, tx, query, p.a.vals[:p.nWhere], func(rows rowsIter) error {
+		recs = recs[:0] // a read tried again on another connection starts over
+		for rows.Next() {
+			r := &inGo[T]{}
+			var err error
+			if r.v, err = scan(rows, &r.seq); err != nil {
+				return err
+			}
+			recs = append(recs, r)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
 	}
-	var recs []*inGo[T]
-	for rows.Next() {
-		r := &inGo[T]{}
-		if r.v, err = scan(rows, &r.seq); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
-		}
-		recs = append(recs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list %s: %w", what, err)
-	}
 	return recs, nil
+}
+
+// readIn runs fn in a read-only transaction (read) when snapshot says
+// its statements must see one snapshot, and otherwise with tx nil: its
+// one statement then goes to the reader pool (on PostgreSQL through pgx,
+// rdb.query) without the BEGIN and the ROLLBACK, two round trips of
+// three.
+func (s *Store) readIn(ctx context.Context, snapshot bool, fn func(tx *sql.Tx) error) error {
+	if !snapshot {
+		return fn(nil)
+	}
+	return s.read(ctx, fn)
+}
+
+// usersSnapshot says whether a list of users finished in Go reads more
+// than its rows (usersInGo): every user's groups, for a filter that
+// names groups.
+func (s *Store) usersSnapshot(q store.Query) bool {
+	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+}
+
+// groupsSnapshot says whether a list of groups finished in Go reads more
+// than its rows (groupsInGo, fillMembers): the members, for a filter
+// that names them or a page that returns them.
+func (s *Store) groupsSnapshot(q store.Query) bool {
+	return !q.ExcludeMembers || q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 }
 
 // finishInGo filters, sorts and pages recs in Go (query.Select) into
@@ -302,11 +404,11 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 // its groups, direct and indirect, for a filter on groups (extra) and,
 // when the filter named groups, every user's groups (refs, else nil).
 func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
-	recs, err = scanInGo(ctx, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
+	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+	withGroups := s.usersSnapshot(q)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
 		groups = make(map[string][]any)
@@ -342,7 +444,9 @@ func fillGroups(users []*resources.User, refs map[string][]resources.GroupRef, q
 
 // ListGroups returns the page of groups matching q, like ListUsers. With
 // q.ExcludeMembers the groups have Members nil and scim_members is read
-// only if the filter names members.
+// only if the filter names members. Otherwise each group's members (in
+// the order they were added, never nil) come in the page's statement
+// (listGroupsWithMembers), as GetGroup reads them: no transaction.
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
 	if err := ctxErr(ctx); err != nil {
@@ -353,32 +457,117 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 		return page, err
 	}
 	from := ` FROM scim_groups g WHERE ` + p.where
-	scan := s.scanGroup
-	if !p.residual && q.ExcludeMembers {
-		page.Items, page.Total, err = listSQL(ctx, s, nil, p, q, groupCols, from, scan)
-		if err != nil {
-			return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
-		}
-		return page, nil
-	}
-	// groups and their members from one snapshot
-	err = s.read(ctx, func(tx *sql.Tx) error {
-		if p.residual {
+	switch {
+	case p.residual:
+		// groups and their members from one snapshot
+		err = s.readIn(ctx, s.groupsSnapshot(q), func(tx *sql.Tx) error {
 			if err := s.listGroupsInGo(ctx, tx, p, q, from, &page); err != nil {
 				return err
 			}
-		} else {
-			var err error
-			if page.Items, page.Total, err = listSQL(ctx, s, tx, p, q, groupCols, from, scan); err != nil {
-				return err
-			}
-		}
-		return s.fillMembers(ctx, tx, page.Items, q)
-	})
+			return s.fillMembers(ctx, tx, page.Items, q)
+		})
+	case q.ExcludeMembers:
+		page.Items, page.Total, err = listSQL(ctx, s, p, q, groupCols, from, s.scanGroup)
+	default:
+		page.Items, page.Total, err = s.listGroupsWithMembers(ctx, p, q, from)
+	}
 	if err != nil {
 		return store.Page[*resources.Group]{Items: []*resources.Group{}}, err
 	}
 	return page, nil
+}
+
+// listGroupsWithMembers is listSQL for groups with their members: one
+// statement reads the page (the CTE page, numbered in its order by ord)
+// and the members of its groups, a row of kind 0 for a group and rows
+// of kind 1 for its members after it, in the order they were added (as
+// GetGroup's UNION ALL does for one group). Through a transaction it was
+// BEGIN, the page, the members and the ROLLBACK: four round trips where
+// this is one (a lookup by displayName, which Entra ID and Okta send
+// before every group push), and the same snapshot for both.
+func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.Group, int, error) {
+	w := p.window(q)
+	if w.limit == 0 {
+		n, err := s.count(ctx, p, from)
+		return []*resources.Group{}, n, err
+	}
+	stmt := s.groupsWithMembersSQL(p, w, from)
+	var items []*resources.Group
+	n := 0
+	err := s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
+		items, n = items[:0], 0 // a read tried again on another connection starts over
+		var (
+			kind                 int
+			gid, doc             string
+			created, modified    time.Time
+			version, mseq        sql.NullInt64
+			rowTotal, ord        int64
+			mid, mtype, mdisplay string
+			cur                  *resources.Group
+		)
+		// One destination list for every row, as GetGroup's.
+		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq}
+		for rows.Next() {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if kind == 0 {
+				g, err := s.groupFromRow(gid, doc, created, modified, version.Int64)
+				if err != nil {
+					return err
+				}
+				g.Members = []resources.Member{}
+				items, n, cur = append(items, g), int(rowTotal), g
+				continue
+			}
+			if cur == nil { // members sort after their group
+				return errors.New("a member row before its group")
+			}
+			cur.Members = append(cur.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+	}
+	if items == nil {
+		items = []*resources.Group{}
+	}
+	items, n, known := cut(w, items, n)
+	if !known {
+		n, err = s.count(ctx, p, from)
+	}
+	return items, n, err
+}
+
+// groupsWithMembersSQL renders the statement of listGroupsWithMembers and
+// adds the page's bounds to p.a.
+func (s *Store) groupsWithMembersSQL(p *listPlan, w window, from string) string {
+	total := "0"
+	if !w.lookup {
+		total = totalCol(from)
+	}
+	materialized := ""
+	if !s.d.pg {
+		// PostgreSQL materializes a CTE read twice; SQLite may compute it
+		// once per reference.
+		materialized = " MATERIALIZED"
+	}
+	// The page's rows are numbered as its subquery returns them, in its
+	// ORDER BY (a window ordered by p.order would number every match
+	// before LIMIT cuts them). CROSS JOIN keeps SQLite's join order, the
+	// page's few rows first and each group's members found by
+	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
+	// otherwise walked every membership of the tenant to probe the page
+	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
+	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` +
+		w.pageSQL(p, groupCols+", "+total+" AS total", from) + `) x)
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq FROM page pg
+		UNION ALL
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + memberDisplay + `, pg.ord, m.seq
+		FROM page pg CROSS JOIN scim_members m` + memberJoins + `
+		WHERE m.tenant = ` + p.tenant + ` AND m.group_id = pg.id
+		ORDER BY 11, 1, 12`
 }
 
 // fillMembers loads the members of a page's groups in tx, unless
@@ -416,7 +605,7 @@ func (s *Store) listGroupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q s
 // groupsInGo is usersInGo for groups: extra gives a group's members for a
 // filter on members.
 func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.Group], render func(*resources.Group) (map[string]any, error), extra func(*resources.Group) (any, bool), err error) {
-	recs, err = scanInGo(ctx, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
+	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+groupCols+`, g.seq`+from+` ORDER BY g.seq`, "groups", s.scanGroup)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -648,7 +837,7 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	from := ` FROM scim_users u WHERE ` + p.where
 	var page store.CursorPage[*resources.User]
 	if p.residual {
-		err = s.read(ctx, func(tx *sql.Tx) error {
+		err = s.readIn(ctx, s.usersSnapshot(q), func(tx *sql.Tx) error {
 			recs, render, extra, refs, err := s.usersInGo(ctx, tx, p, q, from)
 			if err != nil {
 				return err
@@ -689,7 +878,7 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 		return page, nil
 	}
 	var page store.CursorPage[*resources.Group]
-	err = s.read(ctx, func(tx *sql.Tx) error {
+	err = s.readIn(ctx, !p.residual || s.groupsSnapshot(q), func(tx *sql.Tx) error {
 		if p.residual {
 			recs, render, extra, err := s.groupsInGo(ctx, tx, p, q, from)
 			if err != nil {

@@ -86,25 +86,27 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	push(0, early)
 
 	lookups := []struct {
-		users  bool
-		filter string
-		want   int // matches
+		users   bool
+		filter  string
+		want    int  // matches
+		members bool // a list of groups with their members (listGroupsWithMembers)
 	}{
-		{true, `userName eq "USER000004@example.com"`, 1},
-		{true, `externalId eq "ext-4"`, 1},
-		{true, `id eq "` + uids[k] + `"`, 1},
-		{true, `emails[type eq "work"].value eq "User4@work.example"`, 1},
-		{true, `emails[type eq "work" and value eq "user4@work.example"]`, 1},
-		{true, `emails[primary eq true].value eq "user4@work.example"`, 1},
-		{true, `emails.value eq "user4@home.example"`, 1},
-		{true, `emails eq "user4@home.example"`, 1},
-		{true, `emails[type eq "home"].value eq "user4@work.example"`, 0},
-		{true, `userName eq "user000004@example.com" and active eq true`, 1},
-		{false, `displayName eq "group 4"`, 1},
-		{false, `externalId eq "gext-4"`, 1},
-		{false, `id eq "` + gids[k] + `"`, 1},
-		{false, `members[value eq "` + uids[k] + `"]`, 2},
-		{false, `members.value eq "` + uids[k] + `"`, 2},
+		{true, `userName eq "USER000004@example.com"`, 1, false},
+		{true, `externalId eq "ext-4"`, 1, false},
+		{true, `id eq "` + uids[k] + `"`, 1, false},
+		{true, `emails[type eq "work"].value eq "User4@work.example"`, 1, false},
+		{true, `emails[type eq "work" and value eq "user4@work.example"]`, 1, false},
+		{true, `emails[primary eq true].value eq "user4@work.example"`, 1, false},
+		{true, `emails.value eq "user4@home.example"`, 1, false},
+		{true, `emails eq "user4@home.example"`, 1, false},
+		{true, `emails[type eq "home"].value eq "user4@work.example"`, 0, false},
+		{true, `userName eq "user000004@example.com" and active eq true`, 1, false},
+		{false, `displayName eq "group 4"`, 1, false},
+		{false, `displayName eq "group 4"`, 1, true},
+		{false, `externalId eq "gext-4"`, 1, false},
+		{false, `id eq "` + gids[k] + `"`, 1, false},
+		{false, `members[value eq "` + uids[k] + `"]`, 2, false},
+		{false, `members.value eq "` + uids[k] + `"`, 2, false},
 	}
 	type statement struct {
 		name, q string
@@ -112,11 +114,15 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	}
 	stmts := make([]statement, len(lookups))
 	for i, l := range lookups {
-		q := store.Query{Filter: mustParse(t, l.filter), StartIndex: 1, Count: 100}
+		q := store.Query{Filter: mustParse(t, l.filter), StartIndex: 1, Count: 100, ExcludeMembers: !l.members}
 		stmt, args, residual, err := s.ListSQLForTest(tctx, l.users, q)
 		require.NoError(t, err)
 		require.False(t, residual, l.filter)
-		stmts[i] = statement{l.filter, stmt, args}
+		name := l.filter
+		if l.members {
+			name += " with members"
+		}
+		stmts[i] = statement{name, stmt, args}
 	}
 	check := func(t *testing.T, plan []string, st statement) {
 		t.Helper()
@@ -171,7 +177,7 @@ func TestLookupPlansWithoutStatisticsPG(t *testing.T) {
 	}
 	// and the store answers them
 	for _, l := range lookups {
-		q := store.Query{Filter: mustParse(t, l.filter), StartIndex: 1, Count: 100}
+		q := store.Query{Filter: mustParse(t, l.filter), StartIndex: 1, Count: 100, ExcludeMembers: !l.members}
 		if l.users {
 			p, err := s.ListUsers(tctx, q)
 			require.NoError(t, err)

@@ -90,7 +90,9 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 		require.Equal(t, http.StatusOK, send("GET", p+"filter="+url.QueryEscape(q), ""))
 		var list string
 		for _, e := range log.Take() {
-			if strings.Contains(e.SQL, " ORDER BY ") && strings.HasPrefix(e.SQL, "SELECT") {
+			// A list of groups with their members is a WITH
+			// (listGroupsWithMembers).
+			if strings.Contains(e.SQL, " ORDER BY ") && (strings.HasPrefix(e.SQL, "SELECT") || strings.HasPrefix(e.SQL, "WITH")) {
 				list = e.SQL
 			}
 		}
@@ -111,7 +113,11 @@ func TestLookupPlansWithoutStatistics(t *testing.T) {
 		for _, line := range all {
 			// A search bounded by the tenant alone walks the tenant.
 			assert.NotContains(t, line, "(tenant=?)", "a lookup is found by its index, not by walking the tenant:\n%s\n%s", list, plan)
-			assert.False(t, strings.HasPrefix(line, "SCAN "), "a lookup scans nothing:\n%s\n%s", list, plan)
+			// The page of groups and its members' statement reads its
+			// page (the CTE pg, numbered through the subquery x) again:
+			// a few rows, not a table.
+			page := line == "SCAN pg" || line == "SCAN x" || strings.HasPrefix(line, "SCAN (subquery-")
+			assert.False(t, strings.HasPrefix(line, "SCAN ") && !page, "a lookup scans nothing:\n%s\n%s", list, plan)
 		}
 	}
 	// Then again once ANALYZE has run (a host may run it, or PRAGMA

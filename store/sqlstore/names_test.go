@@ -165,6 +165,52 @@ func TestUpgradeFillsNameKeys(t *testing.T) {
 		nothing := []string(nil)
 		assert.Equal(t, nothing, ids(`userName eq "cafe"`))
 
+		// A lookup of a unique name reads its total from its rows
+		// (window): a shared name matches two, and every page of it still
+		// has the total of both, users and groups, members read or not.
+		for _, tt := range []struct {
+			users, members    bool
+			filter            string
+			startIndex, count int
+			want              []string
+		}{
+			{true, false, `userName eq "joe"`, 1, 10, []string{"u3", "u4"}},
+			{true, false, `userName eq "joe"`, 1, 1, []string{"u3"}},
+			{true, false, `userName eq "joe"`, 2, 1, []string{"u4"}},
+			{true, false, `userName eq "joe"`, 3, 1, nil},
+			{true, false, `userName eq "joe"`, 1, 0, nil},
+			{false, true, `displayName eq "\u00e9quipe"`, 1, 1, []string{"g1"}},
+			{false, true, `displayName eq "\u00e9quipe"`, 2, 5, []string{"g2"}},
+			{false, false, `displayName eq "\u00e9quipe"`, 1, 1, []string{"g1"}},
+			{false, false, `displayName eq "\u00e9quipe"`, 3, 5, nil},
+		} {
+			e, err := filter.Parse(tt.filter)
+			require.NoError(t, err)
+			q := store.Query{Filter: e, StartIndex: tt.startIndex, Count: tt.count, ExcludeMembers: !tt.members}
+			var got []string
+			var total int
+			if tt.users {
+				p, err := s2.ListUsers(tc, q)
+				require.NoError(t, err)
+				for _, u := range p.Items {
+					got = append(got, u.ID)
+				}
+				total = p.Total
+			} else {
+				p, err := s2.ListGroups(tc, q)
+				require.NoError(t, err)
+				for _, g := range p.Items {
+					got = append(got, g.ID)
+					if tt.members {
+						assert.NotNil(t, g.Members, "members read")
+					}
+				}
+				total = p.Total
+			}
+			assert.Equal(t, tt.want, got, "%s startIndex=%d count=%d", tt.filter, tt.startIndex, tt.count)
+			assert.Equal(t, 2, total, "%s startIndex=%d count=%d: the total of a shared name", tt.filter, tt.startIndex, tt.count)
+		}
+
 		// No new user takes a shared name; the message names the holder.
 		_, err = s2.CreateUser(tc, &resources.User{UserName: "CAF\u00c9"})
 		require.ErrorIs(t, err, store.ErrConflict)

@@ -21,6 +21,7 @@ var groupTests = []test{
 	{"UniqueDisplayName", testUniqueDisplayName},
 	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
 	{"ListFilterSortPage", testListGroups},
+	{"LookupPages", testLookupPages},
 	{"Replace", testReplaceGroup},
 	{"Delete", testDeleteGroup},
 	{"DeleteVersion", testDeleteGroupVersion},
@@ -213,6 +214,84 @@ func testListGroups(t *testing.T, e *env) {
 	p = e.listGroups(t, store.Query{Count: 0})
 	assert.Empty(t, p.Items, "ListGroups with Count 0 must return no items, only Total (store.Query.Count)")
 	assert.Equal(t, 4, p.Total, "ListGroups with Count 0: Total must still count every match (store.Page.Total)")
+}
+
+// testLookupPages: a lookup of a unique name (userName eq, displayName
+// eq), which identity providers send before every create and push,
+// matches at most one resource, and pages like any list: Total counts
+// the match on a page past it and with Count 0, and a group's members
+// come with it. A page of groups sorted with their members holds each
+// group's own members (a store that reads the members apart from the
+// page must put them back on the right groups).
+func testLookupPages(t *testing.T, e *env) {
+	const list = "(store.UserStore.ListUsers, store.GroupStore.ListGroups)"
+	u := e.createUser(t, &resources.User{UserName: "Lookup.Member"})
+	v := e.createUser(t, &resources.User{UserName: "other.member"})
+	for i, name := range []string{"Zulu", "Lookup Team", "alpha"} {
+		g := &resources.Group{DisplayName: name}
+		switch i {
+		case 0:
+			g.Members = []resources.Member{{Value: v.ID}}
+		case 1:
+			g.Members = []resources.Member{{Value: u.ID}, {Value: v.ID}}
+		}
+		e.createGroup(t, g)
+	}
+	for _, tt := range []struct {
+		filter            string
+		startIndex, count int
+		want              []string
+		total             int
+	}{
+		{`userName eq "lookup.member"`, 1, 100, []string{"Lookup.Member"}, 1},
+		{`userName eq "lookup.member"`, 1, 1, []string{"Lookup.Member"}, 1},
+		{`userName eq "lookup.member"`, 2, 1, []string{}, 1},
+		{`userName eq "lookup.member"`, 1, 0, []string{}, 1},
+		{`userName eq "nobody"`, 1, 100, []string{}, 0},
+		{`userName eq "nobody"`, 3, 100, []string{}, 0},
+		{`userName eq "lookup.member" and active pr`, 1, 100, []string{}, 0},
+	} {
+		p := e.listUsers(t, store.Query{Filter: parse(t, tt.filter), StartIndex: tt.startIndex, Count: tt.count})
+		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers %q startIndex=%d count=%d: the page of a lookup %s", tt.filter, tt.startIndex, tt.count, list)
+		assert.Equal(t, tt.total, p.Total, "ListUsers %q startIndex=%d count=%d: Total counts the match whatever the page (store.Page.Total)", tt.filter, tt.startIndex, tt.count)
+	}
+	for _, tt := range []struct {
+		filter            string
+		startIndex, count int
+		want              []string
+		total             int
+	}{
+		{`displayName eq "LOOKUP TEAM"`, 1, 100, []string{"Lookup Team"}, 1},
+		{`displayName eq "lookup team"`, 1, 1, []string{"Lookup Team"}, 1},
+		{`displayName eq "lookup team"`, 2, 1, []string{}, 1},
+		{`displayName eq "lookup team"`, 1, 0, []string{}, 1},
+		{`displayName eq "nobody"`, 1, 100, []string{}, 0},
+	} {
+		for _, exclude := range []bool{false, true} {
+			p := e.listGroups(t, store.Query{Filter: parse(t, tt.filter), StartIndex: tt.startIndex, Count: tt.count, ExcludeMembers: exclude})
+			assert.Equal(t, tt.want, groupNames(p.Items), "ListGroups %q startIndex=%d count=%d excludeMembers=%v: the page of a lookup %s", tt.filter, tt.startIndex, tt.count, exclude, list)
+			assert.Equal(t, tt.total, p.Total, "ListGroups %q startIndex=%d count=%d excludeMembers=%v: Total counts the match whatever the page (store.Page.Total)", tt.filter, tt.startIndex, tt.count, exclude)
+			for _, g := range p.Items {
+				if exclude {
+					assert.Nil(t, g.Members, "ListGroups with ExcludeMembers must return Members nil (store.Query.ExcludeMembers)")
+				} else {
+					assert.Equal(t, []string{u.ID, v.ID}, memberIDs(g.Members), "a group looked up by displayName comes with its members, in the order they were added "+list)
+				}
+			}
+		}
+	}
+	want := map[string][]string{"Zulu": {v.ID}, "Lookup Team": {u.ID, v.ID}, "alpha": {}}
+	for _, q := range []store.Query{
+		{SortBy: "displayName", Count: 100},
+		{SortBy: "displayName", Descending: true, Count: 100},
+		{SortBy: "displayName", Descending: true, StartIndex: 2, Count: 2},
+	} {
+		p := e.listGroups(t, q)
+		assert.Equal(t, 3, p.Total, "ListGroups %s: Total (store.Page.Total)", describe(q))
+		for _, g := range p.Items {
+			assert.Equal(t, want[g.DisplayName], memberIDs(g.Members), "ListGroups %s: group %q must hold its own members %s", describe(q), g.DisplayName, list)
+		}
+	}
 }
 
 func testReplaceGroup(t *testing.T, e *env) {
