@@ -280,7 +280,7 @@ func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
 	}
 	list := make([]any, len(refs))
 	for i, g := range refs {
-		list[i] = map[string]any{"value": g.Value, "display": g.Display, "type": g.Type}
+		list[i] = query.GroupRefValue(g)
 	}
 	return query.With(r.document(), "groups", list)
 }

@@ -81,6 +81,14 @@ func UserDoc(u *resources.User) (map[string]any, error) {
 	return resources.ToMap(&c)
 }
 
+// GroupRefValue renders ref as an element of the groups attribute of the
+// document a filter reads (UserDoc's form), every sub-attribute present,
+// so that a store which adds a user's memberships to that document,
+// indirect ones included (store.MembershipReader), writes them alike.
+func GroupRefValue(ref resources.GroupRef) map[string]any {
+	return map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type}
+}
+
 // GroupDoc renders g as the document filters and sorting read
 // (resources.ToMap).
 func GroupDoc(g *resources.Group) (map[string]any, error) {

@@ -417,7 +417,7 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 			// A filter on groups sees every membership GroupsOf lists,
 			// indirect ones included, as the compiled filter does
 			// (store.MembershipReader).
-			groups[uid] = append(groups[uid], map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type})
+			groups[uid] = append(groups[uid], query.GroupRefValue(ref))
 			refs[uid] = append(refs[uid], ref)
 		}); err != nil {
 			return nil, nil, nil, nil, err
