@@ -1211,7 +1211,7 @@ func (s *Store) sqlGroupsOf(list bool) string {
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 	}
-	return s.d.walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where) + `
+	return s.d.walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where, false) + `
 		SELECT d.member, g.id, g.display_name, d.direct FROM (SELECT member, gid, max(direct) AS direct FROM c GROUP BY member, gid) d
 		` + s.groupByID("d.gid", t) + `
 		ORDER BY d.member, g.seq`
@@ -1221,21 +1221,44 @@ func (s *Store) sqlGroupsOf(list bool) string {
 // groups share (one definition of an indirect membership, so a GET and a
 // filter agree): the recursive table c(member, gid, direct) holds the
 // rows of seed, direct memberships (member, gid, 1) in tenant t (of users
-// for GroupsOf, of groups for a filter), and for each the groups gid
-// belongs to through groups (member, group, 0), up to the top. UNION, not
-// UNION ALL: a row already found is not walked again, so a cycle of
-// groups ends. The caller selects from c.
+// for GroupsOf, of groups for a filter), and the pairs the walk adds
+// (member, gid, 0), in each of which member is within gid through groups.
+// UNION, not UNION ALL: a row already found is not walked again, so a
+// cycle of groups ends. The caller selects from c.
+//
+// The walk goes up or down, because the two questions start from
+// opposite ends and each is cheap only from its own: up (GroupsOf, and a
+// filter on groups of another shape) adds the groups gid is a member of,
+// from the few groups of the users read, through the
+// scim_members_group_member partial index (tenant, member_id); down (a
+// filter on groups.value eq, "who is within group X") adds the groups
+// that are members of member, from X alone, through
+// scim_members_nested_groups (tenant, group_id), so that a group holding
+// no group costs one probe that finds no row, whatever the tenant's
+// nesting. Both add the same pairs: the closure of "group in group".
 //
 // SQLite runs the recursive step once per row of c and, left to choose,
 // read every nested membership of the tenant (scim_members_group_member
 // by tenant alone) for each. CROSS JOIN keeps c the outer loop there, so
-// each step is one probe of (tenant, member_id); PostgreSQL, which runs
-// the step over the whole working table, plans the join itself.
-func (d *dialect) walkGroups(t, seed string) string {
+// each step is one probe of the index; PostgreSQL, which runs the step
+// over the whole working table, plans the join of the walk up itself.
+func (d *dialect) walkGroups(t, seed string, down bool) string {
+	step := `SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group'`
+	if down {
+		step = `SELECT m.member_id, c.gid, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'Group'`
+		if d.pg {
+			// PostgreSQL plans the step against a guess of the working
+			// table's size and, with few nested groups in the tenant,
+			// read all of them for each step (the index by tenant alone,
+			// c as a join filter): a LATERAL subquery that OFFSET 0
+			// keeps whole is one probe by (tenant, group_id) per row.
+			step = `SELECT m.member_id, c.gid, 0 FROM c CROSS JOIN LATERAL (SELECT m.member_id FROM scim_members m WHERE m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'Group' OFFSET 0) m`
+		}
+	}
 	return `WITH RECURSIVE c(member, gid, direct) AS (
 		` + seed + `
 		UNION
-		SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+		` + step + `)
 		`
 }
 
