@@ -965,7 +965,7 @@ func (c *compiler) groupsWithin(e filter.Expr) *filter.Compare {
 // member of.
 //
 // With in (the test of a group id a filter's "value eq" makes, see
-// groupsWithin), the rows are those of the groups in passes alone: the
+// groupsWithin), the rows are those of the groups whose id passes in: the
 // direct members of those groups, through the (tenant, group_id) index,
 // and the users of the groups within them, from the walk down seeded with
 // their member groups, one probe of scim_members_nested_groups that finds
@@ -983,7 +983,7 @@ func (d *dialect) sqlMemberships(t string, in func(col string) (string, error)) 
 	}
 	return `SELECT d.member_id, d.group_id, 'direct' AS type FROM scim_members d WHERE d.tenant = ` + t + ` AND d.member_type = 'User'` + direct + `
 		UNION ALL
-		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND p.member_type = 'Group'`+nested, down) + `
+		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND `+nestedGroup("p", down)+nested, down) + `
 		SELECT m.member_id, c.gid FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'User') i
 		WHERE NOT EXISTS (SELECT 1 FROM scim_members x WHERE x.tenant = ` + t + ` AND x.group_id = i.gid AND x.member_id = i.member_id AND x.member_type = 'User')`
 }

@@ -1243,16 +1243,16 @@ func (s *Store) sqlGroupsOf(list bool) string {
 // each step is one probe of the index; PostgreSQL, which runs the step
 // over the whole working table, plans the join of the walk up itself.
 func (d *dialect) walkGroups(t, seed string, down bool) string {
-	step := `SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group'`
+	step := `SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND ` + nestedGroup("m", false)
 	if down {
-		step = `SELECT m.member_id, c.gid, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'Group'`
+		step = `SELECT m.member_id, c.gid, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND ` + nestedGroup("m", true)
 		if d.pg {
 			// PostgreSQL plans the step against a guess of the working
 			// table's size and, with few nested groups in the tenant,
-			// read all of them for each step (the index by tenant alone,
-			// c as a join filter): a LATERAL subquery that OFFSET 0
-			// keeps whole is one probe by (tenant, group_id) per row.
-			step = `SELECT m.member_id, c.gid, 0 FROM c CROSS JOIN LATERAL (SELECT m.member_id FROM scim_members m WHERE m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'Group' OFFSET 0) m`
+			// read all of them for each step (c as a join filter): a
+			// LATERAL subquery that OFFSET 0 keeps whole is one probe of
+			// the group per row.
+			step = `SELECT m.member_id, c.gid, 0 FROM c CROSS JOIN LATERAL (SELECT m.member_id FROM scim_members m WHERE m.tenant = ` + t + ` AND m.group_id = c.member AND ` + nestedGroup("m", true) + ` OFFSET 0) m`
 		}
 	}
 	return `WITH RECURSIVE c(member, gid, direct) AS (
@@ -1260,6 +1260,24 @@ func (d *dialect) walkGroups(t, seed string, down bool) string {
 		UNION
 		` + step + `)
 		`
+}
+
+// nestedGroup is the condition that the membership row alias names a
+// group as member, as the walk in that direction says it, so that each
+// direction reads its own partial index: up, member_type = 'Group'
+// (scim_members_group_member, by member); down, member_type <> 'User'
+// and not the group itself, the same rows (a member is a user or a
+// group, and never its own group) said as only
+// scim_members_nested_groups (by group) says it. PostgreSQL uses a
+// partial index only for a statement whose condition implies the
+// index's: said alike, each index served the other direction too, and on
+// statistics taken while they were nearly empty PostgreSQL read one of
+// them whole by tenant.
+func nestedGroup(alias string, down bool) string {
+	if down {
+		return alias + `.member_type <> 'User' AND ` + alias + `.member_id <> ` + alias + `.group_id`
+	}
+	return alias + `.member_type = 'Group'`
 }
 
 // outerJoin joins the table after it to the table before it, which
