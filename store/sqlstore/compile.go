@@ -43,6 +43,10 @@ type compiler struct {
 	// its total from its rows (listPlan.unique).
 	keyed  int
 	unique bool
+	// within is the "value eq" test of the filter node on groups being
+	// compiled when it bounds the node's rows to some groups
+	// (groupsWithin), else nil; groupsTarget reads it.
+	within *filter.Compare
 	// subqueries counts the subqueries compiled (an EXISTS over a
 	// document's array, an "id IN (SELECT ...)" over a related table), so
 	// that where knows which conjuncts PostgreSQL may make joins from
@@ -188,13 +192,17 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		}
 		return t.present(c, x)
 	case *filter.Compare:
+		c.within = c.groupsWithin(x)
 		t, err := c.resolve(x.Path, false)
+		c.within = nil
 		if err != nil {
 			return "", err
 		}
 		return c.compare(t, x)
 	case *filter.ValuePath:
+		c.within = c.groupsWithin(x)
 		t, err := c.resolve(x.Path, true)
+		c.within = nil
 		if err != nil {
 			return "", err
 		}
@@ -880,11 +888,22 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 // groupsTarget: a user's groups as GroupsOf lists them (value, display,
 // type; $ref is filled by the handler), so that a filter sees what a GET
 // shows (RFC 7644 §3.4.2.2): the rows of memberships (sqlMemberships)
-// joined to scim_groups.
+// joined to scim_groups. When the test compiled (c.within, see
+// groupsWithin) holds only for rows whose value equals an operand, the
+// rows are those of the groups equal to it alone, found walking down
+// from them.
 func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, g := c.newAlias("m"), c.newAlias("g")
+	within := c.within
 	from := func(c *compiler, cond string) string {
-		return " FROM (" + c.d.sqlMemberships(c.tenant) + ") " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + c.tenant + " AND " + g + ".id = " + m + ".group_id" +
+		var in func(col string) (string, error)
+		if within != nil {
+			pred, err := c.predicate(a.Sub("value"), filter.Eq, within.Value)
+			if err == nil {
+				in = func(col string) (string, error) { return pred(val{text: col, nonEmptyText: true}) }
+			}
+		}
+		return " FROM (" + c.d.sqlMemberships(c.tenant, in) + ") " + m + " JOIN scim_groups " + g + " ON " + g + ".tenant = " + c.tenant + " AND " + g + ".id = " + m + ".group_id" +
 			" WHERE " + cond
 	}
 	subs := func(c *compiler, sa *resources.Attribute) (val, bool) {
@@ -905,22 +924,77 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE")
 }
 
+// groupsWithin returns the "value eq" test that every row a test on a
+// user's groups selects must pass, or nil: "groups.value eq X" (or
+// "groups eq X"), or a value filter "groups[...]" one of whose top-level
+// conjuncts is "value eq X". For such a test the rows are the memberships
+// in the groups X names alone, which sqlMemberships finds walking down
+// from X (the common shape: "who is in group X, directly or not"), not
+// through the whole tenant's nesting. Each such test selects exactly its
+// own rows, so a "not" or "or" around it changes nothing.
+func (c *compiler) groupsWithin(e filter.Expr) *filter.Compare {
+	if !c.users {
+		return nil
+	}
+	isGroups := func(p filter.AttrPath) (*resources.Attribute, bool) {
+		res := c.rt.Resolve(p)
+		if res.Attr == nil || res.Missing || res.Extension != nil || res.Attr.Name != "groups" {
+			return nil, false
+		}
+		return res.Sub, true
+	}
+	isEq := func(x *filter.Compare) bool {
+		return x.Value != nil && names.Equal(string(x.Op), string(filter.Eq))
+	}
+	switch x := e.(type) {
+	case *filter.Compare:
+		// groups eq X compares the implied value, as resolve does.
+		if sub, ok := isGroups(x.Path); ok && (sub == nil || sub.Name == "value") && isEq(x) {
+			return x
+		}
+	case *filter.ValuePath:
+		if sub, ok := isGroups(x.Path); !ok || sub != nil {
+			return nil
+		}
+		for _, y := range conjuncts(x.Filter, nil) {
+			if v, ok := y.(*filter.Compare); ok && v.Path.URI == "" && v.Path.Sub == "" && names.Equal(v.Path.Name, "value") && isEq(v) {
+				return v
+			}
+		}
+	}
+	return nil
+}
+
 // sqlMemberships is the rows (member_id, group_id, type) of the groups
 // the users of tenant t belong to, as GroupsOf types them: each direct
 // membership ("direct"), then each group a user belongs to only through
-// groups that are members of groups ("indirect": direct wins). The walk
-// is GroupsOf's (walkGroups) seeded with the memberships of groups in
-// groups rather than of users: c then holds each nested group and the
-// groups above it, whatever the number of users, and a user's indirect
-// groups are those above the groups it is a direct member of. A
-// condition on group_id reaches the direct rows' index and, past the
-// walk, the members of the groups below that group alone; in a tenant
-// without nested groups the walk reads no row past one probe of the
-// scim_members_group_member partial index.
-func (d *dialect) sqlMemberships(t string) string {
-	return `SELECT d.member_id, d.group_id, 'direct' AS type FROM scim_members d WHERE d.tenant = ` + t + ` AND d.member_type = 'User'
+// groups that are members of groups ("indirect": direct wins). The
+// indirect rows come from GroupsOf's walk (walkGroups) seeded with the
+// memberships of groups in groups rather than of users: c then holds each
+// nested group and the groups above it, whatever the number of users, and
+// a user's indirect groups are those above the groups it is a direct
+// member of.
+//
+// With in (the test of a group id a filter's "value eq" makes, see
+// groupsWithin), the rows are those of the groups whose id passes in: the
+// direct members of those groups, through the (tenant, group_id) index,
+// and the users of the groups within them, from the walk down seeded with
+// their member groups, one probe of scim_members_nested_groups that finds
+// no row when they hold none. Without, the walk goes up from every
+// nested group, and a tenant without nested groups reads no row past one
+// probe of the scim_members_group_member partial index.
+func (d *dialect) sqlMemberships(t string, in func(col string) (string, error)) string {
+	direct, nested, down := "", "", false
+	if in != nil {
+		dc, err1 := in("d.group_id")
+		pc, err2 := in("p.group_id")
+		if err1 == nil && err2 == nil {
+			direct, nested, down = " AND "+dc, " AND "+pc, true
+		}
+	}
+	return `SELECT d.member_id, d.group_id, 'direct' AS type FROM scim_members d WHERE d.tenant = ` + t + ` AND d.member_type = 'User'` + direct + `
 		UNION ALL
-		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND p.member_type = 'Group'`) + `
+		SELECT i.member_id, i.gid, 'indirect' FROM (` + d.walkGroups(t, `SELECT p.member_id, p.group_id, 1 FROM scim_members p WHERE p.tenant = `+t+` AND `+nestedGroup("p", down)+nested, down) + `
 		SELECT m.member_id, c.gid FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND m.member_type = 'User') i
 		WHERE NOT EXISTS (SELECT 1 FROM scim_members x WHERE x.tenant = ` + t + ` AND x.group_id = i.gid AND x.member_id = i.member_id AND x.member_type = 'User')`
 }

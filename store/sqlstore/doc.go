@@ -53,8 +53,11 @@
 //     is 'Group' (a partial index) to find nested groups and walk
 //     User.groups' indirect memberships, for a GET (GroupsOf) and a
 //     filter on groups alike (one walk, walkGroups; a tenant without
-//     nested groups pays one probe of the partial index). Membership
-//     changes are set operations on it.
+//     nested groups pays one probe of the partial index). A filter on
+//     groups.value eq X walks the same way down from X instead, by
+//     (tenant, group_id) where the member is a group (a second partial
+//     index, scim_members_nested_groups), so that a group holding no
+//     group costs one probe. Membership changes are set operations on it.
 //   - scim_tokens: keyed by token id, with a unique hash and an index on
 //     (tenant, id). It is the one table not keyed by tenant first: a bearer
 //     token is looked up by its hash before its tenant is known.

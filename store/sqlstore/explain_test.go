@@ -153,10 +153,28 @@ func TestExplainUsesIndexes(t *testing.T) {
 		g7, err := s.ListGroups(tctx, store.Query{Filter: mustParse(t, `displayName eq "Group 7"`), StartIndex: 1, Count: 1, ExcludeMembers: true})
 		require.NoError(t, err)
 		require.Len(t, g7.Items, 1)
-		// A filter on groups: the direct memberships by group, the walk of
-		// indirect ones from the partial index of nested groups; neither
-		// reads every user or membership of the tenant, with or without a
-		// nested group.
+		// probesBy reports whether every read of index in plan is a probe
+		// by (tenant, group_id): one group's rows, never every row of the
+		// tenant the index holds.
+		probesBy := func(plan, index string) bool {
+			lines := strings.Split(plan, "\n")
+			for i, l := range lines {
+				if isPG(s) {
+					if strings.Contains(l, "using "+index+" on ") && (i+1 == len(lines) || !strings.Contains(lines[i+1], "Index Cond:") || !strings.Contains(lines[i+1], "group_id =")) {
+						return false
+					}
+				} else if strings.Contains(l, "INDEX "+index+" ") && !strings.Contains(l, "(tenant=? AND group_id=?)") {
+					return false
+				}
+			}
+			return true
+		}
+		// A filter on groups.value eq: the direct memberships by group, the
+		// walk down from that group by the partial index of nested groups by
+		// group, one probe per group within it; it reads neither every user
+		// or membership of the tenant nor its whole nesting (the walk up,
+		// scim_members_group_member), with or without a nested group. A
+		// filter of another shape walks up from every nested group.
 		for _, nested := range []bool{false, true} {
 			t.Run(fmt.Sprintf("groups.value eq, nested %v", nested), func(t *testing.T) {
 				if nested {
@@ -167,20 +185,42 @@ func TestExplainUsesIndexes(t *testing.T) {
 					require.NoError(t, err)
 					analyze(t, s)
 				}
-				q := store.Query{Filter: mustParse(t, `groups.value eq "`+g7.Items[0].ID+`"`), StartIndex: 1, Count: 100}
-				query, args, err := s.PageSQLForTest(tctx, true, q)
-				require.NoError(t, err)
-				plan := explain(t, s, query, args...)
-				t.Logf("%s\n%s", query, plan)
-				assert.True(t, usesIndex(plan, "scim_members_group_member"), "plan does not find nested groups by scim_members_group_member:\n%s", plan)
-				for _, table := range []string{"scim_users", "u", "scim_members", "m", "d", "p", "x"} {
-					assert.True(t, noScan(plan, table), "plan scans %s:\n%s", table, plan)
+				for _, f := range []string{`groups.value eq "` + g7.Items[0].ID + `"`, `groups[value eq "` + g7.Items[0].ID + `" and type eq "indirect"]`, `not (groups.value eq "` + g7.Items[0].ID + `")`} {
+					q := store.Query{Filter: mustParse(t, f), StartIndex: 1, Count: 100}
+					query, args, err := s.PageSQLForTest(tctx, true, q)
+					require.NoError(t, err)
+					plan := explain(t, s, query, args...)
+					t.Logf("%s\n%s", query, plan)
+					assert.True(t, usesIndex(plan, "scim_members_nested_groups"), "%s: plan does not walk down by scim_members_nested_groups:\n%s", f, plan)
+					assert.True(t, probesBy(plan, "scim_members_nested_groups"), "%s: plan reads every nested group of the tenant:\n%s", f, plan)
+					assert.False(t, usesIndex(plan, "scim_members_group_member"), "%s: plan walks up the tenant's whole nesting:\n%s", f, plan)
+					if f[0] == 'n' {
+						continue // not: every user is read anyway
+					}
+					for _, table := range []string{"scim_users", "u", "scim_members", "m", "d", "p", "x"} {
+						assert.True(t, noScan(plan, table), "%s: plan scans %s:\n%s", f, table, plan)
+					}
 				}
-				p, err := s.ListUsers(tctx, q)
+				p, err := s.ListUsers(tctx, store.Query{Filter: mustParse(t, `groups.value eq "`+g7.Items[0].ID+`"`), StartIndex: 1, Count: 100})
 				require.NoError(t, err)
 				want := 1
 				if nested {
 					want = 2 // user 8, through group 8
+				}
+				assert.Equal(t, want, p.Total)
+				q := store.Query{Filter: mustParse(t, `groups[type eq "indirect" and display eq "group 7"]`), StartIndex: 1, Count: 100}
+				query, args, err := s.PageSQLForTest(tctx, true, q)
+				require.NoError(t, err)
+				plan := explain(t, s, query, args...)
+				t.Logf("%s\n%s", query, plan)
+				assert.True(t, usesIndex(plan, "scim_members_group_member"), "plan does not walk up from the nested groups by scim_members_group_member:\n%s", plan)
+				assert.False(t, usesIndex(plan, "scim_members_nested_groups"), "plan walks down, from no group:\n%s", plan)
+				assert.True(t, noScan(plan, "p") && noScan(plan, "x"), "plan scans memberships:\n%s", plan)
+				p, err = s.ListUsers(tctx, q)
+				require.NoError(t, err)
+				want = 0
+				if nested {
+					want = 1 // user 8, through group 8
 				}
 				assert.Equal(t, want, p.Total)
 			})

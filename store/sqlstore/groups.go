@@ -1225,7 +1225,7 @@ func (s *Store) sqlGroupsOf(list bool) string {
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))
 	}
-	return s.d.walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where) + `
+	return s.d.walkGroups(t, `SELECT m.member_id, m.group_id, 1 FROM scim_members m WHERE `+where, false) + `
 		SELECT d.member, g.id, g.display_name, d.direct FROM (SELECT member, gid, max(direct) AS direct FROM c GROUP BY member, gid) d
 		` + s.groupByID("d.gid", t) + `
 		ORDER BY d.member, g.seq`
@@ -1235,22 +1235,63 @@ func (s *Store) sqlGroupsOf(list bool) string {
 // groups share (one definition of an indirect membership, so a GET and a
 // filter agree): the recursive table c(member, gid, direct) holds the
 // rows of seed, direct memberships (member, gid, 1) in tenant t (of users
-// for GroupsOf, of groups for a filter), and for each the groups gid
-// belongs to through groups (member, group, 0), up to the top. UNION, not
-// UNION ALL: a row already found is not walked again, so a cycle of
-// groups ends. The caller selects from c.
+// for GroupsOf, of groups for a filter), and the pairs the walk adds
+// (member, gid, 0), in each of which member is within gid through groups.
+// UNION, not UNION ALL: a row already found is not walked again, so a
+// cycle of groups ends. The caller selects from c.
+//
+// The walk goes up or down, because the two questions start from
+// opposite ends and each is cheap only from its own: up (GroupsOf, and a
+// filter on groups of another shape) adds the groups gid is a member of,
+// from the few groups of the users read, through the
+// scim_members_group_member partial index (tenant, member_id); down (a
+// filter on groups.value eq, "who is within group X") adds the groups
+// that are members of member, from X alone, through
+// scim_members_nested_groups (tenant, group_id), so that a group holding
+// no group costs one probe that finds no row, whatever the tenant's
+// nesting. Both add the same pairs: the closure of "group in group".
 //
 // SQLite runs the recursive step once per row of c and, left to choose,
 // read every nested membership of the tenant (scim_members_group_member
 // by tenant alone) for each. CROSS JOIN keeps c the outer loop there, so
-// each step is one probe of (tenant, member_id); PostgreSQL, which runs
-// the step over the whole working table, plans the join itself.
-func (d *dialect) walkGroups(t, seed string) string {
+// each step is one probe of the index; PostgreSQL, which runs the step
+// over the whole working table, plans the join of the walk up itself.
+func (d *dialect) walkGroups(t, seed string, down bool) string {
+	step := `SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND ` + nestedGroup("m", false)
+	if down {
+		step = `SELECT m.member_id, c.gid, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.group_id = c.member AND ` + nestedGroup("m", true)
+		if d.pg {
+			// PostgreSQL plans the step against a guess of the working
+			// table's size and, with few nested groups in the tenant,
+			// read all of them for each step (c as a join filter): a
+			// LATERAL subquery that OFFSET 0 keeps whole is one probe of
+			// the group per row.
+			step = `SELECT m.member_id, c.gid, 0 FROM c CROSS JOIN LATERAL (SELECT m.member_id FROM scim_members m WHERE m.tenant = ` + t + ` AND m.group_id = c.member AND ` + nestedGroup("m", true) + ` OFFSET 0) m`
+		}
+	}
 	return `WITH RECURSIVE c(member, gid, direct) AS (
 		` + seed + `
 		UNION
-		SELECT c.member, m.group_id, 0 FROM c` + d.outerJoin() + `scim_members m ON m.tenant = ` + t + ` AND m.member_id = c.gid AND m.member_type = 'Group')
+		` + step + `)
 		`
+}
+
+// nestedGroup is the condition that the membership row alias names a
+// group as member, as the walk in that direction says it, so that each
+// direction reads its own partial index: up, member_type = 'Group'
+// (scim_members_group_member, by member); down, member_type <> 'User'
+// and not the group itself, the same rows (a member is a user or a
+// group, and never its own group) said as only
+// scim_members_nested_groups (by group) says it. PostgreSQL uses a
+// partial index only for a statement whose condition implies the
+// index's: said alike, each index served the other direction too, and on
+// statistics taken while they were nearly empty PostgreSQL read one of
+// them whole by tenant.
+func nestedGroup(alias string, down bool) string {
+	if down {
+		return alias + `.member_type <> 'User' AND ` + alias + `.member_id <> ` + alias + `.group_id`
+	}
+	return alias + `.member_type = 'Group'`
 }
 
 // outerJoin joins the table after it to the table before it, which

@@ -26,14 +26,23 @@ func undo0005() []string {
 	)
 }
 
+// undo0010 returns the statements that take a database back to schema
+// version 9: no partial index of nested groups by group.
+func undo0010() []string {
+	return []string{
+		`DROP INDEX scim_members_nested_groups`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 10`,
+	}
+}
+
 // undo0009 returns the statements that take a database back to schema
 // version 8: no tables of unique attribute values.
 func undo0009() []string {
-	return []string{
+	return append(undo0010(),
 		`DROP TABLE scim_user_unique`,
 		`DROP TABLE scim_group_unique`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 9`,
-	}
+	)
 }
 
 // undo0008 returns the statements that take a database back to schema

@@ -823,6 +823,7 @@ func testIndirectGroups(t *testing.T, e *env) {
 	b := e.createGroup(t, &resources.Group{DisplayName: "B", Members: []resources.Member{{Value: a.ID}}})
 	c := e.createGroup(t, &resources.Group{DisplayName: "C", Members: []resources.Member{{Value: b.ID}, {Value: v.ID}}})
 	d := e.createGroup(t, &resources.Group{DisplayName: "D", Members: []resources.Member{{Value: u.ID}, {Value: c.ID}}})
+	empty := e.createGroup(t, &resources.Group{DisplayName: "E"})
 	ref := func(g *resources.Group, typ string) resources.GroupRef {
 		return resources.GroupRef{Value: g.ID, Display: g.DisplayName, Type: typ}
 	}
@@ -867,6 +868,22 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`not (groups pr)`, []string{"lonely"}},
 		{`groups.value eq ` + id(c) + ` or userName eq "lonely"`, []string{"u", "v", "lonely"}},
 		{`groups.value eq ` + id(b) + ` and userName eq "v"`, []string{}},
+		// "who is within group X": a store may walk down from X; these
+		// pin it against the walk up, for a group holding groups or none.
+		{`groups[value eq ` + id(a) + ` and type eq "indirect"]`, []string{}}, // A holds no group
+		{`groups[value eq ` + id(a) + ` and type eq "direct"]`, []string{"u"}},
+		{`groups.value eq ` + id(empty), []string{}},
+		{`groups.value eq "no-such-group"`, []string{}},
+		{`groups[type eq "indirect" and value eq ` + id(c) + `]`, []string{"u"}},
+		{`groups[value eq ` + id(c) + ` and display eq "C"]`, []string{"u", "v"}},
+		{`groups[value eq ` + id(c) + ` and display eq "D"]`, []string{}},
+		{`groups[value eq ` + id(b) + ` or value eq ` + id(empty) + `]`, []string{"u"}},
+		{`groups.value eq ` + id(c) + ` and groups.value eq ` + id(a), []string{"u"}},
+		{`groups.value eq ` + id(b) + ` or groups[value eq ` + id(d) + ` and type eq "indirect"]`, []string{"u", "v"}},
+		{`not (groups.value eq ` + id(d) + `)`, []string{"lonely"}},
+		{`not (groups.value eq ` + id(a) + `)`, []string{"v", "lonely"}},
+		{`not (groups[value eq ` + id(d) + ` and type eq "indirect"])`, []string{"u", "lonely"}},
+		{`groups.value ne ` + id(c), []string{"u", "v"}},
 	})
 
 	// A cycle: A holds C, which holds B, which holds A.
@@ -883,6 +900,11 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`groups[value eq ` + id(c) + ` and type eq "direct"]`, []string{"v"}},
 		{`groups[type eq "indirect" and display eq "D"]`, []string{"v"}},
 		{`groups.type eq "indirect"`, []string{"u", "v"}},
+		{`groups.value eq ` + id(c), []string{"u", "v"}},
+		{`groups[value eq ` + id(b) + ` and type eq "direct"]`, []string{}},
+		{`groups[value eq ` + id(d) + ` and type eq "indirect"]`, []string{"v"}},
+		{`not (groups.value eq ` + id(a) + `)`, []string{"lonely"}},
+		{`not (groups[value eq ` + id(a) + ` and type eq "direct"])`, []string{"v", "lonely"}},
 	})
 
 	// Deleting the middle group cuts the chain.
@@ -896,6 +918,8 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`groups.value eq ` + id(d), []string{"u", "v"}},
 		{`groups[value eq ` + id(d) + ` and type eq "indirect"]`, []string{"v"}},
 		{`groups.type eq "indirect"`, []string{"v"}},
+		{`not (groups.value eq ` + id(c) + `)`, []string{"u", "lonely"}},
+		{`groups[value eq ` + id(a) + ` and type eq "indirect"]`, []string{"v"}},
 	})
 }
 

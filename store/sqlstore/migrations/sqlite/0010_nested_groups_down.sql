@@ -1,0 +1,16 @@
+-- A filter on groups.value eq X ("who is within group X, directly or
+-- not") walks down from X: the groups that are members of X, theirs, and
+-- so on. Each step reads a group's memberships whose member is a group;
+-- this partial index holds only those rows, so a group holding no group
+-- (nearly every group) costs one probe that finds nothing, not a read of
+-- its users.
+--
+-- Its condition says "a group" as no other statement does (member_type
+-- is 'User' or 'Group', and a group is never its own member), so that
+-- only the walk down (walkGroups), which says it the same way, can use
+-- it: said as member_type = 'Group', it was the same rows as
+-- scim_members_group_member (tenant, member_id), and PostgreSQL, on
+-- statistics taken while both were nearly empty, read the whole of this
+-- one by tenant to find the groups one group is in, and that one to walk
+-- down.
+CREATE INDEX scim_members_nested_groups ON scim_members (tenant, group_id) WHERE member_type <> 'User' AND member_id <> group_id;
