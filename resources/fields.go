@@ -303,32 +303,33 @@ func metaField[T any](at func(*T) *Meta) field[T] {
 }
 
 // userFields are a user's core attributes; every other key is an
-// extension, a qualified name or ignored ((*User).set).
+// extension, a qualified name or ignored ((*User).set). They are looked up
+// in order, so the attributes every provider sends come first.
 var userFields = []field[User]{
-	str("id", func(u *User) *string { return &u.ID }),
-	str("externalId", func(u *User) *string { return &u.ExternalID }),
 	str("userName", func(u *User) *string { return &u.UserName }),
 	object("name", "name.", func(u *User) **Name { return &u.Name }, nameFields),
+	list("emails", "emails.", func(u *User) *[]MultiValue { return &u.Emails }, multiValueFields),
+	flag("active", func(u *User) **bool { return &u.Active }),
 	str("displayName", func(u *User) *string { return &u.DisplayName }),
+	str("externalId", func(u *User) *string { return &u.ExternalID }),
+	str("id", func(u *User) *string { return &u.ID }),
+	metaField(func(u *User) *Meta { return &u.Meta }),
+	list("phoneNumbers", "phoneNumbers.", func(u *User) *[]MultiValue { return &u.PhoneNumbers }, multiValueFields),
+	list("addresses", "addresses.", func(u *User) *[]Address { return &u.Addresses }, addressFields),
+	str("title", func(u *User) *string { return &u.Title }),
+	str("locale", func(u *User) *string { return &u.Locale }),
 	str("nickName", func(u *User) *string { return &u.NickName }),
 	str("profileUrl", func(u *User) *string { return &u.ProfileURL }),
-	str("title", func(u *User) *string { return &u.Title }),
 	str("userType", func(u *User) *string { return &u.UserType }),
 	str("preferredLanguage", func(u *User) *string { return &u.PreferredLanguage }),
-	str("locale", func(u *User) *string { return &u.Locale }),
 	str("timezone", func(u *User) *string { return &u.Timezone }),
-	flag("active", func(u *User) **bool { return &u.Active }),
 	str("password", func(u *User) *string { return &u.Password }),
-	list("emails", "emails.", func(u *User) *[]MultiValue { return &u.Emails }, multiValueFields),
-	list("phoneNumbers", "phoneNumbers.", func(u *User) *[]MultiValue { return &u.PhoneNumbers }, multiValueFields),
 	list("ims", "ims.", func(u *User) *[]MultiValue { return &u.IMs }, multiValueFields),
 	list("photos", "photos.", func(u *User) *[]MultiValue { return &u.Photos }, multiValueFields),
-	list("addresses", "addresses.", func(u *User) *[]Address { return &u.Addresses }, addressFields),
 	list("groups", "groups.", func(u *User) *[]GroupRef { return &u.Groups }, groupRefFields),
 	list("entitlements", "entitlements.", func(u *User) *[]MultiValue { return &u.Entitlements }, multiValueFields),
 	list("roles", "roles.", func(u *User) *[]MultiValue { return &u.Roles }, multiValueFields),
 	list("x509Certificates", "x509Certificates.", func(u *User) *[]MultiValue { return &u.X509Certificates }, multiValueFields),
-	metaField(func(u *User) *Meta { return &u.Meta }),
 }
 
 // groupFields are a group's core attributes.

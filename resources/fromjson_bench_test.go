@@ -92,3 +92,33 @@ func TestFromJSONAllocations(t *testing.T) {
 		assert.LessOrEqual(t, n, budget[d.name], d.name)
 	}
 }
+
+// BenchmarkFromMapRef is UserFromMap, whose setters are now the field
+// tables', against the reference setters (refUserSet) in the same run,
+// on a stored Okta user's document as a request's Decode gives it.
+func BenchmarkFromMapRef(b *testing.B) {
+	doc, err := Decode([]byte(storedDocs[1].doc))
+	require.NoError(b, err)
+	b.Run("ref", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			u := new(User)
+			if err := walkMembers(doc, func(k string, v any) error { return refUserSet(u, k, v) }); err != nil {
+				b.Fatal(err)
+			}
+			benchSink = u // as UserFromMap returns it
+		}
+	})
+	b.Run("tables", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			u := new(User)
+			if err := walkMembers(doc, u.set); err != nil {
+				b.Fatal(err)
+			}
+			benchSink = u
+		}
+	})
+}
+
+var benchSink *User
