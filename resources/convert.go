@@ -352,7 +352,7 @@ func UserFromMap(doc map[string]any) (*User, error) {
 // field (userFields), the enterprise extension, another extension.
 func (u *User) set(k string, v any) error {
 	if f := fieldNamed(userFields, k); f != nil {
-		return f.set(u, "", v)
+		return f.read(u, "", v)
 	}
 	if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
 		return errQualified
@@ -440,7 +440,7 @@ func GroupFromMap(doc map[string]any) (*Group, error) {
 // set is (*User).set for a group (groupFields).
 func (g *Group) set(k string, v any) error {
 	if f := fieldNamed(groupFields, k); f != nil {
-		return f.set(g, "", v)
+		return f.read(g, "", v)
 	}
 	if qualifiedKey(k, GroupSchema, "") {
 		return errQualified
@@ -473,7 +473,7 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 	}
 	read := func(k string, v any) error {
 		if f := fieldNamed(enterpriseFields, k); f != nil {
-			return f.set(e, EnterpriseUserSchema+":", v)
+			return f.read(e, EnterpriseUserSchema+":", v)
 		}
 		if isEnterpriseField(k) {
 			return nil // a field's name in another spelling
@@ -511,7 +511,7 @@ func (m *Meta) set(v any) error {
 	}
 	read := func(k string, x any) error {
 		if f := fieldNamed(metaFields, k); f != nil {
-			return f.set(m, "meta.", x)
+			return f.read(m, "meta.", x)
 		}
 		return nil
 	}

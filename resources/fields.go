@@ -25,12 +25,24 @@ type field[T any] struct {
 	// (a constant, so that an error's path costs nothing until made).
 	set  func(t *T, parent string, v any) error
 	scan func(t *T, raw []byte) bool
+	// str is a string attribute's field, read by read without set's
+	// second call (most attributes are strings).
+	str func(*T) *string
+}
+
+// read is set, for a string attribute without its closure.
+func (f *field[T]) read(t *T, parent string, v any) error {
+	if f.str != nil {
+		return getString(parent, f.name, v, f.str(t))
+	}
+	return f.set(t, parent, v)
 }
 
 // str is a string attribute: null leaves the field as it is.
 func str[T any](name string, at func(*T) *string) field[T] {
 	return field[T]{
 		name: name,
+		str:  at,
 		set:  func(t *T, p string, v any) error { return getString(p, name, v, at(t)) },
 		scan: func(t *T, raw []byte) bool {
 			switch raw[0] {
@@ -160,7 +172,7 @@ func list[T, S any](name, prefix string, at func(*T) *[]S, fields []field[S]) fi
 func setter[S any](fields []field[S]) func(s *S, p, k string, v any) error {
 	return func(s *S, p, k string, v any) error {
 		if f := fieldNamed(fields, k); f != nil {
-			return f.set(s, p, v)
+			return f.read(s, p, v)
 		}
 		return nil
 	}
