@@ -11,8 +11,9 @@ import (
 )
 
 // requireSameAsRef requires UserFromJSON and GroupFromJSON to give what
-// the reference readers (fromjson_ref_test.go) give for data: the same
-// user or group, the same error.
+// the reference readers (fromjson_ref_test.go) give for data, and
+// UserFromMap and GroupFromMap what the reference setters give for its
+// decoded document: the same user or group, the same error.
 func requireSameAsRef(t *testing.T, data []byte) {
 	t.Helper()
 	wantU, wantErr := refUserFromJSON(data)
@@ -20,6 +21,17 @@ func requireSameAsRef(t *testing.T, data []byte) {
 	requireSameResult(t, data, wantU, wantErr, gotU, gotErr)
 	wantG, wantErr := refGroupFromJSON(data)
 	gotG, gotErr := GroupFromJSON(data)
+	requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
+	// The decoded document's readers, whose setters are the same tables.
+	doc, err := Decode(data)
+	if err != nil {
+		return
+	}
+	wantU, wantErr = refUserFromMap(doc)
+	gotU, gotErr = UserFromMap(doc)
+	requireSameResult(t, data, wantU, wantErr, gotU, gotErr)
+	wantG, wantErr = refGroupFromMap(doc)
+	gotG, gotErr = GroupFromMap(doc)
 	requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
 }
 

@@ -349,3 +349,38 @@ func refMetaSet(m *Meta, v any) error {
 	}
 	return nil
 }
+
+// refUserFromMap and refGroupFromMap are UserFromMap and GroupFromMap
+// with the reference setters above, which the field tables replaced.
+func refUserFromMap(doc map[string]any) (*User, error) {
+	u := new(User)
+	set := func(k string, v any) error { return refUserSet(u, k, v) }
+	if err := walkMembers(doc, set); err != nil {
+		if moved, err := unqualifyMap(doc, UserSchema, EnterpriseUserSchema); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return refUserFromMap(moved)
+		}
+		u = new(User)
+		return nil, walkSorted(doc, set, err)
+	}
+	u.compact()
+	return u, nil
+}
+
+func refGroupFromMap(doc map[string]any) (*Group, error) {
+	g := new(Group)
+	set := func(k string, v any) error { return refGroupSet(g, k, v) }
+	if err := walkMembers(doc, set); err != nil {
+		if moved, err := unqualifyMap(doc, GroupSchema, ""); err != nil || moved != nil {
+			if err != nil {
+				return nil, err
+			}
+			return refGroupFromMap(moved)
+		}
+		g = new(Group)
+		return nil, walkSorted(doc, set, err)
+	}
+	return g, nil
+}
