@@ -348,80 +348,11 @@ func UserFromMap(doc map[string]any) (*User, error) {
 	return u, nil
 }
 
+// set reads the document member k into u: a core attribute through its
+// field (userFields), the enterprise extension, another extension.
 func (u *User) set(k string, v any) error {
-	switch k {
-	case "id":
-		return getString("", k, v, &u.ID)
-	case "externalId":
-		return getString("", k, v, &u.ExternalID)
-	case "userName":
-		return getString("", k, v, &u.UserName)
-	case "name":
-		return getObject("name.", v, &u.Name, func(n *Name, p, k string, v any) error {
-			switch k {
-			case "formatted":
-				return getString(p, k, v, &n.Formatted)
-			case "familyName":
-				return getString(p, k, v, &n.FamilyName)
-			case "givenName":
-				return getString(p, k, v, &n.GivenName)
-			case "middleName":
-				return getString(p, k, v, &n.MiddleName)
-			case "honorificPrefix":
-				return getString(p, k, v, &n.HonorificPrefix)
-			case "honorificSuffix":
-				return getString(p, k, v, &n.HonorificSuffix)
-			}
-			return nil
-		})
-	case "displayName":
-		return getString("", k, v, &u.DisplayName)
-	case "nickName":
-		return getString("", k, v, &u.NickName)
-	case "profileUrl":
-		return getString("", k, v, &u.ProfileURL)
-	case "title":
-		return getString("", k, v, &u.Title)
-	case "userType":
-		return getString("", k, v, &u.UserType)
-	case "preferredLanguage":
-		return getString("", k, v, &u.PreferredLanguage)
-	case "locale":
-		return getString("", k, v, &u.Locale)
-	case "timezone":
-		return getString("", k, v, &u.Timezone)
-	case "active":
-		switch x := v.(type) {
-		case nil:
-			u.Active = nil
-			return nil
-		case bool:
-			u.Active = &x
-			return nil
-		}
-		return typeError(k, "a boolean", v)
-	case "password":
-		return getString("", k, v, &u.Password)
-	case "emails":
-		return getList("emails.", v, &u.Emails, (*MultiValue).set)
-	case "phoneNumbers":
-		return getList("phoneNumbers.", v, &u.PhoneNumbers, (*MultiValue).set)
-	case "ims":
-		return getList("ims.", v, &u.IMs, (*MultiValue).set)
-	case "photos":
-		return getList("photos.", v, &u.Photos, (*MultiValue).set)
-	case "addresses":
-		return getList("addresses.", v, &u.Addresses, (*Address).set)
-	case "groups":
-		return getList("groups.", v, &u.Groups, (*GroupRef).set)
-	case "entitlements":
-		return getList("entitlements.", v, &u.Entitlements, (*MultiValue).set)
-	case "roles":
-		return getList("roles.", v, &u.Roles, (*MultiValue).set)
-	case "x509Certificates":
-		return getList("x509Certificates.", v, &u.X509Certificates, (*MultiValue).set)
-	case "meta":
-		return u.Meta.set(v)
+	if f := fieldNamed(userFields, k); f != nil {
+		return f.read(u, "", v)
 	}
 	if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
 		return errQualified
@@ -506,18 +437,10 @@ func GroupFromMap(doc map[string]any) (*Group, error) {
 	return g, nil
 }
 
+// set is (*User).set for a group (groupFields).
 func (g *Group) set(k string, v any) error {
-	switch k {
-	case "id":
-		return getString("", k, v, &g.ID)
-	case "externalId":
-		return getString("", k, v, &g.ExternalID)
-	case "displayName":
-		return getString("", k, v, &g.DisplayName)
-	case "members":
-		return getList("members.", v, &g.Members, (*Member).set)
-	case "meta":
-		return g.Meta.set(v)
+	if f := fieldNamed(groupFields, k); f != nil {
+		return f.read(g, "", v)
 	}
 	if qualifiedKey(k, GroupSchema, "") {
 		return errQualified
@@ -527,10 +450,6 @@ func (g *Group) set(k string, v any) error {
 	}
 	return setExtension(&g.Extensions, k, v)
 }
-
-// enterpriseFields are the attribute names EnterpriseUser has fields for;
-// every other key of the extension object goes to Extra.
-var enterpriseFields = [...]string{"employeeNumber", "costCenter", "organization", "division", "department", "manager"}
 
 // enterpriseFromDoc builds the enterprise extension from its object; null
 // is an extension with nothing in it (which compact then drops).
@@ -552,40 +471,18 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 	if !ok {
 		return nil, false, typeError(path, "an object", v)
 	}
-	read := func(k string, v any) (err error) {
-		switch k {
-		case "employeeNumber":
-			err = getString(EnterpriseUserSchema+":", k, v, &e.EmployeeNumber)
-		case "costCenter":
-			err = getString(EnterpriseUserSchema+":", k, v, &e.CostCenter)
-		case "organization":
-			err = getString(EnterpriseUserSchema+":", k, v, &e.Organization)
-		case "division":
-			err = getString(EnterpriseUserSchema+":", k, v, &e.Division)
-		case "department":
-			err = getString(EnterpriseUserSchema+":", k, v, &e.Department)
-		case "manager":
-			err = getObject(EnterpriseUserSchema+":manager.", v, &e.Manager, func(m *Manager, p, k string, v any) error {
-				switch k {
-				case "value":
-					return getString(p, k, v, &m.Value)
-				case "$ref":
-					return getString(p, k, v, &m.Ref)
-				case "displayName":
-					return getString(p, k, v, &m.DisplayName)
-				}
-				return nil
-			})
-		default:
-			if isEnterpriseField(k) {
-				return nil // a field's name in another spelling
-			}
-			extra = true
-			if keepExtra {
-				err = setExtension(&e.Extra, k, v)
-			}
+	read := func(k string, v any) error {
+		if f := fieldNamed(enterpriseFields, k); f != nil {
+			return f.read(e, EnterpriseUserSchema+":", v)
 		}
-		return err
+		if isEnterpriseField(k) {
+			return nil // a field's name in another spelling
+		}
+		extra = true
+		if keepExtra {
+			return setExtension(&e.Extra, k, v)
+		}
+		return nil
 	}
 	if err := walkMembers(obj, read); err != nil {
 		e, extra = new(EnterpriseUser), false
@@ -596,77 +493,14 @@ func buildEnterprise(path string, v any, keepExtra bool) (e *EnterpriseUser, ext
 
 func isEnterpriseField(k string) bool {
 	for _, f := range enterpriseFields {
-		if names.Equal(k, f) {
+		if names.Equal(k, f.name) {
 			return true
 		}
 	}
 	return false
 }
 
-func (v *MultiValue) set(p, k string, x any) error {
-	switch k {
-	case "value":
-		return getString(p, k, x, &v.Value)
-	case "display":
-		return getString(p, k, x, &v.Display)
-	case "type":
-		return getString(p, k, x, &v.Type)
-	case "primary":
-		return getBoolPtr(p, k, x, &v.Primary)
-	}
-	return nil
-}
-
-func (a *Address) set(p, k string, x any) error {
-	switch k {
-	case "formatted":
-		return getString(p, k, x, &a.Formatted)
-	case "streetAddress":
-		return getString(p, k, x, &a.StreetAddress)
-	case "locality":
-		return getString(p, k, x, &a.Locality)
-	case "region":
-		return getString(p, k, x, &a.Region)
-	case "postalCode":
-		return getString(p, k, x, &a.PostalCode)
-	case "country":
-		return getString(p, k, x, &a.Country)
-	case "type":
-		return getString(p, k, x, &a.Type)
-	case "primary":
-		return getBoolPtr(p, k, x, &a.Primary)
-	}
-	return nil
-}
-
-func (r *GroupRef) set(p, k string, x any) error {
-	switch k {
-	case "value":
-		return getString(p, k, x, &r.Value)
-	case "$ref":
-		return getString(p, k, x, &r.Ref)
-	case "display":
-		return getString(p, k, x, &r.Display)
-	case "type":
-		return getString(p, k, x, &r.Type)
-	}
-	return nil
-}
-
-func (r *Member) set(p, k string, x any) error {
-	switch k {
-	case "value":
-		return getString(p, k, x, &r.Value)
-	case "$ref":
-		return getString(p, k, x, &r.Ref)
-	case "type":
-		return getString(p, k, x, &r.Type)
-	case "display":
-		return getString(p, k, x, &r.Display)
-	}
-	return nil
-}
-
+// set reads a meta object into m, over what m holds (metaFields).
 func (m *Meta) set(v any) error {
 	if v == nil {
 		return nil
@@ -675,20 +509,11 @@ func (m *Meta) set(v any) error {
 	if !ok {
 		return typeError("meta", "an object", v)
 	}
-	read := func(k string, x any) (err error) {
-		switch k {
-		case "resourceType":
-			err = getString("meta.", k, x, &m.ResourceType)
-		case "created":
-			err = getTime("meta.", k, x, &m.Created)
-		case "lastModified":
-			err = getTime("meta.", k, x, &m.LastModified)
-		case "location":
-			err = getString("meta.", k, x, &m.Location)
-		case "version":
-			err = getString("meta.", k, x, &m.Version)
+	read := func(k string, x any) error {
+		if f := fieldNamed(metaFields, k); f != nil {
+			return f.read(m, "meta.", x)
 		}
-		return err
+		return nil
 	}
 	if err := walkMembers(obj, read); err != nil {
 		return walkSorted(obj, read, err) // each name sets its own field again

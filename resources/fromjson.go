@@ -17,8 +17,13 @@ var errNotObject = errors.New("resources: the document is not a JSON object")
 var errQualified = errors.New("resources: a qualified attribute name")
 
 // UserFromJSON is UserFromMap for a document's JSON text: it reads the
-// object's members in place and decodes each value once, without
-// building the document's map or reflecting on User. A store reads its
+// object's members in place, without building the document's map or
+// reflecting on User. A core attribute, or the enterprise extension, in
+// its usual shape is read straight from its text into its field (a
+// field's scan, fields.go); only a member of another shape (a value of
+// an unexpected type, a name given twice in one object) is decoded to a
+// generic value and read as UserFromMap reads it, which gives the same
+// user, or error, as reading every member that way. A store reads its
 // stored documents (MarshalJSON's output) back with it; every read of a
 // user from a SQL store goes through here. Names are read in their
 // canonical spelling, as UserFromMap reads them; an extension object is
@@ -31,17 +36,27 @@ func UserFromJSON(data []byte) (*User, error) {
 			return errQualified
 		}
 		if !isExtensionKey(k, UserSchema) {
+			// A core attribute is read from its text (scan) in its usual
+			// shape, else decoded and read as UserFromMap reads it; any
+			// other name is ignored, as set ignores it.
+			f := fieldNamed(userFields, k)
+			if f == nil || f.scan(u, raw) {
+				return nil
+			}
 			v, _ := jsonscan.Value(raw, 0)
-			return u.set(k, v)
+			return f.set(u, "", v)
 		}
 		if !names.Equal(k, EnterpriseUserSchema) {
 			putExtension(&u.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}
-		v, _ := jsonscan.Value(raw, 0)
-		e, extra, err := buildEnterprise(k, v, false)
-		if err != nil {
-			return err
+		e, extra, ok := scanEnterprise(raw)
+		if !ok {
+			v, _ := jsonscan.Value(raw, 0)
+			var err error
+			if e, extra, err = buildEnterprise(k, v, false); err != nil {
+				return err
+			}
 		}
 		if extra {
 			// The attributes it has no field for keep their text, as
@@ -69,6 +84,39 @@ func UserFromJSON(data []byte) (*User, error) {
 	return u, nil
 }
 
+// scanEnterprise is buildEnterprise (without Extra) for the extension's
+// text in its usual shape; ok is false for any other, which
+// buildEnterprise then reads from the decoded value.
+func scanEnterprise(raw []byte) (e *EnterpriseUser, extra, ok bool) {
+	e = new(EnterpriseUser)
+	switch raw[0] {
+	case 'n':
+		return e, false, true
+	case '{':
+	default:
+		return nil, false, false
+	}
+	var seen uint64
+	for i := 1; ; {
+		key, val, next, more := jsonscan.NextMember(raw, i)
+		if !more {
+			return e, extra, true
+		}
+		i = next
+		j := fieldIndex(enterpriseFields, key)
+		if j < 0 {
+			if !isEnterpriseField(memberName(key)) {
+				extra = true
+			}
+			continue
+		}
+		if seen&(1<<j) != 0 || !enterpriseFields[j].scan(e, val) {
+			return nil, false, false
+		}
+		seen |= 1 << j
+	}
+}
+
 // GroupFromJSON is GroupFromMap for a document's JSON text, as
 // UserFromJSON is for a user, and likewise keeps no reference to data.
 func GroupFromJSON(data []byte) (*Group, error) {
@@ -81,8 +129,12 @@ func GroupFromJSON(data []byte) (*Group, error) {
 			putExtension(&g.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}
+		f := fieldNamed(groupFields, k)
+		if f == nil || f.scan(g, raw) {
+			return nil
+		}
 		v, _ := jsonscan.Value(raw, 0)
-		return g.set(k, v)
+		return f.set(g, "", v)
 	})
 	if err == errQualified {
 		if data, err = unqualifiedJSON(data, GroupSchema, ""); err != nil {

@@ -1,64 +1,41 @@
 package resources
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// TestSetterNamesAreCanonical: every top-level name (*User).set and
-// (*Group).set switch on is in canonicalNames, so UserFromJSON and
-// GroupFromJSON read it without allocating; a case added to a setter
-// for an attribute the schema definitions lack fails here. The names are
-// read from the setters' source, the one place they are written.
-func TestSetterNamesAreCanonical(t *testing.T) {
-	f, err := parser.ParseFile(token.NewFileSet(), "convert.go", nil, 0)
-	require.NoError(t, err)
-	names := map[string][]string{}
-	for _, d := range f.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "set" || fn.Recv == nil {
-			continue
-		}
-		star, ok := fn.Recv.List[0].Type.(*ast.StarExpr)
-		if !ok {
-			continue
-		}
-		recv := star.X.(*ast.Ident).Name
-		if recv != "User" && recv != "Group" {
-			continue
-		}
-		for _, st := range fn.Body.List {
-			sw, ok := st.(*ast.SwitchStmt)
-			if !ok {
-				continue
-			}
-			for _, cc := range sw.Body.List {
-				for _, e := range cc.(*ast.CaseClause).List {
-					lit, ok := e.(*ast.BasicLit)
-					require.True(t, ok, "%s.set: a case that is not a string literal", recv)
-					k, err := strconv.Unquote(lit.Value)
-					require.NoError(t, err)
-					names[recv] = append(names[recv], k)
-				}
-			}
-		}
+// TestFieldNamesAreCanonical: every attribute the field tables read (the
+// one place each typed value's names are written) is in canonicalNames,
+// so UserFromJSON and GroupFromJSON read its name without allocating; an
+// attribute added to a table that the schema definitions lack fails here.
+func TestFieldNamesAreCanonical(t *testing.T) {
+	names := map[string][]string{
+		"User": fieldNames(userFields), "Group": fieldNames(groupFields), "Name": fieldNames(nameFields),
+		"MultiValue": fieldNames(multiValueFields), "Address": fieldNames(addressFields),
+		"GroupRef": fieldNames(groupRefFields), "Member": fieldNames(memberFields), "Meta": fieldNames(metaFields),
+		"EnterpriseUser": fieldNames(enterpriseFields), "Manager": fieldNames(managerFields),
 	}
-	require.Contains(t, names["User"], "userName", "the User setter's cases were found")
-	require.Contains(t, names["Group"], "members", "the Group setter's cases were found")
-	for recv, ks := range names {
+	require.Contains(t, names["User"], "userName")
+	require.Contains(t, names["Group"], "members")
+	for typ, ks := range names {
 		for _, k := range ks {
-			assert.Equal(t, k, canonicalNames[k], "%s.set reads %q, which canonicalNames lacks", recv, k)
+			assert.Equal(t, k, canonicalNames[k], "%s reads %q, which canonicalNames lacks", typ, k)
 		}
 	}
-	// The enterprise extension is matched by strings.EqualFold, not a case.
+	// The enterprise extension is matched by strings.EqualFold, not a field.
 	assert.Equal(t, EnterpriseUserSchema, canonicalNames[EnterpriseUserSchema])
 	assert.Equal(t, "schemas", canonicalNames["schemas"])
+}
+
+func fieldNames[T any](fields []field[T]) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = f.name
+	}
+	return out
 }
 
 // TestUserFromJSONEnterpriseExtra: the enterprise attributes User has no

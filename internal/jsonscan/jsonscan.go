@@ -391,6 +391,44 @@ func ValueEnd(b []byte, i int) int {
 	return i
 }
 
+// NextMember reads the member of the JSON object obj (valid JSON, its
+// text from '{' to '}') that starts at or after obj[i]: pass 1 to read
+// the first, then next. key is the name's text between the quotes
+// (escapes as written), val the value's text. ok is false after the last
+// member. It walks a value in place, without decoding it or checking it
+// again, where Members checks text not yet checked.
+func NextMember(obj []byte, i int) (key, val []byte, next int, ok bool) {
+	i = SkipSpace(obj, i)
+	if i < len(obj) && obj[i] == ',' {
+		i = SkipSpace(obj, i+1)
+	}
+	if i >= len(obj) || obj[i] != '"' {
+		return nil, nil, i, false
+	}
+	end := StringEnd(obj, i)
+	key = obj[i+1 : end-1]
+	i = SkipSpace(obj, SkipSpace(obj, end)+1) // past ':'
+	end = ValueEnd(obj, i)
+	return key, obj[i:end], end, true
+}
+
+// NextElement is NextMember for the JSON array list: the element that
+// starts at or after list[i] (1 for the first, then next).
+func NextElement(list []byte, i int) (val []byte, next int, ok bool) {
+	i = SkipSpace(list, i)
+	if i < len(list) && list[i] == ',' {
+		i = SkipSpace(list, i+1)
+	}
+	if i >= len(list) || list[i] == ']' {
+		return nil, i, false
+	}
+	end := ValueEnd(list, i)
+	return list[i:end], end, true
+}
+
+// UnquoteValue is Unquote of the JSON string s with its quotes.
+func UnquoteValue(s []byte) string { return Unquote(s[1 : len(s)-1]) }
+
 // Member is a top-level member of a JSON object: its name's text between
 // the quotes (escapes as written) and its value's text.
 type Member struct{ Key, Val []byte }

@@ -313,3 +313,49 @@ func TestSortedKeysAllocations(t *testing.T) {
 	assert.Zero(t, allocs)
 	assert.Positive(t, n)
 }
+
+// TestNextMemberAndElement walks objects and lists with NextMember and
+// NextElement and compares what they find with Members and Value.
+func TestNextMemberAndElement(t *testing.T) {
+	for _, doc := range []string{
+		`{}`, `{ }`, `{"a":1}`, ` { "a" : "x" , "b":[1, {"c":null}] ,"a\u0041":true } `,
+		`{"":{},"k":[],"n":-1.5e+3,"s":"q\"}]","f":false}`,
+		`{"e":[ ],"l":[ "a" , {"x":[1]}, null,2 ]}`,
+	} {
+		t.Run(doc, func(t *testing.T) {
+			require.True(t, json.Valid([]byte(doc)))
+			want, err := Members([]byte(doc), nil)
+			require.NoError(t, err)
+			obj := []byte(strings.TrimSpace(doc))
+			var got []Member
+			for i := 1; ; {
+				k, v, next, ok := NextMember(obj, i)
+				if !ok {
+					break
+				}
+				got, i = append(got, Member{Key: k, Val: v}), next
+			}
+			assert.Equal(t, want, got)
+			for _, m := range got {
+				if m.Val[0] != '[' {
+					continue
+				}
+				list, _ := Value(m.Val, 0)
+				var elems []any
+				for i := 1; ; {
+					e, next, ok := NextElement(m.Val, i)
+					if !ok {
+						break
+					}
+					v, _ := Value(e, 0)
+					elems, i = append(elems, v), next
+				}
+				if len(elems) == 0 {
+					elems = []any{}
+				}
+				assert.Equal(t, list, elems)
+			}
+		})
+	}
+	assert.Equal(t, "a\"b", UnquoteValue([]byte(`"a\"b"`)))
+}
