@@ -37,7 +37,8 @@ type compiler struct {
 	lookups   int
 	selective bool
 	// keyed counts the eq tests compiled on a unique name's key
-	// (val.keyText); unique is set when a top-level conjunct is one:
+	// (val.keyText; not the eq an ne negates, as lookups); unique is
+	// set when an affirmative top-level conjunct holds one:
 	// the filter then matches at most one row (a name stored twice
 	// before migration 0004 aside, Store.SharedNames), and a list reads
 	// its total from its rows (listPlan.unique).
@@ -85,11 +86,9 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	for _, x := range conjuncts(e, nil) {
 		mark, lookups, keyed, subqueries := len(c.a.vals), c.lookups, c.keyed, c.subqueries
 		s, err := c.cond(x, 0)
-		if err == nil && c.lookups > lookups && affirmative(x) {
-			c.selective = true
-		}
-		if cmp, ok := x.(*filter.Compare); err == nil && ok && c.keyed > keyed && names.Equal(string(cmp.Op), string(filter.Eq)) {
-			c.unique = true
+		if err == nil && affirmative(x) {
+			c.selective = c.selective || c.lookups > lookups
+			c.unique = c.unique || c.keyed > keyed
 		}
 		if errors.Is(err, errFallback) {
 			c.a.vals = c.a.vals[:mark]
@@ -424,7 +423,9 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 			c.lookups++
 		}
 		if v.keyText != "" && op == filter.Eq {
-			c.keyed++
+			if lookup { // an eq test, not the one an ne negates
+				c.keyed++
+			}
 			return "(" + v.keyText + " = " + c.a.bound(query.NameKey(raw, false)) + ")", nil
 		}
 		x := v.text

@@ -555,6 +555,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	}
 	var g *resources.Group
 	err := s.rx().query(ctx, s.sqlGroupWithMembers(), []any{tenant, id}, func(rows rowsIter) error {
+		g = nil // a retry after a closed connection reads afresh
 		var (
 			kind                 int
 			gid, doc             string

@@ -156,7 +156,7 @@ type window struct {
 // maxLookupSkip bounds the startIndex a lookup reads its page from the
 // first match with, so that skip+count+1 cannot overflow; beyond it a
 // lookup reads as any list (its page is empty anyway).
-const maxLookupSkip = 1 << 30
+const maxLookupSkip = 1 << 29 // skip+count+1 < 1<<31, an int on 32-bit platforms too
 
 // window returns how a list of p reads the page q asks for.
 func (p *listPlan) window(q store.Query) window {
