@@ -57,13 +57,40 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 		from = ` FROM scim_users u WHERE ` + p.where
 	}
 	w := p.window(q)
-	if !users && !q.ExcludeMembers {
-		return s.groupsWithMembersSQL(p, w, from), p.a.vals, p.residual, nil
-	}
+	total := "0"
 	if !w.lookup {
-		cols += ", " + totalCol(from)
+		total = totalCol(from)
+	}
+	switch {
+	case !users && !q.ExcludeMembers: // listGroupsWithMembers
+		return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total, NULL AS pos_key, 0 AS pos_seq", from), ""), p.a.vals, p.residual, nil
+	case users && !q.ExcludeGroups && !w.lookup: // listUsersSQL
+		return p.pageFirst(w.pageSQL(p, userPageCols+", "+total+" AS total", from), cols+", u.total"), p.a.vals, p.residual, nil
+	case !w.lookup:
+		cols += ", " + total + " AS total"
 	}
 	return w.pageSQL(p, cols, from), p.a.vals, p.residual, nil
+}
+
+// GroupsCursorSQLForTest returns the statement and arguments
+// ListGroupsAfter sends for the page of groups (no residual) after the
+// position after: with their members, unless q.ExcludeMembers, in one
+// statement (groupsAfterWithMembers).
+func (s *Store) GroupsCursorSQLForTest(ctx context.Context, q store.Query, after string) (string, []any, error) {
+	p, err := s.plan(ctx, false, q)
+	if err != nil {
+		return "", nil, err
+	}
+	from := ` FROM scim_groups g WHERE ` + p.where
+	if q.ExcludeMembers {
+		stmt, err := p.afterSQL(groupCols, from, after, q.Count)
+		return stmt, p.a.vals, err
+	}
+	inner, err := p.afterSQL(groupCols+", 0 AS total", from, after, q.Count)
+	if err != nil {
+		return "", nil, err
+	}
+	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), p.a.vals, nil
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
