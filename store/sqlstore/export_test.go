@@ -51,25 +51,16 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 	if err != nil {
 		return "", nil, false, err
 	}
-	cols, from := groupCols, ` FROM scim_groups g WHERE `+p.where
-	if users {
-		cols, _ = s.userRead(q.ExcludeGroups)
-		from = ` FROM scim_users u WHERE ` + p.where
-	}
 	w := p.window(q)
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
+	if users {
+		cols, wrap, _ := s.usersListing(p, q)
+		return listStmt(p, w, cols, ` FROM scim_users u WHERE `+p.where, wrap), p.a.vals, p.residual, nil
 	}
-	switch {
-	case !users && !q.ExcludeMembers: // listGroupsWithMembers
-		return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total, NULL AS pos_key, 0 AS pos_seq", from), ""), p.a.vals, p.residual, nil
-	case users && !q.ExcludeGroups && !w.lookup: // listUsersSQL
-		return p.pageFirst(w.pageSQL(p, userPageCols+", "+total+" AS total", from), cols+", u.total"), p.a.vals, p.residual, nil
-	case !w.lookup:
-		cols += ", " + total + " AS total"
+	from := ` FROM scim_groups g WHERE ` + p.where
+	if !q.ExcludeMembers {
+		return s.groupsPageSQL(p, w, from), p.a.vals, p.residual, nil
 	}
-	return w.pageSQL(p, cols, from), p.a.vals, p.residual, nil
+	return listStmt(p, w, groupCols, from, nil), p.a.vals, p.residual, nil
 }
 
 // GroupsCursorSQLForTest returns the statement and arguments
@@ -86,11 +77,8 @@ func (s *Store) GroupsCursorSQLForTest(ctx context.Context, q store.Query, after
 		stmt, err := p.afterSQL(groupCols, from, after, q.Count)
 		return stmt, p.a.vals, err
 	}
-	inner, err := p.afterSQL(groupCols+", 0 AS total", from, after, q.Count)
-	if err != nil {
-		return "", nil, err
-	}
-	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), p.a.vals, nil
+	stmt, err := s.groupsAfterSQL(p, q, after, from)
+	return stmt, p.a.vals, err
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one

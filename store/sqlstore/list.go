@@ -265,16 +265,34 @@ func (p *listPlan) pageFirst(inner, late string) string {
 // q.ExcludeGroups) read for the page's own rows (pageFirst), except in a
 // lookup of a unique name, which reads its one match and no OFFSET.
 func (s *Store) listUsersSQL(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.User, int, error) {
-	if q.ExcludeGroups {
-		return listSQL(ctx, s, p, q, userCols, from, nil, s.scanUser)
+	cols, wrap, scan := s.usersListing(p, q)
+	return listSQL(ctx, s, p, q, cols, from, wrap, scan)
+}
+
+// usersListing returns what listSQL reads a page of users of p with: the
+// page's columns, the wrap that reads each user's groups outside its
+// statement (nil when it needs none: groups excluded, or a lookup) and
+// the scan of a row.
+func (s *Store) usersListing(p *listPlan, q store.Query) (cols string, wrap func(inner string) string, scan func(scanner, ...any) (*resources.User, error)) {
+	read, scan := s.userRead(q.ExcludeGroups)
+	if q.ExcludeGroups || p.window(q).lookup {
+		return read, nil, scan
 	}
-	cols, scan := s.userRead(false)
-	if p.window(q).lookup {
-		return listSQL(ctx, s, p, q, cols, from, nil, scan)
+	return userPageCols, func(inner string) string { return p.pageFirst(inner, read+", u.total") }, scan
+}
+
+// listStmt renders the statement listSQL sends for the page w of p
+// (cols, the total as total unless a lookup's; the inner statement of
+// wrap when it is not nil) and adds the page's bounds to p.a.
+func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) string) string {
+	if !w.lookup {
+		cols += ", " + totalCol(from) + " AS total"
 	}
-	return listSQL(ctx, s, p, q, userPageCols, from, func(inner string) string {
-		return p.pageFirst(inner, cols+", u.total")
-	}, scan)
+	stmt := w.pageSQL(p, cols, from)
+	if wrap != nil {
+		stmt = wrap(stmt)
+	}
+	return stmt
 }
 
 // listSQL runs the page query of a plan without residual on the reader
@@ -295,13 +313,8 @@ func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, c
 	var extra []any // where the total goes
 	if !w.lookup {
 		extra = []any{&total}
-		cols += ", " + totalCol(from) + " AS total"
 	}
-	stmt := w.pageSQL(p, cols, from)
-	if wrap != nil {
-		stmt = wrap(stmt)
-	}
-	err := s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
+	err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
 		items = items[:0] // a read tried again on another connection starts over
 		for rows.Next() {
 			it, err := scan(rows, extra...)
@@ -534,12 +547,7 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 		n, err := s.count(ctx, p, from)
 		return []*resources.Group{}, n, err
 	}
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
-	}
-	stmt := s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total, NULL AS pos_key, 0 AS pos_seq", from), "")
-	items, n, _, err := s.groupsWithMembers(ctx, p, stmt, false)
+	items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -548,6 +556,27 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 		n, err = s.count(ctx, p, from)
 	}
 	return items, n, err
+}
+
+// groupsPageSQL renders the statement of listGroupsWithMembers for the
+// page w of p (groupsWithMembersSQL) and adds its bounds to p.a.
+func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
+	total := "0"
+	if !w.lookup {
+		total = totalCol(from)
+	}
+	return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total, NULL AS pos_key, 0 AS pos_seq", from), "")
+}
+
+// groupsAfterSQL renders the statement of groupsAfterWithMembers: the
+// page after the position after (afterSQL), q.Count groups and one more,
+// and the members of the first q.Count; it adds its bounds to p.a.
+func (s *Store) groupsAfterSQL(p *listPlan, q store.Query, after, from string) (string, error) {
+	inner, err := p.afterSQL(groupCols+", 0 AS total", from, after, q.Count)
+	if err != nil {
+		return "", err
+	}
+	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), nil
 }
 
 // groupsWithMembers runs a statement of groupsWithMembersSQL on the reader
@@ -976,11 +1005,11 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 // in one statement (groupsWithMembersSQL): the page's q.Count groups and
 // one more, whose members it does not read, to learn whether more follow.
 func (s *Store) groupsAfterWithMembers(ctx context.Context, p *listPlan, q store.Query, after, from string) (store.CursorPage[*resources.Group], error) {
-	inner, err := p.afterSQL(groupCols+", 0 AS total", from, after, q.Count)
+	stmt, err := s.groupsAfterSQL(p, q, after, from)
 	if err != nil {
 		return store.CursorPage[*resources.Group]{}, err
 	}
-	items, _, pos, err := s.groupsWithMembers(ctx, p, s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), true)
+	items, _, pos, err := s.groupsWithMembers(ctx, p, stmt, true)
 	if err != nil {
 		return store.CursorPage[*resources.Group]{}, err
 	}
