@@ -55,9 +55,30 @@ func testPagesCarryGroups(t *testing.T, e *env) {
 			want[m.Value] = append(want[m.Value], g.ID)
 		}
 	}
+	own := func(t *testing.T, how string, us []*resources.User) {
+		t.Helper()
+		for _, u := range us {
+			if u.Groups == nil {
+				continue // not filled: the handler asks GroupsOf
+			}
+			got := refValues(u.Groups)
+			slices.Sort(got)
+			exp := append([]string{}, want[u.ID]...)
+			slices.Sort(exp)
+			assert.Equal(t, exp, got, "%s: %s must carry its own groups, none of another user's on or off the page (store.UserStore.ListUsers)", how, u.UserName)
+		}
+	}
 	for _, q := range pageOrders("userName") {
 		all := e.listUsers(t, store.Query{SortBy: q.SortBy, Descending: q.Descending, Count: n, ExcludeGroups: true}).Items
 		require.Len(t, all, n)
+		if e.uCursor != nil {
+			got := walkPages(t, "ListUsersAfter", func(q store.Query, after string) (store.CursorPage[*resources.User], error) {
+				p, err := e.uCursor.ListUsersAfter(e.ctx, q, after)
+				own(t, fmt.Sprintf("ListUsersAfter %s after %q", describe(q), after), p.Items)
+				return p, err
+			}, q, 4, nil)
+			assert.Equal(t, userNames(all), userNames(got), "a walk of users %s returns what ListUsers returns (store.UserCursorLister)", describe(q))
+		}
 		for _, exclude := range []bool{false, true} {
 			for start := 1; start <= n+1; start += 4 {
 				q := q
@@ -65,19 +86,12 @@ func testPagesCarryGroups(t *testing.T, e *env) {
 				p := e.listUsers(t, q)
 				assert.Equal(t, n, p.Total, "ListUsers %s: totalResults counts every user whatever the page", describe(q))
 				assert.Equal(t, userNames(all[min(start-1, n):min(start-1+4, n)]), userNames(p.Items), "ListUsers %s: the page's users", describe(q))
+				if !exclude {
+					own(t, "ListUsers "+describe(q), p.Items)
+					continue
+				}
 				for _, u := range p.Items {
-					if exclude {
-						assert.Nil(t, u.Groups, "ListUsers %s: %s: with ExcludeGroups a store does not read groups (store.Query.ExcludeGroups)", describe(q), u.UserName)
-						continue
-					}
-					if u.Groups == nil {
-						continue // not filled: the handler asks GroupsOf
-					}
-					got := refValues(u.Groups)
-					slices.Sort(got)
-					exp := append([]string{}, want[u.ID]...)
-					slices.Sort(exp)
-					assert.Equal(t, exp, got, "ListUsers %s: %s must carry its own groups, none of another user's on or off the page (store.UserStore.ListUsers)", describe(q), u.UserName)
+					assert.Nil(t, u.Groups, "ListUsers %s: %s: with ExcludeGroups a store does not read groups (store.Query.ExcludeGroups)", describe(q), u.UserName)
 				}
 			}
 		}
