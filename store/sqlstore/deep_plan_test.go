@@ -23,7 +23,8 @@ import (
 // members are read for the page's rows only, not for every row OFFSET
 // skips or the sort orders: on PostgreSQL (EXPLAIN ANALYZE, generic and
 // custom plans) no node reading scim_members runs more times than the
-// page has rows; on SQLite (EXPLAIN QUERY PLAN) the table's rows are
+// page has rows, and none of them, nor a member's display, reads its
+// table whole; on SQLite (EXPLAIN QUERY PLAN) the table's rows are
 // searched inside the subquery that selects the page (pageFirst, the CTE
 // page) and the memberships outside it.
 func deepPagePlans(t *testing.T, s *sqlstore.Store, tctx context.Context) {
@@ -63,10 +64,14 @@ func deepPagePlans(t *testing.T, s *sqlstore.Store, tctx context.Context) {
 					t.Logf("%s: %s\n%s", mode, stmt, text)
 					seen := false
 					for _, line := range plan {
+						if strings.Contains(line, " on scim_users mu ") || strings.Contains(line, " on scim_groups mg ") {
+							assert.NotContains(t, line, "Seq Scan", "%s: a member's display is found by its id:\n%s", mode, text)
+						}
 						if !strings.Contains(line, " on scim_members ") {
 							continue
 						}
 						seen = true
+						assert.NotContains(t, line, "Seq Scan", "%s: the memberships are found by the page's ids, not read whole:\n%s", mode, text)
 						// The page's rows and, for a cursor page, the one
 						// after them that says more follow.
 						assert.LessOrEqual(t, loopsOf(line), count+1, "%s: the memberships are read for the page's %d rows only:\n%s", mode, count, text)
