@@ -565,7 +565,7 @@ func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
 	if !w.lookup {
 		total = totalCol(from)
 	}
-	return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total, NULL AS pos_key, 0 AS pos_seq", from), "")
+	return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total", from), "")
 }
 
 // groupsAfterSQL renders the statement of groupsAfterWithMembers: the
@@ -597,7 +597,10 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 			cur                  *resources.Group
 		)
 		// One destination list for every row, as GetGroup's.
-		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq, dbValue{&key}, &pseq}
+		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq}
+		if positions {
+			dest = append(dest, dbValue{&key}, &pseq)
+		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -631,14 +634,15 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 }
 
 // groupsWithMembersSQL renders a statement that reads a page of groups
-// and their members: inner, the page's statement (groupCols, the total as
-// total, and the key and seq of a keyset position as pos_key and
-// pos_seq), is the CTE page, numbered in its order by ord; a row of kind
+// and their members: inner, the page's statement (groupCols and the total
+// as total), is the CTE page, numbered in its order by ord; a row of kind
 // 0 for each group and rows of kind 1 for its members after it, in the
 // order they were added (as GetGroup's UNION ALL does for one group).
-// The members are read for the page's rows only, and, when maxOrd is not
-// "", for its first maxOrd of them (a keyset page reads one group more
-// than it returns, to learn whether more follow, not its members).
+// The members are read for the page's rows only. When maxOrd is not "",
+// the page is a keyset walk's (afterSQL: inner also selects pos_key and
+// pos_seq, which the rows then carry) and its members are read for its
+// first maxOrd groups (it reads one group more than it returns, to learn
+// whether more follow, not its members).
 func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 	materialized := ""
 	if !s.d.pg {
@@ -646,8 +650,10 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		// once per reference.
 		materialized = " MATERIALIZED"
 	}
-	if maxOrd != "" {
+	positions, noPositions := "", ""
+	if maxOrd != "" { // a keyset page: its rows' positions too
 		maxOrd = " AND pg.ord <= " + maxOrd
+		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
 	}
 	display, members := memberDisplay, `page pg CROSS JOIN scim_members m`+memberJoins+`
 		WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id`+maxOrd
@@ -673,9 +679,9 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 	// otherwise walked every membership of the tenant to probe the page
 	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
 	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq, pg.pos_key, pg.pos_seq FROM page pg
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq` + positions + ` FROM page pg
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq, NULL, 0
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq` + noPositions + `
 		FROM ` + members + `
 		ORDER BY 11, 1, 12`
 }
