@@ -67,7 +67,8 @@ func measure(events []sqlstore.SQLEvent) budget {
 // store through each kind of request and holds each to its round-trip
 // budget: a GET is one statement, a list at most two (a lookup of a
 // unique name one, whatever its startIndex and count; a group's
-// members come in its page's statement), a write one transaction, each
+// members come in its page's statement, a deep page's and a cursor
+// page's too, and a user's groups in a deep page's), a write one transaction, each
 // BEGIN ends in one COMMIT or ROLLBACK and a read sends none of them, a
 // read writes nothing (on SQLite it does not touch the writer's
 // connection) and on PostgreSQL goes through pgx, its count included. It runs with the change feed off and on, and
@@ -214,6 +215,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			body         string
 			status       int
 			save         string // name the id of the created resource
+			saveCursor   string // name the nextCursor of the page
 			want         budget // Outside, Txs (InTx, Writes, Writer are checked by kind)
 			read         bool
 			noWrite      bool   // a write request that changes nothing: it writes no row
@@ -245,6 +247,10 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			{name: "GET group not found", method: "GET", path: "/Groups/00000000-0000-4000-8000-000000000000", status: 404, read: true, want: budget{Outside: 1}},
 			{name: "list users by userName", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			{name: "list users, page 1 of 2", method: "GET", path: "/Users?count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
+			// A page deep in the list (Okta's and OneLogin's imports page
+			// to the end): its users' groups read for its own rows, in
+			// the page's statement.
+			{name: "list users, a deep page with groups", method: "GET", path: "/Users?startIndex=2&count=1&sortBy=userName&sortOrder=descending", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"G"`},
 			{name: "list users, past the end", method: "GET", path: "/Users?startIndex=5&count=1", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":2`},
 			{name: "list users, total only", method: "GET", path: "/Users?count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":2`},
 			{name: "list groups without members", method: "GET", path: "/Groups?excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}},
@@ -308,6 +314,11 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			// a second statement only for such a user.
 			{name: "POST group holding a group", method: "POST", path: "/Groups", status: 201, want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Outer","members":[{"value":"{g}"}]}`},
+			// A deep page of groups with members, and cursor pages
+			// (RFC 9865) of groups with members: one statement each.
+			{name: "list groups, a deep page with members", method: "GET", path: "/Groups?startIndex=2&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"displayName":"Outer"`},
+			{name: "list groups by cursor, first page with members", method: "GET", path: "/Groups?cursor&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`, saveCursor: "cursor"},
+			{name: "list groups by cursor, next page with members", method: "GET", path: "/Groups?cursor={cursor}&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"displayName":"Outer"`},
 			{name: "GET user in a nested group", method: "GET", path: "/Users/{alice}", status: 200, read: true, want: budget{Outside: 2}, contains: `"display":"Outer","type":"indirect"`},
 			{name: "POST group to delete", method: "POST", path: "/Groups", status: 201, save: "doomed", want: budget{Txs: 1},
 				body: `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Doomed","members":[{"value":"{alice}"}]}`},
@@ -320,6 +331,11 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 				inTx[st.name] = got
 				if st.save != "" {
 					ids[st.save] = idOf(body)
+				}
+				if st.saveCursor != "" {
+					_, rest, ok := strings.Cut(body, `"nextCursor":"`)
+					require.True(t, ok, body)
+					ids[st.saveCursor], _, _ = strings.Cut(rest, `"`)
 				}
 				t.Logf("%s %s: %s", st.method, st.path, got)
 				want := st.want

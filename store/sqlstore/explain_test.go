@@ -253,6 +253,7 @@ func TestExplainUsesIndexes(t *testing.T) {
 				assert.True(t, noScan(plan, "scim_members") && noScan(plan, "m") && noScan(plan, "scim_users"), "plan scans a table:\n%s", plan)
 			})
 		}
+		t.Run("deep pages", func(t *testing.T) { deepPagePlans(t, s, tctx) })
 	})
 }
 

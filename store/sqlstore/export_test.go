@@ -51,19 +51,34 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 	if err != nil {
 		return "", nil, false, err
 	}
-	cols, from := groupCols, ` FROM scim_groups g WHERE `+p.where
-	if users {
-		cols, _ = s.userRead(q.ExcludeGroups)
-		from = ` FROM scim_users u WHERE ` + p.where
-	}
 	w := p.window(q)
-	if !users && !q.ExcludeMembers {
-		return s.groupsWithMembersSQL(p, w, from), p.a.vals, p.residual, nil
+	if users {
+		cols, wrap, _ := s.usersListing(p, q)
+		return listStmt(p, w, cols, ` FROM scim_users u WHERE `+p.where, wrap), p.a.vals, p.residual, nil
 	}
-	if !w.lookup {
-		cols += ", " + totalCol(from)
+	from := ` FROM scim_groups g WHERE ` + p.where
+	if !q.ExcludeMembers {
+		return s.groupsPageSQL(p, w, from), p.a.vals, p.residual, nil
 	}
-	return w.pageSQL(p, cols, from), p.a.vals, p.residual, nil
+	return listStmt(p, w, groupCols, from, nil), p.a.vals, p.residual, nil
+}
+
+// GroupsCursorSQLForTest returns the statement and arguments
+// ListGroupsAfter sends for the page of groups (no residual) after the
+// position after: with their members, unless q.ExcludeMembers, in one
+// statement (groupsAfterWithMembers).
+func (s *Store) GroupsCursorSQLForTest(ctx context.Context, q store.Query, after string) (string, []any, error) {
+	p, err := s.plan(ctx, false, q)
+	if err != nil {
+		return "", nil, err
+	}
+	from := ` FROM scim_groups g WHERE ` + p.where
+	if q.ExcludeMembers {
+		stmt, err := p.afterSQL(groupCols, from, after, q.Count)
+		return stmt, p.a.vals, err
+	}
+	stmt, err := s.groupsAfterSQL(p, q, after, from)
+	return stmt, p.a.vals, err
 }
 
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one

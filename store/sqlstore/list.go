@@ -230,8 +230,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	if p.residual {
 		err = s.readIn(ctx, s.usersSnapshot(q), func(tx *sql.Tx) error { return s.listUsersInGo(ctx, tx, p, q, from, &page) })
 	} else {
-		cols, scan := s.userRead(q.ExcludeGroups) // each user's groups in the page's statement
-		page.Items, page.Total, err = listSQL(ctx, s, p, q, cols, from, scan)
+		page.Items, page.Total, err = s.listUsersSQL(ctx, p, q, from)
 	}
 	if err != nil {
 		return store.Page[*resources.User]{Items: []*resources.User{}}, err
@@ -239,11 +238,71 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 	return page, nil
 }
 
+// userPageCols are the columns the page subquery of a list of users
+// selects (pageFirst): userCols and the tenant, which the groups column
+// computed outside it reads (sqlUserGroups), each under its own name, so
+// that userCols and sqlUserGroups read them from it as from scim_users u.
+const userPageCols = "u.tenant, " + userCols
+
+// pageFirst renders the statement of a page whose rows carry a column
+// that costs a read per row (late: a user's groups): the page's rows are
+// selected first (inner, from p's table, with its ORDER BY, LIMIT and
+// OFFSET), numbered in the order the subquery returns them, and late's
+// columns, read from the subquery under p's alias, are computed outside
+// it, for those rows only. In one statement, PostgreSQL evaluates a
+// select list below the Limit node, so a page deep into a list read the
+// groups of every user its OFFSET skipped (startIndex 5,001 of 10,000
+// grouped users: 73 ms against 5 ms without groups, BENCHMARKS.md);
+// SQLite computes them for every row it sorts when no index gives the
+// order. The window numbers the rows rather than the outer query sorting
+// by p's order again, which may name columns the subquery does not
+// select (as in groupsWithMembersSQL).
+func (p *listPlan) pageFirst(inner, late string) string {
+	return `SELECT ` + late + ` FROM (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x) ` + p.alias + ` ORDER BY ` + p.alias + `.ord`
+}
+
+// listUsersSQL is listSQL for users: with each user's groups (unless
+// q.ExcludeGroups) read for the page's own rows (pageFirst), except in a
+// lookup of a unique name, which reads its one match and no OFFSET.
+func (s *Store) listUsersSQL(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.User, int, error) {
+	cols, wrap, scan := s.usersListing(p, q)
+	return listSQL(ctx, s, p, q, cols, from, wrap, scan)
+}
+
+// usersListing returns what listSQL reads a page of users of p with: the
+// page's columns, the wrap that reads each user's groups outside its
+// statement (nil when it needs none: groups excluded, or a lookup) and
+// the scan of a row.
+func (s *Store) usersListing(p *listPlan, q store.Query) (cols string, wrap func(inner string) string, scan func(scanner, ...any) (*resources.User, error)) {
+	read, scan := s.userRead(q.ExcludeGroups)
+	if q.ExcludeGroups || p.window(q).lookup {
+		return read, nil, scan
+	}
+	return userPageCols, func(inner string) string { return p.pageFirst(inner, read+", u.total") }, scan
+}
+
+// listStmt renders the statement listSQL sends for the page w of p
+// (cols, the total as total unless a lookup's; the inner statement of
+// wrap when it is not nil) and adds the page's bounds to p.a.
+func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) string) string {
+	if !w.lookup {
+		cols += ", " + totalCol(from) + " AS total"
+	}
+	stmt := w.pageSQL(p, cols, from)
+	if wrap != nil {
+		stmt = wrap(stmt)
+	}
+	return stmt
+}
+
 // listSQL runs the page query of a plan without residual on the reader
 // pool, as its window says: the page and the total from one statement
 // outside a transaction (the total in the page's snapshot), a second
-// statement only to count past the end.
-func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
+// statement only to count past the end. When wrap is not nil, the page's
+// statement (cols, with the total as "total" unless a lookup's) is the
+// inner one of the statement wrap returns (pageFirst), whose columns scan
+// reads.
+func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
 	w := p.window(q)
 	if w.limit == 0 {
 		n, err := s.count(ctx, p, from)
@@ -254,9 +313,8 @@ func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, c
 	var extra []any // where the total goes
 	if !w.lookup {
 		extra = []any{&total}
-		cols += ", " + totalCol(from)
 	}
-	err := s.rx().query(ctx, w.pageSQL(p, cols, from), p.a.vals, func(rows rowsIter) error {
+	err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
 		items = items[:0] // a read tried again on another connection starts over
 		for rows.Next() {
 			it, err := scan(rows, extra...)
@@ -467,7 +525,7 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 			return s.fillMembers(ctx, tx, page.Items, q)
 		})
 	case q.ExcludeMembers:
-		page.Items, page.Total, err = listSQL(ctx, s, p, q, groupCols, from, s.scanGroup)
+		page.Items, page.Total, err = listSQL(ctx, s, p, q, groupCols, from, nil, s.scanGroup)
 	default:
 		page.Items, page.Total, err = s.listGroupsWithMembers(ctx, p, q, from)
 	}
@@ -478,35 +536,71 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 }
 
 // listGroupsWithMembers is listSQL for groups with their members: one
-// statement reads the page (the CTE page, numbered in its order by ord)
-// and the members of its groups, a row of kind 0 for a group and rows
-// of kind 1 for its members after it, in the order they were added (as
-// GetGroup's UNION ALL does for one group). Through a transaction it was
-// BEGIN, the page, the members and the ROLLBACK: four round trips where
-// this is one (a lookup by displayName, which Entra ID and Okta send
-// before every group push), and the same snapshot for both.
+// statement reads the page and the members of its groups
+// (groupsWithMembers). Through a transaction it was BEGIN, the page, the
+// members and the ROLLBACK: four round trips where this is one (a lookup
+// by displayName, which Entra ID and Okta send before every group push),
+// and the same snapshot for both.
 func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.Group, int, error) {
 	w := p.window(q)
 	if w.limit == 0 {
 		n, err := s.count(ctx, p, from)
 		return []*resources.Group{}, n, err
 	}
-	stmt := s.groupsWithMembersSQL(p, w, from)
-	var items []*resources.Group
-	n := 0
-	err := s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
-		items, n = items[:0], 0 // a read tried again on another connection starts over
+	items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
+	if err != nil {
+		return nil, 0, err
+	}
+	items, n, known := cut(w, items, n)
+	if !known {
+		n, err = s.count(ctx, p, from)
+	}
+	return items, n, err
+}
+
+// groupsPageSQL renders the statement of listGroupsWithMembers for the
+// page w of p (groupsWithMembersSQL) and adds its bounds to p.a.
+func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
+	total := "0"
+	if !w.lookup {
+		total = totalCol(from)
+	}
+	return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total", from), "")
+}
+
+// groupsAfterSQL renders the statement of groupsAfterWithMembers: the
+// page after the position after (afterSQL), q.Count groups and one more,
+// and the members of the first q.Count; it adds its bounds to p.a.
+func (s *Store) groupsAfterSQL(p *listPlan, q store.Query, after, from string) (string, error) {
+	inner, err := p.afterSQL(groupCols+", 0 AS total", from, after, q.Count)
+	if err != nil {
+		return "", err
+	}
+	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), nil
+}
+
+// groupsWithMembers runs a statement of groupsWithMembersSQL on the reader
+// pool and returns its groups, each with its members in the order they
+// were added (never nil), the total the rows carried, and, when
+// positions, each group's position in a keyset walk (encodeSQLPosition).
+func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string, positions bool) (items []*resources.Group, n int, pos []string, err error) {
+	err = s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
+		items, n, pos = items[:0], 0, pos[:0] // a read tried again on another connection starts over
 		var (
 			kind                 int
 			gid, doc             string
 			created, modified    time.Time
 			version, mseq        sql.NullInt64
-			rowTotal, ord        int64
+			rowTotal, ord, pseq  int64
 			mid, mtype, mdisplay string
+			key                  any
 			cur                  *resources.Group
 		)
 		// One destination list for every row, as GetGroup's.
 		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq}
+		if positions {
+			dest = append(dest, dbValue{&key}, &pseq)
+		}
 		for rows.Next() {
 			if err := rows.Scan(dest...); err != nil {
 				return err
@@ -518,6 +612,9 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 				}
 				g.Members = []resources.Member{}
 				items, n, cur = append(items, g), int(rowTotal), g
+				if positions {
+					pos = append(pos, encodeSQLPosition(key, pseq))
+				}
 				continue
 			}
 			if cur == nil { // members sort after their group
@@ -528,30 +625,51 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 		return nil
 	})
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		return nil, 0, nil, fmt.Errorf("sqlstore: list: %w", err)
 	}
 	if items == nil {
 		items = []*resources.Group{}
 	}
-	items, n, known := cut(w, items, n)
-	if !known {
-		n, err = s.count(ctx, p, from)
-	}
-	return items, n, err
+	return items, n, pos, nil
 }
 
-// groupsWithMembersSQL renders the statement of listGroupsWithMembers and
-// adds the page's bounds to p.a.
-func (s *Store) groupsWithMembersSQL(p *listPlan, w window, from string) string {
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
-	}
+// groupsWithMembersSQL renders a statement that reads a page of groups
+// and their members: inner, the page's statement (groupCols and the total
+// as total), is the CTE page, numbered in its order by ord; a row of kind
+// 0 for each group and rows of kind 1 for its members after it, in the
+// order they were added (as GetGroup's UNION ALL does for one group).
+// The members are read for the page's rows only. When maxOrd is not "",
+// the page is a keyset walk's (afterSQL: inner also selects pos_key and
+// pos_seq, which the rows then carry) and its members are read for its
+// first maxOrd groups (it reads one group more than it returns, to learn
+// whether more follow, not its members).
+func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 	materialized := ""
 	if !s.d.pg {
 		// PostgreSQL materializes a CTE read twice; SQLite may compute it
 		// once per reference.
 		materialized = " MATERIALIZED"
+	}
+	positions, noPositions := "", ""
+	if maxOrd != "" { // a keyset page: its rows' positions too
+		maxOrd = " AND pg.ord <= " + maxOrd
+		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
+	}
+	display, members := memberDisplay, `page pg CROSS JOIN scim_members m`+memberJoins+`
+		WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id`+maxOrd
+	if s.d.pg {
+		// Each page group's memberships from the index, in a lateral
+		// subquery per group (OFFSET 0 keeps the planner from flattening
+		// it into a join), and each member's display by its primary key
+		// (a scalar subquery is never hashed): knowing the page's row
+		// count, a custom plan hash-joined the page with every
+		// membership of the tenant, read whole (5,200 rows for a page of
+		// 50 groups holding 50), and then with every user.
+		display, members = `COALESCE(m.display, '')`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq,
+			CASE m.member_type WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
+			WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END AS display
+			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m
+		WHERE TRUE`+maxOrd
 	}
 	// The page's rows are numbered as its subquery returns them, in its
 	// ORDER BY (a window ordered by p.order would number every match
@@ -560,13 +678,11 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, w window, from string) string 
 	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
 	// otherwise walked every membership of the tenant to probe the page
 	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
-	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` +
-		w.pageSQL(p, groupCols+", "+total+" AS total", from) + `) x)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq FROM page pg
+	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq` + positions + ` FROM page pg
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + memberDisplay + `, pg.ord, m.seq
-		FROM page pg CROSS JOIN scim_members m` + memberJoins + `
-		WHERE m.tenant = ` + p.tenant + ` AND m.group_id = pg.id
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq` + noPositions + `
+		FROM ` + members + `
 		ORDER BY 11, 1, 12`
 }
 
@@ -752,7 +868,7 @@ func (p *listPlan) keyset(key any, seq int64) string {
 
 // afterSQL renders the statement of one page of a keyset walk: the rows
 // after the position after, with the key and seq to make their positions
-// from, count of them and one more.
+// from (as pos_key and pos_seq), count of them and one more.
 func (p *listPlan) afterSQL(cols, from, after string, count int) (string, error) {
 	where := from
 	if after != "" {
@@ -766,21 +882,25 @@ func (p *listPlan) afterSQL(cols, from, after string, count int) (string, error)
 	if keyCol == "" {
 		keyCol = "NULL"
 	}
-	return `SELECT ` + cols + `, ` + keyCol + `, ` + p.alias + `.seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(count+1), nil
+	return `SELECT ` + cols + `, ` + keyCol + ` AS pos_key, ` + p.alias + `.seq AS pos_seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(count+1), nil
 }
 
 // listAfterSQL runs one page of a keyset walk of a plan without residual
-// (in tx when it is not nil): the rows after the position after, in p's
-// order, q.Count of them and one more to learn whether more follow. No
-// OFFSET and no count: the statement reads the page from the index and
-// stops.
-func listAfterSQL[T any](ctx context.Context, s *Store, tx *sql.Tx, p *listPlan, q store.Query, after, cols, from string, scan func(scanner, ...any) (T, error)) (store.CursorPage[T], error) {
+// on the reader pool: the rows after the position after, in p's order,
+// q.Count of them and one more to learn whether more follow. No OFFSET
+// and no count: the statement reads the page from the index and stops.
+// When wrap is not nil, the page's statement (cols) is the inner one of
+// the statement wrap returns (pageFirst), whose columns scan reads.
+func listAfterSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, after, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) (store.CursorPage[T], error) {
 	page := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
 	stmt, err := p.afterSQL(cols, from, after, q.Count)
 	if err != nil {
 		return page, err
 	}
-	err = readRows(ctx, s, tx, stmt, p.a.vals, func(rows rowsIter) error {
+	if wrap != nil {
+		stmt = wrap(stmt)
+	}
+	err = s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
 		page.Items, page.Positions, page.More = page.Items[:0], page.Positions[:0], false
 		for rows.Next() {
 			var key any
@@ -848,9 +968,15 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 			fillGroups(page.Items, refs, q)
 			return nil
 		})
+	} else if q.ExcludeGroups {
+		page, err = listAfterSQL(ctx, s, p, q, after, userCols, from, nil, s.scanUser)
 	} else {
-		cols, scan := s.userRead(q.ExcludeGroups)
-		page, err = listAfterSQL(ctx, s, nil, p, q, after, cols, from, scan)
+		// Each user's groups read for the page's rows (pageFirst), not
+		// for every row sorted when no index gives the order.
+		cols, scan := s.userRead(false)
+		page, err = listAfterSQL(ctx, s, p, q, after, userPageCols, from, func(inner string) string {
+			return p.pageFirst(inner, cols+", u.pos_key, u.pos_seq")
+		}, scan)
 	}
 	if err != nil {
 		return empty, err
@@ -858,8 +984,10 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	return page, nil
 }
 
-// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter; members
-// are read in the page's snapshot unless q.ExcludeMembers.
+// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter; unless
+// q.ExcludeMembers, the page and its groups' members come in one
+// statement (its own snapshot, as ListGroups'), read for the groups the
+// page returns only.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
 	empty := store.CursorPage[*resources.Group]{Items: []*resources.Group{}, Positions: []string{}}
 	if err := ctxErr(ctx); err != nil {
@@ -870,16 +998,10 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 		return empty, err
 	}
 	from := ` FROM scim_groups g WHERE ` + p.where
-	if !p.residual && q.ExcludeMembers {
-		page, err := listAfterSQL(ctx, s, nil, p, q, after, groupCols, from, s.scanGroup)
-		if err != nil {
-			return empty, err
-		}
-		return page, nil
-	}
 	var page store.CursorPage[*resources.Group]
-	err = s.readIn(ctx, !p.residual || s.groupsSnapshot(q), func(tx *sql.Tx) error {
-		if p.residual {
+	switch {
+	case p.residual:
+		err = s.readIn(ctx, s.groupsSnapshot(q), func(tx *sql.Tx) error {
 			recs, render, extra, err := s.groupsInGo(ctx, tx, p, q, from)
 			if err != nil {
 				return err
@@ -887,16 +1009,37 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 			if page, err = finishAfterInGo(p, q, recs, "groups", render, "members", extra, after); err != nil {
 				return err
 			}
-		} else {
-			var err error
-			if page, err = listAfterSQL(ctx, s, tx, p, q, after, groupCols, from, s.scanGroup); err != nil {
-				return err
-			}
-		}
-		return s.fillMembers(ctx, tx, page.Items, q)
-	})
+			return s.fillMembers(ctx, tx, page.Items, q)
+		})
+	case q.ExcludeMembers:
+		page, err = listAfterSQL(ctx, s, p, q, after, groupCols, from, nil, s.scanGroup)
+	default:
+		page, err = s.groupsAfterWithMembers(ctx, p, q, after, from)
+	}
 	if err != nil {
 		return empty, err
+	}
+	return page, nil
+}
+
+// groupsAfterWithMembers is listAfterSQL for groups with their members,
+// in one statement (groupsWithMembersSQL): the page's q.Count groups and
+// one more, whose members it does not read, to learn whether more follow.
+func (s *Store) groupsAfterWithMembers(ctx context.Context, p *listPlan, q store.Query, after, from string) (store.CursorPage[*resources.Group], error) {
+	stmt, err := s.groupsAfterSQL(p, q, after, from)
+	if err != nil {
+		return store.CursorPage[*resources.Group]{}, err
+	}
+	items, _, pos, err := s.groupsWithMembers(ctx, p, stmt, true)
+	if err != nil {
+		return store.CursorPage[*resources.Group]{}, err
+	}
+	page := store.CursorPage[*resources.Group]{Items: items, Positions: pos}
+	if pos == nil {
+		page.Positions = []string{}
+	}
+	if len(items) > q.Count {
+		page.Items, page.Positions, page.More = items[:q.Count], pos[:q.Count], true
 	}
 	return page, nil
 }

@@ -99,6 +99,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"", uniqueTests, nil},
 		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
 		{"Cursor/", cursorTests, nil},
+		{"Pages/", pageTests, nil},
 		{"Groups/", groupTests, func(e *env) string { return when(e.groups == nil, "no GroupStore (Stores.Groups is nil)") }},
 	} {
 		for _, tc := range set.tests {
