@@ -47,7 +47,9 @@ func str[T any](name string, at func(*T) *string) field[T] {
 		scan: func(t *T, raw []byte) bool {
 			switch raw[0] {
 			case '"':
-				*at(t) = jsonString(jsonscan.UnquoteValue(raw))
+				// Unquote's result is valid UTF-8 (a byte that is not, or
+				// a lone surrogate, becomes U+FFFD as jsonString makes it).
+				*at(t) = jsonscan.UnquoteValue(raw)
 				return true
 			case 'n':
 				return true
@@ -110,7 +112,7 @@ func object[T, S any](name, prefix string, at func(*T) **S, fields []field[S]) f
 			switch raw[0] {
 			case '{':
 				s := new(S)
-				if !scanFields(raw, s, fields) {
+				if !scanFields(raw, s, fields, nil) {
 					return false
 				}
 				*at(t) = s
@@ -124,10 +126,10 @@ func object[T, S any](name, prefix string, at func(*T) **S, fields []field[S]) f
 	}
 }
 
-// list is a multi-valued complex attribute (getList); prefix is its path
-// and ".".
-func list[T, S any](name, prefix string, at func(*T) *[]S, fields []field[S]) field[T] {
-	sub := setter(fields)
+// list is a multi-valued complex attribute (getList), a top-level one:
+// its sub-attributes' paths are its name and ".".
+func list[T, S any](name string, at func(*T) *[]S, fields []field[S]) field[T] {
+	sub, prefix := setter(fields), name+"."
 	return field[T]{
 		name: name,
 		set:  func(t *T, _ string, v any) error { return getList(prefix, v, at(t), sub) },
@@ -149,7 +151,7 @@ func list[T, S any](name, prefix string, at func(*T) *[]S, fields []field[S]) fi
 					switch el[0] {
 					case 'n': // a zero value, as getList reads null
 					case '{':
-						if !scanFields(el, &out[k], fields) {
+						if !scanFields(el, &out[k], fields, nil) {
 							return false
 						}
 					default:
@@ -191,8 +193,9 @@ func fieldNamed[T any](fields []field[T], k string) *field[T] {
 // false when a member has a shape its field's scan does not read, or a
 // field is named twice: a decoded object keeps a repeated name's last
 // value, with null's meaning there (set's), which a member-by-member read
-// would not give.
-func scanFields[S any](obj []byte, s *S, fields []field[S]) bool {
+// would not give. other, when not nil, is told the name of each member
+// without a field (the enterprise extension's Extra).
+func scanFields[S any](obj []byte, s *S, fields []field[S], other func(key []byte)) bool {
 	var seen uint64
 	for i := 1; ; {
 		key, val, next, ok := jsonscan.NextMember(obj, i)
@@ -202,6 +205,9 @@ func scanFields[S any](obj []byte, s *S, fields []field[S]) bool {
 		i = next
 		j := fieldIndex(fields, key)
 		if j < 0 {
+			if other != nil {
+				other(key)
+			}
 			continue
 		}
 		if seen&(1<<j) != 0 || !fields[j].scan(s, val) {
@@ -301,7 +307,7 @@ func metaField[T any](at func(*T) *Meta) field[T] {
 			switch raw[0] {
 			case '{':
 				m := *at(t)
-				if !scanFields(raw, &m, metaFields) {
+				if !scanFields(raw, &m, metaFields, nil) {
 					return false
 				}
 				*at(t) = m
@@ -320,14 +326,14 @@ func metaField[T any](at func(*T) *Meta) field[T] {
 var userFields = []field[User]{
 	str("userName", func(u *User) *string { return &u.UserName }),
 	object("name", "name.", func(u *User) **Name { return &u.Name }, nameFields),
-	list("emails", "emails.", func(u *User) *[]MultiValue { return &u.Emails }, multiValueFields),
+	list("emails", func(u *User) *[]MultiValue { return &u.Emails }, multiValueFields),
 	flag("active", func(u *User) **bool { return &u.Active }),
 	str("displayName", func(u *User) *string { return &u.DisplayName }),
 	str("externalId", func(u *User) *string { return &u.ExternalID }),
 	str("id", func(u *User) *string { return &u.ID }),
 	metaField(func(u *User) *Meta { return &u.Meta }),
-	list("phoneNumbers", "phoneNumbers.", func(u *User) *[]MultiValue { return &u.PhoneNumbers }, multiValueFields),
-	list("addresses", "addresses.", func(u *User) *[]Address { return &u.Addresses }, addressFields),
+	list("phoneNumbers", func(u *User) *[]MultiValue { return &u.PhoneNumbers }, multiValueFields),
+	list("addresses", func(u *User) *[]Address { return &u.Addresses }, addressFields),
 	str("title", func(u *User) *string { return &u.Title }),
 	str("locale", func(u *User) *string { return &u.Locale }),
 	str("nickName", func(u *User) *string { return &u.NickName }),
@@ -336,12 +342,12 @@ var userFields = []field[User]{
 	str("preferredLanguage", func(u *User) *string { return &u.PreferredLanguage }),
 	str("timezone", func(u *User) *string { return &u.Timezone }),
 	str("password", func(u *User) *string { return &u.Password }),
-	list("ims", "ims.", func(u *User) *[]MultiValue { return &u.IMs }, multiValueFields),
-	list("photos", "photos.", func(u *User) *[]MultiValue { return &u.Photos }, multiValueFields),
-	list("groups", "groups.", func(u *User) *[]GroupRef { return &u.Groups }, groupRefFields),
-	list("entitlements", "entitlements.", func(u *User) *[]MultiValue { return &u.Entitlements }, multiValueFields),
-	list("roles", "roles.", func(u *User) *[]MultiValue { return &u.Roles }, multiValueFields),
-	list("x509Certificates", "x509Certificates.", func(u *User) *[]MultiValue { return &u.X509Certificates }, multiValueFields),
+	list("ims", func(u *User) *[]MultiValue { return &u.IMs }, multiValueFields),
+	list("photos", func(u *User) *[]MultiValue { return &u.Photos }, multiValueFields),
+	list("groups", func(u *User) *[]GroupRef { return &u.Groups }, groupRefFields),
+	list("entitlements", func(u *User) *[]MultiValue { return &u.Entitlements }, multiValueFields),
+	list("roles", func(u *User) *[]MultiValue { return &u.Roles }, multiValueFields),
+	list("x509Certificates", func(u *User) *[]MultiValue { return &u.X509Certificates }, multiValueFields),
 }
 
 // groupFields are a group's core attributes.
@@ -349,7 +355,7 @@ var groupFields = []field[Group]{
 	str("id", func(g *Group) *string { return &g.ID }),
 	str("externalId", func(g *Group) *string { return &g.ExternalID }),
 	str("displayName", func(g *Group) *string { return &g.DisplayName }),
-	list("members", "members.", func(g *Group) *[]Member { return &g.Members }, memberFields),
+	list("members", func(g *Group) *[]Member { return &g.Members }, memberFields),
 	metaField(func(g *Group) *Meta { return &g.Meta }),
 }
 

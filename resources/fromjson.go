@@ -36,15 +36,7 @@ func UserFromJSON(data []byte) (*User, error) {
 			return errQualified
 		}
 		if !isExtensionKey(k, UserSchema) {
-			// A core attribute is read from its text (scan) in its usual
-			// shape, else decoded and read as UserFromMap reads it; any
-			// other name is ignored, as set ignores it.
-			f := fieldNamed(userFields, k)
-			if f == nil || f.scan(u, raw) {
-				return nil
-			}
-			v, _ := jsonscan.Value(raw, 0)
-			return f.set(u, "", v)
+			return readText(userFields, u, k, raw)
 		}
 		if !names.Equal(k, EnterpriseUserSchema) {
 			putExtension(&u.Extensions, k, append(json.RawMessage(nil), raw...))
@@ -93,28 +85,26 @@ func scanEnterprise(raw []byte) (e *EnterpriseUser, extra, ok bool) {
 	case 'n':
 		return e, false, true
 	case '{':
-	default:
-		return nil, false, false
-	}
-	var seen uint64
-	for i := 1; ; {
-		key, val, next, more := jsonscan.NextMember(raw, i)
-		if !more {
+		if scanFields(raw, e, enterpriseFields, func(key []byte) {
+			extra = extra || !isEnterpriseField(memberName(key))
+		}) {
 			return e, extra, true
 		}
-		i = next
-		j := fieldIndex(enterpriseFields, key)
-		if j < 0 {
-			if !isEnterpriseField(memberName(key)) {
-				extra = true
-			}
-			continue
-		}
-		if seen&(1<<j) != 0 || !enterpriseFields[j].scan(e, val) {
-			return nil, false, false
-		}
-		seen |= 1 << j
 	}
+	return nil, false, false
+}
+
+// readText reads the member k of a document, its text raw, into t: by its
+// field's scan in its usual shape, else decoded and read as UserFromMap
+// reads it (the same field's set, which words the error); a name without a
+// field is ignored, as set ignores it.
+func readText[T any](fields []field[T], t *T, k string, raw []byte) error {
+	f := fieldNamed(fields, k)
+	if f == nil || f.scan(t, raw) {
+		return nil
+	}
+	v, _ := jsonscan.Value(raw, 0)
+	return f.read(t, "", v)
 }
 
 // GroupFromJSON is GroupFromMap for a document's JSON text, as
@@ -129,12 +119,7 @@ func GroupFromJSON(data []byte) (*Group, error) {
 			putExtension(&g.Extensions, k, append(json.RawMessage(nil), raw...))
 			return nil
 		}
-		f := fieldNamed(groupFields, k)
-		if f == nil || f.scan(g, raw) {
-			return nil
-		}
-		v, _ := jsonscan.Value(raw, 0)
-		return f.set(g, "", v)
+		return readText(groupFields, g, k, raw)
 	})
 	if err == errQualified {
 		if data, err = unqualifiedJSON(data, GroupSchema, ""); err != nil {
@@ -186,9 +171,10 @@ func memberName(key []byte) string {
 // group and the enterprise extension to itself, so that reading a
 // member's name allocates nothing (UserFromJSON's top-level names,
 // namesOnce's at every depth). It is built from the schema definitions
-// the setters ((*User).set, (*Group).set) are written from, and the
-// enterprise extension's URN, so that an attribute added to them is
-// canonical without a second list (TestSetterNamesAreCanonical).
+// and the enterprise extension's URN, so that an attribute added to them
+// is canonical without a second list; every name a field table reads
+// (userFields, groupFields, ...) must be among them
+// (TestFieldNamesAreCanonical).
 var canonicalNames = func() map[string]string {
 	m := map[string]string{EnterpriseUserSchema: EnterpriseUserSchema}
 	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes, schema.ExtensionEnterpriseUser().Attributes} {

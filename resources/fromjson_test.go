@@ -21,6 +21,7 @@ func TestFieldNamesAreCanonical(t *testing.T) {
 	require.Contains(t, names["User"], "userName")
 	require.Contains(t, names["Group"], "members")
 	for typ, ks := range names {
+		assert.LessOrEqual(t, len(ks), 64, "%s: scanFields' seen mask holds 64 fields", typ)
 		for _, k := range ks {
 			assert.Equal(t, k, canonicalNames[k], "%s reads %q, which canonicalNames lacks", typ, k)
 		}
