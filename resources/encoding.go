@@ -166,14 +166,15 @@ func namesOnce(data []byte) error {
 			}
 		}
 	case '[':
-		for i = jsonscan.SkipSpace(data, i+1); i < len(data) && data[i] != ']'; {
-			end := jsonscan.ValueEnd(data, i)
-			if err := namesOnce(data[i:end]); err != nil {
+		for i++; ; {
+			el, next, ok := jsonscan.NextElement(data, i)
+			if !ok {
+				break
+			}
+			if err := namesOnce(el); err != nil {
 				return err
 			}
-			if i = jsonscan.SkipSpace(data, end); i < len(data) && data[i] == ',' {
-				i = jsonscan.SkipSpace(data, i+1)
-			}
+			i = next
 		}
 	}
 	return nil

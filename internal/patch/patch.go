@@ -332,18 +332,12 @@ func members(b []byte) iter.Seq2[rawKey, []byte] {
 // (valid JSON): the bytes of each, without the white space around it.
 func elements(b []byte) iter.Seq[[]byte] {
 	return func(yield func([]byte) bool) {
-		i := jsonscan.SkipSpace(b, 0) + 1 // past '['
-		for {
-			if i = jsonscan.SkipSpace(b, i); i >= len(b) || b[i] == ']' {
+		for i := jsonscan.SkipSpace(b, 0) + 1; ; { // past '['
+			el, next, ok := jsonscan.NextElement(b, i)
+			if !ok || !yield(el) {
 				return
 			}
-			end := jsonscan.ValueEnd(b, i)
-			if !yield(b[i:end]) {
-				return
-			}
-			if i = jsonscan.SkipSpace(b, end); i < len(b) && b[i] == ',' {
-				i++
-			}
+			i = next
 		}
 	}
 }
