@@ -655,8 +655,11 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		maxOrd = " AND pg.ord <= " + maxOrd
 		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
 	}
-	display, members := memberDisplay, `page pg CROSS JOIN scim_members m`+memberJoins+`
-		WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id`+maxOrd
+	// The page's few rows stay the outer loop (outerJoin), each group's
+	// members found by (tenant, group_id): knowing nothing of the CTE's
+	// size, SQLite otherwise walked every membership of the tenant to
+	// probe the page with each.
+	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`+memberJoins
 	if s.d.pg {
 		// Each page group's memberships from the index, in a lateral
 		// subquery per group (OFFSET 0 keeps the planner from flattening
@@ -668,21 +671,17 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		display, members = `COALESCE(m.display, '')`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq,
 			CASE m.member_type WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
 			WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END AS display
-			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m
-		WHERE TRUE`+maxOrd
+			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
 	// The page's rows are numbered as its subquery returns them, in its
 	// ORDER BY (a window ordered by p.order would number every match
-	// before LIMIT cuts them). CROSS JOIN keeps SQLite's join order, the
-	// page's few rows first and each group's members found by
-	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
-	// otherwise walked every membership of the tenant to probe the page
-	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
+	// before LIMIT cuts them).
 	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
 		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq` + positions + ` FROM page pg
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq` + noPositions + `
 		FROM ` + members + `
+		WHERE TRUE` + maxOrd + `
 		ORDER BY 11, 1, 12`
 }
 
