@@ -587,42 +587,19 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 	err = s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
 		items, n, pos = items[:0], 0, pos[:0] // a read tried again on another connection starts over
 		var (
-			kind                 int
-			gid, doc             string
-			created, modified    time.Time
-			version, mseq        sql.NullInt64
-			rowTotal, ord, pseq  int64
-			mid, mtype, mdisplay string
-			key                  any
-			cur                  *resources.Group
+			rowTotal, ord, pseq int64
+			key                 any
 		)
-		// One destination list for every row, as GetGroup's.
-		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq}
+		extra := []any{&rowTotal, &ord}
 		if positions {
-			dest = append(dest, dbValue{&key}, &pseq)
+			extra = append(extra, dbValue{&key}, &pseq)
 		}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
+		return s.scanGroupRows(rows, extra, func(g *resources.Group) {
+			items, n = append(items, g), int(rowTotal)
+			if positions {
+				pos = append(pos, encodeSQLPosition(key, pseq))
 			}
-			if kind == 0 {
-				g, err := s.groupFromRow(gid, doc, created, modified, version.Int64)
-				if err != nil {
-					return err
-				}
-				g.Members = []resources.Member{}
-				items, n, cur = append(items, g), int(rowTotal), g
-				if positions {
-					pos = append(pos, encodeSQLPosition(key, pseq))
-				}
-				continue
-			}
-			if cur == nil { // members sort after their group
-				return errors.New("a member row before its group")
-			}
-			cur.Members = append(cur.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("sqlstore: list: %w", err)
@@ -637,7 +614,9 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 // and their members: inner, the page's statement (groupCols and the total
 // as total), is the CTE page, numbered in its order by ord; a row of kind
 // 0 for each group and rows of kind 1 for its members after it, in the
-// order they were added (as GetGroup's UNION ALL does for one group).
+// order they were added (as GetGroup's UNION ALL does for one group), in
+// scanGroupRows' columns, then the total and ord (and a keyset page's
+// pos_key and pos_seq).
 // The members are read for the page's rows only. When maxOrd is not "",
 // the page is a keyset walk's (afterSQL: inner also selects pos_key and
 // pos_seq, which the rows then carry) and its members are read for its
@@ -677,12 +656,12 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 	// ORDER BY (a window ordered by p.order would number every match
 	// before LIMIT cuts them).
 	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq` + positions + ` FROM page pg
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + positions + ` FROM page pg
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq` + noPositions + `
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + display + `, m.seq, 0, pg.ord` + noPositions + `
 		FROM ` + members + `
 		WHERE TRUE` + maxOrd + `
-		ORDER BY 11, 1, 12`
+		ORDER BY 12, 1, 10`
 }
 
 // fillMembers loads the members of a page's groups in tx, unless
