@@ -296,37 +296,52 @@ func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) 
 }
 
 // listSQL runs the page query of a plan without residual on the reader
-// pool, as its window says: the page and the total from one statement
-// outside a transaction (the total in the page's snapshot), a second
-// statement only to count past the end. When wrap is not nil, the page's
-// statement (cols, with the total as "total" unless a lookup's) is the
-// inner one of the statement wrap returns (pageFirst), whose columns scan
-// reads.
+// pool, as its window says (readPage): the page and the total from one
+// statement outside a transaction (the total in the page's snapshot). When
+// wrap is not nil, the page's statement (cols, with the total as "total"
+// unless a lookup's) is the inner one of the statement wrap returns
+// (pageFirst), whose columns scan reads.
 func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
+	return readPage(ctx, s, p, q, from, func(w window) ([]T, int, error) {
+		items := []T{}
+		total := 0
+		var extra []any // where the total goes
+		if !w.lookup {
+			extra = []any{&total}
+		}
+		err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
+			items = items[:0] // a read tried again on another connection starts over
+			for rows.Next() {
+				it, err := scan(rows, extra...)
+				if err != nil {
+					return err
+				}
+				items = append(items, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		}
+		return items, total, nil
+	})
+}
+
+// readPage reads the page q asks of a plan without residual as its window
+// says: the count alone for count 0; otherwise the rows read reads for
+// the window (never nil) and the total they carried, cut to the page
+// (cut), and a second statement to count only when they do not tell the
+// total (a page past the end, a lookup that found more than it reads).
+// One skeleton for every list that pages by startIndex.
+func readPage[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, from string, read func(w window) ([]T, int, error)) ([]T, int, error) {
 	w := p.window(q)
 	if w.limit == 0 {
 		n, err := s.count(ctx, p, from)
 		return []T{}, n, err
 	}
-	items := []T{}
-	total := 0
-	var extra []any // where the total goes
-	if !w.lookup {
-		extra = []any{&total}
-	}
-	err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
-		items = items[:0] // a read tried again on another connection starts over
-		for rows.Next() {
-			it, err := scan(rows, extra...)
-			if err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		return nil
-	})
+	items, total, err := read(w)
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		return nil, 0, err
 	}
 	items, total, known := cut(w, items, total)
 	if !known {
@@ -542,20 +557,10 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 // by displayName, which Entra ID and Okta send before every group push),
 // and the same snapshot for both.
 func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.Group, int, error) {
-	w := p.window(q)
-	if w.limit == 0 {
-		n, err := s.count(ctx, p, from)
-		return []*resources.Group{}, n, err
-	}
-	items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
-	if err != nil {
-		return nil, 0, err
-	}
-	items, n, known := cut(w, items, n)
-	if !known {
-		n, err = s.count(ctx, p, from)
-	}
-	return items, n, err
+	return readPage(ctx, s, p, q, from, func(w window) ([]*resources.Group, int, error) {
+		items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
+		return items, n, err
+	})
 }
 
 // groupsPageSQL renders the statement of listGroupsWithMembers for the
