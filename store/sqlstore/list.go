@@ -415,7 +415,15 @@ func (s *Store) usersSnapshot(q store.Query) bool {
 // than its rows (groupsInGo, fillMembers): the members, for a filter
 // that names them or a page that returns them.
 func (s *Store) groupsSnapshot(q store.Query) bool {
-	return !q.ExcludeMembers || q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	return !q.ExcludeMembers || s.membersFiltered(q)
+}
+
+// membersFiltered says whether q's filter names members, so that a list
+// finished in Go reads every group's members (groupsInGo) in its
+// snapshot: groupsSnapshot and groupsInGo ask it alike, or groupsInGo
+// would read them without a transaction to read them in.
+func (s *Store) membersFiltered(q store.Query) bool {
+	return q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 }
 
 // finishInGo filters, sorts and pages recs in Go (query.Select) into
@@ -709,7 +717,7 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 		return nil, nil, nil, err
 	}
 	var members map[string][]resources.Member
-	if q.Filter != nil && mentions(q.Filter, "members", s.model.Group) && len(recs) > 0 {
+	if s.membersFiltered(q) && len(recs) > 0 {
 		ids := make([]string, len(recs))
 		for i, r := range recs {
 			ids[i] = r.v.ID
