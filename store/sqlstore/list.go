@@ -527,7 +527,9 @@ func fillGroups(users []*resources.User, refs map[string][]resources.GroupRef, q
 // q.ExcludeMembers the groups have Members nil and scim_members is read
 // only if the filter names members. Otherwise each group's members (in
 // the order they were added, never nil) come in the page's statement
-// (listGroupsWithMembers), as GetGroup reads them: no transaction.
+// (listGroupsWithMembers), as GetGroup reads them, without a
+// transaction, when filter and sort run in SQL; a list finished in Go
+// reads them in the snapshot it reads its rows in (fillMembers).
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
 	if err := ctxErr(ctx); err != nil {
