@@ -148,9 +148,27 @@ func pageBounds(q store.Query) (offset, limit int) {
 //
 // The decision is made here for users and groups alike.
 type window struct {
-	offset, limit int  // the statement's OFFSET and LIMIT (limit 0: count only)
-	lookup        bool // read from the first match, cut in Go
-	skip, count   int  // the page's own offset and size
+	skip, count int  // the page's own offset and size (count 0: count only)
+	lookup      bool // read from the first match, cut in Go
+}
+
+// offset is the OFFSET of w's statement: a lookup reads from the first
+// match.
+func (w window) offset() int {
+	if w.lookup {
+		return 0
+	}
+	return w.skip
+}
+
+// limit is the LIMIT of w's statement: a lookup reads the rows the page
+// skips, the page's and one more (which tells whether the total is more
+// than the rows read).
+func (w window) limit() int {
+	if w.lookup {
+		return w.skip + w.count + 1
+	}
+	return w.count
 }
 
 // maxLookupSkip bounds the startIndex a lookup reads its page from the
@@ -160,12 +178,9 @@ const maxLookupSkip = 1 << 29 // skip+count+1 < 1<<31, an int on 32-bit platform
 
 // window returns how a list of p reads the page q asks for.
 func (p *listPlan) window(q store.Query) window {
-	offset, limit := pageBounds(q)
-	w := window{offset: offset, limit: limit, skip: offset, count: limit}
-	if p.unique && limit > 0 && offset <= maxLookupSkip && limit <= maxLookupSkip {
-		w.lookup, w.offset, w.limit = true, 0, offset+limit+1
-	}
-	return w
+	skip, count := pageBounds(q)
+	lookup := p.unique && count > 0 && skip <= maxLookupSkip && count <= maxLookupSkip
+	return window{skip: skip, count: count, lookup: lookup}
 }
 
 // pageSQL renders the page statement of w (p.pageSQL), and adds its
@@ -177,9 +192,9 @@ func (p *listPlan) window(q store.Query) window {
 // backend's CPU of a lookup with the OFFSET left out (BENCHMARKS.md).
 func (w window) pageSQL(p *listPlan, cols, from string) string {
 	if w.lookup {
-		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit)
+		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit())
 	}
-	return p.pageSQL(cols, from, w.limit, w.offset)
+	return p.pageSQL(cols, from, w.limit(), w.offset())
 }
 
 // cut returns the page of the rows w's statement read, total the total
@@ -188,10 +203,10 @@ func (w window) pageSQL(p *listPlan, cols, from string) string {
 // the page and the one after it).
 func cut[T any](w window, rows []T, total int) (page []T, n int, known bool) {
 	if !w.lookup {
-		return rows, total, len(rows) > 0 || w.offset == 0
+		return rows, total, len(rows) > 0 || w.skip == 0
 	}
 	lo, hi := min(w.skip, len(rows)), min(w.skip+w.count, len(rows))
-	return rows[lo:hi], len(rows), len(rows) < w.limit
+	return rows[lo:hi], len(rows), len(rows) < w.limit()
 }
 
 // count runs the count of the rows a list matches (from, with the first
@@ -335,7 +350,7 @@ func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, c
 // One skeleton for every list that pages by startIndex.
 func readPage[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, from string, read func(w window) ([]T, int, error)) ([]T, int, error) {
 	w := p.window(q)
-	if w.limit == 0 {
+	if w.count == 0 {
 		n, err := s.count(ctx, p, from)
 		return []T{}, n, err
 	}
