@@ -325,7 +325,7 @@ func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, c
 			extra = []any{&total}
 		}
 		err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
-			items = items[:0] // a read tried again on another connection starts over
+			items, total = items[:0], 0 // a read tried again on another connection starts over: a retry that finds no row carries no total
 			for rows.Next() {
 				it, err := scan(rows, extra...)
 				if err != nil {
