@@ -459,21 +459,22 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	return out, nil
 }
 
-// memberDisplay is a member's display (a user's displayName, else its
-// userName; a group's displayName), read from memberFrom's joins.
-const memberDisplay = `COALESCE(mu.display, mg.display_name, '')`
-
-// memberFrom joins the memberships m with the users and groups they name.
-const memberFrom = ` FROM scim_members m` + memberJoins
-
-// memberJoins joins the memberships m with the users and groups they
-// name (what memberDisplay reads).
-const memberJoins = `
-	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
-	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
+// memberDisplay is the display of the membership m's member (a user's
+// displayName, else its userName; a group's displayName; empty when it is
+// gone), the one way every read of members reads it: the user or group
+// found by its primary key, in a scalar subquery per membership, which
+// no planner hashes. Joined instead, PostgreSQL's custom plan of a
+// group's members (GetGroup, loadMembersOf) or of a page's hash-joined
+// them with every user and every group of the tenant, read whole (a
+// group of 502 members at 10,000 users and 3,203 groups: both tables
+// scanned), so that a read's cost grew with the tenant rather than with
+// the group; a scalar subquery costs a primary-key probe per member.
+const memberDisplay = `COALESCE(CASE m.member_type
+		WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
+		WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END, '')`
 
 // memberSelect reads members with their type and display.
-const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberDisplay + memberFrom
+const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberDisplay + ` FROM scim_members m`
 
 // sqlLoadMembers reads the members of group $2 (list: of the groups in
 // list $2) of tenant $1 in the order they were added.
@@ -618,7 +619,7 @@ func (s *Store) sqlGroupWithMembers() string {
 	return `SELECT 0 AS kind, g.id, g.doc, g.created, g.last_modified, g.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq
 		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq` + memberFrom + `
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq FROM scim_members m
 		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + p2 + `
 		ORDER BY 1, 10`
 }

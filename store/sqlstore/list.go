@@ -668,18 +668,15 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 	// members found by (tenant, group_id): knowing nothing of the CTE's
 	// size, SQLite otherwise walked every membership of the tenant to
 	// probe the page with each.
-	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`+memberJoins
+	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
 	if s.d.pg {
 		// Each page group's memberships from the index, in a lateral
 		// subquery per group (OFFSET 0 keeps the planner from flattening
-		// it into a join), and each member's display by its primary key
-		// (a scalar subquery is never hashed): knowing the page's row
-		// count, a custom plan hash-joined the page with every
-		// membership of the tenant, read whole (5,200 rows for a page of
-		// 50 groups holding 50), and then with every user.
-		display, members = `COALESCE(m.display, '')`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq,
-			CASE m.member_type WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
-			WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END AS display
+		// it into a join), each member's display by its primary key
+		// (memberDisplay): knowing the page's row count, a custom plan
+		// hash-joined the page with every membership of the tenant, read
+		// whole (5,200 rows for a page of 50 groups holding 50).
+		display, members = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
 			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
 	// The page's rows are numbered as its subquery returns them, in its
