@@ -262,15 +262,17 @@
 // displayName eq, as providers send before every create and push) reads
 // its total from its rows, whatever startIndex and count say, and a
 // page past the end of any other list counts in a second statement. No
-// list but one finished in Go opens a transaction. A page's statement
-// selects its rows first (ORDER BY, LIMIT and OFFSET in a subquery) and
-// reads its users' groups or its groups' members for those rows only, so
-// a page deep into a list (an import's startIndex=5001) reads no groups
-// for the rows its OFFSET skips. A
-// page of a cursor walk (ListUsersAfter, ListGroupsAfter, members
-// included) is one
-// statement that seeks to its position in an index, (tenant, seq) or
-// (tenant, user_name_fold), and counts nothing: the last page of a
+// list opens a transaction but one finished in Go that reads more than
+// its rows: a list of groups returning or filtering on members, a list
+// of users filtering on groups, which read those in the rows' snapshot.
+// A page's statement selects its rows first (ORDER BY, LIMIT and OFFSET
+// in a subquery) and reads its users' groups or its groups' members for
+// those rows only, so a page deep into a list (an import's
+// startIndex=5001) reads no groups for the rows its OFFSET skips. A page
+// of a cursor walk (ListUsersAfter, ListGroupsAfter, members included)
+// whose filter and sort run in SQL is one statement that seeks to its
+// position in an index, (tenant, seq) or (tenant, user_name_fold), and
+// counts nothing: the last page of a
 // million users costs what the first does (BENCHMARKS.md). On PostgreSQL
 // every such read, a list's count and GroupsOf included, goes to pgx
 // itself on a connection of the pool, and one

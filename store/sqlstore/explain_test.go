@@ -253,6 +253,28 @@ func TestExplainUsesIndexes(t *testing.T) {
 				assert.True(t, noScan(plan, "scim_members") && noScan(plan, "m") && noScan(plan, "scim_users"), "plan scans a table:\n%s", plan)
 			})
 		}
+		// A member's display is found by the primary key of the user or
+		// group it names (memberDisplay), in the generic plan and in the
+		// custom one, which, joining them, hash-joined the group's
+		// members with every user and group of the tenant, each read
+		// whole: Big holds half the tenant's users.
+		t.Run("a member's display by its id", func(t *testing.T) {
+			if !isPG(s) {
+				t.Skip("SQLite looks each member up by its key, joined or not")
+			}
+			for _, st := range []struct{ name, query string }{
+				{"load members", s.SQLLoadMembersForTest()},
+				{"GetGroup", s.SQLGroupWithMembersForTest()},
+			} {
+				for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
+					plan := strings.Join(explainPG(t, s.DB(), mode, st.query, []any{tenant, bigID}), "\n")
+					t.Logf("%s, %s: %s\n%s", st.name, mode, st.query, plan)
+					for _, table := range []string{"scim_users", "scim_groups"} {
+						assert.NotContains(t, plan, "Seq Scan on "+table+" ", "%s, %s: a member's display is found by its id:\n%s", st.name, mode, plan)
+					}
+				}
+			}
+		})
 		t.Run("deep pages", func(t *testing.T) { deepPagePlans(t, s, tctx) })
 	})
 }

@@ -386,3 +386,7 @@ func (b *Bridge) FoldUserUpdateForTest(tenant string, u *resources.User, attrs [
 	ctes, _ = b.fold(a, &Change{Change: store.Change{Kind: store.UserUpdated, Tenant: tenant, ID: u.ID, Attributes: attrs}, UserAfter: u})
 	return ctes, b.userUpdateSQL(b.userMask(attrs)).plain.q
 }
+
+// SQLGroupWithMembersForTest is GetGroup's statement: group $2 of tenant
+// $1 with its members.
+func (s *Store) SQLGroupWithMembersForTest() string { return s.sqlGroupWithMembers() }

@@ -459,21 +459,22 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	return out, nil
 }
 
-// memberDisplay is a member's display (a user's displayName, else its
-// userName; a group's displayName), read from memberFrom's joins.
-const memberDisplay = `COALESCE(mu.display, mg.display_name, '')`
-
-// memberFrom joins the memberships m with the users and groups they name.
-const memberFrom = ` FROM scim_members m` + memberJoins
-
-// memberJoins joins the memberships m with the users and groups they
-// name (what memberDisplay reads).
-const memberJoins = `
-	LEFT JOIN scim_users mu ON m.member_type = 'User' AND mu.tenant = m.tenant AND mu.id = m.member_id
-	LEFT JOIN scim_groups mg ON m.member_type = 'Group' AND mg.tenant = m.tenant AND mg.id = m.member_id`
+// memberDisplay is the display of the membership m's member (a user's
+// displayName, else its userName; a group's displayName; empty when it is
+// gone), the one way every read of members reads it: the user or group
+// found by its primary key, in a scalar subquery per membership, which
+// no planner hashes. Joined instead, PostgreSQL's custom plan of a
+// group's members (GetGroup, loadMembersOf) or of a page's hash-joined
+// them with every user and every group of the tenant, read whole (a
+// group of 502 members at 10,000 users and 3,203 groups: both tables
+// scanned), so that a read's cost grew with the tenant rather than with
+// the group; a scalar subquery costs a primary-key probe per member.
+const memberDisplay = `COALESCE(CASE m.member_type
+		WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
+		WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END, '')`
 
 // memberSelect reads members with their type and display.
-const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberDisplay + memberFrom
+const memberSelect = `SELECT m.group_id, m.member_id, m.member_type, ` + memberDisplay + ` FROM scim_members m`
 
 // sqlLoadMembers reads the members of group $2 (list: of the groups in
 // list $2) of tenant $1 in the order they were added.
@@ -556,34 +557,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	var g *resources.Group
 	err := s.rx().query(ctx, s.sqlGroupWithMembers(), []any{tenant, id}, func(rows rowsIter) error {
 		g = nil // a retry after a closed connection reads afresh
-		var (
-			kind                 int
-			gid, doc             string
-			created, modified    time.Time
-			version, mseq        sql.NullInt64
-			mid, mtype, mdisplay string
-		)
-		// One destination list for every row: a member row costs its three
-		// strings, not ten fresh scanners.
-		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &mseq}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
-			}
-			if kind == 0 {
-				var err error
-				if g, err = s.groupFromRow(gid, doc, created, modified, version.Int64); err != nil {
-					return err
-				}
-				g.Members = []resources.Member{}
-				continue
-			}
-			if g == nil { // members sort after their group: a member row without it cannot be
-				return fmt.Errorf("group %s: member row before the group", id)
-			}
-			g.Members = append(g.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
-		}
-		return nil
+		return s.scanGroupRows(rows, nil, func(r *resources.Group) { g = r })
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: get group: %w", err)
@@ -594,15 +568,58 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	return g, nil
 }
 
+// scanGroupRows reads the rows of a statement of groups with their
+// members (sqlGroupWithMembers, groupsWithMembersSQL): a row of kind 0
+// for each group, passed to group with Members empty (never nil), then
+// rows of kind 1 for its members, in the order they were added, which it
+// appends to that group. Each row's columns are kind, the group's columns
+// (id, doc, created, last_modified, version), the member's (member_id,
+// member_type, display, seq), then extra's, which it scans into extra's
+// destinations: group reads them for its group's row. One reader for
+// GetGroup and the lists, so that both read a group and its members alike.
+func (s *Store) scanGroupRows(rows rowsIter, extra []any, group func(*resources.Group)) error {
+	var (
+		kind                 int
+		gid, doc             string
+		created, modified    time.Time
+		version, mseq        sql.NullInt64
+		mid, mtype, mdisplay string
+		cur                  *resources.Group
+	)
+	// One destination list for every row: a member row costs its three
+	// strings, not ten fresh scanners.
+	dest := append([]any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &mseq}, extra...)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		if kind == 0 {
+			g, err := s.groupFromRow(gid, doc, created, modified, version.Int64)
+			if err != nil {
+				return err
+			}
+			g.Members = []resources.Member{}
+			cur = g
+			group(g)
+			continue
+		}
+		if cur == nil { // members sort after their group: a member row without it cannot be
+			return errors.New("a member row before its group")
+		}
+		cur.Members = append(cur.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
+	}
+	return nil
+}
+
 // sqlGroupWithMembers reads group $2 of tenant $1 (a row of kind 0) and
 // its members (rows of kind 1, in the order they were added) in one
-// statement.
+// statement, in scanGroupRows' columns.
 func (s *Store) sqlGroupWithMembers() string {
 	p1, p2 := s.d.ph(1), s.d.ph(2)
 	return `SELECT 0 AS kind, g.id, g.doc, g.created, g.last_modified, g.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq
 		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq` + memberFrom + `
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq FROM scim_members m
 		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + p2 + `
 		ORDER BY 1, 10`
 }

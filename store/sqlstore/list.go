@@ -148,9 +148,27 @@ func pageBounds(q store.Query) (offset, limit int) {
 //
 // The decision is made here for users and groups alike.
 type window struct {
-	offset, limit int  // the statement's OFFSET and LIMIT (limit 0: count only)
-	lookup        bool // read from the first match, cut in Go
-	skip, count   int  // the page's own offset and size
+	skip, count int  // the page's own offset and size (count 0: count only)
+	lookup      bool // read from the first match, cut in Go
+}
+
+// offset is the OFFSET of w's statement: a lookup reads from the first
+// match.
+func (w window) offset() int {
+	if w.lookup {
+		return 0
+	}
+	return w.skip
+}
+
+// limit is the LIMIT of w's statement: a lookup reads the rows the page
+// skips, the page's and one more (which tells whether the total is more
+// than the rows read).
+func (w window) limit() int {
+	if w.lookup {
+		return w.skip + w.count + 1
+	}
+	return w.count
 }
 
 // maxLookupSkip bounds the startIndex a lookup reads its page from the
@@ -160,12 +178,9 @@ const maxLookupSkip = 1 << 29 // skip+count+1 < 1<<31, an int on 32-bit platform
 
 // window returns how a list of p reads the page q asks for.
 func (p *listPlan) window(q store.Query) window {
-	offset, limit := pageBounds(q)
-	w := window{offset: offset, limit: limit, skip: offset, count: limit}
-	if p.unique && limit > 0 && offset <= maxLookupSkip && limit <= maxLookupSkip {
-		w.lookup, w.offset, w.limit = true, 0, offset+limit+1
-	}
-	return w
+	skip, count := pageBounds(q)
+	lookup := p.unique && count > 0 && skip <= maxLookupSkip && count <= maxLookupSkip
+	return window{skip: skip, count: count, lookup: lookup}
 }
 
 // pageSQL renders the page statement of w (p.pageSQL), and adds its
@@ -177,9 +192,9 @@ func (p *listPlan) window(q store.Query) window {
 // backend's CPU of a lookup with the OFFSET left out (BENCHMARKS.md).
 func (w window) pageSQL(p *listPlan, cols, from string) string {
 	if w.lookup {
-		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit)
+		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit())
 	}
-	return p.pageSQL(cols, from, w.limit, w.offset)
+	return p.pageSQL(cols, from, w.limit(), w.offset())
 }
 
 // cut returns the page of the rows w's statement read, total the total
@@ -188,10 +203,10 @@ func (w window) pageSQL(p *listPlan, cols, from string) string {
 // the page and the one after it).
 func cut[T any](w window, rows []T, total int) (page []T, n int, known bool) {
 	if !w.lookup {
-		return rows, total, len(rows) > 0 || w.offset == 0
+		return rows, total, len(rows) > 0 || w.skip == 0
 	}
 	lo, hi := min(w.skip, len(rows)), min(w.skip+w.count, len(rows))
-	return rows[lo:hi], len(rows), len(rows) < w.limit
+	return rows[lo:hi], len(rows), len(rows) < w.limit()
 }
 
 // count runs the count of the rows a list matches (from, with the first
@@ -296,37 +311,52 @@ func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) 
 }
 
 // listSQL runs the page query of a plan without residual on the reader
-// pool, as its window says: the page and the total from one statement
-// outside a transaction (the total in the page's snapshot), a second
-// statement only to count past the end. When wrap is not nil, the page's
-// statement (cols, with the total as "total" unless a lookup's) is the
-// inner one of the statement wrap returns (pageFirst), whose columns scan
-// reads.
+// pool, as its window says (readPage): the page and the total from one
+// statement outside a transaction (the total in the page's snapshot). When
+// wrap is not nil, the page's statement (cols, with the total as "total"
+// unless a lookup's) is the inner one of the statement wrap returns
+// (pageFirst), whose columns scan reads.
 func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
+	return readPage(ctx, s, p, q, from, func(w window) ([]T, int, error) {
+		items := []T{}
+		total := 0
+		var extra []any // where the total goes
+		if !w.lookup {
+			extra = []any{&total}
+		}
+		err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
+			items, total = items[:0], 0 // a read tried again on another connection starts over: a retry that finds no row carries no total
+			for rows.Next() {
+				it, err := scan(rows, extra...)
+				if err != nil {
+					return err
+				}
+				items = append(items, it)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		}
+		return items, total, nil
+	})
+}
+
+// readPage reads the page q asks of a plan without residual as its window
+// says: the count alone for count 0; otherwise the rows read reads for
+// the window (never nil) and the total they carried, cut to the page
+// (cut), and a second statement to count only when they do not tell the
+// total (a page past the end, a lookup that found more than it reads).
+// One skeleton for every list that pages by startIndex.
+func readPage[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, from string, read func(w window) ([]T, int, error)) ([]T, int, error) {
 	w := p.window(q)
-	if w.limit == 0 {
+	if w.count == 0 {
 		n, err := s.count(ctx, p, from)
 		return []T{}, n, err
 	}
-	items := []T{}
-	total := 0
-	var extra []any // where the total goes
-	if !w.lookup {
-		extra = []any{&total}
-	}
-	err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
-		items = items[:0] // a read tried again on another connection starts over
-		for rows.Next() {
-			it, err := scan(rows, extra...)
-			if err != nil {
-				return err
-			}
-			items = append(items, it)
-		}
-		return nil
-	})
+	items, total, err := read(w)
 	if err != nil {
-		return nil, 0, fmt.Errorf("sqlstore: list: %w", err)
+		return nil, 0, err
 	}
 	items, total, known := cut(w, items, total)
 	if !known {
@@ -400,7 +430,15 @@ func (s *Store) usersSnapshot(q store.Query) bool {
 // than its rows (groupsInGo, fillMembers): the members, for a filter
 // that names them or a page that returns them.
 func (s *Store) groupsSnapshot(q store.Query) bool {
-	return !q.ExcludeMembers || q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	return !q.ExcludeMembers || s.membersFiltered(q)
+}
+
+// membersFiltered says whether q's filter names members, so that a list
+// finished in Go reads every group's members (groupsInGo) in its
+// snapshot: groupsSnapshot and groupsInGo ask it alike, or groupsInGo
+// would read them without a transaction to read them in.
+func (s *Store) membersFiltered(q store.Query) bool {
+	return q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
 }
 
 // finishInGo filters, sorts and pages recs in Go (query.Select) into
@@ -504,7 +542,9 @@ func fillGroups(users []*resources.User, refs map[string][]resources.GroupRef, q
 // q.ExcludeMembers the groups have Members nil and scim_members is read
 // only if the filter names members. Otherwise each group's members (in
 // the order they were added, never nil) come in the page's statement
-// (listGroupsWithMembers), as GetGroup reads them: no transaction.
+// (listGroupsWithMembers), as GetGroup reads them, without a
+// transaction, when filter and sort run in SQL; a list finished in Go
+// reads them in the snapshot it reads its rows in (fillMembers).
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 	page := store.Page[*resources.Group]{Items: []*resources.Group{}}
 	if err := ctxErr(ctx); err != nil {
@@ -542,20 +582,10 @@ func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*reso
 // by displayName, which Entra ID and Okta send before every group push),
 // and the same snapshot for both.
 func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.Group, int, error) {
-	w := p.window(q)
-	if w.limit == 0 {
-		n, err := s.count(ctx, p, from)
-		return []*resources.Group{}, n, err
-	}
-	items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
-	if err != nil {
-		return nil, 0, err
-	}
-	items, n, known := cut(w, items, n)
-	if !known {
-		n, err = s.count(ctx, p, from)
-	}
-	return items, n, err
+	return readPage(ctx, s, p, q, from, func(w window) ([]*resources.Group, int, error) {
+		items, n, _, err := s.groupsWithMembers(ctx, p, s.groupsPageSQL(p, w, from), false)
+		return items, n, err
+	})
 }
 
 // groupsPageSQL renders the statement of listGroupsWithMembers for the
@@ -587,42 +617,19 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 	err = s.rx().query(ctx, stmt, p.a.vals, func(rows rowsIter) error {
 		items, n, pos = items[:0], 0, pos[:0] // a read tried again on another connection starts over
 		var (
-			kind                 int
-			gid, doc             string
-			created, modified    time.Time
-			version, mseq        sql.NullInt64
-			rowTotal, ord, pseq  int64
-			mid, mtype, mdisplay string
-			key                  any
-			cur                  *resources.Group
+			rowTotal, ord, pseq int64
+			key                 any
 		)
-		// One destination list for every row, as GetGroup's.
-		dest := []any{&kind, dbText{&gid}, dbText{&doc}, dbTime{&created}, dbTime{&modified}, &version, &rowTotal, dbText{&mid}, dbText{&mtype}, dbText{&mdisplay}, &ord, &mseq}
+		extra := []any{&rowTotal, &ord}
 		if positions {
-			dest = append(dest, dbValue{&key}, &pseq)
+			extra = append(extra, dbValue{&key}, &pseq)
 		}
-		for rows.Next() {
-			if err := rows.Scan(dest...); err != nil {
-				return err
+		return s.scanGroupRows(rows, extra, func(g *resources.Group) {
+			items, n = append(items, g), int(rowTotal)
+			if positions {
+				pos = append(pos, encodeSQLPosition(key, pseq))
 			}
-			if kind == 0 {
-				g, err := s.groupFromRow(gid, doc, created, modified, version.Int64)
-				if err != nil {
-					return err
-				}
-				g.Members = []resources.Member{}
-				items, n, cur = append(items, g), int(rowTotal), g
-				if positions {
-					pos = append(pos, encodeSQLPosition(key, pseq))
-				}
-				continue
-			}
-			if cur == nil { // members sort after their group
-				return errors.New("a member row before its group")
-			}
-			cur.Members = append(cur.Members, resources.Member{Value: mid, Type: mtype, Display: mdisplay})
-		}
-		return nil
+		})
 	})
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("sqlstore: list: %w", err)
@@ -637,7 +644,9 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 // and their members: inner, the page's statement (groupCols and the total
 // as total), is the CTE page, numbered in its order by ord; a row of kind
 // 0 for each group and rows of kind 1 for its members after it, in the
-// order they were added (as GetGroup's UNION ALL does for one group).
+// order they were added (as GetGroup's UNION ALL does for one group), in
+// scanGroupRows' columns, then the total and ord (and a keyset page's
+// pos_key and pos_seq).
 // The members are read for the page's rows only. When maxOrd is not "",
 // the page is a keyset walk's (afterSQL: inner also selects pos_key and
 // pos_seq, which the rows then carry) and its members are read for its
@@ -655,35 +664,31 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		maxOrd = " AND pg.ord <= " + maxOrd
 		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
 	}
-	display, members := memberDisplay, `page pg CROSS JOIN scim_members m`+memberJoins+`
-		WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id`+maxOrd
+	// The page's few rows stay the outer loop (outerJoin), each group's
+	// members found by (tenant, group_id): knowing nothing of the CTE's
+	// size, SQLite otherwise walked every membership of the tenant to
+	// probe the page with each.
+	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
 	if s.d.pg {
 		// Each page group's memberships from the index, in a lateral
 		// subquery per group (OFFSET 0 keeps the planner from flattening
-		// it into a join), and each member's display by its primary key
-		// (a scalar subquery is never hashed): knowing the page's row
-		// count, a custom plan hash-joined the page with every
-		// membership of the tenant, read whole (5,200 rows for a page of
-		// 50 groups holding 50), and then with every user.
-		display, members = `COALESCE(m.display, '')`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq,
-			CASE m.member_type WHEN 'User' THEN (SELECT mu.display FROM scim_users mu WHERE mu.tenant = m.tenant AND mu.id = m.member_id)
-			WHEN 'Group' THEN (SELECT mg.display_name FROM scim_groups mg WHERE mg.tenant = m.tenant AND mg.id = m.member_id) END AS display
-			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m
-		WHERE TRUE`+maxOrd
+		// it into a join), each member's display by its primary key
+		// (memberDisplay): knowing the page's row count, a custom plan
+		// hash-joined the page with every membership of the tenant, read
+		// whole (5,200 rows for a page of 50 groups holding 50).
+		display, members = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
+			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
 	// The page's rows are numbered as its subquery returns them, in its
 	// ORDER BY (a window ordered by p.order would number every match
-	// before LIMIT cuts them). CROSS JOIN keeps SQLite's join order, the
-	// page's few rows first and each group's members found by
-	// (tenant, group_id): knowing nothing of the CTE's size, SQLite
-	// otherwise walked every membership of the tenant to probe the page
-	// with each (PostgreSQL reorders a CROSS JOIN as it sees fit).
+	// before LIMIT cuts them).
 	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, pg.total, NULL AS mid, NULL AS mtype, NULL AS mdisplay, pg.ord, 0 AS mseq` + positions + ` FROM page pg
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + positions + ` FROM page pg
 		UNION ALL
-		SELECT 1, NULL, NULL, NULL, NULL, NULL, 0, m.member_id, m.member_type, ` + display + `, pg.ord, m.seq` + noPositions + `
+		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + display + `, m.seq, 0, pg.ord` + noPositions + `
 		FROM ` + members + `
-		ORDER BY 11, 1, 12`
+		WHERE TRUE` + maxOrd + `
+		ORDER BY 12, 1, 10`
 }
 
 // fillMembers loads the members of a page's groups in tx, unless
@@ -726,7 +731,7 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 		return nil, nil, nil, err
 	}
 	var members map[string][]resources.Member
-	if q.Filter != nil && mentions(q.Filter, "members", s.model.Group) && len(recs) > 0 {
+	if s.membersFiltered(q) && len(recs) > 0 {
 		ids := make([]string, len(recs))
 		for i, r := range recs {
 			ids[i] = r.v.ID
