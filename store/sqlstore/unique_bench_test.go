@@ -21,7 +21,7 @@ import (
 // badge; update a user's badge (UpdateUser, as PATCH and PUT do); update
 // its active flag, keeping the badge (the deactivation providers send).
 //
-//	flock /tmp/s10/bench.lock go test -run '^$' -bench BenchmarkUniqueAttributeWrite -benchtime 300x -count 5 ./store/sqlstore
+//	go test -run '^$' -bench BenchmarkUniqueAttributeWrite -benchtime 300x -count 5 ./store/sqlstore
 func BenchmarkUniqueAttributeWrite(b *testing.B) {
 	for _, db := range databases() {
 		for _, op := range []string{"create", "update-badge", "update-active"} {
