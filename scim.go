@@ -16,6 +16,10 @@
 //	})
 //	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 //
+// Serve it from an http.Server (and proxy) whose MaxHeaderBytes is at
+// least cfg.HeaderBytes(), so that a filter or cursor too long for a GET's
+// URL gets the handler's SCIM 400, not net/http's plain-text 431.
+//
 // Every request goes through one pipeline, the same for users and groups:
 // authenticate the bearer token (cached, see tokens.Options.CacheTTL) ->
 // decode the body once -> check it against the resource type, or plan the
@@ -191,7 +195,9 @@ type Config struct {
 	// Strict refuses, with a 400 naming the attribute, what the handler
 	// otherwise accepts from a sloppy client by changing it: an attribute
 	// no schema defines or the model leaves out (ignored otherwise), a second primary value
-	// (demoted), a duplicate value (dropped), an unquoted filter value
+	// (demoted), a duplicate value (dropped), a reference that is no URI
+	// or a relative one for an external resource such as profileUrl (kept
+	// as sent; resources.ReferenceProblem), an unquoted filter value
 	// (taken as a string), a body whose "schemas" does not list what it is
 	// sent as (taken as that), a body that begins with a UTF-8 byte order
 	// mark (read without it), an empty or signed startIndex or count

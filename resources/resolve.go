@@ -12,8 +12,9 @@ import (
 // sorting, the filter evaluator and the PATCH engine need to know of a
 // path before they act on it.
 type Resolved struct {
-	// Attr is the attribute, nil when the path names a whole extension
-	// (Extension set) or nothing the type defines.
+	// Attr is the attribute, nil when the path names a whole schema
+	// (Whole set: an extension, Extension set too, or the core schema,
+	// Extension nil) or nothing the type defines (Missing).
 	Attr *Attribute
 	// Sub is the sub-attribute the path names, or nil.
 	Sub *Attribute

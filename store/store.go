@@ -97,7 +97,8 @@ type Query struct {
 	ExcludeMembers bool
 	// ExcludeGroups: the caller does not want User.groups, so a user store
 	// must not load them (Groups is returned nil). See GetUser for what a
-	// nil and a non-nil Groups say.
+	// nil and a non-nil Groups say. A filter on groups still sees them
+	// (MembershipReader): only the returned users leave them out.
 	ExcludeGroups bool
 	// ReadOnly is the caller's promise, as GetOptions.ReadOnly, for every
 	// resource of the page: it only reads what each points to, setting no
@@ -197,7 +198,10 @@ type UserStore interface {
 	// rule of GetUser, per user, with q.ExcludeGroups for
 	// opts.ExcludeGroups. A store that can read its rows into Go answers
 	// it with one call of query.Select, which filters, sorts and pages as
-	// every store of this module does.
+	// every store of this module does. When q.Filter names groups, the
+	// document each row gives Select (query.UserDoc) carries the user's
+	// groups as GroupsOf answers them, indirect ones included, whatever
+	// q.ExcludeGroups says.
 	ListUsers(ctx context.Context, q Query) (Page[*resources.User], error)
 	// ReplaceUser writes u (u.ID names it) in full, if the stored version
 	// equals ifVersion ("" means any version); otherwise

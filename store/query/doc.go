@@ -19,4 +19,9 @@
 // more key, NameKey (IdentityKey: normalised, then folded), under which
 // names that look the same are one: uniqueness and "eq" on those names
 // compare it, every other operator and sorting compare Fold.
+//
+// A filter on groups reads the user's memberships, indirect ones included
+// (store.MembershipReader): fill User.Groups as GroupsOf answers before
+// UserDoc, or add them to the document as store/memory does (With,
+// GroupRefValue).
 package query
