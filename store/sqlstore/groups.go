@@ -1189,49 +1189,39 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := s.groupsOf(ctx, nil, store.Tenant(ctx), ids, func(uid string, ref resources.GroupRef) {
-		out[uid] = append(out[uid], ref)
-	})
-	return out, err
+	return s.groupsOf(ctx, nil, store.Tenant(ctx), ids)
 }
 
 // groupsOf reads the groups, direct and indirect, of the users ids (all
 // users when nil) in tx, or on the reader pool when tx is nil (on
-// PostgreSQL through pgx, as every read: rdb.query), and hands each to
-// fn once the read has succeeded (a read tried again on another
-// connection starts over).
-func (s *Store) groupsOf(ctx context.Context, tx *sql.Tx, tenant string, ids []string, fn func(uid string, ref resources.GroupRef)) error {
+// PostgreSQL through pgx, as every read: rdb.query), by user id, in group
+// creation order (a read tried again on another connection starts over).
+func (s *Store) groupsOf(ctx context.Context, tx *sql.Tx, tenant string, ids []string) (map[string][]resources.GroupRef, error) {
 	params := []any{tenant}
 	if ids != nil {
 		params = append(params, s.d.listArg(ids))
 	}
-	type found struct {
-		uid string
-		ref resources.GroupRef
-	}
-	var refs []found
+	out := make(map[string][]resources.GroupRef)
 	err := readRows(ctx, s, tx, s.sqlGroupsOf(ids != nil), params, func(rows rowsIter) error {
-		refs = refs[:0]
+		clear(out)
 		for rows.Next() {
 			var (
-				f      found
+				uid    string
+				ref    resources.GroupRef
 				direct int64
 			)
-			if err := rows.Scan(&f.uid, &f.ref.Value, &f.ref.Display, &direct); err != nil {
+			if err := rows.Scan(&uid, &ref.Value, &ref.Display, &direct); err != nil {
 				return err
 			}
-			f.ref.Type = groupType(direct == 1)
-			refs = append(refs, f)
+			ref.Type = groupType(direct == 1)
+			out[uid] = append(out[uid], ref)
 		}
 		return nil
 	})
 	if err != nil {
-		return fmt.Errorf("sqlstore: groups of users: %w", err)
+		return map[string][]resources.GroupRef{}, fmt.Errorf("sqlstore: groups of users: %w", err)
 	}
-	for _, f := range refs {
-		fn(f.uid, f.ref)
-	}
-	return nil
+	return out, nil
 }
 
 // sqlGroupsOf reads the groups, direct and indirect, of the users of list

@@ -152,15 +152,6 @@ type window struct {
 	lookup      bool // read from the first match, cut in Go
 }
 
-// offset is the OFFSET of w's statement: a lookup reads from the first
-// match.
-func (w window) offset() int {
-	if w.lookup {
-		return 0
-	}
-	return w.skip
-}
-
 // limit is the LIMIT of w's statement: a lookup reads the rows the page
 // skips, the page's and one more (which tells whether the total is more
 // than the rows read).
@@ -194,7 +185,7 @@ func (w window) pageSQL(p *listPlan, cols, from string) string {
 	if w.lookup {
 		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit())
 	}
-	return p.pageSQL(cols, from, w.limit(), w.offset())
+	return p.pageSQL(cols, from, w.count, w.skip)
 }
 
 // cut returns the page of the rows w's statement read, total the total
@@ -273,7 +264,14 @@ const userPageCols = "u.tenant, " + userCols
 // by p's order again, which may name columns the subquery does not
 // select (as in groupsWithMembersSQL).
 func (p *listPlan) pageFirst(inner, late string) string {
-	return `SELECT ` + late + ` FROM (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x) ` + p.alias + ` ORDER BY ` + p.alias + `.ord`
+	return `SELECT ` + late + ` FROM (` + numbered(inner) + `) ` + p.alias + ` ORDER BY ` + p.alias + `.ord`
+}
+
+// numbered selects the rows of the page statement inner numbered (ord) in
+// the order inner returns them, its ORDER BY (a window ordered by the
+// list's order would number every match before LIMIT cuts them).
+func numbered(inner string) string {
+	return `SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x`
 }
 
 // listUsersSQL is listSQL for users: with each user's groups (unless
@@ -423,6 +421,13 @@ func (s *Store) readIn(ctx context.Context, snapshot bool, fn func(tx *sql.Tx) e
 // than its rows (usersInGo): every user's groups, for a filter that
 // names groups.
 func (s *Store) usersSnapshot(q store.Query) bool {
+	return s.groupsFiltered(q)
+}
+
+// groupsFiltered says whether q's filter names groups, so that a list
+// finished in Go reads every user's groups (usersInGo) in its snapshot,
+// as membersFiltered for a list of groups.
+func (s *Store) groupsFiltered(q store.Query) bool {
 	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 }
 
@@ -504,19 +509,20 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	withGroups := s.usersSnapshot(q)
+	withGroups := s.groupsFiltered(q)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
-		groups = make(map[string][]any)
-		refs = make(map[string][]resources.GroupRef)
-		if err := s.groupsOf(ctx, tx, store.Tenant(ctx), nil, func(uid string, ref resources.GroupRef) {
-			// A filter on groups sees every membership GroupsOf lists,
-			// indirect ones included, as the compiled filter does
-			// (store.MembershipReader).
-			groups[uid] = append(groups[uid], query.GroupRefValue(ref))
-			refs[uid] = append(refs[uid], ref)
-		}); err != nil {
+		if refs, err = s.groupsOf(ctx, tx, store.Tenant(ctx), nil); err != nil {
 			return nil, nil, nil, nil, err
+		}
+		// A filter on groups sees every membership GroupsOf lists,
+		// indirect ones included, as the compiled filter does
+		// (store.MembershipReader).
+		groups = make(map[string][]any, len(refs))
+		for uid, rs := range refs {
+			for _, ref := range rs {
+				groups[uid] = append(groups[uid], query.GroupRefValue(ref))
+			}
 		}
 	}
 	render = query.UserDoc
@@ -637,6 +643,9 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 	if items == nil {
 		items = []*resources.Group{}
 	}
+	if positions && pos == nil {
+		pos = []string{}
+	}
 	return items, n, pos, nil
 }
 
@@ -679,10 +688,7 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		display, members = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
 			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
-	// The page's rows are numbered as its subquery returns them, in its
-	// ORDER BY (a window ordered by p.order would number every match
-	// before LIMIT cuts them).
-	return `WITH page AS` + materialized + ` (SELECT x.*, row_number() OVER () AS ord FROM (` + inner + `) x)
+	return `WITH page AS` + materialized + ` (` + numbered(inner) + `)
 		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + positions + ` FROM page pg
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + display + `, m.seq, 0, pg.ord` + noPositions + `
@@ -1040,9 +1046,6 @@ func (s *Store) groupsAfterWithMembers(ctx context.Context, p *listPlan, q store
 		return store.CursorPage[*resources.Group]{}, err
 	}
 	page := store.CursorPage[*resources.Group]{Items: items, Positions: pos}
-	if pos == nil {
-		page.Positions = []string{}
-	}
 	if len(items) > q.Count {
 		page.Items, page.Positions, page.More = items[:q.Count], pos[:q.Count], true
 	}
