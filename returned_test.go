@@ -179,17 +179,7 @@ func TestExtensionReplaceKeeps(t *testing.T) {
 				if tc.code == 400 {
 					requireError(t, r, 400, "mutability", "is immutable")
 				}
-				var stored []byte
-				if typ == "Users" {
-					u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
-					require.NoError(t, err)
-					stored = u.Extensions[urn]
-				} else {
-					g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
-					require.NoError(t, err)
-					stored = g.Extensions[urn]
-				}
-				assert.JSONEq(t, tc.want, string(stored), typ)
+				assert.JSONEq(t, tc.want, string(storedExtension(t, e, typ, id, urn)), typ)
 			}
 		})
 	}
@@ -286,18 +276,22 @@ func TestExtensionReplaceKeepsSubAttributes(t *testing.T) {
 				} else {
 					requireError(t, r, tc.code, "mutability", tc.errPart)
 				}
-				var stored []byte
-				if typ == "Users" {
-					u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
-					require.NoError(t, err)
-					stored = u.Extensions[urn]
-				} else {
-					g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
-					require.NoError(t, err)
-					stored = g.Extensions[urn]
-				}
-				assert.JSONEq(t, tc.want, string(stored), typ)
+				assert.JSONEq(t, tc.want, string(storedExtension(t, e, typ, id, urn)), typ)
 			}
 		})
 	}
+}
+
+// storedExtension is what e's store holds of the extension urn of the
+// user or group (typ "Users" or "Groups") id.
+func storedExtension(t *testing.T, e *env, typ, id, urn string) []byte {
+	t.Helper()
+	if typ == "Users" {
+		u, err := e.db.GetUser(context.Background(), id, store.GetOptions{})
+		require.NoError(t, err)
+		return u.Extensions[urn]
+	}
+	g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
+	require.NoError(t, err)
+	return g.Extensions[urn]
 }
