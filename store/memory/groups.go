@@ -331,8 +331,7 @@ func (t *tenant) groupDocWithMembers(r *groupRec) map[string]any {
 	}
 	list := make([]any, 0, r.members.len())
 	r.members.each(func(id string) {
-		m := t.member(id)
-		list = append(list, map[string]any{"value": m.Value, "type": m.Type, "display": m.Display})
+		list = append(list, query.MemberValue(t.member(id)))
 	})
 	return query.With(r.document(), "members", list)
 }

@@ -89,6 +89,14 @@ func GroupRefValue(ref resources.GroupRef) map[string]any {
 	return map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type}
 }
 
+// MemberValue renders m as an element of the members attribute of the
+// document a filter reads, every sub-attribute present, as GroupRefValue
+// renders a user's group, so that the stores which add a group's members
+// to that document write them alike.
+func MemberValue(m resources.Member) map[string]any {
+	return map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
+}
+
 // GroupDoc renders g as the document filters and sorting read
 // (resources.ToMap).
 func GroupDoc(g *resources.Group) (map[string]any, error) {

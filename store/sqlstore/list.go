@@ -754,7 +754,7 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 		}
 		list := make([]any, len(ms))
 		for i, m := range ms {
-			list[i] = map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
+			list[i] = query.MemberValue(m)
 		}
 		return list, true
 	}
