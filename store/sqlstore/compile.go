@@ -44,10 +44,10 @@ type compiler struct {
 	// its total from its rows (listPlan.unique).
 	keyed  int
 	unique bool
-	// within is the "value eq" test of the filter node on groups being
-	// compiled when it bounds the node's rows to some groups
-	// (groupsWithin), else nil; groupsTarget reads it.
-	within *filter.Compare
+	// node is the comparison or value filter whose path cond is
+	// resolving, else nil: groupsTarget asks it (groupsWithin) whether
+	// it bounds a test on groups to some groups.
+	node filter.Expr
 	// subqueries counts the subqueries compiled (an EXISTS over a
 	// document's array, an "id IN (SELECT ...)" over a related table), so
 	// that where knows which conjuncts PostgreSQL may make joins from
@@ -191,17 +191,17 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		}
 		return t.present(c, x)
 	case *filter.Compare:
-		c.within = c.groupsWithin(x)
+		c.node = x
 		t, err := c.resolve(x.Path, false)
-		c.within = nil
+		c.node = nil
 		if err != nil {
 			return "", err
 		}
 		return c.compare(t, x)
 	case *filter.ValuePath:
-		c.within = c.groupsWithin(x)
+		c.node = x
 		t, err := c.resolve(x.Path, true)
-		c.within = nil
+		c.node = nil
 		if err != nil {
 			return "", err
 		}
@@ -889,13 +889,13 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 // groupsTarget: a user's groups as GroupsOf lists them (value, display,
 // type; $ref is filled by the handler), so that a filter sees what a GET
 // shows (RFC 7644 §3.4.2.2): the rows of memberships (sqlMemberships)
-// joined to scim_groups. When the test compiled (c.within, see
+// joined to scim_groups. When the test compiled (c.node, see
 // groupsWithin) holds only for rows whose value equals an operand, the
 // rows are those of the groups equal to it alone, found walking down
 // from them.
 func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *target {
 	m, g := c.newAlias("m"), c.newAlias("g")
-	within := c.within
+	within := groupsWithin(c.node, sub)
 	from := func(c *compiler, cond string) string {
 		var in func(col string) (string, error)
 		if within != nil {
@@ -925,36 +925,26 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE")
 }
 
-// groupsWithin returns the "value eq" test that every row a test on a
-// user's groups selects must pass, or nil: "groups.value eq X" (or
-// "groups eq X"), or a value filter "groups[...]" one of whose top-level
-// conjuncts is "value eq X". For such a test the rows are the memberships
-// in the groups X names alone, which sqlMemberships finds walking down
-// from X (the common shape: "who is in group X, directly or not"), not
-// through the whole tenant's nesting. Each such test selects exactly its
-// own rows, so a "not" or "or" around it changes nothing.
-func (c *compiler) groupsWithin(e filter.Expr) *filter.Compare {
-	if !c.users {
-		return nil
-	}
-	isGroups := func(p filter.AttrPath) (*resources.Attribute, bool) {
-		res := c.rt.Resolve(p)
-		if res.Attr == nil || res.Missing || res.Extension != nil || res.Attr.Name != "groups" {
-			return nil, false
-		}
-		return res.Sub, true
-	}
+// groupsWithin returns the "value eq" test that every row of e, a test
+// on a user's groups whose path resolved to sub-attribute sub, must
+// pass, or nil: "groups.value eq X" (or "groups eq X", whose sub is the
+// implied value), or a value filter "groups[...]" one of whose
+// top-level conjuncts is "value eq X". For such a test the rows are the
+// memberships in the groups X names alone, which sqlMemberships finds
+// walking down from X (the common shape: "who is in group X, directly or
+// not"), not through the whole tenant's nesting. Each such test selects
+// exactly its own rows, so a "not" or "or" around it changes nothing.
+func groupsWithin(e filter.Expr, sub string) *filter.Compare {
 	isEq := func(x *filter.Compare) bool {
 		return x.Value != nil && names.Equal(string(x.Op), string(filter.Eq))
 	}
 	switch x := e.(type) {
 	case *filter.Compare:
-		// groups eq X compares the implied value, as resolve does.
-		if sub, ok := isGroups(x.Path); ok && (sub == nil || sub.Name == "value") && isEq(x) {
+		if sub == "value" && isEq(x) {
 			return x
 		}
 	case *filter.ValuePath:
-		if sub, ok := isGroups(x.Path); !ok || sub != nil {
+		if sub != "" {
 			return nil
 		}
 		for _, y := range conjuncts(x.Filter, nil) {
