@@ -53,7 +53,7 @@ func (s *Store) ListSQLForTest(ctx context.Context, users bool, q store.Query) (
 	}
 	w := p.window(q)
 	if users {
-		cols, wrap, _ := s.usersListing(p, q)
+		cols, wrap, _ := s.usersListing(p, q.ExcludeGroups, w.lookup, ", u.total")
 		return listStmt(p, w, cols, ` FROM scim_users u WHERE `+p.where, wrap), p.a.vals, p.residual, nil
 	}
 	from := ` FROM scim_groups g WHERE ` + p.where

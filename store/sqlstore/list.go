@@ -278,30 +278,33 @@ func numbered(inner string) string {
 // q.ExcludeGroups) read for the page's own rows (pageFirst), except in a
 // lookup of a unique name, which reads its one match and no OFFSET.
 func (s *Store) listUsersSQL(ctx context.Context, p *listPlan, q store.Query, from string) ([]*resources.User, int, error) {
-	cols, wrap, scan := s.usersListing(p, q)
+	cols, wrap, scan := s.usersListing(p, q.ExcludeGroups, p.window(q).lookup, ", u.total")
 	return listSQL(ctx, s, p, q, cols, from, wrap, scan)
 }
 
-// usersListing returns what listSQL reads a page of users of p with: the
+// usersListing returns what a page of users of p is read with: the
 // page's columns, the wrap that reads each user's groups outside its
-// statement (nil when it needs none: groups excluded, or a lookup) and
-// the scan of a row.
-func (s *Store) usersListing(p *listPlan, q store.Query) (cols string, wrap func(inner string) string, scan func(scanner, ...any) (*resources.User, error)) {
-	read, scan := s.userRead(q.ExcludeGroups)
-	if q.ExcludeGroups || p.window(q).lookup {
+// statement (nil when it needs none: groups excluded, or a lookup),
+// passing on the page's tail columns (its total, or a cursor page's
+// positions), and the scan of a row.
+func (s *Store) usersListing(p *listPlan, excludeGroups, lookup bool, tail string) (cols string, wrap func(inner string) string, scan func(scanner, ...any) (*resources.User, error)) {
+	read, scan := s.userRead(excludeGroups)
+	if excludeGroups || lookup {
 		return read, nil, scan
 	}
-	return userPageCols, func(inner string) string { return p.pageFirst(inner, read+", u.total") }, scan
+	return userPageCols, func(inner string) string { return p.pageFirst(inner, read+tail) }, scan
 }
 
-// listStmt renders the statement listSQL sends for the page w of p
-// (cols, the total as total unless a lookup's; the inner statement of
-// wrap when it is not nil) and adds the page's bounds to p.a.
+// listStmt renders the statement a page w of p is read with (cols, and
+// the total as total: 0 in a lookup's, whose rows are its total (cut);
+// the inner statement of wrap when it is not nil) and adds the page's
+// bounds to p.a.
 func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) string) string {
+	total := "0"
 	if !w.lookup {
-		cols += ", " + totalCol(from) + " AS total"
+		total = totalCol(from)
 	}
-	stmt := w.pageSQL(p, cols, from)
+	stmt := w.pageSQL(p, cols+", "+total+" AS total", from)
 	if wrap != nil {
 		stmt = wrap(stmt)
 	}
@@ -311,21 +314,17 @@ func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) 
 // listSQL runs the page query of a plan without residual on the reader
 // pool, as its window says (readPage): the page and the total from one
 // statement outside a transaction (the total in the page's snapshot). When
-// wrap is not nil, the page's statement (cols, with the total as "total"
-// unless a lookup's) is the inner one of the statement wrap returns
-// (pageFirst), whose columns scan reads.
+// wrap is not nil, the page's statement (cols, with the total as "total")
+// is the inner one of the statement wrap returns (pageFirst), whose
+// columns scan reads.
 func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
 	return readPage(ctx, s, p, q, from, func(w window) ([]T, int, error) {
 		items := []T{}
 		total := 0
-		var extra []any // where the total goes
-		if !w.lookup {
-			extra = []any{&total}
-		}
 		err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
 			items, total = items[:0], 0 // a read tried again on another connection starts over: a retry that finds no row carries no total
 			for rows.Next() {
-				it, err := scan(rows, extra...)
+				it, err := scan(rows, &total)
 				if err != nil {
 					return err
 				}
@@ -597,11 +596,7 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 // groupsPageSQL renders the statement of listGroupsWithMembers for the
 // page w of p (groupsWithMembersSQL) and adds its bounds to p.a.
 func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
-	}
-	return s.groupsWithMembersSQL(p, w.pageSQL(p, groupCols+", "+total+" AS total", from), "")
+	return listStmt(p, w, groupCols, from, func(inner string) string { return s.groupsWithMembersSQL(p, inner, "") })
 }
 
 // groupsAfterSQL renders the statement of groupsAfterWithMembers: the
@@ -979,15 +974,11 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 			fillGroups(page.Items, refs, q)
 			return nil
 		})
-	} else if q.ExcludeGroups {
-		page, err = listAfterSQL(ctx, s, p, q, after, userCols, from, nil, s.scanUser)
 	} else {
 		// Each user's groups read for the page's rows (pageFirst), not
 		// for every row sorted when no index gives the order.
-		cols, scan := s.userRead(false)
-		page, err = listAfterSQL(ctx, s, p, q, after, userPageCols, from, func(inner string) string {
-			return p.pageFirst(inner, cols+", u.pos_key, u.pos_seq")
-		}, scan)
+		cols, wrap, scan := s.usersListing(p, q.ExcludeGroups, false, ", u.pos_key, u.pos_seq")
+		page, err = listAfterSQL(ctx, s, p, q, after, cols, from, wrap, scan)
 	}
 	if err != nil {
 		return empty, err
