@@ -32,16 +32,26 @@ type readOnlyListing struct {
 // scan, a sorted page, each with and without the groups, and a cursor
 // page when the store has a UserCursorLister.
 func (e *env) userListings(t *testing.T, name, externalID string) []readOnlyListing {
+	return readOnlyListings(t, "userName", name, externalID, e.uCursor != nil, func(q *store.Query, exclude bool) { q.ExcludeGroups = exclude })
+}
+
+// readOnlyListings are the lists of userListings and groupListings: a
+// lookup of the name attr, one of the externalId, a scan and a page
+// sorted by attr, each with exclude set false and true, and a cursor page
+// when the store has a cursor lister.
+func readOnlyListings(t *testing.T, attr, name, externalID string, cursor bool, exclude func(q *store.Query, exclude bool)) []readOnlyListing {
 	var ls []readOnlyListing
-	for _, exclude := range []bool{false, true} {
-		ls = append(ls,
-			readOnlyListing{name: "userName eq", q: store.Query{Filter: parse(t, `userName eq "`+name+`"`), Count: 10, ExcludeGroups: exclude}},
-			readOnlyListing{name: "externalId eq", q: store.Query{Filter: parse(t, `externalId eq "`+externalID+`"`), Count: 10, ExcludeGroups: exclude}},
-			readOnlyListing{name: "all", q: store.Query{Count: 10, ExcludeGroups: exclude}},
-			readOnlyListing{name: "sorted", q: store.Query{SortBy: "userName", Descending: true, Count: 10, ExcludeGroups: exclude}},
-		)
-		if e.uCursor != nil {
-			ls = append(ls, readOnlyListing{name: "cursor", q: store.Query{Count: 10, ExcludeGroups: exclude}, cursor: true})
+	for _, ex := range []bool{false, true} {
+		add := func(n string, q store.Query, cursor bool) {
+			exclude(&q, ex)
+			ls = append(ls, readOnlyListing{name: n, q: q, cursor: cursor})
+		}
+		add(attr+" eq", store.Query{Filter: parse(t, attr+` eq "`+name+`"`), Count: 10}, false)
+		add("externalId eq", store.Query{Filter: parse(t, `externalId eq "`+externalID+`"`), Count: 10}, false)
+		add("all", store.Query{Count: 10}, false)
+		add("sorted", store.Query{SortBy: attr, Descending: true, Count: 10}, false)
+		if cursor {
+			add("cursor", store.Query{Count: 10}, true)
 		}
 	}
 	return ls
@@ -157,19 +167,7 @@ func testUserListReadOnly(t *testing.T, e *env) {
 // lookups, a scan, a sorted page, with and without members, and a cursor
 // page when the store has a GroupCursorLister.
 func (e *env) groupListings(t *testing.T, name, externalID string) []readOnlyListing {
-	var ls []readOnlyListing
-	for _, exclude := range []bool{false, true} {
-		ls = append(ls,
-			readOnlyListing{name: "displayName eq", q: store.Query{Filter: parse(t, `displayName eq "`+name+`"`), Count: 10, ExcludeMembers: exclude}},
-			readOnlyListing{name: "externalId eq", q: store.Query{Filter: parse(t, `externalId eq "`+externalID+`"`), Count: 10, ExcludeMembers: exclude}},
-			readOnlyListing{name: "all", q: store.Query{Count: 10, ExcludeMembers: exclude}},
-			readOnlyListing{name: "sorted", q: store.Query{SortBy: "displayName", Descending: true, Count: 10, ExcludeMembers: exclude}},
-		)
-		if e.gCursor != nil {
-			ls = append(ls, readOnlyListing{name: "cursor", q: store.Query{Count: 10, ExcludeMembers: exclude}, cursor: true})
-		}
-	}
-	return ls
+	return readOnlyListings(t, "displayName", name, externalID, e.gCursor != nil, func(q *store.Query, exclude bool) { q.ExcludeMembers = exclude })
 }
 
 // listGroupsAs is listUsersAs for groups.
