@@ -1,14 +1,11 @@
 package sqlstore_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
-	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // BenchmarkDeepPages measures, at the store, the pages an identity
@@ -25,31 +22,8 @@ import (
 func BenchmarkDeepPages(b *testing.B) {
 	for _, db := range databases() {
 		b.Run(db.name, func(b *testing.B) {
-			app := "scimdeep_" + randomHex(4)
-			dsn := db.dsn(b)
-			if db.name == "postgres" {
-				dsn = withApplicationName(b, dsn, app)
-			}
-			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1})
-			require.NoError(b, err)
-			b.Cleanup(func() { s.Close() })
 			const n, groups, size, page = 10000, 1000, 10, 100
-			users := make([]*resources.User, n)
-			for i := range users {
-				users[i] = seedUser(i)
-			}
-			uids, err := s.SeedUsersForTest(ctx, "", users)
-			require.NoError(b, err)
-			gs := make([]*resources.Group, groups)
-			for i := range gs {
-				gs[i] = &resources.Group{DisplayName: fmt.Sprintf("Team %d", i)}
-			}
-			gids, err := s.SeedGroupsForTest(ctx, "", gs)
-			require.NoError(b, err)
-			for i, g := range gids {
-				require.NoError(b, s.SeedMembersForTest(ctx, "", g, "User", uids[i*size:i*size+size]))
-			}
-			analyze(b, s)
+			s, app := teamsStore(b, db, "scimdeep_", n, groups, size)
 			c := store.WithTenant(ctx, "")
 			// The position after the first half of the groups, walked to.
 			mid := ""
@@ -89,18 +63,7 @@ func BenchmarkDeepPages(b *testing.B) {
 							b.Fatal(err, got)
 						}
 					}
-					for range 5 {
-						run()
-					}
-					pids := backendPIDs(b, s, app)
-					pg0 := backendCPU(pids)
-					b.ReportAllocs()
-					for b.Loop() {
-						run()
-					}
-					if pids != nil {
-						b.ReportMetric(float64((backendCPU(pids)-pg0).Microseconds())/float64(b.N), "pg-cpu-µs/op")
-					}
+					loopBackend(b, s, app, 5, func(int) { run() })
 				})
 			}
 		})

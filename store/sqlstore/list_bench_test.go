@@ -24,31 +24,8 @@ import (
 func BenchmarkListRoundTrips(b *testing.B) {
 	for _, db := range databases() {
 		b.Run(db.name, func(b *testing.B) {
-			app := "scimlist_" + randomHex(4)
-			dsn := db.dsn(b)
-			if db.name == "postgres" {
-				dsn = withApplicationName(b, dsn, app)
-			}
-			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1})
-			require.NoError(b, err)
-			b.Cleanup(func() { s.Close() })
 			const n, groups = 1000, 100
-			users := make([]*resources.User, n)
-			for i := range users {
-				users[i] = seedUser(i)
-			}
-			uids, err := s.SeedUsersForTest(ctx, "", users)
-			require.NoError(b, err)
-			gs := make([]*resources.Group, groups)
-			for i := range gs {
-				gs[i] = &resources.Group{DisplayName: fmt.Sprintf("Team %d", i)}
-			}
-			gids, err := s.SeedGroupsForTest(ctx, "", gs)
-			require.NoError(b, err)
-			for i, g := range gids {
-				require.NoError(b, s.SeedMembersForTest(ctx, "", g, "User", uids[i*10:i*10+10]))
-			}
-			analyze(b, s)
+			s, app := teamsStore(b, db, "scimlist_", n, groups, 10)
 			c := store.WithTenant(ctx, "")
 			userQ := func(f string, start, count int) func(i int) store.Query {
 				return func(i int) store.Query {
@@ -103,20 +80,58 @@ func BenchmarkListRoundTrips(b *testing.B) {
 							b.Fatal(err, total)
 						}
 					}
-					for i := range 20 {
-						run(i)
-					}
-					pids := backendPIDs(b, s, app)
-					pg0 := backendCPU(pids)
-					b.ReportAllocs()
-					for i := 0; b.Loop(); i++ {
-						run(i)
-					}
-					if pids != nil {
-						b.ReportMetric(float64((backendCPU(pids)-pg0).Microseconds())/float64(b.N), "pg-cpu-µs/op")
-					}
+					loopBackend(b, s, app, 20, run)
 				})
 			}
 		})
+	}
+}
+
+// teamsStore opens a store of one connection on db (on PostgreSQL
+// named app, for backendPIDs) holding n users and groups "Team i" of
+// size users each (users i*size to i*size+size-1), analyzed.
+func teamsStore(b *testing.B, db opener, prefix string, n, groups, size int) (*sqlstore.Store, string) {
+	app := prefix + randomHex(4)
+	dsn := db.dsn(b)
+	if db.name == "postgres" {
+		dsn = withApplicationName(b, dsn, app)
+	}
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1})
+	require.NoError(b, err)
+	b.Cleanup(func() { s.Close() })
+	users := make([]*resources.User, n)
+	for i := range users {
+		users[i] = seedUser(i)
+	}
+	uids, err := s.SeedUsersForTest(ctx, "", users)
+	require.NoError(b, err)
+	gs := make([]*resources.Group, groups)
+	for i := range gs {
+		gs[i] = &resources.Group{DisplayName: fmt.Sprintf("Team %d", i)}
+	}
+	gids, err := s.SeedGroupsForTest(ctx, "", gs)
+	require.NoError(b, err)
+	for i, g := range gids {
+		require.NoError(b, s.SeedMembersForTest(ctx, "", g, "User", uids[i*size:i*size+size]))
+	}
+	analyze(b, s)
+	return s, app
+}
+
+// loopBackend runs run warm times, then under b.Loop, reporting
+// allocations and, on PostgreSQL, the CPU app's backend spends a run
+// (pg-cpu-µs/op).
+func loopBackend(b *testing.B, s *sqlstore.Store, app string, warm int, run func(i int)) {
+	for i := range warm {
+		run(i)
+	}
+	pids := backendPIDs(b, s, app)
+	pg0 := backendCPU(pids)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		run(i)
+	}
+	if pids != nil {
+		b.ReportMetric(float64((backendCPU(pids)-pg0).Microseconds())/float64(b.N), "pg-cpu-µs/op")
 	}
 }
