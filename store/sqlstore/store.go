@@ -494,9 +494,11 @@ func isLockNotAvailable(err error) bool {
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	sc := newTxScope(ctx)
+	defer sc.end()
+	tx, err := s.w.BeginTx(sc.ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlstore: begin: %w", err)
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: begin: %w", err))
 	}
 	// Once the transaction has ended, prepare the statements it ran
 	// for the first time (see stmtCache).
@@ -505,10 +507,86 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		tx.Rollback()
 		return withCtxErr(ctx, err)
 	}
+	if !sc.detach(ctx) {
+		// ctx ended before the COMMIT was sent: database/sql rolls the
+		// transaction back, nothing was written.
+		tx.Rollback()
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", sql.ErrTxDone))
+	}
 	if err := tx.Commit(); err != nil {
 		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", err))
 	}
 	return nil
+}
+
+// commitGrace is how long past the caller's deadline a COMMIT that was
+// sent before it may take (txScope, committing). Within it a commit's
+// outcome is the store's answer; past it the store gives up on the
+// connection, and a write whose COMMIT the database received but did
+// not acknowledge may have committed under an error (store.ErrUnavailable,
+// a 503). Only a database that takes that long to acknowledge a commit,
+// or a connection lost during one, leaves a write's outcome unknown.
+const commitGrace = 5 * time.Second
+
+// txScope is the context a write transaction is begun with. It follows
+// the caller's context until the COMMIT is about to be sent (detach),
+// so that a deadline or a cancellation before then rolls the
+// transaction back, and no longer after: the drivers end a COMMIT in
+// flight when the context given to BeginTx ends (pgx closes the
+// connection, whatever the server did with the COMMIT), and a request's
+// StoreTimeout that passed between the server's commit and its
+// acknowledgement would turn a committed write into an error, which a
+// provider retries (a retried create then gets 409).
+type txScope struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   func() bool // stops following the caller's context
+	timer  *time.Timer // commitGrace past the caller's deadline, once detached
+}
+
+func newTxScope(ctx context.Context) *txScope {
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	return &txScope{ctx: c, cancel: cancel, stop: context.AfterFunc(ctx, cancel)}
+}
+
+// detach stops following ctx, the caller's context, before the COMMIT:
+// false when ctx has already ended (the transaction is then rolled
+// back). A COMMIT sent after it ends commitGrace past ctx's deadline at
+// the latest.
+func (sc *txScope) detach(ctx context.Context) bool {
+	if !sc.stop() {
+		return false
+	}
+	if d, ok := ctx.Deadline(); ok {
+		sc.timer = time.AfterFunc(time.Until(d)+commitGrace, sc.cancel)
+	}
+	return true
+}
+
+// end releases the scope once the transaction has ended.
+func (sc *txScope) end() {
+	sc.stop()
+	if sc.timer != nil {
+		sc.timer.Stop()
+	}
+	sc.cancel()
+}
+
+// committing is the context of a write sent as one statement, which
+// commits when it completes (an autocommit statement): ctx without its
+// end, ended commitGrace past ctx's deadline, for the reason txScope
+// gives. It is ctx's error, and no context, when ctx has already ended:
+// the statement is then not sent.
+func committing(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	c := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		c, cancel := context.WithDeadline(c, d.Add(commitGrace))
+		return c, cancel, nil
+	}
+	return c, func() {}, nil
 }
 
 // withCtxErr adds ctx's error to err when ctx has ended and err does not
