@@ -336,6 +336,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
+	committed(r.Context())
 	h.membersChanged(r.Context(), g, add, remove)
 	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
