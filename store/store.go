@@ -48,6 +48,16 @@ var (
 	// in time (503 with Retry-After, which identity providers back off
 	// on; a 500 they retry at once, forever). Wrap the driver's error
 	// with it; its text is logged, never sent.
+	//
+	// A write's error, this one or ctx's (which the handler answers 503
+	// as well), must mean that nothing was written: identity providers
+	// retry a 503, and a retried create of a user that was in fact
+	// stored gets 409. So a write whose commit was sent must report the
+	// commit's outcome, not ctx's error, even when ctx ends meanwhile (a
+	// SQL store commits under a context the caller's deadline does not
+	// end, as store/sqlstore does); only a connection lost during the
+	// commit may leave the outcome unknown. storetest checks it with
+	// contexts that ended before the call.
 	ErrUnavailable = errors.New("store: unavailable")
 	// ErrInvalidCursor: the position given to a CursorLister is not one
 	// the store returned for this query (400 invalidCursor). The handler
