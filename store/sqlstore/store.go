@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
@@ -120,6 +121,13 @@ type Config struct {
 	// (a table with autovacuum_enabled off is never analyzed by the
 	// store either). SQLite stores run no ANALYZE either way.
 	NoAnalyze bool
+	// WriteRetryBudget is how long a write that the database makes
+	// retry (a deadlock, a serialization failure, SQLite busy, a row
+	// lock not taken) is run again before it gives up with
+	// store.ErrUnavailable (default DefaultWriteRetryBudget). The
+	// context's deadline, a request's scim.Config.StoreTimeout, ends it
+	// sooner.
+	WriteRetryBudget time.Duration
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
@@ -147,9 +155,10 @@ type Store struct {
 	logFitted           sync.Map // tenants whose request log ring fitRing has fitted to logSize
 	log                 *sqlLog  // statement log of the budget tests; nil otherwise
 	feed                feedConfig
-	stmts               *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
-	rstmts              *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
-	analyzer            *analyzer  // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	stmts               *stmtCache    // SQLite: the writer's prepared statements; nil on PostgreSQL
+	rstmts              *stmtCache    // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	analyzer            *analyzer     // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	retryBudget         time.Duration // Config.WriteRetryBudget
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -192,6 +201,9 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	}
 	if s.logSize <= 0 {
 		s.logSize = 200
+	}
+	if s.retryBudget = cfg.WriteRetryBudget; s.retryBudget <= 0 {
+		s.retryBudget = DefaultWriteRetryBudget
 	}
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
 	if s.feed.retention <= 0 {
@@ -420,7 +432,7 @@ func isRetryable(err error) bool {
 }
 
 // write runs fn in a write transaction (SQLite: BEGIN IMMEDIATE) and
-// commits it, retrying a few times when the database reports a deadlock or
+// commits it, retrying (see retry) when the database reports a deadlock or
 // a serialization failure.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.retry(ctx, func() error { return s.writeOnce(ctx, fn) })
@@ -446,12 +458,23 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 }
 
 // retry runs a write (a transaction, or one statement that is its own)
-// again when the database asks for it, as write does. A write that still
-// loses after the last attempt is store.ErrUnavailable: the client's
+// again when the database asks for it, as write does, after a jittered
+// pause that grows with the attempts (up to 50 ms), for as long as the
+// store's WriteRetryBudget allows and ctx has not ended. The budget is
+// time, not attempts: under load one attempt can take long (PostgreSQL
+// detects a deadlock after deadlock_timeout), or many can fail within a
+// few milliseconds (a row lock NOWAIT did not take, see resolveMembers,
+// whose holder is a delete done within milliseconds), and either way the
+// write should wait rather than answer 503 while its request has time.
+// A write that still loses when the budget or ctx's deadline (the
+// request's StoreTimeout) runs out is store.ErrUnavailable: the client's
 // request was fine and nothing was written, so the handler answers 503
 // with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
-	var err error
+	var (
+		err   error
+		until time.Time
+	)
 	attempt := 1
 	for ; ; attempt++ {
 		err = run()
@@ -463,28 +486,31 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 			return err
 		}
 		s.retried.Add(1)
-		limit := writeAttempts
-		if isLockNotAvailable(err) {
-			limit = lockAttempts
+		now := time.Now()
+		if until.IsZero() {
+			until = now.Add(s.retryBudget)
+			if d, ok := ctx.Deadline(); ok && d.Before(until) {
+				until = d
+			}
 		}
-		if attempt >= limit {
+		pause := min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond)
+		pause = pause/2 + rand.N(pause/2+1)
+		if now.Add(pause).After(until) {
 			break
 		}
-		time.Sleep(min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond))
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return withCtxErr(ctx, err)
+		case <-t.C:
+		}
 	}
 	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
 }
 
-// writeAttempts is how many times retry runs a write that the database
-// makes retry (deadlock, serialization failure, SQLite busy).
-const writeAttempts = 4
-
-// lockAttempts is how many times retry runs a write that found a row it
-// does not wait for locked (NOWAIT, see resolveMembers), about 0.7 s in
-// all: the holder is a delete in progress, done within milliseconds
-// unless it waits for a busy group itself, and the write used to wait
-// for it rather than answer 503.
-const lockAttempts = 20
+// DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
+const DefaultWriteRetryBudget = 5 * time.Second
 
 // isLockNotAvailable reports whether err is PostgreSQL's
 // lock_not_available: a row lock NOWAIT did not take, or lock_timeout.
