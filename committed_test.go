@@ -182,3 +182,38 @@ func TestCommittedWriteIsNoError(t *testing.T) {
 		assert.Len(t, g.Members, 1, "nothing written")
 	})
 }
+
+// TestOnPasswordPanicAfterTheWrite: Config.OnPassword runs after the
+// write committed; a callback that panics (here with the password in its
+// message) leaves the answer the write's, not a 500 the provider retries,
+// and the log line leaves the password out.
+func TestOnPasswordPanicAfterTheWrite(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.OnPassword = func(_ context.Context, _, pw string) { panic("cannot keep " + pw) }
+	})
+	for _, tc := range []struct {
+		name   string
+		send   func(id string) *resp
+		status int
+	}{
+		{"POST", func(string) *resp {
+			return e.do("POST", "/Users", map[string]any{"userName": "pw", "password": "secret-create"})
+		}, http.StatusCreated},
+		{"PATCH", func(id string) *resp {
+			return e.do("PATCH", "/Users/"+id, patchBody(op("replace", "password", "secret-patch")))
+		}, http.StatusOK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := ""
+			if tc.name != "POST" {
+				id = e.createUser("pw-" + tc.name)["id"].(string)
+			}
+			r := tc.send(id)
+			require.Equal(t, tc.status, r.Code, r.Raw)
+			_, err := e.db.GetUser(context.Background(), r.str("id"), store.GetOptions{})
+			require.NoError(t, err, "the user is stored")
+			assert.Contains(t, e.logs.String(), "Config.OnPassword panicked")
+			assert.NotContains(t, e.logs.String(), "secret-", "the password is never logged")
+		})
+	}
+}
