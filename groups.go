@@ -470,7 +470,7 @@ func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resou
 func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	rt := newRetrier()
+	rt := newRetrier(ctx)
 	for {
 		add, remove, version := c.plan.Add, c.plan.Remove, ""
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {

@@ -662,13 +662,21 @@ const retryBudget = 5 * time.Second
 // retrier paces the retries of a versioned write that lost to a
 // concurrent writer: jittered exponential backoff (so writers that
 // collided do not collide again in step), within retryBudget and the
-// request's context.
+// request's store deadline (Config.StoreTimeout): a pause that would end
+// past it is not taken, so the 503 comes at once rather than when the
+// deadline has passed.
 type retrier struct {
 	deadline time.Time
 	attempt  int
 }
 
-func newRetrier() *retrier { return &retrier{deadline: time.Now().Add(retryBudget)} }
+func newRetrier(ctx context.Context) *retrier {
+	d := time.Now().Add(retryBudget)
+	if sd, ok := ctx.Deadline(); ok && sd.Before(d) {
+		d = sd
+	}
+	return &retrier{deadline: d}
+}
 
 // again waits before the next attempt and reports whether there is one.
 func (rt *retrier) again(ctx context.Context) bool {
@@ -700,7 +708,7 @@ func (rt *retrier) again(ctx context.Context) bool {
 func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
 	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
 ) (cur, out T, changed bool, err error) {
-	rt := newRetrier()
+	rt := newRetrier(r.Context())
 	for {
 		if cur, err = get(); err != nil {
 			return cur, out, false, err

@@ -364,7 +364,16 @@ type GroupUpdater interface {
 // store call and never retries, however many member changes the group
 // is taking at once. Without it, the handler reads the group, checks it,
 // and calls ModifyMembers at the version it read, starting again after a
-// backoff when a concurrent change got there first (503 after 5 s).
+// jittered backoff (1 to 64 ms, growing) when a concurrent change got
+// there first, for up to 5 s and never past the request's
+// Config.StoreTimeout, then answers 503 with Retry-After (never 412: the
+// request set no If-Match). Every concurrent member change of the group
+// makes the others lose their race, so on a group that a provider pushes
+// from many connections at once what a store gains by implementing it is
+// (BENCHMARKS.md, "Okta's membership update"): one store call a request
+// instead of a read and a write per attempt, no retry, a slowest request
+// several times shorter, and no 503 however long the queue; the 503 is
+// the generic path's answer when the lost races outlast its budget.
 type CheckedMemberModifier interface {
 	// ModifyMembersChecked is ModifyMembers with one more parameter,
 	// check, and every rule of ModifyMembers (member resolution, the
