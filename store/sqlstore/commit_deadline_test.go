@@ -21,6 +21,11 @@ import (
 // provider's retried create then got 409. A context that ended before
 // the COMMIT still rolls the write back (the second table).
 func TestDeadlineDuringCommit(t *testing.T) {
+	oneMember := func(t *testing.T, s *sqlstore.Store, _, gid string, committed bool) {
+		g, err := s.GetGroup(tctx(), gid, store.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, committed, len(g.Members) == 1, "members %v", g.Members)
+	}
 	writes := []struct {
 		name  string
 		write func(ctx context.Context, s *sqlstore.Store, uid, gid string) error
@@ -44,11 +49,7 @@ func TestDeadlineDuringCommit(t *testing.T) {
 				_, err := s.ModifyMembers(ctx, gid, []string{uid}, nil, "")
 				return err
 			},
-			check: func(t *testing.T, s *sqlstore.Store, uid, gid string, committed bool) {
-				g, err := s.GetGroup(tctx(), gid, store.GetOptions{})
-				require.NoError(t, err)
-				assert.Equal(t, committed, len(g.Members) == 1, "members %v", g.Members)
-			},
+			check: oneMember,
 		},
 		{
 			name: "checked member change",
@@ -56,11 +57,7 @@ func TestDeadlineDuringCommit(t *testing.T) {
 				_, err := s.ModifyMembersChecked(ctx, gid, []string{uid}, nil, "", func(*resources.Group) error { return nil })
 				return err
 			},
-			check: func(t *testing.T, s *sqlstore.Store, uid, gid string, committed bool) {
-				g, err := s.GetGroup(tctx(), gid, store.GetOptions{})
-				require.NoError(t, err)
-				assert.Equal(t, committed, len(g.Members) == 1, "members %v", g.Members)
-			},
+			check: oneMember,
 		},
 		{
 			name: "delete user",
