@@ -520,7 +520,8 @@ func isLockNotAvailable(err error) bool {
 }
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	sc := newTxScope(ctx)
+	var sc txScope
+	sc.begin(ctx)
 	defer sc.end()
 	tx, err := s.w.BeginTx(sc.ctx, nil)
 	if err != nil {
@@ -562,17 +563,25 @@ const commitGrace = 5 * time.Second
 // connection, whatever the server did with the COMMIT), and a request's
 // StoreTimeout that passed between the server's commit and its
 // acknowledgement would turn a committed write into an error, which a
-// provider retries (a retried create then gets 409).
+// provider retries (a retried create then gets 409). The zero value is
+// ready for begin.
 type txScope struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	stop   func() bool // stops following the caller's context
+	stop   func() bool // stops following the caller's context; nil when it cannot end
 	timer  *time.Timer // commitGrace past the caller's deadline, once detached
 }
 
-func newTxScope(ctx context.Context) *txScope {
-	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	return &txScope{ctx: c, cancel: cancel, stop: context.AfterFunc(ctx, cancel)}
+// begin makes sc.ctx follow ctx. A context that can never end (Done
+// nil, as context.Background's) is used as it is: there is nothing to
+// detach from, and database/sql and the drivers then watch nothing.
+func (sc *txScope) begin(ctx context.Context) {
+	if ctx.Done() == nil {
+		sc.ctx = ctx
+		return
+	}
+	sc.ctx, sc.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	sc.stop = context.AfterFunc(ctx, sc.cancel)
 }
 
 // detach stops following ctx, the caller's context, before the COMMIT:
@@ -580,6 +589,9 @@ func newTxScope(ctx context.Context) *txScope {
 // back). A COMMIT sent after it ends commitGrace past ctx's deadline at
 // the latest.
 func (sc *txScope) detach(ctx context.Context) bool {
+	if sc.stop == nil {
+		return true
+	}
 	if !sc.stop() {
 		return false
 	}
@@ -591,6 +603,9 @@ func (sc *txScope) detach(ctx context.Context) bool {
 
 // end releases the scope once the transaction has ended.
 func (sc *txScope) end() {
+	if sc.stop == nil {
+		return
+	}
 	sc.stop()
 	if sc.timer != nil {
 		sc.timer.Stop()
@@ -606,6 +621,9 @@ func (sc *txScope) end() {
 func committing(ctx context.Context) (context.Context, context.CancelFunc, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
+	}
+	if ctx.Done() == nil {
+		return ctx, func() {}, nil // it cannot end: nothing to detach from
 	}
 	c := context.WithoutCancel(ctx)
 	if d, ok := ctx.Deadline(); ok {
