@@ -512,13 +512,6 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 // DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
 const DefaultWriteRetryBudget = 5 * time.Second
 
-// isLockNotAvailable reports whether err is PostgreSQL's
-// lock_not_available: a row lock NOWAIT did not take, or lock_timeout.
-func isLockNotAvailable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "55P03"
-}
-
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var sc txScope
 	sc.begin(ctx)
