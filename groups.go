@@ -336,6 +336,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
+	committed(r.Context())
 	h.membersChanged(r.Context(), g, add, remove)
 	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
@@ -469,7 +470,7 @@ func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resou
 func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	rt := newRetrier()
+	rt := newRetrier(ctx)
 	for {
 		add, remove, version := c.plan.Add, c.plan.Remove, ""
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {

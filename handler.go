@@ -238,6 +238,11 @@ type requestState struct {
 	// tokens.Manager wrote it there (see authenticate).
 	token *tokens.Token
 	tok   tokens.Token
+	// wrote says that a write of the request has committed (see
+	// committed): the reads that complete its response are then best
+	// effort. In /Bulk, whose operations share the request's state, it
+	// holds from the first operation that committed on.
+	wrote bool
 }
 
 // warn records that the handler bent the request to accept it (a

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -126,7 +127,10 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 }
 
 // passwordSent hands the password the request's write carried to
-// Config.OnPassword, once.
+// Config.OnPassword, once. The write has committed: a panicking
+// callback is logged (without the password) and the request answered as
+// the write went, as emit does for Config.Events, not 500, which the
+// provider would retry (a retried create then gets 409).
 func (h *handler) passwordSent(ctx context.Context, userID string) {
 	st := stateOf(ctx)
 	if st == nil || st.password == "" {
@@ -134,5 +138,11 @@ func (h *handler) passwordSent(ctx context.Context, userID string) {
 	}
 	sent := st.password
 	st.password = ""
+	defer func() {
+		if p := recover(); p != nil {
+			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: Config.OnPassword panicked",
+				slog.String("request_id", requestID(ctx)), slog.String("user", userID))
+		}
+	}()
 	h.cfg.OnPassword(ctx, userID, sent)
 }

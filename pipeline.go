@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -158,6 +159,7 @@ func (k *kind[T]) serveCreate(h *handler, reset func(T)) http.HandlerFunc {
 			h.writeError(w, r, err)
 			return
 		}
+		committed(r.Context())
 		k.created(r.Context(), created)
 		k.respond(h, w, r, http.StatusCreated, created, proj)
 	}
@@ -270,6 +272,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		h.writeError(w, r, err)
 		return
 	case changed:
+		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
 		cur = out
 	}
@@ -307,18 +310,27 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 		h.writeError(w, r, err)
 		return
 	case changed:
+		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
 	}
 	k.respondRead(h, w, r, out, withMembers, proj)
 }
 
 // respondRead answers with v, reading it again when the response needs
-// the members v was loaded without.
+// the members v was loaded without. When that read fails after the
+// request's write committed (readAfterWrite), the answer is 204 No
+// Content with the ETag of the version written: a 503 would make the
+// provider send the change again.
 func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request, v T, haveMembers bool, proj *projection) {
 	if !haveMembers && k.related == "members" && proj.wants("members") {
 		full, err := k.get(r.Context(), k.id(v), true)
 		if err != nil {
-			h.writeError(w, r, err)
+			if !h.readAfterWrite(r.Context(), "the group's members", err) {
+				h.writeError(w, r, err)
+				return
+			}
+			w.Header().Set("ETag", etag(k.meta(v).Version))
+			w.WriteHeader(http.StatusNoContent)
 			return
 		}
 		v = full
@@ -609,6 +621,35 @@ var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was chang
 // current version, or is "*", which every existing resource matches.
 var errNoneMatch = errorf(http.StatusPreconditionFailed, "", "the resource matches If-None-Match (its current version, or *), so the change was not made; send If-Match to change a version you have read")
 
+// committed records that the request's write has committed. From then
+// on a read that only completes the response (a group's members, a
+// user's groups, a manager's displayName) cannot make it an error
+// (readAfterWrite): the store's deadline that passed after the commit,
+// or a database that failed then, would otherwise answer 503 for a
+// change that was made, and the provider's retry of a create would get
+// 409 uniqueness.
+func committed(ctx context.Context) {
+	if st := stateOf(ctx); st != nil {
+		st.wrote = true
+	}
+}
+
+// readAfterWrite reports whether err, the error of a read for the
+// response of a write, is to be answered without what, the part that
+// read would have added: true once the request's write has committed
+// (committed). It then warns, in the request log and the log line, so
+// the admin sees the response was cut short, and logs err.
+func (h *handler) readAfterWrite(ctx context.Context, what string, err error) bool {
+	st := stateOf(ctx)
+	if st == nil || !st.wrote {
+		return false
+	}
+	warn(ctx, "the change was made, but %s could not be read for the response, which leaves it out", what)
+	h.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "scim: read after a committed write failed",
+		slog.String("request_id", requestID(ctx)), slog.String("read", what), slog.String("error", err.Error()))
+	return true
+}
+
 // errBusy answers a write without If-Match that lost to concurrent writers
 // for the whole retry budget: a 503 the client retries after a pause,
 // never a 412 for a precondition it did not set.
@@ -621,13 +662,21 @@ const retryBudget = 5 * time.Second
 // retrier paces the retries of a versioned write that lost to a
 // concurrent writer: jittered exponential backoff (so writers that
 // collided do not collide again in step), within retryBudget and the
-// request's context.
+// request's store deadline (Config.StoreTimeout): a pause that would end
+// past it is not taken, so the 503 comes at once rather than when the
+// deadline has passed.
 type retrier struct {
 	deadline time.Time
 	attempt  int
 }
 
-func newRetrier() *retrier { return &retrier{deadline: time.Now().Add(retryBudget)} }
+func newRetrier(ctx context.Context) *retrier {
+	d := time.Now().Add(retryBudget)
+	if sd, ok := ctx.Deadline(); ok && sd.Before(d) {
+		d = sd
+	}
+	return &retrier{deadline: d}
+}
 
 // again waits before the next attempt and reports whether there is one.
 func (rt *retrier) again(ctx context.Context) bool {
@@ -659,7 +708,7 @@ func (rt *retrier) again(ctx context.Context) bool {
 func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
 	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
 ) (cur, out T, changed bool, err error) {
-	rt := newRetrier()
+	rt := newRetrier(r.Context())
 	for {
 		if cur, err = get(); err != nil {
 			return cur, out, false, err

@@ -219,8 +219,11 @@ type Config struct {
 	// database that does not answer in time is answered 503 with
 	// Retry-After, as an outage is, instead of holding every request; so
 	// is any error of no known kind a store returns once the deadline has
-	// passed (database/sql's ErrTxDone, say). Default 10 seconds; a
-	// negative value means no bound beyond the request's own context.
+	// passed (database/sql's ErrTxDone, say). A write the store reports
+	// done is never answered 503: a read after it that only completes
+	// the response and fails is left out of it, with a warning. Default
+	// 10 seconds; a negative value means no bound beyond the request's
+	// own context.
 	StoreTimeout time.Duration
 
 	// Observe, when set, receives one RequestStats per request after its

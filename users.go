@@ -241,7 +241,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 	}
-	if err := h.fillManagers(r.Context(), proj, users); err != nil {
+	if err := h.fillManagers(r.Context(), proj, users); err != nil && !h.readAfterWrite(r.Context(), "the manager's displayName", err) {
 		return err
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
@@ -257,7 +257,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	}
 	if len(ids) > 0 {
 		m, err := call(h, r.Context(), func(ctx context.Context) (map[string][]resources.GroupRef, error) { return mr.GroupsOf(ctx, ids) })
-		if err != nil {
+		if err != nil && !h.readAfterWrite(r.Context(), "the user's groups", err) {
 			return err
 		}
 		for _, u := range users {

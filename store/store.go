@@ -48,6 +48,16 @@ var (
 	// in time (503 with Retry-After, which identity providers back off
 	// on; a 500 they retry at once, forever). Wrap the driver's error
 	// with it; its text is logged, never sent.
+	//
+	// A write's error, this one or ctx's (which the handler answers 503
+	// as well), must mean that nothing was written: identity providers
+	// retry a 503, and a retried create of a user that was in fact
+	// stored gets 409. So a write whose commit was sent must report the
+	// commit's outcome, not ctx's error, even when ctx ends meanwhile (a
+	// SQL store commits under a context the caller's deadline does not
+	// end, as store/sqlstore does); only a connection lost during the
+	// commit may leave the outcome unknown. storetest checks it with
+	// contexts that ended before the call.
 	ErrUnavailable = errors.New("store: unavailable")
 	// ErrInvalidCursor: the position given to a CursorLister is not one
 	// the store returned for this query (400 invalidCursor). The handler
@@ -354,7 +364,16 @@ type GroupUpdater interface {
 // store call and never retries, however many member changes the group
 // is taking at once. Without it, the handler reads the group, checks it,
 // and calls ModifyMembers at the version it read, starting again after a
-// backoff when a concurrent change got there first (503 after 5 s).
+// jittered backoff (1 to 64 ms, growing) when a concurrent change got
+// there first, for up to 5 s and never past the request's
+// Config.StoreTimeout, then answers 503 with Retry-After (never 412: the
+// request set no If-Match). Every concurrent member change of the group
+// makes the others lose their race, so on a group that a provider pushes
+// from many connections at once what a store gains by implementing it is
+// (BENCHMARKS.md, "Okta's membership update"): one store call a request
+// instead of a read and a write per attempt, no retry, a slowest request
+// several times shorter, and no 503 however long the queue; the 503 is
+// the generic path's answer when the lost races outlast its budget.
 type CheckedMemberModifier interface {
 	// ModifyMembersChecked is ModifyMembers with one more parameter,
 	// check, and every rule of ModifyMembers (member resolution, the

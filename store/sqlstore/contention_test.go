@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/stretchr/testify/assert"
@@ -113,13 +114,14 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 // TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
 // (deadlock, serialization failure) on every attempt, here because
 // Config.OnChange reports a deadlock each time, gives up after the last
-// attempt with store.ErrUnavailable, so that the handler answers 503 with
+// attempt of its WriteRetryBudget with store.ErrUnavailable, so that the handler answers 503 with
 // Retry-After (the provider retries), never 500, and nothing is written.
 func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		var lose atomic.Bool // every OnChange reports a deadlock
 		var calls atomic.Int64
-		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+		// A short budget: the write gives up after it (5 s by default).
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: 100 * time.Millisecond, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
 			if !lose.Load() {
 				return nil
 			}

@@ -44,6 +44,20 @@ type sqlLog struct {
 	mu     sync.Mutex
 	events []sqlEvent
 	ends   int // COMMITs and ROLLBACKs, kept apart from the events
+	// beforeCommit, when set, runs as a transaction's COMMIT is about to
+	// be sent: the fault point of the tests of a deadline that passes
+	// during a commit.
+	beforeCommit func()
+}
+
+// committing runs beforeCommit, if set.
+func (l *sqlLog) committing() {
+	l.mu.Lock()
+	f := l.beforeCommit
+	l.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // end records a transaction's COMMIT or ROLLBACK.
@@ -242,6 +256,7 @@ type countingTx struct {
 func (t *countingTx) Commit() error {
 	t.c.inTx = false
 	t.c.log.end()
+	t.c.log.committing()
 	return t.Tx.Commit()
 }
 

@@ -298,9 +298,11 @@
 // concurrently is never left behind as a membership, and no two deletes
 // or member changes deadlock, nested groups included. A replace of the members
 // (ReplaceGroup, UpdateGroup) learns which members it adds only under the
-// group's lock: it locks them without waiting (NOWAIT) and runs again,
-// for up to about 0.7 s, when a delete in progress holds one. A write the database still makes
-// retry (deadlock, serialization failure) runs up to four times, then is
+// group's lock: it locks them without waiting (NOWAIT) and runs again
+// when a delete in progress holds one. A write the database makes retry
+// (deadlock, serialization failure, a lock not taken, SQLite busy) runs
+// again after a short jittered pause for up to Config.WriteRetryBudget
+// (5 s by default; the request's StoreTimeout ends it sooner), then is
 // store.ErrUnavailable (503 with Retry-After). On SQLite every
 // write transaction begins with BEGIN IMMEDIATE through one connection per
 // process; other processes wait up to the busy timeout (10s).

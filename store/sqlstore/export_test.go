@@ -237,6 +237,14 @@ func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
 // the last TakeEnds and forgets them.
 func (l *StatementLog) TakeEnds() int { return l.l.takeEnds() }
 
+// BeforeCommit sets f to run as each transaction's COMMIT is about to
+// be sent (nil: none).
+func (l *StatementLog) BeforeCommit(f func()) {
+	l.l.mu.Lock()
+	l.l.beforeCommit = f
+	l.l.mu.Unlock()
+}
+
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.
 func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {

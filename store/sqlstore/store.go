@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
@@ -120,6 +121,13 @@ type Config struct {
 	// (a table with autovacuum_enabled off is never analyzed by the
 	// store either). SQLite stores run no ANALYZE either way.
 	NoAnalyze bool
+	// WriteRetryBudget is how long a write that the database makes
+	// retry (a deadlock, a serialization failure, SQLite busy, a row
+	// lock not taken) is run again before it gives up with
+	// store.ErrUnavailable (default DefaultWriteRetryBudget). The
+	// context's deadline, a request's scim.Config.StoreTimeout, ends it
+	// sooner.
+	WriteRetryBudget time.Duration
 }
 
 // Store is a SQL-backed store.UserStore, store.GroupStore,
@@ -147,9 +155,10 @@ type Store struct {
 	logFitted           sync.Map // tenants whose request log ring fitRing has fitted to logSize
 	log                 *sqlLog  // statement log of the budget tests; nil otherwise
 	feed                feedConfig
-	stmts               *stmtCache // SQLite: the writer's prepared statements; nil on PostgreSQL
-	rstmts              *stmtCache // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
-	analyzer            *analyzer  // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	stmts               *stmtCache    // SQLite: the writer's prepared statements; nil on PostgreSQL
+	rstmts              *stmtCache    // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	analyzer            *analyzer     // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	retryBudget         time.Duration // Config.WriteRetryBudget
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -192,6 +201,9 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	}
 	if s.logSize <= 0 {
 		s.logSize = 200
+	}
+	if s.retryBudget = cfg.WriteRetryBudget; s.retryBudget <= 0 {
+		s.retryBudget = DefaultWriteRetryBudget
 	}
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
 	if s.feed.retention <= 0 {
@@ -420,7 +432,7 @@ func isRetryable(err error) bool {
 }
 
 // write runs fn in a write transaction (SQLite: BEGIN IMMEDIATE) and
-// commits it, retrying a few times when the database reports a deadlock or
+// commits it, retrying (see retry) when the database reports a deadlock or
 // a serialization failure.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return s.retry(ctx, func() error { return s.writeOnce(ctx, fn) })
@@ -446,12 +458,23 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 }
 
 // retry runs a write (a transaction, or one statement that is its own)
-// again when the database asks for it, as write does. A write that still
-// loses after the last attempt is store.ErrUnavailable: the client's
+// again when the database asks for it, as write does, after a jittered
+// pause that grows with the attempts (up to 50 ms), for as long as the
+// store's WriteRetryBudget allows and ctx has not ended. The budget is
+// time, not attempts: under load one attempt can take long (PostgreSQL
+// detects a deadlock after deadlock_timeout), or many can fail within a
+// few milliseconds (a row lock NOWAIT did not take, see resolveMembers,
+// whose holder is a delete done within milliseconds), and either way the
+// write should wait rather than answer 503 while its request has time.
+// A write that still loses when the budget or ctx's deadline (the
+// request's StoreTimeout) runs out is store.ErrUnavailable: the client's
 // request was fine and nothing was written, so the handler answers 503
 // with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
-	var err error
+	var (
+		err   error
+		until time.Time
+	)
 	attempt := 1
 	for ; ; attempt++ {
 		err = run()
@@ -463,40 +486,39 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 			return err
 		}
 		s.retried.Add(1)
-		limit := writeAttempts
-		if isLockNotAvailable(err) {
-			limit = lockAttempts
+		now := time.Now()
+		if until.IsZero() {
+			until = now.Add(s.retryBudget)
+			if d, ok := ctx.Deadline(); ok && d.Before(until) {
+				until = d
+			}
 		}
-		if attempt >= limit {
+		pause := min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond)
+		pause = pause/2 + rand.N(pause/2+1)
+		if now.Add(pause).After(until) {
 			break
 		}
-		time.Sleep(min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond))
+		t := time.NewTimer(pause)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return withCtxErr(ctx, err)
+		case <-t.C:
+		}
 	}
 	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
 }
 
-// writeAttempts is how many times retry runs a write that the database
-// makes retry (deadlock, serialization failure, SQLite busy).
-const writeAttempts = 4
-
-// lockAttempts is how many times retry runs a write that found a row it
-// does not wait for locked (NOWAIT, see resolveMembers), about 0.7 s in
-// all: the holder is a delete in progress, done within milliseconds
-// unless it waits for a busy group itself, and the write used to wait
-// for it rather than answer 503.
-const lockAttempts = 20
-
-// isLockNotAvailable reports whether err is PostgreSQL's
-// lock_not_available: a row lock NOWAIT did not take, or lock_timeout.
-func isLockNotAvailable(err error) bool {
-	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "55P03"
-}
+// DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
+const DefaultWriteRetryBudget = 5 * time.Second
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
+	var sc txScope
+	sc.begin(ctx)
+	defer sc.end()
+	tx, err := s.w.BeginTx(sc.ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlstore: begin: %w", err)
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: begin: %w", err))
 	}
 	// Once the transaction has ended, prepare the statements it ran
 	// for the first time (see stmtCache).
@@ -505,10 +527,103 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		tx.Rollback()
 		return withCtxErr(ctx, err)
 	}
+	if !sc.detach(ctx) {
+		// ctx ended before the COMMIT was sent: database/sql rolls the
+		// transaction back, nothing was written.
+		tx.Rollback()
+		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", sql.ErrTxDone))
+	}
 	if err := tx.Commit(); err != nil {
 		return withCtxErr(ctx, fmt.Errorf("sqlstore: commit: %w", err))
 	}
 	return nil
+}
+
+// commitGrace is how long past the caller's deadline a COMMIT that was
+// sent before it may take (txScope, committing). Within it a commit's
+// outcome is the store's answer; past it the store gives up on the
+// connection, and a write whose COMMIT the database received but did
+// not acknowledge may have committed under an error (store.ErrUnavailable,
+// a 503). Only a database that takes that long to acknowledge a commit,
+// or a connection lost during one, leaves a write's outcome unknown.
+const commitGrace = 5 * time.Second
+
+// txScope is the context a write transaction is begun with. It follows
+// the caller's context until the COMMIT is about to be sent (detach),
+// so that a deadline or a cancellation before then rolls the
+// transaction back, and no longer after: the drivers end a COMMIT in
+// flight when the context given to BeginTx ends (pgx closes the
+// connection, whatever the server did with the COMMIT), and a request's
+// StoreTimeout that passed between the server's commit and its
+// acknowledgement would turn a committed write into an error, which a
+// provider retries (a retried create then gets 409). The zero value is
+// ready for begin.
+type txScope struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	stop   func() bool // stops following the caller's context; nil when it cannot end
+	timer  *time.Timer // commitGrace past the caller's deadline, once detached
+}
+
+// begin makes sc.ctx follow ctx. A context that can never end (Done
+// nil, as context.Background's) is used as it is: there is nothing to
+// detach from, and database/sql and the drivers then watch nothing.
+func (sc *txScope) begin(ctx context.Context) {
+	if ctx.Done() == nil {
+		sc.ctx = ctx
+		return
+	}
+	sc.ctx, sc.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	sc.stop = context.AfterFunc(ctx, sc.cancel)
+}
+
+// detach stops following ctx, the caller's context, before the COMMIT:
+// false when ctx has already ended (the transaction is then rolled
+// back). A COMMIT sent after it ends commitGrace past ctx's deadline at
+// the latest.
+func (sc *txScope) detach(ctx context.Context) bool {
+	if sc.stop == nil {
+		return true
+	}
+	if !sc.stop() {
+		return false
+	}
+	if d, ok := ctx.Deadline(); ok {
+		sc.timer = time.AfterFunc(time.Until(d)+commitGrace, sc.cancel)
+	}
+	return true
+}
+
+// end releases the scope once the transaction has ended.
+func (sc *txScope) end() {
+	if sc.stop == nil {
+		return
+	}
+	sc.stop()
+	if sc.timer != nil {
+		sc.timer.Stop()
+	}
+	sc.cancel()
+}
+
+// committing is the context of a write sent as one statement, which
+// commits when it completes (an autocommit statement): ctx without its
+// end, ended commitGrace past ctx's deadline, for the reason txScope
+// gives. It is ctx's error, and no context, when ctx has already ended:
+// the statement is then not sent.
+func committing(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if ctx.Done() == nil {
+		return ctx, func() {}, nil // it cannot end: nothing to detach from
+	}
+	c := context.WithoutCancel(ctx)
+	if d, ok := ctx.Deadline(); ok {
+		c, cancel := context.WithDeadline(c, d.Add(commitGrace))
+		return c, cancel, nil
+	}
+	return c, func() {}, nil
 }
 
 // withCtxErr adds ctx's error to err when ctx has ended and err does not

@@ -293,8 +293,13 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		q := `WITH ` + joinComma(ctes) + ` ` + final
 		err = s.retry(ctx, func() error {
+			cctx, cancel, err := committing(ctx)
+			if err != nil {
+				return err
+			}
+			defer cancel()
 			var last int64
-			return s.w.QueryRowContext(ctx, q, a.vals...).Scan(&last)
+			return s.w.QueryRowContext(cctx, q, a.vals...).Scan(&last)
 		})
 		if err != nil {
 			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
@@ -817,9 +822,14 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		}
 	}
 	raced := false
+	cctx, cancel, err := committing(ctx)
+	if err != nil {
+		return nil, updateDone, err
+	}
+	defer cancel()
 	if folded {
 		var v, last int64
-		err = s.w.QueryRowContext(ctx, fq, fv...).Scan(&v, &last)
+		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v, &last)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			raced, err = true, nil
@@ -832,7 +842,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		}
 	} else {
 		var res sql.Result
-		if res, err = s.w.ExecContext(ctx, q, a.vals...); err == nil {
+		if res, err = s.w.ExecContext(cctx, q, a.vals...); err == nil {
 			var n int64
 			n, err = res.RowsAffected()
 			raced = err == nil && n == 0

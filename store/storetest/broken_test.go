@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"regexp"
@@ -44,6 +45,17 @@ func (b *broken) DeleteUser(ctx context.Context, id, ifVersion string) error {
 	if b.fault == "panic" {
 		var u *resources.User
 		_ = u.UserName // the nil dereference a store's own bug makes
+	}
+	if b.fault == "error-after-write" {
+		// A store whose commit ignores the context and which asks it
+		// afterwards: the handler answers 503 for a user it deleted.
+		if err := b.Store.DeleteUser(context.WithoutCancel(ctx), id, ifVersion); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		}
+		return nil
 	}
 	return b.Store.DeleteUser(ctx, id, ifVersion)
 }
@@ -225,6 +237,10 @@ func TestBrokenStores(t *testing.T) {
 			fault: "nested-declared-flat",
 			want:  []string{"Stores.NoNestedGroups: CreateGroup must skip a member value that names a group"},
 			ok:    []string{"Users/ListFilter", "Groups/ModifyMembersVersion"},
+		},
+		{
+			fault: "error-after-write", run: "^Writes$/^EndedContextAnswersTheTruth$",
+			want: []string{"DeleteUser's answer", "(store.ErrUnavailable: a write's error must mean nothing was written)"},
 		},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
 		// Users and groups numbered from separate sequences: the check of

@@ -96,6 +96,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"Users/", userTests, nil},
 		{"", capabilityTests, nil},
 		{"", checkedTests, nil},
+		{"", endedTests, nil},
 		{"", uniqueTests, nil},
 		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
 		{"Cursor/", cursorTests, nil},

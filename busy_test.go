@@ -1,0 +1,83 @@
+package scim_test
+
+import (
+	"context"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+)
+
+// losingGroups is a host's group store with ModifyMembers alone (no
+// store.CheckedMemberModifier, no store.GroupUpdater) whose versioned
+// ModifyMembers loses to a concurrent writer the first lose times (-1:
+// always), as when other member changes of the group keep landing
+// between the handler's read and its write.
+type losingGroups struct {
+	store.GroupStore
+	lose  int64
+	calls atomic.Int64
+}
+
+func (g *losingGroups) ModifyMembers(ctx context.Context, id string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	if ifVersion != "" {
+		if n := g.calls.Add(1); g.lose < 0 || n <= g.lose {
+			return nil, store.ErrPreconditionFailed
+		}
+	}
+	return g.GroupStore.ModifyMembers(ctx, id, add, remove, ifVersion)
+}
+
+// TestOktaPatchOnABusyGroupWithoutCheckedModifier: on a host store
+// without store.CheckedMemberModifier, Okta's membership update (the
+// displayName resent with the member change) is a read of the group and
+// ModifyMembers at the version read; a write that lost to a concurrent
+// one is tried again after a backoff, so a few lost races still answer
+// 204 with the member added, and one that keeps losing answers 503 with
+// Retry-After (never 412: the request set no If-Match) once the
+// request's StoreTimeout would pass, with nothing written.
+func TestOktaPatchOnABusyGroupWithoutCheckedModifier(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lose  int64
+		want  int
+		added bool
+	}{
+		{"loses three times", 3, http.StatusNoContent, true},
+		{"keeps losing", -1, http.StatusServiceUnavailable, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := memory.New()
+			groups := &losingGroups{GroupStore: db, lose: tc.lose}
+			e := newEnv(t, func(c *scim.Config) {
+				c.Users, c.Groups = db, groups
+				// The budget the retries stay within: short, so that
+				// the test does not wait the 5 s of retryBudget.
+				c.StoreTimeout = 200 * time.Millisecond
+			})
+			_, checked := any(groups).(store.CheckedMemberModifier)
+			require.False(t, checked, "the store must take the generic path")
+			uid := e.createUser("bjensen")["id"].(string)
+			gid := e.createGroup("Pushed")["id"].(string)
+
+			r := e.do("PATCH", "/Groups/"+gid, oktaPatch(gid, "Pushed", []string{uid}, nil))
+			require.Equal(t, tc.want, r.Code, r.Raw)
+			if tc.want == http.StatusServiceUnavailable {
+				requireError(t, r, http.StatusServiceUnavailable, "", "being changed by other requests")
+				assert.NotEmpty(t, r.Header.Get("Retry-After"))
+			}
+			assert.Greater(t, groups.calls.Load(), int64(1), "the write was tried again")
+			g, err := db.GetGroup(context.Background(), gid, store.GetOptions{})
+			require.NoError(t, err)
+			assert.Equal(t, tc.added, len(g.Members) == 1, "members %v", g.Members)
+		})
+	}
+}

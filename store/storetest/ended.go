@@ -1,0 +1,78 @@
+package storetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+)
+
+var endedTests = []test{
+	{"Writes/EndedContextAnswersTheTruth", testEndedContext},
+}
+
+// testEndedContext: a write called with a context that has ended
+// (cancelled, or past its deadline, as the handler's StoreTimeout makes
+// it) either fails and writes nothing, or succeeds and is stored: its
+// error, which the handler answers 503 and a provider retries, never
+// hides a write that was made (store.ErrUnavailable). A store may check
+// the context first and write nothing, or not wait and write; both
+// answer the truth.
+func testEndedContext(t *testing.T, e *env) {
+	const rule = "(store.ErrUnavailable: a write's error must mean nothing was written)"
+	ended := map[string]func() context.Context{
+		"cancelled": func() context.Context {
+			ctx, cancel := context.WithCancel(e.ctx)
+			cancel()
+			return ctx
+		},
+		"past its deadline": func() context.Context {
+			ctx, cancel := context.WithDeadline(e.ctx, time.Now().Add(-time.Second))
+			t.Cleanup(cancel)
+			return ctx
+		},
+	}
+	for how, ctx := range ended {
+		t.Run(how, func(t *testing.T) {
+			u := e.createUser(t, &resources.User{UserName: "ended-" + randomHex(4), Active: resources.Bool(true)})
+
+			name := "ended-new-" + randomHex(4)
+			nu := &resources.User{UserName: name, Active: resources.Bool(true)}
+			e.fitUser(nu)
+			created, err := e.users.CreateUser(ctx(), nu)
+			page := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "`+name+`"`)})
+			if err != nil {
+				assert.Zero(t, page.Total, "CreateUser failed (%v) but stored the user %s", err, rule)
+			} else {
+				require.NotNil(t, created)
+				assert.Equal(t, 1, page.Total, "CreateUser succeeded but stored nothing %s", rule)
+			}
+
+			next := u.Clone()
+			next.DisplayName = "Renamed"
+			_, err = e.users.ReplaceUser(ctx(), next, "")
+			got := e.getUser(t, u.ID, store.GetOptions{}, "the user ReplaceUser was called on")
+			assert.Equal(t, err == nil, got.DisplayName == "Renamed", "ReplaceUser's answer (%v) and the stored user disagree %s", err, rule)
+
+			if e.groups != nil {
+				g := e.createGroup(t, &resources.Group{DisplayName: "ended-" + randomHex(4)})
+				_, err = e.groups.ModifyMembers(ctx(), g.ID, []string{u.ID}, nil, "")
+				got := e.getGroup(t, g.ID, store.GetOptions{}, "the group ModifyMembers was called on")
+				assert.Equal(t, err == nil, len(got.Members) == 1, "ModifyMembers' answer (%v) and the stored members %v disagree %s", err, got.Members, rule)
+
+				err = e.groups.DeleteGroup(ctx(), g.ID, "")
+				_, gerr := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
+				assert.Equal(t, err == nil, gerr != nil, "DeleteGroup's answer (%v) and the stored group disagree %s", err, rule)
+			}
+
+			err = e.users.DeleteUser(ctx(), u.ID, "")
+			_, gerr := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
+			assert.Equal(t, err == nil, gerr != nil, "DeleteUser's answer (%v) and the stored user disagree %s", err, rule)
+		})
+	}
+}
