@@ -437,7 +437,7 @@ func noDoc[R any](R) (map[string]any, error) { return nil, nil }
 // list is a page of the tenant's records (users or groups): its
 // candidates and their documents (rows), filtered, sorted, counted and
 // paged by query.Select under one read lock, and copied out (out, a
-// page at once: userCopier, groupCopier).
+// page at once: copier).
 // unstored is the attribute no sort reads (see unstoredSort). Candidates
 // that all match (a name lookup) are not filtered again, and without a
 // sortBy they are paged as they are: a lookup by userName makes no
@@ -470,6 +470,51 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	return store.Page[T]{Items: out(t, recs.Items), Total: recs.Total}, err
 }
 
+// copier is how a list given q copies a page of users or groups out:
+// views (view: viewUser, viewGroup) for a caller that only reads
+// (q.ReadOnly), else out (userOut, groupOut) of each; exclude is
+// q.ExcludeGroups or q.ExcludeMembers. The caller holds t.mu.
+func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R) []*T {
+	if readOnly {
+		return func(t *tenant, recs []R) []*T { return views(t, recs, exclude, view) }
+	}
+	return func(t *tenant, recs []R) []*T {
+		items := make([]*T, len(recs))
+		for i, r := range recs {
+			items[i] = out(t, r, exclude)
+		}
+		return items
+	}
+}
+
+// views returns the views (userView, groupView) of recs, a page of a list
+// with store.Query.ReadOnly, made by set (given exclude), in as few allocations as the
+// page allows: the values in one block, the page's one-item slice of
+// pointers inside it for a lookup (a page of one, the request identity
+// providers send before every create), else one slice beside the block.
+// The caller holds t.mu.
+func views[R any, T any](t *tenant, recs []R, exclude bool, set func(*tenant, *T, R, bool)) []*T {
+	switch len(recs) {
+	case 0:
+		return []*T{}
+	case 1:
+		b := new(struct {
+			p [1]*T
+			v T
+		})
+		set(t, &b.v, recs[0], exclude)
+		b.p[0] = &b.v
+		return b.p[:]
+	}
+	vs := make([]T, len(recs))
+	out := make([]*T, len(recs))
+	for i, r := range recs {
+		set(t, &vs[i], r, exclude)
+		out[i] = &vs[i]
+	}
+	return out
+}
+
 // ListUsersAfter is store.UserCursorLister: the users matching q after
 // the position after, in ListUsers' order. The memory store filters and
 // sorts the tenant's users on each page (as ListUsers does); positions
@@ -477,13 +522,13 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 // deletes. q.ReadOnly is honoured as in ListUsers.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
-		func(r *userRec) int64 { return int64(r.seq) }, userCopier(q))
+		func(r *userRec) int64 { return int64(r.seq) }, copier(q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut))
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
 	return listAfter(s, ctx, q, after, s.groupEval, "members", s.groupRows,
-		func(r *groupRec) int64 { return int64(r.seq) }, groupCopier(q))
+		func(r *groupRec) int64 { return int64(r.seq) }, copier(q.ReadOnly, q.ExcludeMembers, (*tenant).viewGroup, (*tenant).groupOut))
 }
 
 // listAfter is a cursor page of the tenant's records (users or groups):
