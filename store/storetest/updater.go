@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -132,7 +133,7 @@ func testUpdateUserNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.UserUpdater.UpdateUser: the read, change and write are one atomic step under the row's lock)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "contended"})
-	errs := concurrently(updaters, func(i int) error {
+	errs := fanout.Run(updaters, func(i int) error {
 		_, err := up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
 			cur.Title += fmt.Sprintf("[%d]", i)
 			return cur, nil
@@ -216,7 +217,7 @@ func testUpdateGroupNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.GroupUpdater.UpdateGroup: the read, change and write are one atomic step under the row's lock)"
 	up := e.groupUpdater(t)
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended"})
-	errs := concurrently(updaters, func(i int) error {
+	errs := fanout.Run(updaters, func(i int) error {
 		_, err := up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
 			cur.ExternalID += fmt.Sprintf("[%d]", i)
 			return cur, nil
