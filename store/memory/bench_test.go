@@ -82,6 +82,27 @@ func BenchmarkListUsersEqUserName100k(b *testing.B) {
 	}
 }
 
+// BenchmarkListUsersPlanned100k: a filter the plan answers from two
+// indexes (emails and userName, an "or" of them) among 100,000 users, which
+// the lookup of BenchmarkListUsersEqUserName100k, answered before any
+// plan, does not reach.
+func BenchmarkListUsersPlanned100k(b *testing.B) {
+	s, _ := seeded(b, 100_000)
+	ctx := context.Background()
+	e, err := filter.Parse(`emails.value eq "user054321@example.com" or userName eq "USER012345@example.com"`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := store.Query{Filter: e, StartIndex: 1, Count: 100}
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := s.ListUsers(ctx, q)
+		if err != nil || p.Total != 2 {
+			b.Fatal(p.Total, err)
+		}
+	}
+}
+
 // BenchmarkListUsersScan100k: a filter no index answers, for comparison.
 func BenchmarkListUsersScan100k(b *testing.B) {
 	s, _ := seeded(b, 100_000)
