@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/internal/race"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/tokens"
@@ -103,7 +104,7 @@ func TestRequestAllocations(t *testing.T) {
 		for _, user := range []struct {
 			body string
 			id   *string
-		}{{loadUserJSON(i), &loadIDs[i]}, {userJSON(fmt.Sprintf("member%d@example.com", i)), &memberIDs[i]}} {
+		}{{loaduser.JSON(i), &loadIDs[i]}, {userJSON(fmt.Sprintf("member%d@example.com", i)), &memberIDs[i]}} {
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, newRequest("POST", "/Users", user.body))
 			require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())

@@ -6,13 +6,13 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -169,18 +169,10 @@ func TestExtensionUniqueness(t *testing.T) {
 			t.Run("Concurrent", func(t *testing.T) {
 				const n = 8
 				codes := make([]int, n)
-				var wg sync.WaitGroup
-				start := make(chan struct{})
-				for i := range n {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						<-start
-						codes[i] = e.do("POST", "/Users", badgeUser(fmt.Sprintf("race%d", i), "RACE")).Code
-					}()
-				}
-				close(start)
-				wg.Wait()
+				fanout.Run(n, func(i int) error {
+					codes[i] = e.do("POST", "/Users", badgeUser(fmt.Sprintf("race%d", i), "RACE")).Code
+					return nil
+				})
 				created := 0
 				for _, c := range codes {
 					if c == 201 {

@@ -12,19 +12,10 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/tokens"
 )
-
-// loadUserJSON is a user as examples/loadtest creates it (Entra ID's
-// shape: externalId, a name, one work email, the enterprise extension).
-func loadUserJSON(i int) string {
-	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],`+
-		`"externalId":"ext-%d","userName":"load%06d@example.com","active":true,"displayName":"Load ext-%d",`+
-		`"name":{"givenName":"Load","familyName":"ext-%d","formatted":"Load ext-%d"},`+
-		`"emails":[{"primary":true,"type":"work","value":"load%06d@example.com"}],`+
-		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`, i, i, i, i, i, i)
-}
 
 // BenchmarkGetUserHandler is GET /Users/{id} through the handler alone,
 // wired as examples/loadtest wires it (a tokens.Manager, the request log
@@ -82,7 +73,7 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	const n = 1000
 	ids := make([]string, n)
 	for i := range ids {
-		r := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(loadUserJSON(i)))
+		r := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(loaduser.JSON(i)))
 		r.Header.Set("Authorization", "Bearer "+tok)
 		r.Header.Set("Content-Type", "application/scim+json")
 		w := httptest.NewRecorder()

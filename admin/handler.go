@@ -294,11 +294,7 @@ func (a *api) revoke(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) requests(w http.ResponseWriter, r *http.Request) {
-	tenant, ok := a.tenant(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := limitParam(w, r)
+	tenant, limit, ok := a.tenantLimit(w, r)
 	if !ok {
 		return
 	}
@@ -315,6 +311,19 @@ func (a *api) requests(w http.ResponseWriter, r *http.Request) {
 		reqs = []Request{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"enabled": true, "requests": reqs})
+}
+
+// tenantLimit is the tenant of a read of /requests or /feed (a.tenant)
+// and its limit query parameter (limitParam); false when either answered
+// the request already.
+func (a *api) tenantLimit(w http.ResponseWriter, r *http.Request) (tenant string, limit int, ok bool) {
+	if tenant, ok = a.tenant(w, r); !ok {
+		return "", 0, false
+	}
+	if limit, ok = limitParam(w, r); !ok {
+		return "", 0, false
+	}
+	return tenant, limit, true
 }
 
 // limitParam reads the limit query parameter of /requests and /feed,
@@ -343,11 +352,7 @@ type apiConsumer struct {
 
 // feed answers GET /feed: the tenant's last entries and its consumers.
 func (a *api) feed(w http.ResponseWriter, r *http.Request) {
-	tenant, ok := a.tenant(w, r)
-	if !ok {
-		return
-	}
-	limit, ok := limitParam(w, r)
+	tenant, limit, ok := a.tenantLimit(w, r)
 	if !ok {
 		return
 	}

@@ -19,6 +19,14 @@ import (
 // that gives a member twice, in one spelling or two (userName and
 // USERNAME), is refused with an *AttrError naming it, as a request is
 // (namesOnce).
+//
+// It is encoding/json's reading, kept for a host's own json.Unmarshal,
+// and not UserFromJSON, the stores' reading of their stored documents:
+// it reads names in any letter case and keeps what encoding/json keeps
+// (an element given as null or {}, an empty name object, an empty
+// list), which UserFromJSON drops; where it reads a document spelled
+// canonically, UserFromJSON reads the same user but for those
+// (FuzzFromJSONRef holds them to that).
 func (u *User) UnmarshalJSON(data []byte) error {
 	type plain User
 	exts, err := unmarshalResource(data, UserSchema, EnterpriseUserSchema, func(p plain) { *u = User(p) })
@@ -83,6 +91,8 @@ func (e *EnterpriseUser) unmarshal(data []byte, checkNames bool) error {
 // UnmarshalJSON reads a SCIM group; objects under a schema URN go to
 // Extensions, and an attribute named by the core schema's URN is read as
 // a request reads it (unqualifyJSON). A member given twice is refused, as User's are.
+// Where it reads a document spelled canonically, GroupFromJSON reads the
+// same group (FuzzFromJSONRef holds them to that).
 func (g *Group) UnmarshalJSON(data []byte) error {
 	type plain Group
 	exts, err := unmarshalResource(data, GroupSchema, "", func(p plain) { *g = Group(p) })

@@ -3,6 +3,7 @@ package resources
 import (
 	"testing"
 
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/internal/race"
 
 	"github.com/stretchr/testify/assert"
@@ -15,10 +16,7 @@ import (
 // benchmark), one as Okta does, with a phone number and a manager, and a
 // group.
 var storedDocs = []struct{ name, doc string }{
-	{"Entra_user", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
-		`"externalId":"ext-42","userName":"load000042@example.com","name":{"formatted":"Load ext-42","familyName":"ext-42","givenName":"Load"},` +
-		`"displayName":"Load ext-42","active":true,"emails":[{"value":"load000042@example.com","type":"work","primary":true}],` +
-		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`},
+	{"Entra_user", loaduser.Stored(42)},
 	{"Okta_user", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],` +
 		`"externalId":"00u1abcd2EFGH3ijk4l5","userName":"marcus.chen@example.com","name":{"familyName":"Chen","givenName":"Marcus"},` +
 		`"displayName":"Marcus Chen","title":"Engineer","locale":"en-US","active":true,` +

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/names"
 )
 
 // requireSameAsRef requires UserFromJSON and GroupFromJSON to give what
@@ -22,6 +24,7 @@ func requireSameAsRef(t *testing.T, data []byte) {
 	wantG, wantErr := refGroupFromJSON(data)
 	gotG, gotErr := GroupFromJSON(data)
 	requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
+	requireUnmarshalAgrees(t, data, gotU, gotG)
 	// The decoded document's readers, whose setters are the same tables.
 	doc, err := Decode(data)
 	if err != nil {
@@ -33,6 +36,65 @@ func requireSameAsRef(t *testing.T, data []byte) {
 	wantG, wantErr = refGroupFromMap(doc)
 	gotG, gotErr = GroupFromMap(doc)
 	requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
+}
+
+// requireUnmarshalAgrees requires json.Unmarshal into a User and a Group
+// (UnmarshalJSON, encoding/json's reading) to agree with UserFromJSON's
+// u and GroupFromJSON's g for data whose names are spelled canonically
+// (UnmarshalJSON also reads "Id" or "USERNAME", as a request is read;
+// UserFromJSON reads a stored document, whose names are canonical): where
+// UnmarshalJSON accepts data, they accept it too and read the same user
+// (but for the values without a value UnmarshalJSON keeps, as
+// encoding/json does, and UserFromJSON drops: compact) and the same
+// group. Where it refuses data (a member given twice, namesOnce; a value
+// of another type, encoding/json's error) they may read it, as a stored
+// document is read.
+func requireUnmarshalAgrees(t *testing.T, data []byte, u *User, g *Group) {
+	t.Helper()
+	if doc, err := Decode(data); err != nil || !canonicalSpelling(doc) {
+		return
+	}
+	var wantU User
+	if err := json.Unmarshal(data, &wantU); err == nil {
+		require.NotNil(t, u, "UnmarshalJSON reads %s, UserFromJSON does not", data)
+		wantU.compact()
+		require.Equal(t, &wantU, u, "%s", data)
+	}
+	var wantG Group
+	if err := json.Unmarshal(data, &wantG); err == nil {
+		require.NotNil(t, g, "UnmarshalJSON reads %s, GroupFromJSON does not", data)
+		require.Equal(t, &wantG, g, "%s", data)
+	}
+}
+
+// foldedNames maps each canonical name (canonicalNames) under the name
+// fold to its spelling.
+var foldedNames = func() map[string]string {
+	m := make(map[string]string, len(canonicalNames))
+	for k := range canonicalNames {
+		m[names.Lower(k)] = k
+	}
+	return m
+}()
+
+// canonicalSpelling reports whether no name within v (a decoded document),
+// at any depth, is a canonical name spelled otherwise ("Id", "USERNAME").
+func canonicalSpelling(v any) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, el := range x {
+			if c, ok := foldedNames[names.Lower(k)]; ok && c != k || !canonicalSpelling(el) {
+				return false
+			}
+		}
+	case []any:
+		for _, el := range x {
+			if !canonicalSpelling(el) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func requireSameResult[T any](t *testing.T, data []byte, want *T, wantErr error, got *T, gotErr error) {
@@ -129,6 +191,7 @@ var fromJSONEdgeCases = []struct{ name, doc string }{
 	{"wrong type in an element", `{"userName":"u","emails":[{"value":"e"},"x"],"phoneNumbers":[{"primary":"yes","value":"p"}]}`},
 	{"duplicate keys", `{"userName":"a","userName":"b","name":{"givenName":"G","givenName":null},"emails":[{"value":"a","value":"b"}]}`},
 	{"duplicate keys, the first of the wrong type", `{"userName":"u","name":{"givenName":1,"givenName":"G"},"meta":{"version":"1","version":null}}`},
+	{"names in another spelling", `{"Id":"0","USERNAME":"u","Name":{"GIVENNAME":"g"},"emails":[{"Value":"v"}]}`},
 	{"keys in different letter case", `{"userName":"a","UserName":"b","USERNAME":"c","name":{"givenName":"g","GivenName":"h"},"Emails":[{"value":"x"}]}`},
 	{"duplicate meta", `{"userName":"u","meta":{"version":"1","created":"2024-01-01T00:00:00Z"},"meta":{"lastModified":"2024-01-02T00:00:00+01:00","version":null}}`},
 	{"bad time", `{"userName":"u","meta":{"created":"yesterday"}}`},
@@ -158,7 +221,8 @@ func TestFromJSONSameAsRef(t *testing.T) {
 
 // FuzzFromJSONRef is the differential test of UserFromJSON and
 // GroupFromJSON: on any text they give what the generic readers they
-// replaced give (fromjson_ref_test.go), result and error.
+// replaced give (fromjson_ref_test.go), result and error, and what
+// UnmarshalJSON gives wherever it reads the text (requireUnmarshalAgrees).
 func FuzzFromJSONRef(f *testing.F) {
 	for _, doc := range diffSeeds(f) {
 		f.Add(doc)

@@ -48,14 +48,7 @@ func (u *User) AppendJSON(dst []byte) ([]byte, error) {
 	var kb [4]string
 	keys := jsonscan.SortedKeys(kb[:0], u.Extensions)
 	open := len(dst)
-	dst = append(dst, `{"schemas":["`+UserSchema+`"`...)
-	if u.Enterprise != nil {
-		dst = append(dst, `,"`+EnterpriseUserSchema+`"`...)
-	}
-	for _, k := range keys {
-		dst = jsonscan.AppendString(append(dst, ','), k)
-	}
-	dst = append(dst, ']')
+	dst = appendSchemas(dst, `{"schemas":["`+UserSchema+`"`, u.Enterprise != nil, keys)
 	dst = appendStringField(dst, open, `"id":`, u.ID)
 	dst = appendStringField(dst, open, `"externalId":`, u.ExternalID)
 	dst = jsonscan.AppendString(append(dst, `,"userName":`...), u.UserName)
@@ -171,11 +164,7 @@ func (g *Group) AppendJSON(dst []byte) ([]byte, error) {
 	var kb [4]string
 	keys := jsonscan.SortedKeys(kb[:0], g.Extensions)
 	open := len(dst)
-	dst = append(dst, `{"schemas":["`+GroupSchema+`"`...)
-	for _, k := range keys {
-		dst = jsonscan.AppendString(append(dst, ','), k)
-	}
-	dst = append(dst, ']')
+	dst = appendSchemas(dst, `{"schemas":["`+GroupSchema+`"`, false, keys)
 	dst = appendStringField(dst, open, `"id":`, g.ID)
 	dst = appendStringField(dst, open, `"externalId":`, g.ExternalID)
 	dst = jsonscan.AppendString(append(dst, `,"displayName":`...), g.DisplayName)
@@ -186,6 +175,21 @@ func (g *Group) AppendJSON(dst []byte) ([]byte, error) {
 	}
 	dst = appendExtensions(dst, keys, g.Extensions)
 	return append(dst, '}'), nil
+}
+
+// appendSchemas opens a resource's object with its "schemas" list: head
+// (`{"schemas":["` and the core schema's URN, quoted), the enterprise
+// extension's URN when enterprise, then keys, the URNs of the other
+// extensions the resource holds, sorted.
+func appendSchemas(dst []byte, head string, enterprise bool, keys []string) []byte {
+	dst = append(dst, head...)
+	if enterprise {
+		dst = append(dst, `,"`+EnterpriseUserSchema+`"`...)
+	}
+	for _, k := range keys {
+		dst = jsonscan.AppendString(append(dst, ','), k)
+	}
+	return append(dst, ']')
 }
 
 func (n *Name) appendJSON(dst []byte) []byte {

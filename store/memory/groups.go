@@ -259,34 +259,6 @@ func (t *tenant) viewGroup(c *resources.Group, r *groupRec, excludeMembers bool)
 	}
 }
 
-// views returns the views (userView, groupView) of recs, a page of a list
-// with store.Query.ReadOnly, made by set, in as few allocations as the
-// page allows: the values in one block, the page's one-item slice of
-// pointers inside it for a lookup (a page of one, the request identity
-// providers send before every create), else one slice beside the block.
-// The caller holds t.mu.
-func views[R any, T any](t *tenant, recs []R, set func(*tenant, *T, R)) []*T {
-	switch len(recs) {
-	case 0:
-		return []*T{}
-	case 1:
-		b := new(struct {
-			p [1]*T
-			v T
-		})
-		set(t, &b.v, recs[0])
-		b.p[0] = &b.v
-		return b.p[:]
-	}
-	vs := make([]T, len(recs))
-	out := make([]*T, len(recs))
-	for i, r := range recs {
-		set(t, &vs[i], r)
-		out[i] = &vs[i]
-	}
-	return out
-}
-
 // userOut returns a copy of r's user, with its groups (direct and
 // indirect; an empty slice for none) unless excludeGroups: the read lock
 // that found the user answers them too, where GroupsOf after it would
@@ -361,19 +333,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 // per member. Sorting by members keeps creation order, as on sqlstore.
 // With q.ReadOnly the groups are shallow copies (groupView).
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
-	return list(s, ctx, q, s.groupEval, "members", s.groupRows, groupCopier(q))
-}
-
-// groupCopier is userCopier for groups: groupView or groupOut.
-func groupCopier(q store.Query) func(*tenant, []*groupRec) []*resources.Group {
-	if q.ReadOnly {
-		return func(t *tenant, recs []*groupRec) []*resources.Group {
-			return views(t, recs, func(t *tenant, c *resources.Group, r *groupRec) { t.viewGroup(c, r, q.ExcludeMembers) })
-		}
-	}
-	return func(t *tenant, recs []*groupRec) []*resources.Group {
-		return copies(t, recs, func(t *tenant, r *groupRec) *resources.Group { return t.groupOut(r, q.ExcludeMembers) })
-	}
+	return list(s, ctx, q, s.groupEval, "members", s.groupRows, copier(q.ReadOnly, q.ExcludeMembers, (*tenant).viewGroup, (*tenant).groupOut))
 }
 
 // ReplaceGroup replaces the group g.ID with a copy of g under the version

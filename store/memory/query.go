@@ -194,113 +194,116 @@ func leafValues(e filter.Expr, rt *resources.ResourceType, name string, multi bo
 // planUsers returns the users that may match e in creation order, or false
 // when e needs a scan. The caller holds t.mu.
 func (s *Store) planUsers(t *tenant, e filter.Expr) ([]*userRec, bool) {
-	if e == nil {
-		return nil, false
-	}
-	rt := s.model.User
-	extKey, emailKey := s.key.userExt, s.key.email
-	recs, ok := plan(e, 0, func(e filter.Expr) ([]*userRec, bool) {
-		var out []*userRec
-		if vs, ok := leafValues(e, rt, "userName", false); ok {
-			for _, v := range vs {
-				if r := t.byUserName[s.key.userName(v)]; r != nil {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "externalId", false); ok {
-			for _, v := range vs {
-				for r := range t.byUserExt[extKey(v)] {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "id", false); ok {
-			for _, v := range vs {
-				if r := t.users[v]; r != nil {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "emails", true); ok {
-			for _, v := range vs {
-				for r := range t.byEmail[emailKey(v)] {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "groups", true); ok {
-			for _, v := range vs {
-				for _, id := range idKeys(v) {
-					t.usersWithin(id, func(r *userRec) { out = append(out, r) })
-				}
-			}
-			return out, true
-		}
-		return nil, false
-	})
-	if !ok {
-		return nil, false
-	}
-	slices.SortFunc(recs, func(a, b *userRec) int { return cmp.Compare(a.seq, b.seq) })
-	return slices.Compact(recs), true
+	return planIndexed(s, t, e, s.model.User, userIndexes, func(r *userRec) uint64 { return r.seq })
 }
 
 // planGroups is planUsers for groups.
 func (s *Store) planGroups(t *tenant, e filter.Expr) ([]*groupRec, bool) {
+	return planIndexed(s, t, e, s.model.Group, groupIndexes, func(r *groupRec) uint64 { return r.seq })
+}
+
+// recIndex is an index of a tenant's records (users or groups) that a
+// plan reads: the core attribute it keys (multi: that multi-valued
+// attribute's "value"), and recs, which appends to out the records it
+// holds under the operand v. The caller holds t.mu.
+type recIndex[R any] struct {
+	attr  string
+	multi bool
+	recs  func(s *Store, t *tenant, v string, out []R) []R
+}
+
+// userIndexes are the indexes planUsers reads: userName, externalId, id,
+// emails and groups (a group's members, nested ones included).
+var userIndexes = []recIndex[*userRec]{
+	{"userName", false, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
+		if r := t.byUserName[s.key.userName(v)]; r != nil {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"externalId", false, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
+		for r := range t.byUserExt[s.key.userExt(v)] {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"id", false, func(_ *Store, t *tenant, v string, out []*userRec) []*userRec {
+		if r := t.users[v]; r != nil {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"emails", true, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
+		for r := range t.byEmail[s.key.email(v)] {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"groups", true, func(_ *Store, t *tenant, v string, out []*userRec) []*userRec {
+		for _, id := range idKeys(v) {
+			t.usersWithin(id, func(r *userRec) { out = append(out, r) })
+		}
+		return out
+	}},
+}
+
+// groupIndexes are the indexes planGroups reads: displayName, externalId,
+// id and members (the groups a member is directly in).
+var groupIndexes = []recIndex[*groupRec]{
+	{"displayName", false, func(s *Store, t *tenant, v string, out []*groupRec) []*groupRec {
+		if r := t.byGroupName[s.key.groupName(v)]; r != nil {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"externalId", false, func(s *Store, t *tenant, v string, out []*groupRec) []*groupRec {
+		for r := range t.byGroupExt[s.key.groupExt(v)] {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"id", false, func(_ *Store, t *tenant, v string, out []*groupRec) []*groupRec {
+		if r := t.groups[v]; r != nil {
+			out = append(out, r)
+		}
+		return out
+	}},
+	{"members", true, func(_ *Store, t *tenant, v string, out []*groupRec) []*groupRec {
+		for _, id := range idKeys(v) {
+			for gid := range t.memberOf[id] {
+				if r := t.groups[gid]; r != nil {
+					out = append(out, r)
+				}
+			}
+		}
+		return out
+	}},
+}
+
+// planIndexed returns the records of rt (users or groups) that may match
+// e, read from indexes (plan: a comparison the first index keying its
+// attribute answers), in creation order (seq), or false when e needs a
+// scan. The caller holds t.mu.
+func planIndexed[R comparable](s *Store, t *tenant, e filter.Expr, rt *resources.ResourceType, indexes []recIndex[R], seq func(R) uint64) ([]R, bool) {
 	if e == nil {
 		return nil, false
 	}
-	rt := s.model.Group
-	extKey := s.key.groupExt
-	recs, ok := plan(e, 0, func(e filter.Expr) ([]*groupRec, bool) {
-		var out []*groupRec
-		if vs, ok := leafValues(e, rt, "displayName", false); ok {
-			for _, v := range vs {
-				if r := t.byGroupName[s.key.groupName(v)]; r != nil {
-					out = append(out, r)
+	recs, ok := plan(e, 0, func(e filter.Expr) ([]R, bool) {
+		for _, ix := range indexes {
+			if vs, ok := leafValues(e, rt, ix.attr, ix.multi); ok {
+				var out []R
+				for _, v := range vs {
+					out = ix.recs(s, t, v, out)
 				}
+				return out, true
 			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "externalId", false); ok {
-			for _, v := range vs {
-				for r := range t.byGroupExt[extKey(v)] {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "id", false); ok {
-			for _, v := range vs {
-				if r := t.groups[v]; r != nil {
-					out = append(out, r)
-				}
-			}
-			return out, true
-		}
-		if vs, ok := leafValues(e, rt, "members", true); ok {
-			for _, v := range vs {
-				for _, id := range idKeys(v) {
-					for gid := range t.memberOf[id] {
-						if r := t.groups[gid]; r != nil {
-							out = append(out, r)
-						}
-					}
-				}
-			}
-			return out, true
 		}
 		return nil, false
 	})
 	if !ok {
 		return nil, false
 	}
-	slices.SortFunc(recs, func(a, b *groupRec) int { return cmp.Compare(a.seq, b.seq) })
+	slices.SortFunc(recs, func(a, b R) int { return cmp.Compare(seq(a), seq(b)) })
 	return slices.Compact(recs), true
 }
 
@@ -437,7 +440,7 @@ func noDoc[R any](R) (map[string]any, error) { return nil, nil }
 // list is a page of the tenant's records (users or groups): its
 // candidates and their documents (rows), filtered, sorted, counted and
 // paged by query.Select under one read lock, and copied out (out, a
-// page at once: userCopier, groupCopier).
+// page at once: copier).
 // unstored is the attribute no sort reads (see unstoredSort). Candidates
 // that all match (a name lookup) are not filtered again, and without a
 // sortBy they are paged as they are: a lookup by userName makes no
@@ -470,6 +473,51 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	return store.Page[T]{Items: out(t, recs.Items), Total: recs.Total}, err
 }
 
+// copier is how a list given q copies a page of users or groups out:
+// views (view: viewUser, viewGroup) for a caller that only reads
+// (q.ReadOnly), else out (userOut, groupOut) of each; exclude is
+// q.ExcludeGroups or q.ExcludeMembers. The caller holds t.mu.
+func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R) []*T {
+	if readOnly {
+		return func(t *tenant, recs []R) []*T { return views(t, recs, exclude, view) }
+	}
+	return func(t *tenant, recs []R) []*T {
+		items := make([]*T, len(recs))
+		for i, r := range recs {
+			items[i] = out(t, r, exclude)
+		}
+		return items
+	}
+}
+
+// views returns the views (userView, groupView) of recs, a page of a list
+// with store.Query.ReadOnly, made by set (given exclude), in as few allocations as the
+// page allows: the values in one block, the page's one-item slice of
+// pointers inside it for a lookup (a page of one, the request identity
+// providers send before every create), else one slice beside the block.
+// The caller holds t.mu.
+func views[R any, T any](t *tenant, recs []R, exclude bool, set func(*tenant, *T, R, bool)) []*T {
+	switch len(recs) {
+	case 0:
+		return []*T{}
+	case 1:
+		b := new(struct {
+			p [1]*T
+			v T
+		})
+		set(t, &b.v, recs[0], exclude)
+		b.p[0] = &b.v
+		return b.p[:]
+	}
+	vs := make([]T, len(recs))
+	out := make([]*T, len(recs))
+	for i, r := range recs {
+		set(t, &vs[i], r, exclude)
+		out[i] = &vs[i]
+	}
+	return out
+}
+
 // ListUsersAfter is store.UserCursorLister: the users matching q after
 // the position after, in ListUsers' order. The memory store filters and
 // sorts the tenant's users on each page (as ListUsers does); positions
@@ -477,13 +525,13 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 // deletes. q.ReadOnly is honoured as in ListUsers.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
-		func(r *userRec) int64 { return int64(r.seq) }, userCopier(q))
+		func(r *userRec) int64 { return int64(r.seq) }, copier(q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut))
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
 func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.Group], error) {
 	return listAfter(s, ctx, q, after, s.groupEval, "members", s.groupRows,
-		func(r *groupRec) int64 { return int64(r.seq) }, groupCopier(q))
+		func(r *groupRec) int64 { return int64(r.seq) }, copier(q.ReadOnly, q.ExcludeMembers, (*tenant).viewGroup, (*tenant).groupOut))
 }
 
 // listAfter is a cursor page of the tenant's records (users or groups):

@@ -242,30 +242,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // groups are not part of the document a sort reads. With q.ReadOnly the
 // users are shallow copies (userView).
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	return list(s, ctx, q, s.userEval, "groups", s.userRows, userCopier(q))
-}
-
-// userCopier is how a list given q copies a page of users out: views
-// (userView) for a caller that only reads (q.ReadOnly), else userOut of
-// each. The caller holds t.mu.
-func userCopier(q store.Query) func(*tenant, []*userRec) []*resources.User {
-	if q.ReadOnly {
-		return func(t *tenant, recs []*userRec) []*resources.User {
-			return views(t, recs, func(t *tenant, c *resources.User, r *userRec) { t.viewUser(c, r, q.ExcludeGroups) })
-		}
-	}
-	return func(t *tenant, recs []*userRec) []*resources.User {
-		return copies(t, recs, func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
-	}
-}
-
-// copies returns out of each of recs, a new slice. The caller holds t.mu.
-func copies[R any, T any](t *tenant, recs []R, out func(*tenant, R) T) []T {
-	items := make([]T, len(recs))
-	for i, r := range recs {
-		items[i] = out(t, r)
-	}
-	return items
+	return list(s, ctx, q, s.userEval, "groups", s.userRows, copier(q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut))
 }
 
 // userDocWithGroups returns r's document with its groups attribute filled

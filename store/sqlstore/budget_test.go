@@ -258,7 +258,7 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			// a group by displayName, members included unless excluded; a
 			// user by userName): one statement, no BEGIN or COMMIT, the
 			// total read from the rows themselves (a unique name matches
-			// at most one), whatever startIndex and count say.
+			// at most one), for any startIndex and count up to 2^29.
 			{name: "list groups by displayName", method: "GET", path: "/Groups?filter=displayName%20eq%20%22g%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			{name: "list groups by displayName, members read", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&attributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
 			{name: "list groups by displayName without members", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},

@@ -191,17 +191,13 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		}
 		return t.present(c, x)
 	case *filter.Compare:
-		c.node = x
-		t, err := c.resolve(x.Path, false)
-		c.node = nil
+		t, err := c.resolveAt(x, x.Path, false)
 		if err != nil {
 			return "", err
 		}
 		return c.compare(t, x)
 	case *filter.ValuePath:
-		c.node = x
-		t, err := c.resolve(x.Path, true)
-		c.node = nil
+		t, err := c.resolveAt(x, x.Path, true)
 		if err != nil {
 			return "", err
 		}
@@ -601,6 +597,15 @@ func (c *compiler) elemSub(sc elemScope, p filter.AttrPath) (*resources.Attribut
 	}
 	v, ok := sc.sub(sa)
 	return sa, v, ok, nil
+}
+
+// resolveAt is resolve for the path of node, a comparison or a value
+// filter, which c.node names while it runs (groupsTarget asks it).
+func (c *compiler) resolveAt(node filter.Expr, p filter.AttrPath, forPresence bool) (*target, error) {
+	c.node = node
+	t, err := c.resolve(p, forPresence)
+	c.node = nil
+	return t, err
 }
 
 // resolve maps an attribute path at the resource level to a target.

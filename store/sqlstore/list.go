@@ -138,10 +138,11 @@ func pageBounds(q store.Query) (offset, limit int) {
 //   - a lookup of a unique name (listPlan.unique): one statement without
 //     the count, reading from the first match, the page's own rows and one
 //     more (no OFFSET, LIMIT skip+count+1). At most one row matches, so the
-//     rows read are the total and the page is cut from them in Go,
-//     whatever startIndex and count say (a second statement counts only
-//     when a name stored twice before migration 0004 leaves more rows than
-//     that, which the extra row tells);
+//     rows read are the total and the page is cut from them in Go (a
+//     second statement counts only when a name stored twice before
+//     migration 0004 leaves more rows than that, which the extra row
+//     tells). That holds for a startIndex and a count up to maxLookupSkip
+//     (2^29) each; beyond, the lookup reads as the next case;
 //   - otherwise: one statement, the page, each row carrying the total
 //     (totalCol); a page past the end has no row to carry it and counts in
 //     a second statement.

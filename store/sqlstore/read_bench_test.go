@@ -18,21 +18,11 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/tokens"
 )
-
-// readBenchUserJSON is a user as examples/loadtest's sync phase creates
-// it (Entra ID's shape: externalId, a name, one work email, the
-// enterprise extension).
-func readBenchUserJSON(i int) string {
-	return fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],`+
-		`"externalId":"ext-%d","userName":"load%06d@example.com","active":true,"displayName":"Load ext-%d",`+
-		`"name":{"givenName":"Load","familyName":"ext-%d","formatted":"Load ext-%d"},`+
-		`"emails":[{"primary":true,"type":"work","value":"load%06d@example.com"}],`+
-		`"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`, i, i, i, i, i, i)
-}
 
 // BenchmarkHandlerReads is the handler's reads over a SQL store, wired as
 // examples/loadtest wires it (a tokens.Manager over the store, the
@@ -88,7 +78,7 @@ func BenchmarkHandlerReads(b *testing.B) {
 			const n = 1000
 			ids := make([]string, n)
 			for i := range ids {
-				w := send("POST", "/Users", readBenchUserJSON(i))
+				w := send("POST", "/Users", loaduser.JSON(i))
 				require.Equal(b, http.StatusCreated, w.Code, w.Body.String())
 				ids[i] = idOf(w)
 			}

@@ -80,19 +80,21 @@ func (d dbValue) Scan(src any) error {
 	return nil
 }
 
-// textBytes is the text of a column a Scan method decodes in place, as
-// the driver gave it (a []byte it may not keep past Scan, a string, or
-// NULL as nil); what names the column in the error of another type.
-func textBytes(src any, what string) ([]byte, error) {
+// scanText is the Scan (sql.Scanner) of a column that into decodes in
+// place with its ScanBytes (pgtype.BytesScanner, which pgx calls itself):
+// it hands into the column's text as the driver gave it (a []byte it may
+// not keep past Scan, a string, or NULL as nil); what names the column in
+// the error of another type.
+func scanText(src any, what string, into interface{ ScanBytes([]byte) error }) error {
 	switch x := src.(type) {
 	case nil:
-		return nil, nil
+		return into.ScanBytes(nil)
 	case []byte:
-		return x, nil
+		return into.ScanBytes(x)
 	case string:
-		return []byte(x), nil
+		return into.ScanBytes([]byte(x))
 	}
-	return nil, fmt.Errorf("sqlstore: cannot scan %T as %s", src, what)
+	return fmt.Errorf("sqlstore: cannot scan %T as %s", src, what)
 }
 
 // newID returns a random (version 4) UUID in lower case.

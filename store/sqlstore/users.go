@@ -63,11 +63,7 @@ type userDoc struct {
 
 // Scan implements sql.Scanner.
 func (d *userDoc) Scan(src any) error {
-	b, err := textBytes(src, "a stored document")
-	if err != nil {
-		return err
-	}
-	return d.ScanBytes(b)
+	return scanText(src, "a stored document", d)
 }
 
 // ScanBytes implements pgtype.BytesScanner: pgx (rdb.query) hands it
@@ -417,11 +413,7 @@ type userGroups struct {
 
 // Scan implements sql.Scanner.
 func (g *userGroups) Scan(src any) error {
-	b, err := textBytes(src, "a user's groups")
-	if err != nil {
-		return err
-	}
-	return g.ScanBytes(b)
+	return scanText(src, "a user's groups", g)
 }
 
 // ScanBytes implements pgtype.BytesScanner, as userDoc's does.

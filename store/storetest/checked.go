@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -228,7 +229,7 @@ func testCheckedConcurrent(t *testing.T, e *env) {
 		initial[i] = resources.Member{Value: id}
 	}
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended", Members: initial})
-	errs := concurrently(updaters, func(i int) error {
+	errs := fanout.Run(updaters, func(i int) error {
 		var remove []string
 		if i%4 == 0 {
 			remove = []string{old[i/4]}

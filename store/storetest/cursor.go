@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -165,7 +166,7 @@ func testCursorUnderWrites(t *testing.T, e *env) {
 		go func() {
 			defer close(written)
 			<-start
-			concurrently(2, func(w int) error {
+			fanout.Run(2, func(w int) error {
 				if w == 0 { // deletes
 					for _, id := range doomed {
 						_ = e.users.DeleteUser(e.ctx, id, "")

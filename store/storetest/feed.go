@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -260,7 +261,7 @@ func testFeedAtomic(t *testing.T, e *env) {
 
 func testFeedConcurrent(t *testing.T, e *env) {
 	const n = 16
-	errs := concurrently(n, func(i int) error {
+	errs := fanout.Run(n, func(i int) error {
 		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("feed-par-%d", i), Active: ptr(true)})
 		return err
 	})

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -543,7 +544,7 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 	const atomic = "(store.GroupStore.ModifyMembers: one atomic step, concurrent calls never lose an update)"
 	ids := e.createUserIDs(t, "c", n)
 	g := e.createGroup(t, &resources.Group{DisplayName: "busy"})
-	errs := concurrently(n, func(i int) error {
+	errs := fanout.Run(n, func(i int) error {
 		_, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[i]}, nil, "")
 		return err
 	})
@@ -553,7 +554,7 @@ func testModifyMembersConcurrent(t *testing.T, e *env) {
 	assert.ElementsMatch(t, ids, e.members(t, g.ID), "every concurrent ModifyMembers must be kept "+atomic)
 
 	// And concurrent removals of half while the other half is re-added.
-	errs = concurrently(n, func(i int) error {
+	errs = fanout.Run(n, func(i int) error {
 		var err error
 		if i%2 == 0 {
 			_, err = e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{ids[i]}, "")
@@ -600,7 +601,7 @@ func testModifyMembersRacesDeletes(t *testing.T, e *env) {
 	for i := range addErrs {
 		addErrs[i] = make([]error, groups+1)
 	}
-	errs := concurrently(n+n/2+1, func(c int) error {
+	errs := fanout.Run(n+n/2+1, func(c int) error {
 		switch {
 		case c < n:
 			for j, gid := range append(append([]string(nil), gids...), doomed) {
@@ -737,7 +738,7 @@ func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
 			})
 		}
 	}
-	errs := concurrently(len(calls), func(i int) error {
+	errs := fanout.Run(len(calls), func(i int) error {
 		if err := calls[i].f(); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%s: %w", calls[i].what, err)
 		}
@@ -762,7 +763,7 @@ func testNestedGroupDeletesRaceMembers(t *testing.T, e *env) {
 
 func testConcurrentCreateGroup(t *testing.T, e *env) {
 	const n = 8
-	errs := concurrently(n, func(int) error {
+	errs := fanout.Run(n, func(int) error {
 		_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: "Race"})
 		return err
 	})

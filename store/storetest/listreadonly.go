@@ -104,6 +104,41 @@ func clonePage[T interface{ Clone() T }](items []T) []T {
 	return out
 }
 
+// listsReadOnly holds each of listings (of users or of groups: kind; linked,
+// their groups or members) to the read-only contract of a list: listed with
+// ReadOnly (listAs) it returns what it returns without; the caller's
+// changes to what it listed (scribble) change nothing stored; and what it
+// listed stays as it was listed when rewrite changes the stored ones.
+func listsReadOnly[P interface{ Clone() P }](t *testing.T, listings []readOnlyListing, kind, linked string,
+	listAs func(*testing.T, readOnlyListing, bool) []P, scribble func(P), rewrite func()) {
+	t.Helper()
+	for _, l := range listings {
+		want := listAs(t, l, false)
+		require.NotEmpty(t, want, "%s must find the %s created (%s)", l.name, kind, describe(l.q))
+		assert.Equal(t, want, listAs(t, l, true), "%s: a list with ReadOnly must return what it returns without "+listReadOnly, l.name)
+	}
+
+	for _, l := range listings {
+		before := listAs(t, l, false)
+		for _, v := range listAs(t, l, true) {
+			scribble(v)
+		}
+		assert.Equal(t, before, listAs(t, l, false),
+			"%s: setting the fields and %s of %s listed with ReadOnly must change nothing stored "+listReadOnly, l.name, linked, kind)
+	}
+
+	seen := make([][]P, len(listings))
+	snaps := make([][]P, len(listings))
+	for i, l := range listings {
+		seen[i] = listAs(t, l, true)
+		snaps[i] = clonePage(seen[i])
+	}
+	rewrite()
+	for i, l := range listings {
+		assert.Equal(t, snaps[i], seen[i], "%s: %s listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name, kind)
+	}
+}
+
 // testUserListReadOnly is testUserReadOnly for lists: ListUsers (and
 // ListUsersAfter) with ReadOnly return what they do without it; the
 // caller setting each listed user's own fields and its groups (as the
@@ -118,32 +153,10 @@ func testUserListReadOnly(t *testing.T, e *env) {
 		gid = e.createGroup(t, &resources.Group{DisplayName: "list-readers", Members: []resources.Member{{Value: u.ID}}}).ID
 	}
 	listings := e.userListings(t, u.UserName, u.ExternalID)
-	for _, l := range listings {
-		want := e.listUsersAs(t, l, false)
-		require.NotEmpty(t, want, "%s must find the users created (%s)", l.name, describe(l.q))
-		assert.Equal(t, want, e.listUsersAs(t, l, true), "%s: a list with ReadOnly must return what it returns without "+listReadOnly, l.name)
-	}
-
-	for _, l := range listings {
-		before := e.listUsersAs(t, l, false)
-		for _, v := range e.listUsersAs(t, l, true) {
-			scribbleUser(v)
-			v.Enterprise = nil // the caller's own field; what it pointed to stays shared
-		}
-		assert.Equal(t, before, e.listUsersAs(t, l, false),
-			"%s: setting the fields and groups of users listed with ReadOnly must change nothing stored "+listReadOnly, l.name)
-	}
-
-	seen := make([][]*resources.User, len(listings))
-	snaps := make([][]*resources.User, len(listings))
-	for i, l := range listings {
-		seen[i] = e.listUsersAs(t, l, true)
-		snaps[i] = clonePage(seen[i])
-	}
-	e.rewriteUser(t, u.ID, gid)
-	for i, l := range listings {
-		assert.Equal(t, snaps[i], seen[i], "%s: users listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
-	}
+	listsReadOnly(t, listings, "users", "groups", e.listUsersAs, func(v *resources.User) {
+		scribbleUser(v)
+		v.Enterprise = nil // the caller's own field; what it pointed to stays shared
+	}, func() { e.rewriteUser(t, u.ID, gid) })
 
 	readDuringWrites(t, 10, func() {
 		for _, l := range listings {
@@ -194,31 +207,10 @@ func testGroupListReadOnly(t *testing.T, e *env) {
 	e.createGroup(t, &resources.Group{DisplayName: "list-read-only other", ExternalID: "ext-lro",
 		Members: []resources.Member{{Value: ids[2]}}})
 	listings := e.groupListings(t, g.DisplayName, g.ExternalID)
-	for _, l := range listings {
-		want := e.listGroupsAs(t, l, false)
-		require.NotEmpty(t, want, "%s must find the groups created (%s)", l.name, describe(l.q))
-		assert.Equal(t, want, e.listGroupsAs(t, l, true), "%s: a list with ReadOnly must return what it returns without "+listReadOnly, l.name)
-	}
-
-	for _, l := range listings {
-		before := e.listGroupsAs(t, l, false)
-		for _, v := range e.listGroupsAs(t, l, true) {
-			scribbleGroup(v)
-		}
-		assert.Equal(t, before, e.listGroupsAs(t, l, false),
-			"%s: setting the fields and members of groups listed with ReadOnly must change nothing stored "+listReadOnly, l.name)
-	}
-
-	seen := make([][]*resources.Group, len(listings))
-	snaps := make([][]*resources.Group, len(listings))
-	for i, l := range listings {
-		seen[i] = e.listGroupsAs(t, l, true)
-		snaps[i] = clonePage(seen[i])
-	}
-	next := e.rewriteGroup(t, g.ID, ids, "list-read-only renamed")
-	for i, l := range listings {
-		assert.Equal(t, snaps[i], seen[i], "%s: groups listed with ReadOnly must stay as they were listed when the stored ones change "+listReadOnly, l.name)
-	}
+	var next *resources.Group
+	listsReadOnly(t, listings, "groups", "members", e.listGroupsAs, scribbleGroup, func() {
+		next = e.rewriteGroup(t, g.ID, ids, "list-read-only renamed")
+	})
 
 	// The lookups now name the group as it is.
 	listings = e.groupListings(t, next.DisplayName, "ext-lro")

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -201,7 +202,7 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 		users[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("race%d", i)})
 	}
 	// Call 2i replaces users[i], call 2i+1 deletes it.
-	errs := concurrently(2*rounds, func(c int) error {
+	errs := fanout.Run(2*rounds, func(c int) error {
 		u := users[c/2]
 		if c%2 == 1 {
 			return e.users.DeleteUser(e.ctx, u.ID, u.Meta.Version)

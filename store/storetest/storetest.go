@@ -41,7 +41,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -355,22 +354,4 @@ func exactlyOne(t *testing.T, errs []error, loser func(err error), msgAndArgs ..
 		loser(err)
 	}
 	assert.Equal(t, 1, ok, msgAndArgs...)
-}
-
-// concurrently runs n calls of f at once and returns their errors.
-func concurrently(n int, f func(i int) error) []error {
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs[i] = f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
-	return errs
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -268,7 +269,7 @@ func testUniqueUserConcurrent(t *testing.T, e *env) {
 	u := e.uniqueUser(t)
 	for n := 2; n <= 8; n *= 2 {
 		v := fmt.Sprintf("race-%d", n)
-		errs := concurrently(n, func(i int) error {
+		errs := fanout.Run(n, func(i int) error {
 			_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("r%d-%d", n, i), Extensions: u.ext(v, false)})
 			return err
 		})
@@ -279,7 +280,7 @@ func testUniqueUserConcurrent(t *testing.T, e *env) {
 	for i := range ids {
 		ids[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("p%d", i)})
 	}
-	errs := concurrently(len(ids), func(i int) error {
+	errs := fanout.Run(len(ids), func(i int) error {
 		in := ids[i].Clone()
 		in.Extensions = u.ext("contested", false)
 		_, err := e.users.ReplaceUser(e.ctx, in, "")
@@ -290,7 +291,7 @@ func testUniqueUserConcurrent(t *testing.T, e *env) {
 		return
 	}
 	// And through UpdateUser, as PATCH and PUT write.
-	errs = concurrently(len(ids), func(i int) error {
+	errs = fanout.Run(len(ids), func(i int) error {
 		_, err := e.userUp.UpdateUser(e.ctx, ids[i].ID, "", func(cur *resources.User) (*resources.User, error) {
 			cur.Extensions = u.ext("contested-update", false)
 			return cur, nil
@@ -340,7 +341,7 @@ func testUniqueGroupConcurrent(t *testing.T, e *env) {
 	u := e.uniqueGroup(t)
 	for n := 2; n <= 8; n *= 2 {
 		v := fmt.Sprintf("race-%d", n)
-		errs := concurrently(n, func(i int) error {
+		errs := fanout.Run(n, func(i int) error {
 			_, err := e.groups.CreateGroup(e.ctx, &resources.Group{DisplayName: fmt.Sprintf("r%d-%d", n, i), Extensions: u.ext(v, false)})
 			return err
 		})

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -128,25 +129,36 @@ func testUpdateUserNil(t *testing.T, e *env) {
 // updaters is how many updaters run at once in the NoLostUpdate tests.
 const updaters = 16
 
+// requireEachApplied requires the updaters concurrent calls of call
+// (UpdateUser, UpdateGroup) whose errors are errs, each of which appended
+// its mark "[i]" to a field, to have succeeded and to have left each mark
+// once in the field as read after them (marks).
+func requireEachApplied(t *testing.T, errs []error, marks func() string, call, upc string) {
+	t.Helper()
+	for _, err := range errs {
+		require.NoError(t, err, `concurrent `+call+` with ifVersion "" must all succeed `+upc)
+	}
+	got := marks()
+	for i := range updaters {
+		assert.Contains(t, got, fmt.Sprintf("[%d]", i), "update %d was lost "+upc, i)
+	}
+	assert.Equal(t, updaters, strings.Count(got, "["), "each concurrent update must be applied once "+upc)
+}
+
 func testUpdateUserNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.UserUpdater.UpdateUser: the read, change and write are one atomic step under the row's lock)"
 	up := e.userUpdater(t)
 	u := e.createUser(t, &resources.User{UserName: "contended"})
-	errs := concurrently(updaters, func(i int) error {
+	errs := fanout.Run(updaters, func(i int) error {
 		_, err := up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
 			cur.Title += fmt.Sprintf("[%d]", i)
 			return cur, nil
 		})
 		return err
 	})
-	for _, err := range errs {
-		require.NoError(t, err, `concurrent UpdateUser with ifVersion "" must all succeed `+upc)
-	}
-	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
-	for i := range updaters {
-		assert.Contains(t, got.Title, fmt.Sprintf("[%d]", i), "update %d was lost "+upc, i)
-	}
-	assert.Equal(t, updaters, strings.Count(got.Title, "["), "each concurrent update must be applied once "+upc)
+	requireEachApplied(t, errs, func() string {
+		return e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there").Title
+	}, "UpdateUser", upc)
 }
 
 func testUpdateGroupMembers(t *testing.T, e *env) {
@@ -216,21 +228,16 @@ func testUpdateGroupNoLostUpdate(t *testing.T, e *env) {
 	const upc = "(store.GroupUpdater.UpdateGroup: the read, change and write are one atomic step under the row's lock)"
 	up := e.groupUpdater(t)
 	g := e.createGroup(t, &resources.Group{DisplayName: "contended"})
-	errs := concurrently(updaters, func(i int) error {
+	errs := fanout.Run(updaters, func(i int) error {
 		_, err := up.UpdateGroup(e.ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
 			cur.ExternalID += fmt.Sprintf("[%d]", i)
 			return cur, nil
 		})
 		return err
 	})
-	for _, err := range errs {
-		require.NoError(t, err, `concurrent UpdateGroup with ifVersion "" must all succeed `+upc)
-	}
-	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
-	for i := range updaters {
-		assert.Contains(t, got.ExternalID, fmt.Sprintf("[%d]", i), "update %d was lost "+upc, i)
-	}
-	assert.Equal(t, updaters, strings.Count(got.ExternalID, "["), "each concurrent update must be applied once "+upc)
+	requireEachApplied(t, errs, func() string {
+		return e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there").ExternalID
+	}, "UpdateGroup", upc)
 }
 
 // testGetUserGroups: a store that fills Groups (non-nil) fills them as

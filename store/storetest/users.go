@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -445,7 +446,7 @@ func testUniqueUserName(t *testing.T, e *env) {
 func testConcurrentCreate(t *testing.T, e *env) {
 	for n := 2; n <= 16; n *= 2 {
 		name := fmt.Sprintf("race-%d", n)
-		errs := concurrently(n, func(i int) error {
+		errs := fanout.Run(n, func(i int) error {
 			// Vary the case: uniqueness is case-insensitive.
 			un := name
 			if i%2 == 1 {
@@ -465,7 +466,7 @@ func testConcurrentCreate(t *testing.T, e *env) {
 func testUserNoLostUpdate(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "counter"})
 	const n = 8
-	errs := concurrently(n, func(i int) error {
+	errs := fanout.Run(n, func(i int) error {
 		for attempt := 0; attempt < 1000; attempt++ {
 			cur, err := e.users.GetUser(e.ctx, u.ID, store.GetOptions{})
 			if err != nil {
