@@ -10,11 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/pairbench"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
@@ -25,7 +25,7 @@ import (
 // adding or removing one member of a group, each against a store with the
 // feed off and one with it on, in the same loop (alternating which goes
 // first), on SQLite and PostgreSQL. It reports each side's time per
-// request and their ratio; BenchmarkFeedWrite in store/sqlstore measures
+// request and their ratio, wall and CPU (pairbench); BenchmarkFeedWrite in store/sqlstore measures
 // the store calls alone.
 func BenchmarkFeedRequests(b *testing.B) {
 	dbs := []struct {
@@ -39,7 +39,6 @@ func BenchmarkFeedRequests(b *testing.B) {
 		h     http.Handler
 		users []string
 		group string
-		took  time.Duration
 	}
 	do := func(b *testing.B, h http.Handler, method, path, body string, want int) string {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
@@ -96,17 +95,14 @@ func BenchmarkFeedRequests(b *testing.B) {
 			for _, o := range ops {
 				b.Run(o.name, func(b *testing.B) {
 					sides := [2]*side{open(false), open(true)}
+					p := pairbench.Start()
 					for i := 0; b.Loop(); i++ {
 						for k := range 2 {
-							sd := sides[(i+k)%2]
-							start := time.Now()
-							o.op(b, sd, i)
-							sd.took += time.Since(start)
+							w := (i + k) % 2
+							p.Time(w, func() { o.op(b, sides[w], i) })
 						}
 					}
-					b.ReportMetric(float64(sides[0].took.Nanoseconds())/float64(b.N), "off-ns/op")
-					b.ReportMetric(float64(sides[1].took.Nanoseconds())/float64(b.N), "on-ns/op")
-					b.ReportMetric(float64(sides[1].took)/float64(sides[0].took), "on/off")
+					p.Report(b)
 				})
 			}
 		})

@@ -6,10 +6,10 @@ import (
 	"os"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/pairbench"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -265,28 +265,27 @@ func BenchmarkFeedWrite(b *testing.B) {
 					})
 				}
 				// paired: each iteration writes once with the feed off and
-				// once with it on, in alternating order, and times each:
-				// on a shared machine both see the same load at the same
-				// moment, so their ratio is steadier than that of two runs.
+				// once with it on, in alternating order, and times each
+				// (wall and the thread's CPU, see pairbench): on a shared
+				// machine both see the same load at the same moment, so
+				// their ratio is steadier than that of two runs.
 				b.Run(op.name+"/paired", func(b *testing.B) {
 					writes := [2]func(i int) error{
 						op.setup(b, db.open(b, sqlstore.Config{})),
 						op.setup(b, db.open(b, sqlstore.Config{ChangeFeed: true})),
 					}
-					var took [2]time.Duration
+					p := pairbench.Start()
+					var err error
 					for i := 0; b.Loop(); i++ {
 						for k := range 2 {
 							w := (i + k) % 2
-							start := time.Now()
-							if err := writes[w](i); err != nil {
+							p.Time(w, func() { err = writes[w](i) })
+							if err != nil {
 								b.Fatal(err)
 							}
-							took[w] += time.Since(start)
 						}
 					}
-					b.ReportMetric(float64(took[0].Nanoseconds())/float64(b.N), "off-ns/op")
-					b.ReportMetric(float64(took[1].Nanoseconds())/float64(b.N), "on-ns/op")
-					b.ReportMetric(float64(took[1])/float64(took[0]), "on/off")
+					p.Report(b)
 				})
 			}
 		})

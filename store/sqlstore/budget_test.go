@@ -74,9 +74,9 @@ func measure(events []sqlstore.SQLEvent) budget {
 // connection) and on PostgreSQL goes through pgx, its count included. It runs with the change feed off and on, and
 // holds the feed to its cost in statements: on PostgreSQL none for a
 // write that folds the append into a statement of its own (foldWrite), one
-// for a delete; on SQLite one, its INSERT, for a write of up to four
-// entries (a deactivation's two, a group created with members), numbered
-// from the tenant's last entry in the same statement.
+// for a delete; on SQLite one, its INSERT, for a write of any number of
+// entries (a deactivation's two, a group created with members: one row),
+// numbered from the tenant's last entry in the same statement.
 //
 // It runs a third time with the mapping bridge (Config.Bridge over
 // hostSchema, adopting by email), and holds the bridge to its cost in

@@ -325,9 +325,9 @@ func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, 
 // stored.
 var JSONListForTest = jsonList
 
-// SQLiteAppendForTest is the SQLite statement that appends n entries
-// (sqliteAppendN).
-var SQLiteAppendForTest = sqliteAppendN
+// SQLiteAppendForTest is the SQLite statement that appends a row of
+// several entries (sqliteAppendMore).
+var SQLiteAppendForTest = sqliteAppendMore
 
 // SQLForTest returns the bridge's fixed statements by name (those of
 // the dialect it was built for; an update writing every mapped column

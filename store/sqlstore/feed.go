@@ -63,52 +63,89 @@ func (s *Store) heads() string {
 	return `(` + sqliteHeads + `)`
 }
 
-// sqliteInsert inserts n entries, their eight columns bound in order.
-func sqliteInsert(n int) string {
-	rows := make([]string, n)
-	for i := range rows {
-		p := 8 * i
-		rows[i] = fmt.Sprintf("(?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d, ?%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8)
+// The SQLite statements of an append. A write's entries, however many,
+// are one row of scim_feed (migration 0011): the row's seq is its last
+// entry's, its own columns hold its first entry, and more the others
+// (feedMore). One row is one cell for the B-tree to take and rebalance,
+// and one statement, where each entry was a cell of its own.
+const (
+	// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after
+	// the tenant's last Seq (sqliteLast), its kind, resource id, version,
+	// attributes and members bound from ?3: a plain VALUES row, which
+	// SQLite inserts as it computes it (an INSERT ... SELECT reading the
+	// table it inserts into would materialise its rows first).
+	sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
+	// sqliteAppendMore is sqliteAppend for a row of ?8 entries, the
+	// others than the first bound to ?9 (feedMore): the row's seq, its
+	// last entry's, is the tenant's last Seq + ?8.
+	sqliteAppendMore = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
+		VALUES (?1, (` + sqliteLast + `) + ?8, ?2, ?3, ?4, ?5, ?6, ?7, ?9)`
+	// sqliteInsert inserts a row whose seq (?2) the write has read
+	// (Config.OnChange needs the entries' Seqs before they are appended).
+	sqliteInsert = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
+)
+
+// feedMore renders the entries of a SQLite row after its first (more,
+// migration 0011) as a JSON array of {"k","i","v","a","m"} objects, nil
+// when there are none. readMore reads it back.
+func feedMore(rest []store.Change) any {
+	if len(rest) == 0 {
+		return nil
 	}
-	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
+	b := append(make([]byte, 0, 96*len(rest)), '[')
+	for i := range rest {
+		c := &rest[i]
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"k":`...)
+		b = jsonscan.AppendString(b, string(c.Kind))
+		b = append(b, `,"i":`...)
+		b = jsonscan.AppendString(b, c.ID)
+		b = append(b, `,"v":`...)
+		b = jsonscan.AppendString(b, c.Version)
+		if len(c.Attributes) > 0 {
+			b = appendJSONList(append(b, `,"a":`...), c.Attributes)
+		}
+		if len(c.Members) > 0 {
+			b = appendJSONList(append(b, `,"m":`...), c.Members)
+		}
+		b = append(b, '}')
+	}
+	return string(append(b, ']'))
 }
 
-// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after the
-// tenant's last Seq (sqliteLast), its kind, resource id, version,
-// attributes and members bound from ?3: a plain VALUES row, which
-// SQLite inserts as it computes it (an INSERT ... SELECT reading the
-// table it inserts into would materialise its rows first).
-const sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
+// moreEntry is an entry of a SQLite row's more column (feedMore).
+type moreEntry struct {
+	Kind       string   `json:"k"`
+	ID         string   `json:"i"`
+	Version    string   `json:"v"`
+	Attributes []string `json:"a"`
+	Members    []string `json:"m"`
+}
 
-// sqliteAppends holds sqliteAppendN's statements of 1 to 4 entries (a
-// deactivation has two, a group created with members two, a user's
-// deletion one and one per group it left). More entries, rarer, go
-// through a read of the last Seq and sqliteInsert: the statement of n
-// entries repeats sqliteLast n times, and each n is one more text for the
-// statement cache.
-var sqliteAppends = [...]string{1: sqliteAppendN(1), 2: sqliteAppendN(2), 3: sqliteAppendN(3), 4: sqliteAppendN(4)}
-
-// sqliteAppendN inserts n entries of tenant ?1 at ?2 in one statement,
-// the k-th (from 1) numbered the tenant's last Seq (sqliteLast) + k, each
-// with its kind, resource id, version, attributes and members bound from
-// ?(3+5(k-1)). A VALUES list of more than one row whose values read
-// scim_feed is a SELECT reading the table it inserts into: SQLite
-// computes every row (each one's sqliteLast) before it inserts the first,
-// so all read the same last Seq and the rows are numbered one by one
-// after it (TestSQLiteMultiEntryAppend holds SQLite to it, and storetest
-// to the numbering). It costs a temporary table of n rows; the read of
-// the last Seq and a multi-row INSERT it replaces cost a statement more.
-func sqliteAppendN(n int) string {
-	if n == 1 {
-		return sqliteAppend
+// readMore appends to out the entries after Seq after of a SQLite row of
+// several: first, read from the row's own columns with the row's seq
+// (its last entry's), and the others, from its more column (feedMore),
+// numbered up to that seq and stamped as first is.
+func readMore(out []store.Change, first store.Change, more string, after int64) ([]store.Change, error) {
+	var rest []moreEntry
+	if err := json.Unmarshal([]byte(more), &rest); err != nil {
+		return out, err
 	}
-	rows := make([]string, n)
-	for k := range rows {
-		p := 3 + 5*k
-		rows[k] = fmt.Sprintf("(?1, (%s) + %d, ?2, ?%d, ?%d, ?%d, ?%d, ?%d)", sqliteLast, k+1, p, p+1, p+2, p+3, p+4)
+	first.Seq -= int64(len(rest))
+	if first.Seq > after {
+		out = append(out, first)
 	}
-	return `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES ` + joinComma(rows)
+	for i, m := range rest {
+		if seq := first.Seq + 1 + int64(i); seq > after {
+			out = append(out, store.Change{Tenant: first.Tenant, Seq: seq, At: first.At,
+				Kind: store.ChangeKind(m.Kind), ID: m.ID, Version: m.Version, Attributes: m.Attributes, Members: m.Members})
+		}
+	}
+	return out, nil
 }
 
 // tracking reports whether writes must work out their feed entries.
@@ -385,10 +422,10 @@ func numberChanges(changes []store.Change, last int64) {
 // fold it into a statement of their own do, see foldWrite), so the feed
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
-// entries from the tenant's last Seq (sqliteLast) and inserts them, one
-// B-tree written, in one statement (sqliteAppend, sqliteAppendN); when
-// Config.OnChange needs their Seqs, with a read of the last Seq and a
-// multi-row INSERT. The writer's statement cache compiles each once.
+// entries from the tenant's last Seq (sqliteLast) and inserts them as one
+// row, one B-tree written, in one statement (sqliteAppend,
+// sqliteAppendMore); when Config.OnChange needs their Seqs, with a read
+// of the last Seq first. The writer's statement cache compiles each once.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -401,29 +438,25 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		return nil
 	}
 	x := s.wx(tx)
-	if s.feed.onChange == nil && n < int64(len(sqliteAppends)) {
+	c := &changes[0]
+	if s.feed.onChange == nil {
 		// Nothing reads the entries' Seqs after the append (Config.Bridge
 		// does not): they are numbered inside the INSERT.
-		q := sqliteAppends[n]
-		vals := make([]any, 0, 2+5*len(changes))
-		vals = append(vals, tenant, s.d.timeArg(at))
-		for i := range changes {
-			c := &changes[i]
-			vals = append(vals, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+		var err error
+		if n == 1 {
+			_, err = x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
+		} else {
+			_, err = x.ExecContext(ctx, sqliteAppendMore, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+				n, feedMore(changes[1:]))
 		}
-		_, err := x.ExecContext(ctx, q, vals...)
 		return err
 	}
 	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
 		return err
 	}
 	numberChanges(changes, last+n)
-	vals := make([]any, 0, 8*len(changes))
-	for i := range changes {
-		c := &changes[i]
-		vals = append(vals, tenant, c.Seq, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
-	}
-	_, err := x.ExecContext(ctx, sqliteInsert(len(changes)), vals...)
+	_, err := x.ExecContext(ctx, sqliteInsert, tenant, last+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+		feedMore(changes[1:]))
 	return err
 }
 
@@ -433,18 +466,23 @@ func jsonList(ss []string) any {
 	if len(ss) == 0 {
 		return nil
 	}
+	return string(appendJSONList(nil, ss))
+}
+
+// appendJSONList appends ss to b as jsonList renders it.
+func appendJSONList(b []byte, ss []string) []byte {
 	n := 1 + len(ss)*3
 	for _, s := range ss {
 		n += len(s)
 	}
-	b := append(make([]byte, 0, n), '[')
+	b = append(slices.Grow(b, n), '[')
 	for i, s := range ss {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = jsonscan.AppendString(b, s)
 	}
-	return string(append(b, ']'))
+	return append(b, ']')
 }
 
 // Feed is a Store's change feed (Config.ChangeFeed). It implements
@@ -467,7 +505,10 @@ func (s *Store) Feed() *Feed {
 }
 
 // Changes returns at most limit entries of the tenant in ctx after Seq
-// after, in one statement (see store.ChangeFeed).
+// after, in one statement (see store.ChangeFeed). On SQLite a row may
+// hold several entries (migration 0011) and is read when its last one is
+// after after: limit rows hold limit entries at least, those up to after
+// left out.
 func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -477,17 +518,25 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	}
 	s := f.s
 	tenant := store.Tenant(ctx)
-	rows, err := s.r.QueryContext(ctx, `SELECT seq, at, kind, resource_id, version, attrs, members FROM scim_feed
+	cols := `seq, at, kind, resource_id, version, attrs, members`
+	if !s.d.pg {
+		cols += `, more`
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+` FROM scim_feed
 		WHERE tenant = `+s.d.ph(1)+` AND seq > `+s.d.ph(2)+` ORDER BY seq LIMIT `+s.d.ph(3), tenant, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
 	defer rows.Close()
 	var out []store.Change
-	for rows.Next() {
+	for len(out) < limit && rows.Next() {
 		c := store.Change{Tenant: tenant}
-		var kind, attrs, members string
-		if err := rows.Scan(&c.Seq, dbTime{&c.At}, &kind, &c.ID, &c.Version, dbText{&attrs}, dbText{&members}); err != nil {
+		var kind, attrs, members, more string
+		dest := []any{&c.Seq, dbTime{&c.At}, &kind, &c.ID, &c.Version, dbText{&attrs}, dbText{&members}}
+		if !s.d.pg {
+			dest = append(dest, dbText{&more})
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 		}
 		c.Kind = store.ChangeKind(kind)
@@ -497,12 +546,16 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: change feed entry %d: %w", c.Seq, err)
 		}
-		out = append(out, c)
+		if more == "" {
+			out = append(out, c)
+		} else if out, err = readMore(out, c, more, after); err != nil {
+			return nil, fmt.Errorf("sqlstore: change feed entry %d: %w", c.Seq, err)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
-	return out, nil
+	return out[:min(len(out), limit)], nil
 }
 
 func parseList(s string) ([]string, error) {
@@ -650,8 +703,11 @@ const pruneBatch = 500
 // consumer acknowledges in order), so Prune walks each tenant's feed from
 // its oldest entry along the primary key, in batches of pruneBatch, each
 // read and deleted outside any long transaction: no index on the entries'
-// time is needed, which would cost every write one more. The store runs
-// it in the background (Config.ChangeFeed); a host may call it too.
+// time is needed, which would cost every write one more. On SQLite,
+// where a write's entries are one row (migration 0011), a row goes when
+// its last entry may: an acknowledged entry may stay until the rest of
+// its write's are. The store runs it in the background
+// (Config.ChangeFeed); a host may call it too.
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	cut := s.stamp().Add(-s.feed.retention)
@@ -746,14 +802,16 @@ func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64
 	}
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, del+`?1 AND seq <= ?2`, tenant, upTo)
-		if err != nil {
+		// A row holds 1 + the length of more entries (migration 0011):
+		// counted before they go, in the delete's transaction.
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = ?1 AND seq <= ?2`,
+			tenant, upTo).Scan(&n); err != nil {
 			return err
 		}
-		if n, err = res.RowsAffected(); err != nil {
+		if _, err := tx.ExecContext(ctx, del+`?1 AND seq <= ?2`, tenant, upTo); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+		_, err := tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
 			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
 		return err
 	})

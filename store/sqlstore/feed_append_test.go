@@ -15,42 +15,38 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// TestSQLiteMultiEntryAppend: on SQLite a write of two to four entries
-// appends them in one INSERT whose rows each read the tenant's last Seq
-// (sqliteAppendN). That numbers them one by one only because SQLite
-// computes every row of a VALUES list reading the table it inserts into
-// before it inserts the first (a temporary table in the plan): the test
-// holds SQLite to that plan, and the writes of 1 to 5 entries (5: a read
-// of the last Seq and a multi-row INSERT) to their numbering, each in one
-// statement of the feed's.
+// TestSQLiteMultiEntryAppend: on SQLite a write of several entries
+// appends them as one row of scim_feed (migration 0011), numbered after
+// the tenant's last Seq inside the INSERT (sqliteAppendMore), in one
+// statement of the feed's whatever their number: a plain VALUES row,
+// which SQLite inserts as it computes it (no temporary table in the
+// plan). Read back, the rows give every entry, numbered one by one.
 func TestSQLiteMultiEntryAppend(t *testing.T) {
 	dsn := sqliteDSN(t)
 	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 
-	for n := 2; n <= 4; n++ {
-		args := make([]any, 2+5*n)
-		for i := range args {
-			args[i] = ""
-		}
-		rows, err := s.DB().QueryContext(ctx, "EXPLAIN "+sqlstore.SQLiteAppendForTest(n), args...)
-		require.NoError(t, err)
-		ephemeral := 0
-		for rows.Next() {
-			var (
-				addr, p1, p2, p3, p5 int
-				op                   string
-				p4, comment          any
-			)
-			require.NoError(t, rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment))
-			if op == "OpenEphemeral" {
-				ephemeral++
-			}
-		}
-		require.NoError(t, rows.Close())
-		assert.Equal(t, 1, ephemeral, "%d entries: the rows are computed into a temporary table before the first is inserted", n)
+	args := make([]any, 9)
+	for i := range args {
+		args[i] = ""
 	}
+	rows, err := s.DB().QueryContext(ctx, "EXPLAIN "+sqlstore.SQLiteAppendForTest, args...)
+	require.NoError(t, err)
+	ephemeral := 0
+	for rows.Next() {
+		var (
+			addr, p1, p2, p3, p5 int
+			op                   string
+			p4, comment          any
+		)
+		require.NoError(t, rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment))
+		if op == "OpenEphemeral" {
+			ephemeral++
+		}
+	}
+	require.NoError(t, rows.Close())
+	assert.Zero(t, ephemeral, "the row is inserted as it is computed, without a temporary table")
 
 	tctx := store.WithTenant(ctx, "t")
 	feedStatements := func() int {
@@ -78,7 +74,7 @@ func TestSQLiteMultiEntryAppend(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1, feedStatements(), "a deactivation's two entries: one statement")
 	require.NoError(t, s.DeleteUser(tctx, u.ID, ""))
-	assert.Equal(t, 2, feedStatements(), "five entries: a read of the last Seq and an INSERT")
+	assert.Equal(t, 1, feedStatements(), "five entries (deleted, removed from four groups): one statement")
 	v, err := s.CreateUser(tctx, &resources.User{UserName: "bob"})
 	require.NoError(t, err)
 	_, err = s.ModifyMembers(tctx, groups[0], []string{v.ID}, nil, "")
@@ -94,6 +90,9 @@ func TestSQLiteMultiEntryAppend(t *testing.T) {
 		store.UserUpdated, store.UserDeactivated,
 		store.UserDeleted, store.MembersRemoved, store.MembersRemoved, store.MembersRemoved, store.MembersRemoved,
 		store.UserCreated, store.MembersAdded, store.UserDeleted, store.MembersRemoved}, kinds)
+	var rowCount int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_feed`).Scan(&rowCount))
+	assert.Equal(t, 10, rowCount, "a row a write: ann, four groups, her deactivation and deletion, bob, his group's change, his deletion")
 }
 
 // TestFeedListEncoding: an entry's attributes and members are stored as
@@ -124,4 +123,45 @@ func feedKinds(t *testing.T, ctx context.Context, s *sqlstore.Store) []store.Cha
 		kinds[i] = e.Kind
 	}
 	return kinds
+}
+
+// TestSQLiteFeedRowsUpgrade: a SQLite database whose feed was written a
+// row an entry (before migration 0011) reads the same after the upgrade,
+// and its writes number on after its entries.
+func TestSQLiteFeedRowsUpgrade(t *testing.T) {
+	dsn, s, _ := rewound(t, databases()[0], undo0011())
+	_, err := s.DB().ExecContext(ctx, `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members) VALUES
+		('t', 1, ?1, 'user.created', 'u1', 'W/"1"', NULL, NULL),
+		('t', 2, ?1, 'user.updated', 'u1', 'W/"2"', '["active"]', NULL),
+		('t', 3, ?1, 'user.deactivated', 'u1', 'W/"2"', NULL, NULL)`, nowArg(s))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s2.Close() })
+	tctx := store.WithTenant(ctx, "t")
+	u := createDeactivated(t, tctx, s2, "ann")
+	assert.Equal(t, []store.ChangeKind{store.UserCreated, store.UserUpdated, store.UserDeactivated,
+		store.UserCreated, store.UserUpdated, store.UserDeactivated}, feedKinds(t, tctx, s2))
+	page, err := s2.Feed().Changes(tctx, 2, 3)
+	require.NoError(t, err)
+	require.Len(t, page, 3)
+	assert.Equal(t, []string{"u1", u.ID, u.ID}, []string{page[0].ID, page[1].ID, page[2].ID})
+	assert.Equal(t, []string{"active"}, page[2].Attributes)
+}
+
+// createDeactivated creates a user named name in the tenant of tctx and
+// deactivates it: three feed entries (created; updated and deactivated,
+// one write's two).
+func createDeactivated(t *testing.T, tctx context.Context, s *sqlstore.Store, name string) *resources.User {
+	t.Helper()
+	u, err := s.CreateUser(tctx, &resources.User{UserName: name, Active: ptr(true)})
+	require.NoError(t, err)
+	_, err = s.UpdateUser(tctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+		cur.Active = ptr(false)
+		return cur, nil
+	})
+	require.NoError(t, err)
+	return u
 }

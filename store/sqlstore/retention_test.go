@@ -89,3 +89,53 @@ func TestFeedRetention(t *testing.T) {
 		assert.Equal(t, int64(6), st[1].Head)
 	})
 }
+
+// TestFeedPruneWithinAWrite: a consumer whose position falls between
+// the entries of one write (a deactivation's updated and deactivated)
+// reads the rest of them after it, before and after Prune, and Prune
+// deletes no entry it has not acknowledged. On SQLite the write's entries
+// are one row (migration 0011), which goes once its last entry may: its
+// acknowledged first entry is kept until then, and Prune counts the
+// entries it deletes, not the rows.
+func TestFeedPruneWithinAWrite(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{ChangeFeed: true})
+		tctx := store.WithTenant(context.Background(), "acme")
+		createDeactivated(t, tctx, s, "ann")
+		kinds := func(after int64) []string {
+			cs, err := s.Feed().Changes(tctx, after, 10)
+			require.NoError(t, err)
+			out := []string{}
+			for _, c := range cs {
+				out = append(out, fmt.Sprint(c.Seq, " ", c.Kind))
+			}
+			return out
+		}
+		require.Equal(t, []string{"1 user.created", "2 user.updated", "3 user.deactivated"}, kinds(0))
+
+		_, err := s.Feed().LeaseFeed(tctx, "sessions", "r1", time.Minute)
+		require.NoError(t, err)
+		require.NoError(t, s.Feed().AckFeed(tctx, "sessions", "r1", 2, time.Minute))
+		assert.Equal(t, []string{"3 user.deactivated"}, kinds(2), "after a position within a write: the rest of its entries")
+		n, err := s.Feed().Prune(context.Background())
+		require.NoError(t, err)
+		want := []string{"3 user.deactivated"}
+		if isPG(s) {
+			assert.Equal(t, int64(2), n, "the entries acknowledged")
+		} else {
+			assert.Equal(t, int64(1), n, "the entries acknowledged, but the deactivation's first: its row holds an entry not acknowledged")
+			want = []string{"2 user.updated", "3 user.deactivated"}
+		}
+		assert.Equal(t, want, kinds(0))
+		assert.Equal(t, []string{"3 user.deactivated"}, kinds(2), "what the consumer has not acknowledged stays")
+
+		require.NoError(t, s.Feed().AckFeed(tctx, "sessions", "r1", 3, time.Minute))
+		n2, err := s.Feed().Prune(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, int64(3), n+n2, "every entry, counted once")
+		assert.Empty(t, kinds(0))
+		_, err = s.CreateUser(tctx, &resources.User{UserName: "bob"})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"4 user.created"}, kinds(0), "numbered on after the pruned row's last entry")
+	})
+}

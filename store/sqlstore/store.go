@@ -78,8 +78,8 @@ type Config struct {
 	// statement it sends anyway (no round trip more); a delete sends one
 	// more statement (a group's delete, which reads the members it
 	// removes, two more). On SQLite, where a statement is no round trip,
-	// a write of one entry sends one more (two for several entries, or
-	// with OnChange). BENCHMARKS.md has what it costs.
+	// a write sends one more, whatever its entries (two with OnChange).
+	// BENCHMARKS.md has what it costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named

@@ -76,6 +76,38 @@ func (e *env) changes(t *testing.T, after int64) []store.Change {
 	}
 }
 
+// requirePages checks that the tenant's feed from cs on (cs: its entries
+// numbered one by one from the first's Seq to the last), read after any
+// position among them with any limit, is the part of cs after it: a
+// position may fall between the entries of one write (a deactivation's
+// two, a group created with members, a deletion and the memberships it
+// removed) and a page may end there.
+func requirePages(t *testing.T, e *env, cs []store.Change) {
+	t.Helper()
+	if len(cs) == 0 {
+		return
+	}
+	base := cs[0].Seq - 1
+	for i := range len(cs) + 1 {
+		after := base + int64(i)
+		for limit := 1; limit <= 3; limit++ {
+			page, err := e.feed.Changes(e.ctx, after, limit)
+			require.NoError(t, err, "ChangeFeed.Changes after %d, limit %d", after, limit)
+			want := cs[i:min(i+limit, len(cs))]
+			require.Equal(t, len(want), len(page), "ChangeFeed.Changes after %d, limit %d: the next entries, up to limit", after, limit)
+			for j := range want {
+				msg := fmt.Sprintf("ChangeFeed.Changes after %d, limit %d: entry %d", after, limit, j)
+				require.Equal(t, want[j].Seq, page[j].Seq, msg)
+				require.Equal(t, want[j].Kind, page[j].Kind, msg)
+				require.Equal(t, want[j].ID, page[j].ID, msg)
+				require.Equal(t, want[j].Version, page[j].Version, msg)
+				require.ElementsMatch(t, want[j].Members, page[j].Members, msg)
+				require.Equal(t, want[j].Attributes, page[j].Attributes, msg)
+			}
+		}
+	}
+}
+
 // kinds summarises entries as "kind id members attributes" lines, member
 // ids sorted (a store may return them in any order).
 func kinds(cs []store.Change, names map[string]string) []string {
@@ -138,6 +170,7 @@ func testFeedEntries(t *testing.T, e *env) {
 			"Change.Version is the version the write returned; empty after a delete")
 	}
 	assert.Empty(t, e.changes(t, int64(len(cs))), "nothing after the last entry")
+	requirePages(t, e, cs)
 }
 
 func testFeedGroups(t *testing.T, e *env) {
@@ -196,6 +229,7 @@ func testFeedGroups(t *testing.T, e *env) {
 	cs := e.changes(t, start)
 	requireNumbered(t, e, cs, start+1)
 	assert.Equal(t, want, kinds(cs, names), "membership entries list the ids really added or removed, and deletes list the memberships they remove (store.Change)")
+	requirePages(t, e, cs)
 }
 
 func testFeedNoChange(t *testing.T, e *env) {

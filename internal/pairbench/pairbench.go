@@ -1,0 +1,78 @@
+// Package pairbench times the two sides of a paired benchmark: each
+// iteration runs an operation once without a feature and once with it,
+// alternating which goes first, so that on a shared machine both see the
+// same load at the same moment (BenchmarkFeedWrite, BenchmarkFeedRequests).
+// Besides each side's total wall time it reports the median of its
+// operations' wall times, which a few operations stalled by other
+// processes (a descheduled thread, a disk flush) do not move, and the CPU
+// time of the benchmark's own thread (Linux). Under a load average of 12
+// on two cores one paired run's ratio of totals moved between 0.96 and
+// 2.4 from run to run; see BENCHMARKS.md for how far the others moved.
+package pairbench
+
+import (
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// Sides accumulates the two sides' times: side 0 is the one without the
+// feature ("off"), side 1 the one with it ("on").
+type Sides struct {
+	wall, cpu [2]time.Duration
+	each      [2][]time.Duration
+	cpuOK     bool
+}
+
+// Start locks the calling goroutine (the benchmark's) to its thread, so
+// that the thread's CPU time is the operations' own; Report unlocks it.
+func Start() *Sides {
+	runtime.LockOSThread()
+	_, ok := threadCPU()
+	return &Sides{cpuOK: ok}
+}
+
+// Time runs op as side k (0 or 1) and adds its wall and CPU time.
+func (p *Sides) Time(k int, op func()) {
+	c0, _ := threadCPU()
+	t0 := time.Now()
+	op()
+	d := time.Since(t0)
+	p.wall[k] += d
+	p.each[k] = append(p.each[k], d)
+	c1, _ := threadCPU()
+	p.cpu[k] += c1 - c0
+}
+
+// Report reports each side's wall time per operation (off-ns/op,
+// on-ns/op) and their ratio (on/off), the medians of its operations' wall
+// times and theirs (off-med-ns, on-med-ns, med-on/off), and the same as
+// the first of the thread's CPU time (off-cpu-ns/op, on-cpu-ns/op,
+// cpu-on/off) where it is measured; and unlocks the goroutine from its
+// thread.
+func (p *Sides) Report(b *testing.B) {
+	defer runtime.UnlockOSThread()
+	n := float64(b.N)
+	b.ReportMetric(float64(p.wall[0].Nanoseconds())/n, "off-ns/op")
+	b.ReportMetric(float64(p.wall[1].Nanoseconds())/n, "on-ns/op")
+	b.ReportMetric(float64(p.wall[1])/float64(p.wall[0]), "on/off")
+	if len(p.each[0]) > 0 && len(p.each[1]) > 0 {
+		m0, m1 := median(p.each[0]), median(p.each[1])
+		b.ReportMetric(float64(m0.Nanoseconds()), "off-med-ns")
+		b.ReportMetric(float64(m1.Nanoseconds()), "on-med-ns")
+		b.ReportMetric(float64(m1)/float64(m0), "med-on/off")
+	}
+	if !p.cpuOK || p.cpu[0] <= 0 {
+		return
+	}
+	b.ReportMetric(float64(p.cpu[0].Nanoseconds())/n, "off-cpu-ns/op")
+	b.ReportMetric(float64(p.cpu[1].Nanoseconds())/n, "on-cpu-ns/op")
+	b.ReportMetric(float64(p.cpu[1])/float64(p.cpu[0]), "cpu-on/off")
+}
+
+// median returns the median of ds, which it sorts.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
+}

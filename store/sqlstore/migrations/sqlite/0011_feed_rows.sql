@@ -1,0 +1,14 @@
+-- One row of scim_feed for a write's entries, however many (SQLite). A
+-- deactivation (updated, deactivated), a group created with members
+-- (created, members added), a user's deletion (deleted, and one entry per
+-- group it left) append one row, not one per entry: one cell to insert
+-- into the B-tree and one to rebalance, where each entry cost its own.
+-- The row's seq is its last entry's, so the tenant's last Seq is still
+-- its newest row's, "after N" still reads the rows whose seq > N (a row
+-- that spans N is read whole and the entries up to N dropped), and
+-- retention, which deletes rows whose seq is acknowledged, deletes a row
+-- only when all its entries are. The row's own columns hold its first
+-- entry; more holds the others, in order, as a JSON array of
+-- {"k","i","v","a","m"} objects (kind, resource id, version, attributes,
+-- members), NULL for a row of one entry: what every earlier row is.
+ALTER TABLE scim_feed ADD COLUMN more TEXT;
