@@ -36,9 +36,9 @@ func UserFromJSON(data []byte) (*User, error) {
 // UserFromValidJSON is UserFromJSON for text known to be valid JSON: a
 // document MarshalJSON wrote, or one read from a column whose database
 // checks JSON on input (PostgreSQL's json type). It gives the same user
-// without UserFromJSON's json.Valid pass over the whole text, about a
-// third of a stored user's decoding (BENCHMARKS.md, "branch pgfast"). On
-// text that is not valid JSON its result is undefined.
+// without UserFromJSON's json.Valid pass over the whole text, a tenth to
+// two fifths of a stored document's decoding (BENCHMARKS.md, "branch
+// pgfast"). On text that is not valid JSON its result is undefined.
 func UserFromValidJSON(data []byte) (*User, error) {
 	return userFromJSON(data, true)
 }
