@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -704,6 +705,57 @@ func TestRequestLogBatchPlaceholders(t *testing.T) {
 	require.Len(t, got, 1)
 	assert.Equal(t, fmt.Sprint(len(batch)-1), got[0].RequestID, "the newest first, every value in its column")
 	assert.Equal(t, "/Users", got[0].Path)
+}
+
+// TestRequestLogBatchOneText: on PostgreSQL a batch of the request log
+// is one INSERT of thirteen parameters, each column an array, the same
+// text whatever the batch's size, so that one prepared statement and one
+// plan serve every batch; on both databases every field of an entry
+// comes back as it was recorded.
+func TestRequestLogBatchOneText(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), RequestLogSize: 500})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = s.Close() })
+		entry := func(i int) admin.Request {
+			return admin.Request{At: t0.Add(time.Duration(i) * time.Millisecond), TenantID: "t", RequestID: fmt.Sprint("req-", i), Method: "PATCH",
+				Path: fmt.Sprint("/Users/", i), Status: 400 + i%2, ScimType: "invalidValue", Detail: fmt.Sprint("detail ", i),
+				Latency: time.Duration(i) * time.Microsecond, TokenHint: "scim_ab…", Warnings: []string{fmt.Sprint("warning ", i), "another"}}
+		}
+		texts := map[string]int{}
+		next := 0
+		for _, size := range []int{1, 7, 300} {
+			batch := make([]admin.Request, size)
+			for i := range batch {
+				batch[i] = entry(next)
+				next++
+			}
+			log.Take()
+			require.NoError(t, s.RecordBatch(ctx, batch))
+			for _, e := range log.Take() {
+				if strings.HasPrefix(e.SQL, "INSERT INTO scim_request_log") {
+					texts[e.SQL]++
+					if isPG(s) {
+						assert.Equal(t, 13, len(e.Args), "a batch of %d: one parameter a column", size)
+					}
+				}
+			}
+		}
+		if isPG(s) {
+			assert.Equal(t, 1, len(texts), "one statement text for batches of 1, 7 and 300 entries")
+		} else {
+			assert.Equal(t, 3, len(texts), "SQLite: a VALUES list of the batch's size")
+		}
+		got, err := s.Recent(ctx, "t", 500)
+		require.NoError(t, err)
+		require.Len(t, got, next)
+		for i, r := range got {
+			want := entry(next - 1 - i)
+			assert.True(t, want.At.Equal(r.At), "entry %d: at %v, want %v", i, r.At, want.At)
+			r.At = want.At
+			assert.Equal(t, want, r, "newest first, every field as recorded")
+		}
+	})
 }
 
 // TestResidualListRoundTrips: a list whose filter is partly finished in
