@@ -971,6 +971,16 @@ func (q *qb) p(kind argKind, i int) string {
 	return q.d.ph(len(q.args))
 }
 
+// val renders the placeholder of a parameter compared with an indexed
+// column of the host's (its SCIM id, a join table's group) as a read's
+// value is (dialect.value): on SQLite (SELECT ?n). Once a host has run
+// ANALYZE (or PRAGMA optimize) over managed rows, SQLite looks a bare
+// parameter compared with an index up in sqlite_stat4 and compiles the
+// statement again each time it is bound, on every run: a bridge statement
+// keyed by the SCIM id then cost four to five times one that is not
+// (BENCHMARKS.md, the mapping bridge, branch bridge).
+func (q *qb) val(kind argKind, i int) string { return q.d.value(q.p(kind, i)) }
+
 func (q *qb) stmt(sql string) bstmt { return bstmt{q: sql, args: q.args} }
 
 // binding is what a change binds a bridge statement's parameters to.
@@ -1150,7 +1160,7 @@ func (b *Bridge) buildSQL() {
 		}
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
-	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
+	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", ut.Tenant))
 	if b.d.pg {
 		st.userDeleteFold = foldAfterW("host_deleted", st.userDelete)
 	}
@@ -1183,9 +1193,9 @@ func (b *Bridge) buildSQL() {
 			}
 		}
 		q = &qb{d: b.d}
-		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + b.groupSets(q) + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + b.groupSets(q) + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
-		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
 			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
 			b.buildGroupFolds(groupRow, insertGroup)
@@ -1204,9 +1214,9 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			var s string
 			if mt.HostKeys {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", tcol) + `)`
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", tcol) + `)`
 			} else {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.p(argID, 0)
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.val(argID, 0)
 			}
 			return q.stmt(s + b.tenantCond(q, "", mt.Tenant))
 		}
@@ -1245,7 +1255,7 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
+					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
 					` ON CONFLICT DO NOTHING`)
 			case add:
 				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
@@ -1255,10 +1265,10 @@ func (b *Bridge) buildSQL() {
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
 					match + b.tenantCond(q, "u.", ut.Tenant) + gate + ` ON CONFLICT DO NOTHING`)
 			case mt.HostKeys:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
 					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + gate)
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.val(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
 			}
 		}
 		st.membersAdd, st.membersRemove = members(true, false, ""), members(false, false, "")
@@ -1427,7 +1437,7 @@ func (b *Bridge) userUpdateSQL(mask uint64) *userUpdate {
 	if len(sets) == 0 {
 		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	st := &userUpdate{plain: q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))}
+	st := &userUpdate{plain: q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", ut.Tenant))}
 	if b.d.pg {
 		st.folded = bstmt{q: `host_updated AS (` + st.plain.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: st.plain.args}
 	}
