@@ -534,13 +534,18 @@ func (b *Bridge) lit(v bool) string {
 }
 
 // groupSets renders the SET list of an update of the team's row: every
-// mapped column from its parameter (the id set to itself, so that the
-// list is never empty).
+// mapped column from its parameter, or, with none mapped, the id set to
+// itself (an UPDATE sets something). Only then: SQLite rewrites the
+// index entry of every column an UPDATE sets, its value changed or not,
+// and the id's index was one page more in each rename's commit.
 func (b *Bridge) groupSets(q *qb) string {
 	gt := b.t.Groups
-	sets := []string{gt.ID + " = " + gt.ID}
+	if len(b.groups) == 0 {
+		return gt.ID + " = " + gt.ID
+	}
+	sets := make([]string, len(b.groups))
 	for i, c := range b.groups {
-		sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+		sets[i] = c.col + " = " + q.p(argGroupCol, i)
 	}
 	return strings.Join(sets, ", ")
 }
