@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store/sqlstore"
 )
 
 // TestHostTablesSQLitePages: on SQLite, what a write commits to the WAL
@@ -22,17 +21,7 @@ import (
 // one page more in each commit). Each write runs on a checkpointed WAL,
 // whose frames then name the pages it wrote (dbstat names their B-trees).
 func TestHostTablesSQLitePages(t *testing.T) {
-	db := databases()[0]
-	dsn := db.dsn(t)
-	bridge, err := hostTables(true, false).Bridge(dsn)
-	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
-	require.NoError(t, err)
-	defer s.Close()
-	for _, q := range hostSchema(false, false) {
-		_, err := s.DB().Exec(q)
-		require.NoError(t, err)
-	}
+	s, _, dsn := sqliteBridge(t)
 	alice, err := s.CreateUser(ctx, &resources.User{UserName: "alice@example.com", Active: resources.Bool(true)})
 	require.NoError(t, err)
 	bob, err := s.CreateUser(ctx, &resources.User{UserName: "bob@example.com", Active: resources.Bool(true)})
@@ -45,7 +34,9 @@ func TestHostTablesSQLitePages(t *testing.T) {
 		t.Helper()
 		wal, err := os.ReadFile(dsn + "-wal")
 		require.NoError(t, err)
-		const header, frame = 32, 24 + 4096 // 4 KB pages
+		var pageSize int
+		require.NoError(t, s.DB().QueryRow(`PRAGMA page_size`).Scan(&pageSize))
+		header, frame := 32, 24+pageSize // the WAL's header, then each frame's and its page
 		var pages []any
 		for off := header; off+frame <= len(wal); off += frame {
 			pages = append(pages, binary.BigEndian.Uint32(wal[off:]))

@@ -12,6 +12,24 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
+// sqliteBridge opens a SQLite store whose bridge maps hostSchema
+// (hostTables, soft deletes), its tables created, closed when t ends; it
+// returns the store, its bridge and its DSN (the database's path).
+func sqliteBridge(t *testing.T) (*sqlstore.Store, *sqlstore.Bridge, string) {
+	t.Helper()
+	dsn := databases()[0].dsn(t)
+	bridge, err := hostTables(true, false).Bridge(dsn)
+	require.NoError(t, err)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for _, q := range hostSchema(false, false) {
+		_, err := s.DB().Exec(q)
+		require.NoError(t, err)
+	}
+	return s, bridge, dsn
+}
+
 // bareParam finds a comparison of an operand (its first group) with a
 // bare parameter.
 var bareParam = regexp.MustCompile(`([^\s(]+) (?:=|<>|<|>|<=|>=) \?\d`)
@@ -24,17 +42,7 @@ var bareParam = regexp.MustCompile(`([^\s(]+) (?:=|<>|<|>|<=|>=) \?\d`)
 // change's users through the SCIM id) and scans no table of the host,
 // and compares no indexed column with a bare parameter (qb.val).
 func TestHostTablesSQLitePlans(t *testing.T) {
-	db := databases()[0]
-	dsn := db.dsn(t)
-	bridge, err := hostTables(true, false).Bridge(dsn)
-	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
-	require.NoError(t, err)
-	defer s.Close()
-	for _, q := range hostSchema(false, false) {
-		_, err := s.DB().Exec(q)
-		require.NoError(t, err)
-	}
+	s, bridge, _ := sqliteBridge(t)
 	tx, err := s.DB().Begin()
 	require.NoError(t, err)
 	for i := range 2000 {
