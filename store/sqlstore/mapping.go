@@ -1210,7 +1210,18 @@ func (b *Bridge) buildSQL() {
 	if mt := b.t.Members; mt != nil {
 		gt := b.t.Groups
 		// drop deletes the join rows of a user (or a group) about to be
-		// deleted.
+		// deleted. With host keys, on SQLite, they are those of the key
+		// its SCIM id finds (a unique column, as membersRemove has it):
+		// for a column IN (SELECT ...) SQLite reckons on 25 values, and
+		// with statistics of a join table that was small when analyzed
+		// it scanned the table for them, every deletion reading every
+		// membership as the table grew; an equality it looks up in the
+		// join table's index on the column. PostgreSQL plans the IN as
+		// one lookup.
+		keyIs := " IN "
+		if !b.d.pg {
+			keyIs = " = "
+		}
 		drop := func(user bool) bstmt {
 			col, table, idCol, key, tcol := mt.User, ut.Table, ut.ID, ut.Key, ut.Tenant
 			if !user {
@@ -1219,7 +1230,7 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			var s string
 			if mt.HostKeys {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", tcol) + `)`
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + keyIs + `(SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", tcol) + `)`
 			} else {
 				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.val(argID, 0)
 			}

@@ -49,6 +49,18 @@ func TestHostTablesSQLitePlans(t *testing.T) {
 		_, err := tx.Exec(`INSERT INTO app_users (email, scim_id) VALUES (?1, ?2)`, fmt.Sprintf("app%06d@example.com", i), map[bool]any{true: fmt.Sprint("id-", i), false: nil}[i%2 == 0])
 		require.NoError(t, err)
 	}
+	// A few teams and join rows: statistics of a join table that was
+	// small when analyzed (a host's ANALYZE early on, which SQLite does
+	// not refresh as the table grows) made the planner scan it for a
+	// deletion's memberships rather than probe its index.
+	for i := range 4 {
+		_, err := tx.Exec(`INSERT INTO app_teams (scim_id, name) VALUES (?1, ?2)`, fmt.Sprint("team-", i), fmt.Sprint("Team ", i))
+		require.NoError(t, err)
+		for k := range 5 {
+			_, err := tx.Exec(`INSERT INTO app_team_members (team_id, user_id) VALUES (?1, ?2)`, i+1, 2*(5*i+k)+1)
+			require.NoError(t, err)
+		}
+	}
 	require.NoError(t, tx.Commit())
 	stmts := bridge.SQLForTest()
 	want := map[string][]string{
