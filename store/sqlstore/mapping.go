@@ -981,9 +981,10 @@ func (q *qb) p(kind argKind, i int) string {
 // value is (dialect.value): on SQLite (SELECT ?n). Once a host has run
 // ANALYZE (or PRAGMA optimize) over managed rows, SQLite looks a bare
 // parameter compared with an index up in sqlite_stat4 and compiles the
-// statement again each time it is bound, on every run: a bridge statement
-// keyed by the SCIM id then cost four to five times one that is not
-// (BENCHMARKS.md, the mapping bridge, branch bridge).
+// statement again each time it is bound, on every run: with the bridge
+// a PATCH of active then cost 1.18 times the same PATCH without it, and
+// 1.04 with (SELECT ?n) (BENCHMARKS.md, "The mapping bridge", branch
+// bridge).
 func (q *qb) val(kind argKind, i int) string { return q.d.value(q.p(kind, i)) }
 
 func (q *qb) stmt(sql string) bstmt { return bstmt{q: sql, args: q.args} }
