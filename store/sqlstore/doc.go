@@ -187,9 +187,10 @@
 // A host may run ANALYZE (or PRAGMA optimize) on a SQLite database it
 // shares with scimkit. SQLite then looks a bound value compared with an
 // index up in sqlite_stat4 and compiles the statement again on every run
-// with a new value; so on SQLite a lookup's values, the list's tenant and
-// a group's member read compare with (SELECT ?n), whose value the planner
-// does not look up, and keep their index (the same test, after ANALYZE).
+// with a new value; so on SQLite a lookup's values, the list's tenant,
+// a group's member read and the SCIM id by which the bridge (HostTables)
+// finds a host's row compare with (SELECT ?n), whose value the planner
+// does not look up, and keep their index (the same tests, after ANALYZE).
 //
 // # Case-insensitive comparison
 //

@@ -534,13 +534,18 @@ func (b *Bridge) lit(v bool) string {
 }
 
 // groupSets renders the SET list of an update of the team's row: every
-// mapped column from its parameter (the id set to itself, so that the
-// list is never empty).
+// mapped column from its parameter, or, with none mapped, the id set to
+// itself (an UPDATE sets something). Only then: SQLite rewrites the
+// index entry of every column an UPDATE sets, its value changed or not,
+// and the id's index was one page more in each rename's commit.
 func (b *Bridge) groupSets(q *qb) string {
 	gt := b.t.Groups
-	sets := []string{gt.ID + " = " + gt.ID}
+	if len(b.groups) == 0 {
+		return gt.ID + " = " + gt.ID
+	}
+	sets := make([]string, len(b.groups))
 	for i, c := range b.groups {
-		sets = append(sets, c.col+" = "+q.p(argGroupCol, i))
+		sets[i] = c.col + " = " + q.p(argGroupCol, i)
 	}
 	return strings.Join(sets, ", ")
 }
@@ -971,6 +976,17 @@ func (q *qb) p(kind argKind, i int) string {
 	return q.d.ph(len(q.args))
 }
 
+// val renders the placeholder of a parameter compared with an indexed
+// column of the host's (its SCIM id, a join table's group) as a read's
+// value is (dialect.value): on SQLite (SELECT ?n). Once a host has run
+// ANALYZE (or PRAGMA optimize) over managed rows, SQLite looks a bare
+// parameter compared with an index up in sqlite_stat4 and compiles the
+// statement again each time it is bound, on every run: with the bridge
+// a PATCH of active then cost 1.18 times the same PATCH without it, and
+// 1.04 with (SELECT ?n) (BENCHMARKS.md, "The mapping bridge", branch
+// bridge).
+func (q *qb) val(kind argKind, i int) string { return q.d.value(q.p(kind, i)) }
+
 func (q *qb) stmt(sql string) bstmt { return bstmt{q: sql, args: q.args} }
 
 // binding is what a change binds a bridge statement's parameters to.
@@ -1150,7 +1166,7 @@ func (b *Bridge) buildSQL() {
 		}
 		del = `UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ")
 	}
-	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))
+	st.userDelete = q.stmt(del + ` WHERE ` + ut.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", ut.Tenant))
 	if b.d.pg {
 		st.userDeleteFold = foldAfterW("host_deleted", st.userDelete)
 	}
@@ -1183,9 +1199,9 @@ func (b *Bridge) buildSQL() {
 			}
 		}
 		q = &qb{d: b.d}
-		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + b.groupSets(q) + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		st.groupUpdate = q.stmt(`UPDATE ` + gt.Table + ` SET ` + b.groupSets(q) + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		q = &qb{d: b.d}
-		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant))
+		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
 			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
 			b.buildGroupFolds(groupRow, insertGroup)
@@ -1195,7 +1211,18 @@ func (b *Bridge) buildSQL() {
 	if mt := b.t.Members; mt != nil {
 		gt := b.t.Groups
 		// drop deletes the join rows of a user (or a group) about to be
-		// deleted.
+		// deleted. With host keys, on SQLite, they are those of the key
+		// its SCIM id finds (a unique column, as membersRemove has it):
+		// for a column IN (SELECT ...) SQLite reckons on 25 values, and
+		// with statistics of a join table that was small when analyzed
+		// it scanned the table for them, every deletion reading every
+		// membership as the table grew; an equality it looks up in the
+		// join table's index on the column. PostgreSQL plans the IN as
+		// one lookup.
+		keyIs := " IN "
+		if !b.d.pg {
+			keyIs = " = "
+		}
 		drop := func(user bool) bstmt {
 			col, table, idCol, key, tcol := mt.User, ut.Table, ut.ID, ut.Key, ut.Tenant
 			if !user {
@@ -1204,9 +1231,9 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			var s string
 			if mt.HostKeys {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` IN (SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", tcol) + `)`
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + keyIs + `(SELECT ` + key + ` FROM ` + table + ` WHERE ` + idCol + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", tcol) + `)`
 			} else {
-				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.p(argID, 0)
+				s = `DELETE FROM ` + mt.Table + ` WHERE ` + col + ` = ` + q.val(argID, 0)
 			}
 			return q.stmt(s + b.tenantCond(q, "", mt.Tenant))
 		}
@@ -1245,7 +1272,7 @@ func (b *Bridge) buildSQL() {
 					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
 				}
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
+					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
 					` ON CONFLICT DO NOTHING`)
 			case add:
 				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
@@ -1255,10 +1282,10 @@ func (b *Bridge) buildSQL() {
 				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
 					match + b.tenantCond(q, "u.", ut.Tenant) + gate + ` ON CONFLICT DO NOTHING`)
 			case mt.HostKeys:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
 					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + gate)
 			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.p(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
+				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.val(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
 			}
 		}
 		st.membersAdd, st.membersRemove = members(true, false, ""), members(false, false, "")
@@ -1427,7 +1454,7 @@ func (b *Bridge) userUpdateSQL(mask uint64) *userUpdate {
 	if len(sets) == 0 {
 		sets = []string{ut.ID + " = " + ut.ID}
 	}
-	st := &userUpdate{plain: q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.p(argID, 0) + b.tenantCond(q, "", ut.Tenant))}
+	st := &userUpdate{plain: q.stmt(`UPDATE ` + ut.Table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + ut.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", ut.Tenant))}
 	if b.d.pg {
 		st.folded = bstmt{q: `host_updated AS (` + st.plain.q + ` AND EXISTS (SELECT 1 FROM w) RETURNING 1)`, args: st.plain.args}
 	}
