@@ -30,24 +30,8 @@ var errQualified = errors.New("resources: a qualified attribute name")
 // kept as its JSON text. The user keeps no reference to data, which the
 // caller may reuse (sqlstore decodes a row's bytes inside Scan).
 func UserFromJSON(data []byte) (*User, error) {
-	return userFromJSON(data, false)
-}
-
-// UserFromValidJSON is UserFromJSON for text known to be valid JSON: a
-// document MarshalJSON wrote, or one read from a column whose database
-// checks JSON on input (PostgreSQL's json type). It gives the same user
-// without UserFromJSON's json.Valid pass over the whole text, a tenth to
-// two fifths of a stored document's decoding (BENCHMARKS.md, "branch
-// pgfast"). On text that is not valid JSON its result is undefined.
-func UserFromValidJSON(data []byte) (*User, error) {
-	return userFromJSON(data, true)
-}
-
-// userFromJSON is UserFromJSON, valid saying json.Valid has accepted
-// data (or need not).
-func userFromJSON(data []byte, valid bool) (*User, error) {
 	u := new(User)
-	err := eachMember(data, valid, func(k string, raw []byte) error {
+	err := eachMember(data, func(k string, raw []byte) error {
 		if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
 			return errQualified
 		}
@@ -83,7 +67,7 @@ func userFromJSON(data []byte, valid bool) (*User, error) {
 		if data, err = unqualifiedJSON(data, UserSchema, EnterpriseUserSchema); err != nil {
 			return nil, err
 		}
-		return userFromJSON(data, valid)
+		return UserFromJSON(data)
 	}
 	if err != nil {
 		return nil, err
@@ -126,19 +110,8 @@ func readText[T any](fields []field[T], t *T, k string, raw []byte) error {
 // GroupFromJSON is GroupFromMap for a document's JSON text, as
 // UserFromJSON is for a user, and likewise keeps no reference to data.
 func GroupFromJSON(data []byte) (*Group, error) {
-	return groupFromJSON(data, false)
-}
-
-// GroupFromValidJSON is GroupFromJSON for text known to be valid JSON,
-// as UserFromValidJSON is for a user.
-func GroupFromValidJSON(data []byte) (*Group, error) {
-	return groupFromJSON(data, true)
-}
-
-// groupFromJSON is GroupFromJSON, valid as userFromJSON's.
-func groupFromJSON(data []byte, valid bool) (*Group, error) {
 	g := new(Group)
-	err := eachMember(data, valid, func(k string, raw []byte) error {
+	err := eachMember(data, func(k string, raw []byte) error {
 		if qualifiedKey(k, GroupSchema, "") {
 			return errQualified
 		}
@@ -152,7 +125,7 @@ func groupFromJSON(data []byte, valid bool) (*Group, error) {
 		if data, err = unqualifiedJSON(data, GroupSchema, ""); err != nil {
 			return nil, err
 		}
-		return groupFromJSON(data, valid)
+		return GroupFromJSON(data)
 	}
 	if err != nil {
 		return nil, err
@@ -161,10 +134,9 @@ func groupFromJSON(data []byte, valid bool) (*Group, error) {
 }
 
 // eachMember calls f with each top-level member of the JSON object data:
-// its name, unquoted, and its value's text, which json.Valid has checked
-// unless valid says the caller knows it is valid JSON.
-func eachMember(data []byte, valid bool, f func(k string, raw []byte) error) error {
-	if !valid && !json.Valid(data) {
+// its name, unquoted, and its value's text, which json.Valid has checked.
+func eachMember(data []byte, f func(k string, raw []byte) error) error {
+	if !json.Valid(data) {
 		return errNotObject
 	}
 	return members(data, f)

@@ -30,10 +30,7 @@ var storedDocs = []struct{ name, doc string }{
 // BenchmarkFromJSONStored reads each stored document with the reader
 // (typed) and, in the same run, with the reference that decodes every
 // member to a generic value first (ref, fromjson_ref_test.go): the
-// before and after of reading the usual attributes from their text; and
-// with the reader of text known to be valid JSON (valid: a document
-// read from PostgreSQL's json column or just rendered), which skips
-// json.Valid.
+// before and after of reading the usual attributes from their text.
 func BenchmarkFromJSONStored(b *testing.B) {
 	for _, d := range storedDocs {
 		doc := []byte(d.doc)
@@ -43,13 +40,11 @@ func BenchmarkFromJSONStored(b *testing.B) {
 		}{
 			{"ref", func(b []byte) error { _, err := refUserFromJSON(b); return err }},
 			{"typed", func(b []byte) error { _, err := UserFromJSON(b); return err }},
-			{"valid", func(b []byte) error { _, err := UserFromValidJSON(b); return err }},
 		} {
 			if d.name == "group" {
 				r.read = map[string]func([]byte) error{
 					"ref":   func(b []byte) error { _, err := refGroupFromJSON(b); return err },
 					"typed": func(b []byte) error { _, err := GroupFromJSON(b); return err },
-					"valid": func(b []byte) error { _, err := GroupFromValidJSON(b); return err },
 				}[r.name]
 			}
 			b.Run(d.name+"/"+r.name, func(b *testing.B) {

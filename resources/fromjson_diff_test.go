@@ -25,15 +25,6 @@ func requireSameAsRef(t *testing.T, data []byte) {
 	gotG, gotErr := GroupFromJSON(data)
 	requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
 	requireUnmarshalAgrees(t, data, gotU, gotG)
-	// The readers of text known to be valid JSON, on valid JSON.
-	if json.Valid(data) {
-		wantU, wantErr := refUserFromJSON(data)
-		gotU, gotErr := UserFromValidJSON(data)
-		requireSameResult(t, data, wantU, wantErr, gotU, gotErr)
-		wantG, wantErr = refGroupFromJSON(data)
-		gotG, gotErr = GroupFromValidJSON(data)
-		requireSameResult(t, data, wantG, wantErr, gotG, gotErr)
-	}
 	// The decoded document's readers, whose setters are the same tables.
 	doc, err := Decode(data)
 	if err != nil {

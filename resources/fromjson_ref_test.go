@@ -15,7 +15,7 @@ import (
 
 func refUserFromJSON(data []byte) (*User, error) {
 	u := new(User)
-	err := eachMember(data, false, func(k string, raw []byte) error {
+	err := eachMember(data, func(k string, raw []byte) error {
 		if qualifiedKey(k, UserSchema, EnterpriseUserSchema) {
 			return errQualified
 		}
@@ -58,7 +58,7 @@ func refUserFromJSON(data []byte) (*User, error) {
 
 func refGroupFromJSON(data []byte) (*Group, error) {
 	g := new(Group)
-	err := eachMember(data, false, func(k string, raw []byte) error {
+	err := eachMember(data, func(k string, raw []byte) error {
 		if qualifiedKey(k, GroupSchema, "") {
 			return errQualified
 		}

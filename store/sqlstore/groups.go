@@ -40,11 +40,7 @@ func (s *Store) scanGroupDoc(r scanner, doc *string, extra ...any) (*resources.G
 
 // groupFromRow builds the group of a row of groupCols (Members nil).
 func (s *Store) groupFromRow(id, doc string, created, modified time.Time, version int64) (*resources.Group, error) {
-	decode := resources.GroupFromJSON
-	if s.docValid() {
-		decode = resources.GroupFromValidJSON
-	}
-	g, err := decode([]byte(doc))
+	g, err := resources.GroupFromJSON([]byte(doc))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: stored document: %w", id, err)
 	}
@@ -72,10 +68,9 @@ func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
 		unique: query.UniqueKeys(s.uniqGroup, g.Extensions)}, nil
 }
 
-// storedGroup returns the group as a read returns it (without members),
-// from the document written (MarshalJSON's, valid JSON), as stored does.
+// storedGroup returns the group as a read returns it (without members).
 func (s *Store) storedGroup(c *resources.Group, w *groupWrite) (*resources.Group, error) {
-	out, err := resources.GroupFromValidJSON(w.doc)
+	out, err := resources.GroupFromJSON(w.doc)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
 	}

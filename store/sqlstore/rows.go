@@ -136,13 +136,6 @@ type written struct {
 	qm  map[string]any // the query document as a map
 }
 
-// docValid reports whether a stored document as the database returns it
-// is known to be valid JSON, so that its decoding may skip json.Valid
-// (resources.UserFromValidJSON): PostgreSQL's doc columns are json, whose
-// input the server parses and refuses unless it is valid JSON; SQLite's
-// are text.
-func (s *Store) docValid() bool { return s.d.pg }
-
 func (s *Store) render(rt *resources.ResourceType, v any) (*written, error) {
 	doc, err := json.Marshal(v)
 	if err != nil {

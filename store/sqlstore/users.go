@@ -34,7 +34,7 @@ func (s *Store) scanUserDoc(r scanner, doc *string, extra ...any) (*resources.Us
 		created, modified time.Time
 		version           int64
 	)
-	d := userDoc{keep: doc, valid: s.docValid()}
+	d := userDoc{keep: doc}
 	dest := append([]any{&id, dbText{&password}, &d, dbTime{&created}, dbTime{&modified}, &version}, extra...)
 	if err := r.Scan(dest...); err != nil {
 		return nil, err
@@ -56,10 +56,9 @@ func (s *Store) scanUserDoc(r scanner, doc *string, extra ...any) (*resources.Us
 // its text in *keep when keep is not nil. A document that does not
 // decode is err, for the caller to word with the user's id.
 type userDoc struct {
-	u     *resources.User
-	err   error
-	keep  *string
-	valid bool // the column's text is valid JSON (Store.docValid)
+	u    *resources.User
+	err  error
+	keep *string
 }
 
 // Scan implements sql.Scanner.
@@ -74,11 +73,7 @@ func (d *userDoc) ScanBytes(b []byte) error {
 	if d.keep != nil {
 		*d.keep = string(b)
 	}
-	if d.valid {
-		d.u, d.err = resources.UserFromValidJSON(b)
-	} else {
-		d.u, d.err = resources.UserFromJSON(b)
-	}
+	d.u, d.err = resources.UserFromJSON(b)
 	return nil
 }
 
@@ -350,9 +345,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 
 // stored returns the user as a read returns it: c with the attributes
 // decoded from the document written (raw extension JSON compacted, as
-// encoding/json renders it). The document is MarshalJSON's, valid JSON.
+// encoding/json renders it).
 func (s *Store) stored(c *resources.User, w *userWrite) (*resources.User, error) {
-	out, err := resources.UserFromValidJSON(w.doc)
+	out, err := resources.UserFromJSON(w.doc)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
 	}
