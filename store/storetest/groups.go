@@ -186,6 +186,18 @@ func testListGroups(t *testing.T, e *env) {
 		{`members ne "someone-else"`, []string{"Beta", "Gamma"}},
 		{`members.type ne "Group"`, []string{"Beta", "Gamma"}},
 		{`members.$ref ne "x"`, []string{"Beta", "Gamma"}},
+		// A member is the element a GET shows (query.MemberValue): type
+		// and display always present (the store fills them), none empty,
+		// and no $ref (the handler makes it, and refuses a filter on it).
+		{`members.type eq "User"`, []string{"Beta", "Gamma"}},
+		{`members.type pr`, []string{"Beta", "Gamma"}},
+		{`members.display pr`, []string{"Beta", "Gamma"}},
+		{`members[display pr and type eq "User"]`, []string{"Beta", "Gamma"}},
+		{`members.display eq "MEMBER"`, []string{"Beta", "Gamma"}}, // a user without displayName: its userName
+		{`members.display eq ""`, []string{}},
+		{`members.type eq ""`, []string{}},
+		{`members.display eq null`, []string{"alpha", "delta"}},
+		{`members.$ref pr`, []string{}},
 		{`not (members.value eq "` + u.ID + `")`, []string{"alpha", "delta"}},
 	}
 	for _, tt := range tests {
@@ -884,6 +896,18 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`not (groups.value eq ` + id(a) + `)`, []string{"v", "lonely"}},
 		{`not (groups[value eq ` + id(d) + ` and type eq "indirect"])`, []string{"u", "lonely"}},
 		{`groups.value ne ` + id(c), []string{"u", "v"}},
+		// A membership is the element a GET shows (query.GroupRefValue):
+		// display and type present, none empty, and no $ref (the handler
+		// makes it, and refuses a filter on it).
+		{`groups.display pr`, []string{"u", "v"}},
+		{`groups.type pr`, []string{"u", "v"}},
+		{`groups[display pr and type pr]`, []string{"u", "v"}},
+		{`not (groups.display pr)`, []string{"lonely"}},
+		{`groups.display eq ""`, []string{}},
+		{`groups.type eq ""`, []string{}},
+		{`groups.display eq null`, []string{"lonely"}},
+		{`groups.display sw ""`, []string{"u", "v"}},
+		{`groups.$ref pr`, []string{}},
 	})
 
 	// A cycle: A holds C, which holds B, which holds A.
