@@ -19,8 +19,11 @@ import (
 
 // listPlan is a list query compiled to SQL.
 type listPlan struct {
-	a        *args
-	where    string // condition on the table (tenant included)
+	a     *args
+	where string // condition on the table (tenant included)
+	// all says where is the tenant's alone: the SQL part of the filter
+	// selects every row of the tenant.
+	all      bool
 	order    string // ORDER BY clause
 	nWhere   int    // how many of a.vals the condition uses
 	residual bool   // the filter or the sort must be finished in Go
@@ -71,6 +74,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	p.unique = c.unique
 	p.tenant = tenant
 	p.where = c.alias + ".tenant = " + tenant
+	p.all = cond == ""
 	if cond != "" {
 		p.where += " AND " + cond
 	}
@@ -417,15 +421,15 @@ func (s *Store) readIn(ctx context.Context, snapshot bool, fn func(tx *sql.Tx) e
 }
 
 // usersSnapshot says whether a list of users finished in Go reads more
-// than its rows (usersInGo): every user's groups, for a filter that
-// names groups.
+// than its rows (usersInGo): the groups of the users the SQL part
+// selects, for a filter that names groups.
 func (s *Store) usersSnapshot(q store.Query) bool {
 	return s.groupsFiltered(q)
 }
 
 // groupsFiltered says whether q's filter names groups, so that a list
-// finished in Go reads every user's groups (usersInGo) in its snapshot,
-// as membersFiltered for a list of groups.
+// finished in Go reads its candidates' groups (usersInGo) in its
+// snapshot, as membersFiltered for a list of groups.
 func (s *Store) groupsFiltered(q store.Query) bool {
 	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 }
@@ -499,10 +503,11 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 	return nil
 }
 
-// usersInGo reads the users the SQL part of the filter selects, with what
-// finishing the list in Go needs: the filter document of a user (render),
-// its groups, direct and indirect, for a filter on groups (extra) and,
-// when the filter named groups, every user's groups (refs, else nil).
+// usersInGo reads the users the SQL part of the filter selects (the
+// candidates), with what finishing the list in Go needs: the filter
+// document of a user (render), its groups, direct and indirect, for a
+// filter on groups (extra) and, when the filter named groups, the
+// candidates' groups (refs, else nil).
 func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
 	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
 	if err != nil {
@@ -511,7 +516,17 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 	withGroups := s.groupsFiltered(q)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
-		if refs, err = s.groupsOf(ctx, tx, store.Tenant(ctx), nil); err != nil {
+		// The candidates' groups by their ids, not the tenant's: the
+		// SQL part may have kept 10 users of 10,000. When it kept every
+		// user, the tenant's groups are the same rows without the list.
+		var ids []string
+		if !p.all {
+			ids = make([]string, len(recs))
+			for i, r := range recs {
+				ids[i] = r.v.ID
+			}
+		}
+		if refs, err = s.groupsOf(ctx, tx, store.Tenant(ctx), ids); err != nil {
 			return nil, nil, nil, nil, err
 		}
 		// A filter on groups sees every membership GroupsOf lists,
