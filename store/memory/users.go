@@ -1,9 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -247,15 +249,22 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 
 // userCopier is how a list given q copies a page of users out: views
 // (userView) for a caller that only reads (q.ReadOnly), else userOut of
-// each. The caller holds t.mu.
-func userCopier(q store.Query) func(*tenant, []*userRec) []*resources.User {
+// each, with the groups a filter read when it read them (read, see
+// groupsRead). The caller holds t.mu.
+func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resources.User {
 	if q.ReadOnly {
-		return func(t *tenant, recs []*userRec) []*resources.User {
-			return views(t, recs, func(t *tenant, c *resources.User, r *userRec) { t.viewUser(c, r, q.ExcludeGroups) })
+		return func(t *tenant, recs []*userRec, read *groupsRead) []*resources.User {
+			if read == nil || q.ExcludeGroups {
+				return views(t, recs, func(t *tenant, c *resources.User, r *userRec) { t.viewUser(c, r, q.ExcludeGroups) })
+			}
+			return read.fill(t, recs, views(t, recs, func(t *tenant, c *resources.User, r *userRec) { t.viewUser(c, r, true) }))
 		}
 	}
-	return func(t *tenant, recs []*userRec) []*resources.User {
-		return copies(t, recs, func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
+	return func(t *tenant, recs []*userRec, read *groupsRead) []*resources.User {
+		if read == nil || q.ExcludeGroups {
+			return copies(t, recs, func(t *tenant, r *userRec) *resources.User { return t.userOut(r, q.ExcludeGroups) })
+		}
+		return read.fill(t, recs, copies(t, recs, func(t *tenant, r *userRec) *resources.User { return t.userOut(r, true) }))
 	}
 }
 
@@ -268,19 +277,82 @@ func copies[R any, T any](t *tenant, recs []R, out func(*tenant, R) T) []T {
 	return items
 }
 
-// userDocWithGroups returns r's document with its groups attribute filled
-// as GroupsOf answers it, direct and indirect memberships (groupRefs, the
-// one walk), since a filter is evaluated against the resource as it is
-// represented (RFC 7644 §3.4.2.2; store.MembershipReader), as a shallow
-// copy; the cached document is unchanged.
-func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
-	refs := t.groupRefs(r.u.ID)
-	if len(refs) == 0 {
+// groupsRead is the groups, direct and indirect, that a filter on groups
+// read of each candidate of one list (cands, in creation order), so that
+// the page's copy takes them (fill) rather than walking each user's
+// groups again. The groups of every candidate are appended to one slice
+// (gs), so that reading them costs no allocation per candidate. It
+// belongs to one call, under one read lock.
+type groupsRead struct {
+	cands []*userRec
+	gs    []groupOf
+	spans []groupsSpan // by candidate, as cands
+}
+
+// groupsSpan is where a candidate's groups are in groupsRead.gs, once
+// read.
+type groupsSpan struct {
+	lo, hi int32
+	read   bool
+}
+
+func newGroupsRead(cands []*userRec) *groupsRead {
+	return &groupsRead{cands: cands, spans: make([]groupsSpan, len(cands))}
+}
+
+// doc returns r's document with its groups attribute filled as GroupsOf
+// answers it, direct and indirect memberships (groupRefs, the one walk),
+// since a filter is evaluated against the resource as it is represented
+// (RFC 7644 §3.4.2.2; store.MembershipReader), as a shallow copy (the
+// cached document is unchanged), and keeps the groups for fill. The
+// caller holds t.mu.
+func (g *groupsRead) doc(t *tenant, r *userRec) map[string]any {
+	lo := len(g.gs)
+	g.gs = t.appendGroupsOf(g.gs, r.u.ID)
+	if i, ok := g.index(r); ok {
+		g.spans[i] = groupsSpan{lo: int32(lo), hi: int32(len(g.gs)), read: true}
+	}
+	gs := g.gs[lo:]
+	if len(gs) == 0 {
 		return r.document()
 	}
-	list := make([]any, len(refs))
-	for i, g := range refs {
-		list[i] = query.GroupRefValue(g)
+	list := make([]any, len(gs))
+	for i, x := range gs {
+		list[i] = query.GroupRefValue(x.ref())
 	}
 	return query.With(r.document(), "groups", list)
+}
+
+// index is r's position among the candidates, which are in creation
+// order.
+func (g *groupsRead) index(r *userRec) (int, bool) {
+	i, ok := slices.BinarySearchFunc(g.cands, r.seq, func(c *userRec, seq uint64) int { return cmp.Compare(c.seq, seq) })
+	return i, ok && g.cands[i] == r
+}
+
+// fill sets the Groups of users, the copies of recs (a page of the
+// candidates): the groups doc read, in one slice for the page (each
+// user's its own: a slice no longer than its groups), or userGroups' for
+// a user doc did not read. It returns users. The caller holds t.mu.
+func (g *groupsRead) fill(t *tenant, recs []*userRec, users []*resources.User) []*resources.User {
+	n := 0
+	for _, r := range recs {
+		if i, ok := g.index(r); ok && g.spans[i].read {
+			n += int(g.spans[i].hi - g.spans[i].lo)
+		}
+	}
+	page := make([]resources.GroupRef, 0, n)
+	for k, r := range recs {
+		i, ok := g.index(r)
+		if !ok || !g.spans[i].read {
+			users[k].Groups = t.userGroups(r)
+			continue
+		}
+		lo := len(page)
+		for _, x := range g.gs[g.spans[i].lo:g.spans[i].hi] {
+			page = append(page, x.ref())
+		}
+		users[k].Groups = page[lo:len(page):len(page)]
+	}
+	return users
 }

@@ -967,13 +967,38 @@ func (e *env) checkGroupFilters(t *testing.T, when string, filters []filterCase)
 			q := store.Query{Filter: parse(t, tc.filter), Count: 10, ExcludeGroups: exclude}
 			got := e.listUsers(t, q)
 			assert.Equal(t, tc.want, userNames(got.Items), "%s: ListUsers with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+			if !exclude {
+				e.checkListedGroups(t, when+": ListUsers with filter "+tc.filter, got.Items)
+			}
 			if e.uCursor != nil {
 				q.StartIndex = 1
 				p, err := e.uCursor.ListUsersAfter(e.ctx, q, "")
 				require.NoError(t, err, "%s: ListUsersAfter with filter %s must answer it (store.UserCursorLister)", when, tc.filter)
 				assert.Equal(t, tc.want, userNames(p.Items), "%s: ListUsersAfter with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+				if !exclude {
+					e.checkListedGroups(t, when+": ListUsersAfter with filter "+tc.filter, p.Items)
+				}
 			}
 		}
+	}
+}
+
+// checkListedGroups fails t unless each of users whose Groups a list
+// filled has them as GroupsOf answers (the filter on groups read them
+// too: a store may keep what it read for the page).
+func (e *env) checkListedGroups(t *testing.T, what string, users []*resources.User) {
+	t.Helper()
+	for _, u := range users {
+		if u.Groups == nil {
+			continue
+		}
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		if len(m[u.ID]) == 0 {
+			assert.Empty(t, u.Groups, "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
+			continue
+		}
+		assert.Equal(t, m[u.ID], u.Groups, "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
 	}
 }
 
