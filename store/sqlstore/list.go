@@ -609,9 +609,22 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 }
 
 // groupsPageSQL renders the statement of listGroupsWithMembers for the
-// page w of p (groupsWithMembersSQL) and adds its bounds to p.a.
+// page w of p (groupsWithMembersSQL) and adds its bounds to p.a. A
+// lookup reads its rows from the first match and cuts its page from them
+// in Go (window): the members are read for the page's rows alone, not
+// for those a startIndex past 1 skips or the row after the page (a name
+// stored twice).
 func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
-	return listStmt(p, w, groupCols, from, func(inner string) string { return s.groupsWithMembersSQL(p, inner, "") })
+	return listStmt(p, w, groupCols, from, func(inner string) string {
+		members := ""
+		if w.lookup {
+			if w.skip > 0 {
+				members = " AND pg.ord > " + p.a.add(w.skip)
+			}
+			members += " AND pg.ord <= " + p.a.add(w.skip+w.count)
+		}
+		return s.groupsWithMembersSQL(p, inner, members, false)
+	})
 }
 
 // groupsAfterSQL renders the statement of groupsAfterWithMembers: the
@@ -622,7 +635,7 @@ func (s *Store) groupsAfterSQL(p *listPlan, q store.Query, after, from string) (
 	if err != nil {
 		return "", err
 	}
-	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), nil
+	return s.groupsWithMembersSQL(p, inner, " AND pg.ord <= "+p.a.add(q.Count), true), nil
 }
 
 // groupsWithMembers runs a statement of groupsWithMembersSQL on the reader
@@ -666,28 +679,29 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 // order they were added (as GetGroup's UNION ALL does for one group), in
 // scanGroupRows' columns, then the total and ord (and a keyset page's
 // pos_key and pos_seq).
-// The members are read for the page's rows only. When maxOrd is not "",
-// the page is a keyset walk's (afterSQL: inner also selects pos_key and
-// pos_seq, which the rows then carry) and its members are read for its
-// first maxOrd groups (it reads one group more than it returns, to learn
-// whether more follow, not its members).
-func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
+// The members are read for the page's rows only, and of those for the
+// rows that pass members, a condition on pg.ord ("" for all): a lookup
+// cuts its page from its rows in Go (groupsPageSQL), and a keyset walk's
+// page reads one group more than it returns, to learn whether more
+// follow, not its members. With positions, the page is a keyset walk's
+// (afterSQL: inner also selects pos_key and pos_seq, which the rows then
+// carry).
+func (s *Store) groupsWithMembersSQL(p *listPlan, inner, members string, positions bool) string {
 	materialized := ""
 	if !s.d.pg {
 		// PostgreSQL materializes a CTE read twice; SQLite may compute it
 		// once per reference.
 		materialized = " MATERIALIZED"
 	}
-	positions, noPositions := "", ""
-	if maxOrd != "" { // a keyset page: its rows' positions too
-		maxOrd = " AND pg.ord <= " + maxOrd
-		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
+	posCols, noPositions := "", ""
+	if positions { // a keyset page: its rows' positions too
+		posCols, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
 	}
 	// The page's few rows stay the outer loop (outerJoin), each group's
 	// members found by (tenant, group_id): knowing nothing of the CTE's
 	// size, SQLite otherwise walked every membership of the tenant to
 	// probe the page with each.
-	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
+	display, from := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
 	if s.d.pg {
 		// Each page group's memberships from the index, in a lateral
 		// subquery per group (OFFSET 0 keeps the planner from flattening
@@ -695,15 +709,15 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		// (memberDisplay): knowing the page's row count, a custom plan
 		// hash-joined the page with every membership of the tenant, read
 		// whole (5,200 rows for a page of 50 groups holding 50).
-		display, members = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
+		display, from = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
 			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
 	return `WITH page AS` + materialized + ` (` + numbered(inner) + `)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + positions + ` FROM page pg
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + posCols + ` FROM page pg
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + display + `, m.seq, 0, pg.ord` + noPositions + `
-		FROM ` + members + `
-		WHERE TRUE` + maxOrd + `
+		FROM ` + from + `
+		WHERE TRUE` + members + `
 		ORDER BY 12, 1, 10`
 }
 
