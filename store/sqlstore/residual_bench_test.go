@@ -30,13 +30,8 @@ func BenchmarkResidualGroupsList(b *testing.B) {
 	for _, db := range databases() {
 		b.Run(db.name, func(b *testing.B) {
 			s := db.open(b, sqlstore.Config{Model: acmeModel(b)})
-			users := make([]*resources.User, 10000)
-			for i := range users {
-				users[i] = seedUser(i)
-			}
-			uids, err := s.SeedUsersForTest(ctx, tenant, users)
-			require.NoError(b, err)
-			groups := make([]*resources.Group, len(users)/10)
+			uids := seedUsers(b, s, tenant, 10_000)
+			groups := make([]*resources.Group, len(uids)/10)
 			for i := range groups {
 				groups[i] = &resources.Group{DisplayName: fmt.Sprintf("Group %d", i)}
 			}
