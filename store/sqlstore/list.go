@@ -618,10 +618,13 @@ func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
 	return listStmt(p, w, groupCols, from, func(inner string) string {
 		members := ""
 		if w.lookup {
+			// Bound (args.bound), as a lookup's every compared value:
+			// SQLite compiles a statement with a bare one again on every
+			// run once ANALYZE has run.
 			if w.skip > 0 {
-				members = " AND pg.ord > " + p.a.add(w.skip)
+				members = " AND pg.ord > " + p.a.bound(w.skip)
 			}
-			members += " AND pg.ord <= " + p.a.add(w.skip+w.count)
+			members += " AND pg.ord <= " + p.a.bound(w.skip+w.count)
 		}
 		return s.groupsWithMembersSQL(p, inner, members, false)
 	})
