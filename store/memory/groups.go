@@ -580,9 +580,12 @@ func bySeq[V any](t *tenant, recs []*groupRec, gids map[string]V) []*groupRec {
 
 // groupRefs returns the groups member id belongs to, directly or through
 // groups that are members of groups (RFC 7643 §4.1.2), in group creation
-// order, nil for none (appendGroupsOf). The caller holds t.mu.
+// order, nil for none (appendGroupsOf). The walk's groups stay on the
+// stack up to 16 (a GET of a user in 10 groups allocates its refs, and
+// bySeq past 8 groups, alone: TestRequestAllocations). The caller holds
+// t.mu.
 func (t *tenant) groupRefs(id string) []resources.GroupRef {
-	var buf [8]groupOf
+	var buf [16]groupOf
 	gs := t.appendGroupsOf(buf[:0], id)
 	if len(gs) == 0 {
 		return nil
