@@ -200,6 +200,19 @@ func (a *Address) toMap() map[string]any {
 	return m
 }
 
+// GroupRefMap renders r as one element of a user's "groups" in the
+// document form: as ToMap renders it inside a User and the User's JSON
+// encoding writes it, "value" always, "$ref", "display" and "type" only
+// when not empty. It is the one rendering of a membership: what a GET
+// shows is what a filter reads (RFC 7644 §3.4.2.2), whoever builds the
+// element (store/query.GroupRefValue).
+func GroupRefMap(r GroupRef) map[string]any { return r.toMap() }
+
+// MemberMap renders m as one element of a group's "members" in the
+// document form, as GroupRefMap renders a user's group: "value" always,
+// "$ref", "type" and "display" only when not empty.
+func MemberMap(m Member) map[string]any { return m.toMap() }
+
 func (r *GroupRef) toMap() map[string]any {
 	m := make(map[string]any, 4)
 	m["value"] = jsonString(r.Value)

@@ -507,23 +507,21 @@ func (s *Store) GroupsOf(ctx context.Context, userIDs []string) (map[string][]re
 	return out, nil
 }
 
-// directRefs is groupRefs for a member of the groups direct when none of
-// them is itself a member of a group (most users: no nesting), so all
-// are direct: without the walk's set and stack. ok is false when one of
-// them is nested. The caller holds t.mu.
-func (t *tenant) directRefs(direct map[string]struct{}) (refs []resources.GroupRef, ok bool) {
+// appendDirect is appendGroupsOf for a member of the groups direct when
+// none of them is itself a member of a group (most users: no nesting),
+// so all are direct: without the walk's set and stack. ok is false, and
+// dst unchanged, when one of them is nested. The caller holds t.mu.
+func (t *tenant) appendDirect(dst []groupOf, direct map[string]struct{}) (gs []groupOf, ok bool) {
 	for gid := range direct {
 		if len(t.memberOf[gid]) > 0 {
-			return nil, false
+			return dst, false
 		}
 	}
 	var buf [8]*groupRec
-	recs := bySeq(t, buf[:0], direct)
-	refs = make([]resources.GroupRef, len(recs))
-	for i, r := range recs {
-		refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: "direct"}
+	for _, r := range bySeq(t, buf[:0], direct) {
+		dst = append(dst, groupOf{r: r, direct: true})
 	}
-	return refs, true
+	return dst, true
 }
 
 // bySeq appends to recs the records of t's groups whose ids are the keys
@@ -541,15 +539,53 @@ func bySeq[V any](t *tenant, recs []*groupRec, gids map[string]V) []*groupRec {
 
 // groupRefs returns the groups member id belongs to, directly or through
 // groups that are members of groups (RFC 7643 §4.1.2), in group creation
-// order. A cycle of groups ends: each group is visited once. The caller
-// holds t.mu.
+// order, nil for none (appendGroupsOf). The walk's groups stay on the
+// stack up to 16 (a GET of a user in 10 groups allocates its refs, and
+// bySeq past 8 groups, alone: TestRequestAllocations). The caller holds
+// t.mu.
 func (t *tenant) groupRefs(id string) []resources.GroupRef {
-	direct := t.memberOf[id]
-	if len(direct) == 0 {
+	var buf [16]groupOf
+	gs := t.appendGroupsOf(buf[:0], id)
+	if len(gs) == 0 {
 		return nil
 	}
-	if refs, ok := t.directRefs(direct); ok {
-		return refs
+	refs := make([]resources.GroupRef, len(gs))
+	for i, g := range gs {
+		refs[i] = g.ref()
+	}
+	return refs
+}
+
+// groupOf is one group a member belongs to (appendGroupsOf): the group
+// and whether the membership is direct. It is a quarter of the size of
+// the resources.GroupRef it stands for (ref), which a list reading the
+// groups of many candidates keeps (groupsRead).
+type groupOf struct {
+	r      *groupRec
+	direct bool
+}
+
+// ref is g as an element of User.groups.
+func (g groupOf) ref() resources.GroupRef {
+	typ := "indirect"
+	if g.direct {
+		typ = "direct"
+	}
+	return resources.GroupRef{Value: g.r.g.ID, Display: g.r.g.DisplayName, Type: typ}
+}
+
+// appendGroupsOf appends to dst the groups member id belongs to, directly
+// or through groups that are members of groups (RFC 7643 §4.1.2), in
+// group creation order: each group once, direct winning. A cycle of
+// groups ends: each group is visited once. It returns dst unchanged for
+// a member of no group. The caller holds t.mu.
+func (t *tenant) appendGroupsOf(dst []groupOf, id string) []groupOf {
+	direct := t.memberOf[id]
+	if len(direct) == 0 {
+		return dst
+	}
+	if gs, ok := t.appendDirect(dst, direct); ok {
+		return gs
 	}
 	seen := make(map[string]bool, len(direct)) // group id -> direct
 	next := make([]string, 0, len(direct))
@@ -567,16 +603,10 @@ func (t *tenant) groupRefs(id string) []resources.GroupRef {
 			}
 		}
 	}
-	recs := bySeq(t, make([]*groupRec, 0, len(seen)), seen)
-	refs := make([]resources.GroupRef, len(recs))
-	for i, r := range recs {
-		typ := "indirect"
-		if seen[r.g.ID] {
-			typ = "direct"
-		}
-		refs[i] = resources.GroupRef{Value: r.g.ID, Display: r.g.DisplayName, Type: typ}
+	for _, r := range bySeq(t, make([]*groupRec, 0, len(seen)), seen) {
+		dst = append(dst, groupOf{r: r, direct: seen[r.g.ID]})
 	}
-	return refs
+	return dst
 }
 
 // usersWithin calls fn with each user that belongs to group gid, directly

@@ -376,42 +376,42 @@ func one[R comparable](r R) []R {
 // userRows returns the users of t that may match q, in creation order
 // (from the indexes when the filter allows, else all), whether each of
 // them matches (byName, byExternalID: then the filter is not evaluated),
-// and the document the filter or sortBy reads of each (with its groups,
+// the document the filter or sortBy reads of each (with its groups,
 // direct and indirect, when the filter names groups), nil when none is
-// read. The caller holds t.mu.
-func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error)) {
+// read, and, when the filter names groups, the groups that document
+// read of each (read, which the page's copy takes). The caller holds
+// t.mu.
+func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*userRec) (map[string]any, error), *groupsRead) {
 	if v, ok := byName(q.Filter, s.model.User, "userName"); ok {
 		return lookupRows(one(t.byUserName[s.key.userName(v)]), q)
 	}
 	if v, ok := byExternalID(q.Filter, s.model.User); ok {
 		return lookupRows(inOrder(t.byUserExt[s.key.userExt(v)]), q)
 	}
-	withGroups := q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 	cands, planned := s.planUsers(t, q.Filter)
 	if !planned {
 		cands = t.userOrder.live()
 	}
-	return cands, false, func(r *userRec) (map[string]any, error) {
-		if withGroups {
-			return t.userDocWithGroups(r), nil
-		}
-		return r.document(), nil
+	if q.Filter != nil && mentions(q.Filter, "groups", s.model.User) {
+		read := newGroupsRead(cands)
+		return cands, false, func(r *userRec) (map[string]any, error) { return read.doc(t, r), nil }, read
 	}
+	return cands, false, func(r *userRec) (map[string]any, error) { return r.document(), nil }, nil
 }
 
 // lookupRows is the answer of userRows or groupRows to a lookup by name
 // or externalId: every candidate matches, and a document is read only for
 // a sortBy.
-func lookupRows[R interface{ document() map[string]any }](cands []R, q store.Query) ([]R, bool, func(R) (map[string]any, error)) {
+func lookupRows[R interface{ document() map[string]any }](cands []R, q store.Query) ([]R, bool, func(R) (map[string]any, error), *groupsRead) {
 	if q.SortBy == "" {
-		return cands, true, nil
+		return cands, true, nil, nil
 	}
-	return cands, true, func(r R) (map[string]any, error) { return r.document(), nil }
+	return cands, true, func(r R) (map[string]any, error) { return r.document(), nil }, nil
 }
 
 // groupRows is userRows for groups (with the members when the filter
-// names members).
-func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*groupRec) (map[string]any, error)) {
+// names members; read is always nil).
+func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*groupRec) (map[string]any, error), *groupsRead) {
 	if v, ok := byName(q.Filter, s.model.Group, "displayName"); ok {
 		return lookupRows(one(t.byGroupName[s.key.groupName(v)]), q)
 	}
@@ -428,11 +428,11 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*gr
 			return t.groupDocWithMembers(r), nil
 		}
 		return r.document(), nil
-	}
+	}, nil
 }
 
 // rowsFunc is userRows or groupRows.
-type rowsFunc[R any] func(*tenant, store.Query) (cands []R, matched bool, doc func(R) (map[string]any, error))
+type rowsFunc[R any] func(*tenant, store.Query) (cands []R, matched bool, doc func(R) (map[string]any, error), read *groupsRead)
 
 // noDoc is the document of a record none is read of.
 func noDoc[R any](R) (map[string]any, error) { return nil, nil }
@@ -446,7 +446,7 @@ func noDoc[R any](R) (map[string]any, error) { return nil, nil }
 // sortBy they are paged as they are: a lookup by userName makes no
 // document and no match list, only the page.
 func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.Evaluator, unstored string,
-	rows rowsFunc[R], out func(*tenant, []R) []T) (store.Page[T], error) {
+	rows rowsFunc[R], out func(*tenant, []R, *groupsRead) []T) (store.Page[T], error) {
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return store.Page[T]{Items: []T{}}, err
 	}
@@ -461,33 +461,37 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	cands, matched, doc := rows(t, q)
+	cands, matched, doc, read := rows(t, q)
 	if matched {
 		q.Filter, q.Compiled = nil, nil
 		if doc == nil {
 			win := query.Window(cands, q.StartIndex, q.Count)
-			return store.Page[T]{Items: out(t, win), Total: len(cands)}, nil
+			return store.Page[T]{Items: out(t, win, read), Total: len(cands)}, nil
 		}
 	}
 	recs, err := query.Select(ev, q, cands, doc)
-	return store.Page[T]{Items: out(t, recs.Items), Total: recs.Total}, err
+	return store.Page[T]{Items: out(t, recs.Items, read), Total: recs.Total}, err
 }
 
-// copier is how a list given q copies a page of users or groups out:
-// views (view: viewUser, viewGroup) for a caller that only reads
-// (q.ReadOnly), else out (userOut, groupOut) of each; exclude is
-// q.ExcludeGroups or q.ExcludeMembers. The caller holds t.mu.
-func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R) []*T {
+// copier is how a list given q copies a page of groups out (copyOut);
+// exclude is q.ExcludeMembers. The caller holds t.mu.
+func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R, *groupsRead) []*T {
+	return func(t *tenant, recs []R, _ *groupsRead) []*T { return copyOut(t, recs, readOnly, exclude, view, out) }
+}
+
+// copyOut copies a page of users or groups out: views (view: viewUser,
+// viewGroup) for a caller that only reads (q.ReadOnly), else out
+// (userOut, groupOut) of each; exclude is q.ExcludeGroups or
+// q.ExcludeMembers. The caller holds t.mu.
+func copyOut[R any, T any](t *tenant, recs []R, readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) []*T {
 	if readOnly {
-		return func(t *tenant, recs []R) []*T { return views(t, recs, exclude, view) }
+		return views(t, recs, exclude, view)
 	}
-	return func(t *tenant, recs []R) []*T {
-		items := make([]*T, len(recs))
-		for i, r := range recs {
-			items[i] = out(t, r, exclude)
-		}
-		return items
+	items := make([]*T, len(recs))
+	for i, r := range recs {
+		items[i] = out(t, r, exclude)
 	}
+	return items
 }
 
 // views returns the views (userView, groupView) of recs, a page of a list
@@ -539,7 +543,7 @@ func (s *Store) ListGroupsAfter(ctx context.Context, q store.Query, after string
 // query.SelectAfter under one read lock, and copied out (out). unstored
 // is the attribute no sort reads (see unstoredSort).
 func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after string, ev *query.Evaluator, unstored string,
-	rows rowsFunc[R], seq func(R) int64, out func(*tenant, []R) []T) (store.CursorPage[T], error) {
+	rows rowsFunc[R], seq func(R) int64, out func(*tenant, []R, *groupsRead) []T) (store.CursorPage[T], error) {
 	empty := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return empty, err
@@ -555,7 +559,7 @@ func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after
 	}
 	t.mu.RLock()
 	defer t.mu.RUnlock()
-	cands, matched, doc := rows(t, q)
+	cands, matched, doc, read := rows(t, q)
 	if matched {
 		q.Filter, q.Compiled = nil, nil
 		if doc == nil {
@@ -566,5 +570,5 @@ func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after
 	if err != nil {
 		return empty, err
 	}
-	return store.CursorPage[T]{Items: out(t, recs.Items), Positions: recs.Positions, More: recs.More}, nil
+	return store.CursorPage[T]{Items: out(t, recs.Items, read), Positions: recs.Positions, More: recs.More}, nil
 }

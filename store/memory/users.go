@@ -1,9 +1,11 @@
 package memory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -242,22 +244,98 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // groups are not part of the document a sort reads. With q.ReadOnly the
 // users are shallow copies (userView).
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
-	return list(s, ctx, q, s.userEval, "groups", s.userRows, copier(q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut))
+	return list(s, ctx, q, s.userEval, "groups", s.userRows, userCopier(q))
 }
 
-// userDocWithGroups returns r's document with its groups attribute filled
-// as GroupsOf answers it, direct and indirect memberships (groupRefs, the
-// one walk), since a filter is evaluated against the resource as it is
-// represented (RFC 7644 §3.4.2.2; store.MembershipReader), as a shallow
-// copy; the cached document is unchanged.
-func (t *tenant) userDocWithGroups(r *userRec) map[string]any {
-	refs := t.groupRefs(r.u.ID)
-	if len(refs) == 0 {
+// userCopier is how a list given q copies a page of users out
+// (copyOut), taking from read the groups a filter on groups read of each
+// candidate, when it read them (groupsRead), rather than walk each user's
+// groups again. The caller holds t.mu.
+func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resources.User {
+	return func(t *tenant, recs []*userRec, read *groupsRead) []*resources.User {
+		if read == nil || q.ExcludeGroups {
+			return copyOut(t, recs, q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut)
+		}
+		return read.fill(t, recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
+	}
+}
+
+// groupsRead is the groups, direct and indirect, that a filter on groups
+// read of each candidate of one list (cands, in creation order), so that
+// the page's copy takes them (fill) rather than walking each user's
+// groups again. The groups of every candidate are appended to one slice
+// (gs), so that reading them costs no allocation per candidate. It
+// belongs to one call, under one read lock.
+type groupsRead struct {
+	cands []*userRec
+	gs    []groupOf
+	spans []groupsSpan // by candidate, as cands
+}
+
+// groupsSpan is where a candidate's groups are in groupsRead.gs, once
+// read.
+type groupsSpan struct {
+	lo, hi int32
+	read   bool
+}
+
+func newGroupsRead(cands []*userRec) *groupsRead {
+	return &groupsRead{cands: cands, spans: make([]groupsSpan, len(cands))}
+}
+
+// doc returns r's document with its groups attribute filled as GroupsOf
+// answers it, direct and indirect memberships (groupRefs, the one walk),
+// since a filter is evaluated against the resource as it is represented
+// (RFC 7644 §3.4.2.2; store.MembershipReader), as a shallow copy (the
+// cached document is unchanged), and keeps the groups for fill. The
+// caller holds t.mu.
+func (g *groupsRead) doc(t *tenant, r *userRec) map[string]any {
+	lo := len(g.gs)
+	g.gs = t.appendGroupsOf(g.gs, r.u.ID)
+	if i, ok := g.index(r); ok {
+		g.spans[i] = groupsSpan{lo: int32(lo), hi: int32(len(g.gs)), read: true}
+	}
+	gs := g.gs[lo:]
+	if len(gs) == 0 {
 		return r.document()
 	}
-	list := make([]any, len(refs))
-	for i, g := range refs {
-		list[i] = query.GroupRefValue(g)
+	list := make([]any, len(gs))
+	for i, x := range gs {
+		list[i] = query.GroupRefValue(x.ref())
 	}
 	return query.With(r.document(), "groups", list)
+}
+
+// index is r's position among the candidates, which are in creation
+// order.
+func (g *groupsRead) index(r *userRec) (int, bool) {
+	i, ok := slices.BinarySearchFunc(g.cands, r.seq, func(c *userRec, seq uint64) int { return cmp.Compare(c.seq, seq) })
+	return i, ok && g.cands[i] == r
+}
+
+// fill sets the Groups of users, the copies of recs (a page of the
+// candidates): the groups doc read, in one slice for the page (each
+// user's its own: a slice no longer than its groups), or userGroups' for
+// a user doc did not read. It returns users. The caller holds t.mu.
+func (g *groupsRead) fill(t *tenant, recs []*userRec, users []*resources.User) []*resources.User {
+	n := 0
+	for _, r := range recs {
+		if i, ok := g.index(r); ok && g.spans[i].read {
+			n += int(g.spans[i].hi - g.spans[i].lo)
+		}
+	}
+	page := make([]resources.GroupRef, 0, n)
+	for k, r := range recs {
+		i, ok := g.index(r)
+		if !ok || !g.spans[i].read {
+			users[k].Groups = t.userGroups(r)
+			continue
+		}
+		lo := len(page)
+		for _, x := range g.gs[g.spans[i].lo:g.spans[i].hi] {
+			page = append(page, x.ref())
+		}
+		users[k].Groups = page[lo:len(page):len(page)]
+	}
+	return users
 }

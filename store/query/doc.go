@@ -23,5 +23,10 @@
 // A filter on groups reads the user's memberships, indirect ones included
 // (store.MembershipReader): fill User.Groups as GroupsOf answers before
 // UserDoc, or add them to the document as store/memory does (With,
-// GroupRefValue).
+// GroupRefValue). Either way a membership, and a group's member
+// (MemberValue), is the element a GET shows (resources.GroupRefMap,
+// resources.MemberMap): a sub-attribute that is empty is absent, so
+// groups.display eq "" matches no membership and "pr" only a value that
+// is there, and no "$ref", which the handler makes as it answers and
+// refuses in a filter.
 package query

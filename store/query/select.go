@@ -82,19 +82,25 @@ func UserDoc(u *resources.User) (map[string]any, error) {
 }
 
 // GroupRefValue renders ref as an element of the groups attribute of the
-// document a filter reads (UserDoc's form), every sub-attribute present,
-// so that a store which adds a user's memberships to that document,
-// indirect ones included (store.MembershipReader), writes them alike.
+// document a filter reads, exactly as UserDoc renders a User's Groups and
+// a GET shows them (resources.GroupRefMap): "value", then "display" and
+// "type" only when not empty, so that "groups.display eq \"\"" matches
+// no element and "groups.type pr" only a typed one, on a store that adds
+// a user's memberships to the document (store.MembershipReader, indirect
+// ones included) as on one that fills User.Groups before UserDoc. No
+// store of this module keeps a "$ref": the handler makes each from the
+// value as it answers and refuses a filter that names it (400
+// invalidFilter), so a filter never sees one.
 func GroupRefValue(ref resources.GroupRef) map[string]any {
-	return map[string]any{"value": ref.Value, "display": ref.Display, "type": ref.Type}
+	return resources.GroupRefMap(ref)
 }
 
 // MemberValue renders m as an element of the members attribute of the
-// document a filter reads, every sub-attribute present, as GroupRefValue
-// renders a user's group, so that the stores which add a group's members
-// to that document write them alike.
+// document a filter reads, as GroupDoc renders a Group's Members and a GET
+// shows them (resources.MemberMap), so that every store that adds a
+// group's members to that document writes them alike.
 func MemberValue(m resources.Member) map[string]any {
-	return map[string]any{"value": m.Value, "type": m.Type, "display": m.Display}
+	return resources.MemberMap(m)
 }
 
 // GroupDoc renders g as the document filters and sorting read

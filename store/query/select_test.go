@@ -2,8 +2,11 @@ package query_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -145,4 +148,75 @@ func TestSelect(t *testing.T) {
 		require.NoError(t, err)
 		assert.NotContains(t, d, "password")
 	})
+}
+
+// TestMembershipElements: a membership is one element whoever renders it.
+// GroupRefValue and MemberValue, which a store adds to a document, give
+// the element UserDoc and GroupDoc render from a filled User.Groups or
+// Group.Members and the resource's JSON encoding (what a GET shows)
+// holds, empty sub-attributes absent; so a filter matches a store that
+// fills Groups before UserDoc and one that adds GroupRefValue alike.
+func TestMembershipElements(t *testing.T) {
+	userEv, groupEv := query.NewEvaluator(userType), query.NewEvaluator(groupType)
+	tests := []struct {
+		name   string
+		ref    resources.GroupRef
+		member resources.Member
+		// the filters, on groups and on members, that match the element
+		match []string
+	}{
+		{name: "value only", ref: resources.GroupRef{Value: "g"}, member: resources.Member{Value: "m"},
+			match: []string{`groups pr`, `groups.display eq null`, `groups.type eq null`, `members pr`, `members.display eq null`}},
+		{name: "display and type", ref: resources.GroupRef{Value: "g", Display: "G", Type: "direct"}, member: resources.Member{Value: "m", Type: "User", Display: "M"},
+			match: []string{`groups pr`, `groups.display pr`, `groups.display sw ""`, `groups.type pr`, `groups.display eq "g"`, `members pr`, `members.display pr`, `members.type eq "User"`, `members.display eq "m"`}},
+		{name: "empty display", ref: resources.GroupRef{Value: "g", Display: "", Type: "indirect"}, member: resources.Member{Value: "m", Type: "Group", Display: ""},
+			match: []string{`groups pr`, `groups.type pr`, `groups.display eq null`, `members pr`, `members.type eq "Group"`, `members.display eq null`}},
+	}
+	filters := []string{
+		`groups pr`, `groups.display eq ""`, `groups.display pr`, `groups.display eq null`, `groups.display sw ""`, `groups.type pr`,
+		`groups.type eq ""`, `groups.type eq null`, `groups.display eq "g"`,
+		`members pr`, `members.display eq ""`, `members.display pr`, `members.display eq null`, `members.type eq "User"`,
+		`members.type eq "Group"`, `members.type eq ""`, `members.display eq "m"`,
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := &resources.User{UserName: "u", Groups: []resources.GroupRef{tt.ref}}
+			filled, err := query.UserDoc(u)
+			require.NoError(t, err)
+			added, err := query.UserDoc(&resources.User{UserName: "u"})
+			require.NoError(t, err)
+			added = query.With(added, "groups", []any{query.GroupRefValue(tt.ref)})
+			assert.Equal(t, filled, added, "GroupRefValue must render the element UserDoc renders")
+			assert.Equal(t, encoded(t, u)["groups"], added["groups"], "GroupRefValue must render the element a GET shows")
+
+			g := &resources.Group{DisplayName: "G", Members: []resources.Member{tt.member}}
+			gFilled, err := query.GroupDoc(g)
+			require.NoError(t, err)
+			gAdded, err := query.GroupDoc(&resources.Group{DisplayName: "G"})
+			require.NoError(t, err)
+			gAdded = query.With(gAdded, "members", []any{query.MemberValue(tt.member)})
+			assert.Equal(t, gFilled, gAdded, "MemberValue must render the element GroupDoc renders")
+			assert.Equal(t, encoded(t, g)["members"], gAdded["members"], "MemberValue must render the element a GET shows")
+
+			for _, f := range filters {
+				ev, doc := userEv, added
+				if strings.HasPrefix(f, "members") {
+					ev, doc = groupEv, gAdded
+				}
+				ok, err := ev.Match(parse(t, f), doc)
+				require.NoError(t, err, f)
+				assert.Equal(t, slices.Contains(tt.match, f), ok, "%s on %+v / %+v", f, tt.ref, tt.member)
+			}
+		})
+	}
+}
+
+// encoded is v's JSON encoding decoded again: the document a GET shows.
+func encoded(t *testing.T, v any) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	var doc map[string]any
+	require.NoError(t, json.Unmarshal(b, &doc))
+	return doc
 }

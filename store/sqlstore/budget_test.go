@@ -760,24 +760,32 @@ func TestRequestLogBatchOneText(t *testing.T) {
 
 // TestResidualListRoundTrips: a list whose filter is partly finished in
 // Go (here a host extension's integer, which no column holds) reads its
-// rows in one statement outside a transaction, unless it also reads every
-// user's groups for a filter on groups: two statements that must see one
-// snapshot, in a read-only transaction.
+// rows in one statement outside a transaction, unless it also reads the
+// groups of the users the SQL part selects, for a filter on groups: two
+// statements that must see one snapshot, in a read-only transaction. The
+// groups read names those users (an id list) unless the SQL part selects
+// every user of the tenant.
 func TestResidualListRoundTrips(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), Model: acmeModel(t)})
 		require.NoError(t, err)
 		t.Cleanup(func() { s.Close() })
 		c := tctx()
-		_, err = s.CreateUser(c, &resources.User{UserName: "alice"})
+		alice, err := s.CreateUser(c, &resources.User{UserName: "alice"})
+		require.NoError(t, err)
+		_, err = s.CreateUser(c, &resources.User{UserName: "bob"})
 		require.NoError(t, err)
 		for _, tt := range []struct {
 			filter string
 			want   budget // Outside, Txs, InTx
+			// groupsOf: the ids whose groups the second statement reads
+			// (nil: the tenant's)
+			groupsOf []string
 		}{
-			{acme + `:level gt 2`, budget{Outside: 1}},
-			{acme + `:level gt 2 or userName eq "alice"`, budget{Outside: 1}},
-			{acme + `:level gt 2 or groups.value eq "x"`, budget{Txs: 1, InTx: 2}}, // the users, their groups
+			{filter: acme + `:level gt 2`, want: budget{Outside: 1}},
+			{filter: acme + `:level gt 2 or userName eq "alice"`, want: budget{Outside: 1}},
+			{filter: acme + `:level gt 2 or groups.value eq "x"`, want: budget{Txs: 1, InTx: 2}}, // the users, their groups
+			{filter: `userName eq "alice" and (` + acme + `:level gt 2 or groups.value eq "x")`, want: budget{Txs: 1, InTx: 2}, groupsOf: []string{alice.ID}},
 		} {
 			t.Run(tt.filter, func(t *testing.T) {
 				q := store.Query{Filter: mustParse(t, tt.filter), StartIndex: 1, Count: 10}
@@ -787,8 +795,17 @@ func TestResidualListRoundTrips(t *testing.T) {
 				log.Take()
 				_, err = s.ListUsers(c, q)
 				require.NoError(t, err)
-				got := measure(log.Take())
+				events := log.Take()
+				got := measure(events)
 				assert.Equal(t, tt.want, budget{Outside: got.Outside, Txs: got.Txs, InTx: got.InTx}, "%s", got)
+				if tt.want.InTx == 2 {
+					groups := events[len(events)-1]
+					want := []any{store.Tenant(c)}
+					if tt.groupsOf != nil {
+						want = append(want, s.ListArgForTest(tt.groupsOf))
+					}
+					assert.Equal(t, want, groups.Args, "the groups read names the users the SQL part selected, or none when it selected the tenant's")
+				}
 				assert.Zero(t, got.Writes)
 				if isPG(s) {
 					assert.Equal(t, got.Outside, got.Pgx, "a read outside a transaction goes through pgx")

@@ -917,10 +917,12 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 		case "value":
 			return val{text: m + ".group_id", nonEmptyText: true}, true
 		case "display":
+			// An empty name is no display, as a GET leaves it out
+			// (query.GroupRefValue).
 			if sa.CaseExact {
-				return val{text: g + ".display_name"}, true
+				return val{text: "NULLIF(" + g + ".display_name, '')", nonEmptyText: true}, true
 			}
-			return val{text: g + ".display_name_fold"}, true
+			return val{text: "NULLIF(" + g + ".display_name_fold, '')", nonEmptyText: true}, true
 		case "type":
 			// "direct" and "indirect" are their own fold.
 			return val{text: m + ".type", nonEmptyText: true}, true
@@ -1021,10 +1023,12 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 			return val{text: "lower(" + m + ".member_type)", nonEmptyText: true}, true
 		case "display":
 			needJoin = true
+			// An empty name is no display, as a GET leaves it out
+			// (query.MemberValue).
 			if sa.CaseExact {
-				return val{text: "COALESCE(" + u + ".display, " + g + ".display_name)"}, true
+				return val{text: "NULLIF(COALESCE(" + u + ".display, " + g + ".display_name), '')", nonEmptyText: true}, true
 			}
-			return val{text: "COALESCE(" + u + ".display_fold, " + g + ".display_name_fold)"}, true
+			return val{text: "NULLIF(COALESCE(" + u + ".display_fold, " + g + ".display_name_fold), '')", nonEmptyText: true}, true
 		}
 		return val{}, false
 	}

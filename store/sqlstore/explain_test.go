@@ -30,10 +30,9 @@ func seedUser(i int) *resources.User {
 	}
 }
 
-// seed stores n users (plus n/10 in another tenant), groups "Group 0" to
-// "Group 199" and a group "Big" whose members are the first big users, and
-// refreshes the planner statistics.
-func seed(t testing.TB, s *sqlstore.Store, tenant string, n, big int) (uids []string, bigID string) {
+// seedUsers stores seedUser(0) to seedUser(n-1) in tenant in bulk
+// (SeedUsersForTest) and returns their ids.
+func seedUsers(t testing.TB, s *sqlstore.Store, tenant string, n int) []string {
 	t.Helper()
 	users := make([]*resources.User, n)
 	for i := range users {
@@ -41,12 +40,16 @@ func seed(t testing.TB, s *sqlstore.Store, tenant string, n, big int) (uids []st
 	}
 	uids, err := s.SeedUsersForTest(ctx, tenant, users)
 	require.NoError(t, err)
-	other := make([]*resources.User, n/10)
-	for i := range other {
-		other[i] = seedUser(i)
-	}
-	_, err = s.SeedUsersForTest(ctx, tenant+"-other", other)
-	require.NoError(t, err)
+	return uids
+}
+
+// seed stores n users (plus n/10 in another tenant), groups "Group 0" to
+// "Group 199" and a group "Big" whose members are the first big users, and
+// refreshes the planner statistics.
+func seed(t testing.TB, s *sqlstore.Store, tenant string, n, big int) (uids []string, bigID string) {
+	t.Helper()
+	uids = seedUsers(t, s, tenant, n)
+	seedUsers(t, s, tenant+"-other", n/10)
 	tctx := store.WithTenant(ctx, tenant)
 	for i := 0; i < 200; i++ {
 		_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("Group %d", i), Members: []resources.Member{{Value: uids[i]}}})

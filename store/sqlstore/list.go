@@ -19,8 +19,11 @@ import (
 
 // listPlan is a list query compiled to SQL.
 type listPlan struct {
-	a        *args
-	where    string // condition on the table (tenant included)
+	a     *args
+	where string // condition on the table (tenant included)
+	// all says where is the tenant's alone: the SQL part of the filter
+	// selects every row of the tenant.
+	all      bool
 	order    string // ORDER BY clause
 	nWhere   int    // how many of a.vals the condition uses
 	residual bool   // the filter or the sort must be finished in Go
@@ -71,6 +74,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	p.unique = c.unique
 	p.tenant = tenant
 	p.where = c.alias + ".tenant = " + tenant
+	p.all = cond == ""
 	if cond != "" {
 		p.where += " AND " + cond
 	}
@@ -418,15 +422,15 @@ func (s *Store) readIn(ctx context.Context, snapshot bool, fn func(tx *sql.Tx) e
 }
 
 // usersSnapshot says whether a list of users finished in Go reads more
-// than its rows (usersInGo): every user's groups, for a filter that
-// names groups.
+// than its rows (usersInGo): the groups of the users the SQL part
+// selects, for a filter that names groups.
 func (s *Store) usersSnapshot(q store.Query) bool {
 	return s.groupsFiltered(q)
 }
 
 // groupsFiltered says whether q's filter names groups, so that a list
-// finished in Go reads every user's groups (usersInGo) in its snapshot,
-// as membersFiltered for a list of groups.
+// finished in Go reads its candidates' groups (usersInGo) in its
+// snapshot, as membersFiltered for a list of groups.
 func (s *Store) groupsFiltered(q store.Query) bool {
 	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
 }
@@ -500,10 +504,11 @@ func (s *Store) listUsersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q st
 	return nil
 }
 
-// usersInGo reads the users the SQL part of the filter selects, with what
-// finishing the list in Go needs: the filter document of a user (render),
-// its groups, direct and indirect, for a filter on groups (extra) and,
-// when the filter named groups, every user's groups (refs, else nil).
+// usersInGo reads the users the SQL part of the filter selects (the
+// candidates), with what finishing the list in Go needs: the filter
+// document of a user (render), its groups, direct and indirect, for a
+// filter on groups (extra) and, when the filter named groups, the
+// candidates' groups (refs, else nil).
 func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.Query, from string) (recs []*inGo[*resources.User], render func(*resources.User) (map[string]any, error), extra func(*resources.User) (any, bool), refs map[string][]resources.GroupRef, err error) {
 	recs, err = scanInGo(ctx, s, tx, p, `SELECT `+userCols+`, u.seq`+from+` ORDER BY u.seq`, "users", s.scanUser)
 	if err != nil {
@@ -512,7 +517,17 @@ func (s *Store) usersInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store.
 	withGroups := s.groupsFiltered(q)
 	var groups map[string][]any
 	if withGroups && len(recs) > 0 {
-		if refs, err = s.groupsOf(ctx, tx, store.Tenant(ctx), nil); err != nil {
+		// The candidates' groups by their ids, not the tenant's: the
+		// SQL part may have kept 10 users of 10,000. When it kept every
+		// user, the tenant's groups are the same rows without the list.
+		var ids []string
+		if !p.all {
+			ids = make([]string, len(recs))
+			for i, r := range recs {
+				ids[i] = r.v.ID
+			}
+		}
+		if refs, err = s.groupsOf(ctx, tx, store.Tenant(ctx), ids); err != nil {
 			return nil, nil, nil, nil, err
 		}
 		// A filter on groups sees every membership GroupsOf lists,
@@ -595,9 +610,25 @@ func (s *Store) listGroupsWithMembers(ctx context.Context, p *listPlan, q store.
 }
 
 // groupsPageSQL renders the statement of listGroupsWithMembers for the
-// page w of p (groupsWithMembersSQL) and adds its bounds to p.a.
+// page w of p (groupsWithMembersSQL) and adds its bounds to p.a. A
+// lookup reads its rows from the first match and cuts its page from them
+// in Go (window): the members are read for the page's rows alone, not
+// for those a startIndex past 1 skips or the row after the page (a name
+// stored twice).
 func (s *Store) groupsPageSQL(p *listPlan, w window, from string) string {
-	return listStmt(p, w, groupCols, from, func(inner string) string { return s.groupsWithMembersSQL(p, inner, "") })
+	return listStmt(p, w, groupCols, from, func(inner string) string {
+		members := ""
+		if w.lookup {
+			// Bound (args.bound), as a lookup's every compared value:
+			// SQLite compiles a statement with a bare one again on every
+			// run once ANALYZE has run.
+			if w.skip > 0 {
+				members = " AND pg.ord > " + p.a.bound(w.skip)
+			}
+			members += " AND pg.ord <= " + p.a.bound(w.skip+w.count)
+		}
+		return s.groupsWithMembersSQL(p, inner, members, false)
+	})
 }
 
 // groupsAfterSQL renders the statement of groupsAfterWithMembers: the
@@ -608,7 +639,7 @@ func (s *Store) groupsAfterSQL(p *listPlan, q store.Query, after, from string) (
 	if err != nil {
 		return "", err
 	}
-	return s.groupsWithMembersSQL(p, inner, p.a.add(q.Count)), nil
+	return s.groupsWithMembersSQL(p, inner, " AND pg.ord <= "+p.a.add(q.Count), true), nil
 }
 
 // groupsWithMembers runs a statement of groupsWithMembersSQL on the reader
@@ -652,28 +683,29 @@ func (s *Store) groupsWithMembers(ctx context.Context, p *listPlan, stmt string,
 // order they were added (as GetGroup's UNION ALL does for one group), in
 // scanGroupRows' columns, then the total and ord (and a keyset page's
 // pos_key and pos_seq).
-// The members are read for the page's rows only. When maxOrd is not "",
-// the page is a keyset walk's (afterSQL: inner also selects pos_key and
-// pos_seq, which the rows then carry) and its members are read for its
-// first maxOrd groups (it reads one group more than it returns, to learn
-// whether more follow, not its members).
-func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
+// The members are read for the page's rows only, and of those for the
+// rows that pass members, a condition on pg.ord ("" for all): a lookup
+// cuts its page from its rows in Go (groupsPageSQL), and a keyset walk's
+// page reads one group more than it returns, to learn whether more
+// follow, not its members. With positions, the page is a keyset walk's
+// (afterSQL: inner also selects pos_key and pos_seq, which the rows then
+// carry).
+func (s *Store) groupsWithMembersSQL(p *listPlan, inner, members string, positions bool) string {
 	materialized := ""
 	if !s.d.pg {
 		// PostgreSQL materializes a CTE read twice; SQLite may compute it
 		// once per reference.
 		materialized = " MATERIALIZED"
 	}
-	positions, noPositions := "", ""
-	if maxOrd != "" { // a keyset page: its rows' positions too
-		maxOrd = " AND pg.ord <= " + maxOrd
-		positions, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
+	posCols, noPositions := "", ""
+	if positions { // a keyset page: its rows' positions too
+		posCols, noPositions = ", pg.pos_key, pg.pos_seq", ", NULL, 0"
 	}
 	// The page's few rows stay the outer loop (outerJoin), each group's
 	// members found by (tenant, group_id): knowing nothing of the CTE's
 	// size, SQLite otherwise walked every membership of the tenant to
 	// probe the page with each.
-	display, members := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
+	display, from := memberDisplay, `page pg`+s.d.outerJoin()+`scim_members m ON m.tenant = `+p.tenant+` AND m.group_id = pg.id`
 	if s.d.pg {
 		// Each page group's memberships from the index, in a lateral
 		// subquery per group (OFFSET 0 keeps the planner from flattening
@@ -681,15 +713,15 @@ func (s *Store) groupsWithMembersSQL(p *listPlan, inner, maxOrd string) string {
 		// (memberDisplay): knowing the page's row count, a custom plan
 		// hash-joined the page with every membership of the tenant, read
 		// whole (5,200 rows for a page of 50 groups holding 50).
-		display, members = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
+		display, from = `m.display`, `page pg CROSS JOIN LATERAL (SELECT m.member_id, m.member_type, m.seq, `+memberDisplay+` AS display
 			FROM scim_members m WHERE m.tenant = `+p.tenant+` AND m.group_id = pg.id OFFSET 0) m`
 	}
 	return `WITH page AS` + materialized + ` (` + numbered(inner) + `)
-		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + positions + ` FROM page pg
+		SELECT 0 AS kind, pg.id, pg.doc, pg.created, pg.last_modified, pg.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq, pg.total, pg.ord` + posCols + ` FROM page pg
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + display + `, m.seq, 0, pg.ord` + noPositions + `
-		FROM ` + members + `
-		WHERE TRUE` + maxOrd + `
+		FROM ` + from + `
+		WHERE TRUE` + members + `
 		ORDER BY 12, 1, 10`
 }
 

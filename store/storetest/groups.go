@@ -187,6 +187,18 @@ func testListGroups(t *testing.T, e *env) {
 		{`members ne "someone-else"`, []string{"Beta", "Gamma"}},
 		{`members.type ne "Group"`, []string{"Beta", "Gamma"}},
 		{`members.$ref ne "x"`, []string{"Beta", "Gamma"}},
+		// A member is the element a GET shows (query.MemberValue): type
+		// and display always present (the store fills them), none empty,
+		// and no $ref (the handler makes it, and refuses a filter on it).
+		{`members.type eq "User"`, []string{"Beta", "Gamma"}},
+		{`members.type pr`, []string{"Beta", "Gamma"}},
+		{`members.display pr`, []string{"Beta", "Gamma"}},
+		{`members[display pr and type eq "User"]`, []string{"Beta", "Gamma"}},
+		{`members.display eq "MEMBER"`, []string{"Beta", "Gamma"}}, // a user without displayName: its userName
+		{`members.display eq ""`, []string{}},
+		{`members.type eq ""`, []string{}},
+		{`members.display eq null`, []string{"alpha", "delta"}},
+		{`members.$ref pr`, []string{}},
 		{`not (members.value eq "` + u.ID + `")`, []string{"alpha", "delta"}},
 	}
 	for _, tt := range tests {
@@ -885,6 +897,18 @@ func testIndirectGroups(t *testing.T, e *env) {
 		{`not (groups.value eq ` + id(a) + `)`, []string{"v", "lonely"}},
 		{`not (groups[value eq ` + id(d) + ` and type eq "indirect"])`, []string{"u", "lonely"}},
 		{`groups.value ne ` + id(c), []string{"u", "v"}},
+		// A membership is the element a GET shows (query.GroupRefValue):
+		// display and type present, none empty, and no $ref (the handler
+		// makes it, and refuses a filter on it).
+		{`groups.display pr`, []string{"u", "v"}},
+		{`groups.type pr`, []string{"u", "v"}},
+		{`groups[display pr and type pr]`, []string{"u", "v"}},
+		{`not (groups.display pr)`, []string{"lonely"}},
+		{`groups.display eq ""`, []string{}},
+		{`groups.type eq ""`, []string{}},
+		{`groups.display eq null`, []string{"lonely"}},
+		{`groups.display sw ""`, []string{"u", "v"}},
+		{`groups.$ref pr`, []string{}},
 	})
 
 	// A cycle: A holds C, which holds B, which holds A.
@@ -944,13 +968,38 @@ func (e *env) checkGroupFilters(t *testing.T, when string, filters []filterCase)
 			q := store.Query{Filter: parse(t, tc.filter), Count: 10, ExcludeGroups: exclude}
 			got := e.listUsers(t, q)
 			assert.Equal(t, tc.want, userNames(got.Items), "%s: ListUsers with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+			if !exclude {
+				e.checkListedGroups(t, when+": ListUsers with filter "+tc.filter, got.Items)
+			}
 			if e.uCursor != nil {
 				q.StartIndex = 1
 				p, err := e.uCursor.ListUsersAfter(e.ctx, q, "")
 				require.NoError(t, err, "%s: ListUsersAfter with filter %s must answer it (store.UserCursorLister)", when, tc.filter)
 				assert.Equal(t, tc.want, userNames(p.Items), "%s: ListUsersAfter with filter %s (excludeGroups %v) found the wrong users: %s", when, tc.filter, exclude, contract)
+				if !exclude {
+					e.checkListedGroups(t, when+": ListUsersAfter with filter "+tc.filter, p.Items)
+				}
 			}
 		}
+	}
+}
+
+// checkListedGroups fails t unless each of users whose Groups a list
+// filled has them as GroupsOf answers (the filter on groups read them
+// too: a store may keep what it read for the page).
+func (e *env) checkListedGroups(t *testing.T, what string, users []*resources.User) {
+	t.Helper()
+	for _, u := range users {
+		if u.Groups == nil {
+			continue
+		}
+		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID})
+		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
+		if len(m[u.ID]) == 0 {
+			assert.Empty(t, u.Groups, "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
+			continue
+		}
+		assert.Equal(t, m[u.ID], u.Groups, "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
 	}
 }
 
