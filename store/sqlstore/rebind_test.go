@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/require"
 	"modernc.org/libc"
@@ -71,7 +70,7 @@ func storeStatements(t *testing.T) []string {
 		})
 	})
 	tctx := store.WithTenant(ctx, "rebind")
-	fillSQLite(t, s, tctx, 3, 2)
+	fillSQLite(t, s, tctx, 100, 2)
 	// The feed's consumer, the request log's reads and Reindex, which
 	// the conformance suite does not call.
 	f := s.Feed()
@@ -106,13 +105,13 @@ func storeStatements(t *testing.T) []string {
 }
 
 // fillSQLite writes users, groups of members, tokens and requests to s
-// in the tenant of tctx: k thousand users, in groups of fifty with two
-// nested groups, and k hundred tokens and logged requests; tokens rotated
+// in the tenant of tctx: n users (at least 100), in groups of fifty with
+// two nested groups, and n/10 tokens and logged requests; tokens rotated
 // and revoked r times.
-func fillSQLite(t *testing.T, s *sqlstore.Store, tctx context.Context, k, r int) {
+func fillSQLite(t *testing.T, s *sqlstore.Store, tctx context.Context, n, r int) {
 	t.Helper()
-	ids := make([]string, 0, 1000*k)
-	for i := range 1000 * k {
+	ids := make([]string, 0, n)
+	for i := range n {
 		u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user%05d@example.com", i), ExternalID: fmt.Sprint("ext-", i),
 			Active: resources.Bool(i%7 != 0), Emails: []resources.MultiValue{{Value: fmt.Sprintf("user%05d@example.com", i), Primary: resources.Bool(true)}}})
 		require.NoError(t, err)
@@ -128,7 +127,7 @@ func fillSQLite(t *testing.T, s *sqlstore.Store, tctx context.Context, k, r int)
 	require.NoError(t, err)
 	tenant := store.Tenant(tctx)
 	now := time.Now()
-	for i := range 100 * k {
+	for i := range n / 10 {
 		h := sha256.Sum256(fmt.Append(nil, tenant, " token ", i))
 		require.NoError(t, s.CreateToken(tctx, &tokens.Token{ID: fmt.Sprint(tenant, "-tok-", i), TenantID: tenant, Hint: "scim_…", Hash: h[:], CreatedAt: now}))
 	}
@@ -145,7 +144,7 @@ func fillSQLite(t *testing.T, s *sqlstore.Store, tctx context.Context, k, r int)
 		_, err = s.HasTokens(tctx)
 		require.NoError(t, err)
 	}
-	batch := make([]admin.Request, 100*k)
+	batch := make([]admin.Request, n/10)
 	for i := range batch {
 		batch[i] = admin.Request{At: now, TenantID: tenant, RequestID: fmt.Sprint("req-", i), Method: "GET", Path: "/Users", Status: 200}
 	}
@@ -154,7 +153,8 @@ func fillSQLite(t *testing.T, s *sqlstore.Store, tctx context.Context, k, r int)
 }
 
 // filledSQLite returns the path of a SQLite database of the store's
-// schema that holds a few thousand rows in each table, over two tenants,
+// schema that holds two thousand users, their groups and memberships, and
+// hundreds of rows in each other table, over two tenants,
 // and, when analyzed, the statistics of ANALYZE (sqlite_stat4 among
 // them).
 func filledSQLite(t *testing.T, analyzed bool) string {
@@ -163,7 +163,7 @@ func filledSQLite(t *testing.T, analyzed bool) string {
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: path, Model: storetest.UniqueModel(), ChangeFeed: true})
 	require.NoError(t, err)
 	for _, tenant := range []string{"a", "b"} {
-		fillSQLite(t, s, store.WithTenant(ctx, tenant), 2, 0)
+		fillSQLite(t, s, store.WithTenant(ctx, tenant), 1000, 0)
 	}
 	if analyzed {
 		_, err = s.DB().Exec(`ANALYZE`)
@@ -191,9 +191,12 @@ func openRawSQLite(t *testing.T, path string) *rawSQLite {
 	cpath, err := libc.CString(path)
 	require.NoError(t, err)
 	defer libc.Xfree(tls, cpath)
-	pdb := new(uintptr) // on the heap, which does not move
-	rc := sqlite3.Xsqlite3_open_v2(tls, cpath, uintptr(unsafe.Pointer(pdb)), sqlite3.SQLITE_OPEN_READWRITE, 0)
-	db := *pdb
+	// The out parameter in C's memory: SQLite's code does pointer
+	// arithmetic, which -race's checkptr refuses on Go's.
+	pdb := libc.Xmalloc(tls, 8)
+	defer libc.Xfree(tls, pdb)
+	rc := sqlite3.Xsqlite3_open_v2(tls, cpath, pdb, sqlite3.SQLITE_OPEN_READWRITE, 0)
+	db := libc.AtomicLoadPUintptr(pdb)
 	require.Equal(t, int32(sqlite3.SQLITE_OK), rc, "open %s", path)
 	t.Cleanup(func() { sqlite3.Xsqlite3_close_v2(tls, db) })
 	return &rawSQLite{tls: tls, db: db}
@@ -230,11 +233,12 @@ func (c *rawSQLite) withStmt(q string, f func(stmt uintptr) int) (int, error) {
 		return 0, err
 	}
 	defer libc.Xfree(c.tls, cq)
-	pstmt := new(uintptr)
-	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, cq, -1, uintptr(unsafe.Pointer(pstmt)), 0); rc != sqlite3.SQLITE_OK {
+	pstmt := libc.Xmalloc(c.tls, 8)
+	defer libc.Xfree(c.tls, pstmt)
+	if rc := sqlite3.Xsqlite3_prepare_v2(c.tls, c.db, cq, -1, pstmt, 0); rc != sqlite3.SQLITE_OK {
 		return 0, fmt.Errorf("prepare: %s", libc.GoString(sqlite3.Xsqlite3_errmsg(c.tls, c.db)))
 	}
-	stmt := *pstmt
+	stmt := libc.AtomicLoadPUintptr(pstmt)
 	defer sqlite3.Xsqlite3_finalize(c.tls, stmt)
 	return f(stmt), nil
 }
