@@ -55,18 +55,7 @@ func BenchmarkSQLiteWrites(b *testing.B) {
 			}
 		}},
 		{"ModifyMembers", func(b *testing.B, s *sqlstore.Store, uids []string) func(i int) error {
-			g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Team", Members: memberList(uids[100:110])})
-			require.NoError(b, err)
-			pool := uids[:100]
-			return func(i int) error {
-				id := pool[i%len(pool)]
-				if (i/len(pool))%2 == 0 {
-					_, err = s.ModifyMembers(tctx, g.ID, []string{id}, nil, "")
-				} else {
-					_, err = s.ModifyMembers(tctx, g.ID, nil, []string{id}, "")
-				}
-				return err
-			}
+			return oneMemberChanges(tctx, b, s, uids)
 		}},
 	}
 	for _, analyzed := range []bool{false, true} {
