@@ -206,22 +206,27 @@ func openRawSQLite(t *testing.T, path string) *rawSQLite {
 // alone, expires q as compiled: those the planner looked up in
 // sqlite_stat4.
 func (c *rawSQLite) rebinds(q string) ([]int, error) {
-	n, err := c.withStmt(q, func(stmt uintptr) int { return int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, stmt)) })
-	if err != nil {
-		return nil, err
-	}
+	// The parameters bound in turn on one compiled statement, compiled
+	// anew only after one expired it: once expired, it stays so.
 	var out []int
-	for i := 1; i <= n; i++ {
-		expired, err := c.withStmt(q, func(stmt uintptr) int {
-			sqlite3.Xsqlite3_bind_null(c.tls, stmt, int32(i))
-			return int(sqlite3.Xsqlite3_expired(c.tls, stmt))
+	for from := 1; from > 0; {
+		next := 0
+		_, err := c.withStmt(q, func(stmt uintptr) int {
+			n := int(sqlite3.Xsqlite3_bind_parameter_count(c.tls, stmt))
+			for i := from; i <= n; i++ {
+				sqlite3.Xsqlite3_bind_null(c.tls, stmt, int32(i))
+				if sqlite3.Xsqlite3_expired(c.tls, stmt) != 0 {
+					out = append(out, i)
+					next = i + 1
+					break
+				}
+			}
+			return 0
 		})
 		if err != nil {
 			return nil, err
 		}
-		if expired != 0 {
-			out = append(out, i)
-		}
+		from = next
 	}
 	return out, nil
 }
