@@ -231,24 +231,7 @@ func BenchmarkFeedWrite(b *testing.B) {
 					}
 				}},
 				{"ModifyMembers", func(b *testing.B, s *sqlstore.Store) func(i int) error {
-					ids := feedBenchUsers(tctx, b, s, 110)
-					members := make([]resources.Member, 10)
-					for k := range members {
-						members[k] = resources.Member{Value: ids[100+k]}
-					}
-					g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Group", Members: members})
-					require.NoError(b, err)
-					pool := ids[:100]
-					return func(i int) error {
-						// iterations 0-99 add the pool, 100-199 remove it, and so on
-						id := pool[i%len(pool)]
-						if (i/len(pool))%2 == 0 {
-							_, err = s.ModifyMembers(tctx, g.ID, []string{id}, nil, "")
-						} else {
-							_, err = s.ModifyMembers(tctx, g.ID, nil, []string{id}, "")
-						}
-						return err
-					}
+					return oneMemberChanges(tctx, b, s, feedBenchUsers(tctx, b, s, 110))
 				}},
 			}
 			for _, op := range ops {
@@ -289,6 +272,25 @@ func BenchmarkFeedWrite(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// oneMemberChanges creates a group of ids[100:110] and returns the
+// write of iteration i: a one-member ModifyMembers of it, iterations 0-99
+// adding ids[:100] one by one, 100-199 removing them, and so on.
+func oneMemberChanges(tctx context.Context, b *testing.B, s *sqlstore.Store, ids []string) func(i int) error {
+	g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Group", Members: memberList(ids[100:110])})
+	require.NoError(b, err)
+	pool := ids[:100]
+	return func(i int) error {
+		id := pool[i%len(pool)]
+		var err error
+		if (i/len(pool))%2 == 0 {
+			_, err = s.ModifyMembers(tctx, g.ID, []string{id}, nil, "")
+		} else {
+			_, err = s.ModifyMembers(tctx, g.ID, nil, []string{id}, "")
+		}
+		return err
 	}
 }
 

@@ -60,14 +60,17 @@ func (a *args) next(v any) string {
 }
 
 // bound appends v and returns a placeholder for it as a value compared
-// with an indexed column in a read's WHERE: on SQLite a subquery's value,
+// with an indexed column in a statement's WHERE (a read's or a write's),
+// or a LIMIT: on SQLite a subquery's value,
 // (SELECT ?n). Once ANALYZE has written sqlite_stat4 (a host may run it,
 // or PRAGMA optimize, on the database scimkit shares with it), SQLite's
 // planner looks a bare parameter's value up in those statistics, and the
 // statement is then compiled again each time the parameter is bound,
 // that is on every run (a lookup then took 2.5 to 4 times a read by id);
 // a subquery's value it does not look up, and the index serves the
-// comparison the same. PostgreSQL plans its own way: $n.
+// comparison the same. A LIMIT's value SQLite's planner reads whether
+// analyzed or not, and likewise compiles the statement again.
+// PostgreSQL plans its own way: $n.
 func (a *args) bound(v any) string {
 	a.vals = append(a.vals, v)
 	return a.d.value(a.d.ph(len(a.vals)))
@@ -82,6 +85,12 @@ func (d *dialect) value(expr string) string {
 	}
 	return "(SELECT " + expr + ")"
 }
+
+// boundPh renders bind parameter n as args.bound places a value: on
+// SQLite (SELECT ?n), for a parameter compared with an indexed column (or
+// an indexed expression) in any statement, or a LIMIT, whose value
+// SQLite's planner reads as well (TestSQLiteStatementsCompiledOnce).
+func (d *dialect) boundPh(n int) string { return d.value(d.ph(n)) }
 
 // timeArg converts a stored time to its bind value: time.Time for
 // PostgreSQL (timestamptz), Unix microseconds for SQLite (INTEGER).
@@ -219,7 +228,13 @@ func globEscape(s string) string {
 
 // substring renders a case-sensitive co/sw/ew test of text expression x
 // against s (not empty): LIKE on PostgreSQL, GLOB on SQLite (whose LIKE
-// ignores ASCII case).
+// ignores ASCII case). On SQLite the pattern is a subquery's value
+// (args.bound): SQLite reads a bare parameter's pattern to bound an
+// index's range by its prefix, and then compiles the statement again on
+// every run, analyzed or not. A prefix's range is written out instead:
+// the strings from s up to s followed by the byte 0xFF, which no UTF-8
+// string holds, so that it is every string s begins (in the byte order
+// of the BINARY collation).
 func (d *dialect) substring(a *args, x, op, s string) string {
 	var pre, post string
 	switch op {
@@ -239,5 +254,9 @@ func (d *dialect) substring(a *args, x, op, s string) string {
 		}
 		return "(" + x + d.textColl + " LIKE " + a.add(conv(pre)+likeEscape(s)+conv(post)) + ` ESCAPE '\')`
 	}
-	return "(" + x + " GLOB " + a.add(pre+globEscape(s)+post) + ")"
+	glob := x + " GLOB " + a.bound(pre+globEscape(s)+post)
+	if op == "sw" {
+		return "(" + x + " >= " + a.bound(s) + " AND " + x + " < " + a.bound(s+"\xff") + " AND " + glob + ")"
+	}
+	return "(" + glob + ")"
 }

@@ -185,12 +185,19 @@
 // to a few rows on a tenant grown after they ran on its tiny tables.
 //
 // A host may run ANALYZE (or PRAGMA optimize) on a SQLite database it
-// shares with scimkit. SQLite then looks a bound value compared with an
-// index up in sqlite_stat4 and compiles the statement again on every run
-// with a new value; so on SQLite a lookup's values, the list's tenant,
-// a group's member read and the SCIM id by which the bridge (HostTables)
-// finds a host's row compare with (SELECT ?n), whose value the planner
-// does not look up, and keep their index (the same tests, after ANALYZE).
+// shares with scimkit (the store itself never does). SQLite then looks a
+// bound value compared with an index up in sqlite_stat4 and compiles the
+// statement again on every run with a new value; it does so for a LIMIT's
+// value and a GLOB's pattern even unanalyzed. So on SQLite every
+// statement of the store, its writes (a row's tenant and id, a group's
+// members, the feed, the tokens, the request log, the uniqueness rows,
+// Reindex) as well as its reads, and the SCIM id by which the bridge
+// (HostTables) finds a host's row, compares such a value as (SELECT ?n),
+// whose value the planner does not look up, and keeps its index (the
+// plan tests, after ANALYZE); a startsWith writes its prefix's range out.
+// TestSQLiteStatementsCompiledOnce compiles each statement the store sends
+// against an analyzed database and fails on a parameter whose binding
+// would compile it again.
 //
 // # Case-insensitive comparison
 //

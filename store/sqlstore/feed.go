@@ -38,8 +38,8 @@ type feedConfig struct {
 // tenant's entries are numbered in commit order, without gaps, and a
 // write changes no head row (one B-tree less for every commit to write),
 // only scim_feed.
-const sqliteLast = `SELECT max(COALESCE((SELECT seq FROM scim_feed WHERE tenant = ?1 ORDER BY seq DESC LIMIT 1), 0),
-		COALESCE((SELECT seq FROM scim_feed_heads WHERE tenant = ?1), 0))`
+const sqliteLast = `SELECT max(COALESCE((SELECT seq FROM scim_feed WHERE tenant = (SELECT ?1) ORDER BY seq DESC LIMIT 1), 0),
+		COALESCE((SELECT seq FROM scim_feed_heads WHERE tenant = (SELECT ?1)), 0))`
 
 // sqliteHeads reads every tenant's last Seq on SQLite (see sqliteLast):
 // the tenants of scim_feed found by skipping along its primary key, one
@@ -523,7 +523,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 		cols += `, more`
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+` FROM scim_feed
-		WHERE tenant = `+s.d.ph(1)+` AND seq > `+s.d.ph(2)+` ORDER BY seq LIMIT `+s.d.ph(3), tenant, after, limit)
+		WHERE tenant = `+s.d.boundPh(1)+` AND seq > `+s.d.boundPh(2)+` ORDER BY seq LIMIT `+s.d.boundPh(3), tenant, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
@@ -750,7 +750,7 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, acked int64) (int64, error) {
 	var total int64
 	for {
-		rows, err := s.r.QueryContext(ctx, `SELECT seq, at FROM scim_feed WHERE tenant = `+s.d.ph(1)+` ORDER BY seq LIMIT `+strconv.Itoa(pruneBatch), tenant)
+		rows, err := s.r.QueryContext(ctx, `SELECT seq, at FROM scim_feed WHERE tenant = `+s.d.boundPh(1)+` ORDER BY seq LIMIT `+strconv.Itoa(pruneBatch), tenant)
 		if err != nil {
 			return total, err
 		}
@@ -804,11 +804,11 @@ func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// A row holds 1 + the length of more entries (migration 0011):
 		// counted before they go, in the delete's transaction.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = ?1 AND seq <= ?2`,
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = (SELECT ?1) AND seq <= (SELECT ?2)`,
 			tenant, upTo).Scan(&n); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, del+`?1 AND seq <= ?2`, tenant, upTo); err != nil {
+		if _, err := tx.ExecContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2)`, tenant, upTo); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)

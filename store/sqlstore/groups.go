@@ -243,7 +243,7 @@ func (s *Store) sqlResolve(table string, nowait bool) string {
 			lock += " NOWAIT"
 		}
 	}
-	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.ph(1) + ` AND ` + s.d.inList("id", s.d.ph(2)) + ` AND id <> ` + s.d.ph(3) + ` ORDER BY id` + lock
+	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.boundPh(1) + ` AND ` + s.d.inList("id", s.d.ph(2)) + ` AND id <> ` + s.d.ph(3) + ` ORDER BY id` + lock
 }
 
 // sqlInsertMembers inserts members $3 (types $4; on SQLite $3 is a JSON
@@ -276,7 +276,7 @@ func (s *Store) sqlInsertMembers() string {
 // JSON array.
 func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []any) {
 	if !s.d.pg {
-		return `DELETE FROM scim_members WHERE tenant = ?1 AND group_id = ?2 AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
+		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = (SELECT ?2) AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
 	}
 	a := &args{d: s.d, vals: make([]any, 0, 2+len(list))}
 	pt, pg := a.add(tenant), a.add(gid) // $1 and $2, as bumpGroup reads them
@@ -615,7 +615,7 @@ func (s *Store) scanGroupRows(rows rowsIter, extra []any, group func(*resources.
 // its members (rows of kind 1, in the order they were added) in one
 // statement, in scanGroupRows' columns.
 func (s *Store) sqlGroupWithMembers() string {
-	p1, p2 := s.d.ph(1), s.d.ph(2)
+	p1, p2 := s.d.boundPh(1), s.d.boundPh(2)
 	return `SELECT 0 AS kind, g.id, g.doc, g.created, g.last_modified, g.version, NULL AS mid, NULL AS mtype, NULL AS mdisplay, 0 AS mseq
 		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
 		UNION ALL
@@ -766,7 +766,7 @@ func (s *Store) groupSubject(c *resources.Group) *subject {
 // store tracks changes.
 func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
 	if stored == nil {
-		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2), tenant, gid)
+		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.boundPh(2), tenant, gid)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
@@ -1228,7 +1228,7 @@ func (s *Store) groupsOf(ctx context.Context, tx *sql.Tx, tenant string, ids []s
 // $2 (all users, when !list) of tenant $1, walking the (tenant, member_id)
 // index like sqlUserGroups.
 func (s *Store) sqlGroupsOf(list bool) string {
-	t := s.d.ph(1)
+	t := s.d.boundPh(1)
 	where := `m.tenant = ` + t + ` AND m.member_type = 'User'`
 	if list {
 		where += ` AND ` + s.d.inList("m.member_id", s.d.ph(2))

@@ -118,7 +118,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 
 // pageSQL renders the query of one page and adds its bounds to p.a.
 func (p *listPlan) pageSQL(cols, from string, limit, offset int) string {
-	return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(limit) + ` OFFSET ` + p.a.add(offset)
+	return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.bound(limit) + ` OFFSET ` + p.a.add(offset)
 }
 
 // totalCol is the column that carries a list's total on each row of
@@ -188,7 +188,7 @@ func (p *listPlan) window(q store.Query) window {
 // backend's CPU of a lookup with the OFFSET left out (BENCHMARKS.md).
 func (w window) pageSQL(p *listPlan, cols, from string) string {
 	if w.lookup {
-		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(w.limit())
+		return `SELECT ` + cols + from + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.bound(w.limit())
 	}
 	return p.pageSQL(cols, from, w.count, w.skip)
 }
@@ -921,7 +921,7 @@ func (p *listPlan) afterSQL(cols, from, after string, count int) (string, error)
 	if keyCol == "" {
 		keyCol = "NULL"
 	}
-	return `SELECT ` + cols + `, ` + keyCol + ` AS pos_key, ` + p.alias + `.seq AS pos_seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.add(count+1), nil
+	return `SELECT ` + cols + `, ` + keyCol + ` AS pos_key, ` + p.alias + `.seq AS pos_seq` + where + ` ORDER BY ` + p.order + ` LIMIT ` + p.a.bound(count+1), nil
 }
 
 // listAfterSQL runs one page of a keyset walk of a plan without residual

@@ -71,8 +71,8 @@ func (s *Store) nameHolder(ctx context.Context, nt *nameTaken) (nameCols, string
 	var existing string
 	// The key decides; the folded column is still unique too (see
 	// migration 0004), so a row found by it is the other one as well.
-	qerr := s.r.QueryRowContext(ctx, `SELECT `+n.col+` FROM `+n.table+` WHERE tenant = `+s.d.ph(1)+` AND id <> `+s.d.ph(2)+
-		` AND (`+n.key+` = `+s.d.ph(3)+` OR `+n.fold+` = `+s.d.ph(4)+`) ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key, nt.fold).Scan(&existing)
+	qerr := s.r.QueryRowContext(ctx, `SELECT `+n.col+` FROM `+n.table+` WHERE tenant = `+s.d.boundPh(1)+` AND id <> `+s.d.ph(2)+
+		` AND (`+n.key+` = `+s.d.boundPh(3)+` OR `+n.fold+` = `+s.d.boundPh(4)+`) ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key, nt.fold).Scan(&existing)
 	if qerr != nil {
 		existing = "" // gone since, or unreadable: the plain message
 	}

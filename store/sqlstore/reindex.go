@@ -51,7 +51,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 		last := after
 		err := s.write(ctx, func(tx *sql.Tx) error {
 			last, done = after, false
-			rows, err := tx.QueryContext(ctx, `SELECT seq, tenant, id, doc FROM `+table+` WHERE seq > `+s.d.ph(1)+` ORDER BY seq LIMIT `+s.d.ph(2), after, reindexBatch)
+			rows, err := tx.QueryContext(ctx, `SELECT seq, tenant, id, doc FROM `+table+` WHERE seq > `+s.d.boundPh(1)+` ORDER BY seq LIMIT `+s.d.boundPh(2), after, reindexBatch)
 			if err != nil {
 				return fmt.Errorf("sqlstore: reindex: %w", err)
 			}
@@ -89,7 +89,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.userNameKey, w.userNameFold, w.displayFold, string(w.q)); err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
-					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), r.tenant, r.id); err != nil {
+					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.boundPh(1)+` AND user_id = `+s.d.boundPh(2), r.tenant, r.id); err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
 					if err := s.insertValues(ctx, tx, r.tenant, r.id, w.qm); err != nil {

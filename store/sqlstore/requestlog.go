@@ -198,9 +198,9 @@ func (s *Store) fitRing(ctx context.Context, tx *sql.Tx, tenant string) error {
 		q    string
 		args []any
 	}{
-		{`DELETE FROM scim_request_log WHERE tenant = ` + s.d.ph(1) + ` AND pos <= (SELECT h.n FROM scim_request_heads h WHERE h.tenant = ` + s.d.ph(1) + `) - ` + s.d.ph(2), []any{tenant, size}},
-		{`UPDATE scim_request_log SET slot = -1 - pos % ` + s.d.ph(2) + ` WHERE tenant = ` + s.d.ph(1) + ` AND slot <> pos % ` + s.d.ph(2), []any{tenant, size}},
-		{`UPDATE scim_request_log SET slot = -1 - slot WHERE tenant = ` + s.d.ph(1) + ` AND slot < 0`, []any{tenant}},
+		{`DELETE FROM scim_request_log WHERE tenant = ` + s.d.boundPh(1) + ` AND pos <= (SELECT h.n FROM scim_request_heads h WHERE h.tenant = ` + s.d.boundPh(1) + `) - ` + s.d.ph(2), []any{tenant, size}},
+		{`UPDATE scim_request_log SET slot = -1 - pos % ` + s.d.ph(2) + ` WHERE tenant = ` + s.d.boundPh(1) + ` AND slot <> pos % ` + s.d.ph(2), []any{tenant, size}},
+		{`UPDATE scim_request_log SET slot = -1 - slot WHERE tenant = ` + s.d.boundPh(1) + ` AND slot < 0`, []any{tenant}},
 	} {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("sqlstore: fit request log: %w", err)
@@ -222,7 +222,7 @@ func (s *Store) Recent(ctx context.Context, tenantID string, limit int) ([]admin
 	if limit > s.logSize {
 		limit = s.logSize
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+requestCols+` FROM scim_request_log WHERE tenant = `+s.d.ph(1)+` ORDER BY pos DESC LIMIT `+s.d.ph(2), tenantID, limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+requestCols+` FROM scim_request_log WHERE tenant = `+s.d.boundPh(1)+` ORDER BY pos DESC LIMIT `+s.d.boundPh(2), tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: recent requests: %w", err)
 	}

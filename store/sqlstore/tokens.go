@@ -108,7 +108,7 @@ func (s *Store) RotateToken(ctx context.Context, newTok *tokens.Token, revokeAt 
 		}
 		at := s.d.timeArg(revokeAt)
 		_, err := tx.ExecContext(ctx, `UPDATE scim_tokens SET revoked_at = `+s.d.ph(3)+
-			` WHERE tenant = `+s.d.ph(1)+` AND id <> `+s.d.ph(2)+` AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > `+s.d.ph(3)+`)`,
+			` WHERE tenant = `+s.d.boundPh(1)+` AND id <> `+s.d.ph(2)+` AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > `+s.d.ph(3)+`)`,
 			newTok.TenantID, newTok.ID, at)
 		if err != nil {
 			return fmt.Errorf("sqlstore: rotate tokens: %w", err)
@@ -137,7 +137,7 @@ func (s *Store) ListTokens(ctx context.Context, tenantID string) ([]*tokens.Toke
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenCols+` FROM scim_tokens WHERE tenant = `+s.d.ph(1)+` ORDER BY created_at, id`, tenantID)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+tokenCols+` FROM scim_tokens WHERE tenant = `+s.d.boundPh(1)+` ORDER BY created_at, id`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list tokens: %w", err)
 	}

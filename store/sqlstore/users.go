@@ -593,7 +593,7 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	if valuesKept {
 		return nil
 	}
-	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.ph(1)+` AND user_id = `+s.d.ph(2), tenant, c.ID); err != nil {
+	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.boundPh(1)+` AND user_id = `+s.d.boundPh(2), tenant, c.ID); err != nil {
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
 	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
@@ -1057,7 +1057,7 @@ func (s *Store) lockGroupDelete(ctx context.Context, tx *sql.Tx, tenant, gid str
 // time), so no membership change of the group slips in between the read
 // and the delete.
 func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
-	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.ph(1)+` AND group_id = `+s.d.ph(2)+` ORDER BY seq`, tenant, gid)
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.boundPh(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 	}
@@ -1098,7 +1098,7 @@ func scanIDs(rows *sql.Rows) ([]string, error) {
 // A user's delete has no such group: a member change that adds the user
 // waits for the user's DELETE.
 func (s *Store) dropMember(ctx context.Context, tx *sql.Tx, tenant, id string, now time.Time, track, group bool) ([]store.Change, error) {
-	p1, p2, p3 := s.d.ph(1), s.d.ph(2), s.d.ph(3)
+	p1, p2, p3 := s.d.boundPh(1), s.d.boundPh(2), s.d.ph(3)
 	// The groups' rows are locked before the memberships are deleted, and
 	// on PostgreSQL in id order: two deletes of members of the same
 	// groups (a provider deprovisioning people in parallel, all in "All
