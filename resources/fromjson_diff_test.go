@@ -196,6 +196,8 @@ var fromJSONEdgeCases = []struct{ name, doc string }{
 	{"duplicate meta", `{"userName":"u","meta":{"version":"1","created":"2024-01-01T00:00:00Z"},"meta":{"lastModified":"2024-01-02T00:00:00+01:00","version":null}}`},
 	{"bad time", `{"userName":"u","meta":{"created":"yesterday"}}`},
 	{"qualified keys", `{"urn:ietf:params:scim:schemas:core:2.0:User:userName":"q","userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"D"}`},
+	{"URN after the core URN", `{"urn:ietf:params:scim:schemas:core:2.0:User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"x"}`},
+	{"core URN after the core URN", `{"urn:ietf:params:scim:schemas:core:2.0:Group:urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"g"}`},
 	{"qualified group keys", `{"urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"g","members":[{"value":"1"}]}`},
 	{"unknown extension", `{"userName":"u","urn:acme:ext:User":{"a":[1,{"b":null}]},"URN:ACME:EXT:USER":1,"urn:other":null}`},
 	{"enterprise usual", `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","manager":{"value":"m","$ref":"../Users/m","displayName":"M"},"x":{"y":1}}}`},
