@@ -141,3 +141,29 @@ func TestCoreSchemaURNSelects(t *testing.T) {
 		requireError(t, e.do("GET", "/Users?filter="+q(core+" pr"), nil), 400, "invalidFilter", "names the whole core schema")
 	})
 }
+
+// TestQualifiedURNsDoNotNest: a key that puts a schema URN after the core
+// schema's URN ("urn:...:User:urn:...:enterprise:2.0:User:department")
+// names no attribute (an attribute name holds no ':', RFC 7643 §2.1),
+// as a URN key inside the core object does not: the request is refused
+// with invalidValue, and every typed reader refuses the same document
+// (resources' TestTypedReadsTakeQualifiedNames). Nothing is stored.
+func TestQualifiedURNsDoNotNest(t *testing.T) {
+	e := newEnv(t)
+	uid := e.createUser("victim")["id"].(string)
+	before := e.do("GET", "/Users/"+uid, nil)
+	const core, ent = resources.UserSchema, resources.EnterpriseUserSchema
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"POST", "POST", "/Users", `{"userName":"a","` + core + `:` + ent + `:department":"x"}`},
+		{"PUT", "PUT", "/Users/" + uid, `{"userName":"victim","` + core + `:` + ent + `:department":"x"}`},
+		{"core URN twice", "POST", "/Users", `{"` + core + `:` + core + `:userName":"a"}`},
+		{"group", "POST", "/Groups", `{"displayName":"g","` + resources.GroupSchema + `:urn:acme:x":1}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidValue", "schema URNs do not nest")
+		})
+	}
+	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "nothing was created")
+	assert.Equal(t, float64(0), e.do("GET", "/Groups", nil).Body["totalResults"], "nothing was created")
+	assert.Equal(t, before.Body, e.do("GET", "/Users/"+uid, nil).Body, "nothing was changed")
+}

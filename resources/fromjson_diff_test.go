@@ -196,6 +196,8 @@ var fromJSONEdgeCases = []struct{ name, doc string }{
 	{"duplicate meta", `{"userName":"u","meta":{"version":"1","created":"2024-01-01T00:00:00Z"},"meta":{"lastModified":"2024-01-02T00:00:00+01:00","version":null}}`},
 	{"bad time", `{"userName":"u","meta":{"created":"yesterday"}}`},
 	{"qualified keys", `{"urn:ietf:params:scim:schemas:core:2.0:User:userName":"q","userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"D"}`},
+	{"URN after the core URN", `{"urn:ietf:params:scim:schemas:core:2.0:User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department":"x"}`},
+	{"core URN after the core URN", `{"urn:ietf:params:scim:schemas:core:2.0:Group:urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"g"}`},
 	{"qualified group keys", `{"urn:ietf:params:scim:schemas:core:2.0:Group:displayName":"g","members":[{"value":"1"}]}`},
 	{"unknown extension", `{"userName":"u","urn:acme:ext:User":{"a":[1,{"b":null}]},"URN:ACME:EXT:USER":1,"urn:other":null}`},
 	{"enterprise usual", `{"userName":"u","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D","manager":{"value":"m","$ref":"../Users/m","displayName":"M"},"x":{"y":1}}}`},
@@ -230,4 +232,44 @@ func FuzzFromJSONRef(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		requireSameAsRef(t, data)
 	})
+}
+
+// TestCanonicalSpelling holds the test's filter to what it says: a
+// document that spells a canonical name otherwise, at any depth, is
+// skipped by requireUnmarshalAgrees; one that spells them all as they
+// are, or whose other names are not canonical names at all, is checked.
+func TestCanonicalSpelling(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want bool
+	}{
+		{"canonical names", `{"id":"0","userName":"u","name":{"givenName":"g"},"emails":[{"value":"v"}]}`, true},
+		{"no names", `{}`, true},
+		{"names that are no canonical name", `{"userName":"u","badge":1,"urn:acme:ext:User":{"Level":2}}`, true},
+		{"names in another spelling", fromJSONEdgeCases[indexOfEdgeCase(t, "names in another spelling")].doc, false},
+		{"a top-level name", `{"Id":"0"}`, false},
+		{"a sub-attribute", `{"name":{"GivenName":"g"}}`, false},
+		{"in an element", `{"emails":[{"value":"a"},{"VALUE":"b"}]}`, false},
+		{"in a nested array", `{"x":[[{"userName":"u","DisplayName":"d"}]]}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := Decode([]byte(tt.doc))
+			require.NoError(t, err)
+			require.Equal(t, tt.want, canonicalSpelling(doc))
+		})
+	}
+}
+
+// indexOfEdgeCase returns the index of the fromJSONEdgeCases case named name.
+func indexOfEdgeCase(t *testing.T, name string) int {
+	t.Helper()
+	for i, tt := range fromJSONEdgeCases {
+		if tt.name == name {
+			return i
+		}
+	}
+	require.Failf(t, "no such edge case", "%q", name)
+	return -1
 }

@@ -254,7 +254,10 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		return nil
 	}
 	// A fully qualified attribute: a known URN followed by ':'.
-	if name, ok := qualifiedName(key, rt.Schema.ID); ok {
+	if name, ok, err := qualifiedCoreName(key, rt.Schema.ID); ok {
+		if err != nil {
+			return err
+		}
 		return rt.put(out, name, v, l)
 	}
 	for _, e := range rt.Extensions {
@@ -292,6 +295,22 @@ func qualifiedName(key, urn string) (string, bool) {
 		return "", false
 	}
 	return key[len(urn)+1:], true
+}
+
+// qualifiedCoreName is qualifiedName for core, the resource's core
+// schema URN, and refuses a name that is itself a schema URN
+// ("urn:...:User:urn:...:enterprise:2.0:User:department") as a URN key
+// inside the core object is refused (urnsNest): an attribute name holds
+// no ':' (RFC 7643 §2.1), so such a key names no core attribute, and
+// reading the URN after it as a second qualified key would make one key
+// two. Every reader (Normalize, unqualifyJSON, unqualifyMap) takes core's
+// qualified keys through it, so that they refuse the same keys.
+func qualifiedCoreName(key, core string) (name string, ok bool, err error) {
+	name, ok = qualifiedName(key, core)
+	if ok && IsURN(name) {
+		return "", true, urnsNest(key[:len(core)], name)
+	}
+	return name, ok, nil
 }
 
 // coreNotObject is the error of a core schema URN key (spelled key) whose

@@ -95,6 +95,9 @@ func (rt *ResourceType) refPutURN(out map[string]any, key string, v any) error {
 		if len(key) > len(urn)+1 && strings.EqualFold(key[:len(urn)], urn) && key[len(urn)] == ':' {
 			name := key[len(urn)+1:]
 			if strings.EqualFold(urn, rt.Schema.ID) {
+				if IsURN(name) {
+					return &AttrError{Path: key, Msg: "schema URNs do not nest"}
+				}
 				return rt.refPut(out, name, v)
 			}
 			ext := rt.Extension(urn)

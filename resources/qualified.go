@@ -62,7 +62,8 @@ func qualifiedKeyText(key []byte, core, ext string) bool {
 // has none or is no object (for the caller's decoder to refuse). A member
 // given twice by the move (userName and "urn:...:User:userName") is left
 // twice, for namesOnce to refuse as a request does. The core object's
-// errors are a request's: a value that is no object, a URN inside it.
+// errors are a request's: a value that is no object, a URN inside it or
+// after the core URN (qualifiedCoreName).
 func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 	var buf [jsonscan.SmallObject]jsonscan.Member
 	ms, err := jsonscan.Members(data, buf[:0])
@@ -114,7 +115,10 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 				}
 			}
 		}
-		if name, ok := qualifiedName(k, core); ok {
+		if name, ok, err := qualifiedCoreName(k, core); ok {
+			if err != nil {
+				return nil, err
+			}
 			member(nil, name, m.Val)
 			continue
 		}
@@ -209,7 +213,10 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 				continue
 			}
 		}
-		if name, ok := qualifiedName(k, core); ok {
+		if name, ok, err := qualifiedCoreName(k, core); ok {
+			if err != nil {
+				return nil, err
+			}
 			if err := put(out, "", name, v); err != nil {
 				return nil, err
 			}

@@ -41,6 +41,10 @@ func TestTypedReadsTakeQualifiedNames(t *testing.T) {
 		{"enterprise attribute given twice", `{"userName":"x","` + ent + `":{"department":"a"},"` + ent + `:department":"b"}`,
 			`error: ` + twice(ent+":department").Error()},
 		{"URNs do not nest", `{"` + core + `":{"userName":"x","urn:acme:x":{}}}`, `error: ` + (&AttrError{Path: core + ":urn:acme:x", Msg: "schema URNs do not nest"}).Error()},
+		{"URN after the core URN", `{"` + core + `:` + ent + `:department":"x"}`,
+			`error: ` + (&AttrError{Path: core + ":" + ent + ":department", Msg: "schema URNs do not nest"}).Error()},
+		{"core URN after the core URN", `{"` + core + `:` + core + `:userName":"x"}`,
+			`error: ` + (&AttrError{Path: core + ":" + core + ":userName", Msg: "schema URNs do not nest"}).Error()},
 		{"core object not an object", `{"userName":"x","` + core + `":"y"}`, `error: ` + (&AttrError{Path: core, Msg: "must be a JSON object"}).Error()},
 	}
 	render := func(u any, err error) string {

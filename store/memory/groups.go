@@ -331,7 +331,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 // ListGroups returns the page of groups matching q, like ListUsers. With
 // q.ExcludeMembers the groups have Members nil and listing costs nothing
 // per member. Sorting by members keeps creation order, as on sqlstore.
-// With q.ReadOnly the groups are shallow copies (groupView).
+// With q.ReadOnly the groups are shallow copies (viewGroup).
 func (s *Store) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
 	return list(s, ctx, q, s.groupEval, "members", s.groupRows, copier(q.ReadOnly, q.ExcludeMembers, (*tenant).viewGroup, (*tenant).groupOut))
 }

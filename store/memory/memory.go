@@ -226,8 +226,9 @@ func newTenant() *tenant {
 // userRec is a stored user. What u points to (its name, slices, maps,
 // extension) is never changed once stored: a write stores a new user
 // (copy on write), so a read with GetOptions.ReadOnly or a list with
-// Query.ReadOnly may share it (userView, a shallow copy made under the
-// read lock); every other read hands out a clone.
+// Query.ReadOnly may share it (userView for a read, viewUser for a list's
+// page: a shallow copy made under the read lock); every other read hands
+// out a clone.
 type userRec struct {
 	seq     uint64
 	version uint64

@@ -473,8 +473,10 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	return store.Page[T]{Items: out(t, recs.Items, read), Total: recs.Total}, err
 }
 
-// copier is how a list given q copies a page of groups out (copyOut);
-// exclude is q.ExcludeMembers. The caller holds t.mu.
+// copier is how a list copies a page out (copyOut) where it takes no
+// groups a filter read (a list of groups, a cursor page): readOnly is
+// q.ReadOnly, exclude q.ExcludeGroups or q.ExcludeMembers. The caller
+// holds t.mu.
 func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R, *groupsRead) []*T {
 	return func(t *tenant, recs []R, _ *groupsRead) []*T { return copyOut(t, recs, readOnly, exclude, view, out) }
 }
@@ -494,12 +496,12 @@ func copyOut[R any, T any](t *tenant, recs []R, readOnly, exclude bool, view fun
 	return items
 }
 
-// views returns the views (userView, groupView) of recs, a page of a list
-// with store.Query.ReadOnly, made by set (given exclude), in as few allocations as the
-// page allows: the values in one block, the page's one-item slice of
-// pointers inside it for a lookup (a page of one, the request identity
-// providers send before every create), else one slice beside the block.
-// The caller holds t.mu.
+// views returns the views of recs, a page of a list with
+// store.Query.ReadOnly, made by set (viewUser, viewGroup; given exclude),
+// in as few allocations as the page allows: the values in one block, the
+// page's one-item slice of pointers inside it for a lookup (a page of
+// one, the request identity providers send before every create), else
+// one slice beside the block. The caller holds t.mu.
 func views[R any, T any](t *tenant, recs []R, exclude bool, set func(*tenant, *T, R, bool)) []*T {
 	switch len(recs) {
 	case 0:

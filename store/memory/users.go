@@ -242,7 +242,7 @@ func (s *Store) DeleteUser(ctx context.Context, id, ifVersion string) error {
 // Total. The indexes pick the candidates; query.Select filters, sorts and
 // pages them. Sorting by groups keeps creation order, as on sqlstore: the
 // groups are not part of the document a sort reads. With q.ReadOnly the
-// users are shallow copies (userView).
+// users are shallow copies (viewUser).
 func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
 	return list(s, ctx, q, s.userEval, "groups", s.userRows, userCopier(q))
 }

@@ -259,7 +259,9 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			// a group by displayName, members included unless excluded; a
 			// user by userName): one statement, no BEGIN or COMMIT, the
 			// total read from the rows themselves (a unique name matches
-			// at most one), for any startIndex and count up to 2^29.
+			// at most one), for a startIndex up to 2^29+1 (a skip of
+			// maxLookupSkip) and a count up to 2^29; beyond, a page past
+			// the end counts in a second statement, as any list's.
 			{name: "list groups by displayName", method: "GET", path: "/Groups?filter=displayName%20eq%20%22g%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			{name: "list groups by displayName, members read", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&attributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"display":"alice"`},
 			{name: "list groups by displayName without members", method: "GET", path: "/Groups?filter=displayName%20eq%20%22G%22&excludedAttributes=members", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
@@ -269,6 +271,8 @@ func roundTripBudget(t *testing.T, db opener, feed, bridge bool) map[string]budg
 			{name: "list users by userName, a miss", method: "GET", path: "/Users?filter=userName%20eq%20%22nobody%22", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":0`},
 			{name: "list users by userName, count 1", method: "GET", path: "/Users?filter=userName%20eq%20%22ALICE%22&count=1", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":1`},
 			{name: "list users by userName, past the end", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&startIndex=2", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list users by userName, the last startIndex a lookup reads", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&startIndex=536870913", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1,"itemsPerPage":0`},
+			{name: "list users by userName, beyond the lookup's startIndex", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&startIndex=536870914", status: 200, read: true, want: budget{Outside: 2}, contains: `"totalResults":1,"itemsPerPage":0`},
 			{name: "list users by userName, total only", method: "GET", path: "/Users?filter=userName%20eq%20%22alice%22&count=0", status: 200, read: true, want: budget{Outside: 1}, contains: `"totalResults":1`},
 			// A list of groups with their members: the page, its total and
 			// its groups' members in one statement.

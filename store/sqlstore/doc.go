@@ -271,10 +271,10 @@
 // members (a UNION ALL of the groups' rows and their members'), and a
 // list's page carries its total; a lookup of a unique name (userName eq,
 // displayName eq, as providers send before every create and push) reads
-// its total from its rows for any startIndex and count up to 2^29 each
-// (count=0 is one statement, the count; beyond 2^29 the lookup reads as
-// any list, its page past the end), and a page past the end of any other
-// list counts in a second statement. No
+// its total from its rows for a startIndex up to 2^29+1 and a count up
+// to 2^29 (count=0 is one statement, the count; beyond, the lookup reads
+// as any list: a page past the end counts in a second statement), and a
+// page past the end of any other list counts in a second statement. No
 // list opens a transaction but one finished in Go that reads more than
 // its rows: a list of groups returning or filtering on members, a list
 // of users filtering on groups, which read those in the rows' snapshot.

@@ -145,8 +145,9 @@ func pageBounds(q store.Query) (offset, limit int) {
 //     rows read are the total and the page is cut from them in Go (a
 //     second statement counts only when a name stored twice before
 //     migration 0004 leaves more rows than that, which the extra row
-//     tells). That holds for a startIndex and a count up to maxLookupSkip
-//     (2^29) each; beyond, the lookup reads as the next case;
+//     tells). That holds for a skip (startIndex-1) and a count up to
+//     maxLookupSkip (2^29) each, a startIndex up to 2^29+1; beyond, the
+//     lookup reads as the next case;
 //   - otherwise: one statement, the page, each row carrying the total
 //     (totalCol); a page past the end has no row to carry it and counts in
 //     a second statement.
@@ -167,9 +168,10 @@ func (w window) limit() int {
 	return w.count
 }
 
-// maxLookupSkip bounds the startIndex a lookup reads its page from the
-// first match with, so that skip+count+1 cannot overflow; beyond it a
-// lookup reads as any list (its page is empty anyway).
+// maxLookupSkip bounds the skip (startIndex-1, so a startIndex up to
+// maxLookupSkip+1) and the count a lookup reads its page from the first
+// match with, so that skip+count+1 cannot overflow; beyond it a lookup
+// reads as any list (its page is empty anyway, or holds its one match).
 const maxLookupSkip = 1 << 29 // skip+count+1 < 1<<31, an int on 32-bit platforms too
 
 // window returns how a list of p reads the page q asks for.

@@ -260,6 +260,11 @@ func testLookupPages(t *testing.T, e *env) {
 		{`userName eq "lookup.member"`, 1, 1, []string{"Lookup.Member"}, 1},
 		{`userName eq "lookup.member"`, 2, 1, []string{}, 1},
 		{`userName eq "lookup.member"`, 1, 0, []string{}, 1},
+		// Far past the match, on either side of where a store may
+		// change how it reads a lookup (sqlstore: a skip of 2^29).
+		{`userName eq "lookup.member"`, 1<<29 + 1, 1, []string{}, 1},
+		{`userName eq "lookup.member"`, 1<<29 + 2, 1, []string{}, 1},
+		{`userName eq "lookup.member"`, 1, 1<<29 + 1, []string{"Lookup.Member"}, 1},
 		{`userName eq "nobody"`, 1, 100, []string{}, 0},
 		{`userName eq "nobody"`, 3, 100, []string{}, 0},
 		{`userName eq "lookup.member" and active pr`, 1, 100, []string{}, 0},
@@ -278,6 +283,7 @@ func testLookupPages(t *testing.T, e *env) {
 		{`displayName eq "lookup team"`, 1, 1, []string{"Lookup Team"}, 1},
 		{`displayName eq "lookup team"`, 2, 1, []string{}, 1},
 		{`displayName eq "lookup team"`, 1, 0, []string{}, 1},
+		{`displayName eq "lookup team"`, 1<<29 + 2, 1, []string{}, 1},
 		{`displayName eq "nobody"`, 1, 100, []string{}, 0},
 	} {
 		for _, exclude := range []bool{false, true} {

@@ -19,13 +19,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/fanout"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -209,16 +209,12 @@ func Run(t *testing.T, newStore func(t *testing.T) tokens.Store) {
 	run("ConcurrentRotate", func(t *testing.T) {
 		// One active token survives concurrent rotations.
 		s, r := rotator(t)
-		var wg sync.WaitGroup
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				assert.NoError(t, r.RotateToken(ctx, stored(fmt.Sprint("t", i), "acme", fmt.Sprint("p", i)), t0.Add(time.Duration(i)*time.Second)),
-					"concurrent RotateToken calls of new tokens must all succeed (tokens.Rotator.RotateToken)")
-			}()
+		errs := fanout.Run(8, func(i int) error {
+			return r.RotateToken(ctx, stored(fmt.Sprint("t", i), "acme", fmt.Sprint("p", i)), t0.Add(time.Duration(i)*time.Second))
+		})
+		for i, err := range errs {
+			require.NoError(t, err, "rotation %d: concurrent RotateToken calls of new tokens must all succeed (tokens.Rotator.RotateToken)", i)
 		}
-		wg.Wait()
 		list, err := s.ListTokens(ctx, "acme")
 		require.NoError(t, err, "ListTokens must list a tenant's tokens (tokens.Store.ListTokens)")
 		require.Len(t, list, 8, "every rotated token must be stored (tokens.Rotator.RotateToken)")
