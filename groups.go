@@ -476,7 +476,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {
 			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, rt.lost(ctx, err)
 			}
 			if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 				return nil, nil, nil, err
@@ -496,7 +496,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 			err = errBusy
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, rt.lost(ctx, err)
 		}
 		return g, add, remove, nil
 	}
