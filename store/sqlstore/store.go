@@ -467,7 +467,8 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 // whose holder is a delete done within milliseconds), and either way the
 // write should wait rather than answer 503 while its request has time.
 // A write that still loses when the budget or ctx's deadline (the
-// request's StoreTimeout) runs out is store.ErrUnavailable: the client's
+// request's StoreTimeout) runs out, or ctx ends, is store.ErrUnavailable
+// (wrapping the database's error, and ctx's when it has ended): the client's
 // request was fine and nothing was written, so the handler answers 503
 // with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
@@ -482,8 +483,11 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 			s.analyzer.wrote()
 			return nil
 		}
-		if !isRetryable(err) || ctx.Err() != nil {
+		if !isRetryable(err) {
 			return err
+		}
+		if ctx.Err() != nil {
+			break // a lost write whose request has ended: ErrUnavailable below
 		}
 		s.retried.Add(1)
 		now := time.Now()
@@ -502,11 +506,14 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return withCtxErr(ctx, err)
+			return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 		case <-t.C:
 		}
 	}
-	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
+	// A deadlock or serialization failure is the database's reason, not
+	// the caller's: ErrUnavailable (a 503 the provider retries), with
+	// ctx's error when it has ended.
+	return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 }
 
 // DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
