@@ -320,7 +320,9 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 // the members v was loaded without. When that read fails after the
 // request's write committed (readAfterWrite), the answer is 204 No
 // Content with the ETag of the version written: a 503 would make the
-// provider send the change again.
+// provider send the change again. Only a PATCH gets there (RFC 7644
+// §3.5.2 allows it 204): a PUT of a group is read and written with its
+// members (replaceGroup), so its 200 needs no read after the write.
 func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request, v T, haveMembers bool, proj *projection) {
 	if !haveMembers && k.related == "members" && proj.wants("members") {
 		full, err := k.get(r.Context(), k.id(v), true)
