@@ -167,6 +167,42 @@ func TestCommittedWriteIsNoError(t *testing.T) {
 		})
 	}
 
+	// wrote is the operation's: a read that fails in a Bulk operation
+	// that wrote nothing (a PATCH to what is stored) is its error, though
+	// the operation before it committed a write.
+	t.Run("a Bulk operation that wrote nothing after one that wrote", func(t *testing.T) {
+		s := &lateReads{Store: memory.New()}
+		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = s, s })
+		uid := e.createUser("bjensen")["id"].(string)
+		gid := e.createGroup("team", uid)["id"].(string)
+		s.armed.Store(true)
+		r := e.do("POST", "/Bulk", bulkBody(0,
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{
+				"schemas": []string{resources.UserSchema}, "userName": "new"}},
+			map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "bulkId": "g",
+				"data": patchBody(op("replace", "displayName", "team"))},
+		))
+		s.armed.Store(false)
+		_, by := bulkOps(t, r)
+		assert.Equal(t, "201", by["u"]["status"], "%v", by["u"])
+		assert.Equal(t, "503", by["g"]["status"], "%v", by["g"])
+		require.NotZero(t, s.fails.Load(), "no read failed: the test tests nothing")
+	})
+
+	// A member change that added and removed nothing wrote nothing: the
+	// read for its response that fails is its error.
+	t.Run("a member change that changed nothing", func(t *testing.T) {
+		s := &lateReads{Store: memory.New()}
+		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = s, s })
+		uid := e.createUser("bjensen")["id"].(string)
+		gid := e.createGroup("team", uid)["id"].(string)
+		s.armed.Store(true)
+		r := e.do("PATCH", "/Groups/"+gid+"?attributes=members", patchBody(op("add", "members", []any{map[string]any{"value": uid}})))
+		s.armed.Store(false)
+		requireError(t, r, http.StatusServiceUnavailable, "", "")
+		require.NotZero(t, s.fails.Load(), "no read failed: the test tests nothing")
+	})
+
 	t.Run("a read before the write is the error", func(t *testing.T) {
 		s := &lateReads{Store: memory.New()}
 		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = s, s })

@@ -336,7 +336,10 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	committed(r.Context())
+	if len(add) > 0 || len(remove) > 0 {
+		// Nothing added or removed: nothing was written.
+		committed(r.Context())
+	}
 	h.membersChanged(r.Context(), g, add, remove)
 	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
