@@ -111,6 +111,27 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 	assert.Equal(t, 1, page.Total, "nothing was created")
 }
 
+// losingStore opens a store of db (WriteRetryBudget budget) whose every
+// write after the user and the group it returns, both named "kept",
+// loses: Config.OnChange reports a deadlock, counted in calls.
+func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64) {
+	var lose atomic.Bool
+	calls = new(atomic.Int64)
+	s = db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: budget, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+		if !lose.Load() {
+			return nil
+		}
+		calls.Add(1)
+		return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
+	}})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+	require.NoError(t, err)
+	g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+	require.NoError(t, err)
+	lose.Store(true)
+	return s, u, g, calls
+}
+
 // TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
 // (deadlock, serialization failure) on every attempt, here because
 // Config.OnChange reports a deadlock each time, gives up after the last
@@ -118,23 +139,10 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 // Retry-After (the provider retries), never 500, and nothing is written.
 func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		var lose atomic.Bool // every OnChange reports a deadlock
-		var calls atomic.Int64
 		// A short budget: the write gives up after it (5 s by default).
-		s := db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: 100 * time.Millisecond, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
-			if !lose.Load() {
-				return nil
-			}
-			calls.Add(1)
-			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
-		}})
-		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
-		require.NoError(t, err)
-		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
-		require.NoError(t, err)
+		s, u, g, calls := losingStore(t, db, 100*time.Millisecond)
 		h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
 		require.NoError(t, err)
-		lose.Store(true)
 		for _, tc := range []struct {
 			name  string
 			write func() error
@@ -187,20 +195,7 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 // never the database's raw deadlock error, and nothing written.
 func TestWriteThatKeepsLosingStopsAtTheDeadline(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		var lose atomic.Bool // every OnChange reports a deadlock
-		var calls atomic.Int64
-		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
-			if !lose.Load() {
-				return nil
-			}
-			calls.Add(1)
-			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
-		}})
-		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
-		require.NoError(t, err)
-		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
-		require.NoError(t, err)
-		lose.Store(true)
+		s, u, g, calls := losingStore(t, db, 0) // the default budget
 		for _, tc := range []struct {
 			name  string
 			write func(ctx context.Context) error
