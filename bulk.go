@@ -395,6 +395,12 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	if err := unservablePath(sub.URL.Path); err != nil {
 		return h.bulkFailure(r, op, path, u, err)
 	}
+	// The operation's write is its own: one an earlier operation
+	// committed does not make this one's failed read an answer
+	// (readAfterWrite).
+	if st := stateOf(r.Context()); st != nil {
+		st.wrote = false
+	}
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
 

@@ -57,6 +57,17 @@ func (s *lateReads) ListUsers(ctx context.Context, q store.Query) (store.Page[*r
 	return s.Store.ListUsers(ctx, q)
 }
 
+// lateEnv is a handler on a lateReads store, armed, holding the user
+// bjensen (uid) in the group team (gid).
+func lateEnv(t *testing.T) (s *lateReads, e *env, gid, uid string) {
+	s = &lateReads{Store: memory.New()}
+	e = newEnv(t, func(c *scim.Config) { c.Users, c.Groups = s, s })
+	uid = e.createUser("bjensen")["id"].(string)
+	gid = e.createGroup("team", uid)["id"].(string)
+	s.armed.Store(true)
+	return s, e, gid, uid
+}
+
 // TestCommittedWriteIsNoError: when a read that only completes the
 // response fails after the write committed (the store's deadline passed
 // between the two), the answer is the write's success, without what the
@@ -167,12 +178,36 @@ func TestCommittedWriteIsNoError(t *testing.T) {
 		})
 	}
 
+	// wrote is the operation's: a read that fails in a Bulk operation
+	// that wrote nothing (a PATCH to what is stored) is its error, though
+	// the operation before it committed a write.
+	t.Run("a Bulk operation that wrote nothing after one that wrote", func(t *testing.T) {
+		s, e, gid, _ := lateEnv(t)
+		r := e.do("POST", "/Bulk", bulkBody(0,
+			map[string]any{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{
+				"schemas": []string{resources.UserSchema}, "userName": "new"}},
+			map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "bulkId": "g",
+				"data": patchBody(op("replace", "displayName", "team"))},
+		))
+		s.armed.Store(false)
+		_, by := bulkOps(t, r)
+		assert.Equal(t, "201", by["u"]["status"], "%v", by["u"])
+		assert.Equal(t, "503", by["g"]["status"], "%v", by["g"])
+		require.NotZero(t, s.fails.Load(), "no read failed: the test tests nothing")
+	})
+
+	// A member change that added and removed nothing wrote nothing: the
+	// read for its response that fails is its error.
+	t.Run("a member change that changed nothing", func(t *testing.T) {
+		s, e, gid, uid := lateEnv(t)
+		r := e.do("PATCH", "/Groups/"+gid+"?attributes=members", patchBody(op("add", "members", []any{map[string]any{"value": uid}})))
+		s.armed.Store(false)
+		requireError(t, r, http.StatusServiceUnavailable, "", "")
+		require.NotZero(t, s.fails.Load(), "no read failed: the test tests nothing")
+	})
+
 	t.Run("a read before the write is the error", func(t *testing.T) {
-		s := &lateReads{Store: memory.New()}
-		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = s, s })
-		uid := e.createUser("bjensen")["id"].(string)
-		gid := e.createGroup("team", uid)["id"].(string)
-		s.armed.Store(true)
+		s, e, gid, _ := lateEnv(t)
 		// With If-Match the group is read, and checked, before the delete.
 		r := e.do("DELETE", "/Groups/"+gid, nil, `If-Match: W/"1"`)
 		s.armed.Store(false)

@@ -336,7 +336,10 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	committed(r.Context())
+	if len(add) > 0 || len(remove) > 0 {
+		// Nothing added or removed: nothing was written.
+		committed(r.Context())
+	}
 	h.membersChanged(r.Context(), g, add, remove)
 	if proj.defaultSet() {
 		w.Header().Set("ETag", etag(g.Meta.Version))
@@ -476,7 +479,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {
 			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
-				return nil, nil, nil, err
+				return nil, nil, nil, rt.lost(ctx, err)
 			}
 			if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 				return nil, nil, nil, err
@@ -496,7 +499,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 			err = errBusy
 		}
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, rt.lost(ctx, err)
 		}
 		return g, add, remove, nil
 	}

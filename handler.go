@@ -241,7 +241,7 @@ type requestState struct {
 	// wrote says that a write of the request has committed (see
 	// committed): the reads that complete its response are then best
 	// effort. In /Bulk, whose operations share the request's state, it
-	// holds from the first operation that committed on.
+	// is reset before each operation (runBulkOp).
 	wrote bool
 }
 

@@ -320,7 +320,9 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 // the members v was loaded without. When that read fails after the
 // request's write committed (readAfterWrite), the answer is 204 No
 // Content with the ETag of the version written: a 503 would make the
-// provider send the change again.
+// provider send the change again. Only a PATCH gets there (RFC 7644
+// §3.5.2 allows it 204): a PUT of a group is read and written with its
+// members (replaceGroup), so its 200 needs no read after the write.
 func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request, v T, haveMembers bool, proj *projection) {
 	if !haveMembers && k.related == "members" && proj.wants("members") {
 		full, err := k.get(r.Context(), k.id(v), true)
@@ -659,12 +661,19 @@ var errBusy = errorf(http.StatusServiceUnavailable, "", "the resource is being c
 // after losing a versioned write to a concurrent writer.
 const retryBudget = 5 * time.Second
 
+// retryMargin is how much of the request's store deadline must remain
+// after a retry's pause for the retry to be taken: the timer may fire
+// late on a loaded machine, and the attempt itself (a read and a write)
+// takes time. A retry that met the passed deadline would answer 503
+// "unavailable" and log an error for what is a lost race.
+const retryMargin = 20 * time.Millisecond
+
 // retrier paces the retries of a versioned write that lost to a
 // concurrent writer: jittered exponential backoff (so writers that
 // collided do not collide again in step), within retryBudget and the
 // request's store deadline (Config.StoreTimeout): a pause that would end
-// past it is not taken, so the 503 comes at once rather than when the
-// deadline has passed.
+// within retryMargin of it is not taken, so the 503 (errBusy) comes at
+// once rather than when the deadline has passed.
 type retrier struct {
 	deadline time.Time
 	attempt  int
@@ -683,7 +692,7 @@ func (rt *retrier) again(ctx context.Context) bool {
 	backoff := time.Millisecond << min(rt.attempt, 6) // 1ms .. 64ms
 	rt.attempt++
 	wait := backoff/2 + rand.N(backoff/2+1)
-	if time.Now().Add(wait).After(rt.deadline) {
+	if time.Now().Add(wait + retryMargin).After(rt.deadline) {
 		return false
 	}
 	t := time.NewTimer(wait)
@@ -694,6 +703,19 @@ func (rt *retrier) again(ctx context.Context) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// lost is err, the error of an attempt after a lost race, or errBusy
+// when it is the request's store deadline that passed during the retry
+// (retryMargin did not cover a late timer or a slow attempt): the
+// request lost to concurrent writers, nothing was written, and the
+// store is not to be reported unavailable for it.
+func (rt *retrier) lost(ctx context.Context, err error) error {
+	if rt.attempt > 0 && err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) &&
+		(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable)) {
+		return errBusy
+	}
+	return err
 }
 
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
@@ -711,7 +733,7 @@ func readModifyWrite[T any](r *http.Request, get func() (T, error), version func
 	rt := newRetrier(r.Context())
 	for {
 		if cur, err = get(); err != nil {
-			return cur, out, false, err
+			return cur, out, false, rt.lost(r.Context(), err)
 		}
 		if err := precondition(r, version(cur)); err != nil {
 			return cur, out, false, err
@@ -727,7 +749,7 @@ func readModifyWrite[T any](r *http.Request, get func() (T, error), version func
 			}
 			return cur, out, false, errBusy
 		}
-		return cur, out, err == nil, err
+		return cur, out, err == nil, rt.lost(r.Context(), err)
 	}
 }
 

@@ -221,9 +221,13 @@ type Config struct {
 	// is any error of no known kind a store returns once the deadline has
 	// passed (database/sql's ErrTxDone, say). A write the store reports
 	// done is never answered 503: a read after it that only completes
-	// the response and fails is left out of it, with a warning. Default
-	// 10 seconds; a negative value means no bound beyond the request's
-	// own context.
+	// the response and fails is left out of it, with a warning. The
+	// bound is on the store's calls before they commit: a COMMIT sent
+	// before the deadline (with store/sqlstore on PostgreSQL, a write sent
+	// as one statement, lock waits included) may take up to 5 s more, so
+	// that its outcome, not the deadline, is the answer; a request can
+	// therefore take up to StoreTimeout plus 5 s. Default 10 seconds; a
+	// negative value means no bound beyond the request's own context.
 	StoreTimeout time.Duration
 
 	// Observe, when set, receives one RequestStats per request after its

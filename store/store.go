@@ -182,6 +182,11 @@ type GetOptions struct {
 // UserStore keeps users. Implementations must be safe for concurrent use.
 // Every method is scoped to the tenant in ctx (see Tenant): a resource of
 // another tenant does not exist for it.
+//
+// A write's error (CreateUser, ReplaceUser, DeleteUser, and UpdateUser
+// of a UserUpdater) must mean that nothing was written, even when ctx
+// ended during the call: the handler answers it 503, which identity
+// providers retry (see ErrUnavailable). storetest checks it.
 type UserStore interface {
 	// CreateUser stores a new user and returns it as stored. The store
 	// assigns ID, Meta.Created, Meta.LastModified and Meta.Version, and
@@ -256,6 +261,12 @@ type UserStore interface {
 // nothing, and declares it to the conformance suite with
 // storetest.Stores.NoNestedGroups; its users then have direct memberships
 // only.
+//
+// A write's error (CreateGroup, ReplaceGroup, DeleteGroup,
+// ModifyMembers, and UpdateGroup and ModifyMembersChecked of the
+// optional interfaces) must mean that nothing was written, even when ctx
+// ended during the call: the handler answers it 503, which identity
+// providers retry (see ErrUnavailable). storetest checks it.
 type GroupStore interface {
 	// CreateGroup stores a new group with its members and returns it. The
 	// store assigns ID and Meta, and fills each member's Type and Display.

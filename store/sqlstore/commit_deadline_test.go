@@ -2,6 +2,8 @@ package sqlstore_test
 
 import (
 	"context"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,6 +111,85 @@ func TestDeadlineDuringCommit(t *testing.T) {
 					w.check(t, s, u.ID, g.ID, tc.committed)
 				})
 			}
+		}
+	})
+}
+
+// TestContextEndsDuringOneStatementWrite: a request's context that ends
+// while a write sent as one statement runs (on PostgreSQL, CreateUser's
+// and UpdateUser's INSERT or UPDATE with its CTEs, which commits as it
+// completes; the fault point runs as the statement is sent) does not
+// end the statement: its outcome is the store's answer, and that answer
+// is what was stored. On SQLite the same statement runs in a
+// transaction whose COMMIT is not yet sent, which the ended context
+// rolls back: an error, and nothing written.
+func TestContextEndsDuringOneStatementWrite(t *testing.T) {
+	writes := []struct {
+		name   string
+		marker string // the fault runs before the statement that holds it
+		write  func(ctx context.Context, s *sqlstore.Store, uid string) error
+		stored func(t *testing.T, s *sqlstore.Store, uid string) bool
+	}{
+		{
+			name:   "create user",
+			marker: "INSERT INTO scim_users",
+			write: func(ctx context.Context, s *sqlstore.Store, _ string) error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "new"})
+				return err
+			},
+			stored: func(t *testing.T, s *sqlstore.Store, _ string) bool {
+				page, err := s.ListUsers(tctx(), store.Query{StartIndex: 1, Count: 10, ExcludeGroups: true})
+				require.NoError(t, err)
+				return page.Total == 2
+			},
+		},
+		{
+			name:   "update user",
+			marker: "UPDATE scim_users",
+			write: func(ctx context.Context, s *sqlstore.Store, uid string) error {
+				_, err := s.UpdateUser(ctx, uid, "", func(cur *resources.User) (*resources.User, error) {
+					next := *cur
+					next.DisplayName = "Barbara"
+					return &next, nil
+				})
+				return err
+			},
+			stored: func(t *testing.T, s *sqlstore.Store, uid string) bool {
+				u, err := s.GetUser(tctx(), uid, store.GetOptions{})
+				require.NoError(t, err)
+				return u.DisplayName == "Barbara"
+			},
+		},
+	}
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, w := range writes {
+			t.Run(w.name, func(t *testing.T) {
+				s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+				require.NoError(t, err)
+				t.Cleanup(func() { s.Close() })
+				u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
+				require.NoError(t, err)
+
+				wctx, cancel := context.WithCancel(tctx())
+				defer cancel()
+				var fired atomic.Int32
+				log.BeforeWrite(func(q string) {
+					if strings.Contains(q, w.marker) {
+						fired.Add(1)
+						cancel()
+					}
+				})
+				err = w.write(wctx, s, u.ID)
+				log.BeforeWrite(nil)
+				require.Equal(t, int32(1), fired.Load(), "the fault ran before the write's statement")
+				stored := w.stored(t, s, u.ID)
+				assert.Equal(t, err == nil, stored, "the answer (%v) says what was stored", err)
+				if db.name == "postgres" {
+					require.NoError(t, err, "a statement sent before the context ended is its own outcome")
+				} else {
+					require.ErrorIs(t, err, context.Canceled)
+				}
+			})
 		}
 	})
 }

@@ -111,6 +111,27 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 	assert.Equal(t, 1, page.Total, "nothing was created")
 }
 
+// losingStore opens a store of db (WriteRetryBudget budget) whose every
+// write after the user and the group it returns, both named "kept",
+// loses: Config.OnChange reports a deadlock, counted in calls.
+func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64) {
+	var lose atomic.Bool
+	calls = new(atomic.Int64)
+	s = db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: budget, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+		if !lose.Load() {
+			return nil
+		}
+		calls.Add(1)
+		return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
+	}})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+	require.NoError(t, err)
+	g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
+	require.NoError(t, err)
+	lose.Store(true)
+	return s, u, g, calls
+}
+
 // TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
 // (deadlock, serialization failure) on every attempt, here because
 // Config.OnChange reports a deadlock each time, gives up after the last
@@ -118,23 +139,10 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 // Retry-After (the provider retries), never 500, and nothing is written.
 func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		var lose atomic.Bool // every OnChange reports a deadlock
-		var calls atomic.Int64
 		// A short budget: the write gives up after it (5 s by default).
-		s := db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: 100 * time.Millisecond, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
-			if !lose.Load() {
-				return nil
-			}
-			calls.Add(1)
-			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
-		}})
-		u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
-		require.NoError(t, err)
-		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
-		require.NoError(t, err)
+		s, u, g, calls := losingStore(t, db, 100*time.Millisecond)
 		h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
 		require.NoError(t, err)
-		lose.Store(true)
 		for _, tc := range []struct {
 			name  string
 			write func() error
@@ -173,6 +181,52 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
 
+				requireUntouched(t, s, u.ID, g.ID)
+			})
+		}
+	})
+}
+
+// TestWriteThatKeepsLosingStopsAtTheDeadline: with the default
+// WriteRetryBudget (5 s), a write the database makes retry on every
+// attempt stops at its context's deadline (a request's StoreTimeout,
+// here 100 ms), not at the budget's end, with store.ErrUnavailable
+// (or the context's error when the deadline passed during an attempt),
+// never the database's raw deadlock error, and nothing written.
+func TestWriteThatKeepsLosingStopsAtTheDeadline(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, u, g, calls := losingStore(t, db, 0) // the default budget
+		for _, tc := range []struct {
+			name  string
+			write func(ctx context.Context) error
+		}{
+			{"CreateUser", func(ctx context.Context) error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "never"})
+				return err
+			}},
+			{"UpdateUser", func(ctx context.Context) error {
+				_, err := s.UpdateUser(ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					cur.Title = "new"
+					return cur, nil
+				})
+				return err
+			}},
+			{"ModifyMembers", func(ctx context.Context) error {
+				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
+				return err
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				calls.Store(0)
+				wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				defer cancel()
+				err := tc.write(wctx)
+				require.Error(t, err)
+				// ErrUnavailable when an attempt lost, the deadline's
+				// error when it passed during an attempt: both a 503.
+				assert.True(t, errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded),
+					"a write that lost until its deadline is unavailable, never the database's deadlock alone: %v", err)
+				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
 				requireUntouched(t, s, u.ID, g.ID)
 			})
 		}

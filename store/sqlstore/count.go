@@ -48,6 +48,21 @@ type sqlLog struct {
 	// be sent: the fault point of the tests of a deadline that passes
 	// during a commit.
 	beforeCommit func()
+	// beforeWrite, when set, runs with each statement's text as it is
+	// about to be sent on the writer pool (on PostgreSQL, every pool):
+	// the fault point of the tests of a context that ends while a write
+	// sent as one statement (committing) runs.
+	beforeWrite func(query string)
+}
+
+// writing runs beforeWrite, if set, with query.
+func (l *sqlLog) writing(query string) {
+	l.mu.Lock()
+	f := l.beforeWrite
+	l.mu.Unlock()
+	if f != nil {
+		f(query)
+	}
 }
 
 // committing runs beforeCommit, if set.
@@ -147,6 +162,9 @@ type countingConn struct {
 }
 
 func (c *countingConn) stmt(query string, prepared bool, args []driver.NamedValue) {
+	if c.pool == "w" {
+		c.log.writing(query)
+	}
 	vals := make([]any, len(args))
 	for i, a := range args {
 		vals[i] = a.Value

@@ -245,6 +245,14 @@ func (l *StatementLog) BeforeCommit(f func()) {
 	l.l.mu.Unlock()
 }
 
+// BeforeWrite sets f to run with each statement's text as it is about
+// to be sent on the writer pool (on PostgreSQL, on every pool; nil: none).
+func (l *StatementLog) BeforeWrite(f func(query string)) {
+	l.l.mu.Lock()
+	l.l.beforeWrite = f
+	l.l.mu.Unlock()
+}
+
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.
 func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {

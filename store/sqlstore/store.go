@@ -467,7 +467,8 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 // whose holder is a delete done within milliseconds), and either way the
 // write should wait rather than answer 503 while its request has time.
 // A write that still loses when the budget or ctx's deadline (the
-// request's StoreTimeout) runs out is store.ErrUnavailable: the client's
+// request's StoreTimeout) runs out, or ctx ends, is store.ErrUnavailable
+// (wrapping the database's error, and ctx's when it has ended): the client's
 // request was fine and nothing was written, so the handler answers 503
 // with Retry-After (identity providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
@@ -482,8 +483,11 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 			s.analyzer.wrote()
 			return nil
 		}
-		if !isRetryable(err) || ctx.Err() != nil {
+		if !isRetryable(err) {
 			return err
+		}
+		if ctx.Err() != nil {
+			break // a lost write whose request has ended: ErrUnavailable below
 		}
 		s.retried.Add(1)
 		now := time.Now()
@@ -502,11 +506,14 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return withCtxErr(ctx, err)
+			return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 		case <-t.C:
 		}
 	}
-	return fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err)
+	// A deadlock or serialization failure is the database's reason, not
+	// the caller's: ErrUnavailable (a 503 the provider retries), with
+	// ctx's error when it has ended.
+	return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 }
 
 // DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
@@ -539,30 +546,38 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	return nil
 }
 
-// commitGrace is how long past the caller's deadline a COMMIT that was
-// sent before it may take (txScope, committing). Within it a commit's
-// outcome is the store's answer; past it the store gives up on the
-// connection, and a write whose COMMIT the database received but did
-// not acknowledge may have committed under an error (store.ErrUnavailable,
-// a 503). Only a database that takes that long to acknowledge a commit,
-// or a connection lost during one, leaves a write's outcome unknown.
+// commitGrace is how long after the caller's context ends (its deadline,
+// a cancellation, however it ends) a COMMIT that was sent before it, or a
+// write sent as one statement that commits as it completes, may still
+// take (txScope, committing). Within it a commit's outcome is the store's
+// answer; past it the store gives up on the connection, and a write whose
+// COMMIT the database received but did not acknowledge may have committed
+// under an error (store.ErrUnavailable, a 503). Only a database that
+// takes that long to acknowledge a commit, or a connection lost during
+// one, leaves a write's outcome unknown.
 const commitGrace = 5 * time.Second
+
+// afterGrace arranges for cancel to run commitGrace after ctx ends,
+// however it ends; the returned stop undoes that while ctx has not
+// ended. It is the one rule of txScope and committing.
+func afterGrace(ctx context.Context, cancel context.CancelFunc) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { time.AfterFunc(commitGrace, cancel) })
+}
 
 // txScope is the context a write transaction is begun with. It follows
 // the caller's context until the COMMIT is about to be sent (detach),
 // so that a deadline or a cancellation before then rolls the
-// transaction back, and no longer after: the drivers end a COMMIT in
-// flight when the context given to BeginTx ends (pgx closes the
-// connection, whatever the server did with the COMMIT), and a request's
-// StoreTimeout that passed between the server's commit and its
-// acknowledgement would turn a committed write into an error, which a
-// provider retries (a retried create then gets 409). The zero value is
-// ready for begin.
+// transaction back, and from then on ends commitGrace after it: the
+// drivers end a COMMIT in flight when the context given to BeginTx ends
+// (pgx closes the connection, whatever the server did with the COMMIT),
+// and a request's StoreTimeout that passed between the server's commit
+// and its acknowledgement would turn a committed write into an error,
+// which a provider retries (a retried create then gets 409). The zero
+// value is ready for begin.
 type txScope struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	stop   func() bool // stops following the caller's context; nil when it cannot end
-	timer  *time.Timer // commitGrace past the caller's deadline, once detached
 }
 
 // begin makes sc.ctx follow ctx. A context that can never end (Done
@@ -579,8 +594,8 @@ func (sc *txScope) begin(ctx context.Context) {
 
 // detach stops following ctx, the caller's context, before the COMMIT:
 // false when ctx has already ended (the transaction is then rolled
-// back). A COMMIT sent after it ends commitGrace past ctx's deadline at
-// the latest.
+// back). A COMMIT sent after it ends commitGrace after ctx ends at the
+// latest (afterGrace).
 func (sc *txScope) detach(ctx context.Context) bool {
 	if sc.stop == nil {
 		return true
@@ -588,9 +603,7 @@ func (sc *txScope) detach(ctx context.Context) bool {
 	if !sc.stop() {
 		return false
 	}
-	if d, ok := ctx.Deadline(); ok {
-		sc.timer = time.AfterFunc(time.Until(d)+commitGrace, sc.cancel)
-	}
+	sc.stop = afterGrace(ctx, sc.cancel)
 	return true
 }
 
@@ -600,30 +613,27 @@ func (sc *txScope) end() {
 		return
 	}
 	sc.stop()
-	if sc.timer != nil {
-		sc.timer.Stop()
-	}
 	sc.cancel()
 }
 
 // committing is the context of a write sent as one statement, which
 // commits when it completes (an autocommit statement): ctx without its
-// end, ended commitGrace past ctx's deadline, for the reason txScope
-// gives. It is ctx's error, and no context, when ctx has already ended:
-// the statement is then not sent.
-func committing(ctx context.Context) (context.Context, context.CancelFunc, error) {
+// end, ended commitGrace after ctx ends (afterGrace), for the reason
+// txScope gives. The statement cannot be told apart from its commit, so
+// the grace covers all of it, a wait for a row lock included. It is
+// ctx's error, and no context, when ctx has already ended: the
+// statement is then not sent. Call the returned function once the
+// statement is done.
+func committing(ctx context.Context) (context.Context, func(), error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
 	if ctx.Done() == nil {
 		return ctx, func() {}, nil // it cannot end: nothing to detach from
 	}
-	c := context.WithoutCancel(ctx)
-	if d, ok := ctx.Deadline(); ok {
-		c, cancel := context.WithDeadline(c, d.Add(commitGrace))
-		return c, cancel, nil
-	}
-	return c, func() {}, nil
+	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := afterGrace(ctx, cancel)
+	return c, func() { stop(); cancel() }, nil
 }
 
 // withCtxErr adds ctx's error to err when ctx has ended and err does not

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -16,9 +17,10 @@ var endedTests = []test{
 	{"Writes/EndedContextAnswersTheTruth", testEndedContext},
 }
 
-// testEndedContext: a write called with a context that has ended
-// (cancelled, or past its deadline, as the handler's StoreTimeout makes
-// it) either fails and writes nothing, or succeeds and is stored: its
+// testEndedContext: a write (each of UserStore and GroupStore, and the
+// optional UpdateUser, UpdateGroup and ModifyMembersChecked of a store
+// that has them) called with a context that has ended (cancelled, or
+// past its deadline, as the handler's StoreTimeout makes it) either fails and writes nothing, or succeeds and is stored: its
 // error, which the handler answers 503 and a provider retries, never
 // hides a write that was made (store.ErrUnavailable). A store may check
 // the context first and write nothing, or not wait and write; both
@@ -59,11 +61,60 @@ func testEndedContext(t *testing.T, e *env) {
 			got := e.getUser(t, u.ID, store.GetOptions{}, "the user ReplaceUser was called on")
 			assert.Equal(t, err == nil, got.DisplayName == "Renamed", "ReplaceUser's answer (%v) and the stored user disagree %s", err, rule)
 
+			if up, ok := e.users.(store.UserUpdater); ok {
+				_, err = up.UpdateUser(ctx(), u.ID, "", func(cur *resources.User) (*resources.User, error) {
+					next := cur.Clone()
+					next.Title = "Updated"
+					return next, nil
+				})
+				got := e.getUser(t, u.ID, store.GetOptions{}, "the user UpdateUser was called on")
+				assert.Equal(t, err == nil, got.Title == "Updated", "UpdateUser's answer (%v) and the stored user disagree %s", err, rule)
+			}
+
 			if e.groups != nil {
+				gname := "ended-new-" + randomHex(4)
+				ng := &resources.Group{DisplayName: gname}
+				e.fitGroup(ng)
+				created, err := e.groups.CreateGroup(ctx(), ng)
+				gpage := e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "`+gname+`"`)})
+				if err != nil {
+					assert.Zero(t, gpage.Total, "CreateGroup failed (%v) but stored the group %s", err, rule)
+				} else {
+					require.NotNil(t, created)
+					assert.Equal(t, 1, gpage.Total, "CreateGroup succeeded but stored nothing %s", rule)
+				}
+
 				g := e.createGroup(t, &resources.Group{DisplayName: "ended-" + randomHex(4)})
+				renamed := "ended-renamed-" + randomHex(4)
+				ng = g.Clone()
+				ng.DisplayName = renamed
+				_, err = e.groups.ReplaceGroup(ctx(), ng, "")
+				got := e.getGroup(t, g.ID, store.GetOptions{}, "the group ReplaceGroup was called on")
+				assert.Equal(t, err == nil, got.DisplayName == renamed, "ReplaceGroup's answer (%v) and the stored group disagree %s", err, rule)
+
+				if up, ok := e.groups.(store.GroupUpdater); ok {
+					updated := "ended-updated-" + randomHex(4)
+					_, err = up.UpdateGroup(ctx(), g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+						next := cur.Clone()
+						next.DisplayName = updated
+						return next, nil
+					})
+					got := e.getGroup(t, g.ID, store.GetOptions{}, "the group UpdateGroup was called on")
+					assert.Equal(t, err == nil, got.DisplayName == updated, "UpdateGroup's answer (%v) and the stored group disagree %s", err, rule)
+				}
+
 				_, err = e.groups.ModifyMembers(ctx(), g.ID, []string{u.ID}, nil, "")
-				got := e.getGroup(t, g.ID, store.GetOptions{}, "the group ModifyMembers was called on")
+				got = e.getGroup(t, g.ID, store.GetOptions{}, "the group ModifyMembers was called on")
 				assert.Equal(t, err == nil, len(got.Members) == 1, "ModifyMembers' answer (%v) and the stored members %v disagree %s", err, got.Members, rule)
+
+				if cm, ok := e.groups.(store.CheckedMemberModifier); ok {
+					// A second user: the first may be a member already.
+					v := e.createUser(t, &resources.User{UserName: "ended-member-" + randomHex(4), Active: resources.Bool(true)})
+					_, err = cm.ModifyMembersChecked(ctx(), g.ID, []string{v.ID}, nil, "", func(*resources.Group) error { return nil })
+					got := e.getGroup(t, g.ID, store.GetOptions{}, "the group ModifyMembersChecked was called on")
+					assert.Equal(t, err == nil, slices.Contains(memberIDs(got.Members), v.ID), "ModifyMembersChecked's answer (%v) and the stored members %v disagree %s", err, got.Members, rule)
+					_ = e.users.DeleteUser(e.ctx, v.ID, "")
+				}
 
 				err = e.groups.DeleteGroup(ctx(), g.ID, "")
 				_, gerr := e.groups.GetGroup(e.ctx, g.ID, store.GetOptions{})
