@@ -288,22 +288,6 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
 	pt, pn := a.add(tenant), a.add(int64(len(changes)))
 	pat := a.add(s.d.timeArg(at))
-	// One array a column, whatever the number of entries: a user deleted
-	// from thousands of groups stays under PostgreSQL's 65,535 bound
-	// parameters, and every append is the same statement text. An empty
-	// string stands for NULL (jsonList never renders one).
-	kinds, ids, versions := make([]string, len(changes)), make([]string, len(changes)), make([]string, len(changes))
-	attrs, members := make([]string, len(changes)), make([]string, len(changes))
-	for i := range changes {
-		c := &changes[i]
-		kinds[i], ids[i], versions[i] = string(c.Kind), c.ID, c.Version
-		if v, ok := jsonList(c.Attributes).(string); ok {
-			attrs[i] = v
-		}
-		if v, ok := jsonList(c.Members).(string); ok {
-			members[i] = v
-		}
-	}
 	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
 	if from != "" {
 		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
@@ -313,10 +297,51 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, NULLIF(v.attrs, ''), NULLIF(v.members, '')
-			FROM head, unnest(` + a.add(kinds) + `::text[], ` + a.add(ids) + `::text[], ` + a.add(versions) + `::text[], ` +
-		a.add(attrs) + `::text[], ` + a.add(members) + `::text[]) WITH ORDINALITY AS v (kind, id, version, attrs, members, i)
+			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			FROM head, ` + pgFeedRows(a, changes) + `
 		)`
+}
+
+// pgFeedValuesMax is the most entries pgFeed binds a parameter each:
+// six an entry, well under PostgreSQL's 65,535 with the write's own.
+const pgFeedValuesMax = 1000
+
+// pgFeedRows renders changes as a FROM item v (i, kind, id, version,
+// attrs, members), i numbering them from 1, bound to a. Up to
+// pgFeedValuesMax entries, every write's but a user's deletion from
+// hundreds of groups, it is a VALUES list, a parameter a value: the
+// statement the writes measured in BENCHMARKS.md send (the same entries
+// unnested from arrays cost a create's feed more there). Above, it is one
+// text array a column, unnested: a user deleted from thousands of groups
+// would exceed the bound parameters otherwise. An empty string stands for
+// NULL in the arrays (jsonList never renders one).
+func pgFeedRows(a *args, changes []store.Change) string {
+	if len(changes) <= pgFeedValuesMax {
+		rows := make([]string, len(changes))
+		for i := range changes {
+			c := &changes[i]
+			rows[i] = "(" + strconv.Itoa(i+1) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
+				a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
+		}
+		return `(VALUES ` + joinComma(rows) + `) AS v (i, kind, id, version, attrs, members)`
+	}
+	cols := [5][]string{}
+	for k := range cols {
+		cols[k] = make([]string, len(changes))
+	}
+	for i := range changes {
+		c := &changes[i]
+		cols[0][i], cols[1][i], cols[2][i] = string(c.Kind), c.ID, c.Version
+		if v, ok := jsonList(c.Attributes).(string); ok {
+			cols[3][i] = v
+		}
+		if v, ok := jsonList(c.Members).(string); ok {
+			cols[4][i] = v
+		}
+	}
+	return `(SELECT i, kind, id, version, NULLIF(attrs, '') AS attrs, NULLIF(members, '') AS members
+				FROM unnest(` + a.add(cols[0]) + `::text[], ` + a.add(cols[1]) + `::text[], ` + a.add(cols[2]) + `::text[], ` +
+		a.add(cols[3]) + `::text[], ` + a.add(cols[4]) + `::text[]) WITH ORDINALITY AS u (kind, id, version, attrs, members, i)) AS v`
 }
 
 // foldWrite folds the feed's append of changes into q, a write statement
@@ -345,7 +370,7 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	if !s.d.pg || len(changes) == 0 || !s.feed.on && host == nil {
 		return "", nil, false, false
 	}
-	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+8), vals...)}
+	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*min(len(changes), pgFeedValuesMax+1)), vals...)}
 	ctes := `WITH `
 	if pre != "" {
 		ctes += pre + `, `
