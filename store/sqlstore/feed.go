@@ -308,10 +308,10 @@ const pgFeedValuesMax = 1000
 
 // pgFeedRows renders changes as a FROM item v (i, kind, id, version,
 // attrs, members), i numbering them from 1, bound to a. Up to
-// pgFeedValuesMax entries, every write's but a user's deletion from
-// hundreds of groups, it is a VALUES list, a parameter a value: the
+// pgFeedValuesMax entries, every write's but a user's deletion from more
+// than 999 groups, it is a VALUES list, a parameter a value: the
 // statement the writes measured in BENCHMARKS.md send (the same entries
-// unnested from arrays cost a create's feed more there). Above, it is one
+// unnested from arrays measured slower there, though within noise). Above, it is one
 // text array a column, unnested: a user deleted from thousands of groups
 // would exceed the bound parameters otherwise. An empty string stands for
 // NULL in the arrays (jsonList never renders one).
