@@ -75,8 +75,10 @@ type Change struct {
 // set); a host's own store may, and storetest checks it when it does.
 type ChangeFeed interface {
 	// Changes returns at most limit entries of the tenant in ctx with
-	// Seq greater than after, in Seq order; none when the consumer is
-	// up to date. Entries pruned by the store's retention (older than
+	// Seq greater than after, in Seq order, and fewer than limit only
+	// when no more entries follow (none when the consumer is up to
+	// date): a store that keeps several entries in one record still
+	// fills the page. Entries pruned by the store's retention (older than
 	// its age limit, or acknowledged by every named consumer of the
 	// tenant) are gone: a consumer that falls further behind than the
 	// age limit misses entries, so choose the retention longer than the

@@ -5,9 +5,11 @@
 // Besides each side's total wall time it reports the median of its
 // operations' wall times, which a few operations stalled by other
 // processes (a descheduled thread, a disk flush) do not move, and the CPU
-// time of the benchmark's own thread (Linux). Under a load average of 12
-// on two cores one paired run's ratio of totals moved between 0.96 and
-// 2.4 from run to run; see BENCHMARKS.md for how far the others moved.
+// time of the benchmark's own thread (Linux). That CPU time is the client
+// thread's only: it covers an operation's work on SQLite, which runs in
+// the thread, but not on PostgreSQL, where the server does the work and
+// the thread mostly waits. BENCHMARKS.md has how far each figure moved
+// from run to run on a shared machine.
 package pairbench
 
 import (
@@ -39,17 +41,18 @@ func (p *Sides) Time(k int, op func()) {
 	t0 := time.Now()
 	op()
 	d := time.Since(t0)
+	c1, _ := threadCPU() // before the append, whose growth is not op's
 	p.wall[k] += d
-	p.each[k] = append(p.each[k], d)
-	c1, _ := threadCPU()
 	p.cpu[k] += c1 - c0
+	p.each[k] = append(p.each[k], d)
 }
 
 // Report reports each side's wall time per operation (off-ns/op,
 // on-ns/op) and their ratio (on/off), the medians of its operations' wall
 // times and theirs (off-med-ns, on-med-ns, med-on/off), and the same as
 // the first of the thread's CPU time (off-cpu-ns/op, on-cpu-ns/op,
-// cpu-on/off) where it is measured; and unlocks the goroutine from its
+// cpu-on/off) where it is measured (the client thread's only, see the
+// package doc); and unlocks the goroutine from its
 // thread.
 func (p *Sides) Report(b *testing.B) {
 	defer runtime.UnlockOSThread()
@@ -71,7 +74,9 @@ func (p *Sides) Report(b *testing.B) {
 	b.ReportMetric(float64(p.cpu[1])/float64(p.cpu[0]), "cpu-on/off")
 }
 
-// median returns the median of ds, which it sorts.
+// median returns the median of ds, which it sorts: for an even count the
+// upper of the two middle values (one of the times measured, not a mean).
+// ds must not be empty.
 func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
 	return ds[len(ds)/2]

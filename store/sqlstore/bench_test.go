@@ -195,45 +195,7 @@ func BenchmarkFeedWrite(b *testing.B) {
 	tctx := store.WithTenant(ctx, tenant)
 	for _, db := range databases() {
 		b.Run(db.name, func(b *testing.B) {
-			ops := []struct {
-				name string
-				// setup prepares a store and returns the write of iteration i.
-				setup func(b *testing.B, s *sqlstore.Store) func(i int) error
-			}{
-				{"CreateUser", func(b *testing.B, s *sqlstore.Store) func(i int) error {
-					return func(i int) error {
-						_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true),
-							Name: &resources.Name{GivenName: "Given", FamilyName: "Family"}, Emails: []resources.MultiValue{{Value: fmt.Sprintf("new-%d@work.example", i), Type: "work"}}})
-						return err
-					}
-				}},
-				{"UpdateUser", func(b *testing.B, s *sqlstore.Store) func(i int) error {
-					ids := feedBenchUsers(tctx, b, s, 100)
-					return func(i int) error {
-						_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
-							cur.Name = &resources.Name{GivenName: fmt.Sprint("Given ", i), FamilyName: "Family"}
-							return cur, nil
-						})
-						return err
-					}
-				}},
-				{"UpdateUser_active", func(b *testing.B, s *sqlstore.Store) func(i int) error {
-					// Entra ID's deactivation: two entries (updated, then
-					// deactivated or, on the next round, reactivated).
-					ids := feedBenchUsers(tctx, b, s, 100)
-					return func(i int) error {
-						active := (i/len(ids))%2 == 1
-						_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
-							cur.Active = &active
-							return cur, nil
-						})
-						return err
-					}
-				}},
-				{"ModifyMembers", func(b *testing.B, s *sqlstore.Store) func(i int) error {
-					return oneMemberChanges(tctx, b, s, feedBenchUsers(tctx, b, s, 110))
-				}},
-			}
+			ops := feedWriteOps(tctx)
 			for _, op := range ops {
 				for _, feed := range []bool{false, true} {
 					b.Run(op.name+"/feed="+map[bool]string{false: "off", true: "on"}[feed], func(b *testing.B) {
@@ -275,10 +237,57 @@ func BenchmarkFeedWrite(b *testing.B) {
 	}
 }
 
+// feedWriteOp is a write BenchmarkFeedWrite measures: setup prepares a
+// store and returns the write of iteration i.
+type feedWriteOp struct {
+	name  string
+	setup func(tb testing.TB, s *sqlstore.Store) func(i int) error
+}
+
+// feedWriteOps returns the writes of BenchmarkFeedWrite (and of
+// TestWALFrames), in the tenant of tctx.
+func feedWriteOps(tctx context.Context) []feedWriteOp {
+	return []feedWriteOp{
+		{"CreateUser", func(b testing.TB, s *sqlstore.Store) func(i int) error {
+			return func(i int) error {
+				_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true),
+					Name: &resources.Name{GivenName: "Given", FamilyName: "Family"}, Emails: []resources.MultiValue{{Value: fmt.Sprintf("new-%d@work.example", i), Type: "work"}}})
+				return err
+			}
+		}},
+		{"UpdateUser", func(b testing.TB, s *sqlstore.Store) func(i int) error {
+			ids := feedBenchUsers(tctx, b, s, 100)
+			return func(i int) error {
+				_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
+					cur.Name = &resources.Name{GivenName: fmt.Sprint("Given ", i), FamilyName: "Family"}
+					return cur, nil
+				})
+				return err
+			}
+		}},
+		{"UpdateUser_active", func(b testing.TB, s *sqlstore.Store) func(i int) error {
+			// Entra ID's deactivation: two entries (updated, then
+			// deactivated or, on the next round, reactivated).
+			ids := feedBenchUsers(tctx, b, s, 100)
+			return func(i int) error {
+				active := (i/len(ids))%2 == 1
+				_, err := s.UpdateUser(tctx, ids[i%len(ids)], "", func(cur *resources.User) (*resources.User, error) {
+					cur.Active = &active
+					return cur, nil
+				})
+				return err
+			}
+		}},
+		{"ModifyMembers", func(b testing.TB, s *sqlstore.Store) func(i int) error {
+			return oneMemberChanges(tctx, b, s, feedBenchUsers(tctx, b, s, 110))
+		}},
+	}
+}
+
 // oneMemberChanges creates a group of ids[100:110] and returns the
 // write of iteration i: a one-member ModifyMembers of it, iterations 0-99
 // adding ids[:100] one by one, 100-199 removing them, and so on.
-func oneMemberChanges(tctx context.Context, b *testing.B, s *sqlstore.Store, ids []string) func(i int) error {
+func oneMemberChanges(tctx context.Context, b testing.TB, s *sqlstore.Store, ids []string) func(i int) error {
 	g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: "Group", Members: memberList(ids[100:110])})
 	require.NoError(b, err)
 	pool := ids[:100]

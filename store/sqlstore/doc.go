@@ -89,12 +89,14 @@
 // data-modifying WITH on its INSERT or UPDATE): no statement more; a
 // delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite a
-// write's entries, however many, are one row of scim_feed (its seq the
-// last entry's, the others than the first in its more column), appended
-// in one statement more; with Config.OnChange, which needs the entries'
-// numbers, two (Config.Bridge does not need them). A reader after a
-// position within such a row gets the rest of its entries; Prune deletes
-// the row once all of them may go.
+// write's entries, up to 64, are one row of scim_feed (its seq the last
+// entry's, the others than the first in its more column), appended in
+// one statement more; with Config.OnChange, which needs the entries'
+// numbers, two (Config.Bridge does not need them). A write of more
+// entries (a user deleted from more than 63 groups) reads the last
+// number and appends a row per 64 entries in one statement: two more. A
+// reader after a position within such a row gets the rest of its
+// entries; Prune deletes the row once all of them may go.
 //
 // On SQLite a statement is compiled once: the writer and the reader pool
 // each keep a bounded cache of prepared statements by SQL text (the

@@ -406,3 +406,11 @@ func (b *Bridge) FoldUserUpdateForTest(tenant string, u *resources.User, attrs [
 // SQLGroupWithMembersForTest is GetGroup's statement: group $2 of tenant
 // $1 with its members.
 func (s *Store) SQLGroupWithMembersForTest() string { return s.sqlGroupWithMembers() }
+
+// AppendFeedForTest appends changes to the feed of tenant in a write
+// transaction of its own, as a write of them would.
+func (s *Store) AppendFeedForTest(ctx context.Context, tenant string, changes []store.Change) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return s.appendFeed(ctx, tx, tenant, s.stampChanges(tenant, changes), changes)
+	})
+}

@@ -63,11 +63,13 @@ func (s *Store) heads() string {
 	return `(` + sqliteHeads + `)`
 }
 
-// The SQLite statements of an append. A write's entries, however many,
-// are one row of scim_feed (migration 0011): the row's seq is its last
-// entry's, its own columns hold its first entry, and more the others
-// (feedMore). One row is one cell for the B-tree to take and rebalance,
-// and one statement, where each entry was a cell of its own.
+// The SQLite statements of an append. A write's entries, up to
+// feedRowMax of them, are one row of scim_feed (migration 0011): the
+// row's seq is its last entry's, its own columns hold its first entry,
+// and more the others (feedMore). One row is one cell for the B-tree to
+// take and rebalance, and one statement, where each entry was a cell of
+// its own. A write of more entries appends several rows
+// (sqliteInsertRows).
 const (
 	// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after
 	// the tenant's last Seq (sqliteLast), its kind, resource id, version,
@@ -126,11 +128,23 @@ type moreEntry struct {
 	Members    []string `json:"m"`
 }
 
+// feedRowMax bounds the entries of one SQLite row (migration 0011): a
+// read that reaches a row decodes all its entries, so a write of more
+// (a user deleted from thousands of groups) appends a row per feedRowMax
+// of them (sqliteInsertRows) and a reader of 100 at a time decodes at
+// most feedRowMax-1 entries it does not return, however large the write.
+const feedRowMax = 64
+
+// sqliteRowsPerInsert bounds the rows of one INSERT of sqliteInsertRows:
+// 9 parameters a row, under SQLite's 32,766.
+const sqliteRowsPerInsert = 3600
+
 // readMore appends to out the entries after Seq after of a SQLite row of
-// several: first, read from the row's own columns with the row's seq
-// (its last entry's), and the others, from its more column (feedMore),
-// numbered up to that seq and stamped as first is.
-func readMore(out []store.Change, first store.Change, more string, after int64) ([]store.Change, error) {
+// several, up to limit entries in out: first, read from the row's own
+// columns with the row's seq (its last entry's), and the others, from its
+// more column (feedMore), numbered up to that seq and stamped as first is.
+// A row holds at most feedRowMax entries.
+func readMore(out []store.Change, first store.Change, more string, after int64, limit int) ([]store.Change, error) {
 	var rest []moreEntry
 	if err := json.Unmarshal([]byte(more), &rest); err != nil {
 		return out, err
@@ -140,6 +154,9 @@ func readMore(out []store.Change, first store.Change, more string, after int64) 
 		out = append(out, first)
 	}
 	for i, m := range rest {
+		if len(out) >= limit {
+			break
+		}
 		if seq := first.Seq + 1 + int64(i); seq > after {
 			out = append(out, store.Change{Tenant: first.Tenant, Seq: seq, At: first.At,
 				Kind: store.ChangeKind(m.Kind), ID: m.ID, Version: m.Version, Attributes: m.Attributes, Members: m.Members})
@@ -271,12 +288,6 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
 	pt, pn := a.add(tenant), a.add(int64(len(changes)))
 	pat := a.add(s.d.timeArg(at))
-	rows := make([]string, len(changes))
-	for i := range changes {
-		c := &changes[i]
-		rows[i] = "(" + strconv.Itoa(i) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
-			a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
-	}
 	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
 	if from != "" {
 		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
@@ -286,9 +297,51 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + 1 + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
-			FROM head, (VALUES ` + joinComma(rows) + `) AS v (i, kind, id, version, attrs, members)
+			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			FROM head, ` + pgFeedRows(a, changes) + `
 		)`
+}
+
+// pgFeedValuesMax is the most entries pgFeed binds a parameter each:
+// six an entry, well under PostgreSQL's 65,535 with the write's own.
+const pgFeedValuesMax = 1000
+
+// pgFeedRows renders changes as a FROM item v (i, kind, id, version,
+// attrs, members), i numbering them from 1, bound to a. Up to
+// pgFeedValuesMax entries, every write's but a user's deletion from more
+// than 999 groups, it is a VALUES list, a parameter a value: the
+// statement the writes measured in BENCHMARKS.md send (the same entries
+// unnested from arrays measured slower there, though within noise). Above, it is one
+// text array a column, unnested: a user deleted from thousands of groups
+// would exceed the bound parameters otherwise. An empty string stands for
+// NULL in the arrays (jsonList never renders one).
+func pgFeedRows(a *args, changes []store.Change) string {
+	if len(changes) <= pgFeedValuesMax {
+		rows := make([]string, len(changes))
+		for i := range changes {
+			c := &changes[i]
+			rows[i] = "(" + strconv.Itoa(i+1) + ", " + a.add(string(c.Kind)) + ", " + a.add(c.ID) + ", " + a.add(c.Version) + ", " +
+				a.add(jsonList(c.Attributes)) + ", " + a.add(jsonList(c.Members)) + ")"
+		}
+		return `(VALUES ` + joinComma(rows) + `) AS v (i, kind, id, version, attrs, members)`
+	}
+	cols := [5][]string{}
+	for k := range cols {
+		cols[k] = make([]string, len(changes))
+	}
+	for i := range changes {
+		c := &changes[i]
+		cols[0][i], cols[1][i], cols[2][i] = string(c.Kind), c.ID, c.Version
+		if v, ok := jsonList(c.Attributes).(string); ok {
+			cols[3][i] = v
+		}
+		if v, ok := jsonList(c.Members).(string); ok {
+			cols[4][i] = v
+		}
+	}
+	return `(SELECT i, kind, id, version, NULLIF(attrs, '') AS attrs, NULLIF(members, '') AS members
+				FROM unnest(` + a.add(cols[0]) + `::text[], ` + a.add(cols[1]) + `::text[], ` + a.add(cols[2]) + `::text[], ` +
+		a.add(cols[3]) + `::text[], ` + a.add(cols[4]) + `::text[]) WITH ORDINALITY AS u (kind, id, version, attrs, members, i)) AS v`
 }
 
 // foldWrite folds the feed's append of changes into q, a write statement
@@ -317,7 +370,7 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	if !s.d.pg || len(changes) == 0 || !s.feed.on && host == nil {
 		return "", nil, false, false
 	}
-	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*len(changes)), vals...)}
+	a := &args{d: s.d, vals: append(make([]any, 0, len(vals)+3+6*min(len(changes), pgFeedValuesMax+1)), vals...)}
 	ctes := `WITH `
 	if pre != "" {
 		ctes += pre + `, `
@@ -426,6 +479,9 @@ func numberChanges(changes []store.Change, last int64) {
 // row, one B-tree written, in one statement (sqliteAppend,
 // sqliteAppendMore); when Config.OnChange needs their Seqs, with a read
 // of the last Seq first. The writer's statement cache compiles each once.
+// A write of more than feedRowMax entries reads the last Seq and inserts
+// a row per feedRowMax entries (sqliteInsertRows): one statement more,
+// for a rare write, so that no read decodes more than a row's worth.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -439,7 +495,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	}
 	x := s.wx(tx)
 	c := &changes[0]
-	if s.feed.onChange == nil {
+	if s.feed.onChange == nil && n <= feedRowMax {
 		// Nothing reads the entries' Seqs after the append (Config.Bridge
 		// does not): they are numbered inside the INSERT.
 		var err error
@@ -455,9 +511,42 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		return err
 	}
 	numberChanges(changes, last+n)
+	if n > feedRowMax {
+		return sqliteInsertRows(ctx, tx, tenant, s.d.timeArg(at), changes)
+	}
 	_, err := x.ExecContext(ctx, sqliteInsert, tenant, last+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
 		feedMore(changes[1:]))
 	return err
+}
+
+// sqliteInsertRows inserts changes, numbered already, as rows of
+// feedRowMax entries (the last row fewer), each row's seq its last
+// entry's, in as few INSERTs as SQLite's parameter bound allows: one
+// for any write of fewer than 230,000 entries. Only a write of more than
+// feedRowMax entries comes here, so its statements, whose text depends
+// on the number of rows, bypass the writer's statement cache.
+func sqliteInsertRows(ctx context.Context, tx *sql.Tx, tenant string, at any, changes []store.Change) error {
+	var chunks [][]store.Change
+	for c := range slices.Chunk(changes, feedRowMax) {
+		chunks = append(chunks, c)
+	}
+	for stmt := range slices.Chunk(chunks, sqliteRowsPerInsert) {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more) VALUES `)
+		vals := make([]any, 0, 9*len(stmt))
+		for i, row := range stmt {
+			if i > 0 {
+				q.WriteString(`, `)
+			}
+			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+			c := &row[0]
+			vals = append(vals, tenant, row[len(row)-1].Seq, at, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members), feedMore(row[1:]))
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), vals...); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // jsonList renders a list as a JSON array, nil as NULL, byte for byte as
@@ -548,7 +637,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 		}
 		if more == "" {
 			out = append(out, c)
-		} else if out, err = readMore(out, c, more, after); err != nil {
+		} else if out, err = readMore(out, c, more, after, limit); err != nil {
 			return nil, fmt.Errorf("sqlstore: change feed entry %d: %w", c.Seq, err)
 		}
 	}

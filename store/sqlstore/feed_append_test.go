@@ -165,3 +165,87 @@ func createDeactivated(t *testing.T, tctx context.Context, s *sqlstore.Store, na
 	require.NoError(t, err)
 	return u
 }
+
+// TestLargeWriteFeedRows: a user deleted from hundreds of groups appends
+// its entries as rows of at most 64 (SQLite), so that a reader of one
+// entry at a time decodes at most a row's worth, not the whole write's:
+// the allocations of a read of limit 1 stay under what decoding the
+// write's 601 entries would cost (each several strings). PostgreSQL gets
+// every entry numbered one by one, in one statement whatever their
+// number.
+func TestLargeWriteFeedRows(t *testing.T) {
+	const groups = 600
+	for _, db := range databases() {
+		t.Run(db.name, func(t *testing.T) {
+			s := db.open(t, sqlstore.Config{ChangeFeed: true})
+			tctx := store.WithTenant(ctx, "t")
+			u, err := s.CreateUser(tctx, &resources.User{UserName: "ann"})
+			require.NoError(t, err)
+			for i := range groups {
+				_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprint("g", i), Members: []resources.Member{{Value: u.ID}}})
+				require.NoError(t, err)
+			}
+			head, err := s.Feed().Changes(tctx, 0, 10*groups)
+			require.NoError(t, err)
+			before := head[len(head)-1].Seq
+			require.NoError(t, s.DeleteUser(tctx, u.ID, ""))
+
+			all, err := s.Feed().Changes(tctx, before, 10*groups)
+			require.NoError(t, err)
+			require.Len(t, all, groups+1)
+			assert.Equal(t, store.UserDeleted, all[0].Kind)
+			for i, c := range all {
+				require.Equal(t, before+1+int64(i), c.Seq, "entry %d", i)
+				if i > 0 {
+					require.Equal(t, store.MembersRemoved, c.Kind, "entry %d", i)
+					require.Equal(t, []string{u.ID}, c.Members, "entry %d", i)
+				}
+			}
+			for _, after := range []int64{before, before + 1, before + 63, before + 64, before + 65, before + groups} {
+				page, err := s.Feed().Changes(tctx, after, 1)
+				require.NoError(t, err)
+				require.Len(t, page, 1, "after %d", after)
+				assert.Equal(t, all[after-before], page[0], "after %d", after)
+			}
+			if isPG(s) {
+				return
+			}
+			var biggest int
+			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT max(1 + COALESCE(json_array_length(more), 0)) FROM scim_feed`).Scan(&biggest))
+			assert.Equal(t, 64, biggest, "a row holds at most 64 entries")
+			allocs := testing.AllocsPerRun(5, func() {
+				_, err := s.Feed().Changes(tctx, before+groups-1, 1)
+				require.NoError(t, err)
+			})
+			assert.Less(t, allocs, float64(1000), "a read of one entry decodes one row of at most 64, not the write's %d", groups+1)
+		})
+	}
+}
+
+// TestHugeWriteFeedAppend: a write of 11,000 entries (a user deleted from
+// 11,000 groups) appends them all, numbered one by one: on PostgreSQL
+// more than 65,535 bound parameters if each entry had its own, on SQLite
+// more rows than fit one row's bound.
+func TestHugeWriteFeedAppend(t *testing.T) {
+	const n = 11000
+	for _, db := range databases() {
+		t.Run(db.name, func(t *testing.T) {
+			s := db.open(t, sqlstore.Config{ChangeFeed: true})
+			changes := make([]store.Change, n)
+			changes[0] = store.Change{Kind: store.UserDeleted, ID: "u", Version: `W/"1"`}
+			for i := 1; i < n; i++ {
+				changes[i] = store.Change{Kind: store.MembersRemoved, ID: fmt.Sprint("g", i), Version: `W/"2"`, Members: []string{"u"}}
+			}
+			require.NoError(t, s.AppendFeedForTest(ctx, "t", changes))
+			got, err := s.Feed().Changes(store.WithTenant(ctx, "t"), 0, 2*n)
+			require.NoError(t, err)
+			require.Len(t, got, n)
+			for i, c := range got {
+				require.Equal(t, int64(i+1), c.Seq, "entry %d", i)
+				require.Equal(t, changes[i].Kind, c.Kind, "entry %d", i)
+				require.Equal(t, changes[i].ID, c.ID, "entry %d", i)
+				require.Equal(t, changes[i].Members, c.Members, "entry %d", i)
+			}
+		})
+	}
+}

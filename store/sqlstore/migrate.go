@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -25,12 +26,23 @@ type migration struct {
 // migrations returns the embedded migrations of dialect d in version
 // order. Files are named NNNN_description.sql.
 func migrations(d *dialect) ([]migration, error) {
-	dir := path.Join("migrations", d.name)
-	entries, err := fs.ReadDir(migrationFS, dir)
+	return migrationsIn(migrationFS, path.Join("migrations", d.name))
+}
+
+// errDuplicateMigration is returned by migrationsIn for two files of one
+// version: the runner records a version once, so the second would never
+// run on a database that has the first.
+var errDuplicateMigration = errors.New("sqlstore: two migrations have the same version")
+
+// migrationsIn returns the migrations in directory dir of fsys in version
+// order (see migrations).
+func migrationsIn(fsys fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, err
 	}
 	var out []migration
+	seen := map[int]string{}
 	for _, e := range entries {
 		if e.IsDir() || !strings.HasSuffix(e.Name(), ".sql") {
 			continue
@@ -40,7 +52,11 @@ func migrations(d *dialect) ([]migration, error) {
 		if err != nil {
 			return nil, fmt.Errorf("sqlstore: migration %s: name must start with a number", e.Name())
 		}
-		body, err := fs.ReadFile(migrationFS, path.Join(dir, e.Name()))
+		if other, ok := seen[v]; ok {
+			return nil, fmt.Errorf("%w: %s and %s", errDuplicateMigration, other, e.Name())
+		}
+		seen[v] = e.Name()
+		body, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, err
 		}

@@ -84,7 +84,9 @@ type Config struct {
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
 	// consumer of their tenant has acknowledged, are pruned in the
-	// background in short batches that do not hold up SCIM writes.
+	// background in short batches of 500 rows that do not hold up SCIM
+	// writes. On SQLite a row holds a write's entries (up to 64): they
+	// are pruned together, once the last of them may go.
 	FeedRetention time.Duration
 	// OnChange, when set, is the host's own bridge to its tables: it is
 	// called with every entry of a write (with the resource before and

@@ -94,7 +94,7 @@ func requirePages(t *testing.T, e *env, cs []store.Change) {
 			page, err := e.feed.Changes(e.ctx, after, limit)
 			require.NoError(t, err, "ChangeFeed.Changes after %d, limit %d", after, limit)
 			want := cs[i:min(i+limit, len(cs))]
-			require.Equal(t, len(want), len(page), "ChangeFeed.Changes after %d, limit %d: the next entries, up to limit", after, limit)
+			require.Equal(t, len(want), len(page), "ChangeFeed.Changes after %d, limit %d: the next entries, limit of them unless fewer follow", after, limit)
 			for j := range want {
 				msg := fmt.Sprintf("ChangeFeed.Changes after %d, limit %d: entry %d", after, limit, j)
 				require.Equal(t, want[j].Seq, page[j].Seq, msg)

@@ -1,0 +1,26 @@
+package pairbench
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestMedian(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ds   []time.Duration
+		want time.Duration
+	}{
+		{"one", []time.Duration{7}, 7},
+		{"odd, unsorted", []time.Duration{9, 1, 5}, 5},
+		{"even: the upper middle", []time.Duration{4, 1, 3, 2}, 3},
+		{"a stalled operation does not move it", []time.Duration{100, 110, 105, 90_000, 95}, 105},
+		{"repeated values", []time.Duration{2, 2, 1, 2}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, median(tc.ds))
+		})
+	}
+}
