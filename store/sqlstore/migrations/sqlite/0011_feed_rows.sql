@@ -1,4 +1,4 @@
--- One row of scim_feed for a write's entries, however many (SQLite). A
+-- One row of scim_feed for a write's entries, up to 64 a row (SQLite). A
 -- deactivation (updated, deactivated), a group created with members
 -- (created, members added), a user's deletion (deleted, and one entry per
 -- group it left) append one row, not one per entry: one cell to insert
