@@ -506,8 +506,11 @@ func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, e
 	}
 	if rl.sortBy != "" {
 		p, err := h.parser.ParsePath(rl.sortBy)
-		if err != nil || p.Filter != nil {
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path", rl.sortBy)
+		if err != nil {
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path: %v", rl.sortBy, err)
+		}
+		if p.Filter != nil {
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path: it has a value filter", rl.sortBy)
 		}
 		if res := rt.Resolve(p.AttrPath); res.Missing || res.Attr == nil {
 			if rt.Omits(rl.sortBy) {

@@ -142,7 +142,7 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 	for _, n := range names {
 		p, err := h.parser.ParsePath(n)
 		if err != nil {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q is not an attribute name", param, n)
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q is not an attribute name: %v", param, n, err)
 		}
 		if p.Filter != nil && param != "attributes" {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q has a value filter, which only attributes takes", param, n)

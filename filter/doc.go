@@ -84,7 +84,10 @@
 // URN:IETF:...:2.0:user:userName gets URI UserSchema. Any other URN ends
 // at the last ':' before the attribute name and keeps its spelling. In
 // ParsePath, a known URN on its own names a whole extension: URI is set
-// and Name is empty. Prefixes that do not start with "urn:" are rejected.
+// and Name is empty. Prefixes that do not start with "urn:" are rejected,
+// and so is a second URN after a known one
+// (urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department): schema
+// URNs do not nest, as an attribute name holds no ':' (RFC 7643 §2.1).
 //
 // # Errors and limits
 //

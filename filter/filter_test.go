@@ -328,6 +328,10 @@ var invalidFilters = []invalidCase{
 	{`urn:a:b: eq 1`, "expected an attribute name after the schema URN at offset 8", 8},
 	{`urn:ietf:params:scim:schemas:core:2.0:User: eq 1`, "expected an attribute name after the schema URN at offset 43", 43},
 	{`urn:ietf:params:scim:schemas:core:2.0:User:a:b eq 1`, "unexpected ':' at offset 44", 44},
+	{`urn:ietf:params:scim:schemas:core:2.0:User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "x"`,
+		"schema URN 'urn:ietf:params:scim:schemas:extension:e...' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest", 43},
+	{`emails[URN:ietf:params:scim:schemas:core:2.0:User:URN:acme:x pr]`, "schema URN 'URN:acme:x' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 50: schema URNs do not nest", 50},
+	{`urn:ietf:params:scim:schemas:core:2.0:User:urnx:a eq 1`, "unexpected ':' at offset 47", 47},
 	{`$foo eq 1`, "invalid attribute name '$foo' at offset 0 (the only name starting with '$' is $ref)", 0},
 	{`a.$refs eq 1`, "invalid attribute name '$refs'", 2},
 	{`a eq "x" and`, "at offset 12, found end of filter", 12},
@@ -552,6 +556,8 @@ var invalidPaths = []invalidCase{
 	{`1abc`, "expected an attribute name at offset 0, found '1abc'", 0},
 	{`emails[type eq "work"] .value`, "unexpected '.' at offset 23", 23},
 	{`a:b`, "unexpected ':' at offset 1", 1},
+	{`urn:ietf:params:scim:schemas:core:2.0:Group:urn:acme:x`, "schema URN 'urn:acme:x' after 'urn:ietf:params:scim:schemas:core:2.0:Group' at offset 44: schema URNs do not nest", 44},
+	{`urn:ietf:params:scim:schemas:core:2.0:User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`, "after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest", 43},
 	{`emails[type gt true]`, "'gt' cannot be used with true", 15},
 }
 

@@ -798,6 +798,9 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 		if err != nil {
 			return AttrPath{}, err
 		}
+		if names.Equal(name, "urn") && st.pos < len(s) && s[st.pos] == ':' {
+			return AttrPath{}, nestedURN(s, st.pos-len(name), best)
+		}
 		return st.parseSub(AttrPath{URI: best, Name: name})
 	}
 
@@ -827,6 +830,21 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 		return AttrPath{}, err
 	}
 	return st.parseSub(AttrPath{URI: uri, Name: name})
+}
+
+// nestedURN is the error of a path that puts a second schema URN, at
+// offset at, after the known schema URN uri
+// ("urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department"): it
+// names no attribute, as an attribute name holds no ':' (RFC 7643 §2.1).
+// The body readers refuse the same name as a key (resources' urnsNest).
+// uri is a known schema's id, not the client's text, so it is shown whole.
+func nestedURN(s string, at int, uri string) error {
+	end := at
+	for end < len(s) && isURNChar(s[end]) {
+		end++
+	}
+	return &SyntaxError{Offset: at, Msg: "schema URN " + quote(s[at:end]) + " after '" + uri + "'",
+		detail: ": schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)"}
 }
 
 // parseName parses ATTRNAME (ALPHA *nameChar) or "$ref" at st.pos.

@@ -703,6 +703,16 @@ func TestApplyNoPath(t *testing.T) {
 			err:  &fail{InvalidValue, "schema URNs do not nest", 0},
 		},
 		{
+			name: "3.5.2 a path that puts a schema URN after the core URN is invalidPath: URNs do not nest",
+			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department","value":"x"}]`,
+			err:  &fail{InvalidPath, "schema URNs do not nest", 0},
+		},
+		{
+			name: "3.5.2.1 no path: a key that puts a schema URN after the core URN is invalidValue",
+			ops:  `[{"op":"replace","value":{"urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department":"x"}}]`,
+			err:  &fail{InvalidValue, "schema URNs do not nest", 0},
+		},
+		{
 			name: "3.5.2.1 no path: the value must be an object",
 			ops:  `[{"op":"replace","value":"Babs"}]`,
 			err:  &fail{InvalidValue, "needs a value that is a JSON object", 0},
