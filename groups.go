@@ -292,7 +292,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 //     read-modify-write of the members, nothing to retry either;
 //   - otherwise a read of the group for the checks and ModifyMembers at
 //     the version read, started again after a backoff when a concurrent
-//     change got there first (for up to retryBudget, then 503).
+//     change got there first (for up to backoff.DefaultBudget, then 503).
 //
 // Without others or a precondition a change of the members named is
 // ModifyMembers alone, which is atomic and needs no version.
@@ -493,7 +493,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
-			if rt.again(ctx) {
+			if rt.Again(ctx) {
 				continue
 			}
 			err = errBusy

@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
+	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -657,61 +656,27 @@ func (h *handler) readAfterWrite(ctx context.Context, what string, err error) bo
 // never a 412 for a precondition it did not set.
 var errBusy = errorf(http.StatusServiceUnavailable, "", "the resource is being changed by other requests; retry later")
 
-// retryBudget bounds how long a write without If-Match keeps retrying
-// after losing a versioned write to a concurrent writer.
-const retryBudget = 5 * time.Second
-
-// retryMargin is how much of the request's store deadline must remain
-// after a retry's pause for the retry to be taken: the timer may fire
-// late on a loaded machine, and the attempt itself (a read and a write)
-// takes time. A retry that met the passed deadline would answer 503
-// "unavailable" and log an error for what is a lost race.
-const retryMargin = 20 * time.Millisecond
-
 // retrier paces the retries of a versioned write that lost to a
-// concurrent writer: jittered exponential backoff (so writers that
-// collided do not collide again in step), within retryBudget and the
-// request's store deadline (Config.StoreTimeout): a pause that would end
-// within retryMargin of it is not taken, so the 503 (errBusy) comes at
-// once rather than when the deadline has passed.
-type retrier struct {
-	deadline time.Time
-	attempt  int
-}
+// concurrent writer (internal/backoff): jittered pauses within
+// backoff.DefaultBudget from the write's start and the request's store
+// deadline (Config.StoreTimeout); a pause that would end within
+// backoff.Margin of it is not taken, so the 503 (errBusy) comes at once
+// rather than when the deadline has passed. A retry that met the passed
+// deadline would answer 503 "unavailable" and log an error for what is a
+// lost race.
+type retrier struct{ backoff.Retry }
 
 func newRetrier(ctx context.Context) *retrier {
-	d := time.Now().Add(retryBudget)
-	if sd, ok := ctx.Deadline(); ok && sd.Before(d) {
-		d = sd
-	}
-	return &retrier{deadline: d}
-}
-
-// again waits before the next attempt and reports whether there is one.
-func (rt *retrier) again(ctx context.Context) bool {
-	backoff := time.Millisecond << min(rt.attempt, 6) // 1ms .. 64ms
-	rt.attempt++
-	wait := backoff/2 + rand.N(backoff/2+1)
-	if time.Now().Add(wait + retryMargin).After(rt.deadline) {
-		return false
-	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return &retrier{backoff.Policy{}.Start(ctx)}
 }
 
 // lost is err, the error of an attempt after a lost race, or errBusy
 // when it is the request's store deadline that passed during the retry
-// (retryMargin did not cover a late timer or a slow attempt): the
+// (backoff.Margin did not cover a late timer or a slow attempt): the
 // request lost to concurrent writers, nothing was written, and the
 // store is not to be reported unavailable for it.
 func (rt *retrier) lost(ctx context.Context, err error) error {
-	if rt.attempt > 0 && err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) &&
+	if rt.Retried() > 0 && err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) &&
 		(errors.Is(err, context.DeadlineExceeded) || errors.Is(err, store.ErrUnavailable)) {
 		return errBusy
 	}
@@ -724,7 +689,7 @@ func (rt *retrier) lost(ctx context.Context, err error) error {
 // nothing changes) and write it with replace at the
 // version read. With If-Match the version must match (412 otherwise).
 // Without it, a concurrent change makes it start again after a jittered
-// backoff, for up to retryBudget, then answer 503: a request that set no
+// backoff, for up to backoff.DefaultBudget, then answer 503: a request that set no
 // precondition never fails one. It returns the resource read and, when
 // changed, the one written.
 func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
@@ -744,7 +709,7 @@ func readModifyWrite[T any](r *http.Request, get func() (T, error), version func
 		}
 		out, err = replace(next, version(cur))
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {
-			if rt.again(r.Context()) {
+			if rt.Again(r.Context()) {
 				continue
 			}
 			return cur, out, false, errBusy

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/url"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"modernc.org/sqlite"
 
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -123,9 +123,9 @@ type Config struct {
 	// (a table with autovacuum_enabled off is never analyzed by the
 	// store either). SQLite stores run no ANALYZE either way.
 	NoAnalyze bool
-	// WriteRetryBudget is how long a write that the database makes
-	// retry (a deadlock, a serialization failure, SQLite busy, a row
-	// lock not taken) is run again before it gives up with
+	// WriteRetryBudget is how long, from its start, a write that the
+	// database makes retry (a deadlock, a serialization failure, SQLite
+	// busy, a row lock not taken) is run again before it gives up with
 	// store.ErrUnavailable (default DefaultWriteRetryBudget). The
 	// context's deadline, a request's scim.Config.StoreTimeout, ends it
 	// sooner.
@@ -157,10 +157,10 @@ type Store struct {
 	logFitted           sync.Map // tenants whose request log ring fitRing has fitted to logSize
 	log                 *sqlLog  // statement log of the budget tests; nil otherwise
 	feed                feedConfig
-	stmts               *stmtCache    // SQLite: the writer's prepared statements; nil on PostgreSQL
-	rstmts              *stmtCache    // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
-	analyzer            *analyzer     // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
-	retryBudget         time.Duration // Config.WriteRetryBudget
+	stmts               *stmtCache     // SQLite: the writer's prepared statements; nil on PostgreSQL
+	rstmts              *stmtCache     // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
+	analyzer            *analyzer      // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
+	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -204,9 +204,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
-	if s.retryBudget = cfg.WriteRetryBudget; s.retryBudget <= 0 {
-		s.retryBudget = DefaultWriteRetryBudget
-	}
+	s.backoff.Budget = cfg.WriteRetryBudget // backoff.DefaultBudget when not set
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
 	if s.feed.retention <= 0 {
 		s.feed.retention = DefaultFeedRetention
@@ -461,26 +459,23 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 
 // retry runs a write (a transaction, or one statement that is its own)
 // again when the database asks for it, as write does, after a jittered
-// pause that grows with the attempts (up to 50 ms), for as long as the
-// store's WriteRetryBudget allows and ctx has not ended. The budget is
-// time, not attempts: under load one attempt can take long (PostgreSQL
-// detects a deadlock after deadlock_timeout), or many can fail within a
-// few milliseconds (a row lock NOWAIT did not take, see resolveMembers,
-// whose holder is a delete done within milliseconds), and either way the
-// write should wait rather than answer 503 while its request has time.
-// A write that still loses when the budget or ctx's deadline (the
-// request's StoreTimeout) runs out, or ctx ends, is store.ErrUnavailable
-// (wrapping the database's error, and ctx's when it has ended): the client's
-// request was fine and nothing was written, so the handler answers 503
-// with Retry-After (identity providers retry it), not 500.
+// pause that grows with the attempts (internal/backoff), for as long as
+// the store's WriteRetryBudget from the write's start allows and ctx has
+// not ended. The budget is time, not attempts: under load one attempt can
+// take long (PostgreSQL detects a deadlock after deadlock_timeout), or
+// many can fail within a few milliseconds (a row lock NOWAIT did not
+// take, see resolveMembers, whose holder is a delete done within
+// milliseconds), and either way the write should wait rather than answer
+// 503 while its request has time. A write that still loses when the
+// budget or ctx's deadline (the request's StoreTimeout) runs out, or ctx
+// ends, is store.ErrUnavailable (wrapping the database's error, and
+// ctx's when it has ended): the client's request was fine and nothing was
+// written, so the handler answers 503 with Retry-After (identity
+// providers retry it), not 500.
 func (s *Store) retry(ctx context.Context, run func() error) error {
-	var (
-		err   error
-		until time.Time
-	)
-	attempt := 1
-	for ; ; attempt++ {
-		err = run()
+	rt := s.backoff.Start(ctx)
+	for attempt := 1; ; attempt++ {
+		err := run()
 		if err == nil {
 			s.analyzer.wrote()
 			return nil
@@ -488,38 +483,23 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 		if !isRetryable(err) {
 			return err
 		}
-		if ctx.Err() != nil {
-			break // a lost write whose request has ended: ErrUnavailable below
-		}
-		s.retried.Add(1)
-		now := time.Now()
-		if until.IsZero() {
-			until = now.Add(s.retryBudget)
-			if d, ok := ctx.Deadline(); ok && d.Before(until) {
-				until = d
+		// A lost write whose request has ended, or whose next pause
+		// would cross the limit, is ErrUnavailable: a deadlock or a
+		// serialization failure is the database's reason, not the
+		// caller's (a 503 the provider retries), with ctx's error when
+		// it has ended.
+		if ctx.Err() == nil {
+			s.retried.Add(1)
+			if rt.Again(ctx) {
+				continue
 			}
 		}
-		pause := min(time.Duration(attempt)*5*time.Millisecond, 50*time.Millisecond)
-		pause = pause/2 + rand.N(pause/2+1)
-		if now.Add(pause).After(until) {
-			break
-		}
-		t := time.NewTimer(pause)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
-		case <-t.C:
-		}
+		return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 	}
-	// A deadlock or serialization failure is the database's reason, not
-	// the caller's: ErrUnavailable (a 503 the provider retries), with
-	// ctx's error when it has ended.
-	return withCtxErr(ctx, fmt.Errorf("%w: the write lost to concurrent writes %d times: %w", store.ErrUnavailable, attempt, err))
 }
 
 // DefaultWriteRetryBudget is the default of Config.WriteRetryBudget.
-const DefaultWriteRetryBudget = 5 * time.Second
+const DefaultWriteRetryBudget = backoff.DefaultBudget
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	var sc txScope
