@@ -56,7 +56,7 @@ func TestOktaPatchOnABusyGroupWithoutCheckedModifier(t *testing.T) {
 		// the four attempts can take over 200 ms): the retries succeed.
 		{"loses three times", 3, 5 * time.Second, http.StatusNoContent, true},
 		// The budget the retries stay within: short, so that the test
-		// does not wait the 5 s of retryBudget.
+		// does not wait the 5 s of backoff.DefaultBudget.
 		{"keeps losing", -1, 200 * time.Millisecond, http.StatusServiceUnavailable, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
