@@ -473,10 +473,10 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	return store.Page[T]{Items: out(t, recs.Items, read), Total: recs.Total}, err
 }
 
-// copier is how a list copies a page out (copyOut) where it takes no
-// groups a filter read (a list of groups, a cursor page): readOnly is
-// q.ReadOnly, exclude q.ExcludeGroups or q.ExcludeMembers. The caller
-// holds t.mu.
+// copier is how a list of groups copies a page out (copyOut): no group
+// has groups for a filter to have read (userCopier is the users' twin,
+// which takes them). readOnly is q.ReadOnly, exclude q.ExcludeMembers.
+// The caller holds t.mu.
 func copier[R any, T any](readOnly, exclude bool, view func(*tenant, *T, R, bool), out func(*tenant, R, bool) *T) func(*tenant, []R, *groupsRead) []*T {
 	return func(t *tenant, recs []R, _ *groupsRead) []*T { return copyOut(t, recs, readOnly, exclude, view, out) }
 }
@@ -531,7 +531,7 @@ func views[R any, T any](t *tenant, recs []R, exclude bool, set func(*tenant, *T
 // deletes. q.ReadOnly is honoured as in ListUsers.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	return listAfter(s, ctx, q, after, s.userEval, "groups", s.userRows,
-		func(r *userRec) int64 { return int64(r.seq) }, copier(q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut))
+		func(r *userRec) int64 { return int64(r.seq) }, userCopier(q))
 }
 
 // ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter.
