@@ -85,6 +85,7 @@ func TestExternalThatRefusesFailsTheRun(t *testing.T) {
 			_, err := run(ctx, cfg, &out)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "peer: seed: POST ")
+			assert.Equal(t, 1, strings.Count(err.Error(), "POST "), "the first refusal stops the seeding: %v", err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, out.String(), "round 1 of 1 done")
 		})

@@ -258,25 +258,25 @@ func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups s
 }
 
 // seedMembers runs create(ctx, i) for i in [0, max(BigGroup, SmallGroup)),
-// cfg.Clients at a time, and returns the ids it made, in order; the first
-// error (or the context's) stops it.
+// cfg.Clients at a time, and returns the ids it made, in order. The first
+// error (or the context's) stops every client and is the one returned.
 func seedMembers(ctx context.Context, cfg config, create func(ctx context.Context, i int) (string, error)) ([]string, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	n := max(cfg.BigGroup, cfg.SmallGroup)
 	ids := make([]string, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	errs := make([]error, cfg.Clients)
-	for c := range cfg.Clients {
+	for range cfg.Clients {
 		wg.Go(func() {
-			for {
+			for ctx.Err() == nil {
 				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errs[c] = ctx.Err()
+				if i >= n {
 					return
 				}
 				id, err := create(ctx, i)
 				if err != nil {
-					errs[c] = err
+					cancel(err) // only the first cause is kept
 					return
 				}
 				ids[i] = id
@@ -284,8 +284,8 @@ func seedMembers(ctx context.Context, cfg config, create func(ctx context.Contex
 		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
 	}
 	return ids, nil
 }
