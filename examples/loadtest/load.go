@@ -90,7 +90,9 @@ func (d *driver) do(ctx context.Context, t *target, method, path, body string) (
 	if err != nil {
 		return 0, nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+t.token)
+	if t.token != "" {
+		req.Header.Set("Authorization", "Bearer "+t.token)
+	}
 	req.Header.Set("Accept", "application/scim+json")
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
@@ -222,7 +224,7 @@ func (d *driver) runPhase(ctx context.Context, t *target, phase string, round in
 // userName up (a miss: 200 with no results, or 404), create the user, then
 // deactivate it. It returns the new user's id.
 func (d *driver) syncUser(ctx context.Context, t *target, round, i int) (id string, reqs, errs int) {
-	userName := fmt.Sprintf("r%d-user%06d@example.com", round, i)
+	userName := fmt.Sprintf("%sr%d-user%06d@example.com", t.prefix, round, i)
 	filter := url.QueryEscape(fmt.Sprintf("userName eq %q", userName))
 	reqs++
 	status, out, err := d.do(ctx, t, http.MethodGet, "/Users?filter="+filter, "")
@@ -242,7 +244,7 @@ func (d *driver) syncUser(ctx context.Context, t *target, round, i int) (id stri
 		errs++
 	}
 
-	body, err := json.Marshal(userDoc(userName, fmt.Sprintf("r%d-%d", round, i)))
+	body, err := json.Marshal(userDoc(userName, fmt.Sprintf("%sr%d-%d", t.prefix, round, i)))
 	if err != nil {
 		panic(err) // a map of strings always encodes
 	}

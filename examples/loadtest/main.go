@@ -24,11 +24,22 @@
 // Every run starts on fresh data (memory, a SQLite file in a temp dir, a
 // new PostgreSQL schema) and removes it at the end. Any failed request (a
 // non-2xx answer other than the lookup's expected empty result or 404)
-// makes the run exit 1.
+// makes the run exit 1; the table counts them per phase and target.
+//
+// -external name=URL adds a SCIM server the run did not start (a host's
+// own deployment, another release, another library), with its bearer
+// token in $SCIM_LOADTEST_TOKEN_NAME or -external-token (default
+// $SCIM_LOADTEST_TOKEN). It gets the same phases, interleaved with the
+// others and divided by the same rounds' floor; its groups are seeded over
+// HTTP, and every name the run creates there carries a tag of the run's,
+// so runs never collide, but nothing is deleted: use a test tenant.
+// -versus names a target every other one is also divided by.
 //
 //	go run ./examples/loadtest
 //	go run ./examples/loadtest -targets memory,sqlite -users 500 -rounds 5
 //	go run ./examples/loadtest -postgres 'postgres://u@localhost/db' -json load.json
+//	SCIM_LOADTEST_TOKEN_STAGING=… go run ./examples/loadtest -targets postgres \
+//		-external staging=https://staging.example.com/scim/v2 -versus postgres
 package main
 
 import (
@@ -62,8 +73,14 @@ type config struct {
 	// Settle is the pause before each phase against each target.
 	Settle time.Duration `json:"settle"`
 	// Targets are measured after the floor, in this order.
-	Targets     []string `json:"targets"`
-	PostgresURL string   `json:"-"`
+	Targets []string `json:"targets"`
+	// Externals are servers the driver did not start, measured after
+	// Targets in this order.
+	Externals   []external `json:"externals,omitempty"`
+	PostgresURL string     `json:"-"`
+	// Versus names the target every other one is also divided by, per
+	// round; empty for none.
+	Versus string `json:"versus,omitempty"`
 	// Labels wraps each server's handler in profile labels (see
 	// labelled); -cpuprofile sets it.
 	Labels bool `json:"-"`
@@ -82,11 +99,27 @@ func main() {
 	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "pause before each phase against each target, so that the previous one's background work (request log writes, checkpoints) is done")
 	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
 	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
+	flag.Func("external", "`name=URL`: also measure the SCIM server at this base URL, which the run does not start (repeatable); its bearer token comes from $"+envTokenPrefix+"NAME or -external-token. The run seeds its groups over HTTP and leaves everything it creates (names tagged per run): use a test tenant", func(s string) error {
+		var taken []string
+		for _, e := range cfg.Externals {
+			taken = append(taken, e.Name)
+		}
+		e, err := parseExternal(s, taken)
+		if err == nil {
+			cfg.Externals = append(cfg.Externals, e)
+		}
+		return err
+	})
+	externalTok := flag.String("external-token", os.Getenv(envToken), "bearer token of the -external servers without a $"+envTokenPrefix+"NAME of their own (default $"+envToken+"; the environment keeps it out of ps)")
+	flag.StringVar(&cfg.Versus, "versus", "", "also print every target's req/s divided by this target's in the same round (e.g. -versus postgres with an -external peer)")
 	jsonPath := flag.String("json", "", "write the raw figures to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file; samples are labelled side=server|client, target and phase (go tool pprof -tagfocus target=memory, or -tagfocus phase=reads)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the run to this file at the end")
 	flag.Parse()
 	cfg.Labels = *cpuProfile != ""
+	for i := range cfg.Externals {
+		cfg.Externals[i].Token = externalToken(cfg.Externals[i].Name, *externalTok)
+	}
 	for _, t := range strings.Split(*targets, ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			cfg.Targets = append(cfg.Targets, t)
@@ -151,6 +184,10 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 	if cfg.Users < 1 || cfg.Clients < 1 || cfg.Rounds < 1 || cfg.Duration <= 0 || cfg.SmallGroup < 0 || cfg.BigGroup < 0 {
 		return nil, errors.New("-users, -clients and -rounds must be at least 1, -duration positive, group sizes not negative")
 	}
+	if cfg.Versus != "" && cfg.Versus != targetFloor && !slices.Contains(cfg.Targets, cfg.Versus) &&
+		!slices.ContainsFunc(cfg.Externals, func(e external) bool { return e.Name == cfg.Versus }) {
+		return nil, fmt.Errorf("-versus %s names no target of the run", cfg.Versus)
+	}
 	rep = &report{
 		Date:   time.Now().UTC().Format(time.RFC3339),
 		Commit: commit(),
@@ -171,6 +208,13 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 			names = append(names, name)
 		}
 	}
+	d := newDriver(cfg)
+	added := func(t *target) {
+		ts = append(ts, t)
+		rep.Errors[t.name] = 0
+		rep.Seed = append(rep.Seed, seedResult{Target: t.name, Seconds: t.seed.Seconds()})
+		fmt.Fprintf(out, "%s: seeded a %d- and a %d-member group in %.1fs, serving %s\n", t.name, t.smallSize, t.bigSize, t.seed.Seconds(), t.base)
+	}
 	for _, name := range names {
 		t, err := startTarget(ctx, name, cfg)
 		if errors.Is(err, errNoPostgres) {
@@ -181,13 +225,15 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 		if err != nil {
 			return nil, err
 		}
-		ts = append(ts, t)
-		rep.Errors[t.name] = 0
-		rep.Seed = append(rep.Seed, seedResult{Target: t.name, Seconds: t.seed.Seconds()})
-		fmt.Fprintf(out, "%s: seeded a %d- and a %d-member group in %.1fs, serving %s\n", t.name, t.smallSize, t.bigSize, t.seed.Seconds(), t.base)
+		added(t)
 	}
-
-	d := newDriver(cfg)
+	for _, e := range cfg.Externals {
+		t, err := startExternal(ctx, d, cfg, e)
+		if err != nil {
+			return nil, err
+		}
+		added(t)
+	}
 	for round := 1; round <= cfg.Rounds; round++ {
 		st := &roundState{ids: map[string][]string{}}
 		// Each round starts with the next target, so a target's leftovers
@@ -246,8 +292,19 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 		}
 		return ""
 	}
+	// failed counts the phase's failed requests over all rounds: a target
+	// that fails requests is not fast, it is broken.
+	failed := func(phase, target string) int64 {
+		var n int64
+		for _, r := range rep.Results {
+			if r.Phase == phase && r.Target == target {
+				n += r.Errors
+			}
+		}
+		return n
+	}
 	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(w, "phase\ttarget\treq/s\t÷ floor req/s\t\t")
+	fmt.Fprintln(w, "phase\ttarget\treq/s\t÷ floor req/s\tfailed\t\t")
 	for _, phase := range phases {
 		floor := rps(phase, targetFloor)
 		for _, t := range ts {
@@ -257,10 +314,26 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 				ratio = spread(ratios(v, floor)) + "\t"
 			}
 			// The range of req/s shows how noisy the machine was.
-			fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t%s%s\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v), ratio, capped(phase, t.name))
+			fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t%s%d\t%s\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v), ratio, failed(phase, t.name), capped(phase, t.name))
 		}
 	}
 	_ = w.Flush()
+
+	if cfg.Versus != "" && !slices.ContainsFunc(ts, func(t *target) bool { return t.name == cfg.Versus }) {
+		fmt.Fprintf(out, "\n-versus %s: not measured in this run\n", cfg.Versus)
+	} else if cfg.Versus != "" {
+		fmt.Fprintf(out, "\nreq/s ÷ %s req/s of the same round:\n", cfg.Versus)
+		w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		for _, phase := range phases {
+			base := rps(phase, cfg.Versus)
+			for _, t := range ts {
+				if t.name != cfg.Versus {
+					fmt.Fprintf(w, "%s\t%s\t%s\t\n", phase, t.name, spread(ratios(rps(phase, t.name), base)))
+				}
+			}
+		}
+		_ = w.Flush()
+	}
 
 	fmt.Fprintf(out, "\nmember PATCH time, %d-member group ÷ %d-member group (same round):\n", cfg.BigGroup, cfg.SmallGroup)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)

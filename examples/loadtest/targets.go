@@ -48,7 +48,11 @@ var errNoPostgres = errors.New("no PostgreSQL URL (set -postgres or $SCIM_TEST_P
 type target struct {
 	name  string
 	base  string // e.g. http://127.0.0.1:40123/scim/v2
-	token string
+	token string // sent as a bearer token unless empty
+	// prefix starts every userName, externalId and group name the run
+	// creates: empty on the targets the run starts on fresh data, a tag of
+	// the run's on an external server, whose data outlives the run.
+	prefix string
 	// smallGroup and bigGroup are the ids of the seeded groups, with
 	// smallSize and bigSize members.
 	smallGroup, bigGroup string
@@ -216,37 +220,21 @@ func startScim(ctx context.Context, name string, cfg config, users store.UserSto
 // seedGroups creates max(BigGroup, SmallGroup) users and the two groups
 // through the stores, with cfg.Clients users created at a time.
 func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups store.GroupStore) (small, big string, err error) {
-	n := max(cfg.BigGroup, cfg.SmallGroup)
-	ids := make([]string, n)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	errs := make([]error, cfg.Clients)
-	for c := range cfg.Clients {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n || ctx.Err() != nil {
-					errs[c] = ctx.Err()
-					return
-				}
-				var u *resources.User
-				doc, err := json.Marshal(seedUser(i))
-				if err == nil {
-					err = json.Unmarshal(doc, &u)
-				}
-				if err == nil {
-					u, err = users.CreateUser(ctx, u)
-				}
-				if err != nil {
-					errs[c] = err
-					return
-				}
-				ids[i] = u.ID
-			}
-		})
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
+		var u *resources.User
+		doc, err := json.Marshal(seedUser(i))
+		if err == nil {
+			err = json.Unmarshal(doc, &u)
+		}
+		if err == nil {
+			u, err = users.CreateUser(ctx, u)
+		}
+		if err != nil {
+			return "", err
+		}
+		return u.ID, nil
+	})
+	if err != nil {
 		return "", "", err
 	}
 	group := func(name string, ids []string) (string, error) {
@@ -267,6 +255,39 @@ func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups s
 		return "", "", err
 	}
 	return small, big, nil
+}
+
+// seedMembers runs create(ctx, i) for i in [0, max(BigGroup, SmallGroup)),
+// cfg.Clients at a time, and returns the ids it made, in order. The first
+// error (or the context's) stops every client and is the one returned.
+func seedMembers(ctx context.Context, cfg config, create func(ctx context.Context, i int) (string, error)) ([]string, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	n := max(cfg.BigGroup, cfg.SmallGroup)
+	ids := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range cfg.Clients {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				id, err := create(ctx, i)
+				if err != nil {
+					cancel(err) // only the first cause is kept
+					return
+				}
+				ids[i] = id
+			}
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	return ids, nil
 }
 
 // seedUser is the i-th group member, shaped like the users the sync phase

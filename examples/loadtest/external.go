@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// external is a SCIM server the driver did not start (-external
+// name=URL): another deployment, another version or another library.
+// The driver seeds its groups over HTTP and sends it the same phases as
+// the built-in targets. Its token is never written to the report.
+type external struct {
+	Name  string `json:"name"`
+	URL   string `json:"url"`
+	Token string `json:"-"`
+}
+
+// envToken is the environment variable that holds the bearer token of every
+// external target; envTokenPrefix + the target's name in upper case (other
+// characters than letters and digits as _) holds one target's own.
+const (
+	envToken       = "SCIM_LOADTEST_TOKEN"
+	envTokenPrefix = envToken + "_"
+)
+
+// errExternal is wrapped by every refusal of an -external value.
+var errExternal = errors.New("-external wants name=URL")
+
+// parseExternal reads one -external value: a name of letters, digits, - and
+// _ that no other target has, then =, then the server's SCIM base URL
+// (http or https, the path up to /Users).
+func parseExternal(s string, taken []string) (external, error) {
+	name, raw, ok := strings.Cut(s, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" {
+		return external{}, fmt.Errorf("%w, got %q", errExternal, s)
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return external{}, fmt.Errorf("%w: name %q may hold only letters, digits, - and _", errExternal, name)
+		}
+	}
+	builtin := []string{targetFloor, targetMemory, targetSQLite, targetPostgres}
+	if slices.Contains(builtin, name) || slices.Contains(taken, name) {
+		return external{}, fmt.Errorf("%w: the name %q is taken", errExternal, name)
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return external{}, fmt.Errorf("%w: %q is not an http(s) URL", errExternal, raw)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		return external{}, fmt.Errorf("%w: the base URL %q may not have a query or a fragment", errExternal, raw)
+	}
+	return external{Name: name, URL: strings.TrimRight(u.String(), "/")}, nil
+}
+
+// externalToken is the bearer token for the external target name: its own
+// environment variable when set, else fallback (-external-token, whose
+// default is $SCIM_LOADTEST_TOKEN).
+func externalToken(name, fallback string) string {
+	key := envTokenPrefix + strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		case r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return r
+		}
+		return '_'
+	}, name)
+	if tok := os.Getenv(key); tok != "" {
+		return tok
+	}
+	return fallback
+}
+
+// startExternal seeds the groups of e over HTTP, as a provider would:
+// max(BigGroup, SmallGroup) POST /Users, cfg.Clients at a time, then a POST
+// /Groups for each group with its members. Every name the run creates
+// carries a tag of its own, so runs against one server never collide; the
+// run deletes nothing (point it at a test tenant).
+func startExternal(ctx context.Context, d *driver, cfg config, e external) (*target, error) {
+	tag, err := randomHex(4)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{
+		name: e.Name, base: e.URL, token: e.Token, prefix: "lt" + tag + "-",
+		smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup,
+		close: func() error { return nil },
+	}
+	start := time.Now()
+	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
+		return createOver(ctx, d, t, "/Users", userDoc(fmt.Sprintf("%sseed%06d@example.com", t.prefix, i), fmt.Sprintf("%sseed-%d", t.prefix, i)))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)
+	}
+	group := func(name string, ids []string) (string, error) {
+		members := make([]any, len(ids))
+		for i, id := range ids {
+			members[i] = map[string]any{"value": id}
+		}
+		return createOver(ctx, d, t, "/Groups", map[string]any{
+			"schemas":     []any{"urn:ietf:params:scim:schemas:core:2.0:Group"},
+			"displayName": t.prefix + name,
+			"members":     members,
+		})
+	}
+	if t.smallGroup, err = group("loadtest small", ids[:cfg.SmallGroup]); err != nil {
+		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)
+	}
+	if t.bigGroup, err = group("loadtest big", ids[:cfg.BigGroup]); err != nil {
+		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)
+	}
+	t.seed = time.Since(start)
+	return t, nil
+}
+
+// createOver POSTs doc to path on t and returns the id of the resource it
+// created; anything but a 201 with an id is an error that shows the answer.
+func createOver(ctx context.Context, d *driver, t *target, path string, doc map[string]any) (string, error) {
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	status, out, err := d.do(ctx, t, http.MethodPost, path, string(body))
+	if err != nil {
+		return "", fmt.Errorf("POST %s%s: %w", t.base, path, err)
+	}
+	var created struct {
+		ID string `json:"id"`
+	}
+	if status != http.StatusCreated || json.Unmarshal(out, &created) != nil || created.ID == "" {
+		const most = 300
+		if len(out) > most {
+			out = out[:most]
+		}
+		return "", fmt.Errorf("POST %s%s: want 201 with an id, got %d %s", t.base, path, status, strings.TrimSpace(string(out)))
+	}
+	return created.ID, nil
+}
