@@ -31,13 +31,40 @@ func undo0005() []string {
 // SQLite only: a migration of SQLite's alone.
 const sqliteOnly = "sqlite only: "
 
+// undo0012 returns the statements that take a database back to schema
+// version 11: SQLite's feed keyed by (tenant, seq), its head rows
+// without tenant numbers.
+func undo0012() []string {
+	return []string{
+		sqliteOnly + `DROP TABLE scim_feed`,
+		sqliteOnly + `DROP TABLE scim_feed_heads`,
+		sqliteOnly + `CREATE TABLE scim_feed_heads (
+			tenant TEXT    NOT NULL PRIMARY KEY,
+			seq    INTEGER NOT NULL
+		) WITHOUT ROWID`,
+		sqliteOnly + `CREATE TABLE scim_feed (
+			tenant      TEXT    NOT NULL,
+			seq         INTEGER NOT NULL,
+			at          INTEGER NOT NULL,
+			kind        TEXT    NOT NULL,
+			resource_id TEXT    NOT NULL,
+			version     TEXT    NOT NULL,
+			attrs       TEXT,
+			members     TEXT,
+			more        TEXT,
+			PRIMARY KEY (tenant, seq)
+		) WITHOUT ROWID`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
+	}
+}
+
 // undo0011 returns the statements that take a database back to schema
 // version 10: SQLite's feed rows of one entry each, without more.
 func undo0011() []string {
-	return []string{
-		sqliteOnly + `ALTER TABLE scim_feed DROP COLUMN more`,
+	return append(undo0012(),
+		sqliteOnly+`ALTER TABLE scim_feed DROP COLUMN more`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 11`,
-	}
+	)
 }
 
 // undo0010 returns the statements that take a database back to schema
