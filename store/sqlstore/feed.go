@@ -40,6 +40,10 @@ const (
 	feedSeqMask = 1<<feedSeqBits - 1
 )
 
+// sqliteSeq is the Seq of a row of scim_feed: its key's low feedSeqBits
+// bits (the SQL's 40 and its mask are feedSeqBits, TestFeedKeyBits).
+const sqliteSeq = `key & 1099511627775`
+
 // The SQL of a tenant's range of keys: sqliteLo is the key below its
 // first entry (number << 40), sqliteHi the one after its last possible
 // entry; both NULL for a tenant without a number (no entry ever), which
@@ -641,7 +645,7 @@ func (s *Store) Feed() *Feed {
 const (
 	pgChanges = `SELECT seq, at, kind, resource_id, version, attrs, members FROM scim_feed
 		WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`
-	sqliteChanges = `SELECT key & 1099511627775, at, kind, resource_id, version, attrs, members, more FROM scim_feed
+	sqliteChanges = `SELECT ` + sqliteSeq + `, at, kind, resource_id, version, attrs, members, more FROM scim_feed
 		WHERE key > ` + sqliteLo + ` + (SELECT ?2) AND key < ` + sqliteHi + ` ORDER BY key LIMIT (SELECT ?3)`
 )
 
@@ -894,7 +898,7 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 	for {
 		q := `SELECT seq, at FROM scim_feed WHERE tenant = $1 ORDER BY seq LIMIT ` + strconv.Itoa(pruneBatch)
 		if !s.d.pg {
-			q = `SELECT key & 1099511627775, at FROM scim_feed WHERE key > ` + sqliteLo + ` AND key < ` + sqliteHi + ` ORDER BY key LIMIT ` + strconv.Itoa(pruneBatch)
+			q = `SELECT ` + sqliteSeq + `, at FROM scim_feed WHERE key > ` + sqliteLo + ` AND key < ` + sqliteHi + ` ORDER BY key LIMIT ` + strconv.Itoa(pruneBatch)
 		}
 		rows, err := s.r.QueryContext(ctx, q, tenant)
 		if err != nil {
