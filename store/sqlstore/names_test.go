@@ -33,29 +33,19 @@ const sqliteOnly = "sqlite only: "
 
 // undo0012 returns the statements that take a database back to schema
 // version 11: SQLite's feed keyed by (tenant, seq), its head rows
-// without tenant numbers.
+// without tenant numbers, the tables as migrations 0005 and 0011 made
+// them.
 func undo0012() []string {
-	return []string{
-		sqliteOnly + `DROP TABLE scim_feed`,
-		sqliteOnly + `DROP TABLE scim_feed_heads`,
-		sqliteOnly + `CREATE TABLE scim_feed_heads (
-			tenant TEXT    NOT NULL PRIMARY KEY,
-			seq    INTEGER NOT NULL
-		) WITHOUT ROWID`,
-		sqliteOnly + `CREATE TABLE scim_feed (
-			tenant      TEXT    NOT NULL,
-			seq         INTEGER NOT NULL,
-			at          INTEGER NOT NULL,
-			kind        TEXT    NOT NULL,
-			resource_id TEXT    NOT NULL,
-			version     TEXT    NOT NULL,
-			attrs       TEXT,
-			members     TEXT,
-			more        TEXT,
-			PRIMARY KEY (tenant, seq)
-		) WITHOUT ROWID`,
-		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
+	undo := []string{sqliteOnly + `DROP TABLE scim_feed`, sqliteOnly + `DROP TABLE scim_feed_heads`}
+	for _, m := range []struct {
+		version int
+		table   string
+	}{{5, "scim_feed_heads"}, {5, "scim_feed"}, {11, "scim_feed"}} {
+		for _, q := range sqlstore.SQLiteMigrationStatementsForTest(m.version, m.table) {
+			undo = append(undo, sqliteOnly+q)
+		}
 	}
+	return append(undo, `DELETE FROM scim_schema_migrations WHERE version >= 12`)
 }
 
 // undo0011 returns the statements that take a database back to schema
