@@ -96,13 +96,7 @@
 // entries (a user deleted from more than 63 groups) reads the last
 // number and appends a row per 64 entries in one statement: two more. A
 // reader after a position within such a row gets the rest of its
-// entries; Prune deletes the row once all of them may go. SQLite's
-// scim_feed is a rowid table keyed by one integer, the tenant's number
-// << 40 | the row's seq (migration 0012), so an append lands at the end
-// of its tenant's range and takes SQLite's append path, and every read
-// of the feed is a range of keys; scim_feed_heads numbers the tenants, a
-// tenant on its first entry (its row carries the tenant's name, a
-// trigger numbers it), in the write's transaction.
+// entries; Prune deletes the row once all of them may go.
 //
 // On SQLite a statement is compiled once: the writer and the reader pool
 // each keep a bounded cache of prepared statements by SQL text (the

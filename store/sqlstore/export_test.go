@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -431,34 +430,4 @@ func (s *Store) AppendFeedNForTest(ctx context.Context, tenant string, changes [
 		}
 		return nil
 	})
-}
-
-// SQLiteMigrationStatementsForTest returns the statements of SQLite's
-// migration version that create or alter the table named table, as the
-// migration wrote them: for a test that takes a database back to an
-// older schema.
-func SQLiteMigrationStatementsForTest(version int, table string) []string {
-	ms, err := migrations(sqliteDialect)
-	if err != nil {
-		panic(err)
-	}
-	var out []string
-	for _, m := range ms {
-		if m.version != version {
-			continue
-		}
-		var lines []string
-		for _, l := range strings.Split(m.sql, "\n") {
-			if !strings.HasPrefix(strings.TrimSpace(l), "--") {
-				lines = append(lines, l)
-			}
-		}
-		for _, q := range strings.Split(strings.Join(lines, "\n"), ";") {
-			q = strings.TrimSpace(q)
-			if strings.HasPrefix(q, "CREATE TABLE "+table+" ") || strings.HasPrefix(q, "ALTER TABLE "+table+" ") {
-				out = append(out, q)
-			}
-		}
-	}
-	return out
 }

@@ -31,63 +31,29 @@ type feedConfig struct {
 	done      sync.WaitGroup
 }
 
-// SQLite keys scim_feed by one integer (migration 0012): a tenant's
-// number (scim_feed_heads.num) << feedSeqBits | the row's seq. Every
-// read of the feed is a range of keys, and an append, at the end of its
-// tenant's range, takes SQLite's append path for rowid tables.
-const (
-	feedSeqBits = 40
-	feedSeqMask = 1<<feedSeqBits - 1
-)
+// sqliteLast reads tenant ?1's last Seq: its newest entry's, or, when
+// Prune has deleted every entry, the last one Prune deleted, which it
+// keeps in the tenant's scim_feed_heads row. SQLite has one writer at a
+// time, and the append reads it inside the write's transaction: the
+// tenant's entries are numbered in commit order, without gaps, and a
+// write changes no head row (one B-tree less for every commit to write),
+// only scim_feed.
+const sqliteLast = `SELECT max(COALESCE((SELECT seq FROM scim_feed WHERE tenant = (SELECT ?1) ORDER BY seq DESC LIMIT 1), 0),
+		COALESCE((SELECT seq FROM scim_feed_heads WHERE tenant = (SELECT ?1)), 0))`
 
-// sqliteSeq is the Seq of a row of scim_feed: its key's low feedSeqBits
-// bits (the SQL's 40 and its mask are feedSeqBits, TestFeedKeyBits).
-const sqliteSeq = `key & 1099511627775`
-
-// The SQL of a tenant's range of keys: sqliteLo is the key below its
-// first entry (number << 40), sqliteHi the one after its last possible
-// entry; both NULL for a tenant without a number (no entry ever), which
-// no key compares true with. The tenant is ?1.
-const (
-	sqliteLo = `(SELECT num << 40 FROM scim_feed_heads WHERE tenant = (SELECT ?1))`
-	sqliteHi = `(SELECT (num + 1) << 40 FROM scim_feed_heads WHERE tenant = (SELECT ?1))`
-)
-
-// sqliteLastKey reads the key of tenant ?1's last Seq, number << 40 |
-// last Seq: its newest row's key, or, when Prune has deleted every entry,
-// the last Seq Prune deleted, which it keeps in the tenant's
-// scim_feed_heads row. NULL for a tenant without a number. SQLite has one
-// writer at a time, and the append reads it inside the write's
-// transaction: the tenant's entries are numbered in commit order, without
-// gaps, and a write changes no head row (one B-tree less for every
-// commit to write), only scim_feed.
-const sqliteLastKey = `SELECT max((h.num << 40) | h.seq,
-		COALESCE((SELECT key FROM scim_feed WHERE key < (h.num + 1) << 40 ORDER BY key DESC LIMIT 1), 0))
-		FROM scim_feed_heads h WHERE h.tenant = (SELECT ?1)`
-
-// sqliteNewKey is the key below a new tenant's first entry: the next
-// number << 40. Only a tenant's first append reads it (the COALESCE of
-// sqliteKey): a number is a tenant's from its first entry on.
-const sqliteNewKey = `(SELECT COALESCE(max(num), 0) + 1 FROM scim_feed_heads) << 40`
-
-// sqliteKey is the key of tenant ?1's last Seq (sqliteLastKey), or for a
-// tenant without a number sqliteNewKey.
-const sqliteKey = `COALESCE((` + sqliteLastKey + `), ` + sqliteNewKey + `)`
-
-// sqliteFirstRow is the tenant column of an appended row: tenant ?1 on
-// its first row, which the trigger of migration 0012 numbers it from
-// (scim_feed_heads), NULL on every other.
-const sqliteFirstRow = `(SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM scim_feed_heads WHERE tenant = (SELECT ?1)))`
-
-// sqliteLast reads sqliteKey and whether the tenant has a number: for a
-// write that numbers its entries before it appends them.
-const sqliteLast = `SELECT ` + sqliteKey + `, ` + sqliteFirstRow + ` IS NULL`
-
-// sqliteHeads reads every tenant's last Seq on SQLite (see
-// sqliteLastKey): every numbered tenant, one probe of scim_feed each.
-const sqliteHeads = `SELECT h.tenant, max(h.seq,
-			COALESCE((SELECT key FROM scim_feed WHERE key < (h.num + 1) << 40 ORDER BY key DESC LIMIT 1) - (h.num << 40), 0)) AS seq
-		FROM scim_feed_heads h`
+// sqliteHeads reads every tenant's last Seq on SQLite (see sqliteLast):
+// the tenants of scim_feed found by skipping along its primary key, one
+// probe each, not a scan of the entries.
+const sqliteHeads = `WITH RECURSIVE t(x) AS (
+			SELECT (SELECT tenant FROM scim_feed ORDER BY tenant LIMIT 1)
+			UNION ALL
+			SELECT (SELECT tenant FROM scim_feed WHERE tenant > t.x ORDER BY tenant LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		)
+		SELECT tenant, max(seq) AS seq FROM (
+			SELECT tenant, seq FROM scim_feed_heads
+			UNION ALL
+			SELECT x, (SELECT seq FROM scim_feed WHERE tenant = t.x ORDER BY seq DESC LIMIT 1) FROM t WHERE t.x IS NOT NULL
+		) GROUP BY tenant`
 
 // heads renders a FROM item of every tenant's last Seq: (tenant, seq).
 func (s *Store) heads() string {
@@ -101,27 +67,26 @@ func (s *Store) heads() string {
 // feedRowMax of them, are one row of scim_feed (migration 0011): the
 // row's seq is its last entry's, its own columns hold its first entry,
 // and more the others (feedMore). One row is one cell for the B-tree to
-// take, and one statement, where each entry was a cell of its own. A
-// write of more entries appends several rows (sqliteInsertRows). The
-// row's key is the tenant's number << 40 | its seq (migration 0012).
+// take and rebalance, and one statement, where each entry was a cell of
+// its own. A write of more entries appends several rows
+// (sqliteInsertRows).
 const (
 	// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after
-	// the tenant's last Seq (sqliteKey), its kind, resource id, version,
+	// the tenant's last Seq (sqliteLast), its kind, resource id, version,
 	// attributes and members bound from ?3: a plain VALUES row, which
 	// SQLite inserts as it computes it (an INSERT ... SELECT reading the
 	// table it inserts into would materialise its rows first).
-	sqliteAppend = `INSERT INTO scim_feed (key, tenant, at, kind, resource_id, version, attrs, members)
-		VALUES (` + sqliteKey + ` + 1, ` + sqliteFirstRow + `, ?2, ?3, ?4, ?5, ?6, ?7)`
+	sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
 	// sqliteAppendMore is sqliteAppend for a row of ?8 entries, the
 	// others than the first bound to ?9 (feedMore): the row's seq, its
 	// last entry's, is the tenant's last Seq + ?8.
-	sqliteAppendMore = `INSERT INTO scim_feed (key, tenant, at, kind, resource_id, version, attrs, members, more)
-		VALUES (` + sqliteKey + ` + ?8, ` + sqliteFirstRow + `, ?2, ?3, ?4, ?5, ?6, ?7, ?9)`
-	// sqliteInsert inserts a row whose key (?2) and tenant column (?1)
-	// the write has worked out (sqliteLast: Config.OnChange needs the
-	// entries' Seqs before they are appended).
-	sqliteInsert = `INSERT INTO scim_feed (key, tenant, at, kind, resource_id, version, attrs, members, more)
-		VALUES (?2, ?1, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
+	sqliteAppendMore = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
+		VALUES (?1, (` + sqliteLast + `) + ?8, ?2, ?3, ?4, ?5, ?6, ?7, ?9)`
+	// sqliteInsert inserts a row whose seq (?2) the write has read
+	// (Config.OnChange needs the entries' Seqs before they are appended).
+	sqliteInsert = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)`
 )
 
 // feedMore renders the entries of a SQLite row after its first (more,
@@ -510,7 +475,7 @@ func numberChanges(changes []store.Change, last int64) {
 // fold it into a statement of their own do, see foldWrite), so the feed
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
-// entries from the tenant's last Seq (sqliteKey) and inserts them as one
+// entries from the tenant's last Seq (sqliteLast) and inserts them as one
 // row, one B-tree written, in one statement (sqliteAppend,
 // sqliteAppendMore); when Config.OnChange needs their Seqs, with a read
 // of the last Seq first. The writer's statement cache compiles each once.
@@ -542,42 +507,32 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		}
 		return err
 	}
-	var key int64
-	var numbered bool
-	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&key, &numbered); err != nil {
+	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
 		return err
 	}
-	last = key & feedSeqMask
 	numberChanges(changes, last+n)
-	// The first row names the tenant when it has no number yet.
-	var first any
-	if !numbered {
-		first = tenant
-	}
 	if n > feedRowMax {
-		return sqliteInsertRows(ctx, tx, first, key-last, s.d.timeArg(at), changes)
+		return sqliteInsertRows(ctx, tx, tenant, s.d.timeArg(at), changes)
 	}
-	_, err := x.ExecContext(ctx, sqliteInsert, first, key+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+	_, err := x.ExecContext(ctx, sqliteInsert, tenant, last+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
 		feedMore(changes[1:]))
 	return err
 }
 
 // sqliteInsertRows inserts changes, numbered already, as rows of
 // feedRowMax entries (the last row fewer), each row's seq its last
-// entry's and its key base | seq (base: the tenant's number << 40), the
-// first with tenant column first (sqliteFirstRow), in as few INSERTs as
-// SQLite's parameter bound allows: one for any write of fewer than
-// 230,000 entries. Only a write of more than feedRowMax entries comes
-// here, so its statements, whose text depends on the number of rows,
-// bypass the writer's statement cache.
-func sqliteInsertRows(ctx context.Context, tx *sql.Tx, first any, base int64, at any, changes []store.Change) error {
+// entry's, in as few INSERTs as SQLite's parameter bound allows: one
+// for any write of fewer than 230,000 entries. Only a write of more than
+// feedRowMax entries comes here, so its statements, whose text depends
+// on the number of rows, bypass the writer's statement cache.
+func sqliteInsertRows(ctx context.Context, tx *sql.Tx, tenant string, at any, changes []store.Change) error {
 	var chunks [][]store.Change
 	for c := range slices.Chunk(changes, feedRowMax) {
 		chunks = append(chunks, c)
 	}
 	for stmt := range slices.Chunk(chunks, sqliteRowsPerInsert) {
 		var q strings.Builder
-		q.WriteString(`INSERT INTO scim_feed (key, tenant, at, kind, resource_id, version, attrs, members, more) VALUES `)
+		q.WriteString(`INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more) VALUES `)
 		vals := make([]any, 0, 9*len(stmt))
 		for i, row := range stmt {
 			if i > 0 {
@@ -585,8 +540,7 @@ func sqliteInsertRows(ctx context.Context, tx *sql.Tx, first any, base int64, at
 			}
 			q.WriteString(`(?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 			c := &row[0]
-			vals = append(vals, base|row[len(row)-1].Seq, first, at, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members), feedMore(row[1:]))
-			first = nil
+			vals = append(vals, tenant, row[len(row)-1].Seq, at, string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members), feedMore(row[1:]))
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), vals...); err != nil {
 			return err
@@ -639,16 +593,6 @@ func (s *Store) Feed() *Feed {
 	return &Feed{s: s}
 }
 
-// The statements of Feed.Changes: the tenant's entries after Seq ?2, at
-// most ?3 rows. On SQLite, the range of keys of migration 0012 and the
-// row's other entries (more, migration 0011).
-const (
-	pgChanges = `SELECT seq, at, kind, resource_id, version, attrs, members FROM scim_feed
-		WHERE tenant = $1 AND seq > $2 ORDER BY seq LIMIT $3`
-	sqliteChanges = `SELECT ` + sqliteSeq + `, at, kind, resource_id, version, attrs, members, more FROM scim_feed
-		WHERE key > ` + sqliteLo + ` + (SELECT ?2) AND key < ` + sqliteHi + ` ORDER BY key LIMIT (SELECT ?3)`
-)
-
 // Changes returns at most limit entries of the tenant in ctx after Seq
 // after, in one statement (see store.ChangeFeed). On SQLite a row may
 // hold several entries (migration 0011) and is read when its last one is
@@ -663,13 +607,12 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	}
 	s := f.s
 	tenant := store.Tenant(ctx)
-	q := sqliteChanges
-	if s.d.pg {
-		q = pgChanges
-	} else if after > feedSeqMask {
-		return nil, nil
+	cols := `seq, at, kind, resource_id, version, attrs, members`
+	if !s.d.pg {
+		cols += `, more`
 	}
-	rows, err := s.r.QueryContext(ctx, q, tenant, max(after, 0), limit)
+	rows, err := s.r.QueryContext(ctx, `SELECT `+cols+` FROM scim_feed
+		WHERE tenant = `+s.d.boundPh(1)+` AND seq > `+s.d.boundPh(2)+` ORDER BY seq LIMIT `+s.d.boundPh(3), tenant, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
@@ -896,11 +839,7 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, acked int64) (int64, error) {
 	var total int64
 	for {
-		q := `SELECT seq, at FROM scim_feed WHERE tenant = $1 ORDER BY seq LIMIT ` + strconv.Itoa(pruneBatch)
-		if !s.d.pg {
-			q = `SELECT ` + sqliteSeq + `, at FROM scim_feed WHERE key > ` + sqliteLo + ` AND key < ` + sqliteHi + ` ORDER BY key LIMIT ` + strconv.Itoa(pruneBatch)
-		}
-		rows, err := s.r.QueryContext(ctx, q, tenant)
+		rows, err := s.r.QueryContext(ctx, `SELECT seq, at FROM scim_feed WHERE tenant = `+s.d.boundPh(1)+` ORDER BY seq LIMIT `+strconv.Itoa(pruneBatch), tenant)
 		if err != nil {
 			return total, err
 		}
@@ -937,32 +876,32 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 }
 
 // pruneUpTo deletes tenant's entries up to Seq upTo. On SQLite, where
-// the tenant's last Seq is its newest entry's (sqliteLastKey), it also keeps
+// the tenant's last Seq is its newest entry's (sqliteLast), it also keeps
 // upTo in the tenant's head row, in the same transaction: after the
 // tenant's last entry is pruned, its next entry is still numbered after
 // it.
 func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64, error) {
+	const del = `DELETE FROM scim_feed WHERE tenant = `
 	if s.d.pg {
-		res, err := s.w.ExecContext(ctx, `DELETE FROM scim_feed WHERE tenant = $1 AND seq <= $2`, tenant, upTo)
+		res, err := s.w.ExecContext(ctx, del+`$1 AND seq <= $2`, tenant, upTo)
 		if err != nil {
 			return 0, err
 		}
 		return res.RowsAffected()
 	}
-	// The tenant's keys up to Seq upTo (migration 0012).
-	const rows = `FROM scim_feed WHERE key > ` + sqliteLo + ` AND key <= ` + sqliteLo + ` + (SELECT ?2)`
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		// A row holds 1 + the length of more entries (migration 0011):
 		// counted before they go, in the delete's transaction.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) `+rows,
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = (SELECT ?1) AND seq <= (SELECT ?2)`,
 			tenant, upTo).Scan(&n); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE `+rows, tenant, upTo); err != nil {
+		if _, err := tx.ExecContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2)`, tenant, upTo); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE scim_feed_heads SET seq = max(seq, ?2) WHERE tenant = (SELECT ?1)`, tenant, upTo)
+		_, err := tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
 		return err
 	})
 	return n, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,108 +248,4 @@ func TestHugeWriteFeedAppend(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestSQLiteFeedKeysUpgrade: a SQLite database whose feed was keyed by
-// (tenant, seq) (before migration 0012) reads the same after the
-// upgrade, tenant by tenant, from every position, within a row of
-// several entries too; its heads are what they were (a tenant Prune had
-// emptied included), new entries number on after them, a new tenant gets
-// a number of its own, named consumers keep their positions and Prune
-// deletes by the new keys. Opening the upgraded database again changes
-// nothing.
-func TestSQLiteFeedKeysUpgrade(t *testing.T) {
-	dsn, s, _ := rewound(t, databases()[0], undo0012())
-	for _, q := range []string{
-		// acme: four entries in three rows, the last row of two
-		// (updated, deactivated: seq 4 is the row's last entry).
-		`INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more) VALUES
-			('acme', 1, ?1, 'user.created', 'u1', 'W/"1"', NULL, NULL, NULL),
-			('acme', 2, ?1, 'group.created', 'g1', 'W/"1"', NULL, NULL, NULL),
-			('acme', 4, ?1, 'user.updated', 'u1', 'W/"2"', '["active"]', NULL, '[{"k":"user.deactivated","i":"u1","v":"W/\"2\""}]')`,
-		// globex: Prune deleted up to 6; entries 7 and 8 are left.
-		`INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more) VALUES
-			('globex', 7, ?1, 'group.members_added', 'g9', 'W/"3"', NULL, '["u7"]', NULL),
-			('globex', 8, ?1, 'user.deleted', 'u7', 'W/"4"', NULL, NULL, NULL)`,
-		`INSERT INTO scim_feed_heads (tenant, seq) VALUES ('globex', 6), ('initech', 5)`,
-		`INSERT INTO scim_feed_consumers (tenant, name, acked) VALUES ('globex', 'sessions', 7)`,
-	} {
-		_, err := s.DB().ExecContext(ctx, q, nowArg(s))
-		require.NoError(t, err, q)
-	}
-	require.NoError(t, s.Close())
-
-	wantAcme := []store.Change{
-		{Tenant: "acme", Seq: 1, Kind: store.UserCreated, ID: "u1", Version: `W/"1"`},
-		{Tenant: "acme", Seq: 2, Kind: store.GroupCreated, ID: "g1", Version: `W/"1"`},
-		{Tenant: "acme", Seq: 3, Kind: store.UserUpdated, ID: "u1", Version: `W/"2"`, Attributes: []string{"active"}},
-		{Tenant: "acme", Seq: 4, Kind: store.UserDeactivated, ID: "u1", Version: `W/"2"`},
-	}
-	wantGlobex := []store.Change{
-		{Tenant: "globex", Seq: 7, Kind: store.MembersAdded, ID: "g9", Version: `W/"3"`, Members: []string{"u7"}},
-		{Tenant: "globex", Seq: 8, Kind: store.UserDeleted, ID: "u7", Version: `W/"4"`},
-	}
-	read := func(t *testing.T, f *sqlstore.Feed, tenant string, after int64, limit int) []store.Change {
-		t.Helper()
-		got, err := f.Changes(store.WithTenant(ctx, tenant), after, limit)
-		require.NoError(t, err)
-		for i := range got {
-			got[i].At = time.Time{}
-		}
-		return got
-	}
-	for _, reopen := range []string{"upgraded", "opened again"} {
-		t.Run(reopen, func(t *testing.T) {
-			s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-			require.NoError(t, err)
-			defer s2.Close()
-			f := s2.Feed()
-			for after := int64(-1); after <= 5; after++ {
-				for limit := 1; limit <= 3; limit++ {
-					from := min(max(after, 0), 4)
-					want := wantAcme[from:min(from+int64(limit), 4)]
-					if len(want) == 0 {
-						want = nil
-					}
-					assert.Equal(t, want, read(t, f, "acme", after, limit), "acme after %d, limit %d", after, limit)
-				}
-			}
-			assert.Equal(t, wantGlobex, read(t, f, "globex", 0, 10))
-			assert.Equal(t, wantGlobex[1:], read(t, f, "globex", 7, 10))
-			assert.Empty(t, read(t, f, "initech", 0, 10))
-			assert.Empty(t, read(t, f, "nobody", 0, 10))
-			st, err := f.FeedStatus(ctx)
-			require.NoError(t, err)
-			require.Len(t, st, 3)
-			assert.Equal(t, []int64{4, 8, 5}, []int64{st[0].Head, st[1].Head, st[2].Head}, "acme, globex, initech")
-			require.Len(t, st[1].Consumers, 1)
-			assert.Equal(t, int64(7), st[1].Consumers[0].Acked)
-		})
-	}
-
-	s3, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	defer s3.Close()
-	f := s3.Feed()
-	// New entries number on after each tenant's head, and a new tenant
-	// starts at 1, in a range of its own.
-	for tenant, want := range map[string][]int64{"acme": {5, 6, 7}, "globex": {9, 10, 11}, "initech": {6, 7, 8}, "hooli": {1, 2, 3}} {
-		tctx := store.WithTenant(ctx, tenant)
-		createDeactivated(t, tctx, s3, "ann")
-		got, err := f.Changes(tctx, want[0]-1, 10)
-		require.NoError(t, err)
-		require.Len(t, got, 3, tenant)
-		assert.Equal(t, want, []int64{got[0].Seq, got[1].Seq, got[2].Seq}, tenant)
-	}
-	assert.Len(t, read(t, f, "acme", 0, 10), 7, "acme keeps its upgraded entries")
-	var tenants, numbers int
-	require.NoError(t, s3.DB().QueryRowContext(ctx, `SELECT count(*), count(DISTINCT num) FROM scim_feed_heads`).Scan(&tenants, &numbers))
-	assert.Equal(t, []int{4, 4}, []int{tenants, numbers}, "a number a tenant")
-
-	// Prune deletes what every consumer of globex acknowledged, by key.
-	n, err := f.Prune(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, int64(1), n, "globex's entry 7")
-	assert.Equal(t, int64(8), read(t, f, "globex", 0, 10)[0].Seq)
-	assert.Len(t, read(t, f, "acme", 0, 10), 7, "acme has no consumer: nothing pruned")
 }

@@ -31,30 +31,13 @@ func undo0005() []string {
 // SQLite only: a migration of SQLite's alone.
 const sqliteOnly = "sqlite only: "
 
-// undo0012 returns the statements that take a database back to schema
-// version 11: SQLite's feed keyed by (tenant, seq), its head rows
-// without tenant numbers, the tables as migrations 0005 and 0011 made
-// them.
-func undo0012() []string {
-	undo := []string{sqliteOnly + `DROP TABLE scim_feed`, sqliteOnly + `DROP TABLE scim_feed_heads`}
-	for _, m := range []struct {
-		version int
-		table   string
-	}{{5, "scim_feed_heads"}, {5, "scim_feed"}, {11, "scim_feed"}} {
-		for _, q := range sqlstore.SQLiteMigrationStatementsForTest(m.version, m.table) {
-			undo = append(undo, sqliteOnly+q)
-		}
-	}
-	return append(undo, `DELETE FROM scim_schema_migrations WHERE version >= 12`)
-}
-
 // undo0011 returns the statements that take a database back to schema
 // version 10: SQLite's feed rows of one entry each, without more.
 func undo0011() []string {
-	return append(undo0012(),
-		sqliteOnly+`ALTER TABLE scim_feed DROP COLUMN more`,
+	return []string{
+		sqliteOnly + `ALTER TABLE scim_feed DROP COLUMN more`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 11`,
-	)
+	}
 }
 
 // undo0010 returns the statements that take a database back to schema
