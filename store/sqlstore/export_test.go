@@ -414,3 +414,20 @@ func (s *Store) AppendFeedForTest(ctx context.Context, tenant string, changes []
 		return s.appendFeed(ctx, tx, tenant, s.stampChanges(tenant, changes), changes)
 	})
 }
+
+// AppendFeedNForTest appends changes to the feed of tenant n times in one
+// write transaction: what an append's statements cost without the
+// commit.
+func (s *Store) AppendFeedNForTest(ctx context.Context, tenant string, changes []store.Change, n int) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		for range n {
+			for i := range changes {
+				changes[i].Seq = 0
+			}
+			if err := s.appendFeed(ctx, tx, tenant, s.stampChanges(tenant, changes), changes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
