@@ -538,7 +538,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 // may have committed under an error (store.ErrUnavailable, a 503). Only a
 // database that takes that long to acknowledge a commit, or a connection
 // lost during one, leaves a write's outcome unknown. It is a Store's grace
-// (Store.commitGrace).
+// (Store.commitGrace), which the tests shorten to prove the bound.
 const defaultCommitGrace = 5 * time.Second
 
 // writeScope is the context a write runs under when its caller's can
