@@ -15,6 +15,20 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
+// countingWithUserAndGroup opens a store on a fresh database of db that
+// logs its statements, with a user "bjensen" and a group "team".
+func countingWithUserAndGroup(t *testing.T, db opener) (*sqlstore.Store, *sqlstore.StatementLog, *resources.User, *resources.Group) {
+	t.Helper()
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(tctx(), &resources.Group{DisplayName: "team"})
+	require.NoError(t, err)
+	return s, log, u, g
+}
+
 // TestDeadlineDuringCommit: a request's context that ends while its
 // write's COMMIT is on its way (the fault point is the driver's Commit,
 // as database/sql calls it) does not end the COMMIT: the write commits
@@ -84,13 +98,7 @@ func TestDeadlineDuringCommit(t *testing.T) {
 				{"ended before the write", "before", false},
 			} {
 				t.Run(w.name+"/"+tc.name, func(t *testing.T) {
-					s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
-					require.NoError(t, err)
-					t.Cleanup(func() { s.Close() })
-					u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
-					require.NoError(t, err)
-					g, err := s.CreateGroup(tctx(), &resources.Group{DisplayName: "team"})
-					require.NoError(t, err)
+					s, log, u, g := countingWithUserAndGroup(t, db)
 
 					wctx, cancel := context.WithCancel(tctx())
 					defer cancel()
@@ -101,7 +109,7 @@ func TestDeadlineDuringCommit(t *testing.T) {
 					case "before":
 						cancel()
 					}
-					err = w.write(wctx, s, u.ID, g.ID)
+					err := w.write(wctx, s, u.ID, g.ID)
 					log.BeforeCommit(nil)
 					if tc.committed {
 						require.NoError(t, err, "a write whose COMMIT was sent is the COMMIT's outcome")
@@ -244,14 +252,8 @@ func TestCommitGraceWithoutDeadline(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, w := range writes {
 			t.Run(w.name, func(t *testing.T) {
-				s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
-				require.NoError(t, err)
-				t.Cleanup(func() { s.Close() })
+				s, log, u, g := countingWithUserAndGroup(t, db)
 				s.SetCommitGraceForTest(grace)
-				u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
-				require.NoError(t, err)
-				g, err := s.CreateGroup(tctx(), &resources.Group{DisplayName: "team"})
-				require.NoError(t, err)
 
 				wctx, cancel := context.WithCancel(tctx())
 				defer cancel()
@@ -280,7 +282,7 @@ func TestCommitGraceWithoutDeadline(t *testing.T) {
 				} else {
 					log.BeforeCommit(fault)
 				}
-				err = w.write(wctx, s, u.ID, g.ID)
+				err := w.write(wctx, s, u.ID, g.ID)
 				log.BeforeWrite(nil)
 				log.BeforeCommit(nil)
 				require.Equal(t, 1, faults, "the fault ran once")
