@@ -147,7 +147,8 @@ func TestCoreSchemaURNSelects(t *testing.T) {
 // names no attribute (an attribute name holds no ':', RFC 7643 §2.1),
 // as a URN key inside the core object does not: the request is refused
 // with invalidValue, and every typed reader refuses the same document
-// (resources' TestTypedReadsTakeQualifiedNames). Nothing is stored.
+// (resources' TestTypedReadsTakeQualifiedNames); so is a key that puts
+// a known schema URN after an unknown one. Nothing is stored.
 func TestQualifiedURNsDoNotNest(t *testing.T) {
 	e := newEnv(t)
 	uid := e.createUser("victim")["id"].(string)
@@ -158,6 +159,8 @@ func TestQualifiedURNsDoNotNest(t *testing.T) {
 		{"PUT", "PUT", "/Users/" + uid, `{"userName":"victim","` + core + `:` + ent + `:department":"x"}`},
 		{"core URN twice", "POST", "/Users", `{"` + core + `:` + core + `:userName":"a"}`},
 		{"group", "POST", "/Groups", `{"displayName":"g","` + resources.GroupSchema + `:urn:acme:x":1}`},
+		{"core URN after an unknown URN", "POST", "/Users", `{"userName":"a","urn:acme:ext:` + core + `:userName":"b"}`},
+		{"enterprise URN after an unknown URN", "PUT", "/Users/" + uid, `{"userName":"victim","urn:acme:` + ent + `":{"department":"x"}}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidValue", "schema URNs do not nest")
@@ -174,10 +177,12 @@ func TestQualifiedURNsDoNotNest(t *testing.T) {
 // path (invalidPath), a no-path PATCH value's key (invalidValue), a
 // filter, a value filter in a PATCH path (invalidFilter), attributes,
 // excludedAttributes and sortBy (invalidValue), and each of those in
-// /Bulk. The detail says why; nothing is stored on any store.
+// /Bulk. A known schema URN after an unknown one is refused the same
+// way. The detail says why; nothing is stored on any store.
 func TestNestedURNsInPathsAndQueries(t *testing.T) {
 	const core, ent, grp = resources.UserSchema, resources.EnterpriseUserSchema, resources.GroupSchema
 	const nested = core + ":" + ent + ":department"
+	const afterUnknown = "urn:acme:ext:" + core + ":userName"
 	const why = "schema URNs do not nest"
 	q := url.QueryEscape
 	for name, open := range concurrencyStores(t) {
@@ -224,6 +229,14 @@ func TestNestedURNsInPathsAndQueries(t *testing.T) {
 				{"attributes in .search", "POST", "/.search", search(map[string]any{"attributes": []any{nested}}), "invalidValue"},
 				{"sortBy", "GET", "/Users?sortBy=" + q(nested), nil, "invalidValue"},
 				{"sortBy in .search", "POST", "/Users/.search", search(map[string]any{"sortBy": nested}), "invalidValue"},
+				// A known schema URN after an unknown one is refused as
+				// after a known one, wherever the name is given.
+				{"PATCH path, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", afterUnknown, "x")), "invalidPath"},
+				{"PATCH path, enterprise URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(remove("urn:acme:" + ent + ":department")), "invalidPath"},
+				{"PATCH no-path value key, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", "", map[string]any{afterUnknown: "x"})), "invalidValue"},
+				{"filter, core URN after an unknown URN", "GET", "/Users?filter=" + q(afterUnknown+` eq "victim"`), nil, "invalidFilter"},
+				{"attributes, core URN after an unknown URN", "GET", "/Users?attributes=" + q(afterUnknown), nil, "invalidValue"},
+				{"sortBy, core URN after an unknown URN", "GET", "/Users?sortBy=" + q(afterUnknown), nil, "invalidValue"},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					requireError(t, e.do(tc.method, tc.path, tc.body), 400, tc.scimType, why)

@@ -291,9 +291,7 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 			if u.Groups[i].Ref == "" {
 				u.Groups[i].Ref = urls.url(base, "/Groups/", u.Groups[i].Value)
 			}
-			if u.Groups[i].Type == "" {
-				u.Groups[i].Type = "direct"
-			}
+			u.Groups[i].Type = u.Groups[i].MembershipType()
 		}
 	}
 	return nil

@@ -293,6 +293,9 @@ var filterDeviations = []deviation{
 	{"ExtraSegmentsAfterKnownURN", `urn:ietf:params:scim:schemas:core:2.0:User:name:x pr`, nil,
 		pr(apu("urn:ietf:params:scim:schemas:core:2.0:User:name", "x", "")),
 		"a known URN is followed by one attribute path; theirs makes an unknown URN of it"},
+	{"KnownURNAfterUnknownURN", `urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`, nil,
+		cmp(apu("urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User", "userName", ""), Eq, "x"),
+		"schema URNs do not nest: a known URN after an unknown one is refused as after a known one; theirs makes one unknown URN of both"},
 	{"NonURNPrefix", `foo:bar eq 1`, nil, cmp(apu("foo", "bar", ""), Eq, int64(1)),
 		"only urn: prefixes are schema URIs"},
 	{"IncompleteURN", `urn:x eq 1`, nil, cmp(apu("urn", "x", ""), Eq, int64(1)),
@@ -371,6 +374,9 @@ var pathDeviations = []pathDeviation{
 		"padding is ignored"},
 	{"FilterOnSubAttribute", `name.givenName[type eq "x"]`, nil, nil,
 		"sub-attributes are not multi-valued (theirs accepts it; the converter cannot express it)"},
+	{"KnownURNAfterUnknownURN", `urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User`, nil,
+		&Path{AttrPath: apu("urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0", "User", "")},
+		"as for filters, the known URN whole after an unknown one too"},
 	{"IncompleteURN", `urn:x`, nil, &Path{AttrPath: apu("urn", "x", "")},
 		"'urn' alone names no schema"},
 	{"NonURNPrefix", `a:b`, nil, &Path{AttrPath: apu("a", "b", "")},
@@ -552,6 +558,11 @@ func attrPathClass(p fp.AttributePath) string {
 		}
 		if names.HasPrefix(uri, k+":") {
 			return "ExtraSegmentsAfterKnownURN"
+		}
+	}
+	for _, k := range standardSchemas {
+		if names.URNAt(uri+":"+p.AttributeName, k) >= 0 {
+			return "KnownURNAfterUnknownURN"
 		}
 	}
 	return ""

@@ -87,7 +87,12 @@
 // and Name is empty. Prefixes that do not start with "urn:" are rejected,
 // and so is a second URN after a known one
 // (urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department): schema
-// URNs do not nest, as an attribute name holds no ':' (RFC 7643 §2.1).
+// URNs do not nest, as an attribute name holds no ':' (RFC 7643 §2.1). A
+// known URN after an unknown one (urn:acme:ext:urn:...:core:2.0:User:userName,
+// or the known URN alone at the end) is rejected the same way, the unknown
+// URN taken to end before the known one. An unknown URN after an unknown
+// one cannot be told from one URN whose segments spell "urn:" (RFC 8141):
+// it is read as one unknown URN.
 //
 // # Errors and limits
 //

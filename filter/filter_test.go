@@ -332,6 +332,14 @@ var invalidFilters = []invalidCase{
 		"schema URN 'urn:ietf:params:scim:schemas:extension:e...' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest", 43},
 	{`emails[URN:ietf:params:scim:schemas:core:2.0:User:URN:acme:x pr]`, "schema URN 'URN:acme:x' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 50: schema URNs do not nest", 50},
 	{`urn:ietf:params:scim:schemas:core:2.0:User:urnx:a eq 1`, "unexpected ':' at offset 47", 47},
+	// A known schema URN after an unknown one: the unknown URN is taken
+	// to end before it, and the name is refused as after a known one.
+	{`urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`,
+		"schema URN 'urn:ietf:params:scim:schemas:core:2.0:Us...' after 'urn:acme:ext' at offset 13: schema URNs do not nest", 13},
+	{`emails[URN:acme:URN:IETF:params:scim:schemas:extension:enterprise:2.0:User:department pr]`,
+		"schema URN 'URN:IETF:params:scim:schemas:extension:e...' after 'URN:acme' at offset 16: schema URNs do not nest", 16},
+	{`userName eq "a" or urn:a:b:c:urn:ietf:params:scim:schemas:core:2.0:Group:displayName pr`,
+		"after 'urn:a:b:c' at offset 29: schema URNs do not nest", 29},
 	{`$foo eq 1`, "invalid attribute name '$foo' at offset 0 (the only name starting with '$' is $ref)", 0},
 	{`a.$refs eq 1`, "invalid attribute name '$refs'", 2},
 	{`a eq "x" and`, "at offset 12, found end of filter", 12},
@@ -558,6 +566,9 @@ var invalidPaths = []invalidCase{
 	{`a:b`, "unexpected ':' at offset 1", 1},
 	{`urn:ietf:params:scim:schemas:core:2.0:Group:urn:acme:x`, "schema URN 'urn:acme:x' after 'urn:ietf:params:scim:schemas:core:2.0:Group' at offset 44: schema URNs do not nest", 44},
 	{`urn:ietf:params:scim:schemas:core:2.0:User:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User`, "after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest", 43},
+	{`urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User:userName`, "after 'urn:acme:ext' at offset 13: schema URNs do not nest", 13},
+	{`urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User`, "after 'urn:acme:ext' at offset 13: schema URNs do not nest", 13},
+	{`urn:acme:ext:urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value`, "after 'urn:acme:ext' at offset 13: schema URNs do not nest", 13},
 	{`emails[type gt true]`, "'gt' cannot be used with true", 15},
 }
 

@@ -799,7 +799,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 			return AttrPath{}, err
 		}
 		if names.Equal(name, "urn") && st.pos < len(s) && s[st.pos] == ':' {
-			return AttrPath{}, nestedURN(s, st.pos-len(name), best)
+			return AttrPath{}, nestedURN(s, st.pos-len(name), "'"+best+"'")
 		}
 		return st.parseSub(AttrPath{URI: best, Name: name})
 	}
@@ -807,6 +807,23 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	end := start
 	for end < len(s) && isURNChar(s[end]) {
 		end++
+	}
+	// A known schema URN after this unknown one is refused as after a
+	// known one: the unknown URN is taken to end before it.
+	at := -1
+	nested := func(k string) {
+		if i := names.URNAt(s[start:end], strings.TrimSuffix(k, ":")); i >= 0 && (at < 0 || i < at) {
+			at = i
+		}
+	}
+	for _, k := range standardSchemas {
+		nested(k)
+	}
+	for _, k := range st.schemas {
+		nested(k)
+	}
+	if at >= 0 {
+		return AttrPath{}, nestedURN(s, start+at, quote(s[start:start+at-1]))
 	}
 	colon := start + strings.LastIndexByte(s[start:end], ':')
 	uri := s[start:colon]
@@ -833,17 +850,19 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 }
 
 // nestedURN is the error of a path that puts a second schema URN, at
-// offset at, after the known schema URN uri
-// ("urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department"): it
-// names no attribute, as an attribute name holds no ':' (RFC 7643 §2.1).
-// The body readers refuse the same name as a key (resources' urnsNest).
-// uri is a known schema's id, not the client's text, so it is shown whole.
-func nestedURN(s string, at int, uri string) error {
+// offset at, after another, after
+// ("urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department", or a
+// known schema URN after an unknown one, names.URNAt): it names no
+// attribute, as an attribute name holds no ':' (RFC 7643 §2.1). The body
+// readers refuse the same name as a key (resources' urnsNest). after is
+// quoted: a known schema's id whole, as it is not the client's text, the
+// client's unknown URN by quote.
+func nestedURN(s string, at int, after string) error {
 	end := at
 	for end < len(s) && isURNChar(s[end]) {
 		end++
 	}
-	return &SyntaxError{Offset: at, Msg: "schema URN " + quote(s[at:end]) + " after '" + uri + "'",
+	return &SyntaxError{Offset: at, Msg: "schema URN " + quote(s[at:end]) + " after " + after,
 		detail: ": schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)"}
 }
 

@@ -382,3 +382,13 @@ func TestEqualDocs(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupRefMembershipType(t *testing.T) {
+	for _, tc := range []struct{ typ, want string }{
+		{"", "direct"}, // a store that left it untyped: a membership of the user itself
+		{"direct", "direct"},
+		{"indirect", "indirect"},
+	} {
+		assert.Equal(t, tc.want, GroupRef{Value: "g", Type: tc.typ}.MembershipType(), "%q", tc.typ)
+	}
+}

@@ -112,6 +112,23 @@ func (rt *ResourceType) refPutURN(out map[string]any, key string, v any) error {
 			return nil
 		}
 	}
+	// A known URN starting a later segment, after an unknown URN: the
+	// unknown one ends before it, and URNs do not nest.
+	lower := strings.ToLower(key)
+	for _, urn := range rt.SchemaURNs() {
+		u := strings.ToLower(urn)
+		for i := strings.Index(lower, ":"+u); i >= 0; {
+			end := i + 1 + len(u)
+			if end == len(key) || key[end] == ':' {
+				return &AttrError{Path: key, Msg: "schema URNs do not nest"}
+			}
+			next := strings.Index(lower[i+1:], ":"+u)
+			if next < 0 {
+				break
+			}
+			i += 1 + next
+		}
+	}
 	return &AttrError{Path: key, Msg: "is not a schema this server knows; known schemas are " + strings.Join(rt.SchemaURNs(), ", ")}
 }
 

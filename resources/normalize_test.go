@@ -146,6 +146,10 @@ func TestNormalizeErrorPaths(t *testing.T) {
 		{`{"` + testExt + `":{"since":"2024-01-02"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "2024-01-02"`},
 		{`{"` + testExt + `":{"since":"2024-01-02T15:04:05+25:00"}}`, `attribute "` + testExt + `:since": must be a date and time such as "2024-01-02T15:04:05Z" (RFC 7643 §2.3.5, xsd:dateTime), got the string "2024-01-02T15:04:05+25:00"`},
 		{`{"urn:ietf:params:scim:schemas:core:2.0:User":{"urn:x":1}}`, `attribute "urn:ietf:params:scim:schemas:core:2.0:User:urn:x": schema URNs do not nest`},
+		// A known URN after an unknown one, as after a known one.
+		{`{"urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User:userName":"x"}`, `attribute "urn:acme:ext:urn:ietf:params:scim:schemas:core:2.0:User:userName": schema URNs do not nest`},
+		{`{"URN:acme:URN:IETF:params:scim:schemas:extension:enterprise:2.0:User":{"department":"d"}}`, `attribute "URN:acme:URN:IETF:params:scim:schemas:extension:enterprise:2.0:User": schema URNs do not nest`},
+		{`{"urn:a:b:` + testExt + `:level":1}`, `attribute "urn:a:b:` + testExt + `:level": schema URNs do not nest`},
 	} {
 		_, err := rt.Normalize(decodeT(t, tt.in), nil)
 		assert.EqualError(t, err, tt.want, tt.in)

@@ -15,14 +15,17 @@ import (
 // fully qualified attribute of the enterprise extension (a user's only
 // extension the model knows) is a member of that extension's object. A
 // key of another extension's URN and beyond stays the extension key it
-// is, since without the host's schemas nothing says where its URN ends.
+// is, since without the host's schemas nothing says where its URN ends,
+// unless core's or the enterprise extension's URN follows that URN: it
+// is then refused as a request refuses it (nestedAfterUnknown).
 // The rewrite happens only for a document that has such a key, which a
 // store's documents and nearly every client's never have, so reading the
 // others costs one test per URN key.
 
 // qualifiedKey reports whether the top-level key k is one the rewrite
-// moves: core's URN, or a fully qualified attribute of core or of ext
-// ("" for none).
+// moves, or refuses: core's URN, a fully qualified attribute of core or
+// of ext ("" for none), or a key that puts core or ext after an unknown
+// URN (nestedAfterUnknown).
 func qualifiedKey(k, core, ext string) bool {
 	if !IsURN(k) {
 		return false
@@ -34,10 +37,10 @@ func qualifiedKey(k, core, ext string) bool {
 		return true
 	}
 	if ext == "" {
-		return false
+		return names.URNAt(k, core) > 0
 	}
 	_, ok := qualifiedName(k, ext)
-	return ok
+	return ok || names.URNAt(k, core) > 0 || names.URNAt(k, ext) > 0
 }
 
 // qualifiedKeyText is qualifiedKey for a member's name as the text has
@@ -54,7 +57,8 @@ func qualifiedKeyText(key []byte, core, ext string) bool {
 	prefixed := func(urn string) bool {
 		return len(key) > len(urn)+1 && names.EqualBytes(key[:len(urn)], urn) && key[len(urn)] == ':'
 	}
-	return (len(key) == len(core) && names.EqualBytes(key, core)) || prefixed(core) || (ext != "" && prefixed(ext))
+	return (len(key) == len(core) && names.EqualBytes(key, core)) || prefixed(core) || (ext != "" && prefixed(ext)) ||
+		names.URNAt(key, core) > 0 || (ext != "" && names.URNAt(key, ext) > 0)
 }
 
 // unqualifyJSON returns data, a JSON object, with its qualified keys
@@ -135,6 +139,9 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 				member(cm.Key, "", cm.Val)
 			}
 			continue
+		}
+		if err := nestedAfterUnknown(k, core, ext); err != nil {
+			return nil, err
 		}
 		member(m.Key, "", m.Val)
 	}
@@ -237,6 +244,9 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 				}
 			}
 			continue
+		}
+		if err := nestedAfterUnknown(k, core, ext); err != nil {
+			return nil, err
 		}
 		if err := put(out, "", k, v); err != nil {
 			return nil, err

@@ -45,6 +45,10 @@ func TestTypedReadsTakeQualifiedNames(t *testing.T) {
 			`error: ` + (&AttrError{Path: core + ":" + ent + ":department", Msg: "schema URNs do not nest"}).Error()},
 		{"core URN after the core URN", `{"` + core + `:` + core + `:userName":"x"}`,
 			`error: ` + (&AttrError{Path: core + ":" + core + ":userName", Msg: "schema URNs do not nest"}).Error()},
+		{"core URN after an unknown URN", `{"userName":"x","urn:acme:ext:` + core + `:userName":"y"}`,
+			`error: ` + (&AttrError{Path: "urn:acme:ext:" + core + ":userName", Msg: "schema URNs do not nest"}).Error()},
+		{"enterprise URN after an unknown URN", `{"userName":"x","URN:acme:` + ent + `":{"department":"d"}}`,
+			`error: ` + (&AttrError{Path: "URN:acme:" + ent, Msg: "schema URNs do not nest"}).Error()},
 		{"core object not an object", `{"userName":"x","` + core + `":"y"}`, `error: ` + (&AttrError{Path: core, Msg: "must be a JSON object"}).Error()},
 	}
 	render := func(u any, err error) string {

@@ -65,6 +65,19 @@ type GroupRef struct {
 	Type string `json:"type,omitempty"`
 }
 
+// MembershipType is r.Type, or "direct" when it is empty. A store types
+// each membership (store.MembershipReader.GroupsOf); one that leaves Type
+// empty can only mean a group the user is a member of itself, and the
+// handler's GET and the documents a filter reads (store/query's UserDoc
+// and GroupRefValue) all take it so, so that a filter on groups.type
+// never disagrees with what a GET shows.
+func (r GroupRef) MembershipType() string {
+	if r.Type == "" {
+		return "direct"
+	}
+	return r.Type
+}
+
 // Manager is the enterprise extension's manager reference.
 type Manager struct {
 	Value       string `json:"value,omitempty"`

@@ -321,7 +321,9 @@ type MembershipReader interface {
 	// does not find a user who is in B directly too.
 	//
 	// A store that fills Groups in GetUser or ListUsers fills it the same
-	// way.
+	// way. Type is required: a membership left untyped is taken as
+	// "direct" by the handler and by store/query's documents
+	// (resources.GroupRef.MembershipType), and storetest refuses it.
 	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
 }
 

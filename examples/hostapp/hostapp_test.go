@@ -265,3 +265,35 @@ func TestAppRoutes(t *testing.T) {
 		assert.JSONEq(t, `[{"id":2,"email":"ops@hostapp.local","name":"Ops","active":true}]`, strings.ReplaceAll(unmanaged, `"active":1`, `"active":true`))
 	})
 }
+
+// TestAppLogsItsErrors: the app's own routes answer a database error
+// with a bare 500 and log it through the logger the app was given (the
+// command's writes to stderr, a test's wherever the test says), with the
+// request's method and path, never in the response. The routes are
+// served in the test's goroutine, so the log needs no lock.
+func TestAppLogsItsErrors(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		var buf strings.Builder
+		a, err := open(ctx, dsn, slog.New(slog.NewTextHandler(&buf, nil)))
+		require.NoError(t, err)
+		a.store.Close() // every query of the app's now fails
+		for _, tc := range []struct{ method, path, body string }{
+			{"GET", "/app/users", ""},
+			{"GET", "/app/teams", ""},
+			{"GET", "/app/unmanaged", ""},
+			{"POST", "/app/signin", `{"email":"alice@example.com"}`},
+		} {
+			t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+				buf.Reset()
+				rec := httptest.NewRecorder()
+				a.mux.ServeHTTP(rec, httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body)))
+				assert.Equal(t, http.StatusInternalServerError, rec.Code)
+				assert.Equal(t, "internal error\n", rec.Body.String(), "the error stays in the log")
+				line := buf.String()
+				assert.Contains(t, line, `msg="hostapp: request failed" method=`+tc.method+` path=`+tc.path+` error=`)
+				assert.Contains(t, line, "closed", "the database's error is logged")
+			})
+		}
+	})
+}

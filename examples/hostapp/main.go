@@ -44,7 +44,8 @@ func main() {
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, config{Addr: *addr, DB: *db, NewToken: *newToken}, os.Stdout); err != nil {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	if err := run(ctx, config{Addr: *addr, DB: *db, NewToken: *newToken, Logger: logger}, os.Stdout); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -52,7 +53,9 @@ func main() {
 type config struct {
 	Addr, DB string
 	NewToken bool
-	Logger   *slog.Logger // default: text to stderr
+	// Logger takes scimkit's request log and the app's own errors: the
+	// command's is text to stderr, a test's discards them. nil discards.
+	Logger *slog.Logger
 }
 
 // tables maps the app's tables for scimkit: users by email (the
@@ -97,10 +100,12 @@ type app struct {
 	bridge *sqlstore.Bridge
 	tokens *tokens.Manager
 	mux    *http.ServeMux
+	log    *slog.Logger // the app's errors, beside scimkit's request log
 }
 
 // open opens the database, creates the app's tables (with two accounts
 // of its own the first time) and the SCIM store, and builds the routes.
+// logger takes scimkit's request log and the app's own errors.
 func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
 	bridge, err := tables.Bridge(dsn)
 	if err != nil {
@@ -110,7 +115,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: s.DB(), store: s, bridge: bridge, tokens: tokens.NewManager(s, tokens.Options{}), mux: http.NewServeMux()}
+	a := &app{db: s.DB(), store: s, bridge: bridge, tokens: tokens.NewManager(s, tokens.Options{}), mux: http.NewServeMux(), log: logger}
 	for _, q := range schema(s.Dialect() == "postgres") {
 		if _, err := a.db.ExecContext(ctx, q); err != nil {
 			s.Close()
@@ -137,7 +142,7 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
 		(SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS members FROM teams t ORDER BY t.id`))
 	a.mux.HandleFunc("GET /app/unmanaged", func(w http.ResponseWriter, r *http.Request) {
 		rows, err := a.bridge.UnmanagedUsers(r.Context(), a.db, "")
-		reply(w, rows, err)
+		a.reply(w, r, rows, err)
 	})
 	a.mux.HandleFunc("POST /app/signin", a.signIn)
 	return a, nil
@@ -148,7 +153,7 @@ func (a *app) list(q string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		rows, err := a.db.QueryContext(r.Context(), q)
 		if err != nil {
-			reply(w, nil, err)
+			a.reply(w, r, nil, err)
 			return
 		}
 		defer rows.Close()
@@ -161,7 +166,7 @@ func (a *app) list(q string) http.HandlerFunc {
 				ptrs[i] = &vals[i]
 			}
 			if err := rows.Scan(ptrs...); err != nil {
-				reply(w, nil, err)
+				a.reply(w, r, nil, err)
 				return
 			}
 			row := map[string]any{}
@@ -173,7 +178,7 @@ func (a *app) list(q string) http.HandlerFunc {
 			}
 			out = append(out, row)
 		}
-		reply(w, out, rows.Err())
+		a.reply(w, r, out, rows.Err())
 	}
 }
 
@@ -194,7 +199,7 @@ func (a *app) signIn(w http.ResponseWriter, r *http.Request) {
 	case err == nil && !active:
 		http.Error(w, "this account is deactivated", http.StatusForbidden)
 	default:
-		reply(w, map[string]any{"id": id, "email": in.Email}, err)
+		a.reply(w, r, map[string]any{"id": id, "email": in.Email}, err)
 	}
 }
 
@@ -205,8 +210,13 @@ func (a *app) ph() string {
 	return "?1"
 }
 
-func reply(w http.ResponseWriter, v any, err error) {
+// reply answers v as JSON, or a 500 for err, which it logs with the
+// request's method and path rather than show it to the client (it can
+// hold SQL).
+func (a *app) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
 	if err != nil {
+		a.log.LogAttrs(r.Context(), slog.LevelError, "hostapp: request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
@@ -219,7 +229,7 @@ func reply(w http.ResponseWriter, v any, err error) {
 func run(ctx context.Context, cfg config, out io.Writer) error {
 	logger := cfg.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		logger = slog.New(slog.DiscardHandler)
 	}
 	a, err := open(ctx, cfg.DB, logger)
 	if err != nil {

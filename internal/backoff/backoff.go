@@ -12,6 +12,14 @@
 // the limit (the budget's end, or the context's deadline when sooner) is
 // not taken: the caller gives up at once with its own error rather than
 // run an attempt that meets the deadline.
+//
+// The clock is the wall clock's monotonic reading, not a host's
+// Config.Now: what the pacing races is the context's deadline, which runs
+// on that clock, and a clock a test holds still would otherwise keep a
+// write retrying for ever. Whatever clock Policy.Now gives, the time a
+// write has spent counts at least the pauses it has taken, so that its
+// retries end within the budget's worth of pauses even when that clock
+// stands still.
 package backoff
 
 import (
@@ -40,8 +48,9 @@ type Policy struct {
 	// Budget bounds the retries from the write's start (DefaultBudget
 	// when zero or negative); the context's deadline ends them sooner.
 	Budget time.Duration
-	// Now is the clock (time.Now when nil). It must move: a clock that
-	// stands still never reaches the budget's end.
+	// Now is the clock (time.Now when nil). The time spent is never
+	// taken as less than the pauses taken, so a clock that stands still
+	// ends the retries once the pauses fill the budget.
 	Now func() time.Time
 	// Sleep waits d and reports true, or reports false as soon as ctx
 	// ends (a timer when nil).
@@ -55,7 +64,9 @@ type Policy struct {
 // concurrent use (one write is one goroutine).
 type Retry struct {
 	p       Policy
+	start   time.Time
 	until   time.Time
+	paused  time.Duration // the pauses taken: the least time spent
 	attempt int
 }
 
@@ -65,11 +76,12 @@ func (p Policy) Start(ctx context.Context) Retry {
 	if p.Budget <= 0 {
 		p.Budget = DefaultBudget
 	}
-	until := p.now().Add(p.Budget)
+	start := p.now()
+	until := start.Add(p.Budget)
 	if d, ok := ctx.Deadline(); ok && d.Before(until) {
 		until = d
 	}
-	return Retry{p: p, until: until}
+	return Retry{p: p, start: start, until: until}
 }
 
 func (p Policy) now() time.Time {
@@ -80,8 +92,10 @@ func (p Policy) now() time.Time {
 }
 
 // Next is the pause before the next attempt, and whether it is to be
-// taken: false when it would end within Margin of the limit. It counts
-// the attempt either way and does not wait (Again does).
+// taken: false when it would end within Margin of the limit, the time
+// spent being the clock's since Start or the pauses taken, whichever is
+// more. It counts the attempt either way, and the pause when it is to be
+// taken, and does not wait (Again does).
 func (r *Retry) Next() (time.Duration, bool) {
 	full := time.Millisecond << min(r.attempt, maxShift)
 	r.attempt++
@@ -92,7 +106,12 @@ func (r *Retry) Next() (time.Duration, bool) {
 		j = rand.N(full/2 + 1)
 	}
 	pause := full/2 + j
-	return pause, !r.p.now().Add(pause + Margin).After(r.until)
+	spent := max(r.p.now().Sub(r.start), r.paused)
+	if r.start.Add(spent + pause + Margin).After(r.until) {
+		return pause, false
+	}
+	r.paused += pause
+	return pause, true
 }
 
 // Again waits the next pause and reports whether the write is to be tried

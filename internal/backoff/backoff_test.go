@@ -100,6 +100,51 @@ func TestRetryPausesAndGivesUp(t *testing.T) {
 	}
 }
 
+// TestRetryFrozenClock: a clock that stands still (a test's Config.Now,
+// a fake that moves only when told) still ends the retries: the time
+// spent is at least the pauses taken, so the pauses stop once they would
+// fill the budget, as with a clock that moves with them.
+func TestRetryFrozenClock(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		budget time.Duration
+		frac   float64
+		pauses []time.Duration // as TestRetryPausesAndGivesUp's with a moving clock
+	}{
+		{"no jitter", ms(200), 0, []time.Duration{ms(0.5), ms(1), ms(2), ms(4), ms(8), ms(16), ms(32), ms(32), ms(32), ms(32)}},
+		{"full jitter", ms(200), 1, []time.Duration{ms(1), ms(2), ms(4), ms(8), ms(16), ms(32), ms(64)}},
+		{"the default budget", 0, 1, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fake{now: t0, frac: tc.frac}
+			p := f.policy(tc.budget)
+			p.Sleep = func(_ context.Context, d time.Duration) bool {
+				f.slept = append(f.slept, d) // the clock does not move
+				return true
+			}
+			r := p.Start(context.Background())
+			n := 0
+			for r.Again(context.Background()) {
+				n++
+				require.Less(t, n, 1000, "the retries never stop")
+			}
+			var total time.Duration
+			for _, d := range f.slept {
+				total = total + d
+			}
+			budget := tc.budget
+			if budget <= 0 {
+				budget = DefaultBudget
+			}
+			assert.LessOrEqual(t, total+Margin, budget, "the pauses fit the budget with the margin")
+			if tc.pauses != nil {
+				assert.Equal(t, tc.pauses, f.slept)
+			}
+			assert.Equal(t, t0, f.now, "the clock stood still")
+		})
+	}
+}
+
 // TestRetryStopsWhenTheContextEnds: a pause the context ended during is
 // the last one.
 func TestRetryStopsWhenTheContextEnds(t *testing.T) {

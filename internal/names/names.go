@@ -147,3 +147,22 @@ func Repeated(keys []string) (string, bool) {
 	}
 	return "", false
 }
+
+// URNAt returns the offset in s of the first segment after s's first
+// that begins with urn (under Equal) and is ended by it (followed by ':'
+// or the end of s), or -1. s is a name that begins with a URN no schema a
+// reader knows begins it with ("urn:acme:ext:urn:...:core:2.0:User:userName");
+// a known schema URN at that offset is a URN nested after another, which
+// names no attribute (an attribute name holds no ':', RFC 7643 §2.1).
+// Only a known URN can be found so: an unknown URN's end cannot be told
+// from its own segments, which may spell "urn:" (RFC 8141).
+// s may be given as bytes (a JSON key read in place), without converting
+// it.
+func URNAt[T string | []byte](s T, urn string) int {
+	for i := 1; i+len(urn) <= len(s); i++ {
+		if s[i-1] == ':' && equal(s[i:i+len(urn)], urn) && (i+len(urn) == len(s) || s[i+len(urn)] == ':') {
+			return i
+		}
+	}
+	return -1
+}

@@ -152,3 +152,24 @@ func TestKey(t *testing.T) {
 		})
 	}
 }
+
+func TestURNAt(t *testing.T) {
+	const core = "urn:ietf:params:scim:schemas:core:2.0:User"
+	for _, tc := range []struct {
+		s    string
+		want int
+	}{
+		{"urn:acme:ext:" + core + ":userName", 13},
+		{"urn:acme:ext:" + core, 13},
+		{"URN:acme:ext:URN:IETF:params:scim:schemas:core:2.0:USER:userName", 13},
+		{"urn:acme:" + core + ":" + core + ":userName", 9},
+		{core + ":userName", -1},                               // the URN first is not after another
+		{"urn:acme:ext:" + core + "s:userName", -1},            // another URN that begins like it
+		{"urn:acme:ext:x" + core + ":userName", -1},            // not at a segment's start
+		{"urn:acme:ext:urn:ietf:params:scim:schemas:core", -1}, // cut short
+		{"urn:acme:ext:urn:other:x:userName", -1},
+	} {
+		assert.Equal(t, tc.want, URNAt(tc.s, core), "%q", tc.s)
+		assert.Equal(t, tc.want, URNAt([]byte(tc.s), core), "%q as bytes", tc.s)
+	}
+}

@@ -25,6 +25,7 @@ type applier struct {
 // loc is a resolved PATCH target.
 type loc struct {
 	raw    string               // the path as the client wrote it, for messages
+	what   string               // how the client gave raw, for messages: asPath or asKey
 	ext    *resources.Schema    // the extension holding attr; nil for core and common attributes
 	attr   *resources.Attribute // nil when the path names a whole extension (or unknown is set)
 	filter filter.Expr          // value-path filter, or nil
@@ -40,6 +41,15 @@ type loc struct {
 	// in a body; strict mode refuses it.
 	missing bool
 }
+
+// How a client names what an operation changes: an operation's path, or
+// a key of a no-path value, which is applied as a path (RFC 7644
+// §3.5.2.1, Entra's dotted and URN keys). A refusal names the one the
+// client sent, so that a no-path value's key is not called a path.
+const (
+	asPath = "path"
+	asKey  = "value key"
+)
 
 // readOnly reports whether the target can never be written by a client.
 func (l *loc) readOnly() bool {
@@ -146,7 +156,7 @@ func (a *applier) ignore(l loc) error {
 	err := a.len.Unknown(a.e.rt, l.raw, InvalidPath, fmt.Sprintf("is not an attribute of the %s resource or its extensions (strict mode)", a.e.rt.Name))
 	var ae *resources.AttrError
 	if errors.As(err, &ae) {
-		return a.fail(InvalidPath, "%q %s", l.raw, ae.Msg)
+		return a.fail(InvalidPath, "%s %q %s", l.what, l.raw, ae.Msg)
 	}
 	return err
 }
@@ -159,7 +169,7 @@ func (a *applier) ignore(l loc) error {
 // manager's) is refused too: no stored document holds it, so a change to
 // it would answer 200 and change nothing.
 func (a *applier) target(path string) (l loc, done bool, err error) {
-	if l, err = a.resolve(path); err != nil {
+	if l, err = a.resolve(asPath, path); err != nil {
 		return l, true, err
 	}
 	switch {
@@ -233,7 +243,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			return nil // recomputed from the content
 		}
 		if ext := rt.Extension(key); ext != nil {
-			return a.setExtension(kind, loc{raw: key, ext: ext}, v)
+			return a.setExtension(kind, loc{raw: key, what: asKey, ext: ext}, v)
 		}
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
@@ -243,7 +253,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			return a.applyKeys(kind, obj, nil, key)
 		}
 	}
-	l, err := a.resolve(full)
+	l, err := a.resolve(asKey, full)
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
@@ -260,12 +270,13 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 	return a.set(kind, l, v)
 }
 
-// resolve parses path and resolves it against the resource type.
-func (a *applier) resolve(path string) (loc, error) {
+// resolve parses path, given by the client as what (asPath or asKey),
+// and resolves it against the resource type.
+func (a *applier) resolve(what, path string) (loc, error) {
 	rt := a.e.rt
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
-		return loc{raw: path, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil
+		return loc{raw: path, what: what, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil
 	}
 	p, err := a.e.parser.ParsePath(path)
 	if err != nil {
@@ -277,30 +288,30 @@ func (a *applier) resolve(path string) (loc, error) {
 			// for "PATCH (Path Filter)").
 			scimType = InvalidFilter
 		}
-		return loc{}, a.fail(scimType, "path %q: %v", path, err)
+		return loc{}, a.fail(scimType, "%s %q: %v", what, path, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
 		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),
-			InvalidFilter, "path %q: string values must be quoted: %q (strict mode)", path, c.Value); err != nil {
+			InvalidFilter, "%s %q: string values must be quoted: %q (strict mode)", what, path, c.Value); err != nil {
 			return loc{}, err
 		}
 	}
-	l := loc{raw: path, filter: p.Filter}
+	l := loc{raw: path, what: what, filter: p.Filter}
 	res := rt.Resolve(p.AttrPath)
 	attr := res.Attr
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
-		return loc{}, a.fail(InvalidPath, "path %q: %q has no sub-attributes", path, attr.Name)
+		return loc{}, a.fail(InvalidPath, "%s %q: %q has no sub-attributes", what, path, attr.Name)
 	case res.Missing, res.Whole == rt.Schema:
 		// The core schema's URN alone: add and replace take it as an
 		// object of core attributes, and remove refuses it, before they
 		// resolve a path, as applyKey does a no-path value's key; it
 		// reaches here only with a value filter after it
 		// (urn:...:User[...]), and then names no one attribute to change.
-		return loc{raw: path, missing: true}, nil
+		return loc{raw: path, what: what, missing: true}, nil
 	case attr == nil: // a whole extension
 		if p.Filter != nil {
-			return loc{raw: path, missing: true}, nil
+			return loc{raw: path, what: what, missing: true}, nil
 		}
 		l.ext = res.Extension
 		return l, nil
@@ -308,7 +319,7 @@ func (a *applier) resolve(path string) (loc, error) {
 	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {
-			return loc{}, a.fail(InvalidPath, "path %q: %q is single-valued; a value filter needs a multi-valued or complex attribute", path, attr.Name)
+			return loc{}, a.fail(InvalidPath, "%s %q: %q is single-valued; a value filter needs a multi-valued or complex attribute", what, path, attr.Name)
 		}
 		// Entra ID removes and replaces the enterprise manager with
 		// manager[value eq "id"]: a filter on a single complex value
@@ -318,7 +329,7 @@ func (a *applier) resolve(path string) (loc, error) {
 		}
 		m, err := a.e.eval.CompileElement(attr, p.Filter)
 		if err != nil {
-			return loc{}, a.fail(InvalidFilter, "path %q: %v", path, err)
+			return loc{}, a.fail(InvalidFilter, "%s %q: %v", what, path, err)
 		}
 		l.filter, l.single = nil, m
 	}
@@ -328,7 +339,7 @@ func (a *applier) resolve(path string) (loc, error) {
 		}
 		m, err := a.e.eval.CompileElement(elementAttr(attr), p.Filter)
 		if err != nil {
-			return loc{}, a.fail(InvalidFilter, "path %q: %v", path, err)
+			return loc{}, a.fail(InvalidFilter, "%s %q: %v", what, path, err)
 		}
 		l.match = m
 	}

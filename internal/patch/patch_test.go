@@ -967,3 +967,77 @@ func TestDecodeSchemas(t *testing.T) {
 	others := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest","` + PatchOpSchema + `"],` + ops + `}`)
 	assert.Equal(t, allocs(without), allocs(others), "nor does another URN listed first")
 }
+
+// TestApplyNoPathKeyDetails: a no-path value's key that is refused is
+// named as the value's key the client sent, never as a path, whatever
+// refuses it: the parser, the schema, a value filter or strict mode.
+func TestApplyNoPathKeyDetails(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		value    string // the no-path replace's value
+		strict   bool
+		scimType string
+		detail   string // the whole detail
+	}{
+		{
+			name:     "a schema URN nested after the core URN",
+			value:    `{"urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department":"x"}`,
+			scimType: InvalidValue,
+			detail:   `Operations[0]: value key "urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department": schema URN 'urn:ietf:params:scim:schemas:extension:e...' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)`,
+		},
+		{
+			name:     "strict: an unknown attribute",
+			value:    `{"favouriteColour":"blue"}`,
+			strict:   true,
+			scimType: InvalidPath,
+			detail:   `Operations[0]: value key "favouriteColour" is not an attribute of the User resource or its extensions (strict mode)`,
+		},
+		{
+			name:     "strict: an unknown sub-attribute",
+			value:    `{"name.nickname":"blue"}`,
+			strict:   true,
+			scimType: InvalidPath,
+			detail:   `Operations[0]: value key "name.nickname" is not an attribute of the User resource or its extensions (strict mode)`,
+		},
+		{
+			name:     "strict: an unquoted value in a key's filter",
+			value:    `{"emails[type eq work].value":"x"}`,
+			strict:   true,
+			scimType: InvalidFilter,
+			detail:   `Operations[0]: value key "emails[type eq work].value": string values must be quoted: "work" (strict mode)`,
+		},
+		{
+			name:     "a malformed key",
+			value:    `{"emails[type eq \"work\"]x":"x"}`,
+			scimType: InvalidValue,
+			detail:   `Operations[0]: value key "emails[type eq \"work\"]x": unexpected 'x' at offset 22, expected end of path`,
+		},
+		{
+			name:     "a key's malformed value filter",
+			value:    `{"emails[type eq":"x"}`,
+			scimType: InvalidFilter,
+			detail:   `Operations[0]: value key "emails[type eq": expected a value after 'eq' at offset 14, found end of path`,
+		},
+		{
+			name:     "a sub-attribute of a simple attribute",
+			value:    `{"displayName.x":"x"}`,
+			scimType: InvalidValue,
+			detail:   `Operations[0]: value key "displayName.x": "displayName" has no sub-attributes`,
+		},
+		{
+			name:     "a value filter on a single-valued simple attribute",
+			value:    `{"displayName[value eq \"x\"]":"x"}`,
+			scimType: InvalidValue,
+			detail:   `Operations[0]: value key "displayName[value eq \"x\"]": "displayName" is single-valued; a value filter needs a multi-valued or complex attribute`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ops := mustOps(`[{"op":"replace","value":` + tc.value + `}]`)
+			_, err := userEng.Apply(mustDoc(userJSON), ops, &resources.Lenience{Strict: tc.strict})
+			var pe *Error
+			require.ErrorAs(t, err, &pe)
+			assert.Equal(t, tc.scimType, pe.ScimType)
+			assert.Equal(t, expand(tc.detail), pe.Detail)
+		})
+	}
+}

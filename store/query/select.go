@@ -75,23 +75,45 @@ func (ev *Evaluator) compileQuery(q store.Query) (*Matcher, *Sorter, error) {
 
 // UserDoc renders u as the document filters and sorting read
 // (resources.ToMap) without its password, so that no filter can probe it.
+//
+// A membership a store left untyped is "direct"
+// (resources.GroupRef.MembershipType), as a GET shows it.
 func UserDoc(u *resources.User) (map[string]any, error) {
 	c := *u
 	c.Password = ""
+	for i := range c.Groups {
+		if c.Groups[i].Type == "" {
+			c.Groups = typed(c.Groups)
+			break
+		}
+	}
 	return resources.ToMap(&c)
+}
+
+// typed is a copy of refs with every membership typed
+// (resources.GroupRef.MembershipType).
+func typed(refs []resources.GroupRef) []resources.GroupRef {
+	out := make([]resources.GroupRef, len(refs))
+	for i, r := range refs {
+		r.Type = r.MembershipType()
+		out[i] = r
+	}
+	return out
 }
 
 // GroupRefValue renders ref as an element of the groups attribute of the
 // document a filter reads, exactly as UserDoc renders a User's Groups and
-// a GET shows them (resources.GroupRefMap): "value", then "display" and
-// "type" only when not empty, so that "groups.display eq \"\"" matches
-// no element and "groups.type pr" only a typed one, on a store that adds
-// a user's memberships to the document (store.MembershipReader, indirect
-// ones included) as on one that fills User.Groups before UserDoc. No
+// a GET shows them (resources.GroupRefMap): "value", then "display" only
+// when not empty, so that "groups.display eq \"\"" matches no element,
+// and "type", "direct" when the store left it empty
+// (resources.GroupRef.MembershipType), on a store that adds a user's
+// memberships to the document (store.MembershipReader, indirect ones
+// included) as on one that fills User.Groups before UserDoc. No
 // store of this module keeps a "$ref": the handler makes each from the
 // value as it answers and refuses a filter that names it (400
 // invalidFilter), so a filter never sees one.
 func GroupRefValue(ref resources.GroupRef) map[string]any {
+	ref.Type = ref.MembershipType()
 	return resources.GroupRefMap(ref)
 }
 

@@ -155,7 +155,10 @@ func TestSelect(t *testing.T) {
 // the element UserDoc and GroupDoc render from a filled User.Groups or
 // Group.Members and the resource's JSON encoding (what a GET shows)
 // holds, empty sub-attributes absent; so a filter matches a store that
-// fills Groups before UserDoc and one that adds GroupRefValue alike.
+// fills Groups before UserDoc and one that adds GroupRefValue alike. A
+// membership a store left untyped is "direct" in each, as the handler
+// types it for a GET (resources.GroupRef.MembershipType): a filter on
+// groups.type agrees with what a GET shows.
 func TestMembershipElements(t *testing.T) {
 	userEv, groupEv := query.NewEvaluator(userType), query.NewEvaluator(groupType)
 	tests := []struct {
@@ -166,15 +169,15 @@ func TestMembershipElements(t *testing.T) {
 		match []string
 	}{
 		{name: "value only", ref: resources.GroupRef{Value: "g"}, member: resources.Member{Value: "m"},
-			match: []string{`groups pr`, `groups.display eq null`, `groups.type eq null`, `members pr`, `members.display eq null`}},
+			match: []string{`groups pr`, `groups.display eq null`, `groups.type pr`, `groups.type eq "direct"`, `members pr`, `members.display eq null`}},
 		{name: "display and type", ref: resources.GroupRef{Value: "g", Display: "G", Type: "direct"}, member: resources.Member{Value: "m", Type: "User", Display: "M"},
-			match: []string{`groups pr`, `groups.display pr`, `groups.display sw ""`, `groups.type pr`, `groups.display eq "g"`, `members pr`, `members.display pr`, `members.type eq "User"`, `members.display eq "m"`}},
+			match: []string{`groups pr`, `groups.display pr`, `groups.display sw ""`, `groups.type pr`, `groups.type eq "direct"`, `groups.display eq "g"`, `members pr`, `members.display pr`, `members.type eq "User"`, `members.display eq "m"`}},
 		{name: "empty display", ref: resources.GroupRef{Value: "g", Display: "", Type: "indirect"}, member: resources.Member{Value: "m", Type: "Group", Display: ""},
 			match: []string{`groups pr`, `groups.type pr`, `groups.display eq null`, `members pr`, `members.type eq "Group"`, `members.display eq null`}},
 	}
 	filters := []string{
 		`groups pr`, `groups.display eq ""`, `groups.display pr`, `groups.display eq null`, `groups.display sw ""`, `groups.type pr`,
-		`groups.type eq ""`, `groups.type eq null`, `groups.display eq "g"`,
+		`groups.type eq ""`, `groups.type eq null`, `groups.type eq "direct"`, `groups.display eq "g"`,
 		`members pr`, `members.display eq ""`, `members.display pr`, `members.display eq null`, `members.type eq "User"`,
 		`members.type eq "Group"`, `members.type eq ""`, `members.display eq "m"`,
 	}
@@ -187,7 +190,9 @@ func TestMembershipElements(t *testing.T) {
 			require.NoError(t, err)
 			added = query.With(added, "groups", []any{query.GroupRefValue(tt.ref)})
 			assert.Equal(t, filled, added, "GroupRefValue must render the element UserDoc renders")
-			assert.Equal(t, encoded(t, u)["groups"], added["groups"], "GroupRefValue must render the element a GET shows")
+			shown := &resources.User{UserName: "u", Groups: []resources.GroupRef{tt.ref}}
+			shown.Groups[0].Type = tt.ref.MembershipType() // as the handler shows it
+			assert.Equal(t, encoded(t, shown)["groups"], added["groups"], "GroupRefValue must render the element a GET shows")
 
 			g := &resources.Group{DisplayName: "G", Members: []resources.Member{tt.member}}
 			gFilled, err := query.GroupDoc(g)

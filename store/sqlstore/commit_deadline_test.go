@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -13,6 +14,20 @@ import (
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
+
+// countingWithUserAndGroup opens a store on a fresh database of db that
+// logs its statements, with a user "bjensen" and a group "team".
+func countingWithUserAndGroup(t *testing.T, db opener) (*sqlstore.Store, *sqlstore.StatementLog, *resources.User, *resources.Group) {
+	t.Helper()
+	s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(tctx(), &resources.Group{DisplayName: "team"})
+	require.NoError(t, err)
+	return s, log, u, g
+}
 
 // TestDeadlineDuringCommit: a request's context that ends while its
 // write's COMMIT is on its way (the fault point is the driver's Commit,
@@ -83,24 +98,18 @@ func TestDeadlineDuringCommit(t *testing.T) {
 				{"ended before the write", "before", false},
 			} {
 				t.Run(w.name+"/"+tc.name, func(t *testing.T) {
-					s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
-					require.NoError(t, err)
-					t.Cleanup(func() { s.Close() })
-					u, err := s.CreateUser(tctx(), &resources.User{UserName: "bjensen"})
-					require.NoError(t, err)
-					g, err := s.CreateGroup(tctx(), &resources.Group{DisplayName: "team"})
-					require.NoError(t, err)
+					s, log, u, g := countingWithUserAndGroup(t, db)
 
 					wctx, cancel := context.WithCancel(tctx())
 					defer cancel()
 					commits := 0
 					switch tc.at {
 					case "commit":
-						log.BeforeCommit(func() { commits++; cancel() })
+						log.BeforeCommit(func(context.Context) { commits++; cancel() })
 					case "before":
 						cancel()
 					}
-					err = w.write(wctx, s, u.ID, g.ID)
+					err := w.write(wctx, s, u.ID, g.ID)
 					log.BeforeCommit(nil)
 					if tc.committed {
 						require.NoError(t, err, "a write whose COMMIT was sent is the COMMIT's outcome")
@@ -173,7 +182,7 @@ func TestContextEndsDuringOneStatementWrite(t *testing.T) {
 				wctx, cancel := context.WithCancel(tctx())
 				defer cancel()
 				var fired atomic.Int32
-				log.BeforeWrite(func(q string) {
+				log.BeforeWrite(func(_ context.Context, q string) {
 					if strings.Contains(q, w.marker) {
 						fired.Add(1)
 						cancel()
@@ -189,6 +198,97 @@ func TestContextEndsDuringOneStatementWrite(t *testing.T) {
 				} else {
 					require.ErrorIs(t, err, context.Canceled)
 				}
+			})
+		}
+	})
+}
+
+// TestCommitGraceWithoutDeadline: a caller's context that has no
+// deadline but is cancelled while its write's COMMIT (or a write sent as
+// one statement, on PostgreSQL a create) is on its way bounds the write
+// all the same: the write's context ends the store's commit grace after
+// the cancellation, not before (a timer never fires early) and not
+// never. The grace is shortened to milliseconds here; the bound checked,
+// 3 s, is under the default grace of 5 s, so that a grace that did not
+// take the store's setting fails too. The answer still says what was
+// stored.
+func TestCommitGraceWithoutDeadline(t *testing.T) {
+	const grace = 50 * time.Millisecond
+	writes := []struct {
+		name string
+		// marker: the fault runs before the statement that holds it, on
+		// PostgreSQL, where the write is one statement; otherwise (and
+		// always when empty) before the COMMIT.
+		marker string
+		write  func(ctx context.Context, s *sqlstore.Store, uid, gid string) error
+		stored func(t *testing.T, s *sqlstore.Store, uid, gid string) bool
+	}{
+		{
+			name:   "create user",
+			marker: "INSERT INTO scim_users",
+			write: func(ctx context.Context, s *sqlstore.Store, _, _ string) error {
+				_, err := s.CreateUser(ctx, &resources.User{UserName: "new"})
+				return err
+			},
+			stored: func(t *testing.T, s *sqlstore.Store, _, _ string) bool {
+				page, err := s.ListUsers(tctx(), store.Query{StartIndex: 1, Count: 10, ExcludeGroups: true})
+				require.NoError(t, err)
+				return page.Total == 2
+			},
+		},
+		{
+			name: "add a member",
+			write: func(ctx context.Context, s *sqlstore.Store, uid, gid string) error {
+				_, err := s.ModifyMembers(ctx, gid, []string{uid}, nil, "")
+				return err
+			},
+			stored: func(t *testing.T, s *sqlstore.Store, _, gid string) bool {
+				g, err := s.GetGroup(tctx(), gid, store.GetOptions{})
+				require.NoError(t, err)
+				return len(g.Members) == 1
+			},
+		},
+	}
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, w := range writes {
+			t.Run(w.name, func(t *testing.T) {
+				s, log, u, g := countingWithUserAndGroup(t, db)
+				s.SetCommitGraceForTest(grace)
+
+				wctx, cancel := context.WithCancel(tctx())
+				defer cancel()
+				_, hasDeadline := wctx.Deadline()
+				require.False(t, hasDeadline)
+				var faults int
+				var ended bool
+				var waited time.Duration
+				fault := func(c context.Context) {
+					faults++
+					cancel()
+					start := time.Now()
+					select {
+					case <-c.Done():
+						ended = true
+					case <-time.After(3 * time.Second):
+					}
+					waited = time.Since(start)
+				}
+				if w.marker != "" && db.name == "postgres" {
+					log.BeforeWrite(func(c context.Context, q string) {
+						if strings.Contains(q, w.marker) {
+							fault(c)
+						}
+					})
+				} else {
+					log.BeforeCommit(fault)
+				}
+				err := w.write(wctx, s, u.ID, g.ID)
+				log.BeforeWrite(nil)
+				log.BeforeCommit(nil)
+				require.Equal(t, 1, faults, "the fault ran once")
+				assert.True(t, ended, "the write's context ends the grace after its caller's cancellation, not %v later or more", waited)
+				assert.GreaterOrEqual(t, waited, grace, "the write had its grace")
+				assert.Equal(t, err == nil, w.stored(t, s, u.ID, g.ID), "the answer (%v) says what was stored", err)
 			})
 		}
 	})

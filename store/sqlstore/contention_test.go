@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -113,11 +114,15 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 
 // losingStore opens a store of db (WriteRetryBudget budget) whose every
 // write after the user and the group it returns, both named "kept",
-// loses: Config.OnChange reports a deadlock, counted in calls.
+// loses: Config.OnChange reports a deadlock, counted in calls. Its
+// Config.Now is a clock that stands still, as a host's test clock does:
+// the retries end all the same (internal/backoff paces them on the real
+// clock, and counts the pauses taken as time spent).
 func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64) {
 	var lose atomic.Bool
 	calls = new(atomic.Int64)
-	s = db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: budget, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+	frozen := clocktest.New(time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC))
+	s = db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: budget, Now: frozen.Now, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
 		if !lose.Load() {
 			return nil
 		}

@@ -45,33 +45,33 @@ type sqlLog struct {
 	events []sqlEvent
 	ends   int // COMMITs and ROLLBACKs, kept apart from the events
 	// beforeCommit, when set, runs as a transaction's COMMIT is about to
-	// be sent: the fault point of the tests of a deadline that passes
-	// during a commit.
-	beforeCommit func()
+	// be sent, with the context the transaction was begun with: the
+	// fault point of the tests of a deadline that passes during a commit.
+	beforeCommit func(ctx context.Context)
 	// beforeWrite, when set, runs with each statement's text as it is
 	// about to be sent on the writer pool (on PostgreSQL, every pool):
 	// the fault point of the tests of a context that ends while a write
-	// sent as one statement (committing) runs.
-	beforeWrite func(query string)
+	// sent as one statement (committing) runs. ctx is the statement's.
+	beforeWrite func(ctx context.Context, query string)
 }
 
-// writing runs beforeWrite, if set, with query.
-func (l *sqlLog) writing(query string) {
+// writing runs beforeWrite, if set, with ctx and query.
+func (l *sqlLog) writing(ctx context.Context, query string) {
 	l.mu.Lock()
 	f := l.beforeWrite
 	l.mu.Unlock()
 	if f != nil {
-		f(query)
+		f(ctx, query)
 	}
 }
 
-// committing runs beforeCommit, if set.
-func (l *sqlLog) committing() {
+// committing runs beforeCommit, if set, with the transaction's ctx.
+func (l *sqlLog) committing(ctx context.Context) {
 	l.mu.Lock()
 	f := l.beforeCommit
 	l.mu.Unlock()
 	if f != nil {
-		f()
+		f(ctx)
 	}
 }
 
@@ -161,9 +161,9 @@ type countingConn struct {
 	inTx bool
 }
 
-func (c *countingConn) stmt(query string, prepared bool, args []driver.NamedValue) {
+func (c *countingConn) stmt(ctx context.Context, query string, prepared bool, args []driver.NamedValue) {
 	if c.pool == "w" {
-		c.log.writing(query)
+		c.log.writing(ctx, query)
 	}
 	vals := make([]any, len(args))
 	for i, a := range args {
@@ -191,7 +191,7 @@ func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driv
 		return nil, err
 	}
 	c.inTx = true
-	return &countingTx{Tx: tx, c: c}, nil
+	return &countingTx{Tx: tx, c: c, ctx: ctx}, nil
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
@@ -199,7 +199,7 @@ func (c *countingConn) ExecContext(ctx context.Context, query string, args []dri
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query, false, args)
+	c.stmt(ctx, query, false, args)
 	return e.ExecContext(ctx, query, args)
 }
 
@@ -208,7 +208,7 @@ func (c *countingConn) QueryContext(ctx context.Context, query string, args []dr
 	if !ok {
 		return nil, driver.ErrSkip
 	}
-	c.stmt(query, false, args)
+	c.stmt(ctx, query, false, args)
 	return q.QueryContext(ctx, query, args)
 }
 
@@ -268,13 +268,14 @@ func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
 
 type countingTx struct {
 	driver.Tx
-	c *countingConn
+	c   *countingConn
+	ctx context.Context // the one BeginTx was given, for beforeCommit
 }
 
 func (t *countingTx) Commit() error {
 	t.c.inTx = false
 	t.c.log.end()
-	t.c.log.committing()
+	t.c.log.committing(t.ctx)
 	return t.Tx.Commit()
 }
 
@@ -293,7 +294,7 @@ type countingStmt struct {
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	s.c.stmt(s.query, true, args)
+	s.c.stmt(ctx, s.query, true, args)
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -305,7 +306,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	s.c.stmt(s.query, true, args)
+	s.c.stmt(ctx, s.query, true, args)
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}

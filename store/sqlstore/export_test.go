@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -238,20 +239,26 @@ func (l *StatementLog) Take() []SQLEvent { return l.l.take() }
 func (l *StatementLog) TakeEnds() int { return l.l.takeEnds() }
 
 // BeforeCommit sets f to run as each transaction's COMMIT is about to
-// be sent (nil: none).
-func (l *StatementLog) BeforeCommit(f func()) {
+// be sent, with the context the transaction was begun with (nil: none).
+func (l *StatementLog) BeforeCommit(f func(ctx context.Context)) {
 	l.l.mu.Lock()
 	l.l.beforeCommit = f
 	l.l.mu.Unlock()
 }
 
 // BeforeWrite sets f to run with each statement's text as it is about
-// to be sent on the writer pool (on PostgreSQL, on every pool; nil: none).
-func (l *StatementLog) BeforeWrite(f func(query string)) {
+// to be sent on the writer pool (on PostgreSQL, on every pool; nil:
+// none), and the context it is sent under.
+func (l *StatementLog) BeforeWrite(f func(ctx context.Context, query string)) {
 	l.l.mu.Lock()
 	l.l.beforeWrite = f
 	l.l.mu.Unlock()
 }
+
+// SetCommitGraceForTest sets how long a write's COMMIT, or a write sent
+// as one statement, may take after its caller's context ends
+// (defaultCommitGrace unless set).
+func (s *Store) SetCommitGraceForTest(d time.Duration) { s.commitGrace = d }
 
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.

@@ -161,6 +161,7 @@ type Store struct {
 	rstmts              *stmtCache     // SQLite file: the readers' prepared statements; nil on PostgreSQL and in memory
 	analyzer            *analyzer      // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
+	commitGrace         time.Duration  // a write's grace past its caller's end (writeScope); defaultCommitGrace
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -205,6 +206,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 		s.logSize = 200
 	}
 	s.backoff.Budget = cfg.WriteRetryBudget // backoff.DefaultBudget when not set
+	s.commitGrace = defaultCommitGrace
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
 	if s.feed.retention <= 0 {
 		s.feed.retention = DefaultFeedRetention
@@ -502,10 +504,9 @@ func (s *Store) retry(ctx context.Context, run func() error) error {
 const DefaultWriteRetryBudget = backoff.DefaultBudget
 
 func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	var sc txScope
-	sc.begin(ctx)
+	sc := s.scope(ctx, false)
 	defer sc.end()
-	tx, err := s.w.BeginTx(sc.ctx, nil)
+	tx, err := s.w.BeginTx(sc.context(ctx), nil)
 	if err != nil {
 		return withCtxErr(ctx, fmt.Errorf("sqlstore: begin: %w", err))
 	}
@@ -516,7 +517,7 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 		tx.Rollback()
 		return withCtxErr(ctx, err)
 	}
-	if !sc.detach(ctx) {
+	if !sc.detach() {
 		// ctx ended before the COMMIT was sent: database/sql rolls the
 		// transaction back, nothing was written.
 		tx.Rollback()
@@ -528,94 +529,150 @@ func (s *Store) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error 
 	return nil
 }
 
-// commitGrace is how long after the caller's context ends (its deadline,
-// a cancellation, however it ends) a COMMIT that was sent before it, or a
-// write sent as one statement that commits as it completes, may still
-// take (txScope, committing). Within it a commit's outcome is the store's
-// answer; past it the store gives up on the connection, and a write whose
-// COMMIT the database received but did not acknowledge may have committed
-// under an error (store.ErrUnavailable, a 503). Only a database that
-// takes that long to acknowledge a commit, or a connection lost during
-// one, leaves a write's outcome unknown.
-const commitGrace = 5 * time.Second
+// defaultCommitGrace is how long after the caller's context ends (its
+// deadline, a cancellation, however it ends) a COMMIT that was sent
+// before it, or a write sent as one statement that commits as it
+// completes, may still take (writeScope). Within it a commit's outcome
+// is the store's answer; past it the store gives up on the connection,
+// and a write whose COMMIT the database received but did not acknowledge
+// may have committed under an error (store.ErrUnavailable, a 503). Only a
+// database that takes that long to acknowledge a commit, or a connection
+// lost during one, leaves a write's outcome unknown. It is a Store's grace
+// (Store.commitGrace), which the tests shorten to prove the bound.
+const defaultCommitGrace = 5 * time.Second
 
-// afterGrace arranges for cancel to run commitGrace after ctx ends,
-// however it ends; the returned stop undoes that while ctx has not
-// ended. It is the one rule of txScope and committing.
-func afterGrace(ctx context.Context, cancel context.CancelFunc) (stop func() bool) {
-	return context.AfterFunc(ctx, func() { time.AfterFunc(commitGrace, cancel) })
-}
-
-// txScope is the context a write transaction is begun with. It follows
-// the caller's context until the COMMIT is about to be sent (detach),
-// so that a deadline or a cancellation before then rolls the
-// transaction back, and from then on ends commitGrace after it: the
+// writeScope is the context a write runs under when its caller's can
+// end: it carries the caller's values, follows the caller's end until
+// the COMMIT is about to be sent (detach), so that a deadline or a
+// cancellation before then rolls the transaction back, and from then on
+// ends grace after the caller's context ends, however it ends. The
 // drivers end a COMMIT in flight when the context given to BeginTx ends
 // (pgx closes the connection, whatever the server did with the COMMIT),
 // and a request's StoreTimeout that passed between the server's commit
 // and its acknowledgement would turn a committed write into an error,
-// which a provider retries (a retried create then gets 409). The zero
-// value is ready for begin.
-type txScope struct {
-	ctx    context.Context
+// which a provider retries (a retried create then gets 409).
+//
+// One context.AfterFunc on the caller's context does both: it cancels
+// ctx at once before detach and arms a timer of grace after it. ctx is
+// the standard library's cancellable context made on the scope itself
+// (as a Context, the scope never ends and answers the caller's values),
+// because database/sql and the drivers derive their own contexts from
+// the one they are given (BeginTx's, pgx's watch of each statement), and
+// the standard library links a derived context cheaply only to its own
+// cancellable contexts: a type of ours with its own Done would cost each
+// of them a closure and a stop function, or a goroutine.
+type writeScope struct {
+	caller context.Context // its values, and when it ends
+	grace  time.Duration
+	ctx    context.Context // what the write runs under: ends as described above
 	cancel context.CancelFunc
-	stop   func() bool // stops following the caller's context; nil when it cannot end
+	stop   func() bool // stops following the caller's context
+
+	mu       sync.Mutex
+	detached bool        // the COMMIT is being sent: the caller's end arms timer
+	released bool        // end has run: nothing more to arm
+	timer    *time.Timer // armed grace after the caller's end, once detached
 }
 
-// begin makes sc.ctx follow ctx. A context that can never end (Done
-// nil, as context.Background's) is used as it is: there is nothing to
-// detach from, and database/sql and the drivers then watch nothing.
-func (sc *txScope) begin(ctx context.Context) {
+// scope returns the scope of a write under ctx, detached from the start
+// for a write sent as one statement (committing); nil when ctx can never
+// end (Done nil, as context.Background's): there is nothing to follow or
+// detach from, and the write runs under ctx itself (a nil scope's methods
+// say so).
+func (s *Store) scope(ctx context.Context, detached bool) *writeScope {
 	if ctx.Done() == nil {
-		sc.ctx = ctx
-		return
+		return nil
 	}
-	sc.ctx, sc.cancel = context.WithCancel(context.WithoutCancel(ctx))
-	sc.stop = context.AfterFunc(ctx, sc.cancel)
+	sc := &writeScope{caller: ctx, grace: s.commitGrace, detached: detached}
+	sc.ctx, sc.cancel = context.WithCancel(sc)
+	sc.stop = context.AfterFunc(ctx, sc.callerEnded)
+	return sc
 }
 
-// detach stops following ctx, the caller's context, before the COMMIT:
-// false when ctx has already ended (the transaction is then rolled
-// back). A COMMIT sent after it ends commitGrace after ctx ends at the
-// latest (afterGrace).
-func (sc *txScope) detach(ctx context.Context) bool {
-	if sc.stop == nil {
+// Deadline, Done, Err and Value make the scope the parent of its ctx: a
+// context that never ends on its own and carries the caller's values.
+
+// Deadline reports none: the scope's ctx ends by its cancellation only.
+func (sc *writeScope) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done is nil: the scope itself never ends (its ctx does).
+func (sc *writeScope) Done() <-chan struct{} { return nil }
+
+// Err is nil, as Done never closes.
+func (sc *writeScope) Err() error { return nil }
+
+// Value is the caller's context's value of key.
+func (sc *writeScope) Value(key any) any { return sc.caller.Value(key) }
+
+// callerEnded runs once the caller's context has ended: before detach it
+// ends the write's context at once (the transaction is rolled back),
+// after it grace later.
+func (sc *writeScope) callerEnded() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	switch {
+	case sc.released:
+	case !sc.detached:
+		sc.cancel()
+	default:
+		sc.timer = time.AfterFunc(sc.grace, sc.cancel)
+	}
+}
+
+// context is the context to run the write under: the scope's, or caller
+// when there is no scope.
+func (sc *writeScope) context(caller context.Context) context.Context {
+	if sc == nil {
+		return caller
+	}
+	return sc.ctx
+}
+
+// detach stops following the caller's context before the COMMIT: false
+// when it has already ended (the transaction is then rolled back), even
+// if its AfterFunc has not run yet. A COMMIT sent after it ends grace
+// after the caller's context ends at the latest.
+func (sc *writeScope) detach() bool {
+	if sc == nil {
 		return true
 	}
-	if !sc.stop() {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.caller.Err() != nil {
 		return false
 	}
-	sc.stop = afterGrace(ctx, sc.cancel)
+	sc.detached = true
 	return true
 }
 
-// end releases the scope once the transaction has ended.
-func (sc *txScope) end() {
-	if sc.stop == nil {
+// end releases the scope once the write has ended.
+func (sc *writeScope) end() {
+	if sc == nil {
 		return
 	}
 	sc.stop()
+	sc.mu.Lock()
+	sc.released = true
+	if sc.timer != nil {
+		sc.timer.Stop()
+	}
+	sc.mu.Unlock()
 	sc.cancel()
 }
 
-// committing is the context of a write sent as one statement, which
-// commits when it completes (an autocommit statement): ctx without its
-// end, ended commitGrace after ctx ends (afterGrace), for the reason
-// txScope gives. The statement cannot be told apart from its commit, so
-// the grace covers all of it, a wait for a row lock included. It is
-// ctx's error, and no context, when ctx has already ended: the
-// statement is then not sent. Call the returned function once the
-// statement is done.
-func committing(ctx context.Context) (context.Context, func(), error) {
+// committing is the scope of a write sent as one statement, which
+// commits when it completes (an autocommit statement): detached from the
+// start, it ends grace after ctx ends, for the reason writeScope gives.
+// The statement cannot be told apart from its commit, so the grace
+// covers all of it, a wait for a row lock included. It is ctx's error,
+// and no scope, when ctx has already ended: the statement is then not
+// sent. Run the statement under the scope's context(ctx) and end the
+// scope once it is done.
+func (s *Store) committing(ctx context.Context) (*writeScope, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if ctx.Done() == nil {
-		return ctx, func() {}, nil // it cannot end: nothing to detach from
-	}
-	c, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := afterGrace(ctx, cancel)
-	return c, func() { stop(); cancel() }, nil
+	return s.scope(ctx, true), nil
 }
 
 // withCtxErr adds ctx's error to err when ctx has ended and err does not

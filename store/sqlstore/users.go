@@ -289,13 +289,13 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		}
 		q := `WITH ` + joinComma(ctes) + ` ` + final
 		err = s.retry(ctx, func() error {
-			cctx, cancel, err := committing(ctx)
+			sc, err := s.committing(ctx)
 			if err != nil {
 				return err
 			}
-			defer cancel()
+			defer sc.end()
 			var last int64
-			return s.w.QueryRowContext(cctx, q, a.vals...).Scan(&last)
+			return s.w.QueryRowContext(sc.context(ctx), q, a.vals...).Scan(&last)
 		})
 		if err != nil {
 			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
@@ -814,11 +814,12 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		}
 	}
 	raced := false
-	cctx, cancel, err := committing(ctx)
+	sc, err := s.committing(ctx)
 	if err != nil {
 		return nil, updateDone, err
 	}
-	defer cancel()
+	defer sc.end()
+	cctx := sc.context(ctx)
 	if folded {
 		var v, last int64
 		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v, &last)

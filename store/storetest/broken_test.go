@@ -93,6 +93,20 @@ func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*res
 	return p, err
 }
 
+// GroupsOf of the "untyped-groups" fault leaves each membership's Type
+// empty, as a host's first GroupsOf may.
+func (b *broken) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
+	m, err := b.Store.GroupsOf(ctx, userIDs)
+	if b.fault == "untyped-groups" {
+		for _, refs := range m {
+			for i := range refs {
+				refs[i].Type = ""
+			}
+		}
+	}
+	return m, err
+}
+
 // The flat faults keep users only as members: "flat" skips a value naming
 // a group, as the contract asks of a store declaring NoNestedGroups. They
 // know the groups from the ids CreateGroup gave (the memory store's ids
@@ -241,6 +255,10 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "error-after-write", run: "^Writes$/^EndedContextAnswersTheTruth$",
 			want: []string{"DeleteUser's answer", "(store.ErrUnavailable: a write's error must mean nothing was written)"},
+		},
+		{
+			fault: "untyped-groups", run: "^Groups$/^GroupsOf$",
+			want: []string{`GroupsOf must set Type "direct" on a group the user is a member of itself, "indirect" on one it belongs to through another: a GET shows it and a filter on groups.type compares it (store.MembershipReader.GroupsOf)`},
 		},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
 		// Users and groups numbered from separate sequences: the check of
