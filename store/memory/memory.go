@@ -41,6 +41,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -260,6 +261,13 @@ type userKeys struct {
 	hasExt   bool
 	emails   []string
 	unique   []query.UniqueKey // Store.uniqUser's values
+}
+
+// same reports whether a user filed under k is filed as under o, in
+// every index.
+func (k userKeys) same(o userKeys) bool {
+	return k.userName == o.userName && k.hasExt == o.hasExt && k.ext == o.ext &&
+		slices.Equal(k.emails, o.emails) && slices.Equal(k.unique, o.unique)
 }
 
 // groupRec is a stored group; its members live in members, not in g.

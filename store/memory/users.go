@@ -103,6 +103,14 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 // becomes owned by r; the caller has checked it (validExtensions) and
 // holds t.mu.
 func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
+	if r.u != nil && r.keys.same(k) {
+		// The index entries are r's already: most changes (a deactivation,
+		// a new title) keep every key, and dropping and filing them again
+		// would make each email's and externalId's set anew.
+		r.u = u
+		r.doc.Store(nil)
+		return
+	}
 	if r.u != nil {
 		t.unindexUser(r)
 	}
