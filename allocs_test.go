@@ -163,11 +163,11 @@ func TestRequestAllocations(t *testing.T) {
 		{"POST user", "POST", func(int) string { return "/Users" },
 			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 42},
 		{"POST user, the load test's", "POST", func(int) string { return "/Users" },
-			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 57},
+			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 56},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
 			func(int) string { return deactivate }, http.StatusOK, 48},
 		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
-			func(int) string { return deactivate }, http.StatusOK, 56},
+			func(int) string { return deactivate }, http.StatusOK, 55},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

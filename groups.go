@@ -302,7 +302,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	// refused one with a NUL with a 500.
 	for _, ids := range [][]string{plan.Add, plan.Remove} {
 		for _, m := range ids {
-			if err := h.walkValues(valuePath{"members", "value"}, m); err != nil {
+			if err := h.walkValues(valuePath{"", "members", "value"}, m, true); err != nil {
 				h.writeError(w, r, err)
 				return true
 			}
