@@ -119,10 +119,10 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
 	r.keys = k
 	t.byUserName[r.keys.userName] = r
 	if r.keys.hasExt {
-		addToSet(t.byUserExt, r.keys.ext, r)
+		fileRec(t.byUserExt, r.keys.ext, r)
 	}
 	for _, e := range r.keys.emails {
-		addToSet(t.byEmail, e, r)
+		fileRec(t.byEmail, e, r)
 	}
 	indexUnique(&t.uniqUsers, r.keys.unique, r)
 }
@@ -132,10 +132,10 @@ func (t *tenant) unindexUser(r *userRec) {
 		delete(t.byUserName, r.keys.userName)
 	}
 	if r.keys.hasExt {
-		removeFromSet(t.byUserExt, r.keys.ext, r)
+		unfileRec(t.byUserExt, r.keys.ext, r)
 	}
 	for _, e := range r.keys.emails {
-		removeFromSet(t.byEmail, e, r)
+		unfileRec(t.byEmail, e, r)
 	}
 	unindexUnique(t.uniqUsers, r.keys.unique, r)
 }
