@@ -193,7 +193,7 @@ func BenchmarkSyncHandler(b *testing.B) {
 		}
 		// The PATCH's path names the user just made, as the load test's.
 		pbody.Reset(deactivate)
-		patch.Body = io.NopCloser(pbody)
+		patch.Body, patch.ContentLength = io.NopCloser(pbody), int64(len(deactivate))
 		patch.URL.Path = "/Users/" + string(cw.id)
 		patch.RequestURI = patch.URL.Path
 		clear(w.h)
