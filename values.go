@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -43,10 +44,10 @@ func (h *handler) checkDoc(doc map[string]any, sorted bool) error {
 		if ext, ok := v.(map[string]any); ok && resources.IsURN(k) {
 			// An extension object: its attributes are named urn:...:name.
 			return eachMember(ext, sorted, func(ek string, ev any) error {
-				return h.walkValues(valuePath{k, ek, ""}, ev, sorted)
+				return h.walkValues(filter.AttrPath{URI: k, Name: ek}, ev, sorted)
 			})
 		}
-		return h.walkValues(valuePath{"", k, ""}, v, sorted)
+		return h.walkValues(filter.AttrPath{Name: k}, v, sorted)
 	})
 }
 
@@ -70,23 +71,10 @@ func eachMember(obj map[string]any, sorted bool, f func(k string, v any) error) 
 	return nil
 }
 
-// valuePath names a value: an extension's URN (or ""), an attribute and
-// a sub-attribute, joined only when a name is needed (a long value, an
-// error message): most requests need none.
-type valuePath struct{ ext, attr, sub string }
-
-func (p valuePath) String() string {
-	s := p.attr
-	if p.ext != "" {
-		s = p.ext + ":" + s
-	}
-	if p.sub != "" {
-		s += "." + p.sub
-	}
-	return s
-}
-
-func (h *handler) walkValues(path valuePath, v any, sorted bool) error {
+// walkValues checks each string of v, the value at path. A path is joined
+// (filter.AttrPath.String) only when its name is needed: a long value, an
+// error message.
+func (h *handler) walkValues(path filter.AttrPath, v any, sorted bool) error {
 	switch x := v.(type) {
 	case string:
 		limit := h.cfg.MaxValueBytes
@@ -109,9 +97,9 @@ func (h *handler) walkValues(path valuePath, v any, sorted bool) error {
 		}
 	case map[string]any:
 		return eachMember(x, sorted, func(k string, el any) error {
-			sub := valuePath{path.ext, path.attr, k}
-			if path.sub != "" {
-				sub = valuePath{"", path.String(), k} // deeper than SCIM nests: rare
+			sub := filter.AttrPath{URI: path.URI, Name: path.Name, Sub: k}
+			if path.Sub != "" {
+				sub = filter.AttrPath{Name: path.String(), Sub: k} // deeper than SCIM nests: rare
 			}
 			return h.walkValues(sub, el, sorted)
 		})
