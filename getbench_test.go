@@ -52,9 +52,10 @@ func BenchmarkGroupLookupHandler(b *testing.B) {
 	})
 }
 
-// benchReadHandler times the handler on the GET requests path makes, of
-// the i-th of the users it creates first.
-func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
+// benchLoadHandler is the handler on a new memory store wired as
+// examples/loadtest wires it (a tokens.Manager, the request log through
+// admin.AsyncLog, a text logger), and a token for it.
+func benchLoadHandler(b *testing.B) (http.Handler, string) {
 	ctx := context.Background()
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
@@ -63,7 +64,7 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	}
 	db := memory.New()
 	async := admin.NewAsyncLog(admin.NewRequestRing(100), admin.AsyncOptions{})
-	defer async.Close(ctx)
+	b.Cleanup(func() { _ = async.Close(context.Background()) })
 	h, err := scim.NewHandler(scim.Config{
 		BaseURL: base, Users: db, Groups: db, Tokens: toks, RequestLog: async,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -71,6 +72,13 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return h, tok
+}
+
+// benchReadHandler times the handler on the GET requests path makes, of
+// the i-th of the users it creates first.
+func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
+	h, tok := benchLoadHandler(b)
 	const n = 1000
 	ids := make([]string, n)
 	for i := range ids {
@@ -128,22 +136,7 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 // PATCH active=false; one op is the three requests. Requests and their
 // bodies are made before the timing.
 func BenchmarkSyncHandler(b *testing.B) {
-	ctx := context.Background()
-	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	db := memory.New()
-	async := admin.NewAsyncLog(admin.NewRequestRing(100), admin.AsyncOptions{})
-	defer async.Close(ctx)
-	h, err := scim.NewHandler(scim.Config{
-		BaseURL: base, Users: db, Groups: db, Tokens: toks, RequestLog: async,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	h, tok := benchLoadHandler(b)
 	const deactivate = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
 	// Requests are made a batch at a time, outside the timing, as each
 	// POST needs a userName not yet taken.
