@@ -161,9 +161,13 @@ func TestRequestAllocations(t *testing.T) {
 			return fmt.Sprintf("/Groups?filter=displayName+eq+%%22g%d%%22&excludedAttributes=members", i)
 		}, nil, http.StatusOK, 61},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 56},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 40},
+		{"POST user, the load test's", "POST", func(int) string { return "/Users" },
+			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 52},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 50},
+			func(int) string { return deactivate }, http.StatusOK, 48},
+		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
+			func(int) string { return deactivate }, http.StatusOK, 55},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

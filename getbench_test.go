@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -51,9 +52,10 @@ func BenchmarkGroupLookupHandler(b *testing.B) {
 	})
 }
 
-// benchReadHandler times the handler on the GET requests path makes, of
-// the i-th of the users it creates first.
-func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
+// benchLoadHandler is the handler on a new memory store wired as
+// examples/loadtest wires it (a tokens.Manager, the request log through
+// admin.AsyncLog, a text logger), and a token for it.
+func benchLoadHandler(b *testing.B) (http.Handler, string) {
 	ctx := context.Background()
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
 	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
@@ -62,7 +64,7 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	}
 	db := memory.New()
 	async := admin.NewAsyncLog(admin.NewRequestRing(100), admin.AsyncOptions{})
-	defer async.Close(ctx)
+	b.Cleanup(func() { _ = async.Close(context.Background()) })
 	h, err := scim.NewHandler(scim.Config{
 		BaseURL: base, Users: db, Groups: db, Tokens: toks, RequestLog: async,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -70,6 +72,13 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return h, tok
+}
+
+// benchReadHandler times the handler on the GET requests path makes, of
+// the i-th of the users it creates first.
+func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
+	h, tok := benchLoadHandler(b)
 	const n = 1000
 	ids := make([]string, n)
 	for i := range ids {
@@ -119,4 +128,91 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 		}
 		i++
 	}
+}
+
+// BenchmarkSyncHandler is the load test's sync cycle through the handler
+// alone, wired as BenchmarkGetUserHandler's: for one new user of the load
+// test's shape a lookup of its userName (a miss), the POST, then the
+// PATCH active=false; one op is the three requests. Requests and their
+// bodies are made before the timing.
+func BenchmarkSyncHandler(b *testing.B) {
+	h, tok := benchLoadHandler(b)
+	const deactivate = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
+	// Requests are made a batch at a time, outside the timing, as each
+	// POST needs a userName not yet taken.
+	const batch = 1000
+	lookups := make([]*http.Request, batch)
+	posts := make([]*http.Request, batch)
+	bodies := make([]string, batch)
+	next := 0
+	fill := func() {
+		for i := range batch {
+			n := next + i
+			lookups[i] = httptest.NewRequest("GET", fmt.Sprintf("http://app.example.com/Users?filter=userName+eq+%%22load%06d%%40example.com%%22", n), nil)
+			lookups[i].Header.Set("Authorization", "Bearer "+tok)
+			bodies[i] = loaduser.JSON(n)
+			posts[i] = httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(bodies[i]))
+			posts[i].Header.Set("Authorization", "Bearer "+tok)
+			posts[i].Header.Set("Content-Type", "application/scim+json")
+		}
+		next += batch
+	}
+	w := &allocWriter{h: make(http.Header, 8)}
+	cw := &idWriter{allocWriter: allocWriter{h: make(http.Header, 8)}}
+	patch := httptest.NewRequest("PATCH", "http://app.example.com/Users/x", nil)
+	patch.Header.Set("Authorization", "Bearer "+tok)
+	patch.Header.Set("Content-Type", "application/scim+json")
+	pbody := strings.NewReader(deactivate)
+	b.ReportAllocs()
+	i := batch
+	for b.Loop() {
+		if i == batch {
+			b.StopTimer()
+			fill()
+			i = 0
+			b.StartTimer()
+		}
+		clear(w.h)
+		w.status = 0
+		h.ServeHTTP(w, lookups[i])
+		if w.status != http.StatusOK {
+			b.Fatal("lookup", w.status)
+		}
+		clear(cw.h)
+		cw.status, cw.id = 0, cw.id[:0]
+		h.ServeHTTP(cw, posts[i])
+		if cw.status != http.StatusCreated {
+			b.Fatal("POST", cw.status)
+		}
+		// The PATCH's path names the user just made, as the load test's.
+		pbody.Reset(deactivate)
+		patch.Body, patch.ContentLength = io.NopCloser(pbody), int64(len(deactivate))
+		patch.URL.Path = "/Users/" + string(cw.id)
+		patch.RequestURI = patch.URL.Path
+		clear(w.h)
+		w.status = 0
+		h.ServeHTTP(w, patch)
+		if w.status != http.StatusOK {
+			b.Fatal("PATCH", w.status)
+		}
+		i++
+	}
+}
+
+// idWriter is an allocWriter that keeps the id of the resource a response
+// body names first.
+type idWriter struct {
+	allocWriter
+	id []byte
+}
+
+func (w *idWriter) Write(p []byte) (int, error) {
+	if len(w.id) == 0 {
+		if _, rest, ok := bytes.Cut(p, []byte(`"id":"`)); ok {
+			if id, _, ok := bytes.Cut(rest, []byte(`"`)); ok {
+				w.id = append(w.id, id...)
+			}
+		}
+	}
+	return w.allocWriter.Write(p)
 }

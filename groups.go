@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -302,7 +303,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	// refused one with a NUL with a 500.
 	for _, ids := range [][]string{plan.Add, plan.Remove} {
 		for _, m := range ids {
-			if err := h.walkValues(valuePath{"members", "value"}, m); err != nil {
+			if err := h.walkValues(filter.AttrPath{Name: "members", Sub: "value"}, m, true); err != nil {
 				h.writeError(w, r, err)
 				return true
 			}

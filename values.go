@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -26,40 +27,54 @@ var keyAttributes = map[string]bool{
 // Config.MaxValueBytes bytes (MaxKeyBytes for the indexed attributes).
 // Invalid UTF-8 never gets this far: readBody refuses it.
 func (h *handler) checkValues(doc map[string]any) error {
-	// Walked in sorted order (jsonscan.SortedKeys), so a body with two bad
-	// values gets the same error every time.
-	var buf [jsonscan.SmallObject]string
-	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
-		v := doc[k]
+	// A body with two bad values gets the same error every time: the one
+	// a walk in sorted order (jsonscan.SortedKeys) meets first. Most
+	// documents have none, and are walked once in map order, without
+	// sorting the names of each object; only one that has a bad value is
+	// walked again, sorted, for the error.
+	if h.checkDoc(doc, false) == nil {
+		return nil
+	}
+	return h.checkDoc(doc, true)
+}
+
+// checkDoc is checkValues' walk, in sorted order or in map order.
+func (h *handler) checkDoc(doc map[string]any, sorted bool) error {
+	return eachMember(doc, sorted, func(k string, v any) error {
 		if ext, ok := v.(map[string]any); ok && resources.IsURN(k) {
 			// An extension object: its attributes are named urn:...:name.
-			var ebuf [jsonscan.SmallObject]string
-			for _, ek := range jsonscan.SortedKeys(ebuf[:0], ext) {
-				if err := h.walkValues(valuePath{k + ":" + ek, ""}, ext[ek]); err != nil {
-					return err
-				}
-			}
-			continue
+			return eachMember(ext, sorted, func(ek string, ev any) error {
+				return h.walkValues(filter.AttrPath{URI: k, Name: ek}, ev, sorted)
+			})
 		}
-		if err := h.walkValues(valuePath{k, ""}, v); err != nil {
+		return h.walkValues(filter.AttrPath{Name: k}, v, sorted)
+	})
+}
+
+// eachMember calls f with each member of obj until f fails, in sorted
+// order or in map order.
+func eachMember(obj map[string]any, sorted bool, f func(k string, v any) error) error {
+	if !sorted {
+		for k, v := range obj {
+			if err := f(k, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var buf [jsonscan.SmallObject]string
+	for _, k := range jsonscan.SortedKeys(buf[:0], obj) {
+		if err := f(k, obj[k]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// valuePath names a value: an attribute and a sub-attribute, joined only
-// for an error message (most requests have none).
-type valuePath struct{ attr, sub string }
-
-func (p valuePath) String() string {
-	if p.sub == "" {
-		return p.attr
-	}
-	return p.attr + "." + p.sub
-}
-
-func (h *handler) walkValues(path valuePath, v any) error {
+// walkValues checks each string of v, the value at path. A path is joined
+// (filter.AttrPath.String) only when its name is needed: a long value, an
+// error message.
+func (h *handler) walkValues(path filter.AttrPath, v any, sorted bool) error {
 	switch x := v.(type) {
 	case string:
 		limit := h.cfg.MaxValueBytes
@@ -76,22 +91,18 @@ func (h *handler) walkValues(path valuePath, v any) error {
 		}
 	case []any:
 		for _, el := range x {
-			if err := h.walkValues(path, el); err != nil {
+			if err := h.walkValues(path, el, sorted); err != nil {
 				return err
 			}
 		}
 	case map[string]any:
-		var buf [jsonscan.SmallObject]string
-		for _, k := range jsonscan.SortedKeys(buf[:0], x) {
-			el := x[k]
-			sub := valuePath{path.attr, k}
-			if path.sub != "" {
-				sub = valuePath{path.String(), k} // deeper than SCIM nests: rare
+		return eachMember(x, sorted, func(k string, el any) error {
+			sub := filter.AttrPath{URI: path.URI, Name: path.Name, Sub: k}
+			if path.Sub != "" {
+				sub = filter.AttrPath{Name: path.String(), Sub: k} // deeper than SCIM nests: rare
 			}
-			if err := h.walkValues(sub, el); err != nil {
-				return err
-			}
-		}
+			return h.walkValues(sub, el, sorted)
+		})
 	}
 	return nil
 }

@@ -301,7 +301,7 @@ func decodeRaw(raw json.RawMessage) (any, error) {
 	if !json.Valid(raw) {
 		return nil, errInvalidRaw
 	}
-	v, _ := jsonscan.Value(raw, 0)
+	v, _ := wellKnown.Value(raw, 0)
 	return v, nil
 }
 

@@ -44,7 +44,7 @@ func UserFromJSON(data []byte) (*User, error) {
 		}
 		e, extra, ok := scanEnterprise(raw)
 		if !ok {
-			v, _ := jsonscan.Value(raw, 0)
+			v, _ := wellKnown.Value(raw, 0)
 			var err error
 			if e, extra, err = buildEnterprise(k, v, false); err != nil {
 				return err
@@ -103,7 +103,7 @@ func readText[T any](fields []field[T], t *T, k string, raw []byte) error {
 	if f == nil || f.scan(t, raw) {
 		return nil
 	}
-	v, _ := jsonscan.Value(raw, 0)
+	v, _ := wellKnown.Value(raw, 0)
 	return f.read(t, "", v)
 }
 
@@ -160,12 +160,34 @@ func members(data []byte, f func(k string, raw []byte) error) error {
 
 // memberName is a member's name, unquoted: one of the canonical names
 // without a copy, any other as jsonscan unquotes it.
-func memberName(key []byte) string {
-	if k, ok := canonicalNames[string(key)]; ok {
-		return k
+func memberName(key []byte) string { return wellKnown.Key(key) }
+
+// wellKnown is what decoding a document (a request body, a stored
+// document's member) takes from the schema rather than make it again:
+// the canonical names, and the string values a client sends as the
+// schema writes them (schema URNs, canonical values such as "work").
+var wellKnown = &jsonscan.Names{Keys: canonicalNames, Values: canonicalValues}
+
+// canonicalValues maps the schema URNs of a user, a group and the
+// enterprise extension, and every canonical value of their attributes, to
+// itself in an any (jsonscan.Names), built from the schema definitions as
+// canonicalNames is.
+var canonicalValues = func() map[string]any {
+	m := map[string]any{}
+	for _, s := range []string{UserSchema, GroupSchema, EnterpriseUserSchema} {
+		m[s] = s
 	}
-	return jsonscan.Unquote(key)
-}
+	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes, schema.ExtensionEnterpriseUser().Attributes} {
+		for _, a := range attrs {
+			for _, sub := range append([]schema.CoreAttribute{a}, a.SubAttributes()...) {
+				for _, v := range sub.CanonicalValues() {
+					m[v] = v
+				}
+			}
+		}
+	}
+	return m
+}()
 
 // canonicalNames maps each attribute and sub-attribute name of a user, a
 // group and the enterprise extension to itself, so that reading a

@@ -61,10 +61,10 @@ func DecodeRequest(data []byte) (map[string]any, error) {
 func decode(data []byte, unique bool) (map[string]any, error) {
 	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
 		if !unique {
-			m, _ := jsonscan.Value(data, i)
+			m, _ := wellKnown.Value(data, i)
 			return m.(map[string]any), nil
 		}
-		m, _, repeated, found := jsonscan.UniqueValue(data, i)
+		m, _, repeated, found := wellKnown.UniqueValue(data, i)
 		if found {
 			return nil, jsonscan.RepeatedError(repeated)
 		}

@@ -18,14 +18,37 @@ func BearerToken(r *http.Request) (string, bool) {
 	if len(vals) != 1 {
 		return "", false
 	}
-	v := strings.Trim(vals[0], " \t")
-	i := strings.IndexAny(v, " \t")
+	v := trimBlank(vals[0])
+	i := indexBlank(v)
 	if i < 0 || !strings.EqualFold(v[:i], "Bearer") {
 		return "", false
 	}
-	tok := strings.Trim(v[i:], " \t")
-	if tok == "" || strings.ContainsAny(tok, " \t") {
+	tok := trimBlank(v[i:])
+	if tok == "" || indexBlank(tok) >= 0 {
 		return "", false
 	}
 	return tok, true
+}
+
+// trimBlank is s without the spaces and tabs it starts and ends with:
+// strings.Trim with the cutset " \t", without making the cutset's set on
+// every request.
+func trimBlank(s string) string {
+	for s != "" && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for s != "" && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// indexBlank is the index of the first space or tab in s, or -1.
+func indexBlank(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
 }

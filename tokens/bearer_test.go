@@ -2,6 +2,7 @@ package tokens_test
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,6 +33,9 @@ func TestBearerToken(t *testing.T) {
 		{"two parts", []string{"Bearer scim_abc extra"}, "", false},
 		{"two headers", []string{"Bearer a", "Bearer b"}, "", false},
 		{"prefix of scheme", []string{"Bear scim_abc"}, "", false},
+		{"tabs around", []string{"\t Bearer\t \tscim_abc\t "}, "scim_abc", true},
+		{"a tab inside the token", []string{"Bearer scim\tabc"}, "", false},
+		{"other white space is the token's", []string{"Bearer \vscim_abc\n"}, "\vscim_abc\n", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -44,4 +48,26 @@ func TestBearerToken(t *testing.T) {
 			assert.Equal(t, tc.want, got)
 		})
 	}
+}
+
+// FuzzBearerToken holds BearerToken to its definition written with the
+// strings package (a space or a tab is blank, nothing else is).
+func FuzzBearerToken(f *testing.F) {
+	for _, s := range []string{"Bearer scim_abc", " \tbearer\t x \t", "Bearer", "Bearer  ", "Basic a", "Bearer a b", "\tBEARER\tx", "Bearer \u00a0x", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		want, wantOK := "", false
+		v := strings.Trim(h, " \t")
+		if i := strings.IndexAny(v, " \t"); i >= 0 && strings.EqualFold(v[:i], "Bearer") {
+			if tok := strings.Trim(v[i:], " \t"); tok != "" && !strings.ContainsAny(tok, " \t") {
+				want, wantOK = tok, true
+			}
+		}
+		r := httptest.NewRequest("GET", "/scim/v2/Users", nil)
+		r.Header["Authorization"] = []string{h}
+		got, ok := tokens.BearerToken(r)
+		assert.Equal(t, wantOK, ok)
+		assert.Equal(t, want, got)
+	})
 }

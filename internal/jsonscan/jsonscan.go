@@ -6,6 +6,8 @@
 // body that gives a member name twice in one object: UniqueValue checks
 // it while it decodes (resources.DecodeRequest), Repeated without
 // decoding (the PATCH decoder), and RepeatedError words the refusal.
+// Names lets a decoder take the strings a document repeats (its schema's
+// member names, schema URNs) from a table instead of making them.
 // Every reader but Members and LoneSurrogate assumes valid JSON; on other
 // input its result is undefined, so callers check with json.Valid first.
 // AppendString is the way back: the one JSON string encoder, for
@@ -32,7 +34,7 @@ import (
 // (resources.Decode, the PATCH decoder): it does what encoding/json does
 // there without its reflection and second pass.
 func Value(data []byte, i int) (any, int) {
-	return value(data, i, nil)
+	return value(data, i, nil, nil)
 }
 
 // LoneSurrogate returns the first \u escape of JSON text data that names
@@ -84,9 +86,7 @@ func RepeatedError(name string) error {
 // that decodes: a second pass of Repeated over a user's POST cost about
 // 15% of its decoding (BENCHMARKS.md).
 func UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
-	var dup dupName
-	v, end = value(data, i, &dup)
-	return v, end, dup.name, dup.found
+	return (*Names)(nil).UniqueValue(data, i)
 }
 
 type dupName struct {
@@ -182,7 +182,7 @@ func sameName(a, b []byte) bool {
 	return Unquote(a[1:len(a)-1]) == Unquote(b[1:len(b)-1])
 }
 
-func value(data []byte, i int, dup *dupName) (any, int) {
+func value(data []byte, i int, dup *dupName, names *Names) (any, int) {
 	i = SkipSpace(data, i)
 	switch data[i] {
 	case '{':
@@ -193,10 +193,10 @@ func value(data []byte, i int, dup *dupName) (any, int) {
 		}
 		for {
 			end := StringEnd(data, i)
-			key := Unquote(data[i+1 : end-1])
+			key := names.Key(data[i+1 : end-1])
 			i = SkipSpace(data, end) + 1 // past ':'
 			var v any
-			v, i = value(data, i, dup)
+			v, i = value(data, i, dup, names)
 			n := len(m)
 			m[key] = v
 			if len(m) == n && dup != nil && !dup.found {
@@ -216,7 +216,7 @@ func value(data []byte, i int, dup *dupName) (any, int) {
 		}
 		for {
 			var v any
-			v, i = value(data, i, dup)
+			v, i = value(data, i, dup, names)
 			list = append(list, v)
 			i = SkipSpace(data, i)
 			if data[i] == ']' {
@@ -226,7 +226,7 @@ func value(data []byte, i int, dup *dupName) (any, int) {
 		}
 	case '"':
 		end := StringEnd(data, i)
-		return Unquote(data[i+1 : end-1]), end
+		return names.str(data[i+1 : end-1]), end
 	case 't':
 		return true, i + 4
 	case 'f':
@@ -239,6 +239,57 @@ func value(data []byte, i int, dup *dupName) (any, int) {
 		j++
 	}
 	return json.Number(data[i:j]), j
+}
+
+// Names are strings a decoder returns without making them: member names
+// (Keys, each mapped to itself) and string values (Values, each mapped to
+// itself in an any, so that one in a decoded document costs neither the
+// string nor its boxing). A request body's names are mostly the schema's
+// own, and a few of its values (schema URNs, canonical values such as
+// "work") too, so a table of them saves an allocation per name. A string
+// is looked up by its bytes in the JSON text: one written with an escape
+// is unquoted as any other, with the same result. Names are only read
+// once made, so any number of decoders may share them; a nil *Names
+// holds nothing.
+type Names struct {
+	Keys   map[string]string
+	Values map[string]any
+}
+
+// Key is the member name whose text (without its quotes) is raw: the one
+// in n.Keys when it is there, else raw unquoted.
+func (n *Names) Key(raw []byte) string {
+	if n != nil {
+		if k, ok := n.Keys[string(raw)]; ok {
+			return k
+		}
+	}
+	return Unquote(raw)
+}
+
+// str is the string value whose text (without its quotes) is raw, in an
+// any: the one in n.Values when it is there, else raw unquoted.
+func (n *Names) str(raw []byte) any {
+	if n != nil {
+		if v, ok := n.Values[string(raw)]; ok {
+			return v
+		}
+	}
+	return Unquote(raw)
+}
+
+// Value is the package's Value, with the names and string values in n
+// taken from it.
+func (n *Names) Value(data []byte, i int) (any, int) {
+	return value(data, i, nil, n)
+}
+
+// UniqueValue is the package's UniqueValue, with the names and string
+// values in n taken from it.
+func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
+	var dup dupName
+	v, end = value(data, i, &dup, n)
+	return v, end, dup.name, dup.found
 }
 
 // SkipSpace returns the index of the first byte at or after b[i] that is

@@ -85,6 +85,48 @@ func TestUniqueValue(t *testing.T) {
 	}
 }
 
+// TestNames holds decoding with Names to decoding without: the same
+// value, the same repeated name, and one allocation fewer for each name
+// and two for each string value (the string and its boxing) the table
+// gives, none for a string whose text is not the table's.
+func TestNames(t *testing.T) {
+	names := &Names{
+		Keys:   map[string]string{"userName": "userName", "type": "type", "emails": "emails"},
+		Values: map[string]any{"work": "work", "urn:x:User": "urn:x:User"},
+	}
+	for _, tt := range []struct {
+		name, in string
+		saved    float64 // allocations Names saves
+	}{
+		{"all in the table", `{"userName":"work","emails":[{"type":"work"}]}`, 3 + 2*2},
+		{"none in the table", `{"a":"b"}`, 0},
+		{"a name with an escape", `{"user\u004eame":"x","type":"urn:x:User"}`, 1 + 2},
+		{"a value with an escape", `{"type":"w\u006frk"}`, 1},
+		{"a value that is only a name", `{"type":"userName"}`, 1},
+		{"a name that is only a value", `{"work":1}`, 0},
+		{"a repeated name", `{"type":"work","type":"work"}`, 2 + 2*2},
+		{"not an object", `["urn:x:User","work",""]`, 2 * 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := []byte(tt.in)
+			want, wantEnd, wantRep, wantFound := UniqueValue(data, 0)
+			got, end, rep, found := names.UniqueValue(data, 0)
+			assert.Equal(t, want, got)
+			assert.Equal(t, []any{wantEnd, wantRep, wantFound}, []any{end, rep, found})
+			v, vend := names.Value(data, 0)
+			assert.Equal(t, want, v)
+			assert.Equal(t, wantEnd, vend)
+			without := testing.AllocsPerRun(20, func() { Value(data, 0) })
+			with := testing.AllocsPerRun(20, func() { names.Value(data, 0) })
+			assert.Equal(t, without-tt.saved, with)
+		})
+	}
+	var none *Names
+	assert.Equal(t, `a\b`, none.Key([]byte(`a\\b`)))
+	assert.Equal(t, "userName", names.Key([]byte("userName")))
+	assert.Equal(t, "userName", names.Key([]byte(`user\u004eame`)))
+}
+
 // FuzzMembers holds Members to encoding/json on the objects it reads: it
 // accepts every object json.Valid accepts, with the members
 // json.Unmarshal sees (a repeated name's last value wins there), and

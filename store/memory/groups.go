@@ -139,7 +139,7 @@ func (s *Store) setGroup(t *tenant, r *groupRec, g *resources.Group, key string,
 	r.hasExt = g.ExternalID != ""
 	if r.hasExt {
 		r.ext = s.key.groupExt(g.ExternalID)
-		addToSet(t.byGroupExt, r.ext, r)
+		fileRec(t.byGroupExt, r.ext, r)
 	}
 }
 
@@ -149,7 +149,7 @@ func (t *tenant) unindexGroup(r *groupRec) {
 	}
 	unindexUnique(t.uniqGroups, r.unique, r)
 	if r.hasExt {
-		removeFromSet(t.byGroupExt, r.ext, r)
+		unfileRec(t.byGroupExt, r.ext, r)
 	}
 }
 

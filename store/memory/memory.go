@@ -41,6 +41,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -190,9 +192,9 @@ type tenant struct {
 
 	users      map[string]*userRec
 	userOrder  order[*userRec]
-	byUserName map[string]*userRec              // unique, key per keyUserName
-	byUserExt  map[string]map[*userRec]struct{} // externalId
-	byEmail    map[string]map[*userRec]struct{} // emails.value
+	byUserName map[string]*userRec         // unique, key per keyUserName
+	byUserExt  map[string]recSet[*userRec] // externalId
+	byEmail    map[string]recSet[*userRec] // emails.value
 	// uniqUsers and uniqGroups file resources under the values of their
 	// unique extension attributes (uniqueIndexKey); nil until one is.
 	uniqUsers  map[string]*userRec
@@ -201,7 +203,7 @@ type tenant struct {
 	groups      map[string]*groupRec
 	groupOrder  order[*groupRec]
 	byGroupName map[string]*groupRec // unique displayName
-	byGroupExt  map[string]map[*groupRec]struct{}
+	byGroupExt  map[string]recSet[*groupRec]
 
 	// memberOf maps a member id (user or group) to the ids of the groups
 	// it is a direct member of.
@@ -214,11 +216,11 @@ func newTenant() *tenant {
 	return &tenant{
 		users:       make(map[string]*userRec),
 		byUserName:  make(map[string]*userRec),
-		byUserExt:   make(map[string]map[*userRec]struct{}),
-		byEmail:     make(map[string]map[*userRec]struct{}),
+		byUserExt:   make(map[string]recSet[*userRec]),
+		byEmail:     make(map[string]recSet[*userRec]),
 		groups:      make(map[string]*groupRec),
 		byGroupName: make(map[string]*groupRec),
-		byGroupExt:  make(map[string]map[*groupRec]struct{}),
+		byGroupExt:  make(map[string]recSet[*groupRec]),
 		memberOf:    make(map[string]map[string]struct{}),
 	}
 }
@@ -260,6 +262,13 @@ type userKeys struct {
 	hasExt   bool
 	emails   []string
 	unique   []query.UniqueKey // Store.uniqUser's values
+}
+
+// same reports whether a user filed under k is filed as under o, in
+// every index.
+func (k userKeys) same(o userKeys) bool {
+	return k.userName == o.userName && k.hasExt == o.hasExt && k.ext == o.ext &&
+		slices.Equal(k.emails, o.emails) && slices.Equal(k.unique, o.unique)
 }
 
 // groupRec is a stored group; its members live in members, not in g.
@@ -401,6 +410,74 @@ func removeFromSet[T comparable](m map[string]map[T]struct{}, k string, v T) {
 	delete(set, v)
 	if len(set) == 0 {
 		delete(m, k)
+	}
+}
+
+// recSet is the records an index files under one key: almost always one
+// (an externalId, an email address), held in the index's own map entry,
+// so that filing a record makes no map of its own; a second record moves
+// them all to a map.
+type recSet[R comparable] struct {
+	one  R // the record when it is alone, else the zero R
+	more map[R]struct{}
+}
+
+// all is the records of s, in no order.
+func (s recSet[R]) all() iter.Seq[R] {
+	return func(yield func(R) bool) {
+		var none R
+		if s.one != none {
+			yield(s.one)
+			return
+		}
+		for r := range s.more {
+			if !yield(r) {
+				return
+			}
+		}
+	}
+}
+
+// len is the number of records in s.
+func (s recSet[R]) len() int {
+	var none R
+	if s.one != none {
+		return 1
+	}
+	return len(s.more)
+}
+
+// fileRec adds r to the records idx files under k.
+func fileRec[R comparable](idx map[string]recSet[R], k string, r R) {
+	var none R
+	s := idx[k]
+	switch {
+	case s.one == r:
+	case s.one == none && s.more == nil:
+		s.one = r
+	case s.more == nil:
+		s.more = map[R]struct{}{s.one: {}, r: {}}
+		s.one = none
+	default:
+		s.more[r] = struct{}{}
+	}
+	idx[k] = s
+}
+
+// unfileRec removes r from the records idx files under k.
+func unfileRec[R comparable](idx map[string]recSet[R], k string, r R) {
+	s, ok := idx[k]
+	switch {
+	case !ok:
+	case s.more == nil:
+		if s.one == r {
+			delete(idx, k)
+		}
+	default:
+		delete(s.more, r)
+		if len(s.more) == 0 {
+			delete(idx, k)
+		}
 	}
 }
 

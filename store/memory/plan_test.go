@@ -125,6 +125,7 @@ func TestIndexMatchesScan(t *testing.T) {
 		ids = append(ids, out.ID)
 	}
 	// Replace and delete some, to exercise index maintenance.
+	var renamed []string // the names before and after a rename
 	for i, id := range ids {
 		switch i % 7 {
 		case 0:
@@ -134,6 +135,37 @@ func TestIndexMatchesScan(t *testing.T) {
 			require.NoError(t, err)
 			u.ExternalID = "Ext-replaced"
 			u.Emails = u.Emails[:1]
+			_, err = s.ReplaceUser(ctx, u, "")
+			require.NoError(t, err)
+		case 2, 3:
+			// Every index key kept (the entries are left as they are),
+			// the second with its userName in another case.
+			u, err := s.GetUser(ctx, id, store.GetOptions{})
+			require.NoError(t, err)
+			u.Title = "kept"
+			if i%7 == 3 {
+				u.UserName = strings.ToUpper(u.UserName)
+			}
+			_, err = s.ReplaceUser(ctx, u, "")
+			require.NoError(t, err)
+		case 4, 5:
+			// One key changed, the others kept: its email, or its
+			// externalId.
+			u, err := s.GetUser(ctx, id, store.GetOptions{})
+			require.NoError(t, err)
+			if i%7 == 4 {
+				u.Emails[0].Value = names[(i+1)%len(names)] + "@example.com"
+			} else {
+				u.ExternalID = "Ext-changed"
+			}
+			_, err = s.ReplaceUser(ctx, u, "")
+			require.NoError(t, err)
+		case 6:
+			u, err := s.GetUser(ctx, id, store.GetOptions{})
+			require.NoError(t, err)
+			renamed = append(renamed, u.UserName)
+			u.UserName = fmt.Sprintf("renamed-%d", i)
+			renamed = append(renamed, u.UserName)
 			_, err = s.ReplaceUser(ctx, u, "")
 			require.NoError(t, err)
 		}
@@ -161,7 +193,10 @@ func TestIndexMatchesScan(t *testing.T) {
 	for i := range 22 {
 		filters = append(filters, fmt.Sprintf(`externalId eq "Ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d"`, i), fmt.Sprintf(`externalId eq "ext-%d" or externalId eq "Ext-%d"`, i, i+1))
 	}
-	filters = append(filters, `externalId eq "Ext-replaced" and emails.value eq "u3@example.org"`, `emails.value eq "U7@EXAMPLE.ORG"`)
+	filters = append(filters, `externalId eq "Ext-replaced" and emails.value eq "u3@example.org"`, `emails.value eq "U7@EXAMPLE.ORG"`, `externalId eq "Ext-changed"`)
+	for _, n := range renamed {
+		filters = append(filters, `userName eq "`+n+`"`)
+	}
 	for _, f := range filters {
 		e := mustParse(t, f)
 		var want []string

@@ -222,7 +222,7 @@ var userIndexes = []recIndex[*userRec]{
 		return out
 	}},
 	{"externalId", false, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
-		for r := range t.byUserExt[s.key.userExt(v)] {
+		for r := range t.byUserExt[s.key.userExt(v)].all() {
 			out = append(out, r)
 		}
 		return out
@@ -234,7 +234,7 @@ var userIndexes = []recIndex[*userRec]{
 		return out
 	}},
 	{"emails", true, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
-		for r := range t.byEmail[s.key.email(v)] {
+		for r := range t.byEmail[s.key.email(v)].all() {
 			out = append(out, r)
 		}
 		return out
@@ -257,7 +257,7 @@ var groupIndexes = []recIndex[*groupRec]{
 		return out
 	}},
 	{"externalId", false, func(s *Store, t *tenant, v string, out []*groupRec) []*groupRec {
-		for r := range t.byGroupExt[s.key.groupExt(v)] {
+		for r := range t.byGroupExt[s.key.groupExt(v)].all() {
 			out = append(out, r)
 		}
 		return out
@@ -349,12 +349,12 @@ func byExternalID(e filter.Expr, rt *resources.ResourceType) (string, bool) {
 func inOrder[R interface {
 	comparable
 	order() uint64
-}](set map[R]struct{}) []R {
-	if len(set) == 0 {
+}](set recSet[R]) []R {
+	if set.len() == 0 {
 		return nil
 	}
-	out := make([]R, 0, len(set))
-	for r := range set {
+	out := make([]R, 0, set.len())
+	for r := range set.all() {
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b R) int { return cmp.Compare(a.order(), b.order()) })

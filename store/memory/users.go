@@ -103,6 +103,14 @@ func (s *Store) userKeysOf(u *resources.User) userKeys {
 // becomes owned by r; the caller has checked it (validExtensions) and
 // holds t.mu.
 func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
+	if r.u != nil && r.keys.same(k) {
+		// The index entries are r's already: most changes (a deactivation,
+		// a new title) keep every key, and dropping and filing them again
+		// would make each email's and externalId's set anew.
+		r.u = u
+		r.doc.Store(nil)
+		return
+	}
 	if r.u != nil {
 		t.unindexUser(r)
 	}
@@ -111,10 +119,10 @@ func (s *Store) setUser(t *tenant, r *userRec, u *resources.User, k userKeys) {
 	r.keys = k
 	t.byUserName[r.keys.userName] = r
 	if r.keys.hasExt {
-		addToSet(t.byUserExt, r.keys.ext, r)
+		fileRec(t.byUserExt, r.keys.ext, r)
 	}
 	for _, e := range r.keys.emails {
-		addToSet(t.byEmail, e, r)
+		fileRec(t.byEmail, e, r)
 	}
 	indexUnique(&t.uniqUsers, r.keys.unique, r)
 }
@@ -124,10 +132,10 @@ func (t *tenant) unindexUser(r *userRec) {
 		delete(t.byUserName, r.keys.userName)
 	}
 	if r.keys.hasExt {
-		removeFromSet(t.byUserExt, r.keys.ext, r)
+		unfileRec(t.byUserExt, r.keys.ext, r)
 	}
 	for _, e := range r.keys.emails {
-		removeFromSet(t.byEmail, e, r)
+		unfileRec(t.byEmail, e, r)
 	}
 	unindexUnique(t.uniqUsers, r.keys.unique, r)
 }
