@@ -113,6 +113,24 @@ func checkVersion(kind, id, ifVersion string, have int64) error {
 }
 
 // nullText stores "" as NULL.
+// storedNames are the indexed names of a user's or group's row as
+// stored, read under the row's lock: its userName or displayName, and
+// its externalId ("" for NULL).
+type storedNames struct{ name, externalID string }
+
+// kept reports whether a replace that writes name and externalID leaves
+// each as stored: its UPDATE then does not set the columns (those of the
+// name are its folded form, its key and the key's duplicate mark too),
+// because SQLite rewrites the index entry of every column an UPDATE
+// sets, its value changed or not: a group's rename wrote the page of
+// scim_groups_external_id with the externalId it had, a user's PUT that
+// kept its userName the pages of the name's two indexes (BENCHMARKS.md,
+// "The mapping bridge", branch bridgepg). PostgreSQL compares the values
+// itself; the statement is the same on both.
+func (n storedNames) kept(name, externalID string) (nameKept, externalIDKept bool) {
+	return n.name == name, n.externalID == externalID
+}
+
 func nullText(s string) any {
 	if s == "" {
 		return nil
