@@ -75,7 +75,9 @@ func (bb *bridgeBench) send(b testing.TB, method, path, body string) {
 // tables without the indexes the bridge does not read through, its
 // unique address among the live accounts and the adoption's lower(email)
 // and lower(name), adopting nothing; SCIM_BENCH_BRIDGE_ANALYZE_MANAGED
-// set: ANALYZE run again once the tables hold managed accounts): a
+// set: ANALYZE run again once the tables hold managed accounts;
+// SCIM_BENCH_HOST_JOIN: the join table declared otherwise, see
+// benchJoinTable): a
 // POST /Users (half of them adopting an existing account, as a first
 // sync does), a PATCH of active
 // (deactivating and reactivating a user in turn), a PATCH adding one
@@ -259,7 +261,7 @@ func openBridgeBench(b testing.TB, db opener, m sqlstore.HostTables, on, bare bo
 		if bare && (strings.Contains(q, "app_users_email") || strings.Contains(q, "_adopt ")) {
 			continue // the host's own indexes, which the bridge's statements do not use
 		}
-		_, err := s.DB().Exec(q)
+		_, err := s.DB().Exec(benchJoinTable(q, isPG(s)))
 		require.NoError(b, err)
 	}
 	ph := "?1"
@@ -311,6 +313,28 @@ func openBridgeBench(b testing.TB, db opener, m sqlstore.HostTables, on, bare bo
 		analyze(b, s)
 	}
 	return bb
+}
+
+// benchJoinTable returns q, a statement of hostSchema, with the join
+// table declared as SCIM_BENCH_HOST_JOIN says, to measure what the
+// host's own choices cost the bridge's member writes (BENCHMARKS.md, "The
+// mapping bridge"): "without-rowid", on SQLite, its rows kept in its
+// primary key's B-tree (one B-tree fewer to write); "no-fk", without its
+// two foreign keys (PostgreSQL locks the referenced team and user rows,
+// FOR KEY SHARE, for each row inserted). Unset, the test schema as it is.
+func benchJoinTable(q string, pg bool) string {
+	if !strings.HasPrefix(q, "CREATE TABLE app_team_members ") {
+		return q
+	}
+	switch os.Getenv("SCIM_BENCH_HOST_JOIN") {
+	case "without-rowid":
+		if !pg {
+			return q + " WITHOUT ROWID"
+		}
+	case "no-fk":
+		return `CREATE TABLE app_team_members (team_id BIGINT NOT NULL, user_id BIGINT NOT NULL, PRIMARY KEY (team_id, user_id))`
+	}
+	return q
 }
 
 // memberList is ids as a group's members.
