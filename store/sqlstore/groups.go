@@ -720,7 +720,7 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // ones are resolved (and locked against deletion) and inserted, and the
 // rest are not touched, so a PUT of a 5,000-member group that changes
 // one member writes one row and locks one resource (BENCHMARKS.md); of
-// the row, the names it keeps as stored are not set (storedNames.kept).
+// the row, the names it keeps as stored are not set (storedNames.sets).
 // The members go first and the group's row last: by then the feed
 // entries are known (the group's document went from beforeDoc to w.doc,
 // the members removed and added), so the row's UPDATE carries the feed's
@@ -739,17 +739,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 	}
 	a := &args{d: s.d}
 	subj := s.groupSubject(c)
-	nameKept, extKept := stored.kept(c.DisplayName, c.ExternalID)
-	q := `UPDATE scim_groups SET `
-	if !nameKept {
-		key := a.add(w.nameKey)
-		// As in updateUser: a marked duplicate keeps its mark with its key.
-		q += `display_name = ` + a.add(c.DisplayName) + `, display_name_fold = ` + a.add(w.nameFold) +
-			`, display_name_dup = CASE WHEN display_name_key = ` + key + ` THEN display_name_dup ELSE '' END, display_name_key = ` + key + `, `
-	}
-	if !extKept {
-		q += `external_id = ` + a.add(nullText(c.ExternalID)) + `, `
-	}
+	q := `UPDATE scim_groups SET ` + stored.sets(a, "display_name", c.DisplayName, w.nameFold, w.nameKey, c.ExternalID)
 	err = s.execFolded(ctx, tx, tenant, changes, subj, q+`doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)

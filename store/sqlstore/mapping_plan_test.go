@@ -49,17 +49,7 @@ func walBTrees(t *testing.T, s *sqlstore.Store, dsn string) []string {
 	}
 	require.NotEmpty(t, pages, "the write committed nothing")
 	q := `SELECT DISTINCT name FROM dbstat WHERE pageno IN (?` + strings.Repeat(`, ?`, len(pages)-1) + `) ORDER BY name`
-	rows, err := s.DB().Query(q, pages...)
-	require.NoError(t, err)
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var name string
-		require.NoError(t, rows.Scan(&name))
-		out = append(out, name)
-	}
-	require.NoError(t, rows.Err())
-	return out
+	return queryLines(t, s.DB(), q, pages...)
 }
 
 // bareParam finds a comparison of an operand (its first group) with a

@@ -604,22 +604,10 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 }
 
 // userUpdate renders the UPDATE that writes user c (rendered as w) at
-// version over the row whose names were stored (those it keeps it does
-// not set, storedNames.kept), bound to a.
+// version over the row whose names were stored (storedNames.sets), bound
+// to a.
 func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, stored storedNames) string {
-	nameKept, extKept := stored.kept(c.UserName, c.ExternalID)
-	q := `UPDATE scim_users SET `
-	if !nameKept {
-		key := a.add(w.userNameKey)
-		// A user that shares its key with an older one since the 0004
-		// upgrade (user_name_dup, see migrations) keeps its mark while it
-		// keeps the key, and loses it with a new name.
-		q += `user_name = ` + a.add(c.UserName) + `, user_name_fold = ` + a.add(w.userNameFold) +
-			`, user_name_dup = CASE WHEN user_name_key = ` + key + ` THEN user_name_dup ELSE '' END, user_name_key = ` + key + `, `
-	}
-	if !extKept {
-		q += `external_id = ` + a.add(nullText(c.ExternalID)) + `, `
-	}
+	q := `UPDATE scim_users SET ` + stored.sets(a, "user_name", c.UserName, w.userNameFold, w.userNameKey, c.ExternalID)
 	return q + `display = ` + a.add(w.display) + `, display_fold = ` + a.add(w.displayFold) +
 		`, password = ` + a.add(nullText(c.Password)) + `, doc = ` + a.add(string(w.doc)) + `, q = ` + s.jsonbExpr(a.add(string(w.q))) +
 		`, last_modified = ` + a.add(s.d.timeArg(now)) + `, version = ` + a.add(version) +
