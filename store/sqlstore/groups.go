@@ -368,22 +368,26 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 }
 
 // lockGroup locks group id for a read-modify-write and returns its
-// version, or store.ErrNotFound, and, withDoc, its document when the
-// store tracks changes (a replace diffs it; a member change does not).
-func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, withDoc bool) (version int64, created time.Time, doc string, err error) {
+// version, or store.ErrNotFound, and, forReplace, its stored names (a
+// replace writes only those it changes) and its document when the store
+// tracks changes (a replace diffs it; a member change does not).
+func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, forReplace bool) (version int64, created time.Time, doc string, stored storedNames, err error) {
 	cols, dest := `version, created`, []any{&version, dbTime{&created}}
-	if withDoc && s.tracking() {
+	if forReplace {
+		cols, dest = cols+`, display_name, external_id`, append(dest, dbText{&stored.name}, dbText{&stored.externalID})
+	}
+	if forReplace && s.tracking() {
 		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
 	}
 	err = s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
 		Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, time.Time{}, "", notFound("group", id)
+		return 0, time.Time{}, "", storedNames{}, notFound("group", id)
 	}
 	if err != nil {
-		return 0, time.Time{}, "", fmt.Errorf("sqlstore: lock group: %w", err)
+		return 0, time.Time{}, "", storedNames{}, fmt.Errorf("sqlstore: lock group: %w", err)
 	}
-	return version, created, doc, nil
+	return version, created, doc, stored, nil
 }
 
 // CreateGroup stores a copy of g with a new id and Meta and returns it with
@@ -648,7 +652,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	}
 	var out *resources.Group
 	err = s.write(ctx, func(tx *sql.Tx) error {
-		version, created, beforeDoc, err := s.lockGroup(ctx, tx, tenant, c.ID, true)
+		version, created, beforeDoc, stored, err := s.lockGroup(ctx, tx, tenant, c.ID, true)
 		if err != nil {
 			return err
 		}
@@ -656,7 +660,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, beforeDoc)
+		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, stored, beforeDoc)
 		if err != nil {
 			return err
 		}
@@ -711,21 +715,22 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // over its row at version in tx, the group's row locked, and, when
 // replace, makes its members the ids that name a user or group of the
 // tenant (in order; others are skipped). Only the difference is written:
-// the stored member ids (stored, when the caller has read them already;
-// nil: read here), those no longer listed are deleted, the new ones are
-// resolved (and locked against deletion) and inserted, and the rest are
-// not touched, so a PUT of a 5,000-member group that changes one member
-// writes one row and locks one resource (BENCHMARKS.md). The members go
-// first and the group's row last: by then the feed entries are known
-// (the group's document went from beforeDoc to w.doc, the members
-// removed and added), so the row's UPDATE carries the feed's append
-// (foldWrite), and Config.Bridge's work (Bridge.foldGroup) where it
-// folds: bridged reports that it did. It returns the entries when the
+// the stored member ids (storedIDs, when the caller has read them
+// already; nil: read here), those no longer listed are deleted, the new
+// ones are resolved (and locked against deletion) and inserted, and the
+// rest are not touched, so a PUT of a 5,000-member group that changes
+// one member writes one row and locks one resource (BENCHMARKS.md); of
+// the row, the names it keeps as stored are not set (storedNames.sets).
+// The members go first and the group's row last: by then the feed
+// entries are known (the group's document went from beforeDoc to w.doc,
+// the members removed and added), so the row's UPDATE carries the feed's
+// append (foldWrite), and Config.Bridge's work (Bridge.foldGroup) where
+// it folds: bridged reports that it did. It returns the entries when the
 // store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, stored []string, beforeDoc string) (changes []store.Change, bridged bool, err error) {
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, storedIDs []string, stored storedNames, beforeDoc string) (changes []store.Change, bridged bool, err error) {
 	var removed, added []string
 	if replace {
-		if removed, added, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, stored); err != nil {
+		if removed, added, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, storedIDs); err != nil {
 			return nil, false, err
 		}
 	}
@@ -733,12 +738,9 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 		return nil, false, err
 	}
 	a := &args{d: s.d}
-	key := a.add(w.nameKey)
 	subj := s.groupSubject(c)
-	// As in updateUser: a marked duplicate keeps its mark with its key.
-	err = s.execFolded(ctx, tx, tenant, changes, subj, `UPDATE scim_groups SET display_name = `+a.add(c.DisplayName)+`, display_name_fold = `+a.add(w.nameFold)+
-		`, display_name_dup = CASE WHEN display_name_key = `+key+` THEN display_name_dup ELSE '' END, display_name_key = `+key+
-		`, external_id = `+a.add(nullText(c.ExternalID))+`, doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
+	q := `UPDATE scim_groups SET ` + stored.sets(a, "display_name", c.DisplayName, w.nameFold, w.nameKey, c.ExternalID)
+	err = s.execFolded(ctx, tx, tenant, changes, subj, q+`doc = `+a.add(string(w.doc))+`, q = `+s.jsonbExpr(a.add(string(w.q)))+
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
@@ -857,7 +859,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		// The members read above (withMembers) are those stored: the
 		// group's row lock has kept them as they are.
-		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), curDoc)
+		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), storedNames{cur.DisplayName, cur.ExternalID}, curDoc)
 		if err != nil {
 			return err
 		}
@@ -984,7 +986,7 @@ func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 				return nil, nil, 0, nil, err
 			}
 			version = storedVersion(cur.Meta.Version)
-		} else if version, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
+		} else if version, _, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
 			return nil, nil, 0, nil, err
 		}
 		mids, types = inOrder(add, found)

@@ -456,13 +456,13 @@ func pgLiteral(t *testing.T, v any) string {
 	return ""
 }
 
-// queryLines runs q on db and returns its rows' one text column (the
-// lines of an EXPLAIN).
+// queryLines runs q (bound to args) on db and returns its rows' one text
+// column (the lines of an EXPLAIN).
 func queryLines(t *testing.T, db interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
-}, q string) []string {
+}, q string, args ...any) []string {
 	t.Helper()
-	rows, err := db.QueryContext(ctx, q)
+	rows, err := db.QueryContext(ctx, q, args...)
 	require.NoError(t, err, q)
 	defer rows.Close()
 	var lines []string

@@ -267,6 +267,9 @@ type Bridge struct {
 	// userUpdates holds the *userUpdate of each set of users' columns
 	// (userUpdateSQL), by mask.
 	userUpdates sync.Map
+	// memberStmts holds the *bstmt of each member statement
+	// (memberStmt), by memberKey.
+	memberStmts sync.Map
 }
 
 type userColumn struct {
@@ -662,8 +665,11 @@ func (b *Bridge) foldMember(a *args, tenant string, c *store.Change) string {
 	if b.t.Members == nil || len(c.Members) == 0 {
 		return ""
 	}
-	x, add := b.memberBinding(tenant, c.ID, c.Members), c.Kind == store.MembersAdded
-	return b.rebind(a, b.pick(x, add, &b.sql.membersAddFold, &b.sql.membersRemoveFold, &b.sql.membersAdd1Fold, &b.sql.membersRemove1Fold), x)
+	x, form := b.memberBinding(tenant, c.ID, c.Members), memberRemoveFold
+	if c.Kind == store.MembersAdded {
+		form = memberAddFold
+	}
+	return b.rebind(a, b.memberStmt(form, len(x.ids)), x)
 }
 
 // disjoint reports whether lists a and b share no id: a removal and an
@@ -727,16 +733,17 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 	if mt := b.t.Members; mt != nil {
 		for _, m := range []struct {
 			ids            []string
-			hostKeys, scim *bstmt
-		}{{removed, &b.sql.teamRemoveFold, &b.sql.membersRemoveFold}, {added, &b.sql.teamAddFold, &b.sql.membersAddFold}} {
+			hostKeys, scim memberForm
+		}{{removed, teamRemoveFold, memberRemoveFold}, {added, teamAddFold, memberAddFold}} {
 			if len(m.ids) == 0 {
 				continue
 			}
-			st := m.scim
+			form := m.scim
 			if mt.HostKeys {
-				st = m.hostKeys
+				form = m.hostKeys
 			}
-			parts = append(parts, b.rebind(a, st, &binding{id: g.ID, tenant: tenant, list: b.d.listArg(m.ids)}))
+			x := b.memberBinding(tenant, g.ID, m.ids)
+			parts = append(parts, b.rebind(a, b.memberStmt(form, len(x.ids)), x))
 		}
 	}
 	return strings.Join(parts, ", "), true
@@ -943,7 +950,7 @@ const (
 	argGroupCol                // the value of b.groups[i]
 	argAdopt                   // the value adoption matches
 	argList                    // the entry's member ids (dialect.listArg)
-	argOne                     // the entry's only member id
+	argItem                    // the entry's member id i (binding.ids)
 )
 
 type argRef struct {
@@ -989,6 +996,21 @@ func (q *qb) val(kind argKind, i int) string { return q.d.value(q.p(kind, i)) }
 
 func (q *qb) stmt(sql string) bstmt { return bstmt{q: sql, args: q.args} }
 
+// in renders "col is one of the entry's member ids": with n > 0, n of
+// them, each a parameter of its own (argItem; PostgreSQL makes "col IN
+// ($k)" of one "col = $k"), else the list parameter (argList,
+// dialect.inList).
+func (q *qb) in(col string, n int) string {
+	if n == 0 {
+		return q.d.inList(col, q.p(argList, 0))
+	}
+	ps := make([]string, n)
+	for i := range ps {
+		ps[i] = q.p(argItem, i)
+	}
+	return col + ` IN (` + strings.Join(ps, ", ") + `)`
+}
+
 // binding is what a change binds a bridge statement's parameters to.
 type binding struct {
 	id, tenant string
@@ -996,7 +1018,9 @@ type binding struct {
 	g          *resources.Group
 	adopt      string
 	list       any
-	one        string // the only member id, for the statements of one
+	// ids are the entry's member ids when each is bound as a parameter
+	// of its own (argItem; memberBinding says when), else nil.
+	ids []string
 }
 
 // bind returns st's parameters' values for x.
@@ -1016,8 +1040,8 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 			vals[k] = x.adopt
 		case argList:
 			vals[k] = x.list
-		case argOne:
-			vals[k] = x.one
+		case argItem:
+			vals[k] = x.ids[a.i]
 		}
 	}
 	return vals
@@ -1038,21 +1062,21 @@ func (b *Bridge) run(ctx context.Context, tx wtx, st *bstmt, x *binding) (int64,
 type bridgeSQL struct {
 	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
-	membersAdd, membersRemove                                                        bstmt
+	// membersAdd and membersRemove are the member statements of a list
+	// (memberStmt's of 0 ids): SQLite's, and PostgreSQL's of more ids
+	// than maxItemParams.
+	membersAdd, membersRemove bstmt
 	// The forms fold renders (PostgreSQL only): WITH items that follow
 	// the store's item w. The Else forms create a user only when the
 	// item host_updated updated no row.
-	userInsertFold, userAdoptOrInsertFold, membersAddFold, membersRemoveFold bstmt
-	userInsertElseFold, userAdoptOrInsertElseFold                            bstmt
-	// A change of one member (PostgreSQL only), and its folded form.
-	membersAdd1, membersRemove1, membersAdd1Fold, membersRemove1Fold bstmt
+	userInsertFold, userAdoptOrInsertFold         bstmt
+	userInsertElseFold, userAdoptOrInsertElseFold bstmt
 	// A deletion's statements folded after the store's DELETE (w), see
 	// foldDelete.
 	userDropFold, userDeleteFold, groupDropFold, groupDeleteFold bstmt
 	// A group's create and update folded after the store's INSERT or
 	// UPDATE (w), and the join rows of its members (buildGroupFolds).
 	groupInsertFold, groupAdoptOrInsertFold, groupUpdateFold, groupUpdateElseAdoptFold bstmt
-	teamAddFold, teamRemoveFold                                                        bstmt
 }
 
 // foldAfterW renders st, an UPDATE or DELETE whose last condition is its
@@ -1241,75 +1265,7 @@ func (b *Bridge) buildSQL() {
 		if b.d.pg {
 			st.userDropFold, st.groupDropFold = foldAfterW("host_dropped", st.userDrop), foldAfterW("host_dropped", st.groupDrop)
 		}
-		// The join rows of group argID and the users among argList.
-		// one: the statement of a change of one member (PostgreSQL).
-		// gate: a condition the statement adds to its own (a fold's
-		// "the store's write wrote its row").
-		members := func(add, one bool, gate string) bstmt {
-			q := &qb{d: b.d}
-			var lp, inList string
-			if one {
-				lp = q.p(argOne, 0)
-				inList = mt.User + ` = ` + lp
-			} else {
-				lp = q.p(argList, 0)
-				inList = b.d.inList(mt.User, lp)
-			}
-			// From the list, then users (SQLite, see idList); from users
-			// by their ids (PostgreSQL, whose planner looks the ids up
-			// in the index).
-			from, match := ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
-			switch {
-			case one:
-				from, match = ` FROM `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = `+lp
-			case b.d.pg:
-				from, match = ` FROM `+ut.Table+` u`, ` WHERE `+b.d.inList("u."+ut.ID, lp)
-			}
-			switch {
-			case add && mt.HostKeys:
-				cols, sel := mt.Group+", "+mt.User, "g."+gt.Key+", u."+ut.Key
-				if mt.Tenant != "" {
-					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
-				}
-				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
-					match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
-					` ON CONFLICT DO NOTHING`)
-			case add:
-				cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
-				if mt.Tenant != "" {
-					cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
-				}
-				return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
-					match + b.tenantCond(q, "u.", ut.Tenant) + gate + ` ON CONFLICT DO NOTHING`)
-			case mt.HostKeys:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
-					` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + gate)
-			default:
-				return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.val(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
-			}
-		}
-		st.membersAdd, st.membersRemove = members(true, false, ""), members(false, false, "")
-		if b.d.pg {
-			// A change of one member, the common one, compares the id
-			// with a text rather than a list: PostgreSQL then plans the
-			// statement once per connection (a generic plan as cheap as
-			// the custom one), where for a list of unknown length it
-			// plans it again on every run, which was most of what the
-			// statement cost.
-			st.membersAdd1, st.membersRemove1 = members(true, true, ""), members(false, true, "")
-			// Folded (see fold): only when the store's UPDATE of the
-			// group's version (w) wrote its row, which a member change
-			// that changes nothing does not.
-			// An add and a removal have items of their own names, so
-			// that one statement can carry both (foldMembers).
-			fold := func(add, one bool) bstmt {
-				st := members(add, one, ` AND EXISTS (SELECT 1 FROM w)`)
-				name := map[bool]string{true: "host_added", false: "host_removed"}[add]
-				return bstmt{q: name + ` AS (` + st.q + `)`, args: st.args}
-			}
-			st.membersAddFold, st.membersRemoveFold = fold(true, false), fold(false, false)
-			st.membersAdd1Fold, st.membersRemove1Fold = fold(true, true), fold(false, true)
-		}
+		st.membersAdd, st.membersRemove = *b.memberStmt(memberAdd, 0), *b.memberStmt(memberRemove, 0)
 	}
 }
 
@@ -1365,22 +1321,6 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 	if gt.Adopt != nil {
 		st.groupAdoptOrInsertFold, st.groupUpdateElseAdoptFold = build(false, true), build(true, true)
 	}
-	if !hostKeys {
-		return // the join rows name the group by its SCIM id: membersAddFold, membersRemoveFold
-	}
-	mt, ut := b.t.Members, &b.t.Users
-	q := &qb{d: b.d}
-	lp := q.p(argList, 0)
-	cols, sel := mt.Group+", "+mt.User, "t.k, u."+ut.Key
-	if mt.Tenant != "" {
-		cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
-	}
-	st.teamAddFold = q.stmt(`host_added AS (INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM host_team t CROSS JOIN ` + ut.Table + ` u WHERE ` +
-		b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING)`)
-	q = &qb{d: b.d}
-	lp = q.p(argList, 0)
-	st.teamRemoveFold = q.stmt(`host_removed AS (DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` IN (SELECT k FROM host_team) AND ` + mt.User + ` IN (SELECT u.` + ut.Key +
-		` FROM ` + ut.Table + ` u WHERE ` + b.d.inList("u."+ut.ID, lp) + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + `)`)
 }
 
 // createUser adopts the matching unmanaged row or inserts one: on
@@ -1520,35 +1460,149 @@ func (b *Bridge) idList(p string) string {
 // members inserts or deletes the join rows of group gid and the users
 // among ids, in one statement.
 func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []string, add bool) error {
-	x := b.memberBinding(tenant, gid, ids)
-	_, err := b.run(ctx, tx, b.pick(x, add, &b.sql.membersAdd, &b.sql.membersRemove, &b.sql.membersAdd1, &b.sql.membersRemove1), x)
+	x, form := b.memberBinding(tenant, gid, ids), memberRemove
+	if add {
+		form = memberAdd
+	}
+	_, err := b.run(ctx, tx, b.memberStmt(form, len(x.ids)), x)
 	return err
 }
 
+// maxItemParams is how many member ids a member statement binds one
+// parameter each on PostgreSQL (memberBinding): each count is a
+// statement text of its own, a plan in pgx's cache of each connection,
+// as for the store's removals (maxDeleteMembers, the same bound).
+const maxItemParams = maxDeleteMembers
+
 // memberBinding binds the member statements of group gid and the member
-// ids: one id alone on PostgreSQL (see membersAdd1), else the list.
+// ids. On PostgreSQL up to maxItemParams ids are a parameter each
+// (binding.ids, argItem), beyond it one array (argList); on SQLite a
+// list is one JSON array, whatever its length. PostgreSQL plans a
+// statement that compares with "= ANY($n::text[])", an array of unknown
+// length, again on every run (its generic plan reckons on 10 elements,
+// which costs more than the custom plan of the 3 it is given): a change
+// of 3 members in and 3 out, whose version's UPDATE carries the join
+// rows (foldMembers), spent 0.23-0.29 ms planning that statement on
+// every request, twice its execution (pg_stat_statements; BENCHMARKS.md,
+// "The mapping bridge", branch bridgepg). With a parameter per id its
+// generic plan is the custom one, kept from the sixth run.
 func (b *Bridge) memberBinding(tenant, gid string, ids []string) *binding {
 	x := &binding{id: gid, tenant: tenant}
-	if b.d.pg && len(ids) == 1 {
-		x.one = ids[0]
+	if b.d.pg && len(ids) <= maxItemParams {
+		x.ids = ids
 	} else {
 		x.list = b.d.listArg(ids)
 	}
 	return x
 }
 
-// pick returns the member statement for x: add or remove, of one member
-// or of a list.
-func (b *Bridge) pick(x *binding, add bool, addList, removeList, addOne, removeOne *bstmt) *bstmt {
-	switch {
-	case x.list == nil && add:
-		return addOne
-	case x.list == nil:
-		return removeOne
-	case add:
-		return addList
+// memberForm is one of the member statements' forms.
+type memberForm uint8
+
+const (
+	memberAdd        memberForm = iota // insert the join rows (onChange)
+	memberRemove                       // delete them (onChange)
+	memberAddFold                      // memberAdd as the WITH item host_added, after the store's w
+	memberRemoveFold                   // memberRemove as host_removed, likewise
+	teamAddFold                        // memberAddFold of the team host_team yields (buildGroupFolds)
+	teamRemoveFold                     // memberRemoveFold likewise
+)
+
+// memberKey names a member statement: its form and how many ids it
+// binds one parameter each (0: a list, argList).
+type memberKey struct {
+	form memberForm
+	n    int
+}
+
+// memberStmt returns the member statement of form for n ids bound one
+// parameter each (0: a list parameter), built on first use and kept.
+func (b *Bridge) memberStmt(form memberForm, n int) *bstmt {
+	k := memberKey{form, n}
+	if st, ok := b.memberStmts.Load(k); ok {
+		return st.(*bstmt)
 	}
-	return removeList
+	var st bstmt
+	switch form {
+	case memberAdd, memberRemove:
+		st = b.buildMembers(form == memberAdd, n, "")
+	case memberAddFold, memberRemoveFold:
+		// Only when the store's UPDATE of the group's version (w) wrote
+		// its row, which a member change that changes nothing does not.
+		// An add and a removal have items of their own names, so that
+		// one statement can carry both (foldMembers).
+		add := form == memberAddFold
+		st = b.buildMembers(add, n, ` AND EXISTS (SELECT 1 FROM w)`)
+		name := map[bool]string{true: "host_added", false: "host_removed"}[add]
+		st.q = name + ` AS (` + st.q + `)`
+	case teamAddFold, teamRemoveFold:
+		st = b.buildTeamFold(form == teamAddFold, n)
+	}
+	got, _ := b.memberStmts.LoadOrStore(k, &st)
+	return got.(*bstmt)
+}
+
+// buildMembers builds the statement that inserts (add) or deletes the
+// join rows of group argID and the users among the entry's ids (n of
+// them bound one each, see qb.in), with gate, a condition the statement
+// adds to its own (a fold's "the store's write wrote its row").
+func (b *Bridge) buildMembers(add bool, n int, gate string) bstmt {
+	mt, gt, ut := b.t.Members, b.t.Groups, &b.t.Users
+	q := &qb{d: b.d}
+	// From the list, then users (SQLite, see idList); from users by
+	// their ids (PostgreSQL, whose planner looks the ids up in the
+	// index).
+	var from, match, inList string
+	if b.d.pg {
+		from, match = ` FROM `+ut.Table+` u`, ` WHERE `+q.in("u."+ut.ID, n)
+		inList = q.in(mt.User, n)
+	} else {
+		lp := q.p(argList, 0)
+		from, match = ` FROM `+b.idList(lp)+` CROSS JOIN `+ut.Table+` u`, ` WHERE u.`+ut.ID+` = j.value`
+		inList = b.d.inList(mt.User, lp)
+	}
+	switch {
+	case add && mt.HostKeys:
+		cols, sel := mt.Group+", "+mt.User, "g."+gt.Key+", u."+ut.Key
+		if mt.Tenant != "" {
+			cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+		}
+		return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from + ` CROSS JOIN ` + gt.Table + ` g` +
+			match + b.tenantCond(q, "u.", ut.Tenant) + ` AND g.` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "g.", gt.Tenant) + gate +
+			` ON CONFLICT DO NOTHING`)
+	case add:
+		cols, sel := mt.Group+", "+mt.User, q.p(argID, 0)+", u."+ut.ID
+		if mt.Tenant != "" {
+			cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+		}
+		return q.stmt(`INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + from +
+			match + b.tenantCond(q, "u.", ut.Tenant) + gate + ` ON CONFLICT DO NOTHING`)
+	case mt.HostKeys:
+		return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = (SELECT ` + gt.Key + ` FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant) + `)` +
+			` AND ` + mt.User + ` IN (SELECT u.` + ut.Key + from + match + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + gate)
+	default:
+		return q.stmt(`DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` = ` + q.val(argID, 0) + ` AND ` + inList + b.tenantCond(q, "", mt.Tenant) + gate)
+	}
+}
+
+// buildTeamFold builds the WITH item that inserts (add) or deletes the
+// join rows of the team host_team yields (see buildGroupFolds) and the
+// users among the entry's ids (n of them bound one each, see qb.in), on
+// PostgreSQL with Members.HostKeys.
+func (b *Bridge) buildTeamFold(add bool, n int) bstmt {
+	mt, ut := b.t.Members, &b.t.Users
+	q := &qb{d: b.d}
+	users := q.in("u."+ut.ID, n)
+	if add {
+		cols, sel := mt.Group+", "+mt.User, "t.k, u."+ut.Key
+		if mt.Tenant != "" {
+			cols, sel = cols+", "+mt.Tenant, sel+", "+q.p(argTenant, 0)
+		}
+		return q.stmt(`host_added AS (INSERT INTO ` + mt.Table + ` (` + cols + `) SELECT ` + sel + ` FROM host_team t CROSS JOIN ` + ut.Table + ` u WHERE ` +
+			users + b.tenantCond(q, "u.", ut.Tenant) + ` ON CONFLICT DO NOTHING)`)
+	}
+	return q.stmt(`host_removed AS (DELETE FROM ` + mt.Table + ` WHERE ` + mt.Group + ` IN (SELECT k FROM host_team) AND ` + mt.User + ` IN (SELECT u.` + ut.Key +
+		` FROM ` + ut.Table + ` u WHERE ` + users + b.tenantCond(q, "u.", ut.Tenant) + `)` + b.tenantCond(q, "", mt.Tenant) + `)`)
 }
 
 // Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a

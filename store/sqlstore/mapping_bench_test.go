@@ -51,7 +51,7 @@ type bridgeBench struct {
 }
 
 // send sends one request and fails b unless it succeeded.
-func (bb *bridgeBench) send(b *testing.B, method, path, body string) {
+func (bb *bridgeBench) send(b testing.TB, method, path, body string) {
 	req, err := http.NewRequest(method, bb.base+path, strings.NewReader(body))
 	require.NoError(b, err)
 	req.Header.Set("Content-Type", "application/scim+json")
@@ -75,7 +75,9 @@ func (bb *bridgeBench) send(b *testing.B, method, path, body string) {
 // tables without the indexes the bridge does not read through, its
 // unique address among the live accounts and the adoption's lower(email)
 // and lower(name), adopting nothing; SCIM_BENCH_BRIDGE_ANALYZE_MANAGED
-// set: ANALYZE run again once the tables hold managed accounts): a
+// set: ANALYZE run again once the tables hold managed accounts;
+// SCIM_BENCH_HOST_JOIN: the join table declared otherwise, see
+// benchJoinTable): a
 // POST /Users (half of them adopting an existing account, as a first
 // sync does), a PATCH of active
 // (deactivating and reactivating a user in turn), a PATCH adding one
@@ -101,78 +103,7 @@ func BenchmarkHostTablesBridge(b *testing.B) {
 				// the adoption probe's cost is measured against.
 				m.Users.Adopt, m.Groups.Adopt = nil, nil
 			}
-			open := func(on bool) *bridgeBench {
-				dsn := db.dsn(b)
-				cfg := sqlstore.Config{DSN: dsn}
-				if on {
-					bridge, err := m.Bridge(dsn)
-					require.NoError(b, err)
-					cfg.Bridge = bridge
-					if os.Getenv("SCIM_BENCH_BRIDGE_ONCHANGE") != "" {
-						cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChangeForTest}
-					}
-				}
-				s, err := sqlstore.New(ctx, cfg)
-				require.NoError(b, err)
-				b.Cleanup(func() { s.Close() })
-				for _, q := range hostSchema(isPG(s), false) {
-					if bare && (strings.Contains(q, "app_users_email") || strings.Contains(q, "_adopt ")) {
-						continue // the host's own indexes, which the bridge's statements do not use
-					}
-					_, err := s.DB().Exec(q)
-					require.NoError(b, err)
-				}
-				ph := "?1"
-				if isPG(s) {
-					ph = "$1"
-				}
-				tx, err := s.DB().Begin()
-				require.NoError(b, err)
-				for i := range hostRows {
-					_, err := tx.Exec(`INSERT INTO app_users (email) VALUES (`+ph+`)`, fmt.Sprintf("app%06d@example.com", i))
-					require.NoError(b, err)
-				}
-				require.NoError(b, tx.Commit())
-				analyze(b, s)
-				toks := tokens.NewManager(s, tokens.Options{})
-				token, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
-				require.NoError(b, err)
-				h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, Tokens: toks, Logger: slog.New(slog.DiscardHandler)})
-				require.NoError(b, err)
-				srv := httptest.NewServer(h)
-				b.Cleanup(srv.Close)
-				bb := &bridgeBench{s: s, base: srv.URL, token: token}
-				u, err := s.CreateUser(ctx, &resources.User{UserName: "toggled@example.com"})
-				require.NoError(b, err)
-				bb.user = u.ID
-				u, err = s.CreateUser(ctx, &resources.User{UserName: "replaced@example.com", Name: &resources.Name{GivenName: "Put"}})
-				require.NoError(b, err)
-				bb.putUser = u.ID
-				for i := range 10 {
-					u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("member%d@example.com", i)})
-					require.NoError(b, err)
-					bb.members = append(bb.members, u.ID)
-				}
-				g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "Ten"})
-				require.NoError(b, err)
-				_, err = s.ModifyMembers(ctx, g.ID, bb.members, nil, "")
-				require.NoError(b, err)
-				bb.group = g.ID
-				g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "Five", Members: memberList(bb.members[:5])})
-				require.NoError(b, err)
-				bb.put = g.ID
-				g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "Several"})
-				require.NoError(b, err)
-				bb.several = g.ID
-				if os.Getenv("SCIM_BENCH_BRIDGE_ANALYZE_MANAGED") != "" {
-					// Statistics of the host's tables holding accounts SCIM
-					// manages, as a host's own ANALYZE (or PRAGMA optimize)
-					// after a sync writes them.
-					analyze(b, s)
-				}
-				return bb
-			}
-			stores := [2]*bridgeBench{open(false), open(true)}
+			stores := [2]*bridgeBench{openBridgeBench(b, db, m, false, bare, hostRows), openBridgeBench(b, db, m, true, bare, hostRows)}
 
 			ops := []struct {
 				name string
@@ -306,6 +237,104 @@ func fill(b *testing.B, op string, bb *bridgeBench) {
 			bb.teams = append(bb.teams, g.ID)
 		}
 	}
+}
+
+// openBridgeBench opens one store of the comparison on db, with the
+// bridge of m when on, over a host schema (bare: without the indexes the
+// bridge does not read through) of hostRows accounts, served over HTTP,
+// with the users and groups the writes start from.
+func openBridgeBench(b testing.TB, db opener, m sqlstore.HostTables, on, bare bool, hostRows int) *bridgeBench {
+	dsn := db.dsn(b)
+	cfg := sqlstore.Config{DSN: dsn}
+	if on {
+		bridge, err := m.Bridge(dsn)
+		require.NoError(b, err)
+		cfg.Bridge = bridge
+		if os.Getenv("SCIM_BENCH_BRIDGE_ONCHANGE") != "" {
+			cfg = sqlstore.Config{DSN: dsn, OnChange: bridge.OnChangeForTest}
+		}
+	}
+	s, err := sqlstore.New(ctx, cfg)
+	require.NoError(b, err)
+	b.Cleanup(func() { s.Close() })
+	for _, q := range hostSchema(isPG(s), false) {
+		if bare && (strings.Contains(q, "app_users_email") || strings.Contains(q, "_adopt ")) {
+			continue // the host's own indexes, which the bridge's statements do not use
+		}
+		_, err := s.DB().Exec(benchJoinTable(q, isPG(s)))
+		require.NoError(b, err)
+	}
+	ph := "?1"
+	if isPG(s) {
+		ph = "$1"
+	}
+	tx, err := s.DB().Begin()
+	require.NoError(b, err)
+	for i := range hostRows {
+		_, err := tx.Exec(`INSERT INTO app_users (email) VALUES (`+ph+`)`, fmt.Sprintf("app%06d@example.com", i))
+		require.NoError(b, err)
+	}
+	require.NoError(b, tx.Commit())
+	analyze(b, s)
+	toks := tokens.NewManager(s, tokens.Options{})
+	token, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "bench"})
+	require.NoError(b, err)
+	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, Tokens: toks, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(b, err)
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	bb := &bridgeBench{s: s, base: srv.URL, token: token}
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "toggled@example.com"})
+	require.NoError(b, err)
+	bb.user = u.ID
+	u, err = s.CreateUser(ctx, &resources.User{UserName: "replaced@example.com", Name: &resources.Name{GivenName: "Put"}})
+	require.NoError(b, err)
+	bb.putUser = u.ID
+	for i := range 10 {
+		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("member%d@example.com", i)})
+		require.NoError(b, err)
+		bb.members = append(bb.members, u.ID)
+	}
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "Ten"})
+	require.NoError(b, err)
+	_, err = s.ModifyMembers(ctx, g.ID, bb.members, nil, "")
+	require.NoError(b, err)
+	bb.group = g.ID
+	g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "Five", Members: memberList(bb.members[:5])})
+	require.NoError(b, err)
+	bb.put = g.ID
+	g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "Several"})
+	require.NoError(b, err)
+	bb.several = g.ID
+	if os.Getenv("SCIM_BENCH_BRIDGE_ANALYZE_MANAGED") != "" {
+		// Statistics of the host's tables holding accounts SCIM
+		// manages, as a host's own ANALYZE (or PRAGMA optimize)
+		// after a sync writes them.
+		analyze(b, s)
+	}
+	return bb
+}
+
+// benchJoinTable returns q, a statement of hostSchema, with the join
+// table declared as SCIM_BENCH_HOST_JOIN says, to measure what the
+// host's own choices cost the bridge's member writes (BENCHMARKS.md, "The
+// mapping bridge"): "without-rowid", on SQLite, its rows kept in its
+// primary key's B-tree (one B-tree fewer to write); "no-fk", without its
+// two foreign keys (PostgreSQL locks the referenced team and user rows,
+// FOR KEY SHARE, for each row inserted). Unset, the test schema as it is.
+func benchJoinTable(q string, pg bool) string {
+	if !strings.HasPrefix(q, "CREATE TABLE app_team_members ") {
+		return q
+	}
+	switch os.Getenv("SCIM_BENCH_HOST_JOIN") {
+	case "without-rowid":
+		if !pg {
+			return q + " WITHOUT ROWID"
+		}
+	case "no-fk":
+		return `CREATE TABLE app_team_members (team_id BIGINT NOT NULL, user_id BIGINT NOT NULL, PRIMARY KEY (team_id, user_id))`
+	}
+	return q
 }
 
 // memberList is ids as a group's members.

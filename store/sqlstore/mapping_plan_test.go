@@ -34,6 +34,24 @@ func sqliteBridge(t *testing.T) (*sqlstore.Store, *sqlstore.Bridge, string) {
 	return s, bridge, dsn
 }
 
+// walBTrees returns the names of the B-trees (tables and indexes) of
+// the SQLite store s (its file dsn) whose pages its WAL holds, in order.
+func walBTrees(t *testing.T, s *sqlstore.Store, dsn string) []string {
+	t.Helper()
+	wal, err := os.ReadFile(dsn + "-wal")
+	require.NoError(t, err)
+	var pageSize int
+	require.NoError(t, s.DB().QueryRow(`PRAGMA page_size`).Scan(&pageSize))
+	header, frame := 32, 24+pageSize // the WAL's header, then each frame's and its page
+	var pages []any
+	for off := header; off+frame <= len(wal); off += frame {
+		pages = append(pages, binary.BigEndian.Uint32(wal[off:]))
+	}
+	require.NotEmpty(t, pages, "the write committed nothing")
+	q := `SELECT DISTINCT name FROM dbstat WHERE pageno IN (?` + strings.Repeat(`, ?`, len(pages)-1) + `) ORDER BY name`
+	return queryLines(t, s.DB(), q, pages...)
+}
+
 // bareParam finds a comparison of an operand (its first group) with a
 // bare parameter.
 var bareParam = regexp.MustCompile(`([^\s(]+) (?:=|<>|<|>|<=|>=) \?\d`)
@@ -131,29 +149,12 @@ func TestHostTablesSQLitePages(t *testing.T) {
 	// written returns the host's B-trees whose pages the WAL holds.
 	written := func(t *testing.T) []string {
 		t.Helper()
-		wal, err := os.ReadFile(dsn + "-wal")
-		require.NoError(t, err)
-		var pageSize int
-		require.NoError(t, s.DB().QueryRow(`PRAGMA page_size`).Scan(&pageSize))
-		header, frame := 32, 24+pageSize // the WAL's header, then each frame's and its page
-		var pages []any
-		for off := header; off+frame <= len(wal); off += frame {
-			pages = append(pages, binary.BigEndian.Uint32(wal[off:]))
-		}
-		require.NotEmpty(t, pages, "the write committed nothing")
-		q := `SELECT DISTINCT name FROM dbstat WHERE pageno IN (?` + strings.Repeat(`, ?`, len(pages)-1) + `) ORDER BY name`
-		rows, err := s.DB().Query(q, pages...)
-		require.NoError(t, err)
-		defer rows.Close()
 		var out []string
-		for rows.Next() {
-			var name string
-			require.NoError(t, rows.Scan(&name))
+		for _, name := range walBTrees(t, s, dsn) {
 			if strings.Contains(name, "app_") {
 				out = append(out, name)
 			}
 		}
-		require.NoError(t, rows.Err())
 		return out
 	}
 	for _, tc := range []struct {

@@ -113,6 +113,38 @@ func checkVersion(kind, id, ifVersion string, have int64) error {
 }
 
 // nullText stores "" as NULL.
+// storedNames are the indexed names of a user's or group's row as
+// stored, read under the row's lock: its userName or displayName, and
+// its externalId ("" for NULL).
+type storedNames struct{ name, externalID string }
+
+// sets renders, bound to a, the assignments (each followed by ", ") that
+// begin the SET list of the UPDATE of a row stored with names n, which
+// writes name (column col: user_name or display_name; with its folded
+// form fold in col_fold, its key in col_key and the key's duplicate
+// mark, col_dup) and externalID: of each, only if it differs from the
+// one stored. SQLite rewrites the index entry of every column an UPDATE
+// sets, its value changed or not: a group's rename wrote the page of
+// scim_groups_external_id with the externalId it had, a user's PUT that
+// kept its userName the pages of the name's two indexes (BENCHMARKS.md,
+// "The mapping bridge", branch bridgepg). PostgreSQL compares the values
+// itself; the statement is the same on both.
+func (n storedNames) sets(a *args, col, name, fold, key, externalID string) string {
+	var q string
+	if name != n.name {
+		k := a.add(key)
+		// A row that shares its key with an older one since the 0004
+		// upgrade (col_dup, see migrations) keeps its mark while it
+		// keeps the key, and loses it with a new name.
+		q = col + ` = ` + a.add(name) + `, ` + col + `_fold = ` + a.add(fold) +
+			`, ` + col + `_dup = CASE WHEN ` + col + `_key = ` + k + ` THEN ` + col + `_dup ELSE '' END, ` + col + `_key = ` + k + `, `
+	}
+	if externalID != n.externalID {
+		q += `external_id = ` + a.add(nullText(externalID)) + `, `
+	}
+	return q
+}
+
 func nullText(s string) any {
 	if s == "" {
 		return nil

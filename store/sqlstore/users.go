@@ -543,8 +543,9 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 			version             int64
 			created             time.Time
 			beforeDoc, beforePw string
+			stored              storedNames
 		)
-		cols, dest := `version, created`, []any{&version, dbTime{&created}}
+		cols, dest := `version, created, user_name, external_id`, []any{&version, dbTime{&created}, dbText{&stored.name}, dbText{&stored.externalID}}
 		if s.tracking() {
 			cols, dest = cols+`, doc, password`, append(dest, dbText{&beforeDoc}, dbText{&beforePw})
 		}
@@ -564,7 +565,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if err != nil {
 			return err
 		}
-		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, false, false); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, version+1, now, changes, &subj, stored, false, false); err != nil {
 			return err
 		}
 		return s.appendChanges(ctx, tx, tenant, changes, subj)
@@ -580,9 +581,9 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 // The UPDATE carries the feed's append of changes where foldWrite folds
 // it, and Config.Bridge's update of the host's row (subj: the user
 // before and after) where it folds (execFolded).
-func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, valuesKept, uniqueKept bool) error {
+func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, changes []store.Change, subj *subject, stored storedNames, valuesKept, uniqueKept bool) error {
 	a := &args{d: s.d}
-	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now), a.vals); err != nil {
+	if err := s.execFolded(ctx, tx, tenant, changes, subj, s.userUpdate(a, tenant, c, w, version, now, stored), a.vals); err != nil {
 		return userWriteErr("replace user", tenant, c, w, err)
 	}
 	if !uniqueKept {
@@ -603,15 +604,11 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 }
 
 // userUpdate renders the UPDATE that writes user c (rendered as w) at
-// version, bound to a.
-func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWrite, version int64, now time.Time) string {
-	key := a.add(w.userNameKey)
-	// A user that shares its key with an older one since the 0004
-	// upgrade (user_name_dup, see migrations) keeps its mark while it
-	// keeps the key, and loses it with a new name.
-	return `UPDATE scim_users SET user_name = ` + a.add(c.UserName) + `, user_name_fold = ` + a.add(w.userNameFold) +
-		`, user_name_dup = CASE WHEN user_name_key = ` + key + ` THEN user_name_dup ELSE '' END, user_name_key = ` + key +
-		`, external_id = ` + a.add(nullText(c.ExternalID)) + `, display = ` + a.add(w.display) + `, display_fold = ` + a.add(w.displayFold) +
+// version over the row whose names were stored (storedNames.sets), bound
+// to a.
+func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, stored storedNames) string {
+	q := `UPDATE scim_users SET ` + stored.sets(a, "user_name", c.UserName, w.userNameFold, w.userNameKey, c.ExternalID)
+	return q + `display = ` + a.add(w.display) + `, display_fold = ` + a.add(w.displayFold) +
 		`, password = ` + a.add(nullText(c.Password)) + `, doc = ` + a.add(string(w.doc)) + `, q = ` + s.jsonbExpr(a.add(string(w.q))) +
 		`, last_modified = ` + a.add(s.d.timeArg(now)) + `, version = ` + a.add(version) +
 		` WHERE tenant = ` + a.add(tenant) + ` AND id = ` + a.add(c.ID)
@@ -691,7 +688,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 			return err
 		}
 		c, w := e.c, e.w
-		if err := s.updateUser(ctx, tx, tenant, c, w, e.version, e.now, e.changes, &e.subj, s.sameValueRows(cur, c), s.sameUniqueValues(cur, w)); err != nil {
+		if err := s.updateUser(ctx, tx, tenant, c, w, e.version, e.now, e.changes, &e.subj, storedNames{cur.UserName, cur.ExternalID}, s.sameValueRows(cur, c), s.sameUniqueValues(cur, w)); err != nil {
 			return err
 		}
 		if out, err = s.stored(c, w); err != nil {
@@ -787,7 +784,8 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 		return nil, updateNeedsLock, nil
 	}
 	a := &args{d: s.d}
-	q := s.userUpdate(a, tenant, c, w, e.version, e.now) + ` AND version = ` + a.add(e.version-1)
+	// The row is the one read while it stays at the version read.
+	q := s.userUpdate(a, tenant, c, w, e.version, e.now, storedNames{cur.UserName, cur.ExternalID}) + ` AND version = ` + a.add(e.version-1)
 	var host func(a *args) (string, bool)
 	if s.folding() {
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldChanges(a, tenant, changes, subj) }

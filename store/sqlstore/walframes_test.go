@@ -2,11 +2,13 @@ package sqlstore_test
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
@@ -47,6 +49,93 @@ func TestWALFrames(t *testing.T) {
 				t.Logf("%s, feed on %v: %.2f frames a write", op.name, feed, perWrite[k])
 			}
 			assert.Greater(t, perWrite[1], perWrite[0], "the feed's entries are written too")
+		})
+	}
+}
+
+// TestSQLiteReplaceKeepsNameIndexes: on SQLite a replace (PUT) or an
+// update (PATCH) of a user or group whose userName or displayName and
+// externalId stay as stored writes no page of their indexes (SQLite
+// rewrites the index entry of every column an UPDATE sets, changed or
+// not, so the UPDATE sets only those that change), and one that changes
+// them writes their indexes, and the names read back as written.
+func TestSQLiteReplaceKeepsNameIndexes(t *testing.T) {
+	dsn := sqliteDSN(t)
+	s := openWith(func(testing.TB) string { return dsn })(t, sqlstore.Config{})
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "ann@example.com", ExternalID: "ext-ann", Name: &resources.Name{GivenName: "Ann"}})
+	require.NoError(t, err)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "Eng", ExternalID: "ext-eng"})
+	require.NoError(t, err)
+	userNames := []string{"scim_users_external_id", "scim_users_user_name", "scim_users_user_name_key"}
+	groupNames := []string{"scim_groups_display_name", "scim_groups_display_name_key", "scim_groups_external_id"}
+	putUser := func(name, ext, given string) func() error {
+		return func() error {
+			_, err := s.ReplaceUser(ctx, &resources.User{ID: u.ID, UserName: name, ExternalID: ext, Name: &resources.Name{GivenName: given}}, "")
+			return err
+		}
+	}
+	putGroup := func(name, ext string) func() error {
+		return func() error {
+			_, err := s.ReplaceGroup(ctx, &resources.Group{ID: g.ID, DisplayName: name, ExternalID: ext}, "")
+			return err
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		write     func() error
+		want      []string // the name indexes the write writes
+		user      bool
+		wantName  string
+		wantExtID string
+	}{
+		{"PUT user, names kept", putUser("ann@example.com", "ext-ann", "Anne"), nil, true, "ann@example.com", "ext-ann"},
+		{"PATCH user, names kept", func() error {
+			_, err := s.UpdateUser(ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) {
+				cur.Name = &resources.Name{GivenName: "Annie"}
+				return cur, nil
+			})
+			return err
+		}, nil, true, "ann@example.com", "ext-ann"},
+		{"PUT user, userName changed", putUser("anne@example.com", "ext-ann", "Anne"), []string{"scim_users_user_name", "scim_users_user_name_key"}, true, "anne@example.com", "ext-ann"},
+		{"PUT user, externalId changed", putUser("anne@example.com", "ext-anne", "Anne"), []string{"scim_users_external_id"}, true, "anne@example.com", "ext-anne"},
+		{"PUT user, externalId dropped", putUser("anne@example.com", "", "Anne"), []string{"scim_users_external_id"}, true, "anne@example.com", ""},
+		{"rename a group, externalId kept", putGroup("Engineering", "ext-eng"), []string{"scim_groups_display_name", "scim_groups_display_name_key"}, false, "Engineering", "ext-eng"},
+		{"PUT group, names kept", putGroup("Engineering", "ext-eng"), nil, false, "Engineering", "ext-eng"},
+		{"PATCH group, externalId changed", func() error {
+			_, err := s.UpdateGroup(ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
+				cur.ExternalID = "ext-engineering"
+				return cur, nil
+			})
+			return err
+		}, []string{"scim_groups_external_id"}, false, "Engineering", "ext-engineering"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.DB().Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+			require.NoError(t, err)
+			require.NoError(t, tc.write())
+			names := groupNames
+			if tc.user {
+				names = userNames
+			}
+			var got []string
+			for _, bt := range walBTrees(t, s, dsn) {
+				if slices.Contains(names, bt) {
+					got = append(got, bt)
+				}
+			}
+			assert.Equal(t, tc.want, got, "the name indexes written")
+			if tc.user {
+				r, err := s.GetUser(ctx, u.ID, store.GetOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, []string{tc.wantName, tc.wantExtID}, []string{r.UserName, r.ExternalID})
+				p, err := s.ListUsers(ctx, store.Query{Filter: mustParse(t, `userName eq "`+tc.wantName+`"`), StartIndex: 1, Count: 10})
+				require.NoError(t, err)
+				assert.Equal(t, 1, p.Total, "found by its userName")
+			} else {
+				r, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, []string{tc.wantName, tc.wantExtID}, []string{r.DisplayName, r.ExternalID})
+			}
 		})
 	}
 }
