@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,12 +20,7 @@ import (
 
 // bigPushMembers is how many members BenchmarkBigGroupPush pushes in one
 // request: 20,000, or SCIM_BENCH_MEMBERS.
-func bigPushMembers() int {
-	if n, err := strconv.Atoi(os.Getenv("SCIM_BENCH_MEMBERS")); err == nil && n > 0 {
-		return n
-	}
-	return 20000
-}
+func bigPushMembers() int { return envCount("SCIM_BENCH_MEMBERS", 20000) }
 
 // bigPushUsers returns n users to seed.
 func bigPushUsers(n int) []*resources.User {
