@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/scimkit/scim/internal/fold"
 )
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
@@ -169,17 +171,19 @@ func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, e
 	}
 	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
 	if valueAttr != nil {
+		// Each kept element is found by its key in a map: a provider's
+		// push of a group lists 20,000 members, which comparing each
+		// with every one kept took seconds for.
 		kept := list[:0:0]
+		index := make(map[valueKey]int, len(list))
 		for _, el := range list {
 			m, _ := el.(map[string]any)
-			dup := -1
-			for j, k := range kept {
-				if sameValue(valueAttr, typeAttr, m, k.(map[string]any)) {
-					dup = j
-					break
+			key, ok := keyOf(valueAttr, typeAttr, m)
+			dup, found := index[key]
+			if !ok || !found {
+				if ok {
+					index[key] = len(kept)
 				}
-			}
-			if dup < 0 {
 				kept = append(kept, el)
 				continue
 			}
@@ -213,21 +217,28 @@ func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, e
 	return list, nil
 }
 
-// sameValue reports whether two elements have the same value and type.
-func sameValue(valueAttr, typeAttr *Attribute, a, b map[string]any) bool {
-	eq := func(attr *Attribute) bool {
+// valueKey is an element's "value" and "type", each folded unless its
+// attribute is caseExact: two elements with the same non-empty value and
+// the same type (RFC 7643 §2.4 duplicates) have the same key.
+type valueKey struct{ value, typ string }
+
+// keyOf returns m's valueKey, and false when m has no non-empty string
+// value (such an element is no duplicate of any other).
+func keyOf(valueAttr, typeAttr *Attribute, m map[string]any) (valueKey, bool) {
+	key := func(attr *Attribute) string {
 		if attr == nil {
-			return true
+			return ""
 		}
-		x, _ := a[attr.Name].(string)
-		y, _ := b[attr.Name].(string)
+		s, _ := m[attr.Name].(string)
 		if attr.CaseExact {
-			return x == y
+			return s
 		}
-		return strings.EqualFold(x, y)
+		return fold.String(s)
 	}
-	va, _ := a[valueAttr.Name].(string)
-	return va != "" && eq(valueAttr) && eq(typeAttr)
+	if v, _ := m[valueAttr.Name].(string); v == "" {
+		return valueKey{}, false
+	}
+	return valueKey{value: key(valueAttr), typ: key(typeAttr)}, true
 }
 
 func describeElem(m map[string]any, valueAttr *Attribute) string {

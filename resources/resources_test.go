@@ -103,6 +103,13 @@ func TestNormalizeLenience(t *testing.T) {
 		{"duplicate value", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@X","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
 			`{"userName":"a","emails":[{"value":"a@x","type":"work","primary":true},{"value":"a@x","type":"home"}]}`,
 			[]string{`dropped a duplicate emails value "A@X"`}, `lists the same value twice`},
+		// Duplicates are found wherever they are in the list (by key, not
+		// only next to each other), under Unicode folding (the Kelvin sign
+		// folds to k, as strings.EqualFold says), and an element without a
+		// value duplicates nothing.
+		{"duplicates apart, folded", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"\u212a@X"},{"value":"b@x","type":""},{"value":"b@x","type":"home"}]}`,
+			`{"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"b@x","type":"home"}]}`,
+			[]string{`dropped a duplicate emails value "K@X"`, `dropped a duplicate emails value "b@x"`}, `lists the same value twice`},
 		{"schemas missing", `{"userName":"a"}`, `{"userName":"a"}`,
 			[]string{`"schemas" missing; taken as a User`}, `attribute "schemas": is required: send "schemas":["` + resources.UserSchema + `"]`},
 		{"schemas without the core schema", `{"schemas":["` + resources.EnterpriseUserSchema + `"],"userName":"a"}`, `{"userName":"a"}`,

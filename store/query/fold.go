@@ -1,10 +1,6 @@
 package query
 
-import (
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
+import "github.com/scimkit/scim/internal/fold"
 
 // Fold maps s to a key under which strings equal by strings.EqualFold
 // (Unicode simple case folding) coincide. Every rune is replaced by
@@ -15,56 +11,10 @@ import (
 //
 // store/sqlstore persists these keys: the output for a given input must
 // never change.
-func Fold(s string) string {
-	clean := true
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= utf8.RuneSelf || ('A' <= c && c <= 'Z') {
-			clean = false
-			break
-		}
-	}
-	if clean {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		b.WriteRune(FoldRune(r))
-	}
-	return b.String()
-}
+func Fold(s string) string { return fold.String(s) }
 
 // FoldRune returns the representative of r's folding orbit: the lower-case
 // form of the orbit's smallest rune when that is in the orbit, else the
 // smallest rune. Runes without case partners (and utf8.RuneError) are
 // returned as they are.
-func FoldRune(r rune) rune {
-	if r < utf8.RuneSelf {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}
-	if r == utf8.RuneError {
-		return r
-	}
-	m := r
-	for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-		if f < m {
-			m = f
-		}
-	}
-	if m == r && unicode.SimpleFold(r) == r {
-		return r // no case partners
-	}
-	l := unicode.ToLower(m)
-	for f := unicode.SimpleFold(m); ; f = unicode.SimpleFold(f) {
-		if f == l {
-			return l
-		}
-		if f == m {
-			return m
-		}
-	}
-}
+func FoldRune(r rune) rune { return fold.Rune(r) }

@@ -3,8 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -17,12 +15,7 @@ import (
 
 // benchUsers is the size of the seeded user table and of the big group
 // (SCIM_BENCH_USERS overrides it, e.g. for a quick run).
-func benchUsers() int {
-	if n, err := strconv.Atoi(os.Getenv("SCIM_BENCH_USERS")); err == nil && n > 0 {
-		return n
-	}
-	return 100000
-}
+func benchUsers() int { return envCount("SCIM_BENCH_USERS", 100000) }
 
 // BenchmarkStore measures, on each database holding benchUsers users (and
 // a tenth as many in another tenant) and a group with benchUsers members:

@@ -267,16 +267,28 @@ func (s *Store) sqlInsertMembers() string {
 // scim_members (autovacuum has not analyzed it yet, as just after a
 // provider pushed a large group) took (tenant, group_id, seq) for the
 // group's bounds and tested every member of the group, generic plan or
-// custom (TestMemberRemovePlanWithoutStatistics). There the group is
-// compared in a form no index serves (dialect.unindexed), and the ids
-// are one parameter each ("= ANY" of an array of unknown length
-// looks less selective to it than the tenant alone, and it then walks
-// the tenant); list has at most maxDeleteMembers ids. SQLite already
-// searches (tenant, member_id, group_id), and takes any number in one
-// JSON array.
+// custom (TestMemberRemovePlanWithoutStatistics). There, for a list of
+// at most maxDeleteMembers ids, the group is compared in a form no index
+// serves (dialect.unindexed), and the ids are one parameter each ("= ANY"
+// of an array of unknown length looks less selective to it than the
+// tenant alone, and it then walks the tenant; so did 128 parameters).
+// A longer list (a provider's push of 20,000 removals, which took 1,250
+// statements of 16, each a round trip) is one array, each of its ids
+// looked up on its own in a scalar subquery, which no planner turns into
+// a walk of the group or the tenant (the group compared unindexed here
+// too: as a key with the member id, it still walked the group): a probe
+// of (tenant, member_id) per id, and the rows found deleted by their
+// ctid.
+// SQLite already searches (tenant, member_id, group_id), and takes any
+// number in one JSON array.
 func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []any) {
 	if !s.d.pg {
 		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = (SELECT ?2) AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
+	}
+	if len(list) > maxDeleteMembers {
+		// $1 and $2, as bumpGroup reads them.
+		return `DELETE FROM scim_members WHERE ctid = ANY(ARRAY(SELECT (SELECT m.ctid FROM scim_members m
+			WHERE m.tenant = $1 AND ` + s.d.unindexed("m.group_id") + ` = $2 AND m.member_id = x.id) FROM unnest($3::text[]) AS x(id)))`, []any{tenant, gid, s.d.listArg(list)}
 	}
 	a := &args{d: s.d, vals: make([]any, 0, 2+len(list))}
 	pt, pg := a.add(tenant), a.add(gid) // $1 and $2, as bumpGroup reads them
@@ -287,29 +299,19 @@ func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []a
 	return `DELETE FROM scim_members WHERE tenant = ` + pt + ` AND ` + s.d.unindexed("group_id") + ` = ` + pg + ` AND member_id IN (` + joinComma(ps) + `)`, a.vals
 }
 
-// maxDeleteMembers is how many members one statement of sqlDeleteMembers
-// removes on PostgreSQL: each is a parameter, and each statement text
-// (one a count) a plan in pgx's cache of each connection.
+// maxDeleteMembers is the longest list sqlDeleteMembers removes on
+// PostgreSQL with a parameter per id: each statement text (one a count)
+// is a plan in pgx's cache of each connection.
 const maxDeleteMembers = 16
 
-// deleteMembers removes the members of list from group gid of tenant, in
-// statements of at most maxDeleteMembers ids on PostgreSQL, and returns
-// what execMembers returns for them together.
+// deleteMembers removes the members of list from group gid of tenant in
+// one statement, and returns what execMembers returns for it.
 func (s *Store) deleteMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, list []string) (ids []string, n int64, err error) {
-	for len(list) > 0 {
-		part := list
-		if s.d.pg && len(part) > maxDeleteMembers {
-			part = part[:maxDeleteMembers]
-		}
-		list = list[len(part):]
-		q, args := s.sqlDeleteMembers(tenant, gid, part)
-		got, k, err := s.execMembers(ctx, tx, part, q, args...)
-		if err != nil {
-			return nil, 0, err
-		}
-		ids, n = append(ids, got...), n+k
+	if len(list) == 0 {
+		return nil, 0, nil
 	}
-	return ids, n, nil
+	q, args := s.sqlDeleteMembers(tenant, gid, list)
+	return s.execMembers(ctx, tx, list, q, args...)
 }
 
 // execMembers runs q, a statement that inserts or deletes the rows of

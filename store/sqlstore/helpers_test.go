@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -112,6 +113,15 @@ func sqliteDSN(t testing.TB) string {
 
 // postgresDSN is a fresh schema on the test server (see sqltest).
 var postgresDSN = sqltest.PostgresDSN
+
+// envCount is the positive number the environment variable name holds,
+// or def: a benchmark's size, overridden for a quick run.
+func envCount(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 // forEachDB runs fn as a subtest per database.
 func forEachDB(t *testing.T, fn func(t *testing.T, db opener)) {

@@ -362,7 +362,8 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 		rows int // the rows it is about
 	}
 	var stmts []statement
-	for _, k := range []int{1, 3, sqlstore.MaxDeleteMembersForTest} {
+	// Beyond MaxDeleteMembersForTest ids, the list is one array.
+	for _, k := range []int{1, 3, sqlstore.MaxDeleteMembersForTest, sqlstore.MaxDeleteMembersForTest + 1, 2000} {
 		q, args := s.SQLDeleteMembersForTest("", g.ID, ids[1500:1500+k])
 		stmts = append(stmts, statement{fmt.Sprintf("remove %d", k), q, args, k})
 	}

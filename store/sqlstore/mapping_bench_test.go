@@ -23,12 +23,7 @@ import (
 
 // benchHostRows is how many accounts the host's table holds before the
 // benchmark (SCIM_BENCH_HOST_ROWS overrides it).
-func benchHostRows() int {
-	if n, err := strconv.Atoi(os.Getenv("SCIM_BENCH_HOST_ROWS")); err == nil && n > 0 {
-		return n
-	}
-	return 10000
-}
+func benchHostRows() int { return envCount("SCIM_BENCH_HOST_ROWS", 10000) }
 
 // bridgeBench is one store of the comparison, with what its writes need.
 type bridgeBench struct {

@@ -366,10 +366,10 @@ func TestReindex(t *testing.T) {
 	})
 }
 
-// TestRemoveManyMembers: PostgreSQL removes members in statements of at
-// most MaxDeleteMembersForTest ids; a removal of more, by PATCH or by
-// PUT, removes every one of them, and the feed names exactly those that
-// were members.
+// TestRemoveManyMembers: PostgreSQL removes up to MaxDeleteMembersForTest
+// members with a parameter each, and more in one array; a removal of
+// more, by PATCH or by PUT, removes every one of them, and the feed names
+// exactly those that were members.
 func TestRemoveManyMembers(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s := db.open(t, sqlstore.Config{ChangeFeed: true})
