@@ -278,8 +278,8 @@ func TestNestedURNsInPathsAndQueries(t *testing.T) {
 // resource type it is sent to and whichever of the server's schemas it
 // names (core User or Group, the enterprise extension, a host extension
 // of either type): a body key (invalidValue), a PATCH path (invalidPath),
-// a no-path PATCH value's key (invalidValue) and a filter
-// (invalidFilter). A body once took the other type's URNs for an unknown
+// a no-path PATCH value's key (invalidValue), a filter (invalidFilter),
+// attributes and sortBy (invalidValue). A body once took the other type's URNs for an unknown
 // attribute and ignored it, while a path or a filter refused it. Nothing
 // is stored.
 func TestKnownURNAfterUnknownEverywhere(t *testing.T) {
@@ -331,6 +331,8 @@ func TestKnownURNAfterUnknownEverywhere(t *testing.T) {
 				{"PATCH path", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", name, "x")), "invalidPath"},
 				{"PATCH no-path value key", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", "", map[string]any{name: "x"})), "invalidValue"},
 				{"filter", "GET", tc.endpoint + "?filter=" + url.QueryEscape(name+` pr`), nil, "invalidFilter"},
+				{"attributes", "GET", tc.endpoint + "?attributes=" + url.QueryEscape(name), nil, "invalidValue"},
+				{"sortBy", "GET", tc.endpoint + "?sortBy=" + url.QueryEscape(name), nil, "invalidValue"},
 			} {
 				t.Run(at.entry, func(t *testing.T) {
 					requireError(t, e.do(at.method, at.path, at.body), 400, at.scimType, why)
