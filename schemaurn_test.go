@@ -12,6 +12,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/query"
 )
 
 // without returns a copy of doc without keys, and with "schemas" set to
@@ -327,7 +328,7 @@ func TestKnownURNAfterUnknownEverywhere(t *testing.T) {
 				body                any
 				scimType            string
 			}{
-				{"body", "POST", tc.endpoint, withKey(tc.body, name, "x"), "invalidValue"},
+				{"body", "POST", tc.endpoint, query.With(tc.body, name, "x"), "invalidValue"},
 				{"PATCH path", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", name, "x")), "invalidPath"},
 				{"PATCH no-path value key", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", "", map[string]any{name: "x"})), "invalidValue"},
 				{"filter", "GET", tc.endpoint + "?filter=" + url.QueryEscape(name+` pr`), nil, "invalidFilter"},
@@ -344,14 +345,4 @@ func TestKnownURNAfterUnknownEverywhere(t *testing.T) {
 	assert.Equal(t, float64(1), e.do("GET", "/Groups", nil).Body["totalResults"], "nothing was created")
 	assert.JSONEq(t, beforeUser, e.do("GET", "/Users/"+uid, nil).Raw, "the user is unchanged")
 	assert.JSONEq(t, beforeGroup, e.do("GET", "/Groups/"+gid, nil).Raw, "the group is unchanged")
-}
-
-// withKey returns a copy of body with k set to v.
-func withKey(body map[string]any, k string, v any) map[string]any {
-	out := make(map[string]any, len(body)+1)
-	for bk, bv := range body {
-		out[bk] = bv
-	}
-	out[k] = v
-	return out
 }
