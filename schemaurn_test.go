@@ -11,6 +11,8 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/query"
 )
 
 // without returns a copy of doc without keys, and with "schemas" set to
@@ -269,4 +271,78 @@ func TestNestedURNsInPathsAndQueries(t *testing.T) {
 			assert.Equal(t, head, feedHead(t, users), "nothing was written")
 		})
 	}
+}
+
+// TestKnownURNAfterUnknownEverywhere: a name that puts a schema URN the
+// server knows after one it does not ("urn:x:y:urn:...:core:2.0:Group:
+// displayName") is refused the same way by every entry point, whichever
+// resource type it is sent to and whichever of the server's schemas it
+// names (core User or Group, the enterprise extension, a host extension
+// of either type): a body key (invalidValue), a PATCH path (invalidPath),
+// a no-path PATCH value's key (invalidValue), a filter (invalidFilter),
+// attributes and sortBy (invalidValue). A body once took the other type's URNs for an unknown
+// attribute and ignored it, while a path or a filter refused it. Nothing
+// is stored.
+func TestKnownURNAfterUnknownEverywhere(t *testing.T) {
+	const userExt, groupExt = "urn:acme:user:2.0:Badge", "urn:acme:team:2.0:Team"
+	code := &resources.Attribute{Name: "code", Type: resources.TypeString}
+	ue, err := resources.NewSchema(userExt, "Badge", "", code)
+	require.NoError(t, err)
+	ge, err := resources.NewSchema(groupExt, "Team", "", code)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ue}, GroupExtensions: []*resources.Schema{ge}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	uid := e.createUser("victim")["id"].(string)
+	g := e.do("POST", "/Groups", map[string]any{"displayName": "G"})
+	require.Equal(t, 201, g.Code, g.Raw)
+	gid := g.str("id")
+	beforeUser, beforeGroup := e.do("GET", "/Users/"+uid, nil).Raw, e.do("GET", "/Groups/"+gid, nil).Raw
+
+	const why = "schema URNs do not nest"
+	for _, tc := range []struct {
+		name     string
+		endpoint string         // "/Users" or "/Groups"
+		body     map[string]any // a valid body the name is added to
+		attr     string         // the known schema's URN and an attribute of it
+	}{
+		{"User, core Group URN", "/Users", map[string]any{"userName": "new"}, resources.GroupSchema + ":displayName"},
+		{"User, a host Group extension", "/Users", map[string]any{"userName": "new"}, groupExt + ":code"},
+		{"User, its own core URN", "/Users", map[string]any{"userName": "new"}, resources.UserSchema + ":userName"},
+		{"User, the enterprise extension", "/Users", map[string]any{"userName": "new"}, resources.EnterpriseUserSchema + ":department"},
+		{"User, its own host extension", "/Users", map[string]any{"userName": "new"}, userExt + ":code"},
+		{"Group, core User URN", "/Groups", map[string]any{"displayName": "new"}, resources.UserSchema + ":userName"},
+		{"Group, the enterprise extension", "/Groups", map[string]any{"displayName": "new"}, resources.EnterpriseUserSchema + ":department"},
+		{"Group, a host User extension", "/Groups", map[string]any{"displayName": "new"}, userExt + ":code"},
+		{"Group, its own host extension", "/Groups", map[string]any{"displayName": "new"}, groupExt + ":code"},
+	} {
+		name := "urn:x:y:" + tc.attr
+		id := uid
+		if tc.endpoint == "/Groups" {
+			id = gid
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			for _, at := range []struct {
+				entry, method, path string
+				body                any
+				scimType            string
+			}{
+				{"body", "POST", tc.endpoint, query.With(tc.body, name, "x"), "invalidValue"},
+				{"PATCH path", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", name, "x")), "invalidPath"},
+				{"PATCH no-path value key", "PATCH", tc.endpoint + "/" + id, patchBody(op("replace", "", map[string]any{name: "x"})), "invalidValue"},
+				{"filter", "GET", tc.endpoint + "?filter=" + url.QueryEscape(name+` pr`), nil, "invalidFilter"},
+				{"attributes", "GET", tc.endpoint + "?attributes=" + url.QueryEscape(name), nil, "invalidValue"},
+				{"sortBy", "GET", tc.endpoint + "?sortBy=" + url.QueryEscape(name), nil, "invalidValue"},
+			} {
+				t.Run(at.entry, func(t *testing.T) {
+					requireError(t, e.do(at.method, at.path, at.body), 400, at.scimType, why)
+				})
+			}
+		})
+	}
+	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "nothing was created")
+	assert.Equal(t, float64(1), e.do("GET", "/Groups", nil).Body["totalResults"], "nothing was created")
+	assert.JSONEq(t, beforeUser, e.do("GET", "/Users/"+uid, nil).Raw, "the user is unchanged")
+	assert.JSONEq(t, beforeGroup, e.do("GET", "/Groups/"+gid, nil).Raw, "the group is unchanged")
 }

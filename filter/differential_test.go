@@ -561,11 +561,30 @@ func attrPathClass(p fp.AttributePath) string {
 		}
 	}
 	for _, k := range standardSchemas {
-		if names.URNAt(uri+":"+p.AttributeName, k) >= 0 {
+		if urnInside(uri+":"+p.AttributeName, k) {
 			return "KnownURNAfterUnknownURN"
 		}
 	}
 	return ""
+}
+
+// urnInside reports whether urn (in any case) starts a later segment of
+// s and ends there (followed by ':' or the end of s). It is written
+// apart from names.URNAt, which the parser uses, so that a fault of
+// URNAt's cannot excuse itself here.
+func urnInside(s, urn string) bool {
+	lower, u := strings.ToLower(s), ":"+strings.ToLower(urn)
+	for i := 0; ; {
+		j := strings.Index(lower[i:], u)
+		if j < 0 {
+			return false
+		}
+		end := i + j + len(u)
+		if end == len(s) || s[end] == ':' {
+			return true
+		}
+		i += j + 1
+	}
 }
 
 // gluedKeyword reports whether in owes its rejection by ours to an "and"

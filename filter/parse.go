@@ -810,19 +810,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	}
 	// A known schema URN after this unknown one is refused as after a
 	// known one: the unknown URN is taken to end before it.
-	at := -1
-	nested := func(k string) {
-		if i := names.URNAt(s[start:end], strings.TrimSuffix(k, ":")); i >= 0 && (at < 0 || i < at) {
-			at = i
-		}
-	}
-	for _, k := range standardSchemas {
-		nested(k)
-	}
-	for _, k := range st.schemas {
-		nested(k)
-	}
-	if at >= 0 {
+	if at := names.NestedURNAt(s[start:end], standardSchemas[:], st.schemas); at >= 0 {
 		return AttrPath{}, nestedURN(s, start+at, quote(s[start:start+at-1]))
 	}
 	colon := start + strings.LastIndexByte(s[start:end], ':')

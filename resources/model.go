@@ -77,6 +77,8 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 			seen[key] = true
 		}
 	}
+	known := knownSchemaURNs(m.User, m.Group)
+	m.User.known, m.Group.known = known, known
 	if cfg.UserAttributes != nil {
 		if err := m.User.subset("UserAttributes", cfg.UserAttributes); err != nil {
 			return nil, err

@@ -279,7 +279,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		return nil
 	}
 	if IsURN(key) {
-		if err := nestedAfterUnknown(key, rt.SchemaURNs()...); err != nil {
+		if err := nestedAfterUnknown(key, rt.SchemaURNs(), rt.KnownSchemaURNs()); err != nil {
 			return err
 		}
 	}
@@ -329,33 +329,30 @@ func urnsNest(key, k string) error {
 }
 
 // nestedAfterUnknown is the error of key when it begins with a URN that
-// no schema of known (the reader's: the resource's core and extensions)
-// begins it with, and one of known begins a later segment of it
-// (names.URNAt: "urn:acme:ext:urn:...:core:2.0:User:userName"): schema
-// URNs do not nest, as after a known URN (qualifiedCoreName), the
-// unknown URN taken to end before the known one. nil for any other key.
+// no schema of own (the reader's: the resource's core and extensions)
+// begins it with, and one of known (every schema URN the reader knows,
+// ResourceType.KnownSchemaURNs for a request) begins a later segment of
+// it (names.NestedURNAt, the filter parser's rule too:
+// "urn:acme:ext:urn:...:core:2.0:User:userName"): schema URNs do not
+// nest, as after a known URN (qualifiedCoreName), the unknown URN taken
+// to end before the earliest known one. nil for any other key.
 // An unknown URN after an unknown one ("urn:acme:a:urn:other:b:x")
 // cannot be told from one URN whose segments spell "urn:" (RFC 8141), so
 // such a key stays an unknown attribute or extension key. A request
 // (Normalize) and every typed read (unqualifyJSON, unqualifyMap) refuse
 // these keys through it; the filter parser refuses the same names in a
 // path or a filter.
-func nestedAfterUnknown(key string, known ...string) error {
+func nestedAfterUnknown(key string, own, known []string) error {
 	if !IsURN(key) {
 		return nil
 	}
-	for _, k := range known {
+	for _, k := range own {
 		if k != "" && (names.Equal(key, k) || hasURNPrefix(key, k)) {
 			return nil
 		}
 	}
-	for _, k := range known {
-		if k == "" {
-			continue
-		}
-		if at := names.URNAt(key, k); at > 0 {
-			return urnsNest(key[:at-1], key[at:])
-		}
+	if at := names.NestedURNAt(key, known); at > 0 {
+		return urnsNest(key[:at-1], key[at:])
 	}
 	return nil
 }

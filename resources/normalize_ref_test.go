@@ -115,7 +115,7 @@ func (rt *ResourceType) refPutURN(out map[string]any, key string, v any) error {
 	// A known URN starting a later segment, after an unknown URN: the
 	// unknown one ends before it, and URNs do not nest.
 	lower := strings.ToLower(key)
-	for _, urn := range rt.SchemaURNs() {
+	for _, urn := range rt.KnownSchemaURNs() {
 		u := strings.ToLower(urn)
 		for i := strings.Index(lower, ":"+u); i >= 0; {
 			end := i + 1 + len(u)

@@ -16,16 +16,23 @@ import (
 // extension the model knows) is a member of that extension's object. A
 // key of another extension's URN and beyond stays the extension key it
 // is, since without the host's schemas nothing says where its URN ends,
-// unless core's or the enterprise extension's URN follows that URN: it
-// is then refused as a request refuses it (nestedAfterUnknown).
+// unless a URN a typed read knows (standardURNs: core User, Group and
+// the enterprise extension) follows that URN: it is then refused as a
+// request refuses it (nestedAfterUnknown).
 // The rewrite happens only for a document that has such a key, which a
 // store's documents and nearly every client's never have, so reading the
-// others costs one test per URN key.
+// others costs, for each key that begins "urn:", a few prefix tests and
+// one scan of the key for the known URNs after its first segment
+// (names.NestedURNAt); a key that does not begin "urn:" costs one test.
+
+// standardURNs are the schema URNs a typed read knows without a model.
+// Never modified.
+var standardURNs = [...]string{UserSchema, GroupSchema, EnterpriseUserSchema}
 
 // qualifiedKey reports whether the top-level key k is one the rewrite
 // moves, or refuses: core's URN, a fully qualified attribute of core or
-// of ext ("" for none), or a key that puts core or ext after an unknown
-// URN (nestedAfterUnknown).
+// of ext ("" for none), or a key that puts a URN of standardURNs after
+// an unknown URN (nestedAfterUnknown).
 func qualifiedKey(k, core, ext string) bool {
 	if !IsURN(k) {
 		return false
@@ -36,11 +43,12 @@ func qualifiedKey(k, core, ext string) bool {
 	if _, ok := qualifiedName(k, core); ok {
 		return true
 	}
-	if ext == "" {
-		return names.URNAt(k, core) > 0
+	if ext != "" {
+		if _, ok := qualifiedName(k, ext); ok {
+			return true
+		}
 	}
-	_, ok := qualifiedName(k, ext)
-	return ok || names.URNAt(k, core) > 0 || names.URNAt(k, ext) > 0
+	return names.NestedURNAt(k, standardURNs[:]) > 0
 }
 
 // qualifiedKeyText is qualifiedKey for a member's name as the text has
@@ -58,7 +66,7 @@ func qualifiedKeyText(key []byte, core, ext string) bool {
 		return len(key) > len(urn)+1 && names.EqualBytes(key[:len(urn)], urn) && key[len(urn)] == ':'
 	}
 	return (len(key) == len(core) && names.EqualBytes(key, core)) || prefixed(core) || (ext != "" && prefixed(ext)) ||
-		names.URNAt(key, core) > 0 || (ext != "" && names.URNAt(key, ext) > 0)
+		names.NestedURNAt(key, standardURNs[:]) > 0
 }
 
 // unqualifyJSON returns data, a JSON object, with its qualified keys
@@ -140,7 +148,7 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, core, ext); err != nil {
+		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		member(m.Key, "", m.Val)
@@ -245,7 +253,7 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, core, ext); err != nil {
+		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		if err := put(out, "", k, v); err != nil {

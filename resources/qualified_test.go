@@ -49,6 +49,8 @@ func TestTypedReadsTakeQualifiedNames(t *testing.T) {
 			`error: ` + (&AttrError{Path: "urn:acme:ext:" + core + ":userName", Msg: "schema URNs do not nest"}).Error()},
 		{"enterprise URN after an unknown URN", `{"userName":"x","URN:acme:` + ent + `":{"department":"d"}}`,
 			`error: ` + (&AttrError{Path: "URN:acme:" + ent, Msg: "schema URNs do not nest"}).Error()},
+		{"core Group URN after an unknown URN", `{"userName":"x","urn:acme:ext:` + GroupSchema + `:displayName":"y"}`,
+			`error: ` + (&AttrError{Path: "urn:acme:ext:" + GroupSchema + ":displayName", Msg: "schema URNs do not nest"}).Error()},
 		{"core object not an object", `{"userName":"x","` + core + `":"y"}`, `error: ` + (&AttrError{Path: core, Msg: "must be a JSON object"}).Error()},
 	}
 	render := func(u any, err error) string {
@@ -114,6 +116,10 @@ func TestTypedReadsTakeQualifiedNames(t *testing.T) {
 		{"core attribute", `{"` + GroupSchema + `:displayName":"g"}`, `{"displayName":"g"}`},
 		{"core object", `{"` + GroupSchema + `":{"displayName":"g","members":[{"value":"1"}]}}`, `{"displayName":"g","members":[{"value":"1"}]}`},
 		{"given twice", `{"displayName":"a","` + GroupSchema + `:displayName":"b"}`, `error: ` + twice("displayName").Error()},
+		{"core User URN after an unknown URN", `{"displayName":"g","urn:acme:ext:` + UserSchema + `:userName":"y"}`,
+			`error: ` + (&AttrError{Path: "urn:acme:ext:" + UserSchema + ":userName", Msg: "schema URNs do not nest"}).Error()},
+		{"enterprise URN after an unknown URN", `{"displayName":"g","urn:acme:` + EnterpriseUserSchema + `":{"department":"d"}}`,
+			`error: ` + (&AttrError{Path: "urn:acme:" + EnterpriseUserSchema, Msg: "schema URNs do not nest"}).Error()},
 	}
 	for _, tt := range groups {
 		t.Run("Group/"+tt.name, func(t *testing.T) {

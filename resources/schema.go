@@ -175,6 +175,9 @@ type ResourceType struct {
 	// Extensions are the schema extensions resources of this type may carry.
 	Extensions []Extension
 	common     []*Attribute
+	// known is every schema URN of the model the type belongs to
+	// (KnownSchemaURNs), set by NewModel; nil for a type built alone.
+	known []string
 	// full is the type before a subset narrowed it (see
 	// ModelConfig.UserAttributes), nil when nothing was left out.
 	full *ResourceType
@@ -242,6 +245,32 @@ func (rt *ResourceType) Extension(urn string) *Schema {
 		}
 	}
 	return nil
+}
+
+// KnownSchemaURNs returns every schema URN the server knows when it
+// serves rt: the core User and Group schemas, the enterprise extension
+// (even where a subset left it out) and, for a type of a Model, every
+// extension of the model's User and Group types; for a type built alone
+// (NewUserType, NewGroupType), its own extensions. A name in which one of
+// them follows an unknown URN ("urn:acme:ext:urn:...:core:2.0:Group:x")
+// is refused the same way in a body, a PATCH path or value key, and a
+// filter (names.NestedURNAt), whichever resource type it is sent to. The
+// slice is shared: callers must not modify it.
+func (rt *ResourceType) KnownSchemaURNs() []string {
+	if rt.known != nil {
+		return rt.known
+	}
+	return knownSchemaURNs(rt)
+}
+
+// knownSchemaURNs lists the core User and Group schemas, the enterprise
+// extension and the schema URNs of types.
+func knownSchemaURNs(types ...*ResourceType) []string {
+	out := append([]string(nil), standardURNs[:]...)
+	for _, rt := range types {
+		out = append(out, rt.SchemaURNs()...)
+	}
+	return out
 }
 
 // SchemaURNs returns the core schema URN followed by every extension URN.

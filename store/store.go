@@ -321,9 +321,10 @@ type MembershipReader interface {
 	// does not find a user who is in B directly too.
 	//
 	// A store that fills Groups in GetUser or ListUsers fills it the same
-	// way. Type is required: a membership left untyped is taken as
-	// "direct" by the handler and by store/query's documents
-	// (resources.GroupRef.MembershipType), and storetest refuses it.
+	// way. An empty Type is read as "direct" by the handler and by
+	// store/query's documents (resources.GroupRef.MembershipType), so a
+	// store may leave a direct membership untyped; an indirect one must
+	// say "indirect", and storetest refuses a Type that is wrong.
 	GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error)
 }
 

@@ -297,3 +297,17 @@ func TestAppLogsItsErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestAppNilLogger: an app opened without a logger discards its errors,
+// and a failing route still answers a bare 500 rather than panicking.
+func TestAppNilLogger(t *testing.T) {
+	forEachDB(t, func(t *testing.T, dsn string) {
+		a, err := open(context.Background(), dsn, nil)
+		require.NoError(t, err)
+		a.store.Close() // every query of the app's now fails
+		rec := httptest.NewRecorder()
+		a.mux.ServeHTTP(rec, httptest.NewRequest("GET", "/app/users", nil))
+		assert.Equal(t, http.StatusInternalServerError, rec.Code)
+		assert.Equal(t, "internal error\n", rec.Body.String())
+	})
+}

@@ -105,8 +105,12 @@ type app struct {
 
 // open opens the database, creates the app's tables (with two accounts
 // of its own the first time) and the SCIM store, and builds the routes.
-// logger takes scimkit's request log and the app's own errors.
+// logger takes scimkit's request log and the app's own errors; nil
+// discards both.
 func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	bridge, err := tables.Bridge(dsn)
 	if err != nil {
 		return nil, err
@@ -227,11 +231,7 @@ func (a *app) reply(w http.ResponseWriter, r *http.Request, v any, err error) {
 // run serves the app until ctx is done. It prints the SCIM base URL and,
 // unless the database keeps one from an earlier start, a new token.
 func run(ctx context.Context, cfg config, out io.Writer) error {
-	logger := cfg.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
-	a, err := open(ctx, cfg.DB, logger)
+	a, err := open(ctx, cfg.DB, cfg.Logger)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,8 @@
 // ASCII.
 package names
 
+import "strings"
+
 // Equal reports whether a and b are the same name: equal under ASCII case
 // folding, where only 'A'-'Z' and 'a'-'z' match each other.
 func Equal(a, b string) bool { return equal(a, b) }
@@ -165,4 +167,29 @@ func URNAt[T string | []byte](s T, urn string) int {
 		}
 	}
 	return -1
+}
+
+// NestedURNAt returns the earliest offset in s at which any URN of known
+// starts a segment after s's first (URNAt), or -1: where a schema URN
+// the server knows follows one it does not
+// ("urn:acme:ext:urn:...:core:2.0:User:userName" gives 13). known holds
+// one or more lists of URNs, so that a reader passes the lists it has
+// without joining them; a URN's trailing ':' and empty URNs are ignored.
+// The filter parser (a path, a filter) and a request body's reader take
+// their rule from here, with the same URNs (every schema URN the server
+// knows), so that they refuse the same names.
+func NestedURNAt[T string | []byte](s T, known ...[]string) int {
+	at := -1
+	for _, list := range known {
+		for _, urn := range list {
+			urn = strings.TrimSuffix(urn, ":")
+			if urn == "" {
+				continue
+			}
+			if i := URNAt(s, urn); i >= 0 && (at < 0 || i < at) {
+				at = i
+			}
+		}
+	}
+	return at
 }

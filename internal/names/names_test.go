@@ -60,11 +60,13 @@ func isASCII(s string) bool {
 func TestNoAllocations(t *testing.T) {
 	a, b := "urn:ietf:params:scim:schemas:core:2.0:User", "URN:ietf:params:scim:schemas:core:2.0:user"
 	lower := "already lower"
+	nested := "urn:acme:ext:" + a + ":userName"
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
 		_ = Equal(a, b)
 		_ = EqualBytes([]byte(a), b) // the conversion does not escape
 		_ = HasPrefix(a, "urn:")
 		_ = Lower(lower)
+		_ = NestedURNAt(nested, []string{a, b}, []string{a})
 	}))
 }
 
@@ -171,5 +173,34 @@ func TestURNAt(t *testing.T) {
 	} {
 		assert.Equal(t, tc.want, URNAt(tc.s, core), "%q", tc.s)
 		assert.Equal(t, tc.want, URNAt([]byte(tc.s), core), "%q as bytes", tc.s)
+	}
+}
+
+func TestNestedURNAt(t *testing.T) {
+	const (
+		user  = "urn:ietf:params:scim:schemas:core:2.0:User"
+		group = "urn:ietf:params:scim:schemas:core:2.0:Group"
+		acme  = "urn:acme:ext:2.0:Team"
+	)
+	for _, tc := range []struct {
+		name  string
+		s     string
+		known [][]string
+		want  int
+	}{
+		{"one list", "urn:a:b:" + group + ":displayName", [][]string{{user, group}}, 8},
+		{"the earliest of several", "urn:a:b:" + group + ":" + user + ":userName", [][]string{{user}, {group}}, 8},
+		{"the earliest, listed last", "urn:a:b:" + user + ":" + group, [][]string{{group}, {user}}, 8},
+		{"a host URN in a second list", "urn:a:b:" + acme + ":name", [][]string{{user, group}, {acme}}, 8},
+		{"a trailing colon ignored", "urn:a:b:" + acme + ":name", [][]string{{acme + ":"}}, 8},
+		{"empty URNs ignored", "urn:a:b:c", [][]string{{"", ":"}}, -1},
+		{"none known", "urn:a:b:urn:other:x:y", [][]string{{user, group}}, -1},
+		{"no lists", "urn:a:b:" + user, nil, -1},
+		{"a known URN first is not nested", user + ":userName", [][]string{{user, group}}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, NestedURNAt(tc.s, tc.known...))
+			assert.Equal(t, tc.want, NestedURNAt([]byte(tc.s), tc.known...), "as bytes")
+		})
 	}
 }

@@ -24,8 +24,8 @@ type applier struct {
 
 // loc is a resolved PATCH target.
 type loc struct {
-	raw    string               // the path as the client wrote it, for messages
-	what   string               // how the client gave raw, for messages: asPath or asKey
+	raw    string               // the path as resolved (an extension's key with its URN), for messages
+	named  naming               // what the client sent, for refusals
 	ext    *resources.Schema    // the extension holding attr; nil for core and common attributes
 	attr   *resources.Attribute // nil when the path names a whole extension (or unknown is set)
 	filter filter.Expr          // value-path filter, or nil
@@ -50,6 +50,21 @@ const (
 	asPath = "path"
 	asKey  = "value key"
 )
+
+// naming is what a client sent to name a target, for a refusal: a path
+// or a value key (what, asPath or asKey), and for a key inside an
+// extension's object the extension's URN (in), since the key alone is
+// not what was resolved. It is formatted only when a refusal is made.
+type naming struct{ what, raw, in string }
+
+// String is the naming as a refusal gives it: value key "favourite" in
+// "urn:...:enterprise:2.0:User".
+func (n naming) String() string {
+	if n.in != "" {
+		return fmt.Sprintf("%s %q in %q", n.what, n.raw, n.in)
+	}
+	return fmt.Sprintf("%s %q", n.what, n.raw)
+}
 
 // readOnly reports whether the target can never be written by a client.
 func (l *loc) readOnly() bool {
@@ -156,7 +171,7 @@ func (a *applier) ignore(l loc) error {
 	err := a.len.Unknown(a.e.rt, l.raw, InvalidPath, fmt.Sprintf("is not an attribute of the %s resource or its extensions (strict mode)", a.e.rt.Name))
 	var ae *resources.AttrError
 	if errors.As(err, &ae) {
-		return a.fail(InvalidPath, "%s %q %s", l.what, l.raw, ae.Msg)
+		return a.fail(InvalidPath, "%v %s", l.named, ae.Msg)
 	}
 	return err
 }
@@ -169,7 +184,7 @@ func (a *applier) ignore(l loc) error {
 // manager's) is refused too: no stored document holds it, so a change to
 // it would answer 200 and change nothing.
 func (a *applier) target(path string) (l loc, done bool, err error) {
-	if l, err = a.resolve(asPath, path); err != nil {
+	if l, err = a.resolve(naming{what: asPath, raw: path}, path); err != nil {
 		return l, true, err
 	}
 	switch {
@@ -232,18 +247,18 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	full := key
+	full, named := key, naming{what: asKey, raw: key}
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
 		}
-		full = in.ID + ":" + key
+		full, named.in = in.ID+":"+key, in.ID
 	} else {
 		if names.Equal(key, "schemas") {
 			return nil // recomputed from the content
 		}
 		if ext := rt.Extension(key); ext != nil {
-			return a.setExtension(kind, loc{raw: key, what: asKey, ext: ext}, v)
+			return a.setExtension(kind, loc{raw: key, named: named, ext: ext}, v)
 		}
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
@@ -253,7 +268,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			return a.applyKeys(kind, obj, nil, key)
 		}
 	}
-	l, err := a.resolve(asKey, full)
+	l, err := a.resolve(named, full)
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
@@ -270,13 +285,13 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 	return a.set(kind, l, v)
 }
 
-// resolve parses path, given by the client as what (asPath or asKey),
-// and resolves it against the resource type.
-func (a *applier) resolve(what, path string) (loc, error) {
+// resolve parses path, which the client sent as named, and resolves it
+// against the resource type.
+func (a *applier) resolve(named naming, path string) (loc, error) {
 	rt := a.e.rt
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
-		return loc{raw: path, what: what, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil
+		return loc{raw: path, named: named, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil
 	}
 	p, err := a.e.parser.ParsePath(path)
 	if err != nil {
@@ -288,30 +303,35 @@ func (a *applier) resolve(what, path string) (loc, error) {
 			// for "PATCH (Path Filter)").
 			scimType = InvalidFilter
 		}
-		return loc{}, a.fail(scimType, "%s %q: %v", what, path, err)
+		if named.in != "" {
+			// The error's offsets count in path, the key with its
+			// extension's URN before it.
+			return loc{}, a.fail(scimType, "%v, read as %q: %v", named, path, err)
+		}
+		return loc{}, a.fail(scimType, "%v: %v", named, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
 		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),
-			InvalidFilter, "%s %q: string values must be quoted: %q (strict mode)", what, path, c.Value); err != nil {
+			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, c.Value); err != nil {
 			return loc{}, err
 		}
 	}
-	l := loc{raw: path, what: what, filter: p.Filter}
+	l := loc{raw: path, named: named, filter: p.Filter}
 	res := rt.Resolve(p.AttrPath)
 	attr := res.Attr
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
-		return loc{}, a.fail(InvalidPath, "%s %q: %q has no sub-attributes", what, path, attr.Name)
+		return loc{}, a.fail(InvalidPath, "%v: %q has no sub-attributes", named, attr.Name)
 	case res.Missing, res.Whole == rt.Schema:
 		// The core schema's URN alone: add and replace take it as an
 		// object of core attributes, and remove refuses it, before they
 		// resolve a path, as applyKey does a no-path value's key; it
 		// reaches here only with a value filter after it
 		// (urn:...:User[...]), and then names no one attribute to change.
-		return loc{raw: path, what: what, missing: true}, nil
+		return loc{raw: path, named: named, missing: true}, nil
 	case attr == nil: // a whole extension
 		if p.Filter != nil {
-			return loc{raw: path, what: what, missing: true}, nil
+			return loc{raw: path, named: named, missing: true}, nil
 		}
 		l.ext = res.Extension
 		return l, nil
@@ -319,7 +339,7 @@ func (a *applier) resolve(what, path string) (loc, error) {
 	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {
-			return loc{}, a.fail(InvalidPath, "%s %q: %q is single-valued; a value filter needs a multi-valued or complex attribute", what, path, attr.Name)
+			return loc{}, a.fail(InvalidPath, "%v: %q is single-valued; a value filter needs a multi-valued or complex attribute", named, attr.Name)
 		}
 		// Entra ID removes and replaces the enterprise manager with
 		// manager[value eq "id"]: a filter on a single complex value
@@ -329,7 +349,7 @@ func (a *applier) resolve(what, path string) (loc, error) {
 		}
 		m, err := a.e.eval.CompileElement(attr, p.Filter)
 		if err != nil {
-			return loc{}, a.fail(InvalidFilter, "%s %q: %v", what, path, err)
+			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
 		l.filter, l.single = nil, m
 	}
@@ -339,7 +359,7 @@ func (a *applier) resolve(what, path string) (loc, error) {
 		}
 		m, err := a.e.eval.CompileElement(elementAttr(attr), p.Filter)
 		if err != nil {
-			return loc{}, a.fail(InvalidFilter, "%s %q: %v", what, path, err)
+			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
 		l.match = m
 	}

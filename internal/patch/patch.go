@@ -405,13 +405,15 @@ type Engine struct {
 	members *resources.Attribute // the Group members attribute, or nil
 }
 
-// NewEngine returns an Engine for rt. Paths are parsed with the resource
-// type's schema URNs, so that fully qualified paths of host extensions
-// split at the right place.
+// NewEngine returns an Engine for rt. Paths and no-path value keys are
+// parsed with every schema URN the server knows (rt.KnownSchemaURNs), so
+// that fully qualified paths of host extensions split at the right place
+// and a known URN after an unknown one is refused as a body and a filter
+// refuse it.
 func NewEngine(rt *resources.ResourceType) *Engine {
 	e := &Engine{
 		rt:     rt,
-		parser: &filter.Parser{Schemas: rt.SchemaURNs()},
+		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs()},
 		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {

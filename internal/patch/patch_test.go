@@ -1007,6 +1007,19 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			detail:   `Operations[0]: value key "emails[type eq work].value": string values must be quoted: "work" (strict mode)`,
 		},
 		{
+			name:     "strict: an unknown key inside an extension's object",
+			value:    `{"$ENT":{"favourite":"x"}}`,
+			strict:   true,
+			scimType: InvalidPath,
+			detail:   `Operations[0]: value key "favourite" in "$ENT" is not an attribute of the User resource or its extensions (strict mode)`,
+		},
+		{
+			name:     "a malformed key inside an extension's object",
+			value:    `{"$ENT":{"manager[value eq":"x"}}`,
+			scimType: InvalidFilter,
+			detail:   `Operations[0]: value key "manager[value eq" in "$ENT", read as "$ENT:manager[value eq": expected a value after 'eq' at offset 75, found end of path`,
+		},
+		{
 			name:     "a malformed key",
 			value:    `{"emails[type eq \"work\"]x":"x"}`,
 			scimType: InvalidValue,

@@ -115,9 +115,12 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 // losingStore opens a store of db (WriteRetryBudget budget) whose every
 // write after the user and the group it returns, both named "kept",
 // loses: Config.OnChange reports a deadlock, counted in calls. Its
-// Config.Now is a clock that stands still, as a host's test clock does:
-// the retries end all the same (internal/backoff paces them on the real
-// clock, and counts the pauses taken as time spent).
+// Config.Now is a clock that stands still, as a host's test clock does.
+// The store's backoff does not read Config.Now today (it paces on the
+// real clock), so the frozen clock proves nothing about the retries
+// now: internal/backoff's TestRetryFrozenClock proves that a frozen
+// Policy.Now still ends them. It is here to guard a later change that
+// wires Config.Now into the backoff: the retries must still end.
 func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64) {
 	var lose atomic.Bool
 	calls = new(atomic.Int64)

@@ -93,14 +93,21 @@ func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*res
 	return p, err
 }
 
-// GroupsOf of the "untyped-groups" fault leaves each membership's Type
-// empty, as a host's first GroupsOf may.
+// GroupsOf of the "untyped-groups" fault leaves each direct membership's
+// Type empty, as a host's first GroupsOf may (which the contract
+// allows); "indirect-groups" calls every direct membership indirect.
 func (b *broken) GroupsOf(ctx context.Context, userIDs []string) (map[string][]resources.GroupRef, error) {
 	m, err := b.Store.GroupsOf(ctx, userIDs)
-	if b.fault == "untyped-groups" {
-		for _, refs := range m {
-			for i := range refs {
+	for _, refs := range m {
+		for i := range refs {
+			if refs[i].Type != "direct" {
+				continue
+			}
+			switch b.fault {
+			case "untyped-groups":
 				refs[i].Type = ""
+			case "indirect-groups":
+				refs[i].Type = "indirect"
 			}
 		}
 	}
@@ -257,8 +264,12 @@ func TestBrokenStores(t *testing.T) {
 			want: []string{"DeleteUser's answer", "(store.ErrUnavailable: a write's error must mean nothing was written)"},
 		},
 		{
-			fault: "untyped-groups", run: "^Groups$/^GroupsOf$",
-			want: []string{`GroupsOf must set Type "direct" on a group the user is a member of itself, "indirect" on one it belongs to through another: a GET shows it and a filter on groups.type compares it (store.MembershipReader.GroupsOf)`},
+			fault: "untyped-groups", pass: true,
+			ok: []string{"Groups/GroupsOf", "Groups/IndirectGroups"},
+		},
+		{
+			fault: "indirect-groups", run: "^Groups$/^GroupsOf$",
+			want: []string{`GroupsOf must set Type "direct" (or leave it empty, which reads as "direct") on a group the user is a member of itself, "indirect" on one it belongs to through another: a GET shows it and a filter on groups.type compares it (store.MembershipReader.GroupsOf)`},
 		},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
 		// Users and groups numbered from separate sequences: the check of
