@@ -44,6 +44,23 @@ func (w *allocWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// allocHandler is the handler on a new memory store wired as
+// examples/basic wires it (a tokens.Manager, a text logger), and a token
+// for it: the handler the allocation tests count.
+func allocHandler(t *testing.T) (http.Handler, string) {
+	ctx := context.Background()
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "allocs"})
+	require.NoError(t, err)
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{
+		BaseURL: base, Users: db, Groups: db, Tokens: toks,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	require.NoError(t, err)
+	return h, tok
+}
+
 // TestRequestAllocations holds the requests of an identity provider's
 // sync cycle and reads, on the memory store and wired as examples/basic
 // wires the handler (a tokens.Manager, a text logger), to the number of
@@ -57,16 +74,7 @@ func TestRequestAllocations(t *testing.T) {
 		t.Skip("the race detector allocates on its own")
 	}
 	const runs = 200
-	ctx := context.Background()
-	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "allocs"})
-	require.NoError(t, err)
-	db := memory.New()
-	h, err := scim.NewHandler(scim.Config{
-		BaseURL: base, Users: db, Groups: db, Tokens: toks,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	require.NoError(t, err)
+	h, tok := allocHandler(t)
 
 	// newRequest makes a request of the token; the body is sent as SCIM
 	// JSON.

@@ -1,11 +1,8 @@
 package scim_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -13,10 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/internal/race"
-	"github.com/scimkit/scim/store/memory"
-	"github.com/scimkit/scim/tokens"
 )
 
 // TestMemberPatchFlat holds a one-member PATCH of a group (an add, then
@@ -29,16 +23,7 @@ func TestMemberPatchFlat(t *testing.T) {
 	if race.Enabled {
 		t.Skip("the race detector allocates on its own")
 	}
-	ctx := context.Background()
-	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	tok, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "flat"})
-	require.NoError(t, err)
-	db := memory.New()
-	h, err := scim.NewHandler(scim.Config{
-		BaseURL: base, Users: db, Groups: db, Tokens: toks,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	require.NoError(t, err)
+	h, tok := allocHandler(t)
 	send := func(method, path, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "http://app.example.com"+path, strings.NewReader(body))
 		r.Header.Set("Authorization", "Bearer "+tok)
