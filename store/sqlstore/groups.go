@@ -533,6 +533,32 @@ func (s *Store) loadMembersOf(ctx context.Context, q Querier, tenant string, gid
 	return out, nil
 }
 
+// loadMemberIDs returns the members of group gid (never nil) with their
+// value and type, Display empty, in no particular order: what a change
+// under store.WithMemberIDs reads. Their names, which loadMembers looks
+// up in scim_users and scim_groups for each member, were most of a PUT's
+// read of a large group's stored members (BENCHMARKS.md, "SQL stores",
+// branch pgplan).
+func (s *Store) loadMemberIDs(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]resources.Member, error) {
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id, member_type FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2), tenant, gid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	defer rows.Close()
+	out := []resources.Member{}
+	for rows.Next() {
+		var m resources.Member
+		if err := rows.Scan(&m.Value, &m.Type); err != nil {
+			return nil, fmt.Errorf("sqlstore: load members: %w", err)
+		}
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	return out, nil
+}
+
 // GetGroup returns the group with id, or store.ErrNotFound, in one
 // statement: with opts.ExcludeMembers the group's row alone (Members nil,
 // scim_members not read), otherwise the row and its members (in the
@@ -768,7 +794,7 @@ func (s *Store) groupSubject(c *resources.Group) *subject {
 // store tracks changes.
 func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
 	if stored == nil {
-		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.boundPh(2), tenant, gid)
+		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2), tenant, gid)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
@@ -816,7 +842,8 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 // adds are locked (KEY SHARE) after the group, the reverse of
 // ModifyMembers' order, without waiting (see resolveMembers): when a
 // concurrent delete holds one, the transaction, change included, runs
-// again.
+// again. Under store.WithMemberIDs change gets the members without their
+// names (loadMemberIDs); the group returned has them in full.
 func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -833,7 +860,13 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err := checkVersion("group", id, ifVersion, version); err != nil {
 			return err
 		}
-		if withMembers {
+		idsOnly := withMembers && store.MemberIDsOnly(ctx)
+		switch {
+		case idsOnly:
+			if cur.Members, err = s.loadMemberIDs(ctx, tx, tenant, id); err != nil {
+				return err
+			}
+		case withMembers:
 			if cur.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id); err != nil {
 				return err
 			}
@@ -844,7 +877,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		}
 		if next == nil {
 			out = cur
-			return nil
+			if idsOnly { // returned in full: one read more, for a write that writes nothing
+				out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id)
+			}
+			return err
 		}
 		c := next.Clone()
 		c.ID = id

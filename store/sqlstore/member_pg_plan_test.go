@@ -16,15 +16,17 @@ import (
 // TestPGMemberStatementsPlannedOnce: on PostgreSQL every statement of
 // the store's member paths (a one-member add and removal, a change of 3
 // in and 3 out, a PUT that replaces one member, a group's read with its
-// members) is planned a few times per connection and then runs its
-// generic plan, once the tables have statistics. The statement that
+// members, a PUT's read of the member ids) is planned a few times per
+// connection and then runs its generic plan, once the tables have
+// statistics. Two were planned again on every call: the statement that
 // resolves and locks the users added ("id = ANY($2::text[]) … FOR KEY
-// SHARE") was planned again on every call: its generic plan reckons on
-// an array of 10 and costs more than the custom plan of the one id it is
-// given. The ids are now a parameter each (dialect.eachID), as the
-// removals' and the bridge's. The store has one connection, so the
-// test's connection is the one whose prepared statements (pgx's cache)
-// the writes made.
+// SHARE"), whose generic plan reckons on an array of 10 and costs more
+// than the custom plan of the one id it is given (the ids are now a
+// parameter each, dialect.eachID, as the removals' and the bridge's), and
+// the read of a group's members, whose bare group_id parameter the
+// planner looked up in the column's statistics (dialect.groupPh). The
+// store has one connection, so the test's connection is the one whose
+// prepared statements (pgx's cache) the writes made.
 func TestPGMemberStatementsPlannedOnce(t *testing.T) {
 	dsn := postgresDSN(t)
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1, NoAnalyze: true})
@@ -67,6 +69,8 @@ func TestPGMemberStatementsPlannedOnce(t *testing.T) {
 		require.Len(t, put.Members, 3)
 		_, err = s.GetGroup(ctx, g.ID, store.GetOptions{})
 		require.NoError(t, err)
+		_, err = s.UpdateGroup(store.WithMemberIDs(ctx), put.ID, "", true, func(*resources.Group) (*resources.Group, error) { return nil, nil })
+		require.NoError(t, err)
 	}
 	checked := map[string]bool{}
 	for q, p := range preparedPlans(t, s) {
@@ -86,12 +90,14 @@ func TestPGMemberStatementsPlannedOnce(t *testing.T) {
 			checked["remove"] = true
 		case strings.HasPrefix(what, "INSERT INTO scim_members"):
 			checked["add"] = true
+		case strings.HasPrefix(what, "SELECT member_id, member_type FROM scim_members"):
+			checked["read member ids"] = true
 		case strings.Contains(what, "ORDER BY m.seq"):
 			checked["read members"] = true
 		}
 		assert.Zero(t, custom, "planned %d times in %d runs after %d (generic plans %d): %s", custom, generic+custom, warm, generic, what)
 	}
-	assert.Equal(t, map[string]bool{"resolve": true, "remove": true, "add": true, "read members": true}, checked, "the member statements were found")
+	assert.Equal(t, map[string]bool{"resolve": true, "remove": true, "add": true, "read members": true, "read member ids": true}, checked, "the member statements were found")
 }
 
 // plans are a prepared statement's counts of plans.
@@ -113,4 +119,40 @@ func preparedPlans(t *testing.T, s *sqlstore.Store) map[string]plans {
 	}
 	require.NoError(t, rows.Err())
 	return out
+}
+
+// TestUpdateGroupMemberIDs: under store.WithMemberIDs (the handler's
+// PUT) UpdateGroup hands change the stored members without their names,
+// which it does not read, and returns the group's members in full.
+func TestUpdateGroupMemberIDs(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		a, err := s.CreateUser(ctx, &resources.User{UserName: "a@example.com", DisplayName: "A"})
+		require.NoError(t, err)
+		b, err := s.CreateUser(ctx, &resources.User{UserName: "b@example.com"})
+		require.NoError(t, err)
+		g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "ids", Members: memberList([]string{a.ID})})
+		require.NoError(t, err)
+		for _, tc := range []struct {
+			name string
+			add  bool
+			want []resources.Member
+		}{
+			{"unchanged", false, []resources.Member{{Value: a.ID, Type: "User", Display: "A"}}},
+			{"a member added", true, []resources.Member{{Value: a.ID, Type: "User", Display: "A"}, {Value: b.ID, Type: "User", Display: "b@example.com"}}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				out, err := s.UpdateGroup(store.WithMemberIDs(ctx), g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+					assert.Equal(t, []resources.Member{{Value: a.ID, Type: "User"}}, cur.Members, "the members' ids and types, without names")
+					if !tc.add {
+						return nil, nil
+					}
+					cur.Members = append(cur.Members, resources.Member{Value: b.ID})
+					return cur, nil
+				})
+				require.NoError(t, err)
+				assert.Equal(t, tc.want, out.Members)
+			})
+		}
+	})
 }
