@@ -186,6 +186,9 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
+	// The change compares the stored members' ids only (sameGroup): a
+	// store may read them without their names (store.WithMemberIDs).
+	r = r.WithContext(store.WithMemberIDs(r.Context()))
 	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
 		exts, err := keepOnReplace(h.groups.rt, h.groups.returned.hidden, cur.Extensions, next.Extensions)

@@ -533,6 +533,29 @@ func ReportOf(ctx context.Context) *Report {
 	return r
 }
 
+type memberIDsKey struct{}
+
+// WithMemberIDs returns a context telling a GroupUpdater's UpdateGroup
+// (withMembers) that its change reads only the Value and Type of
+// cur.Members, in any order (the handler's PUT, which compares the
+// member ids): the store may call change with each member's Display
+// empty, in the order it finds them, and need not read the members'
+// names, which for a group of 20,000 is most of the
+// read. It is a hint: a store may ignore it (store/memory does). Either
+// way the group UpdateGroup returns carries its members in full, Display
+// included, whether change wrote it or returned nil (storetest checks
+// it). Like WithReport it travels with the context, so that a host type
+// wrapping a store passes it on.
+func WithMemberIDs(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memberIDsKey{}, true)
+}
+
+// MemberIDsOnly reports whether ctx carries WithMemberIDs.
+func MemberIDsOnly(ctx context.Context) bool {
+	only, _ := ctx.Value(memberIDsKey{}).(bool)
+	return only
+}
+
 type tenantKey struct{}
 
 // WithTenant returns a context carrying the tenant id. The handler sets it

@@ -92,6 +92,22 @@ func (d *dialect) value(expr string) string {
 // SQLite's planner reads as well (TestSQLiteStatementsCompiledOnce).
 func (d *dialect) boundPh(n int) string { return d.value(d.ph(n)) }
 
+// groupPh renders bind parameter n, a group's id compared with
+// scim_members.group_id, as a value no planner looks up in the column's
+// statistics: (SELECT ?n) on SQLite as boundPh; on PostgreSQL too, where
+// a bare $n is looked up in group_id's most common values (one group of
+// 100,000 members among groups of a few), so that the custom plan of a
+// small group always cost less than the generic plan, which reckons on
+// the average group, and the statement was planned again on every call
+// (TestPGMemberStatementsPlannedOnce). The index on (tenant, group_id,
+// seq) serves the subquery's value as it serves $n.
+func (d *dialect) groupPh(n int) string {
+	if d.pg {
+		return "(SELECT " + d.ph(n) + "::text)"
+	}
+	return d.boundPh(n)
+}
+
 // timeArg converts a stored time to its bind value: time.Time for
 // PostgreSQL (timestamptz), Unix microseconds for SQLite (INTEGER).
 func (d *dialect) timeArg(t time.Time) any {
@@ -130,6 +146,39 @@ func (d *dialect) unindexed(col string) string {
 		return "(" + col + " || '')"
 	}
 	return "+" + col
+}
+
+// maxIDParams is the longest list of ids a statement binds one
+// parameter each on PostgreSQL (eachID): each count is a statement text
+// of its own, a plan in pgx's cache of each connection.
+const maxIDParams = 16
+
+// eachID reports whether a list of n ids is bound one parameter each
+// ("col IN ($3, $4)") rather than as one list parameter (inList).
+// PostgreSQL plans a statement that compares with "= ANY($n::text[])",
+// an array of unknown length, again on every run once the table has
+// statistics: its generic plan reckons on 10 elements, which costs more
+// than the custom plan of the one or few ids a member change sends, so
+// the plan cache never keeps it (BENCHMARKS.md, "The mapping bridge",
+// branch bridgepg). With a parameter per id the generic plan is the
+// custom one, kept from the sixth run. Longer lists (a provider's push
+// of thousands) stay one array, planned each time at a cost their
+// execution dwarfs. SQLite compiles a statement once whatever its
+// parameters and takes any list as one JSON array.
+func (d *dialect) eachID(n int) bool { return d.pg && n <= maxIDParams }
+
+// inIDs renders "col is one of ids" from parameter first on, with the
+// values to bind: each id a parameter when eachID, else one list
+// parameter (inList).
+func (d *dialect) inIDs(col string, first int, ids []string) (string, []any) {
+	if !d.eachID(len(ids)) {
+		return d.inList(col, d.ph(first)), []any{d.listArg(ids)}
+	}
+	ps, vals := make([]string, len(ids)), make([]any, len(ids))
+	for i, id := range ids {
+		ps[i], vals[i] = d.ph(first+i), id
+	}
+	return col + ` IN (` + joinComma(ps) + `)`, vals
 }
 
 // inList renders "col is one of the strings in list parameter p".

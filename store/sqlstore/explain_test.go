@@ -230,6 +230,8 @@ func TestExplainUsesIndexes(t *testing.T) {
 		}
 		removeOne, removeOneArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:1])
 		removeThree, removeThreeArgs := s.SQLDeleteMembersForTest(tenant, bigID, uids[:3])
+		resolveOne, resolveOneArgs := s.SQLResolveForTest("scim_users", tenant, bigID, uids[:1])
+		resolveMany, resolveManyArgs := s.SQLResolveForTest("scim_users", tenant, bigID, uids[:20])
 		stmts := []struct {
 			name  string
 			query string
@@ -242,7 +244,8 @@ func TestExplainUsesIndexes(t *testing.T) {
 			// lookup per removed id, whatever the size of the group
 			{"ModifyMembers remove", removeOne, removeOneArgs, pkIndex(s, "scim_members") + "|scim_members_member"},
 			{"ModifyMembers remove three", removeThree, removeThreeArgs, pkIndex(s, "scim_members") + "|scim_members_member"},
-			{"ModifyMembers resolve users", s.SQLResolveForTest("scim_users"), []any{tenant, s.ListArgForTest(uids[:1]), bigID}, pkIndex(s, "scim_users")},
+			{"ModifyMembers resolve users", resolveOne, resolveOneArgs, pkIndex(s, "scim_users")},
+			{"ModifyMembers resolve 20 users", resolveMany, resolveManyArgs, pkIndex(s, "scim_users")},
 		}
 		for _, st := range stmts {
 			t.Run(st.name, func(t *testing.T) {

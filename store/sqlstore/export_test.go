@@ -219,11 +219,13 @@ func (s *Store) bulk(ctx context.Context, table string, cols []string, rows [][]
 }
 
 // Statement SQL, for EXPLAIN tests.
-func (s *Store) SQLResolveForTest(table string) string { return s.sqlResolve(table, false) }
-func (s *Store) SQLInsertMembersForTest() string       { return s.sqlInsertMembers() }
-func (s *Store) SQLLoadMembersForTest() string         { return s.sqlLoadMembers(false) }
-func (s *Store) SQLGroupsOfForTest() string            { return s.sqlGroupsOf(true) }
-func (s *Store) ListArgForTest(ids []string) any       { return s.d.listArg(ids) }
+func (s *Store) SQLResolveForTest(table, tenant, self string, ids []string) (string, []any) {
+	return s.sqlResolve(table, false, tenant, self, ids)
+}
+func (s *Store) SQLInsertMembersForTest() string { return s.sqlInsertMembers() }
+func (s *Store) SQLLoadMembersForTest() string   { return s.sqlLoadMembers(false) }
+func (s *Store) SQLGroupsOfForTest() string      { return s.sqlGroupsOf(true) }
+func (s *Store) ListArgForTest(ids []string) any { return s.d.listArg(ids) }
 
 // SQLEvent is one statement or BEGIN a counting Store sent.
 type SQLEvent = sqlEvent
@@ -376,7 +378,7 @@ func (s *Store) SQLDeleteMembersForTest(tenant, gid string, ids []string) (strin
 }
 
 // MaxDeleteMembersForTest is how many members one statement removes.
-const MaxDeleteMembersForTest = maxDeleteMembers
+const MaxDeleteMembersForTest = maxIDParams
 
 // RetriedForTest is how many times the store has run a write again
 // because the database made it retry (Store.retry).

@@ -201,7 +201,8 @@ func (s *Store) resolveIn(ctx context.Context, tx *sql.Tx, tenant, self string, 
 		if len(rest) == 0 {
 			break // all were users: no need to look among the groups
 		}
-		rows, err := s.wx(tx).QueryContext(ctx, s.sqlResolve(t.table, afterGroup), tenant, s.d.listArg(rest), self)
+		q, args := s.sqlResolve(t.table, afterGroup, tenant, self, rest)
+		rows, err := s.wx(tx).QueryContext(ctx, q, args...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -232,10 +233,15 @@ func (s *Store) resolveIn(ctx context.Context, tx *sql.Tx, tenant, self string, 
 	return found, rest, nil
 }
 
-// sqlResolve selects, from table, the ids of list $2 in tenant $1 other
-// than $3, locked against deletion on PostgreSQL, without waiting for a
-// row another transaction holds when nowait (resolveMembers says when).
-func (s *Store) sqlResolve(table string, nowait bool) string {
+// sqlResolve returns the statement that selects, from table, the ids of
+// ids in tenant other than self, locked against deletion on PostgreSQL,
+// without waiting for a row another transaction holds when nowait
+// (resolveMembers says when), with its arguments. The ids are bound as
+// dialect.inIDs says: one or a few, the common member change, a
+// parameter each, so that PostgreSQL keeps the statement's generic plan
+// (with one array it planned it again on every call once the tables had
+// statistics, 0.05-0.07 ms a call; TestPGMemberStatementsPlannedOnce).
+func (s *Store) sqlResolve(table string, nowait bool, tenant, self string, ids []string) (string, []any) {
 	lock := ""
 	if s.d.pg {
 		lock = " FOR KEY SHARE"
@@ -243,7 +249,9 @@ func (s *Store) sqlResolve(table string, nowait bool) string {
 			lock += " NOWAIT"
 		}
 	}
-	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.boundPh(1) + ` AND ` + s.d.inList("id", s.d.ph(2)) + ` AND id <> ` + s.d.ph(3) + ` ORDER BY id` + lock
+	in, vals := s.d.inIDs("id", 3, ids)
+	return `SELECT id FROM ` + table + ` WHERE tenant = ` + s.d.boundPh(1) + ` AND id <> ` + s.d.ph(2) + ` AND ` + in + ` ORDER BY id` + lock,
+		append([]any{tenant, self}, vals...)
 }
 
 // sqlInsertMembers inserts members $3 (types $4; on SQLite $3 is a JSON
@@ -268,7 +276,7 @@ func (s *Store) sqlInsertMembers() string {
 // provider pushed a large group) took (tenant, group_id, seq) for the
 // group's bounds and tested every member of the group, generic plan or
 // custom (TestMemberRemovePlanWithoutStatistics). There, for a list of
-// at most maxDeleteMembers ids, the group is compared in a form no index
+// at most maxIDParams ids (dialect.eachID), the group is compared in a form no index
 // serves (dialect.unindexed), and the ids are one parameter each ("= ANY"
 // of an array of unknown length looks less selective to it than the
 // tenant alone, and it then walks the tenant; so did 128 parameters).
@@ -285,24 +293,14 @@ func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []a
 	if !s.d.pg {
 		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = (SELECT ?2) AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
 	}
-	if len(list) > maxDeleteMembers {
+	if !s.d.eachID(len(list)) {
 		// $1 and $2, as bumpGroup reads them.
 		return `DELETE FROM scim_members WHERE ctid = ANY(ARRAY(SELECT (SELECT m.ctid FROM scim_members m
 			WHERE m.tenant = $1 AND ` + s.d.unindexed("m.group_id") + ` = $2 AND m.member_id = x.id) FROM unnest($3::text[]) AS x(id)))`, []any{tenant, gid, s.d.listArg(list)}
 	}
-	a := &args{d: s.d, vals: make([]any, 0, 2+len(list))}
-	pt, pg := a.add(tenant), a.add(gid) // $1 and $2, as bumpGroup reads them
-	ps := make([]string, len(list))
-	for i, id := range list {
-		ps[i] = a.add(id)
-	}
-	return `DELETE FROM scim_members WHERE tenant = ` + pt + ` AND ` + s.d.unindexed("group_id") + ` = ` + pg + ` AND member_id IN (` + joinComma(ps) + `)`, a.vals
+	in, vals := s.d.inIDs("member_id", 3, list) // $1 and $2, as bumpGroup reads them
+	return `DELETE FROM scim_members WHERE tenant = $1 AND ` + s.d.unindexed("group_id") + ` = $2 AND ` + in, append([]any{tenant, gid}, vals...)
 }
-
-// maxDeleteMembers is the longest list sqlDeleteMembers removes on
-// PostgreSQL with a parameter per id: each statement text (one a count)
-// is a plan in pgx's cache of each connection.
-const maxDeleteMembers = 16
 
 // deleteMembers removes the members of list from group gid of tenant in
 // one statement, and returns what execMembers returns for it.
@@ -488,7 +486,7 @@ func (s *Store) sqlLoadMembers(list bool) string {
 	if list {
 		return memberSelect + ` WHERE m.tenant = ` + s.d.value(s.d.ph(1)) + ` AND ` + s.d.inList("m.group_id", s.d.ph(2)) + ` ORDER BY m.group_id, m.seq`
 	}
-	return memberSelect + ` WHERE m.tenant = ` + s.d.value(s.d.ph(1)) + ` AND m.group_id = ` + s.d.value(s.d.ph(2)) + ` ORDER BY m.seq`
+	return memberSelect + ` WHERE m.tenant = ` + s.d.value(s.d.ph(1)) + ` AND m.group_id = ` + s.d.groupPh(2) + ` ORDER BY m.seq`
 }
 
 // loadMembers returns the members of group gid in the order they were
@@ -528,6 +526,32 @@ func (s *Store) loadMembersOf(ctx context.Context, q Querier, tenant string, gid
 			return nil, fmt.Errorf("sqlstore: load members: %w", err)
 		}
 		out[gid] = append(out[gid], m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	return out, nil
+}
+
+// loadMemberIDs returns the members of group gid (never nil) with their
+// value and type, Display empty, in no particular order: what a change
+// under store.WithMemberIDs reads. Their names, which loadMembers looks
+// up in scim_users and scim_groups for each member, were most of a PUT's
+// read of a large group's stored members (BENCHMARKS.md, "SQL stores",
+// branch pgplan).
+func (s *Store) loadMemberIDs(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]resources.Member, error) {
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id, member_type FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2), tenant, gid)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: load members: %w", err)
+	}
+	defer rows.Close()
+	out := []resources.Member{}
+	for rows.Next() {
+		var m resources.Member
+		if err := rows.Scan(&m.Value, &m.Type); err != nil {
+			return nil, fmt.Errorf("sqlstore: load members: %w", err)
+		}
+		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: load members: %w", err)
@@ -770,7 +794,7 @@ func (s *Store) groupSubject(c *resources.Group) *subject {
 // store tracks changes.
 func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
 	if stored == nil {
-		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.boundPh(2), tenant, gid)
+		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2), tenant, gid)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
@@ -818,7 +842,8 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 // adds are locked (KEY SHARE) after the group, the reverse of
 // ModifyMembers' order, without waiting (see resolveMembers): when a
 // concurrent delete holds one, the transaction, change included, runs
-// again.
+// again. Under store.WithMemberIDs change gets the members without their
+// names (loadMemberIDs); the group returned has them in full.
 func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -835,7 +860,13 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err := checkVersion("group", id, ifVersion, version); err != nil {
 			return err
 		}
-		if withMembers {
+		idsOnly := withMembers && store.MemberIDsOnly(ctx)
+		switch {
+		case idsOnly:
+			if cur.Members, err = s.loadMemberIDs(ctx, tx, tenant, id); err != nil {
+				return err
+			}
+		case withMembers:
 			if cur.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id); err != nil {
 				return err
 			}
@@ -846,7 +877,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		}
 		if next == nil {
 			out = cur
-			return nil
+			if idsOnly { // returned in full: one read more, for a write that writes nothing
+				out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id)
+			}
+			return err
 		}
 		c := next.Clone()
 		c.ID = id

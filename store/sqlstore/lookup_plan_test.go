@@ -368,7 +368,8 @@ func TestMemberRemovePlanWithoutStatistics(t *testing.T) {
 		stmts = append(stmts, statement{fmt.Sprintf("remove %d", k), q, args, k})
 	}
 	// A member added is looked up first, among the users of the tenant.
-	stmts = append(stmts, statement{"resolve 1", s.SQLResolveForTest("scim_users"), []any{"", s.ListArgForTest(ids[1500:1501]), g.ID}, 1})
+	rq, rargs := s.SQLResolveForTest("scim_users", "", g.ID, ids[1500:1501])
+	stmts = append(stmts, statement{"resolve 1", rq, rargs, 1})
 	// A page of users reads their groups, and so does every read of a
 	// user (the body of the function scim_user_groups, migration 0006).
 	stmts = append(stmts, statement{"groups of 3", s.SQLGroupsOfForTest(), []any{"", s.ListArgForTest(ids[1500:1503])}, 3},

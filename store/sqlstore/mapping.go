@@ -1064,7 +1064,7 @@ type bridgeSQL struct {
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
 	// membersAdd and membersRemove are the member statements of a list
 	// (memberStmt's of 0 ids): SQLite's, and PostgreSQL's of more ids
-	// than maxItemParams.
+	// than maxIDParams.
 	membersAdd, membersRemove bstmt
 	// The forms fold renders (PostgreSQL only): WITH items that follow
 	// the store's item w. The Else forms create a user only when the
@@ -1468,27 +1468,17 @@ func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []
 	return err
 }
 
-// maxItemParams is how many member ids a member statement binds one
-// parameter each on PostgreSQL (memberBinding): each count is a
-// statement text of its own, a plan in pgx's cache of each connection,
-// as for the store's removals (maxDeleteMembers, the same bound).
-const maxItemParams = maxDeleteMembers
-
 // memberBinding binds the member statements of group gid and the member
-// ids. On PostgreSQL up to maxItemParams ids are a parameter each
-// (binding.ids, argItem), beyond it one array (argList); on SQLite a
-// list is one JSON array, whatever its length. PostgreSQL plans a
-// statement that compares with "= ANY($n::text[])", an array of unknown
-// length, again on every run (its generic plan reckons on 10 elements,
-// which costs more than the custom plan of the 3 it is given): a change
-// of 3 members in and 3 out, whose version's UPDATE carries the join
-// rows (foldMembers), spent 0.23-0.29 ms planning that statement on
-// every request, twice its execution (pg_stat_statements; BENCHMARKS.md,
-// "The mapping bridge", branch bridgepg). With a parameter per id its
-// generic plan is the custom one, kept from the sixth run.
+// ids: on PostgreSQL up to maxIDParams ids a parameter each (binding.ids,
+// argItem; dialect.eachID says why), otherwise one list (argList), a
+// JSON array on SQLite. A change of 3 members in and 3 out, whose
+// version's UPDATE carries the join rows (foldMembers), spent 0.23-0.29
+// ms planning that statement on every request with the ids as one array,
+// twice its execution (pg_stat_statements; BENCHMARKS.md, "The mapping
+// bridge", branch bridgepg).
 func (b *Bridge) memberBinding(tenant, gid string, ids []string) *binding {
 	x := &binding{id: gid, tenant: tenant}
-	if b.d.pg && len(ids) <= maxItemParams {
+	if b.d.eachID(len(ids)) {
 		x.ids = ids
 	} else {
 		x.list = b.d.listArg(ids)

@@ -196,6 +196,28 @@ func testUpdateGroupMembers(t *testing.T, e *env) {
 	require.Len(t, got.Members, 1, "UpdateGroup with withMembers must replace the members with next.Members, values naming nothing skipped "+upc)
 	assert.Equal(t, b.ID, got.Members[0].Value, "UpdateGroup with withMembers must replace the members with next.Members "+upc)
 	assert.Equal(t, out.Meta.Version, got.Meta.Version, "GetGroup must return the version UpdateGroup returned "+upc)
+
+	// Under store.WithMemberIDs change may see the members without
+	// Display, but the group returned has them in full, written or not.
+	ids := store.WithMemberIDs(e.ctx)
+	const full = "UpdateGroup with withMembers must return the members in full, Display included, under store.WithMemberIDs too " + upc
+	out, err = up.UpdateGroup(ids, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+		assert.Equal(t, []string{b.ID}, memberIDs(cur.Members), "UpdateGroup with withMembers must call change with the stored members "+upc)
+		return nil, nil
+	})
+	require.NoError(t, err, "UpdateGroup must accept a change that returns nil, nil "+upc)
+	assert.Equal(t, got.Members, out.Members, full)
+	out, err = up.UpdateGroup(ids, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+		cur.Members = append(cur.Members, resources.Member{Value: a.ID})
+		return cur, nil
+	})
+	require.NoError(t, err, "UpdateGroup with withMembers must write the group change returns "+upc)
+	got = e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	assert.ElementsMatch(t, []string{a.ID, b.ID}, memberIDs(got.Members), "UpdateGroup with withMembers must replace the members with next.Members "+upc)
+	assert.Equal(t, got.Members, out.Members, full)
+	for _, m := range out.Members {
+		assert.NotEmpty(t, m.Display, full)
+	}
 }
 
 func testUpdateGroupIfVersionAndNil(t *testing.T, e *env) {
