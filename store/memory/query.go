@@ -393,6 +393,12 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*user
 		cands = t.userOrder.live()
 	}
 	if q.Filter != nil && mentions(q.Filter, "groups", s.model.User) {
+		if q.ExcludeGroups {
+			// The page leaves groups out: the filter reads each
+			// candidate's groups into one buffer, and nothing keeps them.
+			read := &groupsRead{}
+			return cands, false, func(r *userRec) (map[string]any, error) { return read.doc(t, r), nil }, nil
+		}
 		read := newGroupsRead(cands)
 		return cands, false, func(r *userRec) (map[string]any, error) { return read.doc(t, r), nil }, read
 	}

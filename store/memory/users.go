@@ -261,7 +261,7 @@ func (s *Store) ListUsers(ctx context.Context, q store.Query) (store.Page[*resou
 // groups again. The caller holds t.mu.
 func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resources.User {
 	return func(t *tenant, recs []*userRec, read *groupsRead) []*resources.User {
-		if read == nil || q.ExcludeGroups {
+		if read == nil {
 			return copyOut(t, recs, q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut)
 		}
 		return read.fill(t, recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
@@ -272,8 +272,9 @@ func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resourc
 // read of each candidate of one list (cands, in creation order), so that
 // the page's copy takes them (fill) rather than walking each user's
 // groups again. The groups of every candidate are appended to one slice
-// (gs), so that reading them costs no allocation per candidate. It
-// belongs to one call, under one read lock.
+// (gs), so that reading them costs no allocation per candidate. With no
+// cands (a page without groups), gs is one buffer each candidate's read
+// reuses. It belongs to one call, under one read lock.
 type groupsRead struct {
 	cands []*userRec
 	gs    []groupOf
@@ -298,6 +299,9 @@ func newGroupsRead(cands []*userRec) *groupsRead {
 // cached document is unchanged), and keeps the groups for fill. The
 // caller holds t.mu.
 func (g *groupsRead) doc(t *tenant, r *userRec) map[string]any {
+	if g.cands == nil {
+		g.gs = g.gs[:0] // nothing keeps them: the buffer serves the next
+	}
 	lo := len(g.gs)
 	g.gs = t.appendGroupsOf(g.gs, r.u.ID)
 	if i, ok := g.index(r); ok {
