@@ -353,7 +353,7 @@ func (b *Bridge) SQLForTest() map[string]string {
 	out := map[string]string{
 		"userInsert": b.sql.userInsert.q, "userAdopt": b.sql.userAdopt.q, "userAdoptOrInsert": b.sql.userAdoptOrInsert.q,
 		"userUpdate": b.userUpdateSQL(b.userMask(nil)).plain.q, "userDelete": b.sql.userDelete.q, "userDrop": b.sql.userDrop.q,
-		"membersAdd": b.sql.membersAdd.q, "membersRemove": b.sql.membersRemove.q,
+		"membersAdd": b.memberStmt(memberAdd, 0).q, "membersRemove": b.memberStmt(memberRemove, 0).q,
 		"groupAdopt": b.sql.groupAdopt.q, "groupUpdate": b.sql.groupUpdate.q, "groupDelete": b.sql.groupDelete.q, "groupDrop": b.sql.groupDrop.q,
 	}
 	for k, v := range out {

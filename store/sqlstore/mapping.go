@@ -665,11 +665,12 @@ func (b *Bridge) foldMember(a *args, tenant string, c *store.Change) string {
 	if b.t.Members == nil || len(c.Members) == 0 {
 		return ""
 	}
-	x, form := b.memberBinding(tenant, c.ID, c.Members), memberRemoveFold
+	form := memberRemoveFold
 	if c.Kind == store.MembersAdded {
 		form = memberAddFold
 	}
-	return b.rebind(a, b.memberStmt(form, len(x.ids)), x)
+	st, x := b.memberCall(form, tenant, c.ID, c.Members)
+	return b.rebind(a, st, x)
 }
 
 // disjoint reports whether lists a and b share no id: a removal and an
@@ -742,8 +743,8 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 			if mt.HostKeys {
 				form = m.hostKeys
 			}
-			x := b.memberBinding(tenant, g.ID, m.ids)
-			parts = append(parts, b.rebind(a, b.memberStmt(form, len(x.ids)), x))
+			st, x := b.memberCall(form, tenant, g.ID, m.ids)
+			parts = append(parts, b.rebind(a, st, x))
 		}
 	}
 	return strings.Join(parts, ", "), true
@@ -1062,10 +1063,6 @@ func (b *Bridge) run(ctx context.Context, tx wtx, st *bstmt, x *binding) (int64,
 type bridgeSQL struct {
 	userInsert, userAdopt, userAdoptOrInsert, userDelete, userDrop                   bstmt
 	groupInsert, groupAdopt, groupAdoptOrInsert, groupUpdate, groupDelete, groupDrop bstmt
-	// membersAdd and membersRemove are the member statements of a list
-	// (memberStmt's of 0 ids): SQLite's, and PostgreSQL's of more ids
-	// than maxIDParams.
-	membersAdd, membersRemove bstmt
 	// The forms fold renders (PostgreSQL only): WITH items that follow
 	// the store's item w. The Else forms create a user only when the
 	// item host_updated updated no row.
@@ -1265,7 +1262,6 @@ func (b *Bridge) buildSQL() {
 		if b.d.pg {
 			st.userDropFold, st.groupDropFold = foldAfterW("host_dropped", st.userDrop), foldAfterW("host_dropped", st.groupDrop)
 		}
-		st.membersAdd, st.membersRemove = *b.memberStmt(memberAdd, 0), *b.memberStmt(memberRemove, 0)
 	}
 }
 
@@ -1460,11 +1456,12 @@ func (b *Bridge) idList(p string) string {
 // members inserts or deletes the join rows of group gid and the users
 // among ids, in one statement.
 func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []string, add bool) error {
-	x, form := b.memberBinding(tenant, gid, ids), memberRemove
+	form := memberRemove
 	if add {
 		form = memberAdd
 	}
-	_, err := b.run(ctx, tx, b.memberStmt(form, len(x.ids)), x)
+	st, x := b.memberCall(form, tenant, gid, ids)
+	_, err := b.run(ctx, tx, st, x)
 	return err
 }
 
@@ -1476,6 +1473,15 @@ func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []
 // ms planning that statement on every request with the ids as one array,
 // twice its execution (pg_stat_statements; BENCHMARKS.md, "The mapping
 // bridge", branch bridgepg).
+// memberCall is the statement of form for the members ids of group gid
+// of tenant, with its binding: memberStmt of as many ids as
+// memberBinding bound one parameter each (0 for a list), so the two
+// never disagree.
+func (b *Bridge) memberCall(form memberForm, tenant, gid string, ids []string) (*bstmt, *binding) {
+	x := b.memberBinding(tenant, gid, ids)
+	return b.memberStmt(form, len(x.ids)), x
+}
+
 func (b *Bridge) memberBinding(tenant, gid string, ids []string) *binding {
 	x := &binding{id: gid, tenant: tenant}
 	if b.d.eachID(len(ids)) {
