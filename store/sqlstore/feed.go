@@ -644,7 +644,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
-	return out[:min(len(out), limit)], nil
+	return out, nil
 }
 
 func parseList(s string) ([]string, error) {
