@@ -3,7 +3,7 @@
 // body), the PATCH decoder, which reads an operation's members in place,
 // and, through Members, the change feed's diff of two stored documents and
 // resources.UserFromJSON and GroupFromJSON. One rule refuses a request
-// body that gives a member name twice in one object: UniqueValue checks
+// body that gives a member name twice in one object: Names.UniqueValue checks
 // it while it decodes (resources.DecodeRequest), Repeated without
 // decoding (the PATCH decoder), and RepeatedError words the refusal.
 // Names lets a decoder take the strings a document repeats (its schema's
@@ -75,18 +75,6 @@ func LoneSurrogate(data []byte) string {
 // is refused for it.
 func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
-}
-
-// UniqueValue is Value that also reports a name an object of the value
-// repeats exactly ({"a":1,"a":2}; found is false when none does, and the
-// name repeated may be ""): RFC 8259 §4 leaves what such an object means
-// to the receiver, and a request body read with the last value where
-// another reader took the first is refused instead
-// (resources.DecodeRequest). It is Repeated's rule, checked in the pass
-// that decodes: a second pass of Repeated over a user's POST cost about
-// 15% of its decoding (BENCHMARKS.md).
-func UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
-	return (*Names)(nil).UniqueValue(data, i)
 }
 
 type dupName struct {
@@ -284,8 +272,16 @@ func (n *Names) Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, n)
 }
 
-// UniqueValue is the package's UniqueValue, with the names and string
-// values in n taken from it.
+// UniqueValue is Value that also reports a name an object of the value
+// repeats exactly ({"a":1,"a":2}; found is false when none does, and the
+// name repeated may be ""): RFC 8259 §4 leaves what such an object means
+// to the receiver, and a request body read with the last value where
+// another reader took the first is refused instead
+// (resources.DecodeRequest). It is Repeated's rule, checked in the pass
+// that decodes: a second pass of Repeated over a user's POST cost about
+// 15% of its decoding (BENCHMARKS.md).
+// The names and string values in n are taken from it; a nil n makes
+// them.
 func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
 	var dup dupName
 	v, end = value(data, i, &dup, n)

@@ -76,7 +76,7 @@ func TestUniqueValue(t *testing.T) {
 			d := json.NewDecoder(strings.NewReader(tt.in))
 			d.UseNumber()
 			require.NoError(t, d.Decode(&want))
-			got, end, repeated, found := UniqueValue([]byte(tt.in), 0)
+			got, end, repeated, found := (*Names)(nil).UniqueValue([]byte(tt.in), 0)
 			assert.Equal(t, want, got, "the value is Value's")
 			assert.Equal(t, len(tt.in), end)
 			assert.Equal(t, tt.repeated, repeated)
@@ -109,7 +109,7 @@ func TestNames(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data := []byte(tt.in)
-			want, wantEnd, wantRep, wantFound := UniqueValue(data, 0)
+			want, wantEnd, wantRep, wantFound := (*Names)(nil).UniqueValue(data, 0)
 			got, end, rep, found := names.UniqueValue(data, 0)
 			assert.Equal(t, want, got)
 			assert.Equal(t, []any{wantEnd, wantRep, wantFound}, []any{end, rep, found})
@@ -261,7 +261,7 @@ func FuzzRepeated(f *testing.F) {
 		}
 		name, at := Repeated(data)
 		require.Equal(t, repeats(t, data), at >= 0, "%q", data)
-		_, _, _, found := UniqueValue(data, SkipSpace(data, 0))
+		_, _, _, found := (*Names)(nil).UniqueValue(data, SkipSpace(data, 0))
 		require.Equal(t, found, at >= 0, "UniqueValue finds a repetition in the same texts: %q", data)
 		if at >= 0 {
 			end := StringEnd(data, at)
