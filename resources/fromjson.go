@@ -168,44 +168,33 @@ func memberName(key []byte) string { return wellKnown.Key(key) }
 // schema writes them (schema URNs, canonical values such as "work").
 var wellKnown = &jsonscan.Names{Keys: canonicalNames, Values: canonicalValues}
 
-// canonicalValues maps the schema URNs of a user, a group and the
-// enterprise extension, and every canonical value of their attributes, to
-// itself in an any (jsonscan.Names), built from the schema definitions as
-// canonicalNames is.
-var canonicalValues = func() map[string]any {
-	m := map[string]any{}
+// canonicalNames maps each attribute and sub-attribute name of a user, a
+// group and the enterprise extension to itself, so that reading a
+// member's name allocates nothing (UserFromJSON's top-level names,
+// namesOnce's at every depth). canonicalValues maps the schema URNs of a
+// user, a group and the enterprise extension, and every canonical value
+// of their attributes, to itself in an any (jsonscan.Names). Both are
+// built from the schema definitions in one walk, so that an attribute
+// added to them is canonical without a second list; every name a field
+// table reads (userFields, groupFields, ...) must be among them
+// (TestFieldNamesAreCanonical).
+var canonicalNames, canonicalValues = canonicalTables()
+
+func canonicalTables() (map[string]string, map[string]any) {
+	names := map[string]string{EnterpriseUserSchema: EnterpriseUserSchema}
+	values := map[string]any{}
 	for _, s := range []string{UserSchema, GroupSchema, EnterpriseUserSchema} {
-		m[s] = s
+		values[s] = s
 	}
 	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes, schema.ExtensionEnterpriseUser().Attributes} {
 		for _, a := range attrs {
 			for _, sub := range append([]schema.CoreAttribute{a}, a.SubAttributes()...) {
+				names[sub.Name()] = sub.Name()
 				for _, v := range sub.CanonicalValues() {
-					m[v] = v
+					values[v] = v
 				}
 			}
 		}
 	}
-	return m
-}()
-
-// canonicalNames maps each attribute and sub-attribute name of a user, a
-// group and the enterprise extension to itself, so that reading a
-// member's name allocates nothing (UserFromJSON's top-level names,
-// namesOnce's at every depth). It is built from the schema definitions
-// and the enterprise extension's URN, so that an attribute added to them
-// is canonical without a second list; every name a field table reads
-// (userFields, groupFields, ...) must be among them
-// (TestFieldNamesAreCanonical).
-var canonicalNames = func() map[string]string {
-	m := map[string]string{EnterpriseUserSchema: EnterpriseUserSchema}
-	for _, attrs := range [][]schema.CoreAttribute{schema.CommonAttributes(), schema.CoreUserSchema().Attributes, schema.CoreGroupSchema().Attributes, schema.ExtensionEnterpriseUser().Attributes} {
-		for _, a := range attrs {
-			m[a.Name()] = a.Name()
-			for _, sub := range a.SubAttributes() {
-				m[sub.Name()] = sub.Name()
-			}
-		}
-	}
-	return m
-}()
+	return names, values
+}
