@@ -869,11 +869,12 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 	}
 }
 
-// pruneUpTo deletes tenant's entries up to Seq upTo. On SQLite, where
-// the tenant's last Seq is its newest entry's (sqliteLast), it also keeps
-// upTo in the tenant's head row, in the same transaction: after the
-// tenant's last entry is pruned, its next entry is still numbered after
-// it.
+// pruneUpTo deletes tenant's entries up to Seq upTo and returns how many
+// it deleted: on SQLite, where a row holds a write's entries, the delete
+// returns each row's count. There, where the tenant's last Seq is its
+// newest entry's (sqliteLast), it also keeps upTo in the tenant's head
+// row, in the same transaction: after the tenant's last entry is pruned,
+// its next entry is still numbered after it.
 func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64, error) {
 	const del = `DELETE FROM scim_feed WHERE tenant = `
 	if s.d.pg {
@@ -885,16 +886,30 @@ func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64
 	}
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
 		// A row holds 1 + the length of more entries (migration 0011):
-		// counted before they go, in the delete's transaction.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = (SELECT ?1) AND seq <= (SELECT ?2)`,
-			tenant, upTo).Scan(&n); err != nil {
+		// each deleted row returns its count, so the rows are read once,
+		// by the delete itself.
+		rows, err := tx.QueryContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2) RETURNING 1 + COALESCE(json_array_length(more), 0)`, tenant, upTo)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2)`, tenant, upTo); err != nil {
+		for rows.Next() {
+			var k int64
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			n += k
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
 			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
 		return err
 	})
