@@ -291,7 +291,7 @@ func (s *Store) sqlInsertMembers() string {
 // number in one JSON array.
 func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []any) {
 	if !s.d.pg {
-		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = (SELECT ?2) AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
+		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = ` + s.d.groupPh(2) + ` AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
 	}
 	if !s.d.eachID(len(list)) {
 		// $1 and $2, as bumpGroup reads them.
@@ -650,7 +650,7 @@ func (s *Store) sqlGroupWithMembers() string {
 		FROM scim_groups g WHERE g.tenant = ` + p1 + ` AND g.id = ` + p2 + `
 		UNION ALL
 		SELECT 1, NULL, NULL, NULL, NULL, NULL, m.member_id, m.member_type, ` + memberDisplay + `, m.seq FROM scim_members m
-		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + p2 + `
+		WHERE m.tenant = ` + p1 + ` AND m.group_id = ` + s.d.groupPh(2) + `
 		ORDER BY 1, 10`
 }
 
