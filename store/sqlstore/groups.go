@@ -877,7 +877,12 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		}
 		if next == nil {
 			out = cur
-			if idsOnly { // returned in full: one read more, for a write that writes nothing
+			if idsOnly {
+				// Returned in full: one read more, for a write that
+				// writes nothing (TestRoundTripBudget). It cannot be the
+				// lock's statement on PostgreSQL, whose snapshot is taken
+				// before it waits for the lock, nor the ids' read, which
+				// would then pay for every member's name on every PUT.
 				out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id)
 			}
 			return err
