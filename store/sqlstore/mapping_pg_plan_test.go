@@ -136,11 +136,7 @@ func bridgePlanStore(t *testing.T) (s *sqlstore.Store, users []string, gid strin
 	}
 	_, err = s.DB().Exec(`INSERT INTO app_users (email) SELECT 'app' || i || '@example.com' FROM generate_series(1, 10000) AS i`)
 	require.NoError(t, err)
-	for i := range 600 {
-		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d@example.com", i)})
-		require.NoError(t, err)
-		users = append(users, u.ID)
-	}
+	users = createUsers(t, s, "u", 600)
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "several", Members: memberList(users[500:510])})
 	require.NoError(t, err)
 	analyze(t, s)

@@ -32,12 +32,7 @@ func TestPGMemberStatementsPlannedOnce(t *testing.T) {
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1, NoAnalyze: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	var users []string
-	for i := range 600 {
-		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("plan%d@example.com", i)})
-		require.NoError(t, err)
-		users = append(users, u.ID)
-	}
+	users := createUsers(t, s, "plan", 600)
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "plans", Members: memberList(users[500:510])})
 	require.NoError(t, err)
 	put, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "plans put", Members: memberList(users[510:513])})
@@ -222,4 +217,17 @@ func TestPGGroupReadsPlannedOnce(t *testing.T) {
 		assert.Zero(t, custom, "%s planned %d times in %d runs after %d (generic plans %d): %s", name, custom, generic+custom, warm, generic, what)
 	}
 	assert.Equal(t, map[string]bool{"group with members": true, "a PUT's member ids": true, "a deletion's member ids": true}, checked, "the statements were found")
+}
+
+// createUsers creates n users named prefix0@example.com and on, one
+// CreateUser each, and returns their ids.
+func createUsers(t *testing.T, s *sqlstore.Store, prefix string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("%s%d@example.com", prefix, i)})
+		require.NoError(t, err)
+		ids[i] = u.ID
+	}
+	return ids
 }
