@@ -100,7 +100,15 @@ func (d *dialect) boundPh(n int) string { return d.value(d.ph(n)) }
 // small group always cost less than the generic plan, which reckons on
 // the average group, and the statement was planned again on every call
 // (TestPGMemberStatementsPlannedOnce). The index on (tenant, group_id,
-// seq) serves the subquery's value as it serves $n.
+// seq) serves the subquery's value as it serves $n. Every statement that
+// finds a group's rows of scim_members by a bound group id compares it
+// so: its read with its members, the read of its member ids for a PUT
+// or a deletion's feed entries, the removal on SQLite. With a bare $n,
+// a tenant of one 20,000-member group and three of 3, analyzed, each was
+// planned again on every read of a small group (generic plan 49, the
+// small group's custom plan 12); with (SELECT $n::text) the generic plan
+// stays (BENCHMARKS.md, branch sqlmends). PostgreSQL's removal compares
+// group_id unindexed (sqlDeleteMembers), and binds it bare.
 func (d *dialect) groupPh(n int) string {
 	if d.pg {
 		return "(SELECT " + d.ph(n) + "::text)"
@@ -162,9 +170,12 @@ const maxIDParams = 16
 // the plan cache never keeps it (BENCHMARKS.md, "The mapping bridge",
 // branch bridgepg). With a parameter per id the generic plan is the
 // custom one, kept from the sixth run. Longer lists (a provider's push
-// of thousands) stay one array, planned each time at a cost their
-// execution dwarfs. SQLite compiles a statement once whatever its
-// parameters and takes any list as one JSON array.
+// of thousands) stay one array, one statement text whatever their
+// length, and keep a generic plan too: the custom plan of more than 10
+// elements costs more than the generic one, so after the first five
+// runs PostgreSQL keeps the generic plan (TestPGLongMemberListsPlannedOnce;
+// BENCHMARKS.md, branch sqlmends). SQLite compiles a statement once
+// whatever its parameters and takes any list as one JSON array.
 func (d *dialect) eachID(n int) bool { return d.pg && n <= maxIDParams }
 
 // inIDs renders "col is one of ids" from parameter first on, with the

@@ -343,8 +343,8 @@ func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, 
 var JSONListForTest = jsonList
 
 // SQLiteAppendForTest is the SQLite statement that appends a row of
-// several entries (sqliteAppendMore).
-var SQLiteAppendForTest = sqliteAppendMore
+// one entry or several (sqliteAppend).
+var SQLiteAppendForTest = sqliteAppend
 
 // SQLForTest returns the bridge's fixed statements by name (those of
 // the dialect it was built for; an update writing every mapped column

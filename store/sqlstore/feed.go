@@ -71,17 +71,15 @@ func (s *Store) heads() string {
 // its own. A write of more entries appends several rows
 // (sqliteInsertRows).
 const (
-	// sqliteAppend inserts one entry of tenant ?1 at ?2, numbered after
-	// the tenant's last Seq (sqliteLast), its kind, resource id, version,
-	// attributes and members bound from ?3: a plain VALUES row, which
-	// SQLite inserts as it computes it (an INSERT ... SELECT reading the
-	// table it inserts into would materialise its rows first).
-	sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-		VALUES (?1, (` + sqliteLast + `) + 1, ?2, ?3, ?4, ?5, ?6, ?7)`
-	// sqliteAppendMore is sqliteAppend for a row of ?8 entries, the
-	// others than the first bound to ?9 (feedMore): the row's seq, its
-	// last entry's, is the tenant's last Seq + ?8.
-	sqliteAppendMore = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
+	// sqliteAppend inserts a row of ?8 entries of tenant ?1 at ?2,
+	// numbered after the tenant's last Seq (sqliteLast): the row's seq,
+	// its last entry's, is that Seq + ?8. The first entry's kind, resource
+	// id, version, attributes and members are bound from ?3, the others
+	// to ?9 (feedMore, NULL for a row of one entry, the commonest). A
+	// plain VALUES row, which SQLite inserts as it computes it (an
+	// INSERT ... SELECT reading the table it inserts into would
+	// materialise its rows first).
+	sqliteAppend = `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members, more)
 		VALUES (?1, (` + sqliteLast + `) + ?8, ?2, ?3, ?4, ?5, ?6, ?7, ?9)`
 	// sqliteInsert inserts a row whose seq (?2) the write has read
 	// (Config.OnChange needs the entries' Seqs before they are appended).
@@ -476,9 +474,10 @@ func numberChanges(changes []store.Change, last int64) {
 // costs a write one round trip at most: the round trip is most of what an
 // entry costs there. SQLite, in process and with one writer, numbers the
 // entries from the tenant's last Seq (sqliteLast) and inserts them as one
-// row, one B-tree written, in one statement (sqliteAppend,
-// sqliteAppendMore); when Config.OnChange needs their Seqs, with a read
-// of the last Seq first. The writer's statement cache compiles each once.
+// row, one B-tree written, in one statement (sqliteAppend, one text for
+// a row of one entry or several); when Config.OnChange needs their Seqs,
+// with a read of the last Seq first. The writer's statement cache
+// compiles each once.
 // A write of more than feedRowMax entries reads the last Seq and inserts
 // a row per feedRowMax entries (sqliteInsertRows): one statement more,
 // for a rare write, so that no read decodes more than a row's worth.
@@ -498,13 +497,8 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	if s.feed.onChange == nil && n <= feedRowMax {
 		// Nothing reads the entries' Seqs after the append (Config.Bridge
 		// does not): they are numbered inside the INSERT.
-		var err error
-		if n == 1 {
-			_, err = x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members))
-		} else {
-			_, err = x.ExecContext(ctx, sqliteAppendMore, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
-				n, feedMore(changes[1:]))
-		}
+		_, err := x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+			n, feedMore(changes[1:]))
 		return err
 	}
 	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
@@ -875,11 +869,12 @@ func (s *Store) pruneTenant(ctx context.Context, tenant string, cut time.Time, a
 	}
 }
 
-// pruneUpTo deletes tenant's entries up to Seq upTo. On SQLite, where
-// the tenant's last Seq is its newest entry's (sqliteLast), it also keeps
-// upTo in the tenant's head row, in the same transaction: after the
-// tenant's last entry is pruned, its next entry is still numbered after
-// it.
+// pruneUpTo deletes tenant's entries up to Seq upTo and returns how many
+// it deleted: on SQLite, where a row holds a write's entries, the delete
+// returns each row's count. There, where the tenant's last Seq is its
+// newest entry's (sqliteLast), it also keeps upTo in the tenant's head
+// row, in the same transaction: after the tenant's last entry is pruned,
+// its next entry is still numbered after it.
 func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64, error) {
 	const del = `DELETE FROM scim_feed WHERE tenant = `
 	if s.d.pg {
@@ -891,16 +886,30 @@ func (s *Store) pruneUpTo(ctx context.Context, tenant string, upTo int64) (int64
 	}
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
+		n = 0
 		// A row holds 1 + the length of more entries (migration 0011):
-		// counted before they go, in the delete's transaction.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(sum(1 + COALESCE(json_array_length(more), 0)), 0) FROM scim_feed WHERE tenant = (SELECT ?1) AND seq <= (SELECT ?2)`,
-			tenant, upTo).Scan(&n); err != nil {
+		// each deleted row returns its count, so the rows are read once,
+		// by the delete itself.
+		rows, err := tx.QueryContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2) RETURNING 1 + COALESCE(json_array_length(more), 0)`, tenant, upTo)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, del+`(SELECT ?1) AND seq <= (SELECT ?2)`, tenant, upTo); err != nil {
+		for rows.Next() {
+			var k int64
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return err
+			}
+			n += k
+		}
+		if err := rows.Err(); err != nil {
+			rows.Close()
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES (?1, ?2)
 			ON CONFLICT (tenant) DO UPDATE SET seq = max(seq, excluded.seq)`, tenant, upTo)
 		return err
 	})

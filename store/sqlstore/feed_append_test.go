@@ -17,7 +17,7 @@ import (
 
 // TestSQLiteMultiEntryAppend: on SQLite a write of several entries
 // appends them as one row of scim_feed (migration 0011), numbered after
-// the tenant's last Seq inside the INSERT (sqliteAppendMore), in one
+// the tenant's last Seq inside the INSERT (sqliteAppend), in one
 // statement of the feed's whatever their number: a plain VALUES row,
 // which SQLite inserts as it computes it (no temporary table in the
 // plan). Read back, the rows give every entry, numbered one by one.

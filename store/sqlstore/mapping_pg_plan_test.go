@@ -26,34 +26,12 @@ import (
 // The store has one connection, so the test's connection is the one
 // whose prepared statements (pgx's cache) the writes made.
 func TestHostTablesPGMemberListsPlannedOnce(t *testing.T) {
-	dsn := postgresDSN(t)
-	bridge, err := hostTables(true, false).Bridge(dsn)
-	require.NoError(t, err)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge, MaxOpenConns: 1, NoAnalyze: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
-	for _, q := range hostSchema(true, false) {
-		_, err := s.DB().Exec(q)
-		require.NoError(t, err)
-	}
-	// The host's accounts SCIM does not manage, as many as the
-	// benchmark's: with few rows both plans cost alike whatever the ids.
-	_, err = s.DB().Exec(`INSERT INTO app_users (email) SELECT 'app' || i || '@example.com' FROM generate_series(1, 10000) AS i`)
-	require.NoError(t, err)
-	var users []string
-	for i := range 600 {
-		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("u%d@example.com", i)})
-		require.NoError(t, err)
-		users = append(users, u.ID)
-	}
-	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "several", Members: memberList(users[500:510])})
-	require.NoError(t, err)
-	analyze(t, s)
+	s, users, gid := bridgePlanStore(t)
 	const runs = 12 // PostgreSQL compares the generic plan with the custom ones after the fifth
 	var last []string
 	for i := range runs {
 		add := users[3*i : 3*i+3]
-		_, err := s.ModifyMembers(ctx, g.ID, add, last, "")
+		_, err := s.ModifyMembers(ctx, gid, add, last, "")
 		require.NoError(t, err)
 		last = add
 		_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: fmt.Sprint("team ", i), Members: memberList(users[40+i : 43+i])})
@@ -87,4 +65,80 @@ func TestHostTablesPGMemberListsPlannedOnce(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	assert.Equal(t, map[string]bool{"create": true, "3 in, 3 out": true}, checked, "the statements of both writes were found")
+}
+
+// TestPGLongMemberListsPlannedOnce: on PostgreSQL a member change of
+// more ids than are bound one parameter each (17 to 200 here; a
+// provider's push of thousands), whose ids are one array, keeps its
+// generic plan too, the store's statements (the resolve, the insert, the
+// removal) and the bridge's: the generic plan reckons on an array of 10
+// and costs less than the custom plan of a longer one, so PostgreSQL
+// keeps it after the first five runs of each statement, whatever the
+// lengths (dialect.eachID).
+func TestPGLongMemberListsPlannedOnce(t *testing.T) {
+	s, users, gid := bridgePlanStore(t)
+	const rounds = 4
+	sizes := []int{17, 40, 200} // each round: an add and a removal of each
+	for i := range rounds {
+		for _, n := range sizes {
+			ids := users[i : i+n]
+			_, err := s.ModifyMembers(ctx, gid, ids, nil, "")
+			require.NoError(t, err)
+			_, err = s.ModifyMembers(ctx, gid, nil, ids, "")
+			require.NoError(t, err)
+		}
+	}
+	runs := rounds * len(sizes)
+	checked := map[string]bool{}
+	for q, p := range preparedPlans(t, s) {
+		what := strings.Join(strings.Fields(q), " ")
+		if !strings.Contains(what, "::text[]") || p.generic+p.custom < runs {
+			continue
+		}
+		var name string
+		switch {
+		case strings.Contains(what, "host_added"):
+			name = "bridge add"
+		case strings.Contains(what, "host_removed"):
+			name = "bridge remove"
+		case strings.Contains(what, "FOR KEY SHARE"):
+			name = "resolve"
+		case strings.HasPrefix(what, "INSERT INTO scim_members"):
+			name = "add"
+		case strings.HasPrefix(what, "DELETE FROM scim_members"):
+			name = "remove"
+		default:
+			continue
+		}
+		checked[name] = true
+		assert.LessOrEqual(t, p.custom, 5, "%s planned %d times in %d runs (generic plans %d): %s", name, p.custom, p.generic+p.custom, p.generic, what)
+	}
+	assert.Equal(t, map[string]bool{"bridge add": true, "bridge remove": true, "resolve": true, "add": true, "remove": true}, checked, "the statements were found")
+}
+
+// bridgePlanStore returns a PostgreSQL store of one connection (so that
+// the test's connection is the one whose prepared statements, pgx's
+// cache, the writes made) with the mapping bridge over hostSchema, the
+// host's 10,000 accounts SCIM does not manage (with few rows both plans
+// cost alike whatever the ids), 600 users and a group of users[500:510],
+// analyzed.
+func bridgePlanStore(t *testing.T) (s *sqlstore.Store, users []string, gid string) {
+	t.Helper()
+	dsn := postgresDSN(t)
+	bridge, err := hostTables(true, false).Bridge(dsn)
+	require.NoError(t, err)
+	s, err = sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge, MaxOpenConns: 1, NoAnalyze: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for _, q := range hostSchema(true, false) {
+		_, err := s.DB().Exec(q)
+		require.NoError(t, err)
+	}
+	_, err = s.DB().Exec(`INSERT INTO app_users (email) SELECT 'app' || i || '@example.com' FROM generate_series(1, 10000) AS i`)
+	require.NoError(t, err)
+	users = createUsers(t, s, "u", 600)
+	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "several", Members: memberList(users[500:510])})
+	require.NoError(t, err)
+	analyze(t, s)
+	return s, users, g.ID
 }

@@ -32,12 +32,7 @@ func TestPGMemberStatementsPlannedOnce(t *testing.T) {
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1, NoAnalyze: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	var users []string
-	for i := range 600 {
-		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("plan%d@example.com", i)})
-		require.NoError(t, err)
-		users = append(users, u.ID)
-	}
+	users := createUsers(t, s, "plan", 600)
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "plans", Members: memberList(users[500:510])})
 	require.NoError(t, err)
 	put, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "plans put", Members: memberList(users[510:513])})
@@ -155,4 +150,84 @@ func TestUpdateGroupMemberIDs(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestPGGroupReadsPlannedOnce: the statements that read a group's rows
+// of scim_members by its id keep their generic plan on PostgreSQL in a
+// tenant of one 20,000-member group and three of 3 members, analyzed: a
+// GetGroup of a small group, a PUT's read of its member ids and a
+// deletion's (which reports its member changes, ownMembers). With a bare
+// group_id parameter, which the planner looks up in the column's most
+// common values, the small group's custom plan costs less than the
+// generic plan and each was planned again on every call
+// (dialect.groupPh).
+func TestPGGroupReadsPlannedOnce(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, MaxOpenConns: 1, NoAnalyze: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	const big = 20_000
+	users := make([]*resources.User, big)
+	for i := range users {
+		users[i] = &resources.User{UserName: fmt.Sprintf("plan%d@example.com", i)}
+	}
+	uids, err := s.SeedUsersForTest(ctx, "", users)
+	require.NoError(t, err)
+	gids, err := s.SeedGroupsForTest(ctx, "", []*resources.Group{{DisplayName: "big"}, {DisplayName: "a"}, {DisplayName: "b"}, {DisplayName: "c"}})
+	require.NoError(t, err)
+	require.NoError(t, s.SeedMembersForTest(ctx, "", gids[0], "User", uids))
+	for i, gid := range gids[1:] {
+		require.NoError(t, s.SeedMembersForTest(ctx, "", gid, "User", uids[3*i:3*i+3]))
+	}
+	analyze(t, s)
+
+	const warm, runs = 6, 6
+	var before map[string]plans
+	for i := range warm + runs {
+		if i == warm {
+			before = preparedPlans(t, s)
+		}
+		small, err := s.GetGroup(ctx, gids[1], store.GetOptions{})
+		require.NoError(t, err)
+		require.Len(t, small.Members, 3)
+		_, err = s.UpdateGroup(store.WithMemberIDs(ctx), gids[2], "", true, func(*resources.Group) (*resources.Group, error) { return nil, nil })
+		require.NoError(t, err)
+		del, err := s.CreateGroup(ctx, &resources.Group{DisplayName: fmt.Sprint("deleted ", i), Members: memberList(uids[100+i : 101+i])})
+		require.NoError(t, err)
+		require.NoError(t, s.DeleteGroup(store.WithReport(ctx, &store.Report{}), del.ID, ""))
+	}
+	checked := map[string]bool{}
+	for q, p := range preparedPlans(t, s) {
+		what := strings.Join(strings.Fields(q), " ")
+		var name string
+		switch {
+		case strings.Contains(what, "FROM scim_members m WHERE") && strings.HasSuffix(what, "ORDER BY 1, 10"):
+			name = "group with members"
+		case strings.HasPrefix(what, "SELECT member_id, member_type FROM scim_members"):
+			name = "a PUT's member ids"
+		case strings.HasPrefix(what, "SELECT member_id FROM scim_members") && strings.HasSuffix(what, "ORDER BY seq"):
+			name = "a deletion's member ids"
+		default:
+			continue
+		}
+		checked[name] = true
+		b := before[q]
+		generic, custom := p.generic-b.generic, p.custom-b.custom
+		assert.Equal(t, runs, generic+custom, "%s: %s", name, what)
+		assert.Zero(t, custom, "%s planned %d times in %d runs after %d (generic plans %d): %s", name, custom, generic+custom, warm, generic, what)
+	}
+	assert.Equal(t, map[string]bool{"group with members": true, "a PUT's member ids": true, "a deletion's member ids": true}, checked, "the statements were found")
+}
+
+// createUsers creates n users named prefix0@example.com and on, one
+// CreateUser each, and returns their ids.
+func createUsers(t *testing.T, s *sqlstore.Store, prefix string, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("%s%d@example.com", prefix, i)})
+		require.NoError(t, err)
+		ids[i] = u.ID
+	}
+	return ids
 }

@@ -139,3 +139,43 @@ func TestFeedPruneWithinAWrite(t *testing.T) {
 		assert.Equal(t, []string{"4 user.created"}, kinds(0), "numbered on after the pruned row's last entry")
 	})
 }
+
+// TestFeedPruneStatements: a pruning batch reads the tenant's rows once
+// to find what may go and deletes them in one statement, which also
+// counts their entries on SQLite (DELETE ... RETURNING: a row of a
+// deactivation holds two), and keeps the tenant's last Seq (SQLite's
+// head row): the tenants, the batch, the delete and, on SQLite, the
+// head, whatever the entries of each row.
+func TestFeedPruneStatements(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		clk := clocktest.New(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: true, FeedRetention: time.Hour, Now: clk.Now})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		tctx := store.WithTenant(context.Background(), "acme")
+		createDeactivated(t, tctx, s, "ann")
+		createDeactivated(t, tctx, s, "bob")
+		_, err = s.CreateUser(tctx, &resources.User{UserName: "cy"})
+		require.NoError(t, err)
+		clk.Advance(2 * time.Hour)
+		log.Take()
+
+		n, err := s.Feed().Prune(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, int64(7), n, "entries, not rows: two creations and deactivations of two entries each, one creation")
+		var sqls []string
+		for _, e := range log.Take() {
+			if e.SQL != "" {
+				sqls = append(sqls, e.SQL)
+			}
+		}
+		want := 3 // the tenants, the batch, the delete
+		if !isPG(s) {
+			want++ // the head row
+		}
+		assert.Len(t, sqls, want, "%q", sqls)
+		cs, err := s.Feed().Changes(tctx, 0, 10)
+		require.NoError(t, err)
+		assert.Empty(t, cs)
+	})
+}

@@ -1056,7 +1056,7 @@ func (s *Store) lockGroupDelete(ctx context.Context, tx *sql.Tx, tenant, gid str
 // time), so no membership change of the group slips in between the read
 // and the delete.
 func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) ([]string, error) {
-	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.boundPh(2)+` ORDER BY seq`, tenant, gid)
+	rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2)+` ORDER BY seq`, tenant, gid)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: delete group: %w", err)
 	}
