@@ -178,12 +178,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // New opens the database of cfg.DSN, applies the schema migrations it
 // lacks and returns the Store.
 func New(ctx context.Context, cfg Config) (*Store, error) {
-	return newStore(ctx, cfg, nil)
+	return newStore(ctx, cfg, nil, backoff.Policy{})
 }
 
 // newStore is New, recording every statement in log when it is not nil
-// (see count.go).
-func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
+// (see count.go), its write retries paced by pace (the zero Policy in
+// production; a test's clock and sleep), whose Budget is
+// cfg.WriteRetryBudget's.
+func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy) (*Store, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
@@ -205,6 +207,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
+	s.backoff = pace
 	s.backoff.Budget = cfg.WriteRetryBudget // backoff.DefaultBudget when not set
 	s.commitGrace = defaultCommitGrace
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
