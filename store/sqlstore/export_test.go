@@ -263,6 +263,14 @@ func (l *StatementLog) BeforeWrite(f func(ctx context.Context, query string)) {
 // (defaultCommitGrace unless set).
 func (s *Store) SetCommitGraceForTest(d time.Duration) { s.commitGrace = d }
 
+// SetGraceTimerForTest makes arm arm the commit grace's timer in place of
+// time.AfterFunc: it is called with the grace and the function that ends
+// the write's context, once its caller's context has ended after the
+// COMMIT was sent, and returns the timer that runs it.
+func (s *Store) SetGraceTimerForTest(arm func(d time.Duration, f func()) *time.Timer) {
+	s.graceTimer = arm
+}
+
 // NewPacedForTest is New with the write retries paced by pace, whose
 // Budget is cfg.WriteRetryBudget's: a test sets the clock, the sleep and
 // the jitter, so that how many times a write that keeps losing is tried
