@@ -55,9 +55,12 @@ func TestOktaPatchOnABusyGroupWithoutCheckedModifier(t *testing.T) {
 		// A budget no run comes near (under -race on a loaded machine
 		// the four attempts can take over 200 ms): the retries succeed.
 		{"loses three times", 3, 5 * time.Second, http.StatusNoContent, true},
-		// The budget the retries stay within: short, so that the test
-		// does not wait the 5 s of backoff.DefaultBudget.
-		{"keeps losing", -1, 200 * time.Millisecond, http.StatusServiceUnavailable, false},
+		// The budget the retries stay within, shorter than the 5 s of
+		// backoff.DefaultBudget, yet with room for the first attempt to
+		// lose and the write to be tried again: at 200 ms, the first
+		// attempt sometimes took the whole budget under -race on a
+		// loaded machine, and the write was never tried again.
+		{"keeps losing", -1, 2 * time.Second, http.StatusServiceUnavailable, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := memory.New()

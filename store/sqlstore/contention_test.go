@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -115,40 +116,58 @@ func requireUntouched(t *testing.T, s *sqlstore.Store, uid, gid string) {
 // losingStore opens a store of db (WriteRetryBudget budget) whose every
 // write after the user and the group it returns, both named "kept",
 // loses: Config.OnChange reports a deadlock, counted in calls. Its
-// Config.Now is a clock that stands still, as a host's test clock does.
-// The store's backoff does not read Config.Now today (it paces on the
-// real clock), so the frozen clock proves nothing about the retries
-// now: internal/backoff's TestRetryFrozenClock proves that a frozen
-// Policy.Now still ends them. It is here to guard a later change that
-// wires Config.Now into the backoff: the retries must still end.
-func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64) {
+// retries are paced by the clock it returns, which stands still (at the
+// time of the call, until the test sets it), by pauses that are not
+// waited but count as time spent (internal/backoff), and by no jitter:
+// each pause is the whole of its step (1, 2, 4 ... 64 ms). How many
+// attempts a write gets is then the same however slowly the machine runs
+// them: on the real clock, a first attempt that took the whole limit on
+// a loaded machine was never run again. The clock is Config.Now too, as
+// a host's test clock is.
+func losingStore(t *testing.T, db opener, budget time.Duration) (s *sqlstore.Store, u *resources.User, g *resources.Group, calls *atomic.Int64, clock *clocktest.Clock) {
 	var lose atomic.Bool
 	calls = new(atomic.Int64)
-	frozen := clocktest.New(time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC))
-	s = db.open(t, sqlstore.Config{ChangeFeed: true, WriteRetryBudget: budget, Now: frozen.Now, OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
-		if !lose.Load() {
-			return nil
-		}
-		calls.Add(1)
-		return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
-	}})
-	u, err := s.CreateUser(ctx, &resources.User{UserName: "kept"})
+	clock = clocktest.New(time.Now())
+	s, err := sqlstore.NewPacedForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: true, WriteRetryBudget: budget, Now: clock.Now,
+		OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error {
+			if !lose.Load() {
+				return nil
+			}
+			calls.Add(1)
+			return &pgconn.PgError{Code: "40P01", Message: "injected deadlock"}
+		}}, backoff.Policy{
+		Now:    clock.Now,
+		Sleep:  func(ctx context.Context, _ time.Duration) bool { return ctx.Err() == nil },
+		Jitter: func(n time.Duration) time.Duration { return n },
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	u, err = s.CreateUser(ctx, &resources.User{UserName: "kept"})
 	require.NoError(t, err)
 	g, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "kept"})
 	require.NoError(t, err)
 	lose.Store(true)
-	return s, u, g, calls
+	return s, u, g, calls, clock
 }
+
+// attemptsIn100ms is how many attempts a write that keeps losing gets on
+// losingStore's pacing when its limit is 100 ms away: the pauses 1 + 2 +
+// 4 + 8 + 16 + 32 = 63 ms are taken, and the next, 64 ms, would end
+// within backoff.Margin of the limit. With the default budget (5 s) as
+// the limit it gets 83.
+const attemptsIn100ms = 7
 
 // TestWriteThatKeepsLosingIsUnavailable: a write the database makes retry
 // (deadlock, serialization failure) on every attempt, here because
-// Config.OnChange reports a deadlock each time, gives up after the last
-// attempt of its WriteRetryBudget with store.ErrUnavailable, so that the handler answers 503 with
-// Retry-After (the provider retries), never 500, and nothing is written.
+// Config.OnChange reports a deadlock each time, is run again until its
+// WriteRetryBudget runs out, then gives up with store.ErrUnavailable, so
+// that the handler answers 503 with Retry-After (the provider retries),
+// never 500, and nothing is written.
 func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		// A short budget: the write gives up after it (5 s by default).
-		s, u, g, calls := losingStore(t, db, 100*time.Millisecond)
+		// A short budget (5 s by default), which the handler's store
+		// deadline (StoreTimeout, 10 s) does not cut shorter.
+		s, u, g, calls, _ := losingStore(t, db, 100*time.Millisecond)
 		h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true})
 		require.NoError(t, err)
 		for _, tc := range []struct {
@@ -183,11 +202,13 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 				calls.Store(0)
 				err := tc.write()
 				assert.ErrorIs(t, err, store.ErrUnavailable, "a write that lost every attempt is unavailable, not an internal error")
-				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
+				assert.Equal(t, int64(attemptsIn100ms), calls.Load(), "the write was run again until its budget ran out, and no more")
 
+				calls.Store(0)
 				rec := serve(h, tc.method, tc.path, tc.body)
 				assert.Equal(t, http.StatusServiceUnavailable, rec.Code, rec.Body.String())
 				assert.NotEmpty(t, rec.Header().Get("Retry-After"))
+				assert.Equal(t, int64(attemptsIn100ms), calls.Load(), "the handler's write was run again until its budget ran out, and no more")
 
 				requireUntouched(t, s, u.ID, g.ID)
 			})
@@ -198,12 +219,12 @@ func TestWriteThatKeepsLosingIsUnavailable(t *testing.T) {
 // TestWriteThatKeepsLosingStopsAtTheDeadline: with the default
 // WriteRetryBudget (5 s), a write the database makes retry on every
 // attempt stops at its context's deadline (a request's StoreTimeout,
-// here 100 ms), not at the budget's end, with store.ErrUnavailable
-// (or the context's error when the deadline passed during an attempt),
-// never the database's raw deadlock error, and nothing written.
+// here 100 ms away on the retries' clock), not at the budget's end,
+// with store.ErrUnavailable, never the database's raw deadlock error,
+// and nothing written.
 func TestWriteThatKeepsLosingStopsAtTheDeadline(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		s, u, g, calls := losingStore(t, db, 0) // the default budget
+		s, u, g, calls, clock := losingStore(t, db, 0) // the default budget
 		for _, tc := range []struct {
 			name  string
 			write func(ctx context.Context) error
@@ -223,18 +244,22 @@ func TestWriteThatKeepsLosingStopsAtTheDeadline(t *testing.T) {
 				_, err := s.ModifyMembers(ctx, g.ID, []string{u.ID}, nil, "")
 				return err
 			}},
+			{"DeleteGroup", func(ctx context.Context) error { return s.DeleteGroup(ctx, g.ID, "") }},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				calls.Store(0)
-				wctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+				// The deadline is 100 ms after the retries' clock, and a
+				// minute away on the real one, which the write never
+				// needs: whether it passes during an attempt does not
+				// depend on the machine's load.
+				deadline := time.Now().Add(time.Minute)
+				clock.Set(deadline.Add(-100 * time.Millisecond))
+				wctx, cancel := context.WithDeadline(ctx, deadline)
 				defer cancel()
 				err := tc.write(wctx)
 				require.Error(t, err)
-				// ErrUnavailable when an attempt lost, the deadline's
-				// error when it passed during an attempt: both a 503.
-				assert.True(t, errors.Is(err, store.ErrUnavailable) || errors.Is(err, context.DeadlineExceeded),
-					"a write that lost until its deadline is unavailable, never the database's deadlock alone: %v", err)
-				assert.Greater(t, calls.Load(), int64(1), "the write was retried")
+				assert.ErrorIs(t, err, store.ErrUnavailable, "a write that lost until its deadline is unavailable, never the database's deadlock alone")
+				assert.Equal(t, int64(attemptsIn100ms), calls.Load(), "the write was run again until its deadline, not until its budget's end")
 				requireUntouched(t, s, u.ID, g.ID)
 			})
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
+	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -262,11 +263,27 @@ func (l *StatementLog) BeforeWrite(f func(ctx context.Context, query string)) {
 // (defaultCommitGrace unless set).
 func (s *Store) SetCommitGraceForTest(d time.Duration) { s.commitGrace = d }
 
+// SetGraceTimerForTest makes arm arm the commit grace's timer in place of
+// time.AfterFunc: it is called with the grace and the function that ends
+// the write's context, once its caller's context has ended after the
+// COMMIT was sent, and returns the timer that runs it.
+func (s *Store) SetGraceTimerForTest(arm func(d time.Duration, f func()) *time.Timer) {
+	s.graceTimer = arm
+}
+
+// NewPacedForTest is New with the write retries paced by pace, whose
+// Budget is cfg.WriteRetryBudget's: a test sets the clock, the sleep and
+// the jitter, so that how many times a write that keeps losing is tried
+// does not depend on how fast the machine runs it.
+func NewPacedForTest(ctx context.Context, cfg Config, pace backoff.Policy) (*Store, error) {
+	return newStore(ctx, cfg, nil, pace)
+}
+
 // NewCountingForTest is New with every statement and transaction the
 // Store sends recorded in the log it returns.
 func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog, error) {
 	l := &sqlLog{}
-	s, err := newStore(ctx, cfg, l)
+	s, err := newStore(ctx, cfg, l, backoff.Policy{})
 	return s, &StatementLog{l: l}, err
 }
 

@@ -162,6 +162,9 @@ type Store struct {
 	analyzer            *analyzer      // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
 	commitGrace         time.Duration  // a write's grace past its caller's end (writeScope); defaultCommitGrace
+	// graceTimer, when set (by a test), arms the commit grace's timer
+	// instead of time.AfterFunc (afterGrace).
+	graceTimer func(d time.Duration, f func()) *time.Timer
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -178,12 +181,14 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // New opens the database of cfg.DSN, applies the schema migrations it
 // lacks and returns the Store.
 func New(ctx context.Context, cfg Config) (*Store, error) {
-	return newStore(ctx, cfg, nil)
+	return newStore(ctx, cfg, nil, backoff.Policy{})
 }
 
 // newStore is New, recording every statement in log when it is not nil
-// (see count.go).
-func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
+// (see count.go), its write retries paced by pace (the zero Policy in
+// production; a test's clock and sleep), whose Budget is
+// cfg.WriteRetryBudget's.
+func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy) (*Store, error) {
 	if strings.TrimSpace(cfg.DSN) == "" {
 		return nil, errors.New("sqlstore: empty DSN")
 	}
@@ -205,6 +210,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog) (*Store, error) {
 	if s.logSize <= 0 {
 		s.logSize = 200
 	}
+	s.backoff = pace
 	s.backoff.Budget = cfg.WriteRetryBudget // backoff.DefaultBudget when not set
 	s.commitGrace = defaultCommitGrace
 	s.feed.on, s.feed.retention, s.feed.onChange, s.feed.bridge = cfg.ChangeFeed, cfg.FeedRetention, cfg.OnChange, cfg.Bridge
@@ -563,7 +569,7 @@ const defaultCommitGrace = 5 * time.Second
 // of them a closure and a stop function, or a goroutine.
 type writeScope struct {
 	caller context.Context // its values, and when it ends
-	grace  time.Duration
+	s      *Store          // its commit grace (afterGrace)
 	ctx    context.Context // what the write runs under: ends as described above
 	cancel context.CancelFunc
 	stop   func() bool // stops following the caller's context
@@ -583,7 +589,7 @@ func (s *Store) scope(ctx context.Context, detached bool) *writeScope {
 	if ctx.Done() == nil {
 		return nil
 	}
-	sc := &writeScope{caller: ctx, grace: s.commitGrace, detached: detached}
+	sc := &writeScope{caller: ctx, s: s, detached: detached}
 	sc.ctx, sc.cancel = context.WithCancel(sc)
 	sc.stop = context.AfterFunc(ctx, sc.callerEnded)
 	return sc
@@ -615,8 +621,18 @@ func (sc *writeScope) callerEnded() {
 	case !sc.detached:
 		sc.cancel()
 	default:
-		sc.timer = time.AfterFunc(sc.grace, sc.cancel)
+		sc.timer = sc.s.afterGrace(sc.cancel)
 	}
+}
+
+// afterGrace arms the timer that runs f the store's commit grace from
+// now: time.AfterFunc, or the store's graceTimer, through which a test
+// sees which grace was armed, and when.
+func (s *Store) afterGrace(f func()) *time.Timer {
+	if s.graceTimer != nil {
+		return s.graceTimer(s.commitGrace, f)
+	}
+	return time.AfterFunc(s.commitGrace, f)
 }
 
 // context is the context to run the write under: the scope's, or caller
