@@ -258,6 +258,12 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if err != nil {
 			return err
 		}
+		if a, _ := rt.Attr("", name); a == nil && !names.Equal(name, "schemas") {
+			// Named as sent, as an extension's qualified key and the
+			// PATCH engine's paths and value keys are: the name alone
+			// is not what the client wrote.
+			return l.unknown(rt, key)
+		}
 		return rt.put(out, name, v, l)
 	}
 	for _, e := range rt.Extensions {
