@@ -90,3 +90,66 @@ func TestPathQualifiedBySupportedSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherTypesSchemaURN: a name qualified by the other resource type's
+// core schema URN (urn:...:core:2.0:Group:displayName sent to /Users)
+// names no attribute of the type it is sent to, even one of the same name
+// both types have (externalId), wherever it is sent: RFC 7643 §3 makes a
+// resource's attributes those of the schemas it lists, and RFC 7644 §3.10
+// qualifies a name by the schema that defines it. Each place answers it
+// as it answers any attribute the type lacks: a body or a PATCH ignores
+// it with a warning (refused in strict mode), a filter and a sortBy are a
+// 400; none reads it as the type's own attribute.
+func TestOtherTypesSchemaURN(t *testing.T) {
+	e, last := loggedEnv(t, false)
+	strict, _ := loggedEnv(t, true)
+	q := url.QueryEscape
+	for _, tc := range []struct {
+		name, endpoint, core, key, other string
+		body                             map[string]any
+	}{
+		{"Group's displayName on a User", "/Users", resources.UserSchema, "userName", resources.GroupSchema + ":displayName", map[string]any{"userName": "u1"}},
+		{"Group's externalId on a User", "/Users", resources.UserSchema, "userName", resources.GroupSchema + ":externalId", map[string]any{"userName": "u2"}},
+		{"User's externalId on a Group", "/Groups", resources.GroupSchema, "displayName", resources.UserSchema + ":externalId", map[string]any{"displayName": "g1"}},
+		{"User's userName on a Group", "/Groups", resources.GroupSchema, "displayName", resources.UserSchema + ":userName", map[string]any{"displayName": "g2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			warning := []string{`ignored unknown attribute "` + tc.other + `"`}
+			body := func() map[string]any {
+				b := map[string]any{"schemas": []any{tc.core}, tc.other: "x"}
+				for k, v := range tc.body {
+					b[k] = v
+				}
+				return b
+			}
+			r := e.do("POST", tc.endpoint, body())
+			require.Equal(t, 201, r.Code, r.Raw)
+			assert.Equal(t, warning, last()[0].Warnings, "a body")
+			assert.NotContains(t, r.Body, "externalId", "not read as the type's own attribute")
+			id := r.str("id")
+			got := e.do("GET", tc.endpoint+"/"+id, nil)
+			assert.NotContains(t, got.Raw, `"x"`, "nothing of it is stored")
+			requireError(t, strict.do("POST", tc.endpoint, body()), 400, "invalidSyntax", tc.other)
+
+			r = e.do("PATCH", tc.endpoint+"/"+id, patchBody(op("replace", tc.other, "x")))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, warning, last()[0].Warnings, "a PATCH path")
+			assert.NotContains(t, r.Raw, `"x"`, "nothing of it is stored")
+			r = e.do("PATCH", tc.endpoint+"/"+id, patchBody(op("replace", "", map[string]any{tc.other: "x"})))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, warning, last()[0].Warnings, "a PATCH value key")
+			assert.NotContains(t, r.Raw, `"x"`, "nothing of it is stored")
+			plain := body()
+			delete(plain, tc.other)
+			created := strict.do("POST", tc.endpoint, plain)
+			require.Equal(t, 201, created.Code, created.Raw)
+			sid := created.str("id")
+			requireError(t, strict.do("PATCH", tc.endpoint+"/"+sid, patchBody(op("replace", tc.other, "x"))), 400, "invalidPath", tc.other)
+
+			for _, s := range []*env{e, strict} {
+				requireError(t, s.do("GET", tc.endpoint+"?filter="+q(tc.other+` eq "x"`), nil), 400, "invalidFilter", "the schemas of")
+				requireError(t, s.do("GET", tc.endpoint+"?sortBy="+q(tc.other), nil), 400, "invalidValue", tc.other)
+			}
+		})
+	}
+}
