@@ -117,8 +117,8 @@ func newHandler(cfg Config) (*handler, error) {
 		h.groups = h.groupKind(model.Group)
 		h.checkedMembers, _ = cfg.Groups.(store.CheckedMemberModifier)
 	}
-	schemas := append(model.User.SchemaURNs(), model.Group.SchemaURNs()...)
-	h.parser = filter.Parser{Schemas: schemas, MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
+	// Both types' URNs: a filter on / reads users and groups alike.
+	h.parser = filter.Parser{Schemas: model.User.KnownSchemaURNs(), MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
 	if err := h.buildDiscovery(); err != nil {
 		return nil, err
 	}

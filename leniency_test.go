@@ -581,3 +581,69 @@ func TestBulkOperationExtraMembers(t *testing.T) {
 		assert.Contains(t, recent[0].Warnings, "ignored Operations[0].note: a bulk operation has method, bulkId, version, path and data")
 	}
 }
+
+// TestUnknownAttributeWarningNames: an attribute no schema of the type
+// defines is ignored with a warning (and refused in strict mode) that
+// names it by a path a human can find in the request and that names it
+// alone (RFC 7644 §3.10): as sent when the client sent a path or a
+// qualified key; a key inside an object after the object's name (a
+// sub-attribute "name.foo"), inside an extension's object after the
+// extension's URN and a colon (the RFC's fully qualified form), inside the
+// core schema's object as the core name it is. A body and a PATCH name
+// each the same way; the request log and the log line carry the same
+// text.
+func TestUnknownAttributeWarningNames(t *testing.T) {
+	const ent, core = resources.EnterpriseUserSchema, resources.UserSchema
+	e, last := loggedEnv(t, false)
+	strict, _ := loggedEnv(t, true)
+	user := func(e *env) string { return e.createUser("named")["id"].(string) }
+	id, strictID := user(e), user(strict)
+	put := func(k string, v any) map[string]any {
+		return map[string]any{"schemas": []any{core}, "userName": "named", k: v}
+	}
+	value := func(k string, v any) map[string]any { return patchBody(op("replace", "", map[string]any{k: v})) }
+	for _, tc := range []struct {
+		name, method string
+		body         map[string]any
+		want         string // the name in the warning
+		strict       string // what the refusal in strict mode says, when not attribute "want"
+	}{
+		{"top-level key", "PUT", put("shoeSize", 9), "shoeSize", ""},
+		{"sub-attribute", "PUT", put("name", map[string]any{"foo": 1}), "name.foo", ""},
+		{"sub-attribute of a multi-valued attribute", "PUT", put("emails", []any{map[string]any{"value": "a@x", "foo": 1}}), "emails.foo", ""},
+		{"key qualified by the core URN", "PUT", put(core+":foo", 1), core + ":foo", ""},
+		{"key inside the core schema's object", "PUT", put(core, map[string]any{"foo": 1}), "foo", ""},
+		{"sub-attribute under a key qualified by the core URN", "PUT", put(core+":name", map[string]any{"foo": 1}), "name.foo", ""},
+		{"key inside the enterprise extension's object", "PUT", put(ent, map[string]any{"foo": 1}), ent + ":foo", ""},
+		{"key qualified by the enterprise URN", "PUT", put(ent+":foo", 1), ent + ":foo", ""},
+		{"sub-attribute inside the enterprise extension", "PUT", put(ent, map[string]any{"manager": map[string]any{"value": "m", "foo": 1}}), ent + ":manager.foo", ""},
+		{"key under an unknown URN", "PUT", put("urn:example:ext:foo", 1), "urn:example:ext:foo", ""},
+		{"PATCH path", "PATCH", patchBody(op("replace", "shoeSize", 9)), "shoeSize", `path "shoeSize"`},
+		{"PATCH path of a sub-attribute", "PATCH", patchBody(op("replace", "name.foo", 1)), "name.foo", `path "name.foo"`},
+		{"PATCH path qualified by the core URN", "PATCH", patchBody(op("replace", core+":foo", 1)), core + ":foo", `path "` + core + `:foo"`},
+		{"PATCH path qualified by the enterprise URN", "PATCH", patchBody(op("replace", ent+":foo", 1)), ent + ":foo", `path "` + ent + `:foo"`},
+		{"PATCH value key", "PATCH", value("shoeSize", 9), "shoeSize", `value key "shoeSize"`},
+		{"PATCH value key qualified by the core URN", "PATCH", value(core+":foo", 1), core + ":foo", `value key "` + core + `:foo"`},
+		{"PATCH value key inside the core schema's object", "PATCH", value(core, map[string]any{"foo": 1}), "foo", `value key "foo"`},
+		{"PATCH value key inside the enterprise extension's object", "PATCH", value(ent, map[string]any{"foo": 1}), ent + ":foo", `value key "foo" in "` + ent + `"`},
+		{"PATCH value of the enterprise extension", "PATCH", patchBody(op("add", ent, map[string]any{"foo": 1})), ent + ":foo", `value key "foo" in "` + ent + `"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, "/Users/"+id, tc.body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			warning := fmt.Sprintf("ignored unknown attribute %q", tc.want)
+			assert.Equal(t, []string{warning}, last()[0].Warnings, "the request log")
+			esc, err := json.Marshal(warning)
+			require.NoError(t, err)
+			assert.Contains(t, e.logs.String(), string(esc[1:len(esc)-1]), "the log line")
+
+			r = strict.do(tc.method, "/Users/"+strictID, tc.body)
+			scimType, detail := "invalidSyntax", fmt.Sprintf("attribute %q", tc.want)
+			if tc.strict != "" {
+				scimType, detail = "invalidPath", tc.strict
+			}
+			requireError(t, r, 400, scimType, detail)
+			assert.Contains(t, r.str("detail"), "strict mode")
+		})
+	}
+}

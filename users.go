@@ -287,11 +287,11 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		if m := managerOf(u); m != nil {
 			m.Ref = urls.url(base, "/Users/", m.Value)
 		}
+		u.Groups = resources.TypedGroupRefs(u.Groups)
 		for i := range u.Groups {
 			if u.Groups[i].Ref == "" {
 				u.Groups[i].Ref = urls.url(base, "/Groups/", u.Groups[i].Value)
 			}
-			u.Groups[i].Type = u.Groups[i].MembershipType()
 		}
 	}
 	return nil

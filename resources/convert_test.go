@@ -392,3 +392,31 @@ func TestGroupRefMembershipType(t *testing.T) {
 		assert.Equal(t, tc.want, GroupRef{Value: "g", Type: tc.typ}.MembershipType(), "%q", tc.typ)
 	}
 }
+
+// TestTypedGroupRefs: every membership typed as MembershipType reads it;
+// a list typed already is returned as it is (no copy on a read from this
+// module's stores), and the input is never changed.
+func TestTypedGroupRefs(t *testing.T) {
+	direct, indirect := GroupRef{Value: "a", Type: "direct"}, GroupRef{Value: "b", Display: "B", Type: "indirect"}
+	for _, tc := range []struct {
+		name     string
+		in, want []GroupRef
+		same     bool // the result is in itself
+	}{
+		{"nil", nil, nil, true},
+		{"empty", []GroupRef{}, []GroupRef{}, true},
+		{"typed", []GroupRef{direct, indirect}, []GroupRef{direct, indirect}, true},
+		{"one untyped", []GroupRef{indirect, {Value: "a"}}, []GroupRef{indirect, direct}, false},
+		{"untyped first", []GroupRef{{Value: "a"}, {Value: "c", Ref: "r"}}, []GroupRef{direct, {Value: "c", Ref: "r", Type: "direct"}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := append([]GroupRef(nil), tc.in...)
+			got := TypedGroupRefs(tc.in)
+			assert.Equal(t, tc.want, got)
+			assert.Equal(t, before, append([]GroupRef(nil), tc.in...), "the input is unchanged")
+			if len(tc.in) > 0 {
+				assert.Equal(t, tc.same, &got[0] == &tc.in[0], "the result is the input itself only when all are typed")
+			}
+		})
+	}
+}

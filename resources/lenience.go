@@ -52,6 +52,15 @@ func (l *Lenience) unknown(rt *ResourceType, path string) error {
 // schemas define but the host's subset left out (ResourceType.Omits,
 // ModelConfig.UserAttributes) goes the same way, with a warning and a
 // refusal that say it is unsupported and what to do about it.
+//
+// path names the attribute alone, in a form the client can find in its
+// request: as sent where the client sent a path or a qualified key
+// ("urn:...:core:2.0:User:foo", as the PATCH engine names its paths and
+// value keys), a member of an object after the object's name ("name.foo"),
+// a key inside an extension's object after the extension's URN and a
+// colon (RFC 7644 §3.10's fully qualified form,
+// "urn:...:enterprise:2.0:User:foo"), a key inside the core schema's
+// object as the core name it is ("foo").
 func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) error {
 	if l == nil {
 		return nil

@@ -258,6 +258,12 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if err != nil {
 			return err
 		}
+		if a, _ := rt.Attr("", name); a == nil && !names.Equal(name, "schemas") {
+			// Named as sent, as an extension's qualified key and the
+			// PATCH engine's paths and value keys are: the name alone
+			// is not what the client wrote.
+			return l.unknown(rt, key)
+		}
 		return rt.put(out, name, v, l)
 	}
 	for _, e := range rt.Extensions {
@@ -278,10 +284,11 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		}
 		return nil
 	}
-	if IsURN(key) {
-		if err := nestedAfterUnknown(key, rt.SchemaURNs(), rt.KnownSchemaURNs()); err != nil {
-			return err
-		}
+	// key is a URN (put's test) that is none of rt's schemas and qualifies
+	// no name by one (above): what is left to refuse is a known URN later
+	// in it.
+	if err := nestedURNIn(key, rt.KnownSchemaURNs()); err != nil {
+		return err
 	}
 	return l.unknown(rt, key)
 }
@@ -340,8 +347,9 @@ func urnsNest(key, k string) error {
 // cannot be told from one URN whose segments spell "urn:" (RFC 8141), so
 // such a key stays an unknown attribute or extension key. A request
 // (Normalize) and every typed read (unqualifyJSON, unqualifyMap) refuse
-// these keys through it; the filter parser refuses the same names in a
-// path or a filter.
+// these keys through it (Normalize through nestedURNIn, having told its
+// own schemas' keys apart itself); the filter parser refuses the same
+// names in a path or a filter.
 func nestedAfterUnknown(key string, own, known []string) error {
 	if !IsURN(key) {
 		return nil
@@ -351,6 +359,13 @@ func nestedAfterUnknown(key string, own, known []string) error {
 			return nil
 		}
 	}
+	return nestedURNIn(key, known)
+}
+
+// nestedURNIn is nestedAfterUnknown's refusal of key, a URN that no
+// schema of the reader begins, when one of known begins a later segment
+// of it; nil otherwise.
+func nestedURNIn(key string, known []string) error {
 	if at := names.NestedURNAt(key, known); at > 0 {
 		return urnsNest(key[:at-1], key[at:])
 	}

@@ -178,3 +178,26 @@ func decodeT(t *testing.T, s string) map[string]any {
 	require.NoError(t, err)
 	return m
 }
+
+// TestNormalizeUnknownURNKeyAllocs: a key under a URN no schema of the
+// type defines is ignored at the cost of any unknown key: telling it from
+// a nested known URN reads the type's shared URN list and copies none.
+func TestNormalizeUnknownURNKeyAllocs(t *testing.T) {
+	rt := DefaultModel().User
+	allocs := func(key string) float64 {
+		body := []byte(`{"userName":"a","` + key + `":"x"}`)
+		doc, err := Decode(body)
+		require.NoError(t, err)
+		out, err := rt.Normalize(doc, nil)
+		require.NoError(t, err)
+		require.Equal(t, map[string]any{"userName": "a"}, out, "%s is ignored", key)
+		return testing.AllocsPerRun(100, func() {
+			doc, _ := Decode(body)
+			_, _ = rt.Normalize(doc, nil)
+		})
+	}
+	plain := allocs("shoeSize")
+	for _, key := range []string{"urn:acme:ext:shoeSize", "urn:ietf:params:scim:schemas:core:2.0:Group:displayName"} {
+		assert.Equal(t, plain, allocs(key), "%s costs what an unknown name does", key)
+	}
+}

@@ -254,8 +254,18 @@ func (rt *ResourceType) Extension(urn string) *Schema {
 // (NewUserType, NewGroupType), its own extensions. A name in which one of
 // them follows an unknown URN ("urn:acme:ext:urn:...:core:2.0:Group:x")
 // is refused the same way in a body, a PATCH path or value key, and a
-// filter (names.NestedURNAt), whichever resource type it is sent to. The
-// slice is shared: callers must not modify it.
+// filter (names.NestedURNAt), whichever resource type it is sent to.
+//
+// It is the one list of the URNs a path may be qualified with: every
+// parser of attribute paths (the handler's filters, the PATCH engine,
+// sortBy in store/query and store/sqlstore, Omits) is built with it, so
+// that a name is split at the same URN wherever it is sent. Knowing a URN
+// is not supporting it: a path qualified by a schema rt does not have (the
+// other type's, or the enterprise extension a subset left out) resolves
+// to nothing (Resolve: Missing), and the request is refused as RFC 7644
+// §3.10 wants for an attribute the server does not support (a filter 400
+// invalidFilter, a sortBy or PATCH path 400), never read as one of rt's.
+// The slice is shared: callers must not modify it.
 func (rt *ResourceType) KnownSchemaURNs() []string {
 	if rt.known != nil {
 		return rt.known

@@ -164,7 +164,7 @@ func (rt *ResourceType) Omits(path string) bool {
 	if rt.full == nil || path == "" {
 		return false
 	}
-	p, err := filter.Parser{Schemas: rt.full.SchemaURNs()}.ParsePath(path)
+	p, err := filter.Parser{Schemas: rt.full.KnownSchemaURNs()}.ParsePath(path)
 	if err != nil {
 		return false
 	}

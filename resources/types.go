@@ -69,13 +69,33 @@ type GroupRef struct {
 // each membership (store.MembershipReader.GroupsOf); one that leaves Type
 // empty can only mean a group the user is a member of itself, and the
 // handler's GET and the documents a filter reads (store/query's UserDoc
-// and GroupRefValue) all take it so, so that a filter on groups.type
-// never disagrees with what a GET shows.
+// and GroupRefValue) all take it so, through TypedGroupRefs or this
+// method, so that a filter on groups.type never disagrees with what a GET
+// shows. The encodings (MarshalJSON, ToMap, GroupRefMap) write Type as it
+// is, so that a user decoded and encoded again is the user it was.
 func (r GroupRef) MembershipType() string {
 	if r.Type == "" {
 		return "direct"
 	}
 	return r.Type
+}
+
+// TypedGroupRefs returns refs with every membership's Type as
+// MembershipType reads it: refs itself when each is typed already (as
+// this module's stores type them), else a copy; refs is never changed.
+func TypedGroupRefs(refs []GroupRef) []GroupRef {
+	for i := range refs {
+		if refs[i].Type != "" {
+			continue
+		}
+		out := make([]GroupRef, len(refs))
+		for j, r := range refs {
+			r.Type = r.MembershipType()
+			out[j] = r
+		}
+		return out
+	}
+	return refs
 }
 
 // Manager is the enterprise extension's manager reference.

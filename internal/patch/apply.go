@@ -57,6 +57,15 @@ const (
 // not what was resolved. It is formatted only when a refusal is made.
 type naming struct{ what, raw, in string }
 
+// path is what the naming resolves as a path: raw, after the extension's
+// URN and a colon when the key was inside an extension's object.
+func (n naming) path() string {
+	if n.in != "" {
+		return n.in + ":" + n.raw
+	}
+	return n.raw
+}
+
 // String is the naming as a refusal gives it: value key "favourite" in
 // "urn:...:enterprise:2.0:User".
 func (n naming) String() string {
@@ -184,7 +193,7 @@ func (a *applier) ignore(l loc) error {
 // manager's) is refused too: no stored document holds it, so a change to
 // it would answer 200 and change nothing.
 func (a *applier) target(path string) (l loc, done bool, err error) {
-	if l, err = a.resolve(naming{what: asPath, raw: path}, path); err != nil {
+	if l, err = a.resolve(naming{what: asPath, raw: path}); err != nil {
 		return l, true, err
 	}
 	switch {
@@ -247,12 +256,12 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	full, named := key, naming{what: asKey, raw: key}
+	named := naming{what: asKey, raw: key}
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
 		}
-		full, named.in = in.ID+":"+key, in.ID
+		named.in = in.ID
 	} else {
 		if names.Equal(key, "schemas") {
 			return nil // recomputed from the content
@@ -268,7 +277,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 			return a.applyKeys(kind, obj, nil, key)
 		}
 	}
-	l, err := a.resolve(named, full)
+	l, err := a.resolve(named)
 	if err != nil {
 		var pe *Error
 		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
@@ -285,10 +294,11 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 	return a.set(kind, l, v)
 }
 
-// resolve parses path, which the client sent as named, and resolves it
-// against the resource type.
-func (a *applier) resolve(named naming, path string) (loc, error) {
+// resolve parses the path the client sent as named (naming.path) and
+// resolves it against the resource type.
+func (a *applier) resolve(named naming) (loc, error) {
 	rt := a.e.rt
+	path := named.path()
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
 		return loc{raw: path, named: named, attr: res.Attr, ext: res.Extension, missing: res.Missing}, nil

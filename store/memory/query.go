@@ -399,7 +399,7 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*user
 			read := &groupsRead{}
 			return cands, false, func(r *userRec) (map[string]any, error) { return read.doc(t, r), nil }, nil
 		}
-		read := newGroupsRead(cands)
+		read := newGroupsRead(cands, q.Count)
 		return cands, false, func(r *userRec) (map[string]any, error) { return read.doc(t, r), nil }, read
 	}
 	return cands, false, func(r *userRec) (map[string]any, error) { return r.document(), nil }, nil

@@ -264,7 +264,7 @@ func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resourc
 		if read == nil {
 			return copyOut(t, recs, q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut)
 		}
-		return read.fill(t, recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
+		return read.fill(recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
 	}
 }
 
@@ -278,18 +278,18 @@ func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resourc
 type groupsRead struct {
 	cands []*userRec
 	gs    []groupOf
-	spans []groupsSpan // by candidate, as cands
+	// spans are where each candidate's groups are in gs (by candidate, as
+	// cands), with room after them for a page's (fill).
+	spans []groupsSpan
 }
 
-// groupsSpan is where a candidate's groups are in groupsRead.gs, once
-// read.
-type groupsSpan struct {
-	lo, hi int32
-	read   bool
-}
+// groupsSpan is where a candidate's groups are in groupsRead.gs.
+type groupsSpan struct{ lo, hi int32 }
 
-func newGroupsRead(cands []*userRec) *groupsRead {
-	return &groupsRead{cands: cands, spans: make([]groupsSpan, len(cands))}
+// newGroupsRead is the groupsRead of cands for a page of at most count
+// of them (store.Query.Count).
+func newGroupsRead(cands []*userRec, count int) *groupsRead {
+	return &groupsRead{cands: cands, spans: make([]groupsSpan, len(cands), len(cands)+max(0, min(len(cands), count)))}
 }
 
 // doc returns r's document with its groups attribute filled as GroupsOf
@@ -305,7 +305,7 @@ func (g *groupsRead) doc(t *tenant, r *userRec) map[string]any {
 	lo := len(g.gs)
 	g.gs = t.appendGroupsOf(g.gs, r.u.ID)
 	if i, ok := g.index(r); ok {
-		g.spans[i] = groupsSpan{lo: int32(lo), hi: int32(len(g.gs)), read: true}
+		g.spans[i] = groupsSpan{lo: int32(lo), hi: int32(len(g.gs))}
 	}
 	gs := g.gs[lo:]
 	if len(gs) == 0 {
@@ -326,28 +326,27 @@ func (g *groupsRead) index(r *userRec) (int, bool) {
 }
 
 // fill sets the Groups of users, the copies of recs (a page of the
-// candidates): the groups doc read, in one slice for the page (each
-// user's its own: a slice no longer than its groups), or userGroups' for
-// a user doc did not read. It returns users. The caller holds t.mu.
-func (g *groupsRead) fill(t *tenant, recs []*userRec, users []*resources.User) []*resources.User {
-	n := 0
+// candidates), to the groups doc read of each, in one slice for the page
+// (each user's its own: a slice no longer than its groups), and returns
+// users. Every record of a page is a candidate whose document the filter
+// was matched on (query.Select and SelectAfter read each candidate's),
+// so doc read the groups of each. Each record's span is found once, kept
+// in the room newGroupsRead left after the candidates'. The caller holds
+// t.mu: the groups' records are read.
+func (g *groupsRead) fill(recs []*userRec, users []*resources.User) []*resources.User {
+	page, n := g.spans[len(g.spans):], 0
 	for _, r := range recs {
-		if i, ok := g.index(r); ok && g.spans[i].read {
-			n += int(g.spans[i].hi - g.spans[i].lo)
-		}
+		i, _ := g.index(r)
+		page = append(page, g.spans[i])
+		n += int(g.spans[i].hi - g.spans[i].lo)
 	}
-	page := make([]resources.GroupRef, 0, n)
-	for k, r := range recs {
-		i, ok := g.index(r)
-		if !ok || !g.spans[i].read {
-			users[k].Groups = t.userGroups(r)
-			continue
+	groups := make([]resources.GroupRef, 0, n)
+	for k, sp := range page {
+		lo := len(groups)
+		for _, x := range g.gs[sp.lo:sp.hi] {
+			groups = append(groups, x.ref())
 		}
-		lo := len(page)
-		for _, x := range g.gs[g.spans[i].lo:g.spans[i].hi] {
-			page = append(page, x.ref())
-		}
-		users[k].Groups = page[lo:len(page):len(page)]
+		users[k].Groups = groups[lo:len(groups):len(groups)]
 	}
 	return users
 }

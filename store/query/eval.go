@@ -381,7 +381,10 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		// define, so a filter on one is as unknown as a core one.
 		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path(), res.Extension.ID, p.Name)
 	case a == nil && p.URI != "" && !names.Equal(p.URI, rt.Schema.ID):
-		return nil, filterErrorf("unknown schema %q in filter", p.URI)
+		// Another type's schema (urn:...:Group on /Users) qualifies no
+		// attribute of rt either, whatever the name after it: say which
+		// schemas rt has, as the URN may well be one the server knows.
+		return nil, filterErrorf("unknown schema %q in filter: the schemas of %s are %s", p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
 	case a == nil:
 		return nil, filterErrorf("unknown attribute %q in filter", t.path())
 	case p.Sub != "" && a.Type != resources.TypeComplex:

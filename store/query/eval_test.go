@@ -597,3 +597,50 @@ func TestToBoolASCII(t *testing.T) {
 		assert.Equal(t, tc.b, b, tc.in)
 	}
 }
+
+// TestQualifiedBySupportedSchema: a sortBy or filter path is qualified by
+// one of the URNs every parser knows (resources.ResourceType.KnownSchemaURNs),
+// and is taken only when the type has that schema (RFC 7644 §3.10): the
+// enterprise extension's attribute sorts and filters under a model with
+// it, and is refused under one whose subset leaves it out; another type's
+// schema, core or a host's extension, qualifies no attribute of User.
+func TestQualifiedBySupportedSchema(t *testing.T) {
+	t.Parallel()
+	grpExt := &resources.Schema{ID: "urn:example:params:scim:schemas:extension:team:2.0:Group", Name: "Team",
+		Attributes: []*resources.Attribute{{Name: "costCode", Type: resources.TypeString}}}
+	with, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{grpExt}})
+	require.NoError(t, err)
+	without, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{"id", "meta", "userName", "active", "title"}})
+	require.NoError(t, err)
+	const ent = resources.EnterpriseUserSchema
+	for _, tc := range []struct {
+		name, path string
+		model      *resources.Model
+		ok         bool
+	}{
+		{"enterprise attribute, model with it", ent + ":department", with, true},
+		{"enterprise attribute in another case", strings.ToUpper(ent) + ":Department", with, true},
+		{"enterprise attribute, subset without it", ent + ":department", without, false},
+		{"core User attribute, subset", resources.UserSchema + ":title", without, true},
+		{"the Group's core schema", resources.GroupSchema + ":displayName", with, false},
+		{"the Group's core schema, an attribute User has too", resources.GroupSchema + ":externalId", with, false},
+		{"a host's Group extension", grpExt.ID + ":costCode", with, false},
+		{"an unknown schema", "urn:example:nope:2.0:User:department", with, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev := query.NewEvaluator(tc.model.User)
+			_, serr := ev.Sorter(tc.path)
+			e, perr := filter.Parser{Schemas: tc.model.User.KnownSchemaURNs()}.Parse(tc.path + ` eq "x"`)
+			require.NoError(t, perr, "every known URN parses")
+			_, cerr := ev.Compile(e)
+			if tc.ok {
+				assert.NoError(t, serr, "sortBy")
+				assert.NoError(t, cerr, "filter")
+				return
+			}
+			var fe *query.FilterError
+			assert.ErrorAs(t, serr, &fe, "sortBy")
+			assert.ErrorAs(t, cerr, &fe, "filter")
+		})
+	}
+}

@@ -77,28 +77,12 @@ func (ev *Evaluator) compileQuery(q store.Query) (*Matcher, *Sorter, error) {
 // (resources.ToMap) without its password, so that no filter can probe it.
 //
 // A membership a store left untyped is "direct"
-// (resources.GroupRef.MembershipType), as a GET shows it.
+// (resources.TypedGroupRefs), as a GET shows it.
 func UserDoc(u *resources.User) (map[string]any, error) {
 	c := *u
 	c.Password = ""
-	for i := range c.Groups {
-		if c.Groups[i].Type == "" {
-			c.Groups = typed(c.Groups)
-			break
-		}
-	}
+	c.Groups = resources.TypedGroupRefs(c.Groups)
 	return resources.ToMap(&c)
-}
-
-// typed is a copy of refs with every membership typed
-// (resources.GroupRef.MembershipType).
-func typed(refs []resources.GroupRef) []resources.GroupRef {
-	out := make([]resources.GroupRef, len(refs))
-	for i, r := range refs {
-		r.Type = r.MembershipType()
-		out[i] = r
-	}
-	return out
 }
 
 // GroupRefValue renders ref as an element of the groups attribute of the

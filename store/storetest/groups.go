@@ -821,23 +821,6 @@ func testGroupsOf(t *testing.T, e *env) {
 	assert.Empty(t, m, "GroupsOf of no ids must return no groups "+of)
 }
 
-// membershipTypes returns refs with each Type as the library reads it
-// (resources.GroupRef.MembershipType): a store may leave a direct
-// membership's Type empty (store.MembershipReader.GroupsOf), which reads
-// as "direct", so a comparison with the Types a store must give accepts
-// it and still refuses a wrong Type.
-func membershipTypes(refs []resources.GroupRef) []resources.GroupRef {
-	if refs == nil {
-		return nil
-	}
-	out := make([]resources.GroupRef, len(refs))
-	for i, r := range refs {
-		r.Type = r.MembershipType()
-		out[i] = r
-	}
-	return out
-}
-
 // testIndirectGroups: groups that are members of groups make indirect
 // memberships (RFC 7643 §4.1.2), a group is listed once with direct
 // winning, and a cycle of groups ends. GetUser and ListUsers, when they
@@ -868,16 +851,16 @@ func testIndirectGroups(t *testing.T, e *env) {
 		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID, v.ID, lonely.ID})
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
 		for id, refs := range want {
-			assert.Equal(t, refs, membershipTypes(m[id]), "%s: GroupsOf %s", when, of)
+			assert.Equal(t, refs, resources.TypedGroupRefs(m[id]), "%s: GroupsOf %s", when, of)
 			got := e.getUser(t, id, store.GetOptions{}, "the user must be there")
 			if got.Groups != nil {
-				assert.Equal(t, refs, membershipTypes(got.Groups), "%s: GetUser, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.GetUser)", when)
+				assert.Equal(t, refs, resources.TypedGroupRefs(got.Groups), "%s: GetUser, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.GetUser)", when)
 			}
 		}
 		assert.Empty(t, m[lonely.ID], "%s: GroupsOf must list no group for a user in none %s", when, of)
 		for _, got := range e.listUsers(t, store.Query{Count: 10}).Items {
 			if got.Groups != nil && got.ID != lonely.ID {
-				assert.Equal(t, want[got.ID], membershipTypes(got.Groups), "%s: ListUsers, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.ListUsers)", when)
+				assert.Equal(t, want[got.ID], resources.TypedGroupRefs(got.Groups), "%s: ListUsers, when it fills Groups, must fill them as GroupsOf answers (store.UserStore.ListUsers)", when)
 			}
 		}
 		e.checkGroupFilters(t, when, filters)
@@ -1022,7 +1005,7 @@ func (e *env) checkListedGroups(t *testing.T, what string, users []*resources.Us
 			assert.Empty(t, u.Groups, "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
 			continue
 		}
-		assert.Equal(t, membershipTypes(m[u.ID]), membershipTypes(u.Groups), "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
+		assert.Equal(t, resources.TypedGroupRefs(m[u.ID]), resources.TypedGroupRefs(u.Groups), "%s: a user's Groups, when filled, must be as GroupsOf answers (store.UserStore.ListUsers)", what)
 	}
 }
 
@@ -1062,7 +1045,7 @@ func testNestedGroupsSkipped(t *testing.T, e *env) {
 		m, err := e.mr.GroupsOf(e.ctx, []string{u.ID})
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
 		if assert.Len(t, m[u.ID], 1, "GroupsOf must list the user's one group, directly (store.MembershipReader.GroupsOf)") {
-			assert.Equal(t, resources.GroupRef{Value: g.ID, Display: "outer", Type: "direct"}, membershipTypes(m[u.ID])[0],
+			assert.Equal(t, resources.GroupRef{Value: g.ID, Display: "outer", Type: "direct"}, resources.TypedGroupRefs(m[u.ID])[0],
 				"GroupsOf must list the user's one group, directly (store.MembershipReader.GroupsOf)")
 		}
 	}

@@ -286,7 +286,7 @@ func testGetUserGroups(t *testing.T, e *env) {
 		t.Skip("the user store leaves Groups to the MembershipReader")
 	}
 	want := []resources.GroupRef{{Value: g1.ID, Display: "one", Type: "direct"}, {Value: g2.ID, Display: "two", Type: "direct"}}
-	assert.Equal(t, want, membershipTypes(got.Groups), "GetUser must fill Groups with the user's groups "+get)
+	assert.Equal(t, want, resources.TypedGroupRefs(got.Groups), "GetUser must fill Groups with the user's groups "+get)
 	got = e.getUser(t, lonely.ID, store.GetOptions{}, "a created user must be readable")
 	assert.Equal(t, []resources.GroupRef{}, got.Groups, "a store that fills Groups must fill an empty, non-nil slice for a user in no group "+get)
 
@@ -295,7 +295,7 @@ func testGetUserGroups(t *testing.T, e *env) {
 	for _, it := range p.Items {
 		require.NotNil(t, it.Groups, "a store that fills GetUser's Groups must fill ListUsers' too (store.UserStore.ListUsers)")
 		if it.ID == u.ID {
-			assert.Equal(t, want, membershipTypes(it.Groups), "ListUsers must fill Groups as GetUser does (store.UserStore.ListUsers)")
+			assert.Equal(t, want, resources.TypedGroupRefs(it.Groups), "ListUsers must fill Groups as GetUser does (store.UserStore.ListUsers)")
 		} else {
 			assert.Empty(t, it.Groups, "ListUsers must fill Groups as GetUser does (store.UserStore.ListUsers)")
 		}

@@ -259,10 +259,14 @@ func testListUsersSort(t *testing.T, e *env) {
 
 // testListSortUnknown: a sortBy naming no attribute is an error on every
 // list, also under the attributes a store never sorts by (groups,
-// members), so a store answers it as query.Select does.
+// members), so a store answers it as query.Select does. A name qualified
+// by the other type's schema URN is one: the URN is known (a filter on /
+// takes it), but it qualifies no attribute of this type (RFC 7644 §3.10),
+// even one of the same name (externalId).
 func testListSortUnknown(t *testing.T, e *env) {
 	e.createUser(t, &resources.User{UserName: "u1"})
-	for _, sortBy := range []string{"bogus", "groups.bogus", "name.bogus", "urn:example:nope:attr"} {
+	for _, sortBy := range []string{"bogus", "groups.bogus", "name.bogus", "urn:example:nope:attr",
+		resources.GroupSchema + ":displayName", resources.GroupSchema + ":externalId"} {
 		q := store.Query{SortBy: sortBy, StartIndex: 1, Count: 10}
 		_, err := e.users.ListUsers(e.ctx, q)
 		assert.Error(t, err, "ListUsers with sortBy %q, which names no attribute of User, must fail as query.Select does (store.Query.SortBy)", sortBy)
@@ -270,7 +274,8 @@ func testListSortUnknown(t *testing.T, e *env) {
 	if e.groups == nil {
 		return
 	}
-	for _, sortBy := range []string{"bogus", "members.bogus"} {
+	for _, sortBy := range []string{"bogus", "members.bogus", resources.UserSchema + ":userName", resources.UserSchema + ":externalId",
+		resources.EnterpriseUserSchema + ":department"} {
 		q := store.Query{SortBy: sortBy, StartIndex: 1, Count: 10}
 		_, err := e.groups.ListGroups(e.ctx, q)
 		assert.Error(t, err, "ListGroups with sortBy %q, which names no attribute of Group, must fail as query.Select does (store.Query.SortBy)", sortBy)
