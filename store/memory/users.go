@@ -336,7 +336,11 @@ func (g *groupsRead) index(r *userRec) (int, bool) {
 func (g *groupsRead) fill(recs []*userRec, users []*resources.User) []*resources.User {
 	page, n := g.spans[len(g.spans):], 0
 	for _, r := range recs {
-		i, _ := g.index(r)
+		i, ok := g.index(r)
+		if !ok {
+			// Another candidate's span would show its groups on r.
+			panic("memory: a page record that is not a candidate of its filter")
+		}
 		page = append(page, g.spans[i])
 		n += int(g.spans[i].hi - g.spans[i].lo)
 	}
