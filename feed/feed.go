@@ -71,7 +71,9 @@ type Consumer struct {
 	// Lease is how long a tenant's lease lasts unless renewed (default
 	// 30s). Every acknowledgement renews it.
 	Lease time.Duration
-	// Poll is the pause when every tenant is up to date (default 1s).
+	// Poll is the pause once every tenant is up to date, that is when
+	// no tenant had a full Batch to hand over (default 1s): an entry
+	// waits up to Poll before it is handed over.
 	Poll time.Duration
 	// Batch is how many entries are read at a time (default 100).
 	Batch int
@@ -119,7 +121,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				c.Logger.Warn("feed: read", "consumer", c.Name, "tenant", tenant, "err", err)
 			}
-			busy = busy || n > 0
+			// Only a full batch says more may be waiting: a consumer
+			// that has caught up pauses, rather than reading the feed
+			// again for the few entries written meanwhile. Each pass
+			// writes (a lease, an acknowledgement) and, behind a busy
+			// writer, would hand over an entry or two at a time.
+			busy = busy || n >= c.Batch
 		}
 		if !busy {
 			select {
