@@ -3,9 +3,10 @@
 // be missed, such as ending a deactivated user's sessions.
 //
 // A Consumer reads the entries of each tenant after the position it has
-// acknowledged, hands them to Handle one at a time, in order, and
-// acknowledges each once Handle returns nil. Delivery is at least once:
-// an entry whose acknowledgement was lost (a crash between Handle and the
+// acknowledged, a batch at a time, hands them to Handle one at a time, in
+// order, and acknowledges what Handle has handled once per batch (and
+// before anything that waits). Delivery is at least once: an entry whose
+// acknowledgement was lost (a crash between Handle and the
 // acknowledgement) is handed over again, so Handle must be idempotent
 // (ending sessions that are already ended is). When Handle fails, the
 // same entry is tried again after a growing pause, and nothing after it
@@ -70,7 +71,9 @@ type Consumer struct {
 	// Lease is how long a tenant's lease lasts unless renewed (default
 	// 30s). Every acknowledgement renews it.
 	Lease time.Duration
-	// Poll is the pause when every tenant is up to date (default 1s).
+	// Poll is the pause once every tenant is up to date, that is when
+	// no tenant had a full Batch to hand over (default 1s): an entry
+	// waits up to Poll before it is handed over.
 	Poll time.Duration
 	// Batch is how many entries are read at a time (default 100).
 	Batch int
@@ -118,7 +121,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 			if err != nil && ctx.Err() == nil {
 				c.Logger.Warn("feed: read", "consumer", c.Name, "tenant", tenant, "err", err)
 			}
-			busy = busy || n > 0
+			// Only a full batch says more may be waiting: a consumer
+			// that has caught up pauses, rather than reading the feed
+			// again for the few entries written meanwhile. Each pass
+			// writes (a lease, an acknowledgement) and, behind a busy
+			// writer, would hand over an entry or two at a time.
+			busy = busy || n >= c.Batch
 		}
 		if !busy {
 			select {
@@ -175,6 +183,16 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 // drain takes the tenant's lease and handles one batch of its entries;
 // it returns how many it handled. held tracks the leases this replica
 // has, to release them when Run ends.
+//
+// It acknowledges the batch once, after its last entry, rather than each
+// entry: an acknowledgement is a write to the store (on a SQL store a
+// commit, a WAL flush on PostgreSQL), and one per entry was a flush per
+// change the identity provider made, beside the change's own. What was
+// handled is acknowledged before anything that may wait (a failing
+// entry's retries) and before drain returns for any reason, and at least
+// every Lease/3 within a batch, which renews the lease. A crash hands
+// over again what was handled since the last acknowledgement, up to a
+// batch: Handle is idempotent (at-least-once) either way.
 func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant string) (int, error) {
 	acked, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
 	if errors.Is(err, store.ErrLeased) {
@@ -189,25 +207,45 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 	if err != nil {
 		return 0, err
 	}
+	handled, lastAck, lost := acked, time.Now(), false
+	// ack acknowledges what was handled, even when ctx has just ended
+	// (Run stopping), or a graceful stop would hand it over again. lost
+	// reports a lease another replica took.
+	ack := func() (bool, error) {
+		if lost || handled == acked {
+			return lost, nil
+		}
+		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
+		err = c.Feed.AckFeed(actx, c.Name, c.Holder, handled, c.Lease)
+		cancel()
+		if errors.Is(err, store.ErrLeased) {
+			delete(held, tenant)
+			c.Logger.Warn("feed: lost the lease; another replica goes on from the last acknowledged entry", "consumer", c.Name, "tenant", tenant, "seq", handled)
+			lost = true
+			return true, nil
+		}
+		if err == nil {
+			acked, lastAck = handled, time.Now()
+		}
+		return false, err
+	}
 	for i, e := range entries {
 		if err := ctx.Err(); err != nil {
-			return i, err // Run is stopping: hand nothing more over
+			_, aerr := ack()
+			return i, errors.Join(err, aerr) // Run is stopping: hand nothing more over
 		}
-		if err := c.handle(ctx, e); err != nil {
-			return i, err // ctx ended
-		}
-		// Handle is done with the entry: acknowledge it even when ctx has
-		// just ended (Run stopping), or a graceful stop would hand it
-		// over again.
-		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
-		err := c.Feed.AckFeed(actx, c.Name, c.Holder, e.Seq, c.Lease)
-		cancel()
-		if err != nil {
-			if errors.Is(err, store.ErrLeased) {
-				delete(held, tenant)
-				c.Logger.Warn("feed: lost the lease; another replica goes on from the last acknowledged entry", "consumer", c.Name, "tenant", tenant, "seq", e.Seq)
-				return i + 1, nil
+		if err := c.handle(ctx, e, ack); err != nil {
+			if lost {
+				return i, nil // handle's ack found another replica's lease
 			}
+			_, aerr := ack()
+			return i, errors.Join(err, aerr) // ctx ended, or the lease was lost
+		}
+		handled = e.Seq
+		if i < len(entries)-1 && time.Since(lastAck) < c.Lease/3 {
+			continue
+		}
+		if lost, err := ack(); lost || err != nil {
 			return i + 1, err
 		}
 	}
@@ -215,8 +253,10 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 }
 
 // handle calls Handle until it succeeds (with a growing pause, renewing
-// the lease) or ctx ends. A panic in Handle counts as a failure.
-func (c *Consumer) handle(ctx context.Context, e store.Change) error {
+// the lease) or ctx ends. A panic in Handle counts as a failure. Before
+// the first pause it calls ack, which acknowledges the entries handled
+// before e; a lease lost there ends the retries.
+func (c *Consumer) handle(ctx context.Context, e store.Change, ack func() (lost bool, err error)) error {
 	pause := c.Poll / 4
 	for attempt := 1; ; attempt++ {
 		err := c.call(ctx, e)
@@ -224,6 +264,13 @@ func (c *Consumer) handle(ctx context.Context, e store.Change) error {
 			return nil
 		}
 		c.Logger.Warn("feed: handler failed; trying the entry again", "consumer", c.Name, "tenant", e.Tenant, "seq", e.Seq, "kind", e.Kind, "attempt", attempt, "pause", pause, "err", err)
+		if attempt == 1 {
+			if lost, err := ack(); lost {
+				return store.ErrLeased // leave the entry to the lease's new holder
+			} else if err != nil {
+				c.Logger.Warn("feed: acknowledge", "consumer", c.Name, "tenant", e.Tenant, "err", err)
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

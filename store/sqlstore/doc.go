@@ -65,7 +65,8 @@
 //     ring of Config.RequestLogSize slots per tenant, keyed (tenant,
 //     slot); the head counts the tenant's entries, and entry n overwrites
 //     slot n mod RequestLogSize, so writing the log deletes nothing.
-//   - scim_feed, scim_feed_heads, scim_feed_consumers: the change feed
+//   - scim_feed, scim_feed_pending, scim_feed_heads, scim_feed_consumers:
+//     the change feed
 //     (Config.ChangeFeed), below.
 //   - scim_user_unique and scim_group_unique: the values of the extension
 //     attributes the model declares unique, below; untouched by a model
@@ -77,10 +78,20 @@
 // to scim_feed in its own transaction, numbered per tenant in commit
 // order: an entry commits with its change or not at all. On PostgreSQL,
 // where writers run at once, the numbers come from the tenant's
-// scim_feed_heads row, which the append advances and so keeps locked
-// until the commit; on SQLite, which has one writer, from the tenant's
-// newest entry (or the head row Prune keeps once it has deleted them
-// all), so a write changes no head row. Feed returns the
+// scim_feed_heads row, under its lock. A write numbered its entries
+// itself, advancing the head and so holding its lock until its commit,
+// WAL flush included: a tenant's writes committed one at a time. It now
+// appends them to scim_feed_pending, locking nothing another write
+// takes, and a reader of the feed (Feed.Changes, FeedStatus, Prune,
+// which the store runs in the background) first moves the committed
+// ones to scim_feed, numbered after the head under its lock, in the
+// order their writes appended them: an entry is numbered only once
+// committed, so a consumer that read up to n never misses one numbered
+// below n later. With Config.OnChange, which is handed each entry's Seq
+// inside the write, the write numbers them at once, under the head's
+// lock, as before. On SQLite, which has one writer, the numbers come
+// from the tenant's newest entry (or the head row Prune keeps once it
+// has deleted them all), so a write changes no head row. Feed returns the
 // store.ChangeFeed and store.FeedConsumers that package feed runs a
 // consumer over; a background goroutine prunes entries past
 // Config.FeedRetention, or acknowledged by every named consumer of their

@@ -273,22 +273,43 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 }
 
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
-// append of changes (binding their values to a): "head" advances the
-// tenant's head row by len(changes) and returns its new value, "entries"
-// inserts the changes numbered up to it. When from is not "" head reads
-// it first (a CTE of the same statement), so that it runs, and takes the
-// head's lock, only once from's statement has run: the write's own
-// uniqueness checks, which may wait for another transaction, never wait
-// holding the head. It then appends only when from wrote a row: a
-// conditional UPDATE that found its row at another version (UpdateUser's
-// single statement) appends nothing. Every statement of a WITH runs
-// exactly once, whatever the outer SELECT reads.
+// append of changes (binding their values to a): "head" yields the
+// tenant's head after the append, one row, and "entries" inserts the
+// changes. When from is not "" head reads it first (a CTE of the same
+// statement), and yields its row, and the append appends, only when
+// from wrote a row: a conditional UPDATE that found its row at another
+// version (UpdateUser's single statement) appends nothing. Every
+// statement of a WITH runs exactly once, whatever the outer SELECT reads.
+//
+// Without Config.OnChange the entries go to scim_feed_pending, in order,
+// and head yields 0 (pendingHead): a reader of the feed numbers them once
+// they have committed (sequence), so that concurrent writes of a tenant
+// lock no row in common and commit together (migration 0012). OnChange
+// is handed each entry's Seq inside the write's transaction, so with it
+// head advances the tenant's head row by len(changes) and returns its new
+// value, and the entries are inserted numbered up to it; the head row is
+// then locked until commit, and when from is not "" only once from's
+// statement has run: the write's own uniqueness checks, which may wait
+// for another transaction, never wait holding the head. Both number
+// after the same head row under its lock, so a database some of whose
+// writers have OnChange and others not still numbers every entry once.
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
-	pt, pn := a.add(tenant), a.add(int64(len(changes)))
-	pat := a.add(s.d.timeArg(at))
+	pt, pat := a.add(tenant), a.add(s.d.timeArg(at))
+	done := ""
+	if from != "" {
+		done = ` FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
+	}
+	if s.feed.onChange == nil {
+		return `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
+			INSERT INTO scim_feed_pending (tenant, at, kind, resource_id, version, attrs, members)
+			SELECT ` + pt + `, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			FROM head, ` + pgFeedRows(a, changes) + ` ORDER BY v.i
+		)`
+	}
+	pn := a.add(int64(len(changes)))
 	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
 	if from != "" {
-		src = `SELECT ` + pt + `, ` + pn + `::bigint FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
+		src = `SELECT ` + pt + `, ` + pn + `::bigint` + done
 	}
 	return `head AS (
 			INSERT INTO scim_feed_heads (tenant, seq) ` + src + `
@@ -299,6 +320,16 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 			FROM head, ` + pgFeedRows(a, changes) + `
 		)`
 }
+
+// pendingHead is what pgFeed's head yields when the entries wait in
+// scim_feed_pending to be numbered: no Seq is a Seq (they start at 1).
+const pendingHead = "0"
+
+// pendingSeq marks the entries of a write that appended them to
+// scim_feed_pending (numberChanges): appended, so appendChanges does not
+// append them again, and not numbered yet. Only Config.OnChange reads a
+// Seq inside the write, and with it entries are numbered at once.
+const pendingSeq = -1
 
 // pgFeedValuesMax is the most entries pgFeed binds a parameter each:
 // six an entry, well under PostgreSQL's 65,535 with the write's own.
@@ -456,8 +487,15 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	return nil
 }
 
-// numberChanges gives changes the Seqs up to last, the head's new value.
+// numberChanges gives changes the Seqs up to last, the head's new value
+// pgFeed's head yielded, or pendingSeq when it yielded pendingHead.
 func numberChanges(changes []store.Change, last int64) {
+	if last == 0 {
+		for i := range changes {
+			changes[i].Seq = pendingSeq
+		}
+		return
+	}
 	n := int64(len(changes))
 	for i := range changes {
 		changes[i].Seq = last - (n - 1 - int64(i))
@@ -467,12 +505,13 @@ func numberChanges(changes []store.Change, last int64) {
 // appendFeed numbers the changes after the tenant's last Seq and inserts
 // them into scim_feed.
 //
-// On PostgreSQL, where writers run at once, the last Seq is the tenant's
-// head row, advanced by len(changes) and so locked until commit, in one
-// statement with the INSERT (a data-modifying WITH; the writes that can
-// fold it into a statement of their own do, see foldWrite), so the feed
-// costs a write one round trip at most: the round trip is most of what an
-// entry costs there. SQLite, in process and with one writer, numbers the
+// On PostgreSQL, where writers run at once, the entries are inserted into
+// scim_feed_pending, to be numbered once committed (sequence), or with
+// Config.OnChange numbered from the tenant's head row, advanced by
+// len(changes) and so locked until commit (pgFeed), in one statement (a
+// data-modifying WITH; the writes that can fold it into a statement of
+// their own do, see foldWrite), so the feed costs a write one round trip
+// at most: the round trip is most of what an entry costs there. SQLite, in process and with one writer, numbers the
 // entries from the tenant's last Seq (sqliteLast) and inserts them as one
 // row, one B-tree written, in one statement (sqliteAppend, one text for
 // a row of one entry or several); when Config.OnChange needs their Seqs,
@@ -601,6 +640,9 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	}
 	s := f.s
 	tenant := store.Tenant(ctx)
+	if err := s.sequence(ctx, tenant); err != nil {
+		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
+	}
 	cols := `seq, at, kind, resource_id, version, attrs, members`
 	if !s.d.pg {
 		cols += `, more`
@@ -639,6 +681,71 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
 	return out, nil
+}
+
+// sequence numbers the tenant's entries waiting in scim_feed_pending
+// (PostgreSQL without Config.OnChange, see pgFeed) and moves them into
+// scim_feed, after the tenant's head, in the order their writes appended
+// them, in one transaction: the first statement locks the head row (or
+// creates it), so the second, whose snapshot READ COMMITTED takes after
+// the lock, sees every entry committed before it and none that a
+// concurrent sequence has moved. An entry still uncommitted is left for
+// the next call: it is numbered after the ones numbered now, which
+// committed first, so a consumer that read up to n never misses an entry
+// numbered below n later. When nothing is pending, it costs one read.
+func (s *Store) sequence(ctx context.Context, tenant string) error {
+	if !s.d.pg || s.feed.onChange != nil {
+		return nil
+	}
+	var pending bool
+	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM scim_feed_pending WHERE tenant = $1)`, tenant).Scan(&pending); err != nil || !pending {
+		return err
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES ($1, 0)
+			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq RETURNING seq`, tenant).Scan(&last); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `WITH moved AS (
+				DELETE FROM scim_feed_pending WHERE tenant = $1 RETURNING id, at, kind, resource_id, version, attrs, members
+			), entries AS (
+				INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+				SELECT $1, $2::bigint + row_number() OVER (ORDER BY id), at, kind, resource_id, version, attrs, members FROM moved
+				RETURNING 1
+			)
+			UPDATE scim_feed_heads SET seq = $2::bigint + (SELECT count(*) FROM entries) WHERE tenant = $1`, tenant, last)
+		return err
+	})
+}
+
+// sequenceAll runs sequence for every tenant with entries waiting.
+func (s *Store) sequenceAll(ctx context.Context) error {
+	if !s.d.pg || s.feed.onChange != nil {
+		return nil
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT tenant FROM scim_feed_pending`)
+	if err != nil {
+		return err
+	}
+	var tenants []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tenants = append(tenants, t)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, t := range tenants {
+		if err := s.sequence(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseList(s string) ([]string, error) {
@@ -715,12 +822,16 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 }
 
 // FeedStatus reports every tenant's head and named consumers, by tenant
-// and name, in one read transaction.
+// and name, in one read transaction, after numbering the entries waiting
+// on PostgreSQL (sequence).
 func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := f.s
+	if err := s.sequenceAll(ctx); err != nil {
+		return nil, fmt.Errorf("sqlstore: feed status: %w", err)
+	}
 	byTenant := map[string]*store.FeedStatus{}
 	get := func(t string) *store.FeedStatus {
 		st := byTenant[t]
@@ -789,10 +900,17 @@ const pruneBatch = 500
 // time is needed, which would cost every write one more. On SQLite,
 // where a write's entries are one row (migration 0011), a row goes when
 // its last entry may: an acknowledged entry may stay until the rest of
-// its write's are. The store runs it in the background
+// its write's are. On PostgreSQL it first numbers the entries waiting in
+// scim_feed_pending (sequence), so that they stay few when nothing else
+// reads the feed. The store runs it in the background
 // (Config.ChangeFeed); a host may call it too.
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
+	// Entries waiting to be numbered are numbered first: with no reader
+	// of the feed, the store's own pruning keeps them few.
+	if err := s.sequenceAll(ctx); err != nil {
+		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+	}
 	cut := s.stamp().Add(-s.feed.retention)
 	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {

@@ -28,16 +28,30 @@ func undo0005() []string {
 }
 
 // sqliteOnly marks a statement of an undo list that rewound runs on
-// SQLite only: a migration of SQLite's alone.
-const sqliteOnly = "sqlite only: "
+// SQLite only: a migration of SQLite's alone; postgresOnly one of
+// PostgreSQL's alone.
+const (
+	sqliteOnly   = "sqlite only: "
+	postgresOnly = "postgres only: "
+)
+
+// undo0012 returns the statements that take a database back to schema
+// version 11: PostgreSQL's feed entries numbered by the write that
+// appends them, without scim_feed_pending.
+func undo0012() []string {
+	return []string{
+		postgresOnly + `DROP TABLE scim_feed_pending`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
+	}
+}
 
 // undo0011 returns the statements that take a database back to schema
 // version 10: SQLite's feed rows of one entry each, without more.
 func undo0011() []string {
-	return []string{
-		sqliteOnly + `ALTER TABLE scim_feed DROP COLUMN more`,
+	return append(undo0012(),
+		sqliteOnly+`ALTER TABLE scim_feed DROP COLUMN more`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 11`,
-	}
+	)
 }
 
 // undo0010 returns the statements that take a database back to schema
@@ -99,8 +113,9 @@ func rewound(t *testing.T, db opener, undo []string) (string, *sqlstore.Store, f
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
 	require.NoError(t, err)
 	for _, q := range undo {
-		q, only := strings.CutPrefix(q, sqliteOnly)
-		if only && isPG(s) {
+		q, onlySQLite := strings.CutPrefix(q, sqliteOnly)
+		q, onlyPG := strings.CutPrefix(q, postgresOnly)
+		if onlySQLite && isPG(s) || onlyPG && !isPG(s) {
 			continue
 		}
 		_, err := s.DB().ExecContext(ctx, q)

@@ -1,0 +1,92 @@
+package feed_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/feed"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
+)
+
+// countingSource records the positions a consumer acknowledges.
+type countingSource struct {
+	feed.Source
+	mu   sync.Mutex
+	acks []int64
+}
+
+func (c *countingSource) AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error {
+	c.mu.Lock()
+	c.acks = append(c.acks, seq)
+	c.mu.Unlock()
+	return c.Source.AckFeed(ctx, consumer, holder, seq, ttl)
+}
+
+func (c *countingSource) acked() []int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]int64(nil), c.acks...)
+}
+
+// TestConsumerAcknowledgesPerBatch: an acknowledgement is a write to the
+// store, so the consumer makes one per batch, not one per entry; the
+// entries handled before a failing one are acknowledged before its
+// retries wait, so a crash while a downstream system is down hands over
+// only the failing entry again.
+func TestConsumerAcknowledgesPerBatch(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		entries  int
+		batch    int
+		failSeq  int64 // fails once
+		wantAcks []int64
+	}{
+		{name: "one batch", entries: 10, batch: 100, wantAcks: []int64{10}},
+		{name: "batches", entries: 10, batch: 4, wantAcks: []int64{4, 8, 10}},
+		{name: "a failing entry", entries: 10, batch: 100, failSeq: 6, wantAcks: []int64{5, 10}},
+		{name: "the first entry failing", entries: 3, batch: 100, failSeq: 1, wantAcks: []int64{3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := memory.New(memory.WithChangeFeed(0))
+			ctx := context.Background()
+			for i := range tc.entries {
+				_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
+				require.NoError(t, err)
+			}
+			src := &countingSource{Source: db.Feed()}
+			rctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var (
+				mu     sync.Mutex
+				failed bool
+				got    []int64
+			)
+			c := &feed.Consumer{Name: "t", Feed: src, Batch: tc.batch, Poll: 4 * time.Millisecond, Logger: quiet,
+				Handle: func(_ context.Context, ch store.Change) error {
+					mu.Lock()
+					defer mu.Unlock()
+					if ch.Seq == tc.failSeq && !failed {
+						failed = true
+						return errors.New("downstream unavailable")
+					}
+					got = append(got, ch.Seq)
+					if ch.Seq == int64(tc.entries) {
+						cancel()
+					}
+					return nil
+				}}
+			require.ErrorIs(t, c.Run(rctx), context.Canceled)
+			assert.Len(t, got, tc.entries, "every entry handled once")
+			assert.Equal(t, tc.wantAcks, src.acked())
+		})
+	}
+}
