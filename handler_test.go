@@ -605,6 +605,63 @@ func TestTenantFromHostMiddleware(t *testing.T) {
 	assert.Equal(t, 201, send("other", "POST", "/Users", `{"userName":"ann"}`).Code)
 }
 
+// TestTokenTenantOverHost: a request authenticated by a token is scoped
+// by the token's tenant, the default one ("") included, whatever tenant
+// a host's middleware put in the request's context before; without a
+// token (a public endpoint) the host's stays. Every store call, the
+// request stats and the events see the same one.
+func TestTokenTenantOverHost(t *testing.T) {
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	ctx := context.Background()
+	acme, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+	require.NoError(t, err)
+	plain, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "default"})
+	require.NoError(t, err)
+	var mu sync.Mutex
+	var seen []string
+	record := func(what, tenant string) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, what+"="+tenant)
+	}
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, Tokens: toks, Logger: slog.New(slog.DiscardHandler),
+		Observe: func(ctx context.Context, s scim.RequestStats) { record("stats", s.Tenant) },
+		Events:  func(ctx context.Context, ev scim.Event) { record("event", ev.Tenant+"/"+store.Tenant(ctx)) },
+	})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, token, method, path, body string
+		status                          int
+		want                            []string
+	}{
+		{"token of a tenant", acme, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=acme/acme", "stats=acme"}},
+		{"token of the default tenant", plain, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=/", "stats="}},
+		{"no token, a public endpoint", "", "GET", "/ServiceProviderConfig", "", 200, []string{"stats=host"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen = nil
+			req := httptest.NewRequest(tc.method, "http://app.example.com"+tc.path, strings.NewReader(tc.body))
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/scim+json")
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req.WithContext(store.WithTenant(req.Context(), "host")))
+			require.Equal(t, tc.status, rec.Code, rec.Body.String())
+			assert.Equal(t, tc.want, seen)
+		})
+	}
+	// Each user went to its token's tenant: one ann in each.
+	for _, tenant := range []string{"acme", "", "host"} {
+		page, err := db.ListUsers(store.WithTenant(ctx, tenant), store.Query{StartIndex: 1, Count: 10})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"acme": 1, "": 1, "host": 0}[tenant], page.Total, "tenant %q", tenant)
+	}
+}
+
 // TestRequestLineTenant: the request line names the tenant, and leaves it
 // out for the default tenant ("") of a single-tenant host.
 func TestRequestLineTenant(t *testing.T) {
