@@ -215,13 +215,22 @@ func TestAuthenticatorEmbeddingManager(t *testing.T) {
 	}
 }
 
-func TestTenantScoping(t *testing.T) {
+// tenantTokens is a tokens.Manager on a memory store and a token of it
+// for each of opts, in their order.
+func tenantTokens(t *testing.T, opts ...tokens.GenerateOptions) (*tokens.Manager, []string) {
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	ctx := context.Background()
-	a, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
-	require.NoError(t, err)
-	b, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "globex"})
-	require.NoError(t, err)
+	var plain []string
+	for _, o := range opts {
+		p, _, err := toks.Generate(context.Background(), o)
+		require.NoError(t, err)
+		plain = append(plain, p)
+	}
+	return toks, plain
+}
+
+func TestTenantScoping(t *testing.T) {
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
+	a, b := plain[0], plain[1]
 	var seen []string
 	var mu sync.Mutex
 	e := newEnv(t, func(c *scim.Config) {
@@ -611,12 +620,8 @@ func TestTenantFromHostMiddleware(t *testing.T) {
 // token (a public endpoint) the host's stays. Every store call, the
 // request stats and the events see the same one.
 func TestTokenTenantOverHost(t *testing.T) {
-	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	ctx := context.Background()
-	acme, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
-	require.NoError(t, err)
-	plain, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "default"})
-	require.NoError(t, err)
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{Name: "default"})
+	acme, dflt := plain[0], plain[1]
 	var mu sync.Mutex
 	var seen []string
 	record := func(what, tenant string) {
@@ -636,7 +641,7 @@ func TestTokenTenantOverHost(t *testing.T) {
 		want                            []string
 	}{
 		{"token of a tenant", acme, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=acme/acme", "stats=acme"}},
-		{"token of the default tenant", plain, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=/", "stats="}},
+		{"token of the default tenant", dflt, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=/", "stats="}},
 		{"no token, a public endpoint", "", "GET", "/ServiceProviderConfig", "", 200, []string{"stats=host"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -656,7 +661,7 @@ func TestTokenTenantOverHost(t *testing.T) {
 	}
 	// Each user went to its token's tenant: one ann in each.
 	for _, tenant := range []string{"acme", "", "host"} {
-		page, err := db.ListUsers(store.WithTenant(ctx, tenant), store.Query{StartIndex: 1, Count: 10})
+		page, err := db.ListUsers(store.WithTenant(context.Background(), tenant), store.Query{StartIndex: 1, Count: 10})
 		require.NoError(t, err)
 		assert.Equal(t, map[string]int{"acme": 1, "": 1, "host": 0}[tenant], page.Total, "tenant %q", tenant)
 	}
