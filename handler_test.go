@@ -215,13 +215,22 @@ func TestAuthenticatorEmbeddingManager(t *testing.T) {
 	}
 }
 
-func TestTenantScoping(t *testing.T) {
+// tenantTokens is a tokens.Manager on a memory store and a token of it
+// for each of opts, in their order.
+func tenantTokens(t *testing.T, opts ...tokens.GenerateOptions) (*tokens.Manager, []string) {
 	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
-	ctx := context.Background()
-	a, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
-	require.NoError(t, err)
-	b, _, err := toks.Generate(ctx, tokens.GenerateOptions{TenantID: "globex"})
-	require.NoError(t, err)
+	var plain []string
+	for _, o := range opts {
+		p, _, err := toks.Generate(context.Background(), o)
+		require.NoError(t, err)
+		plain = append(plain, p)
+	}
+	return toks, plain
+}
+
+func TestTenantScoping(t *testing.T) {
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
+	a, b := plain[0], plain[1]
 	var seen []string
 	var mu sync.Mutex
 	e := newEnv(t, func(c *scim.Config) {
@@ -607,6 +616,59 @@ func TestTenantFromHostMiddleware(t *testing.T) {
 	}
 	// The same userName is free in another tenant.
 	assert.Equal(t, 201, send("other", "POST", "/Users", `{"userName":"ann"}`).Code)
+}
+
+// TestTokenTenantOverHost: a request authenticated by a token is scoped
+// by the token's tenant, the default one ("") included, whatever tenant
+// a host's middleware put in the request's context before; without a
+// token (a public endpoint) the host's stays. Every store call, the
+// request stats and the events see the same one.
+func TestTokenTenantOverHost(t *testing.T) {
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{Name: "default"})
+	acme, dflt := plain[0], plain[1]
+	var mu sync.Mutex
+	var seen []string
+	record := func(what, tenant string) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, what+"="+tenant)
+	}
+	db := memory.New()
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, Tokens: toks, Logger: slog.New(slog.DiscardHandler),
+		Observe: func(ctx context.Context, s scim.RequestStats) { record("stats", s.Tenant) },
+		Events:  func(ctx context.Context, ev scim.Event) { record("event", ev.Tenant+"/"+store.Tenant(ctx)) },
+	})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name, token, method, path, body string
+		status                          int
+		want                            []string
+	}{
+		{"token of a tenant", acme, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=acme/acme", "stats=acme"}},
+		{"token of the default tenant", dflt, "POST", "/Users", `{"userName":"ann"}`, 201, []string{"event=/", "stats="}},
+		{"no token, a public endpoint", "", "GET", "/ServiceProviderConfig", "", 200, []string{"stats=host"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen = nil
+			req := httptest.NewRequest(tc.method, "http://app.example.com"+tc.path, strings.NewReader(tc.body))
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			if tc.body != "" {
+				req.Header.Set("Content-Type", "application/scim+json")
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req.WithContext(store.WithTenant(req.Context(), "host")))
+			require.Equal(t, tc.status, rec.Code, rec.Body.String())
+			assert.Equal(t, tc.want, seen)
+		})
+	}
+	// Each user went to its token's tenant: one ann in each.
+	for _, tenant := range []string{"acme", "", "host"} {
+		page, err := db.ListUsers(store.WithTenant(context.Background(), tenant), store.Query{StartIndex: 1, Count: 10})
+		require.NoError(t, err)
+		assert.Equal(t, map[string]int{"acme": 1, "": 1, "host": 0}[tenant], page.Total, "tenant %q", tenant)
+	}
 }
 
 // TestRequestLineTenant: the request line names the tenant, and leaves it

@@ -23,6 +23,7 @@ import (
 	"errors"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/tenantkey"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -556,17 +557,15 @@ func MemberIDsOnly(ctx context.Context) bool {
 	return only
 }
 
-type tenantKey struct{}
-
 // WithTenant returns a context carrying the tenant id. The handler sets it
 // from the authenticated token; stores scope every operation by it.
 func WithTenant(ctx context.Context, tenant string) context.Context {
-	return context.WithValue(ctx, tenantKey{}, tenant)
+	return context.WithValue(ctx, tenantkey.Key{}, tenant)
 }
 
 // Tenant returns the tenant id in ctx, or "" (the default tenant of a
 // single-tenant host).
 func Tenant(ctx context.Context) string {
-	t, _ := ctx.Value(tenantKey{}).(string)
+	t, _ := ctx.Value(tenantkey.Key{}).(string)
 	return t
 }

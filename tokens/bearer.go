@@ -43,12 +43,18 @@ func trimBlank(s string) string {
 	return s
 }
 
-// indexBlank is the index of the first space or tab in s, or -1.
+// indexBlank is the index of the first space or tab in s, or -1. Two
+// strings.IndexByte compare many bytes an instruction; a loop comparing
+// one byte at a time was most of BearerToken's instructions (it scans
+// the whole token of every request).
 func indexBlank(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' || s[i] == '\t' {
-			return i
-		}
+	i := strings.IndexByte(s, ' ')
+	before := s // a tab counts only before the first space
+	if i >= 0 {
+		before = s[:i]
 	}
-	return -1
+	if j := strings.IndexByte(before, '\t'); j >= 0 {
+		return j
+	}
+	return i
 }
