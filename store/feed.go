@@ -39,8 +39,12 @@ const (
 // changes nothing appends nothing.
 type Change struct {
 	// Seq is the entry's position in its tenant's feed: it increases by
-	// one with every entry, in commit order, so that a consumer that has
-	// handled every entry up to n reads on after n and misses nothing.
+	// one with every entry. An entry is numbered once its change has
+	// committed, after every entry numbered before it, and a change to a
+	// resource after the changes to it committed before it, so that a
+	// consumer that has handled every entry up to n reads on after n and
+	// misses nothing. (Two changes to different resources that commit at
+	// once may be numbered in either order.)
 	Seq int64 `json:"seq"`
 	// Tenant is the tenant the change was made in.
 	Tenant string `json:"tenant"`

@@ -228,8 +228,10 @@ func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
 // tenant's feed in tx, then hands each to Config.Bridge and
 // Config.OnChange, in that order (an error rolls the whole transaction
 // back: the change, its entries and whatever they wrote). The tenant's
-// entries are numbered in commit order (see appendFeed). Entries a
-// folded statement has appended already (foldWrite: their Seq is set)
+// entries are numbered in commit order, or on PostgreSQL without
+// OnChange by the next reader of the feed (see appendFeed, sequence).
+// Entries a folded statement has appended already (foldWrite: their Seq
+// is set, or pendingSeq)
 // are only handed on; when the write's statement did the bridge's work
 // too (subj.bridged, see Bridge.fold), to OnChange only.
 //
@@ -701,6 +703,11 @@ func (s *Store) sequence(ctx context.Context, tenant string) error {
 	if err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM scim_feed_pending WHERE tenant = $1)`, tenant).Scan(&pending); err != nil || !pending {
 		return err
 	}
+	return s.sequencePending(ctx, tenant)
+}
+
+// sequencePending is sequence for a tenant known to have entries waiting.
+func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var last int64
 		if err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES ($1, 0)
@@ -741,7 +748,7 @@ func (s *Store) sequenceAll(ctx context.Context) error {
 		return err
 	}
 	for _, t := range tenants {
-		if err := s.sequence(ctx, t); err != nil {
+		if err := s.sequencePending(ctx, t); err != nil {
 			return err
 		}
 	}
@@ -893,8 +900,9 @@ const pruneBatch = 500
 // Prune deletes the entries older than the retention and those that
 // every named consumer of their tenant has acknowledged, and returns how
 // many it deleted. Both are a prefix of each tenant's feed (entries are
-// numbered in commit order, stamped by the clock as they commit, and a
-// consumer acknowledges in order), so Prune walks each tenant's feed from
+// numbered once committed, stamped by the clock as they are written, and
+// a consumer acknowledges in order; an entry numbered late for a slow
+// write only stays a little longer), so Prune walks each tenant's feed from
 // its oldest entry along the primary key, in batches of pruneBatch, each
 // read and deleted outside any long transaction: no index on the entries'
 // time is needed, which would cost every write one more. On SQLite,

@@ -464,6 +464,11 @@ func (s *Store) writeReported(ctx context.Context, fn func(tx *sql.Tx) ([]store.
 	if err != nil {
 		return err
 	}
+	for i := range done {
+		if done[i].Seq == pendingSeq {
+			done[i].Seq = 0 // numbered later, by a reader of the feed: unset, as Report says
+		}
+	}
 	query.Report(ctx, done)
 	return nil
 }
