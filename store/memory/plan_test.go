@@ -265,3 +265,54 @@ func TestMemberListCompaction(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupsReadFillUnread: a page record whose groups the filter did
+// not read (no candidate, or a candidate doc never saw) gets its own
+// groups, never another candidate's.
+func TestGroupsReadFillUnread(t *testing.T) {
+	s := New()
+	ctx := context.Background()
+	ann, err := s.CreateUser(ctx, &resources.User{UserName: "ann"})
+	require.NoError(t, err)
+	bob, err := s.CreateUser(ctx, &resources.User{UserName: "bob"})
+	require.NoError(t, err)
+	cy, err := s.CreateUser(ctx, &resources.User{UserName: "cy"})
+	require.NoError(t, err)
+	_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "ann's", Members: []resources.Member{{Value: ann.ID}}})
+	require.NoError(t, err)
+	_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "bob's", Members: []resources.Member{{Value: bob.ID}}})
+	require.NoError(t, err)
+	tn, _ := s.tenant(ctx, false)
+	recs := []*userRec{tn.users[ann.ID], tn.users[bob.ID], tn.users[cy.ID]}
+
+	for _, tc := range []struct {
+		name  string
+		cands []*userRec // cy is never one: bob, when a candidate, is not read
+		read  []*userRec
+	}{
+		{"every record read", recs[:2], recs[:2]},
+		{"a candidate unread", recs[:2], recs[:1]},
+		{"no record read", recs[:2], nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := newGroupsRead(tc.cands, len(recs))
+			for _, r := range tc.read {
+				g.doc(tn, r)
+			}
+			users := make([]*resources.User, len(recs))
+			for i := range users {
+				users[i] = &resources.User{}
+			}
+			g.fill(tn, recs, users)
+			want := []string{"ann's", "bob's", ""}
+			for i, u := range users {
+				got := ""
+				if len(u.Groups) > 0 {
+					require.Len(t, u.Groups, 1, "user %d", i)
+					got = u.Groups[0].Display
+				}
+				assert.Equal(t, want[i], got, "user %d's groups", i)
+			}
+		})
+	}
+}

@@ -264,7 +264,7 @@ func userCopier(q store.Query) func(*tenant, []*userRec, *groupsRead) []*resourc
 		if read == nil {
 			return copyOut(t, recs, q.ReadOnly, q.ExcludeGroups, (*tenant).viewUser, (*tenant).userOut)
 		}
-		return read.fill(recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
+		return read.fill(t, recs, copyOut(t, recs, q.ReadOnly, true, (*tenant).viewUser, (*tenant).userOut))
 	}
 }
 
@@ -283,13 +283,20 @@ type groupsRead struct {
 	spans []groupsSpan
 }
 
-// groupsSpan is where a candidate's groups are in groupsRead.gs.
+// groupsSpan is where a candidate's groups are in groupsRead.gs; unread
+// (lo < 0) until doc has read them.
 type groupsSpan struct{ lo, hi int32 }
+
+var unread = groupsSpan{lo: -1, hi: -1}
 
 // newGroupsRead is the groupsRead of cands for a page of at most count
 // of them (store.Query.Count).
 func newGroupsRead(cands []*userRec, count int) *groupsRead {
-	return &groupsRead{cands: cands, spans: make([]groupsSpan, len(cands), len(cands)+max(0, min(len(cands), count)))}
+	spans := make([]groupsSpan, len(cands), len(cands)+max(0, min(len(cands), count)))
+	for i := range spans {
+		spans[i] = unread
+	}
+	return &groupsRead{cands: cands, spans: spans}
 }
 
 // doc returns r's document with its groups attribute filled as GroupsOf
@@ -328,24 +335,30 @@ func (g *groupsRead) index(r *userRec) (int, bool) {
 // fill sets the Groups of users, the copies of recs (a page of the
 // candidates), to the groups doc read of each, in one slice for the page
 // (each user's its own: a slice no longer than its groups), and returns
-// users. Every record of a page is a candidate whose document the filter
-// was matched on (query.Select and SelectAfter read each candidate's),
-// so doc read the groups of each. Each record's span is found once, kept
-// in the room newGroupsRead left after the candidates'. The caller holds
-// t.mu: the groups' records are read.
-func (g *groupsRead) fill(recs []*userRec, users []*resources.User) []*resources.User {
+// users. query.Select and SelectAfter match the filter on every
+// candidate's document, so doc has read the groups of each record of a
+// page; one it has not (a record that is no candidate, or unread) gets
+// userGroups', never another's span. Each record's span is found once,
+// kept in the room newGroupsRead left after the candidates'. The caller
+// holds t.mu.
+func (g *groupsRead) fill(t *tenant, recs []*userRec, users []*resources.User) []*resources.User {
 	page, n := g.spans[len(g.spans):], 0
 	for _, r := range recs {
-		i, ok := g.index(r)
-		if !ok {
-			// Another candidate's span would show its groups on r.
-			panic("memory: a page record that is not a candidate of its filter")
+		sp := unread
+		if i, ok := g.index(r); ok {
+			sp = g.spans[i]
 		}
-		page = append(page, g.spans[i])
-		n += int(g.spans[i].hi - g.spans[i].lo)
+		page = append(page, sp)
+		if sp.lo >= 0 {
+			n += int(sp.hi - sp.lo)
+		}
 	}
 	groups := make([]resources.GroupRef, 0, n)
 	for k, sp := range page {
+		if sp.lo < 0 {
+			users[k].Groups = t.userGroups(recs[k])
+			continue
+		}
 		lo := len(groups)
 		for _, x := range g.gs[sp.lo:sp.hi] {
 			groups = append(groups, x.ref())
