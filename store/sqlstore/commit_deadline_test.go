@@ -256,9 +256,14 @@ func TestCommitGraceWithoutDeadline(t *testing.T) {
 			t.Run(w.name, func(t *testing.T) {
 				s, log, u, g := countingWithUserAndGroup(t, db)
 				s.SetCommitGraceForTest(grace)
-				armed := make(chan time.Duration, 1)
+				// Every arming is kept (a second one would be a fault the
+				// test reports, not a hang under the scope's lock).
+				armed := make(chan time.Duration, 8)
 				s.SetGraceTimerForTest(func(d time.Duration, f func()) *time.Timer {
-					armed <- d
+					select {
+					case armed <- d:
+					default:
+					}
 					return time.AfterFunc(d, f)
 				})
 
@@ -271,8 +276,10 @@ func TestCommitGraceWithoutDeadline(t *testing.T) {
 				var waited, armedGrace time.Duration // armedGrace: 0 when no timer was armed
 				fault := func(c context.Context) {
 					faults++
-					cancel()
+					// Before cancel: the grace is armed by the goroutine
+					// cancel starts, which may run before the next line.
 					start := time.Now()
+					cancel()
 					select {
 					case <-c.Done():
 						ended = true
@@ -299,6 +306,7 @@ func TestCommitGraceWithoutDeadline(t *testing.T) {
 				log.BeforeCommit(nil)
 				require.Equal(t, 1, faults, "the fault ran once")
 				assert.Equal(t, grace, armedGrace, "the timer armed at the caller's cancellation is the store's grace")
+				assert.Empty(t, armed, "one grace armed")
 				assert.True(t, ended, "the write's context ends when its grace's timer fires, not %v later or more", waited)
 				assert.GreaterOrEqual(t, waited, grace, "the write had its grace")
 				assert.Equal(t, err == nil, w.stored(t, s, u.ID, g.ID), "the answer (%v) says what was stored", err)
