@@ -119,7 +119,7 @@ func newHandler(cfg Config) (*handler, error) {
 		h.checkedMembers, _ = cfg.Groups.(store.CheckedMemberModifier)
 	}
 	// Both types' URNs: a filter on / reads users and groups alike.
-	h.parser = filter.Parser{Schemas: model.User.KnownSchemaURNs(), MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
+	h.parser = filter.Parser{Schemas: model.KnownSchemaURNs(), MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
 	if err := h.buildDiscovery(); err != nil {
 		return nil, err
 	}

@@ -21,6 +21,17 @@ type Model struct {
 	Group *ResourceType
 }
 
+// KnownSchemaURNs is ResourceType.KnownSchemaURNs for a filter that may
+// read either type (a query of the server root): the standard URNs and
+// both types' own. For a Model NewModel built it is the list its types
+// share; for one built otherwise, a list of its own.
+func (m *Model) KnownSchemaURNs() []string {
+	if m.User != nil && m.User.known != nil {
+		return m.User.known
+	}
+	return knownSchemaURNs(m.User, m.Group)
+}
+
 // ModelConfig lists what a host adds to the core schemas.
 type ModelConfig struct {
 	// UserExtensions are extension schemas of User beyond the enterprise

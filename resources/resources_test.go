@@ -252,3 +252,26 @@ func TestDecodeRefusesTrailingData(t *testing.T) {
 	_, err := resources.Decode([]byte("{\"a\":1} \n\t"))
 	assert.NoError(t, err, "white space is fine")
 }
+
+// TestModelKnownSchemaURNs: the URNs a filter of the server root may be
+// qualified with are the standard ones and both types' own, each once,
+// whether NewModel built the Model or a host wrote it as a literal.
+func TestModelKnownSchemaURNs(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:acme:2.0:Group", "AcmeGroup", "",
+		&resources.Attribute{Name: "code", Type: resources.TypeString})
+	require.NoError(t, err)
+	built, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		name  string
+		model *resources.Model
+	}{
+		{"NewModel", built},
+		{"a literal Model", &resources.Model{User: resources.NewUserType(), Group: resources.NewGroupType(ext)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.ElementsMatch(t, []string{resources.UserSchema, resources.GroupSchema, resources.EnterpriseUserSchema, ext.ID},
+				tc.model.KnownSchemaURNs())
+		})
+	}
+}

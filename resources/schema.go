@@ -2,6 +2,7 @@ package resources
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/elimity-com/scim/schema"
 	"github.com/scimkit/scim/internal/names"
@@ -274,11 +275,18 @@ func (rt *ResourceType) KnownSchemaURNs() []string {
 }
 
 // knownSchemaURNs lists the core User and Group schemas, the enterprise
-// extension and the schema URNs of types.
+// extension and the schema URNs of types, each once.
 func knownSchemaURNs(types ...*ResourceType) []string {
 	out := append([]string(nil), standardURNs[:]...)
 	for _, rt := range types {
-		out = append(out, rt.SchemaURNs()...)
+		if rt == nil {
+			continue
+		}
+		for _, urn := range rt.SchemaURNs() {
+			if !slices.ContainsFunc(out, func(k string) bool { return names.Equal(k, urn) }) {
+				out = append(out, urn)
+			}
+		}
 	}
 	return out
 }

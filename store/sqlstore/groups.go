@@ -291,7 +291,7 @@ func (s *Store) sqlInsertMembers() string {
 // number in one JSON array.
 func (s *Store) sqlDeleteMembers(tenant, gid string, list []string) (string, []any) {
 	if !s.d.pg {
-		return `DELETE FROM scim_members WHERE tenant = (SELECT ?1) AND group_id = ` + s.d.groupPh(2) + ` AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
+		return `DELETE FROM scim_members WHERE tenant = ` + s.d.boundPh(1) + ` AND group_id = ` + s.d.groupPh(2) + ` AND ` + s.d.inList("member_id", "?3"), []any{tenant, gid, s.d.listArg(list)}
 	}
 	if !s.d.eachID(len(list)) {
 		// $1 and $2, as bumpGroup reads them.
