@@ -162,6 +162,7 @@ type Store struct {
 	analyzer            *analyzer      // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
 	commitGrace         time.Duration  // a write's grace past its caller's end (writeScope); defaultCommitGrace
+	points              bool           // SQLite file: point statements run without their context's end (point)
 	// retried counts the attempts retry ran again (a deadlock, a
 	// serialization failure, a lock not taken), for the tests that hold
 	// a write order to none.
@@ -346,6 +347,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
 	s.stmts, s.rstmts = newStmtCache(w), newStmtCache(r)
+	s.points = true
 	return nil
 }
 
