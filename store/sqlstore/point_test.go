@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime/metrics"
 	"strings"
 	"testing"
 
@@ -141,6 +142,43 @@ func TestPointStatementsRunWithoutCancellation(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSQLiteReadsStartNoGoroutine: a GET of a user and a lookup of a
+// userName through the handler, whose store context can always end,
+// start no goroutine on a SQLite file (before point statements, two a
+// request: modernc.org/sqlite's watch of the statement and
+// database/sql's of its rows), counted by the runtime
+// (/sched/goroutines-created). The bound leaves room for goroutines of
+// the runtime's or the store's own that may start meanwhile.
+func TestSQLiteReadsStartNoGoroutine(t *testing.T) {
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: sqliteDSN(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
+		Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	u, err := s.CreateUser(ctx, &resources.User{UserName: "alice@example.com"})
+	require.NoError(t, err)
+	const n = 200
+	for _, path := range []string{"/Users/" + u.ID, `/Users?filter=userName+eq+%22alice@example.com%22`} {
+		t.Run(path, func(t *testing.T) {
+			serve(h, "GET", path, "") // the statement prepared
+			before := goroutinesCreated()
+			for range n {
+				rec := serve(h, "GET", path, "")
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+			}
+			assert.Less(t, goroutinesCreated()-before, uint64(n/10), "goroutines started by %d requests", n)
+		})
+	}
+}
+
+// goroutinesCreated is how many goroutines the process has started.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // all says every statement is a point statement.
