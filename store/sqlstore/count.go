@@ -32,6 +32,10 @@ type sqlEvent struct {
 	// Pgx: a read sent through pgx itself (rdb.query on PostgreSQL),
 	// not through database/sql.
 	Pgx bool
+	// Cancellable: the statement's (or the BEGIN's) context could end
+	// (its Done was not nil), so that the driver watched it (on SQLite
+	// with a goroutine per statement; see Store.point).
+	Cancellable bool
 	// Query and Args are the statement as sent and its bind values, so
 	// that a test can plan it again (EXPLAIN) with the values it ran with.
 	Query string
@@ -169,17 +173,18 @@ func (c *countingConn) stmt(ctx context.Context, query string, prepared bool, ar
 	for i, a := range args {
 		vals[i] = a.Value
 	}
-	c.record(query, prepared, false, vals)
+	c.record(query, prepared, false, ctx.Done() != nil, vals)
 }
 
 // record logs one statement of c, query run with args (the log keeps
-// args: the caller must not change them).
-func (c *countingConn) record(query string, prepared, pgx bool, args []any) {
-	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, Pgx: pgx, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: args})
+// args: the caller must not change them) under a context that could end
+// when cancellable.
+func (c *countingConn) record(query string, prepared, pgx, cancellable bool, args []any) {
+	c.log.add(sqlEvent{Pool: c.pool, InTx: c.inTx, Prepared: prepared, Pgx: pgx, Cancellable: cancellable, SQL: strings.Join(strings.Fields(query), " "), Query: query, Args: args})
 }
 
 func (c *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	c.log.add(sqlEvent{Pool: c.pool, Begin: true})
+	c.log.add(sqlEvent{Pool: c.pool, Begin: true, Cancellable: ctx.Done() != nil})
 	var tx driver.Tx
 	var err error
 	if b, ok := c.Conn.(driver.ConnBeginTx); ok {
@@ -254,15 +259,15 @@ func (c *countingConn) IsValid() bool {
 	return true
 }
 
-// pgxConn records query as a statement and returns the pgx connection
-// under c, for the reads that go to pgx itself (rdb.query); nil when the
-// driver is not pgx's.
-func (c *countingConn) pgxConn(query string, args []any) *pgx.Conn {
+// pgxConn records query as a statement run under ctx and returns the
+// pgx connection under c, for the reads that go to pgx itself
+// (rdb.query); nil when the driver is not pgx's.
+func (c *countingConn) pgxConn(ctx context.Context, query string, args []any) *pgx.Conn {
 	sc, ok := c.Conn.(*stdlib.Conn)
 	if !ok {
 		return nil
 	}
-	c.record(query, false, true, append([]any(nil), args...))
+	c.record(query, false, true, ctx.Done() != nil, append([]any(nil), args...))
 	return sc.Conn()
 }
 

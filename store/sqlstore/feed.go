@@ -468,11 +468,11 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	}
 	fq, fv, bridged, ok := s.foldWrite(tenant, changes, q, vals, "", host, "")
 	if !ok {
-		_, err := s.wx(tx).ExecContext(ctx, q, vals...)
+		_, err := s.wx(tx).ExecContext(s.point(ctx), q, vals...)
 		return err
 	}
 	var last int64
-	if err := s.wx(tx).QueryRowContext(ctx, fq, fv...).Scan(&last); err != nil {
+	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(&last); err != nil {
 		if bridged {
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
 				return herr
@@ -533,23 +533,23 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 		numberChanges(changes, last)
 		return nil
 	}
-	x := s.wx(tx)
+	x, pctx := s.wx(tx), s.point(ctx)
 	c := &changes[0]
 	if s.feed.onChange == nil && n <= feedRowMax {
 		// Nothing reads the entries' Seqs after the append (Config.Bridge
 		// does not): they are numbered inside the INSERT.
-		_, err := x.ExecContext(ctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+		_, err := x.ExecContext(pctx, sqliteAppend, tenant, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
 			n, feedMore(changes[1:]))
 		return err
 	}
-	if err := x.QueryRowContext(ctx, sqliteLast, tenant).Scan(&last); err != nil {
+	if err := x.QueryRowContext(pctx, sqliteLast, tenant).Scan(&last); err != nil {
 		return err
 	}
 	numberChanges(changes, last+n)
 	if n > feedRowMax {
 		return sqliteInsertRows(ctx, tx, tenant, s.d.timeArg(at), changes)
 	}
-	_, err := x.ExecContext(ctx, sqliteInsert, tenant, last+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
+	_, err := x.ExecContext(pctx, sqliteInsert, tenant, last+n, s.d.timeArg(at), string(c.Kind), c.ID, c.Version, jsonList(c.Attributes), jsonList(c.Members),
 		feedMore(changes[1:]))
 	return err
 }

@@ -202,7 +202,7 @@ func (s *Store) resolveIn(ctx context.Context, tx *sql.Tx, tenant, self string, 
 			break // all were users: no need to look among the groups
 		}
 		q, args := s.sqlResolve(t.table, afterGroup, tenant, self, rest)
-		rows, err := s.wx(tx).QueryContext(ctx, q, args...)
+		rows, err := s.wx(tx).QueryContext(s.pointFor(ctx, len(rest)), q, args...)
 		if err != nil {
 			return nil, nil, fmt.Errorf("sqlstore: resolve members: %w", err)
 		}
@@ -320,9 +320,9 @@ func (s *Store) deleteMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 // the statement runs without RETURNING: a one-member change, the common
 // one, reads no rows back).
 func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, list []string, q string, args ...any) (ids []string, n int64, err error) {
-	track := s.tracks(ctx)
+	track, pctx := s.tracks(ctx), s.pointFor(ctx, len(list))
 	if !track || len(list) == 1 {
-		res, err := s.wx(tx).ExecContext(ctx, q, args...)
+		res, err := s.wx(tx).ExecContext(pctx, q, args...)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -334,7 +334,7 @@ func (s *Store) execMembers(ctx context.Context, tx *sql.Tx, list []string, q st
 		}
 		return ids, n, nil
 	}
-	rows, err := s.wx(tx).QueryContext(ctx, q+` RETURNING member_id`, args...)
+	rows, err := s.wx(tx).QueryContext(pctx, q+` RETURNING member_id`, args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -379,7 +379,7 @@ func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, fo
 	if forReplace && s.tracking() {
 		cols, dest = cols+`, doc`, append(dest, dbText{&doc})
 	}
-	err = s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
+	err = s.wx(tx).QueryRowContext(s.point(ctx), `SELECT `+cols+` FROM scim_groups WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, id).
 		Scan(dest...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, time.Time{}, "", storedNames{}, notFound("group", id)
@@ -571,7 +571,7 @@ func (s *Store) GetGroup(ctx context.Context, id string, opts store.GetOptions) 
 	tenant := store.Tenant(ctx)
 	if opts.ExcludeMembers {
 		var g *resources.Group
-		err := s.rx().queryRow(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), []any{tenant, id}, func(row scanner) error {
+		err := s.rx().queryRow(s.point(ctx), `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2), []any{tenant, id}, func(row scanner) error {
 			var err error
 			g, err = s.scanGroup(row)
 			return err
@@ -1052,7 +1052,7 @@ func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock s
 	if doc == nil {
 		doc = new(string)
 	}
-	g, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(ctx, `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+lock, tenant, gid), doc)
+	g, err := s.scanGroupDoc(s.wx(tx).QueryRowContext(s.point(ctx), `SELECT `+groupCols+` FROM scim_groups g WHERE g.tenant = `+s.d.ph(1)+` AND g.id = `+s.d.ph(2)+lock, tenant, gid), doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("group", gid)
 	}
@@ -1202,7 +1202,7 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 			q = `WITH ` + pre + ` ` + q
 		}
 	}
-	g, err := s.scanGroup(s.wx(tx).QueryRowContext(ctx, q, qv...), dest...)
+	g, err := s.scanGroup(s.wx(tx).QueryRowContext(s.point(ctx), q, qv...), dest...)
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && pre != "":
 		return nil, bridged, nil

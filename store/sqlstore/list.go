@@ -323,12 +323,19 @@ func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) 
 // statement outside a transaction (the total in the page's snapshot). When
 // wrap is not nil, the page's statement (cols, with the total as "total")
 // is the inner one of the statement wrap returns (pageFirst), whose
-// columns scan reads.
+// columns scan reads. A lookup of a unique name is a point statement
+// (Store.point): its rows are its one match, read with a user's groups as
+// a GET reads them, or a group's row without its members (listSQL never
+// reads members).
 func listSQL[T any](ctx context.Context, s *Store, p *listPlan, q store.Query, cols, from string, wrap func(inner string) string, scan func(scanner, ...any) (T, error)) ([]T, int, error) {
 	return readPage(ctx, s, p, q, from, func(w window) ([]T, int, error) {
 		items := []T{}
 		total := 0
-		err := s.rx().query(ctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
+		rctx := ctx
+		if w.lookup {
+			rctx = s.point(ctx)
+		}
+		err := s.rx().query(rctx, listStmt(p, w, cols, from, wrap), p.a.vals, func(rows rowsIter) error {
 			items, total = items[:0], 0 // a read tried again on another connection starts over: a retry that finds no row carries no total
 			for rows.Next() {
 				it, err := scan(rows, &total)

@@ -101,7 +101,7 @@ func (r rdb) pgQuery(ctx context.Context, q string, args []any, each func(rowsIt
 		case *stdlib.Conn:
 			pc = dc.Conn()
 		case *countingConn:
-			pc = dc.pgxConn(q, args)
+			pc = dc.pgxConn(ctx, q, args)
 		}
 		if pc == nil {
 			return errNotPgx

@@ -165,6 +165,7 @@ type Store struct {
 	analyzer            *analyzer      // PostgreSQL unless Config.NoAnalyze: ANALYZE as the tables grow (analyze.go)
 	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
 	commitGrace         time.Duration  // a write's grace past its caller's end (writeScope); defaultCommitGrace
+	points              bool           // SQLite file: point statements run without their context's end (point)
 	// graceTimer, when set (by a test), arms the commit grace's timer
 	// instead of time.AfterFunc (afterGrace).
 	graceTimer func(d time.Duration, f func()) *time.Timer
@@ -355,6 +356,7 @@ func (s *Store) openSQLite(cfg Config) error {
 	r.SetMaxIdleConns(n)
 	s.w, s.r = w, r
 	s.stmts, s.rstmts = newStmtCache(w), newStmtCache(r)
+	s.points = true
 	return nil
 }
 

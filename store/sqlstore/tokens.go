@@ -122,7 +122,7 @@ func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*tokens.Token, er
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenCols+` FROM scim_tokens WHERE hash = `+s.d.ph(1), hash))
+	t, err := scanToken(s.r.QueryRowContext(s.point(ctx), `SELECT `+tokenCols+` FROM scim_tokens WHERE hash = `+s.d.ph(1), hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tokens.ErrNotFound
 	}

@@ -72,12 +72,12 @@ const (
 // makes the INSERT fail on the primary key, a uniqueTaken, unless how has
 // uniqueLeaveHeld.
 func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant, id string, keys []query.UniqueKey, how uniqueWrite) error {
-	u := uniqueOf(users)
+	u, pctx := uniqueOf(users), s.point(ctx)
 	if how&uniqueReplace != 0 {
 		if (users && len(s.uniqUser) == 0) || (!users && len(s.uniqGroup) == 0) {
 			return nil // no unique attribute: no rows to replace
 		}
-		if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM `+u.table+` WHERE tenant = `+s.d.ph(1)+` AND `+u.idCol+` = `+s.d.ph(2), tenant, id); err != nil {
+		if _, err := s.wx(tx).ExecContext(pctx, `DELETE FROM `+u.table+` WHERE tenant = `+s.d.ph(1)+` AND `+u.idCol+` = `+s.d.ph(2), tenant, id); err != nil {
 			return fmt.Errorf("sqlstore: unique values of %s: %w", id, err)
 		}
 	}
@@ -89,7 +89,7 @@ func (s *Store) writeUnique(ctx context.Context, tx *sql.Tx, users bool, tenant,
 	if how&uniqueLeaveHeld != 0 {
 		q += ` ON CONFLICT DO NOTHING`
 	}
-	if _, err := s.wx(tx).ExecContext(ctx, q, a.vals...); err != nil {
+	if _, err := s.wx(tx).ExecContext(pctx, q, a.vals...); err != nil {
 		if isUniqueViolation(err) {
 			return &uniqueTaken{users: users, tenant: tenant, id: id, keys: keys}
 		}

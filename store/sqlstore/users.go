@@ -163,7 +163,7 @@ func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string,
 	if stmt == "" {
 		return nil
 	}
-	if _, err := s.wx(tx).ExecContext(ctx, stmt, a.vals...); err != nil {
+	if _, err := s.wx(tx).ExecContext(s.point(ctx), stmt, a.vals...); err != nil {
 		return fmt.Errorf("sqlstore: store user values: %w", err)
 	}
 	return nil
@@ -491,7 +491,7 @@ func (s *Store) GetUser(ctx context.Context, id string, opts store.GetOptions) (
 	}
 	cols, scan := s.userRead(opts.ExcludeGroups)
 	var u *resources.User
-	err := s.rx().queryRow(ctx, `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), []any{store.Tenant(ctx), id}, func(row scanner) error {
+	err := s.rx().queryRow(s.point(ctx), `SELECT `+cols+` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2), []any{store.Tenant(ctx), id}, func(row scanner) error {
 		var err error
 		u, err = scan(row)
 		return err
@@ -549,7 +549,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 		if s.tracking() {
 			cols, dest = cols+`, doc, password`, append(dest, dbText{&beforeDoc}, dbText{&beforePw})
 		}
-		err := s.wx(tx).QueryRowContext(ctx, `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
+		err := s.wx(tx).QueryRowContext(s.point(ctx), `SELECT `+cols+` FROM scim_users WHERE tenant = `+s.d.ph(1)+` AND id = `+s.d.ph(2)+s.lockRow(), tenant, c.ID).
 			Scan(dest...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("user", c.ID)
@@ -594,7 +594,7 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 	if valuesKept {
 		return nil
 	}
-	if _, err := s.wx(tx).ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.boundPh(1)+` AND user_id = `+s.d.boundPh(2), tenant, c.ID); err != nil {
+	if _, err := s.wx(tx).ExecContext(s.point(ctx), `DELETE FROM scim_user_values WHERE tenant = `+s.d.boundPh(1)+` AND user_id = `+s.d.boundPh(2), tenant, c.ID); err != nil {
 		return fmt.Errorf("sqlstore: replace user: %w", err)
 	}
 	if err := s.insertValues(ctx, tx, tenant, c.ID, w.qm); err != nil {
@@ -708,7 +708,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 // diff), with the row lock lock (lockRow, or "").
 func (s *Store) userToUpdate(ctx context.Context, q rowQuerier, tenant, id, lock string) (*resources.User, string, error) {
 	var doc string
-	cur, err := s.scanUserDocWithGroups(q.QueryRowContext(ctx, `SELECT `+userCols+`, `+s.sqlUserGroups()+
+	cur, err := s.scanUserDocWithGroups(q.QueryRowContext(s.point(ctx), `SELECT `+userCols+`, `+s.sqlUserGroups()+
 		` FROM scim_users u WHERE u.tenant = `+s.d.ph(1)+` AND u.id = `+s.d.ph(2)+lock, tenant, id), &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", notFound("user", id)
