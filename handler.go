@@ -250,15 +250,18 @@ type requestState struct {
 	// tenant is the authenticated token's tenant id, a string, which
 	// Value answers for store.Tenant once setTenant has set it (nil
 	// before): what store.WithTenant would carry, without a context of
-	// its own.
-	tenant any
+	// its own. Atomic: the context that Config.Tokens' Authenticate was
+	// given is this one, before the tenant was set, and an
+	// authenticator may keep it (a goroutine of its own) and read it
+	// while setTenant writes.
+	tenant atomic.Value
 }
 
 // setTenant makes the state's context carry tenant, as
 // store.WithTenant(st, tenant) would. The middleware calls it once, after
 // authentication, before any store call of the request's handler.
 func (st *requestState) setTenant(tenant string) {
-	st.tenant = tenant // boxed once, "" without an allocation; never nil
+	st.tenant.Store(tenant) // boxed once, "" without an allocation; never nil
 }
 
 // warn records that the handler bent the request to accept it (a
@@ -309,8 +312,8 @@ func (st *requestState) Value(key any) any {
 	case requestStateKey:
 		return st
 	case tenantkey.Key:
-		if st.tenant != nil {
-			return st.tenant
+		if t := st.tenant.Load(); t != nil {
+			return t
 		}
 	}
 	return st.Context.Value(key)

@@ -671,6 +671,45 @@ func TestTokenTenantOverHost(t *testing.T) {
 	}
 }
 
+// keepingTokens is a host's authenticator that keeps the context it was
+// given and reads its tenant on a goroutine of its own (an audit hook),
+// while the handler goes on with the request.
+type keepingTokens struct {
+	*tokens.Manager
+	seen chan string
+}
+
+func (k keepingTokens) Authenticate(ctx context.Context, bearer string) (*tokens.Token, error) {
+	go func() {
+		for range 100 {
+			_ = store.Tenant(ctx)
+		}
+		k.seen <- store.Tenant(ctx)
+	}()
+	return k.Manager.Authenticate(ctx, bearer)
+}
+
+// TestAuthenticatorKeepsContext: an authenticator may keep the context
+// it was given, and read it while the handler scopes the request to the
+// token's tenant (run with -race: the tenant is set after Authenticate
+// returns, on the same context). It reads the host's tenant, or the
+// token's once set, never anything else.
+func TestAuthenticatorKeepsContext(t *testing.T) {
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"})
+	db := memory.New()
+	keep := keepingTokens{Manager: toks, seen: make(chan string, 1)}
+	h, err := scim.NewHandler(scim.Config{BaseURL: base, Users: db, Groups: db, Tokens: keep, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	for range 20 {
+		req := httptest.NewRequest("GET", "http://app.example.com/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+plain[0])
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req.WithContext(store.WithTenant(req.Context(), "host")))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		assert.Contains(t, []string{"host", "acme"}, <-keep.seen)
+	}
+}
+
 // TestRequestLineTenant: the request line names the tenant, and leaves it
 // out for the default tenant ("") of a single-tenant host.
 func TestRequestLineTenant(t *testing.T) {
