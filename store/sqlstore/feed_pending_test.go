@@ -18,8 +18,8 @@ import (
 // write appends its feed entries without locking the tenant's head row
 // (migration 0012), so that concurrent writes of a tenant commit together
 // rather than one at a time; with OnChange, which reads each entry's Seq
-// inside the write, the write numbers its entries at once under the
-// head's lock, as before.
+// inside the write, the write numbers its entries itself, under the
+// head's lock, before it commits.
 func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
