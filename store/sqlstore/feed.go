@@ -621,10 +621,15 @@ func (s *Store) Feed() *Feed {
 }
 
 // Changes returns at most limit entries of the tenant in ctx after Seq
-// after, in one statement (see store.ChangeFeed). On SQLite a row may
-// hold several entries (migration 0011) and is read when its last one is
-// after after: limit rows hold limit entries at least, those up to after
-// left out.
+// after (see store.ChangeFeed). On PostgreSQL it first numbers the
+// tenant's entries waiting (sequence), which writes: a session that may
+// not write (a role with SELECT only, a hot standby) gets what is
+// numbered already, and the entries waiting wait for a reader that may
+// (a consumer needs write rights anyway, to acknowledge). The entries
+// are then read in one statement. On SQLite a row may hold several
+// entries (migration 0011) and is read when its last one is after
+// after: limit rows hold limit entries at least, those up to after left
+// out.
 func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -634,7 +639,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	}
 	s := f.s
 	tenant := store.Tenant(ctx)
-	if err := s.sequence(ctx, tenant); err != nil {
+	if err := s.sequence(ctx, tenant); err != nil && !isReadOnly(err) {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
 	cols := `seq, at, kind, resource_id, version, attrs, members`
@@ -677,6 +682,12 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	return out, nil
 }
 
+// pendingFeed reports whether writes append their entries to
+// scim_feed_pending to be numbered later (PostgreSQL, pgFeed), whatever
+// the store's Config.OnChange: then every reader of the feed numbers
+// them.
+func (s *Store) pendingFeed() bool { return s.d.pg }
+
 // sequence numbers the tenant's entries waiting in scim_feed_pending
 // (PostgreSQL, see pgFeed) and moves them into scim_feed, in a
 // transaction of its own (numberPending). An entry still uncommitted is
@@ -685,7 +696,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 // entry numbered below n later. When nothing is pending, it costs one
 // read.
 func (s *Store) sequence(ctx context.Context, tenant string) error {
-	if !s.d.pg {
+	if !s.pendingFeed() {
 		return nil
 	}
 	var pending bool
@@ -751,9 +762,11 @@ func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([
 	return own, rows.Err()
 }
 
-// sequenceAll runs sequence for every tenant with entries waiting.
+// sequenceAll runs sequence for every tenant with entries waiting, each
+// in a transaction of its own: one tenant's failure keeps no other
+// tenant's entries waiting, and the errors are returned joined.
 func (s *Store) sequenceAll(ctx context.Context) error {
-	if !s.d.pg {
+	if !s.pendingFeed() {
 		return nil
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT tenant FROM scim_feed_pending`)
@@ -772,12 +785,13 @@ func (s *Store) sequenceAll(ctx context.Context) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
+	var errs []error
 	for _, t := range tenants {
 		if err := s.sequencePending(ctx, t); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("tenant %q: %w", t, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func parseList(s string) ([]string, error) {
@@ -854,15 +868,21 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 }
 
 // FeedStatus reports every tenant's head and named consumers, by tenant
-// and name, in one read transaction, after numbering the entries waiting
-// on PostgreSQL (sequence).
+// and name, in one read transaction; it writes nothing. On PostgreSQL a
+// tenant's head counts its committed entries waiting to be numbered
+// (sequence) after its numbered ones, the Seq the last of them will get,
+// and a tenant whose entries all wait is there too.
 func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := f.s
-	if err := s.sequenceAll(ctx); err != nil {
-		return nil, fmt.Errorf("sqlstore: feed status: %w", err)
+	heads := s.heads()
+	if s.pendingFeed() {
+		heads = `(SELECT tenant, sum(seq)::bigint AS seq FROM (
+			SELECT tenant, seq FROM scim_feed_heads
+			UNION ALL SELECT tenant, count(*) FROM scim_feed_pending GROUP BY tenant
+		) AS hp GROUP BY tenant)`
 	}
 	byTenant := map[string]*store.FeedStatus{}
 	get := func(t string) *store.FeedStatus {
@@ -874,7 +894,7 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 		return st
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+s.heads()+` h`)
+		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+heads+` h`)
 		if err != nil {
 			return err
 		}
@@ -935,19 +955,22 @@ const pruneBatch = 500
 // its last entry may: an acknowledged entry may stay until the rest of
 // its write's are. On PostgreSQL it first numbers the entries waiting in
 // scim_feed_pending (sequence), so that they stay few when nothing else
-// reads the feed. The store runs it in the background
+// reads the feed; it prunes even when that fails, and returns the
+// failure after. The store runs it in the background
 // (Config.ChangeFeed); a host may call it too.
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	// Entries waiting to be numbered are numbered first: with no reader
-	// of the feed, the store's own pruning keeps them few.
+	// of the feed, the store's own pruning keeps them few. A failure
+	// there stops no pruning: it is returned after.
+	var errs []error
 	if err := s.sequenceAll(ctx); err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		errs = append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))
 	}
 	cut := s.stamp().Add(-s.feed.retention)
 	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 	}
 	// Each tenant with what every named consumer of it has acknowledged
 	// (0 without consumers: nothing).
@@ -961,22 +984,22 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 		var acked sql.NullInt64
 		if err := rows.Scan(&t, &acked); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+			return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 		}
 		tenants = append(tenants, tenantAck{t, acked.Int64})
 	}
 	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 	}
 	var total int64
 	for _, t := range tenants {
 		n, err := s.pruneTenant(ctx, t.tenant, cut, t.acked)
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err)
+			return total, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err))...)
 		}
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }
 
 // pruneTenant deletes the prefix of tenant's feed older than cut or

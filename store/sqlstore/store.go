@@ -428,6 +428,14 @@ func isUniqueViolation(err error) bool {
 	return false
 }
 
+// isReadOnly reports whether err says the session may not write: the
+// role lacks the privilege (42501) or the transaction is read-only
+// (25006, a hot standby's).
+func isReadOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "42501" || pe.Code == "25006")
+}
+
 // isRetryable reports whether a transaction failed only because of another
 // one (deadlock, serialization failure, a row lock not taken: NOWAIT or a
 // lock_timeout) and may be retried.
