@@ -41,18 +41,32 @@ func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 			tx, err := s.DB().BeginTx(ctx, nil)
 			require.NoError(t, err)
 			defer tx.Rollback()
-			_, err = tx.ExecContext(ctx, `SELECT seq FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`)
-			require.NoError(t, err)
+			var holder int
+			require.NoError(t, tx.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`).Scan(&holder))
 
-			wctx, cancel := context.WithTimeout(acme, time.Second)
+			// The timeout is liveness only: the write either completes
+			// while the lock is held or is seen waiting for it.
+			wctx, cancel := context.WithTimeout(acme, 30*time.Second)
 			defer cancel()
-			_, err = s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
+			done := make(chan error, 1)
+			go func() {
+				_, err := s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
+				done <- err
+			}()
 			if tc.blocked {
-				require.Error(t, err, "the write numbers its entry under the head's lock")
-				return
+				// Seen waiting on the holder's lock, then let go.
+				require.Eventually(t, func() bool {
+					var n int
+					require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+						WHERE wait_event_type = 'Lock' AND $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&n))
+					return n > 0
+				}, 30*time.Second, 10*time.Millisecond, "the write numbers its entry under the head's lock")
+				require.NoError(t, tx.Rollback())
+				require.NoError(t, <-done)
+			} else {
+				require.NoError(t, <-done, "the write takes no lock on the head row")
+				require.NoError(t, tx.Rollback())
 			}
-			require.NoError(t, err, "the write takes no lock on the head row")
-			require.NoError(t, tx.Rollback())
 			cs, err := s.Feed().Changes(acme, 0, 10)
 			require.NoError(t, err)
 			require.Len(t, cs, 2)
