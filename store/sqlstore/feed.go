@@ -716,7 +716,7 @@ func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 
 // numberPending numbers, in tx, every entry of tenant waiting in
 // scim_feed_pending that tx sees, after the tenant's head, in the order
-// they were appended (their id), moves them into scim_feed and advances
+// their transactions appended them, moves them into scim_feed and advances
 // the head; it returns the Seqs of the entries tx itself appended, in
 // order (a write with Config.OnChange, see appendChanges; a reader has
 // none). Every numbering, a reader's or a write's, is this one. The first
@@ -733,13 +733,19 @@ func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([
 		ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq RETURNING seq`, tenant).Scan(&last); err != nil {
 		return nil, err
 	}
-	// An entry tx appended has tx's own transaction id as xmin (the
-	// store sets no savepoints).
+	// An entry's xmin is the transaction that appended it: tx's own
+	// when it is tx's (the store sets no savepoints). Concurrent appends
+	// draw their ids from the sequence interleaved, so the entries are
+	// numbered a transaction at a time, each after its first id: a
+	// write's entries get consecutive Seqs, and a transaction that
+	// appended after another committed (a later write of its resource)
+	// has a first id above all of the other's.
 	rows, err := tx.QueryContext(ctx, `WITH moved AS (
 			DELETE FROM scim_feed_pending WHERE tenant = $1
-			RETURNING id, xmin = pg_current_xact_id()::xid AS own, at, kind, resource_id, version, attrs, members
+			RETURNING id, xmin::text AS tx, xmin = pg_current_xact_id()::xid AS own, at, kind, resource_id, version, attrs, members
 		), numbered AS (
-			SELECT $2::bigint + row_number() OVER (ORDER BY id) AS seq, * FROM moved
+			SELECT $2::bigint + row_number() OVER (ORDER BY first, id) AS seq, *
+			FROM (SELECT min(id) OVER (PARTITION BY tx) AS first, * FROM moved) AS m
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
 			SELECT $1, seq, at, kind, resource_id, version, attrs, members FROM numbered
