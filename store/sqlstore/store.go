@@ -79,10 +79,12 @@ type Config struct {
 	// more statement (a group's delete, which reads the members it
 	// removes, two more). On SQLite, where a statement is no round trip,
 	// a write sends one more, whatever its entries (two with OnChange).
-	// On PostgreSQL without OnChange the entries are numbered when the
-	// feed is read (Feed.Changes, FeedStatus, Prune), once committed, so
-	// that a tenant's concurrent writes share no lock and commit
-	// together. BENCHMARKS.md has what it costs.
+	// On PostgreSQL the entries are numbered when the feed is read
+	// (Feed.Changes, Prune), once committed, so that a tenant's
+	// concurrent writes share no lock and commit together; a write with
+	// OnChange numbers them itself, two statements more, holding the
+	// tenant's feed head until its commit. BENCHMARKS.md has what it
+	// costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
