@@ -375,7 +375,8 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // round trip more with the feed than without it. ret lists the columns q
 // should return ("" for none). The statement returned (bound to the
 // values returned) yields one row per row q returns: ret's columns, then
-// the head's new value, to be handed to numberChanges; with ret "" it
+// what pgFeed's head yields (pendingHead), to be handed to
+// numberChanges; with ret "" it
 // yields that value alone, one row. ok is false, and q is to run as it
 // is, when there is nothing to fold: SQLite (appendChanges appends
 // there), the feed off and no bridge's work, no changes. The changes are
@@ -483,8 +484,9 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	return nil
 }
 
-// numberChanges gives changes the Seqs up to last, the head's new value
-// pgFeed's head yielded, or pendingSeq when it yielded pendingHead.
+// numberChanges gives changes the Seqs up to last (SQLite: the tenant's
+// last Seq after the append), or pendingSeq when last is what pgFeed's
+// head yields, pendingHead: the entries wait to be numbered.
 func numberChanges(changes []store.Change, last int64) {
 	if last == 0 {
 		for i := range changes {

@@ -103,8 +103,12 @@ type Config struct {
 	// method returns the error: a store.ErrConflict becomes a 409 with
 	// its detail, any other error a 500. It may run more than once for
 	// one write when the database makes the transaction retry (deadlock,
-	// serialization failure), always in a fresh transaction. For
-	// tables a HostTables mapping describes, set Bridge instead.
+	// serialization failure), always in a fresh transaction. With
+	// ChangeFeed on PostgreSQL each entry it gets carries its Seq: the
+	// write numbers the tenant's entries waiting, its own included,
+	// before the first call, and holds the tenant's feed head from then
+	// until its commit. For tables a HostTables mapping describes, set
+	// Bridge instead.
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
 	// (HostTables.Bridge, built for this DSN's database). It is called
