@@ -92,6 +92,8 @@ func measure(events []sqlstore.SQLEvent) budget {
 // PostgreSQL either; a deletion adds none on PostgreSQL (the host's join
 // rows and row ride in the DELETE) and two on SQLite (the join rows, the
 // row), the entries of a deletion being worked out only for the feed.
+// (What the feed adds to a write with Config.OnChange, which numbers its
+// entries itself: TestOnChangeFeedStatements.)
 func TestRoundTripBudget(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		inTx := map[bool]map[string]budget{}
