@@ -90,3 +90,41 @@ func TestConsumerAcknowledgesPerBatch(t *testing.T) {
 		})
 	}
 }
+
+// slowChanges is a source whose Changes is slow to answer, as a store
+// numbering many waiting entries first may.
+type slowChanges struct {
+	*countingSource
+	slow time.Duration
+}
+
+func (s *slowChanges) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
+	time.Sleep(s.slow)
+	return s.countingSource.Changes(ctx, after, limit)
+}
+
+// TestConsumerLeaseCountsFromLeaseFeed: the lease LeaseFeed renews runs
+// from before that call, so a batch read slowly has used part of it: the
+// consumer acknowledges (and renews) after the first entry once Lease/3
+// has passed since the lease was taken, whatever the entries took.
+func TestConsumerLeaseCountsFromLeaseFeed(t *testing.T) {
+	db := memory.New(memory.WithChangeFeed(0))
+	ctx := context.Background()
+	for i := range 2 {
+		_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
+		require.NoError(t, err)
+	}
+	const lease = 300 * time.Millisecond
+	src := &slowChanges{countingSource: &countingSource{Source: db.Feed()}, slow: lease / 2}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	c := &feed.Consumer{Name: "t", Feed: src, Batch: 100, Poll: 4 * time.Millisecond, Lease: lease, Logger: quiet,
+		Handle: func(_ context.Context, ch store.Change) error {
+			if ch.Seq == 2 {
+				cancel()
+			}
+			return nil
+		}}
+	require.ErrorIs(t, c.Run(rctx), context.Canceled)
+	assert.Equal(t, []int64{1, 2}, src.acked(), "the reading of the batch took more than Lease/3: the first entry is acknowledged at once")
+}

@@ -194,6 +194,9 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 // over again what was handled since the last acknowledgement, up to a
 // batch: Handle is idempotent (at-least-once) either way.
 func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant string) (int, error) {
+	// The lease runs from before LeaseFeed renews it: reading the batch
+	// (Changes) may take a while, and counts against Lease/3.
+	lastAck := time.Now()
 	acked, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
 	if errors.Is(err, store.ErrLeased) {
 		delete(held, tenant)
@@ -207,7 +210,7 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 	if err != nil {
 		return 0, err
 	}
-	handled, lastAck, lost := acked, time.Now(), false
+	handled, lost := acked, false
 	// ack acknowledges what was handled, even when ctx has just ended
 	// (Run stopping), or a graceful stop would hand it over again. lost
 	// reports a lease another replica took.
@@ -215,8 +218,9 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 		if lost || handled == acked {
 			return lost, nil
 		}
+		start := time.Now() // the lease is renewed from here
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
-		err = c.Feed.AckFeed(actx, c.Name, c.Holder, handled, c.Lease)
+		err := c.Feed.AckFeed(actx, c.Name, c.Holder, handled, c.Lease)
 		cancel()
 		if errors.Is(err, store.ErrLeased) {
 			delete(held, tenant)
@@ -225,7 +229,7 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 			return true, nil
 		}
 		if err == nil {
-			acked, lastAck = handled, time.Now()
+			acked, lastAck = handled, start
 		}
 		return false, err
 	}

@@ -310,8 +310,9 @@ func feedBenchUsers(tctx context.Context, tb testing.TB, s *sqlstore.Store, n in
 	return ids
 }
 
-// BenchmarkFeedConcurrentCreate creates users from 8 goroutines at once
-// in one tenant, the change feed off and on: what the feed costs writes
+// BenchmarkFeedConcurrentCreate creates users from at least 8 goroutines
+// at once (a multiple of GOMAXPROCS: 8 on 1, 2, 4 or 8 CPUs) in one
+// tenant, the change feed off and on: what the feed costs writes
 // that commit concurrently, as a provider's sync does over several
 // connections. A write that held the tenant's feed head until its commit
 // made them commit one at a time (migration 0012); on PostgreSQL with
@@ -325,7 +326,8 @@ func BenchmarkFeedConcurrentCreate(b *testing.B) {
 				b.Run("feed="+map[bool]string{false: "off", true: "on"}[feed], func(b *testing.B) {
 					s := db.open(b, sqlstore.Config{ChangeFeed: feed})
 					var n atomic.Int64
-					b.SetParallelism(max(1, 8/runtime.GOMAXPROCS(0)))
+					p := runtime.GOMAXPROCS(0)
+					b.SetParallelism((8 + p - 1) / p) // RunParallel runs GOMAXPROCS times this many
 					b.ReportAllocs()
 					b.RunParallel(func(pb *testing.PB) {
 						for pb.Next() {

@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -91,6 +92,8 @@ func measure(events []sqlstore.SQLEvent) budget {
 // PostgreSQL either; a deletion adds none on PostgreSQL (the host's join
 // rows and row ride in the DELETE) and two on SQLite (the join rows, the
 // row), the entries of a deletion being worked out only for the feed.
+// (What the feed adds to a write with Config.OnChange, which numbers its
+// entries itself: TestOnChangeFeedStatements.)
 func TestRoundTripBudget(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		inTx := map[bool]map[string]budget{}
@@ -833,6 +836,91 @@ func TestResidualListRoundTrips(t *testing.T) {
 					assert.Equal(t, got.Outside, got.Pgx, "a read outside a transaction goes through pgx")
 				}
 			})
+		}
+	})
+}
+
+// TestOnChangeFeedStatements holds what the change feed adds to a write
+// with Config.OnChange, which is handed each entry's Seq inside the
+// write: on PostgreSQL the write appends its entries to
+// scim_feed_pending as without OnChange (in its own statement where it
+// folds it, one statement more for a deletion), then numbers them itself:
+// two statements more, the head's lock and the move into scim_feed
+// (numberPending). On SQLite, one writer at a time, the read of the
+// tenant's last Seq and the INSERT. Writes without OnChange gain none of
+// these (TestRoundTripBudget).
+func TestOnChangeFeedStatements(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		type op struct {
+			name string
+			do   func(c context.Context, s *sqlstore.Store, ids map[string]string) error
+		}
+		ops := []op{
+			{"create user", func(c context.Context, s *sqlstore.Store, ids map[string]string) error {
+				u, err := s.CreateUser(c, &resources.User{UserName: "alice", Active: ptr(true)})
+				if err == nil {
+					ids["alice"] = u.ID
+				}
+				return err
+			}},
+			{"create group", func(c context.Context, s *sqlstore.Store, ids map[string]string) error {
+				g, err := s.CreateGroup(c, &resources.Group{DisplayName: "G"})
+				if err == nil {
+					ids["g"] = g.ID
+				}
+				return err
+			}},
+			{"update user", func(c context.Context, s *sqlstore.Store, ids map[string]string) error {
+				_, err := s.UpdateUser(c, ids["alice"], "", func(cur *resources.User) (*resources.User, error) {
+					cur.DisplayName = "Alice"
+					return cur, nil
+				})
+				return err
+			}},
+			{"add member", func(c context.Context, s *sqlstore.Store, ids map[string]string) error {
+				_, err := s.ModifyMembers(c, ids["g"], []string{ids["alice"]}, nil, "")
+				return err
+			}},
+			{"delete user", func(c context.Context, s *sqlstore.Store, ids map[string]string) error {
+				return s.DeleteUser(c, ids["alice"], "")
+			}},
+		}
+		pg := db.name != "sqlite"
+		want := map[string]int{
+			"create user":  2,
+			"create group": 2,
+			"update user":  2,
+			"add member":   2,
+			"delete user":  map[bool]int{true: 3, false: 2}[pg],
+		}
+		costs := map[bool]map[string]budget{}
+		for _, feed := range []bool{false, true} {
+			handed := 0
+			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: feed,
+				OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+					if feed && c.Seq <= 0 {
+						return fmt.Errorf("entry %s of %s handed without its Seq", c.Kind, c.ID)
+					}
+					handed++
+					return nil
+				}})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			log.Take()
+			costs[feed] = map[string]budget{}
+			ids := map[string]string{}
+			c := store.WithTenant(ctx, "acme")
+			for _, o := range ops {
+				require.NoError(t, o.do(c, s, ids), o.name)
+				costs[feed][o.name] = measure(log.Take())
+			}
+			assert.Positive(t, handed)
+		}
+		for _, o := range ops {
+			off, on := costs[false][o.name], costs[true][o.name]
+			t.Logf("%s: feed off %s; on %s", o.name, off, on)
+			assert.Equal(t, want[o.name], on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements the feed adds with OnChange", o.name)
+			assert.Equal(t, off.Txs, on.Txs, "%s: the feed adds no transaction", o.name)
 		}
 	})
 }

@@ -75,21 +75,28 @@
 // # Change feed and the bridge to a host's tables
 //
 // With Config.ChangeFeed, every write appends its entries (store.Change)
-// to scim_feed in its own transaction, numbered per tenant in commit
-// order: an entry commits with its change or not at all. On PostgreSQL,
-// where writers run at once, the numbers come from the tenant's
-// scim_feed_heads row, under its lock. A write numbered its entries
-// itself, advancing the head and so holding its lock until its commit,
-// WAL flush included: a tenant's writes committed one at a time. It now
-// appends them to scim_feed_pending, locking nothing another write
-// takes, and a reader of the feed (Feed.Changes, FeedStatus, Prune,
-// which the store runs in the background) first moves the committed
-// ones to scim_feed, numbered after the head under its lock, in the
-// order their writes appended them: an entry is numbered only once
-// committed, so a consumer that read up to n never misses one numbered
-// below n later. With Config.OnChange, which is handed each entry's Seq
-// inside the write, the write numbers them at once, under the head's
-// lock, as before. On SQLite, which has one writer, the numbers come
+// in its own transaction: an entry commits with its change or not at
+// all. Entries are numbered per tenant. On PostgreSQL, where writers run
+// at once, a write appends its entries to scim_feed_pending, locking
+// nothing another write of the tenant takes, so the tenant's writes
+// commit together; the entries are numbered, after the tenant's
+// scim_feed_heads row and under its lock, and moved to scim_feed by a
+// reader of the feed (Feed.Changes, or Prune, which
+// the store runs in the background), a transaction's entries together,
+// in the order the transactions appended them. An entry is numbered only
+// once committed, so a consumer that read up to n never misses one
+// numbered below n later, and a write appends only holding its
+// resource's row lock, so a resource's entries are numbered in the order
+// of its writes. With Config.OnChange, which is handed each entry's Seq
+// inside the write, the write itself numbers what waits, its own entries
+// included, the same way before it hands them on: two statements more,
+// and the head's lock held until its commit. Numbering writes: a reader
+// that may not (a role with SELECT only, a hot standby) reads what is
+// numbered, and FeedStatus, which writes nothing, counts the entries
+// waiting in each tenant's head. Processes of a release before schema
+// version 12 number their own entries and never those waiting: stop
+// them before a process of this release writes (see README). On SQLite,
+// which has one writer, the numbers come
 // from the tenant's newest entry (or the head row Prune keeps once it
 // has deleted them all), so a write changes no head row. Feed returns the
 // store.ChangeFeed and store.FeedConsumers that package feed runs a
@@ -97,8 +104,8 @@
 // Config.FeedRetention, or acknowledged by every named consumer of their
 // tenant, in short batches. On PostgreSQL a create, an update or a
 // member change folds the append into a statement it sends anyway (a
-// data-modifying WITH on its INSERT or UPDATE): no statement more; a
-// delete sends one more, and a group's delete also reads its members for
+// data-modifying WITH on its INSERT or UPDATE): no statement more without
+// OnChange; a delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite a
 // write's entries, up to 64, are one row of scim_feed (its seq the last
 // entry's, the others than the first in its more column), appended in

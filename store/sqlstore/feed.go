@@ -224,16 +224,17 @@ func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
 	return at
 }
 
-// appendChanges numbers the entries of a write and appends them to the
-// tenant's feed in tx, then hands each to Config.Bridge and
-// Config.OnChange, in that order (an error rolls the whole transaction
-// back: the change, its entries and whatever they wrote). The tenant's
-// entries are numbered in commit order, or on PostgreSQL without
-// OnChange by the next reader of the feed (see appendFeed, sequence).
+// appendChanges appends the entries of a write to the tenant's feed in
+// tx, then hands each to Config.Bridge and Config.OnChange, in that order
+// (an error rolls the whole transaction back: the change, its entries and
+// whatever they wrote). On SQLite the tenant's entries are numbered as
+// they are appended, in commit order; on PostgreSQL they wait in
+// scim_feed_pending for the next reader of the feed (sequence) or, with
+// OnChange, are numbered here before OnChange sees them (numberPending).
 // Entries a folded statement has appended already (foldWrite: their Seq
-// is set, or pendingSeq)
-// are only handed on; when the write's statement did the bridge's work
-// too (subj.bridged, see Bridge.fold), to OnChange only.
+// is pendingSeq) are not appended again; when the write's statement did
+// the bridge's work too (subj.bridged, see Bridge.fold), they are handed
+// to OnChange only.
 //
 // The entries whose ID is subj.id get subj's resources.
 func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj subject) error {
@@ -246,6 +247,20 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 			if err := s.appendFeed(ctx, tx, tenant, at, changes); err != nil {
 				return fmt.Errorf("sqlstore: change feed: %w", err)
 			}
+		}
+	}
+	if s.feed.onChange != nil && changes[0].Seq == pendingSeq {
+		// OnChange is handed each entry's Seq: the write numbers its
+		// entries now, with whatever else of the tenant's is pending.
+		seqs, err := s.numberPending(ctx, tx, tenant)
+		if err != nil {
+			return fmt.Errorf("sqlstore: change feed: %w", err)
+		}
+		if len(seqs) != len(changes) {
+			return fmt.Errorf("sqlstore: change feed: %d entries numbered for a write of %d", len(seqs), len(changes))
+		}
+		for i := range changes {
+			changes[i].Seq = seqs[i]
 		}
 	}
 	bridge := s.feed.bridge
@@ -275,51 +290,29 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 }
 
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
-// append of changes (binding their values to a): "head" yields the
-// tenant's head after the append, one row, and "entries" inserts the
-// changes. When from is not "" head reads it first (a CTE of the same
-// statement), and yields its row, and the append appends, only when
-// from wrote a row: a conditional UPDATE that found its row at another
-// version (UpdateUser's single statement) appends nothing. Every
-// statement of a WITH runs exactly once, whatever the outer SELECT reads.
-//
-// Without Config.OnChange the entries go to scim_feed_pending, in order,
-// and head yields 0 (pendingHead): a reader of the feed numbers them once
-// they have committed (sequence), so that concurrent writes of a tenant
-// lock no row in common and commit together (migration 0012). OnChange
-// is handed each entry's Seq inside the write's transaction, so with it
-// head advances the tenant's head row by len(changes) and returns its new
-// value, and the entries are inserted numbered up to it; the head row is
-// then locked until commit, and when from is not "" only once from's
-// statement has run: the write's own uniqueness checks, which may wait
-// for another transaction, never wait holding the head. Both number
-// after the same head row under its lock, so a database some of whose
-// writers have OnChange and others not still numbers every entry once.
+// append of changes (binding their values to a): "head" yields
+// pendingHead, one row, and "entries" inserts the changes, in order, into
+// scim_feed_pending, to be numbered once visible (numberPending): by a
+// reader of the feed once they have committed (sequence), or, with
+// Config.OnChange, which is handed each entry's Seq inside the write, by
+// the write itself right after (appendChanges). A write locks no row in
+// common with a concurrent write of its tenant until then, so without
+// OnChange a tenant's writes commit together (migration 0012). When from
+// is not "" head reads it first (a CTE of the same statement), and
+// yields its row, and the append appends, only when from wrote a row: a
+// conditional UPDATE that found its row at another version (UpdateUser's
+// single statement) appends nothing. Every statement of a WITH runs
+// exactly once, whatever the outer SELECT reads.
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
 	pt, pat := a.add(tenant), a.add(s.d.timeArg(at))
 	done := ""
 	if from != "" {
 		done = ` FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
 	}
-	if s.feed.onChange == nil {
-		return `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
+	return `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
 			INSERT INTO scim_feed_pending (tenant, at, kind, resource_id, version, attrs, members)
 			SELECT ` + pt + `, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
 			FROM head, ` + pgFeedRows(a, changes) + ` ORDER BY v.i
-		)`
-	}
-	pn := a.add(int64(len(changes)))
-	src := `VALUES (` + pt + `, ` + pn + `::bigint)`
-	if from != "" {
-		src = `SELECT ` + pt + `, ` + pn + `::bigint` + done
-	}
-	return `head AS (
-			INSERT INTO scim_feed_heads (tenant, seq) ` + src + `
-			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq + excluded.seq RETURNING seq
-		), entries AS (
-			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-			SELECT ` + pt + `, head.seq - ` + pn + `::bigint + v.i, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
-			FROM head, ` + pgFeedRows(a, changes) + `
 		)`
 }
 
@@ -330,7 +323,8 @@ const pendingHead = "0"
 // pendingSeq marks the entries of a write that appended them to
 // scim_feed_pending (numberChanges): appended, so appendChanges does not
 // append them again, and not numbered yet. Only Config.OnChange reads a
-// Seq inside the write, and with it entries are numbered at once.
+// Seq inside the write: with it the write numbers them itself before
+// handing them on (appendChanges, numberPending).
 const pendingSeq = -1
 
 // pgFeedValuesMax is the most entries pgFeed binds a parameter each:
@@ -381,7 +375,8 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // round trip more with the feed than without it. ret lists the columns q
 // should return ("" for none). The statement returned (bound to the
 // values returned) yields one row per row q returns: ret's columns, then
-// the head's new value, to be handed to numberChanges; with ret "" it
+// what pgFeed's head yields (pendingHead), to be handed to
+// numberChanges; with ret "" it
 // yields that value alone, one row. ok is false, and q is to run as it
 // is, when there is nothing to fold: SQLite (appendChanges appends
 // there), the feed off and no bridge's work, no changes. The changes are
@@ -489,8 +484,9 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	return nil
 }
 
-// numberChanges gives changes the Seqs up to last, the head's new value
-// pgFeed's head yielded, or pendingSeq when it yielded pendingHead.
+// numberChanges gives changes the Seqs up to last (SQLite: the tenant's
+// last Seq after the append), or pendingSeq when last is what pgFeed's
+// head yields, pendingHead: the entries wait to be numbered.
 func numberChanges(changes []store.Change, last int64) {
 	if last == 0 {
 		for i := range changes {
@@ -504,24 +500,22 @@ func numberChanges(changes []store.Change, last int64) {
 	}
 }
 
-// appendFeed numbers the changes after the tenant's last Seq and inserts
-// them into scim_feed.
+// appendFeed appends the changes to the tenant's feed.
 //
-// On PostgreSQL, where writers run at once, the entries are inserted into
-// scim_feed_pending, to be numbered once committed (sequence), or with
-// Config.OnChange numbered from the tenant's head row, advanced by
-// len(changes) and so locked until commit (pgFeed), in one statement (a
-// data-modifying WITH; the writes that can fold it into a statement of
-// their own do, see foldWrite), so the feed costs a write one round trip
-// at most: the round trip is most of what an entry costs there. SQLite, in process and with one writer, numbers the
-// entries from the tenant's last Seq (sqliteLast) and inserts them as one
-// row, one B-tree written, in one statement (sqliteAppend, one text for
-// a row of one entry or several); when Config.OnChange needs their Seqs,
-// with a read of the last Seq first. The writer's statement cache
-// compiles each once.
-// A write of more than feedRowMax entries reads the last Seq and inserts
-// a row per feedRowMax entries (sqliteInsertRows): one statement more,
-// for a rare write, so that no read decodes more than a row's worth.
+// On PostgreSQL, where writers run at once, they are inserted into
+// scim_feed_pending, to be numbered once visible (pgFeed), in one
+// statement (a data-modifying WITH; the writes that can fold it into a
+// statement of their own do, see foldWrite), so the feed costs a write
+// without Config.OnChange one round trip at most: the round trip is most
+// of what an entry costs there. SQLite, in process and with one writer,
+// numbers the entries from the tenant's last Seq (sqliteLast) and inserts
+// them as one row, one B-tree written, in one statement (sqliteAppend,
+// one text for a row of one entry or several); when Config.OnChange needs
+// their Seqs, with a read of the last Seq first. The writer's statement
+// cache compiles each once. A write of more than feedRowMax entries reads
+// the last Seq and inserts a row per feedRowMax entries
+// (sqliteInsertRows): one statement more, for a rare write, so that no
+// read decodes more than a row's worth.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	var last int64
@@ -629,10 +623,15 @@ func (s *Store) Feed() *Feed {
 }
 
 // Changes returns at most limit entries of the tenant in ctx after Seq
-// after, in one statement (see store.ChangeFeed). On SQLite a row may
-// hold several entries (migration 0011) and is read when its last one is
-// after after: limit rows hold limit entries at least, those up to after
-// left out.
+// after (see store.ChangeFeed). On PostgreSQL it first numbers the
+// tenant's entries waiting (sequence), which writes: a session that may
+// not write (a role with SELECT only, a hot standby) gets what is
+// numbered already, and the entries waiting wait for a reader that may
+// (a consumer needs write rights anyway, to acknowledge). The entries
+// are then read in one statement. On SQLite a row may hold several
+// entries (migration 0011) and is read when its last one is after
+// after: limit rows hold limit entries at least, those up to after left
+// out.
 func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Change, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -642,7 +641,7 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	}
 	s := f.s
 	tenant := store.Tenant(ctx)
-	if err := s.sequence(ctx, tenant); err != nil {
+	if err := s.sequence(ctx, tenant); err != nil && !isReadOnly(err) {
 		return nil, fmt.Errorf("sqlstore: change feed: %w", err)
 	}
 	cols := `seq, at, kind, resource_id, version, attrs, members`
@@ -685,18 +684,21 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	return out, nil
 }
 
+// pendingFeed reports whether writes append their entries to
+// scim_feed_pending to be numbered later (PostgreSQL, pgFeed), whatever
+// the store's Config.OnChange: then every reader of the feed numbers
+// them.
+func (s *Store) pendingFeed() bool { return s.d.pg }
+
 // sequence numbers the tenant's entries waiting in scim_feed_pending
-// (PostgreSQL without Config.OnChange, see pgFeed) and moves them into
-// scim_feed, after the tenant's head, in the order their writes appended
-// them, in one transaction: the first statement locks the head row (or
-// creates it), so the second, whose snapshot READ COMMITTED takes after
-// the lock, sees every entry committed before it and none that a
-// concurrent sequence has moved. An entry still uncommitted is left for
-// the next call: it is numbered after the ones numbered now, which
-// committed first, so a consumer that read up to n never misses an entry
-// numbered below n later. When nothing is pending, it costs one read.
+// (PostgreSQL, see pgFeed) and moves them into scim_feed, in a
+// transaction of its own (numberPending). An entry still uncommitted is
+// left for the next call: it is numbered after the ones numbered now,
+// which committed first, so a consumer that read up to n never misses an
+// entry numbered below n later. When nothing is pending, it costs one
+// read.
 func (s *Store) sequence(ctx context.Context, tenant string) error {
-	if !s.d.pg || s.feed.onChange != nil {
+	if !s.pendingFeed() {
 		return nil
 	}
 	var pending bool
@@ -709,26 +711,70 @@ func (s *Store) sequence(ctx context.Context, tenant string) error {
 // sequencePending is sequence for a tenant known to have entries waiting.
 func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES ($1, 0)
-			ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq RETURNING seq`, tenant).Scan(&last); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `WITH moved AS (
-				DELETE FROM scim_feed_pending WHERE tenant = $1 RETURNING id, at, kind, resource_id, version, attrs, members
-			), entries AS (
-				INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
-				SELECT $1, $2::bigint + row_number() OVER (ORDER BY id), at, kind, resource_id, version, attrs, members FROM moved
-				RETURNING 1
-			)
-			UPDATE scim_feed_heads SET seq = $2::bigint + (SELECT count(*) FROM entries) WHERE tenant = $1`, tenant, last)
+		_, err := s.numberPending(ctx, tx, tenant)
 		return err
 	})
 }
 
-// sequenceAll runs sequence for every tenant with entries waiting.
+// numberPending numbers, in tx, every entry of tenant waiting in
+// scim_feed_pending that tx sees, after the tenant's head, in the order
+// their transactions appended them, moves them into scim_feed and advances
+// the head; it returns the Seqs of the entries tx itself appended, in
+// order (a write with Config.OnChange, see appendChanges; a reader has
+// none). Every numbering, a reader's or a write's, is this one. The first
+// statement locks the head row (or creates it) until tx ends, so the
+// second, whose snapshot READ COMMITTED takes after the lock, sees every
+// entry committed before it, tx's own, and none that another numbering
+// has moved. A write appends an entry of a resource only holding the
+// resource's row lock, so an entry is appended, and numbered, after every
+// earlier entry of its resource has committed: each resource's entries
+// are numbered in the order of its writes.
+func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([]int64, error) {
+	var last int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES ($1, 0)
+		ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq RETURNING seq`, tenant).Scan(&last); err != nil {
+		return nil, err
+	}
+	// An entry's xmin is the transaction that appended it: tx's own
+	// when it is tx's (the store sets no savepoints). Concurrent appends
+	// draw their ids from the sequence interleaved, so the entries are
+	// numbered a transaction at a time, each after its first id: a
+	// write's entries get consecutive Seqs, and a transaction that
+	// appended after another committed (a later write of its resource)
+	// has a first id above all of the other's.
+	rows, err := tx.QueryContext(ctx, `WITH moved AS (
+			DELETE FROM scim_feed_pending WHERE tenant = $1
+			RETURNING id, xmin::text AS tx, xmin = pg_current_xact_id()::xid AS own, at, kind, resource_id, version, attrs, members
+		), numbered AS (
+			SELECT $2::bigint + row_number() OVER (ORDER BY first, id) AS seq, *
+			FROM (SELECT min(id) OVER (PARTITION BY tx) AS first, * FROM moved) AS m
+		), entries AS (
+			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
+			SELECT $1, seq, at, kind, resource_id, version, attrs, members FROM numbered
+		), head AS (
+			UPDATE scim_feed_heads SET seq = $2::bigint + (SELECT count(*) FROM numbered) WHERE tenant = $1
+		)
+		SELECT seq FROM numbered WHERE own ORDER BY seq`, tenant, last)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var own []int64
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		own = append(own, seq)
+	}
+	return own, rows.Err()
+}
+
+// sequenceAll runs sequence for every tenant with entries waiting, each
+// in a transaction of its own: one tenant's failure keeps no other
+// tenant's entries waiting, and the errors are returned joined.
 func (s *Store) sequenceAll(ctx context.Context) error {
-	if !s.d.pg || s.feed.onChange != nil {
+	if !s.pendingFeed() {
 		return nil
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT tenant FROM scim_feed_pending`)
@@ -747,12 +793,13 @@ func (s *Store) sequenceAll(ctx context.Context) error {
 	if err := rows.Close(); err != nil {
 		return err
 	}
+	var errs []error
 	for _, t := range tenants {
 		if err := s.sequencePending(ctx, t); err != nil {
-			return err
+			errs = append(errs, fmt.Errorf("tenant %q: %w", t, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func parseList(s string) ([]string, error) {
@@ -829,15 +876,21 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 }
 
 // FeedStatus reports every tenant's head and named consumers, by tenant
-// and name, in one read transaction, after numbering the entries waiting
-// on PostgreSQL (sequence).
+// and name, in one read transaction; it writes nothing. On PostgreSQL a
+// tenant's head counts its committed entries waiting to be numbered
+// (sequence) after its numbered ones, the Seq the last of them will get,
+// and a tenant whose entries all wait is there too.
 func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
 	s := f.s
-	if err := s.sequenceAll(ctx); err != nil {
-		return nil, fmt.Errorf("sqlstore: feed status: %w", err)
+	heads := s.heads()
+	if s.pendingFeed() {
+		heads = `(SELECT tenant, sum(seq)::bigint AS seq FROM (
+			SELECT tenant, seq FROM scim_feed_heads
+			UNION ALL SELECT tenant, count(*) FROM scim_feed_pending GROUP BY tenant
+		) AS hp GROUP BY tenant)`
 	}
 	byTenant := map[string]*store.FeedStatus{}
 	get := func(t string) *store.FeedStatus {
@@ -849,7 +902,7 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 		return st
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+s.heads()+` h`)
+		rows, err := tx.QueryContext(ctx, `SELECT tenant, seq FROM `+heads+` h`)
 		if err != nil {
 			return err
 		}
@@ -910,19 +963,22 @@ const pruneBatch = 500
 // its last entry may: an acknowledged entry may stay until the rest of
 // its write's are. On PostgreSQL it first numbers the entries waiting in
 // scim_feed_pending (sequence), so that they stay few when nothing else
-// reads the feed. The store runs it in the background
+// reads the feed; it prunes even when that fails, and returns the
+// failure after. The store runs it in the background
 // (Config.ChangeFeed); a host may call it too.
 func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	s := f.s
 	// Entries waiting to be numbered are numbered first: with no reader
-	// of the feed, the store's own pruning keeps them few.
+	// of the feed, the store's own pruning keeps them few. A failure
+	// there stops no pruning: it is returned after.
+	var errs []error
 	if err := s.sequenceAll(ctx); err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		errs = append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))
 	}
 	cut := s.stamp().Add(-s.feed.retention)
 	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 	}
 	// Each tenant with what every named consumer of it has acknowledged
 	// (0 without consumers: nothing).
@@ -936,22 +992,22 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 		var acked sql.NullInt64
 		if err := rows.Scan(&t, &acked); err != nil {
 			rows.Close()
-			return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+			return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 		}
 		tenants = append(tenants, tenantAck{t, acked.Int64})
 	}
 	if err := rows.Close(); err != nil {
-		return 0, fmt.Errorf("sqlstore: prune feed: %w", err)
+		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
 	}
 	var total int64
 	for _, t := range tenants {
 		n, err := s.pruneTenant(ctx, t.tenant, cut, t.acked)
 		total += n
 		if err != nil {
-			return total, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err)
+			return total, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err))...)
 		}
 	}
-	return total, nil
+	return total, errors.Join(errs...)
 }
 
 // pruneTenant deletes the prefix of tenant's feed older than cut or

@@ -36,6 +36,11 @@ import (
 // process the test kills: it re-executes its own test binary with it.
 const crashServerEnv = "SCIM_TEST_FEED_CRASH_SERVER_DSN"
 
+// crashPendingEnv, set to 1 with crashServerEnv, makes the server run
+// without Config.OnChange: on PostgreSQL its writes leave their entries
+// in scim_feed_pending for a reader to number.
+const crashPendingEnv = "SCIM_TEST_FEED_CRASH_SERVER_PENDING"
+
 // The server process prints its address on a line starting with
 // crashAddrPrefix, and each feed entry as its transaction appends it
 // (OnChange), before the commit, on a line starting with crashEntryPrefix.
@@ -65,80 +70,98 @@ const (
 // feed exactly once, a resource's entries are in the order its writes were
 // answered, Seq runs 1..N with no gap, nothing but the writes in flight at
 // the kill is in the feed besides, and the restarted server's first write
-// gets Seq N+1.
+// gets Seq N+1. It runs with Config.OnChange, which prints each entry as
+// its transaction appends it and is handed its Seq inside the write, and
+// without ("pending"), where the kill comes as soon as enough writes are
+// answered and, on PostgreSQL, the entries are numbered by the readers.
 func TestFeedCrash(t *testing.T) {
 	if dsn := os.Getenv(crashServerEnv); dsn != "" {
-		serveUntilKilled(t, dsn)
+		serveUntilKilled(t, dsn, os.Getenv(crashPendingEnv) == "1")
 		return
 	}
 	forEachDB(t, func(t *testing.T, db opener) {
-		dsn := db.dsn(t)
-		// The load, until the kill: once crashWrites writes are answered,
-		// the next entry a transaction appends triggers it, so that it
-		// lands while that transaction is open (crashHold).
-		var (
-			answered atomic.Int64
-			killOnce sync.Once
-			killed   atomic.Bool
-			wg       sync.WaitGroup
-			srv      *crashServer
-		)
-		kill := func() {
-			killOnce.Do(func() {
-				killed.Store(true)
-				srv.signal()
+		for _, pending := range []bool{false, true} {
+			t.Run(map[bool]string{false: "OnChange", true: "pending"}[pending], func(t *testing.T) {
+				feedCrash(t, db, pending)
 			})
 		}
-		srv = startCrashServer(t, dsn, func() {
-			if answered.Load() >= crashWrites {
-				kill()
-			}
+	})
+}
+
+// feedCrash is TestFeedCrash on one database, the server with
+// Config.OnChange or without (pending).
+func feedCrash(t *testing.T, db opener, pending bool) {
+	dsn := db.dsn(t)
+	// The load, until the kill: once crashWrites writes are answered,
+	// the next entry a transaction appends triggers it, so that it
+	// lands while that transaction is open (crashHold).
+	var (
+		answered atomic.Int64
+		killOnce sync.Once
+		killed   atomic.Bool
+		wg       sync.WaitGroup
+		srv      *crashServer
+	)
+	kill := func() {
+		killOnce.Do(func() {
+			killed.Store(true)
+			srv.signal()
 		})
-		clients := make([]*crashClient, crashClients)
-		for i := range clients {
-			c := &crashClient{n: i, base: srv.base, http: newCrashHTTPClient(), killed: killed.Load, answered: func() {
-				answered.Add(1)
-			}}
-			clients[i] = c
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				c.run()
-			}()
+	}
+	srv = startCrashServer(t, dsn, pending, func() {
+		if answered.Load() >= crashWrites {
+			kill()
 		}
-		wg.Wait()
-		kill() // when every client stopped early (a failure, reported below)
-		srv.kill(t)
-		if isPGDSN(dsn) {
-			// A transaction whose COMMIT reached PostgreSQL before the
-			// kill commits even so: wait until the dead server's
-			// backends are gone, so the feed read next is final.
-			waitBackendsGone(t, dsn, srv.app)
-		}
-		var inFlight int
-		for _, c := range clients {
-			require.NoError(t, c.failure, "client %d failed before the kill (server stderr: %s)", c.n, srv.stderr)
-			if c.stoppedBy != nil {
-				inFlight++
+	})
+	clients := make([]*crashClient, crashClients)
+	for i := range clients {
+		c := &crashClient{n: i, base: srv.base, http: newCrashHTTPClient(), killed: killed.Load, answered: func() {
+			if answered.Add(1) >= crashWrites && pending {
+				kill() // no entry printed to time it by: the other clients' writes are in flight
 			}
-			c.http.CloseIdleConnections()
+		}}
+		clients[i] = c
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.run()
+		}()
+	}
+	wg.Wait()
+	kill() // when every client stopped early (a failure, reported below)
+	srv.kill(t)
+	if isPGDSN(dsn) {
+		// A transaction whose COMMIT reached PostgreSQL before the
+		// kill commits even so: wait until the dead server's
+		// backends are gone, so the feed read next is final.
+		waitBackendsGone(t, dsn, srv.app)
+	}
+	var inFlight int
+	for _, c := range clients {
+		require.NoError(t, c.failure, "client %d failed before the kill (server stderr: %s)", c.n, srv.stderr)
+		if c.stoppedBy != nil {
+			inFlight++
 		}
-		require.GreaterOrEqual(t, answered.Load(), int64(crashWrites))
-		t.Logf("%s: %d writes answered before SIGKILL, %d requests failed with it", db.name, answered.Load(), inFlight)
+		c.http.CloseIdleConnections()
+	}
+	require.GreaterOrEqual(t, answered.Load(), int64(crashWrites))
+	t.Logf("%s: %d writes answered before SIGKILL, %d requests failed with it", db.name, answered.Load(), inFlight)
 
-		// The feed as the crash left it, read by another process's store.
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		entries := readFeed(t, s.Feed(), 0)
-		checkCrashFeed(t, entries, clients)
-		checkFeedMatchesData(t, s, entries)
-		n := int64(len(entries))
+	// The feed as the crash left it, read by another process's store.
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	entries := readFeed(t, s.Feed(), 0)
+	checkCrashFeed(t, entries, clients)
+	checkFeedMatchesData(t, s, entries)
+	n := int64(len(entries))
 
-		// The entries of the transactions the kill left open are not in
-		// the feed, and their numbers are free again: every entry the feed
-		// has was appended as it is, and those it has not came after them
-		// all (the kill cut the tail).
+	// The entries of the transactions the kill left open are not in
+	// the feed, and their numbers are free again: every entry the feed
+	// has was appended as it is, and those it has not came after them
+	// all (the kill cut the tail).
+	// (OnChange only: without it, the server prints nothing as it appends.)
+	if !pending {
 		appended := map[string]bool{}
 		for _, a := range srv.appended {
 			appended[a] = true
@@ -156,40 +179,43 @@ func TestFeedCrash(t *testing.T) {
 			require.Greater(t, seq, n, "entry %q, appended and lost, must come after every committed one", a)
 		}
 		t.Logf("%s: %d entries were appended by transactions the kill left open, and are not in the feed", db.name, len(lost))
+	}
 
-		// A fresh server on the same database works, and its first write
-		// follows the last entry.
-		srv2 := startCrashServer(t, dsn, nil)
-		c := &crashClient{base: srv2.base, http: newCrashHTTPClient()}
-		defer c.http.CloseIdleConnections()
-		id, version, err := c.create("/Users", map[string]any{"userName": "after-restart@example.com"})
-		require.NoError(t, err, "server stderr: %s", srv2.stderr)
-		after := readFeed(t, s.Feed(), n)
-		require.Len(t, after, 1)
-		assert.Equal(t, store.Change{Seq: n + 1, Kind: store.UserCreated, ID: id, Version: version},
-			store.Change{Seq: after[0].Seq, Kind: after[0].Kind, ID: after[0].ID, Version: after[0].Version})
-		all := readFeed(t, s.Feed(), 0)
-		for i, e := range all {
-			require.Equal(t, int64(i+1), e.Seq, "Seq must run 1..N without a gap")
-		}
-		status, err := s.Feed().FeedStatus(ctx)
-		require.NoError(t, err)
-		require.Len(t, status, 1)
-		assert.Equal(t, n+1, status[0].Head, "the head row agrees with the last entry")
-		srv2.kill(t)
-	})
+	// A fresh server on the same database works, and its first write
+	// follows the last entry.
+	srv2 := startCrashServer(t, dsn, pending, nil)
+	c := &crashClient{base: srv2.base, http: newCrashHTTPClient()}
+	defer c.http.CloseIdleConnections()
+	id, version, err := c.create("/Users", map[string]any{"userName": "after-restart@example.com"})
+	require.NoError(t, err, "server stderr: %s", srv2.stderr)
+	after := readFeed(t, s.Feed(), n)
+	require.Len(t, after, 1)
+	assert.Equal(t, store.Change{Seq: n + 1, Kind: store.UserCreated, ID: id, Version: version},
+		store.Change{Seq: after[0].Seq, Kind: after[0].Kind, ID: after[0].ID, Version: after[0].Version})
+	all := readFeed(t, s.Feed(), 0)
+	for i, e := range all {
+		require.Equal(t, int64(i+1), e.Seq, "Seq must run 1..N without a gap")
+	}
+	status, err := s.Feed().FeedStatus(ctx)
+	require.NoError(t, err)
+	require.Len(t, status, 1)
+	assert.Equal(t, n+1, status[0].Head, "the head row agrees with the last entry")
+	srv2.kill(t)
 }
 
 // serveUntilKilled is the server process: the SCIM handler over a
 // sqlstore with the change feed on, on 127.0.0.1, until it is killed or
 // its parent goes away (its stdin closes).
-func serveUntilKilled(t *testing.T, dsn string) {
-	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true,
-		OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+func serveUntilKilled(t *testing.T, dsn string, pending bool) {
+	cfg := sqlstore.Config{DSN: dsn, ChangeFeed: true}
+	if !pending {
+		cfg.OnChange = func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
 			fmt.Printf("%s%d %s %s %s\n", crashEntryPrefix, c.Seq, c.Kind, c.ID, c.Version)
 			time.Sleep(crashHold)
 			return nil
-		}})
+		}
+	}
+	s, err := sqlstore.New(context.Background(), cfg)
 	require.NoError(t, err)
 	defer s.Close()
 	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
@@ -217,16 +243,17 @@ type crashServer struct {
 }
 
 // startCrashServer starts a server process on dsn and waits until it
-// listens. onAppend, when not nil, is called (on another goroutine) as
-// each entry the server appends is read from its output.
-func startCrashServer(t *testing.T, dsn string, onAppend func()) *crashServer {
+// listens, with Config.OnChange unless pending. onAppend, when not nil,
+// is called (on another goroutine) as each entry the server appends is
+// read from its output (OnChange prints them).
+func startCrashServer(t *testing.T, dsn string, pending bool, onAppend func()) *crashServer {
 	t.Helper()
 	app := "scimkit-feed-crash-" + randomHex(6)
 	if isPGDSN(dsn) {
 		dsn = withApplicationName(t, dsn, app)
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFeedCrash$", "-test.count=1", "-test.timeout=10m")
-	cmd.Env = append(os.Environ(), crashServerEnv+"="+dsn)
+	cmd.Env = append(os.Environ(), crashServerEnv+"="+dsn, crashPendingEnv+"="+map[bool]string{false: "0", true: "1"}[pending])
 	srv := &crashServer{cmd: cmd, app: app, stderr: &syncBuffer{}, out: make(chan struct{})}
 	cmd.Stderr = srv.stderr
 	_, err := cmd.StdinPipe() // closed when this process ends: the server's cue to go too

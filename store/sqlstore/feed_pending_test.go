@@ -18,8 +18,8 @@ import (
 // write appends its feed entries without locking the tenant's head row
 // (migration 0012), so that concurrent writes of a tenant commit together
 // rather than one at a time; with OnChange, which reads each entry's Seq
-// inside the write, the write numbers its entries at once under the
-// head's lock, as before.
+// inside the write, the write numbers its entries itself, under the
+// head's lock, before it commits.
 func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
@@ -41,18 +41,32 @@ func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 			tx, err := s.DB().BeginTx(ctx, nil)
 			require.NoError(t, err)
 			defer tx.Rollback()
-			_, err = tx.ExecContext(ctx, `SELECT seq FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`)
-			require.NoError(t, err)
+			var holder int
+			require.NoError(t, tx.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`).Scan(&holder))
 
-			wctx, cancel := context.WithTimeout(acme, time.Second)
+			// The timeout is liveness only: the write either completes
+			// while the lock is held or is seen waiting for it.
+			wctx, cancel := context.WithTimeout(acme, 30*time.Second)
 			defer cancel()
-			_, err = s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
+			done := make(chan error, 1)
+			go func() {
+				_, err := s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
+				done <- err
+			}()
 			if tc.blocked {
-				require.Error(t, err, "the write numbers its entry under the head's lock")
-				return
+				// Seen waiting on the holder's lock, then let go.
+				require.Eventually(t, func() bool {
+					var n int
+					require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+						WHERE wait_event_type = 'Lock' AND $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&n))
+					return n > 0
+				}, 30*time.Second, 10*time.Millisecond, "the write numbers its entry under the head's lock")
+				require.NoError(t, tx.Rollback())
+				require.NoError(t, <-done)
+			} else {
+				require.NoError(t, <-done, "the write takes no lock on the head row")
+				require.NoError(t, tx.Rollback())
 			}
-			require.NoError(t, err, "the write takes no lock on the head row")
-			require.NoError(t, tx.Rollback())
 			cs, err := s.Feed().Changes(acme, 0, 10)
 			require.NoError(t, err)
 			require.Len(t, cs, 2)
@@ -66,8 +80,8 @@ func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 // by a transaction still open is not numbered by a read of the feed: it
 // gets its Seq once it has committed, after the entries numbered before,
 // so a consumer that has read up to n never misses an entry numbered
-// below n later. FeedStatus numbers the entries waiting too, of every
-// tenant, new ones included.
+// below n later. FeedStatus counts the committed entries waiting in each
+// tenant's head, new tenants' included, without numbering them.
 func TestFeedNumbersCommittedEntries(t *testing.T) {
 	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true})
 	acme := store.WithTenant(context.Background(), "acme")
@@ -97,7 +111,8 @@ func TestFeedNumbersCommittedEntries(t *testing.T) {
 	assert.Equal(t, int64(3), cs[0].Seq)
 	assert.Equal(t, "slow", cs[0].ID)
 
-	// A tenant whose entries all wait shows in FeedStatus, numbered.
+	// A tenant whose entries all wait shows in FeedStatus, its head the
+	// Seq its last entry will get; FeedStatus numbers nothing.
 	_, err = s.CreateUser(store.WithTenant(context.Background(), "globex"), &resources.User{UserName: "g", Active: ptr(true)})
 	require.NoError(t, err)
 	sts, err := s.Feed().FeedStatus(ctx)
@@ -109,5 +124,70 @@ func TestFeedNumbersCommittedEntries(t *testing.T) {
 	assert.Equal(t, map[string]int64{"acme": 3, "globex": 1}, heads)
 	var waiting int
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_feed_pending`).Scan(&waiting))
-	assert.Zero(t, waiting)
+	assert.Equal(t, 1, waiting, "FeedStatus writes nothing")
+	cs, err = s.Feed().Changes(store.WithTenant(context.Background(), "globex"), 0, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	assert.Equal(t, int64(1), cs[0].Seq, "numbered as FeedStatus said")
+}
+
+// TestFeedReadOnlyReader: a role that may only read the feed's tables (or
+// a hot standby, whose transactions are read-only) can read the feed
+// while entries wait to be numbered: Changes returns what is numbered,
+// FeedStatus writes nothing and counts the entries waiting in the heads,
+// and Prune, which may delete but not number, prunes and returns the
+// numbering's failure after.
+func TestFeedReadOnlyReader(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	acme, globex := store.WithTenant(ctx, "acme"), store.WithTenant(ctx, "globex")
+	for _, name := range []string{"a", "b"} {
+		_, err = s.CreateUser(acme, &resources.User{UserName: name, Active: ptr(true)})
+		require.NoError(t, err)
+	}
+	cs, err := s.Feed().Changes(acme, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 2)
+	_, err = s.Feed().LeaseFeed(acme, "c", "h", time.Minute)
+	require.NoError(t, err)
+	require.NoError(t, s.Feed().AckFeed(acme, "c", "h", 1, time.Minute))
+	_, err = s.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)}) // waits
+	require.NoError(t, err)
+	_, err = s.CreateUser(globex, &resources.User{UserName: "g", Active: ptr(true)}) // waits, a tenant of its own
+	require.NoError(t, err)
+
+	open := func(t *testing.T, grants ...string) *sqlstore.Store {
+		r, err := sqlstore.New(ctx, sqlstore.Config{DSN: roleDSN(t, s, dsn, grants...), ChangeFeed: true, FeedRetention: time.Hour})
+		require.NoError(t, err)
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	readOnly := []string{`GRANT USAGE ON SCHEMA {schema} TO {role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}`}
+	t.Run("SELECT only", func(t *testing.T) {
+		ro := open(t, readOnly...)
+		cs, err := ro.Feed().Changes(acme, 0, 10)
+		require.NoError(t, err, "what is numbered, though the entries waiting cannot be")
+		assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
+		assert.Len(t, cs, 2)
+		sts, err := ro.Feed().FeedStatus(ctx)
+		require.NoError(t, err)
+		heads := map[string]int64{}
+		for _, st := range sts {
+			heads[st.Tenant] = st.Head
+		}
+		assert.Equal(t, map[string]int64{"acme": 3, "globex": 1}, heads, "the numbered head and the entries waiting")
+	})
+	t.Run("SELECT and DELETE", func(t *testing.T) {
+		pr := open(t, append(readOnly, `GRANT DELETE ON scim_feed TO {role}`)...)
+		n, err := pr.Feed().Prune(ctx)
+		require.Error(t, err, "numbering needs more than DELETE")
+		assert.Contains(t, err.Error(), "permission denied")
+		assert.Equal(t, int64(1), n, "the acknowledged entry is pruned all the same")
+	})
+	cs, err = s.Feed().Changes(acme, 1, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "a reader that may write numbers what waits")
+	assert.Equal(t, []int64{2, 3}, []int64{cs[0].Seq, cs[1].Seq})
 }

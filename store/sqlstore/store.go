@@ -79,10 +79,12 @@ type Config struct {
 	// more statement (a group's delete, which reads the members it
 	// removes, two more). On SQLite, where a statement is no round trip,
 	// a write sends one more, whatever its entries (two with OnChange).
-	// On PostgreSQL without OnChange the entries are numbered when the
-	// feed is read (Feed.Changes, FeedStatus, Prune), once committed, so
-	// that a tenant's concurrent writes share no lock and commit
-	// together. BENCHMARKS.md has what it costs.
+	// On PostgreSQL the entries are numbered when the feed is read
+	// (Feed.Changes, Prune), once committed, so that a tenant's
+	// concurrent writes share no lock and commit together; a write with
+	// OnChange numbers them itself, two statements more, holding the
+	// tenant's feed head until its commit. BENCHMARKS.md has what it
+	// costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
@@ -101,8 +103,12 @@ type Config struct {
 	// method returns the error: a store.ErrConflict becomes a 409 with
 	// its detail, any other error a 500. It may run more than once for
 	// one write when the database makes the transaction retry (deadlock,
-	// serialization failure), always in a fresh transaction. For
-	// tables a HostTables mapping describes, set Bridge instead.
+	// serialization failure), always in a fresh transaction. With
+	// ChangeFeed on PostgreSQL each entry it gets carries its Seq: the
+	// write numbers the tenant's entries waiting, its own included,
+	// before the first call, and holds the tenant's feed head from then
+	// until its commit. For tables a HostTables mapping describes, set
+	// Bridge instead.
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
 	// (HostTables.Bridge, built for this DSN's database). It is called
@@ -426,6 +432,14 @@ func isUniqueViolation(err error) bool {
 		return se.Code() == 2067 || se.Code() == 1555 // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
 	}
 	return false
+}
+
+// isReadOnly reports whether err says the session may not write: the
+// role lacks the privilege (42501) or the transaction is read-only
+// (25006, a hot standby's).
+func isReadOnly(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "42501" || pe.Code == "25006")
 }
 
 // isRetryable reports whether a transaction failed only because of another
