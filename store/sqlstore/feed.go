@@ -758,16 +758,7 @@ func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var own []int64
-	for rows.Next() {
-		var seq int64
-		if err := rows.Scan(&seq); err != nil {
-			return nil, err
-		}
-		own = append(own, seq)
-	}
-	return own, rows.Err()
+	return scanColumn[int64](rows)
 }
 
 // sequenceAll runs sequence for every tenant with entries waiting, each
@@ -781,16 +772,8 @@ func (s *Store) sequenceAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var tenants []string
-	for rows.Next() {
-		var t string
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return err
-		}
-		tenants = append(tenants, t)
-	}
-	if err := rows.Close(); err != nil {
+	tenants, err := scanColumn[string](rows)
+	if err != nil {
 		return err
 	}
 	var errs []error

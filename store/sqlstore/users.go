@@ -1064,17 +1064,20 @@ func (s *Store) ownMembers(ctx context.Context, tx *sql.Tx, tenant, gid string) 
 }
 
 // scanIDs reads a column of ids and closes rows.
-func scanIDs(rows *sql.Rows) ([]string, error) {
+func scanIDs(rows *sql.Rows) ([]string, error) { return scanColumn[string](rows) }
+
+// scanColumn reads rows' one column and closes rows.
+func scanColumn[T any](rows *sql.Rows) ([]T, error) {
 	defer rows.Close()
-	var ids []string
+	var out []T
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
-		ids = append(ids, id)
+		out = append(out, v)
 	}
-	return ids, rows.Err()
+	return out, rows.Err()
 }
 
 // dropMember removes id from every group of the tenant it is a direct
