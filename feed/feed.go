@@ -210,6 +210,24 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 	if err != nil {
 		return 0, err
 	}
+	if len(entries) > 0 && time.Since(lastAck) >= c.Lease/3 {
+		// Reading the batch took a third of the lease (a store that
+		// numbers entries as they are read may wait for a writer): renew
+		// it before handing anything over, or another replica could take
+		// it and handle the same entries at once.
+		lastAck = time.Now()
+		again, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
+		if errors.Is(err, store.ErrLeased) {
+			delete(held, tenant)
+			return 0, nil // another replica took it meanwhile
+		}
+		if err != nil {
+			return 0, err
+		}
+		if again != acked {
+			return 0, nil // another replica went on meanwhile: read again from there
+		}
+	}
 	handled, lost := acked, false
 	// ack acknowledges what was handled, even when ctx has just ended
 	// (Run stopping), or a graceful stop would hand it over again. lost

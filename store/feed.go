@@ -122,7 +122,11 @@ type FeedConsumers interface {
 // FeedStatus is one tenant's feed as FeedConsumers.FeedStatus reports it.
 type FeedStatus struct {
 	Tenant string
-	// Head is the Seq of the tenant's last entry (0: none yet).
+	// Head is the number of the tenant's entries (0: none yet): the Seq
+	// of its last entry, or, on a store that numbers committed entries
+	// when the feed is read (sqlstore on PostgreSQL), the Seq the last
+	// of those committed so far will have once numbered. It never
+	// decreases, and Changes returns entries up to at least it.
 	Head int64
 	// Consumers are the named consumers of the tenant, by name.
 	Consumers []ConsumerStatus

@@ -778,6 +778,9 @@ func (s *Store) sequenceAll(ctx context.Context) error {
 	}
 	var errs []error
 	for _, t := range tenants {
+		if err := ctx.Err(); err != nil {
+			return errors.Join(append(errs, err)...) // no transaction more that cannot commit
+		}
 		if err := s.sequencePending(ctx, t); err != nil {
 			errs = append(errs, fmt.Errorf("tenant %q: %w", t, err))
 		}
@@ -860,9 +863,11 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 
 // FeedStatus reports every tenant's head and named consumers, by tenant
 // and name, in one read transaction; it writes nothing. On PostgreSQL a
-// tenant's head counts its committed entries waiting to be numbered
-// (sequence) after its numbered ones, the Seq the last of them will get,
-// and a tenant whose entries all wait is there too.
+// tenant's head is its numbered entries and its committed ones waiting
+// to be numbered (sequence) together: the next numbering reaches it
+// (an entry committed later with a lower first id may be numbered among
+// them), and a tenant whose entries all wait is there too. A reader that
+// may not write gets from Changes what is numbered.
 func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
@@ -955,13 +960,16 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 	// of the feed, the store's own pruning keeps them few. A failure
 	// there stops no pruning: it is returned after.
 	var errs []error
+	fail := func(n int64, err error) (int64, error) {
+		return n, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
+	}
 	if err := s.sequenceAll(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))
 	}
 	cut := s.stamp().Add(-s.feed.retention)
 	rows, err := s.r.QueryContext(ctx, `SELECT h.tenant, (SELECT MIN(c.acked) FROM scim_feed_consumers c WHERE c.tenant = h.tenant) FROM `+s.heads()+` h`)
 	if err != nil {
-		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
+		return fail(0, err)
 	}
 	// Each tenant with what every named consumer of it has acknowledged
 	// (0 without consumers: nothing).
@@ -975,19 +983,19 @@ func (f *Feed) Prune(ctx context.Context) (int64, error) {
 		var acked sql.NullInt64
 		if err := rows.Scan(&t, &acked); err != nil {
 			rows.Close()
-			return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
+			return fail(0, err)
 		}
 		tenants = append(tenants, tenantAck{t, acked.Int64})
 	}
-	if err := rows.Close(); err != nil {
-		return 0, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed: %w", err))...)
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return fail(0, err)
 	}
 	var total int64
 	for _, t := range tenants {
 		n, err := s.pruneTenant(ctx, t.tenant, cut, t.acked)
 		total += n
 		if err != nil {
-			return total, errors.Join(append(errs, fmt.Errorf("sqlstore: prune feed of tenant %q: %w", t.tenant, err))...)
+			return fail(total, fmt.Errorf("tenant %q: %w", t.tenant, err))
 		}
 	}
 	return total, errors.Join(errs...)

@@ -138,6 +138,10 @@ func distinct(ids []string) []string {
 //     group's delete's group with the groups it is a member of (FOR
 //     UPDATE, lockGroupDelete), a user's delete's groups (NO KEY UPDATE,
 //     dropMember), a new group's member groups (KEY SHARE).
+//  3. Last, with Config.OnChange only, the tenant's scim_feed_heads row
+//     (numberPending, from appendChanges): the write takes no lock of
+//     the store after it. A reader of the feed that numbers entries
+//     takes the head first and waits for nothing after it.
 //
 // A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
 // members it adds only under the group's lock, and a group's delete may

@@ -240,6 +240,10 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy)
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkVersion(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -259,6 +263,26 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy)
 func isPostgres(dsn string) bool {
 	l := strings.ToLower(dsn)
 	return strings.HasPrefix(l, "postgres://") || strings.HasPrefix(l, "postgresql://")
+}
+
+// minPostgres is the oldest PostgreSQL the store runs on: the change
+// feed's numbering finds a write's own entries by pg_current_xact_id (13).
+const minPostgres = 130000
+
+// checkVersion refuses a PostgreSQL server older than minPostgres at
+// open, rather than failing every write of the change feed later.
+func (s *Store) checkVersion(ctx context.Context) error {
+	if s.d != postgres {
+		return nil
+	}
+	var v int
+	if err := s.w.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&v); err != nil {
+		return fmt.Errorf("sqlstore: open postgres: %w", err)
+	}
+	if v < minPostgres {
+		return fmt.Errorf("sqlstore: PostgreSQL %d.%d is older than 13, the oldest this store runs on", v/10000, v%10000/100)
+	}
+	return nil
 }
 
 func (s *Store) openPostgres(cfg Config) error {
