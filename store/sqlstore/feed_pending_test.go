@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -190,4 +192,70 @@ func TestFeedReadOnlyReader(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cs, 2, "a reader that may write numbers what waits")
 	assert.Equal(t, []int64{2, 3}, []int64{cs[0].Seq, cs[1].Seq})
+}
+
+// TestFeedReadOnlyTransaction: a reader whose transactions are read-only
+// (a hot standby, default_transaction_read_only) cannot number what
+// waits (SQLSTATE 25006): Changes returns what is numbered and
+// FeedStatus counts the waiting entries in the head, without an error.
+func TestFeedReadOnlyTransaction(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	acme := store.WithTenant(ctx, "acme")
+	_, err = s.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+	require.NoError(t, err)
+	cs, err := s.Feed().Changes(acme, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 1, "numbered by a reader that may write")
+	_, err = s.CreateUser(acme, &resources.User{UserName: "b", Active: ptr(true)}) // waits
+	require.NoError(t, err)
+
+	u, err := url.Parse(dsn)
+	require.NoError(t, err)
+	q := u.Query()
+	q.Set("default_transaction_read_only", "on")
+	u.RawQuery = q.Encode()
+	ro, err := sqlstore.New(ctx, sqlstore.Config{DSN: u.String(), ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { ro.Close() })
+	cs, err = ro.Feed().Changes(acme, 0, 10)
+	require.NoError(t, err, "a read-only reader gets what is numbered")
+	require.Len(t, cs, 1)
+	assert.Equal(t, int64(1), cs[0].Seq)
+	sts, err := ro.Feed().FeedStatus(ctx)
+	require.NoError(t, err)
+	heads := map[string]int64{}
+	for _, st := range sts {
+		heads[st.Tenant] = st.Head
+	}
+	assert.Equal(t, int64(2), heads["acme"], "the head counts the entry waiting")
+}
+
+// TestFeedOnChangeRollbackKeepsOthersWaiting: a write with OnChange
+// numbers the entries other writes left waiting before its own; when it
+// then rolls back (its hook refuses), those entries wait again and are
+// numbered later, without a gap.
+func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
+	dsn := postgresDSN(t)
+	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { plain.Close() })
+	refuse := errors.New("the host refuses")
+	hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true,
+		OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error { return refuse }})
+	require.NoError(t, err)
+	t.Cleanup(func() { hooked.Close() })
+	acme := store.WithTenant(ctx, "acme")
+	_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)}) // waits
+	require.NoError(t, err)
+	_, err = hooked.CreateUser(acme, &resources.User{UserName: "b", Active: ptr(true)})
+	require.ErrorIs(t, err, refuse)
+	_, err = plain.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)})
+	require.NoError(t, err)
+	cs, err := plain.Feed().Changes(acme, 0, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 2, "a's and c's entries, b's rolled back")
+	assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
 }
