@@ -11,6 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/backoff"
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -36,38 +38,79 @@ func (g *losingGroups) ModifyMembers(ctx context.Context, id string, add, remove
 	return g.GroupStore.ModifyMembers(ctx, id, add, remove, ifVersion)
 }
 
+// pacedHandler is the pacing of a handler whose write retries are
+// counted rather than waited: its clock stands still (at the time of the
+// call), each pause returns at once and counts as time spent
+// (internal/backoff), and there is no jitter, each pause being the whole
+// of its step (1, 2, 4 ... 64 ms). How many attempts a write that keeps
+// losing gets is then the same however slowly the machine runs them.
+type pacedHandler struct {
+	pauses atomic.Int64 // pauses taken
+	paused atomic.Int64 // their total, in nanoseconds
+}
+
+func (p *pacedHandler) policy() backoff.Policy {
+	clock := clocktest.New(time.Now())
+	return backoff.Policy{
+		Now: clock.Now,
+		Sleep: func(ctx context.Context, d time.Duration) bool {
+			p.pauses.Add(1)
+			p.paused.Add(int64(d))
+			return ctx.Err() == nil
+		},
+		Jitter: func(n time.Duration) time.Duration { return n },
+	}
+}
+
+// newPacedEnv is newEnv with the handler's write retries paced by pace
+// (scim.NewPacedHandlerForTest).
+func newPacedEnv(t *testing.T, pace backoff.Policy, opts ...option) *env {
+	t.Helper()
+	return newEnvOf(t, func(cfg scim.Config) (http.Handler, error) { return scim.NewPacedHandlerForTest(cfg, pace) }, opts...)
+}
+
+// Attempts and pauses of a write that keeps losing for the whole of
+// backoff.DefaultBudget (5 s) on pacedHandler's pacing: the pauses 1 + 2
+// + 4 + 8 + 16 + 32 = 63 ms, then 76 of 64 ms (4927 ms in all), are
+// taken; the next would end within backoff.Margin (20 ms) of the budget.
+const (
+	attemptsInBudget = 83
+	pausesInBudget   = attemptsInBudget - 1
+	pausedInBudget   = 4927 * time.Millisecond
+)
+
 // TestOktaPatchOnABusyGroupWithoutCheckedModifier: on a host store
 // without store.CheckedMemberModifier, Okta's membership update (the
 // displayName resent with the member change) is a read of the group and
 // ModifyMembers at the version read; a write that lost to a concurrent
 // one is tried again after a backoff, so a few lost races still answer
 // 204 with the member added, and one that keeps losing answers 503 with
-// Retry-After (never 412: the request set no If-Match) once the
-// request's StoreTimeout would pass, with nothing written.
+// Retry-After (never 412: the request set no If-Match) once the retry
+// budget (backoff.DefaultBudget) is spent, with nothing written. The
+// retries are paced on a clock the test holds (pacedHandler), so each
+// case gets an exact number of attempts and pauses; the request's
+// StoreTimeout, a minute on the real clock, only bounds a run whose
+// retries would not end.
 func TestOktaPatchOnABusyGroupWithoutCheckedModifier(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		lose    int64
-		timeout time.Duration
-		want    int
-		added   bool
+		name     string
+		lose     int64
+		want     int
+		added    bool
+		attempts int64
+		pauses   int64
+		paused   time.Duration
 	}{
-		// A budget no run comes near (under -race on a loaded machine
-		// the four attempts can take over 200 ms): the retries succeed.
-		{"loses three times", 3, 5 * time.Second, http.StatusNoContent, true},
-		// The budget the retries stay within, shorter than the 5 s of
-		// backoff.DefaultBudget, yet with room for the first attempt to
-		// lose and the write to be tried again: at 200 ms, the first
-		// attempt sometimes took the whole budget under -race on a
-		// loaded machine, and the write was never tried again.
-		{"keeps losing", -1, 2 * time.Second, http.StatusServiceUnavailable, false},
+		{"loses three times", 3, http.StatusNoContent, true, 4, 3, 7 * time.Millisecond},
+		{"keeps losing", -1, http.StatusServiceUnavailable, false, attemptsInBudget, pausesInBudget, pausedInBudget},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			db := memory.New()
 			groups := &losingGroups{GroupStore: db, lose: tc.lose}
-			e := newEnv(t, func(c *scim.Config) {
+			var pace pacedHandler
+			e := newPacedEnv(t, pace.policy(), func(c *scim.Config) {
 				c.Users, c.Groups = db, groups
-				c.StoreTimeout = tc.timeout
+				c.StoreTimeout = time.Minute
 			})
 			_, checked := any(groups).(store.CheckedMemberModifier)
 			require.False(t, checked, "the store must take the generic path")
@@ -77,13 +120,12 @@ func TestOktaPatchOnABusyGroupWithoutCheckedModifier(t *testing.T) {
 			r := e.do("PATCH", "/Groups/"+gid, oktaPatch(gid, "Pushed", []string{uid}, nil))
 			require.Equal(t, tc.want, r.Code, r.Raw)
 			if tc.want == http.StatusServiceUnavailable {
-				// 503 with Retry-After whether the retries stopped
-				// before the deadline (errBusy) or met it: what matters
-				// is that the provider retries and nothing was written.
 				requireError(t, r, http.StatusServiceUnavailable, "", "")
 				assert.NotEmpty(t, r.Header.Get("Retry-After"))
 			}
-			assert.Greater(t, groups.calls.Load(), int64(1), "the write was tried again")
+			assert.Equal(t, tc.attempts, groups.calls.Load(), "the write was tried again until it won or the budget ran out, and no more")
+			assert.Equal(t, tc.pauses, pace.pauses.Load(), "a pause before each attempt after the first")
+			assert.Equal(t, tc.paused, time.Duration(pace.paused.Load()), "the pauses double from 1 ms up to 64 ms")
 			g, err := db.GetGroup(context.Background(), gid, store.GetOptions{})
 			require.NoError(t, err)
 			assert.Equal(t, tc.added, len(g.Members) == 1, "members %v", g.Members)

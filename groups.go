@@ -477,7 +477,7 @@ func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resou
 func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	ctx := r.Context()
 	id := r.PathValue("id")
-	rt := newRetrier(ctx)
+	rt := h.newRetrier(ctx)
 	for {
 		add, remove, version := c.plan.Add, c.plan.Remove, ""
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/tenantkey"
 	"github.com/scimkit/scim/resources"
@@ -67,6 +68,12 @@ type handler struct {
 	// attribute of the enterprise extension, which FitUser then clears
 	// in a user's extension (see ownUser).
 	narrowEnterprise bool
+	// pace paces the retries of a write that lost to a concurrent one
+	// (newRetrier): the zero Policy, the production one, unless a test
+	// set a clock, a sleep and a jitter it holds (export_test.go), so
+	// that how many times such a write is tried does not depend on how
+	// fast the machine runs it.
+	pace backoff.Policy
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the

@@ -38,6 +38,13 @@ type option func(*scim.Config)
 
 func newEnv(t testing.TB, opts ...option) *env {
 	t.Helper()
+	return newEnvOf(t, scim.NewHandler, opts...)
+}
+
+// newEnvOf is newEnv with the handler built by build from the Config
+// (scim.NewHandler, or a test's variant of it).
+func newEnvOf(t testing.TB, build func(scim.Config) (http.Handler, error), opts ...option) *env {
+	t.Helper()
 	e := &env{t: t, db: memory.New(), toks: tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{}), logs: &bytes.Buffer{}}
 	plain, _, err := e.toks.Generate(context.Background(), tokens.GenerateOptions{Name: "test"})
 	require.NoError(t, err)
@@ -58,7 +65,7 @@ func newEnv(t testing.TB, opts ...option) *env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := scim.NewHandler(cfg)
+	h, err := build(cfg)
 	require.NoError(t, err)
 	e.h = h
 	return e

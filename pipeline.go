@@ -255,7 +255,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		k.updateInStore(h, w, r, proj, withMembers, change)
 		return
 	}
-	cur, out, changed, err := readModifyWrite(r,
+	cur, out, changed, err := readModifyWrite(r, h.newRetrier(ctx),
 		func() (T, error) { return k.get(ctx, id, withMembers) },
 		func(v T) string { return k.meta(v).Version },
 		func(cur T) (T, bool, error) {
@@ -666,8 +666,10 @@ var errBusy = errorf(http.StatusServiceUnavailable, "", "the resource is being c
 // lost race.
 type retrier struct{ backoff.Retry }
 
-func newRetrier(ctx context.Context) *retrier {
-	return &retrier{backoff.Policy{}.Start(ctx)}
+// newRetrier starts the retries of a write that starts now, paced by
+// h.pace: the production policy, unless a test set its own.
+func (h *handler) newRetrier(ctx context.Context) *retrier {
+	return &retrier{h.pace.Start(ctx)}
 }
 
 // lost is err, the error of an attempt after a lost race, or errBusy
@@ -691,11 +693,11 @@ func (rt *retrier) lost(ctx context.Context, err error) error {
 // Without it, a concurrent change makes it start again after a jittered
 // backoff, for up to backoff.DefaultBudget, then answer 503: a request that set no
 // precondition never fails one. It returns the resource read and, when
-// changed, the one written.
-func readModifyWrite[T any](r *http.Request, get func() (T, error), version func(T) string,
+// changed, the one written. rt paces the retries (handler.newRetrier,
+// started when the write starts).
+func readModifyWrite[T any](r *http.Request, rt *retrier, get func() (T, error), version func(T) string,
 	change func(cur T) (next T, changed bool, err error), replace func(next T, ifVersion string) (T, error),
 ) (cur, out T, changed bool, err error) {
-	rt := newRetrier(r.Context())
 	for {
 		if cur, err = get(); err != nil {
 			return cur, out, false, rt.lost(r.Context(), err)

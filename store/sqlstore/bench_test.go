@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"sync/atomic"
@@ -182,7 +183,9 @@ func BenchmarkStore(b *testing.B) {
 // alternately, in a group of 10 to 110 members), with
 // Config.ChangeFeed off and on, each on a fresh database, one after the
 // other (feed=off, feed=on), then both at once ("paired": every iteration
-// writes to both stores, and it reports each one's time and their ratio).
+// writes to both stores, and it reports each one's time and their ratio),
+// and paired again with a no-op Config.OnChange on both stores
+// ("paired_onchange").
 // The budget is on ÷ off ≤ 1.15 per operation; BENCHMARKS.md has
 // the figures and how they were taken.
 func BenchmarkFeedWrite(b *testing.B) {
@@ -209,24 +212,38 @@ func BenchmarkFeedWrite(b *testing.B) {
 				// (wall and the thread's CPU, see pairbench): on a shared
 				// machine both see the same load at the same moment, so
 				// their ratio is steadier than that of two runs.
-				b.Run(op.name+"/paired", func(b *testing.B) {
-					writes := [2]func(i int) error{
-						op.setup(b, db.open(b, sqlstore.Config{})),
-						op.setup(b, db.open(b, sqlstore.Config{ChangeFeed: true})),
-					}
-					p := pairbench.Start()
-					var err error
-					for i := 0; b.Loop(); i++ {
-						for k := range 2 {
-							w := (i + k) % 2
-							p.Time(w, func() { err = writes[w](i) })
-							if err != nil {
-								b.Fatal(err)
+				// paired_onchange is the same with a Config.OnChange that
+				// does nothing on both sides: its med-on/off is what the
+				// feed costs a write with OnChange (on PostgreSQL such a
+				// write numbers the entries itself, two statements more),
+				// to be read against paired's from the same run.
+				noop := func(context.Context, *sql.Tx, sqlstore.Change) error { return nil }
+				for _, pair := range []struct {
+					name    string
+					off, on sqlstore.Config
+				}{
+					{"paired", sqlstore.Config{}, sqlstore.Config{ChangeFeed: true}},
+					{"paired_onchange", sqlstore.Config{OnChange: noop}, sqlstore.Config{ChangeFeed: true, OnChange: noop}},
+				} {
+					b.Run(op.name+"/"+pair.name, func(b *testing.B) {
+						writes := [2]func(i int) error{
+							op.setup(b, db.open(b, pair.off)),
+							op.setup(b, db.open(b, pair.on)),
+						}
+						p := pairbench.Start()
+						var err error
+						for i := 0; b.Loop(); i++ {
+							for k := range 2 {
+								w := (i + k) % 2
+								p.Time(w, func() { err = writes[w](i) })
+								if err != nil {
+									b.Fatal(err)
+								}
 							}
 						}
-					}
-					p.Report(b)
-				})
+						p.Report(b)
+					})
+				}
 			}
 		})
 	}
