@@ -117,12 +117,7 @@ func TestFeedNumbersCommittedEntries(t *testing.T) {
 	// Seq its last entry will get; FeedStatus numbers nothing.
 	_, err = s.CreateUser(store.WithTenant(context.Background(), "globex"), &resources.User{UserName: "g", Active: ptr(true)})
 	require.NoError(t, err)
-	sts, err := s.Feed().FeedStatus(ctx)
-	require.NoError(t, err)
-	heads := map[string]int64{}
-	for _, st := range sts {
-		heads[st.Tenant] = st.Head
-	}
+	heads := feedHeads(t, s)
 	assert.Equal(t, map[string]int64{"acme": 3, "globex": 1}, heads)
 	var waiting int
 	require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_feed_pending`).Scan(&waiting))
@@ -173,12 +168,7 @@ func TestFeedReadOnlyReader(t *testing.T) {
 		require.NoError(t, err, "what is numbered, though the entries waiting cannot be")
 		assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
 		assert.Len(t, cs, 2)
-		sts, err := ro.Feed().FeedStatus(ctx)
-		require.NoError(t, err)
-		heads := map[string]int64{}
-		for _, st := range sts {
-			heads[st.Tenant] = st.Head
-		}
+		heads := feedHeads(t, ro)
 		assert.Equal(t, map[string]int64{"acme": 3, "globex": 1}, heads, "the numbered head and the entries waiting")
 	})
 	t.Run("SELECT and DELETE", func(t *testing.T) {
@@ -224,12 +214,7 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 	require.NoError(t, err, "a read-only reader gets what is numbered")
 	require.Len(t, cs, 1)
 	assert.Equal(t, int64(1), cs[0].Seq)
-	sts, err := ro.Feed().FeedStatus(ctx)
-	require.NoError(t, err)
-	heads := map[string]int64{}
-	for _, st := range sts {
-		heads[st.Tenant] = st.Head
-	}
+	heads := feedHeads(t, ro)
 	assert.Equal(t, int64(2), heads["acme"], "the head counts the entry waiting")
 }
 
@@ -258,4 +243,16 @@ func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, cs, 2, "a's and c's entries, b's rolled back")
 	assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
+}
+
+// feedHeads is FeedStatus's head of each tenant.
+func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
+	t.Helper()
+	sts, err := s.Feed().FeedStatus(ctx)
+	require.NoError(t, err)
+	heads := map[string]int64{}
+	for _, st := range sts {
+		heads[st.Tenant] = st.Head
+	}
+	return heads
 }
