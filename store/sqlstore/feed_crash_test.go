@@ -151,7 +151,7 @@ func feedCrash(t *testing.T, db opener, pending bool) {
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
-	entries := readFeed(t, s.Feed(), 0)
+	entries := readFeed(t, ctx, s.Feed(), 0)
 	checkCrashFeed(t, entries, clients)
 	checkFeedMatchesData(t, s, entries)
 	n := int64(len(entries))
@@ -188,11 +188,11 @@ func feedCrash(t *testing.T, db opener, pending bool) {
 	defer c.http.CloseIdleConnections()
 	id, version, err := c.create("/Users", map[string]any{"userName": "after-restart@example.com"})
 	require.NoError(t, err, "server stderr: %s", srv2.stderr)
-	after := readFeed(t, s.Feed(), n)
+	after := readFeed(t, ctx, s.Feed(), n)
 	require.Len(t, after, 1)
 	assert.Equal(t, store.Change{Seq: n + 1, Kind: store.UserCreated, ID: id, Version: version},
 		store.Change{Seq: after[0].Seq, Kind: after[0].Kind, ID: after[0].ID, Version: after[0].Version})
-	all := readFeed(t, s.Feed(), 0)
+	all := readFeed(t, ctx, s.Feed(), 0)
 	for i, e := range all {
 		require.Equal(t, int64(i+1), e.Seq, "Seq must run 1..N without a gap")
 	}
@@ -580,7 +580,7 @@ func checkFeedMatchesData(t *testing.T, s *sqlstore.Store, entries []store.Chang
 }
 
 // readFeed reads the whole feed after Seq after, in pages.
-func readFeed(t *testing.T, f *sqlstore.Feed, after int64) []store.Change {
+func readFeed(t *testing.T, ctx context.Context, f *sqlstore.Feed, after int64) []store.Change {
 	t.Helper()
 	require.NotNil(t, f)
 	var out []store.Change
