@@ -194,15 +194,20 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 // over again what was handled since the last acknowledgement, up to a
 // batch: Handle is idempotent (at-least-once) either way.
 func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant string) (int, error) {
-	// The lease runs from before LeaseFeed renews it: reading the batch
-	// (Changes) may take a while, and counts against Lease/3.
-	lastAck := time.Now()
-	acked, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
-	if errors.Is(err, store.ErrLeased) {
-		delete(held, tenant)
-		return 0, nil // another replica has it
+	// lease takes or renews the tenant's lease, counted from before the
+	// call; ok is false when another replica has it (err nil) or on err.
+	var lastAck time.Time
+	lease := func() (acked int64, ok bool, err error) {
+		lastAck = time.Now()
+		acked, err = c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
+		if errors.Is(err, store.ErrLeased) {
+			delete(held, tenant)
+			return 0, false, nil
+		}
+		return acked, err == nil, err
 	}
-	if err != nil {
+	acked, ok, err := lease()
+	if !ok {
 		return 0, err
 	}
 	held[tenant] = true
@@ -215,13 +220,8 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 		// numbers entries as they are read may wait for a writer): renew
 		// it before handing anything over, or another replica could take
 		// it and handle the same entries at once.
-		lastAck = time.Now()
-		again, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
-		if errors.Is(err, store.ErrLeased) {
-			delete(held, tenant)
-			return 0, nil // another replica took it meanwhile
-		}
-		if err != nil {
+		again, ok, err := lease()
+		if !ok {
 			return 0, err
 		}
 		if again != acked {
