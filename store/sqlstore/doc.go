@@ -1,7 +1,7 @@
 // Package sqlstore keeps scimkit's users, groups, memberships, bearer
-// tokens and the recent-request log in PostgreSQL (through
-// github.com/jackc/pgx/v5) or SQLite (through modernc.org/sqlite, pure Go,
-// no cgo).
+// tokens and the recent-request log in PostgreSQL 13 or later (through
+// github.com/jackc/pgx/v5; New refuses an older server) or SQLite
+// (through modernc.org/sqlite, pure Go, no cgo).
 //
 //	db, err := sqlstore.Open(ctx, "postgres://app@db/app")  // or "scim.db"
 //	if err != nil { ... }
