@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/race"
 )
 
 // normalizeDocs are documents with every rule of Normalize, none with two
@@ -183,6 +185,9 @@ func decodeT(t *testing.T, s string) map[string]any {
 // type defines is ignored at the cost of any unknown key: telling it from
 // a nested known URN reads the type's shared URN list and copies none.
 func TestNormalizeUnknownURNKeyAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	rt := DefaultModel().User
 	allocs := func(key string) float64 {
 		body := []byte(`{"userName":"a","` + key + `":"x"}`)
