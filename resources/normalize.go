@@ -336,13 +336,13 @@ func urnsNest(key, k string) error {
 }
 
 // nestedAfterUnknown is the error of key when it begins with a URN that
-// no schema of own (the reader's: the resource's core and extensions)
-// begins it with, and one of known (every schema URN the reader knows,
-// ResourceType.KnownSchemaURNs for a request) begins a later segment of
-// it (names.NestedURNAt, the filter parser's rule too:
-// "urn:acme:ext:urn:...:core:2.0:User:userName"): schema URNs do not
-// nest, as after a known URN (qualifiedCoreName), the unknown URN taken
-// to end before the earliest known one. nil for any other key.
+// neither of the reader's schemas (core, its resource's, and ext, the
+// extension it reads, "" for none) begins it with, and one of known (every
+// schema URN the reader knows, ResourceType.KnownSchemaURNs for a request)
+// begins a later segment of it (names.NestedURNAt, the filter parser's
+// rule too: "urn:acme:ext:urn:...:core:2.0:User:userName"): schema URNs do
+// not nest, as after a known URN (qualifiedCoreName), the unknown URN
+// taken to end before the earliest known one. nil for any other key.
 // An unknown URN after an unknown one ("urn:acme:a:urn:other:b:x")
 // cannot be told from one URN whose segments spell "urn:" (RFC 8141), so
 // such a key stays an unknown attribute or extension key. A request
@@ -350,17 +350,15 @@ func urnsNest(key, k string) error {
 // these keys through it (Normalize through nestedURNIn, having told its
 // own schemas' keys apart itself); the filter parser refuses the same
 // names in a path or a filter.
-func nestedAfterUnknown(key string, own, known []string) error {
-	if !IsURN(key) {
+func nestedAfterUnknown(key, core, ext string, known []string) error {
+	if !IsURN(key) || begins(key, core) || (ext != "" && begins(key, ext)) {
 		return nil
-	}
-	for _, k := range own {
-		if k != "" && (names.Equal(key, k) || hasURNPrefix(key, k)) {
-			return nil
-		}
 	}
 	return nestedURNIn(key, known)
 }
+
+// begins reports whether key is urn or a name qualified by it.
+func begins(key, urn string) bool { return names.Equal(key, urn) || hasURNPrefix(key, urn) }
 
 // nestedURNIn is nestedAfterUnknown's refusal of key, a URN that no
 // schema of the reader begins, when one of known begins a later segment

@@ -148,7 +148,7 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
+		if err := nestedAfterUnknown(k, core, ext, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		member(m.Key, "", m.Val)
@@ -253,7 +253,7 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
+		if err := nestedAfterUnknown(k, core, ext, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		if err := put(out, "", k, v); err != nil {
