@@ -174,18 +174,11 @@ func twice(name string) error {
 	return &AttrError{Path: name, Msg: "is given more than once (names match case-insensitively, with or without the schema URN); send it once", ScimType: "invalidSyntax"}
 }
 
+// put puts the document's member key: v into out, where Normalize's
+// result has it.
 func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) error {
 	if names.Equal(key, "schemas") {
-		list, ok := v.([]any)
-		if !ok {
-			return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
-		}
-		for _, s := range list {
-			if _, ok := s.(string); !ok {
-				return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
-			}
-		}
-		return nil // recomputed from content on output; Normalize checks it lists the core schema
+		return checkSchemas(v)
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
@@ -194,6 +187,28 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 	if a == nil {
 		return l.unknown(rt, key)
 	}
+	return putAttr(out, a, v, l)
+}
+
+// checkSchemas checks a document's "schemas", v, is a list of strings. It
+// is not kept: the output's is recomputed from the content, and
+// Normalize checks it lists the core schema.
+func checkSchemas(v any) error {
+	list, ok := v.([]any)
+	if !ok {
+		return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
+	}
+	for _, s := range list {
+		if _, ok := s.(string); !ok {
+			return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
+		}
+	}
+	return nil
+}
+
+// putAttr puts v, the value of a, a core or common attribute, into out
+// under a's name.
+func putAttr(out map[string]any, a *Attribute, v any, l *Lenience) error {
 	if _, dup := out[a.Name]; dup {
 		return twice(a.Name)
 	}
@@ -258,13 +273,19 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if err != nil {
 			return err
 		}
-		if a, _ := rt.Attr("", name); a == nil && !names.Equal(name, "schemas") {
+		// The name is no URN (qualifiedCoreName refuses one): "schemas"
+		// or an attribute, looked up once.
+		if names.Equal(name, "schemas") {
+			return checkSchemas(v)
+		}
+		a, _ := rt.Attr("", name)
+		if a == nil {
 			// Named as sent, as an extension's qualified key and the
 			// PATCH engine's paths and value keys are: the name alone
 			// is not what the client wrote.
 			return l.unknown(rt, key)
 		}
-		return rt.put(out, name, v, l)
+		return putAttr(out, a, v, l)
 	}
 	for _, e := range rt.Extensions {
 		ext := e.Schema
