@@ -5,6 +5,7 @@ import (
 
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // A typed read (UnmarshalJSON, UserFromMap, UserFromJSON and their group
@@ -25,9 +26,9 @@ import (
 // one scan of the key for the known URNs after its first segment
 // (names.NestedURNAt); a key that does not begin "urn:" costs one test.
 
-// standardURNs are the schema URNs a typed read knows without a model.
-// Never modified.
-var standardURNs = [...]string{UserSchema, GroupSchema, EnterpriseUserSchema}
+// standardURNs are the schema URNs a typed read knows without a model
+// (internal/schemaurn, where filter takes its own). Never modified.
+var standardURNs = schemaurn.Standard()
 
 // qualifiedKey reports whether the top-level key k is one the rewrite
 // moves, or refuses: core's URN, a fully qualified attribute of core or

@@ -6,13 +6,14 @@ import (
 
 	"github.com/elimity-com/scim/schema"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // Schema URNs of the resources and messages scimkit serves.
 const (
-	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
-	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	UserSchema           = schemaurn.User           // urn:ietf:params:scim:schemas:core:2.0:User
+	GroupSchema          = schemaurn.Group          // urn:ietf:params:scim:schemas:core:2.0:Group
+	EnterpriseUserSchema = schemaurn.EnterpriseUser // urn:ietf:params:scim:schemas:extension:enterprise:2.0:User
 )
 
 // Attribute types (RFC 7643 §2.3).
