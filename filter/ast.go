@@ -5,14 +5,16 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // Standard schema URNs that every Parser knows, so that an attribute path
 // prefixed by one of them is split at the right place.
 const (
-	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
-	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	UserSchema           = schemaurn.User           // urn:ietf:params:scim:schemas:core:2.0:User
+	GroupSchema          = schemaurn.Group          // urn:ietf:params:scim:schemas:core:2.0:Group
+	EnterpriseUserSchema = schemaurn.EnterpriseUser // urn:ietf:params:scim:schemas:extension:enterprise:2.0:User
 )
 
 // AttrPath names an attribute: an optional schema URN, the attribute name

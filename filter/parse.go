@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // Defaults used by a Parser whose MaxLength or MaxDepth is zero.
@@ -37,8 +38,9 @@ type Parser struct {
 	Strict bool
 }
 
-// standardSchemas are the URNs every Parser knows. Never modified.
-var standardSchemas = [...]string{UserSchema, GroupSchema, EnterpriseUserSchema}
+// standardSchemas are the URNs every Parser knows: resources' typed reads
+// know the same (internal/schemaurn). Never modified.
+var standardSchemas = schemaurn.Standard()
 
 // Parse parses a filter (RFC 7644 §3.4.2.2) with the zero Parser.
 func Parse(s string) (Expr, error) {

@@ -19,6 +19,9 @@ type Model struct {
 	User *ResourceType
 	// Group is the Group resource type with the host's group extensions.
 	Group *ResourceType
+	// known is the schema URNs the types share (KnownSchemaURNs), set by
+	// NewModel; nil for a Model built otherwise.
+	known []string
 }
 
 // KnownSchemaURNs is ResourceType.KnownSchemaURNs for a filter that may
@@ -26,8 +29,8 @@ type Model struct {
 // both types' own. For a Model NewModel built it is the list its types
 // share; for one built otherwise, a list of its own.
 func (m *Model) KnownSchemaURNs() []string {
-	if m.User != nil && m.User.known != nil {
-		return m.User.known
+	if m.known != nil {
+		return m.known
 	}
 	return knownSchemaURNs(m.User, m.Group)
 }
@@ -88,8 +91,8 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 			seen[key] = true
 		}
 	}
-	known := knownSchemaURNs(m.User, m.Group)
-	m.User.known, m.Group.known = known, known
+	m.known = knownSchemaURNs(m.User, m.Group)
+	m.User.known, m.Group.known = m.known, m.known
 	if cfg.UserAttributes != nil {
 		if err := m.User.subset("UserAttributes", cfg.UserAttributes); err != nil {
 			return nil, err

@@ -174,18 +174,11 @@ func twice(name string) error {
 	return &AttrError{Path: name, Msg: "is given more than once (names match case-insensitively, with or without the schema URN); send it once", ScimType: "invalidSyntax"}
 }
 
+// put puts the document's member key: v into out, where Normalize's
+// result has it.
 func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) error {
 	if names.Equal(key, "schemas") {
-		list, ok := v.([]any)
-		if !ok {
-			return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
-		}
-		for _, s := range list {
-			if _, ok := s.(string); !ok {
-				return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
-			}
-		}
-		return nil // recomputed from content on output; Normalize checks it lists the core schema
+		return checkSchemas(v)
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
@@ -194,6 +187,28 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 	if a == nil {
 		return l.unknown(rt, key)
 	}
+	return putAttr(out, a, v, l)
+}
+
+// checkSchemas checks a document's "schemas", v, is a list of strings. It
+// is not kept: the output's is recomputed from the content, and
+// Normalize checks it lists the core schema.
+func checkSchemas(v any) error {
+	list, ok := v.([]any)
+	if !ok {
+		return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
+	}
+	for _, s := range list {
+		if _, ok := s.(string); !ok {
+			return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
+		}
+	}
+	return nil
+}
+
+// putAttr puts v, the value of a, a core or common attribute, into out
+// under a's name.
+func putAttr(out map[string]any, a *Attribute, v any, l *Lenience) error {
 	if _, dup := out[a.Name]; dup {
 		return twice(a.Name)
 	}
@@ -258,13 +273,19 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		if err != nil {
 			return err
 		}
-		if a, _ := rt.Attr("", name); a == nil && !names.Equal(name, "schemas") {
+		// The name is no URN (qualifiedCoreName refuses one): "schemas"
+		// or an attribute, looked up once.
+		if names.Equal(name, "schemas") {
+			return checkSchemas(v)
+		}
+		a, _ := rt.Attr("", name)
+		if a == nil {
 			// Named as sent, as an extension's qualified key and the
 			// PATCH engine's paths and value keys are: the name alone
 			// is not what the client wrote.
 			return l.unknown(rt, key)
 		}
-		return rt.put(out, name, v, l)
+		return putAttr(out, a, v, l)
 	}
 	for _, e := range rt.Extensions {
 		ext := e.Schema
@@ -336,13 +357,13 @@ func urnsNest(key, k string) error {
 }
 
 // nestedAfterUnknown is the error of key when it begins with a URN that
-// no schema of own (the reader's: the resource's core and extensions)
-// begins it with, and one of known (every schema URN the reader knows,
-// ResourceType.KnownSchemaURNs for a request) begins a later segment of
-// it (names.NestedURNAt, the filter parser's rule too:
-// "urn:acme:ext:urn:...:core:2.0:User:userName"): schema URNs do not
-// nest, as after a known URN (qualifiedCoreName), the unknown URN taken
-// to end before the earliest known one. nil for any other key.
+// neither of the reader's schemas (core, its resource's, and ext, the
+// extension it reads, "" for none) begins it with, and one of known (every
+// schema URN the reader knows, ResourceType.KnownSchemaURNs for a request)
+// begins a later segment of it (names.NestedURNAt, the filter parser's
+// rule too: "urn:acme:ext:urn:...:core:2.0:User:userName"): schema URNs do
+// not nest, as after a known URN (qualifiedCoreName), the unknown URN
+// taken to end before the earliest known one. nil for any other key.
 // An unknown URN after an unknown one ("urn:acme:a:urn:other:b:x")
 // cannot be told from one URN whose segments spell "urn:" (RFC 8141), so
 // such a key stays an unknown attribute or extension key. A request
@@ -350,17 +371,15 @@ func urnsNest(key, k string) error {
 // these keys through it (Normalize through nestedURNIn, having told its
 // own schemas' keys apart itself); the filter parser refuses the same
 // names in a path or a filter.
-func nestedAfterUnknown(key string, own, known []string) error {
-	if !IsURN(key) {
+func nestedAfterUnknown(key, core, ext string, known []string) error {
+	if !IsURN(key) || begins(key, core) || (ext != "" && begins(key, ext)) {
 		return nil
-	}
-	for _, k := range own {
-		if k != "" && (names.Equal(key, k) || hasURNPrefix(key, k)) {
-			return nil
-		}
 	}
 	return nestedURNIn(key, known)
 }
+
+// begins reports whether key is urn or a name qualified by it.
+func begins(key, urn string) bool { return names.Equal(key, urn) || hasURNPrefix(key, urn) }
 
 // nestedURNIn is nestedAfterUnknown's refusal of key, a URN that no
 // schema of the reader begins, when one of known begins a later segment

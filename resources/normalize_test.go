@@ -183,26 +183,69 @@ func decodeT(t *testing.T, s string) map[string]any {
 
 // TestNormalizeUnknownURNKeyAllocs: a key under a URN no schema of the
 // type defines is ignored at the cost of any unknown key: telling it from
-// a nested known URN reads the type's shared URN list and copies none.
+// a nested known URN reads the type's shared URN list and copies none,
+// whether the type is a model's or was built alone (NewUserType,
+// NewGroupType compute their list once).
 func TestNormalizeUnknownURNKeyAllocs(t *testing.T) {
 	if race.Enabled {
 		t.Skip("the race detector allocates on its own")
 	}
-	rt := DefaultModel().User
-	allocs := func(key string) float64 {
-		body := []byte(`{"userName":"a","` + key + `":"x"}`)
-		doc, err := Decode(body)
-		require.NoError(t, err)
-		out, err := rt.Normalize(doc, nil)
-		require.NoError(t, err)
-		require.Equal(t, map[string]any{"userName": "a"}, out, "%s is ignored", key)
-		return testing.AllocsPerRun(100, func() {
-			doc, _ := Decode(body)
-			_, _ = rt.Normalize(doc, nil)
+	for _, tc := range []struct {
+		name string
+		rt   *ResourceType
+		doc  string // a valid document of the type, an unknown key to add
+	}{
+		{"a model's User", DefaultModel().User, `"userName":"a"`},
+		{"User built alone", NewUserType(fuzzExt("urn:example:ext:1.0:User")), `"userName":"a"`},
+		{"Group built alone", NewGroupType(), `"displayName":"a"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			allocs := func(key string) float64 {
+				body := []byte(`{` + tc.doc + `,"` + key + `":"x"}`)
+				want, err := Decode([]byte(`{` + tc.doc + `}`))
+				require.NoError(t, err)
+				doc, err := Decode(body)
+				require.NoError(t, err)
+				out, err := tc.rt.Normalize(doc, nil)
+				require.NoError(t, err)
+				require.Equal(t, want, out, "%s is ignored", key)
+				return testing.AllocsPerRun(100, func() {
+					doc, _ := Decode(body)
+					_, _ = tc.rt.Normalize(doc, nil)
+				})
+			}
+			plain := allocs("shoeSize")
+			for _, key := range []string{"urn:acme:ext:shoeSize", "urn:ietf:params:scim:schemas:core:2.0:Group:displayName", "urn:ietf:params:scim:schemas:core:2.0:User:userName"} {
+				if strings.HasPrefix(key, tc.rt.Schema.ID+":") {
+					continue // the type's own attribute, not an unknown one
+				}
+				assert.Equal(t, plain, allocs(key), "%s costs what an unknown name does", key)
+			}
 		})
 	}
-	plain := allocs("shoeSize")
-	for _, key := range []string{"urn:acme:ext:shoeSize", "urn:ietf:params:scim:schemas:core:2.0:Group:displayName"} {
-		assert.Equal(t, plain, allocs(key), "%s costs what an unknown name does", key)
+}
+
+// TestKnownSchemaURNsAllocs: the URNs a type knows are computed when the
+// type is built, by NewModel or, for a type built alone, by NewUserType
+// and NewGroupType: asking for them allocates nothing.
+func TestKnownSchemaURNsAllocs(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	m := DefaultModel()
+	for _, tc := range []struct {
+		name string
+		urns func() []string
+	}{
+		{"a model's User", m.User.KnownSchemaURNs},
+		{"a model's Group", m.Group.KnownSchemaURNs},
+		{"the model", m.KnownSchemaURNs},
+		{"User built alone", NewUserType(fuzzExt("urn:example:ext:1.0:User")).KnownSchemaURNs},
+		{"Group built alone", NewGroupType().KnownSchemaURNs},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Contains(t, tc.urns(), GroupSchema)
+			assert.Zero(t, testing.AllocsPerRun(100, func() { _ = tc.urns() }))
+		})
 	}
 }

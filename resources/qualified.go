@@ -5,6 +5,7 @@ import (
 
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // A typed read (UnmarshalJSON, UserFromMap, UserFromJSON and their group
@@ -25,9 +26,9 @@ import (
 // one scan of the key for the known URNs after its first segment
 // (names.NestedURNAt); a key that does not begin "urn:" costs one test.
 
-// standardURNs are the schema URNs a typed read knows without a model.
-// Never modified.
-var standardURNs = [...]string{UserSchema, GroupSchema, EnterpriseUserSchema}
+// standardURNs are the schema URNs a typed read knows without a model
+// (internal/schemaurn, where filter takes its own). Never modified.
+var standardURNs = schemaurn.Standard()
 
 // qualifiedKey reports whether the top-level key k is one the rewrite
 // moves, or refuses: core's URN, a fully qualified attribute of core or
@@ -148,7 +149,7 @@ func unqualifyJSON(data []byte, core, ext string) ([]byte, error) {
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
+		if err := nestedAfterUnknown(k, core, ext, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		member(m.Key, "", m.Val)
@@ -253,7 +254,7 @@ func unqualifyMap(doc map[string]any, core, ext string) (map[string]any, error) 
 			}
 			continue
 		}
-		if err := nestedAfterUnknown(k, []string{core, ext}, standardURNs[:]); err != nil {
+		if err := nestedAfterUnknown(k, core, ext, standardURNs[:]); err != nil {
 			return nil, err
 		}
 		if err := put(out, "", k, v); err != nil {

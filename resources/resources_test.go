@@ -65,6 +65,8 @@ func TestNormalizeErrors(t *testing.T) {
 		{"complex", `{"name":"x"}`, `attribute "name": must be a JSON object`},
 		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, `an extension must be a JSON object`},
 		{"schemas not a list", `{"schemas":"x"}`, `must be a list of schema URNs`},
+		{"schemas, with its URN, not a list", `{"urn:ietf:params:scim:schemas:core:2.0:User:schemas":"x"}`, `attribute "schemas": must be a list of schema URNs`},
+		{"a value of the wrong type, with its URN", `{"urn:ietf:params:scim:schemas:core:2.0:User:active":"yes"}`, `attribute "active": must be a boolean, got the string "yes"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -93,6 +95,10 @@ func TestNormalizeLenience(t *testing.T) {
 			[]string{`ignored unknown attribute "name.nickname"`}, `attribute "name.nickname"`},
 		{"unknown schema", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","urn:example:1.0:Thing":{"a":1}}`, `{"userName":"a"}`,
 			[]string{`ignored unknown attribute "urn:example:1.0:Thing"`}, `attribute "urn:example:1.0:Thing"`},
+		{"unknown attribute with the core URN", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","urn:ietf:params:scim:schemas:core:2.0:User:shoe":"9"}`, `{"userName":"a"}`,
+			[]string{`ignored unknown attribute "urn:ietf:params:scim:schemas:core:2.0:User:shoe"`}, `attribute "urn:ietf:params:scim:schemas:core:2.0:User:shoe": is not defined by any schema`},
+		{"attributes with the core URN", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"urn:ietf:params:scim:schemas:core:2.0:User:USERNAME":"a","urn:ietf:params:scim:schemas:core:2.0:User:id":"x","urn:ietf:params:scim:schemas:core:2.0:User:schemas":[]}`,
+			`{"userName":"a"}`, nil, ""},
 		{"unknown extension attribute", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe":"9"}`, `{"userName":"a"}`,
 			[]string{`ignored unknown attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:shoe"`}, `is not defined by any schema`},
 		{"two primaries", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","primary":true},{"value":"b@x","primary":true}]}`,

@@ -6,13 +6,14 @@ import (
 
 	"github.com/elimity-com/scim/schema"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // Schema URNs of the resources and messages scimkit serves.
 const (
-	UserSchema           = "urn:ietf:params:scim:schemas:core:2.0:User"
-	GroupSchema          = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	EnterpriseUserSchema = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	UserSchema           = schemaurn.User           // urn:ietf:params:scim:schemas:core:2.0:User
+	GroupSchema          = schemaurn.Group          // urn:ietf:params:scim:schemas:core:2.0:Group
+	EnterpriseUserSchema = schemaurn.EnterpriseUser // urn:ietf:params:scim:schemas:extension:enterprise:2.0:User
 )
 
 // Attribute types (RFC 7643 §2.3).
@@ -176,8 +177,10 @@ type ResourceType struct {
 	// Extensions are the schema extensions resources of this type may carry.
 	Extensions []Extension
 	common     []*Attribute
-	// known is every schema URN of the model the type belongs to
-	// (KnownSchemaURNs), set by NewModel; nil for a type built alone.
+	// known is every schema URN the server knows when it serves the
+	// type (KnownSchemaURNs): its model's, set by NewModel, or for a
+	// type built alone (NewUserType, NewGroupType) its own, computed
+	// there once; nil only for a ResourceType built otherwise.
 	known []string
 	// full is the type before a subset narrowed it (see
 	// ModelConfig.UserAttributes), nil when nothing was left out.
@@ -266,7 +269,10 @@ func (rt *ResourceType) Extension(urn string) *Schema {
 // to nothing (Resolve: Missing), and the request is refused as RFC 7644
 // §3.10 wants for an attribute the server does not support (a filter 400
 // invalidFilter, a sortBy or PATCH path 400), never read as one of rt's.
-// The slice is shared: callers must not modify it.
+// The slice is shared: callers must not modify it. For a type NewModel,
+// NewUserType or NewGroupType built it is computed once, there (an
+// extension appended to Extensions afterwards is not in it), so that a
+// call allocates nothing.
 func (rt *ResourceType) KnownSchemaURNs() []string {
 	if rt.known != nil {
 		return rt.known
@@ -314,6 +320,7 @@ func NewUserType(extra ...*Schema) *ResourceType {
 	for _, s := range extra {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
+	rt.known = knownSchemaURNs(rt)
 	return rt
 }
 
@@ -330,6 +337,7 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 	for _, s := range extra {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
+	rt.known = knownSchemaURNs(rt)
 	return rt
 }
 
