@@ -367,7 +367,11 @@ func (a *applier) resolve(named naming) (loc, error) {
 		if err := a.checkFilter(attr, p.Filter); err != nil {
 			return loc{}, err
 		}
-		m, err := a.e.eval.CompileElement(elementAttr(attr), p.Filter)
+		elem := elementAttr(attr)
+		if attr == a.e.members {
+			elem = a.e.memberIDs
+		}
+		m, err := a.e.eval.CompileElement(elem, p.Filter)
 		if err != nil {
 			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
@@ -1112,6 +1116,9 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 	listed, _ := nv.([]any)
 	list, _ := cur.([]any)
 	valueSub := attr.Sub("value")
+	if attr == a.e.members {
+		valueSub = a.e.memberIDs.Sub("value")
+	}
 	out := list[:0:0]
 	for _, el := range list {
 		drop := false
