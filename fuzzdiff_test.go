@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -165,12 +166,21 @@ func (s *fuzzSite) answer(rec *httptest.ResponseRecorder) string {
 // the same data both times.
 func (s *fuzzSite) settle(tb testing.TB) {
 	tb.Helper()
+	if err := s.trySettle(); err != nil {
+		tb.Fatalf("%s: %v", s.name, err)
+	}
+}
+
+// trySettle is settle, returning its failure: a request that named the
+// data set's resources may have deleted a target (restore then resets).
+func (s *fuzzSite) trySettle() error {
 	if r := s.send("PUT", "/Users/"+s.uid, "", fuzzUserBody); r.Code != http.StatusOK {
-		tb.Fatalf("%s: put back the target user: %d %s", s.name, r.Code, r.Body)
+		return fmt.Errorf("put back the target user: %d %s", r.Code, r.Body)
 	}
 	if r := s.send("PUT", "/Groups/"+s.gid, "", s.named(fuzzGroupBody)); r.Code != http.StatusOK {
-		tb.Fatalf("%s: put back the target group: %d %s", s.name, r.Code, r.Body)
+		return fmt.Errorf("put back the target group: %d %s", r.Code, r.Body)
 	}
+	return nil
 }
 
 // sendTwice sends the request to fuzz target target, with its
@@ -234,11 +244,28 @@ func FuzzStoresAgree(f *testing.F) {
 			if got.Code != want.Code || scimType(got) != scimType(want) {
 				t.Fatalf("%s %s?%s %q:\nmemory: %d %s\n%s: %d %s", method, path, query, body, want.Code, want.Body, s.name, got.Code, got.Body)
 			}
-			if g := s.answer(got); g != wantAnswer {
+			if g := s.answer(got); g != wantAnswer && !quotesID(query, body, got) {
 				t.Fatalf("%s %s?%s %q: the answers differ:\nmemory: %s\n%s: %s", method, path, query, body, wantAnswer, s.name, g)
 			}
 		}
 	})
+}
+
+// quotesID reports whether rec, the answer to a request with this query
+// and body, is a refusal to parse it when the request holds a placeholder
+// (fuzzPlaceholder): such a detail may quote the character where parsing
+// stopped, which may be one of the id the site put there ({@fuzz is
+// malformed JSON "at byte 2: invalid character '6'" on one store, '7' on
+// another). Status and scimType still have to agree.
+func quotesID(query, body string, rec *httptest.ResponseRecorder) bool {
+	if !fuzzPlaceholder.MatchString(query) && !fuzzPlaceholder.MatchString(body) {
+		return false
+	}
+	switch scimType(rec) {
+	case "invalidSyntax", "invalidFilter", "invalidPath":
+		return true
+	}
+	return false
 }
 
 // FuzzFilterAgree is FuzzStoresAgree for the read path alone, with the
