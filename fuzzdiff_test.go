@@ -395,6 +395,8 @@ func TestFuzzPlaceholders(t *testing.T) {
 		{`members[value eq \"@fuzz\"]`, `members[value eq \"ID-F\"]`},
 		{`@alicex @ALICE @g: @g:admin x@alice.example @fuzz@example.com`, `@alicex @ALICE @g: @g:admin xID-A.example ID-F@example.com`},
 		{`no placeholder`, `no placeholder`},
+		// Inside an escape an id would complete it (\b, \u2bf4, %4b).
+		{`"\@fuzz" "\u1@fuzz" "\\@fuzz" %4@fuzz %@fuzz %%40fuzz`, `"\@fuzz" "\u1@fuzz" "\\@fuzz" %4@fuzz %@fuzz %%40fuzz`},
 	} {
 		assert.Equal(t, c.want, s.named(c.in), c.in)
 	}
