@@ -591,8 +591,12 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
 	// a value already present changes nothing.
 	var touched []int
+	same := attr
+	if attr == a.e.members {
+		same = a.e.memberIDs // a member already present is the same id
+	}
 	for _, el := range list {
-		if findSame(attr, curList, el) >= 0 {
+		if findSame(same, curList, el) >= 0 {
 			continue
 		}
 		if attr.Mutability == resources.Immutable && len(curList) > 0 {

@@ -259,6 +259,7 @@ func TestPlanMatchesApply(t *testing.T) {
 		// the store: another case names no member.
 		`[{"op":"Remove","path":"members","value":[{"value":"2819C223"}]}]`,
 		`[{"op":"remove","path":"members[value eq \"902C246B\" or value eq \"2819c223\"]"}]`,
+		`[{"op":"add","path":"members","value":[{"value":"2819C223"}]}]`,
 	}
 	current := []string{"2819c223", "902c246b"}
 	for _, req := range requests {
@@ -282,11 +283,13 @@ func TestPlanMatchesApply(t *testing.T) {
 	}
 }
 
-// TestMemberFilterExact: a value filter on members selects by id exactly,
-// whatever else it holds, so that it selects what the plan of a filter of
-// value eq alone does (TestPlanMatchesApply), and what the store resolves
-// (found by FuzzStoresAgree: members[value eq "ID"] removed nothing and
-// members[value eq "ID" and type eq "User"] removed the member "id").
+// TestMemberFilterExact: a member is selected by its id exactly, as the
+// plan (TestPlanMatchesApply) and the store take it, by a value filter
+// whatever else the filter holds, by a removal listing members and by an
+// add (a member is present when its id is). Found by sending the request
+// fuzzers' member changes with an id in upper case: members[value eq
+// "ID"] removed nothing, members[value eq "ID" and type eq "User"] removed
+// the member "id".
 func TestMemberFilterExact(t *testing.T) {
 	cases := []struct {
 		ops  string
@@ -299,6 +302,7 @@ func TestMemberFilterExact(t *testing.T) {
 		{`[{"op":"remove","path":"members[value sw \"2819c\"]"}]`, []string{"902c246b"}},
 		{`[{"op":"remove","path":"members","value":[{"value":"902C246B"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223", "902c246b"}},
 		{`[{"op":"remove","path":"members","value":[{"value":"902c246b"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223"}},
+		{`[{"op":"add","path":"members","value":[{"value":"2819C223"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223", "902c246b", "2819C223"}},
 		// Other sub-attributes keep the schema's comparison.
 		{`[{"op":"remove","path":"members[type eq \"user\" and display eq \"BABS JENSEN\"]"}]`, []string{"902c246b"}},
 	}

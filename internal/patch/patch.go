@@ -404,8 +404,9 @@ type Engine struct {
 	eval    *query.Evaluator
 	members *resources.Attribute // the Group members attribute, or nil
 	// memberIDs is members with its "value" compared exactly, as ids
-	// are: what a value filter on members and a remove listing members
-	// are matched with (nil when members is).
+	// are: what a value filter on members, a remove listing members and
+	// an add's check for a member already present compare with (nil
+	// when members is).
 	memberIDs *resources.Attribute
 }
 
@@ -432,10 +433,10 @@ func NewEngine(rt *resources.ResourceType) *Engine {
 // store resolves and removes ids exactly (store.GroupStore), as GET
 // /Users/{id} and id eq do. RFC 7643 §8.7.1 declares members.value
 // caseExact false, which a filter in a search still follows; but a
-// PATCH that selects members by value must select what the plan would,
-// whether or not its filter also names type or display (else removing
-// members[value eq "ID"] removed nothing and members[value eq "ID" and
-// type eq "User"] removed the member "id").
+// PATCH applied to the whole group must select and add the members the
+// plan would (else removing members[value eq "ID"] removed nothing and
+// members[value eq "ID" and type eq "User"] removed the member "id", and
+// an add of "ID" beside a rename was taken for the member "id").
 func exactValue(a *resources.Attribute) *resources.Attribute {
 	c := *a
 	c.SubAttributes = make([]*resources.Attribute, len(a.SubAttributes))
