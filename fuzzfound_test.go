@@ -252,3 +252,37 @@ func TestBulkRefsDeterministic(t *testing.T) {
 		})
 	}
 }
+
+// TestMemberSelectedByExactID: a group PATCH that selects a member by its
+// id selects it exactly, as the store resolves member ids, whether the
+// request goes to the store as a member change (a filter of value eq
+// alone, a removal listing values) or is applied to the whole group (a
+// filter that also names type or display, a PATCH that also renames).
+// Found by probing FuzzStoresAgree's placeholders with an id in upper
+// case: the first kind removed nothing, the second removed the member.
+func TestMemberSelectedByExactID(t *testing.T) {
+	cases := []struct{ name, ops string }{
+		{"value eq", `{"op":"remove","path":"members[value eq \"@U\"]"}`},
+		{"value eq and type", `{"op":"remove","path":"members[value eq \"@U\" and type eq \"User\"]"}`},
+		{"value eq or display", `{"op":"remove","path":"members[value eq \"@U\" or display eq \"nobody\"]"}`},
+		{"listed", `{"op":"Remove","path":"members","value":[{"value":"@U"}]}`},
+		{"listed, with a rename", `{"op":"Remove","path":"members","value":[{"value":"@U"}]},{"op":"replace","path":"displayName","value":"renamed"}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t)
+			u := e.do("POST", "/Users", `{"userName":"member"}`)
+			require.Equal(t, http.StatusCreated, u.Code, u.Raw)
+			id := u.str("id")
+			require.NotEqual(t, id, strings.ToUpper(id))
+			g := e.do("POST", "/Groups", `{"displayName":"g","members":[{"value":"`+id+`"}]}`)
+			require.Equal(t, http.StatusCreated, g.Code, g.Raw)
+			ops := strings.ReplaceAll(c.ops, "@U", strings.ToUpper(id))
+			r := e.do("PATCH", "/Groups/"+g.str("id"), `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+ops+`]}`)
+			require.Less(t, r.Code, 300, r.Raw)
+			got := e.do("GET", "/Groups/"+g.str("id"), nil)
+			require.Equal(t, http.StatusOK, got.Code, got.Raw)
+			require.Contains(t, got.Raw, `"value":"`+id+`"`)
+		})
+	}
+}

@@ -255,6 +255,11 @@ func TestPlanMatchesApply(t *testing.T) {
 		`[{"op":"remove","path":"members"},{"op":"add","path":"members","value":[{"value":"y"}]}]`,
 		`[{"op":"replace","value":{"id":"e9e30dba","members":[{"value":"y"}]}}]`,
 		`[{"op":"replace","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"c"}]}]`,
+		// A member's value is an id, compared exactly by the plan and
+		// the store: another case names no member.
+		`[{"op":"Remove","path":"members","value":[{"value":"2819C223"}]}]`,
+		`[{"op":"remove","path":"members[value eq \"902C246B\" or value eq \"2819c223\"]"}]`,
+		`[{"op":"add","path":"members","value":[{"value":"2819C223"}]}]`,
 	}
 	current := []string{"2819c223", "902c246b"}
 	for _, req := range requests {
@@ -274,6 +279,43 @@ func TestPlanMatchesApply(t *testing.T) {
 				}
 			}
 			assert.ElementsMatch(t, want, applyPlan(plan, current))
+		})
+	}
+}
+
+// TestMemberFilterExact: a member is selected by its id exactly, as the
+// plan (TestPlanMatchesApply) and the store take it, by a value filter
+// whatever else the filter holds, by a removal listing members and by an
+// add (a member is present when its id is). Found by sending the request
+// fuzzers' member changes with an id in upper case: members[value eq
+// "ID"] removed nothing, members[value eq "ID" and type eq "User"] removed
+// the member "id".
+func TestMemberFilterExact(t *testing.T) {
+	cases := []struct {
+		ops  string
+		want []string
+	}{
+		{`[{"op":"remove","path":"members[value eq \"902C246B\" and type eq \"User\"]"}]`, []string{"2819c223", "902c246b"}},
+		{`[{"op":"remove","path":"members[value eq \"902c246b\" and type eq \"User\"]"}]`, []string{"2819c223"}},
+		{`[{"op":"remove","path":"members[value eq \"902C246B\" or display eq \"nobody\"]"}]`, []string{"2819c223", "902c246b"}},
+		{`[{"op":"remove","path":"members[value sw \"2819C\"]"}]`, []string{"2819c223", "902c246b"}},
+		{`[{"op":"remove","path":"members[value sw \"2819c\"]"}]`, []string{"902c246b"}},
+		{`[{"op":"remove","path":"members","value":[{"value":"902C246B"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223", "902c246b"}},
+		{`[{"op":"remove","path":"members","value":[{"value":"902c246b"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223"}},
+		{`[{"op":"add","path":"members","value":[{"value":"2819C223"}]},{"op":"replace","path":"displayName","value":"x"}]`, []string{"2819c223", "902c246b", "2819C223"}},
+		// Other sub-attributes keep the schema's comparison.
+		{`[{"op":"remove","path":"members[type eq \"user\" and display eq \"BABS JENSEN\"]"}]`, []string{"902c246b"}},
+	}
+	for _, c := range cases {
+		t.Run(c.ops, func(t *testing.T) {
+			doc, err := groupEng.Apply(mustDoc(groupJSON), mustOps(c.ops), nil)
+			require.NoError(t, err)
+			var got []string
+			list, _ := doc["members"].([]any)
+			for _, m := range list {
+				got = append(got, m.(map[string]any)["value"].(string))
+			}
+			assert.Equal(t, c.want, got)
 		})
 	}
 }

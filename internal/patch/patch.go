@@ -403,6 +403,11 @@ type Engine struct {
 	parser  *filter.Parser
 	eval    *query.Evaluator
 	members *resources.Attribute // the Group members attribute, or nil
+	// memberIDs is members with its "value" compared exactly, as ids
+	// are: what a value filter on members, a remove listing members and
+	// an add's check for a member already present compare with (nil
+	// when members is).
+	memberIDs *resources.Attribute
 }
 
 // NewEngine returns an Engine for rt. Paths and no-path value keys are
@@ -417,9 +422,33 @@ func NewEngine(rt *resources.ResourceType) *Engine {
 		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {
-		e.members = a
+		e.members, e.memberIDs = a, exactValue(a)
 	}
 	return e
+}
+
+// exactValue returns a copy of the complex attribute a whose "value"
+// sub-attribute is caseExact. A member's value is the member's id: the
+// member plan (PlanMembers) hands it to the store as it was sent, and the
+// store resolves and removes ids exactly (store.GroupStore), as GET
+// /Users/{id} and id eq do. RFC 7643 §8.7.1 declares members.value
+// caseExact false, which a filter in a search still follows; but a
+// PATCH applied to the whole group must select and add the members the
+// plan would (else removing members[value eq "ID"] removed nothing and
+// members[value eq "ID" and type eq "User"] removed the member "id", and
+// an add of "ID" beside a rename was taken for the member "id").
+func exactValue(a *resources.Attribute) *resources.Attribute {
+	c := *a
+	c.SubAttributes = make([]*resources.Attribute, len(a.SubAttributes))
+	for i, sub := range a.SubAttributes {
+		c.SubAttributes[i] = sub
+		if names.Equal(sub.Name, "value") {
+			v := *sub
+			v.CaseExact = true
+			c.SubAttributes[i] = &v
+		}
+	}
+	return &c
 }
 
 // Apply applies ops in order to a deep copy of doc and returns the copy;
