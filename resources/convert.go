@@ -298,10 +298,10 @@ func decodeRaw(raw json.RawMessage) (any, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(raw) {
+	v, _, _, ok := wellKnown.Parse(raw, false) // checked as json.Valid checks
+	if !ok {
 		return nil, errInvalidRaw
 	}
-	v, _ := wellKnown.Value(raw, 0)
 	return v, nil
 }
 
