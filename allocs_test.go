@@ -173,9 +173,9 @@ func TestRequestAllocations(t *testing.T) {
 		{"POST user, the load test's", "POST", func(int) string { return "/Users" },
 			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 51},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 47},
+			func(int) string { return deactivate }, http.StatusOK, 26},
 		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
-			func(int) string { return deactivate }, http.StatusOK, 54},
+			func(int) string { return deactivate }, http.StatusOK, 26},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)
