@@ -194,16 +194,9 @@ func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
 			if i = repeatedIn(data, SkipSpace(data, i+1), rep, depth+1); i < 0 {
 				return -1
 			}
-			if i = SkipSpace(data, i); i >= len(data) {
-				return -1
-			}
-			switch data[i] {
-			case '}':
-				return i + 1
-			case ',':
-				i = SkipSpace(data, i+1)
-			default:
-				return -1
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, '}'); !ok || closed {
+				return i
 			}
 		}
 	case '[':
@@ -218,20 +211,30 @@ func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
 			if i = repeatedIn(data, i, rep, depth+1); i < 0 {
 				return -1
 			}
-			if i = SkipSpace(data, i); i >= len(data) {
-				return -1
-			}
-			switch data[i] {
-			case ']':
-				return i + 1
-			case ',':
-				i = SkipSpace(data, i+1)
-			default:
-				return -1
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, ']'); !ok || closed {
+				return i
 			}
 		}
 	}
 	return scalarEnd(data, i)
+}
+
+// afterValue reads what follows a member or element that ends before
+// data[i], white space aside: close (the object's '}', the list's ']')
+// ends the object or list, and closed is true with next the index after
+// it; a comma is followed by another member or element, at next. ok is
+// false, and next -1, for anything else, which json.Valid refuses.
+func afterValue(data []byte, i int, close byte) (next int, closed, ok bool) {
+	if i = SkipSpace(data, i); i < len(data) {
+		switch data[i] {
+		case close:
+			return i + 1, true, true
+		case ',':
+			return SkipSpace(data, i+1), false, true
+		}
+	}
+	return -1, false, false
 }
 
 // maxDepth is how deep objects and lists may nest in a text json.Valid
@@ -392,16 +395,11 @@ func value(data []byte, i int, dup *dupName, names *Names, depth int) (any, int)
 			if len(m) == n && dup != nil && !dup.found {
 				dup.name, dup.found = key, true
 			}
-			if i = SkipSpace(data, i); i >= len(data) {
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, '}'); !ok {
 				return nil, -1
-			}
-			switch data[i] {
-			case '}':
-				return m, i + 1
-			case ',':
-				i = SkipSpace(data, i+1)
-			default:
-				return nil, -1
+			} else if closed {
+				return m, i
 			}
 		}
 	case '[':
@@ -419,16 +417,11 @@ func value(data []byte, i int, dup *dupName, names *Names, depth int) (any, int)
 				return nil, -1
 			}
 			list = append(list, v)
-			if i = SkipSpace(data, i); i >= len(data) {
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, ']'); !ok {
 				return nil, -1
-			}
-			switch data[i] {
-			case ']':
-				return list, i + 1
-			case ',':
-				i++
-			default:
-				return nil, -1
+			} else if closed {
+				return list, i
 			}
 		}
 	case '"':
