@@ -774,10 +774,20 @@ func endOfDoc(doc []byte, i int) error {
 	return nil
 }
 
-// checkedStringEnd is checkString with Members' error.
+// checkedStringEnd is StringEnd on text not checked: an unterminated
+// string or a control character in it is an error. Unlike checkString it
+// takes any escape: a corrupt stored document's name with a broken one is
+// listed as written (TestChangedAttributesBrokenEscapeInName).
 func checkedStringEnd(doc []byte, i int) (int, error) {
-	if end := checkString(doc, i); end >= 0 {
-		return end, nil
+	for j := i + 1; j < len(doc); j++ {
+		switch c := doc[j]; {
+		case c == '\\':
+			j++
+		case c == '"':
+			return j + 1, nil
+		case c < 0x20:
+			return 0, errNotObject
+		}
 	}
 	return 0, errNotObject
 }
