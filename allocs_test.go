@@ -137,6 +137,9 @@ func TestRequestAllocations(t *testing.T) {
 	require.Equal(t, http.StatusOK, warm.status)
 
 	deactivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":false}]}`
+	// Okta's form, without a path; it reactivates the users the row
+	// before deactivated, so that it changes each.
+	oktaActivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":true}}]}`
 	for _, c := range []struct {
 		name   string
 		method string
@@ -176,6 +179,8 @@ func TestRequestAllocations(t *testing.T) {
 			func(int) string { return deactivate }, http.StatusOK, 26},
 		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
 			func(int) string { return deactivate }, http.StatusOK, 26},
+		{"PATCH active=true as Okta sends it (no path), the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
+			func(int) string { return oktaActivate }, http.StatusOK, 27},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

@@ -70,6 +70,7 @@ func TestScalarPatchIsApplyPatch(t *testing.T) {
 	}{
 		{"deactivate", replace("active", false), true, false},
 		{"activate", replace("active", true), true, false},
+		{"Okta's deactivation", []patch.Operation{{Op: "replace", Value: map[string]any{"active": false}}}, true, false},
 		{"op and path in another case", []patch.Operation{{Op: " Replace", Path: "Active", Value: false}}, true, false},
 		{"a title", replace("title", "Boss"), true, false},
 		{"an empty title", replace("title", ""), true, true},
