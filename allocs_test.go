@@ -137,6 +137,9 @@ func TestRequestAllocations(t *testing.T) {
 	require.Equal(t, http.StatusOK, warm.status)
 
 	deactivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":false}]}`
+	// Okta's form, without a path; it reactivates the users the row
+	// before deactivated, so that it changes each.
+	oktaActivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":true}}]}`
 	for _, c := range []struct {
 		name   string
 		method string
@@ -173,9 +176,11 @@ func TestRequestAllocations(t *testing.T) {
 		{"POST user, the load test's", "POST", func(int) string { return "/Users" },
 			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 51},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 47},
+			func(int) string { return deactivate }, http.StatusOK, 26},
 		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
-			func(int) string { return deactivate }, http.StatusOK, 54},
+			func(int) string { return deactivate }, http.StatusOK, 26},
+		{"PATCH active=true as Okta sends it (no path), the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
+			func(int) string { return oktaActivate }, http.StatusOK, 27},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)

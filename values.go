@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -36,6 +37,35 @@ func (h *handler) checkValues(doc map[string]any) error {
 		return nil
 	}
 	return h.checkDoc(doc, true)
+}
+
+// valuesFit reports, without a document, that checkValues accepts every
+// string of the resource whose JSON encoding (AppendJSON) is enc: no
+// string of enc is longer, quotes aside, than the smaller of
+// MaxValueBytes and MaxKeyBytes (a string is never shorter encoded than
+// held), and none holds NUL, written \u0000, or a byte that is not UTF-8,
+// written \ufffd (a document renders it as U+FFFD, a change the typed
+// value would not make). It is a sufficient test, not checkValues: false
+// says only that the document must be checked (an escaped backslash
+// before "u0000" counts as NUL here). A PATCH of one simple attribute
+// (scalarPatch) relies on it to leave the stored user's document
+// unrendered.
+func (h *handler) valuesFit(enc []byte) bool {
+	if bytes.Contains(enc, []byte(`\u0000`)) || bytes.Contains(enc, []byte(`\ufffd`)) {
+		return false
+	}
+	limit := min(h.cfg.MaxValueBytes, h.cfg.MaxKeyBytes) + 2
+	for i := 0; ; {
+		j := bytes.IndexByte(enc[i:], '"')
+		if j < 0 {
+			return true
+		}
+		end := jsonscan.StringEnd(enc, i+j)
+		if end-(i+j) > limit {
+			return false
+		}
+		i = end
+	}
 }
 
 // checkDoc is checkValues' walk, in sorted order or in map order.

@@ -298,10 +298,10 @@ func decodeRaw(raw json.RawMessage) (any, error) {
 	if len(raw) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(raw) {
+	v, _, _, ok := wellKnown.Parse(raw, false) // checked as json.Valid checks
+	if !ok {
 		return nil, errInvalidRaw
 	}
-	v, _ := wellKnown.Value(raw, 0)
 	return v, nil
 }
 
@@ -384,16 +384,42 @@ func (u *User) set(k string, v any) error {
 	return setExtension(&u.Extensions, k, v)
 }
 
+// SetAttr sets u's core attribute name (its schema spelling, "active") to
+// v, a value as a normalised document holds it, read as UserFromMap reads
+// that document member. When u is as UserFromMap makes users (Compact
+// reports no change), u is then what UserFromMap makes of u's document
+// with that one member changed: it is how a PATCH that replaces one
+// simple attribute (patch.Engine.Scalar) changes a typed user without its
+// document. A name without a field of User (an extension's) is an error,
+// and so is a value of the wrong type, which may leave u changed.
+func (u *User) SetAttr(name string, v any) error {
+	f := fieldNamed(userFields, name)
+	if f == nil {
+		return fmt.Errorf("resources: %q is not a core attribute of User", name)
+	}
+	return f.read(u, "", v)
+}
+
+// Compact unassigns what UserFromMap leaves unassigned (a name, a
+// multi-valued attribute's value, an address or a manager that holds
+// only empty strings, an enterprise extension with nothing in it) and
+// reports whether u held any of it: a user a store kept so is not what
+// UserFromMap makes of its document.
+func (u *User) Compact() (changed bool) { return u.compact() }
+
 // compact unassigns the complex values that hold only empty strings (see
-// UserFromMap).
-func (u *User) compact() {
+// UserFromMap), and reports whether it changed u.
+func (u *User) compact() (changed bool) {
 	if u.Name != nil && *u.Name == (Name{}) {
-		u.Name = nil
+		u.Name, changed = nil, true
 	}
 	for _, list := range []*[]MultiValue{&u.Emails, &u.PhoneNumbers, &u.IMs, &u.Photos, &u.Entitlements, &u.Roles, &u.X509Certificates} {
+		n, held := len(*list), *list != nil
 		*list = dropValueless(*list)
+		changed = changed || len(*list) != n || (*list != nil) != held
 	}
 	if u.Addresses != nil {
+		n := len(u.Addresses)
 		kept := u.Addresses[:0]
 		for _, a := range u.Addresses {
 			if a.Formatted != "" || a.StreetAddress != "" || a.Locality != "" || a.Region != "" || a.PostalCode != "" || a.Country != "" {
@@ -401,15 +427,17 @@ func (u *User) compact() {
 			}
 		}
 		u.Addresses = nilIfEmpty(kept)
+		changed = changed || len(u.Addresses) != n || u.Addresses == nil
 	}
 	if e := u.Enterprise; e != nil {
 		if e.Manager != nil && e.Manager.Value == "" && e.Manager.Ref == "" {
-			e.Manager = nil
+			e.Manager, changed = nil, true
 		}
 		if e.EmployeeNumber == "" && e.CostCenter == "" && e.Organization == "" && e.Division == "" && e.Department == "" && e.Manager == nil && len(e.Extra) == 0 {
-			u.Enterprise = nil
+			u.Enterprise, changed = nil, true
 		}
 	}
+	return changed
 }
 
 // dropValueless removes the values with neither a value nor a display.

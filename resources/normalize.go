@@ -59,16 +59,14 @@ func DecodeRequest(data []byte) (map[string]any, error) {
 }
 
 func decode(data []byte, unique bool) (map[string]any, error) {
-	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' && json.Valid(data) {
-		if !unique {
-			m, _ := wellKnown.Value(data, i)
+	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' {
+		// Checked as json.Valid checks it in the pass that decodes it.
+		if m, repeated, found, ok := wellKnown.Parse(data, unique); ok {
+			if found {
+				return nil, jsonscan.RepeatedError(repeated)
+			}
 			return m.(map[string]any), nil
 		}
-		m, _, repeated, found := wellKnown.UniqueValue(data, i)
-		if found {
-			return nil, jsonscan.RepeatedError(repeated)
-		}
-		return m.(map[string]any), nil
 	}
 	// Not a valid JSON object: encoding/json says what is wrong.
 	dec := json.NewDecoder(bytes.NewReader(data))

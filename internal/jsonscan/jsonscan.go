@@ -8,8 +8,11 @@
 // decoding (the PATCH decoder), and RepeatedError words the refusal.
 // Names lets a decoder take the strings a document repeats (its schema's
 // member names, schema URNs) from a table instead of making them.
-// Every reader but Members and LoneSurrogate assumes valid JSON; on other
-// input its result is undefined, so callers check with json.Valid first.
+// Parse and ValidRepeated read text not yet checked and say whether it
+// is valid JSON exactly as json.Valid would, in the pass that reads it:
+// a request body is scanned once, not by json.Valid and then again.
+// Every other reader but Members and LoneSurrogate assumes valid JSON; on
+// other input its result is undefined, so callers check it first.
 // AppendString is the way back: the one JSON string encoder, for
 // resources' documents and the feed's lists.
 package jsonscan
@@ -34,7 +37,7 @@ import (
 // (resources.Decode, the PATCH decoder): it does what encoding/json does
 // there without its reflection and second pass.
 func Value(data []byte, i int) (any, int) {
-	return value(data, i, nil, nil)
+	return value(data, i, nil, nil, 0)
 }
 
 // LoneSurrogate returns the first \u escape of JSON text data that names
@@ -93,8 +96,36 @@ type dupName struct {
 // find a repetition in the same texts (FuzzRepeated), though not always
 // the same one when there are several.
 func Repeated(data []byte) (name string, at int) {
-	_, name, at = repeatedIn(data, SkipSpace(data, 0))
+	name, at, _ = ValidRepeated(data)
 	return name, at
+}
+
+// ValidRepeated is Repeated on text not yet checked: valid is what
+// json.Valid(data) says (FuzzValidRepeated holds it to it), and name and
+// at are Repeated's when it is valid. It checks and looks for the
+// repetition in one pass, where json.Valid and Repeated took two (the
+// PATCH decoder reads every body through it).
+func ValidRepeated(data []byte) (name string, at int, valid bool) {
+	rep := repetition{at: -1}
+	end := repeatedIn(data, SkipSpace(data, 0), &rep, 0)
+	if end < 0 || SkipSpace(data, end) != len(data) {
+		return "", -1, false
+	}
+	return rep.name, rep.at, true
+}
+
+// repetition is the first repeated member name a walk of repeatedIn
+// finds: its name and where its repetition starts (at -1: none yet).
+type repetition struct {
+	name string
+	at   int
+}
+
+// found records a repetition unless an earlier one was recorded.
+func (r *repetition) found(name []byte, at int) {
+	if r.at < 0 {
+		r.name, r.at = Unquote(name[1:len(name)-1]), at
+	}
 }
 
 // SmallObject is how many member names a check for repeats compares
@@ -104,22 +135,43 @@ func Repeated(data []byte) (name string, at int) {
 // smallSet): neither package imports the other, so change both.
 const SmallObject = 16
 
-// repeatedIn is Repeated for the value at data[i]; end is the index after
-// it.
-func repeatedIn(data []byte, i int) (end int, name string, at int) {
+// repeatedIn is ValidRepeated for the value at data[i], nested depth
+// deep: it returns the index after the value, or -1 when the text is not
+// valid JSON there. The first repetition goes to rep; the walk goes on
+// past it, as the rest of the text must be checked too.
+func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
+	if i >= len(data) {
+		return -1
+	}
 	switch data[i] {
 	case '{':
+		if depth >= maxDepth {
+			return -1
+		}
 		var small [SmallObject][]byte
 		keys := small[:0]
 		var set map[string]bool
 		i = SkipSpace(data, i+1)
-		for data[i] != '}' {
-			kend := StringEnd(data, i)
+		if i < len(data) && data[i] == '}' {
+			return i + 1
+		}
+		for {
+			if i >= len(data) || data[i] != '"' {
+				return -1
+			}
+			kend := checkString(data, i)
+			if kend < 0 {
+				return -1
+			}
 			key := data[i:kend]
-			if set == nil && len(keys) < SmallObject {
+			if rep.at >= 0 {
+				// One repetition is all the caller needs: the rest is
+				// only checked.
+			} else if set == nil && len(keys) < SmallObject {
 				for _, k := range keys {
 					if sameName(k, key) {
-						return 0, Unquote(key[1 : len(key)-1]), i
+						rep.found(key, i)
+						break
 					}
 				}
 				keys = append(keys, key)
@@ -132,32 +184,166 @@ func repeatedIn(data []byte, i int) (end int, name string, at int) {
 				}
 				k := Unquote(key[1 : len(key)-1])
 				if set[k] {
-					return 0, k, i
+					rep.found(key, i)
 				}
 				set[k] = true
 			}
-			i = SkipSpace(data, SkipSpace(data, kend)+1) // past ':'
-			if i, name, at = repeatedIn(data, i); at >= 0 {
-				return 0, name, at
+			if i = SkipSpace(data, kend); i >= len(data) || data[i] != ':' {
+				return -1
 			}
-			if i = SkipSpace(data, i); data[i] == ',' {
-				i = SkipSpace(data, i+1)
+			if i = repeatedIn(data, SkipSpace(data, i+1), rep, depth+1); i < 0 {
+				return -1
+			}
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, '}'); !ok || closed {
+				return i
 			}
 		}
-		return i + 1, "", -1
 	case '[':
+		if depth >= maxDepth {
+			return -1
+		}
 		i = SkipSpace(data, i+1)
-		for data[i] != ']' {
-			if i, name, at = repeatedIn(data, i); at >= 0 {
-				return 0, name, at
+		if i < len(data) && data[i] == ']' {
+			return i + 1
+		}
+		for {
+			if i = repeatedIn(data, i, rep, depth+1); i < 0 {
+				return -1
 			}
-			if i = SkipSpace(data, i); data[i] == ',' {
-				i = SkipSpace(data, i+1)
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, ']'); !ok || closed {
+				return i
 			}
 		}
-		return i + 1, "", -1
 	}
-	return ValueEnd(data, i), "", -1
+	return scalarEnd(data, i)
+}
+
+// afterValue reads what follows a member or element that ends before
+// data[i], white space aside: close (the object's '}', the list's ']')
+// ends the object or list, and closed is true with next the index after
+// it; a comma is followed by another member or element, at next. ok is
+// false, and next -1, for anything else, which json.Valid refuses.
+func afterValue(data []byte, i int, close byte) (next int, closed, ok bool) {
+	if i = SkipSpace(data, i); i < len(data) {
+		switch data[i] {
+		case close:
+			return i + 1, true, true
+		case ',':
+			return SkipSpace(data, i+1), false, true
+		}
+	}
+	return -1, false, false
+}
+
+// maxDepth is how deep objects and lists may nest in a text json.Valid
+// accepts (encoding/json's scanner refuses one nested deeper).
+const maxDepth = 10000
+
+// scalarEnd returns the index after the string, number, true, false or
+// null that starts at b[i], or -1 when none starts there as RFC 8259
+// spells it.
+func scalarEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return checkString(b, i)
+	case 't':
+		return literalEnd(b, i, "true")
+	case 'f':
+		return literalEnd(b, i, "false")
+	case 'n':
+		return literalEnd(b, i, "null")
+	}
+	return numberEnd(b, i)
+}
+
+// literalEnd returns the index after lit when b[i:] starts with it, else -1.
+func literalEnd(b []byte, i int, lit string) int {
+	if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return -1
+}
+
+// numberEnd returns the index after the JSON number that starts at b[i]
+// (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), or -1 when none does.
+func numberEnd(b []byte, i int) int {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return -1
+	case b[i] == '0':
+		i++
+	case b[i] >= '1' && b[i] <= '9':
+		i = digitsEnd(b, i+1)
+	default:
+		return -1
+	}
+	if i < len(b) && b[i] == '.' {
+		if i+1 >= len(b) || !isDigit(b[i+1]) {
+			return -1
+		}
+		i = digitsEnd(b, i+1)
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || !isDigit(b[i]) {
+			return -1
+		}
+		i = digitsEnd(b, i)
+	}
+	return i
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// digitsEnd returns the index of the first byte at or after b[i] that is
+// not a decimal digit.
+func digitsEnd(b []byte, i int) int {
+	for i < len(b) && isDigit(b[i]) {
+		i++
+	}
+	return i
+}
+
+// checkString returns the index after the JSON string that starts at b[i]
+// (b[i] is '"'), or -1 when json.Valid would refuse it: not closed, a
+// control character in it, or an escape RFC 8259 does not define. Bytes
+// that are not UTF-8 are accepted, as encoding/json accepts them.
+func checkString(b []byte, i int) int {
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			return j + 1
+		case c == '\\':
+			if j++; j >= len(b) {
+				return -1
+			}
+			switch b[j] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if len(b)-j <= 4 {
+					return -1
+				}
+				for _, h := range b[j+1 : j+5] {
+					if !isDigit(h) && (h|0x20 < 'a' || h|0x20 > 'f') {
+						return -1
+					}
+				}
+				j += 4
+			default:
+				return -1
+			}
+		case c < 0x20:
+			return -1
+		}
+	}
+	return -1
 }
 
 // sameName reports whether two member names, quoted as in the JSON text,
@@ -170,63 +356,92 @@ func sameName(a, b []byte) bool {
 	return Unquote(a[1:len(a)-1]) == Unquote(b[1:len(b)-1])
 }
 
-func value(data []byte, i int, dup *dupName, names *Names) (any, int) {
-	i = SkipSpace(data, i)
+// value decodes the value at data[i] (after white space), nested depth
+// deep, and returns it with the index after it; the index is -1 when the
+// text is not valid JSON there (json.Valid's rule), and the value then
+// means nothing.
+func value(data []byte, i int, dup *dupName, names *Names, depth int) (any, int) {
+	if i = SkipSpace(data, i); i >= len(data) {
+		return nil, -1
+	}
 	switch data[i] {
 	case '{':
+		if depth >= maxDepth {
+			return nil, -1
+		}
 		m := make(map[string]any)
 		i = SkipSpace(data, i+1)
-		if data[i] == '}' {
+		if i < len(data) && data[i] == '}' {
 			return m, i + 1
 		}
 		for {
-			end := StringEnd(data, i)
+			if i >= len(data) || data[i] != '"' {
+				return nil, -1
+			}
+			end := checkString(data, i)
+			if end < 0 {
+				return nil, -1
+			}
 			key := names.Key(data[i+1 : end-1])
-			i = SkipSpace(data, end) + 1 // past ':'
+			if i = SkipSpace(data, end); i >= len(data) || data[i] != ':' {
+				return nil, -1
+			}
 			var v any
-			v, i = value(data, i, dup, names)
+			if v, i = value(data, i+1, dup, names, depth+1); i < 0 {
+				return nil, -1
+			}
 			n := len(m)
 			m[key] = v
 			if len(m) == n && dup != nil && !dup.found {
 				dup.name, dup.found = key, true
 			}
-			i = SkipSpace(data, i)
-			if data[i] == '}' {
-				return m, i + 1
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, '}'); !ok {
+				return nil, -1
+			} else if closed {
+				return m, i
 			}
-			i = SkipSpace(data, i+1) // past ','
 		}
 	case '[':
+		if depth >= maxDepth {
+			return nil, -1
+		}
 		list := []any{}
 		i = SkipSpace(data, i+1)
-		if data[i] == ']' {
+		if i < len(data) && data[i] == ']' {
 			return list, i + 1
 		}
 		for {
 			var v any
-			v, i = value(data, i, dup, names)
-			list = append(list, v)
-			i = SkipSpace(data, i)
-			if data[i] == ']' {
-				return list, i + 1
+			if v, i = value(data, i, dup, names, depth+1); i < 0 {
+				return nil, -1
 			}
-			i++ // past ','
+			list = append(list, v)
+			var closed, ok bool
+			if i, closed, ok = afterValue(data, i, ']'); !ok {
+				return nil, -1
+			} else if closed {
+				return list, i
+			}
 		}
 	case '"':
-		end := StringEnd(data, i)
+		end := checkString(data, i)
+		if end < 0 {
+			return nil, -1
+		}
 		return names.str(data[i+1 : end-1]), end
 	case 't':
-		return true, i + 4
+		return true, literalEnd(data, i, "true")
 	case 'f':
-		return false, i + 5
+		return false, literalEnd(data, i, "false")
 	case 'n':
-		return nil, i + 4
+		return nil, literalEnd(data, i, "null")
 	}
-	j := i
-	for j < len(data) && (data[j] >= '0' && data[j] <= '9' || data[j] == '-' || data[j] == '+' || data[j] == '.' || data[j] == 'e' || data[j] == 'E') {
-		j++
+	end := numberEnd(data, i)
+	if end < 0 {
+		return nil, -1
 	}
-	return json.Number(data[i:j]), j
+	return json.Number(data[i:end]), end
 }
 
 // Names are strings a decoder returns without making them: member names
@@ -269,7 +484,7 @@ func (n *Names) str(raw []byte) any {
 // Value is the package's Value, with the names and string values in n
 // taken from it.
 func (n *Names) Value(data []byte, i int) (any, int) {
-	return value(data, i, nil, n)
+	return value(data, i, nil, n, 0)
 }
 
 // UniqueValue is Value that also reports a name an object of the value
@@ -284,8 +499,27 @@ func (n *Names) Value(data []byte, i int) (any, int) {
 // them.
 func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
 	var dup dupName
-	v, end = value(data, i, &dup, n)
+	v, end = value(data, i, &dup, n, 0)
 	return v, end, dup.name, dup.found
+}
+
+// Parse is UniqueValue of the whole of data, text not yet checked (a
+// request body): ok is what json.Valid(data) says (FuzzParse holds it to
+// it), and the rest is UniqueValue's when ok. It checks the text in the
+// pass that decodes it, where json.Valid and then UniqueValue scanned a
+// body twice. Without unique, repetitions are not looked for (found is
+// false), as Value does not.
+func (n *Names) Parse(data []byte, unique bool) (v any, repeated string, found, ok bool) {
+	var dup dupName
+	dp := &dup
+	if !unique {
+		dp = nil
+	}
+	v, end := value(data, 0, dp, n, 0)
+	if end < 0 || SkipSpace(data, end) != len(data) {
+		return nil, "", false, false
+	}
+	return v, dup.name, dup.found, true
 }
 
 // SkipSpace returns the index of the first byte at or after b[i] that is
@@ -541,7 +775,9 @@ func endOfDoc(doc []byte, i int) error {
 }
 
 // checkedStringEnd is StringEnd on text not checked: an unterminated
-// string or a control character in it is an error.
+// string or a control character in it is an error. Unlike checkString it
+// takes any escape: a corrupt stored document's name with a broken one is
+// listed as written (TestChangedAttributesBrokenEscapeInName).
 func checkedStringEnd(doc []byte, i int) (int, error) {
 	for j := i + 1; j < len(doc); j++ {
 		switch c := doc[j]; {

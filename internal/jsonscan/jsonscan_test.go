@@ -249,17 +249,19 @@ func TestRepeated(t *testing.T) {
 	assert.Zero(t, testing.AllocsPerRun(100, func() { Repeated(patch) }), "a small body costs no allocation")
 }
 
-// FuzzRepeated holds Repeated to UniqueValue: a repetition or none, and
-// when one, the name repeated at the index it gives.
+// FuzzRepeated holds ValidRepeated to json.Valid, and Repeated to
+// UniqueValue: a repetition or none, and when one, the name repeated at
+// the index it gives.
 func FuzzRepeated(f *testing.F) {
 	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":1},"c":[{"b":1,"b\u0000":2}]}`, `[1,{"x":"\"x\""}]`, `{"a\u0062":1,"ab":2}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		if !json.Valid(data) {
+		name, at, valid := ValidRepeated(data)
+		require.Equal(t, json.Valid(data), valid, "ValidRepeated checks as json.Valid: %q", data)
+		if !valid {
 			return
 		}
-		name, at := Repeated(data)
 		require.Equal(t, repeats(t, data), at >= 0, "%q", data)
 		_, _, _, found := (*Names)(nil).UniqueValue(data, SkipSpace(data, 0))
 		require.Equal(t, found, at >= 0, "UniqueValue finds a repetition in the same texts: %q", data)
@@ -267,6 +269,73 @@ func FuzzRepeated(f *testing.F) {
 			end := StringEnd(data, at)
 			assert.Equal(t, name, Unquote(data[at+1:end-1]), "%q", data)
 		}
+	})
+}
+
+// validityCases are texts at the edges of json.Valid's rule, for Parse
+// and ValidRepeated (their fuzz tests hold them to it on any text).
+var validityCases = []string{
+	``, ` `, `{}`, ` {} `, `{}x`, `{} {}`, `{`, `}`, `{"a"}`, `{"a":}`, `{"a":1,}`, `{,}`,
+	`{"a":1 "b":2}`, `{"a" 1}`, `{a:1}`, `{'a':1}`, `[1,]`, `[,1]`, `[1 2]`, `[`, `]`, `[]]`,
+	`{"a":[1}`, `{"a":{]}`, `"x"`, `"x`, `"\x"`, `"\u12"`, `"\u12g4"`, `"\uD800"`,
+	`"\/\b\f\n\r\t\"\\"`, "\"a\x01\"", "\"a\x7f\"", "\"\xff\xfe\"", `"\`,
+	`0`, `-0`, `01`, `-`, `1.`, `.5`, `1.5`, `1e`, `1e+`, `1E-7`, `1.0e10`, `+1`, `0x1`,
+	`--1`, `1.2.3`, `Infinity`, `NaN`, `true`, `tru`, `truex`, `True`, `null`, `nul`, `false`,
+	`[true,false,null]`, `[truefalse]`, `{"a":1}{`, "{\"a\":1}\t\r\n", "\v{}",
+	strings.Repeat("[", 10000) + strings.Repeat("]", 10000),
+	strings.Repeat("[", 10001) + strings.Repeat("]", 10001),
+	strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000),
+	strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001),
+	strings.Repeat("[", 10000) + strings.Repeat("]", 9999),
+}
+
+func TestValidity(t *testing.T) {
+	for _, in := range validityCases {
+		name := in
+		if len(name) > 40 {
+			name = fmt.Sprintf("%s…(%d bytes)", name[:20], len(name))
+		}
+		t.Run(name, func(t *testing.T) {
+			data := []byte(in)
+			want := json.Valid(data)
+			_, _, _, ok := (*Names)(nil).Parse(data, true)
+			assert.Equal(t, want, ok, "Parse")
+			_, _, _, ok = (*Names)(nil).Parse(data, false)
+			assert.Equal(t, want, ok, "Parse without unique")
+			_, _, valid := ValidRepeated(data)
+			assert.Equal(t, want, valid, "ValidRepeated")
+		})
+	}
+}
+
+// FuzzParse holds Parse to encoding/json: valid when json.Valid says so,
+// and then the value encoding/json decodes (numbers as json.Number) and
+// UniqueValue's repetition.
+func FuzzParse(f *testing.F) {
+	for _, s := range validityCases {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`{"a":[1,"x",true,null,{"b":-1.5e3}],"a":2}`, `{"userName":"bjensen","emails":[{"value":"b@x","type":"work"}]}`} {
+		f.Add([]byte(s))
+	}
+	names := &Names{Keys: map[string]string{"a": "a", "userName": "userName"}, Values: map[string]any{"work": "work"}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, rep, found, ok := names.Parse(data, true)
+		require.Equal(t, json.Valid(data), ok, "%q", data)
+		if !ok {
+			return
+		}
+		var want any
+		d := json.NewDecoder(strings.NewReader(string(data)))
+		d.UseNumber()
+		require.NoError(t, d.Decode(&want))
+		assert.Equal(t, want, v, "%q", data)
+		_, _, wantRep, wantFound := (*Names)(nil).UniqueValue(data, 0)
+		assert.Equal(t, []any{wantRep, wantFound}, []any{rep, found}, "%q", data)
+		v2, _, found2, ok2 := names.Parse(data, false)
+		assert.True(t, ok2)
+		assert.False(t, found2, "without unique no repetition is looked for")
+		assert.Equal(t, want, v2)
 	})
 }
 

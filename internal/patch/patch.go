@@ -23,7 +23,6 @@ package patch
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"iter"
 	"sort"
@@ -119,22 +118,25 @@ func Decode(body []byte, maxOps int) (ops []Operation, env Envelope, err error) 
 	return ops, env, nil
 }
 
-// decode reads the body's bytes in place, once json.Valid has checked
-// them: the envelope's members, the Operations list (walked once) and
+// decode reads the body's bytes in place, once jsonscan.ValidRepeated
+// has checked them: the envelope's members, the Operations list (walked once) and
 // each operation's op, path and value, without decoding the envelope and
 // every operation into intermediate values (four scans of the body and
 // about twenty allocations for a one-operation PATCH). A member name an
 // object repeats exactly, anywhere in the body (the envelope, an
 // operation, a value, and members the decoder otherwise ignores, such as
-// a second "id"), is refused (invalidSyntax) by one check of the whole
-// body, jsonscan.Repeated, as resources.DecodeRequest refuses it in every
+// a second "id"), is refused (invalidSyntax) by that one check of the
+// whole body, as resources.DecodeRequest refuses it in every
 // other body, where encoding/json would keep the last. Member names match
 // case-insensitively, as encoding/json matches them to a struct's fields,
 // so Operations, schemas, op, path or value in two spellings is refused
 // too.
 func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	var env Envelope
-	if !json.Valid(body) || firstByte(body) != '{' {
+	// One pass checks the body as json.Valid would and finds a repeated
+	// name.
+	name, at, valid := jsonscan.ValidRepeated(body)
+	if !valid || firstByte(body) != '{' {
 		// resources.Decode says where and why the body is not an object.
 		msg := "the body must be a JSON object"
 		if _, err := resources.Decode(body); err != nil {
@@ -142,7 +144,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 		}
 		return nil, env, envelopeError(InvalidSyntax, "%s", msg)
 	}
-	if name, at := jsonscan.Repeated(body); at >= 0 {
+	if at >= 0 {
 		if i := operationAt(body, at); i >= 0 {
 			return nil, env, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(name))
 		}
