@@ -82,7 +82,7 @@ type Config struct {
 	// On PostgreSQL the entries are numbered when the feed is read
 	// (Feed.Changes, Prune), once committed, so that a tenant's
 	// concurrent writes share no lock and commit together; a write with
-	// OnChange numbers them itself, two statements more, holding the
+	// OnChange numbers them itself, one statement more, holding the
 	// tenant's feed head until its commit. BENCHMARKS.md has what it
 	// costs.
 	ChangeFeed bool
@@ -107,7 +107,7 @@ type Config struct {
 	// ChangeFeed on PostgreSQL each entry it gets carries its Seq: the
 	// write numbers the tenant's entries waiting, its own included,
 	// before the first call, and holds the tenant's feed head from then
-	// until its commit: two statements more, and a tenant's writes with
+	// until its commit: one statement more, and a tenant's writes with
 	// OnChange commit one at a time (measured at about 1.6 times a write
 	// without the feed, BENCHMARKS.md, branch last). For tables a
 	// HostTables mapping describes, set Bridge instead; to act on
