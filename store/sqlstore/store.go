@@ -243,10 +243,6 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkVersion(ctx); err != nil {
-		s.Close()
-		return nil, err
-	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -272,18 +268,17 @@ func isPostgres(dsn string) bool {
 // feed's numbering finds a write's own entries by pg_current_xact_id (13).
 const minPostgres = 130000
 
-// checkVersion refuses a PostgreSQL server older than minPostgres at
-// open, rather than failing every write of the change feed later.
-func (s *Store) checkVersion(ctx context.Context) error {
-	if s.d != postgres {
-		return nil
-	}
-	var v int
-	if err := s.w.QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int`).Scan(&v); err != nil {
-		return fmt.Errorf("sqlstore: open postgres: %w", err)
-	}
+// checkServer refuses a PostgreSQL server whose server_version_num is
+// v when it is older than minPostgres, rather than failing every write
+// of the change feed later. Open reads v with the schema's version
+// (Store.readVersions), in no statement of its own.
+func checkServer(v int) error {
 	if v < minPostgres {
-		return fmt.Errorf("sqlstore: PostgreSQL %d.%d is older than 13, the oldest this store runs on", v/10000, v%10000/100)
+		minor := v % 10000 // 12.17 is 120017
+		if v < 100000 {
+			minor /= 100 // 9.6.24 is 90624
+		}
+		return fmt.Errorf("%w: %d.%d is older than 13, the oldest this store runs on", errServerTooOld, v/10000, minor)
 	}
 	return nil
 }
