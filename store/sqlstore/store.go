@@ -108,10 +108,10 @@ type Config struct {
 	// write numbers the tenant's entries waiting, its own included,
 	// before the first call, and holds the tenant's feed head from then
 	// until its commit: one statement more, and a tenant's writes with
-	// OnChange commit one at a time (measured at about 1.6 times a write
-	// without the feed, BENCHMARKS.md, branch last). For tables a
-	// HostTables mapping describes, set Bridge instead; to act on
-	// changes after they commit, read the feed (package feed).
+	// OnChange commit one at a time (measured at about 1.4 to 1.5 times
+	// a write without the feed, BENCHMARKS.md, branch onchange). For
+	// tables a HostTables mapping describes, set Bridge instead; to act
+	// on changes after they commit, read the feed (package feed).
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
 	// (HostTables.Bridge, built for this DSN's database). It is called
