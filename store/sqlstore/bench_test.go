@@ -215,7 +215,7 @@ func BenchmarkFeedWrite(b *testing.B) {
 				// paired_onchange is the same with a Config.OnChange that
 				// does nothing on both sides: its med-on/off is what the
 				// feed costs a write with OnChange (on PostgreSQL such a
-				// write numbers the entries itself, two statements more),
+				// write numbers the entries itself, one statement more),
 				// to be read against paired's from the same run.
 				noop := func(context.Context, *sql.Tx, sqlstore.Change) error { return nil }
 				for _, pair := range []struct {

@@ -89,8 +89,9 @@
 // resource's row lock, so a resource's entries are numbered in the order
 // of its writes. With Config.OnChange, which is handed each entry's Seq
 // inside the write, the write itself numbers what waits, its own entries
-// included, the same way before it hands them on: two statements more,
-// and the head's lock held until its commit. Numbering writes: a reader
+// included, the same way before it hands them on: one statement more
+// (which locks the head, moves what waits and advances the head), and
+// the head's lock held until its commit. Numbering writes: a reader
 // that may not (a role with SELECT only, a hot standby) reads what is
 // numbered, and FeedStatus, which writes nothing, counts the entries
 // waiting in each tenant's head. Processes of a release before schema

@@ -295,9 +295,11 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 // scim_feed_pending, to be numbered once visible (numberPending): by a
 // reader of the feed once they have committed (sequence), or, with
 // Config.OnChange, which is handed each entry's Seq inside the write, by
-// the write itself right after (appendChanges). A write locks no row in
-// common with a concurrent write of its tenant until then, so without
-// OnChange a tenant's writes commit together (migration 0012). When from
+// the write itself right after (appendChanges), for which "made" makes
+// the tenant's head row if the write does not see it (pgEnsureHead). A
+// write locks no row in common with a concurrent write of its tenant
+// until then, so without OnChange a tenant's writes commit together
+// (migration 0012). When from
 // is not "" head reads it first (a CTE of the same statement), and
 // yields its row, and the append appends, only when from wrote a row: a
 // conditional UPDATE that found its row at another version (UpdateUser's
@@ -309,11 +311,18 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 	if from != "" {
 		done = ` FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
 	}
-	return `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
+	q := `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
 			INSERT INTO scim_feed_pending (tenant, at, kind, resource_id, version, attrs, members)
 			SELECT ` + pt + `, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
 			FROM head, ` + pgFeedRows(a, changes) + ` ORDER BY v.i
 		)`
+	if s.feed.onChange != nil {
+		// The write numbers its entries next (numberPending), under
+		// the head row's lock: the row is made here if it is missing,
+		// in the statement the write sends anyway.
+		q += `, made AS (` + pgEnsureHead(pt, `head`) + `)`
+	}
+	return q
 }
 
 // pendingHead is what pgFeed's head yields when the entries wait in
@@ -711,6 +720,9 @@ func (s *Store) sequence(ctx context.Context, tenant string) error {
 // sequencePending is sequence for a tenant known to have entries waiting.
 func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, pgEnsureHead(`$1`, ``), tenant); err != nil {
+			return err
+		}
 		_, err := s.numberPending(ctx, tx, tenant)
 		return err
 	})
@@ -721,44 +733,101 @@ func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 // their transactions appended them, moves them into scim_feed and advances
 // the head; it returns the Seqs of the entries tx itself appended, in
 // order (a write with Config.OnChange, see appendChanges; a reader has
-// none). Every numbering, a reader's or a write's, is this one. The first
-// statement locks the head row (or creates it) until tx ends, so the
-// second, whose snapshot READ COMMITTED takes after the lock, sees every
-// entry committed before it, tx's own, and none that another numbering
-// has moved. A write appends an entry of a resource only holding the
-// resource's row lock, so an entry is appended, and numbered, after every
-// earlier entry of its resource has committed: each resource's entries
-// are numbered in the order of its writes.
+// none). Every numbering, a reader's or a write's, is this one statement
+// (pgNumber). The caller has made sure that the head row exists and that
+// tx sees it (pgEnsureHead): the write in the statement that appended its
+// entries (pgFeed), a reader in a statement before.
 func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([]int64, error) {
-	var last int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO scim_feed_heads (tenant, seq) VALUES ($1, 0)
-		ON CONFLICT (tenant) DO UPDATE SET seq = scim_feed_heads.seq RETURNING seq`, tenant).Scan(&last); err != nil {
+	rows, err := tx.QueryContext(ctx, pgNumber, tenant)
+	if err != nil {
 		return nil, err
 	}
-	// An entry's xmin is the transaction that appended it: tx's own
-	// when it is tx's (the store sets no savepoints). Concurrent appends
-	// draw their ids from the sequence interleaved, so the entries are
-	// numbered a transaction at a time, each after its first id: a
-	// write's entries get consecutive Seqs, and a transaction that
-	// appended after another committed (a later write of its resource)
-	// has a first id above all of the other's.
-	rows, err := tx.QueryContext(ctx, `WITH moved AS (
-			DELETE FROM scim_feed_pending WHERE tenant = $1
+	got, err := scanColumn[sql.NullInt64](rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(got) == 0 {
+		return nil, errNoHead
+	}
+	seqs := make([]int64, 0, len(got))
+	for _, g := range got {
+		if g.Valid {
+			seqs = append(seqs, g.Int64)
+		}
+	}
+	return seqs, nil
+}
+
+// errNoHead is numberPending's error for a tenant whose head row its
+// caller did not make sure of.
+var errNoHead = errors.New("the tenant's feed head row is missing")
+
+// pgNumber is numberPending's statement, tenant $1. It yields one row per
+// entry of tx's own that it numbered, with its Seq, in order, and one row
+// with a NULL Seq when it numbered none of tx's; no row when the tenant
+// has no head row (it then numbers nothing).
+//
+// The head CTE locks the head row first: the DELETE's condition reads it,
+// and PostgreSQL evaluates that once, before the DELETE takes its first
+// row. READ COMMITTED hands FOR UPDATE the row as the last numbering to
+// hold the lock left it, however long this one waited for it. The DELETE
+// reads the statement's snapshot, taken before the lock: an entry that a
+// numbering committed meanwhile has moved is found deleted, and skipped
+// (never numbered twice); one that committed after the snapshot waits
+// for the next numbering, which numbers it after this one's, as an entry
+// still uncommitted does, so a consumer that read up to n never misses
+// one numbered below n later. A write appends an entry of a resource
+// only holding the resource's row lock, taken by an earlier statement of
+// its transaction: the entries of the resource's earlier writes are in
+// the snapshot of its numbering, and each resource's entries are numbered
+// in the order of its writes.
+//
+// An entry's xmin is the transaction that appended it: tx's own when it
+// is tx's (the store sets no savepoints). Concurrent appends draw their
+// ids from the sequence interleaved, so the entries are numbered a
+// transaction at a time, each after its first id: a write's entries get
+// consecutive Seqs, and a transaction that appended after another
+// committed has a first id above all of the other's.
+//
+// The DELETE starts at the tenant's lowest id it sees: the rows moved
+// before are dead until vacuum, their index entries too, and a bitmap
+// scan of the index from the tenant's first entry (the plan of a table
+// without statistics) walked them all, every numbering (0.13 ms of the
+// statement at 3,000 of them, BENCHMARKS.md). min(id) reads the index in
+// order, which marks the dead entries it passes, so that the next
+// numbering skips them. The UPDATE advances
+// the row FOR UPDATE locked (its own lock does not stop it), and only
+// when something was numbered: a reader that finds only uncommitted
+// entries writes no head.
+const pgNumber = `WITH head AS MATERIALIZED (
+			SELECT seq FROM scim_feed_heads WHERE tenant = $1 FOR UPDATE
+		), moved AS (
+			DELETE FROM scim_feed_pending WHERE tenant = $1 AND EXISTS (SELECT FROM head)
+				AND id >= (SELECT min(id) FROM scim_feed_pending WHERE tenant = $1)
 			RETURNING id, xmin::text AS tx, xmin = pg_current_xact_id()::xid AS own, at, kind, resource_id, version, attrs, members
 		), numbered AS (
-			SELECT $2::bigint + row_number() OVER (ORDER BY first, id) AS seq, *
+			SELECT (SELECT seq FROM head) + row_number() OVER (ORDER BY first, id) AS seq, *
 			FROM (SELECT min(id) OVER (PARTITION BY tx) AS first, * FROM moved) AS m
 		), entries AS (
 			INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version, attrs, members)
 			SELECT $1, seq, at, kind, resource_id, version, attrs, members FROM numbered
-		), head AS (
-			UPDATE scim_feed_heads SET seq = $2::bigint + (SELECT count(*) FROM numbered) WHERE tenant = $1
+		), advanced AS (
+			UPDATE scim_feed_heads SET seq = seq + (SELECT count(*) FROM numbered) WHERE tenant = $1 AND EXISTS (SELECT FROM numbered)
 		)
-		SELECT seq FROM numbered WHERE own ORDER BY seq`, tenant, last)
-	if err != nil {
-		return nil, err
+		SELECT n.seq FROM head LEFT JOIN numbered AS n ON n.own ORDER BY n.seq`
+
+// pgEnsureHead renders an INSERT of tenant's head row (a placeholder),
+// at 0, when the statement does not see it, for each row of from (""
+// for one): numberPending locks the row, which must exist. A head row
+// seen is left as it is, without waiting for a transaction that holds
+// it; one that a concurrent transaction has just made makes the INSERT
+// wait for that one's end, and do nothing once it has committed.
+func pgEnsureHead(tenant, from string) string {
+	if from != "" {
+		from = ` FROM ` + from
 	}
-	return scanColumn[int64](rows)
+	return `INSERT INTO scim_feed_heads (tenant, seq) SELECT ` + tenant + `, 0` + from + `
+			WHERE NOT EXISTS (SELECT FROM scim_feed_heads WHERE tenant = ` + tenant + `) ON CONFLICT (tenant) DO NOTHING`
 }
 
 // sequenceAll runs sequence for every tenant with entries waiting, each

@@ -245,6 +245,50 @@ func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
 }
 
+// TestFeedPruneNumbersPastAFailingTenant: Prune numbers each tenant's
+// waiting entries in a transaction of its own, so a tenant whose
+// numbering fails (here: a row already at the Seq its next entry gets)
+// keeps no other tenant's entries waiting, and each failure is returned,
+// naming its tenant. Two tenants fail: whatever order the tenants come
+// in, one is numbered after a failure.
+func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
+	dsn := postgresDSN(t)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	tenants := []string{"bad-1", "good", "bad-2"}
+	for _, tenant := range tenants {
+		_, err := s.CreateUser(store.WithTenant(ctx, tenant), &resources.User{UserName: "u", Active: ptr(true)}) // waits
+		require.NoError(t, err)
+	}
+	for _, tenant := range []string{"bad-1", "bad-2"} {
+		_, err := s.DB().ExecContext(ctx, `INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version) VALUES ($1, 1, now(), 'user.created', 'squatter', '1')`, tenant)
+		require.NoError(t, err)
+	}
+
+	_, err = s.Feed().Prune(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `tenant "bad-1"`)
+	assert.Contains(t, err.Error(), `tenant "bad-2"`)
+	assert.NotContains(t, err.Error(), `tenant "good"`)
+	waiting := map[string]int{}
+	rows, err := s.DB().QueryContext(ctx, `SELECT tenant, count(*) FROM scim_feed_pending GROUP BY tenant`)
+	require.NoError(t, err)
+	defer rows.Close()
+	for rows.Next() {
+		var tenant string
+		var n int
+		require.NoError(t, rows.Scan(&tenant, &n))
+		waiting[tenant] = n
+	}
+	require.NoError(t, rows.Err())
+	assert.Equal(t, map[string]int{"bad-1": 1, "bad-2": 1}, waiting, "the good tenant's entry is numbered, the failing ones' wait")
+	cs, err := s.Feed().Changes(store.WithTenant(ctx, "good"), 0, 10)
+	require.NoError(t, err)
+	require.Len(t, cs, 1)
+	assert.Equal(t, int64(1), cs[0].Seq)
+}
+
 // feedHeads is FeedStatus's head of each tenant.
 func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
 	t.Helper()

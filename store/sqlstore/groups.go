@@ -141,7 +141,11 @@ func distinct(ids []string) []string {
 //  3. Last, with Config.OnChange only, the tenant's scim_feed_heads row
 //     (numberPending, from appendChanges): the write takes no lock of
 //     the store after it. A reader of the feed that numbers entries
-//     takes the head first and waits for nothing after it.
+//     takes the head first and waits for nothing after it. Out of this
+//     order, once per tenant: the first writes with OnChange make the
+//     head row in their append (pgFeed), and one that finds another's
+//     row not yet committed waits there for its end; a cycle that
+//     closes is PostgreSQL's deadlock, and the write runs again.
 //
 // A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
 // members it adds only under the group's lock, and a group's delete may

@@ -85,8 +85,11 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	// The common case, a database that is up to date, needs neither the
 	// lock nor any privilege beyond reading scim_schema_migrations.
-	var have int
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&have); err == nil && have >= latest {
+	have, err := s.readVersions(ctx, s.r)
+	if errors.Is(err, errServerTooOld) {
+		return err
+	}
+	if err == nil && have >= latest {
 		if have > latest {
 			return fmt.Errorf("sqlstore: the database schema is at version %d, newer than this program knows (%d)", have, latest)
 		}
@@ -108,8 +111,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		)`); err != nil {
 			return fmt.Errorf("sqlstore: create scim_schema_migrations: %w", err)
 		}
-		var current int
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM scim_schema_migrations`).Scan(&current); err != nil {
+		current, err := s.readVersions(ctx, tx)
+		if errors.Is(err, errServerTooOld) {
+			return err
+		} else if err != nil {
 			return fmt.Errorf("sqlstore: read schema version: %w", err)
 		}
 		if current > latest {
@@ -135,6 +140,32 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// errServerTooOld is checkServer's refusal, which migrate returns as it
+// is.
+var errServerTooOld = errors.New("sqlstore: unsupported PostgreSQL server")
+
+// readVersions reads the schema's version with q and, on PostgreSQL, in
+// the same statement, the server's, which it refuses (checkServer:
+// errServerTooOld) before any migration runs.
+func (s *Store) readVersions(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int, error) {
+	var have, server int
+	cols, dest := `COALESCE(MAX(version), 0)`, []any{&have}
+	if s.d.pg {
+		cols, dest = cols+`, current_setting('server_version_num')::int`, append(dest, &server)
+	}
+	if err := q.QueryRowContext(ctx, `SELECT `+cols+` FROM scim_schema_migrations`).Scan(dest...); err != nil {
+		return 0, err
+	}
+	if s.d.pg {
+		if err := checkServer(server); err != nil {
+			return 0, err
+		}
+	}
+	return have, nil
 }
 
 // goSteps are the parts of migrations that SQL cannot do, by version: they

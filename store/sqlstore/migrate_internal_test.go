@@ -56,3 +56,26 @@ func TestMigrationVersionsAligned(t *testing.T) {
 	}
 	assert.Equal(t, lists[0], lists[1])
 }
+
+// TestCheckServer: a PostgreSQL older than 13 is refused at open with
+// errServerTooOld and its version named; 13 and later are taken.
+func TestCheckServer(t *testing.T) {
+	for _, tc := range []struct {
+		v    int
+		want string // "" for none
+	}{
+		{v: 120017, want: "12.17 is older than 13"},
+		{v: 90624, want: "9.6 is older than 13"},
+		{v: 130000},
+		{v: 150018},
+		{v: 170002},
+	} {
+		err := checkServer(tc.v)
+		if tc.want == "" {
+			assert.NoError(t, err, "%d", tc.v)
+			continue
+		}
+		require.ErrorIs(t, err, errServerTooOld, "%d", tc.v)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
