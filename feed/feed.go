@@ -63,7 +63,9 @@ type Consumer struct {
 	// error makes the consumer try the same entry again after a pause.
 	Handle func(ctx context.Context, c store.Change) error
 	// Tenants lists the tenants to follow. Nil follows every tenant that
-	// has a feed (store.FeedConsumers.FeedStatus).
+	// has a feed (store.FeedConsumers.FeedStatus). The list is read again
+	// after each pause, and at least once a Poll while passes find full
+	// batches and go on without one.
 	Tenants func(ctx context.Context) ([]string, error)
 	// Holder names this replica in leases (default: host name, process
 	// id and a random suffix).
