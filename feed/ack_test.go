@@ -144,3 +144,64 @@ func TestConsumerLeaseCountsFromLeaseFeed(t *testing.T) {
 	assert.Equal(t, 2, src.leased(), "the reading of the batch took more than Lease/3: the lease is taken again before the entries are handed over")
 	assert.Equal(t, []int64{2}, src.acked(), "then one acknowledgement for the batch")
 }
+
+// statusCounting is a countingSource that also counts FeedStatus calls.
+type statusCounting struct {
+	*countingSource
+	statuses int
+}
+
+func (s *statusCounting) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
+	s.mu.Lock()
+	s.statuses++
+	s.mu.Unlock()
+	return s.countingSource.FeedStatus(ctx)
+}
+
+// TestConsumerBusyPassWrites: behind a busy writer each pass reads a full
+// batch and goes on at once. Such a pass reads the tenants again only once
+// a Poll has passed, and takes the lease only when its last renewal (the
+// last acknowledgement) is Lease/3 old: a pass is then the batch and its
+// one acknowledgement, where it was also a listing of every tenant's head
+// and a write of the lease.
+func TestConsumerBusyPassWrites(t *testing.T) {
+	for _, tc := range []struct {
+		batch    int
+		wantAcks []int64
+	}{
+		{batch: 3, wantAcks: []int64{3, 6, 9, 12}},
+		{batch: 4, wantAcks: []int64{4, 8, 12}},
+	} {
+		t.Run(fmt.Sprint("batch ", tc.batch), func(t *testing.T) {
+			db := memory.New(memory.WithChangeFeed(0))
+			ctx := context.Background()
+			for i := range 12 {
+				_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
+				require.NoError(t, err)
+			}
+			src := &statusCounting{countingSource: &countingSource{Source: db.Feed()}}
+			rctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var got []int64
+			// A Poll and a Lease longer than the test: the passes after the
+			// first are all within them.
+			c := &feed.Consumer{Name: "t", Feed: src, Batch: tc.batch, Poll: time.Hour, Lease: time.Hour, Logger: quiet,
+				Handle: func(_ context.Context, ch store.Change) error {
+					got = append(got, ch.Seq)
+					return nil
+				}}
+			done := make(chan error, 1)
+			go func() { done <- c.Run(rctx) }()
+			require.Eventually(t, func() bool { return len(src.acked()) == len(tc.wantAcks) }, 5*time.Second, time.Millisecond)
+			time.Sleep(20 * time.Millisecond) // the pass after the last full batch finds nothing and pauses
+			cancel()
+			require.ErrorIs(t, <-done, context.Canceled)
+			assert.Equal(t, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, got)
+			assert.Equal(t, tc.wantAcks, src.acked(), "one acknowledgement per batch")
+			src.mu.Lock()
+			defer src.mu.Unlock()
+			assert.Equal(t, 1, src.statuses, "the tenants read once")
+			assert.Equal(t, 1, src.leases, "the lease taken once, renewed by the acknowledgements")
+		})
+	}
+}

@@ -63,7 +63,9 @@ type Consumer struct {
 	// error makes the consumer try the same entry again after a pause.
 	Handle func(ctx context.Context, c store.Change) error
 	// Tenants lists the tenants to follow. Nil follows every tenant that
-	// has a feed (store.FeedConsumers.FeedStatus).
+	// has a feed (store.FeedConsumers.FeedStatus). The list is read again
+	// after each pause, and at least once a Poll while passes find full
+	// batches and go on without one.
 	Tenants func(ctx context.Context) ([]string, error)
 	// Holder names this replica in leases (default: host name, process
 	// id and a random suffix).
@@ -100,7 +102,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 		return ErrConfig
 	}
 	c.setDefaults()
-	held := map[string]bool{}
+	held := map[string]*holding{}
 	defer func() {
 		for tenant := range held {
 			rctx, cancel := context.WithTimeout(context.Background(), ackTimeout)
@@ -110,11 +112,21 @@ func (c *Consumer) Run(ctx context.Context) error {
 			cancel()
 		}
 	}()
+	var (
+		tenants []string
+		listed  time.Time // when tenants was read
+		list    = true
+	)
 	for {
 		busy := false
-		tenants, err := c.tenants(ctx)
-		if err != nil && ctx.Err() == nil {
-			c.Logger.Warn("feed: list tenants", "consumer", c.Name, "err", err)
+		if list {
+			var err error
+			tenants, err = c.tenants(ctx)
+			listed = time.Now()
+			if err != nil && ctx.Err() == nil {
+				c.Logger.Warn("feed: list tenants", "consumer", c.Name, "err", err)
+				listed = time.Time{} // read them again on the next pass
+			}
 		}
 		for _, tenant := range tenants {
 			n, err := c.drain(store.WithTenant(ctx, tenant), held, tenant)
@@ -128,6 +140,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 			// writer, would hand over an entry or two at a time.
 			busy = busy || n >= c.Batch
 		}
+		// A busy pass goes on with the tenants it has, reading them again
+		// once a Poll has passed, as after a pause: listing them is a
+		// read of every tenant's head (a transaction of four statements
+		// on PostgreSQL), which behind a busy writer was a third of a
+		// pass's statements, and a new tenant's entries wait no longer
+		// than Poll either way.
+		list = !busy || time.Since(listed) >= c.Poll
 		if !busy {
 			select {
 			case <-ctx.Done():
@@ -139,6 +158,14 @@ func (c *Consumer) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 	}
+}
+
+// holding is what a replica knows of a lease it holds: the position it
+// last acknowledged (or LeaseFeed returned) and when it last renewed the
+// lease, counted from before the call that renewed it.
+type holding struct {
+	acked   int64
+	renewed time.Time
 }
 
 func (c *Consumer) setDefaults() {
@@ -180,9 +207,10 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 	return out, err
 }
 
-// drain takes the tenant's lease and handles one batch of its entries;
-// it returns how many it handled. held tracks the leases this replica
-// has, to release them when Run ends.
+// drain takes the tenant's lease, unless it holds one it renewed less than
+// Lease/3 ago, and handles one batch of its entries; it returns how many
+// it handled. held tracks the leases this replica has, to release them
+// when Run ends, and what it knows of each (holding).
 //
 // It acknowledges the batch once, after its last entry, rather than each
 // entry: an acknowledgement is a write to the store (on a SQL store a
@@ -193,7 +221,20 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 // every Lease/3 within a batch, which renews the lease. A crash hands
 // over again what was handled since the last acknowledgement, up to a
 // batch: Handle is idempotent (at-least-once) either way.
-func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant string) (int, error) {
+//
+// An acknowledgement renews the lease, so a consumer that keeps up with a
+// busy writer takes it once and then renews it by acknowledging: taking
+// it again on every pass was one more write (a commit, a WAL flush on
+// PostgreSQL) per batch. A lease renewed less than Lease/3 ago cannot
+// have passed to another replica, which takes only an expired one.
+func (c *Consumer) drain(ctx context.Context, held map[string]*holding, tenant string) (n int, err error) {
+	defer func() {
+		if h := held[tenant]; h != nil && err != nil {
+			// A failure may have lost the lease (a failing entry's retries
+			// renew it themselves): take it again next time.
+			h.renewed = time.Time{}
+		}
+	}()
 	// lease takes or renews the tenant's lease, counted from before the
 	// call; ok is false when another replica has it (err nil) or on err.
 	var lastAck time.Time
@@ -204,13 +245,20 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 			delete(held, tenant)
 			return 0, false, nil
 		}
+		if err == nil {
+			held[tenant] = &holding{acked: acked, renewed: lastAck}
+		}
 		return acked, err == nil, err
 	}
-	acked, ok, err := lease()
-	if !ok {
-		return 0, err
+	var acked int64
+	if h := held[tenant]; h != nil && time.Since(h.renewed) < c.Lease/3 {
+		acked, lastAck = h.acked, h.renewed
+	} else {
+		var ok bool
+		if acked, ok, err = lease(); !ok {
+			return 0, err
+		}
 	}
-	held[tenant] = true
 	entries, err := c.Feed.Changes(ctx, acked, c.Batch)
 	if err != nil {
 		return 0, err
@@ -248,6 +296,7 @@ func (c *Consumer) drain(ctx context.Context, held map[string]bool, tenant strin
 		}
 		if err == nil {
 			acked, lastAck = handled, start
+			held[tenant] = &holding{acked: acked, renewed: start}
 		}
 		return false, err
 	}
