@@ -246,7 +246,8 @@ func (d *driver) runPhase(ctx context.Context, t *target, phase string, round in
 
 // runMembers runs both member phases of round against t in one turn:
 // cfg.MemberOps add+remove pairs on each group, in blocks that alternate
-// between the groups (memberSchedule), and returns the member-small and
+// between the groups (memberSchedule; the small group first in odd
+// rounds, the big one in even rounds), and returns the member-small and
 // member-big results, each the sum of its blocks. Issue 11 compares a
 // change to the big group with one to the small group, and alternating
 // times the two over the same stretch of time: as two phases one after
@@ -267,7 +268,7 @@ func (d *driver) runMembers(ctx context.Context, t *target, round int, st *round
 		phaseMemberBig:   {Round: round, Phase: phaseMemberBig, Target: t.name},
 	}
 	deadline := time.Now().Add(d.cfg.Duration)
-	for _, b := range memberSchedule(n) {
+	for _, b := range memberSchedule(n, round%2 == 0) {
 		group := t.smallGroup
 		if b.phase == phaseMemberBig {
 			group = t.bigGroup
@@ -296,15 +297,19 @@ type memberBlock struct {
 
 // memberSchedule splits n pairs of each member phase into up to
 // memberBlocks blocks each, in the order small, big, big, small, small,
-// big, ...: with an even number of blocks, a machine that speeds up or
-// slows down steadily over the turn slows both phases alike.
-func memberSchedule(n int) []memberBlock {
+// big, ... (big first when bigFirst): with an even number of blocks, a
+// machine that speeds up or slows down steadily over the turn slows both
+// phases alike. The group that opens and closes the turn, where the
+// settle's idle time and collection may still cost something, is the
+// other one in the next round (runMembers), as the target that goes first
+// is.
+func memberSchedule(n int, bigFirst bool) []memberBlock {
 	k := min(memberBlocks, n)
 	out := make([]memberBlock, 0, 2*k)
 	for j := range k {
 		from, to := j*n/k, (j+1)*n/k
 		first, second := phaseMemberSmall, phaseMemberBig
-		if j%2 == 1 {
+		if (j%2 == 1) != bigFirst {
 			first, second = second, first
 		}
 		out = append(out, memberBlock{first, from, to}, memberBlock{second, from, to})

@@ -15,8 +15,9 @@
 //   - member-small and member-big, in one turn: -member-ops one-member add
 //     PATCHes, each followed by the matching remove, on a group of
 //     -small-group and on one of -big-group members, in blocks that
-//     alternate between the groups (small, big, big, small, ...), so that
-//     the report's big ÷ small times both over the same stretch of time.
+//     alternate between the groups (small, big, big, small, ...; big first
+//     in even rounds), so that the report's big ÷ small times both over
+//     the same stretch of time.
 //
 // Before each turn of each target the driver pauses for -settle
 // (500 ms) and collects garbage, so that the previous target's

@@ -115,9 +115,20 @@ func TestPostgresWithoutURLIsSkipped(t *testing.T) {
 // the turn on average, so a steady drift of the machine's speed falls on
 // both alike.
 func TestMemberScheduleAlternates(t *testing.T) {
-	for _, n := range []int{0, 1, 3, 10, 25, 1000, 5001} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			sched := memberSchedule(n)
+	for _, tc := range []struct {
+		n        int
+		bigFirst bool
+	}{{0, false}, {1, false}, {1, true}, {3, false}, {10, true}, {25, false}, {1000, false}, {1000, true}, {5001, true}} {
+		n := tc.n
+		t.Run(fmt.Sprint(n, tc.bigFirst), func(t *testing.T) {
+			sched := memberSchedule(n, tc.bigFirst)
+			if n > 0 {
+				opens := map[bool]string{false: phaseMemberSmall, true: phaseMemberBig}[tc.bigFirst]
+				assert.Equal(t, opens, sched[0].phase, "the group that opens the turn")
+				if len(sched)/2%2 == 0 {
+					assert.Equal(t, opens, sched[len(sched)-1].phase, "and closes it, with an even number of blocks")
+				}
+			}
 			covered := map[string][]int{}
 			pos := map[string]int{}
 			for i, b := range sched {
