@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"runtime"
 	"runtime/pprof"
 	"sync"
 	"sync/atomic"
@@ -273,6 +274,11 @@ func (d *driver) runMembers(ctx context.Context, t *target, round int, st *round
 		if b.phase == phaseMemberBig {
 			group = t.bigGroup
 		}
+		// Each block starts from a collection, as each phase did before
+		// the blocks: otherwise the turn's collections fall where the
+		// turn has allocated the heap's worth again, at the same blocks
+		// round after round, on whichever group's block is there.
+		runtime.GC()
 		bctx := clientLabels(ctx, t, b.phase)
 		gc := readGC()
 		r := d.drive(bctx, b.to-b.from, deadline, func(ctx context.Context, i int) (int, int) {

@@ -23,7 +23,8 @@
 // (500 ms) and collects garbage, so that the previous target's
 // background work (its request log's writes, a checkpoint) and garbage
 // do not run in this target's turn: every target lives in this one
-// process, on the same cores.
+// process, on the same cores. It also collects before each member block,
+// so that each starts from the same heap.
 //
 // Every run starts on fresh data (memory, a SQLite file in a temp dir, a
 // new PostgreSQL schema) and removes it at the end. Any failed request (a
