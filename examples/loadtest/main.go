@@ -12,14 +12,19 @@
 //   - sync: for each user, a userName eq lookup (a miss), POST /Users, then
 //     PATCH active=false (Entra ID's first provisioning cycle);
 //   - reads: GET /Users/{id} of the users just created;
-//   - member-small and member-big: a one-member add PATCH and the matching
-//     remove PATCH on a group of -small-group and of -big-group members.
+//   - member-small and member-big, in one turn: -member-ops one-member add
+//     PATCHes, each followed by the matching remove, on a group of
+//     -small-group and on one of -big-group members, in blocks that
+//     alternate between the groups (small, big, big, small, ...; big first
+//     in even rounds), so that the report's big ÷ small times both over
+//     the same stretch of time.
 //
-// Before each phase against each target the driver pauses for -settle
+// Before each turn of each target the driver pauses for -settle
 // (500 ms) and collects garbage, so that the previous target's
 // background work (its request log's writes, a checkpoint) and garbage
 // do not run in this target's turn: every target lives in this one
-// process, on the same cores.
+// process, on the same cores. It also collects before each member block,
+// so that each starts from the same heap.
 //
 // Every run starts on fresh data (memory, a SQLite file in a temp dir, a
 // new PostgreSQL schema) and removes it at the end. Any failed request (a
@@ -70,7 +75,8 @@ type config struct {
 	BigGroup   int           `json:"bigGroup"`
 	Rounds     int           `json:"rounds"`
 	Duration   time.Duration `json:"duration"`
-	// Settle is the pause before each phase against each target.
+	// Settle is the pause before each turn of each target (a phase, or
+	// the two member phases together).
 	Settle time.Duration `json:"settle"`
 	// Targets are measured after the floor, in this order.
 	Targets []string `json:"targets"`
@@ -95,8 +101,8 @@ func main() {
 	flag.IntVar(&cfg.SmallGroup, "small-group", 10, "members of the small group")
 	flag.IntVar(&cfg.BigGroup, "big-group", 20000, "members of the big group")
 	flag.IntVar(&cfg.Rounds, "rounds", 3, "rounds; the report gives medians over them")
-	flag.DurationVar(&cfg.Duration, "duration", time.Minute, "cap on one phase against one target")
-	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "pause before each phase against each target, so that the previous one's background work (request log writes, checkpoints) is done")
+	flag.DurationVar(&cfg.Duration, "duration", time.Minute, "cap on one turn of one target (a phase, or both member phases)")
+	flag.DurationVar(&cfg.Settle, "settle", 500*time.Millisecond, "pause before each turn of each target (a phase, or both member phases), so that the previous one's background work (request log writes, checkpoints) is done")
 	targets := flag.String("targets", "memory,sqlite,postgres", "scimkit stores to measure against the floor")
 	flag.StringVar(&cfg.PostgresURL, "postgres", os.Getenv("SCIM_TEST_POSTGRES_URL"), "PostgreSQL URL (default $SCIM_TEST_POSTGRES_URL); the run works in a schema of its own and drops it")
 	flag.Func("external", "`name=URL`: also measure the SCIM server at this base URL, which the run does not start (repeatable); its bearer token comes from $"+envTokenPrefix+"NAME or -external-token. The run seeds its groups over HTTP and leaves everything it creates (names tagged per run): use a test tenant", func(s string) error {
@@ -239,7 +245,7 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 		// Each round starts with the next target, so a target's leftovers
 		// (a WAL checkpoint, a collection) fall on a different neighbour.
 		order := append(slices.Clone(ts[(round-1)%len(ts):]), ts[:(round-1)%len(ts)]...)
-		for _, phase := range phases {
+		for _, turn := range turns {
 			for _, t := range order {
 				if err := ctx.Err(); err != nil {
 					return nil, err
@@ -250,12 +256,10 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 				// target's turn, in the same process on the same cores.
 				time.Sleep(cfg.Settle)
 				runtime.GC()
-				setPhase(phase)
-				gc := readGC()
-				res := d.runPhase(ctx, t, phase, round, st)
-				res.GC = readGC().since(gc)
-				rep.Results = append(rep.Results, res)
-				rep.Errors[t.name] += res.Errors
+				for _, res := range d.runTurn(ctx, t, turn, round, st) {
+					rep.Results = append(rep.Results, res)
+					rep.Errors[t.name] += res.Errors
+				}
 			}
 		}
 		fmt.Fprintf(out, "round %d of %d done\n", round, cfg.Rounds)
@@ -270,7 +274,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 
 // printReport writes the table: per phase and target the median req/s and
 // the median (min–max) of its ratio to the floor's req/s of the same round;
-// then the member PATCH time ratio big ÷ small per target; then errors.
+// then the member PATCH's time and bytes allocated, big ÷ small, per
+// target; then errors.
 func printReport(out io.Writer, rep *report, ts []*target) {
 	cfg := rep.Config
 	fmt.Fprintf(out, "\n%d users, %d clients, %d rounds (medians; min–max over rounds), %s, %d CPUs\n",
@@ -335,11 +340,25 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 		_ = w.Flush()
 	}
 
-	fmt.Fprintf(out, "\nmember PATCH time, %d-member group ÷ %d-member group (same round):\n", cfg.BigGroup, cfg.SmallGroup)
+	// The process's allocation per request, load generator included: a
+	// cost that grew with the group would allocate with it, and a count
+	// does not move with the machine's other work as a time does.
+	allocs := func(phase, target string) []float64 {
+		v := make([]float64, cfg.Rounds)
+		for _, r := range rep.Results {
+			if r.Phase == phase && r.Target == target && r.Requests > 0 {
+				v[r.Round-1] = r.GC.AllocMB / float64(r.Requests)
+			}
+		}
+		return v
+	}
+	fmt.Fprintf(out, "\nmember PATCH, %d-member group ÷ %d-member group (same turn, blocks alternated):\n", cfg.BigGroup, cfg.SmallGroup)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(w, "target\ttime\tbytes allocated\t")
 	for _, t := range ts {
 		// Time per request is 1/req/s at the same concurrency.
-		fmt.Fprintf(w, "%s\t%s\t\n", t.name, spread(ratios(rps(phaseMemberSmall, t.name), rps(phaseMemberBig, t.name))))
+		fmt.Fprintf(w, "%s\t%s\t%s\t\n", t.name, spread(ratios(rps(phaseMemberSmall, t.name), rps(phaseMemberBig, t.name))),
+			spread(ratios(allocs(phaseMemberBig, t.name), allocs(phaseMemberSmall, t.name))))
 	}
 	_ = w.Flush()
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,6 +51,7 @@ func TestRunReportsEveryPhaseWithoutErrors(t *testing.T) {
 		assert.Equal(t, wantRequests(cfg, r.Phase), r.Requests, "%s %s round %d", r.Target, r.Phase, r.Round)
 		assert.Zero(t, r.Errors, "%s %s round %d", r.Target, r.Phase, r.Round)
 		assert.False(t, r.Capped)
+		assert.Positive(t, r.GC.AllocMB, "%s %s round %d: the bytes the report compares", r.Target, r.Phase, r.Round)
 	}
 	for _, name := range all {
 		assert.Contains(t, out.String(), name+": 0 errors")
@@ -106,4 +108,52 @@ func TestPostgresWithoutURLIsSkipped(t *testing.T) {
 	assert.Equal(t, []string{targetPostgres}, rep.Skipped)
 	assert.Contains(t, out.String(), "postgres: SKIPPED")
 	assert.Zero(t, rep.TotalErrors())
+}
+
+// The member phases alternate in blocks: each covers its pairs once, and
+// with an even number of blocks both phases sit as early and as late in
+// the turn on average, so a steady drift of the machine's speed falls on
+// both alike.
+func TestMemberScheduleAlternates(t *testing.T) {
+	for _, tc := range []struct {
+		n        int
+		bigFirst bool
+	}{{0, false}, {1, false}, {1, true}, {3, false}, {10, true}, {25, false}, {1000, false}, {1000, true}, {5001, true}} {
+		n := tc.n
+		t.Run(fmt.Sprint(n, tc.bigFirst), func(t *testing.T) {
+			sched := memberSchedule(n, tc.bigFirst)
+			if n > 0 {
+				opens := map[bool]string{false: phaseMemberSmall, true: phaseMemberBig}[tc.bigFirst]
+				assert.Equal(t, opens, sched[0].phase, "the group that opens the turn")
+				if len(sched)/2%2 == 0 {
+					assert.Equal(t, opens, sched[len(sched)-1].phase, "and closes it, with an even number of blocks")
+				}
+			}
+			covered := map[string][]int{}
+			pos := map[string]int{}
+			for i, b := range sched {
+				require.Less(t, b.from, b.to, "an empty block")
+				for j := b.from; j < b.to; j++ {
+					covered[b.phase] = append(covered[b.phase], j)
+				}
+				pos[b.phase] += i
+				// Never three blocks of one phase in a row.
+				require.False(t, i > 1 && sched[i-1].phase == b.phase && sched[i-2].phase == b.phase, "blocks %d–%d", i-2, i)
+			}
+			for _, phase := range []string{phaseMemberSmall, phaseMemberBig} {
+				want := make([]int, n)
+				for i := range want {
+					want[i] = i
+				}
+				if n == 0 {
+					want = nil
+				}
+				assert.Equal(t, want, covered[phase], "%s covers each pair once, in order", phase)
+			}
+			assert.LessOrEqual(t, len(sched), 2*memberBlocks)
+			if k := len(sched) / 2; k%2 == 0 {
+				assert.Equal(t, pos[phaseMemberSmall], pos[phaseMemberBig], "the phases' mean position in the turn")
+			}
+		})
+	}
 }

@@ -93,9 +93,14 @@ type gcStats struct {
 	CPUSeconds float64 `json:"cpuSeconds"`
 	// LiveMB is the heap the last collection of the phase found live.
 	LiveMB float64 `json:"liveMB"`
+	// AllocMB is what the process allocated during the phase, load
+	// generator and servers: a count, unlike a time, that the machine's
+	// other work does not change (the report compares it per request
+	// between the member phases).
+	AllocMB float64 `json:"allocMB"`
 }
 
-var gcMetrics = []string{"/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds", "/gc/heap/live:bytes"}
+var gcMetrics = []string{"/gc/cycles/total:gc-cycles", "/cpu/classes/gc/total:cpu-seconds", "/gc/heap/live:bytes", "/gc/heap/allocs:bytes"}
 
 // readGC reads the collector's counters now.
 func readGC() gcStats {
@@ -114,10 +119,18 @@ func readGC() gcStats {
 	if s[2].Value.Kind() == metrics.KindUint64 {
 		g.LiveMB = float64(s[2].Value.Uint64()) / (1 << 20)
 	}
+	if s[3].Value.Kind() == metrics.KindUint64 {
+		g.AllocMB = float64(s[3].Value.Uint64()) / (1 << 20)
+	}
 	return g
 }
 
 // since is the work between start and g, with g's live heap.
 func (g gcStats) since(start gcStats) gcStats {
-	return gcStats{Cycles: g.Cycles - start.Cycles, CPUSeconds: g.CPUSeconds - start.CPUSeconds, LiveMB: g.LiveMB}
+	return gcStats{Cycles: g.Cycles - start.Cycles, CPUSeconds: g.CPUSeconds - start.CPUSeconds, LiveMB: g.LiveMB, AllocMB: g.AllocMB - start.AllocMB}
+}
+
+// plus is the work of g and then o, with o's live heap.
+func (g gcStats) plus(o gcStats) gcStats {
+	return gcStats{Cycles: g.Cycles + o.Cycles, CPUSeconds: g.CPUSeconds + o.CPUSeconds, LiveMB: o.LiveMB, AllocMB: g.AllocMB + o.AllocMB}
 }
