@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/url"
+	"sync"
 	"testing"
 	"time"
 
@@ -299,4 +300,89 @@ func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
 		heads[st.Tenant] = st.Head
 	}
 	return heads
+}
+
+// TestFeedNumberingWaitsWithItsSnapshot: PostgreSQL's numbering
+// (pgNumber) is one statement whose snapshot is taken before it waits for
+// the tenant's head lock. Another numbering holds the lock and has moved
+// an entry (b); an OnChange write (c) waits behind it; an entry (d)
+// commits after that write's snapshot. Whether the holder commits or
+// rolls back, every entry is numbered once, without a gap, in the order
+// the writes committed: b is not numbered twice when the holder
+// commits, nor lost when it rolls back, and d waits for the next
+// numbering rather than being skipped.
+func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		commit bool
+	}{
+		{"the holder commits", true},
+		{"the holder rolls back", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := postgresDSN(t)
+			plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+			require.NoError(t, err)
+			t.Cleanup(func() { plain.Close() })
+			var mu sync.Mutex
+			var handed []int64
+			hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+				mu.Lock()
+				handed = append(handed, c.Seq)
+				mu.Unlock()
+				return nil
+			}})
+			require.NoError(t, err)
+			t.Cleanup(func() { hooked.Close() })
+			acme := store.WithTenant(ctx, "acme")
+			_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+			require.NoError(t, err)
+			_, err = plain.Feed().Changes(acme, 0, 10) // a numbered 1: the head row exists
+			require.NoError(t, err)
+			_, err = plain.CreateUser(acme, &resources.User{UserName: "b", Active: ptr(true)})
+			require.NoError(t, err)
+
+			// A numbering in progress: it holds the head and has moved b as 2.
+			tx, err := plain.DB().BeginTx(ctx, nil)
+			require.NoError(t, err)
+			var holder int
+			require.NoError(t, tx.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`).Scan(&holder))
+			_, err = tx.ExecContext(ctx, `WITH m AS (DELETE FROM scim_feed_pending WHERE tenant = 'acme' RETURNING *)
+				INSERT INTO scim_feed (tenant, seq, at, kind, resource_id, version) SELECT 'acme', 2, at, kind, resource_id, version FROM m`)
+			require.NoError(t, err)
+			_, err = tx.ExecContext(ctx, `UPDATE scim_feed_heads SET seq = 2 WHERE tenant = 'acme'`)
+			require.NoError(t, err)
+
+			done := make(chan error, 1)
+			go func() {
+				_, err := hooked.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)})
+				done <- err
+			}()
+			// c's numbering waits for the holder (observed, not timed).
+			require.Eventually(t, func() bool {
+				var n int
+				require.NoError(t, plain.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&n))
+				return n > 0
+			}, 30*time.Second, 10*time.Millisecond)
+			// d commits after the waiting numbering's snapshot.
+			_, err = plain.CreateUser(acme, &resources.User{UserName: "d", Active: ptr(true)})
+			require.NoError(t, err)
+			if tc.commit {
+				require.NoError(t, tx.Commit())
+			} else {
+				require.NoError(t, tx.Rollback())
+			}
+			require.NoError(t, <-done)
+
+			var names []string
+			for i, c := range readFeed(t, acme, plain.Feed(), 0) {
+				assert.Equal(t, int64(i+1), c.Seq, "no gap, nothing twice")
+				u, err := plain.GetUser(acme, c.ID, store.GetOptions{})
+				require.NoError(t, err)
+				names = append(names, u.UserName)
+			}
+			assert.Equal(t, []string{"a", "b", "c", "d"}, names, "the entries in the order their writes committed")
+			assert.Equal(t, []int64{3}, handed, "OnChange was handed c's Seq")
+		})
+	}
 }
