@@ -143,9 +143,13 @@ func distinct(ids []string) []string {
 //     the store after it. A reader of the feed that numbers entries
 //     takes the head first and waits for nothing after it. Out of this
 //     order, once per tenant: the first writes with OnChange make the
-//     head row in their append (pgFeed), and one that finds another's
-//     row not yet committed waits there for its end; a cycle that
-//     closes is PostgreSQL's deadlock, and the write runs again.
+//     head row in their append (pgFeed), in the statement that writes
+//     the resource's row, before the write's uniqueness and value rows
+//     (writeUnique, insertValues), and one that finds another's head row
+//     not yet committed waits there for its end. No cycle of the store's
+//     own locks is known to close through it; one that does (a host's
+//     OnChange or Bridge statements can close one) is PostgreSQL's
+//     deadlock, and the write runs again.
 //
 // A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
 // members it adds only under the group's lock, and a group's delete may

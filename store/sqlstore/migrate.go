@@ -149,9 +149,7 @@ var errServerTooOld = errors.New("sqlstore: unsupported PostgreSQL server")
 // readVersions reads the schema's version with q and, on PostgreSQL, in
 // the same statement, the server's, which it refuses (checkServer:
 // errServerTooOld) before any migration runs.
-func (s *Store) readVersions(ctx context.Context, q interface {
-	QueryRowContext(context.Context, string, ...any) *sql.Row
-}) (int, error) {
+func (s *Store) readVersions(ctx context.Context, q rowQuerier) (int, error) {
 	var have, server int
 	cols, dest := `COALESCE(MAX(version), 0)`, []any{&have}
 	if s.d.pg {

@@ -175,7 +175,7 @@ func TestFeedPruneStatements(t *testing.T) {
 		if !isPG(s) {
 			want++ // the head row
 		} else {
-			want += 3 // the entries waiting to be numbered: their tenants, the head's lock, the move (sequence)
+			want += 3 // the entries waiting to be numbered: their tenants, the head made if missing (pgEnsureHead), the numbering (pgNumber)
 		}
 		assert.Len(t, sqls, want, "%q", sqls)
 		cs, err := s.Feed().Changes(tctx, 0, 10)
