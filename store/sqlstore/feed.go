@@ -718,12 +718,19 @@ func (s *Store) sequence(ctx context.Context, tenant string) error {
 }
 
 // sequencePending is sequence for a tenant known to have entries waiting.
+// The head row exists but for a tenant's first numbering: only when the
+// numbering finds it missing is it made (pgEnsureHead) and the numbering
+// sent again, so a reader's numbering is one statement.
 func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := s.numberPending(ctx, tx, tenant)
+		if !errors.Is(err, errNoHead) {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, pgEnsureHead(`$1`, ``), tenant); err != nil {
 			return err
 		}
-		_, err := s.numberPending(ctx, tx, tenant)
+		_, err = s.numberPending(ctx, tx, tenant)
 		return err
 	})
 }
@@ -736,7 +743,7 @@ func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 // none). Every numbering, a reader's or a write's, is this one statement
 // (pgNumber). The caller has made sure that the head row exists and that
 // tx sees it (pgEnsureHead): the write in the statement that appended its
-// entries (pgFeed), a reader in a statement before.
+// entries (pgFeed), a reader once this has found it missing (errNoHead).
 func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([]int64, error) {
 	rows, err := tx.QueryContext(ctx, pgNumber, tenant)
 	if err != nil {
