@@ -384,18 +384,22 @@ func (u *User) set(k string, v any) error {
 	return setExtension(&u.Extensions, k, v)
 }
 
-// SetAttr sets u's core attribute name (its schema spelling, "active") to
-// v, a value as a normalised document holds it, read as UserFromMap reads
-// that document member. When u is as UserFromMap makes users (Compact
-// reports no change), u is then what UserFromMap makes of u's document
-// with that one member changed: it is how a PATCH that replaces one
-// simple attribute (patch.Engine.Scalar) changes a typed user without its
-// document. A name without a field of User (an extension's) is an error,
-// and so is a value of the wrong type, which may leave u changed.
+// SetAttr sets one single-valued simple attribute of u's core schema, a
+// string (userName, displayName, title, ...) or active, named in its
+// schema spelling, to v, a value as a normalised document holds it (a
+// string; a bool for active), read as UserFromMap reads that document
+// member. When u is as UserFromMap makes users (Compact reports no
+// change), u is then what UserFromMap makes of u's document with that one
+// member changed: it is how a PATCH that replaces one simple attribute
+// (patch.Engine.Scalar) changes a typed user without its document. It
+// checks nothing a schema says (mutability, uniqueness, limits): its
+// caller has. Any other name (id, a complex or multi-valued attribute,
+// an extension's) is an error, and so is a value of the wrong type,
+// which may leave u changed.
 func (u *User) SetAttr(name string, v any) error {
 	f := fieldNamed(userFields, name)
-	if f == nil {
-		return fmt.Errorf("resources: %q is not a core attribute of User", name)
+	if f == nil || (f.str == nil && f.name != "active") || f.name == "id" {
+		return fmt.Errorf("resources: %q is not a single-valued simple core attribute of User that SetAttr sets", name)
 	}
 	return f.read(u, "", v)
 }
@@ -404,7 +408,8 @@ func (u *User) SetAttr(name string, v any) error {
 // multi-valued attribute's value, an address or a manager that holds
 // only empty strings, an enterprise extension with nothing in it) and
 // reports whether u held any of it: a user a store kept so is not what
-// UserFromMap makes of its document.
+// UserFromMap makes of its document. A host's store may use it to keep
+// users in the form UserFromMap gives them; SetAttr's promise needs it.
 func (u *User) Compact() (changed bool) { return u.compact() }
 
 // compact unassigns the complex values that hold only empty strings (see

@@ -420,3 +420,45 @@ func TestTypedGroupRefs(t *testing.T) {
 		})
 	}
 }
+
+// TestUserSetAttr: SetAttr sets a single-valued simple core attribute as
+// UserFromMap reads that member of a document, and refuses every other
+// name, so that it never leaves a user UserFromMap would not make.
+func TestUserSetAttr(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		attr  string
+		value any
+		want  func(u *User) any
+		err   bool
+	}{
+		{name: "a string attribute", attr: "displayName", value: "Ann", want: func(u *User) any { return u.DisplayName }},
+		{name: "userName", attr: "userName", value: "ann@x", want: func(u *User) any { return u.UserName }},
+		{name: "active", attr: "active", value: false, want: func(u *User) any { return *u.Active }},
+		{name: "a string attribute given a number", attr: "title", value: json.Number("1"), err: true},
+		{name: "id", attr: "id", value: "x", err: true},
+		{name: "meta", attr: "meta", value: map[string]any{"version": `W/"2"`}, err: true},
+		{name: "a complex attribute", attr: "name", value: map[string]any{"givenName": "A"}, err: true},
+		{name: "a multi-valued attribute", attr: "emails", value: []any{map[string]any{"type": "work"}}, err: true},
+		{name: "a read-only multi-valued attribute", attr: "groups", value: []any{}, err: true},
+		{name: "not in the schema's spelling", attr: "DISPLAYNAME", value: "Ann", err: true},
+		{name: "an extension", attr: EnterpriseUserSchema, value: map[string]any{}, err: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := &User{UserName: "u", Active: new(bool)}
+			*u.Active = true
+			err := u.SetAttr(tc.attr, tc.value)
+			if tc.err {
+				require.Error(t, err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.value, tc.want(u))
+			doc, err := u.toMap()
+			require.NoError(t, err)
+			from, err := UserFromMap(doc)
+			require.NoError(t, err)
+			assert.True(t, EqualUsers(u, from), "what UserFromMap makes of the user's document")
+		})
+	}
+}
