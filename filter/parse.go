@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/schemaurn"
 )
@@ -459,7 +460,7 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 	}
 	word := s[at:w]
 	if c == '-' || isDigit(c) {
-		if end, isInt, ok := scanNumber(s, at); ok && end == w {
+		if end, isInt, ok := jsonscan.Number(s, at); ok && end == w {
 			st.pos = w
 			v, err := numberValue(word, isInt, at)
 			return v, false, err
@@ -671,40 +672,6 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
-// scanNumber scans a JSON number starting at i and returns its end and
-// whether it is an integer literal; ok is false when no complete number
-// starts at i (as for "-", "1." or "1e+").
-func scanNumber(s string, i int) (end int, isInt, ok bool) {
-	if s[i] == '-' {
-		i++
-	}
-	isInt = true
-	ok = i < len(s) && isDigit(s[i])
-	if ok {
-		if s[i] == '0' {
-			i++
-		} else {
-			i = digitsEnd(s, i)
-		}
-		if i < len(s) && s[i] == '.' {
-			isInt = false
-			i++
-			ok = i < len(s) && isDigit(s[i])
-			i = digitsEnd(s, i)
-		}
-	}
-	if ok && i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		isInt = false
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		ok = i < len(s) && isDigit(s[i])
-		i = digitsEnd(s, i)
-	}
-	return i, isInt, ok
-}
-
 // numberValue converts the JSON number tok, found at offset at, into an
 // int64 when it is an integer literal that fits, otherwise a float64.
 func numberValue(tok string, isInt bool, at int) (any, error) {
@@ -718,13 +685,6 @@ func numberValue(tok string, isInt bool, at int) (any, error) {
 		return nil, &SyntaxError{Offset: at, Msg: "number " + quote(tok) + " is out of range"}
 	}
 	return f, nil
-}
-
-func digitsEnd(s string, i int) int {
-	for i < len(s) && isDigit(s[i]) {
-		i++
-	}
-	return i
 }
 
 // parseAttrPath parses an attribute path at st.pos. With bare, a known

@@ -266,46 +266,59 @@ func literalEnd(b []byte, i int, lit string) int {
 	return -1
 }
 
-// numberEnd returns the index after the JSON number that starts at b[i]
-// (-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?), or -1 when none does.
+// numberEnd returns the index after the JSON number that starts at b[i],
+// or -1 when none does (Number).
 func numberEnd(b []byte, i int) int {
-	if i < len(b) && b[i] == '-' {
+	end, _, ok := Number(b, i)
+	if !ok {
+		return -1
+	}
+	return end
+}
+
+// Number scans the JSON number (RFC 8259 §6:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?) that starts at s[i],
+// the one grammar of a number for the request decoders and the filter
+// parser. It returns the index after it and whether it is an integer
+// literal (no fraction, no exponent); ok is false when no number starts
+// at i, and end is then meaningless.
+func Number[T string | []byte](s T, i int) (end int, isInt, ok bool) {
+	if i < len(s) && s[i] == '-' {
 		i++
 	}
 	switch {
-	case i >= len(b):
-		return -1
-	case b[i] == '0':
+	case i >= len(s) || !isDigit(s[i]):
+		return i, false, false
+	case s[i] == '0':
 		i++
-	case b[i] >= '1' && b[i] <= '9':
-		i = digitsEnd(b, i+1)
 	default:
-		return -1
+		i = digitsEnd(s, i+1)
 	}
-	if i < len(b) && b[i] == '.' {
-		if i+1 >= len(b) || !isDigit(b[i+1]) {
-			return -1
+	isInt = true
+	if i < len(s) && s[i] == '.' {
+		if i+1 >= len(s) || !isDigit(s[i+1]) {
+			return i, false, false
 		}
-		i = digitsEnd(b, i+1)
+		isInt, i = false, digitsEnd(s, i+1)
 	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		if i++; i < len(b) && (b[i] == '+' || b[i] == '-') {
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		if i++; i < len(s) && (s[i] == '+' || s[i] == '-') {
 			i++
 		}
-		if i >= len(b) || !isDigit(b[i]) {
-			return -1
+		if i >= len(s) || !isDigit(s[i]) {
+			return i, false, false
 		}
-		i = digitsEnd(b, i)
+		isInt, i = false, digitsEnd(s, i)
 	}
-	return i
+	return i, isInt, true
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
-// digitsEnd returns the index of the first byte at or after b[i] that is
+// digitsEnd returns the index of the first byte at or after s[i] that is
 // not a decimal digit.
-func digitsEnd(b []byte, i int) int {
-	for i < len(b) && isDigit(b[i]) {
+func digitsEnd[T string | []byte](s T, i int) int {
+	for i < len(s) && isDigit(s[i]) {
 		i++
 	}
 	return i
