@@ -3,8 +3,8 @@
 // body), the PATCH decoder, which reads an operation's members in place,
 // and, through Members, the change feed's diff of two stored documents and
 // resources.UserFromJSON and GroupFromJSON. One rule refuses a request
-// body that gives a member name twice in one object: Names.UniqueValue checks
-// it while it decodes (resources.DecodeRequest), Repeated without
+// body that gives a member name twice in one object: Names.Parse checks
+// it while it decodes (resources.DecodeRequest), ValidRepeated without
 // decoding (the PATCH decoder), and RepeatedError words the refusal.
 // Names lets a decoder take the strings a document repeats (its schema's
 // member names, schema URNs) from a table instead of making them.
@@ -33,8 +33,9 @@ import (
 // UseNumber: objects map[string]any (a repeated name keeps its last
 // value), lists []any, numbers json.Number, strings unquoted with every
 // byte that is not UTF-8 and every lone surrogate as U+FFFD. It returns
-// the value and the index after it. Every request body goes through it
-// (resources.Decode, the PATCH decoder): it does what encoding/json does
+// the value and the index after it. A request body is decoded by the
+// same walker, checking as it goes (Parse; the PATCH decoder takes its
+// operations' values through Value): it does what encoding/json does
 // there without its reflection and second pass.
 func Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, nil, 0)
@@ -74,7 +75,7 @@ func LoneSurrogate(data []byte) string {
 }
 
 // RepeatedError is the error of an object that gives the member name
-// twice (the name UniqueValue or Repeated reports), worded the same wherever a request body
+// twice (the name Parse, UniqueValue or ValidRepeated reports), worded the same wherever a request body
 // is refused for it.
 func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
@@ -85,26 +86,18 @@ type dupName struct {
 	found bool
 }
 
-// Repeated returns the first member name an object of the JSON text data
-// (valid JSON, as json.Valid checks it) repeats exactly ({"a":1,"a":2}, or
-// "a\u0062" and "ab"), at any depth, and the index in data where its
+// ValidRepeated reports whether data is valid JSON text, as
+// json.Valid(data) would (FuzzRepeated holds it to it), and, when it is,
+// the first member name an object of it repeats exactly ({"a":1,"a":2},
+// or "a\u0062" and "ab"), at any depth, and the index in data where its
 // repetition starts; at is -1 when no object repeats a name (name is ""
 // then, and may be "" too when "" is the name repeated). It is
-// UniqueValue's check without the value: it decodes nothing, and an object
-// of up to 16 members costs no allocation, so a reader that takes members
-// in place (the PATCH decoder) checks a whole body with one call. The two
-// find a repetition in the same texts (FuzzRepeated), though not always
-// the same one when there are several.
-func Repeated(data []byte) (name string, at int) {
-	name, at, _ = ValidRepeated(data)
-	return name, at
-}
-
-// ValidRepeated is Repeated on text not yet checked: valid is what
-// json.Valid(data) says (FuzzValidRepeated holds it to it), and name and
-// at are Repeated's when it is valid. It checks and looks for the
-// repetition in one pass, where json.Valid and Repeated took two (the
-// PATCH decoder reads every body through it).
+// UniqueValue's check without the value, in the pass that checks the
+// text: it decodes nothing, and an object of up to 16 members costs no
+// allocation, so a reader that takes members in place (the PATCH
+// decoder) checks a whole body with one call. It and UniqueValue find a
+// repetition in the same texts, though not always the same one when
+// there are several.
 func ValidRepeated(data []byte) (name string, at int, valid bool) {
 	rep := repetition{at: -1}
 	end := repeatedIn(data, SkipSpace(data, 0), &rep, 0)
@@ -504,12 +497,12 @@ func (n *Names) Value(data []byte, i int) (any, int) {
 // repeats exactly ({"a":1,"a":2}; found is false when none does, and the
 // name repeated may be ""): RFC 8259 §4 leaves what such an object means
 // to the receiver, and a request body read with the last value where
-// another reader took the first is refused instead
-// (resources.DecodeRequest). It is Repeated's rule, checked in the pass
-// that decodes: a second pass of Repeated over a user's POST cost about
-// 15% of its decoding (BENCHMARKS.md).
-// The names and string values in n are taken from it; a nil n makes
-// them.
+// another reader took the first is refused instead. It is ValidRepeated's
+// rule, checked in the pass that decodes (a second pass over a user's POST
+// cost about 15% of its decoding, BENCHMARKS.md), on text already checked;
+// Parse is it on text not yet checked, which is how a request body
+// (resources.DecodeRequest) is read. The names and string values in n
+// are taken from it; a nil n makes them.
 func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
 	var dup dupName
 	v, end = value(data, i, &dup, n, 0)
