@@ -137,8 +137,8 @@ func TestRequestAllocations(t *testing.T) {
 	require.Equal(t, http.StatusOK, warm.status)
 
 	deactivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":false}]}`
-	// Okta's form, without a path; it reactivates the users the row
-	// before deactivated, so that it changes each.
+	// Okta's form, without a path; its row deactivates its users first
+	// (before), so that it changes each.
 	oktaActivate := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","value":{"active":true}}]}`
 	for _, c := range []struct {
 		name   string
@@ -148,39 +148,43 @@ func TestRequestAllocations(t *testing.T) {
 		status int
 		// budget is the allocations the request makes now.
 		budget float64
+		// before, when set, is a PATCH sent to each path first, unmeasured,
+		// so that the measured one changes the resource whatever ran
+		// before: a PATCH row then asserts that each resource changed.
+		before string
 	}{
-		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 6},
-		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 6},
-		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 8},
-		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 7},
+		{"GET user", "GET", func(i int) string { return "/Users/" + ids[i] }, nil, http.StatusOK, 6, ""},
+		{"GET user, the load test's", "GET", func(i int) string { return "/Users/" + loadIDs[i] }, nil, http.StatusOK, 6, ""},
+		{"GET user in 10 groups", "GET", func(i int) string { return "/Users/" + memberIDs[i] }, nil, http.StatusOK, 8, ""},
+		{"GET group of 10", "GET", func(i int) string { return "/Groups/" + groupIDs[i] }, nil, http.StatusOK, 7, ""},
 		{"list userName eq, a miss", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22new%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 10},
+		}, nil, http.StatusOK, 10, ""},
 		{"list userName eq, a hit", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22seed%d%%40example.com%%22", i)
-		}, nil, http.StatusOK, 13},
+		}, nil, http.StatusOK, 13, ""},
 		{"list userName eq, a hit, as Okta pages it", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=userName+eq+%%22load%06d%%40example.com%%22&startIndex=1&count=100", i)
-		}, nil, http.StatusOK, 15},
+		}, nil, http.StatusOK, 15, ""},
 		{"list externalId eq, a hit (Entra ID)", "GET", func(i int) string {
 			return fmt.Sprintf("/Users?filter=externalId+eq+%%22ext-%d%%22", i)
-		}, nil, http.StatusOK, 13},
+		}, nil, http.StatusOK, 13, ""},
 		{"list displayName eq, a group of 10", "GET", func(i int) string {
 			return fmt.Sprintf("/Groups?filter=displayName+eq+%%22g%d%%22", i)
-		}, nil, http.StatusOK, 14},
+		}, nil, http.StatusOK, 14, ""},
 		{"list displayName eq, a group without members", "GET", func(i int) string {
 			return fmt.Sprintf("/Groups?filter=displayName+eq+%%22g%d%%22&excludedAttributes=members", i)
-		}, nil, http.StatusOK, 60},
+		}, nil, http.StatusOK, 60, ""},
 		{"POST user", "POST", func(int) string { return "/Users" },
-			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 39},
+			func(i int) string { return userJSON(fmt.Sprintf("new%d@example.com", i)) }, http.StatusCreated, 39, ""},
 		{"POST user, the load test's", "POST", func(int) string { return "/Users" },
-			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 51},
+			func(i int) string { return loaduser.JSON(10000 + i) }, http.StatusCreated, 51, ""},
 		{"PATCH active=false", "PATCH", func(i int) string { return "/Users/" + ids[i] },
-			func(int) string { return deactivate }, http.StatusOK, 26},
+			func(int) string { return deactivate }, http.StatusOK, 26, oktaActivate},
 		{"PATCH active=false, the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
-			func(int) string { return deactivate }, http.StatusOK, 26},
+			func(int) string { return deactivate }, http.StatusOK, 26, oktaActivate},
 		{"PATCH active=true as Okta sends it (no path), the load test's user", "PATCH", func(i int) string { return "/Users/" + loadIDs[i] },
-			func(int) string { return oktaActivate }, http.StatusOK, 27},
+			func(int) string { return oktaActivate }, http.StatusOK, 27, deactivate},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			reqs := make([]*http.Request, runs+1)
@@ -192,6 +196,16 @@ func TestRequestAllocations(t *testing.T) {
 				}
 				reqs[i], ws[i] = newRequest(c.method, c.path(i), body), &allocWriter{h: make(http.Header, 8)}
 			}
+			etags := make([]string, len(reqs))
+			for i := range etags {
+				if c.before == "" {
+					break
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, newRequest("PATCH", c.path(i), c.before))
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				etags[i] = rec.Header().Get("ETag")
+			}
 			n := 0
 			got := testing.AllocsPerRun(runs, func() {
 				h.ServeHTTP(ws[n], reqs[n])
@@ -199,6 +213,9 @@ func TestRequestAllocations(t *testing.T) {
 			})
 			for i, w := range ws {
 				require.Equal(t, c.status, w.status, "request %d", i)
+				if c.before != "" {
+					require.NotEqual(t, etags[i], w.h.Get("ETag"), "request %d changed its resource", i)
+				}
 			}
 			t.Logf("%s: %.0f allocations", c.name, got)
 			require.LessOrEqual(t, got, c.budget, "the request allocates more than it did; see BENCHMARKS.md before raising the budget")
