@@ -49,7 +49,9 @@ func (h *handler) checkValues(doc map[string]any) error {
 // says only that the document must be checked (an escaped backslash
 // before "u0000" counts as NUL here). A PATCH of one simple attribute
 // (scalarPatch) relies on it to leave the stored user's document
-// unrendered.
+// unrendered; a user holding a longer string (a certificate, a long
+// photo URL: MaxKeyBytes is 512 by default) takes the document's way,
+// correctly and without the saving.
 func (h *handler) valuesFit(enc []byte) bool {
 	if bytes.Contains(enc, []byte(`\u0000`)) || bytes.Contains(enc, []byte(`\ufffd`)) {
 		return false

@@ -10,9 +10,10 @@ import (
 // Scalar reports whether ops are one replace of a single-valued, simple
 // (not complex) attribute of the core schema, named by its plain name (as
 // the path, or as the one key of a value without a path, Okta's
-// {"active": false}), with a value that takes no bend: the one change ApplyTo makes to a
-// resource's document for them is then doc[attr.Name] = v, with v as the
-// document holds it (a bool for "active"). A caller that holds the
+// {"active": false}), with a value that takes no bend: the one change
+// ApplyTo makes to a resource's document for them is then
+// doc[attr.Name] = v, with v as the document holds it (a bool for
+// "active"). A caller that holds the
 // resource typed may make that change to a copy of it without rendering
 // its document (the handler's deactivation, the commonest PATCH there
 // is). ok false says nothing about ops: ApplyTo decides them, refusals
