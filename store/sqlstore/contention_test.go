@@ -349,8 +349,33 @@ func TestDeletesOfMembersOfTheSameGroupsDoNotDeadlock(t *testing.T) {
 // does) waited for the group, they deadlocked: PostgreSQL broke it after
 // deadlock_timeout (1 s), aborting the delete. Now the replace does not
 // wait for the member: it starts again, after the delete has had the group.
+//
+// The schedule is the only one possible, so that the replace runs exactly
+// twice: its pause before the second attempt waits for the test, which
+// lets it go once the delete holds the group. A row whose locker aborted
+// goes to whichever transaction locks it first, not to the one that
+// waited for it: a second attempt let go at once (its pause is 0.5 to 1
+// ms) could take the group again before PostgreSQL woke the waiting
+// delete, lose the member again, and so on, as many times as a loaded
+// machine was slow to wake it.
 func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
-	s := openWith(postgresDSN)(t, sqlstore.Config{ChangeFeed: true})
+	paused, again := make(chan struct{}), make(chan struct{})
+	var pauses atomic.Int64
+	s, err := sqlstore.NewPacedForTest(ctx, sqlstore.Config{DSN: postgresDSN(t), ChangeFeed: true}, backoff.Policy{
+		Sleep: func(ctx context.Context, _ time.Duration) bool {
+			if pauses.Add(1) == 1 {
+				close(paused)
+				select {
+				case <-again:
+				case <-ctx.Done():
+					return false
+				}
+			}
+			return ctx.Err() == nil
+		},
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
 	u, err := s.CreateUser(ctx, &resources.User{UserName: "leaving"})
 	require.NoError(t, err)
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "staff"})
@@ -360,12 +385,32 @@ func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
 	del := holdUser(t, s, u.ID)
 	var pid int
 	require.NoError(t, del.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid))
+	// blocked reports whether a backend waits for the delete's locks
+	// (blocking), or whether the delete waits for another's (!blocking).
+	blocked := func(blocking bool) bool {
+		q := `SELECT cardinality(pg_blocking_pids($1)) > 0`
+		if blocking {
+			q = `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)))`
+		}
+		var b bool
+		require.NoError(t, s.DB().QueryRowContext(ctx, q, pid).Scan(&b))
+		return b
+	}
+	waitFor := func(blocking bool) {
+		for !blocked(blocking) {
+			runtime.Gosched()
+		}
+	}
 
+	// The replace's context ends with the test, so that a pause still
+	// waiting for it then ends too.
+	rctx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
 	holding, proceed := make(chan struct{}), make(chan struct{})
 	var runs atomic.Int64
 	done := make(chan error, 1)
 	go func() {
-		_, err := s.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+		_, err := s.UpdateGroup(rctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
 			if runs.Add(1) == 1 {
 				close(holding) // the group's row is locked
 				<-proceed
@@ -383,19 +428,36 @@ func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
 		locked <- err
 	}()
 	// Wait until it does, so that it waited first (and would be the
-	// deadlock's victim).
-	for {
-		var waiting bool
-		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT coalesce(wait_event_type = 'Lock', false) FROM pg_stat_activity WHERE pid = $1`, pid).Scan(&waiting))
-		if waiting {
-			break
+	// deadlock's victim, as the one whose deadlock_timeout ends first,
+	// when the cycle closes before it does).
+	waitFor(false)
+	close(proceed)
+	// The replace finds the member locked, gives the group up and pauses;
+	// nothing else wants the group, so the delete gets it. Until then no
+	// one waits for the delete: a replace that waited for the member
+	// closed the cycle, and when PostgreSQL chose it, not the delete, as
+	// the deadlock's victim, it too ran exactly twice.
+	var lockErr error
+	for waiting := true; waiting; {
+		select {
+		case lockErr = <-locked:
+			waiting = false
+		default:
+			require.False(t, blocked(true), "the replace waited for the member the delete holds")
+			runtime.Gosched()
 		}
 	}
-	close(proceed)
-	require.NoError(t, <-locked, "the delete got the group without a deadlock")
+	require.NoError(t, lockErr, "the delete got the group without a deadlock")
+	<-paused
+	require.Equal(t, int64(1), runs.Load(), "the replace lost its first attempt")
+	// The replace's second attempt waits for the group the delete holds;
+	// then the delete ends.
+	close(again)
+	waitFor(true)
 	require.NoError(t, del.Rollback())
 	require.NoError(t, <-done)
 	assert.Equal(t, int64(2), runs.Load(), "the replace ran again once the delete was done")
+	assert.Equal(t, int64(1), pauses.Load(), "the replace lost only its first attempt")
 	got, err := s.GetGroup(ctx, g.ID, store.GetOptions{})
 	require.NoError(t, err)
 	require.Len(t, got.Members, 1)
