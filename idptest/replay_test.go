@@ -2,11 +2,9 @@ package idptest_test
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/idptest"
+	"github.com/scimkit/scim/internal/testlog"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -102,7 +101,7 @@ func handler(t *testing.T, s stores, noAuth bool) (http.Handler, string) {
 		Users:          s.users,
 		Groups:         s.groups,
 		InsecureNoAuth: noAuth,
-		Logger:         errorLog(t),
+		Logger:         testlog.Errors(t),
 	}
 	token := ""
 	if !noAuth {
@@ -114,22 +113,6 @@ func handler(t *testing.T, s stores, noAuth bool) (http.Handler, string) {
 	h, err := scim.NewHandler(cfg)
 	require.NoError(t, err)
 	return h, token
-}
-
-// errorLog is the handler's logger in these replays: what it logs as an
-// error, the cause of a 500 or a 503 that the response does not carry
-// (the store's error, a deadline), goes to t's log, so that a step that
-// failed on one says why; nothing below slog.LevelError.
-func errorLog(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelError}))
-}
-
-// testLog writes each log line to t's log.
-type testLog struct{ t *testing.T }
-
-func (w testLog) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimSuffix(string(p), "\n"))
-	return len(p), nil
 }
 
 // server mounts the handler on s under /scim/v2 of a host's mux, with an
@@ -148,7 +131,7 @@ func server(t *testing.T, s stores) idptest.Target {
 		Groups:     s.groups,
 		Tokens:     toks,
 		RequestLog: admin.NewRequestRing(100),
-		Logger:     errorLog(t),
+		Logger:     testlog.Errors(t),
 	})
 	require.NoError(t, err)
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"io"
 	"log"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/internal/testlog"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -160,7 +159,7 @@ func newHostStore(t *testing.T, db opener, m sqlstore.HostTables, intFlags, asOn
 		require.NoError(t, err, q)
 	}
 	h, err := scim.NewHandler(scim.Config{BaseURL: "https://app.example/scim/v2", Users: s, Groups: s, InsecureNoAuth: true,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: testlog.Errors(t)}) // a 503's cause in the test's log
 	require.NoError(t, err)
 	return s, scimClient{t: t, h: h}
 }
