@@ -388,9 +388,9 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // attribute set on a copy of cur, where applyPatch renders cur as a
 // document, applies the operation to it, checks every value and builds
 // a user again (about thirty allocations for a provisioned user). It
-// answers as applyPatch does (TestScalarPatchIsApplyPatch): no change
-// when next equals cur, else the new value's check (checkValues' walk)
-// and the user's (checkUser). done false leaves the PATCH to applyPatch,
+// answers as applyPatch does (TestScalarPatchIsApplyPatch,
+// FuzzScalarPatch): no change when next equals cur, else the new value's
+// check (checkValues' walk) and the user's (checkUser). done false leaves the PATCH to applyPatch,
 // as cur holds what only the document treats exactly: a raw extension
 // value (rebuilt from the document, compacted), what UserFromMap drops
 // (Compact), an empty string, a value the limits may refuse or one that
