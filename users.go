@@ -390,12 +390,18 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // a user again (about thirty allocations for a provisioned user). It
 // answers as applyPatch does (TestScalarPatchIsApplyPatch,
 // FuzzScalarPatch): no change when next equals cur, else the new value's
-// check (checkValues' walk) and the user's (checkUser). done false leaves the PATCH to applyPatch,
-// as cur holds what only the document treats exactly: a raw extension
-// value (rebuilt from the document, compacted), what UserFromMap drops
-// (Compact), an empty string, a value the limits may refuse or one that
+// check (checkValues' walk) and the user's (checkUser). done false leaves
+// the PATCH to applyPatch, for an empty string (checked first, as it costs
+// nothing) or a cur that holds what only the document treats exactly: a
+// raw extension value (rebuilt from the document, compacted), what
+// UserFromMap drops (Compact), a value the limits may refuse or one that
 // is not UTF-8 (valuesFit).
 func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v any) (next *resources.User, changed, done bool, err error) {
+	if v == "" {
+		// The document holds "" as a member where cur renders none: the
+		// document changes when the typed user may not.
+		return nil, false, false, nil
+	}
 	if len(cur.Extensions) > 0 || cur.Enterprise != nil && len(cur.Enterprise.Extra) > 0 {
 		return nil, false, false, nil
 	}
@@ -405,11 +411,6 @@ func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v 
 	buf.b = enc[:0]
 	buf.release()
 	if !fit {
-		return nil, false, false, nil
-	}
-	if v == "" {
-		// The document holds "" as a member where cur renders none: the
-		// document changes when the typed user may not.
 		return nil, false, false, nil
 	}
 	next = cur.Clone()
