@@ -137,12 +137,10 @@ func TestFeedNumbersCommittedEntries(t *testing.T) {
 // numbering's failure after.
 func TestFeedReadOnlyReader(t *testing.T) {
 	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	acme, globex := store.WithTenant(ctx, "acme"), store.WithTenant(ctx, "globex")
 	for _, name := range []string{"a", "b"} {
-		_, err = s.CreateUser(acme, &resources.User{UserName: name, Active: ptr(true)})
+		_, err := s.CreateUser(acme, &resources.User{UserName: name, Active: ptr(true)})
 		require.NoError(t, err)
 	}
 	cs, err := s.Feed().Changes(acme, 0, 10)
@@ -157,10 +155,7 @@ func TestFeedReadOnlyReader(t *testing.T) {
 	require.NoError(t, err)
 
 	open := func(t *testing.T, grants ...string) *sqlstore.Store {
-		r, err := sqlstore.New(ctx, sqlstore.Config{DSN: roleDSN(t, s, dsn, grants...), ChangeFeed: true, FeedRetention: time.Hour})
-		require.NoError(t, err)
-		t.Cleanup(func() { r.Close() })
-		return r
+		return openAt(t, sqlstore.Config{DSN: roleDSN(t, s, dsn, grants...), ChangeFeed: true, FeedRetention: time.Hour})
 	}
 	readOnly := []string{`GRANT USAGE ON SCHEMA {schema} TO {role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}`}
 	t.Run("SELECT only", func(t *testing.T) {
@@ -191,11 +186,9 @@ func TestFeedReadOnlyReader(t *testing.T) {
 // FeedStatus counts the waiting entries in the head, without an error.
 func TestFeedReadOnlyTransaction(t *testing.T) {
 	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	acme := store.WithTenant(ctx, "acme")
-	_, err = s.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+	_, err := s.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
 	require.NoError(t, err)
 	cs, err := s.Feed().Changes(acme, 0, 10)
 	require.NoError(t, err)
@@ -208,9 +201,7 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 	q := u.Query()
 	q.Set("default_transaction_read_only", "on")
 	u.RawQuery = q.Encode()
-	ro, err := sqlstore.New(ctx, sqlstore.Config{DSN: u.String(), ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { ro.Close() })
+	ro := openAt(t, sqlstore.Config{DSN: u.String(), ChangeFeed: true})
 	cs, err = ro.Feed().Changes(acme, 0, 10)
 	require.NoError(t, err, "a read-only reader gets what is numbered")
 	require.Len(t, cs, 1)
@@ -225,16 +216,12 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 // numbered later, without a gap.
 func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	dsn := postgresDSN(t)
-	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { plain.Close() })
+	plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	refuse := errors.New("the host refuses")
-	hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true,
+	hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true,
 		OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error { return refuse }})
-	require.NoError(t, err)
-	t.Cleanup(func() { hooked.Close() })
 	acme := store.WithTenant(ctx, "acme")
-	_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)}) // waits
+	_, err := plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)}) // waits
 	require.NoError(t, err)
 	_, err = hooked.CreateUser(acme, &resources.User{UserName: "b", Active: ptr(true)})
 	require.ErrorIs(t, err, refuse)
@@ -253,10 +240,7 @@ func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 // naming its tenant. Two tenants fail: whatever order the tenants come
 // in, one is numbered after a failure.
 func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
-	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true})
 	tenants := []string{"bad-1", "good", "bad-2"}
 	for _, tenant := range tenants {
 		_, err := s.CreateUser(store.WithTenant(ctx, tenant), &resources.User{UserName: "u", Active: ptr(true)}) // waits
@@ -267,7 +251,7 @@ func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	_, err = s.Feed().Prune(ctx)
+	_, err := s.Feed().Prune(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `tenant "bad-1"`)
 	assert.Contains(t, err.Error(), `tenant "bad-2"`)
@@ -321,21 +305,17 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := postgresDSN(t)
-			plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-			require.NoError(t, err)
-			t.Cleanup(func() { plain.Close() })
+			plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 			var mu sync.Mutex
 			var handed []int64
-			hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+			hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
 				mu.Lock()
 				handed = append(handed, c.Seq)
 				mu.Unlock()
 				return nil
 			}})
-			require.NoError(t, err)
-			t.Cleanup(func() { hooked.Close() })
 			acme := store.WithTenant(ctx, "acme")
-			_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+			_, err := plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
 			require.NoError(t, err)
 			_, err = plain.Feed().Changes(acme, 0, 10) // a numbered 1: the head row exists
 			require.NoError(t, err)
