@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -365,4 +367,107 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 			assert.Equal(t, []int64{3}, handed, "OnChange was handed c's Seq")
 		})
 	}
+}
+
+// TestFeedFirstWritesWithOnChange: a new tenant's first writes with
+// Config.OnChange make its head row in their append (pgFeed's made), out
+// of the lock order (groups.go), while a reader of the feed may be making
+// it too (sequencePending). Several writers race to make it in each of
+// several new tenants, a reader polling the feed meanwhile: one makes
+// it and the others wait for that one's end, so no write deadlocks (none
+// runs again), the tenant has one head row, at its last Seq, and its
+// entries are numbered 1..N in the order their writes committed: a write
+// that began after another returned has the higher Seq, and OnChange was
+// handed the Seq the feed has.
+func TestFeedFirstWritesWithOnChange(t *testing.T) {
+	const tenants, writers, perWriter = 4, 8, 3
+	var mu sync.Mutex
+	handed := map[string]map[int64]string{} // tenant -> Seq -> user id
+	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if handed[c.Tenant] == nil {
+			handed[c.Tenant] = map[int64]string{}
+		}
+		handed[c.Tenant][c.Seq] = c.ID
+		return nil
+	}})
+	// A write, between a tick taken before it began and one after it
+	// returned: it committed after every write that returned before its
+	// begin tick.
+	type write struct {
+		id         string
+		begin, end int64
+	}
+	var clock atomic.Int64
+	for n := range tenants {
+		tenant := fmt.Sprint("new-", n)
+		tctx := store.WithTenant(ctx, tenant)
+		start, stop := make(chan struct{}), make(chan struct{})
+		writes := make([][]write, writers)
+		var wg, reader sync.WaitGroup
+		for g := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for k := range perWriter {
+					begin := clock.Add(1)
+					u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprint("u", g, "-", k), Active: ptr(true),
+						Emails: []resources.MultiValue{{Value: fmt.Sprint("u", g, "-", k, "@example.com")}}})
+					if !assert.NoError(t, err) {
+						return
+					}
+					writes[g] = append(writes[g], write{u.ID, begin, clock.Add(1)})
+				}
+			}()
+		}
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			<-start
+			for {
+				_, err := s.Feed().Changes(tctx, 0, 1)
+				assert.NoError(t, err)
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+		close(start)
+		wg.Wait()
+		close(stop)
+		reader.Wait()
+
+		entries := readFeed(t, tctx, s.Feed(), 0)
+		require.Len(t, entries, writers*perWriter, "tenant %s: every write's entry", tenant)
+		seqOf := map[string]int64{}
+		for i, e := range entries {
+			require.Equal(t, int64(i+1), e.Seq, "tenant %s: Seqs 1..N without a gap", tenant)
+			seqOf[e.ID] = e.Seq
+		}
+		mu.Lock()
+		assert.Len(t, handed[tenant], len(entries), "tenant %s: OnChange was handed each entry once", tenant)
+		for _, e := range entries {
+			assert.Equal(t, e.ID, handed[tenant][e.Seq], "tenant %s: OnChange was handed the Seq the feed has", tenant)
+		}
+		mu.Unlock()
+		var all []write
+		for _, ws := range writes {
+			all = append(all, ws...)
+		}
+		for _, a := range all {
+			for _, b := range all {
+				if a.end < b.begin {
+					require.Less(t, seqOf[a.id], seqOf[b.id], "tenant %s: a write that began after another returned is numbered after it", tenant)
+				}
+			}
+		}
+		var heads, head int64
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*), COALESCE(max(seq), 0) FROM scim_feed_heads WHERE tenant = $1`, tenant).Scan(&heads, &head))
+		assert.Equal(t, []int64{1, writers * perWriter}, []int64{heads, head}, "tenant %s: one head row, at the last Seq", tenant)
+	}
+	assert.Zero(t, s.RetriedForTest(), "no write was run again (a deadlock is one)")
 }
