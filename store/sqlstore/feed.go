@@ -388,10 +388,10 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // should return ("" for none). The statement returned (bound to the
 // values returned) yields one row per row q returns: ret's columns, then
 // the head's seq, 0 (pgHeadAfterW); with ret "" that 0 alone, one row.
-// Once it has run, the changes are pending (pending). ok is false, and q is to run as it
-// is, when there is nothing to fold: SQLite (appendChanges appends
-// there), the feed off and no bridge's work, no changes. The changes are
-// stamped here.
+// Once it has run, the caller marks the changes pending (pending). ok is
+// false, and q is to run as it is, when there is nothing to fold: SQLite
+// (appendChanges appends there), the feed off and no bridge's work, no
+// changes. The changes are stamped here.
 //
 // It folds the bridge's work for changes too, when host is not nil (see
 // ModifyMembers): host renders what Config.Bridge does for them as WITH
