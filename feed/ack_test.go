@@ -77,7 +77,9 @@ func TestConsumerAcknowledgesPerBatch(t *testing.T) {
 				require.NoError(t, err)
 			}
 			src := &countingSource{Source: db.Feed()}
-			rctx, cancel := context.WithCancel(ctx)
+			// Handle cancels at the last entry; the deadline ends a run
+			// that never gets there (a position not advancing) as a failure.
+			rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			var (
 				mu     sync.Mutex
@@ -98,7 +100,7 @@ func TestConsumerAcknowledgesPerBatch(t *testing.T) {
 					}
 					return nil
 				}}
-			require.ErrorIs(t, c.Run(rctx), context.Canceled)
+			require.ErrorIs(t, c.Run(rctx), context.Canceled, "the consumer reached the last entry")
 			assert.Len(t, got, tc.entries, "every entry handled once")
 			assert.Equal(t, tc.wantAcks, src.acked())
 		})
@@ -131,7 +133,7 @@ func TestConsumerLeaseCountsFromLeaseFeed(t *testing.T) {
 	}
 	const lease = 300 * time.Millisecond
 	src := &slowChanges{countingSource: &countingSource{Source: db.Feed()}, slow: lease / 2}
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second) // as in TestConsumerAcknowledgesPerBatch
 	defer cancel()
 	c := &feed.Consumer{Name: "t", Feed: src, Batch: 100, Poll: 4 * time.Millisecond, Lease: lease, Logger: quiet,
 		Handle: func(_ context.Context, ch store.Change) error {
@@ -140,7 +142,7 @@ func TestConsumerLeaseCountsFromLeaseFeed(t *testing.T) {
 			}
 			return nil
 		}}
-	require.ErrorIs(t, c.Run(rctx), context.Canceled)
+	require.ErrorIs(t, c.Run(rctx), context.Canceled, "the consumer reached the last entry")
 	assert.Equal(t, 2, src.leased(), "the reading of the batch took more than Lease/3: the lease is taken again before the entries are handed over")
 	assert.Equal(t, []int64{2}, src.acked(), "then one acknowledgement for the batch")
 }

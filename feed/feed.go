@@ -228,8 +228,11 @@ func (c *Consumer) tenants(ctx context.Context) ([]string, error) {
 // PostgreSQL) per batch. A lease renewed less than Lease/3 ago cannot
 // have passed to another replica, which takes only an expired one.
 func (c *Consumer) drain(ctx context.Context, held map[string]*holding, tenant string) (n int, err error) {
+	// h is held[tenant], the one record of the position acknowledged and
+	// of the lease's renewal; nil once another replica has the lease.
+	h := held[tenant]
 	defer func() {
-		if h := held[tenant]; h != nil && err != nil {
+		if h != nil && err != nil {
 			// A failure may have lost the lease (a failing entry's retries
 			// renew it themselves): take it again next time.
 			h.renewed = time.Time{}
@@ -237,66 +240,62 @@ func (c *Consumer) drain(ctx context.Context, held map[string]*holding, tenant s
 	}()
 	// lease takes or renews the tenant's lease, counted from before the
 	// call; ok is false when another replica has it (err nil) or on err.
-	var lastAck time.Time
-	lease := func() (acked int64, ok bool, err error) {
-		lastAck = time.Now()
-		acked, err = c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
-		if errors.Is(err, store.ErrLeased) {
+	lease := func() (ok bool, err error) {
+		start := time.Now()
+		acked, err := c.Feed.LeaseFeed(ctx, c.Name, c.Holder, c.Lease)
+		switch {
+		case errors.Is(err, store.ErrLeased):
+			h = nil
 			delete(held, tenant)
-			return 0, false, nil
+			return false, nil
+		case err == nil:
+			h = &holding{acked: acked, renewed: start}
+			held[tenant] = h
 		}
-		if err == nil {
-			held[tenant] = &holding{acked: acked, renewed: lastAck}
-		}
-		return acked, err == nil, err
+		return err == nil, err
 	}
-	var acked int64
-	if h := held[tenant]; h != nil && time.Since(h.renewed) < c.Lease/3 {
-		acked, lastAck = h.acked, h.renewed
-	} else {
-		var ok bool
-		if acked, ok, err = lease(); !ok {
+	if h == nil || time.Since(h.renewed) >= c.Lease/3 {
+		if ok, err := lease(); !ok {
 			return 0, err
 		}
 	}
-	entries, err := c.Feed.Changes(ctx, acked, c.Batch)
+	from := h.acked
+	entries, err := c.Feed.Changes(ctx, from, c.Batch)
 	if err != nil {
 		return 0, err
 	}
-	if len(entries) > 0 && time.Since(lastAck) >= c.Lease/3 {
+	if len(entries) > 0 && time.Since(h.renewed) >= c.Lease/3 {
 		// Reading the batch took a third of the lease (a store that
 		// numbers entries as they are read may wait for a writer): renew
 		// it before handing anything over, or another replica could take
 		// it and handle the same entries at once.
-		again, ok, err := lease()
-		if !ok {
+		if ok, err := lease(); !ok {
 			return 0, err
 		}
-		if again != acked {
+		if h.acked != from {
 			return 0, nil // another replica went on meanwhile: read again from there
 		}
 	}
-	handled, lost := acked, false
+	handled := from
 	// ack acknowledges what was handled, even when ctx has just ended
 	// (Run stopping), or a graceful stop would hand it over again. lost
 	// reports a lease another replica took.
-	ack := func() (bool, error) {
-		if lost || handled == acked {
-			return lost, nil
+	ack := func() (lost bool, err error) {
+		if h == nil || handled == h.acked {
+			return h == nil, nil
 		}
 		start := time.Now() // the lease is renewed from here
 		actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ackTimeout)
-		err := c.Feed.AckFeed(actx, c.Name, c.Holder, handled, c.Lease)
+		err = c.Feed.AckFeed(actx, c.Name, c.Holder, handled, c.Lease)
 		cancel()
 		if errors.Is(err, store.ErrLeased) {
+			h = nil
 			delete(held, tenant)
 			c.Logger.Warn("feed: lost the lease; another replica goes on from the last acknowledged entry", "consumer", c.Name, "tenant", tenant, "seq", handled)
-			lost = true
 			return true, nil
 		}
 		if err == nil {
-			acked, lastAck = handled, start
-			held[tenant] = &holding{acked: acked, renewed: start}
+			h.acked, h.renewed = handled, start
 		}
 		return false, err
 	}
@@ -306,14 +305,14 @@ func (c *Consumer) drain(ctx context.Context, held map[string]*holding, tenant s
 			return i, errors.Join(err, aerr) // Run is stopping: hand nothing more over
 		}
 		if err := c.handle(ctx, e, ack); err != nil {
-			if lost {
+			if h == nil {
 				return i, nil // handle's ack found another replica's lease
 			}
 			_, aerr := ack()
 			return i, errors.Join(err, aerr) // ctx ended, or the lease was lost
 		}
 		handled = e.Seq
-		if i < len(entries)-1 && time.Since(lastAck) < c.Lease/3 {
+		if i < len(entries)-1 && time.Since(h.renewed) < c.Lease/3 {
 			continue
 		}
 		if lost, err := ack(); lost || err != nil {

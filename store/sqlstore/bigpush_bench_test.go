@@ -59,9 +59,7 @@ func BenchmarkBigGroupPush(b *testing.B) {
 	}
 	for _, db := range databases() {
 		targets = append(targets, target{db.name, func(b *testing.B) (store.UserStore, store.GroupStore, []string) {
-			s, err := sqlstore.New(ctx, sqlstore.Config{DSN: db.dsn(b), ChangeFeed: true})
-			require.NoError(b, err)
-			b.Cleanup(func() { s.Close() })
+			s := db.open(b, sqlstore.Config{ChangeFeed: true})
 			ids, err := s.SeedUsersForTest(ctx, "", bigPushUsers(2*n))
 			require.NoError(b, err)
 			analyze(b, s)

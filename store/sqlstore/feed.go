@@ -290,28 +290,20 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 }
 
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
-// append of changes (binding their values to a): "head" yields
-// pendingHead, one row, and "entries" inserts the changes, in order, into
-// scim_feed_pending, to be numbered once visible (numberPending): by a
-// reader of the feed once they have committed (sequence), or, with
-// Config.OnChange, which is handed each entry's Seq inside the write, by
-// the write itself right after (appendChanges), for which "made" makes
-// the tenant's head row if the write does not see it (pgEnsureHead). A
-// write locks no row in common with a concurrent write of its tenant
-// until then, so without OnChange a tenant's writes commit together
-// (migration 0012). When from is not "" head reads it first (a CTE of
-// the same statement), and yields its row, and the append appends, only
-// when from wrote a row: a
-// conditional UPDATE that found its row at another version (UpdateUser's
-// single statement) appends nothing. Every statement of a WITH runs
-// exactly once, whatever the outer SELECT reads.
-func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, from string) string {
+// append of changes (binding their values to a): head (pgHead or
+// pgHeadAfterW) yields one row, and "entries" inserts the changes, in
+// order, into scim_feed_pending, to be numbered once visible
+// (numberPending): by a reader of the feed once they have committed
+// (sequence), or, with Config.OnChange, which is handed each entry's Seq
+// inside the write, by the write itself right after (appendChanges), for
+// which "made" makes the tenant's head row if the write does not see it
+// (pgEnsureHead). A write locks no row in common with a concurrent write
+// of its tenant until then, so without OnChange a tenant's writes commit
+// together (migration 0012). Every statement of a WITH runs exactly once,
+// whatever the outer SELECT reads.
+func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, head string) string {
 	pt, pat := a.add(tenant), a.add(s.d.timeArg(at))
-	done := ""
-	if from != "" {
-		done = ` FROM (SELECT count(*) AS n FROM ` + from + `) AS done WHERE done.n > 0`
-	}
-	q := `head AS (SELECT ` + pendingHead + `::bigint AS seq` + done + `), entries AS (
+	q := head + `, entries AS (
 			INSERT INTO scim_feed_pending (tenant, at, kind, resource_id, version, attrs, members)
 			SELECT ` + pt + `, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
 			FROM head, ` + pgFeedRows(a, changes) + ` ORDER BY v.i
@@ -325,12 +317,23 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 	return q
 }
 
-// pendingHead is what pgFeed's head yields when the entries wait in
-// scim_feed_pending to be numbered: no Seq is a Seq (they start at 1).
-const pendingHead = "0"
+// pgFeed's head, one of two constant WITH items. Its row is what counts:
+// the entries are appended FROM it, and a folded write's final SELECT
+// reads it (foldWrite). Its seq is 0 for every write, which no caller
+// reads: the entries wait in scim_feed_pending to be numbered (pending).
+const (
+	// pgHead is the head of an append sent alone (appendFeed).
+	pgHead = `head AS (SELECT 0::bigint AS seq)`
+	// pgHeadAfterW is the head of an append folded into w, the write of
+	// the same statement (foldWrite; CreateUser's single statement): it
+	// reads w first, and yields its row, and the append appends, only
+	// when w wrote a row. A conditional UPDATE that found its row at
+	// another version (UpdateUser's single statement) appends nothing.
+	pgHeadAfterW = `head AS (SELECT 0::bigint AS seq FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0)`
+)
 
 // pendingSeq marks the entries of a write that appended them to
-// scim_feed_pending (numberChanges): appended, so appendChanges does not
+// scim_feed_pending (pending): appended, so appendChanges does not
 // append them again, and not numbered yet. Only Config.OnChange reads a
 // Seq inside the write: with it the write numbers them itself before
 // handing them on (appendChanges, numberPending).
@@ -384,12 +387,11 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // round trip more with the feed than without it. ret lists the columns q
 // should return ("" for none). The statement returned (bound to the
 // values returned) yields one row per row q returns: ret's columns, then
-// what pgFeed's head yields (pendingHead), to be handed to
-// numberChanges; with ret "" it
-// yields that value alone, one row. ok is false, and q is to run as it
-// is, when there is nothing to fold: SQLite (appendChanges appends
-// there), the feed off and no bridge's work, no changes. The changes are
-// stamped here.
+// the head's seq, 0 (pgHeadAfterW); with ret "" that 0 alone, one row.
+// Once it has run, the caller marks the changes pending (pending). ok is
+// false, and q is to run as it is, when there is nothing to fold: SQLite
+// (appendChanges appends there), the feed off and no bridge's work, no
+// changes. The changes are stamped here.
 //
 // It folds the bridge's work for changes too, when host is not nil (see
 // ModifyMembers): host renders what Config.Bridge does for them as WITH
@@ -422,7 +424,7 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	}
 	switch {
 	case s.feed.on:
-		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w")
+		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, pgHeadAfterW)
 	case ret != "":
 		out = "SELECT w.*, 0::bigint FROM w"
 	default:
@@ -475,8 +477,7 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 		_, err := s.wx(tx).ExecContext(s.point(ctx), q, vals...)
 		return err
 	}
-	var last int64
-	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(&last); err != nil {
+	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(new(int64)); err != nil {
 		if bridged {
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
 				return herr
@@ -485,7 +486,7 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 		return err
 	}
 	if s.feed.on {
-		numberChanges(changes, last)
+		pending(changes)
 	}
 	if bridged {
 		subj.bridged = true
@@ -493,19 +494,11 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 	return nil
 }
 
-// numberChanges gives changes the Seqs up to last (SQLite: the tenant's
-// last Seq after the append), or pendingSeq when last is what pgFeed's
-// head yields, pendingHead: the entries wait to be numbered.
-func numberChanges(changes []store.Change, last int64) {
-	if last == 0 {
-		for i := range changes {
-			changes[i].Seq = pendingSeq
-		}
-		return
-	}
-	n := int64(len(changes))
+// pending marks changes appended to scim_feed_pending (pgFeed), by a
+// statement that has run: pendingSeq, to be numbered later.
+func pending(changes []store.Change) {
 	for i := range changes {
-		changes[i].Seq = last - (n - 1 - int64(i))
+		changes[i].Seq = pendingSeq
 	}
 }
 
@@ -527,13 +520,12 @@ func numberChanges(changes []store.Change, last int64) {
 // read decodes more than a row's worth.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
-	var last int64
 	if s.d.pg {
 		a := &args{d: s.d}
-		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, "")+` SELECT seq FROM head`, a.vals...).Scan(&last); err != nil {
+		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, pgHead)+` SELECT seq FROM head`, a.vals...).Scan(new(int64)); err != nil {
 			return err
 		}
-		numberChanges(changes, last)
+		pending(changes)
 		return nil
 	}
 	x, pctx := s.wx(tx), s.point(ctx)
@@ -545,10 +537,13 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 			n, feedMore(changes[1:]))
 		return err
 	}
+	var last int64
 	if err := x.QueryRowContext(pctx, sqliteLast, tenant).Scan(&last); err != nil {
 		return err
 	}
-	numberChanges(changes, last+n)
+	for i := range changes {
+		changes[i].Seq = last + 1 + int64(i)
+	}
 	if n > feedRowMax {
 		return sqliteInsertRows(ctx, tx, tenant, s.d.timeArg(at), changes)
 	}

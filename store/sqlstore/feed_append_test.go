@@ -137,9 +137,7 @@ func TestSQLiteFeedRowsUpgrade(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, s.Close())
 
-	s2, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s2.Close() })
+	s2 := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	tctx := store.WithTenant(ctx, "t")
 	u := createDeactivated(t, tctx, s2, "ann")
 	assert.Equal(t, []store.ChangeKind{store.UserCreated, store.UserUpdated, store.UserDeactivated,

@@ -148,9 +148,7 @@ func feedCrash(t *testing.T, db opener, pending bool) {
 	t.Logf("%s: %d writes answered before SIGKILL, %d requests failed with it", db.name, answered.Load(), inFlight)
 
 	// The feed as the crash left it, read by another process's store.
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	entries := readFeed(t, ctx, s.Feed(), 0)
 	checkCrashFeed(t, entries, clients)
 	checkFeedMatchesData(t, s, entries)
@@ -215,9 +213,7 @@ func serveUntilKilled(t *testing.T, dsn string, pending bool) {
 			return nil
 		}
 	}
-	s, err := sqlstore.New(context.Background(), cfg)
-	require.NoError(t, err)
-	defer s.Close()
+	s := openAt(t, cfg)
 	h, err := scim.NewHandler(scim.Config{Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

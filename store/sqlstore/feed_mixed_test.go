@@ -27,10 +27,8 @@ import (
 func TestFeedMixedOnChange(t *testing.T) {
 	dsn := postgresDSN(t)
 	var handed sync.Map // Seq -> the entry OnChange was handed
-	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { plain.Close() })
-	hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true,
+	plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
+	hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true,
 		OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
 			if c.Seq <= 0 {
 				return fmt.Errorf("entry %s of %s handed without a Seq: %d", c.Kind, c.ID, c.Seq)
@@ -38,8 +36,6 @@ func TestFeedMixedOnChange(t *testing.T) {
 			handed.Store(c.Seq, c.Kind+" "+store.ChangeKind(c.ID)+" "+store.ChangeKind(c.Version))
 			return nil
 		}})
-	require.NoError(t, err)
-	t.Cleanup(func() { hooked.Close() })
 	acme := store.WithTenant(ctx, "acme")
 	stores := []*sqlstore.Store{plain, hooked}
 

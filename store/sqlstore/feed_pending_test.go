@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,12 +139,10 @@ func TestFeedNumbersCommittedEntries(t *testing.T) {
 // numbering's failure after.
 func TestFeedReadOnlyReader(t *testing.T) {
 	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	acme, globex := store.WithTenant(ctx, "acme"), store.WithTenant(ctx, "globex")
 	for _, name := range []string{"a", "b"} {
-		_, err = s.CreateUser(acme, &resources.User{UserName: name, Active: ptr(true)})
+		_, err := s.CreateUser(acme, &resources.User{UserName: name, Active: ptr(true)})
 		require.NoError(t, err)
 	}
 	cs, err := s.Feed().Changes(acme, 0, 10)
@@ -157,10 +157,7 @@ func TestFeedReadOnlyReader(t *testing.T) {
 	require.NoError(t, err)
 
 	open := func(t *testing.T, grants ...string) *sqlstore.Store {
-		r, err := sqlstore.New(ctx, sqlstore.Config{DSN: roleDSN(t, s, dsn, grants...), ChangeFeed: true, FeedRetention: time.Hour})
-		require.NoError(t, err)
-		t.Cleanup(func() { r.Close() })
-		return r
+		return openAt(t, sqlstore.Config{DSN: roleDSN(t, s, dsn, grants...), ChangeFeed: true, FeedRetention: time.Hour})
 	}
 	readOnly := []string{`GRANT USAGE ON SCHEMA {schema} TO {role}`, `GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role}`}
 	t.Run("SELECT only", func(t *testing.T) {
@@ -191,11 +188,9 @@ func TestFeedReadOnlyReader(t *testing.T) {
 // FeedStatus counts the waiting entries in the head, without an error.
 func TestFeedReadOnlyTransaction(t *testing.T) {
 	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	acme := store.WithTenant(ctx, "acme")
-	_, err = s.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+	_, err := s.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
 	require.NoError(t, err)
 	cs, err := s.Feed().Changes(acme, 0, 10)
 	require.NoError(t, err)
@@ -208,9 +203,7 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 	q := u.Query()
 	q.Set("default_transaction_read_only", "on")
 	u.RawQuery = q.Encode()
-	ro, err := sqlstore.New(ctx, sqlstore.Config{DSN: u.String(), ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { ro.Close() })
+	ro := openAt(t, sqlstore.Config{DSN: u.String(), ChangeFeed: true})
 	cs, err = ro.Feed().Changes(acme, 0, 10)
 	require.NoError(t, err, "a read-only reader gets what is numbered")
 	require.Len(t, cs, 1)
@@ -225,16 +218,12 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 // numbered later, without a gap.
 func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	dsn := postgresDSN(t)
-	plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { plain.Close() })
+	plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 	refuse := errors.New("the host refuses")
-	hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true,
+	hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true,
 		OnChange: func(context.Context, *sql.Tx, sqlstore.Change) error { return refuse }})
-	require.NoError(t, err)
-	t.Cleanup(func() { hooked.Close() })
 	acme := store.WithTenant(ctx, "acme")
-	_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)}) // waits
+	_, err := plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)}) // waits
 	require.NoError(t, err)
 	_, err = hooked.CreateUser(acme, &resources.User{UserName: "b", Active: ptr(true)})
 	require.ErrorIs(t, err, refuse)
@@ -253,10 +242,7 @@ func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 // naming its tenant. Two tenants fail: whatever order the tenants come
 // in, one is numbered after a failure.
 func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
-	dsn := postgresDSN(t)
-	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { s.Close() })
+	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true})
 	tenants := []string{"bad-1", "good", "bad-2"}
 	for _, tenant := range tenants {
 		_, err := s.CreateUser(store.WithTenant(ctx, tenant), &resources.User{UserName: "u", Active: ptr(true)}) // waits
@@ -267,7 +253,7 @@ func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
 		require.NoError(t, err)
 	}
 
-	_, err = s.Feed().Prune(ctx)
+	_, err := s.Feed().Prune(ctx)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `tenant "bad-1"`)
 	assert.Contains(t, err.Error(), `tenant "bad-2"`)
@@ -321,21 +307,17 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := postgresDSN(t)
-			plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-			require.NoError(t, err)
-			t.Cleanup(func() { plain.Close() })
+			plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 			var mu sync.Mutex
 			var handed []int64
-			hooked, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+			hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
 				mu.Lock()
 				handed = append(handed, c.Seq)
 				mu.Unlock()
 				return nil
 			}})
-			require.NoError(t, err)
-			t.Cleanup(func() { hooked.Close() })
 			acme := store.WithTenant(ctx, "acme")
-			_, err = plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
+			_, err := plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
 			require.NoError(t, err)
 			_, err = plain.Feed().Changes(acme, 0, 10) // a numbered 1: the head row exists
 			require.NoError(t, err)
@@ -385,4 +367,107 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 			assert.Equal(t, []int64{3}, handed, "OnChange was handed c's Seq")
 		})
 	}
+}
+
+// TestFeedFirstWritesWithOnChange: a new tenant's first writes with
+// Config.OnChange make its head row in their append (pgFeed's made), out
+// of the lock order (groups.go), while a reader of the feed may be making
+// it too (sequencePending). Several writers race to make it in each of
+// several new tenants, a reader polling the feed meanwhile: one makes
+// it and the others wait for that one's end, so no write deadlocks (none
+// runs again), the tenant has one head row, at its last Seq, and its
+// entries are numbered 1..N in the order their writes committed: a write
+// that began after another returned has the higher Seq, and OnChange was
+// handed the Seq the feed has.
+func TestFeedFirstWritesWithOnChange(t *testing.T) {
+	const tenants, writers, perWriter = 4, 8, 3
+	var mu sync.Mutex
+	handed := map[string]map[int64]string{} // tenant -> Seq -> user id
+	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if handed[c.Tenant] == nil {
+			handed[c.Tenant] = map[int64]string{}
+		}
+		handed[c.Tenant][c.Seq] = c.ID
+		return nil
+	}})
+	// A write, between a tick taken before it began and one after it
+	// returned: it committed after every write that returned before its
+	// begin tick.
+	type write struct {
+		id         string
+		begin, end int64
+	}
+	var clock atomic.Int64
+	for n := range tenants {
+		tenant := fmt.Sprint("new-", n)
+		tctx := store.WithTenant(ctx, tenant)
+		start, stop := make(chan struct{}), make(chan struct{})
+		writes := make([][]write, writers)
+		var wg, reader sync.WaitGroup
+		for g := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				for k := range perWriter {
+					begin := clock.Add(1)
+					u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprint("u", g, "-", k), Active: ptr(true),
+						Emails: []resources.MultiValue{{Value: fmt.Sprint("u", g, "-", k, "@example.com")}}})
+					if !assert.NoError(t, err) {
+						return
+					}
+					writes[g] = append(writes[g], write{u.ID, begin, clock.Add(1)})
+				}
+			}()
+		}
+		reader.Add(1)
+		go func() {
+			defer reader.Done()
+			<-start
+			for {
+				_, err := s.Feed().Changes(tctx, 0, 1)
+				assert.NoError(t, err)
+				select {
+				case <-stop:
+					return
+				default:
+				}
+			}
+		}()
+		close(start)
+		wg.Wait()
+		close(stop)
+		reader.Wait()
+
+		entries := readFeed(t, tctx, s.Feed(), 0)
+		require.Len(t, entries, writers*perWriter, "tenant %s: every write's entry", tenant)
+		seqOf := map[string]int64{}
+		for i, e := range entries {
+			require.Equal(t, int64(i+1), e.Seq, "tenant %s: Seqs 1..N without a gap", tenant)
+			seqOf[e.ID] = e.Seq
+		}
+		mu.Lock()
+		assert.Len(t, handed[tenant], len(entries), "tenant %s: OnChange was handed each entry once", tenant)
+		for _, e := range entries {
+			assert.Equal(t, e.ID, handed[tenant][e.Seq], "tenant %s: OnChange was handed the Seq the feed has", tenant)
+		}
+		mu.Unlock()
+		var all []write
+		for _, ws := range writes {
+			all = append(all, ws...)
+		}
+		for _, a := range all {
+			for _, b := range all {
+				if a.end < b.begin {
+					require.Less(t, seqOf[a.id], seqOf[b.id], "tenant %s: a write that began after another returned is numbered after it", tenant)
+				}
+			}
+		}
+		var heads, head int64
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*), COALESCE(max(seq), 0) FROM scim_feed_heads WHERE tenant = $1`, tenant).Scan(&heads, &head))
+		assert.Equal(t, []int64{1, writers * perWriter}, []int64{heads, head}, "tenant %s: one head row, at the last Seq", tenant)
+	}
+	assert.Zero(t, s.RetriedForTest(), "no write was run again (a deadlock is one)")
 }

@@ -1206,8 +1206,7 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldMembers(a, tenant, changes) }
 	}
 	q, qv, bridged, folded := s.foldWrite(tenant, changes, bump, a.vals, ret, host, pre)
-	var last int64
-	dest := []any{&last}
+	dest := []any{new(int64)} // the head's seq (foldWrite)
 	if !folded {
 		q, qv, dest = bump+` RETURNING `+ret, a.vals, nil
 		if pre != "" {
@@ -1225,7 +1224,7 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 		return nil, false, fmt.Errorf("sqlstore: modify members: %w", err)
 	}
 	if folded && s.feed.on {
-		numberChanges(changes, last)
+		pending(changes)
 	}
 	return g, bridged, nil
 }

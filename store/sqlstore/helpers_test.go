@@ -96,15 +96,24 @@ func databases() []opener {
 	}
 }
 
+// openWith returns an opener's open: a store of cfg on a fresh database
+// dsn returns, closed when t ends.
 func openWith(dsn func(t testing.TB) string) func(t testing.TB, cfg sqlstore.Config) *sqlstore.Store {
 	return func(t testing.TB, cfg sqlstore.Config) *sqlstore.Store {
 		t.Helper()
 		cfg.DSN = dsn(t)
-		s, err := sqlstore.New(ctx, cfg)
-		require.NoError(t, err)
-		t.Cleanup(func() { s.Close() })
-		return s
+		return openAt(t, cfg)
 	}
+}
+
+// openAt opens a store of cfg on the database cfg.DSN names (another
+// store's, to share or reopen it), closed when t ends.
+func openAt(t testing.TB, cfg sqlstore.Config) *sqlstore.Store {
+	t.Helper()
+	s, err := sqlstore.New(ctx, cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	return s
 }
 
 func sqliteDSN(t testing.TB) string {

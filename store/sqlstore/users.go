@@ -273,7 +273,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 		final := `SELECT 0`
 		if s.feed.on {
 			changes := created()
-			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, "w"))
+			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, pgHeadAfterW))
 			final = `SELECT seq FROM head`
 		}
 		var out *resources.User
@@ -819,13 +819,13 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	defer sc.end()
 	cctx := sc.context(ctx)
 	if folded {
-		var v, last int64
-		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v, &last)
+		var v int64
+		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v, new(int64))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			raced, err = true, nil
 		case err == nil && s.feed.on:
-			numberChanges(changes, last)
+			pending(changes)
 		case err != nil && bridged:
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
 				err = herr
