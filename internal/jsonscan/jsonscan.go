@@ -75,8 +75,8 @@ func LoneSurrogate(data []byte) string {
 }
 
 // RepeatedError is the error of an object that gives the member name
-// twice (the name Parse, UniqueValue or ValidRepeated reports), worded the same wherever a request body
-// is refused for it.
+// twice (the name Parse or ValidRepeated reports), worded the same
+// wherever a request body is refused for it.
 func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
@@ -91,13 +91,12 @@ type dupName struct {
 // the first member name an object of it repeats exactly ({"a":1,"a":2},
 // or "a\u0062" and "ab"), at any depth, and the index in data where its
 // repetition starts; at is -1 when no object repeats a name (name is ""
-// then, and may be "" too when "" is the name repeated). It is
-// UniqueValue's check without the value, in the pass that checks the
-// text: it decodes nothing, and an object of up to 16 members costs no
-// allocation, so a reader that takes members in place (the PATCH
-// decoder) checks a whole body with one call. It and UniqueValue find a
-// repetition in the same texts, though not always the same one when
-// there are several.
+// then, and may be "" too when "" is the name repeated). It is Parse's
+// check without the value, in the pass that checks the text: it decodes
+// nothing, and an object of up to 16 members costs no allocation, so a
+// reader that takes members in place (the PATCH decoder) checks a whole
+// body with one call. It and Parse find a repetition in the same texts
+// (FuzzRepeated), though not always the same one when there are several.
 func ValidRepeated(data []byte) (name string, at int, valid bool) {
 	rep := repetition{at: -1}
 	end := repeatedIn(data, SkipSpace(data, 0), &rep, 0)
@@ -493,28 +492,18 @@ func (n *Names) Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, n, 0)
 }
 
-// UniqueValue is Value that also reports a name an object of the value
-// repeats exactly ({"a":1,"a":2}; found is false when none does, and the
-// name repeated may be ""): RFC 8259 §4 leaves what such an object means
-// to the receiver, and a request body read with the last value where
-// another reader took the first is refused instead. It is ValidRepeated's
-// rule, checked in the pass that decodes (a second pass over a user's POST
-// cost about 15% of its decoding, BENCHMARKS.md), on text already checked;
-// Parse is it on text not yet checked, which is how a request body
-// (resources.DecodeRequest) is read. The names and string values in n
-// are taken from it; a nil n makes them.
-func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
-	var dup dupName
-	v, end = value(data, i, &dup, n, 0)
-	return v, end, dup.name, dup.found
-}
-
-// Parse is UniqueValue of the whole of data, text not yet checked (a
-// request body): ok is what json.Valid(data) says (FuzzParse holds it to
-// it), and the rest is UniqueValue's when ok. It checks the text in the
-// pass that decodes it, where json.Valid and then UniqueValue scanned a
-// body twice. Without unique, repetitions are not looked for (found is
-// false), as Value does not.
+// Parse decodes the whole of data, text not yet checked (a request
+// body), as Value does: ok is what json.Valid(data) says (FuzzParse holds
+// it to it), and v is meaningful only when ok. With unique it also
+// reports a name an object of the value repeats exactly ({"a":1,"a":2};
+// found is false when none does, and the name repeated may be ""): RFC
+// 8259 §4 leaves what such an object means to the receiver, and a request
+// body read with the last value where another reader took the first is
+// refused instead (ValidRepeated's rule, checked in the pass that decodes
+// and checks: a second pass over a user's POST cost about 15% of its
+// decoding, BENCHMARKS.md). Without unique, repetitions are not looked
+// for (found is false), as Value does not. The names and string values in
+// n are taken from it; a nil n makes them.
 func (n *Names) Parse(data []byte, unique bool) (v any, repeated string, found, ok bool) {
 	var dup dupName
 	dp := &dup
