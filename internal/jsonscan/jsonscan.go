@@ -19,6 +19,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -316,18 +317,36 @@ func digitsEnd[T string | []byte](s T, i int) int {
 	return i
 }
 
-// checkString returns the index after the JSON string that starts at b[i]
-// (b[i] is '"'), or -1 when json.Valid would refuse it: not closed, a
-// control character in it, or an escape RFC 8259 does not define. Bytes
-// that are not UTF-8 are accepted, as encoding/json accepts them.
-func checkString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
+// stringEnd is the one walk of a JSON string, the string that starts at
+// b[i] (b[i] is '"'): it returns the index after it, or -1 when it is not
+// closed or holds a control character unescaped, which no JSON text does.
+// Without lenient an escape must be one RFC 8259 defines (json.Valid's
+// rule: checkString); with it a backslash takes whatever byte follows it
+// (Members names a stored document's broken escape as written, and
+// StringEnd reads text already checked, where every escape is right).
+// Bytes that are not UTF-8 are accepted, as encoding/json accepts them.
+func stringEnd(b []byte, i int, lenient bool) int {
+	for j := i + 1; ; j++ {
+		// The plain run, most of a string: eight bytes at a time, then
+		// one table load a byte up to the byte that stops it.
+		for j+8 <= len(b) && !stopIn(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		for j < len(b) && !stringStop[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			return -1
+		}
+		switch b[j] {
+		case '"':
 			return j + 1
-		case c == '\\':
+		case '\\':
 			if j++; j >= len(b) {
 				return -1
+			}
+			if lenient {
+				continue
 			}
 			switch b[j] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -344,12 +363,38 @@ func checkString(b []byte, i int) int {
 			default:
 				return -1
 			}
-		case c < 0x20:
+		default: // a control character
 			return -1
 		}
 	}
-	return -1
 }
+
+// stopIn reports whether one of the eight bytes of w is one stringEnd
+// stops at (stringStop), without looking at them one by one: a byte equal
+// to '"' or '\\' is a zero byte of w XORed with eight of it, and a zero
+// byte, or one below 0x20, is one that borrows when 1, or 0x20, is taken
+// from each byte and had its high bit clear. Whether the block holds one
+// is exact; which byte it is the byte loop after it finds (a borrow can
+// mark bytes above the first as well; TestStopIn).
+func stopIn(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return (zero(w^(ones*'"')) | zero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs) != 0
+}
+
+// stringStop marks the bytes stringEnd stops at: the quote that closes a
+// string, a backslash, and the control characters JSON refuses unescaped.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// checkString is stringEnd by json.Valid's rule: -1 for a string
+// json.Valid would refuse.
+func checkString(b []byte, i int) int { return stringEnd(b, i, false) }
 
 // sameName reports whether two member names, quoted as in the JSON text,
 // are one name: the same bytes, or the same once unquoted when either
@@ -526,15 +571,11 @@ func SkipSpace(b []byte, i int) int {
 	return i
 }
 
-// StringEnd returns the index after the JSON string that starts at b[i].
+// StringEnd returns the index after the JSON string that starts at b[i]
+// (valid JSON; len(b) when the string is not closed).
 func StringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
+	if end := stringEnd(b, i, true); end >= 0 {
+		return end
 	}
 	return len(b)
 }
@@ -774,15 +815,8 @@ func endOfDoc(doc []byte, i int) error {
 // takes any escape: a corrupt stored document's name with a broken one is
 // listed as written (TestChangedAttributesBrokenEscapeInName).
 func checkedStringEnd(doc []byte, i int) (int, error) {
-	for j := i + 1; j < len(doc); j++ {
-		switch c := doc[j]; {
-		case c == '\\':
-			j++
-		case c == '"':
-			return j + 1, nil
-		case c < 0x20:
-			return 0, errNotObject
-		}
+	if end := stringEnd(doc, i, true); end >= 0 {
+		return end, nil
 	}
 	return 0, errNotObject
 }

@@ -1,8 +1,10 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -29,6 +31,33 @@ func TestValueEnd(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			assert.Equal(t, tt.want, tt.in[:ValueEnd([]byte(tt.in), 0)])
 		})
+	}
+}
+
+// TestStopIn holds the eight-byte test of stringEnd's plain run to the
+// table it stands for: each byte value at each place among plain bytes
+// (what the table says), and blocks of bytes from around the edges.
+func TestStopIn(t *testing.T) {
+	for c := range 256 {
+		for k := range 8 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[k] = byte(c)
+			require.Equal(t, stringStop[c], stopIn(binary.LittleEndian.Uint64(w[:])), "byte %#x at %d", c, k)
+		}
+	}
+	edges := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '"' + 1, '"' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var w [8]byte
+		want := false
+		for i := range w {
+			w[i] = edges[rng.IntN(len(edges))]
+			want = want || stringStop[w[i]]
+		}
+		require.Equal(t, want, stopIn(binary.LittleEndian.Uint64(w[:])), "%q", w)
 	}
 }
 
