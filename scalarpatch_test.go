@@ -47,6 +47,7 @@ func TestScalarPatchIsApplyPatch(t *testing.T) {
 		{"a name", `{"userName":"bjensen","name":{"givenName":"Barbara"},"active":true}`, true},
 		{"a userName no check accepts", `{"userName":"bj\u200densen","active":true}`, true},
 		{"a title over today's limits", `{"userName":"bjensen","active":true,"title":"` + strings.Repeat("t", 129) + `"}`, false},
+		{"a title longer escaped than held", `{"userName":"bjensen","active":true,"title":"` + strings.Repeat("<&>", 20) + `"}`, true},
 		{"a title over the key limit", `{"userName":"bjensen","active":true,"title":"` + strings.Repeat("t", 70) + `"}`, false},
 		{"NUL", `{"userName":"bjensen","active":true,"title":"a\u0000b"}`, false},
 		{"a raw extension", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:example:ext"],"userName":"bjensen","urn:example:ext":{"b":1, "a":2}}`, false},

@@ -405,12 +405,7 @@ func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v 
 	if len(cur.Extensions) > 0 || cur.Enterprise != nil && len(cur.Enterprise.Extra) > 0 {
 		return nil, false, false, nil
 	}
-	buf := bodyBuffer()
-	enc, err := cur.AppendJSON(buf.b[:0])
-	fit := err == nil && h.valuesFit(enc)
-	buf.b = enc[:0]
-	buf.release()
-	if !fit {
+	if !h.valuesFit(cur) {
 		return nil, false, false, nil
 	}
 	next = cur.Clone()

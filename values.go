@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"bytes"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -40,34 +39,28 @@ func (h *handler) checkValues(doc map[string]any) error {
 }
 
 // valuesFit reports, without a document, that checkValues accepts every
-// string of the resource whose JSON encoding (AppendJSON) is enc: no
-// string of enc is longer, quotes aside, than the smaller of
-// MaxValueBytes and MaxKeyBytes (a string is never shorter encoded than
-// held), and none holds NUL, written \u0000, or a byte that is not UTF-8,
-// written \ufffd (a document renders it as U+FFFD, a change the typed
-// value would not make). It is a sufficient test, not checkValues: false
-// says only that the document must be checked (an escaped backslash
-// before "u0000" counts as NUL here). A PATCH of one simple attribute
-// (scalarPatch) relies on it to leave the stored user's document
-// unrendered; a user holding a longer string (a certificate, a long
-// photo URL: MaxKeyBytes is 512 by default) takes the document's way,
-// correctly and without the saving.
-func (h *handler) valuesFit(enc []byte) bool {
-	if bytes.Contains(enc, []byte(`\u0000`)) || bytes.Contains(enc, []byte(`\ufffd`)) {
+// string of u's document (WritableMap's): no string u holds
+// (User.EachString) is longer than the smaller of MaxValueBytes and
+// MaxKeyBytes, holds NUL, or holds a byte that is not UTF-8 (a document
+// renders it as U+FFFD, a change the typed value would not make), and the
+// schema URNs the document lists fit too. It is a sufficient test, not
+// checkValues: false says only that the document must be checked. A PATCH
+// of one simple attribute (scalarPatch) relies on it to leave the stored
+// user's document unrendered; a user holding a longer string (a
+// certificate, a long photo URL: MaxKeyBytes is 512 by default) takes the
+// document's way, correctly and without the saving. It reads the
+// strings where the user holds them: the document's are the same (a
+// valid string unchanged), so the user is not encoded to be checked.
+func (h *handler) valuesFit(u *resources.User) bool {
+	limit := min(h.cfg.MaxValueBytes, h.cfg.MaxKeyBytes)
+	if limit < len(resources.EnterpriseUserSchema) {
+		// The longest URN in "schemas" of a user without other extensions
+		// (which scalarPatch leaves to the document): a value checked too.
 		return false
 	}
-	limit := min(h.cfg.MaxValueBytes, h.cfg.MaxKeyBytes) + 2
-	for i := 0; ; {
-		j := bytes.IndexByte(enc[i:], '"')
-		if j < 0 {
-			return true
-		}
-		end := jsonscan.StringEnd(enc, i+j)
-		if end-(i+j) > limit {
-			return false
-		}
-		i = end
-	}
+	return u.EachString(func(s string) bool {
+		return len(s) <= limit && strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
+	})
 }
 
 // checkDoc is checkValues' walk, in sorted order or in map order.

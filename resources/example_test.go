@@ -37,3 +37,24 @@ func ExampleNewSchema() {
 	// readOnly
 	// resources: invalid schema: id "acme:User": a schema id must be a URN, starting "urn:"
 }
+
+// A host that holds a user's values to a rule of its own (here: none
+// longer than 32 bytes) reads them with EachString, without encoding the
+// user.
+func ExampleUser_EachString() {
+	u := &resources.User{
+		UserName: "bjensen@example.com",
+		Emails:   []resources.MultiValue{{Value: "bjensen@example.com", Type: "work"}},
+		Title:    "Vice President, Customer Experience and Tours",
+	}
+	long := ""
+	fits := u.EachString(func(s string) bool {
+		if len(s) > 32 {
+			long = s
+			return false
+		}
+		return true
+	})
+	fmt.Println(fits, long)
+	// Output: false Vice President, Customer Experience and Tours
+}

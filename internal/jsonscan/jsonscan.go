@@ -19,6 +19,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -75,8 +76,8 @@ func LoneSurrogate(data []byte) string {
 }
 
 // RepeatedError is the error of an object that gives the member name
-// twice (the name Parse, UniqueValue or ValidRepeated reports), worded the same wherever a request body
-// is refused for it.
+// twice (the name Parse or ValidRepeated reports), worded the same
+// wherever a request body is refused for it.
 func RepeatedError(name string) error {
 	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
 }
@@ -91,13 +92,12 @@ type dupName struct {
 // the first member name an object of it repeats exactly ({"a":1,"a":2},
 // or "a\u0062" and "ab"), at any depth, and the index in data where its
 // repetition starts; at is -1 when no object repeats a name (name is ""
-// then, and may be "" too when "" is the name repeated). It is
-// UniqueValue's check without the value, in the pass that checks the
-// text: it decodes nothing, and an object of up to 16 members costs no
-// allocation, so a reader that takes members in place (the PATCH
-// decoder) checks a whole body with one call. It and UniqueValue find a
-// repetition in the same texts, though not always the same one when
-// there are several.
+// then, and may be "" too when "" is the name repeated). It is Parse's
+// check without the value, in the pass that checks the text: it decodes
+// nothing, and an object of up to 16 members costs no allocation, so a
+// reader that takes members in place (the PATCH decoder) checks a whole
+// body with one call. It and Parse find a repetition in the same texts
+// (FuzzRepeated), though not always the same one when there are several.
 func ValidRepeated(data []byte) (name string, at int, valid bool) {
 	rep := repetition{at: -1}
 	end := repeatedIn(data, SkipSpace(data, 0), &rep, 0)
@@ -317,18 +317,36 @@ func digitsEnd[T string | []byte](s T, i int) int {
 	return i
 }
 
-// checkString returns the index after the JSON string that starts at b[i]
-// (b[i] is '"'), or -1 when json.Valid would refuse it: not closed, a
-// control character in it, or an escape RFC 8259 does not define. Bytes
-// that are not UTF-8 are accepted, as encoding/json accepts them.
-func checkString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case c == '"':
+// stringEnd is the one walk of a JSON string, the string that starts at
+// b[i] (b[i] is '"'): it returns the index after it, or -1 when it is not
+// closed or holds a control character unescaped, which no JSON text does.
+// Without lenient an escape must be one RFC 8259 defines (json.Valid's
+// rule: checkString); with it a backslash takes whatever byte follows it
+// (Members names a stored document's broken escape as written, and
+// StringEnd reads text already checked, where every escape is right).
+// Bytes that are not UTF-8 are accepted, as encoding/json accepts them.
+func stringEnd(b []byte, i int, lenient bool) int {
+	for j := i + 1; ; j++ {
+		// The plain run, most of a string: eight bytes at a time, then
+		// one table load a byte up to the byte that stops it.
+		for j+8 <= len(b) && !stopIn(binary.LittleEndian.Uint64(b[j:])) {
+			j += 8
+		}
+		for j < len(b) && !stringStop[b[j]] {
+			j++
+		}
+		if j >= len(b) {
+			return -1
+		}
+		switch b[j] {
+		case '"':
 			return j + 1
-		case c == '\\':
+		case '\\':
 			if j++; j >= len(b) {
 				return -1
+			}
+			if lenient {
+				continue
 			}
 			switch b[j] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
@@ -345,12 +363,38 @@ func checkString(b []byte, i int) int {
 			default:
 				return -1
 			}
-		case c < 0x20:
+		default: // a control character
 			return -1
 		}
 	}
-	return -1
 }
+
+// stopIn reports whether one of the eight bytes of w is one stringEnd
+// stops at (stringStop), without looking at them one by one: a byte equal
+// to '"' or '\\' is a zero byte of w XORed with eight of it, and a zero
+// byte, or one below 0x20, is one that borrows when 1, or 0x20, is taken
+// from each byte and had its high bit clear. Whether the block holds one
+// is exact; which byte it is the byte loop after it finds (a borrow can
+// mark bytes above the first as well; TestStopIn).
+func stopIn(w uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
+	return (zero(w^(ones*'"')) | zero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs) != 0
+}
+
+// stringStop marks the bytes stringEnd stops at: the quote that closes a
+// string, a backslash, and the control characters JSON refuses unescaped.
+var stringStop = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// checkString is stringEnd by json.Valid's rule: -1 for a string
+// json.Valid would refuse.
+func checkString(b []byte, i int) int { return stringEnd(b, i, false) }
 
 // sameName reports whether two member names, quoted as in the JSON text,
 // are one name: the same bytes, or the same once unquoted when either
@@ -493,28 +537,18 @@ func (n *Names) Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, n, 0)
 }
 
-// UniqueValue is Value that also reports a name an object of the value
-// repeats exactly ({"a":1,"a":2}; found is false when none does, and the
-// name repeated may be ""): RFC 8259 §4 leaves what such an object means
-// to the receiver, and a request body read with the last value where
-// another reader took the first is refused instead. It is ValidRepeated's
-// rule, checked in the pass that decodes (a second pass over a user's POST
-// cost about 15% of its decoding, BENCHMARKS.md), on text already checked;
-// Parse is it on text not yet checked, which is how a request body
-// (resources.DecodeRequest) is read. The names and string values in n
-// are taken from it; a nil n makes them.
-func (n *Names) UniqueValue(data []byte, i int) (v any, end int, repeated string, found bool) {
-	var dup dupName
-	v, end = value(data, i, &dup, n, 0)
-	return v, end, dup.name, dup.found
-}
-
-// Parse is UniqueValue of the whole of data, text not yet checked (a
-// request body): ok is what json.Valid(data) says (FuzzParse holds it to
-// it), and the rest is UniqueValue's when ok. It checks the text in the
-// pass that decodes it, where json.Valid and then UniqueValue scanned a
-// body twice. Without unique, repetitions are not looked for (found is
-// false), as Value does not.
+// Parse decodes the whole of data, text not yet checked (a request
+// body), as Value does: ok is what json.Valid(data) says (FuzzParse holds
+// it to it), and v is meaningful only when ok. With unique it also
+// reports a name an object of the value repeats exactly ({"a":1,"a":2};
+// found is false when none does, and the name repeated may be ""): RFC
+// 8259 §4 leaves what such an object means to the receiver, and a request
+// body read with the last value where another reader took the first is
+// refused instead (ValidRepeated's rule, checked in the pass that decodes
+// and checks: a second pass over a user's POST cost about 15% of its
+// decoding, BENCHMARKS.md). Without unique, repetitions are not looked
+// for (found is false), as Value does not. The names and string values in
+// n are taken from it; a nil n makes them.
 func (n *Names) Parse(data []byte, unique bool) (v any, repeated string, found, ok bool) {
 	var dup dupName
 	dp := &dup
@@ -537,15 +571,11 @@ func SkipSpace(b []byte, i int) int {
 	return i
 }
 
-// StringEnd returns the index after the JSON string that starts at b[i].
+// StringEnd returns the index after the JSON string that starts at b[i]
+// (valid JSON; len(b) when the string is not closed).
 func StringEnd(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j + 1
-		}
+	if end := stringEnd(b, i, true); end >= 0 {
+		return end
 	}
 	return len(b)
 }
@@ -785,15 +815,8 @@ func endOfDoc(doc []byte, i int) error {
 // takes any escape: a corrupt stored document's name with a broken one is
 // listed as written (TestChangedAttributesBrokenEscapeInName).
 func checkedStringEnd(doc []byte, i int) (int, error) {
-	for j := i + 1; j < len(doc); j++ {
-		switch c := doc[j]; {
-		case c == '\\':
-			j++
-		case c == '"':
-			return j + 1, nil
-		case c < 0x20:
-			return 0, errNotObject
-		}
+	if end := stringEnd(doc, i, true); end >= 0 {
+		return end, nil
 	}
 	return 0, errNotObject
 }

@@ -1,8 +1,10 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -32,6 +34,33 @@ func TestValueEnd(t *testing.T) {
 	}
 }
 
+// TestStopIn holds the eight-byte test of stringEnd's plain run to the
+// table it stands for: each byte value at each place among plain bytes
+// (what the table says), and blocks of bytes from around the edges.
+func TestStopIn(t *testing.T) {
+	for c := range 256 {
+		for k := range 8 {
+			var w [8]byte
+			for i := range w {
+				w[i] = 'a'
+			}
+			w[k] = byte(c)
+			require.Equal(t, stringStop[c], stopIn(binary.LittleEndian.Uint64(w[:])), "byte %#x at %d", c, k)
+		}
+	}
+	edges := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '"' + 1, '"' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		var w [8]byte
+		want := false
+		for i := range w {
+			w[i] = edges[rng.IntN(len(edges))]
+			want = want || stringStop[w[i]]
+		}
+		require.Equal(t, want, stopIn(binary.LittleEndian.Uint64(w[:])), "%q", w)
+	}
+}
+
 func TestUnquote(t *testing.T) {
 	for _, s := range []string{`"plain"`, `"é \u00e9 \ud83d\ude00 \n\t\"\\\/"`, `"lone \ud800 and \udc00x"`, "\"bad \xff utf-8\"", `""`} {
 		t.Run(s, func(t *testing.T) {
@@ -56,7 +85,9 @@ func TestValue(t *testing.T) {
 	assert.Equal(t, len(in), SkipSpace([]byte(in), end))
 }
 
-func TestUniqueValue(t *testing.T) {
+// TestParseRepeated pins Parse's repetition rule: a name an object gives
+// twice exactly, at any depth.
+func TestParseRepeated(t *testing.T) {
 	for _, tt := range []struct {
 		in, repeated string
 		found        bool
@@ -76,9 +107,9 @@ func TestUniqueValue(t *testing.T) {
 			d := json.NewDecoder(strings.NewReader(tt.in))
 			d.UseNumber()
 			require.NoError(t, d.Decode(&want))
-			got, end, repeated, found := (*Names)(nil).UniqueValue([]byte(tt.in), 0)
+			got, repeated, found, ok := (*Names)(nil).Parse([]byte(tt.in), true)
+			require.True(t, ok)
 			assert.Equal(t, want, got, "the value is Value's")
-			assert.Equal(t, len(tt.in), end)
 			assert.Equal(t, tt.repeated, repeated)
 			assert.Equal(t, tt.found, found)
 		})
@@ -109,13 +140,16 @@ func TestNames(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			data := []byte(tt.in)
-			want, wantEnd, wantRep, wantFound := (*Names)(nil).UniqueValue(data, 0)
-			got, end, rep, found := names.UniqueValue(data, 0)
+			want, wantRep, wantFound, wantOK := (*Names)(nil).Parse(data, true)
+			got, rep, found, ok := names.Parse(data, true)
 			assert.Equal(t, want, got)
-			assert.Equal(t, []any{wantEnd, wantRep, wantFound}, []any{end, rep, found})
+			assert.Equal(t, []any{wantRep, wantFound, wantOK}, []any{rep, found, ok})
+			wantV, wantEnd := Value(data, 0)
 			v, vend := names.Value(data, 0)
+			assert.Equal(t, wantV, v)
 			assert.Equal(t, want, v)
 			assert.Equal(t, wantEnd, vend)
+			assert.Equal(t, len(data), vend)
 			without := testing.AllocsPerRun(20, func() { Value(data, 0) })
 			with := testing.AllocsPerRun(20, func() { names.Value(data, 0) })
 			assert.Equal(t, without-tt.saved, with)
@@ -250,8 +284,8 @@ func TestRepeated(t *testing.T) {
 }
 
 // FuzzRepeated holds ValidRepeated to json.Valid and to encoding/json's
-// tokens, and to UniqueValue: a repetition or none, and when one, the
-// name repeated at the index it gives.
+// tokens, and to Parse: a repetition or none, and when one, the name
+// repeated at the index it gives.
 func FuzzRepeated(f *testing.F) {
 	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":1},"c":[{"b":1,"b\u0000":2}]}`, `[1,{"x":"\"x\""}]`, `{"a\u0062":1,"ab":2}`} {
 		f.Add([]byte(s))
@@ -263,8 +297,8 @@ func FuzzRepeated(f *testing.F) {
 			return
 		}
 		require.Equal(t, repeats(t, data), at >= 0, "%q", data)
-		_, _, _, found := (*Names)(nil).UniqueValue(data, SkipSpace(data, 0))
-		require.Equal(t, found, at >= 0, "UniqueValue finds a repetition in the same texts: %q", data)
+		_, _, found, _ := (*Names)(nil).Parse(data, true)
+		require.Equal(t, found, at >= 0, "Parse finds a repetition in the same texts: %q", data)
 		if at >= 0 {
 			end := StringEnd(data, at)
 			assert.Equal(t, name, Unquote(data[at+1:end-1]), "%q", data)
