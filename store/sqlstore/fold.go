@@ -16,7 +16,8 @@ func fold(s string) string { return query.Fold(s) }
 // every string of an attribute that is not caseExact folded, keys spelled
 // as the schema spells them and extension objects under their schema's
 // URN. id and meta are left out (they are columns), as is password (no
-// filter may probe it). A name the document gives in several spellings
+// filter may probe it), and so are the attributes that filters and sorts
+// read from columns of the row (inColumns). A name the document gives in several spellings
 // (only a document built outside a request can: the handler refuses two)
 // keeps the value store/query's lookup reads, as the memory store does:
 // the name's own spelling, or else the first in sorted order; so the
@@ -60,12 +61,35 @@ func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 				out[k] = foldAll(v)
 				continue
 			}
+			if inColumns(rt, a) {
+				continue
+			}
 			if _, done := out[a.Name]; !done || k == a.Name {
 				out[a.Name] = foldAttr(a, v)
 			}
 		}
 	}
 	return out
+}
+
+// inColumns reports whether attribute a of rt, a core attribute, is kept
+// in columns of the row of a user that every filter and sort of it reads
+// (compiler.special, compiler.sortKey), so that the query document need
+// not hold it: userName (its column, fold and key) and a caseExact
+// externalId. A user's row is written in every version (a provider's
+// create, then its deactivation), and left out of q it is smaller: the
+// load test's user writes 67 bytes less of WAL per insert and per update
+// (BENCHMARKS.md, branch pghot). Rows written before keep them in q,
+// where nothing reads them. A group keeps its displayName and externalId
+// in q: its row is rewritten seldom (a member change writes only its
+// version), and smaller group rows move PostgreSQL, before its first
+// ANALYZE, from the members index to a walk of the tenant's groups
+// (TestLookupPlansWithoutStatisticsPG).
+func inColumns(rt *resources.ResourceType, a *resources.Attribute) bool {
+	if rt.Schema == nil || rt.Schema.ID != resources.UserSchema {
+		return false
+	}
+	return a.Name == "userName" || a.Name == "externalId" && a.CaseExact
 }
 
 // foldAttr folds the strings of v, a value of attribute a, that a is not

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/resources"
@@ -55,4 +56,43 @@ func TestQueryDocSpellingsDeterministic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestQueryDocLeavesColumns: a user's query document leaves out what
+// filters and sorts read from the row's columns (userName, a caseExact
+// externalId) and keeps the rest, a caseInsensitive externalId included;
+// a group's keeps them.
+func TestQueryDocLeavesColumns(t *testing.T) {
+	loose := resources.NewUserType()
+	ext, _ := loose.Attr("", "externalId")
+	require.NotNil(t, ext)
+	looseExt := *ext
+	looseExt.CaseExact = false
+	for _, tc := range []struct {
+		name string
+		rt   *resources.ResourceType
+		doc  map[string]any
+		want map[string]any
+	}{
+		{
+			name: "user",
+			rt:   resources.NewUserType(),
+			doc:  map[string]any{"userName": "Bjensen", "externalId": "E1", "displayName": "Babs", "active": true},
+			want: map[string]any{"displayName": "babs", "active": true},
+		},
+		{
+			name: "group: its row seldom rewritten",
+			rt:   resources.NewGroupType(),
+			doc:  map[string]any{"displayName": "Admins", "externalId": "E1"},
+			want: map[string]any{"displayName": "admins", "externalId": "E1"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, queryDoc(tc.rt, tc.doc))
+		})
+	}
+	t.Run("caseInsensitive externalId", func(t *testing.T) {
+		assert.False(t, inColumns(loose, &looseExt), "filtered in q, folded")
+		assert.True(t, inColumns(loose, ext))
+	})
 }
