@@ -17,11 +17,12 @@ func fold(s string) string { return query.Fold(s) }
 // as the schema spells them and extension objects under their schema's
 // URN. id and meta are left out (they are columns), as is password (no
 // filter may probe it), and so are the attributes that filters and sorts
-// read from columns of the row (inColumns). A name the document gives in several spellings
-// (only a document built outside a request can: the handler refuses two)
-// keeps the value store/query's lookup reads, as the memory store does:
-// the name's own spelling, or else the first in sorted order; so the
-// walks go in sorted order (jsonscan.SortedKeys), not Go's map order.
+// read from columns of the row (inColumns). A name the document gives in
+// several spellings (only a document built outside a request can: the
+// handler refuses two) keeps the value store/query's lookup reads, as the
+// memory store does: the name's own spelling, or else the first in sorted
+// order; so the walks go in sorted order (jsonscan.SortedKeys), not Go's
+// map order.
 func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 	out := make(map[string]any, len(doc))
 	var buf [jsonscan.SmallObject]string
@@ -76,9 +77,9 @@ func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 // in columns of the row of a user that every filter and sort of it reads
 // (compiler.special, compiler.sortKey), so that the query document need
 // not hold it: userName (its column, fold and key) and a caseExact
-// externalId. A user's row is written in every version (a provider's
-// create, then its deactivation), and left out of q it is smaller: the
-// load test's user writes 67 bytes less of WAL per insert and per update
+// externalId. A user's row is written whole at each version (a
+// provider's create, then its deactivation), and left out of q it is
+// smaller: the load test's user writes 67 bytes less of WAL per insert
 // (BENCHMARKS.md, branch pghot). Rows written before keep them in q,
 // where nothing reads them. A group keeps its displayName and externalId
 // in q: its row is rewritten seldom (a member change writes only its
