@@ -141,21 +141,11 @@ func TestFeedOnChangeWritesCommitTogether(t *testing.T) {
 					require.Zero(t, blocked, "a write of the tenant waits for the one held in OnChange")
 				}
 			}
-			names := func() []string {
-				var out []string
-				for i, c := range readFeed(t, acme, s.Feed(), 0) {
-					require.Equal(t, int64(i+1), c.Seq, "Seqs 1..N without a gap")
-					u, err := s.GetUser(acme, c.ID, store.GetOptions{})
-					require.NoError(t, err)
-					out = append(out, u.UserName)
-				}
-				return out
-			}
 			want = append(want, "other")
-			assert.Equal(t, want, names(), "the committed write's entry is numbered, the held one's waits")
+			assert.Equal(t, want, feedUserNames(t, acme, s), "the committed write's entry is numbered, the held one's waits")
 
 			require.NoError(t, finish())
-			assert.Equal(t, append(want, "held"), names(), "the held write's entry, numbered once committed")
+			assert.Equal(t, append(want, "held"), feedUserNames(t, acme, s), "the held write's entry, numbered once committed")
 		})
 	}
 }
@@ -358,6 +348,21 @@ func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
 	assert.Equal(t, int64(1), cs[0].Seq)
 }
 
+// feedUserNames reads the whole feed of the tenant in c, whose entries
+// all name users, checks that it runs 1..N without a gap (nothing twice)
+// and returns the users' names in Seq order.
+func feedUserNames(t *testing.T, c context.Context, s *sqlstore.Store) []string {
+	t.Helper()
+	var names []string
+	for i, e := range readFeed(t, c, s.Feed(), 0) {
+		require.Equal(t, int64(i+1), e.Seq, "Seqs 1..N without a gap")
+		u, err := s.GetUser(c, e.ID, store.GetOptions{})
+		require.NoError(t, err)
+		names = append(names, u.UserName)
+	}
+	return names
+}
+
 // feedHeads is FeedStatus's head of each tenant.
 func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
 	t.Helper()
@@ -440,14 +445,7 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 			require.Len(t, r.cs, 3, "the waiting reader numbered c, and not d")
 			assert.Equal(t, []int64{1, 2, 3}, []int64{r.cs[0].Seq, r.cs[1].Seq, r.cs[2].Seq})
 
-			var names []string
-			for i, c := range readFeed(t, acme, plain.Feed(), 0) {
-				assert.Equal(t, int64(i+1), c.Seq, "no gap, nothing twice")
-				u, err := plain.GetUser(acme, c.ID, store.GetOptions{})
-				require.NoError(t, err)
-				names = append(names, u.UserName)
-			}
-			assert.Equal(t, []string{"a", "b", "c", "d"}, names, "the entries in the order their writes committed")
+			assert.Equal(t, []string{"a", "b", "c", "d"}, feedUserNames(t, acme, plain), "the entries in the order their writes committed")
 		})
 	}
 }
