@@ -44,7 +44,10 @@ type Change struct {
 	// resource after the changes to it committed before it, so that a
 	// consumer that has handled every entry up to n reads on after n and
 	// misses nothing. (Two changes to different resources that commit at
-	// once may be numbered in either order.)
+	// once may be numbered in either order.) An entry a store hands a
+	// host's hook inside the write, before the commit, may not be
+	// numbered yet: its Seq is then 0 (store/memory's WithOnChange;
+	// sqlstore.Change says when for its Config.OnChange).
 	Seq int64 `json:"seq"`
 	// Tenant is the tenant the change was made in.
 	Tenant string `json:"tenant"`

@@ -214,9 +214,10 @@ func BenchmarkFeedWrite(b *testing.B) {
 				// their ratio is steadier than that of two runs.
 				// paired_onchange is the same with a Config.OnChange that
 				// does nothing on both sides: its med-on/off is what the
-				// feed costs a write with OnChange (on PostgreSQL such a
-				// write numbers the entries itself, one statement more),
-				// to be read against paired's from the same run.
+				// feed costs a write with OnChange (on PostgreSQL it
+				// appends as without OnChange; on SQLite it reads the
+				// last Seq first, one statement more), to be read against
+				// paired's from the same run.
 				noop := func(context.Context, *sql.Tx, sqlstore.Change) error { return nil }
 				for _, pair := range []struct {
 					name    string
@@ -335,9 +336,9 @@ func feedBenchUsers(tctx context.Context, tb testing.TB, s *sqlstore.Store, n in
 // made them commit one at a time (migration 0012); on PostgreSQL with
 // fsync on, feed=on ÷ feed=off shows what that serialisation costs.
 // onchange/ is the same pair with a no-op Config.OnChange on both
-// stores: with it a write numbers its entries itself and holds the head
-// until it commits (the lock order's last step, groups.go), so its
-// feed=on ÷ feed=off is what the feed costs such writes.
+// stores: its feed=on ÷ feed=off is what the feed costs such writes
+// (until OnChange was handed Seq 0 on PostgreSQL, such a write numbered
+// its entries itself and held the head until it committed).
 // SQLite, one writer, commits one at a time either way.
 func BenchmarkFeedConcurrentCreate(b *testing.B) {
 	tctx := store.WithTenant(ctx, "bench")

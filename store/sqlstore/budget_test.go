@@ -92,8 +92,8 @@ func measure(events []sqlstore.SQLEvent) budget {
 // PostgreSQL either; a deletion adds none on PostgreSQL (the host's join
 // rows and row ride in the DELETE) and two on SQLite (the join rows, the
 // row), the entries of a deletion being worked out only for the feed.
-// (What the feed adds to a write with Config.OnChange, which numbers its
-// entries itself: TestOnChangeFeedStatements.)
+// (What the feed adds to a write with Config.OnChange:
+// TestOnChangeFeedStatements.)
 func TestRoundTripBudget(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		inTx := map[bool]map[string]budget{}
@@ -841,14 +841,16 @@ func TestResidualListRoundTrips(t *testing.T) {
 }
 
 // TestOnChangeFeedStatements holds what the change feed adds to a write
-// with Config.OnChange, which is handed each entry's Seq inside the
-// write: on PostgreSQL the write appends its entries to
-// scim_feed_pending as without OnChange (in its own statement where it
-// folds it, one statement more for a deletion), then numbers them itself:
-// one statement more, which locks the head, moves what waits into
-// scim_feed and advances the head (numberPending). On SQLite, one writer
-// at a time, the read of the tenant's last Seq and the INSERT. Writes
-// without OnChange gain none of these (TestRoundTripBudget).
+// with Config.OnChange. On PostgreSQL exactly what it adds to a write
+// without OnChange (TestRoundTripBudget): the write appends its entries
+// to scim_feed_pending in a statement it sends anyway (one statement more
+// for a deletion) and numbers nothing, so OnChange is handed Seq 0; the
+// entries are numbered once committed, by a reader of the feed. Numbering
+// them in the write was one statement more, which held the tenant's feed
+// head until the commit: a tenant's writes one at a time. On SQLite, one
+// writer at a time, OnChange is handed each entry's Seq: the read of the
+// tenant's last Seq and the INSERT, where a write without OnChange
+// numbers in its INSERT.
 func TestOnChangeFeedStatements(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		type op struct {
@@ -887,40 +889,58 @@ func TestOnChangeFeedStatements(t *testing.T) {
 		}
 		pg := db.name != "sqlite"
 		want := map[string]int{
-			"create user":  map[bool]int{true: 1, false: 2}[pg],
-			"create group": map[bool]int{true: 1, false: 2}[pg],
-			"update user":  map[bool]int{true: 1, false: 2}[pg],
-			"add member":   map[bool]int{true: 1, false: 2}[pg],
-			"delete user":  2,
+			"create user":  map[bool]int{true: 0, false: 2}[pg],
+			"create group": map[bool]int{true: 0, false: 2}[pg],
+			"update user":  map[bool]int{true: 0, false: 2}[pg],
+			"add member":   map[bool]int{true: 0, false: 2}[pg],
+			"delete user":  map[bool]int{true: 1, false: 2}[pg],
 		}
-		costs := map[bool]map[string]budget{}
-		for _, feed := range []bool{false, true} {
-			handed := 0
-			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t), ChangeFeed: feed,
-				OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
-					if feed && c.Seq <= 0 {
-						return fmt.Errorf("entry %s of %s handed without its Seq", c.Kind, c.ID)
+		// costs[hooked][feed]: each write's statements, with OnChange or
+		// without, with the feed or without.
+		costs := map[bool]map[bool]map[string]budget{}
+		for _, hooked := range []bool{false, true} {
+			costs[hooked] = map[bool]map[string]budget{}
+			for _, feed := range []bool{false, true} {
+				handed := 0
+				cfg := sqlstore.Config{DSN: db.dsn(t), ChangeFeed: feed}
+				if hooked {
+					cfg.OnChange = func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+						if feed && !pg && c.Seq <= 0 {
+							return fmt.Errorf("entry %s of %s handed without its Seq", c.Kind, c.ID)
+						}
+						if pg && c.Seq != 0 {
+							return fmt.Errorf("entry %s of %s handed with Seq %d before it is numbered", c.Kind, c.ID, c.Seq)
+						}
+						handed++
+						return nil
 					}
-					handed++
-					return nil
-				}})
-			require.NoError(t, err)
-			t.Cleanup(func() { s.Close() })
-			log.Take()
-			costs[feed] = map[string]budget{}
-			ids := map[string]string{}
-			c := store.WithTenant(ctx, "acme")
-			for _, o := range ops {
-				require.NoError(t, o.do(c, s, ids), o.name)
-				costs[feed][o.name] = measure(log.Take())
+				}
+				s, log, err := sqlstore.NewCountingForTest(ctx, cfg)
+				require.NoError(t, err)
+				t.Cleanup(func() { s.Close() })
+				log.Take()
+				costs[hooked][feed] = map[string]budget{}
+				ids := map[string]string{}
+				c := store.WithTenant(ctx, "acme")
+				for _, o := range ops {
+					require.NoError(t, o.do(c, s, ids), o.name)
+					costs[hooked][feed][o.name] = measure(log.Take())
+				}
+				assert.Equal(t, hooked, handed > 0)
 			}
-			assert.Positive(t, handed)
+		}
+		adds := func(hooked bool, name string) int {
+			off, on := costs[hooked][false][name], costs[hooked][true][name]
+			return on.Outside + on.InTx - off.Outside - off.InTx
 		}
 		for _, o := range ops {
-			off, on := costs[false][o.name], costs[true][o.name]
+			off, on := costs[true][false][o.name], costs[true][true][o.name]
 			t.Logf("%s: feed off %s; on %s", o.name, off, on)
-			assert.Equal(t, want[o.name], on.Outside+on.InTx-off.Outside-off.InTx, "%s: statements the feed adds with OnChange", o.name)
+			assert.Equal(t, want[o.name], adds(true, o.name), "%s: statements the feed adds with OnChange", o.name)
 			assert.Equal(t, off.Txs, on.Txs, "%s: the feed adds no transaction", o.name)
+			if pg {
+				assert.Equal(t, adds(false, o.name), adds(true, o.name), "%s: the feed adds what it adds without OnChange", o.name)
+			}
 		}
 	})
 }

@@ -89,16 +89,17 @@
 // once committed, so a consumer that read up to n never misses one
 // numbered below n later, and a write appends only holding its
 // resource's row lock, so a resource's entries are numbered in the order
-// of its writes. With Config.OnChange, which is handed each entry's Seq
-// inside the write, the write itself numbers what waits, its own entries
-// included, the same way before it hands them on: one statement more
-// (which locks the head, moves what waits and advances the head), and
-// the head's lock held until its commit. Numbering writes: a reader
+// of its writes. A write with Config.OnChange appends the same way, and
+// hands OnChange its entries unnumbered (Seq 0): numbering inside the
+// write would hold the tenant's head until its commit, one write of the
+// tenant at a time. Numbering writes: a reader
 // that may not (a role with SELECT only, a hot standby) reads what is
 // numbered, and FeedStatus, which writes nothing, counts the entries
 // waiting in each tenant's head. Processes of a release before schema
 // version 12 number their own entries and never those waiting: stop
-// them before a process of this release writes (see README). On SQLite,
+// them before a process of this release writes (see README). Those of
+// the releases between, whose writes with OnChange number what waits,
+// number it as a reader does, and may run beside it. On SQLite,
 // which has one writer, the numbers come
 // from the tenant's newest entry (or the head row Prune keeps once it
 // has deleted them all), so a write changes no head row. Feed returns the
@@ -107,8 +108,8 @@
 // Config.FeedRetention, or acknowledged by every named consumer of their
 // tenant, in short batches. On PostgreSQL a create, an update or a
 // member change folds the append into a statement it sends anyway (a
-// data-modifying WITH on its INSERT or UPDATE): no statement more without
-// OnChange; a delete sends one more, and a group's delete also reads its members for
+// data-modifying WITH on its INSERT or UPDATE): no statement more, with
+// Config.OnChange or without; a delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite a
 // write's entries, up to 64, are one row of scim_feed (its seq the last
 // entry's, the others than the first in its more column), appended in

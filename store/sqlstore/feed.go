@@ -183,7 +183,12 @@ func (s *Store) folding() bool { return s.d.pg && s.feed.bridge != nil }
 
 // Change is a feed entry as Config.OnChange sees it, inside the write's
 // transaction: with the user or group the entry names, before and after
-// the write, so a host can update its own tables from it.
+// the write, so a host can update its own tables from it. Its Seq, with
+// Config.ChangeFeed on, is what the feed will read on SQLite, which
+// numbers entries as they are appended, one writer at a time; on
+// PostgreSQL it is 0: the entry is numbered once committed, when the
+// feed is read (Feed.Changes, Prune), so that the tenant's writes commit
+// together. With the feed off it is 0 on both.
 type Change struct {
 	store.Change
 	// UserBefore and UserAfter are set on the entries of a user
@@ -228,9 +233,11 @@ func (s *Store) stampChanges(tenant string, changes []store.Change) time.Time {
 // tx, then hands each to Config.Bridge and Config.OnChange, in that order
 // (an error rolls the whole transaction back: the change, its entries and
 // whatever they wrote). On SQLite the tenant's entries are numbered as
-// they are appended, in commit order; on PostgreSQL they wait in
-// scim_feed_pending for the next reader of the feed (sequence) or, with
-// OnChange, are numbered here before OnChange sees them (numberPending).
+// they are appended, in commit order, and handed on with their Seqs; on
+// PostgreSQL they wait in scim_feed_pending for the next reader of the
+// feed (sequence), and are handed on with Seq 0: numbering them here
+// would hold the tenant's feed head until the commit, one write of the
+// tenant at a time (BENCHMARKS.md, branch ocpending).
 // Entries a folded statement has appended already (foldWrite: their Seq
 // is pendingSeq) are not appended again; when the write's statement did
 // the bridge's work too (subj.bridged, see Bridge.fold), they are handed
@@ -249,20 +256,6 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 			}
 		}
 	}
-	if s.feed.onChange != nil && changes[0].Seq == pendingSeq {
-		// OnChange is handed each entry's Seq: the write numbers its
-		// entries now, with whatever else of the tenant's is pending.
-		seqs, err := s.numberPending(ctx, tx, tenant)
-		if err != nil {
-			return fmt.Errorf("sqlstore: change feed: %w", err)
-		}
-		if len(seqs) != len(changes) {
-			return fmt.Errorf("sqlstore: change feed: %d entries numbered for a write of %d", len(seqs), len(changes))
-		}
-		for i := range changes {
-			changes[i].Seq = seqs[i]
-		}
-	}
 	bridge := s.feed.bridge
 	if subj.bridged {
 		bridge = nil
@@ -271,6 +264,9 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 		return nil
 	}
 	for _, c := range changes {
+		if c.Seq == pendingSeq {
+			c.Seq = 0 // numbered once committed, by a reader of the feed
+		}
 		bc := Change{Change: c, stmts: s.stmts}
 		if c.ID == subj.id {
 			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
@@ -292,29 +288,18 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
 // append of changes (binding their values to a): head (pgHead or
 // pgHeadAfterW) yields one row, and "entries" inserts the changes, in
-// order, into scim_feed_pending, to be numbered once visible
-// (numberPending): by a reader of the feed once they have committed
-// (sequence), or, with Config.OnChange, which is handed each entry's Seq
-// inside the write, by the write itself right after (appendChanges), for
-// which "made" makes the tenant's head row if the write does not see it
-// (pgEnsureHead). A write locks no row in common with a concurrent write
-// of its tenant until then, so without OnChange a tenant's writes commit
-// together (migration 0012). Every statement of a WITH runs exactly once,
+// order, into scim_feed_pending, to be numbered by a reader of the feed
+// once they have committed (sequence, numberPending). A write, with
+// Config.OnChange or without, locks no row of the feed that a concurrent
+// write of its tenant locks, so a tenant's writes commit together
+// (migration 0012). Every statement of a WITH runs exactly once,
 // whatever the outer SELECT reads.
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, head string) string {
-	pt, pat := a.add(tenant), a.add(s.d.timeArg(at))
-	q := head + `, entries AS (
+	return head + `, entries AS (
 			INSERT INTO scim_feed_pending (tenant, at, kind, resource_id, version, attrs, members)
-			SELECT ` + pt + `, ` + pat + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
+			SELECT ` + a.add(tenant) + `, ` + a.add(s.d.timeArg(at)) + `::timestamptz, v.kind, v.id, v.version, v.attrs, v.members
 			FROM head, ` + pgFeedRows(a, changes) + ` ORDER BY v.i
 		)`
-	if s.feed.onChange != nil {
-		// The write numbers its entries next (numberPending), under
-		// the head row's lock: the row is made here if it is missing,
-		// in the statement the write sends anyway.
-		q += `, made AS (` + pgEnsureHead(pt, `head`) + `)`
-	}
-	return q
 }
 
 // pgFeed's head, one of two constant WITH items. Its row is what counts:
@@ -334,9 +319,9 @@ const (
 
 // pendingSeq marks the entries of a write that appended them to
 // scim_feed_pending (pending): appended, so appendChanges does not
-// append them again, and not numbered yet. Only Config.OnChange reads a
-// Seq inside the write: with it the write numbers them itself before
-// handing them on (appendChanges, numberPending).
+// append them again, and not numbered yet (a reader of the feed numbers
+// them once committed). Config.OnChange and a store.Report are handed
+// them with Seq 0, unset.
 const pendingSeq = -1
 
 // pgFeedValuesMax is the most entries pgFeed binds a parameter each:
@@ -507,9 +492,9 @@ func pending(changes []store.Change) {
 // On PostgreSQL, where writers run at once, they are inserted into
 // scim_feed_pending, to be numbered once visible (pgFeed), in one
 // statement (a data-modifying WITH; the writes that can fold it into a
-// statement of their own do, see foldWrite), so the feed costs a write
-// without Config.OnChange one round trip at most: the round trip is most
-// of what an entry costs there. SQLite, in process and with one writer,
+// statement of their own do, see foldWrite), so the feed costs a write,
+// with Config.OnChange or without, one round trip at most: the round
+// trip is most of what an entry costs there. SQLite, in process and with one writer,
 // numbers the entries from the tenant's last Seq (sqliteLast) and inserts
 // them as one row, one B-tree written, in one statement (sqliteAppend,
 // one text for a row of one entry or several); when Config.OnChange needs
@@ -714,60 +699,48 @@ func (s *Store) sequence(ctx context.Context, tenant string) error {
 
 // sequencePending is sequence for a tenant known to have entries waiting.
 // The head row exists but for a tenant's first numbering: only when the
-// numbering finds it missing is it made (pgEnsureHead) and the numbering
+// numbering finds it missing is it made (pgMakeHead) and the numbering
 // sent again, so a reader's numbering is one statement.
 func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := s.numberPending(ctx, tx, tenant)
+		err := s.numberPending(ctx, tx, tenant)
 		if !errors.Is(err, errNoHead) {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, pgEnsureHead(`$1`, ``), tenant); err != nil {
+		if _, err := tx.ExecContext(ctx, pgMakeHead, tenant); err != nil {
 			return err
 		}
-		_, err = s.numberPending(ctx, tx, tenant)
-		return err
+		return s.numberPending(ctx, tx, tenant)
 	})
 }
 
 // numberPending numbers, in tx, every entry of tenant waiting in
 // scim_feed_pending that tx sees, after the tenant's head, in the order
-// their transactions appended them, moves them into scim_feed and advances
-// the head; it returns the Seqs of the entries tx itself appended, in
-// order (a write with Config.OnChange, see appendChanges; a reader has
-// none). Every numbering, a reader's or a write's, is this one statement
-// (pgNumber). The caller has made sure that the head row exists and that
-// tx sees it (pgEnsureHead): the write in the statement that appended its
-// entries (pgFeed), a reader once this has found it missing (errNoHead).
-func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) ([]int64, error) {
+// their transactions appended them, moves them into scim_feed and
+// advances the head, in one statement (pgNumber). It returns errNoHead,
+// numbering nothing, when the tenant has no head row: the caller makes
+// it (pgMakeHead) and calls again.
+func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) error {
 	rows, err := tx.QueryContext(ctx, pgNumber, tenant)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	got, err := scanColumn[sql.NullInt64](rows)
+	got, err := scanColumn[int](rows)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if len(got) == 0 {
-		return nil, errNoHead
+		return errNoHead
 	}
-	seqs := make([]int64, 0, len(got))
-	for _, g := range got {
-		if g.Valid {
-			seqs = append(seqs, g.Int64)
-		}
-	}
-	return seqs, nil
+	return nil
 }
 
-// errNoHead is numberPending's error for a tenant whose head row its
-// caller did not make sure of.
+// errNoHead is numberPending's error for a tenant without a head row.
 var errNoHead = errors.New("the tenant's feed head row is missing")
 
-// pgNumber is numberPending's statement, tenant $1. It yields one row per
-// entry of tx's own that it numbered, with its Seq, in order, and one row
-// with a NULL Seq when it numbered none of tx's; no row when the tenant
-// has no head row (it then numbers nothing).
+// pgNumber is numberPending's statement, tenant $1. It yields one row
+// when the tenant has a head row, none when it has not (it then numbers
+// nothing).
 //
 // The head CTE locks the head row first: the DELETE's condition reads it,
 // and PostgreSQL evaluates that once, before the DELETE takes its first
@@ -784,8 +757,8 @@ var errNoHead = errors.New("the tenant's feed head row is missing")
 // the snapshot of its numbering, and each resource's entries are numbered
 // in the order of its writes.
 //
-// An entry's xmin is the transaction that appended it: tx's own when it
-// is tx's (the store sets no savepoints). Concurrent appends draw their
+// An entry's xmin is the transaction that appended it (the store sets
+// no savepoints in a write that appends). Concurrent appends draw their
 // ids from the sequence interleaved, so the entries are numbered a
 // transaction at a time, each after its first id: a write's entries get
 // consecutive Seqs, and a transaction that appended after another
@@ -806,7 +779,7 @@ const pgNumber = `WITH head AS MATERIALIZED (
 		), moved AS (
 			DELETE FROM scim_feed_pending WHERE tenant = $1 AND EXISTS (SELECT FROM head)
 				AND id >= (SELECT min(id) FROM scim_feed_pending WHERE tenant = $1)
-			RETURNING id, xmin::text AS tx, xmin = pg_current_xact_id()::xid AS own, at, kind, resource_id, version, attrs, members
+			RETURNING id, xmin::text AS tx, at, kind, resource_id, version, attrs, members
 		), numbered AS (
 			SELECT (SELECT seq FROM head) + row_number() OVER (ORDER BY first, id) AS seq, *
 			FROM (SELECT min(id) OVER (PARTITION BY tx) AS first, * FROM moved) AS m
@@ -816,22 +789,16 @@ const pgNumber = `WITH head AS MATERIALIZED (
 		), advanced AS (
 			UPDATE scim_feed_heads SET seq = seq + (SELECT count(*) FROM numbered) WHERE tenant = $1 AND EXISTS (SELECT FROM numbered)
 		)
-		SELECT n.seq FROM head LEFT JOIN numbered AS n ON n.own ORDER BY n.seq`
+		SELECT 1 FROM head`
 
-// pgEnsureHead renders an INSERT of tenant's head row (a placeholder),
-// at 0, when the statement does not see it, for each row of from (""
-// for one): numberPending locks the row, which must exist. A head row
+// pgMakeHead inserts tenant $1's head row, at 0, when the statement does
+// not see it: numberPending locks the row, which must exist. A head row
 // seen is left as it is, without waiting for a transaction that holds
-// it; one that a concurrent transaction has just made makes the INSERT
-// wait for that one's end, and then do nothing if it committed, or
-// insert the row if it rolled back.
-func pgEnsureHead(tenant, from string) string {
-	if from != "" {
-		from = ` FROM ` + from
-	}
-	return `INSERT INTO scim_feed_heads (tenant, seq) SELECT ` + tenant + `, 0` + from + `
-			WHERE NOT EXISTS (SELECT FROM scim_feed_heads WHERE tenant = ` + tenant + `) ON CONFLICT (tenant) DO NOTHING`
-}
+// it; one that a concurrent reader has just made makes the INSERT wait
+// for that one's end, and then do nothing if it committed, or insert the
+// row if it rolled back.
+const pgMakeHead = `INSERT INTO scim_feed_heads (tenant, seq) SELECT $1, 0
+			WHERE NOT EXISTS (SELECT FROM scim_feed_heads WHERE tenant = $1) ON CONFLICT (tenant) DO NOTHING`
 
 // sequenceAll runs sequence for every tenant with entries waiting, each
 // in a transaction of its own: one tenant's failure keeps no other

@@ -19,20 +19,17 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// TestFeedAppendTakesNoHeadLock: on PostgreSQL without Config.OnChange a
-// write appends its feed entries without locking the tenant's head row
-// (migration 0012), so that concurrent writes of a tenant commit together
-// rather than one at a time; with OnChange, which reads each entry's Seq
-// inside the write, the write numbers its entries itself, under the
-// head's lock, before it commits.
+// TestFeedAppendTakesNoHeadLock: on PostgreSQL a write appends its feed
+// entries without locking the tenant's head row (migration 0012), with
+// Config.OnChange or without, so that concurrent writes of a tenant
+// commit together rather than one at a time.
 func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		onChange func(context.Context, *sql.Tx, sqlstore.Change) error
-		blocked  bool
 	}{
 		{name: "feed alone"},
-		{name: "with OnChange", onChange: func(context.Context, *sql.Tx, sqlstore.Change) error { return nil }, blocked: true},
+		{name: "with OnChange", onChange: func(context.Context, *sql.Tx, sqlstore.Change) error { return nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true, OnChange: tc.onChange})
@@ -49,34 +46,106 @@ func TestFeedAppendTakesNoHeadLock(t *testing.T) {
 			var holder int
 			require.NoError(t, tx.QueryRowContext(ctx, `SELECT pg_backend_pid() FROM scim_feed_heads WHERE tenant = 'acme' FOR UPDATE`).Scan(&holder))
 
-			// The timeout is liveness only: the write either completes
-			// while the lock is held or is seen waiting for it.
+			// The timeout is liveness only: the write completes while
+			// the lock is held, or fails once it has waited that long.
 			wctx, cancel := context.WithTimeout(acme, 30*time.Second)
 			defer cancel()
-			done := make(chan error, 1)
-			go func() {
-				_, err := s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
-				done <- err
-			}()
-			if tc.blocked {
-				// Seen waiting on the holder's lock, then let go.
-				require.Eventually(t, func() bool {
-					var n int
-					require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
-						WHERE wait_event_type = 'Lock' AND $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&n))
-					return n > 0
-				}, 30*time.Second, 10*time.Millisecond, "the write numbers its entry under the head's lock")
-				require.NoError(t, tx.Rollback())
-				require.NoError(t, <-done)
-			} else {
-				require.NoError(t, <-done, "the write takes no lock on the head row")
-				require.NoError(t, tx.Rollback())
-			}
+			_, err = s.CreateUser(wctx, &resources.User{UserName: "second", Active: ptr(true)})
+			require.NoError(t, err, "the write takes no lock on the head row (holder %d)", holder)
+			require.NoError(t, tx.Rollback())
 			cs, err := s.Feed().Changes(acme, 0, 10)
 			require.NoError(t, err)
 			require.Len(t, cs, 2)
 			assert.Equal(t, []int64{1, 2}, []int64{cs[0].Seq, cs[1].Seq})
 			assert.Equal(t, store.UserCreated, cs[1].Kind)
+		})
+	}
+}
+
+// TestFeedOnChangeWritesCommitTogether: on PostgreSQL two concurrent
+// writes of one tenant with Config.OnChange do not wait for each other:
+// while one holds its transaction open inside OnChange, the other
+// commits, and a reader of the feed numbers the committed one's entry;
+// the held one's is numbered once it has committed, after it. In a new
+// tenant (no head row yet) and in one whose head row exists. (Until
+// OnChange was handed Seq 0 there, the write numbered its entries itself,
+// holding the tenant's head row until its commit: the other waited.)
+func TestFeedOnChangeWritesCommitTogether(t *testing.T) {
+	for _, known := range []bool{false, true} {
+		t.Run(map[bool]string{false: "new tenant", true: "tenant with a head"}[known], func(t *testing.T) {
+			inside := make(chan int, 1) // the held write's backend, once it is inside OnChange
+			release := make(chan struct{})
+			s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(ctx context.Context, tx *sql.Tx, c sqlstore.Change) error {
+				if c.Seq != 0 {
+					return fmt.Errorf("entry %s of %s handed with Seq %d before it is numbered", c.Kind, c.ID, c.Seq)
+				}
+				if c.UserAfter == nil || c.UserAfter.UserName != "held" {
+					return nil
+				}
+				var pid int
+				if err := tx.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+					return err
+				}
+				inside <- pid
+				<-release
+				return nil
+			}})
+			acme := store.WithTenant(ctx, "acme")
+			var want []string // the user names, in Seq order
+			if known {
+				_, err := s.CreateUser(acme, &resources.User{UserName: "first", Active: ptr(true)})
+				require.NoError(t, err)
+				_, err = s.Feed().Changes(acme, 0, 10) // the head row exists, numbered
+				require.NoError(t, err)
+				want = append(want, "first")
+			}
+			heldDone := make(chan error, 1)
+			go func() {
+				_, err := s.CreateUser(acme, &resources.User{UserName: "held", Active: ptr(true)})
+				heldDone <- err
+			}()
+			// finish lets the held write go on and returns its error.
+			finish := sync.OnceValue(func() error {
+				close(release)
+				return <-heldDone
+			})
+			defer finish()
+			var holder int
+			select {
+			case holder = <-inside:
+			case err := <-heldDone:
+				heldDone <- err // for finish
+				require.Fail(t, "the held write returned before OnChange", "%v", err)
+			}
+
+			// The timeout is liveness only: the write commits, is seen
+			// waiting for the held one, or fails once it has waited that
+			// long.
+			wctx, cancel := context.WithTimeout(acme, 30*time.Second)
+			defer cancel()
+			otherDone := make(chan error, 1)
+			go func() {
+				_, err := s.CreateUser(wctx, &resources.User{UserName: "other", Active: ptr(true)})
+				otherDone <- err
+			}()
+			poll := time.NewTicker(10 * time.Millisecond)
+			defer poll.Stop()
+			for committed := false; !committed; {
+				select {
+				case err := <-otherDone:
+					require.NoError(t, err, "the write commits while the other is held in OnChange")
+					committed = true
+				case <-poll.C:
+					var blocked int
+					require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&blocked))
+					require.Zero(t, blocked, "a write of the tenant waits for the one held in OnChange")
+				}
+			}
+			want = append(want, "other")
+			assert.Equal(t, want, feedUserNames(t, acme, s), "the committed write's entry is numbered, the held one's waits")
+
+			require.NoError(t, finish())
+			assert.Equal(t, append(want, "held"), feedUserNames(t, acme, s), "the held write's entry, numbered once committed")
 		})
 	}
 }
@@ -212,10 +281,10 @@ func TestFeedReadOnlyTransaction(t *testing.T) {
 	assert.Equal(t, int64(2), heads["acme"], "the head counts the entry waiting")
 }
 
-// TestFeedOnChangeRollbackKeepsOthersWaiting: a write with OnChange
-// numbers the entries other writes left waiting before its own; when it
-// then rolls back (its hook refuses), those entries wait again and are
-// numbered later, without a gap.
+// TestFeedOnChangeRollbackKeepsOthersWaiting: a write whose OnChange
+// refuses rolls back with its entries, and leaves the entries other
+// writes left waiting as they were: the next reader numbers those,
+// without a gap.
 func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	dsn := postgresDSN(t)
 	plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
@@ -229,6 +298,9 @@ func TestFeedOnChangeRollbackKeepsOthersWaiting(t *testing.T) {
 	require.ErrorIs(t, err, refuse)
 	_, err = plain.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)})
 	require.NoError(t, err)
+	var waiting int
+	require.NoError(t, plain.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_feed_pending WHERE tenant = 'acme'`).Scan(&waiting))
+	assert.Equal(t, 2, waiting, "a's and c's entries wait, b's rolled back")
 	cs, err := plain.Feed().Changes(acme, 0, 10)
 	require.NoError(t, err)
 	require.Len(t, cs, 2, "a's and c's entries, b's rolled back")
@@ -276,6 +348,21 @@ func TestFeedPruneNumbersPastAFailingTenant(t *testing.T) {
 	assert.Equal(t, int64(1), cs[0].Seq)
 }
 
+// feedUserNames reads the whole feed of the tenant in c, whose entries
+// all name users, checks that it runs 1..N without a gap (nothing twice)
+// and returns the users' names in Seq order.
+func feedUserNames(t *testing.T, c context.Context, s *sqlstore.Store) []string {
+	t.Helper()
+	var names []string
+	for i, e := range readFeed(t, c, s.Feed(), 0) {
+		require.Equal(t, int64(i+1), e.Seq, "Seqs 1..N without a gap")
+		u, err := s.GetUser(c, e.ID, store.GetOptions{})
+		require.NoError(t, err)
+		names = append(names, u.UserName)
+	}
+	return names
+}
+
 // feedHeads is FeedStatus's head of each tenant.
 func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
 	t.Helper()
@@ -291,12 +378,12 @@ func feedHeads(t *testing.T, s *sqlstore.Store) map[string]int64 {
 // TestFeedNumberingWaitsWithItsSnapshot: PostgreSQL's numbering
 // (pgNumber) is one statement whose snapshot is taken before it waits for
 // the tenant's head lock. Another numbering holds the lock and has moved
-// an entry (b); an OnChange write (c) waits behind it; an entry (d)
-// commits after that write's snapshot. Whether the holder commits or
-// rolls back, every entry is numbered once, without a gap, in the order
-// the writes committed: b is not numbered twice when the holder
-// commits, nor lost when it rolls back, and d waits for the next
-// numbering rather than being skipped.
+// an entry (b); a reader of the feed, with c waiting to be numbered,
+// waits behind it; an entry (d) commits after that reader's snapshot.
+// Whether the holder commits or rolls back, every entry is numbered once,
+// without a gap, in the order the writes committed: b is not numbered
+// twice when the holder commits, nor lost when it rolls back, and d waits
+// for the next numbering rather than being skipped.
 func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -308,14 +395,7 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dsn := postgresDSN(t)
 			plain := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
-			var mu sync.Mutex
-			var handed []int64
-			hooked := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
-				mu.Lock()
-				handed = append(handed, c.Seq)
-				mu.Unlock()
-				return nil
-			}})
+			reader := openAt(t, sqlstore.Config{DSN: dsn, ChangeFeed: true})
 			acme := store.WithTenant(ctx, "acme")
 			_, err := plain.CreateUser(acme, &resources.User{UserName: "a", Active: ptr(true)})
 			require.NoError(t, err)
@@ -335,12 +415,18 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 			_, err = tx.ExecContext(ctx, `UPDATE scim_feed_heads SET seq = 2 WHERE tenant = 'acme'`)
 			require.NoError(t, err)
 
-			done := make(chan error, 1)
+			_, err = plain.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)})
+			require.NoError(t, err)
+			type read struct {
+				cs  []store.Change
+				err error
+			}
+			done := make(chan read, 1)
 			go func() {
-				_, err := hooked.CreateUser(acme, &resources.User{UserName: "c", Active: ptr(true)})
-				done <- err
+				cs, err := reader.Feed().Changes(acme, 0, 10)
+				done <- read{cs, err}
 			}()
-			// c's numbering waits for the holder (observed, not timed).
+			// The reader's numbering waits for the holder (observed, not timed).
 			require.Eventually(t, func() bool {
 				var n int
 				require.NoError(t, plain.DB().QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND $1 = ANY (pg_blocking_pids(pid))`, holder).Scan(&n))
@@ -354,42 +440,38 @@ func TestFeedNumberingWaitsWithItsSnapshot(t *testing.T) {
 			} else {
 				require.NoError(t, tx.Rollback())
 			}
-			require.NoError(t, <-done)
+			r := <-done
+			require.NoError(t, r.err)
+			require.Len(t, r.cs, 3, "the waiting reader numbered c, and not d")
+			assert.Equal(t, []int64{1, 2, 3}, []int64{r.cs[0].Seq, r.cs[1].Seq, r.cs[2].Seq})
 
-			var names []string
-			for i, c := range readFeed(t, acme, plain.Feed(), 0) {
-				assert.Equal(t, int64(i+1), c.Seq, "no gap, nothing twice")
-				u, err := plain.GetUser(acme, c.ID, store.GetOptions{})
-				require.NoError(t, err)
-				names = append(names, u.UserName)
-			}
-			assert.Equal(t, []string{"a", "b", "c", "d"}, names, "the entries in the order their writes committed")
-			assert.Equal(t, []int64{3}, handed, "OnChange was handed c's Seq")
+			assert.Equal(t, []string{"a", "b", "c", "d"}, feedUserNames(t, acme, plain), "the entries in the order their writes committed")
 		})
 	}
 }
 
 // TestFeedFirstWritesWithOnChange: a new tenant's first writes with
-// Config.OnChange make its head row in their append (pgFeed's made), out
-// of the lock order (groups.go), while a reader of the feed may be making
-// it too (sequencePending). Several writers race to make it in each of
-// several new tenants, a reader polling the feed meanwhile: one makes
-// it and the others wait for that one's end, so no write deadlocks (none
-// runs again), the tenant has one head row, at its last Seq, and its
-// entries are numbered 1..N in the order their writes committed: a write
-// that began after another returned has the higher Seq, and OnChange was
-// handed the Seq the feed has.
+// Config.OnChange, several writers at once in each of several new
+// tenants, a reader polling the feed meanwhile (whose first numbering
+// makes the tenant's head row, sequencePending): no write deadlocks
+// (none runs again), OnChange is handed each entry once, with Seq 0, and
+// the reader numbers every entry exactly once, 1..N, in the order the
+// writes committed: a write that began after another returned has the
+// higher Seq. The tenant has one head row, at its last Seq.
 func TestFeedFirstWritesWithOnChange(t *testing.T) {
 	const tenants, writers, perWriter = 4, 8, 3
 	var mu sync.Mutex
-	handed := map[string]map[int64]string{} // tenant -> Seq -> user id
+	handed := map[string]map[string]int{} // tenant -> user id -> times handed
 	s := databases()[1].open(t, sqlstore.Config{ChangeFeed: true, OnChange: func(_ context.Context, _ *sql.Tx, c sqlstore.Change) error {
+		if c.Seq != 0 {
+			return fmt.Errorf("entry %s of %s handed with Seq %d before it is numbered", c.Kind, c.ID, c.Seq)
+		}
 		mu.Lock()
 		defer mu.Unlock()
 		if handed[c.Tenant] == nil {
-			handed[c.Tenant] = map[int64]string{}
+			handed[c.Tenant] = map[string]int{}
 		}
-		handed[c.Tenant][c.Seq] = c.ID
+		handed[c.Tenant][c.ID]++
 		return nil
 	}})
 	// A write, between a tick taken before it began and one after it
@@ -449,9 +531,9 @@ func TestFeedFirstWritesWithOnChange(t *testing.T) {
 			seqOf[e.ID] = e.Seq
 		}
 		mu.Lock()
-		assert.Len(t, handed[tenant], len(entries), "tenant %s: OnChange was handed each entry once", tenant)
+		assert.Len(t, handed[tenant], len(entries), "tenant %s: OnChange was handed each entry", tenant)
 		for _, e := range entries {
-			assert.Equal(t, e.ID, handed[tenant][e.Seq], "tenant %s: OnChange was handed the Seq the feed has", tenant)
+			assert.Equal(t, 1, handed[tenant][e.ID], "tenant %s: OnChange was handed %s's entry once", tenant, e.ID)
 		}
 		mu.Unlock()
 		var all []write

@@ -138,18 +138,6 @@ func distinct(ids []string) []string {
 //     group's delete's group with the groups it is a member of (FOR
 //     UPDATE, lockGroupDelete), a user's delete's groups (NO KEY UPDATE,
 //     dropMember), a new group's member groups (KEY SHARE).
-//  3. Last, with Config.OnChange only, the tenant's scim_feed_heads row
-//     (numberPending, from appendChanges): the write takes no lock of
-//     the store after it. A reader of the feed that numbers entries
-//     takes the head first and waits for nothing after it. Out of this
-//     order, once per tenant: the first writes with OnChange make the
-//     head row in their append (pgFeed), in the statement that writes
-//     the resource's row, before the write's uniqueness and value rows
-//     (writeUnique, insertValues), and one that finds another's head row
-//     not yet committed waits there for its end. No cycle of the store's
-//     own locks is known to close through it; one that does (a host's
-//     OnChange or Bridge statements can close one) is PostgreSQL's
-//     deadlock, and the write runs again.
 //
 // A replace of a group's members (ReplaceGroup, UpdateGroup) learns which
 // members it adds only under the group's lock, and a group's delete may

@@ -81,10 +81,8 @@ type Config struct {
 	// a write sends one more, whatever its entries (two with OnChange).
 	// On PostgreSQL the entries are numbered when the feed is read
 	// (Feed.Changes, Prune), once committed, so that a tenant's
-	// concurrent writes share no lock and commit together; a write with
-	// OnChange numbers them itself, one statement more, holding the
-	// tenant's feed head until its commit. BENCHMARKS.md has what it
-	// costs.
+	// concurrent writes, with OnChange or without, share no lock and
+	// commit together. BENCHMARKS.md has what it costs.
 	ChangeFeed bool
 	// FeedRetention is how long the feed keeps an entry (default
 	// DefaultFeedRetention). Older entries, and those every named
@@ -103,15 +101,11 @@ type Config struct {
 	// method returns the error: a store.ErrConflict becomes a 409 with
 	// its detail, any other error a 500. It may run more than once for
 	// one write when the database makes the transaction retry (deadlock,
-	// serialization failure), always in a fresh transaction. With
-	// ChangeFeed on PostgreSQL each entry it gets carries its Seq: the
-	// write numbers the tenant's entries waiting, its own included,
-	// before the first call, and holds the tenant's feed head from then
-	// until its commit: one statement more, and a tenant's writes with
-	// OnChange commit one at a time (measured at about 1.4 to 1.5 times
-	// a write without the feed, BENCHMARKS.md, branch onchange). For
-	// tables a HostTables mapping describes, set Bridge instead; to act
-	// on changes after they commit, read the feed (package feed).
+	// serialization failure), always in a fresh transaction. Whether an
+	// entry it gets carries its Seq depends on the database (see
+	// Change). For tables a HostTables mapping describes, set Bridge
+	// instead; to act on changes after they commit, read the feed
+	// (package feed).
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
 	// (HostTables.Bridge, built for this DSN's database). It is called
