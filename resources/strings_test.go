@@ -28,6 +28,10 @@ func TestEachStringWalksEveryField(t *testing.T) {
 			if v.Type().Elem().Kind() == reflect.Struct {
 				v.Set(reflect.New(v.Type().Elem()))
 				fill(v.Elem(), path)
+				return
+			}
+			if !holdsNoString(v.Type().Elem().Kind()) {
+				t.Fatalf("%s: a pointer to %s, which this walk does not fill: teach it (and EachString) the kind", path, v.Type().Elem())
 			}
 		case reflect.Slice:
 			v.Set(reflect.MakeSlice(v.Type(), 1, 1))
@@ -39,6 +43,10 @@ func TestEachStringWalksEveryField(t *testing.T) {
 					continue
 				}
 				fill(v.Field(i), path+"."+name)
+			}
+		default:
+			if !holdsNoString(v.Kind()) {
+				t.Fatalf("%s: a field of kind %s, which this walk does not fill: teach it (and EachString) the kind", path, v.Kind())
 			}
 		}
 	}
@@ -54,4 +62,17 @@ func TestEachStringWalksEveryField(t *testing.T) {
 		assert.False(t, u.EachString(func(string) bool { n++; return n <= stop }), "f's false at call %d ends the walk", stop+1)
 		assert.Equal(t, stop+1, n, "no call after the false one")
 	}
+}
+
+// holdsNoString reports whether a value of kind k can hold no string: a
+// boolean or a number. Any other kind the walk meets and does not fill
+// (a map, an array, an interface) fails the test, so that a string added
+// in such a field cannot go unwalked unnoticed.
+func holdsNoString(k reflect.Kind) bool {
+	switch k {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
 }
