@@ -10,7 +10,10 @@ package resources
 // each of a user's values to a rule (the handler's limits, before a
 // PATCH of one attribute skips rendering the user as a document) reads
 // them here without encoding the user; TestEachStringWalksEveryField
-// holds it to every string field the types have.
+// holds it to every string field the types have. The fields are listed
+// by hand, as Clone and AppendJSON list them, rather than walked through
+// the decoder's tables (userFields in fields.go), whose setters would
+// cost this hot path an indirect call per field.
 func (u *User) EachString(f func(string) bool) bool {
 	if !f(u.ID) || !f(u.ExternalID) || !f(u.UserName) || !f(u.DisplayName) || !f(u.NickName) ||
 		!f(u.ProfileURL) || !f(u.Title) || !f(u.UserType) || !f(u.PreferredLanguage) || !f(u.Locale) ||
