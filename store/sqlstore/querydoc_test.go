@@ -94,5 +94,13 @@ func TestQueryDocLeavesColumns(t *testing.T) {
 	t.Run("caseInsensitive externalId", func(t *testing.T) {
 		assert.False(t, inColumns(loose, &looseExt), "filtered in q, folded")
 		assert.True(t, inColumns(loose, ext))
+		// A model whose externalId is not caseExact: filters read it from
+		// q, so q keeps it, folded.
+		rt := resources.NewUserType()
+		a, _ := rt.Attr("", "externalId")
+		require.NotNil(t, a)
+		a.CaseExact = false
+		assert.Equal(t, map[string]any{"externalId": "e1", "active": true},
+			queryDoc(rt, map[string]any{"userName": "Bjensen", "externalId": "E1", "active": true}))
 	})
 }
