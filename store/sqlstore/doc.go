@@ -33,7 +33,9 @@
 //
 //   - scim_users: one row per user; the resource as JSON (doc), a "query
 //     document" q in which every string compared case-insensitively is
-//     folded (see below), and columns for what is looked up or sorted
+//     folded (see below), without userName and a caseExact externalId,
+//     which filters and sorts read from their columns (so that a change
+//     of externalId's caseExact needs Reindex to put it back), and columns for what is looked up or sorted
 //     often: user_name_key (the identity key, query.NameKey, UNIQUE per
 //     tenant with user_name_dup, so the database enforces userName
 //     uniqueness; see "Unique names"), user_name_fold (sorting and the

@@ -18,7 +18,8 @@ const reindexBatch = 500
 // twin was renamed or deleted takes the key over. Filters compare what these hold, folded as the model of the
 // Store said when the row was written; run Reindex once
 // after registering an extension for data that already carries it, or
-// after any change of an attribute's caseExact, and once after a rolling
+// after any change of an attribute's caseExact (externalId's also
+// decides whether a user's query document holds it), and once after a rolling
 // upgrade to schema version 4 (a process of the older version writes no
 // key, and eq on userName or displayName compares keys). It works in batches of
 // rows and may run while the store is in use.
