@@ -294,8 +294,7 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 				return err
 			}
 			defer sc.end()
-			var last int64
-			return s.w.QueryRowContext(sc.context(ctx), q, a.vals...).Scan(&last)
+			return s.w.QueryRowContext(sc.context(ctx), q, a.vals...).Scan(new(int64)) // one row: the head's 0, or SELECT 0
 		})
 		if err != nil {
 			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
