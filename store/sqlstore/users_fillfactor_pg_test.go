@@ -1,27 +1,22 @@
 package sqlstore_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// syncUser is the user a provider's sync creates (the load test's
-// document): a row of about 1.2 KB in scim_users.
+// syncUser is user i of the load test's sync (loaduser.JSON), a row of
+// about 1.2 KB in scim_users.
 func syncUser(t *testing.T, i int) *resources.User {
 	t.Helper()
-	userName := fmt.Sprintf("load-user%06d@example.com", i)
-	u, err := resources.UserFromJSON(fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-		"externalId":"load-%d","userName":%q,"active":true,"displayName":"Load load-%d",
-		"name":{"givenName":"Load","familyName":"load-%d","formatted":"Load load-%d"},
-		"emails":[{"primary":true,"type":"work","value":%q}],
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`, i, userName, i, i, i, userName))
+	u, err := resources.UserFromJSON([]byte(loaduser.JSON(i)))
 	require.NoError(t, err)
 	return u
 }
