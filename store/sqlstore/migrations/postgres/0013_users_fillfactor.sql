@@ -10,8 +10,13 @@
 -- 98% of them HOT, 130 bytes less WAL per sync cycle (BENCHMARKS.md,
 -- branch pghot).
 --
--- SET (fillfactor) rewrites nothing and takes a SHARE UPDATE EXCLUSIVE
--- lock for an instant: it applies to the pages inserts fill from now on.
+-- SET (fillfactor) rewrites nothing: it applies to the pages inserts fill
+-- from now on. It takes a SHARE UPDATE EXCLUSIVE lock on scim_users,
+-- which no read or write waits for; it waits for a VACUUM, ANALYZE or
+-- CREATE INDEX CONCURRENTLY running on the table (an autovacuum is
+-- cancelled after deadlock_timeout, one against transaction ID wraparound
+-- is not), and holds the lock until Open's migration transaction commits,
+-- while other processes' Open wait for the migration lock.
 -- Pages an existing install has filled keep their rows; they get the
 -- setting only when the table is rewritten (VACUUM FULL scim_users, or
 -- pg_repack), which this migration does not do and nothing requires.
