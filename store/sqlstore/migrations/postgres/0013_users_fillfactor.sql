@@ -3,12 +3,13 @@
 -- PATCH active=false) fits on the row's own page: no column an index
 -- holds changes, so PostgreSQL writes it as a HOT update, with no entry in
 -- any of the table's five indexes and only the changed middle of the row
--- in the WAL. At the default 100 a page of rows of about 1.2 KB (the
--- load test's user) keeps less than one row's space free, and a fifth of
--- the deactivations of a sync went to another page, one new entry in
--- every index each; 90 keeps 0.8 KB, too little for such a row. At 80:
--- 98% of them HOT, 130 bytes less WAL per sync cycle (BENCHMARKS.md,
--- branch pghot).
+-- in the WAL. At the default 100 a page takes seven rows of about 1.2 KB
+-- (the load test's user) and keeps less than one row's space free: 8% of
+-- the deactivations of a sync went to another page, a new entry in every
+-- index each. At 80: 99.9% of them HOT, 97 bytes less WAL per sync cycle,
+-- 88 of them in scim_users and its indexes; a table of users never updated
+-- takes 1.39 times the heap (five such rows a page, not seven). Figures:
+-- BENCHMARKS.md, branch pghot, measured in one run by branch walbase.
 --
 -- SET (fillfactor) rewrites nothing: it applies to the pages inserts fill
 -- from now on. It takes a SHARE UPDATE EXCLUSIVE lock on scim_users,
