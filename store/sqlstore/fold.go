@@ -79,13 +79,14 @@ func queryDoc(rt *resources.ResourceType, doc map[string]any) map[string]any {
 // not hold it: userName (its column, fold and key) and a caseExact
 // externalId. A user's row is written whole at each version (a
 // provider's create, then its deactivation), and left out of q it is
-// smaller: the load test's user writes 67 bytes less of WAL per insert
-// (BENCHMARKS.md, branch pghot). Rows written before keep them in q,
-// where nothing reads them. A group keeps its displayName and externalId
-// in q: its row is rewritten seldom (a member change writes only its
-// version), and smaller group rows move PostgreSQL, before its first
-// ANALYZE, from the members index to a walk of the tenant's groups
-// (TestLookupPlansWithoutStatisticsPG).
+// smaller: the load test's user writes 64 bytes less of WAL per row
+// version, its insert and its deactivation alike (BENCHMARKS.md, branch
+// pghot, measured in one run by branch walbase). Rows written before
+// keep them in q, where nothing reads them. A group keeps its displayName
+// and externalId in q: its row is rewritten seldom (a member change
+// writes only its version), and smaller group rows move PostgreSQL,
+// before its first ANALYZE, from the members index to a walk of the
+// tenant's groups (TestLookupPlansWithoutStatisticsPG).
 func inColumns(rt *resources.ResourceType, a *resources.Attribute) bool {
 	if rt.Schema == nil || rt.Schema.ID != resources.UserSchema {
 		return false

@@ -3,15 +3,21 @@
 -- PATCH active=false) fits on the row's own page: no column an index
 -- holds changes, so PostgreSQL writes it as a HOT update, with no entry in
 -- any of the table's five indexes and only the changed middle of the row
--- in the WAL. At the default 100 a page of rows of about 1.2 KB (the
--- load test's user) keeps less than one row's space free, and a fifth of
--- the deactivations of a sync went to another page, one new entry in
--- every index each; 90 keeps 0.8 KB, too little for such a row. At 80:
--- 98% of them HOT, 130 bytes less WAL per sync cycle (BENCHMARKS.md,
--- branch pghot).
+-- in the WAL. At the default 100 a page takes seven rows of about 1.2 KB
+-- (the load test's user) and keeps less than one row's space free: 8% of
+-- the deactivations of a sync went to another page, a new entry in every
+-- index each. At 80: 99.9% of them HOT, 97 bytes less WAL per sync cycle,
+-- 88 of them in scim_users and its indexes; a table of users never updated
+-- takes 1.39 times the heap (five such rows a page, not seven). Figures:
+-- BENCHMARKS.md, branch pghot, measured in one run by branch walbase.
 --
--- SET (fillfactor) rewrites nothing and takes a SHARE UPDATE EXCLUSIVE
--- lock for an instant: it applies to the pages inserts fill from now on.
+-- SET (fillfactor) rewrites nothing: it applies to the pages inserts fill
+-- from now on. It takes a SHARE UPDATE EXCLUSIVE lock on scim_users,
+-- which no read or write waits for; it waits for a VACUUM, ANALYZE or
+-- CREATE INDEX CONCURRENTLY running on the table (an autovacuum is
+-- cancelled after deadlock_timeout, one against transaction ID wraparound
+-- is not), and holds the lock until Open's migration transaction commits,
+-- while other processes' Open wait for the migration lock.
 -- Pages an existing install has filled keep their rows; they get the
 -- setting only when the table is rewritten (VACUUM FULL scim_users, or
 -- pg_repack), which this migration does not do and nothing requires.

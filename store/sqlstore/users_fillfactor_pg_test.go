@@ -1,27 +1,23 @@
 package sqlstore_test
 
 import (
-	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// syncUser is the user a provider's sync creates (the load test's
-// document): a row of about 1.2 KB in scim_users.
+// syncUser is user i of the load test's sync (loaduser.JSON), a row of
+// about 1.2 KB in scim_users.
 func syncUser(t *testing.T, i int) *resources.User {
 	t.Helper()
-	userName := fmt.Sprintf("load-user%06d@example.com", i)
-	u, err := resources.UserFromJSON(fmt.Appendf(nil, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
-		"externalId":"load-%d","userName":%q,"active":true,"displayName":"Load load-%d",
-		"name":{"givenName":"Load","familyName":"load-%d","formatted":"Load load-%d"},
-		"emails":[{"primary":true,"type":"work","value":%q}],
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"Load"}}`, i, userName, i, i, i, userName))
+	u, err := resources.UserFromJSON([]byte(loaduser.JSON(i)))
 	require.NoError(t, err)
 	return u
 }
@@ -30,7 +26,9 @@ func syncUser(t *testing.T, i int) *resources.User {
 // inserts (migration 0013), so that a user's deactivation soon after its
 // create finds room on the row's own page (a HOT update: no index entry,
 // less WAL), where at the default 100 a page of such rows has none; an
-// existing database gets the setting by the upgrade.
+// existing database gets the setting by the upgrade. Both the row's page
+// and PostgreSQL's own count of HOT updates are asserted: the page alone
+// would hold only while a page of today's rows leaves no room for one.
 func TestUsersFillfactor(t *testing.T) {
 	db := databases()[1]
 	acme := store.WithTenant(ctx, "acme")
@@ -45,16 +43,41 @@ func TestUsersFillfactor(t *testing.T) {
 		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT (ctid::text::point)[0]::int FROM scim_users WHERE tenant = 'acme' AND id = $1`, id).Scan(&b))
 		return b
 	}
+	// updates returns scim_users' row updates so far and how many of them
+	// were HOT, as pg_stat_user_tables counts them, once they number at
+	// least want. A backend publishes its counts at most once a second
+	// when busy, up to 10 s later when idle; s has one connection
+	// (MaxOpenConns 1), the backend that ran the store's statements, and
+	// pg_stat_force_next_flush() (PostgreSQL 15 on) has it publish them
+	// as that statement ends. An older server is polled, for a bounded time.
+	updates := func(t *testing.T, s *sqlstore.Store, want int64) (n, hot int64) {
+		t.Helper()
+		var force bool
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT current_setting('server_version_num')::int >= 150000`).Scan(&force))
+		deadline := time.Now().Add(15 * time.Second)
+		for {
+			if force {
+				_, err := s.DB().ExecContext(ctx, `SELECT pg_stat_force_next_flush()`)
+				require.NoError(t, err)
+			}
+			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE relid = 'scim_users'::regclass`).Scan(&n, &hot))
+			if n >= want || time.Now().After(deadline) {
+				return n, hot
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	for _, tc := range []struct {
 		name     string
 		reset    bool // the table at the default fill factor
 		samePage bool
+		hot      int64 // HOT updates of the one deactivation
 	}{
-		{name: "fillfactor 80", samePage: true},
+		{name: "fillfactor 80", samePage: true, hot: 1},
 		{name: "default fillfactor", reset: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := db.open(t, sqlstore.Config{})
+			s := db.open(t, sqlstore.Config{MaxOpenConns: 1})
 			if tc.reset {
 				_, err := s.DB().ExecContext(ctx, `ALTER TABLE scim_users RESET (fillfactor)`)
 				require.NoError(t, err)
@@ -70,6 +93,7 @@ func TestUsersFillfactor(t *testing.T) {
 				}
 			}
 			before := page(t, s, first)
+			n0, hot0 := updates(t, s, 0)
 			_, err := s.UpdateUser(acme, first, "", func(cur *resources.User) (*resources.User, error) {
 				cur.Active = ptr(false)
 				return cur, nil
@@ -80,6 +104,9 @@ func TestUsersFillfactor(t *testing.T) {
 			} else {
 				assert.NotEqual(t, before, page(t, s, first), "the page the inserts filled had no room for it")
 			}
+			n, hot := updates(t, s, n0+1)
+			assert.Equal(t, int64(1), n-n0, "the deactivation updates the user's row once")
+			assert.Equal(t, tc.hot, hot-hot0, "HOT updates")
 		})
 	}
 
