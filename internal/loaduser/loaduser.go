@@ -3,7 +3,7 @@
 // extension department), as the module's benchmarks and allocation tests
 // send and store it, so that they all measure the same user: the root
 // package's GET and allocation budgets, store/sqlstore's read benchmark
-// and fill factor test, and resources' decoding benchmark.
+// and resources' decoding benchmark.
 package loaduser
 
 import "fmt"

@@ -40,9 +40,7 @@
 //     tenant with user_name_dup, so the database enforces userName
 //     uniqueness; see "Unique names"), user_name_fold (sorting and the
 //     other operators; unique too), external_id, created, last_modified,
-//     version and seq (creation order). On PostgreSQL its pages are
-//     filled to 80% by inserts (migration 0013), so that a row's next
-//     version fits beside it: a HOT update, no new index entry.
+//     version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value) (on SQLite
 //     with type and is_primary after it, so that the index covers a typed

@@ -39,18 +39,9 @@ const (
 // version 11: PostgreSQL's feed entries numbered by the write that
 // appends them, without scim_feed_pending.
 func undo0012() []string {
-	return append(undo0013(),
-		postgresOnly+`DROP TABLE scim_feed_pending`,
-		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
-	)
-}
-
-// undo0013 returns the statements that take a database back to schema
-// version 12: PostgreSQL's scim_users at the default fill factor.
-func undo0013() []string {
 	return []string{
-		postgresOnly + `ALTER TABLE scim_users RESET (fillfactor)`,
-		`DELETE FROM scim_schema_migrations WHERE version >= 13`,
+		postgresOnly + `DROP TABLE scim_feed_pending`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
 	}
 }
 
