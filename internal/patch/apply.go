@@ -367,11 +367,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		if err := a.checkFilter(attr, p.Filter); err != nil {
 			return loc{}, err
 		}
-		elem := elementAttr(attr)
-		if attr == a.e.members {
-			elem = a.e.memberIDs
-		}
-		m, err := a.e.eval.CompileElement(elem, p.Filter)
+		m, err := a.e.eval.CompileElement(elementAttr(a.e.compared(attr)), p.Filter)
 		if err != nil {
 			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
@@ -591,10 +587,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
 	// a value already present changes nothing.
 	var touched []int
-	same := attr
-	if attr == a.e.members {
-		same = a.e.memberIDs // a member already present is the same id
-	}
+	same := a.e.compared(attr) // a member already present is the same id
 	for _, el := range list {
 		if findSame(same, curList, el) >= 0 {
 			continue
@@ -1119,10 +1112,7 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 	}
 	listed, _ := nv.([]any)
 	list, _ := cur.([]any)
-	valueSub := attr.Sub("value")
-	if attr == a.e.members {
-		valueSub = a.e.memberIDs.Sub("value")
-	}
+	valueSub := a.e.compared(attr).Sub("value")
 	out := list[:0:0]
 	for _, el := range list {
 		drop := false

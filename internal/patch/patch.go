@@ -405,11 +405,9 @@ type Engine struct {
 	parser  *filter.Parser
 	eval    *query.Evaluator
 	members *resources.Attribute // the Group members attribute, or nil
-	// memberIDs is members with its "value" compared exactly, as ids
-	// are: what a value filter on members, a remove listing members and
-	// an add's check for a member already present compare with (nil
-	// when members is).
-	memberIDs *resources.Attribute
+	// membersExact is members with its "value" compared exactly, as ids
+	// are (compared; nil when members is).
+	membersExact *resources.Attribute
 }
 
 // NewEngine returns an Engine for rt. Paths and no-path value keys are
@@ -424,9 +422,20 @@ func NewEngine(rt *resources.ResourceType) *Engine {
 		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {
-		e.members, e.memberIDs = a, exactValue(a)
+		e.members, e.membersExact = a, exactValue(a)
 	}
 	return e
+}
+
+// compared is the attribute a value of attr is compared as: attr, but
+// for the group's members, whose "value" is compared exactly
+// (exactValue). A value filter on members, a remove listing members and
+// an add's check for a member already present compare with it.
+func (e *Engine) compared(attr *resources.Attribute) *resources.Attribute {
+	if attr == e.members {
+		return e.membersExact
+	}
+	return attr
 }
 
 // exactValue returns a copy of the complex attribute a whose "value"
