@@ -280,14 +280,19 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 	cfg := rep.Config
 	fmt.Fprintf(out, "\n%d users, %d clients, %d rounds (medians; min–max over rounds), %s, %d CPUs\n",
 		cfg.Users, cfg.Clients, cfg.Rounds, rep.Go, rep.CPUs)
-	rps := func(phase, target string) []float64 {
+	// perRound is of(r) for the result r of each round of phase and
+	// target (0 for a round without one).
+	perRound := func(phase, target string, of func(r phaseResult) float64) []float64 {
 		v := make([]float64, cfg.Rounds)
 		for _, r := range rep.Results {
 			if r.Phase == phase && r.Target == target {
-				v[r.Round-1] = r.RPS
+				v[r.Round-1] = of(r)
 			}
 		}
 		return v
+	}
+	rps := func(phase, target string) []float64 {
+		return perRound(phase, target, func(r phaseResult) float64 { return r.RPS })
 	}
 	capped := func(phase, target string) string {
 		for _, r := range rep.Results {
@@ -344,13 +349,12 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 	// cost that grew with the group would allocate with it, and a count
 	// does not move with the machine's other work as a time does.
 	allocs := func(phase, target string) []float64 {
-		v := make([]float64, cfg.Rounds)
-		for _, r := range rep.Results {
-			if r.Phase == phase && r.Target == target && r.Requests > 0 {
-				v[r.Round-1] = r.GC.AllocMB / float64(r.Requests)
+		return perRound(phase, target, func(r phaseResult) float64 {
+			if r.Requests == 0 {
+				return 0
 			}
-		}
-		return v
+			return r.GC.AllocMB / float64(r.Requests)
+		})
 	}
 	fmt.Fprintf(out, "\nmember PATCH, %d-member group ÷ %d-member group (same turn, blocks alternated):\n", cfg.BigGroup, cfg.SmallGroup)
 	w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
