@@ -445,8 +445,7 @@ func TestUserSetAttr(t *testing.T) {
 		{name: "an extension", attr: EnterpriseUserSchema, value: map[string]any{}, err: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			u := &User{UserName: "u", Active: new(bool)}
-			*u.Active = true
+			u := &User{UserName: "u", Active: Bool(true)}
 			err := u.SetAttr(tc.attr, tc.value)
 			if tc.err {
 				require.Error(t, err)
