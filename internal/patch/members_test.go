@@ -272,13 +272,7 @@ func TestPlanMatchesApply(t *testing.T) {
 
 			doc, err := groupEng.Apply(mustDoc(groupJSON), ops, nil)
 			require.NoError(t, err)
-			var want []string
-			if list, _ := doc["members"].([]any); list != nil {
-				for _, m := range list {
-					want = append(want, m.(map[string]any)["value"].(string))
-				}
-			}
-			assert.ElementsMatch(t, want, applyPlan(plan, current))
+			assert.ElementsMatch(t, memberValues(doc), applyPlan(plan, current))
 		})
 	}
 }
@@ -310,12 +304,7 @@ func TestMemberFilterExact(t *testing.T) {
 		t.Run(c.ops, func(t *testing.T) {
 			doc, err := groupEng.Apply(mustDoc(groupJSON), mustOps(c.ops), nil)
 			require.NoError(t, err)
-			var got []string
-			list, _ := doc["members"].([]any)
-			for _, m := range list {
-				got = append(got, m.(map[string]any)["value"].(string))
-			}
-			assert.Equal(t, c.want, got)
+			assert.Equal(t, c.want, memberValues(doc))
 		})
 	}
 }
@@ -385,4 +374,15 @@ func TestPlanGroup(t *testing.T) {
 			assert.Equal(t, tt.members, plan.Members)
 		})
 	}
+}
+
+// memberValues lists the values of a group document's members, in order
+// (nil when it has none).
+func memberValues(doc map[string]any) []string {
+	var out []string
+	list, _ := doc["members"].([]any)
+	for _, m := range list {
+		out = append(out, m.(map[string]any)["value"].(string))
+	}
+	return out
 }
