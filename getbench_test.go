@@ -75,11 +75,9 @@ func benchLoadHandler(b *testing.B) (http.Handler, string) {
 	return h, tok
 }
 
-// benchReadHandler times the handler on the GET requests path makes, of
-// the i-th of the users it creates first.
-func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
-	h, tok := benchLoadHandler(b)
-	const n = 1000
+// createLoadUsers creates users 0 to n-1 of the load test's shape
+// (loaduser.JSON) through h and returns their ids.
+func createLoadUsers(b *testing.B, h http.Handler, tok string, n int) []string {
 	ids := make([]string, n)
 	for i := range ids {
 		r := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(loaduser.JSON(i)))
@@ -92,6 +90,18 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 		}
 		ids[i] = strings.Split(strings.Split(w.Body.String(), `"id":"`)[1], `"`)[0]
 	}
+	return ids
+}
+
+// deactivate is the PATCH body of a provider's deactivation.
+const deactivate = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
+
+// benchReadHandler times the handler on the GET requests path makes, of
+// the i-th of the users it creates first.
+func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
+	h, tok := benchLoadHandler(b)
+	const n = 1000
+	ids := createLoadUsers(b, h, tok, n)
 	if strings.HasPrefix(path(ids, 0), "/Groups") {
 		// One group of ten users per user: path then names their ids.
 		for i := range ids {
@@ -137,7 +147,6 @@ func benchReadHandler(b *testing.B, path func(ids []string, i int) string) {
 // bodies are made before the timing.
 func BenchmarkSyncHandler(b *testing.B) {
 	h, tok := benchLoadHandler(b)
-	const deactivate = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`
 	// Requests are made a batch at a time, outside the timing, as each
 	// POST needs a userName not yet taken.
 	const batch = 1000

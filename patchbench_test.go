@@ -6,8 +6,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-
-	"github.com/scimkit/scim/internal/loaduser"
 )
 
 // BenchmarkPatchActiveHandler is the sync cycle's PATCH alone, wired as
@@ -17,20 +15,12 @@ import (
 func BenchmarkPatchActiveHandler(b *testing.B) {
 	h, tok := benchLoadHandler(b)
 	const n = 100
-	paths := make([]string, n)
+	paths := createLoadUsers(b, h, tok, n)
 	for i := range paths {
-		cw := &idWriter{allocWriter: allocWriter{h: make(http.Header, 8)}}
-		r := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(loaduser.JSON(i)))
-		r.Header.Set("Authorization", "Bearer "+tok)
-		r.Header.Set("Content-Type", "application/scim+json")
-		h.ServeHTTP(cw, r)
-		if cw.status != http.StatusCreated {
-			b.Fatal("POST", cw.status)
-		}
-		paths[i] = "/Users/" + string(cw.id)
+		paths[i] = "/Users/" + paths[i]
 	}
 	bodies := [2]string{
-		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`,
+		deactivate,
 		`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":true}]}`,
 	}
 	patch := newPatchRequest(tok)
