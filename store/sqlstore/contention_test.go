@@ -388,12 +388,11 @@ func TestReplaceOfMembersDoesNotWaitForADeleteInProgress(t *testing.T) {
 	// blocked reports whether a backend waits for the delete's locks
 	// (blocking), or whether the delete waits for another's (!blocking).
 	blocked := func(blocking bool) bool {
-		q := `SELECT cardinality(pg_blocking_pids($1)) > 0`
 		if blocking {
-			q = `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid)))`
+			return blocks(t, s.DB(), pid)
 		}
 		var b bool
-		require.NoError(t, s.DB().QueryRowContext(ctx, q, pid).Scan(&b))
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT cardinality(pg_blocking_pids($1)) > 0`, pid).Scan(&b))
 		return b
 	}
 	waitFor := func(blocking bool) {

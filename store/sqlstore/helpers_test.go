@@ -171,3 +171,13 @@ func analyze(t testing.TB, s *sqlstore.Store) {
 	_, err := s.DB().ExecContext(ctx, q)
 	require.NoError(t, err)
 }
+
+// blocks reports whether a backend of db's PostgreSQL server waits for a
+// lock that the backend pid holds (pg_blocking_pids): how the tests see
+// one transaction wait for another without timing it.
+func blocks(t testing.TB, db *sql.DB, pid int) bool {
+	t.Helper()
+	var b bool
+	require.NoError(t, db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE $1 = ANY (pg_blocking_pids(pid)))`, pid).Scan(&b))
+	return b
+}
