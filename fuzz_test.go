@@ -155,11 +155,7 @@ func (s *fuzzSite) load(t testing.TB) {
 func (s *fuzzSite) reset(t testing.TB) {
 	t.Helper()
 	for id, n := range s.ids {
-		path := "/Users/" + id
-		if strings.HasPrefix(n, "g:") {
-			path = "/Groups/" + id
-		}
-		if d := s.send("DELETE", path, "", ""); d.Code != http.StatusNoContent && d.Code != http.StatusNotFound {
+		if d := s.send("DELETE", resourcePath(n, id), "", ""); d.Code != http.StatusNoContent && d.Code != http.StatusNotFound {
 			t.Fatalf("%s: delete %s: %d %s", s.name, n, d.Code, d.Body)
 		}
 	}
@@ -167,6 +163,15 @@ func (s *fuzzSite) reset(t testing.TB) {
 	if got := s.dataSet(); got != s.pristine {
 		t.Fatalf("%s: the data set created again reads\n%s\nnot\n%s", s.name, got, s.pristine)
 	}
+}
+
+// resourcePath is the path of the data set's resource named n ("g:" for
+// a group) with id id.
+func resourcePath(n, id string) string {
+	if strings.HasPrefix(n, "g:") {
+		return "/Groups/" + id
+	}
+	return "/Users/" + id
 }
 
 // dataSet is every resource of the data set as GET answers it
@@ -177,11 +182,7 @@ func (s *fuzzSite) dataSet() string {
 	var b strings.Builder
 	names := slices.Sorted(maps.Keys(s.byName))
 	for _, n := range names {
-		p := "/Users/" + s.byName[n]
-		if strings.HasPrefix(n, "g:") {
-			p = "/Groups/" + s.byName[n]
-		}
-		rec := s.send("GET", p, "", "")
+		rec := s.send("GET", resourcePath(n, s.byName[n]), "", "")
 		fmt.Fprintf(&b, "%s: %d %s\n", n, rec.Code, s.normalized(rec))
 	}
 	for _, p := range []string{"/Users?count=0", "/Groups?count=0"} {
