@@ -39,6 +39,18 @@ func (c *countingSource) LeaseFeed(ctx context.Context, consumer, holder string,
 	return c.Source.LeaseFeed(ctx, consumer, holder, ttl)
 }
 
+// feedOfUsers is a memory store with its change feed on and users u0 to
+// u(n-1) created: entries 1 to n to consume.
+func feedOfUsers(t *testing.T, n int) *memory.Store {
+	t.Helper()
+	db := memory.New(memory.WithChangeFeed(0))
+	for i := range n {
+		_, err := db.CreateUser(context.Background(), &resources.User{UserName: fmt.Sprint("u", i)})
+		require.NoError(t, err)
+	}
+	return db
+}
+
 func (c *countingSource) leased() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -70,12 +82,8 @@ func TestConsumerAcknowledgesPerBatch(t *testing.T) {
 		{name: "the first entry failing", entries: 3, batch: 100, failSeq: 1, wantAcks: []int64{3}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			db := memory.New(memory.WithChangeFeed(0))
+			db := feedOfUsers(t, tc.entries)
 			ctx := context.Background()
-			for i := range tc.entries {
-				_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
-				require.NoError(t, err)
-			}
 			src := &countingSource{Source: db.Feed()}
 			// Handle cancels at the last entry; the deadline ends a run
 			// that never gets there (a position not advancing) as a failure.
@@ -125,12 +133,8 @@ func (s *slowChanges) Changes(ctx context.Context, after int64, limit int) ([]st
 // the lease before it hands anything over, and then acknowledges once
 // for the batch.
 func TestConsumerLeaseCountsFromLeaseFeed(t *testing.T) {
-	db := memory.New(memory.WithChangeFeed(0))
+	db := feedOfUsers(t, 2)
 	ctx := context.Background()
-	for i := range 2 {
-		_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
-		require.NoError(t, err)
-	}
 	const lease = 300 * time.Millisecond
 	src := &slowChanges{countingSource: &countingSource{Source: db.Feed()}, slow: lease / 2}
 	rctx, cancel := context.WithTimeout(ctx, 30*time.Second) // as in TestConsumerAcknowledgesPerBatch
@@ -175,12 +179,8 @@ func TestConsumerBusyPassWrites(t *testing.T) {
 		{batch: 4, wantAcks: []int64{4, 8, 12}},
 	} {
 		t.Run(fmt.Sprint("batch ", tc.batch), func(t *testing.T) {
-			db := memory.New(memory.WithChangeFeed(0))
+			db := feedOfUsers(t, 12)
 			ctx := context.Background()
-			for i := range 12 {
-				_, err := db.CreateUser(ctx, &resources.User{UserName: fmt.Sprint("u", i)})
-				require.NoError(t, err)
-			}
 			src := &statusCounting{countingSource: &countingSource{Source: db.Feed()}}
 			rctx, cancel := context.WithCancel(ctx)
 			defer cancel()
@@ -200,10 +200,10 @@ func TestConsumerBusyPassWrites(t *testing.T) {
 			require.ErrorIs(t, <-done, context.Canceled)
 			assert.Equal(t, []int64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, got)
 			assert.Equal(t, tc.wantAcks, src.acked(), "one acknowledgement per batch")
+			assert.Equal(t, 1, src.leased(), "the lease taken once, renewed by the acknowledgements")
 			src.mu.Lock()
 			defer src.mu.Unlock()
 			assert.Equal(t, 1, src.statuses, "the tenants read once")
-			assert.Equal(t, 1, src.leases, "the lease taken once, renewed by the acknowledgements")
 		})
 	}
 }
