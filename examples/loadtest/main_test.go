@@ -122,10 +122,11 @@ func TestMemberScheduleAlternates(t *testing.T) {
 		n := tc.n
 		t.Run(fmt.Sprint(n, tc.bigFirst), func(t *testing.T) {
 			sched := memberSchedule(n, tc.bigFirst)
+			even := len(sched)/2%2 == 0 // an even number of blocks a phase
 			if n > 0 {
 				opens := map[bool]string{false: phaseMemberSmall, true: phaseMemberBig}[tc.bigFirst]
 				assert.Equal(t, opens, sched[0].phase, "the group that opens the turn")
-				if len(sched)/2%2 == 0 {
+				if even {
 					assert.Equal(t, opens, sched[len(sched)-1].phase, "and closes it, with an even number of blocks")
 				}
 			}
@@ -140,18 +141,15 @@ func TestMemberScheduleAlternates(t *testing.T) {
 				// Never three blocks of one phase in a row.
 				require.False(t, i > 1 && sched[i-1].phase == b.phase && sched[i-2].phase == b.phase, "blocks %d–%d", i-2, i)
 			}
+			var want []int // each pair once, in order; nil for none
+			for i := range n {
+				want = append(want, i)
+			}
 			for _, phase := range []string{phaseMemberSmall, phaseMemberBig} {
-				want := make([]int, n)
-				for i := range want {
-					want[i] = i
-				}
-				if n == 0 {
-					want = nil
-				}
 				assert.Equal(t, want, covered[phase], "%s covers each pair once, in order", phase)
 			}
 			assert.LessOrEqual(t, len(sched), 2*memberBlocks)
-			if k := len(sched) / 2; k%2 == 0 {
+			if even {
 				assert.Equal(t, pos[phaseMemberSmall], pos[phaseMemberBig], "the phases' mean position in the turn")
 			}
 		})
