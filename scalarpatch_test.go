@@ -29,10 +29,7 @@ func TestScalarPatchIsApplyPatch(t *testing.T) {
 	user := func(t *testing.T, doc string) *resources.User {
 		u, err := resources.UserFromJSON([]byte(doc))
 		require.NoError(t, err, doc)
-		u.ID = "u1"
-		u.Meta = resources.Meta{ResourceType: "User", Version: `W/"1"`}
-		u.Groups = []resources.GroupRef{{Value: "g1", Display: "Staff"}}
-		return u
+		return asStored(u)
 	}
 	load := loaduser.JSON(7)
 	users := []struct {
@@ -293,6 +290,12 @@ func (c scalarCase) storedUser(w *handler) *resources.User {
 			return nil
 		}
 	}
+	return asStored(u)
+}
+
+// asStored gives u what a store's user carries beside its attributes: an
+// id, meta and a group (which a PATCH's document leaves out).
+func asStored(u *resources.User) *resources.User {
 	u.ID = "u1"
 	u.Meta = resources.Meta{ResourceType: "User", Version: `W/"1"`}
 	u.Groups = []resources.GroupRef{{Value: "g1", Display: "Staff"}}
