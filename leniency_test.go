@@ -647,3 +647,43 @@ func TestUnknownAttributeWarningNames(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingContentType: a body sent without a Content-Type is read as
+// application/scim+json, with a warning, and refused with 415 in strict
+// mode (RFC 7644 §3.8: a client sends application/scim+json); a bulk
+// operation, which carries no header of its own, is not warned about.
+func TestMissingContentType(t *testing.T) {
+	patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		code                     int
+	}{
+		{"POST", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"typeless{n}"}`, 201},
+		{"PUT", "PUT", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ct"}`, 200},
+		{"PATCH", "PATCH", "/Users/{id}", patch, 200},
+		{"search", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":1}`, 200},
+		{"bulk", "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"PATCH","path":"/Users/{id}","data":` + patch + `}]}`, 200},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("ct")["id"].(string)
+				path := strings.ReplaceAll(tc.path, "{id}", id)
+				body := strings.NewReplacer("{id}", id, "{n}", "1").Replace(tc.body)
+				r := e.do(tc.method, path, body, "Content-Type:")
+				if strict {
+					requireError(t, r, 415, "", "Content-Type")
+					assert.Equal(t, "ct", e.do("GET", "/Users/"+id, nil).str("userName"), "nothing changed")
+					assert.Empty(t, e.do("GET", "/Users/"+id, nil).str("title"), "nothing changed")
+					return
+				}
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				assert.Equal(t, []string{"no Content-Type: the body was read as application/scim+json"}, last()[0].Warnings)
+				body = strings.NewReplacer("{id}", id, "{n}", "2").Replace(tc.body)
+				r = e.do(tc.method, path, body) // with application/scim+json
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				assert.Empty(t, last()[0].Warnings)
+			})
+		}
+	}
+}
