@@ -687,3 +687,29 @@ func TestMissingContentType(t *testing.T) {
 		}
 	}
 }
+
+// TestManagerReferenceEscaped: the manager's value is the client's, and
+// its $ref is a URI (RFC 7643 §2.3.7): characters a path segment cannot
+// hold are percent-encoded, as the id of a GET is.
+func TestManagerReferenceEscaped(t *testing.T) {
+	ent := "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for _, tc := range []struct{ value, ref string }{
+		{"a b/c?d#e%f", "/Users/a%20b%2Fc%3Fd%23e%25f"},
+		{`{"value":"x"}`, "/Users/%7B%22value%22:%22x%22%7D"},
+		{"plain-id_1.2~3", "/Users/plain-id_1.2~3"},
+		{"é", "/Users/%C3%A9"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			e := newEnv(t)
+			u := e.createUser("report", map[string]any{ent: map[string]any{"manager": tc.value}})
+			m := u[ent].(map[string]any)["manager"].(map[string]any)
+			assert.Equal(t, map[string]any{"value": tc.value, "$ref": base + tc.ref}, m, "POST")
+			id := u["id"].(string)
+			for _, path := range []string{"/Users/" + id, "/Users?filter=userName+eq+%22report%22"} {
+				assert.Contains(t, e.do("GET", path, nil).Raw, `"$ref":"`+base+tc.ref+`"`, path)
+			}
+			_, err := url.Parse(base + tc.ref)
+			require.NoError(t, err)
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -403,17 +404,21 @@ func (p *pooledBody) release() {
 // the bytes it was cut from).
 type urlText struct{ b strings.Builder }
 
-// urlLen is the length of the URL base+seg+id.
-func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(id) }
+// urlLen is the length of the URL url(base, seg, id) returns.
+func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(url.PathEscape(id)) }
 
 func (t *urlText) grow(n int) { t.b.Grow(n) }
 
-// url returns base+seg+id.
+// url returns base+seg+id, id percent-encoded as a path segment: a $ref or
+// meta.location is a URI (RFC 7643 §2.3.7), and an id is not only the
+// store's (a UUID, which needs no encoding, costs a scan and no
+// allocation) but also a manager's value as the client sent it ("a b/c").
+// A GET of the URL reaches the id, since the router decodes a segment.
 func (t *urlText) url(base, seg, id string) string {
 	start := t.b.Len()
 	t.b.WriteString(base)
 	t.b.WriteString(seg)
-	t.b.WriteString(id)
+	t.b.WriteString(url.PathEscape(id))
 	return t.b.String()[start:]
 }
 
