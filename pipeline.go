@@ -340,7 +340,7 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 	k.respond(h, w, r, http.StatusOK, v, proj)
 }
 
-// respond writes one resource with its ETag and, for 201, Location.
+// respond writes one resource with its ETag and Location.
 func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
 	if err := k.renderOne(r, h.baseURL(r), proj, v, status == http.StatusCreated); err != nil {
 		h.writeError(w, r, err)
@@ -358,7 +358,11 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 	if m.Version != "" {
 		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
 	}
-	if status == http.StatusCreated {
+	if m.Location != "" {
+		// Not only for 201: RFC 7644's GET (§3.4.1) and PUT (§3.5.1)
+		// answers carry it too, and RFC 7643 §3.1 has meta.location
+		// name the resource returned, which /Me answers as another URL's
+		// (RFC 7644 §3.11: "SHOULD respond with a Location header").
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
