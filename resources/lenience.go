@@ -169,12 +169,16 @@ func isURIChar(c byte) bool {
 	return isAlpha(c) || isDigit(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
 }
 
-// tidyPrimaries keeps at most one primary:true value in a multi-valued
+// TidyValues keeps at most one primary:true value in a multi-valued
 // attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
 // their "type" and "value" (compared as the attribute compares them). The
 // first primary and the first of duplicates are kept; a dropped duplicate
-// that was primary passes primary to the one kept.
-func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+// that was primary passes primary to the one kept. Each is a bend of l,
+// named by path (the attribute as a message names it). Normalize holds a
+// body's values to it, and the PATCH engine the values an operation
+// leaves, so that a PATCH stores no list a POST would not. It may reuse
+// list's backing array.
+func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
 	if a.Type != TypeComplex || len(list) < 2 {
 		return list, nil
 	}
