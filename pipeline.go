@@ -275,6 +275,8 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
 		cur = out
+	default:
+		h.passwordSent(ctx, id) // see updateInStore
 	}
 	k.respondRead(h, w, r, cur, withMembers, proj)
 }
@@ -312,6 +314,12 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 	case changed:
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
+	default:
+		// A user's PUT or PATCH that sent a password but changed nothing
+		// stored (a password is not stored without a PasswordHasher)
+		// still hands it to Config.OnPassword: a password reset must
+		// reach the host. For anything else it does nothing.
+		h.passwordSent(ctx, r.PathValue("id"))
 	}
 	k.respondRead(h, w, r, out, withMembers, proj)
 }

@@ -378,7 +378,17 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !changed {
 			return next, changed, err
 		}
-		return next, true, h.setPassword(r.Context(), cur.Password, next)
+		sent := next.Password != cur.Password
+		if err := h.setPassword(r.Context(), cur.Password, next); err != nil {
+			return nil, false, err
+		}
+		if sent && next.Password == cur.Password {
+			// The password was dropped or waits for OnPassword, not
+			// stored: a PATCH that changed nothing else writes nothing
+			// and keeps the version, as putUser's does.
+			changed = !resources.EqualUsers(cur, next)
+		}
+		return next, changed, nil
 	})
 }
 
