@@ -713,3 +713,38 @@ func TestManagerReferenceEscaped(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchEmptyPath: a PATCH operation whose path is the empty string
+// (RFC 7644 §3.5.2's path grammar has no empty path) is taken as one
+// without a path, with a warning, and refused in strict mode.
+func TestPatchEmptyPath(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+	}{
+		{"empty", `""`},
+		{"spaces", `"  "`},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("emptypath")["id"].(string)
+				r := e.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":`+tc.path+`,"value":{"title":"T"}}]}`)
+				if strict {
+					requireError(t, r, 400, "invalidPath", "Operations[0]: the path is empty")
+					assert.Empty(t, e.do("GET", "/Users/"+id, nil).str("title"), "nothing changed")
+					return
+				}
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, "T", r.str("title"))
+				assert.Equal(t, []string{"Operations[0]: an empty path taken as none"}, last()[0].Warnings)
+			})
+		}
+	}
+	e, _ := loggedEnv(t, false)
+	id := e.createUser("emptypath")["id"].(string)
+	requireError(t, e.do("PATCH", "/Users/"+id, `{"Operations":[{"op":"remove","path":""}]}`), 400, "noTarget", "remove needs a path")
+	gid := e.createGroup("emptypath")["id"].(string)
+	r := e.do("PATCH", "/Groups/"+gid+"?attributes=displayName", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"","value":{"displayName":"renamed"}}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "renamed", r.str("displayName"))
+}

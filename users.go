@@ -322,6 +322,14 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 			warn(r.Context(), "ignored %s: a PATCH operation has op, path and value", name)
 		}
 	}
+	for _, i := range env.EmptyPath {
+		// "path": "" is no path RFC 7644 §3.5.2's grammar allows; a
+		// client that serialises an absent path so means none.
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path is empty; leave \"path\" out to apply the value to the resource (strict mode)", i)
+		}
+		warn(r.Context(), "Operations[%d]: an empty path taken as none", i)
+	}
 	if !env.Listed {
 		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
 			return nil, err
