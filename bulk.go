@@ -415,8 +415,13 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		res.Location = h.bulkLocation(r, op.method, path, u)
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
-		// The created resource's id ends its Location.
-		created[op.bulkID] = res.Location[strings.LastIndexByte(res.Location, '/')+1:]
+		// The created resource's id ends its Location, percent-encoded
+		// (urlText.url).
+		id := res.Location[strings.LastIndexByte(res.Location, '/')+1:]
+		if raw, err := url.PathUnescape(id); err == nil {
+			id = raw
+		}
+		created[op.bulkID] = id
 	}
 	return res
 }

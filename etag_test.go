@@ -146,3 +146,53 @@ func TestConditionalRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestResourceResponseHeaders: every response that carries one resource
+// (RFC 7644 §3.3's POST, §3.4.1's GET, §3.5.1's PUT, a PATCH answered with
+// the resource) has the Location and ETag of RFC 7644's examples, equal to
+// the body's meta.location and meta.version, also when attributes= leaves
+// meta out of the body; a list, a 204 and an error carry no Location.
+func TestResourceResponseHeaders(t *testing.T) {
+	e := newEnv(t)
+	uid := e.createUser("headers")["id"].(string)
+	gid := e.createGroup("headers", uid)["id"].(string)
+	patch := patchBody(op("replace", "title", "T"))
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		code               int
+		location           string // "" for none
+	}{
+		{"POST user", "POST", "/Users", map[string]any{"userName": "posted"}, 201, "/Users/"},
+		{"GET user", "GET", "/Users/" + uid, nil, 200, "/Users/" + uid},
+		{"GET user attributes", "GET", "/Users/" + uid + "?attributes=userName", nil, 200, "/Users/" + uid},
+		{"PUT user", "PUT", "/Users/" + uid, map[string]any{"userName": "headers", "title": "P"}, 200, "/Users/" + uid},
+		{"PATCH user", "PATCH", "/Users/" + uid, patch, 200, "/Users/" + uid},
+		{"PATCH user excludedAttributes", "PATCH", "/Users/" + uid + "?excludedAttributes=meta", patchBody(op("replace", "title", "U")), 200, "/Users/" + uid},
+		{"GET group", "GET", "/Groups/" + gid, nil, 200, "/Groups/" + gid},
+		{"PUT group", "PUT", "/Groups/" + gid, map[string]any{"displayName": "headers", "members": []any{map[string]any{"value": uid}}}, 200, "/Groups/" + gid},
+		{"PATCH group rename", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "renamed")), 200, "/Groups/" + gid},
+		{"PATCH group members", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", nil)), 204, ""},
+		{"list", "GET", "/Users", nil, 200, ""},
+		{"not found", "GET", "/Users/nobody", nil, 404, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, tc.path, tc.body)
+			require.Equal(t, tc.code, r.Code, r.Raw)
+			loc := r.Header.Get("Location")
+			if tc.location == "" {
+				assert.Empty(t, loc)
+				return
+			}
+			assert.True(t, strings.HasPrefix(loc, base+tc.location), loc)
+			assert.NotEmpty(t, r.Header.Get("ETag"))
+			if meta, ok := r.Body["meta"].(map[string]any); ok {
+				assert.Equal(t, meta["location"], loc)
+				assert.Equal(t, meta["version"], r.Header.Get("ETag"))
+			}
+			got := e.do("GET", strings.TrimPrefix(loc, base), nil)
+			require.Equal(t, 200, got.Code, "Location leads to the resource: %s", got.Raw)
+			assert.Equal(t, got.Header.Get("ETag"), r.Header.Get("ETag"))
+		})
+	}
+}

@@ -901,7 +901,21 @@ func (h *handler) tooLarge(path string) *Error {
 
 // readBody reads the request body, within bodyLimit (the middleware
 // limits it), and checks that it is UTF-8.
+//
+// A body without a Content-Type is read as application/scim+json, with a
+// warning, and refused in strict mode: RFC 7644 §3.8 has a client send
+// application/scim+json (or application/json), and the middleware refuses
+// any other type, but a client whose HTTP library adds none (an unset
+// header in a script) means JSON. A bulk operation's sub-request carries
+// the type the bulk request was accepted with.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
+	if headerOf(r, "Content-Type") == "" {
+		if h.cfg.Strict {
+			// No scimType: RFC 7644 §3.12 defines them for 400 alone.
+			return nil, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json")
+		}
+		warn(r.Context(), "no Content-Type: the body was read as application/scim+json")
+	}
 	data, err := readAll(r.Body, min(r.ContentLength, maxFirstRead))
 	if err != nil {
 		var mbe *http.MaxBytesError

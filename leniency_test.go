@@ -647,3 +647,104 @@ func TestUnknownAttributeWarningNames(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingContentType: a body sent without a Content-Type is read as
+// application/scim+json, with a warning, and refused with 415 in strict
+// mode (RFC 7644 §3.8: a client sends application/scim+json); a bulk
+// operation, which carries no header of its own, is not warned about.
+func TestMissingContentType(t *testing.T) {
+	patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"T"}]}`
+	for _, tc := range []struct {
+		name, method, path, body string
+		code                     int
+	}{
+		{"POST", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"typeless{n}"}`, 201},
+		{"PUT", "PUT", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"ct"}`, 200},
+		{"PATCH", "PATCH", "/Users/{id}", patch, 200},
+		{"search", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"count":1}`, 200},
+		{"bulk", "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"PATCH","path":"/Users/{id}","data":` + patch + `}]}`, 200},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("ct")["id"].(string)
+				path := strings.ReplaceAll(tc.path, "{id}", id)
+				body := strings.NewReplacer("{id}", id, "{n}", "1").Replace(tc.body)
+				r := e.do(tc.method, path, body, "Content-Type:")
+				if strict {
+					requireError(t, r, 415, "", "Content-Type")
+					assert.Equal(t, "ct", e.do("GET", "/Users/"+id, nil).str("userName"), "nothing changed")
+					assert.Empty(t, e.do("GET", "/Users/"+id, nil).str("title"), "nothing changed")
+					return
+				}
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				assert.Equal(t, []string{"no Content-Type: the body was read as application/scim+json"}, last()[0].Warnings)
+				body = strings.NewReplacer("{id}", id, "{n}", "2").Replace(tc.body)
+				r = e.do(tc.method, path, body) // with application/scim+json
+				require.Equal(t, tc.code, r.Code, r.Raw)
+				assert.Empty(t, last()[0].Warnings)
+			})
+		}
+	}
+}
+
+// TestManagerReferenceEscaped: the manager's value is the client's, and
+// its $ref is a URI (RFC 7643 §2.3.7): characters a path segment cannot
+// hold are percent-encoded, as the id of a GET is.
+func TestManagerReferenceEscaped(t *testing.T) {
+	ent := "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for _, tc := range []struct{ value, ref string }{
+		{"a b/c?d#e%f", "/Users/a%20b%2Fc%3Fd%23e%25f"},
+		{`{"value":"x"}`, "/Users/%7B%22value%22:%22x%22%7D"},
+		{"plain-id_1.2~3", "/Users/plain-id_1.2~3"},
+		{"é", "/Users/%C3%A9"},
+	} {
+		t.Run(tc.value, func(t *testing.T) {
+			e := newEnv(t)
+			u := e.createUser("report", map[string]any{ent: map[string]any{"manager": tc.value}})
+			m := u[ent].(map[string]any)["manager"].(map[string]any)
+			assert.Equal(t, map[string]any{"value": tc.value, "$ref": base + tc.ref}, m, "POST")
+			id := u["id"].(string)
+			for _, path := range []string{"/Users/" + id, "/Users?filter=userName+eq+%22report%22"} {
+				assert.Contains(t, e.do("GET", path, nil).Raw, `"$ref":"`+base+tc.ref+`"`, path)
+			}
+			_, err := url.Parse(base + tc.ref)
+			require.NoError(t, err)
+		})
+	}
+}
+
+// TestPatchEmptyPath: a PATCH operation whose path is the empty string
+// (RFC 7644 §3.5.2's path grammar has no empty path) is taken as one
+// without a path, with a warning, and refused in strict mode.
+func TestPatchEmptyPath(t *testing.T) {
+	for _, tc := range []struct {
+		name, path string
+	}{
+		{"empty", `""`},
+		{"spaces", `"  "`},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("emptypath")["id"].(string)
+				r := e.do("PATCH", "/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":`+tc.path+`,"value":{"title":"T"}}]}`)
+				if strict {
+					requireError(t, r, 400, "invalidPath", "Operations[0]: the path is empty")
+					assert.Empty(t, e.do("GET", "/Users/"+id, nil).str("title"), "nothing changed")
+					return
+				}
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, "T", r.str("title"))
+				assert.Equal(t, []string{"Operations[0]: an empty path taken as none"}, last()[0].Warnings)
+			})
+		}
+	}
+	e, _ := loggedEnv(t, false)
+	id := e.createUser("emptypath")["id"].(string)
+	requireError(t, e.do("PATCH", "/Users/"+id, `{"Operations":[{"op":"remove","path":""}]}`), 400, "noTarget", "remove needs a path")
+	gid := e.createGroup("emptypath")["id"].(string)
+	r := e.do("PATCH", "/Groups/"+gid+"?attributes=displayName", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"","value":{"displayName":"renamed"}}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, "renamed", r.str("displayName"))
+}

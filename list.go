@@ -273,7 +273,33 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			return rl, err
 		}
 	}
-	return rl, nil
+	return rl, h.searchURL(r, &rl)
+}
+
+// searchURL adds to rl, a SearchRequest body's query, what the URL of the
+// POST carries: attributes and excludedAttributes apply to any request
+// that returns resources (RFC 7644 §3.9) and join the body's, as a
+// repeated parameter does. The other list parameters belong in the body
+// (RFC 7644 §3.4.3); one in the URL is a 400 naming it, in both modes,
+// rather than ignored, which would answer a lookup with every user.
+func (h *handler) searchURL(r *http.Request, rl *rawList) error {
+	if r.URL.RawQuery == "" {
+		return nil
+	}
+	q := canonicalParams(r.Context(), queryOf(r))
+	for _, name := range singleParams {
+		if !q.Has(name) {
+			continue
+		}
+		typ := ScimTypeInvalidValue
+		if name == "filter" {
+			typ = ScimTypeInvalidFilter
+		}
+		return errorf(http.StatusBadRequest, typ, "%s is given in the query string; a POST to .search takes it in the SearchRequest body (RFC 7644 §3.4.3)", name)
+	}
+	rl.attributes = append(rl.attributes, splitList(q["attributes"])...)
+	rl.excluded = append(rl.excluded, splitList(q["excludedAttributes"])...)
+	return nil
 }
 
 // parseFilter parses a request's filter, nil for none, and checks what

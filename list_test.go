@@ -3,9 +3,11 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -735,4 +737,54 @@ func TestRootQueryUnassignedAsDefined(t *testing.T) {
 			assert.Equal(t, tt.want, got, tt.filter)
 		}
 	}
+}
+
+// TestSearchQueryString: a POST /.search carries its query in the
+// SearchRequest body (RFC 7644 §3.4.3). attributes and excludedAttributes
+// in the URL apply to it, as to any request that returns resources (RFC
+// 7644 §3.9), beside those of the body; a filter, sortBy, sortOrder,
+// startIndex, count or cursor in the URL, which the search used to ignore
+// (a lookup whose filter is ignored lists every user), is a 400 naming it.
+func TestSearchQueryString(t *testing.T) {
+	e := newEnv(t)
+	seedUsers(e)
+	body := map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `userName eq "alice@example.com"`}
+	for _, path := range []string{"/Users/.search", "/.search"} {
+		for _, tc := range []struct {
+			query    string
+			code     int
+			scimType string
+			keys     []string // of the one resource found
+		}{
+			{"", 200, "", nil},
+			{"?attributes=userName", 200, "", []string{"id", "schemas", "userName"}},
+			{"?ATTRIBUTES=userName", 200, "", []string{"id", "schemas", "userName"}},
+			{"?excludedAttributes=emails,name,meta,title,active,displayName,externalId," + resources.EnterpriseUserSchema, 200, "", []string{"id", "schemas", "userName"}},
+			{"?filter=" + q(`userName eq "bob@example.com"`), 400, "invalidFilter", nil},
+			{"?Filter=" + q(`userName eq "bob@example.com"`), 400, "invalidFilter", nil},
+			{"?count=1", 400, "invalidValue", nil},
+			{"?startIndex=1", 400, "invalidValue", nil},
+			{"?sortBy=userName", 400, "invalidValue", nil},
+			{"?sortOrder=descending", 400, "invalidValue", nil},
+			{"?cursor=", 400, "invalidValue", nil},
+		} {
+			t.Run(path+tc.query, func(t *testing.T) {
+				r := e.do("POST", path+tc.query, body)
+				if tc.code != 200 {
+					requireError(t, r, tc.code, tc.scimType, "SearchRequest body")
+					return
+				}
+				require.Equal(t, 200, r.Code, r.Raw)
+				require.Equal(t, float64(1), r.Body["totalResults"], r.Raw)
+				found := r.Body["Resources"].([]any)[0].(map[string]any)
+				assert.Equal(t, "alice@example.com", found["userName"])
+				if tc.keys != nil {
+					assert.ElementsMatch(t, tc.keys, slices.Collect(maps.Keys(found)))
+				}
+			})
+		}
+	}
+	both := e.do("POST", "/Users/.search?attributes=userName", map[string]any{"filter": `userName eq "alice@example.com"`, "attributes": []string{"title"}})
+	require.Equal(t, 200, both.Code, both.Raw)
+	assert.ElementsMatch(t, []string{"id", "schemas", "userName", "title"}, slices.Collect(maps.Keys(both.Body["Resources"].([]any)[0].(map[string]any))), "the URL's attributes beside the body's")
 }

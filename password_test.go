@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -120,6 +121,74 @@ func TestArgon2idVerify(t *testing.T) {
 			assert.ErrorContains(t, err, tc.err)
 		} else {
 			assert.NoError(t, err)
+		}
+	}
+}
+
+// TestPasswordAloneSent: a PUT of the stored user with a password, or a
+// PATCH of the password alone, changes what is stored only when the
+// password is kept (hashed): where it is dropped or handed to the host,
+// nothing is written and the version stays, as for any request that
+// changes nothing, and OnPassword still gets the password, once per
+// request.
+func TestPasswordAloneSent(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		hasher   scim.PasswordHasher
+		callback bool
+	}{
+		{"dropped", nil, false},
+		{"hashed", cheapArgon, false},
+		{"handed to the host", nil, true},
+		{"hashed and handed to the host", cheapArgon, true},
+	} {
+		for _, updater := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/updater=%v", tc.name, updater), func(t *testing.T) {
+				var mu sync.Mutex
+				var got []string
+				e := newEnv(t, func(c *scim.Config) {
+					if !updater {
+						c.Users = indexOnly{c.Users} // read, then a versioned replace
+					}
+					c.PasswordHasher = tc.hasher
+					if tc.callback {
+						c.OnPassword = func(_ context.Context, _, pw string) {
+							mu.Lock()
+							defer mu.Unlock()
+							got = append(got, pw)
+						}
+					}
+				})
+				u := e.do("POST", "/Users", map[string]any{"userName": "alone", "title": "t"})
+				require.Equal(t, 201, u.Code, u.Raw)
+				id, version := u.str("id"), u.Header.Get("ETag")
+				for i, req := range []struct {
+					method string
+					body   any
+				}{
+					{"PUT", map[string]any{"userName": "alone", "title": "t", "password": "pw-put"}},
+					{"PATCH", patchBody(op("replace", "password", "pw-patch"))},
+					{"PATCH", patchBody(op("replace", "", map[string]any{"password": "pw-nopath"}))},
+				} {
+					e.clearEvents()
+					r := e.do(req.method, "/Users/"+id, req.body)
+					require.Equal(t, 200, r.Code, r.Raw)
+					if tc.hasher != nil {
+						assert.NotEqual(t, version, r.Header.Get("ETag"), "%d %s: a new hash is a change", i, req.method)
+						version = r.Header.Get("ETag")
+						continue
+					}
+					assert.Equal(t, version, r.Header.Get("ETag"), "%d %s: nothing stored changed", i, req.method)
+					assert.Empty(t, e.eventTypes(), "%d %s: no update to report", i, req.method)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if tc.callback {
+					assert.Equal(t, []string{"pw-put", "pw-patch", "pw-nopath"}, got)
+				} else {
+					assert.Empty(t, got)
+				}
+			})
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -274,6 +275,8 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
 		cur = out
+	default:
+		h.passwordSent(ctx, id) // see updateInStore
 	}
 	k.respondRead(h, w, r, cur, withMembers, proj)
 }
@@ -311,6 +314,12 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 	case changed:
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
+	default:
+		// A user's PUT or PATCH that sent a password but changed nothing
+		// stored (a password is not stored without a PasswordHasher)
+		// still hands it to Config.OnPassword: a password reset must
+		// reach the host. For anything else it does nothing.
+		h.passwordSent(ctx, r.PathValue("id"))
 	}
 	k.respondRead(h, w, r, out, withMembers, proj)
 }
@@ -339,7 +348,7 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 	k.respond(h, w, r, http.StatusOK, v, proj)
 }
 
-// respond writes one resource with its ETag and, for 201, Location.
+// respond writes one resource with its ETag and Location.
 func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, status int, v T, proj *projection) {
 	if err := k.renderOne(r, h.baseURL(r), proj, v, status == http.StatusCreated); err != nil {
 		h.writeError(w, r, err)
@@ -357,7 +366,11 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 	if m.Version != "" {
 		w.Header()["Etag"] = headerValue(w, slotETag, m.Version) // the canonical spelling of ETag
 	}
-	if status == http.StatusCreated {
+	if m.Location != "" {
+		// Not only for 201: RFC 7644's GET (§3.4.1) and PUT (§3.5.1)
+		// answers carry it too, and RFC 7643 §3.1 has meta.location
+		// name the resource returned, which /Me answers as another URL's
+		// (RFC 7644 §3.11: "SHOULD respond with a Location header").
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
@@ -403,17 +416,21 @@ func (p *pooledBody) release() {
 // the bytes it was cut from).
 type urlText struct{ b strings.Builder }
 
-// urlLen is the length of the URL base+seg+id.
-func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(id) }
+// urlLen is the length of the URL url(base, seg, id) returns.
+func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(url.PathEscape(id)) }
 
 func (t *urlText) grow(n int) { t.b.Grow(n) }
 
-// url returns base+seg+id.
+// url returns base+seg+id, id percent-encoded as a path segment: a $ref or
+// meta.location is a URI (RFC 7643 §2.3.7), and an id is not only the
+// store's (a UUID, which needs no encoding, costs a scan and no
+// allocation) but also a manager's value as the client sent it ("a b/c").
+// A GET of the URL reaches the id, since the router decodes a segment.
 func (t *urlText) url(base, seg, id string) string {
 	start := t.b.Len()
 	t.b.WriteString(base)
 	t.b.WriteString(seg)
-	t.b.WriteString(id)
+	t.b.WriteString(url.PathEscape(id))
 	return t.b.String()[start:]
 }
 

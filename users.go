@@ -322,6 +322,14 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 			warn(r.Context(), "ignored %s: a PATCH operation has op, path and value", name)
 		}
 	}
+	for _, i := range env.EmptyPath {
+		// "path": "" is no path RFC 7644 §3.5.2's grammar allows; a
+		// client that serialises an absent path so means none.
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path is empty; leave \"path\" out to apply the value to the resource (strict mode)", i)
+		}
+		warn(r.Context(), "Operations[%d]: an empty path taken as none", i)
+	}
 	if !env.Listed {
 		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
 			return nil, err
@@ -378,7 +386,17 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !changed {
 			return next, changed, err
 		}
-		return next, true, h.setPassword(r.Context(), cur.Password, next)
+		sent := next.Password != cur.Password
+		if err := h.setPassword(r.Context(), cur.Password, next); err != nil {
+			return nil, false, err
+		}
+		if sent && next.Password == cur.Password {
+			// The password was dropped or waits for OnPassword, not
+			// stored: a PATCH that changed nothing else writes nothing
+			// and keeps the version, as putUser's does.
+			changed = !resources.EqualUsers(cur, next)
+		}
+		return next, changed, nil
 	})
 }
 

@@ -169,17 +169,21 @@ func isURIChar(c byte) bool {
 	return isAlpha(c) || isDigit(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
 }
 
-// tidyPrimaries keeps at most one primary:true value in a multi-valued
+// TidyValues keeps at most one primary:true value in a multi-valued
 // attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
 // their "type" and "value" (compared as the attribute compares them). The
 // first primary and the first of duplicates are kept; a dropped duplicate
-// that was primary passes primary to the one kept.
-func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+// that was primary passes primary to the one kept. Each is a bend of l,
+// named by path (the attribute as a message names it). Normalize holds a
+// body's values to it, and the PATCH engine the values an operation
+// leaves, so that a PATCH stores no list a POST would not. It may reuse
+// list's backing array.
+func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
 	if a.Type != TypeComplex || len(list) < 2 {
 		return list, nil
 	}
 	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
-	if valueAttr != nil {
+	if valueAttr != nil && mayHoldDuplicates(valueAttr, typeAttr, list) {
 		// Each kept element is found by its key in a map: a provider's
 		// push of a group lists 20,000 members, which comparing each
 		// with every one kept took seconds for.
@@ -224,6 +228,35 @@ func tidyPrimaries(a *Attribute, path string, list []any, l *Lenience) ([]any, e
 		m[primaryAttr.Name] = false
 	}
 	return list, nil
+}
+
+// shortList is the longest list mayHoldDuplicates compares pair by pair.
+const shortList = 8
+
+// mayHoldDuplicates reports whether two elements of list may share a
+// valueKey: for a short list (a user's emails, phone numbers), whether
+// two do, found pair by pair without allocating, so that TidyValues
+// allocates nothing for a list without duplicates, on every POST and on
+// every PATCH of such an attribute; a longer one (a group's members) is
+// left to TidyValues' index.
+func mayHoldDuplicates(valueAttr, typeAttr *Attribute, list []any) bool {
+	if len(list) > shortList {
+		return true
+	}
+	var keys [shortList]valueKey
+	var has [shortList]bool
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		if keys[i], has[i] = keyOf(valueAttr, typeAttr, m); !has[i] {
+			continue
+		}
+		for j := range i {
+			if has[j] && keys[j] == keys[i] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // valueKey is an element's "value" and "type", each folded unless its

@@ -116,6 +116,14 @@ func TestNormalizeLenience(t *testing.T) {
 		{"duplicates apart, folded", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"\u212a@X"},{"value":"b@x","type":""},{"value":"b@x","type":"home"}]}`,
 			`{"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"b@x","type":"home"}]}`,
 			[]string{`dropped a duplicate emails value "K@X"`, `dropped a duplicate emails value "b@x"`}, `lists the same value twice`},
+		// The last of eight values and the last of nine, which TidyValues
+		// finds by a comparison of each pair and by its index.
+		{"a duplicate last of eight", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"e0@x"},{"value":"e1@x"},{"value":"e2@x"},{"value":"e3@x"},{"value":"e4@x"},{"value":"e5@x"},{"value":"e6@x"},{"value":"E6@x"}]}`,
+			`{"userName":"a","emails":[{"value":"e0@x"},{"value":"e1@x"},{"value":"e2@x"},{"value":"e3@x"},{"value":"e4@x"},{"value":"e5@x"},{"value":"e6@x"}]}`,
+			[]string{`dropped a duplicate emails value "E6@x"`}, `lists the same value twice`},
+		{"a duplicate last of nine", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"e0@x"},{"value":"e1@x"},{"value":"e2@x"},{"value":"e3@x"},{"value":"e4@x"},{"value":"e5@x"},{"value":"e6@x"},{"value":"e7@x"},{"value":"E0@X"}]}`,
+			`{"userName":"a","emails":[{"value":"e0@x"},{"value":"e1@x"},{"value":"e2@x"},{"value":"e3@x"},{"value":"e4@x"},{"value":"e5@x"},{"value":"e6@x"},{"value":"e7@x"}]}`,
+			[]string{`dropped a duplicate emails value "E0@X"`}, `lists the same value twice`},
 		{"schemas missing", `{"userName":"a"}`, `{"userName":"a"}`,
 			[]string{`"schemas" missing; taken as a User`}, `attribute "schemas": is required: send "schemas":["` + resources.UserSchema + `"]`},
 		{"schemas without the core schema", `{"schemas":["` + resources.EnterpriseUserSchema + `"],"userName":"a"}`, `{"userName":"a"}`,

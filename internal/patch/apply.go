@@ -499,8 +499,50 @@ func (a *applier) set(kind string, l loc, v any) error {
 	default:
 		err = a.setAttr(kind, l, v)
 	}
+	if err == nil {
+		err = a.tidyValues(l)
+	}
 	a.tidyExt(l)
 	return err
+}
+
+// tidyValues holds the list an add or replace left in a multi-valued
+// complex attribute to resources.TidyValues, as a POST's is: an element
+// that comes to hold the type and value of another (an add of
+// {"value":"a@x","type":"work","display":"A"} beside the work a@x, a
+// sub-attribute set on every element, a filtered replace) is a duplicate,
+// dropped with a warning (400 invalidValue in strict mode). Members, whose
+// value is immutable and which an add finds by value alone, are left to
+// the member plan.
+func (a *applier) tidyValues(l loc) error {
+	attr := l.attr
+	if !attr.MultiValued || attr.Type != resources.TypeComplex {
+		return nil
+	}
+	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
+		return nil
+	}
+	c := a.container(l, false)
+	if c == nil {
+		return nil
+	}
+	_, cur, _ := lookup(c, attr.Name)
+	list, _ := cur.([]any)
+	if len(list) < 2 {
+		return nil
+	}
+	path := attr.Name
+	if l.ext != nil {
+		path = l.ext.ID + ":" + attr.Name
+	}
+	tidy, err := resources.TidyValues(attr, path, list, a.len)
+	if err != nil {
+		return a.fail(InvalidValue, "%s", err.Error())
+	}
+	if len(tidy) != len(list) {
+		put(c, attr.Name, tidy)
+	}
+	return nil
 }
 
 func (a *applier) normalize(attr *resources.Attribute, path string, v any, single bool) (any, error) {

@@ -67,3 +67,16 @@ func BenchmarkDecodeDeactivate(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkApplyAddEmail: an email added to a typical user, the path
+// whose result is held to the duplicate rule (tidyValues).
+func BenchmarkApplyAddEmail(b *testing.B) {
+	doc := mustDoc(userJSON)
+	ops := mustOps(`[{"op":"add","path":"emails","value":[{"value":"new@example.com","type":"other"}]}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := userEng.Apply(doc, ops, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

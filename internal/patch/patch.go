@@ -27,6 +27,7 @@ import (
 	"iter"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -93,6 +94,10 @@ type Envelope struct {
 	// and "value", each as Operations[i].name (i from 0), in the body's
 	// order: RFC 7644 §3.5.2 gives an operation those three.
 	OpIgnored []string
+	// EmptyPath are the indexes of the operations whose "path" is a
+	// string of nothing but spaces (""), which RFC 7644 §3.5.2's grammar
+	// has no path for: the operation is taken as one without a path.
+	EmptyPath []int
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
@@ -187,7 +192,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	}
 	ops := make([]Operation, n)
 	for i, raw := range raws {
-		if err := decodeOp(i, raw, &ops[i], &env.OpIgnored); err != nil {
+		if err := decodeOp(i, raw, &ops[i], &env.OpIgnored, &env.EmptyPath); err != nil {
 			return nil, env, err
 		}
 	}
@@ -232,7 +237,7 @@ func operationAt(body []byte, at int) int {
 }
 
 // decodeOp reads the operation raw, the i-th of the list, into op.
-func decodeOp(i int, raw []byte, op *Operation, ignored *[]string) error {
+func decodeOp(i int, raw []byte, op *Operation, ignored *[]string, empty *[]int) error {
 	if firstByte(raw) != '{' {
 		return newError(i, InvalidSyntax, "an operation must be a JSON object")
 	}
@@ -268,6 +273,9 @@ func decodeOp(i int, raw []byte, op *Operation, ignored *[]string) error {
 			return newError(i, InvalidPath, "\"path\" must be a string")
 		}
 		op.Path = s
+		if strings.TrimSpace(s) == "" {
+			*empty = append(*empty, i)
+		}
 	}
 	if rvalue != nil {
 		op.Value = rawValue(rvalue)

@@ -209,6 +209,38 @@ func TestApplyAdd(t *testing.T) {
 			warnings: []string{`dropped a duplicate phoneNumbers value "1"`},
 		},
 		{
+			name:     "3.5.2.1 a value whose type and value are present, with other sub-attributes, is a duplicate, dropped as in a POST",
+			ops:      `[{"op":"add","path":"emails","value":[{"value":"BJensen@example.com","type":"work","display":"B"}]}]`,
+			want:     userJSON,
+			warnings: []string{`dropped a duplicate emails value "BJensen@example.com"`},
+		},
+		{
+			name:     "3.5.2.1 a primary duplicate passes primary to the value kept",
+			ops:      `[{"op":"add","path":"emails","value":[{"value":"babs@jensen.org","type":"home","primary":true,"display":"B"}]}]`,
+			want:     over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":false},{"value":"babs@jensen.org","type":"home","primary":true}]}`),
+			warnings: []string{`dropped a duplicate emails value "babs@jensen.org"`},
+		},
+		{
+			name:   "strict: an add that would duplicate a value is invalidValue",
+			ops:    `[{"op":"add","path":"emails","value":[{"value":"bjensen@example.com","type":"work","display":"B"}]}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
+			strict: true,
+		},
+		{
+			name:     "3.5.2.1 a sub-attribute set on every value leaves no duplicates",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x"},{"value":"b@x","primary":true}]}`),
+			ops:      `[{"op":"add","path":"emails.value","value":"q@x"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"q@x","primary":true}]}`),
+			warnings: []string{`dropped a duplicate emails value "q@x"`},
+		},
+		{
+			name:     "3.5.2.3 a filtered replace that makes a value equal another leaves no duplicates",
+			ops:      `[{"op":"replace","path":"emails[type eq \"home\"].type","value":"work"},{"op":"replace","path":"emails[type eq \"work\" and primary eq false].value","value":"bjensen@example.com"}]`,
+			doc:      over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home","primary":false}]}`),
+			want:     over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true}]}`),
+			warnings: []string{`dropped a duplicate emails value "bjensen@example.com"`},
+		},
+		{
 			name: "3.5.2.1 multi-valued simple attribute appends values not present",
 			ops:  `[{"op":"add","path":"$ACME:tags","value":["a","b"]},{"op":"add","path":"$ACME:tags","value":["B","c"]}]`,
 			want: over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
