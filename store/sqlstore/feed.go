@@ -302,19 +302,21 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 		)`
 }
 
-// pgFeed's head, one of two constant WITH items. Its row is what counts:
-// the entries are appended FROM it, and a folded write's final SELECT
-// reads it (foldWrite). Its seq is 0 for every write, which no caller
-// reads: the entries wait in scim_feed_pending to be numbered (pending).
+// pgFeed's head, one of two constant WITH items: one row without
+// columns, or none, from which the entries are appended. Only whether it
+// has its row counts. (It once read the tenant's last Seq from
+// scim_feed_heads, to number the entries in the write; since migration
+// 0012 a write numbers nothing, so it has no column to read: what
+// scim_feed_heads holds is the numbering's, pgNumber.)
 const (
 	// pgHead is the head of an append sent alone (appendFeed).
-	pgHead = `head AS (SELECT 0::bigint AS seq)`
+	pgHead = `head AS (SELECT)`
 	// pgHeadAfterW is the head of an append folded into w, the write of
 	// the same statement (foldWrite; CreateUser's single statement): it
 	// reads w first, and yields its row, and the append appends, only
 	// when w wrote a row. A conditional UPDATE that found its row at
 	// another version (UpdateUser's single statement) appends nothing.
-	pgHeadAfterW = `head AS (SELECT 0::bigint AS seq FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0)`
+	pgHeadAfterW = `head AS (SELECT FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0)`
 )
 
 // pendingSeq marks the entries of a write that appended them to
@@ -371,9 +373,10 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // sends anyway, on PostgreSQL with the feed on: the write then costs no
 // round trip more with the feed than without it. ret lists the columns q
 // should return ("" for none). The statement returned (bound to the
-// values returned) yields one row per row q returns: ret's columns, then
-// the head's seq, 0 (pgHeadAfterW); with ret "" that 0 alone, one row.
-// Once it has run, the caller marks the changes pending (pending). ok is
+// values returned) yields one row per row q returns: ret's columns, or
+// with ret "" none (a row without columns, which the caller scans into
+// nothing: Row.Scan()). Once it has run, the caller marks the changes
+// pending (pending). ok is
 // false, and q is to run as it is, when there is nothing to fold: SQLite
 // (appendChanges appends there), the feed off and no bridge's work, no
 // changes. The changes are stamped here.
@@ -382,9 +385,8 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // ModifyMembers): host renders what Config.Bridge does for them as WITH
 // items (Bridge.fold), bound to the args it is given, and bridged
 // reports that it did (or, with ok false, that the bridge has nothing to
-// write for them). With the feed off and host
-// set, the statement yields ret's columns and a 0 for the head (ret "":
-// the 0 alone), and the changes are left for appendChanges to stamp.
+// write for them). With the feed off and host set, the statement yields
+// the same rows, and the changes are left for appendChanges to stamp.
 //
 // pre, when not "", are WITH items that come before w's, bound to vals
 // too, which q may read (bumpGroup's member statement).
@@ -403,17 +405,12 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	} else {
 		ctes += `1)`
 	}
-	out := "SELECT head.seq FROM head"
+	out := "SELECT FROM w"
 	if ret != "" {
-		out = "SELECT w.*, head.seq FROM w, head"
+		out = "SELECT w.* FROM w"
 	}
-	switch {
-	case s.feed.on:
+	if s.feed.on {
 		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, pgHeadAfterW)
-	case ret != "":
-		out = "SELECT w.*, 0::bigint FROM w"
-	default:
-		out = "SELECT 0::bigint"
 	}
 	if host != nil {
 		h, done := host(a)
@@ -462,7 +459,7 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 		_, err := s.wx(tx).ExecContext(s.point(ctx), q, vals...)
 		return err
 	}
-	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(new(int64)); err != nil {
+	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(); err != nil {
 		if bridged {
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
 				return herr
@@ -507,7 +504,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	n := int64(len(changes))
 	if s.d.pg {
 		a := &args{d: s.d}
-		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, pgHead)+` SELECT seq FROM head`, a.vals...).Scan(new(int64)); err != nil {
+		if _, err := tx.ExecContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, pgHead)+` SELECT`, a.vals...); err != nil {
 			return err
 		}
 		pending(changes)
