@@ -834,6 +834,37 @@ func parseList(s string) ([]string, error) {
 
 var errNoConsumer = errors.New("sqlstore: feed consumer and holder must not be empty")
 
+// consumerSQL holds the statements of a feed's named consumers in one
+// dialect: a consumer calls them for every page it reads, so each text
+// is rendered once per dialect (dialect.consumers), not per call.
+type consumerSQL struct {
+	// lease takes or renews the lease of consumer $2 of tenant $1 for
+	// holder $3 until $4, unless another holder's runs past $5 (now);
+	// it returns the consumer's acknowledged Seq, no row when leased.
+	lease string
+	// ack records Seq $4 for consumer $2 of tenant $1, if higher than
+	// its own, and renews holder $3's lease until $5, while it runs
+	// past $6 (now); no row changed when not leased.
+	ack string
+	// release gives up holder $3's lease of consumer $2 of tenant $1.
+	release string
+}
+
+// consumerStatements renders consumerSQL with the placeholders ph.
+func consumerStatements(ph func(n int) string) consumerSQL {
+	return consumerSQL{
+		lease: `INSERT INTO scim_feed_consumers (tenant, name, acked, holder, lease_until)
+		VALUES (` + ph(1) + `, ` + ph(2) + `, 0, ` + ph(3) + `, ` + ph(4) + `)
+		ON CONFLICT (tenant, name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+		WHERE scim_feed_consumers.holder IN ('', excluded.holder) OR scim_feed_consumers.lease_until IS NULL OR scim_feed_consumers.lease_until < ` + ph(5) + `
+		RETURNING acked`,
+		ack: `UPDATE scim_feed_consumers SET acked = CASE WHEN acked < ` + ph(4) + ` THEN ` + ph(4) + ` ELSE acked END, lease_until = ` + ph(5) + `
+		WHERE tenant = ` + ph(1) + ` AND name = ` + ph(2) + ` AND holder = ` + ph(3) + ` AND lease_until >= ` + ph(6),
+		release: `UPDATE scim_feed_consumers SET holder = '', lease_until = NULL
+		WHERE tenant = ` + ph(1) + ` AND name = ` + ph(2) + ` AND holder = ` + ph(3),
+	}
+}
+
 // LeaseFeed takes or renews consumer's lease for holder in one statement
 // (see store.FeedConsumers).
 func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
@@ -846,11 +877,7 @@ func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.
 	s := f.s
 	now := s.stamp()
 	var acked int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO scim_feed_consumers (tenant, name, acked, holder, lease_until)
-		VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`, 0, `+s.d.ph(3)+`, `+s.d.ph(4)+`)
-		ON CONFLICT (tenant, name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
-		WHERE scim_feed_consumers.holder IN ('', excluded.holder) OR scim_feed_consumers.lease_until IS NULL OR scim_feed_consumers.lease_until < `+s.d.ph(5)+`
-		RETURNING acked`,
+	err := s.w.QueryRowContext(ctx, s.d.consumers.lease,
 		store.Tenant(ctx), consumer, holder, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now)).Scan(&acked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrLeased
@@ -869,8 +896,7 @@ func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, 
 	}
 	s := f.s
 	now := s.stamp()
-	res, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET acked = CASE WHEN acked < `+s.d.ph(4)+` THEN `+s.d.ph(4)+` ELSE acked END, lease_until = `+s.d.ph(5)+`
-		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3)+` AND lease_until >= `+s.d.ph(6),
+	res, err := s.w.ExecContext(ctx, s.d.consumers.ack,
 		store.Tenant(ctx), consumer, holder, seq, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now))
 	if err != nil {
 		return fmt.Errorf("sqlstore: ack feed: %w", err)
@@ -889,8 +915,7 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 		return err
 	}
 	s := f.s
-	_, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET holder = '', lease_until = NULL
-		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3), store.Tenant(ctx), consumer, holder)
+	_, err := s.w.ExecContext(ctx, s.d.consumers.release, store.Tenant(ctx), consumer, holder)
 	if err != nil {
 		return fmt.Errorf("sqlstore: release feed: %w", err)
 	}
