@@ -43,6 +43,8 @@ const previousOnChangeAppend = `WITH w AS (UPDATE scim_users SET last_modified =
 // transaction, holding the tenant's head row until the commit: it
 // numbers every entry of the tenant the statement sees waiting, and
 // yields the Seqs of the transaction's own (a NULL when it has none).
+// Most of it is this release's pgNumber, copied on purpose: it is that
+// release's text, which must not follow this release's changes.
 const previousNumber = `WITH head AS MATERIALIZED (
 			SELECT seq FROM scim_feed_heads WHERE tenant = $1 FOR UPDATE
 		), moved AS (
