@@ -376,10 +376,9 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // values returned) yields one row per row q returns: ret's columns, or
 // with ret "" none (a row without columns, which the caller scans into
 // nothing: Row.Scan()). Once it has run, the caller marks the changes
-// pending (pending). ok is
-// false, and q is to run as it is, when there is nothing to fold: SQLite
-// (appendChanges appends there), the feed off and no bridge's work, no
-// changes. The changes are stamped here.
+// pending (pending). ok is false, and q is to run as it is, when there
+// is nothing to fold: SQLite (appendChanges appends there), the feed off
+// and no bridge's work, no changes. The changes are stamped here.
 //
 // It folds the bridge's work for changes too, when host is not nil (see
 // ModifyMembers): host renders what Config.Bridge does for them as WITH
@@ -839,8 +838,9 @@ var errNoConsumer = errors.New("sqlstore: feed consumer and holder must not be e
 // is rendered once per dialect (dialect.consumers), not per call.
 type consumerSQL struct {
 	// lease takes or renews the lease of consumer $2 of tenant $1 for
-	// holder $3 until $4, unless another holder's runs past $5 (now);
-	// it returns the consumer's acknowledged Seq, no row when leased.
+	// holder $3 until $4, unless another holder's lease runs past $5
+	// (now); it returns the consumer's acknowledged Seq, no row when
+	// another holds it.
 	lease string
 	// ack records Seq $4 for consumer $2 of tenant $1, if higher than
 	// its own, and renews holder $3's lease until $5, while it runs
