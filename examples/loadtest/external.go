@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/internal/loaduser"
 )
 
 // external is a SCIM server the driver did not start (-external
@@ -98,7 +100,7 @@ func startExternal(ctx context.Context, d *driver, cfg config, e external) (*tar
 	}
 	start := time.Now()
 	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
-		return createOver(ctx, d, t, "/Users", userDoc(fmt.Sprintf("%sseed%06d@example.com", t.prefix, i), fmt.Sprintf("%sseed-%d", t.prefix, i)))
+		return createOver(ctx, d, t, "/Users", loaduser.Doc(fmt.Sprintf("%sseed%06d@example.com", t.prefix, i), fmt.Sprintf("%sseed-%d", t.prefix, i)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)
@@ -108,11 +110,15 @@ func startExternal(ctx context.Context, d *driver, cfg config, e external) (*tar
 		for i, id := range ids {
 			members[i] = map[string]any{"value": id}
 		}
-		return createOver(ctx, d, t, "/Groups", map[string]any{
+		body, err := json.Marshal(map[string]any{
 			"schemas":     []any{"urn:ietf:params:scim:schemas:core:2.0:Group"},
 			"displayName": t.prefix + name,
 			"members":     members,
 		})
+		if err != nil {
+			return "", err
+		}
+		return createOver(ctx, d, t, "/Groups", string(body))
 	}
 	if t.smallGroup, err = group("loadtest small", ids[:cfg.SmallGroup]); err != nil {
 		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)
@@ -124,14 +130,10 @@ func startExternal(ctx context.Context, d *driver, cfg config, e external) (*tar
 	return t, nil
 }
 
-// createOver POSTs doc to path on t and returns the id of the resource it
+// createOver POSTs body to path on t and returns the id of the resource it
 // created; anything but a 201 with an id is an error that shows the answer.
-func createOver(ctx context.Context, d *driver, t *target, path string, doc map[string]any) (string, error) {
-	body, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
-	}
-	status, out, err := d.do(ctx, t, http.MethodPost, path, string(body))
+func createOver(ctx context.Context, d *driver, t *target, path, body string) (string, error) {
+	status, out, err := d.do(ctx, t, http.MethodPost, path, body)
 	if err != nil {
 		return "", fmt.Errorf("POST %s%s: %w", t.base, path, err)
 	}

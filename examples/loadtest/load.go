@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/scimkit/scim/internal/loaduser"
 )
 
 // Phases, in the order each round runs them.
@@ -356,12 +358,9 @@ func (d *driver) syncUser(ctx context.Context, t *target, round, i int) (id stri
 		errs++
 	}
 
-	body, err := json.Marshal(userDoc(userName, fmt.Sprintf("%sr%d-%d", t.prefix, round, i)))
-	if err != nil {
-		panic(err) // a map of strings always encodes
-	}
+	body := loaduser.Doc(userName, fmt.Sprintf("%sr%d-%d", t.prefix, round, i))
 	reqs++
-	out, ok := d.expect(ctx, t, http.MethodPost, "/Users", string(body), http.StatusCreated)
+	out, ok := d.expect(ctx, t, http.MethodPost, "/Users", body, http.StatusCreated)
 	var created struct {
 		ID string `json:"id"`
 	}

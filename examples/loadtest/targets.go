@@ -24,6 +24,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/loaduser"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -112,7 +113,11 @@ func startFloor(cfg config) (*target, error) {
 	n := max(cfg.BigGroup, cfg.SmallGroup)
 	ids := make([]string, n)
 	for i := range ids {
-		ids[i] = f.addUser(seedUser(i)).doc["id"].(string)
+		var u map[string]any // as the floor decodes a POST
+		if err := json.Unmarshal([]byte(seedUser(i)), &u); err != nil {
+			return nil, err
+		}
+		ids[i] = f.addUser(u).doc["id"].(string)
 	}
 	t := &target{name: targetFloor, token: tok, smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup}
 	t.smallGroup = f.addGroup(ids[:cfg.SmallGroup])
@@ -222,10 +227,7 @@ func startScim(ctx context.Context, name string, cfg config, users store.UserSto
 func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups store.GroupStore) (small, big string, err error) {
 	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
 		var u *resources.User
-		doc, err := json.Marshal(seedUser(i))
-		if err == nil {
-			err = json.Unmarshal(doc, &u)
-		}
+		err := json.Unmarshal([]byte(seedUser(i)), &u)
 		if err == nil {
 			u, err = users.CreateUser(ctx, u)
 		}
@@ -290,24 +292,10 @@ func seedMembers(ctx context.Context, cfg config, create func(ctx context.Contex
 	return ids, nil
 }
 
-// seedUser is the i-th group member, shaped like the users the sync phase
-// creates.
-func seedUser(i int) map[string]any {
-	return userDoc(fmt.Sprintf("seed%06d@example.com", i), fmt.Sprintf("seed-%d", i))
-}
-
-// userDoc is a user as Entra ID creates it.
-func userDoc(userName, externalID string) map[string]any {
-	return map[string]any{
-		"schemas":     []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"},
-		"externalId":  externalID,
-		"userName":    userName,
-		"active":      true,
-		"displayName": "Load " + externalID,
-		"name":        map[string]any{"givenName": "Load", "familyName": externalID, "formatted": "Load " + externalID},
-		"emails":      []any{map[string]any{"primary": true, "type": "work", "value": userName}},
-		"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"department": "Load"},
-	}
+// seedUser is the i-th group member, the user the sync phase creates
+// (loaduser.Doc).
+func seedUser(i int) string {
+	return loaduser.Doc(fmt.Sprintf("seed%06d@example.com", i), fmt.Sprintf("seed-%d", i))
 }
 
 // freshSchema creates a schema with a unique name on the server at base

@@ -19,19 +19,28 @@ type dialect struct {
 	textColl string
 	// pg reports PostgreSQL.
 	pg bool
+	// consumers are the feed consumers' statements in this dialect,
+	// rendered once (consumerStatements).
+	consumers consumerSQL
 }
 
 var postgres = &dialect{
-	name:     "postgres",
-	ph:       func(n int) string { return "$" + strconv.Itoa(n) },
-	textColl: ` COLLATE "C"`,
-	pg:       true,
+	name:      "postgres",
+	ph:        pgPh,
+	textColl:  ` COLLATE "C"`,
+	pg:        true,
+	consumers: consumerStatements(pgPh),
 }
 
 var sqliteDialect = &dialect{
-	name: "sqlite",
-	ph:   func(n int) string { return "?" + strconv.Itoa(n) },
+	name:      "sqlite",
+	ph:        sqlitePh,
+	consumers: consumerStatements(sqlitePh),
 }
+
+// pgPh and sqlitePh are the dialects' ph.
+func pgPh(n int) string     { return "$" + strconv.Itoa(n) }
+func sqlitePh(n int) string { return "?" + strconv.Itoa(n) }
 
 // args accumulates bind parameters while SQL is built.
 type args struct {

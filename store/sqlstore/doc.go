@@ -99,7 +99,8 @@
 // version 12 number their own entries and never those waiting: stop
 // them before a process of this release writes (see README). Those of
 // the releases between, whose writes with OnChange number what waits,
-// number it as a reader does, and may run beside it. On SQLite,
+// number it as a reader does, and may run beside it
+// (TestFeedMixedReleases). On SQLite,
 // which has one writer, the numbers come
 // from the tenant's newest entry (or the head row Prune keeps once it
 // has deleted them all), so a write changes no head row. Feed returns the

@@ -302,19 +302,21 @@ func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Cha
 		)`
 }
 
-// pgFeed's head, one of two constant WITH items. Its row is what counts:
-// the entries are appended FROM it, and a folded write's final SELECT
-// reads it (foldWrite). Its seq is 0 for every write, which no caller
-// reads: the entries wait in scim_feed_pending to be numbered (pending).
+// pgFeed's head, one of two constant WITH items: one row without
+// columns, or none, from which the entries are appended. Only whether it
+// has its row counts. (It once read the tenant's last Seq from
+// scim_feed_heads, to number the entries in the write; since migration
+// 0012 a write numbers nothing, so it has no column to read: what
+// scim_feed_heads holds is the numbering's, pgNumber.)
 const (
 	// pgHead is the head of an append sent alone (appendFeed).
-	pgHead = `head AS (SELECT 0::bigint AS seq)`
+	pgHead = `head AS (SELECT)`
 	// pgHeadAfterW is the head of an append folded into w, the write of
 	// the same statement (foldWrite; CreateUser's single statement): it
 	// reads w first, and yields its row, and the append appends, only
 	// when w wrote a row. A conditional UPDATE that found its row at
 	// another version (UpdateUser's single statement) appends nothing.
-	pgHeadAfterW = `head AS (SELECT 0::bigint AS seq FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0)`
+	pgHeadAfterW = `head AS (SELECT FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0)`
 )
 
 // pendingSeq marks the entries of a write that appended them to
@@ -371,20 +373,19 @@ func pgFeedRows(a *args, changes []store.Change) string {
 // sends anyway, on PostgreSQL with the feed on: the write then costs no
 // round trip more with the feed than without it. ret lists the columns q
 // should return ("" for none). The statement returned (bound to the
-// values returned) yields one row per row q returns: ret's columns, then
-// the head's seq, 0 (pgHeadAfterW); with ret "" that 0 alone, one row.
-// Once it has run, the caller marks the changes pending (pending). ok is
-// false, and q is to run as it is, when there is nothing to fold: SQLite
-// (appendChanges appends there), the feed off and no bridge's work, no
-// changes. The changes are stamped here.
+// values returned) yields one row per row q returns: ret's columns, or
+// with ret "" none (a row without columns, which the caller scans into
+// nothing: Row.Scan()). Once it has run, the caller marks the changes
+// pending (pending). ok is false, and q is to run as it is, when there
+// is nothing to fold: SQLite (appendChanges appends there), the feed off
+// and no bridge's work, no changes. The changes are stamped here.
 //
 // It folds the bridge's work for changes too, when host is not nil (see
 // ModifyMembers): host renders what Config.Bridge does for them as WITH
 // items (Bridge.fold), bound to the args it is given, and bridged
 // reports that it did (or, with ok false, that the bridge has nothing to
-// write for them). With the feed off and host
-// set, the statement yields ret's columns and a 0 for the head (ret "":
-// the 0 alone), and the changes are left for appendChanges to stamp.
+// write for them). With the feed off and host set, the statement yields
+// the same rows, and the changes are left for appendChanges to stamp.
 //
 // pre, when not "", are WITH items that come before w's, bound to vals
 // too, which q may read (bumpGroup's member statement).
@@ -403,17 +404,12 @@ func (s *Store) foldWrite(tenant string, changes []store.Change, q string, vals 
 	} else {
 		ctes += `1)`
 	}
-	out := "SELECT head.seq FROM head"
+	out := "SELECT FROM w"
 	if ret != "" {
-		out = "SELECT w.*, head.seq FROM w, head"
+		out = "SELECT w.* FROM w"
 	}
-	switch {
-	case s.feed.on:
+	if s.feed.on {
 		ctes += `, ` + s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, pgHeadAfterW)
-	case ret != "":
-		out = "SELECT w.*, 0::bigint FROM w"
-	default:
-		out = "SELECT 0::bigint"
 	}
 	if host != nil {
 		h, done := host(a)
@@ -462,7 +458,7 @@ func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, chang
 		_, err := s.wx(tx).ExecContext(s.point(ctx), q, vals...)
 		return err
 	}
-	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(new(int64)); err != nil {
+	if err := s.wx(tx).QueryRowContext(s.point(ctx), fq, fv...).Scan(); err != nil {
 		if bridged {
 			if herr, ok := s.feed.bridge.foldErr(changes[0].Kind, err); ok {
 				return herr
@@ -507,7 +503,7 @@ func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at ti
 	n := int64(len(changes))
 	if s.d.pg {
 		a := &args{d: s.d}
-		if err := tx.QueryRowContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, pgHead)+` SELECT seq FROM head`, a.vals...).Scan(new(int64)); err != nil {
+		if _, err := tx.ExecContext(ctx, `WITH `+s.pgFeed(a, tenant, at, changes, pgHead)+` SELECT`, a.vals...); err != nil {
 			return err
 		}
 		pending(changes)
@@ -837,6 +833,38 @@ func parseList(s string) ([]string, error) {
 
 var errNoConsumer = errors.New("sqlstore: feed consumer and holder must not be empty")
 
+// consumerSQL holds the statements of a feed's named consumers in one
+// dialect: a consumer calls them for every page it reads, so each text
+// is rendered once per dialect (dialect.consumers), not per call.
+type consumerSQL struct {
+	// lease takes or renews the lease of consumer $2 of tenant $1 for
+	// holder $3 until $4, unless another holder's lease runs past $5
+	// (now); it returns the consumer's acknowledged Seq, no row when
+	// another holds it.
+	lease string
+	// ack records Seq $4 for consumer $2 of tenant $1, if higher than
+	// its own, and renews holder $3's lease until $5, while it runs
+	// past $6 (now); no row changed when not leased.
+	ack string
+	// release gives up holder $3's lease of consumer $2 of tenant $1.
+	release string
+}
+
+// consumerStatements renders consumerSQL with the placeholders ph.
+func consumerStatements(ph func(n int) string) consumerSQL {
+	return consumerSQL{
+		lease: `INSERT INTO scim_feed_consumers (tenant, name, acked, holder, lease_until)
+		VALUES (` + ph(1) + `, ` + ph(2) + `, 0, ` + ph(3) + `, ` + ph(4) + `)
+		ON CONFLICT (tenant, name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+		WHERE scim_feed_consumers.holder IN ('', excluded.holder) OR scim_feed_consumers.lease_until IS NULL OR scim_feed_consumers.lease_until < ` + ph(5) + `
+		RETURNING acked`,
+		ack: `UPDATE scim_feed_consumers SET acked = CASE WHEN acked < ` + ph(4) + ` THEN ` + ph(4) + ` ELSE acked END, lease_until = ` + ph(5) + `
+		WHERE tenant = ` + ph(1) + ` AND name = ` + ph(2) + ` AND holder = ` + ph(3) + ` AND lease_until >= ` + ph(6),
+		release: `UPDATE scim_feed_consumers SET holder = '', lease_until = NULL
+		WHERE tenant = ` + ph(1) + ` AND name = ` + ph(2) + ` AND holder = ` + ph(3),
+	}
+}
+
 // LeaseFeed takes or renews consumer's lease for holder in one statement
 // (see store.FeedConsumers).
 func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
@@ -849,11 +877,7 @@ func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.
 	s := f.s
 	now := s.stamp()
 	var acked int64
-	err := s.w.QueryRowContext(ctx, `INSERT INTO scim_feed_consumers (tenant, name, acked, holder, lease_until)
-		VALUES (`+s.d.ph(1)+`, `+s.d.ph(2)+`, 0, `+s.d.ph(3)+`, `+s.d.ph(4)+`)
-		ON CONFLICT (tenant, name) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
-		WHERE scim_feed_consumers.holder IN ('', excluded.holder) OR scim_feed_consumers.lease_until IS NULL OR scim_feed_consumers.lease_until < `+s.d.ph(5)+`
-		RETURNING acked`,
+	err := s.w.QueryRowContext(ctx, s.d.consumers.lease,
 		store.Tenant(ctx), consumer, holder, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now)).Scan(&acked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, store.ErrLeased
@@ -872,8 +896,7 @@ func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, 
 	}
 	s := f.s
 	now := s.stamp()
-	res, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET acked = CASE WHEN acked < `+s.d.ph(4)+` THEN `+s.d.ph(4)+` ELSE acked END, lease_until = `+s.d.ph(5)+`
-		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3)+` AND lease_until >= `+s.d.ph(6),
+	res, err := s.w.ExecContext(ctx, s.d.consumers.ack,
 		store.Tenant(ctx), consumer, holder, seq, s.d.timeArg(now.Add(ttl)), s.d.timeArg(now))
 	if err != nil {
 		return fmt.Errorf("sqlstore: ack feed: %w", err)
@@ -892,8 +915,7 @@ func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
 		return err
 	}
 	s := f.s
-	_, err := s.w.ExecContext(ctx, `UPDATE scim_feed_consumers SET holder = '', lease_until = NULL
-		WHERE tenant = `+s.d.ph(1)+` AND name = `+s.d.ph(2)+` AND holder = `+s.d.ph(3), store.Tenant(ctx), consumer, holder)
+	_, err := s.w.ExecContext(ctx, s.d.consumers.release, store.Tenant(ctx), consumer, holder)
 	if err != nil {
 		return fmt.Errorf("sqlstore: release feed: %w", err)
 	}

@@ -1194,14 +1194,13 @@ func (s *Store) bumpGroup(ctx context.Context, tx *sql.Tx, tenant, gid string, n
 		host = func(a *args) (string, bool) { return s.feed.bridge.foldMembers(a, tenant, changes) }
 	}
 	q, qv, bridged, folded := s.foldWrite(tenant, changes, bump, a.vals, ret, host, pre)
-	dest := []any{new(int64)} // the head's seq (foldWrite)
 	if !folded {
-		q, qv, dest = bump+` RETURNING `+ret, a.vals, nil
+		q, qv = bump+` RETURNING `+ret, a.vals
 		if pre != "" {
 			q = `WITH ` + pre + ` ` + q
 		}
 	}
-	g, err := s.scanGroup(s.wx(tx).QueryRowContext(s.point(ctx), q, qv...), dest...)
+	g, err := s.scanGroup(s.wx(tx).QueryRowContext(s.point(ctx), q, qv...))
 	switch {
 	case errors.Is(err, sql.ErrNoRows) && pre != "":
 		return nil, bridged, nil

@@ -270,11 +270,9 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 			// In the same statement: the primary key decides a race.
 			ctes = append(ctes, `uq AS (`+ui+`)`)
 		}
-		final := `SELECT 0`
 		if s.feed.on {
 			changes := created()
 			ctes = append(ctes, s.pgFeed(a, tenant, s.stampChanges(tenant, changes), changes, pgHeadAfterW))
-			final = `SELECT seq FROM head`
 		}
 		var out *resources.User
 		if b := s.feed.bridge; b != nil {
@@ -287,14 +285,14 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 				ctes = append(ctes, host)
 			}
 		}
-		q := `WITH ` + joinComma(ctes) + ` ` + final
+		q := `WITH ` + joinComma(ctes) + ` SELECT FROM w`
 		err = s.retry(ctx, func() error {
 			sc, err := s.committing(ctx)
 			if err != nil {
 				return err
 			}
 			defer sc.end()
-			return s.w.QueryRowContext(sc.context(ctx), q, a.vals...).Scan(new(int64)) // one row: the head's 0, or SELECT 0
+			return s.w.QueryRowContext(sc.context(ctx), q, a.vals...).Scan() // one row, without columns: the user's
 		})
 		if err != nil {
 			if herr, ok := s.feed.bridge.foldErr(store.UserCreated, err); ok {
@@ -805,7 +803,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 			if folded {
 				fq = foldWith(fq, diff)
 			} else {
-				fq = `WITH w AS (` + q + ` RETURNING version), ` + diff + ` SELECT w.version, 0::bigint FROM w`
+				fq = `WITH w AS (` + q + ` RETURNING version), ` + diff + ` SELECT w.version FROM w`
 			}
 			fv, folded = ua.vals, true
 		}
@@ -819,7 +817,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	cctx := sc.context(ctx)
 	if folded {
 		var v int64
-		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v, new(int64))
+		err = s.w.QueryRowContext(cctx, fq, fv...).Scan(&v)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			raced, err = true, nil
