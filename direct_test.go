@@ -3,6 +3,7 @@ package scim
 import (
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,8 +13,9 @@ import (
 )
 
 // TestDirectRoute: the requests directRoute serves without the mux are
-// ones the mux routes to GET /Users/{id} or GET /Groups/{id}, with the
-// same id; every other one is left to the mux.
+// ones the mux routes to the same pattern (GET /Users/{id} or
+// GET /Groups/{id} with the same id, GET or POST of /Users or /Groups);
+// every other one is left to the mux.
 func TestDirectRoute(t *testing.T) {
 	db := memory.New()
 	hs := map[bool]*handler{}
@@ -53,7 +55,20 @@ func TestDirectRoute(t *testing.T) {
 		{"GET", "/Users/", true, false},
 		{"GET", "/Users/x/", true, false},
 		{"GET", "/Users/x/y", true, false},
-		{"GET", "/Users", true, false},
+		{"GET", "/Users", true, true},
+		{"POST", "/Users", true, true},
+		{"GET", "/Groups", true, true},
+		{"POST", "/Groups", true, true},
+		{"GET", "/Groups", false, false},
+		{"POST", "/Groups", false, false},
+		{"HEAD", "/Users", true, false},
+		{"PUT", "/Users", true, false},
+		{"PATCH", "/Groups", true, false},
+		{"POST", "/Users/", true, false},
+		{"GET", "/users", true, false},
+		{"POST", "/Users/.search", true, false},
+		{"GET", "/Users?filter=userName+eq+%22x%22", true, true},
+		{"GET", "/Users%2F", true, false},
 		{"GET", "/UsersX/y", true, false},
 		{"GET", "/Schemas/urn:x", true, false},
 		{"HEAD", "/Users/x", true, false},
@@ -63,14 +78,18 @@ func TestDirectRoute(t *testing.T) {
 		t.Run(c.method+" "+c.target, func(t *testing.T) {
 			h := hs[c.groups]
 			r := httptest.NewRequest(c.method, c.target, nil)
-			users, got, ok := h.directGet(r)
-			require.Equal(t, c.direct, ok)
-			if !ok {
+			pattern, got := h.directPattern(r)
+			require.Equal(t, c.direct, pattern != "")
+			if pattern == "" {
 				return
 			}
-			_, pattern := h.mux.Handler(r)
-			want := map[bool]string{true: "GET /Users/{id}", false: "GET /Groups/{id}"}[users]
+			_, want := h.mux.Handler(r)
 			assert.Equal(t, want, pattern, "the mux routes it to the pattern directRoute serves")
+			if !strings.HasSuffix(pattern, "{id}") {
+				assert.Empty(t, got)
+				assert.NotNil(t, h.collections[pattern], "the mux's handler of it")
+				return
+			}
 			id = "\x00"
 			ids.ServeHTTP(httptest.NewRecorder(), r)
 			assert.Equal(t, id, got, "the mux's id")

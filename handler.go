@@ -40,13 +40,16 @@ const retryAfter = "5"
 // safe for concurrent use; it holds no mutable state but a cache of a
 // value that is the same for every request (linePC).
 type handler struct {
-	cfg       Config
-	mux       *http.ServeMux
-	model     *resources.Model
-	users     *kind[*resources.User]
-	groups    *kind[*resources.Group]
-	parser    filter.Parser
-	discovery discovery
+	cfg Config
+	mux *http.ServeMux
+	// collections are the handlers of GET and POST on /Users and /Groups
+	// by their patterns, as the mux has them: directRoute serves them.
+	collections map[string]http.HandlerFunc
+	model       *resources.Model
+	users       *kind[*resources.User]
+	groups      *kind[*resources.Group]
+	parser      filter.Parser
+	discovery   discovery
 	// uniqueAttrs are the qualified names of the extension attributes
 	// declared unique (resources.ResourceType.UniqueAttributes): stores
 	// index them, so their values are held to Config.MaxKeyBytes.
@@ -158,16 +161,21 @@ func (h *handler) routes() {
 	m.HandleFunc("GET /Schemas", h.schemas)
 	m.HandleFunc("GET /Schemas/{id}", h.schema)
 
-	m.HandleFunc("GET /Users", h.serveList(h.users))
-	m.HandleFunc("POST /Users", h.users.serveCreate(h, resetNewUser))
+	h.collections = map[string]http.HandlerFunc{}
+	collection := func(pattern string, fn http.HandlerFunc) {
+		m.HandleFunc(pattern, fn)
+		h.collections[pattern] = fn
+	}
+	collection("GET /Users", h.serveList(h.users))
+	collection("POST /Users", h.users.serveCreate(h, resetNewUser))
 	m.HandleFunc("POST /Users/.search", h.serveSearch(h.users))
 	m.HandleFunc("GET /Users/{id}", h.users.serveGet(h))
 	m.HandleFunc("PUT /Users/{id}", h.replaceUser)
 	m.HandleFunc("PATCH /Users/{id}", h.patchUser)
 	m.HandleFunc("DELETE /Users/{id}", h.users.serveDelete(h))
 	if h.groups != nil {
-		m.HandleFunc("GET /Groups", h.serveList(h.groups))
-		m.HandleFunc("POST /Groups", h.groups.serveCreate(h, resetNewGroup))
+		collection("GET /Groups", h.serveList(h.groups))
+		collection("POST /Groups", h.groups.serveCreate(h, resetNewGroup))
 		m.HandleFunc("POST /Groups/.search", h.serveSearch(h.groups))
 		m.HandleFunc("GET /Groups/{id}", h.groups.serveGet(h))
 		m.HandleFunc("PUT /Groups/{id}", h.replaceGroup)
@@ -595,48 +603,71 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 	})
 }
 
-// directGet reports whether directRoute takes r, a GET of the user
-// (users) or group with id.
-func (h *handler) directGet(r *http.Request) (users bool, id string, ok bool) {
-	if r.Method != http.MethodGet || r.URL.RawPath != "" {
-		return false, "", false
+// directPattern is the pattern directRoute serves r by, and the id its
+// {id} takes, or "" for a request left to the mux: GET /Users/{id} and
+// GET /Groups/{id} of an id in one segment, and GET and POST of /Users
+// and /Groups.
+func (h *handler) directPattern(r *http.Request) (pattern, id string) {
+	if r.URL.RawPath != "" {
+		return "", ""
 	}
 	p := r.URL.Path
-	users = strings.HasPrefix(p, "/Users/")
+	switch {
+	case p == "/Users" && r.Method == http.MethodGet:
+		return "GET /Users", ""
+	case p == "/Users" && r.Method == http.MethodPost:
+		return "POST /Users", ""
+	case p == "/Groups" && r.Method == http.MethodGet && h.groups != nil:
+		return "GET /Groups", ""
+	case p == "/Groups" && r.Method == http.MethodPost && h.groups != nil:
+		return "POST /Groups", ""
+	}
+	if r.Method != http.MethodGet {
+		return "", ""
+	}
+	users := strings.HasPrefix(p, "/Users/")
 	if !users && (h.groups == nil || !strings.HasPrefix(p, "/Groups/")) {
-		return false, "", false
+		return "", ""
 	}
 	id = p[strings.IndexByte(p[1:], '/')+2:]
 	if id == "" || id == "." || id == ".." || id == ".search" || strings.IndexByte(id, '/') >= 0 {
-		return false, "", false
-	}
-	return users, id, true
-}
-
-// directRoute serves GET /Users/{id} and GET /Groups/{id}, the reads
-// identity providers send most, without the mux, whose pattern tree and
-// path cleaning took a tenth of such a read's time in the handler, and
-// reports whether it did. It takes a path only where the mux would route
-// it, as it is, to that pattern: the canonical path (the middleware made
-// it so), not escaped otherwise than net/http escapes it (RawPath empty:
-// the mux would take the id from the escaped path and unescape it, which
-// then gives the same), and an id of one segment that is neither empty,
-// "." or ".." (the mux cleans those away), nor ".search" (which the mux
-// answers 405 on a GET). It sets the pattern as the mux would, for
-// RequestStats.Route; the id is handed to getByID, not set as the
-// request's path value. Any other request is left to the mux
-// (TestDirectRoute holds the two to one answer).
-func (h *handler) directRoute(w http.ResponseWriter, r *http.Request) bool {
-	users, id, ok := h.directGet(r)
-	if !ok {
-		return false
+		return "", ""
 	}
 	if users {
-		r.Pattern = "GET /Users/{id}"
+		return "GET /Users/{id}", id
+	}
+	return "GET /Groups/{id}", id
+}
+
+// directRoute serves, without the mux, the requests identity providers
+// send most: GET /Users/{id} and GET /Groups/{id}, a sync cycle's lookup
+// (GET /Users?filter=...) and create (POST /Users), and their /Groups
+// forms. The mux's pattern tree and path cleaning took a tenth of a
+// read's time in the handler. It reports whether it served r. It takes a
+// path only where the mux would route it, as it is, to that pattern: the
+// canonical path (the middleware made it so), not escaped otherwise than
+// net/http escapes it (RawPath empty: the mux would take the id from the
+// escaped path and unescape it, which then gives the same), and an id of
+// one segment that is neither empty, "." or ".." (the mux cleans those
+// away), nor ".search" (which the mux answers 405 on a GET). HEAD, which
+// the mux serves by a GET pattern, is left to it. It sets the pattern as
+// the mux would, for RequestStats.Route; an id is handed to getByID, not
+// set as the request's path value. Any other request is left to the mux
+// (TestDirectRoute holds the two to one answer).
+func (h *handler) directRoute(w http.ResponseWriter, r *http.Request) bool {
+	pattern, id := h.directPattern(r)
+	switch pattern {
+	case "":
+		return false
+	case "GET /Users/{id}":
+		r.Pattern = pattern
 		h.users.getByID(h, w, r, id)
-	} else {
-		r.Pattern = "GET /Groups/{id}"
+	case "GET /Groups/{id}":
+		r.Pattern = pattern
 		h.groups.getByID(h, w, r, id)
+	default:
+		r.Pattern = pattern
+		h.collections[pattern](w, r)
 	}
 	return true
 }

@@ -377,10 +377,20 @@ func stringEnd(b []byte, i int, lenient bool) int {
 // is exact; which byte it is the byte loop after it finds (a borrow can
 // mark bytes above the first as well; TestStopIn).
 func stopIn(w uint64) bool {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	zero := func(x uint64) uint64 { return (x - ones) &^ x & highs }
-	return (zero(w^(ones*'"')) | zero(w^(ones*'\\')) | (w-ones*0x20)&^w&highs) != 0
+	return (zeroIn(w^(ones*'"')) | zeroIn(w^(ones*'\\')) | belowIn(w, 0x20)) != 0
 }
+
+// ones and highs are a byte's 1 and its high bit in each of a word's eight
+// bytes.
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// zeroIn has a high bit set in a byte's place when one of the eight
+// bytes of x is zero (exact as to whether there is one, not which:
+// stopIn's comment).
+func zeroIn(x uint64) uint64 { return (x - ones) &^ x & highs }
+
+// belowIn is zeroIn for a byte below n (n at most 0x80).
+func belowIn(x, n uint64) uint64 { return (x - ones*n) &^ x & highs }
 
 // stringStop marks the bytes stringEnd stops at: the quote that closes a
 // string, a backslash, and the control characters JSON refuses unescaped.
@@ -876,6 +886,27 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
+// escapeIn reports whether any of the eight bytes of w (the text's next
+// eight, little-endian) is one plain does not mark: a quote, a
+// backslash, '<', '>', '&', a control character or a byte of a
+// multi-byte character. It may not say which; AppendString's byte loop
+// finds it. A byte b is '"' or '&' exactly when b|4 is '&', and '<' or
+// '>' exactly when b|2 is '>'; one below 0x20 or from 0x80 up has its
+// high bit set in b-0x20 or in b itself (stopIn's borrow), so five
+// tests are three zero tests and one of high bits.
+func escapeIn(w uint64) bool {
+	return (zeroIn((w|ones*4)^(ones*'&'))|zeroIn((w|ones*2)^(ones*'>'))|zeroIn(w^(ones*'\\')))|
+		((w-ones*0x20)|w)&highs != 0
+}
+
+// le64 is the eight bytes of s at i, little-endian (the compiler makes it
+// one load).
+func le64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 // AppendString appends s as a JSON string exactly as encoding/json writes
 // it with HTML escaping on (its appendString): '<', '>' and '&' as
 // \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, each byte that
@@ -888,9 +919,15 @@ func AppendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most text is ASCII that needs no escape: eight bytes at a
+		// time, then one table load a byte, and the run appended at once.
+		for i+8 <= len(s) && !escapeIn(le64(s, i)) {
+			i += 8
+		}
+		if i == len(s) {
+			break
+		}
 		if plain[s[i]] {
-			// Most text is ASCII that needs no escape: one table load a
-			// byte, and the run appended at once.
 			i++
 			continue
 		}

@@ -34,30 +34,44 @@ func TestValueEnd(t *testing.T) {
 	}
 }
 
-// TestStopIn holds the eight-byte test of stringEnd's plain run to the
-// table it stands for: each byte value at each place among plain bytes
-// (what the table says), and blocks of bytes from around the edges.
+// TestStopIn holds the eight-byte tests of a plain run to the tables they
+// stand for (stopIn: stringEnd's stringStop; escapeIn: AppendString's
+// plain, negated): each byte value at each place among plain bytes (what
+// the table says), and blocks of bytes from around the edges.
 func TestStopIn(t *testing.T) {
-	for c := range 256 {
-		for k := range 8 {
-			var w [8]byte
-			for i := range w {
-				w[i] = 'a'
+	for _, tt := range []struct {
+		name  string
+		word  func(uint64) bool
+		stops func(byte) bool
+		edges []byte
+	}{
+		{"stopIn", stopIn, func(c byte) bool { return stringStop[c] },
+			[]byte{0, 1, 0x1f, 0x20, 0x21, '"', '"' + 1, '"' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}},
+		{"escapeIn", escapeIn, func(c byte) bool { return !plain[c] },
+			[]byte{0, 1, 0x1f, 0x20, 0x21, '"', '"' + 1, '"' - 1, '\\', '\\' + 1, '&', '&' - 1, '&' + 1, '<', '=', '>', '?', 0x7f, 0x80, 0x81, 0xa2, 0xe2, 0xff}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for c := range 256 {
+				for k := range 8 {
+					var w [8]byte
+					for i := range w {
+						w[i] = 'a'
+					}
+					w[k] = byte(c)
+					require.Equal(t, tt.stops(byte(c)), tt.word(binary.LittleEndian.Uint64(w[:])), "byte %#x at %d", c, k)
+				}
 			}
-			w[k] = byte(c)
-			require.Equal(t, stringStop[c], stopIn(binary.LittleEndian.Uint64(w[:])), "byte %#x at %d", c, k)
-		}
-	}
-	edges := []byte{0, 1, 0x1f, 0x20, 0x21, '"', '"' + 1, '"' - 1, '\\', '\\' + 1, 0x7f, 0x80, 0x81, 0xa2, 0xdc, 0xff}
-	rng := rand.New(rand.NewPCG(1, 2))
-	for range 200000 {
-		var w [8]byte
-		want := false
-		for i := range w {
-			w[i] = edges[rng.IntN(len(edges))]
-			want = want || stringStop[w[i]]
-		}
-		require.Equal(t, want, stopIn(binary.LittleEndian.Uint64(w[:])), "%q", w)
+			rng := rand.New(rand.NewPCG(1, 2))
+			for range 200000 {
+				var w [8]byte
+				want := false
+				for i := range w {
+					w[i] = tt.edges[rng.IntN(len(tt.edges))]
+					want = want || tt.stops(w[i])
+				}
+				require.Equal(t, want, tt.word(binary.LittleEndian.Uint64(w[:])), "%q", w)
+			}
+		})
 	}
 }
 
@@ -196,7 +210,10 @@ func FuzzMembers(f *testing.F) {
 // FuzzAppendString holds AppendString to json.Marshal's bytes for any
 // string, valid UTF-8 or not.
 func FuzzAppendString(f *testing.F) {
-	for _, s := range []string{"", "plain", `a"b\c`, "<&>", "\t\n\r\b\f\x00\x1f\x7f", "é", "\u2028\u2029", "\xff\xe2\x80", "\U0001F600"} {
+	for _, s := range []string{"", "plain", `a"b\c`, "<&>", "\t\n\r\b\f\x00\x1f\x7f", "é", "\u2028\u2029", "\xff\xe2\x80", "\U0001F600",
+		// Past eight bytes, so that the block test runs: a plain block,
+		// then each kind of stop in the second or a later one.
+		"plain text of more than eight bytes", "abcdefgh<ijklmnop", "0123456é89abcdef", "abcdefghijklmno\x00", "user@example.com & co\u2028"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
