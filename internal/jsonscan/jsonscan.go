@@ -11,10 +11,22 @@
 // Parse and ValidRepeated read text not yet checked and say whether it
 // is valid JSON exactly as json.Valid would, in the pass that reads it:
 // a request body is scanned once, not by json.Valid and then again.
-// Every other reader but Members and LoneSurrogate assumes valid JSON; on
-// other input its result is undefined, so callers check it first.
-// AppendString is the way back: the one JSON string encoder, for
-// resources' documents and the feed's lists.
+// Every other reader but Members, CheckString and LoneSurrogate assumes
+// valid JSON; on other input its result is undefined, so callers check
+// it first. AppendString is the way back: the one JSON string encoder,
+// for resources' documents and the feed's lists.
+//
+// A value is walked by two functions, value (Value, Names.Parse) and
+// repeatedIn (ValidRepeated), and this is why they are two: value builds
+// the decoded value and finds a repeated name by the size of the map it
+// fills, repeatedIn builds nothing and costs an ordinary body no
+// allocation, comparing an object's names in place (SmallObject). One walk
+// for both would test at every member whether to build, or call through
+// a function value for every value, on every request body. They share
+// all the rest, each token's walk (stringEnd, the one walk of a string,
+// scalarEnd, afterValue) and the depth limit (maxDepth), so they differ
+// only in what they keep; FuzzParse and FuzzRepeated hold both to
+// json.Valid and to finding a repetition in the same texts.
 package jsonscan
 
 import (

@@ -523,7 +523,7 @@ func TestCheckString(t *testing.T) {
 		{`"abc" rest`, 5, true},
 		{`"a long run of plain bytes, more than eight" x`, 44, true},
 		{`"\"\\\/\b\f\n\r\t\u00e9\uD800"`, 30, true}, // a lone surrogate is JSON
-		{"\"\xff\xfe\"", 4, true},                   // so are bytes that are not UTF-8
+		{"\"\xff\xfe\"", 4, true},                    // so are bytes that are not UTF-8
 		{`"abc`, 4, false},
 		{`"a long run of plain bytes, never closed`, 40, false},
 		{`"abc\`, 5, false},
