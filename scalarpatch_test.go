@@ -58,48 +58,21 @@ func TestScalarPatchIsApplyPatch(t *testing.T) {
 		"an empty enterprise":      func(u *resources.User) { u.Enterprise = &resources.EnterpriseUser{} },
 	}
 
-	replace := func(path string, v any) []patch.Operation {
-		return []patch.Operation{{Op: "replace", Path: path, Value: v}}
-	}
-	ops := []struct {
-		name   string
-		ops    []patch.Operation
-		scalar bool // Engine.Scalar takes it
-		slow   bool // and scalarPatch leaves it to applyPatch
-	}{
-		{"deactivate", replace("active", false), true, false},
-		{"activate", replace("active", true), true, false},
-		{"Okta's deactivation", []patch.Operation{{Op: "replace", Value: map[string]any{"active": false}}}, true, false},
-		{"op and path in another case", []patch.Operation{{Op: " Replace", Path: "Active", Value: false}}, true, false},
-		{"a title", replace("title", "Boss"), true, false},
-		{"an empty title", replace("title", ""), true, true},
-		{"a title with NUL", replace("title", "a\x00b"), true, false},
-		{"a title too long", replace("title", strings.Repeat("x", 129)), true, false},
-		{"a displayName over the key limit", replace("displayName", strings.Repeat("x", 65)), true, false},
-		{"a userName", replace("userName", "new"), true, false},
-		{"a blank userName", replace("userName", " "), true, false},
-		{"an externalId", replace("externalId", "e-1"), true, false},
-		{"a password", replace("password", "s3cret!"), true, false},
-		{"a string for a boolean (Entra's)", replace("active", "False"), true, false},
-		{"null", replace("active", patch.JSONNull{}), false, false},
-		{"add", []patch.Operation{{Op: "add", Path: "active", Value: false}}, false, false},
-		{"read-only", replace("id", "x"), false, false},
-		{"a sub-attribute", replace("name.givenName", "B"), false, false},
-		{"a multi-valued attribute", replace("emails", []any{map[string]any{"value": "a@b"}}), false, false},
-		{"a complex attribute", replace("name", map[string]any{"givenName": "B"}), false, false},
-		{"the wrong type", replace("nickName", json.Number("5")), false, false},
-		{"an unknown attribute", replace("favourite", "x"), false, false},
-		{"two operations", append(replace("active", false), replace("title", "x")...), false, false},
-	}
-	for _, o := range ops {
-		attr, v, ok := h.users.engine.Scalar(o.ops)
+	var twoOps []patch.Operation // every operation Scalar takes, in one body
+	for _, o := range scalarOps {
+		ops := o.ops()
+		require.NotNil(t, ops, "%s: a PATCH body the handler reads", o.name)
+		if o.scalar {
+			twoOps = append(twoOps, ops...)
+		}
+		attr, v, ok := h.users.engine.Scalar(ops)
 		require.Equal(t, o.scalar, ok, o.name)
 		if !ok {
 			continue
 		}
 		for _, u := range users {
 			t.Run(o.name+"/"+u.name, func(t *testing.T) {
-				scalar, done := matchScalarPatch(t, h, user(t, u.doc), o.ops)
+				scalar, done := matchScalarPatch(t, h, user(t, u.doc), ops)
 				require.True(t, scalar)
 				require.Equal(t, u.fast && !o.slow, done)
 			})
@@ -110,6 +83,10 @@ func TestScalarPatchIsApplyPatch(t *testing.T) {
 			_, _, done, _ := h.scalarPatch(u, attr, v)
 			assert.False(t, done, "%s leaves %s to applyPatch", name, o.name)
 		}
+	}
+	for _, n := range []int{2, len(twoOps)} {
+		_, _, ok := h.users.engine.Scalar(twoOps[:n])
+		assert.False(t, ok, "Scalar leaves %d operations, each of which it takes alone, to applyPatch", n)
 	}
 }
 
@@ -171,49 +148,59 @@ type scalarCase struct {
 	value    string
 }
 
-// scalarSeeds are FuzzScalarPatch's seeds: TestScalarPatchIsApplyPatch's
-// operations on a few of its users, and what providers send.
+// scalarOps are the operations TestScalarPatchIsApplyPatch holds
+// scalarPatch to applyPatch with, and FuzzScalarPatch's seeds' (on each
+// of a few stored users): each as a PatchOp body sends it, so the test
+// reads it as the handler does (patch.Decode), and whether Engine.Scalar
+// takes it and, if so, leaves it to applyPatch.
+var scalarOps = []struct {
+	name string
+	scalarCase
+	scalar bool // Engine.Scalar takes it
+	slow   bool // and scalarPatch leaves it to applyPatch
+}{
+	{"deactivate", scalarCase{op: "replace", path: "active", value: `false`}, true, false},
+	{"activate", scalarCase{op: "replace", path: "active", value: `true`}, true, false},
+	{"Okta's deactivation", scalarCase{op: "replace", path: "active", noPath: true, value: `false`}, true, false},
+	{"op and path in another case", scalarCase{op: " Replace", path: "Active", value: `false`}, true, false},
+	{"op in another case", scalarCase{op: "Replace", path: "active", value: `false`}, true, false},
+	{"a string for a boolean (Entra's)", scalarCase{op: "replace", path: "active", value: `"False"`}, true, false},
+	{"a title", scalarCase{op: "replace", path: "title", value: `"Boss"`}, true, false},
+	{"an empty title", scalarCase{op: "replace", path: "title", value: `""`}, true, true},
+	{"a title with NUL", scalarCase{op: "replace", path: "title", value: `"a\u0000b"`}, true, false},
+	{"a title too long", scalarCase{op: "replace", path: "title", value: `"` + strings.Repeat("x", 129) + `"`}, true, false},
+	{"a displayName over the key limit", scalarCase{op: "replace", path: "displayName", value: `"` + strings.Repeat("x", 65) + `"`}, true, false},
+	{"a userName", scalarCase{op: "replace", path: "userName", value: `"new"`}, true, false},
+	{"a blank userName", scalarCase{op: "replace", path: "userName", value: `" "`}, true, false},
+	{"an externalId", scalarCase{op: "replace", path: "externalId", value: `"e-1"`}, true, false},
+	{"a password", scalarCase{op: "replace", path: "password", value: `"s3cret!"`}, true, false},
+	{"null", scalarCase{op: "replace", path: "active", value: `null`}, false, false},
+	{"add", scalarCase{op: "add", path: "active", value: `false`}, false, false},
+	{"read-only", scalarCase{op: "replace", path: "id", value: `"x"`}, false, false},
+	{"a sub-attribute", scalarCase{op: "replace", path: "name.givenName", value: `"B"`}, false, false},
+	{"a multi-valued attribute", scalarCase{op: "replace", path: "emails", value: `[{"value":"a@b"}]`}, false, false},
+	{"a complex attribute", scalarCase{op: "replace", path: "name", value: `{"givenName":"B"}`}, false, false},
+	{"the wrong type", scalarCase{op: "replace", path: "nickName", value: `5`}, false, false},
+	{"an unknown attribute", scalarCase{op: "replace", path: "favourite", value: `"x"`}, false, false},
+}
+
+// scalarSeeds are FuzzScalarPatch's seeds: scalarOps on a few stored
+// users, legacy ones among them.
 var scalarSeeds = func() []scalarCase {
-	long := strings.Repeat("t", 129)
 	users := []scalarCase{
 		{userName: "bjensen", active: true},
 		{userName: "bjensen", displayName: "Babs Jensen", title: "Tour Guide", email: "bjensen@example.com", givenName: "Barbara", department: "Tours"},
 		{userName: "bjensen", active: false, title: "Tour Guide"},
 		{userName: "bj\u200densen", active: true, legacy: true}, // a userName today's checks refuse
-		{userName: "bjensen", active: true, title: long},
+		{userName: "bjensen", active: true, title: strings.Repeat("t", 129)},
 		{userName: "bjensen", active: true, title: strings.Repeat("t", 70)},
 		{userName: "bjensen", active: true, title: "a\x00b", legacy: true},
 		{userName: "bjensen", active: true, title: "not \xffUTF-8", legacy: true},
 		{userName: "bjensen", active: true, note: "x"},
 	}
-	ops := []scalarCase{
-		{op: "replace", path: "active", value: `false`},
-		{op: "replace", path: "active", value: `true`},
-		{op: "replace", path: "active", noPath: true, value: `false`}, // Okta
-		{op: " Replace", path: "Active", value: `false`},
-		{op: "Replace", path: "active", value: `false`},
-		{op: "replace", path: "active", value: `"False"`}, // Entra
-		{op: "replace", path: "title", value: `"Boss"`},
-		{op: "replace", path: "title", value: `""`},
-		{op: "replace", path: "title", value: `"a\u0000b"`},
-		{op: "replace", path: "title", value: `"` + long + `"`},
-		{op: "replace", path: "displayName", value: `"` + strings.Repeat("x", 65) + `"`},
-		{op: "replace", path: "userName", value: `"new"`},
-		{op: "replace", path: "userName", value: `" "`},
-		{op: "replace", path: "externalId", value: `"e-1"`},
-		{op: "replace", path: "password", value: `"s3cret!"`},
-		{op: "replace", path: "active", value: `null`},
-		{op: "add", path: "active", value: `false`},
-		{op: "replace", path: "id", value: `"x"`},
-		{op: "replace", path: "name.givenName", value: `"B"`},
-		{op: "replace", path: "emails", value: `[{"value":"a@b"}]`},
-		{op: "replace", path: "name", value: `{"givenName":"B"}`},
-		{op: "replace", path: "nickName", value: `5`},
-		{op: "replace", path: "favourite", value: `"x"`},
-	}
 	var seeds []scalarCase
 	for _, u := range users {
-		for _, o := range ops {
+		for _, o := range scalarOps {
 			c := u
 			c.op, c.path, c.noPath, c.value = o.op, o.path, o.noPath, o.value
 			seeds = append(seeds, c)

@@ -140,8 +140,8 @@ func validUTF8(data []byte) error {
 	if !utf8.Valid(data) {
 		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid UTF-8")
 	}
-	if esc := jsonscan.LoneSurrogate(data); esc != "" {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", esc)
+	if at := jsonscan.LoneSurrogate(data); at >= 0 {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", data[at:at+6])
 	}
 	return nil
 }

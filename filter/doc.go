@@ -23,8 +23,9 @@
 // *(nameChar) is ASCII): a name or keyword with a non-ASCII letter, such
 // as "ſortBy" (U+017F) or "\u212Aind" (the Kelvin sign), is never the ASCII
 // one, though strings.EqualFold would say it is. A comparison value is a string
-// (JSON escapes decoded), a bool, nil for null, an int64 for an integer
-// literal that fits, or a float64 for any other number. Every Expr renders
+// (a JSON string, read and decoded as scimkit reads a request body's), a
+// bool, nil for null, an int64 for an integer literal that fits, or a
+// float64 for any other number. Every Expr renders
 // back to filter syntax with String, and parsing that text gives an equal
 // tree, except that Compare.Unquoted (below) is false throughout since
 // String quotes every string. Walk visits a tree in pre-order.

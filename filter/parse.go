@@ -544,132 +544,78 @@ func quoteJSON(tok string) string {
 	return b.String() + suffix
 }
 
-// parseString parses a JSON string at st.pos, decoding escapes. Without
-// escapes the result is a substring of the input.
+// parseString parses the JSON string at st.pos (RFC 7644 §3.4.2.2's
+// compValue strings are RFC 7159's) with the string walk and decoder
+// every request body is read with (jsonscan's CheckString and Unquote),
+// refusing as well what JSON takes and a filter does not: a byte that is
+// not UTF-8 and an escape of half a surrogate pair alone, each of which
+// Unquote would make U+FFFD, a character the client never sent (a request
+// body with either is refused too). The problem nearest the opening
+// quote is the one reported, with its offset. Without escapes the result
+// is a substring of the input.
 func (st *state) parseString() (string, error) {
+	s, start := st.s, st.pos
+	end, ok := jsonscan.CheckString(s, start)
+	stop := end // where the string stops being JSON, or its closing quote
+	if ok {
+		stop--
+	}
+	body := s[start+1 : stop]
+	bad := invalidUTF8(body)
+	var raw []byte // body, when it escapes a character
+	if strings.IndexByte(body, '\\') >= 0 {
+		raw = []byte(body)
+		if at := jsonscan.LoneSurrogate(raw); at >= 0 && (bad < 0 || at < bad) {
+			return "", &SyntaxError{Offset: start + 1 + at, Msg: "unpaired surrogate " + quote(body[at:at+6]) + " in string",
+				detail: " (characters outside the Basic Multilingual Plane need a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF escape)"}
+		}
+	}
+	switch {
+	case bad >= 0:
+		return "", &SyntaxError{Offset: start + 1 + bad, Msg: "invalid UTF-8 in string"}
+	case !ok:
+		return "", st.stringError(start, stop)
+	}
+	st.pos = end
+	if raw == nil {
+		return body, nil
+	}
+	return jsonscan.Unquote(raw), nil
+}
+
+// stringError is the error of the string that starts at start and stops
+// being JSON at at (jsonscan.CheckString): never closed, an escape JSON
+// does not define, or a control character written as it is.
+func (st *state) stringError(start, at int) error {
 	s := st.s
-	start := st.pos
-	i := start + 1
-	for i < len(s) {
-		c := s[i]
-		if c == '"' {
-			st.pos = i + 1
-			return s[start+1 : i], nil
-		}
-		if c == '\\' || c < 0x20 || c >= utf8.RuneSelf {
-			return st.parseStringSlow(start, i)
-		}
-		i++
+	switch {
+	case at >= len(s):
+		return &SyntaxError{Offset: start, Msg: "unterminated string starting"}
+	case s[at] == '\\' && s[at+1] == 'u':
+		return &SyntaxError{Offset: at, Msg: "invalid \\u escape in string", detail: " (expected 4 hex digits after \\u)"}
+	case s[at] == '\\':
+		_, size := utf8.DecodeRuneInString(s[at+1:])
+		return &SyntaxError{Offset: at, Msg: "invalid escape " + st.describe(at, 1+size) + " in string",
+			detail: ` (valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)`}
 	}
-	return "", &SyntaxError{Offset: start, Msg: "unterminated string starting"}
+	c := s[at]
+	return &SyntaxError{Offset: at, Msg: "unescaped control character " + runeName(rune(c)) + " in string",
+		detail: " (write it as \\u00" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) + ")"}
 }
 
-func (st *state) parseStringSlow(start, i int) (string, error) {
-	s := st.s
-	var buf []byte // nil until the first escape
-	lit := start + 1
-	for i < len(s) {
-		c := s[i]
-		switch {
-		case c == '"':
-			st.pos = i + 1
-			if buf == nil {
-				return s[start+1 : i], nil
-			}
-			buf = append(buf, s[lit:i]...)
-			return string(buf), nil
-		case c == '\\':
-			if buf == nil {
-				buf = make([]byte, 0, len(s)-start)
-			}
-			buf = append(buf, s[lit:i]...)
-			r, n, err := st.unescape(start, i)
-			if err != nil {
-				return "", err
-			}
-			buf = utf8.AppendRune(buf, r)
-			i += n
-			lit = i
-		case c < 0x20:
-			return "", &SyntaxError{Offset: i, Msg: "unescaped control character " + runeName(rune(c)) + " in string",
-				detail: " (write it as \\u00" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) + ")"}
-		case c >= utf8.RuneSelf:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				return "", &SyntaxError{Offset: i, Msg: "invalid UTF-8 in string"}
-			}
-			i += size
-		default:
-			i++
-		}
+// invalidUTF8 returns the index of the first byte of s that is not part of
+// a UTF-8 encoding, or -1 when s is UTF-8.
+func invalidUTF8(s string) int {
+	if utf8.ValidString(s) {
+		return -1
 	}
-	return "", &SyntaxError{Offset: start, Msg: "unterminated string starting"}
-}
-
-// unescape decodes the escape sequence at s[i] (a backslash) of the string
-// starting at start, returning the rune and the length of the sequence.
-func (st *state) unescape(start, i int) (rune, int, error) {
-	s := st.s
-	if i+1 >= len(s) {
-		return 0, 0, &SyntaxError{Offset: start, Msg: "unterminated string starting"}
-	}
-	switch c := s[i+1]; c {
-	case '"', '\\', '/':
-		return rune(c), 2, nil
-	case 'b':
-		return '\b', 2, nil
-	case 'f':
-		return '\f', 2, nil
-	case 'n':
-		return '\n', 2, nil
-	case 'r':
-		return '\r', 2, nil
-	case 't':
-		return '\t', 2, nil
-	case 'u':
-		r, ok := hex4(s, i+2)
-		if !ok {
-			return 0, 0, &SyntaxError{Offset: i, Msg: "invalid \\u escape in string", detail: " (expected 4 hex digits after \\u)"}
+	for i := 0; ; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
 		}
-		if r < 0xD800 || r > 0xDFFF {
-			return r, 6, nil
-		}
-		if r < 0xDC00 && i+7 < len(s) && s[i+6] == '\\' && s[i+7] == 'u' {
-			if lo, ok := hex4(s, i+8); ok && lo >= 0xDC00 && lo <= 0xDFFF {
-				return utf16Decode(r, lo), 12, nil
-			}
-		}
-		return 0, 0, &SyntaxError{Offset: i, Msg: "unpaired surrogate " + quote(s[i:i+6]) + " in string",
-			detail: " (characters outside the Basic Multilingual Plane need a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF escape)"}
+		i += size
 	}
-	_, size := utf8.DecodeRuneInString(s[i+1:])
-	return 0, 0, &SyntaxError{Offset: i, Msg: "invalid escape " + st.describe(i, 1+size) + " in string",
-		detail: ` (valid escapes are \" \\ \/ \b \f \n \r \t and \uXXXX)`}
-}
-
-func utf16Decode(hi, lo rune) rune {
-	return (hi-0xD800)<<10 | (lo - 0xDC00) + 0x10000
-}
-
-func hex4(s string, i int) (rune, bool) {
-	if i+4 > len(s) {
-		return 0, false
-	}
-	var r rune
-	for _, c := range []byte(s[i : i+4]) {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	return r, true
 }
 
 // numberValue converts the JSON number tok, found at offset at, into an

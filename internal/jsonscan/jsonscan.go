@@ -11,15 +11,26 @@
 // Parse and ValidRepeated read text not yet checked and say whether it
 // is valid JSON exactly as json.Valid would, in the pass that reads it:
 // a request body is scanned once, not by json.Valid and then again.
-// Every other reader but Members and LoneSurrogate assumes valid JSON; on
-// other input its result is undefined, so callers check it first.
-// AppendString is the way back: the one JSON string encoder, for
-// resources' documents and the feed's lists.
+// Every other reader but Members, CheckString and LoneSurrogate assumes
+// valid JSON; on other input its result is undefined, so callers check
+// it first. AppendString is the way back: the one JSON string encoder,
+// for resources' documents and the feed's lists.
+//
+// A value is walked by two functions, value (Value, Names.Parse) and
+// repeatedIn (ValidRepeated), and this is why they are two: value builds
+// the decoded value and finds a repeated name by the size of the map it
+// fills, repeatedIn builds nothing and costs an ordinary body no
+// allocation, comparing an object's names in place (SmallObject). One walk
+// for both would test at every member whether to build, or call through
+// a function value for every value, on every request body. They share
+// all the rest, each token's walk (stringEnd, the one walk of a string,
+// scalarEnd, afterValue) and the depth limit (maxDepth), so they differ
+// only in what they keep; FuzzParse and FuzzRepeated hold both to
+// json.Valid and to finding a repetition in the same texts.
 package jsonscan
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,18 +53,20 @@ func Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, nil, 0)
 }
 
-// LoneSurrogate returns the first \u escape of JSON text data that names
-// half of a UTF-16 surrogate pair without the other half right after it
-// ("\ud800" alone), or "" when there is none. Decoded, such an escape is
-// U+FFFD, a character the sender never wrote, so a request body that has
-// one is refused as raw bytes that are not UTF-8 are. Outside strings
-// valid JSON has no backslash, so the text is read as a whole; on text
-// that is not JSON the answer means nothing, but it never panics.
-func LoneSurrogate(data []byte) string {
+// LoneSurrogate returns the index in JSON text data of the first \u
+// escape that names half of a UTF-16 surrogate pair without the other
+// half right after it ("\ud800" alone; the escape is data[at:at+6]), or
+// -1 when there is none. Decoded, such an escape is U+FFFD, a character
+// the sender never wrote, so a request body that has one is refused as
+// raw bytes that are not UTF-8 are, and so is a filter's string. Outside
+// strings valid JSON has no backslash, so the text is read as a whole (or
+// a string's content alone); on text that is not JSON the answer means
+// nothing, but it never panics.
+func LoneSurrogate(data []byte) (at int) {
 	for i := 0; ; {
 		j := bytes.IndexByte(data[i:], '\\')
 		if j < 0 {
-			return ""
+			return -1
 		}
 		i += j
 		if i+1 < len(data) && data[i+1] != 'u' {
@@ -61,7 +74,7 @@ func LoneSurrogate(data []byte) string {
 			continue
 		}
 		if i+6 > len(data) {
-			return ""
+			return -1
 		}
 		if r := hex4(data[i+2 : i+6]); utf16.IsSurrogate(r) {
 			if i+12 <= len(data) && data[i+6] == '\\' && data[i+7] == 'u' &&
@@ -69,7 +82,7 @@ func LoneSurrogate(data []byte) string {
 				i += 12
 				continue
 			}
-			return string(data[i : i+6])
+			return i
 		}
 		i += 6
 	}
@@ -152,7 +165,7 @@ func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
 			if i >= len(data) || data[i] != '"' {
 				return -1
 			}
-			kend := checkString(data, i)
+			kend := stringEnd(data, i, false)
 			if kend < 0 {
 				return -1
 			}
@@ -240,7 +253,7 @@ const maxDepth = 10000
 func scalarEnd(b []byte, i int) int {
 	switch b[i] {
 	case '"':
-		return checkString(b, i)
+		return stringEnd(b, i, false)
 	case 't':
 		return literalEnd(b, i, "true")
 	case 'f':
@@ -318,32 +331,34 @@ func digitsEnd[T string | []byte](s T, i int) int {
 }
 
 // stringEnd is the one walk of a JSON string, the string that starts at
-// b[i] (b[i] is '"'): it returns the index after it, or -1 when it is not
-// closed or holds a control character unescaped, which no JSON text does.
-// Without lenient an escape must be one RFC 8259 defines (json.Valid's
-// rule: checkString); with it a backslash takes whatever byte follows it
-// (Members names a stored document's broken escape as written, and
-// StringEnd reads text already checked, where every escape is right).
+// b[i] (b[i] is '"'), in a request body or a filter: it returns the index
+// after it, or, when it is not closed or holds a control character
+// unescaped, which no JSON text does, a negative number, ^k with k the
+// index where it went wrong (len(b) when not closed; CheckString). Without
+// lenient an escape must be one RFC 8259 defines (json.Valid's rule),
+// else k is its backslash; with lenient a backslash takes whatever byte
+// follows it (Members names a stored document's broken escape as written,
+// and StringEnd reads text already checked, where every escape is right).
 // Bytes that are not UTF-8 are accepted, as encoding/json accepts them.
-func stringEnd(b []byte, i int, lenient bool) int {
+func stringEnd[T string | []byte](b T, i int, lenient bool) int {
 	for j := i + 1; ; j++ {
 		// The plain run, most of a string: eight bytes at a time, then
 		// one table load a byte up to the byte that stops it.
-		for j+8 <= len(b) && !stopIn(binary.LittleEndian.Uint64(b[j:])) {
+		for j+8 <= len(b) && !stopIn(load64(b, j)) {
 			j += 8
 		}
 		for j < len(b) && !stringStop[b[j]] {
 			j++
 		}
 		if j >= len(b) {
-			return -1
+			return ^len(b)
 		}
 		switch b[j] {
 		case '"':
 			return j + 1
 		case '\\':
 			if j++; j >= len(b) {
-				return -1
+				return ^len(b)
 			}
 			if lenient {
 				continue
@@ -352,21 +367,29 @@ func stringEnd(b []byte, i int, lenient bool) int {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if len(b)-j <= 4 {
-					return -1
+					return ^(j - 1)
 				}
-				for _, h := range b[j+1 : j+5] {
-					if !isDigit(h) && (h|0x20 < 'a' || h|0x20 > 'f') {
-						return -1
+				for k := j + 1; k < j+5; k++ {
+					if h := b[k]; !isDigit(h) && (h|0x20 < 'a' || h|0x20 > 'f') {
+						return ^(j - 1)
 					}
 				}
 				j += 4
 			default:
-				return -1
+				return ^(j - 1)
 			}
 		default: // a control character
-			return -1
+			return ^j
 		}
 	}
+}
+
+// load64 is binary.LittleEndian.Uint64(b[j:]) for a string as well: the
+// compiler makes the eight loads one.
+func load64[T string | []byte](b T, j int) uint64 {
+	b = b[j : j+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
 }
 
 // stopIn reports whether one of the eight bytes of w is one stringEnd
@@ -402,9 +425,22 @@ var stringStop = func() (t [256]bool) {
 	return t
 }()
 
-// checkString is stringEnd by json.Valid's rule: -1 for a string
-// json.Valid would refuse.
-func checkString(b []byte, i int) int { return stringEnd(b, i, false) }
+// CheckString walks the JSON string that starts at s[i] (s[i] is '"') by
+// RFC 8259's rule, json.Valid's, with the walk every request body is read
+// with: ok, end is the index after its closing quote; not ok, end is
+// where the string stops being JSON: len(s) when it is never closed, a
+// control character written as it is, or the backslash of an escape RFC
+// 8259 does not define (\x, a \u without four hex digits). Like
+// json.Valid it accepts bytes that are not UTF-8 and \u escapes of half
+// a surrogate pair alone (LoneSurrogate), which Unquote makes U+FFFD. It
+// is the filter parser's reader of a comparison's string (RFC 7644
+// §3.4.2.2: a JSON string), which says where the string went wrong.
+func CheckString[T string | []byte](s T, i int) (end int, ok bool) {
+	if end = stringEnd(s, i, false); end < 0 {
+		return ^end, false
+	}
+	return end, true
+}
 
 // sameName reports whether two member names, quoted as in the JSON text,
 // are one name: the same bytes, or the same once unquoted when either
@@ -438,7 +474,7 @@ func value(data []byte, i int, dup *dupName, names *Names, depth int) (any, int)
 			if i >= len(data) || data[i] != '"' {
 				return nil, -1
 			}
-			end := checkString(data, i)
+			end := stringEnd(data, i, false)
 			if end < 0 {
 				return nil, -1
 			}
@@ -485,7 +521,7 @@ func value(data []byte, i int, dup *dupName, names *Names, depth int) (any, int)
 			}
 		}
 	case '"':
-		end := checkString(data, i)
+		end := stringEnd(data, i, false)
 		if end < 0 {
 			return nil, -1
 		}
@@ -821,7 +857,7 @@ func endOfDoc(doc []byte, i int) error {
 }
 
 // checkedStringEnd is StringEnd on text not checked: an unterminated
-// string or a control character in it is an error. Unlike checkString it
+// string or a control character in it is an error. Unlike CheckString it
 // takes any escape: a corrupt stored document's name with a broken one is
 // listed as written (TestChangedAttributesBrokenEscapeInName).
 func checkedStringEnd(doc []byte, i int) (int, error) {

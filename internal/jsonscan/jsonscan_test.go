@@ -238,7 +238,11 @@ func TestLoneSurrogate(t *testing.T) {
 		{`"\u`, ""},
 		{`\`, ""},
 	} {
-		assert.Equal(t, tt.want, LoneSurrogate([]byte(tt.json)), tt.json)
+		esc := ""
+		if at := LoneSurrogate([]byte(tt.json)); at >= 0 {
+			esc = tt.json[at : at+6]
+		}
+		assert.Equal(t, tt.want, esc, tt.json)
 	}
 }
 
@@ -252,7 +256,7 @@ func FuzzLoneSurrogate(f *testing.F) {
 		LoneSurrogate([]byte(s))
 		b, err := json.Marshal(s)
 		require.NoError(t, err)
-		assert.Empty(t, LoneSurrogate(b), "%s", b)
+		assert.Equal(t, -1, LoneSurrogate(b), "%s", b)
 	})
 }
 
@@ -522,4 +526,42 @@ func TestNextMemberAndElement(t *testing.T) {
 		})
 	}
 	assert.Equal(t, "a\"b", UnquoteValue([]byte(`"a\"b"`)))
+}
+
+// TestCheckString holds CheckString to json.Valid's rule and to where it
+// says a string stops being JSON, alike for a string and for bytes.
+func TestCheckString(t *testing.T) {
+	for _, tt := range []struct {
+		in  string
+		end int
+		ok  bool
+	}{
+		{`""`, 2, true},
+		{`"abc" rest`, 5, true},
+		{`"a long run of plain bytes, more than eight" x`, 44, true},
+		{`"\"\\\/\b\f\n\r\t\u00e9\uD800"`, 30, true}, // a lone surrogate is JSON
+		{"\"\xff\xfe\"", 4, true},                    // so are bytes that are not UTF-8
+		{`"abc`, 4, false},
+		{`"a long run of plain bytes, never closed`, 40, false},
+		{`"abc\`, 5, false},
+		{`"\x"`, 1, false},
+		{`"ab\u12"`, 3, false},
+		{`"ab\u12G4"`, 3, false},
+		{`"ab\u`, 3, false},
+		{"\"0123456789\t\"", 11, false},
+		{"\"\x00\"", 1, false},
+		{"\"\x1f\"", 1, false},
+	} {
+		end, ok := CheckString(tt.in, 0)
+		assert.Equal(t, tt.ok, ok, "%q", tt.in)
+		assert.Equal(t, tt.end, end, "%q", tt.in)
+		bend, bok := CheckString([]byte(tt.in), 0)
+		assert.Equal(t, end, bend, "%q as bytes", tt.in)
+		assert.Equal(t, ok, bok, "%q as bytes", tt.in)
+		if ok {
+			assert.True(t, json.Valid([]byte(tt.in[:end])), "%q", tt.in)
+		} else {
+			assert.False(t, json.Valid([]byte(tt.in)), "%q", tt.in)
+		}
+	}
 }
