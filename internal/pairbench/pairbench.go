@@ -9,11 +9,15 @@
 // thread's only: it covers an operation's work on SQLite, which runs in
 // the thread, but not on PostgreSQL, where the server does the work and
 // the thread mostly waits. BENCHMARKS.md has how far each figure moved
-// from run to run on a shared machine.
+// from run to run on a shared machine. Each side runs under a profiler
+// label (side=off, side=on), so that one CPU profile of a paired run
+// compares the two under the same load.
 package pairbench
 
 import (
+	"context"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"testing"
 	"time"
@@ -25,6 +29,12 @@ type Sides struct {
 	wall, cpu [2]time.Duration
 	each      [2][]time.Duration
 	cpuOK     bool
+	// labels are the profiler labels of each side (side=off, side=on)
+	// and of neither, set around each operation, so that a CPU profile of
+	// a paired run (-cpuprofile) splits by side: go tool pprof
+	// -tagfocus=side=on. Both sides see the same load at the same
+	// moment, which two profiles of two runs do not.
+	labels [3]context.Context
 }
 
 // Start locks the calling goroutine (the benchmark's) to its thread, so
@@ -32,16 +42,23 @@ type Sides struct {
 func Start() *Sides {
 	runtime.LockOSThread()
 	_, ok := threadCPU()
-	return &Sides{cpuOK: ok}
+	bg := context.Background()
+	return &Sides{cpuOK: ok, labels: [3]context.Context{
+		pprof.WithLabels(bg, pprof.Labels("side", "off")),
+		pprof.WithLabels(bg, pprof.Labels("side", "on")),
+		bg,
+	}}
 }
 
 // Time runs op as side k (0 or 1) and adds its wall and CPU time.
 func (p *Sides) Time(k int, op func()) {
+	pprof.SetGoroutineLabels(p.labels[k]) // a pointer's store: nothing timed
 	c0, _ := threadCPU()
 	t0 := time.Now()
 	op()
 	d := time.Since(t0)
 	c1, _ := threadCPU() // before the append, whose growth is not op's
+	pprof.SetGoroutineLabels(p.labels[2])
 	p.wall[k] += d
 	p.cpu[k] += c1 - c0
 	p.each[k] = append(p.each[k], d)

@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -142,7 +141,10 @@ func (d *dialect) nullTimeArg(t time.Time) any {
 	return d.timeArg(t)
 }
 
-// listArg converts a list of strings to the bind value of inList.
+// listArg converts a list of strings to the bind value of inList: on
+// SQLite its JSON array, as json.Marshal renders it (appendJSONList, the
+// feed's encoder, without json.Marshal's reflection: every member
+// statement binds one, the bridge's too).
 func (d *dialect) listArg(ss []string) any {
 	if ss == nil {
 		ss = []string{}
@@ -150,8 +152,7 @@ func (d *dialect) listArg(ss []string) any {
 	if d.pg {
 		return ss
 	}
-	b, _ := json.Marshal(ss)
-	return string(b)
+	return string(appendJSONList(nil, ss))
 }
 
 // unindexed renders text column col, unchanged in value, in a form no

@@ -359,6 +359,10 @@ func PositionForTest(key any, seq int64) string { return encodeSQLPosition(key, 
 // stored.
 var JSONListForTest = jsonList
 
+// SQLiteListArgForTest is how SQLite's member statements bind a list of
+// ids (dialect.listArg).
+var SQLiteListArgForTest = sqliteDialect.listArg
+
 // SQLiteAppendForTest is the SQLite statement that appends a row of
 // one entry or several (sqliteAppend).
 var SQLiteAppendForTest = sqliteAppend

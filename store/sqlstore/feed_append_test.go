@@ -95,7 +95,8 @@ func TestSQLiteMultiEntryAppend(t *testing.T) {
 	assert.Equal(t, 10, rowCount, "a row a write: ann, four groups, her deactivation and deletion, bob, his group's change, his deletion")
 }
 
-// TestFeedListEncoding: an entry's attributes and members are stored as
+// TestFeedListEncoding: an entry's attributes and members are stored,
+// and SQLite's member statements bind their lists of ids, as
 // json.Marshal writes them, with or without its help.
 func TestFeedListEncoding(t *testing.T) {
 	for _, list := range [][]string{
@@ -107,8 +108,12 @@ func TestFeedListEncoding(t *testing.T) {
 		want, err := json.Marshal(list)
 		require.NoError(t, err)
 		assert.Equal(t, string(want), sqlstore.JSONListForTest(list), "%q", list)
+		assert.Equal(t, string(want), sqlstore.SQLiteListArgForTest(list), "a member statement's list %q", list)
 	}
 	assert.Nil(t, sqlstore.JSONListForTest(nil))
+	for _, empty := range [][]string{nil, {}} {
+		assert.Equal(t, "[]", sqlstore.SQLiteListArgForTest(empty), "a member statement's empty list")
+	}
 }
 
 // feedKinds returns the kinds of the feed entries of ctx's tenant in
