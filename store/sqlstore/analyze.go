@@ -4,15 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
-// This file is the PostgreSQL store's ANALYZE of its own tables as they
-// grow (Config.NoAnalyze; the package doc's "Plans cached while the
-// tables were small" says why).
+// This file is the PostgreSQL store's ANALYZE of its own tables, and of
+// the host's tables its Config.Bridge writes, as they grow
+// (Config.NoAnalyze; the package doc's "Plans cached while the tables
+// were small" says why).
 
 const (
 	// analyzeEvery is the longest time between two checks of the
@@ -61,14 +63,24 @@ type analyzer struct {
 	done   sync.WaitGroup
 	closed sync.Once
 
+	// regclasses lists the tables checked as regclass values resolved
+	// through search_path (analyzeRegclasses).
+	regclasses string
+
 	mu    sync.Mutex       // one check at a time (the goroutine's, a test's)
 	tried map[string]int64 // the pages each table had at the store's last ANALYZE of it
 	runs  int              // ANALYZE statements sent (tests)
 }
 
-// startAnalyzer starts the analyzer of a PostgreSQL store over db.
-func startAnalyzer(db *sql.DB) *analyzer {
-	a := &analyzer{db: db, kick: make(chan struct{}, 1), tried: map[string]int64{}}
+// startAnalyzer starts the analyzer of a PostgreSQL store over db, for
+// analyzeTables and the host's tables more (quoted, as the bridge's
+// statements name them: Bridge.hostTables). The host's grow with the
+// store's through the bridge's writes, and the plans cached while they
+// were small are the store's connections' too: the join table's foreign
+// key checks of the team and the account, the bridge's own statements.
+func startAnalyzer(db *sql.DB, more []string) *analyzer {
+	a := &analyzer{db: db, kick: make(chan struct{}, 1), tried: map[string]int64{},
+		regclasses: analyzeRegclasses(append(slices.Clone(analyzeTables), more...))}
 	a.ctx, a.cancel = context.WithCancel(context.Background())
 	a.done.Add(1)
 	go func() {
@@ -117,8 +129,8 @@ func (a *analyzer) close() {
 	})
 }
 
-// check reads the pages of analyzeTables (as the store's statements name
-// them, through search_path) and analyzes each that has at least doubled
+// check reads the pages of the analyzer's tables (as the store's
+// statements name them, through search_path) and analyzes each that has at least doubled
 // since its last ANALYZE, and returns the tables it analyzed. A table
 // with autovacuum_enabled off is left alone: whoever turned it off runs
 // its ANALYZE.
@@ -179,13 +191,15 @@ func (a *analyzer) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// due reads the pages of analyzeTables and returns those check analyzes.
+// due reads the pages of the analyzer's tables and returns those check
+// analyzes, each named as the catalog prints its regclass (qualified
+// when search_path would not find it, quoted when it must be).
 func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]dueTable, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT c.relname, c.relpages,
+	rows, err := tx.QueryContext(ctx, `SELECT c.oid::regclass::text, c.relpages,
 		pg_relation_size(c.oid) / current_setting('block_size')::bigint,
 		EXISTS (SELECT 1 FROM unnest(c.reloptions) o
 			WHERE lower(o) IN ('autovacuum_enabled=false', 'autovacuum_enabled=off', 'autovacuum_enabled=no', 'autovacuum_enabled=0'))
-		FROM pg_class c WHERE c.oid IN (`+analyzeRegclasses+`)`)
+		FROM pg_class c WHERE c.oid IN (`+a.regclasses+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: analyze: %w", err)
 	}
@@ -212,6 +226,9 @@ func (a *analyzer) due(ctx context.Context, tx *sql.Tx) ([]dueTable, error) {
 	return due, nil
 }
 
-// analyzeRegclasses lists analyzeTables as regclass values resolved
-// through search_path; a missing table is NULL and matches no row.
-var analyzeRegclasses = "to_regclass('" + strings.Join(analyzeTables, "'), to_regclass('") + "')"
+// analyzeRegclasses lists tables (plain or quoted names, never with a
+// quote ': quoteTable's) as regclass values resolved through
+// search_path; a missing table is NULL and matches no row.
+func analyzeRegclasses(tables []string) string {
+	return "to_regclass('" + strings.Join(tables, "'), to_regclass('") + "')"
+}

@@ -188,7 +188,11 @@
 // tenant of 2,000 users, a GET 2,000, a member's add 2,500, a user's
 // create checked its email's foreign key along every user of the
 // tenant). So a PostgreSQL store runs ANALYZE of scim_users,
-// scim_user_values, scim_groups and scim_members itself, in the
+// scim_user_values, scim_groups and scim_members itself, and of the
+// host's tables its Config.Bridge writes (a team's join rows check their
+// foreign keys with plans cached on the store's connections: made while
+// the teams were a handful, the check of each row scanned every team,
+// 1,500 of them after a few seconds of creates), in the
 // background, when one has at least doubled in pages since its last
 // ANALYZE (its pg_class.relpages, whoever ran it) and since the store
 // last tried, and has 8 pages or more: once per doubling, about ten

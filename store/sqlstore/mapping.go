@@ -463,6 +463,23 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 	return b, nil
 }
 
+// hostTables returns the host's tables b writes, quoted as its
+// statements name them (nil for a nil b), which the store's analyzer
+// analyzes as they grow, as it does its own (analyze.go).
+func (b *Bridge) hostTables() []string {
+	if b == nil {
+		return nil
+	}
+	out := []string{b.t.Users.Table}
+	if b.t.Groups != nil {
+		out = append(out, b.t.Groups.Table)
+	}
+	if b.t.Members != nil {
+		out = append(out, b.t.Members.Table)
+	}
+	return out
+}
+
 // columns records which part of HostTables claimed each column of one
 // host table, so that no two parts write the same column.
 type columns map[string]string

@@ -142,3 +142,58 @@ func bridgePlanStore(t *testing.T) (s *sqlstore.Store, users []string, gid strin
 	analyze(t, s)
 	return s, users, g.ID
 }
+
+// TestHostTablesAnalyzedAsTheyGrow: on PostgreSQL the store analyzes the
+// host's tables its Config.Bridge writes as they grow, as it does its
+// own, so that the plans its connections cached while they were small
+// live until a table doubles at most. One connection creates 8 groups
+// of 3 members while the host has a handful of teams (each join row's
+// foreign key check of its team is then a cached plan made on a tiny
+// app_teams), then 1,000 more; the next group's create may read a few
+// rows of app_teams. Without the host's tables among those analyzed
+// (and autovacuum kept out), each of its 3 join rows' check scanned
+// every team: 3,000 rows, growing with every group created.
+func TestHostTablesAnalyzedAsTheyGrow(t *testing.T) {
+	dsn := postgresDSN(t)
+	bridge, err := hostTables(true, false).Bridge(dsn)
+	require.NoError(t, err)
+	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge, MaxOpenConns: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { s.Close() })
+	for _, q := range hostSchema(true, false) {
+		_, err := s.DB().Exec(q)
+		require.NoError(t, err)
+	}
+	for _, table := range []string{"app_teams", "app_team_members"} {
+		// Autovacuum's own ANALYZE would replan the checks under the test.
+		_, err := s.DB().Exec(`ALTER TABLE ` + table + ` SET (autovacuum_analyze_threshold = 1000000000)`)
+		require.NoError(t, err)
+	}
+	members := memberList(createUsers(t, s, "m", 3))
+	analyze(t, s)
+	create := func(i int) {
+		_, err := s.CreateGroup(ctx, &resources.Group{DisplayName: fmt.Sprintf("team %d", i), Members: members})
+		require.NoError(t, err)
+	}
+	const teams = 1008
+	for i := range teams {
+		create(i)
+	}
+	// What the next write's check would do, so that the test does not
+	// depend on when the background check ran.
+	_, _, err = s.AnalyzeForTest(ctx)
+	require.NoError(t, err)
+
+	reads := func() int64 {
+		var n int64
+		_, err := s.DB().ExecContext(ctx, `SELECT pg_stat_force_next_flush()`)
+		require.NoError(t, err)
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)
+			FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'app_teams'`).Scan(&n))
+		return n
+	}
+	before := reads()
+	create(teams)
+	n := reads() - before
+	assert.LessOrEqual(t, n, int64(20), "a group's create read %d rows of %d teams", n, teams+1)
+}

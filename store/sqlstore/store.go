@@ -118,8 +118,8 @@ type Config struct {
 	// too it runs after the bridge, with every entry.
 	Bridge *Bridge
 	// NoAnalyze stops a PostgreSQL store from running ANALYZE of its
-	// users, emails, groups and memberships tables in the background
-	// when one has doubled in size since it was last analyzed (not
+	// users, emails, groups and memberships tables (and of the host's
+	// tables Bridge writes) in the background when one has doubled in size since it was last analyzed (not
 	// below 8 pages). Those ANALYZEs make every connection plan its
 	// statements again: a plan PostgreSQL cached while a table was tiny
 	// (a pooled prepared statement's generic plan, a foreign key's
@@ -248,7 +248,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy)
 	// the analyzer's, sent at times of its own, would make their counts
 	// vary.
 	if s.d == postgres && !cfg.NoAnalyze && log == nil {
-		s.analyzer = startAnalyzer(s.w)
+		s.analyzer = startAnalyzer(s.w, cfg.Bridge.hostTables())
 	}
 	return s, nil
 }
