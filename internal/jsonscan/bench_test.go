@@ -69,3 +69,22 @@ func BenchmarkNextMember(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppendString encodes the strings a response carries: plain
+// ASCII, an address with an escape in its middle, and non-ASCII names as
+// Entra, Google and OneLogin send them.
+func BenchmarkAppendString(b *testing.B) {
+	for _, c := range []struct{ name, s string }{
+		{"ascii", "load000123@example.com"},
+		{"escape", `Suite 100 <Building "B"> & Co, 4th floor`},
+		{"latin", "Bárbara Jénsen-Müller, Zürich"},
+		{"cjk", "山田太郎 (営業部) 東京本社"},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			buf := make([]byte, 0, 128)
+			for b.Loop() {
+				buf = AppendString(buf[:0], c.s)
+			}
+		})
+	}
+}

@@ -142,8 +142,8 @@ func (r *repetition) found(name []byte, at int) {
 const SmallObject = 16
 
 // repeatedIn is ValidRepeated for the value at data[i], nested depth
-// deep: it returns the index after the value, or -1 when the text is not
-// valid JSON there. The first repetition goes to rep; the walk goes on
+// deep: it returns the index after the value, or a negative number when
+// the text is not valid JSON there. The first repetition goes to rep; the walk goes on
 // past it, as the rest of the text must be checked too.
 func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
 	if i >= len(data) {
@@ -248,8 +248,8 @@ func afterValue(data []byte, i int, close byte) (next int, closed, ok bool) {
 const maxDepth = 10000
 
 // scalarEnd returns the index after the string, number, true, false or
-// null that starts at b[i], or -1 when none starts there as RFC 8259
-// spells it.
+// null that starts at b[i], or a negative number when none starts there
+// as RFC 8259 spells it.
 func scalarEnd(b []byte, i int) int {
 	switch b[i] {
 	case '"':
@@ -935,14 +935,6 @@ func escapeIn(w uint64) bool {
 		((w-ones*0x20)|w)&highs != 0
 }
 
-// le64 is the eight bytes of s at i, little-endian (the compiler makes it
-// one load).
-func le64(s string, i int) uint64 {
-	s = s[i : i+8]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-}
-
 // AppendString appends s as a JSON string exactly as encoding/json writes
 // it with HTML escaping on (its appendString): '<', '>' and '&' as
 // \u003c, \u003e and \u0026, U+2028 and U+2029 escaped, each byte that
@@ -956,16 +948,16 @@ func AppendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		// Most text is ASCII that needs no escape: eight bytes at a
-		// time, then one table load a byte, and the run appended at once.
-		for i+8 <= len(s) && !escapeIn(le64(s, i)) {
+		// time, then one table load a byte up to the byte that stopped
+		// the block (within eight), and the run appended at once.
+		for i+8 <= len(s) && !escapeIn(load64(s, i)) {
 			i += 8
+		}
+		for i < len(s) && plain[s[i]] {
+			i++
 		}
 		if i == len(s) {
 			break
-		}
-		if plain[s[i]] {
-			i++
-			continue
 		}
 		if b := s[i]; b < utf8.RuneSelf {
 			dst = append(dst, s[start:i]...)
