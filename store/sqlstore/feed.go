@@ -286,8 +286,8 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 }
 
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
-// append of changes (binding their values to a): head (pgHead or
-// pgHeadAfterW) yields one row, and "entries" inserts the changes, in
+// append of changes (binding their values to a): head (pgHead, or
+// pgHeadAfterW when w wrote a row) yields one row, and "entries" inserts the changes, in
 // order, into scim_feed_pending, to be numbered by a reader of the feed
 // once they have committed (sequence, numberPending). A write, with
 // Config.OnChange or without, locks no row of the feed that a concurrent
@@ -447,7 +447,9 @@ func foldWith(folded, items string) string {
 // appends them later. When subj is not nil, Config.Bridge's work for
 // the changes is folded in too where it folds (Bridge.foldChanges: then
 // subj.bridged is set), and an error of the host's tables is returned as
-// OnChange would have returned it.
+// OnChange would have returned it. q must write one row: folded, a q that
+// writes none fails with sql.ErrNoRows (the append's head and the
+// statement's result are rows of what q wrote).
 func (s *Store) execFolded(ctx context.Context, tx *sql.Tx, tenant string, changes []store.Change, subj *subject, q string, vals []any) error {
 	var host func(a *args) (string, bool)
 	if subj != nil && s.folding() {
