@@ -397,10 +397,12 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	// The operation's write is its own: one an earlier operation
 	// committed does not make this one's failed read an answer
-	// (readAfterWrite).
+	// (readAfterWrite), and a password an earlier one left (a write
+	// that failed) is not this one's (clearPassword).
 	if st := stateOf(r.Context()); st != nil {
 		st.wrote = false
 	}
+	clearPassword(r.Context())
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
 
