@@ -535,7 +535,7 @@ func (a *applier) tidyValues(l loc) error {
 	if l.ext != nil {
 		path = l.ext.ID + ":" + attr.Name
 	}
-	tidy, err := resources.TidyValues(attr, path, list, a.len)
+	tidy, err := resources.TidyValues(attr, path, list, a.len, nil)
 	if err != nil {
 		return a.fail(InvalidValue, "%s", err.Error())
 	}
