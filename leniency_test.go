@@ -748,3 +748,33 @@ func TestPatchEmptyPath(t *testing.T) {
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.Equal(t, "renamed", r.str("displayName"))
 }
+
+// TestPatchAddOfAValuePresent: Entra sends "Add roles" with primary (as a
+// string) and display for a role the user has. RFC 7644 §3.5.2.1: an add
+// of a value already present succeeds; its other sub-attributes are
+// merged into the stored value, which bends nothing (no duplicate
+// dropped), in both modes.
+func TestPatchAddOfAValuePresent(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e, last := loggedEnv(t, strict)
+			u := e.createUser("roles", map[string]any{"roles": []any{
+				map[string]any{"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": true, "display": "Old"},
+			}})
+			primary := any(false)
+			if !strict {
+				primary = "False" // Entra's string, a bend of its own
+			}
+			r := e.do("PATCH", "/Users/"+u["id"].(string), patchBody(op("Add", "roles", []any{map[string]any{
+				"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": primary, "display": "Administrator",
+			}})))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []any{map[string]any{
+				"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": false, "display": "Administrator",
+			}}, r.Body["roles"])
+			for _, w := range last()[0].Warnings {
+				assert.NotContains(t, w, "duplicate")
+			}
+		})
+	}
+}

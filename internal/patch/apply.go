@@ -688,7 +688,12 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		return nil
 	}
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
-	// a value already present changes nothing.
+	// a value already present changes nothing, and one whose type and
+	// value are present (a duplicate, resources.SameValue) gets the other
+	// sub-attributes sent merged in, as a filtered add's match does, and
+	// keeps its own spelling of the type and value: Entra sends "Add
+	// roles" with primary and display for a role the user has, and the
+	// RFC says such an add succeeds.
 	var touched []int
 	same := a.e.compared(attr) // a member already present is the same id
 	for _, el := range list {
@@ -697,6 +702,20 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		}
 		if attr.Mutability == resources.Immutable && len(curList) > 0 {
 			return a.immutableErr(l)
+		}
+		if i := a.findDuplicate(attr, curList, el); i >= 0 {
+			m := curList[i].(map[string]any)
+			src := el.(map[string]any)
+			for _, k := range sortedKeys(src) {
+				if names.Equal(k, "value") || names.Equal(k, "type") {
+					continue
+				}
+				if err := a.setSubValue(l, attr.Sub(k), m, copyValue(src[k])); err != nil {
+					return err
+				}
+			}
+			touched = append(touched, i)
+			continue
 		}
 		curList = append(curList, el)
 		touched = append(touched, len(curList)-1)
@@ -1310,6 +1329,26 @@ func newReferent(attr *resources.Attribute, cur, next map[string]any) bool {
 func findSame(attr *resources.Attribute, list []any, el any) int {
 	for i, x := range list {
 		if sameElement(attr, x, el) {
+			return i
+		}
+	}
+	return -1
+}
+
+// findDuplicate returns the index of the element of list that el
+// duplicates (resources.SameValue: the same type and value), or -1. Only
+// an attribute tidyAll holds to the rule has duplicates: a member is
+// found by value alone (findSame).
+func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) int {
+	nm, _ := el.(map[string]any)
+	if nm == nil || attr.Type != resources.TypeComplex {
+		return -1
+	}
+	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
+		return -1
+	}
+	for i, x := range list {
+		if m, _ := x.(map[string]any); m != nil && resources.SameValue(attr, m, nm) {
 			return i
 		}
 	}
