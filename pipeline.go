@@ -375,7 +375,9 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		// Not only for 201: RFC 7644's GET (§3.4.1) and PUT (§3.5.1)
 		// answers carry it too, and RFC 7643 §3.1 has meta.location
 		// name the resource returned, which /Me answers as another URL's
-		// (RFC 7644 §3.11: "SHOULD respond with a Location header").
+		// (RFC 7644 §3.11: "In any response, the HTTP "Location" header
+		// MUST be the permanent location of the aliased resource"; a
+		// DELETE of /Me answers 204, without a body or the header).
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)
