@@ -598,7 +598,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
 			u := *r.URL // the caller's URL is not ours to change
-			u.Path, u.RawPath = p, ""
+			canonicalURL(&u)
 			r.URL = &u
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -784,6 +784,24 @@ func canonicalPath(p string) (string, bool) {
 		return "/" + e + "/" + t, true
 	}
 	return "/" + e, true
+}
+
+// canonicalURL spells u's endpoint as canonicalPath does, in its path and
+// in its escaped form (RawPath), which the router reads an id from: an id
+// with an escaped slash or space (/users/a%20b%2Fc) still reaches its
+// resource once /users is taken as /Users.
+func canonicalURL(u *url.URL) {
+	p, ok := canonicalPath(u.Path)
+	if !ok {
+		return
+	}
+	raw := ""
+	if u.RawPath != "" {
+		if rp, ok := canonicalPath(u.RawPath); ok {
+			raw = rp // url.URL.EscapedPath checks that it escapes p
+		}
+	}
+	u.Path, u.RawPath = p, raw
 }
 
 // publicEndpoint reports whether r may be served without credentials: a
