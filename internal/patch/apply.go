@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -28,14 +27,37 @@ type applier struct {
 	// operation (tidyAll): operations apply in order (RFC 7644 §3.5.2)
 	// and only their result is held to the rule a POST is, so two
 	// operations that swap two values leave no duplicate.
-	tidy []tidyTarget
+	tidy few[tidyTarget]
 	// fresh are the elements of those attributes an operation added or
 	// changed, by their map's address (freshID): only a duplicate one of
 	// them is part of is refused in strict mode.
-	fresh []uintptr
-	// The first few of each, without an allocation.
-	tidyBuf  [2]tidyTarget
-	freshBuf [4]uintptr
+	fresh few[uintptr]
+}
+
+// few holds a few values in place and more in a slice: an applier that
+// held a slice of its own array would escape to the heap, and a PATCH
+// touches one or two multi-valued attributes.
+type few[T any] struct {
+	n    int
+	arr  [4]T
+	more []T
+}
+
+func (f *few[T]) add(v T) {
+	if f.n < len(f.arr) {
+		f.arr[f.n] = v
+	} else {
+		f.more = append(f.more, v)
+	}
+	f.n++
+}
+
+// at is the ith value added.
+func (f *few[T]) at(i int) *T {
+	if i < len(f.arr) {
+		return &f.arr[i]
+	}
+	return &f.more[i-len(f.arr)]
 }
 
 // tidyTarget is an attribute tidyAll holds to resources.TidyValues: in
@@ -543,13 +565,13 @@ func (a *applier) willTidy(l loc) {
 	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
 		return
 	}
-	for i := range a.tidy {
-		if t := &a.tidy[i]; t.attr == attr && t.ext == l.ext {
+	for i := range a.tidy.n {
+		if t := a.tidy.at(i); t.attr == attr && t.ext == l.ext {
 			t.idx = a.idx
 			return
 		}
 	}
-	a.tidy = append(a.tidy, tidyTarget{ext: l.ext, attr: attr, idx: a.idx})
+	a.tidy.add(tidyTarget{ext: l.ext, attr: attr, idx: a.idx})
 }
 
 // tidyAll holds the list each recorded attribute was left with to
@@ -560,7 +582,8 @@ func (a *applier) willTidy(l loc) {
 // operation added or changed: duplicates an earlier release stored are
 // dropped with a warning, so that they never make an unrelated PATCH fail.
 func (a *applier) tidyAll() error {
-	for _, t := range a.tidy {
+	for i := range a.tidy.n {
+		t := a.tidy.at(i)
 		c := a.container(loc{ext: t.ext}, false)
 		if c == nil {
 			continue
@@ -590,8 +613,8 @@ func (a *applier) tidyAll() error {
 // operation added or changed, which it also records as fresh.
 func (a *applier) touched(attr *resources.Attribute, list []any, idx []int) {
 	for _, i := range idx {
-		if m, ok := list[i].(map[string]any); ok {
-			a.fresh = append(a.fresh, freshID(m))
+		if m, ok := list[i].(map[string]any); ok && !a.isFresh(m) {
+			a.fresh.add(freshID(m))
 		}
 	}
 	fixPrimary(attr, list, idx)
@@ -599,7 +622,13 @@ func (a *applier) touched(attr *resources.Attribute, list []any, idx []int) {
 
 // isFresh reports whether an operation added or changed m (touched).
 func (a *applier) isFresh(m map[string]any) bool {
-	return slices.Contains(a.fresh, freshID(m))
+	id := freshID(m)
+	for i := range a.fresh.n {
+		if *a.fresh.at(i) == id {
+			return true
+		}
+	}
+	return false
 }
 
 // freshID identifies an element by its map's address: the engine
@@ -694,7 +723,8 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// keeps its own spelling of the type and value: Entra sends "Add
 	// roles" with primary and display for a role the user has, and the
 	// RFC says such an add succeeds.
-	var touched []int
+	var touchedBuf [4]int // one add names a value or two: no allocation
+	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
 	for _, el := range list {
 		if findSame(same, curList, el) >= 0 {

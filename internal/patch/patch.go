@@ -496,7 +496,6 @@ func (e *Engine) Apply(doc map[string]any, ops []Operation, l *resources.Lenienc
 // away.
 func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenience) error {
 	a := &applier{e: e, doc: doc, len: l}
-	a.tidy, a.fresh = a.tidyBuf[:0], a.freshBuf[:0]
 	for i, op := range ops {
 		a.idx = i
 		if err := a.apply(op); err != nil {
