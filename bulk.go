@@ -397,10 +397,12 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	// The operation's write is its own: one an earlier operation
 	// committed does not make this one's failed read an answer
-	// (readAfterWrite).
+	// (readAfterWrite), and a password an earlier one left (a write
+	// that failed) is not this one's (clearPassword).
 	if st := stateOf(r.Context()); st != nil {
 		st.wrote = false
 	}
+	clearPassword(r.Context())
 	rec := &bulkRecorder{header: http.Header{}}
 	h.mux.ServeHTTP(rec, sub)
 
@@ -434,19 +436,20 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 func bulkURL(path string) (*url.URL, error) {
 	u, err := url.Parse("http://bulk" + path)
 	if err == nil {
-		if p, ok := canonicalPath(u.Path); ok {
-			u.Path = p
-		}
+		canonicalURL(u)
 	}
 	return u, err
 }
 
 // bulkPath returns path with each segment that is a bulkId reference
-// replaced by resolve's result.
+// replaced by resolve's result, percent-encoded as a path segment (an id
+// is the store's, and may hold a slash or a space).
 func bulkPath(path string, resolve func(string) string) string {
 	segs := strings.Split(path, "/")
-	for i := range segs {
-		segs[i] = resolve(segs[i])
+	for i, s := range segs {
+		if r := resolve(s); r != s {
+			segs[i] = url.PathEscape(r)
+		}
 	}
 	return strings.Join(segs, "/")
 }
@@ -508,7 +511,18 @@ func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL)
 	if u == nil {
 		return ""
 	}
-	return h.baseURL(r) + u.EscapedPath()
+	// A resource's URL is the one meta.location gives it (urlText.url),
+	// whose id is percent-encoded by url.PathEscape, not as EscapedPath
+	// keeps what the client sent: the id is the segment the router
+	// decodes.
+	ep := u.EscapedPath()
+	if typ, seg, ok := strings.Cut(strings.TrimPrefix(ep, "/"), "/"); ok && seg != "" && !strings.Contains(seg, "/") {
+		if id, err := url.PathUnescape(seg); err == nil {
+			var t urlText
+			return t.url(h.baseURL(r), "/"+typ+"/", id)
+		}
+	}
+	return h.baseURL(r) + ep
 }
 
 // bulkRecorder captures the response of one operation.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -326,4 +327,66 @@ func TestBulkLocation(t *testing.T) {
 	}
 	assert.Equal(t, "located", e.do("GET", "/Users/"+uid, nil).str("userName"), "no failed operation changed anything")
 	assert.Empty(t, e.do("GET", "/Users/"+uid, nil).str("title"))
+}
+
+// TestBulkLocationEscaped: a bulk result's location percent-encodes the
+// id as meta.location does (url.PathEscape), whatever the client's path
+// escaped or left as it is, and in whatever case it spelled the endpoint.
+func TestBulkLocationEscaped(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("located")["id"].(string)
+	for _, tc := range []struct{ path, id string }{
+		{"/Users/a,b;c@d$e&f+g=h:i", "a,b;c@d$e&f+g=h:i"},
+		{"/Users/a%2Cb%3Bc", "a,b;c"},
+		{"/users/a%20b%2Fc", "a b/c"},
+		{"/Users/" + id, id},
+		{"/users/" + id, id},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := e.do("POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": tc.path,
+				"data": patchBody(op("replace", "title", "T"))}))
+			list, _ := bulkOps(t, r)
+			require.Len(t, list, 1)
+			assert.Equal(t, base+"/Users/"+url.PathEscape(tc.id), list[0]["location"], r.Raw)
+			if tc.id == id {
+				assert.Equal(t, "200", list[0]["status"], r.Raw)
+				meta := e.do("GET", "/Users/"+id, nil).Body["meta"].(map[string]any)
+				assert.Equal(t, meta["location"], list[0]["location"])
+			} else {
+				assert.Equal(t, "404", list[0]["status"], r.Raw)
+			}
+		})
+	}
+}
+
+// TestEndpointSpellingKeepsEscapedID: /users taken as /Users keeps the
+// id's escaping, so an id with an escaped slash or space reaches the
+// resource route (a 404 naming the resource), not "no SCIM endpoint".
+func TestEndpointSpellingKeepsEscapedID(t *testing.T) {
+	e := newEnv(t)
+	want := e.do("GET", "/Users/a%20b%2Fc", nil)
+	requireError(t, want, 404, "", "")
+	got := e.do("GET", "/users/a%20b%2Fc", nil)
+	assert.Equal(t, want.Code, got.Code)
+	assert.Equal(t, want.Body["detail"], got.Body["detail"], got.Raw)
+}
+
+// TestBulkPathEscapesResolvedIDs: a bulkId reference resolved in an
+// operation's path is put there percent-encoded, as a path segment, so a
+// store's id with a slash or a space still names one resource.
+func TestBulkPathEscapesResolvedIDs(t *testing.T) {
+	ids := map[string]string{"bulkId:a": "a b/c", "bulkId:u": "2819c223-7f76-453a-919d-413861904646"}
+	resolve := func(s string) string {
+		if id, ok := ids[s]; ok {
+			return id
+		}
+		return s
+	}
+	for _, tc := range []struct{ path, want string }{
+		{"/Groups/bulkId:a", "/Groups/a%20b%2Fc"},
+		{"/Users/bulkId:u", "/Users/2819c223-7f76-453a-919d-413861904646"},
+		{"/Users/x%20y", "/Users/x%20y"},
+	} {
+		assert.Equal(t, tc.want, scim.BulkPathForTest(tc.path, resolve), tc.path)
+	}
 }

@@ -19,3 +19,7 @@ func NewPacedHandlerForTest(cfg Config, pace backoff.Policy) (http.Handler, erro
 	h.pace = pace
 	return h.middleware(h.mux), nil
 }
+
+// BulkPathForTest is bulkPath, whose resolved ids a store makes (a UUID
+// in ours) and a test cannot choose through the handler.
+var BulkPathForTest = bulkPath

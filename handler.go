@@ -558,9 +558,24 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			h.writeError(sw, r, authErr)
 			return
 		}
-		if r.Body != nil && r.Body != http.NoBody {
-			if ct := headerOf(r, "Content-Type"); ct != "" && !acceptableContentType(ct) {
+		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
+			// A body's type, checked here alone (a /Bulk operation's
+			// sub-request, which skips this, is the bulk request's body).
+			// RFC 7644 §3.8 has a client send application/scim+json (or
+			// application/json): any other type is refused; none is read
+			// as application/scim+json with a warning, since a client
+			// whose HTTP library adds none (an unset header in a script)
+			// means JSON, and refused in strict mode. An empty body
+			// (ContentLength 0) has no type to check: its request gets
+			// the endpoint's own answer ("the body is empty").
+			switch ct := headerOf(r, "Content-Type"); {
+			case ct == "" && h.cfg.Strict:
 				// No scimType: RFC 7644 §3.12 defines them for 400 alone.
+				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json"))
+				return
+			case ct == "":
+				warn(ctx, "no Content-Type: the body was read as application/scim+json")
+			case !acceptableContentType(ct):
 				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 				return
 			}
@@ -583,7 +598,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			}
 			warn(ctx, "endpoint %q taken as %q", r.URL.Path, p)
 			u := *r.URL // the caller's URL is not ours to change
-			u.Path, u.RawPath = p, ""
+			canonicalURL(&u)
 			r.URL = &u
 		}
 		if r.Body != nil && r.Body != http.NoBody {
@@ -771,6 +786,24 @@ func canonicalPath(p string) (string, bool) {
 	return "/" + e, true
 }
 
+// canonicalURL spells u's endpoint as canonicalPath does, in its path and
+// in its escaped form (RawPath), which the router reads an id from: an id
+// with an escaped slash or space (/users/a%20b%2Fc) still reaches its
+// resource once /users is taken as /Users.
+func canonicalURL(u *url.URL) {
+	p, ok := canonicalPath(u.Path)
+	if !ok {
+		return
+	}
+	raw := ""
+	if u.RawPath != "" {
+		if rp, ok := canonicalPath(u.RawPath); ok {
+			raw = rp // url.URL.EscapedPath checks that it escapes p
+		}
+	}
+	u.Path, u.RawPath = p, raw
+}
+
 // publicEndpoint reports whether r may be served without credentials: a
 // GET of /ServiceProviderConfig (in any spelling canonicalPath takes).
 // RFC 7643 §5: "To enable seamless discovery of configurations, the
@@ -931,22 +964,8 @@ func (h *handler) tooLarge(path string) *Error {
 }
 
 // readBody reads the request body, within bodyLimit (the middleware
-// limits it), and checks that it is UTF-8.
-//
-// A body without a Content-Type is read as application/scim+json, with a
-// warning, and refused in strict mode: RFC 7644 §3.8 has a client send
-// application/scim+json (or application/json), and the middleware refuses
-// any other type, but a client whose HTTP library adds none (an unset
-// header in a script) means JSON. A bulk operation's sub-request carries
-// the type the bulk request was accepted with.
+// limits it and checks its Content-Type), and checks that it is UTF-8.
 func (h *handler) readBody(r *http.Request) ([]byte, error) {
-	if headerOf(r, "Content-Type") == "" {
-		if h.cfg.Strict {
-			// No scimType: RFC 7644 §3.12 defines them for 400 alone.
-			return nil, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json")
-		}
-		warn(r.Context(), "no Content-Type: the body was read as application/scim+json")
-	}
 	data, err := readAll(r.Body, min(r.ContentLength, maxFirstRead))
 	if err != nil {
 		var mbe *http.MaxBytesError

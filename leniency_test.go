@@ -688,6 +688,35 @@ func TestMissingContentType(t *testing.T) {
 	}
 }
 
+// TestEmptyBodyWithoutContentType: a request without a body has no type
+// to check: a PATCH or /.search without one, and without a Content-Type,
+// gets its endpoint's 400 "the body is empty" in both modes, and no
+// warning about the type.
+func TestEmptyBodyWithoutContentType(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+	}{
+		{"PATCH, no body", "PATCH", "/Users/{id}", nil},
+		{"PATCH, a body of no bytes", "PATCH", "/Users/{id}", ""},
+		{"search, no body", "POST", "/Users/.search", nil},
+		{"search, a body of no bytes", "POST", "/.search", ""},
+		{"POST, a body of no bytes", "POST", "/Users", ""},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("ct")["id"].(string)
+				r := e.do(tc.method, strings.ReplaceAll(tc.path, "{id}", id), tc.body, "Content-Type:")
+				requireError(t, r, 400, "invalidSyntax", "the body is empty")
+				for _, w := range last()[0].Warnings {
+					assert.NotContains(t, w, "Content-Type")
+				}
+			})
+		}
+	}
+}
+
 // TestManagerReferenceEscaped: the manager's value is the client's, and
 // its $ref is a URI (RFC 7643 §2.3.7): characters a path segment cannot
 // hold are percent-encoded, as the id of a GET is.
@@ -747,4 +776,34 @@ func TestPatchEmptyPath(t *testing.T) {
 	r := e.do("PATCH", "/Groups/"+gid+"?attributes=displayName", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"","value":{"displayName":"renamed"}}]}`)
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.Equal(t, "renamed", r.str("displayName"))
+}
+
+// TestPatchAddOfAValuePresent: Entra sends "Add roles" with primary (as a
+// string) and display for a role the user has. RFC 7644 §3.5.2.1: an add
+// of a value already present succeeds; its other sub-attributes are
+// merged into the stored value, which bends nothing (no duplicate
+// dropped), in both modes.
+func TestPatchAddOfAValuePresent(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e, last := loggedEnv(t, strict)
+			u := e.createUser("roles", map[string]any{"roles": []any{
+				map[string]any{"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": true, "display": "Old"},
+			}})
+			primary := any(false)
+			if !strict {
+				primary = "False" // Entra's string, a bend of its own
+			}
+			r := e.do("PATCH", "/Users/"+u["id"].(string), patchBody(op("Add", "roles", []any{map[string]any{
+				"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": primary, "display": "Administrator",
+			}})))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []any{map[string]any{
+				"value": "Admin", "type": "WindowsAzureActiveDirectoryRole", "primary": false, "display": "Administrator",
+			}}, r.Body["roles"])
+			for _, w := range last()[0].Warnings {
+				assert.NotContains(t, w, "duplicate")
+			}
+		})
+	}
 }

@@ -82,6 +82,16 @@ func (rl rawList) firstIndex() int {
 // them).
 var singleParams = [...]string{"filter", "sortBy", "sortOrder", "startIndex", "count", "cursor"}
 
+// paramScimType is the scimType of a 400 about list parameter name
+// itself (given twice, or in the wrong place): invalidFilter for filter,
+// invalidValue for the others.
+func paramScimType(name string) string {
+	if name == "filter" {
+		return ScimTypeInvalidFilter
+	}
+	return ScimTypeInvalidValue
+}
+
 // onceEach checks that each of singleParams is given once: a parameter
 // repeated with different values ("filter=a&filter=b") is ambiguous, and
 // taking either would answer a query the client may not have meant, so
@@ -93,17 +103,13 @@ func (h *handler) onceEach(ctx context.Context, q url.Values) error {
 		if len(vs) < 2 {
 			continue
 		}
-		typ := ScimTypeInvalidValue
-		if name == "filter" {
-			typ = ScimTypeInvalidFilter
-		}
 		for _, v := range vs[1:] {
 			if v != vs[0] {
-				return errorf(http.StatusBadRequest, typ, "%s is given %d times with different values (%q, %q); give it once", name, len(vs), vs[0], v)
+				return errorf(http.StatusBadRequest, paramScimType(name), "%s is given %d times with different values (%q, %q); give it once", name, len(vs), vs[0], v)
 			}
 		}
 		if h.cfg.Strict {
-			return errorf(http.StatusBadRequest, typ, "%s is given %d times; give it once (strict mode)", name, len(vs))
+			return errorf(http.StatusBadRequest, paramScimType(name), "%s is given %d times; give it once (strict mode)", name, len(vs))
 		}
 		warn(ctx, "%s given %d times with one value", name, len(vs))
 	}
@@ -291,11 +297,7 @@ func (h *handler) searchURL(r *http.Request, rl *rawList) error {
 		if !q.Has(name) {
 			continue
 		}
-		typ := ScimTypeInvalidValue
-		if name == "filter" {
-			typ = ScimTypeInvalidFilter
-		}
-		return errorf(http.StatusBadRequest, typ, "%s is given in the query string; a POST to .search takes it in the SearchRequest body (RFC 7644 §3.4.3)", name)
+		return errorf(http.StatusBadRequest, paramScimType(name), "%s is given in the query string; a POST to .search takes it in the SearchRequest body (RFC 7644 §3.4.3)", name)
 	}
 	rl.attributes = append(rl.attributes, splitList(q["attributes"])...)
 	rl.excluded = append(rl.excluded, splitList(q["excludedAttributes"])...)

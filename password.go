@@ -101,8 +101,8 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // a password the client sent (next.Password differs from what is stored,
 // prev) is hashed with Config.PasswordHasher, or dropped when there is
 // none. The password as sent waits in the request's state for
-// passwordSent, after the write; every write of a user calls setPassword
-// first, so a write that failed leaves nothing behind for the next one.
+// passwordSent, after the write; what a write that failed left there is
+// cleared before the next (clearPassword).
 func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
 	st := stateOf(ctx)
 	if st != nil {
@@ -124,6 +124,17 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 		st.password = sent
 	}
 	return nil
+}
+
+// clearPassword forgets a password an earlier write of the request left
+// for passwordSent: a write calls it before its own (kind.update), and
+// /Bulk before each operation (runBulkOp), whose operations share the
+// request's state, so a failed write's password never reaches
+// OnPassword under another resource's id.
+func clearPassword(ctx context.Context) {
+	if st := stateOf(ctx); st != nil {
+		st.password = ""
+	}
 }
 
 // passwordSent hands the password the request's write carried to

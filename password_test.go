@@ -192,3 +192,61 @@ func TestPasswordAloneSent(t *testing.T) {
 		}
 	}
 }
+
+// groupsNoUpdater is a group store without store.GroupUpdater: a PATCH
+// reads, then replaces at the version read.
+type groupsNoUpdater struct{ store.GroupStore }
+
+// TestBulkPasswordStaysWithItsUser: the operations of one /Bulk share the
+// request's state. A user's write that carried a password and failed
+// (409) must not leave it for a later operation that writes nothing: no
+// OnPassword under another user's id or a group's.
+func TestBulkPasswordStaysWithItsUser(t *testing.T) {
+	for _, updater := range []bool{true, false} {
+		t.Run(fmt.Sprintf("updater=%v", updater), func(t *testing.T) {
+			var mu sync.Mutex
+			var got [][2]string
+			e := newEnv(t, func(c *scim.Config) {
+				if !updater {
+					c.Users = indexOnly{c.Users}
+					c.Groups = groupsNoUpdater{c.Groups}
+				}
+				c.OnPassword = func(_ context.Context, id, pw string) {
+					mu.Lock()
+					defer mu.Unlock()
+					got = append(got, [2]string{id, pw})
+				}
+			})
+			one := e.createUser("one")["id"].(string)
+			two := e.createUser("two", map[string]any{"title": "T"})["id"].(string)
+			g := e.createGroup("grp")["id"].(string)
+			for _, tc := range []struct {
+				name, path string
+				data       map[string]any
+			}{
+				{"a user", "/Users/" + two, patchBody(op("replace", "title", "T"))},
+				{"a group", "/Groups/" + g, patchBody(op("replace", "displayName", "grp"))},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					r := e.do("POST", "/Bulk", map[string]any{
+						"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+						"Operations": []any{
+							map[string]any{"method": "PATCH", "path": "/Users/" + one, "data": patchBody(
+								op("replace", "", map[string]any{"password": "secret-of-one", "userName": "two"}))},
+							map[string]any{"method": "PATCH", "path": tc.path, "data": tc.data},
+						},
+					})
+					require.Equal(t, 200, r.Code, r.Raw)
+					ops := r.Body["Operations"].([]any)
+					require.Len(t, ops, 2, r.Raw)
+					assert.Equal(t, "409", ops[0].(map[string]any)["status"], r.Raw)
+					assert.Equal(t, "200", ops[1].(map[string]any)["status"], r.Raw)
+					mu.Lock()
+					defer mu.Unlock()
+					assert.Empty(t, got, "the failed write's password went to OnPassword")
+					got = nil
+				})
+			}
+		})
+	}
+}

@@ -91,6 +91,11 @@ type kind[T any] struct {
 	created func(ctx context.Context, v T)
 	changed func(ctx context.Context, before, after T, members bool)
 	deleted EventType
+	// unchanged, when not nil, runs after an update that wrote nothing
+	// (id names the resource): a user's hands a password the request
+	// sent but the store does not keep to Config.OnPassword
+	// (passwordSent). Only users set it.
+	unchanged func(ctx context.Context, id string)
 }
 
 // newKind fills what every kind derives from its resource type.
@@ -252,6 +257,10 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
+	// A password an earlier write of this request left (one that failed,
+	// in a /Bulk whose operations share the request's state) is not this
+	// write's: only change's own setPassword may leave one.
+	clearPassword(ctx)
 	if k.updater != nil {
 		k.updateInStore(h, w, r, proj, withMembers, change)
 		return
@@ -275,8 +284,8 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
 		cur = out
-	default:
-		h.passwordSent(ctx, id) // see updateInStore
+	case k.unchanged != nil:
+		k.unchanged(ctx, id)
 	}
 	k.respondRead(h, w, r, cur, withMembers, proj)
 }
@@ -314,12 +323,8 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 	case changed:
 		committed(ctx)
 		k.changed(ctx, cur, out, withMembers)
-	default:
-		// A user's PUT or PATCH that sent a password but changed nothing
-		// stored (a password is not stored without a PasswordHasher)
-		// still hands it to Config.OnPassword: a password reset must
-		// reach the host. For anything else it does nothing.
-		h.passwordSent(ctx, r.PathValue("id"))
+	case k.unchanged != nil:
+		k.unchanged(ctx, r.PathValue("id"))
 	}
 	k.respondRead(h, w, r, out, withMembers, proj)
 }
@@ -370,7 +375,9 @@ func (k *kind[T]) respond(h *handler, w http.ResponseWriter, r *http.Request, st
 		// Not only for 201: RFC 7644's GET (§3.4.1) and PUT (§3.5.1)
 		// answers carry it too, and RFC 7643 §3.1 has meta.location
 		// name the resource returned, which /Me answers as another URL's
-		// (RFC 7644 §3.11: "SHOULD respond with a Location header").
+		// (RFC 7644 §3.11: "In any response, the HTTP "Location" header
+		// MUST be the permanent location of the aliased resource"; a
+		// DELETE of /Me answers 204, without a body or the header).
 		w.Header()["Location"] = headerValue(w, slotLocation, m.Location)
 	}
 	h.writeBytes(w, status, body)

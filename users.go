@@ -64,6 +64,11 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		},
 		changed: h.userChanged,
 		deleted: UserDeleted,
+		// A PUT or PATCH that sent a password but changed nothing stored
+		// (a password is not stored without a PasswordHasher) still
+		// hands it to Config.OnPassword: a password reset must reach the
+		// host.
+		unchanged: h.passwordSent,
 	})
 }
 

@@ -171,17 +171,27 @@ func isURIChar(c byte) bool {
 
 // TidyValues keeps at most one primary:true value in a multi-valued
 // attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
-// their "type" and "value" (compared as the attribute compares them). The
-// first primary and the first of duplicates are kept; a dropped duplicate
-// that was primary passes primary to the one kept. Each is a bend of l,
-// named by path (the attribute as a message names it). Normalize holds a
-// body's values to it, and the PATCH engine the values an operation
-// leaves, so that a PATCH stores no list a POST would not. It may reuse
-// list's backing array.
-func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+// their "type" and "value" (SameValue). The first primary and the first
+// of duplicates are kept; a dropped duplicate that was primary passes
+// primary to the one kept. Each is a bend of l, named by path (the
+// attribute as a message names it). Normalize holds a body's values to
+// it, and the PATCH engine the list its operations leave, so that a PATCH
+// stores no list a POST would not.
+//
+// fresh, when not nil, reports whether the request sent or changed an
+// element (a PATCH's list also holds what was stored): a duplicate, or an
+// extra primary, between two elements it did not is tidied with a warning
+// even under Strict, since refusing it would make every later request
+// that touches the attribute fail for what an earlier release stored.
+// With fresh nil every element is the request's (a body).
+//
+// It may reuse list's backing array. A list of at most eight elements
+// without duplicates costs no allocation for the check.
+func TidyValues(a *Attribute, path string, list []any, l *Lenience, fresh func(el map[string]any) bool) ([]any, error) {
 	if a.Type != TypeComplex || len(list) < 2 {
 		return list, nil
 	}
+	sent := func(m map[string]any) bool { return fresh == nil || fresh(m) }
 	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
 	if valueAttr != nil && mayHoldDuplicates(valueAttr, typeAttr, list) {
 		// Each kept element is found by its key in a map: a provider's
@@ -200,11 +210,13 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, erro
 				kept = append(kept, el)
 				continue
 			}
-			if err := l.bend(path, "invalidValue", "lists the same value twice (strict mode)", fmt.Sprintf("dropped a duplicate %s value %s", path, describeElem(m, valueAttr))); err != nil {
+			keep, _ := kept[dup].(map[string]any)
+			warning := fmt.Sprintf("dropped a duplicate %s value %s", path, describeElem(m, valueAttr))
+			if err := l.tidy(sent(m) || sent(keep), path, "lists the same value twice (strict mode)", warning); err != nil {
 				return nil, err
 			}
 			if primaryAttr != nil && m[primaryAttr.Name] == true {
-				kept[dup].(map[string]any)[primaryAttr.Name] = true
+				keep[primaryAttr.Name] = true
 			}
 		}
 		list = kept
@@ -212,17 +224,18 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, erro
 	if primaryAttr == nil {
 		return list, nil
 	}
-	seen := false
+	var first map[string]any
 	for _, el := range list {
 		m, _ := el.(map[string]any)
 		if m[primaryAttr.Name] != true {
 			continue
 		}
-		if !seen {
-			seen = true
+		if first == nil {
+			first = m
 			continue
 		}
-		if err := l.bend(path, "invalidValue", "has more than one primary value (strict mode)", fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr))); err != nil {
+		warning := fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr))
+		if err := l.tidy(sent(m) || sent(first), path, "has more than one primary value (strict mode)", warning); err != nil {
 			return nil, err
 		}
 		m[primaryAttr.Name] = false
@@ -230,28 +243,32 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, erro
 	return list, nil
 }
 
+// tidy is bend for TidyValues: a bend the request made (sent) is refused
+// under Strict; one it found stored is only recorded.
+func (l *Lenience) tidy(sent bool, path, refusal, warning string) error {
+	if l != nil && l.Strict && !sent {
+		l.Warnings = append(l.Warnings, warning)
+		return nil
+	}
+	return l.bend(path, "invalidValue", refusal, warning)
+}
+
 // shortList is the longest list mayHoldDuplicates compares pair by pair.
 const shortList = 8
 
-// mayHoldDuplicates reports whether two elements of list may share a
-// valueKey: for a short list (a user's emails, phone numbers), whether
-// two do, found pair by pair without allocating, so that TidyValues
-// allocates nothing for a list without duplicates, on every POST and on
-// every PATCH of such an attribute; a longer one (a group's members) is
-// left to TidyValues' index.
+// mayHoldDuplicates reports whether two elements of list may be
+// duplicates: for a short list (a user's emails, phone numbers), whether
+// two are (SameValue), compared pair by pair without allocating; a longer
+// one (a group's members) is left to TidyValues' index.
 func mayHoldDuplicates(valueAttr, typeAttr *Attribute, list []any) bool {
 	if len(list) > shortList {
 		return true
 	}
-	var keys [shortList]valueKey
-	var has [shortList]bool
 	for i, el := range list {
 		m, _ := el.(map[string]any)
-		if keys[i], has[i] = keyOf(valueAttr, typeAttr, m); !has[i] {
-			continue
-		}
-		for j := range i {
-			if has[j] && keys[j] == keys[i] {
+		for _, prev := range list[:i] {
+			p, _ := prev.(map[string]any)
+			if sameValue(valueAttr, typeAttr, p, m) {
 				return true
 			}
 		}
@@ -259,9 +276,36 @@ func mayHoldDuplicates(valueAttr, typeAttr *Attribute, list []any) bool {
 	return false
 }
 
+// SameValue reports whether x and y, elements of the multi-valued complex
+// attribute a, are duplicates by RFC 7643 §2.4: the same non-empty string
+// "value" and the same "type", each compared case-insensitively unless its
+// sub-attribute is caseExact. It allocates nothing.
+func SameValue(a *Attribute, x, y map[string]any) bool {
+	valueAttr := a.Sub("value")
+	return valueAttr != nil && sameValue(valueAttr, a.Sub("type"), x, y)
+}
+
+func sameValue(valueAttr, typeAttr *Attribute, x, y map[string]any) bool {
+	eq := func(attr *Attribute) bool {
+		if attr == nil {
+			return true
+		}
+		s, _ := x[attr.Name].(string)
+		t, _ := y[attr.Name].(string)
+		if attr.CaseExact {
+			return s == t
+		}
+		return fold.Equal(s, t)
+	}
+	if v, _ := x[valueAttr.Name].(string); v == "" {
+		return false
+	}
+	return eq(valueAttr) && eq(typeAttr)
+}
+
 // valueKey is an element's "value" and "type", each folded unless its
-// attribute is caseExact: two elements with the same non-empty value and
-// the same type (RFC 7643 §2.4 duplicates) have the same key.
+// attribute is caseExact: two elements are duplicates (sameValue) when
+// they have the same key.
 type valueKey struct{ value, typ string }
 
 // keyOf returns m's valueKey, and false when m has no non-empty string

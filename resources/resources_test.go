@@ -289,3 +289,63 @@ func TestModelKnownSchemaURNs(t *testing.T) {
 		})
 	}
 }
+
+// TestTidyValuesFresh: with fresh, a duplicate or an extra primary
+// between two elements the request did not send or change (stored by an
+// earlier release) is dropped with a warning even under Strict; one that
+// involves an element it did is refused. A short list without duplicates
+// costs no allocation, whatever the case of its values.
+func TestTidyValuesFresh(t *testing.T) {
+	emails := resources.NewUserType().Schema.Attr("emails")
+	require.NotNil(t, emails)
+	el := func(v string, primary bool) map[string]any {
+		return map[string]any{"value": v, "type": "work", "primary": primary}
+	}
+	for _, tc := range []struct {
+		name    string
+		fresh   []int // indexes of the elements the request sent or changed
+		list    []map[string]any
+		want    []string // values kept
+		warning string
+	}{
+		{"duplicate, both stored", nil, []map[string]any{el("a@x", false), el("A@X", false)}, []string{"a@x"}, `dropped a duplicate emails value "A@X"`},
+		{"duplicate, the dropped one sent", []int{1}, []map[string]any{el("a@x", false), el("A@X", false)}, nil, "lists the same value twice"},
+		{"duplicate, the kept one sent", []int{0}, []map[string]any{el("a@x", false), el("A@X", false)}, nil, "lists the same value twice"},
+		{"duplicate of a third, sent", []int{2}, []map[string]any{el("a@x", false), el("A@X", false), el("b@x", false)}, []string{"a@x", "b@x"}, `dropped a duplicate emails value "A@X"`},
+		{"two primaries, both stored", nil, []map[string]any{el("a@x", true), el("b@x", true)}, []string{"a@x", "b@x"}, `kept the first primary emails value, made "b@x" not primary`},
+		{"two primaries, one sent", []int{1}, []map[string]any{el("a@x", true), el("b@x", true)}, nil, "more than one primary"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			list := make([]any, len(tc.list))
+			for i, m := range tc.list {
+				list[i] = m
+			}
+			fresh := func(m map[string]any) bool {
+				for _, i := range tc.fresh {
+					if tc.list[i]["value"] == m["value"] {
+						return true
+					}
+				}
+				return false
+			}
+			l := &resources.Lenience{Strict: true}
+			got, err := resources.TidyValues(emails, "emails", list, l, fresh)
+			if tc.want == nil {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.warning)
+				return
+			}
+			require.NoError(t, err)
+			var kept []string
+			for _, el := range got {
+				kept = append(kept, el.(map[string]any)["value"].(string))
+			}
+			assert.Equal(t, tc.want, kept)
+			assert.Equal(t, []string{tc.warning}, l.Warnings)
+		})
+	}
+	list := []any{el("John.Doe@Contoso.com", true), el("JANE@Contoso.com", false), el("Ünal@Contoso.com", false)}
+	assert.Zero(t, testing.AllocsPerRun(100, func() {
+		_, _ = resources.TidyValues(emails, "emails", list, nil, nil)
+	}), "a short list without duplicates, upper-case and non-ASCII values")
+}

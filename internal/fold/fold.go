@@ -40,6 +40,20 @@ func String(s string) string {
 	return b.String()
 }
 
+// Equal reports whether String(a) == String(b), rune by rune, without
+// building either key.
+func Equal(a, b string) bool {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if Rune(ra) != Rune(rb) {
+			return false
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return a == "" && b == ""
+}
+
 // Rune returns the representative of r's folding orbit: the lower-case
 // form of the orbit's smallest rune when that is in the orbit, else the
 // smallest rune. Runes without case partners (and utf8.RuneError) are

@@ -3,6 +3,7 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -20,6 +21,52 @@ type applier struct {
 	idx int
 	// len collects the bends made (Lenience), or refuses them.
 	len *resources.Lenience
+
+	// tidy are the multi-valued complex attributes an add or replace
+	// touched, held to resources.TidyValues once, after the last
+	// operation (tidyAll): operations apply in order (RFC 7644 §3.5.2)
+	// and only their result is held to the rule a POST is, so two
+	// operations that swap two values leave no duplicate.
+	tidy few[tidyTarget]
+	// fresh are the elements of those attributes an operation added or
+	// changed, by their map's address (freshID): only a duplicate one of
+	// them is part of is refused in strict mode.
+	fresh few[uintptr]
+}
+
+// few holds a few values in place and more in a slice: an applier that
+// held a slice of its own array would escape to the heap, and a PATCH
+// touches one or two multi-valued attributes.
+type few[T any] struct {
+	n    int
+	arr  [4]T
+	more []T
+}
+
+func (f *few[T]) add(v T) {
+	if f.n < len(f.arr) {
+		f.arr[f.n] = v
+	} else {
+		f.more = append(f.more, v)
+	}
+	f.n++
+}
+
+// at is the ith value added.
+func (f *few[T]) at(i int) *T {
+	if i < len(f.arr) {
+		return &f.arr[i]
+	}
+	return &f.more[i-len(f.arr)]
+}
+
+// tidyTarget is an attribute tidyAll holds to resources.TidyValues: in
+// ext's object (nil: the core), and the index of the last operation that
+// touched it, which a refusal names.
+type tidyTarget struct {
+	ext  *resources.Schema
+	attr *resources.Attribute
+	idx  int
 }
 
 // loc is a resolved PATCH target.
@@ -500,50 +547,93 @@ func (a *applier) set(kind string, l loc, v any) error {
 		err = a.setAttr(kind, l, v)
 	}
 	if err == nil {
-		err = a.tidyValues(l)
+		a.willTidy(l)
 	}
 	a.tidyExt(l)
 	return err
 }
 
-// tidyValues holds the list an add or replace left in a multi-valued
-// complex attribute to resources.TidyValues, as a POST's is: an element
-// that comes to hold the type and value of another (an add of
-// {"value":"a@x","type":"work","display":"A"} beside the work a@x, a
-// sub-attribute set on every element, a filtered replace) is a duplicate,
-// dropped with a warning (400 invalidValue in strict mode). Members, whose
-// value is immutable and which an add finds by value alone, are left to
-// the member plan.
-func (a *applier) tidyValues(l loc) error {
+// willTidy records l's attribute for tidyAll when it is one whose
+// duplicates TidyValues drops: multi-valued complex with a "value" a
+// client may change. Members, whose value is immutable and which an add
+// finds by value alone, are left to the member plan.
+func (a *applier) willTidy(l loc) {
 	attr := l.attr
 	if !attr.MultiValued || attr.Type != resources.TypeComplex {
-		return nil
+		return
 	}
 	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
-		return nil
+		return
 	}
-	c := a.container(l, false)
-	if c == nil {
-		return nil
+	for i := range a.tidy.n {
+		if t := a.tidy.at(i); t.attr == attr && t.ext == l.ext {
+			t.idx = a.idx
+			return
+		}
 	}
-	_, cur, _ := lookup(c, attr.Name)
-	list, _ := cur.([]any)
-	if len(list) < 2 {
-		return nil
-	}
-	path := attr.Name
-	if l.ext != nil {
-		path = l.ext.ID + ":" + attr.Name
-	}
-	tidy, err := resources.TidyValues(attr, path, list, a.len)
-	if err != nil {
-		return a.fail(InvalidValue, "%s", err.Error())
-	}
-	if len(tidy) != len(list) {
-		put(c, attr.Name, tidy)
+	a.tidy.add(tidyTarget{ext: l.ext, attr: attr, idx: a.idx})
+}
+
+// tidyAll holds the list each recorded attribute was left with to
+// resources.TidyValues, as a POST's is: an element that came to hold
+// the type and value of another (a sub-attribute set on every element,
+// a filtered replace) is a duplicate, dropped with a warning. Strict mode
+// refuses (invalidValue) only a duplicate that involves an element an
+// operation added or changed: duplicates an earlier release stored are
+// dropped with a warning, so that they never make an unrelated PATCH fail.
+func (a *applier) tidyAll() error {
+	for i := range a.tidy.n {
+		t := a.tidy.at(i)
+		c := a.container(loc{ext: t.ext}, false)
+		if c == nil {
+			continue
+		}
+		_, cur, _ := lookup(c, t.attr.Name)
+		list, _ := cur.([]any)
+		if len(list) < 2 {
+			continue
+		}
+		path := t.attr.Name
+		if t.ext != nil {
+			path = t.ext.ID + ":" + t.attr.Name
+		}
+		tidy, err := resources.TidyValues(t.attr, path, list, a.len, a.isFresh)
+		if err != nil {
+			a.idx = t.idx
+			return a.fail(InvalidValue, "%s", err.Error())
+		}
+		if len(tidy) != len(list) {
+			put(c, t.attr.Name, tidy)
+		}
 	}
 	return nil
 }
+
+// touched is fixPrimary for the elements of list at the indexes an
+// operation added or changed, which it also records as fresh.
+func (a *applier) touched(attr *resources.Attribute, list []any, idx []int) {
+	for _, i := range idx {
+		if m, ok := list[i].(map[string]any); ok && !a.isFresh(m) {
+			a.fresh.add(freshID(m))
+		}
+	}
+	fixPrimary(attr, list, idx)
+}
+
+// isFresh reports whether an operation added or changed m (touched).
+func (a *applier) isFresh(m map[string]any) bool {
+	id := freshID(m)
+	for i := range a.fresh.n {
+		if *a.fresh.at(i) == id {
+			return true
+		}
+	}
+	return false
+}
+
+// freshID identifies an element by its map's address: the engine
+// changes an element in place, and a new one is a new map.
+func freshID(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
 
 func (a *applier) normalize(attr *resources.Attribute, path string, v any, single bool) (any, error) {
 	var nv any
@@ -622,13 +712,19 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		for i := range list {
 			touched[i] = i
 		}
-		fixPrimary(attr, list, touched)
+		a.touched(attr, list, touched)
 		put(c, attr.Name, list)
 		return nil
 	}
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
-	// a value already present changes nothing.
-	var touched []int
+	// a value already present changes nothing, and one whose type and
+	// value are present (a duplicate, resources.SameValue) gets the other
+	// sub-attributes sent merged in, as a filtered add's match does, and
+	// keeps its own spelling of the type and value: Entra sends "Add
+	// roles" with primary and display for a role the user has, and the
+	// RFC says such an add succeeds.
+	var touchedBuf [4]int // one add names a value or two: no allocation
+	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
 	for _, el := range list {
 		if findSame(same, curList, el) >= 0 {
@@ -637,10 +733,24 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		if attr.Mutability == resources.Immutable && len(curList) > 0 {
 			return a.immutableErr(l)
 		}
+		if i := a.findDuplicate(attr, curList, el); i >= 0 {
+			m := curList[i].(map[string]any)
+			src := el.(map[string]any)
+			for _, k := range sortedKeys(src) {
+				if names.Equal(k, "value") || names.Equal(k, "type") {
+					continue
+				}
+				if err := a.setSubValue(l, attr.Sub(k), m, copyValue(src[k])); err != nil {
+					return err
+				}
+			}
+			touched = append(touched, i)
+			continue
+		}
 		curList = append(curList, el)
 		touched = append(touched, len(curList)-1)
 	}
-	fixPrimary(attr, curList, touched)
+	a.touched(attr, curList, touched)
 	put(c, attr.Name, curList)
 	return nil
 }
@@ -713,7 +823,7 @@ func (a *applier) setSub(l loc, v any) error {
 		list = append(list, map[string]any{l.sub.Name: nv})
 		touched = append(touched, len(list)-1)
 	}
-	fixPrimary(attr, list, touched)
+	a.touched(attr, list, touched)
 	put(c, attr.Name, list)
 	return nil
 }
@@ -781,7 +891,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)
-		fixPrimary(attr, list, []int{len(list) - 1})
+		a.touched(attr, list, []int{len(list) - 1})
 		put(c, attr.Name, list)
 		return nil
 	}
@@ -827,7 +937,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 		}
 		matches = matches[:1]
 	}
-	fixPrimary(attr, list, matches)
+	a.touched(attr, list, matches)
 	put(c, attr.Name, list)
 	return nil
 }
@@ -1249,6 +1359,26 @@ func newReferent(attr *resources.Attribute, cur, next map[string]any) bool {
 func findSame(attr *resources.Attribute, list []any, el any) int {
 	for i, x := range list {
 		if sameElement(attr, x, el) {
+			return i
+		}
+	}
+	return -1
+}
+
+// findDuplicate returns the index of the element of list that el
+// duplicates (resources.SameValue: the same type and value), or -1. Only
+// an attribute tidyAll holds to the rule has duplicates: a member is
+// found by value alone (findSame).
+func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) int {
+	nm, _ := el.(map[string]any)
+	if nm == nil || attr.Type != resources.TypeComplex {
+		return -1
+	}
+	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
+		return -1
+	}
+	for i, x := range list {
+		if m, _ := x.(map[string]any); m != nil && resources.SameValue(attr, m, nm) {
 			return i
 		}
 	}

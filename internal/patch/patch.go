@@ -502,7 +502,7 @@ func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenie
 			return err
 		}
 	}
-	return nil
+	return a.tidyAll()
 }
 
 func newError(idx int, scimType, format string, args ...any) *Error {
