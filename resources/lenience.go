@@ -173,7 +173,8 @@ func isURIChar(c byte) bool {
 // attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
 // their "type" and "value" (SameValue). The first primary and the first
 // of duplicates are kept; a dropped duplicate that was primary passes
-// primary to the one kept. Each is a bend of l, named by path (the
+// primary to the one kept, and its sub-attributes the kept one lacks
+// (display) are merged into it. Each is a bend of l, named by path (the
 // attribute as a message names it). Normalize holds a body's values to
 // it, and the PATCH engine the list its operations leave, so that a PATCH
 // stores no list a POST would not.
@@ -219,6 +220,18 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience, stored func(
 			}
 			if primaryAttr != nil && m[primaryAttr.Name] == true {
 				keep[primaryAttr.Name] = true
+			}
+			// What the dropped element said that the kept one does not
+			// (a display, a sub-attribute a replace set on it) is kept,
+			// as an add of a present value merges into it. An empty
+			// string or null says nothing (a type of "" is none).
+			for k, v := range m {
+				if v == nil || v == "" || (primaryAttr != nil && k == primaryAttr.Name) {
+					continue
+				}
+				if _, has := keep[k]; !has {
+					keep[k] = v
+				}
 			}
 		}
 		list = kept

@@ -115,6 +115,11 @@ func TestNormalizeLenience(t *testing.T) {
 		// only next to each other), under Unicode folding (the Kelvin sign
 		// folds to k, as strings.EqualFold says), and an element without a
 		// value duplicates nothing.
+		// A dropped duplicate's sub-attributes the kept one lacks are
+		// merged into it, as its primary is.
+		{"a duplicate's display merged into the one kept", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@x","type":"work","display":"Work","primary":true}]}`,
+			`{"userName":"a","emails":[{"value":"a@x","type":"work","display":"Work","primary":true}]}`,
+			[]string{`dropped a duplicate emails value "A@x"`}, `lists the same value twice`},
 		{"duplicates apart, folded", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"\u212a@X"},{"value":"b@x","type":""},{"value":"b@x","type":"home"}]}`,
 			`{"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"b@x","type":"home"}]}`,
 			[]string{`dropped a duplicate emails value "K@X"`, `dropped a duplicate emails value "b@x"`}, `lists the same value twice`},

@@ -322,6 +322,13 @@ func TestApplyAdd(t *testing.T) {
 			warnings: []string{`dropped a duplicate emails value "q@x"`},
 		},
 		{
+			name:     "3.5.2.3 a duplicate a replace makes keeps the dropped element's display",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"b@x","type":"work","display":"Second"}]}`),
+			ops:      `[{"op":"replace","path":"emails[value eq \"b@x\"].value","value":"a@x"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true,"display":"Second"}]}`),
+			warnings: []string{`dropped a duplicate emails value "a@x"`},
+		},
+		{
 			name:     "3.5.2.3 a filtered replace that makes a value equal another leaves no duplicates",
 			ops:      `[{"op":"replace","path":"emails[type eq \"home\"].type","value":"work"},{"op":"replace","path":"emails[type eq \"work\" and primary eq false].value","value":"bjensen@example.com"}]`,
 			doc:      over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home","primary":false}]}`),
