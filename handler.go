@@ -565,10 +565,15 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			// application/json): any other type is refused; none is read
 			// as application/scim+json with a warning, since a client
 			// whose HTTP library adds none (an unset header in a script)
-			// means JSON, and refused in strict mode. An empty body
-			// (ContentLength 0) has no type to check: its request gets
-			// the endpoint's own answer ("the body is empty").
+			// means JSON, and refused in strict mode. That is judged only
+			// for the methods that read a body (readsBody): a GET or
+			// DELETE with a body and no type is served, as the body is
+			// never read. An empty body (ContentLength 0) has no type to
+			// check: its request gets the endpoint's own answer ("the body
+			// is empty"); a chunked one (ContentLength -1) is judged
+			// before it is read, as one with bytes.
 			switch ct := headerOf(r, "Content-Type"); {
+			case ct == "" && !readsBody(r.Method):
 			case ct == "" && h.cfg.Strict:
 				// No scimType: RFC 7644 §3.12 defines them for 400 alone.
 				h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json"))
@@ -931,6 +936,12 @@ var (
 )
 
 const unauthorizedDetail = "a valid bearer token is required: send the header \"Authorization: Bearer <token>\" with a token that is neither revoked nor expired"
+
+// readsBody reports whether a request of method has its body read: POST,
+// PUT and PATCH. A missing Content-Type is judged only for them.
+func readsBody(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
 
 func acceptableContentType(ct string) bool {
 	if ct == contentType || ct == "application/json" {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net/http/httptest"
@@ -803,6 +804,61 @@ func TestPatchAddOfAValuePresent(t *testing.T) {
 			}}, r.Body["roles"])
 			for _, w := range last()[0].Warnings {
 				assert.NotContains(t, w, "duplicate")
+			}
+		})
+	}
+}
+
+// TestContentTypeByMethod: a missing Content-Type is judged only on the
+// methods that read a body (POST, PUT, PATCH): a GET or DELETE with a
+// body and no type is served in both modes, without a warning; a type
+// that is not JSON is a 415 on every method. A chunked body (no
+// Content-Length) is judged before it is read: an empty one without a
+// type is a 415 in strict mode, and in lenient mode gets the warning and
+// the endpoint's 400 "the body is empty".
+func TestContentTypeByMethod(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path, ct string
+		body                   io.Reader
+		strict                 bool
+		status                 int
+		detail, warning        string
+	}{
+		{name: "GET, a body, no type", method: "GET", path: "/Users/{id}", body: strings.NewReader("x"), strict: true, status: 200},
+		{name: "GET, a body, no type, lenient", method: "GET", path: "/Users/{id}", body: strings.NewReader("x"), status: 200},
+		{name: "DELETE, a body, no type", method: "DELETE", path: "/Users/{id}", body: strings.NewReader("{}"), strict: true, status: 204},
+		{name: "GET, a body of another type", method: "GET", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), status: 415, detail: `Content-Type "text/plain" is not accepted`},
+		{name: "DELETE, a body of another type, strict", method: "DELETE", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), strict: true, status: 415, detail: `Content-Type "text/plain" is not accepted`},
+		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type"},
+		{name: "PATCH, a chunked empty body, no type, lenient", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), status: 400, detail: "the body is empty", warning: "no Content-Type"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, last := loggedEnv(t, tc.strict)
+			id := e.createUser("ct")["id"].(string)
+			req := httptest.NewRequest(tc.method, "http://app.example.com"+strings.ReplaceAll(tc.path, "{id}", id), tc.body)
+			req.Header.Set("Authorization", "Bearer "+e.token)
+			if tc.ct != "" {
+				req.Header.Set("Content-Type", tc.ct)
+			}
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			require.Equal(t, tc.status, rec.Code, rec.Body.String())
+			if tc.detail != "" {
+				var body struct{ Detail string }
+				require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &body))
+				assert.Contains(t, body.Detail, tc.detail)
+			}
+			var warned []string
+			for _, w := range last()[0].Warnings {
+				if strings.Contains(w, "Content-Type") {
+					warned = append(warned, w)
+				}
+			}
+			if tc.warning == "" {
+				assert.Empty(t, warned)
+			} else {
+				require.Len(t, warned, 1)
+				assert.Contains(t, warned[0], tc.warning)
 			}
 		})
 	}

@@ -127,10 +127,10 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 }
 
 // clearPassword forgets a password an earlier write of the request left
-// for passwordSent: a write calls it before its own (kind.update), and
-// /Bulk before each operation (runBulkOp), whose operations share the
-// request's state, so a failed write's password never reaches
-// OnPassword under another resource's id.
+// for passwordSent: /Bulk calls it before each operation (runBulkOp),
+// whose operations share the request's state, so a failed write's
+// password never reaches OnPassword under another resource's id. A
+// request of its own starts with none.
 func clearPassword(ctx context.Context) {
 	if st := stateOf(ctx); st != nil {
 		st.password = ""

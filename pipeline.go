@@ -257,10 +257,6 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	// A password an earlier write of this request left (one that failed,
-	// in a /Bulk whose operations share the request's state) is not this
-	// write's: only change's own setPassword may leave one.
-	clearPassword(ctx)
 	if k.updater != nil {
 		k.updateInStore(h, w, r, proj, withMembers, change)
 		return

@@ -173,25 +173,28 @@ func isURIChar(c byte) bool {
 // attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
 // their "type" and "value" (SameValue). The first primary and the first
 // of duplicates are kept; a dropped duplicate that was primary passes
-// primary to the one kept. Each is a bend of l, named by path (the
+// primary to the one kept, and its sub-attributes the kept one lacks
+// (display) are merged into it. Each is a bend of l, named by path (the
 // attribute as a message names it). Normalize holds a body's values to
 // it, and the PATCH engine the list its operations leave, so that a PATCH
 // stores no list a POST would not.
 //
-// fresh, when not nil, reports whether the request sent or changed an
-// element (a PATCH's list also holds what was stored): a duplicate, or an
-// extra primary, between two elements it did not is tidied with a warning
+// stored, when not nil, reports whether two elements were together part
+// of one bend the stored list already held (a PATCH's list also holds what
+// was stored): duplicates of each other, or, with primary set, two primary
+// values (StoredBends finds them). Such a pair is tidied with a warning
 // even under Strict, since refusing it would make every later request
-// that touches the attribute fail for what an earlier release stored.
-// With fresh nil every element is the request's (a body).
+// that touches the attribute fail for what an earlier release stored; a
+// pair with an element that was no part of that bend is the request's
+// doing. With stored nil every element is the request's (a body).
 //
 // It may reuse list's backing array. A list of at most eight elements
 // without duplicates costs no allocation for the check.
-func TidyValues(a *Attribute, path string, list []any, l *Lenience, fresh func(el map[string]any) bool) ([]any, error) {
+func TidyValues(a *Attribute, path string, list []any, l *Lenience, stored func(x, y map[string]any, primary bool) bool) ([]any, error) {
 	if a.Type != TypeComplex || len(list) < 2 {
 		return list, nil
 	}
-	sent := func(m map[string]any) bool { return fresh == nil || fresh(m) }
+	made := func(x, y map[string]any, primary bool) bool { return stored == nil || !stored(x, y, primary) }
 	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
 	if valueAttr != nil && mayHoldDuplicates(valueAttr, typeAttr, list) {
 		// Each kept element is found by its key in a map: a provider's
@@ -212,11 +215,23 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience, fresh func(e
 			}
 			keep, _ := kept[dup].(map[string]any)
 			warning := fmt.Sprintf("dropped a duplicate %s value %s", path, describeElem(m, valueAttr))
-			if err := l.tidy(sent(m) || sent(keep), path, "lists the same value twice (strict mode)", warning); err != nil {
+			if err := l.tidy(made(m, keep, false), path, "lists the same value twice (strict mode)", warning); err != nil {
 				return nil, err
 			}
 			if primaryAttr != nil && m[primaryAttr.Name] == true {
 				keep[primaryAttr.Name] = true
+			}
+			// What the dropped element said that the kept one does not
+			// (a display, a sub-attribute a replace set on it) is kept,
+			// as an add of a present value merges into it. An empty
+			// string or null says nothing (a type of "" is none).
+			for k, v := range m {
+				if v == nil || v == "" || (primaryAttr != nil && k == primaryAttr.Name) {
+					continue
+				}
+				if _, has := keep[k]; !has {
+					keep[k] = v
+				}
 			}
 		}
 		list = kept
@@ -235,7 +250,7 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience, fresh func(e
 			continue
 		}
 		warning := fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr))
-		if err := l.tidy(sent(m) || sent(first), path, "has more than one primary value (strict mode)", warning); err != nil {
+		if err := l.tidy(made(m, first, true), path, "has more than one primary value (strict mode)", warning); err != nil {
 			return nil, err
 		}
 		m[primaryAttr.Name] = false
@@ -243,14 +258,87 @@ func TidyValues(a *Attribute, path string, list []any, l *Lenience, fresh func(e
 	return list, nil
 }
 
-// tidy is bend for TidyValues: a bend the request made (sent) is refused
-// under Strict; one it found stored is only recorded.
-func (l *Lenience) tidy(sent bool, path, refusal, warning string) error {
-	if l != nil && l.Strict && !sent {
+// tidy is bend for TidyValues: a bend the request made is refused under
+// Strict; one it found stored is only recorded.
+func (l *Lenience) tidy(made bool, path, refusal, warning string) error {
+	if l != nil && l.Strict && !made {
 		l.Warnings = append(l.Warnings, warning)
 		return nil
 	}
 	return l.bend(path, "invalidValue", refusal, warning)
+}
+
+// StoredBends calls note for each element of list, the stored values of
+// the multi-valued attribute a, that is part of a bend TidyValues tidies:
+// dupOf is the first of the elements it is a duplicate of (SameValue; the
+// element itself when it is that first one), nil when it has none, and
+// primary is set when it is one of two or more primary values. The PATCH
+// engine notes them before an operation changes the list, so that
+// TidyValues' stored can tell a stored bend from one the PATCH made.
+//
+// A list of at most eight elements costs no allocation.
+func StoredBends(a *Attribute, list []any, note func(el, dupOf map[string]any, primary bool)) {
+	if a.Type != TypeComplex || len(list) < 2 {
+		return
+	}
+	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
+	primaries := 0
+	if primaryAttr != nil {
+		for _, el := range list {
+			if m, _ := el.(map[string]any); m[primaryAttr.Name] == true {
+				primaries++
+			}
+		}
+	}
+	type group struct {
+		first map[string]any
+		n     int
+	}
+	var index map[valueKey]*group
+	if valueAttr != nil && len(list) > shortList {
+		index = make(map[valueKey]*group, len(list))
+		for _, el := range list {
+			m, _ := el.(map[string]any)
+			if key, ok := keyOf(valueAttr, typeAttr, m); ok {
+				if g := index[key]; g != nil {
+					g.n++
+				} else {
+					index[key] = &group{first: m, n: 1}
+				}
+			}
+		}
+	}
+	for i, el := range list {
+		m, _ := el.(map[string]any)
+		if m == nil {
+			continue
+		}
+		var dupOf map[string]any
+		switch {
+		case valueAttr == nil:
+		case index != nil:
+			if key, ok := keyOf(valueAttr, typeAttr, m); ok && index[key].n > 1 {
+				dupOf = index[key].first
+			}
+		default:
+			for j, other := range list {
+				o, _ := other.(map[string]any)
+				if j == i || !sameValue(valueAttr, typeAttr, o, m) {
+					continue
+				}
+				if j < i {
+					dupOf = o
+					break
+				}
+				dupOf = m // m is the first of its duplicates
+				break
+			}
+		}
+		primary := primaries > 1 && m[primaryAttr.Name] == true
+		if dupOf != nil || primary {
+			note(m, dupOf, primary)
+		}
+	}
 }
 
 // shortList is the longest list mayHoldDuplicates compares pair by pair.

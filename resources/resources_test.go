@@ -2,6 +2,8 @@ package resources_test
 
 import (
 	"encoding/json"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -113,6 +115,11 @@ func TestNormalizeLenience(t *testing.T) {
 		// only next to each other), under Unicode folding (the Kelvin sign
 		// folds to k, as strings.EqualFold says), and an element without a
 		// value duplicates nothing.
+		// A dropped duplicate's sub-attributes the kept one lacks are
+		// merged into it, as its primary is.
+		{"a duplicate's display merged into the one kept", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"a@x","type":"work"},{"value":"A@x","type":"work","display":"Work","primary":true}]}`,
+			`{"userName":"a","emails":[{"value":"a@x","type":"work","display":"Work","primary":true}]}`,
+			[]string{`dropped a duplicate emails value "A@x"`}, `lists the same value twice`},
 		{"duplicates apart, folded", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"\u212a@X"},{"value":"b@x","type":""},{"value":"b@x","type":"home"}]}`,
 			`{"userName":"a","emails":[{"value":"k@x"},{"value":"b@x"},{"type":"work"},{"type":"work"},{"value":"b@x","type":"home"}]}`,
 			[]string{`dropped a duplicate emails value "K@X"`, `dropped a duplicate emails value "b@x"`}, `lists the same value twice`},
@@ -290,12 +297,13 @@ func TestModelKnownSchemaURNs(t *testing.T) {
 	}
 }
 
-// TestTidyValuesFresh: with fresh, a duplicate or an extra primary
-// between two elements the request did not send or change (stored by an
-// earlier release) is dropped with a warning even under Strict; one that
-// involves an element it did is refused. A short list without duplicates
-// costs no allocation, whatever the case of its values.
-func TestTidyValuesFresh(t *testing.T) {
+// TestTidyValuesStored: with stored (StoredBends of the list before the
+// request changed it), a duplicate or an extra primary between elements
+// that were together part of one stored bend is dropped with a warning
+// even under Strict, also when the request changed them; one with an
+// element that was no part of that bend is refused. A short list without
+// duplicates costs no allocation, whatever the case of its values.
+func TestTidyValuesStored(t *testing.T) {
 	emails := resources.NewUserType().Schema.Attr("emails")
 	require.NotNil(t, emails)
 	el := func(v string, primary bool) map[string]any {
@@ -303,33 +311,78 @@ func TestTidyValuesFresh(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		fresh   []int // indexes of the elements the request sent or changed
 		list    []map[string]any
-		want    []string // values kept
+		sent    []int                  // indexes of the elements the request added (not stored)
+		change  func([]map[string]any) // what the request changed in place, after StoredBends
+		want    []string               // values kept
 		warning string
 	}{
-		{"duplicate, both stored", nil, []map[string]any{el("a@x", false), el("A@X", false)}, []string{"a@x"}, `dropped a duplicate emails value "A@X"`},
-		{"duplicate, the dropped one sent", []int{1}, []map[string]any{el("a@x", false), el("A@X", false)}, nil, "lists the same value twice"},
-		{"duplicate, the kept one sent", []int{0}, []map[string]any{el("a@x", false), el("A@X", false)}, nil, "lists the same value twice"},
-		{"duplicate of a third, sent", []int{2}, []map[string]any{el("a@x", false), el("A@X", false), el("b@x", false)}, []string{"a@x", "b@x"}, `dropped a duplicate emails value "A@X"`},
-		{"two primaries, both stored", nil, []map[string]any{el("a@x", true), el("b@x", true)}, []string{"a@x", "b@x"}, `kept the first primary emails value, made "b@x" not primary`},
-		{"two primaries, one sent", []int{1}, []map[string]any{el("a@x", true), el("b@x", true)}, nil, "more than one primary"},
+		{name: "duplicate, both stored", list: []map[string]any{el("a@x", false), el("A@X", false)},
+			want: []string{"a@x"}, warning: `dropped a duplicate emails value "A@X"`},
+		{name: "duplicate, both stored, both changed", list: []map[string]any{el("a@x", false), el("A@X", false)},
+			change: func(l []map[string]any) { l[0]["value"], l[1]["value"] = "new@x", "new@x" },
+			want:   []string{"new@x"}, warning: `dropped a duplicate emails value "new@x"`},
+		{name: "duplicate, the dropped one sent", list: []map[string]any{el("a@x", false), el("A@X", false)}, sent: []int{1},
+			warning: "lists the same value twice"},
+		{name: "duplicate, the kept one sent", list: []map[string]any{el("a@x", false), el("A@X", false)}, sent: []int{0},
+			warning: "lists the same value twice"},
+		{name: "duplicate of a stored bend made by a change", list: []map[string]any{el("a@x", false), el("A@X", false), el("b@x", false)},
+			change:  func(l []map[string]any) { l[2]["value"] = "a@x" },
+			warning: "lists the same value twice"},
+		{name: "two stored bends made one by a change", list: []map[string]any{el("a@x", false), el("A@X", false), el("c@x", false), el("C@x", false)},
+			change:  func(l []map[string]any) { l[2]["value"] = "a@x" },
+			warning: "lists the same value twice"},
+		{name: "two primaries, both stored", list: []map[string]any{el("a@x", true), el("b@x", true)},
+			want: []string{"a@x", "b@x"}, warning: `kept the first primary emails value, made "b@x" not primary`},
+		{name: "two primaries, both stored, one changed", list: []map[string]any{el("a@x", true), el("b@x", true)},
+			change: func(l []map[string]any) { l[1]["value"] = "c@x" },
+			want:   []string{"a@x", "c@x"}, warning: `kept the first primary emails value, made "c@x" not primary`},
+		{name: "two primaries, one sent", list: []map[string]any{el("a@x", true), el("b@x", true)}, sent: []int{1},
+			warning: "more than one primary"},
+		{name: "a primary made by a change beside a stored one", list: []map[string]any{el("a@x", true), el("b@x", false)},
+			change:  func(l []map[string]any) { l[1]["primary"] = true },
+			warning: "more than one primary"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			list := make([]any, len(tc.list))
+			var before, list []any
 			for i, m := range tc.list {
-				list[i] = m
+				list = append(list, m)
+				if !slices.Contains(tc.sent, i) {
+					before = append(before, m)
+				}
 			}
-			fresh := func(m map[string]any) bool {
-				for _, i := range tc.fresh {
-					if tc.list[i]["value"] == m["value"] {
-						return true
+			type noted struct {
+				dupOf   map[string]any
+				primary bool
+			}
+			bent := map[*map[string]any]noted{}
+			key := func(m map[string]any) *map[string]any {
+				for i := range tc.list {
+					if reflect.ValueOf(tc.list[i]).Pointer() == reflect.ValueOf(m).Pointer() {
+						return &tc.list[i]
 					}
 				}
-				return false
+				return nil
+			}
+			resources.StoredBends(emails, before, func(el, dupOf map[string]any, primary bool) {
+				bent[key(el)] = noted{dupOf, primary}
+			})
+			if tc.change != nil {
+				tc.change(tc.list)
+			}
+			stored := func(x, y map[string]any, primary bool) bool {
+				nx, okx := bent[key(x)]
+				ny, oky := bent[key(y)]
+				if !okx || !oky {
+					return false
+				}
+				if primary {
+					return nx.primary && ny.primary
+				}
+				return nx.dupOf != nil && key(nx.dupOf) == key(ny.dupOf)
 			}
 			l := &resources.Lenience{Strict: true}
-			got, err := resources.TidyValues(emails, "emails", list, l, fresh)
+			got, err := resources.TidyValues(emails, "emails", list, l, stored)
 			if tc.want == nil {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.warning)

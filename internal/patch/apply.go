@@ -28,10 +28,19 @@ type applier struct {
 	// and only their result is held to the rule a POST is, so two
 	// operations that swap two values leave no duplicate.
 	tidy few[tidyTarget]
-	// fresh are the elements of those attributes an operation added or
-	// changed, by their map's address (freshID): only a duplicate one of
-	// them is part of is refused in strict mode.
-	fresh few[uintptr]
+	// stored are the elements of those attributes that were part of a
+	// bend (a duplicate, an extra primary) before the first operation
+	// touched the attribute (resources.StoredBends): strict mode refuses
+	// only a bend with an element that was no part of one. The maps
+	// themselves are held, so that no element's address is reused while
+	// the PATCH runs (storedBend compares them by identity).
+	stored few[storedElem]
+}
+
+// storedElem is an element resources.StoredBends noted.
+type storedElem struct {
+	el, dupOf map[string]any
+	primary   bool
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -537,6 +546,7 @@ func (a *applier) set(kind string, l loc, v any) error {
 		}
 		return nil
 	}
+	a.willTidy(l)
 	var err error
 	switch {
 	case l.filter != nil:
@@ -545,9 +555,6 @@ func (a *applier) set(kind string, l loc, v any) error {
 		err = a.setSub(l, v)
 	default:
 		err = a.setAttr(kind, l, v)
-	}
-	if err == nil {
-		a.willTidy(l)
 	}
 	a.tidyExt(l)
 	return err
@@ -572,15 +579,29 @@ func (a *applier) willTidy(l loc) {
 		}
 	}
 	a.tidy.add(tidyTarget{ext: l.ext, attr: attr, idx: a.idx})
+	// The first operation on attr: what it holds now is what was stored.
+	if c := a.container(loc{ext: l.ext}, false); c != nil {
+		_, cur, _ := lookup(c, attr.Name)
+		list, _ := cur.([]any)
+		resources.StoredBends(attr, list, a.noteStored)
+	}
+}
+
+// noteStored records an element resources.StoredBends found in a bend.
+func (a *applier) noteStored(el, dupOf map[string]any, primary bool) {
+	a.stored.add(storedElem{el: el, dupOf: dupOf, primary: primary})
 }
 
 // tidyAll holds the list each recorded attribute was left with to
 // resources.TidyValues, as a POST's is: an element that came to hold
 // the type and value of another (a sub-attribute set on every element,
 // a filtered replace) is a duplicate, dropped with a warning. Strict mode
-// refuses (invalidValue) only a duplicate that involves an element an
-// operation added or changed: duplicates an earlier release stored are
-// dropped with a warning, so that they never make an unrelated PATCH fail.
+// refuses (invalidValue) only a duplicate, or a second primary, the PATCH
+// made: one with an element that was no part of that bend before the
+// first operation touched the attribute (storedBend). A bend an earlier
+// release stored is tidied with a warning, even when an operation changed
+// its elements (Entra's filtered replace matches both of two stored
+// duplicates), so that it never makes a PATCH fail.
 func (a *applier) tidyAll() error {
 	for i := range a.tidy.n {
 		t := a.tidy.at(i)
@@ -597,7 +618,7 @@ func (a *applier) tidyAll() error {
 		if t.ext != nil {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
-		tidy, err := resources.TidyValues(t.attr, path, list, a.len, a.isFresh)
+		tidy, err := resources.TidyValues(t.attr, path, list, a.len, a.storedBend)
 		if err != nil {
 			a.idx = t.idx
 			return a.fail(InvalidValue, "%s", err.Error())
@@ -610,30 +631,40 @@ func (a *applier) tidyAll() error {
 }
 
 // touched is fixPrimary for the elements of list at the indexes an
-// operation added or changed, which it also records as fresh.
+// operation added or changed.
 func (a *applier) touched(attr *resources.Attribute, list []any, idx []int) {
-	for _, i := range idx {
-		if m, ok := list[i].(map[string]any); ok && !a.isFresh(m) {
-			a.fresh.add(freshID(m))
-		}
-	}
 	fixPrimary(attr, list, idx)
 }
 
-// isFresh reports whether an operation added or changed m (touched).
-func (a *applier) isFresh(m map[string]any) bool {
-	id := freshID(m)
-	for i := range a.fresh.n {
-		if *a.fresh.at(i) == id {
-			return true
-		}
+// storedBend reports whether x and y were together part of one bend
+// before the first operation touched their attribute: duplicates of the
+// same first element, or (primary) two of its primary values.
+func (a *applier) storedBend(x, y map[string]any, primary bool) bool {
+	sx, sy := a.storedOf(x), a.storedOf(y)
+	if sx == nil || sy == nil {
+		return false
 	}
-	return false
+	if primary {
+		return sx.primary && sy.primary
+	}
+	return sx.dupOf != nil && sameMap(sx.dupOf, sy.dupOf)
 }
 
-// freshID identifies an element by its map's address: the engine
-// changes an element in place, and a new one is a new map.
-func freshID(m map[string]any) uintptr { return reflect.ValueOf(m).Pointer() }
+// storedOf is what noteStored recorded for m, or nil.
+func (a *applier) storedOf(m map[string]any) *storedElem {
+	for i := range a.stored.n {
+		if s := a.stored.at(i); sameMap(s.el, m) {
+			return s
+		}
+	}
+	return nil
+}
+
+// sameMap reports whether x and y are one map: the engine changes an
+// element in place, and a new one is a new map.
+func sameMap(x, y map[string]any) bool {
+	return reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer()
+}
 
 func (a *applier) normalize(attr *resources.Attribute, path string, v any, single bool) (any, error) {
 	var nv any

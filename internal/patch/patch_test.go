@@ -268,10 +268,44 @@ func TestApplyAdd(t *testing.T) {
 			strict:   true,
 		},
 		{
-			name:   "strict: a stored duplicate of a value the PATCH changes is invalidValue",
-			doc:    over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"}]}`),
-			ops:    `[{"op":"add","path":"title","value":"T"},{"op":"replace","path":"emails[primary eq true].display","value":"A"}]`,
-			err:    &fail{InvalidValue, "lists the same value twice", 1},
+			name:     "strict: a stored duplicate of a value the PATCH changes is dropped with a warning",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"}]}`),
+			ops:      `[{"op":"add","path":"title","value":"T"},{"op":"replace","path":"emails[primary eq true].display","value":"A"}]`,
+			want:     over(userJSON, `{"title":"T","emails":[{"value":"a@x","type":"work","primary":true,"display":"A"}]}`),
+			warnings: []string{`dropped a duplicate emails value "A@x"`},
+			strict:   true,
+		},
+		{
+			name:     "strict: Entra's filtered replace over two stored duplicates is tidied with a warning",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"}]}`),
+			ops:      `[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"new@x"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"new@x","type":"work","primary":true}]}`),
+			warnings: []string{`dropped a duplicate emails value "new@x"`},
+			strict:   true,
+		},
+		{
+			name:     "strict: Entra's Add roles of a value stored twice is tidied with a warning",
+			doc:      over(userJSON, `{"roles":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole"},{"value":"admin","type":"WindowsAzureActiveDirectoryRole"}]}`),
+			ops:      `[{"op":"Add","path":"roles","value":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","display":"Administrator"}]}]`,
+			want:     over(userJSON, `{"roles":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","display":"Administrator"}]}`),
+			warnings: []string{`dropped a duplicate roles value "admin"`},
+			strict:   true,
+		},
+		{
+			// fixPrimary settles two stored primaries as soon as an
+			// operation touches the list (RFC 7644 §3.5.2: the one touched
+			// stays primary), before TidyValues sees them.
+			name:   "strict: two stored primaries, one of them changed, are no refusal",
+			doc:    over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"b@x","type":"home","primary":true}]}`),
+			ops:    `[{"op":"replace","path":"emails[type eq \"home\"].value","value":"h@x"}]`,
+			want:   over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":false},{"value":"h@x","type":"home","primary":true}]}`),
+			strict: true,
+		},
+		{
+			name:   "strict: a value changed to one of two stored duplicates is invalidValue",
+			doc:    over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"},{"value":"b@x","type":"work"}]}`),
+			ops:    `[{"op":"replace","path":"emails[value eq \"b@x\"].value","value":"a@x"}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
 			strict: true,
 		},
 		{
@@ -286,6 +320,13 @@ func TestApplyAdd(t *testing.T) {
 			ops:      `[{"op":"add","path":"emails.value","value":"q@x"}]`,
 			want:     over(userJSON, `{"emails":[{"value":"q@x","primary":true}]}`),
 			warnings: []string{`dropped a duplicate emails value "q@x"`},
+		},
+		{
+			name:     "3.5.2.3 a duplicate a replace makes keeps the dropped element's display",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"b@x","type":"work","display":"Second"}]}`),
+			ops:      `[{"op":"replace","path":"emails[value eq \"b@x\"].value","value":"a@x"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true,"display":"Second"}]}`),
+			warnings: []string{`dropped a duplicate emails value "a@x"`},
 		},
 		{
 			name:     "3.5.2.3 a filtered replace that makes a value equal another leaves no duplicates",
