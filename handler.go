@@ -673,7 +673,8 @@ func (h *handler) directPattern(r *http.Request) (pattern, id string) {
 // the mux serves by a GET pattern, is left to it. It sets the pattern as
 // the mux would, for RequestStats.Route; an id is handed to getByID, not
 // set as the request's path value. Any other request is left to the mux
-// (TestDirectRoute holds the two to one answer).
+// (TestDirectRoute holds the two to one pattern and id,
+// TestDirectRouteAnswersAsTheMux to one answer).
 func (h *handler) directRoute(w http.ResponseWriter, r *http.Request) bool {
 	pattern, id := h.directPattern(r)
 	switch pattern {
