@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // dialect holds what differs between PostgreSQL and SQLite in the SQL the
@@ -153,6 +155,29 @@ func (d *dialect) listArg(ss []string) any {
 		return ss
 	}
 	return string(appendJSONList(nil, ss))
+}
+
+// pairsArg is SQLite's bind value of a member insert's ids and their
+// types: the JSON array of [id, type] pairs json.Marshal renders of
+// [][2]string, written by the feed's string encoder without its
+// reflection.
+func pairsArg(ids, types []string) string {
+	n := 2
+	for i := range ids {
+		n += len(ids[i]) + len(types[i]) + 8
+	}
+	b := append(make([]byte, 0, n), '[')
+	for i := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = jsonscan.AppendString(b, ids[i])
+		b = append(b, ',')
+		b = jsonscan.AppendString(b, types[i])
+		b = append(b, ']')
+	}
+	return string(append(b, ']'))
 }
 
 // unindexed renders text column col, unchanged in value, in a form no

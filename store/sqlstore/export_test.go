@@ -363,6 +363,10 @@ var JSONListForTest = jsonList
 // ids (dialect.listArg).
 var SQLiteListArgForTest = sqliteDialect.listArg
 
+// SQLitePairsArgForTest is how SQLite's member insert binds its ids and
+// their types.
+var SQLitePairsArgForTest = pairsArg
+
 // SQLiteAppendForTest is the SQLite statement that appends a row of
 // one entry or several (sqliteAppend).
 var SQLiteAppendForTest = sqliteAppend

@@ -109,6 +109,15 @@ func TestFeedListEncoding(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, string(want), sqlstore.JSONListForTest(list), "%q", list)
 		assert.Equal(t, string(want), sqlstore.SQLiteListArgForTest(list), "a member statement's list %q", list)
+		pairs := make([][2]string, len(list))
+		types := make([]string, len(list))
+		for i := range list {
+			types[i] = list[len(list)-1-i]
+			pairs[i] = [2]string{list[i], types[i]}
+		}
+		want, err = json.Marshal(pairs)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), sqlstore.SQLitePairsArgForTest(list, types), "a member insert's pairs of %q", list)
 	}
 	assert.Nil(t, sqlstore.JSONListForTest(nil))
 	for _, empty := range [][]string{nil, {}} {

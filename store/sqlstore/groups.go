@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -353,12 +352,7 @@ func (s *Store) insertMembers(ctx context.Context, tx *sql.Tx, tenant, gid strin
 	if s.d.pg {
 		params = []any{tenant, gid, mids, types}
 	} else {
-		pairs := make([][2]string, len(mids))
-		for i := range mids {
-			pairs[i] = [2]string{mids[i], types[i]}
-		}
-		b, _ := json.Marshal(pairs)
-		params = []any{tenant, gid, string(b)}
+		params = []any{tenant, gid, pairsArg(mids, types)}
 	}
 	ids, n, err := s.execMembers(ctx, tx, mids, s.sqlInsertMembers(), params...)
 	if err != nil {
