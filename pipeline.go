@@ -419,8 +419,11 @@ func (p *pooledBody) release() {
 // the bytes it was cut from).
 type urlText struct{ b strings.Builder }
 
-// urlLen is the length of the URL url(base, seg, id) returns.
-func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(url.PathEscape(id)) }
+// urlLen is the length of the URL url(base, seg, id) returns for an id
+// that needs no percent-encoding (a store's id), and a little short of it
+// for one that does (which costs the builder a second allocation, never
+// a wrong URL): url escapes each id once, not here again.
+func urlLen(base, seg, id string) int { return len(base) + len(seg) + len(id) }
 
 func (t *urlText) grow(n int) { t.b.Grow(n) }
 
