@@ -561,15 +561,10 @@ func (a *applier) set(kind string, l loc, v any) error {
 }
 
 // willTidy records l's attribute for tidyAll when it is one whose
-// duplicates TidyValues drops: multi-valued complex with a "value" a
-// client may change. Members, whose value is immutable and which an add
-// finds by value alone, are left to the member plan.
+// duplicates TidyValues drops: multi-valued and tidied.
 func (a *applier) willTidy(l loc) {
 	attr := l.attr
-	if !attr.MultiValued || attr.Type != resources.TypeComplex {
-		return
-	}
-	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
+	if !attr.MultiValued || !tidied(attr) {
 		return
 	}
 	for i := range a.tidy.n {
@@ -585,6 +580,18 @@ func (a *applier) willTidy(l loc) {
 		list, _ := cur.([]any)
 		resources.StoredBends(attr, list, a.noteStored)
 	}
+}
+
+// tidied reports whether attr's values are held to the duplicate rule
+// (resources.TidyValues) and so may have duplicates: a complex attribute
+// with a "value" a client may change. Members, whose value is immutable
+// and which an add finds by value alone, are left to the member plan.
+func tidied(attr *resources.Attribute) bool {
+	if attr.Type != resources.TypeComplex {
+		return false
+	}
+	vs := attr.Sub("value")
+	return vs != nil && vs.Mutability != resources.Immutable
 }
 
 // noteStored records an element resources.StoredBends found in a bend.
@@ -628,12 +635,6 @@ func (a *applier) tidyAll() error {
 		}
 	}
 	return nil
-}
-
-// touched is fixPrimary for the elements of list at the indexes an
-// operation added or changed.
-func (a *applier) touched(attr *resources.Attribute, list []any, idx []int) {
-	fixPrimary(attr, list, idx)
 }
 
 // storedBend reports whether x and y were together part of one bend
@@ -743,7 +744,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		for i := range list {
 			touched[i] = i
 		}
-		a.touched(attr, list, touched)
+		fixPrimary(attr, list, touched)
 		put(c, attr.Name, list)
 		return nil
 	}
@@ -781,7 +782,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		curList = append(curList, el)
 		touched = append(touched, len(curList)-1)
 	}
-	a.touched(attr, curList, touched)
+	fixPrimary(attr, curList, touched)
 	put(c, attr.Name, curList)
 	return nil
 }
@@ -854,7 +855,7 @@ func (a *applier) setSub(l loc, v any) error {
 		list = append(list, map[string]any{l.sub.Name: nv})
 		touched = append(touched, len(list)-1)
 	}
-	a.touched(attr, list, touched)
+	fixPrimary(attr, list, touched)
 	put(c, attr.Name, list)
 	return nil
 }
@@ -922,7 +923,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)
-		a.touched(attr, list, []int{len(list) - 1})
+		fixPrimary(attr, list, []int{len(list) - 1})
 		put(c, attr.Name, list)
 		return nil
 	}
@@ -968,7 +969,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 		}
 		matches = matches[:1]
 	}
-	a.touched(attr, list, matches)
+	fixPrimary(attr, list, matches)
 	put(c, attr.Name, list)
 	return nil
 }
@@ -1398,14 +1399,11 @@ func findSame(attr *resources.Attribute, list []any, el any) int {
 
 // findDuplicate returns the index of the element of list that el
 // duplicates (resources.SameValue: the same type and value), or -1. Only
-// an attribute tidyAll holds to the rule has duplicates: a member is
-// found by value alone (findSame).
+// a tidied attribute has duplicates: a member is found by value alone
+// (findSame).
 func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) int {
 	nm, _ := el.(map[string]any)
-	if nm == nil || attr.Type != resources.TypeComplex {
-		return -1
-	}
-	if vs := attr.Sub("value"); vs == nil || vs.Mutability == resources.Immutable {
+	if nm == nil || !tidied(attr) {
 		return -1
 	}
 	for i, x := range list {
