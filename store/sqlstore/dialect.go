@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/scimkit/scim/internal/jsonscan"
 )
 
 // dialect holds what differs between PostgreSQL and SQLite in the SQL the
@@ -159,23 +157,15 @@ func (d *dialect) listArg(ss []string) any {
 
 // pairsArg is SQLite's bind value of a member insert's ids and their
 // types: the JSON array of [id, type] pairs json.Marshal renders of
-// [][2]string, written by the feed's string encoder without its
-// reflection.
+// [][2]string, each pair written by appendJSONList, as listArg's list.
 func pairsArg(ids, types []string) string {
-	n := 2
-	for i := range ids {
-		n += len(ids[i]) + len(types[i]) + 8
-	}
-	b := append(make([]byte, 0, n), '[')
+	// A pair of a UUID and its type, ["…","User"], is 47 bytes.
+	b := append(make([]byte, 0, 2+len(ids)*48), '[')
 	for i := range ids {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, '[')
-		b = jsonscan.AppendString(b, ids[i])
-		b = append(b, ',')
-		b = jsonscan.AppendString(b, types[i])
-		b = append(b, ']')
+		b = appendJSONList(b, []string{ids[i], types[i]})
 	}
 	return string(append(b, ']'))
 }
