@@ -719,18 +719,12 @@ func (s *Store) sequencePending(ctx context.Context, tenant string) error {
 // numbering nothing, when the tenant has no head row: the caller makes
 // it (pgMakeHead) and calls again.
 func (s *Store) numberPending(ctx context.Context, tx *sql.Tx, tenant string) error {
-	rows, err := tx.QueryContext(ctx, pgNumber, tenant)
-	if err != nil {
-		return err
-	}
-	got, err := scanColumn[int](rows)
-	if err != nil {
-		return err
-	}
-	if len(got) == 0 {
+	var one int
+	err := tx.QueryRowContext(ctx, pgNumber, tenant).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
 		return errNoHead
 	}
-	return nil
+	return err
 }
 
 // errNoHead is numberPending's error for a tenant without a head row.
