@@ -11,8 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/scimkit/scim/internal/loaduser"
 )
 
 // external is a SCIM server the driver did not start (-external
@@ -100,7 +98,7 @@ func startExternal(ctx context.Context, d *driver, cfg config, e external) (*tar
 	}
 	start := time.Now()
 	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
-		return createOver(ctx, d, t, "/Users", loaduser.Doc(fmt.Sprintf("%sseed%06d@example.com", t.prefix, i), fmt.Sprintf("%sseed-%d", t.prefix, i)))
+		return createOver(ctx, d, t, "/Users", seedUser(t.prefix, i))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%s: seed: %w", e.Name, err)

@@ -114,7 +114,7 @@ func startFloor(cfg config) (*target, error) {
 	ids := make([]string, n)
 	for i := range ids {
 		var u map[string]any // as the floor decodes a POST
-		if err := json.Unmarshal([]byte(seedUser(i)), &u); err != nil {
+		if err := json.Unmarshal([]byte(seedUser("", i)), &u); err != nil {
 			return nil, err
 		}
 		ids[i] = f.addUser(u).doc["id"].(string)
@@ -227,7 +227,7 @@ func startScim(ctx context.Context, name string, cfg config, users store.UserSto
 func seedGroups(ctx context.Context, cfg config, users store.UserStore, groups store.GroupStore) (small, big string, err error) {
 	ids, err := seedMembers(ctx, cfg, func(ctx context.Context, i int) (string, error) {
 		var u *resources.User
-		err := json.Unmarshal([]byte(seedUser(i)), &u)
+		err := json.Unmarshal([]byte(seedUser("", i)), &u)
 		if err == nil {
 			u, err = users.CreateUser(ctx, u)
 		}
@@ -293,9 +293,10 @@ func seedMembers(ctx context.Context, cfg config, create func(ctx context.Contex
 }
 
 // seedUser is the i-th group member, the user the sync phase creates
-// (loaduser.Doc).
-func seedUser(i int) string {
-	return loaduser.Doc(fmt.Sprintf("seed%06d@example.com", i), fmt.Sprintf("seed-%d", i))
+// (loaduser.Doc), its names after prefix (an external target's, so that
+// two runs against one server name different users).
+func seedUser(prefix string, i int) string {
+	return loaduser.Doc(fmt.Sprintf("%sseed%06d@example.com", prefix, i), fmt.Sprintf("%sseed-%d", prefix, i))
 }
 
 // freshSchema creates a schema with a unique name on the server at base
