@@ -166,19 +166,19 @@ type Config struct {
 	// admin.NewAsyncLog so that it only buffers. See admin.RequestLog.
 	RequestLog admin.RequestLog
 
-	// PasswordHasher, when set, stores a password a provider pushes as
-	// its one-way hash (Argon2id{} is one). OnPassword, when set,
-	// receives the password as sent, once per request (in /Bulk, per
-	// operation), with the user's id, after the write that carried it
-	// has committed, or, when that PUT or PATCH changed nothing stored
-	// (the password alone, not kept without a PasswordHasher), after it
-	// was found to write nothing: a reset must reach the host either way.
-	// A host that signs users in with it sets its own credential there.
-	// A write that fails hands nothing over. With neither, a pushed password is dropped: most hosts sign
-	// users in through SSO and never need it, and a password never kept
-	// cannot leak from a backup. /ServiceProviderConfig advertises
-	// changePassword as supported only when one of them is set. A
-	// password never reaches Events, responses, logs or error details.
+	// PasswordHasher, when set, stores a password a provider pushes as its
+	// one-way hash (Argon2id{} is one). OnPassword, when set, receives the
+	// password as sent, once per request (in /Bulk, per operation), with
+	// the user's id, after the write that carried it has committed, or,
+	// when that PUT or PATCH changed nothing stored (the password alone,
+	// not kept without a PasswordHasher), after it was found to write
+	// nothing: a reset must reach the host either way. A host that signs
+	// users in with it sets its own credential there. A write that fails
+	// hands nothing over. With neither, a pushed password is dropped: most
+	// hosts sign users in through SSO and never need it, and a password
+	// never kept cannot leak from a backup. /ServiceProviderConfig
+	// advertises changePassword as supported only when one of them is set.
+	// A password never reaches Events, responses, logs or error details.
 	PasswordHasher PasswordHasher
 	OnPassword     func(ctx context.Context, userID, password string)
 

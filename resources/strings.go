@@ -15,15 +15,16 @@ package resources
 // tables (userFields and the tables of the types it reaches, fields.go):
 // walked through them (an each function per complex field) it measured
 // four to six times slower, and f escaped to the heap, an allocation more
-// on this hot path, every PATCH of one attribute (BENCHMARKS.md). A string field added to User, or
-// to a type it reaches, is added to each list of them, which must change
-// together: the decoder's tables (UserFromMap, UserFromJSON), AppendJSON
-// (marshal.go), render (ToMap, convert.go), EqualUsers (equal.go),
-// clearUserAttr and clearEnterpriseAttr (subset.go, a model's
-// projection, for an attribute of User or EnterpriseUser itself) and this
-// one; Clone copies strings with their struct and
-// lists only pointers and slices. TestEachStringWalksEveryField fails
-// when a string field the types have is not walked here.
+// on this hot path, every PATCH of one attribute (BENCHMARKS.md). A
+// string field added to User, or to a type it reaches, is added to each
+// list of them, which must change together: the decoder's tables
+// (UserFromMap, UserFromJSON), AppendJSON (marshal.go), render (ToMap,
+// convert.go), EqualUsers (equal.go), clearUserAttr and
+// clearEnterpriseAttr (subset.go, a model's projection, for an attribute
+// of User or EnterpriseUser itself) and this one; Clone copies strings
+// with their struct and lists only pointers and slices.
+// TestEachStringWalksEveryField fails when a string field the types have
+// is not walked here.
 func (u *User) EachString(f func(string) bool) bool {
 	if !f(u.ID) || !f(u.ExternalID) || !f(u.UserName) || !f(u.DisplayName) || !f(u.NickName) ||
 		!f(u.ProfileURL) || !f(u.Title) || !f(u.UserType) || !f(u.PreferredLanguage) || !f(u.Locale) ||

@@ -143,8 +143,8 @@ const SmallObject = 16
 
 // repeatedIn is ValidRepeated for the value at data[i], nested depth
 // deep: it returns the index after the value, or a negative number when
-// the text is not valid JSON there. The first repetition goes to rep; the walk goes on
-// past it, as the rest of the text must be checked too.
+// the text is not valid JSON there. The first repetition goes to rep; the
+// walk goes on past it, as the rest of the text must be checked too.
 func repeatedIn(data []byte, i int, rep *repetition, depth int) (end int) {
 	if i >= len(data) {
 		return -1

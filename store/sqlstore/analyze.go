@@ -130,10 +130,10 @@ func (a *analyzer) close() {
 }
 
 // check reads the pages of the analyzer's tables (as the store's
-// statements name them, through search_path) and analyzes each that has at least doubled
-// since its last ANALYZE, and returns the tables it analyzed. A table
-// with autovacuum_enabled off is left alone: whoever turned it off runs
-// its ANALYZE.
+// statements name them, through search_path) and analyzes each that has
+// at least doubled since its last ANALYZE, and returns the tables it
+// analyzed. A table with autovacuum_enabled off is left alone: whoever
+// turned it off runs its ANALYZE.
 func (a *analyzer) check(ctx context.Context) ([]string, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()

@@ -34,13 +34,13 @@
 //   - scim_users: one row per user; the resource as JSON (doc), a "query
 //     document" q in which every string compared case-insensitively is
 //     folded (see below), without userName and a caseExact externalId,
-//     which filters and sorts read from their columns (so that a change
-//     of externalId's caseExact needs Reindex to put it back), and columns for what is looked up or sorted
-//     often: user_name_key (the identity key, query.NameKey, UNIQUE per
-//     tenant with user_name_dup, so the database enforces userName
-//     uniqueness; see "Unique names"), user_name_fold (sorting and the
-//     other operators; unique too), external_id, created, last_modified,
-//     version and seq (creation order).
+//     which filters and sorts read from their columns (so that a change of
+//     externalId's caseExact needs Reindex to put it back), and columns for
+//     what is looked up or sorted often: user_name_key (the identity key,
+//     query.NameKey, UNIQUE per tenant with user_name_dup, so the database
+//     enforces userName uniqueness; see "Unique names"), user_name_fold
+//     (sorting and the other operators; unique too), external_id, created,
+//     last_modified, version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value) (on SQLite
 //     with type and is_primary after it, so that the index covers a typed
@@ -77,49 +77,47 @@
 // # Change feed and the bridge to a host's tables
 //
 // With Config.ChangeFeed, every write appends its entries (store.Change)
-// in its own transaction: an entry commits with its change or not at
-// all. Entries are numbered per tenant. On PostgreSQL, where writers run
-// at once, a write appends its entries to scim_feed_pending, locking
-// nothing another write of the tenant takes, so the tenant's writes
-// commit together; the entries are numbered, after the tenant's
-// scim_feed_heads row and under its lock, and moved to scim_feed by a
-// reader of the feed (Feed.Changes, or Prune, which
-// the store runs in the background), a transaction's entries together,
-// in the order the transactions appended them. An entry is numbered only
-// once committed, so a consumer that read up to n never misses one
-// numbered below n later, and a write appends only holding its
-// resource's row lock, so a resource's entries are numbered in the order
-// of its writes. A write with Config.OnChange appends the same way, and
-// hands OnChange its entries unnumbered (Seq 0): numbering inside the
-// write would hold the tenant's head until its commit, one write of the
-// tenant at a time. Numbering writes: a reader
+// in its own transaction: an entry commits with its change or not at all.
+// Entries are numbered per tenant. On PostgreSQL, where writers run at
+// once, a write appends its entries to scim_feed_pending, locking nothing
+// another write of the tenant takes, so the tenant's writes commit
+// together; the entries are numbered, after the tenant's scim_feed_heads
+// row and under its lock, and moved to scim_feed by a reader of the feed
+// (Feed.Changes, or Prune, which the store runs in the background), a
+// transaction's entries together, in the order the transactions appended
+// them. An entry is numbered only once committed, so a consumer that read
+// up to n never misses one numbered below n later, and a write appends
+// only holding its resource's row lock, so a resource's entries are
+// numbered in the order of its writes. A write with Config.OnChange
+// appends the same way, and hands OnChange its entries unnumbered (Seq
+// 0): numbering inside the write would hold the tenant's head until its
+// commit, one write of the tenant at a time. Numbering writes: a reader
 // that may not (a role with SELECT only, a hot standby) reads what is
 // numbered, and FeedStatus, which writes nothing, counts the entries
 // waiting in each tenant's head. Processes of a release before schema
-// version 12 number their own entries and never those waiting: stop
-// them before a process of this release writes (see README). Those of
-// the releases between, whose writes with OnChange number what waits,
-// number it as a reader does, and may run beside it
-// (TestFeedMixedReleases). On SQLite,
-// which has one writer, the numbers come
-// from the tenant's newest entry (or the head row Prune keeps once it
-// has deleted them all), so a write changes no head row. Feed returns the
-// store.ChangeFeed and store.FeedConsumers that package feed runs a
-// consumer over; a background goroutine prunes entries past
-// Config.FeedRetention, or acknowledged by every named consumer of their
-// tenant, in short batches. On PostgreSQL a create, an update or a
-// member change folds the append into a statement it sends anyway (a
-// data-modifying WITH on its INSERT or UPDATE): no statement more, with
-// Config.OnChange or without; a delete sends one more, and a group's delete also reads its members for
+// version 12 number their own entries and never those waiting: stop them
+// before a process of this release writes (see README). Those of the
+// releases between, whose writes with OnChange number what waits, number
+// it as a reader does, and may run beside it (TestFeedMixedReleases). On
+// SQLite, which has one writer, the numbers come from the tenant's newest
+// entry (or the head row Prune keeps once it has deleted them all), so a
+// write changes no head row. Feed returns the store.ChangeFeed and
+// store.FeedConsumers that package feed runs a consumer over; a
+// background goroutine prunes entries past Config.FeedRetention, or
+// acknowledged by every named consumer of their tenant, in short batches.
+// On PostgreSQL a create, an update or a member change folds the append
+// into a statement it sends anyway (a data-modifying WITH on its INSERT
+// or UPDATE): no statement more, with Config.OnChange or without; a
+// delete sends one more, and a group's delete also reads its members for
 // the entry (after locking its row: two statements more). On SQLite a
 // write's entries, up to 64, are one row of scim_feed (its seq the last
-// entry's, the others than the first in its more column), appended in
-// one statement more; with Config.OnChange, which needs the entries'
-// numbers, two (Config.Bridge does not need them). A write of more
-// entries (a user deleted from more than 63 groups) reads the last
-// number and appends a row per 64 entries in one statement: two more. A
-// reader after a position within such a row gets the rest of its
-// entries; Prune deletes the row once all of them may go.
+// entry's, the others than the first in its more column), appended in one
+// statement more; with Config.OnChange, which needs the entries' numbers,
+// two (Config.Bridge does not need them). A write of more entries (a user
+// deleted from more than 63 groups) reads the last number and appends a
+// row per 64 entries in one statement: two more. A reader after a
+// position within such a row gets the rest of its entries; Prune deletes
+// the row once all of them may go.
 //
 // On SQLite a statement is compiled once: the writer and the reader pool
 // each keep a bounded cache of prepared statements by SQL text (the

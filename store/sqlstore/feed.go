@@ -287,12 +287,12 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 
 // pgFeed renders the data-modifying WITH statements of a PostgreSQL
 // append of changes (binding their values to a): head (pgHead, or
-// pgHeadAfterW when w wrote a row) yields one row, and "entries" inserts the changes, in
-// order, into scim_feed_pending, to be numbered by a reader of the feed
-// once they have committed (sequence, numberPending). A write, with
-// Config.OnChange or without, locks no row of the feed that a concurrent
-// write of its tenant locks, so a tenant's writes commit together
-// (migration 0012). Every statement of a WITH runs exactly once,
+// pgHeadAfterW when w wrote a row) yields one row, and "entries" inserts
+// the changes, in order, into scim_feed_pending, to be numbered by a
+// reader of the feed once they have committed (sequence, numberPending).
+// A write, with Config.OnChange or without, locks no row of the feed that
+// a concurrent write of its tenant locks, so a tenant's writes commit
+// together (migration 0012). Every statement of a WITH runs exactly once,
 // whatever the outer SELECT reads.
 func (s *Store) pgFeed(a *args, tenant string, at time.Time, changes []store.Change, head string) string {
 	return head + `, entries AS (
@@ -491,16 +491,16 @@ func pending(changes []store.Change) {
 // scim_feed_pending, to be numbered once visible (pgFeed), in one
 // statement (a data-modifying WITH; the writes that can fold it into a
 // statement of their own do, see foldWrite), so the feed costs a write,
-// with Config.OnChange or without, one round trip at most: the round
-// trip is most of what an entry costs there. SQLite, in process and with one writer,
-// numbers the entries from the tenant's last Seq (sqliteLast) and inserts
-// them as one row, one B-tree written, in one statement (sqliteAppend,
-// one text for a row of one entry or several); when Config.OnChange needs
-// their Seqs, with a read of the last Seq first. The writer's statement
-// cache compiles each once. A write of more than feedRowMax entries reads
-// the last Seq and inserts a row per feedRowMax entries
-// (sqliteInsertRows): one statement more, for a rare write, so that no
-// read decodes more than a row's worth.
+// with Config.OnChange or without, one round trip at most: the round trip
+// is most of what an entry costs there. SQLite, in process and with one
+// writer, numbers the entries from the tenant's last Seq (sqliteLast) and
+// inserts them as one row, one B-tree written, in one statement
+// (sqliteAppend, one text for a row of one entry or several); when
+// Config.OnChange needs their Seqs, with a read of the last Seq first.
+// The writer's statement cache compiles each once. A write of more than
+// feedRowMax entries reads the last Seq and inserts a row per feedRowMax
+// entries (sqliteInsertRows): one statement more, for a rare write, so
+// that no read decodes more than a row's worth.
 func (s *Store) appendFeed(ctx context.Context, tx *sql.Tx, tenant string, at time.Time, changes []store.Change) error {
 	n := int64(len(changes))
 	if s.d.pg {

@@ -117,16 +117,16 @@ type Config struct {
 	// trip more, and a create stays one statement. When OnChange is set
 	// too it runs after the bridge, with every entry.
 	Bridge *Bridge
-	// NoAnalyze stops a PostgreSQL store from running ANALYZE of its
-	// users, emails, groups and memberships tables (and of the host's
-	// tables Bridge writes) in the background when one has doubled in size since it was last analyzed (not
-	// below 8 pages). Those ANALYZEs make every connection plan its
-	// statements again: a plan PostgreSQL cached while a table was tiny
-	// (a pooled prepared statement's generic plan, a foreign key's
-	// check) may read the whole tenant on every run once it is large,
-	// until autovacuum analyzes it, a minute or more into a provider's
-	// first push. Set it when the host's own maintenance runs ANALYZE
-	// (a table with autovacuum_enabled off is never analyzed by the
+	// NoAnalyze stops a PostgreSQL store from running ANALYZE of its users,
+	// emails, groups and memberships tables (and of the host's tables
+	// Bridge writes) in the background when one has doubled in size since
+	// it was last analyzed (not below 8 pages). Those ANALYZEs make every
+	// connection plan its statements again: a plan PostgreSQL cached while
+	// a table was tiny (a pooled prepared statement's generic plan, a
+	// foreign key's check) may read the whole tenant on every run once it
+	// is large, until autovacuum analyzes it, a minute or more into a
+	// provider's first push. Set it when the host's own maintenance runs
+	// ANALYZE (a table with autovacuum_enabled off is never analyzed by the
 	// store either). SQLite stores run no ANALYZE either way.
 	NoAnalyze bool
 	// WriteRetryBudget is how long, from its start, a write that the
