@@ -294,7 +294,7 @@ func TestApplyAdd(t *testing.T) {
 		{
 			// fixPrimary settles two stored primaries as soon as an
 			// operation touches the list (RFC 7644 §3.5.2: the one touched
-			// stays primary), before TidyValues sees them.
+			// stays primary), before multivalue.Tidy sees them.
 			name:   "strict: two stored primaries, one of them changed, are no refusal",
 			doc:    over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"b@x","type":"home","primary":true}]}`),
 			ops:    `[{"op":"replace","path":"emails[type eq \"home\"].value","value":"h@x"}]`,
