@@ -23,11 +23,12 @@ type applier struct {
 	// len collects the bends made (Lenience), or refuses them.
 	len *resources.Lenience
 
-	// tidy are the multi-valued complex attributes an add or replace
-	// touched, held to multivalue.Tidy once, after the last
-	// operation (tidyAll): operations apply in order (RFC 7644 §3.5.2)
-	// and only their result is held to the rule a POST is, so two
-	// operations that swap two values leave no duplicate.
+	// tidy are the multi-valued complex attributes an add or replace, or
+	// a remove of a sub-attribute of their values, touched, held to
+	// multivalue.Tidy once, after the last operation (tidyAll):
+	// operations apply in order (RFC 7644 §3.5.2) and only their result
+	// is held to the rule a POST is, so two operations that swap two
+	// values leave no duplicate.
 	tidy few[tidyTarget]
 	// stored are the elements of those attributes that were part of a
 	// bend (a duplicate, an extra primary) before the first operation
@@ -1104,6 +1105,12 @@ func (a *applier) seed(l loc) (any, bool) {
 // "value":"old@example.com"}): the target is removed only while it still
 // holds that value, so a stale removal never erases a newer value.
 //
+// A remove of a sub-attribute of values of a multi-valued attribute
+// (emails[value eq "x"].type) may leave two of them equal: it records the
+// attribute for tidyAll (willTidy) as an add or replace does, so that the
+// duplicate it made is dropped with a warning and refused in strict mode,
+// as theirs is, and one stored before it is only tidied with a warning.
+//
 // An element of a multi-valued attribute that a remove leaves with nothing
 // but "type" and "primary" (emails[type eq "work"].value removed) is
 // removed with it: such an element carries no value, and keeping it would
@@ -1143,6 +1150,9 @@ func (a *applier) remove(l loc, v any) error {
 			return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		if l.sub != nil {
+			// A sub-attribute taken from some values may leave two of
+			// them equal: the PATCH's duplicate, as an add's would be.
+			a.willTidy(l)
 			for _, i := range matches {
 				if m, ok := list[i].(map[string]any); ok {
 					if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
@@ -1178,6 +1188,7 @@ func (a *applier) remove(l loc, v any) error {
 			return nil
 		}
 		list, _ := cur.([]any)
+		a.willTidy(l)
 		for _, el := range list {
 			if m, ok := el.(map[string]any); ok {
 				if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {

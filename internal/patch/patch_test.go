@@ -639,6 +639,45 @@ func TestApplyRemove(t *testing.T) {
 			ops:  `[{"op":"remove","path":"$ACME:tags","value":["B","x"]}]`,
 			want: over(userJSON, `{"$ACME":{"tags":["a","c"]}}`),
 		},
+		// A remove that makes two values equal (RFC 7643 §2.4) made the
+		// duplicate, as an add or replace that does: dropped with a
+		// warning, refused in strict mode, whatever else the PATCH does.
+		{
+			name:     "3.5.2.2 a filtered remove of a sub-attribute that makes two values equal leaves no duplicate",
+			doc:      over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home","display":"Home"}]}`),
+			ops:      `[{"op":"remove","path":"emails[value eq \"x@x\"].type"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"x@x","primary":true,"display":"Home"}]}`),
+			warnings: []string{`dropped a duplicate emails value "X@x"`},
+		},
+		{
+			name:   "strict: a filtered remove of a sub-attribute that makes two values equal is invalidValue",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails[value eq \"x@x\"].type"}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
+			strict: true,
+		},
+		{
+			name:   "strict: a remove of a sub-attribute of every value that makes two equal is invalidValue",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails.type"}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
+			strict: true,
+		},
+		{
+			name:   "strict: a duplicate a remove makes is refused when a later add touches the attribute too",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails[value eq \"x@x\"].type"},{"op":"add","path":"emails","value":[{"value":"n@x","type":"other"}]}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 1},
+			strict: true,
+		},
+		{
+			name:     "strict: a remove beside duplicates stored by an earlier release tidies them with a warning",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"},{"value":"h@x","type":"home","display":"Home"}]}`),
+			ops:      `[{"op":"remove","path":"emails[type eq \"home\"].display"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"h@x","type":"home"}]}`),
+			warnings: []string{`dropped a duplicate emails value "A@x"`},
+			strict:   true,
+		},
 	})
 }
 
