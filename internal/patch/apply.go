@@ -774,10 +774,18 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
 	// a value already present changes nothing, and one whose type and
 	// value are present (a duplicate, multivalue.Same) gets the other
-	// sub-attributes sent merged in, as a filtered add's match does, and
-	// keeps its own spelling of the type and value: Entra sends "Add
-	// roles" with primary and display for a role the user has, and the
-	// RFC says such an add succeeds.
+	// sub-attributes sent merged in, as a filtered add's match does: Entra
+	// sends "Add roles" with primary and display for a role the user has,
+	// and the RFC says such an add succeeds. The element keeps its own
+	// spelling of the type and value. Compared as their attributes say
+	// (RFC 7643 §2.4, caseExact false), they are the value the add names,
+	// of which "the target location already contains the value specified,
+	// no changes SHOULD be made"; the request's spelling winning would make
+	// the add a replace of the value, and a client that sends a value in
+	// its own case (a directory's spelling of an address) would rewrite
+	// the stored one, and its version, on every push. A client that means
+	// to change the spelling replaces the value (emails[value eq
+	// "x"].value), which a filtered add or replace sets as sent.
 	var touchedBuf [4]int // one add names a value or two: no allocation
 	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id

@@ -225,6 +225,13 @@ func TestApplyAdd(t *testing.T) {
 			strict: true,
 		},
 		{
+			// The stored value is the value the add names (caseExact
+			// false): the add changes nothing of it but what it merges.
+			name: "3.5.2.1 an add of a value present in another spelling keeps the stored value and type",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"BJensen@Example.com","type":"WORK","display":"B"}]}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true,"display":"B"},`+homeEmail+`]}`),
+		},
+		{
 			name:   "IDP-QUIRKS Entra's Add roles of a role the user has sets its primary and display",
 			doc:    over(userJSON, `{"roles":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","primary":true,"display":"Old"}]}`),
 			ops:    `[{"op":"Add","path":"roles","value":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","primary":false,"display":"Administrator"}]}]`,
