@@ -1447,8 +1447,9 @@ func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) i
 	if nm == nil || !tidied(attr) {
 		return -1
 	}
+	shape := shapeOf(attr)
 	for i, x := range list {
-		if m, _ := x.(map[string]any); m != nil && multivalue.Same(shapeOf(attr), m, nm) {
+		if m, _ := x.(map[string]any); m != nil && multivalue.Same(shape, m, nm) {
 			return i
 		}
 	}
