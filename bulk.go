@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -50,11 +51,11 @@ type bulkResult struct {
 // leniencies, events, ETags, tenant), dispatched in-process to the
 // handler's own routes, so a bulk and the single requests it replaces
 // cannot differ. Operations run in request order, except that one that
-// refers to another's bulkId ("bulkId:x" in its path or data) runs after
-// it; references that cannot be resolved (a cycle, or an operation that
-// failed) fail with 409. Each operation is its own transaction: one that
-// fails changes nothing and the others go on, until failOnErrors errors
-// have occurred.
+// refers to another's bulkId ("bulkId:x" in its path, its data or a PATCH
+// operation's value filter) runs after it; references that cannot be
+// resolved (a cycle, or an operation that failed) fail with 409. Each
+// operation is its own transaction: one that fails changes nothing and the
+// others go on, until failOnErrors errors have occurred.
 func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 	body, err := h.readBody(r)
 	if err != nil {
@@ -261,15 +262,16 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 	if op.method != http.MethodDelete && op.data == nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: a %s needs \"data\"", i, op.method)
 	}
-	op.refs = bulkRefs(op.path, op.data)
+	op.refs = bulkRefs(op.method, op.path, op.data)
 	return op, nil
 }
 
 // bulkRefs lists the bulkIds that path and data refer to, once each: the
 // path's first, then data's in order of appearance, an object's members
-// in sorted order (jsonscan.SortedKeys), so that a cycle's error lists
-// them the same way every time.
-func bulkRefs(path string, data any) []string {
+// in sorted order (jsonscan.SortedKeys), then, for a PATCH, those in its
+// operations' path filters (resolvePathFilter), so that a cycle's error
+// lists them the same way every time.
+func bulkRefs(method, path string, data any) []string {
 	var refs []string
 	add := func(s string) {
 		if id, ok := strings.CutPrefix(s, bulkIDPrefix); ok {
@@ -300,7 +302,72 @@ func bulkRefs(path string, data any) []string {
 		}
 	}
 	walk(data)
+	if method == http.MethodPatch {
+		eachPatchPath(data, func(p string) string {
+			return resolvePathFilter(p, func(s string) string {
+				add(s)
+				return s
+			})
+		})
+	}
 	return refs
+}
+
+// eachPatchPath calls fn with the "path" of each operation of data, a
+// PATCH's body ("Operations" and "path" in any ASCII case, as patch.Decode
+// reads them; members in sorted order), and puts fn's result in its place
+// when it differs.
+func eachPatchPath(data any, fn func(path string) string) {
+	body, _ := data.(map[string]any)
+	for _, k := range jsonscan.SortedKeys(nil, body) {
+		if !names.Equal(k, "Operations") {
+			continue
+		}
+		ops, _ := body[k].([]any)
+		for _, o := range ops {
+			m, _ := o.(map[string]any)
+			for _, pk := range jsonscan.SortedKeys(nil, m) {
+				if p, ok := m[pk].(string); ok && names.Equal(pk, "path") {
+					if r := fn(p); r != p {
+						m[pk] = r
+					}
+				}
+			}
+		}
+	}
+}
+
+// resolvePathFilter returns path, a PATCH operation's, with each
+// comparison value of its value filter that is a bulkId reference
+// (members[value eq "bulkId:u"], RFC 7644 §3.7.2) replaced by resolve's
+// result, the path then written as filter.Path.String writes it. A path
+// that names no reference, or does not parse (the PATCH refuses it), is
+// returned as it is. An unquoted value is left as sent: resolved, it would
+// be written quoted, and the PATCH would no longer see (warn of, or in
+// strict mode refuse) the unquoted value the client sent.
+func resolvePathFilter(path string, resolve func(string) string) string {
+	if !strings.Contains(path, bulkIDPrefix) {
+		return path
+	}
+	p, err := filter.ParsePath(path)
+	if err != nil || p.Filter == nil {
+		return path
+	}
+	changed := false
+	filter.Walk(p.Filter, func(e filter.Expr) bool {
+		if c, ok := e.(*filter.Compare); ok && !c.Unquoted {
+			if s, ok := c.Value.(string); ok {
+				if r := resolve(s); r != s {
+					c.Value, changed = r, true
+				}
+			}
+		}
+		return true
+	})
+	if !changed {
+		return path
+	}
+	return p.String()
 }
 
 // nextBulkOp returns the first operation not yet run whose references are
@@ -355,7 +422,10 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	path, data := op.path, op.data
 	if len(op.refs) > 0 {
 		path = bulkPath(op.path, resolve)
-		data = resolveBulkData(op.data, resolve)
+		data = resolveBulkData(op.data, resolve) // a copy: its paths may change
+		if op.method == http.MethodPatch {
+			eachPatchPath(data, func(p string) string { return resolvePathFilter(p, resolve) })
+		}
 	}
 	// Parsed once: the dispatched request's URL, and the result's location
 	// whether it is dispatched or not (nil when no URL holds path).

@@ -390,3 +390,99 @@ func TestBulkPathEscapesResolvedIDs(t *testing.T) {
 		assert.Equal(t, tc.want, scim.BulkPathForTest(tc.path, resolve), tc.path)
 	}
 }
+
+// TestBulkReferenceInPathFilter: a bulkId reference that is a comparison
+// value of a PATCH operation's value filter (members[value eq
+// "bulkId:u"], the enterprise manager[value eq "bulkId:boss"]) resolves
+// as one in a value or in the path does (RFC 7644 §3.7.2), the PATCH runs
+// after the operation it refers to, and one that cannot be resolved fails
+// its operation with the 409 the other places give, on every store.
+func TestBulkReferenceInPathFilter(t *testing.T) {
+	managerPath := resources.EnterpriseUserSchema + ":manager"
+	for _, name := range []string{"memory", "sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			for _, tc := range []struct {
+				name   string
+				ops    []map[string]any
+				status []string       // by position in the request
+				detail map[int]string // by position
+				check  func(*testing.T, *env, []map[string]any)
+			}{
+				{"a member removed by a filter on its bulkId",
+					[]map[string]any{
+						{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "u"}},
+						{"method": "POST", "path": "/Users", "bulkId": "w", "data": map[string]any{"userName": "w"}},
+						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G", "members": []any{map[string]any{"value": "bulkId:u"}, map[string]any{"value": "bulkId:w"}}}},
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil,
+					func(t *testing.T, e *env, list []map[string]any) {
+						g := e.do("GET", list[2]["location"].(string)[len(base):], nil)
+						require.Equal(t, 200, g.Code, g.Raw)
+						w := list[1]["location"].(string)[len(base+"/Users/"):]
+						require.Len(t, g.Body["members"], 1, "%v", g.Body["members"])
+						assert.Equal(t, w, g.Body["members"].([]any)[0].(map[string]any)["value"])
+					}},
+				{"the PATCH runs after the operation its filter refers to",
+					[]map[string]any{
+						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("add", "members", []any{map[string]any{"value": "bulkId:u"}}))},
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:u"]`, nil))},
+						{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "u"}},
+					},
+					[]string{"201", "204", "204", "201"}, nil,
+					func(t *testing.T, e *env, list []map[string]any) {
+						g := e.do("GET", list[0]["location"].(string)[len(base):], nil)
+						require.Equal(t, 200, g.Code, g.Raw)
+						assert.Nil(t, g.Body["members"], "added, then removed")
+					}},
+				{"the enterprise manager removed by a filter on its bulkId",
+					[]map[string]any{
+						{"method": "POST", "path": "/Users", "bulkId": "boss", "data": map[string]any{"userName": "boss"}},
+						{"method": "PATCH", "path": "/Users/bulkId:emp", "data": patchBody(op("remove", managerPath+`[value eq "bulkId:boss"]`, nil))},
+						{"method": "POST", "path": "/Users", "bulkId": "emp", "data": map[string]any{
+							"schemas": []any{resources.UserSchema, resources.EnterpriseUserSchema}, "userName": "emp",
+							resources.EnterpriseUserSchema: map[string]any{"manager": map[string]any{"value": "bulkId:boss"}}}},
+					},
+					[]string{"201", "200", "201"}, nil,
+					func(t *testing.T, e *env, list []map[string]any) {
+						emp := e.do("GET", list[2]["location"].(string)[len(base):], nil)
+						require.Equal(t, 200, emp.Code, emp.Raw)
+						assert.Nil(t, emp.Body[resources.EnterpriseUserSchema], "the manager the filter named is removed")
+					}},
+				{"an unknown bulkId in a filter fails its operation only",
+					[]map[string]any{
+						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:nobody"]`, nil))},
+					},
+					[]string{"201", "409"}, map[int]string{1: `bulkId "nobody" is not the bulkId of any operation of this request`}, nil},
+				{"a filter's reference to a failed operation fails",
+					[]map[string]any{
+						{"method": "POST", "path": "/Users", "bulkId": "bad", "data": map[string]any{"displayName": "no userName"}},
+						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:bad"]`, nil))},
+					},
+					[]string{"400", "201", "409"}, map[int]string{2: `bulkId "bad" refers to an operation that failed`}, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					clock := &fuzzClock{}
+					clock.set(fuzzAt(0))
+					users, groups := openFuzzStore(t, name, clock)
+					e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+					list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tc.ops...)))
+					require.Len(t, list, len(tc.status))
+					for i, want := range tc.status {
+						assert.Equal(t, want, list[i]["status"], "Operations[%d]: %v", i, list[i])
+						if d := tc.detail[i]; d != "" {
+							resp, _ := list[i]["response"].(map[string]any)
+							assert.Contains(t, fmt.Sprint(resp["detail"]), d, "Operations[%d]", i)
+						}
+					}
+					if tc.check != nil {
+						tc.check(t, e, list)
+					}
+				})
+			}
+		})
+	}
+}

@@ -863,3 +863,43 @@ func TestContentTypeByMethod(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchRemoveMakesDuplicate: a remove that leaves two emails equal
+// (RFC 7643 §2.4: the same value and type) made the duplicate, as an add
+// or replace that does: dropped with a warning in the request log, and
+// refused with 400 invalidValue in strict mode, leaving the user as it was.
+func TestPatchRemoveMakesDuplicate(t *testing.T) {
+	emails := []any{
+		map[string]any{"value": "x@x", "type": "work", "primary": true},
+		map[string]any{"value": "X@x", "type": "home"},
+	}
+	for _, tc := range []struct {
+		name string
+		ops  []map[string]any
+	}{
+		{"a filtered remove of type", []map[string]any{op("remove", `emails[value eq "x@x"].type`, nil)}},
+		{"a remove of type from every value", []map[string]any{op("remove", "emails.type", nil)}},
+		{"a filtered remove of type, then an add to emails", []map[string]any{
+			op("remove", `emails[value eq "x@x"].type`, nil),
+			op("add", "emails", []any{map[string]any{"value": "n@x", "type": "other"}})}},
+	} {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, strict %v", tc.name, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				u := e.do("POST", "/Users", map[string]any{"schemas": []any{resources.UserSchema}, "userName": "dup", "emails": emails})
+				require.Equal(t, 201, u.Code, u.Raw)
+				path := "/Users/" + u.str("id")
+				r := e.do("PATCH", path, patchBody(tc.ops...))
+				if strict {
+					requireError(t, r, 400, "invalidValue", "lists the same value twice")
+					assert.Equal(t, u.Body["emails"], e.do("GET", path, nil).Body["emails"], "the user is as it was")
+					return
+				}
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, map[string]any{"value": "x@x", "primary": true}, r.Body["emails"].([]any)[0])
+				assert.Len(t, r.Body["emails"], len(tc.ops), "the duplicate dropped (and the added value kept)")
+				assert.Equal(t, []string{`dropped a duplicate emails value "X@x"`}, last()[0].Warnings)
+			})
+		}
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/scimkit/scim/internal/fold"
+	"github.com/scimkit/scim/internal/multivalue"
 )
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
@@ -169,255 +169,22 @@ func isURIChar(c byte) bool {
 	return isAlpha(c) || isDigit(c) || strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0
 }
 
-// TidyValues keeps at most one primary:true value in a multi-valued
-// attribute (RFC 7643 §2.4) and drops duplicate values: elements equal in
-// their "type" and "value" (SameValue). The first primary and the first
-// of duplicates are kept; a dropped duplicate that was primary passes
-// primary to the one kept, and its sub-attributes the kept one lacks
-// (display) are merged into it. Each is a bend of l, named by path (the
-// attribute as a message names it). Normalize holds a body's values to
-// it, and the PATCH engine the list its operations leave, so that a PATCH
-// stores no list a POST would not.
-//
-// stored, when not nil, reports whether two elements were together part
-// of one bend the stored list already held (a PATCH's list also holds what
-// was stored): duplicates of each other, or, with primary set, two primary
-// values (StoredBends finds them). Such a pair is tidied with a warning
-// even under Strict, since refusing it would make every later request
-// that touches the attribute fail for what an earlier release stored; a
-// pair with an element that was no part of that bend is the request's
-// doing. With stored nil every element is the request's (a body).
-//
-// It may reuse list's backing array. A list of at most eight elements
-// without duplicates costs no allocation for the check.
-func TidyValues(a *Attribute, path string, list []any, l *Lenience, stored func(x, y map[string]any, primary bool) bool) ([]any, error) {
-	if a.Type != TypeComplex || len(list) < 2 {
-		return list, nil
-	}
-	made := func(x, y map[string]any, primary bool) bool { return stored == nil || !stored(x, y, primary) }
-	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
-	if valueAttr != nil && mayHoldDuplicates(valueAttr, typeAttr, list) {
-		// Each kept element is found by its key in a map: a provider's
-		// push of a group lists 20,000 members, which comparing each
-		// with every one kept took seconds for.
-		kept := list[:0:0]
-		index := make(map[valueKey]int, len(list))
-		for _, el := range list {
-			m, _ := el.(map[string]any)
-			key, ok := keyOf(valueAttr, typeAttr, m)
-			dup, found := index[key]
-			if !ok || !found {
-				if ok {
-					index[key] = len(kept)
-				}
-				kept = append(kept, el)
-				continue
-			}
-			keep, _ := kept[dup].(map[string]any)
-			warning := fmt.Sprintf("dropped a duplicate %s value %s", path, describeElem(m, valueAttr))
-			if err := l.tidy(made(m, keep, false), path, "lists the same value twice (strict mode)", warning); err != nil {
-				return nil, err
-			}
-			if primaryAttr != nil && m[primaryAttr.Name] == true {
-				keep[primaryAttr.Name] = true
-			}
-			// What the dropped element said that the kept one does not
-			// (a display, a sub-attribute a replace set on it) is kept,
-			// as an add of a present value merges into it. An empty
-			// string or null says nothing (a type of "" is none).
-			for k, v := range m {
-				if v == nil || v == "" || (primaryAttr != nil && k == primaryAttr.Name) {
-					continue
-				}
-				if _, has := keep[k]; !has {
-					keep[k] = v
-				}
-			}
-		}
-		list = kept
-	}
-	if primaryAttr == nil {
-		return list, nil
-	}
-	var first map[string]any
-	for _, el := range list {
-		m, _ := el.(map[string]any)
-		if m[primaryAttr.Name] != true {
-			continue
-		}
-		if first == nil {
-			first = m
-			continue
-		}
-		warning := fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describeElem(m, valueAttr))
-		if err := l.tidy(made(m, first, true), path, "has more than one primary value (strict mode)", warning); err != nil {
-			return nil, err
-		}
-		m[primaryAttr.Name] = false
-	}
-	return list, nil
+// tidyValues holds list, the values of the multi-valued attribute a that
+// a body gives, to RFC 7643 §2.4 (internal/multivalue.Tidy: at most one
+// primary, no duplicates), each bend a bend of l named by path. The PATCH
+// engine holds the list its operations leave to the same rule.
+func tidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+	return multivalue.Tidy(valueShape(a), path, list, func(_, _ map[string]any, _ bool, refusal, warning string) error {
+		return l.bend(path, "invalidValue", refusal, warning)
+	})
 }
 
-// tidy is bend for TidyValues: a bend the request made is refused under
-// Strict; one it found stored is only recorded.
-func (l *Lenience) tidy(made bool, path, refusal, warning string) error {
-	if l != nil && l.Strict && !made {
-		l.Warnings = append(l.Warnings, warning)
-		return nil
-	}
-	return l.bend(path, "invalidValue", refusal, warning)
-}
-
-// StoredBends calls note for each element of list, the stored values of
-// the multi-valued attribute a, that is part of a bend TidyValues tidies:
-// dupOf is the first of the elements it is a duplicate of (SameValue; the
-// element itself when it is that first one), nil when it has none, and
-// primary is set when it is one of two or more primary values. The PATCH
-// engine notes them before an operation changes the list, so that
-// TidyValues' stored can tell a stored bend from one the PATCH made.
-//
-// A list of at most eight elements costs no allocation.
-func StoredBends(a *Attribute, list []any, note func(el, dupOf map[string]any, primary bool)) {
-	if a.Type != TypeComplex || len(list) < 2 {
-		return
-	}
-	valueAttr, typeAttr, primaryAttr := a.Sub("value"), a.Sub("type"), a.Sub("primary")
-	primaries := 0
-	if primaryAttr != nil {
-		for _, el := range list {
-			if m, _ := el.(map[string]any); m[primaryAttr.Name] == true {
-				primaries++
-			}
+// valueShape is a as internal/multivalue reads it.
+func valueShape(a *Attribute) multivalue.Shape {
+	return multivalue.ShapeOf(a.Type == TypeComplex, func(name string) multivalue.Field {
+		if s := a.Sub(name); s != nil {
+			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
 		}
-	}
-	type group struct {
-		first map[string]any
-		n     int
-	}
-	var index map[valueKey]*group
-	if valueAttr != nil && len(list) > shortList {
-		index = make(map[valueKey]*group, len(list))
-		for _, el := range list {
-			m, _ := el.(map[string]any)
-			if key, ok := keyOf(valueAttr, typeAttr, m); ok {
-				if g := index[key]; g != nil {
-					g.n++
-				} else {
-					index[key] = &group{first: m, n: 1}
-				}
-			}
-		}
-	}
-	for i, el := range list {
-		m, _ := el.(map[string]any)
-		if m == nil {
-			continue
-		}
-		var dupOf map[string]any
-		switch {
-		case valueAttr == nil:
-		case index != nil:
-			if key, ok := keyOf(valueAttr, typeAttr, m); ok && index[key].n > 1 {
-				dupOf = index[key].first
-			}
-		default:
-			for j, other := range list {
-				o, _ := other.(map[string]any)
-				if j == i || !sameValue(valueAttr, typeAttr, o, m) {
-					continue
-				}
-				if j < i {
-					dupOf = o
-					break
-				}
-				dupOf = m // m is the first of its duplicates
-				break
-			}
-		}
-		primary := primaries > 1 && m[primaryAttr.Name] == true
-		if dupOf != nil || primary {
-			note(m, dupOf, primary)
-		}
-	}
-}
-
-// shortList is the longest list mayHoldDuplicates compares pair by pair.
-const shortList = 8
-
-// mayHoldDuplicates reports whether two elements of list may be
-// duplicates: for a short list (a user's emails, phone numbers), whether
-// two are (SameValue), compared pair by pair without allocating; a longer
-// one (a group's members) is left to TidyValues' index.
-func mayHoldDuplicates(valueAttr, typeAttr *Attribute, list []any) bool {
-	if len(list) > shortList {
-		return true
-	}
-	for i, el := range list {
-		m, _ := el.(map[string]any)
-		for _, prev := range list[:i] {
-			p, _ := prev.(map[string]any)
-			if sameValue(valueAttr, typeAttr, p, m) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// SameValue reports whether x and y, elements of the multi-valued complex
-// attribute a, are duplicates by RFC 7643 §2.4: the same non-empty string
-// "value" and the same "type", each compared case-insensitively unless its
-// sub-attribute is caseExact. It allocates nothing.
-func SameValue(a *Attribute, x, y map[string]any) bool {
-	valueAttr := a.Sub("value")
-	return valueAttr != nil && sameValue(valueAttr, a.Sub("type"), x, y)
-}
-
-func sameValue(valueAttr, typeAttr *Attribute, x, y map[string]any) bool {
-	eq := func(attr *Attribute) bool {
-		if attr == nil {
-			return true
-		}
-		s, _ := x[attr.Name].(string)
-		t, _ := y[attr.Name].(string)
-		if attr.CaseExact {
-			return s == t
-		}
-		return fold.Equal(s, t)
-	}
-	if v, _ := x[valueAttr.Name].(string); v == "" {
-		return false
-	}
-	return eq(valueAttr) && eq(typeAttr)
-}
-
-// valueKey is an element's "value" and "type", each folded unless its
-// attribute is caseExact: two elements are duplicates (sameValue) when
-// they have the same key.
-type valueKey struct{ value, typ string }
-
-// keyOf returns m's valueKey, and false when m has no non-empty string
-// value (such an element is no duplicate of any other).
-func keyOf(valueAttr, typeAttr *Attribute, m map[string]any) (valueKey, bool) {
-	key := func(attr *Attribute) string {
-		if attr == nil {
-			return ""
-		}
-		s, _ := m[attr.Name].(string)
-		if attr.CaseExact {
-			return s
-		}
-		return fold.String(s)
-	}
-	if v, _ := m[valueAttr.Name].(string); v == "" {
-		return valueKey{}, false
-	}
-	return valueKey{value: key(valueAttr), typ: key(typeAttr)}, true
-}
-
-func describeElem(m map[string]any, valueAttr *Attribute) string {
-	if valueAttr == nil {
-		return "(an element)"
-	}
-	return fmt.Sprintf("%q", m[valueAttr.Name])
+		return multivalue.Field{}
+	})
 }

@@ -542,7 +542,7 @@ func normalizeValue(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (a
 			}
 			out = append(out, nv)
 		}
-		return TidyValues(a, p.String(), out, l, nil)
+		return tidyValues(a, p.String(), out, l)
 	}
 	if _, ok := v.([]any); ok {
 		return nil, &AttrError{Path: p.String(), Msg: "is single-valued; a list was given"}

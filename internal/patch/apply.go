@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
+	"github.com/scimkit/scim/internal/multivalue"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
@@ -22,22 +23,23 @@ type applier struct {
 	// len collects the bends made (Lenience), or refuses them.
 	len *resources.Lenience
 
-	// tidy are the multi-valued complex attributes an add or replace
-	// touched, held to resources.TidyValues once, after the last
-	// operation (tidyAll): operations apply in order (RFC 7644 §3.5.2)
-	// and only their result is held to the rule a POST is, so two
-	// operations that swap two values leave no duplicate.
+	// tidy are the multi-valued complex attributes an add or replace, or
+	// a remove of a sub-attribute of their values, touched, held to
+	// multivalue.Tidy once, after the last operation (tidyAll):
+	// operations apply in order (RFC 7644 §3.5.2) and only their result
+	// is held to the rule a POST is, so two operations that swap two
+	// values leave no duplicate.
 	tidy few[tidyTarget]
 	// stored are the elements of those attributes that were part of a
 	// bend (a duplicate, an extra primary) before the first operation
-	// touched the attribute (resources.StoredBends): strict mode refuses
+	// touched the attribute (multivalue.StoredBends): strict mode refuses
 	// only a bend with an element that was no part of one. The maps
 	// themselves are held, so that no element's address is reused while
 	// the PATCH runs (storedBend compares them by identity).
 	stored few[storedElem]
 }
 
-// storedElem is an element resources.StoredBends noted.
+// storedElem is an element multivalue.StoredBends noted.
 type storedElem struct {
 	el, dupOf map[string]any
 	primary   bool
@@ -69,7 +71,7 @@ func (f *few[T]) at(i int) *T {
 	return &f.more[i-len(f.arr)]
 }
 
-// tidyTarget is an attribute tidyAll holds to resources.TidyValues: in
+// tidyTarget is an attribute tidyAll holds to multivalue.Tidy: in
 // ext's object (nil: the core), and the index of the last operation that
 // touched it, which a refusal names.
 type tidyTarget struct {
@@ -561,7 +563,7 @@ func (a *applier) set(kind string, l loc, v any) error {
 }
 
 // willTidy records l's attribute for tidyAll when it is one whose
-// duplicates TidyValues drops: multi-valued and tidied.
+// duplicates multivalue.Tidy drops: multi-valued and tidied.
 func (a *applier) willTidy(l loc) {
 	attr := l.attr
 	if !attr.MultiValued || !tidied(attr) {
@@ -578,12 +580,12 @@ func (a *applier) willTidy(l loc) {
 	if c := a.container(loc{ext: l.ext}, false); c != nil {
 		_, cur, _ := lookup(c, attr.Name)
 		list, _ := cur.([]any)
-		resources.StoredBends(attr, list, a.noteStored)
+		multivalue.StoredBends(shapeOf(attr), list, a.noteStored)
 	}
 }
 
 // tidied reports whether attr's values are held to the duplicate rule
-// (resources.TidyValues) and so may have duplicates: a complex attribute
+// (multivalue.Tidy) and so may have duplicates: a complex attribute
 // with a "value" a client may change. Members, whose value is immutable
 // and which an add finds by value alone, are left to the member plan.
 func tidied(attr *resources.Attribute) bool {
@@ -594,13 +596,13 @@ func tidied(attr *resources.Attribute) bool {
 	return vs != nil && vs.Mutability != resources.Immutable
 }
 
-// noteStored records an element resources.StoredBends found in a bend.
+// noteStored records an element multivalue.StoredBends found in a bend.
 func (a *applier) noteStored(el, dupOf map[string]any, primary bool) {
 	a.stored.add(storedElem{el: el, dupOf: dupOf, primary: primary})
 }
 
 // tidyAll holds the list each recorded attribute was left with to
-// resources.TidyValues, as a POST's is: an element that came to hold
+// multivalue.Tidy, as a POST's is: an element that came to hold
 // the type and value of another (a sub-attribute set on every element,
 // a filtered replace) is a duplicate, dropped with a warning. Strict mode
 // refuses (invalidValue) only a duplicate, or a second primary, the PATCH
@@ -625,16 +627,37 @@ func (a *applier) tidyAll() error {
 		if t.ext != nil {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
-		tidy, err := resources.TidyValues(t.attr, path, list, a.len, a.storedBend)
+		a.idx = t.idx // a refusal names the last operation that touched it
+		tidy, err := multivalue.Tidy(shapeOf(t.attr), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+			if a.storedBend(x, y, primary) {
+				// Refusing it would make every later request that
+				// touches the attribute fail for what an earlier
+				// release stored.
+				if a.len != nil {
+					a.len.Warnings = append(a.len.Warnings, warning)
+				}
+				return nil
+			}
+			return a.bend(warning, InvalidValue, "attribute %q: %s", path, refusal)
+		})
 		if err != nil {
-			a.idx = t.idx
-			return a.fail(InvalidValue, "%s", err.Error())
+			return err
 		}
 		if len(tidy) != len(list) {
 			put(c, t.attr.Name, tidy)
 		}
 	}
 	return nil
+}
+
+// shapeOf is attr as multivalue reads it.
+func shapeOf(attr *resources.Attribute) multivalue.Shape {
+	return multivalue.ShapeOf(attr.Type == resources.TypeComplex, func(name string) multivalue.Field {
+		if s := attr.Sub(name); s != nil {
+			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
+		}
+		return multivalue.Field{}
+	})
 }
 
 // storedBend reports whether x and y were together part of one bend
@@ -750,11 +773,19 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	}
 	// RFC 7644 §3.5.2.1: a new value is added to a multi-valued attribute;
 	// a value already present changes nothing, and one whose type and
-	// value are present (a duplicate, resources.SameValue) gets the other
-	// sub-attributes sent merged in, as a filtered add's match does, and
-	// keeps its own spelling of the type and value: Entra sends "Add
-	// roles" with primary and display for a role the user has, and the
-	// RFC says such an add succeeds.
+	// value are present (a duplicate, multivalue.Same) gets the other
+	// sub-attributes sent merged in, as a filtered add's match does: Entra
+	// sends "Add roles" with primary and display for a role the user has,
+	// and the RFC says such an add succeeds. The element keeps its own
+	// spelling of the type and value. Compared as their attributes say
+	// (RFC 7643 §2.4, caseExact false), they are the value the add names,
+	// of which "the target location already contains the value specified,
+	// no changes SHOULD be made"; the request's spelling winning would make
+	// the add a replace of the value, and a client that sends a value in
+	// its own case (a directory's spelling of an address) would rewrite
+	// the stored one, and its version, on every push. A client that means
+	// to change the spelling replaces the value (emails[value eq
+	// "x"].value), which a filtered add or replace sets as sent.
 	var touchedBuf [4]int // one add names a value or two: no allocation
 	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
@@ -1082,6 +1113,12 @@ func (a *applier) seed(l loc) (any, bool) {
 // "value":"old@example.com"}): the target is removed only while it still
 // holds that value, so a stale removal never erases a newer value.
 //
+// A remove of a sub-attribute of values of a multi-valued attribute
+// (emails[value eq "x"].type) may leave two of them equal: it records the
+// attribute for tidyAll (willTidy) as an add or replace does, so that the
+// duplicate it made is dropped with a warning and refused in strict mode,
+// as theirs is, and one stored before it is only tidied with a warning.
+//
 // An element of a multi-valued attribute that a remove leaves with nothing
 // but "type" and "primary" (emails[type eq "work"].value removed) is
 // removed with it: such an element carries no value, and keeping it would
@@ -1121,6 +1158,9 @@ func (a *applier) remove(l loc, v any) error {
 			return a.fail(NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		if l.sub != nil {
+			// A sub-attribute taken from some values may leave two of
+			// them equal: the PATCH's duplicate, as an add's would be.
+			a.willTidy(l)
 			for _, i := range matches {
 				if m, ok := list[i].(map[string]any); ok {
 					if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
@@ -1156,6 +1196,7 @@ func (a *applier) remove(l loc, v any) error {
 			return nil
 		}
 		list, _ := cur.([]any)
+		a.willTidy(l)
 		for _, el := range list {
 			if m, ok := el.(map[string]any); ok {
 				if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
@@ -1398,7 +1439,7 @@ func findSame(attr *resources.Attribute, list []any, el any) int {
 }
 
 // findDuplicate returns the index of the element of list that el
-// duplicates (resources.SameValue: the same type and value), or -1. Only
+// duplicates (multivalue.Same: the same type and value), or -1. Only
 // a tidied attribute has duplicates: a member is found by value alone
 // (findSame).
 func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) int {
@@ -1406,8 +1447,9 @@ func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) i
 	if nm == nil || !tidied(attr) {
 		return -1
 	}
+	shape := shapeOf(attr)
 	for i, x := range list {
-		if m, _ := x.(map[string]any); m != nil && resources.SameValue(attr, m, nm) {
+		if m, _ := x.(map[string]any); m != nil && multivalue.Same(shape, m, nm) {
 			return i
 		}
 	}

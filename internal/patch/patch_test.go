@@ -225,6 +225,13 @@ func TestApplyAdd(t *testing.T) {
 			strict: true,
 		},
 		{
+			// The stored value is the value the add names (caseExact
+			// false): the add changes nothing of it but what it merges.
+			name: "3.5.2.1 an add of a value present in another spelling keeps the stored value and type",
+			ops:  `[{"op":"add","path":"emails","value":[{"value":"BJensen@Example.com","type":"WORK","display":"B"}]}]`,
+			want: over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true,"display":"B"},`+homeEmail+`]}`),
+		},
+		{
 			name:   "IDP-QUIRKS Entra's Add roles of a role the user has sets its primary and display",
 			doc:    over(userJSON, `{"roles":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","primary":true,"display":"Old"}]}`),
 			ops:    `[{"op":"Add","path":"roles","value":[{"value":"Admin","type":"WindowsAzureActiveDirectoryRole","primary":false,"display":"Administrator"}]}]`,
@@ -294,7 +301,7 @@ func TestApplyAdd(t *testing.T) {
 		{
 			// fixPrimary settles two stored primaries as soon as an
 			// operation touches the list (RFC 7644 §3.5.2: the one touched
-			// stays primary), before TidyValues sees them.
+			// stays primary), before multivalue.Tidy sees them.
 			name:   "strict: two stored primaries, one of them changed, are no refusal",
 			doc:    over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"b@x","type":"home","primary":true}]}`),
 			ops:    `[{"op":"replace","path":"emails[type eq \"home\"].value","value":"h@x"}]`,
@@ -638,6 +645,45 @@ func TestApplyRemove(t *testing.T) {
 			doc:  over(userJSON, `{"$ACME":{"tags":["a","b","c"]}}`),
 			ops:  `[{"op":"remove","path":"$ACME:tags","value":["B","x"]}]`,
 			want: over(userJSON, `{"$ACME":{"tags":["a","c"]}}`),
+		},
+		// A remove that makes two values equal (RFC 7643 §2.4) made the
+		// duplicate, as an add or replace that does: dropped with a
+		// warning, refused in strict mode, whatever else the PATCH does.
+		{
+			name:     "3.5.2.2 a filtered remove of a sub-attribute that makes two values equal leaves no duplicate",
+			doc:      over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home","display":"Home"}]}`),
+			ops:      `[{"op":"remove","path":"emails[value eq \"x@x\"].type"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"x@x","primary":true,"display":"Home"}]}`),
+			warnings: []string{`dropped a duplicate emails value "X@x"`},
+		},
+		{
+			name:   "strict: a filtered remove of a sub-attribute that makes two values equal is invalidValue",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails[value eq \"x@x\"].type"}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
+			strict: true,
+		},
+		{
+			name:   "strict: a remove of a sub-attribute of every value that makes two equal is invalidValue",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails.type"}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 0},
+			strict: true,
+		},
+		{
+			name:   "strict: a duplicate a remove makes is refused when a later add touches the attribute too",
+			doc:    over(userJSON, `{"emails":[{"value":"x@x","type":"work","primary":true},{"value":"X@x","type":"home"}]}`),
+			ops:    `[{"op":"remove","path":"emails[value eq \"x@x\"].type"},{"op":"add","path":"emails","value":[{"value":"n@x","type":"other"}]}]`,
+			err:    &fail{InvalidValue, "lists the same value twice", 1},
+			strict: true,
+		},
+		{
+			name:     "strict: a remove beside duplicates stored by an earlier release tidies them with a warning",
+			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"},{"value":"h@x","type":"home","display":"Home"}]}`),
+			ops:      `[{"op":"remove","path":"emails[type eq \"home\"].display"}]`,
+			want:     over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"h@x","type":"home"}]}`),
+			warnings: []string{`dropped a duplicate emails value "A@x"`},
+			strict:   true,
 		},
 	})
 }
