@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -286,6 +287,14 @@ func (st *requestState) setTenant(tenant string) {
 func warn(ctx context.Context, format string, args ...any) {
 	if st := stateOf(ctx); st != nil && len(st.warnings) < maxWarnings {
 		st.warnings = append(st.warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+// warnOnce is warn of a message the request has not recorded yet: a
+// query across resource types checks its filter once per type.
+func warnOnce(ctx context.Context, msg string) {
+	if st := stateOf(ctx); st != nil && !slices.Contains(st.warnings, msg) {
+		warn(ctx, "%s", msg)
 	}
 }
 

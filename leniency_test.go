@@ -863,3 +863,81 @@ func TestContentTypeByMethod(t *testing.T) {
 		})
 	}
 }
+
+// leniencyStores are the stores a leniency test runs the handler on: a
+// bend and its strict refusal are the handler's, and every store must
+// answer the bent request alike.
+var leniencyStores = []string{"memory", "sqlite", "postgres"}
+
+// lastWarnings returns the warnings of the last request ring recorded.
+func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
+	t.Helper()
+	recent, err := ring.Recent(context.Background(), "", 1)
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	return recent[0].Warnings
+}
+
+// TestFilterValueConversion: a filter value of another type than its
+// attribute is read as the attribute's type (userName gt 1 compares "1",
+// active eq "True" is true) by every store alike, with a warning naming
+// the attribute, the value sent and how it was read; strict mode refuses
+// it with 400 invalidFilter saying what to send.
+func TestFilterValueConversion(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			clock := &fuzzClock{}
+			clock.set(fuzzAt(0))
+			users, groups := openFuzzStore(t, name, clock)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})
+			e.createUser("2", map[string]any{"active": false})
+			e.createUser("true")
+			for _, tc := range []struct {
+				filter  string
+				want    []string // userNames, sorted
+				warning string   // "" for none
+				detail  string   // of the strict refusal
+			}{
+				{`userName gt 1`, []string{"2", "true"}, `filter value 1 for string attribute "userName" read as "1"`, `"userName" is a string and the filter compares it with 1; send "1"`},
+				{`userName eq 1`, []string{"1"}, `filter value 1 for string attribute "userName" read as "1"`, `send "1"`},
+				{`userName eq true`, []string{"true"}, `filter value true for string attribute "userName" read as "true"`, `send "true"`},
+				{`active eq "True"`, []string{"1", "true"}, `filter value "True" for boolean attribute "active" read as true`, `"active" is a boolean and the filter compares it with "True"; send true`},
+				{`active eq "false" and userName sw "2"`, []string{"2"}, `filter value "false" for boolean attribute "active" read as false`, `send false`},
+				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "primary" read as true`, `send true`},
+				{`userName gt "1"`, []string{"2", "true"}, "", ""},
+				{`active eq true`, []string{"1", "true"}, "", ""},
+			} {
+				t.Run(tc.filter, func(t *testing.T) {
+					path := "/Users?sortBy=userName&filter=" + q(tc.filter)
+					r := e.do("GET", path, nil)
+					require.Equal(t, 200, r.Code, r.Raw)
+					got := []string{}
+					for _, res := range r.Body["Resources"].([]any) {
+						got = append(got, res.(map[string]any)["userName"].(string))
+					}
+					assert.Equal(t, tc.want, got)
+					s := strict.do("GET", path, nil)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+						assert.Equal(t, 200, s.Code, s.Raw)
+						return
+					}
+					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					inLog, err := json.Marshal(tc.warning)
+					require.NoError(t, err)
+					assert.Contains(t, e.logs.String(), string(inLog), "the log line carries the warning")
+					requireError(t, s, 400, "invalidFilter", tc.detail)
+				})
+			}
+			// A query across types checks the filter once per type: one
+			// warning.
+			r := e.do("GET", "/?filter="+q(`id eq 1`), nil)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []string{`filter value 1 for string attribute "id" read as "1"`}, lastWarnings(t, ring))
+			requireError(t, strict.do("GET", "/?filter="+q(`id eq 1`), nil), 400, "invalidFilter", `send "1"`)
+		})
+	}
+}
