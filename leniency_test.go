@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -938,6 +939,103 @@ func TestFilterValueConversion(t *testing.T) {
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Equal(t, []string{`filter value 1 for string attribute "id" read as "1"`}, lastWarnings(t, ring))
 			requireError(t, strict.do("GET", "/?filter="+q(`id eq 1`), nil), 400, "invalidFilter", `send "1"`)
+		})
+	}
+}
+
+// TestUnknownMembers: member values that name no user or group (a
+// provider pushes members it has not provisioned yet) are skipped in a
+// group POST, PUT and PATCH, by every path a member change takes, with a
+// warning naming them (a handful, then how many more); strict mode
+// refuses them with 400 invalidValue and changes nothing. A removal of a
+// value that names nothing is no skip.
+func TestUnknownMembers(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			clock := &fuzzClock{}
+			clock.set(fuzzAt(0))
+			users, groups := openFuzzStore(t, name, clock)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			u := e.createUser("member")["id"].(string)
+			v := e.createUser("other")["id"].(string)
+			gid := e.createGroup("G", u)["id"].(string)
+			members := func(ids ...string) []any {
+				out := []any{}
+				for _, id := range ids {
+					out = append(out, map[string]any{"value": id})
+				}
+				return out
+			}
+			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+			ghosts := []string{"ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5", "ghost-6", "ghost-7"}
+			for _, tc := range []struct {
+				name    string
+				method  string
+				path    string
+				body    any
+				code    int
+				want    []string // the group's members after the lenient request, sorted
+				warning string   // "" for none
+				detail  string   // of the strict refusal, "" when strict passes too
+			}{
+				{"POST", "POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "New", "members": members(u, "ghost-1")},
+					201, []string{u}, `skipped members "ghost-1": they name no user or group of this server`, `members "ghost-1" name no user or group`},
+				{"PUT", "PUT", "/Groups/" + gid, map[string]any{"schemas": []string{groupURN}, "displayName": "G", "members": members("ghost-2", u, "ghost-1")},
+					200, []string{u}, `skipped members "ghost-2", "ghost-1": they name`, `members "ghost-2", "ghost-1" name no user or group`},
+				{"PATCH add", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v))),
+					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+				{"PATCH add with the displayName (checked)", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost-1"))),
+					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+				{"PATCH replace members", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost-3"))),
+					204, []string{u}, `skipped members "ghost-3": they name`, `members "ghost-3" name`},
+				{"PATCH add many", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(ghosts...))),
+					204, []string{u}, `skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more: they name`, `"ghost-5" and 2 more name no user`},
+				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
+					204, []string{u}, `skipped members "` + gid + `"`, `members "` + gid + `" name`},
+				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
+					204, []string{u}, "", ""},
+				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
+					204, []string{u, v}, "", ""},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", "/Groups/"+gid, nil)
+					require.Equal(t, 200, before.Code, before.Raw)
+					s := strict.do(tc.method, tc.path, tc.body)
+					if tc.detail != "" {
+						requireError(t, s, 400, "invalidValue", tc.detail)
+						after := e.do("GET", "/Groups/"+gid, nil)
+						assert.Equal(t, before.Body, after.Body, "strict mode changed nothing")
+						if tc.method == "POST" {
+							r := e.do("GET", "/Groups?filter="+q(`displayName eq "New"`), nil)
+							assert.EqualValues(t, 0, r.Body["totalResults"], "strict mode created nothing")
+						}
+					} else {
+						require.Equal(t, tc.code, s.Code, s.Raw)
+					}
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Equal(t, tc.code, r.Code, r.Raw)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						warnings := lastWarnings(t, ring)
+						require.Len(t, warnings, 1)
+						assert.Contains(t, warnings[0], tc.warning)
+					}
+					id := gid
+					if tc.method == "POST" {
+						id = r.str("id")
+					}
+					g := e.do("GET", "/Groups/"+id, nil)
+					require.Equal(t, 200, g.Code, g.Raw)
+					got := memberIDs(g.Body)
+					slices.Sort(got)
+					want := slices.Clone(tc.want)
+					slices.Sort(want)
+					assert.Equal(t, want, got)
+				})
+			}
 		})
 	}
 }
