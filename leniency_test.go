@@ -1039,3 +1039,54 @@ func TestUnknownMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchPaddedPath: a PATCH path with white space around it (RFC 7644
+// §3.5.2's grammar has none) is taken without it, with a warning naming
+// both, and refused with 400 invalidPath in strict mode, changing
+// nothing; a path of only spaces is the empty path (TestPatchEmptyPath).
+func TestPatchPaddedPath(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			clock := &fuzzClock{}
+			clock.set(fuzzAt(0))
+			users, groups := openFuzzStore(t, name, clock)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			uid := e.createUser("padded")["id"].(string)
+			member := e.createUser("member")["id"].(string)
+			gid := e.createGroup("Padded")["id"].(string)
+			for _, tc := range []struct {
+				name, path string
+				ops        map[string]any
+				warning    string
+				detail     string
+				check      func(t *testing.T) // what the lenient request changed
+			}{
+				{"user attribute", "/Users/" + uid, patchBody(op("replace", " title ", "Boss")),
+					`Operations[0]: path " title " taken as "title"`, `Operations[0]: the path " title " has white space around it; send "title"`,
+					func(t *testing.T) { assert.Equal(t, "Boss", e.do("GET", "/Users/"+uid, nil).str("title")) }},
+				{"value filter", "/Users/" + uid, patchBody(op("add", `emails[type eq "work"].value `, "w@example.com")),
+					`Operations[0]: path "emails[type eq \"work\"].value " taken as "emails[type eq \"work\"].value"`, `send "emails[type eq \"work\"].value"`,
+					func(t *testing.T) {
+						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"value":"w@example.com","type":"work"`)
+					}},
+				{"group members", "/Groups/" + gid, patchBody(op("add", "\tmembers", []any{map[string]any{"value": member}})),
+					`Operations[0]: path "\tmembers" taken as "members"`, `the path "\tmembers" has white space around it; send "members"`,
+					func(t *testing.T) {
+						assert.Equal(t, []string{member}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
+					}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", tc.path, nil)
+					requireError(t, strict.do("PATCH", tc.path, tc.ops), 400, "invalidPath", tc.detail)
+					assert.Equal(t, before.Body, e.do("GET", tc.path, nil).Body, "strict mode changed nothing")
+					r := e.do("PATCH", tc.path, tc.ops)
+					require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					tc.check(t)
+				})
+			}
+		})
+	}
+}
