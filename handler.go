@@ -594,6 +594,10 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if err := h.quoteTagHeaders(ctx, r); err != nil {
+			h.writeError(sw, r, err)
+			return
+		}
 		query, err := parseQuery(r.URL.RawQuery)
 		if err != nil {
 			// r.URL.Query() would drop the broken pair silently: a lookup

@@ -1090,3 +1090,95 @@ func TestPatchPaddedPath(t *testing.T) {
 		})
 	}
 }
+
+// TestUnquotedEntityTag: an entity tag is quoted (RFC 9110 §8.8.3); one
+// sent without its quotes in If-Match or If-None-Match (W/3, abc), or as
+// a bulk operation's version, is read as the quoted tag with a warning,
+// and refused with 400 invalidValue in strict mode, changing nothing.
+// It was compared as sent, and answered 412 though it named the version.
+func TestUnquotedEntityTag(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			clock := &fuzzClock{}
+			clock.set(fuzzAt(0))
+			users, groups := openFuzzStore(t, name, clock)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			id := e.createUser("tagged")["id"].(string)
+			path := "/Users/" + id
+			version := func() string {
+				t.Helper()
+				r := e.do("GET", path, nil)
+				require.Equal(t, 200, r.Code, r.Raw)
+				return r.Body["meta"].(map[string]any)["version"].(string)
+			}
+			bare := func(tag string) string { return strings.ReplaceAll(tag, `"`, "") }
+			title := func(s string) map[string]any { return patchBody(op("replace", "title", s)) }
+			for _, tc := range []struct {
+				name    string
+				method  string
+				header  func(tag string) string
+				body    any
+				code    int
+				warning func(tag string) string // "" for none
+				detail  func(tag string) string // of the strict refusal
+			}{
+				{"weak, current", "PATCH", func(tag string) string { return "If-Match: " + bare(tag) }, title("a"), 200,
+					func(tag string) string { return "If-Match: unquoted entity tag " + bare(tag) + " taken as " + tag },
+					func(tag string) string {
+						return "If-Match: " + bare(tag) + " is no entity tag, which is quoted (RFC 9110 §8.8.3); send " + tag
+					}},
+				{"strong, stale", "PUT", func(string) string { return "If-Match: abc" }, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "tagged"}, 412,
+					func(string) string { return `If-Match: unquoted entity tag abc taken as "abc"` },
+					func(string) string { return `send "abc"` }},
+				{"in a list", "DELETE", func(tag string) string { return `If-Match: "other", W/x` }, nil, 412,
+					func(string) string { return `If-Match: unquoted entity tag W/x taken as W/"x"` },
+					func(string) string { return `If-Match: W/x is no entity tag` }},
+				{"If-None-Match, current", "GET", func(tag string) string { return "If-None-Match: " + bare(tag) }, nil, 304,
+					func(tag string) string { return "If-None-Match: unquoted entity tag " + bare(tag) + " taken as " + tag },
+					func(tag string) string { return "send " + tag }},
+				{"quoted", "PATCH", func(tag string) string { return "If-Match: " + tag }, title("b"), 200, nil, nil},
+				{"any", "PATCH", func(string) string { return "If-Match: *" }, title("c"), 200, nil, nil},
+				{"no tag quoting makes", "PATCH", func(string) string { return `If-Match: "abc` }, title("d"), 412, nil, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					tag := version()
+					before := e.do("GET", path, nil)
+					s := strict.do(tc.method, path, tc.body, tc.header(tag))
+					if tc.detail != nil {
+						requireError(t, s, 400, "invalidValue", tc.detail(tag))
+						assert.Equal(t, before.Body, e.do("GET", path, nil).Body, "strict mode changed nothing")
+					} else {
+						require.Equal(t, tc.code, s.Code, s.Raw)
+						tag = version()
+					}
+					r := e.do(tc.method, path, tc.body, tc.header(tag))
+					require.Equal(t, tc.code, r.Code, r.Raw)
+					if tc.warning == nil {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, []string{tc.warning(tag)}, lastWarnings(t, ring))
+					}
+				})
+			}
+			// A bulk operation's version is an If-Match.
+			tag := version()
+			bulk := func(env *env) *resp {
+				return env.do("POST", "/Bulk", map[string]any{
+					"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+					"Operations": []any{map[string]any{"method": "PATCH", "path": path, "version": bare(tag),
+						"data": title("bulk")}},
+				})
+			}
+			r := bulk(strict)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Contains(t, r.Raw, `"status":"400"`, "strict mode refuses the operation")
+			assert.Contains(t, r.Raw, "Operations[0].version: "+bare(tag)+" is no entity tag")
+			r = bulk(e)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Contains(t, r.Raw, `"status":"200"`, r.Raw)
+			assert.Contains(t, lastWarnings(t, ring), "Operations[0].version: unquoted entity tag "+bare(tag)+" taken as "+tag)
+		})
+	}
+}
