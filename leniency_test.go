@@ -1237,3 +1237,67 @@ func TestAcceptPlainJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestOneValueForMultiValued: RFC 7643 §2.4 gives a multi-valued
+// attribute as a JSON list; one value sent alone in a POST or PUT body
+// ("emails": {...}, "schemas": "urn:...") is taken as a list of it, with
+// a warning, and refused with 400 invalidSyntax in strict mode, creating
+// nothing. An add of one value in a PATCH is RFC 7644 §3.5.2.1's and no
+// bend.
+func TestOneValueForMultiValued(t *testing.T) {
+	const userURN, groupURN = "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			clock := &fuzzClock{}
+			clock.set(fuzzAt(0))
+			users, groups := openFuzzStore(t, name, clock)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			for _, tc := range []struct {
+				name, path, body string
+				warnings         []string
+				detail           string
+				check            func(t *testing.T, r *resp)
+			}{
+				{"schemas as one string", "/Users", `{"schemas":"` + userURN + `","userName":"one-schema"}`,
+					[]string{`one value for multi-valued "schemas" taken as a list of it`}, `attribute "schemas": is multi-valued: send a JSON list, even of one value`,
+					func(t *testing.T, r *resp) { assert.Equal(t, "one-schema", r.str("userName")) }},
+				{"a group's schemas as one string", "/Groups", `{"schemas":"` + groupURN + `","displayName":"One schema"}`,
+					[]string{`one value for multi-valued "schemas" taken as a list of it`}, `attribute "schemas": is multi-valued`,
+					func(t *testing.T, r *resp) { assert.Equal(t, "One schema", r.str("displayName")) }},
+				{"one email", "/Users", `{"schemas":["` + userURN + `"],"userName":"one-email","emails":{"value":"one@example.com","type":"work"}}`,
+					[]string{`one value for multi-valued "emails" taken as a list of it`}, `attribute "emails": is multi-valued`,
+					func(t *testing.T, r *resp) {
+						assert.Equal(t, []any{map[string]any{"value": "one@example.com", "type": "work"}}, r.Body["emails"])
+					}},
+				{"a list of one", "/Users", `{"schemas":["` + userURN + `"],"userName":"listed","emails":[{"value":"l@example.com"}]}`,
+					nil, "", func(t *testing.T, r *resp) {}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					s := strict.do("POST", tc.path, tc.body)
+					if tc.detail != "" {
+						requireError(t, s, 400, "invalidSyntax", tc.detail)
+					} else {
+						require.Equal(t, 201, s.Code, s.Raw)
+						require.Equal(t, 204, strict.do("DELETE", tc.path+"/"+s.str("id"), nil).Code)
+					}
+					r := e.do("POST", tc.path, tc.body)
+					require.Equal(t, 201, r.Code, r.Raw)
+					if tc.warnings == nil {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, tc.warnings, lastWarnings(t, ring))
+					}
+					tc.check(t, r)
+				})
+			}
+			id := e.createUser("patched")["id"].(string)
+			for _, env := range []*env{e, strict} {
+				r := env.do("PATCH", "/Users/"+id, patchBody(op("add", "emails", map[string]any{"value": "p@example.com"})))
+				require.Equal(t, 200, r.Code, r.Raw)
+			}
+			assert.Empty(t, lastWarnings(t, ring), "an add of one value is RFC 7644 §3.5.2.1's")
+		})
+	}
+}
