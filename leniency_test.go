@@ -870,6 +870,20 @@ func TestContentTypeByMethod(t *testing.T) {
 // answer the bent request alike.
 var leniencyStores = []string{"memory", "sqlite", "postgres"}
 
+// lenientAndStrict returns two handlers on one new store of leniencyStores'
+// name: e, the default, whose requests ring records, and strict, with
+// Config.Strict.
+func lenientAndStrict(t *testing.T, name string) (e, strict *env, ring *admin.RequestRing) {
+	t.Helper()
+	clock := &fuzzClock{}
+	clock.set(fuzzAt(0))
+	users, groups := openFuzzStore(t, name, clock)
+	ring = admin.NewRequestRing(10)
+	e = newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+	strict = newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+	return e, strict, ring
+}
+
 // lastWarnings returns the warnings of the last request ring recorded.
 func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
 	t.Helper()
@@ -887,12 +901,7 @@ func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
 func TestFilterValueConversion(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})
 			e.createUser("2", map[string]any{"active": false})
 			e.createUser("true")
@@ -952,12 +961,7 @@ func TestFilterValueConversion(t *testing.T) {
 func TestUnknownMembers(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			u := e.createUser("member")["id"].(string)
 			v := e.createUser("other")["id"].(string)
 			gid := e.createGroup("G", u)["id"].(string)
@@ -1047,12 +1051,7 @@ func TestUnknownMembers(t *testing.T) {
 func TestPatchPaddedPath(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			uid := e.createUser("padded")["id"].(string)
 			member := e.createUser("member")["id"].(string)
 			gid := e.createGroup("Padded")["id"].(string)
@@ -1099,12 +1098,7 @@ func TestPatchPaddedPath(t *testing.T) {
 func TestUnquotedEntityTag(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			id := e.createUser("tagged")["id"].(string)
 			path := "/Users/" + id
 			version := func() string {
@@ -1194,12 +1188,7 @@ func TestUnquotedEntityTag(t *testing.T) {
 func TestAcceptPlainJSON(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			id := e.createUser("accepting")["id"].(string)
 			want := e.do("GET", "/Users/"+id, nil).Raw
 			for _, tc := range []struct {
@@ -1248,12 +1237,7 @@ func TestOneValueForMultiValued(t *testing.T) {
 	const userURN, groupURN = "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
-			clock := &fuzzClock{}
-			clock.set(fuzzAt(0))
-			users, groups := openFuzzStore(t, name, clock)
-			ring := admin.NewRequestRing(10)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
-			strict := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			e, strict, ring := lenientAndStrict(t, name)
 			for _, tc := range []struct {
 				name, path, body string
 				warnings         []string
