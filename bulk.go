@@ -460,7 +460,11 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	sub.Header.Set("Content-Type", contentType)
 	if op.version != "" {
-		sub.Header.Set("If-Match", op.version)
+		version, err := h.quoteTags(r.Context(), fmt.Sprintf("Operations[%d].version", op.index), op.version)
+		if err != nil {
+			return h.bulkFailure(r, op, path, u, err)
+		}
+		sub.Header.Set("If-Match", version)
 	}
 	if err := unservablePath(sub.URL.Path); err != nil {
 		return h.bulkFailure(r, op, path, u, err)

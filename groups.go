@@ -3,8 +3,10 @@ package scim
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -28,7 +30,9 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		same: resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
-			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
+			return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
+			})
 		},
 		get: func(ctx context.Context, id string, withMembers bool) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
@@ -37,7 +41,9 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		view: groupView(h, gs),
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
-			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
+			return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
+			})
 		},
 		updater: groupUpdater(h, gs),
 		remove: func(ctx context.Context, id, ifVersion string) error {
@@ -92,10 +98,54 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 		return nil
 	}
 	return func(ctx context.Context, id string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
-		return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
-			return up.UpdateGroup(ctx, id, "", withMembers, change)
+		return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+				return up.UpdateGroup(ctx, id, "", withMembers, change)
+			})
 		})
 	}
+}
+
+// memberWrite runs write, a store write of a group's member values, with
+// a store.MemberSkips in its context that refuses a skip under
+// Config.Strict. Member values that name no user or group of the tenant
+// (identity providers send members they have not provisioned yet) are
+// skipped with a warning naming them, or refused under Config.Strict with
+// 400 invalidValue, the store having written nothing. A store that does
+// not fill the MemberSkips skips them as it always did: unseen, and not
+// refused (README, "Leniency, with a trace").
+func (h *handler) memberWrite(ctx context.Context, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
+	sk := &store.MemberSkips{Refuse: h.cfg.Strict}
+	g, err := write(store.WithMemberSkips(ctx, sk))
+	switch {
+	case errors.Is(err, store.ErrUnknownMembers):
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", listIDs(sk.IDs))
+	case err == nil && len(sk.IDs) > 0:
+		warn(ctx, "skipped members %s: they name no user or group of this server", listIDs(sk.IDs))
+	}
+	return g, err
+}
+
+// maxListedIDs is how many ids a warning or a detail names before "and N
+// more": a push of a thousand unprovisioned members needs no line of
+// every one to be understood.
+const maxListedIDs = 5
+
+// listIDs renders ids quoted, comma-separated, the first maxListedIDs of
+// them and then how many more there are.
+func listIDs(ids []string) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i == maxListedIDs {
+			fmt.Fprintf(&b, " and %d more", len(ids)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(id))
+	}
+	return b.String()
 }
 
 func checkGroup(g *resources.Group) error {
@@ -415,7 +465,7 @@ type memberChange struct {
 // remove, those the request named.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
-	g, err := call(h, mctx, f)
+	g, err := h.memberWrite(mctx, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
 	if err != nil {
 		return nil, nil, nil, err
 	}

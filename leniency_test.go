@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -901,5 +902,426 @@ func TestPatchRemoveMakesDuplicate(t *testing.T) {
 				assert.Equal(t, []string{`dropped a duplicate emails value "X@x"`}, last()[0].Warnings)
 			})
 		}
+	}
+}
+
+// leniencyStores are the stores a leniency test runs the handler on: a
+// bend and its strict refusal are the handler's, and every store must
+// answer the bent request alike.
+var leniencyStores = []string{"memory", "sqlite", "postgres"}
+
+// lenientAndStrict returns two handlers on one new store of leniencyStores'
+// name: e, the default, whose requests ring records, and strict, with
+// Config.Strict.
+func lenientAndStrict(t *testing.T, name string) (e, strict *env, ring *admin.RequestRing) {
+	t.Helper()
+	clock := &fuzzClock{}
+	clock.set(fuzzAt(0))
+	users, groups := openFuzzStore(t, name, clock)
+	ring = admin.NewRequestRing(10)
+	e = newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, groups, ring })
+	strict = newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+	return e, strict, ring
+}
+
+// lastWarnings returns the warnings of the last request ring recorded.
+func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
+	t.Helper()
+	recent, err := ring.Recent(context.Background(), "", 1)
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	return recent[0].Warnings
+}
+
+// TestFilterValueConversion: a filter value of another type than its
+// attribute is read as the attribute's type (userName gt 1 compares "1",
+// active eq "True" is true) by every store alike, with a warning naming
+// the attribute, the value sent and how it was read; strict mode refuses
+// it with 400 invalidFilter saying what to send.
+func TestFilterValueConversion(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})
+			e.createUser("2", map[string]any{"active": false})
+			e.createUser("true")
+			for _, tc := range []struct {
+				filter  string
+				want    []string // userNames, sorted
+				warning string   // "" for none
+				detail  string   // of the strict refusal
+			}{
+				{`userName gt 1`, []string{"2", "true"}, `filter value 1 for string attribute "userName" read as "1"`, `"userName" is a string and the filter compares it with 1; send "1"`},
+				{`userName eq 1`, []string{"1"}, `filter value 1 for string attribute "userName" read as "1"`, `send "1"`},
+				{`userName eq true`, []string{"true"}, `filter value true for string attribute "userName" read as "true"`, `send "true"`},
+				{`active eq "True"`, []string{"1", "true"}, `filter value "True" for boolean attribute "active" read as true`, `"active" is a boolean and the filter compares it with "True"; send true`},
+				{`active eq "false" and userName sw "2"`, []string{"2"}, `filter value "false" for boolean attribute "active" read as false`, `send false`},
+				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "primary" read as true`, `send true`},
+				{`userName gt "1"`, []string{"2", "true"}, "", ""},
+				{`active eq true`, []string{"1", "true"}, "", ""},
+			} {
+				t.Run(tc.filter, func(t *testing.T) {
+					path := "/Users?sortBy=userName&filter=" + q(tc.filter)
+					r := e.do("GET", path, nil)
+					require.Equal(t, 200, r.Code, r.Raw)
+					got := []string{}
+					for _, res := range r.Body["Resources"].([]any) {
+						got = append(got, res.(map[string]any)["userName"].(string))
+					}
+					assert.Equal(t, tc.want, got)
+					s := strict.do("GET", path, nil)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+						assert.Equal(t, 200, s.Code, s.Raw)
+						return
+					}
+					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					inLog, err := json.Marshal(tc.warning)
+					require.NoError(t, err)
+					assert.Contains(t, e.logs.String(), string(inLog), "the log line carries the warning")
+					requireError(t, s, 400, "invalidFilter", tc.detail)
+				})
+			}
+			// A query across types checks the filter once per type: one
+			// warning.
+			r := e.do("GET", "/?filter="+q(`id eq 1`), nil)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []string{`filter value 1 for string attribute "id" read as "1"`}, lastWarnings(t, ring))
+			requireError(t, strict.do("GET", "/?filter="+q(`id eq 1`), nil), 400, "invalidFilter", `send "1"`)
+		})
+	}
+}
+
+// TestUnknownMembers: member values that name no user or group (a
+// provider pushes members it has not provisioned yet) are skipped in a
+// group POST, PUT and PATCH, by every path a member change takes, with a
+// warning naming them (a handful, then how many more); strict mode
+// refuses them with 400 invalidValue and changes nothing. A removal of a
+// value that names nothing is no skip.
+func TestUnknownMembers(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			u := e.createUser("member")["id"].(string)
+			v := e.createUser("other")["id"].(string)
+			gid := e.createGroup("G", u)["id"].(string)
+			members := func(ids ...string) []any {
+				out := []any{}
+				for _, id := range ids {
+					out = append(out, map[string]any{"value": id})
+				}
+				return out
+			}
+			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+			ghosts := []string{"ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5", "ghost-6", "ghost-7"}
+			for _, tc := range []struct {
+				name    string
+				method  string
+				path    string
+				body    any
+				code    int
+				want    []string // the group's members after the lenient request, sorted
+				warning string   // "" for none
+				detail  string   // of the strict refusal, "" when strict passes too
+			}{
+				{"POST", "POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "New", "members": members(u, "ghost-1")},
+					201, []string{u}, `skipped members "ghost-1": they name no user or group of this server`, `members "ghost-1" name no user or group`},
+				{"PUT", "PUT", "/Groups/" + gid, map[string]any{"schemas": []string{groupURN}, "displayName": "G", "members": members("ghost-2", u, "ghost-1")},
+					200, []string{u}, `skipped members "ghost-2", "ghost-1": they name`, `members "ghost-2", "ghost-1" name no user or group`},
+				{"PATCH add", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v))),
+					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+				{"PATCH add with the displayName (checked)", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost-1"))),
+					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+				{"PATCH replace members", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost-3"))),
+					204, []string{u}, `skipped members "ghost-3": they name`, `members "ghost-3" name`},
+				{"PATCH add many", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(ghosts...))),
+					204, []string{u}, `skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more: they name`, `"ghost-5" and 2 more name no user`},
+				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
+					204, []string{u}, `skipped members "` + gid + `"`, `members "` + gid + `" name`},
+				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
+					204, []string{u}, "", ""},
+				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
+					204, []string{u, v}, "", ""},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", "/Groups/"+gid, nil)
+					require.Equal(t, 200, before.Code, before.Raw)
+					s := strict.do(tc.method, tc.path, tc.body)
+					if tc.detail != "" {
+						requireError(t, s, 400, "invalidValue", tc.detail)
+						after := e.do("GET", "/Groups/"+gid, nil)
+						assert.Equal(t, before.Body, after.Body, "strict mode changed nothing")
+						if tc.method == "POST" {
+							r := e.do("GET", "/Groups?filter="+q(`displayName eq "New"`), nil)
+							assert.EqualValues(t, 0, r.Body["totalResults"], "strict mode created nothing")
+						}
+					} else {
+						require.Equal(t, tc.code, s.Code, s.Raw)
+					}
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Equal(t, tc.code, r.Code, r.Raw)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						warnings := lastWarnings(t, ring)
+						require.Len(t, warnings, 1)
+						assert.Contains(t, warnings[0], tc.warning)
+					}
+					id := gid
+					if tc.method == "POST" {
+						id = r.str("id")
+					}
+					g := e.do("GET", "/Groups/"+id, nil)
+					require.Equal(t, 200, g.Code, g.Raw)
+					got := memberIDs(g.Body)
+					slices.Sort(got)
+					want := slices.Clone(tc.want)
+					slices.Sort(want)
+					assert.Equal(t, want, got)
+				})
+			}
+		})
+	}
+}
+
+// TestPatchPaddedPath: a PATCH path with white space around it (RFC 7644
+// §3.5.2's grammar has none) is taken without it, with a warning naming
+// both, and refused with 400 invalidPath in strict mode, changing
+// nothing; a path of only spaces is the empty path (TestPatchEmptyPath).
+func TestPatchPaddedPath(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			uid := e.createUser("padded")["id"].(string)
+			member := e.createUser("member")["id"].(string)
+			gid := e.createGroup("Padded")["id"].(string)
+			for _, tc := range []struct {
+				name, path string
+				ops        map[string]any
+				warning    string
+				detail     string
+				check      func(t *testing.T) // what the lenient request changed
+			}{
+				{"user attribute", "/Users/" + uid, patchBody(op("replace", " title ", "Boss")),
+					`Operations[0]: path " title " taken as "title"`, `Operations[0]: the path " title " has white space around it; send "title"`,
+					func(t *testing.T) { assert.Equal(t, "Boss", e.do("GET", "/Users/"+uid, nil).str("title")) }},
+				{"value filter", "/Users/" + uid, patchBody(op("add", `emails[type eq "work"].value `, "w@example.com")),
+					`Operations[0]: path "emails[type eq \"work\"].value " taken as "emails[type eq \"work\"].value"`, `send "emails[type eq \"work\"].value"`,
+					func(t *testing.T) {
+						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"value":"w@example.com","type":"work"`)
+					}},
+				{"group members", "/Groups/" + gid, patchBody(op("add", "\tmembers", []any{map[string]any{"value": member}})),
+					`Operations[0]: path "\tmembers" taken as "members"`, `the path "\tmembers" has white space around it; send "members"`,
+					func(t *testing.T) {
+						assert.Equal(t, []string{member}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
+					}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", tc.path, nil)
+					requireError(t, strict.do("PATCH", tc.path, tc.ops), 400, "invalidPath", tc.detail)
+					assert.Equal(t, before.Body, e.do("GET", tc.path, nil).Body, "strict mode changed nothing")
+					r := e.do("PATCH", tc.path, tc.ops)
+					require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					tc.check(t)
+				})
+			}
+		})
+	}
+}
+
+// TestUnquotedEntityTag: an entity tag is quoted (RFC 9110 §8.8.3); one
+// sent without its quotes in If-Match or If-None-Match (W/3, abc), or as
+// a bulk operation's version, is read as the quoted tag with a warning,
+// and refused with 400 invalidValue in strict mode, changing nothing.
+// It was compared as sent, and answered 412 though it named the version.
+func TestUnquotedEntityTag(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			id := e.createUser("tagged")["id"].(string)
+			path := "/Users/" + id
+			version := func() string {
+				t.Helper()
+				r := e.do("GET", path, nil)
+				require.Equal(t, 200, r.Code, r.Raw)
+				return r.Body["meta"].(map[string]any)["version"].(string)
+			}
+			bare := func(tag string) string { return strings.ReplaceAll(tag, `"`, "") }
+			title := func(s string) map[string]any { return patchBody(op("replace", "title", s)) }
+			for _, tc := range []struct {
+				name    string
+				method  string
+				header  func(tag string) string
+				body    any
+				code    int
+				warning func(tag string) string // "" for none
+				detail  func(tag string) string // of the strict refusal
+			}{
+				{"weak, current", "PATCH", func(tag string) string { return "If-Match: " + bare(tag) }, title("a"), 200,
+					func(tag string) string { return "If-Match: unquoted entity tag " + bare(tag) + " taken as " + tag },
+					func(tag string) string {
+						return "If-Match: " + bare(tag) + " is no entity tag, which is quoted (RFC 9110 §8.8.3); send " + tag
+					}},
+				{"strong, stale", "PUT", func(string) string { return "If-Match: abc" }, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "tagged"}, 412,
+					func(string) string { return `If-Match: unquoted entity tag abc taken as "abc"` },
+					func(string) string { return `send "abc"` }},
+				{"in a list", "DELETE", func(tag string) string { return `If-Match: "other", W/x` }, nil, 412,
+					func(string) string { return `If-Match: unquoted entity tag W/x taken as W/"x"` },
+					func(string) string { return `If-Match: W/x is no entity tag` }},
+				{"If-None-Match, current", "GET", func(tag string) string { return "If-None-Match: " + bare(tag) }, nil, 304,
+					func(tag string) string { return "If-None-Match: unquoted entity tag " + bare(tag) + " taken as " + tag },
+					func(tag string) string { return "send " + tag }},
+				{"quoted", "PATCH", func(tag string) string { return "If-Match: " + tag }, title("b"), 200, nil, nil},
+				{"any", "PATCH", func(string) string { return "If-Match: *" }, title("c"), 200, nil, nil},
+				{"no tag quoting makes", "PATCH", func(string) string { return `If-Match: "abc` }, title("d"), 412, nil, nil},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					tag := version()
+					before := e.do("GET", path, nil)
+					s := strict.do(tc.method, path, tc.body, tc.header(tag))
+					if tc.detail != nil {
+						requireError(t, s, 400, "invalidValue", tc.detail(tag))
+						assert.Equal(t, before.Body, e.do("GET", path, nil).Body, "strict mode changed nothing")
+					} else {
+						require.Equal(t, tc.code, s.Code, s.Raw)
+						tag = version()
+					}
+					r := e.do(tc.method, path, tc.body, tc.header(tag))
+					require.Equal(t, tc.code, r.Code, r.Raw)
+					if tc.warning == nil {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, []string{tc.warning(tag)}, lastWarnings(t, ring))
+					}
+				})
+			}
+			// A bulk operation's version is an If-Match.
+			tag := version()
+			bulk := func(env *env) *resp {
+				return env.do("POST", "/Bulk", map[string]any{
+					"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+					"Operations": []any{map[string]any{"method": "PATCH", "path": path, "version": bare(tag),
+						"data": title("bulk")}},
+				})
+			}
+			r := bulk(strict)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Contains(t, r.Raw, `"status":"400"`, "strict mode refuses the operation")
+			assert.Contains(t, r.Raw, "Operations[0].version: "+bare(tag)+" is no entity tag")
+			r = bulk(e)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Contains(t, r.Raw, `"status":"200"`, r.Raw)
+			assert.Contains(t, lastWarnings(t, ring), "Operations[0].version: unquoted entity tag "+bare(tag)+" taken as "+tag)
+		})
+	}
+}
+
+// TestAcceptPlainJSON: RFC 7644 §3.8 has a service provider support
+// "Accept: application/json" as well as application/scim+json, the
+// format defaulting to application/scim+json. A client whose Accept
+// prefers application/json gets its responses, errors included, as
+// application/json (the same body); any other gets
+// application/scim+json, also one whose Accept lists neither (no 406).
+// It is content negotiation, not a bend: no warning, and the same in
+// strict mode.
+func TestAcceptPlainJSON(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			id := e.createUser("accepting")["id"].(string)
+			want := e.do("GET", "/Users/"+id, nil).Raw
+			for _, tc := range []struct {
+				accept string
+				want   string
+			}{
+				{"application/json", "application/json"},
+				{"Application/JSON; charset=utf-8", "application/json"},
+				{"application/scim+json;q=0.5, application/json", "application/json"},
+				{"application/json, application/*;q=0.2", "application/json"},
+				{"application/json, */*;q=0.1", "application/json"},
+				{"application/scim+json", "application/scim+json"},
+				{"application/scim+json, application/json", "application/scim+json"},
+				{"application/json, */*", "application/scim+json"},
+				{"application/json;q=0.5, application/scim+json", "application/scim+json"},
+				{"*/*", "application/scim+json"},
+				{"text/html", "application/scim+json"},
+				{"application/json;q=0", "application/scim+json"},
+				{"", "application/scim+json"},
+			} {
+				t.Run(tc.accept, func(t *testing.T) {
+					for _, env := range []*env{e, strict} {
+						r := env.do("GET", "/Users/"+id, nil, "Accept: "+tc.accept)
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
+						assert.JSONEq(t, want, r.Raw, "the same body")
+						miss := env.do("GET", "/Users/nobody", nil, "Accept: "+tc.accept)
+						assert.Equal(t, 404, miss.Code, miss.Raw)
+						assert.Equal(t, tc.want, miss.Header.Get("Content-Type"), "an error too")
+						assert.Contains(t, miss.Raw, `"urn:ietf:params:scim:api:messages:2.0:Error"`)
+					}
+					assert.Empty(t, lastWarnings(t, ring))
+				})
+			}
+		})
+	}
+}
+
+// TestOneValueForMultiValued: RFC 7643 §2.4 gives a multi-valued
+// attribute as a JSON list; one value sent alone in a POST or PUT body
+// ("emails": {...}, "schemas": "urn:...") is taken as a list of it, with
+// a warning, and refused with 400 invalidSyntax in strict mode, creating
+// nothing. An add of one value in a PATCH is RFC 7644 §3.5.2.1's and no
+// bend.
+func TestOneValueForMultiValued(t *testing.T) {
+	const userURN, groupURN = "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:core:2.0:Group"
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			for _, tc := range []struct {
+				name, path, body string
+				warnings         []string
+				detail           string
+				check            func(t *testing.T, r *resp)
+			}{
+				{"schemas as one string", "/Users", `{"schemas":"` + userURN + `","userName":"one-schema"}`,
+					[]string{`one value for multi-valued "schemas" taken as a list of it`}, `attribute "schemas": is multi-valued: send a JSON list, even of one value`,
+					func(t *testing.T, r *resp) { assert.Equal(t, "one-schema", r.str("userName")) }},
+				{"a group's schemas as one string", "/Groups", `{"schemas":"` + groupURN + `","displayName":"One schema"}`,
+					[]string{`one value for multi-valued "schemas" taken as a list of it`}, `attribute "schemas": is multi-valued`,
+					func(t *testing.T, r *resp) { assert.Equal(t, "One schema", r.str("displayName")) }},
+				{"one email", "/Users", `{"schemas":["` + userURN + `"],"userName":"one-email","emails":{"value":"one@example.com","type":"work"}}`,
+					[]string{`one value for multi-valued "emails" taken as a list of it`}, `attribute "emails": is multi-valued`,
+					func(t *testing.T, r *resp) {
+						assert.Equal(t, []any{map[string]any{"value": "one@example.com", "type": "work"}}, r.Body["emails"])
+					}},
+				{"a list of one", "/Users", `{"schemas":["` + userURN + `"],"userName":"listed","emails":[{"value":"l@example.com"}]}`,
+					nil, "", func(t *testing.T, r *resp) {}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					s := strict.do("POST", tc.path, tc.body)
+					if tc.detail != "" {
+						requireError(t, s, 400, "invalidSyntax", tc.detail)
+					} else {
+						require.Equal(t, 201, s.Code, s.Raw)
+						require.Equal(t, 204, strict.do("DELETE", tc.path+"/"+s.str("id"), nil).Code)
+					}
+					r := e.do("POST", tc.path, tc.body)
+					require.Equal(t, 201, r.Code, r.Raw)
+					if tc.warnings == nil {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, tc.warnings, lastWarnings(t, ring))
+					}
+					tc.check(t, r)
+				})
+			}
+			id := e.createUser("patched")["id"].(string)
+			for _, env := range []*env{e, strict} {
+				r := env.do("PATCH", "/Users/"+id, patchBody(op("add", "emails", map[string]any{"value": "p@example.com"})))
+				require.Equal(t, 200, r.Code, r.Raw)
+			}
+			assert.Empty(t, lastWarnings(t, ring), "an add of one value is RFC 7644 §3.5.2.1's")
+		})
 	}
 }

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -377,6 +378,40 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 	return m, nil
 }
 
+// filterConversions shows each comparison operand of m that the
+// evaluator read as another type than it was sent (query.Conversion:
+// userName gt 1 compares "1", active eq "True" is true) as a warning, or
+// refuses the first with 400 invalidFilter under Config.Strict. Every
+// store compares the operand as read, so what is reported is what was
+// done.
+func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error {
+	for _, c := range m.Conversions() {
+		sent, read := filterLiteral(c.Sent), filterLiteral(c.Read)
+		if h.cfg.Strict {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, sent, read)
+		}
+		warnOnce(ctx, fmt.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
+	}
+	return nil
+}
+
+// filterLiteral renders a filter operand as a filter writes it: a string
+// quoted, a number or boolean bare.
+func filterLiteral(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// article is the indefinite article before an attribute type's name.
+func article(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiouAEIOU", rune(typ[0])) {
+		return "an"
+	}
+	return "a"
+}
+
 // keyLookup reports whether e is a comparison "eq" with a string of
 // rt's unique name (userName, a group's displayName; query.NameAttr) or
 // of externalId when the model has it: the filters identity providers
@@ -518,13 +553,16 @@ func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
 
 // listParams reads the rest of rl for kind k, with f its filter as
 // parseFilter gave it.
-func (h *handler) listParams(k lister, rl rawList, f filter.Expr) (listParams, error) {
+func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter.Expr) (listParams, error) {
 	var lp listParams
 	rt := k.resourceType()
 	var m *query.Matcher
 	if f != nil {
 		var err error
 		if m, err = checkFilter(k, f); err != nil {
+			return lp, err
+		}
+		if err = h.filterConversions(ctx, m); err != nil {
 			return lp, err
 		}
 	}
@@ -880,7 +918,7 @@ func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawL
 		h.writeError(w, r, err)
 		return
 	}
-	lp, err := h.listParams(k, rl, f)
+	lp, err := h.listParams(r.Context(), k, rl, f)
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -944,10 +982,10 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 	}
 	var unsorted []part // the types lacking the sortBy attribute
 	for _, k := range kinds {
-		lp, err := h.listParams(k, rl, f)
+		lp, err := h.listParams(r.Context(), k, rl, f)
 		var skip, nosort bool
 		if err != nil {
-			if lp, skip, nosort, err = h.listParamsAcross(k, kinds, rl, f, err); skip {
+			if lp, skip, nosort, err = h.listParamsAcross(r.Context(), k, kinds, rl, f, err); skip {
 				continue
 			}
 		}
@@ -1201,7 +1239,7 @@ func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []
 // for every resource of k; unsorted when k lacks the sortBy attribute,
 // whose resources §3.4.2.3 then orders after the others (before them when
 // descending). An attribute no type defines is left alone, and err stands.
-func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filter.Expr, err error) (lp listParams, skip, unsorted bool, _ error) {
+func (h *handler) listParamsAcross(ctx context.Context, k lister, kinds []lister, rl rawList, f filter.Expr, err error) (lp listParams, skip, unsorted bool, _ error) {
 	rt := k.resourceType()
 	// definer is the other type that defines p when k lacks it, else nil.
 	definer := func(p filter.AttrPath) lister {
@@ -1250,7 +1288,7 @@ func (h *handler) listParamsAcross(k lister, kinds []lister, rl rawList, f filte
 	if !changed {
 		return lp, false, false, err
 	}
-	lp, err2 := h.listParams(k, rl, f)
+	lp, err2 := h.listParams(ctx, k, rl, f)
 	if err2 != nil {
 		return lp, false, false, err
 	}

@@ -783,6 +783,82 @@ func isEntityTag(s string) bool {
 	return true
 }
 
+// tagHeaders are the request headers that list entity tags.
+var tagHeaders = [...]string{"If-Match", "If-None-Match"}
+
+// quoteTagHeaders reads the entity tags of r's If-Match and If-None-Match
+// headers as quoted, each once per request (the /Bulk operation's
+// version goes through quoteTags as well). RFC 9110 §8.8.3 quotes an
+// entity tag (W/"3"); a client that sends W/3 or abc means the tag W/"3"
+// or "abc", and comparing what it sent with the quoted tag answered 412
+// for a tag that names the version: the tag is quoted, with a warning,
+// and refused with 400 invalidValue in strict mode. What no quoting makes
+// a tag of (a space, a lone quote) is compared as sent and matches
+// nothing, as before. Entra ID and Okta send no tag or a quoted one.
+func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) error {
+	for _, name := range tagHeaders {
+		v := headerOf(r, name)
+		if v == "" {
+			continue
+		}
+		fixed, bad := h.quoteTags(ctx, name, v)
+		if bad != nil {
+			return bad
+		}
+		if fixed != v {
+			r.Header[name] = []string{fixed}
+		}
+	}
+	return nil
+}
+
+// quoteTags is quoteTagHeaders for one list of entity tags, what naming
+// where it came from ("If-Match", "Operations[2].version"): the list with
+// each unquoted tag quoted, with a warning, or under Config.Strict a 400
+// invalidValue naming the first.
+func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Error) {
+	parts := strings.Split(list, ",")
+	bent := false
+	for i, p := range parts {
+		t := strings.TrimSpace(p)
+		q, ok := quoteTag(t)
+		if !ok {
+			continue
+		}
+		if h.cfg.Strict {
+			return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, t, q)
+		}
+		warn(ctx, "%s: unquoted entity tag %s taken as %s", what, t, q)
+		parts[i], bent = q, true
+	}
+	if !bent {
+		return list, nil
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+// quoteTag returns t, an unquoted entity tag (abc, W/3), quoted ("abc",
+// W/"3"); ok is false for "*", a tag already quoted, and what quoting
+// would not make a tag of.
+func quoteTag(t string) (quoted string, ok bool) {
+	if t == "*" || t == "" || isEntityTag(t) {
+		return "", false
+	}
+	weak, opaque := "", t
+	if rest, isWeak := strings.CutPrefix(t, "W/"); isWeak {
+		weak, opaque = "W/", rest
+	}
+	if opaque == "" {
+		return "", false
+	}
+	for i := 0; i < len(opaque); i++ {
+		if !isEtagc(opaque[i]) {
+			return "", false
+		}
+	}
+	return weak + `"` + opaque + `"`, true
+}
+
 // isEtagc: %x21 / %x23-7E / obs-text.
 func isEtagc(c byte) bool { return c == 0x21 || (c >= 0x23 && c != 0x7F) }
 

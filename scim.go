@@ -202,7 +202,10 @@ type Config struct {
 	// (demoted), a duplicate value (dropped), a reference that is no URI
 	// or a relative one for an external resource such as profileUrl (kept
 	// as sent; resources.ReferenceProblem), an unquoted filter value
-	// (taken as a string), a body whose "schemas" does not list what it is
+	// (taken as a string), a filter value of another type than its
+	// attribute (read as the attribute's type: userName gt 1 compares
+	// "1"), a group member that names no user or group (skipped, when the
+	// store fills store.MemberSkips), a body whose "schemas" does not list what it is
 	// sent as (taken as that), a body that begins with a UTF-8 byte order
 	// mark (read without it), an empty or signed startIndex or count
 	// (read as none, or as the integer), a list parameter given twice

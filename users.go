@@ -328,12 +328,22 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		}
 	}
 	for _, i := range env.EmptyPath {
-		// "path": "" is no path RFC 7644 §3.5.2's grammar allows; a
-		// client that serialises an absent path so means none.
+		// "path": "" (or only spaces) is no path RFC 7644 §3.5.2's
+		// grammar allows; a client that serialises an absent path so
+		// means none. Spaces are the same bend, in the same words.
 		if h.cfg.Strict {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path is empty; leave \"path\" out to apply the value to the resource (strict mode)", i)
 		}
 		warn(r.Context(), "Operations[%d]: an empty path taken as none", i)
+	}
+	for _, i := range env.PaddedPath {
+		// The grammar has no white space around a path either: the
+		// path within is what the client means.
+		p := ops[i].Path
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path %q has white space around it; send %q (strict mode)", i, p, strings.TrimSpace(p))
+		}
+		warn(r.Context(), "Operations[%d]: path %q taken as %q", i, p, strings.TrimSpace(p))
 	}
 	if !env.Listed {
 		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {

@@ -38,6 +38,14 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 	return nil
 }
 
+// oneValue records a multi-valued attribute (or "schemas") given one
+// value where RFC 7643 §2.4 has a list of them: taken as a list of it.
+func (l *Lenience) oneValue(path string) error {
+	return l.bend(path, "invalidSyntax",
+		"is multi-valued: send a JSON list, even of one value (strict mode)",
+		fmt.Sprintf("one value for multi-valued %q taken as a list of it", path))
+}
+
 // unknown records an attribute (or sub-attribute, or schema) no schema of
 // rt defines: ignored, never stored.
 func (l *Lenience) unknown(rt *ResourceType, path string) error {

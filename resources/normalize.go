@@ -117,7 +117,8 @@ func describeJSONError(data []byte, err error) error {
 //     §3.3 says clients' values for them are ignored;
 //   - booleans given as the strings "true"/"false" in any ASCII case (Entra ID)
 //     turned into booleans, a single value for a multi-valued attribute
-//     wrapped in a list, and a bare string for a complex attribute whose
+//     ("schemas" too) wrapped in a list (a bend, see below), and a bare
+//     string for a complex attribute whose
 //     sub-attribute "value" exists (the enterprise manager) turned into
 //     {"value": s}.
 //
@@ -125,7 +126,8 @@ func describeJSONError(data []byte, err error) error {
 // USERNAME), gives an *AttrError naming it. What a sloppy client sends is
 // bent as l says (see Lenience): an attribute, sub-attribute or schema no
 // schema of the type defines is ignored and never stored; a multi-valued
-// attribute keeps one primary value and drops duplicate values; a body
+// attribute keeps one primary value and drops duplicate values, and one
+// given a single value takes it as a list of it; a body
 // whose "schemas" is missing or does not list the type's core schema is
 // taken as the type (MissingSchema).
 //
@@ -142,6 +144,9 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 		v := doc[k]
 		if names.Equal(k, "schemas") {
 			given, listed = true, ListsSchema(v, rt.Schema.ID)
+			if s, one := v.(string); one {
+				listed = names.Equal(s, rt.Schema.ID) // taken as a list of it (checkSchemas)
+			}
 		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err // a "schemas" that is no list of strings too
@@ -185,7 +190,7 @@ func twice(name string) error {
 // result has it.
 func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) error {
 	if names.Equal(key, "schemas") {
-		return checkSchemas(v)
+		return checkSchemas(v, l)
 	}
 	if IsURN(key) {
 		return rt.putURN(out, key, v, l)
@@ -199,8 +204,13 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 
 // checkSchemas checks a document's "schemas", v, is a list of strings. It
 // is not kept: the output's is recomputed from the content, and
-// Normalize checks it lists the core schema.
-func checkSchemas(v any) error {
+// Normalize checks it lists the core schema. One string is taken as a list
+// of it, as one value of any multi-valued attribute is (bodyValue), with
+// the same warning, refused under Strict.
+func checkSchemas(v any, l *Lenience) error {
+	if _, one := v.(string); one {
+		return l.oneValue("schemas")
+	}
 	list, ok := v.([]any)
 	if !ok {
 		return &AttrError{Path: "schemas", Msg: "must be a list of schema URNs", ScimType: "invalidSyntax"}
@@ -222,7 +232,7 @@ func putAttr(out map[string]any, a *Attribute, v any, l *Lenience) error {
 	if a.ReadOnly() {
 		return nil
 	}
-	nv, err := normalizeValue(a, attrPath{name: a.Name}, v, true, l)
+	nv, err := bodyValue(a, attrPath{name: a.Name}, v, l)
 	if err != nil {
 		return err
 	}
@@ -283,7 +293,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		// The name is no URN (qualifiedCoreName refuses one): "schemas"
 		// or an attribute, looked up once.
 		if names.Equal(name, "schemas") {
-			return checkSchemas(v)
+			return checkSchemas(v, l)
 		}
 		a, _ := rt.Attr("", name)
 		if a == nil {
@@ -419,11 +429,30 @@ func (rt *ResourceType) extMember(ext *Schema, key string, v any, l *Lenience) (
 	if a.ReadOnly() {
 		return "", nil, false, nil
 	}
-	nv, err := normalizeValue(a, attrPath{urn: ext.ID, name: a.Name}, v, true, l)
+	nv, err := bodyValue(a, attrPath{urn: ext.ID, name: a.Name}, v, l)
 	if err != nil {
 		return "", nil, false, err
 	}
 	return a.Name, nv, true, nil
+}
+
+// bodyValue is normalizeValue for the value of attribute a in a resource
+// body, which Normalize owns. A multi-valued attribute given one value
+// (not a list) is taken as a list of it, a bend (Lenience.oneValue): RFC
+// 7643 §2.4 gives a multi-valued attribute "as a JSON array". In a PATCH
+// operation's value it is none: an add of one value to a multi-valued
+// attribute is RFC 7644 §3.5.2.1's "a new value is added".
+func bodyValue(a *Attribute, p attrPath, v any, l *Lenience) (any, error) {
+	nv, err := normalizeValue(a, p, v, true, l)
+	if err != nil {
+		return nil, err
+	}
+	if _, isList := v.([]any); a.MultiValued && v != nil && !isList {
+		if err := l.oneValue(p.String()); err != nil {
+			return nil, err
+		}
+	}
+	return nv, nil
 }
 
 // normalizeObject replaces each member of obj by what member gives for it

@@ -64,8 +64,8 @@ func TestNormalizeErrors(t *testing.T) {
 		{"list for single", `{"userName":["a"]}`, `is single-valued; a list was given`},
 		{"complex", `{"name":"x"}`, `attribute "name": must be a JSON object`},
 		{"extension not an object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}`, `an extension must be a JSON object`},
-		{"schemas not a list", `{"schemas":"x"}`, `must be a list of schema URNs`},
-		{"schemas, with its URN, not a list", `{"urn:ietf:params:scim:schemas:core:2.0:User:schemas":"x"}`, `attribute "schemas": must be a list of schema URNs`},
+		{"schemas not a list of strings", `{"schemas":7}`, `must be a list of schema URNs`},
+		{"schemas, with its URN, not a list of strings", `{"urn:ietf:params:scim:schemas:core:2.0:User:schemas":["x",7]}`, `attribute "schemas": must be a list of schema URNs`},
 		{"a value of the wrong type, with its URN", `{"urn:ietf:params:scim:schemas:core:2.0:User:active":"yes"}`, `attribute "active": must be a boolean, got the string "yes"`},
 	}
 	for _, tt := range tests {
@@ -135,6 +135,18 @@ func TestNormalizeLenience(t *testing.T) {
 			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, `attribute "schemas": must list "` + resources.UserSchema + `"`},
 		{"schemas of another type", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"userName":"a"}`, `{"userName":"a"}`,
 			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, `must list "` + resources.UserSchema + `"`},
+		// One value for a multi-valued attribute, "schemas" too, is taken
+		// as a list of it (RFC 7643 §2.4 gives a list).
+		{"one email", `{"schemas":["` + resources.UserSchema + `"],"userName":"a","emails":{"value":"a@x"}}`, `{"userName":"a","emails":[{"value":"a@x"}]}`,
+			[]string{`one value for multi-valued "emails" taken as a list of it`}, `attribute "emails": is multi-valued: send a JSON list, even of one value`},
+		{"one extension value", `{"schemas":["` + resources.UserSchema + `"],"userName":"a","phoneNumbers":[],"roles":{"value":"r"}}`, `{"userName":"a","phoneNumbers":[],"roles":[{"value":"r"}]}`,
+			[]string{`one value for multi-valued "roles" taken as a list of it`}, `attribute "roles": is multi-valued`},
+		{"schemas as one string", `{"schemas":"` + resources.UserSchema + `","userName":"a"}`, `{"userName":"a"}`,
+			[]string{`one value for multi-valued "schemas" taken as a list of it`}, `attribute "schemas": is multi-valued: send a JSON list, even of one value`},
+		{"schemas as one string, with its URN", `{"urn:ietf:params:scim:schemas:core:2.0:User:schemas":"` + resources.UserSchema + `","userName":"a"}`, `{"userName":"a"}`,
+			[]string{`one value for multi-valued "schemas" taken as a list of it`, `"schemas" missing; taken as a User`}, `attribute "schemas": is multi-valued`},
+		{"schemas as one string of another type", `{"schemas":"urn:ietf:params:scim:schemas:core:2.0:Group","userName":"a"}`, `{"userName":"a"}`,
+			[]string{`one value for multi-valued "schemas" taken as a list of it`, `"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, `attribute "schemas": is multi-valued`},
 		{"schemas with a URN of no schema here", `{"schemas":["` + resources.UserSchema + `","urn:example:1.0:Thing"],"userName":"a"}`, `{"userName":"a"}`, nil, ""},
 		{"schemas in another case, with the extension", `{"schemas":["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER","` + resources.EnterpriseUserSchema + `"],"userName":"a"}`,
 			`{"userName":"a"}`, nil, ""},

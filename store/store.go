@@ -21,6 +21,7 @@ package store
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/tenantkey"
@@ -65,6 +66,10 @@ var (
 	// only passes positions it issued and authenticated, so a store sees
 	// it only after a change of its own position format.
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
+	// ErrUnknownMembers: a group write was asked to refuse member values
+	// it would skip (MemberSkips.Refuse) and was given some; it wrote
+	// nothing (400 invalidValue naming MemberSkips.IDs).
+	ErrUnknownMembers = errors.New("store: member values name no user or group")
 )
 
 // KeyLimitBytes is the length, in bytes, up to which a store must keep and
@@ -245,7 +250,8 @@ type UserStore interface {
 // else its userName); else one that names a group is that group (Type
 // "Group"; Display its displayName). A value that names neither, names
 // another tenant's resource, or names the group itself is skipped, not an
-// error; a repeated value is kept once.
+// error (the write tells MemberSkips which, or refuses them when asked);
+// a repeated value is kept once.
 //
 // So a value that names both a user and a group (user "1" and group "1",
 // possible only when users and groups draw ids from separate sequences) is
@@ -532,6 +538,72 @@ func ReportOf(ctx context.Context) *Report {
 	}
 	r, _ := ctx.Value(reportKey{}).(*Report)
 	return r
+}
+
+// MemberSkips is what a group write tells its caller about the member
+// values it skips (a value that names no user or group of the tenant, or
+// names the group itself, GroupStore): identity providers send members
+// not provisioned yet, and the handler shows each skip as a warning, or,
+// in strict mode, refuses the request. It travels with the context
+// (WithMemberSkips), as a Report does, so that a host type wrapping a
+// store and passing the context on still gets it filled.
+//
+// A store that honours it calls Note once per attempt of every write
+// that resolves member values (CreateGroup, ReplaceGroup and
+// ModifyMembers, GroupUpdater's UpdateGroup and
+// CheckedMemberModifier's ModifyMembersChecked), with the values it
+// resolved and found nothing for, before it writes, and stops with
+// Note's error (ErrUnknownMembers, wrapped or not) when there is one,
+// having written nothing. A value already stored as a member needs no
+// resolving (a ReplaceGroup keeping it, a removal) and is not a skip.
+// Resolving costs the store nothing more: it is the lookup member
+// resolution makes anyway. storetest checks it of a store that sets
+// Filled. A store that does not honour it leaves Filled false: the
+// handler then sees the skips of a POST or PUT in the group returned
+// (its members against those sent) and of a member PATCH not at all, and
+// strict mode cannot refuse them before the write.
+type MemberSkips struct {
+	// Refuse asks the write to fail with ErrUnknownMembers, writing
+	// nothing, rather than skip a value.
+	Refuse bool
+	// IDs are the values skipped (refused, when Refuse), each once, in
+	// the order given. Set by Note.
+	IDs []string
+	// Filled is set by Note: the store reported its skips.
+	Filled bool
+}
+
+// Note records the member values a write skips, replacing what an
+// earlier attempt of the write noted, and returns ErrUnknownMembers when
+// m.Refuse and there is one, for the store to stop with before writing.
+// A nil m (the context carries none) notes nothing and returns nil.
+func (m *MemberSkips) Note(skipped []string) error {
+	if m == nil {
+		return nil
+	}
+	m.IDs, m.Filled = slices.Clone(skipped), true
+	if m.Refuse && len(skipped) > 0 {
+		return ErrUnknownMembers
+	}
+	return nil
+}
+
+type memberSkipsKey struct{}
+
+// WithMemberSkips returns a context carrying m, for a group write to fill
+// (MemberSkips).
+func WithMemberSkips(ctx context.Context, m *MemberSkips) context.Context {
+	return context.WithValue(ctx, memberSkipsKey{}, m)
+}
+
+// MemberSkipsOf returns the MemberSkips ctx carries for a group write to
+// fill, or nil.
+func MemberSkipsOf(ctx context.Context) *MemberSkips {
+	if ctx == nil {
+		return nil
+	}
+	m, _ := ctx.Value(memberSkipsKey{}).(*MemberSkips)
+	return m
 }
 
 type memberIDsKey struct{}

@@ -98,6 +98,10 @@ type Envelope struct {
 	// string of nothing but spaces (""), which RFC 7644 §3.5.2's grammar
 	// has no path for: the operation is taken as one without a path.
 	EmptyPath []int
+	// PaddedPath are the indexes of the operations whose "path" has white
+	// space before or after it (" title "), which RFC 7644 §3.5.2's
+	// grammar has no room for: the path is taken without it.
+	PaddedPath []int
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
@@ -192,7 +196,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	}
 	ops := make([]Operation, n)
 	for i, raw := range raws {
-		if err := decodeOp(i, raw, &ops[i], &env.OpIgnored, &env.EmptyPath); err != nil {
+		if err := decodeOp(i, raw, &ops[i], &env); err != nil {
 			return nil, env, err
 		}
 	}
@@ -237,7 +241,7 @@ func operationAt(body []byte, at int) int {
 }
 
 // decodeOp reads the operation raw, the i-th of the list, into op.
-func decodeOp(i int, raw []byte, op *Operation, ignored *[]string, empty *[]int) error {
+func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 	if firstByte(raw) != '{' {
 		return newError(i, InvalidSyntax, "an operation must be a JSON object")
 	}
@@ -252,7 +256,7 @@ func decodeOp(i int, raw []byte, op *Operation, ignored *[]string, empty *[]int)
 		case key.is("value"):
 			dst = &rvalue
 		default:
-			*ignored = append(*ignored, "Operations["+strconv.Itoa(i)+"]."+key.String())
+			env.OpIgnored = append(env.OpIgnored, "Operations["+strconv.Itoa(i)+"]."+key.String())
 			continue
 		}
 		if *dst != nil {
@@ -273,8 +277,11 @@ func decodeOp(i int, raw []byte, op *Operation, ignored *[]string, empty *[]int)
 			return newError(i, InvalidPath, "\"path\" must be a string")
 		}
 		op.Path = s
-		if strings.TrimSpace(s) == "" {
-			*empty = append(*empty, i)
+		switch t := strings.TrimSpace(s); {
+		case t == "":
+			env.EmptyPath = append(env.EmptyPath, i)
+		case len(t) != len(s):
+			env.PaddedPath = append(env.PaddedPath, i)
 		}
 	}
 	if rvalue != nil {

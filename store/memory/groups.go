@@ -49,7 +49,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		return nil, err
 	}
 	c.ID = t.newID()
-	added, _ := t.memberIDs(c.ID, members)
+	added, _, err := t.memberIDs(ctx, c.ID, members)
+	if err != nil {
+		return nil, err
+	}
 	var changes []store.Change
 	if s.tracking() {
 		changes = append([]store.Change{{Kind: store.GroupCreated, ID: c.ID, Version: c.Meta.Version}},
@@ -79,17 +82,39 @@ func (t *tenant) resolves(gid, id string) bool {
 }
 
 // memberIDs returns the values of ms that may be members of group gid
-// (resolves), each once, in order, and the set of them. The caller holds
-// t.mu.
-func (t *tenant) memberIDs(gid string, ms []resources.Member) (ids []string, set map[string]bool) {
+// (resolves), each once, in order, and the set of them, having noted the
+// others in the store.MemberSkips ctx carries: its error, when it refuses
+// them, is the write's. The caller holds t.mu.
+func (t *tenant) memberIDs(ctx context.Context, gid string, ms []resources.Member) (ids []string, set map[string]bool, err error) {
 	set = make(map[string]bool, len(ms))
+	var skips skipList
 	for _, m := range ms {
-		if t.resolves(gid, m.Value) && !set[m.Value] {
+		switch {
+		case set[m.Value]:
+		case t.resolves(gid, m.Value):
 			set[m.Value] = true
 			ids = append(ids, m.Value)
+		default:
+			skips.add(m.Value)
 		}
 	}
-	return ids, set
+	return ids, set, store.MemberSkipsOf(ctx).Note(skips.ids)
+}
+
+// skipList collects the member values a write skips, each once, in order.
+type skipList struct {
+	ids  []string
+	seen map[string]bool
+}
+
+func (l *skipList) add(id string) {
+	if l.seen == nil {
+		l.seen = make(map[string]bool)
+	}
+	if !l.seen[id] {
+		l.seen[id] = true
+		l.ids = append(l.ids, id)
+	}
 }
 
 // dropChanges returns the MembersRemoved entries of deleting member id:
@@ -455,11 +480,18 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 		}
 	}
 	in := make(map[string]bool, len(add))
+	var skips skipList
 	for _, id := range add {
-		if t.resolves(groupID, id) && (!r.members.has(id) || gone[id]) && !in[id] {
+		switch {
+		case !t.resolves(groupID, id):
+			skips.add(id)
+		case (!r.members.has(id) || gone[id]) && !in[id]:
 			in[id] = true
 			added = append(added, id)
 		}
+	}
+	if err := store.MemberSkipsOf(ctx).Note(skips.ids); err != nil {
+		return nil, err
 	}
 	if len(removed)+len(added) == 0 {
 		query.Report(ctx, nil)

@@ -62,7 +62,10 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 	if err != nil {
 		return err
 	}
-	next, listed := t.memberIDs(r.g.ID, members) // the new members, in order
+	next, listed, err := t.memberIDs(ctx, r.g.ID, members) // the new members, in order
+	if err != nil {
+		return err
+	}
 	if members != nil && s.tracking() {
 		var removed, added []string
 		r.members.each(func(id string) {

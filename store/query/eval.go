@@ -94,6 +94,40 @@ type Matcher struct {
 	// only for its own Filter (see QueryMatcher).
 	rt *resources.ResourceType
 	e  filter.Expr
+	// conv are the operands predicate read as another type than sent.
+	conv []Conversion
+}
+
+// Conversion is a comparison operand of a filter read as another type
+// than it was sent, to fit the attribute it is compared with: a number or
+// boolean compared with a string attribute is read as its text (ToText:
+// userName gt 1 compares "1"), a string compared with a boolean or number
+// attribute as the boolean or number it spells (ToBool: active eq "True"
+// is active eq true; "5" for an integer is 5). The Evaluator decides it,
+// once, for every store: a SQL store reads the operand with the same
+// ToText and ToBool. The handler shows each as a warning and refuses it
+// in strict mode.
+type Conversion struct {
+	// Path is the attribute path as the filter wrote it.
+	Path string
+	// Type is the type of the attribute's values ("string", "boolean",
+	// "integer", ...; resources.Type*).
+	Type string
+	// Sent is the operand as parsed: a string, bool, int64, float64 or
+	// json.Number.
+	Sent any
+	// Read is what it was read as: a string, a bool, or (for a number
+	// attribute) the number's text as a json.Number.
+	Read any
+}
+
+// Conversions returns the operands Compile read as another type than they
+// were sent, in the filter's order; none for a nil Matcher.
+func (m *Matcher) Conversions() []Conversion {
+	if m == nil {
+		return nil
+	}
+	return m.conv
 }
 
 // Match reports whether doc matches the compiled filter.
@@ -111,14 +145,16 @@ func (ev *Evaluator) Compile(e filter.Expr) (*Matcher, error) {
 	if ev == nil || ev.Type == nil || ev.Type.Schema == nil {
 		return nil, fmt.Errorf("store: Evaluator has no resource type")
 	}
+	m := &Matcher{rt: ev.Type, e: e}
 	if isNil(e) {
-		return &Matcher{rt: ev.Type, e: e}, nil
+		return m, nil
 	}
-	fn, err := ev.compile(scope{}, e, 0)
+	fn, err := ev.compile(scope{m: m}, e, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &Matcher{fn: fn, rt: ev.Type, e: e}, nil
+	m.fn = fn
+	return m, nil
 }
 
 // CompileElement is Compile for a value filter (the inside of
@@ -132,14 +168,16 @@ func (ev *Evaluator) CompileElement(attr *resources.Attribute, e filter.Expr) (*
 	if attr.Type != resources.TypeComplex {
 		return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", attr.Name)
 	}
+	m := &Matcher{}
 	if isNil(e) {
-		return &Matcher{}, nil
+		return m, nil
 	}
-	fn, err := ev.compile(scope{elem: attr, inElem: true}, e, 0)
+	fn, err := ev.compile(scope{elem: attr, inElem: true, m: m}, e, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &Matcher{fn: fn}, nil
+	m.fn = fn
+	return m, nil
 }
 
 // Match reports whether doc (a resources.ToMap document of ev.Type)
@@ -211,6 +249,9 @@ const maxDepth = 200
 type scope struct {
 	inElem bool
 	elem   *resources.Attribute
+	// m is the Matcher being compiled, which collects the conversions
+	// (nil for a sort key's path).
+	m *Matcher
 }
 
 func isNil(e filter.Expr) bool {
@@ -272,7 +313,7 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if err != nil {
 			return nil, err
 		}
-		return t.compare(x.Op, x.Value)
+		return t.compare(x.Op, x.Value, sc.m)
 	case *filter.ValuePath:
 		if sc.inElem {
 			return nil, filterErrorf("value filter %q cannot nest inside another value filter", x.Path.String())
@@ -287,7 +328,7 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if t.attr != nil && t.attr.Type != resources.TypeComplex {
 			return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
 		}
-		inner, err := ev.compile(scope{inElem: true, elem: t.attr}, x.Filter, depth+1)
+		inner, err := ev.compile(scope{inElem: true, elem: t.attr, m: sc.m}, x.Filter, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -554,8 +595,9 @@ func isOrdering(op filter.Op) bool {
 
 func isSubstring(op filter.Op) bool { return op == filter.Co || op == filter.Sw || op == filter.Ew }
 
-// compare compiles "t op value".
-func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool, error) {
+// compare compiles "t op value", noting in m (when not nil) an operand
+// read as another type.
+func (t *target) compare(rawOp filter.Op, value any, m *Matcher) (func(map[string]any) bool, error) {
 	op, ok := validOp(rawOp)
 	if !ok {
 		return nil, filterErrorf("unknown operator %q in filter", rawOp)
@@ -569,7 +611,7 @@ func (t *target) compare(rawOp filter.Op, value any) (func(map[string]any) bool,
 		}
 		return t.present, nil
 	}
-	pred, err := t.predicate(op, value)
+	pred, err := t.predicate(op, value, m)
 	if err != nil {
 		return nil, err
 	}
@@ -629,8 +671,9 @@ func someValueNot(v any, pred func(any) bool) bool {
 
 // predicate returns the test for one value; for ne it is the eq test (the
 // caller negates it: per value on a multi-valued attribute, else the
-// "any").
-func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
+// "any"). An operand it reads as another type than sent is noted in m
+// (when not nil): this is where the conversion is decided.
+func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool, error) {
 	leafExact := t.leaf != nil && t.leaf.CaseExact
 	switch kindOf(t.leaf) {
 	case kindBool:
@@ -640,6 +683,9 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		b, ok := ToBool(value)
 		if !ok {
 			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(value))
+		}
+		if _, isStr := value.(string); isStr {
+			t.converted(m, value, b)
 		}
 		return func(v any) bool {
 			x, ok := ToBool(v)
@@ -652,6 +698,9 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		n, ok := toNum(value)
 		if !ok {
 			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(value))
+		}
+		if s, isStr := value.(string); isStr {
+			t.converted(m, value, json.Number(s))
 		}
 		return func(v any) bool {
 			x, ok := toNum(v)
@@ -683,6 +732,9 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		s, ok := ToText(value)
 		if !ok {
 			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(value))
+		}
+		if _, isStr := value.(string); !isStr {
+			t.converted(m, value, s)
 		}
 		if t.isName && !leafExact && (op == filter.Eq || op == filter.Ne) {
 			k := NameKey(s, false)
@@ -718,6 +770,14 @@ func (t *target) predicate(op filter.Op, value any) (func(any) bool, error) {
 		}
 		return false
 	}, nil
+}
+
+// converted notes in m (when not nil) that the operand sent was read as
+// read to fit t's attribute.
+func (t *target) converted(m *Matcher, sent, read any) {
+	if m != nil {
+		m.conv = append(m.conv, Conversion{Path: t.path(), Type: t.leaf.Type, Sent: sent, Read: read})
+	}
 }
 
 func describe(v any) string {

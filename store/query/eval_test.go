@@ -644,3 +644,45 @@ func TestQualifiedBySupportedSchema(t *testing.T) {
 		})
 	}
 }
+
+// TestConversions: Compile notes each operand it reads as another type
+// than sent, the way it compares it (the handler warns of each, strict
+// mode refuses it); an operand of the attribute's own type, a dateTime
+// (always a string), null and a whole extension's raw values are none.
+func TestConversions(t *testing.T) {
+	t.Parallel()
+	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:levels:2.0:User", "Levels", "",
+		&resources.Attribute{Name: "level", Type: resources.TypeInteger})
+	require.NoError(t, err)
+	rt := resources.NewUserType(ext)
+	p := filter.Parser{Schemas: rt.SchemaURNs()}
+	lvl := ext.ID + ":level"
+	for _, tc := range []struct {
+		filter string
+		want   []query.Conversion
+	}{
+		{`userName gt 1`, []query.Conversion{{Path: "userName", Type: "string", Sent: int64(1), Read: "1"}}},
+		{`title eq 1.5`, []query.Conversion{{Path: "title", Type: "string", Sent: float64(1.5), Read: "1.5"}}},
+		{`userName eq false`, []query.Conversion{{Path: "userName", Type: "string", Sent: false, Read: "false"}}},
+		{`active eq "True"`, []query.Conversion{{Path: "active", Type: "boolean", Sent: "True", Read: true}}},
+		{`active ne "false" or emails[primary eq "TRUE"]`, []query.Conversion{
+			{Path: "active", Type: "boolean", Sent: "false", Read: false},
+			{Path: "primary", Type: "boolean", Sent: "TRUE", Read: true},
+		}},
+		{lvl + ` ge "7"`, []query.Conversion{{Path: lvl, Type: "integer", Sent: "7", Read: json.Number("7")}}},
+		{`userName eq "1" and active eq true and ` + lvl + ` eq 7`, nil},
+		{`meta.created gt "2024-01-01T00:00:00Z"`, nil},
+		{`title eq null`, nil},
+		{`emails pr`, nil},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			e, err := p.Parse(tc.filter)
+			require.NoError(t, err)
+			m, err := query.NewEvaluator(rt).Compile(e)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, m.Conversions())
+		})
+	}
+	var none *query.Matcher
+	assert.Empty(t, none.Conversions(), "a nil Matcher (no filter) converts nothing")
+}

@@ -174,8 +174,35 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := noteSkips(ctx, ids, found); err != nil {
+		return nil, nil, err
+	}
 	mids, types = inOrder(ids, found)
 	return mids, types, nil
+}
+
+// noteSkips notes in the store.MemberSkips ctx carries the ids that
+// found has no type for, each once, in order: its error, when it refuses
+// them, is the write's, which then writes nothing. The resolution found
+// them missing: no statement more.
+func noteSkips(ctx context.Context, ids []string, found map[string]string) error {
+	sk := store.MemberSkipsOf(ctx)
+	if sk == nil {
+		return nil
+	}
+	var skipped []string
+	var seen map[string]bool
+	for _, id := range ids {
+		if _, ok := found[id]; ok || seen[id] {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool)
+		}
+		seen[id] = true
+		skipped = append(skipped, id)
+	}
+	return sk.Note(skipped)
 }
 
 // inOrder returns the ids that found has a type for, in the order of
@@ -1024,10 +1051,16 @@ func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		} else if version, _, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
 			return nil, nil, 0, nil, err
 		}
+		if err := noteSkips(ctx, add, found); err != nil {
+			return nil, nil, 0, nil, err
+		}
 		mids, types = inOrder(add, found)
 		return mids, types, version, cur, nil
 	}
 	mids, types, version, err = s.lockWithGroups(ctx, tx, tenant, gid, add, rest, found)
+	if err == nil {
+		err = noteSkips(ctx, add, found)
+	}
 	if err != nil || !withGroup {
 		return mids, types, version, nil, err
 	}

@@ -29,6 +29,7 @@ var groupTests = []test{
 	{"ModifyMembers", testModifyMembers},
 	{"ModifyMembersVersion", testModifyMembersVersion},
 	{"WriteReport", testWriteReport},
+	{"MemberSkips", testMemberSkips},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ModifyMembersRacesDeletes", testModifyMembersRacesDeletes},
 	{"NestedGroupDeletesRaceMembers", testNestedGroupDeletesRaceMembers},
@@ -526,6 +527,115 @@ func testWriteReport(t *testing.T, e *env) {
 	assert.Equal(t, store.GroupDeleted, rep.Changes[0].Kind, "a deletion's report must start with GroupDeleted "+mod)
 	_, removed = rep.Members()
 	assert.Equal(t, []string{ids[4]}, removed, "a group's deletion must report the members it had "+mod)
+}
+
+// testMemberSkips: a store that fills the store.MemberSkips its context
+// carries names, in every write of member values, those it skips (each
+// once, in order; a removal and a member kept are none), and, asked to
+// refuse them, returns store.ErrUnknownMembers having written nothing.
+func testMemberSkips(t *testing.T, e *env) {
+	const skips = "(store.MemberSkips: every write that resolves member values notes the values it skips, before it writes)"
+	ids := e.createUserIDs(t, "skip", 3)
+	ghost, ghost2 := unknownID(), unknownID()
+	var sk store.MemberSkips
+	g, err := e.groups.CreateGroup(store.WithMemberSkips(e.ctx, &sk), &resources.Group{DisplayName: "Skips",
+		Members: []resources.Member{{Value: ids[0]}, {Value: ghost}, {Value: ids[1]}, {Value: ghost}, {Value: ghost2}}})
+	require.NoError(t, err, "CreateGroup must skip values that name nothing "+skips)
+	if !sk.Filled {
+		t.Skip("the store does not fill store.MemberSkips (optional): the handler warns of a POST's and PUT's skips from the group returned, and strict mode cannot refuse them")
+	}
+	assert.Equal(t, []string{ghost, ghost2}, sk.IDs, "CreateGroup must note the values it skipped, each once, in order "+skips)
+	assert.ElementsMatch(t, []string{ids[0], ids[1]}, e.members(t, g.ID), "CreateGroup must still skip them "+skips)
+
+	note := func(name string, write func(ctx context.Context) error) []string {
+		t.Helper()
+		sk := store.MemberSkips{}
+		require.NoError(t, write(store.WithMemberSkips(e.ctx, &sk)), name)
+		assert.True(t, sk.Filled, "%s must fill store.MemberSkips as CreateGroup does %s", name, skips)
+		return sk.IDs
+	}
+	// Values naming a group (the group itself here) are checked only on
+	// a store that takes groups as members: one declaring
+	// Stores.NoNestedGroups may skip them before its member resolution.
+	add, want := []string{ghost, ids[2]}, []string{ghost}
+	if e.nested {
+		add, want = append(add, g.ID), append(want, g.ID)
+	}
+	assert.Equal(t, want, note("ModifyMembers", func(ctx context.Context) error {
+		_, err := e.groups.ModifyMembers(ctx, g.ID, add, nil, "")
+		return err
+	}), "ModifyMembers must note the values of add it skipped, the group itself included "+skips)
+	assert.Empty(t, note("ModifyMembers removing", func(ctx context.Context) error {
+		_, err := e.groups.ModifyMembers(ctx, g.ID, []string{ids[2]}, []string{ghost, ids[2]}, "")
+		return err
+	}), "a removal of a value that names nothing, or an add of a present member, is no skip "+skips)
+	stored := e.getGroup(t, g.ID, store.GetOptions{}, "the group must be there")
+	keep := stored.Clone()
+	keep.Members = append(keep.Members, resources.Member{Value: ghost2})
+	assert.Equal(t, []string{ghost2}, note("ReplaceGroup", func(ctx context.Context) error {
+		_, err := e.groups.ReplaceGroup(ctx, keep, "")
+		return err
+	}), "ReplaceGroup must note the values it skipped, and no member it keeps "+skips)
+
+	// Refused: nothing written, by every write.
+	type refusal struct {
+		name  string
+		write func(ctx context.Context) error
+	}
+	refusals := []refusal{
+		{"CreateGroup", func(ctx context.Context) error {
+			_, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: "Refused", Members: []resources.Member{{Value: ids[0]}, {Value: ghost}}})
+			return err
+		}},
+		{"ReplaceGroup", func(ctx context.Context) error {
+			next := stored.Clone()
+			next.DisplayName = "Renamed"
+			next.Members = []resources.Member{{Value: ids[2]}, {Value: ghost}}
+			_, err := e.groups.ReplaceGroup(ctx, next, "")
+			return err
+		}},
+		{"ModifyMembers", func(ctx context.Context) error {
+			_, err := e.groups.ModifyMembers(ctx, g.ID, []string{ids[2], ghost}, []string{ids[0]}, "")
+			return err
+		}},
+	}
+	if e.nested {
+		refusals = append(refusals, refusal{"ModifyMembers adding the group itself", func(ctx context.Context) error {
+			_, err := e.groups.ModifyMembers(ctx, g.ID, []string{g.ID}, nil, "")
+			return err
+		}})
+	}
+	if up, ok := e.groups.(store.GroupUpdater); ok {
+		refusals = append(refusals, refusal{"GroupUpdater.UpdateGroup", func(ctx context.Context) error {
+			_, err := up.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+				next := cur.Clone()
+				next.Members = append(next.Members, resources.Member{Value: ghost})
+				return next, nil
+			})
+			return err
+		}})
+	}
+	if e.checkedUp != nil {
+		refusals = append(refusals, refusal{"CheckedMemberModifier.ModifyMembersChecked", func(ctx context.Context) error {
+			_, err := e.checkedUp.ModifyMembersChecked(ctx, g.ID, []string{ghost, ids[2]}, nil, "", func(*resources.Group) error { return nil })
+			return err
+		}})
+	}
+	for _, r := range refusals {
+		before := e.getGroup(t, g.ID, store.GetOptions{}, "the group must be there")
+		sk := store.MemberSkips{Refuse: true}
+		err := r.write(store.WithMemberSkips(e.ctx, &sk))
+		require.ErrorIs(t, err, store.ErrUnknownMembers, "%s asked to refuse a value it would skip must return store.ErrUnknownMembers %s", r.name, skips)
+		assert.NotEmpty(t, sk.IDs, "%s must name the values it refused %s", r.name, skips)
+		after := e.getGroup(t, g.ID, store.GetOptions{}, "the group must be there")
+		assert.Equal(t, before.Meta.Version, after.Meta.Version, "%s refused must write nothing %s", r.name, skips)
+		assert.ElementsMatch(t, memberIDs(before.Members), memberIDs(after.Members), "%s refused must write nothing %s", r.name, skips)
+	}
+	assert.Zero(t, e.listGroups(t, store.Query{Filter: parse(t, `displayName eq "Refused"`)}).Total, "CreateGroup refused must create nothing "+skips)
+	refuse := store.MemberSkips{Refuse: true}
+	_, err = e.groups.ModifyMembers(store.WithMemberSkips(e.ctx, &refuse), g.ID, []string{ids[0]}, []string{ghost}, "")
+	require.NoError(t, err, "a refusing write given no value to skip must succeed "+skips)
+	assert.Empty(t, refuse.IDs, "a refusing write given no value to skip names none "+skips)
 }
 
 func testModifyMembersVersion(t *testing.T, e *env) {
