@@ -59,6 +59,9 @@ type handler struct {
 	// authenticate). Only then: a host type that embeds a Manager and
 	// overrides Authenticate must have its Authenticate called.
 	manager *tokens.Manager
+	// hashing holds a slot for each password being hashed (see
+	// setPassword): GOMAXPROCS of them when Config.PasswordHasher is set.
+	hashing chan struct{}
 	// checkedMembers is Config.Groups as a store.CheckedMemberModifier,
 	// or nil: resolved once, as groups.updater is (patchMembers).
 	checkedMembers store.CheckedMemberModifier
@@ -123,6 +126,9 @@ func newHandler(cfg Config) (*handler, error) {
 		}
 	}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
+	if cfg.PasswordHasher != nil {
+		h.hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+	}
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
 		h.groups = h.groupKind(model.Group)

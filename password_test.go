@@ -3,9 +3,12 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,4 +252,74 @@ func TestBulkPasswordStaysWithItsUser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// blockingHasher is a PasswordHasher whose Hash waits for release, counting
+// the calls in it.
+type blockingHasher struct {
+	mu      sync.Mutex
+	in, max int
+	release chan struct{}
+}
+
+func (b *blockingHasher) Hash(pw string) (string, error) {
+	b.mu.Lock()
+	b.in++
+	b.max = max(b.max, b.in)
+	b.mu.Unlock()
+	<-b.release
+	b.mu.Lock()
+	b.in--
+	b.mu.Unlock()
+	return "hash-of-" + fmt.Sprint(len(pw)), nil
+}
+
+// TestPasswordHashingBounded: hashing costs memory (Argon2id{} takes 64
+// MiB a password), so at most GOMAXPROCS passwords are hashed at once; a
+// write waiting for its turn until its client gives up (or the request's
+// store deadline passes) is answered 503 and stores nothing.
+func TestPasswordHashingBounded(t *testing.T) {
+	limit := runtime.GOMAXPROCS(0)
+	hasher := &blockingHasher{release: make(chan struct{})}
+	e := newEnv(t, func(c *scim.Config) { c.PasswordHasher = hasher })
+	create := func(ctx context.Context, userName string) int {
+		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `","password":"pw"}`
+		req := httptest.NewRequestWithContext(ctx, "POST", "http://app.example.com/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	codes := make(chan int, limit)
+	for i := range limit {
+		go func() { codes <- create(context.Background(), fmt.Sprint("u", i)) }()
+	}
+	require.Eventually(t, func() bool {
+		hasher.mu.Lock()
+		defer hasher.mu.Unlock()
+		return hasher.in == limit
+	}, 10*time.Second, time.Millisecond, "the first %d passwords are hashed at once", limit)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	extra := make(chan int, 1)
+	go func() { extra <- create(ctx, "extra") }()
+	time.Sleep(100 * time.Millisecond) // time enough to start hashing, were it allowed to
+	hasher.mu.Lock()
+	assert.Equal(t, limit, hasher.max, "passwords hashed at once")
+	hasher.mu.Unlock()
+	cancel() // the client gives up waiting
+	select {
+	case code := <-extra:
+		assert.Equal(t, 503, code)
+	case <-time.After(5 * time.Second):
+		t.Error("a cancelled request is still hashing its password")
+	}
+
+	close(hasher.release)
+	for range limit {
+		assert.Equal(t, 201, <-codes)
+	}
+	list := e.do("GET", "/Users?count=0", nil)
+	assert.Equal(t, float64(limit), list.Body["totalResults"], "the refused create stored nothing")
 }
