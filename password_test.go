@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -322,4 +323,45 @@ func TestPasswordHashingBounded(t *testing.T) {
 	}
 	list := e.do("GET", "/Users?count=0", nil)
 	assert.Equal(t, float64(limit), list.Body["totalResults"], "the refused create stored nothing")
+}
+
+// slowHasher is a PasswordHasher that takes 100 ms a password.
+type slowHasher struct{ calls atomic.Int32 }
+
+func (s *slowHasher) Hash(string) (string, error) {
+	s.calls.Add(1)
+	time.Sleep(100 * time.Millisecond)
+	return "slow-hash", nil
+}
+
+// TestBulkPasswordsPastTheDeadline: a /Bulk whose store deadline has
+// passed hashes none of its remaining passwords; those operations are
+// 503s that stored nothing.
+func TestBulkPasswordsPastTheDeadline(t *testing.T) {
+	hasher := &slowHasher{}
+	e := newEnv(t, func(c *scim.Config) {
+		c.PasswordHasher = hasher
+		c.StoreTimeout = 350 * time.Millisecond
+	})
+	const n = 10
+	var ops []any
+	for i := range n {
+		ops = append(ops, map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint(i), "data": map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": fmt.Sprint("u", i), "password": "pw"}})
+	}
+	r := e.do("POST", "/Bulk", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": ops})
+	require.Equal(t, 200, r.Code, r.Raw)
+	created := 0
+	for _, o := range r.Body["Operations"].([]any) {
+		switch st := o.(map[string]any)["status"]; st {
+		case "201":
+			created++
+		default:
+			assert.Equal(t, "503", st, r.Raw)
+		}
+	}
+	assert.Less(t, int(hasher.calls.Load()), n, "passwords hashed after the deadline")
+	assert.Less(t, created, n)
+	list := e.do("GET", "/Users?count=0", nil)
+	assert.Equal(t, float64(created), list.Body["totalResults"], "a refused operation stored nothing")
 }
