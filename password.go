@@ -121,11 +121,7 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	sent := next.Password
 	next.Password = ""
 	if h.cfg.PasswordHasher != nil {
-		if err := h.hashTurn(ctx); err != nil {
-			return err
-		}
-		hash, err := h.cfg.PasswordHasher.Hash(sent)
-		<-h.hashing
+		hash, err := h.hash(ctx, sent)
 		if err != nil {
 			return fmt.Errorf("hashing a password: %w", err)
 		}
@@ -137,18 +133,21 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	return nil
 }
 
-// hashTurn waits for a slot of h.hashing, which the caller frees after
-// hashing. It fails with a 503 once ctx is done, checked first, so that
-// a /Bulk past its deadline hashes none of its remaining passwords.
-func (h *handler) hashTurn(ctx context.Context) error {
+// hash hashes password with Config.PasswordHasher in a slot of
+// h.hashing, given back however Hash returns (a host's hasher may
+// panic). Waiting for the slot fails with a 503 once ctx is done, which
+// is checked first, so that a /Bulk past its deadline hashes none of its
+// remaining passwords.
+func (h *handler) hash(ctx context.Context, password string) (string, error) {
 	if ctx.Err() == nil {
 		select {
 		case h.hashing <- struct{}{}:
-			return nil
+			defer func() { <-h.hashing }()
+			return h.cfg.PasswordHasher.Hash(password)
 		case <-ctx.Done():
 		}
 	}
-	return &Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy hashing other passwords and this request ran out of time; retry later"}
+	return "", &Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy hashing other passwords and this request ran out of time; retry later"}
 }
 
 // clearPassword forgets a password an earlier write of the request left

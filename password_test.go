@@ -365,3 +365,32 @@ func TestBulkPasswordsPastTheDeadline(t *testing.T) {
 	list := e.do("GET", "/Users?count=0", nil)
 	assert.Equal(t, float64(created), list.Body["totalResults"], "a refused operation stored nothing")
 }
+
+// panickyHasher panics on the password "boom" and hashes any other.
+type panickyHasher struct{}
+
+func (panickyHasher) Hash(pw string) (string, error) {
+	if pw == "boom" {
+		panic("hasher failed")
+	}
+	return "hash", nil
+}
+
+// TestPanickingHasherFreesItsTurn: a PasswordHasher that panics (a 500)
+// gives its turn back, so that later passwords are still hashed.
+func TestPanickingHasherFreesItsTurn(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.PasswordHasher = panickyHasher{}
+		c.StoreTimeout = time.Second
+	})
+	user := func(name, pw string) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": name, "password": pw}
+	}
+	for i := range runtime.GOMAXPROCS(0) + 1 {
+		r := e.do("POST", "/Users", user(fmt.Sprint("boom", i), "boom"))
+		require.Equal(t, 500, r.Code, r.Raw)
+		assert.NotContains(t, e.logs.String(), `"boom"`, "the password is never logged")
+	}
+	r := e.do("POST", "/Users", user("fine", "pw"))
+	assert.Equal(t, 201, r.Code, r.Raw)
+}
