@@ -122,6 +122,9 @@ type handler struct {
 	// authenticate). Only then: a host type that embeds a Manager and
 	// overrides Authenticate must have its Authenticate called.
 	manager *tokens.Manager
+	// hashing holds a slot for each password being hashed (see
+	// setPassword): GOMAXPROCS of them when Config.PasswordHasher is set.
+	hashing chan struct{}
 	// checkedMembers is Config.Groups as a store.CheckedMemberModifier,
 	// or nil: resolved once, as groups.updater is (patchMembers).
 	checkedMembers store.CheckedMemberModifier
@@ -186,6 +189,9 @@ func newHandler(cfg Config) (*handler, error) {
 		}
 	}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
+	if cfg.PasswordHasher != nil {
+		h.hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+	}
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {
 		h.groups = h.groupKind(model.Group)
@@ -433,12 +439,15 @@ func requestID(ctx context.Context) string {
 }
 
 // requestIDFrom is the X-Request-Id a proxy in front already gave the
-// request, when it is a sane token (printable ASCII, at most 128 bytes),
-// or a new random one, so one id follows the request through the proxy's
+// request, when it is a sane token (printable ASCII, at most 128 bytes,
+// no bearer token in it), or a new random one, so one id follows the request through the proxy's
 // logs, ours and the response.
 func requestIDFrom(r *http.Request) string {
 	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
-		ok := true
+		// An id holding a token (a client that sent its token in the
+		// wrong header) would put the token in every log and be sent
+		// back: the request gets an id of its own instead.
+		ok := tokens.Redact(id) == id
 		for i := 0; i < len(id) && ok; i++ {
 			ok = id[i] > ' ' && id[i] < 0x7f
 		}
@@ -598,7 +607,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
 					slog.String("method", r.Method),
-					slog.String("path", r.URL.Path),
+					slog.String("path", tokens.Redact(r.URL.Path)),
 					slog.Int("status", int(sw.status)),
 					slog.Duration("duration", elapsed),
 					{}, {},
@@ -609,7 +618,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					n++
 				}
 				if level == slog.LevelWarn {
-					attrs[n] = slog.Any("warnings", st.warnings)
+					attrs[n] = slog.Any("warnings", redactAll(st.warnings))
 					n++
 				}
 				// What Logger.LogAttrs does, with the clock read above and
@@ -943,6 +952,22 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	if err := h.cfg.RequestLog.Record(r.Context(), entry.Sanitized()); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
+}
+
+// redactAll is ws with token-shaped text redacted (tokens.Redact): ws
+// itself when none holds any, as is nearly always the case.
+func redactAll(ws []string) []string {
+	for i, w := range ws {
+		if r := tokens.Redact(w); r != w {
+			out := append([]string(nil), ws...)
+			out[i] = r
+			for j := i + 1; j < len(out); j++ {
+				out[j] = tokens.Redact(out[j])
+			}
+			return out
+		}
+	}
+	return ws
 }
 
 // requestPath is the request's path and query as sent, escapes kept:

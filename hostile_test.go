@@ -2,7 +2,9 @@ package scim_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/internal/race"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
@@ -199,4 +202,59 @@ func openRequestLog(t *testing.T, dsn string) admin.RequestLog {
 	require.NoError(t, err)
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestAttributesListCost: a list request's attributes and
+// excludedAttributes cost the distinct names they give, not the names as
+// written: a URL of one name repeated costs each further resource of the
+// page what the name given once does (it cost thousands of allocations
+// per resource, seconds and gigabytes for a page). Value-filtered names,
+// which are filters, are bounded by MaxFilterLength together.
+func TestAttributesListCost(t *testing.T) {
+	newCostEnv := func(t *testing.T) *env { return newEnv(t, func(c *scim.Config) { c.MaxFilterLength = 256 }) }
+	users := 0
+	marginal := func(t *testing.T, e *env, query string) float64 {
+		t.Helper()
+		allocs := func() float64 {
+			return testing.AllocsPerRun(2, func() {
+				r := e.do("GET", "/Users?count=1000&"+query, nil)
+				require.Equal(t, 200, r.Code, r.Raw)
+			})
+		}
+		before := allocs()
+		for range 20 {
+			users++
+			e.createUser(fmt.Sprint("cost", users), map[string]any{"emails": []any{map[string]any{"value": "a@example.com"}}})
+		}
+		return (allocs() - before) / 20
+	}
+	for _, tt := range []struct{ param, name string }{
+		{"attributes", "userName"},
+		{"attributes", "emails.value"},
+		{"attributes", "EMAILS.VALUE"},
+		{"attributes", `emails[value eq "a@example.com"]`},
+		{"excludedAttributes", "emails"},
+		{"attributes", "urn:ietf:params:scim:schemas:core:2.0:User"},
+	} {
+		t.Run(tt.param+"="+tt.name, func(t *testing.T) {
+			if race.Enabled {
+				t.Skip("the race detector allocates on its own")
+			}
+			e := newCostEnv(t)
+			once := marginal(t, e, tt.param+"="+url.QueryEscape(tt.name))
+			repeated := marginal(t, e, tt.param+"="+url.QueryEscape(strings.TrimSuffix(strings.Repeat(tt.name+",", 2000), ",")))
+			assert.LessOrEqual(t, repeated, once*1.5+5, "allocations per resource of the page: %s once costs %.0f, 2000 times %.0f", tt.name, once, repeated)
+		})
+	}
+	t.Run("value filters past MaxFilterLength", func(t *testing.T) {
+		e := newCostEnv(t)
+		var names []string
+		for i := range 20 {
+			names = append(names, fmt.Sprintf(`emails[value eq "%d@example.com"]`, i))
+		}
+		r := e.do("GET", "/Users?attributes="+url.QueryEscape(strings.Join(names, ",")), nil)
+		requireError(t, r, 400, "invalidFilter", "more than 256 bytes long together")
+		r = e.do("GET", "/Users?attributes="+url.QueryEscape(strings.Join(names[:5], ",")), nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+	})
 }

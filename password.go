@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -100,7 +101,13 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // setPassword applies the password policy to a user about to be written:
 // a password the client sent (next.Password differs from what is stored,
 // prev) is hashed with Config.PasswordHasher, or dropped when there is
-// none. The password as sent waits in the request's state for
+// none. At most GOMAXPROCS passwords are hashed at once (h.hashing): a
+// hash may take much memory (Argon2id{}: 64 MiB) and a core for its
+// time, so clients sending many passwords at once, or a /Bulk of them,
+// would otherwise hold memory without bound for no faster an answer. A
+// write that waits for its turn until its request's context ends (the
+// client left, or the store deadline passed) is a 503 and writes nothing.
+// The password as sent waits in the request's state for
 // passwordSent, after the write; what a write that failed left there is
 // cleared before the next (clearPassword).
 func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
@@ -114,7 +121,7 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	sent := next.Password
 	next.Password = ""
 	if h.cfg.PasswordHasher != nil {
-		hash, err := h.cfg.PasswordHasher.Hash(sent)
+		hash, err := h.hash(ctx, sent)
 		if err != nil {
 			return fmt.Errorf("hashing a password: %w", err)
 		}
@@ -124,6 +131,23 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 		st.password = sent
 	}
 	return nil
+}
+
+// hash hashes password with Config.PasswordHasher in a slot of
+// h.hashing, given back however Hash returns (a host's hasher may
+// panic). Waiting for the slot fails with a 503 once ctx is done, which
+// is checked first, so that a /Bulk past its deadline hashes none of its
+// remaining passwords.
+func (h *handler) hash(ctx context.Context, password string) (string, error) {
+	if ctx.Err() == nil {
+		select {
+		case h.hashing <- struct{}{}:
+			defer func() { <-h.hashing }()
+			return h.cfg.PasswordHasher.Hash(password)
+		case <-ctx.Done():
+		}
+	}
+	return "", &Error{Status: http.StatusServiceUnavailable, Detail: "the server is busy hashing other passwords and this request ran out of time; retry later"}
 }
 
 // clearPassword forgets a password an earlier write of the request left

@@ -3,9 +3,13 @@ package scim_test
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -249,4 +253,144 @@ func TestBulkPasswordStaysWithItsUser(t *testing.T) {
 			}
 		})
 	}
+}
+
+// blockingHasher is a PasswordHasher whose Hash waits for release, counting
+// the calls in it.
+type blockingHasher struct {
+	mu      sync.Mutex
+	in, max int
+	release chan struct{}
+}
+
+func (b *blockingHasher) Hash(pw string) (string, error) {
+	b.mu.Lock()
+	b.in++
+	b.max = max(b.max, b.in)
+	b.mu.Unlock()
+	<-b.release
+	b.mu.Lock()
+	b.in--
+	b.mu.Unlock()
+	return "hash-of-" + fmt.Sprint(len(pw)), nil
+}
+
+// TestPasswordHashingBounded: hashing costs memory (Argon2id{} takes 64
+// MiB a password), so at most GOMAXPROCS passwords are hashed at once; a
+// write waiting for its turn until its client gives up (or the request's
+// store deadline passes) is answered 503 and stores nothing.
+func TestPasswordHashingBounded(t *testing.T) {
+	limit := runtime.GOMAXPROCS(0)
+	hasher := &blockingHasher{release: make(chan struct{})}
+	e := newEnv(t, func(c *scim.Config) { c.PasswordHasher = hasher })
+	create := func(ctx context.Context, userName string) int {
+		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `","password":"pw"}`
+		req := httptest.NewRequestWithContext(ctx, "POST", "http://app.example.com/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Set("Content-Type", "application/scim+json")
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	codes := make(chan int, limit)
+	for i := range limit {
+		go func() { codes <- create(context.Background(), fmt.Sprint("u", i)) }()
+	}
+	require.Eventually(t, func() bool {
+		hasher.mu.Lock()
+		defer hasher.mu.Unlock()
+		return hasher.in == limit
+	}, 10*time.Second, time.Millisecond, "the first %d passwords are hashed at once", limit)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	extra := make(chan int, 1)
+	go func() { extra <- create(ctx, "extra") }()
+	time.Sleep(100 * time.Millisecond) // time enough to start hashing, were it allowed to
+	hasher.mu.Lock()
+	assert.Equal(t, limit, hasher.max, "passwords hashed at once")
+	hasher.mu.Unlock()
+	cancel() // the client gives up waiting
+	select {
+	case code := <-extra:
+		assert.Equal(t, 503, code)
+	case <-time.After(5 * time.Second):
+		t.Error("a cancelled request is still hashing its password")
+	}
+
+	close(hasher.release)
+	for range limit {
+		assert.Equal(t, 201, <-codes)
+	}
+	list := e.do("GET", "/Users?count=0", nil)
+	assert.Equal(t, float64(limit), list.Body["totalResults"], "the refused create stored nothing")
+}
+
+// slowHasher is a PasswordHasher that takes 100 ms a password.
+type slowHasher struct{ calls atomic.Int32 }
+
+func (s *slowHasher) Hash(string) (string, error) {
+	s.calls.Add(1)
+	time.Sleep(100 * time.Millisecond)
+	return "slow-hash", nil
+}
+
+// TestBulkPasswordsPastTheDeadline: a /Bulk whose store deadline has
+// passed hashes none of its remaining passwords; those operations are
+// 503s that stored nothing.
+func TestBulkPasswordsPastTheDeadline(t *testing.T) {
+	hasher := &slowHasher{}
+	e := newEnv(t, func(c *scim.Config) {
+		c.PasswordHasher = hasher
+		c.StoreTimeout = 350 * time.Millisecond
+	})
+	const n = 10
+	var ops []any
+	for i := range n {
+		ops = append(ops, map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint(i), "data": map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": fmt.Sprint("u", i), "password": "pw"}})
+	}
+	r := e.do("POST", "/Bulk", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": ops})
+	require.Equal(t, 200, r.Code, r.Raw)
+	created := 0
+	for _, o := range r.Body["Operations"].([]any) {
+		switch st := o.(map[string]any)["status"]; st {
+		case "201":
+			created++
+		default:
+			assert.Equal(t, "503", st, r.Raw)
+		}
+	}
+	assert.Less(t, int(hasher.calls.Load()), n, "passwords hashed after the deadline")
+	assert.Less(t, created, n)
+	list := e.do("GET", "/Users?count=0", nil)
+	assert.Equal(t, float64(created), list.Body["totalResults"], "a refused operation stored nothing")
+}
+
+// panickyHasher panics on the password "boom" and hashes any other.
+type panickyHasher struct{}
+
+func (panickyHasher) Hash(pw string) (string, error) {
+	if pw == "boom" {
+		panic("hasher failed")
+	}
+	return "hash", nil
+}
+
+// TestPanickingHasherFreesItsTurn: a PasswordHasher that panics (a 500)
+// gives its turn back, so that later passwords are still hashed.
+func TestPanickingHasherFreesItsTurn(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) {
+		c.PasswordHasher = panickyHasher{}
+		c.StoreTimeout = time.Second
+	})
+	user := func(name, pw string) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": name, "password": pw}
+	}
+	for i := range runtime.GOMAXPROCS(0) + 1 {
+		r := e.do("POST", "/Users", user(fmt.Sprint("boom", i), "boom"))
+		require.Equal(t, 500, r.Code, r.Raw)
+		assert.NotContains(t, e.logs.String(), `"boom"`, "the password is never logged")
+	}
+	r := e.do("POST", "/Users", user("fine", "pw"))
+	assert.Equal(t, 201, r.Code, r.Raw)
 }

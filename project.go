@@ -137,8 +137,17 @@ func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, at
 	return p, nil
 }
 
+// resolveAttrs resolves the names of param (attributes or
+// excludedAttributes) for rt. A name given again (the same attribute, or a
+// value filter written the same) resolves once: projecting a page costs
+// the distinct names times its resources, and a URL's worth of one name
+// repeated would otherwise cost seconds and gigabytes for one request.
+// For the same reason the value-filtered names, which are filters, are
+// bounded by Config.MaxFilterLength together, as the filter parameter is.
 func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names []string) ([]attrRef, error) {
 	var out []attrRef
+	var filtered map[string]bool // the value-filtered names seen, as written
+	filterBytes := 0
 	for _, n := range names {
 		p, err := h.parser.ParsePath(n)
 		if err != nil {
@@ -170,6 +179,16 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 			if a == nil || !a.MultiValued {
 				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attributes: %q filters an attribute that is not multi-valued", n)
 			}
+			if filtered[n] {
+				continue
+			}
+			if filterBytes += len(n); filterBytes > h.cfg.MaxFilterLength {
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attributes: its value-filtered names are more than %d bytes long together; ask for fewer", h.cfg.MaxFilterLength)
+			}
+			if filtered == nil {
+				filtered = map[string]bool{}
+			}
+			filtered[n] = true
 			if ref.elems, err = query.NewEvaluator(rt).CompileElement(a, p.Filter); err != nil {
 				return nil, err
 			}
@@ -180,9 +199,23 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names [
 				ref.sub = res.Sub.Name
 			}
 		}
-		out = append(out, ref)
+		out = appendRef(out, ref)
 	}
 	return out, nil
+}
+
+// appendRef appends ref to refs unless refs holds it already (names are
+// canonical, so equal text is the same attribute); a value-filtered ref
+// is always appended (resolveAttrs drops those written twice).
+func appendRef(refs []attrRef, ref attrRef) []attrRef {
+	if ref.elems == nil {
+		for _, r := range refs {
+			if r.elems == nil && r.urn == ref.urn && r.name == ref.name && r.sub == ref.sub {
+				return refs
+			}
+		}
+	}
+	return append(refs, ref)
 }
 
 // appendCore appends to refs what the core schema's URN names in param
@@ -200,7 +233,7 @@ func appendCore(refs []attrRef, rt *resources.ResourceType, param string) []attr
 		if param == "attributes" && (a.Returned == resources.ReturnedRequest || a.Returned == resources.ReturnedNever) {
 			continue
 		}
-		refs = append(refs, attrRef{name: a.Name})
+		refs = appendRef(refs, attrRef{name: a.Name})
 	}
 	return refs
 }

@@ -179,6 +179,10 @@ type Config struct {
 	// never kept cannot leak from a backup. /ServiceProviderConfig
 	// advertises changePassword as supported only when one of them is set.
 	// A password never reaches Events, responses, logs or error details.
+	// At most GOMAXPROCS passwords are hashed at once (Argon2id{} takes
+	// 64 MiB and a core a password): a write waiting for its turn past
+	// StoreTimeout, or until its client leaves, is a 503 that stored
+	// nothing.
 	PasswordHasher PasswordHasher
 	OnPassword     func(ctx context.Context, userID, password string)
 

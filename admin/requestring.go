@@ -3,7 +3,6 @@ package admin
 import (
 	"container/list"
 	"context"
-	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -156,41 +155,10 @@ func (r Request) Sanitized() Request {
 	return r
 }
 
-// sanitize redacts token-shaped text and cuts s to MaxRequestFieldBytes.
+// sanitize redacts token-shaped text (tokens.Redact) and cuts s to
+// MaxRequestFieldBytes.
 func sanitize(s string) string {
-	if strings.Contains(s, tokens.Prefix) {
-		s = redactTokens(s)
-	}
-	return clip(s, MaxRequestFieldBytes)
-}
-
-// redactTokens replaces every tokens.Prefix followed by at least 16 token
-// characters with tokens.Prefix + "[REDACTED]".
-func redactTokens(s string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, tokens.Prefix)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := i + len(tokens.Prefix)
-		for j < len(s) && isTokenChar(s[j]) {
-			j++
-		}
-		b.WriteString(s[:i])
-		if j-i-len(tokens.Prefix) >= 16 {
-			b.WriteString(tokens.Prefix + "[REDACTED]")
-		} else {
-			b.WriteString(s[i:j])
-		}
-		s = s[j:]
-	}
-}
-
-// isTokenChar reports whether c can appear in a token after its prefix.
-func isTokenChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+	return clip(tokens.Redact(s), MaxRequestFieldBytes)
 }
 
 // clip cuts s to at most max bytes at a character boundary, marking the

@@ -170,15 +170,48 @@ func hint(plaintext string) string {
 	return Prefix + "…" + plaintext[len(plaintext)-4:]
 }
 
+// Redact returns s with every token-shaped text in it (Prefix followed by
+// at least 16 characters a token is made of) replaced by Prefix +
+// "[REDACTED]": what a client sent where a token does not belong (a path,
+// a query string, a request id, an attribute name) is fit for a log once
+// redacted. Text without Prefix comes back as it is, without allocating.
+func Redact(s string) string {
+	if !strings.Contains(s, Prefix) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, Prefix)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(Prefix)
+		for j < len(s) && isTokenChar(s[j]) {
+			j++
+		}
+		b.WriteString(s[:i])
+		if j-i-len(Prefix) >= 16 {
+			b.WriteString(Prefix + "[REDACTED]")
+		} else {
+			b.WriteString(s[i:j])
+		}
+		s = s[j:]
+	}
+}
+
+// isTokenChar reports whether c can appear in a token after its prefix.
+func isTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
 // wellFormed reports whether s looks like a token Generate could have made.
 // It runs over the whole string regardless of where it fails; the result
 // is only used after the store lookup.
 func wellFormed(s string) bool {
 	ok := strings.HasPrefix(s, Prefix) && len(s) >= len(Prefix)+base64.RawURLEncoding.EncodedLen(secretBytes)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		valid := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-		ok = ok && valid
+		ok = ok && isTokenChar(s[i])
 	}
 	return ok
 }

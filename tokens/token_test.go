@@ -3,12 +3,14 @@ package tokens_test
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/race"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -82,4 +84,25 @@ func TestState(t *testing.T) {
 	b, err := json.Marshal(tokens.Status{State: tokens.Connected, LastRequestAt: t0, TokenHint: "scim_…a1B2", ActiveTokens: 1})
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"state":"connected","lastRequestAt":"2026-03-01T12:00:00Z","tokenHint":"scim_…a1B2","activeTokens":1}`, string(b))
+}
+
+func TestRedact(t *testing.T) {
+	tok := tokens.Prefix + strings.Repeat("aB3-_", 9)
+	tests := []struct{ name, in, want string }{
+		{"no token", "/Users/2819c223", "/Users/2819c223"},
+		{"the prefix alone", "scim_", "scim_"},
+		{"prefix and too few characters", "/Users/scim_abc", "/Users/scim_abc"},
+		{"a token", "/Users/" + tok, "/Users/scim_[REDACTED]"},
+		{"a token inside text", "req-" + tok + ".x", "req-scim_[REDACTED].x"},
+		{"two tokens", tok + " " + tok, "scim_[REDACTED] scim_[REDACTED]"},
+		{"sixteen characters", "scim_0123456789abcdef", "scim_[REDACTED]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tokens.Redact(tt.in))
+		})
+	}
+	if !race.Enabled { // the race detector allocates on its own
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = tokens.Redact("/Users/2819c223?filter=userName") }), "text without the prefix costs nothing")
+	}
 }

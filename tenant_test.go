@@ -1,0 +1,104 @@
+package scim_test
+
+import (
+	"net/url"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/tokens"
+)
+
+// TestTenantIsolationThroughTheHandler: a token of tenant globex can
+// neither read, list, count, filter-probe, change, reference (a member,
+// a manager), bulk-change, cursor-resume nor ETag-probe anything of
+// tenant acme, on every store; uniqueness is per tenant; and acme's
+// resources are as they were afterwards.
+func TestTenantIsolationThroughTheHandler(t *testing.T) {
+	const (
+		userSchema = "urn:ietf:params:scim:schemas:core:2.0:User"
+		entSchema  = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	)
+	q := url.QueryEscape
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			us, gs := open(t)
+			toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
+			e := newEnv(t, func(c *scim.Config) { c.Tokens = toks; c.Users = us; c.Groups = gs })
+			e.token = plain[0]
+			alice := e.createUser("alice@example.com", map[string]any{"externalId": "ext-a", "emails": []any{map[string]any{"value": "alice@example.com"}}})
+			aid := alice["id"].(string)
+			e.createUser("zed@example.com")
+			gid := e.createGroup("admins", aid)["id"].(string)
+			cursor := e.do("GET", "/Users?count=1&sortBy=userName&cursor=", nil).str("nextCursor")
+			require.NotEmpty(t, cursor)
+			etag := e.do("GET", "/Users/"+aid, nil).Header.Get("ETag")
+			snapshot := func() string {
+				return e.do("GET", "/Users/"+aid, nil).Raw + e.do("GET", "/Groups/"+gid, nil).Raw + e.do("GET", "/Users?sortBy=userName", nil).Raw
+			}
+			before := snapshot()
+
+			e.token = plain[1]
+			e.createUser("bob@example.com")
+			for _, tt := range []struct {
+				name, method, path string
+				body               any
+				hdr                []string
+				status             int
+				total              float64 // for a 200 list
+			}{
+				{"GET a user", "GET", "/Users/" + aid, nil, nil, 404, 0},
+				{"GET a group", "GET", "/Groups/" + gid, nil, nil, 404, 0},
+				{"If-None-Match probe", "GET", "/Users/" + aid, nil, []string{"If-None-Match: " + etag}, 404, 0},
+				{"PUT", "PUT", "/Users/" + aid, map[string]any{"schemas": []string{userSchema}, "userName": "x"}, nil, 404, 0},
+				{"PATCH", "PATCH", "/Users/" + aid, patchBody(op("replace", "active", false)), nil, 404, 0},
+				{"PATCH with If-Match", "PATCH", "/Users/" + aid, patchBody(op("replace", "active", false)), []string{"If-Match: " + etag}, 404, 0},
+				{"DELETE", "DELETE", "/Groups/" + gid, nil, nil, 404, 0},
+				{"filter userName", "GET", "/Users?filter=" + q(`userName eq "alice@example.com"`), nil, nil, 200, 0},
+				{"filter id", "GET", "/Users?filter=" + q(`id eq "`+aid+`"`), nil, nil, 200, 0},
+				{"filter externalId", "GET", "/Users?filter=" + q(`externalId eq "ext-a"`), nil, nil, 200, 0},
+				{"filter emails", "GET", "/Users?filter=" + q(`emails.value co "alice"`), nil, nil, 200, 0},
+				{"filter groups", "GET", "/Users?filter=" + q(`groups.value eq "`+gid+`"`), nil, nil, 200, 0},
+				{"filter members", "GET", "/Groups?filter=" + q(`members.value eq "`+aid+`"`), nil, nil, 200, 0},
+				{"root query", "GET", "/?filter=" + q(`id eq "`+aid+`"`), nil, nil, 200, 0},
+				{"list sorted", "GET", "/Users?sortBy=userName", nil, nil, 200, 1},
+				{"cursor of the other tenant", "GET", "/Users?count=1&sortBy=userName&cursor=" + cursor, nil, nil, 400, 0},
+				{"same userName", "POST", "/Users", map[string]any{"schemas": []string{userSchema}, "userName": "alice@example.com", "externalId": "ext-a"}, nil, 201, 0},
+				{"bulk", "POST", "/Bulk", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": []any{
+					map[string]any{"method": "PATCH", "path": "/Users/" + aid, "data": patchBody(op("replace", "active", false))},
+					map[string]any{"method": "DELETE", "path": "/Groups/" + gid},
+				}}, nil, 200, 0},
+			} {
+				t.Run(tt.name, func(t *testing.T) {
+					r := e.do(tt.method, tt.path, tt.body, tt.hdr...)
+					require.Equal(t, tt.status, r.Code, r.Raw)
+					assert.NotContains(t, r.Raw, "zed@example.com")
+					if tt.status == 200 && r.Body["totalResults"] != nil {
+						assert.Equal(t, tt.total, r.Body["totalResults"], r.Raw)
+					}
+					if tt.method == "POST" && tt.path == "/Bulk" {
+						for _, o := range r.Body["Operations"].([]any) {
+							assert.Equal(t, "404", o.(map[string]any)["status"], r.Raw)
+						}
+					}
+				})
+			}
+			t.Run("references", func(t *testing.T) {
+				g := e.createGroup("theirs", aid, gid) // skipped, as a value naming nothing is
+				assert.Empty(t, memberIDs(g))
+				ok := e.createGroup("mine")
+				r := e.do("PATCH", "/Groups/"+ok["id"].(string)+"?attributes=members", patchBody(op("add", "members", []any{map[string]any{"value": aid}})))
+				require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+				assert.Empty(t, memberIDs(e.do("GET", "/Groups/"+ok["id"].(string), nil).Body))
+				m := e.createUser("m1", map[string]any{"schemas": []string{userSchema, entSchema}, entSchema: map[string]any{"manager": map[string]any{"value": aid}}})
+				mgr := m[entSchema].(map[string]any)["manager"].(map[string]any)
+				assert.NotContains(t, mgr, "displayName", "the other tenant's user is not looked up")
+			})
+
+			e.token = plain[0]
+			assert.Equal(t, before, snapshot(), "acme's resources are unchanged")
+		})
+	}
+}
