@@ -71,6 +71,26 @@ func BenchmarkStore(b *testing.B) {
 					}
 				}
 			})
+			b.Run("GetUser", func(b *testing.B) {
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					if _, err := s.GetUser(tctx, uids[(i*7919)%n], store.GetOptions{}); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run("ListUsers_page", func(b *testing.B) {
+				// One of the first ten unfiltered pages of 100, with
+				// the count of the whole tenant: what a provider's
+				// full sync reads first.
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					p, err := s.ListUsers(tctx, store.Query{StartIndex: 1 + (i%10)*100, Count: 100})
+					if err != nil || len(p.Items) != 100 {
+						b.Fatal(err)
+					}
+				}
+			})
 			b.Run("ListUsers_userName_eq", func(b *testing.B) {
 				b.ReportAllocs()
 				for i := 0; b.Loop(); i++ {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -464,4 +466,38 @@ func (s *Store) AppendFeedNForTest(ctx context.Context, tenant string, changes [
 		}
 		return nil
 	})
+}
+
+// The benchmarks' SQLite settings under measurement (BENCHMARKS.md, "The
+// change feed: what it costs a write", branch sqlpage): a test binary run
+// with SCIM_TEST_SQLITE_PRAGMAS set to a comma-separated list of the
+// driver's pragmas, e.g. "page_size(1024),secure_delete(FAST)", opens every
+// SQLite file store with them. Each replaces the store's pragma of the same
+// name or, where the store sets none, runs before the store's own, so that
+// page_size precedes journal_mode, which fixes a new file's page size. It
+// is read once, before any test or benchmark runs, and changes nothing
+// outside the test binary.
+func init() {
+	env := os.Getenv("SCIM_TEST_SQLITE_PRAGMAS")
+	if env == "" {
+		return
+	}
+	for _, p := range strings.Split(env, ",") {
+		sqliteWriterPragmas = withPragma(sqliteWriterPragmas, strings.TrimSpace(p))
+		sqliteReaderPragmas = withPragma(sqliteReaderPragmas, strings.TrimSpace(p))
+	}
+}
+
+// withPragma returns list with p in the place of the pragma of its name,
+// or first when list has none of that name.
+func withPragma(list []string, p string) []string {
+	name, _, _ := strings.Cut(p, "(")
+	out := append([]string(nil), list...)
+	for i, q := range out {
+		if n, _, _ := strings.Cut(q, "("); n == name {
+			out[i] = p
+			return out
+		}
+	}
+	return append([]string{p}, out...)
 }

@@ -303,9 +303,14 @@ func (s *Store) openPostgres(cfg Config) error {
 // migration, a deleted user) are overwritten in the file rather than left
 // in free pages. Readers get the same, but journal_mode (set by the writer, kept in
 // the file), plus query_only: a read can never take the write lock. The
-// modernc driver runs _pragma parameters on every connection it opens.
+// modernc driver runs _pragma parameters on every connection it opens,
+// busy_timeout first and the rest in the order of their names; the writer's
+// journal_mode goes as the driver's _journal_mode key instead, which it
+// runs after them all, since switching a new file to WAL writes its first
+// page and so fixes its page size: a page_size in the host's DSN comes
+// first and applies to a new file.
 var (
-	sqliteWriterPragmas = []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)"}
+	sqliteWriterPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)"}
 	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"}
 )
 
@@ -344,7 +349,7 @@ func (s *Store) openSQLite(cfg Config) error {
 		s.stmts = newStmtCache(db)
 		return nil
 	}
-	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}}), s.log, "w")
+	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}, "_journal_mode": {"WAL"}}), s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}

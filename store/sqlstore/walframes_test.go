@@ -46,7 +46,9 @@ func TestWALFrames(t *testing.T) {
 					total += checkpoint()
 				}
 				perWrite[k] = float64(total) / writes
-				t.Logf("%s, feed on %v: %.2f frames a write", op.name, feed, perWrite[k])
+				var pageSize int
+				require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize))
+				t.Logf("%s, feed on %v: %.2f frames a write (%d-byte pages: %.0f WAL bytes)", op.name, feed, perWrite[k], pageSize, perWrite[k]*float64(24+pageSize))
 			}
 			assert.Greater(t, perWrite[1], perWrite[0], "the feed's entries are written too")
 		})
