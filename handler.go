@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,67 +33,6 @@ import (
 )
 
 const contentType = "application/scim+json"
-
-// plainJSON is the media type a response takes for a client whose Accept
-// asks for it rather than contentType (prefersPlainJSON).
-const plainJSON = "application/json"
-
-// prefersPlainJSON reports whether an Accept header takes
-// application/json and prefers it to application/scim+json: RFC 7644
-// §3.8 has a service provider support "Accept: application/json" (SHOULD)
-// as well as "Accept: application/scim+json" (MUST), the format
-// defaulting to application/scim+json, and §8.1 makes the two equivalent
-// for most clients. Each type takes the quality of the most specific
-// range that matches it (RFC 9110 §12.5.1: application/scim+json, then
-// application/*, then */*; none is 0), and application/json wins only
-// with the higher one, so "application/json, */*" is answered with
-// application/scim+json. A header that takes neither is answered with
-// application/scim+json as well, not 406, which RFC 9110 leaves to the
-// server: a response in a type the client did not list beats none.
-func prefersPlainJSON(accept string) bool {
-	if accept == contentType || accept == "*/*" {
-		return false // what identity providers send: no parsing
-	}
-	var scimQ, jsonQ float64
-	scimSpec, jsonSpec := -1, -1 // how specific the range that gave each q is
-	for part := range strings.SplitSeq(accept, ",") {
-		mt, params, _ := strings.Cut(part, ";")
-		mt = strings.TrimSpace(mt)
-		q := 1.0
-		for params != "" {
-			var p string
-			p, params, _ = strings.Cut(params, ";")
-			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
-				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
-					q = f
-				}
-			}
-		}
-		spec := -1
-		switch {
-		case mt == "*/*":
-			spec = 0
-		case strings.EqualFold(mt, "application/*"):
-			spec = 1
-		}
-		if s := max(spec, specIf(mt, contentType)); s > scimSpec {
-			scimSpec, scimQ = s, q
-		}
-		if s := max(spec, specIf(mt, plainJSON)); s > jsonSpec {
-			jsonSpec, jsonQ = s, q
-		}
-	}
-	return jsonQ > scimQ // a type no range matched has q 0
-}
-
-// specIf is 2, the specificity of a full media type, when mt is typ (in
-// any case), else -1.
-func specIf(mt, typ string) int {
-	if strings.EqualFold(mt, typ) {
-		return 2
-	}
-	return -1
-}
 
 // retryAfter is the Retry-After of a 503, in seconds.
 const retryAfter = "5"
@@ -492,11 +430,7 @@ type statusWriter struct {
 	// shares its word: see requestScope.
 	status int32
 	wrote  bool
-	// plainJSON: the request's Accept takes application/json over
-	// application/scim+json (prefersPlainJSON). Beside wrote, in the
-	// status's word.
-	plainJSON bool
-	err       *Error // the SCIM error answered, if any
+	err    *Error // the SCIM error answered, if any
 	// values holds the header values the handler sets on every response
 	// (see headerValue).
 	values [numHeaderSlots]string
@@ -560,9 +494,6 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		}
 		sw := &rs.sw
 		sw.ResponseWriter = w
-		if accept := headerOf(r, "Accept"); accept != "" {
-			sw.plainJSON = prefersPlainJSON(accept)
-		}
 		sw.Header()["X-Request-Id"] = headerValue(sw, slotRequestID, st.id) // canonical already: no Set
 		// Authenticate before the request takes its context, so it takes
 		// it once, with the tenant in it.
@@ -1174,11 +1105,7 @@ func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
-	ct := contentType
-	if sw, ok := w.(*statusWriter); ok && sw.plainJSON {
-		ct = plainJSON
-	}
-	w.Header()["Content-Type"] = headerValue(w, slotContentType, ct) // canonical already: no Set
+	w.Header()["Content-Type"] = headerValue(w, slotContentType, contentType) // canonical already: no Set
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

@@ -290,6 +290,37 @@ func TestContentTypesAndBodies(t *testing.T) {
 	assert.Equal(t, float64(3), list.Body["totalResults"], "rejected requests stored nothing")
 }
 
+// TestResponseTypeWhateverAccept: every response, errors included, is
+// application/scim+json whatever the request's Accept says. RFC 7644 §3.8
+// has "Accept: application/json" (which a service provider SHOULD support)
+// mean the client asks for JSON, which application/scim+json is (§8.1),
+// and Microsoft Entra's validator expects application/scim+json on every
+// response; an Accept that takes neither gets the same, not 406.
+func TestResponseTypeWhateverAccept(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("accepting")["id"].(string)
+	want := e.do("GET", "/Users/"+id, nil).Raw
+	for _, accept := range []string{
+		"application/json",
+		"Application/JSON; charset=utf-8",
+		"application/scim+json;q=0.5, application/json",
+		"application/scim+json",
+		"*/*",
+		"text/html",
+		"",
+	} {
+		t.Run(accept, func(t *testing.T) {
+			r := e.do("GET", "/Users/"+id, nil, "Accept: "+accept)
+			require.Equal(t, http.StatusOK, r.Code, r.Raw)
+			assert.Equal(t, "application/scim+json", r.Header.Get("Content-Type"))
+			assert.JSONEq(t, want, r.Raw)
+			miss := e.do("GET", "/Users/nobody", nil, "Accept: "+accept)
+			assert.Equal(t, http.StatusNotFound, miss.Code, miss.Raw)
+			assert.Equal(t, "application/scim+json", miss.Header.Get("Content-Type"), "an error too")
+		})
+	}
+}
+
 func TestUserLifecycle(t *testing.T) {
 	e := newEnv(t)
 	created := e.do("POST", "/Users", map[string]any{

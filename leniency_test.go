@@ -1217,56 +1217,6 @@ func TestUnquotedEntityTag(t *testing.T) {
 	}
 }
 
-// TestAcceptPlainJSON: RFC 7644 §3.8 has a service provider support
-// "Accept: application/json" as well as application/scim+json, the
-// format defaulting to application/scim+json. A client whose Accept
-// prefers application/json gets its responses, errors included, as
-// application/json (the same body); any other gets
-// application/scim+json, also one whose Accept lists neither (no 406).
-// It is content negotiation, not a bend: no warning, and the same in
-// strict mode.
-func TestAcceptPlainJSON(t *testing.T) {
-	for _, name := range leniencyStores {
-		t.Run(name, func(t *testing.T) {
-			e, strict, ring := lenientAndStrict(t, name)
-			id := e.createUser("accepting")["id"].(string)
-			want := e.do("GET", "/Users/"+id, nil).Raw
-			for _, tc := range []struct {
-				accept string
-				want   string
-			}{
-				{"application/json", "application/json"},
-				{"Application/JSON; charset=utf-8", "application/json"},
-				{"application/scim+json;q=0.5, application/json", "application/json"},
-				{"application/json, application/*;q=0.2", "application/json"},
-				{"application/json, */*;q=0.1", "application/json"},
-				{"application/scim+json", "application/scim+json"},
-				{"application/scim+json, application/json", "application/scim+json"},
-				{"application/json, */*", "application/scim+json"},
-				{"application/json;q=0.5, application/scim+json", "application/scim+json"},
-				{"*/*", "application/scim+json"},
-				{"text/html", "application/scim+json"},
-				{"application/json;q=0", "application/scim+json"},
-				{"", "application/scim+json"},
-			} {
-				t.Run(tc.accept, func(t *testing.T) {
-					for _, env := range []*env{e, strict} {
-						r := env.do("GET", "/Users/"+id, nil, "Accept: "+tc.accept)
-						require.Equal(t, 200, r.Code, r.Raw)
-						assert.Equal(t, tc.want, r.Header.Get("Content-Type"))
-						assert.JSONEq(t, want, r.Raw, "the same body")
-						miss := env.do("GET", "/Users/nobody", nil, "Accept: "+tc.accept)
-						assert.Equal(t, 404, miss.Code, miss.Raw)
-						assert.Equal(t, tc.want, miss.Header.Get("Content-Type"), "an error too")
-						assert.Contains(t, miss.Raw, `"urn:ietf:params:scim:api:messages:2.0:Error"`)
-					}
-					assert.Empty(t, lastWarnings(t, ring))
-				})
-			}
-		})
-	}
-}
-
 // TestOneValueForMultiValued: RFC 7643 §2.4 gives a multi-valued
 // attribute as a JSON list; one value sent alone in a POST or PUT body
 // ("emails": {...}, "schemas": "urn:...") is taken as a list of it, with
