@@ -30,7 +30,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		same: resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
-			return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+			return h.memberWrite(ctx, g.Members, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
 			})
 		},
@@ -41,7 +41,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		view: groupView(h, gs),
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
-			return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+			return h.memberWrite(ctx, g.Members, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 			})
 		},
@@ -98,7 +98,7 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 		return nil
 	}
 	return func(ctx context.Context, id string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
-		return h.memberWrite(ctx, func(ctx context.Context) (*resources.Group, error) {
+		return h.memberWrite(ctx, nil, func(ctx context.Context) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
 				return up.UpdateGroup(ctx, id, "", withMembers, change)
 			})
@@ -111,12 +111,22 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // Config.Strict. Member values that name no user or group of the tenant
 // (identity providers send members they have not provisioned yet) are
 // skipped with a warning naming them, or refused under Config.Strict with
-// 400 invalidValue, the store having written nothing. A store that does
-// not fill the MemberSkips skips them as it always did: unseen, and not
-// refused (README, "Leniency, with a trace").
-func (h *handler) memberWrite(ctx context.Context, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
+// 400 invalidValue, the store having written nothing.
+//
+// sent are the members a POST or PUT gives (nil for a member change). A
+// store that does not fill the MemberSkips still skips such values, and
+// strict mode cannot refuse them before the write; the warning then comes
+// from the group written, the values of sent it does not hold (README,
+// "Leniency, with a trace"). A member change on such a store skips them
+// unseen.
+func (h *handler) memberWrite(ctx context.Context, sent []resources.Member, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
 	sk := &store.MemberSkips{Refuse: h.cfg.Strict}
 	g, err := write(store.WithMemberSkips(ctx, sk))
+	if err == nil && !sk.Filled && g != nil && len(sent) > 0 {
+		// sent is the slice the request gave, not copied (a 100,000
+		// member PUT): a store that filters it in place hides its skips.
+		sk.IDs = notHeld(sent, g.Members)
+	}
 	switch {
 	case errors.Is(err, store.ErrUnknownMembers):
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", listIDs(sk.IDs))
@@ -124,6 +134,23 @@ func (h *handler) memberWrite(ctx context.Context, write func(context.Context) (
 		warn(ctx, "skipped members %s: they name no user or group of this server", listIDs(sk.IDs))
 	}
 	return g, err
+}
+
+// notHeld returns the values of sent, each once in the order given, that
+// no member of held has.
+func notHeld(sent, held []resources.Member) []string {
+	in := make(map[string]struct{}, len(held))
+	for _, m := range held {
+		in[m.Value] = struct{}{}
+	}
+	var out []string
+	for _, m := range sent {
+		if _, ok := in[m.Value]; !ok {
+			in[m.Value] = struct{}{} // once
+			out = append(out, m.Value)
+		}
+	}
+	return out
 }
 
 // maxListedIDs is how many ids a warning or a detail names before "and N
@@ -465,7 +492,7 @@ type memberChange struct {
 // remove, those the request named.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
-	g, err := h.memberWrite(mctx, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
+	g, err := h.memberWrite(mctx, nil, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
 	if err != nil {
 		return nil, nil, nil, err
 	}

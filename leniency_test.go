@@ -22,6 +22,7 @@ import (
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/idptest"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -1080,6 +1081,54 @@ func TestUnknownMembers(t *testing.T) {
 					assert.Equal(t, want, got)
 				})
 			}
+		})
+	}
+}
+
+// unfilledSkips is a group store that, as a host's may, does not fill
+// the store.MemberSkips its context carries: it hides it from the store
+// it wraps, which then skips member values unseen.
+type unfilledSkips struct{ store.GroupStore }
+
+func (u unfilledSkips) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
+	return u.GroupStore.CreateGroup(store.WithMemberSkips(ctx, nil), g)
+}
+
+func (u unfilledSkips) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
+	return u.GroupStore.ReplaceGroup(store.WithMemberSkips(ctx, nil), g, ifVersion)
+}
+
+// TestUnknownMembersUnfilledStore: on a store that does not fill
+// store.MemberSkips, the skips of a group POST or PUT still show, as the
+// values sent that the group written does not hold; strict mode cannot
+// refuse them (the store wrote before the handler could see them).
+func TestUnknownMembersUnfilledStore(t *testing.T) {
+	users := memory.New()
+	ring := admin.NewRequestRing(10)
+	groups := unfilledSkips{users}
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict %v", strict), func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = users, groups, ring, strict })
+			u := e.createUser(fmt.Sprintf("member-%v", strict))["id"].(string)
+			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+			body := func(name string, ids ...string) map[string]any {
+				var members []any
+				for _, id := range ids {
+					members = append(members, map[string]any{"value": id})
+				}
+				return map[string]any{"schemas": []string{groupURN}, "displayName": name, "members": members}
+			}
+			name := fmt.Sprintf("Unfilled %v", strict)
+			r := e.do("POST", "/Groups", body(name, "ghost-1", u))
+			require.Equal(t, 201, r.Code, r.Raw)
+			assert.Equal(t, []string{u}, memberIDs(r.Body))
+			assert.Equal(t, []string{`skipped members "ghost-1": they name no user or group of this server`}, lastWarnings(t, ring))
+			r = e.do("PUT", "/Groups/"+r.str("id"), body(name, u, "ghost-2"))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []string{`skipped members "ghost-2": they name no user or group of this server`}, lastWarnings(t, ring))
+			r = e.do("PUT", "/Groups/"+r.str("id"), body(name, u))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Empty(t, lastWarnings(t, ring))
 		})
 	}
 }

@@ -559,9 +559,9 @@ func ReportOf(ctx context.Context) *Report {
 // Resolving costs the store nothing more: it is the lookup member
 // resolution makes anyway. storetest checks it of a store that sets
 // Filled. A store that does not honour it leaves Filled false: the
-// handler then sees the skips of a POST or PUT in the group returned
-// (its members against those sent) and of a member PATCH not at all, and
-// strict mode cannot refuse them before the write.
+// handler then warns of the skips of a POST or PUT from the group
+// returned (the values sent that it does not hold), of a member PATCH's
+// not at all, and strict mode cannot refuse them before the write.
 type MemberSkips struct {
 	// Refuse asks the write to fail with ErrUnknownMembers, writing
 	// nothing, rather than skip a value.
