@@ -61,7 +61,8 @@ type handler struct {
 	// overrides Authenticate must have its Authenticate called.
 	manager *tokens.Manager
 	// hashing holds a slot for each password being hashed (see
-	// setPassword): GOMAXPROCS of them when Config.PasswordHasher is set.
+	// setPassword): Config.MaxPasswordHashes of them when
+	// Config.PasswordHasher is set.
 	hashing chan struct{}
 	// checkedMembers is Config.Groups as a store.CheckedMemberModifier,
 	// or nil: resolved once, as groups.updater is (patchMembers).
@@ -128,7 +129,7 @@ func newHandler(cfg Config) (*handler, error) {
 	}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
 	if cfg.PasswordHasher != nil {
-		h.hashing = make(chan struct{}, runtime.GOMAXPROCS(0))
+		h.hashing = make(chan struct{}, cfg.MaxPasswordHashes)
 	}
 	h.users = h.userKind(model.User)
 	if cfg.Groups != nil {

@@ -101,10 +101,11 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // setPassword applies the password policy to a user about to be written:
 // a password the client sent (next.Password differs from what is stored,
 // prev) is hashed with Config.PasswordHasher, or dropped when there is
-// none. At most GOMAXPROCS passwords are hashed at once (h.hashing): a
-// hash may take much memory (Argon2id{}: 64 MiB) and a core for its
-// time, so clients sending many passwords at once, or a /Bulk of them,
-// would otherwise hold memory without bound for no faster an answer. A
+// none. At most Config.MaxPasswordHashes passwords are hashed at once
+// (h.hashing): a hash may take much memory (Argon2id{}: 64 MiB) and a
+// core for its time, so clients sending many passwords at once, or a
+// /Bulk of them, would otherwise hold memory without bound for no faster
+// an answer. A
 // write that waits for its turn until its request's context ends (the
 // client left, or the store deadline passed) is a 503 and writes nothing.
 // The password as sent waits in the request's state for

@@ -276,13 +276,27 @@ func (b *blockingHasher) Hash(pw string) (string, error) {
 }
 
 // TestPasswordHashingBounded: hashing costs memory (Argon2id{} takes 64
-// MiB a password), so at most GOMAXPROCS passwords are hashed at once; a
-// write waiting for its turn until its client gives up (or the request's
-// store deadline passes) is answered 503 and stores nothing.
+// MiB a password), so at most Config.MaxPasswordHashes passwords
+// (GOMAXPROCS by default) are hashed at once; a write waiting for its
+// turn until its client gives up (or the request's store deadline
+// passes) is answered 503 and stores nothing.
 func TestPasswordHashingBounded(t *testing.T) {
-	limit := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct {
+		name  string
+		max   int // Config.MaxPasswordHashes
+		limit int // the passwords hashed at once
+	}{
+		{"default", 0, runtime.GOMAXPROCS(0)},
+		{"one", 1, 1},
+		{"more than GOMAXPROCS", runtime.GOMAXPROCS(0) + 2, runtime.GOMAXPROCS(0) + 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) { testPasswordHashingBounded(t, tc.max, tc.limit) })
+	}
+}
+
+func testPasswordHashingBounded(t *testing.T, configured, limit int) {
 	hasher := &blockingHasher{release: make(chan struct{})}
-	e := newEnv(t, func(c *scim.Config) { c.PasswordHasher = hasher })
+	e := newEnv(t, func(c *scim.Config) { c.PasswordHasher, c.MaxPasswordHashes = hasher, configured })
 	create := func(ctx context.Context, userName string) int {
 		body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + userName + `","password":"pw"}`
 		req := httptest.NewRequestWithContext(ctx, "POST", "http://app.example.com/Users", strings.NewReader(body))

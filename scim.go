@@ -50,6 +50,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
@@ -179,12 +180,18 @@ type Config struct {
 	// never kept cannot leak from a backup. /ServiceProviderConfig
 	// advertises changePassword as supported only when one of them is set.
 	// A password never reaches Events, responses, logs or error details.
-	// At most GOMAXPROCS passwords are hashed at once (Argon2id{} takes
-	// 64 MiB and a core a password): a write waiting for its turn past
-	// StoreTimeout, or until its client leaves, is a 503 that stored
+	// At most MaxPasswordHashes passwords are hashed at once (Argon2id{}
+	// takes 64 MiB and a core a password): a write waiting for its turn
+	// past StoreTimeout, or until its client leaves, is a 503 that stored
 	// nothing.
 	PasswordHasher PasswordHasher
 	OnPassword     func(ctx context.Context, userID, password string)
+	// MaxPasswordHashes bounds the passwords PasswordHasher hashes at
+	// once, across every request of the handler. Default GOMAXPROCS: a
+	// hash is CPU-bound, so more at once answers none sooner. A host in a
+	// small memory limit sets fewer (each Argon2id{} hash holds its
+	// MemoryKiB), one with a cheap hasher may set more.
+	MaxPasswordHashes int
 
 	// Now is the clock used for event times. Defaults to time.Now.
 	Now func() time.Time
@@ -390,6 +397,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.CursorTimeout <= 0 {
 		c.CursorTimeout = DefaultCursorTimeout
+	}
+	if c.MaxPasswordHashes <= 0 {
+		c.MaxPasswordHashes = runtime.GOMAXPROCS(0)
 	}
 	switch {
 	case c.CursorKey == nil:
