@@ -49,6 +49,9 @@ func requireSameNormalize(t *testing.T, rt *ResourceType, data []byte) {
 	strict := &Lenience{Strict: true}
 	_, err = rt.Normalize(doc, strict)
 	var ae *AttrError
+	if errors.As(err, &ae) && strings.HasPrefix(ae.Msg, "is multi-valued") {
+		return // one value for a multi-valued attribute ("schemas" too): a bend, TestNormalizeLenience's
+	}
 	if errors.As(err, &ae) && ae.Path == "schemas" && strings.Contains(ae.Msg, "strict mode") {
 		// The "schemas" policy (MissingSchema), which the reference
 		// predates and most documents here meet: judge the rest of the
