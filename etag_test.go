@@ -2,6 +2,8 @@ package scim_test
 
 import (
 	"context"
+	"io"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -193,6 +195,44 @@ func TestResourceResponseHeaders(t *testing.T) {
 			got := e.do("GET", strings.TrimPrefix(loc, base), nil)
 			require.Equal(t, 200, got.Code, "Location leads to the resource: %s", got.Raw)
 			assert.Equal(t, got.Header.Get("ETag"), r.Header.Get("ETag"))
+		})
+	}
+}
+
+// TestEntityTagsOnSeveralLines: an If-Match or If-None-Match given on
+// several header lines is one list (RFC 9110 §5.3), so a tag on the
+// second line counts as one on the first would.
+func TestEntityTagsOnSeveralLines(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("lines")["id"].(string)
+	current := e.do("GET", "/Users/"+id, nil).Header.Get("ETag")
+	for _, tc := range []struct {
+		name   string
+		header string
+		lines  []string
+		method string
+		code   int
+	}{
+		{"If-None-Match, current on the second line", "If-None-Match", []string{`W/"other"`, current}, "GET", 304},
+		{"If-None-Match, current on neither", "If-None-Match", []string{`W/"other"`, `W/"else"`}, "GET", 200},
+		{"If-Match, current on the second line", "If-Match", []string{`W/"other"`, current}, "PATCH", 200},
+		{"If-Match, current on neither", "If-Match", []string{`W/"other"`, `"else"`}, "PATCH", 412},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body io.Reader
+			if tc.method == "PATCH" {
+				body = strings.NewReader(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"t"}]}`)
+			}
+			req := httptest.NewRequest(tc.method, "http://app.example.com/Users/"+id, body)
+			req.Header.Set("Authorization", "Bearer "+e.token)
+			req.Header.Set("Content-Type", "application/scim+json")
+			for _, l := range tc.lines {
+				req.Header.Add(tc.header, l)
+			}
+			rec := httptest.NewRecorder()
+			e.h.ServeHTTP(rec, req)
+			assert.Equal(t, tc.code, rec.Code, rec.Body.String())
+			current = e.do("GET", "/Users/"+id, nil).Header.Get("ETag")
 		})
 	}
 }

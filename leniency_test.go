@@ -1224,6 +1224,11 @@ func TestUnquotedEntityTag(t *testing.T) {
 				{"quoted", "PATCH", func(tag string) string { return "If-Match: " + tag }, title("b"), 200, nil, nil},
 				{"any", "PATCH", func(string) string { return "If-Match: *" }, title("c"), 200, nil, nil},
 				{"no tag quoting makes", "PATCH", func(string) string { return `If-Match: "abc` }, title("d"), 412, nil, nil},
+				{"a quoted tag holding commas", "PATCH", func(string) string { return `If-Match: "a,b,c"` }, title("e"), 412, nil, nil},
+				{"a quoted tag holding a comma, then the current", "PATCH", func(tag string) string { return `If-Match: "a,b", ` + tag }, title("f"), 200, nil, nil},
+				{"a comma in a weak tag, then an unquoted one", "DELETE", func(string) string { return `If-Match: W/"a,b", x` }, nil, 412,
+					func(string) string { return `If-Match: unquoted entity tag x taken as "x"` },
+					func(string) string { return `If-Match: x is no entity tag` }},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					tag := version()

@@ -795,17 +795,23 @@ var tagHeaders = [...]string{"If-Match", "If-None-Match"}
 // and refused with 400 invalidValue in strict mode. What no quoting makes
 // a tag of (a space, a lone quote) is compared as sent and matches
 // nothing, as before. Entra ID and Okta send no tag or a quoted one.
+// A header given on several lines is one list (RFC 9110 §5.3), joined
+// here so that every later reading of its first line sees all of it.
 func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) error {
 	for _, name := range tagHeaders {
-		v := headerOf(r, name)
-		if v == "" {
+		lines := r.Header[name]
+		if len(lines) == 0 {
 			continue
+		}
+		v := lines[0]
+		if len(lines) > 1 {
+			v = strings.Join(lines, ", ")
 		}
 		fixed, bad := h.quoteTags(ctx, name, v)
 		if bad != nil {
 			return bad
 		}
-		if fixed != v {
+		if fixed != lines[0] || len(lines) > 1 {
 			r.Header[name] = []string{fixed}
 		}
 	}
@@ -817,24 +823,43 @@ func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) error {
 // each unquoted tag quoted, with a warning, or under Config.Strict a 400
 // invalidValue naming the first.
 func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Error) {
-	parts := strings.Split(list, ",")
+	var parts []string
 	bent := false
-	for i, p := range parts {
-		t := strings.TrimSpace(p)
-		q, ok := quoteTag(t)
-		if !ok {
-			continue
+	for rest := list; rest != ""; {
+		var t string
+		t, rest = nextTag(rest)
+		if q, ok := quoteTag(t); ok {
+			if h.cfg.Strict {
+				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, t, q)
+			}
+			warn(ctx, "%s: unquoted entity tag %s taken as %s", what, t, q)
+			t, bent = q, true
 		}
-		if h.cfg.Strict {
-			return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, t, q)
-		}
-		warn(ctx, "%s: unquoted entity tag %s taken as %s", what, t, q)
-		parts[i], bent = q, true
+		parts = append(parts, t)
 	}
 	if !bent {
 		return list, nil
 	}
 	return strings.Join(parts, ", "), nil
+}
+
+// nextTag returns the first element of a list of entity tags, trimmed,
+// and the list after its comma. A comma inside a quoted tag belongs to
+// the tag ("a,b" is one: RFC 9110 §8.8.3's etagc holds the comma); an
+// element with an unclosed quote runs to the end of the list.
+func nextTag(list string) (t, rest string) {
+	quoted := false
+	for i := 0; i < len(list); i++ {
+		switch list[i] {
+		case '"':
+			quoted = !quoted
+		case ',':
+			if !quoted {
+				return strings.TrimSpace(list[:i]), list[i+1:]
+			}
+		}
+	}
+	return strings.TrimSpace(list), ""
 }
 
 // quoteTag returns t, an unquoted entity tag (abc, W/3), quoted ("abc",
@@ -909,8 +934,9 @@ func tagMatches(list, tag string) bool {
 	if list == "" || tag == "" {
 		return false
 	}
-	for _, t := range strings.Split(list, ",") {
-		t = strings.TrimSpace(t)
+	for rest := list; rest != ""; {
+		var t string
+		t, rest = nextTag(rest)
 		if t == "*" || strings.TrimPrefix(t, "W/") == strings.TrimPrefix(tag, "W/") {
 			return true
 		}
