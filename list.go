@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -419,7 +420,7 @@ func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error
 		if h.cfg.Strict {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, sent, read)
 		}
-		warnOnce(ctx, fmt.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
+		warnOnce(ctx, clienttext.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
 	}
 	return nil
 }
@@ -428,7 +429,7 @@ func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error
 // quoted, a number or boolean bare.
 func filterLiteral(v any) string {
 	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
+		return clienttext.Quote(s) // the client's value: bounded, no token
 	}
 	return fmt.Sprint(v)
 }
