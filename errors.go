@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -64,8 +65,12 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 	return jsonMarshal(body{[]string{errorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
 }
 
+// errorf is the SCIM error whose detail is format with args, as every
+// message from client text is made (clienttext.Sprintf): a %q argument is
+// quoted in part when long, and token-shaped text is redacted, so a
+// detail is bounded whatever the client sent and never shows a token.
 func errorf(status int, scimType, format string, args ...any) *Error {
-	return &Error{Status: status, ScimType: scimType, Detail: fmt.Sprintf(format, args...)}
+	return &Error{Status: status, ScimType: scimType, Detail: clienttext.Sprintf(format, args...)}
 }
 
 // toError maps any error to the SCIM error to answer, in one place.

@@ -25,6 +25,7 @@ import (
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/backoff"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/tenantkey"
 	"github.com/scimkit/scim/resources"
@@ -290,10 +291,11 @@ func (st *requestState) setTenant(tenant string) {
 // warn records that the handler bent the request to accept it (a
 // leniency toward a sloppy client): the request log entry and the log
 // line carry it, so the admin sees what a provider sends that was not
-// taken as sent.
+// taken as sent. The message is made as errorf's detail is
+// (clienttext.Sprintf): bounded, and without a token.
 func warn(ctx context.Context, format string, args ...any) {
 	if st := stateOf(ctx); st != nil && len(st.warnings) < maxWarnings {
-		st.warnings = append(st.warnings, fmt.Sprintf(format, args...))
+		st.warnings = append(st.warnings, clienttext.Sprintf(format, args...))
 	}
 }
 
@@ -539,7 +541,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
 					slog.String("method", r.Method),
-					slog.String("path", tokens.Redact(r.URL.Path)),
+					slog.String("path", clienttext.Clip(tokens.Redact(r.URL.Path), admin.MaxRequestFieldBytes)),
 					slog.Int("status", int(sw.status)),
 					slog.Duration("duration", elapsed),
 					{}, {},

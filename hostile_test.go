@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -210,6 +213,51 @@ func openRequestLog(t *testing.T, dsn string) admin.RequestLog {
 // page what the name given once does (it cost thousands of allocations
 // per resource, seconds and gigabytes for a page). Value-filtered names,
 // which are filters, are bounded by MaxFilterLength together.
+// TestAttributesListBytes: a list of a megabyte of attribute names costs
+// the handler a small multiple of its own bytes, and allocations that do
+// not grow with the number of names: names are read one by one as they
+// are resolved, not split into a slice (a 16-byte string header a name,
+// and the copies of growing it, were some 50 bytes per byte of "a,a,a").
+// Counted, not timed: allocations are deterministic.
+func TestAttributesListBytes(t *testing.T) {
+	if race.Enabled {
+		t.Skip("the race detector allocates on its own")
+	}
+	e := newEnv(t)
+	e.createUser("alice")
+	const n = 1 << 20
+	for _, tt := range []struct{ name, query string }{
+		{"attributes a,a,...", "attributes=" + strings.Repeat("a,", n/2)},
+		{"attributes escaped a%2Ca...", "attributes=" + strings.Repeat("a%2C", n/4)},
+		{"attributes commas alone", "attributes=" + strings.Repeat(",", n)},
+		{"attributes userName,...", "attributes=" + strings.Repeat("userName,", n/9)},
+		{"excludedAttributes a,a,...", "excludedAttributes=" + strings.Repeat("a,", n/2)},
+		{"attributes given twice", "attributes=" + strings.Repeat("a,", n/4) + "&attributes=" + strings.Repeat("b,", n/4)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, path := range []string{"/Users?", "/Users/" + "nobody?"} {
+				req := httptest.NewRequest("GET", "http://app.example.com"+path+tt.query, nil)
+				req.Header.Set("Authorization", "Bearer "+e.token)
+				serve := func() {
+					w := httptest.NewRecorder()
+					e.h.ServeHTTP(w, req)
+					require.Contains(t, []int{200, 404}, w.Code, w.Body.String())
+				}
+				serve() // warm: the token cache, the handler's pools
+				allocs := testing.AllocsPerRun(3, serve)
+				var before, after runtime.MemStats
+				runtime.ReadMemStats(&before)
+				serve()
+				runtime.ReadMemStats(&after)
+				perByte := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(tt.query))
+				t.Logf("%s%.20s…: %d bytes, %.0f allocations, %.2f bytes allocated a byte", path, tt.query, len(tt.query), allocs, perByte)
+				assert.LessOrEqual(t, perByte, 3.0, "bytes allocated per byte of the query")
+				assert.LessOrEqual(t, allocs, 200.0, "allocations do not grow with the names")
+			}
+		})
+	}
+}
+
 func TestAttributesListCost(t *testing.T) {
 	newCostEnv := func(t *testing.T) *env { return newEnv(t, func(c *scim.Config) { c.MaxFilterLength = 256 }) }
 	users := 0
@@ -257,4 +305,94 @@ func TestAttributesListCost(t *testing.T) {
 		r = e.do("GET", "/Users?attributes="+url.QueryEscape(strings.Join(names[:5], ",")), nil)
 		require.Equal(t, 200, r.Code, r.Raw)
 	})
+}
+
+// TestErrorDetailsBounded: a 400 (or 404, 409) for a request that carries
+// a megabyte of client text where a name, a path, an id or a value
+// belongs quotes a bounded excerpt of it, with its length, in the detail
+// and in each warning, and keeps its status and scimType.
+func TestErrorDetailsBounded(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.MaxBodyBytes = 8 << 20 })
+	id := e.createUser("alice")["id"].(string)
+	gid := e.createGroup("team")["id"].(string)
+	const n = 1 << 20
+	big := strings.Repeat("x", n)
+	bigName := "a" + strings.Repeat("b", n-1) // an attribute name, as far as characters go
+	wide := strings.Repeat("é", n/2)          // two bytes a character: a cut must not split one
+	q := url.QueryEscape
+	tests := []struct {
+		name, method, path string
+		body               any
+		status             int
+		scimType           string
+		detail             string // the detail holds it
+	}{
+		{"sortBy", "GET", "/Users?sortBy=" + bigName, nil, 400, "invalidValue", "(1048576 bytes)"},
+		{"sortBy, wide", "GET", "/Users?sortBy=" + q(wide), nil, 400, "", "(1048576 bytes)"},
+		{"sortOrder", "GET", "/Users?sortBy=userName&sortOrder=" + big, nil, 400, "invalidValue", "(1048576 bytes)"},
+		{"startIndex", "GET", "/Users?startIndex=" + big, nil, 400, "invalidValue", "startIndex"},
+		{"count past any int", "GET", "/Users?count=" + strings.Repeat("9", n), nil, 200, "", ""},
+		{"attributes", "GET", "/Users?attributes=" + q(bigName+"["), nil, 400, "", "(1048577 bytes)"},
+		{"excludedAttributes with a value filter", "GET", "/Users?excludedAttributes=" + q("emails[value eq \""+big+"\"]"), nil, 400, "invalidValue", "bytes)"},
+		{"filter attribute", "POST", "/Users/.search", map[string]any{"filter": bigName + " eq 1"}, 400, "invalidFilter", ""},
+		{"filter past its bound", "POST", "/Users/.search", map[string]any{"filter": "userName " + big + " 1"}, 400, "invalidFilter", "at most 4096"},
+		{"filter operator", "POST", "/Users/.search", map[string]any{"filter": "userName " + big[:4000] + " 1"}, 400, "invalidFilter", "(4000 bytes)"},
+		{"unquoted filter value", "POST", "/Users/.search", map[string]any{"filter": "userName eq " + big + " x"}, 400, "invalidFilter", ""},
+		{"search key", "POST", "/Users/.search", map[string]any{bigName: 1}, 400, "invalidSyntax", "(1048576 bytes)"},
+		{"id", "GET", "/Users/" + big, nil, 404, "", ""},
+		{"endpoint", "GET", "/" + big, nil, 404, "", ""},
+		{"path below an id", "GET", "/Users/" + id + "/" + big, nil, 404, "", ""},
+		{"PATCH path, unknown", "PATCH", "/Users/" + id, patchBody(op("replace", bigName, "x")), 200, "", ""},
+		{"PATCH path, not a name", "PATCH", "/Users/" + id, patchBody(op("replace", bigName+"%", "x")), 400, "invalidPath", "bytes)"},
+		{"PATCH path with a filter", "PATCH", "/Users/" + id, patchBody(op("replace", "emails[value eq "+big+"]", "x")), 400, "", ""},
+		{"PATCH op", "PATCH", "/Users/" + id, patchBody(op(big, "title", "x")), 400, "invalidSyntax", "(1048576 bytes)"},
+		{"PATCH value key", "PATCH", "/Users/" + id, patchBody(op("replace", "", map[string]any{"urn:" + big + ":x": 1})), 400, "", ""},
+		{"PATCH readOnly path", "PATCH", "/Users/" + id, patchBody(op("replace", "id"+strings.Repeat(" ", 0), big)), 400, "mutability", ""},
+		{"PATCH member value", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": big}})), 400, "", ""},
+		{"unknown schema", "POST", "/Users", map[string]any{"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User", "urn:" + big}, "userName": "bob"}, 201, "", ""},
+		{"unknown attribute", "POST", "/Users", map[string]any{"userName": "bob2", bigName: 1}, 201, "", ""},
+		{"wrong type", "POST", "/Users", map[string]any{"userName": "carol", "active": big}, 400, "invalidValue", "bytes)"},
+		{"repeated member", "POST", "/Users", `{"userName":"d","` + bigName + `":1,"` + bigName + `":2}`, 400, "invalidSyntax", "(1048576 bytes)"},
+		{"taken userName", "POST", "/Users", map[string]any{"userName": "alice" + strings.Repeat(" ", 0)}, 409, "uniqueness", "alice"},
+		{"long userName", "POST", "/Users", map[string]any{"userName": big}, 400, "", "1048576 bytes"},
+		{"bulk path", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "POST", "path": "/" + big, "bulkId": "b", "data": map[string]any{"userName": "e"}}), 400, "invalidPath", "(1048577 bytes)"},
+		{"bulk path of a user", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/" + big, "data": patchBody(op("replace", "title", "x"))}), 200, "", ""},
+		{"bulk method", "POST", "/Bulk", bulkBody(0, map[string]any{"method": big, "path": "/Users", "bulkId": "b"}), 400, "invalidValue", "(1048576 bytes)"},
+		{"bulkId", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/bulkId:" + big, "data": patchBody(op("replace", "title", "x"))}), 200, "", ""},
+		{"If-Match", "PUT", "/Users/" + id, map[string]any{"userName": "alice"}, 0, "", ""},
+	}
+	// maxDetail is the most a message of ours and an excerpt or two of
+	// client text come to.
+	const maxDetail = 1024
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.name == "If-Match" {
+				hdr = []string{`If-Match: "` + big + `"`}
+			}
+			r := e.do(tt.method, tt.path, tt.body, hdr...)
+			if tt.status != 0 {
+				require.Equal(t, tt.status, r.Code, "%.300s", r.Raw)
+			}
+			if tt.status >= 400 {
+				if tt.scimType != "" {
+					assert.Equal(t, tt.scimType, r.Body["scimType"], "%.300s", r.Raw)
+				}
+				assert.Contains(t, r.str("detail"), tt.detail)
+			}
+			for _, d := range details(r.Body) {
+				assert.LessOrEqual(t, len(d), maxDetail, "detail: %.300s", d)
+				assert.True(t, utf8.ValidString(d), "detail: %.300s", d)
+			}
+			recent, err := ring.Recent(context.Background(), "", 1)
+			require.NoError(t, err)
+			require.Len(t, recent, 1)
+			for _, w := range recent[0].Warnings {
+				assert.LessOrEqual(t, len(w), maxDetail, "warning: %.300s", w)
+			}
+			assert.Less(t, len(e.logs.String()), 8*maxDetail, "request line: %.300s", e.logs.String())
+			e.logs.Reset()
+		})
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -30,7 +31,7 @@ type listParams struct {
 type rawList struct {
 	filter, sortBy, sortOrder string
 	startIndex, count         pageParam
-	attributes, excluded      []string
+	attributes, excluded      nameList
 	// cursor is nil for index paging; "" asks for the first page of a
 	// cursor walk (RFC 9865).
 	cursor *string
@@ -56,8 +57,8 @@ func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, 
 		c := q.Get("cursor")
 		rl.cursor = &c
 	}
-	rl.attributes = splitList(q["attributes"])
-	rl.excluded = splitList(q["excludedAttributes"])
+	rl.attributes = nameList{joined: q["attributes"]}
+	rl.excluded = nameList{joined: q["excludedAttributes"]}
 	return rl, nil
 }
 
@@ -176,16 +177,44 @@ func pageInt(s string) (int, bool) {
 	return 0, false
 }
 
-func splitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, s := range strings.Split(v, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
+// nameList is attributes or excludedAttributes as a request gives them,
+// read name by name as they are resolved (All), never split into a slice:
+// a URL's worth of short names ("a,a,a,...") split into a []string took
+// its 16-byte header per name, and the append's copies, some 50 times the
+// list's own bytes.
+type nameList struct {
+	// listed are a SearchRequest's JSON list of names, each taken whole
+	// (trimmed).
+	listed []string
+	// joined are comma-separated lists (a query parameter, each time it is
+	// given, or a SearchRequest's string); empty names are skipped.
+	joined []string
+}
+
+// All yields the names, the listed ones first.
+func (l nameList) All(yield func(string) bool) {
+	for _, n := range l.listed {
+		if !yield(n) {
+			return
+		}
+	}
+	for _, v := range l.joined {
+		for v != "" {
+			var n string
+			n, v, _ = strings.Cut(v, ",")
+			if n = strings.TrimSpace(n); n != "" && !yield(n) {
+				return
 			}
 		}
 	}
-	return out
+}
+
+// empty reports whether the list names nothing.
+func (l nameList) empty() bool {
+	for range l.All {
+		return false
+	}
+	return true
 }
 
 // rawListFromBody reads a SearchRequest (RFC 7644 §3.4.3).
@@ -249,17 +278,18 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 				rl.startIndex = pageParam{n, true}
 			}
 		case "attributes", "excludedattributes":
-			var list []string
+			var list nameList
 			switch x := v.(type) {
 			case string:
-				list = splitList([]string{x})
+				list.joined = []string{x}
 			case []any:
+				list.listed = make([]string, 0, len(x))
 				for _, e := range x {
 					s, ok := e.(string)
 					if !ok {
 						return rl, bad("a list of attribute names")
 					}
-					list = append(list, strings.TrimSpace(s))
+					list.listed = append(list.listed, strings.TrimSpace(s))
 				}
 			case nil:
 			default:
@@ -300,8 +330,8 @@ func (h *handler) searchURL(r *http.Request, rl *rawList) error {
 		}
 		return errorf(http.StatusBadRequest, paramScimType(name), "%s is given in the query string; a POST to .search takes it in the SearchRequest body (RFC 7644 §3.4.3)", name)
 	}
-	rl.attributes = append(rl.attributes, splitList(q["attributes"])...)
-	rl.excluded = append(rl.excluded, splitList(q["excludedAttributes"])...)
+	rl.attributes.joined = append(rl.attributes.joined, q["attributes"]...)
+	rl.excluded.joined = append(rl.excluded.joined, q["excludedAttributes"]...)
 	return nil
 }
 
@@ -390,7 +420,7 @@ func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error
 		if h.cfg.Strict {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, sent, read)
 		}
-		warnOnce(ctx, fmt.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
+		warnOnce(ctx, clienttext.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
 	}
 	return nil
 }
@@ -399,7 +429,7 @@ func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error
 // quoted, a number or boolean bare.
 func filterLiteral(v any) string {
 	if s, ok := v.(string); ok {
-		return strconv.Quote(s)
+		return clienttext.Quote(s) // the client's value: bounded, no token
 	}
 	return fmt.Sprint(v)
 }
@@ -1359,5 +1389,5 @@ func (h *handler) projectionFromQuery(r *http.Request, k lister) (*projection, e
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
-	return h.newProjection(k.resourceType(), ret, splitList(q["attributes"]), splitList(q["excludedAttributes"]))
+	return h.newProjection(k.resourceType(), ret, nameList{joined: q["attributes"]}, nameList{joined: q["excludedAttributes"]})
 }

@@ -122,11 +122,12 @@ type attrRef struct {
 // newProjection is the projection of attrs and excluded (the attributes
 // and excludedAttributes parameters) for rt, whose extReturned is ret;
 // nil for the default set of a type that hides nothing.
-func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, attrs, excluded []string) (*projection, error) {
-	if len(attrs) == 0 && len(excluded) == 0 && ret.hidden == nil {
+func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, attrs, excluded nameList) (*projection, error) {
+	including := !attrs.empty()
+	if !including && excluded.empty() && ret.hidden == nil {
 		return nil, nil
 	}
-	p := &projection{rt: rt, including: len(attrs) > 0, hidden: ret.hidden, always: ret.always}
+	p := &projection{rt: rt, including: including, hidden: ret.hidden, always: ret.always}
 	var err error
 	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
 		return nil, err
@@ -144,11 +145,11 @@ func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, at
 // repeated would otherwise cost seconds and gigabytes for one request.
 // For the same reason the value-filtered names, which are filters, are
 // bounded by Config.MaxFilterLength together, as the filter parameter is.
-func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names []string) ([]attrRef, error) {
+func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written
 	filterBytes := 0
-	for _, n := range names {
+	for n := range names.All {
 		p, err := h.parser.ParsePath(n)
 		if err != nil {
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q is not an attribute name: %v", param, n, err)

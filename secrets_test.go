@@ -3,6 +3,10 @@ package scim_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -54,4 +58,125 @@ func TestTokenShapedTextNeverLogged(t *testing.T) {
 			assert.NotContains(t, string(data), secret, "request log")
 		})
 	}
+}
+
+// TestEncodedTokenNeverLogged: a token a client sends percent-encoded,
+// wholly or in part, once or twice, in a path, a query string, a bulk
+// operation's path, a filter or X-Request-Id, reaches neither the request
+// line, nor the request log, nor the X-Request-Id sent back, nor an
+// error's detail (a bulk operation's too), in clear or in a form one
+// percent-decoding (or several) would give back in clear.
+func TestEncodedTokenNeverLogged(t *testing.T) {
+	ring := admin.NewRequestRing(100)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	tok := e.token
+	body := strings.TrimPrefix(tok, "scim_")
+	id := e.createUser("alice")["id"].(string)
+	escapeAll := func(s string) string { // every byte as %XX
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			fmt.Fprintf(&b, "%%%02X", s[i])
+		}
+		return b.String()
+	}
+	escapeSome := func(s string) string { // every third byte as %xx, lower-case hex
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if i%3 == 0 {
+				fmt.Fprintf(&b, "%%%02x", s[i])
+			} else {
+				b.WriteByte(s[i])
+			}
+		}
+		return b.String()
+	}
+	shapes := map[string]string{
+		"escaped _":            "scim%5F" + body,
+		"escaped _, lower hex": "scim%5f" + body,
+		"escaped prefix":       "%73cim_" + body,
+		"escaped body bytes":   "scim_" + escapeSome(body),
+		"every byte escaped":   escapeAll(tok),
+		"escaped twice":        "scim%255F" + body,
+		"escaped twice, body":  "scim_" + strings.ReplaceAll(escapeSome(body), "%", "%25"),
+		"hex escaped in turn":  "scim%25%35%46" + body,
+	}
+	type request struct {
+		name, method, path string
+		body               any
+		hdr                []string
+	}
+	var tests []request
+	for shape, enc := range shapes {
+		tests = append(tests,
+			request{shape + "/id", "GET", "/Users/" + enc, nil, nil},
+			request{shape + "/longer path", "GET", "/Users/" + enc + "/x", nil, nil},
+			request{shape + "/endpoint", "GET", "/" + enc, nil, nil},
+			request{shape + "/query parameter", "GET", "/Users?access_token=" + enc, nil, nil},
+			request{shape + "/filter", "GET", "/Users?filter=userName+eq+%22" + enc + "%22", nil, nil},
+			request{shape + "/bad filter", "GET", "/Users?filter=userName+xx+%22" + enc + "%22", nil, nil},
+			request{shape + "/sortBy", "GET", "/Users?sortBy=" + enc, nil, nil},
+			request{shape + "/attributes", "GET", "/Users?attributes=" + enc + ".x%5B", nil, nil},
+			request{shape + "/search filter", "POST", "/Users/.search", map[string]any{"filter": "userName eq " + enc}, nil},
+			request{shape + "/bulk path", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/" + enc,
+				"data": patchBody(op("replace", "displayName", "A"))}), nil},
+			request{shape + "/bulk path of a user", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/" + id + "/" + enc,
+				"data": patchBody(op("replace", "displayName", "A"))}), nil},
+			request{shape + "/PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", enc, "x")), nil},
+			request{shape + "/X-Request-Id", "GET", "/Users", nil, []string{"X-Request-Id: " + enc}},
+		)
+	}
+	slices.SortFunc(tests, func(a, b request) int { return strings.Compare(a.name, b.name) })
+	// decoded is s percent-decoded until nothing changes: what a reader of
+	// the log could recover.
+	escape := regexp.MustCompile(`%[0-9A-Fa-f]{2}`)
+	decoded := func(s string) string {
+		for {
+			d := escape.ReplaceAllStringFunc(s, func(x string) string {
+				n, _ := strconv.ParseUint(x[1:], 16, 8)
+				return string(rune(n))
+			})
+			if d == s {
+				return s
+			}
+			s = d
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.logs.Reset()
+			r := e.do(tt.method, tt.path, tt.body, tt.hdr...)
+			recent, err := ring.Recent(context.Background(), "", 1)
+			require.NoError(t, err)
+			require.Len(t, recent, 1)
+			entry, err := json.Marshal(recent[0])
+			require.NoError(t, err)
+			for where, text := range map[string]string{
+				"X-Request-Id sent back": r.Header.Get("X-Request-Id"),
+				"request line":           e.logs.String(),
+				"request log":            string(entry),
+				"details":                strings.Join(details(r.Body), "\n"),
+			} {
+				// Half the body is past guessing: no half of it may show.
+				plain := decoded(text)
+				assert.NotContains(t, plain, body[:len(body)/2], "%s: %s", where, text)
+				assert.NotContains(t, plain, body[len(body)/2:], "%s: %s", where, text)
+			}
+		})
+	}
+}
+
+// details returns the detail of an error body, and of each error a
+// BulkResponse's operations hold.
+func details(body map[string]any) []string {
+	var out []string
+	if d, ok := body["detail"].(string); ok {
+		out = append(out, d)
+	}
+	ops, _ := body["Operations"].([]any)
+	for _, op := range ops {
+		if resp, ok := op.(map[string]any)["response"].(map[string]any); ok {
+			out = append(out, details(resp)...)
+		}
+	}
+	return out
 }

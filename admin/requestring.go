@@ -4,8 +4,8 @@ import (
 	"container/list"
 	"context"
 	"sync"
-	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -142,9 +142,9 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 func (r Request) Sanitized() Request {
 	r.Path = sanitize(r.Path)
 	r.Detail = sanitize(r.Detail)
-	r.ScimType = clip(r.ScimType, 64)
-	r.TokenHint = clip(r.TokenHint, 64)
-	r.RequestID = clip(r.RequestID, 128)
+	r.ScimType = clienttext.Clip(r.ScimType, 64)
+	r.TokenHint = clienttext.Clip(r.TokenHint, 64)
+	r.RequestID = clienttext.Clip(r.RequestID, 128)
 	if r.Warnings != nil {
 		ws := make([]string, len(r.Warnings))
 		for i, w := range r.Warnings {
@@ -158,19 +158,5 @@ func (r Request) Sanitized() Request {
 // sanitize redacts token-shaped text (tokens.Redact) and cuts s to
 // MaxRequestFieldBytes.
 func sanitize(s string) string {
-	return clip(tokens.Redact(s), MaxRequestFieldBytes)
-}
-
-// clip cuts s to at most max bytes at a character boundary, marking the
-// cut with "…".
-func clip(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const ellipsis = "…"
-	cut := max - len(ellipsis)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ellipsis
+	return clienttext.Clip(tokens.Redact(s), MaxRequestFieldBytes)
 }

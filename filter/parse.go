@@ -6,6 +6,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/schemaurn"
@@ -527,21 +528,14 @@ func isBareByte(c byte) bool {
 	return c > ' ' && c < 0x7f
 }
 
-// quoteJSON renders a token as a JSON string, shortened if long, for a
-// message that shows how the token should have been written.
+// quoteJSON renders a token as a JSON string, an excerpt if long
+// (clienttext.Excerpt), for a message that shows how the token should
+// have been written.
 func quoteJSON(tok string) string {
-	const maxLen = 40
-	suffix := ""
-	if len(tok) > maxLen {
-		cut := maxLen
-		for cut > 0 && !utf8.RuneStart(tok[cut]) {
-			cut--
-		}
-		tok, suffix = tok[:cut], "..."
-	}
+	head, rest := clienttext.Excerpt(tok)
 	var b strings.Builder
-	writeString(&b, tok)
-	return b.String() + suffix
+	writeString(&b, head)
+	return b.String() + rest
 }
 
 // parseString parses the JSON string at st.pos (RFC 7644 §3.4.2.2's
@@ -856,20 +850,14 @@ func (st *state) describe(i, n int) string {
 	return quote(s[i:end])
 }
 
-// quote puts a token between single quotes, shortened if long.
+// quote puts a token between single quotes, an excerpt if long
+// (clienttext.Excerpt: bounded, without a token).
 func quote(tok string) string {
-	const maxLen = 40
-	if len(tok) > maxLen {
-		cut := maxLen
-		for cut > 0 && !utf8.RuneStart(tok[cut]) {
-			cut--
-		}
-		tok = tok[:cut] + "..."
+	head, rest := clienttext.Excerpt(tok)
+	if !utf8.ValidString(head) {
+		head = strings.ToValidUTF8(head, "\uFFFD")
 	}
-	if !utf8.ValidString(tok) {
-		tok = strings.ToValidUTF8(tok, "\uFFFD")
-	}
-	return "'" + tok + "'"
+	return "'" + head + "'" + rest
 }
 
 // runeName returns the U+XXXX name of r.

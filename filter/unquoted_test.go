@@ -180,7 +180,8 @@ func TestUnquotedStrictMessages(t *testing.T) {
 		{`name.familyName eq Employee`, `string values must be quoted: "Employee" at offset 19; strict mode is on`},
 		{`a eq 12abc`, `string values must be quoted: "12abc" at offset 5; strict mode is on`},
 		{`a eq C:\x`, `string values must be quoted: "C:\\x" at offset 5; strict mode is on`},
-		{`a eq ` + strings.Repeat("é", 30), `string values must be quoted: "` + strings.Repeat("é", 20) + `"... at offset 5; strict mode is on`},
+		{`a eq ` + strings.Repeat("é", 30), `string values must be quoted: "` + strings.Repeat("é", 30) + `" at offset 5; strict mode is on`},
+		{`a eq ` + strings.Repeat("é", 100), `string values must be quoted: "` + strings.Repeat("é", 64) + `"… (200 bytes) at offset 5; strict mode is on`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			_, err := strict.Parse(tc.in)

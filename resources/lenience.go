@@ -2,11 +2,11 @@ package resources
 
 import (
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/multivalue"
 )
 
@@ -43,7 +43,7 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 func (l *Lenience) oneValue(path string) error {
 	return l.bend(path, "invalidSyntax",
 		"is multi-valued: send a JSON list, even of one value (strict mode)",
-		fmt.Sprintf("one value for multi-valued %q taken as a list of it", path))
+		clienttext.Sprintf("one value for multi-valued %q taken as a list of it", path))
 }
 
 // unknown records an attribute (or sub-attribute, or schema) no schema of
@@ -76,9 +76,9 @@ func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) err
 	if rt != nil && rt.Omits(path) {
 		return l.bend(path, scimType,
 			"is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)",
-			fmt.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
+			clienttext.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
 	}
-	return l.bend(path, scimType, refusal, fmt.Sprintf("ignored unknown attribute %q", path))
+	return l.bend(path, scimType, refusal, clienttext.Sprintf("ignored unknown attribute %q", path))
 }
 
 // MissingSchema is the one policy for a request body whose "schemas" does
@@ -94,12 +94,12 @@ func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) err
 func (l *Lenience) MissingSchema(what, urn string, given bool) error {
 	if !given {
 		return l.bend("schemas", "invalidSyntax",
-			fmt.Sprintf("is required: send \"schemas\":[%q] (strict mode)", urn),
-			fmt.Sprintf("\"schemas\" missing; taken as %s", what))
+			clienttext.Sprintf("is required: send \"schemas\":[%q] (strict mode)", urn),
+			clienttext.Sprintf("\"schemas\" missing; taken as %s", what))
 	}
 	return l.bend("schemas", "invalidSyntax",
-		fmt.Sprintf("must list %q (strict mode)", urn),
-		fmt.Sprintf("\"schemas\" does not list %s; taken as %s", urn, what))
+		clienttext.Sprintf("must list %q (strict mode)", urn),
+		clienttext.Sprintf("\"schemas\" does not list %s; taken as %s", urn, what))
 }
 
 // reference is the one policy for the value s of a reference attribute
@@ -128,8 +128,8 @@ func (l *Lenience) reference(a *Attribute, p attrPath, s string) error {
 	}
 	path := p.String()
 	return l.bend(path, "invalidValue",
-		fmt.Sprintf("must be a URI (RFC 7643 §2.3.7); %q %s (strict mode)", s, problem),
-		fmt.Sprintf("kept reference %s %q as sent: it %s", path, s, problem))
+		clienttext.Sprintf("must be a URI (RFC 7643 §2.3.7); %q %s (strict mode)", s, problem),
+		clienttext.Sprintf("kept reference %s %q as sent: it %s", path, s, problem))
 }
 
 // ReferenceProblem says what keeps s from being the value of a reference
@@ -147,14 +147,14 @@ func ReferenceProblem(s string, types []string) string {
 		switch {
 		case c == '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return fmt.Sprintf("has a %q at byte %d not followed by two hex digits (RFC 3986 §2.1: write a literal %% as %%25)", c, i)
+				return clienttext.Sprintf("has a %q at byte %d not followed by two hex digits (RFC 3986 §2.1: write a literal %% as %%25)", c, i)
 			}
 		case c == ' ':
-			return fmt.Sprintf("has a space at byte %d, which no URI holds (RFC 3986 §2: percent-encode it as %%20)", i)
+			return clienttext.Sprintf("has a space at byte %d, which no URI holds (RFC 3986 §2: percent-encode it as %%20)", i)
 		case c >= 0x80:
-			return fmt.Sprintf("has a non-ASCII character at byte %d, which no URI holds (RFC 3986 §2: percent-encode its UTF-8 bytes)", i)
+			return clienttext.Sprintf("has a non-ASCII character at byte %d, which no URI holds (RFC 3986 §2: percent-encode its UTF-8 bytes)", i)
 		case !isURIChar(c):
-			return fmt.Sprintf("has %q at byte %d, which no URI holds (RFC 3986 §2: percent-encode it)", c, i)
+			return clienttext.Sprintf("has %q at byte %d, which no URI holds (RFC 3986 §2: percent-encode it)", c, i)
 		}
 	}
 	u, err := url.Parse(s)
@@ -163,7 +163,7 @@ func ReferenceProblem(s string, types []string) string {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return fmt.Sprintf("is no URI (RFC 3986): %v", err)
+		return clienttext.Sprintf("is no URI (RFC 3986): %v", err)
 	}
 	if u.Scheme == "" && len(types) > 0 && !slices.ContainsFunc(types, func(t string) bool { return t != "external" }) {
 		return "is a relative reference, and an external resource (referenceTypes \"external\", RFC 7643 §7) is named by an absolute URL such as \"https://example.com/photo.jpg\""

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 )
@@ -28,7 +29,7 @@ func (e *AttrError) Error() string {
 	if e.Path == "" {
 		return e.Msg
 	}
-	return fmt.Sprintf("attribute %q: %s", e.Path, e.Msg)
+	return "attribute " + clienttext.Quote(e.Path) + ": " + e.Msg
 }
 
 // Decode parses a JSON object with numbers kept exact (json.Number). A body
@@ -743,7 +744,7 @@ func DescribeValue(v any) string {
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
 	case string:
-		return fmt.Sprintf("the string %q", x)
+		return "the string " + clienttext.Quote(x)
 	case json.Number, float64:
 		return fmt.Sprintf("the number %v", x)
 	case []any:

@@ -9,6 +9,8 @@ import (
 	"maps"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/internal/clienttext"
 )
 
 // Sentinel errors. Callers test for them with errors.Is; Manager and stores
@@ -28,9 +30,10 @@ var (
 	ErrConflict = errors.New("tokens: token already exists")
 )
 
-// Prefix starts every plaintext token. It lets secret scanners recognise
-// leaked tokens.
-const Prefix = "scim_"
+// Prefix starts every plaintext token ("scim_"). It lets secret scanners
+// recognise leaked tokens. (Its one definition is where Redact's rule is,
+// which every message built from client text applies.)
+const Prefix = clienttext.TokenPrefix
 
 // secretBytes is the number of random bytes in a plaintext token (256 bits).
 const secretBytes = 32
@@ -170,40 +173,16 @@ func hint(plaintext string) string {
 	return Prefix + "…" + plaintext[len(plaintext)-4:]
 }
 
-// Redact returns s with every token-shaped text in it (Prefix followed by
-// at least 16 characters a token is made of) replaced by Prefix +
+// Redact returns s with every token-shaped text in it replaced by Prefix +
 // "[REDACTED]": what a client sent where a token does not belong (a path,
 // a query string, a request id, an attribute name) is fit for a log once
-// redacted. Text without Prefix comes back as it is, without allocating.
-func Redact(s string) string {
-	if !strings.Contains(s, Prefix) {
-		return s
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, Prefix)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		j := i + len(Prefix)
-		for j < len(s) && isTokenChar(s[j]) {
-			j++
-		}
-		b.WriteString(s[:i])
-		if j-i-len(Prefix) >= 16 {
-			b.WriteString(Prefix + "[REDACTED]")
-		} else {
-			b.WriteString(s[i:j])
-		}
-		s = s[j:]
-	}
-}
-
-// isTokenChar reports whether c can appear in a token after its prefix.
-func isTokenChar(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
-}
+// redacted. Token-shaped is Prefix, in any letter case, followed by at
+// least 16 characters a token is made of, each character as it is or
+// percent-encoded (up to three times over: "scim%5F…", "%73cim_…",
+// "scim%255F…"), since a log keeps a path or a query string as sent and
+// its reader decodes it at a glance. Text without a token comes back as
+// it is, without allocating.
+func Redact(s string) string { return clienttext.Redact(s) }
 
 // wellFormed reports whether s looks like a token Generate could have made.
 // It runs over the whole string regardless of where it fails; the result
@@ -211,7 +190,7 @@ func isTokenChar(c byte) bool {
 func wellFormed(s string) bool {
 	ok := strings.HasPrefix(s, Prefix) && len(s) >= len(Prefix)+base64.RawURLEncoding.EncodedLen(secretBytes)
 	for i := 0; i < len(s); i++ {
-		ok = ok && isTokenChar(s[i])
+		ok = ok && clienttext.IsTokenChar(s[i])
 	}
 	return ok
 }

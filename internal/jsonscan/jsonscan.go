@@ -33,11 +33,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/scimkit/scim/internal/clienttext"
 )
 
 // Value decodes the JSON value that starts at data[i], which
@@ -92,7 +93,7 @@ func LoneSurrogate(data []byte) (at int) {
 // twice (the name Parse or ValidRepeated reports), worded the same
 // wherever a request body is refused for it.
 func RepeatedError(name string) error {
-	return fmt.Errorf("the member %q is given twice in one object; send it once", name)
+	return clienttext.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
 type dupName struct {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/multivalue"
 	"github.com/scimkit/scim/internal/names"
@@ -128,9 +129,9 @@ func (n naming) path() string {
 // "urn:...:enterprise:2.0:User".
 func (n naming) String() string {
 	if n.in != "" {
-		return fmt.Sprintf("%s %q in %q", n.what, n.raw, n.in)
+		return clienttext.Sprintf("%s %q in %q", n.what, n.raw, n.in)
 	}
-	return fmt.Sprintf("%s %q", n.what, n.raw)
+	return clienttext.Sprintf("%s %q", n.what, n.raw)
 }
 
 // readOnly reports whether the target can never be written by a client.
@@ -379,7 +380,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		return loc{}, a.fail(scimType, "%v: %v", named, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
-		if err := a.bend(fmt.Sprintf("unquoted filter value %q taken as a string", c.Value),
+		if err := a.bend(clienttext.Sprintf("unquoted filter value %q taken as a string", c.Value),
 			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, c.Value); err != nil {
 			return loc{}, err
 		}
@@ -950,7 +951,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			// for a user without a work email): an element dropHollow
 			// would drop, and that fixPrimary must not demote the primary
 			// value for. Nothing changes.
-			return a.bend(fmt.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
+			return a.bend(clienttext.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)

@@ -30,6 +30,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -390,7 +391,7 @@ func rawValue(raw []byte) any {
 }
 
 func envelopeError(scimType, format string, args ...any) *Error {
-	return &Error{Status: 400, ScimType: scimType, Detail: fmt.Sprintf(format, args...), Index: -1}
+	return &Error{Status: 400, ScimType: scimType, Detail: clienttext.Sprintf(format, args...), Index: -1}
 }
 
 // Error is a PATCH failure; the handler answers 400 (Status) with ScimType
@@ -516,7 +517,7 @@ func newError(idx int, scimType, format string, args ...any) *Error {
 	return &Error{
 		Status:   400,
 		ScimType: scimType,
-		Detail:   fmt.Sprintf("Operations[%d]: ", idx) + fmt.Sprintf(format, args...),
+		Detail:   fmt.Sprintf("Operations[%d]: ", idx) + clienttext.Sprintf(format, args...),
 		Index:    idx,
 	}
 }

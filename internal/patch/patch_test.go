@@ -1156,7 +1156,7 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			name:     "a schema URN nested after the core URN",
 			value:    `{"urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department":"x"}`,
 			scimType: InvalidValue,
-			detail:   `Operations[0]: value key "urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department": schema URN 'urn:ietf:params:scim:schemas:extension:e...' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)`,
+			detail:   `Operations[0]: value key "urn:ietf:params:scim:schemas:core:2.0:User:$ENT:department": schema URN 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department' after 'urn:ietf:params:scim:schemas:core:2.0:User' at offset 43: schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)`,
 		},
 		{
 			name:     "strict: an unknown attribute",

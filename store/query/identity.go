@@ -1,11 +1,11 @@
 package query
 
 import (
-	"fmt"
 	"strings"
 
 	"golang.org/x/text/secure/precis"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -113,11 +113,11 @@ func asciiKey(name string) (string, bool) {
 func NameConflict(attr, name, existing string) error {
 	switch {
 	case existing == "" || existing == name:
-		return fmt.Errorf("%w: %s %q is already taken", store.ErrConflict, attr, name)
+		return clienttext.Errorf("%w: %s %q is already taken", store.ErrConflict, attr, name)
 	case !isASCII(name) && !isASCII(existing):
-		return fmt.Errorf("%w: %s %q (%+q) is already taken as %q (%+q): names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, name, existing, existing)
+		return clienttext.Errorf("%w: %s %q (%+q) is already taken as %q (%+q): names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, name, existing, existing)
 	}
-	return fmt.Errorf("%w: %s %q is already taken as %q: names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, existing)
+	return clienttext.Errorf("%w: %s %q is already taken as %q: names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, existing)
 }
 
 func isASCII(s string) bool {

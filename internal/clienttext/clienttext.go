@@ -1,0 +1,251 @@
+// Package clienttext makes text a client sent fit to show in a message, a
+// warning or a log: token-shaped text redacted, however it is
+// percent-encoded, and each quoted piece bounded. It is one place because
+// every package that builds a message from client text needs it (the
+// handler, the filter parser, the PATCH engine, the schema checks of
+// resources, the request log of admin, and tokens, which makes the text
+// it recognises), and none of those may import the handler.
+package clienttext
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// TokenPrefix starts every token package tokens generates; the rest of a
+// token is made of IsTokenChar characters (base64url).
+const TokenPrefix = "scim_"
+
+// Redacted replaces token-shaped text.
+const Redacted = TokenPrefix + "[REDACTED]"
+
+// minTokenBody is how many token characters after TokenPrefix make text
+// token-shaped: a generated token has 43, and 16 (96 bits) is past
+// guessing, while "scim_user" stays readable.
+const minTokenBody = 16
+
+// maxEscapeDepth is how many times over a character may be
+// percent-encoded and still be read as the character: "_" as "%5F",
+// "%255F" or "%25255F". Deeper nesting is no longer trivially decoded.
+const maxEscapeDepth = 3
+
+// IsTokenChar reports whether c can appear in a token after its prefix.
+func IsTokenChar(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// Redact returns s with every token-shaped text in it replaced by
+// Redacted. Token-shaped is TokenPrefix (in any letter case) followed by
+// at least 16 token characters, each character read as it is or through
+// up to three levels of percent-encoding ("scim%5F…", "%73cim_…",
+// "scim_a%42c…", "scim%255F…"): a log keeps a path or a query string
+// escaped as sent, and a reader decodes it at a glance. Text holding
+// neither '_' nor '%' (no token, encoded or not, can be in it) comes back
+// as it is after two byte scans; other text without a token comes back as
+// it is too, without allocating.
+func Redact(s string) string {
+	if strings.IndexByte(s, '_') < 0 && strings.IndexByte(s, '%') < 0 {
+		return s
+	}
+	var b strings.Builder
+	done := 0 // s[:done] is written to b, or nothing when done is 0
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c != '%' && c|0x20 != TokenPrefix[0] {
+			continue
+		}
+		end, ok := tokenAt(s, i)
+		if !ok {
+			continue
+		}
+		b.WriteString(s[done:i])
+		b.WriteString(Redacted)
+		done, i = end, end-1
+	}
+	if done == 0 {
+		return s
+	}
+	b.WriteString(s[done:])
+	return b.String()
+}
+
+// tokenAt reports whether token-shaped text starts at s[i], and where it
+// ends.
+func tokenAt(s string, i int) (end int, ok bool) {
+	j := i
+	for k := 0; k < len(TokenPrefix); k++ {
+		if j >= len(s) {
+			return 0, false
+		}
+		c, next := decodeAt(s, j, maxEscapeDepth)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != TokenPrefix[k] {
+			return 0, false
+		}
+		j = next
+	}
+	n := 0
+	for j < len(s) {
+		c, next := decodeAt(s, j, maxEscapeDepth)
+		if !IsTokenChar(c) {
+			break
+		}
+		j, n = next, n+1
+	}
+	return j, n >= minTokenBody
+}
+
+// decodeAt returns the byte the text at s[i] stands for, read through up
+// to depth levels of percent-encoding (the two hex digits of an escape
+// may themselves be escaped), and the index after it. A '%' that starts
+// no escape stands for itself.
+func decodeAt(s string, i, depth int) (byte, int) {
+	c, next := s[i], i+1
+	for c == '%' && depth > 0 && next < len(s) {
+		hi, n1 := decodeAt(s, next, depth-1)
+		if !isHex(hi) || n1 >= len(s) {
+			break
+		}
+		lo, n2 := decodeAt(s, n1, depth-1)
+		if !isHex(lo) {
+			break
+		}
+		c, next = unhex(hi)<<4|unhex(lo), n2
+		depth--
+	}
+	return c, next
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'f'
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
+}
+
+// MaxQuoted is how many bytes of one piece of client text a message
+// quotes: enough to recognise an attribute name, a path or a value, and
+// a bound on a message whatever the client sent.
+const MaxQuoted = 128
+
+// Cut returns s cut to at most max bytes at a character boundary (never
+// inside a UTF-8 sequence), and whether anything was cut.
+func Cut(s string, max int) (string, bool) {
+	if len(s) <= max {
+		return s, false
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut], true
+}
+
+// Clip returns s cut to at most max bytes (max > 3) at a character
+// boundary, the cut marked with "…": a field of a log kept whole when it
+// fits. s itself comes back when it fits, without allocating.
+func Clip(s string, max int) string {
+	const ellipsis = "…"
+	if len(s) <= max {
+		return s
+	}
+	head, _ := Cut(s, max-len(ellipsis))
+	return head + ellipsis
+}
+
+// Excerpt returns what a message shows of the client text s: head, s
+// with token-shaped text redacted and cut to MaxQuoted bytes, and rest,
+// "" when nothing was cut, or "… (N bytes)" with N the length of s as
+// sent, to follow head (quoted or not).
+func Excerpt(s string) (head, rest string) {
+	head, cut := Cut(Redact(s), MaxQuoted)
+	if !cut {
+		return head, ""
+	}
+	return head, "… (" + strconv.Itoa(len(s)) + " bytes)"
+}
+
+// Quote returns the client text s as a message quotes it: the Excerpt's
+// head in Go (and JSON-compatible) double quotes, then its rest.
+func Quote(s string) string {
+	head, rest := Excerpt(s)
+	return strconv.Quote(head) + rest
+}
+
+// Args returns args fit for a message's fmt.Sprintf, as every message
+// built from client text takes them: each string that needs it (longer
+// than MaxQuoted, or holding token-shaped text) is formatted by %q as
+// Quote makes it, and by any other verb redacted but whole (a %s
+// argument is the message's own text, not the client's); an error's
+// text is redacted. args itself comes back when nothing needs it.
+func Args(args []any) []any {
+	var out []any
+	for i, a := range args {
+		var t any
+		switch x := a.(type) {
+		case string:
+			if len(x) > MaxQuoted || Redact(x) != x {
+				t = text(x)
+			}
+		case error:
+			if s := x.Error(); Redact(s) != s {
+				t = redactedError{x}
+			}
+		}
+		if t == nil {
+			continue
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = t
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// Sprintf is fmt.Sprintf of format and Args(args).
+func Sprintf(format string, args ...any) string {
+	return fmt.Sprintf(format, Args(args)...)
+}
+
+// Errorf is fmt.Errorf of format and Args(args): %w still wraps.
+func Errorf(format string, args ...any) error {
+	return fmt.Errorf(format, Args(args)...)
+}
+
+// text is client text for fmt: %q quotes its excerpt, other verbs write
+// it redacted.
+type text string
+
+// Format implements fmt.Formatter; %+q quotes in ASCII, as for a string.
+func (t text) Format(f fmt.State, verb rune) {
+	if verb != 'q' {
+		_, _ = io.WriteString(f, Redact(string(t)))
+		return
+	}
+	head, rest := Excerpt(string(t))
+	if f.Flag('+') {
+		head = strconv.QuoteToASCII(head)
+	} else {
+		head = strconv.Quote(head)
+	}
+	_, _ = io.WriteString(f, head+rest)
+}
+
+// redactedError is an error whose text holds a token: its text redacted,
+// the error itself still there for errors.Is and %w.
+type redactedError struct{ err error }
+
+func (e redactedError) Error() string { return Redact(e.err.Error()) }
+func (e redactedError) Unwrap() error { return e.err }

@@ -1,0 +1,143 @@
+package clienttext_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/clienttext"
+	"github.com/scimkit/scim/internal/race"
+)
+
+func TestRedact(t *testing.T) {
+	body := strings.Repeat("aB3-_", 8) + "xyz" // 43 characters, as a generated token's
+	tok := "scim_" + body
+	tests := []struct{ name, in, want string }{
+		{"no token", "/Users/2819c223", "/Users/2819c223"},
+		{"the prefix alone", "scim_", "scim_"},
+		{"prefix and too few characters", "/Users/scim_abc", "/Users/scim_abc"},
+		{"fifteen characters", "scim_0123456789abcde", "scim_0123456789abcde"},
+		{"sixteen characters", "scim_0123456789abcdef", "scim_[REDACTED]"},
+		{"a token", "/Users/" + tok, "/Users/scim_[REDACTED]"},
+		{"a token inside text", "req-" + tok + ".x", "req-scim_[REDACTED].x"},
+		{"two tokens", tok + " " + tok, "scim_[REDACTED] scim_[REDACTED]"},
+		{"upper-case prefix", "SCIM_" + body, "scim_[REDACTED]"},
+		{"escaped _", "/Users/scim%5F" + body, "/Users/scim_[REDACTED]"},
+		{"escaped _, lower-case hex", "/Users/scim%5f" + body, "/Users/scim_[REDACTED]"},
+		{"escaped prefix letter", "%73cim_" + body, "scim_[REDACTED]"},
+		{"escaped body bytes", "scim_%61%42" + body[2:] + "/x", "scim_[REDACTED]/x"},
+		{"every byte escaped", "%73%63%69%6D%5F%61%42%33%2D%5F%61%42%33%2D%5F%61%42%33%2D%5F%61%42", "scim_[REDACTED]"},
+		{"escaped twice", "scim%255F" + body, "scim_[REDACTED]"},
+		{"escaped three times", "scim%25255F" + body, "scim_[REDACTED]"},
+		{"hex digits escaped", "scim%25%35%46" + body, "scim_[REDACTED]"},
+		{"in a query string", "/Users?filter=userName+eq+%22scim%5F" + body + "%22&count=1", "/Users?filter=userName+eq+%22scim_[REDACTED]%22&count=1"},
+		{"an escape that is not one", "scim%5G" + body, "scim%5G" + body},
+		{"a lone percent", "100%", "100%"},
+		{"percents only", strings.Repeat("%", 100), strings.Repeat("%", 100)},
+		{"escaped non-token byte ends it", "scim_0123456789abcdef%2F" + body, "scim_[REDACTED]%2F" + body},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, clienttext.Redact(tt.in))
+		})
+	}
+	if !race.Enabled { // the race detector allocates on its own
+		for _, s := range []string{"/Users/2819c223?filter=userName", "/Users/a_b%20c?access_token=scim_abc", "scim%5Fshort"} {
+			assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.Redact(s) }), "%s: text without a token costs nothing", s)
+		}
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	tests := []struct {
+		name, in   string
+		head, rest string
+	}{
+		{"short", "userName", "userName", ""},
+		{"at the bound", strings.Repeat("a", clienttext.MaxQuoted), strings.Repeat("a", clienttext.MaxQuoted), ""},
+		{"one past", strings.Repeat("a", clienttext.MaxQuoted+1), strings.Repeat("a", clienttext.MaxQuoted), "… (129 bytes)"},
+		{"a megabyte", long, long[:clienttext.MaxQuoted], "… (1048576 bytes)"},
+		{"never inside a character", "a" + strings.Repeat("é", 100), "a" + strings.Repeat("é", 63), "… (201 bytes)"},
+		{"a token redacted before the cut", strings.Repeat("a", 120) + "scim_" + strings.Repeat("b", 43), strings.Repeat("a", 120) + "scim_[RE", "… (168 bytes)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			head, rest := clienttext.Excerpt(tt.in)
+			assert.Equal(t, tt.head, head)
+			assert.Equal(t, tt.rest, rest)
+			assert.True(t, utf8.ValidString(head))
+			assert.LessOrEqual(t, len(head), clienttext.MaxQuoted)
+		})
+	}
+	assert.Equal(t, `"userName"`, clienttext.Quote("userName"))
+	assert.Equal(t, `"`+strings.Repeat("x", clienttext.MaxQuoted)+`"… (1048576 bytes)`, clienttext.Quote(long))
+}
+
+func TestSprintf(t *testing.T) {
+	long := strings.Repeat("y", 5000)
+	tok := "scim_" + strings.Repeat("Q", 43)
+	tests := []struct {
+		name, format string
+		args         []any
+		want         string
+	}{
+		{"short text as it is", "sortBy %q is unknown", []any{"title"}, `sortBy "title" is unknown`},
+		{"long text quoted in part", "sortBy %q is unknown", []any{long}, `sortBy "` + long[:clienttext.MaxQuoted] + `"… (5000 bytes) is unknown`},
+		{"the message's own text whole", "%s: %q", []any{long, "x"}, long + `: "x"`},
+		{"a token quoted", "user %q", []any{tok}, `user "scim_[REDACTED]"`},
+		{"a token in %s", "user %s", []any{tok}, `user scim_[REDACTED]`},
+		{"a token in an error", "bad: %v", []any{errors.New("parsing " + tok)}, `bad: parsing scim_[REDACTED]`},
+		{"other arguments as they are", "%d %v", []any{3, true}, `3 true`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, clienttext.Sprintf(tt.format, tt.args...))
+		})
+	}
+	args := []any{"a", 1}
+	require.Equal(t, fmt.Sprint(args), fmt.Sprint(clienttext.Args(args)))
+	if !race.Enabled {
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.Args(args) }), "arguments that need nothing are not copied")
+	}
+}
+
+func TestCut(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+		cut  bool
+	}{
+		{"abc", 3, "abc", false},
+		{"abcd", 3, "abc", true},
+		{"aé", 2, "a", true},
+		{"é", 1, "", true},
+	} {
+		got, cut := clienttext.Cut(tt.in, tt.max)
+		assert.Equal(t, tt.want, got, tt.in)
+		assert.Equal(t, tt.cut, cut, tt.in)
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"abc", 3, "abc"},
+		{"abcdef", 5, "ab…"},
+		{"aéé", 4, "a…"},
+		{"ééé", 5, "é…"},
+		{strings.Repeat("x", 2000), 1024, strings.Repeat("x", 1021) + "…"},
+	} {
+		assert.Equal(t, tt.want, clienttext.Clip(tt.in, tt.max), tt.in)
+		assert.LessOrEqual(t, len(clienttext.Clip(tt.in, tt.max)), tt.max)
+	}
+}
