@@ -361,6 +361,7 @@ func TestErrorDetailsBounded(t *testing.T) {
 		{"bulk method", "POST", "/Bulk", bulkBody(0, map[string]any{"method": big, "path": "/Users", "bulkId": "b"}), 400, "invalidValue", "(1048576 bytes)"},
 		{"bulkId", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/bulkId:" + big, "data": patchBody(op("replace", "title", "x"))}), 200, "", ""},
 		{"If-Match", "PUT", "/Users/" + id, map[string]any{"userName": "alice"}, 0, "", ""},
+		{"If-Match unquoted", "PUT", "/Users/" + id, map[string]any{"userName": "alice"}, 412, "", ""},
 	}
 	// maxDetail is the most a message of ours and an excerpt or two of
 	// client text come to.
@@ -368,8 +369,11 @@ func TestErrorDetailsBounded(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var hdr []string
-			if tt.name == "If-Match" {
+			switch tt.name {
+			case "If-Match":
 				hdr = []string{`If-Match: "` + big + `"`}
+			case "If-Match unquoted":
+				hdr = []string{`If-Match: ` + big}
 			}
 			r := e.do(tt.method, tt.path, tt.body, hdr...)
 			if tt.status != 0 {
@@ -390,6 +394,9 @@ func TestErrorDetailsBounded(t *testing.T) {
 			require.Len(t, recent, 1)
 			for _, w := range recent[0].Warnings {
 				assert.LessOrEqual(t, len(w), maxDetail, "warning: %.300s", w)
+			}
+			if tt.name == "If-Match unquoted" { // cut where the warning is made, not by the ring's bound
+				assert.Contains(t, strings.Join(recent[0].Warnings, "\n"), "… (1048576 bytes) taken as ")
 			}
 			assert.Less(t, len(e.logs.String()), 8*maxDetail, "request line: %.300s", e.logs.String())
 			e.logs.Reset()

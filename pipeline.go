@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/scimkit/scim/internal/backoff"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -829,10 +830,12 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		var t string
 		t, rest = nextTag(rest)
 		if q, ok := quoteTag(t); ok {
+			// The tags as a message shows client text: bounded, no token.
+			st, sq := excerpt(t), excerpt(q)
 			if h.cfg.Strict {
-				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, t, q)
+				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, st, sq)
 			}
-			warn(ctx, "%s: unquoted entity tag %s taken as %s", what, t, q)
+			warn(ctx, "%s: unquoted entity tag %s taken as %s", what, st, sq)
 			t, bent = q, true
 		}
 		parts = append(parts, t)
@@ -841,6 +844,14 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		return list, nil
 	}
 	return strings.Join(parts, ", "), nil
+}
+
+// excerpt is the client text s as a message shows it unquoted
+// (clienttext.Excerpt): cut to clienttext.MaxQuoted bytes with how long
+// it was, token-shaped text redacted.
+func excerpt(s string) string {
+	head, rest := clienttext.Excerpt(s)
+	return head + rest
 }
 
 // nextTag returns the first element of a list of entity tags, trimmed,
