@@ -30,7 +30,8 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		same: resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
-			return h.memberWrite(ctx, g.Members, func(ctx context.Context) (*resources.Group, error) {
+			sent := g.Members
+			return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
 			})
 		},
@@ -41,7 +42,8 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		},
 		view: groupView(h, gs),
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
-			return h.memberWrite(ctx, g.Members, func(ctx context.Context) (*resources.Group, error) {
+			sent := g.Members
+			return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 			})
 		},
@@ -98,7 +100,23 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 		return nil
 	}
 	return func(ctx context.Context, id string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
-		return h.memberWrite(ctx, nil, func(ctx context.Context) (*resources.Group, error) {
+		// The members the change wrote, from its last run (a store may
+		// run it again on a conflict): what memberWrite compares with the
+		// group written for a store that does not fill MemberSkips. A
+		// change without the members (withMembers false) sends none.
+		var sent []resources.Member
+		if withMembers {
+			inner := change
+			change = func(g *resources.Group) (*resources.Group, error) {
+				next, err := inner(g)
+				sent = nil
+				if next != nil {
+					sent = next.Members
+				}
+				return next, err
+			}
+		}
+		return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
 				return up.UpdateGroup(ctx, id, "", withMembers, change)
 			})
@@ -113,19 +131,22 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // skipped with a warning naming them, or refused under Config.Strict with
 // 400 invalidValue, the store having written nothing.
 //
-// sent are the members a POST or PUT gives (nil for a member change). A
-// store that does not fill the MemberSkips still skips such values, and
-// strict mode cannot refuse them before the write; the warning then comes
-// from the group written, the values of sent it does not hold (README,
-// "Leniency, with a trace"). A member change on such a store skips them
-// unseen.
-func (h *handler) memberWrite(ctx context.Context, sent []resources.Member, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
+// sent, when not nil, gives after the write the members it wrote as the
+// request made them (a POST's or PUT's, or the result of a change run by
+// a GroupUpdater); nil for a member change by ids. A store that does not
+// fill the MemberSkips still skips such values, and strict mode cannot
+// refuse them before the write; the warning then comes from the group
+// written, the values of sent it does not hold (README, "Leniency, with
+// a trace"). A member change by ids on such a store skips them unseen.
+func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Member, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
 	sk := &store.MemberSkips{Refuse: h.cfg.Strict}
 	g, err := write(store.WithMemberSkips(ctx, sk))
-	if err == nil && !sk.Filled && g != nil && len(sent) > 0 {
-		// sent is the slice the request gave, not copied (a 100,000
-		// member PUT): a store that filters it in place hides its skips.
-		sk.IDs = notHeld(sent, g.Members)
+	if err == nil && !sk.Filled && g != nil && sent != nil {
+		// The members as the request made them, not copied (a 100,000
+		// member PUT): a store that filters them in place hides its skips.
+		if members := sent(); len(members) > 0 {
+			sk.IDs = notHeld(members, g.Members)
+		}
 	}
 	switch {
 	case errors.Is(err, store.ErrUnknownMembers):

@@ -1098,18 +1098,39 @@ func (u unfilledSkips) ReplaceGroup(ctx context.Context, g *resources.Group, ifV
 	return u.GroupStore.ReplaceGroup(store.WithMemberSkips(ctx, nil), g, ifVersion)
 }
 
+// unfilledSkipsUpdater is unfilledSkips with the wrapped store's
+// GroupUpdater, which a PUT then takes.
+type unfilledSkipsUpdater struct {
+	unfilledSkips
+	up store.GroupUpdater
+}
+
+func (u unfilledSkipsUpdater) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
+	return u.up.UpdateGroup(store.WithMemberSkips(ctx, nil), id, ifVersion, withMembers, change)
+}
+
 // TestUnknownMembersUnfilledStore: on a store that does not fill
 // store.MemberSkips, the skips of a group POST or PUT still show, as the
-// values sent that the group written does not hold; strict mode cannot
+// values sent that the group written does not hold, whether the PUT
+// replaces the group or runs a GroupUpdater's change; strict mode cannot
 // refuse them (the store wrote before the handler could see them).
 func TestUnknownMembersUnfilledStore(t *testing.T) {
 	users := memory.New()
 	ring := admin.NewRequestRing(10)
-	groups := unfilledSkips{users}
-	for _, strict := range []bool{false, true} {
-		t.Run(fmt.Sprintf("strict %v", strict), func(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		groups store.GroupStore
+		strict bool
+	}{
+		{"ReplaceGroup", unfilledSkips{users}, false},
+		{"ReplaceGroup, strict", unfilledSkips{users}, true},
+		{"UpdateGroup", unfilledSkipsUpdater{unfilledSkips{users}, users}, false},
+		{"UpdateGroup, strict", unfilledSkipsUpdater{unfilledSkips{users}, users}, true},
+	} {
+		groups, strict := tc.groups, tc.strict
+		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = users, groups, ring, strict })
-			u := e.createUser(fmt.Sprintf("member-%v", strict))["id"].(string)
+			u := e.createUser("member " + tc.name)["id"].(string)
 			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 			body := func(name string, ids ...string) map[string]any {
 				var members []any
@@ -1118,7 +1139,7 @@ func TestUnknownMembersUnfilledStore(t *testing.T) {
 				}
 				return map[string]any{"schemas": []string{groupURN}, "displayName": name, "members": members}
 			}
-			name := fmt.Sprintf("Unfilled %v", strict)
+			name := "Unfilled " + tc.name
 			r := e.do("POST", "/Groups", body(name, "ghost-1", u))
 			require.Equal(t, 201, r.Code, r.Raw)
 			assert.Equal(t, []string{u}, memberIDs(r.Body))
