@@ -253,7 +253,11 @@ type requestState struct {
 	// committed): the reads that complete its response are then best
 	// effort. In /Bulk, whose operations share the request's state, it
 	// is reset before each operation (runBulkOp).
-	wrote     bool
+	wrote bool
+	// inStore is set while a store's updater runs a change
+	// (updateInStore): a password is then not hashed inside the store's
+	// transaction (see setPassword). Beside wrote, in its word.
+	inStore   bool
 	storeTime time.Duration
 	// warnings are the bends made to accept the request (see warn).
 	warnings []string
@@ -264,9 +268,10 @@ type requestState struct {
 	// (see queryOf).
 	query    url.Values
 	rawQuery string
-	// password is a password the request's write carried, for
-	// Config.OnPassword (see setPassword).
-	password string
+	// passwords is what the request's password writes leave (see
+	// setPassword), made by the first: a pointer, as few requests carry
+	// a password.
+	passwords *passwords
 	// token is the token that authenticated the request: &tok when a
 	// tokens.Manager wrote it there (see authenticate).
 	token *tokens.Token

@@ -113,8 +113,8 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // cleared before the next (clearPassword).
 func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
 	st := stateOf(ctx)
-	if st != nil {
-		st.password = ""
+	if st != nil && st.passwords != nil {
+		st.passwords.sent = ""
 	}
 	if next.Password == "" || next.Password == prev {
 		return nil
@@ -122,16 +122,87 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	sent := next.Password
 	next.Password = ""
 	if h.cfg.PasswordHasher != nil {
-		hash, err := h.hash(ctx, sent)
-		if err != nil {
-			return fmt.Errorf("hashing a password: %w", err)
+		var hash string
+		switch {
+		case st != nil && st.inStore && st.passwords != nil && st.passwords.pre == sent:
+			hash = st.passwords.preHash
+		case st != nil && st.inStore:
+			return &hashFirst{password: sent}
+		default:
+			var err error
+			if hash, err = h.hash(ctx, sent); err != nil {
+				return fmt.Errorf("hashing a password: %w", err)
+			}
 		}
 		next.Password = hash
 	}
 	if st != nil && h.cfg.OnPassword != nil {
-		st.password = sent
+		st.pw().sent = sent
 	}
 	return nil
+}
+
+// passwords is what a request's password writes leave in its state.
+type passwords struct {
+	// sent is a password the request's write carried, for
+	// Config.OnPassword.
+	sent string
+	// pre and preHash are a password and its hash, made before a store's
+	// updater runs again the change that writes it (see hashFirst).
+	pre, preHash string
+}
+
+// pw returns st's passwords, made on first use.
+func (st *requestState) pw() *passwords {
+	if st.passwords == nil {
+		st.passwords = new(passwords)
+	}
+	return st.passwords
+}
+
+// hashFirst is what setPassword returns inside a store's updater
+// (updateInStore) for a password not hashed yet: a hash takes a core
+// and, with Argon2id{}, 64 MiB for tens of milliseconds, and its turn
+// may wait up to StoreTimeout (MaxPasswordHashes), which inside the
+// change would hold the store's transaction (SQLite's one writer, a row
+// lock) all that time. updateInStore hashes it outside and runs the
+// change again. It never reaches a response.
+type hashFirst struct{ password string }
+
+func (*hashFirst) Error() string { return "scim: a password to hash before the change runs" }
+
+// withHashing runs update, a store updater's call of a change that may
+// set a password, with passwords hashed outside it: when the change asks
+// for one (hashFirst), the password is hashed and update run again, its
+// change then taking the hash. A change run again asks for the same
+// password, so two runs suffice; the bound stops a change that would ask
+// for another each time.
+func (h *handler) withHashing(ctx context.Context, update func() error) error {
+	st := stateOf(ctx)
+	if st == nil || h.cfg.PasswordHasher == nil {
+		return update()
+	}
+	st.inStore = true
+	defer func() {
+		st.inStore = false
+		if st.passwords != nil {
+			st.passwords.pre, st.passwords.preHash = "", ""
+		}
+	}()
+	for range 3 {
+		err := update()
+		var hf *hashFirst
+		if !errors.As(err, &hf) {
+			return err
+		}
+		hash, err := h.hash(ctx, hf.password)
+		if err != nil {
+			return fmt.Errorf("hashing a password: %w", err)
+		}
+		p := st.pw()
+		p.pre, p.preHash = hf.password, hash
+	}
+	return errors.New("scim: the change asked for a new password to hash on every run")
 }
 
 // hash hashes password with Config.PasswordHasher in a slot of
@@ -157,8 +228,8 @@ func (h *handler) hash(ctx context.Context, password string) (string, error) {
 // password never reaches OnPassword under another resource's id. A
 // request of its own starts with none.
 func clearPassword(ctx context.Context) {
-	if st := stateOf(ctx); st != nil {
-		st.password = ""
+	if st := stateOf(ctx); st != nil && st.passwords != nil {
+		st.passwords.sent = ""
 	}
 }
 
@@ -169,11 +240,11 @@ func clearPassword(ctx context.Context) {
 // provider would retry (a retried create then gets 409).
 func (h *handler) passwordSent(ctx context.Context, userID string) {
 	st := stateOf(ctx)
-	if st == nil || st.password == "" {
+	if st == nil || st.passwords == nil || st.passwords.sent == "" {
 		return
 	}
-	sent := st.password
-	st.password = ""
+	sent := st.passwords.sent
+	st.passwords.sent = ""
 	defer func() {
 		if p := recover(); p != nil {
 			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: Config.OnPassword panicked",

@@ -267,8 +267,9 @@ func (b *blockingHasher) Hash(pw string) (string, error) {
 	b.mu.Lock()
 	b.in++
 	b.max = max(b.max, b.in)
+	release := b.release
 	b.mu.Unlock()
-	<-b.release
+	<-release
 	b.mu.Lock()
 	b.in--
 	b.mu.Unlock()
@@ -407,4 +408,49 @@ func TestPanickingHasherFreesItsTurn(t *testing.T) {
 	}
 	r := e.do("POST", "/Users", user("fine", "pw"))
 	assert.Equal(t, 201, r.Code, r.Raw)
+}
+
+// TestPasswordHashedOutsideTheStore: a password is hashed before the
+// store's updater runs the change that writes it, not inside, where a
+// slow hash (or a wait for a hashing turn) would hold the store's
+// transaction (the memory store's tenant lock, SQLite's one writer) and
+// every other write of the tenant behind it.
+func TestPasswordHashedOutsideTheStore(t *testing.T) {
+	hasher := &blockingHasher{release: make(chan struct{})}
+	e := newEnv(t, func(c *scim.Config) { c.PasswordHasher = hasher })
+	a := e.createUser("hashed")["id"].(string)
+	b := e.createUser("other")["id"].(string)
+	for _, tc := range []struct {
+		name, method string
+		body         any
+	}{
+		{"PATCH", "PATCH", patchBody(op("replace", "password", "new secret"))},
+		{"PUT", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "hashed", "password": "newer secret"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			release := make(chan struct{})
+			hasher.mu.Lock()
+			hasher.release = release
+			hasher.mu.Unlock()
+			done := make(chan int, 1)
+			go func() { done <- e.do(tc.method, "/Users/"+a, tc.body).Code }()
+			require.Eventually(t, func() bool {
+				hasher.mu.Lock()
+				defer hasher.mu.Unlock()
+				return hasher.in == 1
+			}, 10*time.Second, time.Millisecond, "the password is being hashed")
+			other := make(chan int, 1)
+			go func() { other <- e.do("PATCH", "/Users/"+b, patchBody(op("replace", "title", tc.name))).Code }()
+			select {
+			case code := <-other:
+				assert.Equal(t, 200, code, "another user's write while a password is hashed")
+				close(release)
+			case <-time.After(10 * time.Second):
+				t.Error("another user's write waited for a password's hash")
+				close(release)
+				<-other
+			}
+			assert.Equal(t, 200, <-done)
+		})
+	}
 }

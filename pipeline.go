@@ -298,20 +298,25 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 	mark := warningMark(ctx)
 	var cur T
 	changed := false
-	out, err := k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
-		var zero T
-		cur, changed = c, false
-		dropWarnings(ctx, mark) // only the last run's bends count
-		if err := precondition(r, k.meta(c).Version); err != nil {
-			return zero, err
-		}
-		next, ch, err := change(c)
-		if err != nil || !ch {
-			return zero, err
-		}
-		*k.meta(next) = *k.meta(c)
-		changed = true
-		return next, nil
+	var out T
+	err := h.withHashing(ctx, func() error {
+		var err error
+		out, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
+			var zero T
+			cur, changed = c, false
+			dropWarnings(ctx, mark) // only the last run's bends count
+			if err := precondition(r, k.meta(c).Version); err != nil {
+				return zero, err
+			}
+			next, ch, err := change(c)
+			if err != nil || !ch {
+				return zero, err
+			}
+			*k.meta(next) = *k.meta(c)
+			changed = true
+			return next, nil
+		})
+		return err
 	})
 	switch {
 	case err != nil:
