@@ -1087,7 +1087,8 @@ func TestUnknownMembers(t *testing.T) {
 
 // unfilledSkips is a group store that, as a host's may, does not fill
 // the store.MemberSkips its context carries: it hides it from the store
-// it wraps, which then skips member values unseen.
+// it wraps, which then skips member values unseen. It has only
+// store.GroupStore's methods, so the handler takes its generic paths.
 type unfilledSkips struct{ store.GroupStore }
 
 func (u unfilledSkips) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
@@ -1107,6 +1108,104 @@ type unfilledSkipsUpdater struct {
 
 func (u unfilledSkipsUpdater) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
 	return u.up.UpdateGroup(store.WithMemberSkips(ctx, nil), id, ifVersion, withMembers, change)
+}
+
+func (u unfilledSkips) ModifyMembers(ctx context.Context, id string, add, remove []string, ifVersion string) (*resources.Group, error) {
+	return u.GroupStore.ModifyMembers(store.WithMemberSkips(ctx, nil), id, add, remove, ifVersion)
+}
+
+// groupStoreOnly is a group store with store.GroupStore's methods alone
+// (no updater, no checked member change): the handler's generic paths,
+// with a store that fills store.MemberSkips.
+type groupStoreOnly struct{ store.GroupStore }
+
+// TestWritePrecedence: a group write that breaks several rules in strict
+// mode is answered by the first in store.GroupStore's order (404, then
+// 412, then 400 for members that name nothing or the group itself, then
+// 409), by every store and every path a write takes; a store that does
+// not fill store.MemberSkips cannot refuse members, and answers the
+// others in the same order. Nothing is written. SQL stores resolved a
+// member PATCH's values before its If-Match, and answered 400.
+func TestWritePrecedence(t *testing.T) {
+	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore, bool){
+		"without MemberSkips": func(*testing.T) (store.UserStore, store.GroupStore, bool) {
+			m := memory.New()
+			return m, unfilledSkips{m}, false
+		},
+		"GroupStore only": func(*testing.T) (store.UserStore, store.GroupStore, bool) {
+			m := memory.New()
+			return m, groupStoreOnly{m}, true
+		},
+	}
+	for _, name := range leniencyStores {
+		stores[name] = func(t *testing.T) (store.UserStore, store.GroupStore, bool) {
+			users, groups := openFuzzStore(t, name, &fuzzClock{})
+			return users, groups, true
+		}
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			users, groups, refuses := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = users, groups, true })
+			u := e.createUser("member")["id"].(string)
+			e.createGroup("Taken")
+			gid := e.createGroup("G")["id"].(string)
+			stale := e.do("GET", "/Groups/"+gid, nil).Header.Get("ETag")
+			r := e.do("PATCH", "/Groups/"+gid, patchBody(op("add", "members", []any{map[string]any{"value": u}})))
+			require.Equal(t, 204, r.Code, r.Raw)
+			missing := "00000000-0000-4000-8000-000000000001"
+			members := func(ids ...string) []any {
+				out := []any{}
+				for _, id := range ids {
+					out = append(out, map[string]any{"value": id})
+				}
+				return out
+			}
+			group := func(name string, ids ...string) map[string]any {
+				return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": name, "members": members(ids...)}
+			}
+			// refused is 400 on a store that refuses members, else what
+			// the next rule answers.
+			refused := func(next int) int {
+				if refuses {
+					return 400
+				}
+				return next
+			}
+			ifStale := "If-Match: " + stale
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+				hdr                []string
+				code               int
+			}{
+				{"PATCH add unknown, stale", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost"))), []string{ifStale}, 412},
+				{"PATCH add itself, stale", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))), []string{ifStale}, 412},
+				{"PATCH add unknown with the displayName, stale", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost"))), []string{ifStale}, 412},
+				{"PATCH replace members, stale", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost"))), []string{ifStale}, 412},
+				{"PATCH rename taken, stale", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "Taken")), []string{ifStale}, 412},
+				{"PATCH add unknown to a missing group, stale", "PATCH", "/Groups/" + missing, patchBody(op("add", "members", members("ghost"))), []string{ifStale}, 404},
+				{"PATCH add unknown to a missing group", "PATCH", "/Groups/" + missing, patchBody(op("add", "members", members("ghost"))), nil, 404},
+				{"PUT unknown, stale", "PUT", "/Groups/" + gid, group("G", u, "ghost"), []string{ifStale}, 412},
+				{"PUT taken and unknown, stale", "PUT", "/Groups/" + gid, group("Taken", u, "ghost"), []string{ifStale}, 412},
+				{"PUT unknown to a missing group, stale", "PUT", "/Groups/" + missing, group("G", "ghost"), []string{ifStale}, 404},
+				{"PUT taken and unknown", "PUT", "/Groups/" + gid, group("Taken", u, "ghost"), nil, refused(409)},
+				{"PUT taken and itself", "PUT", "/Groups/" + gid, group("Taken", u, gid), nil, refused(409)},
+				{"PATCH rename taken and add unknown", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "Taken"), op("add", "members", members("ghost"))), nil, refused(409)},
+				{"POST taken and unknown", "POST", "/Groups", group("Taken", "ghost"), nil, refused(409)},
+				{"DELETE a missing group, stale", "DELETE", "/Groups/" + missing, nil, []string{ifStale}, 404},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", "/Groups/"+gid, nil)
+					r := e.do(tc.method, tc.path, tc.body, tc.hdr...)
+					require.Equal(t, tc.code, r.Code, "a write breaking several rules is answered by the first in store.GroupStore's order (not found, If-Match, unknown members, uniqueness): %s", r.Raw)
+					assert.Equal(t, before.Body, e.do("GET", "/Groups/"+gid, nil).Body, "a refused write changes nothing")
+					list := e.do("GET", "/Groups?filter="+q(`displayName eq "Taken"`), nil)
+					assert.EqualValues(t, 1, list.Body["totalResults"], "a refused write creates nothing")
+				})
+			}
+		})
+	}
 }
 
 // TestUnknownMembersUnfilledStore: on a store that does not fill

@@ -274,6 +274,19 @@ type UserStore interface {
 // optional interfaces) must mean that nothing was written, even when ctx
 // ended during the call: the handler answers it 503, which identity
 // providers retry (see ErrUnavailable). storetest checks it.
+//
+// Which error wins. A write that breaks several rules fails with the
+// first of these, whatever order the store finds them in, so that one
+// request gets one answer on every store: ErrNotFound (no such group:
+// 404); ErrPreconditionFailed (ifVersion: RFC 9110 §13.2.2 evaluates
+// preconditions before the method, 412); the error of the caller's check
+// or change (ModifyMembersChecked, UpdateGroup: the handler's If-Match is
+// one); ErrUnknownMembers (MemberSkips.Refuse: a value that names
+// nothing or the group itself, 400); ErrConflict (displayName, unique
+// attributes: 409). Uniqueness ranks last because a store learns of it
+// by writing (a unique index), which a refused write never does: a store
+// need not look a name up to refuse members. A UserStore's writes rank
+// the same, without members. storetest checks the order (WritePrecedence).
 type GroupStore interface {
 	// CreateGroup stores a new group with its members and returns it. The
 	// store assigns ID and Meta, and fills each member's Type and Display.
@@ -400,14 +413,16 @@ type CheckedMemberModifier interface {
 	// check, and every rule of ModifyMembers (member resolution, the
 	// ifVersion rule, the Report, the change feed's entries, the group
 	// returned). After checking ifVersion (on a mismatch
-	// ErrPreconditionFailed, and check is not called) it calls check with
-	// a copy of the group as stored (Members nil), read under the lock
-	// that serialises the writers of the group, so that no write of the
-	// group comes between the read and the member change. When check
-	// returns an error, nothing is written, the version is kept, nothing
-	// is reported or appended to a feed, and ModifyMembersChecked returns
-	// that error unwrapped. Otherwise the members change as ModifyMembers
-	// changes them, in the same atomic step. A nil check is no check.
+	// ErrPreconditionFailed, and check is not called), and before
+	// refusing member values (MemberSkips; GroupStore, "Which error
+	// wins"), it calls check with a copy of the group as stored (Members
+	// nil), read under the lock that serialises the writers of the group,
+	// so that no write of the group comes between the read and the member
+	// change. When check returns an error, nothing is written, the
+	// version is kept, nothing is reported or appended to a feed, and
+	// ModifyMembersChecked returns that error unwrapped. Otherwise the
+	// members change as ModifyMembers changes them, in the same atomic
+	// step. A nil check is no check.
 	//
 	// check may run more than once (a store may retry a transaction that
 	// lost to another one), so it must be pure, as UpdateUser's change
@@ -554,8 +569,10 @@ func ReportOf(ctx context.Context) *Report {
 // CheckedMemberModifier's ModifyMembersChecked), with the values it
 // resolved and found nothing for, before it writes, and stops with
 // Note's error (ErrUnknownMembers, wrapped or not) when there is one,
-// having written nothing. A value already stored as a member needs no
-// resolving (a ReplaceGroup keeping it, a removal) and is not a skip.
+// having written nothing; a missing group, a stale ifVersion and a
+// failing check rank before it (GroupStore, "Which error wins"). A value
+// already stored as a member needs no resolving (a ReplaceGroup keeping
+// it, a removal) and is not a skip.
 // Resolving costs the store nothing more: it is the lookup member
 // resolution makes anyway. storetest checks it of a store that sets
 // Filled. A store that does not honour it leaves Filled false: the

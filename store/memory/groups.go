@@ -38,6 +38,13 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	c.ID = t.newID()
+	// Members refused before the name and unique values are checked:
+	// the order store.GroupStore ranks their errors in.
+	added, _, err := t.memberIDs(ctx, c.ID, members)
+	if err != nil {
+		return nil, err
+	}
 	if err := t.groupNameFree(key, c.DisplayName, nil); err != nil {
 		return nil, err
 	}
@@ -46,11 +53,6 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		return nil, err
 	}
 	if err := validExtensions(c.Extensions); err != nil {
-		return nil, err
-	}
-	c.ID = t.newID()
-	added, _, err := t.memberIDs(ctx, c.ID, members)
-	if err != nil {
 		return nil, err
 	}
 	var changes []store.Change

@@ -47,6 +47,12 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 // tenant's lock held) with the next version and, when members is not nil,
 // replaces its members.
 func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, key string, members []resources.Member, now time.Time) error {
+	// Members refused before the name and unique values are checked:
+	// the order store.GroupStore ranks their errors in.
+	next, listed, err := t.memberIDs(ctx, r.g.ID, members) // the new members, in order
+	if err != nil {
+		return err
+	}
 	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
 		return err
 	}
@@ -59,10 +65,6 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 	}
 	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
 	changes, err := s.groupChanges(r.g, c)
-	if err != nil {
-		return err
-	}
-	next, listed, err := t.memberIDs(ctx, r.g.ID, members) // the new members, in order
 	if err != nil {
 		return err
 	}

@@ -479,7 +479,7 @@ func TestSQLitePragmasPerConnection(t *testing.T) {
 	s := databases()[0].open(t, sqlstore.Config{MaxOpenConns: 3})
 	w, rs, err := s.SQLitePragmasForTest(ctx, 3)
 	require.NoError(t, err)
-	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "10000", "foreign_keys": "1", "query_only": "0"}
+	want := map[string]string{"journal_mode": "wal", "synchronous": "1", "busy_timeout": "10000", "foreign_keys": "1", "query_only": "0", "secure_delete": "1"}
 	assert.Equal(t, want, w, "writer")
 	want["query_only"] = "1"
 	require.Len(t, rs, 3)

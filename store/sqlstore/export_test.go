@@ -290,13 +290,13 @@ func NewCountingForTest(ctx context.Context, cfg Config) (*Store, *StatementLog,
 }
 
 // SQLitePragmasForTest returns journal_mode, synchronous, busy_timeout,
-// foreign_keys and query_only as each connection of the writer pool and
+// foreign_keys, query_only and secure_delete as each connection of the writer pool and
 // of n reader connections (held at once, so each is its own) reports
 // them.
 func (s *Store) SQLitePragmasForTest(ctx context.Context, n int) (writer map[string]string, readers []map[string]string, err error) {
 	read := func(c *sql.Conn) (map[string]string, error) {
 		out := map[string]string{}
-		for _, p := range []string{"journal_mode", "synchronous", "busy_timeout", "foreign_keys", "query_only"} {
+		for _, p := range []string{"journal_mode", "synchronous", "busy_timeout", "foreign_keys", "query_only", "secure_delete"} {
 			var v string
 			if err := c.QueryRowContext(ctx, "PRAGMA "+p).Scan(&v); err != nil {
 				return nil, err

@@ -980,10 +980,13 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 	now := s.stamp()
 	var out *resources.Group
 	err := s.writeReported(ctx, func(tx *sql.Tx) ([]store.Change, error) {
-		mids, types, version, cur, err := s.lockForMembers(ctx, tx, tenant, groupID, add, check != nil)
+		found, version, cur, err := s.lockForMembers(ctx, tx, tenant, groupID, add, check != nil)
 		if err != nil {
 			return nil, err
 		}
+		// The version and check before the members refused: the order
+		// store.GroupStore ranks their errors in. The lock read all
+		// three, so the order costs no statement.
 		if err := checkVersion("group", groupID, ifVersion, version); err != nil {
 			return nil, err
 		}
@@ -992,6 +995,10 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 				return nil, err
 			}
 		}
+		if err := noteSkips(ctx, add, found); err != nil {
+			return nil, err
+		}
+		mids, types := inOrder(add, found)
 		modify := s.modifyMembers
 		if s.d.pg && len(mids)+len(remove) == 1 {
 			modify = s.modifyOneMember
@@ -1025,50 +1032,42 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 // with the groups of add, in id order in one statement (NO KEY UPDATE: a
 // member group is locked as its group is, which a group's delete, taking
 // the group and those it is a member of in id order, waits for in the
-// same order). It returns those of add that name a user or a group (other
-// than gid) of the tenant, in order, with their types, and the group's
-// version, or store.ErrNotFound. With only users to add (a provider's
-// push), the group's lock is lockGroup's statement. withGroup, it also
-// returns the group (Members nil) as read under the lock: the locking
-// statement reads it, or, when groups are added on PostgreSQL, one
-// statement after it.
-func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, add []string, withGroup bool) (mids, types []string, version int64, cur *resources.Group, err error) {
+// same order). It returns the type of each id of add that names a user
+// or a group (other than gid) of the tenant, and the group's version, or
+// store.ErrNotFound; the caller notes the others (noteSkips) once it has
+// checked the version. With only users to add (a provider's push), the
+// group's lock is lockGroup's statement. withGroup, it also returns the
+// group (Members nil) as read under the lock: the locking statement reads
+// it, or, when groups are added on PostgreSQL, one statement after it.
+func (s *Store) lockForMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, add []string, withGroup bool) (found map[string]string, version int64, cur *resources.Group, err error) {
 	tables := memberTables[:]
 	if s.d.pg {
 		tables = tables[:1]
 	}
 	found, rest, err := s.resolveIn(ctx, tx, tenant, gid, add, false, tables)
 	if err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
 	if len(rest) == 0 || !s.d.pg {
 		if withGroup {
 			cur, err = s.readGroupTx(ctx, tx, tenant, gid, s.lockRow(), nil)
 			if err != nil {
-				return nil, nil, 0, nil, err
+				return nil, 0, nil, err
 			}
 			version = storedVersion(cur.Meta.Version)
 		} else if version, _, _, _, err = s.lockGroup(ctx, tx, tenant, gid, false); err != nil {
-			return nil, nil, 0, nil, err
+			return nil, 0, nil, err
 		}
-		if err := noteSkips(ctx, add, found); err != nil {
-			return nil, nil, 0, nil, err
-		}
-		mids, types = inOrder(add, found)
-		return mids, types, version, cur, nil
+		return found, version, cur, nil
 	}
-	mids, types, version, err = s.lockWithGroups(ctx, tx, tenant, gid, add, rest, found)
-	if err == nil {
-		err = noteSkips(ctx, add, found)
-	}
-	if err != nil || !withGroup {
-		return mids, types, version, nil, err
+	if version, err = s.lockWithGroups(ctx, tx, tenant, gid, rest, found); err != nil || !withGroup {
+		return found, version, nil, err
 	}
 	// The group's row is locked: a plain read sees it as it stays.
 	if cur, err = s.readGroupTx(ctx, tx, tenant, gid, "", nil); err != nil {
-		return nil, nil, 0, nil, err
+		return nil, 0, nil, err
 	}
-	return mids, types, version, cur, nil
+	return found, version, cur, nil
 }
 
 // readGroupTx reads group gid (Members nil) in tx, with lock appended to
@@ -1091,9 +1090,9 @@ func (s *Store) readGroupTx(ctx context.Context, tx *sql.Tx, tenant, gid, lock s
 
 // lockWithGroups is lockForMembers on PostgreSQL when add names ids no
 // user has (rest, which may be groups): it locks group gid with the
-// groups of rest in id order in one statement, and returns what
-// lockForMembers returns, found filled with the groups.
-func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid string, add, rest []string, found map[string]string) (mids, types []string, version int64, err error) {
+// groups of rest in id order in one statement, fills found with the
+// groups, and returns the group's version, or store.ErrNotFound.
+func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid string, rest []string, found map[string]string) (version int64, err error) {
 	// Each group is found by its key and locked as the join reaches it,
 	// in the order of the sorted list. "id = ANY($2) ORDER BY id FOR NO
 	// KEY UPDATE" read every group of the tenant in its generic plan on
@@ -1104,7 +1103,7 @@ func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid stri
 	rows, err := s.wx(tx).QueryContext(ctx, `SELECT g.id, g.version FROM unnest($2::text[]) AS x(id)
 		CROSS JOIN LATERAL (SELECT id, version FROM scim_groups WHERE tenant = $1 AND id = x.id FOR NO KEY UPDATE) g`, tenant, ids)
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+		return 0, fmt.Errorf("sqlstore: lock group: %w", err)
 	}
 	seen := false
 	for rows.Next() {
@@ -1112,7 +1111,7 @@ func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		var v int64
 		if err := rows.Scan(&id, &v); err != nil {
 			rows.Close()
-			return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+			return 0, fmt.Errorf("sqlstore: lock group: %w", err)
 		}
 		if id == gid {
 			version, seen = v, true
@@ -1121,16 +1120,15 @@ func (s *Store) lockWithGroups(ctx context.Context, tx *sql.Tx, tenant, gid stri
 		}
 	}
 	if err := rows.Close(); err != nil {
-		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+		return 0, fmt.Errorf("sqlstore: lock group: %w", err)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, 0, fmt.Errorf("sqlstore: lock group: %w", err)
+		return 0, fmt.Errorf("sqlstore: lock group: %w", err)
 	}
 	if !seen {
-		return nil, nil, 0, notFound("group", gid)
+		return 0, notFound("group", gid)
 	}
-	mids, types = inOrder(add, found)
-	return mids, types, version, nil
+	return version, nil
 }
 
 // modifyMembers is ModifyMembers' change of group gid, locked at

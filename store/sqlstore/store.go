@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -48,7 +47,10 @@ type Config struct {
 	// schema other than public), or else a SQLite file path ("scim.db"),
 	// optionally written as a file: URI. The SQLite file is created when
 	// missing. ":memory:" gives a private in-memory SQLite database (one
-	// connection).
+	// connection). A SQLite DSN may add pragmas and set busy_timeout and
+	// synchronous (not OFF); one that changes a setting the store keeps
+	// (journal_mode, foreign_keys, secure_delete, query_only, _txlock)
+	// is refused by New, naming it (README, "PostgreSQL and SQLite").
 	DSN string
 	// Model is the model filters, sorting and the folded query documents
 	// are resolved against (default resources.DefaultModel()). Build it
@@ -232,7 +234,7 @@ func newStore(ctx context.Context, cfg Config, log *sqlLog, pace backoff.Policy)
 	if isPostgres(cfg.DSN) {
 		err = s.openPostgres(cfg)
 	} else {
-		err = s.openSQLite(cfg)
+		err = s.openSQLite(ctx, cfg)
 	}
 	if err != nil {
 		return nil, err
@@ -295,44 +297,7 @@ func (s *Store) openPostgres(cfg Config) error {
 	return nil
 }
 
-// sqliteWriterPragmas are set on the writing connection: wait up to 10s
-// for another process's lock, write-ahead logging (readers do not block
-// the writer; persistent in the file), NORMAL sync (durable across
-// application crashes; WAL keeps it safe against corruption), foreign keys
-// on, and secure_delete, so that deleted values (a password removed by a
-// migration, a deleted user) are overwritten in the file rather than left
-// in free pages. Readers get the same, but journal_mode (set by the writer, kept in
-// the file), plus query_only: a read can never take the write lock. The
-// modernc driver runs _pragma parameters on every connection it opens,
-// busy_timeout first and the rest in the order of their names; the writer's
-// journal_mode goes as the driver's _journal_mode key instead, which it
-// runs after them all, since switching a new file to WAL writes its first
-// page and so fixes its page size: a page_size in the host's DSN comes
-// first and applies to a new file.
-var (
-	sqliteWriterPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)"}
-	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "query_only(1)"}
-)
-
-func sqliteDSN(path string, pragmas []string, extra url.Values) string {
-	base, query, _ := strings.Cut(path, "?")
-	if !strings.HasPrefix(base, "file:") {
-		base = "file:" + base
-	}
-	q, _ := url.ParseQuery(query)
-	if q == nil {
-		q = url.Values{}
-	}
-	for _, p := range pragmas {
-		q.Add("_pragma", p)
-	}
-	for k, vs := range extra {
-		q[k] = append(q[k], vs...)
-	}
-	return base + "?" + q.Encode()
-}
-
-func (s *Store) openSQLite(cfg Config) error {
+func (s *Store) openSQLite(ctx context.Context, cfg Config) error {
 	s.d = sqliteDialect
 	if cfg.DSN == ":memory:" {
 		// One connection: every connection of :memory: is its own
@@ -349,7 +314,17 @@ func (s *Store) openSQLite(cfg Config) error {
 		s.stmts = newStmtCache(db)
 		return nil
 	}
-	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, url.Values{"_txlock": {"immediate"}, "_journal_mode": {"WAL"}}), s.log, "w")
+	q, err := sqliteQuery(cfg.DSN)
+	if err != nil {
+		return err
+	}
+	writer, reader := sqliteSettingsOf(sqliteWriterPragmas, sqliteWriterKeys), sqliteSettingsOf(sqliteReaderPragmas, nil)
+	reader["journal_mode"] = writer["journal_mode"] // the file's, which the writer sets
+	hosts, err := checkHostSQLite(q, writer, reader)
+	if err != nil {
+		return err
+	}
+	w, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteWriterPragmas, sqliteWriterKeys, hosts), s.log, "w")
 	if err != nil {
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
@@ -372,7 +347,11 @@ func (s *Store) openSQLite(cfg Config) error {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
 	}
-	r, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil), s.log, "r")
+	if err := verifySQLite(ctx, w, "writer", writer); err != nil {
+		w.Close()
+		return err
+	}
+	r, err := openDB("sqlite", sqliteDSN(cfg.DSN, sqliteReaderPragmas, nil, hosts), s.log, "r")
 	if err != nil {
 		w.Close()
 		return fmt.Errorf("sqlstore: open sqlite: %w", err)
@@ -383,6 +362,11 @@ func (s *Store) openSQLite(cfg Config) error {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
+	if err := verifySQLite(ctx, r, "readers", reader); err != nil {
+		r.Close()
+		w.Close()
+		return err
+	}
 	s.w, s.r = w, r
 	s.stmts, s.rstmts = newStmtCache(w), newStmtCache(r)
 	s.points = true

@@ -30,6 +30,7 @@ var groupTests = []test{
 	{"ModifyMembersVersion", testModifyMembersVersion},
 	{"WriteReport", testWriteReport},
 	{"MemberSkips", testMemberSkips},
+	{"WritePrecedence", testWritePrecedenceGroups},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ModifyMembersRacesDeletes", testModifyMembersRacesDeletes},
 	{"NestedGroupDeletesRaceMembers", testNestedGroupDeletesRaceMembers},

@@ -36,6 +36,7 @@ var userTests = []test{
 	{"NoAliasing", testUserNoAliasing},
 	{"TenantIsolation", testUserTenants},
 	{"IndexedValuesAtKeyLimit", testIndexedValuesAtKeyLimit},
+	{"WritePrecedence", testWritePrecedenceUsers},
 }
 
 func testCreateUser(t *testing.T, e *env) {
