@@ -21,7 +21,6 @@ package store
 import (
 	"context"
 	"errors"
-	"slices"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/tenantkey"
@@ -590,7 +589,8 @@ type MemberSkips struct {
 	Filled bool
 }
 
-// Note records the member values a write skips, replacing what an
+// Note records the member values a write skips, each once in the order
+// given (skipped may repeat one, as a request may), replacing what an
 // earlier attempt of the write noted, and returns ErrUnknownMembers when
 // m.Refuse and there is one, for the store to stop with before writing.
 // A nil m (the context carries none) notes nothing and returns nil.
@@ -598,7 +598,18 @@ func (m *MemberSkips) Note(skipped []string) error {
 	if m == nil {
 		return nil
 	}
-	m.IDs, m.Filled = slices.Clone(skipped), true
+	m.IDs, m.Filled = nil, true
+	var seen map[string]bool
+	for _, id := range skipped {
+		if seen[id] {
+			continue
+		}
+		if seen == nil {
+			seen = make(map[string]bool, len(skipped))
+		}
+		seen[id] = true
+		m.IDs = append(m.IDs, id)
+	}
 	if m.Refuse && len(skipped) > 0 {
 		return ErrUnknownMembers
 	}

@@ -89,7 +89,7 @@ func (t *tenant) resolves(gid, id string) bool {
 // them, is the write's. The caller holds t.mu.
 func (t *tenant) memberIDs(ctx context.Context, gid string, ms []resources.Member) (ids []string, set map[string]bool, err error) {
 	set = make(map[string]bool, len(ms))
-	var skips skipList
+	var skips []string // Note keeps each once
 	for _, m := range ms {
 		switch {
 		case set[m.Value]:
@@ -97,26 +97,10 @@ func (t *tenant) memberIDs(ctx context.Context, gid string, ms []resources.Membe
 			set[m.Value] = true
 			ids = append(ids, m.Value)
 		default:
-			skips.add(m.Value)
+			skips = append(skips, m.Value)
 		}
 	}
-	return ids, set, store.MemberSkipsOf(ctx).Note(skips.ids)
-}
-
-// skipList collects the member values a write skips, each once, in order.
-type skipList struct {
-	ids  []string
-	seen map[string]bool
-}
-
-func (l *skipList) add(id string) {
-	if l.seen == nil {
-		l.seen = make(map[string]bool)
-	}
-	if !l.seen[id] {
-		l.seen[id] = true
-		l.ids = append(l.ids, id)
-	}
+	return ids, set, store.MemberSkipsOf(ctx).Note(skips)
 }
 
 // dropChanges returns the MembersRemoved entries of deleting member id:
@@ -482,17 +466,17 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 		}
 	}
 	in := make(map[string]bool, len(add))
-	var skips skipList
+	var skips []string // Note keeps each once
 	for _, id := range add {
 		switch {
 		case !t.resolves(groupID, id):
-			skips.add(id)
+			skips = append(skips, id)
 		case (!r.members.has(id) || gone[id]) && !in[id]:
 			in[id] = true
 			added = append(added, id)
 		}
 	}
-	if err := store.MemberSkipsOf(ctx).Note(skips.ids); err != nil {
+	if err := store.MemberSkipsOf(ctx).Note(skips); err != nil {
 		return nil, err
 	}
 	if len(removed)+len(added) == 0 {

@@ -182,25 +182,19 @@ func (s *Store) resolveMembers(ctx context.Context, tx *sql.Tx, tenant, self str
 }
 
 // noteSkips notes in the store.MemberSkips ctx carries the ids that
-// found has no type for, each once, in order: its error, when it refuses
-// them, is the write's, which then writes nothing. The resolution found
-// them missing: no statement more.
+// found has no type for (Note keeps each once, in order): its error,
+// when it refuses them, is the write's, which then writes nothing. The
+// resolution found them missing: no statement more.
 func noteSkips(ctx context.Context, ids []string, found map[string]string) error {
 	sk := store.MemberSkipsOf(ctx)
 	if sk == nil {
 		return nil
 	}
 	var skipped []string
-	var seen map[string]bool
 	for _, id := range ids {
-		if _, ok := found[id]; ok || seen[id] {
-			continue
+		if _, ok := found[id]; !ok {
+			skipped = append(skipped, id)
 		}
-		if seen == nil {
-			seen = make(map[string]bool)
-		}
-		seen[id] = true
-		skipped = append(skipped, id)
 	}
 	return sk.Note(skipped)
 }
