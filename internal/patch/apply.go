@@ -580,7 +580,7 @@ func (a *applier) willTidy(l loc) {
 	if c := a.container(loc{ext: l.ext}, false); c != nil {
 		_, cur, _ := lookup(c, attr.Name)
 		list, _ := cur.([]any)
-		multivalue.StoredBends(shapeOf(attr), list, a.noteStored)
+		multivalue.StoredBends(attr.ValueShape(), list, a.noteStored)
 	}
 }
 
@@ -628,7 +628,7 @@ func (a *applier) tidyAll() error {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
 		a.idx = t.idx // a refusal names the last operation that touched it
-		tidy, err := multivalue.Tidy(shapeOf(t.attr), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
 			if a.storedBend(x, y, primary) {
 				// Refusing it would make every later request that
 				// touches the attribute fail for what an earlier
@@ -648,16 +648,6 @@ func (a *applier) tidyAll() error {
 		}
 	}
 	return nil
-}
-
-// shapeOf is attr as multivalue reads it.
-func shapeOf(attr *resources.Attribute) multivalue.Shape {
-	return multivalue.ShapeOf(attr.Type == resources.TypeComplex, func(name string) multivalue.Field {
-		if s := attr.Sub(name); s != nil {
-			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
-		}
-		return multivalue.Field{}
-	})
 }
 
 // storedBend reports whether x and y were together part of one bend
@@ -1447,7 +1437,7 @@ func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) i
 	if nm == nil || !tidied(attr) {
 		return -1
 	}
-	shape := shapeOf(attr)
+	shape := attr.ValueShape()
 	for i, x := range list {
 		if m, _ := x.(map[string]any); m != nil && multivalue.Same(shape, m, nm) {
 			return i
