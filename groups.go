@@ -111,7 +111,8 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // Config.Strict. Member values that name no user or group of the tenant
 // (identity providers send members they have not provisioned yet) are
 // skipped with a warning naming them, or refused under Config.Strict with
-// 400 invalidValue, the store having written nothing.
+// 400 invalidValue naming them, the store having written nothing (a
+// store.ErrUnknownMembers naming none is toError's to answer).
 //
 // sent are the members a POST or PUT gives (nil for a member change). A
 // store that does not fill the MemberSkips still skips such values, and
@@ -128,7 +129,9 @@ func (h *handler) memberWrite(ctx context.Context, sent []resources.Member, writ
 		sk.IDs = notHeld(sent, g.Members)
 	}
 	switch {
-	case errors.Is(err, store.ErrUnknownMembers):
+	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
+		// The values the store noted make the detail actionable; without
+		// them toError's generic one answers.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", listIDs(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
 		warn(ctx, "skipped members %s: they name no user or group of this server", listIDs(sk.IDs))

@@ -68,7 +68,9 @@ var (
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
 	// ErrUnknownMembers: a group write was asked to refuse member values
 	// it would skip (MemberSkips.Refuse) and was given some; it wrote
-	// nothing (400 invalidValue naming MemberSkips.IDs).
+	// nothing (400 invalidValue naming MemberSkips.IDs; returned
+	// with none noted, or from any other call, a 400 invalidValue with
+	// a generic detail).
 	ErrUnknownMembers = errors.New("store: member values name no user or group")
 )
 
