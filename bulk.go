@@ -337,37 +337,41 @@ func eachPatchPath(data any, fn func(path string) string) {
 	}
 }
 
-// resolvePathFilter returns path, a PATCH operation's, with each
+// resolvePathFilter returns path, a PATCH operation's, with each quoted
 // comparison value of its value filter that is a bulkId reference
 // (members[value eq "bulkId:u"], RFC 7644 §3.7.2) replaced by resolve's
-// result, the path then written as filter.Path.String writes it. A path
-// that names no reference, or does not parse (the PATCH refuses it), is
-// returned as it is. An unquoted value is left as sent: resolved, it would
-// be written quoted, and the PATCH would no longer see (warn of, or in
-// strict mode refuse) the unquoted value the client sent.
+// result, quoted. Only those literals change, where the client wrote
+// them: the rest of the path (white space around it, an unquoted value,
+// the escapes of another string) reaches the PATCH as sent, so that it
+// warns of each of its bends, or in strict mode refuses it, as it would
+// without the reference. An unquoted value is not a reference (resolved,
+// it would have to be written quoted, hiding the bend). A path that names
+// no reference, or does not parse (the PATCH refuses it), is returned as
+// it is.
 func resolvePathFilter(path string, resolve func(string) string) string {
-	if !strings.Contains(path, bulkIDPrefix) {
+	if !strings.Contains(path, `"`) {
+		// no quoted value; a reference may be escaped ("bulk\u0049d:u"),
+		// so the text is not searched for bulkIDPrefix itself
 		return path
 	}
-	p, err := filter.ParsePath(path)
-	if err != nil || p.Filter == nil {
+	_, lits, err := filter.Parser{}.ParsePathLiterals(path)
+	if err != nil {
 		return path
 	}
-	changed := false
-	filter.Walk(p.Filter, func(e filter.Expr) bool {
-		if c, ok := e.(*filter.Compare); ok && !c.Unquoted {
-			if s, ok := c.Value.(string); ok {
-				if r := resolve(s); r != s {
-					c.Value, changed = r, true
-				}
-			}
+	var b strings.Builder
+	last, changed := 0, false
+	for _, l := range lits {
+		if r := resolve(l.Value); r != l.Value {
+			b.WriteString(path[last:l.Start])
+			b.WriteString(filter.Quote(r))
+			last, changed = l.End, true
 		}
-		return true
-	})
+	}
 	if !changed {
 		return path
 	}
-	return p.String()
+	b.WriteString(path[last:])
+	return b.String()
 }
 
 // nextBulkOp returns the first operation not yet run whose references are

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -399,6 +400,27 @@ func TestBulkPathEscapesResolvedIDs(t *testing.T) {
 // its operation with the 409 the other places give, on every store.
 func TestBulkReferenceInPathFilter(t *testing.T) {
 	managerPath := resources.EnterpriseUserSchema + ":manager"
+	userU := map[string]any{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "u"}}
+	userW := map[string]any{"method": "POST", "path": "/Users", "bulkId": "w", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "w"}}
+	groupUW := map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"schemas": []any{resources.GroupSchema}, "displayName": "G",
+		"members": []any{map[string]any{"value": "bulkId:u"}, map[string]any{"value": "bulkId:w"}}}}
+	// membersLeft checks that the group of operation 2 holds the users of
+	// operations 0 (u) and 1 (w) that are named, and no other member.
+	membersLeft := func(users ...string) func(*testing.T, *env, []map[string]any) {
+		return func(t *testing.T, e *env, list []map[string]any) {
+			g := e.do("GET", list[2]["location"].(string)[len(base):], nil)
+			require.Equal(t, 200, g.Code, g.Raw)
+			var want, got []string
+			for _, u := range users {
+				want = append(want, list[map[string]int{"u": 0, "w": 1}[u]]["location"].(string)[len(base+"/Users/"):])
+			}
+			members, _ := g.Body["members"].([]any)
+			for _, m := range members {
+				got = append(got, m.(map[string]any)["value"].(string))
+			}
+			assert.ElementsMatch(t, want, got)
+		}
+	}
 	for _, name := range []string{"memory", "sqlite", "postgres"} {
 		t.Run(name, func(t *testing.T) {
 			for _, tc := range []struct {
@@ -407,6 +429,11 @@ func TestBulkReferenceInPathFilter(t *testing.T) {
 				status []string       // by position in the request
 				detail map[int]string // by position
 				check  func(*testing.T, *env, []map[string]any)
+				// warnings are the bends the request log records, each
+				// contained in one of its warnings, in order; strict,
+				// when set, is the statuses with Config.Strict.
+				warnings []string
+				strict   []string
 			}{
 				{"a member removed by a filter on its bulkId",
 					[]map[string]any{
@@ -422,7 +449,7 @@ func TestBulkReferenceInPathFilter(t *testing.T) {
 						w := list[1]["location"].(string)[len(base+"/Users/"):]
 						require.Len(t, g.Body["members"], 1, "%v", g.Body["members"])
 						assert.Equal(t, w, g.Body["members"].([]any)[0].(map[string]any)["value"])
-					}},
+					}, nil, nil},
 				{"the PATCH runs after the operation its filter refers to",
 					[]map[string]any{
 						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
@@ -435,7 +462,7 @@ func TestBulkReferenceInPathFilter(t *testing.T) {
 						g := e.do("GET", list[0]["location"].(string)[len(base):], nil)
 						require.Equal(t, 200, g.Code, g.Raw)
 						assert.Nil(t, g.Body["members"], "added, then removed")
-					}},
+					}, nil, nil},
 				{"the enterprise manager removed by a filter on its bulkId",
 					[]map[string]any{
 						{"method": "POST", "path": "/Users", "bulkId": "boss", "data": map[string]any{"userName": "boss"}},
@@ -449,39 +476,97 @@ func TestBulkReferenceInPathFilter(t *testing.T) {
 						emp := e.do("GET", list[2]["location"].(string)[len(base):], nil)
 						require.Equal(t, 200, emp.Code, emp.Raw)
 						assert.Nil(t, emp.Body[resources.EnterpriseUserSchema], "the manager the filter named is removed")
-					}},
+					}, nil, nil},
 				{"an unknown bulkId in a filter fails its operation only",
 					[]map[string]any{
 						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
 						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:nobody"]`, nil))},
 					},
-					[]string{"201", "409"}, map[int]string{1: `bulkId "nobody" is not the bulkId of any operation of this request`}, nil},
+					[]string{"201", "409"}, map[int]string{1: `bulkId "nobody" is not the bulkId of any operation of this request`}, nil, nil, nil},
 				{"a filter's reference to a failed operation fails",
 					[]map[string]any{
 						{"method": "POST", "path": "/Users", "bulkId": "bad", "data": map[string]any{"displayName": "no userName"}},
 						{"method": "POST", "path": "/Groups", "bulkId": "g", "data": map[string]any{"displayName": "G"}},
 						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:bad"]`, nil))},
 					},
-					[]string{"400", "201", "409"}, map[int]string{2: `bulkId "bad" refers to an operation that failed`}, nil},
+					[]string{"400", "201", "409"}, map[int]string{2: `bulkId "bad" refers to an operation that failed`}, nil, nil, nil},
+				// A reference is replaced where the client wrote it, and
+				// the rest of the path reaches the PATCH as sent, so that
+				// its other bends are warned of, or refused in strict mode,
+				// as in a path without a reference.
+				{"a padded path with a reference",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", ` members[value eq "bulkId:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil, membersLeft("w"),
+					[]string{`Operations[0]: path " members[value eq \"`}, []string{"201", "201", "201", "400"}},
+				{"an unquoted value beside a reference",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq bulkId:v or value eq "bulkId:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil, membersLeft("w"),
+					[]string{`unquoted filter value "bulkId:v" taken as a string`}, []string{"201", "201", "201", "400"}},
+				{"an escaped reference, beside a string that holds bulkId: and an escaped quote",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "x\"bulkId:w" or value eq "bulk\u0049d:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil, membersLeft("w"),
+					nil, []string{"201", "201", "201", "204"}},
+				{"an escaped reference",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulk\u0049d:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil, membersLeft("w"),
+					nil, []string{"201", "201", "201", "204"}},
+				{"two references",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", `members[value eq "bulkId:w" or value eq "bulkId:u"]`, nil))},
+					},
+					[]string{"201", "201", "201", "204"}, nil, membersLeft(),
+					nil, []string{"201", "201", "201", "204"}},
+				{"an unknown reference beside a padded path",
+					[]map[string]any{userU, userW, groupUW,
+						{"method": "PATCH", "path": "/Groups/bulkId:g", "data": patchBody(op("remove", ` members[value eq "bulkId:u" or value eq "bulkId:nobody"]`, nil))},
+					},
+					[]string{"201", "201", "201", "409"}, map[int]string{3: `bulkId "nobody" is not the bulkId of any operation of this request`}, membersLeft("u", "w"),
+					nil, []string{"201", "201", "201", "409"}},
 			} {
-				t.Run(tc.name, func(t *testing.T) {
-					clock := &fuzzClock{}
-					clock.set(fuzzAt(0))
-					users, groups := openFuzzStore(t, name, clock)
-					e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-					list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tc.ops...)))
-					require.Len(t, list, len(tc.status))
-					for i, want := range tc.status {
-						assert.Equal(t, want, list[i]["status"], "Operations[%d]: %v", i, list[i])
-						if d := tc.detail[i]; d != "" {
-							resp, _ := list[i]["response"].(map[string]any)
-							assert.Contains(t, fmt.Sprint(resp["detail"]), d, "Operations[%d]", i)
+				for _, strict := range []bool{false, true} {
+					if strict && tc.strict == nil {
+						continue
+					}
+					t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+						clock := &fuzzClock{}
+						clock.set(fuzzAt(0))
+						users, groups := openFuzzStore(t, name, clock)
+						ring := admin.NewRequestRing(10)
+						e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = users, groups, ring, strict })
+						list, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, tc.ops...)))
+						status := tc.status
+						if strict {
+							status = tc.strict
 						}
-					}
-					if tc.check != nil {
-						tc.check(t, e, list)
-					}
-				})
+						require.Len(t, list, len(status))
+						for i, want := range status {
+							assert.Equal(t, want, list[i]["status"], "Operations[%d]: %v", i, list[i])
+							if d := tc.detail[i]; d != "" {
+								resp, _ := list[i]["response"].(map[string]any)
+								assert.Contains(t, fmt.Sprint(resp["detail"]), d, "Operations[%d]", i)
+							}
+						}
+						if strict {
+							return
+						}
+						warnings := lastWarnings(t, ring)
+						for _, w := range tc.warnings {
+							assert.True(t, slices.ContainsFunc(warnings, func(s string) bool { return strings.Contains(s, w) }),
+								"a warning containing %q in %q", w, warnings)
+						}
+						if tc.check != nil {
+							tc.check(t, e, list)
+						}
+					})
+				}
 			}
 		})
 	}

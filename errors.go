@@ -111,6 +111,11 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
+	case errors.Is(err, store.ErrUnknownMembers):
+		// memberWrite names the values when the store noted them; a
+		// store may return the sentinel without noting any, or from a
+		// call memberWrite does not wrap.
+		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidValue, Detail: "a member value names no user or group of this server; provision it first, or leave it out"}
 	case errors.Is(err, store.ErrInvalidCursor):
 		return errInvalidCursor("the store cannot read its position")
 	case errors.Is(err, store.ErrUnsupportedFilter):

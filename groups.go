@@ -129,7 +129,8 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // Config.Strict. Member values that name no user or group of the tenant
 // (identity providers send members they have not provisioned yet) are
 // skipped with a warning naming them, or refused under Config.Strict with
-// 400 invalidValue, the store having written nothing.
+// 400 invalidValue naming them, the store having written nothing (a
+// store.ErrUnknownMembers naming none is toError's to answer).
 //
 // sent, when not nil, gives after the write the members it wrote as the
 // request made them (a POST's or PUT's, or the result of a change run by
@@ -149,7 +150,9 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 		}
 	}
 	switch {
-	case errors.Is(err, store.ErrUnknownMembers):
+	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
+		// The values the store noted make the detail actionable; without
+		// them toError's generic one answers.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", listIDs(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
 		warn(ctx, "skipped members %s: they name no user or group of this server", listIDs(sk.IDs))

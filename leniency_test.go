@@ -1253,6 +1253,56 @@ func TestUnknownMembersUnfilledStore(t *testing.T) {
 	}
 }
 
+// unknownMembersStore is a host's group store that answers
+// store.ErrUnknownMembers of its own accord, having noted no member value
+// in the store.MemberSkips: from a group write, and from a call that
+// writes no members (DeleteGroup), which the handler's member writes do
+// not wrap.
+type unknownMembersStore struct{ store.GroupStore }
+
+func (unknownMembersStore) CreateGroup(context.Context, *resources.Group) (*resources.Group, error) {
+	return nil, fmt.Errorf("host check: %w", store.ErrUnknownMembers)
+}
+
+func (unknownMembersStore) DeleteGroup(context.Context, string, string) error {
+	return fmt.Errorf("host check: %w", store.ErrUnknownMembers)
+}
+
+// TestUnknownMembersError: store.ErrUnknownMembers is a 400 invalidValue
+// wherever a store returns it, with a detail saying what to do: the
+// values the store noted when it noted them, else a generic one (never a
+// 500, and never "members  name ...", naming none).
+func TestUnknownMembersError(t *testing.T) {
+	db := memory.New()
+	for _, tc := range []struct {
+		name   string
+		groups store.GroupStore
+		strict bool
+		method string
+		path   string
+		detail string
+	}{
+		{"the store's own refusal of a POST", unknownMembersStore{db}, false, "POST", "/Groups",
+			"a member value names no user or group of this server; provision it first, or leave it out"},
+		{"from a call that writes no members", unknownMembersStore{db}, false, "DELETE", "/Groups/g1",
+			"a member value names no user or group of this server; provision it first, or leave it out"},
+		{"the values noted, in strict mode", db, true, "POST", "/Groups",
+			`members "ghost-1" name no user or group of this server; provision them first`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = db, tc.groups, tc.strict })
+			var body any
+			if tc.method == "POST" {
+				body = map[string]any{"schemas": []string{resources.GroupSchema}, "displayName": "G " + tc.name,
+					"members": []any{map[string]any{"value": "ghost-1"}}}
+			}
+			r := e.do(tc.method, tc.path, body)
+			requireError(t, r, 400, "invalidValue", tc.detail)
+			assert.NotContains(t, r.str("detail"), "host check", "another error's text is not sent")
+		})
+	}
+}
+
 // TestPatchPaddedPath: a PATCH path with white space around it (RFC 7644
 // §3.5.2's grammar has none) is taken without it, with a warning naming
 // both, and refused with 400 invalidPath in strict mode, changing

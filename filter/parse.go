@@ -80,7 +80,14 @@ func (p Parser) Parse(s string) (Expr, error) {
 // giving URI set and Name empty). Every error it returns is a
 // *SyntaxError.
 func (p Parser) ParsePath(s string) (Path, error) {
+	return p.parsePath(s, nil)
+}
+
+// parsePath is ParsePath, appending the quoted string values it parses to
+// *lits when lits is not nil.
+func (p Parser) parsePath(s string, lits *[]Literal) (Path, error) {
 	st := p.state(s, "path")
+	st.lits = lits
 	if err := st.checkInput(); err != nil {
 		return Path{}, err
 	}
@@ -119,6 +126,40 @@ func (p Parser) ParsePath(s string) (Path, error) {
 	return path, nil
 }
 
+// Literal is a quoted string comparison value as the input spelled it.
+type Literal struct {
+	// Start and End are the byte offsets of its opening quote and of
+	// the byte after its closing quote: the input's s[Start:End] is the
+	// literal, quotes and escapes included.
+	Start, End int
+	// Value is the string, its escapes decoded, as Compare.Value holds it.
+	Value string
+}
+
+// ParsePathLiterals parses s as ParsePath does and also returns the
+// quoted string comparison values of its value filter in the order they
+// appear in s (nil when there are none). A caller that must change a
+// value without changing how the rest of the path was sent (its white
+// space, its unquoted values, the escapes of its other strings) splices
+// Quote's rendering of the new value at the literal's offsets, rather
+// than rendering the whole Path anew with String.
+func (p Parser) ParsePathLiterals(s string) (Path, []Literal, error) {
+	var lits []Literal
+	path, err := p.parsePath(s, &lits)
+	if err != nil {
+		return Path{}, nil, err
+	}
+	return path, lits, nil
+}
+
+// Quote renders s as a quoted string of the filter grammar (a JSON
+// string), as String writes a string value.
+func Quote(s string) string {
+	var b strings.Builder
+	writeString(&b, s)
+	return b.String()
+}
+
 // state is one parse in progress.
 type state struct {
 	s        string
@@ -127,9 +168,10 @@ type state struct {
 	maxDepth int
 	maxLen   int
 	schemas  []string
-	what     string // "filter" or "path", for messages
-	valueAt  int    // offset of the '[' whose value filter is being parsed, or -1
-	strict   bool   // Parser.Strict: unquoted string values are errors
+	what     string     // "filter" or "path", for messages
+	valueAt  int        // offset of the '[' whose value filter is being parsed, or -1
+	strict   bool       // Parser.Strict: unquoted string values are errors
+	lits     *[]Literal // where quoted string values are recorded, or nil
 }
 
 func (p Parser) state(s, what string) state {
@@ -451,6 +493,9 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 	switch c {
 	case '"':
 		v, err := st.parseString()
+		if err == nil && st.lits != nil {
+			*st.lits = append(*st.lits, Literal{Start: at, End: st.pos, Value: v})
+		}
 		return v, false, err
 	case '\'':
 		return nil, false, &SyntaxError{Offset: at, Msg: "strings need double quotes, not single quotes"}

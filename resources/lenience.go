@@ -182,17 +182,7 @@ func isURIChar(c byte) bool {
 // primary, no duplicates), each bend a bend of l named by path. The PATCH
 // engine holds the list its operations leave to the same rule.
 func tidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
-	return multivalue.Tidy(valueShape(a), path, list, func(_, _ map[string]any, _ bool, refusal, warning string) error {
+	return multivalue.Tidy(a.ValueShape(), path, list, func(_, _ map[string]any, _ bool, refusal, warning string) error {
 		return l.bend(path, "invalidValue", refusal, warning)
-	})
-}
-
-// valueShape is a as internal/multivalue reads it.
-func valueShape(a *Attribute) multivalue.Shape {
-	return multivalue.ShapeOf(a.Type == TypeComplex, func(name string) multivalue.Field {
-		if s := a.Sub(name); s != nil {
-			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
-		}
-		return multivalue.Field{}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/elimity-com/scim/schema"
+	"github.com/scimkit/scim/internal/multivalue"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/schemaurn"
 )
@@ -79,6 +80,20 @@ func (a *Attribute) Sub(name string) *Attribute {
 
 // ReadOnly reports whether clients may never set the attribute.
 func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
+
+// ValueShape is a as this module's rules for the values of a multi-valued
+// attribute read it (RFC 7643 §2.4: at most one primary, no duplicates),
+// which Normalize and the PATCH engine both apply: its "value", "type" and
+// "primary" sub-attributes, their canonical names and caseExact. Its type
+// is internal; a host has no use for it.
+func (a *Attribute) ValueShape() multivalue.Shape {
+	return multivalue.ShapeOf(a.Type == TypeComplex, func(name string) multivalue.Field {
+		if s := a.Sub(name); s != nil {
+			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
+		}
+		return multivalue.Field{}
+	})
+}
 
 func find(attrs []*Attribute, name string) *Attribute {
 	for _, a := range attrs {

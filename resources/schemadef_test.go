@@ -7,6 +7,8 @@ import (
 	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim/internal/multivalue"
 )
 
 // The built-in schema documents come from our renderer; they must say all
@@ -118,5 +120,31 @@ func TestNewSchemaAcceptsURNs(t *testing.T) {
 	for _, id := range []string{UserSchema, EnterpriseUserSchema, "URN:Example:a/b", "urn:x-y:%2Fa@b:c", "urn:ab:~"} {
 		_, err := NewSchema(id, "", "")
 		assert.NoError(t, err, id)
+	}
+}
+
+// TestValueShape: the shape the multi-valued rules read (Normalize and the
+// PATCH engine alike) names each of value, type and primary by its
+// schema's spelling with its caseExact, and is the zero Shape for an
+// attribute that is not complex.
+func TestValueShape(t *testing.T) {
+	user, group := NewUserType().Schema, NewGroupType().Schema
+	for _, tc := range []struct {
+		name string
+		attr *Attribute
+		want multivalue.Shape
+	}{
+		{"emails", user.Attr("emails"), multivalue.Shape{Value: multivalue.Field{Name: "value"}, Type: multivalue.Field{Name: "type"}, Primary: multivalue.Field{Name: "primary"}}},
+		{"members, with no primary", group.Attr("members"), multivalue.Shape{Value: multivalue.Field{Name: "value"}, Type: multivalue.Field{Name: "type"}}},
+		{"a simple attribute", user.Attr("userName"), multivalue.Shape{}},
+		{"a multi-valued simple attribute", &Attribute{Name: "tags", Type: TypeString, MultiValued: true, SubAttributes: []*Attribute{{Name: "value"}}}, multivalue.Shape{}},
+		{"caseExact and spelling from the schema", &Attribute{Name: "devices", Type: TypeComplex, MultiValued: true, SubAttributes: []*Attribute{
+			{Name: "VALUE", Type: TypeString, CaseExact: true}, {Name: "Type", Type: TypeString, CaseExact: true}}},
+			multivalue.Shape{Value: multivalue.Field{Name: "VALUE", CaseExact: true}, Type: multivalue.Field{Name: "Type", CaseExact: true}}},
+		{"no value, type or primary", &Attribute{Name: "devices", Type: TypeComplex, SubAttributes: []*Attribute{{Name: "serial"}}}, multivalue.Shape{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, tc.attr.ValueShape())
+		})
 	}
 }

@@ -67,7 +67,9 @@ var (
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
 	// ErrUnknownMembers: a group write was asked to refuse member values
 	// it would skip (MemberSkips.Refuse) and was given some; it wrote
-	// nothing (400 invalidValue naming MemberSkips.IDs).
+	// nothing (400 invalidValue naming MemberSkips.IDs; returned
+	// with none noted, or from any other call, a 400 invalidValue with
+	// a generic detail).
 	ErrUnknownMembers = errors.New("store: member values name no user or group")
 )
 
@@ -293,7 +295,9 @@ type GroupStore interface {
 	// as CreateUser compares userName (query.NameKey, and "displayName
 	// eq" too), gives ErrConflict. Member values resolve as the
 	// GroupStore doc says; those that name no user or group of the
-	// tenant are skipped.
+	// tenant are skipped, and the group returned holds the members
+	// stored, without them (the handler warns of the skips of a store
+	// that does not fill MemberSkips from it).
 	CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error)
 	// GetGroup returns the group with id, or ErrNotFound.
 	GetGroup(ctx context.Context, id string, opts GetOptions) (*resources.Group, error)
@@ -303,7 +307,8 @@ type GroupStore interface {
 	// ReplaceGroup writes g in full, members included, under the same
 	// version rule as ReplaceUser. When g.Members is nil the stored
 	// members are left unchanged; a non-nil slice, even an empty one,
-	// replaces them.
+	// replaces them, and the group returned holds the members stored, as
+	// CreateGroup's does.
 	ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error)
 	// DeleteGroup removes the group and its memberships, under the same
 	// version rule as DeleteUser. ErrNotFound when missing.

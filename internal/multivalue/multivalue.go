@@ -9,6 +9,7 @@ package multivalue
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/scimkit/scim/internal/fold"
 )
@@ -53,13 +54,17 @@ type Bend func(x, y map[string]any, primary bool, refusal, warning string) error
 // first of duplicates are kept; a dropped duplicate that was primary
 // passes primary to the one kept, and its sub-attributes the kept one
 // lacks (display) are merged into it. Each is a bend, answered by bend
-// (path names the attribute in its warning).
+// (path names the attribute in its warning); a nil bend makes each without
+// a word.
 //
 // It may reuse list's backing array. A list of at most eight elements
 // without duplicates costs no allocation for the check.
 func Tidy(s Shape, path string, list []any, bend Bend) ([]any, error) {
 	if len(list) < 2 {
 		return list, nil
+	}
+	if bend == nil {
+		bend = func(_, _ map[string]any, _ bool, _, _ string) error { return nil }
 	}
 	if s.Value.Name != "" && mayHoldDuplicates(s, list) {
 		// Each kept element is found by its key in a map: a provider's
@@ -127,9 +132,9 @@ func Tidy(s Shape, path string, list []any, bend Bend) ([]any, error) {
 // is part of a bend Tidy tidies: dupOf is the first of the elements it is
 // a duplicate of (Same; the element itself when it is that first one), nil
 // when it has none, and primary is set when it is one of two or more
-// primary values. The PATCH engine notes them before an operation changes
-// the list, so that its Bend can tell a stored bend from one the PATCH
-// made.
+// primary values. The PATCH engine notes them (Stored.Note) before an
+// operation changes the list, so that its Bend can tell a stored bend
+// from one the PATCH made (Stored.Bent).
 //
 // A list of at most eight elements costs no allocation.
 func StoredBends(s Shape, list []any, note func(el, dupOf map[string]any, primary bool)) {
@@ -193,6 +198,60 @@ func StoredBends(s Shape, list []any, note func(el, dupOf map[string]any, primar
 			note(m, dupOf, primary)
 		}
 	}
+}
+
+// Stored is what StoredBends noted of a list before a request changed
+// it, which tells a bend Tidy finds in what the request left from one an
+// earlier release stored: a PATCH's strict mode refuses only the former,
+// since refusing the latter would make every later request that touches
+// the attribute fail. The zero Stored has noted nothing.
+//
+// It holds the elements themselves and compares them by identity (the
+// PATCH engine changes an element in place and makes a new map for a new
+// one), so no element's address is reused while it is in use.
+type Stored struct {
+	notes []storedNote
+}
+
+// storedNote is one element StoredBends noted.
+type storedNote struct {
+	el, dupOf map[string]any
+	primary   bool
+}
+
+// Note records el as StoredBends reports it; it is StoredBends' note.
+// It allocates only when there is a bend, which a list rarely holds.
+func (st *Stored) Note(el, dupOf map[string]any, primary bool) {
+	st.notes = append(st.notes, storedNote{el: el, dupOf: dupOf, primary: primary})
+}
+
+// Bent reports whether x and y, the elements of one of Tidy's bends,
+// were together part of one bend that was noted: duplicates of the same
+// first element, or (primary) two of its primary values.
+func (st *Stored) Bent(x, y map[string]any, primary bool) bool {
+	nx, ny := st.of(x), st.of(y)
+	if nx == nil || ny == nil {
+		return false
+	}
+	if primary {
+		return nx.primary && ny.primary
+	}
+	return nx.dupOf != nil && sameMap(nx.dupOf, ny.dupOf)
+}
+
+// of is what was noted of m, or nil.
+func (st *Stored) of(m map[string]any) *storedNote {
+	for i := range st.notes {
+		if sameMap(st.notes[i].el, m) {
+			return &st.notes[i]
+		}
+	}
+	return nil
+}
+
+// sameMap reports whether x and y are one map.
+func sameMap(x, y map[string]any) bool {
+	return reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer()
 }
 
 // shortList is the longest list mayHoldDuplicates compares pair by pair.

@@ -3,7 +3,6 @@ package patch
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -34,16 +33,8 @@ type applier struct {
 	// stored are the elements of those attributes that were part of a
 	// bend (a duplicate, an extra primary) before the first operation
 	// touched the attribute (multivalue.StoredBends): strict mode refuses
-	// only a bend with an element that was no part of one. The maps
-	// themselves are held, so that no element's address is reused while
-	// the PATCH runs (storedBend compares them by identity).
-	stored few[storedElem]
-}
-
-// storedElem is an element multivalue.StoredBends noted.
-type storedElem struct {
-	el, dupOf map[string]any
-	primary   bool
+	// only a bend with an element that was no part of one.
+	stored multivalue.Stored
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -581,7 +572,7 @@ func (a *applier) willTidy(l loc) {
 	if c := a.container(loc{ext: l.ext}, false); c != nil {
 		_, cur, _ := lookup(c, attr.Name)
 		list, _ := cur.([]any)
-		multivalue.StoredBends(shapeOf(attr), list, a.noteStored)
+		multivalue.StoredBends(attr.ValueShape(), list, a.stored.Note)
 	}
 }
 
@@ -597,18 +588,13 @@ func tidied(attr *resources.Attribute) bool {
 	return vs != nil && vs.Mutability != resources.Immutable
 }
 
-// noteStored records an element multivalue.StoredBends found in a bend.
-func (a *applier) noteStored(el, dupOf map[string]any, primary bool) {
-	a.stored.add(storedElem{el: el, dupOf: dupOf, primary: primary})
-}
-
 // tidyAll holds the list each recorded attribute was left with to
 // multivalue.Tidy, as a POST's is: an element that came to hold
 // the type and value of another (a sub-attribute set on every element,
 // a filtered replace) is a duplicate, dropped with a warning. Strict mode
 // refuses (invalidValue) only a duplicate, or a second primary, the PATCH
 // made: one with an element that was no part of that bend before the
-// first operation touched the attribute (storedBend). A bend an earlier
+// first operation touched the attribute (multivalue.Stored.Bent). A bend an earlier
 // release stored is tidied with a warning, even when an operation changed
 // its elements (Entra's filtered replace matches both of two stored
 // duplicates), so that it never makes a PATCH fail.
@@ -629,8 +615,8 @@ func (a *applier) tidyAll() error {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
 		a.idx = t.idx // a refusal names the last operation that touched it
-		tidy, err := multivalue.Tidy(shapeOf(t.attr), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
-			if a.storedBend(x, y, primary) {
+		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+			if a.stored.Bent(x, y, primary) {
 				// Refusing it would make every later request that
 				// touches the attribute fail for what an earlier
 				// release stored.
@@ -649,46 +635,6 @@ func (a *applier) tidyAll() error {
 		}
 	}
 	return nil
-}
-
-// shapeOf is attr as multivalue reads it.
-func shapeOf(attr *resources.Attribute) multivalue.Shape {
-	return multivalue.ShapeOf(attr.Type == resources.TypeComplex, func(name string) multivalue.Field {
-		if s := attr.Sub(name); s != nil {
-			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
-		}
-		return multivalue.Field{}
-	})
-}
-
-// storedBend reports whether x and y were together part of one bend
-// before the first operation touched their attribute: duplicates of the
-// same first element, or (primary) two of its primary values.
-func (a *applier) storedBend(x, y map[string]any, primary bool) bool {
-	sx, sy := a.storedOf(x), a.storedOf(y)
-	if sx == nil || sy == nil {
-		return false
-	}
-	if primary {
-		return sx.primary && sy.primary
-	}
-	return sx.dupOf != nil && sameMap(sx.dupOf, sy.dupOf)
-}
-
-// storedOf is what noteStored recorded for m, or nil.
-func (a *applier) storedOf(m map[string]any) *storedElem {
-	for i := range a.stored.n {
-		if s := a.stored.at(i); sameMap(s.el, m) {
-			return s
-		}
-	}
-	return nil
-}
-
-// sameMap reports whether x and y are one map: the engine changes an
-// element in place, and a new one is a new map.
-func sameMap(x, y map[string]any) bool {
-	return reflect.ValueOf(x).Pointer() == reflect.ValueOf(y).Pointer()
 }
 
 func (a *applier) normalize(attr *resources.Attribute, path string, v any, single bool) (any, error) {
@@ -1448,7 +1394,7 @@ func (a *applier) findDuplicate(attr *resources.Attribute, list []any, el any) i
 	if nm == nil || !tidied(attr) {
 		return -1
 	}
-	shape := shapeOf(attr)
+	shape := attr.ValueShape()
 	for i, x := range list {
 		if m, _ := x.(map[string]any); m != nil && multivalue.Same(shape, m, nm) {
 			return i

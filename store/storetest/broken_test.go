@@ -154,13 +154,34 @@ func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resource
 	if err == nil {
 		b.groups.Store(out.ID, true)
 	}
-	return out, err
+	return b.asSent(out, g), err
 }
 
 func (b *broken) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
 	c := g.Clone()
 	c.Members = b.flatMembers(c.Members)
-	return b.Store.ReplaceGroup(ctx, c, ifVersion)
+	out, err := b.Store.ReplaceGroup(ctx, c, ifVersion)
+	return b.asSent(out, g), err
+}
+
+// asSent is out, the group a write returns; the "members-as-sent" fault
+// gives it the members sent, as a store that echoes its input does, the
+// values it skipped among them.
+func (b *broken) asSent(out, sent *resources.Group) *resources.Group {
+	if b.fault == "members-as-sent" && out != nil && sent.Members != nil {
+		out.Members = sent.Clone().Members
+	}
+	return out
+}
+
+// skips is ctx with its store.MemberSkips hidden by the "optional-skips"
+// fault: a store whose optional writes do not fill it, as a host's may
+// forget to.
+func (b *broken) skips(ctx context.Context) context.Context {
+	if b.fault == "optional-skips" {
+		return store.WithMemberSkips(ctx, nil)
+	}
+	return ctx
 }
 
 func (b *broken) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
@@ -170,11 +191,11 @@ func (b *broken) ModifyMembers(ctx context.Context, groupID string, add, remove 
 // ModifyMembersChecked is ModifyMembers' fault too: a wrapper that
 // changes ModifyMembers changes it alike.
 func (b *broken) ModifyMembersChecked(ctx context.Context, groupID string, add, remove []string, ifVersion string, check func(*resources.Group) error) (*resources.Group, error) {
-	return b.Store.ModifyMembersChecked(ctx, groupID, b.flat(add), remove, ifVersion, check)
+	return b.Store.ModifyMembersChecked(b.skips(ctx), groupID, b.flat(add), remove, ifVersion, check)
 }
 
 func (b *broken) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(*resources.Group) (*resources.Group, error)) (*resources.Group, error) {
-	return b.Store.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
+	return b.Store.UpdateGroup(b.skips(ctx), id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
 		next, err := change(cur)
 		if next != nil {
 			next.Members = b.flatMembers(next.Members)
@@ -270,6 +291,14 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "indirect-groups", run: "^Groups$/^GroupsOf$",
 			want: []string{`GroupsOf must set Type "direct" (or leave it empty, which reads as "direct") on a group the user is a member of itself, "indirect" on one it belongs to through another: a GET shows it and a filter on groups.type compares it (store.MembershipReader.GroupsOf)`},
+		},
+		{
+			fault: "members-as-sent", run: "^Groups$/^WritesReturnHeldMembers$",
+			want: []string{"CreateGroup must return the members it holds (store.GroupStore: CreateGroup and ReplaceGroup return the members the group holds after the write"},
+		},
+		{
+			fault: "optional-skips", run: "^Groups$/^MemberSkipsOptionalWrites$",
+			want: []string{"GroupUpdater.UpdateGroup must fill store.MemberSkips as CreateGroup does", "CheckedMemberModifier.ModifyMembersChecked must fill store.MemberSkips as CreateGroup does"},
 		},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
 		// Users and groups numbered from separate sequences: the check of

@@ -61,7 +61,7 @@ func testEndedContext(t *testing.T, e *env) {
 			got := e.getUser(t, u.ID, store.GetOptions{}, "the user ReplaceUser was called on")
 			assert.Equal(t, err == nil, got.DisplayName == "Renamed", "ReplaceUser's answer (%v) and the stored user disagree %s", err, rule)
 
-			if up, ok := e.users.(store.UserUpdater); ok {
+			if up := e.userUp; up != nil {
 				_, err = up.UpdateUser(ctx(), u.ID, "", func(cur *resources.User) (*resources.User, error) {
 					next := cur.Clone()
 					next.Title = "Updated"
@@ -92,7 +92,7 @@ func testEndedContext(t *testing.T, e *env) {
 				got := e.getGroup(t, g.ID, store.GetOptions{}, "the group ReplaceGroup was called on")
 				assert.Equal(t, err == nil, got.DisplayName == renamed, "ReplaceGroup's answer (%v) and the stored group disagree %s", err, rule)
 
-				if up, ok := e.groups.(store.GroupUpdater); ok {
+				if up := e.groupUp; up != nil {
 					updated := "ended-updated-" + randomHex(4)
 					_, err = up.UpdateGroup(ctx(), g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
 						next := cur.Clone()
@@ -107,7 +107,7 @@ func testEndedContext(t *testing.T, e *env) {
 				got = e.getGroup(t, g.ID, store.GetOptions{}, "the group ModifyMembers was called on")
 				assert.Equal(t, err == nil, len(got.Members) == 1, "ModifyMembers' answer (%v) and the stored members %v disagree %s", err, got.Members, rule)
 
-				if cm, ok := e.groups.(store.CheckedMemberModifier); ok {
+				if cm := e.checkedUp; cm != nil {
 					// A second user: the first may be a member already.
 					v := e.createUser(t, &resources.User{UserName: "ended-member-" + randomHex(4), Active: resources.Bool(true)})
 					_, err = cm.ModifyMembersChecked(ctx(), g.ID, []string{v.ID}, nil, "", func(*resources.Group) error { return nil })

@@ -31,6 +31,8 @@ var groupTests = []test{
 	{"WriteReport", testWriteReport},
 	{"MemberSkips", testMemberSkips},
 	{"WritePrecedence", testWritePrecedenceGroups},
+	{"MemberSkipsOptionalWrites", testMemberSkipsOptional},
+	{"WritesReturnHeldMembers", testWritesReturnHeldMembers},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},
 	{"ModifyMembersRacesDeletes", testModifyMembersRacesDeletes},
 	{"NestedGroupDeletesRaceMembers", testNestedGroupDeletesRaceMembers},
@@ -606,9 +608,9 @@ func testMemberSkips(t *testing.T, e *env) {
 			return err
 		}})
 	}
-	if up, ok := e.groups.(store.GroupUpdater); ok {
+	if e.groupUp != nil {
 		refusals = append(refusals, refusal{"GroupUpdater.UpdateGroup", func(ctx context.Context) error {
-			_, err := up.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+			_, err := e.groupUp.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
 				next := cur.Clone()
 				next.Members = append(next.Members, resources.Member{Value: ghost})
 				return next, nil
@@ -637,6 +639,88 @@ func testMemberSkips(t *testing.T, e *env) {
 	_, err = e.groups.ModifyMembers(store.WithMemberSkips(e.ctx, &refuse), g.ID, []string{ids[0]}, []string{ghost}, "")
 	require.NoError(t, err, "a refusing write given no value to skip must succeed "+skips)
 	assert.Empty(t, refuse.IDs, "a refusing write given no value to skip names none "+skips)
+}
+
+// testMemberSkipsOptional: a store that fills the store.MemberSkips its
+// context carries fills it in the member writes of its optional
+// interfaces too, without Refuse as with it (testMemberSkips): a
+// GroupUpdater's UpdateGroup with members and a CheckedMemberModifier's
+// ModifyMembersChecked name the values they skip, each once, in order,
+// and still write the others.
+func testMemberSkipsOptional(t *testing.T, e *env) {
+	const skips = "(store.MemberSkips: every write that resolves member values notes the values it skips, before it writes)"
+	// e.groupUp and e.checkedUp, not e.groups: e.groups is a guard that
+	// is neither.
+	up := e.groupUp
+	if up == nil && e.checkedUp == nil {
+		t.Skip("the group store is neither a store.GroupUpdater nor a store.CheckedMemberModifier")
+	}
+	ids := e.createUserIDs(t, "skipopt", 3)
+	ghost, ghost2 := unknownID(), unknownID()
+	var probe store.MemberSkips
+	g, err := e.groups.CreateGroup(store.WithMemberSkips(e.ctx, &probe), &resources.Group{DisplayName: "Optional skips",
+		Members: []resources.Member{{Value: ids[0]}, {Value: ghost}}})
+	require.NoError(t, err, "CreateGroup must skip values that name nothing "+skips)
+	if !probe.Filled {
+		t.Skip("the store does not fill store.MemberSkips (optional)")
+	}
+	note := func(name string, write func(ctx context.Context) error) []string {
+		t.Helper()
+		var sk store.MemberSkips
+		require.NoError(t, write(store.WithMemberSkips(e.ctx, &sk)), "%s must skip values that name nothing %s", name, skips)
+		assert.True(t, sk.Filled, "%s must fill store.MemberSkips as CreateGroup does %s", name, skips)
+		return sk.IDs
+	}
+	if up != nil {
+		assert.Equal(t, []string{ghost2, ghost}, note("GroupUpdater.UpdateGroup", func(ctx context.Context) error {
+			_, err := up.UpdateGroup(ctx, g.ID, "", true, func(cur *resources.Group) (*resources.Group, error) {
+				next := cur.Clone()
+				next.Members = append(next.Members, resources.Member{Value: ghost2}, resources.Member{Value: ids[1]},
+					resources.Member{Value: ghost}, resources.Member{Value: ghost2})
+				return next, nil
+			})
+			return err
+		}), "GroupUpdater.UpdateGroup must note the values it skipped, each once, in order, and no member it keeps "+skips)
+		assert.ElementsMatch(t, []string{ids[0], ids[1]}, e.members(t, g.ID), "GroupUpdater.UpdateGroup must still write the other members "+skips)
+	}
+	if e.checkedUp != nil {
+		assert.Equal(t, []string{ghost, ghost2}, note("CheckedMemberModifier.ModifyMembersChecked", func(ctx context.Context) error {
+			_, err := e.checkedUp.ModifyMembersChecked(ctx, g.ID, []string{ghost, ids[2], ghost2, ghost}, []string{ghost2}, "",
+				func(*resources.Group) error { return nil })
+			return err
+		}), "CheckedMemberModifier.ModifyMembersChecked must note the values of add it skipped, each once, in order "+skips)
+		assert.Contains(t, e.members(t, g.ID), ids[2], "CheckedMemberModifier.ModifyMembersChecked must still add the other members "+skips)
+	}
+}
+
+// testWritesReturnHeldMembers: CreateGroup and ReplaceGroup given
+// members return the group with the members it holds after the write,
+// those that name nothing (skipped) left out, whether or not the store
+// fills store.MemberSkips: the handler tells a client of the members
+// skipped by a store that does not fill it from the group returned.
+func testWritesReturnHeldMembers(t *testing.T, e *env) {
+	const held = "(store.GroupStore: CreateGroup and ReplaceGroup return the members the group holds after the write, without those they skipped; the handler's warning of skipped members relies on it)"
+	ids := e.createUserIDs(t, "held", 3)
+	ghost := unknownID()
+	g := &resources.Group{DisplayName: "Held", Members: []resources.Member{{Value: ids[0]}, {Value: ghost}, {Value: ids[1]}}}
+	e.fitGroup(g)
+	out, err := e.groups.CreateGroup(e.ctx, g)
+	require.NoError(t, err, "CreateGroup must skip a value that names nothing "+held)
+	assert.ElementsMatch(t, []string{ids[0], ids[1]}, memberIDs(out.Members), "CreateGroup must return the members it holds "+held)
+	assert.ElementsMatch(t, e.members(t, out.ID), memberIDs(out.Members), "CreateGroup must return the members GetGroup reads "+held)
+
+	next := out.Clone()
+	next.Members = []resources.Member{{Value: ghost}, {Value: ids[2]}, {Value: ids[0]}}
+	replaced, err := e.groups.ReplaceGroup(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceGroup must skip a value that names nothing "+held)
+	assert.ElementsMatch(t, []string{ids[2], ids[0]}, memberIDs(replaced.Members), "ReplaceGroup must return the members it holds "+held)
+	assert.ElementsMatch(t, e.members(t, out.ID), memberIDs(replaced.Members), "ReplaceGroup must return the members GetGroup reads "+held)
+
+	next = replaced.Clone()
+	next.Members = []resources.Member{}
+	emptied, err := e.groups.ReplaceGroup(e.ctx, next, "")
+	require.NoError(t, err, "ReplaceGroup with no members must empty the group "+held)
+	assert.Empty(t, emptied.Members, "ReplaceGroup with no members must return none "+held)
 }
 
 func testModifyMembersVersion(t *testing.T, e *env) {

@@ -709,7 +709,7 @@ func testLookupPaged(t *testing.T, e *env) {
 		assert.Equal(t, c.want, userNames(p.Items), "ListUsers %s: %s", describe(q), why)
 		assert.Equal(t, c.total, p.Total, "ListUsers %s: Total %s", describe(q), why)
 	}
-	if cl, ok := e.users.(store.UserCursorLister); ok {
+	if cl := e.uCursor; cl != nil {
 		q := store.Query{Filter: parse(t, `userName eq "ALICE"`), Count: 10}
 		p, err := cl.ListUsersAfter(e.ctx, q, "")
 		require.NoError(t, err)
