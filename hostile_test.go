@@ -361,6 +361,10 @@ func TestErrorDetailsBounded(t *testing.T) {
 		{"bulk method", "POST", "/Bulk", bulkBody(0, map[string]any{"method": big, "path": "/Users", "bulkId": "b"}), 400, "invalidValue", "(1048576 bytes)"},
 		{"bulkId", "POST", "/Bulk", bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/bulkId:" + big, "data": patchBody(op("replace", "title", "x"))}), 200, "", ""},
 		{"If-Match", "PUT", "/Users/" + id, map[string]any{"userName": "alice"}, 0, "", ""},
+		{"members naming nothing", "POST", "/Groups", map[string]any{"displayName": "ghosts", "members": []any{
+			map[string]any{"value": strings.Repeat("1", 15000)}, map[string]any{"value": strings.Repeat("2", 15000)},
+			map[string]any{"value": strings.Repeat("3", 15000)}, map[string]any{"value": strings.Repeat("4", 15000)},
+			map[string]any{"value": strings.Repeat("5", 15000)}}}, 201, "", ""},
 		{"If-Match unquoted", "PUT", "/Users/" + id, map[string]any{"userName": "alice"}, 412, "", ""},
 	}
 	// maxDetail is the most a message of ours and an excerpt or two of
