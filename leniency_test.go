@@ -938,12 +938,16 @@ func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
 // attribute is read as the attribute's type (userName gt 1 compares "1",
 // active eq "True" is true) by every store alike, with a warning naming
 // the attribute, the value sent and how it was read; strict mode refuses
-// it with 400 invalidFilter saying what to send.
+// it with 400 invalidFilter saying what to send. So is a value filter's
+// in a PATCH path and in attributes, which name the attribute by its full
+// path (emails.primary); the value filters identity providers send
+// (emails[type eq "work"], members[value eq "id"]) convert nothing and
+// pass strict mode.
 func TestFilterValueConversion(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
 			e, strict, ring := lenientAndStrict(t, name)
-			e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})
+			uid := e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})["id"].(string)
 			e.createUser("2", map[string]any{"active": false})
 			e.createUser("true")
 			for _, tc := range []struct {
@@ -957,7 +961,7 @@ func TestFilterValueConversion(t *testing.T) {
 				{`userName eq true`, []string{"true"}, `filter value true for string attribute "userName" read as "true"`, `send "true"`},
 				{`active eq "True"`, []string{"1", "true"}, `filter value "True" for boolean attribute "active" read as true`, `"active" is a boolean and the filter compares it with "True"; send true`},
 				{`active eq "false" and userName sw "2"`, []string{"2"}, `filter value "false" for boolean attribute "active" read as false`, `send false`},
-				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "primary" read as true`, `send true`},
+				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "emails.primary" read as true`, `"emails.primary" is a boolean and the filter compares it with "TRUE"; send true`},
 				{`userName gt "1"`, []string{"2", "true"}, "", ""},
 				{`active eq true`, []string{"1", "true"}, "", ""},
 			} {
@@ -989,6 +993,81 @@ func TestFilterValueConversion(t *testing.T) {
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Equal(t, []string{`filter value 1 for string attribute "id" read as "1"`}, lastWarnings(t, ring))
 			requireError(t, strict.do("GET", "/?filter="+q(`id eq 1`), nil), 400, "invalidFilter", `send "1"`)
+
+			// A value filter outside a list's filter: a PATCH path's and
+			// attributes'.
+			gid := e.createGroup("G", uid)["id"].(string)
+			const manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+				warning            string                      // "" for none: strict mode passes too
+				detail             string                      // of the strict refusal
+				check              func(t *testing.T, r *resp) // the lenient answer, and what it changed
+			}{
+				{"PATCH path filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[primary eq "True"].display`, "D")),
+					`filter value "True" for boolean attribute "emails.primary" read as true`,
+					`Operations[0]: "emails.primary" is a boolean and the filter compares it with "True"; send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"display":"D"`)
+					}},
+				{"PATCH path filter on a single complex attribute", "PATCH", "/Users/" + uid, patchBody(op("remove", manager+`[value eq 7]`, nil)),
+					`filter value 7 for string attribute "manager.value" read as "7"`,
+					`Operations[0]: "manager.value" is a string and the filter compares it with 7; send "7"`,
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"PATCH members filter", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq 1]`, nil)),
+					`filter value 1 for string attribute "members.value" read as "1"`,
+					`Operations[0]: "members.value" is a string and the filter compares it with 1; send "1"`,
+					func(t *testing.T, r *resp) {
+						require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+						assert.Equal(t, []string{uid}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body), "no member is 1")
+					}},
+				{"attributes of a list", "GET", "/Users?filter=" + q(`userName eq "1"`) + "&attributes=" + q(`emails[primary eq "true"]`), nil,
+					`filter value "true" for boolean attribute "emails.primary" read as true`,
+					`"emails.primary" is a boolean and the filter compares it with "true"; send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, r.Raw, `"value":"one@x"`)
+					}},
+				{"attributes of a GET", "GET", "/Users/" + uid + "?attributes=" + q(`emails[primary eq "true"]`), nil,
+					`filter value "true" for boolean attribute "emails.primary" read as true`, `send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, r.Raw, `"value":"one@x"`)
+					}},
+				{"attributes of a PATCH's answer", "PATCH", "/Users/" + uid + "?attributes=" + q(`emails[primary eq "TRUE"]`), patchBody(op("replace", "title", "T")),
+					`filter value "TRUE" for boolean attribute "emails.primary" read as true`, `send true`,
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"Entra's path filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[type eq "work"].value`, "w@x")), "", "",
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"Okta's member removal", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq "nobody"]`, nil)), "", "",
+					func(t *testing.T, r *resp) { require.Contains(t, []int{200, 204}, r.Code, r.Raw) }},
+				{"attributes naming a type", "GET", "/Users/" + uid + "?attributes=" + q(`emails[type eq "work"]`), nil, "", "",
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					target := "/Users/" + uid
+					if strings.HasPrefix(tc.path, "/Groups") {
+						target = "/Groups/" + gid
+					}
+					before := e.do("GET", target, nil)
+					s := strict.do(tc.method, tc.path, tc.body)
+					if tc.warning == "" {
+						require.Contains(t, []int{200, 204}, s.Code, s.Raw)
+					} else {
+						requireError(t, s, 400, "invalidFilter", tc.detail)
+						assert.Equal(t, before.Body, e.do("GET", target, nil).Body, "strict mode changed nothing")
+					}
+					r := e.do(tc.method, tc.path, tc.body)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					}
+					tc.check(t, r)
+				})
+			}
 		})
 	}
 }

@@ -1227,3 +1227,33 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyFilterConversion: an operand of a path's value filter read as
+// another type than sent (query.Conversion) is a bend, in the words a
+// list's filter is reported in, naming the attribute whole: a warning,
+// or in strict mode an invalidFilter refusal saying what to send. The
+// value filters identity providers send convert nothing.
+func TestApplyFilterConversion(t *testing.T) {
+	const display = `[{"op":"replace","path":"emails[primary eq \"True\"].display","value":"D"}]`
+	displayed := over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true,"display":"D"},`+homeEmail+`]}`)
+	runApply(t, []applyCase{
+		{
+			name: "a string for a boolean", ops: display, want: displayed,
+			warnings: []string{`filter value "True" for boolean attribute "emails.primary" read as true`},
+		},
+		{
+			name: "a string for a boolean, strict", ops: display, strict: true,
+			err: &fail{InvalidFilter, `"emails.primary" is a boolean and the filter compares it with "True"; send true (strict mode`, 0},
+		},
+		{
+			name: "a number for a string, on a single complex attribute, strict", strict: true,
+			ops: `[{"op":"replace","path":"title","value":"T"},{"op":"remove","path":"$ENT:manager[value eq 26118915]"}]`,
+			err: &fail{InvalidFilter, `Operations[1]: "manager.value" is a string and the filter compares it with 26118915; send "26118915"`, 1},
+		},
+		{
+			name: "Entra's filter, strict", strict: true,
+			ops:  `[{"op":"replace","path":"emails[type eq \"work\"].display","value":"D"}]`,
+			want: displayed,
+		},
+	})
+}
