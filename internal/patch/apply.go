@@ -149,6 +149,8 @@ func (a *applier) bend(warning, scimType, format string, args ...any) error {
 }
 
 func (a *applier) apply(op Operation) error {
+	// White space around the op or the path is a bend Decode reports
+	// (Envelope.PaddedOp, PaddedPath) for its caller to warn of or refuse.
 	kind := names.Lower(strings.TrimSpace(op.Op))
 	path := strings.TrimSpace(op.Path)
 	v := op.Value

@@ -103,6 +103,11 @@ type Envelope struct {
 	// space before or after it (" title "), which RFC 7644 §3.5.2's
 	// grammar has no room for: the path is taken without it.
 	PaddedPath []int
+	// PaddedOp are the indexes of the operations whose "op" names an op
+	// with white space before or after it (" replace "), which RFC 7644
+	// §3.5.2 has no room for either: the op is taken without it. Its
+	// letter case is no bend (Entra ID sends "Replace").
+	PaddedOp []int
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
@@ -271,6 +276,11 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 			return newError(i, InvalidSyntax, "\"op\" must be a string")
 		}
 		op.Op = s
+		if t := strings.TrimSpace(s); len(t) != len(s) && isOp(t) {
+			// Only an op the engine takes is a bend: another is refused
+			// as sent, padding and all.
+			env.PaddedOp = append(env.PaddedOp, i)
+		}
 	}
 	if rpath != nil && string(rpath) != "null" {
 		s, ok := rawString(rpath)
@@ -292,6 +302,12 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
 	}
 	return nil
+}
+
+// isOp reports whether s names one of the ops the engine applies, in
+// any ASCII case.
+func isOp(s string) bool {
+	return names.Equal(s, "add") || names.Equal(s, "replace") || names.Equal(s, "remove")
 }
 
 // rawKey is a member name as it stands in the JSON text, quotes included.

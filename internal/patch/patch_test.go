@@ -1053,6 +1053,19 @@ func TestDecode(t *testing.T) {
 	}, ops)
 	assert.Equal(t, Envelope{Ignored: []string{"Meta", "id"}, Schemas: true, Listed: true}, env, "members beside Operations are named, sorted")
 
+	// White space around an op or a path is noted for the caller to
+	// bend; an op that names none is left for the engine to refuse as
+	// sent, and letter case is no bend.
+	_, env, err = Decode([]byte(`{"Operations":[
+		{"op":" Replace ","path":"title","value":"x"},
+		{"op":"remove","path":" title"},
+		{"op":"\tadd","value":{}},
+		{"op":" bogus ","path":"title"},
+		{"op":"REMOVE","path":"title"}
+	]}`), 10)
+	require.NoError(t, err)
+	assert.Equal(t, Envelope{PaddedOp: []int{0, 2}, PaddedPath: []int{1}}, env, "padded ops and paths are noted by index")
+
 	for _, tc := range []struct {
 		name, body, scimType, detail string
 		index                        int
