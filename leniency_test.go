@@ -379,7 +379,10 @@ func TestPagingParameterBends(t *testing.T) {
 // resource; RFC 7644 §3.5.2, §3.4.3 and §3.7.1 give the PatchOp,
 // SearchRequest and BulkRequest bodies their URNs) is taken as that, with
 // a warning in the log line and the request log; strict mode refuses it
-// with 400 invalidSyntax and changes nothing.
+// with 400 invalidSyntax and changes nothing. A message body's "schemas"
+// given as one string is one value for a multi-valued attribute, as a
+// resource's is: taken as a list of it, and refused in strict mode with
+// the same words.
 func TestSchemasBend(t *testing.T) {
 	ring := admin.NewRequestRing(20)
 	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
@@ -391,6 +394,9 @@ func TestSchemasBend(t *testing.T) {
 		search   = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 		bulkReq  = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 		listResp = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+		// A resource's "schemas" as one string is refused in these words.
+		oneSchema  = `one value for multi-valued "schemas" taken as a list of it`
+		oneRefused = `attribute "schemas": is multi-valued: send a JSON list, even of one value (strict mode)`
 	)
 	title := []any{op("replace", "title", "T")}
 	member := []any{op("add", "members", []any{map[string]any{"value": uid}})}
@@ -399,32 +405,45 @@ func TestSchemasBend(t *testing.T) {
 		body               map[string]any
 		code               int
 		warnings           []string
+		detail             string // of the strict refusal, beside "schemas" and "strict mode"
 	}{
 		{"POST /Users without schemas", "POST", "/Users", map[string]any{"userName": "noschemas"}, 201,
-			[]string{`"schemas" missing; taken as a User`}},
+			[]string{`"schemas" missing; taken as a User`}, ""},
 		{"POST /Users with the Group schema", "POST", "/Users", map[string]any{"schemas": []any{resources.GroupSchema}, "userName": "groupschema"}, 201,
-			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}},
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, ""},
 		{"PUT /Users/{id} without schemas", "PUT", "/Users/" + uid, map[string]any{"userName": "schemaless", "title": "P"}, 200,
-			[]string{`"schemas" missing; taken as a User`}},
+			[]string{`"schemas" missing; taken as a User`}, ""},
 		{"POST /Groups without schemas", "POST", "/Groups", map[string]any{"displayName": "noschemas team"}, 201,
-			[]string{`"schemas" missing; taken as a Group`}},
+			[]string{`"schemas" missing; taken as a Group`}, ""},
 		{"PATCH /Users/{id} without schemas", "PATCH", "/Users/" + uid, map[string]any{"Operations": title}, 200,
-			[]string{`"schemas" missing; taken as a PatchOp`}},
+			[]string{`"schemas" missing; taken as a PatchOp`}, ""},
 		{"member PATCH with another message's schemas", "PATCH", "/Groups/" + gid, map[string]any{"schemas": []any{search}, "Operations": member}, 204,
-			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp`}},
+			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp`}, ""},
 		{"POST /Users/.search without schemas", "POST", "/Users/.search", map[string]any{"filter": `userName eq "schemaless"`}, 200,
-			[]string{`"schemas" missing; taken as a SearchRequest`}},
+			[]string{`"schemas" missing; taken as a SearchRequest`}, ""},
 		{"POST /.search with the ListResponse schema", "POST", "/.search", map[string]any{"schemas": []any{listResp}}, 200,
-			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest`}},
+			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest`}, ""},
 		{"POST /Bulk without schemas", "POST", "/Bulk", map[string]any{"Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
 			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulkschemaless"}}}}, 200,
-			[]string{`"schemas" missing; taken as a BulkRequest`}},
+			[]string{`"schemas" missing; taken as a BulkRequest`}, ""},
+		{"PATCH with schemas as one string", "PATCH", "/Users/" + uid, map[string]any{"schemas": patchOp, "Operations": title}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"member PATCH with schemas as one string", "PATCH", "/Groups/" + gid, map[string]any{"schemas": strings.ToUpper(patchOp), "Operations": member}, 204,
+			[]string{oneSchema}, oneRefused},
+		{"PATCH with another message's schema as one string", "PATCH", "/Users/" + uid, map[string]any{"schemas": search, "Operations": title}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + patchOp + `; taken as a PatchOp`}, oneRefused},
+		{"POST /Users/.search with schemas as one string", "POST", "/Users/.search", map[string]any{"schemas": search, "filter": `userName eq "schemaless"`}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"POST /Bulk with schemas as one string", "POST", "/Bulk", map[string]any{"schemas": bulkReq, "Operations": []any{}}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"POST /Bulk with another message's schema as one string", "POST", "/Bulk", map[string]any{"schemas": patchOp, "Operations": []any{}}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + bulkReq + `; taken as a BulkRequest`}, oneRefused},
 		{"POST /Users listing its schemas in another case", "POST", "/Users", map[string]any{
-			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil},
+			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil, ""},
 		{"POST /Groups with Entra's own schema URN beside the core one", "POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema,
-			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": "entra team", "members": []any{}}, 201, nil},
-		{"PATCH listing PatchOp", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{patchOp}, "Operations": title}, 200, nil},
-		{"POST /Bulk listing BulkRequest", "POST", "/Bulk", map[string]any{"schemas": []any{bulkReq}, "Operations": []any{}}, 200, nil},
+			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": "entra team", "members": []any{}}, 201, nil, ""},
+		{"PATCH listing PatchOp", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{patchOp}, "Operations": title}, 200, nil, ""},
+		{"POST /Bulk listing BulkRequest", "POST", "/Bulk", map[string]any{"schemas": []any{bulkReq}, "Operations": []any{}}, 200, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}
@@ -432,6 +451,7 @@ func TestSchemasBend(t *testing.T) {
 			if tc.warnings != nil {
 				requireError(t, r, 400, "invalidSyntax", `"schemas"`)
 				assert.Contains(t, r.str("detail"), "strict mode")
+				assert.Contains(t, r.str("detail"), tc.detail)
 				assert.Equal(t, before, [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}, "a refused request changes nothing")
 			} else {
 				require.Equal(t, tc.code, r.Code, r.Raw)

@@ -222,7 +222,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	if err != nil {
 		return rl, err
 	}
-	given, listed := false, false
+	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
 		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
@@ -235,7 +235,8 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		lk := names.Lower(k)
 		switch lk {
 		case "schemas":
-			given, listed = true, resources.ListsSchema(v, searchRequestSchema)
+			given = true
+			listed, one = resources.NamesSchema(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
 			s, ok := v.(string)
 			if !ok && v != nil {
@@ -302,11 +303,9 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not a SearchRequest attribute", k)
 		}
 	}
-	if !listed {
-		// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
-		if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given); err != nil {
-			return rl, err
-		}
+	// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
+	if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given, one, listed); err != nil {
+		return rl, err
 	}
 	return rl, h.searchURL(r, &rl)
 }

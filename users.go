@@ -353,10 +353,8 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		}
 		warn(r.Context(), "Operations[%d]: op %q taken as %q", i, o, strings.TrimSpace(o))
 	}
-	if !env.Listed {
-		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
-			return nil, err
-		}
+	if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas, env.One, env.Listed); err != nil {
+		return nil, err
 	}
 	return ops, nil
 }

@@ -112,8 +112,10 @@ type Envelope struct {
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
 	// attribute with the URI value of
-	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"."
-	Schemas, Listed bool
+	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"", or one string
+	// that is PatchOpSchema; One, that it is one string, not a list (one
+	// value for a multi-valued attribute, as resources.NamesSchema says).
+	Schemas, Listed, One bool
 }
 
 // Decode reads a PatchOp request body (RFC 7644 §3.5.2): a JSON object
@@ -178,6 +180,9 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
 			env.Schemas, env.Listed = true, listsURN(val, PatchOpSchema)
+			if firstByte(val) == '"' {
+				env.Listed, env.One = rawKey(val).is(PatchOpSchema), true
+			}
 		default:
 			env.Ignored = append(env.Ignored, key.String())
 		}

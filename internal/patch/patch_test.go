@@ -1105,35 +1105,40 @@ func TestDecode(t *testing.T) {
 }
 
 // TestDecodeSchemas: Decode says whether the body's "schemas" lists the
-// PatchOp URN (RFC 7644 §3.5.2), for the handler to bend or refuse, and
-// reading it allocates nothing, as it runs on every PATCH.
+// PatchOp URN (RFC 7644 §3.5.2), or is one string that is it, for the
+// handler to bend or refuse, and reading it allocates nothing, as it runs
+// on every PATCH.
 func TestDecodeSchemas(t *testing.T) {
 	const ops = `"Operations":[{"op":"replace","path":"active","value":false}]`
 	for _, tc := range []struct {
-		name, body      string
-		schemas, listed bool
+		name, body           string
+		schemas, listed, one bool
 	}{
-		{"listed", `{"schemas":["` + PatchOpSchema + `"],` + ops + `}`, true, true},
-		{"listed in another case, among others", `{"schemas":["urn:x",7,"URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],` + ops + `}`, true, true},
-		{"listed with an escape", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch\u004fp"],` + ops + `}`, true, true},
-		{"missing", `{` + ops + `}`, false, false},
-		{"empty", `{"schemas":[],` + ops + `}`, true, false},
-		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false},
-		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false},
-		{"a long s is no s (names fold ASCII only), raw", `{"schemas":["urn:ietf:params:scim:api:meſſages:2.0:PatchOp"],` + ops + `}`, true, false},
-		{"a long s is no s, escaped", `{"schemas":["urn:ietf:params:scim:api:me\u017f\u017fages:2.0:PatchOp"],` + ops + `}`, true, false},
-		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, false},
-		{"null", `{"schemas":null,` + ops + `}`, true, false},
+		{"listed", `{"schemas":["` + PatchOpSchema + `"],` + ops + `}`, true, true, false},
+		{"listed in another case, among others", `{"schemas":["urn:x",7,"URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],` + ops + `}`, true, true, false},
+		{"listed with an escape", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch\u004fp"],` + ops + `}`, true, true, false},
+		{"missing", `{` + ops + `}`, false, false, false},
+		{"empty", `{"schemas":[],` + ops + `}`, true, false, false},
+		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false, false},
+		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false, false},
+		{"a long s is no s (names fold ASCII only), raw", `{"schemas":["urn:ietf:params:scim:api:meſſages:2.0:PatchOp"],` + ops + `}`, true, false, false},
+		{"a long s is no s, escaped", `{"schemas":["urn:ietf:params:scim:api:me\u017f\u017fages:2.0:PatchOp"],` + ops + `}`, true, false, false},
+		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, true, true},
+		{"a string of another URN", `{"schemas":"urn:ietf:params:scim:api:messages:2.0:SearchRequest",` + ops + `}`, true, false, true},
+		{"a string in another case", `{"schemas":"URN:ietf:params:scim:api:messages:2.0:PATCHOP",` + ops + `}`, true, true, true},
+		{"null", `{"schemas":null,` + ops + `}`, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, env, err := Decode([]byte(tc.body), 10)
 			require.NoError(t, err)
 			assert.Equal(t, tc.schemas, env.Schemas)
 			assert.Equal(t, tc.listed, env.Listed)
+			assert.Equal(t, tc.one, env.One)
 			// The same answer as every other body's check of its URN.
 			doc, err := resources.Decode([]byte(tc.body))
 			require.NoError(t, err)
-			assert.Equal(t, tc.listed, resources.ListsSchema(doc["schemas"], PatchOpSchema), "resources.ListsSchema agrees")
+			listed, one := resources.NamesSchema(doc["schemas"], PatchOpSchema)
+			assert.Equal(t, [2]bool{tc.listed, tc.one}, [2]bool{listed, one}, "resources.NamesSchema agrees")
 		})
 	}
 
