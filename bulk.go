@@ -136,7 +136,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	var rawOps []any
 	failOnErrors := 0
 	found := false
-	given, listed := false, false
+	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
@@ -145,7 +145,8 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 		v := doc[k]
 		switch names.Lower(k) {
 		case "schemas":
-			given, listed = true, resources.ListsSchema(v, bulkRequestSchema)
+			given = true
+			listed, one = resources.NamesSchema(v, bulkRequestSchema)
 		case "operations":
 			list, ok := v.([]any)
 			if !ok {
@@ -166,10 +167,8 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	if !found {
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"method\":\"POST\",\"path\":\"/Users\",\"bulkId\":\"1\",\"data\":{...}}]}", bulkRequestSchema)
 	}
-	if !listed {
-		if err := h.messageSchemas(ctx, "a BulkRequest", bulkRequestSchema, given); err != nil {
-			return nil, 0, err
-		}
+	if err := h.messageSchemas(ctx, "a BulkRequest", bulkRequestSchema, given, one, listed); err != nil {
+		return nil, 0, err
 	}
 	if len(rawOps) > h.cfg.MaxBulkOperations {
 		return nil, 0, &Error{Status: http.StatusRequestEntityTooLarge,

@@ -318,13 +318,25 @@ func (h *handler) lenience() *resources.Lenience {
 	return &resources.Lenience{Strict: h.cfg.Strict}
 }
 
-// messageSchemas is resources.Lenience.MissingSchema for a message body
-// (a PatchOp, SearchRequest or BulkRequest) whose "schemas" does not list
-// urn (given says it has one at all): the body is taken as what it was
-// sent to be, with a warning, or refused under Config.Strict.
-func (h *handler) messageSchemas(ctx context.Context, what, urn string, given bool) error {
+// messageSchemas holds the "schemas" of a message body (a PatchOp,
+// SearchRequest or BulkRequest) to urn as Normalize holds a resource's to
+// its core schema: given says the body has "schemas" at all, one that it
+// is one string (resources.Lenience.OneValue: taken as a list of it), and
+// listed that it lists or is urn; one that does not is taken as what it
+// was sent to be (resources.Lenience.MissingSchema). Each bend is a
+// warning, or a refusal under Config.Strict.
+func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, one, listed bool) error {
+	if listed && !one {
+		return nil
+	}
 	l := h.lenience()
-	err := l.MissingSchema(what, urn, given)
+	var err error
+	if one {
+		err = l.OneValue("schemas")
+	}
+	if err == nil && !listed {
+		err = l.MissingSchema(what, urn, given)
+	}
 	warnAll(ctx, l)
 	return err
 }

@@ -379,7 +379,10 @@ func TestPagingParameterBends(t *testing.T) {
 // resource; RFC 7644 §3.5.2, §3.4.3 and §3.7.1 give the PatchOp,
 // SearchRequest and BulkRequest bodies their URNs) is taken as that, with
 // a warning in the log line and the request log; strict mode refuses it
-// with 400 invalidSyntax and changes nothing.
+// with 400 invalidSyntax and changes nothing. A message body's "schemas"
+// given as one string is one value for a multi-valued attribute, as a
+// resource's is: taken as a list of it, and refused in strict mode with
+// the same words.
 func TestSchemasBend(t *testing.T) {
 	ring := admin.NewRequestRing(20)
 	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
@@ -391,6 +394,9 @@ func TestSchemasBend(t *testing.T) {
 		search   = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 		bulkReq  = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 		listResp = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+		// A resource's "schemas" as one string is refused in these words.
+		oneSchema  = `one value for multi-valued "schemas" taken as a list of it`
+		oneRefused = `attribute "schemas": is multi-valued: send a JSON list, even of one value (strict mode)`
 	)
 	title := []any{op("replace", "title", "T")}
 	member := []any{op("add", "members", []any{map[string]any{"value": uid}})}
@@ -399,32 +405,45 @@ func TestSchemasBend(t *testing.T) {
 		body               map[string]any
 		code               int
 		warnings           []string
+		detail             string // of the strict refusal, beside "schemas" and "strict mode"
 	}{
 		{"POST /Users without schemas", "POST", "/Users", map[string]any{"userName": "noschemas"}, 201,
-			[]string{`"schemas" missing; taken as a User`}},
+			[]string{`"schemas" missing; taken as a User`}, ""},
 		{"POST /Users with the Group schema", "POST", "/Users", map[string]any{"schemas": []any{resources.GroupSchema}, "userName": "groupschema"}, 201,
-			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}},
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User`}, ""},
 		{"PUT /Users/{id} without schemas", "PUT", "/Users/" + uid, map[string]any{"userName": "schemaless", "title": "P"}, 200,
-			[]string{`"schemas" missing; taken as a User`}},
+			[]string{`"schemas" missing; taken as a User`}, ""},
 		{"POST /Groups without schemas", "POST", "/Groups", map[string]any{"displayName": "noschemas team"}, 201,
-			[]string{`"schemas" missing; taken as a Group`}},
+			[]string{`"schemas" missing; taken as a Group`}, ""},
 		{"PATCH /Users/{id} without schemas", "PATCH", "/Users/" + uid, map[string]any{"Operations": title}, 200,
-			[]string{`"schemas" missing; taken as a PatchOp`}},
+			[]string{`"schemas" missing; taken as a PatchOp`}, ""},
 		{"member PATCH with another message's schemas", "PATCH", "/Groups/" + gid, map[string]any{"schemas": []any{search}, "Operations": member}, 204,
-			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp`}},
+			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp`}, ""},
 		{"POST /Users/.search without schemas", "POST", "/Users/.search", map[string]any{"filter": `userName eq "schemaless"`}, 200,
-			[]string{`"schemas" missing; taken as a SearchRequest`}},
+			[]string{`"schemas" missing; taken as a SearchRequest`}, ""},
 		{"POST /.search with the ListResponse schema", "POST", "/.search", map[string]any{"schemas": []any{listResp}}, 200,
-			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest`}},
+			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest`}, ""},
 		{"POST /Bulk without schemas", "POST", "/Bulk", map[string]any{"Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
 			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulkschemaless"}}}}, 200,
-			[]string{`"schemas" missing; taken as a BulkRequest`}},
+			[]string{`"schemas" missing; taken as a BulkRequest`}, ""},
+		{"PATCH with schemas as one string", "PATCH", "/Users/" + uid, map[string]any{"schemas": patchOp, "Operations": title}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"member PATCH with schemas as one string", "PATCH", "/Groups/" + gid, map[string]any{"schemas": strings.ToUpper(patchOp), "Operations": member}, 204,
+			[]string{oneSchema}, oneRefused},
+		{"PATCH with another message's schema as one string", "PATCH", "/Users/" + uid, map[string]any{"schemas": search, "Operations": title}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + patchOp + `; taken as a PatchOp`}, oneRefused},
+		{"POST /Users/.search with schemas as one string", "POST", "/Users/.search", map[string]any{"schemas": search, "filter": `userName eq "schemaless"`}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"POST /Bulk with schemas as one string", "POST", "/Bulk", map[string]any{"schemas": bulkReq, "Operations": []any{}}, 200,
+			[]string{oneSchema}, oneRefused},
+		{"POST /Bulk with another message's schema as one string", "POST", "/Bulk", map[string]any{"schemas": patchOp, "Operations": []any{}}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + bulkReq + `; taken as a BulkRequest`}, oneRefused},
 		{"POST /Users listing its schemas in another case", "POST", "/Users", map[string]any{
-			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil},
+			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil, ""},
 		{"POST /Groups with Entra's own schema URN beside the core one", "POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema,
-			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": "entra team", "members": []any{}}, 201, nil},
-		{"PATCH listing PatchOp", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{patchOp}, "Operations": title}, 200, nil},
-		{"POST /Bulk listing BulkRequest", "POST", "/Bulk", map[string]any{"schemas": []any{bulkReq}, "Operations": []any{}}, 200, nil},
+			"http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"}, "displayName": "entra team", "members": []any{}}, 201, nil, ""},
+		{"PATCH listing PatchOp", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{patchOp}, "Operations": title}, 200, nil, ""},
+		{"POST /Bulk listing BulkRequest", "POST", "/Bulk", map[string]any{"schemas": []any{bulkReq}, "Operations": []any{}}, 200, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}
@@ -432,6 +451,7 @@ func TestSchemasBend(t *testing.T) {
 			if tc.warnings != nil {
 				requireError(t, r, 400, "invalidSyntax", `"schemas"`)
 				assert.Contains(t, r.str("detail"), "strict mode")
+				assert.Contains(t, r.str("detail"), tc.detail)
 				assert.Equal(t, before, [2]string{e.do("GET", "/Users", nil).Raw, e.do("GET", "/Groups", nil).Raw}, "a refused request changes nothing")
 			} else {
 				require.Equal(t, tc.code, r.Code, r.Raw)
@@ -938,12 +958,16 @@ func lastWarnings(t *testing.T, ring *admin.RequestRing) []string {
 // attribute is read as the attribute's type (userName gt 1 compares "1",
 // active eq "True" is true) by every store alike, with a warning naming
 // the attribute, the value sent and how it was read; strict mode refuses
-// it with 400 invalidFilter saying what to send.
+// it with 400 invalidFilter saying what to send. So is a value filter's
+// in a PATCH path and in attributes, which name the attribute by its full
+// path (emails.primary); the value filters identity providers send
+// (emails[type eq "work"], members[value eq "id"]) convert nothing and
+// pass strict mode.
 func TestFilterValueConversion(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
 			e, strict, ring := lenientAndStrict(t, name)
-			e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})
+			uid := e.createUser("1", map[string]any{"emails": []any{map[string]any{"value": "one@x", "primary": true}}})["id"].(string)
 			e.createUser("2", map[string]any{"active": false})
 			e.createUser("true")
 			for _, tc := range []struct {
@@ -957,7 +981,7 @@ func TestFilterValueConversion(t *testing.T) {
 				{`userName eq true`, []string{"true"}, `filter value true for string attribute "userName" read as "true"`, `send "true"`},
 				{`active eq "True"`, []string{"1", "true"}, `filter value "True" for boolean attribute "active" read as true`, `"active" is a boolean and the filter compares it with "True"; send true`},
 				{`active eq "false" and userName sw "2"`, []string{"2"}, `filter value "false" for boolean attribute "active" read as false`, `send false`},
-				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "primary" read as true`, `send true`},
+				{`emails[primary eq "TRUE"]`, []string{"1"}, `filter value "TRUE" for boolean attribute "emails.primary" read as true`, `"emails.primary" is a boolean and the filter compares it with "TRUE"; send true`},
 				{`userName gt "1"`, []string{"2", "true"}, "", ""},
 				{`active eq true`, []string{"1", "true"}, "", ""},
 			} {
@@ -989,6 +1013,81 @@ func TestFilterValueConversion(t *testing.T) {
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Equal(t, []string{`filter value 1 for string attribute "id" read as "1"`}, lastWarnings(t, ring))
 			requireError(t, strict.do("GET", "/?filter="+q(`id eq 1`), nil), 400, "invalidFilter", `send "1"`)
+
+			// A value filter outside a list's filter: a PATCH path's and
+			// attributes'.
+			gid := e.createGroup("G", uid)["id"].(string)
+			const manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+				warning            string                      // "" for none: strict mode passes too
+				detail             string                      // of the strict refusal
+				check              func(t *testing.T, r *resp) // the lenient answer, and what it changed
+			}{
+				{"PATCH path filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[primary eq "True"].display`, "D")),
+					`filter value "True" for boolean attribute "emails.primary" read as true`,
+					`Operations[0]: "emails.primary" is a boolean and the filter compares it with "True"; send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"display":"D"`)
+					}},
+				{"PATCH path filter on a single complex attribute", "PATCH", "/Users/" + uid, patchBody(op("remove", manager+`[value eq 7]`, nil)),
+					`filter value 7 for string attribute "manager.value" read as "7"`,
+					`Operations[0]: "manager.value" is a string and the filter compares it with 7; send "7"`,
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"PATCH members filter", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq 1]`, nil)),
+					`filter value 1 for string attribute "members.value" read as "1"`,
+					`Operations[0]: "members.value" is a string and the filter compares it with 1; send "1"`,
+					func(t *testing.T, r *resp) {
+						require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+						assert.Equal(t, []string{uid}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body), "no member is 1")
+					}},
+				{"attributes of a list", "GET", "/Users?filter=" + q(`userName eq "1"`) + "&attributes=" + q(`emails[primary eq "true"]`), nil,
+					`filter value "true" for boolean attribute "emails.primary" read as true`,
+					`"emails.primary" is a boolean and the filter compares it with "true"; send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, r.Raw, `"value":"one@x"`)
+					}},
+				{"attributes of a GET", "GET", "/Users/" + uid + "?attributes=" + q(`emails[primary eq "true"]`), nil,
+					`filter value "true" for boolean attribute "emails.primary" read as true`, `send true`,
+					func(t *testing.T, r *resp) {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Contains(t, r.Raw, `"value":"one@x"`)
+					}},
+				{"attributes of a PATCH's answer", "PATCH", "/Users/" + uid + "?attributes=" + q(`emails[primary eq "TRUE"]`), patchBody(op("replace", "title", "T")),
+					`filter value "TRUE" for boolean attribute "emails.primary" read as true`, `send true`,
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"Entra's path filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[type eq "work"].value`, "w@x")), "", "",
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+				{"Okta's member removal", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq "nobody"]`, nil)), "", "",
+					func(t *testing.T, r *resp) { require.Contains(t, []int{200, 204}, r.Code, r.Raw) }},
+				{"attributes naming a type", "GET", "/Users/" + uid + "?attributes=" + q(`emails[type eq "work"]`), nil, "", "",
+					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					target := "/Users/" + uid
+					if strings.HasPrefix(tc.path, "/Groups") {
+						target = "/Groups/" + gid
+					}
+					before := e.do("GET", target, nil)
+					s := strict.do(tc.method, tc.path, tc.body)
+					if tc.warning == "" {
+						require.Contains(t, []int{200, 204}, s.Code, s.Raw)
+					} else {
+						requireError(t, s, 400, "invalidFilter", tc.detail)
+						assert.Equal(t, before.Body, e.do("GET", target, nil).Body, "strict mode changed nothing")
+					}
+					r := e.do(tc.method, tc.path, tc.body)
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					}
+					tc.check(t, r)
+				})
+			}
 		})
 	}
 }
@@ -1303,47 +1402,81 @@ func TestUnknownMembersError(t *testing.T) {
 	}
 }
 
-// TestPatchPaddedPath: a PATCH path with white space around it (RFC 7644
-// §3.5.2's grammar has none) is taken without it, with a warning naming
-// both, and refused with 400 invalidPath in strict mode, changing
-// nothing; a path of only spaces is the empty path (TestPatchEmptyPath).
-func TestPatchPaddedPath(t *testing.T) {
+// TestPatchPadding: a PATCH path or op with white space around it (RFC
+// 7644 §3.5.2's grammar has none) is taken without it, with a warning
+// naming both, and refused in strict mode (400 invalidPath for a path,
+// invalidSyntax for an op), changing nothing; a path of only spaces is
+// the empty path (TestPatchEmptyPath). An op's letter case is no bend:
+// Entra ID sends "Replace" and "Add", which pass strict mode.
+func TestPatchPadding(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
 			e, strict, ring := lenientAndStrict(t, name)
 			uid := e.createUser("padded")["id"].(string)
 			member := e.createUser("member")["id"].(string)
 			gid := e.createGroup("Padded")["id"].(string)
+			title := func(want string) func(t *testing.T) {
+				return func(t *testing.T) { assert.Equal(t, want, e.do("GET", "/Users/"+uid, nil).str("title")) }
+			}
 			for _, tc := range []struct {
 				name, path string
 				ops        map[string]any
-				warning    string
+				warning    string // "" for none: strict mode passes too
+				scimType   string // of the strict refusal
 				detail     string
 				check      func(t *testing.T) // what the lenient request changed
 			}{
-				{"user attribute", "/Users/" + uid, patchBody(op("replace", " title ", "Boss")),
-					`Operations[0]: path " title " taken as "title"`, `Operations[0]: the path " title " has white space around it; send "title"`,
-					func(t *testing.T) { assert.Equal(t, "Boss", e.do("GET", "/Users/"+uid, nil).str("title")) }},
-				{"value filter", "/Users/" + uid, patchBody(op("add", `emails[type eq "work"].value `, "w@example.com")),
-					`Operations[0]: path "emails[type eq \"work\"].value " taken as "emails[type eq \"work\"].value"`, `send "emails[type eq \"work\"].value"`,
+				{"path of a user attribute", "/Users/" + uid, patchBody(op("replace", " title ", "Boss")),
+					`Operations[0]: path " title " taken as "title"`, "invalidPath", `Operations[0]: the path " title " has white space around it; send "title"`,
+					title("Boss")},
+				{"path with a value filter", "/Users/" + uid, patchBody(op("add", `emails[type eq "work"].value `, "w@example.com")),
+					`Operations[0]: path "emails[type eq \"work\"].value " taken as "emails[type eq \"work\"].value"`, "invalidPath", `send "emails[type eq \"work\"].value"`,
 					func(t *testing.T) {
 						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"value":"w@example.com","type":"work"`)
 					}},
-				{"group members", "/Groups/" + gid, patchBody(op("add", "\tmembers", []any{map[string]any{"value": member}})),
-					`Operations[0]: path "\tmembers" taken as "members"`, `the path "\tmembers" has white space around it; send "members"`,
+				{"path of group members", "/Groups/" + gid, patchBody(op("add", "\tmembers", []any{map[string]any{"value": member}})),
+					`Operations[0]: path "\tmembers" taken as "members"`, "invalidPath", `the path "\tmembers" has white space around it; send "members"`,
 					func(t *testing.T) {
 						assert.Equal(t, []string{member}, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body))
 					}},
+				{"op", "/Users/" + uid, patchBody(op(" replace ", "title", "Chief")),
+					`Operations[0]: op " replace " taken as "replace"`, "invalidSyntax", `Operations[0]: the op " replace " has white space around it; send "replace"`,
+					title("Chief")},
+				{"op without a path", "/Users/" + uid, patchBody(op("Replace\n", "", map[string]any{"title": "Head"})),
+					`Operations[0]: op "Replace\n" taken as "Replace"`, "invalidSyntax", `send "Replace"`,
+					title("Head")},
+				{"op of a second operation", "/Users/" + uid, patchBody(op("replace", "title", "A"), op("\tremove", "title", nil)),
+					`Operations[1]: op "\tremove" taken as "remove"`, "invalidSyntax", `Operations[1]: the op "\tremove" has white space around it; send "remove"`,
+					title("")},
+				{"op on group members", "/Groups/" + gid, patchBody(op("remove ", "members", nil)),
+					`Operations[0]: op "remove " taken as "remove"`, "invalidSyntax", `the op "remove " has white space around it; send "remove"`,
+					func(t *testing.T) { assert.Empty(t, memberIDs(e.do("GET", "/Groups/"+gid, nil).Body)) }},
+				{"Entra's capitalised op", "/Users/" + uid, patchBody(op("Replace", "title", "Entra")), "", "", "",
+					title("Entra")},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					before := e.do("GET", tc.path, nil)
-					requireError(t, strict.do("PATCH", tc.path, tc.ops), 400, "invalidPath", tc.detail)
-					assert.Equal(t, before.Body, e.do("GET", tc.path, nil).Body, "strict mode changed nothing")
+					s := strict.do("PATCH", tc.path, tc.ops)
+					if tc.warning == "" {
+						require.Contains(t, []int{200, 204}, s.Code, s.Raw)
+					} else {
+						requireError(t, s, 400, tc.scimType, tc.detail)
+						assert.Equal(t, before.Body, e.do("GET", tc.path, nil).Body, "strict mode changed nothing")
+					}
 					r := e.do("PATCH", tc.path, tc.ops)
 					require.Contains(t, []int{200, 204}, r.Code, r.Raw)
-					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					if tc.warning == "" {
+						assert.Empty(t, lastWarnings(t, ring))
+					} else {
+						assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					}
 					tc.check(t)
 				})
+			}
+			// An op that names none, padded or not, is the engine's
+			// refusal in both modes, naming the op as sent.
+			for _, h := range []*env{e, strict} {
+				requireError(t, h.do("PATCH", "/Users/"+uid, patchBody(op(" bogus ", "title", "x"))), 400, "invalidSyntax", `unsupported op " bogus "`)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package scim
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"net/url"
@@ -12,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -224,7 +222,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	if err != nil {
 		return rl, err
 	}
-	given, listed := false, false
+	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
 		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
@@ -237,7 +235,8 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		lk := names.Lower(k)
 		switch lk {
 		case "schemas":
-			given, listed = true, resources.ListsSchema(v, searchRequestSchema)
+			given = true
+			listed, one = resources.NamesSchema(v, searchRequestSchema)
 		case "filter", "sortby", "sortorder":
 			s, ok := v.(string)
 			if !ok && v != nil {
@@ -304,11 +303,9 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 			return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not a SearchRequest attribute", k)
 		}
 	}
-	if !listed {
-		// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
-		if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given); err != nil {
-			return rl, err
-		}
+	// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
+	if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given, one, listed); err != nil {
+		return rl, err
 	}
 	return rl, h.searchURL(r, &rl)
 }
@@ -411,35 +408,19 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 // filterConversions shows each comparison operand of m that the
 // evaluator read as another type than it was sent (query.Conversion:
 // userName gt 1 compares "1", active eq "True" is true) as a warning, or
-// refuses the first with 400 invalidFilter under Config.Strict. Every
+// refuses the first with 400 invalidFilter under Config.Strict: for a
+// list's filter and the value filters of attributes (the PATCH engine
+// reports its paths' as a bend of its own, in the same words). Every
 // store compares the operand as read, so what is reported is what was
 // done.
 func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error {
 	for _, c := range m.Conversions() {
-		sent, read := filterLiteral(c.Sent), filterLiteral(c.Read)
 		if h.cfg.Strict {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, sent, read)
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", c.Refusal())
 		}
-		warnOnce(ctx, clienttext.Sprintf("filter value %s for %s attribute %q read as %s", sent, c.Type, c.Path, read))
+		warnOnce(ctx, c.Warning())
 	}
 	return nil
-}
-
-// filterLiteral renders a filter operand as a filter writes it: a string
-// quoted, a number or boolean bare.
-func filterLiteral(v any) string {
-	if s, ok := v.(string); ok {
-		return clienttext.Quote(s) // the client's value: bounded, no token
-	}
-	return fmt.Sprint(v)
-}
-
-// article is the indefinite article before an attribute type's name.
-func article(typ string) string {
-	if typ != "" && strings.ContainsRune("aeiouAEIOU", rune(typ[0])) {
-		return "an"
-	}
-	return "a"
 }
 
 // keyLookup reports whether e is a comparison "eq" with a string of
@@ -649,7 +630,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
-	lp.proj, err = h.newProjection(rt, k.extReturned(), rl.attributes, rl.excluded)
+	lp.proj, err = h.newProjection(ctx, rt, k.extReturned(), rl.attributes, rl.excluded)
 	if err != nil {
 		return lp, err
 	}
@@ -1389,5 +1370,5 @@ func (h *handler) projectionFromQuery(r *http.Request, k lister) (*projection, e
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
-	return h.newProjection(k.resourceType(), ret, nameList{joined: q["attributes"]}, nameList{joined: q["excludedAttributes"]})
+	return h.newProjection(r.Context(), k.resourceType(), ret, nameList{joined: q["attributes"]}, nameList{joined: q["excludedAttributes"]})
 }

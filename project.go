@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/scimkit/scim/internal/names"
@@ -122,17 +123,17 @@ type attrRef struct {
 // newProjection is the projection of attrs and excluded (the attributes
 // and excludedAttributes parameters) for rt, whose extReturned is ret;
 // nil for the default set of a type that hides nothing.
-func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, attrs, excluded nameList) (*projection, error) {
+func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType, ret *extReturned, attrs, excluded nameList) (*projection, error) {
 	including := !attrs.empty()
 	if !including && excluded.empty() && ret.hidden == nil {
 		return nil, nil
 	}
 	p := &projection{rt: rt, including: including, hidden: ret.hidden, always: ret.always}
 	var err error
-	if p.include, err = h.resolveAttrs(rt, "attributes", attrs); err != nil {
+	if p.include, err = h.resolveAttrs(ctx, rt, "attributes", attrs); err != nil {
 		return nil, err
 	}
-	if p.exclude, err = h.resolveAttrs(rt, "excludedAttributes", excluded); err != nil {
+	if p.exclude, err = h.resolveAttrs(ctx, rt, "excludedAttributes", excluded); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -144,8 +145,10 @@ func (h *handler) newProjection(rt *resources.ResourceType, ret *extReturned, at
 // the distinct names times its resources, and a URL's worth of one name
 // repeated would otherwise cost seconds and gigabytes for one request.
 // For the same reason the value-filtered names, which are filters, are
-// bounded by Config.MaxFilterLength together, as the filter parameter is.
-func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
+// bounded by Config.MaxFilterLength together, as the filter parameter is,
+// and an operand of theirs read as another type is reported as the
+// filter parameter's is (filterConversions).
+func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written
 	filterBytes := 0
@@ -191,6 +194,9 @@ func (h *handler) resolveAttrs(rt *resources.ResourceType, param string, names n
 			}
 			filtered[n] = true
 			if ref.elems, err = query.NewEvaluator(rt).CompileElement(a, p.Filter); err != nil {
+				return nil, err
+			}
+			if err = h.filterConversions(ctx, ref.elems); err != nil {
 				return nil, err
 			}
 		}

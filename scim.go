@@ -207,24 +207,53 @@ type Config struct {
 	// Defaults to resources.DefaultModel().
 	Model *resources.Model
 
-	// Strict refuses, with a 400 naming the attribute, what the handler
-	// otherwise accepts from a sloppy client by changing it: an attribute
-	// no schema defines or the model leaves out (ignored otherwise), a second primary value
-	// (demoted), a duplicate value (dropped), a reference that is no URI
-	// or a relative one for an external resource such as profileUrl (kept
-	// as sent; resources.ReferenceProblem), an unquoted filter value
-	// (taken as a string), a filter value of another type than its
-	// attribute (read as the attribute's type: userName gt 1 compares
-	// "1"), a group member that names no user or group (skipped, when the
-	// store fills store.MemberSkips), a body whose "schemas" does not list what it is
-	// sent as (taken as that), a body that begins with a UTF-8 byte order
-	// mark (read without it), an empty or signed startIndex or count
-	// (read as none, or as the integer), a list parameter given twice
-	// with one value (taken once), and a member of a PATCH or bulk
-	// operation that is not one of its own (ignored). Either way each bend
-	// is a warning in the log line and the request log. Endpoint spelling,
-	// a query parameter's letter case ("Filter") and members beside
-	// Operations change no data and are accepted in both modes.
+	// Strict refuses what the handler otherwise accepts from a sloppy
+	// client by changing it (README, "Leniency, with a trace"). By
+	// default each such bend is taken as said in parentheses below, with
+	// a warning in the log line and the request log; under Strict the
+	// request is refused, changing nothing, with a 400 naming what is at
+	// fault (a 415 for a missing Content-Type). Strict mode refuses:
+	//   - an attribute, sub-attribute or schema no schema defines, or one
+	//     the model leaves out (ignored);
+	//   - a second primary value (demoted) or a duplicate value (dropped),
+	//     unless a PATCH found the pair stored so;
+	//   - a reference that is no URI, or a relative one for an external
+	//     resource such as profileUrl (kept as sent;
+	//     resources.ReferenceProblem);
+	//   - one value for a multi-valued attribute in a POST or PUT body,
+	//     or for the "schemas" of any body (taken as a list of it);
+	//   - a body without "schemas", or whose "schemas" does not list what
+	//     it is sent as (taken as that);
+	//   - a body that begins with a UTF-8 byte order mark (read without
+	//     it);
+	//   - a POST, PUT or PATCH body without a Content-Type (read as
+	//     application/scim+json; 415);
+	//   - an unquoted filter value (taken as a string), and a filter value
+	//     of another type than its attribute (read as the attribute's
+	//     type: userName gt 1 compares "1"), in a list's filter, a PATCH
+	//     path's value filter and a value filter in attributes;
+	//   - an empty or signed startIndex or count (read as none, or as the
+	//     integer), and a list parameter given twice with one value
+	//     (taken once);
+	//   - an entity tag without its quotes in If-Match, If-None-Match or a
+	//     bulk operation's version (read as the quoted tag);
+	//   - a PATCH path that is empty or only spaces (taken as none), a
+	//     PATCH path or op with white space around it (taken without it),
+	//     and a PATCH add or replace whose value filter matches nothing
+	//     and would create a value of nothing but type and primary
+	//     (ignored);
+	//   - a member of a PATCH or bulk operation that is not one of its
+	//     own (ignored);
+	//   - a group member that names no user or group of the tenant. It is
+	//     always skipped; strict mode refuses it only on a store that
+	//     fills store.MemberSkips (memory and sqlstore do). On another,
+	//     a POST or PUT still warns of the ids the group it returns does
+	//     not hold, in both modes, and a PATCH's skips go unseen.
+	//
+	// Endpoint spelling, a query parameter's letter case ("Filter") and
+	// members beside Operations change no data and are accepted in both
+	// modes, with a warning; a PATCH op's letter case ("Replace", as
+	// Entra ID sends it) is no bend at all.
 	Strict bool
 
 	// Me resolves /Me. When nil, /Me answers 501.

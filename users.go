@@ -345,10 +345,16 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		}
 		warn(r.Context(), "Operations[%d]: path %q taken as %q", i, p, strings.TrimSpace(p))
 	}
-	if !env.Listed {
-		if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas); err != nil {
-			return nil, err
+	for _, i := range env.PaddedOp {
+		// Nor around an op: the op within is what the client means.
+		o := ops[i].Op
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: the op %q has white space around it; send %q (strict mode)", i, o, strings.TrimSpace(o))
 		}
+		warn(r.Context(), "Operations[%d]: op %q taken as %q", i, o, strings.TrimSpace(o))
+	}
+	if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas, env.One, env.Listed); err != nil {
+		return nil, err
 	}
 	return ops, nil
 }

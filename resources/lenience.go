@@ -38,9 +38,10 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 	return nil
 }
 
-// oneValue records a multi-valued attribute (or "schemas") given one
-// value where RFC 7643 §2.4 has a list of them: taken as a list of it.
-func (l *Lenience) oneValue(path string) error {
+// OneValue records a multi-valued attribute (or "schemas", a resource's
+// or a message body's) given one value where RFC 7643 §2.4 has a list of
+// them: taken as a list of it, and refused under Strict (invalidSyntax).
+func (l *Lenience) OneValue(path string) error {
 	return l.bend(path, "invalidSyntax",
 		"is multi-valued: send a JSON list, even of one value (strict mode)",
 		clienttext.Sprintf("one value for multi-valued %q taken as a list of it", path))

@@ -144,10 +144,8 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
 		v := doc[k]
 		if names.Equal(k, "schemas") {
-			given, listed = true, ListsSchema(v, rt.Schema.ID)
-			if s, one := v.(string); one {
-				listed = names.Equal(s, rt.Schema.ID) // taken as a list of it (checkSchemas)
-			}
+			given = true
+			listed, _ = NamesSchema(v, rt.Schema.ID) // one string is checkSchemas's bend
 		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err // a "schemas" that is no list of strings too
@@ -182,6 +180,17 @@ func ListsSchema(schemas any, urn string) bool {
 	return false
 }
 
+// NamesSchema is ListsSchema for a "schemas" member as clients send it:
+// listed also when schemas is one string that is urn (in any case), which
+// one says: one value for a multi-valued attribute, taken as a list of
+// it (Lenience.OneValue), in a resource as in a message body.
+func NamesSchema(schemas any, urn string) (listed, one bool) {
+	if s, ok := schemas.(string); ok {
+		return names.Equal(s, urn), true
+	}
+	return ListsSchema(schemas, urn), false
+}
+
 // twice is the error of an attribute a document gives under two keys.
 func twice(name string) error {
 	return &AttrError{Path: name, Msg: "is given more than once (names match case-insensitively, with or without the schema URN); send it once", ScimType: "invalidSyntax"}
@@ -210,7 +219,7 @@ func (rt *ResourceType) put(out map[string]any, key string, v any, l *Lenience) 
 // the same warning, refused under Strict.
 func checkSchemas(v any, l *Lenience) error {
 	if _, one := v.(string); one {
-		return l.oneValue("schemas")
+		return l.OneValue("schemas")
 	}
 	list, ok := v.([]any)
 	if !ok {
@@ -449,7 +458,7 @@ func bodyValue(a *Attribute, p attrPath, v any, l *Lenience) (any, error) {
 		return nil, err
 	}
 	if _, isList := v.([]any); a.MultiValued && v != nil && !isList {
-		if err := l.oneValue(p.String()); err != nil {
+		if err := l.OneValue(p.String()); err != nil {
 			return nil, err
 		}
 	}

@@ -149,6 +149,8 @@ func (a *applier) bend(warning, scimType, format string, args ...any) error {
 }
 
 func (a *applier) apply(op Operation) error {
+	// White space around the op or the path is a bend Decode reports
+	// (Envelope.PaddedOp, PaddedPath) for its caller to warn of or refuse.
 	kind := names.Lower(strings.TrimSpace(op.Op))
 	path := strings.TrimSpace(op.Path)
 	v := op.Value
@@ -411,6 +413,9 @@ func (a *applier) resolve(named naming) (loc, error) {
 		if err != nil {
 			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
+		if err := a.conversions(m); err != nil {
+			return loc{}, err
+		}
 		l.filter, l.single = nil, m
 	}
 	if p.Filter != nil && attr.MultiValued {
@@ -421,9 +426,26 @@ func (a *applier) resolve(named naming) (loc, error) {
 		if err != nil {
 			return loc{}, a.fail(InvalidFilter, "%v: %v", named, err)
 		}
+		if err := a.conversions(m); err != nil {
+			return loc{}, err
+		}
 		l.match = m
 	}
 	return l, nil
+}
+
+// conversions is the bend of each operand of a path's value filter that
+// m read as another type than it was sent (query.Conversion:
+// emails[primary eq "True"] selects the primary email), in the words a
+// list's filter is reported in: a warning, or under Strict the operation
+// fails with invalidFilter, as the same filter in a list does.
+func (a *applier) conversions(m *query.Matcher) error {
+	for _, c := range m.Conversions() {
+		if err := a.bend(c.Warning(), InvalidFilter, "%s", c.Refusal()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkFilter verifies that every attribute a value filter names is a

@@ -103,12 +103,19 @@ type Envelope struct {
 	// space before or after it (" title "), which RFC 7644 §3.5.2's
 	// grammar has no room for: the path is taken without it.
 	PaddedPath []int
+	// PaddedOp are the indexes of the operations whose "op" names an op
+	// with white space before or after it (" replace "), which RFC 7644
+	// §3.5.2 has no room for either: the op is taken without it. Its
+	// letter case is no bend (Entra ID sends "Replace").
+	PaddedOp []int
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
 	// attribute with the URI value of
-	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"."
-	Schemas, Listed bool
+	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"", or one string
+	// that is PatchOpSchema; One, that it is one string, not a list (one
+	// value for a multi-valued attribute, as resources.NamesSchema says).
+	Schemas, Listed, One bool
 }
 
 // Decode reads a PatchOp request body (RFC 7644 §3.5.2): a JSON object
@@ -173,6 +180,9 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
 			}
 			env.Schemas, env.Listed = true, listsURN(val, PatchOpSchema)
+			if firstByte(val) == '"' {
+				env.Listed, env.One = rawKey(val).is(PatchOpSchema), true
+			}
 		default:
 			env.Ignored = append(env.Ignored, key.String())
 		}
@@ -271,6 +281,11 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 			return newError(i, InvalidSyntax, "\"op\" must be a string")
 		}
 		op.Op = s
+		if t := strings.TrimSpace(s); len(t) != len(s) && isOp(t) {
+			// Only an op the engine takes is a bend: another is refused
+			// as sent, padding and all.
+			env.PaddedOp = append(env.PaddedOp, i)
+		}
 	}
 	if rpath != nil && string(rpath) != "null" {
 		s, ok := rawString(rpath)
@@ -292,6 +307,12 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 		return newError(i, InvalidSyntax, `op is required; use "add", "replace" or "remove"`)
 	}
 	return nil
+}
+
+// isOp reports whether s names one of the ops the engine applies, in
+// any ASCII case.
+func isOp(s string) bool {
+	return names.Equal(s, "add") || names.Equal(s, "replace") || names.Equal(s, "remove")
 }
 
 // rawKey is a member name as it stands in the JSON text, quotes included.

@@ -1053,6 +1053,19 @@ func TestDecode(t *testing.T) {
 	}, ops)
 	assert.Equal(t, Envelope{Ignored: []string{"Meta", "id"}, Schemas: true, Listed: true}, env, "members beside Operations are named, sorted")
 
+	// White space around an op or a path is noted for the caller to
+	// bend; an op that names none is left for the engine to refuse as
+	// sent, and letter case is no bend.
+	_, env, err = Decode([]byte(`{"Operations":[
+		{"op":" Replace ","path":"title","value":"x"},
+		{"op":"remove","path":" title"},
+		{"op":"\tadd","value":{}},
+		{"op":" bogus ","path":"title"},
+		{"op":"REMOVE","path":"title"}
+	]}`), 10)
+	require.NoError(t, err)
+	assert.Equal(t, Envelope{PaddedOp: []int{0, 2}, PaddedPath: []int{1}}, env, "padded ops and paths are noted by index")
+
 	for _, tc := range []struct {
 		name, body, scimType, detail string
 		index                        int
@@ -1092,35 +1105,40 @@ func TestDecode(t *testing.T) {
 }
 
 // TestDecodeSchemas: Decode says whether the body's "schemas" lists the
-// PatchOp URN (RFC 7644 §3.5.2), for the handler to bend or refuse, and
-// reading it allocates nothing, as it runs on every PATCH.
+// PatchOp URN (RFC 7644 §3.5.2), or is one string that is it, for the
+// handler to bend or refuse, and reading it allocates nothing, as it runs
+// on every PATCH.
 func TestDecodeSchemas(t *testing.T) {
 	const ops = `"Operations":[{"op":"replace","path":"active","value":false}]`
 	for _, tc := range []struct {
-		name, body      string
-		schemas, listed bool
+		name, body           string
+		schemas, listed, one bool
 	}{
-		{"listed", `{"schemas":["` + PatchOpSchema + `"],` + ops + `}`, true, true},
-		{"listed in another case, among others", `{"schemas":["urn:x",7,"URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],` + ops + `}`, true, true},
-		{"listed with an escape", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch\u004fp"],` + ops + `}`, true, true},
-		{"missing", `{` + ops + `}`, false, false},
-		{"empty", `{"schemas":[],` + ops + `}`, true, false},
-		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false},
-		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false},
-		{"a long s is no s (names fold ASCII only), raw", `{"schemas":["urn:ietf:params:scim:api:meſſages:2.0:PatchOp"],` + ops + `}`, true, false},
-		{"a long s is no s, escaped", `{"schemas":["urn:ietf:params:scim:api:me\u017f\u017fages:2.0:PatchOp"],` + ops + `}`, true, false},
-		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, false},
-		{"null", `{"schemas":null,` + ops + `}`, true, false},
+		{"listed", `{"schemas":["` + PatchOpSchema + `"],` + ops + `}`, true, true, false},
+		{"listed in another case, among others", `{"schemas":["urn:x",7,"URN:IETF:PARAMS:SCIM:API:MESSAGES:2.0:PATCHOP"],` + ops + `}`, true, true, false},
+		{"listed with an escape", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch\u004fp"],` + ops + `}`, true, true, false},
+		{"missing", `{` + ops + `}`, false, false, false},
+		{"empty", `{"schemas":[],` + ops + `}`, true, false, false},
+		{"another message's", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + ops + `}`, true, false, false},
+		{"a prefix of it", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:Patch"],` + ops + `}`, true, false, false},
+		{"a long s is no s (names fold ASCII only), raw", `{"schemas":["urn:ietf:params:scim:api:meſſages:2.0:PatchOp"],` + ops + `}`, true, false, false},
+		{"a long s is no s, escaped", `{"schemas":["urn:ietf:params:scim:api:me\u017f\u017fages:2.0:PatchOp"],` + ops + `}`, true, false, false},
+		{"a string, not a list", `{"schemas":"` + PatchOpSchema + `",` + ops + `}`, true, true, true},
+		{"a string of another URN", `{"schemas":"urn:ietf:params:scim:api:messages:2.0:SearchRequest",` + ops + `}`, true, false, true},
+		{"a string in another case", `{"schemas":"URN:ietf:params:scim:api:messages:2.0:PATCHOP",` + ops + `}`, true, true, true},
+		{"null", `{"schemas":null,` + ops + `}`, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, env, err := Decode([]byte(tc.body), 10)
 			require.NoError(t, err)
 			assert.Equal(t, tc.schemas, env.Schemas)
 			assert.Equal(t, tc.listed, env.Listed)
+			assert.Equal(t, tc.one, env.One)
 			// The same answer as every other body's check of its URN.
 			doc, err := resources.Decode([]byte(tc.body))
 			require.NoError(t, err)
-			assert.Equal(t, tc.listed, resources.ListsSchema(doc["schemas"], PatchOpSchema), "resources.ListsSchema agrees")
+			listed, one := resources.NamesSchema(doc["schemas"], PatchOpSchema)
+			assert.Equal(t, [2]bool{tc.listed, tc.one}, [2]bool{listed, one}, "resources.NamesSchema agrees")
 		})
 	}
 
@@ -1226,4 +1244,34 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			assert.Equal(t, expand(tc.detail), pe.Detail)
 		})
 	}
+}
+
+// TestApplyFilterConversion: an operand of a path's value filter read as
+// another type than sent (query.Conversion) is a bend, in the words a
+// list's filter is reported in, naming the attribute whole: a warning,
+// or in strict mode an invalidFilter refusal saying what to send. The
+// value filters identity providers send convert nothing.
+func TestApplyFilterConversion(t *testing.T) {
+	const display = `[{"op":"replace","path":"emails[primary eq \"True\"].display","value":"D"}]`
+	displayed := over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true,"display":"D"},`+homeEmail+`]}`)
+	runApply(t, []applyCase{
+		{
+			name: "a string for a boolean", ops: display, want: displayed,
+			warnings: []string{`filter value "True" for boolean attribute "emails.primary" read as true`},
+		},
+		{
+			name: "a string for a boolean, strict", ops: display, strict: true,
+			err: &fail{InvalidFilter, `"emails.primary" is a boolean and the filter compares it with "True"; send true (strict mode`, 0},
+		},
+		{
+			name: "a number for a string, on a single complex attribute, strict", strict: true,
+			ops: `[{"op":"replace","path":"title","value":"T"},{"op":"remove","path":"$ENT:manager[value eq 26118915]"}]`,
+			err: &fail{InvalidFilter, `Operations[1]: "manager.value" is a string and the filter compares it with 26118915; send "26118915"`, 1},
+		},
+		{
+			name: "Entra's filter, strict", strict: true,
+			ops:  `[{"op":"replace","path":"emails[type eq \"work\"].display","value":"D"}]`,
+			want: displayed,
+		},
+	})
 }

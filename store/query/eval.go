@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 
 	"github.com/scimkit/scim/resources"
@@ -108,7 +109,10 @@ type Matcher struct {
 // ToText and ToBool. The handler shows each as a warning and refuses it
 // in strict mode.
 type Conversion struct {
-	// Path is the attribute path as the filter wrote it.
+	// Path is the attribute path as the filter wrote it; inside a value
+	// filter, after the path of the attribute filtered and a dot
+	// ("emails.primary" for emails[primary eq "True"]; CompileElement's
+	// attribute by its name), so a warning names the attribute whole.
 	Path string
 	// Type is the type of the attribute's values ("string", "boolean",
 	// "integer", ...; resources.Type*).
@@ -119,6 +123,36 @@ type Conversion struct {
 	// Read is what it was read as: a string, a bool, or (for a number
 	// attribute) the number's text as a json.Number.
 	Read any
+}
+
+// Warning says for a human how c was read, the one text the handler and
+// the PATCH engine record for it: filter value "True" for boolean
+// attribute "active" read as true.
+func (c Conversion) Warning() string {
+	return clienttext.Sprintf("filter value %s for %s attribute %q read as %s", filterLiteral(c.Sent), c.Type, c.Path, filterLiteral(c.Read))
+}
+
+// Refusal is strict mode's detail for c, saying what to send: "active"
+// is a boolean and the filter compares it with "True"; send true.
+func (c Conversion) Refusal() string {
+	return clienttext.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, filterLiteral(c.Sent), filterLiteral(c.Read))
+}
+
+// filterLiteral renders a filter operand as a filter writes it: a string
+// quoted, a number or boolean bare.
+func filterLiteral(v any) string {
+	if s, ok := v.(string); ok {
+		return clienttext.Quote(s) // the client's value: bounded, no token
+	}
+	return fmt.Sprint(v)
+}
+
+// article is the indefinite article before an attribute type's name.
+func article(typ string) string {
+	if typ != "" && strings.ContainsRune("aeiouAEIOU", rune(typ[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // Conversions returns the operands Compile read as another type than they
@@ -172,7 +206,7 @@ func (ev *Evaluator) CompileElement(attr *resources.Attribute, e filter.Expr) (*
 	if isNil(e) {
 		return m, nil
 	}
-	fn, err := ev.compile(scope{elem: attr, inElem: true, m: m}, e, 0)
+	fn, err := ev.compile(scope{elem: attr, inElem: true, in: filter.AttrPath{Name: attr.Name}, m: m}, e, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -249,6 +283,9 @@ const maxDepth = 200
 type scope struct {
 	inElem bool
 	elem   *resources.Attribute
+	// in is the path of the attribute a value filter is on (inElem), as
+	// written: a Conversion names its sub-attribute after it.
+	in filter.AttrPath
 	// m is the Matcher being compiled, which collects the conversions
 	// (nil for a sort key's path).
 	m *Matcher
@@ -328,7 +365,7 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		if t.attr != nil && t.attr.Type != resources.TypeComplex {
 			return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
 		}
-		inner, err := ev.compile(scope{inElem: true, elem: t.attr, m: sc.m}, x.Filter, depth+1)
+		inner, err := ev.compile(scope{inElem: true, elem: t.attr, in: x.Path, m: sc.m}, x.Filter, depth+1)
 		if err != nil {
 			return nil, err
 		}
@@ -352,10 +389,13 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 
 // target is a resolved attribute path.
 type target struct {
-	p    filter.AttrPath // as written, for messages (path renders it)
-	ext  string          // URN key of the extension object holding the attribute, or ""
-	name string          // attribute key in its object ("" for the whole extension)
-	sub  string          // sub-attribute key, or ""
+	p filter.AttrPath // as written, for messages (path renders it)
+	// in is the path of the attribute whose value filter holds p
+	// (scope's in), zero outside one; rendered only for a Conversion.
+	in   filter.AttrPath
+	ext  string // URN key of the extension object holding the attribute, or ""
+	name string // attribute key in its object ("" for the whole extension)
+	sub  string // sub-attribute key, or ""
 	// attr is the attribute definition; nil for a whole extension, and
 	// inside a value filter on one (compared as stored: raw).
 	attr *resources.Attribute
@@ -381,6 +421,7 @@ func (t *target) path() string { return t.p.String() }
 func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
 	t := &target{p: p}
 	if sc.inElem {
+		t.in = sc.in
 		if p.URI != "" || p.Sub != "" || p.Name == "" {
 			return nil, filterErrorf("%q in a value filter must name a sub-attribute", t.path())
 		}
@@ -776,7 +817,11 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 // read to fit t's attribute.
 func (t *target) converted(m *Matcher, sent, read any) {
 	if m != nil {
-		m.conv = append(m.conv, Conversion{Path: t.path(), Type: t.leaf.Type, Sent: sent, Read: read})
+		path := t.path()
+		if t.in != (filter.AttrPath{}) {
+			path = t.in.String() + "." + path
+		}
+		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read})
 	}
 }
 

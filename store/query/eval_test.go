@@ -667,7 +667,7 @@ func TestConversions(t *testing.T) {
 		{`active eq "True"`, []query.Conversion{{Path: "active", Type: "boolean", Sent: "True", Read: true}}},
 		{`active ne "false" or emails[primary eq "TRUE"]`, []query.Conversion{
 			{Path: "active", Type: "boolean", Sent: "false", Read: false},
-			{Path: "primary", Type: "boolean", Sent: "TRUE", Read: true},
+			{Path: "emails.primary", Type: "boolean", Sent: "TRUE", Read: true},
 		}},
 		{lvl + ` ge "7"`, []query.Conversion{{Path: lvl, Type: "integer", Sent: "7", Read: json.Number("7")}}},
 		{`userName eq "1" and active eq true and ` + lvl + ` eq 7`, nil},

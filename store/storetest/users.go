@@ -218,6 +218,34 @@ func testListUsersFilter(t *testing.T, e *env) {
 		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers with filter %s must return exactly the matching users, in creation order (store.UserStore.ListUsers; query.Select evaluates filters as the handler expects)", tt.filter)
 		assert.Equal(t, len(tt.want), p.Total, "ListUsers with filter %s: Total must count every match (store.Page.Total)", tt.filter)
 	}
+	// A filter operand of another type than its attribute is compared as
+	// the attribute's type (query.Conversion): a number or boolean with a
+	// string attribute as its text (query.ToText), a string with a
+	// boolean as the boolean it spells (query.ToBool). The handler warns
+	// of it, and refuses it in strict mode, but hands it to the store in
+	// the default mode, and every store must answer it alike.
+	const employeeNumber = resources.EnterpriseUserSchema + ":employeeNumber"
+	for _, tt := range []struct {
+		filter string
+		want   []string
+		as     string // what the store must compare
+	}{
+		{`userName gt 1`, []string{"Alice", "bob", "carol", "dave@example.org"}, `the text "1"`},
+		{`userName lt 1`, []string{}, `the text "1"`},
+		// As text, "100" sorts before "99": a store that compared numbers
+		// would find Alice.
+		{employeeNumber + ` gt 99`, []string{}, `the text "99"`},
+		{employeeNumber + ` eq 100`, []string{"Alice"}, `the text "100"`},
+		{`active eq "True"`, []string{"Alice", "carol"}, `the boolean true`},
+		{`active eq "false"`, []string{"bob", "dave@example.org"}, `the boolean false`},
+		{`active ne "TRUE"`, []string{"bob", "dave@example.org"}, `the boolean true`},
+		{`emails[primary eq "TRUE"]`, []string{"Alice"}, `the boolean true`},
+		{`emails.primary eq "true"`, []string{"Alice"}, `the boolean true`},
+	} {
+		p := e.listUsers(t, store.Query{Filter: parse(t, tt.filter), Count: 100})
+		assert.Equal(t, tt.want, userNames(p.Items), "ListUsers with filter %s must compare the operand as the attribute's type, as %s (store.Query.Filter; query.Conversion, as query.Select does)", tt.filter, tt.as)
+		assert.Equal(t, len(tt.want), p.Total, "ListUsers with filter %s: Total must count every match (store.Page.Total)", tt.filter)
+	}
 }
 
 func testListUsersSort(t *testing.T, e *env) {
