@@ -246,8 +246,8 @@ func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
 type requestState struct {
 	context.Context
 	id string
-	// storeCalls is an int32 so that wrote shares its word (see
-	// requestScope).
+	// storeCalls is an int32 so that wrote, inStore and tagless share
+	// its word (see requestScope).
 	storeCalls int32
 	// wrote says that a write of the request has committed (see
 	// committed): the reads that complete its response are then best
@@ -257,7 +257,13 @@ type requestState struct {
 	// inStore is set while a store's updater runs a change
 	// (updateInStore): a password is then not hashed inside the store's
 	// transaction (see setPassword). Beside wrote, in its word.
-	inStore   bool
+	inStore bool
+	// tagless says that the middleware found the request without
+	// If-Match and If-None-Match (quoteTagHeaders), so that the
+	// preconditions need not look for them again (see tagless). In /Bulk
+	// it is cleared before each operation, whose sub-request may carry
+	// the operation's version as If-Match (runBulkOp). Beside wrote too.
+	tagless   bool
 	storeTime time.Duration
 	// warnings are the bends made to accept the request (see warn).
 	warnings []string
@@ -637,10 +643,12 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 			return
 		}
 	}
-	if err := h.quoteTagHeaders(ctx, r); err != nil {
+	tagged, err := h.quoteTagHeaders(ctx, r)
+	if err != nil {
 		h.writeError(sw, r, err)
 		return
 	}
+	st.tagless = !tagged
 	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		// r.URL.Query() would drop the broken pair silently: a lookup

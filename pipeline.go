@@ -189,15 +189,17 @@ func (k *kind[T]) getByID(h *handler, w http.ResponseWriter, r *http.Request, id
 		h.writeError(w, r, err)
 		return
 	}
-	if !ifMatchOK(r, k.meta(v).Version) {
-		h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
-		return
-	}
-	if inm := headerOf(r, "If-None-Match"); inm != "" {
-		if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
-			w.Header().Set("ETag", tag)
-			w.WriteHeader(http.StatusNotModified)
+	if !tagless(r) {
+		if !ifMatchOK(r, k.meta(v).Version) {
+			h.writeError(w, r, errStale) // RFC 9110 §13.2.2: If-Match first, on a GET too
 			return
+		}
+		if inm := headerOf(r, "If-None-Match"); inm != "" {
+			if tag := etag(k.meta(v).Version); tagMatches(inm, tag) {
+				w.Header().Set("ETag", tag)
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
 		}
 	}
 	k.respond(h, w, r, http.StatusOK, v, proj)
@@ -803,25 +805,28 @@ var tagHeaders = [...]string{"If-Match", "If-None-Match"}
 // nothing, as before. Entra ID and Okta send no tag or a quoted one.
 // A header given on several lines is one list (RFC 9110 §5.3), joined
 // here so that every later reading of its first line sees all of it.
-func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) error {
+// tagged says whether r has either header: the middleware notes a request
+// with neither in its state (see tagless).
+func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) (tagged bool, _ error) {
 	for _, name := range tagHeaders {
 		lines := r.Header[name]
 		if len(lines) == 0 {
 			continue
 		}
+		tagged = true
 		v := lines[0]
 		if len(lines) > 1 {
 			v = strings.Join(lines, ", ")
 		}
 		fixed, bad := h.quoteTags(ctx, name, v)
 		if bad != nil {
-			return bad
+			return true, bad
 		}
 		if fixed != lines[0] || len(lines) > 1 {
 			r.Header[name] = []string{fixed}
 		}
 	}
-	return nil
+	return tagged, nil
 }
 
 // quoteTags is quoteTagHeaders for one list of entity tags, what naming
@@ -910,11 +915,19 @@ func ifMatchOK(r *http.Request, version string) bool {
 	return im == "" || tagMatches(im, etag(version))
 }
 
-func hasIfMatch(r *http.Request) bool { return headerOf(r, "If-Match") != "" }
+func hasIfMatch(r *http.Request) bool { return !tagless(r) && headerOf(r, "If-Match") != "" }
 
 // hasPrecondition reports whether a write names a version to check.
 func hasPrecondition(r *http.Request) bool {
-	return hasIfMatch(r) || headerOf(r, "If-None-Match") != ""
+	return !tagless(r) && (headerOf(r, "If-Match") != "" || headerOf(r, "If-None-Match") != "")
+}
+
+// tagless reports whether the middleware found r without If-Match and
+// If-None-Match (requestState.tagless): then r has no precondition, and
+// the two header lookups, which cost more than the state's, are saved.
+func tagless(r *http.Request) bool {
+	st := stateOf(r.Context())
+	return st != nil && st.tagless
 }
 
 // precondition evaluates a write's If-Match and If-None-Match against the
@@ -923,6 +936,9 @@ func hasPrecondition(r *http.Request) bool {
 // methods other than GET and HEAD a match is a 412), though providers send
 // it only on reads.
 func precondition(r *http.Request, version string) error {
+	if tagless(r) {
+		return nil
+	}
 	if !ifMatchOK(r, version) {
 		return errStale
 	}
