@@ -259,10 +259,10 @@ type requestState struct {
 	// transaction (see setPassword). Beside wrote, in its word.
 	inStore bool
 	// tagless says that the middleware found the request without
-	// If-Match and If-None-Match (quoteTagHeaders), so that the
-	// preconditions need not look for them again (see tagless). In /Bulk
-	// it is cleared before each operation, whose sub-request may carry
-	// the operation's version as If-Match (runBulkOp). Beside wrote too.
+	// If-Match and If-None-Match (serve), so that the preconditions need
+	// not look for them again (see tagless). In /Bulk it is cleared
+	// before each operation, whose sub-request may carry the operation's
+	// version as If-Match (runBulkOp). Beside wrote too.
 	tagless   bool
 	storeTime time.Duration
 	// warnings are the bends made to accept the request (see warn).
@@ -643,12 +643,15 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 			return
 		}
 	}
-	tagged, err := h.quoteTagHeaders(ctx, r)
-	if err != nil {
-		h.writeError(sw, r, err)
-		return
+	// Nearly every request has neither header: it costs the two lookups
+	// alone, and the preconditions need not look again (tagless). A
+	// header of any lines, empty ones too, is quoteTagHeaders' to read.
+	if st.tagless = len(r.Header["If-Match"]) == 0 && len(r.Header["If-None-Match"]) == 0; !st.tagless {
+		if err := h.quoteTagHeaders(ctx, r); err != nil {
+			h.writeError(sw, r, err)
+			return
+		}
 	}
-	st.tagless = !tagged
 	query, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		// r.URL.Query() would drop the broken pair silently: a lookup

@@ -805,28 +805,25 @@ var tagHeaders = [...]string{"If-Match", "If-None-Match"}
 // nothing, as before. Entra ID and Okta send no tag or a quoted one.
 // A header given on several lines is one list (RFC 9110 §5.3), joined
 // here so that every later reading of its first line sees all of it.
-// tagged says whether r has either header: the middleware notes a request
-// with neither in its state (see tagless).
-func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) (tagged bool, _ error) {
+func (h *handler) quoteTagHeaders(ctx context.Context, r *http.Request) error {
 	for _, name := range tagHeaders {
 		lines := r.Header[name]
 		if len(lines) == 0 {
 			continue
 		}
-		tagged = true
 		v := lines[0]
 		if len(lines) > 1 {
 			v = strings.Join(lines, ", ")
 		}
 		fixed, bad := h.quoteTags(ctx, name, v)
 		if bad != nil {
-			return true, bad
+			return bad
 		}
 		if fixed != lines[0] || len(lines) > 1 {
 			r.Header[name] = []string{fixed}
 		}
 	}
-	return tagged, nil
+	return nil
 }
 
 // quoteTags is quoteTagHeaders for one list of entity tags, what naming
