@@ -474,10 +474,12 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	// The operation's write is its own: one an earlier operation
 	// committed does not make this one's failed read an answer
-	// (readAfterWrite), and a password an earlier one left (a write
-	// that failed) is not this one's (clearPassword).
+	// (readAfterWrite), a password an earlier one left (a write that
+	// failed) is not this one's (clearPassword), and the /Bulk request
+	// having no If-Match says nothing of the operation's, which carries
+	// its version (tagless).
 	if st := stateOf(r.Context()); st != nil {
-		st.wrote = false
+		st.wrote, st.tagless = false, false
 	}
 	clearPassword(r.Context())
 	rec := &bulkRecorder{header: http.Header{}}

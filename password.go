@@ -178,8 +178,11 @@ func (*hashFirst) Error() string { return "scim: a password to hash before the c
 // password, so two runs suffice; the bound stops a change that would ask
 // for another each time.
 func (h *handler) withHashing(ctx context.Context, update func() error) error {
+	if h.cfg.PasswordHasher == nil {
+		return update() // first: the state's lookup is for a hasher alone
+	}
 	st := stateOf(ctx)
-	if st == nil || h.cfg.PasswordHasher == nil {
+	if st == nil {
 		return update()
 	}
 	st.inStore = true

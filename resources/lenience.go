@@ -183,6 +183,12 @@ func isURIChar(c byte) bool {
 // primary, no duplicates), each bend a bend of l named by path. The PATCH
 // engine holds the list its operations leave to the same rule.
 func tidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, error) {
+	if len(list) < 2 || a.Type != TypeComplex {
+		// Nothing to tidy (Tidy would return list as it is): a body's
+		// lists are mostly of one value, and the shape costs three
+		// sub-attribute lookups by name.
+		return list, nil
+	}
 	return multivalue.Tidy(a.ValueShape(), path, list, func(_, _ map[string]any, _ bool, refusal, warning string) error {
 		return l.bend(path, "invalidValue", refusal, warning)
 	})

@@ -457,9 +457,11 @@ func bodyValue(a *Attribute, p attrPath, v any, l *Lenience) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, isList := v.([]any); a.MultiValued && v != nil && !isList {
-		if err := l.OneValue(p.String()); err != nil {
-			return nil, err
+	if a.MultiValued && v != nil {
+		if _, isList := v.([]any); !isList {
+			if err := l.OneValue(p.String()); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return nv, nil
