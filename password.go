@@ -105,10 +105,9 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // (h.hashing): a hash may take much memory (Argon2id{}: 64 MiB) and a
 // core for its time, so clients sending many passwords at once, or a
 // /Bulk of them, would otherwise hold memory without bound for no faster
-// an answer. A
-// write that waits for its turn until its request's context ends (the
-// client left, or the store deadline passed) is a 503 and writes nothing.
-// The password as sent waits in the request's state for
+// an answer. A write that waits for its turn until its request's context
+// ends (the client left, or the store deadline passed) is a 503 and
+// writes nothing. The password as sent waits in the request's state for
 // passwordSent, after the write; what a write that failed left there is
 // cleared before the next (clearPassword).
 func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {

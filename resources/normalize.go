@@ -119,18 +119,17 @@ func describeJSONError(data []byte, err error) error {
 //   - booleans given as the strings "true"/"false" in any ASCII case (Entra ID)
 //     turned into booleans, a single value for a multi-valued attribute
 //     ("schemas" too) wrapped in a list (a bend, see below), and a bare
-//     string for a complex attribute whose
-//     sub-attribute "value" exists (the enterprise manager) turned into
-//     {"value": s}.
+//     string for a complex attribute whose sub-attribute "value" exists
+//     (the enterprise manager) turned into {"value": s}.
 //
 // A value of the wrong type, or an attribute given twice (userName and
 // USERNAME), gives an *AttrError naming it. What a sloppy client sends is
 // bent as l says (see Lenience): an attribute, sub-attribute or schema no
 // schema of the type defines is ignored and never stored; a multi-valued
 // attribute keeps one primary value and drops duplicate values, and one
-// given a single value takes it as a list of it; a body
-// whose "schemas" is missing or does not list the type's core schema is
-// taken as the type (MissingSchema).
+// given a single value takes it as a list of it; a body whose "schemas"
+// is missing or does not list the type's core schema is taken as the type
+// (MissingSchema).
 //
 // Normalize takes doc over: to save an allocation per value it reuses the
 // lists and objects of doc (as Decode gives them, none shared) in the
