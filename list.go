@@ -1237,14 +1237,13 @@ func (h *handler) mergedTooDeep(w http.ResponseWriter, r *http.Request, parts []
 }
 
 // listParamsAcross retries listParams for k, in a query across resource
-// types, when its filter or sortBy (which failed with err) names
-// attributes that k lacks and another type has: in k's resources those
-// are unassigned, and each comparison on them is decided as the type
-// defining them decides it for a resource without a value there (its
-// query.Evaluator on an empty document; RFC 7644 §3.4.2.2: eq, co, sw,
-// ew, gt, ge, lt, le and pr false, eq null true, ne true on a
-// single-valued attribute and false on a multi-valued one, which has no
-// value that is not identical), so
+// types, when its filter or sortBy (which failed with err) names attributes
+// that k lacks and another type has: in k's resources those are unassigned,
+// and each comparison on them is decided as the type defining them decides
+// it for a resource without a value there (its query.Evaluator on an empty
+// document; RFC 7644 §3.4.2.2: eq, co, sw, ew, gt, ge, lt, le and pr false,
+// eq null true, ne true on a single-valued attribute and false on a
+// multi-valued one, which has no value that is not identical), so
 // displayName eq "x" or userName eq "y" finds groups and users alike and
 // not (members pr) every user. skip is true when the filter is then false
 // for every resource of k; unsorted when k lacks the sortBy attribute,

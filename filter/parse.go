@@ -784,8 +784,8 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	return st.parseSub(AttrPath{URI: uri, Name: name})
 }
 
-// nestedURN is the error of a path that puts a second schema URN, at
-// offset at, after another, after
+// nestedURN is the error of a path that puts a second schema URN, at offset
+// at, after another, after
 // ("urn:...:core:2.0:User:urn:...:enterprise:2.0:User:department", or a
 // known schema URN after an unknown one, names.URNAt): it names no
 // attribute, as an attribute name holds no ':' (RFC 7643 §2.1). The body

@@ -1003,15 +1003,15 @@ func AppendString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// SortedKeys appends the member names of a decoded JSON object (or of a
-// map of members' raw texts) to dst in sorted order and returns the
-// result. Whoever walks a request body (or
-// anything decoded from one) in a way the answer can show (which of two
-// errors answers, the order of warnings, which of two spellings wins)
-// walks it in this order, not Go's map order, which changes from run to
-// run: the same request must get the same answer every time. Passing a
-// stack array's slice as dst (var buf [jsonscan.SmallObject]string)
-// keeps a walk of an ordinary object free of allocations.
+// SortedKeys appends the member names of a decoded JSON object (or of a map
+// of members' raw texts) to dst in sorted order and returns the result.
+// Whoever walks a request body (or anything decoded from one) in a way the
+// answer can show (which of two errors answers, the order of warnings,
+// which of two spellings wins) walks it in this order, not Go's map order,
+// which changes from run to run: the same request must get the same answer
+// every time. Passing a stack array's slice as dst (var buf
+// [jsonscan.SmallObject]string) keeps a walk of an ordinary object free of
+// allocations.
 func SortedKeys[V any](dst []string, m map[string]V) []string {
 	for k := range m {
 		dst = append(dst, k)

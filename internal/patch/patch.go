@@ -112,9 +112,9 @@ type Envelope struct {
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
 	// attribute with the URI value of
-	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"", or one string
-	// that is PatchOpSchema; One, that it is one string, not a list (one
-	// value for a multi-valued attribute, as resources.NamesSchema says).
+	// "urn:ietf:params:scim:api:messages:2.0:PatchOp"", or one string that
+	// is PatchOpSchema; One, that it is one string, not a list (one value
+	// for a multi-valued attribute, as resources.NamesSchema says).
 	Schemas, Listed, One bool
 }
 

@@ -20,10 +20,10 @@ import (
 // FilterError reports a filter that cannot be evaluated against a resource
 // type: an attribute the type does not define (except inside a value filter
 // on a whole extension, whose members are compared as stored), or an
-// operator that makes
-// no sense for the attribute (gt on a boolean, eq on a complex attribute
-// without a sub-attribute). The handler answers it with 400 invalidFilter
-// and Error() as the detail, so the text is written for the client.
+// operator that makes no sense for the attribute (gt on a boolean, eq on a
+// complex attribute without a sub-attribute). The handler answers it with
+// 400 invalidFilter and Error() as the detail, so the text is written for
+// the client.
 type FilterError struct {
 	// Msg describes the problem, e.g. `unknown attribute "foo" in filter`.
 	Msg string

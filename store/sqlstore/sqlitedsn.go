@@ -10,23 +10,21 @@ import (
 	"strings"
 )
 
-// sqliteWriterPragmas are set on the writing connection: wait up to 10s
-// for another process's lock, NORMAL sync (durable across application
-// crashes; WAL keeps it safe against corruption), foreign keys on,
-// secure_delete, so that deleted values (a password removed by a
-// migration, a deleted user) are overwritten in the file rather than left
-// in free pages, and query_only off, said so that a DSN cannot turn it on.
-// Readers get the same, but query_only on (a read can never take the
-// write lock). The writer switches the file to write-ahead logging
-// (readers do not block the writer; persistent in the file) through the
-// driver's _journal_mode key, and begins its transactions IMMEDIATE
-// (_txlock; sqliteWriterKeys). The modernc driver runs _pragma parameters
-// on every connection it opens, busy_timeout first and the rest in the
-// order of their names, then its own keys (but _busy_timeout, run
-// first): journal_mode after them all,
-// since switching a new file to WAL writes its first page and so fixes
-// its page size, so that a page_size in the host's DSN applies to a new
-// file.
+// sqliteWriterPragmas are set on the writing connection: wait up to 10s for
+// another process's lock, NORMAL sync (durable across application crashes;
+// WAL keeps it safe against corruption), foreign keys on, secure_delete, so
+// that deleted values (a password removed by a migration, a deleted user)
+// are overwritten in the file rather than left in free pages, and
+// query_only off, said so that a DSN cannot turn it on. Readers get the
+// same, but query_only on (a read can never take the write lock). The
+// writer switches the file to write-ahead logging (readers do not block the
+// writer; persistent in the file) through the driver's _journal_mode key,
+// and begins its transactions IMMEDIATE (_txlock; sqliteWriterKeys). The
+// modernc driver runs _pragma parameters on every connection it opens,
+// busy_timeout first and the rest in the order of their names, then its own
+// keys (but _busy_timeout, run first): journal_mode after them all, since
+// switching a new file to WAL writes its first page and so fixes its page
+// size, so that a page_size in the host's DSN applies to a new file.
 var (
 	sqliteWriterPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)", "query_only(0)"}
 	sqliteReaderPragmas = []string{"busy_timeout(10000)", "synchronous(NORMAL)", "foreign_keys(1)", "secure_delete(1)", "query_only(1)"}

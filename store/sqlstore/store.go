@@ -110,14 +110,13 @@ type Config struct {
 	// (package feed).
 	OnChange func(ctx context.Context, tx *sql.Tx, c Change) error
 	// Bridge, when set, is the mapping bridge to the host's own tables
-	// (HostTables.Bridge, built for this DSN's database). It is called
-	// as OnChange is, in the same transaction and with the same errors,
-	// and costs less: on PostgreSQL the
-	// host's row of a created or updated user and the join rows of a
-	// member change are written by the statement the store sends anyway
-	// (a data-modifying WITH, as the change feed's append), no round
-	// trip more, and a create stays one statement. When OnChange is set
-	// too it runs after the bridge, with every entry.
+	// (HostTables.Bridge, built for this DSN's database). It is called as
+	// OnChange is, in the same transaction and with the same errors, and
+	// costs less: on PostgreSQL the host's row of a created or updated user
+	// and the join rows of a member change are written by the statement the
+	// store sends anyway (a data-modifying WITH, as the change feed's
+	// append), no round trip more, and a create stays one statement. When
+	// OnChange is set too it runs after the bridge, with every entry.
 	Bridge *Bridge
 	// NoAnalyze stops a PostgreSQL store from running ANALYZE of its users,
 	// emails, groups and memberships tables (and of the host's tables

@@ -697,9 +697,8 @@ func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 }
 
 // testLookupPaged: a lookup by userName (the request an identity provider
-// sends before each change) or externalId, and by a group's displayName,
-// is a list
-// like any other: Total counts the match when the page is past it or
+// sends before each change) or externalId, and by a group's displayName, is
+// a list like any other: Total counts the match when the page is past it or
 // empty, a sortBy, a deletion and a cursor walk leave the answer as
 // query.Select gives it. (A store may answer such a lookup from its name
 // index without evaluating the filter; these are the cases where that
