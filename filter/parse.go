@@ -578,9 +578,7 @@ func isBareByte(c byte) bool {
 // have been written.
 func quoteJSON(tok string) string {
 	head, rest := clienttext.Excerpt(tok)
-	var b strings.Builder
-	writeString(&b, head)
-	return b.String() + rest
+	return Quote(head) + rest
 }
 
 // parseString parses the JSON string at st.pos (RFC 7644 §3.4.2.2's
