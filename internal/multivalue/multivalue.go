@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"reflect"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/fold"
 )
 
@@ -330,10 +331,16 @@ func keyOf(s Shape, m map[string]any) (valueKey, bool) {
 	return valueKey{value: s.Value.key(m), typ: s.Type.key(m)}, true
 }
 
-// describe names m in a warning: its value, quoted.
+// describe names m in a warning: its value, quoted as client text is
+// (clienttext.Quote: token-shaped text redacted, cut to a bound), since
+// the value is what the client sent and its warning reaches a response
+// and the logs.
 func describe(s Shape, m map[string]any) string {
 	if s.Value.Name == "" {
 		return "(an element)"
+	}
+	if v, ok := m[s.Value.Name].(string); ok {
+		return clienttext.Quote(v)
 	}
 	return fmt.Sprintf("%q", m[s.Value.Name])
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,6 +103,12 @@ func TestTidyStored(t *testing.T) {
 		{name: "long list, duplicate of a stored bend made by a change", list: long(9, el("a@x", false), el("A@X", false)),
 			change:  func(l []map[string]any) { l[0]["value"] = "a@x" },
 			warning: "lists the same value twice"},
+		{name: "a long value is quoted cut, with its length", list: []map[string]any{el(strings.Repeat("a", 300), false), el(strings.Repeat("A", 300), false)},
+			want: []string{strings.Repeat("a", 300)}, warning: `dropped a duplicate emails value "` + strings.Repeat("A", 128) + `"… (300 bytes)`},
+		{name: "a token-shaped value is redacted", list: []map[string]any{el("scim_0123456789abcdefXYZ@x", true), el("b@x", true)},
+			want: []string{"scim_0123456789abcdefXYZ@x", "b@x"}, warning: `kept the first primary emails value, made "b@x" not primary`},
+		{name: "a token-shaped value made not primary is redacted", list: []map[string]any{el("b@x", true), el("scim_0123456789abcdefXYZ@x", true)},
+			want: []string{"b@x", "scim_0123456789abcdefXYZ@x"}, warning: `kept the first primary emails value, made "scim_[REDACTED]@x" not primary`},
 		{name: "long list, two primaries, both stored", list: long(9, el("a@x", true), el("b@x", true)),
 			want: values(long(9, el("a@x", false), el("b@x", false))), warning: `kept the first primary emails value, made "b@x" not primary`},
 	} {
