@@ -564,7 +564,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
 					slog.String("method", r.Method),
-					slog.String("path", clienttext.Clip(tokens.Redact(r.URL.Path), admin.MaxRequestFieldBytes)),
+					slog.String("path", clienttext.Field(r.URL.Path, admin.MaxRequestFieldBytes)),
 					slog.Int("status", int(sw.status)),
 					slog.Duration("duration", elapsed),
 					{}, {},

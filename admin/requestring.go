@@ -6,7 +6,6 @@ import (
 	"sync"
 
 	"github.com/scimkit/scim/internal/clienttext"
-	"github.com/scimkit/scim/tokens"
 )
 
 // Defaults and limits of a RequestRing.
@@ -140,23 +139,17 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 // SCIM handler records only sanitized entries, so a RequestLog that
 // writes to a database never stores a token.
 func (r Request) Sanitized() Request {
-	r.Path = sanitize(r.Path)
-	r.Detail = sanitize(r.Detail)
+	r.Path = clienttext.Field(r.Path, MaxRequestFieldBytes)
+	r.Detail = clienttext.Field(r.Detail, MaxRequestFieldBytes)
 	r.ScimType = clienttext.Clip(r.ScimType, 64)
 	r.TokenHint = clienttext.Clip(r.TokenHint, 64)
 	r.RequestID = clienttext.Clip(r.RequestID, 128)
 	if r.Warnings != nil {
 		ws := make([]string, len(r.Warnings))
 		for i, w := range r.Warnings {
-			ws[i] = sanitize(w)
+			ws[i] = clienttext.Field(w, MaxRequestFieldBytes)
 		}
 		r.Warnings = ws
 	}
 	return r
-}
-
-// sanitize redacts token-shaped text (tokens.Redact) and cuts s to
-// MaxRequestFieldBytes.
-func sanitize(s string) string {
-	return clienttext.Clip(tokens.Redact(s), MaxRequestFieldBytes)
 }

@@ -161,6 +161,14 @@ func Clip(s string, max int) string {
 	return head + ellipsis
 }
 
+// Field returns the client text s as a field of a log keeps it: redacted
+// (Redact), then clipped to max bytes (Clip). The request log's entries
+// and the handler's log line both keep a request's path so, and one
+// function keeps them agreeing.
+func Field(s string, max int) string {
+	return Clip(Redact(s), max)
+}
+
 // Excerpt returns what a message shows of the client text s: head, s
 // with token-shaped text redacted and cut to MaxQuoted bytes, and rest,
 // "" when nothing was cut, or "… (N bytes)" with N the length of s as

@@ -141,3 +141,23 @@ func TestClip(t *testing.T) {
 		assert.LessOrEqual(t, len(clienttext.Clip(tt.in, tt.max)), tt.max)
 	}
 }
+
+// TestField: a log's field is redacted, then clipped, so a token near the
+// bound is gone whole rather than cut into a piece too short to be
+// recognised.
+func TestField(t *testing.T) {
+	tok := "scim_" + strings.Repeat("k", 43)
+	for _, tt := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"/Users/1", 1024, "/Users/1"},
+		{"/Users/" + tok, 1024, "/Users/" + clienttext.Redacted},
+		{"/Users/%73cim_" + strings.Repeat("k", 20), 1024, "/Users/" + clienttext.Redacted},
+		{strings.Repeat("x", 10) + tok, 22, strings.Repeat("x", 10) + "scim_[RED…"},
+		{strings.Repeat("x", 2000), 1024, strings.Repeat("x", 1021) + "…"},
+	} {
+		assert.Equal(t, tt.want, clienttext.Field(tt.in, tt.max), tt.in)
+	}
+}
