@@ -930,7 +930,11 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 }
 
 // redactAll is ws with token-shaped text redacted (tokens.Redact): ws
-// itself when none holds any, as is nearly always the case.
+// itself when none holds any, as is nearly always the case. warn has
+// redacted each string argument already; this runs where the line is
+// written, for what an argument of another type (a list, a value decoded
+// from the body) or a format's text beside an argument put together, and
+// costs a scan only on a line with warnings.
 func redactAll(ws []string) []string {
 	for i, w := range ws {
 		if r := tokens.Redact(w); r != w {
