@@ -65,11 +65,10 @@ var (
 	// only passes positions it issued and authenticated, so a store sees
 	// it only after a change of its own position format.
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
-	// ErrUnknownMembers: a group write was asked to refuse member values
-	// it would skip (MemberSkips.Refuse) and was given some; it wrote
-	// nothing (400 invalidValue naming MemberSkips.IDs; returned
-	// with none noted, or from any other call, a 400 invalidValue with
-	// a generic detail).
+	// ErrUnknownMembers: a group write was asked to refuse member values it
+	// would skip (MemberSkips.Refuse) and was given some; it wrote nothing
+	// (400 invalidValue naming MemberSkips.IDs; returned with none noted,
+	// or from any other call, a 400 invalidValue with a generic detail).
 	ErrUnknownMembers = errors.New("store: member values name no user or group")
 )
 
@@ -567,22 +566,22 @@ func ReportOf(ctx context.Context) *Report {
 // (WithMemberSkips), as a Report does, so that a host type wrapping a
 // store and passing the context on still gets it filled.
 //
-// A store that honours it calls Note once per attempt of every write
-// that resolves member values (CreateGroup, ReplaceGroup and
-// ModifyMembers, GroupUpdater's UpdateGroup and
-// CheckedMemberModifier's ModifyMembersChecked), with the values it
-// resolved and found nothing for, before it writes, and stops with
-// Note's error (ErrUnknownMembers, wrapped or not) when there is one,
-// having written nothing; a missing group, a stale ifVersion and a
-// failing check rank before it (GroupStore, "Which error wins"). A value
-// already stored as a member needs no resolving (a ReplaceGroup keeping
-// it, a removal) and is not a skip.
-// Resolving costs the store nothing more: it is the lookup member
-// resolution makes anyway. storetest checks it of a store that sets
-// Filled. A store that does not honour it leaves Filled false: the
-// handler then warns of the skips of a POST or PUT from the group
-// returned (the values sent that it does not hold), of a member PATCH's
-// not at all, and strict mode cannot refuse them before the write.
+// A store that honours it calls Note once per attempt of every write that
+// resolves member values (CreateGroup, ReplaceGroup and ModifyMembers,
+// GroupUpdater's UpdateGroup and CheckedMemberModifier's
+// ModifyMembersChecked), with the values it resolved and found nothing for,
+// before it writes, and stops with Note's error (ErrUnknownMembers, wrapped
+// or not) when there is one, having written nothing; a missing group, a
+// stale ifVersion and a failing check rank before it (GroupStore, "Which
+// error wins"). A value already stored as a member needs no resolving (a
+// ReplaceGroup keeping it, a removal) and is not a skip. Resolving costs
+// the store nothing more: it is the lookup member resolution makes anyway.
+// storetest checks it of a store that sets Filled. A store that does not
+// honour it leaves Filled false: the handler then warns of the skips of a
+// POST, a PUT and a PATCH it makes through GroupUpdater from the group
+// returned (the values sent that it does not hold), of a member PATCH
+// through ModifyMembers not at all, and strict mode cannot refuse them
+// before the write.
 type MemberSkips struct {
 	// Refuse asks the write to fail with ErrUnknownMembers, writing
 	// nothing, rather than skip a value.
