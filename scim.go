@@ -158,7 +158,9 @@ type Config struct {
 	// at Warn with the request's warnings: request_id, method, path,
 	// status, tenant unless it is the default "", duration) and the
 	// details of internal errors. Defaults to slog.Default(). Tokens are
-	// never logged.
+	// never logged: token-shaped text a client puts in the path or in
+	// a warning's text is logged as scim_[REDACTED], however it is
+	// percent-encoded, and an X-Request-Id holding one is replaced.
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies or
