@@ -158,7 +158,9 @@ type Config struct {
 	// at Warn with the request's warnings: request_id, method, path,
 	// status, tenant unless it is the default "", duration) and the
 	// details of internal errors. Defaults to slog.Default(). Tokens are
-	// never logged.
+	// never logged: token-shaped text a client puts in the path or in
+	// a warning's text is logged as scim_[REDACTED], however it is
+	// percent-encoded, and an X-Request-Id holding one is replaced.
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies or
@@ -244,11 +246,12 @@ type Config struct {
 	//     (ignored);
 	//   - a member of a PATCH or bulk operation that is not one of its
 	//     own (ignored);
-	//   - a group member that names no user or group of the tenant. It is
-	//     always skipped; strict mode refuses it only on a store that
-	//     fills store.MemberSkips (memory and sqlstore do). On another,
-	//     a POST or PUT still warns of the ids the group it returns does
-	//     not hold, in both modes, and a PATCH's skips go unseen.
+	//   - a group member that names no user or group of the tenant, or
+	//     the group itself (skipped; the warning names the first five
+	//     and how many more). Strict mode can refuse it only on a store
+	//     that fills store.MemberSkips (memory and sqlstore do); another
+	//     skips it in both modes, a POST or PUT warning of the ids the
+	//     group it returns does not hold, and a PATCH's skips go unseen.
 	//
 	// Endpoint spelling, a query parameter's letter case ("Filter") and
 	// members beside Operations change no data and are accepted in both

@@ -12,8 +12,10 @@ import (
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
 // client sends: an attribute no schema defines, two primary values, a
-// duplicate value, a reference that is no URI. By default each is bent
-// into shape (ignored, demoted, dropped, kept as sent) and the bend is
+// duplicate value, a reference that is no URI, one value for a
+// multi-valued attribute, a body whose "schemas" does not list its type.
+// By default each is bent into shape (ignored, demoted, dropped, kept as
+// sent, taken as a list, taken as that type) and the bend is
 // recorded in Warnings, which the handler shows in its log line and the
 // request log; with Strict each is an *AttrError instead. A nil
 // *Lenience bends silently.

@@ -55,6 +55,10 @@ func filterErrorf(format string, args ...any) error {
 //     eq and ne (a string "true"/"false" in any case is taken as the
 //     boolean, as Entra ID writes them). gt/ge/lt/le on boolean or binary
 //     attributes is a *FilterError.
+//   - An operand of another type than its attribute is read as the
+//     attribute's type (userName gt 1 compares "1"; "5" for an integer
+//     is 5): a Conversion, which Matcher.Conversions lists, so that the
+//     handler warns of it, or refuses it in strict mode.
 //   - A multi-valued attribute matches when any of its values matches. On a
 //     complex attribute without a sub-attribute in the path (emails eq "x")
 //     the "value" sub-attribute is compared.

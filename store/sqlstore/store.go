@@ -49,8 +49,11 @@ type Config struct {
 	// missing. ":memory:" gives a private in-memory SQLite database (one
 	// connection). A SQLite DSN may add pragmas and set busy_timeout and
 	// synchronous (not OFF); one that changes a setting the store keeps
-	// (journal_mode, foreign_keys, secure_delete, query_only, _txlock)
-	// is refused by New, naming it (README, "PostgreSQL and SQLite").
+	// (journal_mode, foreign_keys, secure_delete), or sets query_only or
+	// _txlock at all (the store sets each one way on its writer and the
+	// other on its readers), is refused by New, naming it, before the
+	// file is created, as is one whose query does not parse (README,
+	// "PostgreSQL and SQLite").
 	DSN string
 	// Model is the model filters, sorting and the folded query documents
 	// are resolved against (default resources.DefaultModel()). Build it

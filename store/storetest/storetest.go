@@ -16,15 +16,22 @@
 // data that other subtests are using.
 //
 // The suite holds every store to what the handler relies on: the filter
-// semantics of query.Evaluator, the sort order of query.Sorter (strings
+// semantics of query.Evaluator (an operand of another type than its
+// attribute compared as the attribute's type, query.Conversion), the
+// sort order of query.Sorter (strings
 // that are not caseExact by the bytes of query.Fold, caseExact ones by
 // their bytes, whatever the database's collation), userName and
 // displayName uniqueness under query.NameKey (the identity key: NFC and
 // NFD "café" are one name; it keeps every pair strings.EqualFold merges),
 // with "eq" on them comparing the same key, versions checked
-// atomically by replaces, deletes and membership changes, tenant
-// isolation, and no aliasing between the caller's values and the stored
-// ones. The users it writes always have Active set, as the handler's do.
+// atomically by replaces, deletes and membership changes, one error for
+// a write that breaks several rules (WritePrecedence: store.GroupStore,
+// "Which error wins"), the members CreateGroup and ReplaceGroup return
+// (those held, without the values skipped), tenant isolation, and no
+// aliasing between the caller's values and the stored ones. A store
+// whose CreateGroup fills store.MemberSkips is held to it in every write
+// of member values, optional interfaces included. The users it writes
+// always have Active set, as the handler's do.
 //
 // Each failure states the rule it checks and the method of store/store.go
 // whose doc comment states it, e.g. "ListUsers: Total must count every
