@@ -55,6 +55,8 @@ func TestSQLiteDSNSettings(t *testing.T) {
 		{name: "busy_timeout", query: "_pragma=busy_timeout(2500)", writer: map[string]string{"busy_timeout": "2500"}, reader: map[string]string{"busy_timeout": "2500"}},
 		{name: "busy_timeout by the driver's key", query: "_busy_timeout=3000", writer: map[string]string{"busy_timeout": "3000"}, reader: map[string]string{"busy_timeout": "3000"}},
 		{name: "the host's own pragmas", query: "_pragma=cache_size(-4000)&_pragma=temp_store(MEMORY)"},
+		{name: "a query that does not parse: a bad escape", query: "_pragma=secure_delete%zz(0)", refused: []string{"the DSN's parameters", "invalid URL escape"}},
+		{name: "a query that does not parse: a semicolon", query: "_pragma=cache_size(-4000);_fk=0", refused: []string{"the DSN's parameters", "semicolon"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "scim.db")
