@@ -42,18 +42,23 @@ func IsTokenChar(c byte) bool {
 // at least 16 token characters, each character read as it is or through
 // up to three levels of percent-encoding ("scim%5F…", "%73cim_…",
 // "scim_a%42c…", "scim%255F…"): a log keeps a path or a query string
-// escaped as sent, and a reader decodes it at a glance. Text holding
-// neither '_' nor '%' (no token, encoded or not, can be in it) comes back
-// as it is after two byte scans; other text without a token comes back as
-// it is too, without allocating.
+// escaped as sent, and a reader decodes it at a glance. Text shorter
+// than a token, or holding neither '_' nor '%' (no token, encoded or
+// not, can be in it), comes back as it is after at most two byte scans.
+// Other text is scanned once, and only a byte that with the one or two
+// after it can start the prefix ("sc", "s%", or an escape of 's') is
+// decoded further, as the '%'s of a percent-encoded query rarely are;
+// text without a token comes back as it is, without allocating.
 func Redact(s string) string {
-	if strings.IndexByte(s, '_') < 0 && strings.IndexByte(s, '%') < 0 {
+	if len(s) < minTokenLen || strings.IndexByte(s, '_') < 0 && strings.IndexByte(s, '%') < 0 {
 		return s
 	}
 	var b strings.Builder
 	done := 0 // s[:done] is written to b, or nothing when done is 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '%' && c|0x20 != TokenPrefix[0] {
+	// No token starts past len(s)-minTokenLen, and there mayStart can
+	// read two bytes ahead.
+	for i := 0; i <= len(s)-minTokenLen; i++ {
+		if !mayStart(s, i) {
 			continue
 		}
 		end, ok := tokenAt(s, i)
@@ -69,6 +74,40 @@ func Redact(s string) string {
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// minTokenLen is the fewest bytes token-shaped text takes: each of its
+// characters is one byte as it is, and more escaped.
+const minTokenLen = len(TokenPrefix) + minTokenBody
+
+// mayStart reports whether token-shaped text can start at s[i], from
+// s[i] and the two bytes after it (i+2 < len(s)), before tokenAt
+// decodes anything. It is false only where tokenAt is: s[i] must read
+// as 's' or 'S', the prefix's first letter, and
+//   - a literal 's' or 'S' must be followed by the second letter, 'c'
+//     or 'C', as it is or escaped (a '%');
+//   - a '%' must start an escape that stands for 's' (0x73) or 'S'
+//     (0x53), or for a '%' that starts one in turn ("%2573", nested up
+//     to maxEscapeDepth): its high digit '7', '5' or '2', or a '%' that
+//     escapes the digit; after '7' or '5' the low digit '3', after '2'
+//     the low digit '5', or a '%' that escapes it. The digits that
+//     matter are decimal, so letter case does not.
+func mayStart(s string, i int) bool {
+	switch s[i] {
+	case 's', 'S':
+		c := s[i+1]
+		return c|0x20 == 'c' || c == '%'
+	case '%':
+		switch lo := s[i+2]; s[i+1] {
+		case '7', '5':
+			return lo == '3' || lo == '%'
+		case '2':
+			return lo == '5' || lo == '%'
+		case '%':
+			return true
+		}
+	}
+	return false
 }
 
 // tokenAt reports whether token-shaped text starts at s[i], and where it
