@@ -42,32 +42,61 @@ func IsTokenChar(c byte) bool {
 // at least 16 token characters, each character read as it is or through
 // up to three levels of percent-encoding ("scim%5F…", "%73cim_…",
 // "scim_a%42c…", "scim%255F…"): a log keeps a path or a query string
-// escaped as sent, and a reader decodes it at a glance. Text shorter
-// than a token, or holding neither '_' nor '%' (no token, encoded or
-// not, can be in it), comes back as it is after at most two byte scans.
-// Other text is scanned once, and only a byte that with the one or two
-// after it can start the prefix ("sc", "s%", or an escape of 's') is
-// decoded further, as the '%'s of a percent-encoded query rarely are;
-// text without a token comes back as it is, without allocating.
+// escaped as sent, and a reader decodes it at a glance.
+//
+// It runs on every request's path and query and on every message built
+// from client text, so it reads as little as it can. Text shorter than
+// a token (21 bytes), or holding neither '%' nor '_' (no token, encoded
+// or not, can be in it), comes back after at most two byte scans. In
+// other text a token can only be in a run of 21 or more bytes that are
+// token characters or '%' (an escape is made of those): the scan looks
+// for such runs, skipping text where none can be without reading most
+// of it, and within a run decodes only where a byte and the two after
+// it can start the prefix ("sc", "s%", an escape of 's'), which few of
+// the '%'s and 's's of a query or a message can. Text without a token
+// comes back as it is, without allocating.
 func Redact(s string) string {
-	if len(s) < minTokenLen || strings.IndexByte(s, '_') < 0 && strings.IndexByte(s, '%') < 0 {
+	if len(s) < minTokenLen || strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '_') < 0 {
 		return s
 	}
 	var b strings.Builder
-	done := 0 // s[:done] is written to b, or nothing when done is 0
-	// No token starts past len(s)-minTokenLen, and there mayStart can
-	// read two bytes ahead.
-	for i := 0; i <= len(s)-minTokenLen; i++ {
-		if !mayStart(s, i) {
+	done := 0  // s[:done] is written to b, or nothing when done is 0
+	known := 0 // s[i:known] are tokenBytes, when known > i
+	for i := 0; i+minTokenLen <= len(s); {
+		// Token-shaped text starting at i covers s[i:end] at least, and
+		// all it covers is tokenBytes. Look at the bytes of s[i:end] not
+		// yet looked at, the last first: one that is not a tokenByte
+		// rules out every start up to it.
+		end := i + minTokenLen
+		low := max(known, i)
+		k := end - 1
+		for k >= low && tokenByte[s[k]] {
+			k--
+		}
+		known = end
+		if k >= low {
+			i = k + 1
 			continue
 		}
-		end, ok := tokenAt(s, i)
-		if !ok {
-			continue
+		// s[i:end] begins a run of tokenBytes: find where it ends, and
+		// try the starts in it that leave room for a token and that
+		// mayStart allows.
+		for end < len(s) && tokenByte[s[end]] {
+			end++
 		}
-		b.WriteString(s[done:i])
-		b.WriteString(Redacted)
-		done, i = end, end-1
+		for ; i+minTokenLen <= end; i++ {
+			if !mayStart(s, i) {
+				continue
+			}
+			tokenEnd, ok := tokenAt(s, i)
+			if !ok {
+				continue
+			}
+			b.WriteString(s[done:i])
+			b.WriteString(Redacted)
+			done, i = tokenEnd, tokenEnd-1
+		}
+		i = end + 1 // s[end], if there is one, is not a tokenByte
 	}
 	if done == 0 {
 		return s
@@ -79,6 +108,17 @@ func Redact(s string) string {
 // minTokenLen is the fewest bytes token-shaped text takes: each of its
 // characters is one byte as it is, and more escaped.
 const minTokenLen = len(TokenPrefix) + minTokenBody
+
+// tokenByte reports whether a byte can be part of token-shaped text as
+// written: a token character (the prefix's letters and '_' are, and so
+// are hex digits), or the '%' of an escape, whose digits, escaped or
+// not, are made of the same bytes.
+var tokenByte = func() (t [256]bool) {
+	for c := range len(t) {
+		t[c] = IsTokenChar(byte(c)) || c == '%'
+	}
+	return t
+}()
 
 // mayStart reports whether token-shaped text can start at s[i], from
 // s[i] and the two bytes after it (i+2 < len(s)), before tokenAt

@@ -74,6 +74,8 @@ var redactSeeds = []string{
 	"x scim_0123456789abcdef y scim_fedcba9876543210 z", "scim_0123456789abcdef%2F0123456789abcdef",
 	"/Users?filter=userName+eq+%22load000123%40example.com%22", "/Users?filter=userName+eq+%22scim%5F0123456789abcdef%22&count=1",
 	"/Users/2819c223-7f76-453a-919d-413861904646", "100%", "%%%%%%%%%%%%%%%%%%%%%%%%", "ssssssssssssssssssssss",
+	"a.scim_0123456789abcdef", "scim_0123456789abcde.f", "scim_0123456789abcdef.", ".scim_0123456789abcdef.scim_0123456789abcde",
+	"%2Fscim%5F0123456789abcdef%2F", "s.cim_0123456789abcdefscim_0123456789abcdef", "scim_0123456789abcdefscim_0123456789abcdef",
 }
 
 // FuzzRedactSame: Redact's output is, for every input, what it was
