@@ -42,33 +42,112 @@ func IsTokenChar(c byte) bool {
 // at least 16 token characters, each character read as it is or through
 // up to three levels of percent-encoding ("scim%5F…", "%73cim_…",
 // "scim_a%42c…", "scim%255F…"): a log keeps a path or a query string
-// escaped as sent, and a reader decodes it at a glance. Text holding
-// neither '_' nor '%' (no token, encoded or not, can be in it) comes back
-// as it is after two byte scans; other text without a token comes back as
-// it is too, without allocating.
+// escaped as sent, and a reader decodes it at a glance.
+//
+// It runs on every request's path and query and on every message built
+// from client text, so it reads as little as it can. Text shorter than
+// a token (21 bytes), or holding neither '%' nor '_' (no token, encoded
+// or not, can be in it), comes back after at most two byte scans. In
+// other text a token can only be in a run of 21 or more bytes that are
+// token characters or '%' (an escape is made of those): the scan looks
+// for such runs, skipping text where none can be without reading most
+// of it, and within a run decodes only where a byte and the two after
+// it can start the prefix ("sc", "s%", an escape of 's'), which few of
+// the '%'s and 's's of a query or a message can. Text without a token
+// comes back as it is, without allocating.
 func Redact(s string) string {
-	if strings.IndexByte(s, '_') < 0 && strings.IndexByte(s, '%') < 0 {
+	if len(s) < minTokenLen || strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '_') < 0 {
 		return s
 	}
 	var b strings.Builder
-	done := 0 // s[:done] is written to b, or nothing when done is 0
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c != '%' && c|0x20 != TokenPrefix[0] {
+	done := 0  // s[:done] is written to b, or nothing when done is 0
+	known := 0 // s[i:known] are tokenBytes, when known > i
+	for i := 0; i+minTokenLen <= len(s); {
+		// Token-shaped text starting at i covers s[i:end] at least, and
+		// all it covers is tokenBytes. Look at the bytes of s[i:end] not
+		// yet looked at, the last first: one that is not a tokenByte
+		// rules out every start up to it.
+		end := i + minTokenLen
+		low := max(known, i)
+		k := end - 1
+		for k >= low && tokenByte[s[k]] {
+			k--
+		}
+		known = end
+		if k >= low {
+			i = k + 1
 			continue
 		}
-		end, ok := tokenAt(s, i)
-		if !ok {
-			continue
+		// s[i:end] begins a run of tokenBytes: find where it ends, and
+		// try the starts in it that leave room for a token and that
+		// mayStart allows.
+		for end < len(s) && tokenByte[s[end]] {
+			end++
 		}
-		b.WriteString(s[done:i])
-		b.WriteString(Redacted)
-		done, i = end, end-1
+		for ; i+minTokenLen <= end; i++ {
+			if !mayStart(s, i) {
+				continue
+			}
+			tokenEnd, ok := tokenAt(s, i)
+			if !ok {
+				continue
+			}
+			b.WriteString(s[done:i])
+			b.WriteString(Redacted)
+			done, i = tokenEnd, tokenEnd-1
+		}
+		i = end + 1 // s[end], if there is one, is not a tokenByte
 	}
 	if done == 0 {
 		return s
 	}
 	b.WriteString(s[done:])
 	return b.String()
+}
+
+// minTokenLen is the fewest bytes token-shaped text takes: each of its
+// characters is one byte as it is, and more escaped.
+const minTokenLen = len(TokenPrefix) + minTokenBody
+
+// tokenByte reports whether a byte can be part of token-shaped text as
+// written: a token character (the prefix's letters and '_' are, and so
+// are hex digits), or the '%' of an escape, whose digits, escaped or
+// not, are made of the same bytes.
+var tokenByte = func() (t [256]bool) {
+	for c := range len(t) {
+		t[c] = IsTokenChar(byte(c)) || c == '%'
+	}
+	return t
+}()
+
+// mayStart reports whether token-shaped text can start at s[i], from
+// s[i] and the two bytes after it (i+2 < len(s)), before tokenAt
+// decodes anything. It is false only where tokenAt is: s[i] must read
+// as 's' or 'S', the prefix's first letter, and
+//   - a literal 's' or 'S' must be followed by the second letter, 'c'
+//     or 'C', as it is or escaped (a '%');
+//   - a '%' must start an escape that stands for 's' (0x73) or 'S'
+//     (0x53), or for a '%' that starts one in turn ("%2573", nested up
+//     to maxEscapeDepth): its high digit '7', '5' or '2', or a '%' that
+//     escapes the digit; after '7' or '5' the low digit '3', after '2'
+//     the low digit '5', or a '%' that escapes it. The digits that
+//     matter are decimal, so letter case does not.
+func mayStart(s string, i int) bool {
+	switch s[i] {
+	case 's', 'S':
+		c := s[i+1]
+		return c|0x20 == 'c' || c == '%'
+	case '%':
+		switch lo := s[i+2]; s[i+1] {
+		case '7', '5':
+			return lo == '3' || lo == '%'
+		case '2':
+			return lo == '5' || lo == '%'
+		case '%':
+			return true
+		}
+	}
+	return false
 }
 
 // tokenAt reports whether token-shaped text starts at s[i], and where it

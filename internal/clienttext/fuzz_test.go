@@ -53,3 +53,40 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+// redactSeeds are inputs for FuzzRedactSame and TestRedactSame: tokens
+// and near-tokens escaped once, twice and three times over, the escapes'
+// hex digits in either case and themselves escaped, and the bytes around
+// the length below which no token fits.
+var redactSeeds = []string{
+	"", "scim_", "scim_0123456789abcdef", "scim_0123456789abcde", "xscim_0123456789abcdef", "scim_0123456789abcdex/",
+	"/Users/scim%5F0123456789abcdefXYZ", "/Users/scim%5f0123456789abcdefXYZ", "%73cim_0123456789abcdef",
+	"%53CIM_0123456789abcdef", "%73%63%69%6D%5F%61%42%33%2D%5F%61%42%33%2D%5F%61%42%33%2D%5F%61%42",
+	"%73%63%69%6d%5f%61%42%33%2d%5f%61%42%33%2d%5f%61%42%33%2d%5f%61%42",
+	"scim%255F0123456789abcdef", "scim%255f0123456789abcdef", "scim%25255F0123456789abcdef", "scim%25255f0123456789abcdef",
+	"%2573cim_0123456789abcdef", "%2553CIM%255F0123456789abcdef", "%252573cim_0123456789abcdef", "%25252573cim_0123456789abcdef",
+	"%%37%33cim_0123456789abcdef", "%%35%33cim_0123456789abcdef", "%7%33cim_0123456789abcdef", "%5%33CIM_0123456789abcdef",
+	"%2%35%37%33cim_0123456789abcdef", "%%32%35%37%33cim_0123456789abcdef", "%25%37%33cim_0123456789abcdef",
+	"%25%25%37%33cim_0123456789abcdef", "%%32%3573cim_0123456789abcdef", "%2%353%33cim_0123456789abcdef",
+	"s%63im_0123456789abcdef", "S%43IM_0123456789abcdef", "s%2563im_0123456789abcdef", "s%%36%33im_0123456789abcdef",
+	"scim%25%35%46" + "0123456789abcdef", "scim%25%35%66" + "0123456789abcdef", "scim%%35%46" + "0123456789abcdef",
+	"SCIM_0123456789ABCDEF", "a%%5Fscim_%", "scim_0123%34567%2589abcdef", "scim%5G0123456789abcdef", "%s%S%%sc%7%5%2%%%",
+	"x scim_0123456789abcdef y scim_fedcba9876543210 z", "scim_0123456789abcdef%2F0123456789abcdef",
+	"/Users?filter=userName+eq+%22load000123%40example.com%22", "/Users?filter=userName+eq+%22scim%5F0123456789abcdef%22&count=1",
+	"/Users/2819c223-7f76-453a-919d-413861904646", "100%", "%%%%%%%%%%%%%%%%%%%%%%%%", "ssssssssssssssssssssss",
+	"a.scim_0123456789abcdef", "scim_0123456789abcde.f", "scim_0123456789abcdef.", ".scim_0123456789abcdef.scim_0123456789abcde",
+	"%2Fscim%5F0123456789abcdef%2F", "s.cim_0123456789abcdefscim_0123456789abcdef", "scim_0123456789abcdefscim_0123456789abcdef",
+}
+
+// FuzzRedactSame: Redact's output is, for every input, what it was
+// before its scan looked ahead (redactRef, at 5d2be4d).
+func FuzzRedactSame(f *testing.F) {
+	for _, s := range redactSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := Redact(s), redactRef(s); got != want {
+			t.Fatalf("Redact(%q) = %q, was %q", s, got, want)
+		}
+	})
+}
