@@ -333,14 +333,19 @@ func keyOf(s Shape, m map[string]any) (valueKey, bool) {
 
 // describe names m in a warning: its value, quoted as client text is
 // (clienttext.Quote: token-shaped text redacted, cut to a bound), since
-// the value is what the client sent and its warning reaches a response
-// and the logs.
+// the value is what the client sent and its warning reaches the logs. An
+// element may have no value (emails' is optional) or, in a host's
+// extension, one of another type.
 func describe(s Shape, m map[string]any) string {
 	if s.Value.Name == "" {
 		return "(an element)"
 	}
-	if v, ok := m[s.Value.Name].(string); ok {
+	switch v := m[s.Value.Name].(type) {
+	case string:
 		return clienttext.Quote(v)
+	case nil:
+		return "(an element without a value)"
+	default:
+		return clienttext.Quote(fmt.Sprint(v))
 	}
-	return fmt.Sprintf("%q", m[s.Value.Name])
 }

@@ -109,6 +109,10 @@ func TestTidyStored(t *testing.T) {
 			want: []string{"scim_0123456789abcdefXYZ@x", "b@x"}, warning: `kept the first primary emails value, made "b@x" not primary`},
 		{name: "a token-shaped value made not primary is redacted", list: []map[string]any{el("b@x", true), el("scim_0123456789abcdefXYZ@x", true)},
 			want: []string{"b@x", "scim_0123456789abcdefXYZ@x"}, warning: `kept the first primary emails value, made "scim_[REDACTED]@x" not primary`},
+		{name: "two primaries, the second without a value", list: []map[string]any{el("a@x", true), {"type": "work", "primary": true}},
+			want: []string{"a@x", "<nil>"}, warning: `kept the first primary emails value, made (an element without a value) not primary`},
+		{name: "two primaries, the second's value not a string", list: []map[string]any{el("a@x", true), {"value": 42.0, "primary": true}},
+			want: []string{"a@x", "42"}, warning: `kept the first primary emails value, made "42" not primary`},
 		{name: "long list, two primaries, both stored", list: long(9, el("a@x", true), el("b@x", true)),
 			want: values(long(9, el("a@x", false), el("b@x", false))), warning: `kept the first primary emails value, made "b@x" not primary`},
 	} {
