@@ -290,7 +290,7 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	// The change compares the stored members' ids only (sameGroup): a
 	// store may read them without their names (store.WithMemberIDs).
 	r = r.WithContext(store.WithMemberIDs(r.Context()))
-	h.groups.update(h, w, r, true, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
+	h.groups.update(h, w, r, true, "", withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
 		exts, err := keepOnReplace(h.groups.rt, h.groups.returned.hidden, cur.Extensions, next.Extensions)
 		if err != nil {
@@ -376,7 +376,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		// planning and the others' check bent.
 		dropWarnings(r.Context(), mark)
 	}
-	h.groups.update(h, w, r, plan.NeedsMembers, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
+	h.groups.update(h, w, r, plan.NeedsMembers, "", withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
 		return h.groups.applyPatch(h, r.Context(), cur, ops)
 	}))
 }

@@ -147,7 +147,7 @@ type passwords struct {
 	// Config.OnPassword.
 	sent string
 	// pre and preHash are a password and its hash, made before a store's
-	// updater runs again the change that writes it (see hashFirst).
+	// updater runs the change that writes it (withHashing, hashFirst).
 	pre, preHash string
 }
 
@@ -171,12 +171,16 @@ type hashFirst struct{ password string }
 func (*hashFirst) Error() string { return "scim: a password to hash before the change runs" }
 
 // withHashing runs update, a store updater's call of a change that may
-// set a password, with passwords hashed outside it: when the change asks
-// for one (hashFirst), the password is hashed and update run again, its
-// change then taking the hash. A change run again asks for the same
+// set a password, with passwords hashed outside it. password, the one the
+// request most likely sets (a PUT's, a PATCH's of the password alone), is
+// hashed first, so that the change finds its hash and the store's
+// transaction runs once; a guess the change does not use costs that hash
+// alone. When the change asks for another (hashFirst: a PATCH whose
+// operations set it otherwise), that one is hashed and update run again,
+// its change then taking the hash. A change run again asks for the same
 // password, so two runs suffice; the bound stops a change that would ask
 // for another each time.
-func (h *handler) withHashing(ctx context.Context, update func() error) error {
+func (h *handler) withHashing(ctx context.Context, password string, update func() error) error {
 	if h.cfg.PasswordHasher == nil {
 		return update() // first: the state's lookup is for a hasher alone
 	}
@@ -191,6 +195,14 @@ func (h *handler) withHashing(ctx context.Context, update func() error) error {
 			st.passwords.pre, st.passwords.preHash = "", ""
 		}
 	}()
+	if password != "" {
+		hash, err := h.hash(ctx, password)
+		if err != nil {
+			return fmt.Errorf("hashing a password: %w", err)
+		}
+		p := st.pw()
+		p.pre, p.preHash = password, hash
+	}
 	for range 3 {
 		err := update()
 		var hf *hashFirst

@@ -15,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // cheapArgon is Argon2id with small parameters, so the tests stay fast.
@@ -451,6 +453,59 @@ func TestPasswordHashedOutsideTheStore(t *testing.T) {
 				<-other
 			}
 			assert.Equal(t, 200, <-done)
+		})
+	}
+}
+
+// updateCounter is a memory store that counts the calls of its
+// UserUpdater's UpdateUser: the store's transactions, on a SQL store.
+type updateCounter struct {
+	*memory.Store
+	calls atomic.Int32
+}
+
+func (u *updateCounter) UpdateUser(ctx context.Context, id, ifVersion string, change func(*resources.User) (*resources.User, error)) (*resources.User, error) {
+	u.calls.Add(1)
+	return u.Store.UpdateUser(ctx, id, ifVersion, change)
+}
+
+// TestPasswordWriteCalls: a password is hashed before a store's updater
+// runs the change (TestPasswordHashedOutsideTheStore); a PUT's, and a
+// PATCH's of the password alone (with a path or as the one member of a
+// value without one), before the store's call, which then runs once, as
+// any PUT or PATCH does. Only a password a PATCH sets beside other
+// operations is found by the change, and the store's call made again
+// with its hash. Each way the stored hash verifies.
+func TestPasswordWriteCalls(t *testing.T) {
+	counter := &updateCounter{Store: memory.New()}
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups = counter, counter
+		c.PasswordHasher = cheapArgon
+	})
+	id := e.createUser("calls")["id"].(string)
+	for _, tc := range []struct {
+		name, method string
+		body         any
+		password     string
+		calls        int32
+	}{
+		{"PUT", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "calls", "password": "put secret"}, "put secret", 1},
+		{"PATCH of the password", "PATCH", patchBody(op("replace", "password", "patch secret")), "patch secret", 1},
+		{"PATCH with a path in another case", "PATCH", patchBody(op("replace", "PASSWORD", "cased secret")), "cased secret", 1},
+		{"PATCH without a path", "PATCH", patchBody(op("replace", "", map[string]any{"password": "pathless secret"})), "pathless secret", 1},
+		{"PATCH beside another operation", "PATCH", patchBody(op("replace", "title", "t"), op("replace", "password", "two-op secret")), "two-op secret", 2},
+		{"PUT without a password", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "calls", "title": "kept"}, "two-op secret", 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			counter.calls.Store(0)
+			rec := e.do(tc.method, "/Users/"+id, tc.body)
+			require.Equal(t, 200, rec.Code, rec.Raw)
+			assert.Equal(t, tc.calls, counter.calls.Load(), "UpdateUser calls")
+			u, err := counter.GetUser(context.Background(), id, store.GetOptions{})
+			require.NoError(t, err)
+			ok, err := cheapArgon.Verify(u.Password, tc.password)
+			require.NoError(t, err)
+			assert.True(t, ok, "the stored hash is the password's")
 		})
 	}
 }

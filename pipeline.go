@@ -251,8 +251,10 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 // changed false. withMembers says whether change needs a
 // group's stored members; without them the resource is read and written
 // without members, which the store leaves as they are. It reports the
-// events and writes the response.
-func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
+// events and writes the response. password is the password the request
+// most likely sets ("" for none known): through a store's updater it is
+// hashed before the store's call (withHashing).
+func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, password string, change func(cur T) (next T, changed bool, err error)) {
 	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -261,7 +263,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	ctx := r.Context()
 	id := r.PathValue("id")
 	if k.updater != nil {
-		k.updateInStore(h, w, r, proj, withMembers, change)
+		k.updateInStore(h, w, r, proj, withMembers, password, change)
 		return
 	}
 	cur, out, changed, err := readModifyWrite(r, h.newRetrier(ctx),
@@ -295,13 +297,13 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 // one of those headers. change may run more than
 // once; what it leaves in the request (warnings, a password for
 // OnPassword) is that of the run that counted.
-func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Request, proj *projection, withMembers bool, change func(cur T) (next T, changed bool, err error)) {
+func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Request, proj *projection, withMembers bool, password string, change func(cur T) (next T, changed bool, err error)) {
 	ctx := r.Context()
 	mark := warningMark(ctx)
 	var cur T
 	changed := false
 	var out T
-	err := h.withHashing(ctx, func() error {
+	err := h.withHashing(ctx, password, func() error {
 		var err error
 		out, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
 			var zero T

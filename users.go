@@ -218,7 +218,7 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.users.update(h, w, r, false, h.putUser(r.Context(), u))
+	h.users.update(h, w, r, false, u.Password, h.putUser(r.Context(), u))
 }
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
@@ -394,7 +394,11 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attr, v, scalar := h.users.engine.Scalar(ops)
-	h.users.update(h, w, r, false, func(cur *resources.User) (*resources.User, bool, error) {
+	password := "" // the one a PATCH of the password alone sets; others are found by the change
+	if pw, ok := v.(string); scalar && attr.Name == "password" && ok {
+		password = pw
+	}
+	h.users.update(h, w, r, false, password, func(cur *resources.User) (*resources.User, bool, error) {
 		var next *resources.User
 		changed, done := false, false
 		var err error

@@ -353,11 +353,12 @@ type MembershipReader interface {
 
 // UserUpdater is implemented by user stores that run a read-modify-write
 // in one transaction (dex's updater): the handler's PUT and PATCH then cost
-// one transaction and never retry on a concurrent change. One carrying a
-// new password, with scim.Config.PasswordHasher set, calls UpdateUser
-// twice, so that no hash runs inside the transaction: the first run of
-// change returns an error (nothing is written), the handler hashes the
-// password, and the second call writes it.
+// one transaction and never retry on a concurrent change. No password is
+// hashed inside the transaction (scim.Config.PasswordHasher): a PUT's, or
+// a PATCH's of the password alone, is hashed before the call; a PATCH
+// that sets it beside other operations calls UpdateUser twice, the first
+// run of change returning an error (nothing is written), the handler
+// then hashing the password, and the second call writing it.
 type UserUpdater interface {
 	// UpdateUser reads the user id under a lock that keeps concurrent
 	// writers of it out until it returns, checks ifVersion ("" means any
