@@ -251,7 +251,9 @@ type Config struct {
 	//     and how many more). Strict mode can refuse it only on a store
 	//     that fills store.MemberSkips (memory and sqlstore do); another
 	//     skips it in both modes, a POST or PUT warning of the ids the
-	//     group it returns does not hold, and a PATCH's skips go unseen.
+	//     group it returns does not hold (a PATCH too when it replaces
+	//     the member list through a store.GroupUpdater), and the skips
+	//     of other member PATCHes go unseen.
 	//
 	// Endpoint spelling, a query parameter's letter case ("Filter") and
 	// members beside Operations change no data and are accepted in both

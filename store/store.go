@@ -583,10 +583,10 @@ func ReportOf(ctx context.Context) *Report {
 // the store nothing more: it is the lookup member resolution makes anyway.
 // storetest checks it of a store that sets Filled. A store that does not
 // honour it leaves Filled false: the handler then warns of the skips of a
-// POST, a PUT and a PATCH it makes through GroupUpdater from the group
-// returned (the values sent that it does not hold), of a member PATCH
-// through ModifyMembers not at all, and strict mode cannot refuse them
-// before the write.
+// POST, a PUT and a PATCH it makes through GroupUpdater (one replacing
+// the member list) from the group returned (the values sent that it does
+// not hold), of a member PATCH through ModifyMembers not at all, and
+// strict mode cannot refuse them before the write.
 type MemberSkips struct {
 	// Refuse asks the write to fail with ErrUnknownMembers, writing
 	// nothing, rather than skip a value.
