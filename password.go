@@ -195,26 +195,21 @@ func (h *handler) withHashing(ctx context.Context, password string, update func(
 			st.passwords.pre, st.passwords.preHash = "", ""
 		}
 	}()
-	if password != "" {
-		hash, err := h.hash(ctx, password)
-		if err != nil {
-			return fmt.Errorf("hashing a password: %w", err)
-		}
-		p := st.pw()
-		p.pre, p.preHash = password, hash
-	}
 	for range 3 {
+		if password != "" {
+			hash, err := h.hash(ctx, password)
+			if err != nil {
+				return fmt.Errorf("hashing a password: %w", err)
+			}
+			p := st.pw()
+			p.pre, p.preHash = password, hash
+		}
 		err := update()
 		var hf *hashFirst
 		if !errors.As(err, &hf) {
 			return err
 		}
-		hash, err := h.hash(ctx, hf.password)
-		if err != nil {
-			return fmt.Errorf("hashing a password: %w", err)
-		}
-		p := st.pw()
-		p.pre, p.preHash = hf.password, hash
+		password = hf.password // the one the change asked for, hashed before the next run
 	}
 	return errors.New("scim: the change asked for a new password to hash on every run")
 }
