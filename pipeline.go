@@ -960,7 +960,10 @@ func headerOf(r *http.Request, key string) string {
 
 // tagMatches reports whether a list of entity tags (If-Match,
 // If-None-Match) names tag: "*" or the same tag, compared weakly (RFC
-// 9110 §8.8.3.2: W/ is ignored).
+// 9110 §8.8.3.2: W/ is ignored). For If-Match, RFC 9110 §13.1.1 asks a
+// strong comparison, which no tag etag makes from a store's version could
+// pass (it makes weak ones, and RFC 7644 §3.14 has clients send them back
+// in If-Match), so both headers compare weakly.
 func tagMatches(list, tag string) bool {
 	if list == "" || tag == "" {
 		return false
