@@ -44,6 +44,9 @@ func TestEndpointSpelling(t *testing.T) {
 		{"/USERS/" + id, 200, `endpoint "/USERS/` + id + `" taken as "/Users/` + id + `"`},
 		{"/serviceproviderconfig", 200, `taken as "/ServiceProviderConfig"`},
 		{"/schemas/urn:ietf:params:scim:schemas:core:2.0:User", 200, `taken as "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"`},
+		{"//Users?filter=userName+eq+%22spelling%22", 200, `endpoint "//Users" taken as "/Users"`},
+		{"//Users/" + id, 200, `endpoint "//Users/` + id + `" taken as "/Users/` + id + `"`},
+		{"///ServiceProviderConfig", 200, `endpoint "///ServiceProviderConfig" taken as "/ServiceProviderConfig"`},
 		{"/Users/" + id, 200, ""},
 		{"/Users/" + id + "X", 404, ""},
 		{"/Nope/", 404, ""},
@@ -65,6 +68,11 @@ func TestEndpointSpelling(t *testing.T) {
 	}
 	r := e.do("POST", "/groups/", map[string]any{"displayName": "spelled"})
 	assert.Equal(t, 201, r.Code, r.Raw)
+	// JumpCloud, given a base URL that ends with a slash, creates its
+	// test user at //Users.
+	r = e.do("POST", "//Users", map[string]any{"userName": "doubleslash"})
+	assert.Equal(t, 201, r.Code, r.Raw)
+	assert.Equal(t, base+"/Users/"+r.str("id"), r.Header.Get("Location"))
 	r = e.do("POST", "/users/.SEARCH", map[string]any{"filter": `userName eq "spelling"`})
 	assert.Equal(t, 200, r.Code, r.Raw)
 }
