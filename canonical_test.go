@@ -11,7 +11,7 @@ func canonicalPathSplit(p string) (string, bool) {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
 	}
-	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	segs := strings.Split(strings.TrimLeft(p, "/"), "/")
 	e, ok := endpoints[strings.ToLower(segs[0])]
 	if !ok {
 		return "", false
@@ -24,7 +24,7 @@ func canonicalPathSplit(p string) (string, bool) {
 }
 
 func FuzzCanonicalPath(f *testing.F) {
-	for _, s := range []string{"", "/", "//", "/Users", "/users/", "/Users/.SEARCH", "/groups/.search/x", "/Users/abc/", "/bulk", "Users", "/.Search", "/Schemas/urn:x:User", "/nope", "/USERS//"} {
+	for _, s := range []string{"", "/", "//", "/Users", "/users/", "/Users/.SEARCH", "/groups/.search/x", "/Users/abc/", "/bulk", "Users", "/.Search", "/Schemas/urn:x:User", "/nope", "/USERS//", "//Users", "///users/abc", "//Users//"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {

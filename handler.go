@@ -830,7 +830,10 @@ func storable(s string) bool { return utf8.ValidString(s) && strings.IndexByte(s
 
 // canonicalPath spells an endpoint path the way the routes do, for
 // clients that write endpoint names in another case (/users) or end them
-// with a slash (/Users/?filter=...), as Microsoft's SCIM validator does.
+// with a slash (/Users/?filter=...), as Microsoft's SCIM validator does,
+// or begin them with more than one (//Users: JumpCloud, given a base URL
+// that ends with a slash, appends /Users to it; the mux would redirect
+// it to /Users, outside the path the host mounted the handler at).
 // Resource ids and schema URNs keep their spelling. ok is false for paths
 // that name no endpoint. A path already spelled as the routes spell it
 // (nearly every request) is returned as it is, not copied.
@@ -838,7 +841,8 @@ func canonicalPath(p string) (string, bool) {
 	if len(p) > 1 {
 		p = strings.TrimRight(p, "/")
 	}
-	first, tail, hasTail := strings.Cut(strings.TrimPrefix(p, "/"), "/")
+	rest := strings.TrimLeft(p, "/")
+	first, tail, hasTail := strings.Cut(rest, "/")
 	e, ok := endpoints[first]
 	if !ok {
 		if e, ok = endpoints[names.Lower(first)]; !ok {
@@ -850,7 +854,7 @@ func canonicalPath(p string) (string, bool) {
 		t = ".search"
 	}
 	switch {
-	case e == first && t == tail && strings.HasPrefix(p, "/"):
+	case e == first && t == tail && len(p) == len(rest)+1: // one leading slash
 		return p, true
 	case hasTail:
 		return "/" + e + "/" + t, true

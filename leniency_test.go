@@ -44,6 +44,9 @@ func TestEndpointSpelling(t *testing.T) {
 		{"/USERS/" + id, 200, `endpoint "/USERS/` + id + `" taken as "/Users/` + id + `"`},
 		{"/serviceproviderconfig", 200, `taken as "/ServiceProviderConfig"`},
 		{"/schemas/urn:ietf:params:scim:schemas:core:2.0:User", 200, `taken as "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"`},
+		{"//Users?filter=userName+eq+%22spelling%22", 200, `endpoint "//Users" taken as "/Users"`},
+		{"//Users/" + id, 200, `endpoint "//Users/` + id + `" taken as "/Users/` + id + `"`},
+		{"///ServiceProviderConfig", 200, `endpoint "///ServiceProviderConfig" taken as "/ServiceProviderConfig"`},
 		{"/Users/" + id, 200, ""},
 		{"/Users/" + id + "X", 404, ""},
 		{"/Nope/", 404, ""},
@@ -65,6 +68,11 @@ func TestEndpointSpelling(t *testing.T) {
 	}
 	r := e.do("POST", "/groups/", map[string]any{"displayName": "spelled"})
 	assert.Equal(t, 201, r.Code, r.Raw)
+	// JumpCloud, given a base URL that ends with a slash, creates its
+	// test user at //Users.
+	r = e.do("POST", "//Users", map[string]any{"userName": "doubleslash"})
+	assert.Equal(t, 201, r.Code, r.Raw)
+	assert.Equal(t, base+"/Users/"+r.str("id"), r.Header.Get("Location"))
 	r = e.do("POST", "/users/.SEARCH", map[string]any{"filter": `userName eq "spelling"`})
 	assert.Equal(t, 200, r.Code, r.Raw)
 }
@@ -799,6 +807,41 @@ func TestPatchEmptyPath(t *testing.T) {
 	r := e.do("PATCH", "/Groups/"+gid+"?attributes=displayName", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"","value":{"displayName":"renamed"}}]}`)
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.Equal(t, "renamed", r.str("displayName"))
+}
+
+// TestPatchNoOperations: Microsoft's SCIM validator sends a PATCH whose
+// "Operations" list is empty and expects it to succeed (scimmyjs/scimmy
+// issues 59 and 90, AzureAD/SCIMReferenceCode issue 112). RFC 7644
+// §3.5.2 asks for one or more operations: the default mode changes
+// nothing and answers as for a PATCH that changes nothing, with a
+// warning; strict mode refuses it.
+func TestPatchNoOperations(t *testing.T) {
+	const empty = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}`
+	for _, strict := range []bool{false, true} {
+		t.Run(fmt.Sprintf("strict=%v", strict), func(t *testing.T) {
+			e, last := loggedEnv(t, strict)
+			id := e.createUser("nooperations", map[string]any{"title": "T"})["id"].(string)
+			gid := e.createGroup("nooperations", id)["id"].(string)
+			for _, path := range []string{"/Users/" + id, "/Groups/" + gid, "/Groups/" + gid + "?excludedAttributes=members"} {
+				before := e.do("GET", path, nil)
+				r := e.do("PATCH", path, empty)
+				if strict {
+					requireError(t, r, 400, "invalidValue", `"Operations" is empty; a PATCH needs at least one operation (strict mode)`)
+				} else {
+					require.Equal(t, 200, r.Code, r.Raw)
+					assert.Equal(t, before.Body, r.Body, "the resource as it was")
+					assert.Equal(t, []string{`"Operations" is empty: the PATCH changes nothing`}, last()[0].Warnings)
+				}
+				assert.Equal(t, before.Body, e.do("GET", path, nil).Body, "nothing changed, the version included")
+			}
+			r := e.do("PATCH", "/Users/nobody", empty)
+			if strict {
+				requireError(t, r, 400, "invalidValue", `"Operations" is empty`)
+			} else {
+				requireError(t, r, 404, "", "not found")
+			}
+		})
+	}
 }
 
 // TestPatchAddOfAValuePresent: Entra sends "Add roles" with primary (as a

@@ -239,6 +239,8 @@ type Config struct {
 	//     (taken once);
 	//   - an entity tag without its quotes in If-Match, If-None-Match or a
 	//     bulk operation's version (read as the quoted tag);
+	//   - a PATCH whose "Operations" list is empty (changes nothing, as
+	//     Microsoft's SCIM validator expects);
 	//   - a PATCH path that is empty or only spaces (taken as none), a
 	//     PATCH path or op with white space around it (taken without it),
 	//     and a PATCH add or replace whose value filter matches nothing

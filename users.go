@@ -313,6 +313,14 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if env.NoOperations {
+		// RFC 7644 §3.5.2 asks for one or more operations; Microsoft's
+		// SCIM validator sends none and expects nothing to change.
+		if h.cfg.Strict {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation (strict mode)")
+		}
+		warn(r.Context(), "\"Operations\" is empty: the PATCH changes nothing")
+	}
 	for _, name := range env.Ignored {
 		warn(r.Context(), "ignored %q beside Operations in the PatchOp body", name)
 	}

@@ -52,8 +52,10 @@ func Example() {
 	// Output:
 	// PASS Entra ID / entra-aadoptscim062020-provisioning (2 steps skipped)
 	// PASS Entra ID / entra-aadoptscim062020-tombstone (0 steps skipped)
+	// PASS Entra ID / entra-app-roles (0 steps skipped)
 	// PASS Entra ID / entra-legacy-provisioning (2 steps skipped)
 	// PASS Entra ID / entra-legacy-tombstone (0 steps skipped)
+	// PASS Okta / okta-aiw-push-groups (0 steps skipped)
 	// PASS Okta / okta-aiw-users (0 steps skipped)
 	// PASS Okta / okta-import-paging (0 steps skipped)
 	// PASS Okta / okta-oin-users (0 steps skipped)

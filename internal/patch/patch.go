@@ -108,6 +108,11 @@ type Envelope struct {
 	// §3.5.2 has no room for either: the op is taken without it. Its
 	// letter case is no bend (Entra ID sends "Replace").
 	PaddedOp []int
+	// NoOperations says the "Operations" list is empty, where RFC 7644
+	// §3.5.2 asks for "an array of one or more PATCH operations":
+	// Microsoft's SCIM validator sends such a PATCH and expects it to
+	// change nothing. Decode then returns no operations.
+	NoOperations bool
 	// Schemas says the body has a "schemas" member; Listed, that it is a
 	// list holding PatchOpSchema (in any case), which RFC 7644 §3.5.2
 	// requires: "The body of each request MUST contain the "schemas"
@@ -122,8 +127,9 @@ type Envelope struct {
 // with an "Operations" list of at most maxOps operations (no limit when
 // maxOps <= 0). It is the one decoder of PATCH bodies: the handler calls it
 // on the request body and the fuzzer fuzzes it. Member names match
-// case-insensitively. A missing or wrong "schemas", and other members
-// beside "Operations", are not errors here: env says what the body had, so
+// case-insensitively. A missing or wrong "schemas", other members
+// beside "Operations", and an empty "Operations" list (no operations,
+// env.NoOperations) are not errors here: env says what the body had, so
 // the caller can bend (with a warning) or refuse as its policy says.
 // Errors are *Error with Index -1 when no single operation is at fault.
 func Decode(body []byte, maxOps int) (ops []Operation, env Envelope, err error) {
@@ -200,7 +206,8 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 		}
 	}
 	if n == 0 {
-		return nil, env, envelopeError(InvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation")
+		env.NoOperations = true
+		return nil, env, nil
 	}
 	if maxOps > 0 && n > maxOps {
 		return nil, env, envelopeError(InvalidValue, "the PATCH has %d operations; at most %d are accepted in one request", n, maxOps)

@@ -1066,6 +1066,13 @@ func TestDecode(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, Envelope{PaddedOp: []int{0, 2}, PaddedPath: []int{1}}, env, "padded ops and paths are noted by index")
 
+	// An empty list is no error here: the handler bends or refuses it
+	// (Microsoft's SCIM validator sends one).
+	none, env, err := Decode([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}`), 10)
+	require.NoError(t, err)
+	assert.Empty(t, none)
+	assert.Equal(t, Envelope{NoOperations: true, Schemas: true, Listed: true}, env, "an empty Operations list is noted")
+
 	for _, tc := range []struct {
 		name, body, scimType, detail string
 		index                        int
@@ -1074,7 +1081,6 @@ func TestDecode(t *testing.T) {
 		{"not an object", `[]`, InvalidSyntax, "must be a JSON object", -1},
 		{"no Operations", `{"schemas":[]}`, InvalidSyntax, `needs an "Operations" list`, -1},
 		{"Operations not a list", `{"Operations":{}}`, InvalidSyntax, `needs an "Operations" list`, -1},
-		{"empty", `{"Operations":[]}`, InvalidValue, "is empty", -1},
 		{"too many", `{"Operations":[{"op":"add"},{"op":"add"},{"op":"add"}]}`, InvalidValue, "at most 2", -1},
 		{"operation not an object", `{"Operations":["x"]}`, InvalidSyntax, "Operations[0]: an operation must be a JSON object", 0},
 		{"op not a string", `{"Operations":[{"op":"add","value":1},{"op":1}]}`, InvalidSyntax, `Operations[1]: "op" must be a string`, 1},
