@@ -33,7 +33,7 @@ const (
 // of the admin page and the tokens admin API. A real host uses its own
 // sign-in and decides which tenant the admin manages.
 type adminSite struct {
-	password [sha256.Size]byte // SHA-256 of the admin password
+	password [sha256.Size]byte // SHA-256 of the admin password; keys session ids (sessionKey)
 	api      http.Handler      // admin.NewHandler
 	pageCSP  string
 	now      func() time.Time
@@ -158,7 +158,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	if err := a.sessions.create(r.Context(), sessionKey(token), now, now.Add(sessionTTL)); err != nil {
+	if err := a.sessions.create(r.Context(), sessionKey(a.password, token), now, now.Add(sessionTTL)); err != nil {
 		a.internalError(w, r, err)
 		return
 	}
@@ -176,7 +176,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.sessions.revoke(r.Context(), sessionKey(c.Value)); err != nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
 			a.internalError(w, r, err) // the cookie is kept: the session still works
 			return
 		}
@@ -191,7 +191,7 @@ func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	return a.sessions.valid(r.Context(), sessionKey(c.Value), a.now())
+	return a.sessions.valid(r.Context(), sessionKey(a.password, c.Value), a.now())
 }
 
 // internalError logs err and answers a plain 500 that does not show it.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -13,12 +14,20 @@ import (
 	"time"
 )
 
-// sessionID is the SHA-256 of a session token: what a session store keeps,
-// so that reading the store (a backup, a replica) signs no one in.
+// sessionID is the HMAC-SHA256 of a session token keyed by the admin
+// password's SHA-256: what a session store keeps, so that reading the
+// store (a backup, a replica) signs no one in, and so that a session
+// signed in with a password ends with it: a server (or replica) started
+// with another password finds none of the sessions kept in the database.
 type sessionID [sha256.Size]byte
 
-// sessionKey returns the id of the session whose cookie holds token.
-func sessionKey(token string) sessionID { return sha256.Sum256([]byte(token)) }
+// sessionKey returns the id of the session whose cookie holds token,
+// signed in with the password whose SHA-256 is password.
+func sessionKey(password [sha256.Size]byte, token string) sessionID {
+	mac := hmac.New(sha256.New, password[:])
+	mac.Write([]byte(token))
+	return sessionID(mac.Sum(nil))
+}
 
 // sessionStore keeps the admin page's sign-in sessions. The example keeps
 // them where its data is, so that every replica over one database knows
@@ -82,8 +91,10 @@ func (m *memorySessions) revoke(_ context.Context, id sessionID) error {
 const sessionTable = "example_admin_sessions"
 
 // sqlSessions keeps sessions in a table of the SQL store's database, so
-// that replicas over one SQLite file or PostgreSQL database share them.
-// Rows hold the hex SHA-256 of the token and the expiry in Unix
+// that replicas over one SQLite file or PostgreSQL database (and one
+// admin password: see sessionKey) share them.
+// Rows hold the hex session id (sessionKey; the column's name is from
+// when it was the token's plain SHA-256) and the expiry in Unix
 // microseconds (one portable integer type for both dialects).
 type sqlSessions struct {
 	db *sql.DB

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +20,9 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
+
+// testPassword keys the sessions of TestSessionStores.
+var testPassword = sha256.Sum256([]byte("password"))
 
 // TestSessionStores runs the session store contract on memory, SQLite and
 // PostgreSQL.
@@ -35,7 +43,7 @@ func TestSessionStores(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, db := tc.open(t)
-			a, b := sessionKey("token-a"), sessionKey("token-b")
+			a, b := sessionKey(testPassword, "token-a"), sessionKey(testPassword, "token-b")
 			require.NoError(t, s.create(ctx, a, t0, t0.Add(time.Hour)))
 			require.NoError(t, s.create(ctx, b, t0, t0.Add(2*time.Hour)))
 
@@ -48,7 +56,7 @@ func TestSessionStores(t *testing.T) {
 				{a, time.Hour - time.Microsecond, true},
 				{a, time.Hour, false},
 				{b, time.Hour, true},
-				{sessionKey("token-c"), 0, false},
+				{sessionKey(testPassword, "token-c"), 0, false},
 			}
 			for _, c := range checks {
 				got, err := s.valid(ctx, c.id, t0.Add(c.at))
@@ -151,6 +159,55 @@ func TestSessionsSharedByReplicas(t *testing.T) {
 			for _, s := range []*server{tc.first, tc.then} {
 				assert.Equal(t, http.StatusUnauthorized, status(t, s.origin, ck), "revoked on %s", s.origin)
 			}
+		})
+	}
+}
+
+// TestSessionsEndWithPassword: a session signed in with one password does
+// not outlive it. Two sites over one session store stand for a restart,
+// or a replica, over the SQL store with a new -admin-password: whoever
+// signed in with a leaked password is signed out by changing it.
+func TestSessionsEndWithPassword(t *testing.T) {
+	sessions := newMemorySessions()
+	site := func(t *testing.T, password string) *http.ServeMux {
+		t.Helper()
+		a, err := newAdminSite(adminSiteOptions{
+			Password: password,
+			API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
+			Logger:   slog.New(slog.DiscardHandler),
+			Limits:   defaultSignInLimits(),
+			Sessions: sessions,
+		})
+		require.NoError(t, err)
+		mux := http.NewServeMux()
+		a.register(mux)
+		return mux
+	}
+	signedIn := site(t, "old password")
+	form := url.Values{"password": {"old password"}}.Encode()
+	req := httptest.NewRequest("POST", "/admin/login", strings.NewReader(form))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	signedIn.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusSeeOther, rec.Code)
+	cookies := rec.Result().Cookies()
+	require.Len(t, cookies, 1)
+
+	cases := []struct {
+		name     string
+		password string
+		want     int
+	}{
+		{"same password", "old password", http.StatusOK},
+		{"password changed", "new password", http.StatusUnauthorized},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/admin/api/status", nil)
+			req.AddCookie(cookies[0])
+			rec := httptest.NewRecorder()
+			site(t, tc.password).ServeHTTP(rec, req)
+			assert.Equal(t, tc.want, rec.Code)
 		})
 	}
 }
