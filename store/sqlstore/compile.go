@@ -306,8 +306,9 @@ func (c *compiler) valPresent(leaf *resources.Attribute, v val) (string, error) 
 		}
 		return "(" + v.text + " <> '')", nil
 	case v.json != "":
-		// booleans and numbers: any non-null JSON value
-		return "(" + c.d.jtype(v.json) + " IN ('true', 'false', 'number'))", nil
+		// booleans, numbers and dateTimes (strings in the document): any
+		// non-null JSON value but "", as query.Evaluator decides
+		return "(" + c.d.jtype(v.json) + " IN ('true', 'false', 'number') OR " + c.jsonString(v.json) + " <> '')", nil
 	}
 	return "", errFallback
 }

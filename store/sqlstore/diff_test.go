@@ -215,6 +215,8 @@ var userFilters = []string{
 	ent + `:manager.value pr`, ent + `:manager[value eq "m-1"]`, ent + `:organization pr`, ent + ` pr`,
 	acme + `:badge eq "B-1"`, acme + `:badge eq "b-1"`, acme + `:badge sw "B"`, acme + `:tags eq "y"`, acme + `:tags pr`,
 	acme + `:tags co "x"`, acme + `:tags ne "y"`, acme + `:level gt 2`, acme + `:level eq 3`, acme + `:hired gt "2020-01-01T00:00:00Z"`,
+	// a dateTime is a string in the query document
+	acme + `:hired pr`, acme + `:hired eq null`, acme + `:hired ne null`, `not (` + acme + `:hired pr)`,
 	acme + `:vip eq true`, acme + `:vip eq false`, acme + `:vip pr`, acme + `:devices[kind eq "laptop" and serial eq "AbC"]`,
 	acme + `:devices.serial eq "abc"`, acme + `:devices pr`, acme + `:devices.kind eq "LAPTOP"`,
 	`schemas eq "` + ent + `"`, `schemas co "ACME"`, `schemas pr`,
