@@ -70,6 +70,7 @@ const (
 	DefaultStoreTimeout       = 10 * time.Second
 	DefaultMaxValueBytes      = 16 << 10
 	DefaultMaxKeyBytes        = store.KeyLimitBytes
+	DefaultMaxMultiValues     = store.MultiValueLimit
 	DefaultMaxBulkOperations  = 1000
 	DefaultMaxBulkPayload     = 4 << 20
 	DefaultMaxResponseBytes   = 8 << 20
@@ -302,6 +303,13 @@ type Config struct {
 	// able to index them (PostgreSQL refuses an index entry of about
 	// 2,700 bytes), and the handler decides it, the same on every store.
 	MaxKeyBytes int
+	// MaxMultiValues bounds the values of one multi-valued attribute of a
+	// resource (emails, roles, an extension's list; a group's members are
+	// not bounded), and the values one PATCH adds or replaces in such
+	// attributes (400 beyond). Default 1000 (store.MultiValueLimit): every
+	// store must be able to keep them, and a PATCH compares each value it
+	// adds with those the attribute holds.
+	MaxMultiValues int
 	// MaxBulkOperations bounds the operations of one /Bulk request (413
 	// beyond), advertised as bulk.maxOperations. Default 1000.
 	MaxBulkOperations int
@@ -403,6 +411,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxKeyBytes > c.MaxValueBytes {
 		c.MaxKeyBytes = c.MaxValueBytes
+	}
+	if c.MaxMultiValues <= 0 {
+		c.MaxMultiValues = DefaultMaxMultiValues
 	}
 	if c.MaxBulkOperations <= 0 {
 		c.MaxBulkOperations = DefaultMaxBulkOperations

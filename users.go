@@ -321,6 +321,9 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		}
 		warn(r.Context(), "\"Operations\" is empty: the PATCH changes nothing")
 	}
+	if err := h.checkPatchValues(ops); err != nil {
+		return nil, err
+	}
 	for _, name := range env.Ignored {
 		warn(r.Context(), "ignored %q beside Operations in the PatchOp body", name)
 	}

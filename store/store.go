@@ -82,6 +82,17 @@ var (
 // about 2,700 bytes). storetest holds every store to it.
 const KeyLimitBytes = 512
 
+// MultiValueLimit is the number of values of one multi-valued attribute
+// (a user's emails, phoneNumbers or roles, an extension's list; a group's
+// members excepted) up to which a store must keep and find them. The
+// handler refuses more with a 400 before a store sees them
+// (scim.Config.MaxMultiValues, whose default this is), so that the same
+// request is answered the same on every store; a store must not fail on
+// what the handler lets through (store/sqlstore binds each email and
+// phone number, and SQLite takes at most 32,766 parameters a statement).
+// storetest holds every store to it.
+const MultiValueLimit = 1000
+
 // Query is a list request: filter, sort and page, already parsed and
 // validated by the handler.
 type Query struct {

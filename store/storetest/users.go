@@ -36,6 +36,7 @@ var userTests = []test{
 	{"NoAliasing", testUserNoAliasing},
 	{"TenantIsolation", testUserTenants},
 	{"IndexedValuesAtKeyLimit", testIndexedValuesAtKeyLimit},
+	{"ValuesAtMultiValueLimit", testValuesAtMultiValueLimit},
 	{"WritePrecedence", testWritePrecedenceUsers},
 }
 
@@ -693,6 +694,40 @@ func testIndexedValuesAtKeyLimit(t *testing.T, e *env) {
 		p := e.listGroups(t, store.Query{Filter: parse(t, f), Count: 10})
 		require.Len(t, p.Items, 1, "a store must keep and find a group's displayName and externalId of up to store.KeyLimitBytes bytes (store.GroupStore.ListGroups): %.40s…", f)
 		assert.Equal(t, g.ID, p.Items[0].ID)
+	}
+}
+
+// testValuesAtMultiValueLimit: a user with store.MultiValueLimit values in
+// each multi-valued attribute, which the handler lets through, is stored,
+// read back whole and found by its last email and phone number.
+// store/sqlstore bound six parameters a value in one statement, and
+// SQLite takes at most 32,766: some thousands of emails were a 500 there,
+// and past 10,000 on PostgreSQL.
+func testValuesAtMultiValueLimit(t *testing.T, e *env) {
+	const why = "a store must keep and find up to store.MultiValueLimit values of each multi-valued attribute, which the handler lets through (store.UserStore.CreateUser)"
+	in := &resources.User{UserName: "many"}
+	for i := range store.MultiValueLimit {
+		in.Emails = append(in.Emails, resources.MultiValue{Value: fmt.Sprintf("u%d@example.com", i), Type: "work"})
+		in.PhoneNumbers = append(in.PhoneNumbers, resources.MultiValue{Value: fmt.Sprintf("+1 555 %07d", i), Type: "work"})
+		in.Roles = append(in.Roles, resources.MultiValue{Value: fmt.Sprintf("role-%d", i)})
+	}
+	e.fitUser(in)
+	u, err := e.users.CreateUser(e.ctx, in)
+	require.NoError(t, err, why)
+	got := e.getUser(t, u.ID, store.GetOptions{}, why)
+	assert.Len(t, got.Emails, len(in.Emails), why)
+	assert.Len(t, got.PhoneNumbers, len(in.PhoneNumbers), why)
+	assert.Len(t, got.Roles, len(in.Roles), why)
+	var filters []string
+	if n := len(in.Emails); n > 0 {
+		filters = append(filters, `emails.value eq "`+in.Emails[n-1].Value+`"`)
+	}
+	if n := len(in.PhoneNumbers); n > 0 {
+		filters = append(filters, `phoneNumbers.value eq "`+in.PhoneNumbers[n-1].Value+`"`)
+	}
+	for _, f := range filters {
+		p := e.listUsers(t, store.Query{Filter: parse(t, f), Count: 10})
+		assert.Equal(t, []string{"many"}, userNames(p.Items), "%s: %s", why, f)
 	}
 }
 
