@@ -180,3 +180,34 @@ func details(body map[string]any) []string {
 	}
 	return out
 }
+
+// TestPasswordFilterValueNeverLogged: a value a filter compares with the
+// password, which the handler refuses, reaches neither the request line
+// nor the request log; its unquoted form was logged whole in the
+// warning of the bend ("unquoted filter value ... taken as a string").
+func TestPasswordFilterValueNeverLogged(t *testing.T) {
+	ring := admin.NewRequestRing(100)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	const secret = "Hunter2Secret"
+	for _, tc := range []struct{ name, method, path, body string }{
+		{"unquoted", "GET", "/Users?filter=password+eq+" + secret, ""},
+		{"unquoted, core URN", "GET", "/Users?filter=urn:ietf:params:scim:schemas:core:2.0:User:password+eq+" + secret, ""},
+		{"unquoted, in a search", "POST", "/Users/.search", `{"filter":"userName eq \"a\" or PASSWORD sw ` + secret + `"}`},
+		{"quoted", "GET", "/Users?filter=password+eq+%22" + secret + "%22", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.logs.Reset()
+			var body any
+			if tc.body != "" {
+				body = tc.body
+			}
+			r := e.do(tc.method, tc.path, body)
+			requireError(t, r, 400, "invalidFilter", `"password" cannot be used in a filter`)
+			assert.NotContains(t, r.Raw, secret, "response")
+			assert.NotContains(t, e.logs.String(), secret, "request line")
+			data, err := json.Marshal(lastWarnings(t, ring))
+			require.NoError(t, err)
+			assert.NotContains(t, string(data), secret, "request log")
+		})
+	}
+}
