@@ -641,6 +641,19 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		case !acceptableContentType(ct):
 			h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 			return
+		case !readsBody(r.Method):
+		default:
+			// A JSON body is UTF-8 (RFC 8259 §8.1, RFC 7644 §8.1), and
+			// is read as UTF-8 whatever charset the type declares: a
+			// declared other one is a bend, the body's bytes being read
+			// as what they were not said to be.
+			if cs := foreignCharset(ct); cs != "" {
+				if h.cfg.Strict {
+					h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q declares the charset %q; a SCIM body is UTF-8 (RFC 7644 §8.1): send charset=utf-8 or none (strict mode)", ct, cs))
+					return
+				}
+				warn(ctx, "Content-Type's charset %q ignored: the body was read as UTF-8", cs)
+			}
 		}
 	}
 	// Nearly every request has neither header: it costs the two lookups
@@ -1043,6 +1056,24 @@ func acceptableContentType(ct string) bool {
 		return false
 	}
 	return mt == "application/scim+json" || mt == "application/json"
+}
+
+// foreignCharset is the charset parameter of ct, an acceptable Content-Type,
+// when it names another encoding than UTF-8; "" when it names UTF-8 or
+// there is none.
+func foreignCharset(ct string) string {
+	if ct == contentType || ct == "application/json" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	cs := params["charset"]
+	if cs == "" || strings.EqualFold(cs, "utf-8") || strings.EqualFold(cs, "utf8") {
+		return ""
+	}
+	return cs
 }
 
 // bodyLimit is the most a request body to path may hold: /Bulk has a

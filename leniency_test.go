@@ -896,6 +896,14 @@ func TestContentTypeByMethod(t *testing.T) {
 		{name: "DELETE, a body of another type, strict", method: "DELETE", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), strict: true, status: 415, detail: `Content-Type "text/plain" is not accepted`},
 		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type"},
 		{name: "PATCH, a chunked empty body, no type, lenient", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), status: 400, detail: "the body is empty", warning: "no Content-Type"},
+		// A JSON body is UTF-8 (RFC 7644 §8.1): another declared charset
+		// was ignored without a word, in strict mode too.
+		{name: "POST, charset latin1, lenient", method: "POST", path: "/Users", ct: "application/scim+json; charset=iso-8859-1", body: strings.NewReader(`{"userName":"cs"}`), status: 201, warning: `Content-Type's charset "iso-8859-1" ignored: the body was read as UTF-8`},
+		{name: "POST, charset latin1, strict", method: "POST", path: "/Users", ct: "application/scim+json; charset=iso-8859-1", body: strings.NewReader(`{"userName":"cs"}`), strict: true, status: 415, detail: `declares the charset "iso-8859-1"; a SCIM body is UTF-8`},
+		{name: "PUT, charset UTF-16, strict", method: "PUT", path: "/Users/{id}", ct: "application/json;charset=UTF-16", body: strings.NewReader(`{"userName":"ct"}`), strict: true, status: 415, detail: `charset "UTF-16"`},
+		{name: "POST, charset UTF-8, strict", method: "POST", path: "/Users", ct: `application/scim+json; charset="UTF-8"`, body: strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cs"}`), strict: true, status: 201},
+		{name: "POST, charset utf8, strict", method: "POST", path: "/Users", ct: "application/json; charset=utf8", body: strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cs"}`), strict: true, status: 201},
+		{name: "DELETE, a body, charset latin1, strict", method: "DELETE", path: "/Users/{id}", ct: "application/json; charset=latin1", body: strings.NewReader("{}"), strict: true, status: 204},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, last := loggedEnv(t, tc.strict)

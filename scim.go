@@ -230,7 +230,8 @@ type Config struct {
 	//   - a body that begins with a UTF-8 byte order mark (read without
 	//     it);
 	//   - a POST, PUT or PATCH body without a Content-Type (read as
-	//     application/scim+json; 415);
+	//     application/scim+json; 415), or whose Content-Type declares a
+	//     charset other than UTF-8 (read as UTF-8; 415);
 	//   - an unquoted filter value (taken as a string), and a filter value
 	//     of another type than its attribute (read as the attribute's
 	//     type: userName gt 1 compares "1"), in a list's filter, a PATCH
