@@ -309,7 +309,10 @@ type Config struct {
 	// not bounded), and the values one PATCH adds or replaces in such
 	// attributes (400 beyond). Default 1000 (store.MultiValueLimit): every
 	// store must be able to keep them, and a PATCH compares each value it
-	// adds with those the attribute holds.
+	// adds with those the attribute holds. Raised, it is the store's to
+	// keep up: store/sqlstore binds six parameters for each email and
+	// phone number of a user in one statement, which SQLite caps at
+	// 32,766 (keep it below 2,700 there).
 	MaxMultiValues int
 	// MaxBulkOperations bounds the operations of one /Bulk request (413
 	// beyond), advertised as bulk.maxOperations. Default 1000.
