@@ -48,7 +48,8 @@ func (h *handler) checkValues(doc map[string]any) error {
 // MaxKeyBytes, holds NUL, or holds a byte that is not UTF-8 (a document
 // renders it as U+FFFD, a change the typed value would not make), and the
 // schema URNs the document lists fit too; and no list of u's core
-// attributes holds more than MaxMultiValues values. It is a sufficient test, not
+// attributes that the document holds (groups it does not) has more than
+// MaxMultiValues values. It is a sufficient test, not
 // checkValues: false says only that the document must be checked. A PATCH
 // of one simple attribute (scalarPatch) relies on it to leave the stored
 // user's document unrendered; a user holding a longer string (a
@@ -64,7 +65,7 @@ func (h *handler) valuesFit(u *resources.User) bool {
 		return false
 	}
 	for _, n := range [...]int{len(u.Emails), len(u.PhoneNumbers), len(u.IMs), len(u.Photos), len(u.Entitlements),
-		len(u.Roles), len(u.X509Certificates), len(u.Addresses), len(u.Groups)} {
+		len(u.Roles), len(u.X509Certificates), len(u.Addresses)} { // not groups: WritableMap leaves them out
 		if n > h.cfg.MaxMultiValues {
 			return false
 		}
