@@ -758,8 +758,12 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	var touchedBuf [4]int // one add names a value or two: no allocation
 	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
+	var ix *sameIndex
+	if len(list)*(len(curList)+len(list)) > sameIndexFrom {
+		ix = newSameIndex(same, curList)
+	}
 	for _, el := range list {
-		if findSame(same, curList, el) >= 0 {
+		if ix.find(same, curList, el) >= 0 {
 			continue
 		}
 		if attr.Mutability == resources.Immutable && len(curList) > 0 {
@@ -781,6 +785,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		}
 		curList = append(curList, el)
 		touched = append(touched, len(curList)-1)
+		ix.add(curList, len(curList)-1)
 	}
 	fixPrimary(attr, curList, touched)
 	put(c, attr.Name, curList)
@@ -1401,6 +1406,88 @@ func newReferent(attr *resources.Attribute, cur, next map[string]any) bool {
 func findSame(attr *resources.Attribute, list []any, el any) int {
 	for i, x := range list {
 		if sameElement(attr, x, el) {
+			return i
+		}
+	}
+	return -1
+}
+
+// sameIndexFrom is the number of comparisons (values added times values
+// held) from which an add looks the values up in a sameIndex rather than
+// walking the list for each: below it, the walk costs less than the map.
+const sameIndexFrom = 4096
+
+// sameIndex is findSame for an add of many values to an attribute whose
+// elements are the same when their exact, immutable values are (a
+// group's members, Engine.compared): the held elements by value, so that
+// each value added is looked up, not compared with every element. A group
+// PATCH that renamed the group and added 20,000 members compared each with
+// all those before it: seconds of CPU on every store, which grow with the
+// square of the list. A nil sameIndex (newSameIndex for another
+// attribute) is findSame itself.
+type sameIndex struct {
+	value  string         // the name of the value sub-attribute
+	byVal  map[string]int // an element of each string value
+	others []int          // the elements whose value is no string: compared one by one
+}
+
+// newSameIndex indexes list, the elements of attr, or returns nil when
+// sameElement compares attr's elements otherwise than by an exact value.
+func newSameIndex(attr *resources.Attribute, list []any) *sameIndex {
+	if attr.Type != resources.TypeComplex {
+		return nil
+	}
+	vs := attr.Sub("value")
+	if vs == nil || vs.Mutability != resources.Immutable || !vs.CaseExact ||
+		vs.Type != resources.TypeString && vs.Type != resources.TypeReference {
+		return nil
+	}
+	ix := &sameIndex{value: vs.Name, byVal: make(map[string]int, len(list))}
+	for i := range list {
+		ix.add(list, i)
+	}
+	return ix
+}
+
+// add indexes list[i].
+func (ix *sameIndex) add(list []any, i int) {
+	if ix == nil {
+		return
+	}
+	m, _ := list[i].(map[string]any)
+	if m == nil {
+		return // sameElement takes no such element for the same
+	}
+	if _, v, _ := lookup(m, ix.value); v != nil {
+		if s, ok := v.(string); ok {
+			if _, held := ix.byVal[s]; !held {
+				ix.byVal[s] = i
+			}
+			return
+		}
+	}
+	ix.others = append(ix.others, i)
+}
+
+// find is findSame(attr, list, el), list being what ix indexed.
+func (ix *sameIndex) find(attr *resources.Attribute, list []any, el any) int {
+	nm, _ := el.(map[string]any)
+	if ix == nil || nm == nil {
+		return findSame(attr, list, el)
+	}
+	_, v, _ := lookup(nm, ix.value)
+	s, ok := v.(string)
+	if !ok {
+		return findSame(attr, list, el)
+	}
+	// sameElement compares two string values exactly (equalElem of a
+	// caseExact value), and an element without a string value by
+	// sameElement itself.
+	if i, held := ix.byVal[s]; held {
+		return i
+	}
+	for _, i := range ix.others {
+		if sameElement(attr, list[i], el) {
 			return i
 		}
 	}
