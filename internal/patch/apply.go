@@ -1302,7 +1302,9 @@ func (a *applier) unsetSub(l loc, m map[string]any) error {
 // in v: for complex values, those whose "value" equals a listed value's
 // "value" (or, for listed values without "value", those holding every
 // listed sub-attribute); for simple values, equal ones. Listed values that
-// are not present are ignored.
+// are not present are ignored. Many listed values of an exact value (a
+// group's members, Engine.compared) are looked up by value rather than
+// compared with each element (sameIndex's reason).
 func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 	attr := l.attr
 	nv, err := a.normalize(attr, l.raw, v, false)
@@ -1312,10 +1314,35 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 	listed, _ := nv.([]any)
 	list, _ := cur.([]any)
 	valueSub := a.e.compared(attr).Sub("value")
+	// byValue holds the listed string values, rest the listed values
+	// compared one by one, when the list is long enough to index.
+	var byValue map[string]bool
+	rest := listed
+	if attr.Type == resources.TypeComplex && valueSub != nil && valueSub.CaseExact && len(list)*len(listed) > sameIndexFrom {
+		byValue, rest = make(map[string]bool, len(listed)), nil
+		for _, x := range listed {
+			if xm, ok := x.(map[string]any); ok {
+				if s, ok := xm["value"].(string); ok {
+					byValue[s] = true // dropped by an element's equal string value alone (equalElem, caseExact)
+					continue
+				}
+			}
+			rest = append(rest, x)
+		}
+	}
 	out := list[:0:0]
 	for _, el := range list {
 		drop := false
-		for _, x := range listed {
+		if byValue != nil {
+			em, _ := el.(map[string]any)
+			_, ev, _ := lookup(em, "value")
+			s, ok := ev.(string)
+			drop = ok && byValue[s]
+		}
+		for _, x := range rest {
+			if drop {
+				break
+			}
 			if attr.Type != resources.TypeComplex {
 				drop = equalElem(attr, el, x)
 			} else if xm, ok := x.(map[string]any); ok {
