@@ -107,8 +107,9 @@ func newKind[T any](k *kind[T]) *kind[T] {
 	return k
 }
 
-// decode turns a request document into a checked resource.
-func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any) (T, error) {
+// decode turns a request document into a checked resource; replace: the
+// body of a PUT.
+func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any, replace bool) (T, error) {
 	l := h.lenience()
 	nd, err := k.rt.Normalize(doc, l)
 	warnAll(ctx, l)
@@ -116,16 +117,23 @@ func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any) (T
 		var zero T
 		return zero, err
 	}
-	return k.fromDoc(h, nd)
+	return k.fromDoc(h, nd, replace)
 }
 
 // fromDoc builds the resource of a normalised document (a request body,
 // or the stored resource after PATCH), with every value held to what
-// every store can keep.
-func (k *kind[T]) fromDoc(h *handler, doc map[string]any) (T, error) {
+// every store can keep, and every attribute an extension it holds marks
+// required present (RFC 7644 §3.12 invalidValue: "A required value was
+// missing"; build checks the core schema's own) but, in a PUT's body
+// (replace), those the PUT keeps when left out (keepOnReplace).
+func (k *kind[T]) fromDoc(h *handler, doc map[string]any, replace bool) (T, error) {
 	if err := h.checkValues(doc); err != nil {
 		var zero T
 		return zero, err
+	}
+	if p := k.rt.MissingRequired(doc, replace); p != "" {
+		var zero T
+		return zero, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and must not be empty", p)
 	}
 	return k.build(doc)
 }
@@ -142,7 +150,7 @@ func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) 
 	if err != nil {
 		return nil, zero, err
 	}
-	v, err := k.decode(h, r.Context(), doc)
+	v, err := k.decode(h, r.Context(), doc, r.Method == http.MethodPut)
 	if err != nil {
 		return nil, zero, err
 	}
@@ -608,7 +616,7 @@ func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch
 	if err != nil {
 		return zero, false, err
 	}
-	next, err := k.fromDoc(h, doc)
+	next, err := k.fromDoc(h, doc, false)
 	if err != nil {
 		// Operations that change nothing are no change, even to a
 		// resource stored before today's checks (Config limits) applied.

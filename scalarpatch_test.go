@@ -273,7 +273,7 @@ func (c scalarCase) storedUser(w *handler) *resources.User {
 			}
 		}
 		var err error
-		if u, err = w.users.decode(w, context.Background(), doc); err != nil {
+		if u, err = w.users.decode(w, context.Background(), doc, false); err != nil {
 			return nil
 		}
 	}

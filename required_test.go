@@ -1,0 +1,161 @@
+package scim_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
+)
+
+// TestExtensionRequired: an attribute a host's extension marks required
+// (RFC 7643 §2.2, advertised so in /Schemas) is held to it by every write
+// of a resource that holds the extension, as userName is: a POST, PUT or
+// PATCH that leaves it (or a required sub-attribute of a value) unassigned
+// is a 400 invalidValue (RFC 7644 §3.12: "A required value was missing")
+// that changes nothing, where a POST and a PUT stored the resource without
+// it and only a PATCH remove was refused. A resource without the
+// extension, which the resource type lists as optional, is accepted.
+func TestExtensionRequired(t *testing.T) {
+	const urn = "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "Acme", "",
+		&resources.Attribute{Name: "badge", Type: resources.TypeString, Required: true},
+		&resources.Attribute{Name: "note", Type: resources.TypeString},
+		&resources.Attribute{Name: "desk", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "building", Type: resources.TypeString, Required: true}, {Name: "floor", Type: resources.TypeString}}},
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString, Required: true}, {Name: "type", Type: resources.TypeString}}},
+	)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}
+	user := func(name string, x map[string]any) map[string]any {
+		b := map[string]any{"schemas": schemas, "userName": name}
+		if x != nil {
+			b[urn] = x
+		}
+		return b
+	}
+
+	for i, tc := range []struct {
+		name   string
+		ext    map[string]any
+		code   int
+		detail string
+	}{
+		{"without the extension", nil, 201, ""},
+		{"with every required value", map[string]any{"badge": "B1", "desk": map[string]any{"building": "A"}, "keys": []any{map[string]any{"value": "k1"}}}, 201, ""},
+		{"extension without the required attribute", map[string]any{"note": "n"}, 400, urn + ":badge is required"},
+		{"required attribute empty", map[string]any{"badge": "", "note": "n"}, 400, urn + ":badge is required"},
+		{"complex value without its required sub-attribute", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "3"}}, 400, urn + ":desk.building is required"},
+		{"multi-valued value without its required sub-attribute", map[string]any{"badge": "B1", "keys": []any{map[string]any{"value": "k1"}, map[string]any{"type": "spare"}}}, 400, urn + ":keys.value is required"},
+	} {
+		t.Run("POST "+tc.name, func(t *testing.T) {
+			name := "post" + strconv.Itoa(i)
+			r := e.do("POST", "/Users", user(name, tc.ext))
+			if tc.code != 201 {
+				requireError(t, r, tc.code, "invalidValue", tc.detail)
+				assert.Equal(t, float64(0), e.do("GET", `/Users?filter=userName+eq+"`+name+`"`, nil).Body["totalResults"], "nothing was created")
+				return
+			}
+			require.Equal(t, 201, r.Code, r.Raw)
+		})
+	}
+
+	id := e.createUser("held", map[string]any{"schemas": schemas, urn: map[string]any{"badge": "B1", "note": "n", "desk": map[string]any{"building": "A"}}})["id"].(string)
+	before := e.do("GET", "/Users/"+id, nil).Raw
+	patch := func(op, path string, value any) map[string]any {
+		o := map[string]any{"op": op, "path": path}
+		if value != nil {
+			o["value"] = value
+		}
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}, "Operations": []any{o}}
+	}
+	for _, tc := range []struct {
+		name, method string
+		body         any
+		scimType     string
+		detail       string
+	}{
+		{"PUT without the required attribute", "PUT", user("held", map[string]any{"note": "n"}), "invalidValue", urn + ":badge is required"},
+		{"PUT without a required sub-attribute", "PUT", user("held", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "2"}}), "invalidValue", urn + ":desk.building is required"},
+		{"PATCH replacing it with an empty string", "PATCH", patch("replace", urn+":badge", ""), "invalidValue", urn + ":badge is required"},
+		{"PATCH replacing it with null", "PATCH", patch("replace", urn, map[string]any{"badge": nil}), "mutability", "is required"},
+		{"PATCH removing a required sub-attribute", "PATCH", patch("remove", urn+":desk.building", nil), "mutability", "is required"},
+		{"PATCH adding a value without its required sub-attribute", "PATCH", patch("add", urn+":keys", []any{map[string]any{"type": "spare"}}), "invalidValue", urn + ":keys.value is required"},
+		{"PATCH removing the required attribute", "PATCH", patch("remove", urn+":badge", nil), "mutability", "is required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, "/Users/"+id, tc.body), 400, tc.scimType, tc.detail)
+			assert.Equal(t, before, e.do("GET", "/Users/"+id, nil).Raw, "nothing changed")
+		})
+	}
+
+	r := e.do("PATCH", "/Users/"+id, patch("remove", urn, nil))
+	require.Equal(t, 200, r.Code, "the extension is optional: removing it whole is allowed: %s", r.Raw)
+	assert.NotContains(t, r.Body, urn)
+	r = e.do("PUT", "/Users/"+id, user("held", map[string]any{"badge": "B2"}))
+	require.Equal(t, 200, r.Code, r.Raw)
+}
+
+// TestExtensionRequiredKept: a required attribute a client cannot resend
+// (returned "never" or "request") or may not change (immutable) is held
+// on a POST and a PATCH but not looked for in a PUT's body, which keeps
+// the stored value when it leaves one out; a readOnly one is the server's
+// to set and is never demanded of a client.
+func TestExtensionRequiredKept(t *testing.T) {
+	const urn = "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "Acme", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Required: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "big", Type: resources.TypeString, Required: true, Returned: resources.ReturnedRequest},
+		&resources.Attribute{Name: "imm", Type: resources.TypeString, Required: true, Mutability: resources.Immutable},
+		&resources.Attribute{Name: "ro", Type: resources.TypeString, Required: true, Mutability: resources.ReadOnly},
+		&resources.Attribute{Name: "note", Type: resources.TypeString},
+	)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}
+	full := map[string]any{"pin": "1234", "big": "b", "imm": "i", "note": "n"}
+	without := func(k string) map[string]any {
+		out := map[string]any{}
+		for key, v := range full {
+			if key != k {
+				out[key] = v
+			}
+		}
+		return out
+	}
+	for _, k := range []string{"pin", "big", "imm"} {
+		r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "no-" + k, urn: without(k)})
+		requireError(t, r, 400, "invalidValue", urn+":"+k+" is required")
+	}
+	r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "kept", urn: full})
+	require.Equal(t, 201, r.Code, "ro is readOnly: not demanded: %s", r.Raw)
+	id := r.Body["id"].(string)
+	for _, tc := range []struct {
+		name string
+		ext  map[string]any
+	}{
+		{"PUT without pin", without("pin")},
+		{"PUT without big", without("big")},
+		{"PUT without imm", without("imm")},
+		{"PUT with note alone", map[string]any{"note": "n2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": schemas, "userName": "kept", urn: tc.ext})
+			require.Equal(t, 200, r.Code, r.Raw)
+			got := e.do("GET", "/Users/"+id+"?attributes="+urn+":big,"+urn+":imm", nil)
+			assert.Equal(t, map[string]any{"big": "b", "imm": "i"}, got.Body[urn], "kept")
+		})
+	}
+}
