@@ -75,7 +75,7 @@ func hiddenAttrs(rt *resources.ResourceType) []hiddenAttr {
 		if sub != nil {
 			at = sub
 		}
-		if at.Returned != resources.ReturnedNever && at.Returned != resources.ReturnedRequest {
+		if !at.Hidden() {
 			return
 		}
 		ref := attrRef{urn: urn, name: a.Name}
@@ -237,7 +237,7 @@ func appendRef(refs []attrRef, ref attrRef) []attrRef {
 // (id) whatever was excluded, and "schemas" stays.
 func appendCore(refs []attrRef, rt *resources.ResourceType, param string) []attrRef {
 	for _, a := range rt.CoreAttributes() {
-		if param == "attributes" && (a.Returned == resources.ReturnedRequest || a.Returned == resources.ReturnedNever) {
+		if param == "attributes" && a.Hidden() {
 			continue
 		}
 		refs = appendRef(refs, attrRef{name: a.Name})

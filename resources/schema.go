@@ -81,6 +81,14 @@ func (a *Attribute) Sub(name string) *Attribute {
 // ReadOnly reports whether clients may never set the attribute.
 func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
 
+// Hidden reports whether responses leave the attribute out unless a
+// request's attributes parameter names it: returned "never" (not even
+// then) or "request" (RFC 7643 §2.4). A client that did not ask has not
+// seen it, so a PUT that leaves it out keeps the stored value.
+func (a *Attribute) Hidden() bool {
+	return a.Returned == ReturnedNever || a.Returned == ReturnedRequest
+}
+
 // ValueShape is a as this module's rules for the values of a multi-valued
 // attribute read it (RFC 7643 §2.4: at most one primary, no duplicates),
 // which Normalize and the PATCH engine both apply: its "value", "type" and
@@ -466,7 +474,7 @@ func needed(a *Attribute, replace bool) bool {
 	if !a.Required || a.ReadOnly() {
 		return false
 	}
-	return !replace || a.Mutability != Immutable && a.Returned != ReturnedNever && a.Returned != ReturnedRequest
+	return !replace || a.Mutability != Immutable && !a.Hidden()
 }
 
 // missingSub returns the name of the first sub-attribute of a that must be

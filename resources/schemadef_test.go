@@ -148,3 +148,22 @@ func TestValueShape(t *testing.T) {
 		})
 	}
 }
+
+// TestAttributeHidden: an attribute is hidden from responses that do not
+// name it when returned "never" or "request", and only then (RFC 7643
+// §2.4); the empty Returned is "default".
+func TestAttributeHidden(t *testing.T) {
+	for _, tc := range []struct {
+		returned string
+		want     bool
+	}{
+		{ReturnedNever, true},
+		{ReturnedRequest, true},
+		{ReturnedDefault, false},
+		{ReturnedAlways, false},
+		{"", false},
+	} {
+		a := &Attribute{Name: "x", Type: TypeString, Returned: tc.returned}
+		assert.Equal(t, tc.want, a.Hidden(), "returned %q", tc.returned)
+	}
+}
