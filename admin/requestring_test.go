@@ -228,3 +228,18 @@ func BenchmarkRequestRingRecord(b *testing.B) {
 		_ = r.Record(ctx, req)
 	}
 }
+
+// TestSanitized: an entry is kept with a token redacted and the value of a
+// query parameter that names the password concealed, whoever records it
+// (the SCIM handler records only sanitized entries).
+func TestSanitized(t *testing.T) {
+	tok := "scim_" + strings.Repeat("k", 43)
+	for _, tc := range []struct{ path, want string }{
+		{"/Users?filter=userName+eq+%22bob%22", "/Users?filter=userName+eq+%22bob%22"},
+		{"/Users?filter=password+eq+%22Hunter2%22&count=1", "/Users?filter=[REDACTED: names the password]&count=1"},
+		{"/Users?access_token=" + tok, "/Users?access_token=scim_[REDACTED]"},
+	} {
+		got := admin.Request{Path: tc.path}.Sanitized()
+		assert.Equal(t, tc.want, got.Path, tc.path)
+	}
+}
