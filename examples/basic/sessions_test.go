@@ -17,8 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
+	"github.com/scimkit/scim/tokens"
 )
 
 // testPassword keys the sessions of TestSessionStores.
@@ -208,6 +210,139 @@ func TestSessionsEndWithPassword(t *testing.T) {
 			rec := httptest.NewRecorder()
 			site(t, tc.password).ServeHTTP(rec, req)
 			assert.Equal(t, tc.want, rec.Code)
+		})
+	}
+}
+
+// siteWithAPI is the example's admin site over memory sessions and the
+// real admin API on a memory token store, whose Manager it returns.
+func siteWithAPI(t *testing.T, password string) (*http.ServeMux, *tokens.Manager) {
+	t.Helper()
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	a, err := newAdminSite(adminSiteOptions{
+		Password: password,
+		API: admin.NewHandler(toks, admin.Options{
+			Tenant: func(*http.Request) (string, error) { return "", nil },
+			Logger: slog.New(slog.DiscardHandler),
+		}),
+		Logger:   slog.New(slog.DiscardHandler),
+		Limits:   defaultSignInLimits(),
+		Sessions: newMemorySessions(),
+	})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	a.register(mux)
+	return mux, toks
+}
+
+// serve sends req to mux with cookies and returns the response.
+func serve(mux http.Handler, req *http.Request, cookies ...*http.Cookie) *http.Response {
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// signInRequest is the sign-in form's POST of password.
+func signInRequest(password string) *http.Request {
+	req := httptest.NewRequest("POST", "/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+// TestSignInRotatesSession: signing in while holding a session gives a
+// new session id and ends the old one, so an id learnt or planted before
+// the sign-in does not outlive it; a failed sign-in leaves the session
+// alone.
+func TestSignInRotatesSession(t *testing.T) {
+	const password = "rotate password"
+	mux, _ := siteWithAPI(t, password)
+	status := func(ck *http.Cookie) int {
+		return serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode
+	}
+	signIn := func(t *testing.T, password string, held ...*http.Cookie) *http.Response {
+		t.Helper()
+		return serve(mux, signInRequest(password), held...)
+	}
+	resp := signIn(t, password)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	first := resp.Cookies()[0]
+	require.Equal(t, http.StatusOK, status(first))
+
+	cases := []struct {
+		name      string
+		password  string
+		rotated   bool // a new cookie, and the held one ended
+		heldAfter int  // the held session's status after the sign-in
+	}{
+		{"wrong password", "nope", false, http.StatusOK},
+		{"right password", password, true, http.StatusUnauthorized},
+	}
+	held := first
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := signIn(t, tc.password, held)
+			if !tc.rotated {
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				assert.Empty(t, resp.Cookies())
+				assert.Equal(t, tc.heldAfter, status(held))
+				return
+			}
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			require.Len(t, resp.Cookies(), 1)
+			next := resp.Cookies()[0]
+			assert.NotEqual(t, held.Value, next.Value, "a new session id")
+			assert.Equal(t, tc.heldAfter, status(held), "the held session ended")
+			assert.Equal(t, http.StatusOK, status(next))
+		})
+	}
+}
+
+// TestAdminAPICrossOrigin: a signed-in admin's browser cannot be made to
+// generate or revoke a token from another origin, though it sends the
+// session cookie (SameSite=Strict keeps it from other sites, not from
+// another origin of the same site, such as another port of the host): the
+// admin API refuses the request (http.CrossOriginProtection) before it
+// acts.
+func TestAdminAPICrossOrigin(t *testing.T) {
+	const password = "csrf password"
+	mux, toks := siteWithAPI(t, password)
+	resp := serve(mux, signInRequest(password))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	session := resp.Cookies()[0]
+
+	cases := []struct {
+		name    string
+		method  string
+		path    string
+		headers []string
+		status  int
+	}{
+		{"cross-site POST", "POST", "/admin/api/tokens", []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+		{"same-site POST (another port)", "POST", "/admin/api/tokens", []string{"Sec-Fetch-Site: same-site"}, http.StatusForbidden},
+		{"foreign Origin POST (an older browser)", "POST", "/admin/api/tokens", []string{"Origin: http://127.0.0.1:9999"}, http.StatusForbidden},
+		{"cross-site DELETE", "DELETE", "/admin/api/tokens/x", []string{"Sec-Fetch-Site: cross-site"}, http.StatusForbidden},
+		{"the page's own POST", "POST", "/admin/api/tokens", []string{"Sec-Fetch-Site: same-origin"}, http.StatusCreated},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := toks.List(context.Background(), "")
+			require.NoError(t, err)
+			req := httptest.NewRequest(tc.method, "http://127.0.0.1:8080"+tc.path, strings.NewReader(`{"name":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
+			for _, h := range tc.headers {
+				k, v, _ := strings.Cut(h, ": ")
+				req.Header.Set(k, v)
+			}
+			resp := serve(mux, req, session)
+			assert.Equal(t, tc.status, resp.StatusCode)
+			after, err := toks.List(context.Background(), "")
+			require.NoError(t, err)
+			if tc.status == http.StatusForbidden {
+				assert.Len(t, after, len(before), "nothing generated")
+			}
 		})
 	}
 }
