@@ -358,10 +358,33 @@ const passwordName = "password"
 // nothing.
 func NamesPassword(s string) bool {
 	for i := 0; i+len(passwordName) <= len(s); i++ {
-		if c := s[i]; c|0x20 == passwordName[0] || c == '%' {
-			if passwordAt(s, i) {
-				return true
-			}
+		if mayStartPassword(s, i) && passwordAt(s, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayStartPassword reports whether "password" can start at s[i], from
+// s[i] and the two bytes after it (i+2 < len(s)), before passwordAt
+// decodes anything, as mayStart does for a token: a literal 'p' or 'P'
+// followed by 'a', 'A' or an escape, or a '%' whose escape can stand for
+// 'p' (0x70), 'P' (0x50) or a '%' (0x25) that starts one in turn. The
+// escapes a query is full of ("%22", "%20", "%40") are passed over
+// without decoding.
+func mayStartPassword(s string, i int) bool {
+	switch s[i] {
+	case 'p', 'P':
+		c := s[i+1]
+		return c|0x20 == 'a' || c == '%'
+	case '%':
+		switch lo := s[i+2]; s[i+1] {
+		case '7', '5':
+			return lo == '0' || lo == '%'
+		case '2':
+			return lo == '5' || lo == '%'
+		case '%':
+			return true
 		}
 	}
 	return false
