@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -358,14 +359,11 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
 	}
 	for _, c := range filter.UnquotedValues(e) {
-		if names.Equal(c.Path.Name, "password") {
-			// A value compared with the password is one, or a guess at
-			// one: the warning, which the log and the request log keep,
-			// names the attribute instead.
-			warn(ctx, "unquoted filter value compared with %q taken as a string", c.Path.String())
-			continue
-		}
-		warn(ctx, "unquoted filter value %q taken as a string", c.Value)
+		// A value of a filter that names the password may be one, or a
+		// guess at one: the warning, which the log and the request log
+		// keep, conceals it.
+		sent, _ := c.Value.(string) // Unquoted: a string
+		warn(ctx, "unquoted filter value %q taken as a string", clienttext.PartOf(s, sent))
 	}
 	return e, nil
 }

@@ -1,9 +1,12 @@
 package scim_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -50,12 +53,7 @@ func TestTokenShapedTextNeverLogged(t *testing.T) {
 			assert.NotEmpty(t, r.Header.Get("X-Request-Id"))
 			assert.NotContains(t, e.logs.String(), secret, "request line")
 			assert.Contains(t, e.logs.String(), `"msg":"scim request"`)
-			recent, err := ring.Recent(context.Background(), "", 1)
-			require.NoError(t, err)
-			require.Len(t, recent, 1)
-			data, err := json.Marshal(recent[0])
-			require.NoError(t, err)
-			assert.NotContains(t, string(data), secret, "request log")
+			assert.NotContains(t, lastEntry(t, ring), secret, "request log")
 		})
 	}
 }
@@ -145,15 +143,10 @@ func TestEncodedTokenNeverLogged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e.logs.Reset()
 			r := e.do(tt.method, tt.path, tt.body, tt.hdr...)
-			recent, err := ring.Recent(context.Background(), "", 1)
-			require.NoError(t, err)
-			require.Len(t, recent, 1)
-			entry, err := json.Marshal(recent[0])
-			require.NoError(t, err)
 			for where, text := range map[string]string{
 				"X-Request-Id sent back": r.Header.Get("X-Request-Id"),
 				"request line":           e.logs.String(),
-				"request log":            string(entry),
+				"request log":            lastEntry(t, ring),
 				"details":                strings.Join(details(r.Body), "\n"),
 			} {
 				// Half the body is past guessing: no half of it may show.
@@ -163,6 +156,18 @@ func TestEncodedTokenNeverLogged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// lastEntry returns the request log's newest entry of the default
+// tenant, as JSON: every field a RequestLog keeps.
+func lastEntry(t *testing.T, ring *admin.RequestRing) string {
+	t.Helper()
+	recent, err := ring.Recent(context.Background(), "", 1)
+	require.NoError(t, err)
+	require.Len(t, recent, 1)
+	data, err := json.Marshal(recent[0])
+	require.NoError(t, err)
+	return string(data)
 }
 
 // details returns the detail of an error body, and of each error a
@@ -209,5 +214,122 @@ func TestPasswordFilterValueNeverLogged(t *testing.T) {
 			require.NoError(t, err)
 			assert.NotContains(t, string(data), secret, "request log")
 		})
+	}
+}
+
+// TestPasswordNeverLogged: a password, or a value compared with the
+// password, that a client sends anywhere (a filter, sortBy, attributes, a
+// PATCH path or value key, a /Bulk operation, a query parameter, a body
+// with the password mistyped or mis-cased, malformed JSON), with or
+// without strict mode, reaches neither the response (its detail, a /Bulk
+// operation's), nor the request log entry (path, detail, warnings), nor
+// the log line. The rule (internal/clienttext.Conceals): client text that
+// names the password and is more than an attribute path is shown as
+// clienttext.Concealed, and so is any part of it a message quotes.
+func TestPasswordNeverLogged(t *testing.T) {
+	const secret = "Hunter2Secret"
+	const number = "73019284655"                    // a password sent as a number
+	huge := "7301928465" + strings.Repeat("5", 400) // a number no float holds: its parse error quotes it
+	type request struct {
+		name, method, path string
+		body               any
+		strict             bool
+		accepted           bool   // answered < 400 (with a warning, say)
+		secret             string // secret when ""
+	}
+	const core = "urn:ietf:params:scim:schemas:core:2.0:User:"
+	q := func(filter string) string { return url.QueryEscape(filter) }
+	users := func(extra map[string]any) map[string]any {
+		b := map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "bob"}
+		maps.Copy(b, extra)
+		return b
+	}
+	tests := []request{
+		// Filters: the query string is in the request log as sent.
+		{name: "filter, quoted", method: "GET", path: "/Users?filter=" + q(`password eq "`+secret+`"`)},
+		{name: "filter, unquoted", method: "GET", path: "/Users?filter=" + q(`password eq `+secret)},
+		{name: "filter, unquoted, strict", method: "GET", path: "/Users?filter=" + q(`password eq `+secret), strict: true},
+		{name: "filter, a password with a space", method: "GET", path: "/Users?filter=" + q(`password eq correct `+secret)},
+		{name: "filter, a number out of range", method: "GET", path: "/Users?filter=" + q(`password eq `+huge), secret: huge[:40]},
+		{name: "filter, upper case", method: "GET", path: "/Users?filter=" + q(`PASSWORD eq "`+secret+`"`)},
+		{name: "filter, core URN", method: "GET", path: "/Users?filter=" + q(core+`password eq "`+secret+`"`)},
+		{name: "filter, name percent-encoded", method: "GET", path: "/Users?filter=%70assword+eq+%22" + secret + "%22"},
+		{name: "filter, value filter", method: "GET", path: "/Users?filter=" + q(`password[value eq "`+secret+`"]`)},
+		{name: "filter, value filter, unquoted", method: "GET", path: "/Users?filter=" + q(`password[value eq `+secret+`]`)},
+		{name: "filter, after another term", method: "GET", path: "/Users?filter=" + q(`userName eq "bob" or password eq `+secret)},
+		{name: "filter given twice", method: "GET", path: "/Users?filter=" + q(`password eq "a"`) + "&filter=" + q(`password eq "`+secret+`"`)},
+		{name: "search filter", method: "POST", path: "/Users/.search", body: map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `password eq correct ` + secret}},
+		{name: "search filter, strict", method: "POST", path: "/Users/.search", strict: true, body: map[string]any{
+			"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `password eq ` + secret}},
+		{name: "sortBy", method: "GET", path: "/Users?sortBy=" + q(`password[value eq "`+secret+`"]`)},
+		{name: "attributes", method: "GET", path: "/Users?attributes=" + q(`password[value eq "`+secret+`"]`)},
+		{name: "excludedAttributes", method: "GET", path: "/Users?excludedAttributes=" + q(`password[value eq "`+secret+`"]`)},
+		{name: "a query parameter named password", accepted: true, method: "GET", path: "/Users?password=" + secret},
+		// PATCH paths and value keys.
+		{name: "PATCH path filter", method: "PATCH", body: patchBody(op("remove", `password[value eq "`+secret+`"]`, nil))},
+		{name: "PATCH path filter, unquoted", method: "PATCH", body: patchBody(op("remove", `PASSWORD[value eq `+secret+`]`, nil))},
+		{name: "PATCH path filter, unquoted, strict", method: "PATCH", strict: true, body: patchBody(op("remove", `password[value eq `+secret+`]`, nil))},
+		{name: "PATCH path filter, core URN", method: "PATCH", body: patchBody(op("remove", core+`password[value eq "`+secret+`"]`, nil))},
+		{name: "PATCH path, a syntax error after the value", method: "PATCH", body: patchBody(op("remove", `password[value eq "x" `+secret+`]`, nil))},
+		{name: "PATCH path, a comparison", method: "PATCH", body: patchBody(op("replace", `password eq `+secret, "x"))},
+		{name: "PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{`password[value eq "` + secret + `"]`: "x"}))},
+		// /Bulk: its operations' paths and data.
+		{name: "bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",
+			"data": patchBody(op("remove", `password[value eq `+secret+`]`, nil))})},
+		{name: "bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+			"path": "/Users?filter=" + q(`password eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
+		{name: "bulk path, plain", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+			"path": `/Users/{id}/password eq "` + secret + `"`, "data": patchBody(op("replace", "displayName", "A"))})},
+		{name: "bulk POST, password a number", method: "POST", path: "/Bulk", secret: number, body: bulkBody(0, map[string]any{"method": "POST", "bulkId": "1",
+			"path": "/Users", "data": users(map[string]any{"password": json.Number(number)})})},
+		// Bodies: the password's value is never shown.
+		{name: "POST, password a number", method: "POST", path: "/Users", secret: number, body: users(map[string]any{"password": json.Number(number)})},
+		{name: "POST, password a list", method: "POST", path: "/Users", body: users(map[string]any{"password": []string{secret}})},
+		{name: "POST, PASSWORD an object", method: "POST", path: "/Users", body: users(map[string]any{"PASSWORD": map[string]any{secret: secret}})},
+		{name: "POST, URN-qualified password a number", method: "POST", path: "/Users", secret: number, body: users(map[string]any{core + "password": json.Number(number)})},
+		{name: "POST, password in the enterprise extension", accepted: true, method: "POST", path: "/Users", body: users(map[string]any{
+			"userName": "carol", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"password": secret}})},
+		{name: "POST, password in the enterprise extension, strict", method: "POST", path: "/Users", strict: true, body: users(map[string]any{
+			"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": map[string]any{"password": secret}})},
+		{name: "PUT, password a boolean", method: "PUT", body: users(map[string]any{"password": true}), secret: "true"},
+		{name: "PATCH, password a number", method: "PATCH", secret: number, body: patchBody(op("replace", "password", json.Number(number)))},
+		{name: "malformed JSON, unterminated", method: "POST", path: "/Users", body: `{"userName":"bob","password":"` + secret},
+		{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","password":` + secret + `}`},
+		{name: "malformed JSON, bad escape", method: "POST", path: "/Users", body: `{"userName":"bob","password":"` + secret + `\q"}`},
+	}
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(100)
+		e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.Strict = strict })
+		id := e.createUser("alice")["id"].(string)
+		for _, tt := range tests {
+			if tt.strict != strict {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				secret := cmp.Or(tt.secret, secret)
+				path := cmp.Or(tt.path, "/Users/"+id)
+				body := tt.body
+				if b, ok := body.(map[string]any); ok && path == "/Bulk" {
+					data, err := json.Marshal(b)
+					require.NoError(t, err)
+					body = strings.ReplaceAll(string(data), "{id}", id)
+				}
+				e.logs.Reset()
+				r := e.do(tt.method, path, body)
+				if path == "/Bulk" {
+					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
+				} else if !tt.accepted {
+					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
+				}
+				for where, text := range map[string]string{
+					"response":    r.Raw,
+					"request log": lastEntry(t, ring),
+					"log line":    e.logs.String(),
+				} {
+					assert.NotContains(t, text, secret, "%s: %s", where, text)
+				}
+			})
+		}
 	}
 }

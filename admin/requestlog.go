@@ -17,7 +17,8 @@ type Request struct {
 	RequestID string `json:"requestId"`
 	// Method and Path are the HTTP method and the path relative to the
 	// SCIM base URL, with the query string (filters name the resources an
-	// identity provider looked for).
+	// identity provider looked for), as sent but for the value of a query
+	// parameter that names the password, concealed (Sanitized).
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Status is the HTTP status answered.

@@ -134,12 +134,16 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 }
 
 // Sanitized returns r fit to be kept and shown: token-shaped text (a token
-// sent in a query string, say) redacted, and every text field cut to a
+// sent in a query string, say) redacted, the value of a query parameter
+// that names the password concealed (filter=password eq "…" is kept as
+// filter=[REDACTED: names the password]), and every text field cut to a
 // bound (MaxRequestFieldBytes for Path, Detail and each warning). The
 // SCIM handler records only sanitized entries, so a RequestLog that
-// writes to a database never stores a token.
+// writes to a database never stores a token, nor a password a filter
+// compares with. (Detail and Warnings are made so by the handler, which
+// conceals the client text they quote where it quotes it.)
 func (r Request) Sanitized() Request {
-	r.Path = clienttext.Field(r.Path, MaxRequestFieldBytes)
+	r.Path = clienttext.Field(clienttext.ConcealQuery(r.Path), MaxRequestFieldBytes)
 	r.Detail = clienttext.Field(r.Detail, MaxRequestFieldBytes)
 	r.ScimType = clienttext.Clip(r.ScimType, 64)
 	r.TokenHint = clienttext.Clip(r.TokenHint, 64)

@@ -352,7 +352,7 @@ func (st *state) parseAttrExpr() (Expr, error) {
 func (st *state) parseBracket(start, end int, ap AttrPath) (Expr, error) {
 	open := st.pos
 	if ap.Sub != "" {
-		return nil, &SyntaxError{Offset: open, Msg: "a value filter cannot follow the sub-attribute path " + quote(st.s[start:end]),
+		return nil, &SyntaxError{Offset: open, Msg: "a value filter cannot follow the sub-attribute path " + st.quote(st.s[start:end]),
 			detail: " (filter the multi-valued attribute instead, as in emails[type eq \"work\"].value)"}
 	}
 	if st.valueAt >= 0 {
@@ -396,7 +396,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 	at := st.pos
 	w := wordEnd(s, at)
 	if w == at {
-		return nil, st.errFound(at, "expected an operator after "+quote(s[start:end]), at)
+		return nil, st.errFound(at, "expected an operator after "+st.quote(s[start:end]), at)
 	}
 	word := s[at:w]
 	if len(word) == 2 {
@@ -410,7 +410,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 			}
 			if op == Gt || op == Ge || op == Lt || op == Le {
 				if lit, bad := nonOrderable(v); bad {
-					return nil, &SyntaxError{Offset: valueAt, Msg: quote(word) + " cannot be used with " + lit,
+					return nil, &SyntaxError{Offset: valueAt, Msg: "'" + word + "' cannot be used with " + lit, // an operator: no value
 						detail: " (gt, ge, lt and le compare strings, numbers and dates; compare with true, false or null by eq or ne)", kind: ErrUnsupportedComparison}
 				}
 			}
@@ -424,7 +424,7 @@ func (st *state) parseOpValue(start, end int, ap AttrPath) (Expr, error) {
 			return &Present{Path: ap}, nil
 		}
 	}
-	return nil, &SyntaxError{Offset: at, Msg: "unknown operator " + quote(word),
+	return nil, &SyntaxError{Offset: at, Msg: "unknown operator " + st.quote(word),
 		detail: " (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)"}
 }
 
@@ -487,7 +487,7 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 	s := st.s
 	at := st.pos
 	if at >= len(s) {
-		return nil, false, st.errFound(at, "expected a value after "+quote(op), at)
+		return nil, false, st.errFound(at, "expected a value after '"+op+"'", at) // an operator: no value
 	}
 	c := s[at]
 	switch c {
@@ -502,13 +502,13 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 	}
 	w := bareEnd(s, at)
 	if w == at {
-		return nil, false, st.errFound(at, "expected a value after "+quote(op), at)
+		return nil, false, st.errFound(at, "expected a value after '"+op+"'", at) // an operator: no value
 	}
 	word := s[at:w]
 	if c == '-' || isDigit(c) {
 		if end, isInt, ok := jsonscan.Number(s, at); ok && end == w {
 			st.pos = w
-			v, err := numberValue(word, isInt, at)
+			v, err := st.numberValue(word, isInt, at)
 			return v, false, err
 		}
 	} else if len(word) == 4 || len(word) == 5 {
@@ -528,11 +528,11 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 		// bareEnd stopped at a non-printable rune, which the caller
 		// reports as unexpected, or at invalid UTF-8, reported here.
 		if r, size := utf8.DecodeRuneInString(s[w:]); r == utf8.RuneError && size == 1 {
-			return nil, false, &SyntaxError{Offset: w, Msg: "invalid UTF-8 in unquoted value " + quote(word)}
+			return nil, false, &SyntaxError{Offset: w, Msg: "invalid UTF-8 in unquoted value " + st.quote(word)}
 		}
 	}
 	if st.strict {
-		return nil, false, &SyntaxError{Offset: at, Msg: "string values must be quoted: " + quoteJSON(word), detail: "; strict mode is on"}
+		return nil, false, &SyntaxError{Offset: at, Msg: "string values must be quoted: " + st.quoteJSON(word), detail: "; strict mode is on"}
 	}
 	st.pos = w
 	return word, true, nil
@@ -573,11 +573,12 @@ func isBareByte(c byte) bool {
 	return c > ' ' && c < 0x7f
 }
 
-// quoteJSON renders a token as a JSON string, an excerpt if long
-// (clienttext.Excerpt), for a message that shows how the token should
-// have been written.
-func quoteJSON(tok string) string {
-	head, rest := clienttext.Excerpt(tok)
+// quoteJSON renders tok, a part of the input, as a JSON string, for a
+// message that shows how the token should have been written: an excerpt
+// if long, concealed when the input names the password
+// (clienttext.ExcerptOf).
+func (st *state) quoteJSON(tok string) string {
+	head, rest := clienttext.ExcerptOf(st.s, tok)
 	return Quote(head) + rest
 }
 
@@ -603,7 +604,7 @@ func (st *state) parseString() (string, error) {
 	if strings.IndexByte(body, '\\') >= 0 {
 		raw = []byte(body)
 		if at := jsonscan.LoneSurrogate(raw); at >= 0 && (bad < 0 || at < bad) {
-			return "", &SyntaxError{Offset: start + 1 + at, Msg: "unpaired surrogate " + quote(body[at:at+6]) + " in string",
+			return "", &SyntaxError{Offset: start + 1 + at, Msg: "unpaired surrogate " + st.quote(body[at:at+6]) + " in string",
 				detail: " (characters outside the Basic Multilingual Plane need a \\uD800-\\uDBFF escape followed by a \\uDC00-\\uDFFF escape)"}
 		}
 	}
@@ -657,7 +658,7 @@ func invalidUTF8(s string) int {
 
 // numberValue converts the JSON number tok, found at offset at, into an
 // int64 when it is an integer literal that fits, otherwise a float64.
-func numberValue(tok string, isInt bool, at int) (any, error) {
+func (st *state) numberValue(tok string, isInt bool, at int) (any, error) {
 	if isInt {
 		if n, err := strconv.ParseInt(tok, 10, 64); err == nil {
 			return n, nil
@@ -665,7 +666,7 @@ func numberValue(tok string, isInt bool, at int) (any, error) {
 	}
 	f, err := strconv.ParseFloat(tok, 64)
 	if err != nil {
-		return nil, &SyntaxError{Offset: at, Msg: "number " + quote(tok) + " is out of range"}
+		return nil, &SyntaxError{Offset: at, Msg: "number " + st.quote(tok) + " is out of range"}
 	}
 	return f, nil
 }
@@ -744,7 +745,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 			return AttrPath{}, err
 		}
 		if names.Equal(name, "urn") && st.pos < len(s) && s[st.pos] == ':' {
-			return AttrPath{}, nestedURN(s, st.pos-len(name), "'"+best+"'")
+			return AttrPath{}, st.nestedURN(st.pos-len(name), "'"+best+"'")
 		}
 		return st.parseSub(AttrPath{URI: best, Name: name})
 	}
@@ -756,7 +757,7 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	// A known schema URN after this unknown one is refused as after a
 	// known one: the unknown URN is taken to end before it.
 	if at := names.NestedURNAt(s[start:end], standardSchemas[:], st.schemas); at >= 0 {
-		return AttrPath{}, nestedURN(s, start+at, quote(s[start:start+at-1]))
+		return AttrPath{}, st.nestedURN(start+at, st.quote(s[start:start+at-1]))
 	}
 	colon := start + strings.LastIndexByte(s[start:end], ':')
 	uri := s[start:colon]
@@ -764,14 +765,14 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 	for i := start; i <= colon; i++ {
 		if i == colon || s[i] == ':' {
 			if i == segStart {
-				return AttrPath{}, &SyntaxError{Offset: i, Msg: "empty segment in schema URN " + quote(s[start:end])}
+				return AttrPath{}, &SyntaxError{Offset: i, Msg: "empty segment in schema URN " + st.quote(s[start:end])}
 			}
 			segs++
 			segStart = i + 1
 		}
 	}
 	if segs < 2 {
-		return AttrPath{}, &SyntaxError{Offset: start, Msg: "incomplete schema URN " + quote(s[start:end]),
+		return AttrPath{}, &SyntaxError{Offset: start, Msg: "incomplete schema URN " + st.quote(s[start:end]),
 			detail: " (expected urn:<namespace>:...:<attribute>)"}
 	}
 	st.pos = colon + 1
@@ -790,12 +791,13 @@ func (st *state) parseURNPath(bare bool) (AttrPath, error) {
 // readers refuse the same name as a key (resources' urnsNest). after is
 // quoted: a known schema's id whole, as it is not the client's text, the
 // client's unknown URN by quote.
-func nestedURN(s string, at int, after string) error {
+func (st *state) nestedURN(at int, after string) error {
+	s := st.s
 	end := at
 	for end < len(s) && isURNChar(s[end]) {
 		end++
 	}
-	return &SyntaxError{Offset: at, Msg: "schema URN " + quote(s[at:end]) + " after " + after,
+	return &SyntaxError{Offset: at, Msg: "schema URN " + st.quote(s[at:end]) + " after " + after,
 		detail: ": schema URNs do not nest (an attribute name holds no ':', RFC 7643 §2.1)"}
 }
 
@@ -808,7 +810,7 @@ func (st *state) parseName(what string) (string, error) {
 			st.pos = i + 4
 			return s[i : i+4], nil
 		}
-		return "", &SyntaxError{Offset: i, Msg: "invalid attribute name " + quote(s[i:wordEnd(s, i+1)]),
+		return "", &SyntaxError{Offset: i, Msg: "invalid attribute name " + st.quote(s[i:wordEnd(s, i+1)]),
 			detail: " (the only name starting with '$' is $ref)"}
 	}
 	if i >= len(s) || !isAlpha(s[i]) {
@@ -890,13 +892,15 @@ func (st *state) describe(i, n int) string {
 		}
 		end = i + size
 	}
-	return quote(s[i:end])
+	return st.quote(s[i:end])
 }
 
-// quote puts a token between single quotes, an excerpt if long
-// (clienttext.Excerpt: bounded, without a token).
-func quote(tok string) string {
-	head, rest := clienttext.Excerpt(tok)
+// quote puts tok, a part of the input, between single quotes, an excerpt
+// if long (clienttext.ExcerptOf: bounded, without a token, and concealed
+// when the input names the password: in password eq correct Hunter2, the
+// unexpected 'Hunter2' is half of one).
+func (st *state) quote(tok string) string {
+	head, rest := clienttext.ExcerptOf(st.s, tok)
 	if !utf8.ValidString(head) {
 		head = strings.ToValidUTF8(head, "\uFFFD")
 	}

@@ -84,7 +84,7 @@ func TestUnquoted(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, tc.want, got)
 			require.NotEmpty(t, UnquotedValues(got))
-			assert.Equal(t, tc.quoted, quoteJSON(UnquotedValues(got)[0].Value.(string)))
+			assert.Equal(t, tc.quoted, (&state{s: tc.in}).quoteJSON(UnquotedValues(got)[0].Value.(string)))
 
 			// String renders the values quoted; re-parsing gives the
 			// same tree with the flag cleared.

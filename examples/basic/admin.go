@@ -152,6 +152,15 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.limiter.succeeded(client)
+	// A sign-in rotates the session: the session the browser held before,
+	// if any, ends here, so that an id someone else learnt or planted
+	// before the sign-in is worth nothing after it.
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
+			a.internalError(w, r, err)
+			return
+		}
+	}
 	token, err := randomString(32)
 	if err != nil {
 		a.internalError(w, r, err)

@@ -96,6 +96,14 @@ func TestAdminPageInBrowser(t *testing.T) {
 	token := read(chromedp.Value(chromedp.ID("token-value")))
 	require.Regexp(t, `^scim_[A-Za-z0-9_-]{43}$`, token)
 	assert.NotEqual(t, s.token, token)
+	// Leaving the page forgets the token, so that a back/forward cache
+	// that kept the page does not show it again: the page as pagehide
+	// leaves it, kept for a return (persisted), holds it nowhere.
+	left := read(chromedp.Evaluate[string](`(() => {
+		window.dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+		return document.getElementById("token-value").value + " " + !document.getElementById("new-token").hidden;
+	})()`))
+	assert.Equal(t, " false", left, "pagehide clears the token and hides it")
 
 	// The new token works; the printed one was revoked.
 	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com","name":{"givenName":"Barbara","familyName":"Jensen"},"active":true}`

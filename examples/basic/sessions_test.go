@@ -17,8 +17,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
+	"github.com/scimkit/scim/tokens"
 )
 
 // testPassword keys the sessions of TestSessionStores.
@@ -210,4 +212,116 @@ func TestSessionsEndWithPassword(t *testing.T) {
 			assert.Equal(t, tc.want, rec.Code)
 		})
 	}
+}
+
+// siteWithAPI is the example's admin site over memory sessions and the
+// real admin API on a memory token store, whose Manager it returns.
+func siteWithAPI(t *testing.T, password string) (*http.ServeMux, *tokens.Manager) {
+	t.Helper()
+	toks := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	a, err := newAdminSite(adminSiteOptions{
+		Password: password,
+		API: admin.NewHandler(toks, admin.Options{
+			Tenant: func(*http.Request) (string, error) { return "", nil },
+			Logger: slog.New(slog.DiscardHandler),
+		}),
+		Logger:   slog.New(slog.DiscardHandler),
+		Limits:   defaultSignInLimits(),
+		Sessions: newMemorySessions(),
+	})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	a.register(mux)
+	return mux, toks
+}
+
+// serve sends req to mux with cookies and returns the response.
+func serve(mux http.Handler, req *http.Request, cookies ...*http.Cookie) *http.Response {
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+// signInRequest is the sign-in form's POST of password.
+func signInRequest(password string) *http.Request {
+	req := httptest.NewRequest("POST", "/admin/login", strings.NewReader(url.Values{"password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return req
+}
+
+// TestSignInRotatesSession: signing in while holding a session gives a
+// new session id and ends the old one, so an id learnt or planted before
+// the sign-in does not outlive it; a failed sign-in leaves the session
+// alone.
+func TestSignInRotatesSession(t *testing.T) {
+	const password = "rotate password"
+	mux, _ := siteWithAPI(t, password)
+	status := func(ck *http.Cookie) int {
+		return serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode
+	}
+	signIn := func(t *testing.T, password string, held ...*http.Cookie) *http.Response {
+		t.Helper()
+		return serve(mux, signInRequest(password), held...)
+	}
+	resp := signIn(t, password)
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	first := resp.Cookies()[0]
+	require.Equal(t, http.StatusOK, status(first))
+
+	cases := []struct {
+		name      string
+		password  string
+		rotated   bool // a new cookie, and the held one ended
+		heldAfter int  // the held session's status after the sign-in
+	}{
+		{"wrong password", "nope", false, http.StatusOK},
+		{"right password", password, true, http.StatusUnauthorized},
+	}
+	held := first
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := signIn(t, tc.password, held)
+			if !tc.rotated {
+				assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+				assert.Empty(t, resp.Cookies())
+				assert.Equal(t, tc.heldAfter, status(held))
+				return
+			}
+			require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+			require.Len(t, resp.Cookies(), 1)
+			next := resp.Cookies()[0]
+			assert.NotEqual(t, held.Value, next.Value, "a new session id")
+			assert.Equal(t, tc.heldAfter, status(held), "the held session ended")
+			assert.Equal(t, http.StatusOK, status(next))
+		})
+	}
+}
+
+// TestAdminAPICrossOrigin: a signed-in admin's browser cannot be made to
+// generate a token from another origin, though it sends the session
+// cookie (SameSite=Strict keeps it from other sites, not from another
+// origin of the same site, such as another port of the host): the admin
+// API refuses the request (http.CrossOriginProtection, tested on its own
+// in package admin) before it acts, behind the example's session check.
+func TestAdminAPICrossOrigin(t *testing.T) {
+	const password = "csrf password"
+	mux, toks := siteWithAPI(t, password)
+	resp := serve(mux, signInRequest(password))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	session := resp.Cookies()[0]
+	generate := func(header, value string) int {
+		req := httptest.NewRequest("POST", "http://127.0.0.1:8080/admin/api/tokens", strings.NewReader(`{"name":"x"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set(header, value)
+		return serve(mux, req, session).StatusCode
+	}
+	assert.Equal(t, http.StatusForbidden, generate("Sec-Fetch-Site", "same-site"), "another port of the host")
+	assert.Equal(t, http.StatusForbidden, generate("Origin", "http://127.0.0.1:9999"), "an older browser, from another port")
+	list, err := toks.List(context.Background(), "")
+	require.NoError(t, err)
+	assert.Empty(t, list, "nothing generated")
+	assert.Equal(t, http.StatusCreated, generate("Sec-Fetch-Site", "same-origin"), "the page's own request")
 }

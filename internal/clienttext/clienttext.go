@@ -1,6 +1,7 @@
 // Package clienttext makes text a client sent fit to show in a message, a
 // warning or a log: token-shaped text redacted, however it is
-// percent-encoded, and each quoted piece bounded. It is one place because
+// percent-encoded, text that can hold a password concealed (Conceals), and
+// each quoted piece bounded. It is one place because
 // every package that builds a message from client text needs it (the
 // handler, the filter parser, the PATCH engine, the schema checks of
 // resources, the request log of admin, and tokens, which makes the text
@@ -251,8 +252,12 @@ func Field(s string, max int) string {
 // Excerpt returns what a message shows of the client text s: head, s
 // with token-shaped text redacted and cut to MaxQuoted bytes, and rest,
 // "" when nothing was cut, or "… (N bytes)" with N the length of s as
-// sent, to follow head (quoted or not).
+// sent, to follow head (quoted or not). Text that Conceals is shown as
+// Concealed, without its length.
 func Excerpt(s string) (head, rest string) {
+	if Conceals(s) {
+		return Concealed, ""
+	}
 	head, cut := Cut(Redact(s), MaxQuoted)
 	if !cut {
 		return head, ""
@@ -269,17 +274,18 @@ func Quote(s string) string {
 
 // Args returns args fit for a message's fmt.Sprintf, as every message
 // built from client text takes them: each string that needs it (longer
-// than MaxQuoted, or holding token-shaped text) is formatted by %q as
-// Quote makes it, and by any other verb redacted but whole (a %s
-// argument is the message's own text, not the client's); an error's
-// text is redacted. args itself comes back when nothing needs it.
+// than MaxQuoted, holding token-shaped text, or text that Conceals) is
+// formatted by %q as Quote makes it, and by any other verb redacted but
+// whole (a %s argument is the message's own text, not the client's); an
+// error's text is redacted. args itself comes back when nothing needs it.
+// A part of a piece of client text is passed as PartOf makes it.
 func Args(args []any) []any {
 	var out []any
 	for i, a := range args {
 		var t any
 		switch x := a.(type) {
 		case string:
-			if len(x) > MaxQuoted || Redact(x) != x {
+			if len(x) > MaxQuoted || Redact(x) != x || Conceals(x) {
 				t = text(x)
 			}
 		case error:
@@ -336,3 +342,170 @@ type redactedError struct{ err error }
 
 func (e redactedError) Error() string { return Redact(e.err.Error()) }
 func (e redactedError) Unwrap() error { return e.err }
+
+// Concealed is what a message, a warning or a log shows in place of
+// client text that Conceals.
+const Concealed = "[REDACTED: names the password]"
+
+// passwordName is the attribute whose values client text must not show.
+const passwordName = "password"
+
+// NamesPassword reports whether s names the password attribute: it holds
+// "password" in any ASCII letter case (as attribute names match,
+// internal/names), each letter as it is or read through up to three
+// levels of percent-encoding, as Redact reads a token: "password",
+// "PASSWORD", "urn:...:User:password", "%70assword". It allocates
+// nothing.
+func NamesPassword(s string) bool {
+	for i := 0; i+len(passwordName) <= len(s); i++ {
+		if mayStartPassword(s, i) && passwordAt(s, i) {
+			return true
+		}
+	}
+	return false
+}
+
+// mayStartPassword reports whether "password" can start at s[i], from
+// s[i] and the two bytes after it (i+2 < len(s)), before passwordAt
+// decodes anything, as mayStart does for a token: a literal 'p' or 'P'
+// followed by 'a', 'A' or an escape, or a '%' whose escape can stand for
+// 'p' (0x70), 'P' (0x50) or a '%' (0x25) that starts one in turn. The
+// escapes a query is full of ("%22", "%20", "%40") are passed over
+// without decoding.
+func mayStartPassword(s string, i int) bool {
+	switch s[i] {
+	case 'p', 'P':
+		c := s[i+1]
+		return c|0x20 == 'a' || c == '%'
+	case '%':
+		switch lo := s[i+2]; s[i+1] {
+		case '7', '5':
+			return lo == '0' || lo == '%'
+		case '2':
+			return lo == '5' || lo == '%'
+		case '%':
+			return true
+		}
+	}
+	return false
+}
+
+// passwordAt reports whether s names the password at s[i].
+func passwordAt(s string, i int) bool {
+	for k := 0; k < len(passwordName); k++ {
+		if i >= len(s) {
+			return false
+		}
+		c, next := decodeAt(s, i, maxEscapeDepth)
+		// passwordName is lower-case letters: c|0x20 is one of them only
+		// when c is that letter in either case.
+		if c|0x20 != passwordName[k] {
+			return false
+		}
+		i = next
+	}
+	return true
+}
+
+// Conceals reports whether a message, a warning or a log must not show
+// the client text s, nor any part of it (PartOf): s names the password
+// (NamesPassword) and is more than an attribute path, so that it can hold
+// a value compared with the password, or the password itself: a filter
+// (password eq "…"), a PATCH path or sortBy with a value filter
+// (password[value eq "…"]), a query string. A bare attribute path
+// ("password", "urn:...:User:password", "name.givenName") holds no value
+// and is shown as it is: it is what a refusal names.
+//
+// The rule is by name, not by what a request's resource type makes of
+// it: every piece of client text that can hold a password is concealed
+// wherever a message, a warning or the request log would show it, before
+// anything has parsed it (a filter that does not parse is quoted too).
+func Conceals(s string) bool {
+	return NamesPassword(s) && !isAttrPath(s)
+}
+
+// isAttrPath reports whether s is made of the characters of an attribute
+// path alone (RFC 7643 §2.1's nameChar, "$" of "$ref", and the ':' and
+// '.' of a schema URN and a sub-attribute), which no comparison, quoted
+// string or escape is made of.
+func isAttrPath(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !IsTokenChar(c) && c != ':' && c != '.' && c != '$' {
+			return false
+		}
+	}
+	return true
+}
+
+// concealsPart reports whether a message must not show part, a part of
+// the client text whole (a token of a filter, a value of a PATCH path):
+// whole Conceals, or names the password and part is not all of it (a
+// value compared with an attribute the path "password" names).
+func concealsPart(whole, part string) bool {
+	return Conceals(whole) || part != whole && NamesPassword(whole)
+}
+
+// ExcerptOf is Excerpt of part, a part of the client text whole, which a
+// message quotes (a token a filter's parser did not expect, an unquoted
+// value of a PATCH path): Concealed when whole names the password (see
+// PartOf).
+func ExcerptOf(whole, part string) (head, rest string) {
+	if concealsPart(whole, part) {
+		return Concealed, ""
+	}
+	return Excerpt(part)
+}
+
+// PartOf returns part, a part of the client text whole, as an argument
+// for Sprintf or Errorf: formatted as a string argument of Args is, or as
+// Concealed when whole names the password and part is not whole itself,
+// or whole Conceals. "unexpected 'Hunter2' at offset 20" quotes no
+// password, but does of the filter password eq correct Hunter2: the
+// piece of client text a message quotes from decides nothing, the text
+// it is a part of does.
+func PartOf(whole, part string) any {
+	if concealsPart(whole, part) {
+		return text(Concealed)
+	}
+	return part
+}
+
+// ConcealQuery returns target, a request's path and query string as sent
+// (escapes kept), with the value of each query parameter that names the
+// password concealed: the parameter is kept as name=Concealed, or as
+// Concealed whole when its name is more than an attribute path. A value
+// that is an attribute path alone (sortBy=password) is kept, as Conceals
+// keeps it. The request log keeps a request's target so. target itself
+// comes back, without allocating, when its query names no password.
+func ConcealQuery(target string) string {
+	path, query, ok := strings.Cut(target, "?")
+	if !ok || !NamesPassword(query) {
+		return target
+	}
+	var b strings.Builder
+	b.Grow(len(target))
+	b.WriteString(path)
+	b.WriteByte('?')
+	for i, pair := range strings.Split(query, "&") {
+		if i > 0 {
+			b.WriteByte('&')
+		}
+		name, value, hasValue := strings.Cut(pair, "=")
+		switch {
+		case !NamesPassword(pair), !NamesPassword(name) && isAttrPath(value): // sortBy=password
+			b.WriteString(pair)
+		case !isAttrPath(name):
+			b.WriteString(Concealed)
+		case !hasValue: // "password" alone
+			b.WriteString(pair)
+		default:
+			b.WriteString(name)
+			b.WriteByte('=')
+			b.WriteString(Concealed)
+		}
+	}
+	return b.String()
+}

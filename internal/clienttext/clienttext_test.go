@@ -161,3 +161,105 @@ func TestField(t *testing.T) {
 		assert.Equal(t, tt.want, clienttext.Field(tt.in, tt.max), tt.in)
 	}
 }
+
+// TestConceals: client text that names the password attribute, in any
+// letter case and percent-encoded, and is more than an attribute path is
+// concealed wherever a message quotes it; an attribute path alone is
+// what a refusal names, and is shown.
+func TestConceals(t *testing.T) {
+	tests := []struct {
+		in            string
+		names, hidden bool
+	}{
+		{"userName", false, false},
+		{`userName eq "bob"`, false, false},
+		{"passwor", false, false},
+		{"pass word", false, false},
+		{"password", true, false},
+		{"PassWord", true, false},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:password", true, false},
+		{"urn:example:ext:credentials.password", true, false},
+		{"passwordSet", true, false},
+		{`password eq "Hunter2"`, true, true},
+		{`password[value eq "Hunter2"]`, true, true},
+		{`userName eq "a" or PASSWORD sw Hunter2`, true, true},
+		{"%70assword", true, true},
+		{"p%2561ssword eq x", true, true},
+		{"pa%73%73word", true, true},
+		{"%50ASSWORD", true, true},
+		{"%2570assword", true, true},
+		{"%%37%30assword", true, true},
+		{"p%2541ssword", true, true},
+		{"%22%40%20password", true, true},
+		{"/Users?filter=password+eq+%22x%22", true, true},
+		{"password,emails", true, true},
+		{"pa%ZZssword eq x", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.names, clienttext.NamesPassword(tt.in), "NamesPassword")
+			assert.Equal(t, tt.hidden, clienttext.Conceals(tt.in), "Conceals")
+			head, rest := clienttext.Excerpt(tt.in)
+			if tt.hidden {
+				assert.Equal(t, clienttext.Concealed, head)
+				assert.Empty(t, rest, "not even its length")
+				assert.Equal(t, `x "`+clienttext.Concealed+`"`, clienttext.Sprintf("x %q", tt.in))
+			} else {
+				assert.Equal(t, tt.in, head)
+			}
+		})
+	}
+	if !race.Enabled {
+		s := "/Users?filter=userName+eq+%22bjensen%22&startIndex=1&count=100"
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.NamesPassword(s) }))
+	}
+}
+
+// TestPartOf: a part of client text that names the password is concealed
+// (the unexpected token, the unquoted value), though it names nothing;
+// a part of other text is quoted as any client text is.
+func TestPartOf(t *testing.T) {
+	tests := []struct{ name, whole, part, want string }{
+		{"a part of a filter", `password eq correct Hunter2`, "Hunter2", `"` + clienttext.Concealed + `"`},
+		{"a value compared with the password", "password", "Hunter2", `"` + clienttext.Concealed + `"`},
+		{"the attribute path itself", "password", "password", `"password"`},
+		{"a part of other text", `userName eq bob x`, "x", `"x"`},
+		{"a token in a part of other text", `userName eq "a" ` + "scim_" + strings.Repeat("k", 43), "scim_" + strings.Repeat("k", 43), `"scim_[REDACTED]"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, clienttext.Sprintf("%q", clienttext.PartOf(tt.whole, tt.part)))
+			head, rest := clienttext.ExcerptOf(tt.whole, tt.part)
+			assert.Equal(t, tt.want, `"`+head+`"`+rest)
+		})
+	}
+}
+
+// TestConcealQuery: the request log keeps a request's target with the
+// value of each query parameter that names the password concealed, the
+// rest as sent.
+func TestConcealQuery(t *testing.T) {
+	const c = clienttext.Concealed
+	tests := []struct{ in, want string }{
+		{"/Users", "/Users"},
+		{"/Users/password", "/Users/password"},
+		{"/Users?filter=userName+eq+%22bob%22&count=1", "/Users?filter=userName+eq+%22bob%22&count=1"},
+		{"/Users?filter=password+eq+%22Hunter2%22&count=1", "/Users?filter=" + c + "&count=1"},
+		{"/Users?count=1&filter=%70assword%20eq%20Hunter2", "/Users?count=1&filter=" + c},
+		{"/Users?sortBy=password", "/Users?sortBy=password"},
+		{"/Users?attributes=password%5Bvalue+eq+%22Hunter2%22%5D", "/Users?attributes=" + c},
+		{"/Users?password=Hunter2", "/Users?password=" + c},
+		{"/Users?password", "/Users?password"},
+		{"/Users?password%3DHunter2", "/Users?" + c},
+		{"/Users?a=1&PASSWORD=Hunter2&b=password+x", "/Users?a=1&PASSWORD=" + c + "&b=" + c},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.want, clienttext.ConcealQuery(tt.in))
+		})
+	}
+	if !race.Enabled {
+		s := "/Users?filter=userName+eq+%22bjensen%22&count=100"
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.ConcealQuery(s) }), "a query without the password costs nothing")
+	}
+}

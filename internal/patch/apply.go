@@ -373,8 +373,12 @@ func (a *applier) resolve(named naming) (loc, error) {
 		return loc{}, a.fail(scimType, "%v: %v", named, err)
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {
-		if err := a.bend(clienttext.Sprintf("unquoted filter value %q taken as a string", c.Value),
-			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, c.Value); err != nil {
+		// The value is a part of the path: concealed when the path names
+		// the password (password[value eq Hunter2]).
+		sent, _ := c.Value.(string) // Unquoted: a string
+		v := clienttext.PartOf(path, sent)
+		if err := a.bend(clienttext.Sprintf("unquoted filter value %q taken as a string", v),
+			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, v); err != nil {
 			return loc{}, err
 		}
 	}

@@ -133,13 +133,22 @@ type Conversion struct {
 // the PATCH engine record for it: filter value "True" for boolean
 // attribute "active" read as true.
 func (c Conversion) Warning() string {
-	return clienttext.Sprintf("filter value %s for %s attribute %q read as %s", filterLiteral(c.Sent), c.Type, c.Path, filterLiteral(c.Read))
+	return clienttext.Sprintf("filter value %s for %s attribute %q read as %s", c.literal(c.Sent), c.Type, c.Path, c.literal(c.Read))
 }
 
 // Refusal is strict mode's detail for c, saying what to send: "active"
 // is a boolean and the filter compares it with "True"; send true.
 func (c Conversion) Refusal() string {
-	return clienttext.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, filterLiteral(c.Sent), filterLiteral(c.Read))
+	return clienttext.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
+}
+
+// literal is filterLiteral of v, an operand compared with c.Path, or
+// clienttext.Concealed when c.Path names the password (as describe).
+func (c Conversion) literal(v any) string {
+	if clienttext.NamesPassword(c.Path) {
+		return clienttext.Concealed
+	}
+	return filterLiteral(v)
 }
 
 // filterLiteral renders a filter operand as a filter writes it: a string
@@ -727,7 +736,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		b, ok := ToBool(value)
 		if !ok {
-			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(value))
+			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(t.path(), value))
 		}
 		if _, isStr := value.(string); isStr {
 			t.converted(m, value, b)
@@ -742,7 +751,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		n, ok := toNum(value)
 		if !ok {
-			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(value))
+			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(t.path(), value))
 		}
 		if s, isStr := value.(string); isStr {
 			t.converted(m, value, json.Number(s))
@@ -755,16 +764,16 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		s, isStr := value.(string)
 		if isSubstring(op) {
 			if !isStr {
-				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, describe(value))
+				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, describe(t.path(), value))
 			}
 			return stringPred(op, s, true), nil
 		}
 		if !isStr {
-			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), describe(value))
+			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), describe(t.path(), value))
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), s)
+			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), clienttext.PartOf(t.path(), s))
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -776,7 +785,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		s, ok := ToText(value)
 		if !ok {
-			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(value))
+			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(t.path(), value))
 		}
 		if _, isStr := value.(string); !isStr {
 			t.converted(m, value, s)
@@ -829,7 +838,14 @@ func (t *target) converted(m *Matcher, sent, read any) {
 	}
 }
 
-func describe(v any) string {
+// describe renders v, an operand the filter compares the attribute path
+// with, for a message; as clienttext.Concealed when path names the
+// password (clienttext.NamesPassword): a value compared with it may be
+// one, or a guess at one.
+func describe(path string, v any) string {
+	if clienttext.NamesPassword(path) {
+		return clienttext.Concealed
+	}
 	switch x := v.(type) {
 	case nil:
 		return "null"

@@ -686,3 +686,44 @@ func TestConversions(t *testing.T) {
 	var none *query.Matcher
 	assert.Empty(t, none.Conversions(), "a nil Matcher (no filter) converts nothing")
 }
+
+// TestPasswordOperandConcealed: a message about an operand compared with
+// an attribute that names the password (a host extension's "password",
+// which a filter may compare) shows clienttext.Concealed, not the
+// operand: a conversion's warning and refusal, and the refusal of an
+// operand of the wrong type.
+func TestPasswordOperandConcealed(t *testing.T) {
+	t.Parallel()
+	const secret = "73019284655"
+	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:secrets:2.0:User", "Secrets", "",
+		&resources.Attribute{Name: "password", Type: resources.TypeString},
+		&resources.Attribute{Name: "passwordSet", Type: resources.TypeBoolean},
+		&resources.Attribute{Name: "passwordAt", Type: resources.TypeDateTime})
+	require.NoError(t, err)
+	rt := resources.NewUserType(ext)
+	p := filter.Parser{Schemas: rt.SchemaURNs()}
+	for _, tc := range []struct{ filter, conversion, refusal string }{
+		{filter: ext.ID + ":password eq " + secret, conversion: "[REDACTED: names the password]"},
+		{filter: ext.ID + ":passwordSet eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names the password]`},
+		{filter: ext.ID + `:passwordAt gt "` + secret + `"`, refusal: `is not an RFC 3339 date-time`},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			e, err := p.Parse(tc.filter)
+			require.NoError(t, err)
+			m, err := query.NewEvaluator(rt).Compile(e)
+			if tc.refusal != "" {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tc.refusal)
+				assert.NotContains(t, err.Error(), secret)
+				return
+			}
+			require.NoError(t, err)
+			require.Len(t, m.Conversions(), 1)
+			c := m.Conversions()[0]
+			for _, msg := range []string{c.Warning(), c.Refusal()} {
+				assert.Contains(t, msg, tc.conversion)
+				assert.NotContains(t, msg, secret)
+			}
+		})
+	}
+}
