@@ -210,6 +210,10 @@ type tenant struct {
 	memberOf map[string]map[string]struct{}
 
 	feed feedLog
+	// scratch is the buffer a write renders its resource's two
+	// documents in for its feed entries (renderPair); guarded by mu,
+	// held for writing.
+	scratch []byte
 }
 
 func newTenant() *tenant {

@@ -50,20 +50,38 @@ func changedAttributes(before, after []byte, want string) ([]string, []byte, err
 		out    []string
 		wanted []byte
 	)
-	for i, m := range a {
-		if lastMember(a, m.Key) != i {
-			continue // a repeated name: the last one counts, as when decoding
+	if sameNames(a, b) {
+		// One encoder renders both documents of a write, so their names
+		// nearly always come in the same order: each member is compared
+		// with the one at its place, rather than each name looked up in
+		// both documents below, which was most of the diff's own work on
+		// a user's update (BENCHMARKS.md, 2026-12-01, branch basicsync).
+		for i, m := range a {
+			if want != "" && string(m.Key) == want {
+				wanted = m.Val // the last one counts, as below
+			}
+			// A repeated name counts at its last place only, where both
+			// documents have it too.
+			if !bytes.Equal(m.Val, b[i].Val) && lastMember(a, m.Key) == i {
+				out = appendChanged(out, m.Key)
+			}
 		}
-		if want != "" && string(m.Key) == want {
-			wanted = m.Val
+	} else {
+		for i, m := range a {
+			if lastMember(a, m.Key) != i {
+				continue // a repeated name: the last one counts, as when decoding
+			}
+			if want != "" && string(m.Key) == want {
+				wanted = m.Val
+			}
+			if j := lastMember(b, m.Key); j < 0 || !bytes.Equal(m.Val, b[j].Val) {
+				out = appendChanged(out, m.Key)
+			}
 		}
-		if j := lastMember(b, m.Key); j < 0 || !bytes.Equal(m.Val, b[j].Val) {
-			out = appendChanged(out, m.Key)
-		}
-	}
-	for i, m := range b {
-		if lastMember(b, m.Key) == i && lastMember(a, m.Key) < 0 {
-			out = appendChanged(out, m.Key)
+		for i, m := range b {
+			if lastMember(b, m.Key) == i && lastMember(a, m.Key) < 0 {
+				out = appendChanged(out, m.Key)
+			}
 		}
 	}
 	slices.Sort(out)
@@ -86,6 +104,20 @@ func appendChanged(out []string, key []byte) []string {
 		return out
 	}
 	return append(out, name)
+}
+
+// sameNames reports whether a and b name their members alike, in the same
+// order.
+func sameNames(a, b []jsonscan.Member) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if !bytes.Equal(a[i].Key, b[i].Key) {
+			return false
+		}
+	}
+	return true
 }
 
 // lastMember returns the index of the last member of ms named key, or -1.

@@ -68,6 +68,10 @@ func TestChangedAttributes(t *testing.T) {
 		{"white space around members", "{ \"a\" :\t1 ,\n\"b\" : [ 1 , 2 ] }", `{"a":1,"b":[ 1 , 2 ]}`, nil},
 		{"numbers and literals", `{"a":-1.5e3,"b":true,"c":null,"d":false}`, `{"a":-1.5e3,"b":false,"c":null,"d":false}`, []string{"b"}},
 		{"a repeated name counts once, the last", `{"a":1,"a":2}`, `{"a":2}`, nil},
+		{"the same names in order, the first of a repeated one changed", `{"a":1,"b":1,"a":2}`, `{"a":3,"b":1,"a":2}`, nil},
+		{"the same names in order, the last of a repeated one changed", `{"a":1,"b":1,"a":2}`, `{"a":1,"b":1,"a":3}`, []string{"a"}},
+		{"the same names in another order", `{"a":1,"b":2,"c":3}`, `{"c":3,"a":1,"b":5}`, []string{"b"}},
+		{"the same names in order, several changed", `{"a":1,"b":2,"c":3,"d":4}`, `{"a":0,"b":2,"c":0,"d":4}`, []string{"a", "c"}},
 		{"an escaped name", `{"\u00e9t\u00e9":1}`, `{"\u00e9t\u00e9":2}`, []string{"été"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
