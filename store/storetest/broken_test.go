@@ -282,7 +282,7 @@ func TestBrokenStores(t *testing.T) {
 		},
 		{
 			fault: "error-after-write", run: "^Writes$/^EndedContextAnswersTheTruth$",
-			want: []string{"DeleteUser's answer", "(store.ErrUnavailable: a write's error must mean nothing was written)"},
+			want: []string{"DeleteUser answered \"store: unavailable: context canceled\" under an ended context, but the store shows its write", "(store.ErrUnavailable: a write's error must mean nothing was written)"},
 		},
 		{
 			fault: "untyped-groups", pass: true,
