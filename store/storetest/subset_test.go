@@ -37,48 +37,54 @@ func newSubset(cfg resources.ModelConfig) *subset {
 	return &subset{Store: memory.New(memory.WithModel(m)), model: m}
 }
 
-func (s *subset) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
+// user returns a copy of u without what the model leaves out (nil for nil).
+func (s *subset) user(u *resources.User) *resources.User {
+	if u == nil {
+		return nil
+	}
 	u = u.Clone()
 	s.model.FitUser(u)
-	return s.Store.CreateUser(ctx, u)
+	return u
+}
+
+// group is user for a group.
+func (s *subset) group(g *resources.Group) *resources.Group {
+	if g == nil {
+		return nil
+	}
+	g = g.Clone()
+	s.model.FitGroup(g)
+	return g
+}
+
+// fitted wraps an updater's change so that what it writes is fitted too.
+func fitted[R any](change func(R) (R, error), fit func(R) R) func(R) (R, error) {
+	return func(cur R) (R, error) {
+		next, err := change(cur)
+		return fit(next), err
+	}
+}
+
+func (s *subset) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
+	return s.Store.CreateUser(ctx, s.user(u))
 }
 
 func (s *subset) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
-	u = u.Clone()
-	s.model.FitUser(u)
-	return s.Store.ReplaceUser(ctx, u, ifVersion)
+	return s.Store.ReplaceUser(ctx, s.user(u), ifVersion)
 }
 
 func (s *subset) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
-	return s.Store.UpdateUser(ctx, id, ifVersion, func(cur *resources.User) (*resources.User, error) {
-		next, err := change(cur)
-		if next != nil {
-			next = next.Clone()
-			s.model.FitUser(next)
-		}
-		return next, err
-	})
+	return s.Store.UpdateUser(ctx, id, ifVersion, fitted(change, s.user))
 }
 
 func (s *subset) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
-	g = g.Clone()
-	s.model.FitGroup(g)
-	return s.Store.CreateGroup(ctx, g)
+	return s.Store.CreateGroup(ctx, s.group(g))
 }
 
 func (s *subset) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
-	g = g.Clone()
-	s.model.FitGroup(g)
-	return s.Store.ReplaceGroup(ctx, g, ifVersion)
+	return s.Store.ReplaceGroup(ctx, s.group(g), ifVersion)
 }
 
 func (s *subset) UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (*resources.Group, error)) (*resources.Group, error) {
-	return s.Store.UpdateGroup(ctx, id, ifVersion, withMembers, func(cur *resources.Group) (*resources.Group, error) {
-		next, err := change(cur)
-		if next != nil {
-			next = next.Clone()
-			s.model.FitGroup(next)
-		}
-		return next, err
-	})
+	return s.Store.UpdateGroup(ctx, id, ifVersion, withMembers, fitted(change, s.group))
 }
