@@ -8,6 +8,10 @@ import (
 // Store persists tokens. Implementations must be safe for concurrent use
 // and must not alias the *Token values they are given or return (copy
 // them, including Labels and Hash). They see only hashes, never plaintext.
+//
+// A call whose ctx has ended before it starts returns an error wrapping
+// ctx.Err() and changes nothing, as a database driver does; a store that
+// never waits (a map) checks ctx.Err() first. tokenstest checks it.
 type Store interface {
 	// CreateToken saves a new token. It returns an error wrapping
 	// ErrConflict if the id or hash is taken, and an error (any) for a
@@ -30,8 +34,10 @@ type Store interface {
 	RevokeToken(ctx context.Context, tenantID, id string, at time.Time) error
 
 	// TouchToken records that token id authenticated a request at at
-	// (sets LastUsedAt). It returns an error wrapping ErrNotFound if there
-	// is no such token.
+	// (sets LastUsedAt). LastUsedAt never moves back: a time before the
+	// one recorded (touches from several requests or replicas arrive in
+	// any order) changes nothing and returns nil. It returns an error
+	// wrapping ErrNotFound if there is no such token.
 	TouchToken(ctx context.Context, id string, at time.Time) error
 }
 

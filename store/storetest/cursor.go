@@ -69,6 +69,7 @@ func walkPages[T any](t *testing.T, method string, list func(q store.Query, afte
 
 func testCursorWalkMatchesList(t *testing.T, e *env) {
 	cl := cursorLister(t, e)
+	e.needsUser(t, "name", "emails")
 	fams := []string{"Lee", "", "adams", "Lee", "zhu", "", "Brown"}
 	for i, f := range fams {
 		u := &resources.User{UserName: fmt.Sprintf("user%02d", (i*5)%7), Active: ptr(i%2 == 0)}

@@ -146,6 +146,7 @@ func listsReadOnly[P interface{ Clone() P }](t *testing.T, listings []readOnlyLi
 // listed stay as they were listed when the stored ones are replaced,
 // updated or leave a group, also while lists and a writer run at once.
 func testUserListReadOnly(t *testing.T, e *env) {
+	e.needsUser(t, "externalId")
 	u := e.createUser(t, fullUser())
 	e.createUser(t, &resources.User{UserName: "ro-other", ExternalID: u.ExternalID, Active: ptr(true)})
 	var gid string
@@ -201,6 +202,7 @@ func (e *env) listGroupsAs(t *testing.T, l readOnlyListing, readOnly bool) []*re
 // and the groups listed stay as they were listed when members change and
 // when the group is replaced.
 func testGroupListReadOnly(t *testing.T, e *env) {
+	e.needsGroup(t, "externalId")
 	ids := e.createUserIDs(t, "lro", 3)
 	g := e.createGroup(t, &resources.Group{DisplayName: "list-read-only", ExternalID: "ext-lro",
 		Members: []resources.Member{{Value: ids[0]}, {Value: ids[1]}}})

@@ -101,6 +101,7 @@ func reversed(s []string) []string {
 // PostgreSQL and a host's store must return the same order, whatever the
 // database's collation.
 func testSortFold(t *testing.T, e *env) {
+	e.needsUser(t, "title", "externalId", "emails")
 	for i, fc := range foldCases {
 		t.Run(fc.name, func(t *testing.T) {
 			defer suite.Recover(t)
@@ -154,13 +155,14 @@ func testSortFold(t *testing.T, e *env) {
 // and "" delete.
 func testDeleteUserVersion(t *testing.T, e *env) {
 	const del = "(store.UserStore.DeleteUser)"
-	u := e.createUser(t, &resources.User{UserName: "versioned", Title: "one"})
+	n := e.note(t)
+	u := e.createUser(t, n.user("versioned", "one"))
 	var g *resources.Group
 	if e.groups != nil {
 		g = e.createGroup(t, &resources.Group{DisplayName: "team", Members: []resources.Member{{Value: u.ID}}})
 	}
 	w := u.Clone()
-	w.Title = "two"
+	n.set(w, "two")
 	cur, err := e.users.ReplaceUser(e.ctx, w, u.Meta.Version)
 	require.NoError(t, err, "ReplaceUser at the stored version must write (store.UserStore.ReplaceUser)")
 
@@ -168,7 +170,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 		requireIs(t, e.users.DeleteUser(e.ctx, u.ID, stale), store.ErrPreconditionFailed, "DeleteUser at version %s, not the stored one, must return store.ErrPreconditionFailed "+del, stale)
 	}
 	got := e.getUser(t, u.ID, store.GetOptions{}, "a DeleteUser refused with ErrPreconditionFailed must delete nothing "+del)
-	assert.Equal(t, "two", got.Title, "a DeleteUser refused with ErrPreconditionFailed must change nothing "+del)
+	assert.Equal(t, "two", n.get(got), "a DeleteUser refused with ErrPreconditionFailed must change nothing "+del)
 	assert.Equal(t, cur.Meta.Version, got.Meta.Version, "a DeleteUser refused with ErrPreconditionFailed must keep the version "+del)
 	if g != nil {
 		assert.Equal(t, []string{u.ID}, e.members(t, g.ID), "a DeleteUser refused with ErrPreconditionFailed must keep the user's memberships "+del)
@@ -184,7 +186,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 
 	other := e.createUser(t, &resources.User{UserName: "any"})
 	w = other.Clone()
-	w.Title = "changed"
+	n.set(w, "changed")
 	_, err = e.users.ReplaceUser(e.ctx, w, "")
 	require.NoError(t, err, `ReplaceUser with ifVersion "" must write (store.UserStore.ReplaceUser)`)
 	require.NoError(t, e.users.DeleteUser(e.ctx, other.ID, ""), `DeleteUser with ifVersion "" must delete whatever the stored version `+del)
@@ -197,6 +199,7 @@ func testDeleteUserVersion(t *testing.T, e *env) {
 func testReplaceDeleteRace(t *testing.T, e *env) {
 	const atomic = "(store.UserStore.ReplaceUser and DeleteUser: the version check and the write are one atomic step)"
 	const rounds = 16
+	n := e.note(t)
 	users := make([]*resources.User, rounds)
 	for i := range users {
 		users[i] = e.createUser(t, &resources.User{UserName: fmt.Sprintf("race%d", i)})
@@ -208,7 +211,7 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 			return e.users.DeleteUser(e.ctx, u.ID, u.Meta.Version)
 		}
 		w := u.Clone()
-		w.Title = "replaced"
+		n.set(w, "replaced")
 		_, err := e.users.ReplaceUser(e.ctx, w, u.Meta.Version)
 		return err
 	})
@@ -224,7 +227,7 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 		case replaceErr[i] == nil:
 			requireIs(t, deleteErr[i], store.ErrPreconditionFailed, "round %d: the replace won, so the delete at the old version must return store.ErrPreconditionFailed %s", i, atomic)
 			require.NoError(t, err, "round %d: the replace won, so the user must stay %s", i, atomic)
-			assert.Equal(t, "replaced", got.Title, "round %d: the replace won, so the user must show it %s", i, atomic)
+			assert.Equal(t, "replaced", n.get(got), "round %d: the replace won, so the user must show it %s", i, atomic)
 		case deleteErr[i] == nil:
 			if !errors.Is(replaceErr[i], store.ErrNotFound) && !errors.Is(replaceErr[i], store.ErrPreconditionFailed) {
 				t.Errorf("round %d: the delete won, so the replace must return store.ErrNotFound or store.ErrPreconditionFailed, got %v %s", i, replaceErr[i], atomic)

@@ -150,7 +150,8 @@ func testWritePrecedenceUsers(t *testing.T, e *env) {
 		taken.Extensions = u.ext("B-taken", false)
 	}
 	taken = e.createUser(t, taken)
-	target := e.createUser(t, &resources.User{UserName: "precedence-target", Title: "kept"})
+	n := e.note(t)
+	target := e.createUser(t, n.user("precedence-target", "kept"))
 	// The version before the last: stale, as a provider's If-Match is.
 	stale := target.Meta.Version
 	target, err := e.users.ReplaceUser(e.ctx, target, "")
@@ -169,7 +170,7 @@ func testWritePrecedenceUsers(t *testing.T, e *env) {
 		if c&breachUnique != 0 {
 			x.Extensions = u.ext("B-taken", false)
 		}
-		x.Title = "written"
+		n.set(x, "written")
 		e.fitUser(x)
 		return x
 	}
@@ -178,7 +179,7 @@ func testWritePrecedenceUsers(t *testing.T, e *env) {
 		t.Helper()
 		got := e.getUser(t, target.ID, store.GetOptions{ExcludeGroups: true}, "a refused write keeps the user")
 		assert.Equal(t, target.Meta.Version, got.Meta.Version, "%s must write nothing (store.UserStore: a write's error means nothing was written)", what)
-		assert.Equal(t, "kept", got.Title, "%s must write nothing (store.UserStore)", what)
+		assert.Equal(t, "kept", n.get(got), "%s must write nothing (store.UserStore)", what)
 	}
 	writes := []precedenceWrite{
 		{"ReplaceUser", breachMissing | breachStale | breachName | unique, func(ctx context.Context, c breach) error {

@@ -92,15 +92,19 @@ func testUserRoundTrip(t *testing.T, e *env) {
 		c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
 		return c
 	}
-	assert.Equal(t, comparable(want), comparable(created), "CreateUser returns what was written")
+	// A model keeps whole top-level attributes: name with every
+	// sub-attribute, emails with every value and its type, primary and
+	// display. The message says so, as the diff may show one field.
+	const whole = "%s must return the user as written, every attribute the store's model supports, each whole: name with all its sub-attributes, a multi-valued one with every value and its type, primary and display (store.UserStore.CreateUser; resources.ModelConfig.UserAttributes)"
+	assert.Equal(t, comparable(want), comparable(created), whole, "CreateUser")
 
 	got, err := e.users.GetUser(e.ctx, created.ID, store.GetOptions{})
-	require.NoError(t, err)
-	assert.Equal(t, comparable(want), comparable(got), "GetUser returns what was written")
+	require.NoError(t, err, "GetUser of the user just created must find it (store.UserStore.GetUser)")
+	assert.Equal(t, comparable(want), comparable(got), whole, "GetUser")
 
 	p := e.listUsers(t, store.Query{Filter: parse(t, `userName eq "roundtrip"`), Count: 10})
 	require.Len(t, p.Items, 1)
-	assert.Equal(t, comparable(want), comparable(p.Items[0]), "ListUsers returns what was written")
+	assert.Equal(t, comparable(want), comparable(p.Items[0]), whole, "ListUsers")
 }
 
 // testGroupRoundTrip is testUserRoundTrip for a group.
