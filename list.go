@@ -385,8 +385,8 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 	}
 	m, err := k.evaluator().Compile(e)
 	if err != nil {
-		if p := omittedIn(k.resourceType(), e); p != "" {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", p)
+		if ps := k.resourceType().OmittedIn(e); len(ps) > 0 {
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q in the filter is not supported by this server (it is left out of /Schemas)", ps[0])
 		}
 		return nil, err
 	}
@@ -538,19 +538,6 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 	return firstPath(e, func(p filter.AttrPath) string {
 		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever {
 			return a.Name
-		}
-		return ""
-	})
-}
-
-// omittedIn returns the first attribute path in e that the model's
-// subset leaves out (resources.ResourceType.Omits), or "": a filter on one
-// is refused as on an unknown attribute, with a detail that says why. The
-// inner paths of a value filter are sub-attributes, which a subset keeps.
-func omittedIn(rt *resources.ResourceType, e filter.Expr) string {
-	return firstPath(e, func(p filter.AttrPath) string {
-		if rt.Omits(p.String()) {
-			return p.String()
 		}
 		return ""
 	})

@@ -171,6 +171,22 @@ func (rt *ResourceType) Omits(path string) bool {
 	return !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing
 }
 
+// OmittedIn returns the attribute paths of the filter e that the host's
+// subset left out of rt (Omits), in the order filter.AnyPath visits them,
+// or nil: the handler refuses a filter on one, and a conformance check
+// that would send one does not. The inner paths of a value filter are
+// sub-attributes, which a subset keeps with their attribute.
+func (rt *ResourceType) OmittedIn(e filter.Expr) []string {
+	var out []string
+	filter.AnyPath(e, func(p filter.AttrPath) bool {
+		if s := p.String(); rt.Omits(s) {
+			out = append(out, s)
+		}
+		return false // every path
+	})
+	return out
+}
+
 // NarrowsExtension reports whether the model's type leaves out the
 // extension urn, or one of its attributes, that the full type has: what
 // FitUser (for the enterprise extension) clears from a user read.

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -269,5 +270,34 @@ func TestNarrowsExtension(t *testing.T) {
 			assert.Equal(t, tt.want, m.User.NarrowsExtension(ent))
 			assert.False(t, m.User.NarrowsExtension("urn:example:none"), "an extension the full type lacks is never narrowed")
 		})
+	}
+}
+
+// TestOmittedIn: the paths of a filter a subset leaves out, each outer
+// path once per mention, in the filter's order; a value filter's inner
+// paths are the kept attribute's sub-attributes.
+func TestOmittedIn(t *testing.T) {
+	m, err := resources.NewModel(resources.ModelConfig{
+		UserAttributes:  append(userCore("addresses", "title", "externalId"), ent+":department"),
+		GroupAttributes: []string{"id", "meta", "displayName", "members"},
+	})
+	require.NoError(t, err)
+	p := filter.Parser{Schemas: resources.NewUserType().KnownSchemaURNs()}
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`userName eq "a"`, nil},
+		{`emails[type eq "work"].value eq "a@example.com"`, nil},
+		{`title pr`, []string{"title"}},
+		{`userName eq "a" or (not (title eq "x") and externalId pr)`, []string{"title", "externalId"}},
+		{`addresses[type eq "work"]`, []string{"addresses"}},
+		{ent + `:department eq "x" and ` + ent + `:costCenter pr`, []string{ent + ":costCenter"}},
+		{`adreses pr`, nil}, // defined by no schema: unknown, not left out
+	} {
+		e, err := p.Parse(tt.filter)
+		require.NoError(t, err, tt.filter)
+		assert.Equal(t, tt.want, m.User.OmittedIn(e), tt.filter)
+		assert.Nil(t, resources.DefaultModel().User.OmittedIn(e), "no subset: %s", tt.filter)
 	}
 }

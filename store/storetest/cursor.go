@@ -67,9 +67,11 @@ func walkPages[T any](t *testing.T, method string, list func(q store.Query, afte
 	}
 }
 
+// testCursorWalkMatchesList walks lists of users in pages of several
+// sizes and holds each walk to the list; a list sorted or filtered by
+// what the model leaves out is left out (userCase).
 func testCursorWalkMatchesList(t *testing.T, e *env) {
 	cl := cursorLister(t, e)
-	e.needsUser(t, "name", "emails")
 	fams := []string{"Lee", "", "adams", "Lee", "zhu", "", "Brown"}
 	for i, f := range fams {
 		u := &resources.User{UserName: fmt.Sprintf("user%02d", (i*5)%7), Active: ptr(i%2 == 0)}
@@ -100,6 +102,9 @@ func testCursorWalkMatchesList(t *testing.T, e *env) {
 		{"sparse filter", store.Query{Filter: parse(t, `userName eq "user00" or userName eq "user06"`)}},
 	}
 	for _, tt := range tests {
+		if !e.userCase(t, tt.q) {
+			continue // sorts or filters by what the model leaves out
+		}
 		want := userNames(e.listUsers(t, store.Query{Filter: tt.q.Filter, SortBy: tt.q.SortBy, Descending: tt.q.Descending, Count: 100}).Items)
 		for _, count := range []int{1, 2, 3, 100} {
 			got := userNames(walkUsers(t, e, cl, tt.q, count, nil))

@@ -161,8 +161,9 @@ func testUniqueDisplayName(t *testing.T, e *env) {
 	assert.Equal(t, 2, e.listGroups(t, store.Query{Count: 10, ExcludeMembers: true}).Total, "refused creates must store nothing (store.GroupStore.CreateGroup)")
 }
 
+// testListGroups filters, sorts and pages groups; a filter case that
+// names what the model leaves out (externalId) is left out (groupCase).
 func testListGroups(t *testing.T, e *env) {
-	e.needsGroup(t, "externalId")
 	const list = "(store.GroupStore.ListGroups)"
 	u := e.createUser(t, &resources.User{UserName: "member"})
 	for i, name := range []string{"Beta", "alpha", "Gamma", "delta"} {
@@ -215,6 +216,9 @@ func testListGroups(t *testing.T, e *env) {
 			q := store.Query{Count: 100, ExcludeMembers: exclude}
 			if tt.filter != "" {
 				q.Filter = parse(t, tt.filter)
+			}
+			if !e.groupCase(t, q) {
+				continue
 			}
 			p := e.listGroups(t, q)
 			assert.Equal(t, tt.want, groupNames(p.Items), "ListGroups with filter %q (excludeMembers %v) must return exactly the matching groups, in creation order; a filter on members sees them even when they are excluded %s", tt.filter, exclude, list)

@@ -30,11 +30,17 @@ type subset struct {
 }
 
 func newSubset(cfg resources.ModelConfig) *subset {
+	m := subsetModel(cfg)
+	return &subset{Store: memory.New(memory.WithModel(m)), model: m}
+}
+
+// subsetModel is the model cfg describes.
+func subsetModel(cfg resources.ModelConfig) *resources.Model {
 	m, err := resources.NewModel(cfg)
 	if err != nil {
 		panic(err)
 	}
-	return &subset{Store: memory.New(memory.WithModel(m)), model: m}
+	return m
 }
 
 // user returns a copy of u without what the model leaves out (nil for nil).
