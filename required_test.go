@@ -159,3 +159,66 @@ func TestExtensionRequiredKept(t *testing.T) {
 		})
 	}
 }
+
+// TestExtensionRequiredPut: a PUT is held to what an extension requires
+// once what it keeps of the stored resource is applied (keepOnReplace),
+// not before. A required attribute that is immutable or returned "never"
+// and already stored need not be resent; one the user does not hold yet
+// (its extension added by this PUT) must be sent, where the PUT's body
+// was let through without it and the user stored lacking it. A readOnly
+// one is never demanded of a client.
+func TestExtensionRequiredPut(t *testing.T) {
+	const urn = "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "Acme", "",
+		&resources.Attribute{Name: "imm", Type: resources.TypeString, Required: true, Mutability: resources.Immutable},
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Required: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "ro", Type: resources.TypeString, Required: true, Mutability: resources.ReadOnly},
+		&resources.Attribute{Name: "note", Type: resources.TypeString},
+	)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}
+	full := map[string]any{"imm": "i", "pin": "1234", "note": "n"}
+	for i, tc := range []struct {
+		name   string
+		stored map[string]any // the extension the user holds before the PUT; nil for none
+		sent   map[string]any // the extension the PUT sends; nil for none
+		detail string         // the 400's; "" for a 200
+		kept   map[string]any // the extension after a 200, as attributes= of imm and note shows it
+	}{
+		{"stored immutable, left out", full, map[string]any{"pin": "1234", "note": "n2"}, "", map[string]any{"imm": "i", "note": "n2"}},
+		{"stored returned-never, left out", full, map[string]any{"imm": "i", "note": "n2"}, "", map[string]any{"imm": "i", "note": "n2"}},
+		{"stored, the extension left out whole", full, nil, "", map[string]any{"imm": "i"}},
+		{"readOnly never demanded", nil, full, "", map[string]any{"imm": "i", "note": "n"}},
+		{"immutable not held yet, left out", nil, map[string]any{"pin": "1234", "note": "n"}, urn + ":imm is required", nil},
+		{"returned-never not held yet, left out", nil, map[string]any{"imm": "i", "note": "n"}, urn + ":pin is required", nil},
+		{"immutable not held yet, empty", nil, map[string]any{"imm": "", "pin": "1234"}, urn + ":imm is required", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "put" + strconv.Itoa(i)
+			body := func(x map[string]any) map[string]any {
+				b := map[string]any{"schemas": schemas, "userName": name}
+				if x != nil {
+					b[urn] = x
+				}
+				return b
+			}
+			r := e.do("POST", "/Users", body(tc.stored))
+			require.Equal(t, 201, r.Code, r.Raw)
+			id := r.Body["id"].(string)
+			before := e.do("GET", "/Users/"+id, nil).Raw
+			r = e.do("PUT", "/Users/"+id, body(tc.sent))
+			if tc.detail != "" {
+				requireError(t, r, 400, "invalidValue", tc.detail)
+				assert.Equal(t, before, e.do("GET", "/Users/"+id, nil).Raw, "nothing changed")
+				return
+			}
+			require.Equal(t, 200, r.Code, r.Raw)
+			got := e.do("GET", "/Users/"+id+"?attributes="+urn+":imm,"+urn+":note", nil)
+			assert.Equal(t, tc.kept, got.Body[urn], got.Raw)
+		})
+	}
+}
