@@ -478,18 +478,30 @@ type appender interface {
 	AppendJSON(dst []byte) ([]byte, error)
 }
 
-// encodeTo appends the encoding of v for a response (encode's) to dst:
-// without a projection, a resource that encodes itself writes straight
-// into dst.
+// encodeTo appends the encoding of v for a response to dst: without a
+// projection, a resource that encodes itself writes straight into dst;
+// with one, the projected document is written in the same order
+// (appendDoc).
 func encodeTo(dst []byte, v any, proj *projection) ([]byte, error) {
 	if a, ok := v.(appender); ok && proj == nil {
 		return a.AppendJSON(dst)
 	}
-	b, err := encode(v, proj)
+	if proj == nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, b...), nil
+	}
+	doc, err := resources.ToMap(v)
 	if err != nil {
 		return dst, err
 	}
-	return append(dst, b...), nil
+	out, err := appendDoc(dst, proj.rt, proj.apply(doc))
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
 }
 
 // items reads one page of a list and appends each resource of it to
@@ -643,23 +655,6 @@ func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch
 		return zero, false, nil
 	}
 	return next, true, nil
-}
-
-// encode renders a resource for a response, projected when proj is set.
-func encode(v any, proj *projection) ([]byte, error) {
-	if proj == nil {
-		if m, ok := v.(json.Marshaler); ok {
-			// Directly: json.Marshal would validate and compact the
-			// resource's own (already compact) encoding once more.
-			return m.MarshalJSON()
-		}
-		return json.Marshal(v)
-	}
-	doc, err := resources.ToMap(v)
-	if err != nil {
-		return nil, err
-	}
-	return jsonMarshal(proj.apply(doc))
 }
 
 // built checks a resource built from a document: a build error is the
