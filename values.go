@@ -27,8 +27,9 @@ var keyAttributes = map[string]bool{
 // would succeed on one store and fail with a 500 on another), and at most
 // Config.MaxValueBytes bytes (MaxKeyBytes for the indexed attributes);
 // and no multi-valued attribute but a group's members holds more than
-// Config.MaxMultiValues values (store/sqlstore binds each email and phone
-// number: 20,000 of them were a 500 on SQLite and PostgreSQL).
+// Config.MaxMultiValues values (a PATCH compares each value it adds with
+// those the attribute holds, and every store must keep what is let
+// through: store.MultiValueLimit).
 // Invalid UTF-8 never gets this far: readBody refuses it.
 func (h *handler) checkValues(doc map[string]any) error {
 	// A body with two bad values gets the same error every time: the one
