@@ -33,19 +33,19 @@ func appendDoc(dst []byte, rt *resources.ResourceType, doc map[string]any) ([]by
 			return 2, nil
 		case "meta":
 			meta, _ := rt.Attr("", "meta")
-			return 3 + n, subsOf(meta)
+			return 4 + n, subsOf(meta)
 		}
 		if resources.IsURN(k) {
 			if ext := rt.Extension(k); ext != nil {
 				if names.Equal(k, resources.EnterpriseUserSchema) {
-					return 4 + n, ext.Attributes
+					return 5 + n, ext.Attributes
 				}
-				return 5 + n, ext.Attributes
+				return 6 + n, ext.Attributes
 			}
-			return 6 + n, nil
+			return 7 + n, nil
 		}
 		i, a := attrIndex(core, k)
-		return 3 + i, subsOf(a) // one the schema lacks: 3+n, by name before meta
+		return 3 + i, subsOf(a) // one the schema lacks: 3+n, after the others, by name
 	})
 }
 
