@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"slices"
 
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 )
 
-// keepOnReplace readies a PUT's extensions, next, against the stored
-// ones, cur, for the extension attributes and sub-attributes of rt a
-// replacement must not lose or change (a host's: the core and enterprise
-// schemas have none):
+// extKeep is what a PUT keeps of one extension's stored object
+// (keepOnReplace), found once per resource type (newExtKeeps): the
+// extension attributes and sub-attributes a replacement must not lose or
+// change (a host's: the core and enterprise schemas have none):
 //
 //   - hidden, the ones responses leave out (hiddenAttrs: returned
 //     "never", and "request", which a client that did not ask for it
@@ -35,16 +36,79 @@ import (
 //     another). The same holds for an immutable sub-attribute of a
 //     single-valued complex attribute.
 //
+// What an extension requires (resources.Required) is checked on the
+// result, after what the PUT keeps is applied: a required attribute kept
+// from the stored object need not be resent, and one the resource never
+// had must be sent like any other.
+type extKeep struct {
+	urn   string
+	attrs []keptAttr
+}
+
+// keptAttr is an attribute a PUT keeps (a), or a sub-attribute of it
+// (sub, when not nil).
+type keptAttr struct {
+	a, sub *resources.Attribute
+}
+
+// newExtKeeps returns what a PUT keeps of each extension of rt that has
+// anything to keep, hidden the attributes rt's responses leave out
+// (hiddenAttrs); nil for a type without such attributes.
+func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
+	var out []extKeep
+	for _, e := range rt.Extensions {
+		urn := e.Schema.ID
+		var attrs []keptAttr
+		kept := func(a, sub *resources.Attribute) bool {
+			return slices.Contains(attrs, keptAttr{a, sub})
+		}
+		for _, h := range hidden {
+			if h.ref.urn != urn {
+				continue
+			}
+			a := e.Schema.Attr(h.ref.name)
+			if a == nil {
+				continue
+			}
+			var sub *resources.Attribute
+			if h.ref.sub != "" {
+				if sub = a.Sub(h.ref.sub); sub == nil || a.MultiValued {
+					continue
+				}
+			}
+			attrs = append(attrs, keptAttr{a, sub})
+		}
+		for _, a := range e.Schema.Attributes {
+			if a.Mutability == resources.Immutable && !kept(a, nil) {
+				attrs = append(attrs, keptAttr{a, nil})
+			}
+			if a.MultiValued {
+				continue
+			}
+			for _, sub := range a.SubAttributes {
+				if sub.Mutability == resources.Immutable && !kept(a, sub) {
+					attrs = append(attrs, keptAttr{a, sub})
+				}
+			}
+		}
+		if attrs != nil {
+			out = append(out, extKeep{urn: urn, attrs: attrs})
+		}
+	}
+	return out
+}
+
+// keepOnReplace readies a PUT's extensions, next, against the stored
+// ones, cur: what keeps (newExtKeeps) says a replacement keeps is kept,
+// and an immutable value the PUT changes is a 400 mutability.
+//
 // It returns next itself when it has nothing to do, which is always for
 // a type without such attributes (no allocation), and otherwise a copy;
 // next is never changed.
-func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
 	var out map[string]json.RawMessage
-	for _, e := range rt.Extensions {
-		urn := e.Schema.ID
-		if !keepsAny(e.Schema, hidden) {
-			continue
-		}
+	for _, k := range keeps {
+		urn := k.urn
 		_, raw, ok := names.Key(cur, urn)
 		if !ok {
 			continue
@@ -64,46 +128,12 @@ func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next ma
 			nextObj = map[string]any{}
 		}
 		changed := false
-		for _, h := range hidden {
-			if h.ref.urn != urn {
-				continue
-			}
-			a := e.Schema.Attr(h.ref.name)
-			if a == nil {
-				continue
-			}
-			var sub *resources.Attribute
-			if h.ref.sub != "" {
-				if sub = a.Sub(h.ref.sub); sub == nil || a.MultiValued {
-					continue
-				}
-			}
-			ch, err := keepValue(urn, curObj, nextObj, a, sub)
+		for _, ka := range k.attrs {
+			ch, err := keepValue(urn, curObj, nextObj, ka.a, ka.sub)
 			if err != nil {
 				return nil, err
 			}
 			changed = changed || ch
-		}
-		for _, a := range e.Schema.Attributes {
-			if a.Mutability == resources.Immutable {
-				ch, err := keepValue(urn, curObj, nextObj, a, nil)
-				if err != nil {
-					return nil, err
-				}
-				changed = changed || ch
-			}
-			if a.MultiValued {
-				continue
-			}
-			for _, sub := range a.SubAttributes {
-				if sub.Mutability == resources.Immutable {
-					ch, err := keepValue(urn, curObj, nextObj, a, sub)
-					if err != nil {
-						return nil, err
-					}
-					changed = changed || ch
-				}
-			}
 		}
 		if !changed {
 			continue
@@ -126,25 +156,34 @@ func keepOnReplace(rt *resources.ResourceType, hidden []hiddenAttr, cur, next ma
 	return out, nil
 }
 
-// keepsAny reports whether keepOnReplace has anything to keep or check in
-// the extension s: a hidden attribute of it, or an immutable one.
-func keepsAny(s *resources.Schema, hidden []hiddenAttr) bool {
-	for _, h := range hidden {
-		if h.ref.urn == s.ID {
-			return true
+// checkRequired refuses the extensions of a resource, exts, that leave
+// an attribute reqs require unassigned (resources.Required.Missing): a
+// PUT's after keepOnReplace.
+func checkRequired(reqs []resources.Required, exts map[string]json.RawMessage) error {
+	for _, r := range reqs {
+		_, raw, ok := names.Key(exts, r.Schema)
+		if !ok {
+			continue
+		}
+		obj, err := resources.DecodeOrNull(raw)
+		if err != nil {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", r.Schema)
+		}
+		if err := missingError(r.Missing(obj)); err != nil {
+			return err
 		}
 	}
-	for _, a := range s.Attributes {
-		if a.Mutability == resources.Immutable {
-			return true
-		}
-		for _, sub := range a.SubAttributes {
-			if sub.Mutability == resources.Immutable {
-				return true
-			}
-		}
+	return nil
+}
+
+// missingError is the error of an attribute a resource must hold and
+// leaves unassigned, path (RFC 7644 §3.12 invalidValue: "A required value
+// was missing"); nil for "".
+func missingError(path string) error {
+	if path == "" {
+		return nil
 	}
-	return false
+	return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and must not be empty", path)
 }
 
 // keepValue keeps in nextObj, the extension object a PUT sends, the

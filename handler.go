@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -630,6 +631,10 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		// check: its request gets the endpoint's own answer ("the body
 		// is empty"); a chunked one (ContentLength -1) is judged
 		// before it is read, as one with bytes.
+		if err := singleContentType(r.Header["Content-Type"]); err != nil {
+			h.writeError(sw, r, err)
+			return
+		}
 		switch ct := headerOf(r, "Content-Type"); {
 		case ct == "" && !readsBody(r.Method):
 		case ct == "" && h.cfg.Strict:
@@ -1045,6 +1050,23 @@ const unauthorizedDetail = "a valid bearer token is required: send the header \"
 // PUT and PATCH. A missing Content-Type is judged only for them.
 func readsBody(method string) bool {
 	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// singleContentType refuses a body sent with several Content-Type header
+// lines that differ: RFC 9110 §5.3 lets a sender repeat only a field
+// defined as a list, which Content-Type is not (§8.3), and which of the
+// types the body has is left to guessing; no client is known to send
+// them, so strict mode or not, the answer is a 415 naming each. Lines
+// repeating one value are one type, taken as it.
+func singleContentType(lines []string) error {
+	if len(lines) < 2 || !slices.ContainsFunc(lines[1:], func(v string) bool { return v != lines[0] }) {
+		return nil
+	}
+	quoted := make([]string, len(lines))
+	for i, v := range lines {
+		quoted[i] = strconv.Quote(v)
+	}
+	return errorf(http.StatusUnsupportedMediaType, "", "the request has %d Content-Type headers that differ (%s); send one, application/scim+json", len(lines), strings.Join(quoted, ", "))
 }
 
 func acceptableContentType(ct string) bool {

@@ -408,6 +408,66 @@ func TestErrorDetailsBounded(t *testing.T) {
 	}
 }
 
+// TestMultiValueLimitRaised: Config.MaxMultiValues raised past what
+// store/sqlstore could once bind is kept by every store. SQLite refused
+// a user of 6,000 emails with a 500 (six parameters a value, past its
+// 32,766), so the limit had to stay below 2,700 there; past 2,000 values
+// they are now one parameter, a JSON array, and a user of 6,000 emails and
+// 6,000 phone numbers is created, replaced and found by its values.
+func TestMultiValueLimitRaised(t *testing.T) {
+	values := func(n int, f func(i int) string) []any {
+		out := make([]any, n)
+		for i := range out {
+			out[i] = map[string]any{"value": f(i), "type": "work"}
+		}
+		out[0] = map[string]any{"value": f(0), "type": "home", "display": "first", "primary": true}
+		return out
+	}
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.MaxMultiValues = users, groups, 7000 })
+			for _, tc := range []struct {
+				method string
+				emails int
+				phones int
+			}{
+				{"POST", 6000, 6000},
+				{"PUT", 6500, 10},
+			} {
+				t.Run(tc.method, func(t *testing.T) {
+					body := map[string]any{
+						"userName":     "many",
+						"emails":       values(tc.emails, func(i int) string { return fmt.Sprintf("u%d@example.com", i) }),
+						"phoneNumbers": values(tc.phones, func(i int) string { return fmt.Sprintf("+1 555 %05d", i) }),
+					}
+					path := "/Users"
+					if tc.method == "PUT" {
+						found := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "many"`)+"&attributes=id", nil)
+						require.Equal(t, float64(1), found.Body["totalResults"], found.Raw)
+						path += "/" + found.Body["Resources"].([]any)[0].(map[string]any)["id"].(string)
+					}
+					r := e.do(tc.method, path, body)
+					require.Less(t, r.Code, 300, r.Raw)
+					for _, f := range []string{
+						fmt.Sprintf(`emails.value eq "u%d@example.com"`, tc.emails-1),
+						fmt.Sprintf(`phoneNumbers[type eq "work" and value eq "+1 555 %05d"]`, tc.phones-1),
+						`emails[primary eq true].value eq "u0@example.com"`,
+						`emails[type eq "home" and display eq "first"]`,
+					} {
+						found := e.do("GET", "/Users?filter="+url.QueryEscape(f)+"&attributes=userName", nil)
+						assert.Equal(t, float64(1), found.Body["totalResults"], "%s: %s", f, found.Raw)
+					}
+					got := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "many"`), nil)
+					u := got.Body["Resources"].([]any)[0].(map[string]any)
+					assert.Len(t, u["emails"], tc.emails)
+					assert.Len(t, u["phoneNumbers"], tc.phones)
+				})
+			}
+		})
+	}
+}
+
 // TestMultiValueLimit: a multi-valued attribute holds at most
 // Config.MaxMultiValues values, and one PATCH names at most as many: more
 // is a 400 decided by the handler, the same on every store, which changes

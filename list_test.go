@@ -788,3 +788,58 @@ func TestSearchQueryString(t *testing.T) {
 	require.Equal(t, 200, both.Code, both.Raw)
 	assert.ElementsMatch(t, []string{"id", "schemas", "userName", "title"}, slices.Collect(maps.Keys(both.Body["Resources"].([]any)[0].(map[string]any))), "the URL's attributes beside the body's")
 }
+
+// TestSortBySchemas: sortBy takes the attributes a filter takes (RFC 7644
+// §3.4.2.3: "the attribute whose value SHALL be used to order the
+// returned responses"), "schemas" among them, which every resource holds
+// though no schema defines it; it was refused as naming no attribute
+// while filter=schemas eq ... worked. A multi-valued sortBy orders by the
+// primary value or else the first: the core schema's URN, so across types
+// the groups (urn:...:Group) come before the users, after them when
+// descending. Every store answers alike. What sortBy still refuses and a
+// filter takes is RFC 7644's own rule (a complex attribute without
+// "value", e.g. name: sort by a sub-attribute) or a value no store sorts
+// by (members, groups: kept apart from the resources).
+func TestSortBySchemas(t *testing.T) {
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			e.createUser("u1")
+			e.createGroup("g1")
+			e.createUser("u2")
+			kinds := func(r *resp) []string {
+				var out []string
+				for _, res := range r.Body["Resources"].([]any) {
+					out = append(out, res.(map[string]any)["meta"].(map[string]any)["resourceType"].(string))
+				}
+				return out
+			}
+			for _, tc := range []struct {
+				query string
+				want  []string
+			}{
+				{"/Users?sortBy=schemas", []string{"User", "User"}},
+				{"/Users?sortBy=SCHEMAS&sortOrder=descending", []string{"User", "User"}},
+				{"/Groups?sortBy=schemas", []string{"Group"}},
+				{"/?sortBy=schemas", []string{"Group", "User", "User"}},
+				{"/?sortBy=schemas&sortOrder=descending", []string{"User", "User", "Group"}},
+				{"/Users?filter=" + url.QueryEscape(`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`) + "&sortBy=schemas", []string{"User", "User"}},
+			} {
+				t.Run(tc.query, func(t *testing.T) {
+					r := e.do("GET", tc.query, nil)
+					require.Equal(t, http.StatusOK, r.Code, r.Raw)
+					assert.Equal(t, tc.want, kinds(r), r.Raw)
+				})
+			}
+			for _, tc := range []struct{ sortBy, detail string }{
+				{"name", `sortBy "name" is complex; sort by one of its sub-attributes`},
+				{"groups.value", `groups are kept apart from the resources`},
+			} {
+				t.Run("sortBy="+tc.sortBy+" refused", func(t *testing.T) {
+					requireError(t, e.do("GET", "/Users?sortBy="+tc.sortBy, nil), http.StatusBadRequest, "invalidValue", tc.detail)
+				})
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/internal/clienttext"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -28,6 +29,11 @@ type kind[T any] struct {
 	// returned are the extension attributes whose "returned" every
 	// projection of the type applies, found once.
 	returned extReturned
+	// keeps is what a PUT keeps of the stored extensions
+	// (keepOnReplace), required what the extensions require of every
+	// write (resources.Required): both found once.
+	keeps    []extKeep
+	required []resources.Required
 
 	// build turns a normalised document (a request body, or a document
 	// after PATCH) into a resource and checks its required attributes.
@@ -104,6 +110,8 @@ func newKind[T any](k *kind[T]) *kind[T] {
 	k.eval = query.NewEvaluator(k.rt)
 	k.engine = patch.NewEngine(k.rt)
 	k.returned = newExtReturned(k.rt)
+	k.keeps = newExtKeeps(k.rt, k.returned.hidden)
+	k.required = k.rt.Required()
 	return k
 }
 
@@ -122,18 +130,24 @@ func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any, re
 
 // fromDoc builds the resource of a normalised document (a request body,
 // or the stored resource after PATCH), with every value held to what
-// every store can keep, and every attribute an extension it holds marks
-// required present (RFC 7644 §3.12 invalidValue: "A required value was
-// missing"; build checks the core schema's own) but, in a PUT's body
-// (replace), those the PUT keeps when left out (keepOnReplace).
+// every store can keep, and every attribute an extension it holds
+// requires present (RFC 7644 §3.12 invalidValue: "A required value was
+// missing"; build checks the core schema's own) but in a PUT's body
+// (replace), which is checked once what the PUT keeps of the stored
+// resource is applied (keepOnReplace, checkRequired).
 func (k *kind[T]) fromDoc(h *handler, doc map[string]any, replace bool) (T, error) {
+	var zero T
 	if err := h.checkValues(doc); err != nil {
-		var zero T
 		return zero, err
 	}
-	if p := k.rt.MissingRequired(doc, replace); p != "" {
-		var zero T
-		return zero, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is required and must not be empty", p)
+	if !replace {
+		for _, r := range k.required {
+			_, v, _ := names.Key(doc, r.Schema)
+			obj, _ := v.(map[string]any)
+			if err := missingError(r.Missing(obj)); err != nil {
+				return zero, err
+			}
+		}
 	}
 	return k.build(doc)
 }
@@ -464,18 +478,30 @@ type appender interface {
 	AppendJSON(dst []byte) ([]byte, error)
 }
 
-// encodeTo appends the encoding of v for a response (encode's) to dst:
-// without a projection, a resource that encodes itself writes straight
-// into dst.
+// encodeTo appends the encoding of v for a response to dst: without a
+// projection, a resource that encodes itself writes straight into dst;
+// with one, the projected document is written in the same order
+// (appendDoc).
 func encodeTo(dst []byte, v any, proj *projection) ([]byte, error) {
 	if a, ok := v.(appender); ok && proj == nil {
 		return a.AppendJSON(dst)
 	}
-	b, err := encode(v, proj)
+	if proj == nil {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return dst, err
+		}
+		return append(dst, b...), nil
+	}
+	doc, err := resources.ToMap(v)
 	if err != nil {
 		return dst, err
 	}
-	return append(dst, b...), nil
+	out, err := appendDoc(dst, proj.rt, proj.apply(doc))
+	if err != nil {
+		return dst, err
+	}
+	return out, nil
 }
 
 // items reads one page of a list and appends each resource of it to
@@ -629,23 +655,6 @@ func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch
 		return zero, false, nil
 	}
 	return next, true, nil
-}
-
-// encode renders a resource for a response, projected when proj is set.
-func encode(v any, proj *projection) ([]byte, error) {
-	if proj == nil {
-		if m, ok := v.(json.Marshaler); ok {
-			// Directly: json.Marshal would validate and compact the
-			// resource's own (already compact) encoding once more.
-			return m.MarshalJSON()
-		}
-		return json.Marshal(v)
-	}
-	doc, err := resources.ToMap(v)
-	if err != nil {
-		return nil, err
-	}
-	return jsonMarshal(proj.apply(doc))
 }
 
 // built checks a resource built from a document: a build error is the

@@ -21,8 +21,7 @@ import (
 // it and only a PATCH remove was refused. A resource without the
 // extension, which the resource type lists as optional, is accepted.
 func TestExtensionRequired(t *testing.T) {
-	const urn = "urn:example:acme:2.0:User"
-	ext, err := resources.NewSchema(urn, "Acme", "",
+	e, schemas := acmeEnv(t,
 		&resources.Attribute{Name: "badge", Type: resources.TypeString, Required: true},
 		&resources.Attribute{Name: "note", Type: resources.TypeString},
 		&resources.Attribute{Name: "desk", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
@@ -30,16 +29,10 @@ func TestExtensionRequired(t *testing.T) {
 		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
 			{Name: "value", Type: resources.TypeString, Required: true}, {Name: "type", Type: resources.TypeString}}},
 	)
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
-	schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}
 	user := func(name string, x map[string]any) map[string]any {
 		b := map[string]any{"schemas": schemas, "userName": name}
 		if x != nil {
-			b[urn] = x
+			b[acme] = x
 		}
 		return b
 	}
@@ -52,10 +45,10 @@ func TestExtensionRequired(t *testing.T) {
 	}{
 		{"without the extension", nil, 201, ""},
 		{"with every required value", map[string]any{"badge": "B1", "desk": map[string]any{"building": "A"}, "keys": []any{map[string]any{"value": "k1"}}}, 201, ""},
-		{"extension without the required attribute", map[string]any{"note": "n"}, 400, urn + ":badge is required"},
-		{"required attribute empty", map[string]any{"badge": "", "note": "n"}, 400, urn + ":badge is required"},
-		{"complex value without its required sub-attribute", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "3"}}, 400, urn + ":desk.building is required"},
-		{"multi-valued value without its required sub-attribute", map[string]any{"badge": "B1", "keys": []any{map[string]any{"value": "k1"}, map[string]any{"type": "spare"}}}, 400, urn + ":keys.value is required"},
+		{"extension without the required attribute", map[string]any{"note": "n"}, 400, acme + ":badge is required"},
+		{"required attribute empty", map[string]any{"badge": "", "note": "n"}, 400, acme + ":badge is required"},
+		{"complex value without its required sub-attribute", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "3"}}, 400, acme + ":desk.building is required"},
+		{"multi-valued value without its required sub-attribute", map[string]any{"badge": "B1", "keys": []any{map[string]any{"value": "k1"}, map[string]any{"type": "spare"}}}, 400, acme + ":keys.value is required"},
 	} {
 		t.Run("POST "+tc.name, func(t *testing.T) {
 			name := "post" + strconv.Itoa(i)
@@ -69,7 +62,7 @@ func TestExtensionRequired(t *testing.T) {
 		})
 	}
 
-	id := e.createUser("held", map[string]any{"schemas": schemas, urn: map[string]any{"badge": "B1", "note": "n", "desk": map[string]any{"building": "A"}}})["id"].(string)
+	id := e.createUser("held", map[string]any{"schemas": schemas, acme: map[string]any{"badge": "B1", "note": "n", "desk": map[string]any{"building": "A"}}})["id"].(string)
 	before := e.do("GET", "/Users/"+id, nil).Raw
 	patch := func(op, path string, value any) map[string]any {
 		o := map[string]any{"op": op, "path": path}
@@ -84,13 +77,13 @@ func TestExtensionRequired(t *testing.T) {
 		scimType     string
 		detail       string
 	}{
-		{"PUT without the required attribute", "PUT", user("held", map[string]any{"note": "n"}), "invalidValue", urn + ":badge is required"},
-		{"PUT without a required sub-attribute", "PUT", user("held", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "2"}}), "invalidValue", urn + ":desk.building is required"},
-		{"PATCH replacing it with an empty string", "PATCH", patch("replace", urn+":badge", ""), "invalidValue", urn + ":badge is required"},
-		{"PATCH replacing it with null", "PATCH", patch("replace", urn, map[string]any{"badge": nil}), "mutability", "is required"},
-		{"PATCH removing a required sub-attribute", "PATCH", patch("remove", urn+":desk.building", nil), "mutability", "is required"},
-		{"PATCH adding a value without its required sub-attribute", "PATCH", patch("add", urn+":keys", []any{map[string]any{"type": "spare"}}), "invalidValue", urn + ":keys.value is required"},
-		{"PATCH removing the required attribute", "PATCH", patch("remove", urn+":badge", nil), "mutability", "is required"},
+		{"PUT without the required attribute", "PUT", user("held", map[string]any{"note": "n"}), "invalidValue", acme + ":badge is required"},
+		{"PUT without a required sub-attribute", "PUT", user("held", map[string]any{"badge": "B1", "desk": map[string]any{"floor": "2"}}), "invalidValue", acme + ":desk.building is required"},
+		{"PATCH replacing it with an empty string", "PATCH", patch("replace", acme+":badge", ""), "invalidValue", acme + ":badge is required"},
+		{"PATCH replacing it with null", "PATCH", patch("replace", acme, map[string]any{"badge": nil}), "mutability", "is required"},
+		{"PATCH removing a required sub-attribute", "PATCH", patch("remove", acme+":desk.building", nil), "mutability", "is required"},
+		{"PATCH adding a value without its required sub-attribute", "PATCH", patch("add", acme+":keys", []any{map[string]any{"type": "spare"}}), "invalidValue", acme + ":keys.value is required"},
+		{"PATCH removing the required attribute", "PATCH", patch("remove", acme+":badge", nil), "mutability", "is required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireError(t, e.do(tc.method, "/Users/"+id, tc.body), 400, tc.scimType, tc.detail)
@@ -98,9 +91,9 @@ func TestExtensionRequired(t *testing.T) {
 		})
 	}
 
-	r := e.do("PATCH", "/Users/"+id, patch("remove", urn, nil))
+	r := e.do("PATCH", "/Users/"+id, patch("remove", acme, nil))
 	require.Equal(t, 200, r.Code, "the extension is optional: removing it whole is allowed: %s", r.Raw)
-	assert.NotContains(t, r.Body, urn)
+	assert.NotContains(t, r.Body, acme)
 	r = e.do("PUT", "/Users/"+id, user("held", map[string]any{"badge": "B2"}))
 	require.Equal(t, 200, r.Code, r.Raw)
 }
@@ -111,20 +104,13 @@ func TestExtensionRequired(t *testing.T) {
 // the stored value when it leaves one out; a readOnly one is the server's
 // to set and is never demanded of a client.
 func TestExtensionRequiredKept(t *testing.T) {
-	const urn = "urn:example:acme:2.0:User"
-	ext, err := resources.NewSchema(urn, "Acme", "",
+	e, schemas := acmeEnv(t,
 		&resources.Attribute{Name: "pin", Type: resources.TypeString, Required: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
 		&resources.Attribute{Name: "big", Type: resources.TypeString, Required: true, Returned: resources.ReturnedRequest},
 		&resources.Attribute{Name: "imm", Type: resources.TypeString, Required: true, Mutability: resources.Immutable},
 		&resources.Attribute{Name: "ro", Type: resources.TypeString, Required: true, Mutability: resources.ReadOnly},
 		&resources.Attribute{Name: "note", Type: resources.TypeString},
 	)
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
-	schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}
 	full := map[string]any{"pin": "1234", "big": "b", "imm": "i", "note": "n"}
 	without := func(k string) map[string]any {
 		out := map[string]any{}
@@ -136,10 +122,10 @@ func TestExtensionRequiredKept(t *testing.T) {
 		return out
 	}
 	for _, k := range []string{"pin", "big", "imm"} {
-		r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "no-" + k, urn: without(k)})
-		requireError(t, r, 400, "invalidValue", urn+":"+k+" is required")
+		r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "no-" + k, acme: without(k)})
+		requireError(t, r, 400, "invalidValue", acme+":"+k+" is required")
 	}
-	r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "kept", urn: full})
+	r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": "kept", acme: full})
 	require.Equal(t, 201, r.Code, "ro is readOnly: not demanded: %s", r.Raw)
 	id := r.Body["id"].(string)
 	for _, tc := range []struct {
@@ -152,10 +138,80 @@ func TestExtensionRequiredKept(t *testing.T) {
 		{"PUT with note alone", map[string]any{"note": "n2"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": schemas, "userName": "kept", urn: tc.ext})
+			r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": schemas, "userName": "kept", acme: tc.ext})
 			require.Equal(t, 200, r.Code, r.Raw)
-			got := e.do("GET", "/Users/"+id+"?attributes="+urn+":big,"+urn+":imm", nil)
-			assert.Equal(t, map[string]any{"big": "b", "imm": "i"}, got.Body[urn], "kept")
+			got := e.do("GET", "/Users/"+id+"?attributes="+acme+":big,"+acme+":imm", nil)
+			assert.Equal(t, map[string]any{"big": "b", "imm": "i"}, got.Body[acme], "kept")
 		})
 	}
+}
+
+// TestExtensionRequiredPut: a PUT is held to what an extension requires
+// once what it keeps of the stored resource is applied (keepOnReplace),
+// not before. A required attribute that is immutable or returned "never"
+// and already stored need not be resent; one the user does not hold yet
+// (its extension added by this PUT) must be sent, where the PUT's body
+// was let through without it and the user stored lacking it. A readOnly
+// one is never demanded of a client.
+func TestExtensionRequiredPut(t *testing.T) {
+	e, schemas := acmeEnv(t,
+		&resources.Attribute{Name: "imm", Type: resources.TypeString, Required: true, Mutability: resources.Immutable},
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Required: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "ro", Type: resources.TypeString, Required: true, Mutability: resources.ReadOnly},
+		&resources.Attribute{Name: "note", Type: resources.TypeString},
+	)
+	full := map[string]any{"imm": "i", "pin": "1234", "note": "n"}
+	for i, tc := range []struct {
+		name   string
+		stored map[string]any // the extension the user holds before the PUT; nil for none
+		sent   map[string]any // the extension the PUT sends; nil for none
+		detail string         // the 400's; "" for a 200
+		kept   map[string]any // the extension after a 200, as attributes= of imm and note shows it
+	}{
+		{"stored immutable, left out", full, map[string]any{"pin": "1234", "note": "n2"}, "", map[string]any{"imm": "i", "note": "n2"}},
+		{"stored returned-never, left out", full, map[string]any{"imm": "i", "note": "n2"}, "", map[string]any{"imm": "i", "note": "n2"}},
+		{"stored, the extension left out whole", full, nil, "", map[string]any{"imm": "i"}},
+		{"readOnly never demanded", nil, full, "", map[string]any{"imm": "i", "note": "n"}},
+		{"immutable not held yet, left out", nil, map[string]any{"pin": "1234", "note": "n"}, acme + ":imm is required", nil},
+		{"returned-never not held yet, left out", nil, map[string]any{"imm": "i", "note": "n"}, acme + ":pin is required", nil},
+		{"immutable not held yet, empty", nil, map[string]any{"imm": "", "pin": "1234"}, acme + ":imm is required", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "put" + strconv.Itoa(i)
+			body := func(x map[string]any) map[string]any {
+				b := map[string]any{"schemas": schemas, "userName": name}
+				if x != nil {
+					b[acme] = x
+				}
+				return b
+			}
+			r := e.do("POST", "/Users", body(tc.stored))
+			require.Equal(t, 201, r.Code, r.Raw)
+			id := r.Body["id"].(string)
+			before := e.do("GET", "/Users/"+id, nil).Raw
+			r = e.do("PUT", "/Users/"+id, body(tc.sent))
+			if tc.detail != "" {
+				requireError(t, r, 400, "invalidValue", tc.detail)
+				assert.Equal(t, before, e.do("GET", "/Users/"+id, nil).Raw, "nothing changed")
+				return
+			}
+			require.Equal(t, 200, r.Code, r.Raw)
+			got := e.do("GET", "/Users/"+id+"?attributes="+acme+":imm,"+acme+":note", nil)
+			assert.Equal(t, tc.kept, got.Body[acme], got.Raw)
+		})
+	}
+}
+
+// acme is the URN of the extension acmeEnv registers.
+const acme = "urn:example:acme:2.0:User"
+
+// acmeEnv returns an env on a memory store whose users may hold the
+// extension acme of attrs, and the schemas such a user lists.
+func acmeEnv(t *testing.T, attrs ...*resources.Attribute) (*env, []string) {
+	ext, err := resources.NewSchema(acme, "Acme", "", attrs...)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	return newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db }), []string{"urn:ietf:params:scim:schemas:core:2.0:User", acme}
 }

@@ -310,9 +310,10 @@ type Config struct {
 	// attributes (400 beyond). Default 1000 (store.MultiValueLimit): every
 	// store must be able to keep them, and a PATCH compares each value it
 	// adds with those the attribute holds. Raised, it is the store's to
-	// keep up: store/sqlstore binds six parameters for each email and
-	// phone number of a user in one statement, which SQLite caps at
-	// 32,766 (keep it below 2,700 there).
+	// keep up: store/memory and store/sqlstore keep any number
+	// (store/sqlstore binds the emails and phone numbers of a user who
+	// has more than 2,000 as one JSON array, where a parameter each
+	// passed SQLite's 32,766).
 	MaxMultiValues int
 	// MaxBulkOperations bounds the operations of one /Bulk request (413
 	// beyond), advertised as bulk.maxOperations. Default 1000.

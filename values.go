@@ -27,8 +27,9 @@ var keyAttributes = map[string]bool{
 // would succeed on one store and fail with a 500 on another), and at most
 // Config.MaxValueBytes bytes (MaxKeyBytes for the indexed attributes);
 // and no multi-valued attribute but a group's members holds more than
-// Config.MaxMultiValues values (store/sqlstore binds each email and phone
-// number: 20,000 of them were a 500 on SQLite and PostgreSQL).
+// Config.MaxMultiValues values (a PATCH compares each value it adds with
+// those the attribute holds, and every store must keep what is let
+// through: store.MultiValueLimit).
 // Invalid UTF-8 never gets this far: readBody refuses it.
 func (h *handler) checkValues(doc map[string]any) error {
 	// A body with two bad values gets the same error every time: the one
@@ -80,9 +81,7 @@ func (h *handler) checkDoc(doc map[string]any, sorted bool) error {
 	return eachMember(doc, sorted, func(k string, v any) error {
 		if ext, ok := v.(map[string]any); ok && resources.IsURN(k) {
 			// An extension object: its attributes are named urn:...:name.
-			return eachMember(ext, sorted, func(ek string, ev any) error {
-				return h.walkValues(filter.AttrPath{URI: k, Name: ek}, ev, sorted)
-			})
+			return h.walkValues(filter.AttrPath{URI: k}, ext, sorted)
 		}
 		return h.walkValues(filter.AttrPath{Name: k}, v, sorted)
 	})
@@ -137,14 +136,24 @@ func (h *handler) walkValues(path filter.AttrPath, v any, sorted bool) error {
 		}
 	case map[string]any:
 		return eachMember(x, sorted, func(k string, el any) error {
-			sub := filter.AttrPath{URI: path.URI, Name: path.Name, Sub: k}
-			if path.Sub != "" {
-				sub = filter.AttrPath{Name: path.String(), Sub: k} // deeper than SCIM nests: rare
-			}
-			return h.walkValues(sub, el, sorted)
+			return h.walkValues(memberPath(path, k), el, sorted)
 		})
 	}
 	return nil
+}
+
+// memberPath is the path of the member k of the object at path: an
+// attribute of the schema path names alone (an extension's object), a
+// sub-attribute of the attribute it names.
+func memberPath(path filter.AttrPath, k string) filter.AttrPath {
+	switch {
+	case path.Name == "":
+		return filter.AttrPath{URI: path.URI, Name: k}
+	case path.Sub == "":
+		return filter.AttrPath{URI: path.URI, Name: path.Name, Sub: k}
+	default:
+		return filter.AttrPath{Name: path.String(), Sub: k} // deeper than SCIM nests: rare
+	}
 }
 
 // isMembers reports whether path is a group's members, the one
@@ -165,10 +174,10 @@ func isMembers(path filter.AttrPath) bool {
 func (h *handler) checkPatchValues(ops []patch.Operation) error {
 	n := 0
 	for i, op := range ops {
-		if isMembersPath(op.Path) {
-			continue
+		if !holdsValues(op.Value) {
+			continue // a scalar: its path is not parsed
 		}
-		n += countValues(op.Value, op.Path == "")
+		n += countValues(patchPath(op.Path), op.Value)
 		if n > h.cfg.MaxMultiValues {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: the PATCH names more than %d values of multi-valued attributes; at most %d are accepted in one request", i, h.cfg.MaxMultiValues, h.cfg.MaxMultiValues)
 		}
@@ -176,37 +185,56 @@ func (h *handler) checkPatchValues(ops []patch.Operation) error {
 	return nil
 }
 
-// isMembersPath reports whether s, a PATCH path or a no-path value's key,
-// names a group's members (isMembers), with or without a value filter or
-// the Group schema's URN.
-func isMembersPath(s string) bool {
-	s = strings.TrimSpace(s)
-	if urn := resources.GroupSchema + ":"; len(s) > len(urn) && names.Equal(s[:len(urn)], urn) {
-		s = s[len(urn):]
+// patchPath is the attribute a PATCH path names, its value filter aside,
+// or that a no-path value's key names ("members", or qualified with the
+// Group schema's URN): the zero path for "", which names the resource.
+// A path the parser refuses names no attribute here: the PATCH engine
+// refuses it, and its values are counted meanwhile.
+func patchPath(s string) filter.AttrPath {
+	if s == "" {
+		return filter.AttrPath{}
 	}
-	if i := strings.IndexByte(s, '['); i >= 0 {
-		s = s[:i]
+	p, err := filter.ParsePath(s)
+	if err != nil {
+		return filter.AttrPath{Name: s}
 	}
-	return names.Equal(s, "members")
+	return p.AttrPath
 }
 
-// countValues counts the elements of the arrays v holds, at any depth;
-// top says v is a no-path operation's value, whose members key
-// (isMembers) is not counted.
-func countValues(v any, top bool) int {
+// holdsValues reports whether v, a JSON value, may hold an array.
+func holdsValues(v any) bool {
+	switch v.(type) {
+	case []any, map[string]any:
+		return true
+	}
+	return false
+}
+
+// countValues counts the elements of the arrays v, the value at path,
+// holds, at any depth, but a group's members (isMembers). The zero path
+// is a no-path operation's: the members of its object are named as PATCH
+// paths are (patchPath).
+func countValues(path filter.AttrPath, v any) int {
 	n := 0
 	switch x := v.(type) {
 	case []any:
+		if isMembers(path) {
+			return 0
+		}
 		n = len(x)
 		for _, el := range x {
-			n += countValues(el, false)
+			n += countValues(path, el)
 		}
 	case map[string]any:
 		for k, el := range x {
-			if top && isMembersPath(k) {
+			if !holdsValues(el) {
 				continue
 			}
-			n += countValues(el, false)
+			if path == (filter.AttrPath{}) {
+				n += countValues(patchPath(k), el)
+			} else {
+				n += countValues(memberPath(path, k), el)
+			}
 		}
 	}
 	return n

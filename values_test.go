@@ -1,11 +1,14 @@
 package scim_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
 )
 
 // TestValueFaultsFirstSorted holds a document with several values no store
@@ -41,4 +44,50 @@ func TestValueFaultsFirstSorted(t *testing.T) {
 	r := e.do("GET", "/Users/"+uid, nil)
 	require.Equal(t, http.StatusOK, r.Code)
 	require.NotContains(t, r.Raw, `"title"`, "a refused PATCH changed nothing")
+}
+
+// TestMembersUnboundedEverySpelling: a group's members are the one list
+// Config.MaxMultiValues does not bound, however a request names them: the
+// PATCH count and the document's check take them by one rule (isMembers),
+// so a PATCH naming them under the Group schema's object, as a POST's
+// document may, is not refused while the POST is taken; and every other
+// list is counted, under any spelling.
+func TestMembersUnboundedEverySpelling(t *testing.T) {
+	const group = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	e := newEnv(t, func(c *scim.Config) { c.MaxMultiValues = 2 })
+	var ids []any
+	for i := range 3 {
+		ids = append(ids, map[string]any{"value": e.createUser(fmt.Sprintf("m%d", i))["id"]})
+	}
+	for _, tc := range []struct {
+		name    string
+		op      map[string]any
+		refused bool
+	}{
+		{"path members", map[string]any{"op": "add", "path": "members", "value": ids}, false},
+		{"path qualified", map[string]any{"op": "add", "path": group + ":members", "value": ids}, false},
+		{"path spaced", map[string]any{"op": "add", "path": " members ", "value": ids}, false},
+		{"no path", map[string]any{"op": "add", "value": map[string]any{"members": ids}}, false},
+		{"no path, qualified key", map[string]any{"op": "add", "value": map[string]any{group + ":members": ids}}, false},
+		{"no path, the schema's object", map[string]any{"op": "add", "value": map[string]any{group: map[string]any{"members": ids}}}, false},
+		{"path the schema", map[string]any{"op": "add", "path": group, "value": map[string]any{"members": ids}}, false},
+		{"members.value is no member list", map[string]any{"op": "add", "path": "members.value", "value": []any{"a", "b", "c"}}, true},
+		{"another list under the schema", map[string]any{"op": "add", "path": group, "value": map[string]any{"displayName": []any{"a", "b", "c"}}}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gid := e.createGroup(tc.name)["id"].(string)
+			r := e.do("PATCH", "/Groups/"+gid, map[string]any{"Operations": []any{tc.op}})
+			if tc.refused {
+				requireError(t, r, http.StatusBadRequest, "invalidValue", "more than 2 values of multi-valued attributes")
+				return
+			}
+			require.Contains(t, []int{http.StatusOK, http.StatusNoContent}, r.Code, r.Raw)
+			g := e.do("GET", "/Groups/"+gid, nil)
+			require.Len(t, g.Body["members"], 3, g.Raw)
+		})
+	}
+	// The POST of the same document is taken.
+	r := e.do("POST", "/Groups", map[string]any{"displayName": "posted", group: map[string]any{"members": ids}})
+	require.Equal(t, http.StatusCreated, r.Code, r.Raw)
+	require.Len(t, r.Body["members"], 3, r.Raw)
 }

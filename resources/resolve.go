@@ -71,6 +71,26 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 	return r
 }
 
+// schemasAttr is "schemas" as a query reads it (ResolveQuery). Never
+// modified.
+var schemasAttr = &Attribute{Name: "schemas", Type: TypeReference, MultiValued: true}
+
+// ResolveQuery is Resolve for the path of a filter or a sortBy, which may
+// also name "schemas" (RFC 7644 §3.4.2.2, §3.4.2.3: any attribute):
+// no schema defines it, but every resource holds it (RFC 7643 §3), and a
+// query reads it as a multi-valued, case-insensitive reference
+// (IsSchemas). The one place the filter evaluator, the stores' query
+// compilers and the handler's sortBy check learn it.
+func (rt *ResourceType) ResolveQuery(p filter.AttrPath) Resolved {
+	if p.URI == "" && p.Sub == "" && names.Equal(p.Name, "schemas") {
+		return Resolved{Attr: schemasAttr}
+	}
+	return rt.Resolve(p)
+}
+
+// IsSchemas reports whether r is ResolveQuery's "schemas".
+func (r Resolved) IsSchemas() bool { return r.Attr == schemasAttr }
+
 // schemaNamed returns rt's core or extension schema whose URN is uri,
 // or uri, ':' and name when name is not empty (in any case), or nil.
 // It joins nothing: Resolve runs for every path of every filter.

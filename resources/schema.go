@@ -398,52 +398,70 @@ func (rt *ResourceType) UniqueAttributes() []UniqueAttribute {
 	return out
 }
 
-// MissingRequired returns the path of the first attribute that a schema
-// extension of rt marks required (RFC 7643 §2.2, §7) and that doc, a
-// normalised document of rt, leaves unassigned (null, "", [] or {}, RFC
-// 7643 §2.5) although it holds that extension, or of the first required
-// sub-attribute that a value of such an extension's complex attribute
-// leaves unassigned ("urn:...:desk.building"); "" when there is none. An
-// extension the document does not hold requires nothing (the resource type
-// lists it as optional, and may be left out whole), nor does a readOnly
-// attribute, which a client cannot set (the server does). For the body of
-// a replacement (replace: a PUT), an attribute or a sub-attribute of a
-// single-valued complex attribute that is immutable or returned "never" or
-// "request" is not looked for either: a PUT that leaves it out keeps the
-// stored value. The core schemas' required attributes (userName,
-// displayName) are the handler's to check.
-func (rt *ResourceType) MissingRequired(doc map[string]any, replace bool) string {
+// Required is what an extension schema requires of a resource that holds
+// it (RFC 7643 §2.2, §7): the attributes it marks required, and the
+// complex ones with a required sub-attribute, readOnly ones aside (the
+// server sets those; a client cannot). ResourceType.Required finds it
+// once, for every write's check (Missing).
+type Required struct {
+	// Schema is the extension's URN.
+	Schema string
+	attrs  []*Attribute
+}
+
+// Required returns what the extensions of rt require of a resource, one
+// Required for each extension that requires anything, in rt's order; nil
+// when none does (the enterprise extension requires nothing). The core
+// schemas' required attributes (userName, displayName) are the handler's
+// to check.
+func (rt *ResourceType) Required() []Required {
+	var out []Required
 	for _, x := range rt.Extensions {
-		if !requiresAny(x.Schema) {
-			continue // the enterprise extension: nothing to look up
+		var attrs []*Attribute
+		for _, a := range x.Schema.Attributes {
+			if needed(a) || slices.ContainsFunc(a.SubAttributes, needed) {
+				attrs = append(attrs, a)
+			}
 		}
-		_, v, _ := names.Key(doc, x.Schema.ID)
-		obj, _ := v.(map[string]any)
-		if len(obj) == 0 {
+		if attrs != nil {
+			out = append(out, Required{Schema: x.Schema.ID, attrs: attrs})
+		}
+	}
+	return out
+}
+
+// Missing returns the path of the first attribute r requires that obj,
+// the extension's object in a resource, leaves unassigned (null, "", []
+// or {}, RFC 7643 §2.5), or of the first required sub-attribute that a
+// value of such a complex attribute leaves unassigned
+// ("urn:...:desk.building"); "" when there is none. An empty obj is an
+// extension the resource does not hold, which requires nothing: the
+// resource type lists it as optional, and it may be left out whole.
+func (r Required) Missing(obj map[string]any) string {
+	if len(obj) == 0 {
+		return ""
+	}
+	for _, a := range r.attrs {
+		_, av, _ := names.Key(obj, a.Name)
+		if unassigned(av) {
+			if needed(a) {
+				return r.Schema + ":" + a.Name
+			}
 			continue
 		}
-		for _, a := range x.Schema.Attributes {
-			_, av, _ := names.Key(obj, a.Name)
-			if unassigned(av) {
-				if needed(a, replace) {
-					return x.Schema.ID + ":" + a.Name
-				}
-				continue
+		if a.Type != TypeComplex {
+			continue
+		}
+		if m, ok := av.(map[string]any); ok {
+			if sub := missingSub(a, m); sub != "" {
+				return r.Schema + ":" + a.Name + "." + sub
 			}
-			if a.Type != TypeComplex {
-				continue
-			}
-			if m, ok := av.(map[string]any); ok {
-				if sub := missingSub(a, m, replace); sub != "" {
-					return x.Schema.ID + ":" + a.Name + "." + sub
-				}
-			}
-			list, _ := av.([]any)
-			for _, el := range list {
-				if m, ok := el.(map[string]any); ok {
-					if sub := missingSub(a, m, false); sub != "" {
-						return x.Schema.ID + ":" + a.Name + "." + sub
-					}
+		}
+		list, _ := av.([]any)
+		for _, el := range list {
+			if m, ok := el.(map[string]any); ok {
+				if sub := missingSub(a, m); sub != "" {
+					return r.Schema + ":" + a.Name + "." + sub
 				}
 			}
 		}
@@ -451,38 +469,18 @@ func (rt *ResourceType) MissingRequired(doc map[string]any, replace bool) string
 	return ""
 }
 
-// requiresAny reports whether s marks an attribute or a sub-attribute
-// required.
-func requiresAny(s *Schema) bool {
-	for _, a := range s.Attributes {
-		if a.Required {
-			return true
-		}
-		for _, sub := range a.SubAttributes {
-			if sub.Required {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // needed reports whether a required attribute a must be in a document:
-// not when readOnly, nor, in a replacement, when a PUT that leaves it out
-// keeps it.
-func needed(a *Attribute, replace bool) bool {
-	if !a.Required || a.ReadOnly() {
-		return false
-	}
-	return !replace || a.Mutability != Immutable && !a.Hidden()
+// not when readOnly.
+func needed(a *Attribute) bool {
+	return a.Required && !a.ReadOnly()
 }
 
 // missingSub returns the name of the first sub-attribute of a that must be
 // in m, one value of a (needed), and is unassigned there; "" when there is
 // none.
-func missingSub(a *Attribute, m map[string]any, replace bool) string {
+func missingSub(a *Attribute, m map[string]any) string {
 	for _, sub := range a.SubAttributes {
-		if needed(sub, replace) {
+		if needed(sub) {
 			if _, sv, _ := names.Key(m, sub.Name); unassigned(sv) {
 				return sub.Name
 			}

@@ -88,8 +88,9 @@ const KeyLimitBytes = 512
 // handler refuses more with a 400 before a store sees them
 // (scim.Config.MaxMultiValues, whose default this is), so that the same
 // request is answered the same on every store; a store must not fail on
-// what the handler lets through (store/sqlstore binds each email and
-// phone number, and SQLite takes at most 32,766 parameters a statement).
+// what the handler lets through (store/sqlstore binds many emails and
+// phone numbers as one JSON array, since SQLite takes at most 32,766
+// parameters a statement).
 // storetest holds every store to it.
 const MultiValueLimit = 1000
 

@@ -883,7 +883,10 @@ func (a *applier) setSub(l loc, v any) error {
 // conjunction of eq comparisons (type eq "work"), the element those
 // comparisons describe is created with the value (IDP-QUIRKS.md: Entra ID
 // sends addresses[type eq "work"].streetAddress, then .locality, ... for a
-// user without a work address, and expects one work address).
+// user without a work address, and expects one work address), provided
+// the element so made matches the filter: replacing
+// emails[value eq "a@x.com"].value with "b@x.com" would create a value
+// the filter does not select, and is noTarget.
 func (a *applier) setFiltered(kind string, l loc, v any) error {
 	attr := l.attr
 	c := a.container(l, true)
@@ -922,6 +925,13 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 				return err
 			}
 			el = nv
+		}
+		created, err := a.match(l, []any{el})
+		if err != nil {
+			return err
+		}
+		if len(created) == 0 {
+			return a.fail(NoTarget, "%q: no value of %s matches the filter, nor would the value the operation creates", l.raw, attr.Name)
 		}
 		if m, ok := el.(map[string]any); ok && hollow(m) {
 			// Nothing but type and primary (emails[type eq "work"].primary

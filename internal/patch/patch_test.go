@@ -465,6 +465,41 @@ func TestApplyReplace(t *testing.T) {
 			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"type":"other","value":"o@x.org"}]}`),
 		},
 		{
+			name: "IDP-QUIRKS creation only of an element the filter selects: a replaced eq value is noTarget",
+			ops:  `[{"op":"replace","path":"emails[value eq \"a@x.com\"].value","value":"b@x.com"}]`,
+			err:  &fail{NoTarget, `"emails[value eq \"a@x.com\"].value": no value of emails matches the filter, nor would the value the operation creates`, 0},
+		},
+		{
+			name: "IDP-QUIRKS creation only of an element the filter selects: add of another value under an and of eq is noTarget",
+			ops:  `[{"op":"add","path":"emails[type eq \"other\" and value eq \"a@x.com\"]","value":{"value":"b@x.com"}}]`,
+			err:  &fail{NoTarget, `no value of emails matches the filter, nor would`, 0},
+		},
+		{
+			name: "IDP-QUIRKS creation only of an element the filter selects: a replacing element of another type is noTarget",
+			ops:  `[{"op":"replace","path":"addresses[type eq \"work\"]","value":{"type":"home","locality":"Springfield"}}]`,
+			err:  &fail{NoTarget, `no value of addresses matches the filter, nor would`, 0},
+		},
+		{
+			name: "IDP-QUIRKS creation only of an element the filter selects: a sub-attribute the filter names set to another value is noTarget",
+			ops:  `[{"op":"add","path":"phoneNumbers[type eq \"fax\"].type","value":"mobile"}]`,
+			err:  &fail{NoTarget, `no value of phoneNumbers matches the filter, nor would`, 0},
+		},
+		{
+			name: "IDP-QUIRKS creation of an element the filter selects: the same value in another case of a case-insensitive sub-attribute",
+			ops:  `[{"op":"replace","path":"emails[value eq \"O@X.org\"].value","value":"o@x.org"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"value":"o@x.org"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS creation of an element the filter selects: another sub-attribute of the eq value",
+			ops:  `[{"op":"replace","path":"emails[value eq \"o@x.org\"].type","value":"other"}]`,
+			want: over(userJSON, `{"emails":[`+workEmail+`,`+homeEmail+`,{"value":"o@x.org","type":"other"}]}`),
+		},
+		{
+			name: "IDP-QUIRKS creation of an element the filter selects: a replacing element that repeats the filter's value",
+			ops:  `[{"op":"replace","path":"addresses[type eq \"work\"]","value":{"type":"work","locality":"Springfield"}}]`,
+			want: over(userJSON, `{"addresses":[{"type":"work","locality":"Springfield"}]}`),
+		},
+		{
 			name: "RFC 7643 2.5 null unassigns the attribute",
 			ops:  `[{"op":"replace","path":"displayName","value":null}]`,
 			want: over(userJSON, `{"displayName":null}`),

@@ -449,18 +449,10 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		return t, t.check(forPresence)
 	}
 	rt := ev.Type
-	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
-		// schemas is not in the schema definitions but every document
-		// has it: a multi-valued, case-insensitive string.
-		t.name = "schemas"
-		t.attr = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
-		t.leaf = t.attr
-		return t, t.check(forPresence)
-	}
 	if p.Name == "" && p.URI == "" {
 		return nil, filterErrorf("the filter has an empty attribute path")
 	}
-	res := rt.Resolve(p)
+	res := rt.ResolveQuery(p)
 	a := res.Attr
 	switch {
 	case res.Whole == rt.Schema: // the whole core schema

@@ -617,12 +617,11 @@ func (c *compiler) resolve(p filter.AttrPath, forPresence bool) (*target, error)
 	if p.Name == "" {
 		return nil, errFallback // a whole extension
 	}
-	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
-		a := &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
+	res := c.rt.ResolveQuery(p)
+	a := res.Attr
+	if res.IsSchemas() {
 		return c.jsonTarget(a, a, []string{"schemas"}, ""), nil
 	}
-	res := c.rt.Resolve(p)
-	a := res.Attr
 	if a == nil || res.Missing {
 		return nil, errFallback // kept raw by an extension: decided in Go
 	}

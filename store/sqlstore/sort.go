@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -23,12 +22,7 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 	if !ok {
 		return "", false, errFallback
 	}
-	var res resources.Resolved
-	if p.URI == "" && names.Equal(p.Name, "schemas") && p.Sub == "" {
-		res.Attr = &resources.Attribute{Name: "schemas", Type: resources.TypeReference, MultiValued: true}
-	} else {
-		res = c.rt.Resolve(p)
-	}
+	res := c.rt.ResolveQuery(p)
 	a := res.Attr
 	if a == nil || res.Missing {
 		return "", false, errFallback

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"time"
 
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -169,9 +171,30 @@ func (s *Store) insertValues(ctx context.Context, tx *sql.Tx, tenant, id string,
 	return nil
 }
 
+// inlineValueRows is the most scim_user_values rows valuesInsert binds a
+// parameter each (five a row): 2,000, store.MultiValueLimit emails and as
+// many phone numbers, take 10,002 parameters, under SQLite's 32,766 and
+// PostgreSQL's 65,535. More (Config.MaxMultiValues raised) are bound as
+// one JSON array (valueRowsInsert), whatever their number; that statement
+// for every user cost a one-email create about 4% more on SQLite
+// (BENCHMARKS.md, "SQL stores"), so the usual user keeps the statement of
+// a parameter a value.
+const inlineValueRows = 2 * store.MultiValueLimit
+
+// insertValueRows begins both forms of valuesInsert's statement.
+const insertValueRows = "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) "
+
 // valuesInsert renders the INSERT of the scim_user_values rows of user id
 // from its query document, its values bound to a; "" when it has none.
 func (s *Store) valuesInsert(a *args, tenant, id string, q map[string]any) string {
+	n := 0
+	for _, attr := range valueAttrs {
+		list, _ := q[attr].([]any)
+		n += len(list)
+	}
+	if n > inlineValueRows {
+		return s.valueRowsInsert(a, tenant, id, q)
+	}
 	var rows []string
 	var pt, pid string // bound with the first row: a has no value it does not use
 	for _, attr := range valueAttrs {
@@ -195,7 +218,46 @@ func (s *Store) valuesInsert(a *args, tenant, id string, q map[string]any) strin
 	if len(rows) == 0 {
 		return ""
 	}
-	return "INSERT INTO scim_user_values (tenant, user_id, attr, idx, value, display, type, is_primary) VALUES " + joinComma(rows)
+	return insertValueRows + "VALUES " + joinComma(rows)
+}
+
+// valueRowsInsert is valuesInsert for many rows: three parameters
+// whatever their number, the rows one JSON array of [attr, idx, value,
+// display, type, primary] (null for a string that is absent or empty, and
+// for a primary that is not a boolean), which the statement unpacks
+// (json_each on SQLite, json_array_elements on PostgreSQL).
+func (s *Store) valueRowsInsert(a *args, tenant, id string, q map[string]any) string {
+	b := []byte{'['}
+	for _, attr := range valueAttrs {
+		list, _ := q[attr].([]any)
+		for i, el := range list {
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			m, _ := el.(map[string]any)
+			b = strconv.AppendInt(append(append(append(b, `["`...), attr...), `",`...), int64(i), 10)
+			for _, k := range [...]string{"value", "display", "type"} {
+				if v, _ := m[k].(string); v != "" {
+					b = jsonscan.AppendString(append(b, ','), v)
+				} else {
+					b = append(b, ",null"...)
+				}
+			}
+			switch p, ok := m["primary"].(bool); {
+			case !ok:
+				b = append(b, ",null]"...)
+			case p:
+				b = append(b, ",true]"...)
+			default:
+				b = append(b, ",false]"...)
+			}
+		}
+	}
+	pt, pid, pr := a.add(tenant), a.add(id), a.add(string(append(b, ']')))
+	if s.d.pg {
+		return insertValueRows + "SELECT " + pt + ", " + pid + ", r->>0, (r->>1)::integer, r->>2, r->>3, r->>4, (r->>5)::boolean FROM json_array_elements(" + pr + "::json) AS r"
+	}
+	return insertValueRows + "SELECT " + pt + ", " + pid + ", value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]' FROM json_each(" + pr + ")"
 }
 
 func joinComma(ss []string) string {
