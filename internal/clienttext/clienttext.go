@@ -81,12 +81,12 @@ func Redact(s string) string {
 		}
 		// s[i:end] begins a run of tokenBytes: find where it ends, and
 		// try the starts in it that leave room for a token and that
-		// mayStart allows.
+		// tokenStart allows.
 		for end < len(s) && tokenByte[s[end]] {
 			end++
 		}
 		for ; i+minTokenLen <= end; i++ {
-			if !mayStart(s, i) {
+			if !tokenStart.at(s, i) {
 				continue
 			}
 			tokenEnd, ok := tokenAt(s, i)
@@ -121,52 +121,70 @@ var tokenByte = func() (t [256]bool) {
 	return t
 }()
 
-// mayStart reports whether token-shaped text can start at s[i], from
-// s[i] and the two bytes after it (i+2 < len(s)), before tokenAt
-// decodes anything. It is false only where tokenAt is: s[i] must read
-// as 's' or 'S', the prefix's first letter, and
-//   - a literal 's' or 'S' must be followed by the second letter, 'c'
-//     or 'C', as it is or escaped (a '%');
-//   - a '%' must start an escape that stands for 's' (0x73) or 'S'
-//     (0x53), or for a '%' that starts one in turn ("%2573", nested up
-//     to maxEscapeDepth): its high digit '7', '5' or '2', or a '%' that
-//     escapes the digit; after '7' or '5' the low digit '3', after '2'
-//     the low digit '5', or a '%' that escapes it. The digits that
-//     matter are decimal, so letter case does not.
-func mayStart(s string, i int) bool {
-	switch s[i] {
-	case 's', 'S':
-		c := s[i+1]
-		return c|0x20 == 'c' || c == '%'
-	case '%':
-		switch lo := s[i+2]; s[i+1] {
-		case '7', '5':
-			return lo == '3' || lo == '%'
-		case '2':
-			return lo == '5' || lo == '%'
-		case '%':
-			return true
-		}
+// at reports whether the word of w, read as Redact and NamesPassword
+// read it (wordAt: each letter in either case, as it is or
+// through up to maxEscapeDepth levels of percent-encoding), can start at
+// s[i], from s[i] and the two bytes after it (i+2 < len(s)), before
+// anything is decoded. word's first two bytes are lower-case ASCII
+// letters (TokenPrefix's "sc", "pa"). It is false only where the word
+// cannot start:
+//   - a literal first letter, in either case, must be followed by the
+//     second letter, in either case, or by a '%' that may escape it;
+//   - a '%' must start an escape that stands for the first letter in
+//     either case (for 's', 0x73 or 0x53: a high digit '7' or '5', then
+//     the low digit '3'), or for a '%' (0x25) that starts one in turn
+//     ("%2573"), or a digit may itself be escaped (a '%' in its place).
+//
+// The escapes client text is full of ("%22", "%20", "%40") are passed
+// over this way without decoding: Redact runs on every logged request.
+func (w wordStart) at(s string, i int) bool {
+	if c := s[i]; c != '%' {
+		n := s[i+1]
+		return c|0x20 == w.first && (n|0x20 == w.second || n == '%')
 	}
-	return false
+	return w.escapes(s[i+1], s[i+2])
 }
+
+// escapes reports whether an escape whose digits are written hi and lo
+// can stand for w's first letter, or for a '%' that starts such an escape.
+func (w wordStart) escapes(hi, lo byte) bool {
+	switch {
+	case hi == w.hiLower || hi == w.hiUpper:
+		return lo|0x20 == w.lo || lo == '%'
+	case hi == '2':
+		return lo == '5' || lo == '%'
+	}
+	return hi == '%'
+}
+
+// wordStart is what at compares the start of a word with: its first two
+// letters, and the digits of an escape of its first letter in lower and
+// upper case. It is made once per word (startOf), not per byte looked at.
+type wordStart struct{ first, second, hiLower, hiUpper, lo byte }
+
+// startOf returns the wordStart of word, whose first two bytes are
+// lower-case ASCII letters.
+func startOf(word string) wordStart {
+	f := word[0]
+	return wordStart{first: f, second: word[1], hiLower: hexDigits[f>>4], hiUpper: hexDigits[(f&^0x20)>>4], lo: hexDigits[f&0xf]}
+}
+
+// The starts of the two words client text is searched for.
+var (
+	tokenStart    = startOf(TokenPrefix)
+	passwordStart = startOf(passwordName)
+)
+
+// hexDigits are the digits of an escape, lower-case: a letter digit
+// compares with them once folded (|0x20), a decimal one as it is.
+const hexDigits = "0123456789abcdef"
 
 // tokenAt reports whether token-shaped text starts at s[i], and where it
 // ends.
 func tokenAt(s string, i int) (end int, ok bool) {
-	j := i
-	for k := 0; k < len(TokenPrefix); k++ {
-		if j >= len(s) {
-			return 0, false
-		}
-		c, next := decodeAt(s, j, maxEscapeDepth)
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != TokenPrefix[k] {
-			return 0, false
-		}
-		j = next
+	j := wordAt(s, i, TokenPrefix)
+	if j < 0 {
+		return 0, false
 	}
 	n := 0
 	for j < len(s) {
@@ -177,6 +195,27 @@ func tokenAt(s string, i int) (end int, ok bool) {
 		j, n = next, n+1
 	}
 	return j, n >= minTokenBody
+}
+
+// wordAt returns the index after word when s holds it at s[i], each of
+// its bytes in either letter case (word is lower-case), as it is or read
+// through up to maxEscapeDepth levels of percent-encoding; -1 when it
+// does not.
+func wordAt(s string, i int, word string) int {
+	for k := 0; k < len(word); k++ {
+		if i >= len(s) {
+			return -1
+		}
+		c, next := decodeAt(s, i, maxEscapeDepth)
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != word[k] {
+			return -1
+		}
+		i = next
+	}
+	return i
 }
 
 // decodeAt returns the byte the text at s[i] stands for, read through up
@@ -358,53 +397,11 @@ const passwordName = "password"
 // nothing.
 func NamesPassword(s string) bool {
 	for i := 0; i+len(passwordName) <= len(s); i++ {
-		if mayStartPassword(s, i) && passwordAt(s, i) {
+		if passwordStart.at(s, i) && wordAt(s, i, passwordName) >= 0 {
 			return true
 		}
 	}
 	return false
-}
-
-// mayStartPassword reports whether "password" can start at s[i], from
-// s[i] and the two bytes after it (i+2 < len(s)), before passwordAt
-// decodes anything, as mayStart does for a token: a literal 'p' or 'P'
-// followed by 'a', 'A' or an escape, or a '%' whose escape can stand for
-// 'p' (0x70), 'P' (0x50) or a '%' (0x25) that starts one in turn. The
-// escapes a query is full of ("%22", "%20", "%40") are passed over
-// without decoding.
-func mayStartPassword(s string, i int) bool {
-	switch s[i] {
-	case 'p', 'P':
-		c := s[i+1]
-		return c|0x20 == 'a' || c == '%'
-	case '%':
-		switch lo := s[i+2]; s[i+1] {
-		case '7', '5':
-			return lo == '0' || lo == '%'
-		case '2':
-			return lo == '5' || lo == '%'
-		case '%':
-			return true
-		}
-	}
-	return false
-}
-
-// passwordAt reports whether s names the password at s[i].
-func passwordAt(s string, i int) bool {
-	for k := 0; k < len(passwordName); k++ {
-		if i >= len(s) {
-			return false
-		}
-		c, next := decodeAt(s, i, maxEscapeDepth)
-		// passwordName is lower-case letters: c|0x20 is one of them only
-		// when c is that letter in either case.
-		if c|0x20 != passwordName[k] {
-			return false
-		}
-		i = next
-	}
-	return true
 }
 
 // Conceals reports whether a message, a warning or a log must not show
