@@ -274,6 +274,16 @@ type UserStore interface {
 // storetest checks the rule when the store under test hands out such a
 // pair.
 //
+// Member order. A group's members are a set, in any order the store
+// reads them in (a join table in member id order, say): SCIM marks a
+// preferred value of a multi-valued attribute with "primary" (RFC 7643
+// §2.4), not by its place, and nothing the handler does depends on the
+// order. A PUT of the same members in another order changes nothing, a
+// PATCH adds and removes values, a filter on members matches any of them,
+// a sortBy on members is refused, and the ETag is Meta.Version. storetest
+// compares members as sets; store/memory and store/sqlstore return them
+// in the order they were added.
+//
 // Nested groups are optional. A store that keeps users only as members
 // skips every value that names a group, as it skips one that names
 // nothing, and declares it to the conformance suite with
