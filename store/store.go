@@ -200,6 +200,13 @@ type GetOptions struct {
 // Every method is scoped to the tenant in ctx (see Tenant): a resource of
 // another tenant does not exist for it.
 //
+// An id names the resource whose id it equals exactly, case included, in
+// every method and as a member value: id is caseExact (RFC 7643 §3.1),
+// as a filter on it compares it, so an id that differs from a stored one
+// in case alone names nothing (ErrNotFound). A database column whose
+// collation ignores case (MySQL's default) must compare ids in binary.
+// storetest checks it.
+//
 // A write's error (CreateUser, ReplaceUser, DeleteUser, and UpdateUser
 // of a UserUpdater) must mean that nothing was written, even when ctx
 // ended during the call: the handler answers it 503, which identity
@@ -252,7 +259,8 @@ type UserStore interface {
 }
 
 // GroupStore keeps groups and their members. Implementations must be safe
-// for concurrent use and scoped to the tenant in ctx.
+// for concurrent use and scoped to the tenant in ctx, and match ids
+// exactly, case included, as a UserStore does.
 //
 // Member values. A member is named by its value alone (Member.Type on
 // input is ignored; ModifyMembers gets bare ids), which the store resolves

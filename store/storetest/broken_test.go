@@ -37,7 +37,7 @@ type broken struct {
 }
 
 func (b *broken) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
-	u, err := b.Store.GetUser(ctx, id, opts)
+	u, err := b.Store.GetUser(ctx, b.foldID(id), opts)
 	if b.fault == "nil-user" && err == nil {
 		return nil, nil
 	}
@@ -123,8 +123,18 @@ func (b *broken) ListGroupsAfter(ctx context.Context, q store.Query, after strin
 }
 
 func (b *broken) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
-	g, err := b.Store.GetGroup(ctx, id, opts)
+	g, err := b.Store.GetGroup(ctx, b.foldID(id), opts)
 	return b.byID(g), err
+}
+
+// foldID is id as the "id-fold" fault compares it: in any case, as an id
+// column under a collation that ignores case (MySQL's default) does. The
+// memory store's ids are lower-case UUIDs.
+func (b *broken) foldID(id string) string {
+	if b.fault == "id-fold" {
+		return strings.ToLower(id)
+	}
+	return id
 }
 
 // byID sorts g's members by id under the "members-by-id" fault, as a
@@ -444,6 +454,11 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "name-in-two-columns", run: "^Users$/^RoundTripSupportedAttributes$",
 			want: []string{"CreateUser must return the user as written, every attribute the store's model supports, each whole: name with all its sub-attributes"},
+		},
+		{
+			fault: "id-fold", run: "^(Users|Groups)$/^GetNotFound",
+			want: []string{"GetUser must return store.ErrNotFound for the id", "which differs from the stored", "in case alone (ids match exactly, case included: store.UserStore) (store.UserStore.GetUser)",
+				"in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.GetGroup)"},
 		},
 		// Members read in id order, as a join table keyed by (group,
 		// member) gives them: the contract leaves their order free.

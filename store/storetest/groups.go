@@ -133,6 +133,10 @@ func testGetGroup(t *testing.T, e *env) {
 	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
+	if twin, ok := caseTwin(t, g.ID); ok {
+		_, err = e.groups.GetGroup(e.ctx, twin, store.GetOptions{})
+		requireIs(t, err, store.ErrNotFound, "GetGroup of the id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) %s", twin, g.ID, get)
+	}
 
 	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "a created group must be readable")
 	assert.Nil(t, got.Members, "GetGroup with ExcludeMembers must return Members nil (store.GetOptions.ExcludeMembers)")

@@ -101,8 +101,25 @@ func testGetUserNotFound(t *testing.T, e *env) {
 	_, err = e.users.GetUser(e.ctx, "", store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, nf, `the id ""`)
 	u := e.createUser(t, &resources.User{UserName: "someone"})
-	_, err = e.users.GetUser(e.ctx, strings.ToUpper(u.ID)+"x", store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound, nf, "an id that only resembles a stored one (ids match exactly)")
+	_, err = e.users.GetUser(e.ctx, u.ID+"x", store.GetOptions{})
+	requireIs(t, err, store.ErrNotFound, nf, "an id a stored one is a prefix of (ids match exactly)")
+	if twin, ok := caseTwin(t, u.ID); ok {
+		_, err = e.users.GetUser(e.ctx, twin, store.GetOptions{})
+		requireIs(t, err, store.ErrNotFound, nf, fmt.Sprintf("the id %q, which differs from the stored %q in case alone (ids match exactly, case included: store.UserStore)", twin, u.ID))
+	}
+}
+
+// caseTwin returns id in another letter case, or false (logged) when id
+// has no letter to change: then no lookup tells an exact match of ids
+// from one that ignores case.
+func caseTwin(t *testing.T, id string) (string, bool) {
+	t.Helper()
+	twin := otherCase(id)
+	if twin == id {
+		t.Logf("the id %q has no letter: its lookup in another case is not checked", id)
+		return "", false
+	}
+	return twin, true
 }
 
 // seedUsers creates the users the filter tests run against. Each has
