@@ -200,10 +200,10 @@ type GetOptions struct {
 // Every method is scoped to the tenant in ctx (see Tenant): a resource of
 // another tenant does not exist for it.
 //
-// An id names the resource whose id it equals exactly, case included, in
-// every method and as a member value: id is caseExact (RFC 7643 §3.1),
-// as a filter on it compares it, so an id that differs from a stored one
-// in case alone names nothing (ErrNotFound). A database column whose
+// Ids match exactly, case included, in every method and as member
+// values: id is caseExact (RFC 7643 §3.1), as a filter on it compares it
+// (query.Evaluator). So an id that differs from a stored one in case
+// alone names nothing (ErrNotFound), and a database column whose
 // collation ignores case (MySQL's default) must compare ids in binary.
 // storetest checks it.
 //

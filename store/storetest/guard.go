@@ -64,9 +64,9 @@ type userStore struct {
 
 // CreateUser hands the store u with a nil Active made true, as the
 // handler makes it (store.UserStore.CreateUser): every user the suite
-// creates passes here, so no check sends what the handler never does to
-// a store that keeps active in a column that cannot be NULL. No check is
-// about a nil Active.
+// creates passes here, so none reaches the store with a nil Active,
+// which the handler never sends and a store keeping active in a column
+// that cannot be NULL may refuse. No check is about a nil Active.
 func (g userStore) CreateUser(ctx context.Context, u *resources.User) (out *resources.User, err error) {
 	defer suite.Catch(g.t, "store.UserStore.CreateUser", &err)
 	if u != nil && u.Active == nil {
