@@ -201,6 +201,13 @@ type GetOptions struct {
 // Every method is scoped to the tenant in ctx (see Tenant): a resource of
 // another tenant does not exist for it.
 //
+// Ids match exactly, case included, in every method and as member
+// values: id is caseExact (RFC 7643 §3.1), as a filter on it compares it
+// (query.Evaluator). So an id that differs from a stored one in case
+// alone names nothing (ErrNotFound), and a database column whose
+// collation ignores case (MySQL's default) must compare ids in binary.
+// storetest checks it.
+//
 // A write's error (CreateUser, ReplaceUser, DeleteUser, and UpdateUser
 // of a UserUpdater) must mean that nothing was written, even when ctx
 // ended during the call: the handler answers it 503, which identity
@@ -253,7 +260,8 @@ type UserStore interface {
 }
 
 // GroupStore keeps groups and their members. Implementations must be safe
-// for concurrent use and scoped to the tenant in ctx.
+// for concurrent use and scoped to the tenant in ctx, and match ids
+// exactly, case included, as a UserStore does.
 //
 // Member values. A member is named by its value alone (Member.Type on
 // input is ignored; ModifyMembers gets bare ids), which the store resolves
@@ -274,6 +282,16 @@ type UserStore interface {
 // members gives group ids a form no user id has (a prefix, say "g1").
 // storetest checks the rule when the store under test hands out such a
 // pair.
+//
+// Member order. A group's members are a set, in any order the store
+// reads them in (a join table in member id order, say): SCIM marks a
+// preferred value of a multi-valued attribute with "primary" (RFC 7643
+// §2.4), not by its place, and nothing the handler does depends on the
+// order. A PUT of the same members in another order changes nothing, a
+// PATCH adds and removes values, a filter on members matches any of them,
+// a sortBy on members is refused, and the ETag is Meta.Version. storetest
+// compares members as sets; store/memory and store/sqlstore return them
+// in the order they were added.
 //
 // Nested groups are optional. A store that keeps users only as members
 // skips every value that names a group, as it skips one that names

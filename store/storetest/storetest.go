@@ -233,14 +233,11 @@ func parse(t *testing.T, s string) filter.Expr {
 }
 
 // createUser creates u in the subtest's tenant and fails t unless the
-// store returns the stored user. A nil Active becomes true first, as the
-// handler makes it: a store may keep active in a column that cannot be
-// NULL (store.UserStore.CreateUser).
+// store returns the stored user. Like every CreateUser of the suite, it
+// goes through the guard, which makes a nil Active true as the handler
+// does (userStore.CreateUser).
 func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 	t.Helper()
-	if u.Active == nil {
-		u.Active = resources.Bool(true)
-	}
 	e.fitUser(u)
 	out, err := e.users.CreateUser(e.ctx, u)
 	require.NoError(t, err, "CreateUser %q must store a new user (store.UserStore.CreateUser)", u.UserName)

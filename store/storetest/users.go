@@ -101,8 +101,25 @@ func testGetUserNotFound(t *testing.T, e *env) {
 	_, err = e.users.GetUser(e.ctx, "", store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, nf, `the id ""`)
 	u := e.createUser(t, &resources.User{UserName: "someone"})
-	_, err = e.users.GetUser(e.ctx, strings.ToUpper(u.ID)+"x", store.GetOptions{})
-	requireIs(t, err, store.ErrNotFound, nf, "an id that only resembles a stored one (ids match exactly)")
+	_, err = e.users.GetUser(e.ctx, u.ID+"x", store.GetOptions{})
+	requireIs(t, err, store.ErrNotFound, nf, "an id a stored one is a prefix of (ids match exactly)")
+	if twin, ok := caseTwin(t, u.ID); ok {
+		_, err = e.users.GetUser(e.ctx, twin, store.GetOptions{})
+		requireIs(t, err, store.ErrNotFound, nf, fmt.Sprintf("the id %q, which differs from the stored %q in case alone (ids match exactly, case included: store.UserStore)", twin, u.ID))
+	}
+}
+
+// caseTwin returns id in another letter case, or false (logged) when id
+// has no letter to change: then no lookup tells an exact match of ids
+// from one that ignores case.
+func caseTwin(t *testing.T, id string) (string, bool) {
+	t.Helper()
+	twin := otherCase(id)
+	if twin == id {
+		t.Logf("the id %q has no letter: its lookup in another case is not checked", id)
+		return "", false
+	}
+	return twin, true
 }
 
 // seedUsers creates the users the filter tests run against. Each has
@@ -423,8 +440,10 @@ func testReplaceUser(t *testing.T, e *env) {
 	assert.Equal(t, "any-2", n.get(got), "GetUser must return what the last ReplaceUser wrote "+rep)
 	assert.Equal(t, "Rep", got.UserName, "GetUser must return the userName the last ReplaceUser wrote, in its case "+rep)
 
-	// Replace writes in full: attributes left out are gone.
-	full := &resources.User{ID: u.ID, UserName: "rep"}
+	// Replace writes in full: attributes left out are gone. Active is
+	// never left out: a PUT without it keeps the stored value, which the
+	// handler copies (store.UserStore.ReplaceUser).
+	full := &resources.User{ID: u.ID, UserName: "rep", Active: got.Active}
 	out, err = e.users.ReplaceUser(e.ctx, full, got.Meta.Version)
 	require.NoError(t, err, "ReplaceUser at the stored version must write "+rep)
 	assert.Empty(t, n.get(out), "ReplaceUser writes the user in full: an attribute left out is removed "+rep)
@@ -440,9 +459,9 @@ func testReplaceUserErrors(t *testing.T, e *env) {
 	a := e.createUser(t, &resources.User{UserName: "a", Emails: []resources.MultiValue{{Value: "a@example.com"}}})
 	e.createUser(t, &resources.User{UserName: "b"})
 
-	_, err := e.users.ReplaceUser(e.ctx, &resources.User{ID: unknownID(), UserName: "x"}, "")
+	_, err := e.users.ReplaceUser(e.ctx, &resources.User{ID: unknownID(), UserName: "x", Active: ptr(true)}, "")
 	requireIs(t, err, store.ErrNotFound, "ReplaceUser of an id no user has must return store.ErrNotFound "+rep)
-	_, err = e.users.ReplaceUser(e.ctx, &resources.User{UserName: "x"}, "")
+	_, err = e.users.ReplaceUser(e.ctx, &resources.User{UserName: "x", Active: ptr(true)}, "")
 	requireIs(t, err, store.ErrNotFound, `ReplaceUser of the id "" must return store.ErrNotFound `+rep)
 
 	w := a.Clone()
