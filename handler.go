@@ -405,14 +405,16 @@ func requestID(ctx context.Context) string {
 
 // requestIDFrom is the X-Request-Id a proxy in front already gave the
 // request, when it is a sane token (printable ASCII, at most 128 bytes,
-// no bearer token in it), or a new random one, so one id follows the request through the proxy's
-// logs, ours and the response.
+// no bearer token in it, nothing naming the password), or a new random
+// one, so one id follows the request through the proxy's logs, ours and
+// the response.
 func requestIDFrom(r *http.Request) string {
 	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
 		// An id holding a token (a client that sent its token in the
-		// wrong header) would put the token in every log and be sent
-		// back: the request gets an id of its own instead.
-		ok := tokens.Redact(id) == id
+		// wrong header), or text that names the password, would put it
+		// in every log and be sent back: the request gets an id of its
+		// own instead.
+		ok := tokens.Redact(id) == id && !clienttext.Conceals(id)
 		for i := 0; i < len(id) && ok; i++ {
 			ok = id[i] > ' ' && id[i] < 0x7f
 		}

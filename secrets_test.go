@@ -236,6 +236,7 @@ func TestPasswordNeverLogged(t *testing.T) {
 		strict             bool
 		accepted           bool   // answered < 400 (with a warning, say)
 		secret             string // secret when ""
+		hdr                []string
 	}
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User:"
 	q := func(filter string) string { return url.QueryEscape(filter) }
@@ -266,6 +267,9 @@ func TestPasswordNeverLogged(t *testing.T) {
 		{name: "attributes", method: "GET", path: "/Users?attributes=" + q(`password[value eq "`+secret+`"]`)},
 		{name: "excludedAttributes", method: "GET", path: "/Users?excludedAttributes=" + q(`password[value eq "`+secret+`"]`)},
 		{name: "a query parameter named password", accepted: true, method: "GET", path: "/Users?password=" + secret},
+		// X-Request-Id is logged, stored and sent back as a proxy gave it.
+		{name: "X-Request-Id naming the password", accepted: true, method: "GET", path: "/Users", hdr: []string{"X-Request-Id: password=" + secret}},
+		{name: "X-Request-Id naming the password, encoded", accepted: true, method: "GET", path: "/Users", hdr: []string{"X-Request-Id: req-%70assword%3D" + secret}},
 		// PATCH paths and value keys.
 		{name: "PATCH path filter", method: "PATCH", body: patchBody(op("remove", `password[value eq "`+secret+`"]`, nil))},
 		{name: "PATCH path filter, unquoted", method: "PATCH", body: patchBody(op("remove", `PASSWORD[value eq `+secret+`]`, nil))},
@@ -316,16 +320,17 @@ func TestPasswordNeverLogged(t *testing.T) {
 					body = strings.ReplaceAll(string(data), "{id}", id)
 				}
 				e.logs.Reset()
-				r := e.do(tt.method, path, body)
+				r := e.do(tt.method, path, body, tt.hdr...)
 				if path == "/Bulk" {
 					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
 				} else if !tt.accepted {
 					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
 				}
 				for where, text := range map[string]string{
-					"response":    r.Raw,
-					"request log": lastEntry(t, ring),
-					"log line":    e.logs.String(),
+					"response":     r.Raw,
+					"request log":  lastEntry(t, ring),
+					"log line":     e.logs.String(),
+					"X-Request-Id": r.Header.Get("X-Request-Id"),
 				} {
 					assert.NotContains(t, text, secret, "%s: %s", where, text)
 				}
