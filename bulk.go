@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -230,9 +231,9 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 			continue
 		default:
 			if h.cfg.Strict {
-				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, k)
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, clienttext.Unquoted(k))
 			}
-			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, k)
+			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, clienttext.Unquoted(k))
 			continue
 		}
 		if !isString && v != nil {

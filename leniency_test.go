@@ -613,6 +613,47 @@ func TestBulkOperationExtraMembers(t *testing.T) {
 	}
 }
 
+// TestExtraMemberNameBounded: the name of a member an operation does not
+// have (a PATCH's or a bulk's) is the client's and of any length; the
+// warning, the log line, the request log and a strict refusal show it as
+// they show any client text, cut to clienttext.MaxQuoted bytes with its
+// length, not whole (a 5,000-byte name was copied whole into each).
+func TestExtraMemberNameBounded(t *testing.T) {
+	name := strings.Repeat("k", 5000)
+	shown := strings.Repeat("k", 128) + "… (5000 bytes)"
+	tests := []struct {
+		kind, method, path, body, message string
+	}{
+		{"PATCH", "PATCH", "/Users/{id}", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"title","value":"Boss","` + name + `":1}]}`,
+			"a PATCH operation has op, path and value"},
+		{"bulk", "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/{id}","` + name + `":1}]}`,
+			"a bulk operation has method, bulkId, version, path and data"},
+	}
+	for _, tt := range tests {
+		for _, strict := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tt.kind, strict), func(t *testing.T) {
+				e, last := loggedEnv(t, strict)
+				id := e.createUser("extra")["id"].(string)
+				e.logs.Reset()
+				r := e.do(tt.method, strings.ReplaceAll(tt.path, "{id}", id), strings.ReplaceAll(tt.body, "{id}", id))
+				recent := last()
+				entry, err := json.Marshal(recent[0])
+				require.NoError(t, err)
+				for where, text := range map[string]string{"response": r.Raw, "request log": string(entry), "log line": e.logs.String()} {
+					assert.NotContains(t, text, strings.Repeat("k", 129), "%s holds the name whole", where)
+				}
+				if strict {
+					require.Equal(t, 400, r.Code, r.Raw)
+					assert.Contains(t, r.Body["detail"], "Operations[0]."+shown+" is not a member of")
+					return
+				}
+				require.Less(t, r.Code, 300, r.Raw)
+				assert.Contains(t, recent[0].Warnings, "ignored Operations[0]."+shown+": "+tt.message)
+			})
+		}
+	}
+}
+
 // TestUnknownAttributeWarningNames: an attribute no schema of the type
 // defines is ignored with a warning (and refused in strict mode) that
 // names it by a path a human can find in the request and that names it

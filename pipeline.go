@@ -857,7 +857,7 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		t, rest = nextTag(rest)
 		if q, ok := quoteTag(t); ok {
 			// The tags as a message shows client text: bounded, no token.
-			st, sq := excerpt(t), excerpt(q)
+			st, sq := clienttext.Unquoted(t), clienttext.Unquoted(q)
 			if h.cfg.Strict {
 				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, st, sq)
 			}
@@ -870,14 +870,6 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		return list, nil
 	}
 	return strings.Join(parts, ", "), nil
-}
-
-// excerpt is the client text s as a message shows it unquoted
-// (clienttext.Excerpt): cut to clienttext.MaxQuoted bytes with how long
-// it was, token-shaped text redacted.
-func excerpt(s string) string {
-	head, rest := clienttext.Excerpt(s)
-	return head + rest
 }
 
 // nextTag returns the first element of a list of entity tags, trimmed,

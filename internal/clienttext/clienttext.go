@@ -311,6 +311,14 @@ func Quote(s string) string {
 	return strconv.Quote(head) + rest
 }
 
+// Unquoted returns the client text s as a message shows it without
+// quotes (a member name after "Operations[1]."): the Excerpt's head, then
+// its rest.
+func Unquoted(s string) string {
+	head, rest := Excerpt(s)
+	return head + rest
+}
+
 // Args returns args fit for a message's fmt.Sprintf, as every message
 // built from client text takes them: each string that needs it (longer
 // than MaxQuoted, holding token-shaped text, or text that Conceals) is

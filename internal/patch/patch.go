@@ -274,7 +274,10 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 		case key.is("value"):
 			dst = &rvalue
 		default:
-			env.OpIgnored = append(env.OpIgnored, "Operations["+strconv.Itoa(i)+"]."+key.String())
+			// The name is the client's, of any length: shown as a
+			// message shows client text (bounded, redacted), since
+			// the handler's messages take it as their own (%s).
+			env.OpIgnored = append(env.OpIgnored, "Operations["+strconv.Itoa(i)+"]."+clienttext.Unquoted(key.String()))
 			continue
 		}
 		if *dst != nil {
