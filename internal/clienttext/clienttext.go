@@ -138,35 +138,32 @@ var tokenByte = func() (t [256]bool) {
 // The escapes client text is full of ("%22", "%20", "%40") are passed
 // over this way without decoding: Redact runs on every logged request.
 func (w wordStart) at(s string, i int) bool {
-	if c := s[i]; c != '%' {
-		n := s[i+1]
+	// s[i+1] and s[i+2] are read whatever s[i] is, which keeps at
+	// within the compiler's inlining budget: a call for every byte cost
+	// more than the two loads (BENCHMARKS.md, "Redaction's scan").
+	c, n, lo := s[i], s[i+1], s[i+2]
+	if c != '%' {
 		return c|0x20 == w.first && (n|0x20 == w.second || n == '%')
 	}
-	return w.escapes(s[i+1], s[i+2])
-}
-
-// escapes reports whether an escape whose digits are written hi and lo
-// can stand for w's first letter, or for a '%' that starts such an escape.
-func (w wordStart) escapes(hi, lo byte) bool {
-	switch {
-	case hi == w.hiLower || hi == w.hiUpper:
-		return lo|0x20 == w.lo || lo == '%'
-	case hi == '2':
-		return lo == '5' || lo == '%'
-	}
-	return hi == '%'
+	// n is the escape's high digit: an upper-case letter's is the
+	// lower-case one's less 2 ('5' and '7' for 'S' and 's'), so n|2
+	// folds them; lo is its low digit, a decimal one or a letter in
+	// either case (lo|0x20 leaves a decimal digit as it is).
+	return n|2 == w.hi && (lo|0x20 == w.lo || lo == '%') ||
+		n == '2' && (lo == '5' || lo == '%') || n == '%'
 }
 
 // wordStart is what at compares the start of a word with: its first two
-// letters, and the digits of an escape of its first letter in lower and
-// upper case. It is made once per word (startOf), not per byte looked at.
-type wordStart struct{ first, second, hiLower, hiUpper, lo byte }
+// letters, and the high and low digits of an escape of its first letter
+// in lower case. It is made once per word (startOf), not per byte looked
+// at.
+type wordStart struct{ first, second, hi, lo byte }
 
 // startOf returns the wordStart of word, whose first two bytes are
 // lower-case ASCII letters.
 func startOf(word string) wordStart {
 	f := word[0]
-	return wordStart{first: f, second: word[1], hiLower: hexDigits[f>>4], hiUpper: hexDigits[(f&^0x20)>>4], lo: hexDigits[f&0xf]}
+	return wordStart{first: f, second: word[1], hi: hexDigits[f>>4], lo: hexDigits[f&0xf]}
 }
 
 // The starts of the two words client text is searched for.

@@ -90,3 +90,18 @@ func FuzzRedactSame(f *testing.F) {
 		}
 	})
 }
+
+// FuzzNamesPasswordSame: NamesPassword's look-ahead (wordStart.at) never
+// passes over a start wordAt would find: for every input it answers as
+// trying every index does (namesPasswordRef).
+func FuzzNamesPasswordSame(f *testing.F) {
+	for _, s := range append(redactSeeds, "password", "PASSWORD", "%70assword", "%2570assword", "%%35%30assword",
+		"p%61ssword", "%50%41SSWORD", "urn:ietf:params:scim:schemas:core:2.0:User:password", "passwor", "%7%30assword") {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := NamesPassword(s), namesPasswordRef(s); got != want {
+			t.Fatalf("NamesPassword(%q) = %v, trying every index: %v", s, got, want)
+		}
+	})
+}

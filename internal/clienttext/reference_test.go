@@ -33,3 +33,15 @@ func redactRef(s string) string {
 	b.WriteString(s[done:])
 	return b.String()
 }
+
+// namesPasswordRef is NamesPassword without its look-ahead (wordStart.at):
+// every index tried with wordAt. FuzzNamesPasswordSame holds the present
+// scan to it.
+func namesPasswordRef(s string) bool {
+	for i := range len(s) {
+		if wordAt(s, i, passwordName) >= 0 {
+			return true
+		}
+	}
+	return false
+}
