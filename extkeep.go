@@ -156,6 +156,21 @@ func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[s
 	return out, nil
 }
 
+// putExtensions is the extensions of a PUT's resource: next, the ones it
+// sends, with what it keeps of cur, the stored ones (keepOnReplace),
+// then held to what k's extensions require (checkRequired), so that a
+// kept value counts and one never held must be sent.
+func (k *kind[T]) putExtensions(cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
+	exts, err := keepOnReplace(k.keeps, cur, next)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRequired(k.required, exts); err != nil {
+		return nil, err
+	}
+	return exts, nil
+}
+
 // checkRequired refuses the extensions of a resource, exts, that leave
 // an attribute reqs require unassigned (resources.Required.Missing): a
 // PUT's after keepOnReplace.

@@ -292,11 +292,8 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(store.WithMemberIDs(r.Context()))
 	h.groups.update(h, w, r, true, "", withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
-		exts, err := keepOnReplace(h.groups.keeps, cur.Extensions, next.Extensions)
+		exts, err := h.groups.putExtensions(cur.Extensions, next.Extensions)
 		if err != nil {
-			return nil, false, err
-		}
-		if err := checkRequired(h.groups.required, exts); err != nil {
 			return nil, false, err
 		}
 		next.Extensions = exts

@@ -187,11 +187,8 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
-		exts, err := keepOnReplace(h.users.keeps, cur.Extensions, next.Extensions)
+		exts, err := h.users.putExtensions(cur.Extensions, next.Extensions)
 		if err != nil {
-			return nil, false, err
-		}
-		if err := checkRequired(h.users.required, exts); err != nil {
 			return nil, false, err
 		}
 		next.Extensions = exts
