@@ -203,16 +203,8 @@ func (s *Store) valuesInsert(a *args, tenant, id string, q map[string]any) strin
 			if pt == "" {
 				pt, pid = a.add(tenant), a.add(id)
 			}
-			m, _ := el.(map[string]any)
-			str := func(k string) any {
-				v, _ := m[k].(string)
-				return nullText(v)
-			}
-			var prim any
-			if b, ok := m["primary"].(bool); ok {
-				prim = b
-			}
-			rows = append(rows, "("+pt+", "+pid+", '"+attr+"', "+a.add(i)+", "+a.add(str("value"))+", "+a.add(str("display"))+", "+a.add(str("type"))+", "+a.add(prim)+")")
+			texts, prim := valueRow(el)
+			rows = append(rows, "("+pt+", "+pid+", '"+attr+"', "+a.add(i)+", "+a.add(nullText(texts[0]))+", "+a.add(nullText(texts[1]))+", "+a.add(nullText(texts[2]))+", "+a.add(prim)+")")
 		}
 	}
 	if len(rows) == 0 {
@@ -234,19 +226,19 @@ func (s *Store) valueRowsInsert(a *args, tenant, id string, q map[string]any) st
 			if len(b) > 1 {
 				b = append(b, ',')
 			}
-			m, _ := el.(map[string]any)
+			texts, prim := valueRow(el)
 			b = strconv.AppendInt(append(append(append(b, `["`...), attr...), `",`...), int64(i), 10)
-			for _, k := range [...]string{"value", "display", "type"} {
-				if v, _ := m[k].(string); v != "" {
+			for _, v := range texts {
+				if v != "" {
 					b = jsonscan.AppendString(append(b, ','), v)
 				} else {
 					b = append(b, ",null"...)
 				}
 			}
-			switch p, ok := m["primary"].(bool); {
-			case !ok:
+			switch prim {
+			case nil:
 				b = append(b, ",null]"...)
-			case p:
+			case true:
 				b = append(b, ",true]"...)
 			default:
 				b = append(b, ",false]"...)
@@ -258,6 +250,21 @@ func (s *Store) valueRowsInsert(a *args, tenant, id string, q map[string]any) st
 		return insertValueRows + "SELECT " + pt + ", " + pid + ", r->>0, (r->>1)::integer, r->>2, r->>3, r->>4, (r->>5)::boolean FROM json_array_elements(" + pr + "::json) AS r"
 	}
 	return insertValueRows + "SELECT " + pt + ", " + pid + ", value ->> '$[0]', value ->> '$[1]', value ->> '$[2]', value ->> '$[3]', value ->> '$[4]', value ->> '$[5]' FROM json_each(" + pr + ")"
+}
+
+// valueRow is what a scim_user_values row keeps of el, a value of a
+// multi-valued attribute, in both forms of valuesInsert's statement: its
+// value, display and type (each NULL when absent or "") and its primary
+// (nil, NULL, unless a boolean).
+func valueRow(el any) (texts [3]string, primary any) {
+	m, _ := el.(map[string]any)
+	for i, k := range [...]string{"value", "display", "type"} {
+		texts[i], _ = m[k].(string)
+	}
+	if b, ok := m["primary"].(bool); ok {
+		primary = b
+	}
+	return texts, primary
 }
 
 func joinComma(ss []string) string {
