@@ -75,7 +75,7 @@ func TestTestReportsFailures(t *testing.T) {
 			"response:\n",
 			"Authorization: Bearer <token>",
 		}},
-		{"typo", []string{`idptest: no conversation matches "oneloginn"; the providers are AWS IAM Identity Center, Entra ID, `}},
+		{"typo", []string{`idptest: no conversation matches "oneloginn"; the providers are Chunked membership, Entra ID, `}},
 		{"token", []string{"idptest: the SCIM endpoint cannot be used: it refused the token (401)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -159,7 +159,7 @@ func TestConversations(t *testing.T) {
 func TestTargetUnderAPrefix(t *testing.T) {
 	db := memory.New()
 	s := stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
-	idptest.TestTarget(t, server(t, s), "okta", "aws")
+	idptest.TestTarget(t, server(t, s), "okta", "chunks")
 	assertEmpty(t, s)
 }
 

@@ -1,6 +1,8 @@
 // Command conformance replays the provisioning conversations of Okta,
-// Microsoft Entra ID, Google Workspace, OneLogin, JumpCloud, PingFederate
-// and AWS IAM Identity Center against a running SCIM endpoint, and prints
+// Microsoft Entra ID, Google Workspace, OneLogin, JumpCloud, PingFederate,
+// Microsoft's SCIM validator and membership PATCHes in chunks of 100 (as
+// providers send them to AWS IAM Identity Center) against a running SCIM
+// endpoint, and prints
 // a per-provider pass/fail table with, for each failure, the request and
 // the response. The exit code is 1 when a conversation fails.
 //
