@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -21,6 +22,9 @@ type external struct {
 	Name  string `json:"name"`
 	URL   string `json:"url"`
 	Token string `json:"-"`
+	// PID is the server's process on this machine (-external-pid), whose
+	// CPU the report then counts; 0 when not given.
+	PID int `json:"pid,omitempty"`
 }
 
 // envToken is the environment variable that holds the bearer token of every
@@ -62,6 +66,27 @@ func parseExternal(s string, taken []string) (external, error) {
 	return external{Name: name, URL: strings.TrimRight(u.String(), "/")}, nil
 }
 
+// setExternalPID reads one -external-pid value, name=PID, and sets the PID
+// of the -external target of that name, which must come before it on the
+// command line. The process must be readable in /proc now: a PID that is
+// wrong would make every CPU figure of the target wrong.
+func setExternalPID(s string, es []external) error {
+	name, raw, ok := strings.Cut(s, "=")
+	pid, err := strconv.Atoi(strings.TrimSpace(raw))
+	if !ok || err != nil || pid <= 0 {
+		return fmt.Errorf("-external-pid wants name=PID (a process id), got %q", s)
+	}
+	i := slices.IndexFunc(es, func(e external) bool { return e.Name == strings.TrimSpace(name) })
+	if i < 0 {
+		return fmt.Errorf("-external-pid %s: no -external %s before it", s, strings.TrimSpace(name))
+	}
+	if _, ok := processCPU(pid); !ok {
+		return fmt.Errorf("-external-pid %s: cannot read the CPU time of process %d in /proc", s, pid)
+	}
+	es[i].PID = pid
+	return nil
+}
+
 // externalToken is the bearer token for the external target name: its own
 // environment variable when set, else fallback (-external-token, whose
 // default is $SCIM_LOADTEST_TOKEN).
@@ -94,6 +119,7 @@ func startExternal(ctx context.Context, d *driver, cfg config, e external) (*tar
 	t := &target{
 		name: e.Name, base: e.URL, token: e.Token, prefix: "lt" + tag + "-",
 		smallSize: cfg.SmallGroup, bigSize: cfg.BigGroup,
+		external: true, pid: e.PID,
 		close: func() error { return nil },
 	}
 	start := time.Now()

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // floorHandler is the least a JSON-over-HTTP provisioning service does to
@@ -92,6 +98,19 @@ func (f *floorHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		f.mu.RUnlock()
 		writeJSON(w, http.StatusOK, map[string]any{"totalResults": len(res), "Resources": res})
+	case r.Method == http.MethodPost && path == "/Groups":
+		// How the run seeds the groups of a server it did not start
+		// (startExternal): the floor served on its own (-serve-floor).
+		var g struct{ Members []struct{ Value string } }
+		if err := json.NewDecoder(r.Body).Decode(&g); err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		ids := make([]string, len(g.Members))
+		for i, m := range g.Members {
+			ids[i] = m.Value
+		}
+		writeJSON(w, http.StatusCreated, map[string]any{"id": f.addGroup(ids)})
 	case strings.HasPrefix(path, "/Users/"):
 		f.serveUser(w, r, strings.TrimPrefix(path, "/Users/"))
 	case strings.HasPrefix(path, "/Groups/"):
@@ -175,6 +194,35 @@ func (f *floorHandler) serveGroup(w http.ResponseWriter, r *http.Request, id str
 	default:
 		w.WriteHeader(http.StatusMethodNotAllowed)
 	}
+}
+
+// serveFloor serves the floor on its own at addr until ctx ends, for a run
+// whose targets are all out of process (-serve-floor): a target the run
+// did not start is measured against a floor in a process of its own
+// (-external, -external-pid, -versus), so that both pay the same for
+// crossing processes and for the kernel's share of the cores. It prints
+// the base URL and the token as examples/basic does.
+func serveFloor(ctx context.Context, addr string, out io.Writer) error {
+	tok, err := randomHex(32)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", newFloor(tok)))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(out, "SCIM base URL: http://%s/scim/v2\nBearer token: %s\nprocess: %d\n", ln.Addr(), tok, os.Getpid())
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // patchBody is a PATCH request as the floor reads it.

@@ -62,6 +62,10 @@ type phaseResult struct {
 	// GC is what the garbage collector did in the process during the
 	// phase: every target and the load generator share one heap.
 	GC gcStats `json:"gc"`
+	// CPUSeconds is the CPU the phase used (cpuMeter): this process's,
+	// plus an -external target's server process given -external-pid;
+	// -1 where /proc cannot tell.
+	CPUSeconds float64 `json:"cpuSeconds"`
 }
 
 // driver sends the load over one HTTP client and keeps the first few
@@ -181,6 +185,11 @@ func (r *phaseResult) add(o phaseResult) {
 	r.Seconds += o.Seconds
 	r.Capped = r.Capped || o.Capped
 	r.GC = r.GC.plus(o.GC)
+	if r.CPUSeconds < 0 || o.CPUSeconds < 0 {
+		r.CPUSeconds = -1
+	} else {
+		r.CPUSeconds += o.CPUSeconds
+	}
 	if r.Seconds > 0 {
 		r.RPS = float64(r.Requests) / r.Seconds
 	}
@@ -214,6 +223,7 @@ func (d *driver) runPhase(ctx context.Context, t *target, phase string, round in
 	ctx = clientLabels(ctx, t, phase)
 	deadline := time.Now().Add(d.cfg.Duration)
 	gc := readGC()
+	cpu := startCPU(t)
 	var res phaseResult
 	switch phase {
 	case phaseSync:
@@ -242,6 +252,7 @@ func (d *driver) runPhase(ctx context.Context, t *target, phase string, round in
 	default:
 		panic("unknown phase " + phase)
 	}
+	res.CPUSeconds = cpu.seconds()
 	res.GC = readGC().since(gc)
 	res.Round, res.Phase, res.Target = round, phase, t.name
 	return res
@@ -283,9 +294,11 @@ func (d *driver) runMembers(ctx context.Context, t *target, round int, st *round
 		runtime.GC()
 		bctx := clientLabels(ctx, t, b.phase)
 		gc := readGC()
+		cpu := startCPU(t)
 		r := d.drive(bctx, b.to-b.from, deadline, func(ctx context.Context, i int) (int, int) {
 			return d.memberPair(ctx, t, group, ids[(b.from+i)%len(ids)])
 		})
+		r.CPUSeconds = cpu.seconds()
 		r.GC = readGC().since(gc)
 		res[b.phase].add(r)
 		if r.Capped {

@@ -39,12 +39,26 @@
 // HTTP, and every name the run creates there carries a tag of the run's,
 // so runs never collide, but nothing is deleted: use a test tenant.
 // -versus names a target every other one is also divided by.
+// -external-pid name=PID gives such a server's process on this machine:
+// the report's CPU a request then counts it beside the load generator's
+// (Linux). Out of process, req/s measures how the kernel shares the cores
+// between the server and the load generator as much as the server; CPU a
+// request does not.
 //
 //	go run ./examples/loadtest
 //	go run ./examples/loadtest -targets memory,sqlite -users 500 -rounds 5
 //	go run ./examples/loadtest -postgres 'postgres://u@localhost/db' -json load.json
 //	SCIM_LOADTEST_TOKEN_STAGING=… go run ./examples/loadtest -targets postgres \
 //		-external staging=https://staging.example.com/scim/v2 -versus postgres
+//
+// -serve-floor addr serves only the floor, in a process of its own, so that
+// a server out of process is measured against a floor out of process too:
+//
+//	go run ./examples/loadtest -serve-floor 127.0.0.1:18183   # prints its URL, token and pid
+//	go run ./examples/basic -addr 127.0.0.1:18181 -db memory   # prints its URL and token
+//	SCIM_LOADTEST_TOKEN_FLOOR2=… SCIM_LOADTEST_TOKEN_BASIC=… go run ./examples/loadtest -targets '' \
+//		-external floor2=http://127.0.0.1:18183/scim/v2 -external-pid floor2=PID \
+//		-external basic=http://127.0.0.1:18181/scim/v2 -external-pid basic=PID -versus floor2
 package main
 
 import (
@@ -116,8 +130,12 @@ func main() {
 		}
 		return err
 	})
+	flag.Func("external-pid", "`name=PID`: the process of the -external server name (given before it), when it runs on this machine: the report then counts its CPU a request beside this process's (Linux /proc)", func(s string) error {
+		return setExternalPID(s, cfg.Externals)
+	})
 	externalTok := flag.String("external-token", os.Getenv(envToken), "bearer token of the -external servers without a $"+envTokenPrefix+"NAME of their own (default $"+envToken+"; the environment keeps it out of ps)")
-	flag.StringVar(&cfg.Versus, "versus", "", "also print every target's req/s divided by this target's in the same round (e.g. -versus postgres with an -external peer)")
+	flag.StringVar(&cfg.Versus, "versus", "", "also print every target's req/s and CPU a request against this target's in the same round (e.g. -versus postgres with an -external peer)")
+	floorAddr := flag.String("serve-floor", "", "`addr`: only serve the floor at this address (printing its base URL, token and process id) until interrupted, to measure -external targets against a floor in a process of its own")
 	jsonPath := flag.String("json", "", "write the raw figures to this file")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the run to this file; samples are labelled side=server|client, target and phase (go tool pprof -tagfocus target=memory, or -tagfocus phase=reads)")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the run to this file at the end")
@@ -134,6 +152,13 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *floorAddr != "" {
+		if err := serveFloor(ctx, *floorAddr, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "loadtest:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	stopProfiles, err := startProfiles(*cpuProfile, *memProfile)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
@@ -274,8 +299,8 @@ func run(ctx context.Context, cfg config, out io.Writer) (rep *report, err error
 
 // printReport writes the table: per phase and target the median req/s and
 // the median (min–max) of its ratio to the floor's req/s of the same round;
-// then the member PATCH's time and bytes allocated, big ÷ small, per
-// target; then errors.
+// then the same for CPU a request (where /proc tells it); then the member
+// PATCH's time and bytes allocated, big ÷ small, per target; then errors.
 func printReport(out io.Writer, rep *report, ts []*target) {
 	cfg := rep.Config
 	fmt.Fprintf(out, "\n%d users, %d clients, %d rounds (medians; min–max over rounds), %s, %d CPUs\n",
@@ -329,17 +354,63 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 	}
 	_ = w.Flush()
 
+	// CPU a request does not depend on how the kernel shares the two
+	// cores between the load generator and an out-of-process server, as
+	// req/s does (processCPU); both sides count: the clients' work is the
+	// same for every target.
+	cpuPerReq := func(phase, target string) ([]float64, bool) {
+		known := true
+		v := perRound(phase, target, func(r phaseResult) float64 {
+			if r.CPUSeconds < 0 || r.Requests == 0 {
+				known = false
+				return 0
+			}
+			return r.CPUSeconds / float64(r.Requests) * 1e6
+		})
+		return v, known
+	}
+	if _, ok := cpuPerReq(phaseSync, targetFloor); ok {
+		fmt.Fprintln(out, "\nCPU a request, clients and server (this process; an -external server's too with -external-pid):")
+		w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(w, "phase\ttarget\tµs\tfloor's ÷ target's\t")
+		for _, phase := range phases {
+			floor, _ := cpuPerReq(phase, targetFloor)
+			for _, t := range ts {
+				v, ok := cpuPerReq(phase, t.name)
+				switch {
+				case t.external && t.pid == 0:
+					fmt.Fprintf(w, "%s\t%s\t–\tits server's CPU unknown (no -external-pid)\t\n", phase, t.name)
+				case !ok:
+					fmt.Fprintf(w, "%s\t%s\t–\tnot measured\t\n", phase, t.name)
+				case t.name == targetFloor:
+					fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v))
+				default:
+					fmt.Fprintf(w, "%s\t%s\t%.0f (%.0f–%.0f)\t%s\t\n", phase, t.name, median(v), slices.Min(v), slices.Max(v), spread(ratios(floor, v)))
+				}
+			}
+		}
+		_ = w.Flush()
+	}
+
 	if cfg.Versus != "" && !slices.ContainsFunc(ts, func(t *target) bool { return t.name == cfg.Versus }) {
 		fmt.Fprintf(out, "\n-versus %s: not measured in this run\n", cfg.Versus)
 	} else if cfg.Versus != "" {
-		fmt.Fprintf(out, "\nreq/s ÷ %s req/s of the same round:\n", cfg.Versus)
+		fmt.Fprintf(out, "\nagainst %s in the same round:\n", cfg.Versus)
 		w = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintf(w, "phase\ttarget\treq/s ÷ %[1]s's\t%[1]s's CPU a request ÷ target's\t\n", cfg.Versus)
 		for _, phase := range phases {
 			base := rps(phase, cfg.Versus)
+			baseCPU, baseKnown := cpuPerReq(phase, cfg.Versus)
 			for _, t := range ts {
-				if t.name != cfg.Versus {
-					fmt.Fprintf(w, "%s\t%s\t%s\t\n", phase, t.name, spread(ratios(rps(phase, t.name), base)))
+				if t.name == cfg.Versus {
+					continue
 				}
+				cpu := "–"
+				if v, ok := cpuPerReq(phase, t.name); ok && baseKnown && !(t.external && t.pid == 0) &&
+					!slices.ContainsFunc(ts, func(b *target) bool { return b.name == cfg.Versus && b.external && b.pid == 0 }) {
+					cpu = spread(ratios(baseCPU, v))
+				}
+				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t\n", phase, t.name, spread(ratios(rps(phase, t.name), base)), cpu)
 			}
 		}
 		_ = w.Flush()

@@ -59,8 +59,13 @@ type target struct {
 	smallGroup, bigGroup string
 	smallSize, bigSize   int
 	// seed is how long seeding the groups took (not measured as load).
-	seed  time.Duration
-	close func() error
+	seed time.Duration
+	// external is true for a server the run did not start (-external);
+	// pid is its process (-external-pid), 0 when not given, so that its
+	// CPU is measured (cpuMeter).
+	external bool
+	pid      int
+	close    func() error
 }
 
 // serve listens on a random port of 127.0.0.1, serves the handler build
