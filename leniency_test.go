@@ -405,6 +405,9 @@ func TestSchemasBend(t *testing.T) {
 		// A resource's "schemas" as one string is refused in these words.
 		oneSchema  = `one value for multi-valued "schemas" taken as a list of it`
 		oneRefused = `attribute "schemas": is multi-valued: send a JSON list, even of one value (strict mode)`
+		// OneLogin's "Core Schema" app sends SCIM 1.1's URN.
+		scim1Core   = "urn:scim:schemas:core:1.0"
+		scim1Advice = `its "schemas" lists a SCIM 1.1 schema (urn:scim:schemas:…) and this endpoint speaks SCIM 2.0 (RFC 7643, RFC 7644): configure the identity provider's SCIM 2.0 connector instead`
 	)
 	title := []any{op("replace", "title", "T")}
 	member := []any{op("add", "members", []any{map[string]any{"value": uid}})}
@@ -446,6 +449,12 @@ func TestSchemasBend(t *testing.T) {
 			[]string{oneSchema}, oneRefused},
 		{"POST /Bulk with another message's schema as one string", "POST", "/Bulk", map[string]any{"schemas": patchOp, "Operations": []any{}}, 200,
 			[]string{oneSchema, `"schemas" does not list ` + bulkReq + `; taken as a BulkRequest`}, oneRefused},
+		{"POST /Users with SCIM 1.1's core schema", "POST", "/Users", map[string]any{"schemas": []any{scim1Core}, "userName": "scim1user"}, 201,
+			[]string{`"schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, scim1Advice},
+		{"PUT /Users/{id} with SCIM 1.1's core schema as one string, in capitals", "PUT", "/Users/" + uid, map[string]any{"schemas": strings.ToUpper(scim1Core), "userName": "schemaless"}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, oneRefused},
+		{"POST /Groups with SCIM 1.1's core schema", "POST", "/Groups", map[string]any{"schemas": []any{scim1Core}, "displayName": "scim1 team"}, 201,
+			[]string{`"schemas" does not list ` + resources.GroupSchema + `; taken as a Group; ` + scim1Advice}, scim1Advice},
 		{"POST /Users listing its schemas in another case", "POST", "/Users", map[string]any{
 			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil, ""},
 		{"POST /Groups with Entra's own schema URN beside the core one", "POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema,
@@ -485,6 +494,39 @@ func TestSchemasBend(t *testing.T) {
 				assert.Contains(t, e.logs.String(), string(esc[1:len(esc)-1]), "the log line carries the warning")
 			}
 		})
+	}
+}
+
+// TestSCIM1Patch: a SCIM 1.1 client's membership PATCH (its resource's
+// own members with "operation":"delete", no Operations) is no PatchOp; the
+// 400 says it is SCIM 1.1's, so the admin changes the identity provider's
+// connector instead of looking for a fault in the body, and the group
+// keeps its members. A PatchOp-less body without SCIM 1.1's URN keeps the
+// example of a PatchOp to send.
+func TestSCIM1Patch(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		e, _ := loggedEnv(t, strict)
+		uid := e.createUser("scim1member")["id"].(string)
+		gid := e.createGroup("scim1 team", uid)["id"].(string)
+		before := e.do("GET", "/Groups/"+gid, nil).Raw
+		for _, tc := range []struct {
+			name   string
+			body   map[string]any
+			detail string
+		}{
+			{"SCIM 1.1 member removal", map[string]any{"schemas": []any{"urn:scim:schemas:core:1.0"},
+				"members": []any{map[string]any{"value": uid, "operation": "delete"}}}, "this one is SCIM 1.1's: its \"schemas\" lists a SCIM 1.1 schema"},
+			{"SCIM 1.1's URN as one string, in capitals", map[string]any{"schemas": "URN:SCIM:SCHEMAS:CORE:1.0",
+				"members": []any{map[string]any{"value": uid}}}, "configure the identity provider's SCIM 2.0 connector instead"},
+			{"no Operations, no SCIM 1.1", map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"}},
+				`a PATCH body needs an "Operations" list: {"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"]`},
+		} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				r := e.do("PATCH", "/Groups/"+gid, tc.body)
+				requireError(t, r, 400, "invalidSyntax", tc.detail)
+				assert.Equal(t, before, e.do("GET", "/Groups/"+gid, nil).Raw, "a refused PATCH changes nothing")
+			})
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/multivalue"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // Lenience is how Normalize (and the PATCH engine) treat what a sloppy
@@ -92,13 +93,20 @@ func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) err
 // ("\"schemas\" missing; taken as a User"); under Strict it is refused
 // with an *AttrError (invalidSyntax) that names the URN to send. given
 // says the body had a "schemas" member at all, which then does not list
-// urn. No identity provider we replay omits it (idptest), so the warning
-// points at a client worth a look rather than at routine traffic.
-func (l *Lenience) MissingSchema(what, urn string, given bool) error {
+// urn; scim1 that it lists a SCIM 1.1 schema URN (schemaurn.SCIM1), which
+// both texts then say, since the admin's fix is another connector, not
+// another body. No identity provider we replay omits it (idptest), so the
+// warning points at a client worth a look rather than at routine traffic.
+func (l *Lenience) MissingSchema(what, urn string, given, scim1 bool) error {
 	if !given {
 		return l.bend("schemas", "invalidSyntax",
 			clienttext.Sprintf("is required: send \"schemas\":[%q] (strict mode)", urn),
 			clienttext.Sprintf("\"schemas\" missing; taken as %s", what))
+	}
+	if scim1 {
+		return l.bend("schemas", "invalidSyntax",
+			clienttext.Sprintf("must list %q (strict mode); %s", urn, schemaurn.SCIM1Advice),
+			clienttext.Sprintf("\"schemas\" does not list %s; taken as %s; %s", urn, what, schemaurn.SCIM1Advice))
 	}
 	return l.bend("schemas", "invalidSyntax",
 		clienttext.Sprintf("must list %q (strict mode)", urn),

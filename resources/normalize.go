@@ -10,6 +10,7 @@ import (
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 )
 
 // AttrError reports a value that does not fit the schema. The handler
@@ -138,20 +139,21 @@ func describeJSONError(data []byte, err error) error {
 // itself is new.
 func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]any, error) {
 	out := make(map[string]any, len(doc))
-	given, listed := false, false
+	given, listed, scim1 := false, false, false
 	var buf [jsonscan.SmallObject]string
 	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
 		v := doc[k]
 		if names.Equal(k, "schemas") {
 			given = true
 			listed, _ = NamesSchema(v, rt.Schema.ID) // one string is checkSchemas's bend
+			scim1 = !listed && schemaurn.NamesSCIM1(v)
 		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err // a "schemas" that is no list of strings too
 		}
 	}
 	if !listed {
-		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, given); err != nil {
+		if err := l.MissingSchema("a "+rt.Name, rt.Schema.ID, given, scim1); err != nil {
 			return nil, err
 		}
 	}

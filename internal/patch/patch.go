@@ -23,6 +23,7 @@ package patch
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"iter"
 	"sort"
@@ -33,6 +34,7 @@ import (
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -173,7 +175,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 		}
 		return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(name))
 	}
-	var list []byte
+	var list, schemas []byte
 	for key, val := range members(body) {
 		switch {
 		case key.is("operations"):
@@ -189,11 +191,18 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 			if firstByte(val) == '"' {
 				env.Listed, env.One = rawKey(val).is(PatchOpSchema), true
 			}
+			schemas = val
 		default:
 			env.Ignored = append(env.Ignored, key.String())
 		}
 	}
 	if firstByte(list) != '[' {
+		if scim1(schemas) {
+			// A SCIM 1.1 PATCH (RFC-less: the resource's own attributes,
+			// "operation":"delete" on members) is no PatchOp to fix by
+			// hand: the connector is the wrong one.
+			return nil, env, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list, and this one is SCIM 1.1's: %s", schemaurn.SCIM1Advice)
+		}
 		return nil, env, envelopeError(InvalidSyntax, "a PATCH body needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"op\":\"replace\",\"path\":\"active\",\"value\":false}]}", PatchOpSchema)
 	}
 	// The operations' bytes, in one walk; past maxOps they are counted,
@@ -236,6 +245,13 @@ func listsURN(val []byte, urn string) bool {
 		}
 	}
 	return false
+}
+
+// scim1 reports whether schemas, a body's raw "schemas" member, names a
+// SCIM 1.1 schema URN. Only a refused body asks, so it decodes.
+func scim1(schemas []byte) bool {
+	var v any
+	return json.Unmarshal(schemas, &v) == nil && schemaurn.NamesSCIM1(v)
 }
 
 // operationAt is the index of the operation of body (a PatchOp, valid
