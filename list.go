@@ -359,7 +359,8 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
 	}
 	for _, c := range filter.UnquotedValues(e) {
-		// A value of a filter that names the password may be one, or a
+		// A value of a filter that names a secret (the password, an
+		// attribute returned "never") may be one, or a
 		// guess at one: the warning, which the log and the request log
 		// keep, conceals it.
 		sent, _ := c.Value.(string) // Unquoted: a string

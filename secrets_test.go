@@ -18,6 +18,8 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // TestTokenShapedTextNeverLogged: a token a client puts where a token does
@@ -336,5 +338,117 @@ func TestPasswordNeverLogged(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestSecretAttributeNeverLogged: a host extension's attributes that are
+// returned "never" (a pin, a complex recovery's code) are secrets as the
+// password is (RFC 7643 §2.4), so a value compared with them, or sent
+// for them, reaches neither the response (its detail, a /Bulk
+// operation's), nor the request log entry (path, detail, warnings), nor
+// the log line, nor X-Request-Id, in normal and strict mode (whether the
+// request is answered with a warning, or refused): the filter
+// pin eq "…" was kept whole in the request log's query and its detail, a
+// PATCH path naming it was quoted whole. A name alone is shown, and so is
+// an attribute whose name only holds a secret's ("spinner").
+func TestSecretAttributeNeverLogged(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	const secret = "Hunter2Secret"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "spinner", Type: resources.TypeString},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	q := url.QueryEscape
+	type request struct {
+		name, method, path string
+		body               any
+		strict             bool // refused in strict mode
+		hdr                []string
+	}
+	users := func(ext map[string]any) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}, "userName": "bob", urn: ext}
+	}
+	var tests []request
+	for _, name := range []string{urn + ":pin", "PIN", urn + ":recovery.code"} {
+		tests = append(tests,
+			request{name: name + "/filter, quoted", method: "GET", path: "/Users?filter=" + q(name+` eq "`+secret+`"`)},
+			request{name: name + "/filter, unquoted", method: "GET", path: "/Users?filter=" + q(name+` eq `+secret)},
+			request{name: name + "/filter, unquoted, strict", method: "GET", path: "/Users?filter=" + q(name+` eq `+secret), strict: true},
+			request{name: name + "/filter, a value with a space", method: "GET", path: "/Users?filter=" + q(name+` eq correct `+secret)},
+			request{name: name + "/filter, after another term", method: "GET", path: "/Users?filter=" + q(`userName eq "bob" or `+name+` eq `+secret)},
+			request{name: name + "/filter, value filter", method: "GET", path: "/Users?filter=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/search filter", method: "POST", path: "/Users/.search", body: map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": name + ` eq correct ` + secret}},
+			request{name: name + "/search filter, strict", method: "POST", path: "/Users/.search", strict: true, body: map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": name + ` eq ` + secret}},
+			request{name: name + "/sortBy", method: "GET", path: "/Users?sortBy=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/attributes", method: "GET", path: "/Users?attributes=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/excludedAttributes", method: "GET", path: "/Users?excludedAttributes=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/PATCH path filter", method: "PATCH", body: patchBody(op("remove", name+`[value eq "`+secret+`"]`, nil))},
+			request{name: name + "/PATCH path filter, unquoted, strict", method: "PATCH", strict: true, body: patchBody(op("remove", name+`[value eq `+secret+`]`, nil))},
+			request{name: name + "/PATCH path, a comparison", method: "PATCH", body: patchBody(op("replace", name+` eq `+secret, "x"))},
+			request{name: name + "/PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+				"path": "/Users?filter=" + q(name+` eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
+			request{name: name + "/bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",
+				"data": patchBody(op("remove", name+`[value eq `+secret+`]`, nil))})},
+		)
+	}
+	tests = append(tests,
+		request{name: "filter, name percent-encoded", method: "GET", path: "/Users?filter=" + q(urn+":") + "%70in+eq+%22" + secret + "%22"},
+		request{name: "a query parameter named pin", method: "GET", path: "/Users?pin=" + secret},
+		request{name: "X-Request-Id naming the pin", method: "GET", path: "/Users", hdr: []string{"X-Request-Id: pin=" + secret}},
+		request{name: "POST, pin a list", method: "POST", path: "/Users", body: users(map[string]any{"pin": []string{secret}})},
+		request{name: "POST, recovery.code an object", method: "POST", path: "/Users", body: users(map[string]any{"recovery": map[string]any{"code": map[string]any{secret: secret}}})},
+		request{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","` + urn + `":{"pin":` + secret + `}}`},
+	)
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(100)
+		db := memory.New(memory.WithModel(model))
+		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = db, db, ring, strict })
+		id := e.createUser("alice")["id"].(string)
+		for _, tt := range tests {
+			if tt.strict != strict {
+				continue
+			}
+			t.Run(tt.name, func(t *testing.T) {
+				path := cmp.Or(tt.path, "/Users/"+id)
+				body := tt.body
+				if b, ok := body.(map[string]any); ok && path == "/Bulk" {
+					data, err := json.Marshal(b)
+					require.NoError(t, err)
+					body = strings.ReplaceAll(string(data), "{id}", id)
+				}
+				e.logs.Reset()
+				r := e.do(tt.method, path, body, tt.hdr...)
+				switch {
+				case path == "/Bulk" && !strings.HasPrefix(tt.name, "PIN/"): // an unqualified PIN is no attribute: ignored
+					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
+				case tt.strict:
+					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
+				}
+				for where, text := range map[string]string{
+					"response":     r.Raw,
+					"request log":  lastEntry(t, ring),
+					"log line":     e.logs.String(),
+					"X-Request-Id": r.Header.Get("X-Request-Id"),
+				} {
+					assert.NotContains(t, text, secret, "%s: %s", where, text)
+				}
+			})
+		}
+		t.Run("a name alone, or one holding a secret's, is shown", func(t *testing.T) {
+			for _, filter := range []string{urn + `:spinner eq "` + secret + `"`, `userName eq "pin` + secret + `"`} {
+				r := e.do("GET", "/Users?filter="+q(filter)+"&count=x", nil)
+				requireError(t, r, 400, "invalidValue", "count")
+				assert.Contains(t, lastEntry(t, ring), secret, "the request log keeps %s", filter)
+			}
+			r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
+			requireError(t, r, 400, "invalidValue", urn+`:pin"`)
+		})
 	}
 }

@@ -45,3 +45,33 @@ func namesPasswordRef(s string) bool {
 	}
 	return false
 }
+
+// namesSecretRef is NamesSecret without its look-aheads: the password, or
+// at every index each added name tried with wordAt and the bounds
+// around it. FuzzNamesSecretSame holds the present scan to it.
+func namesSecretRef(s string) bool {
+	if namesPasswordRef(s) {
+		return true
+	}
+	set := secretNames.Load()
+	if set == nil {
+		return false
+	}
+	for i := range len(s) {
+		for _, n := range set.names {
+			j := wordAt(s, i, n.name)
+			if j < 0 {
+				continue
+			}
+			if j < len(s) {
+				if c, _ := decodeAt(s, j, maxEscapeDepth); isNameByte(c) {
+					continue
+				}
+			}
+			if nameStartsAt(s, i) {
+				return true
+			}
+		}
+	}
+	return false
+}
