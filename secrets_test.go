@@ -232,14 +232,7 @@ func TestPasswordNeverLogged(t *testing.T) {
 	const secret = "Hunter2Secret"
 	const number = "73019284655"                    // a password sent as a number
 	huge := "7301928465" + strings.Repeat("5", 400) // a number no float holds: its parse error quotes it
-	type request struct {
-		name, method, path string
-		body               any
-		strict             bool
-		accepted           bool   // answered < 400 (with a warning, say)
-		secret             string // secret when ""
-		hdr                []string
-	}
+	type request = neverShown
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User:"
 	q := func(filter string) string { return url.QueryEscape(filter) }
 	users := func(extra map[string]any) map[string]any {
@@ -304,41 +297,7 @@ func TestPasswordNeverLogged(t *testing.T) {
 		{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","password":` + secret + `}`},
 		{name: "malformed JSON, bad escape", method: "POST", path: "/Users", body: `{"userName":"bob","password":"` + secret + `\q"}`},
 	}
-	for _, strict := range []bool{false, true} {
-		ring := admin.NewRequestRing(100)
-		e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.Strict = strict })
-		id := e.createUser("alice")["id"].(string)
-		for _, tt := range tests {
-			if tt.strict != strict {
-				continue
-			}
-			t.Run(tt.name, func(t *testing.T) {
-				secret := cmp.Or(tt.secret, secret)
-				path := cmp.Or(tt.path, "/Users/"+id)
-				body := tt.body
-				if b, ok := body.(map[string]any); ok && path == "/Bulk" {
-					data, err := json.Marshal(b)
-					require.NoError(t, err)
-					body = strings.ReplaceAll(string(data), "{id}", id)
-				}
-				e.logs.Reset()
-				r := e.do(tt.method, path, body, tt.hdr...)
-				if path == "/Bulk" {
-					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
-				} else if !tt.accepted {
-					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
-				}
-				for where, text := range map[string]string{
-					"response":     r.Raw,
-					"request log":  lastEntry(t, ring),
-					"log line":     e.logs.String(),
-					"X-Request-Id": r.Header.Get("X-Request-Id"),
-				} {
-					assert.NotContains(t, text, secret, "%s: %s", where, text)
-				}
-			})
-		}
-	}
+	runNeverShown(t, tests, secret)
 }
 
 // TestSecretAttributeNeverLogged: a host extension's attributes that are
@@ -363,12 +322,7 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
 	q := url.QueryEscape
-	type request struct {
-		name, method, path string
-		body               any
-		strict             bool // refused in strict mode
-		hdr                []string
-	}
+	type request = neverShown
 	users := func(ext map[string]any) map[string]any {
 		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}, "userName": "bob", urn: ext}
 	}
@@ -406,49 +360,91 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 		request{name: "POST, recovery.code an object", method: "POST", path: "/Users", body: users(map[string]any{"recovery": map[string]any{"code": map[string]any{secret: secret}}})},
 		request{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","` + urn + `":{"pin":` + secret + `}}`},
 	)
+	for i, tt := range tests {
+		// Answered with a warning, or refused: either way nothing shows.
+		// An unqualified PIN is no attribute, which a bulk operation
+		// ignores.
+		tests[i].accepted = !tt.strict && (tt.path != "/Bulk" || strings.HasPrefix(tt.name, "PIN/"))
+	}
+	db := memory.New(memory.WithModel(model))
+	runNeverShown(t, tests, secret, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	ring := admin.NewRequestRing(100)
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = db, db, ring })
+	t.Run("a name alone, or one holding a secret's, is shown", func(t *testing.T) {
+		for _, filter := range []string{urn + `:spinner eq "` + secret + `"`, `userName eq "pin` + secret + `"`} {
+			r := e.do("GET", "/Users?filter="+q(filter)+"&count=x", nil)
+			requireError(t, r, 400, "invalidValue", "count")
+			assert.Contains(t, lastEntry(t, ring), secret, "the request log keeps %s", filter)
+		}
+		r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
+		requireError(t, r, 400, "invalidValue", urn+`:pin"`)
+	})
+}
+
+// sendAbout sends a request of TestPasswordNeverLogged's kind on e, its
+// log emptied first: a /Bulk body's "{id}" is the user id.
+func sendAbout(t *testing.T, e *env, method, path string, body any, id string, hdr []string) *resp {
+	t.Helper()
+	if b, ok := body.(map[string]any); ok && path == "/Bulk" {
+		data, err := json.Marshal(b)
+		require.NoError(t, err)
+		body = strings.ReplaceAll(string(data), "{id}", id)
+	}
+	e.logs.Reset()
+	return e.do(method, path, body, hdr...)
+}
+
+// assertNotShown asserts that secret is in none of the places a request r
+// may show client text: the response, the request log's newest entry,
+// the log line and X-Request-Id.
+func assertNotShown(t *testing.T, e *env, ring *admin.RequestRing, r *resp, secret string) {
+	t.Helper()
+	for where, text := range map[string]string{
+		"response":     r.Raw,
+		"request log":  lastEntry(t, ring),
+		"log line":     e.logs.String(),
+		"X-Request-Id": r.Header.Get("X-Request-Id"),
+	} {
+		assert.NotContains(t, text, secret, "%s: %s", where, text)
+	}
+}
+
+// neverShown is a request TestPasswordNeverLogged and
+// TestSecretAttributeNeverLogged send: its secret must show nowhere.
+type neverShown struct {
+	name, method, path string // path "/Users/{id}" when ""
+	body               any    // a /Bulk body's "{id}" is the user's id
+	strict             bool   // sent in strict mode
+	accepted           bool   // may be answered < 400 (with a warning, say), a /Bulk operation may succeed
+	secret             string // the test's secret when ""
+	hdr                []string
+}
+
+// runNeverShown sends each of tests to a handler made with opts and a
+// request log, in normal or strict mode as it says, about a user it
+// creates, and asserts that its secret (secret, unless it names its own)
+// shows nowhere a request's client text may (assertNotShown).
+func runNeverShown(t *testing.T, tests []neverShown, secret string, opts ...option) {
 	for _, strict := range []bool{false, true} {
 		ring := admin.NewRequestRing(100)
-		db := memory.New(memory.WithModel(model))
-		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = db, db, ring, strict })
-		id := e.createUser("alice")["id"].(string)
+		e := newEnv(t, append(opts, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })...)
+		id := e.createUser("alice-" + strconv.FormatBool(strict))["id"].(string)
 		for _, tt := range tests {
 			if tt.strict != strict {
 				continue
 			}
 			t.Run(tt.name, func(t *testing.T) {
 				path := cmp.Or(tt.path, "/Users/"+id)
-				body := tt.body
-				if b, ok := body.(map[string]any); ok && path == "/Bulk" {
-					data, err := json.Marshal(b)
-					require.NoError(t, err)
-					body = strings.ReplaceAll(string(data), "{id}", id)
-				}
-				e.logs.Reset()
-				r := e.do(tt.method, path, body, tt.hdr...)
+				r := sendAbout(t, e, tt.method, path, tt.body, id, tt.hdr)
 				switch {
-				case path == "/Bulk" && !strings.HasPrefix(tt.name, "PIN/"): // an unqualified PIN is no attribute: ignored
+				case tt.accepted:
+				case path == "/Bulk":
 					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
-				case tt.strict:
+				default:
 					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
 				}
-				for where, text := range map[string]string{
-					"response":     r.Raw,
-					"request log":  lastEntry(t, ring),
-					"log line":     e.logs.String(),
-					"X-Request-Id": r.Header.Get("X-Request-Id"),
-				} {
-					assert.NotContains(t, text, secret, "%s: %s", where, text)
-				}
+				assertNotShown(t, e, ring, r, cmp.Or(tt.secret, secret))
 			})
 		}
-		t.Run("a name alone, or one holding a secret's, is shown", func(t *testing.T) {
-			for _, filter := range []string{urn + `:spinner eq "` + secret + `"`, `userName eq "pin` + secret + `"`} {
-				r := e.do("GET", "/Users?filter="+q(filter)+"&count=x", nil)
-				requireError(t, r, 400, "invalidValue", "count")
-				assert.Contains(t, lastEntry(t, ring), secret, "the request log keeps %s", filter)
-			}
-			r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
-			requireError(t, r, 400, "invalidValue", urn+`:pin"`)
-		})
 	}
 }

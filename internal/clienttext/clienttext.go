@@ -510,7 +510,13 @@ func namesWordAt(s string, i int, n secretName) bool {
 	if i+len(n.name) > len(s) || n.hasStart && !n.start.at(s, i) {
 		return false
 	}
-	j := wordAt(s, i, n.name)
+	return wholeNameAt(s, i, n.name)
+}
+
+// wholeNameAt is namesWordAt without its look-ahead: wordAt, then the
+// bounds on either side.
+func wholeNameAt(s string, i int, name string) bool {
+	j := wordAt(s, i, name)
 	if j < 0 {
 		return false
 	}

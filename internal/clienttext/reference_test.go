@@ -47,8 +47,8 @@ func namesPasswordRef(s string) bool {
 }
 
 // namesSecretRef is NamesSecret without its look-aheads: the password, or
-// at every index each added name tried with wordAt and the bounds
-// around it. FuzzNamesSecretSame holds the present scan to it.
+// at every index each added name tried (wholeNameAt).
+// FuzzNamesSecretSame holds the present scan to it.
 func namesSecretRef(s string) bool {
 	if namesPasswordRef(s) {
 		return true
@@ -59,16 +59,7 @@ func namesSecretRef(s string) bool {
 	}
 	for i := range len(s) {
 		for _, n := range set.names {
-			j := wordAt(s, i, n.name)
-			if j < 0 {
-				continue
-			}
-			if j < len(s) {
-				if c, _ := decodeAt(s, j, maxEscapeDepth); isNameByte(c) {
-					continue
-				}
-			}
-			if nameStartsAt(s, i) {
+			if wholeNameAt(s, i, n.name) {
 				return true
 			}
 		}
