@@ -448,3 +448,44 @@ func runNeverShown(t *testing.T, tests []neverShown, secret string, opts ...opti
 		}
 	}
 }
+
+// TestSecretNotFiltered: a filter may not compare an attribute returned
+// "never" (RFC 7643 §2.4), or a client could test guesses against a
+// secret it can never read: the password and a host's pin were refused,
+// but a returned-never sub-attribute (recovery.code) was evaluated, and
+// totalResults told whether a guess was right.
+func TestSecretNotFiltered(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+			{Name: "hint", Type: resources.TypeString}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e.createUser("bob", map[string]any{"schemas": []any{resources.UserSchema, urn},
+		urn: map[string]any{"pin": "1234", "recovery": map[string]any{"code": "5678", "hint": "h"}}})
+	for _, tc := range []struct{ filter, name string }{
+		{urn + `:pin eq "1234"`, "pin"},
+		{`password eq "x"`, "password"},
+		{urn + `:recovery.code eq "5678"`, "recovery.code"},
+		{urn + `:recovery.code sw "5"`, "recovery.code"},
+		{urn + `:recovery.code pr`, "recovery.code"},
+		{urn + `:recovery[code eq "5678"]`, "recovery.code"},
+		{`userName eq "bob" and ` + urn + `:recovery[hint eq "h" or code eq "5678"]`, "recovery.code"},
+		{`(` + urn + `:recovery.code eq "5678" or userName eq "x") and not (userName eq "y")`, "recovery.code"},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+			requireError(t, r, 400, "invalidFilter", `"`+tc.name+`" cannot be used in a filter`)
+			r = e.do("POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": tc.filter})
+			requireError(t, r, 400, "invalidFilter", `"`+tc.name+`" cannot be used in a filter`)
+		})
+	}
+	r := e.do("GET", "/Users?filter="+url.QueryEscape(urn+`:recovery.hint eq "h"`), nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.EqualValues(t, 1, r.Body["totalResults"], "a sub-attribute returned by default is filtered")
+}
