@@ -38,7 +38,10 @@ const (
 	WriteOnly = "writeOnly"
 )
 
-// Returned values (RFC 7643 §2.2).
+// Returned values (RFC 7643 §2.2). An attribute returned "never" is a
+// secret (the password, a host's pin): besides leaving it out of every
+// response, the handler refuses a filter or sortBy on it and never shows
+// client text that names it with a value (NewModel).
 const (
 	ReturnedAlways  = "always"
 	ReturnedNever   = "never"
