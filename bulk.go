@@ -490,11 +490,11 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	res.Version = rec.header.Get("ETag")
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(bytes.TrimSpace(rec.body.Bytes()))
-		res.Location = h.bulkLocation(r, op.method, path, u)
+		res.Location = h.bulkLocation(r, op.method, path, u, true)
 		return res
 	}
 	if res.Location = rec.header.Get("Location"); res.Location == "" {
-		res.Location = h.bulkLocation(r, op.method, path, u)
+		res.Location = h.bulkLocation(r, op.method, path, u, false)
 	}
 	if op.method == http.MethodPost && op.bulkID != "" {
 		// The created resource's id ends its Location, percent-encoded
@@ -565,7 +565,7 @@ func resolveBulkData(v any, resolve func(string) string) any {
 // location is the one it would have had, had it failed once dispatched.
 func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, u *url.URL, e *Error) *bulkResult {
 	body, _ := e.MarshalJSON()
-	return &bulkResult{Location: h.bulkLocation(r, op.method, path, u), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
+	return &bulkResult{Location: h.bulkLocation(r, op.method, path, u, true), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
 }
 
 // bulkLocation is the location of an operation's result that names no
@@ -581,7 +581,13 @@ func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, u *url.U
 // is a bulkId reference that did not resolve (no resource has that id)
 // and for a path no URL can hold (u nil). u is path as runBulkOp parsed
 // it, the dispatched request's URL; it is left unchanged.
-func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL) string {
+//
+// A failed operation's path may name no resource (a 404): its location
+// is then the client's text, not a resource's URL, and is bounded as any
+// client text a response repeats (clienttext.MaxQuoted): with an id, or
+// a path after the endpoint, longer than that it is "" (a URL cut short
+// would address another resource), where a 5,000-byte id came back whole.
+func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL, failed bool) string {
 	if method == http.MethodPost {
 		return ""
 	}
@@ -596,11 +602,18 @@ func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL)
 	// keeps what the client sent: the id is the segment the router
 	// decodes.
 	ep := u.EscapedPath()
-	if typ, seg, ok := strings.Cut(strings.TrimPrefix(ep, "/"), "/"); ok && seg != "" && !strings.Contains(seg, "/") {
+	typ, seg, ok := strings.Cut(strings.TrimPrefix(ep, "/"), "/")
+	if ok && seg != "" && !strings.Contains(seg, "/") {
 		if id, err := url.PathUnescape(seg); err == nil {
+			if failed && len(id) > clienttext.MaxQuoted {
+				return ""
+			}
 			var t urlText
 			return t.url(h.baseURL(r), "/"+typ+"/", id)
 		}
+	}
+	if failed && len(seg) > clienttext.MaxQuoted {
+		return ""
 	}
 	return h.baseURL(r) + ep
 }

@@ -330,6 +330,46 @@ func TestBulkLocation(t *testing.T) {
 	assert.Empty(t, e.do("GET", "/Users/"+uid, nil).str("title"))
 }
 
+// TestBulkLocationBounded: a failed operation's location repeats the id
+// the client sent as the server builds its URL (RFC 7644 §3.7: the
+// resource endpoint URL, required but for a failed POST) only while the
+// id is at most 128 bytes, the most of any one piece of client text a
+// response shows; a longer one is left out, not cut to a URL that would
+// address another resource. A 5,000-byte id of a DELETE, PATCH or PUT
+// of no resource came back whole.
+func TestBulkLocationBounded(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("x", 5000)
+	atBound := strings.Repeat("y", 128)
+	for _, tc := range []struct {
+		name, path string
+		location   string // "" for none
+	}{
+		{"an id of 128 bytes", "/Users/" + atBound, base + "/Users/" + atBound},
+		{"an id of 5,000 bytes", "/Users/" + long, ""},
+		{"an id of 5,000 bytes, escaped", "/Groups/" + strings.Repeat("%41", 1700), ""},
+	} {
+		for _, method := range []string{"DELETE", "PATCH", "PUT"} {
+			t.Run(tc.name+"/"+method, func(t *testing.T) {
+				o := map[string]any{"method": method, "path": tc.path}
+				switch method {
+				case "PATCH":
+					o["data"] = patchBody(op("replace", "title", "T"))
+				case "PUT":
+					o["data"] = map[string]any{"userName": "nobody", "displayName": "nobody"}
+				}
+				r := e.do("POST", "/Bulk", bulkBody(0, o))
+				list, _ := bulkOps(t, r)
+				require.Len(t, list, 1, "%.300s", r.Raw)
+				assert.Equal(t, "404", list[0]["status"], "%.300s", r.Raw)
+				location, _ := list[0]["location"].(string)
+				assert.Equal(t, tc.location, location, "%.300s", r.Raw)
+				assert.Less(t, len(r.Raw), 1500, "nothing else repeats the path: %.300s", r.Raw)
+			})
+		}
+	}
+}
+
 // TestBulkLocationEscaped: a bulk result's location percent-encodes the
 // id as meta.location does (url.PathEscape), whatever the client's path
 // escaped or left as it is, and in whatever case it spelled the endpoint.

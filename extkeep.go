@@ -35,6 +35,13 @@ import (
 //     out keeps the stored one (clearing it would let the next write set
 //     another). The same holds for an immutable sub-attribute of a
 //     single-valued complex attribute.
+//   - readOnly: the host's to set (through its store, a bridge), and a
+//     request's value for one is dropped, so a PUT cannot send it; RFC
+//     7644 §3.5.1: readOnly attributes "SHALL be ignored". A PUT keeps
+//     the stored value whether it leaves the attribute out, resends it or
+//     sends another (dropped before, or ignored here), as for a readOnly
+//     sub-attribute of a single-valued complex attribute. Otherwise a
+//     provider's GET then PUT would erase the host's value on each cycle.
 //
 // What an extension requires (resources.Required) is checked on the
 // result, after what the PUT keeps is applied: a required attribute kept
@@ -58,6 +65,12 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 	var out []extKeep
 	for _, e := range rt.Extensions {
 		urn := e.Schema.ID
+		if names.Equal(urn, resources.EnterpriseUserSchema) {
+			// A User's typed Enterprise, not in Extensions: its one
+			// readOnly value, manager.displayName, is made from the
+			// manager's User on each read, never kept.
+			continue
+		}
 		var attrs []keptAttr
 		kept := func(a, sub *resources.Attribute) bool {
 			return slices.Contains(attrs, keptAttr{a, sub})
@@ -79,14 +92,14 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 			attrs = append(attrs, keptAttr{a, sub})
 		}
 		for _, a := range e.Schema.Attributes {
-			if a.Mutability == resources.Immutable && !kept(a, nil) {
+			if keptByMutability(a) && !kept(a, nil) {
 				attrs = append(attrs, keptAttr{a, nil})
 			}
 			if a.MultiValued {
 				continue
 			}
 			for _, sub := range a.SubAttributes {
-				if sub.Mutability == resources.Immutable && !kept(a, sub) {
+				if keptByMutability(sub) && !kept(a, sub) {
 					attrs = append(attrs, keptAttr{a, sub})
 				}
 			}
@@ -98,9 +111,16 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 	return out
 }
 
+// keptByMutability reports whether a PUT keeps a's stored value for its
+// mutability (extKeep): immutable, or readOnly.
+func keptByMutability(a *resources.Attribute) bool {
+	return a.Mutability == resources.Immutable || a.Mutability == resources.ReadOnly
+}
+
 // keepOnReplace readies a PUT's extensions, next, against the stored
-// ones, cur: what keeps (newExtKeeps) says a replacement keeps is kept,
-// and an immutable value the PUT changes is a 400 mutability.
+// ones, cur: what keeps (newExtKeeps) says a replacement keeps is kept
+// (a readOnly value whatever the PUT sends), and an immutable value the
+// PUT changes is a 400 mutability.
 //
 // It returns next itself when it has nothing to do, which is always for
 // a type without such attributes (no allocation), and otherwise a copy;
@@ -203,8 +223,8 @@ func missingError(path string) error {
 
 // keepValue keeps in nextObj, the extension object a PUT sends, the
 // stored value in curObj of a (of its sub-attribute sub, when not nil)
-// when the PUT leaves it out, and holds an immutable one to the stored
-// value. It reports whether it changed nextObj, whose objects are its
+// when the PUT leaves it out, holds an immutable one to the stored value,
+// and puts a readOnly one's stored value in place of any sent. It reports whether it changed nextObj, whose objects are its
 // caller's own (decoded for it).
 func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Attribute) (bool, error) {
 	attr, curC, nextC := a, curObj, nextObj
@@ -240,11 +260,15 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 	}
 	nk, nv, sent := names.Key(nextC, attr.Name)
 	if sent && nv != nil {
-		if attr.Mutability != resources.Immutable {
+		switch attr.Mutability {
+		case resources.Immutable:
+			if !patch.EqualValue(attr, cv, nv) {
+				return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable: it can be set when it has no value, not changed", urn, path)
+			}
+		case resources.ReadOnly:
+			// Ignored (RFC 7644 §3.5.1): the stored value replaces it.
+		default:
 			return false, nil
-		}
-		if !patch.EqualValue(attr, cv, nv) {
-			return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable: it can be set when it has no value, not changed", urn, path)
 		}
 		if nk == ck && reflect.DeepEqual(cv, nv) {
 			return false, nil

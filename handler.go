@@ -413,7 +413,7 @@ func requestID(ctx context.Context) string {
 func requestIDFrom(r *http.Request) string {
 	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
 		// An id holding a token (a client that sent its token in the
-		// wrong header), or text that names the password, would put it
+		// wrong header), or text that names a secret attribute, would put it
 		// in every log and be sent back: the request gets an id of its
 		// own instead.
 		ok := tokens.Redact(id) == id && !clienttext.Conceals(id)

@@ -359,7 +359,8 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
 	}
 	for _, c := range filter.UnquotedValues(e) {
-		// A value of a filter that names the password may be one, or a
+		// A value of a filter that names a secret (the password, an
+		// attribute returned "never") may be one, or a
 		// guess at one: the warning, which the log and the request log
 		// keep, conceals it.
 		sent, _ := c.Value.(string) // Unquoted: a string
@@ -532,15 +533,48 @@ func escapedNUL(e filter.Expr) bool {
 	return found
 }
 
-// neverReturned returns the first attribute in e whose values are never
-// returned, or "".
+// neverReturned returns the first attribute or sub-attribute in e whose
+// values are never returned ("password", "recovery.code"), or "": a
+// sub-attribute named by its path (recovery.code eq "…") or inside a
+// value filter (recovery[code eq "…"]), whose paths are relative to it.
 func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
-	return firstPath(e, func(p filter.AttrPath) string {
-		if a := rt.Resolve(p).Attr; a != nil && a.Returned == resources.ReturnedNever {
-			return a.Name
+	found := ""
+	filter.Walk(e, func(x filter.Expr) bool {
+		if found != "" {
+			return false
 		}
-		return ""
+		switch n := x.(type) {
+		case *filter.Compare:
+			found = neverName(rt.Resolve(n.Path))
+		case *filter.Present:
+			found = neverName(rt.Resolve(n.Path))
+		case *filter.ValuePath:
+			r := rt.Resolve(n.Path)
+			if found = neverName(r); found == "" && r.Attr != nil && r.Sub == nil {
+				found = firstPath(n.Filter, func(p filter.AttrPath) string {
+					return neverName(resources.Resolved{Attr: r.Attr, Sub: r.Attr.Sub(p.Name)})
+				})
+			}
+		default:
+			return true
+		}
+		return false
 	})
+	return found
+}
+
+// neverName is the path of r, an attribute or its sub-attribute, when the
+// one it names is never returned (RFC 7643 §2.4: a secret), or "".
+func neverName(r resources.Resolved) string {
+	switch {
+	case r.Attr == nil:
+		return ""
+	case r.Attr.Returned == resources.ReturnedNever:
+		return r.Attr.Name
+	case r.Sub != nil && r.Sub.Returned == resources.ReturnedNever:
+		return r.Attr.Name + "." + r.Sub.Name
+	}
+	return ""
 }
 
 // firstPath returns the first non-empty result of check on the attribute
@@ -592,10 +626,10 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			// it. Refused here, as a sortBy, before the store's evaluator
 			// would refuse it as a filter (invalidFilter).
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
-		} else if a.Returned == resources.ReturnedNever || res.Sub != nil && res.Sub.Returned == resources.ReturnedNever {
+		} else if name := neverName(res); name != "" {
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, a.Name)
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, name)
 		} else if isLocation(res) {
 			// As checkFilter refuses a filter on it: no store keeps it, so
 			// every store would answer in creation order, not by it.

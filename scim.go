@@ -162,18 +162,21 @@ type Config struct {
 	// never logged: token-shaped text a client puts in the path or in
 	// a warning's text is logged as scim_[REDACTED], however it is
 	// percent-encoded, and an X-Request-Id holding one is replaced.
-	// Nor are passwords: client text that names the password attribute
-	// and is more than its path (a filter, a PATCH path or sortBy with a
-	// value filter, a query parameter), and any part of it a warning or
-	// an error's detail would quote, is shown as
-	// [REDACTED: names the password], and an X-Request-Id that names it
-	// is replaced. Any one piece of client text a warning quotes is cut
+	// Nor are secrets: client text that names a secret attribute (the
+	// password, or any attribute the model makes returned "never", such
+	// as a host extension's pin, by its name in any letter case,
+	// URN-qualified or percent-encoded) and is more than its path (a
+	// filter, a PATCH path or sortBy with a value filter, a query
+	// parameter), and any part of it a warning or an error's detail would
+	// quote, is shown as [REDACTED: names a secret], and an X-Request-Id
+	// that names one is replaced. Any one piece of client text a warning quotes is cut
 	// to 128 bytes, with its length.
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies,
-	// tokens or passwords: a query parameter that names the password is
-	// kept as name=[REDACTED: names the password]) for the host's admin
+	// tokens or secrets: a query parameter that names a secret attribute,
+	// as Logger conceals it, is kept as name=[REDACTED: names a secret])
+	// for the host's admin
 	// page. Record is called as the request
 	// ends, on its goroutine: wrap a log that does I/O (sqlstore.Store) in
 	// admin.NewAsyncLog so that it only buffers. See admin.RequestLog.

@@ -18,6 +18,8 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // TestTokenShapedTextNeverLogged: a token a client puts where a token does
@@ -230,14 +232,7 @@ func TestPasswordNeverLogged(t *testing.T) {
 	const secret = "Hunter2Secret"
 	const number = "73019284655"                    // a password sent as a number
 	huge := "7301928465" + strings.Repeat("5", 400) // a number no float holds: its parse error quotes it
-	type request struct {
-		name, method, path string
-		body               any
-		strict             bool
-		accepted           bool   // answered < 400 (with a warning, say)
-		secret             string // secret when ""
-		hdr                []string
-	}
+	type request = neverShown
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User:"
 	q := func(filter string) string { return url.QueryEscape(filter) }
 	users := func(extra map[string]any) map[string]any {
@@ -302,39 +297,195 @@ func TestPasswordNeverLogged(t *testing.T) {
 		{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","password":` + secret + `}`},
 		{name: "malformed JSON, bad escape", method: "POST", path: "/Users", body: `{"userName":"bob","password":"` + secret + `\q"}`},
 	}
+	runNeverShown(t, tests, secret)
+}
+
+// TestSecretAttributeNeverLogged: a host extension's attributes that are
+// returned "never" (a pin, a complex recovery's code) are secrets as the
+// password is (RFC 7643 §2.4), so a value compared with them, or sent
+// for them, reaches neither the response (its detail, a /Bulk
+// operation's), nor the request log entry (path, detail, warnings), nor
+// the log line, nor X-Request-Id, in normal and strict mode (whether the
+// request is answered with a warning, or refused): the filter
+// pin eq "…" was kept whole in the request log's query and its detail, a
+// PATCH path naming it was quoted whole. A name alone is shown, and so is
+// an attribute whose name only holds a secret's ("spinner").
+func TestSecretAttributeNeverLogged(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	const secret = "Hunter2Secret"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "spinner", Type: resources.TypeString},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	q := url.QueryEscape
+	type request = neverShown
+	users := func(ext map[string]any) map[string]any {
+		return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User", urn}, "userName": "bob", urn: ext}
+	}
+	var tests []request
+	for _, name := range []string{urn + ":pin", "PIN", urn + ":recovery.code"} {
+		tests = append(tests,
+			request{name: name + "/filter, quoted", method: "GET", path: "/Users?filter=" + q(name+` eq "`+secret+`"`)},
+			request{name: name + "/filter, unquoted", method: "GET", path: "/Users?filter=" + q(name+` eq `+secret)},
+			request{name: name + "/filter, unquoted, strict", method: "GET", path: "/Users?filter=" + q(name+` eq `+secret), strict: true},
+			request{name: name + "/filter, a value with a space", method: "GET", path: "/Users?filter=" + q(name+` eq correct `+secret)},
+			request{name: name + "/filter, after another term", method: "GET", path: "/Users?filter=" + q(`userName eq "bob" or `+name+` eq `+secret)},
+			request{name: name + "/filter, value filter", method: "GET", path: "/Users?filter=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/search filter", method: "POST", path: "/Users/.search", body: map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": name + ` eq correct ` + secret}},
+			request{name: name + "/search filter, strict", method: "POST", path: "/Users/.search", strict: true, body: map[string]any{
+				"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": name + ` eq ` + secret}},
+			request{name: name + "/sortBy", method: "GET", path: "/Users?sortBy=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/attributes", method: "GET", path: "/Users?attributes=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/excludedAttributes", method: "GET", path: "/Users?excludedAttributes=" + q(name+`[value eq "`+secret+`"]`)},
+			request{name: name + "/PATCH path filter", method: "PATCH", body: patchBody(op("remove", name+`[value eq "`+secret+`"]`, nil))},
+			request{name: name + "/PATCH path filter, unquoted, strict", method: "PATCH", strict: true, body: patchBody(op("remove", name+`[value eq `+secret+`]`, nil))},
+			request{name: name + "/PATCH path, a comparison", method: "PATCH", body: patchBody(op("replace", name+` eq `+secret, "x"))},
+			request{name: name + "/PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+				"path": "/Users?filter=" + q(name+` eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
+			request{name: name + "/bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",
+				"data": patchBody(op("remove", name+`[value eq `+secret+`]`, nil))})},
+		)
+	}
+	tests = append(tests,
+		request{name: "filter, name percent-encoded", method: "GET", path: "/Users?filter=" + q(urn+":") + "%70in+eq+%22" + secret + "%22"},
+		request{name: "a query parameter named pin", method: "GET", path: "/Users?pin=" + secret},
+		request{name: "X-Request-Id naming the pin", method: "GET", path: "/Users", hdr: []string{"X-Request-Id: pin=" + secret}},
+		request{name: "POST, pin a list", method: "POST", path: "/Users", body: users(map[string]any{"pin": []string{secret}})},
+		request{name: "POST, recovery.code an object", method: "POST", path: "/Users", body: users(map[string]any{"recovery": map[string]any{"code": map[string]any{secret: secret}}})},
+		request{name: "malformed JSON, unquoted", method: "POST", path: "/Users", body: `{"userName":"bob","` + urn + `":{"pin":` + secret + `}}`},
+	)
+	for i, tt := range tests {
+		// Answered with a warning, or refused: either way nothing shows.
+		// An unqualified PIN is no attribute, which a bulk operation
+		// ignores.
+		tests[i].accepted = !tt.strict && (tt.path != "/Bulk" || strings.HasPrefix(tt.name, "PIN/"))
+	}
+	db := memory.New(memory.WithModel(model))
+	runNeverShown(t, tests, secret, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	ring := admin.NewRequestRing(100)
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = db, db, ring })
+	t.Run("a name alone, or one holding a secret's, is shown", func(t *testing.T) {
+		for _, filter := range []string{urn + `:spinner eq "` + secret + `"`, `userName eq "pin` + secret + `"`} {
+			r := e.do("GET", "/Users?filter="+q(filter)+"&count=x", nil)
+			requireError(t, r, 400, "invalidValue", "count")
+			assert.Contains(t, lastEntry(t, ring), secret, "the request log keeps %s", filter)
+		}
+		r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
+		requireError(t, r, 400, "invalidValue", urn+`:pin"`)
+	})
+}
+
+// sendAbout sends a request of TestPasswordNeverLogged's kind on e, its
+// log emptied first: a /Bulk body's "{id}" is the user id.
+func sendAbout(t *testing.T, e *env, method, path string, body any, id string, hdr []string) *resp {
+	t.Helper()
+	if b, ok := body.(map[string]any); ok && path == "/Bulk" {
+		data, err := json.Marshal(b)
+		require.NoError(t, err)
+		body = strings.ReplaceAll(string(data), "{id}", id)
+	}
+	e.logs.Reset()
+	return e.do(method, path, body, hdr...)
+}
+
+// assertNotShown asserts that secret is in none of the places a request r
+// may show client text: the response, the request log's newest entry,
+// the log line and X-Request-Id.
+func assertNotShown(t *testing.T, e *env, ring *admin.RequestRing, r *resp, secret string) {
+	t.Helper()
+	for where, text := range map[string]string{
+		"response":     r.Raw,
+		"request log":  lastEntry(t, ring),
+		"log line":     e.logs.String(),
+		"X-Request-Id": r.Header.Get("X-Request-Id"),
+	} {
+		assert.NotContains(t, text, secret, "%s: %s", where, text)
+	}
+}
+
+// neverShown is a request TestPasswordNeverLogged and
+// TestSecretAttributeNeverLogged send: its secret must show nowhere.
+type neverShown struct {
+	name, method, path string // path "/Users/{id}" when ""
+	body               any    // a /Bulk body's "{id}" is the user's id
+	strict             bool   // sent in strict mode
+	accepted           bool   // may be answered < 400 (with a warning, say), a /Bulk operation may succeed
+	secret             string // the test's secret when ""
+	hdr                []string
+}
+
+// runNeverShown sends each of tests to a handler made with opts and a
+// request log, in normal or strict mode as it says, about a user it
+// creates, and asserts that its secret (secret, unless it names its own)
+// shows nowhere a request's client text may (assertNotShown).
+func runNeverShown(t *testing.T, tests []neverShown, secret string, opts ...option) {
 	for _, strict := range []bool{false, true} {
 		ring := admin.NewRequestRing(100)
-		e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.Strict = strict })
-		id := e.createUser("alice")["id"].(string)
+		e := newEnv(t, append(opts, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })...)
+		id := e.createUser("alice-" + strconv.FormatBool(strict))["id"].(string)
 		for _, tt := range tests {
 			if tt.strict != strict {
 				continue
 			}
 			t.Run(tt.name, func(t *testing.T) {
-				secret := cmp.Or(tt.secret, secret)
 				path := cmp.Or(tt.path, "/Users/"+id)
-				body := tt.body
-				if b, ok := body.(map[string]any); ok && path == "/Bulk" {
-					data, err := json.Marshal(b)
-					require.NoError(t, err)
-					body = strings.ReplaceAll(string(data), "{id}", id)
-				}
-				e.logs.Reset()
-				r := e.do(tt.method, path, body, tt.hdr...)
-				if path == "/Bulk" {
+				r := sendAbout(t, e, tt.method, path, tt.body, id, tt.hdr)
+				switch {
+				case tt.accepted:
+				case path == "/Bulk":
 					require.NotEmpty(t, details(r.Body), "the operation fails: %s", r.Raw)
-				} else if !tt.accepted {
+				default:
 					require.GreaterOrEqual(t, r.Code, 400, r.Raw)
 				}
-				for where, text := range map[string]string{
-					"response":     r.Raw,
-					"request log":  lastEntry(t, ring),
-					"log line":     e.logs.String(),
-					"X-Request-Id": r.Header.Get("X-Request-Id"),
-				} {
-					assert.NotContains(t, text, secret, "%s: %s", where, text)
-				}
+				assertNotShown(t, e, ring, r, cmp.Or(tt.secret, secret))
 			})
 		}
 	}
+}
+
+// TestSecretNotFiltered: a filter may not compare an attribute returned
+// "never" (RFC 7643 §2.4), or a client could test guesses against a
+// secret it can never read: the password and a host's pin were refused,
+// but a returned-never sub-attribute (recovery.code) was evaluated, and
+// totalResults told whether a guess was right.
+func TestSecretNotFiltered(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+			{Name: "hint", Type: resources.TypeString}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e.createUser("bob", map[string]any{"schemas": []any{resources.UserSchema, urn},
+		urn: map[string]any{"pin": "1234", "recovery": map[string]any{"code": "5678", "hint": "h"}}})
+	for _, tc := range []struct{ filter, name string }{
+		{urn + `:pin eq "1234"`, "pin"},
+		{`password eq "x"`, "password"},
+		{urn + `:recovery.code eq "5678"`, "recovery.code"},
+		{urn + `:recovery.code sw "5"`, "recovery.code"},
+		{urn + `:recovery.code pr`, "recovery.code"},
+		{urn + `:recovery[code eq "5678"]`, "recovery.code"},
+		{`userName eq "bob" and ` + urn + `:recovery[hint eq "h" or code eq "5678"]`, "recovery.code"},
+		{`(` + urn + `:recovery.code eq "5678" or userName eq "x") and not (userName eq "y")`, "recovery.code"},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+			requireError(t, r, 400, "invalidFilter", `"`+tc.name+`" cannot be used in a filter`)
+			r = e.do("POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": tc.filter})
+			requireError(t, r, 400, "invalidFilter", `"`+tc.name+`" cannot be used in a filter`)
+		})
+	}
+	r := e.do("GET", "/Users?filter="+url.QueryEscape(urn+`:recovery.hint eq "h"`), nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.EqualValues(t, 1, r.Body["totalResults"], "a sub-attribute returned by default is filtered")
 }

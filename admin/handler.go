@@ -59,10 +59,20 @@ type Options struct {
 	// Logger receives internal errors. Nil means slog.Default(). Token
 	// plaintext is never logged.
 	Logger *slog.Logger
+
+	// TrustedOrigins are origins ("https://admin.example.com", scheme,
+	// host and port only) the host's admin page is served from besides
+	// the request's own Host: behind a proxy that rewrites Host, a
+	// browser that sends Origin but not Sec-Fetch-Site would otherwise
+	// be refused as cross-origin (see NewHandler). Name the external
+	// origin the proxy serves, never one an untrusted page is served
+	// from. NewHandler panics on one that is no origin.
+	TrustedOrigins []string
 }
 
 // NewHandler returns the JSON API behind a host's "SCIM provisioning"
-// admin page. It panics if m or opts.Tenant is nil.
+// admin page. It panics if m or opts.Tenant is nil, or an entry of
+// opts.TrustedOrigins is no origin.
 //
 // SECURITY: the handler performs no authentication. It can create and
 // revoke credentials, so the host MUST mount it behind its own admin
@@ -96,7 +106,8 @@ type Options struct {
 // usually a cookie, state-changing requests (POST, DELETE) are refused
 // with 403 when they come from another origin, as judged by
 // http.CrossOriginProtection (the browser's Sec-Fetch-Site header, only
-// "same-origin" and "none" pass, else Origin compared with Host). A POST
+// "same-origin" and "none" pass, else Origin compared with Host or one of
+// opts.TrustedOrigins). A POST
 // must also have Content-Type: application/json, which an HTML form
 // cannot send without a CORS preflight; DELETE cannot be sent cross-site
 // without a preflight at all. Do not enable credentialed CORS for the
@@ -109,6 +120,11 @@ func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 		panic("admin: NewHandler without Options.Tenant")
 	}
 	a := &api{m: m, opts: opts, log: opts.Logger, csrf: http.NewCrossOriginProtection()}
+	for _, o := range opts.TrustedOrigins {
+		if err := a.csrf.AddTrustedOrigin(o); err != nil {
+			panic("admin: NewHandler: Options.TrustedOrigins: " + err.Error())
+		}
+	}
 	if a.log == nil {
 		a.log = slog.Default()
 	}

@@ -237,6 +237,37 @@ func TestAdminCrossOrigin(t *testing.T) {
 	}
 }
 
+// TestAdminTrustedOrigins: behind a proxy that rewrites Host, the admin
+// page's origin differs from the Host the handler sees, and a browser
+// that sends Origin but not Sec-Fetch-Site was refused when it generated
+// a token. Options.TrustedOrigins names the origins the page is served
+// from; any other origin is still refused, and an origin that is none is
+// a panic of NewHandler, as a missing Tenant is.
+func TestAdminTrustedOrigins(t *testing.T) {
+	m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+	h := admin.NewHandler(m, admin.Options{Tenant: func(*http.Request) (string, error) { return "", nil },
+		TrustedOrigins: []string{"https://public.example"}})
+	for _, tc := range []struct {
+		name, origin string
+		status       int
+	}{
+		{"the external origin", "https://public.example", http.StatusCreated},
+		{"another origin", "https://evil.example", http.StatusForbidden},
+		{"the external host over http", "http://public.example", http.StatusForbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "http://10.0.0.7:8080/tokens", strings.NewReader(`{"name":"x"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", tc.origin)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			assert.Equal(t, tc.status, w.Code, w.Body.String())
+		})
+	}
+	tenant := func(*http.Request) (string, error) { return "", nil }
+	assert.Panics(t, func() { admin.NewHandler(m, admin.Options{Tenant: tenant, TrustedOrigins: []string{"public.example"}}) })
+}
+
 func TestAdminRevoke(t *testing.T) {
 	e := newAdminEnv(t, tokens.Multiple)
 	body := e.generate(t, "acme", `{}`)

@@ -18,7 +18,8 @@ type Request struct {
 	// Method and Path are the HTTP method and the path relative to the
 	// SCIM base URL, with the query string (filters name the resources an
 	// identity provider looked for), as sent but for the value of a query
-	// parameter that names the password, concealed (Sanitized).
+	// parameter that names a secret attribute (the password, or one a
+	// model makes returned "never"), concealed (Sanitized).
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Status is the HTTP status answered.

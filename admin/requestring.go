@@ -135,8 +135,10 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 
 // Sanitized returns r fit to be kept and shown: token-shaped text (a token
 // sent in a query string, say) redacted, the value of a query parameter
-// that names the password concealed (filter=password eq "…" is kept as
-// filter=[REDACTED: names the password]), and every text field cut to a
+// that names a secret attribute concealed (clienttext.ConcealQuery: the
+// password, or an attribute a model makes returned "never";
+// filter=password eq "…" is kept as filter=[REDACTED: names a secret]),
+// and every text field cut to a
 // bound (MaxRequestFieldBytes for Path, Detail and each warning). The
 // SCIM handler records only sanitized entries, so a RequestLog that
 // writes to a database never stores a token, nor a password a filter

@@ -575,7 +575,7 @@ func isBareByte(c byte) bool {
 
 // quoteJSON renders tok, a part of the input, as a JSON string, for a
 // message that shows how the token should have been written: an excerpt
-// if long, concealed when the input names the password
+// if long, concealed when the input names a secret attribute
 // (clienttext.ExcerptOf).
 func (st *state) quoteJSON(tok string) string {
 	head, rest := clienttext.ExcerptOf(st.s, tok)
@@ -897,7 +897,7 @@ func (st *state) describe(i, n int) string {
 
 // quote puts tok, a part of the input, between single quotes, an excerpt
 // if long (clienttext.ExcerptOf: bounded, without a token, and concealed
-// when the input names the password: in password eq correct Hunter2, the
+// when the input names a secret attribute: in password eq correct Hunter2, the
 // unexpected 'Hunter2' is half of one).
 func (st *state) quote(tok string) string {
 	head, rest := clienttext.ExcerptOf(st.s, tok)

@@ -72,7 +72,12 @@ type ModelConfig struct {
 	GroupAttributes []string
 }
 
-// NewModel builds the model of cfg. An extension must have a URN id that
+// NewModel builds the model of cfg. Its attributes returned "never" (the
+// password, and any of an extension's, sub-attributes included) are
+// secrets: a handler never shows client text that names one and holds
+// more than its path (a filter comparing it, a PATCH path with a value
+// filter), in an error's detail, a warning, its log or its request log.
+// An extension must have a URN id that
 // no other schema of the model uses; a subset (UserAttributes,
 // GroupAttributes) must name attributes of the built-in schemas and keep
 // the required ones.

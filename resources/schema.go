@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/elimity-com/scim/schema"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/multivalue"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/schemaurn"
@@ -37,7 +38,10 @@ const (
 	WriteOnly = "writeOnly"
 )
 
-// Returned values (RFC 7643 §2.2).
+// Returned values (RFC 7643 §2.2). An attribute returned "never" is a
+// secret (the password, a host's pin): besides leaving it out of every
+// response, the handler refuses a filter or sortBy on it and never shows
+// client text that names it with a value (NewModel).
 const (
 	ReturnedAlways  = "always"
 	ReturnedNever   = "never"
@@ -344,6 +348,7 @@ func NewUserType(extra ...*Schema) *ResourceType {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
 	rt.known = knownSchemaURNs(rt)
+	clienttext.AddSecretNames(rt.secretNames()...)
 	return rt
 }
 
@@ -361,7 +366,33 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
 	rt.known = knownSchemaURNs(rt)
+	clienttext.AddSecretNames(rt.secretNames()...)
 	return rt
+}
+
+// secretNames returns the names of rt's secret attributes, those returned
+// "never" (RFC 7643 §2.4: the password, a host's pin), sub-attributes
+// included. The type's constructor hands them to
+// clienttext.AddSecretNames once, so that no message, warning or log
+// shows a value a request compares with one, without a scan of the
+// schemas per request.
+func (rt *ResourceType) secretNames() []string {
+	var out []string
+	var walk func([]*Attribute)
+	walk = func(attrs []*Attribute) {
+		for _, a := range attrs {
+			if a.Returned == ReturnedNever {
+				out = append(out, a.Name)
+			}
+			walk(a.SubAttributes)
+		}
+	}
+	walk(rt.common)
+	walk(rt.Schema.Attributes)
+	for _, e := range rt.Extensions {
+		walk(e.Schema.Attributes)
+	}
+	return out
 }
 
 // UniqueAttribute is an attribute of a host's extension declared

@@ -259,6 +259,9 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		BaseURL:    base,
 		CreatedBy:  func(*http.Request) string { return "admin" },
 		Logger:     logger,
+		// The page's origin behind a proxy, trusted as the sign-in form
+		// trusts it (adminSiteOptions.ExternalOrigin).
+		TrustedOrigins: trustedOrigins(external),
 	})})
 	if err != nil {
 		return err
@@ -304,6 +307,15 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// trustedOrigins is the admin API's Options.TrustedOrigins: the external
+// origin when there is one.
+func trustedOrigins(external string) []string {
+	if external == "" {
+		return nil
+	}
+	return []string{external}
 }
 
 // externalOrigin checks the -external-url value and returns its origin

@@ -1,6 +1,7 @@
 // Package clienttext makes text a client sent fit to show in a message, a
 // warning or a log: token-shaped text redacted, however it is
-// percent-encoded, text that can hold a password concealed (Conceals), and
+// percent-encoded, text that can hold a password or another secret
+// attribute's value concealed (Conceals), and
 // each quoted piece bounded. It is one place because
 // every package that builds a message from client text needs it (the
 // handler, the filter parser, the PATCH engine, the schema checks of
@@ -11,8 +12,11 @@ package clienttext
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -389,9 +393,10 @@ func (e redactedError) Unwrap() error { return e.err }
 
 // Concealed is what a message, a warning or a log shows in place of
 // client text that Conceals.
-const Concealed = "[REDACTED: names the password]"
+const Concealed = "[REDACTED: names a secret]"
 
-// passwordName is the attribute whose values client text must not show.
+// passwordName is the attribute whose values client text must not show
+// whatever the model: RFC 7643 makes it returned "never" in every User.
 const passwordName = "password"
 
 // NamesPassword reports whether s names the password attribute: it holds
@@ -409,21 +414,163 @@ func NamesPassword(s string) bool {
 	return false
 }
 
+// secretName is a name AddSecretNames added: lower-case, with its
+// wordStart when at can look ahead for it (hasStart: three bytes or more,
+// the first two letters).
+type secretName struct {
+	name     string
+	start    wordStart
+	hasStart bool
+}
+
+// secretSet is the names AddSecretNames added, and the bytes one of them
+// can start with as written (its first letter in either case, or the '%'
+// of an escape): NamesSecret passes over any other byte with one lookup,
+// whatever the number of names.
+type secretSet struct {
+	names []secretName
+	first [256]bool
+}
+
+// secretNames is every name AddSecretNames added, nil until one is: the
+// set a request's text is searched for besides the password. It is
+// replaced, never changed, so a reader needs no lock.
+var (
+	secretNames   atomic.Pointer[secretSet]
+	secretNamesMu sync.Mutex // serialises AddSecretNames
+)
+
+// AddSecretNames makes NamesSecret, and so every rule built on it
+// (Conceals, PartOf, ExcerptOf, ConcealQuery, Args), recognise each of
+// names as it recognises the password: the names of the attributes a
+// model marks returned "never" (RFC 7643 §2.4), which package resources
+// adds once, when it builds a resource type. The names are the process's,
+// not one model's: the places that quote client text (the filter parser,
+// the PATCH engine, a store's filter evaluation, the request log) are
+// reached by no model, and concealing the secret of another model too
+// only conceals more. A name holding "password" is recognised already,
+// and one added before is not added twice.
+func AddSecretNames(names ...string) {
+	secretNamesMu.Lock()
+	defer secretNamesMu.Unlock()
+	set := &secretSet{}
+	if old := secretNames.Load(); old != nil {
+		*set = *old
+	}
+	added := false
+	for _, n := range names {
+		n = strings.ToLower(n)
+		if n == "" || NamesPassword(n) || slices.ContainsFunc(set.names, func(s secretName) bool { return s.name == n }) {
+			continue
+		}
+		sn := secretName{name: n}
+		if len(n) >= 3 && isLower(n[0]) && isLower(n[1]) {
+			sn.start, sn.hasStart = startOf(n), true
+		}
+		set.names = append(slices.Clip(set.names), sn)
+		set.first[n[0]], set.first[n[0]&^0x20], set.first['%'] = true, true, true
+		added = true
+	}
+	if added {
+		secretNames.Store(set)
+	}
+}
+
+// NamesSecret reports whether s names a secret attribute: the password
+// (NamesPassword, "password" anywhere in it), or a name AddSecretNames
+// added as a whole attribute name, not part of a longer one ("pin" in
+// "urn:...:pin" or "pin[value eq 1]", not in "spinner"), read as
+// NamesPassword reads the password. It allocates nothing, and without
+// added names costs NamesPassword's scan and a load.
+func NamesSecret(s string) bool {
+	if NamesPassword(s) {
+		return true
+	}
+	set := secretNames.Load()
+	if set == nil {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !set.first[s[i]] {
+			continue
+		}
+		for _, n := range set.names {
+			if namesWordAt(s, i, n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// namesWordAt reports whether s holds n as a whole attribute name at
+// s[i]: n's letters (in either case, each as it is or percent-encoded)
+// with no name character on either side.
+func namesWordAt(s string, i int, n secretName) bool {
+	if i+len(n.name) > len(s) || n.hasStart && !n.start.at(s, i) {
+		return false
+	}
+	return wholeNameAt(s, i, n.name)
+}
+
+// wholeNameAt is namesWordAt without its look-ahead: wordAt, then the
+// bounds on either side.
+func wholeNameAt(s string, i int, name string) bool {
+	j := wordAt(s, i, name)
+	if j < 0 {
+		return false
+	}
+	if j < len(s) {
+		if c, _ := decodeAt(s, j, maxEscapeDepth); isNameByte(c) {
+			return false
+		}
+	}
+	return nameStartsAt(s, i)
+}
+
+// nameStartsAt reports whether no name character ends just before s[i]:
+// i is 0, the byte before is none, or an escape of one that is none ends
+// there ("%3Apin"). Either reading of bytes that may be an escape or not
+// counts, so that in doubt text is concealed.
+func nameStartsAt(s string, i int) bool {
+	if i == 0 || !isNameByte(s[i-1]) {
+		return true
+	}
+	// An escape at maxEscapeDepth takes at most 27 bytes (each digit of
+	// each level escaped in turn).
+	for k := i - 1; k >= 0 && k >= i-27; k-- {
+		if s[k] != '%' {
+			continue
+		}
+		if c, next := decodeAt(s, k, maxEscapeDepth); next == i && !isNameByte(c) {
+			return true
+		}
+	}
+	return false
+}
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// isNameByte reports whether c can be part of an attribute name (RFC 7643
+// §2.1's nameChar, and the '$' of "$ref").
+func isNameByte(c byte) bool { return IsTokenChar(c) || c == '$' }
+
 // Conceals reports whether a message, a warning or a log must not show
-// the client text s, nor any part of it (PartOf): s names the password
-// (NamesPassword) and is more than an attribute path, so that it can hold
-// a value compared with the password, or the password itself: a filter
-// (password eq "…"), a PATCH path or sortBy with a value filter
-// (password[value eq "…"]), a query string. A bare attribute path
-// ("password", "urn:...:User:password", "name.givenName") holds no value
-// and is shown as it is: it is what a refusal names.
+// the client text s, nor any part of it (PartOf): s names a secret
+// attribute (NamesSecret: the password, or an attribute a model marks
+// returned "never") and is more than an attribute path, so that it can
+// hold a value compared with the secret, or the secret itself: a filter
+// (password eq "…", urn:...:pin eq "…"), a PATCH path or sortBy with a
+// value filter (password[value eq "…"]), a query string. A bare
+// attribute path ("password", "urn:...:User:password", "name.givenName")
+// holds no value and is shown as it is: it is what a refusal names.
 //
 // The rule is by name, not by what a request's resource type makes of
-// it: every piece of client text that can hold a password is concealed
+// it: every piece of client text that can hold a secret is concealed
 // wherever a message, a warning or the request log would show it, before
 // anything has parsed it (a filter that does not parse is quoted too).
 func Conceals(s string) bool {
-	return NamesPassword(s) && !isAttrPath(s)
+	return NamesSecret(s) && !isAttrPath(s)
 }
 
 // isAttrPath reports whether s is made of the characters of an attribute
@@ -444,15 +591,15 @@ func isAttrPath(s string) bool {
 
 // concealsPart reports whether a message must not show part, a part of
 // the client text whole (a token of a filter, a value of a PATCH path):
-// whole Conceals, or names the password and part is not all of it (a
-// value compared with an attribute the path "password" names).
+// whole Conceals, or names a secret and part is not all of it (a value
+// compared with an attribute the path "password" names).
 func concealsPart(whole, part string) bool {
-	return Conceals(whole) || part != whole && NamesPassword(whole)
+	return Conceals(whole) || part != whole && NamesSecret(whole)
 }
 
 // ExcerptOf is Excerpt of part, a part of the client text whole, which a
 // message quotes (a token a filter's parser did not expect, an unquoted
-// value of a PATCH path): Concealed when whole names the password (see
+// value of a PATCH path): Concealed when whole names a secret (see
 // PartOf).
 func ExcerptOf(whole, part string) (head, rest string) {
 	if concealsPart(whole, part) {
@@ -463,8 +610,8 @@ func ExcerptOf(whole, part string) (head, rest string) {
 
 // PartOf returns part, a part of the client text whole, as an argument
 // for Sprintf or Errorf: formatted as a string argument of Args is, or as
-// Concealed when whole names the password and part is not whole itself,
-// or whole Conceals. "unexpected 'Hunter2' at offset 20" quotes no
+// Concealed when whole names a secret (NamesSecret) and part is not whole
+// itself, or whole Conceals. "unexpected 'Hunter2' at offset 20" quotes no
 // password, but does of the filter password eq correct Hunter2: the
 // piece of client text a message quotes from decides nothing, the text
 // it is a part of does.
@@ -476,15 +623,15 @@ func PartOf(whole, part string) any {
 }
 
 // ConcealQuery returns target, a request's path and query string as sent
-// (escapes kept), with the value of each query parameter that names the
-// password concealed: the parameter is kept as name=Concealed, or as
+// (escapes kept), with the value of each query parameter that names a
+// secret (NamesSecret) concealed: the parameter is kept as name=Concealed, or as
 // Concealed whole when its name is more than an attribute path. A value
 // that is an attribute path alone (sortBy=password) is kept, as Conceals
 // keeps it. The request log keeps a request's target so. target itself
-// comes back, without allocating, when its query names no password.
+// comes back, without allocating, when its query names no secret.
 func ConcealQuery(target string) string {
 	path, query, ok := strings.Cut(target, "?")
-	if !ok || !NamesPassword(query) {
+	if !ok || !NamesSecret(query) {
 		return target
 	}
 	var b strings.Builder
@@ -497,7 +644,7 @@ func ConcealQuery(target string) string {
 		}
 		name, value, hasValue := strings.Cut(pair, "=")
 		switch {
-		case !NamesPassword(pair), !NamesPassword(name) && isAttrPath(value): // sortBy=password
+		case !NamesSecret(pair), !NamesSecret(name) && isAttrPath(value): // sortBy=password
 			b.WriteString(pair)
 		case !isAttrPath(name):
 			b.WriteString(Concealed)

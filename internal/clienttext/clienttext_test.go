@@ -263,3 +263,65 @@ func TestConcealQuery(t *testing.T) {
 		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.ConcealQuery(s) }), "a query without the password costs nothing")
 	}
 }
+
+// TestNamesSecret: a name AddSecretNames added (an attribute a model
+// makes returned "never") is a secret as the password is, as a whole
+// attribute name in any letter case, URN-qualified, a sub-attribute, or
+// percent-encoded (its letters, or what bounds it); a name that only
+// holds it ("spinner", "pin_code") is none. Text more than a path that
+// names one is concealed, in a message, a part of it, and a query.
+func TestNamesSecret(t *testing.T) {
+	clienttext.AddSecretNames("pin", "secretAnswer", "code", "x_y", "PIN", "oldPassword")
+	tests := []struct {
+		in            string
+		names, hidden bool
+	}{
+		{"pin", true, false},
+		{"PIN", true, false},
+		{"urn:example:vault:2.0:User:pin", true, false},
+		{"recovery.code", true, false},
+		{`urn:example:vault:2.0:User:pin eq "1234"`, true, true},
+		{`PIN[value eq "1234"]`, true, true},
+		{`secretanswer eq "blue"`, true, true},
+		{`recovery.code eq 1234`, true, true},
+		{`userName eq "a" or pin sw 12`, true, true},
+		{"%70in eq 1234", true, true},
+		{"p%2569n eq 1234", true, true},
+		{"urn:x%3Apin eq 1234", true, true},
+		{"urn:x%253Apin eq 1234", true, true},
+		{"urn:x:pin%20eq%201234", true, true},
+		{`x_y eq 1`, true, true},
+		{`userName eq "pin"`, true, true}, // by name: the word is there
+		{`oldPassword eq 1`, true, true},  // holds "password"
+		{`spinner eq "1234"`, false, false},
+		{`pinned eq 1234`, false, false},
+		{`pin_code eq 1234`, false, false},
+		{`pin-code eq 1234`, false, false},
+		{`ax_y eq 1`, false, false},
+		{`%41pin eq 1`, false, false}, // "Apin"
+		{`userName eq "bob"`, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			assert.Equal(t, tt.names, clienttext.NamesSecret(tt.in), "NamesSecret")
+			assert.Equal(t, tt.hidden, clienttext.Conceals(tt.in), "Conceals")
+			if tt.hidden {
+				assert.Equal(t, `x "`+clienttext.Concealed+`"`, clienttext.Sprintf("x %q", tt.in))
+			}
+		})
+	}
+	const c = clienttext.Concealed
+	for in, want := range map[string]string{
+		"/Users?filter=urn%3Ax%3Apin+eq+%221234%22&count=1": "/Users?filter=" + c + "&count=1",
+		"/Users?pin=1234":             "/Users?pin=" + c,
+		"/Users?sortBy=urn:x:pin":     "/Users?sortBy=urn:x:pin",
+		"/Users?filter=spinner+eq+12": "/Users?filter=spinner+eq+12",
+	} {
+		assert.Equal(t, want, clienttext.ConcealQuery(in), in)
+	}
+	assert.Equal(t, `"`+c+`"`, clienttext.Sprintf("%q", clienttext.PartOf("pin", "1234")), "a value compared with the pin")
+	if !race.Enabled {
+		s := "/Users?filter=userName+eq+%22bjensen%22&startIndex=1&count=100"
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.NamesSecret(s) }))
+	}
+}

@@ -45,3 +45,24 @@ func namesPasswordRef(s string) bool {
 	}
 	return false
 }
+
+// namesSecretRef is NamesSecret without its look-aheads: the password, or
+// at every index each added name tried (wholeNameAt).
+// FuzzNamesSecretSame holds the present scan to it.
+func namesSecretRef(s string) bool {
+	if namesPasswordRef(s) {
+		return true
+	}
+	set := secretNames.Load()
+	if set == nil {
+		return false
+	}
+	for i := range len(s) {
+		for _, n := range set.names {
+			if wholeNameAt(s, i, n.name) {
+				return true
+			}
+		}
+	}
+	return false
+}

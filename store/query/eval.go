@@ -143,9 +143,9 @@ func (c Conversion) Refusal() string {
 }
 
 // literal is filterLiteral of v, an operand compared with c.Path, or
-// clienttext.Concealed when c.Path names the password (as describe).
+// clienttext.Concealed when c.Path names a secret (as describe).
 func (c Conversion) literal(v any) string {
-	if clienttext.NamesPassword(c.Path) {
+	if clienttext.NamesSecret(c.Path) {
 		return clienttext.Concealed
 	}
 	return filterLiteral(v)
@@ -831,11 +831,11 @@ func (t *target) converted(m *Matcher, sent, read any) {
 }
 
 // describe renders v, an operand the filter compares the attribute path
-// with, for a message; as clienttext.Concealed when path names the
-// password (clienttext.NamesPassword): a value compared with it may be
-// one, or a guess at one.
+// with, for a message; as clienttext.Concealed when path names a secret
+// (clienttext.NamesSecret: the password, or an attribute returned
+// "never"): a value compared with it may be one, or a guess at one.
 func describe(path string, v any) string {
-	if clienttext.NamesPassword(path) {
+	if clienttext.NamesSecret(path) {
 		return clienttext.Concealed
 	}
 	switch x := v.(type) {

@@ -689,7 +689,8 @@ func TestConversions(t *testing.T) {
 
 // TestPasswordOperandConcealed: a message about an operand compared with
 // an attribute that names the password (a host extension's "password",
-// which a filter may compare) shows clienttext.Concealed, not the
+// which a filter may compare), or with one the model makes a secret
+// (returned "never", a pin), shows clienttext.Concealed, not the
 // operand: a conversion's warning and refusal, and the refusal of an
 // operand of the wrong type.
 func TestPasswordOperandConcealed(t *testing.T) {
@@ -698,14 +699,21 @@ func TestPasswordOperandConcealed(t *testing.T) {
 	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:secrets:2.0:User", "Secrets", "",
 		&resources.Attribute{Name: "password", Type: resources.TypeString},
 		&resources.Attribute{Name: "passwordSet", Type: resources.TypeBoolean},
-		&resources.Attribute{Name: "passwordAt", Type: resources.TypeDateTime})
+		&resources.Attribute{Name: "passwordAt", Type: resources.TypeDateTime},
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "enrolled", Type: resources.TypeBoolean, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "issued", Type: resources.TypeDateTime, Returned: resources.ReturnedNever})
 	require.NoError(t, err)
 	rt := resources.NewUserType(ext)
 	p := filter.Parser{Schemas: rt.SchemaURNs()}
 	for _, tc := range []struct{ filter, conversion, refusal string }{
-		{filter: ext.ID + ":password eq " + secret, conversion: "[REDACTED: names the password]"},
-		{filter: ext.ID + ":passwordSet eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names the password]`},
+		{filter: ext.ID + ":password eq " + secret, conversion: "[REDACTED: names a secret]"},
+		{filter: ext.ID + ":passwordSet eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names a secret]`},
 		{filter: ext.ID + `:passwordAt gt "` + secret + `"`, refusal: `is not an RFC 3339 date-time`},
+		// Attributes returned "never" are secrets as the password is.
+		{filter: ext.ID + ":pin eq " + secret, conversion: "[REDACTED: names a secret]"},
+		{filter: ext.ID + ":enrolled eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names a secret]`},
+		{filter: ext.ID + `:issued gt "` + secret + `"`, refusal: `is not an RFC 3339 date-time`},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			e, err := p.Parse(tc.filter)
