@@ -176,32 +176,41 @@ func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[s
 	return out, nil
 }
 
-// putExtensions is the extensions of a PUT's resource: next, the ones it
-// sends, with what it keeps of cur, the stored ones (keepOnReplace),
-// then held to what k's extensions require (checkRequired), so that a
-// kept value counts and one never held must be sent.
-func (k *kind[T]) putExtensions(cur, next map[string]json.RawMessage) (map[string]json.RawMessage, error) {
-	exts, err := keepOnReplace(k.keeps, cur, next)
+// readyPut readies next, the resource a PUT sends, against cur, the
+// stored one: next's extensions get what the PUT keeps of cur's
+// (keepOnReplace), then next is held to what its extensions require
+// (checkRequired), so that a kept value counts and one never held must
+// be sent. next's extensions map is replaced, never changed.
+func (k *kind[T]) readyPut(cur, next T) error {
+	exts := k.extensions(next)
+	kept, err := keepOnReplace(k.keeps, *k.extensions(cur), *exts)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := checkRequired(k.required, exts); err != nil {
-		return nil, err
-	}
-	return exts, nil
-}
-
-// checkRequired refuses the extensions of a resource, exts, that leave
-// an attribute reqs require unassigned (resources.Required.Missing): a
-// PUT's after keepOnReplace.
-func checkRequired(reqs []resources.Required, exts map[string]json.RawMessage) error {
-	for _, r := range reqs {
-		_, raw, ok := names.Key(exts, r.Schema)
+	*exts = kept
+	return k.checkRequired(func(urn string) (map[string]any, bool) {
+		_, raw, ok := names.Key(kept, urn)
 		if !ok {
-			continue
+			return nil, true
 		}
 		obj, err := resources.DecodeOrNull(raw)
-		if err != nil {
+		return obj, err == nil
+	})
+}
+
+// checkRequired is the one check of what a resource's extensions require
+// (resources.Required.Missing; RFC 7644 §3.12 invalidValue: "A required
+// value was missing"), made of every write that builds a whole resource:
+// a POST's and a PATCH's on the document built (fromDoc), a PUT's once
+// what it keeps of the stored resource is applied (readyPut); bulk
+// operations go through them. ext gives the object the resource holds
+// under an extension's URN (nil for none, or null), decoded, and ok
+// false for a value that is not an object. A type whose extensions
+// require nothing pays nothing.
+func (k *kind[T]) checkRequired(ext func(urn string) (obj map[string]any, ok bool)) error {
+	for _, r := range k.required {
+		obj, ok := ext(r.Schema)
+		if !ok {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", r.Schema)
 		}
 		if err := missingError(r.Missing(obj)); err != nil {

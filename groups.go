@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -25,9 +26,10 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)
 		},
-		id:   func(g *resources.Group) string { return g.ID },
-		meta: func(g *resources.Group) *resources.Meta { return &g.Meta },
-		same: resources.EqualGroups,
+		id:         func(g *resources.Group) string { return g.ID },
+		meta:       func(g *resources.Group) *resources.Meta { return &g.Meta },
+		extensions: func(g *resources.Group) *map[string]json.RawMessage { return &g.Extensions },
+		same:       resources.EqualGroups,
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 			sent := g.Members
@@ -292,11 +294,9 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(store.WithMemberIDs(r.Context()))
 	h.groups.update(h, w, r, true, "", withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
-		exts, err := h.groups.putExtensions(cur.Extensions, next.Extensions)
-		if err != nil {
+		if err := h.groups.readyPut(cur, next); err != nil {
 			return nil, false, err
 		}
-		next.Extensions = exts
 		// A PUT equal to what is stored (members in any order) writes
 		// nothing and keeps the version.
 		return next, !sameGroup(cur, next), nil

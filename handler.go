@@ -554,8 +554,9 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			now := time.Now()
 			elapsed := now.Sub(start)
 			tenant := store.Tenant(r.Context())
+			recorded := "" // the request log's path of r, when it keeps r
 			if h.cfg.RequestLog != nil {
-				h.recordRequest(r, st, sw, tenant, start, elapsed)
+				recorded = h.recordRequest(r, st, sw, tenant, start, elapsed)
 			}
 			level := slog.LevelInfo
 			if len(st.warnings) > 0 {
@@ -569,7 +570,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 				attrs := [...]slog.Attr{
 					slog.String("request_id", st.id),
 					slog.String("method", r.Method),
-					slog.String("path", clienttext.Field(r.URL.Path, admin.MaxRequestFieldBytes)),
+					slog.String("path", linePath(r, recorded)),
 					slog.Int("status", int(sw.status)),
 					slog.Duration("duration", elapsed),
 					{}, {},
@@ -923,12 +924,13 @@ func publicEndpoint(r *http.Request) bool {
 // recordRequest adds an authenticated request to Config.RequestLog: the
 // request r of tenant, with state st, answered through sw, began at start
 // and took elapsed (the tenant and the time the request line logs too:
-// the context is walked and the clock read once). A failure to record is
-// logged, never answered.
-func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, tenant string, start time.Time, elapsed time.Duration) {
+// the context is walked and the clock read once). It returns the path
+// the entry keeps (linePath shows it), or "" when r is not recorded. A
+// failure to record is logged, never answered.
+func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, tenant string, start time.Time, elapsed time.Duration) string {
 	tok := st.token
 	if tok == nil && !h.cfg.InsecureNoAuth {
-		return // unauthenticated: no tenant to file it under
+		return "" // unauthenticated: no tenant to file it under
 	}
 	entry := admin.Request{
 		At:        start,
@@ -950,9 +952,31 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 		entry.ScimType, entry.Detail = sw.err.ScimType, sw.err.Detail
 	}
 	entry.Warnings = st.warnings
-	if err := h.cfg.RequestLog.Record(r.Context(), entry.Sanitized()); err != nil {
+	// Sanitized once, here, for every RequestLog: a host's keeps what
+	// it is handed, and a RequestRing is not made to do it again.
+	entry = entry.Sanitized()
+	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
+	return entry.Path
+}
+
+// linePath is the path the request line logs: recorded, the path the
+// request log's entry of r keeps (admin.Request.Sanitized: escapes as
+// sent, a token redacted, cut to admin.MaxRequestFieldBytes), without
+// its query; r's path made so when r is not recorded (recorded ""). The
+// path is redacted once a request, and the two logs show it alike.
+func linePath(r *http.Request, recorded string) string {
+	if recorded == "" {
+		return admin.Request{Path: r.URL.EscapedPath()}.Sanitized().Path
+	}
+	if r.URL.RawQuery == "" {
+		return recorded // no query, and an escaped path holds no "?"
+	}
+	if i := strings.IndexByte(recorded, '?'); i >= 0 {
+		return recorded[:i]
+	}
+	return recorded // the query cut off by the bound
 }
 
 // redactAll is ws with token-shaped text redacted (tokens.Redact): ws

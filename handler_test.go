@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
@@ -766,6 +767,39 @@ func TestRequestLineTenant(t *testing.T) {
 			} else {
 				assert.Equal(t, tenant, line["tenant"])
 			}
+		})
+	}
+}
+
+// TestRequestLinePath: the request line's path is the path the request
+// log keeps of the request, without its query: sent escapes kept, a
+// token redacted, cut to admin.MaxRequestFieldBytes. Both are made once,
+// by admin.Request.Sanitized, so they cannot differ; the line showed the
+// decoded path (a space, a NUL) where the log kept what was sent.
+func TestRequestLinePath(t *testing.T) {
+	ring := admin.NewRequestRing(100)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	long := "/Users/" + strings.Repeat("a", 2*admin.MaxRequestFieldBytes)
+	for _, tc := range []struct{ name, path, line string }{
+		{"plain", "/Users/abc", "/Users/abc"},
+		{"escapes", "/Users/a%20b%00c", "/Users/a%20b%00c"},
+		{"query left out", "/Users?filter=userName+eq+%22bob%22", "/Users"},
+		{"password query left out", "/Users?filter=password+eq+%22Hunter2%22", "/Users"},
+		{"token", "/Users/" + e.token, "/Users/scim_[REDACTED]"},
+		{"long", long, long[:admin.MaxRequestFieldBytes-len("…")] + "…"},
+		{"long, with a query", long + "?count=1", long[:admin.MaxRequestFieldBytes-len("…")] + "…"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.logs.Reset()
+			e.do("GET", tc.path, nil)
+			var line struct{ Msg, Path string }
+			require.NoError(t, json.Unmarshal(e.logs.Bytes(), &line), e.logs.String())
+			require.Equal(t, "scim request", line.Msg)
+			assert.Equal(t, tc.line, line.Path)
+			recent, err := ring.Recent(context.Background(), "", 1)
+			require.NoError(t, err)
+			logged, _, _ := strings.Cut(recent[0].Path, "?")
+			assert.Equal(t, logged, line.Path, "the request log's path, without the query")
 		})
 	}
 }

@@ -36,10 +36,15 @@ type kind[T any] struct {
 	required []resources.Required
 
 	// build turns a normalised document (a request body, or a document
-	// after PATCH) into a resource and checks its required attributes.
+	// after PATCH) into a resource and checks its core schema's required
+	// attributes (what extensions require is checkRequired's).
 	build func(doc map[string]any) (T, error)
 	id    func(T) string
 	meta  func(T) *resources.Meta
+	// extensions is the resource's extensions other than the enterprise
+	// one (User.Extensions, Group.Extensions), which a PUT readies
+	// (readyPut).
+	extensions func(T) *map[string]json.RawMessage
 	// same reports whether two resources render as the same document,
 	// meta and computed values aside (resources.EqualUsers,
 	// resources.EqualGroups): a PATCH whose result is the same as the
@@ -130,23 +135,23 @@ func (k *kind[T]) decode(h *handler, ctx context.Context, doc map[string]any, re
 
 // fromDoc builds the resource of a normalised document (a request body,
 // or the stored resource after PATCH), with every value held to what
-// every store can keep, and every attribute an extension it holds
-// requires present (RFC 7644 §3.12 invalidValue: "A required value was
-// missing"; build checks the core schema's own) but in a PUT's body
-// (replace), which is checked once what the PUT keeps of the stored
-// resource is applied (keepOnReplace, checkRequired).
+// every store can keep, and holds it to what its extensions require
+// (checkRequired, on the document's objects, which build stores as they
+// are) but for a PUT's body (replace), which is held to it once what the
+// PUT keeps of the stored resource is applied (readyPut).
 func (k *kind[T]) fromDoc(h *handler, doc map[string]any, replace bool) (T, error) {
 	var zero T
 	if err := h.checkValues(doc); err != nil {
 		return zero, err
 	}
 	if !replace {
-		for _, r := range k.required {
-			_, v, _ := names.Key(doc, r.Schema)
-			obj, _ := v.(map[string]any)
-			if err := missingError(r.Missing(obj)); err != nil {
-				return zero, err
-			}
+		err := k.checkRequired(func(urn string) (map[string]any, bool) {
+			_, v, _ := names.Key(doc, urn)
+			obj, ok := v.(map[string]any)
+			return obj, ok || v == nil
+		})
+		if err != nil {
+			return zero, err
 		}
 	}
 	return k.build(doc)

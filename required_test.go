@@ -215,3 +215,106 @@ func acmeEnv(t *testing.T, attrs ...*resources.Attribute) (*env, []string) {
 	db := memory.New(memory.WithModel(model))
 	return newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db }), []string{"urn:ietf:params:scim:schemas:core:2.0:User", acme}
 }
+
+// TestExtensionRequiredEveryWrite: what an extension requires is one
+// check, whichever write builds the whole resource and whichever
+// resource type holds the extension: a POST, a PUT adding the extension,
+// a PATCH setting it whole and a bulk POST that each leave the same
+// value unassigned get the same 400 invalidValue with the same detail,
+// on users and on groups, and change nothing; the same extension with
+// every required value is accepted by each.
+func TestExtensionRequiredEveryWrite(t *testing.T) {
+	const urn = "urn:example:acme:2.0:Every"
+	attrs := func() []*resources.Attribute {
+		return []*resources.Attribute{
+			{Name: "badge", Type: resources.TypeString, Required: true},
+			{Name: "note", Type: resources.TypeString},
+			{Name: "desk", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+				{Name: "building", Type: resources.TypeString, Required: true}, {Name: "floor", Type: resources.TypeString}}},
+		}
+	}
+	ux, err := resources.NewSchema(urn, "Every", "", attrs()...)
+	require.NoError(t, err)
+	gx, err := resources.NewSchema(urn, "Every", "", attrs()...)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ux}, GroupExtensions: []*resources.Schema{gx}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+
+	types := []struct {
+		path, core, nameAttr string
+	}{
+		{"/Users", resources.UserSchema, "userName"},
+		{"/Groups", resources.GroupSchema, "displayName"},
+	}
+	n := 0
+	doc := func(core, nameAttr string, x map[string]any) map[string]any {
+		n++
+		d := map[string]any{"schemas": []any{core, urn}, nameAttr: "every" + strconv.Itoa(n)}
+		if x != nil {
+			d[urn] = x
+		}
+		return d
+	}
+	patchOp := func(x map[string]any) map[string]any {
+		return map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "add", "path": urn, "value": x}}}
+	}
+	for _, typ := range types {
+		for _, tc := range []struct {
+			name   string
+			ext    map[string]any
+			detail string // "" for accepted
+		}{
+			{"every required value", map[string]any{"badge": "B", "desk": map[string]any{"building": "A"}}, ""},
+			{"required attribute absent", map[string]any{"note": "n"}, urn + ":badge is required and must not be empty"},
+			{"required attribute empty", map[string]any{"badge": "", "note": "n"}, urn + ":badge is required and must not be empty"},
+			{"required sub-attribute absent", map[string]any{"badge": "B", "desk": map[string]any{"floor": "2"}}, urn + ":desk.building is required and must not be empty"},
+		} {
+			t.Run(typ.path+" "+tc.name, func(t *testing.T) {
+				check := func(t *testing.T, r *resp, ok int) {
+					if tc.detail == "" {
+						require.Equal(t, ok, r.Code, r.Raw)
+						return
+					}
+					requireError(t, r, 400, "invalidValue", tc.detail)
+					assert.Equal(t, tc.detail, r.Body["detail"], "the same detail from every write")
+				}
+				t.Run("POST", func(t *testing.T) {
+					check(t, e.do("POST", typ.path, doc(typ.core, typ.nameAttr, tc.ext)), 201)
+				})
+				t.Run("bulk POST", func(t *testing.T) {
+					r := e.do("POST", "/Bulk", map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
+						"Operations": []any{map[string]any{"method": "POST", "path": typ.path, "bulkId": "b", "data": doc(typ.core, typ.nameAttr, tc.ext)}}})
+					require.Equal(t, 200, r.Code, r.Raw)
+					op := r.Body["Operations"].([]any)[0].(map[string]any)
+					if tc.detail == "" {
+						assert.Equal(t, "201", op["status"], r.Raw)
+						return
+					}
+					assert.Equal(t, "400", op["status"], r.Raw)
+					resp := op["response"].(map[string]any)
+					assert.Equal(t, "invalidValue", resp["scimType"], r.Raw)
+					assert.Equal(t, tc.detail, resp["detail"], r.Raw)
+				})
+				for _, method := range []string{"PUT", "PATCH"} {
+					t.Run(method, func(t *testing.T) {
+						created := e.do("POST", typ.path, doc(typ.core, typ.nameAttr, nil))
+						require.Equal(t, 201, created.Code, created.Raw)
+						at := typ.path + "/" + created.Body["id"].(string)
+						before := e.do("GET", at, nil).Raw
+						body := patchOp(tc.ext)
+						if method == "PUT" {
+							body = doc(typ.core, typ.nameAttr, tc.ext)
+						}
+						check(t, e.do(method, at, body), 200)
+						if tc.detail != "" {
+							assert.Equal(t, before, e.do("GET", at, nil).Raw, "nothing changed")
+						}
+					})
+				}
+			})
+		}
+	}
+}

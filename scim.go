@@ -158,7 +158,9 @@ type Config struct {
 	// Logger receives one line per request ("scim request", at Info, or
 	// at Warn with the request's warnings: request_id, method, path,
 	// status, tenant unless it is the default "", duration) and the
-	// details of internal errors. Defaults to slog.Default(). Tokens are
+	// details of internal errors. Defaults to slog.Default(). The path is
+	// the one RequestLog keeps, without the query: as sent, escapes kept
+	// (/Users/a%20b), cut to admin.MaxRequestFieldBytes. Tokens are
 	// never logged: token-shaped text a client puts in the path or in
 	// a warning's text is logged as scim_[REDACTED], however it is
 	// percent-encoded, and an X-Request-Id holding one is replaced.

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -22,9 +23,10 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 			u, err := resources.UserFromMap(doc)
 			return built(u, err, checkUser)
 		},
-		id:   func(u *resources.User) string { return u.ID },
-		meta: func(u *resources.User) *resources.Meta { return &u.Meta },
-		same: resources.EqualUsers,
+		id:         func(u *resources.User) string { return u.ID },
+		meta:       func(u *resources.User) *resources.Meta { return &u.Meta },
+		extensions: func(u *resources.User) *map[string]json.RawMessage { return &u.Extensions },
+		same:       resources.EqualUsers,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			if err := h.setPassword(ctx, "", u); err != nil {
@@ -187,11 +189,9 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
-		exts, err := h.users.putExtensions(cur.Extensions, next.Extensions)
-		if err != nil {
+		if err := h.users.readyPut(cur, next); err != nil {
 			return nil, false, err
 		}
-		next.Extensions = exts
 		if next.Active == nil {
 			// A PUT that leaves active out keeps it, so that a client
 			// that does not manage it never reactivates a deactivated

@@ -90,10 +90,13 @@ type AsyncLog struct {
 	delay     time.Duration
 	timeout   time.Duration
 	log       *slog.Logger
+	// reqs is the writer's batch as RecordBatch takes it, kept from one
+	// batch to the next.
+	reqs []Request
 
 	mu      sync.RWMutex // guards closed against Record's send
 	closed  bool
-	entries chan Request
+	entries chan queued
 	kick    chan struct{} // a batch is waiting: the writer need not wait the flush delay out
 	stop    chan struct{} // closed by Close
 	done    chan struct{} // closed when the writer has returned
@@ -136,7 +139,7 @@ func NewAsyncLog(dst RequestLog, opts AsyncOptions) *AsyncLog {
 		delay:     max(opts.FlushDelay, 0),
 		timeout:   opts.WriteTimeout,
 		log:       opts.Logger,
-		entries:   make(chan Request, opts.Buffer),
+		entries:   make(chan queued, opts.Buffer),
 		kick:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -151,6 +154,19 @@ func NewAsyncLog(dst RequestLog, opts AsyncOptions) *AsyncLog {
 // at once, never blocking and never failing the request. A full buffer
 // drops r (see Dropped). After Close it drops r and returns ErrClosed.
 func (l *AsyncLog) Record(_ context.Context, r Request) error {
+	return l.enqueue(queued{r: r})
+}
+
+// queued is an entry an AsyncLog holds for its writer; sanitized when
+// Request.Sanitized made it (RecordSanitized), so that a RequestRing
+// behind the AsyncLog keeps it as it is.
+type queued struct {
+	r         Request
+	sanitized bool
+}
+
+// enqueue is Record of q.
+func (l *AsyncLog) enqueue(q queued) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
@@ -158,7 +174,7 @@ func (l *AsyncLog) Record(_ context.Context, r Request) error {
 		return ErrClosed
 	}
 	select {
-	case l.entries <- r:
+	case l.entries <- q:
 		if len(l.entries) >= l.batchSize {
 			select {
 			case l.kick <- struct{}{}:
@@ -215,11 +231,11 @@ func (l *AsyncLog) Close(ctx context.Context) error {
 func (l *AsyncLog) run() {
 	defer close(l.done)
 	defer l.cancel()
-	batch := make([]Request, 0, l.batchSize)
+	batch := make([]queued, 0, l.batchSize)
 	for {
 		select {
-		case r := <-l.entries:
-			batch = append(batch[:0], r)
+		case q := <-l.entries:
+			batch = append(batch[:0], q)
 		case <-l.stop:
 			l.drain(batch[:0])
 			return
@@ -239,7 +255,7 @@ func (l *AsyncLog) run() {
 // entry as it comes: a writer woken by every Record would cost each
 // request a goroutine switch. Record wakes it early (kick) once a batch
 // is waiting. It reports whether Close was called meanwhile.
-func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
+func (l *AsyncLog) fill(batch []queued) ([]queued, bool) {
 	stopped := false
 	if l.delay > 0 {
 		timer := time.NewTimer(l.delay)
@@ -256,7 +272,7 @@ func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
 
 // drain writes what is left in the buffer once Close was called; no new
 // entries arrive by then.
-func (l *AsyncLog) drain(batch []Request) {
+func (l *AsyncLog) drain(batch []queued) {
 	for {
 		batch = l.buffered(batch[:0])
 		if len(batch) == 0 {
@@ -268,11 +284,11 @@ func (l *AsyncLog) drain(batch []Request) {
 
 // buffered adds the entries already buffered to batch, up to batchSize,
 // without waiting.
-func (l *AsyncLog) buffered(batch []Request) []Request {
+func (l *AsyncLog) buffered(batch []queued) []queued {
 	for len(batch) < l.batchSize {
 		select {
-		case r := <-l.entries:
-			batch = append(batch, r)
+		case q := <-l.entries:
+			batch = append(batch, q)
 		default:
 			return batch
 		}
@@ -281,7 +297,7 @@ func (l *AsyncLog) buffered(batch []Request) []Request {
 }
 
 // write hands batch to the destination, counting what fails as dropped.
-func (l *AsyncLog) write(batch []Request) {
+func (l *AsyncLog) write(batch []queued) {
 	if err := l.ctx.Err(); err != nil {
 		l.lose(len(batch), "abandoned by Close", err)
 		return
@@ -289,13 +305,23 @@ func (l *AsyncLog) write(batch []Request) {
 	ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 	defer cancel()
 	if l.batcher != nil {
-		if err := l.batcher.RecordBatch(ctx, batch); err != nil {
+		l.reqs = l.reqs[:0]
+		for _, q := range batch {
+			l.reqs = append(l.reqs, q.r)
+		}
+		if err := l.batcher.RecordBatch(ctx, l.reqs); err != nil {
 			l.lose(len(batch), "write failed", err)
 		}
 		return
 	}
-	for _, r := range batch {
-		if err := l.dst.Record(ctx, r); err != nil {
+	for _, q := range batch {
+		var err error
+		if q.sanitized {
+			err = RecordSanitized(ctx, l.dst, q.r)
+		} else {
+			err = l.dst.Record(ctx, q.r)
+		}
+		if err != nil {
 			l.lose(1, "write failed", err)
 		}
 	}

@@ -79,8 +79,29 @@ func NewRequestRingLimits(perTenant, maxTenants int) *RequestRing {
 // Record implements RequestLog. It never fails. Entries are kept
 // Sanitized.
 func (r *RequestRing) Record(_ context.Context, req Request) error {
-	req = req.Sanitized()
+	r.keep(req.Sanitized())
+	return nil
+}
 
+// RecordSanitized is l.Record(ctx, req) for an entry req that
+// Request.Sanitized made, as the SCIM handler makes each: a RequestRing,
+// whose Record sanitizes what it is handed, keeps req as it is rather
+// than sanitize it a second time, and so does one behind an AsyncLog.
+// An entry not made so is kept by a RequestRing as it is: call Record
+// with it.
+func RecordSanitized(ctx context.Context, l RequestLog, req Request) error {
+	switch l := l.(type) {
+	case *RequestRing:
+		l.keep(req)
+		return nil
+	case *AsyncLog:
+		return l.enqueue(queued{r: req, sanitized: true})
+	}
+	return l.Record(ctx, req)
+}
+
+// keep adds req, sanitized, to its tenant's ring.
+func (r *RequestRing) keep(req Request) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var tr *tenantRing
@@ -98,11 +119,10 @@ func (r *RequestRing) Record(_ context.Context, req Request) error {
 	}
 	if len(tr.entries) < r.perTenant {
 		tr.entries = append(tr.entries, req)
-		return nil
+		return
 	}
 	tr.entries[tr.next] = req
 	tr.next = (tr.next + 1) % r.perTenant
-	return nil
 }
 
 // Recent implements RequestLog: up to limit entries of the tenant, newest

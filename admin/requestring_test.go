@@ -1,6 +1,7 @@
 package admin_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -244,6 +245,48 @@ func TestSanitized(t *testing.T) {
 		assert.Equal(t, tc.want, got.Path, tc.path)
 	}
 }
+
+// TestRecordSanitized: an entry Sanitized made and handed to
+// RecordSanitized is kept by a RequestRing, alone or behind an AsyncLog,
+// as Record keeps the entry it was made from, and reaches another
+// RequestLog through its Record.
+func TestRecordSanitized(t *testing.T) {
+	tok := "scim_" + strings.Repeat("k", 43)
+	raw := admin.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=password+eq+%22Hunter2%22&access_token=" + tok,
+		Detail: strings.Repeat("d", 2*admin.MaxRequestFieldBytes), Warnings: []string{"w " + tok}}
+	byRecord, bySanitized := admin.NewRequestRing(10), admin.NewRequestRing(10)
+	require.NoError(t, byRecord.Record(ctx, raw))
+	require.NoError(t, admin.RecordSanitized(ctx, bySanitized, raw.Sanitized()))
+	want, err := byRecord.Recent(ctx, "acme", 0)
+	require.NoError(t, err)
+	got, err := bySanitized.Recent(ctx, "acme", 0)
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+	assert.Equal(t, "/Users?filter=[REDACTED: names the password]&access_token=scim_[REDACTED]", got[0].Path)
+
+	ring := admin.NewRequestRing(10)
+	async := admin.NewAsyncLog(ring, admin.AsyncOptions{})
+	require.NoError(t, admin.RecordSanitized(ctx, async, raw.Sanitized()))
+	require.NoError(t, async.Record(ctx, raw))
+	require.NoError(t, async.Close(ctx))
+	got, err = ring.Recent(ctx, "acme", 0)
+	require.NoError(t, err)
+	assert.Equal(t, []admin.Request{want[0], want[0]}, got, "behind an AsyncLog, by RecordSanitized and by Record")
+
+	other := &recording{}
+	require.NoError(t, admin.RecordSanitized(ctx, other, raw.Sanitized()))
+	assert.Equal(t, []admin.Request{raw.Sanitized()}, other.got)
+}
+
+// recording is a RequestLog that keeps what Record is handed.
+type recording struct{ got []admin.Request }
+
+func (l *recording) Record(_ context.Context, r admin.Request) error {
+	l.got = append(l.got, r)
+	return nil
+}
+
+func (l *recording) Recent(context.Context, string, int) ([]admin.Request, error) { return l.got, nil }
 
 // BenchmarkSanitized is the request log's cost on every logged request
 // beyond Record: an identity provider's lookup by userName, as a sync

@@ -142,13 +142,23 @@ func (c Conversion) Refusal() string {
 	return clienttext.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
 }
 
-// literal is filterLiteral of v, an operand compared with c.Path, or
-// clienttext.Concealed when c.Path names a secret (as describe).
+// literal is filterLiteral of v, an operand compared with c.Path, unless
+// operand conceals it.
 func (c Conversion) literal(v any) string {
-	if clienttext.NamesSecret(c.Path) {
+	return operand(c.Path, v, filterLiteral)
+}
+
+// operand is show(v), v an operand the filter compares the attribute
+// path with, for a message; clienttext.Concealed when path names a secret
+// (clienttext.NamesSecret: the password, or an attribute returned
+// "never"): a value compared with it may be one, or a guess at one. It is
+// the guard of every message of this package that shows an operand
+// (Conversion's, describe's).
+func operand(path string, v any, show func(any) string) string {
+	if clienttext.NamesSecret(path) {
 		return clienttext.Concealed
 	}
-	return filterLiteral(v)
+	return show(v)
 }
 
 // filterLiteral renders a filter operand as a filter writes it: a string
@@ -831,13 +841,14 @@ func (t *target) converted(m *Matcher, sent, read any) {
 }
 
 // describe renders v, an operand the filter compares the attribute path
-// with, for a message; as clienttext.Concealed when path names a secret
-// (clienttext.NamesSecret: the password, or an attribute returned
-// "never"): a value compared with it may be one, or a guess at one.
+// with, for a refusal, unless operand conceals it.
 func describe(path string, v any) string {
-	if clienttext.NamesSecret(path) {
-		return clienttext.Concealed
-	}
+	return operand(path, v, plainLiteral)
+}
+
+// plainLiteral renders an operand for a refusal: null, a boolean, a
+// string quoted (strconv.Quote), a number as fmt prints it.
+func plainLiteral(v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"

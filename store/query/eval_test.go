@@ -692,7 +692,9 @@ func TestConversions(t *testing.T) {
 // which a filter may compare), or with one the model makes a secret
 // (returned "never", a pin), shows clienttext.Concealed, not the
 // operand: a conversion's warning and refusal, and the refusal of an
-// operand of the wrong type.
+// operand of the wrong type. Both kinds of message decide by one guard:
+// an attribute that does not name the password has its operand shown by
+// each alike.
 func TestPasswordOperandConcealed(t *testing.T) {
 	t.Parallel()
 	const secret = "73019284655"
@@ -702,11 +704,16 @@ func TestPasswordOperandConcealed(t *testing.T) {
 		&resources.Attribute{Name: "passwordAt", Type: resources.TypeDateTime},
 		&resources.Attribute{Name: "pin", Type: resources.TypeString, Returned: resources.ReturnedNever},
 		&resources.Attribute{Name: "enrolled", Type: resources.TypeBoolean, Returned: resources.ReturnedNever},
-		&resources.Attribute{Name: "issued", Type: resources.TypeDateTime, Returned: resources.ReturnedNever})
+		&resources.Attribute{Name: "issued", Type: resources.TypeDateTime, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "badge", Type: resources.TypeString},
+		&resources.Attribute{Name: "badgeSet", Type: resources.TypeBoolean})
 	require.NoError(t, err)
 	rt := resources.NewUserType(ext)
 	p := filter.Parser{Schemas: rt.SchemaURNs()}
-	for _, tc := range []struct{ filter, conversion, refusal string }{
+	for _, tc := range []struct {
+		filter, conversion, refusal string
+		shown                       bool // the operand is shown, not concealed
+	}{
 		{filter: ext.ID + ":password eq " + secret, conversion: "[REDACTED: names a secret]"},
 		{filter: ext.ID + ":passwordSet eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names a secret]`},
 		{filter: ext.ID + `:passwordAt gt "` + secret + `"`, refusal: `is not an RFC 3339 date-time`},
@@ -714,15 +721,22 @@ func TestPasswordOperandConcealed(t *testing.T) {
 		{filter: ext.ID + ":pin eq " + secret, conversion: "[REDACTED: names a secret]"},
 		{filter: ext.ID + ":enrolled eq " + secret, refusal: `is a boolean; compare it with true or false, not [REDACTED: names a secret]`},
 		{filter: ext.ID + `:issued gt "` + secret + `"`, refusal: `is not an RFC 3339 date-time`},
+		// Any other attribute has its operand shown, by both kinds of message.
+		{filter: ext.ID + ":badge eq " + secret, conversion: `"` + secret + `"`, shown: true},
+		{filter: ext.ID + ":badgeSet eq " + secret, refusal: `is a boolean; compare it with true or false, not ` + secret, shown: true},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			e, err := p.Parse(tc.filter)
 			require.NoError(t, err)
 			m, err := query.NewEvaluator(rt).Compile(e)
+			hidden := assert.NotContains
+			if tc.shown {
+				hidden = assert.Contains
+			}
 			if tc.refusal != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.refusal)
-				assert.NotContains(t, err.Error(), secret)
+				hidden(t, err.Error(), secret)
 				return
 			}
 			require.NoError(t, err)
@@ -730,7 +744,7 @@ func TestPasswordOperandConcealed(t *testing.T) {
 			c := m.Conversions()[0]
 			for _, msg := range []string{c.Warning(), c.Refusal()} {
 				assert.Contains(t, msg, tc.conversion)
-				assert.NotContains(t, msg, secret)
+				hidden(t, msg, secret)
 			}
 		})
 	}
