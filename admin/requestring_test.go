@@ -262,7 +262,7 @@ func TestRecordSanitized(t *testing.T) {
 	got, err := bySanitized.Recent(ctx, "acme", 0)
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
-	assert.Equal(t, "/Users?filter=[REDACTED: names the password]&access_token=scim_[REDACTED]", got[0].Path)
+	assert.Equal(t, "/Users?filter=[REDACTED: names a secret]&access_token=scim_[REDACTED]", got[0].Path)
 
 	ring := admin.NewRequestRing(10)
 	async := admin.NewAsyncLog(ring, admin.AsyncOptions{})
