@@ -33,6 +33,20 @@ func subsetModel() *resources.Model {
 	return m
 }
 
+// columnsModel is the model of a host whose users table has five columns:
+// user_name, given_name, family_name, email and active. A sub-attribute
+// listed alone keeps its attribute with the sub-attributes listed only.
+// The handler tests reuse it.
+func columnsModel() *resources.Model {
+	m, err := resources.NewModel(resources.ModelConfig{
+		UserAttributes: []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
+	})
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
 // A host declares the attributes it supports in the model its store is
 // built from. /Schemas then advertises only those (identity providers
 // build their attribute mapping from it); anything else a request carries
