@@ -12,9 +12,10 @@ import (
 
 // TestConformanceSubset runs the suite on each database with narrowed
 // models (resources.ModelConfig.UserAttributes): one that leaves out every
-// attribute the suite's filter and sort cases do not use, and one of a
-// host's users table with a few columns, on which the checks of lists run
-// every case that names only what it keeps. The suite asks the store to
+// attribute the suite's filter and sort cases do not use, one of a host's
+// users table with a few columns, and one narrowed to sub-attributes
+// (name.givenName, name.familyName, emails.value), on each of which the
+// checks of lists run every case that names only what it keeps. The suite asks the store to
 // keep only what its model supports, and holds the filters and sorts it
 // translates to SQL to the answers on what remains.
 func TestConformanceSubset(t *testing.T) {
@@ -25,6 +26,10 @@ func TestConformanceSubset(t *testing.T) {
 		{"used", resources.ModelConfig{UserAttributes: storetest.UserAttributesUsed()}},
 		{"columns", resources.ModelConfig{
 			UserAttributes:  []string{"id", "meta", "userName", "name", "emails", "active"},
+			GroupAttributes: []string{"id", "meta", "displayName", "members"},
+		}},
+		{"subattrs", resources.ModelConfig{
+			UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
 			GroupAttributes: []string{"id", "meta", "displayName", "members"},
 		}},
 	} {

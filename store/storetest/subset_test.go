@@ -8,11 +8,16 @@ import (
 )
 
 // subsetModels are the models of the "subset-*" stores TestBrokenStores
-// runs the suite on: a host's users table with a few columns, and one
-// with the attributes no model may leave out and nothing more.
+// runs the suite on: a host's users table with a few columns, one whose
+// columns hold some sub-attributes only (given_name, family_name, email),
+// and one with the attributes no model may leave out and nothing more.
 var subsetModels = map[string]resources.ModelConfig{
 	"subset-columns": {
 		UserAttributes:  []string{"id", "meta", "userName", "name", "emails", "active"},
+		GroupAttributes: []string{"id", "meta", "displayName", "members"},
+	},
+	"subset-subattrs": {
+		UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
 		GroupAttributes: []string{"id", "meta", "displayName", "members"},
 	},
 	"subset-required": {
