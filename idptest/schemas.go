@@ -222,29 +222,29 @@ func ReadAdvertised(ctx context.Context, target Target) Advertised {
 		if id == "" {
 			continue
 		}
-		attrs, _ := s["attributes"].([]any)
-		names := []string{}
-		for _, at := range attrs {
-			if m, ok := at.(map[string]any); ok {
-				if n, ok := m["name"].(string); ok {
-					names = append(names, n)
-					// Its sub-attributes, after its name and a dot: a
-					// target may keep some only (name.givenName).
-					subs, _ := m["subAttributes"].([]any)
-					for _, sa := range subs {
-						if sm, ok := sa.(map[string]any); ok {
-							if sn, ok := sm["name"].(string); ok {
-								names = append(names, n+"."+sn)
-							}
-						}
-					}
-				}
-			}
-		}
-		out[id] = names
+		out[id] = attributeNames(s["attributes"], "")
 	}
 	if len(out) == 0 {
 		return nil
 	}
 	return out
+}
+
+// attributeNames lists the names of the attribute definitions attrs (a
+// schema's "attributes", or an attribute's "subAttributes"), each after
+// prefix, followed by those of its sub-attributes after its name and a
+// dot: a target may keep some only (name.givenName).
+func attributeNames(attrs any, prefix string) []string {
+	list, _ := attrs.([]any)
+	names := []string{}
+	for _, at := range list {
+		m, _ := at.(map[string]any)
+		if n, ok := m["name"].(string); ok {
+			names = append(names, prefix+n)
+			if prefix == "" {
+				names = append(names, attributeNames(m["subAttributes"], n+".")...)
+			}
+		}
+	}
+	return names
 }

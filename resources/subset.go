@@ -402,24 +402,14 @@ func clearUserAttr(u *User, name string) {
 		u.Timezone = ""
 	case "password":
 		u.Password = ""
-	case "emails":
-		u.Emails = nil
-	case "phoneNumbers":
-		u.PhoneNumbers = nil
-	case "ims":
-		u.IMs = nil
-	case "photos":
-		u.Photos = nil
 	case "addresses":
 		u.Addresses = nil
 	case "groups":
 		u.Groups = nil
-	case "entitlements":
-		u.Entitlements = nil
-	case "roles":
-		u.Roles = nil
-	case "x509Certificates":
-		u.X509Certificates = nil
+	default:
+		if p := multiValues(u, name); p != nil {
+			*p = nil
+		}
 	}
 }
 

@@ -39,6 +39,54 @@ func UserAttributesUsed() []string {
 		resources.EnterpriseUserSchema + ":employeeNumber", resources.EnterpriseUserSchema + ":department", resources.EnterpriseUserSchema + ":manager"}
 }
 
+// NarrowedModel is a narrowed model (resources.ModelConfig) by name, one
+// of NarrowedModels.
+type NarrowedModel struct {
+	// Name names the model's subtest: "used", "columns" or "subattrs".
+	Name string
+	// Config is the model's configuration, for resources.NewModel.
+	Config resources.ModelConfig
+}
+
+// NarrowedModels are the narrowed models RunNarrowed runs the suite on:
+// "used" keeps the attributes the suite's filter and sort cases use
+// (UserAttributesUsed); "columns" those of a users table with a few
+// columns, each attribute whole; "subattrs" those of a users table with
+// the columns user_name, given_name, family_name, email and active
+// (name.givenName, name.familyName, emails.value). The slice is new.
+func NarrowedModels() []NarrowedModel {
+	groups := []string{"id", "meta", "displayName", "members"}
+	return []NarrowedModel{
+		{"used", resources.ModelConfig{UserAttributes: UserAttributesUsed()}},
+		{"columns", resources.ModelConfig{
+			UserAttributes:  []string{"id", "meta", "userName", "name", "emails", "active"},
+			GroupAttributes: groups,
+		}},
+		{"subattrs", resources.ModelConfig{
+			UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
+			GroupAttributes: groups,
+		}},
+	}
+}
+
+// RunNarrowed runs the suite (Run) on stores built from each of
+// NarrowedModels, in a subtest named after it: for a store that can be
+// built from any model, as store/memory and store/sqlstore can. open
+// builds the stores from the model, once for the model's subtest.
+func RunNarrowed(t *testing.T, open func(t *testing.T, m *resources.Model) Stores) {
+	t.Helper()
+	for _, nm := range NarrowedModels() {
+		t.Run(nm.Name, func(t *testing.T) {
+			m, err := resources.NewModel(nm.Config)
+			if err != nil {
+				t.Fatalf("storetest: the narrowed model %q: %v", nm.Name, err)
+			}
+			s := open(t, m)
+			Run(t, func(*testing.T) Stores { return s })
+		})
+	}
+}
+
 // modelOf returns the model s was built from, or the default model.
 func modelOf(s any) *resources.Model {
 	if mp, ok := s.(store.ModelProvider); ok && mp.Model() != nil {
