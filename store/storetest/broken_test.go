@@ -61,7 +61,7 @@ func (b *broken) DeleteUser(ctx context.Context, id, ifVersion string) error {
 		}
 		return nil
 	}
-	return b.Store.DeleteUser(ctx, id, ifVersion)
+	return b.Store.DeleteUser(ctx, b.foldID(id), ifVersion)
 }
 
 func (b *broken) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
@@ -70,6 +70,10 @@ func (b *broken) ReplaceUser(ctx context.Context, u *resources.User, ifVersion s
 	}
 	if err := b.activeNull(u); err != nil {
 		return nil, err
+	}
+	if b.fault == "id-fold" {
+		u = u.Clone()
+		u.ID = b.foldID(u.ID)
 	}
 	return b.Store.ReplaceUser(ctx, u, ifVersion)
 }
@@ -150,13 +154,26 @@ func (b *broken) GetGroup(ctx context.Context, id string, opts store.GetOptions)
 }
 
 // foldID is id as the "id-fold" fault compares it: in any case, as an id
-// column under a collation that ignores case (MySQL's default) does. The
-// memory store's ids are lower-case UUIDs.
+// column under a collation that ignores case (MySQL's default) does, for
+// a lookup, a replace, a delete, a group's id in a member change and a
+// member value. The memory store's ids are lower-case UUIDs.
 func (b *broken) foldID(id string) string {
 	if b.fault == "id-fold" {
 		return strings.ToLower(id)
 	}
 	return id
+}
+
+// foldIDs is foldID for each of ids.
+func (b *broken) foldIDs(ids []string) []string {
+	if b.fault != "id-fold" {
+		return ids
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = b.foldID(id)
+	}
+	return out
 }
 
 // byID sorts g's members by id under the "members-by-id" fault, as a
@@ -267,6 +284,9 @@ func (b *broken) flatMembers(ms []resources.Member) []resources.Member {
 func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 	c := g.Clone()
 	c.Members = b.flatMembers(c.Members)
+	for i := range c.Members {
+		c.Members[i].Value = b.foldID(c.Members[i].Value)
+	}
 	out, err := b.Store.CreateGroup(ctx, c)
 	if err == nil {
 		b.groups.Store(out.ID, true)
@@ -302,7 +322,7 @@ func (b *broken) skips(ctx context.Context) context.Context {
 }
 
 func (b *broken) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
-	return b.Store.ModifyMembers(ctx, groupID, b.flat(add), remove, ifVersion)
+	return b.Store.ModifyMembers(ctx, b.foldID(groupID), b.foldIDs(b.flat(add)), b.foldIDs(remove), ifVersion)
 }
 
 // ModifyMembersChecked is ModifyMembers' fault too: a wrapper that
@@ -501,9 +521,14 @@ func TestBrokenStores(t *testing.T) {
 			want: []string{"CreateUser must return the user as written, every attribute the store's model supports, each with every sub-attribute the model keeps: name with all of its sub-attributes unless the model lists some (name.givenName)"},
 		},
 		{
-			fault: "id-fold", run: "^(Users|Groups)$/^GetNotFound",
+			fault: "id-fold", run: "^(Users|Groups)$/^(GetNotFound|IDsMatchExactly)",
 			want: []string{"GetUser must return store.ErrNotFound for the id", "which differs from the stored", "in case alone (ids match exactly, case included: store.UserStore) (store.UserStore.GetUser)",
-				"in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.GetGroup)"},
+				"in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.GetGroup)",
+				"ReplaceUser of the id", "in case alone, must return store.ErrNotFound: ids match exactly, case included (store.UserStore) (store.UserStore.ReplaceUser)",
+				"ModifyMembers of the group id", "in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.ModifyMembers)",
+				"in case alone, must remove nothing: ids match exactly, case included (store.GroupStore) (store.GroupStore.ModifyMembers)",
+				"in case alone, must skip it: it names no user; ids match exactly, case included (store.GroupStore) (store.GroupStore.ModifyMembers)",
+				"in case alone, must skip it: it names no user; ids match exactly, case included (store.GroupStore) (store.GroupStore.CreateGroup)"},
 		},
 		// Members read in id order, as a join table keyed by (group,
 		// member) gives them: the contract leaves their order free.

@@ -18,6 +18,7 @@ import (
 var userTests = []test{
 	{"CreateAssignsIDMetaVersion", testCreateUser},
 	{"GetNotFound", testGetUserNotFound},
+	{"IDsMatchExactly", testUserIDsExact},
 	{"ListFilter", testListUsersFilter},
 	{"ListSort", testListUsersSort},
 	{"ListSortUnknownAttribute", testListSortUnknown},
@@ -107,6 +108,27 @@ func testGetUserNotFound(t *testing.T, e *env) {
 		_, err = e.users.GetUser(e.ctx, twin, store.GetOptions{})
 		requireIs(t, err, store.ErrNotFound, nf, fmt.Sprintf("the id %q, which differs from the stored %q in case alone (ids match exactly, case included: store.UserStore)", twin, u.ID))
 	}
+}
+
+// testUserIDsExact: a write naming a user by its id in another letter
+// case names no user, as a lookup does (testGetUserNotFound): a store
+// whose id column compares under a collation that ignores case would
+// replace or delete the user.
+func testUserIDsExact(t *testing.T, e *env) {
+	u := e.createUser(t, &resources.User{UserName: "exact", Active: ptr(true)})
+	twin, ok := caseTwin(t, u.ID)
+	if !ok {
+		return
+	}
+	const exact = "%s of the id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: ids match exactly, case included (store.UserStore) (store.UserStore.%s)"
+	w := u.Clone()
+	w.ID, w.UserName = twin, "exact-renamed"
+	_, err := e.users.ReplaceUser(e.ctx, w, "")
+	requireIs(t, err, store.ErrNotFound, exact, "ReplaceUser", twin, u.ID, "ReplaceUser")
+	requireIs(t, e.users.DeleteUser(e.ctx, twin, ""), store.ErrNotFound, exact, "DeleteUser", twin, u.ID, "DeleteUser")
+	got := e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there: a write to its id in another case names no user")
+	assert.Equal(t, "exact", got.UserName, "a ReplaceUser of the id in another case must change nothing (store.UserStore.ReplaceUser)")
+	assert.Equal(t, u.Meta.Version, got.Meta.Version, "a ReplaceUser of the id in another case must change nothing (store.UserStore.ReplaceUser)")
 }
 
 // caseTwin returns id in another letter case, or false (logged) when id
