@@ -216,8 +216,8 @@ type Config struct {
 	// Model describes the resource types served, with the host's
 	// extension schemas and, when the host declared one
 	// (resources.ModelConfig.UserAttributes), the subset of attributes
-	// it supports, which /Schemas advertises. Leave it nil when the store was built from the
-	// model (store/memory, store/sqlstore implement store.ModelProvider):
+	// and sub-attributes it supports, which /Schemas advertises. Leave
+	// it nil when the store was built from the model (store/memory, store/sqlstore implement store.ModelProvider):
 	// the handler takes it from the store, so extensions are registered
 	// once, where the store is built. Set it for a store that does not
 	// provide one; when both are set they must describe the same types.

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"testing"
 
@@ -32,18 +33,42 @@ func attrNames(doc map[string]any) []string {
 	return out
 }
 
-// TestAttributeSubset: a host that declares the attributes it supports
-// advertises only those, and treats the others in requests as it treats
-// attributes no schema defines.
-func TestAttributeSubset(t *testing.T) {
+// subsetEnvs serves the model with gives its store, leniently (with a
+// request log, whose latest warnings lastWarnings returns) and in strict
+// mode.
+func subsetEnvs(t *testing.T, with option) (e, strict *env, lastWarnings func() []string) {
 	ring := admin.NewRequestRing(10)
-	e := newEnv(t, withSubset, func(c *scim.Config) { c.RequestLog = ring })
-	strict := newEnv(t, withSubset, func(c *scim.Config) { c.Strict = true })
-	lastWarnings := func() []string {
+	e = newEnv(t, with, func(c *scim.Config) { c.RequestLog = ring })
+	strict = newEnv(t, with, func(c *scim.Config) { c.Strict = true })
+	return e, strict, func() []string {
 		recent, err := ring.Recent(context.Background(), "", 1)
 		require.NoError(t, err)
 		return recent[0].Warnings
 	}
+}
+
+// refusal is a request strict mode refuses with a 400 of scimType whose
+// detail contains detail.
+type refusal struct {
+	name, method, path string
+	body               any
+	scimType, detail   string
+}
+
+// refuses sends each request of cases to e and checks its refusal.
+func (e *env) refuses(t *testing.T, cases []refusal) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, tc.path, tc.body), 400, tc.scimType, tc.detail)
+		})
+	}
+}
+
+// TestAttributeSubset: a host that declares the attributes it supports
+// advertises only those, and treats the others in requests as it treats
+// attributes no schema defines.
+func TestAttributeSubset(t *testing.T) {
+	e, strict, lastWarnings := subsetEnvs(t, withSubset)
 	const ent = resources.EnterpriseUserSchema
 
 	t.Run("discovery", func(t *testing.T) {
@@ -106,21 +131,13 @@ func TestAttributeSubset(t *testing.T) {
 
 	t.Run("strict mode refuses with an actionable detail", func(t *testing.T) {
 		sid := strict.createUser("strict-user")["id"].(string)
-		for _, tc := range []struct {
-			name, method, path string
-			body               any
-			scimType, detail   string
-		}{
+		strict.refuses(t, []refusal{
 			{"POST", "POST", "/Users", map[string]any{"userName": "s", "addresses": []any{}}, "invalidSyntax",
 				`attribute "addresses": is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)`},
 			{"PUT extension attribute", "PUT", "/Users/" + sid, map[string]any{"userName": "s", ent + ":costCenter": "1"}, "invalidSyntax", "costCenter"},
 			{"PATCH", "PATCH", "/Users/" + sid, patchBody(op("add", "phoneNumbers", []any{map[string]any{"value": "1"}})), "invalidPath",
 				`"phoneNumbers" is not supported by this server, which leaves it out of /Schemas; remove it from the request`},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				requireError(t, strict.do(tc.method, tc.path, tc.body), 400, tc.scimType, tc.detail)
-			})
-		}
+		})
 	})
 
 	t.Run("filter, sortBy and attributes", func(t *testing.T) {
@@ -157,5 +174,189 @@ func TestAttributeSubsetStoredBefore(t *testing.T) {
 		require.Equal(t, 200, r.Code, r.Raw)
 		assert.NotContains(t, r.Raw, "Hollywood", path)
 		assert.NotContains(t, r.Raw, "nickName", path)
+	}
+}
+
+// withColumns serves columnsModel from a memory store.
+func withColumns(c *scim.Config) {
+	db := memory.New(memory.WithModel(columnsModel()))
+	c.Users, c.Groups = db, db
+}
+
+// subAttrNames returns the names of the sub-attributes of the attribute
+// name in a /Schemas document.
+func subAttrNames(doc map[string]any, name string) []string {
+	for _, a := range doc["attributes"].([]any) {
+		if a := a.(map[string]any); a["name"] == name {
+			return attrNames(map[string]any{"attributes": a["subAttributes"]})
+		}
+	}
+	return nil
+}
+
+// TestSubAttributeSubset: a model narrowed to sub-attributes (name.givenName,
+// name.familyName, emails.value) advertises only those, and treats a
+// dropped sub-attribute wherever a request names it as it treats a dropped
+// attribute.
+func TestSubAttributeSubset(t *testing.T) {
+	e, strict, lastWarnings := subsetEnvs(t, withColumns)
+	unsupported := func(path string) string {
+		return `ignored unsupported attribute "` + path + `" (this server leaves it out of /Schemas)`
+	}
+
+	t.Run("discovery", func(t *testing.T) {
+		doc := e.do("GET", "/Schemas/"+resources.UserSchema, nil).Body
+		assert.Equal(t, []string{"userName", "name", "active", "emails"}, attrNames(doc))
+		assert.Equal(t, []string{"familyName", "givenName"}, subAttrNames(doc, "name"))
+		assert.Equal(t, []string{"value"}, subAttrNames(doc, "emails"))
+		for _, s := range e.do("GET", "/Schemas", nil).Body["Resources"].([]any) {
+			if s := s.(map[string]any); s["id"] == resources.UserSchema {
+				assert.Equal(t, []string{"value"}, subAttrNames(s, "emails"), "/Schemas and /Schemas/{id} agree")
+			}
+		}
+	})
+
+	var id string
+	t.Run("POST", func(t *testing.T) {
+		r := e.do("POST", "/Users", map[string]any{
+			"schemas":  []any{resources.UserSchema},
+			"userName": "bjensen",
+			"name":     map[string]any{"givenName": "Barbara", "familyName": "Jensen", "middleName": "Jane", "formatted": "Ms. Barbara J Jensen"},
+			"emails":   []any{map[string]any{"value": "bjensen@example.com", "type": "work", "primary": true, "display": "Babs"}},
+		})
+		require.Equal(t, 201, r.Code, r.Raw)
+		id = r.str("id")
+		assert.Equal(t, map[string]any{"givenName": "Barbara", "familyName": "Jensen"}, r.Body["name"])
+		assert.Equal(t, []any{map[string]any{"value": "bjensen@example.com"}}, r.Body["emails"])
+		assert.ElementsMatch(t, []string{unsupported("name.middleName"), unsupported("name.formatted"),
+			unsupported("emails.type"), unsupported("emails.primary"), unsupported("emails.display")}, lastWarnings())
+		assert.Contains(t, e.logs.String(), `ignored unsupported attribute \"name.middleName\"`, "the log line carries the warning")
+		got := e.do("GET", "/Users/"+id, nil)
+		assert.NotContains(t, got.Raw, "Jane", "never stored")
+		assert.NotContains(t, got.Raw, "Babs")
+	})
+
+	t.Run("PUT", func(t *testing.T) {
+		r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bjensen",
+			"name": map[string]any{"givenName": "Barbara", "familyName": "Jensen", "honorificPrefix": "Ms."}})
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.NotContains(t, r.Raw, "Ms.")
+		assert.Equal(t, []string{unsupported("name.honorificPrefix")}, lastWarnings())
+	})
+
+	t.Run("PATCH", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			body map[string]any
+			want string
+		}{
+			{"path", patchBody(op("replace", "name.middleName", "Jane"), op("replace", "name.givenName", "Babs")), "name.middleName"},
+			{"value object", patchBody(op("replace", "name", map[string]any{"givenName": "Babs", "middleName": "Jane"})), "name.middleName"},
+			{"no-path value key", patchBody(op("replace", "", map[string]any{"name.givenName": "Babs", "name.middleName": "Jane"})), "name.middleName"},
+			{"a value of a list", patchBody(op("add", "emails", []any{map[string]any{"value": "babs@example.com", "display": "Jane"}})), "emails.display"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.do("PATCH", "/Users/"+id, tc.body)
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.NotContains(t, r.Raw, "Jane")
+				assert.Equal(t, "Babs", r.Body["name"].(map[string]any)["givenName"])
+				w := lastWarnings()
+				require.Len(t, w, 1)
+				assert.Contains(t, w[0], `ignored unsupported attribute "`)
+				assert.Contains(t, w[0], tc.want)
+			})
+		}
+	})
+
+	t.Run("PATCH value filter on a dropped sub-attribute", func(t *testing.T) {
+		// Entra ID's default mapping writes the email as
+		// emails[type eq "work"].value: a model without emails.type ignores it.
+		for _, path := range []string{`emails[type eq "work"].value`, `emails[display pr]`} {
+			before := e.do("GET", "/Users/"+id, nil)
+			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", path, "work@example.com")))
+			require.Equal(t, 200, r.Code, r.Raw)
+			w := lastWarnings()
+			require.Len(t, w, 1)
+			assert.Equal(t, fmt.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path), w[0])
+			assert.Equal(t, before.Body["emails"], r.Body["emails"], "nothing changed")
+		}
+		requireError(t, strict.do("PATCH", "/Users/"+strict.createUser("strict-filter")["id"].(string),
+			patchBody(op("remove", `emails[type eq "work"]`, nil))), 400, "invalidPath",
+			`emails[type eq \"work\"]" is not supported by this server, which leaves it out of /Schemas`)
+	})
+
+	t.Run("bulk", func(t *testing.T) {
+		r := e.do("POST", "/Bulk", bulkBody(0, map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulk-user", "name": map[string]any{"familyName": "F", "middleName": "Jane"}}}))
+		_, by := bulkOps(t, r)
+		require.Equal(t, "201", by["b"]["status"], r.Raw)
+		got := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "bulk-user"`), nil)
+		require.Equal(t, 200, got.Code, got.Raw)
+		assert.Contains(t, got.Raw, `"familyName":"F"`)
+		assert.NotContains(t, got.Raw, "Jane")
+	})
+
+	t.Run("strict mode refuses with an actionable detail", func(t *testing.T) {
+		sid := strict.createUser("strict-user")["id"].(string)
+		strict.refuses(t, []refusal{
+			{"POST", "POST", "/Users", map[string]any{"userName": "s", "name": map[string]any{"middleName": "M"}}, "invalidSyntax",
+				`attribute "name.middleName": is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)`},
+			{"PUT", "PUT", "/Users/" + sid, map[string]any{"userName": "s", "emails": []any{map[string]any{"value": "a@example.com", "type": "work"}}}, "invalidSyntax",
+				`attribute "emails.type": is not supported by this server`},
+			{"PATCH path", "PATCH", "/Users/" + sid, patchBody(op("replace", "name.middleName", "M")), "invalidPath",
+				`"name.middleName" is not supported by this server, which leaves it out of /Schemas`},
+			{"PATCH value", "PATCH", "/Users/" + sid, patchBody(op("add", "name", map[string]any{"formatted": "M"})), "invalidSyntax",
+				`"name.formatted": is not supported by this server, which leaves it out of /Schemas`},
+		})
+		got := strict.do("GET", "/Users/"+sid, nil)
+		assert.NotContains(t, got.Body, "name", "a refused request changed nothing")
+	})
+
+	t.Run("filter, sortBy, attributes and excludedAttributes", func(t *testing.T) {
+		for _, f := range []string{`name.middleName eq "Jane"`, `emails.type eq "work"`, `emails[type eq "work"]`, `emails[display pr].value eq "x"`, `userName eq "a" or not (name.formatted pr)`} {
+			requireError(t, e.do("GET", "/Users?filter="+url.QueryEscape(f), nil), 400, "invalidFilter", "is not supported by this server (it is left out of /Schemas)")
+			requireError(t, e.do("POST", "/Users/.search", map[string]any{"filter": f}), 400, "invalidFilter", "is not supported by this server")
+		}
+		r := e.do("GET", "/Users?filter="+url.QueryEscape(`name.givenName eq "Babs" and emails[value eq "babs@example.com"]`), nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.EqualValues(t, 1, r.Body["totalResults"])
+		requireError(t, e.do("GET", "/Users?sortBy=name.middleName", nil), 400, "invalidValue", `sortBy "name.middleName" names an attribute this server does not support`)
+		require.Equal(t, 200, e.do("GET", "/Users?sortBy=name.familyName", nil).Code)
+
+		r = e.do("GET", "/Users/"+id+"?attributes=name.middleName,name.givenName", nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, map[string]any{"givenName": "Babs"}, r.Body["name"], "like an unknown sub-attribute: not returned")
+		r = e.do("GET", "/Users/"+id+"?excludedAttributes=emails.display,name.givenName", nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Equal(t, map[string]any{"familyName": "Jensen"}, r.Body["name"])
+		assert.Contains(t, r.Body, "emails")
+	})
+}
+
+// TestSubAttributeSubsetStoredBefore: a user stored with every
+// sub-attribute before the host narrowed its model to sub-attributes
+// comes back with only those /Schemas advertises, from a GET and a list.
+func TestSubAttributeSubsetStoredBefore(t *testing.T) {
+	dir := t.TempDir() + "/scim.db"
+	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
+	require.NoError(t, err)
+	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
+	u := wide.createUser("early", map[string]any{
+		"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
+		"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+	})
+	require.NoError(t, old.Close())
+
+	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel()})
+	require.NoError(t, err)
+	t.Cleanup(func() { narrow.Close() })
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
+	for _, path := range []string{"/Users/" + u["id"].(string), "/Users?filter=userName+eq+%22early%22", "/Users?filter=name.givenName+eq+%22E%22", "/Users"} {
+		r := e.do("GET", path, nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		assert.Contains(t, r.Raw, "early@example.com", path)
+		for _, gone := range []string{"Jane", "Babs", `"work"`} {
+			assert.NotContains(t, r.Raw, gone, path)
+		}
 	}
 }

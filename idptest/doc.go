@@ -96,7 +96,9 @@
 // those. Test, TestTarget, Replay and Main read /Schemas once per run
 // (ReadAdvertised) and leave out the expectations on a User, Group or
 // enterprise attribute it does not list (title, phoneNumbers, the
-// enterprise manager); the run names them (Result.NotChecked, a log line
+// enterprise manager), and, of an attribute it lists with some of its
+// sub-attributes only (name with givenName), the others (name.middleName,
+// an email's primary, also inside an expected element); the run names them (Result.NotChecked, a log line
 // in Test, a NOTE in the report). That such an attribute is absent
 // ({"$absent": true}, as for password) is still checked.
 //

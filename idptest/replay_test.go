@@ -54,6 +54,16 @@ func factories() []factory {
 			db := memory.New(memory.WithModel(subsetModel(t)))
 			return stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
 		}},
+		{name: "memory-subattrs", open: func(t *testing.T) stores {
+			db := memory.New(memory.WithModel(subAttrModel(t)))
+			return stores{users: db, groups: db, tokens: tokens.NewMemoryStore()}
+		}},
+		{name: "sqlite-subattrs", open: func(t *testing.T) stores {
+			db, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: filepath.Join(t.TempDir(), "scim.db"), Model: subAttrModel(t)})
+			require.NoError(t, err)
+			t.Cleanup(func() { db.Close() })
+			return stores{users: db, groups: db, tokens: db}
+		}},
 		{name: "sqlite-subset", open: func(t *testing.T) stores {
 			db, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: filepath.Join(t.TempDir(), "scim.db"), Model: subsetModel(t)})
 			require.NoError(t, err)
@@ -79,6 +89,21 @@ func subsetModel(t *testing.T) *resources.Model {
 	m, err := resources.NewModel(resources.ModelConfig{
 		UserAttributes: []string{"id", "externalId", "meta", "userName", "name", "displayName", "active", "emails", "groups",
 			resources.EnterpriseUserSchema + ":department"},
+	})
+	require.NoError(t, err)
+	return m
+}
+
+// subAttrModel is the model of a host whose users table holds some
+// sub-attributes only (resources.ModelConfig.UserAttributes lists
+// name.givenName): a given and a family name, a display name and each
+// email's value and type, which Entra ID's default mapping
+// (emails[type eq "work"].value) needs.
+func subAttrModel(t *testing.T) *resources.Model {
+	t.Helper()
+	m, err := resources.NewModel(resources.ModelConfig{
+		UserAttributes: []string{"id", "externalId", "meta", "userName", "name.givenName", "name.familyName", "displayName", "active",
+			"emails.value", "emails.type", "groups", resources.EnterpriseUserSchema + ":department"},
 	})
 	require.NoError(t, err)
 	return m

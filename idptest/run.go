@@ -548,6 +548,12 @@ func (r *runner) expect(s Step, body any, ex *Exchange, scope map[string]string)
 			p = append(p, path+": "+err.Error())
 			continue
 		}
+		want, left := r.adv.prune(path, want)
+		for _, a := range left {
+			if !slices.Contains(r.res.NotChecked, a) {
+				r.res.NotChecked = append(r.res.NotChecked, a)
+			}
+		}
 		if msg := Match(body, path, want); msg != "" {
 			p = append(p, msg)
 		}

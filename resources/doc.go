@@ -8,9 +8,9 @@
 // built-in User, Group and enterprise schemas take their definitions from
 // github.com/elimity-com/scim/schema (the RFC 7643 text) and go through
 // NewSchema too, so every schema document has the one renderer. A Model
-// may narrow the built-in User and Group schemas to the attributes a host
-// supports (ModelConfig.UserAttributes): a narrowed type simply has fewer
-// attributes, so everything that resolves paths against it (Normalize,
+// may narrow the built-in User and Group schemas to the attributes, and
+// sub-attributes, a host supports (ModelConfig.UserAttributes): a
+// narrowed type simply has fewer attributes and sub-attributes, so everything that resolves paths against it (Normalize,
 // the PATCH engine, filters, sorting, projection, /Schemas) leaves the
 // others out with no code of its own, and Lenience.Unknown, the one
 // unknown-attribute policy, names them unsupported.

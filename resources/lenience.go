@@ -53,8 +53,12 @@ func (l *Lenience) OneValue(path string) error {
 // unknown records an attribute (or sub-attribute, or schema) no schema of
 // rt defines: ignored, never stored.
 func (l *Lenience) unknown(rt *ResourceType, path string) error {
-	return l.Unknown(rt, path, "invalidSyntax", "is not defined by any schema of this resource type (strict mode)")
+	return l.Unknown(rt, path, "invalidSyntax", unknownRefusal)
 }
+
+// unknownRefusal is the refusal of an attribute a body gives that no
+// schema defines.
+const unknownRefusal = "is not defined by any schema of this resource type (strict mode)"
 
 // Unknown is the one policy for an attribute path a request gives that rt
 // does not define, for Normalize and the PATCH engine alike: the value is
@@ -77,7 +81,15 @@ func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) err
 	if l == nil {
 		return nil
 	}
-	if rt != nil && rt.Omits(path) {
+	return l.leftOut(rt != nil && rt.Omits(path), path, scimType, refusal)
+}
+
+// leftOut is Unknown once it is known whether path is one the host's
+// subset left out (omitted): Normalize asks the attribute whose value
+// holds a member it does not define (Attribute.omitsSub), which has no
+// path to ask Omits with.
+func (l *Lenience) leftOut(omitted bool, path, scimType, refusal string) error {
+	if omitted {
 		return l.bend(path, scimType,
 			"is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)",
 			clienttext.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))

@@ -53,22 +53,44 @@ type ModelConfig struct {
 	// is a 400 invalidFilter and a sortBy a 400 invalidValue: all as for
 	// an attribute no schema defines, with words that say "unsupported".
 	//
-	// Entries are top-level attributes: core ones by name ("emails",
-	// "name"; a sub-attribute comes with its attribute, and a dotted
-	// path is an error), the common "id", "externalId" and "meta", and
-	// enterprise ones with their URN
+	// Entries are attributes: core ones by name ("emails", "name"),
+	// the common "id", "externalId" and "meta", and enterprise ones
+	// with their URN
 	// ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
 	// or that URN alone for the whole extension. When no enterprise
 	// attribute is listed the extension is left out too. The host's own
 	// extensions (UserExtensions) are always kept whole. Names match
 	// case-insensitively; "schemas" may be listed and is always there.
 	//
+	// An entry may also be a sub-attribute ("name.givenName",
+	// "emails.value", the enterprise manager's value with its URN): its
+	// attribute is then kept with the sub-attributes listed only, and
+	// the others are left out as an attribute is, from /Schemas, from
+	// requests (a PATCH path or value filter naming one included), from
+	// filters, sortBy and responses. An attribute listed whole keeps
+	// all its sub-attributes. A host whose users table has the columns
+	// user_name, given_name, family_name, email and active lists
+	//
+	//	"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"
+	//
+	// and its store is never handed name.formatted, name.middleName, an
+	// email's type, primary or display. What the server makes rather
+	// than a store holds comes with its attribute (the read-only groups
+	// and manager.displayName, the $ref of the manager and of members);
+	// meta and a group's members are kept whole. A multi-valued
+	// attribute (emails) or the manager cannot be kept without its
+	// value, which identifies each value. Note that Microsoft Entra ID
+	// writes a user's email as emails[type eq "work"].value by default:
+	// a model without emails.type ignores that operation with a warning,
+	// so a host serving Entra keeps emails.type or maps the email in
+	// Entra as emails.value.
+	//
 	// id, meta, userName and active cannot be left out (active is how
 	// identity providers deprovision); NewModel returns an error naming
 	// the missing one.
 	UserAttributes []string
 	// GroupAttributes is UserAttributes for Group. id, meta, displayName
-	// and members cannot be left out, so only externalId can.
+	// and members (whole) cannot be left out, so only externalId can.
 	GroupAttributes []string
 }
 
@@ -79,8 +101,8 @@ type ModelConfig struct {
 // filter), in an error's detail, a warning, its log or its request log.
 // An extension must have a URN id that
 // no other schema of the model uses; a subset (UserAttributes,
-// GroupAttributes) must name attributes of the built-in schemas and keep
-// the required ones.
+// GroupAttributes) must name attributes or sub-attributes of the built-in
+// schemas and keep the required ones.
 func NewModel(cfg ModelConfig) (*Model, error) {
 	m := &Model{User: NewUserType(cfg.UserExtensions...), Group: NewGroupType(cfg.GroupExtensions...)}
 	for _, rt := range []*ResourceType{m.User, m.Group} {

@@ -601,7 +601,10 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			member := func(k string, sv any) (string, any, bool, error) {
 				sa := a.Sub(k)
 				if sa == nil {
-					return "", nil, false, l.unknown(nil, p.String()+"."+k) // a subset keeps sub-attributes whole
+					if l == nil {
+						return "", nil, false, nil
+					}
+					return "", nil, false, l.leftOut(a.omitsSub(k), p.String()+"."+k, "invalidSyntax", unknownRefusal)
 				}
 				if sa.ReadOnly() && a.Mutability != ReadOnly {
 					return "", nil, false, nil

@@ -75,6 +75,18 @@ type Attribute struct {
 	// resource type names, "external" or "uri" (RFC 7643 §7).
 	ReferenceTypes []string
 	SubAttributes  []*Attribute
+	// full is the attribute before a subset kept only some of its
+	// sub-attributes (ModelConfig.UserAttributes: "name.givenName"),
+	// nil otherwise.
+	full *Attribute
+}
+
+// omitsSub reports whether the sub-attribute name is one the built-in
+// schemas give a but the host's subset left out (ResourceType.Omits for
+// a member of a's value, where the caller has the attribute, not the
+// path).
+func (a *Attribute) omitsSub(name string) bool {
+	return a.full != nil && a.Sub(name) == nil && a.full.Sub(name) != nil
 }
 
 // Sub returns the sub-attribute called name (case-insensitively), or nil.

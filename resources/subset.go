@@ -2,18 +2,22 @@ package resources
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/names"
 )
 
-// This file narrows the built-in User and Group types to the attributes a
-// host supports (ModelConfig.UserAttributes, GroupAttributes). A narrowed
-// type simply has fewer attributes: its schema documents leave the others
-// out, and Resolve, Normalize, the PATCH engine, filters, sorting and
+// This file narrows the built-in User and Group types to the attributes
+// and sub-attributes a host supports (ModelConfig.UserAttributes,
+// GroupAttributes). A narrowed type simply has fewer attributes, and its
+// attributes fewer sub-attributes (a copy of each, which remembers the
+// whole in Attribute.full): its schema documents leave the others out,
+// and Resolve, Normalize, the PATCH engine, filters, sorting and
 // projection treat them as they treat any attribute no schema defines.
-// Nothing else needs to know about subsets.
+// What needs to know more asks Omits (and OmittedIn), and a response is
+// cut to the model by FitUser and FitGroup.
 
 // requiredAttrs are the attributes a subset cannot leave out, with the
 // reason an error gives.
@@ -38,15 +42,26 @@ var requiredAttrs = map[string][]struct{ name, why string }{
 func (rt *ResourceType) subset(field string, names []string) error {
 	full := *rt
 	keep := map[*Attribute]bool{}
+	// subs are the sub-attributes listed of an attribute listed only by
+	// its sub-attributes ("name.givenName"); an attribute listed whole
+	// too is kept whole.
+	subs := map[*Attribute][]*Attribute{}
+	var order []*Attribute // the attributes of subs, as first listed
 	wholeExt := map[*Schema]bool{}
 	for _, n := range names {
-		a, ext, err := rt.subsetEntry(n)
+		a, sub, ext, err := rt.subsetEntry(n)
 		if err != nil {
 			return fmt.Errorf("resources: ModelConfig.%s: %w", field, err)
 		}
-		if a != nil {
+		switch {
+		case sub != nil:
+			if _, ok := subs[a]; !ok {
+				order = append(order, a)
+			}
+			subs[a] = append(subs[a], sub)
+		case a != nil:
 			keep[a] = true
-		} else if ext != nil {
+		case ext != nil:
 			wholeExt[ext] = true
 		}
 	}
@@ -56,10 +71,33 @@ func (rt *ResourceType) subset(field string, names []string) error {
 				field, r.name, rt.Name, r.why, requiredList(rt.Name))
 		}
 	}
+	// narrowed holds the copy of each attribute kept with some of its
+	// sub-attributes only.
+	narrowed := map[*Attribute]*Attribute{}
+	for _, a := range order {
+		if keep[a] {
+			continue // listed whole as well
+		}
+		if v := a.Sub("value"); v != nil && !slices.Contains(subs[a], v) {
+			return fmt.Errorf("resources: ModelConfig.%s keeps %s without %s.value, which it cannot do without: %s is a list of values (or a reference) identified by their value (RFC 7643 §2.4); add %q",
+				field, a.Name, a.Name, a.Name, subsetName(rt, a, "value"))
+		}
+		c := *a
+		c.SubAttributes, c.full = nil, a
+		for _, s := range a.SubAttributes {
+			if slices.Contains(subs[a], s) || rt.madeByServer(a, s) {
+				c.SubAttributes = append(c.SubAttributes, s)
+			}
+		}
+		keep[a] = true
+		narrowed[a] = &c
+	}
 	kept := func(attrs []*Attribute) []*Attribute {
 		var out []*Attribute
 		for _, a := range attrs {
-			if keep[a] {
+			if c := narrowed[a]; c != nil {
+				out = append(out, c)
+			} else if keep[a] {
 				out = append(out, a)
 			}
 		}
@@ -92,10 +130,30 @@ func (rt *ResourceType) subset(field string, names []string) error {
 	return nil
 }
 
+// madeByServer reports whether sub, a sub-attribute of a, is one the
+// server makes rather than a store holds: a read-only one (the groups
+// of a user, the manager's displayName) or a $ref the server renders
+// from the value beside it (ServerRefSub). A subset keeps it whenever
+// it keeps a: leaving it out would spare a store nothing.
+func (rt *ResourceType) madeByServer(a, sub *Attribute) bool {
+	return sub.ReadOnly() || rt.ServerRefSub(a, sub)
+}
+
+// subsetName is how a subset entry names the sub-attribute sub of a, an
+// attribute of rt's built-in schemas: "emails.value", or with its URN
+// for an enterprise attribute.
+func subsetName(rt *ResourceType, a *Attribute, sub string) string {
+	if ent := rt.Extension(EnterpriseUserSchema); ent != nil && slices.Contains(ent.Attributes, a) {
+		return EnterpriseUserSchema + ":" + a.Name + "." + sub
+	}
+	return a.Name + "." + sub
+}
+
 // subsetEntry resolves one entry of a subset: a core or common attribute
-// (a, nil), an enterprise attribute (a, its schema) or the whole
-// enterprise extension (nil, its schema).
-func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
+// (a, nil, nil), an enterprise attribute (a, nil, its schema), one
+// sub-attribute of either (a, sub, ...) or the whole enterprise extension
+// (nil, nil, its schema).
+func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Attribute, *Schema, error) {
 	name := n
 	var ext *Schema
 	if IsURN(n) {
@@ -111,25 +169,22 @@ func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
 		}
 		switch {
 		case ext != nil && !builtInExtension(ext.ID):
-			return nil, nil, fmt.Errorf("%q belongs to the extension %s, which the host defines: a host extension is kept whole, so define only the attributes it supports", n, ext.ID)
+			return nil, nil, nil, fmt.Errorf("%q belongs to the extension %s, which the host defines: a host extension is kept whole, so define only the attributes it supports", n, ext.ID)
 		case ext == nil && hasURNPrefix(n, rt.Schema.ID):
 			name = n[len(rt.Schema.ID)+1:]
 		case ext == nil:
-			return nil, nil, fmt.Errorf("%q names no schema of the %s resource type", n, rt.Name)
+			return nil, nil, nil, fmt.Errorf("%q names no schema of the %s resource type", n, rt.Name)
 		case name == "":
-			return nil, ext, nil
+			return nil, nil, ext, nil
 		}
 	}
-	if strings.Contains(name, ".") {
-		top, _, _ := strings.Cut(name, ".")
-		return nil, nil, fmt.Errorf("%q: a subset lists top-level attributes, whose sub-attributes all come with them; list %q", n, top)
-	}
+	name, subName, dotted := strings.Cut(name, ".")
 	var a *Attribute
 	switch {
 	case ext != nil:
 		a = ext.Attr(name)
-	case names.Equal(name, "schemas"):
-		return nil, nil, nil // always there: it is the resource's envelope, not an attribute
+	case names.Equal(name, "schemas") && !dotted:
+		return nil, nil, nil, nil // always there: it is the resource's envelope, not an attribute
 	default:
 		a, _ = rt.Attr("", name)
 	}
@@ -138,9 +193,32 @@ func (rt *ResourceType) subsetEntry(n string) (*Attribute, *Schema, error) {
 		if ext != nil {
 			where = ext.ID
 		}
-		return nil, nil, fmt.Errorf("%q is not an attribute of %s (enterprise attributes are written with their URN, e.g. %q)", n, where, EnterpriseUserSchema+":department")
+		return nil, nil, nil, fmt.Errorf("%q is not an attribute of %s (enterprise attributes are written with their URN, e.g. %q)", n, where, EnterpriseUserSchema+":department")
 	}
-	return a, ext, nil
+	if !dotted {
+		return a, nil, ext, nil
+	}
+	sub := a.Sub(subName)
+	switch {
+	case len(a.SubAttributes) == 0:
+		return nil, nil, nil, fmt.Errorf("%q: %s has no sub-attributes; list %q", n, a.Name, n[:len(n)-len(subName)-1])
+	case sub == nil:
+		return nil, nil, nil, fmt.Errorf("%q: %s has no sub-attribute %q (it has %s)", n, a.Name, subName, subNames(a))
+	case find(rt.common, a.Name) == a || rt.Name == "Group" && names.Equal(a.Name, "members"):
+		// meta is the server's; a member is its value, type and $ref,
+		// which the server reads to resolve and render it.
+		return nil, nil, nil, fmt.Errorf("%q: %s is kept whole, with all its sub-attributes; list %q", n, a.Name, a.Name)
+	}
+	return a, sub, ext, nil
+}
+
+// subNames lists the names of a's sub-attributes for an error.
+func subNames(a *Attribute) string {
+	out := make([]string, len(a.SubAttributes))
+	for i, s := range a.SubAttributes {
+		out[i] = s.Name
+	}
+	return strings.Join(out, ", ")
 }
 
 func requiredList(typ string) string {
@@ -156,9 +234,12 @@ func requiredList(typ string) string {
 // extensions are kept whole.
 func builtInExtension(urn string) bool { return names.Equal(urn, EnterpriseUserSchema) }
 
-// Omits reports whether path names an attribute (or extension) that the
-// built-in schemas define but the host's subset left out of rt: "addresses",
-// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter".
+// Omits reports whether path names an attribute (or extension, or
+// sub-attribute) that the built-in schemas define but the host's subset
+// left out of rt: "addresses", "name.middleName",
+// "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+// or whose value filter names one ("emails[type eq \"work\"].value"
+// when the subset keeps emails.value alone).
 // It is false for anything rt defines and for what no schema defines.
 func (rt *ResourceType) Omits(path string) bool {
 	if rt.full == nil || path == "" {
@@ -168,21 +249,52 @@ func (rt *ResourceType) Omits(path string) bool {
 	if err != nil {
 		return false
 	}
-	return !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing
+	if !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing {
+		return true
+	}
+	// A value filter naming a sub-attribute left out
+	// (emails[type eq "work"].value without emails.type) selects by
+	// what no kept value holds.
+	return p.Filter != nil && len(rt.OmittedIn(&filter.ValuePath{Path: filter.AttrPath{URI: p.URI, Name: p.Name}, Filter: p.Filter})) > 0
 }
 
 // OmittedIn returns the attribute paths of the filter e that the host's
-// subset left out of rt (Omits), in the order filter.AnyPath visits them,
+// subset left out of rt (Omits), in the order filter.Walk visits them,
 // or nil: the handler refuses a filter on one, and a conformance check
-// that would send one does not. The inner paths of a value filter are
-// sub-attributes, which a subset keeps with their attribute.
+// that would send one does not. A path inside a value filter names a
+// sub-attribute of the filtered attribute, and is returned with it:
+// "emails.display" for emails[display eq "x"].
 func (rt *ResourceType) OmittedIn(e filter.Expr) []string {
+	if rt.full == nil {
+		return nil
+	}
 	var out []string
-	filter.AnyPath(e, func(p filter.AttrPath) bool {
+	add := func(p filter.AttrPath) bool {
 		if s := p.String(); rt.Omits(s) {
 			out = append(out, s)
+			return true
 		}
-		return false // every path
+		return false
+	}
+	filter.Walk(e, func(x filter.Expr) bool {
+		switch n := x.(type) {
+		case *filter.Compare:
+			add(n.Path)
+		case *filter.Present:
+			add(n.Path)
+		case *filter.ValuePath:
+			if add(n.Path) {
+				return false // left out whole: its sub-attributes with it
+			}
+			filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
+				if p.URI == "" && p.Sub == "" {
+					add(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
+				}
+				return false // every path
+			})
+			return false
+		}
+		return true
 	})
 	return out
 }
@@ -220,6 +332,11 @@ func (m *Model) FitUser(u *User) {
 	for _, a := range rt.full.Schema.Attributes {
 		if rt.Schema.Attr(a.Name) == nil {
 			clearUserAttr(u, a.Name)
+		}
+	}
+	for _, a := range rt.Schema.Attributes {
+		if a.full != nil {
+			fitUserSubs(u, a)
 		}
 	}
 	for _, a := range rt.full.common {
@@ -285,25 +402,111 @@ func clearUserAttr(u *User, name string) {
 		u.Timezone = ""
 	case "password":
 		u.Password = ""
-	case "emails":
-		u.Emails = nil
-	case "phoneNumbers":
-		u.PhoneNumbers = nil
-	case "ims":
-		u.IMs = nil
-	case "photos":
-		u.Photos = nil
 	case "addresses":
 		u.Addresses = nil
 	case "groups":
 		u.Groups = nil
-	case "entitlements":
-		u.Entitlements = nil
-	case "roles":
-		u.Roles = nil
-	case "x509Certificates":
-		u.X509Certificates = nil
+	default:
+		if p := multiValues(u, name); p != nil {
+			*p = nil
+		}
 	}
+}
+
+// fitUserSubs clears in u the sub-attributes of a, a core User attribute
+// kept with some of its sub-attributes only, that the subset left out.
+// It never writes through u's pointers and slices, which a user read
+// with store.GetOptions.ReadOnly shares with its store: it sets new ones.
+// Only name, addresses and the lists of MultiValue can be narrowed: the
+// groups are the server's (madeByServer), and an enterprise manager keeps
+// its value and with it the rest, which the server makes.
+func fitUserSubs(u *User, a *Attribute) {
+	keeps := func(sub string) bool { return a.Sub(sub) != nil }
+	switch a.Name {
+	case "name":
+		if u.Name == nil {
+			return
+		}
+		n := *u.Name
+		for _, f := range []struct {
+			sub string
+			v   *string
+		}{{"formatted", &n.Formatted}, {"familyName", &n.FamilyName}, {"givenName", &n.GivenName},
+			{"middleName", &n.MiddleName}, {"honorificPrefix", &n.HonorificPrefix}, {"honorificSuffix", &n.HonorificSuffix}} {
+			if !keeps(f.sub) {
+				*f.v = ""
+			}
+		}
+		if n == (Name{}) {
+			u.Name = nil
+		} else {
+			u.Name = &n
+		}
+	case "addresses":
+		var out []Address
+		for _, v := range u.Addresses {
+			for _, f := range []struct {
+				sub string
+				v   *string
+			}{{"formatted", &v.Formatted}, {"streetAddress", &v.StreetAddress}, {"locality", &v.Locality},
+				{"region", &v.Region}, {"postalCode", &v.PostalCode}, {"country", &v.Country}, {"type", &v.Type}} {
+				if !keeps(f.sub) {
+					*f.v = ""
+				}
+			}
+			if !keeps("primary") {
+				v.Primary = nil
+			}
+			if v != (Address{}) {
+				out = append(out, v)
+			}
+		}
+		u.Addresses = out
+	default:
+		if p := multiValues(u, a.Name); p != nil {
+			var out []MultiValue
+			for _, v := range *p {
+				if !keeps("value") {
+					v.Value = ""
+				}
+				if !keeps("display") {
+					v.Display = ""
+				}
+				if !keeps("type") {
+					v.Type = ""
+				}
+				if !keeps("primary") {
+					v.Primary = nil
+				}
+				if v != (MultiValue{}) {
+					out = append(out, v)
+				}
+			}
+			*p = out
+		}
+	}
+}
+
+// multiValues returns the field of u holding the MultiValue list of the
+// User attribute name (its canonical spelling), or nil.
+func multiValues(u *User, name string) *[]MultiValue {
+	switch name {
+	case "emails":
+		return &u.Emails
+	case "phoneNumbers":
+		return &u.PhoneNumbers
+	case "ims":
+		return &u.IMs
+	case "photos":
+		return &u.Photos
+	case "entitlements":
+		return &u.Entitlements
+	case "roles":
+		return &u.Roles
+	case "x509Certificates":
+		return &u.X509Certificates
+	}
+	return nil
 }
 
 func clearEnterpriseAttr(e *EnterpriseUser, name string) {

@@ -68,10 +68,20 @@ func TestModelSubsetErrors(t *testing.T) {
 			`ModelConfig.GroupAttributes leaves out "members", which a Group cannot do without`},
 		{"displayName left out", resources.ModelConfig{GroupAttributes: []string{"id", "meta", "members"}},
 			`leaves out "displayName"`},
-		{"a sub-attribute path", resources.ModelConfig{UserAttributes: append(userCore(), "name.givenName")},
-			`"name.givenName": a subset lists top-level attributes, whose sub-attributes all come with them; list "name"`},
-		{"an enterprise sub-attribute", resources.ModelConfig{UserAttributes: append(userCore(), ent+":manager.value")},
-			`list "manager"`},
+		{"a multi-valued attribute without its value", resources.ModelConfig{UserAttributes: append(userCore("emails"), "emails.type", "emails.primary")},
+			`ModelConfig.UserAttributes keeps emails without emails.value, which it cannot do without: emails is a list of values (or a reference) identified by their value (RFC 7643 §2.4); add "emails.value"`},
+		{"the manager without its value", resources.ModelConfig{UserAttributes: append(userCore(), ent+":department", ent+":manager.displayName")},
+			`add "` + ent + `:manager.value"`},
+		{"an unknown sub-attribute", resources.ModelConfig{UserAttributes: append(userCore("name"), "name.nickName")},
+			`"name.nickName": name has no sub-attribute "nickName" (it has formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix)`},
+		{"a sub-attribute of a simple attribute", resources.ModelConfig{UserAttributes: append(userCore(), "title.value")},
+			`"title.value": title has no sub-attributes; list "title"`},
+		{"a sub-attribute of meta", resources.ModelConfig{UserAttributes: append(userCore("meta"), "meta.version")},
+			`"meta.version": meta is kept whole, with all its sub-attributes; list "meta"`},
+		{"a sub-attribute of members", resources.ModelConfig{GroupAttributes: []string{"id", "meta", "displayName", "members.value"}},
+			`"members.value": members is kept whole, with all its sub-attributes; list "members"`},
+		{"a sub-attribute of an unknown attribute", resources.ModelConfig{UserAttributes: append(userCore(), "nmae.givenName")},
+			`"nmae.givenName" is not an attribute of urn:ietf:params:scim:schemas:core:2.0:User`},
 		{"unknown attribute", resources.ModelConfig{UserAttributes: append(userCore(), "adresses")},
 			`"adresses" is not an attribute of urn:ietf:params:scim:schemas:core:2.0:User`},
 		{"enterprise attribute without its URN", resources.ModelConfig{UserAttributes: append(userCore(), "department")},
@@ -139,6 +149,123 @@ func TestModelSubset(t *testing.T) {
 	assert.Equal(t, []string{resources.UserSchema}, noEnt.User.SchemaURNs())
 	assert.True(t, noEnt.User.Omits(ent))
 	assert.True(t, noEnt.User.Omits(ent+":department"))
+}
+
+// subModel keeps the columns of a host with one users table: userName,
+// name.givenName, name.familyName, emails.value and active (with id and
+// meta, which every subset keeps), and the enterprise manager by its
+// value.
+func subModel(t *testing.T) *resources.Model {
+	t.Helper()
+	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{
+		"id", "meta", "userName", "NAME.givenName", "name.familyName", "emails.value", "active", ent + ":manager.value"}})
+	require.NoError(t, err)
+	return m
+}
+
+// TestModelSubAttributes: a subset entry may name a sub-attribute; the
+// attribute is then kept with the listed sub-attributes only, and every
+// path resolver sees it so.
+func TestModelSubAttributes(t *testing.T) {
+	m := subModel(t)
+	assert.Equal(t, []string{"userName", "name", "active", "emails"}, schemaAttrNames(m.User.Schema))
+	subNames := func(a *resources.Attribute) []string {
+		var out []string
+		for _, s := range a.SubAttributes {
+			out = append(out, s.Name)
+		}
+		return out
+	}
+	name, _ := m.User.Attr("", "name")
+	assert.Equal(t, []string{"familyName", "givenName"}, subNames(name), "in the schema's order, canonically spelled")
+	emails, _ := m.User.Attr("", "emails")
+	assert.Equal(t, []string{"value"}, subNames(emails))
+	manager := m.User.Extension(ent).Attr("manager")
+	assert.Equal(t, []string{"value", "$ref", "displayName"}, subNames(manager), "what the server makes comes with the value")
+	assert.Contains(t, string(m.User.Schema.Document()), `"givenName"`)
+	assert.NotContains(t, string(m.User.Schema.Document()), `"middleName"`, "/Schemas advertises only the kept sub-attributes")
+	assert.NotContains(t, string(m.User.Schema.Document()), `"display"`)
+
+	for _, p := range []string{"name.middleName", "NAME.formatted", "emails.display", "emails.type", "emails.primary",
+		resources.UserSchema + ":name.honorificPrefix", `emails[type eq "work"].primary`} {
+		assert.True(t, m.User.Omits(p), p)
+	}
+	for _, p := range []string{"name", "name.givenName", "emails", "emails.value", "name.nothing", ent + ":manager.displayName"} {
+		assert.False(t, m.User.Omits(p), p)
+	}
+
+	// Listing the attribute whole as well keeps it whole.
+	whole, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore(), "name.givenName", ent)})
+	require.NoError(t, err)
+	assert.True(t, whole.Same(resources.DefaultModel()))
+	// Every sub-attribute listed is the attribute whole, as /Schemas says.
+	all, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore("emails"), ent, "emails.value", "emails.display", "emails.type", "emails.primary")})
+	require.NoError(t, err)
+	assert.True(t, all.Same(resources.DefaultModel()))
+	assert.False(t, m.Same(resources.DefaultModel()))
+	again, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{"id", "meta", "userName", "active", "name.familyName", "name.givenName", "emails.value", ent + ":manager"}})
+	require.NoError(t, err)
+	assert.True(t, m.Same(again), "the same subset in another order; manager's value keeps it whole")
+}
+
+// TestSubAttributesNormalize: a dropped sub-attribute in a body follows
+// the unknown-attribute policy with the words of a dropped attribute.
+func TestSubAttributesNormalize(t *testing.T) {
+	m := subModel(t)
+	in := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","name":{"givenName":"G","middleName":"M","formatted":"G M"},
+		"emails":[{"value":"a@example.com","type":"work","primary":true,"display":"A"}],"nickName":"n"}`
+	l := &resources.Lenience{}
+	got, err := m.User.Normalize(decode(t, in), l)
+	require.NoError(t, err)
+	assert.Equal(t, decode(t, `{"userName":"a","name":{"givenName":"G"},"emails":[{"value":"a@example.com"}]}`), got)
+	assert.ElementsMatch(t, []string{
+		`ignored unsupported attribute "name.middleName" (this server leaves it out of /Schemas)`,
+		`ignored unsupported attribute "name.formatted" (this server leaves it out of /Schemas)`,
+		`ignored unsupported attribute "emails.type" (this server leaves it out of /Schemas)`,
+		`ignored unsupported attribute "emails.primary" (this server leaves it out of /Schemas)`,
+		`ignored unsupported attribute "emails.display" (this server leaves it out of /Schemas)`,
+		`ignored unsupported attribute "nickName" (this server leaves it out of /Schemas)`,
+	}, l.Warnings)
+
+	_, err = m.User.Normalize(decode(t, `{"userName":"a","name":{"MiddleName":"M"}}`), &resources.Lenience{Strict: true})
+	var ae *resources.AttrError
+	require.ErrorAs(t, err, &ae)
+	assert.Equal(t, "invalidSyntax", ae.ScimType)
+	assert.Equal(t, `attribute "name.MiddleName": is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)`, err.Error())
+
+	l = &resources.Lenience{}
+	_, err = m.User.Normalize(decode(t, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"a","name":{"nickName":"x"}}`), l)
+	require.NoError(t, err)
+	assert.Equal(t, []string{`ignored unknown attribute "name.nickName"`}, l.Warnings, "no schema defines it: unknown, not unsupported")
+}
+
+// TestFitUserSubAttributes: a user stored before the host narrowed its
+// model comes back without the dropped sub-attributes, and the store's
+// copy, which a read-only read shares, is untouched.
+func TestFitUserSubAttributes(t *testing.T) {
+	m := subModel(t)
+	stored := &resources.User{UserName: "u",
+		Name:      &resources.Name{GivenName: "G", FamilyName: "F", MiddleName: "M", Formatted: "G M F"},
+		Emails:    []resources.MultiValue{{Value: "a@example.com", Type: "work", Primary: resources.Bool(true), Display: "A"}, {Display: "only a display"}},
+		Addresses: []resources.Address{{Locality: "L"}},
+	}
+	u := *stored // a shallow copy, as a read-only read returns
+	m.FitUser(&u)
+	assert.Equal(t, &resources.Name{GivenName: "G", FamilyName: "F"}, u.Name)
+	assert.Equal(t, []resources.MultiValue{{Value: "a@example.com"}}, u.Emails, "an element left with nothing goes")
+	assert.Nil(t, u.Addresses)
+	assert.Equal(t, "M", stored.Name.MiddleName, "the stored user is not written through")
+	assert.Equal(t, "A", stored.Emails[0].Display)
+
+	onlyMiddle := &resources.User{UserName: "u", Name: &resources.Name{MiddleName: "M"}}
+	m.FitUser(onlyMiddle)
+	assert.Nil(t, onlyMiddle.Name, "no kept sub-attribute left: no name")
+
+	addr, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore("addresses"), "addresses.locality", "addresses.type")})
+	require.NoError(t, err)
+	a := &resources.User{UserName: "u", Addresses: []resources.Address{{Locality: "L", Type: "work", PostalCode: "1", Primary: resources.Bool(true)}, {Country: "X"}}}
+	addr.FitUser(a)
+	assert.Equal(t, []resources.Address{{Locality: "L", Type: "work"}}, a.Addresses)
 }
 
 // TestSubsetNormalize: what the subset leaves out follows the
@@ -299,5 +426,24 @@ func TestOmittedIn(t *testing.T) {
 		require.NoError(t, err, tt.filter)
 		assert.Equal(t, tt.want, m.User.OmittedIn(e), tt.filter)
 		assert.Nil(t, resources.DefaultModel().User.OmittedIn(e), "no subset: %s", tt.filter)
+	}
+
+	sub := subModel(t)
+	for _, tt := range []struct {
+		filter string
+		want   []string
+	}{
+		{`name.givenName eq "a" and emails.value pr`, nil},
+		{`emails[value eq "a"]`, nil},
+		{`name.middleName eq "a"`, []string{"name.middleName"}},
+		{`emails[type eq "work"].value eq "a"`, []string{"emails.type"}},
+		{`emails[type eq "work" and not (display pr)]`, []string{"emails.type", "emails.display"}},
+		{`emails.value co "x" or emails.primary eq true`, []string{"emails.primary"}},
+		{`nickName pr or name.formatted pr`, []string{"nickName", "name.formatted"}},
+		{`addresses[type eq "work"]`, []string{"addresses"}},
+	} {
+		e, err := p.Parse(tt.filter)
+		require.NoError(t, err, tt.filter)
+		assert.Equal(t, tt.want, sub.User.OmittedIn(e), tt.filter)
 	}
 }

@@ -402,6 +402,13 @@ func (a *applier) resolve(named naming) (loc, error) {
 		l.ext = res.Extension
 		return l, nil
 	}
+	if p.Filter != nil && rt.Omits(path) {
+		// The filter names a sub-attribute the model's subset left out
+		// (emails[type eq "work"].value with emails.value alone kept):
+		// what selects by it is ignored, or refused, as a path naming it
+		// is.
+		return loc{raw: path, named: named, missing: true}, nil
+	}
 	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {

@@ -3,24 +3,18 @@ package memory_test
 import (
 	"testing"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/storetest"
 )
 
-// TestConformanceSubset runs the suite on a store built from a model that
-// leaves out every attribute the suite's filter and sort cases do not use
-// (resources.ModelConfig.UserAttributes): the suite asks it to keep only
+// TestConformanceSubset runs the suite on stores built from narrowed
+// models (storetest.NarrowedModels; resources.ModelConfig.UserAttributes),
+// one of them narrowed to sub-attributes: the suite asks each to keep only
 // what its model supports.
 func TestConformanceSubset(t *testing.T) {
-	m, err := resources.NewModel(resources.ModelConfig{
-		UserAttributes: storetest.UserAttributesUsed(),
-	})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(m))
-	storetest.Run(t, func(t *testing.T) storetest.Stores {
+	storetest.RunNarrowed(t, func(_ *testing.T, m *resources.Model) storetest.Stores {
+		db := memory.New(memory.WithModel(m))
 		return storetest.Stores{Users: db, Groups: db}
 	})
 }

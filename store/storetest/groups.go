@@ -20,6 +20,7 @@ import (
 var groupTests = []test{
 	{"CreateAssignsIDMetaMembers", testCreateGroup},
 	{"GetNotFoundAndExcludeMembers", testGetGroup},
+	{"IDsMatchExactly", testGroupIDsExact},
 	{"UniqueDisplayName", testUniqueDisplayName},
 	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
 	{"ListFilterSortPage", testListGroups},
@@ -44,6 +45,55 @@ var groupTests = []test{
 	{"OverlappingUserAndGroupIDs", testOverlappingIDs},
 	{"NoAliasing", testGroupNoAliasing},
 	{"TenantIsolation", testGroupTenants},
+}
+
+// testGroupIDsExact: a member change naming the group by its id in
+// another letter case names no group, and a member value in another
+// letter case names no user: it is skipped when added (store.GroupStore,
+// "Member values") and removes nothing. A store whose id columns compare
+// under a collation that ignores case would change the group, or add and
+// remove the user.
+func testGroupIDsExact(t *testing.T, e *env) {
+	const exact = "ids match exactly, case included (store.GroupStore)"
+	u := e.createUser(t, &resources.User{UserName: "member", Active: ptr(true)})
+	other := e.createUser(t, &resources.User{UserName: "other", Active: ptr(true)})
+	g := e.createGroup(t, &resources.Group{DisplayName: "Exact", Members: []resources.Member{{Value: u.ID}}})
+	members := func(t *testing.T) []string {
+		return memberIDs(e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there").Members)
+	}
+	// Each part on its own, so that a store failing one is told of the
+	// other too.
+	t.Run("group id", func(t *testing.T) {
+		defer suite.Recover(t)
+		twin, ok := caseTwin(t, g.ID)
+		if !ok {
+			return
+		}
+		_, err := e.groups.ModifyMembers(e.ctx, twin, []string{other.ID}, nil, "")
+		assert.Equal(t, []string{u.ID}, members(t), "a ModifyMembers of the group id %q, which differs from the stored %q in case alone, must change nothing: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
+		requireIs(t, err, store.ErrNotFound, "ModifyMembers of the group id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
+	})
+	t.Run("member values", func(t *testing.T) {
+		defer suite.Recover(t)
+		twin, ok := caseTwin(t, u.ID)
+		if !ok {
+			return
+		}
+		_, err := e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{twin}, "")
+		require.NoError(t, err, "ModifyMembers removing a value no member has must succeed (store.GroupStore.ModifyMembers)")
+		assert.Equal(t, []string{u.ID}, members(t), "ModifyMembers removing %q, which differs from the member %q in case alone, must remove nothing: %s (store.GroupStore.ModifyMembers)", twin, u.ID, exact)
+
+		if otherTwin, ok := caseTwin(t, other.ID); ok {
+			_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{otherTwin}, nil, "")
+			require.NoError(t, err, "ModifyMembers adding a value that names no user or group must skip it, not fail (store.GroupStore, \"Member values\")")
+			assert.NotContains(t, members(t), other.ID, "ModifyMembers adding %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.ModifyMembers)", otherTwin, other.ID, exact)
+		}
+
+		c := e.createGroup(t, &resources.Group{DisplayName: "Exact Twin", Members: []resources.Member{{Value: twin}}})
+		assert.Empty(t, c.Members, "CreateGroup with the member value %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.CreateGroup)", twin, u.ID, exact)
+		assert.Empty(t, e.getGroup(t, c.ID, store.GetOptions{}, "a created group must be readable").Members,
+			"CreateGroup must not store the member value %q, which names no user: %s (store.GroupStore.CreateGroup)", twin, exact)
+	})
 }
 
 // createUserIDs creates n users named prefix0, prefix1, ... and returns

@@ -39,6 +39,54 @@ func UserAttributesUsed() []string {
 		resources.EnterpriseUserSchema + ":employeeNumber", resources.EnterpriseUserSchema + ":department", resources.EnterpriseUserSchema + ":manager"}
 }
 
+// NarrowedModel is a narrowed model (resources.ModelConfig) by name, one
+// of NarrowedModels.
+type NarrowedModel struct {
+	// Name names the model's subtest: "used", "columns" or "subattrs".
+	Name string
+	// Config is the model's configuration, for resources.NewModel.
+	Config resources.ModelConfig
+}
+
+// NarrowedModels are the narrowed models RunNarrowed runs the suite on:
+// "used" keeps the attributes the suite's filter and sort cases use
+// (UserAttributesUsed); "columns" those of a users table with a few
+// columns, each attribute whole; "subattrs" those of a users table with
+// the columns user_name, given_name, family_name, email and active
+// (name.givenName, name.familyName, emails.value). The slice is new.
+func NarrowedModels() []NarrowedModel {
+	groups := []string{"id", "meta", "displayName", "members"}
+	return []NarrowedModel{
+		{"used", resources.ModelConfig{UserAttributes: UserAttributesUsed()}},
+		{"columns", resources.ModelConfig{
+			UserAttributes:  []string{"id", "meta", "userName", "name", "emails", "active"},
+			GroupAttributes: groups,
+		}},
+		{"subattrs", resources.ModelConfig{
+			UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
+			GroupAttributes: groups,
+		}},
+	}
+}
+
+// RunNarrowed runs the suite (Run) on stores built from each of
+// NarrowedModels, in a subtest named after it: for a store that can be
+// built from any model, as store/memory and store/sqlstore can. open
+// builds the stores from the model, once for the model's subtest.
+func RunNarrowed(t *testing.T, open func(t *testing.T, m *resources.Model) Stores) {
+	t.Helper()
+	for _, nm := range NarrowedModels() {
+		t.Run(nm.Name, func(t *testing.T) {
+			m, err := resources.NewModel(nm.Config)
+			if err != nil {
+				t.Fatalf("storetest: the narrowed model %q: %v", nm.Name, err)
+			}
+			s := open(t, m)
+			Run(t, func(*testing.T) Stores { return s })
+		})
+	}
+}
+
 // modelOf returns the model s was built from, or the default model.
 func modelOf(s any) *resources.Model {
 	if mp, ok := s.(store.ModelProvider); ok && mp.Model() != nil {
@@ -59,8 +107,8 @@ func (e *env) fitGroup(g *resources.Group) {
 }
 
 // needsUser skips t when the user store's model leaves out one of attrs
-// (top-level attribute names; enterprise ones with their URN), which the
-// check writes and reads back, filters or sorts on.
+// (attribute or sub-attribute paths; enterprise ones with their URN),
+// which the check writes and reads back, filters or sorts on.
 func (e *env) needsUser(t *testing.T, attrs ...string) {
 	t.Helper()
 	skipOmitted(t, e.userModel.User, attrs)
@@ -100,7 +148,7 @@ func caseRuns(t *testing.T, rt *resources.ResourceType, q store.Query, data []st
 	t.Helper()
 	out := omittedBy(rt, q, data)
 	if len(out) > 0 {
-		t.Logf("skipped the case %s: the store's model leaves out the %s attributes %s, which it uses (resources.ModelConfig); the check's other cases run", describe(q), rt.Name, strings.Join(out, ", "))
+		t.Logf("skipped the case %s: the store's model leaves out the %s attributes %s, which it uses%s (resources.ModelConfig); the check's other cases run", describe(q), rt.Name, strings.Join(out, ", "), noteAlternatives(rt, out))
 	}
 	return len(out) == 0
 }
@@ -147,20 +195,20 @@ func (e *env) keepsUser(attr string) bool {
 // note is a string attribute of a user by which the checks of writes tell
 // one write from another: what a replace wrote, what a refused write kept.
 type note struct {
-	// attr is the top-level attribute the model must keep; path is the
-	// attribute path a filter names.
-	attr, path string
-	get        func(u *resources.User) string
-	set        func(u *resources.User, v string)
+	// path is the attribute (or sub-attribute) path the model must keep,
+	// which a filter or sortBy names.
+	path string
+	get  func(u *resources.User) string
+	set  func(u *resources.User, v string)
 }
 
 // notes are the note attributes, by preference: title, which the full
 // model keeps, then those a narrowed model is likelier to keep.
 var notes = []note{
-	{"title", "title", func(u *resources.User) string { return u.Title }, func(u *resources.User, v string) { u.Title = v }},
-	{"displayName", "displayName", func(u *resources.User) string { return u.DisplayName }, func(u *resources.User, v string) { u.DisplayName = v }},
-	{"nickName", "nickName", func(u *resources.User) string { return u.NickName }, func(u *resources.User, v string) { u.NickName = v }},
-	{"name", "name.givenName", func(u *resources.User) string {
+	{"title", func(u *resources.User) string { return u.Title }, func(u *resources.User, v string) { u.Title = v }},
+	{"displayName", func(u *resources.User) string { return u.DisplayName }, func(u *resources.User, v string) { u.DisplayName = v }},
+	{"nickName", func(u *resources.User) string { return u.NickName }, func(u *resources.User, v string) { u.NickName = v }},
+	{"name.givenName", func(u *resources.User) string {
 		if u.Name == nil {
 			return ""
 		}
@@ -173,32 +221,55 @@ var notes = []note{
 	}},
 }
 
+// notePaths lists the note attributes for a message: "title,
+// displayName, nickName, name.givenName".
+func notePaths() string {
+	paths := make([]string, len(notes))
+	for i, n := range notes {
+		paths[i] = n.path
+	}
+	return strings.Join(paths, ", ")
+}
+
 // note returns the first note attribute the user store's model keeps, and
 // skips t when it keeps none.
 func (e *env) note(t *testing.T) note {
 	t.Helper()
-	if n, ok := e.keptNote(); ok {
+	if n, ok := keptNote(e.userModel.User); ok {
 		return n
 	}
-	attrs := make([]string, len(notes))
-	for i, n := range notes {
-		attrs[i] = n.attr
-	}
-	t.Skipf("the store's model keeps none of %s: this check tells one write from another by one of them (resources.ModelConfig); the rest of the suite still runs", strings.Join(attrs, ", "))
+	t.Skipf("the store's model keeps none of %s: this check tells one write from another by one of them (resources.ModelConfig); the rest of the suite still runs", notePaths())
 	return note{} // not reached: Skipf ends the subtest
 }
 
 // keptNote returns the first note attribute the user store's model keeps
 // and true, or, when it keeps none, the first of all (title) and false: a
 // check of lists sorts or filters by it anyway, and userCase leaves out
-// the cases that do, naming it.
+// the cases that do, naming it and the alternatives.
 func (e *env) keptNote() (note, bool) {
+	return keptNote(e.userModel.User)
+}
+
+func keptNote(rt *resources.ResourceType) (note, bool) {
 	for _, n := range notes {
-		if e.keepsUser(n.attr) {
+		if !rt.Omits(n.path) {
 			return n, true
 		}
 	}
 	return notes[0], false
+}
+
+// noteAlternatives is what a skipped case adds when one of the attributes
+// it needs, out, is the note attribute of a User type rt that keeps none:
+// any of them would have done.
+func noteAlternatives(rt *resources.ResourceType, out []string) string {
+	if rt.Name != "User" || !slices.Contains(out, notes[0].path) {
+		return ""
+	}
+	if _, ok := keptNote(rt); ok {
+		return ""
+	}
+	return fmt.Sprintf(" (%s is the check's note attribute: any of %s would do, the first the model keeps, and it keeps none)", notes[0].path, notePaths())
 }
 
 // user returns a new user named userName whose note is v, or who has

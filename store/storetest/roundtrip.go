@@ -92,10 +92,11 @@ func testUserRoundTrip(t *testing.T, e *env) {
 		c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
 		return c
 	}
-	// A model keeps whole top-level attributes: name with every
-	// sub-attribute, emails with every value and its type, primary and
-	// display. The message says so, as the diff may show one field.
-	const whole = "%s must return the user as written, every attribute the store's model supports, each whole: name with all its sub-attributes, a multi-valued one with every value and its type, primary and display (store.UserStore.CreateUser; resources.ModelConfig.UserAttributes)"
+	// A model keeps an attribute with every sub-attribute it lists (all
+	// of them unless it lists some: name.givenName), and a multi-valued
+	// one with every value. The message says so, as the diff may show
+	// one field.
+	const whole = "%s must return the user as written, every attribute the store's model supports, each with every sub-attribute the model keeps: name with all of its sub-attributes unless the model lists some (name.givenName), a multi-valued one with every value and its type, primary and display as the model keeps them (store.UserStore.CreateUser; resources.ModelConfig.UserAttributes)"
 	assert.Equal(t, comparable(want), comparable(created), whole, "CreateUser")
 
 	got, err := e.users.GetUser(e.ctx, created.ID, store.GetOptions{})

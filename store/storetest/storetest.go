@@ -42,7 +42,8 @@
 // in Stores (NoNestedGroups); the zero value checks everything. So are the
 // attributes it keeps: a store built from a narrowed model
 // (resources.ModelConfig.UserAttributes, GroupAttributes; the store is a
-// store.ModelProvider) is never asked for what the model leaves out, and
+// store.ModelProvider) is never asked for what the model leaves out, an
+// attribute or a sub-attribute ("name.middleName", "emails.display"), and
 // a check whose data needs such an attribute is skipped with a message
 // naming it (go test -v lists them); a check of lists leaves out, and
 // logs, only its cases whose filter or sortBy names one, and runs the

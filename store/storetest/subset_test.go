@@ -5,21 +5,26 @@ import (
 
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/storetest"
 )
 
 // subsetModels are the models of the "subset-*" stores TestBrokenStores
-// runs the suite on: a host's users table with a few columns, and one
-// with the attributes no model may leave out and nothing more.
-var subsetModels = map[string]resources.ModelConfig{
-	"subset-columns": {
-		UserAttributes:  []string{"id", "meta", "userName", "name", "emails", "active"},
-		GroupAttributes: []string{"id", "meta", "displayName", "members"},
-	},
-	"subset-required": {
-		UserAttributes:  []string{"id", "meta", "userName", "active"},
-		GroupAttributes: []string{"id", "meta", "displayName", "members"},
-	},
-}
+// runs the suite on: storetest.NarrowedModels' "columns" (a host's users
+// table with a few columns) and "subattrs" (columns holding some
+// sub-attributes only: given_name, family_name, email), and one with the
+// attributes no model may leave out and nothing more.
+var subsetModels = func() map[string]resources.ModelConfig {
+	out := map[string]resources.ModelConfig{
+		"subset-required": {
+			UserAttributes:  []string{"id", "meta", "userName", "active"},
+			GroupAttributes: []string{"id", "meta", "displayName", "members"},
+		},
+	}
+	for _, nm := range storetest.NarrowedModels() {
+		out["subset-"+nm.Name] = nm.Config
+	}
+	return out
+}()
 
 // subset is a memory store built from a narrowed model that, as a host's
 // table without a column for them would, keeps none of the attributes
