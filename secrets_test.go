@@ -225,7 +225,7 @@ func TestPasswordFilterValueNeverLogged(t *testing.T) {
 // with the password mistyped or mis-cased, malformed JSON), with or
 // without strict mode, reaches neither the response (its detail, a /Bulk
 // operation's), nor the request log entry (path, detail, warnings), nor
-// the log line. The rule (internal/clienttext.Conceals): client text that
+// the log line. The rule (internal/clienttext.Secrets.Conceals): client text that
 // names the password and is more than an attribute path is shown as
 // clienttext.Concealed, and so is any part of it a message quotes.
 func TestPasswordNeverLogged(t *testing.T) {

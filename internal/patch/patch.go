@@ -481,7 +481,7 @@ type Engine struct {
 func NewEngine(rt *resources.ResourceType) *Engine {
 	e := &Engine{
 		rt:     rt,
-		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs()},
+		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs(), SecretNames: rt.Secrets().Names()},
 		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {
