@@ -346,6 +346,8 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 			request{name: name + "/PATCH path filter, unquoted, strict", method: "PATCH", strict: true, body: patchBody(op("remove", name+`[value eq `+secret+`]`, nil))},
 			request{name: name + "/PATCH path, a comparison", method: "PATCH", body: patchBody(op("replace", name+` eq `+secret, "x"))},
 			request{name: name + "/PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/PATCH value key, strict", method: "PATCH", strict: true, body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/POST key, strict", method: "POST", path: "/Users", strict: true, body: users(map[string]any{name + `[value eq "` + secret + `"]`: "x"})},
 			request{name: name + "/bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
 				"path": "/Users?filter=" + q(name+` eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
 			request{name: name + "/bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",

@@ -57,7 +57,7 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 		return nil
 	}
 	if l.Strict {
-		return &AttrError{Path: path, Msg: refusal, ScimType: scimType}
+		return &AttrError{Path: path, Msg: refusal, ScimType: scimType, secrets: l.secrets}
 	}
 	l.Warnings = append(l.Warnings, warning)
 	return nil
