@@ -348,6 +348,8 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 			request{name: name + "/PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
 			request{name: name + "/PATCH value key, strict", method: "PATCH", strict: true, body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
 			request{name: name + "/POST key, strict", method: "POST", path: "/Users", strict: true, body: users(map[string]any{name + `[value eq "` + secret + `"]`: "x"})},
+			request{name: name + "/PATCH operation member", method: "PATCH", body: patchBody(opWith(op("replace", "displayName", "A"), name+`[value eq "`+secret+`"]`, 1))},
+			request{name: name + "/PATCH operation member, strict", method: "PATCH", strict: true, body: patchBody(opWith(op("replace", "displayName", "A"), name+`[value eq "`+secret+`"]`, 1))},
 			request{name: name + "/bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
 				"path": "/Users?filter=" + q(name+` eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
 			request{name: name + "/bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",
@@ -381,6 +383,12 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 		r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
 		requireError(t, r, 400, "invalidValue", urn+`:pin"`)
 	})
+}
+
+// opWith is the operation o with the member key set to v.
+func opWith(o map[string]any, key string, v any) map[string]any {
+	o[key] = v
+	return o
 }
 
 // sendAbout sends a request of TestPasswordNeverLogged's kind on e, its
