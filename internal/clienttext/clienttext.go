@@ -1,9 +1,13 @@
 // Package clienttext makes text a client sent fit to show in a message, a
 // warning or a log: token-shaped text redacted, however it is
 // percent-encoded, text that can hold a password or another secret
-// attribute's value concealed (Secrets.Conceals: the password always, and
-// the attributes a model makes returned "never", which its Secrets,
-// built once with the model, names), and each quoted piece bounded. It is one place because
+// attribute's value concealed (Secrets.Conceals), and each quoted piece
+// bounded. The secrets are a model's: the password always, and the
+// attributes the model makes returned "never", gathered into a Secrets
+// once, when the model is built, and handed to every place that quotes
+// client text for that model's handler; the package holds no state of
+// its own, so two handlers of two models each conceal their own. It is
+// one place because
 // every package that builds a message from client text needs it (the
 // handler, the filter parser, the PATCH engine, the schema checks of
 // resources, the request log of admin, and tokens, which makes the text

@@ -326,6 +326,23 @@ func TestNamesSecret(t *testing.T) {
 	}
 }
 
+// TestSecretsApart: a Secrets is the names it was built from and no
+// other: the password alone (nil) names no pin, nor does a set built
+// beside one that does, in either order; names that hold the password
+// add nothing, and one given twice is kept once.
+func TestSecretsApart(t *testing.T) {
+	const filter = `urn:example:vault:2.0:User:pin eq "1234"`
+	pin, code := clienttext.NewSecrets("pin", "PIN"), clienttext.NewSecrets("code")
+	assert.True(t, pin.Conceals(filter))
+	assert.False(t, code.Conceals(filter), "a set built after one with the pin")
+	assert.False(t, passwordOnly().Conceals(filter), "the password alone")
+	assert.True(t, clienttext.NewSecrets("pin").Conceals(filter), "a set built after one without")
+	assert.Equal(t, []string{"pin"}, pin.Names())
+	assert.Nil(t, clienttext.NewSecrets("password", "oldPassword", ""), "nil: the password alone")
+	assert.Nil(t, passwordOnly().Names())
+	assert.Equal(t, "/Users?filter=pin+eq+1", code.ConcealQuery("/Users?filter=pin+eq+1"))
+}
+
 // passwordOnly is the Secrets of a model whose one secret is the
 // password: nil.
 func passwordOnly() *clienttext.Secrets { return nil }
