@@ -121,8 +121,13 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 // for a Model built otherwise, the union of its types' sets. Its type is
 // internal; a host has no use for it.
 func (m *Model) Secrets() *clienttext.Secrets {
-	if m.User.secrets == m.Group.secrets {
-		return m.User.secrets
+	// A handler asks for each request's Lenience: only two sets of
+	// names each, which no model NewModel built has, are joined anew.
+	switch u, g := m.User.Secrets(), m.Group.Secrets(); {
+	case u == g || g == nil:
+		return u
+	case u == nil:
+		return g
 	}
 	return clienttext.NewSecrets(append(m.User.secrets.Names(), m.Group.secrets.Names()...)...)
 }
