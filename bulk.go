@@ -231,9 +231,9 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 			continue
 		default:
 			if h.cfg.Strict {
-				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, clienttext.Unquoted(k))
+				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, h.secrets.Unquoted(k))
 			}
-			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, clienttext.Unquoted(k))
+			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, h.secrets.Unquoted(k))
 			continue
 		}
 		if !isString && v != nil {
@@ -564,6 +564,7 @@ func resolveBulkData(v any, resolve func(string) string) any {
 // that path parsed (nil when it is no URL's): its
 // location is the one it would have had, had it failed once dispatched.
 func (h *handler) bulkFailure(r *http.Request, op *bulkOp, path string, u *url.URL, e *Error) *bulkResult {
+	e = e.concealed(h.secrets)
 	body, _ := e.MarshalJSON()
 	return &bulkResult{Location: h.bulkLocation(r, op.method, path, u, true), Method: op.method, BulkID: op.bulkID, Status: strconv.Itoa(e.Status), Response: body}
 }

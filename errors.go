@@ -45,6 +45,11 @@ type Error struct {
 	ScimType string
 	// Detail is a human-readable message.
 	Detail string
+	// format and args are what errorf made Detail of, kept so that the
+	// handler that answers makes it again concealing its model's secrets
+	// (concealed); format is "" for an Error made otherwise.
+	format string
+	args   []any
 }
 
 func (e *Error) Error() string {
@@ -69,8 +74,20 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 // message from client text is made (clienttext.Sprintf): a %q argument is
 // quoted in part when long, and token-shaped text is redacted, so a
 // detail is bounded whatever the client sent and never shows a token.
+// Made where no model is at hand, the detail conceals the password alone;
+// toError makes it again with the handler's model's secrets (concealed).
 func errorf(status int, scimType, format string, args ...any) *Error {
-	return &Error{Status: status, ScimType: scimType, Detail: clienttext.Sprintf(format, args...)}
+	return &Error{Status: status, ScimType: scimType, Detail: clienttext.Sprintf(format, args...), format: format, args: args}
+}
+
+// concealed is e with its detail made again by secrets, when errorf made
+// it and secrets names more than the password: e itself otherwise, as for
+// every error of a default model.
+func (e *Error) concealed(secrets *clienttext.Secrets) *Error {
+	if secrets == nil || e.format == "" {
+		return e
+	}
+	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: secrets.Sprintf(e.format, e.args...)}
 }
 
 // toError maps any error to the SCIM error to answer, in one place.
@@ -78,7 +95,7 @@ func errorf(status int, scimType, format string, args ...any) *Error {
 func (h *handler) toError(ctx context.Context, err error) *Error {
 	var se *Error
 	if errors.As(err, &se) {
-		return se
+		return se.concealed(h.secrets)
 	}
 	var pe *patch.Error
 	if errors.As(err, &pe) {

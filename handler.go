@@ -49,10 +49,14 @@ type handler struct {
 	// by their patterns, as the mux has them: directRoute serves them.
 	collections map[string]http.HandlerFunc
 	model       *resources.Model
-	users       *kind[*resources.User]
-	groups      *kind[*resources.Group]
-	parser      filter.Parser
-	discovery   discovery
+	// secrets is the model's (resources.Model.Secrets): every message,
+	// warning and log of a request conceals the client text that names
+	// one of them.
+	secrets   *clienttext.Secrets
+	users     *kind[*resources.User]
+	groups    *kind[*resources.Group]
+	parser    filter.Parser
+	discovery discovery
 	// uniqueAttrs are the qualified names of the extension attributes
 	// declared unique (resources.ResourceType.UniqueAttributes): stores
 	// index them, so their values are held to Config.MaxKeyBytes.
@@ -119,7 +123,7 @@ func newHandler(cfg Config) (*handler, error) {
 			return nil, err
 		}
 	}
-	h := &handler{cfg: cfg, model: model, userGroups: model.User.Schema.Attr("groups") != nil,
+	h := &handler{cfg: cfg, model: model, secrets: model.Secrets(), userGroups: model.User.Schema.Attr("groups") != nil,
 		narrowEnterprise: model.User.NarrowsExtension(resources.EnterpriseUserSchema)}
 	for _, rt := range []*resources.ResourceType{model.User, model.Group} {
 		for _, ua := range rt.UniqueAttributes() {
@@ -139,7 +143,7 @@ func newHandler(cfg Config) (*handler, error) {
 		h.checkedMembers, _ = cfg.Groups.(store.CheckedMemberModifier)
 	}
 	// Both types' URNs: a filter on / reads users and groups alike.
-	h.parser = filter.Parser{Schemas: model.KnownSchemaURNs(), MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict}
+	h.parser = filter.Parser{Schemas: model.KnownSchemaURNs(), MaxLength: cfg.MaxFilterLength, Strict: cfg.Strict, SecretNames: h.secrets.Names()}
 	if err := h.buildDiscovery(); err != nil {
 		return nil, err
 	}
@@ -268,6 +272,9 @@ type requestState struct {
 	storeTime time.Duration
 	// warnings are the bends made to accept the request (see warn).
 	warnings []string
+	// secrets is the handler's (handler.secrets), which warn conceals
+	// client text by.
+	secrets *clienttext.Secrets
 	// base is the base URL the request reached the handler at, when
 	// Config.BaseURL is unset.
 	base string
@@ -304,10 +311,11 @@ func (st *requestState) setTenant(tenant string) {
 // leniency toward a sloppy client): the request log entry and the log
 // line carry it, so the admin sees what a provider sends that was not
 // taken as sent. The message is made as errorf's detail is
-// (clienttext.Sprintf): bounded, and without a token.
+// (clienttext.Secrets.Sprintf with the model's secrets): bounded, without
+// a token, and without a secret.
 func warn(ctx context.Context, format string, args ...any) {
 	if st := stateOf(ctx); st != nil && len(st.warnings) < maxWarnings {
-		st.warnings = append(st.warnings, clienttext.Sprintf(format, args...))
+		st.warnings = append(st.warnings, st.secrets.Sprintf(format, args...))
 	}
 }
 
@@ -322,7 +330,7 @@ func warnOnce(ctx context.Context, msg string) {
 // lenience is what Normalize and the PATCH engine bend under, for one
 // request: strict as Config.Strict says.
 func (h *handler) lenience() *resources.Lenience {
-	return &resources.Lenience{Strict: h.cfg.Strict}
+	return h.model.Lenience(h.cfg.Strict)
 }
 
 // messageSchemas holds the "schemas" of a message body (a PatchOp,
@@ -407,16 +415,16 @@ func requestID(ctx context.Context) string {
 
 // requestIDFrom is the X-Request-Id a proxy in front already gave the
 // request, when it is a sane token (printable ASCII, at most 128 bytes,
-// no bearer token in it, nothing naming the password), or a new random
-// one, so one id follows the request through the proxy's logs, ours and
-// the response.
-func requestIDFrom(r *http.Request) string {
+// no bearer token in it, nothing naming a secret of the model), or a new
+// random one, so one id follows the request through the proxy's logs,
+// ours and the response.
+func (h *handler) requestIDFrom(r *http.Request) string {
 	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
 		// An id holding a token (a client that sent its token in the
 		// wrong header), or text that names a secret attribute, would put it
 		// in every log and be sent back: the request gets an id of its
 		// own instead.
-		ok := tokens.Redact(id) == id && !clienttext.Conceals(id)
+		ok := tokens.Redact(id) == id && !h.secrets.Conceals(id)
 		for i := 0; i < len(id) && ok; i++ {
 			ok = id[i] > ' ' && id[i] < 0x7f
 		}
@@ -513,7 +521,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		rs := &requestScope{}
 		st := &rs.st
-		st.Context, st.id = r.Context(), requestIDFrom(r)
+		st.Context, st.id, st.secrets = r.Context(), h.requestIDFrom(r), h.secrets
 		var ctx context.Context = st
 		if h.cfg.StoreTimeout > 0 {
 			// One deadline for the request's store calls together: a
@@ -954,6 +962,12 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	entry.Warnings = st.warnings
 	// Sanitized once, here, for every RequestLog: a host's keeps what
 	// it is handed, and a RequestRing is not made to do it again.
+	// Sanitized conceals the password; the query is searched for the
+	// model's other secrets first, only when it has any, so that a
+	// default model's request pays for one scan.
+	if h.secrets != nil {
+		entry.Path = h.secrets.ConcealQuery(entry.Path)
+	}
 	entry = entry.Sanitized()
 	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))

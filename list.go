@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -364,7 +363,7 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 		// guess at one: the warning, which the log and the request log
 		// keep, conceals it.
 		sent, _ := c.Value.(string) // Unquoted: a string
-		warn(ctx, "unquoted filter value %q taken as a string", clienttext.PartOf(s, sent))
+		warn(ctx, "unquoted filter value %q taken as a string", h.secrets.PartOf(s, sent))
 	}
 	return e, nil
 }

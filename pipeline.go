@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/scimkit/scim/internal/backoff"
-	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
@@ -862,7 +861,7 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		t, rest = nextTag(rest)
 		if q, ok := quoteTag(t); ok {
 			// The tags as a message shows client text: bounded, no token.
-			st, sq := clienttext.Unquoted(t), clienttext.Unquoted(q)
+			st, sq := h.secrets.Unquoted(t), h.secrets.Unquoted(q)
 			if h.cfg.Strict {
 				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, st, sq)
 			}

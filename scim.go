@@ -165,21 +165,23 @@ type Config struct {
 	// a warning's text is logged as scim_[REDACTED], however it is
 	// percent-encoded, and an X-Request-Id holding one is replaced.
 	// Nor are secrets: client text that names a secret attribute (the
-	// password, or any attribute the model makes returned "never", such
-	// as a host extension's pin, by its name in any letter case,
-	// URN-qualified or percent-encoded) and is more than its path (a
-	// filter, a PATCH path or sortBy with a value filter, a query
+	// password, or any attribute the handler's model makes returned
+	// "never", such as a host extension's pin, by its name in any letter
+	// case, URN-qualified or percent-encoded) and is more than its path
+	// (a filter, a PATCH path or sortBy with a value filter, a query
 	// parameter), and any part of it a warning or an error's detail would
 	// quote, is shown as [REDACTED: names a secret], and an X-Request-Id
-	// that names one is replaced. Any one piece of client text a warning quotes is cut
-	// to 128 bytes, with its length.
+	// that names one is replaced. The secrets are this handler's model's
+	// alone: another model in the process conceals nothing here. Any one
+	// piece of client text a warning quotes is cut to 128 bytes, with its
+	// length.
 	Logger *slog.Logger
 	// RequestLog, when set, records every authenticated request (method,
 	// path, status, SCIM error, latency, token hint; never bodies,
-	// tokens or secrets: a query parameter that names a secret attribute,
-	// as Logger conceals it, is kept as name=[REDACTED: names a secret])
-	// for the host's admin
-	// page. Record is called as the request
+	// tokens or secrets: a query parameter that names a secret attribute
+	// of the handler's model, as Logger conceals it, is kept as
+	// name=[REDACTED: names a secret]) for the host's admin page. Record
+	// is called as the request
 	// ends, on its goroutine: wrap a log that does I/O (sqlstore.Store) in
 	// admin.NewAsyncLog so that it only buffers. See admin.RequestLog.
 	RequestLog admin.RequestLog

@@ -225,7 +225,7 @@ func TestPasswordFilterValueNeverLogged(t *testing.T) {
 // with the password mistyped or mis-cased, malformed JSON), with or
 // without strict mode, reaches neither the response (its detail, a /Bulk
 // operation's), nor the request log entry (path, detail, warnings), nor
-// the log line. The rule (internal/clienttext.Conceals): client text that
+// the log line. The rule (internal/clienttext.Secrets.Conceals): client text that
 // names the password and is more than an attribute path is shown as
 // clienttext.Concealed, and so is any part of it a message quotes.
 func TestPasswordNeverLogged(t *testing.T) {
@@ -346,6 +346,10 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 			request{name: name + "/PATCH path filter, unquoted, strict", method: "PATCH", strict: true, body: patchBody(op("remove", name+`[value eq `+secret+`]`, nil))},
 			request{name: name + "/PATCH path, a comparison", method: "PATCH", body: patchBody(op("replace", name+` eq `+secret, "x"))},
 			request{name: name + "/PATCH value key", method: "PATCH", body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/PATCH value key, strict", method: "PATCH", strict: true, body: patchBody(op("replace", "", map[string]any{name + `[value eq "` + secret + `"]`: "x"}))},
+			request{name: name + "/POST key, strict", method: "POST", path: "/Users", strict: true, body: users(map[string]any{name + `[value eq "` + secret + `"]`: "x"})},
+			request{name: name + "/PATCH operation member", method: "PATCH", body: patchBody(opWith(op("replace", "displayName", "A"), name+`[value eq "`+secret+`"]`, 1))},
+			request{name: name + "/PATCH operation member, strict", method: "PATCH", strict: true, body: patchBody(opWith(op("replace", "displayName", "A"), name+`[value eq "`+secret+`"]`, 1))},
 			request{name: name + "/bulk path with a filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
 				"path": "/Users?filter=" + q(name+` eq "`+secret+`"`), "data": patchBody(op("replace", "displayName", "A"))})},
 			request{name: name + "/bulk PATCH path filter", method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH", "path": "/Users/{id}",
@@ -379,6 +383,12 @@ func TestSecretAttributeNeverLogged(t *testing.T) {
 		r := e.do("GET", "/Users?sortBy="+q(urn+":pin"), nil)
 		requireError(t, r, 400, "invalidValue", urn+`:pin"`)
 	})
+}
+
+// opWith is the operation o with the member key set to v.
+func opWith(o map[string]any, key string, v any) map[string]any {
+	o[key] = v
+	return o
 }
 
 // sendAbout sends a request of TestPasswordNeverLogged's kind on e, its
@@ -488,4 +498,58 @@ func TestSecretNotFiltered(t *testing.T) {
 	r := e.do("GET", "/Users?filter="+url.QueryEscape(urn+`:recovery.hint eq "h"`), nil)
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.EqualValues(t, 1, r.Body["totalResults"], "a sub-attribute returned by default is filtered")
+}
+
+// TestSecretsAreTheModels: the secrets a handler conceals are its model's,
+// not those of every model the process built. Of two handlers side by
+// side, one whose model makes a "pin" returned "never" and one whose
+// model has an ordinary "pin", the first conceals the value a filter
+// compares the pin with in its request log (path and warnings) and its
+// error details, and the second shows it, whichever model was built
+// first: a set of names kept for the whole process concealed it in both.
+func TestSecretsAreTheModels(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	const value = "1234"
+	model := func(t *testing.T, returned string) *resources.Model {
+		ext, err := resources.NewSchema(urn, "Vault", "", &resources.Attribute{Name: "pin", Type: resources.TypeString, Returned: returned})
+		require.NoError(t, err)
+		m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+		require.NoError(t, err)
+		return m
+	}
+	for _, secretFirst := range []bool{true, false} {
+		t.Run("secret model built first: "+strconv.FormatBool(secretFirst), func(t *testing.T) {
+			var secret, plain *resources.Model
+			if secretFirst {
+				secret, plain = model(t, resources.ReturnedNever), model(t, resources.ReturnedDefault)
+			} else {
+				plain, secret = model(t, resources.ReturnedDefault), model(t, resources.ReturnedNever)
+			}
+			for _, tc := range []struct {
+				name  string
+				model *resources.Model
+				shown bool
+			}{{"returned never", secret, false}, {"ordinary", plain, true}} {
+				for _, strict := range []bool{false, true} {
+					ring := admin.NewRequestRing(10)
+					db := memory.New(memory.WithModel(tc.model))
+					e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog, c.Strict = db, db, ring, strict })
+					shown := assert.NotContains
+					if tc.shown {
+						shown = assert.Contains
+					}
+					for _, filter := range []string{urn + `:pin eq "` + value + `"`, urn + `:pin eq ` + value} {
+						name := fmt.Sprintf("%s, strict %v: %s", tc.name, strict, filter)
+						r := e.do("GET", "/Users?filter="+url.QueryEscape(filter), nil)
+						shown(t, lastEntry(t, ring), value, "request log of %s", name)
+						if strict && !strings.Contains(filter, `"`) {
+							// Refused for its unquoted value, the message quoting it.
+							require.Equal(t, 400, r.Code, r.Raw)
+							shown(t, strings.Join(details(r.Body), "\n"), value, "details of %s", name)
+						}
+					}
+				}
+			}
+		})
+	}
 }

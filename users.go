@@ -331,11 +331,15 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		// An operation has op, path and value (RFC 7644 §3.5.2); what
 		// else it holds changes nothing, but may be a misspelling the
 		// client would want to hear of ("vaule").
+		// The name is the client's, of any length: shown as a message
+		// shows client text (bounded, redacted, a secret concealed),
+		// unquoted after the operation it is in.
 		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s is not a member of a PATCH operation, which has op, path and value (strict mode)", env.OpIgnored[0])
+			m := env.OpIgnored[0]
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a PATCH operation, which has op, path and value (strict mode)", m.Index, h.secrets.Unquoted(m.Name))
 		}
-		for _, name := range env.OpIgnored {
-			warn(r.Context(), "ignored %s: a PATCH operation has op, path and value", name)
+		for _, m := range env.OpIgnored {
+			warn(r.Context(), "ignored Operations[%d].%s: a PATCH operation has op, path and value", m.Index, h.secrets.Unquoted(m.Name))
 		}
 	}
 	for _, i := range env.EmptyPath {

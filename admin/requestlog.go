@@ -18,8 +18,9 @@ type Request struct {
 	// Method and Path are the HTTP method and the path relative to the
 	// SCIM base URL, with the query string (filters name the resources an
 	// identity provider looked for), as sent but for the value of a query
-	// parameter that names a secret attribute (the password, or one a
-	// model makes returned "never"), concealed (Sanitized).
+	// parameter that names a secret attribute (the password, or one the
+	// SCIM handler's model makes returned "never"), concealed (Sanitized,
+	// and the handler, which knows its model).
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Status is the HTTP status answered.

@@ -155,14 +155,14 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 
 // Sanitized returns r fit to be kept and shown: token-shaped text (a token
 // sent in a query string, say) redacted, the value of a query parameter
-// that names a secret attribute concealed (clienttext.ConcealQuery: the
-// password, or an attribute a model makes returned "never";
+// that names the password concealed (clienttext.ConcealQuery;
 // filter=password eq "…" is kept as filter=[REDACTED: names a secret]),
-// and every text field cut to a
-// bound (MaxRequestFieldBytes for Path, Detail and each warning). The
-// SCIM handler records only sanitized entries, so a RequestLog that
-// writes to a database never stores a token, nor a password a filter
-// compares with. (Detail and Warnings are made so by the handler, which
+// and every text field cut to a bound (MaxRequestFieldBytes for Path,
+// Detail and each warning). It knows no model: the SCIM handler conceals
+// the query parameters that name its model's other secrets (attributes
+// returned "never") before it calls Sanitized, and records only
+// sanitized entries, so a RequestLog that writes to a database never
+// stores a token, nor a secret a filter compares with. (Detail and Warnings are made so by the handler, which
 // conceals the client text they quote where it quotes it.)
 func (r Request) Sanitized() Request {
 	r.Path = clienttext.Field(clienttext.ConcealQuery(r.Path), MaxRequestFieldBytes)

@@ -38,6 +38,14 @@ type Parser struct {
 	// *SyntaxError such as "string values must be quoted: \"O\" at offset
 	// 12; strict mode is on". Everything else parses as without Strict.
 	Strict bool
+	// SecretNames are the names of the attributes, besides "password"
+	// (always one), that a model makes returned "never" (RFC 7643 §2.4):
+	// input that names one (a whole attribute name in any letter case,
+	// URN-qualified or percent-encoded) and is more than its path has no
+	// part of it quoted by a *SyntaxError's message, which shows
+	// [REDACTED: names a secret] instead, since the part may be a value
+	// compared with the secret. Only an error reads it.
+	SecretNames []string
 }
 
 // standardSchemas are the URNs every Parser knows: resources' typed reads
@@ -172,10 +180,11 @@ type state struct {
 	valueAt  int        // offset of the '[' whose value filter is being parsed, or -1
 	strict   bool       // Parser.Strict: unquoted string values are errors
 	lits     *[]Literal // where quoted string values are recorded, or nil
+	secrets  []string   // Parser.SecretNames, for messages
 }
 
 func (p Parser) state(s, what string) state {
-	st := state{s: s, maxDepth: p.MaxDepth, maxLen: p.MaxLength, schemas: p.Schemas, what: what, valueAt: -1, strict: p.Strict}
+	st := state{s: s, maxDepth: p.MaxDepth, maxLen: p.MaxLength, schemas: p.Schemas, what: what, valueAt: -1, strict: p.Strict, secrets: p.SecretNames}
 	if st.maxDepth <= 0 {
 		st.maxDepth = DefaultMaxDepth
 	}
@@ -576,10 +585,17 @@ func isBareByte(c byte) bool {
 // quoteJSON renders tok, a part of the input, as a JSON string, for a
 // message that shows how the token should have been written: an excerpt
 // if long, concealed when the input names a secret attribute
-// (clienttext.ExcerptOf).
+// (excerptOf).
 func (st *state) quoteJSON(tok string) string {
-	head, rest := clienttext.ExcerptOf(st.s, tok)
+	head, rest := st.excerptOf(tok)
 	return Quote(head) + rest
+}
+
+// excerptOf is clienttext.Secrets.ExcerptOf of tok, a part of the input,
+// with the Parser's SecretNames: their lookup table is built here, on
+// the way to an error, so that a filter that parses never pays for it.
+func (st *state) excerptOf(tok string) (head, rest string) {
+	return clienttext.NewSecrets(st.secrets...).ExcerptOf(st.s, tok)
 }
 
 // parseString parses the JSON string at st.pos (RFC 7644 §3.4.2.2's
@@ -896,11 +912,11 @@ func (st *state) describe(i, n int) string {
 }
 
 // quote puts tok, a part of the input, between single quotes, an excerpt
-// if long (clienttext.ExcerptOf: bounded, without a token, and concealed
+// if long (excerptOf: bounded, without a token, and concealed
 // when the input names a secret attribute: in password eq correct Hunter2, the
 // unexpected 'Hunter2' is half of one).
 func (st *state) quote(tok string) string {
-	head, rest := clienttext.ExcerptOf(st.s, tok)
+	head, rest := st.excerptOf(tok)
 	if !utf8.ValidString(head) {
 		head = strings.ToValidUTF8(head, "\uFFFD")
 	}

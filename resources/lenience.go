@@ -19,13 +19,35 @@ import (
 // sent, taken as a list, taken as that type) and the bend is
 // recorded in Warnings, which the handler shows in its log line and the
 // request log; with Strict each is an *AttrError instead. A nil
-// *Lenience bends silently.
+// *Lenience bends silently. The client text a warning or a refusal quotes
+// is concealed as the password is when it names a secret of the model the
+// Lenience was made for (Model.Lenience); the zero Lenience knows the
+// password alone.
 type Lenience struct {
 	// Strict refuses, with an *AttrError, what would otherwise be bent.
 	Strict bool
 	// Warnings are the bends made, for a human: "ignored unknown
 	// attribute \"adreses\"".
 	Warnings []string
+	// secrets is the model's (Model.Secrets), which the messages conceal
+	// client text by; nil for the password alone.
+	secrets *clienttext.Secrets
+}
+
+// Lenience returns a Lenience for a request to m's handler, strict as
+// given: its messages conceal client text that names any of m's secrets.
+func (m *Model) Lenience(strict bool) *Lenience {
+	return &Lenience{Strict: strict, secrets: m.Secrets()}
+}
+
+// Fresh returns a Lenience with l's rules (Strict, the model's secrets)
+// and no warnings, to collect bends apart before they are kept (or not)
+// in l; for a nil l, one that records them.
+func (l *Lenience) Fresh() *Lenience {
+	if l == nil {
+		return &Lenience{}
+	}
+	return &Lenience{Strict: l.Strict, secrets: l.secrets}
 }
 
 // bend records a bend, or refuses it under Strict with an *AttrError of
@@ -35,7 +57,7 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 		return nil
 	}
 	if l.Strict {
-		return &AttrError{Path: path, Msg: refusal, ScimType: scimType}
+		return &AttrError{Path: path, Msg: refusal, ScimType: scimType, secrets: l.secrets}
 	}
 	l.Warnings = append(l.Warnings, warning)
 	return nil
@@ -45,9 +67,12 @@ func (l *Lenience) bend(path, scimType, refusal, warning string) error {
 // or a message body's) given one value where RFC 7643 §2.4 has a list of
 // them: taken as a list of it, and refused under Strict (invalidSyntax).
 func (l *Lenience) OneValue(path string) error {
+	if l == nil {
+		return nil
+	}
 	return l.bend(path, "invalidSyntax",
 		"is multi-valued: send a JSON list, even of one value (strict mode)",
-		clienttext.Sprintf("one value for multi-valued %q taken as a list of it", path))
+		l.secrets.Sprintf("one value for multi-valued %q taken as a list of it", path))
 }
 
 // unknown records an attribute (or sub-attribute, or schema) no schema of
@@ -92,9 +117,9 @@ func (l *Lenience) leftOut(omitted bool, path, scimType, refusal string) error {
 	if omitted {
 		return l.bend(path, scimType,
 			"is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)",
-			clienttext.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
+			l.secrets.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
 	}
-	return l.bend(path, scimType, refusal, clienttext.Sprintf("ignored unknown attribute %q", path))
+	return l.bend(path, scimType, refusal, l.secrets.Sprintf("ignored unknown attribute %q", path))
 }
 
 // MissingSchema is the one policy for a request body whose "schemas" does
@@ -151,8 +176,8 @@ func (l *Lenience) reference(a *Attribute, p attrPath, s string) error {
 	}
 	path := p.String()
 	return l.bend(path, "invalidValue",
-		clienttext.Sprintf("must be a URI (RFC 7643 §2.3.7); %q %s (strict mode)", s, problem),
-		clienttext.Sprintf("kept reference %s %q as sent: it %s", path, s, problem))
+		l.secrets.Sprintf("must be a URI (RFC 7643 §2.3.7); %q %s (strict mode)", s, problem),
+		l.secrets.Sprintf("kept reference %s %q as sent: it %s", path, s, problem))
 }
 
 // ReferenceProblem says what keeps s from being the value of a reference

@@ -3,6 +3,7 @@ package resources
 import (
 	"fmt"
 
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 )
 
@@ -120,6 +121,10 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 	}
 	m.known = knownSchemaURNs(m.User, m.Group)
 	m.User.known, m.Group.known = m.known, m.known
+	// One set for both types: a request's text is concealed before its
+	// type is known (a query string, a /Bulk operation's path).
+	secrets := clienttext.NewSecrets(append(m.User.secretNames(), m.Group.secretNames()...)...)
+	m.User.secrets, m.Group.secrets = secrets, secrets
 	if cfg.UserAttributes != nil {
 		if err := m.User.subset("UserAttributes", cfg.UserAttributes); err != nil {
 			return nil, err
@@ -131,6 +136,22 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 		}
 	}
 	return m, nil
+}
+
+// Secrets is the set of secret attribute names a handler of m conceals
+// client text by (see NewModel): its types' set, which NewModel made one;
+// for a Model built otherwise, the union of its types' sets. Its type is
+// internal; a host has no use for it.
+func (m *Model) Secrets() *clienttext.Secrets {
+	// A handler asks for each request's Lenience: only two sets of
+	// names each, which no model NewModel built has, are joined anew.
+	switch u, g := m.User.Secrets(), m.Group.Secrets(); {
+	case u == g || g == nil:
+		return u
+	case u == nil:
+		return g
+	}
+	return clienttext.NewSecrets(append(m.User.secrets.Names(), m.Group.secrets.Names()...)...)
 }
 
 // DefaultModel returns the model of the core User and Group schemas and

@@ -24,13 +24,16 @@ type AttrError struct {
 	// ScimType is the RFC 7644 §3.12 error keyword: "invalidValue" when
 	// empty.
 	ScimType string
+	// secrets is the model's when a Lenience refused Path (bend), whose
+	// key may be any client text; nil, the password alone, otherwise.
+	secrets *clienttext.Secrets
 }
 
 func (e *AttrError) Error() string {
 	if e.Path == "" {
 		return e.Msg
 	}
-	return "attribute " + clienttext.Quote(e.Path) + ": " + e.Msg
+	return "attribute " + e.secrets.Quote(e.Path) + ": " + e.Msg
 }
 
 // Decode parses a JSON object with numbers kept exact (json.Number). A body

@@ -224,6 +224,11 @@ type ResourceType struct {
 	// full is the type before a subset narrowed it (see
 	// ModelConfig.UserAttributes), nil when nothing was left out.
 	full *ResourceType
+	// secrets is the names of the secret attributes client text is
+	// searched for (Secrets): its model's, set by NewModel, or for a type
+	// built alone its own, gathered there once; nil (the password alone)
+	// for a ResourceType built otherwise.
+	secrets *clienttext.Secrets
 }
 
 // Extension is a schema extension of a ResourceType.
@@ -360,7 +365,7 @@ func NewUserType(extra ...*Schema) *ResourceType {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
 	rt.known = knownSchemaURNs(rt)
-	clienttext.AddSecretNames(rt.secretNames()...)
+	rt.secrets = clienttext.NewSecrets(rt.secretNames()...)
 	return rt
 }
 
@@ -378,16 +383,29 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
 	}
 	rt.known = knownSchemaURNs(rt)
-	clienttext.AddSecretNames(rt.secretNames()...)
+	rt.secrets = clienttext.NewSecrets(rt.secretNames()...)
 	return rt
+}
+
+// Secrets is the set of secret attribute names that every message,
+// warning and log about a request for rt conceals client text by
+// (clienttext.Secrets.Conceals): the password, and the attributes and
+// sub-attributes returned "never" (RFC 7643 §2.4, a host's pin) of rt's
+// model (NewModel), or of rt alone when built alone. Its type is
+// internal; a host has no use for it.
+// A nil rt has the password alone.
+func (rt *ResourceType) Secrets() *clienttext.Secrets {
+	if rt == nil {
+		return nil
+	}
+	return rt.secrets
 }
 
 // secretNames returns the names of rt's secret attributes, those returned
 // "never" (RFC 7643 §2.4: the password, a host's pin), sub-attributes
-// included. The type's constructor hands them to
-// clienttext.AddSecretNames once, so that no message, warning or log
-// shows a value a request compares with one, without a scan of the
-// schemas per request.
+// included. They are gathered once, when the type or its model is built
+// (Secrets), so that no message, warning or log shows a value a request
+// compares with one, without a scan of the schemas per request.
 func (rt *ResourceType) secretNames() []string {
 	var out []string
 	var walk func([]*Attribute)

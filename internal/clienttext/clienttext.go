@@ -1,8 +1,13 @@
 // Package clienttext makes text a client sent fit to show in a message, a
 // warning or a log: token-shaped text redacted, however it is
 // percent-encoded, text that can hold a password or another secret
-// attribute's value concealed (Conceals), and
-// each quoted piece bounded. It is one place because
+// attribute's value concealed (Secrets.Conceals), and each quoted piece
+// bounded. The secrets are a model's: the password always, and the
+// attributes the model makes returned "never", gathered into a Secrets
+// once, when the model is built, and handed to every place that quotes
+// client text for that model's handler; the package holds no state of
+// its own, so two handlers of two models each conceal their own. It is
+// one place because
 // every package that builds a message from client text needs it (the
 // handler, the filter parser, the PATCH engine, the schema checks of
 // resources, the request log of admin, and tokens, which makes the text
@@ -15,8 +20,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -289,36 +292,46 @@ func Field(s string, max int) string {
 	return Clip(Redact(s), max)
 }
 
-// Excerpt returns what a message shows of the client text s: head, s
+// Excerpt returns what a message shows of the client text t: head, t
 // with token-shaped text redacted and cut to MaxQuoted bytes, and rest,
-// "" when nothing was cut, or "… (N bytes)" with N the length of s as
+// "" when nothing was cut, or "… (N bytes)" with N the length of t as
 // sent, to follow head (quoted or not). Text that Conceals is shown as
 // Concealed, without its length.
-func Excerpt(s string) (head, rest string) {
-	if Conceals(s) {
+func (s *Secrets) Excerpt(t string) (head, rest string) {
+	if s.Conceals(t) {
 		return Concealed, ""
 	}
-	head, cut := Cut(Redact(s), MaxQuoted)
+	head, cut := Cut(Redact(t), MaxQuoted)
 	if !cut {
 		return head, ""
 	}
-	return head, "… (" + strconv.Itoa(len(s)) + " bytes)"
+	return head, "… (" + strconv.Itoa(len(t)) + " bytes)"
 }
 
-// Quote returns the client text s as a message quotes it: the Excerpt's
+// Quote returns the client text t as a message quotes it: the Excerpt's
 // head in Go (and JSON-compatible) double quotes, then its rest.
-func Quote(s string) string {
-	head, rest := Excerpt(s)
+func (s *Secrets) Quote(t string) string {
+	head, rest := s.Excerpt(t)
 	return strconv.Quote(head) + rest
 }
 
-// Unquoted returns the client text s as a message shows it without
+// Quote is Secrets.Quote of the password alone, for text no model's
+// attribute names can be in (a member of a multi-valued attribute's
+// value, a name the store compares).
+func Quote(t string) string { return (*Secrets)(nil).Quote(t) }
+
+// Unquoted returns the client text t as a message shows it without
 // quotes (a member name after "Operations[1]."): the Excerpt's head, then
 // its rest.
-func Unquoted(s string) string {
-	head, rest := Excerpt(s)
+func (s *Secrets) Unquoted(t string) string {
+	head, rest := s.Excerpt(t)
 	return head + rest
 }
+
+// Unquoted is Secrets.Unquoted of the password alone, for text no
+// model's attribute names can be in (a member name of a PATCH operation,
+// read before the resource type is known).
+func Unquoted(t string) string { return (*Secrets)(nil).Unquoted(t) }
 
 // Args returns args fit for a message's fmt.Sprintf, as every message
 // built from client text takes them: each string that needs it (longer
@@ -327,17 +340,17 @@ func Unquoted(s string) string {
 // whole (a %s argument is the message's own text, not the client's); an
 // error's text is redacted. args itself comes back when nothing needs it.
 // A part of a piece of client text is passed as PartOf makes it.
-func Args(args []any) []any {
+func (s *Secrets) Args(args []any) []any {
 	var out []any
 	for i, a := range args {
 		var t any
 		switch x := a.(type) {
 		case string:
-			if len(x) > MaxQuoted || Redact(x) != x || Conceals(x) {
-				t = text(x)
+			if len(x) > MaxQuoted || Redact(x) != x || s.Conceals(x) {
+				t = text{x, s}
 			}
 		case error:
-			if s := x.Error(); Redact(s) != s {
+			if e := x.Error(); Redact(e) != e {
 				t = redactedError{x}
 			}
 		}
@@ -355,27 +368,42 @@ func Args(args []any) []any {
 	return out
 }
 
-// Sprintf is fmt.Sprintf of format and Args(args).
+// Sprintf is fmt.Sprintf of format and s.Args(args).
+func (s *Secrets) Sprintf(format string, args ...any) string {
+	return fmt.Sprintf(format, s.Args(args)...)
+}
+
+// Sprintf is Secrets.Sprintf of the password alone, for a message whose
+// client text no model's attribute names can be in.
 func Sprintf(format string, args ...any) string {
-	return fmt.Sprintf(format, Args(args)...)
+	return (*Secrets)(nil).Sprintf(format, args...)
 }
 
-// Errorf is fmt.Errorf of format and Args(args): %w still wraps.
+// Errorf is fmt.Errorf of format and s.Args(args): %w still wraps.
+func (s *Secrets) Errorf(format string, args ...any) error {
+	return fmt.Errorf(format, s.Args(args)...)
+}
+
+// Errorf is Secrets.Errorf of the password alone, for an error whose
+// client text no model's attribute names can be in.
 func Errorf(format string, args ...any) error {
-	return fmt.Errorf(format, Args(args)...)
+	return (*Secrets)(nil).Errorf(format, args...)
 }
 
-// text is client text for fmt: %q quotes its excerpt, other verbs write
-// it redacted.
-type text string
+// text is client text for fmt: %q quotes its excerpt (concealed as its
+// Secrets say), other verbs write it redacted.
+type text struct {
+	s       string
+	secrets *Secrets
+}
 
 // Format implements fmt.Formatter; %+q quotes in ASCII, as for a string.
 func (t text) Format(f fmt.State, verb rune) {
 	if verb != 'q' {
-		_, _ = io.WriteString(f, Redact(string(t)))
+		_, _ = io.WriteString(f, Redact(t.s))
 		return
 	}
-	head, rest := Excerpt(string(t))
+	head, rest := t.secrets.Excerpt(t.s)
 	if f.Flag('+') {
 		head = strconv.QuoteToASCII(head)
 	} else {
@@ -414,50 +442,39 @@ func NamesPassword(s string) bool {
 	return false
 }
 
-// secretName is a name AddSecretNames added: lower-case, with its
-// wordStart when at can look ahead for it (hasStart: three bytes or more,
-// the first two letters).
+// secretName is a name of a Secrets: lower-case, with its wordStart when
+// at can look ahead for it (hasStart: three bytes or more, the first two
+// letters).
 type secretName struct {
 	name     string
 	start    wordStart
 	hasStart bool
 }
 
-// secretSet is the names AddSecretNames added, and the bytes one of them
-// can start with as written (its first letter in either case, or the '%'
-// of an escape): NamesSecret passes over any other byte with one lookup,
-// whatever the number of names.
-type secretSet struct {
+// Secrets is the set of secret attribute names client text is searched
+// for: the password, whatever the model (RFC 7643 makes it returned
+// "never" in every User), and the names of the attributes and
+// sub-attributes a model marks returned "never" (RFC 7643 §2.4), which
+// package resources gathers once, when it builds a model, and every place
+// that quotes client text for that model's handler is handed. A nil
+// *Secrets is the password alone. A Secrets is never changed once built,
+// so one value serves any number of goroutines.
+//
+// It holds the bytes a name can start with as written (its first letter
+// in either case, or the '%' of an escape): NamesSecret passes over any
+// other byte with one lookup, whatever the number of names.
+type Secrets struct {
 	names []secretName
+	list  []string // each of names' name, for Names
 	first [256]bool
 }
 
-// secretNames is every name AddSecretNames added, nil until one is: the
-// set a request's text is searched for besides the password. It is
-// replaced, never changed, so a reader needs no lock.
-var (
-	secretNames   atomic.Pointer[secretSet]
-	secretNamesMu sync.Mutex // serialises AddSecretNames
-)
-
-// AddSecretNames makes NamesSecret, and so every rule built on it
-// (Conceals, PartOf, ExcerptOf, ConcealQuery, Args), recognise each of
-// names as it recognises the password: the names of the attributes a
-// model marks returned "never" (RFC 7643 §2.4), which package resources
-// adds once, when it builds a resource type. The names are the process's,
-// not one model's: the places that quote client text (the filter parser,
-// the PATCH engine, a store's filter evaluation, the request log) are
-// reached by no model, and concealing the secret of another model too
-// only conceals more. A name holding "password" is recognised already,
-// and one added before is not added twice.
-func AddSecretNames(names ...string) {
-	secretNamesMu.Lock()
-	defer secretNamesMu.Unlock()
-	set := &secretSet{}
-	if old := secretNames.Load(); old != nil {
-		*set = *old
-	}
-	added := false
+// NewSecrets returns the Secrets of names (attribute names, matched in
+// any letter case) besides the password: nil, the password alone, when
+// every name holds "password" (which is recognised already) or none is
+// given. A name given twice is kept once.
+func NewSecrets(names ...string) *Secrets {
+	set := &Secrets{}
 	for _, n := range names {
 		n = strings.ToLower(n)
 		if n == "" || NamesPassword(n) || slices.ContainsFunc(set.names, func(s secretName) bool { return s.name == n }) {
@@ -467,35 +484,47 @@ func AddSecretNames(names ...string) {
 		if len(n) >= 3 && isLower(n[0]) && isLower(n[1]) {
 			sn.start, sn.hasStart = startOf(n), true
 		}
-		set.names = append(slices.Clip(set.names), sn)
+		set.names = append(set.names, sn)
+		set.list = append(set.list, n)
 		set.first[n[0]], set.first[n[0]&^0x20], set.first['%'] = true, true, true
-		added = true
 	}
-	if added {
-		secretNames.Store(set)
+	if set.names == nil {
+		return nil
 	}
+	return set
 }
 
-// NamesSecret reports whether s names a secret attribute: the password
-// (NamesPassword, "password" anywhere in it), or a name AddSecretNames
-// added as a whole attribute name, not part of a longer one ("pin" in
-// "urn:...:pin" or "pin[value eq 1]", not in "spinner"), read as
-// NamesPassword reads the password. It allocates nothing, and without
-// added names costs NamesPassword's scan and a load.
-func NamesSecret(s string) bool {
-	if NamesPassword(s) {
+// Names returns the names s holds besides the password, lower-case, in
+// the order NewSecrets was given them (nil for a nil s), without
+// allocating: the caller must not change the list. A model's set is the
+// union of its types' (NewSecrets of both lists), and a filter.Parser
+// takes them as its SecretNames.
+func (s *Secrets) Names() []string {
+	if s == nil {
+		return nil
+	}
+	return slices.Clip(s.list)
+}
+
+// NamesSecret reports whether t names a secret attribute: the password
+// (NamesPassword, "password" anywhere in it), or a name of s as a whole
+// attribute name, not part of a longer one ("pin" in "urn:...:pin" or
+// "pin[value eq 1]", not in "spinner"), read as NamesPassword reads the
+// password. It allocates nothing, and for a nil s costs NamesPassword's
+// scan alone.
+func (s *Secrets) NamesSecret(t string) bool {
+	if NamesPassword(t) {
 		return true
 	}
-	set := secretNames.Load()
-	if set == nil {
+	if s == nil {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if !set.first[s[i]] {
+	for i := 0; i < len(t); i++ {
+		if !s.first[t[i]] {
 			continue
 		}
-		for _, n := range set.names {
-			if namesWordAt(s, i, n) {
+		for _, n := range s.names {
+			if namesWordAt(t, i, n) {
 				return true
 			}
 		}
@@ -556,9 +585,9 @@ func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 func isNameByte(c byte) bool { return IsTokenChar(c) || c == '$' }
 
 // Conceals reports whether a message, a warning or a log must not show
-// the client text s, nor any part of it (PartOf): s names a secret
-// attribute (NamesSecret: the password, or an attribute a model marks
-// returned "never") and is more than an attribute path, so that it can
+// the client text t, nor any part of it (PartOf): t names a secret
+// attribute (NamesSecret: the password, or a name of s, an attribute the
+// model marks returned "never") and is more than an attribute path, so that it can
 // hold a value compared with the secret, or the secret itself: a filter
 // (password eq "…", urn:...:pin eq "…"), a PATCH path or sortBy with a
 // value filter (password[value eq "…"]), a query string. A bare
@@ -569,8 +598,8 @@ func isNameByte(c byte) bool { return IsTokenChar(c) || c == '$' }
 // it: every piece of client text that can hold a secret is concealed
 // wherever a message, a warning or the request log would show it, before
 // anything has parsed it (a filter that does not parse is quoted too).
-func Conceals(s string) bool {
-	return NamesSecret(s) && !isAttrPath(s)
+func (s *Secrets) Conceals(t string) bool {
+	return s.NamesSecret(t) && !isAttrPath(t)
 }
 
 // isAttrPath reports whether s is made of the characters of an attribute
@@ -593,19 +622,19 @@ func isAttrPath(s string) bool {
 // the client text whole (a token of a filter, a value of a PATCH path):
 // whole Conceals, or names a secret and part is not all of it (a value
 // compared with an attribute the path "password" names).
-func concealsPart(whole, part string) bool {
-	return Conceals(whole) || part != whole && NamesSecret(whole)
+func (s *Secrets) concealsPart(whole, part string) bool {
+	return s.Conceals(whole) || part != whole && s.NamesSecret(whole)
 }
 
 // ExcerptOf is Excerpt of part, a part of the client text whole, which a
 // message quotes (a token a filter's parser did not expect, an unquoted
 // value of a PATCH path): Concealed when whole names a secret (see
 // PartOf).
-func ExcerptOf(whole, part string) (head, rest string) {
-	if concealsPart(whole, part) {
+func (s *Secrets) ExcerptOf(whole, part string) (head, rest string) {
+	if s.concealsPart(whole, part) {
 		return Concealed, ""
 	}
-	return Excerpt(part)
+	return s.Excerpt(part)
 }
 
 // PartOf returns part, a part of the client text whole, as an argument
@@ -615,23 +644,23 @@ func ExcerptOf(whole, part string) (head, rest string) {
 // password, but does of the filter password eq correct Hunter2: the
 // piece of client text a message quotes from decides nothing, the text
 // it is a part of does.
-func PartOf(whole, part string) any {
-	if concealsPart(whole, part) {
-		return text(Concealed)
+func (s *Secrets) PartOf(whole, part string) any {
+	if s.concealsPart(whole, part) {
+		return text{s: Concealed}
 	}
 	return part
 }
 
 // ConcealQuery returns target, a request's path and query string as sent
 // (escapes kept), with the value of each query parameter that names a
-// secret (NamesSecret) concealed: the parameter is kept as name=Concealed, or as
+// secret (s.NamesSecret) concealed: the parameter is kept as name=Concealed, or as
 // Concealed whole when its name is more than an attribute path. A value
 // that is an attribute path alone (sortBy=password) is kept, as Conceals
 // keeps it. The request log keeps a request's target so. target itself
 // comes back, without allocating, when its query names no secret.
-func ConcealQuery(target string) string {
+func (s *Secrets) ConcealQuery(target string) string {
 	path, query, ok := strings.Cut(target, "?")
-	if !ok || !NamesSecret(query) {
+	if !ok || !s.NamesSecret(query) {
 		return target
 	}
 	var b strings.Builder
@@ -644,7 +673,7 @@ func ConcealQuery(target string) string {
 		}
 		name, value, hasValue := strings.Cut(pair, "=")
 		switch {
-		case !NamesSecret(pair), !NamesSecret(name) && isAttrPath(value): // sortBy=password
+		case !s.NamesSecret(pair), !s.NamesSecret(name) && isAttrPath(value): // sortBy=password
 			b.WriteString(pair)
 		case !isAttrPath(name):
 			b.WriteString(Concealed)
@@ -658,3 +687,7 @@ func ConcealQuery(target string) string {
 	}
 	return b.String()
 }
+
+// ConcealQuery is Secrets.ConcealQuery of the password alone, for an
+// entry kept without a model (admin.Request.Sanitized).
+func ConcealQuery(target string) string { return (*Secrets)(nil).ConcealQuery(target) }

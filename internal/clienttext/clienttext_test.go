@@ -68,7 +68,7 @@ func TestExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			head, rest := clienttext.Excerpt(tt.in)
+			head, rest := passwordOnly().Excerpt(tt.in)
 			assert.Equal(t, tt.head, head)
 			assert.Equal(t, tt.rest, rest)
 			assert.True(t, utf8.ValidString(head))
@@ -101,9 +101,9 @@ func TestSprintf(t *testing.T) {
 		})
 	}
 	args := []any{"a", 1}
-	require.Equal(t, fmt.Sprint(args), fmt.Sprint(clienttext.Args(args)))
+	require.Equal(t, fmt.Sprint(args), fmt.Sprint(passwordOnly().Args(args)))
 	if !race.Enabled {
-		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.Args(args) }), "arguments that need nothing are not copied")
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = passwordOnly().Args(args) }), "arguments that need nothing are not copied")
 	}
 }
 
@@ -198,8 +198,8 @@ func TestConceals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			assert.Equal(t, tt.names, clienttext.NamesPassword(tt.in), "NamesPassword")
-			assert.Equal(t, tt.hidden, clienttext.Conceals(tt.in), "Conceals")
-			head, rest := clienttext.Excerpt(tt.in)
+			assert.Equal(t, tt.hidden, passwordOnly().Conceals(tt.in), "Conceals")
+			head, rest := passwordOnly().Excerpt(tt.in)
 			if tt.hidden {
 				assert.Equal(t, clienttext.Concealed, head)
 				assert.Empty(t, rest, "not even its length")
@@ -228,8 +228,8 @@ func TestPartOf(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			assert.Equal(t, tt.want, clienttext.Sprintf("%q", clienttext.PartOf(tt.whole, tt.part)))
-			head, rest := clienttext.ExcerptOf(tt.whole, tt.part)
+			assert.Equal(t, tt.want, clienttext.Sprintf("%q", passwordOnly().PartOf(tt.whole, tt.part)))
+			head, rest := passwordOnly().ExcerptOf(tt.whole, tt.part)
 			assert.Equal(t, tt.want, `"`+head+`"`+rest)
 		})
 	}
@@ -264,14 +264,14 @@ func TestConcealQuery(t *testing.T) {
 	}
 }
 
-// TestNamesSecret: a name AddSecretNames added (an attribute a model
-// makes returned "never") is a secret as the password is, as a whole
+// TestNamesSecret: a name of a Secrets (an attribute a model makes
+// returned "never") is a secret as the password is, as a whole
 // attribute name in any letter case, URN-qualified, a sub-attribute, or
 // percent-encoded (its letters, or what bounds it); a name that only
 // holds it ("spinner", "pin_code") is none. Text more than a path that
 // names one is concealed, in a message, a part of it, and a query.
 func TestNamesSecret(t *testing.T) {
-	clienttext.AddSecretNames("pin", "secretAnswer", "code", "x_y", "PIN", "oldPassword")
+	secrets := clienttext.NewSecrets("pin", "secretAnswer", "code", "x_y", "PIN", "oldPassword")
 	tests := []struct {
 		in            string
 		names, hidden bool
@@ -303,10 +303,10 @@ func TestNamesSecret(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			assert.Equal(t, tt.names, clienttext.NamesSecret(tt.in), "NamesSecret")
-			assert.Equal(t, tt.hidden, clienttext.Conceals(tt.in), "Conceals")
+			assert.Equal(t, tt.names, secrets.NamesSecret(tt.in), "NamesSecret")
+			assert.Equal(t, tt.hidden, secrets.Conceals(tt.in), "Conceals")
 			if tt.hidden {
-				assert.Equal(t, `x "`+clienttext.Concealed+`"`, clienttext.Sprintf("x %q", tt.in))
+				assert.Equal(t, `x "`+clienttext.Concealed+`"`, secrets.Sprintf("x %q", tt.in))
 			}
 		})
 	}
@@ -317,11 +317,32 @@ func TestNamesSecret(t *testing.T) {
 		"/Users?sortBy=urn:x:pin":     "/Users?sortBy=urn:x:pin",
 		"/Users?filter=spinner+eq+12": "/Users?filter=spinner+eq+12",
 	} {
-		assert.Equal(t, want, clienttext.ConcealQuery(in), in)
+		assert.Equal(t, want, secrets.ConcealQuery(in), in)
 	}
-	assert.Equal(t, `"`+c+`"`, clienttext.Sprintf("%q", clienttext.PartOf("pin", "1234")), "a value compared with the pin")
+	assert.Equal(t, `"`+c+`"`, secrets.Sprintf("%q", secrets.PartOf("pin", "1234")), "a value compared with the pin")
 	if !race.Enabled {
 		s := "/Users?filter=userName+eq+%22bjensen%22&startIndex=1&count=100"
-		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = clienttext.NamesSecret(s) }))
+		assert.Zero(t, testing.AllocsPerRun(10, func() { _ = secrets.NamesSecret(s) }))
 	}
 }
+
+// TestSecretsApart: a Secrets is the names it was built from and no
+// other: the password alone (nil) names no pin, nor does a set built
+// beside one that does, in either order; names that hold the password
+// add nothing, and one given twice is kept once.
+func TestSecretsApart(t *testing.T) {
+	const filter = `urn:example:vault:2.0:User:pin eq "1234"`
+	pin, code := clienttext.NewSecrets("pin", "PIN"), clienttext.NewSecrets("code")
+	assert.True(t, pin.Conceals(filter))
+	assert.False(t, code.Conceals(filter), "a set built after one with the pin")
+	assert.False(t, passwordOnly().Conceals(filter), "the password alone")
+	assert.True(t, clienttext.NewSecrets("pin").Conceals(filter), "a set built after one without")
+	assert.Equal(t, []string{"pin"}, pin.Names())
+	assert.Nil(t, clienttext.NewSecrets("password", "oldPassword", ""), "nil: the password alone")
+	assert.Nil(t, passwordOnly().Names())
+	assert.Equal(t, "/Users?filter=pin+eq+1", code.ConcealQuery("/Users?filter=pin+eq+1"))
+}
+
+// passwordOnly is the Secrets of a model whose one secret is the
+// password: nil.
+func passwordOnly() *clienttext.Secrets { return nil }

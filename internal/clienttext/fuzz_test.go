@@ -110,13 +110,13 @@ func FuzzNamesPasswordSame(f *testing.F) {
 // wordStart.at) never pass over a start trying every index would find,
 // for names with and without a look-ahead (namesSecretRef).
 func FuzzNamesSecretSame(f *testing.F) {
-	AddSecretNames("pin", "recoveryCode", "x_y", "pw")
+	secrets := NewSecrets("pin", "recoveryCode", "x_y", "pw")
 	for _, s := range append(redactSeeds, "pin", "PIN", "%70in", "%2570in", "%%37%30in eq 1", "p%69n eq 1", "urn:x%3Apin eq 1",
 		"urn:x%253Apin eq 1", "spinner", "pin_code", "x_y eq 1", "X%5FY eq 1", "pw=1", "%41pin", "recoverycode eq 1") {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if got, want := NamesSecret(s), namesSecretRef(s); got != want {
+		if got, want := secrets.NamesSecret(s), namesSecretRef(secrets, s); got != want {
 			t.Fatalf("NamesSecret(%q) = %v, trying every index: %v", s, got, want)
 		}
 	})

@@ -46,14 +46,13 @@ func namesPasswordRef(s string) bool {
 	return false
 }
 
-// namesSecretRef is NamesSecret without its look-aheads: the password, or
-// at every index each added name tried (wholeNameAt).
+// namesSecretRef is set.NamesSecret without its look-aheads: the
+// password, or at every index each of set's names tried (wholeNameAt).
 // FuzzNamesSecretSame holds the present scan to it.
-func namesSecretRef(s string) bool {
+func namesSecretRef(set *Secrets, s string) bool {
 	if namesPasswordRef(s) {
 		return true
 	}
-	set := secretNames.Load()
 	if set == nil {
 		return false
 	}

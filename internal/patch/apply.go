@@ -105,7 +105,12 @@ const (
 // or a value key (what, asPath or asKey), and for a key inside an
 // extension's object the extension's URN (in), since the key alone is
 // not what was resolved. It is formatted only when a refusal is made.
-type naming struct{ what, raw, in string }
+type naming struct {
+	what, raw, in string
+	// secrets is the engine's type's (resolve sets it), which String
+	// conceals raw by.
+	secrets *clienttext.Secrets
+}
 
 // path is what the naming resolves as a path: raw, after the extension's
 // URN and a colon when the key was inside an extension's object.
@@ -120,9 +125,9 @@ func (n naming) path() string {
 // "urn:...:enterprise:2.0:User".
 func (n naming) String() string {
 	if n.in != "" {
-		return clienttext.Sprintf("%s %q in %q", n.what, n.raw, n.in)
+		return n.secrets.Sprintf("%s %q in %q", n.what, n.raw, n.in)
 	}
-	return clienttext.Sprintf("%s %q", n.what, n.raw)
+	return n.secrets.Sprintf("%s %q", n.what, n.raw)
 }
 
 // readOnly reports whether the target can never be written by a client.
@@ -130,8 +135,11 @@ func (l *loc) readOnly() bool {
 	return l.attr != nil && (l.attr.ReadOnly() || l.sub != nil && l.sub.ReadOnly())
 }
 
+// fail is the operation's error (newError), its client text among args
+// concealed as the engine's resource type's secrets say (newError's Args
+// then leaves it as it is).
 func (a *applier) fail(scimType, format string, args ...any) *Error {
-	return newError(a.idx, scimType, format, args...)
+	return newError(a.idx, scimType, format, a.e.rt.Secrets().Args(args)...)
 }
 
 // bend is resources.Lenience's rule for what the PATCH takes from a
@@ -308,7 +316,7 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	named := naming{what: asKey, raw: key}
+	named := naming{what: asKey, raw: key, secrets: a.e.rt.Secrets()}
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
@@ -350,6 +358,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 // resolves it against the resource type.
 func (a *applier) resolve(named naming) (loc, error) {
 	rt := a.e.rt
+	named.secrets = rt.Secrets()
 	path := named.path()
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
@@ -376,8 +385,8 @@ func (a *applier) resolve(named naming) (loc, error) {
 		// The value is a part of the path: concealed when the path names
 		// the password (password[value eq Hunter2]).
 		sent, _ := c.Value.(string) // Unquoted: a string
-		v := clienttext.PartOf(path, sent)
-		if err := a.bend(clienttext.Sprintf("unquoted filter value %q taken as a string", v),
+		v := a.e.rt.Secrets().PartOf(path, sent)
+		if err := a.bend(a.e.rt.Secrets().Sprintf("unquoted filter value %q taken as a string", v),
 			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, v); err != nil {
 			return loc{}, err
 		}
@@ -945,7 +954,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			// for a user without a work email): an element dropHollow
 			// would drop, and that fixPrimary must not demote the primary
 			// value for. Nothing changes.
-			return a.bend(clienttext.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
+			return a.bend(a.e.rt.Secrets().Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)

@@ -395,10 +395,7 @@ func (e *Engine) PlanGroup(ops []Operation, l *resources.Lenience) (GroupPlan, e
 		}
 		others = append(others, op)
 	}
-	pl := &resources.Lenience{}
-	if l != nil {
-		pl.Strict = l.Strict
-	}
+	pl := l.Fresh()
 	// The member operations are planned once, in order. Those before
 	// first are ops[:first] themselves (the same indices), so an error
 	// there is the request's, as if every operation had been planned; an

@@ -27,7 +27,6 @@ import (
 	"fmt"
 	"iter"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -88,15 +87,18 @@ const PatchOpSchema = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
 // Envelope is what a PatchOp body says beside its operations, for the
 // caller to judge and report: Decode itself accepts any of it.
+//
+// The names it keeps are the client's, as sent: Decode knows no model, so
+// the caller, which knows its model's secrets, quotes them.
 type Envelope struct {
 	// Ignored are the names of the members beside "schemas" and
 	// "Operations" (Microsoft's SCIM validator sends the resource's "id"
 	// there), sorted.
 	Ignored []string
 	// OpIgnored are the members of operations other than "op", "path"
-	// and "value", each as Operations[i].name (i from 0), in the body's
-	// order: RFC 7644 §3.5.2 gives an operation those three.
-	OpIgnored []string
+	// and "value", in the body's order: RFC 7644 §3.5.2 gives an
+	// operation those three.
+	OpIgnored []OpMember
 	// EmptyPath are the indexes of the operations whose "path" is a
 	// string of nothing but spaces (""), which RFC 7644 §3.5.2's grammar
 	// has no path for: the operation is taken as one without a path.
@@ -290,10 +292,7 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 		case key.is("value"):
 			dst = &rvalue
 		default:
-			// The name is the client's, of any length: shown as a
-			// message shows client text (bounded, redacted), since
-			// the handler's messages take it as their own (%s).
-			env.OpIgnored = append(env.OpIgnored, "Operations["+strconv.Itoa(i)+"]."+clienttext.Unquoted(key.String()))
+			env.OpIgnored = append(env.OpIgnored, OpMember{Index: i, Name: key.String()})
 			continue
 		}
 		if *dst != nil {
@@ -437,6 +436,13 @@ func rawValue(raw []byte) any {
 	return v
 }
 
+// OpMember is a member of operation Index (from 0) of a PATCH body other
+// than op, path and value, Name as sent.
+type OpMember struct {
+	Index int
+	Name  string
+}
+
 func envelopeError(scimType, format string, args ...any) *Error {
 	return &Error{Status: 400, ScimType: scimType, Detail: clienttext.Sprintf(format, args...), Index: -1}
 }
@@ -481,7 +487,7 @@ type Engine struct {
 func NewEngine(rt *resources.ResourceType) *Engine {
 	e := &Engine{
 		rt:     rt,
-		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs()},
+		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs(), SecretNames: rt.Secrets().Names()},
 		eval:   query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {

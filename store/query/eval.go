@@ -127,35 +127,38 @@ type Conversion struct {
 	// Read is what it was read as: a string, a bool, or (for a number
 	// attribute) the number's text as a json.Number.
 	Read any
+	// secrets is the resource type's (resources.ResourceType.Secrets),
+	// which the messages conceal an operand by (operand).
+	secrets *clienttext.Secrets
 }
 
 // Warning says for a human how c was read, the one text the handler and
 // the PATCH engine record for it: filter value "True" for boolean
 // attribute "active" read as true.
 func (c Conversion) Warning() string {
-	return clienttext.Sprintf("filter value %s for %s attribute %q read as %s", c.literal(c.Sent), c.Type, c.Path, c.literal(c.Read))
+	return c.secrets.Sprintf("filter value %s for %s attribute %q read as %s", c.literal(c.Sent), c.Type, c.Path, c.literal(c.Read))
 }
 
 // Refusal is strict mode's detail for c, saying what to send: "active"
 // is a boolean and the filter compares it with "True"; send true.
 func (c Conversion) Refusal() string {
-	return clienttext.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
+	return c.secrets.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
 }
 
 // literal is filterLiteral of v, an operand compared with c.Path, unless
 // operand conceals it.
 func (c Conversion) literal(v any) string {
-	return operand(c.Path, v, filterLiteral)
+	return operand(c.secrets, c.Path, v, filterLiteral)
 }
 
 // operand is show(v), v an operand the filter compares the attribute
 // path with, for a message; clienttext.Concealed when path names a secret
-// (clienttext.NamesSecret: the password, or an attribute returned
-// "never"): a value compared with it may be one, or a guess at one. It is
-// the guard of every message of this package that shows an operand
-// (Conversion's, describe's).
-func operand(path string, v any, show func(any) string) string {
-	if clienttext.NamesSecret(path) {
+// (secrets.NamesSecret: the password, or an attribute the resource type's
+// model makes returned "never"): a value compared with it may be one, or
+// a guess at one. It is the guard of every message of this package that
+// shows an operand (Conversion's, describe's).
+func operand(secrets *clienttext.Secrets, path string, v any, show func(any) string) string {
+	if secrets.NamesSecret(path) {
 		return clienttext.Concealed
 	}
 	return show(v)
@@ -433,6 +436,8 @@ type target struct {
 	// identity provider looks a user up by userName before creating it,
 	// and must find the one a create would conflict with.
 	isName bool
+	// secrets is the Evaluator's type's, for messages (describe).
+	secrets *clienttext.Secrets
 }
 
 // path is the path as written, for messages: rendered only when one is
@@ -442,7 +447,7 @@ func (t *target) path() string { return t.p.String() }
 // resolve resolves p in sc. forPresence allows paths that a comparison
 // could not use (a complex attribute without "value", a whole extension).
 func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
-	t := &target{p: p}
+	t := &target{p: p, secrets: ev.Type.Secrets()}
 	if sc.inElem {
 		t.in = sc.in
 		if p.URI != "" || p.Sub != "" || p.Name == "" {
@@ -738,7 +743,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		b, ok := ToBool(value)
 		if !ok {
-			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), describe(t.path(), value))
+			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), t.describe(value))
 		}
 		if _, isStr := value.(string); isStr {
 			t.converted(m, value, b)
@@ -753,7 +758,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		n, ok := toNum(value)
 		if !ok {
-			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), describe(t.path(), value))
+			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), t.describe(value))
 		}
 		if s, isStr := value.(string); isStr {
 			t.converted(m, value, json.Number(s))
@@ -766,16 +771,16 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		s, isStr := value.(string)
 		if isSubstring(op) {
 			if !isStr {
-				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, describe(t.path(), value))
+				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, t.describe(value))
 			}
 			return stringPred(op, s, true), nil
 		}
 		if !isStr {
-			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), describe(t.path(), value))
+			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), t.describe(value))
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), clienttext.PartOf(t.path(), s))
+			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.secrets.PartOf(t.path(), s))
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -787,7 +792,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		s, ok := ToText(value)
 		if !ok {
-			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), describe(t.path(), value))
+			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), t.describe(value))
 		}
 		if _, isStr := value.(string); !isStr {
 			t.converted(m, value, s)
@@ -836,14 +841,14 @@ func (t *target) converted(m *Matcher, sent, read any) {
 		if t.in != (filter.AttrPath{}) {
 			path = t.in.String() + "." + path
 		}
-		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read})
+		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read, secrets: t.secrets})
 	}
 }
 
-// describe renders v, an operand the filter compares the attribute path
-// with, for a refusal, unless operand conceals it.
-func describe(path string, v any) string {
-	return operand(path, v, plainLiteral)
+// describe renders v, an operand the filter compares t's path with, for
+// a refusal, unless operand conceals it.
+func (t *target) describe(v any) string {
+	return operand(t.secrets, t.path(), v, plainLiteral)
 }
 
 // plainLiteral renders an operand for a refusal: null, a boolean, a
