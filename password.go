@@ -182,8 +182,8 @@ func (*hashFirst) Error() string { return "scim: a password to hash before the c
 // finds its hash and the store is called once; a guess the change does
 // not use costs that hash alone. When the change asks for another
 // (hashFirst), that one is hashed and update run again, nothing written,
-// its change then taking the hash and the run's warnings replacing the
-// first's. A change run again asks for the same password, so two runs
+// its change then taking the hash (update keeps the last run's
+// warnings). A change run again asks for the same password, so two runs
 // suffice; the bound stops a change that would ask for another each
 // time.
 func (h *handler) withHashing(ctx context.Context, password string, update func() error) error {
@@ -201,9 +201,7 @@ func (h *handler) withHashing(ctx context.Context, password string, update func(
 			st.passwords.pre, st.passwords.preHash = "", ""
 		}
 	}()
-	mark := warningMark(ctx)
 	for range 3 {
-		dropWarnings(ctx, mark) // only the last run's bends count
 		if password != "" {
 			hash, err := h.hash(ctx, password)
 			if err != nil {

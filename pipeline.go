@@ -290,6 +290,11 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
+	// change may run more than once: a store's updater may run it again,
+	// the versioned write after a lost race, withHashing after hashing a
+	// password the change asked for. Only the last run's bends count:
+	// each run drops those of the runs before, recorded since mark.
+	mark := warningMark(ctx)
 	// before is the resource read, after the one answered: the one
 	// written when changed, else the one read.
 	var before, after T
@@ -298,7 +303,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	err = h.withHashing(ctx, password, func() error {
 		var err error
 		if k.updater != nil {
-			before, after, changed, err = k.updateInStore(r, withMembers, change)
+			before, after, changed, err = k.updateInStore(r, withMembers, mark, change)
 			return err
 		}
 		if rt == nil {
@@ -309,6 +314,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 			func() (T, error) { return k.get(ctx, id, withMembers) },
 			func(v T) string { return k.meta(v).Version },
 			func(cur T) (T, bool, error) {
+				dropWarnings(ctx, mark)
 				next, changed, err := change(cur)
 				if err == nil && changed {
 					*k.meta(next) = *k.meta(cur)
@@ -339,16 +345,15 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 // the If-Match and If-None-Match checks (precondition), change and the
 // write are one transaction, so there is nothing to retry and no 412
 // without one of those headers. change may run more than once; what it
-// leaves in the request (warnings, a password for OnPassword) is that of
-// the run that counted. It returns the resource read and the one the
-// store answers with (the one written when changed).
-func (k *kind[T]) updateInStore(r *http.Request, withMembers bool, change func(cur T) (next T, changed bool, err error)) (before, after T, changed bool, err error) {
+// leaves in the request (warnings, recorded since mark, a password for
+// OnPassword) is that of the run that counted. It returns the resource
+// read and the one the store answers with (the one written when changed).
+func (k *kind[T]) updateInStore(r *http.Request, withMembers bool, mark int, change func(cur T) (next T, changed bool, err error)) (before, after T, changed bool, err error) {
 	ctx := r.Context()
-	mark := warningMark(ctx)
 	after, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
 		var zero T
 		before, changed = c, false
-		dropWarnings(ctx, mark) // only the last run's bends count
+		dropWarnings(ctx, mark)
 		if err := precondition(r, k.meta(c).Version); err != nil {
 			return zero, err
 		}
