@@ -1798,3 +1798,32 @@ func TestOneValueForMultiValued(t *testing.T) {
 		})
 	}
 }
+
+// TestRetriedWriteWarnsOnce: a write whose change runs again records
+// the bends of the run that counted alone: a PATCH over a store without
+// an updater whose first replace lost to a concurrent write recorded
+// each of its warnings twice, in the request log and the request line.
+func TestRetriedWriteWarnsOnce(t *testing.T) {
+	db := memory.New()
+	users := &conflictOnce{UserStore: db}
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, db, ring })
+	id := e.createUser("retried")["id"].(string)
+	for _, tc := range []struct {
+		name, method string
+		body         any
+	}{
+		{"PATCH", "PATCH", patchBody(op("replace", "", map[string]any{"adreses": "x", "title": "t"}))},
+		{"PUT", "PUT", map[string]any{"schemas": []string{resources.UserSchema}, "userName": "retried", "adreses": "x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users.replaces.Store(0)
+			r := e.do(tc.method, "/Users/"+id, tc.body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			require.Equal(t, int32(2), users.replaces.Load(), "the first replace lost, the second stored")
+			recent, err := ring.Recent(context.Background(), "", 1)
+			require.NoError(t, err)
+			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, recent[0].Warnings)
+		})
+	}
+}

@@ -101,7 +101,9 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // setPassword applies the password policy to a user about to be written:
 // a password the client sent (next.Password differs from what is stored,
 // prev) is hashed with Config.PasswordHasher, or dropped when there is
-// none. At most Config.MaxPasswordHashes passwords are hashed at once
+// none. Every write runs it inside withHashing, which hashes the password
+// before the write's store calls: here it takes that hash, or asks for
+// one (hashFirst). At most Config.MaxPasswordHashes passwords are hashed at once
 // (h.hashing): a hash may take much memory (Argon2id{}: 64 MiB) and a
 // core for its time, so clients sending many passwords at once, or a
 // /Bulk of them, would otherwise hold memory without bound for no faster
@@ -123,11 +125,11 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	if h.cfg.PasswordHasher != nil {
 		var hash string
 		switch {
-		case st != nil && st.inStore && st.passwords != nil && st.passwords.pre == sent:
+		case st != nil && st.hashAhead && st.passwords != nil && st.passwords.pre == sent:
 			hash = st.passwords.preHash
-		case st != nil && st.inStore:
+		case st != nil && st.hashAhead:
 			return &hashFirst{password: sent}
-		default:
+		default: // no write around it hashes ahead (withHashing)
 			var err error
 			if hash, err = h.hash(ctx, sent); err != nil {
 				return fmt.Errorf("hashing a password: %w", err)
@@ -159,27 +161,31 @@ func (st *requestState) pw() *passwords {
 	return st.passwords
 }
 
-// hashFirst is what setPassword returns inside a store's updater
-// (updateInStore) for a password not hashed yet: a hash takes a core
-// and, with Argon2id{}, 64 MiB for tens of milliseconds, and its turn
-// may wait up to StoreTimeout (MaxPasswordHashes), which inside the
-// change would hold the store's transaction (SQLite's one writer, a row
-// lock) all that time. updateInStore hashes it outside and runs the
-// change again. It never reaches a response.
+// hashFirst is what setPassword returns inside a write (withHashing) for
+// a password not hashed yet: a hash takes a core and, with Argon2id{},
+// 64 MiB for tens of milliseconds, and its turn may wait up to
+// StoreTimeout (MaxPasswordHashes), which inside a store's updater would
+// hold its transaction (SQLite's one writer, a row lock) all that time,
+// and in a versioned read-modify-write would be made again on every
+// retry. withHashing hashes it outside and runs the write again. It
+// never reaches a response.
 type hashFirst struct{ password string }
 
 func (*hashFirst) Error() string { return "scim: a password to hash before the change runs" }
 
-// withHashing runs update, a store updater's call of a change that may
-// set a password, with passwords hashed outside it. password, the one the
-// request most likely sets (a PUT's, a PATCH's of the password alone), is
-// hashed first, so that the change finds its hash and the store's
-// transaction runs once; a guess the change does not use costs that hash
-// alone. When the change asks for another (hashFirst: a PATCH whose
-// operations set it otherwise), that one is hashed and update run again,
-// its change then taking the hash. A change run again asks for the same
-// password, so two runs suffice; the bound stops a change that would ask
-// for another each time.
+// withHashing runs update, the store calls of a write that may set a
+// password (a POST's create, a PUT's or PATCH's read-modify-write,
+// through a store's updater or not), with passwords hashed before them:
+// every password a request writes is hashed here. password, the one the
+// request most likely sets (a POST's or PUT's, the one a PATCH's
+// operations set: patch.Engine.Sets), is hashed first, so that the write
+// finds its hash and the store is called once; a guess the change does
+// not use costs that hash alone. When the change asks for another
+// (hashFirst), that one is hashed and update run again, nothing written,
+// its change then taking the hash (update keeps the last run's
+// warnings). A change run again asks for the same password, so two runs
+// suffice; the bound stops a change that would ask for another each
+// time.
 func (h *handler) withHashing(ctx context.Context, password string, update func() error) error {
 	if h.cfg.PasswordHasher == nil {
 		return update() // first: the state's lookup is for a hasher alone
@@ -188,9 +194,9 @@ func (h *handler) withHashing(ctx context.Context, password string, update func(
 	if st == nil {
 		return update()
 	}
-	st.inStore = true
+	st.hashAhead = true
 	defer func() {
-		st.inStore = false
+		st.hashAhead = false
 		if st.passwords != nil {
 			st.passwords.pre, st.passwords.preHash = "", ""
 		}

@@ -471,11 +471,12 @@ func (u *updateCounter) UpdateUser(ctx context.Context, id, ifVersion string, ch
 
 // TestPasswordWriteCalls: a password is hashed before a store's updater
 // runs the change (TestPasswordHashedOutsideTheStore); a PUT's, and a
-// PATCH's of the password alone (with a path or as the one member of a
-// value without one), before the store's call, which then runs once, as
-// any PUT or PATCH does. Only a password a PATCH sets beside other
-// operations is found by the change, and the store's call made again
-// with its hash. Each way the stored hash verifies.
+// PATCH's (with a path in any case, as a member of a value without one,
+// beside other operations: patch.Engine.Sets), before the store's call,
+// which then runs once, as any PUT or PATCH does. A PATCH beside another
+// operation called UpdateUser twice, the first run asking for the hash;
+// only a password the forecast misses still does. Each way the stored
+// hash verifies.
 func TestPasswordWriteCalls(t *testing.T) {
 	counter := &updateCounter{Store: memory.New()}
 	e := newEnv(t, func(c *scim.Config) {
@@ -493,8 +494,13 @@ func TestPasswordWriteCalls(t *testing.T) {
 		{"PATCH of the password", "PATCH", patchBody(op("replace", "password", "patch secret")), "patch secret", 1},
 		{"PATCH with a path in another case", "PATCH", patchBody(op("replace", "PASSWORD", "cased secret")), "cased secret", 1},
 		{"PATCH without a path", "PATCH", patchBody(op("replace", "", map[string]any{"password": "pathless secret"})), "pathless secret", 1},
-		{"PATCH beside another operation", "PATCH", patchBody(op("replace", "title", "t"), op("replace", "password", "two-op secret")), "two-op secret", 2},
-		{"PUT without a password", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "calls", "title": "kept"}, "two-op secret", 1},
+		{"PATCH beside another operation", "PATCH", patchBody(op("replace", "title", "t"), op("replace", "password", "two-op secret")), "two-op secret", 1},
+		{"PATCH of a value setting it beside another attribute", "PATCH", patchBody(op("replace", "", map[string]any{"title": "t2", "password": "value secret"})), "value secret", 1},
+		{"PATCH qualified by the core URN, beside another operation", "PATCH", patchBody(op("add", "title", "t3"), op("replace", "urn:ietf:params:scim:schemas:core:2.0:User:password", "two-op secret")), "two-op secret", 1},
+		// Not forecast (Sets reads no object under the core URN): the
+		// change asks for the hash, and the store's call is made again.
+		{"PATCH of the core schema's object", "PATCH", patchBody(op("replace", "", map[string]any{resources.UserSchema: map[string]any{"password": "nested secret", "title": "t4"}})), "nested secret", 2},
+		{"PUT without a password", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "calls", "title": "kept"}, "nested secret", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			counter.calls.Store(0)
@@ -502,6 +508,74 @@ func TestPasswordWriteCalls(t *testing.T) {
 			require.Equal(t, 200, rec.Code, rec.Raw)
 			assert.Equal(t, tc.calls, counter.calls.Load(), "UpdateUser calls")
 			u, err := counter.GetUser(context.Background(), id, store.GetOptions{})
+			require.NoError(t, err)
+			ok, err := cheapArgon.Verify(u.Password, tc.password)
+			require.NoError(t, err)
+			assert.True(t, ok, "the stored hash is the password's")
+		})
+	}
+}
+
+// conflictOnce is a user store without an updater whose first
+// ReplaceUser loses to a concurrent writer, so that the handler's
+// versioned read-modify-write runs its change twice.
+type conflictOnce struct {
+	store.UserStore
+	replaces atomic.Int32
+}
+
+func (c *conflictOnce) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
+	if c.replaces.Add(1) == 1 {
+		return nil, store.ErrPreconditionFailed
+	}
+	return c.UserStore.ReplaceUser(ctx, u, ifVersion)
+}
+
+// countingHasher counts the passwords it hashes.
+type countingHasher struct {
+	scim.Argon2id
+	n atomic.Int32
+}
+
+func (c *countingHasher) Hash(password string) (string, error) {
+	c.n.Add(1)
+	return c.Argon2id.Hash(password)
+}
+
+// TestPasswordHashedOnceAcrossRetries: over a store without an updater,
+// a PUT's or a PATCH's password is hashed once, before the versioned
+// read-modify-write, as through an updater (withHashing, one path for
+// every write), not again in each run of the change: a write that lost
+// to a concurrent one hashed its password twice (Argon2id{}: 64 MiB and
+// a core for tens of milliseconds each). A POST's is hashed once.
+func TestPasswordHashedOnceAcrossRetries(t *testing.T) {
+	db := memory.New()
+	users := &conflictOnce{UserStore: db}
+	hasher := &countingHasher{Argon2id: cheapArgon}
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups = users, db
+		c.PasswordHasher = hasher
+	})
+	r := e.do("POST", "/Users", map[string]any{"schemas": []string{resources.UserSchema}, "userName": "retried", "password": "first"})
+	require.Equal(t, 201, r.Code, r.Raw)
+	assert.Equal(t, int32(1), hasher.n.Load(), "a POST's password hashed once")
+	id := r.Body["id"].(string)
+	for _, tc := range []struct {
+		name, method string
+		body         any
+		password     string
+	}{
+		{"PUT", "PUT", map[string]any{"schemas": []string{resources.UserSchema}, "userName": "retried", "password": "put secret"}, "put secret"},
+		{"PATCH beside another operation", "PATCH", patchBody(op("replace", "title", "t"), op("replace", "password", "patch secret")), "patch secret"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			users.replaces.Store(0)
+			hasher.n.Store(0)
+			r := e.do(tc.method, "/Users/"+id, tc.body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, int32(2), users.replaces.Load(), "the first write lost, the second stored")
+			assert.Equal(t, int32(1), hasher.n.Load(), "hashed once")
+			u, err := db.GetUser(context.Background(), id, store.GetOptions{})
 			require.NoError(t, err)
 			ok, err := cheapArgon.Verify(u.Password, tc.password)
 			require.NoError(t, err)

@@ -278,8 +278,9 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 // group's stored members; without them the resource is read and written
 // without members, which the store leaves as they are. It reports the
 // events and writes the response. password is the password the request
-// most likely sets ("" for none known): through a store's updater it is
-// hashed before the store's call (withHashing).
+// most likely sets ("" for none known): it is hashed before the store's
+// calls (withHashing), through a store's updater (updateInStore) or the
+// versioned read-modify-write (readModifyWrite) alike.
 func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, password string, change func(cur T) (next T, changed bool, err error)) {
 	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
@@ -288,64 +289,42 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 	}
 	ctx := r.Context()
 	id := r.PathValue("id")
-	if k.updater != nil {
-		k.updateInStore(h, w, r, proj, withMembers, password, change)
-		return
-	}
-	cur, out, changed, err := readModifyWrite(r, h.newRetrier(ctx),
-		func() (T, error) { return k.get(ctx, id, withMembers) },
-		func(v T) string { return k.meta(v).Version },
-		func(cur T) (T, bool, error) {
-			next, changed, err := change(cur)
-			if err == nil && changed {
-				*k.meta(next) = *k.meta(cur)
-			}
-			return next, changed, err
-		},
-		func(next T, version string) (T, error) { return k.replace(ctx, next, version) })
-	switch {
-	case err != nil:
-		h.writeError(w, r, err)
-		return
-	case changed:
-		committed(ctx)
-		k.changed(ctx, cur, out, withMembers)
-		cur = out
-	case k.unchanged != nil:
-		k.unchanged(ctx, id)
-	}
-	k.respondRead(h, w, r, cur, withMembers, proj)
-}
-
-// updateInStore is update through the store's updater: the read, the
-// If-Match and If-None-Match checks (precondition), change and the write
-// are one transaction, so there is nothing to retry and no 412 without
-// one of those headers. change may run more than
-// once; what it leaves in the request (warnings, a password for
-// OnPassword) is that of the run that counted.
-func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Request, proj *projection, withMembers bool, password string, change func(cur T) (next T, changed bool, err error)) {
-	ctx := r.Context()
+	// change may run more than once: a store's updater may run it again,
+	// the versioned write after a lost race, withHashing after hashing a
+	// password the change asked for. Only the last run's bends count:
+	// each run drops those of the runs before, recorded since mark.
 	mark := warningMark(ctx)
-	var cur T
+	// before is the resource read, after the one answered: the one
+	// written when changed, else the one read.
+	var before, after T
 	changed := false
-	var out T
-	err := h.withHashing(ctx, password, func() error {
+	var rt *retrier // the read-modify-write's, once it starts
+	err = h.withHashing(ctx, password, func() error {
 		var err error
-		out, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
-			var zero T
-			cur, changed = c, false
-			dropWarnings(ctx, mark) // only the last run's bends count
-			if err := precondition(r, k.meta(c).Version); err != nil {
-				return zero, err
-			}
-			next, ch, err := change(c)
-			if err != nil || !ch {
-				return zero, err
-			}
-			*k.meta(next) = *k.meta(c)
-			changed = true
-			return next, nil
-		})
+		if k.updater != nil {
+			before, after, changed, err = k.updateInStore(r, withMembers, mark, change)
+			return err
+		}
+		if rt == nil {
+			rt = h.newRetrier(ctx)
+		}
+		var out T
+		before, out, changed, err = readModifyWrite(r, rt,
+			func() (T, error) { return k.get(ctx, id, withMembers) },
+			func(v T) string { return k.meta(v).Version },
+			func(cur T) (T, bool, error) {
+				dropWarnings(ctx, mark)
+				next, changed, err := change(cur)
+				if err == nil && changed {
+					*k.meta(next) = *k.meta(cur)
+				}
+				return next, changed, err
+			},
+			func(next T, version string) (T, error) { return k.replace(ctx, next, version) })
+		after = before
+		if changed {
+			after = out
+		}
 		return err
 	})
 	switch {
@@ -354,11 +333,38 @@ func (k *kind[T]) updateInStore(h *handler, w http.ResponseWriter, r *http.Reque
 		return
 	case changed:
 		committed(ctx)
-		k.changed(ctx, cur, out, withMembers)
+		k.changed(ctx, before, after, withMembers)
 	case k.unchanged != nil:
-		k.unchanged(ctx, r.PathValue("id"))
+		k.unchanged(ctx, id)
 	}
-	k.respondRead(h, w, r, out, withMembers, proj)
+	k.respondRead(h, w, r, after, withMembers, proj)
+}
+
+// updateInStore is update's write through the store's updater: the read,
+// the If-Match and If-None-Match checks (precondition), change and the
+// write are one transaction, so there is nothing to retry and no 412
+// without one of those headers. change may run more than once; what it
+// leaves in the request (warnings, recorded since mark, a password for
+// OnPassword) is that of the run that counted. It returns the resource
+// read and the one the store answers with (the one written when changed).
+func (k *kind[T]) updateInStore(r *http.Request, withMembers bool, mark int, change func(cur T) (next T, changed bool, err error)) (before, after T, changed bool, err error) {
+	ctx := r.Context()
+	after, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
+		var zero T
+		before, changed = c, false
+		dropWarnings(ctx, mark)
+		if err := precondition(r, k.meta(c).Version); err != nil {
+			return zero, err
+		}
+		next, ch, err := change(c)
+		if err != nil || !ch {
+			return zero, err
+		}
+		*k.meta(next) = *k.meta(c)
+		changed = true
+		return next, nil
+	})
+	return before, after, changed && err == nil, err
 }
 
 // respondRead answers with v, reading it again when the response needs

@@ -114,6 +114,9 @@ func TestEncodedTokenNeverLogged(t *testing.T) {
 			request{shape + "/query parameter", "GET", "/Users?access_token=" + enc, nil, nil},
 			request{shape + "/filter", "GET", "/Users?filter=userName+eq+%22" + enc + "%22", nil, nil},
 			request{shape + "/bad filter", "GET", "/Users?filter=userName+xx+%22" + enc + "%22", nil, nil},
+			// A filter that parses, refused for its operand's type: the
+			// refusal names the operand.
+			request{shape + "/operand of the wrong type", "GET", "/Users?filter=active+eq+%22" + enc + "%22", nil, nil},
 			request{shape + "/sortBy", "GET", "/Users?sortBy=" + enc, nil, nil},
 			request{shape + "/attributes", "GET", "/Users?attributes=" + enc + ".x%5B", nil, nil},
 			request{shape + "/search filter", "POST", "/Users/.search", map[string]any{"filter": "userName eq " + enc}, nil},

@@ -29,10 +29,16 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		same:       resources.EqualUsers,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
-			if err := h.setPassword(ctx, "", u); err != nil {
-				return nil, err
-			}
-			return call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.CreateUser(ctx, u) })
+			var out *resources.User
+			err := h.withHashing(ctx, u.Password, func() error {
+				if err := h.setPassword(ctx, "", u); err != nil {
+					return err
+				}
+				var err error
+				out, err = call(h, ctx, func(ctx context.Context) (*resources.User, error) { return us.CreateUser(ctx, u) })
+				return err
+			})
+			return out, err
 		},
 		get: func(ctx context.Context, id string, withGroups bool) (*resources.User, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.User, error) {
@@ -409,9 +415,11 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	attr, v, scalar := h.users.engine.Scalar(ops)
-	password := "" // the one a PATCH of the password alone sets; others are found by the change
-	if pw, ok := v.(string); scalar && attr.Name == "password" && ok {
-		password = pw
+	// The password the operations most likely set, hashed before the
+	// store's call (withHashing): "" for none, or without a hasher.
+	password := ""
+	if h.cfg.PasswordHasher != nil {
+		password, _ = h.users.engine.Sets(ops, "password")
 	}
 	h.users.update(h, w, r, false, password, func(cur *resources.User) (*resources.User, bool, error) {
 		var next *resources.User

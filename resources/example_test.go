@@ -58,3 +58,21 @@ func ExampleUser_EachString() {
 	fmt.Println(fits, long)
 	// Output: false Vice President, Customer Experience and Tours
 }
+
+// The values of a multi-valued complex attribute are held to RFC 7643
+// §2.4 by what its ValueShape names: no two with the same "type" and
+// "value" (compared without regard to case unless caseExact), at most one
+// "primary". A host's attribute without such sub-attributes has the zero
+// ValueShape, and none of those rules.
+func ExampleAttribute_ValueShape() {
+	devices := &resources.Attribute{Name: "devices", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+		{Name: "value", Type: resources.TypeString, CaseExact: true},
+		{Name: "type", Type: resources.TypeString},
+	}}
+	fmt.Printf("%+v\n", devices.ValueShape())
+	emails := resources.NewUserType().Schema.Attr("emails")
+	fmt.Printf("%+v\n", emails.ValueShape())
+	// Output:
+	// {Value:{Name:value CaseExact:true} Type:{Name:type CaseExact:false} Primary:{Name: CaseExact:false}}
+	// {Value:{Name:value CaseExact:false} Type:{Name:type CaseExact:false} Primary:{Name:primary CaseExact:false}}
+}

@@ -105,17 +105,35 @@ func (a *Attribute) Hidden() bool {
 	return a.Returned == ReturnedNever || a.Returned == ReturnedRequest
 }
 
-// ValueShape is a as this module's rules for the values of a multi-valued
-// attribute read it (RFC 7643 §2.4: at most one primary, no duplicates),
-// which Normalize and the PATCH engine both apply: its "value", "type" and
-// "primary" sub-attributes, their canonical names and caseExact. Its type
-// is internal; a host has no use for it.
-func (a *Attribute) ValueShape() multivalue.Shape {
-	return multivalue.ShapeOf(a.Type == TypeComplex, func(name string) multivalue.Field {
+// ValueShape is what the rules for the values of a multi-valued complex
+// attribute (RFC 7643 §2.4: at most one primary, no two with the same
+// "type" and "value"), which Normalize and PATCH apply, read of it: its
+// "value", "type" and "primary" sub-attributes. The zero ValueShape (a
+// simple attribute, or a complex one without them) has no duplicates and
+// no primary.
+type ValueShape = struct {
+	Value, Type, Primary ValueField
+}
+
+// ValueField is one sub-attribute of a ValueShape: its name as its schema
+// spells it ("" when the attribute has none by that name) and whether its
+// values compare case-sensitively.
+type ValueField = struct {
+	Name      string
+	CaseExact bool
+}
+
+// The rules' own types (internal/multivalue) are these: one value, not a
+// copy to keep in step.
+var _ multivalue.Shape = ValueShape{}
+
+// ValueShape returns a's ValueShape: the one the rules hold its values to.
+func (a *Attribute) ValueShape() ValueShape {
+	return multivalue.ShapeOf(a.Type == TypeComplex, func(name string) ValueField {
 		if s := a.Sub(name); s != nil {
-			return multivalue.Field{Name: s.Name, CaseExact: s.CaseExact}
+			return ValueField{Name: s.Name, CaseExact: s.CaseExact}
 		}
-		return multivalue.Field{}
+		return ValueField{}
 	})
 }
 

@@ -7,8 +7,6 @@ import (
 	"github.com/elimity-com/scim/schema"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/scimkit/scim/internal/multivalue"
 )
 
 // The built-in schema documents come from our renderer; they must say all
@@ -132,16 +130,16 @@ func TestValueShape(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		attr *Attribute
-		want multivalue.Shape
+		want ValueShape
 	}{
-		{"emails", user.Attr("emails"), multivalue.Shape{Value: multivalue.Field{Name: "value"}, Type: multivalue.Field{Name: "type"}, Primary: multivalue.Field{Name: "primary"}}},
-		{"members, with no primary", group.Attr("members"), multivalue.Shape{Value: multivalue.Field{Name: "value"}, Type: multivalue.Field{Name: "type"}}},
-		{"a simple attribute", user.Attr("userName"), multivalue.Shape{}},
-		{"a multi-valued simple attribute", &Attribute{Name: "tags", Type: TypeString, MultiValued: true, SubAttributes: []*Attribute{{Name: "value"}}}, multivalue.Shape{}},
+		{"emails", user.Attr("emails"), ValueShape{Value: ValueField{Name: "value"}, Type: ValueField{Name: "type"}, Primary: ValueField{Name: "primary"}}},
+		{"members, with no primary", group.Attr("members"), ValueShape{Value: ValueField{Name: "value"}, Type: ValueField{Name: "type"}}},
+		{"a simple attribute", user.Attr("userName"), ValueShape{}},
+		{"a multi-valued simple attribute", &Attribute{Name: "tags", Type: TypeString, MultiValued: true, SubAttributes: []*Attribute{{Name: "value"}}}, ValueShape{}},
 		{"caseExact and spelling from the schema", &Attribute{Name: "devices", Type: TypeComplex, MultiValued: true, SubAttributes: []*Attribute{
 			{Name: "VALUE", Type: TypeString, CaseExact: true}, {Name: "Type", Type: TypeString, CaseExact: true}}},
-			multivalue.Shape{Value: multivalue.Field{Name: "VALUE", CaseExact: true}, Type: multivalue.Field{Name: "Type", CaseExact: true}}},
-		{"no value, type or primary", &Attribute{Name: "devices", Type: TypeComplex, SubAttributes: []*Attribute{{Name: "serial"}}}, multivalue.Shape{}},
+			ValueShape{Value: ValueField{Name: "VALUE", CaseExact: true}, Type: ValueField{Name: "Type", CaseExact: true}}},
+		{"no value, type or primary", &Attribute{Name: "devices", Type: TypeComplex, SubAttributes: []*Attribute{{Name: "serial"}}}, ValueShape{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.want, tc.attr.ValueShape())

@@ -19,7 +19,13 @@ import (
 // spells it (the key a normalised element holds it under), and whether its
 // values compare case-sensitively. The zero Field is a sub-attribute the
 // attribute does not have.
-type Field struct {
+//
+// Field and Shape are aliases of struct types, not types of their own:
+// resources.ValueField and resources.ValueShape, which
+// resources.Attribute.ValueShape gives (to this package's callers, and to
+// a host without naming an internal package), are the same types, and
+// every call that hands one to this package checks it.
+type Field = struct {
 	Name      string
 	CaseExact bool
 }
@@ -27,7 +33,7 @@ type Field struct {
 // Shape is what the rules read of a multi-valued attribute: its "value",
 // "type" and "primary" sub-attributes. The zero Shape (a simple attribute,
 // or a complex one without them) has no duplicates and no primary.
-type Shape struct {
+type Shape = struct {
 	Value, Type, Primary Field
 }
 
@@ -289,12 +295,12 @@ func Same(s Shape, x, y map[string]any) bool {
 	if v, _ := x[s.Value.Name].(string); v == "" {
 		return false
 	}
-	return s.Value.equal(x, y) && s.Type.equal(x, y)
+	return equal(s.Value, x, y) && equal(s.Type, x, y)
 }
 
 // equal reports whether x and y hold the same value of f (true when the
 // attribute has no such sub-attribute).
-func (f Field) equal(x, y map[string]any) bool {
+func equal(f Field, x, y map[string]any) bool {
 	if f.Name == "" {
 		return true
 	}
@@ -307,7 +313,7 @@ func (f Field) equal(x, y map[string]any) bool {
 }
 
 // key is m's value of f as Same compares it: folded unless f is caseExact.
-func (f Field) key(m map[string]any) string {
+func key(f Field, m map[string]any) string {
 	if f.Name == "" {
 		return ""
 	}
@@ -328,7 +334,7 @@ func keyOf(s Shape, m map[string]any) (valueKey, bool) {
 	if v, _ := m[s.Value.Name].(string); v == "" {
 		return valueKey{}, false
 	}
-	return valueKey{value: s.Value.key(m), typ: s.Type.key(m)}, true
+	return valueKey{value: key(s.Value, m), typ: key(s.Type, m)}, true
 }
 
 // describe names m in a warning: its value, quoted as client text is

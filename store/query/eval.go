@@ -165,10 +165,15 @@ func operand(secrets *clienttext.Secrets, path string, v any, show func(any) str
 }
 
 // filterLiteral renders a filter operand as a filter writes it: a string
-// quoted, a number or boolean bare.
+// quoted (clienttext.Quote: the client's text, bounded, no token), null,
+// a number or boolean bare. Every message of this package that shows an
+// operand renders it here (through operand).
 func filterLiteral(v any) string {
-	if s, ok := v.(string); ok {
-		return clienttext.Quote(s) // the client's value: bounded, no token
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return clienttext.Quote(x)
 	}
 	return fmt.Sprint(v)
 }
@@ -846,23 +851,10 @@ func (t *target) converted(m *Matcher, sent, read any) {
 }
 
 // describe renders v, an operand the filter compares t's path with, for
-// a refusal, unless operand conceals it.
+// a refusal, as a Conversion's messages do (filterLiteral), unless
+// operand conceals it.
 func (t *target) describe(v any) string {
-	return operand(t.secrets, t.path(), v, plainLiteral)
-}
-
-// plainLiteral renders an operand for a refusal: null, a boolean, a
-// string quoted (strconv.Quote), a number as fmt prints it.
-func plainLiteral(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case bool:
-		return strconv.FormatBool(x)
-	case string:
-		return strconv.Quote(x)
-	}
-	return fmt.Sprint(v)
+	return operand(t.secrets, t.path(), v, filterLiteral)
 }
 
 // orderHolds reports whether c (a three-way comparison of the stored value

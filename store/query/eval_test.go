@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
 )
@@ -747,5 +748,31 @@ func TestPasswordOperandConcealed(t *testing.T) {
 				hidden(t, msg, secret)
 			}
 		})
+	}
+}
+
+// TestOperandShownAsClientText: a refusal of an operand of the wrong type
+// shows it as a conversion's messages do (clienttext.Quote): a token in
+// it redacted, and a long one cut with its length, where it was quoted
+// whole, a token in clear.
+func TestOperandShownAsClientText(t *testing.T) {
+	t.Parallel()
+	rt := resources.NewUserType()
+	p := filter.Parser{Schemas: rt.SchemaURNs()}
+	tok := "scim_" + strings.Repeat("k", 43)
+	long := strings.Repeat("x", 300)
+	for _, tc := range []struct{ operand, want, not string }{
+		{tok, `not "scim_[REDACTED]"`, tok},
+		{long, `not "` + long[:clienttext.MaxQuoted] + `"… (300 bytes)`, long},
+		{"plain", `not "plain"`, ""},
+	} {
+		e, err := p.Parse(`active eq "` + tc.operand + `"`)
+		require.NoError(t, err)
+		_, err = query.NewEvaluator(rt).Compile(e)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tc.want)
+		if tc.not != "" {
+			assert.NotContains(t, err.Error(), tc.not)
+		}
 	}
 }

@@ -180,7 +180,7 @@ func testCursorUnderWrites(t *testing.T, e *env) {
 					return nil
 				}
 				for i := 0; i < 30; i++ { // creates, before and after every position
-					u, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("s%03d-%s-%d", (i*7)%n, randomHex(3), i), Active: ptr(true)})
+					u, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("s%03d-%s-%d", (i*7)%n, randomHex(3), i)})
 					if err == nil {
 						created = append(created, u.ID)
 					}

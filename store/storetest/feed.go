@@ -135,7 +135,7 @@ func requireNumbered(t *testing.T, e *env, cs []store.Change, first int64) {
 }
 
 func testFeedEntries(t *testing.T, e *env) {
-	u := e.createUser(t, &resources.User{UserName: "feed-ann", Active: ptr(true), Name: &resources.Name{GivenName: "Ann"}})
+	u := e.createUser(t, &resources.User{UserName: "feed-ann", Name: &resources.Name{GivenName: "Ann"}})
 	names := map[string]string{u.ID: "ann"}
 
 	next := u.Clone()
@@ -177,9 +177,9 @@ func testFeedGroups(t *testing.T, e *env) {
 	if e.groups == nil {
 		t.Skip("no GroupStore")
 	}
-	a := e.createUser(t, &resources.User{UserName: "feed-a", Active: ptr(true)})
-	b := e.createUser(t, &resources.User{UserName: "feed-b", Active: ptr(true)})
-	c := e.createUser(t, &resources.User{UserName: "feed-c", Active: ptr(true)})
+	a := e.createUser(t, &resources.User{UserName: "feed-a"})
+	b := e.createUser(t, &resources.User{UserName: "feed-b"})
+	c := e.createUser(t, &resources.User{UserName: "feed-c"})
 	g := e.createGroup(t, &resources.Group{DisplayName: "feed-g", Members: []resources.Member{{Value: a.ID}, {Value: b.ID}, {Value: unknownID()}, {Value: a.ID}}})
 	names := map[string]string{a.ID: "a", b.ID: "b", c.ID: "c", g.ID: "g"}
 	start := int64(3)
@@ -233,7 +233,7 @@ func testFeedGroups(t *testing.T, e *env) {
 }
 
 func testFeedNoChange(t *testing.T, e *env) {
-	u := e.createUser(t, &resources.User{UserName: "feed-same", Active: ptr(true)})
+	u := e.createUser(t, &resources.User{UserName: "feed-same"})
 	if up := e.userUp; up != nil {
 		_, err := up.UpdateUser(e.ctx, u.ID, "", func(cur *resources.User) (*resources.User, error) { return nil, nil })
 		require.NoError(t, err)
@@ -255,7 +255,7 @@ func testFeedAtomic(t *testing.T, e *env) {
 	if e.faults == nil {
 		t.Skip("no Stores.Faults: the store's in-transaction hook is not wired to the suite")
 	}
-	u := e.createUser(t, &resources.User{UserName: "feed-kept", Active: ptr(true)})
+	u := e.createUser(t, &resources.User{UserName: "feed-kept"})
 	var g *resources.Group
 	if e.groups != nil {
 		g = e.createGroup(t, &resources.Group{DisplayName: "feed-kept"})
@@ -263,7 +263,7 @@ func testFeedAtomic(t *testing.T, e *env) {
 	head := int64(len(e.changes(t, 0)))
 
 	e.faults.set(e.tenant, errInjected)
-	_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: "feed-lost", Active: ptr(true)})
+	_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: "feed-lost"})
 	assert.ErrorIs(t, err, errInjected, "CreateUser returns the hook's error")
 	next := u.Clone()
 	next.Title = "changed"
@@ -287,7 +287,7 @@ func testFeedAtomic(t *testing.T, e *env) {
 		assert.Empty(t, e.members(t, g.ID), "a failed ModifyMembers added nothing")
 	}
 
-	e.createUser(t, &resources.User{UserName: "feed-after", Active: ptr(true)})
+	e.createUser(t, &resources.User{UserName: "feed-after"})
 	cs := e.changes(t, head)
 	require.Len(t, cs, 1)
 	assert.Equal(t, head+1, cs[0].Seq, "a failed write leaves no gap in the numbering")
@@ -296,7 +296,7 @@ func testFeedAtomic(t *testing.T, e *env) {
 func testFeedConcurrent(t *testing.T, e *env) {
 	const n = 16
 	errs := fanout.Run(n, func(i int) error {
-		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("feed-par-%d", i), Active: ptr(true)})
+		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("feed-par-%d", i)})
 		return err
 	})
 	for _, err := range errs {
@@ -313,11 +313,11 @@ func testFeedConcurrent(t *testing.T, e *env) {
 }
 
 func testFeedTenants(t *testing.T, e *env) {
-	e.createUser(t, &resources.User{UserName: "feed-here", Active: ptr(true)})
+	e.createUser(t, &resources.User{UserName: "feed-here"})
 	other, err := e.feed.Changes(e.other(), 0, 10)
 	require.NoError(t, err)
 	assert.Empty(t, other, "a tenant's feed holds only its own changes")
-	_, err = e.users.CreateUser(e.other(), &resources.User{UserName: "feed-there", Active: ptr(true)})
+	_, err = e.users.CreateUser(e.other(), &resources.User{UserName: "feed-there"})
 	require.NoError(t, err)
 	other, err = e.feed.Changes(e.other(), 0, 10)
 	require.NoError(t, err)
@@ -358,7 +358,7 @@ func testFeedConsumers(t *testing.T, e *env) {
 	require.NoError(t, err, "an expired lease is free")
 	assert.Equal(t, int64(5), acked)
 
-	e.createUser(t, &resources.User{UserName: "feed-status", Active: ptr(true)})
+	e.createUser(t, &resources.User{UserName: "feed-status"})
 	sts, err := fc.FeedStatus(e.ctx)
 	require.NoError(t, err)
 	var mine *store.FeedStatus

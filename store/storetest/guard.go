@@ -62,16 +62,31 @@ type userStore struct {
 	s store.UserStore
 }
 
-// CreateUser hands the store u with a nil Active made true, as the
-// handler makes it (store.UserStore.CreateUser): every user the suite
-// creates passes here, so none reaches the store with a nil Active,
-// which the handler never sends and a store keeping active in a column
-// that cannot be NULL may refuse. No check is about a nil Active.
+// handlerActive gives u, a user the suite hands a store to write, the
+// Active the handler gives it when it has none: active, the stored
+// value of a user changed (an updater's cur), or true (a create, and a
+// replace that leaves it out: the checks that do are of a user the store
+// does not hold). Every user the suite writes passes here (CreateUser,
+// ReplaceUser, UpdateUser's change), so none reaches the store with a
+// nil Active, which the handler never sends (store.UserStore.CreateUser,
+// ReplaceUser) and a store keeping active in a column that cannot be
+// NULL may refuse. No check is about a nil Active, and none sets Active
+// only to avoid one.
+func handlerActive(u *resources.User, active *bool) {
+	if u == nil || u.Active != nil {
+		return
+	}
+	if active == nil {
+		active = resources.Bool(true)
+	}
+	u.Active = resources.Bool(*active)
+}
+
+// CreateUser hands the store u with Active as the handler gives it
+// (handlerActive).
 func (g userStore) CreateUser(ctx context.Context, u *resources.User) (out *resources.User, err error) {
 	defer suite.Catch(g.t, "store.UserStore.CreateUser", &err)
-	if u != nil && u.Active == nil {
-		u.Active = resources.Bool(true)
-	}
+	handlerActive(u, nil)
 	out, err = g.s.CreateUser(ctx, u)
 	return out, checkUser("store.UserStore.CreateUser", out, err)
 }
@@ -95,8 +110,11 @@ func (g userStore) ListUsers(ctx context.Context, q store.Query) (p store.Page[*
 	return p, err
 }
 
+// ReplaceUser hands the store u with Active as the handler gives it
+// (handlerActive).
 func (g userStore) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (out *resources.User, err error) {
 	defer suite.Catch(g.t, "store.UserStore.ReplaceUser", &err)
+	handlerActive(u, nil)
 	out, err = g.s.ReplaceUser(ctx, u, ifVersion)
 	return out, checkUser("store.UserStore.ReplaceUser", out, err)
 }
@@ -112,6 +130,8 @@ type userUpdater struct {
 	s store.UserUpdater
 }
 
+// UpdateUser hands the store what change returns with Active as the
+// handler gives it (handlerActive: the stored user's when it has none).
 func (g userUpdater) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (out *resources.User, err error) {
 	const method = "store.UserUpdater.UpdateUser"
 	defer suite.Catch(g.t, method, &err)
@@ -119,7 +139,10 @@ func (g userUpdater) UpdateUser(ctx context.Context, id, ifVersion string, chang
 		if cur == nil {
 			return nil, fmt.Errorf("%w: %s called change with a nil user: it must pass a copy of the stored user", errNilResult, method)
 		}
-		return change(cur)
+		stored := cur.Active
+		next, err := change(cur)
+		handlerActive(next, stored)
+		return next, err
 	})
 	return out, checkUser(method, out, err)
 }

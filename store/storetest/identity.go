@@ -51,7 +51,7 @@ func testUserNameIdentity(t *testing.T, e *env) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.same, query.NameKey(tc.first, false) == query.NameKey(tc.second, false), "the table agrees with query.NameKey: %+q %+q", tc.first, tc.second)
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-id-%d", e.tenant, i))
-			first, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.first, Active: ptr(true)})
+			first, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.first})
 			require.NoError(t, err)
 			ce := *e
 			ce.ctx = ctx
@@ -59,7 +59,7 @@ func testUserNameIdentity(t *testing.T, e *env) {
 				t.Helper()
 				return userIDs(ce.listUsers(t, store.Query{Filter: parse(t, fmt.Sprintf("userName eq %q", name)), Count: 10, ExcludeGroups: true}).Items)
 			}
-			second, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.second, Active: ptr(true)})
+			second, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.second})
 			if !tc.same {
 				require.NoError(t, err, "%+q after %+q", tc.second, tc.first)
 				assert.Equal(t, []string{second.ID}, found(tc.second))
@@ -69,7 +69,7 @@ func testUserNameIdentity(t *testing.T, e *env) {
 			requireIs(t, err, store.ErrConflict, "%+q after %+q", tc.second, tc.first)
 			assert.Equal(t, []string{first.ID}, found(tc.second), "eq %+q finds %+q", tc.second, tc.first)
 			assert.Equal(t, []string{first.ID}, found(tc.first))
-			other, err := e.users.CreateUser(ctx, &resources.User{UserName: "other", Active: ptr(true)})
+			other, err := e.users.CreateUser(ctx, &resources.User{UserName: "other"})
 			require.NoError(t, err)
 			w := other.Clone()
 			w.UserName = tc.second

@@ -152,7 +152,7 @@ func listsReadOnly[P interface{ Clone() P }](t *testing.T, listings []readOnlyLi
 // updated or leave a group, also while lists and a writer run at once.
 func testUserListReadOnly(t *testing.T, e *env) {
 	u := e.createUser(t, fullUser())
-	e.createUser(t, &resources.User{UserName: "ro-other", ExternalID: u.ExternalID, Active: ptr(true)})
+	e.createUser(t, &resources.User{UserName: "ro-other", ExternalID: u.ExternalID})
 	var gid string
 	if e.groups != nil {
 		gid = e.createGroup(t, &resources.Group{DisplayName: "list-readers", Members: []resources.Member{{Value: u.ID}}}).ID

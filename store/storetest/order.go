@@ -144,7 +144,6 @@ func testSortFold(t *testing.T, e *env) {
 				u := n.user(fmt.Sprintf("u%d", j), v)
 				u.ExternalID = v
 				u.Emails = []resources.MultiValue{{Value: "x@example.com"}, {Value: v, Primary: resources.Bool(true)}}
-				u.Active = ptr(true)
 				e.fitUser(u)
 				_, err := e.users.CreateUser(ctx, u)
 				require.NoError(t, err, "CreateUser must store a new user (store.UserStore.CreateUser)")

@@ -110,7 +110,7 @@ func testUserRoundTrip(t *testing.T, e *env) {
 
 // testGroupRoundTrip is testUserRoundTrip for a group.
 func testGroupRoundTrip(t *testing.T, e *env) {
-	u := e.createUser(t, &resources.User{UserName: "rt-member", Active: ptr(true)})
+	u := e.createUser(t, &resources.User{UserName: "rt-member"})
 	in := &resources.Group{DisplayName: "Round Trip", ExternalID: "ext-group",
 		Members: []resources.Member{{Value: u.ID, Type: "User"}}}
 	created := e.createGroup(t, in)

@@ -90,7 +90,7 @@ func testUpdateUserAtomic(t *testing.T, e *env) {
 func testUpdateUserIfVersion(t *testing.T, e *env) {
 	const upc = "(store.UserUpdater.UpdateUser)"
 	up := e.userUpdater(t)
-	u := e.createUser(t, &resources.User{UserName: "versioned", Active: ptr(true)})
+	u := e.createUser(t, &resources.User{UserName: "versioned"})
 	called := false
 	_, err := up.UpdateUser(e.ctx, u.ID, `W/"999"`, func(cur *resources.User) (*resources.User, error) {
 		called = true

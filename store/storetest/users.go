@@ -481,9 +481,9 @@ func testReplaceUserErrors(t *testing.T, e *env) {
 	a := e.createUser(t, &resources.User{UserName: "a", Emails: []resources.MultiValue{{Value: "a@example.com"}}})
 	e.createUser(t, &resources.User{UserName: "b"})
 
-	_, err := e.users.ReplaceUser(e.ctx, &resources.User{ID: unknownID(), UserName: "x", Active: ptr(true)}, "")
+	_, err := e.users.ReplaceUser(e.ctx, &resources.User{ID: unknownID(), UserName: "x"}, "")
 	requireIs(t, err, store.ErrNotFound, "ReplaceUser of an id no user has must return store.ErrNotFound "+rep)
-	_, err = e.users.ReplaceUser(e.ctx, &resources.User{UserName: "x", Active: ptr(true)}, "")
+	_, err = e.users.ReplaceUser(e.ctx, &resources.User{UserName: "x"}, "")
 	requireIs(t, err, store.ErrNotFound, `ReplaceUser of the id "" must return store.ErrNotFound `+rep)
 
 	w := a.Clone()
