@@ -49,7 +49,7 @@ type handler struct {
 	// by their patterns, as the mux has them: directRoute serves them.
 	collections map[string]http.HandlerFunc
 	model       *resources.Model
-	// secrets is the model's (resources.Model.Secrets): every message,
+	// secrets is the model's (resources.Model.SecretNames): every message,
 	// warning and log of a request conceals the client text that names
 	// one of them.
 	secrets   *clienttext.Secrets
@@ -123,7 +123,7 @@ func newHandler(cfg Config) (*handler, error) {
 			return nil, err
 		}
 	}
-	h := &handler{cfg: cfg, model: model, secrets: model.Secrets(), userGroups: model.User.Schema.Attr("groups") != nil,
+	h := &handler{cfg: cfg, model: model, secrets: clienttext.NewSecrets(model.SecretNames()...), userGroups: model.User.Schema.Attr("groups") != nil,
 		narrowEnterprise: model.User.NarrowsExtension(resources.EnterpriseUserSchema)}
 	for _, rt := range []*resources.ResourceType{model.User, model.Group} {
 		for _, ua := range rt.UniqueAttributes() {

@@ -29,7 +29,7 @@ type Lenience struct {
 	// Warnings are the bends made, for a human: "ignored unknown
 	// attribute \"adreses\"".
 	Warnings []string
-	// secrets is the model's (Model.Secrets), which the messages conceal
+	// secrets is the model's (Model.SecretNames), which the messages conceal
 	// client text by; nil for the password alone.
 	secrets *clienttext.Secrets
 }
@@ -37,7 +37,7 @@ type Lenience struct {
 // Lenience returns a Lenience for a request to m's handler, strict as
 // given: its messages conceal client text that names any of m's secrets.
 func (m *Model) Lenience(strict bool) *Lenience {
-	return &Lenience{Strict: strict, secrets: m.Secrets()}
+	return &Lenience{Strict: strict, secrets: m.secrets()}
 }
 
 // Fresh returns a Lenience with l's rules (Strict, the model's secrets)

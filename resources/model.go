@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
@@ -138,20 +139,25 @@ func NewModel(cfg ModelConfig) (*Model, error) {
 	return m, nil
 }
 
-// Secrets is the set of secret attribute names a handler of m conceals
+// secrets is the set of secret attribute names a Lenience of m conceals
 // client text by (see NewModel): its types' set, which NewModel made one;
-// for a Model built otherwise, the union of its types' sets. Its type is
-// internal; a host has no use for it.
-func (m *Model) Secrets() *clienttext.Secrets {
+// for a Model built otherwise, the union of its types' sets.
+func (m *Model) secrets() *clienttext.Secrets {
 	// A handler asks for each request's Lenience: only two sets of
 	// names each, which no model NewModel built has, are joined anew.
-	switch u, g := m.User.Secrets(), m.Group.Secrets(); {
+	switch u, g := m.User.secretSet(), m.Group.secretSet(); {
 	case u == g || g == nil:
 		return u
 	case u == nil:
 		return g
 	}
-	return clienttext.NewSecrets(append(m.User.secrets.Names(), m.Group.secrets.Names()...)...)
+	return clienttext.NewSecrets(slices.Concat(m.User.SecretNames(), m.Group.SecretNames())...)
+}
+
+// SecretNames returns the names the handler of m conceals client text by
+// besides the password: its User's and Group's (ResourceType.SecretNames).
+func (m *Model) SecretNames() []string {
+	return m.secrets().Names()
 }
 
 // DefaultModel returns the model of the core User and Group schemas and

@@ -405,14 +405,19 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 	return rt
 }
 
-// Secrets is the set of secret attribute names that every message,
-// warning and log about a request for rt conceals client text by
-// (clienttext.Secrets.Conceals): the password, and the attributes and
-// sub-attributes returned "never" (RFC 7643 §2.4, a host's pin) of rt's
-// model (NewModel), or of rt alone when built alone. Its type is
-// internal; a host has no use for it.
-// A nil rt has the password alone.
-func (rt *ResourceType) Secrets() *clienttext.Secrets {
+// SecretNames returns the names (lower-case) of the attributes and
+// sub-attributes returned "never" (RFC 7643 §2.4: a host's pin) of rt's
+// model (NewModel), or of rt alone when built alone, besides the password:
+// every message, warning and log about a request for rt conceals client
+// text that names one, as it conceals the password, which it always does.
+// The caller must not change the list; a nil rt has none.
+func (rt *ResourceType) SecretNames() []string {
+	return rt.secretSet().Names()
+}
+
+// secretSet is the set of rt's secret names as this package's messages
+// conceal client text by; nil (the password alone) for a nil rt.
+func (rt *ResourceType) secretSet() *clienttext.Secrets {
 	if rt == nil {
 		return nil
 	}

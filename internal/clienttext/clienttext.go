@@ -474,11 +474,14 @@ type Secrets struct {
 // every name holds "password" (which is recognised already) or none is
 // given. A name given twice is kept once.
 func NewSecrets(names ...string) *Secrets {
-	set := &Secrets{}
+	var set *Secrets // made at the first name kept: none, nothing allocated
 	for _, n := range names {
 		n = strings.ToLower(n)
-		if n == "" || NamesPassword(n) || slices.ContainsFunc(set.names, func(s secretName) bool { return s.name == n }) {
+		if n == "" || NamesPassword(n) || set != nil && slices.ContainsFunc(set.names, func(s secretName) bool { return s.name == n }) {
 			continue
+		}
+		if set == nil {
+			set = &Secrets{}
 		}
 		sn := secretName{name: n}
 		if len(n) >= 3 && isLower(n[0]) && isLower(n[1]) {
@@ -487,9 +490,6 @@ func NewSecrets(names ...string) *Secrets {
 		set.names = append(set.names, sn)
 		set.list = append(set.list, n)
 		set.first[n[0]], set.first[n[0]&^0x20], set.first['%'] = true, true, true
-	}
-	if set.names == nil {
-		return nil
 	}
 	return set
 }

@@ -139,7 +139,7 @@ func (l *loc) readOnly() bool {
 // concealed as the engine's resource type's secrets say (newError's Args
 // then leaves it as it is).
 func (a *applier) fail(scimType, format string, args ...any) *Error {
-	return newError(a.idx, scimType, format, a.e.rt.Secrets().Args(args)...)
+	return newError(a.idx, scimType, format, a.e.secrets.Args(args)...)
 }
 
 // bend is resources.Lenience's rule for what the PATCH takes from a
@@ -316,7 +316,7 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	named := naming{what: asKey, raw: key, secrets: a.e.rt.Secrets()}
+	named := naming{what: asKey, raw: key, secrets: a.e.secrets}
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
@@ -358,7 +358,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 // resolves it against the resource type.
 func (a *applier) resolve(named naming) (loc, error) {
 	rt := a.e.rt
-	named.secrets = rt.Secrets()
+	named.secrets = a.e.secrets
 	path := named.path()
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
@@ -385,8 +385,8 @@ func (a *applier) resolve(named naming) (loc, error) {
 		// The value is a part of the path: concealed when the path names
 		// the password (password[value eq Hunter2]).
 		sent, _ := c.Value.(string) // Unquoted: a string
-		v := a.e.rt.Secrets().PartOf(path, sent)
-		if err := a.bend(a.e.rt.Secrets().Sprintf("unquoted filter value %q taken as a string", v),
+		v := a.e.secrets.PartOf(path, sent)
+		if err := a.bend(a.e.secrets.Sprintf("unquoted filter value %q taken as a string", v),
 			InvalidFilter, "%v: string values must be quoted: %q (strict mode)", named, v); err != nil {
 			return loc{}, err
 		}
@@ -954,7 +954,7 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			// for a user without a work email): an element dropHollow
 			// would drop, and that fixPrimary must not demote the primary
 			// value for. Nothing changes.
-			return a.bend(a.e.rt.Secrets().Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
+			return a.bend(a.e.secrets.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
 		list = append(list, el)

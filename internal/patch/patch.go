@@ -470,7 +470,10 @@ func (e *Error) Error() string { return "scim patch: " + e.Detail }
 // resource type with NewEngine; it holds no per-request state and is safe
 // for concurrent use.
 type Engine struct {
-	rt      *resources.ResourceType
+	rt *resources.ResourceType
+	// secrets is rt's set of secret names (rt.SecretNames), built once:
+	// what the engine's messages conceal client text by.
+	secrets *clienttext.Secrets
 	parser  *filter.Parser
 	eval    *query.Evaluator
 	members *resources.Attribute // the Group members attribute, or nil
@@ -486,9 +489,10 @@ type Engine struct {
 // refuse it.
 func NewEngine(rt *resources.ResourceType) *Engine {
 	e := &Engine{
-		rt:     rt,
-		parser: &filter.Parser{Schemas: rt.KnownSchemaURNs(), SecretNames: rt.Secrets().Names()},
-		eval:   query.NewEvaluator(rt),
+		rt:      rt,
+		secrets: clienttext.NewSecrets(rt.SecretNames()...),
+		parser:  &filter.Parser{Schemas: rt.KnownSchemaURNs(), SecretNames: rt.SecretNames()},
+		eval:    query.NewEvaluator(rt),
 	}
 	if a := rt.Schema.Attr("members"); a != nil && a.MultiValued && a.Type == resources.TypeComplex && a.Sub("value") != nil {
 		e.members, e.membersExact = a, exactValue(a)

@@ -127,7 +127,7 @@ type Conversion struct {
 	// Read is what it was read as: a string, a bool, or (for a number
 	// attribute) the number's text as a json.Number.
 	Read any
-	// secrets is the resource type's (resources.ResourceType.Secrets),
+	// secrets is the resource type's (resources.ResourceType.SecretNames),
 	// which the messages conceal an operand by (operand).
 	secrets *clienttext.Secrets
 }
@@ -452,7 +452,7 @@ func (t *target) path() string { return t.p.String() }
 // resolve resolves p in sc. forPresence allows paths that a comparison
 // could not use (a complex attribute without "value", a whole extension).
 func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
-	t := &target{p: p, secrets: ev.Type.Secrets()}
+	t := &target{p: p, secrets: clienttext.NewSecrets(ev.Type.SecretNames()...)}
 	if sc.inElem {
 		t.in = sc.in
 		if p.URI != "" || p.Sub != "" || p.Name == "" {
