@@ -18,7 +18,7 @@ import (
 // store.ModelProvider) tells the suite; a store that is not a
 // ModelProvider is held to the full contract. A check that cannot do
 // without an attribute the model leaves out (the groups of a user in
-// IndirectGroups) is skipped, saying which (needsUser, needsGroup). The
+// IndirectGroups) is skipped, saying which (needsUser). The
 // checks of lists run case by case instead (userCase, groupCase): a case
 // whose filter or sortBy names an attribute the model leaves out, which
 // the handler refuses before a store sees it, is logged and left out,
@@ -112,12 +112,6 @@ func (e *env) fitGroup(g *resources.Group) {
 func (e *env) needsUser(t *testing.T, attrs ...string) {
 	t.Helper()
 	skipOmitted(t, e.userModel.User, attrs)
-}
-
-// needsGroup is needsUser for the group store's model.
-func (e *env) needsGroup(t *testing.T, attrs ...string) {
-	t.Helper()
-	skipOmitted(t, e.groupModel.Group, attrs)
 }
 
 func skipOmitted(t *testing.T, rt *resources.ResourceType, attrs []string) {
