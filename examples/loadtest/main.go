@@ -378,7 +378,7 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 			for _, t := range ts {
 				v, ok := cpuPerReq(phase, t.name)
 				switch {
-				case t.external && t.pid == 0:
+				case !t.serverCounted():
 					fmt.Fprintf(w, "%s\t%s\t–\tits server's CPU unknown (no -external-pid)\t\n", phase, t.name)
 				case !ok:
 					fmt.Fprintf(w, "%s\t%s\t–\tnot measured\t\n", phase, t.name)
@@ -392,7 +392,8 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 		_ = w.Flush()
 	}
 
-	if cfg.Versus != "" && !slices.ContainsFunc(ts, func(t *target) bool { return t.name == cfg.Versus }) {
+	vi := slices.IndexFunc(ts, func(t *target) bool { return t.name == cfg.Versus })
+	if cfg.Versus != "" && vi < 0 {
 		fmt.Fprintf(out, "\n-versus %s: not measured in this run\n", cfg.Versus)
 	} else if cfg.Versus != "" {
 		fmt.Fprintf(out, "\nagainst %s in the same round:\n", cfg.Versus)
@@ -401,13 +402,13 @@ func printReport(out io.Writer, rep *report, ts []*target) {
 		for _, phase := range phases {
 			base := rps(phase, cfg.Versus)
 			baseCPU, baseKnown := cpuPerReq(phase, cfg.Versus)
+			baseKnown = baseKnown && ts[vi].serverCounted()
 			for _, t := range ts {
 				if t.name == cfg.Versus {
 					continue
 				}
 				cpu := "–"
-				if v, ok := cpuPerReq(phase, t.name); ok && baseKnown && !(t.external && t.pid == 0) &&
-					!slices.ContainsFunc(ts, func(b *target) bool { return b.name == cfg.Versus && b.external && b.pid == 0 }) {
+				if v, ok := cpuPerReq(phase, t.name); ok && baseKnown && t.serverCounted() {
 					cpu = spread(ratios(baseCPU, v))
 				}
 				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t\n", phase, t.name, spread(ratios(rps(phase, t.name), base)), cpu)

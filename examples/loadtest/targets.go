@@ -68,6 +68,11 @@ type target struct {
 	close    func() error
 }
 
+// serverCounted reports whether the CPU the run measures for t counts its
+// server's: a target the run started shares the run's process, an
+// -external one counts only with its -external-pid.
+func (t *target) serverCounted() bool { return !t.external || t.pid != 0 }
+
 // serve listens on a random port of 127.0.0.1, serves the handler build
 // makes for the base URL under /scim/v2, and returns the base URL and a
 // function that stops the server. Its profile samples carry the labels
