@@ -441,8 +441,16 @@ type target struct {
 	// identity provider looks a user up by userName before creating it,
 	// and must find the one a create would conflict with.
 	isName bool
-	// secrets is the Evaluator's type's, for messages (describe).
-	secrets *clienttext.Secrets
+	// rt is the Evaluator's type, whose secret names the messages
+	// conceal by (secrets).
+	rt *resources.ResourceType
+}
+
+// secrets is the set of t's type's secret names, for a message (describe,
+// a Conversion, a refusal): built when a message is made, since every
+// path of every filter of a list request is resolved and few make one.
+func (t *target) secrets() *clienttext.Secrets {
+	return clienttext.NewSecrets(t.rt.SecretNames()...)
 }
 
 // path is the path as written, for messages: rendered only when one is
@@ -452,7 +460,7 @@ func (t *target) path() string { return t.p.String() }
 // resolve resolves p in sc. forPresence allows paths that a comparison
 // could not use (a complex attribute without "value", a whole extension).
 func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*target, error) {
-	t := &target{p: p, secrets: clienttext.NewSecrets(ev.Type.SecretNames()...)}
+	t := &target{p: p, rt: ev.Type}
 	if sc.inElem {
 		t.in = sc.in
 		if p.URI != "" || p.Sub != "" || p.Name == "" {
@@ -785,7 +793,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.secrets.PartOf(t.path(), s))
+			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.secrets().PartOf(t.path(), s))
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -846,7 +854,7 @@ func (t *target) converted(m *Matcher, sent, read any) {
 		if t.in != (filter.AttrPath{}) {
 			path = t.in.String() + "." + path
 		}
-		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read, secrets: t.secrets})
+		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read, secrets: t.secrets()})
 	}
 }
 
@@ -854,7 +862,7 @@ func (t *target) converted(m *Matcher, sent, read any) {
 // a refusal, as a Conversion's messages do (filterLiteral), unless
 // operand conceals it.
 func (t *target) describe(v any) string {
-	return operand(t.secrets, t.path(), v, filterLiteral)
+	return operand(t.secrets(), t.path(), v, filterLiteral)
 }
 
 // orderHolds reports whether c (a three-way comparison of the stored value
