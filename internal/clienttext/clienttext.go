@@ -328,11 +328,6 @@ func (s *Secrets) Unquoted(t string) string {
 	return head + rest
 }
 
-// Unquoted is Secrets.Unquoted of the password alone, for text no
-// model's attribute names can be in (a member name of a PATCH operation,
-// read before the resource type is known).
-func Unquoted(t string) string { return (*Secrets)(nil).Unquoted(t) }
-
 // Args returns args fit for a message's fmt.Sprintf, as every message
 // built from client text takes them: each string that needs it (longer
 // than MaxQuoted, holding token-shaped text, or text that Conceals) is

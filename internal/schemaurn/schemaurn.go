@@ -5,10 +5,12 @@
 // (resources.UserSchema) and filter as the URNs every Parser splits a
 // path at (filter.UserSchema), and each keeps them as a list; both take
 // names and list from here. filter cannot take them from resources,
-// which imports filter; this package imports nothing, so filter's
-// parser still depends on the standard library and scimkit's internal
-// packages alone.
+// which imports filter; this package imports internal/names alone (its
+// case fold, for SCIM1), so filter's parser still depends on the standard
+// library and scimkit's internal packages alone.
 package schemaurn
+
+import "github.com/scimkit/scim/internal/names"
 
 // The standard schema URNs (RFC 7643 §8.7.1, §4.3).
 const (
@@ -34,21 +36,7 @@ const scim1Prefix = "urn:scim:schemas:"
 // providers offer both (OneLogin's "SCIM Provisioner with SAML (Core
 // Schema)" app is SCIM 1.1, its "SCIM v2 Core" app SCIM 2.0), and the
 // admin who picked the wrong one needs to be told which.
-func SCIM1(s string) bool {
-	if len(s) < len(scim1Prefix) {
-		return false
-	}
-	for i := range len(scim1Prefix) {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != scim1Prefix[i] {
-			return false
-		}
-	}
-	return true
-}
+func SCIM1(s string) bool { return names.HasPrefix(s, scim1Prefix) }
 
 // NamesSCIM1 reports whether schemas, a decoded "schemas" member (a list,
 // or one string as sloppy clients send it), names a SCIM 1.1 schema URN.
