@@ -10,9 +10,13 @@
 // NewSchema too, so every schema document has the one renderer. A Model
 // may narrow the built-in User and Group schemas to the attributes, and
 // sub-attributes, a host supports (ModelConfig.UserAttributes): a
-// narrowed type simply has fewer attributes and sub-attributes, so everything that resolves paths against it (Normalize,
-// the PATCH engine, filters, sorting, projection, /Schemas) leaves the
-// others out with no code of its own, and Lenience.Unknown, the one
+// narrowed type has fewer attributes and sub-attributes, so whatever
+// resolves paths against it (Normalize, the PATCH engine, filters,
+// sorting, projection, /Schemas) treats the others as attributes no
+// schema defines; what must tell "left out" from "unknown" (a value
+// filter naming a dropped sub-attribute, a refusal's words, data stored
+// before the model was narrowed) asks Omits and OmittedIn, responses are
+// cut by FitUser and FitGroup, and Lenience.Unknown, the one
 // unknown-attribute policy, names them unsupported.
 //
 // Resources have two forms: typed (User, Group) and document
