@@ -251,18 +251,14 @@ func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
 type requestState struct {
 	context.Context
 	id string
-	// storeCalls is an int32 so that wrote, hashAhead and tagless share
-	// its word (see requestScope).
+	// storeCalls is an int32 so that wrote and tagless share its word
+	// (see requestScope).
 	storeCalls int32
 	// wrote says that a write of the request has committed (see
 	// committed): the reads that complete its response are then best
 	// effort. In /Bulk, whose operations share the request's state, it
 	// is reset before each operation (runBulkOp).
 	wrote bool
-	// hashAhead is set while withHashing runs a write: a password is
-	// then hashed before the write's store calls, not inside them (see
-	// setPassword). Beside wrote, in its word.
-	hashAhead bool
 	// tagless says that the middleware found the request without
 	// If-Match and If-None-Match (serve), so that the preconditions need
 	// not look for them again (see tagless). In /Bulk it is cleared

@@ -125,11 +125,13 @@ func (h *handler) setPassword(ctx context.Context, prev string, next *resources.
 	if h.cfg.PasswordHasher != nil {
 		var hash string
 		switch {
-		case st != nil && st.hashAhead && st.passwords != nil && st.passwords.pre == sent:
+		// Every write runs inside withHashing, which hashes ahead
+		// whenever the request has a state.
+		case st != nil && st.passwords != nil && st.passwords.pre == sent:
 			hash = st.passwords.preHash
-		case st != nil && st.hashAhead:
+		case st != nil:
 			return &hashFirst{password: sent}
-		default: // no write around it hashes ahead (withHashing)
+		default: // no request state: nothing hashed ahead
 			var err error
 			if hash, err = h.hash(ctx, sent); err != nil {
 				return fmt.Errorf("hashing a password: %w", err)
@@ -194,9 +196,7 @@ func (h *handler) withHashing(ctx context.Context, password string, update func(
 	if st == nil {
 		return update()
 	}
-	st.hashAhead = true
 	defer func() {
-		st.hashAhead = false
 		if st.passwords != nil {
 			st.passwords.pre, st.passwords.preHash = "", ""
 		}
