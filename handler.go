@@ -17,7 +17,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -1102,7 +1101,7 @@ func singleContentType(lines []string) error {
 	}
 	quoted := make([]string, len(lines))
 	for i, v := range lines {
-		quoted[i] = strconv.Quote(v)
+		quoted[i] = clienttext.Quote(v) // client text: bounded, no token
 	}
 	return errorf(http.StatusUnsupportedMediaType, "", "the request has %d Content-Type headers that differ (%s); send one, application/scim+json", len(lines), strings.Join(quoted, ", "))
 }

@@ -997,6 +997,12 @@ func TestContentTypeByMethod(t *testing.T) {
 			detail: `2 Content-Type headers that differ ("application/json", "application/scim+json")`},
 		{name: "GET, a body, three types", method: "GET", path: "/Users/{id}", ct: "application/json", more: []string{"application/json", "text/plain"}, body: strings.NewReader("x"), status: 415,
 			detail: `3 Content-Type headers that differ ("application/json", "application/json", "text/plain")`},
+		// Each value is client text: quoted as any is, at most 128 bytes
+		// and its length, a token redacted.
+		{name: "POST, two types, one of 5,000 bytes", method: "POST", path: "/Users", ct: "application/scim+json", more: []string{"text/" + strings.Repeat("x", 5000)}, body: strings.NewReader(`{"userName":"long"}`), status: 415,
+			detail: `(5005 bytes)); send one`},
+		{name: "POST, two types, one holding a token", method: "POST", path: "/Users", ct: "application/scim+json", more: []string{"text/scim_" + strings.Repeat("k", 43)}, body: strings.NewReader(`{"userName":"tok"}`), status: 415,
+			detail: `"text/scim_[REDACTED]"`},
 		{name: "POST, one type twice, strict", method: "POST", path: "/Users", ct: "application/scim+json", more: []string{"application/scim+json"}, body: strings.NewReader(`{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"twice"}`), strict: true, status: 201},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
