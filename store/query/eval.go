@@ -793,7 +793,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %q is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.secrets().PartOf(t.path(), s))
+			return nil, filterErrorf("%q is a dateTime and %s is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.describe(s))
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
