@@ -1219,7 +1219,7 @@ func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := resources.DecodeRequest(data)
+	doc, err := h.model.DecodeRequest(data)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error())
 	}

@@ -225,7 +225,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
-		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
+		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(h.secrets, twice))
 	}
 	for _, k := range keys {
 		v := doc[k]

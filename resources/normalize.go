@@ -41,7 +41,7 @@ func (e *AttrError) Error() string {
 // A member an object gives twice keeps its last value, as encoding/json
 // keeps it (stored documents are read so); DecodeRequest refuses it.
 func Decode(data []byte) (map[string]any, error) {
-	return decode(data, false)
+	return decode(data, false, nil)
 }
 
 // DecodeOrNull is Decode for a member value that may be JSON null, as an
@@ -51,7 +51,7 @@ func DecodeOrNull(data []byte) (map[string]any, error) {
 	if string(bytes.TrimSpace(data)) == "null" {
 		return nil, nil
 	}
-	return decode(data, false)
+	return decode(data, false, nil)
 }
 
 // DecodeRequest is Decode for a request body: an object, at any depth,
@@ -60,17 +60,27 @@ func DecodeOrNull(data []byte) (map[string]any, error) {
 // reader, and another reader of the same body (a proxy that checked it)
 // may have taken the first value where Decode takes the last.
 func DecodeRequest(data []byte) (map[string]any, error) {
-	return decode(data, true)
+	return decode(data, true, nil)
 }
 
-func decode(data []byte, unique bool) (map[string]any, error) {
+// DecodeRequest is the package's DecodeRequest for a request to m's
+// handler: the member name a refusal quotes is any text the client chose,
+// concealed when it names any of m's secrets (SecretNames), not only the
+// password.
+func (m *Model) DecodeRequest(data []byte) (map[string]any, error) {
+	return decode(data, true, m.secrets())
+}
+
+// decode is Decode, or DecodeRequest when unique, whose refusal of a
+// member given twice conceals client text as secrets says.
+func decode(data []byte, unique bool, secrets *clienttext.Secrets) (map[string]any, error) {
 	parsed := false
 	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' {
 		// Checked as json.Valid checks it in the pass that decodes it.
 		m, repeated, found, ok := wellKnown.Parse(data, unique)
 		if ok {
 			if found {
-				return nil, jsonscan.RepeatedError(repeated)
+				return nil, jsonscan.RepeatedError(secrets, repeated)
 			}
 			return m.(map[string]any), nil
 		}
