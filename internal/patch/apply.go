@@ -657,7 +657,7 @@ func (a *applier) tidyAll() error {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
 		a.idx = t.idx // a refusal names the last operation that touched it
-		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, a.e.secrets, func(x, y map[string]any, primary bool, refusal, warning string) error {
 			if a.stored.Bent(x, y, primary) {
 				// Refusing it would make every later request that
 				// touches the attribute fail for what an earlier
