@@ -663,7 +663,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return false, nil
 			}
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", describeFor(l.secretSet(), a, v))}
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
@@ -682,16 +682,16 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(l.secretSet(), a, v))}
 	default:
 		if s, ok := v.(string); ok {
 			if a.Type == TypeDateTime {
 				if _, ok := ParseDateTime(s); !ok {
-					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(a, v))}
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(l.secretSet(), a, v))}
 				}
 			}
 			if a.Type == TypeBinary && !IsBase64(s) {
-				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(a, v))}
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(l.secretSet(), a, v))}
 			}
 			if a.Type == TypeReference {
 				if err := l.reference(a, p, s); err != nil {
@@ -700,7 +700,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			}
 			return v, nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(l.secretSet(), a, v))}
 	}
 }
 
@@ -747,8 +747,9 @@ func numberFor(a *Attribute, x json.Number) string {
 
 // describeFor describes v for an error about attribute a, without the
 // value itself when a is never returned (a password sent as a number must
-// not reach an error detail, a log line or the request log).
-func describeFor(a *Attribute, v any) string {
+// not reach an error detail, a log line or the request log), and a string
+// quoted as secrets says (describeValue).
+func describeFor(secrets *clienttext.Secrets, a *Attribute, v any) string {
 	if a.Returned == ReturnedNever {
 		switch v.(type) {
 		case string:
@@ -759,20 +760,34 @@ func describeFor(a *Attribute, v any) string {
 			return "a number"
 		}
 	}
-	return DescribeValue(v)
+	return describeValue(secrets, v)
 }
 
 // DescribeValue names a decoded JSON value for an error message: "null",
 // "the boolean true", "the string \"x\"", "the number 7", "a list" or
-// "an object".
+// "an object". A string is quoted as client text (bounded, no token),
+// concealed when it names the password; ResourceType.DescribeValue
+// conceals its model's secrets too.
 func DescribeValue(v any) string {
+	return describeValue(nil, v)
+}
+
+// DescribeValue is the package's DescribeValue for a message about a
+// request for rt: a string that names any of rt's secrets (SecretNames)
+// is concealed, not only one naming the password.
+func (rt *ResourceType) DescribeValue(v any) string {
+	return describeValue(rt.secretSet(), v)
+}
+
+// describeValue is DescribeValue with a string quoted as secrets says.
+func describeValue(secrets *clienttext.Secrets, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
 	case string:
-		return "the string " + clienttext.Quote(x)
+		return "the string " + secrets.Quote(x)
 	case json.Number, float64:
 		return fmt.Sprintf("the number %v", x)
 	case []any:

@@ -173,7 +173,7 @@ func (a *applier) apply(op Operation) error {
 		if path == "" {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, resources.DescribeValue(v))
+				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, a.e.rt.DescribeValue(v))
 			}
 			return a.applyObject(kind, obj, nil)
 		}
@@ -332,7 +332,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
+				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
 			}
 			return a.applyKeys(kind, obj, nil, key)
 		}
@@ -565,7 +565,7 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, resources.DescribeValue(v))
+		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, a.e.rt.DescribeValue(v))
 	}
 	return a.applyObject(kind, obj, l.ext)
 }
