@@ -125,7 +125,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
 	case errors.Is(err, store.ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: h.conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
 	case errors.Is(err, store.ErrUnknownMembers):
@@ -156,9 +156,14 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 }
 
 // conflictDetail keeps the part of a store's conflict message that names
-// the attribute ("userName \"bjensen\" is already taken") when the store
-// wrapped ErrConflict with fmt.Errorf("%w: ...").
-func conflictDetail(err error) string {
+// the attribute ("userName \"bjensen\" is already taken"): the Detail of
+// a query.NameConflict, quoted with the model's secrets, or the text
+// after the sentinel's when the store wrapped ErrConflict with
+// fmt.Errorf("%w: ...").
+func (h *handler) conflictDetail(err error) string {
+	if nc, ok := errors.AsType[*query.NameConflictError](err); ok {
+		return nc.Detail(h.model.SecretNames()...)
+	}
 	msg := err.Error()
 	prefix := store.ErrConflict.Error() + ": "
 	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
