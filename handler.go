@@ -639,7 +639,7 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		// check: its request gets the endpoint's own answer ("the body
 		// is empty"); a chunked one (ContentLength -1) is judged
 		// before it is read, as one with bytes.
-		if err := singleContentType(r.Header["Content-Type"]); err != nil {
+		if err := h.singleContentType(r.Header["Content-Type"]); err != nil {
 			h.writeError(sw, r, err)
 			return
 		}
@@ -1094,14 +1094,15 @@ func readsBody(method string) bool {
 // defined as a list, which Content-Type is not (§8.3), and which of the
 // types the body has is left to guessing; no client is known to send
 // them, so strict mode or not, the answer is a 415 naming each. Lines
-// repeating one value are one type, taken as it.
-func singleContentType(lines []string) error {
+// repeating one value are one type, taken as it. Each line is any text
+// the client sent, quoted as the model's secrets say.
+func (h *handler) singleContentType(lines []string) error {
 	if len(lines) < 2 || !slices.ContainsFunc(lines[1:], func(v string) bool { return v != lines[0] }) {
 		return nil
 	}
 	quoted := make([]string, len(lines))
 	for i, v := range lines {
-		quoted[i] = clienttext.Quote(v) // client text: bounded, no token
+		quoted[i] = h.secrets.Quote(v) // client text: bounded, no token, no secret
 	}
 	return errorf(http.StatusUnsupportedMediaType, "", "the request has %d Content-Type headers that differ (%s); send one, application/scim+json", len(lines), strings.Join(quoted, ", "))
 }
