@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +22,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -651,4 +653,70 @@ func TestSecretNamedInClientText(t *testing.T) {
 		assert.NotContains(t, rec.Body.String(), secret, "response")
 		assert.NotContains(t, lastEntry(t, ring), secret, "request log")
 	})
+}
+
+// TestSecretNotInPatchPathFilter: a PATCH path whose value filter
+// compares a returned-never sub-attribute of a multi-valued attribute
+// (recovery[code eq "…"].label), or a value of a returned-never
+// multi-valued attribute (codes[value eq "…"]), is refused with 400
+// invalidFilter for every op, before any value is compared, as the same
+// filter in a list is (TestSecretNotFiltered): the engine selected the
+// element the guess matched, and a right guess was told from a wrong one
+// by 200 against 400 noTarget (or by what a remove left). A filter on a
+// returned sub-attribute beside it still selects.
+func TestSecretNotInPatchPathFilter(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+			{Name: "label", Type: resources.TypeString}}},
+		&resources.Attribute{Name: "codes", Type: resources.TypeComplex, MultiValued: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever,
+			SubAttributes: []*resources.Attribute{{Name: "value", Type: resources.TypeString}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			m := memory.New(memory.WithModel(model))
+			return m, m
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
+		},
+	}
+	for storeName, open := range stores {
+		t.Run(storeName, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			id := e.createUser("bob", map[string]any{"schemas": []any{resources.UserSchema, urn}, urn: map[string]any{
+				"recovery": []any{map[string]any{"code": "1234", "label": "phone"}},
+				"codes":    []any{map[string]any{"value": "5678"}}}})["id"].(string)
+			for _, path := range []string{
+				urn + `:recovery[code eq "1234"].label`, // the right guess
+				urn + `:recovery[code eq "0000"].label`, // a wrong one
+				urn + `:recovery[label eq "phone" and code sw "1"]`,
+				urn + `:recovery[code pr]`,
+				urn + `:codes[value eq "5678"]`,
+				urn + `:codes[value eq "0000"].value`,
+			} {
+				for _, o := range []string{"add", "replace", "remove"} {
+					t.Run(o+" "+path, func(t *testing.T) {
+						var value any // a label, or an element's sub-attributes
+						switch {
+						case o == "remove":
+						case strings.HasSuffix(path, "]"):
+							value = map[string]any{"label": "x"}
+						default:
+							value = "x"
+						}
+						r := e.do("PATCH", "/Users/"+id, patchBody(op(o, path, value)))
+						requireError(t, r, 400, "invalidFilter", "cannot be used in a filter")
+						assert.Contains(t, r.str("detail"), "never returned", r.Raw)
+					})
+				}
+			}
+			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", urn+`:recovery[label eq "phone"].label`, "desk")))
+			require.Equal(t, 200, r.Code, "a returned sub-attribute still selects: %s", r.Raw)
+		})
+	}
 }

@@ -475,8 +475,19 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		if p.URI != "" || p.Sub != "" {
 			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
 		}
+		var sub *resources.Attribute
 		if attr.Type == resources.TypeComplex {
-			if sub := attr.Sub(p.Name); sub == nil {
+			sub = attr.Sub(p.Name)
+		}
+		if never := (resources.Resolved{Attr: attr, Sub: sub}).NeverReturned(); never != "" {
+			// Checked before anything is compared, for every op: a match
+			// (200) against none (noTarget), or what a remove left,
+			// would tell a right guess at a secret from a wrong one, as
+			// the same filter in a list would (which refuses it too).
+			return a.fail(InvalidFilter, "filter on %s: %q cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it", attr.Name, never)
+		}
+		if attr.Type == resources.TypeComplex {
+			if sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
 			} else if a.e.rt.ServerRefSub(attr, sub) {
 				// Not stored: the filter would match no value, whatever
