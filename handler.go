@@ -956,14 +956,11 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	}
 	entry.Warnings = st.warnings
 	// Sanitized once, here, for every RequestLog: a host's keeps what
-	// it is handed, and a RequestRing is not made to do it again.
-	// Sanitized conceals the password; the query is searched for the
-	// model's other secrets first, only when it has any, so that a
-	// default model's request pays for one scan.
-	if h.secrets != nil {
-		entry.Path = h.secrets.ConcealQuery(entry.Path)
-	}
-	entry = entry.Sanitized()
+	// it is handed, and a RequestRing is not made to do it again. The
+	// query is searched once, for the password and the model's other
+	// secrets together (a default model's set is nil: the password
+	// alone, as Sanitized's own rule).
+	entry = entry.SanitizedWith(h.secrets.ConcealQuery)
 	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
