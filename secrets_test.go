@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -22,7 +21,6 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -675,16 +673,7 @@ func TestSecretNotInPatchPathFilter(t *testing.T) {
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model))
-			return m, m
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
-		},
-	}
-	for storeName, open := range stores {
+	for storeName, open := range modelStores(model) {
 		t.Run(storeName, func(t *testing.T) {
 			users, groups := open(t)
 			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
