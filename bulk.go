@@ -63,7 +63,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	doc, err := resources.DecodeRequest(body)
+	doc, err := h.model.DecodeRequest(body)
 	if err != nil {
 		h.writeError(w, r, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error()))
 		return
@@ -140,7 +140,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
-		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
+		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(h.secrets, twice))
 	}
 	for _, k := range keys {
 		v := doc[k]
@@ -212,7 +212,7 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 	op := &bulkOp{index: i}
 	keys, twice := messageKeys(m)
 	if twice != "" {
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: %s", i, jsonscan.RepeatedError(twice))
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: %s", i, jsonscan.RepeatedError(h.secrets, twice))
 	}
 	for _, k := range keys {
 		v := m[k]

@@ -40,6 +40,23 @@ func openSQL(t *testing.T, dsn string) (store.UserStore, store.GroupStore) {
 	return openSQLModel(t, dsn, nil)
 }
 
+// modelStores opens each store (memory, SQLite, PostgreSQL) on model m,
+// for a test that runs a handler of m's on each.
+func modelStores(m *resources.Model) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
+	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			db := memory.New(memory.WithModel(m))
+			return db, db
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), m)
+		},
+		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, sqltest.PostgresDSN(t), m)
+		},
+	}
+}
+
 // openSQLModel is openSQL with the host's model (nil: the default one).
 func openSQLModel(t *testing.T, dsn string, m *resources.Model) (store.UserStore, store.GroupStore) {
 	s, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dsn, ChangeFeed: true, Model: m})

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/clienttext"
@@ -45,18 +46,29 @@ type Error struct {
 	ScimType string
 	// Detail is a human-readable message.
 	Detail string
-	// format and args are what errorf made Detail of, kept so that the
-	// handler that answers makes it again concealing its model's secrets
-	// (concealed); format is "" for an Error made otherwise.
+	// format and args are what errorf gave for Detail, which is made of
+	// them once, by the handler that answers, concealing its model's
+	// secrets (concealed); format is "" once Detail is made, and for an
+	// Error made otherwise.
 	format string
 	args   []any
 }
 
 func (e *Error) Error() string {
 	if e.ScimType != "" {
-		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.Detail)
+		return fmt.Sprintf("scim: %d %s: %s", e.Status, e.ScimType, e.detail())
 	}
-	return fmt.Sprintf("scim: %d: %s", e.Status, e.Detail)
+	return fmt.Sprintf("scim: %d: %s", e.Status, e.detail())
+}
+
+// detail is e's Detail, made of errorf's format and args (concealing the
+// password alone) when no handler has made it yet: for an Error read
+// outside the request's answer (a log, a test).
+func (e *Error) detail() string {
+	if e.format == "" {
+		return e.Detail
+	}
+	return clienttext.Sprintf(e.format, e.args...)
 }
 
 // MarshalJSON renders the RFC 7644 §3.12 body; status is a string.
@@ -67,24 +79,30 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		ScimType string   `json:"scimType,omitempty"`
 		Detail   string   `json:"detail,omitempty"`
 	}
-	return jsonMarshal(body{[]string{errorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail})
+	return jsonMarshal(body{[]string{errorSchema}, strconv.Itoa(e.Status), e.ScimType, e.detail()})
 }
 
 // errorf is the SCIM error whose detail is format with args, as every
-// message from client text is made (clienttext.Sprintf): a %q argument is
-// quoted in part when long, and token-shaped text is redacted, so a
-// detail is bounded whatever the client sent and never shows a token.
-// Made where no model is at hand, the detail conceals the password alone;
-// toError makes it again with the handler's model's secrets (concealed).
+// message from client text is made (clienttext.Secrets.Sprintf): a %q
+// argument is quoted in part when long, token-shaped text is redacted,
+// and text naming a secret concealed, so a detail is bounded whatever the
+// client sent and never shows a token or a secret. It is made where no
+// model may be at hand, so the detail is made once, when toError answers
+// with it and its handler's model's secrets (concealed), not here. A
+// format without verbs or arguments holds no client text: it is the
+// detail, and the package's errors made so (errStale) are answered as
+// they are.
 func errorf(status int, scimType, format string, args ...any) *Error {
-	return &Error{Status: status, ScimType: scimType, Detail: clienttext.Sprintf(format, args...), format: format, args: args}
+	if len(args) == 0 && !strings.Contains(format, "%") {
+		return &Error{Status: status, ScimType: scimType, Detail: format}
+	}
+	return &Error{Status: status, ScimType: scimType, format: format, args: args}
 }
 
-// concealed is e with its detail made again by secrets, when errorf made
-// it and secrets names more than the password: e itself otherwise, as for
-// every error of a default model.
+// concealed is e with its detail made by secrets, when errorf left it to
+// be made: e itself otherwise.
 func (e *Error) concealed(secrets *clienttext.Secrets) *Error {
-	if secrets == nil || e.format == "" {
+	if e.format == "" {
 		return e
 	}
 	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: secrets.Sprintf(e.format, e.args...)}
@@ -125,7 +143,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
 	case errors.Is(err, store.ErrConflict):
-		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: conflictDetail(err)}
+		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: h.conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
 		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
 	case errors.Is(err, store.ErrUnknownMembers):
@@ -156,9 +174,14 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 }
 
 // conflictDetail keeps the part of a store's conflict message that names
-// the attribute ("userName \"bjensen\" is already taken") when the store
-// wrapped ErrConflict with fmt.Errorf("%w: ...").
-func conflictDetail(err error) string {
+// the attribute ("userName \"bjensen\" is already taken"): the Detail of
+// a query.NameConflict, quoted with the model's secrets, or the text
+// after the sentinel's when the store wrapped ErrConflict with
+// fmt.Errorf("%w: ...").
+func (h *handler) conflictDetail(err error) string {
+	if nc, ok := errors.AsType[*query.NameConflictError](err); ok {
+		return nc.Detail(h.model.SecretNames()...)
+	}
 	msg := err.Error()
 	prefix := store.ErrConflict.Error() + ": "
 	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {

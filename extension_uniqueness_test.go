@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
-	"github.com/scimkit/scim/store/sqlstore/sqltest"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -43,18 +41,7 @@ func acmeModel(t *testing.T) *resources.Model {
 
 // uniqueStores opens each store on the acme model.
 func uniqueStores(t *testing.T) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
-	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(acmeModel(t)))
-			return m, m
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), acmeModel(t))
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), acmeModel(t))
-		},
-	}
+	return modelStores(acmeModel(t))
 }
 
 func badgeUser(userName string, badge any) map[string]any {

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/patch"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -155,9 +154,9 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
 		// The values the store noted make the detail actionable; without
 		// them toError's generic one answers.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", listIDs(sk.IDs))
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.listIDs(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
-		warn(ctx, "skipped members %s: they name no user or group of this server", listIDs(sk.IDs))
+		warn(ctx, "skipped members %s: they name no user or group of this server", h.listIDs(sk.IDs))
 	}
 	return g, err
 }
@@ -185,8 +184,9 @@ func notHeld(sent, held []resources.Member) []string {
 const maxListedIDs = 5
 
 // listIDs renders ids quoted, comma-separated, the first maxListedIDs of
-// them and then how many more there are.
-func listIDs(ids []string) string {
+// them and then how many more there are. An id is any text the client
+// sent as a member's value, so it is quoted as the model's secrets say.
+func (h *handler) listIDs(ids []string) string {
 	var b strings.Builder
 	for i, id := range ids {
 		if i == maxListedIDs {
@@ -196,7 +196,7 @@ func listIDs(ids []string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(clienttext.Quote(id)) // bounded, no token
+		b.WriteString(h.secrets.Quote(id)) // bounded, no token, no secret
 	}
 	return b.String()
 }

@@ -639,7 +639,7 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		// check: its request gets the endpoint's own answer ("the body
 		// is empty"); a chunked one (ContentLength -1) is judged
 		// before it is read, as one with bytes.
-		if err := singleContentType(r.Header["Content-Type"]); err != nil {
+		if err := h.singleContentType(r.Header["Content-Type"]); err != nil {
 			h.writeError(sw, r, err)
 			return
 		}
@@ -956,14 +956,11 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	}
 	entry.Warnings = st.warnings
 	// Sanitized once, here, for every RequestLog: a host's keeps what
-	// it is handed, and a RequestRing is not made to do it again.
-	// Sanitized conceals the password; the query is searched for the
-	// model's other secrets first, only when it has any, so that a
-	// default model's request pays for one scan.
-	if h.secrets != nil {
-		entry.Path = h.secrets.ConcealQuery(entry.Path)
-	}
-	entry = entry.Sanitized()
+	// it is handed, and a RequestRing is not made to do it again. The
+	// query is searched once, for the password and the model's other
+	// secrets together (a default model's set is nil: the password
+	// alone, as Sanitized's own rule).
+	entry = entry.SanitizedWith(h.secrets.ConcealQuery)
 	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
@@ -1094,14 +1091,15 @@ func readsBody(method string) bool {
 // defined as a list, which Content-Type is not (§8.3), and which of the
 // types the body has is left to guessing; no client is known to send
 // them, so strict mode or not, the answer is a 415 naming each. Lines
-// repeating one value are one type, taken as it.
-func singleContentType(lines []string) error {
+// repeating one value are one type, taken as it. Each line is any text
+// the client sent, quoted as the model's secrets say.
+func (h *handler) singleContentType(lines []string) error {
 	if len(lines) < 2 || !slices.ContainsFunc(lines[1:], func(v string) bool { return v != lines[0] }) {
 		return nil
 	}
 	quoted := make([]string, len(lines))
 	for i, v := range lines {
-		quoted[i] = clienttext.Quote(v) // client text: bounded, no token
+		quoted[i] = h.secrets.Quote(v) // client text: bounded, no token, no secret
 	}
 	return errorf(http.StatusUnsupportedMediaType, "", "the request has %d Content-Type headers that differ (%s); send one, application/scim+json", len(lines), strings.Join(quoted, ", "))
 }
@@ -1219,7 +1217,7 @@ func (h *handler) readJSON(r *http.Request) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc, err := resources.DecodeRequest(data)
+	doc, err := h.model.DecodeRequest(data)
 	if err != nil {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", err.Error())
 	}

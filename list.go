@@ -225,7 +225,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	given, one, listed := false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
-		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(twice))
+		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(h.secrets, twice))
 	}
 	for _, k := range keys {
 		v := doc[k]
@@ -544,14 +544,14 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 		}
 		switch n := x.(type) {
 		case *filter.Compare:
-			found = neverName(rt.Resolve(n.Path))
+			found = rt.Resolve(n.Path).NeverReturned()
 		case *filter.Present:
-			found = neverName(rt.Resolve(n.Path))
+			found = rt.Resolve(n.Path).NeverReturned()
 		case *filter.ValuePath:
 			r := rt.Resolve(n.Path)
-			if found = neverName(r); found == "" && r.Attr != nil && r.Sub == nil {
+			if found = r.NeverReturned(); found == "" && r.Attr != nil && r.Sub == nil {
 				found = firstPath(n.Filter, func(p filter.AttrPath) string {
-					return neverName(resources.Resolved{Attr: r.Attr, Sub: r.Attr.Sub(p.Name)})
+					return resources.Resolved{Attr: r.Attr, Sub: r.Attr.Sub(p.Name)}.NeverReturned()
 				})
 			}
 		default:
@@ -560,20 +560,6 @@ func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
 		return false
 	})
 	return found
-}
-
-// neverName is the path of r, an attribute or its sub-attribute, when the
-// one it names is never returned (RFC 7643 §2.4: a secret), or "".
-func neverName(r resources.Resolved) string {
-	switch {
-	case r.Attr == nil:
-		return ""
-	case r.Attr.Returned == resources.ReturnedNever:
-		return r.Attr.Name
-	case r.Sub != nil && r.Sub.Returned == resources.ReturnedNever:
-		return r.Attr.Name + "." + r.Sub.Name
-	}
-	return ""
 }
 
 // firstPath returns the first non-empty result of check on the attribute
@@ -625,7 +611,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			// it. Refused here, as a sortBy, before the store's evaluator
 			// would refuse it as a filter (invalidFilter).
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is complex; sort by one of its sub-attributes, e.g. %s.%s", rl.sortBy, a.Name, a.SubAttributes[0].Name)
-		} else if name := neverName(res); name != "" {
+		} else if name := res.NeverReturned(); name != "" {
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, name)

@@ -3,7 +3,6 @@ package scim_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,8 +11,6 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
-	"github.com/scimkit/scim/store/memory"
-	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // TestReplaceKeepsReadOnly: a readOnly attribute of an extension is the
@@ -37,18 +34,7 @@ func TestReplaceKeepsReadOnly(t *testing.T) {
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model))
-			return m, m
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), model)
-		},
-	}
+	stores := modelStores(model)
 	type testCase struct {
 		name string
 		put  map[string]any // the extension object the PUT sends; nil for none

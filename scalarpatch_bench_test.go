@@ -24,7 +24,7 @@ func BenchmarkScalarPatch(b *testing.B) {
 	}
 	cur.ID = "u1"
 	cur.Active = resources.Bool(true)
-	ops, _, err := patch.Decode([]byte(`{"schemas":["`+patch.PatchOpSchema+`"],"Operations":[{"op":"replace","path":"active","value":false}]}`), 10)
+	ops, _, err := patch.Decode([]byte(`{"schemas":["`+patch.PatchOpSchema+`"],"Operations":[{"op":"replace","path":"active","value":false}]}`), 10, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -302,7 +302,7 @@ func (c scalarCase) ops() []patch.Operation {
 	if validUTF8(body) != nil {
 		return nil
 	}
-	ops, _, err := patch.Decode(body, 10)
+	ops, _, err := patch.Decode(body, 10, nil)
 	if err != nil {
 		return nil
 	}

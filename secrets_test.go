@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
@@ -553,6 +555,157 @@ func TestSecretsAreTheModels(t *testing.T) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// TestSecretNamedInClientText: client text that names one of the model's
+// secrets (a host's pin, a recovery.code) and holds a value beside it is
+// concealed in every message that quotes it, not only when it names the
+// password: a member name given twice in a body (a user's, a PATCH's
+// envelope or operation, a search's, a /Bulk's), a duplicate or second
+// primary value of a multi-valued attribute, a member id that names no
+// user, a userName already taken, a filter operand of the wrong type, a
+// value of the wrong type. And a multi-valued attribute returned "never"
+// (codes) has its values shown in no warning: they are the secret.
+func TestSecretNamedInClientText(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	const secret = "Hunter2Secret"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}},
+		&resources.Attribute{Name: "codes", Type: resources.TypeComplex, MultiValued: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever,
+			SubAttributes: []*resources.Attribute{
+				{Name: "value", Type: resources.TypeString},
+				{Name: "primary", Type: resources.TypeBoolean}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	const core = `"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]`
+	user := func(extra map[string]any) map[string]any {
+		b := map[string]any{"schemas": []string{resources.UserSchema, urn}, "userName": "bob"}
+		maps.Copy(b, extra)
+		return b
+	}
+	twice := func(key string) string { // a JSON member given twice
+		k, err := json.Marshal(key)
+		require.NoError(t, err)
+		return string(k) + `:1,` + string(k) + `:2`
+	}
+	var tests []neverShown
+	for _, name := range []string{urn + ":pin", "PIN", urn + ":recovery.code"} {
+		text := name + ` eq ` + secret // client text naming a secret, with a value
+		tests = append(tests,
+			neverShown{name: name + "/POST member given twice", method: "POST", path: "/Users", body: `{` + core + `,"userName":"bob",` + twice(text) + `}`},
+			neverShown{name: name + "/PATCH envelope member given twice", method: "PATCH",
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"A"}],` + twice(text) + `}`},
+			neverShown{name: name + "/PATCH operation member given twice", method: "PATCH",
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"A",` + twice(text) + `}]}`},
+			neverShown{name: name + "/search member given twice", method: "POST", path: "/Users/.search", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],` + twice(text) + `}`},
+			neverShown{name: name + "/bulk member given twice", method: "POST", path: "/Bulk", body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[],` + twice(text) + `}`},
+			neverShown{name: name + "/bulk operation member given twice", method: "POST", path: "/Bulk",
+				body: `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/x",` + twice(text) + `}]}`},
+			// Answered 201 with the user, which holds the values: its
+			// attributes are left out of the answer.
+			neverShown{name: name + "/POST duplicate value", accepted: true, method: "POST", path: "/Users?attributes=id",
+				body: user(map[string]any{"userName": "dup " + name, "emails": []any{map[string]any{"value": text}, map[string]any{"value": text}}})},
+			neverShown{name: name + "/POST second primary", accepted: true, method: "POST", path: "/Users?attributes=id",
+				body: user(map[string]any{"userName": "prim " + name, "emails": []any{map[string]any{"value": "a@x", "primary": true}, map[string]any{"value": text, "primary": true}}})},
+			neverShown{name: name + "/PATCH duplicate value", accepted: true, method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+				"path": "/Users/{id}", "data": patchBody(op("add", "emails", []any{map[string]any{"value": text}, map[string]any{"value": text}}))})},
+			neverShown{name: name + "/group member naming no user", accepted: true, method: "POST", path: "/Groups",
+				body: map[string]any{"schemas": []string{resources.GroupSchema}, "displayName": "g " + name, "members": []any{map[string]any{"value": text}}}},
+			neverShown{name: name + "/userName taken", method: "POST", path: "/Bulk", body: bulkBody(0,
+				map[string]any{"method": "POST", "bulkId": "a", "path": "/Users", "data": user(map[string]any{"userName": text})},
+				map[string]any{"method": "POST", "bulkId": "b", "path": "/Users", "data": user(map[string]any{"userName": text})})},
+			neverShown{name: name + "/filter operand of the wrong type", method: "GET", path: "/Users?filter=" + url.QueryEscape(`active eq "`+text+`"`)},
+			neverShown{name: name + "/search filter operand of the wrong type", method: "POST", path: "/Users/.search",
+				body: map[string]any{"filter": `active eq "` + text + `"`}},
+			neverShown{name: name + "/value of the wrong type", method: "POST", path: "/Users", body: user(map[string]any{"userName": "wrong " + name, "active": text})},
+			neverShown{name: name + "/PATCH value of the wrong type", method: "PATCH", body: patchBody(op("replace", "", text))},
+		)
+	}
+	for _, strict := range []bool{false, true} {
+		tests = append(tests,
+			neverShown{name: "codes/duplicate value", strict: strict, accepted: !strict, method: "POST", path: "/Users?attributes=id",
+				body: user(map[string]any{"userName": "codes " + strconv.FormatBool(strict), urn: map[string]any{"codes": []any{map[string]any{"value": secret}, map[string]any{"value": secret}}}})},
+			neverShown{name: "codes/second primary", strict: strict, accepted: !strict, method: "POST", path: "/Users?attributes=id",
+				body: user(map[string]any{"userName": "codes2 " + strconv.FormatBool(strict), urn: map[string]any{"codes": []any{map[string]any{"value": "a", "primary": true}, map[string]any{"value": secret, "primary": true}}}})},
+			neverShown{name: "codes/PATCH duplicate value", strict: strict, accepted: !strict, method: "POST", path: "/Bulk", body: bulkBody(0, map[string]any{"method": "PATCH",
+				"path": "/Users/{id}", "data": patchBody(op("add", urn+":codes", []any{map[string]any{"value": secret}, map[string]any{"value": secret}}))})},
+		)
+	}
+	db := memory.New(memory.WithModel(model))
+	runNeverShown(t, tests, secret, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	t.Run("Content-Type headers that differ", func(t *testing.T) {
+		ring := admin.NewRequestRing(10)
+		e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = db, db, ring })
+		req := httptest.NewRequest("POST", "http://app.example.com/Users", strings.NewReader(`{}`))
+		req.Header.Set("Authorization", "Bearer "+e.token)
+		req.Header.Add("Content-Type", "application/scim+json")
+		req.Header.Add("Content-Type", urn+":pin eq "+secret)
+		rec := httptest.NewRecorder()
+		e.h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusUnsupportedMediaType, rec.Code, rec.Body.String())
+		assert.NotContains(t, rec.Body.String(), secret, "response")
+		assert.NotContains(t, lastEntry(t, ring), secret, "request log")
+	})
+}
+
+// TestSecretNotInPatchPathFilter: a PATCH path whose value filter
+// compares a returned-never sub-attribute of a multi-valued attribute
+// (recovery[code eq "…"].label), or a value of a returned-never
+// multi-valued attribute (codes[value eq "…"]), is refused with 400
+// invalidFilter for every op, before any value is compared, as the same
+// filter in a list is (TestSecretNotFiltered): the engine selected the
+// element the guess matched, and a right guess was told from a wrong one
+// by 200 against 400 noTarget (or by what a remove left). A filter on a
+// returned sub-attribute beside it still selects.
+func TestSecretNotInPatchPathFilter(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
+			{Name: "label", Type: resources.TypeString}}},
+		&resources.Attribute{Name: "codes", Type: resources.TypeComplex, MultiValued: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever,
+			SubAttributes: []*resources.Attribute{{Name: "value", Type: resources.TypeString}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	for storeName, open := range modelStores(model) {
+		t.Run(storeName, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			id := e.createUser("bob", map[string]any{"schemas": []any{resources.UserSchema, urn}, urn: map[string]any{
+				"recovery": []any{map[string]any{"code": "1234", "label": "phone"}},
+				"codes":    []any{map[string]any{"value": "5678"}}}})["id"].(string)
+			for _, path := range []string{
+				urn + `:recovery[code eq "1234"].label`, // the right guess
+				urn + `:recovery[code eq "0000"].label`, // a wrong one
+				urn + `:recovery[label eq "phone" and code sw "1"]`,
+				urn + `:recovery[code pr]`,
+				urn + `:codes[value eq "5678"]`,
+				urn + `:codes[value eq "0000"].value`,
+			} {
+				for _, o := range []string{"add", "replace", "remove"} {
+					t.Run(o+" "+path, func(t *testing.T) {
+						var value any // a label, or an element's sub-attributes
+						switch {
+						case o == "remove":
+						case strings.HasSuffix(path, "]"):
+							value = map[string]any{"label": "x"}
+						default:
+							value = "x"
+						}
+						r := e.do("PATCH", "/Users/"+id, patchBody(op(o, path, value)))
+						requireError(t, r, 400, "invalidFilter", "cannot be used in a filter")
+						assert.Contains(t, r.str("detail"), "never returned", r.Raw)
+					})
+				}
+			}
+			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", urn+`:recovery[label eq "phone"].label`, "desk")))
+			require.Equal(t, 200, r.Code, "a returned sub-attribute still selects: %s", r.Raw)
 		})
 	}
 }

@@ -315,7 +315,7 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	if err != nil {
 		return nil, err
 	}
-	ops, env, err := patch.Decode(body, h.cfg.MaxPatchOperations)
+	ops, env, err := patch.Decode(body, h.cfg.MaxPatchOperations, h.secrets)
 	if err != nil {
 		return nil, err
 	}

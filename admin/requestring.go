@@ -160,12 +160,34 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 // and every text field cut to a bound (MaxRequestFieldBytes for Path,
 // Detail and each warning). It knows no model: the SCIM handler conceals
 // the query parameters that name its model's other secrets (attributes
-// returned "never") before it calls Sanitized, and records only
-// sanitized entries, so a RequestLog that writes to a database never
-// stores a token, nor a secret a filter compares with. (Detail and Warnings are made so by the handler, which
-// conceals the client text they quote where it quotes it.)
+// returned "never") with SanitizedWith, and records only sanitized
+// entries, so a RequestLog that writes to a database never stores a
+// token, nor a secret a filter compares with. (Detail and Warnings are
+// made so by the handler, which conceals the client text they quote
+// where it quotes it.)
 func (r Request) Sanitized() Request {
-	r.Path = clienttext.Field(clienttext.ConcealQuery(r.Path), MaxRequestFieldBytes)
+	r.Path = clienttext.ConcealQuery(r.Path)
+	r.bound()
+	return r
+}
+
+// SanitizedWith is Sanitized with the query string concealed by
+// concealQuery in place of the password's rule (clienttext.ConcealQuery),
+// which it must conceal at least what that does: the SCIM handler passes
+// its model's (the password and every attribute the model makes returned
+// "never"), so that the query is searched once, not once for the model's
+// secrets and again for the password.
+func (r Request) SanitizedWith(concealQuery func(string) string) Request {
+	r.Path = concealQuery(r.Path)
+	r.bound()
+	return r
+}
+
+// bound is the rest of Sanitized once the query is concealed: tokens
+// redacted and every text field cut to its bound, in place (the caller's
+// copy: an entry is a dozen words, copied once).
+func (r *Request) bound() {
+	r.Path = clienttext.Field(r.Path, MaxRequestFieldBytes)
 	r.Detail = clienttext.Field(r.Detail, MaxRequestFieldBytes)
 	r.ScimType = clienttext.Clip(r.ScimType, 64)
 	r.TokenHint = clienttext.Clip(r.TokenHint, 64)
@@ -177,5 +199,4 @@ func (r Request) Sanitized() Request {
 		}
 		r.Warnings = ws
 	}
-	return r
 }

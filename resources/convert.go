@@ -728,6 +728,12 @@ func walkSorted(obj map[string]any, f func(k string, v any) error, err error) er
 	return err
 }
 
+// typeError is the refusal of a value of the wrong type in a document
+// UserFromMap or GroupFromMap reads. It quotes a string concealing the
+// password alone (DescribeValue), not a model's other secrets: the
+// handler builds from a document Normalize has checked (with its model's
+// secrets, describeFor), whose values have the right types, so only a
+// host's own document, which no client wrote, reaches it.
 func typeError(path, want string, v any) error {
 	return &AttrError{Path: path, Msg: fmt.Sprintf("must be %s, got %s", want, DescribeValue(v))}
 }

@@ -50,6 +50,15 @@ func (l *Lenience) Fresh() *Lenience {
 	return &Lenience{Strict: l.Strict, secrets: l.secrets}
 }
 
+// secretSet is the set of secret names l's messages conceal client text
+// by: nil (the password alone) for a nil l.
+func (l *Lenience) secretSet() *clienttext.Secrets {
+	if l == nil {
+		return nil
+	}
+	return l.secrets
+}
+
 // bend records a bend, or refuses it under Strict with an *AttrError of
 // scimType at path.
 func (l *Lenience) bend(path, scimType, refusal, warning string) error {
@@ -236,7 +245,7 @@ func tidyValues(a *Attribute, path string, list []any, l *Lenience) ([]any, erro
 		// sub-attribute lookups by name.
 		return list, nil
 	}
-	return multivalue.Tidy(a.ValueShape(), path, list, func(_, _ map[string]any, _ bool, refusal, warning string) error {
+	return multivalue.Tidy(a.ValueShape(), path, list, l.secretSet(), func(_, _ map[string]any, _ bool, refusal, warning string) error {
 		return l.bend(path, "invalidValue", refusal, warning)
 	})
 }

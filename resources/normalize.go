@@ -41,7 +41,7 @@ func (e *AttrError) Error() string {
 // A member an object gives twice keeps its last value, as encoding/json
 // keeps it (stored documents are read so); DecodeRequest refuses it.
 func Decode(data []byte) (map[string]any, error) {
-	return decode(data, false)
+	return decode(data, false, nil)
 }
 
 // DecodeOrNull is Decode for a member value that may be JSON null, as an
@@ -51,7 +51,7 @@ func DecodeOrNull(data []byte) (map[string]any, error) {
 	if string(bytes.TrimSpace(data)) == "null" {
 		return nil, nil
 	}
-	return decode(data, false)
+	return decode(data, false, nil)
 }
 
 // DecodeRequest is Decode for a request body: an object, at any depth,
@@ -60,17 +60,27 @@ func DecodeOrNull(data []byte) (map[string]any, error) {
 // reader, and another reader of the same body (a proxy that checked it)
 // may have taken the first value where Decode takes the last.
 func DecodeRequest(data []byte) (map[string]any, error) {
-	return decode(data, true)
+	return decode(data, true, nil)
 }
 
-func decode(data []byte, unique bool) (map[string]any, error) {
+// DecodeRequest is the package's DecodeRequest for a request to m's
+// handler: the member name a refusal quotes is any text the client chose,
+// concealed when it names any of m's secrets (SecretNames), not only the
+// password.
+func (m *Model) DecodeRequest(data []byte) (map[string]any, error) {
+	return decode(data, true, m.secrets())
+}
+
+// decode is Decode, or DecodeRequest when unique, whose refusal of a
+// member given twice conceals client text as secrets says.
+func decode(data []byte, unique bool, secrets *clienttext.Secrets) (map[string]any, error) {
 	parsed := false
 	if i := jsonscan.SkipSpace(data, 0); i < len(data) && data[i] == '{' {
 		// Checked as json.Valid checks it in the pass that decodes it.
 		m, repeated, found, ok := wellKnown.Parse(data, unique)
 		if ok {
 			if found {
-				return nil, jsonscan.RepeatedError(repeated)
+				return nil, jsonscan.RepeatedError(secrets, repeated)
 			}
 			return m.(map[string]any), nil
 		}
@@ -653,7 +663,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return false, nil
 			}
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a boolean, got %s", describeFor(l.secretSet(), a, v))}
 	case TypeInteger, TypeDecimal:
 		switch x := v.(type) {
 		case json.Number:
@@ -672,16 +682,16 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 		case float64:
 			return json.Number(fmt.Sprint(x)), nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a number, got %s", describeFor(l.secretSet(), a, v))}
 	default:
 		if s, ok := v.(string); ok {
 			if a.Type == TypeDateTime {
 				if _, ok := ParseDateTime(s); !ok {
-					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(a, v))}
+					return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a date and time such as \"2024-01-02T15:04:05Z\" (RFC 7643 §2.3.5, xsd:dateTime), got %s", describeFor(l.secretSet(), a, v))}
 				}
 			}
 			if a.Type == TypeBinary && !IsBase64(s) {
-				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(a, v))}
+				return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("is binary and must be base64 (RFC 7643 §2.3.6: the RFC 4648 §4 alphabet, A-Z a-z 0-9 + /, with or without = padding), got %s", describeFor(l.secretSet(), a, v))}
 			}
 			if a.Type == TypeReference {
 				if err := l.reference(a, p, s); err != nil {
@@ -690,7 +700,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			}
 			return v, nil
 		}
-		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(a, v))}
+		return nil, &AttrError{Path: p.String(), Msg: fmt.Sprintf("must be a string, got %s", describeFor(l.secretSet(), a, v))}
 	}
 }
 
@@ -737,8 +747,9 @@ func numberFor(a *Attribute, x json.Number) string {
 
 // describeFor describes v for an error about attribute a, without the
 // value itself when a is never returned (a password sent as a number must
-// not reach an error detail, a log line or the request log).
-func describeFor(a *Attribute, v any) string {
+// not reach an error detail, a log line or the request log), and a string
+// quoted as secrets says (describeValue).
+func describeFor(secrets *clienttext.Secrets, a *Attribute, v any) string {
 	if a.Returned == ReturnedNever {
 		switch v.(type) {
 		case string:
@@ -749,20 +760,34 @@ func describeFor(a *Attribute, v any) string {
 			return "a number"
 		}
 	}
-	return DescribeValue(v)
+	return describeValue(secrets, v)
 }
 
 // DescribeValue names a decoded JSON value for an error message: "null",
 // "the boolean true", "the string \"x\"", "the number 7", "a list" or
-// "an object".
+// "an object". A string is quoted as client text (bounded, no token),
+// concealed when it names the password; ResourceType.DescribeValue
+// conceals its model's secrets too.
 func DescribeValue(v any) string {
+	return describeValue(nil, v)
+}
+
+// DescribeValue is the package's DescribeValue for a message about a
+// request for rt: a string that names any of rt's secrets (SecretNames)
+// is concealed, not only one naming the password.
+func (rt *ResourceType) DescribeValue(v any) string {
+	return describeValue(rt.secretSet(), v)
+}
+
+// describeValue is DescribeValue with a string quoted as secrets says.
+func describeValue(secrets *clienttext.Secrets, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
 	case bool:
 		return fmt.Sprintf("the boolean %v", x)
 	case string:
-		return "the string " + clienttext.Quote(x)
+		return "the string " + secrets.Quote(x)
 	case json.Number, float64:
 		return fmt.Sprintf("the number %v", x)
 	case []any:

@@ -34,6 +34,24 @@ type Resolved struct {
 	Missing bool
 }
 
+// NeverReturned is the path of r's attribute, or of its sub-attribute,
+// when the one it names is never returned (RFC 7643 §2.4: a secret, as
+// "password" or a host's "recovery.code" is), or "". A filter may not
+// compare such an attribute, in a list or in a PATCH path's value
+// filter, or a client could test guesses against a value it can never
+// read.
+func (r Resolved) NeverReturned() string {
+	switch {
+	case r.Attr == nil:
+		return ""
+	case r.Attr.Returned == ReturnedNever:
+		return r.Attr.Name
+	case r.Sub != nil && r.Sub.Returned == ReturnedNever:
+		return r.Attr.Name + "." + r.Sub.Name
+	}
+	return ""
+}
+
 // Resolve resolves p (as the filter package parses paths) against rt:
 // the one place where a path's schema URN, attribute and sub-attribute
 // are looked up, case-insensitively. A known schema URN given as a path

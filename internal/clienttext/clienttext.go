@@ -315,11 +315,6 @@ func (s *Secrets) Quote(t string) string {
 	return strconv.Quote(head) + rest
 }
 
-// Quote is Secrets.Quote of the password alone, for text no model's
-// attribute names can be in (a member of a multi-valued attribute's
-// value, a name the store compares).
-func Quote(t string) string { return (*Secrets)(nil).Quote(t) }
-
 // Unquoted returns the client text t as a message shows it without
 // quotes (a member name after "Operations[1]."): the Excerpt's head, then
 // its rest.

@@ -75,8 +75,8 @@ func TestExcerpt(t *testing.T) {
 			assert.LessOrEqual(t, len(head), clienttext.MaxQuoted)
 		})
 	}
-	assert.Equal(t, `"userName"`, clienttext.Quote("userName"))
-	assert.Equal(t, `"`+strings.Repeat("x", clienttext.MaxQuoted)+`"… (1048576 bytes)`, clienttext.Quote(long))
+	assert.Equal(t, `"userName"`, passwordOnly().Quote("userName"))
+	assert.Equal(t, `"`+strings.Repeat("x", clienttext.MaxQuoted)+`"… (1048576 bytes)`, passwordOnly().Quote(long))
 }
 
 func TestSprintf(t *testing.T) {

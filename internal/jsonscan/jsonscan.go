@@ -91,9 +91,12 @@ func LoneSurrogate(data []byte) (at int) {
 
 // RepeatedError is the error of an object that gives the member name
 // twice (the name Parse or ValidRepeated reports), worded the same
-// wherever a request body is refused for it.
-func RepeatedError(name string) error {
-	return clienttext.Errorf("the member %q is given twice in one object; send it once", name)
+// wherever a request body is refused for it. The name is any text the
+// client chose, so it is quoted concealing secrets, the model's set of
+// secret names of the handler that refuses the body (nil: the password
+// alone).
+func RepeatedError(secrets *clienttext.Secrets, name string) error {
+	return secrets.Errorf("the member %q is given twice in one object; send it once", name)
 }
 
 type dupName struct {

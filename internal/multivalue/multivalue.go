@@ -61,12 +61,13 @@ type Bend func(x, y map[string]any, primary bool, refusal, warning string) error
 // first of duplicates are kept; a dropped duplicate that was primary
 // passes primary to the one kept, and its sub-attributes the kept one
 // lacks (display) are merged into it. Each is a bend, answered by bend
-// (path names the attribute in its warning); a nil bend makes each without
-// a word.
+// (path names the attribute in its warning, which quotes an element's
+// value concealed as secrets, the model's set of secret names, says: see
+// describe); a nil bend makes each without a word.
 //
 // It may reuse list's backing array. A list of at most eight elements
 // without duplicates costs no allocation for the check.
-func Tidy(s Shape, path string, list []any, bend Bend) ([]any, error) {
+func Tidy(s Shape, path string, list []any, secrets *clienttext.Secrets, bend Bend) ([]any, error) {
 	if len(list) < 2 {
 		return list, nil
 	}
@@ -91,7 +92,7 @@ func Tidy(s Shape, path string, list []any, bend Bend) ([]any, error) {
 				continue
 			}
 			keep, _ := kept[dup].(map[string]any)
-			warning := fmt.Sprintf("dropped a duplicate %s value %s", path, describe(s, m))
+			warning := fmt.Sprintf("dropped a duplicate %s value %s", path, describe(secrets, s, path, m))
 			if err := bend(m, keep, false, "lists the same value twice (strict mode)", warning); err != nil {
 				return nil, err
 			}
@@ -126,7 +127,7 @@ func Tidy(s Shape, path string, list []any, bend Bend) ([]any, error) {
 			first = m
 			continue
 		}
-		warning := fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describe(s, m))
+		warning := fmt.Sprintf("kept the first primary %s value, made %s not primary", path, describe(secrets, s, path, m))
 		if err := bend(m, first, true, "has more than one primary value (strict mode)", warning); err != nil {
 			return nil, err
 		}
@@ -337,21 +338,27 @@ func keyOf(s Shape, m map[string]any) (valueKey, bool) {
 	return valueKey{value: key(s.Value, m), typ: key(s.Type, m)}, true
 }
 
-// describe names m in a warning: its value, quoted as client text is
-// (clienttext.Quote: token-shaped text redacted, cut to a bound), since
-// the value is what the client sent and its warning reaches the logs. An
-// element may have no value (emails' is optional) or, in a host's
-// extension, one of another type.
-func describe(s Shape, m map[string]any) string {
+// describe names m, an element of the attribute path, in a warning: its
+// value, quoted as client text is (secrets.Quote: token-shaped text
+// redacted, text naming a secret concealed, cut to a bound), since the
+// value is what the client sent and its warning reaches the logs. The
+// value of a secret (path, or its value sub-attribute, names one of
+// secrets: a host's multi-valued attribute returned "never") is the
+// secret itself, and is not shown at all. An element may have no value
+// (emails' is optional) or, in a host's extension, one of another type.
+func describe(secrets *clienttext.Secrets, s Shape, path string, m map[string]any) string {
 	if s.Value.Name == "" {
 		return "(an element)"
 	}
-	switch v := m[s.Value.Name].(type) {
-	case string:
-		return clienttext.Quote(v)
-	case nil:
+	v, has := m[s.Value.Name]
+	switch {
+	case !has || v == nil:
 		return "(an element without a value)"
-	default:
-		return clienttext.Quote(fmt.Sprint(v))
+	case secrets.NamesSecret(path) || secrets.NamesSecret(s.Value.Name):
+		return "(a secret value, not shown)"
 	}
+	if t, ok := v.(string); ok {
+		return secrets.Quote(t)
+	}
+	return secrets.Quote(fmt.Sprint(v))
 }

@@ -134,13 +134,14 @@ func TestTidyStored(t *testing.T) {
 				tc.change(tc.list)
 			}
 			var warnings []string
-			got, err := multivalue.Tidy(shape, "emails", list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+			got, err := multivalue.Tidy(shape, "emails", list, nil, func(x, y map[string]any, primary bool, refusal, warning string) error {
 				if !stored.Bent(x, y, primary) {
-					return errors.New(refusal) // strict mode
+					return errors.New(refusal)
 				}
 				warnings = append(warnings, warning)
 				return nil
 			})
+
 			if tc.want == nil {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), tc.warning)
@@ -170,7 +171,7 @@ func TestTidyStored(t *testing.T) {
 				want = append(want, fmt.Sprintf("u%d@x false", i))
 			}
 			want = append(want, "a@x true", "b@x false")
-			got, err := multivalue.Tidy(emails, "emails", list, nil)
+			got, err := multivalue.Tidy(emails, "emails", list, nil, nil)
 			require.NoError(t, err)
 			var kept []string
 			for _, el := range got {
@@ -192,6 +193,6 @@ func TestTidyStored(t *testing.T) {
 	})
 	list := []any{el("John.Doe@Contoso.com", true), el("JANE@Contoso.com", false), el("Ünal@Contoso.com", false)}
 	assert.Zero(t, testing.AllocsPerRun(100, func() {
-		_, _ = multivalue.Tidy(emails, "emails", list, nil)
+		_, _ = multivalue.Tidy(emails, "emails", list, nil, nil)
 	}), "a short list without duplicates, upper-case and non-ASCII values")
 }

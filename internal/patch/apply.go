@@ -173,7 +173,7 @@ func (a *applier) apply(op Operation) error {
 		if path == "" {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, resources.DescribeValue(v))
+				return a.fail(InvalidValue, "%s without a path needs a value that is a JSON object of attributes, got %s", kind, a.e.rt.DescribeValue(v))
 			}
 			return a.applyObject(kind, obj, nil)
 		}
@@ -332,7 +332,7 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, resources.DescribeValue(v))
+				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
 			}
 			return a.applyKeys(kind, obj, nil, key)
 		}
@@ -475,8 +475,19 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		if p.URI != "" || p.Sub != "" {
 			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
 		}
+		var sub *resources.Attribute
 		if attr.Type == resources.TypeComplex {
-			if sub := attr.Sub(p.Name); sub == nil {
+			sub = attr.Sub(p.Name)
+		}
+		if never := (resources.Resolved{Attr: attr, Sub: sub}).NeverReturned(); never != "" {
+			// Checked before anything is compared, for every op: a match
+			// (200) against none (noTarget), or what a remove left,
+			// would tell a right guess at a secret from a wrong one, as
+			// the same filter in a list would (which refuses it too).
+			return a.fail(InvalidFilter, "filter on %s: %q cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it", attr.Name, never)
+		}
+		if attr.Type == resources.TypeComplex {
+			if sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
 			} else if a.e.rt.ServerRefSub(attr, sub) {
 				// Not stored: the filter would match no value, whatever
@@ -565,7 +576,7 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, resources.DescribeValue(v))
+		return a.fail(InvalidValue, "%q: an extension must be a JSON object, got %s", l.raw, a.e.rt.DescribeValue(v))
 	}
 	return a.applyObject(kind, obj, l.ext)
 }
@@ -657,7 +668,7 @@ func (a *applier) tidyAll() error {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
 		a.idx = t.idx // a refusal names the last operation that touched it
-		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, func(x, y map[string]any, primary bool, refusal, warning string) error {
+		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, a.e.secrets, func(x, y map[string]any, primary bool, refusal, warning string) error {
 			if a.stored.Bent(x, y, primary) {
 				// Refusing it would make every later request that
 				// touches the attribute fail for what an earlier

@@ -62,7 +62,7 @@ func BenchmarkDecodeDeactivate(b *testing.B) {
 	body := []byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := Decode(body, 1000); err != nil {
+		if _, _, err := Decode(body, 1000, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -107,7 +107,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		_, derr := resources.DecodeRequest(body)
 		twice := derr != nil && strings.Contains(derr.Error(), "is given twice")
-		got, env, gotErr := Decode(body, 3)
+		got, env, gotErr := Decode(body, 3, nil)
 		gotIgn := env.Ignored
 		if gotErr != nil && strings.Contains(gotErr.Error(), "is given twice") != twice {
 			t.Fatalf("%q: Decode %v, resources.DecodeRequest %v", body, gotErr, derr)

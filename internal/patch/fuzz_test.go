@@ -25,7 +25,7 @@ func FuzzApply(f *testing.F) {
 		f.Add(body, true)
 	}
 	f.Fuzz(func(t *testing.T, body string, group bool) {
-		ops, _, err := Decode([]byte(body), 1000)
+		ops, _, err := Decode([]byte(body), 1000, nil)
 		if err != nil {
 			_, ok := err.(*Error)
 			assert.True(t, ok, "%T %v", err, err)

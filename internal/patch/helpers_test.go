@@ -91,7 +91,7 @@ func mustOps(s string) []Operation {
 	if s == "[]" {
 		return []Operation{} // Decode refuses an empty list; the engine must cope with one
 	}
-	ops, _, err := Decode([]byte(`{"Operations":`+expand(s)+`}`), 0)
+	ops, _, err := Decode([]byte(`{"Operations":`+expand(s)+`}`), 0, nil)
 	if err != nil {
 		panic(err.Error() + " in " + s)
 	}
@@ -151,7 +151,7 @@ func runApply(t *testing.T, cases []applyCase) {
 				src = userJSON
 			}
 			doc := mustDoc(src)
-			ops, _, err := Decode([]byte(`{"Operations":`+expand(tc.ops)+`}`), 0)
+			ops, _, err := Decode([]byte(`{"Operations":`+expand(tc.ops)+`}`), 0, nil)
 			if err != nil {
 				// The request fails where the handler would stop it: in
 				// the decoder, before the engine.

@@ -135,9 +135,12 @@ type Envelope struct {
 // beside "Operations", and an empty "Operations" list (no operations,
 // env.NoOperations) are not errors here: env says what the body had, so
 // the caller can bend (with a warning) or refuse as its policy says.
-// Errors are *Error with Index -1 when no single operation is at fault.
-func Decode(body []byte, maxOps int) (ops []Operation, env Envelope, err error) {
-	ops, env, err = decode(body, maxOps)
+// Errors are *Error with Index -1 when no single operation is at fault;
+// client text they quote (a member name given twice) is concealed as
+// secrets says, the handler's model's set of secret names (nil: the
+// password alone), since Decode runs before any resource type's engine.
+func Decode(body []byte, maxOps int, secrets *clienttext.Secrets) (ops []Operation, env Envelope, err error) {
+	ops, env, err = decode(body, maxOps, secrets)
 	if err != nil {
 		return nil, Envelope{}, err
 	}
@@ -158,7 +161,7 @@ func Decode(body []byte, maxOps int) (ops []Operation, env Envelope, err error) 
 // case-insensitively, as encoding/json matches them to a struct's fields,
 // so Operations, schemas, op, path or value in two spellings is refused
 // too.
-func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
+func decode(body []byte, maxOps int, secrets *clienttext.Secrets) ([]Operation, Envelope, error) {
 	var env Envelope
 	// One pass checks the body as json.Valid would and finds a repeated
 	// name.
@@ -173,21 +176,21 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	}
 	if at >= 0 {
 		if i := operationAt(body, at); i >= 0 {
-			return nil, env, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(name))
+			return nil, env, newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(secrets, name))
 		}
-		return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(name))
+		return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(secrets, name))
 	}
 	var list, schemas []byte
 	for key, val := range members(body) {
 		switch {
 		case key.is("operations"):
 			if list != nil {
-				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
+				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(secrets, key.String()))
 			}
 			list = val
 		case key.is("schemas"):
 			if env.Schemas {
-				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
+				return nil, env, envelopeError(InvalidSyntax, "%s", jsonscan.RepeatedError(secrets, key.String()))
 			}
 			env.Schemas, env.Listed = true, listsURN(val, PatchOpSchema)
 			if firstByte(val) == '"' {
@@ -225,7 +228,7 @@ func decode(body []byte, maxOps int) ([]Operation, Envelope, error) {
 	}
 	ops := make([]Operation, n)
 	for i, raw := range raws {
-		if err := decodeOp(i, raw, &ops[i], &env); err != nil {
+		if err := decodeOp(i, raw, &ops[i], &env, secrets); err != nil {
 			return nil, env, err
 		}
 	}
@@ -276,8 +279,9 @@ func operationAt(body []byte, at int) int {
 	return -1
 }
 
-// decodeOp reads the operation raw, the i-th of the list, into op.
-func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
+// decodeOp reads the operation raw, the i-th of the list, into op; its
+// refusals conceal client text as secrets says (Decode).
+func decodeOp(i int, raw []byte, op *Operation, env *Envelope, secrets *clienttext.Secrets) error {
 	if firstByte(raw) != '{' {
 		return newError(i, InvalidSyntax, "an operation must be a JSON object")
 	}
@@ -296,7 +300,7 @@ func decodeOp(i int, raw []byte, op *Operation, env *Envelope) error {
 			continue
 		}
 		if *dst != nil {
-			return newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(key.String()))
+			return newError(i, InvalidSyntax, "%s", jsonscan.RepeatedError(secrets, key.String()))
 		}
 		*dst = val
 	}

@@ -1078,7 +1078,7 @@ func TestDecode(t *testing.T) {
 		{"op":"replace","path":"title","value":null},
 		{"op":"add","path":"title"},
 		{"op":"add","path":null,"value":{"n":1.50,"l":[1]}}
-	]}`), 10)
+	]}`), 10, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []Operation{
 		{Op: "Replace", Path: "active", Value: "False"},
@@ -1097,13 +1097,13 @@ func TestDecode(t *testing.T) {
 		{"op":"\tadd","value":{}},
 		{"op":" bogus ","path":"title"},
 		{"op":"REMOVE","path":"title"}
-	]}`), 10)
+	]}`), 10, nil)
 	require.NoError(t, err)
 	assert.Equal(t, Envelope{PaddedOp: []int{0, 2}, PaddedPath: []int{1}}, env, "padded ops and paths are noted by index")
 
 	// An empty list is no error here: the handler bends or refuses it
 	// (Microsoft's SCIM validator sends one).
-	none, env, err := Decode([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}`), 10)
+	none, env, err := Decode([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[]}`), 10, nil)
 	require.NoError(t, err)
 	assert.Empty(t, none)
 	assert.Equal(t, Envelope{NoOperations: true, Schemas: true, Listed: true}, env, "an empty Operations list is noted")
@@ -1130,7 +1130,7 @@ func TestDecode(t *testing.T) {
 		{"repeated inside the value", `{"Operations":[{"op":"add","value":{"name":{"givenName":"a","givenName":"b"}}}]}`, InvalidSyntax, `Operations[0]: the member "givenName" is given twice`, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := Decode([]byte(tc.body), 2)
+			_, _, err := Decode([]byte(tc.body), 2, nil)
 			var pe *Error
 			require.ErrorAs(t, err, &pe)
 			assert.Equal(t, tc.scimType, pe.ScimType)
@@ -1170,7 +1170,7 @@ func TestDecodeSchemas(t *testing.T) {
 		{"null", `{"schemas":null,` + ops + `}`, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, env, err := Decode([]byte(tc.body), 10)
+			_, env, err := Decode([]byte(tc.body), 10, nil)
 			require.NoError(t, err)
 			assert.Equal(t, tc.schemas, env.Schemas)
 			assert.Equal(t, tc.listed, env.Listed)
@@ -1190,7 +1190,7 @@ func TestDecodeSchemas(t *testing.T) {
 	without := []byte(`{` + ops + `}`)
 	allocs := func(body []byte) float64 {
 		return testing.AllocsPerRun(100, func() {
-			if _, _, err := Decode(body, 10); err != nil {
+			if _, _, err := Decode(body, 10, nil); err != nil {
 				t.Fatal(err)
 			}
 		})

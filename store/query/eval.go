@@ -148,32 +148,33 @@ func (c Conversion) Refusal() string {
 // literal is filterLiteral of v, an operand compared with c.Path, unless
 // operand conceals it.
 func (c Conversion) literal(v any) string {
-	return operand(c.secrets, c.Path, v, filterLiteral)
+	return operand(c.secrets, c.Path, v)
 }
 
-// operand is show(v), v an operand the filter compares the attribute
-// path with, for a message; clienttext.Concealed when path names a secret
-// (secrets.NamesSecret: the password, or an attribute the resource type's
-// model makes returned "never"): a value compared with it may be one, or
-// a guess at one. It is the guard of every message of this package that
-// shows an operand (Conversion's, describe's).
-func operand(secrets *clienttext.Secrets, path string, v any, show func(any) string) string {
+// operand is filterLiteral(v), v an operand the filter compares the
+// attribute path with, for a message; clienttext.Concealed when path
+// names a secret (secrets.NamesSecret: the password, or an attribute the
+// resource type's model makes returned "never"): a value compared with it
+// may be one, or a guess at one. It is the guard of every message of this
+// package that shows an operand (Conversion's, describe's).
+func operand(secrets *clienttext.Secrets, path string, v any) string {
 	if secrets.NamesSecret(path) {
 		return clienttext.Concealed
 	}
-	return show(v)
+	return filterLiteral(secrets, v)
 }
 
 // filterLiteral renders a filter operand as a filter writes it: a string
-// quoted (clienttext.Quote: the client's text, bounded, no token), null,
-// a number or boolean bare. Every message of this package that shows an
-// operand renders it here (through operand).
-func filterLiteral(v any) string {
+// quoted (secrets.Quote: the client's text, bounded, no token, concealed
+// when it names one of the type's secrets), null, a number or boolean
+// bare. Every message of this package that shows an operand renders it
+// here (through operand).
+func filterLiteral(secrets *clienttext.Secrets, v any) string {
 	switch x := v.(type) {
 	case nil:
 		return "null"
 	case string:
-		return clienttext.Quote(x)
+		return secrets.Quote(x)
 	}
 	return fmt.Sprint(v)
 }
@@ -862,7 +863,7 @@ func (t *target) converted(m *Matcher, sent, read any) {
 // a refusal, as a Conversion's messages do (filterLiteral), unless
 // operand conceals it.
 func (t *target) describe(v any) string {
-	return operand(t.secrets(), t.path(), v, filterLiteral)
+	return operand(t.secrets(), t.path(), v)
 }
 
 // orderHolds reports whether c (a three-way comparison of the stored value

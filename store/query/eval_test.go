@@ -752,7 +752,7 @@ func TestPasswordOperandConcealed(t *testing.T) {
 }
 
 // TestOperandShownAsClientText: a refusal of an operand of the wrong type
-// shows it as a conversion's messages do (clienttext.Quote): a token in
+// shows it as a conversion's messages do (Secrets.Quote): a token in
 // it redacted, and a long one cut with its length, where it was quoted
 // whole, a token in clear.
 func TestOperandShownAsClientText(t *testing.T) {

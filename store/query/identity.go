@@ -109,15 +109,44 @@ func asciiKey(name string) (string, bool) {
 // that differs only invisibly from the stored one (NFC and NFD "café")
 // makes a 409 nobody can explain. When both hold non-ASCII characters
 // (they may look the same), they are also shown escaped, which shows
-// the difference.
+// the difference. It is a *NameConflictError.
 func NameConflict(attr, name, existing string) error {
+	return &NameConflictError{Attr: attr, Name: name, Existing: existing}
+}
+
+// NameConflictError is the error NameConflict returns: store.ErrConflict
+// (errors.Is), with the name in the way. Its Error quotes the names
+// concealing the password; the handler answers with Detail of its
+// model's secrets, since the names are client text (a userName may be
+// any text) and the store that made the error may know no model.
+type NameConflictError struct {
+	// Attr is the unique attribute ("userName", "displayName").
+	Attr string
+	// Name is the value the write gave; Existing the name another
+	// resource holds under the same NameKey ("" when not known).
+	Name, Existing string
+}
+
+// Error is store.ErrConflict's text, then Detail of the password alone.
+func (e *NameConflictError) Error() string {
+	return store.ErrConflict.Error() + ": " + e.Detail()
+}
+
+// Unwrap returns store.ErrConflict.
+func (e *NameConflictError) Unwrap() error { return store.ErrConflict }
+
+// Detail is what a response says of the conflict, the names quoted as
+// client text is, concealed when they name the password or any of
+// secretNames (a model's SecretNames: a host's pin).
+func (e *NameConflictError) Detail(secretNames ...string) string {
+	s := clienttext.NewSecrets(secretNames...)
 	switch {
-	case existing == "" || existing == name:
-		return clienttext.Errorf("%w: %s %q is already taken", store.ErrConflict, attr, name)
-	case !isASCII(name) && !isASCII(existing):
-		return clienttext.Errorf("%w: %s %q (%+q) is already taken as %q (%+q): names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, name, existing, existing)
+	case e.Existing == "" || e.Existing == e.Name:
+		return s.Sprintf("%s %q is already taken", e.Attr, e.Name)
+	case !isASCII(e.Name) && !isASCII(e.Existing):
+		return s.Sprintf("%s %q (%+q) is already taken as %q (%+q): names are compared after Unicode normalisation (NFKC), width and case folding", e.Attr, e.Name, e.Name, e.Existing, e.Existing)
 	}
-	return clienttext.Errorf("%w: %s %q is already taken as %q: names are compared after Unicode normalisation (NFKC), width and case folding", store.ErrConflict, attr, name, existing)
+	return s.Sprintf("%s %q is already taken as %q: names are compared after Unicode normalisation (NFKC), width and case folding", e.Attr, e.Name, e.Existing)
 }
 
 func isASCII(s string) bool {
