@@ -46,6 +46,7 @@ func groupFromMapJSON(doc map[string]any) (*Group, error) {
 	if err := json.Unmarshal(data, g); err != nil {
 		return nil, err
 	}
+	g.compact()
 	return g, nil
 }
 
@@ -460,4 +461,73 @@ func TestUserSetAttr(t *testing.T) {
 			assert.True(t, EqualUsers(u, from), "what UserFromMap makes of the user's document")
 		})
 	}
+}
+
+// TestUnassignedExtensions: RFC 7643 §2.5 makes null, an empty list and
+// an empty object the unassigned state. Every read of a document into a
+// User or Group (UserFromMap, UserFromJSON and their group twins) drops
+// them from an extension's object, and an extension left with nothing
+// whole, as the PATCH engine does; Compact does it to a user built
+// otherwise and reports it. A "null" inside a string is a value.
+func TestUnassignedExtensions(t *testing.T) {
+	for _, tc := range []struct {
+		name, ext string
+		want      string // the extension's object kept, "" for none
+	}{
+		{"null", `null`, ""},
+		{"empty object", `{}`, ""},
+		{"empty object with space", `{ }`, ""},
+		{"null member", `{"badge":null}`, ""},
+		{"empty list", `{"tags":[]}`, ""},
+		{"list of null", `{"tags":[null, {}]}`, ""},
+		{"nested", `{"desk":{"floor":null,"rooms":[[],{}]},"badge":null}`, ""},
+		{"kept beside", `{"badge":"B","tags":[null,"t"],"desk":{"floor":null,"building":"A"},"n":1.50}`,
+			`{"badge":"B","desk":{"building":"A"},"n":1.50,"tags":["t"]}`},
+		{"null in a string", `{"badge":"null [] {}"}`, `{"badge":"null [] {}"}`},
+		{"values only", `{"badge":"B","on":false,"n":0}`, `{"badge":"B","on":false,"n":0}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, core := range []string{UserSchema, GroupSchema} {
+				data := []byte(`{"schemas":["` + core + `"],"userName":"a","displayName":"a","` + testExt + `":` + tc.ext + `}`)
+				doc, err := Decode(data)
+				require.NoError(t, err)
+				var got []map[string]json.RawMessage
+				if core == UserSchema {
+					u, err := UserFromMap(doc)
+					require.NoError(t, err)
+					got = append(got, u.Extensions)
+					u, err = UserFromJSON(data)
+					require.NoError(t, err)
+					got = append(got, u.Extensions)
+
+					built := &User{UserName: "a", Extensions: map[string]json.RawMessage{testExt: json.RawMessage(tc.ext)}}
+					assert.Equal(t, tc.want != tc.ext, built.Compact(), "Compact reports a change")
+					got = append(got, built.Extensions)
+				} else {
+					g, err := GroupFromMap(doc)
+					require.NoError(t, err)
+					got = append(got, g.Extensions)
+					g, err = GroupFromJSON(data)
+					require.NoError(t, err)
+					got = append(got, g.Extensions)
+				}
+				for _, exts := range got {
+					if tc.want == "" {
+						assert.Nil(t, exts, core)
+						continue
+					}
+					require.Contains(t, exts, testExt, core)
+					assert.JSONEq(t, tc.want, string(exts[testExt]), core)
+				}
+			}
+		})
+	}
+	t.Run("enterprise extra", func(t *testing.T) {
+		u, err := UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":{"x":[]}}}`))
+		require.NoError(t, err)
+		assert.Nil(t, u.Enterprise, "an enterprise extension left with nothing is absent")
+		u, err = UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":"m"}}`))
+		require.NoError(t, err)
+		assert.Equal(t, map[string]json.RawMessage{"more": json.RawMessage(`"m"`)}, u.Enterprise.Extra)
+	})
 }
