@@ -334,9 +334,11 @@ func (h *handler) lenience() *resources.Lenience {
 // its core schema: given says the body has "schemas" at all, one that it
 // is one string (resources.Lenience.OneValue: taken as a list of it), and
 // listed that it lists or is urn; one that does not is taken as what it
-// was sent to be (resources.Lenience.MissingSchema). Each bend is a
-// warning, or a refusal under Config.Strict.
-func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, one, listed bool) error {
+// was sent to be (resources.Lenience.MissingSchema), and scim1 says it
+// names a SCIM 1.1 schema URN (schemaurn.NamesSCIM1), which the warning or
+// refusal then says, as a resource body's does. Each bend is a warning, or
+// a refusal under Config.Strict.
+func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, one, listed, scim1 bool) error {
 	if listed && !one {
 		return nil
 	}
@@ -346,9 +348,7 @@ func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, o
 		err = l.OneValue("schemas")
 	}
 	if err == nil && !listed {
-		// Not looked for here: a SCIM 1.1 PATCH body has no Operations,
-		// which internal/patch refuses naming SCIM 1.1.
-		err = l.MissingSchema(what, urn, given, false)
+		err = l.MissingSchema(what, urn, given, scim1)
 	}
 	warnAll(ctx, l)
 	return err
