@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -146,6 +147,51 @@ func TestUnassignedExtension(t *testing.T) {
 					})
 				})
 			}
+		})
+	}
+}
+
+// TestPatchNullSubAttribute: a replace whose complex value gives a
+// sub-attribute as null unassigns it (RFC 7643 §2.5, RFC 7644 §3.5.2.3:
+// the given sub-attributes replace the existing ones), as a null in an
+// extension's object does; it answered 200 and left the value as it was.
+func TestPatchNullSubAttribute(t *testing.T) {
+	e := newEnv(t)
+	mgr := e.createUser("nullsub-manager")["id"].(string)
+	const ent = resources.EnterpriseUserSchema
+	for _, tc := range []struct {
+		name string
+		op   map[string]any
+		want func(t *testing.T, body map[string]any)
+	}{
+		{"name with a path", map[string]any{"op": "replace", "path": "name", "value": map[string]any{"givenName": nil, "familyName": "F2"}},
+			func(t *testing.T, body map[string]any) {
+				assert.Equal(t, map[string]any{"familyName": "F2"}, body["name"])
+			}},
+		{"name without a path", map[string]any{"op": "Replace", "value": map[string]any{"name": map[string]any{"givenName": nil}}},
+			func(t *testing.T, body map[string]any) {
+				assert.Equal(t, map[string]any{"familyName": "F"}, body["name"])
+			}},
+		{"the manager's value", map[string]any{"op": "Replace", "path": ent + ":manager", "value": map[string]any{"value": nil}},
+			func(t *testing.T, body map[string]any) {
+				assert.Equal(t, map[string]any{"department": "D"}, body[ent])
+			}},
+		{"add of null changes nothing", map[string]any{"op": "add", "path": "name", "value": map[string]any{"givenName": nil}},
+			func(t *testing.T, body map[string]any) {
+				assert.Equal(t, map[string]any{"givenName": "G", "familyName": "F"}, body["name"])
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := e.createUser("nullsub-"+strings.ReplaceAll(tc.name, " ", "-"), map[string]any{
+				"schemas": []any{resources.UserSchema, ent},
+				"name":    map[string]any{"givenName": "G", "familyName": "F"},
+				ent:       map[string]any{"department": "D", "manager": map[string]any{"value": mgr}},
+			})
+			id := u["id"].(string)
+			r := e.do("PATCH", "/Users/"+id, patchBody(tc.op))
+			require.Equal(t, 200, r.Code, r.Raw)
+			tc.want(t, r.Body)
+			tc.want(t, e.do("GET", "/Users/"+id, nil).Body)
 		})
 	}
 }
