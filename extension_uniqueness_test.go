@@ -43,16 +43,22 @@ func acmeModel(t *testing.T) *resources.Model {
 
 // uniqueStores opens each store on the acme model.
 func uniqueStores(t *testing.T) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
+	return modelStores(acmeModel)
+}
+
+// modelStores opens each store (memory, SQLite, PostgreSQL when
+// SCIM_TEST_POSTGRES_URL names one) on the model that model makes.
+func modelStores(model func(t *testing.T) *resources.Model) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
 	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
 		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(acmeModel(t)))
+			m := memory.New(memory.WithModel(model(t)))
 			return m, m
 		},
 		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), acmeModel(t))
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model(t))
 		},
 		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), acmeModel(t))
+			return openSQLModel(t, sqltest.PostgresDSN(t), model(t))
 		},
 	}
 }

@@ -1,7 +1,6 @@
 package scim_test
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,9 +9,6 @@ import (
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
-	"github.com/scimkit/scim/store"
-	"github.com/scimkit/scim/store/memory"
-	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
 
 // RFC 7643 §2.5: null, an empty list and an empty object are the
@@ -24,37 +20,18 @@ const deskURN = "urn:example:params:scim:schemas:extension:desk:2.0:Resource"
 
 // deskModel gives users and groups the extension deskURN.
 func deskModel(t *testing.T) *resources.Model {
-	t.Helper()
-	attrs := func() []*resources.Attribute {
+	return extensionModel(t, deskURN, "Desk", func() []*resources.Attribute {
 		return []*resources.Attribute{
 			{Name: "badge", Type: resources.TypeString},
 			{Name: "tags", Type: resources.TypeString, MultiValued: true},
 			{Name: "desk", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
 				{Name: "building", Type: resources.TypeString}, {Name: "floor", Type: resources.TypeString}}},
 		}
-	}
-	ux, err := resources.NewSchema(deskURN, "Desk", "", attrs()...)
-	require.NoError(t, err)
-	gx, err := resources.NewSchema(deskURN, "Desk", "", attrs()...)
-	require.NoError(t, err)
-	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ux}, GroupExtensions: []*resources.Schema{gx}})
-	require.NoError(t, err)
-	return m
+	})
 }
 
 func TestUnassignedExtension(t *testing.T) {
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(deskModel(t)))
-			return m, m
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), deskModel(t))
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), deskModel(t))
-		},
-	}
+	stores := modelStores(deskModel)
 	unassigned := []struct {
 		name string
 		ext  any
