@@ -15,6 +15,7 @@ import (
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 	"github.com/scimkit/scim/resources"
 )
 
@@ -137,7 +138,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 	var rawOps []any
 	failOnErrors := 0
 	found := false
-	given, one, listed := false, false, false
+	given, one, listed, scim1 := false, false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(h.secrets, twice))
@@ -148,6 +149,7 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 		case "schemas":
 			given = true
 			listed, one = resources.NamesSchema(v, bulkRequestSchema)
+			scim1 = !listed && schemaurn.NamesSCIM1(v)
 		case "operations":
 			list, ok := v.([]any)
 			if !ok {
@@ -166,9 +168,13 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 		}
 	}
 	if !found {
+		if scim1 {
+			// As a SCIM 1.1 PATCH: the connector is the wrong one.
+			return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list, and this one is SCIM 1.1's: %s", schemaurn.SCIM1Advice)
+		}
 		return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "a BulkRequest needs an \"Operations\" list: {\"schemas\":[%q],\"Operations\":[{\"method\":\"POST\",\"path\":\"/Users\",\"bulkId\":\"1\",\"data\":{...}}]}", bulkRequestSchema)
 	}
-	if err := h.messageSchemas(ctx, "a BulkRequest", bulkRequestSchema, given, one, listed); err != nil {
+	if err := h.messageSchemas(ctx, "a BulkRequest", bulkRequestSchema, given, one, listed, scim1); err != nil {
 		return nil, 0, err
 	}
 	if len(rawOps) > h.cfg.MaxBulkOperations {

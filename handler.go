@@ -26,6 +26,7 @@ import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/backoff"
 	"github.com/scimkit/scim/internal/clienttext"
+	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/internal/tenantkey"
 	"github.com/scimkit/scim/resources"
@@ -333,9 +334,11 @@ func (h *handler) lenience() *resources.Lenience {
 // its core schema: given says the body has "schemas" at all, one that it
 // is one string (resources.Lenience.OneValue: taken as a list of it), and
 // listed that it lists or is urn; one that does not is taken as what it
-// was sent to be (resources.Lenience.MissingSchema). Each bend is a
-// warning, or a refusal under Config.Strict.
-func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, one, listed bool) error {
+// was sent to be (resources.Lenience.MissingSchema), and scim1 says it
+// names a SCIM 1.1 schema URN (schemaurn.NamesSCIM1), which the warning or
+// refusal then says, as a resource body's does. Each bend is a warning, or
+// a refusal under Config.Strict.
+func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, one, listed, scim1 bool) error {
 	if listed && !one {
 		return nil
 	}
@@ -345,9 +348,7 @@ func (h *handler) messageSchemas(ctx context.Context, what, urn string, given, o
 		err = l.OneValue("schemas")
 	}
 	if err == nil && !listed {
-		// Not looked for here: a SCIM 1.1 PATCH body has no Operations,
-		// which internal/patch refuses naming SCIM 1.1.
-		err = l.MissingSchema(what, urn, given, false)
+		err = l.MissingSchema(what, urn, given, scim1)
 	}
 	warnAll(ctx, l)
 	return err
@@ -584,7 +585,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					n++
 				}
 				if level == slog.LevelWarn {
-					attrs[n] = slog.Any("warnings", redactAll(st.warnings))
+					attrs[n] = slog.Any("warnings", warningList(redactAll(st.warnings)))
 					n++
 				}
 				// What Logger.LogAttrs does, with the clock read above and
@@ -984,6 +985,36 @@ func linePath(r *http.Request, recorded string) string {
 	}
 	return recorded // the query cut off by the bound
 }
+
+// warningList is a request line's warnings as a slog handler writes them:
+// one list whose items can be told apart. A plain []string is written by
+// slog's text handler as fmt prints it, [a b c], and every warning holds
+// spaces, so where one ends and the next begins would be a guess.
+// MarshalText gives the list as JSON text, which the text handler quotes
+// as it quotes any value with spaces; MarshalJSON keeps it a JSON array
+// of strings for the JSON handler (which would otherwise write
+// MarshalText's text as one string).
+type warningList []string
+
+// MarshalJSON writes the warnings as a JSON array of strings.
+func (w warningList) MarshalJSON() ([]byte, error) {
+	n := 2
+	for _, s := range w {
+		n += len(s) + 3
+	}
+	b := append(make([]byte, 0, n), '[')
+	for i, s := range w {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonscan.AppendString(b, s)
+	}
+	return append(b, ']'), nil
+}
+
+// MarshalText writes the warnings as MarshalJSON does: a JSON array, whose
+// items are quoted, for slog's text handler.
+func (w warningList) MarshalText() ([]byte, error) { return w.MarshalJSON() }
 
 // redactAll is ws with token-shaped text redacted (tokens.Redact): ws
 // itself when none holds any, as is nearly always the case. warn has

@@ -455,6 +455,19 @@ func TestSchemasBend(t *testing.T) {
 			[]string{oneSchema, `"schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, oneRefused},
 		{"POST /Groups with SCIM 1.1's core schema", "POST", "/Groups", map[string]any{"schemas": []any{scim1Core}, "displayName": "scim1 team"}, 201,
 			[]string{`"schemas" does not list ` + resources.GroupSchema + `; taken as a Group; ` + scim1Advice}, scim1Advice},
+		{"POST /Bulk with SCIM 1.1's core schema", "POST", "/Bulk", map[string]any{"schemas": []any{scim1Core}, "Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulkscim1"}}}}, 200,
+			[]string{`"schemas" does not list ` + bulkReq + `; taken as a BulkRequest; ` + scim1Advice}, scim1Advice},
+		{"POST /Bulk with SCIM 1.1's core schema as one string, in capitals", "POST", "/Bulk", map[string]any{"schemas": strings.ToUpper(scim1Core), "Operations": []any{}}, 200,
+			[]string{oneSchema, `"schemas" does not list ` + bulkReq + `; taken as a BulkRequest; ` + scim1Advice}, oneRefused},
+		{"POST /Bulk as SCIM 1.1 sends it, its data too", "POST", "/Bulk", map[string]any{"schemas": []any{scim1Core}, "Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
+			"data": map[string]any{"schemas": []any{scim1Core}, "userName": "bulkscim1data"}}}}, 200,
+			[]string{`"schemas" does not list ` + bulkReq + `; taken as a BulkRequest; ` + scim1Advice,
+				`"schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, scim1Advice},
+		{"POST /.search with SCIM 1.1's core schema", "POST", "/.search", map[string]any{"schemas": []any{scim1Core}}, 200,
+			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest; ` + scim1Advice}, scim1Advice},
+		{"PATCH with SCIM 1.1's core schema beside Operations", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{scim1Core}, "Operations": title}, 200,
+			[]string{`"schemas" does not list ` + patchOp + `; taken as a PatchOp; ` + scim1Advice}, scim1Advice},
 		{"POST /Users listing its schemas in another case", "POST", "/Users", map[string]any{
 			"schemas": []any{strings.ToUpper(resources.UserSchema), resources.EnterpriseUserSchema}, "userName": "listed"}, 201, nil, ""},
 		{"POST /Groups with Entra's own schema URN beside the core one", "POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema,
@@ -525,6 +538,33 @@ func TestSCIM1Patch(t *testing.T) {
 				r := e.do("PATCH", "/Groups/"+gid, tc.body)
 				requireError(t, r, 400, "invalidSyntax", tc.detail)
 				assert.Equal(t, before, e.do("GET", "/Groups/"+gid, nil).Raw, "a refused PATCH changes nothing")
+			})
+		}
+	}
+}
+
+// TestSCIM1BulkWithoutOperations: a bulk body without an Operations list
+// that lists a SCIM 1.1 schema is refused, as a SCIM 1.1 PATCH is, with
+// a 400 that says it is SCIM 1.1's, so the admin changes the connector;
+// one without SCIM 1.1's URN keeps the example of a BulkRequest to send.
+func TestSCIM1BulkWithoutOperations(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		e, _ := loggedEnv(t, strict)
+		for _, tc := range []struct {
+			name   string
+			body   map[string]any
+			detail string
+		}{
+			{"SCIM 1.1's URN", map[string]any{"schemas": []any{"urn:scim:schemas:core:1.0"}},
+				"a BulkRequest needs an \"Operations\" list, and this one is SCIM 1.1's: its \"schemas\" lists a SCIM 1.1 schema"},
+			{"SCIM 1.1's URN as one string, in capitals", map[string]any{"schemas": "URN:SCIM:SCHEMAS:CORE:1.0"},
+				"configure the identity provider's SCIM 2.0 connector instead"},
+			{"no Operations, no SCIM 1.1", map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}},
+				`a BulkRequest needs an "Operations" list: {"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"]`},
+		} {
+			t.Run(fmt.Sprintf("%s/strict=%v", tc.name, strict), func(t *testing.T) {
+				r := e.do("POST", "/Bulk", tc.body)
+				requireError(t, r, 400, "invalidSyntax", tc.detail)
 			})
 		}
 	}

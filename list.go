@@ -13,6 +13,7 @@ import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/schemaurn"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -222,7 +223,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 	if err != nil {
 		return rl, err
 	}
-	given, one, listed := false, false, false
+	given, one, listed, scim1 := false, false, false, false
 	keys, twice := messageKeys(doc)
 	if twice != "" {
 		return rl, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%s", jsonscan.RepeatedError(h.secrets, twice))
@@ -237,6 +238,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		case "schemas":
 			given = true
 			listed, one = resources.NamesSchema(v, searchRequestSchema)
+			scim1 = !listed && schemaurn.NamesSCIM1(v)
 		case "filter", "sortby", "sortorder":
 			s, ok := v.(string)
 			if !ok && v != nil {
@@ -304,7 +306,7 @@ func (h *handler) rawListFromBody(r *http.Request) (rawList, error) {
 		}
 	}
 	// RFC 7644 §3.4.3: the body's "schemas" is the SearchRequest URN.
-	if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given, one, listed); err != nil {
+	if err := h.messageSchemas(r.Context(), "a SearchRequest", searchRequestSchema, given, one, listed, scim1); err != nil {
 		return rl, err
 	}
 	return rl, h.searchURL(r, &rl)

@@ -223,6 +223,20 @@ func acmeEnv(t *testing.T, attrs ...*resources.Attribute) (*env, []string) {
 // value unassigned get the same 400 invalidValue with the same detail,
 // on users and on groups, and change nothing; the same extension with
 // every required value is accepted by each.
+// extensionModel is a model whose users and groups may each hold the
+// extension urn (named name) of the attributes attrs makes (a schema
+// takes its attributes over, so each type gets its own).
+func extensionModel(t *testing.T, urn, name string, attrs func() []*resources.Attribute) *resources.Model {
+	t.Helper()
+	ux, err := resources.NewSchema(urn, name, "", attrs()...)
+	require.NoError(t, err)
+	gx, err := resources.NewSchema(urn, name, "", attrs()...)
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ux}, GroupExtensions: []*resources.Schema{gx}})
+	require.NoError(t, err)
+	return model
+}
+
 func TestExtensionRequiredEveryWrite(t *testing.T) {
 	const urn = "urn:example:acme:2.0:Every"
 	attrs := func() []*resources.Attribute {
@@ -233,13 +247,7 @@ func TestExtensionRequiredEveryWrite(t *testing.T) {
 				{Name: "building", Type: resources.TypeString, Required: true}, {Name: "floor", Type: resources.TypeString}}},
 		}
 	}
-	ux, err := resources.NewSchema(urn, "Every", "", attrs()...)
-	require.NoError(t, err)
-	gx, err := resources.NewSchema(urn, "Every", "", attrs()...)
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ux}, GroupExtensions: []*resources.Schema{gx}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
+	db := memory.New(memory.WithModel(extensionModel(t, urn, "Every", attrs)))
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
 
 	types := []struct {

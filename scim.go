@@ -158,7 +158,13 @@ type Config struct {
 	// Logger receives one line per request ("scim request", at Info, or
 	// at Warn with the request's warnings: request_id, method, path,
 	// status, tenant unless it is the default "", duration) and the
-	// details of internal errors. Defaults to slog.Default(). The path is
+	// details of internal errors. Defaults to slog.Default(). The
+	// warnings are one attribute, "warnings", whose value writes itself
+	// as a JSON array of strings: an array under slog.NewJSONHandler,
+	// and under slog.NewTextHandler that array's text, quoted
+	// (warnings="[\"ignored unknown attribute \\\"adreses\\\"\"]"), since
+	// the text handler writes a plain list as [a b c], where warnings,
+	// which hold spaces, cannot be told apart. The path is
 	// the one RequestLog keeps, without the query: as sent, escapes kept
 	// (/Users/a%20b), cut to admin.MaxRequestFieldBytes. Tokens are
 	// never logged: token-shaped text a client puts in the path or in

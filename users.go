@@ -374,7 +374,7 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		}
 		warn(r.Context(), "Operations[%d]: op %q taken as %q", i, o, strings.TrimSpace(o))
 	}
-	if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas, env.One, env.Listed); err != nil {
+	if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas, env.One, env.Listed, env.SCIM1); err != nil {
 		return nil, err
 	}
 	return ops, nil

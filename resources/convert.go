@@ -338,6 +338,10 @@ func jsonString(s string) string {
 // and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
 // template) send such values for fields a user has no value for; kept, they
 // would come back as {} and as an enterprise schema with nothing in it.
+// Another extension's object keeps its values as sent but for those RFC
+// 7643 §2.5 makes unassigned (null, an empty list or object, at any
+// depth), and an extension left with nothing is absent: "urn:acme:X":
+// null, {} and {"badge": null} are no extension (compactExtensions).
 //
 // Of two faults the same one is reported every time, the first in sorted
 // order (walkSorted); an extension given under two spellings of its URN
@@ -406,7 +410,9 @@ func (u *User) SetAttr(name string, v any) error {
 
 // Compact unassigns what UserFromMap leaves unassigned (a name, a
 // multi-valued attribute's value, an address or a manager that holds
-// only empty strings, an enterprise extension with nothing in it) and
+// only empty strings, an enterprise extension with nothing in it, an
+// extension's null, empty list or empty object, and an extension left
+// with nothing) and
 // reports whether u held any of it: a user a store kept so is not what
 // UserFromMap makes of its document. A host's store may use it to keep
 // users in the form UserFromMap gives them; SetAttr's promise needs it.
@@ -434,7 +440,12 @@ func (u *User) compact() (changed bool) {
 		u.Addresses = nilIfEmpty(kept)
 		changed = changed || len(u.Addresses) != n || u.Addresses == nil
 	}
+	var extChanged bool
+	u.Extensions, extChanged = compactExtensions(u.Extensions)
+	changed = changed || extChanged
 	if e := u.Enterprise; e != nil {
+		e.Extra, extChanged = compactExtensions(e.Extra)
+		changed = changed || extChanged
 		if e.Manager != nil && e.Manager.Value == "" && e.Manager.Ref == "" {
 			e.Manager, changed = nil, true
 		}
@@ -443,6 +454,111 @@ func (u *User) compact() (changed bool) {
 		}
 	}
 	return changed
+}
+
+// compact is (*User).compact for a group: it drops what its extension
+// objects hold without a value (compactExtensions).
+func (g *Group) compact() (changed bool) {
+	g.Extensions, changed = compactExtensions(g.Extensions)
+	return changed
+}
+
+// compactExtensions returns exts, a resource's extension objects (or the
+// enterprise extension's Extra attributes), without what they hold
+// unassigned, and whether it dropped anything. RFC 7643 §2.5 makes null,
+// an empty list and an empty object the unassigned state, at any depth:
+// {"urn:acme:X": null}, {"urn:acme:X": {}} and {"urn:acme:X": {"badge":
+// null}} all leave the extension unassigned, and a resource that holds it
+// so neither shows "urn:acme:X": null in a response nor lists the
+// extension in "schemas", as the PATCH engine already leaves none. An
+// entry left with nothing is dropped, and an empty map is nil, as
+// UserFromMap leaves a user without extensions. Only an entry whose text
+// holds a null or an empty list or object is decoded (unassignedIn).
+func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMessage, bool) {
+	changed := false
+	for k, raw := range exts {
+		if !unassignedIn(raw) {
+			continue
+		}
+		v, err := decodeRaw(raw)
+		if err != nil {
+			continue // not JSON: kept as it is, as putExtensions fails on it
+		}
+		v, held, dropped := dropUnassigned(v)
+		switch {
+		case !held:
+			delete(exts, k)
+		case dropped:
+			b, err := json.Marshal(v)
+			if err != nil {
+				continue
+			}
+			exts[k] = b
+		default:
+			continue // a "null" inside a string
+		}
+		changed = true
+	}
+	if exts != nil && len(exts) == 0 {
+		return nil, true
+	}
+	return exts, changed
+}
+
+// unassignedIn reports whether raw, one JSON value, is empty or may hold
+// an unassigned value: a null (outside a string, an 'n' begins nothing
+// else) or an empty list or object. It may report one in a string too;
+// dropUnassigned then finds nothing to drop.
+func unassignedIn(raw []byte) bool {
+	if len(raw) == 0 {
+		return true
+	}
+	for i := 0; i < len(raw); i++ {
+		switch raw[i] {
+		case '"':
+			i = jsonscan.StringEnd(raw, i) - 1
+		case 'n':
+			return true
+		case '[', '{':
+			if j := jsonscan.SkipSpace(raw, i+1); j < len(raw) && (raw[j] == ']' || raw[j] == '}') {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// dropUnassigned removes from v, a decoded JSON value, the members and
+// elements that are unassigned (null, or a list or object left empty),
+// in place; held reports whether v itself holds a value, dropped whether
+// anything was removed.
+func dropUnassigned(v any) (_ any, held, dropped bool) {
+	switch x := v.(type) {
+	case nil:
+		return nil, false, true
+	case map[string]any:
+		for k, m := range x {
+			nv, h, d := dropUnassigned(m)
+			if !h {
+				delete(x, k)
+			} else {
+				x[k] = nv
+			}
+			dropped = dropped || d
+		}
+		return x, len(x) > 0, dropped || len(x) == 0
+	case []any:
+		kept := x[:0]
+		for _, el := range x {
+			nv, h, d := dropUnassigned(el)
+			if h {
+				kept = append(kept, nv)
+			}
+			dropped = dropped || d
+		}
+		return kept, len(kept) > 0, dropped || len(kept) == 0
+	}
+	return v, true, false
 }
 
 // dropValueless removes the values with neither a value nor a display.
@@ -480,6 +596,7 @@ func GroupFromMap(doc map[string]any) (*Group, error) {
 		g = new(Group)
 		return nil, walkSorted(doc, g.set, err)
 	}
+	g.compact()
 	return g, nil
 }
 

@@ -46,6 +46,7 @@ func groupFromMapJSON(doc map[string]any) (*Group, error) {
 	if err := json.Unmarshal(data, g); err != nil {
 		return nil, err
 	}
+	g.compact()
 	return g, nil
 }
 
@@ -460,4 +461,90 @@ func TestUserSetAttr(t *testing.T) {
 			assert.True(t, EqualUsers(u, from), "what UserFromMap makes of the user's document")
 		})
 	}
+}
+
+// TestUnassignedExtensions: RFC 7643 §2.5 makes null, an empty list and
+// an empty object the unassigned state. Every read of a document into a
+// User or Group (UserFromMap, UserFromJSON and their group twins) drops
+// them from an extension's object, and an extension left with nothing
+// whole, as the PATCH engine does; Compact does it to a user built
+// otherwise and reports it. A "null" inside a string is a value.
+func TestUnassignedExtensions(t *testing.T) {
+	for _, tc := range []struct {
+		name, ext string
+		want      string // the extension's object kept, "" for none
+	}{
+		{"null", `null`, ""},
+		{"empty object", `{}`, ""},
+		{"empty object with space", `{ }`, ""},
+		{"null member", `{"badge":null}`, ""},
+		{"empty list", `{"tags":[]}`, ""},
+		{"list of null", `{"tags":[null, {}]}`, ""},
+		{"nested", `{"desk":{"floor":null,"rooms":[[],{}]},"badge":null}`, ""},
+		{"kept beside", `{"badge":"B","tags":[null,"t"],"desk":{"floor":null,"building":"A"},"n":1.50}`,
+			`{"badge":"B","desk":{"building":"A"},"n":1.50,"tags":["t"]}`},
+		{"null in a string", `{"badge":"null [] {}"}`, `{"badge":"null [] {}"}`},
+		{"values only", `{"badge":"B","on":false,"n":0}`, `{"badge":"B","on":false,"n":0}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, core := range []string{UserSchema, GroupSchema} {
+				data := []byte(`{"schemas":["` + core + `"],"userName":"a","displayName":"a","` + testExt + `":` + tc.ext + `}`)
+				doc, err := Decode(data)
+				require.NoError(t, err)
+				// The extensions each reader of a document of core makes of data.
+				readers := map[string][]func() (map[string]json.RawMessage, error){
+					UserSchema: {
+						func() (map[string]json.RawMessage, error) { u, err := UserFromMap(doc); return extsOf(u, err) },
+						func() (map[string]json.RawMessage, error) { u, err := UserFromJSON(data); return extsOf(u, err) },
+					},
+					GroupSchema: {
+						func() (map[string]json.RawMessage, error) { g, err := GroupFromMap(doc); return extsOf(g, err) },
+						func() (map[string]json.RawMessage, error) { g, err := GroupFromJSON(data); return extsOf(g, err) },
+					},
+				}
+				var got []map[string]json.RawMessage
+				for _, read := range readers[core] {
+					exts, err := read()
+					require.NoError(t, err)
+					got = append(got, exts)
+				}
+				if core == UserSchema {
+					built := &User{UserName: "a", Extensions: map[string]json.RawMessage{testExt: json.RawMessage(tc.ext)}}
+					assert.Equal(t, tc.want != tc.ext, built.Compact(), "Compact reports a change")
+					got = append(got, built.Extensions)
+				}
+				for _, exts := range got {
+					if tc.want == "" {
+						assert.Nil(t, exts, core)
+						continue
+					}
+					require.Contains(t, exts, testExt, core)
+					assert.JSONEq(t, tc.want, string(exts[testExt]), core)
+				}
+			}
+		})
+	}
+	t.Run("enterprise extra", func(t *testing.T) {
+		u, err := UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":{"x":[]}}}`))
+		require.NoError(t, err)
+		assert.Nil(t, u.Enterprise, "an enterprise extension left with nothing is absent")
+		u, err = UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":"m"}}`))
+		require.NoError(t, err)
+		assert.Equal(t, map[string]json.RawMessage{"more": json.RawMessage(`"m"`)}, u.Enterprise.Extra)
+	})
+}
+
+// extsOf is the Extensions of r, a user or group a reader returned with
+// err.
+func extsOf[R *User | *Group](r R, err error) (map[string]json.RawMessage, error) {
+	if err != nil {
+		return nil, err
+	}
+	switch r := any(r).(type) {
+	case *User:
+		return r.Extensions, nil
+	case *Group:
+		return r.Extensions, nil
+	}
+	return nil, nil
 }

@@ -130,6 +130,7 @@ func GroupFromJSON(data []byte) (*Group, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.compact()
 	return g, nil
 }
 

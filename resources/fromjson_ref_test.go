@@ -78,6 +78,7 @@ func refGroupFromJSON(data []byte) (*Group, error) {
 	if err != nil {
 		return nil, err
 	}
+	g.compact()
 	return g, nil
 }
 
@@ -382,5 +383,6 @@ func refGroupFromMap(doc map[string]any) (*Group, error) {
 		g = new(Group)
 		return nil, walkSorted(doc, set, err)
 	}
+	g.compact()
 	return g, nil
 }

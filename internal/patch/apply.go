@@ -741,6 +741,9 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 					return err
 				}
 			}
+			if kind == "replace" {
+				return a.unsetGiven(l, v)
+			}
 			return nil
 		}
 		if attr.Mutability == resources.Immutable && has {
@@ -848,6 +851,33 @@ func (a *applier) setSubValue(l loc, sub *resources.Attribute, m map[string]any,
 		return nil
 	}
 	m[sub.Name] = nv
+	return nil
+}
+
+// unsetGiven removes the sub-attributes that v, the value of a replace of
+// the single-valued complex attribute at l, gives as null or an empty
+// list: RFC 7643 §2.5 makes them unassigned, and RFC 7644 §3.5.2.3 has
+// the given sub-attributes replace the existing ones, so {"name":
+// {"formatted": null}} unassigns name.formatted, as {"department": null}
+// in an extension's object unassigns department. normalize drops such a
+// sub-attribute from the value it gives (a value holds none); each is
+// removed as its path would be (remove of name.formatted).
+func (a *applier) unsetGiven(l loc, v any) error {
+	obj, _ := v.(map[string]any)
+	for _, k := range sortedKeys(obj) {
+		if sv := obj[k]; sv != nil && !isEmptyList(sv) {
+			continue
+		}
+		sub := l.attr.Sub(k)
+		if sub == nil || (sub.ReadOnly() && l.attr.Mutability != resources.ReadOnly) {
+			continue // ignored, as normalize ignores it in a value
+		}
+		sl := l
+		sl.sub, sl.raw = sub, l.raw+"."+sub.Name
+		if err := a.remove(sl, nil); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

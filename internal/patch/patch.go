@@ -125,6 +125,10 @@ type Envelope struct {
 	// is PatchOpSchema; One, that it is one string, not a list (one value
 	// for a multi-valued attribute, as resources.NamesSchema says).
 	Schemas, Listed, One bool
+	// SCIM1 says a "schemas" that is not PatchOpSchema names a SCIM 1.1
+	// schema URN (schemaurn.SCIM1), which the handler's warning, or its
+	// refusal in strict mode, then says.
+	SCIM1 bool
 }
 
 // Decode reads a PatchOp request body (RFC 7644 §3.5.2): a JSON object
@@ -201,8 +205,11 @@ func decode(body []byte, maxOps int, secrets *clienttext.Secrets) ([]Operation, 
 			env.Ignored = append(env.Ignored, key.String())
 		}
 	}
+	if env.Schemas && !env.Listed {
+		env.SCIM1 = scim1(schemas)
+	}
 	if firstByte(list) != '[' {
-		if scim1(schemas) {
+		if env.SCIM1 {
 			// A SCIM 1.1 PATCH (RFC-less: the resource's own attributes,
 			// "operation":"delete" on members) is no PatchOp to fix by
 			// hand: the connector is the wrong one.
@@ -253,7 +260,8 @@ func listsURN(val []byte, urn string) bool {
 }
 
 // scim1 reports whether schemas, a body's raw "schemas" member, names a
-// SCIM 1.1 schema URN. Only a refused body asks, so it decodes.
+// SCIM 1.1 schema URN. Only a body that does not list PatchOpSchema
+// asks, so it decodes.
 func scim1(schemas []byte) bool {
 	var v any
 	return json.Unmarshal(schemas, &v) == nil && schemaurn.NamesSCIM1(v)

@@ -515,6 +515,34 @@ func TestApplyReplace(t *testing.T) {
 			want: over(userJSON, `{"name":{"familyName":"Jensen","givenName":"Barbara"}}`),
 		},
 		{
+			name: "RFC 7643 2.5 null for a sub-attribute in a complex value unassigns it, as in an extension's object",
+			ops:  `[{"op":"replace","path":"name","value":{"givenName":"Barb","formatted":null}}]`,
+			want: over(userJSON, `{"name":{"familyName":"Jensen","givenName":"Barb"}}`),
+		},
+		{
+			name: "RFC 7643 2.5 null for a sub-attribute in a no-path complex value unassigns it",
+			ops:  `[{"op":"replace","value":{"name":{"formatted":null,"familyName":null}}}]`,
+			want: over(userJSON, `{"name":{"givenName":"Barbara"}}`),
+		},
+		{
+			name: "RFC 7643 2.5 null for every sub-attribute unassigns the complex value",
+			ops:  `[{"op":"replace","path":"name","value":{"formatted":null,"familyName":null,"givenName":null}}]`,
+			want: over(userJSON, `{"name":null}`),
+		},
+		{
+			// What a remove of $ENT:manager.value leaves: a manager
+			// without a value, which the typed user drops (compact).
+			name: "RFC 7643 2.5 null for the manager's value removes it, as a remove of manager.value does",
+			ops:  `[{"op":"replace","path":"$ENT:manager","value":{"value":null}}]`,
+			want: over(userJSON, `{"$ENT":{"employeeNumber":"701984","department":"Tour Operations","manager":{"displayName":"John Smith"}}}`),
+		},
+		{
+			name: "RFC 7643 2.5 null for a sub-attribute of an absent complex value adds nothing",
+			doc:  over(userJSON, `{"name":null}`),
+			ops:  `[{"op":"replace","path":"name","value":{"givenName":null}}]`,
+			want: over(userJSON, `{"name":null}`),
+		},
+		{
 			name: "RFC 7643 2.5 null at a value filter removes the matches",
 			ops:  `[{"op":"replace","path":"emails[type eq \"home\"]","value":null}]`,
 			want: over(userJSON, `{"emails":[`+workEmail+`]}`),
