@@ -455,29 +455,12 @@ func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
 // members[...]) that names a $ref the server makes
 // (resources.ResourceType.ServerRef), or "".
 func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
-	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		var p filter.AttrPath
-		switch n := x.(type) {
-		case *filter.Compare:
-			p = n.Path
-		case *filter.Present:
-			p = n.Path
-		case *filter.ValuePath:
-			// Its filter's paths are relative to it: members[$ref pr].
-			if a := rt.Resolve(n.Path).Attr; rt.ServerRef(a) && refIn(n.Filter) {
-				found = n.Path.Name + ".$ref"
-			}
-			return false
-		default:
-			return found == ""
-		}
+	for p := range filter.Paths(e) {
 		if res := rt.Resolve(p); rt.ServerRefSub(res.Attr, res.Sub) {
-			found = p.Name + ".$ref"
+			return p.Name + ".$ref"
 		}
-		return found == ""
-	})
-	return found
+	}
+	return ""
 }
 
 // isLocation reports whether res is meta.location, which the handler
@@ -490,31 +473,12 @@ func isLocation(res resources.Resolved) bool {
 // (meta.location, with or without the core schema URN) or in a value
 // filter on meta (meta[location pr]).
 func locationIn(rt *resources.ResourceType, e filter.Expr) bool {
-	location := func(p filter.AttrPath) bool { return isLocation(rt.Resolve(p)) }
-	found := false
-	filter.Walk(e, func(x filter.Expr) bool {
-		switch n := x.(type) {
-		case *filter.Compare:
-			found = found || location(n.Path)
-		case *filter.Present:
-			found = found || location(n.Path)
-		case *filter.ValuePath:
-			// Its filter's paths are relative to it: meta[location pr].
-			found = found || filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
-				return p.URI == "" && p.Sub == "" && location(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
-			})
-			return false
+	for p := range filter.Paths(e) {
+		if isLocation(rt.Resolve(p)) {
+			return true
 		}
-		return !found
-	})
-	return found
-}
-
-// refIn reports whether a value filter compares or tests "$ref".
-func refIn(e filter.Expr) bool {
-	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return p.URI == "" && p.Sub == "" && names.Equal(p.Name, "$ref")
-	})
+	}
+	return false
 }
 
 // escapedNUL reports whether a comparison of e is with a string that holds
@@ -537,29 +501,12 @@ func escapedNUL(e filter.Expr) bool {
 // sub-attribute named by its path (recovery.code eq "…") or inside a
 // value filter (recovery[code eq "…"]), whose paths are relative to it.
 func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
-	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		if found != "" {
-			return false
+	for p := range filter.Paths(e) {
+		if name := neverName(rt.Resolve(p)); name != "" {
+			return name
 		}
-		switch n := x.(type) {
-		case *filter.Compare:
-			found = neverName(rt.Resolve(n.Path))
-		case *filter.Present:
-			found = neverName(rt.Resolve(n.Path))
-		case *filter.ValuePath:
-			r := rt.Resolve(n.Path)
-			if found = neverName(r); found == "" && r.Attr != nil && r.Sub == nil {
-				found = firstPath(n.Filter, func(p filter.AttrPath) string {
-					return neverName(resources.Resolved{Attr: r.Attr, Sub: r.Attr.Sub(p.Name)})
-				})
-			}
-		default:
-			return true
-		}
-		return false
-	})
-	return found
+	}
+	return ""
 }
 
 // neverName is the path of r, an attribute or its sub-attribute, when the
@@ -574,17 +521,6 @@ func neverName(r resources.Resolved) string {
 		return r.Attr.Name + "." + r.Sub.Name
 	}
 	return ""
-}
-
-// firstPath returns the first non-empty result of check on the attribute
-// paths filter.AnyPath visits.
-func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
-	found := ""
-	filter.AnyPath(e, func(p filter.AttrPath) bool {
-		found = check(p)
-		return found != ""
-	})
-	return found
 }
 
 // listParams reads the rest of rl for kind k, with f its filter as

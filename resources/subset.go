@@ -259,7 +259,7 @@ func (rt *ResourceType) Omits(path string) bool {
 }
 
 // OmittedIn returns the attribute paths of the filter e that the host's
-// subset left out of rt (Omits), in the order filter.Walk visits them,
+// subset left out of rt (Omits), in the order filter.Paths yields them,
 // or nil: the handler refuses a filter on one, and a conformance check
 // that would send one does not. A path inside a value filter names a
 // sub-attribute of the filtered attribute, and is returned with it:
@@ -269,33 +269,18 @@ func (rt *ResourceType) OmittedIn(e filter.Expr) []string {
 		return nil
 	}
 	var out []string
-	add := func(p filter.AttrPath) bool {
-		if s := p.String(); rt.Omits(s) {
+	whole := false // the value filter's attribute is left out, its sub-attributes with it
+	for p, inner := range filter.Paths(e) {
+		if inner && whole {
+			continue
+		}
+		s := p.String()
+		omitted := rt.Omits(s)
+		whole = !inner && omitted
+		if omitted {
 			out = append(out, s)
-			return true
 		}
-		return false
 	}
-	filter.Walk(e, func(x filter.Expr) bool {
-		switch n := x.(type) {
-		case *filter.Compare:
-			add(n.Path)
-		case *filter.Present:
-			add(n.Path)
-		case *filter.ValuePath:
-			if add(n.Path) {
-				return false // left out whole: its sub-attributes with it
-			}
-			filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
-				if p.URI == "" && p.Sub == "" {
-					add(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
-				}
-				return false // every path
-			})
-			return false
-		}
-		return true
-	})
 	return out
 }
 
