@@ -246,16 +246,32 @@ func (rt *ResourceType) Omits(path string) bool {
 		return false
 	}
 	p, err := filter.Parser{Schemas: rt.full.KnownSchemaURNs()}.ParsePath(path)
-	if err != nil {
-		return false
-	}
-	if !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing {
+	return err == nil && rt.omitsPath(p)
+}
+
+// omitsPath is Omits for a parsed path: rt.full is not nil.
+func (rt *ResourceType) omitsPath(p filter.Path) bool {
+	if rt.omitsAttr(p.AttrPath) {
 		return true
+	}
+	if p.Filter == nil {
+		return false
 	}
 	// A value filter naming a sub-attribute left out
 	// (emails[type eq "work"].value without emails.type) selects by
 	// what no kept value holds.
-	return p.Filter != nil && len(rt.OmittedIn(&filter.ValuePath{Path: filter.AttrPath{URI: p.URI, Name: p.Name}, Filter: p.Filter})) > 0
+	for q := range filter.Paths(&filter.ValuePath{Path: filter.AttrPath{URI: p.URI, Name: p.Name}, Filter: p.Filter}) {
+		if rt.omitsAttr(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// omitsAttr is omitsPath for a path without a value filter: what
+// OmittedIn asks of each path a filter names.
+func (rt *ResourceType) omitsAttr(p filter.AttrPath) bool {
+	return !rt.full.Resolve(p).Missing && rt.Resolve(p).Missing
 }
 
 // OmittedIn returns the attribute paths of the filter e that the host's
@@ -274,11 +290,10 @@ func (rt *ResourceType) OmittedIn(e filter.Expr) []string {
 		if inner && whole {
 			continue
 		}
-		s := p.String()
-		omitted := rt.Omits(s)
+		omitted := rt.omitsAttr(p)
 		whole = !inner && omitted
 		if omitted {
-			out = append(out, s)
+			out = append(out, p.String())
 		}
 	}
 	return out
