@@ -421,70 +421,46 @@ func clearUserAttr(u *User, name string) {
 // groups are the server's (madeByServer), and an enterprise manager keeps
 // its value and with it the rest, which the server makes.
 func fitUserSubs(u *User, a *Attribute) {
-	keeps := func(sub string) bool { return a.Sub(sub) != nil }
 	switch a.Name {
 	case "name":
 		if u.Name == nil {
 			return
 		}
 		n := *u.Name
-		for _, f := range []struct {
-			sub string
-			v   *string
-		}{{"formatted", &n.Formatted}, {"familyName", &n.FamilyName}, {"givenName", &n.GivenName},
-			{"middleName", &n.MiddleName}, {"honorificPrefix", &n.HonorificPrefix}, {"honorificSuffix", &n.HonorificSuffix}} {
-			if !keeps(f.sub) {
-				*f.v = ""
-			}
-		}
+		clearFields(&n, nameFields, leftOut(nameFields, a))
 		if n == (Name{}) {
 			u.Name = nil
 		} else {
 			u.Name = &n
 		}
 	case "addresses":
-		var out []Address
-		for _, v := range u.Addresses {
-			for _, f := range []struct {
-				sub string
-				v   *string
-			}{{"formatted", &v.Formatted}, {"streetAddress", &v.StreetAddress}, {"locality", &v.Locality},
-				{"region", &v.Region}, {"postalCode", &v.PostalCode}, {"country", &v.Country}, {"type", &v.Type}} {
-				if !keeps(f.sub) {
-					*f.v = ""
-				}
-			}
-			if !keeps("primary") {
-				v.Primary = nil
-			}
-			if v != (Address{}) {
-				out = append(out, v)
-			}
-		}
-		u.Addresses = out
+		u.Addresses = fitList(u.Addresses, addressFields, leftOut(addressFields, a))
 	default:
 		if p := multiValues(u, a.Name); p != nil {
-			var out []MultiValue
-			for _, v := range *p {
-				if !keeps("value") {
-					v.Value = ""
-				}
-				if !keeps("display") {
-					v.Display = ""
-				}
-				if !keeps("type") {
-					v.Type = ""
-				}
-				if !keeps("primary") {
-					v.Primary = nil
-				}
-				if v != (MultiValue{}) {
-					out = append(out, v)
-				}
-			}
-			*p = out
+			*p = fitList(*p, multiValueFields, leftOut(multiValueFields, a))
 		}
 	}
+}
+
+// fitList returns a copy of vs with the fields in cut (leftOut) cleared
+// in each value and the values left with nothing dropped, or nil when none
+// is left. It never writes vs's array.
+func fitList[S comparable](vs []S, fields []field[S], cut uint64) []S {
+	var out []S
+	var zero S
+	for _, v := range vs {
+		// Cleared in place in out: a value cleared through a pointer to
+		// v would be moved to the heap.
+		out = append(out, v)
+		clearFields(&out[len(out)-1], fields, cut)
+		if out[len(out)-1] == zero {
+			out = out[:len(out)-1]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // multiValues returns the field of u holding the MultiValue list of the

@@ -505,3 +505,23 @@ func BenchmarkOmits(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkFitUser is the cut of each user a narrowed model reads: a
+// name, two emails and an address, each with sub-attributes left out.
+func BenchmarkFitUser(b *testing.B) {
+	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore("addresses"),
+		"name.givenName", "name.familyName", "emails.value", "emails.type", "addresses.locality")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := resources.User{UserName: "u",
+		Name:      &resources.Name{GivenName: "G", FamilyName: "F", MiddleName: "M", Formatted: "G M F"},
+		Emails:    []resources.MultiValue{{Value: "a@example.com", Type: "work", Primary: resources.Bool(true)}, {Value: "b@example.com", Display: "B"}},
+		Addresses: []resources.Address{{Locality: "L", Country: "C", Primary: resources.Bool(true)}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		u := stored
+		m.FitUser(&u)
+	}
+}
