@@ -956,7 +956,8 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	}
 	entry.Warnings = st.warnings
 	// Sanitized once, here, for every RequestLog: a host's keeps what
-	// it is handed, and a RequestRing is not made to do it again.
+	// it is handed, and a RequestRing keeps an entry Sanitized made as
+	// it is.
 	// Sanitized conceals the password; the query is searched for the
 	// model's other secrets first, only when it has any, so that a
 	// default model's request pays for one scan.
@@ -964,7 +965,7 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 		entry.Path = h.secrets.ConcealQuery(entry.Path)
 	}
 	entry = entry.Sanitized()
-	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
+	if err := h.cfg.RequestLog.Record(r.Context(), entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
 	return entry.Path
