@@ -49,12 +49,7 @@ func UnquotedValues(e Expr) []*Compare {
 // relative to the filtered attribute. Paths are visited in Walk's order
 // and the walk stops at the first for which fn is true.
 func AnyPath(e Expr, fn func(AttrPath) bool) bool {
-	for p, inner := range Paths(e) {
-		if !inner && fn(p) {
-			return true
-		}
-	}
-	return false
+	return !paths(e, nil, false, func(p AttrPath, _ bool) bool { return !fn(p) })
 }
 
 // Paths returns an iterator over the attribute paths e names, in Walk's
@@ -74,19 +69,19 @@ func AnyPath(e Expr, fn func(AttrPath) bool) bool {
 // (one left out of a narrowed model, one never returned), so that each
 // reads a value filter's sub-attributes alike.
 func Paths(e Expr) iter.Seq2[AttrPath, bool] {
-	return func(yield func(AttrPath, bool) bool) { paths(e, nil, yield) }
+	return func(yield func(AttrPath, bool) bool) { paths(e, nil, true, yield) }
 }
 
 // paths yields the paths of e, as Paths does, joined to in when e is (in)
-// the filter of a value filter on in. It reports false when yield ended
-// the walk.
-func paths(e Expr, in *AttrPath, yield func(AttrPath, bool) bool) bool {
+// the filter of a value filter on in; without inner, not those inside a
+// value filter (AnyPath). It reports false when yield ended the walk.
+func paths(e Expr, in *AttrPath, inner bool, yield func(AttrPath, bool) bool) bool {
 	var p AttrPath
 	switch x := e.(type) {
 	case *Logical:
-		return x == nil || paths(x.Left, in, yield) && paths(x.Right, in, yield)
+		return x == nil || paths(x.Left, in, inner, yield) && paths(x.Right, in, inner, yield)
 	case *Not:
-		return x == nil || paths(x.X, in, yield)
+		return x == nil || paths(x.X, in, inner, yield)
 	case *Compare:
 		if x == nil {
 			return true
@@ -102,7 +97,7 @@ func paths(e Expr, in *AttrPath, yield func(AttrPath, bool) bool) bool {
 			return true
 		}
 		if in == nil {
-			return yield(x.Path, false) && paths(x.Filter, &x.Path, yield)
+			return yield(x.Path, false) && (!inner || paths(x.Filter, &x.Path, inner, yield))
 		}
 		p = x.Path
 	default:
