@@ -752,8 +752,9 @@ func (rt *retrier) lost(ctx context.Context, err error) error {
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
 // get the stored resource, compute the new one with change (changed false
 // when nothing changes), which checks If-Match and If-None-Match first
-// (update's attempt), and write it with replace at the version read. With If-Match the version must match (412 otherwise).
-// Without it, a concurrent change makes it start again after a jittered
+// (update's attempt), and write it with replace at the version read.
+// With If-Match the version must match (412 otherwise). Without it, a
+// concurrent change makes it start again after a jittered
 // backoff, for up to backoff.DefaultBudget, then answer 503: a request that set no
 // precondition never fails one. It returns the resource read and, when
 // changed, the one written. rt paces the retries (handler.newRetrier,
