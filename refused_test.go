@@ -41,7 +41,7 @@ func TestRefusedIn(t *testing.T) {
 		var se *Error
 		require.ErrorAs(t, err, &se, tc.filter)
 		assert.Equal(t, ScimTypeInvalidFilter, se.ScimType, tc.filter)
-		assert.Contains(t, se.Detail, tc.want, tc.filter)
+		assert.Contains(t, err.Error(), tc.want, tc.filter)
 	}
 }
 
