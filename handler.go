@@ -957,12 +957,12 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	}
 	entry.Warnings = st.warnings
 	// Sanitized once, here, for every RequestLog: a host's keeps what
-	// it is handed, and a RequestRing is not made to do it again. The
+	// it is handed, and a RequestRing keeps an entry so made as it is. The
 	// query is searched once, for the password and the model's other
 	// secrets together (a default model's set is nil: the password
 	// alone, as Sanitized's own rule).
 	entry = entry.SanitizedWith(h.secrets.ConcealQuery)
-	if err := admin.RecordSanitized(r.Context(), h.cfg.RequestLog, entry); err != nil {
+	if err := h.cfg.RequestLog.Record(r.Context(), entry); err != nil {
 		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
 	}
 	return entry.Path

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -1872,4 +1873,65 @@ func TestRetriedWriteWarnsOnce(t *testing.T) {
 			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, recent[0].Warnings)
 		})
 	}
+}
+
+// TestUpdateAttemptsAlike: a PUT's or PATCH's change runs the same way
+// through a store's updater and through the versioned write, however
+// often it runs: the bends of the run that counted alone are recorded,
+// the stored meta is kept for the store to version, and If-Match is
+// checked before each run (a mismatch is 412 and changes nothing).
+func TestUpdateAttemptsAlike(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		users func(db *memory.Store) (store.UserStore, func() int32)
+	}{
+		{"versioned write, the first replace lost", func(db *memory.Store) (store.UserStore, func() int32) {
+			c := &conflictOnce{UserStore: db}
+			return c, c.replaces.Load
+		}},
+		{"store's updater, the change run twice", func(db *memory.Store) (store.UserStore, func() int32) {
+			u := &rerunUpdater{UserStore: db, db: db}
+			return u, u.runs.Load
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			db := memory.New()
+			users, runs := tc.users(db)
+			ring := admin.NewRequestRing(10)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.RequestLog = users, db, ring })
+			u := e.createUser("attempted")
+			id, version := u["id"].(string), u["meta"].(map[string]any)["version"].(string)
+
+			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "", map[string]any{"adreses": "x", "title": "t"})))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, int32(2), runs(), "the change ran twice")
+			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, lastWarnings(t, ring))
+			assert.Equal(t, "t", r.Body["title"])
+			assert.Equal(t, id, r.Body["id"])
+			assert.NotEqual(t, version, r.Body["meta"].(map[string]any)["version"], "the store versioned the write")
+
+			r = e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "u")), "If-Match: "+version)
+			require.Equal(t, 412, r.Code, r.Raw)
+			assert.Equal(t, "t", e.do("GET", "/Users/"+id, nil).Body["title"], "nothing changed")
+		})
+	}
+}
+
+// rerunUpdater is a store.UserUpdater that runs each change twice, as a
+// store that retries a serialization failure does, and keeps the second.
+type rerunUpdater struct {
+	store.UserStore
+	db   *memory.Store
+	runs atomic.Int32
+}
+
+func (u *rerunUpdater) UpdateUser(ctx context.Context, id, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*resources.User, error) {
+	return u.db.UpdateUser(ctx, id, ifVersion, func(cur *resources.User) (*resources.User, error) {
+		u.runs.Add(1)
+		if _, err := change(cur); err != nil {
+			return nil, err
+		}
+		u.runs.Add(1)
+		return change(cur)
+	})
 }

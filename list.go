@@ -392,22 +392,8 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 		}
 		return nil, err
 	}
-	if p := serverRefIn(k.resourceType(), e); p != "" {
-		// RFC 7644 §3.12, invalidFilter: "the specified attribute and
-		// filter comparison combination is not supported". Evaluated, it
-		// would match nothing, however the members are.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p, strings.TrimSuffix(p, ".$ref"))
-	}
-	if locationIn(k.resourceType(), e) {
-		// The handler makes meta.location from the base URL and the id;
-		// no store keeps it, so evaluated it would match nothing though
-		// every resource returns one.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "\"meta.location\" cannot be used in a filter: the server makes it from the base URL and the id and stores none; compare id instead")
-	}
-	if name := neverReturned(k.resourceType(), e); name != "" {
-		// Filtering on a value that is never returned (password) would let
-		// a client test guesses against it.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", name)
+	if err := refusedIn(k.resourceType(), e); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -453,70 +439,49 @@ func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
 	return res.Attr == query.NameAttr(rt) || res.Attr.Name == "externalId"
 }
 
-// serverRefIn returns the first path of e (members.$ref, or $ref inside
-// members[...]) that names a $ref the server makes
-// (resources.ResourceType.ServerRef), or "".
-func serverRefIn(rt *resources.ResourceType, e filter.Expr) string {
-	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		var p filter.AttrPath
-		switch n := x.(type) {
-		case *filter.Compare:
-			p = n.Path
-		case *filter.Present:
-			p = n.Path
-		case *filter.ValuePath:
-			// Its filter's paths are relative to it: members[$ref pr].
-			if a := rt.Resolve(n.Path).Attr; rt.ServerRef(a) && refIn(n.Filter) {
-				found = n.Path.Name + ".$ref"
-			}
-			return false
-		default:
-			return found == ""
+// refusedIn returns the refusal of the filter e, which the evaluator
+// compiled, for a path it names that a list's filter may not: a $ref the
+// server makes (resources.ResourceType.ServerRef: members.$ref, or $ref
+// inside members[...]), then meta.location (directly, with or without the
+// core schema URN, or in a value filter on meta: meta[location pr]), then
+// an attribute or sub-attribute whose values are never returned
+// ("password", "recovery.code", or recovery[code eq "…"]), the first of
+// the first kind the filter names; or nil. One walk of the paths, each
+// resolved once, finds all three.
+func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
+	never, location := "", false
+	for p := range filter.Paths(e) {
+		switch res := rt.Resolve(p); {
+		case rt.ServerRefSub(res.Attr, res.Sub):
+			// RFC 7644 §3.12, invalidFilter: "the specified attribute and
+			// filter comparison combination is not supported". Evaluated,
+			// it would match nothing, however the members are.
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p.Name+".$ref", p.Name)
+		case location: // only a $ref comes before it
+		case isLocation(res):
+			location = true
+		case never == "":
+			never = res.NeverReturned()
 		}
-		if res := rt.Resolve(p); rt.ServerRefSub(res.Attr, res.Sub) {
-			found = p.Name + ".$ref"
-		}
-		return found == ""
-	})
-	return found
+	}
+	switch {
+	case location:
+		// The handler makes meta.location from the base URL and the id;
+		// no store keeps it, so evaluated it would match nothing though
+		// every resource returns one.
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "\"meta.location\" cannot be used in a filter: the server makes it from the base URL and the id and stores none; compare id instead")
+	case never != "":
+		// Filtering on a value that is never returned (password) would let
+		// a client test guesses against it.
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", never)
+	}
+	return nil
 }
 
 // isLocation reports whether res is meta.location, which the handler
 // makes from the base URL and the id and no store keeps.
 func isLocation(res resources.Resolved) bool {
 	return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
-}
-
-// locationIn reports whether e compares or tests meta.location, directly
-// (meta.location, with or without the core schema URN) or in a value
-// filter on meta (meta[location pr]).
-func locationIn(rt *resources.ResourceType, e filter.Expr) bool {
-	location := func(p filter.AttrPath) bool { return isLocation(rt.Resolve(p)) }
-	found := false
-	filter.Walk(e, func(x filter.Expr) bool {
-		switch n := x.(type) {
-		case *filter.Compare:
-			found = found || location(n.Path)
-		case *filter.Present:
-			found = found || location(n.Path)
-		case *filter.ValuePath:
-			// Its filter's paths are relative to it: meta[location pr].
-			found = found || filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
-				return p.URI == "" && p.Sub == "" && location(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
-			})
-			return false
-		}
-		return !found
-	})
-	return found
-}
-
-// refIn reports whether a value filter compares or tests "$ref".
-func refIn(e filter.Expr) bool {
-	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return p.URI == "" && p.Sub == "" && names.Equal(p.Name, "$ref")
-	})
 }
 
 // escapedNUL reports whether a comparison of e is with a string that holds
@@ -530,47 +495,6 @@ func escapedNUL(e filter.Expr) bool {
 			}
 		}
 		return !found
-	})
-	return found
-}
-
-// neverReturned returns the first attribute or sub-attribute in e whose
-// values are never returned ("password", "recovery.code"), or "": a
-// sub-attribute named by its path (recovery.code eq "…") or inside a
-// value filter (recovery[code eq "…"]), whose paths are relative to it.
-func neverReturned(rt *resources.ResourceType, e filter.Expr) string {
-	found := ""
-	filter.Walk(e, func(x filter.Expr) bool {
-		if found != "" {
-			return false
-		}
-		switch n := x.(type) {
-		case *filter.Compare:
-			found = rt.Resolve(n.Path).NeverReturned()
-		case *filter.Present:
-			found = rt.Resolve(n.Path).NeverReturned()
-		case *filter.ValuePath:
-			r := rt.Resolve(n.Path)
-			if found = r.NeverReturned(); found == "" && r.Attr != nil && r.Sub == nil {
-				found = firstPath(n.Filter, func(p filter.AttrPath) string {
-					return resources.Resolved{Attr: r.Attr, Sub: r.Attr.Sub(p.Name)}.NeverReturned()
-				})
-			}
-		default:
-			return true
-		}
-		return false
-	})
-	return found
-}
-
-// firstPath returns the first non-empty result of check on the attribute
-// paths filter.AnyPath visits.
-func firstPath(e filter.Expr, check func(filter.AttrPath) string) string {
-	found := ""
-	filter.AnyPath(e, func(p filter.AttrPath) bool {
-		found = check(p)
-		return found != ""
 	})
 	return found
 }

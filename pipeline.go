@@ -312,14 +312,7 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		before, out, changed, err = readModifyWrite(r, rt,
 			func() (T, error) { return k.get(ctx, id, withMembers) },
 			func(v T) string { return k.meta(v).Version },
-			func(cur T) (T, bool, error) {
-				dropWarnings(ctx, mark)
-				next, changed, err := change(cur)
-				if err == nil && changed {
-					*k.meta(next) = *k.meta(cur)
-				}
-				return next, changed, err
-			},
+			func(cur T) (T, bool, error) { return k.attempt(r, mark, change, cur) },
 			func(next T, version string) (T, error) { return k.replace(ctx, next, version) })
 		after = before
 		if changed {
@@ -341,30 +334,41 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 }
 
 // updateInStore is update's write through the store's updater: the read,
-// the If-Match and If-None-Match checks (precondition), change and the
-// write are one transaction, so there is nothing to retry and no 412
+// the attempt (the If-Match and If-None-Match checks, then change) and
+// the write are one transaction, so there is nothing to retry and no 412
 // without one of those headers. change may run more than once; what it
 // leaves in the request (warnings, recorded since mark, a password for
 // OnPassword) is that of the run that counted. It returns the resource
 // read and the one the store answers with (the one written when changed).
 func (k *kind[T]) updateInStore(r *http.Request, withMembers bool, mark int, change func(cur T) (next T, changed bool, err error)) (before, after T, changed bool, err error) {
-	ctx := r.Context()
-	after, err = k.updater(ctx, r.PathValue("id"), withMembers, func(c T) (T, error) {
-		var zero T
-		before, changed = c, false
-		dropWarnings(ctx, mark)
-		if err := precondition(r, k.meta(c).Version); err != nil {
+	after, err = k.updater(r.Context(), r.PathValue("id"), withMembers, func(c T) (T, error) {
+		before = c
+		next, ch, err := k.attempt(r, mark, change, c)
+		if changed = ch && err == nil; !changed {
+			var zero T
 			return zero, err
 		}
-		next, ch, err := change(c)
-		if err != nil || !ch {
-			return zero, err
-		}
-		*k.meta(next) = *k.meta(c)
-		changed = true
 		return next, nil
 	})
 	return before, after, changed && err == nil, err
+}
+
+// attempt is one run of update's change on the stored resource cur,
+// through a store's updater (updateInStore) or the versioned write
+// (readModifyWrite) alike: the bends of the runs before dropped (those
+// recorded since mark), the If-Match and If-None-Match checks, then
+// change, whose result keeps cur's meta for the store to version.
+func (k *kind[T]) attempt(r *http.Request, mark int, change func(cur T) (next T, changed bool, err error), cur T) (T, bool, error) {
+	dropWarnings(r.Context(), mark)
+	if err := precondition(r, k.meta(cur).Version); err != nil {
+		var zero T
+		return zero, false, err
+	}
+	next, changed, err := change(cur)
+	if err == nil && changed {
+		*k.meta(next) = *k.meta(cur)
+	}
+	return next, changed, err
 }
 
 // respondRead answers with v, reading it again when the response needs
@@ -746,11 +750,11 @@ func (rt *retrier) lost(ctx context.Context, err error) error {
 }
 
 // readModifyWrite runs the versioned read-modify-write of PUT and PATCH:
-// get the stored resource, check If-Match and If-None-Match
-// (precondition), compute the new one with change (changed false when
-// nothing changes) and write it with replace at the
-// version read. With If-Match the version must match (412 otherwise).
-// Without it, a concurrent change makes it start again after a jittered
+// get the stored resource, compute the new one with change (changed false
+// when nothing changes), which checks If-Match and If-None-Match first
+// (update's attempt), and write it with replace at the version read.
+// With If-Match the version must match (412 otherwise). Without it, a
+// concurrent change makes it start again after a jittered
 // backoff, for up to backoff.DefaultBudget, then answer 503: a request that set no
 // precondition never fails one. It returns the resource read and, when
 // changed, the one written. rt paces the retries (handler.newRetrier,
@@ -761,9 +765,6 @@ func readModifyWrite[T any](r *http.Request, rt *retrier, get func() (T, error),
 	for {
 		if cur, err = get(); err != nil {
 			return cur, out, false, rt.lost(r.Context(), err)
-		}
-		if err := precondition(r, version(cur)); err != nil {
-			return cur, out, false, err
 		}
 		next, changed, err := change(cur)
 		if err != nil || !changed {

@@ -90,13 +90,10 @@ type AsyncLog struct {
 	delay     time.Duration
 	timeout   time.Duration
 	log       *slog.Logger
-	// reqs is the writer's batch as RecordBatch takes it, kept from one
-	// batch to the next.
-	reqs []Request
 
 	mu      sync.RWMutex // guards closed against Record's send
 	closed  bool
-	entries chan queued
+	entries chan Request
 	kick    chan struct{} // a batch is waiting: the writer need not wait the flush delay out
 	stop    chan struct{} // closed by Close
 	done    chan struct{} // closed when the writer has returned
@@ -139,7 +136,7 @@ func NewAsyncLog(dst RequestLog, opts AsyncOptions) *AsyncLog {
 		delay:     max(opts.FlushDelay, 0),
 		timeout:   opts.WriteTimeout,
 		log:       opts.Logger,
-		entries:   make(chan queued, opts.Buffer),
+		entries:   make(chan Request, opts.Buffer),
 		kick:      make(chan struct{}, 1),
 		stop:      make(chan struct{}),
 		done:      make(chan struct{}),
@@ -154,19 +151,6 @@ func NewAsyncLog(dst RequestLog, opts AsyncOptions) *AsyncLog {
 // at once, never blocking and never failing the request. A full buffer
 // drops r (see Dropped). After Close it drops r and returns ErrClosed.
 func (l *AsyncLog) Record(_ context.Context, r Request) error {
-	return l.enqueue(queued{r: r})
-}
-
-// queued is an entry an AsyncLog holds for its writer; sanitized when
-// Request.Sanitized made it (RecordSanitized), so that a RequestRing
-// behind the AsyncLog keeps it as it is.
-type queued struct {
-	r         Request
-	sanitized bool
-}
-
-// enqueue is Record of q.
-func (l *AsyncLog) enqueue(q queued) error {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	if l.closed {
@@ -174,7 +158,7 @@ func (l *AsyncLog) enqueue(q queued) error {
 		return ErrClosed
 	}
 	select {
-	case l.entries <- q:
+	case l.entries <- r:
 		if len(l.entries) >= l.batchSize {
 			select {
 			case l.kick <- struct{}{}:
@@ -231,11 +215,11 @@ func (l *AsyncLog) Close(ctx context.Context) error {
 func (l *AsyncLog) run() {
 	defer close(l.done)
 	defer l.cancel()
-	batch := make([]queued, 0, l.batchSize)
+	batch := make([]Request, 0, l.batchSize)
 	for {
 		select {
-		case q := <-l.entries:
-			batch = append(batch[:0], q)
+		case r := <-l.entries:
+			batch = append(batch[:0], r)
 		case <-l.stop:
 			l.drain(batch[:0])
 			return
@@ -255,7 +239,7 @@ func (l *AsyncLog) run() {
 // entry as it comes: a writer woken by every Record would cost each
 // request a goroutine switch. Record wakes it early (kick) once a batch
 // is waiting. It reports whether Close was called meanwhile.
-func (l *AsyncLog) fill(batch []queued) ([]queued, bool) {
+func (l *AsyncLog) fill(batch []Request) ([]Request, bool) {
 	stopped := false
 	if l.delay > 0 {
 		timer := time.NewTimer(l.delay)
@@ -272,7 +256,7 @@ func (l *AsyncLog) fill(batch []queued) ([]queued, bool) {
 
 // drain writes what is left in the buffer once Close was called; no new
 // entries arrive by then.
-func (l *AsyncLog) drain(batch []queued) {
+func (l *AsyncLog) drain(batch []Request) {
 	for {
 		batch = l.buffered(batch[:0])
 		if len(batch) == 0 {
@@ -284,11 +268,11 @@ func (l *AsyncLog) drain(batch []queued) {
 
 // buffered adds the entries already buffered to batch, up to batchSize,
 // without waiting.
-func (l *AsyncLog) buffered(batch []queued) []queued {
+func (l *AsyncLog) buffered(batch []Request) []Request {
 	for len(batch) < l.batchSize {
 		select {
-		case q := <-l.entries:
-			batch = append(batch, q)
+		case r := <-l.entries:
+			batch = append(batch, r)
 		default:
 			return batch
 		}
@@ -297,7 +281,9 @@ func (l *AsyncLog) buffered(batch []queued) []queued {
 }
 
 // write hands batch to the destination, counting what fails as dropped.
-func (l *AsyncLog) write(batch []queued) {
+// An entry keeps its Sanitized mark on the way: a RequestRing behind the
+// AsyncLog does not sanitize again what the handler did.
+func (l *AsyncLog) write(batch []Request) {
 	if err := l.ctx.Err(); err != nil {
 		l.lose(len(batch), "abandoned by Close", err)
 		return
@@ -305,23 +291,13 @@ func (l *AsyncLog) write(batch []queued) {
 	ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 	defer cancel()
 	if l.batcher != nil {
-		l.reqs = l.reqs[:0]
-		for _, q := range batch {
-			l.reqs = append(l.reqs, q.r)
-		}
-		if err := l.batcher.RecordBatch(ctx, l.reqs); err != nil {
+		if err := l.batcher.RecordBatch(ctx, batch); err != nil {
 			l.lose(len(batch), "write failed", err)
 		}
 		return
 	}
-	for _, q := range batch {
-		var err error
-		if q.sanitized {
-			err = RecordSanitized(ctx, l.dst, q.r)
-		} else {
-			err = l.dst.Record(ctx, q.r)
-		}
-		if err != nil {
+	for _, r := range batch {
+		if err := l.dst.Record(ctx, r); err != nil {
 			l.lose(1, "write failed", err)
 		}
 	}

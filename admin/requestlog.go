@@ -36,6 +36,11 @@ type Request struct {
 	// (e.g. "ignored unknown attribute \"adreses\""): what an admin reads
 	// to see what a provider sends that the server did not take as sent.
 	Warnings []string `json:"warnings,omitempty"`
+
+	// sanitized is set by Sanitized, so that a RequestRing keeps the
+	// entry as it is rather than sanitize it again, behind an AsyncLog
+	// or any other log that hands it on.
+	sanitized bool
 }
 
 // RequestLog keeps the recent SCIM requests of each tenant. The handler

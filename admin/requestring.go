@@ -77,31 +77,19 @@ func NewRequestRingLimits(perTenant, maxTenants int) *RequestRing {
 }
 
 // Record implements RequestLog. It never fails. Entries are kept
-// Sanitized.
+// Sanitized: an entry Sanitized made (as the SCIM handler makes each) is
+// kept as it is, any other sanitized here.
 func (r *RequestRing) Record(_ context.Context, req Request) error {
-	r.keep(req.Sanitized())
-	return nil
-}
-
-// RecordSanitized is l.Record(ctx, req) for an entry req that
-// Request.Sanitized made, as the SCIM handler makes each: a RequestRing,
-// whose Record sanitizes what it is handed, keeps req as it is rather
-// than sanitize it a second time, and so does one behind an AsyncLog.
-// An entry not made so is kept by a RequestRing as it is: call Record
-// with it.
-func RecordSanitized(ctx context.Context, l RequestLog, req Request) error {
-	switch l := l.(type) {
-	case *RequestRing:
-		l.keep(req)
-		return nil
-	case *AsyncLog:
-		return l.enqueue(queued{r: req, sanitized: true})
+	if !req.sanitized {
+		req = req.Sanitized()
 	}
-	return l.Record(ctx, req)
+	r.keep(req)
+	return nil
 }
 
 // keep adds req, sanitized, to its tenant's ring.
 func (r *RequestRing) keep(req Request) {
+	req.sanitized = false // Recent's entries are as any other log's reads
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var tr *tenantRing
@@ -165,6 +153,10 @@ func (r *RequestRing) Recent(_ context.Context, tenantID string, limit int) ([]R
 // token, nor a secret a filter compares with. (Detail and Warnings are
 // made so by the handler, which conceals the client text they quote
 // where it quotes it.)
+//
+// The result is marked as made so (a mark no field shows), and a
+// RequestRing keeps a marked entry as it is: each entry is sanitized once,
+// whatever logs (an AsyncLog, a host's) hand it on.
 func (r Request) Sanitized() Request {
 	r.Path = clienttext.ConcealQuery(r.Path)
 	r.bound()
@@ -187,6 +179,7 @@ func (r Request) SanitizedWith(concealQuery func(string) string) Request {
 // redacted and every text field cut to its bound, in place (the caller's
 // copy: an entry is a dozen words, copied once).
 func (r *Request) bound() {
+	r.sanitized = true
 	r.Path = clienttext.Field(r.Path, MaxRequestFieldBytes)
 	r.Detail = clienttext.Field(r.Detail, MaxRequestFieldBytes)
 	r.ScimType = clienttext.Clip(r.ScimType, 64)

@@ -269,37 +269,62 @@ func TestSanitizedWith(t *testing.T) {
 	assert.Equal(t, "/Users?password=x", got.Path, "the rule given is the one applied, once")
 }
 
-// TestRecordSanitized: an entry Sanitized made and handed to
-// RecordSanitized is kept by a RequestRing, alone or behind an AsyncLog,
-// as Record keeps the entry it was made from, and reaches another
-// RequestLog through its Record.
-func TestRecordSanitized(t *testing.T) {
+// TestSanitizedOnce: an entry is sanitized once on its way to a
+// RequestRing, whatever logs hand it on. One Sanitized made (as the SCIM
+// handler makes each) is kept as it is, alone, behind an AsyncLog or
+// behind a host's log that hands it on: the ring keeps even what was
+// changed after Sanitized made it, which sanitized again would be cut.
+// Any other entry the ring sanitizes. The entries read back are as a
+// hand-written Request, with no mark.
+func TestSanitizedOnce(t *testing.T) {
 	tok := "scim_" + strings.Repeat("k", 43)
 	raw := admin.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=password+eq+%22Hunter2%22&access_token=" + tok,
 		Detail: strings.Repeat("d", 2*admin.MaxRequestFieldBytes), Warnings: []string{"w " + tok}}
-	byRecord, bySanitized := admin.NewRequestRing(10), admin.NewRequestRing(10)
-	require.NoError(t, byRecord.Record(ctx, raw))
-	require.NoError(t, admin.RecordSanitized(ctx, bySanitized, raw.Sanitized()))
-	want, err := byRecord.Recent(ctx, "acme", 0)
-	require.NoError(t, err)
-	got, err := bySanitized.Recent(ctx, "acme", 0)
-	require.NoError(t, err)
-	assert.Equal(t, want, got)
-	assert.Equal(t, "/Users?filter=[REDACTED: names a secret]&access_token=scim_[REDACTED]", got[0].Path)
-
-	ring := admin.NewRequestRing(10)
-	async := admin.NewAsyncLog(ring, admin.AsyncOptions{})
-	require.NoError(t, admin.RecordSanitized(ctx, async, raw.Sanitized()))
-	require.NoError(t, async.Record(ctx, raw))
-	require.NoError(t, async.Close(ctx))
-	got, err = ring.Recent(ctx, "acme", 0)
-	require.NoError(t, err)
-	assert.Equal(t, []admin.Request{want[0], want[0]}, got, "behind an AsyncLog, by RecordSanitized and by Record")
+	clean := admin.Request{TenantID: "acme", Method: "GET", Path: "/Users?filter=[REDACTED: names a secret]&access_token=scim_[REDACTED]",
+		Detail: strings.Repeat("d", admin.MaxRequestFieldBytes-len("…")) + "…", Warnings: []string{"w scim_[REDACTED]"}}
+	marked := raw.Sanitized()
+	marked.Detail = "changed after Sanitized: " + tok // kept as it is: not sanitized again
+	kept := clean
+	kept.Detail = marked.Detail
+	for _, tc := range []struct {
+		name string
+		log  func(ring *admin.RequestRing) (admin.RequestLog, func())
+	}{
+		{"RequestRing", func(ring *admin.RequestRing) (admin.RequestLog, func()) { return ring, func() {} }},
+		{"behind an AsyncLog", func(ring *admin.RequestRing) (admin.RequestLog, func()) {
+			async := admin.NewAsyncLog(ring, admin.AsyncOptions{})
+			return async, func() { require.NoError(t, async.Close(ctx)) }
+		}},
+		{"behind a host's log", func(ring *admin.RequestRing) (admin.RequestLog, func()) {
+			return forwarding{ring}, func() {}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ring := admin.NewRequestRing(10)
+			l, done := tc.log(ring)
+			require.NoError(t, l.Record(ctx, raw))
+			require.NoError(t, l.Record(ctx, marked))
+			done()
+			got, err := ring.Recent(ctx, "acme", 0)
+			require.NoError(t, err)
+			assert.Equal(t, []admin.Request{kept, clean}, got, "newest first")
+		})
+	}
 
 	other := &recording{}
-	require.NoError(t, admin.RecordSanitized(ctx, other, raw.Sanitized()))
-	assert.Equal(t, []admin.Request{raw.Sanitized()}, other.got)
+	require.NoError(t, other.Record(ctx, raw.Sanitized()))
+	assert.Equal(t, []admin.Request{raw.Sanitized()}, other.got, "another log gets the entry as Sanitized made it")
+
+	// The ring keeps a marked entry without a copy of its warnings, which
+	// a second Sanitized would make.
+	ring := admin.NewRequestRing(1)
+	require.NoError(t, ring.Record(ctx, marked))
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = ring.Record(ctx, marked) }))
+	assert.NotZero(t, testing.AllocsPerRun(100, func() { _ = ring.Record(ctx, raw) }), "a raw entry is sanitized")
 }
+
+// forwarding is a host's RequestLog that hands each entry on.
+type forwarding struct{ admin.RequestLog }
 
 // recording is a RequestLog that keeps what Record is handed.
 type recording struct{ got []admin.Request }

@@ -28,7 +28,9 @@
 // float64 for any other number. Every Expr renders
 // back to filter syntax with String, and parsing that text gives an equal
 // tree, except that Compare.Unquoted (below) is false throughout since
-// String quotes every string. Walk visits a tree in pre-order.
+// String quotes every string. Walk visits a tree in pre-order; Paths
+// yields the attribute paths it names, those inside a value filter joined
+// to the filtered attribute (emails.type in emails[type eq "work"]).
 //
 // ParsePath returns a Path: an AttrPath plus an optional value filter, as
 // in emails[type eq "work"].value (Name "emails", Sub "value", Filter

@@ -107,3 +107,25 @@ func ExampleUnquotedValues() {
 	// unquoted filter value "2015-10-10T14:38:21.8617979-07:00"
 	// string values must be quoted: "Employee" at offset 19; strict mode is on
 }
+
+// List the attributes a filter names, as a server does to refuse one it
+// does not support: the paths inside a value filter come joined to the
+// filtered attribute.
+func ExamplePaths() {
+	e, err := filter.Parse(`emails[type eq "work"].value co "@example.com" or not (title pr)`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for p, inner := range filter.Paths(e) {
+		fmt.Println(p, inner)
+		if p.Name == "title" {
+			break // the first refused is enough to answer
+		}
+	}
+	// Output:
+	// emails false
+	// emails.type true
+	// emails.value true
+	// title false
+}

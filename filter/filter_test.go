@@ -645,6 +645,63 @@ func TestAnyPath(t *testing.T) {
 	assert.False(t, AnyPath(nil, func(AttrPath) bool { return true }))
 }
 
+// TestPaths: every path a filter names, in Walk's order, a value
+// filter's own path before the paths inside it, which come joined to it;
+// breaking out of the loop stops the walk at once.
+func TestPaths(t *testing.T) {
+	const ent = EnterpriseUserSchema
+	vp := func(p AttrPath, f Expr) Expr { return &ValuePath{Path: p, Filter: f} }
+	cmp := func(p AttrPath) Expr { return &Compare{Path: p, Op: Eq, Value: "x"} }
+	parsed := func(s string) Expr {
+		e, err := Parse(s)
+		require.NoError(t, err, s)
+		return e
+	}
+	for _, tt := range []struct {
+		name string
+		e    Expr
+		want []string // each path, "+" before a joined one
+	}{
+		{"nil", nil, nil},
+		{"one comparison", parsed(`userName eq "a"`), []string{"userName"}},
+		{"order, not and grouping",
+			parsed(`emails[type eq "work" and not (value co "x")] or (not (title pr) and name.givenName eq "y")`),
+			[]string{"emails", "+emails.type", "+emails.value", "title", "name.givenName"}},
+		{"Entra's form: the trailing sub-attribute joins the filter",
+			parsed(`emails[type eq "work"].value eq "a"`), []string{"emails", "+emails.type", "+emails.value"}},
+		{"the outer URN is kept", parsed(ent + `:manager[value eq "m"]`), []string{ent + ":manager", "+" + ent + ":manager.value"}},
+		{"a path in a value filter naming no sub-attribute is passed over",
+			vp(AttrPath{Name: "emails"}, &Logical{Op: And, Left: cmp(AttrPath{Name: "type", Sub: "x"}),
+				Right: &Logical{Op: Or, Left: cmp(AttrPath{URI: UserSchema, Name: "title"}), Right: &Present{Path: AttrPath{Name: "display"}}}}),
+			[]string{"emails", "+emails.display"}},
+		{"a nested value filter: its path alone, joined",
+			vp(AttrPath{Name: "emails"}, vp(AttrPath{Name: "type"}, cmp(AttrPath{Name: "value"}))), []string{"emails", "+emails.type"}},
+		{"nil nodes", &Logical{Op: And, Left: (*Compare)(nil), Right: &Not{X: (*ValuePath)(nil)}}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for p, inner := range Paths(tt.e) {
+				s := p.String()
+				if inner {
+					s = "+" + s
+				}
+				got = append(got, s)
+			}
+			assert.Equal(t, tt.want, got)
+			for stop := range got {
+				n := 0
+				for range Paths(tt.e) {
+					if n == stop {
+						break
+					}
+					n++
+				}
+				assert.Equal(t, stop, n, "break after %d paths", stop)
+			}
+		})
+	}
+}
+
 func TestSyntaxErrorFields(t *testing.T) {
 	_, err := Parse(`emails[type eq "work"`)
 	var se *SyntaxError

@@ -1,5 +1,7 @@
 package filter
 
+import "iter"
+
 // Walk calls fn for e and then, in pre-order, for each sub-expression:
 // the operands of a *Logical (left before right), the operand of a *Not
 // and the filter of a *ValuePath. When fn returns false, Walk does not
@@ -47,22 +49,65 @@ func UnquotedValues(e Expr) []*Compare {
 // relative to the filtered attribute. Paths are visited in Walk's order
 // and the walk stops at the first for which fn is true.
 func AnyPath(e Expr, fn func(AttrPath) bool) bool {
-	found := false
-	Walk(e, func(x Expr) bool {
-		if found {
-			return false
-		}
-		switch n := x.(type) {
-		case *Compare:
-			found = n != nil && fn(n.Path)
-		case *Present:
-			found = n != nil && fn(n.Path)
-		case *ValuePath:
-			found = n != nil && fn(n.Path)
-		default:
+	return !paths(e, nil, false, func(p AttrPath, _ bool) bool { return !fn(p) })
+}
+
+// Paths returns an iterator over the attribute paths e names, in Walk's
+// order: the path of each comparison and presence test, and for a value
+// filter its own path (emails in emails[type eq "work"]) followed by the
+// paths inside its filter, which are relative to the filtered attribute
+// and so are yielded joined to it, as its sub-attributes (emails.type,
+// with the outer path's schema URN). The second value is true for such a
+// joined path. A path inside a value filter that names no sub-attribute
+// (one with a schema URN or a sub-attribute of its own, which evaluators
+// refuse) is passed over, and of a value filter nested in another (which
+// the parser refuses) only the path is yielded, joined. Breaking out of
+// the loop ends the walk: a check that wants the first path it refuses
+// visits no more.
+//
+// It is the one walk of every check of the attributes a filter names
+// (one left out of a narrowed model, one never returned), so that each
+// reads a value filter's sub-attributes alike.
+func Paths(e Expr) iter.Seq2[AttrPath, bool] {
+	return func(yield func(AttrPath, bool) bool) { paths(e, nil, true, yield) }
+}
+
+// paths yields the paths of e, as Paths does, joined to in when e is (in)
+// the filter of a value filter on in; without inner, not those inside a
+// value filter (AnyPath). It reports false when yield ended the walk.
+func paths(e Expr, in *AttrPath, inner bool, yield func(AttrPath, bool) bool) bool {
+	var p AttrPath
+	switch x := e.(type) {
+	case *Logical:
+		return x == nil || paths(x.Left, in, inner, yield) && paths(x.Right, in, inner, yield)
+	case *Not:
+		return x == nil || paths(x.X, in, inner, yield)
+	case *Compare:
+		if x == nil {
 			return true
 		}
-		return false
-	})
-	return found
+		p = x.Path
+	case *Present:
+		if x == nil {
+			return true
+		}
+		p = x.Path
+	case *ValuePath:
+		if x == nil {
+			return true
+		}
+		if in == nil {
+			return yield(x.Path, false) && (!inner || paths(x.Filter, &x.Path, inner, yield))
+		}
+		p = x.Path
+	default:
+		return true
+	}
+	switch {
+	case in == nil:
+		return yield(p, false)
+	case p.URI != "" || p.Sub != "":
+		return true
+	}
+	return yield(AttrPath{URI: in.URI, Name: in.Name, Sub: p.Name}, true)
 }

@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"math/bits"
 	"time"
 
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -28,6 +29,9 @@ type field[T any] struct {
 	// str is a string attribute's field, read by read without set's
 	// second call (most attributes are strings).
 	str func(*T) *string
+	// boolean is a boolean attribute's field (flag), which FitUser clears
+	// as it clears a string's.
+	boolean func(*T) **bool
 }
 
 // read is set, for a string attribute without its closure.
@@ -62,8 +66,9 @@ func str[T any](name string, at func(*T) *string) field[T] {
 // flag is a boolean attribute kept as a *bool: null makes it nil.
 func flag[T any](name string, at func(*T) **bool) field[T] {
 	return field[T]{
-		name: name,
-		set:  func(t *T, p string, v any) error { return getBoolPtr(p, name, v, at(t)) },
+		name:    name,
+		boolean: at,
+		set:     func(t *T, p string, v any) error { return getBoolPtr(p, name, v, at(t)) },
 		scan: func(t *T, raw []byte) bool {
 			switch raw[0] {
 			case 't', 'f':
@@ -187,6 +192,34 @@ func fieldNamed[T any](fields []field[T], k string) *field[T] {
 		}
 	}
 	return nil
+}
+
+// leftOut returns the set of fields, the strings and booleans of a
+// complex value (nameFields, addressFields, multiValueFields), that a,
+// the attribute of such values narrowed to some of its sub-attributes,
+// lacks, bit i for fields[i]: what clearFields clears in each value,
+// found once for all the values of a list.
+func leftOut[S any](fields []field[S], a *Attribute) uint64 {
+	var out uint64
+	for i := range fields {
+		if a.Sub(fields[i].name) == nil {
+			out |= 1 << i
+		}
+	}
+	return out
+}
+
+// clearFields clears in s the fields in the set out (leftOut): FitUser's
+// cut of a value to the sub-attributes a narrowed model keeps.
+func clearFields[S any](s *S, fields []field[S], out uint64) {
+	for ; out != 0; out &= out - 1 {
+		switch f := &fields[bits.TrailingZeros64(out)]; {
+		case f.str != nil:
+			*f.str(s) = ""
+		case f.boolean != nil:
+			*f.boolean(s) = nil
+		}
+	}
 }
 
 // scanFields reads the members of the JSON object obj into s. It reports

@@ -246,20 +246,36 @@ func (rt *ResourceType) Omits(path string) bool {
 		return false
 	}
 	p, err := filter.Parser{Schemas: rt.full.KnownSchemaURNs()}.ParsePath(path)
-	if err != nil {
-		return false
-	}
-	if !rt.full.Resolve(p.AttrPath).Missing && rt.Resolve(p.AttrPath).Missing {
+	return err == nil && rt.omitsPath(p)
+}
+
+// omitsPath is Omits for a parsed path: rt.full is not nil.
+func (rt *ResourceType) omitsPath(p filter.Path) bool {
+	if rt.omitsAttr(p.AttrPath) {
 		return true
+	}
+	if p.Filter == nil {
+		return false
 	}
 	// A value filter naming a sub-attribute left out
 	// (emails[type eq "work"].value without emails.type) selects by
 	// what no kept value holds.
-	return p.Filter != nil && len(rt.OmittedIn(&filter.ValuePath{Path: filter.AttrPath{URI: p.URI, Name: p.Name}, Filter: p.Filter})) > 0
+	for q := range filter.Paths(&filter.ValuePath{Path: filter.AttrPath{URI: p.URI, Name: p.Name}, Filter: p.Filter}) {
+		if rt.omitsAttr(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// omitsAttr is omitsPath for a path without a value filter: what
+// OmittedIn asks of each path a filter names.
+func (rt *ResourceType) omitsAttr(p filter.AttrPath) bool {
+	return !rt.full.Resolve(p).Missing && rt.Resolve(p).Missing
 }
 
 // OmittedIn returns the attribute paths of the filter e that the host's
-// subset left out of rt (Omits), in the order filter.Walk visits them,
+// subset left out of rt (Omits), in the order filter.Paths yields them,
 // or nil: the handler refuses a filter on one, and a conformance check
 // that would send one does not. A path inside a value filter names a
 // sub-attribute of the filtered attribute, and is returned with it:
@@ -269,33 +285,17 @@ func (rt *ResourceType) OmittedIn(e filter.Expr) []string {
 		return nil
 	}
 	var out []string
-	add := func(p filter.AttrPath) bool {
-		if s := p.String(); rt.Omits(s) {
-			out = append(out, s)
-			return true
+	whole := false // the value filter's attribute is left out, its sub-attributes with it
+	for p, inner := range filter.Paths(e) {
+		if inner && whole {
+			continue
 		}
-		return false
+		omitted := rt.omitsAttr(p)
+		whole = !inner && omitted
+		if omitted {
+			out = append(out, p.String())
+		}
 	}
-	filter.Walk(e, func(x filter.Expr) bool {
-		switch n := x.(type) {
-		case *filter.Compare:
-			add(n.Path)
-		case *filter.Present:
-			add(n.Path)
-		case *filter.ValuePath:
-			if add(n.Path) {
-				return false // left out whole: its sub-attributes with it
-			}
-			filter.AnyPath(n.Filter, func(p filter.AttrPath) bool {
-				if p.URI == "" && p.Sub == "" {
-					add(filter.AttrPath{URI: n.Path.URI, Name: n.Path.Name, Sub: p.Name})
-				}
-				return false // every path
-			})
-			return false
-		}
-		return true
-	})
 	return out
 }
 
@@ -421,70 +421,46 @@ func clearUserAttr(u *User, name string) {
 // groups are the server's (madeByServer), and an enterprise manager keeps
 // its value and with it the rest, which the server makes.
 func fitUserSubs(u *User, a *Attribute) {
-	keeps := func(sub string) bool { return a.Sub(sub) != nil }
 	switch a.Name {
 	case "name":
 		if u.Name == nil {
 			return
 		}
 		n := *u.Name
-		for _, f := range []struct {
-			sub string
-			v   *string
-		}{{"formatted", &n.Formatted}, {"familyName", &n.FamilyName}, {"givenName", &n.GivenName},
-			{"middleName", &n.MiddleName}, {"honorificPrefix", &n.HonorificPrefix}, {"honorificSuffix", &n.HonorificSuffix}} {
-			if !keeps(f.sub) {
-				*f.v = ""
-			}
-		}
+		clearFields(&n, nameFields, leftOut(nameFields, a))
 		if n == (Name{}) {
 			u.Name = nil
 		} else {
 			u.Name = &n
 		}
 	case "addresses":
-		var out []Address
-		for _, v := range u.Addresses {
-			for _, f := range []struct {
-				sub string
-				v   *string
-			}{{"formatted", &v.Formatted}, {"streetAddress", &v.StreetAddress}, {"locality", &v.Locality},
-				{"region", &v.Region}, {"postalCode", &v.PostalCode}, {"country", &v.Country}, {"type", &v.Type}} {
-				if !keeps(f.sub) {
-					*f.v = ""
-				}
-			}
-			if !keeps("primary") {
-				v.Primary = nil
-			}
-			if v != (Address{}) {
-				out = append(out, v)
-			}
-		}
-		u.Addresses = out
+		u.Addresses = fitList(u.Addresses, addressFields, leftOut(addressFields, a))
 	default:
 		if p := multiValues(u, a.Name); p != nil {
-			var out []MultiValue
-			for _, v := range *p {
-				if !keeps("value") {
-					v.Value = ""
-				}
-				if !keeps("display") {
-					v.Display = ""
-				}
-				if !keeps("type") {
-					v.Type = ""
-				}
-				if !keeps("primary") {
-					v.Primary = nil
-				}
-				if v != (MultiValue{}) {
-					out = append(out, v)
-				}
-			}
-			*p = out
+			*p = fitList(*p, multiValueFields, leftOut(multiValueFields, a))
 		}
 	}
+}
+
+// fitList returns a copy of vs with the fields in cut (leftOut) cleared
+// in each value and the values left with nothing dropped, or nil when none
+// is left. It never writes vs's array.
+func fitList[S comparable](vs []S, fields []field[S], cut uint64) []S {
+	var out []S
+	var zero S
+	for _, v := range vs {
+		// Cleared in place in out: a value cleared through a pointer to
+		// v would be moved to the heap.
+		out = append(out, v)
+		clearFields(&out[len(out)-1], fields, cut)
+		if out[len(out)-1] == zero {
+			out = out[:len(out)-1]
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // multiValues returns the field of u holding the MultiValue list of the

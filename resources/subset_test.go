@@ -444,6 +444,84 @@ func TestOmittedIn(t *testing.T) {
 	} {
 		e, err := p.Parse(tt.filter)
 		require.NoError(t, err, tt.filter)
-		assert.Equal(t, tt.want, sub.User.OmittedIn(e), tt.filter)
+		got := sub.User.OmittedIn(e)
+		assert.Equal(t, tt.want, got, tt.filter)
+		for _, p := range got {
+			assert.True(t, sub.User.Omits(p), "OmittedIn and Omits agree: %s", p)
+		}
+	}
+}
+
+// TestOmitsValueFilter: a path with a value filter is left out when it
+// names, outside or inside the brackets, what the subset left out.
+func TestOmitsValueFilter(t *testing.T) {
+	m := subModel(t)
+	for _, tt := range []struct {
+		path string
+		want bool
+	}{
+		{`emails[value eq "a"].value`, false},
+		{`emails[type eq "work"].value`, true},
+		{`emails[value eq "a" or not (display pr)]`, true},
+		{`emails[value eq "a"].display`, true},
+		{`emails[nothing eq "x"]`, false}, // defined by no schema: unknown, not left out
+		{`name[middleName eq "a"]`, true},
+		{`name[givenName eq "a"]`, false},
+		{`addresses[type eq "work"]`, true},
+		{`addresses[nothing eq "x"].nothing`, true}, // the attribute itself is left out
+		{ent + `:manager[value eq "m"].displayName`, false},
+	} {
+		assert.Equal(t, tt.want, m.User.Omits(tt.path), tt.path)
+	}
+}
+
+// BenchmarkOmits is the check the PATCH engine makes of each operation
+// whose path has a value filter on a narrowed model, and the handler's of
+// a list's filter the evaluator refused.
+func BenchmarkOmits(b *testing.B) {
+	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{
+		"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := filter.Parse(`emails[value eq "a" and type eq "work"] or name.middleName pr`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Omits", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if !m.User.Omits(`emails[value eq "a@example.com" and type eq "work"].value`) {
+				b.Fatal("kept")
+			}
+		}
+	})
+	b.Run("OmittedIn", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if len(m.User.OmittedIn(e)) != 2 {
+				b.Fatal(m.User.OmittedIn(e))
+			}
+		}
+	})
+}
+
+// BenchmarkFitUser is the cut of each user a narrowed model reads: a
+// name, two emails and an address, each with sub-attributes left out.
+func BenchmarkFitUser(b *testing.B) {
+	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: append(userCore("addresses"),
+		"name.givenName", "name.familyName", "emails.value", "emails.type", "addresses.locality")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	stored := resources.User{UserName: "u",
+		Name:      &resources.Name{GivenName: "G", FamilyName: "F", MiddleName: "M", Formatted: "G M F"},
+		Emails:    []resources.MultiValue{{Value: "a@example.com", Type: "work", Primary: resources.Bool(true)}, {Value: "b@example.com", Display: "B"}},
+		Addresses: []resources.Address{{Locality: "L", Country: "C", Primary: resources.Bool(true)}},
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		u := stored
+		m.FitUser(&u)
 	}
 }
