@@ -377,7 +377,10 @@ func (m *Model) FitGroup(g *Group) {
 
 // clearUserAttr clears the field of u holding the User attribute name
 // (its canonical spelling). The required attributes (requiredAttrs) are
-// never cleared, so they have no case.
+// never cleared, so they have no case. A switch, not the readers' table
+// (userFields) with a clear function per field: calling such a function
+// with u makes u escape, and a caller's User on the stack moves to the
+// heap (BenchmarkFitUser: 1 allocation of 128 B a read became 2 of 704 B).
 func clearUserAttr(u *User, name string) {
 	switch name {
 	case "externalId":
@@ -485,6 +488,8 @@ func multiValues(u *User, name string) *[]MultiValue {
 	return nil
 }
 
+// clearEnterpriseAttr is clearUserAttr for an attribute of the enterprise
+// extension, a switch for the same reason.
 func clearEnterpriseAttr(e *EnterpriseUser, name string) {
 	switch name {
 	case "employeeNumber":
