@@ -282,6 +282,10 @@ type requestState struct {
 	// setPassword), made by the first: a pointer, as few requests carry
 	// a password.
 	passwords *passwords
+	// secretsSent is what the write under way (kind.update) fills with
+	// the secrets its request sent, for the store (withSecretsSent); nil
+	// outside such a write, and for a type without secrets.
+	secretsSent *store.SecretsSent
 	// token is the token that authenticated the request: &tok when a
 	// tokens.Manager wrote it there (see authenticate).
 	token *tokens.Token

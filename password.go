@@ -99,9 +99,13 @@ func (Argon2id) Verify(encoded, password string) (bool, error) {
 func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnPassword != nil }
 
 // setPassword applies the password policy to a user about to be written:
-// a password the client sent (next.Password differs from what is stored,
-// prev) is hashed with Config.PasswordHasher, or dropped when there is
-// none. Every write runs it inside withHashing, which hashes the password
+// a password the client sent (given: its request gave next.Password, which
+// else holds what is stored, or nothing) is hashed with
+// Config.PasswordHasher, or dropped when there is none. Whether it was
+// sent is the request's to say, never a comparison with the stored hash:
+// a client that sent the stored hash's text would otherwise find it kept
+// as the password, and OnPassword not called, where another text would be
+// hashed. Every write runs it inside withHashing, which hashes the password
 // before the write's store calls: here it takes that hash, or asks for
 // one (hashFirst). At most Config.MaxPasswordHashes passwords are hashed at once
 // (h.hashing): a hash may take much memory (Argon2id{}: 64 MiB) and a
@@ -112,12 +116,12 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // writes nothing. The password as sent waits in the request's state for
 // passwordSent, after the write; what a write that failed left there is
 // cleared before the next (clearPassword).
-func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
+func (h *handler) setPassword(ctx context.Context, given bool, next *resources.User) error {
 	st := stateOf(ctx)
 	if st != nil && st.passwords != nil {
 		st.passwords.sent = ""
 	}
-	if next.Password == "" || next.Password == prev {
+	if !given || next.Password == "" {
 		return nil
 	}
 	sent := next.Password

@@ -85,13 +85,16 @@ func TestSecretWriteNoOracle(t *testing.T) {
 		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
 			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever},
 			{Name: "hint", Type: resources.TypeString}}},
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever,
+			SubAttributes: []*resources.Attribute{{Name: "value", Type: resources.TypeString}}},
 		&resources.Attribute{Name: "label", Type: resources.TypeString})
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
 
 	const password = "correct horse"
-	stored := map[string]any{"pin": "1234", "codes": []any{"c1", "c2"}, "recovery": map[string]any{"code": "5678", "hint": "h"}, "label": "l"}
+	stored := map[string]any{"pin": "1234", "codes": []any{"c1", "c2"}, "recovery": map[string]any{"code": "5678", "hint": "h"}, "label": "l",
+		"keys": []any{map[string]any{"value": "k1"}}}
 	put := func(userName string, extra map[string]any) map[string]any {
 		body := map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": userName, "active": true}
 		// What the client has seen of the stored vault: a PUT keeps the
@@ -123,7 +126,9 @@ func TestSecretWriteNoOracle(t *testing.T) {
 		{name: "PUT resending a code", method: "PUT", right: "c1", wrong: "zz", changed: true,
 			body: func(u, s string) any { return put(u, map[string]any{"codes": []any{s, "c2"}}) }},
 		{name: "PUT resending recovery.code", method: "PUT", right: "5678", wrong: "0000", changed: true,
-			body: func(u, s string) any { return put(u, map[string]any{"recovery": map[string]any{"code": s, "hint": "h"}}) }},
+			body: func(u, s string) any {
+				return put(u, map[string]any{"recovery": map[string]any{"code": s, "hint": "h"}})
+			}},
 		{name: "PUT resending the password", method: "PUT", right: password, wrong: "wrong horse", changed: true,
 			body: func(u, s string) any { return put(u, map[string]any{"password": s}) }},
 		{name: "PATCH replace pin", method: "PATCH", right: "1234", wrong: "0000", changed: true,
@@ -135,7 +140,11 @@ func TestSecretWriteNoOracle(t *testing.T) {
 		{name: "PATCH add to codes", method: "PATCH", right: "c1", wrong: "zz", changed: true,
 			body: patch("add", urn+":codes", func(s string) any { return []any{s} })},
 		{name: "PATCH remove from codes by value", method: "PATCH", right: "c1", wrong: "zz", changed: true,
-			body: patch("remove", urn+":codes", func(s string) any { return []any{map[string]any{"value": s}} })},
+			body: patch("remove", urn+":codes", func(s string) any { return []any{s} })},
+		{name: "PATCH remove from keys by value", method: "PATCH", right: "k1", wrong: "zz", changed: true,
+			body: patch("remove", urn+":keys", func(s string) any { return []any{map[string]any{"value": s}} })},
+		{name: "PATCH add to keys", method: "PATCH", right: "k1", wrong: "zz", changed: true,
+			body: patch("add", urn+":keys", func(s string) any { return []any{map[string]any{"value": s}} })},
 		{name: "PATCH replace recovery.code", method: "PATCH", right: "5678", wrong: "0000", changed: true,
 			body: patch("replace", urn+":recovery.code", str)},
 		{name: "PATCH remove recovery.code by value", method: "PATCH", right: "5678", wrong: "0000", changed: true,

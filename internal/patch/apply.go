@@ -3,6 +3,7 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -35,6 +36,9 @@ type applier struct {
 	// touched the attribute (multivalue.StoredBends): strict mode refuses
 	// only a bend with an element that was no part of one.
 	stored multivalue.Stored
+	// secrets are the top-level attributes (an extension by its URN)
+	// holding a secret an operation reached (noteSecret).
+	secrets []string
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -586,6 +590,9 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 func (a *applier) set(kind string, l loc, v any) error {
 	if l.attr == nil {
 		return a.setExtension(kind, l, v)
+	}
+	if sendsSecret(l, v) {
+		a.noteSecret(l)
 	}
 	if v == nil || isEmptyList(v) {
 		if kind == "replace" {
@@ -1171,6 +1178,9 @@ func (a *applier) seed(l loc) (any, bool) {
 // filtered add or replace creates.
 func (a *applier) remove(l loc, v any) error {
 	defer a.tidyExt(l)
+	if holdsSecret(l) {
+		a.noteSecret(l)
+	}
 	if l.attr == nil {
 		for _, x := range a.e.rt.Extensions {
 			if x.Schema == l.ext && x.Required {
@@ -1272,6 +1282,91 @@ func (a *applier) remove(l loc, v any) error {
 	}
 	delete(c, key)
 	return nil
+}
+
+// noteSecret records that the operation reached a secret at l: its
+// top-level attribute, or its extension's URN, as a feed entry names
+// what changed (ApplyToSecrets).
+func (a *applier) noteSecret(l loc) {
+	name := ""
+	switch {
+	case l.ext != nil:
+		name = l.ext.ID
+	case l.attr != nil:
+		name = l.attr.Name
+	default:
+		return
+	}
+	if !slices.Contains(a.secrets, name) {
+		a.secrets = append(a.secrets, name)
+	}
+}
+
+// holdsSecret reports whether the target of l is a secret (an attribute
+// or sub-attribute returned "never", RFC 7643 §2.4) or holds one: a
+// complex attribute with such a sub-attribute, an extension with such an
+// attribute. A remove of it, by value or not, reaches the secret: what it
+// changes depends on the stored value (a remove by value takes it only
+// when the value is the stored one).
+func holdsSecret(l loc) bool {
+	switch {
+	case l.attr == nil:
+		if l.ext == nil {
+			return false
+		}
+		for _, attr := range l.ext.Attributes {
+			if attr.Returned == resources.ReturnedNever || secretSub(attr) {
+				return true
+			}
+		}
+		return false
+	case l.attr.Returned == resources.ReturnedNever:
+		return true
+	case l.sub != nil:
+		return l.sub.Returned == resources.ReturnedNever
+	}
+	return secretSub(l.attr)
+}
+
+// secretSub reports whether a sub-attribute of attr is returned "never".
+func secretSub(attr *resources.Attribute) bool {
+	for _, sub := range attr.SubAttributes {
+		if sub.Returned == resources.ReturnedNever {
+			return true
+		}
+	}
+	return false
+}
+
+// sendsSecret reports whether an add or replace of v at l (an attribute,
+// not a whole extension, whose keys are set one by one) sends a value for
+// a secret: l is one, or v, the value of a complex attribute (an object,
+// or a list of them), holds a value for a secret sub-attribute. A null
+// value unassigns the target, which remove notes.
+func sendsSecret(l loc, v any) bool {
+	switch {
+	case v == nil:
+		return false
+	case l.attr.Returned == resources.ReturnedNever:
+		return true
+	case l.sub != nil:
+		return l.sub.Returned == resources.ReturnedNever
+	case !secretSub(l.attr):
+		return false
+	}
+	holds := func(x any) bool {
+		m, _ := x.(map[string]any)
+		for k, sv := range m {
+			if sub := l.attr.Sub(k); sub != nil && sub.Returned == resources.ReturnedNever && sv != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if list, ok := v.([]any); ok {
+		return slices.ContainsFunc(list, holds)
+	}
+	return holds(v)
 }
 
 // removing reports whether a remove whose value is v (nil when the
