@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 )
 
 // PasswordHasher turns a password a provider pushes into what the store
@@ -157,6 +158,12 @@ type passwords struct {
 	// pre and preHash are a password and its hash, made before a store's
 	// updater runs the change that writes it (withHashing, hashFirst).
 	pre, preHash string
+	// secrets is what the write under way (kind.update) fills with the
+	// secrets its request sent, the password among them, for the store
+	// (withSecretsSent); nil outside such a write, and for a type
+	// without secrets. Here rather than in the request's state, which
+	// every request allocates: few write a secret.
+	secrets *store.SecretsSent
 }
 
 // pw returns st's passwords, made on first use.

@@ -30,10 +30,16 @@ import (
 // kind.sentSecrets), those the store keeps: all but the password when
 // there is no PasswordHasher.
 func (h *handler) keptSecrets(secrets []string) []string {
-	if h.cfg.PasswordHasher != nil || !slices.Contains(secrets, "password") {
+	if !slices.ContainsFunc(secrets, h.dropsSecret) {
 		return secrets
 	}
-	return slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "password" })
+	return slices.DeleteFunc(slices.Clone(secrets), h.dropsSecret)
+}
+
+// dropsSecret reports whether the secret the top-level attribute name
+// holds is not stored: the password without a PasswordHasher.
+func (h *handler) dropsSecret(name string) bool {
+	return name == "password" && h.cfg.PasswordHasher == nil
 }
 
 // secretsSent records secrets as what the write's request sent, for the
@@ -41,8 +47,8 @@ func (h *handler) keptSecrets(secrets []string) []string {
 // the store's context). A change runs it on each run: the last run's
 // count.
 func secretsSent(ctx context.Context, secrets []string) {
-	if st := stateOf(ctx); st != nil && st.secretsSent != nil {
-		st.secretsSent.Attributes = secrets
+	if st := stateOf(ctx); st != nil && st.passwords != nil && st.passwords.secrets != nil {
+		st.passwords.secrets.Attributes = secrets
 	}
 }
 
@@ -57,8 +63,9 @@ func withSecretsSent(ctx context.Context, secretWrites bool) (out context.Contex
 		return ctx, func() {}
 	}
 	sent := new(store.SecretsSent)
-	st.secretsSent = sent
-	return store.WithSecretsSent(ctx, sent), func() { st.secretsSent = nil }
+	p := st.pw()
+	p.secrets = sent
+	return store.WithSecretsSent(ctx, sent), func() { p.secrets = nil }
 }
 
 // neverHidden reports whether hidden holds an attribute returned "never"

@@ -481,11 +481,12 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // UserFromMap drops (Compact), a value the limits may refuse or one that
 // is not UTF-8 (valuesFit).
 func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v any) (next *resources.User, changed, done bool, err error) {
-	if v == "" || attr.Returned == resources.ReturnedNever {
+	if v == "" || attr.Returned == resources.ReturnedNever && !h.dropsSecret(attr.Name) {
 		// The document holds "" as a member where cur renders none: the
-		// document changes when the typed user may not. A secret (the
-		// password) is applyPatch's, which counts a PATCH sending one as
-		// a change whatever the stored value (secretwrite.go).
+		// document changes when the typed user may not. A secret the
+		// store keeps (a hashed password) is applyPatch's, which counts
+		// a PATCH sending one as a change whatever the stored value
+		// (secretwrite.go).
 		return nil, false, false, nil
 	}
 	if len(cur.Extensions) > 0 || cur.Enterprise != nil && len(cur.Enterprise.Extra) > 0 {
