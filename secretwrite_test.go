@@ -87,6 +87,7 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			{Name: "hint", Type: resources.TypeString}}},
 		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever,
 			SubAttributes: []*resources.Attribute{{Name: "value", Type: resources.TypeString}}},
+		&resources.Attribute{Name: "seed", Type: resources.TypeString, Mutability: resources.Immutable, Returned: resources.ReturnedNever},
 		&resources.Attribute{Name: "label", Type: resources.TypeString})
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
@@ -94,7 +95,7 @@ func TestSecretWriteNoOracle(t *testing.T) {
 
 	const password = "correct horse"
 	stored := map[string]any{"pin": "1234", "codes": []any{"c1", "c2"}, "recovery": map[string]any{"code": "5678", "hint": "h"}, "label": "l",
-		"keys": []any{map[string]any{"value": "k1"}}}
+		"keys": []any{map[string]any{"value": "k1"}}, "seed": "s33d"}
 	put := func(userName string, extra map[string]any) map[string]any {
 		body := map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": userName, "active": true}
 		// What the client has seen of the stored vault: a PUT keeps the
@@ -161,6 +162,17 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			body: patch("replace", urn+":pin", str)},
 		{name: "bulk PATCH add to codes", method: "BULK", right: "c1", wrong: "zz", changed: true,
 			body: patch("add", urn+":codes", func(s string) any { return []any{s} })},
+		// An immutable secret, once set, is refused whatever is sent for
+		// it: compared, the same value would be no change and another a
+		// 400 mutability.
+		{name: "PUT resending the immutable seed", method: "PUT", right: "s33d", wrong: "0000",
+			body: func(u, s string) any { return put(u, map[string]any{"seed": s}) }},
+		{name: "PATCH replace the immutable seed", method: "PATCH", right: "s33d", wrong: "0000",
+			body: patch("replace", urn+":seed", str)},
+		{name: "PATCH add the immutable seed without a path", method: "PATCH", right: "s33d", wrong: "0000",
+			body: patch("add", "", func(s string) any { return map[string]any{urn + ":seed": s} })},
+		{name: "PATCH remove the immutable seed by value", method: "PATCH", right: "s33d", wrong: "0000",
+			body: patch("remove", urn+":seed", str)},
 		// What sends no secret and changes nothing keeps the version.
 		{name: "PATCH replace label, unchanged", method: "PATCH", right: "l", wrong: "l", changed: false,
 			body: patch("replace", urn+":label", str)},

@@ -735,7 +735,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 				// Absent, or a reference-like value (manager) now naming
 				// another resource: the other sub-attributes described the
 				// old one, so the value is replaced whole.
-				if attr.Mutability == resources.Immutable && has && !EqualValue(attr, cur, m) {
+				if attr.Mutability == resources.Immutable && has && (sealed(attr) || !EqualValue(attr, cur, m)) {
 					return a.immutableErr(l)
 				}
 				put(c, attr.Name, m)
@@ -754,7 +754,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 			return nil
 		}
 		if attr.Mutability == resources.Immutable && has {
-			if !EqualValue(attr, cur, nv) {
+			if sealed(attr) || !EqualValue(attr, cur, nv) {
 				return a.immutableErr(l)
 			}
 			return nil // the value it has: no change
@@ -767,7 +767,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	if kind == "replace" {
 		// RFC 7644 §3.5.2.3: no filter, so the attribute and all its
 		// values are replaced.
-		if attr.Mutability == resources.Immutable && len(curList) > 0 && !EqualValue(attr, curList, list) {
+		if attr.Mutability == resources.Immutable && len(curList) > 0 && (sealed(attr) || !EqualValue(attr, curList, list)) {
 			return a.immutableErr(l)
 		}
 		if len(list) == 0 {
@@ -796,6 +796,9 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// the stored one, and its version, on every push. A client that means
 	// to change the spelling replaces the value (emails[value eq
 	// "x"].value), which a filtered add or replace sets as sent.
+	if sealed(attr) && len(curList) > 0 {
+		return a.immutableErr(l) // before a value is compared with the stored ones
+	}
 	var touchedBuf [4]int // one add names a value or two: no allocation
 	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
@@ -833,7 +836,20 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	return nil
 }
 
+// sealed reports whether attr is an immutable secret (returned "never",
+// RFC 7643 §2.4): once it holds a value, a write that sends one for it,
+// or removes it by value, is refused whatever the value. Comparing it
+// with the stored one, as an immutable attribute's value is compared
+// (the same value is no change, another a 400), would answer a right
+// guess at the secret otherwise than a wrong one.
+func sealed(attr *resources.Attribute) bool {
+	return attr.Mutability == resources.Immutable && attr.Returned == resources.ReturnedNever
+}
+
 func (a *applier) immutableErr(l loc) error {
+	if sealed(l.attr) || l.sub != nil && sealed(l.sub) {
+		return a.fail(Mutability, "%q is immutable and never returned: once set it cannot be sent again, nor removed", l.raw)
+	}
 	return a.fail(Mutability, "%q is immutable: it can be set when it has no value, not changed", l.raw)
 }
 
@@ -845,7 +861,10 @@ func (a *applier) setSubValue(l loc, sub *resources.Attribute, m map[string]any,
 	}
 	k, cur, has := lookup(m, sub.Name)
 	if sub.Mutability == resources.Immutable && has && cur != nil {
-		if !EqualValue(sub, cur, nv) {
+		if sealed(sub) || !EqualValue(sub, cur, nv) {
+			if sealed(sub) {
+				return a.fail(Mutability, "%q: sub-attribute %q is immutable and never returned: once set it cannot be sent again", l.raw, sub.Name)
+			}
 			return a.fail(Mutability, "%q: sub-attribute %q is immutable: it can be set when it has no value, not changed", l.raw, sub.Name)
 		}
 		return nil // the value it has: no change
@@ -1218,7 +1237,9 @@ func (a *applier) remove(l loc, v any) error {
 			a.willTidy(l)
 			for _, i := range matches {
 				if m, ok := list[i].(map[string]any); ok {
-					if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+					if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+						return a.immutableErr(l) // before a value is compared with the stored one
+					} else if !a.removing(l, l.sub, sv, v) {
 						continue
 					}
 					if err := a.unsetSub(l, m); err != nil {
@@ -1241,7 +1262,9 @@ func (a *applier) remove(l loc, v any) error {
 		}
 		if !attr.MultiValued {
 			m, _ := cur.(map[string]any)
-			if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+			if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+				return a.immutableErr(l) // before a value is compared with the stored one
+			} else if !a.removing(l, l.sub, sv, v) {
 				return nil
 			}
 			if err := a.unsetSub(l, m); err != nil {
@@ -1254,7 +1277,9 @@ func (a *applier) remove(l loc, v any) error {
 		a.willTidy(l)
 		for _, el := range list {
 			if m, ok := el.(map[string]any); ok {
-				if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+				if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+					return a.immutableErr(l) // before a value is compared with the stored one
+				} else if !a.removing(l, l.sub, sv, v) {
 					continue
 				}
 				if err := a.unsetSub(l, m); err != nil {
@@ -1273,6 +1298,9 @@ func (a *applier) remove(l loc, v any) error {
 	}
 	if attr.MultiValued && v != nil {
 		return a.removeListed(l, c, cur, v)
+	}
+	if sealed(attr) {
+		return a.immutableErr(l) // before a value is compared with the stored one
 	}
 	if !a.removing(l, attr, cur, v) {
 		return nil
