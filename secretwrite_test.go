@@ -261,3 +261,68 @@ func TestSecretWriteNoOracle(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretWriteNoOracleGroup is TestSecretWriteNoOracle for a group
+// whose extension has a secret: a PUT resending it, a PATCH replacing it,
+// and one that also adds a member already there (a member change sent
+// with other operations is applied as a member change alone when those
+// change nothing, which a right guess made them do).
+func TestSecretWriteNoOracleGroup(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:Group"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	for storeName, open := range secretWriteStores(model) {
+		t.Run(storeName, func(t *testing.T) {
+			users, groups := open(t)
+			feed := changeFeedOf(t, users)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			member := e.createUser("member")["id"].(string)
+			tests := []struct {
+				name   string
+				method string
+				body   func(displayName, guess string) any
+			}{
+				{"PUT resending the pin", "PUT", func(d, s string) any {
+					return map[string]any{"schemas": []any{resources.GroupSchema, urn}, "displayName": d,
+						"members": []any{map[string]any{"value": member}}, urn: map[string]any{"pin": s}}
+				}},
+				{"PATCH replace pin", "PATCH", func(_, s string) any { return patchBody(op("replace", urn+":pin", s)) }},
+				{"PATCH replace pin and add a member there", "PATCH", func(_, s string) any {
+					return patchBody(op("add", "members", []any{map[string]any{"value": member}}), op("replace", urn+":pin", s))
+				}},
+			}
+			for i, tc := range tests {
+				t.Run(tc.name, func(t *testing.T) {
+					var outs [2]writeOutcome
+					for j, guess := range []string{"1234", "0000"} {
+						name := "group" + itoa(i) + "-" + itoa(j)
+						r := e.do("POST", "/Groups", map[string]any{"schemas": []any{resources.GroupSchema, urn}, "displayName": name,
+							"members": []any{map[string]any{"value": member}}, urn: map[string]any{"pin": "1234"}})
+						require.Equal(t, 201, r.Code, r.Raw)
+						id := r.str("id")
+						entries, err := feed.Changes(context.Background(), 0, 10000)
+						require.NoError(t, err)
+						head := entries[len(entries)-1].Seq
+						e.clearEvents()
+						w := e.do(tc.method, "/Groups/"+id, tc.body(name, guess))
+						out := &outs[j]
+						out.Status = w.Code
+						after := e.do("GET", "/Groups/"+id, nil)
+						out.Changed = after.Header.Get("ETag") != r.Header.Get("ETag")
+						entries, err = feed.Changes(context.Background(), head, 100)
+						require.NoError(t, err)
+						for _, c := range entries {
+							out.Feed = append(out.Feed, store.Change{Kind: c.Kind, Attributes: c.Attributes})
+						}
+						out.Events = e.eventTypes()
+					}
+					assert.Equal(t, outs[1], outs[0], "a right guess must answer as a wrong one does")
+					assert.True(t, outs[0].Changed, "version moved")
+				})
+			}
+		})
+	}
+}
