@@ -96,6 +96,8 @@ func TestSecretWriteNoOracle(t *testing.T) {
 	const password = "correct horse"
 	stored := map[string]any{"pin": "1234", "codes": []any{"c1", "c2"}, "recovery": map[string]any{"code": "5678", "hint": "h"}, "label": "l",
 		"keys": []any{map[string]any{"value": "k1"}}, "seed": "s33d"}
+	storedHash, err := sameHasher{}.Hash(password)
+	require.NoError(t, err)
 	put := func(userName string, extra map[string]any) map[string]any {
 		body := map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": userName, "active": true}
 		// What the client has seen of the stored vault: a PUT keeps the
@@ -154,6 +156,12 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			body: patch("replace", urn+":recovery", func(s string) any { return map[string]any{"code": s} })},
 		{name: "PATCH replace password", method: "PATCH", right: password, wrong: "wrong horse", changed: true,
 			body: patch("replace", "password", str)},
+		{name: "PATCH replace password with the stored hash's text", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: patch("replace", "password", str)},
+		{name: "PUT sending the stored hash's text", method: "PUT", right: storedHash, wrong: "sha256:00", changed: true,
+			body: func(u, s string) any { return put(u, map[string]any{"password": s}) }},
+		{name: "PATCH remove password by value", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: patch("remove", "password", str)},
 		{name: "PATCH replace password and label", method: "PATCH", right: password, wrong: "wrong horse", changed: true,
 			body: func(_ string, s string) any {
 				return patchBody(op("replace", "password", s), op("replace", urn+":label", "l"))
