@@ -222,6 +222,9 @@ func TestNewSchemaRefusesUniquenessItCannotKeep(t *testing.T) {
 			SubAttributes: []*resources.Attribute{{Name: "id", Type: resources.TypeString}}}, false},
 		{"sub-attribute", &resources.Attribute{Name: "card", Type: resources.TypeComplex,
 			SubAttributes: []*resources.Attribute{{Name: "id", Type: resources.TypeString, Uniqueness: resources.UniquenessServer}}}, false},
+		// A secret: its 409 would tell a client it guessed another
+		// user's value (TestSecretWriteNoOracle's reason).
+		{"returned never", &resources.Attribute{Name: "pin", Type: resources.TypeString, Returned: resources.ReturnedNever, Uniqueness: resources.UniquenessServer}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := resources.NewSchema(acmeURN, "Acme", "", tc.attr)

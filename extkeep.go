@@ -271,6 +271,12 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 	if sent && nv != nil {
 		switch attr.Mutability {
 		case resources.Immutable:
+			if attr.Returned == resources.ReturnedNever {
+				// A secret: refused whatever the value, before it is
+				// compared, or a right guess would answer 200 and a
+				// wrong one 400 (secretwrite.go).
+				return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable and never returned: once set it cannot be sent again; leave it out of the PUT to keep it", urn, path)
+			}
 			if !patch.EqualValue(attr, cv, nv) {
 				return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s is immutable: it can be set when it has no value, not changed", urn, path)
 			}

@@ -292,14 +292,17 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	// The change compares the stored members' ids only (sameGroup): a
 	// store may read them without their names (store.WithMemberIDs).
 	r = r.WithContext(store.WithMemberIDs(r.Context()))
+	secrets := h.groups.sentSecrets(g)
 	h.groups.update(h, w, r, true, "", withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
 		if err := h.groups.readyPut(cur, next); err != nil {
 			return nil, false, err
 		}
+		secretsSent(r.Context(), secrets)
 		// A PUT equal to what is stored (members in any order) writes
-		// nothing and keeps the version.
-		return next, !sameGroup(cur, next), nil
+		// nothing and keeps the version, unless it sends a secret
+		// (secretwrite.go).
+		return next, len(secrets) > 0 || !sameGroup(cur, next), nil
 	}))
 }
 

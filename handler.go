@@ -279,8 +279,9 @@ type requestState struct {
 	query    url.Values
 	rawQuery string
 	// passwords is what the request's password writes leave (see
-	// setPassword), made by the first: a pointer, as few requests carry
-	// a password.
+	// setPassword), and what a write of a type with secrets records of
+	// those it sent (withSecretsSent), made by the first: a pointer, as
+	// few requests carry a password or another secret.
 	passwords *passwords
 	// token is the token that authenticated the request: &tok when a
 	// tokens.Manager wrote it there (see authenticate).

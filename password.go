@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 )
 
 // PasswordHasher turns a password a provider pushes into what the store
@@ -99,9 +100,13 @@ func (Argon2id) Verify(encoded, password string) (bool, error) {
 func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnPassword != nil }
 
 // setPassword applies the password policy to a user about to be written:
-// a password the client sent (next.Password differs from what is stored,
-// prev) is hashed with Config.PasswordHasher, or dropped when there is
-// none. Every write runs it inside withHashing, which hashes the password
+// a password the client sent (given: its request gave next.Password, which
+// else holds what is stored, or nothing) is hashed with
+// Config.PasswordHasher, or dropped when there is none. Whether it was
+// sent is the request's to say, never a comparison with the stored hash:
+// a client that sent the stored hash's text would otherwise find it kept
+// as the password, and OnPassword not called, where another text would be
+// hashed. Every write runs it inside withHashing, which hashes the password
 // before the write's store calls: here it takes that hash, or asks for
 // one (hashFirst). At most Config.MaxPasswordHashes passwords are hashed at once
 // (h.hashing): a hash may take much memory (Argon2id{}: 64 MiB) and a
@@ -112,12 +117,12 @@ func (c *Config) keepsPasswords() bool { return c.PasswordHasher != nil || c.OnP
 // writes nothing. The password as sent waits in the request's state for
 // passwordSent, after the write; what a write that failed left there is
 // cleared before the next (clearPassword).
-func (h *handler) setPassword(ctx context.Context, prev string, next *resources.User) error {
+func (h *handler) setPassword(ctx context.Context, given bool, next *resources.User) error {
 	st := stateOf(ctx)
 	if st != nil && st.passwords != nil {
 		st.passwords.sent = ""
 	}
-	if next.Password == "" || next.Password == prev {
+	if !given || next.Password == "" {
 		return nil
 	}
 	sent := next.Password
@@ -153,6 +158,12 @@ type passwords struct {
 	// pre and preHash are a password and its hash, made before a store's
 	// updater runs the change that writes it (withHashing, hashFirst).
 	pre, preHash string
+	// secrets is what the write under way (kind.update) fills with the
+	// secrets its request sent, the password among them, for the store
+	// (withSecretsSent); nil outside such a write, and for a type
+	// without secrets. Here rather than in the request's state, which
+	// every request allocates: few write a secret.
+	secrets *store.SecretsSent
 }
 
 // pw returns st's passwords, made on first use.

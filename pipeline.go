@@ -33,6 +33,11 @@ type kind[T any] struct {
 	// write (resources.Required): both found once.
 	keeps    []extKeep
 	required []resources.Required
+	// secretExts says that the type's extensions have an attribute or
+	// sub-attribute returned "never" (a secret, see secretwrite.go);
+	// secretWrites that a write may send a secret the store keeps: one
+	// of those, or a user's password when it is hashed and stored.
+	secretExts, secretWrites bool
 
 	// build turns a normalised document (a request body, or a document
 	// after PATCH) into a resource and checks its core schema's required
@@ -116,6 +121,8 @@ func newKind[T any](k *kind[T]) *kind[T] {
 	k.returned = newExtReturned(k.rt)
 	k.keeps = newExtKeeps(k.rt, k.returned.hidden)
 	k.required = k.rt.Required()
+	k.secretExts = neverHidden(k.returned.hidden)
+	k.secretWrites = k.secretExts
 	return k
 }
 
@@ -287,7 +294,13 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		h.writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
+	// The store's calls carry what change records of the secrets the
+	// request sent (secretsSent), for the write's feed entry.
+	ctx, done := withSecretsSent(r.Context(), k.secretWrites)
+	defer done()
+	if ctx != r.Context() {
+		r = r.WithContext(ctx)
+	}
 	id := r.PathValue("id")
 	// change may run more than once: a store's updater may run it again,
 	// the versioned write after a lost race, withHashing after hashing a
@@ -642,33 +655,47 @@ func (k *kind[T]) extReturned() *extReturned { return &k.returned }
 // applied, rebuilt and checked, or changed false when the result equals
 // cur (k.same), so a PATCH that changes nothing writes nothing.
 func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch.Operation) (T, bool, error) {
+	next, changed, _, err := k.applyPatchSecrets(h, ctx, cur, ops)
+	return next, changed, err
+}
+
+// applyPatchSecrets is applyPatch that also returns the secrets the
+// operations sent that the store keeps (keptSecrets), recorded for the
+// store (secretsSent): a PATCH that sends one is a change whatever the
+// result (secretwrite.go), so that a right guess at the stored value
+// answers as a wrong one.
+func (k *kind[T]) applyPatchSecrets(h *handler, ctx context.Context, cur T, ops []patch.Operation) (T, bool, []string, error) {
 	var zero T
 	// The document is rendered for this call alone, so the engine applies
 	// the operations to it in place: a failed request throws it away, and
 	// the no-op test compares typed values, not the document with a copy.
 	doc, err := resources.WritableMap(cur)
 	if err != nil {
-		return zero, false, err
+		return zero, false, nil, err
 	}
 	l := h.lenience()
-	err = k.engine.ApplyTo(doc, ops, l)
+	secrets, err := k.engine.ApplyToSecrets(doc, ops, l)
 	warnAll(ctx, l)
 	if err != nil {
-		return zero, false, err
+		return zero, false, nil, err
 	}
+	secrets = h.keptSecrets(secrets)
+	secretsSent(ctx, secrets)
 	next, err := k.fromDoc(h, doc, false)
 	if err != nil {
 		// Operations that change nothing are no change, even to a
-		// resource stored before today's checks (Config limits) applied.
-		if orig, e := resources.WritableMap(cur); e == nil && resources.EqualDocs(orig, doc) {
-			return zero, false, nil
+		// resource stored before today's checks (Config limits) applied;
+		// but not those that sent a secret, whose result would then tell
+		// whether they changed it.
+		if orig, e := resources.WritableMap(cur); e == nil && len(secrets) == 0 && resources.EqualDocs(orig, doc) {
+			return zero, false, nil, nil
 		}
-		return zero, false, err
+		return zero, false, nil, err
 	}
-	if k.same(cur, next) {
-		return zero, false, nil
+	if len(secrets) == 0 && k.same(cur, next) {
+		return zero, false, nil, nil
 	}
-	return next, true, nil
+	return next, true, secrets, nil
 }
 
 // built checks a resource built from a document: a build error is the

@@ -204,6 +204,13 @@ type Config struct {
 	// hosts sign users in through SSO and never need it, and a password
 	// never kept cannot leak from a backup. /ServiceProviderConfig
 	// advertises changePassword as supported only when one of them is set.
+	// With a PasswordHasher, a PUT or PATCH that sends a password is a
+	// change (a new version, UserUpdated, a feed entry naming "password")
+	// whatever it sends, the stored password or the stored hash's text
+	// too, which is hashed as any password is: otherwise a hasher without
+	// a salt would keep the version for the right password alone, and
+	// answer a guess at it. The same holds for every attribute returned
+	// "never" (see the README).
 	// A password never reaches Events, responses, logs or error details.
 	// At most MaxPasswordHashes passwords are hashed at once (Argon2id{}
 	// takes 64 MiB and a core a password): a write waiting for its turn

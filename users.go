@@ -16,7 +16,7 @@ import (
 // userKind is the User resource type as the pipeline serves it.
 func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 	us := h.cfg.Users
-	return newKind(&kind[*resources.User]{
+	k := newKind(&kind[*resources.User]{
 		rt:      rt,
 		related: "groups",
 		build: func(doc map[string]any) (*resources.User, error) {
@@ -31,7 +31,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			var out *resources.User
 			err := h.withHashing(ctx, u.Password, func() error {
-				if err := h.setPassword(ctx, "", u); err != nil {
+				if err := h.setPassword(ctx, u.Password != "", u); err != nil {
 					return err
 				}
 				var err error
@@ -78,6 +78,10 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		// host.
 		unchanged: h.passwordSent,
 	})
+	// A hashed password is stored: a write sending one is a change
+	// whatever the stored hash (secretwrite.go).
+	k.secretWrites = k.secretWrites || h.cfg.PasswordHasher != nil
+	return k
 }
 
 // userListAfter is the store's UserCursorLister as the pipeline calls it,
@@ -190,8 +194,15 @@ func resetNewUser(u *resources.User) {
 }
 
 // putUser is the change of a PUT: the new user as sent, keeping what the
-// client cannot or does not manage.
+// client cannot or does not manage. A PUT that sends a secret (a
+// password that is hashed and stored, an extension's attribute returned
+// "never") is a change even when it equals the stored value
+// (secretwrite.go).
 func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *resources.User) (*resources.User, bool, error) {
+	secrets := h.users.sentSecrets(u)
+	if u.Password != "" && h.cfg.PasswordHasher != nil {
+		secrets = append(secrets, "password")
+	}
 	return func(cur *resources.User) (*resources.User, bool, error) {
 		next := u.Clone()
 		next.ID = cur.ID
@@ -209,12 +220,14 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 			// never see it (returned "never"), so they cannot resend it.
 			next.Password = cur.Password
 		}
-		if err := h.setPassword(ctx, cur.Password, next); err != nil {
+		if err := h.setPassword(ctx, u.Password != "", next); err != nil {
 			return nil, false, err
 		}
+		secretsSent(ctx, secrets)
 		// Providers resend unchanged users on every cycle: a PUT equal to
-		// what is stored writes nothing and keeps the version.
-		return next, !resources.EqualUsers(cur, next), nil
+		// what is stored writes nothing and keeps the version, unless it
+		// sends a secret.
+		return next, len(secrets) > 0 || !resources.EqualUsers(cur, next), nil
 	}
 }
 
@@ -424,25 +437,30 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 	h.users.update(h, w, r, false, password, func(cur *resources.User) (*resources.User, bool, error) {
 		var next *resources.User
 		changed, done := false, false
+		var secrets []string
 		var err error
 		if scalar {
 			next, changed, done, err = h.scalarPatch(cur, attr, v)
 		}
 		if !done {
-			next, changed, err = h.users.applyPatch(h, r.Context(), cur, ops)
+			next, changed, secrets, err = h.users.applyPatchSecrets(h, r.Context(), cur, ops)
 		}
 		if err != nil || !changed {
 			return next, changed, err
 		}
-		sent := next.Password != cur.Password
-		if err := h.setPassword(r.Context(), cur.Password, next); err != nil {
+		// Sent: the operations left another password than the stored
+		// one, or set the one they were forecast to (a client may send
+		// the stored hash's text, which is hashed as any password is).
+		sent := next.Password != "" && (next.Password != cur.Password || next.Password == password)
+		if err := h.setPassword(r.Context(), sent, next); err != nil {
 			return nil, false, err
 		}
-		if sent && next.Password == cur.Password {
+		if sent && h.cfg.PasswordHasher == nil {
 			// The password was dropped or waits for OnPassword, not
 			// stored: a PATCH that changed nothing else writes nothing
-			// and keeps the version, as putUser's does.
-			changed = !resources.EqualUsers(cur, next)
+			// and keeps the version, as putUser's does, unless it sent
+			// another secret.
+			changed = len(secrets) > 0 || !resources.EqualUsers(cur, next)
 		}
 		return next, changed, nil
 	})
@@ -463,9 +481,12 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // UserFromMap drops (Compact), a value the limits may refuse or one that
 // is not UTF-8 (valuesFit).
 func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v any) (next *resources.User, changed, done bool, err error) {
-	if v == "" {
+	if v == "" || attr.Returned == resources.ReturnedNever && !h.dropsSecret(attr.Name) {
 		// The document holds "" as a member where cur renders none: the
-		// document changes when the typed user may not.
+		// document changes when the typed user may not. A secret the
+		// store keeps (a hashed password) is applyPatch's, which counts
+		// a PATCH sending one as a change whatever the stored value
+		// (secretwrite.go).
 		return nil, false, false, nil
 	}
 	if len(cur.Extensions) > 0 || cur.Enterprise != nil && len(cur.Enterprise.Extra) > 0 {

@@ -27,7 +27,8 @@ const schemaSchema = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 // Mutability is ReadWrite, an empty Returned ReturnedDefault and an empty
 // Uniqueness UniquenessNone. A uniqueness other than none is for a
 // single-valued, top-level attribute that is not complex or boolean (the
-// stores keep one key per resource for it). Only a complex attribute has sub-attributes,
+// stores keep one key per resource for it), nor returned never (its 409
+// would answer a guess at a secret). Only a complex attribute has sub-attributes,
 // at least one, none of them complex; names are unique within their level,
 // case-insensitively. A definition that breaks a rule gives an error
 // wrapping ErrInvalidSchema that names the attribute.
@@ -108,6 +109,11 @@ func checkAttributes(id, parent string, attrs []*Attribute, sub bool) ([]*Attrib
 				return nil, bad("uniqueness %q on a multi-valued attribute is not supported; only a single-valued, top-level attribute of type string, reference, binary, integer, decimal or dateTime can be unique", c.Uniqueness)
 			case c.Type == TypeComplex || c.Type == TypeBoolean:
 				return nil, bad("uniqueness %q on a %s attribute is not supported; only a single-valued, top-level attribute of type string, reference, binary, integer, decimal or dateTime can be unique", c.Uniqueness, c.Type)
+			case c.Returned == ReturnedNever:
+				// A secret: the 409 a write sending another resource's
+				// value gets would tell a client that it guessed a value
+				// it can never read, as a filter on it would (refused).
+				return nil, bad("uniqueness %q on an attribute returned never (a secret) is not supported: a 409 would tell a client that another resource holds the value it sent", c.Uniqueness)
 			}
 		}
 		if len(c.ReferenceTypes) > 0 && c.Type != TypeReference {

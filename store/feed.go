@@ -36,7 +36,8 @@ const (
 // for each group it was a direct member of; deleting a group appends
 // GroupDeleted, then a MembersRemoved of its own members (ID the deleted
 // group), then one for each group it was a member of. A write that
-// changes nothing appends nothing.
+// changes nothing appends nothing, unless its request sent a secret
+// (SecretsSent): the handler counts that as a change whatever it leaves.
 type Change struct {
 	// Seq is the entry's position in its tenant's feed: it increases by
 	// one with every entry. An entry is numbered once its change has
@@ -64,7 +65,8 @@ type Change struct {
 	// Attributes are, for UserUpdated and GroupUpdated, the top-level
 	// attributes whose value changed, by name ("name", "emails",
 	// "active", "displayName"), an extension by its schema URN, in
-	// name order. Members are not listed: membership changes have
+	// name order, and those holding a secret the write's request sent
+	// (SecretsSent), changed or not. Members are not listed: membership changes have
 	// entries of their own.
 	Attributes []string `json:"attributes,omitempty"`
 	// Members are, for MembersAdded and MembersRemoved, the member ids

@@ -593,6 +593,46 @@ func ReportOf(ctx context.Context) *Report {
 	return r
 }
 
+// SecretsSent names the secrets a write's request sent: the top-level
+// attributes (an extension by its schema URN, "password") holding an
+// attribute or sub-attribute the model makes returned "never" (RFC 7643
+// §2.4) that the request gave a value for, or removed by value. The
+// handler counts such a write as a change whatever the stored value is
+// (it hands the store the resource even when it equals the stored one),
+// so that neither the answer nor the version tells a client whether it
+// guessed the secret; a store that keeps a change feed lists these
+// attributes in the write's UserUpdated or GroupUpdated entry as it
+// lists the attributes whose value changed (query.UserChanges and
+// query.GroupChanges take them), so that the feed does not tell either.
+//
+// The handler fills Attributes inside the write's change (the function a
+// UserUpdater or GroupUpdater runs), and before a ReplaceUser or
+// ReplaceGroup: a store reads it (SecretsSentOf) once change has
+// returned, when it works out the write's entries.
+type SecretsSent struct {
+	Attributes []string
+}
+
+type secretsSentKey struct{}
+
+// WithSecretsSent returns a context carrying s for a write's store calls
+// (see SecretsSent).
+func WithSecretsSent(ctx context.Context, s *SecretsSent) context.Context {
+	return context.WithValue(ctx, secretsSentKey{}, s)
+}
+
+// SecretsSentOf returns the attributes the SecretsSent ctx carries name,
+// or nil.
+func SecretsSentOf(ctx context.Context) []string {
+	if ctx == nil {
+		return nil
+	}
+	if s, _ := ctx.Value(secretsSentKey{}).(*SecretsSent); s != nil {
+		return s.Attributes
+	}
+	return nil
+}
+
 // MemberSkips is what a group write tells its caller about the member
 // values it skips (a value that names no user or group of the tenant, or
 // names the group itself, GroupStore): identity providers send members

@@ -3,6 +3,7 @@ package patch
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -35,6 +36,9 @@ type applier struct {
 	// touched the attribute (multivalue.StoredBends): strict mode refuses
 	// only a bend with an element that was no part of one.
 	stored multivalue.Stored
+	// secrets are the top-level attributes (an extension by its URN)
+	// holding a secret an operation reached (noteSecret).
+	secrets []string
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -587,6 +591,9 @@ func (a *applier) set(kind string, l loc, v any) error {
 	if l.attr == nil {
 		return a.setExtension(kind, l, v)
 	}
+	if sendsSecret(l, v) {
+		a.noteSecret(l)
+	}
 	if v == nil || isEmptyList(v) {
 		if kind == "replace" {
 			return a.remove(l, nil)
@@ -728,7 +735,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 				// Absent, or a reference-like value (manager) now naming
 				// another resource: the other sub-attributes described the
 				// old one, so the value is replaced whole.
-				if attr.Mutability == resources.Immutable && has && !EqualValue(attr, cur, m) {
+				if attr.Mutability == resources.Immutable && has && (sealed(attr) || !EqualValue(attr, cur, m)) {
 					return a.immutableErr(l)
 				}
 				put(c, attr.Name, m)
@@ -747,7 +754,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 			return nil
 		}
 		if attr.Mutability == resources.Immutable && has {
-			if !EqualValue(attr, cur, nv) {
+			if sealed(attr) || !EqualValue(attr, cur, nv) {
 				return a.immutableErr(l)
 			}
 			return nil // the value it has: no change
@@ -760,7 +767,7 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	if kind == "replace" {
 		// RFC 7644 §3.5.2.3: no filter, so the attribute and all its
 		// values are replaced.
-		if attr.Mutability == resources.Immutable && len(curList) > 0 && !EqualValue(attr, curList, list) {
+		if attr.Mutability == resources.Immutable && len(curList) > 0 && (sealed(attr) || !EqualValue(attr, curList, list)) {
 			return a.immutableErr(l)
 		}
 		if len(list) == 0 {
@@ -789,6 +796,9 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	// the stored one, and its version, on every push. A client that means
 	// to change the spelling replaces the value (emails[value eq
 	// "x"].value), which a filtered add or replace sets as sent.
+	if sealed(attr) && len(curList) > 0 {
+		return a.immutableErr(l) // before a value is compared with the stored ones
+	}
 	var touchedBuf [4]int // one add names a value or two: no allocation
 	touched := touchedBuf[:0]
 	same := a.e.compared(attr) // a member already present is the same id
@@ -826,7 +836,20 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 	return nil
 }
 
+// sealed reports whether attr is an immutable secret (returned "never",
+// RFC 7643 §2.4): once it holds a value, a write that sends one for it,
+// or removes it by value, is refused whatever the value. Comparing it
+// with the stored one, as an immutable attribute's value is compared
+// (the same value is no change, another a 400), would answer a right
+// guess at the secret otherwise than a wrong one.
+func sealed(attr *resources.Attribute) bool {
+	return attr.Mutability == resources.Immutable && attr.Returned == resources.ReturnedNever
+}
+
 func (a *applier) immutableErr(l loc) error {
+	if sealed(l.attr) || l.sub != nil && sealed(l.sub) {
+		return a.fail(Mutability, "%q is immutable and never returned: once set it cannot be sent again, nor removed", l.raw)
+	}
 	return a.fail(Mutability, "%q is immutable: it can be set when it has no value, not changed", l.raw)
 }
 
@@ -838,7 +861,10 @@ func (a *applier) setSubValue(l loc, sub *resources.Attribute, m map[string]any,
 	}
 	k, cur, has := lookup(m, sub.Name)
 	if sub.Mutability == resources.Immutable && has && cur != nil {
-		if !EqualValue(sub, cur, nv) {
+		if sealed(sub) || !EqualValue(sub, cur, nv) {
+			if sealed(sub) {
+				return a.fail(Mutability, "%q: sub-attribute %q is immutable and never returned: once set it cannot be sent again", l.raw, sub.Name)
+			}
 			return a.fail(Mutability, "%q: sub-attribute %q is immutable: it can be set when it has no value, not changed", l.raw, sub.Name)
 		}
 		return nil // the value it has: no change
@@ -1171,6 +1197,9 @@ func (a *applier) seed(l loc) (any, bool) {
 // filtered add or replace creates.
 func (a *applier) remove(l loc, v any) error {
 	defer a.tidyExt(l)
+	if holdsSecret(l) {
+		a.noteSecret(l)
+	}
 	if l.attr == nil {
 		for _, x := range a.e.rt.Extensions {
 			if x.Schema == l.ext && x.Required {
@@ -1208,7 +1237,9 @@ func (a *applier) remove(l loc, v any) error {
 			a.willTidy(l)
 			for _, i := range matches {
 				if m, ok := list[i].(map[string]any); ok {
-					if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+					if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+						return a.immutableErr(l) // before a value is compared with the stored one
+					} else if !a.removing(l, l.sub, sv, v) {
 						continue
 					}
 					if err := a.unsetSub(l, m); err != nil {
@@ -1231,7 +1262,9 @@ func (a *applier) remove(l loc, v any) error {
 		}
 		if !attr.MultiValued {
 			m, _ := cur.(map[string]any)
-			if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+			if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+				return a.immutableErr(l) // before a value is compared with the stored one
+			} else if !a.removing(l, l.sub, sv, v) {
 				return nil
 			}
 			if err := a.unsetSub(l, m); err != nil {
@@ -1244,7 +1277,9 @@ func (a *applier) remove(l loc, v any) error {
 		a.willTidy(l)
 		for _, el := range list {
 			if m, ok := el.(map[string]any); ok {
-				if _, sv, _ := lookup(m, l.sub.Name); !a.removing(l, l.sub, sv, v) {
+				if _, sv, _ := lookup(m, l.sub.Name); sv != nil && sealed(l.sub) {
+					return a.immutableErr(l) // before a value is compared with the stored one
+				} else if !a.removing(l, l.sub, sv, v) {
 					continue
 				}
 				if err := a.unsetSub(l, m); err != nil {
@@ -1264,6 +1299,9 @@ func (a *applier) remove(l loc, v any) error {
 	if attr.MultiValued && v != nil {
 		return a.removeListed(l, c, cur, v)
 	}
+	if sealed(attr) {
+		return a.immutableErr(l) // before a value is compared with the stored one
+	}
 	if !a.removing(l, attr, cur, v) {
 		return nil
 	}
@@ -1272,6 +1310,91 @@ func (a *applier) remove(l loc, v any) error {
 	}
 	delete(c, key)
 	return nil
+}
+
+// noteSecret records that the operation reached a secret at l: its
+// top-level attribute, or its extension's URN, as a feed entry names
+// what changed (ApplyToSecrets).
+func (a *applier) noteSecret(l loc) {
+	name := ""
+	switch {
+	case l.ext != nil:
+		name = l.ext.ID
+	case l.attr != nil:
+		name = l.attr.Name
+	default:
+		return
+	}
+	if !slices.Contains(a.secrets, name) {
+		a.secrets = append(a.secrets, name)
+	}
+}
+
+// holdsSecret reports whether the target of l is a secret (an attribute
+// or sub-attribute returned "never", RFC 7643 §2.4) or holds one: a
+// complex attribute with such a sub-attribute, an extension with such an
+// attribute. A remove of it, by value or not, reaches the secret: what it
+// changes depends on the stored value (a remove by value takes it only
+// when the value is the stored one).
+func holdsSecret(l loc) bool {
+	switch {
+	case l.attr == nil:
+		if l.ext == nil {
+			return false
+		}
+		for _, attr := range l.ext.Attributes {
+			if attr.Returned == resources.ReturnedNever || secretSub(attr) {
+				return true
+			}
+		}
+		return false
+	case l.attr.Returned == resources.ReturnedNever:
+		return true
+	case l.sub != nil:
+		return l.sub.Returned == resources.ReturnedNever
+	}
+	return secretSub(l.attr)
+}
+
+// secretSub reports whether a sub-attribute of attr is returned "never".
+func secretSub(attr *resources.Attribute) bool {
+	for _, sub := range attr.SubAttributes {
+		if sub.Returned == resources.ReturnedNever {
+			return true
+		}
+	}
+	return false
+}
+
+// sendsSecret reports whether an add or replace of v at l (an attribute,
+// not a whole extension, whose keys are set one by one) sends a value for
+// a secret: l is one, or v, the value of a complex attribute (an object,
+// or a list of them), holds a value for a secret sub-attribute. A null
+// value unassigns the target, which remove notes.
+func sendsSecret(l loc, v any) bool {
+	switch {
+	case v == nil:
+		return false
+	case l.attr.Returned == resources.ReturnedNever:
+		return true
+	case l.sub != nil:
+		return l.sub.Returned == resources.ReturnedNever
+	case !secretSub(l.attr):
+		return false
+	}
+	holds := func(x any) bool {
+		m, _ := x.(map[string]any)
+		for k, sv := range m {
+			if sub := l.attr.Sub(k); sub != nil && sub.Returned == resources.ReturnedNever && sv != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if list, ok := v.([]any); ok {
+		return slices.ContainsFunc(list, holds)
+	}
+	return holds(v)
 }
 
 // removing reports whether a remove whose value is v (nil when the

@@ -572,14 +572,32 @@ func (e *Engine) Apply(doc map[string]any, ops []Operation, l *resources.Lenienc
 // the operations before the failing one applied, and the caller throws it
 // away.
 func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenience) error {
+	_, err := e.ApplyToSecrets(doc, ops, l)
+	return err
+}
+
+// ApplyToSecrets is ApplyTo that also returns the secrets the operations
+// reached, by the top-level attribute holding each (an extension by its
+// schema URN, as a feed entry names what changed), in the order first
+// reached: an add or replace that sends a value for an attribute or
+// sub-attribute returned "never" (RFC 7643 §2.4), and a remove of one or
+// of what holds one, by value or not. What such an operation changes
+// depends on the secret's stored value (a replace with the stored value
+// changes nothing, a remove by value takes only the stored value), so a
+// caller that must not tell a right guess at it from a wrong one counts
+// the PATCH as a change whatever the result.
+func (e *Engine) ApplyToSecrets(doc map[string]any, ops []Operation, l *resources.Lenience) ([]string, error) {
 	a := &applier{e: e, doc: doc, len: l}
 	for i, op := range ops {
 		a.idx = i
 		if err := a.apply(op); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return a.tidyAll()
+	if err := a.tidyAll(); err != nil {
+		return nil, err
+	}
+	return a.secrets, nil
 }
 
 func newError(idx int, scimType, format string, args ...any) *Error {

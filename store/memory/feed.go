@@ -257,10 +257,11 @@ func (f *Feed) FeedStatus(ctx context.Context) ([]store.FeedStatus, error) {
 }
 
 // userChanges returns the entries of a write of user after over before
-// (none when the feed is off and no WithOnChange function is set). The
-// caller holds t.mu for writing: both documents are rendered into t's
-// scratch buffer (renderPair).
-func (s *Store) userChanges(t *tenant, before, after *resources.User) ([]store.Change, error) {
+// (none when the feed is off and no WithOnChange function is set), the
+// secrets the write's request sent (store.SecretsSentOf) listed as
+// changed. The caller holds t.mu for writing: both documents are
+// rendered into t's scratch buffer (renderPair).
+func (s *Store) userChanges(t *tenant, before, after *resources.User, secrets []string) ([]store.Change, error) {
 	if !s.tracking() {
 		return nil, nil
 	}
@@ -272,13 +273,13 @@ func (s *Store) userChanges(t *tenant, before, after *resources.User) ([]store.C
 	if err != nil {
 		return nil, err
 	}
-	return query.UserChanges(after.ID, after.Meta.Version, b, a, before.Password != after.Password)
+	return query.UserChanges(after.ID, after.Meta.Version, b, a, before.Password != after.Password, secrets...)
 }
 
 // groupChanges returns the GroupUpdated entry of a write of group after
-// over before, members aside. The caller holds t.mu for writing, as for
-// userChanges.
-func (s *Store) groupChanges(t *tenant, before, after *resources.Group) ([]store.Change, error) {
+// over before, members aside, and secrets as userChanges lists them. The
+// caller holds t.mu for writing, as for userChanges.
+func (s *Store) groupChanges(t *tenant, before, after *resources.Group, secrets []string) ([]store.Change, error) {
 	if !s.tracking() {
 		return nil, nil
 	}
@@ -290,7 +291,7 @@ func (s *Store) groupChanges(t *tenant, before, after *resources.Group) ([]store
 	if err != nil {
 		return nil, err
 	}
-	return query.GroupChanges(after.ID, after.Meta.Version, b, a)
+	return query.GroupChanges(after.ID, after.Meta.Version, b, a, secrets...)
 }
 
 // maxScratch bounds the rendering buffer a tenant keeps between writes:

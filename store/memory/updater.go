@@ -29,7 +29,7 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 		return nil, err
 	}
 	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: r.u.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	changes, err := s.userChanges(t, r.u, c)
+	changes, err := s.userChanges(t, r.u, c, store.SecretsSentOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +64,7 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 		return err
 	}
 	c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: r.g.Meta.Created, LastModified: now, Version: query.FormatVersion(r.version + 1)}
-	changes, err := s.groupChanges(t, r.g, c)
+	changes, err := s.groupChanges(t, r.g, c, store.SecretsSentOf(ctx))
 	if err != nil {
 		return err
 	}

@@ -133,19 +133,21 @@ func lastMember(ms []jsonscan.Member, key []byte) int {
 // UserChanges returns the feed entries of a write of user id, now at
 // version, whose document (as the store renders it, password left out)
 // went from beforeDoc to afterDoc: UserUpdated with the attributes that
-// changed ("password" too when passwordChanged), then UserDeactivated or
-// UserReactivated when active went from true (or absent) to false or
-// back. None when nothing changed. Seq, Tenant and At are left for the
+// changed ("password" too when passwordChanged) and those secrets names
+// (store.SecretsSentOf: secrets the request sent, listed whether or not
+// their value changed), then UserDeactivated or UserReactivated when
+// active went from true (or absent) to false or back. None when nothing
+// changed and secrets is empty. Seq, Tenant and At are left for the
 // store.
-func UserChanges(id, version string, beforeDoc, afterDoc []byte, passwordChanged bool) ([]store.Change, error) {
+func UserChanges(id, version string, beforeDoc, afterDoc []byte, passwordChanged bool, secrets ...string) ([]store.Change, error) {
 	attrs, active, err := changedAttributes(beforeDoc, afterDoc, "active")
 	if err != nil {
 		return nil, err
 	}
 	if passwordChanged {
 		attrs = append(attrs, "password")
-		slices.Sort(attrs)
 	}
+	attrs = withSecrets(attrs, secrets)
 	if len(attrs) == 0 {
 		return nil, nil
 	}
@@ -163,13 +165,27 @@ func UserChanges(id, version string, beforeDoc, afterDoc []byte, passwordChanged
 
 // GroupChanges returns the feed entries of a write of group id, now at
 // version, whose document went from beforeDoc to afterDoc, members aside:
-// GroupUpdated with the attributes that changed, or none.
-func GroupChanges(id, version string, beforeDoc, afterDoc []byte) ([]store.Change, error) {
+// GroupUpdated with the attributes that changed and those secrets names
+// (as UserChanges lists them), or none.
+func GroupChanges(id, version string, beforeDoc, afterDoc []byte, secrets ...string) ([]store.Change, error) {
 	attrs, err := ChangedAttributes(beforeDoc, afterDoc)
-	if err != nil || len(attrs) == 0 {
+	if err != nil {
 		return nil, err
 	}
+	if attrs = withSecrets(attrs, secrets); len(attrs) == 0 {
+		return nil, nil
+	}
 	return []store.Change{{Kind: store.GroupUpdated, ID: id, Version: version, Attributes: attrs}}, nil
+}
+
+// withSecrets returns attrs with the secrets a request sent
+// (store.SecretsSent) added, in name order, each once: a secret sent
+// equal to the stored one is listed as one that changed is, so the entry
+// does not tell a right guess from a wrong one.
+func withSecrets(attrs, secrets []string) []string {
+	attrs = append(attrs, secrets...)
+	slices.Sort(attrs)
+	return slices.Compact(attrs)
 }
 
 // MemberChanges returns the entries of a membership change of group gid

@@ -718,12 +718,13 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 
 // groupChanges returns the feed entries of a write of group c (at its new
 // version) whose document went from beforeDoc to afterDoc and whose
-// members removed and added went and came.
-func (s *Store) groupChanges(c *resources.Group, beforeDoc string, afterDoc []byte, removed, added []string) ([]store.Change, error) {
+// members removed and added went and came, the secrets its request sent
+// (store.SecretsSentOf) listed as changed.
+func (s *Store) groupChanges(c *resources.Group, beforeDoc string, afterDoc []byte, removed, added, secrets []string) ([]store.Change, error) {
 	if !s.tracking() {
 		return nil, nil
 	}
-	changes, err := query.GroupChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc)
+	changes, err := query.GroupChanges(c.ID, c.Meta.Version, []byte(beforeDoc), afterDoc, secrets...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: group %s: %w", c.ID, err)
 	}
@@ -775,7 +776,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 			return nil, false, err
 		}
 	}
-	if changes, err = s.groupChanges(c, beforeDoc, w.doc, removed, added); err != nil {
+	if changes, err = s.groupChanges(c, beforeDoc, w.doc, removed, added, store.SecretsSentOf(ctx)); err != nil {
 		return nil, false, err
 	}
 	a := &args{d: s.d}

@@ -627,7 +627,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		changes, subj, err := s.userChanges(c, w, nil, beforeDoc, beforePw)
+		changes, subj, err := s.userChanges(c, w, nil, beforeDoc, beforePw, store.SecretsSentOf(ctx))
 		if err != nil {
 			return err
 		}
@@ -748,7 +748,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 		if err != nil {
 			return err
 		}
-		e, err := s.editUser(cur, curDoc, ifVersion, change)
+		e, err := s.editUser(ctx, cur, curDoc, ifVersion, change)
 		if err != nil || e == nil {
 			out = cur
 			return err
@@ -797,8 +797,9 @@ type userEdit struct {
 
 // editUser checks ifVersion against cur (read with its document curDoc)
 // and works out what UpdateUser writes of what change returns: nil, and
-// no error, when change returns nil (nothing to write).
-func (s *Store) editUser(cur *resources.User, curDoc, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*userEdit, error) {
+// no error, when change returns nil (nothing to write). ctx is the
+// write's, whose store.SecretsSent change has filled once it returns.
+func (s *Store) editUser(ctx context.Context, cur *resources.User, curDoc, ifVersion string, change func(cur *resources.User) (*resources.User, error)) (*userEdit, error) {
 	version := storedVersion(cur.Meta.Version)
 	if err := checkVersion("user", cur.ID, ifVersion, version); err != nil {
 		return nil, err
@@ -817,7 +818,7 @@ func (s *Store) editUser(cur *resources.User, curDoc, ifVersion string, change f
 	e.c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: cur.Meta.Created, LastModified: e.now, Version: query.FormatVersion(e.version)}
 	before := cur.Clone()
 	before.Groups = nil
-	e.changes, e.subj, err = s.userChanges(e.c, e.w, before, curDoc, cur.Password)
+	e.changes, e.subj, err = s.userChanges(e.c, e.w, before, curDoc, cur.Password, store.SecretsSentOf(ctx))
 	return e, err
 }
 
@@ -841,7 +842,7 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 	if err != nil {
 		return nil, updateDone, err
 	}
-	e, err := s.editUser(cur, curDoc, ifVersion, change)
+	e, err := s.editUser(ctx, cur, curDoc, ifVersion, change)
 	if err != nil || e == nil {
 		return cur, updateDone, err
 	}
@@ -923,15 +924,17 @@ func (s *Store) updateUserAt(ctx context.Context, tenant, id, ifVersion string, 
 
 // userChanges returns the feed entries of a write of user c (at its new
 // version, rendered as w) whose stored document and password were
-// beforeDoc and beforePw, and what Config.OnChange is told of it. before
+// beforeDoc and beforePw, the secrets its request sent
+// (store.SecretsSentOf) listed as changed, and what Config.OnChange is
+// told of it. before
 // is the user before the write, or nil to decode it from beforeDoc when
 // Config.OnChange needs it. They are worked out before the write, so that
 // its statement can carry the feed's append (foldWrite).
-func (s *Store) userChanges(c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string) ([]store.Change, subject, error) {
+func (s *Store) userChanges(c *resources.User, w *userWrite, before *resources.User, beforeDoc, beforePw string, secrets []string) ([]store.Change, subject, error) {
 	if !s.tracking() {
 		return nil, subject{}, nil
 	}
-	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), w.doc, beforePw != c.Password)
+	changes, err := query.UserChanges(c.ID, c.Meta.Version, []byte(beforeDoc), w.doc, beforePw != c.Password, secrets...)
 	if err != nil {
 		return nil, subject{}, fmt.Errorf("sqlstore: user %s: %w", c.ID, err)
 	}

@@ -50,6 +50,7 @@ var feedTests = []test{
 	{"Feed/Entries", testFeedEntries},
 	{"Feed/Groups", testFeedGroups},
 	{"Feed/NothingChangedNothingAppended", testFeedNoChange},
+	{"Feed/SecretsSentListed", testFeedSecretsSent},
 	{"Feed/CommitsWithTheChange", testFeedAtomic},
 	{"Feed/ConcurrentWritesNumberedOnce", testFeedConcurrent},
 	{"Feed/TenantsApart", testFeedTenants},
@@ -247,6 +248,42 @@ func testFeedNoChange(t *testing.T, e *env) {
 		return
 	}
 	assert.Len(t, e.changes(t, 0), 1, "an UpdateUser whose change returns nil appends nothing")
+}
+
+// testFeedSecretsSent: a write whose context names secrets its request
+// sent (store.SecretsSent) lists them in its entry, even when it writes
+// the resource as stored (the handler then writes it all the same, so
+// that the version does not tell a right guess at a secret from a wrong
+// one): a new version and an entry, never none. The names are filled
+// before ReplaceUser, and inside UpdateUser's change.
+func testFeedSecretsSent(t *testing.T, e *env) {
+	const urn = "urn:example:storetest:vault"
+	u := e.createUser(t, &resources.User{UserName: "feed-secret"})
+	names := map[string]string{u.ID: "user"}
+	ctx := store.WithSecretsSent(e.ctx, &store.SecretsSent{Attributes: []string{urn}})
+	r1, err := e.users.ReplaceUser(ctx, u.Clone(), "")
+	require.NoError(t, err)
+	assert.NotEqual(t, u.Meta.Version, r1.Meta.Version, "a write of the user as stored gets a new version")
+	want := []string{"user.created user [] []", "user.updated user [] [" + urn + "]"}
+	if up := e.userUp; up != nil {
+		sent := &store.SecretsSent{}
+		_, err := up.UpdateUser(store.WithSecretsSent(e.ctx, sent), u.ID, "", func(cur *resources.User) (*resources.User, error) {
+			sent.Attributes = []string{"password", urn}
+			return cur, nil
+		})
+		require.NoError(t, err)
+		want = append(want, "user.updated user [] [password "+urn+"]")
+	}
+	if e.groups != nil {
+		g := e.createGroup(t, &resources.Group{DisplayName: "feed-secret"})
+		names[g.ID] = "group"
+		next := g.Clone()
+		next.Members = nil
+		_, err := e.groups.ReplaceGroup(ctx, next, "")
+		require.NoError(t, err)
+		want = append(want, "group.created group [] []", "group.updated group [] ["+urn+"]")
+	}
+	assert.Equal(t, want, kinds(e.changes(t, 0), names), "a write lists the secrets its request sent (store.SecretsSentOf), changed or not")
 }
 
 var errInjected = errors.New("storetest: injected failure")
