@@ -473,27 +473,25 @@ func (g *Group) compact() (changed bool) {
 // extension in "schemas", as the PATCH engine already leaves none. An
 // entry left with nothing is dropped, and an empty map is nil, as
 // UserFromMap leaves a user without extensions. Only an entry whose text
-// holds a null or an empty list or object is decoded (unassignedIn).
+// holds a null or an empty list or object is rewritten (unassignedIn),
+// and what it keeps is kept as written, in its order (appendAssigned): a
+// host's extension reads back as it was sent but for what it left
+// unassigned.
 func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMessage, bool) {
 	changed := false
 	for k, raw := range exts {
 		if !unassignedIn(raw) {
 			continue
 		}
-		v, err := decodeRaw(raw)
-		if err != nil {
+		if len(raw) > 0 && !json.Valid(raw) {
 			continue // not JSON: kept as it is, as putExtensions fails on it
 		}
-		v, held, dropped := dropUnassigned(v)
+		kept, held := appendAssigned(nil, raw)
 		switch {
 		case !held:
 			delete(exts, k)
-		case dropped:
-			b, err := json.Marshal(v)
-			if err != nil {
-				continue
-			}
-			exts[k] = b
+		case len(kept) != len(raw):
+			exts[k] = kept
 		default:
 			continue // a "null" inside a string
 		}
@@ -508,7 +506,7 @@ func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMess
 // unassignedIn reports whether raw, one JSON value, is empty or may hold
 // an unassigned value: a null (outside a string, an 'n' begins nothing
 // else) or an empty list or object. It may report one in a string too;
-// dropUnassigned then finds nothing to drop.
+// appendAssigned then finds nothing to drop.
 func unassignedIn(raw []byte) bool {
 	if len(raw) == 0 {
 		return true
@@ -528,37 +526,73 @@ func unassignedIn(raw []byte) bool {
 	return false
 }
 
-// dropUnassigned removes from v, a decoded JSON value, the members and
-// elements that are unassigned (null, or a list or object left empty),
-// in place; held reports whether v itself holds a value, dropped whether
-// anything was removed.
-func dropUnassigned(v any) (_ any, held, dropped bool) {
-	switch x := v.(type) {
-	case nil:
-		return nil, false, true
-	case map[string]any:
-		for k, m := range x {
-			nv, h, d := dropUnassigned(m)
-			if !h {
-				delete(x, k)
-			} else {
-				x[k] = nv
-			}
-			dropped = dropped || d
-		}
-		return x, len(x) > 0, dropped || len(x) == 0
-	case []any:
-		kept := x[:0]
-		for _, el := range x {
-			nv, h, d := dropUnassigned(el)
-			if h {
-				kept = append(kept, nv)
-			}
-			dropped = dropped || d
-		}
-		return kept, len(kept) > 0, dropped || len(kept) == 0
+// appendAssigned appends to dst the JSON value raw (valid JSON) without
+// the members and elements that are unassigned (null, or a list or object
+// left empty) and without the white space between its tokens; held
+// reports whether raw holds a value at all (dst is then as it was). What
+// is kept is its text as written, in its order: names with their escapes,
+// numbers as written (1.50 stays 1.50), so that a host's extension is not
+// rewritten beyond what is dropped.
+func appendAssigned(dst, raw []byte) (_ []byte, held bool) {
+	i := jsonscan.SkipSpace(raw, 0)
+	if i >= len(raw) {
+		return dst, false
 	}
-	return v, true, false
+	mark := len(dst)
+	switch raw[i] {
+	case 'n':
+		return dst, false
+	case '{':
+		dst = append(dst, '{')
+		n := 0
+		for j := i + 1; ; {
+			key, val, next, ok := jsonscan.NextMember(raw, j)
+			if !ok {
+				break
+			}
+			j = next
+			before := len(dst)
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(append(append(dst, '"'), key...), '"', ':')
+			var h bool
+			if dst, h = appendAssigned(dst, val); !h {
+				dst = dst[:before]
+				continue
+			}
+			n++
+		}
+		if n == 0 {
+			return dst[:mark], false
+		}
+		return append(dst, '}'), true
+	case '[':
+		dst = append(dst, '[')
+		n := 0
+		for j := i + 1; ; {
+			val, next, ok := jsonscan.NextElement(raw, j)
+			if !ok {
+				break
+			}
+			j = next
+			before := len(dst)
+			if n > 0 {
+				dst = append(dst, ',')
+			}
+			var h bool
+			if dst, h = appendAssigned(dst, val); !h {
+				dst = dst[:before]
+				continue
+			}
+			n++
+		}
+		if n == 0 {
+			return dst[:mark], false
+		}
+		return append(dst, ']'), true
+	}
+	return append(dst, raw[i:jsonscan.ValueEnd(raw, i)]...), true
 }
 
 // dropValueless removes the values with neither a value nor a display.

@@ -524,6 +524,13 @@ func TestUnassignedExtensions(t *testing.T) {
 			}
 		})
 	}
+	t.Run("what is kept is kept as written", func(t *testing.T) {
+		// A stored document is read with UserFromJSON: what an extension
+		// keeps keeps its order and its number literals.
+		u, err := UserFromJSON([]byte(`{"userName":"a","` + testExt + `":{"z": null, "b": 1, "a": [true, null, 1.50], "c": {"y": [], "x": "\u00e9"}}}`))
+		require.NoError(t, err)
+		assert.Equal(t, `{"b":1,"a":[true,1.50],"c":{"x":"\u00e9"}}`, string(u.Extensions[testExt]))
+	})
 	t.Run("enterprise extra", func(t *testing.T) {
 		u, err := UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":{"x":[]}}}`))
 		require.NoError(t, err)
