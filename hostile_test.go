@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
@@ -426,7 +427,12 @@ func TestMultiValueLimitRaised(t *testing.T) {
 	for name, open := range concurrencyStores(t) {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.MaxMultiValues = users, groups, 7000 })
+			// A minute for the store: 6,000 values a request take seconds
+			// under -race, and past the default 10 s on a loaded machine
+			// (a 503 that says nothing of the limit this test checks).
+			e := newEnv(t, func(c *scim.Config) {
+				c.Users, c.Groups, c.MaxMultiValues, c.StoreTimeout = users, groups, 7000, time.Minute
+			})
 			for _, tc := range []struct {
 				method string
 				emails int
