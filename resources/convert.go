@@ -542,43 +542,30 @@ func appendAssigned(dst, raw []byte) (_ []byte, held bool) {
 	switch raw[i] {
 	case 'n':
 		return dst, false
-	case '{':
-		dst = append(dst, '{')
+	case '{', '[':
+		obj, end := raw[i] == '{', byte(']')
+		if obj {
+			end = '}'
+		}
+		dst = append(dst, raw[i])
 		n := 0
 		for j := i + 1; ; {
-			key, val, next, ok := jsonscan.NextMember(raw, j)
+			var key, val []byte
+			var ok bool
+			if obj {
+				key, val, j, ok = jsonscan.NextMember(raw, j)
+			} else {
+				val, j, ok = jsonscan.NextElement(raw, j)
+			}
 			if !ok {
 				break
 			}
-			j = next
 			before := len(dst)
 			if n > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(append(append(dst, '"'), key...), '"', ':')
-			var h bool
-			if dst, h = appendAssigned(dst, val); !h {
-				dst = dst[:before]
-				continue
-			}
-			n++
-		}
-		if n == 0 {
-			return dst[:mark], false
-		}
-		return append(dst, '}'), true
-	case '[':
-		dst = append(dst, '[')
-		n := 0
-		for j := i + 1; ; {
-			val, next, ok := jsonscan.NextElement(raw, j)
-			if !ok {
-				break
-			}
-			j = next
-			before := len(dst)
-			if n > 0 {
-				dst = append(dst, ',')
+			if obj {
+				dst = append(append(append(dst, '"'), key...), '"', ':')
 			}
 			var h bool
 			if dst, h = appendAssigned(dst, val); !h {
@@ -590,7 +577,7 @@ func appendAssigned(dst, raw []byte) (_ []byte, held bool) {
 		if n == 0 {
 			return dst[:mark], false
 		}
-		return append(dst, ']'), true
+		return append(dst, end), true
 	}
 	return append(dst, raw[i:jsonscan.ValueEnd(raw, i)]...), true
 }
