@@ -345,6 +345,12 @@ func TestSubAttributeSubsetStoredBefore(t *testing.T) {
 		"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
 		"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
 	})
+	// Only sub-attributes the narrowed model leaves out: a GET shows
+	// neither name nor emails.
+	wide.createUser("middle", map[string]any{
+		"name":   map[string]any{"middleName": "Jane"},
+		"emails": []any{map[string]any{"display": "Babs", "type": "work"}},
+	})
 	require.NoError(t, old.Close())
 
 	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel()})
@@ -358,5 +364,25 @@ func TestSubAttributeSubsetStoredBefore(t *testing.T) {
 		for _, gone := range []string{"Jane", "Babs", `"work"`} {
 			assert.NotContains(t, r.Raw, gone, path)
 		}
+	}
+	// RFC 7644 §3.4.2.2: pr matches a value, and the client sees none in
+	// what the model leaves out.
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`name pr`, []string{"early"}},
+		{`emails pr`, []string{"early"}},
+		{`not (name pr) and userName ne "x"`, []string{"middle"}},
+		{`not (emails pr)`, []string{"middle"}},
+	} {
+		r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		var got []string
+		for _, u := range r.Body["Resources"].([]any) {
+			got = append(got, u.(map[string]any)["userName"].(string))
+		}
+		assert.Equal(t, tc.want, got, tc.filter)
+		assert.EqualValues(t, len(tc.want), r.Body["totalResults"], tc.filter)
 	}
 }

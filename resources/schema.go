@@ -89,6 +89,13 @@ func (a *Attribute) omitsSub(name string) bool {
 	return a.full != nil && a.Sub(name) == nil && a.full.Sub(name) != nil
 }
 
+// Narrowed reports whether a host's subset kept only some of a's
+// sub-attributes (ModelConfig.UserAttributes: "name.givenName"): a value
+// stored before the model was narrowed may hold others, which a response
+// leaves out (Model.FitUser) and a filter must not see either
+// (query.KeptPresence).
+func (a *Attribute) Narrowed() bool { return a.full != nil }
+
 // Sub returns the sub-attribute called name (case-insensitively), or nil.
 func (a *Attribute) Sub(name string) *Attribute {
 	return find(a.SubAttributes, name)

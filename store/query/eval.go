@@ -73,7 +73,9 @@ func filterErrorf(format string, args ...any) error {
 //   - "eq null" is true when the attribute is not present (see "pr") and
 //     "ne null" when it is; other operators with null are a *FilterError.
 //   - "pr" is true when the attribute has a value that is not null, "",
-//     an empty list or an empty object.
+//     an empty list or an empty object. On an attribute or extension a
+//     host's subset narrowed, only what the model keeps counts
+//     (KeptPresence): a response leaves the rest out.
 //   - An attribute no schema of the type defines is a *FilterError, in a
 //     registered extension as in the core schema: the handler never
 //     stores one (resources.Lenience), so there is nothing to match.
@@ -372,6 +374,11 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		}
 		return func(d map[string]any) bool { return !f(d) }, nil
 	case *filter.Present:
+		if !sc.inElem {
+			if kept := KeptPresence(ev.Type, x.Path); kept != nil {
+				return ev.compile(sc, kept, depth+1)
+			}
+		}
 		t, err := ev.resolve(sc, x.Path, true)
 		if err != nil {
 			return nil, err

@@ -185,6 +185,10 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		}
 		return not(inner), nil
 	case *filter.Present:
+		if kept := query.KeptPresence(c.rt, x.Path); kept != nil {
+			// Narrowed by the model: only what it keeps is present.
+			return c.cond(kept, depth+1)
+		}
 		t, err := c.resolve(x.Path, true)
 		if err != nil {
 			return "", err

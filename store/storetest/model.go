@@ -53,7 +53,11 @@ type NarrowedModel struct {
 // (UserAttributesUsed); "columns" those of a users table with a few
 // columns, each attribute whole; "subattrs" those of a users table with
 // the columns user_name, given_name, family_name, email and active
-// (name.givenName, name.familyName, emails.value). The slice is new.
+// (name.givenName, name.familyName, emails.value); "values" narrows
+// multi-valued attributes kept in a document or in tables of their own
+// (addresses, emails, phoneNumbers) to some sub-attributes each, without
+// their primary, and the enterprise extension to its department. The
+// slice is new.
 func NarrowedModels() []NarrowedModel {
 	groups := []string{"id", "meta", "displayName", "members"}
 	return []NarrowedModel{
@@ -64,6 +68,12 @@ func NarrowedModels() []NarrowedModel {
 		}},
 		{"subattrs", resources.ModelConfig{
 			UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
+			GroupAttributes: groups,
+		}},
+		{"values", resources.ModelConfig{
+			UserAttributes: []string{"id", "meta", "userName", "active", "title", "name.familyName",
+				"emails.value", "emails.type", "phoneNumbers.value", "addresses.locality", "addresses.type",
+				resources.EnterpriseUserSchema + ":department"},
 			GroupAttributes: groups,
 		}},
 	}
