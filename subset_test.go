@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
 )
@@ -385,4 +387,77 @@ func TestSubAttributeSubsetStoredBefore(t *testing.T) {
 		assert.Equal(t, tc.want, got, tc.filter)
 		assert.EqualValues(t, len(tc.want), r.Body["totalResults"], tc.filter)
 	}
+}
+
+// TestSubAttributeSubsetStoredBeforeEvents: what a Config.Events callback
+// and a change feed consumer get of a user stored before the host narrowed
+// its model is what a GET shows: an event's user without what the model
+// leaves out, and no write, event or feed entry for a PUT that resends
+// what a GET showed (a provider's every cycle); a PUT that changes one
+// attribute lists that one alone.
+func TestSubAttributeSubsetStoredBeforeEvents(t *testing.T) {
+	dir := t.TempDir() + "/scim.db"
+	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
+	require.NoError(t, err)
+	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
+	u := wide.createUser("early", map[string]any{
+		"name":      map[string]any{"givenName": "E", "middleName": "Jane"},
+		"emails":    []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+		"addresses": []any{map[string]any{"locality": "Hollywood"}},
+	})
+	id := u["id"].(string)
+	require.NoError(t, old.Close())
+
+	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel(), ChangeFeed: true})
+	require.NoError(t, err)
+	t.Cleanup(func() { narrow.Close() })
+	var events []scim.Event
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups = narrow, narrow
+		c.Events = func(_ context.Context, ev scim.Event) { events = append(events, ev) }
+	})
+	leaks := func(t *testing.T, what string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		for _, gone := range []string{"Jane", "Babs", `"work"`, "Hollywood"} {
+			assert.NotContains(t, string(b), gone, what)
+		}
+	}
+	feedAfter := func(t *testing.T, seq int64) []store.Change {
+		t.Helper()
+		ch, err := narrow.Feed().Changes(store.WithTenant(context.Background(), events[0].Tenant), seq, 100)
+		require.NoError(t, err)
+		return ch
+	}
+
+	r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "name.givenName", "F")))
+	require.Equal(t, 200, r.Code, r.Raw)
+	require.Len(t, events, 1)
+	assert.Equal(t, scim.UserUpdated, events[0].Type)
+	leaks(t, "the event's user", events[0].User)
+	assert.Equal(t, "F", events[0].User.Name.GivenName)
+	ch := feedAfter(t, 0)
+	require.NotEmpty(t, ch)
+	assert.Equal(t, []string{"name"}, ch[len(ch)-1].Attributes)
+	seq := ch[len(ch)-1].Seq
+
+	shown := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, shown.Code, shown.Raw)
+	body := map[string]any{"schemas": []any{resources.UserSchema}, "userName": "early",
+		"name": shown.Body["name"], "emails": shown.Body["emails"], "active": true}
+	r = e.do("PUT", "/Users/"+id, body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, shown.Body["meta"].(map[string]any)["version"], r.Body["meta"].(map[string]any)["version"], "a PUT of what a GET showed changes nothing")
+	assert.Len(t, events, 1, "no event for it")
+	assert.Empty(t, feedAfter(t, seq), "no feed entry for it")
+
+	body["name"] = map[string]any{"givenName": "G"}
+	r = e.do("PUT", "/Users/"+id, body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	require.Len(t, events, 2)
+	leaks(t, "the event's user", events[1].User)
+	ch = feedAfter(t, seq)
+	require.Len(t, ch, 1)
+	assert.Equal(t, []string{"name"}, ch[0].Attributes, "the one attribute the client changed")
 }

@@ -212,6 +212,10 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 		if err := h.setPassword(ctx, cur.Password, next); err != nil {
 			return nil, false, err
 		}
+		// Nor can clients resend what a narrowed model leaves out of a
+		// user stored before: kept where the PUT changes nothing a
+		// client sees.
+		h.model.KeepUnseen(next, cur)
 		// Providers resend unchanged users on every cycle: a PUT equal to
 		// what is stored writes nothing and keeps the version.
 		return next, !resources.EqualUsers(cur, next), nil
