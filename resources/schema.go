@@ -93,7 +93,7 @@ func (a *Attribute) omitsSub(name string) bool {
 // sub-attributes (ModelConfig.UserAttributes: "name.givenName"): a value
 // stored before the model was narrowed may hold others, which a response
 // leaves out (Model.FitUser) and a filter must not see either
-// (query.KeptPresence).
+// (query.KeptFilter).
 func (a *Attribute) Narrowed() bool { return a.full != nil }
 
 // Sub returns the sub-attribute called name (case-insensitively), or nil.

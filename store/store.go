@@ -101,7 +101,7 @@ type Query struct {
 	// narrowed model (ModelProvider) it reads a resource as the handler
 	// shows it (resources.Model.FitUser): a value of what the model leaves
 	// out, stored before it was narrowed, makes nothing present
-	// (query.KeptPresence), nor is a primary the model does not keep a
+	// (query.KeptFilter), nor is a primary the model does not keep a
 	// sort key's primary (query.Sorter).
 	Filter filter.Expr
 	// Compiled is Filter as the handler compiled it to validate it (a

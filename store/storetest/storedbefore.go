@@ -81,6 +81,16 @@ func testListStoredBefore(t *testing.T, e *env) {
 		{filter: `addresses pr`},
 		{filter: `not (addresses pr)`},
 		{filter: `addresses.locality pr`},
+		// An element holding only what the model leaves out is none:
+		// a GET shows none, so neither "some value is not ..." nor a
+		// value filter that holds of an empty element finds it.
+		{filter: `emails.value ne "m@example.com"`},
+		{filter: `emails ne "m@example.com"`},
+		{filter: `emails[not (value pr)]`},
+		{filter: `emails[value ne "m@example.com"]`},
+		{filter: `phoneNumbers.value ne "+9"`},
+		{filter: `addresses.locality ne "Middle"`},
+		{filter: `addresses[not (locality pr)]`},
 		{filter: ent + ` pr`},
 		{filter: `not (` + ent + ` pr)`},
 		{filter: ent + `:department pr`},
