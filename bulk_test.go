@@ -660,4 +660,17 @@ func TestBulkWarningsNameTheirOperation(t *testing.T) {
 	got = last()
 	assert.Len(t, got, 20)
 	assert.Equal(t, `Operations[19] (bulkId "m19"): ignored unknown attribute "adreses"`, got[19])
+
+	// Strict mode refuses the operation that bends, in its own result,
+	// and runs the others.
+	strict := newEnv(t, func(c *scim.Config) { c.Strict = true })
+	_, by = bulkOps(t, strict.do("POST", "/Bulk", bulkBody(0,
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "s1",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bs1", "adreses": "x"}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "s2",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bs2"}},
+	)))
+	assert.Equal(t, "400", by["s1"]["status"])
+	assert.Contains(t, by["s1"]["response"].(map[string]any)["detail"], "adreses")
+	assert.Equal(t, "201", by["s2"]["status"])
 }
