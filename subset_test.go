@@ -156,20 +156,31 @@ func TestAttributeSubset(t *testing.T) {
 	})
 }
 
+// storedBefore writes through write, to a SQLite store of the full
+// model, the data of a host that has not narrowed its model yet, then
+// opens the same database as cfg says (its DSN set here: a narrowed
+// Model), as the host does once it has narrowed it.
+func storedBefore(t *testing.T, write func(wide *env), cfg sqlstore.Config) *sqlstore.Store {
+	t.Helper()
+	cfg.DSN = t.TempDir() + "/scim.db"
+	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: cfg.DSN})
+	require.NoError(t, err)
+	write(newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old }))
+	require.NoError(t, old.Close())
+	narrow, err := sqlstore.New(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { narrow.Close() })
+	return narrow
+}
+
 // TestAttributeSubsetStoredBefore: a user stored before the host narrowed
 // its model comes back with only what /Schemas advertises.
 func TestAttributeSubsetStoredBefore(t *testing.T) {
-	dir := t.TempDir() + "/scim.db"
-	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
-	require.NoError(t, err)
-	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
-	u := wide.createUser("early", map[string]any{"addresses": []any{map[string]any{"locality": "Hollywood"}}, "nickName": "E"})
-	require.Contains(t, u, "addresses")
-	require.NoError(t, old.Close())
-
-	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: subsetModel()})
-	require.NoError(t, err)
-	t.Cleanup(func() { narrow.Close() })
+	var u map[string]any
+	narrow := storedBefore(t, func(wide *env) {
+		u = wide.createUser("early", map[string]any{"addresses": []any{map[string]any{"locality": "Hollywood"}}, "nickName": "E"})
+		require.Contains(t, u, "addresses")
+	}, sqlstore.Config{Model: subsetModel()})
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
 	for _, path := range []string{"/Users/" + u["id"].(string), "/Users?filter=userName+eq+%22early%22"} {
 		r := e.do("GET", path, nil)
@@ -339,25 +350,19 @@ func TestSubAttributeSubset(t *testing.T) {
 // sub-attribute before the host narrowed its model to sub-attributes
 // comes back with only those /Schemas advertises, from a GET and a list.
 func TestSubAttributeSubsetStoredBefore(t *testing.T) {
-	dir := t.TempDir() + "/scim.db"
-	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
-	require.NoError(t, err)
-	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
-	u := wide.createUser("early", map[string]any{
-		"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
-		"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
-	})
-	// Only sub-attributes the narrowed model leaves out: a GET shows
-	// neither name nor emails.
-	wide.createUser("middle", map[string]any{
-		"name":   map[string]any{"middleName": "Jane"},
-		"emails": []any{map[string]any{"display": "Babs", "type": "work"}},
-	})
-	require.NoError(t, old.Close())
-
-	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel()})
-	require.NoError(t, err)
-	t.Cleanup(func() { narrow.Close() })
+	var u map[string]any
+	narrow := storedBefore(t, func(wide *env) {
+		u = wide.createUser("early", map[string]any{
+			"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
+			"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+		})
+		// Only sub-attributes the narrowed model leaves out: a GET
+		// shows neither name nor emails.
+		wide.createUser("middle", map[string]any{
+			"name":   map[string]any{"middleName": "Jane"},
+			"emails": []any{map[string]any{"display": "Babs", "type": "work"}},
+		})
+	}, sqlstore.Config{Model: columnsModel()})
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
 	for _, path := range []string{"/Users/" + u["id"].(string), "/Users?filter=userName+eq+%22early%22", "/Users?filter=name.givenName+eq+%22E%22", "/Users"} {
 		r := e.do("GET", path, nil)
@@ -396,21 +401,14 @@ func TestSubAttributeSubsetStoredBefore(t *testing.T) {
 // what a GET showed (a provider's every cycle); a PUT that changes one
 // attribute lists that one alone.
 func TestSubAttributeSubsetStoredBeforeEvents(t *testing.T) {
-	dir := t.TempDir() + "/scim.db"
-	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
-	require.NoError(t, err)
-	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
-	u := wide.createUser("early", map[string]any{
-		"name":      map[string]any{"givenName": "E", "middleName": "Jane"},
-		"emails":    []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
-		"addresses": []any{map[string]any{"locality": "Hollywood"}},
-	})
-	id := u["id"].(string)
-	require.NoError(t, old.Close())
-
-	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel(), ChangeFeed: true})
-	require.NoError(t, err)
-	t.Cleanup(func() { narrow.Close() })
+	var id string
+	narrow := storedBefore(t, func(wide *env) {
+		id = wide.createUser("early", map[string]any{
+			"name":      map[string]any{"givenName": "E", "middleName": "Jane"},
+			"emails":    []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+			"addresses": []any{map[string]any{"locality": "Hollywood"}},
+		})["id"].(string)
+	}, sqlstore.Config{Model: columnsModel(), ChangeFeed: true})
 	var events []scim.Event
 	e := newEnv(t, func(c *scim.Config) {
 		c.Users, c.Groups = narrow, narrow
