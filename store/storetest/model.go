@@ -14,7 +14,10 @@ import (
 // (resources.ModelConfig.UserAttributes) is never handed them by the
 // handler, so the suite must not demand that it keep them: every user and
 // group the suite writes goes through fitUser or fitGroup first, which
-// clear what the store's model leaves out. The store's Model (a
+// clear what the store's model leaves out (but for
+// Users/ListStoredBeforeNarrowing, which writes users as a store kept them
+// before its model was narrowed, and holds its lists to what a GET of
+// them shows). The store's Model (a
 // store.ModelProvider) tells the suite; a store that is not a
 // ModelProvider is held to the full contract. A check that cannot do
 // without an attribute the model leaves out (the groups of a user in

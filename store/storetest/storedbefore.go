@@ -62,7 +62,15 @@ func testListStoredBefore(t *testing.T, e *env) {
 	}
 	shown := make([]*resources.User, len(in))
 	for i, u := range in {
+		fitted := u.Clone()
+		e.userModel.FitUser(fitted)
 		out, err := e.users.CreateUser(e.ctx, u)
+		if err != nil && !resources.EqualUsers(fitted, u) {
+			// The handler never hands a store what its model leaves
+			// out, so a store may refuse it: then it holds none from
+			// before the narrowing either.
+			t.Skipf("CreateUser %q with what the store's model leaves out: %v; a store that refuses it holds no such data, and this check has nothing to hold it to", u.UserName, err)
+		}
 		require.NoError(t, err, "CreateUser %q must store a new user (store.UserStore.CreateUser)", u.UserName)
 		shown[i] = out.Clone()
 		e.userModel.FitUser(shown[i])
