@@ -438,6 +438,11 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if err != nil || !changed {
 			return next, changed, err
 		}
+		// What a narrowed model leaves out of a user stored before is
+		// kept where the PATCH leaves what a client sees (putUser).
+		if h.model.KeepUnseen(next, cur) && resources.EqualUsers(cur, next) {
+			return next, false, nil
+		}
 		sent := next.Password != cur.Password
 		if err := h.setPassword(r.Context(), cur.Password, next); err != nil {
 			return nil, false, err

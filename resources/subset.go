@@ -536,11 +536,13 @@ func clearEnterpriseAttr(e *EnterpriseUser, name string) {
 // showed writes nothing, and a PUT that changes one attribute changes
 // that one alone (its change feed entry and Config.Events say so). An
 // attribute the PUT changes is written as sent, without what the model
-// leaves out of it. It does nothing under a model without a subset; it
-// never writes through cur, which may be a store's own value.
-func (m *Model) KeepUnseen(next, cur *User) {
+// leaves out of it. A PATCH's result (next, made from cur) is kept so
+// too. It does nothing under a model without a subset, and reports
+// whether it ran; it never writes through cur, which may be a store's
+// own value.
+func (m *Model) KeepUnseen(next, cur *User) bool {
 	if m.User.full == nil || next == nil || cur == nil {
-		return
+		return false
 	}
 	seen := cur.Clone()
 	m.FitUser(seen)
@@ -578,4 +580,5 @@ func (m *Model) KeepUnseen(next, cur *User) {
 	if sameEnterprise(next.Enterprise, seen.Enterprise) {
 		next.Enterprise = c.Enterprise
 	}
+	return true
 }
