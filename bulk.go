@@ -462,7 +462,9 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	}
 	// The request gets its own copy of u: the routes may change theirs.
 	su := *u
-	sub, err := http.NewRequestWithContext(r.Context(), op.method, "", bytes.NewReader(body))
+	// Its warnings name it: a request's warnings are one list (warn).
+	ctx := context.WithValue(r.Context(), bulkOpKey{}, h.bulkOpName(op)+": ")
+	sub, err := http.NewRequestWithContext(ctx, op.method, "", bytes.NewReader(body))
 	if err != nil { // the method was checked: a bug
 		return h.bulkFailure(r, op, path, u, errorf(http.StatusInternalServerError, "", "Operations[%d]: %v", op.index, err))
 	}
@@ -512,6 +514,16 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		created[op.bulkID] = id
 	}
 	return res
+}
+
+// bulkOpName names op in a warning: `Operations[2] (bulkId "u1")`, its
+// bulkId quoted as client text is (clienttext: bounded, a secret
+// concealed), or `Operations[2]` without one.
+func (h *handler) bulkOpName(op *bulkOp) string {
+	if op.bulkID == "" {
+		return fmt.Sprintf("Operations[%d]", op.index)
+	}
+	return fmt.Sprintf("Operations[%d] (bulkId %s)", op.index, h.secrets.Quote(op.bulkID))
 }
 
 // bulkURL parses an operation's path, its bulkId references resolved, as

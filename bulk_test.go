@@ -611,3 +611,66 @@ func TestBulkReferenceInPathFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestBulkWarningsNameTheirOperation: each warning made while running an
+// operation of a /Bulk request says which, by its index and bulkId (quoted
+// as client text is), in the request log entry and the log line; the
+// total stays bounded; strict mode refuses each operation on its own.
+func TestBulkWarningsNameTheirOperation(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	last := func() []string {
+		recent, err := ring.Recent(context.Background(), "", 1)
+		require.NoError(t, err)
+		return recent[0].Warnings
+	}
+	long := strings.Repeat("b", 300)
+	r := e.do("POST", "/Bulk", bulkBody(0,
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "u1",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bw1", "adreses": "x"}},
+		map[string]any{"method": "PATCH", "path": "/Users/bulkId:u1",
+			"data": map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+				"Operations": []any{map[string]any{"op": " replace ", "path": "title", "value": "T"}}}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": long,
+			"data": map[string]any{"userName": "bw2"}},
+	))
+	_, by := bulkOps(t, r)
+	require.Equal(t, "201", by["u1"]["status"], r.Raw)
+	want := []string{
+		`Operations[0] (bulkId "u1"): ignored unknown attribute "adreses"`,
+		`Operations[1]: Operations[0]: op " replace " taken as "replace"`,
+		`Operations[2] (bulkId "` + strings.Repeat("b", 64),
+	}
+	got := last()
+	require.Len(t, got, 3, got)
+	assert.Equal(t, want[:2], got[:2])
+	assert.True(t, strings.HasPrefix(got[2], want[2]), got[2])
+	assert.Contains(t, got[2], `"schemas" missing; taken as a User`)
+	assert.Less(t, len(got[2]), 300, "the bulkId is bounded as client text is")
+	assert.Contains(t, e.logs.String(), `Operations[0] (bulkId \"u1\"): ignored unknown attribute`, "the log line carries it")
+
+	// Bounded: as many warnings as any request holds, however many
+	// operations make them.
+	var ops []map[string]any
+	for i := range 30 {
+		ops = append(ops, map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint("m", i),
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": fmt.Sprint("bwm", i), "adreses": "x"}})
+	}
+	bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, ops...)))
+	got = last()
+	assert.Len(t, got, 20)
+	assert.Equal(t, `Operations[19] (bulkId "m19"): ignored unknown attribute "adreses"`, got[19])
+
+	// Strict mode refuses the operation that bends, in its own result,
+	// and runs the others.
+	strict := newEnv(t, func(c *scim.Config) { c.Strict = true })
+	_, by = bulkOps(t, strict.do("POST", "/Bulk", bulkBody(0,
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "s1",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bs1", "adreses": "x"}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "s2",
+			"data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bs2"}},
+	)))
+	assert.Equal(t, "400", by["s1"]["status"])
+	assert.Contains(t, by["s1"]["response"].(map[string]any)["detail"], "adreses")
+	assert.Equal(t, "201", by["s2"]["status"])
+}

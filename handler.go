@@ -310,18 +310,33 @@ func (st *requestState) setTenant(tenant string) {
 // taken as sent. The message is made as errorf's detail is
 // (clienttext.Secrets.Sprintf with the model's secrets): bounded, without
 // a token, and without a secret.
+// Within a /Bulk operation it is prefixed by the operation's name
+// (bulkOpPrefix), so that the admin tells which one bent.
 func warn(ctx context.Context, format string, args ...any) {
 	if st := stateOf(ctx); st != nil && len(st.warnings) < maxWarnings {
-		st.warnings = append(st.warnings, st.secrets.Sprintf(format, args...))
+		st.warnings = append(st.warnings, bulkOpPrefix(ctx)+st.secrets.Sprintf(format, args...))
 	}
 }
 
 // warnOnce is warn of a message the request has not recorded yet: a
 // query across resource types checks its filter once per type.
 func warnOnce(ctx context.Context, msg string) {
-	if st := stateOf(ctx); st != nil && !slices.Contains(st.warnings, msg) {
+	if st := stateOf(ctx); st != nil && !slices.Contains(st.warnings, bulkOpPrefix(ctx)+msg) {
 		warn(ctx, "%s", msg)
 	}
+}
+
+// bulkOpKey is the context key of the name of the /Bulk operation a
+// sub-request serves (runBulkOp), a string ending in ": ". It lives in
+// the sub-request's context, not in requestState, which is kept within
+// its size class (TestRequestScopeSize), and only warn reads it.
+type bulkOpKey struct{}
+
+// bulkOpPrefix is what warn puts before a warning made in ctx: the
+// /Bulk operation's name, or "" outside one.
+func bulkOpPrefix(ctx context.Context) string {
+	p, _ := ctx.Value(bulkOpKey{}).(string)
+	return p
 }
 
 // lenience is what Normalize and the PATCH engine bend under, for one
@@ -1342,7 +1357,8 @@ func (h *handler) reporting(ctx context.Context) (context.Context, *store.Report
 // emit reports e to Config.Events, if set, with copies of its user or
 // group of its own (the callback may keep or change them, and each event
 // of a change gets its own): the password removed, which events never
-// show, nor its hash.
+// show, nor its hash, and fitted to the model as a GET is (a user stored
+// before the host narrowed it may hold what the model leaves out).
 func (h *handler) emit(ctx context.Context, e Event) {
 	if h.cfg.Events == nil {
 		return
@@ -1350,9 +1366,11 @@ func (h *handler) emit(ctx context.Context, e Event) {
 	if e.User != nil {
 		e.User = e.User.Clone()
 		e.User.Password = ""
+		h.model.FitUser(e.User)
 	}
 	if e.Group != nil {
 		e.Group = e.Group.Clone()
+		h.model.FitGroup(e.Group)
 	}
 	e.Tenant = store.Tenant(ctx)
 	e.At = h.cfg.Now()

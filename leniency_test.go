@@ -464,7 +464,7 @@ func TestSchemasBend(t *testing.T) {
 		{"POST /Bulk as SCIM 1.1 sends it, its data too", "POST", "/Bulk", map[string]any{"schemas": []any{scim1Core}, "Operations": []any{map[string]any{"method": "POST", "path": "/Users", "bulkId": "b",
 			"data": map[string]any{"schemas": []any{scim1Core}, "userName": "bulkscim1data"}}}}, 200,
 			[]string{`"schemas" does not list ` + bulkReq + `; taken as a BulkRequest; ` + scim1Advice,
-				`"schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, scim1Advice},
+				`Operations[0] (bulkId "b"): "schemas" does not list ` + resources.UserSchema + `; taken as a User; ` + scim1Advice}, scim1Advice},
 		{"POST /.search with SCIM 1.1's core schema", "POST", "/.search", map[string]any{"schemas": []any{scim1Core}}, 200,
 			[]string{`"schemas" does not list ` + search + `; taken as a SearchRequest; ` + scim1Advice}, scim1Advice},
 		{"PATCH with SCIM 1.1's core schema beside Operations", "PATCH", "/Users/" + uid, map[string]any{"schemas": []any{scim1Core}, "Operations": title}, 200,

@@ -57,7 +57,7 @@ func TestReferenceValues(t *testing.T) {
 			[]string{`kept reference profileUrl "https://example.com/100%" as sent: it has a '%' at byte 23 not followed by two hex digits (RFC 3986 §2.1: write a literal % as %25)`}, `attribute "profileUrl"`},
 		{"bulk POST", "POST", "/Bulk", map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": []any{map[string]any{
 			"method": "POST", "path": "/Users", "bulkId": "b", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulk", "profileUrl": "not a url"}}}}, 200,
-			[]string{notURL}, ""},
+			[]string{`Operations[0] (bulkId "b"): ` + notURL}, ""},
 		{"an empty profileUrl", "PUT", "/Users/" + uid, user(map[string]any{"profileUrl": ""}), 200, nil, ""},
 		{"absolute URLs", "PUT", "/Users/" + uid, user(map[string]any{"profileUrl": "https://example.com/~bjensen?tab=1#top",
 			"photos": []any{map[string]any{"value": "https://photos.example.com/profilephoto/72930000000Ccne/F", "type": "photo"}, map[string]any{"value": "data:image/png;base64,iVBORw0KGgo=", "type": "thumbnail"}}}), 200, nil, ""},

@@ -44,6 +44,12 @@ func TestExtensionRequired(t *testing.T) {
 		detail string
 	}{
 		{"without the extension", nil, 201, ""},
+		// RFC 7643 §2.5: null and an empty object are unassigned, so an
+		// extension holding nothing else is absent, as "urn:…": {} is.
+		{"extension of the required attribute as null", map[string]any{"badge": nil}, 201, ""},
+		{"extension of nulls and empty values", map[string]any{"badge": nil, "desk": map[string]any{}, "keys": []any{}}, 201, ""},
+		{"extension empty", map[string]any{}, 201, ""},
+		{"required attribute null beside a value", map[string]any{"badge": nil, "note": "n"}, 400, acme + ":badge is required"},
 		{"with every required value", map[string]any{"badge": "B1", "desk": map[string]any{"building": "A"}, "keys": []any{map[string]any{"value": "k1"}}}, 201, ""},
 		{"extension without the required attribute", map[string]any{"note": "n"}, 400, acme + ":badge is required"},
 		{"required attribute empty", map[string]any{"badge": "", "note": "n"}, 400, acme + ":badge is required"},
@@ -59,6 +65,9 @@ func TestExtensionRequired(t *testing.T) {
 				return
 			}
 			require.Equal(t, 201, r.Code, r.Raw)
+			if tc.ext != nil && tc.ext["note"] == nil && tc.ext["badge"] == nil {
+				assert.NotContains(t, r.Body, acme, "an extension holding nothing is not stored")
+			}
 		})
 	}
 

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/store/sqlstore"
 )
@@ -154,20 +156,31 @@ func TestAttributeSubset(t *testing.T) {
 	})
 }
 
+// storedBefore writes through write, to a SQLite store of the full
+// model, the data of a host that has not narrowed its model yet, then
+// opens the same database as cfg says (its DSN set here: a narrowed
+// Model), as the host does once it has narrowed it.
+func storedBefore(t *testing.T, write func(wide *env), cfg sqlstore.Config) *sqlstore.Store {
+	t.Helper()
+	cfg.DSN = t.TempDir() + "/scim.db"
+	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: cfg.DSN})
+	require.NoError(t, err)
+	write(newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old }))
+	require.NoError(t, old.Close())
+	narrow, err := sqlstore.New(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { narrow.Close() })
+	return narrow
+}
+
 // TestAttributeSubsetStoredBefore: a user stored before the host narrowed
 // its model comes back with only what /Schemas advertises.
 func TestAttributeSubsetStoredBefore(t *testing.T) {
-	dir := t.TempDir() + "/scim.db"
-	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
-	require.NoError(t, err)
-	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
-	u := wide.createUser("early", map[string]any{"addresses": []any{map[string]any{"locality": "Hollywood"}}, "nickName": "E"})
-	require.Contains(t, u, "addresses")
-	require.NoError(t, old.Close())
-
-	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: subsetModel()})
-	require.NoError(t, err)
-	t.Cleanup(func() { narrow.Close() })
+	var u map[string]any
+	narrow := storedBefore(t, func(wide *env) {
+		u = wide.createUser("early", map[string]any{"addresses": []any{map[string]any{"locality": "Hollywood"}}, "nickName": "E"})
+		require.Contains(t, u, "addresses")
+	}, sqlstore.Config{Model: subsetModel()})
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
 	for _, path := range []string{"/Users/" + u["id"].(string), "/Users?filter=userName+eq+%22early%22"} {
 		r := e.do("GET", path, nil)
@@ -337,19 +350,19 @@ func TestSubAttributeSubset(t *testing.T) {
 // sub-attribute before the host narrowed its model to sub-attributes
 // comes back with only those /Schemas advertises, from a GET and a list.
 func TestSubAttributeSubsetStoredBefore(t *testing.T) {
-	dir := t.TempDir() + "/scim.db"
-	old, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir})
-	require.NoError(t, err)
-	wide := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = old, old })
-	u := wide.createUser("early", map[string]any{
-		"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
-		"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
-	})
-	require.NoError(t, old.Close())
-
-	narrow, err := sqlstore.New(context.Background(), sqlstore.Config{DSN: dir, Model: columnsModel()})
-	require.NoError(t, err)
-	t.Cleanup(func() { narrow.Close() })
+	var u map[string]any
+	narrow := storedBefore(t, func(wide *env) {
+		u = wide.createUser("early", map[string]any{
+			"name":   map[string]any{"givenName": "E", "middleName": "Jane"},
+			"emails": []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+		})
+		// Only sub-attributes the narrowed model leaves out: a GET
+		// shows neither name nor emails.
+		wide.createUser("middle", map[string]any{
+			"name":   map[string]any{"middleName": "Jane"},
+			"emails": []any{map[string]any{"display": "Babs", "type": "work"}},
+		})
+	}, sqlstore.Config{Model: columnsModel()})
 	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
 	for _, path := range []string{"/Users/" + u["id"].(string), "/Users?filter=userName+eq+%22early%22", "/Users?filter=name.givenName+eq+%22E%22", "/Users"} {
 		r := e.do("GET", path, nil)
@@ -359,4 +372,95 @@ func TestSubAttributeSubsetStoredBefore(t *testing.T) {
 			assert.NotContains(t, r.Raw, gone, path)
 		}
 	}
+	// RFC 7644 §3.4.2.2: pr matches a value, and the client sees none in
+	// what the model leaves out.
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`name pr`, []string{"early"}},
+		{`emails pr`, []string{"early"}},
+		{`not (name pr) and userName ne "x"`, []string{"middle"}},
+		{`not (emails pr)`, []string{"middle"}},
+	} {
+		r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+		require.Equal(t, 200, r.Code, r.Raw)
+		var got []string
+		for _, u := range r.Body["Resources"].([]any) {
+			got = append(got, u.(map[string]any)["userName"].(string))
+		}
+		assert.Equal(t, tc.want, got, tc.filter)
+		assert.EqualValues(t, len(tc.want), r.Body["totalResults"], tc.filter)
+	}
+}
+
+// TestSubAttributeSubsetStoredBeforeEvents: what a Config.Events callback
+// and a change feed consumer get of a user stored before the host narrowed
+// its model is what a GET shows: an event's user without what the model
+// leaves out, and no write, event or feed entry for a PUT that resends
+// what a GET showed (a provider's every cycle); a PUT that changes one
+// attribute lists that one alone.
+func TestSubAttributeSubsetStoredBeforeEvents(t *testing.T) {
+	var id string
+	narrow := storedBefore(t, func(wide *env) {
+		id = wide.createUser("early", map[string]any{
+			"name":      map[string]any{"givenName": "E", "middleName": "Jane"},
+			"emails":    []any{map[string]any{"value": "early@example.com", "display": "Babs", "type": "work"}},
+			"addresses": []any{map[string]any{"locality": "Hollywood"}},
+		})["id"].(string)
+	}, sqlstore.Config{Model: columnsModel(), ChangeFeed: true})
+	var events []scim.Event
+	e := newEnv(t, func(c *scim.Config) {
+		c.Users, c.Groups = narrow, narrow
+		c.Events = func(_ context.Context, ev scim.Event) { events = append(events, ev) }
+	})
+	leaks := func(t *testing.T, what string, v any) {
+		t.Helper()
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		for _, gone := range []string{"Jane", "Babs", `"work"`, "Hollywood"} {
+			assert.NotContains(t, string(b), gone, what)
+		}
+	}
+	feedAfter := func(t *testing.T, seq int64) []store.Change {
+		t.Helper()
+		ch, err := narrow.Feed().Changes(store.WithTenant(context.Background(), events[0].Tenant), seq, 100)
+		require.NoError(t, err)
+		return ch
+	}
+
+	r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "name.givenName", "F")))
+	require.Equal(t, 200, r.Code, r.Raw)
+	require.Len(t, events, 1)
+	assert.Equal(t, scim.UserUpdated, events[0].Type)
+	leaks(t, "the event's user", events[0].User)
+	assert.Equal(t, "F", events[0].User.Name.GivenName)
+	ch := feedAfter(t, 0)
+	require.NotEmpty(t, ch)
+	assert.Equal(t, []string{"name"}, ch[len(ch)-1].Attributes)
+	seq := ch[len(ch)-1].Seq
+
+	shown := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, shown.Code, shown.Raw)
+	body := map[string]any{"schemas": []any{resources.UserSchema}, "userName": "early",
+		"name": shown.Body["name"], "emails": shown.Body["emails"], "active": true}
+	r = e.do("PUT", "/Users/"+id, body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, shown.Body["meta"].(map[string]any)["version"], r.Body["meta"].(map[string]any)["version"], "a PUT of what a GET showed changes nothing")
+	assert.Len(t, events, 1, "no event for it")
+	assert.Empty(t, feedAfter(t, seq), "no feed entry for it")
+	r = e.do("PATCH", "/Users/"+id, patchBody(op("replace", "emails", shown.Body["emails"])))
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.Equal(t, shown.Body["meta"].(map[string]any)["version"], r.Body["meta"].(map[string]any)["version"], "nor does a PATCH replacing a value with what a GET showed")
+	assert.Len(t, events, 1, "no event for it")
+	assert.Empty(t, feedAfter(t, seq), "no feed entry for it")
+
+	body["name"] = map[string]any{"givenName": "G"}
+	r = e.do("PUT", "/Users/"+id, body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	require.Len(t, events, 2)
+	leaks(t, "the event's user", events[1].User)
+	ch = feedAfter(t, seq)
+	require.Len(t, ch, 1)
+	assert.Equal(t, []string{"name"}, ch[0].Attributes, "the one attribute the client changed")
 }

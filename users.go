@@ -223,6 +223,10 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 		if err := h.setPassword(ctx, u.Password != "", next); err != nil {
 			return nil, false, err
 		}
+		// Nor can clients resend what a narrowed model leaves out of a
+		// user stored before: kept where the PUT changes nothing a
+		// client sees.
+		h.model.KeepUnseen(next, cur)
 		secretsSent(ctx, secrets)
 		// Providers resend unchanged users on every cycle: a PUT equal to
 		// what is stored writes nothing and keeps the version, unless it
@@ -452,6 +456,13 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		// one, or set the one they were forecast to (a client may send
 		// the stored hash's text, which is hashed as any password is).
 		sent := next.Password != "" && (next.Password != cur.Password || next.Password == password)
+		// What a narrowed model leaves out of a user stored before is
+		// kept where the PATCH leaves what a client sees (putUser); a
+		// PATCH that then changes nothing writes nothing, unless it sent
+		// a secret (secretwrite.go).
+		if h.model.KeepUnseen(next, cur) && !sent && len(secrets) == 0 && resources.EqualUsers(cur, next) {
+			return next, false, nil
+		}
 		if err := h.setPassword(r.Context(), sent, next); err != nil {
 			return nil, false, err
 		}

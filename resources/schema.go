@@ -89,6 +89,13 @@ func (a *Attribute) omitsSub(name string) bool {
 	return a.full != nil && a.Sub(name) == nil && a.full.Sub(name) != nil
 }
 
+// Narrowed reports whether a host's subset kept only some of a's
+// sub-attributes (ModelConfig.UserAttributes: "name.givenName"): a value
+// stored before the model was narrowed may hold others, which a response
+// leaves out (Model.FitUser) and a filter must not see either
+// (query.KeptFilter).
+func (a *Attribute) Narrowed() bool { return a.full != nil }
+
 // Sub returns the sub-attribute called name (case-insensitively), or nil.
 func (a *Attribute) Sub(name string) *Attribute {
 	return find(a.SubAttributes, name)
@@ -518,11 +525,15 @@ func (rt *ResourceType) Required() []Required {
 // the extension's object in a resource, leaves unassigned (null, "", []
 // or {}, RFC 7643 §2.5), or of the first required sub-attribute that a
 // value of such a complex attribute leaves unassigned
-// ("urn:...:desk.building"); "" when there is none. An empty obj is an
-// extension the resource does not hold, which requires nothing: the
-// resource type lists it as optional, and it may be left out whole.
+// ("urn:...:desk.building"); "" when there is none. An obj that holds
+// nothing but unassigned values (empty, {"badge": null}, {"tags": []}:
+// RFC 7643 §2.5 makes null, [] and {} the state of no value, and a
+// resource stores no such extension) is an extension the resource does
+// not hold, which requires nothing: the resource type lists it as
+// optional, and it may be left out whole, in any of these spellings
+// alike, as "urn:…": null may.
 func (r Required) Missing(obj map[string]any) string {
-	if len(obj) == 0 {
+	if !holds(obj) {
 		return ""
 	}
 	for _, a := range r.attrs {
@@ -571,6 +582,32 @@ func missingSub(a *Attribute, m map[string]any) string {
 		}
 	}
 	return ""
+}
+
+// holds reports whether v, a decoded JSON value, holds a value that is
+// not unassigned (RFC 7643 §2.5): something other than null, or lists and
+// objects holding nothing else, which a resource does not keep
+// (dropUnassigned). An empty string is a value here, as it is kept.
+func holds(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case map[string]any:
+		for _, m := range x {
+			if holds(m) {
+				return true
+			}
+		}
+		return false
+	case []any:
+		for _, el := range x {
+			if holds(el) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // unassigned reports whether v is no value (RFC 7643 §2.5): absent or

@@ -506,3 +506,60 @@ func clearEnterpriseAttr(e *EnterpriseUser, name string) {
 		e.Manager = nil
 	}
 }
+
+// KeepUnseen gives next, the user a PUT is about to store over cur (as a
+// store holds it), cur's stored value of every attribute the PUT leaves
+// as a client sees it: one the model leaves out, and one whose value
+// fitted to the model (FitUser) is next's. A user stored before the host
+// narrowed its model may hold values a client never sees (name.middleName,
+// an email's type, addresses), and so cannot resend: as a PUT keeps a
+// password it does not mention, it keeps them, so that a PUT of what a GET
+// showed writes nothing, and a PUT that changes one attribute changes
+// that one alone (its change feed entry and Config.Events say so). An
+// attribute the PUT changes is written as sent, without what the model
+// leaves out of it. A PATCH's result (next, made from cur) is kept so
+// too. It does nothing under a model without a subset, and reports
+// whether it ran; it never writes through cur, which may be a store's
+// own value.
+func (m *Model) KeepUnseen(next, cur *User) bool {
+	if m.User.full == nil || next == nil || cur == nil {
+		return false
+	}
+	seen := cur.Clone()
+	m.FitUser(seen)
+	c := cur.Clone()
+	keep := func(same bool, dst, src *string) {
+		if same {
+			*dst = *src
+		}
+	}
+	for _, f := range []struct{ n, s, c *string }{
+		{&next.ExternalID, &seen.ExternalID, &c.ExternalID}, {&next.DisplayName, &seen.DisplayName, &c.DisplayName},
+		{&next.NickName, &seen.NickName, &c.NickName}, {&next.ProfileURL, &seen.ProfileURL, &c.ProfileURL},
+		{&next.Title, &seen.Title, &c.Title}, {&next.UserType, &seen.UserType, &c.UserType},
+		{&next.PreferredLanguage, &seen.PreferredLanguage, &c.PreferredLanguage}, {&next.Locale, &seen.Locale, &c.Locale},
+		{&next.Timezone, &seen.Timezone, &c.Timezone},
+	} {
+		keep(sameStr(*f.n, *f.s), f.n, f.c)
+	}
+	if sameName(next.Name, seen.Name) {
+		next.Name = c.Name
+	}
+	for _, f := range []struct{ n, s, c *[]MultiValue }{
+		{&next.Emails, &seen.Emails, &c.Emails}, {&next.PhoneNumbers, &seen.PhoneNumbers, &c.PhoneNumbers},
+		{&next.IMs, &seen.IMs, &c.IMs}, {&next.Photos, &seen.Photos, &c.Photos},
+		{&next.Entitlements, &seen.Entitlements, &c.Entitlements}, {&next.Roles, &seen.Roles, &c.Roles},
+		{&next.X509Certificates, &seen.X509Certificates, &c.X509Certificates},
+	} {
+		if sameList(*f.n, *f.s, sameMultiValue) {
+			*f.n = *f.c
+		}
+	}
+	if sameList(next.Addresses, seen.Addresses, sameAddress) {
+		next.Addresses = c.Addresses
+	}
+	if sameEnterprise(next.Enterprise, seen.Enterprise) {
+		next.Enterprise = c.Enterprise
+	}
+	return true
+}

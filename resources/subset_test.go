@@ -525,3 +525,45 @@ func BenchmarkFitUser(b *testing.B) {
 		m.FitUser(&u)
 	}
 }
+
+// TestKeepUnseen: a PUT over a user stored before the model was narrowed
+// keeps, attribute by attribute, what a client cannot see where it leaves
+// what a GET showed as it was, and writes the attribute as sent where it
+// changes it.
+func TestKeepUnseen(t *testing.T) {
+	m, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{
+		"id", "meta", "userName", "active", "title", "name.givenName", "emails.value"}})
+	require.NoError(t, err)
+	stored := func() *resources.User {
+		return &resources.User{UserName: "u", Title: "T", NickName: "old",
+			Name:      &resources.Name{GivenName: "G", MiddleName: "M"},
+			Emails:    []resources.MultiValue{{Value: "a@x", Type: "work"}},
+			Addresses: []resources.Address{{Locality: "L"}}}
+	}
+	for _, tc := range []struct {
+		name string
+		put  *resources.User
+		want *resources.User
+	}{
+		{"what a GET showed: all kept",
+			&resources.User{UserName: "u", Title: "T", Name: &resources.Name{GivenName: "G"}, Emails: []resources.MultiValue{{Value: "a@x"}}},
+			stored()},
+		{"one attribute changed: written as sent, the rest kept",
+			&resources.User{UserName: "u", Title: "T", Name: &resources.Name{GivenName: "H"}, Emails: []resources.MultiValue{{Value: "a@x"}}},
+			func() *resources.User { u := stored(); u.Name = &resources.Name{GivenName: "H"}; return u }()},
+		{"emails and title left out: cleared, what no client sees kept",
+			&resources.User{UserName: "u", Name: &resources.Name{GivenName: "G"}},
+			func() *resources.User { u := stored(); u.Title, u.Emails = "", nil; return u }()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cur := stored()
+			m.KeepUnseen(tc.put, cur)
+			assert.Equal(t, tc.want, tc.put)
+			assert.Equal(t, stored(), cur, "cur is not written through")
+		})
+	}
+	// The full model keeps nothing unseen: a PUT is as sent.
+	put := &resources.User{UserName: "u"}
+	resources.DefaultModel().KeepUnseen(put, stored())
+	assert.Equal(t, &resources.User{UserName: "u"}, put)
+}

@@ -97,7 +97,12 @@ const MultiValueLimit = 1000
 // Query is a list request: filter, sort and page, already parsed and
 // validated by the handler.
 type Query struct {
-	// Filter is nil when every resource matches.
+	// Filter is nil when every resource matches. On a store built from a
+	// narrowed model (ModelProvider) it reads a resource as the handler
+	// shows it (resources.Model.FitUser): a value of what the model leaves
+	// out, stored before it was narrowed, makes nothing present
+	// (query.KeptFilter), nor is a primary the model does not keep a
+	// sort key's primary (query.Sorter).
 	Filter filter.Expr
 	// Compiled is Filter as the handler compiled it to validate it (a
 	// *query.Matcher, from query.Evaluator.Compile), or nil. query.Select

@@ -73,7 +73,11 @@ func filterErrorf(format string, args ...any) error {
 //   - "eq null" is true when the attribute is not present (see "pr") and
 //     "ne null" when it is; other operators with null are a *FilterError.
 //   - "pr" is true when the attribute has a value that is not null, "",
-//     an empty list or an empty object.
+//     an empty list or an empty object. On an attribute or extension a
+//     host's subset narrowed, only what the model keeps counts
+//     (KeptFilter): a response leaves the rest out, and a value
+//     holding nothing the model keeps is none, for a value filter and
+//     a multi-valued "ne" too.
 //   - An attribute no schema of the type defines is a *FilterError, in a
 //     registered extension as in the core schema: the handler never
 //     stores one (resources.Lenience), so there is nothing to match.
@@ -371,6 +375,17 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 			return nil, err
 		}
 		return func(d map[string]any) bool { return !f(d) }, nil
+	}
+	if !sc.inElem {
+		if k := KeptFilter(ev.Type, e); k != nil {
+			// A narrowed attribute: only what the model keeps counts.
+			if vp, ok := k.(*filter.ValuePath); ok {
+				return ev.valuePath(sc, vp, depth+1)
+			}
+			return ev.compile(sc, k, depth+1)
+		}
+	}
+	switch x := e.(type) {
 	case *filter.Present:
 		t, err := ev.resolve(sc, x.Path, true)
 		if err != nil {
@@ -384,39 +399,44 @@ func (ev *Evaluator) compile(sc scope, e filter.Expr, depth int) (func(map[strin
 		}
 		return t.compare(x.Op, x.Value, sc.m)
 	case *filter.ValuePath:
-		if sc.inElem {
-			return nil, filterErrorf("value filter %q cannot nest inside another value filter", x.Path.String())
-		}
-		if x.Path.Sub != "" {
-			return nil, filterErrorf("value filter on %q: a sub-attribute cannot precede '['", x.Path.String())
-		}
-		t, err := ev.resolve(sc, x.Path, true)
-		if err != nil {
-			return nil, err
-		}
-		if t.attr != nil && t.attr.Type != resources.TypeComplex {
-			return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
-		}
-		inner, err := ev.compile(scope{inElem: true, elem: t.attr, in: x.Path, m: sc.m}, x.Filter, depth+1)
-		if err != nil {
-			return nil, err
-		}
-		return func(d map[string]any) bool {
-			v := t.value(d)
-			switch y := v.(type) {
-			case map[string]any:
-				return inner(y)
-			case []any:
-				for _, el := range y {
-					if m, ok := el.(map[string]any); ok && inner(m) {
-						return true
-					}
-				}
-			}
-			return false
-		}, nil
+		return ev.valuePath(sc, x, depth)
 	}
 	return nil, filterErrorf("unsupported filter expression %T", e)
+}
+
+// valuePath compiles the value filter x.
+func (ev *Evaluator) valuePath(sc scope, x *filter.ValuePath, depth int) (func(map[string]any) bool, error) {
+	if sc.inElem {
+		return nil, filterErrorf("value filter %q cannot nest inside another value filter", x.Path.String())
+	}
+	if x.Path.Sub != "" {
+		return nil, filterErrorf("value filter on %q: a sub-attribute cannot precede '['", x.Path.String())
+	}
+	t, err := ev.resolve(sc, x.Path, true)
+	if err != nil {
+		return nil, err
+	}
+	if t.attr != nil && t.attr.Type != resources.TypeComplex {
+		return nil, filterErrorf("attribute %q is not complex, so it takes no value filter", x.Path.String())
+	}
+	inner, err := ev.compile(scope{inElem: true, elem: t.attr, in: x.Path, m: sc.m}, x.Filter, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	return func(d map[string]any) bool {
+		v := t.value(d)
+		switch y := v.(type) {
+		case map[string]any:
+			return inner(y)
+		case []any:
+			for _, el := range y {
+				if m, ok := el.(map[string]any); ok && inner(m) {
+					return true
+				}
+			}
+		}
+		return false
+	}, nil
 }
 
 // target is a resolved attribute path.

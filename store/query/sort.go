@@ -12,7 +12,8 @@ import (
 // following RFC 7644 §3.4.2.3: strings compare case-insensitively unless
 // the attribute is caseExact, numbers numerically, dateTime values as
 // instants, false before true. For a multi-valued attribute the primary
-// value is used, or else the first. Documents without a value sort after
+// value is used, or else the first (the first on a model whose subset
+// leaves the attribute's primary out, which no response then shows). Documents without a value sort after
 // every document with one, so in a descending sort (the reversed order)
 // they come first. Build it with Evaluator.Sorter; it is safe for
 // concurrent use.
@@ -154,6 +155,12 @@ func (s *Sorter) pick(doc map[string]any) any {
 			sv := lookup(m, t.sub)
 			if sv == nil {
 				continue
+			}
+			// A subset without the primary sub-attribute shows no
+			// primary value (resources.Model.FitUser), even where
+			// one was stored before: the first value is what is shown.
+			if t.attr.Sub("primary") == nil {
+				return sv
 			}
 			if p, _ := ToBool(lookup(m, "primary")); p {
 				return sv

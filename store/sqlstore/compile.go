@@ -184,6 +184,15 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 			return "", err
 		}
 		return not(inner), nil
+	}
+	if k := query.KeptFilter(c.rt, e); k != nil {
+		// A narrowed attribute: only what the model keeps counts.
+		if vp, ok := k.(*filter.ValuePath); ok {
+			return c.valuePath(vp, depth+1)
+		}
+		return c.cond(k, depth+1)
+	}
+	switch x := e.(type) {
 	case *filter.Present:
 		t, err := c.resolve(x.Path, true)
 		if err != nil {
@@ -197,18 +206,23 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		}
 		return c.compare(t, x)
 	case *filter.ValuePath:
-		t, err := c.resolveAt(x, x.Path, true)
-		if err != nil {
-			return "", err
-		}
-		if t.elems == nil {
-			return "", errFallback
-		}
-		return t.elems(c, func(sc elemScope) (string, error) {
-			return c.elemCond(sc, x.Filter, depth+1)
-		})
+		return c.valuePath(x, depth)
 	}
 	return "", errFallback
+}
+
+// valuePath compiles the value filter x.
+func (c *compiler) valuePath(x *filter.ValuePath, depth int) (string, error) {
+	t, err := c.resolveAt(x, x.Path, true)
+	if err != nil {
+		return "", err
+	}
+	if t.elems == nil {
+		return "", errFallback
+	}
+	return t.elems(c, func(sc elemScope) (string, error) {
+		return c.elemCond(sc, x.Filter, depth+1)
+	})
 }
 
 func not(x string) string { return "(NOT COALESCE(" + x + ", FALSE))" }

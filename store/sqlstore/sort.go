@@ -105,8 +105,14 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 		key = "(SELECT " + conv(elem) + " FROM " + from + " WHERE " + c.d.jtype(elem) + " <> 'null' ORDER BY " + pos + " LIMIT 1)"
 	} else {
 		sv := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sub})))
-		prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
-		key = "(SELECT " + conv(sv) + " FROM " + from + " WHERE " + c.d.jtype(sv) + " <> 'null' ORDER BY CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos + " LIMIT 1)"
+		order := pos
+		if a.Sub("primary") != nil {
+			// Without it (a subset left it out), no value is shown
+			// primary, whatever was stored before: the first decides.
+			prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
+			order = "CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos
+		}
+		key = "(SELECT " + conv(sv) + " FROM " + from + " WHERE " + c.d.jtype(sv) + " <> 'null' ORDER BY " + order + " LIMIT 1)"
 	}
 	if isText {
 		key += c.d.textColl

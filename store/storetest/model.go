@@ -14,7 +14,10 @@ import (
 // (resources.ModelConfig.UserAttributes) is never handed them by the
 // handler, so the suite must not demand that it keep them: every user and
 // group the suite writes goes through fitUser or fitGroup first, which
-// clear what the store's model leaves out. The store's Model (a
+// clear what the store's model leaves out (but for
+// Users/ListStoredBeforeNarrowing, which writes users as a store kept them
+// before its model was narrowed, and holds its lists to what a GET of
+// them shows). The store's Model (a
 // store.ModelProvider) tells the suite; a store that is not a
 // ModelProvider is held to the full contract. A check that cannot do
 // without an attribute the model leaves out (the groups of a user in
@@ -53,7 +56,11 @@ type NarrowedModel struct {
 // (UserAttributesUsed); "columns" those of a users table with a few
 // columns, each attribute whole; "subattrs" those of a users table with
 // the columns user_name, given_name, family_name, email and active
-// (name.givenName, name.familyName, emails.value). The slice is new.
+// (name.givenName, name.familyName, emails.value); "values" narrows
+// multi-valued attributes kept in a document or in tables of their own
+// (addresses, emails, phoneNumbers) to some sub-attributes each, without
+// their primary, and the enterprise extension to its department. The
+// slice is new.
 func NarrowedModels() []NarrowedModel {
 	groups := []string{"id", "meta", "displayName", "members"}
 	return []NarrowedModel{
@@ -64,6 +71,12 @@ func NarrowedModels() []NarrowedModel {
 		}},
 		{"subattrs", resources.ModelConfig{
 			UserAttributes:  []string{"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"},
+			GroupAttributes: groups,
+		}},
+		{"values", resources.ModelConfig{
+			UserAttributes: []string{"id", "meta", "userName", "active", "title", "name.familyName",
+				"emails.value", "emails.type", "phoneNumbers.value", "addresses.locality", "addresses.type",
+				resources.EnterpriseUserSchema + ":department"},
 			GroupAttributes: groups,
 		}},
 	}

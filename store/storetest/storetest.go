@@ -109,6 +109,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		skip func(e *env) string
 	}{
 		{"Users/", userTests, nil},
+		{"Users/", storedBeforeTests, nil},
 		{"", capabilityTests, nil},
 		{"", checkedTests, nil},
 		{"", endedTests, nil},
