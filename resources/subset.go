@@ -1,7 +1,9 @@
 package resources
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -558,8 +560,67 @@ func (m *Model) KeepUnseen(next, cur *User) bool {
 	if sameList(next.Addresses, seen.Addresses, sameAddress) {
 		next.Addresses = c.Addresses
 	}
-	if sameEnterprise(next.Enterprise, seen.Enterprise) {
-		next.Enterprise = c.Enterprise
-	}
+	next.Enterprise = keepUnseenEnterprise(next.Enterprise, seen.Enterprise, c.Enterprise)
 	return true
+}
+
+// keepUnseenEnterprise is KeepUnseen for the enterprise extension, one
+// attribute at a time as for the core ones: of next (what the write
+// leaves), seen (cur fitted to the model: what a client saw) and cur,
+// each attribute next leaves as seen takes cur's stored value. Taken
+// whole, a PUT changing department would drop a costCenter the model
+// leaves out, which no client can resend. It never writes through next
+// or cur.
+func keepUnseenEnterprise(next, seen, cur *EnterpriseUser) *EnterpriseUser {
+	if sameEnterprise(next, seen) {
+		return cur
+	}
+	if cur == nil {
+		return next
+	}
+	var n, s EnterpriseUser
+	if next != nil {
+		n = *next
+	}
+	if seen != nil {
+		s = *seen
+	}
+	for _, f := range []struct{ n, s, c *string }{
+		{&n.EmployeeNumber, &s.EmployeeNumber, &cur.EmployeeNumber}, {&n.CostCenter, &s.CostCenter, &cur.CostCenter},
+		{&n.Organization, &s.Organization, &cur.Organization}, {&n.Division, &s.Division, &cur.Division},
+		{&n.Department, &s.Department, &cur.Department},
+	} {
+		if sameStr(*f.n, *f.s) {
+			*f.n = *f.c
+		}
+	}
+	if sameEnterprise(&EnterpriseUser{Manager: n.Manager}, &EnterpriseUser{Manager: s.Manager}) {
+		n.Manager = cur.Manager
+	}
+	n.Extra = keepUnseenRaw(n.Extra, s.Extra, cur.Extra)
+	if n.EmployeeNumber == "" && n.CostCenter == "" && n.Organization == "" && n.Division == "" &&
+		n.Department == "" && n.Manager == nil && len(n.Extra) == 0 {
+		return nil
+	}
+	return &n
+}
+
+// keepUnseenRaw is keepUnseenEnterprise for raw attributes by name (the
+// enterprise extension's Extra): a new map holding next's, and cur's
+// value of each name next leaves as seen has it (both without it, or
+// the same value).
+func keepUnseenRaw(next, seen, cur map[string]json.RawMessage) map[string]json.RawMessage {
+	out := maps.Clone(next)
+	for k, cv := range cur {
+		nv, inNext := next[k]
+		sv, inSeen := seen[k]
+		if inNext != inSeen || inNext && !sameExtensions(map[string]json.RawMessage{k: nv}, map[string]json.RawMessage{k: sv}) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]json.RawMessage, len(cur))
+		}
+		out[k] = cv
+	}
+	return out
 }

@@ -562,6 +562,36 @@ func TestKeepUnseen(t *testing.T) {
 			assert.Equal(t, stored(), cur, "cur is not written through")
 		})
 	}
+	t.Run("enterprise, attribute by attribute", func(t *testing.T) {
+		m, err := resources.NewModel(resources.ModelConfig{UserAttributes: []string{
+			"id", "meta", "userName", "active", ent + ":department"}})
+		require.NoError(t, err)
+		stored := func(dept string) *resources.User {
+			return &resources.User{UserName: "u", Enterprise: &resources.EnterpriseUser{Department: dept, CostCenter: "CC1"}}
+		}
+		for _, tc := range []struct {
+			name   string
+			stored *resources.User
+			put    *resources.User
+			want   *resources.User
+		}{
+			{"department changed: costCenter kept", stored("Eng"),
+				&resources.User{UserName: "u", Enterprise: &resources.EnterpriseUser{Department: "Sales"}}, stored("Sales")},
+			{"department as shown: all kept", stored("Eng"),
+				&resources.User{UserName: "u", Enterprise: &resources.EnterpriseUser{Department: "Eng"}}, stored("Eng")},
+			{"department added where only hidden values were stored", stored(""),
+				&resources.User{UserName: "u", Enterprise: &resources.EnterpriseUser{Department: "Ops"}}, stored("Ops")},
+			{"department left out: cleared, the hidden kept", stored("Eng"),
+				&resources.User{UserName: "u"}, stored("")},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				before := tc.stored.Clone()
+				m.KeepUnseen(tc.put, tc.stored)
+				assert.Equal(t, tc.want, tc.put)
+				assert.Equal(t, before, tc.stored, "cur is not written through")
+			})
+		}
+	})
 	// The full model keeps nothing unseen: a PUT is as sent.
 	put := &resources.User{UserName: "u"}
 	resources.DefaultModel().KeepUnseen(put, stored())
