@@ -483,8 +483,14 @@ func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMess
 		if !unassignedIn(raw) {
 			continue
 		}
-		if len(raw) > 0 && !json.Valid(raw) {
-			continue // not JSON: kept as it is, as putExtensions fails on it
+		if len(raw) > 0 {
+			if _, at, valid := jsonscan.ValidRepeated(raw); !valid || at >= 0 {
+				// Not JSON: kept as it is, as putExtensions fails on it.
+				// A name given twice means its last value, which a
+				// member-by-member copy would not keep: left as it is
+				// (a request's document never repeats one).
+				continue
+			}
 		}
 		kept, held := appendAssigned(nil, raw)
 		switch {
@@ -498,7 +504,9 @@ func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMess
 		changed = true
 	}
 	if exts != nil && len(exts) == 0 {
-		return nil, true
+		// An empty map is no extension, as nil is: only what was dropped
+		// is a change (Compact's answer, which scalarPatch reads).
+		return nil, changed
 	}
 	return exts, changed
 }

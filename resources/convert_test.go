@@ -531,6 +531,18 @@ func TestUnassignedExtensions(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, `{"b":1,"a":[true,1.50],"c":{"x":"\u00e9"}}`, string(u.Extensions[testExt]))
 	})
+	t.Run("a name given twice is left as it is", func(t *testing.T) {
+		// Its last value (null) is what it means; a copy of the first
+		// would bring back the value it overwrote.
+		u := &User{UserName: "a", Extensions: map[string]json.RawMessage{testExt: json.RawMessage(`{"a":1,"a":null}`)}}
+		u.Compact()
+		assert.Equal(t, `{"a":1,"a":null}`, string(u.Extensions[testExt]))
+	})
+	t.Run("an empty map is no change", func(t *testing.T) {
+		u := &User{UserName: "a", Extensions: map[string]json.RawMessage{}}
+		assert.False(t, u.Compact(), "nothing dropped")
+		assert.Nil(t, u.Extensions)
+	})
 	t.Run("enterprise extra", func(t *testing.T) {
 		u, err := UserFromJSON([]byte(`{"userName":"a","` + EnterpriseUserSchema + `":{"custom":null,"more":{"x":[]}}}`))
 		require.NoError(t, err)
