@@ -19,6 +19,10 @@ import (
 // concurrent use.
 type Sorter struct {
 	t *target
+	// firstShown is true when t's attribute has no primary sub-attribute
+	// (a subset left it out): the first value is the one shown, worked
+	// out once rather than per value sorted.
+	firstShown bool
 }
 
 // SortKey is the value a Sorter orders one document by. Extract it once
@@ -52,7 +56,7 @@ func (ev *Evaluator) Sorter(sortBy string) (*Sorter, error) {
 	if err != nil {
 		return nil, &FilterError{Msg: strings.Replace(err.Error(), "in filter", "in sortBy", 1)}
 	}
-	return &Sorter{t: t}, nil
+	return &Sorter{t: t, firstShown: t.attr != nil && t.attr.Sub("primary") == nil}, nil
 }
 
 // Attr is the attribute the Sorter sorts by, as its resource type defines
@@ -159,7 +163,7 @@ func (s *Sorter) pick(doc map[string]any) any {
 			// A subset without the primary sub-attribute shows no
 			// primary value (resources.Model.FitUser), even where
 			// one was stored before: the first value is what is shown.
-			if t.attr.Sub("primary") == nil {
+			if s.firstShown {
 				return sv
 			}
 			if p, _ := ToBool(lookup(m, "primary")); p {
