@@ -236,6 +236,12 @@ func requiredList(typ string) string {
 // extensions are kept whole.
 func builtInExtension(urn string) bool { return names.Equal(urn, EnterpriseUserSchema) }
 
+// Narrowed reports whether the host's subset (ModelConfig.UserAttributes,
+// GroupAttributes) narrowed rt: left out an attribute, a sub-attribute
+// or an extension's attribute that the built-in schemas define. A check
+// that only a narrowed type needs (query.KeptFilter) asks it first.
+func (rt *ResourceType) Narrowed() bool { return rt != nil && rt.full != nil }
+
 // Omits reports whether path names an attribute (or extension, or
 // sub-attribute) that the built-in schemas define but the host's subset
 // left out of rt: "addresses", "name.middleName",

@@ -28,8 +28,8 @@ import (
 // Evaluator compiles such a node so, and so must a store that compiles
 // filters to its own queries (store/sqlstore does).
 func KeptFilter(rt *resources.ResourceType, e filter.Expr) filter.Expr {
-	if rt == nil {
-		return nil
+	if !rt.Narrowed() {
+		return nil // nothing narrowed: every node means what it says
 	}
 	switch x := e.(type) {
 	case *filter.Present:
