@@ -44,7 +44,11 @@ type Error struct {
 	Status int
 	// ScimType is the error keyword, or "".
 	ScimType string
-	// Detail is a human-readable message.
+	// Detail is a human-readable message. An Error the handler made of
+	// client text (errorf) has it made when the handler answers with it,
+	// concealing its model's secrets; until then Detail is "" and Error()
+	// gives the message made with the password's rule alone, so a store
+	// that reads an Error its change callback returned reads Error().
 	Detail string
 	// format and args are what errorf gave for Detail, which is made of
 	// them once, by the handler that answers, concealing its model's

@@ -653,7 +653,8 @@ func (k *kind[T]) extReturned() *extReturned { return &k.returned }
 
 // applyPatch is the change of a PATCH: the stored resource with ops
 // applied, rebuilt and checked, or changed false when the result equals
-// cur (k.same), so a PATCH that changes nothing writes nothing.
+// cur (k.same), so a PATCH that changes nothing writes nothing, unless it
+// sends a secret (applyPatchSecrets).
 func (k *kind[T]) applyPatch(h *handler, ctx context.Context, cur T, ops []patch.Operation) (T, bool, error) {
 	next, changed, _, err := k.applyPatchSecrets(h, ctx, cur, ops)
 	return next, changed, err

@@ -39,8 +39,13 @@ func (h *handler) keptSecrets(secrets []string) []string {
 // dropsSecret reports whether the secret the top-level attribute name
 // holds is not stored: the password without a PasswordHasher.
 func (h *handler) dropsSecret(name string) bool {
-	return name == "password" && h.cfg.PasswordHasher == nil
+	return name == "password" && !h.storesPasswords()
 }
+
+// storesPasswords reports whether a password a client sends is stored (a
+// hash of it, Config.PasswordHasher), and so is a secret a write sending
+// it changes whatever the stored one: the one rule every write asks.
+func (h *handler) storesPasswords() bool { return h.cfg.PasswordHasher != nil }
 
 // secretsSent records secrets as what the write's request sent, for the
 // store to list in its feed entry (store.SecretsSent, which update puts in

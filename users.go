@@ -80,7 +80,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 	})
 	// A hashed password is stored: a write sending one is a change
 	// whatever the stored hash (secretwrite.go).
-	k.secretWrites = k.secretWrites || h.cfg.PasswordHasher != nil
+	k.secretWrites = k.secretWrites || h.storesPasswords()
 	return k
 }
 
@@ -200,7 +200,7 @@ func resetNewUser(u *resources.User) {
 // (secretwrite.go).
 func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *resources.User) (*resources.User, bool, error) {
 	secrets := h.users.sentSecrets(u)
-	if u.Password != "" && h.cfg.PasswordHasher != nil {
+	if u.Password != "" && h.storesPasswords() {
 		secrets = append(secrets, "password")
 	}
 	return func(cur *resources.User) (*resources.User, bool, error) {
@@ -466,7 +466,7 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if err := h.setPassword(r.Context(), sent, next); err != nil {
 			return nil, false, err
 		}
-		if sent && h.cfg.PasswordHasher == nil {
+		if sent && !h.storesPasswords() {
 			// The password was dropped or waits for OnPassword, not
 			// stored: a PATCH that changed nothing else writes nothing
 			// and keeps the version, as putUser's does, unless it sent

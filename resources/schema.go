@@ -587,7 +587,7 @@ func missingSub(a *Attribute, m map[string]any) string {
 // holds reports whether v, a decoded JSON value, holds a value that is
 // not unassigned (RFC 7643 §2.5): something other than null, or lists and
 // objects holding nothing else, which a resource does not keep
-// (dropUnassigned). An empty string is a value here, as it is kept.
+// (compactExtensions). An empty string is a value here, as it is kept.
 func holds(v any) bool {
 	switch x := v.(type) {
 	case nil:

@@ -97,12 +97,12 @@ const MultiValueLimit = 1000
 // Query is a list request: filter, sort and page, already parsed and
 // validated by the handler.
 type Query struct {
-	// Filter is nil when every resource matches. On a store built from a
-	// narrowed model (ModelProvider) it reads a resource as the handler
-	// shows it (resources.Model.FitUser): a value of what the model leaves
-	// out, stored before it was narrowed, makes nothing present
-	// (query.KeptFilter), nor is a primary the model does not keep a
-	// sort key's primary (query.Sorter).
+	// Filter is nil when every resource matches. When the handler's model
+	// is narrowed (scim.Config.Model, or a store's ModelProvider) it reads
+	// a resource as the handler shows it (resources.Model.FitUser): a
+	// value of what the model leaves out, stored before it was narrowed,
+	// makes nothing present (query.KeptFilter, which query.Select and
+	// Compiled apply; a store compiling filters itself applies it too).
 	Filter filter.Expr
 	// Compiled is Filter as the handler compiled it to validate it (a
 	// *query.Matcher, from query.Evaluator.Compile), or nil. query.Select
@@ -116,7 +116,9 @@ type Query struct {
 	// (creation order). Ties keep that default order, so paging is stable.
 	// A path that names no attribute of the resource type (say
 	// groups.bogus) is an error, as query.Select reports it; the handler
-	// refuses such a sortBy before it reaches a store.
+	// refuses such a sortBy before it reaches a store. A multi-valued
+	// attribute sorts by its primary value, or else its first; by its
+	// first when the handler's model leaves its primary out (query.Sorter).
 	SortBy string
 	// Descending reverses the sort.
 	Descending bool
