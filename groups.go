@@ -298,6 +298,9 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 		if err := h.groups.readyPut(cur, next); err != nil {
 			return nil, false, err
 		}
+		// What a narrowed model leaves out of a group stored before is
+		// kept (putUser).
+		h.model.KeepUnseenGroup(next, cur)
 		secretsSent(r.Context(), secrets)
 		// A PUT equal to what is stored (members in any order) writes
 		// nothing and keeps the version, unless it sends a secret

@@ -190,6 +190,33 @@ func TestAttributeSubsetStoredBefore(t *testing.T) {
 	}
 }
 
+// TestGroupSubsetStoredBefore: a group stored with an externalId before
+// the host's model left externalId out keeps it through a PUT (no client
+// can see or resend it), and a PUT of what a GET showed writes nothing.
+func TestGroupSubsetStoredBefore(t *testing.T) {
+	var id string
+	narrowModel, err := resources.NewModel(resources.ModelConfig{GroupAttributes: []string{"id", "meta", "displayName", "members"}})
+	require.NoError(t, err)
+	narrow := storedBefore(t, func(wide *env) {
+		r := wide.do("POST", "/Groups", map[string]any{"displayName": "Early", "externalId": "ext-1"})
+		require.Equal(t, 201, r.Code, r.Raw)
+		id = r.Body["id"].(string)
+	}, sqlstore.Config{Model: narrowModel})
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = narrow, narrow })
+	shown := e.do("GET", "/Groups/"+id, nil)
+	require.Equal(t, 200, shown.Code, shown.Raw)
+	assert.NotContains(t, shown.Raw, "ext-1")
+	put := e.do("PUT", "/Groups/"+id, map[string]any{"displayName": "Early", "members": []any{}})
+	require.Equal(t, 200, put.Code, put.Raw)
+	assert.Equal(t, shown.Body["meta"].(map[string]any)["version"], put.Body["meta"].(map[string]any)["version"], "what a GET showed: no change")
+	put = e.do("PUT", "/Groups/"+id, map[string]any{"displayName": "Renamed"})
+	require.Equal(t, 200, put.Code, put.Raw)
+	g, err := narrow.GetGroup(context.Background(), id, store.GetOptions{})
+	require.NoError(t, err)
+	assert.Equal(t, "ext-1", g.ExternalID, "kept through a PUT that changed the name")
+	assert.Equal(t, "Renamed", g.DisplayName)
+}
+
 // withColumns serves columnsModel from a memory store.
 func withColumns(c *scim.Config) {
 	db := memory.New(memory.WithModel(columnsModel()))

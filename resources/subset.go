@@ -383,6 +383,23 @@ func (m *Model) FitGroup(g *Group) {
 	}
 }
 
+// KeepUnseenGroup is KeepUnseen for a group a PUT is about to store over
+// cur: the externalId a model without it leaves out (the one attribute of
+// a group a subset can leave out, FitGroup) keeps its stored value, which
+// no client can see or resend. Without it, a group stored with one before
+// the narrowing lost it to the first PUT, and every provider cycle's PUT
+// was a change. It reports whether it ran.
+func (m *Model) KeepUnseenGroup(next, cur *Group) bool {
+	rt := m.Group
+	if rt.full == nil || next == nil || cur == nil {
+		return false
+	}
+	if find(rt.common, "externalId") == nil {
+		next.ExternalID = cur.ExternalID
+	}
+	return true
+}
+
 // clearUserAttr clears the field of u holding the User attribute name
 // (its canonical spelling). The required attributes (requiredAttrs) are
 // never cleared, so they have no case. A switch, not the readers' table
