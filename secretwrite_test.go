@@ -158,6 +158,10 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			body: patch("replace", "password", str)},
 		{name: "PATCH replace password with the stored hash's text", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
 			body: patch("replace", "password", str)},
+		{name: "PATCH without a path, the stored hash's text under the core schema's URN", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: patch("replace", "", func(s string) any {
+				return map[string]any{resources.UserSchema: map[string]any{"password": s}}
+			})},
 		{name: "PUT sending the stored hash's text", method: "PUT", right: storedHash, wrong: "sha256:00", changed: true,
 			body: func(u, s string) any { return put(u, map[string]any{"password": s}) }},
 		{name: "PATCH remove password by value", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,

@@ -11,7 +11,8 @@ import (
 // attribute of the core schema: the value of the last add or replace
 // that names it, as its path or as a key of a value without a path
 // (Okta's {"password": "…"}), in any spelling the engine resolves to it
-// ("PASSWORD", the core schema's URN before it); ok false when no
+// ("PASSWORD", the core schema's URN before it, or as a key whose object
+// holds it); ok false when no
 // operation sets it to a string, or a later one removes it. It is a
 // forecast, not ApplyTo, which may refuse the operations or bend the
 // value: a caller readies with it what applying ops will most likely
@@ -51,19 +52,33 @@ func (e *Engine) Sets(ops []Operation, name string) (v string, ok bool) {
 			}
 			continue
 		}
-		obj, _ := op.Value.(map[string]any)
-		seen := false
-		for k, val := range obj {
-			if isAttr(k) {
-				// Two spellings of it in one value are refused
-				// (applyKeys): no forecast, whatever the map's order.
-				if seen {
-					v, ok = "", false
-					break
+		// Two spellings of it in one value are refused (applyKeys): no
+		// forecast, whatever the map's order.
+		seen, twice := false, false
+		take := func(obj map[string]any) {
+			for k, val := range obj {
+				if !twice && isAttr(k) {
+					if seen {
+						twice = true
+						return
+					}
+					seen = true
+					v, ok = val.(string)
 				}
-				seen = true
-				v, ok = val.(string)
 			}
+		}
+		obj, _ := op.Value.(map[string]any)
+		take(obj)
+		for k, val := range obj {
+			// The core schema's URN as a key holds core attributes
+			// ({"urn:…:core:2.0:User": {"password": "…"}}), as applyKey
+			// reads it.
+			if inner, isObj := val.(map[string]any); isObj && names.Equal(k, e.rt.Schema.ID) {
+				take(inner)
+			}
+		}
+		if twice {
+			v, ok = "", false
 		}
 	}
 	return v, ok

@@ -31,6 +31,7 @@ func TestSetsIsApply(t *testing.T) {
 		{"qualified by the core URN", []Operation{op("replace", resources.UserSchema+":password", "p1")}, "p1"},
 		{"a key of a value without a path", []Operation{op("replace", "", map[string]any{"password": "p1", "title": "T"})}, "p1"},
 		{"a qualified key", []Operation{op("replace", "", map[string]any{resources.UserSchema + ":password": "p1"})}, "p1"},
+		{"a key of the core URN's object", []Operation{op("replace", "", map[string]any{resources.UserSchema: map[string]any{"password": "p1"}, "title": "T"})}, "p1"},
 		{"the last of two", []Operation{op("replace", "password", "p1"), op("replace", "", map[string]any{"Password": "p2"})}, "p2"},
 		{"set, then removed", []Operation{op("replace", "password", "p1"), op("remove", "password", nil)}, ""},
 		{"another attribute", []Operation{op("replace", "title", "T")}, ""},
