@@ -104,26 +104,9 @@ func (k *kind[T]) sentSecrets(v T) []string {
 			continue // not an object: the PUT's checks answer that
 		}
 		_, val, _ := names.Key(obj, hid.ref.name)
-		if holdsValue(val, hid.ref.sub) {
+		if attr, _ := k.rt.Attr(urn, hid.ref.name); attr != nil && attr.GivesSecret(val) {
 			out = append(out, urn)
 		}
 	}
 	return out
-}
-
-// holdsValue reports whether val, an attribute's value, is one (sub "")
-// or gives sub-attribute sub one, in its object or in one of its list's.
-func holdsValue(val any, sub string) bool {
-	if sub == "" {
-		return val != nil
-	}
-	has := func(x any) bool {
-		m, _ := x.(map[string]any)
-		_, sv, _ := names.Key(m, sub)
-		return sv != nil
-	}
-	if list, ok := val.([]any); ok {
-		return slices.ContainsFunc(list, has)
-	}
-	return has(val)
 }

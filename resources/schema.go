@@ -101,6 +101,34 @@ func (a *Attribute) Sub(name string) *Attribute {
 	return find(a.SubAttributes, name)
 }
 
+// GivesSecret reports whether v, a decoded value sent for a, gives a
+// secret a value (RFC 7643 §2.4, returned "never"): a is one and v is not
+// null, or v (an object, or a list of them) gives one of a's secret
+// sub-attributes a value that is not null. A write that does so is a
+// change whatever the stored value (the handler's secretwrite.go), which
+// the PATCH engine and a PUT's check both ask here.
+func (a *Attribute) GivesSecret(v any) bool {
+	if v == nil {
+		return false
+	}
+	if a.Returned == ReturnedNever {
+		return true
+	}
+	gives := func(x any) bool {
+		m, _ := x.(map[string]any)
+		for k, sv := range m {
+			if s := a.Sub(k); s != nil && s.Returned == ReturnedNever && sv != nil {
+				return true
+			}
+		}
+		return false
+	}
+	if list, ok := v.([]any); ok {
+		return slices.ContainsFunc(list, gives)
+	}
+	return gives(v)
+}
+
 // ReadOnly reports whether clients may never set the attribute.
 func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
 

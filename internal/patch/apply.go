@@ -1382,19 +1382,7 @@ func sendsSecret(l loc, v any) bool {
 	case !secretSub(l.attr):
 		return false
 	}
-	holds := func(x any) bool {
-		m, _ := x.(map[string]any)
-		for k, sv := range m {
-			if sub := l.attr.Sub(k); sub != nil && sub.Returned == resources.ReturnedNever && sv != nil {
-				return true
-			}
-		}
-		return false
-	}
-	if list, ok := v.([]any); ok {
-		return slices.ContainsFunc(list, holds)
-	}
-	return holds(v)
+	return l.attr.GivesSecret(v)
 }
 
 // removing reports whether a remove whose value is v (nil when the
