@@ -435,7 +435,7 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 	// The password the operations most likely set, hashed before the
 	// store's call (withHashing): "" for none, or without a hasher.
 	password := ""
-	if h.cfg.PasswordHasher != nil {
+	if h.storesPasswords() {
 		password, _ = h.users.engine.Sets(ops, "password")
 	}
 	h.users.update(h, w, r, false, password, func(cur *resources.User) (*resources.User, bool, error) {

@@ -84,7 +84,7 @@ func (ev *Evaluator) Compare(sortBy string, a, b map[string]any) (int, error) {
 
 // splitPath parses an attribute path of the form [urn:]name[.sub].
 func (ev *Evaluator) splitPath(s string) (filter.AttrPath, error) {
-	p, err := filter.Parser{Schemas: ev.Type.KnownSchemaURNs(), SecretNames: ev.Type.SecretNames()}.ParsePath(s)
+	p, err := filter.Parser{Schemas: ev.Type.KnownSchemaURNs()}.ParsePath(s) // its error is not shown: no SecretNames
 	if err != nil || p.Filter != nil {
 		return filter.AttrPath{}, filterErrorf("%q is not an attribute path", s)
 	}

@@ -123,6 +123,6 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 // splitPath parses a sortBy path with the filter package's path parser,
 // as the evaluator does.
 func (c *compiler) splitPath(s string) (filter.AttrPath, bool) {
-	p, err := filter.Parser{Schemas: c.rt.KnownSchemaURNs(), SecretNames: c.rt.SecretNames()}.ParsePath(s)
+	p, err := filter.Parser{Schemas: c.rt.KnownSchemaURNs()}.ParsePath(s) // its error is not shown: no SecretNames
 	return p.AttrPath, err == nil && p.Filter == nil
 }
