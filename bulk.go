@@ -463,7 +463,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	// The request gets its own copy of u: the routes may change theirs.
 	su := *u
 	// Its warnings name it: a request's warnings are one list (warn).
-	ctx := context.WithValue(r.Context(), bulkOpKey{}, h.bulkOpName(op)+": ")
+	ctx := context.WithValue(r.Context(), bulkOpKey{}, h.bulkOpName(op, "")+": ")
 	sub, err := http.NewRequestWithContext(ctx, op.method, "", bytes.NewReader(body))
 	if err != nil { // the method was checked: a bug
 		return h.bulkFailure(r, op, path, u, errorf(http.StatusInternalServerError, "", "Operations[%d]: %v", op.index, err))
@@ -472,7 +472,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	sub.Host, sub.TLS, sub.RemoteAddr = r.Host, r.TLS, r.RemoteAddr
 	sub.Header.Set("Content-Type", contentType)
 	if op.version != "" {
-		version, err := h.quoteTags(r.Context(), fmt.Sprintf("Operations[%d].version", op.index), op.version)
+		version, err := h.quoteTags(r.Context(), h.bulkOpName(op, ".version"), op.version)
 		if err != nil {
 			return h.bulkFailure(r, op, path, u, err)
 		}
@@ -516,14 +516,17 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	return res
 }
 
-// bulkOpName names op in a warning: `Operations[2] (bulkId "u1")`, its
-// bulkId quoted as client text is (clienttext: bounded, a secret
-// concealed), or `Operations[2]` without one.
-func (h *handler) bulkOpName(op *bulkOp) string {
+// bulkOpName names op, or its member field (".version"), in a warning:
+// `Operations[2] (bulkId "u1")`, `Operations[2].version (bulkId "u1")`,
+// its bulkId quoted as client text is (clienttext: bounded, a secret
+// concealed), or `Operations[2]` without one. A client matches a
+// warning to its operation by bulkId; the index alone would make it
+// count its own list.
+func (h *handler) bulkOpName(op *bulkOp, field string) string {
 	if op.bulkID == "" {
-		return fmt.Sprintf("Operations[%d]", op.index)
+		return fmt.Sprintf("Operations[%d]%s", op.index, field)
 	}
-	return fmt.Sprintf("Operations[%d] (bulkId %s)", op.index, h.secrets.Quote(op.bulkID))
+	return fmt.Sprintf("Operations[%d]%s (bulkId %s)", op.index, field, h.secrets.Quote(op.bulkID))
 }
 
 // bulkURL parses an operation's path, its bulkId references resolved, as

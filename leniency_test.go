@@ -1772,17 +1772,18 @@ func TestUnquotedEntityTag(t *testing.T) {
 				return env.do("POST", "/Bulk", map[string]any{
 					"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"},
 					"Operations": []any{map[string]any{"method": "PATCH", "path": path, "version": bare(tag),
-						"data": title("bulk")}},
+						"bulkId": "t1", "data": title("bulk")}},
 				})
 			}
 			r := bulk(strict)
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Contains(t, r.Raw, `"status":"400"`, "strict mode refuses the operation")
-			assert.Contains(t, r.Raw, "Operations[0].version: "+bare(tag)+" is no entity tag")
+			assert.Contains(t, r.Raw, `Operations[0].version (bulkId \"t1\"): `+bare(tag)+" is no entity tag")
 			r = bulk(e)
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Contains(t, r.Raw, `"status":"200"`, r.Raw)
-			assert.Contains(t, lastWarnings(t, ring), "Operations[0].version: unquoted entity tag "+bare(tag)+" taken as "+tag)
+			// Every warning of an operation names its bulkId, this one too.
+			assert.Contains(t, lastWarnings(t, ring), `Operations[0].version (bulkId "t1"): unquoted entity tag `+bare(tag)+" taken as "+tag)
 		})
 	}
 }
