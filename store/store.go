@@ -256,7 +256,9 @@ type UserStore interface {
 	// Meta.LastModified and a new Meta.Version, and returns the stored
 	// user. ErrNotFound when missing, ErrConflict on a taken userName.
 	// As in CreateUser, u.Active is never nil: a PUT without active keeps
-	// the stored value, which the handler copies into u.
+	// the stored value, which the handler copies into u (true when the
+	// stored user has none), and a PATCH that removes active, or sets it
+	// null, makes it true.
 	ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error)
 	// DeleteUser removes the user and, in the same step, its group
 	// memberships, if the stored version equals ifVersion ("" means any
