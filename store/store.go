@@ -300,7 +300,8 @@ type UserStore interface {
 // PATCH adds and removes values, a filter on members matches any of them,
 // a sortBy on members is refused, and the ETag is Meta.Version. storetest
 // compares members as sets; store/memory and store/sqlstore return them
-// in the order they were added.
+// in the order they were added (a write replacing the whole list keeps
+// the members it keeps in their place and appends the others).
 //
 // Nested groups are optional. A store that keeps users only as members
 // skips every value that names a group, as it skips one that names
