@@ -257,9 +257,12 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 	if !strings.HasPrefix(op.path, "/") {
 		op.path = "/" + op.path
 	}
-	seg := strings.Split(strings.TrimPrefix(op.path, "/"), "/")
-	collection, _ := canonicalPath("/" + seg[0])
-	if (collection != "/Users" && collection != "/Groups") || len(seg) > 2 || strings.ContainsAny(op.path, "?#") {
+	// Read as a request's path is (canonicalPath, which bulkURL spells
+	// the dispatched request's with): /users, /Users/ and //Users are
+	// /Users.
+	canon, _ := canonicalPath(op.path)
+	seg := strings.Split(strings.TrimPrefix(canon, "/"), "/")
+	if (seg[0] != "Users" && seg[0] != "Groups") || len(seg) > 2 || strings.ContainsAny(op.path, "?#") {
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: path %q must be /Users or /Groups, or /Users/{id} or /Groups/{id}", i, op.path)
 	}
 	if (op.method == http.MethodPost) != (len(seg) == 1) {

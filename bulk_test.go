@@ -674,3 +674,42 @@ func TestBulkWarningsNameTheirOperation(t *testing.T) {
 	assert.Contains(t, by["s1"]["response"].(map[string]any)["detail"], "adreses")
 	assert.Equal(t, "201", by["s2"]["status"])
 }
+
+// TestBulkPathSpelledAsEndpoints: an operation's path is read as a
+// request's path is (canonicalPath): an endpoint in another case
+// (/users), a trailing slash (/Users/, as Microsoft's validator sends)
+// and a doubled leading one (//Users, JumpCloud's) address what the
+// single request would, instead of refusing the whole bulk request 400.
+func TestBulkPathSpelledAsEndpoints(t *testing.T) {
+	e := newEnv(t)
+	u := e.createUser("kept")
+	id := u["id"].(string)
+	ops := []map[string]any{
+		{"method": "POST", "path": "/Users/", "bulkId": "slash", "data": map[string]any{"userName": "slash"}},
+		{"method": "POST", "path": "//Users", "bulkId": "double", "data": map[string]any{"userName": "double"}},
+		{"method": "POST", "path": "/groups/", "bulkId": "group", "data": map[string]any{"displayName": "team"}},
+		{"method": "PATCH", "path": "/users/" + id + "/", "data": map[string]any{
+			"schemas":    []string{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+			"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "T"}},
+		}},
+		{"method": "DELETE", "path": "//Users/" + id},
+	}
+	list, by := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0, ops...)))
+	require.Len(t, list, len(ops))
+	for _, b := range []string{"slash", "double", "group"} {
+		assert.Equal(t, "201", by[b]["status"], "%s: %v", b, by[b])
+	}
+	assert.Equal(t, "200", list[3]["status"], "%v", list[3])
+	assert.Equal(t, "204", list[4]["status"], "%v", list[4])
+	assert.Equal(t, base+"/Users/"+id, list[4]["location"])
+	for _, name := range []string{"slash", "double"} {
+		found := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+name+`"`), nil)
+		assert.EqualValues(t, 1, found.Body["totalResults"], found.Raw)
+	}
+	assert.Equal(t, 404, e.do("GET", "/Users/"+id, nil).Code)
+
+	for _, path := range []string{"/Users/x/y", "/Nope", "/Users?x=1"} {
+		r := e.do("POST", "/Bulk", bulkBody(0, map[string]any{"method": "PUT", "path": path, "data": map[string]any{"userName": "n"}}))
+		requireError(t, r, 400, "invalidPath", fmt.Sprintf("%q", path))
+	}
+}

@@ -181,16 +181,25 @@ func checkName(attr, name string) error {
 	return nil
 }
 
-// resetNewUser clears what a client may not set on a new user. A user
-// created without "active" is active (User.IsActive says so too); storing
-// it makes every response, filter and store agree: stores are always
-// handed a non-nil Active.
+// resetNewUser clears what a client may not set on a new user, and
+// makes one created without "active" active (activeByDefault).
 func resetNewUser(u *resources.User) {
 	u.ID, u.Groups = "", nil
-	if u.Active == nil {
-		active := true
-		u.Active = &active
+	activeByDefault(u)
+}
+
+// activeByDefault makes u's unassigned active true, and reports whether it
+// did: a user without active is active (User.IsActive says so too), and
+// storing it so makes every response, filter and store agree. Every write
+// the handler makes goes through it, a create, a PUT and a PATCH (one that
+// removes active, or sets it null), so stores are always handed a non-nil
+// Active (store.UserStore), which a column that cannot hold NULL needs.
+func activeByDefault(u *resources.User) bool {
+	if u.Active != nil {
+		return false
 	}
+	u.Active = resources.Bool(true)
+	return true
 }
 
 // putUser is the change of a PUT: the new user as sent, keeping what the
@@ -215,6 +224,8 @@ func (h *handler) putUser(ctx context.Context, u *resources.User) func(cur *reso
 			// user by accident.
 			next.Active = cur.Active
 		}
+		// One stored without it (by the host's own write) is active.
+		activeByDefault(next)
 		if next.Password == "" {
 			// A PUT that does not mention the password keeps it: clients
 			// never see it (returned "never"), so they cannot resend it.
@@ -457,10 +468,12 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		// the stored hash's text, which is hashed as any password is).
 		sent := next.Password != "" && (next.Password != cur.Password || next.Password == password)
 		// What a narrowed model leaves out of a user stored before is
-		// kept where the PATCH leaves what a client sees (putUser); a
-		// PATCH that then changes nothing writes nothing, unless it sent
-		// a secret (secretwrite.go).
-		if h.model.KeepUnseen(next, cur) && !sent && len(secrets) == 0 && resources.EqualUsers(cur, next) {
+		// kept where the PATCH leaves what a client sees (putUser), and
+		// active a PATCH unassigned is true (activeByDefault); a PATCH
+		// that then changes nothing writes nothing, unless it sent a
+		// secret (secretwrite.go).
+		defaulted := activeByDefault(next)
+		if (h.model.KeepUnseen(next, cur) || defaulted) && !sent && len(secrets) == 0 && resources.EqualUsers(cur, next) {
 			return next, false, nil
 		}
 		if err := h.setPassword(r.Context(), sent, next); err != nil {

@@ -154,12 +154,28 @@ func (rt *ResourceType) Normalize(doc map[string]any, l *Lenience) (map[string]a
 	out := make(map[string]any, len(doc))
 	given, listed, scim1 := false, false, false
 	var buf [jsonscan.SmallObject]string
+	var wholeBuf [2]string
+	whole := wholeBuf[:0] // the keys that named a schema of rt, in full
 	for _, k := range jsonscan.SortedKeys(buf[:0], doc) {
 		v := doc[k]
 		if names.Equal(k, "schemas") {
 			given = true
 			listed, _ = NamesSchema(v, rt.Schema.ID) // one string is checkSchemas's bend
 			scim1 = !listed && schemaurn.NamesSCIM1(v)
+		}
+		if IsURN(k) {
+			if sc := rt.schemaNamed(k, ""); sc != nil {
+				// One schema's URN in two spellings ("URN:…" and "urn:…"):
+				// which object was meant cannot be known (a null under one
+				// would drop what the other holds, or not, as the keys
+				// sort), as an attribute given twice is (putAttr).
+				for _, o := range whole {
+					if names.Equal(o, k) {
+						return nil, twice(sc.ID)
+					}
+				}
+				whole = append(whole, k)
+			}
 		}
 		if err := rt.put(out, k, v, l); err != nil {
 			return nil, err // a "schemas" that is no list of strings too

@@ -59,6 +59,16 @@ func TestNormalizeErrors(t *testing.T) {
 		{"attribute given twice", `{"userName":"a","USERNAME":"b"}`, `attribute "userName": is given more than once`},
 		{"attribute given twice, once with its URN", `{"userName":"a","urn:ietf:params:scim:schemas:core:2.0:User:userName":"b"}`, `attribute "userName": is given more than once`},
 		{"sub-attribute given twice", `{"name":{"givenName":"a","GIVENNAME":"b"}}`, `attribute "givenName": is given more than once`},
+		// Which of two spellings of one schema's URN was meant cannot be
+		// known: a null under one and the object under the other dropped
+		// the extension or kept it as the keys sorted, and disjoint
+		// objects were merged, where a PATCH value refuses both.
+		{"extension in two spellings, one null", `{"userName":"a","URN:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":null}`,
+			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": is given more than once`},
+		{"extension in two spellings, other members", `{"userName":"a","URN:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"D"},"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"division":"V"}}`,
+			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": is given more than once`},
+		{"core schema's object in two spellings", `{"urn:ietf:params:scim:schemas:core:2.0:User":{"userName":"a"},"URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER":{"title":"t"}}`,
+			`attribute "urn:ietf:params:scim:schemas:core:2.0:User": is given more than once`},
 		{"boolean", `{"active":"yes"}`, `attribute "active": must be a boolean, got the string "yes"`},
 		{"string", `{"userName":7}`, `attribute "userName": must be a string, got the number 7`},
 		{"list for single", `{"userName":["a"]}`, `is single-valued; a list was given`},

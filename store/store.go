@@ -256,7 +256,9 @@ type UserStore interface {
 	// Meta.LastModified and a new Meta.Version, and returns the stored
 	// user. ErrNotFound when missing, ErrConflict on a taken userName.
 	// As in CreateUser, u.Active is never nil: a PUT without active keeps
-	// the stored value, which the handler copies into u.
+	// the stored value, which the handler copies into u (true when the
+	// stored user has none), and a PATCH that removes active, or sets it
+	// null, makes it true.
 	ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error)
 	// DeleteUser removes the user and, in the same step, its group
 	// memberships, if the stored version equals ifVersion ("" means any
@@ -298,7 +300,8 @@ type UserStore interface {
 // PATCH adds and removes values, a filter on members matches any of them,
 // a sortBy on members is refused, and the ETag is Meta.Version. storetest
 // compares members as sets; store/memory and store/sqlstore return them
-// in the order they were added.
+// in the order they were added (a write replacing the whole list keeps
+// the members it keeps in their place and appends the others).
 //
 // Nested groups are optional. A store that keeps users only as members
 // skips every value that names a group, as it skips one that names

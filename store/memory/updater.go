@@ -86,12 +86,19 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 		s.setGroup(t, r, c, key, uk)
 		r.version++
 		if members != nil {
-			var old []string
-			r.members.each(func(id string) { old = append(old, id) })
-			for _, id := range old {
+			// The members kept stay where they are and the new ones
+			// follow in the order given: members come in the order they
+			// were added, as sqlstore gives them (store.GroupStore,
+			// "Member order").
+			var gone []string
+			r.members.each(func(id string) {
+				if !listed[id] {
+					gone = append(gone, id)
+				}
+			})
+			for _, id := range gone {
 				t.removeMember(r, id)
 			}
-			r.members = memberList{}
 			for _, id := range next {
 				t.addMember(r, id)
 			}
