@@ -625,31 +625,10 @@ func eachValue(v any, fn func(any) bool) bool {
 	return fn(v)
 }
 
-func nonEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case []any:
-		for _, el := range x {
-			if nonEmpty(el) {
-				return true
-			}
-		}
-		return false
-	case map[string]any:
-		for _, el := range x {
-			if nonEmpty(el) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-func (t *target) present(doc map[string]any) bool { return t.each(doc, nonEmpty) }
+// present is pr (RFC 7644 §3.4.2.2: "a non-empty value, or ... a
+// non-empty node for complex attributes"): a value that holds one by the
+// rule the resource keeps its values by (resources.Assigned).
+func (t *target) present(doc map[string]any) bool { return t.each(doc, resources.Assigned) }
 
 // kinds of compared values.
 const (
