@@ -49,6 +49,10 @@ func TestExtensionRequired(t *testing.T) {
 		{"extension of the required attribute as null", map[string]any{"badge": nil}, 201, ""},
 		{"extension of nulls and empty values", map[string]any{"badge": nil, "desk": map[string]any{}, "keys": []any{}}, 201, ""},
 		{"extension empty", map[string]any{}, 201, ""},
+		// An empty string is no value either (resources.Assigned), as the
+		// core attributes decode it.
+		{"extension of the required attribute as an empty string", map[string]any{"badge": ""}, 201, ""},
+		{"complex value of nothing but unassigned values", map[string]any{"badge": "B1", "desk": map[string]any{"building": "", "floor": nil}}, 201, ""},
 		{"required attribute null beside a value", map[string]any{"badge": nil, "note": "n"}, 400, acme + ":badge is required"},
 		{"with every required value", map[string]any{"badge": "B1", "desk": map[string]any{"building": "A"}, "keys": []any{map[string]any{"value": "k1"}}}, 201, ""},
 		{"extension without the required attribute", map[string]any{"note": "n"}, 400, acme + ":badge is required"},
@@ -65,7 +69,7 @@ func TestExtensionRequired(t *testing.T) {
 				return
 			}
 			require.Equal(t, 201, r.Code, r.Raw)
-			if tc.ext != nil && tc.ext["note"] == nil && tc.ext["badge"] == nil {
+			if tc.ext != nil && tc.ext["note"] == nil && (tc.ext["badge"] == nil || tc.ext["badge"] == "") {
 				assert.NotContains(t, r.Body, acme, "an extension holding nothing is not stored")
 			}
 		})
@@ -223,6 +227,42 @@ func acmeEnv(t *testing.T, attrs ...*resources.Attribute) (*env, []string) {
 	require.NoError(t, err)
 	db := memory.New(memory.WithModel(model))
 	return newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db }), []string{"urn:ietf:params:scim:schemas:core:2.0:User", acme}
+}
+
+// TestExtensionRequiredUnassignedValue: a required attribute sent as a
+// list or object that holds nothing but unassigned values (RFC 7643 §2.5;
+// "" too, resources.Assigned) is missing, as null is: the resource keeps
+// no such value, so accepting it stored a resource without what its
+// extension requires.
+func TestExtensionRequiredUnassignedValue(t *testing.T) {
+	e, schemas := acmeEnv(t,
+		&resources.Attribute{Name: "tags", Type: resources.TypeString, MultiValued: true, Required: true},
+		&resources.Attribute{Name: "site", Type: resources.TypeComplex, Required: true, SubAttributes: []*resources.Attribute{
+			{Name: "building", Type: resources.TypeString}, {Name: "floor", Type: resources.TypeString}}},
+	)
+	for i, tc := range []struct {
+		name   string
+		ext    map[string]any
+		detail string
+	}{
+		{"list of null", map[string]any{"tags": []any{nil}, "site": map[string]any{"floor": "1"}}, acme + ":tags is required"},
+		{"list of empty strings", map[string]any{"tags": []any{"", ""}, "site": map[string]any{"floor": "1"}}, acme + ":tags is required"},
+		{"object of null", map[string]any{"tags": []any{"t"}, "site": map[string]any{"floor": nil}}, acme + ":site is required"},
+		{"object of empty strings", map[string]any{"tags": []any{"t"}, "site": map[string]any{"floor": "", "building": ""}}, acme + ":site is required"},
+		{"every value", map[string]any{"tags": []any{"", "t"}, "site": map[string]any{"floor": "", "building": "B"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			name := "unassignedreq" + strconv.Itoa(i)
+			r := e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": name, acme: tc.ext})
+			if tc.detail != "" {
+				requireError(t, r, 400, "invalidValue", tc.detail)
+				assert.Equal(t, float64(0), e.do("GET", `/Users?filter=userName+eq+"`+name+`"`, nil).Body["totalResults"], "nothing was created")
+				return
+			}
+			require.Equal(t, 201, r.Code, r.Raw)
+			assert.Equal(t, map[string]any{"tags": []any{"t"}, "site": map[string]any{"building": "B"}}, r.Body[acme], r.Raw)
+		})
+	}
 }
 
 // TestExtensionRequiredEveryWrite: what an extension requires is one

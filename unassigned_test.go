@@ -43,6 +43,11 @@ func TestUnassignedExtension(t *testing.T) {
 		{"list of null", map[string]any{"tags": []any{nil}}},
 		{"null sub-attribute", map[string]any{"desk": map[string]any{"floor": nil}}},
 		{"empty complex", map[string]any{"desk": map[string]any{}, "badge": nil}},
+		// An empty string is no value, as the core attributes decode it
+		// (a User's "title": "" is no title) and as pr answers on it.
+		{"empty string", map[string]any{"badge": ""}},
+		{"list of empty strings", map[string]any{"tags": []any{"", nil}}},
+		{"empty sub-attribute", map[string]any{"desk": map[string]any{"floor": "", "building": nil}}},
 	}
 	types := []struct {
 		path, core, nameAttr string
@@ -114,9 +119,9 @@ func TestUnassignedExtension(t *testing.T) {
 					}
 					t.Run("kept beside unassigned members", func(t *testing.T) {
 						r := e.do("POST", typ.path, doc(typ.core, typ.nameAttr, map[string]any{
-							"badge": "B", "tags": []any{}, "desk": map[string]any{"building": "A", "floor": nil}}))
+							"badge": "B", "tags": []any{"", "t"}, "desk": map[string]any{"building": "A", "floor": ""}}))
 						require.Equal(t, 201, r.Code, r.Raw)
-						want := map[string]any{"badge": "B", "desk": map[string]any{"building": "A"}}
+						want := map[string]any{"badge": "B", "tags": []any{"t"}, "desk": map[string]any{"building": "A"}}
 						assert.Equal(t, want, r.Body[deskURN], r.Raw)
 						assert.Contains(t, r.Body["schemas"], deskURN, r.Raw)
 						got := e.do("GET", typ.path+"/"+r.str("id"), nil)

@@ -338,10 +338,11 @@ func jsonString(s string) string {
 // and primary is dropped. Template-driven clients (OneLogin's SCIM JSON
 // template) send such values for fields a user has no value for; kept, they
 // would come back as {} and as an enterprise schema with nothing in it.
-// Another extension's object keeps its values as sent but for those RFC
-// 7643 §2.5 makes unassigned (null, an empty list or object, at any
-// depth), and an extension left with nothing is absent: "urn:acme:X":
-// null, {} and {"badge": null} are no extension (compactExtensions).
+// Another extension's object keeps its values as sent but for those that
+// hold none (Assigned: null, "", an empty list or object, at any depth),
+// as the core attributes keep no empty string, and an extension left with
+// nothing is absent: "urn:acme:X": null, {}, {"badge": null} and
+// {"badge": ""} are no extension (compactExtensions).
 //
 // Of two faults the same one is reported every time, the first in sorted
 // order (walkSorted); an extension given under two spellings of its URN
@@ -466,14 +467,16 @@ func (g *Group) compact() (changed bool) {
 // compactExtensions returns exts, a resource's extension objects (or the
 // enterprise extension's Extra attributes), without what they hold
 // unassigned, and whether it dropped anything. RFC 7643 §2.5 makes null,
-// an empty list and an empty object the unassigned state, at any depth:
-// {"urn:acme:X": null}, {"urn:acme:X": {}} and {"urn:acme:X": {"badge":
-// null}} all leave the extension unassigned, and a resource that holds it
-// so neither shows "urn:acme:X": null in a response nor lists the
-// extension in "schemas", as the PATCH engine already leaves none. An
-// entry left with nothing is dropped, and an empty map is nil, as
-// UserFromMap leaves a user without extensions. Only an entry whose text
-// holds a null or an empty list or object is rewritten (unassignedIn),
+// an empty list and an empty object the unassigned state, and an empty
+// string is no value either (Assigned), at any depth: {"urn:acme:X":
+// null}, {"urn:acme:X": {}}, {"urn:acme:X": {"badge": null}} and
+// {"urn:acme:X": {"badge": ""}} all leave the extension unassigned, and a
+// resource that holds it so neither shows "urn:acme:X": null in a
+// response nor lists the extension in "schemas", as the PATCH engine
+// already leaves none. An entry left with nothing is dropped, and an
+// empty map is nil, as UserFromMap leaves a user without extensions. Only
+// an entry whose text may hold a null, an empty string or an empty list
+// or object is rewritten (unassignedIn),
 // and what it keeps is kept as written, in its order (appendAssigned): a
 // host's extension reads back as it was sent but for what it left
 // unassigned.
@@ -512,8 +515,9 @@ func compactExtensions(exts map[string]json.RawMessage) (map[string]json.RawMess
 }
 
 // unassignedIn reports whether raw, one JSON value, is empty or may hold
-// an unassigned value: a null (outside a string, an 'n' begins nothing
-// else) or an empty list or object. It may report one in a string too;
+// a value that holds none (Assigned): a null (outside a string, an 'n'
+// begins nothing else), an empty string or an empty list or object. It
+// may report one in a string, or an empty member name, too;
 // appendAssigned then finds nothing to drop.
 func unassignedIn(raw []byte) bool {
 	if len(raw) == 0 {
@@ -522,6 +526,9 @@ func unassignedIn(raw []byte) bool {
 	for i := 0; i < len(raw); i++ {
 		switch raw[i] {
 		case '"':
+			if i+1 < len(raw) && raw[i+1] == '"' {
+				return true
+			}
 			i = jsonscan.StringEnd(raw, i) - 1
 		case 'n':
 			return true
@@ -535,8 +542,9 @@ func unassignedIn(raw []byte) bool {
 }
 
 // appendAssigned appends to dst the JSON value raw (valid JSON) without
-// the members and elements that are unassigned (null, or a list or object
-// left empty) and without the white space between its tokens; held
+// the members and elements that hold no value (Assigned: null, "", or a
+// list or object left empty) and without the white space between its
+// tokens; held
 // reports whether raw holds a value at all (dst is then as it was). What
 // is kept is its text as written, in its order: names with their escapes,
 // numbers as written (1.50 stays 1.50), so that a host's extension is not
@@ -548,8 +556,6 @@ func appendAssigned(dst, raw []byte) (_ []byte, held bool) {
 	}
 	mark := len(dst)
 	switch raw[i] {
-	case 'n':
-		return dst, false
 	case '{', '[':
 		obj, end := raw[i] == '{', byte(']')
 		if obj {
@@ -587,7 +593,11 @@ func appendAssigned(dst, raw []byte) (_ []byte, held bool) {
 		}
 		return append(dst, end), true
 	}
-	return append(dst, raw[i:jsonscan.ValueEnd(raw, i)]...), true
+	tok := raw[i:jsonscan.ValueEnd(raw, i)]
+	if !assignedScalar(tok) {
+		return dst, false
+	}
+	return append(dst, tok...), true
 }
 
 // dropValueless removes the values with neither a value nor a display.

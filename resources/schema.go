@@ -550,23 +550,24 @@ func (rt *ResourceType) Required() []Required {
 }
 
 // Missing returns the path of the first attribute r requires that obj,
-// the extension's object in a resource, leaves unassigned (null, "", []
-// or {}, RFC 7643 §2.5), or of the first required sub-attribute that a
-// value of such a complex attribute leaves unassigned
-// ("urn:...:desk.building"); "" when there is none. An obj that holds
-// nothing but unassigned values (empty, {"badge": null}, {"tags": []}:
-// RFC 7643 §2.5 makes null, [] and {} the state of no value, and a
-// resource stores no such extension) is an extension the resource does
-// not hold, which requires nothing: the resource type lists it as
-// optional, and it may be left out whole, in any of these spellings
-// alike, as "urn:…": null may.
+// the extension's object in a resource, leaves without a value (Assigned:
+// null, "", [] or {}, or a list or object of nothing else, RFC 7643
+// §2.5), or of the first required sub-attribute that a value of such a
+// complex attribute leaves without one ("urn:...:desk.building"); "" when
+// there is none. An obj that holds no value (empty, {"badge": null},
+// {"tags": []}, {"badge": ""}: a resource stores no such extension,
+// compactExtensions) is an extension the resource does not hold, which
+// requires nothing: the resource type lists it as optional, and it may be
+// left out whole, in any of these spellings alike, as "urn:…": null may.
+// A required attribute is judged by the same rule, since what holds no
+// value is not stored: {"tags": [null]} is no tags.
 func (r Required) Missing(obj map[string]any) string {
-	if !holds(obj) {
+	if !Assigned(obj) {
 		return ""
 	}
 	for _, a := range r.attrs {
 		_, av, _ := names.Key(obj, a.Name)
-		if unassigned(av) {
+		if !Assigned(av) {
 			if needed(a) {
 				return r.Schema + ":" + a.Name
 			}
@@ -604,52 +605,10 @@ func needed(a *Attribute) bool {
 func missingSub(a *Attribute, m map[string]any) string {
 	for _, sub := range a.SubAttributes {
 		if needed(sub) {
-			if _, sv, _ := names.Key(m, sub.Name); unassigned(sv) {
+			if _, sv, _ := names.Key(m, sub.Name); !Assigned(sv) {
 				return sub.Name
 			}
 		}
 	}
 	return ""
-}
-
-// holds reports whether v, a decoded JSON value, holds a value that is
-// not unassigned (RFC 7643 §2.5): something other than null, or lists and
-// objects holding nothing else, which a resource does not keep
-// (compactExtensions). An empty string is a value here, as it is kept.
-func holds(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case map[string]any:
-		for _, m := range x {
-			if holds(m) {
-				return true
-			}
-		}
-		return false
-	case []any:
-		for _, el := range x {
-			if holds(el) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-// unassigned reports whether v is no value (RFC 7643 §2.5): absent or
-// null, an empty string, an empty list or an empty object.
-func unassigned(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return true
-	case string:
-		return x == ""
-	case []any:
-		return len(x) == 0
-	case map[string]any:
-		return len(x) == 0
-	}
-	return false
 }

@@ -78,3 +78,30 @@ func TestSelectUsesCompiledFilter(t *testing.T) {
 		})
 	}
 }
+
+// TestCompileBuildsSecretsOnce: the type's secret set, which every
+// message of a Compile conceals by, is built once per Compile and shared
+// by its Conversions (it was built again for each), and still conceals
+// the operand of a secret and shows any other.
+func TestCompileBuildsSecretsOnce(t *testing.T) {
+	ext, err := resources.NewSchema("urn:example:params:scim:schemas:extension:once:2.0:User", "Once", "",
+		&resources.Attribute{Name: "pin", Type: resources.TypeString, Returned: resources.ReturnedNever},
+		&resources.Attribute{Name: "badge", Type: resources.TypeString},
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString}, {Name: "spare", Type: resources.TypeBoolean}}})
+	require.NoError(t, err)
+	rt := resources.NewUserType(ext)
+	e, err := filter.Parser{Schemas: rt.SchemaURNs()}.Parse(ext.ID + `:pin eq 1 or ` + ext.ID + `:badge eq 2 or ` + ext.ID + `:keys[spare eq "true"]`)
+	require.NoError(t, err)
+	m, err := NewEvaluator(rt).Compile(e)
+	require.NoError(t, err)
+	conv := m.Conversions()
+	require.Len(t, conv, 3)
+	require.NotNil(t, conv[0].secrets, "the type has a secret (pin)")
+	for _, c := range conv[1:] {
+		assert.Same(t, conv[0].secrets, c.secrets, "one set per Compile")
+	}
+	assert.Contains(t, conv[0].Warning(), "[REDACTED")
+	assert.Contains(t, conv[1].Warning(), `"2"`)
+	assert.Contains(t, conv[2].Warning(), `"true"`)
+}

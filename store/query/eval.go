@@ -105,6 +105,13 @@ type Matcher struct {
 	e  filter.Expr
 	// conv are the operands predicate read as another type than sent.
 	conv []Conversion
+	// secrets is the compiled type's secret set that conv's messages and a
+	// refusal's conceal by (target.secrets), built at the first one
+	// (secretsBuilt, since the set of a type with none is nil) and shared
+	// by every one Compile makes: while the Matcher is compiled, never
+	// once it is returned.
+	secrets      *clienttext.Secrets
+	secretsBuilt bool
 }
 
 // Conversion is a comparison operand of a filter read as another type
@@ -468,10 +475,18 @@ type target struct {
 }
 
 // secrets is the set of t's type's secret names, for a message (describe,
-// a Conversion, a refusal): built when a message is made, since every
-// path of every filter of a list request is resolved and few make one.
-func (t *target) secrets() *clienttext.Secrets {
-	return clienttext.NewSecrets(t.rt.SecretNames()...)
+// a Conversion, a refusal) of m, the Matcher being compiled: built when
+// the first message of a Compile is made, since every path of every
+// filter of a list request is resolved and few make one, and then kept on
+// m for the others; built for the message when there is no m.
+func (t *target) secrets(m *Matcher) *clienttext.Secrets {
+	if m == nil {
+		return clienttext.NewSecrets(t.rt.SecretNames()...)
+	}
+	if !m.secretsBuilt {
+		m.secrets, m.secretsBuilt = clienttext.NewSecrets(t.rt.SecretNames()...), true
+	}
+	return m.secrets
 }
 
 // path is the path as written, for messages: rendered only when one is
@@ -625,31 +640,10 @@ func eachValue(v any, fn func(any) bool) bool {
 	return fn(v)
 }
 
-func nonEmpty(v any) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case string:
-		return x != ""
-	case []any:
-		for _, el := range x {
-			if nonEmpty(el) {
-				return true
-			}
-		}
-		return false
-	case map[string]any:
-		for _, el := range x {
-			if nonEmpty(el) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
-}
-
-func (t *target) present(doc map[string]any) bool { return t.each(doc, nonEmpty) }
+// present is pr (RFC 7644 §3.4.2.2: "a non-empty value, or ... a
+// non-empty node for complex attributes"): a value that holds one by the
+// rule the resource keeps its values by (resources.Assigned).
+func (t *target) present(doc map[string]any) bool { return t.each(doc, resources.Assigned) }
 
 // kinds of compared values.
 const (
@@ -777,7 +771,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		b, ok := ToBool(value)
 		if !ok {
-			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), t.describe(value))
+			return nil, filterErrorf("%q is a boolean; compare it with true or false, not %s", t.path(), t.describe(m, value))
 		}
 		if _, isStr := value.(string); isStr {
 			t.converted(m, value, b)
@@ -792,7 +786,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		n, ok := toNum(value)
 		if !ok {
-			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), t.describe(value))
+			return nil, filterErrorf("%q is a number; compare it with a number, not %s", t.path(), t.describe(m, value))
 		}
 		if s, isStr := value.(string); isStr {
 			t.converted(m, value, json.Number(s))
@@ -805,16 +799,16 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		s, isStr := value.(string)
 		if isSubstring(op) {
 			if !isStr {
-				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, t.describe(value))
+				return nil, filterErrorf("%q %s needs a string operand, not %s", t.path(), op, t.describe(m, value))
 			}
 			return stringPred(op, s, true), nil
 		}
 		if !isStr {
-			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), t.describe(value))
+			return nil, filterErrorf("%q is a dateTime; compare it with a string such as \"2024-01-02T15:04:05Z\", not %s", t.path(), t.describe(m, value))
 		}
 		tm, ok := ParseTime(s)
 		if !ok {
-			return nil, filterErrorf("%q is a dateTime and %s is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.describe(s))
+			return nil, filterErrorf("%q is a dateTime and %s is not an RFC 3339 date-time such as \"2024-01-02T15:04:05Z\"", t.path(), t.describe(m, s))
 		}
 		return func(v any) bool {
 			x, ok := toTime(v)
@@ -826,7 +820,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		}
 		s, ok := ToText(value)
 		if !ok {
-			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), t.describe(value))
+			return nil, filterErrorf("%q is a string; compare it with a string, not %s", t.path(), t.describe(m, value))
 		}
 		if _, isStr := value.(string); !isStr {
 			t.converted(m, value, s)
@@ -875,15 +869,15 @@ func (t *target) converted(m *Matcher, sent, read any) {
 		if t.in != (filter.AttrPath{}) {
 			path = t.in.String() + "." + path
 		}
-		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read, secrets: t.secrets()})
+		m.conv = append(m.conv, Conversion{Path: path, Type: t.leaf.Type, Sent: sent, Read: read, secrets: t.secrets(m)})
 	}
 }
 
 // describe renders v, an operand the filter compares t's path with, for
-// a refusal, as a Conversion's messages do (filterLiteral), unless
-// operand conceals it.
-func (t *target) describe(v any) string {
-	return operand(t.secrets(), t.path(), v)
+// a refusal of m (the Matcher being compiled, or nil), as a Conversion's
+// messages do (filterLiteral), unless operand conceals it.
+func (t *target) describe(m *Matcher, v any) string {
+	return operand(t.secrets(m), t.path(), v)
 }
 
 // orderHolds reports whether c (a three-way comparison of the stored value

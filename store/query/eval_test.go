@@ -776,3 +776,35 @@ func TestOperandShownAsClientText(t *testing.T) {
 		}
 	}
 }
+
+// TestSortsByPrimary is the table of which element of a multi-valued
+// attribute a sort reads (SortsByPrimary), the one rule Sorter and
+// sqlstore's compiled sort follow.
+func TestSortsByPrimary(t *testing.T) {
+	sub := func(names ...string) []*resources.Attribute {
+		var out []*resources.Attribute
+		for _, n := range names {
+			typ := resources.TypeString
+			if n == "primary" {
+				typ = resources.TypeBoolean
+			}
+			out = append(out, &resources.Attribute{Name: n, Type: typ})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		attr *resources.Attribute
+		want bool
+	}{
+		{"no attribute", nil, false},
+		{"with primary", &resources.Attribute{Name: "emails", Type: resources.TypeComplex, MultiValued: true, SubAttributes: sub("value", "type", "primary")}, true},
+		{"a subset without primary", &resources.Attribute{Name: "emails", Type: resources.TypeComplex, MultiValued: true, SubAttributes: sub("value", "type")}, false},
+		{"simple multi-valued", &resources.Attribute{Name: "tags", Type: resources.TypeString, MultiValued: true}, false},
+		{"the default User's emails", resources.DefaultModel().User.Schema.Attr("emails"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, query.SortsByPrimary(tc.attr))
+		})
+	}
+}

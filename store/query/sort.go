@@ -13,15 +13,16 @@ import (
 // the attribute is caseExact, numbers numerically, dateTime values as
 // instants, false before true. For a multi-valued attribute the primary
 // value is used, or else the first (the first on a model whose subset
-// leaves the attribute's primary out, which no response then shows). Documents without a value sort after
+// leaves the attribute's primary out, which no response then shows:
+// SortsByPrimary). Documents without a value sort after
 // every document with one, so in a descending sort (the reversed order)
 // they come first. Build it with Evaluator.Sorter; it is safe for
 // concurrent use.
 type Sorter struct {
 	t *target
-	// firstShown is true when t's attribute has no primary sub-attribute
-	// (a subset left it out): the first value is the one shown, worked
-	// out once rather than per value sorted.
+	// firstShown is !SortsByPrimary of t's attribute (a subset left its
+	// primary out): the first value is the one shown, worked out once
+	// rather than per value sorted.
 	firstShown bool
 }
 
@@ -56,7 +57,21 @@ func (ev *Evaluator) Sorter(sortBy string) (*Sorter, error) {
 	if err != nil {
 		return nil, &FilterError{Msg: strings.Replace(err.Error(), "in filter", "in sortBy", 1)}
 	}
-	return &Sorter{t: t, firstShown: t.attr != nil && t.attr.Sub("primary") == nil}, nil
+	return &Sorter{t: t, firstShown: !SortsByPrimary(t.attr)}, nil
+}
+
+// SortsByPrimary reports which element of a, a multi-valued complex
+// attribute, gives a sort by one of its sub-attributes its value: true,
+// the element marked primary, or else the first that has the
+// sub-attribute; false, the first that has it. False when a has no
+// primary sub-attribute (a model whose subset leaves it out shows no
+// value as primary, whatever a store kept from before,
+// resources.Model.FitUser, so the first value is the one shown) and for
+// a nil a. It is the one rule of that choice: Sorter follows it, and a
+// store that compiles sortBy to SQL (store/sqlstore) asks it, so the two
+// cannot order a list differently.
+func SortsByPrimary(a *resources.Attribute) bool {
+	return a != nil && a.Sub("primary") != nil
 }
 
 // Attr is the attribute the Sorter sorts by, as its resource type defines

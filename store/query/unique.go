@@ -34,8 +34,9 @@ type UniqueKey struct {
 }
 
 // UniqueKeys returns the keys of the unique attributes attrs that exts
-// (a resource's Extensions) holds a value of. An absent or null value has
-// no key: it is not constrained (RFC 7643 §2.2 constrains values, and any
+// (a resource's Extensions) holds a value of. An absent, null or empty
+// value (resources.AssignedJSON: "" too, which a resource does not keep)
+// has no key: it is not constrained (RFC 7643 §2.2 constrains values, and any
 // number of resources may leave an optional attribute unset). attrs is
 // usually rt.UniqueAttributes(); for none, UniqueKeys returns nil at once.
 // A value of a type the attribute does not have (the handler's checks
@@ -63,10 +64,10 @@ func UniqueKeys(attrs []resources.UniqueAttribute, exts map[string]json.RawMessa
 		if !ok {
 			continue
 		}
-		v = bytes.TrimSpace(v)
-		if len(v) == 0 || string(v) == "null" {
+		if !resources.AssignedJSON(v) {
 			continue
 		}
+		v = bytes.TrimSpace(v)
 		key, value, folded := uniqueKey(ua.Attr, v)
 		out = append(out, UniqueKey{Attr: ua.Name(), Key: key, Value: value, folded: folded})
 	}

@@ -273,7 +273,9 @@ func (d *dialect) jelems(x, alias string) (from, elem, pos string) {
 }
 
 // jnonEmpty renders "JSON value x holds something": a boolean, a number or
-// a non-empty string, at any depth (query.Evaluator's pr).
+// a non-empty string, at any depth. It is resources.Assigned in SQL (the
+// rule query.Evaluator's pr answers by), which it must stay: null, "" and
+// lists and objects of nothing else hold nothing.
 func (d *dialect) jnonEmpty(x string) string {
 	if d.pg {
 		return `jsonb_path_exists(` + x + `, 'strict $.** ? (@.type() == "boolean" || @.type() == "number" || (@.type() == "string" && @ != ""))')`

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/query"
 )
 
 // sortKey compiles sortBy (already validated by query.Evaluator.Sorter) to
@@ -10,7 +11,8 @@ import (
 // by the bytes of their folded form unless caseExact (every text key
 // carries the dialect's textColl, COLLATE "C" on PostgreSQL, so the order
 // does not depend on the database's default collation), false before true, a
-// multi-valued attribute by its primary value or else its first, NULL
+// multi-valued attribute by its primary value or else its first, as
+// query.SortsByPrimary chooses, NULL
 // (sorted last ascending) when the row has no value. "" means every row
 // has the same key (the attribute is never stored: password, groups,
 // members, meta.location), so creation order decides. notNull: the key is
@@ -106,9 +108,7 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 	} else {
 		sv := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sub})))
 		order := pos
-		if a.Sub("primary") != nil {
-			// Without it (a subset left it out), no value is shown
-			// primary, whatever was stored before: the first decides.
+		if query.SortsByPrimary(a) {
 			prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
 			order = "CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos
 		}

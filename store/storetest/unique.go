@@ -163,17 +163,26 @@ func testUniqueUserCreate(t *testing.T, e *env) {
 		{"absent again", nil, true, false},
 		{"null", nil, false, false},
 		{"null again", nil, false, false},
+		// An empty string holds no value (resources.Assigned), as the
+		// handler keeps none: a store holding one constrains nothing.
+		{"empty", "", false, false},
+		{"empty again", "", false, false},
 	}
-	want := 1
+	want, present := 1, 1
 	for i, tc := range cases {
 		_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: fmt.Sprintf("c%d", i), Extensions: u.ext(tc.value, tc.absent)})
 		if tc.conflict {
 			requireUniqueConflict(t, err, u, "CreateUser, "+tc.name)
 			continue
 		}
-		require.NoError(t, err, "CreateUser, %s: only a value another user holds conflicts; an absent or null value is not constrained (store.UniqueEnforcer)", tc.name)
+		require.NoError(t, err, "CreateUser, %s: only a value another user holds conflicts; an absent, null or empty value is not constrained (store.UniqueEnforcer)", tc.name)
 		want++
+		if s, _ := tc.value.(string); s != "" {
+			present++
+		}
 	}
+	pr := e.listUsers(t, store.Query{Filter: parse(t, u.Name()+" pr"), Count: 100})
+	assert.Equal(t, present, pr.Total, "%s pr: null and \"\" hold no value (resources.Assigned; RFC 7644 §3.4.2.2 \"a non-empty value\"), as query.Select answers", u.Name())
 	_, err := e.users.CreateUser(e.ctx, &resources.User{UserName: "holder", Extensions: u.ext("B-1", false)})
 	requireIs(t, err, store.ErrConflict, "CreateUser with a taken userName and a taken value")
 	assert.Contains(t, err.Error(), "userName", "CreateUser with a taken userName and a taken value: the userName's conflict is the one reported, on every store alike (store.UniqueEnforcer)")
