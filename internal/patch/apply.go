@@ -111,9 +111,16 @@ const (
 // not what was resolved. It is formatted only when a refusal is made.
 type naming struct {
 	what, raw, in string
-	// secrets is the engine's type's (resolve sets it), which String
-	// conceals raw by.
+	// secrets is the engine's type's, which String conceals raw by:
+	// set by applier.name, the one way a naming is made.
 	secrets *clienttext.Secrets
+}
+
+// name is what a client sent to name a target (naming), ready to be
+// quoted in a refusal: every naming is made here, so that none quotes
+// raw unconcealed.
+func (a *applier) name(what, raw, in string) naming {
+	return naming{what: what, raw: raw, in: in, secrets: a.e.secrets}
 }
 
 // path is what the naming resolves as a path: raw, after the extension's
@@ -257,7 +264,7 @@ func (a *applier) ignore(l loc) error {
 // manager's) is refused too: no stored document holds it, so a change to
 // it would answer 200 and change nothing.
 func (a *applier) target(path string) (l loc, done bool, err error) {
-	if l, err = a.resolve(naming{what: asPath, raw: path}); err != nil {
+	if l, err = a.resolve(a.name(asPath, path, "")); err != nil {
 		return l, true, err
 	}
 	switch {
@@ -320,7 +327,7 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	named := naming{what: asKey, raw: key, secrets: a.e.secrets}
+	named := a.name(asKey, key, "")
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
@@ -362,7 +369,6 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 // resolves it against the resource type.
 func (a *applier) resolve(named naming) (loc, error) {
 	rt := a.e.rt
-	named.secrets = a.e.secrets
 	path := named.path()
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
