@@ -39,6 +39,18 @@ type applier struct {
 	// secrets are the top-level attributes (an extension by its URN)
 	// holding a secret an operation reached (noteSecret).
 	secrets []string
+	// only, when set, is the one attribute of the core schema set and
+	// remove change (Engine.Sets' forecast): every operation is resolved,
+	// its no-path value's keys walked and refused, as ApplyTo does, but
+	// a target that is not only changes nothing.
+	only *resources.Attribute
+}
+
+// skips reports whether the applier leaves l as it is: it changes only
+// a.only, and l is another target (an extension's, a sub-attribute's,
+// another attribute's).
+func (a *applier) skips(l loc) bool {
+	return a.only != nil && (l.attr != a.only || l.ext != nil || l.sub != nil || l.filter != nil || l.single != nil)
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -429,6 +441,12 @@ func (a *applier) resolve(named naming) (loc, error) {
 		return loc{raw: path, named: named, missing: true}, nil
 	}
 	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
+	if p.Filter != nil && a.only != nil && attr != a.only {
+		// Sets' forecast changes a.only alone (skips): what this value
+		// filter selects is never asked, so it is not compiled (about
+		// five allocations a path), and ApplyTo makes its refusals.
+		return l, nil
+	}
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {
 			return loc{}, a.fail(InvalidPath, "%v: %q is single-valued; a value filter needs a multi-valued or complex attribute", named, attr.Name)
@@ -596,6 +614,9 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 func (a *applier) set(kind string, l loc, v any) error {
 	if l.attr == nil {
 		return a.setExtension(kind, l, v)
+	}
+	if a.skips(l) {
+		return nil
 	}
 	if sendsSecret(l, v) {
 		a.noteSecret(l)
@@ -1202,6 +1223,9 @@ func (a *applier) seed(l loc) (any, bool) {
 // show a work email without an address. This mirrors the element that a
 // filtered add or replace creates.
 func (a *applier) remove(l loc, v any) error {
+	if l.attr != nil && a.skips(l) {
+		return nil
+	}
 	defer a.tidyExt(l)
 	if holdsSecret(l) {
 		a.noteSecret(l)
