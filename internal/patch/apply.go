@@ -433,7 +433,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		l.ext = res.Extension
 		return l, nil
 	}
-	if p.Filter != nil && rt.Omits(path) {
+	if p.Filter != nil && rt.OmitsPath(p) {
 		// The filter names a sub-attribute the model's subset left out
 		// (emails[type eq "work"].value with emails.value alone kept):
 		// what selects by it is ignored, or refused, as a path naming it
