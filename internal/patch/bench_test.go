@@ -28,15 +28,19 @@ func BenchmarkApplyNoPathDeactivate(b *testing.B) {
 	}
 }
 
+// workAddressOps are Entra's five sub-attribute operations on a work
+// address, one request.
+const workAddressOps = `[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
+	{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
+	{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
+	{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
+	{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`
+
 // BenchmarkApplyWorkAddress: Entra's five sub-attribute operations on a
-// work address.
+// work address (workAddressOps).
 func BenchmarkApplyWorkAddress(b *testing.B) {
 	doc := mustDoc(userJSON)
-	ops := mustOps(`[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
-		{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
-		{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
-		{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
-		{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`)
+	ops := mustOps(workAddressOps)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := userEng.Apply(doc, ops, nil); err != nil {
@@ -97,11 +101,7 @@ func BenchmarkSetsPassword(b *testing.B) {
 // sub-attribute operations on a work address (BenchmarkApplyWorkAddress),
 // which a handler storing passwords asks of every PATCH.
 func BenchmarkSetsWorkAddress(b *testing.B) {
-	ops := mustOps(`[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
-		{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
-		{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
-		{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
-		{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`)
+	ops := mustOps(workAddressOps)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, ok := userEng.Sets(ops, "password"); ok {
