@@ -39,10 +39,11 @@ type applier struct {
 	// secrets are the top-level attributes (an extension by its URN)
 	// holding a secret an operation reached (noteSecret).
 	secrets []string
-	// only, when set, is the one attribute of the core schema set and
-	// remove change (Engine.Sets' forecast): every operation is resolved,
-	// its no-path value's keys walked and refused, as ApplyTo does, but
-	// a target that is not only changes nothing.
+	// only, when set, is the one attribute set and remove change
+	// (Engine.Sets' forecast of a single-valued core attribute): every
+	// operation is still resolved, and a no-path value's keys walked and
+	// refused, as ApplyTo does them, but a target that is not only is
+	// left as it is (skips).
 	only *resources.Attribute
 }
 

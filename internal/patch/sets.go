@@ -5,7 +5,7 @@ import (
 	"github.com/scimkit/scim/resources"
 )
 
-// Sets forecasts the string value ops give name, a single-valued
+// Sets forecasts the string value ops give name, a single-valued simple
 // attribute of the core schema: the value ApplyTo leaves it with when it
 // applies ops to a document, given by the last add or replace that names
 // it in any way the engine names a target (its path, in any case, with
@@ -18,9 +18,9 @@ import (
 // which may still refuse a value, or another attribute's value filter,
 // or bend a value: a caller readies with it what applying ops will
 // most likely need (the handler hashes the password a PATCH sets before
-// the store's transaction runs the PATCH), and a caller that tells a
-// password the PATCH set from the stored one by it needs it exact
-// wherever ApplyTo applies (TestSetsIsApply).
+// the store's transaction runs the PATCH), and the handler, which tells
+// by it a password the PATCH sent from the stored one, needs it exact
+// whenever ApplyTo succeeds (TestSetsIsApply).
 //
 // It runs the applier ApplyTo runs, on a document of its own that only
 // name is written to (applier.only): one rule for where an operation's
