@@ -527,7 +527,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q is not an attribute path: it has a value filter", rl.sortBy)
 		}
 		if res := rt.ResolveQuery(p.AttrPath); res.Missing || res.Attr == nil {
-			if rt.Omits(rl.sortBy) {
+			if rt.OmitsPath(p) {
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)

@@ -500,6 +500,7 @@ func TestPasswordWriteCalls(t *testing.T) {
 		// Forecast too (Sets reads the object under the core URN, as the
 		// engine applies it): one call, where the change once asked for
 		// the hash and the store's call was made again.
+		{"PATCH with the core schema's URN as the path", "PATCH", patchBody(op("replace", resources.UserSchema, map[string]any{"password": "urn-path secret"})), "urn-path secret", 1},
 		{"PATCH of the core schema's object", "PATCH", patchBody(op("replace", "", map[string]any{resources.UserSchema: map[string]any{"password": "nested secret", "title": "t4"}})), "nested secret", 1},
 		{"PUT without a password", "PUT", map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "calls", "title": "kept"}, "nested secret", 1},
 	} {

@@ -84,24 +84,33 @@ func neverHidden(hidden []hiddenAttr) bool {
 // or a complex attribute whose value (or one of whose values) gives one
 // to a sub-attribute returned "never". A PUT that leaves one out (or
 // sends null) keeps the stored value (keepOnReplace) and sends none.
+// Each extension is decoded once, for all its secrets (hiddenAttrs lists
+// an extension's attributes together).
 func (k *kind[T]) sentSecrets(v T) []string {
 	if !k.secretExts {
 		return nil
 	}
 	exts := *k.extensions(v)
 	var out []string
+	var (
+		at  string         // the extension obj holds, decoded
+		obj map[string]any // nil: at is not sent, or not as an object
+	)
 	for _, hid := range k.returned.hidden {
 		urn := hid.ref.urn
 		if hid.request || slices.Contains(out, urn) {
 			continue
 		}
-		_, raw, ok := names.Key(exts, urn)
-		if !ok {
-			continue
+		if urn != at {
+			at, obj = urn, nil
+			if _, raw, ok := names.Key(exts, urn); ok {
+				if o, err := resources.DecodeOrNull(raw); err == nil {
+					obj = o // else not an object: the PUT's checks answer that
+				}
+			}
 		}
-		obj, err := resources.DecodeOrNull(raw)
-		if err != nil {
-			continue // not an object: the PUT's checks answer that
+		if obj == nil {
+			continue
 		}
 		_, val, _ := names.Key(obj, hid.ref.name)
 		if attr, _ := k.rt.Attr(urn, hid.ref.name); attr != nil && attr.GivesSecret(val) {

@@ -162,6 +162,16 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			body: patch("replace", "", func(s string) any {
 				return map[string]any{resources.UserSchema: map[string]any{"password": s}}
 			})},
+		{name: "PATCH the stored hash's text under the core schema's URN as the path", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: patch("replace", resources.UserSchema, func(s string) any { return map[string]any{"password": s} })},
+		{name: "PATCH without a path, the stored hash's text by a qualified key after the plain one", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: patch("replace", "", func(s string) any {
+				return map[string]any{"password": "plain", resources.UserSchema + ":password": s}
+			})},
+		{name: "PATCH the stored hash's text, then an add of null", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+			body: func(_ string, s string) any {
+				return patchBody(op("replace", "password", s), map[string]any{"op": "add", "path": "password", "value": nil})
+			}},
 		{name: "PUT sending the stored hash's text", method: "PUT", right: storedHash, wrong: "sha256:00", changed: true,
 			body: func(u, s string) any { return put(u, map[string]any{"password": s}) }},
 		{name: "PATCH remove password by value", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,

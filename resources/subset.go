@@ -254,11 +254,16 @@ func (rt *ResourceType) Omits(path string) bool {
 		return false
 	}
 	p, err := filter.Parser{Schemas: rt.full.KnownSchemaURNs()}.ParsePath(path)
-	return err == nil && rt.omitsPath(p)
+	return err == nil && rt.OmitsPath(p)
 }
 
-// omitsPath is Omits for a parsed path: rt.full is not nil.
-func (rt *ResourceType) omitsPath(p filter.Path) bool {
+// OmitsPath is Omits for a path its caller has parsed already (the
+// PATCH engine's value paths, a sortBy), with a parser that knows rt's
+// schema URNs (KnownSchemaURNs), as Omits parses one: it parses nothing.
+func (rt *ResourceType) OmitsPath(p filter.Path) bool {
+	if rt.full == nil {
+		return false
+	}
 	if rt.omitsAttr(p.AttrPath) {
 		return true
 	}
@@ -276,7 +281,7 @@ func (rt *ResourceType) omitsPath(p filter.Path) bool {
 	return false
 }
 
-// omitsAttr is omitsPath for a path without a value filter: what
+// omitsAttr is OmitsPath for a path without a value filter: what
 // OmittedIn asks of each path a filter names.
 func (rt *ResourceType) omitsAttr(p filter.AttrPath) bool {
 	return !rt.full.Resolve(p).Missing && rt.Resolve(p).Missing

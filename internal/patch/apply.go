@@ -39,6 +39,19 @@ type applier struct {
 	// secrets are the top-level attributes (an extension by its URN)
 	// holding a secret an operation reached (noteSecret).
 	secrets []string
+	// only, when set, is the one attribute set and remove change
+	// (Engine.Sets' forecast of a single-valued core attribute): every
+	// operation is still resolved, and a no-path value's keys walked and
+	// refused, as ApplyTo does them, but a target that is not only is
+	// left as it is (skips).
+	only *resources.Attribute
+}
+
+// skips reports whether the applier leaves l as it is: it changes only
+// a.only, and l is another target (an extension's, a sub-attribute's,
+// another attribute's).
+func (a *applier) skips(l loc) bool {
+	return a.only != nil && (l.attr != a.only || l.ext != nil || l.sub != nil || l.filter != nil || l.single != nil)
 }
 
 // few holds a few values in place and more in a slice: an applier that
@@ -111,9 +124,16 @@ const (
 // not what was resolved. It is formatted only when a refusal is made.
 type naming struct {
 	what, raw, in string
-	// secrets is the engine's type's (resolve sets it), which String
-	// conceals raw by.
+	// secrets is the engine's type's, which String conceals raw by:
+	// set by applier.name, the one way a naming is made.
 	secrets *clienttext.Secrets
+}
+
+// name is what a client sent to name a target (naming), ready to be
+// quoted in a refusal: every naming is made here, so that none quotes
+// raw unconcealed.
+func (a *applier) name(what, raw, in string) naming {
+	return naming{what: what, raw: raw, in: in, secrets: a.e.secrets}
 }
 
 // path is what the naming resolves as a path: raw, after the extension's
@@ -257,7 +277,7 @@ func (a *applier) ignore(l loc) error {
 // manager's) is refused too: no stored document holds it, so a change to
 // it would answer 200 and change nothing.
 func (a *applier) target(path string) (l loc, done bool, err error) {
-	if l, err = a.resolve(naming{what: asPath, raw: path}); err != nil {
+	if l, err = a.resolve(a.name(asPath, path, "")); err != nil {
 		return l, true, err
 	}
 	switch {
@@ -320,7 +340,7 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
 	rt := a.e.rt
-	named := naming{what: asKey, raw: key, secrets: a.e.secrets}
+	named := a.name(asKey, key, "")
 	if in != nil {
 		if resources.IsURN(key) {
 			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
@@ -362,7 +382,6 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 // resolves it against the resource type.
 func (a *applier) resolve(named naming) (loc, error) {
 	rt := a.e.rt
-	named.secrets = a.e.secrets
 	path := named.path()
 	if plainName(path) {
 		res := rt.Resolve(filter.AttrPath{Name: path})
@@ -415,7 +434,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		l.ext = res.Extension
 		return l, nil
 	}
-	if p.Filter != nil && rt.Omits(path) {
+	if p.Filter != nil && rt.OmitsPath(p) {
 		// The filter names a sub-attribute the model's subset left out
 		// (emails[type eq "work"].value with emails.value alone kept):
 		// what selects by it is ignored, or refused, as a path naming it
@@ -423,6 +442,12 @@ func (a *applier) resolve(named naming) (loc, error) {
 		return loc{raw: path, named: named, missing: true}, nil
 	}
 	l.attr, l.ext, l.sub = attr, res.Extension, res.Sub
+	if p.Filter != nil && a.only != nil && attr != a.only {
+		// Sets' forecast changes a.only alone (skips): what this value
+		// filter selects is never asked, so it is not compiled (about
+		// five allocations a path), and ApplyTo makes its refusals.
+		return l, nil
+	}
 	if p.Filter != nil && !attr.MultiValued {
 		if attr.Type != resources.TypeComplex {
 			return loc{}, a.fail(InvalidPath, "%v: %q is single-valued; a value filter needs a multi-valued or complex attribute", named, attr.Name)
@@ -590,6 +615,9 @@ func (a *applier) setExtension(kind string, l loc, v any) error {
 func (a *applier) set(kind string, l loc, v any) error {
 	if l.attr == nil {
 		return a.setExtension(kind, l, v)
+	}
+	if a.skips(l) {
+		return nil
 	}
 	if sendsSecret(l, v) {
 		a.noteSecret(l)
@@ -1196,6 +1224,9 @@ func (a *applier) seed(l loc) (any, bool) {
 // show a work email without an address. This mirrors the element that a
 // filtered add or replace creates.
 func (a *applier) remove(l loc, v any) error {
+	if l.attr != nil && a.skips(l) {
+		return nil
+	}
 	defer a.tidyExt(l)
 	if holdsSecret(l) {
 		a.noteSecret(l)

@@ -28,15 +28,19 @@ func BenchmarkApplyNoPathDeactivate(b *testing.B) {
 	}
 }
 
+// workAddressOps are Entra's five sub-attribute operations on a work
+// address, one request.
+const workAddressOps = `[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
+	{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
+	{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
+	{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
+	{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`
+
 // BenchmarkApplyWorkAddress: Entra's five sub-attribute operations on a
-// work address.
+// work address (workAddressOps).
 func BenchmarkApplyWorkAddress(b *testing.B) {
 	doc := mustDoc(userJSON)
-	ops := mustOps(`[{"op":"Add","path":"addresses[type eq \"work\"].streetAddress","value":"911 Universal City Plaza"},
-		{"op":"Add","path":"addresses[type eq \"work\"].locality","value":"Hollywood"},
-		{"op":"Add","path":"addresses[type eq \"work\"].region","value":"CA"},
-		{"op":"Add","path":"addresses[type eq \"work\"].postalCode","value":"91608"},
-		{"op":"Add","path":"addresses[type eq \"work\"].country","value":"US"}]`)
+	ops := mustOps(workAddressOps)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := userEng.Apply(doc, ops, nil); err != nil {
@@ -77,6 +81,31 @@ func BenchmarkApplyAddEmail(b *testing.B) {
 	for b.Loop() {
 		if _, err := userEng.Apply(doc, ops, nil); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSetsPassword: the handler's forecast of the password a PATCH
+// sets (Engine.Sets), for Okta's no-path value of it.
+func BenchmarkSetsPassword(b *testing.B) {
+	ops := mustOps(`[{"op":"replace","value":{"password":"t1tkq5Cx"}}]`)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := userEng.Sets(ops, "password"); !ok {
+			b.Fatal("no forecast")
+		}
+	}
+}
+
+// BenchmarkSetsWorkAddress: the same forecast, of none, for Entra's five
+// sub-attribute operations on a work address (BenchmarkApplyWorkAddress),
+// which a handler storing passwords asks of every PATCH.
+func BenchmarkSetsWorkAddress(b *testing.B) {
+	ops := mustOps(workAddressOps)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := userEng.Sets(ops, "password"); ok {
+			b.Fatal("forecast")
 		}
 	}
 }

@@ -92,7 +92,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 			}
 			continue
 		}
-		l, rerr := a.resolve(naming{what: asPath, raw: path})
+		l, rerr := a.resolve(a.name(asPath, path, ""))
 		if rerr != nil || l.attr != e.members || l.sub != nil {
 			return MemberPlan{}, false, i, nil
 		}
@@ -172,7 +172,7 @@ func (a *applier) membersKey(v any) (mv any, found, only bool) {
 		if resources.IsURN(k) {
 			return nil, false, false
 		}
-		l, err := a.resolve(naming{what: asKey, raw: k})
+		l, err := a.resolve(a.name(asKey, k, ""))
 		if err != nil || l.attr == nil {
 			return nil, false, false
 		}
@@ -437,7 +437,7 @@ func (e *Engine) targetsMembers(op Operation) bool {
 		if names.Equal(path, e.rt.Schema.ID) {
 			return a.keysTargetMembers(obj) // the core URN as the path: its value's keys
 		}
-		l, err := a.resolve(naming{what: asPath, raw: path})
+		l, err := a.resolve(a.name(asPath, path, ""))
 		return err == nil && l.attr == e.members
 	}
 	return a.keysTargetMembers(obj)
@@ -455,7 +455,7 @@ func (a *applier) keysTargetMembers(obj map[string]any) bool {
 			}
 			continue
 		}
-		if l, err := a.resolve(naming{what: asKey, raw: k}); err == nil && l.attr == a.e.members {
+		if l, err := a.resolve(a.name(asKey, k, "")); err == nil && l.attr == a.e.members {
 			return true
 		}
 	}

@@ -51,7 +51,7 @@ func (e *Engine) Scalar(ops []Operation) (attr *resources.Attribute, v any, ok b
 		if !plainName(key) || names.Equal(key, "schemas") {
 			return nil, nil, false
 		}
-		if at, err = a.resolve(naming{what: asKey, raw: key}); err != nil || at.missing || at.readOnly() {
+		if at, err = a.resolve(a.name(asKey, key, "")); err != nil || at.missing || at.readOnly() {
 			return nil, nil, false
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -133,7 +134,8 @@ func (s *Store) foldFor(rt *resources.ResourceType, name, sub, v string) string 
 // the rows of what it left out.
 func (s *Store) sameValueRows(a, b *resources.User) bool {
 	rt := s.model.User
-	return !rt.Omits("emails") && !rt.Omits("phoneNumbers") &&
+	return !rt.OmitsPath(filter.Path{AttrPath: filter.AttrPath{Name: "emails"}}) &&
+		!rt.OmitsPath(filter.Path{AttrPath: filter.AttrPath{Name: "phoneNumbers"}}) &&
 		resources.EqualMultiValues(a.Emails, b.Emails) && resources.EqualMultiValues(a.PhoneNumbers, b.PhoneNumbers)
 }
 
