@@ -1357,8 +1357,9 @@ func (h *handler) reporting(ctx context.Context) (context.Context, *store.Report
 // emit reports e to Config.Events, if set, with copies of its user or
 // group of its own (the callback may keep or change them, and each event
 // of a change gets its own): the password removed, which events never
-// show, nor its hash, and fitted to the model as a GET is (a user stored
-// before the host narrowed it may hold what the model leaves out).
+// show, nor its hash, nor any other secret (dropSecrets), and fitted to
+// the model as a GET is (a user stored before the host narrowed it may
+// hold what the model leaves out).
 func (h *handler) emit(ctx context.Context, e Event) {
 	if h.cfg.Events == nil {
 		return
@@ -1367,10 +1368,14 @@ func (h *handler) emit(ctx context.Context, e Event) {
 		e.User = e.User.Clone()
 		e.User.Password = ""
 		h.model.FitUser(e.User)
+		h.users.dropSecrets(e.User)
 	}
 	if e.Group != nil {
 		e.Group = e.Group.Clone()
 		h.model.FitGroup(e.Group)
+		if h.groups != nil {
+			h.groups.dropSecrets(e.Group)
+		}
 	}
 	e.Tenant = store.Tenant(ctx)
 	e.At = h.cfg.Now()

@@ -2,6 +2,8 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -294,4 +296,49 @@ func storedExtension(t *testing.T, e *env, typ, id, urn string) []byte {
 	g, err := e.db.GetGroup(context.Background(), id, store.GetOptions{})
 	require.NoError(t, err)
 	return g.Extensions[urn]
+}
+
+// TestEventsLeaveOutSecrets: Config.Events, "use it for logging", showed
+// an extension's attributes returned "never" (a PIN, a card's code) as
+// the store keeps them, where it never shows the password: an event's
+// user or group holds what a GET would return of it with every
+// attribute named, never a secret (RFC 7643 §2.4).
+func TestEventsLeaveOutSecrets(t *testing.T) {
+	const pin, code = "PIN-5150", "CODE-8675"
+	e, urn, gurn := returnedEnv(t)
+	ext := func() map[string]any {
+		return map[string]any{"pin": pin, "bio": "b", "plain": "p", "card": map[string]any{"number": "n", "code": code}}
+	}
+	r := e.do("POST", "/Users", map[string]any{"schemas": []string{resources.UserSchema, urn}, "userName": "bob", urn: ext()})
+	require.Equal(t, 201, r.Code, r.Raw)
+	uid := r.str("id")
+	r = e.do("PUT", "/Users/"+uid, map[string]any{"schemas": []string{resources.UserSchema, urn}, "userName": "bob", urn: ext()})
+	require.Equal(t, 200, r.Code, r.Raw)
+	r = e.do("PATCH", "/Users/"+uid, patchBody(op("replace", urn+":pin", "PIN-0000")))
+	require.Equal(t, 200, r.Code, r.Raw)
+	r = e.do("POST", "/Groups", map[string]any{"schemas": []string{resources.GroupSchema, gurn}, "displayName": "g", gurn: ext()})
+	require.Equal(t, 201, r.Code, r.Raw)
+
+	e.mu.Lock()
+	events := slices.Clone(e.events)
+	e.mu.Unlock()
+	require.Len(t, events, 4)
+	for _, ev := range events {
+		var res any = ev.Group
+		extURN := gurn
+		if ev.User != nil {
+			res, extURN = ev.User, urn
+		}
+		b, err := json.Marshal(res)
+		require.NoError(t, err)
+		doc := string(b)
+		for _, secret := range []string{pin, code, "PIN-0000", `"pin"`, `"code"`} {
+			assert.NotContains(t, doc, secret, "%s: %s", ev.Type, doc)
+		}
+		var got map[string]any
+		require.NoError(t, json.Unmarshal(b, &got))
+		assert.Equal(t, map[string]any{"bio": "b", "plain": "p", "card": map[string]any{"number": "n"}}, got[extURN], "%s keeps what is no secret", ev.Type)
+	}
+	// The store keeps the secret: only the event leaves it out.
+	assert.JSONEq(t, `{"pin":"PIN-0000","bio":"b","plain":"p","card":{"number":"n","code":"`+code+`"}}`, string(storedExtension(t, e, "Users", uid, urn)))
 }

@@ -552,11 +552,14 @@ type Event struct {
 	Tenant string
 	// ID is the id of the user or group changed.
 	ID string
-	// User is the user after the change (before, for UserDeleted: nil).
+	// User is the user after the change (before, for UserDeleted: nil),
+	// without its password or any other secret (an extension attribute
+	// returned "never"), as a GET would never show them: an event is fit
+	// to log.
 	User *resources.User
 	// Group is the group after the change, members not loaded for
 	// membership events; nil for GroupDeleted and for the membership
-	// events of a deletion.
+	// events of a deletion. Like User, it holds no secret.
 	Group *resources.Group
 	// Members are the member ids a membership event added or removed
 	// (see Config.Events for a store that does not report them).

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 
 	"github.com/scimkit/scim/internal/names"
@@ -118,4 +119,50 @@ func (k *kind[T]) sentSecrets(v T) []string {
 		}
 	}
 	return out
+}
+
+// dropSecrets removes from v, an event's own copy of a resource (emit),
+// the values of its extensions' attributes and sub-attributes returned
+// "never", as every response leaves them out (projection.apply): Config.
+// Events, which hosts log, shows no secret, as it shows no password. An
+// extension left without attributes goes, so that "schemas" stops
+// listing it; one the store kept unreadable goes whole. A type without
+// secrets pays nothing.
+func (k *kind[T]) dropSecrets(v T) {
+	if !k.secretExts {
+		return
+	}
+	exts := k.extensions(v)
+	doc := map[string]any{} // each extension holding a secret, decoded once
+	var read []string
+	for _, hid := range k.returned.hidden {
+		if hid.request {
+			continue
+		}
+		key, raw, ok := names.Key(*exts, hid.ref.urn)
+		if !ok {
+			continue
+		}
+		if !slices.Contains(read, key) {
+			read = append(read, key)
+			obj, err := resources.DecodeOrNull(raw)
+			if err != nil {
+				continue // not an object: dropped whole below
+			}
+			doc[key] = obj
+		}
+		ref := hid.ref
+		ref.urn = key
+		removeRef(doc, ref)
+		prune(doc, ref)
+	}
+	for _, key := range read {
+		obj, _ := doc[key].(map[string]any)
+		b, err := json.Marshal(obj)
+		if len(obj) == 0 || err != nil {
+			delete(*exts, key)
+			continue
+		}
+		(*exts)[key] = b
+	}
 }

@@ -455,7 +455,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return fmt.Errorf("invalid JSON body: %v", err)
 	}
-	if dec.More() {
+	// Anything but the end after the object is trailing data; dec.More
+	// would pass a stray '}' or ']'.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("invalid JSON body: trailing data")
 	}
 	return nil

@@ -171,6 +171,8 @@ func TestAdminGenerateInvalid(t *testing.T) {
 		{"array", `[]`, nil, http.StatusBadRequest, "invalid JSON"},
 		{"unknown field", `{"nmae":"x"}`, nil, http.StatusBadRequest, "unknown field"},
 		{"trailing data", `{"name":"x"} {}`, nil, http.StatusBadRequest, "trailing"},
+		{"trailing brace", `{"name":"x"}}`, nil, http.StatusBadRequest, "trailing"},
+		{"trailing bracket", `{"name":"x"} ]`, nil, http.StatusBadRequest, "trailing"},
 		{"fractional days", `{"expiresInDays":1.5}`, nil, http.StatusBadRequest, "invalid JSON"},
 		{"negative days", `{"expiresInDays":-1}`, nil, http.StatusBadRequest, "expiresInDays"},
 		{"too many days", `{"expiresInDays":99999999}`, nil, http.StatusBadRequest, "expiresInDays"},

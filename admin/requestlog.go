@@ -19,8 +19,9 @@ type Request struct {
 	// SCIM base URL, with the query string (filters name the resources an
 	// identity provider looked for), as sent but for the value of a query
 	// parameter that names a secret attribute (the password, or one the
-	// SCIM handler's model makes returned "never"), concealed (Sanitized,
-	// and the handler, which knows its model).
+	// SCIM handler's model makes returned "never"), and of an access_token
+	// parameter (RFC 6750 §2.3), concealed (Sanitized, and the handler,
+	// which knows its model).
 	Method string `json:"method"`
 	Path   string `json:"path"`
 	// Status is the HTTP status answered.

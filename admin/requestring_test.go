@@ -240,6 +240,7 @@ func TestSanitized(t *testing.T) {
 		{"/Users?filter=userName+eq+%22bob%22", "/Users?filter=userName+eq+%22bob%22"},
 		{"/Users?filter=password+eq+%22Hunter2%22&count=1", "/Users?filter=[REDACTED: names a secret]&count=1"},
 		{"/Users?access_token=" + tok, "/Users?access_token=scim_[REDACTED]"},
+		{"/Users?access_token=eyJhbGciOiJIUzI1NiJ9.e30.sig", "/Users?access_token=[REDACTED: names a secret]"},
 	} {
 		got := admin.Request{Path: tc.path}.Sanitized()
 		assert.Equal(t, tc.want, got.Path, tc.path)

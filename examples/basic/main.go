@@ -283,7 +283,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	if kept && !cfg.NewToken {
-		fmt.Fprintf(out, "No new bearer token: %s already has one (use the token printed before, or restart with -new-token to replace it)\n", cfg.DB)
+		fmt.Fprintf(out, "No new bearer token: %s already has one (use the token printed before, or restart with -new-token to replace it)\n", shownDB(cfg.DB))
 	} else {
 		plaintext, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "example", CreatedBy: "command line"})
 		if err != nil {
@@ -382,7 +382,7 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 		sqlDSN = dsn // a SQLite file path
 	}
 	if sqlDSN == "" {
-		return nil, fmt.Errorf(`-db %q: use a SQLite file path, a postgres:// URL or "memory"`, dsn)
+		return nil, fmt.Errorf(`-db %q: use a SQLite file path, a postgres:// URL or "memory"`, shownDB(dsn))
 	}
 	s, err := sqlstore.New(ctx, sqlstore.Config{DSN: sqlDSN, ChangeFeed: true})
 	if err != nil {
@@ -394,6 +394,26 @@ func openDB(ctx context.Context, dsn string) (*database, error) {
 		return nil, fmt.Errorf("-db: %w", err)
 	}
 	return &database{users: s, groups: s, tokens: s, requests: s, sessions: sessions, feed: s.Feed(), hasTokens: s.HasTokens, close: func() { s.Close() }}, nil
+}
+
+// shownDB is -db as the example prints or logs it: a URL's password (in
+// its user information, or a password parameter, which pgx reads too)
+// replaced by "xxxxx", since what a server prints at start ends up in its
+// logs. A URL that does not parse is shown by its scheme alone.
+func shownDB(dsn string) string {
+	i := strings.Index(dsn, "://")
+	if i < 0 {
+		return dsn // "memory" or a SQLite file
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn[:i] + "://…"
+	}
+	if q := u.Query(); q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
 }
 
 // endSessions is the example's feed handler: it logs the line where a

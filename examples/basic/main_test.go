@@ -164,9 +164,36 @@ func TestPrintedLines(t *testing.T) {
 }
 
 func TestRunRejectsUnknownDB(t *testing.T) {
-	for _, dsn := range []string{"mysql://app@db/app", "sqlite:"} {
-		err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: dsn}, io.Discard)
-		require.ErrorContains(t, err, fmt.Sprintf("-db %q", dsn))
+	cases := []struct{ dsn, shown string }{
+		{"mysql://app@db/app", "mysql://app@db/app"},
+		{"sqlite:", "sqlite:"},
+		{"mysql://app:Sekrit@db/app", "mysql://app:xxxxx@db/app"},
+	}
+	for _, tc := range cases {
+		err := run(context.Background(), config{Addr: "127.0.0.1:0", DB: tc.dsn}, io.Discard)
+		require.ErrorContains(t, err, fmt.Sprintf("-db %q", tc.shown))
+		assert.NotContains(t, err.Error(), "Sekrit", "the database's password is not shown")
+	}
+}
+
+// TestShownDB: what the example prints or logs of -db never holds the
+// database's password, which a postgres:// URL may carry in its user
+// information or its password parameter.
+func TestShownDB(t *testing.T) {
+	cases := []struct{ dsn, want string }{
+		{"memory", "memory"},
+		{"scim.db", "scim.db"},
+		{"sqlite:/var/lib/scim.db", "sqlite:/var/lib/scim.db"},
+		{"postgres://app@db:5432/scim?sslmode=disable", "postgres://app@db:5432/scim?sslmode=disable"},
+		{"postgres://app:Sekrit@db:5432/scim?sslmode=disable", "postgres://app:xxxxx@db:5432/scim?sslmode=disable"},
+		{"postgresql://db/scim?password=Sekrit&user=app", "postgresql://db/scim?password=xxxxx&user=app"},
+		{"POSTGRES://app:Sekrit@db/scim", "postgres://app:xxxxx@db/scim"},
+		{"postgres://app:Sek%zzrit@db/scim", "postgres://…"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.dsn, func(t *testing.T) {
+			assert.Equal(t, tc.want, shownDB(tc.dsn))
+		})
 	}
 }
 

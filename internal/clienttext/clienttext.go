@@ -17,6 +17,7 @@ package clienttext
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -646,11 +647,14 @@ func (s *Secrets) PartOf(whole, part string) any {
 // secret (s.NamesSecret) concealed: the parameter is kept as name=Concealed, or as
 // Concealed whole when its name is more than an attribute path. A value
 // that is an attribute path alone (sortBy=password) is kept, as Conceals
-// keeps it. The request log keeps a request's target so. target itself
-// comes back, without allocating, when its query names no secret.
+// keeps it. The value of an access_token parameter (bearerParam) goes
+// too, whatever it holds: as Redacted when it holds one of our tokens,
+// else as Concealed. The request log keeps a request's
+// target so. target itself comes back, without allocating, when its query
+// names no secret.
 func (s *Secrets) ConcealQuery(target string) string {
 	path, query, ok := strings.Cut(target, "?")
-	if !ok || !s.NamesSecret(query) {
+	if !ok || !s.NamesSecret(query) && !hasBearerParam(query) {
 		return target
 	}
 	var b strings.Builder
@@ -663,6 +667,16 @@ func (s *Secrets) ConcealQuery(target string) string {
 		}
 		name, value, hasValue := strings.Cut(pair, "=")
 		switch {
+		case hasValue && bearerParam(name):
+			// All of the value goes; one of our tokens is still shown
+			// to be one, as Redact shows it anywhere else.
+			b.WriteString(name)
+			b.WriteByte('=')
+			if Redact(value) != value {
+				b.WriteString(Redacted)
+			} else {
+				b.WriteString(Concealed)
+			}
 		case !s.NamesSecret(pair), !s.NamesSecret(name) && isAttrPath(value): // sortBy=password
 			b.WriteString(pair)
 		case !isAttrPath(name):
@@ -676,6 +690,41 @@ func (s *Secrets) ConcealQuery(target string) string {
 		}
 	}
 	return b.String()
+}
+
+// bearerName is the query parameter RFC 6750 §2.3 carries a bearer token
+// in. The handler never reads a token there, but a client may send one
+// (some send it besides the header), of any shape: a host's own
+// Authenticator may take tokens Redact does not know.
+const bearerName = "access_token"
+
+// bearerParam reports whether name, a query parameter's name as sent, is
+// bearerName in any letter case, percent-encoded or not (as a server
+// reading the query decodes it).
+func bearerParam(name string) bool {
+	if len(name) < len(bearerName) || len(name) > 3*len(bearerName) {
+		return false
+	}
+	if strings.EqualFold(name, bearerName) {
+		return true
+	}
+	if strings.IndexByte(name, '%') < 0 {
+		return false
+	}
+	d, err := url.QueryUnescape(name)
+	return err == nil && strings.EqualFold(d, bearerName)
+}
+
+// hasBearerParam reports whether query has a bearerParam with a value.
+func hasBearerParam(query string) bool {
+	for query != "" {
+		var pair string
+		pair, query, _ = strings.Cut(query, "&")
+		if name, _, ok := strings.Cut(pair, "="); ok && bearerParam(name) {
+			return true
+		}
+	}
+	return false
 }
 
 // ConcealQuery is Secrets.ConcealQuery of the password alone, for an

@@ -252,6 +252,16 @@ func TestConcealQuery(t *testing.T) {
 		{"/Users?password", "/Users?password"},
 		{"/Users?password%3DHunter2", "/Users?" + c},
 		{"/Users?a=1&PASSWORD=Hunter2&b=password+x", "/Users?a=1&PASSWORD=" + c + "&b=" + c},
+		// RFC 6750 §2.3's parameter is a bearer token whatever its
+		// shape (a host's Authenticator may take a JWT): the handler
+		// ignores it, and the log keeps none of it.
+		{"/Users?access_token=eyJhbGciOiJIUzI1NiJ9.e30.sig&count=1", "/Users?access_token=" + c + "&count=1"},
+		{"/Users?count=1&ACCESS_TOKEN=opaque-42", "/Users?count=1&ACCESS_TOKEN=" + c},
+		{"/Users?access%5Ftoken=opaque-42", "/Users?access%5Ftoken=" + c},
+		{"/Users?%61ccess_token=opaque-42&filter=password+eq+x", "/Users?%61ccess_token=" + c + "&filter=" + c},
+		{"/Users?access_token", "/Users?access_token"},
+		{"/Users?my_access_token=1&access_tokens=2", "/Users?my_access_token=1&access_tokens=2"},
+		{"/Users?filter=userName+eq+%22access_token%22", "/Users?filter=userName+eq+%22access_token%22"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
