@@ -40,8 +40,17 @@ func copyValue(v any) any {
 	return v
 }
 
-// isEmpty reports whether v unassigns an attribute: null, an empty list or
-// an empty object (RFC 7643 §2.5).
+// isEmpty reports whether v, a normalised value put into the document,
+// unassigns the attribute there and then: null, an empty list or an empty
+// object (RFC 7643 §2.5). It is shallower than resources.Assigned, the
+// rule of what holds a value, on purpose: "" and lists or objects of
+// nothing else stay in the document ApplyTo gives, and the resource made
+// of it drops them (resources.UserFromMap and GroupFromMap compact by
+// Assigned), so what is stored is the same. Leaving them keeps ApplyTo's
+// document the one Scalar promises (doc[attr.Name] = v, for a replace
+// of title with "" too: TestScalarIsApply), which lets the handler take
+// that PATCH on its typed path, and puts no walk of a whole value list
+// into every put.
 func isEmpty(v any) bool {
 	switch x := v.(type) {
 	case nil:

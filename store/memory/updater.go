@@ -133,6 +133,7 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	}
 	c := next.Clone()
 	c.ID, c.Groups = id, nil
+	c.Compact() // as CreateUser keeps a user
 	return s.writeUser(ctx, t, r, c, s.userKeysOf(c), s.stamp())
 }
 

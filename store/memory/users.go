@@ -26,6 +26,11 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	}
 	c := u.Clone()
 	c.Groups = nil
+	// kept as its document reads back (resources.UserFromJSON compacts),
+	// as an SQL store keeps it: no filter or sort finds a value here
+	// (an email without a value, an extension's "") that a store
+	// reading its users from documents would not hold
+	c.Compact()
 	now := s.stamp()
 	c.Meta = resources.Meta{ResourceType: s.model.User.Name, Created: now, LastModified: now, Version: query.FormatVersion(1)}
 
@@ -199,6 +204,7 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	}
 	c := u.Clone()
 	c.Groups = nil
+	c.Compact() // as CreateUser keeps a user
 	now := s.stamp()
 	k := s.userKeysOf(c) // before the lock, as CreateUser does
 

@@ -777,7 +777,7 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 			t.converted(m, value, b)
 		}
 		return func(v any) bool {
-			x, ok := ToBool(v)
+			x, ok := storedBool(v)
 			return ok && x == b
 		}, nil
 	case kindNumber:

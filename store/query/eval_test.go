@@ -808,3 +808,73 @@ func TestSortsByPrimary(t *testing.T) {
 		})
 	}
 }
+
+// TestStoredBooleanIsJSONBoolean: in a stored document only a JSON
+// boolean is a boolean (RFC 7643 §2.3.2, §2.4): a string "true" (a
+// host's own write; the handler stores booleans) matches neither
+// "eq true" nor "eq false", marks no element primary for a sort and sorts
+// a boolean attribute as missing, as the SQL sqlstore compiles reads it.
+// An operand may still be a string ("True", as Entra ID sends one).
+func TestStoredBooleanIsJSONBoolean(t *testing.T) {
+	t.Parallel()
+	ev := query.NewEvaluator(userType)
+	emails := func(primary any) map[string]any {
+		second := map[string]any{"value": "a@x"}
+		if primary != nil {
+			second["primary"] = primary
+		}
+		return map[string]any{"userName": "u", "emails": []any{map[string]any{"value": "z@x"}, second}, "active": primary}
+	}
+	for _, tc := range []struct {
+		name    string
+		primary any
+		isTrue  bool // matches "eq true", and a@x is the primary email
+		isFalse bool // matches "eq false"
+	}{
+		{"JSON true", true, true, false},
+		{"JSON false", false, false, true},
+		{`"true"`, "true", false, false},
+		{`"True"`, "True", false, false},
+		{`"false"`, "false", false, false},
+		{"1", json.Number("1"), false, false},
+		{`"1"`, "1", false, false},
+		{"missing", nil, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := emails(tc.primary)
+			for _, f := range []struct {
+				filter string
+				want   bool
+			}{
+				{`emails[primary eq true]`, tc.isTrue},
+				{`emails.primary eq "True"`, tc.isTrue},
+				{`emails.primary eq false`, tc.isFalse},
+				{`active eq true`, tc.isTrue},
+				{`active eq false`, tc.isFalse},
+			} {
+				got, err := ev.Match(parse(t, f.filter), doc)
+				require.NoError(t, err, f.filter)
+				assert.Equal(t, f.want, got, f.filter)
+			}
+			// b@x sorts between a@x and z@x: before this user when its
+			// primary email a@x is the key, after it when z@x (the
+			// first) is
+			other := map[string]any{"userName": "o", "emails": []any{map[string]any{"value": "b@x"}}}
+			want := 1
+			if tc.isTrue {
+				want = -1
+			}
+			got, err := ev.Compare("emails.value", doc, other)
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "emails.value")
+			// active: a boolean sorts before a missing value
+			want = 0
+			if tc.isTrue || tc.isFalse {
+				want = -1
+			}
+			got, err = ev.Compare("active", doc, map[string]any{"userName": "o"})
+			require.NoError(t, err)
+			assert.Equal(t, want, got, "active")
+		})
+	}
+}

@@ -11,10 +11,11 @@ import (
 // Sorter orders resource documents by one attribute path (Query.SortBy),
 // following RFC 7644 §3.4.2.3: strings compare case-insensitively unless
 // the attribute is caseExact, numbers numerically, dateTime values as
-// instants, false before true. For a multi-valued attribute the primary
-// value is used, or else the first (the first on a model whose subset
-// leaves the attribute's primary out, which no response then shows:
-// SortsByPrimary). Documents without a value sort after
+// instants, false before true (a boolean is a JSON boolean: a string
+// "true" in a document sorts as missing, storedBool). For a multi-valued
+// attribute the primary value is used, or else the first (the first on a
+// model whose subset leaves the attribute's primary out, which no
+// response then shows: SortsByPrimary). Documents without a value sort after
 // every document with one, so in a descending sort (the reversed order)
 // they come first. Build it with Evaluator.Sorter; it is safe for
 // concurrent use.
@@ -62,8 +63,9 @@ func (ev *Evaluator) Sorter(sortBy string) (*Sorter, error) {
 
 // SortsByPrimary reports which element of a, a multi-valued complex
 // attribute, gives a sort by one of its sub-attributes its value: true,
-// the element marked primary, or else the first that has the
-// sub-attribute; false, the first that has it. False when a has no
+// the element marked primary (by a JSON true: a string "true" is no
+// boolean, storedBool), or else the first that has the sub-attribute;
+// false, the first that has it. False when a has no
 // primary sub-attribute (a model whose subset leaves it out shows no
 // value as primary, whatever a store kept from before,
 // resources.Model.FitUser, so the first value is the one shown) and for
@@ -133,7 +135,7 @@ func (s *Sorter) Key(doc map[string]any) SortKey {
 	case kindString:
 		k.s, k.present = v.(string)
 	case kindBool:
-		k.b, k.present = ToBool(v)
+		k.b, k.present = storedBool(v)
 	case kindNumber:
 		k.n, k.present = toNum(v)
 	case kindTime:
@@ -181,7 +183,7 @@ func (s *Sorter) pick(doc map[string]any) any {
 			if s.firstShown {
 				return sv
 			}
-			if p, _ := ToBool(lookup(m, "primary")); p {
+			if p, _ := storedBool(lookup(m, "primary")); p {
 				return sv
 			}
 			if first == nil {

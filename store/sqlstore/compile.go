@@ -314,15 +314,20 @@ func (c *compiler) valPresent(leaf *resources.Attribute, v val) (string, error) 
 		return "(" + v.boolCol + " IS NOT NULL)", nil
 	case v.json != "" && (leaf == nil || leaf.Type == resources.TypeComplex || leaf.MultiValued):
 		return c.d.jnonEmpty(v.json), nil
+	case v.json != "":
+		// A scalar attribute's value in the document: a boolean, a
+		// number or a non-empty string holds one. A host extension's
+		// value is kept as the host wrote it, so a string attribute may
+		// hold a number and any attribute a list or an object, which
+		// holds a value when something in it does (resources.Assigned,
+		// as query.Evaluator decides): jnonEmpty, asked only of those.
+		return "(" + c.d.jtype(v.json) + " IN ('true', 'false', 'number') OR " + c.jsonString(v.json) + " <> '' OR (" +
+			c.d.jtype(v.json) + " IN ('array', 'object') AND " + c.d.jnonEmpty(v.json) + "))", nil
 	case v.text != "":
 		if v.nonEmptyText {
 			return "(" + v.text + " IS NOT NULL)", nil
 		}
 		return "(" + v.text + " <> '')", nil
-	case v.json != "":
-		// booleans, numbers and dateTimes (strings in the document): any
-		// non-null JSON value but "", as query.Evaluator decides
-		return "(" + c.d.jtype(v.json) + " IN ('true', 'false', 'number') OR " + c.jsonString(v.json) + " <> '')", nil
 	}
 	return "", errFallback
 }

@@ -501,3 +501,24 @@ func withPragma(list []string, p string) []string {
 	}
 	return append([]string{p}, out...)
 }
+
+// PresentForTest evaluates in the store's database the SQL pr compiles
+// for a value of attribute leaf (nil: one the schema does not declare)
+// that the document holds as the JSON text raw, where no store write
+// would leave it (a store keeps a user compacted).
+func (s *Store) PresentForTest(ctx context.Context, leaf *resources.Attribute, raw string) (bool, error) {
+	a := &args{d: s.d}
+	c := newCompiler(s, true, a, "''")
+	ph := a.add(raw)
+	j := "json(" + ph + ")"
+	if s.d.pg {
+		j = "CAST(" + ph + " AS jsonb)"
+	}
+	expr, err := c.valPresent(leaf, c.jsonVal(leaf, j))
+	if err != nil {
+		return false, err
+	}
+	var held bool
+	err = s.DB().QueryRowContext(ctx, "SELECT CASE WHEN "+expr+" THEN TRUE ELSE FALSE END", a.vals...).Scan(&held)
+	return held, err
+}

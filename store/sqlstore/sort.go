@@ -109,6 +109,8 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 		sv := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sub})))
 		order := pos
 		if query.SortsByPrimary(a) {
+			// the element whose primary is a JSON true, as the Sorter
+			// reads it: a string "true" marks none (RFC 7643 §2.4)
 			prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
 			order = "CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos
 		}

@@ -90,7 +90,16 @@ type userWrite struct {
 	displayFold  string
 }
 
+// renderUser renders what a write of u stores. u is the store's own copy
+// of the user written, and it is compacted first (resources.User.Compact:
+// an email without a value, an extension's "" or [] are dropped), as a
+// read decodes every stored user (resources.UserFromJSON compacts): the
+// document, the query document and the value rows then hold what a GET
+// and the write's answer show, so that no filter or sortBy finds a value
+// there that the user returned does not hold (query.Select over the users
+// read back answers as the SQL does).
 func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
+	u.Compact()
 	c := *u
 	c.ID, c.Meta, c.Groups, c.Password = "", resources.Meta{}, nil, ""
 	w, err := s.render(s.model.User, &c)
