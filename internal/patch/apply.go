@@ -45,6 +45,49 @@ type applier struct {
 	// refused, as ApplyTo does them, but a target that is not only is
 	// left as it is (skips).
 	only *resources.Attribute
+	// keyed are the targets the keys of the operation's no-path value
+	// have named so far (applyKey), for the refusal of a target named
+	// twice (keyTarget.twice); cleared at each operation.
+	keyed few[keyTarget]
+}
+
+// keyTarget is what a no-path value's key names: an attribute of the
+// core (ext nil) or of an extension, a sub-attribute of it or none, and
+// the text of a value filter from its '[' ("" for none; the key's
+// sub-attribute after it is sub), compared under the name fold as the
+// keys themselves are.
+type keyTarget struct {
+	ext       *resources.Schema
+	attr, sub *resources.Attribute
+	filter    string
+	// named is the key that named it first, for the refusal.
+	named naming
+}
+
+// String is the target as a refusal names it, its attribute in the
+// schema's spelling: "urn:...:enterprise:2.0:User:employeeNumber",
+// "name.givenName", "emails[type eq \"work\"].value".
+func (t keyTarget) String() string {
+	s := t.attr.Name + t.filter
+	if t.sub != nil {
+		s += "." + t.sub.Name
+	}
+	if t.ext != nil {
+		s = t.ext.ID + ":" + s
+	}
+	return s
+}
+
+// twice reports whether t and o are one target: a no-path value that
+// names it under two keys ("password" and "urn:...:User:password", the
+// latter also inside the core schema's URN object; "name.givenName" and
+// "urn:...:User:name.givenName"; an extension's attribute qualified and
+// inside the extension's object) is refused, as resources.Normalize
+// refuses an attribute given twice "with or without the schema URN" in
+// a POST or PUT body, rather than applied twice in the keys' sorted
+// order, the later winning.
+func (t keyTarget) twice(o keyTarget) bool {
+	return t.ext == o.ext && t.attr == o.attr && t.sub == o.sub && names.Equal(t.filter, o.filter)
 }
 
 // skips reports whether the applier leaves l as it is: it changes only
@@ -61,6 +104,11 @@ type few[T any] struct {
 	n    int
 	arr  [4]T
 	more []T
+}
+
+// reset empties f, keeping what more holds room for.
+func (f *few[T]) reset() {
+	f.n, f.more = 0, f.more[:0]
 }
 
 func (f *few[T]) add(v T) {
@@ -189,6 +237,7 @@ func (a *applier) apply(op Operation) error {
 	if _, ok := v.(JSONNull); ok {
 		v = nil
 	}
+	a.keyed.reset()
 	switch kind {
 	case "add", "replace":
 		if op.Value == nil {
@@ -298,9 +347,11 @@ func (a *applier) target(path string) (l loc, done bool, err error) {
 // applyKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
 // for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
-// attributes. A key given in two spellings ("title" and "TITLE") is
-// refused, as resources.Normalize refuses it in a POST or PUT body, rather
-// than applied twice, the later in sorted order winning.
+// attributes. A target named by two keys ("title" and "TITLE", "title"
+// and "urn:...:User:title" or the core schema's URN object holding it) is
+// refused (applyKeys, keyOnce), as resources.Normalize refuses it in a
+// POST or PUT body, rather than applied twice, the later in sorted order
+// winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
 	return a.applyKeys(kind, obj, ext, "")
 }
@@ -320,7 +371,7 @@ func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Sc
 func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Schema, in string) error {
 	keys := sortedKeys(obj)
 	if k, found := names.Repeated(keys); found {
-		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively); send it once", k)
+		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively, with or without the schema URN); send it once", k)
 	}
 	for _, late := range [2]bool{false, true} {
 		for _, k := range keys {
@@ -373,9 +424,34 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		return a.ignore(l)
 	}
 	if l.readOnly() {
-		return nil
+		return nil // ignored, under every key: Normalize holds no read-only attribute to find given twice
+	}
+	if err := a.keyOnce(key, l); err != nil {
+		return err
 	}
 	return a.set(kind, l, v)
+}
+
+// keyOnce records the target l that key, a key of the operation's no-path
+// value (at any depth: the core schema's URN object, an extension's
+// object), names, and refuses it when an earlier key named the same
+// (keyTarget.twice). A value's keys in one object that are one name
+// under the fold are refused before (applyKeys); this is the same rule
+// for a name given with and without its schema's URN.
+func (a *applier) keyOnce(key string, l loc) error {
+	t := keyTarget{ext: l.ext, attr: l.attr, sub: l.sub, named: l.named}
+	if i := strings.IndexByte(key, '['); i >= 0 {
+		if j := strings.LastIndexByte(key, ']'); j > i {
+			t.filter = key[i : j+1]
+		}
+	}
+	for i := range a.keyed.n {
+		if o := a.keyed.at(i); o.twice(t) {
+			return a.fail(InvalidSyntax, "%q is given more than once in the value, as %v and %v (names match case-insensitively, with or without the schema URN); send it once", o.String(), o.named, t.named)
+		}
+	}
+	a.keyed.add(t)
+	return nil
 }
 
 // resolve parses the path the client sent as named (naming.path) and
