@@ -390,26 +390,72 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 }
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
+	k, err := a.keyLoc(key, v, in)
+	switch {
+	case err != nil:
+		return err
+	case k.skip:
+		return nil
+	case k.core:
+		return a.applyKeys(kind, k.inner, nil, key)
+	case k.l.attr == nil && k.l.ext != nil && !k.l.missing:
+		return a.setExtension(kind, k.l, v)
+	case k.l.missing:
+		return a.ignore(k.l)
+	case k.l.readOnly():
+		return nil // ignored, under every key: Normalize holds no read-only attribute to find given twice
+	}
+	if err := a.keyOnce(key, k.l); err != nil {
+		return err
+	}
+	return a.set(kind, k.l, v)
+}
+
+// keyLanding is where a key of a no-path value lands (keyLoc).
+type keyLanding struct {
+	// skip: "schemas", recomputed from the content.
+	skip bool
+	// core: the core schema's URN, whose value, inner, is an object of
+	// core attributes, applied as the value's own keys are.
+	core  bool
+	inner map[string]any
+	// l is the target otherwise: an extension's URN (l.ext, and l.attr
+	// nil: its object's keys are the extension's attributes), or the
+	// path the key is, resolved (l.missing when no schema defines it).
+	l loc
+}
+
+// keyLoc is where key, a key of a no-path value whose value is v, lands
+// as applyKey applies it; in is the extension whose object holds key
+// (nil at the top or in the core schema's URN object). It is the one
+// reading of a value's keys: ApplyTo, Sets (which runs the applier) and
+// the member plan's walk (membersKey, keysTargetMembers) take it, so
+// that what the plan takes for members is what ApplyTo changes
+// (TestMemberWalkIsApply). err refuses a URN inside an extension's
+// object, a core URN whose value is no object, and a key that is no path.
+func (a *applier) keyLoc(key string, v any, in *resources.Schema) (keyLanding, error) {
 	rt := a.e.rt
 	named := a.name(asKey, key, "")
 	if in != nil {
 		if resources.IsURN(key) {
-			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
+			return keyLanding{}, a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
 		}
 		named.in = in.ID
-	} else {
-		if names.Equal(key, "schemas") {
-			return nil // recomputed from the content
-		}
+	} else if names.Equal(key, "schemas") {
+		return keyLanding{skip: true}, nil
+	} else if resources.IsURN(key) {
+		// Every schema's id is a URN (the model refuses another): a
+		// key that is none, the common case (Entra's dotted keys,
+		// Okta's id and displayName), is spared the schemas' walk.
 		if ext := rt.Extension(key); ext != nil {
-			return a.setExtension(kind, loc{raw: key, named: named, ext: ext}, v)
+			return keyLanding{l: loc{raw: key, named: named, ext: ext}}, nil
 		}
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
+				return keyLanding{}, a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
 			}
-			return a.applyKeys(kind, obj, nil, key)
+			return keyLanding{core: true, inner: obj}, nil
 		}
 	}
 	l, err := a.resolve(named)
@@ -418,18 +464,9 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
 			pe.ScimType = InvalidValue
 		}
-		return err
+		return keyLanding{}, err
 	}
-	if l.missing {
-		return a.ignore(l)
-	}
-	if l.readOnly() {
-		return nil // ignored, under every key: Normalize holds no read-only attribute to find given twice
-	}
-	if err := a.keyOnce(key, l); err != nil {
-		return err
-	}
-	return a.set(kind, l, v)
+	return keyLanding{l: l}, nil
 }
 
 // keyOnce records the target l that key, a key of the operation's no-path
