@@ -60,8 +60,6 @@ type keyTarget struct {
 	ext       *resources.Schema
 	attr, sub *resources.Attribute
 	filter    string
-	// named is the key that named it first, for the refusal.
-	named naming
 }
 
 // String is the target as a refusal names it, its attribute in the
@@ -99,10 +97,11 @@ func (a *applier) skips(l loc) bool {
 
 // few holds a few values in place and more in a slice: an applier that
 // held a slice of its own array would escape to the heap, and a PATCH
-// touches one or two multi-valued attributes.
+// touches one or two multi-valued attributes, and names a few targets in
+// one no-path value (Entra's sends five to eight keys).
 type few[T any] struct {
 	n    int
-	arr  [4]T
+	arr  [8]T
 	more []T
 }
 
@@ -476,7 +475,7 @@ func (a *applier) keyLoc(key string, v any, in *resources.Schema) (keyLanding, e
 // under the fold are refused before (applyKeys); this is the same rule
 // for a name given with and without its schema's URN.
 func (a *applier) keyOnce(key string, l loc) error {
-	t := keyTarget{ext: l.ext, attr: l.attr, sub: l.sub, named: l.named}
+	t := keyTarget{ext: l.ext, attr: l.attr, sub: l.sub}
 	if i := strings.IndexByte(key, '['); i >= 0 {
 		if j := strings.LastIndexByte(key, ']'); j > i {
 			t.filter = key[i : j+1]
@@ -484,7 +483,7 @@ func (a *applier) keyOnce(key string, l loc) error {
 	}
 	for i := range a.keyed.n {
 		if o := a.keyed.at(i); o.twice(t) {
-			return a.fail(InvalidSyntax, "%q is given more than once in the value, as %v and %v (names match case-insensitively, with or without the schema URN); send it once", o.String(), o.named, t.named)
+			return a.fail(InvalidSyntax, "%q is given more than once in the value, again as %v (names match case-insensitively, with or without the schema URN); send it once", o.String(), l.named)
 		}
 	}
 	a.keyed.add(t)
