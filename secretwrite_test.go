@@ -164,7 +164,9 @@ func TestSecretWriteNoOracle(t *testing.T) {
 			})},
 		{name: "PATCH the stored hash's text under the core schema's URN as the path", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
 			body: patch("replace", resources.UserSchema, func(s string) any { return map[string]any{"password": s} })},
-		{name: "PATCH without a path, the stored hash's text by a qualified key after the plain one", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: true,
+		// One attribute under two keys of a value: refused (400), a right
+		// guess as a wrong one, as a PUT giving it twice is.
+		{name: "PATCH without a path, the stored hash's text by a qualified key beside the plain one", method: "PATCH", right: storedHash, wrong: "sha256:00", changed: false,
 			body: patch("replace", "", func(s string) any {
 				return map[string]any{"password": "plain", resources.UserSchema + ":password": s}
 			})},

@@ -45,6 +45,47 @@ type applier struct {
 	// refused, as ApplyTo does them, but a target that is not only is
 	// left as it is (skips).
 	only *resources.Attribute
+	// keyed are the targets the keys of the operation's no-path value
+	// have named so far (applyKey), for the refusal of a target named
+	// twice (keyTarget.twice); cleared at each operation.
+	keyed few[keyTarget]
+}
+
+// keyTarget is what a no-path value's key names: an attribute of the
+// core (ext nil) or of an extension, a sub-attribute of it or none, and
+// the text of a value filter from its '[' ("" for none; the key's
+// sub-attribute after it is sub), compared under the name fold as the
+// keys themselves are.
+type keyTarget struct {
+	ext       *resources.Schema
+	attr, sub *resources.Attribute
+	filter    string
+}
+
+// String is the target as a refusal names it, its attribute in the
+// schema's spelling: "urn:...:enterprise:2.0:User:employeeNumber",
+// "name.givenName", "emails[type eq \"work\"].value".
+func (t keyTarget) String() string {
+	s := t.attr.Name + t.filter
+	if t.sub != nil {
+		s += "." + t.sub.Name
+	}
+	if t.ext != nil {
+		s = t.ext.ID + ":" + s
+	}
+	return s
+}
+
+// twice reports whether t and o are one target: a no-path value that
+// names it under two keys ("password" and "urn:...:User:password", the
+// latter also inside the core schema's URN object; "name.givenName" and
+// "urn:...:User:name.givenName"; an extension's attribute qualified and
+// inside the extension's object) is refused, as resources.Normalize
+// refuses an attribute given twice "with or without the schema URN" in
+// a POST or PUT body, rather than applied twice in the keys' sorted
+// order, the later winning.
+func (t keyTarget) twice(o keyTarget) bool {
+	return t.ext == o.ext && t.attr == o.attr && t.sub == o.sub && names.Equal(t.filter, o.filter)
 }
 
 // skips reports whether the applier leaves l as it is: it changes only
@@ -56,11 +97,17 @@ func (a *applier) skips(l loc) bool {
 
 // few holds a few values in place and more in a slice: an applier that
 // held a slice of its own array would escape to the heap, and a PATCH
-// touches one or two multi-valued attributes.
+// touches one or two multi-valued attributes, and names a few targets in
+// one no-path value (Entra's sends five to eight keys).
 type few[T any] struct {
 	n    int
-	arr  [4]T
+	arr  [8]T
 	more []T
+}
+
+// reset empties f, keeping what more holds room for.
+func (f *few[T]) reset() {
+	f.n, f.more = 0, f.more[:0]
 }
 
 func (f *few[T]) add(v T) {
@@ -189,6 +236,7 @@ func (a *applier) apply(op Operation) error {
 	if _, ok := v.(JSONNull); ok {
 		v = nil
 	}
+	a.keyed.reset()
 	switch kind {
 	case "add", "replace":
 		if op.Value == nil {
@@ -298,9 +346,11 @@ func (a *applier) target(path string) (l loc, done bool, err error) {
 // applyKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
 // for values clients send (Okta's {"id": ..., "displayName": ...}).
 // Inside an extension object (ext != nil) keys are that extension's
-// attributes. A key given in two spellings ("title" and "TITLE") is
-// refused, as resources.Normalize refuses it in a POST or PUT body, rather
-// than applied twice, the later in sorted order winning.
+// attributes. A target named by two keys ("title" and "TITLE", "title"
+// and "urn:...:User:title" or the core schema's URN object holding it) is
+// refused (applyKeys, keyOnce), as resources.Normalize refuses it in a
+// POST or PUT body, rather than applied twice, the later in sorted order
+// winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
 	return a.applyKeys(kind, obj, ext, "")
 }
@@ -320,7 +370,7 @@ func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Sc
 func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Schema, in string) error {
 	keys := sortedKeys(obj)
 	if k, found := names.Repeated(keys); found {
-		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively); send it once", k)
+		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively, with or without the schema URN); send it once", k)
 	}
 	for _, late := range [2]bool{false, true} {
 		for _, k := range keys {
@@ -339,26 +389,72 @@ func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Sche
 }
 
 func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error {
+	k, err := a.keyLoc(key, v, in)
+	switch {
+	case err != nil:
+		return err
+	case k.skip:
+		return nil
+	case k.core:
+		return a.applyKeys(kind, k.inner, nil, key)
+	case k.l.attr == nil && k.l.ext != nil && !k.l.missing:
+		return a.setExtension(kind, k.l, v)
+	case k.l.missing:
+		return a.ignore(k.l)
+	case k.l.readOnly():
+		return nil // ignored, under every key: Normalize holds no read-only attribute to find given twice
+	}
+	if err := a.keyOnce(key, k.l); err != nil {
+		return err
+	}
+	return a.set(kind, k.l, v)
+}
+
+// keyLanding is where a key of a no-path value lands (keyLoc).
+type keyLanding struct {
+	// skip: "schemas", recomputed from the content.
+	skip bool
+	// core: the core schema's URN, whose value, inner, is an object of
+	// core attributes, applied as the value's own keys are.
+	core  bool
+	inner map[string]any
+	// l is the target otherwise: an extension's URN (l.ext, and l.attr
+	// nil: its object's keys are the extension's attributes), or the
+	// path the key is, resolved (l.missing when no schema defines it).
+	l loc
+}
+
+// keyLoc is where key, a key of a no-path value whose value is v, lands
+// as applyKey applies it; in is the extension whose object holds key
+// (nil at the top or in the core schema's URN object). It is the one
+// reading of a value's keys: ApplyTo, Sets (which runs the applier) and
+// the member plan's walk (membersKey, keysTargetMembers) take it, so
+// that what the plan takes for members is what ApplyTo changes
+// (TestMemberWalkIsApply). err refuses a URN inside an extension's
+// object, a core URN whose value is no object, and a key that is no path.
+func (a *applier) keyLoc(key string, v any, in *resources.Schema) (keyLanding, error) {
 	rt := a.e.rt
 	named := a.name(asKey, key, "")
 	if in != nil {
 		if resources.IsURN(key) {
-			return a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
+			return keyLanding{}, a.fail(InvalidValue, "%q inside %s: schema URNs do not nest", key, in.ID)
 		}
 		named.in = in.ID
-	} else {
-		if names.Equal(key, "schemas") {
-			return nil // recomputed from the content
-		}
+	} else if names.Equal(key, "schemas") {
+		return keyLanding{skip: true}, nil
+	} else if resources.IsURN(key) {
+		// Every schema's id is a URN (the model refuses another): a
+		// key that is none, the common case (Entra's dotted keys,
+		// Okta's id and displayName), is spared the schemas' walk.
 		if ext := rt.Extension(key); ext != nil {
-			return a.setExtension(kind, loc{raw: key, named: named, ext: ext}, v)
+			return keyLanding{l: loc{raw: key, named: named, ext: ext}}, nil
 		}
 		if names.Equal(key, rt.Schema.ID) {
 			obj, ok := v.(map[string]any)
 			if !ok {
-				return a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
+				return keyLanding{}, a.fail(InvalidValue, "%q must be a JSON object of attributes, got %s", key, a.e.rt.DescribeValue(v))
 			}
-			return a.applyKeys(kind, obj, nil, key)
+			return keyLanding{core: true, inner: obj}, nil
 		}
 	}
 	l, err := a.resolve(named)
@@ -367,15 +463,31 @@ func (a *applier) applyKey(kind, key string, v any, in *resources.Schema) error 
 		if errors.As(err, &pe) && pe.ScimType == InvalidPath {
 			pe.ScimType = InvalidValue
 		}
-		return err
+		return keyLanding{}, err
 	}
-	if l.missing {
-		return a.ignore(l)
+	return keyLanding{l: l}, nil
+}
+
+// keyOnce records the target l that key, a key of the operation's no-path
+// value (at any depth: the core schema's URN object, an extension's
+// object), names, and refuses it when an earlier key named the same
+// (keyTarget.twice). A value's keys in one object that are one name
+// under the fold are refused before (applyKeys); this is the same rule
+// for a name given with and without its schema's URN.
+func (a *applier) keyOnce(key string, l loc) error {
+	t := keyTarget{ext: l.ext, attr: l.attr, sub: l.sub}
+	if i := strings.IndexByte(key, '['); i >= 0 {
+		if j := strings.LastIndexByte(key, ']'); j > i {
+			t.filter = key[i : j+1]
+		}
 	}
-	if l.readOnly() {
-		return nil
+	for i := range a.keyed.n {
+		if o := a.keyed.at(i); o.twice(t) {
+			return a.fail(InvalidSyntax, "%q is given more than once in the value, again as %v (names match case-insensitively, with or without the schema URN); send it once", o.String(), l.named)
+		}
 	}
-	return a.set(kind, l, v)
+	a.keyed.add(t)
+	return nil
 }
 
 // resolve parses the path the client sent as named (naming.path) and

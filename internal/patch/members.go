@@ -45,9 +45,11 @@ type MemberPlan struct {
 //     those listed (legacy Entra ID, JumpCloud);
 //   - remove members[value eq "id"], also an or-chain of value eq;
 //   - replace members with the full list ([] or null empties the group);
-//   - add or replace without a path whose value has only a members key,
-//     besides read-only keys such as id, meta and schemas, which are
-//     ignored.
+//   - add or replace without a path whose value has only a members key
+//     (plain, qualified by the core schema's URN, or inside that URN's
+//     object), besides read-only keys such as id, meta and schemas, which
+//     are ignored; or with the core schema's URN as the path and such a
+//     value.
 //
 // Operations are applied in order to a set: add x then remove x leaves x
 // out (Remove lists x, so a member x is removed either way); remove-all
@@ -79,11 +81,13 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 		if kind != "add" && kind != "replace" && kind != "remove" {
 			return MemberPlan{}, false, i, nil
 		}
-		if path == "" {
+		if core := names.Equal(path, e.rt.Schema.ID); path == "" || core {
+			// A value of keys, or the core schema's URN as the path,
+			// whose value's keys ApplyTo applies as its attributes.
 			if kind == "remove" || op.Value == nil {
 				return MemberPlan{}, false, i, nil
 			}
-			mv, found, only := a.membersKey(v)
+			mv, found, only := a.membersKey(v, core)
 			if !only || !found {
 				return MemberPlan{}, false, i, nil
 			}
@@ -157,34 +161,48 @@ func (a *applier) planSet(s *memberState, kind string, v any) error {
 	return nil
 }
 
-// membersKey inspects a no-path value: found reports a members key (its
-// value in mv), only that every other key is ignorable (schemas or a
-// read-only attribute).
-func (a *applier) membersKey(v any) (mv any, found, only bool) {
+// membersKey inspects a no-path value v (or, in, the value of the core
+// schema's URN, as a path or a key, whose keys are core attributes):
+// found reports a key landing on members (its value in mv), only that
+// every other key is ignorable (schemas or a read-only attribute). Each
+// key is read by keyLoc, as applyKey reads it: plain, qualified by the
+// core schema's URN, or inside that URN's object; a key ApplyTo refuses,
+// ignores with a warning or applies elsewhere is not only.
+func (a *applier) membersKey(v any, in bool) (mv any, found, only bool) {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, false, false
 	}
 	for k, kv := range obj {
-		if names.Equal(k, "schemas") {
-			continue
+		if in && resources.IsURN(k) {
+			return nil, false, false // URNs do not nest (applyKeys)
 		}
-		if resources.IsURN(k) {
-			return nil, false, false
-		}
-		l, err := a.resolve(a.name(asKey, k, ""))
-		if err != nil || l.attr == nil {
-			return nil, false, false
-		}
+		land, err := a.keyLoc(k, kv, nil)
+		l := land.l
 		switch {
+		case err != nil:
+			return nil, false, false
+		case land.skip:
+		case land.core:
+			if in {
+				return nil, false, false
+			}
+			imv, ifound, ionly := a.membersKey(land.inner, true)
+			if !ionly || ifound && found {
+				return nil, false, false // members under two keys: ApplyTo refuses it
+			}
+			if ifound {
+				mv, found = imv, true
+			}
 		case l.attr == a.e.members && l.filter == nil && l.sub == nil:
 			if found {
-				// "members" in two spellings: the general path refuses it,
-				// whichever Go's map order gives first.
+				// members under two keys ("members" in two spellings,
+				// plain and qualified): ApplyTo refuses it, whichever Go's
+				// map order gives first.
 				return nil, false, false
 			}
 			mv, found = kv, true
-		case l.readOnly():
+		case l.attr != nil && !l.missing && l.readOnly():
 		default:
 			return nil, false, false
 		}
@@ -426,7 +444,7 @@ func keepWarnings(l, pl *resources.Lenience) {
 
 // targetsMembers reports whether op targets the members attribute or one
 // of its sub-attributes, by its path or, without one, by a key of its
-// value.
+// value, read as apply reads them (resolve, keyLoc).
 func (e *Engine) targetsMembers(op Operation) bool {
 	if e.members == nil {
 		return false
@@ -435,27 +453,31 @@ func (e *Engine) targetsMembers(op Operation) bool {
 	obj, _ := op.Value.(map[string]any)
 	if path := strings.TrimSpace(op.Path); path != "" {
 		if names.Equal(path, e.rt.Schema.ID) {
-			return a.keysTargetMembers(obj) // the core URN as the path: its value's keys
+			return a.keysTargetMembers(obj, true) // the core URN as the path: its value's keys
 		}
 		l, err := a.resolve(a.name(asPath, path, ""))
 		return err == nil && l.attr == e.members
 	}
-	return a.keysTargetMembers(obj)
+	return a.keysTargetMembers(obj, false)
 }
 
-// keysTargetMembers reports whether a key of obj, a no-path value, names
-// members, also inside the core schema's URN key
-// ({"urn:ietf:params:scim:schemas:core:2.0:Group": {"members": [...]}}),
-// whose keys Apply applies as core attributes.
-func (a *applier) keysTargetMembers(obj map[string]any) bool {
+// keysTargetMembers reports whether a key of obj, a no-path value (or,
+// in, the core schema's URN's value), lands on members (keyLoc), also
+// inside the core schema's URN key
+// ({"urn:ietf:params:scim:schemas:core:2.0:Group": {"members": [...]}}).
+func (a *applier) keysTargetMembers(obj map[string]any, in bool) bool {
 	for k, v := range obj {
-		if names.Equal(k, a.e.rt.Schema.ID) {
-			if inner, ok := v.(map[string]any); ok && a.keysTargetMembers(inner) {
+		if in && resources.IsURN(k) {
+			continue // refused: URNs do not nest (applyKeys)
+		}
+		land, err := a.keyLoc(k, v, nil)
+		switch {
+		case err != nil:
+		case land.core:
+			if !in && a.keysTargetMembers(land.inner, true) {
 				return true
 			}
-			continue
-		}
-		if l, err := a.resolve(a.name(asKey, k, "")); err == nil && l.attr == a.e.members {
+		case land.l.attr == a.e.members:
 			return true
 		}
 	}
