@@ -19,6 +19,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/internal/race"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/sqlstore"
 	"github.com/scimkit/scim/store/sqlstore/sqltest"
 )
@@ -474,6 +475,16 @@ func TestMultiValueLimitRaised(t *testing.T) {
 	}
 }
 
+// filteredKeys is a no-path PATCH value of n keys, each a work-type
+// email's path with its own type, prefixed by prefix.
+func filteredKeys(n int, prefix string) map[string]any {
+	keys := make(map[string]any, n)
+	for i := range n {
+		keys[fmt.Sprintf(`%semails[type eq "t%d"].value`, prefix, i)] = fmt.Sprintf("u%d@example.com", i)
+	}
+	return keys
+}
+
 // TestMultiValueLimit: a multi-valued attribute holds at most
 // Config.MaxMultiValues values, and one PATCH names at most as many: more
 // is a 400 decided by the handler, the same on every store, which changes
@@ -510,6 +521,12 @@ func TestMultiValueLimit(t *testing.T) {
 				{"1,001 emails added by two operations", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{
 					map[string]any{"op": "add", "path": "emails", "value": emails(600)},
 					map[string]any{"op": "add", "value": map[string]any{"emails": emails(401)}}}}, "Operations[1]: the PATCH names more than 1000 values"},
+				// Each key of a no-path value with a value filter may
+				// create an element: 25,000 of them took more than a
+				// minute before the result's count refused them.
+				{"1,001 filtered keys of a no-path value", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "add", "value": filteredKeys(1001, "")}}}, "Operations[0]: the PATCH names more than 1000 values"},
+				{"1,001 filtered keys inside the core schema's object", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "add", "value": map[string]any{resources.UserSchema: filteredKeys(1001, "")}}}}, "Operations[0]: the PATCH names more than 1000 values"},
+				{"1,001 qualified filtered keys", "PATCH", "/Users/" + uid, map[string]any{"Operations": []any{map[string]any{"op": "add", "value": filteredKeys(1001, resources.UserSchema+":")}}}, "Operations[0]: the PATCH names more than 1000 values"},
 				{"1,001 emails by a group's PATCH", "PATCH", "/Groups/" + gid, map[string]any{"Operations": []any{map[string]any{"op": "add", "path": "displayName", "value": emails(1001)}}}, "more than 1000 values"},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
