@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scimkit/scim/feed"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
@@ -218,10 +219,14 @@ func (a *api) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return tenant, true
 }
 
-// internal logs err and answers a generic 500.
+// internal logs err and answers a generic 500. The path is client text
+// kept as the request log keeps it (clienttext.Field: a token pasted
+// where a revoke's id goes is redacted, the length bounded), and so is
+// the error's text, which may quote it.
 func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.LogAttrs(r.Context(), slog.LevelError, "admin: internal error",
-		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+		slog.String("method", r.Method), slog.String("path", clienttext.Field(r.URL.Path, MaxRequestFieldBytes)),
+		slog.String("error", clienttext.Redact(err.Error())))
 	writeError(w, http.StatusInternalServerError, "internal error")
 }
 

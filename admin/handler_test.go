@@ -2,6 +2,7 @@ package admin_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -444,4 +445,31 @@ func TestNewHandlerPanics(t *testing.T) {
 	assert.Panics(t, func() { admin.NewHandler(nil, admin.Options{Tenant: tenant}) })
 	assert.Panics(t, func() { admin.NewHandler(m, admin.Options{}) })
 	assert.NotPanics(t, func() { admin.NewHandler(m, admin.Options{Tenant: tenant}) })
+}
+
+// failingList is a token store whose ListTokens fails, as a database that
+// is down does.
+type failingList struct{ tokens.Store }
+
+func (failingList) ListTokens(context.Context, string) ([]*tokens.Token, error) {
+	return nil, errors.New("db down")
+}
+
+// TestInternalErrorLogRedactsPath: a 500's log line keeps the request's
+// path as the request log does (redacted, bounded): a token pasted where
+// a revoke's id goes is not written to the log in clear.
+func TestInternalErrorLogRedactsPath(t *testing.T) {
+	var logs bytes.Buffer
+	m := tokens.NewManager(failingList{tokens.NewMemoryStore()}, tokens.Options{})
+	h := admin.NewHandler(m, admin.Options{
+		Tenant: func(*http.Request) (string, error) { return "", nil },
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	const token = "scim_6LrdJ4O2wZP1uc4GbEX6vBsR8S4b18MMhe6KDX0-2s8"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, "/tokens/"+token, nil))
+	require.Equal(t, http.StatusInternalServerError, w.Code, w.Body.String())
+	assert.Contains(t, logs.String(), "db down", "the error is logged for the operator")
+	assert.Contains(t, logs.String(), "/tokens/scim_", "with the path")
+	assert.NotContains(t, logs.String(), token, "the path's token redacted")
 }
