@@ -85,39 +85,26 @@ func neverHidden(hidden []hiddenAttr) bool {
 // or a complex attribute whose value (or one of whose values) gives one
 // to a sub-attribute returned "never". A PUT that leaves one out (or
 // sends null) keeps the stored value (keepOnReplace) and sends none.
-// Each extension is decoded once, for all its secrets (hiddenAttrs lists
-// an extension's attributes together).
 func (k *kind[T]) sentSecrets(v T) []string {
 	if !k.secretExts {
 		return nil
 	}
-	exts := *k.extensions(v)
 	var out []string
-	var (
-		at  string         // the extension obj holds, decoded
-		obj map[string]any // nil: at is not sent, or not as an object
-	)
-	for _, hid := range k.returned.hidden {
-		urn := hid.ref.urn
-		if hid.request || slices.Contains(out, urn) {
-			continue
+	k.eachSecretExtension(*k.extensions(v), func(_ string, obj map[string]any, hidden []hiddenAttr) {
+		if obj == nil {
+			return // not an object: the PUT's checks answer that
 		}
-		if urn != at {
-			at, obj = urn, nil
-			if _, raw, ok := names.Key(exts, urn); ok {
-				if o, err := resources.DecodeOrNull(raw); err == nil {
-					obj = o // else not an object: the PUT's checks answer that
-				}
+		for _, hid := range hidden {
+			if hid.request {
+				continue
+			}
+			_, val, _ := names.Key(obj, hid.ref.name)
+			if attr, _ := k.rt.Attr(hid.ref.urn, hid.ref.name); attr != nil && attr.GivesSecret(val) {
+				out = append(out, hid.ref.urn)
+				return
 			}
 		}
-		if obj == nil {
-			continue
-		}
-		_, val, _ := names.Key(obj, hid.ref.name)
-		if attr, _ := k.rt.Attr(urn, hid.ref.name); attr != nil && attr.GivesSecret(val) {
-			out = append(out, urn)
-		}
-	}
+	})
 	return out
 }
 
@@ -133,36 +120,55 @@ func (k *kind[T]) dropSecrets(v T) {
 		return
 	}
 	exts := k.extensions(v)
-	doc := map[string]any{} // each extension holding a secret, decoded once
-	var read []string
-	for _, hid := range k.returned.hidden {
-		if hid.request {
-			continue
-		}
-		key, raw, ok := names.Key(*exts, hid.ref.urn)
-		if !ok {
-			continue
-		}
-		if !slices.Contains(read, key) {
-			read = append(read, key)
-			obj, err := resources.DecodeOrNull(raw)
-			if err != nil {
-				continue // not an object: dropped whole below
+	k.eachSecretExtension(*exts, func(key string, obj map[string]any, hidden []hiddenAttr) {
+		doc := map[string]any{key: obj}
+		for _, hid := range hidden {
+			if hid.request {
+				continue
 			}
-			doc[key] = obj
+			ref := hid.ref
+			ref.urn = key
+			removeRef(doc, ref)
+			prune(doc, ref)
 		}
-		ref := hid.ref
-		ref.urn = key
-		removeRef(doc, ref)
-		prune(doc, ref)
-	}
-	for _, key := range read {
-		obj, _ := doc[key].(map[string]any)
+		obj, _ = doc[key].(map[string]any)
 		b, err := json.Marshal(obj)
 		if len(obj) == 0 || err != nil {
 			delete(*exts, key)
-			continue
+			return
 		}
 		(*exts)[key] = b
+	})
+}
+
+// eachSecretExtension calls fn once for each extension that exts, a
+// resource's extensions, holds and whose schema has attributes returned
+// "never": with its key as exts spells it, its object decoded once for
+// all of them (nil when it is null or no object), and its hidden
+// attributes (hiddenAttrs lists an extension's together), those returned
+// "request" among them, which fn passes over. sentSecrets and
+// dropSecrets read extensions so; it may change exts[key] in fn.
+func (k *kind[T]) eachSecretExtension(exts map[string]json.RawMessage, fn func(key string, obj map[string]any, hidden []hiddenAttr)) {
+	hidden := k.returned.hidden
+	for i := 0; i < len(hidden); {
+		urn := hidden[i].ref.urn
+		j := i
+		for j < len(hidden) && hidden[j].ref.urn == urn {
+			j++
+		}
+		group := hidden[i:j]
+		i = j
+		if !neverHidden(group) {
+			continue
+		}
+		key, raw, ok := names.Key(exts, urn)
+		if !ok {
+			continue
+		}
+		obj, err := resources.DecodeOrNull(raw)
+		if err != nil {
+			obj = nil
+		}
+		fn(key, obj, group)
 	}
 }
