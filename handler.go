@@ -195,24 +195,24 @@ func (h *handler) routes() {
 		m.HandleFunc("PUT /Groups/{id}", h.replaceGroup)
 		m.HandleFunc("PATCH /Groups/{id}", h.patchGroup)
 		m.HandleFunc("DELETE /Groups/{id}", h.groups.serveDelete(h))
-		h.methodNotAllowed(m, "/Groups", "GET, POST")
+		h.methodNotAllowed(m, "/Groups", "GET, HEAD, POST")
 		h.methodNotAllowed(m, "/Groups/.search", "POST")
-		h.methodNotAllowed(m, "/Groups/{id}", "GET, PUT, PATCH, DELETE")
+		h.methodNotAllowed(m, "/Groups/{id}", "GET, HEAD, PUT, PATCH, DELETE")
 	}
 	m.HandleFunc("POST /.search", h.searchAll)
 	m.HandleFunc("GET /{$}", h.serveRoot)
-	h.methodNotAllowed(m, "/{$}", "GET")
+	h.methodNotAllowed(m, "/{$}", "GET, HEAD")
 	m.HandleFunc("/Me", h.me)
 	m.HandleFunc("POST /Bulk", h.bulk)
 	h.methodNotAllowed(m, "/Bulk", "POST")
-	h.methodNotAllowed(m, "/ServiceProviderConfig", "GET")
-	h.methodNotAllowed(m, "/ResourceTypes", "GET")
-	h.methodNotAllowed(m, "/ResourceTypes/{name}", "GET")
-	h.methodNotAllowed(m, "/Schemas", "GET")
-	h.methodNotAllowed(m, "/Schemas/{id}", "GET")
-	h.methodNotAllowed(m, "/Users", "GET, POST")
+	h.methodNotAllowed(m, "/ServiceProviderConfig", "GET, HEAD")
+	h.methodNotAllowed(m, "/ResourceTypes", "GET, HEAD")
+	h.methodNotAllowed(m, "/ResourceTypes/{name}", "GET, HEAD")
+	h.methodNotAllowed(m, "/Schemas", "GET, HEAD")
+	h.methodNotAllowed(m, "/Schemas/{id}", "GET, HEAD")
+	h.methodNotAllowed(m, "/Users", "GET, HEAD, POST")
 	h.methodNotAllowed(m, "/Users/.search", "POST")
-	h.methodNotAllowed(m, "/Users/{id}", "GET, PUT, PATCH, DELETE")
+	h.methodNotAllowed(m, "/Users/{id}", "GET, HEAD, PUT, PATCH, DELETE")
 	h.methodNotAllowed(m, "/.search", "POST")
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotFound, "", "no SCIM endpoint at %q", r.URL.Path))
@@ -221,7 +221,9 @@ func (h *handler) routes() {
 }
 
 // methodNotAllowed answers other methods on pattern with a SCIM 405, so no
-// client ever sees the mux's plain-text error.
+// client ever sees the mux's plain-text error. allow names HEAD wherever
+// GET is served: the mux gives a HEAD request to a GET pattern's handler,
+// and net/http drops the body (RFC 9110 §9.3.2).
 //
 // A method-less "/Users/.search" would conflict with "GET /Users/{id}" in
 // the mux, so for the .search endpoints the other methods are registered

@@ -450,9 +450,12 @@ func TestRoutingErrorsAreSCIM(t *testing.T) {
 		allow        string
 	}{
 		{"GET", "/Nope", 404, "no SCIM endpoint", ""},
-		{"DELETE", "/Users", 405, "not allowed", "GET, POST"},
-		{"POST", "/Users/abc", 405, "not allowed", "GET, PUT, PATCH, DELETE"},
-		{"PUT", "/ServiceProviderConfig", 405, "not allowed", "GET"},
+		{"DELETE", "/Users", 405, "not allowed", "GET, HEAD, POST"},
+		{"POST", "/Users/abc", 405, "not allowed", "GET, HEAD, PUT, PATCH, DELETE"},
+		{"PUT", "/ServiceProviderConfig", 405, "not allowed", "GET, HEAD"},
+		{"POST", "/Groups/abc", 405, "not allowed", "GET, HEAD, PUT, PATCH, DELETE"},
+		{"HEAD", "/.search", 405, "", "POST"},
+		{"HEAD", "/Users/.search", 405, "", "POST"},
 		{"GET", "/.search", 405, "not allowed", "POST"},
 		{"GET", "/Me", 501, "/Me is not supported", ""},
 		{"GET", "/Bulk", 405, "allowed: POST", "POST"},
@@ -476,6 +479,12 @@ func TestMe(t *testing.T) {
 	r := e2.do("GET", "/Me", nil)
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.Equal(t, "me@example.com", r.Body["userName"])
+	head := e2.do("HEAD", "/Me", nil)
+	assert.Equal(t, 200, head.Code, "HEAD is GET without the body: %s", head.Raw)
+	assert.Equal(t, r.Header.Get("ETag"), head.Header.Get("ETag"))
+	r = e2.do("POST", "/Me", nil)
+	requireError(t, r, 405, "", "POST is not allowed on /Me")
+	assert.Equal(t, "GET, HEAD, PUT, PATCH, DELETE", r.Header.Get("Allow"))
 	r = e2.do("PATCH", "/Me", patchBody(op("replace", "displayName", "Me")))
 	require.Equal(t, 200, r.Code, r.Raw)
 	assert.Equal(t, "Me", r.Body["displayName"])

@@ -422,7 +422,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 	}
 	r.SetPathValue("id", id)
 	switch r.Method {
-	case http.MethodGet:
+	case http.MethodGet, http.MethodHead:
 		h.users.serveGet(h)(w, r)
 	case http.MethodPut:
 		h.replaceUser(w, r)
@@ -431,7 +431,7 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 	case http.MethodDelete:
 		h.users.serveDelete(h)(w, r)
 	default:
-		w.Header().Set("Allow", "GET, PUT, PATCH, DELETE")
+		w.Header().Set("Allow", "GET, HEAD, PUT, PATCH, DELETE")
 		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on /Me", r.Method))
 	}
 }
