@@ -266,7 +266,10 @@ type requestState struct {
 	// not look for them again (see tagless). In /Bulk it is cleared
 	// before each operation, whose sub-request may carry the operation's
 	// version as If-Match (runBulkOp). Beside wrote too.
-	tagless   bool
+	tagless bool
+	// authed says that tok holds the token that authenticated the
+	// request. Beside wrote too.
+	authed    bool
 	storeTime time.Duration
 	// warnings are the bends made to accept the request (see warn).
 	warnings []string
@@ -276,19 +279,20 @@ type requestState struct {
 	// base is the base URL the request reached the handler at, when
 	// Config.BaseURL is unset.
 	base string
-	// query is the query string rawQuery, decoded once by the middleware
-	// (see queryOf).
-	query    url.Values
-	rawQuery string
+	// query is the query string of url, the request's URL as the
+	// middleware passes it on, decoded once (see queryOf). A pointer,
+	// not the raw query: a sub-request of /Bulk has a URL of its own.
+	query url.Values
+	url   *url.URL
 	// passwords is what the request's password writes leave (see
 	// setPassword), and what a write of a type with secrets records of
 	// those it sent (withSecretsSent), made by the first: a pointer, as
 	// few requests carry a password or another secret.
 	passwords *passwords
-	// token is the token that authenticated the request: &tok when a
-	// tokens.Manager wrote it there (see authenticate).
-	token *tokens.Token
-	tok   tokens.Token
+	// tok is the token that authenticated the request, when authed: a
+	// tokens.Manager writes it there, another Authenticator's is copied
+	// (see token).
+	tok tokens.Token
 	// tenant is the authenticated token's tenant id, a string, which
 	// Value answers for store.Tenant once setTenant has set it (nil
 	// before): what store.WithTenant would carry, without a context of
@@ -403,6 +407,14 @@ func (st *requestState) Value(key any) any {
 // String names the context as context.WithValue's would.
 func (st *requestState) String() string { return "scim.requestState" }
 
+// token is the token that authenticated the request, or nil.
+func (st *requestState) token() *tokens.Token {
+	if !st.authed {
+		return nil
+	}
+	return &st.tok
+}
+
 // requestScope is what the middleware allocates for one request, in one
 // allocation: its state (and context), its response writer and its
 // store deadline. It is kept at 568 bytes or less: with the 8-byte header
@@ -496,6 +508,7 @@ const (
 	slotContentType
 	slotETag
 	slotLocation
+	slotNoSniff
 	numHeaderSlots
 )
 
@@ -555,7 +568,10 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 			authErr = nil
 		}
 		if tok != nil {
-			st.token = tok
+			if tok != &st.tok {
+				st.tok = *tok
+			}
+			st.authed = true
 			st.setTenant(tok.TenantID) // ctx answers it: st is in its chain
 		}
 		r = r.WithContext(ctx)
@@ -704,7 +720,7 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		h.writeError(sw, r, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "the query string cannot be decoded (%v); percent-encode it", queryError(err)))
 		return
 	}
-	st.query, st.rawQuery = query, r.URL.RawQuery
+	st.query = query
 	if err := unservablePath(r.URL.Path); err != nil {
 		h.writeError(sw, r, err)
 		return
@@ -718,6 +734,7 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		canonicalURL(&u)
 		r.URL = &u
 	}
+	st.url = r.URL
 	if r.Body != nil && r.Body != http.NoBody {
 		// Limited once the path is canonical, so that /bulk/ gets the
 		// limit of /Bulk.
@@ -830,7 +847,7 @@ func parseQuery(raw string) (url.Values, error) {
 // queryOf is r.URL.Query(), decoded once per request by the middleware.
 // The caller must not change it.
 func queryOf(r *http.Request) url.Values {
-	if st := stateOf(r.Context()); st != nil && st.query != nil && st.rawQuery == r.URL.RawQuery {
+	if st := stateOf(r.Context()); st != nil && st.query != nil && st.url == r.URL {
 		return st.query
 	}
 	return r.URL.Query()
@@ -950,7 +967,7 @@ func publicEndpoint(r *http.Request) bool {
 // the entry keeps (linePath shows it), or "" when r is not recorded. A
 // failure to record is logged, never answered.
 func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWriter, tenant string, start time.Time, elapsed time.Duration) string {
-	tok := st.token
+	tok := st.token()
 	if tok == nil && !h.cfg.InsecureNoAuth {
 		return "" // unauthenticated: no tenant to file it under
 	}
@@ -1294,7 +1311,11 @@ func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
-	w.Header()["Content-Type"] = headerValue(w, slotContentType, contentType) // canonical already: no Set
+	hdr := w.Header()
+	hdr["Content-Type"] = headerValue(w, slotContentType, contentType) // canonical already: no Set
+	// A body can quote client text (an error's detail, a stored value):
+	// no browser may take it for anything but the JSON it is labelled.
+	hdr["X-Content-Type-Options"] = headerValue(w, slotNoSniff, "nosniff")
 	w.WriteHeader(status)
 	_, _ = w.Write(data)
 }

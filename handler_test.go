@@ -209,9 +209,25 @@ func TestAuthenticatorEmbeddingManager(t *testing.T) {
 		{"embedding type, suspended tenant", suspendingTokens{toks, "globex"}, blocked, http.StatusUnauthorized},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, func(c *scim.Config) { c.Tokens = tc.auth })
+			var seen []string
+			e := newEnv(t, func(c *scim.Config) {
+				c.Tokens = tc.auth
+				c.Events = func(ctx context.Context, _ scim.Event) {
+					tok := scim.TokenFrom(ctx)
+					seen = append(seen, tok.TenantID+"/"+tok.Hint)
+				}
+			})
 			e.token = tc.token
 			assert.Equal(t, tc.status, e.do("GET", "/Users", nil).Code)
+			if tc.status != http.StatusOK {
+				return
+			}
+			// TokenFrom answers the token that authenticated the
+			// request, whichever Authenticate wrote it.
+			require.Equal(t, http.StatusCreated, e.do("POST", "/Users", map[string]any{"userName": "tok-" + tc.name}).Code)
+			tok, err := toks.Authenticate(ctx, tc.token)
+			require.NoError(t, err)
+			assert.Equal(t, []string{tok.TenantID + "/" + tok.Hint}, seen)
 		})
 	}
 }
@@ -318,6 +334,8 @@ func TestResponseTypeWhateverAccept(t *testing.T) {
 			miss := e.do("GET", "/Users/nobody", nil, "Accept: "+accept)
 			assert.Equal(t, http.StatusNotFound, miss.Code, miss.Raw)
 			assert.Equal(t, "application/scim+json", miss.Header.Get("Content-Type"), "an error too")
+			assert.Equal(t, "nosniff", r.Header.Get("X-Content-Type-Options"))
+			assert.Equal(t, "nosniff", miss.Header.Get("X-Content-Type-Options"), "an error too")
 		})
 	}
 }

@@ -571,7 +571,7 @@ type Event struct {
 // TokenFrom returns the token that authenticated the request, or nil.
 func TokenFrom(ctx context.Context) *tokens.Token {
 	if st := stateOf(ctx); st != nil {
-		return st.token
+		return st.token()
 	}
 	return nil
 }
