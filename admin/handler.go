@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -446,11 +447,14 @@ func (g *generateRequest) validate() string {
 }
 
 // decodeJSON reads one JSON object of at most maxBody bytes into v,
-// rejecting unknown fields and trailing data. An empty body leaves v as is.
+// rejecting unknown fields and trailing data. An empty body leaves v as is;
+// null, which encoding/json would also leave v as is by, is no object and
+// is refused: a client sending it has a bug to hear about.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return fmt.Errorf("request body is larger than %d bytes", maxBody)
@@ -464,6 +468,14 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	// would pass a stray '}' or ']'.
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errors.New("invalid JSON body: trailing data")
+	}
+	if string(raw) == "null" { // RawMessage holds the value without the space around it
+		return errors.New("invalid JSON body: null; send a JSON object, or no body for every default")
+	}
+	obj := json.NewDecoder(bytes.NewReader(raw))
+	obj.DisallowUnknownFields()
+	if err := obj.Decode(v); err != nil {
+		return fmt.Errorf("invalid JSON body: %v", err)
 	}
 	return nil
 }
