@@ -330,11 +330,7 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 		if out[h.ref.urn] == nil {
 			continue // nothing to hide (out is the projection's own map)
 		}
-		removeRef(out, h.ref)
-		prune(out, h.ref)
-		if m, ok := out[h.ref.urn].(map[string]any); ok && len(m) == 0 {
-			delete(out, h.ref.urn) // so that "schemas" stops listing it
-		}
+		hideRef(out, h.ref)
 	}
 	for _, ref := range p.include {
 		prune(out, ref)
@@ -348,6 +344,18 @@ func (p *projection) apply(doc map[string]any) map[string]any {
 	}
 	out["schemas"] = schemas
 	return out
+}
+
+// hideRef removes ref's values from doc, an extension's attribute or
+// sub-attribute that no response shows, and the extension too once it is
+// left without attributes, so that "schemas" stops listing it. Responses
+// (projection.apply) and events (dropSecrets) hide so.
+func hideRef(doc map[string]any, ref attrRef) {
+	removeRef(doc, ref)
+	prune(doc, ref)
+	if m, ok := doc[ref.urn].(map[string]any); ok && len(m) == 0 {
+		delete(doc, ref.urn)
+	}
 }
 
 func (p *projection) alwaysReturned(urn, name string) bool {

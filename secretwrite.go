@@ -128,10 +128,9 @@ func (k *kind[T]) dropSecrets(v T) {
 			}
 			ref := hid.ref
 			ref.urn = key
-			removeRef(doc, ref)
-			prune(doc, ref)
+			hideRef(doc, ref)
 		}
-		obj, _ = doc[key].(map[string]any)
+		obj, _ = doc[key].(map[string]any) // nil once hideRef emptied it
 		b, err := json.Marshal(obj)
 		if len(obj) == 0 || err != nil {
 			delete(*exts, key)
