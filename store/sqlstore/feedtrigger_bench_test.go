@@ -70,18 +70,11 @@ func BenchmarkFeedTrigger(b *testing.B) {
 		} {
 			b.Run(tc.op+"/"+pair.name, func(b *testing.B) {
 				writes := [2]func(i int) error{pair.off(b), trigger(b)}
-				p := pairbench.Start()
-				var err error
-				for i := 0; b.Loop(); i++ {
-					for k := range 2 {
-						w := (i + k) % 2
-						p.Time(w, func() { err = writes[w](i) })
-						if err != nil {
-							b.Fatal(err)
-						}
+				pairbench.Run(b, func(k, i int) {
+					if err := writes[k](i); err != nil {
+						b.Fatal(err)
 					}
-				}
-				p.Report(b)
+				})
 			})
 		}
 	}
