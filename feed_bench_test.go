@@ -95,14 +95,7 @@ func BenchmarkFeedRequests(b *testing.B) {
 			for _, o := range ops {
 				b.Run(o.name, func(b *testing.B) {
 					sides := [2]*side{open(false), open(true)}
-					p := pairbench.Start()
-					for i := 0; b.Loop(); i++ {
-						for k := range 2 {
-							w := (i + k) % 2
-							p.Time(w, func() { o.op(b, sides[w], i) })
-						}
-					}
-					p.Report(b)
+					pairbench.Run(b, func(k, i int) { o.op(b, sides[k], i) })
 				})
 			}
 		})

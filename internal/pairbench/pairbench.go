@@ -64,6 +64,21 @@ func (p *Sides) Time(k int, op func()) {
 	p.each[k] = append(p.each[k], d)
 }
 
+// Run is a paired benchmark's loop: each iteration i of b runs op(k, i)
+// for both sides k (0, off; 1, on), timed as that side, side i%2 first,
+// so that neither side always runs first; then it reports (Report). op
+// calls b.Fatal on an error: Run times it, it checks nothing.
+func Run(b *testing.B, op func(k, i int)) {
+	p := Start()
+	for i := 0; b.Loop(); i++ {
+		for j := range 2 {
+			k := (i + j) % 2
+			p.Time(k, func() { op(k, i) })
+		}
+	}
+	p.Report(b)
+}
+
 // Report reports each side's wall time per operation (off-ns/op,
 // on-ns/op) and their ratio (on/off), the medians of its operations' wall
 // times and theirs (off-med-ns, on-med-ns, med-on/off), and the same as

@@ -24,3 +24,22 @@ func TestMedian(t *testing.T) {
 		})
 	}
 }
+
+// TestRun: every iteration runs both sides once, each with its
+// iteration's number, the side that goes first alternating.
+func TestRun(t *testing.T) {
+	type call struct{ k, i int }
+	var calls []call
+	n := 0
+	testing.Benchmark(func(b *testing.B) {
+		calls = calls[:0]
+		Run(b, func(k, i int) { calls = append(calls, call{k, i}) })
+		n = b.N
+	})
+	assert.Positive(t, n)
+	want := make([]call, 0, 2*n)
+	for i := range n {
+		want = append(want, call{i % 2, i}, call{(i + 1) % 2, i})
+	}
+	assert.Equal(t, want, calls)
+}

@@ -251,18 +251,11 @@ func BenchmarkFeedWrite(b *testing.B) {
 							op.setup(b, db.open(b, pair.off)),
 							op.setup(b, db.open(b, pair.on)),
 						}
-						p := pairbench.Start()
-						var err error
-						for i := 0; b.Loop(); i++ {
-							for k := range 2 {
-								w := (i + k) % 2
-								p.Time(w, func() { err = writes[w](i) })
-								if err != nil {
-									b.Fatal(err)
-								}
+						pairbench.Run(b, func(k, i int) {
+							if err := writes[k](i); err != nil {
+								b.Fatal(err)
 							}
-						}
-						p.Report(b)
+						})
 					})
 				}
 			}
