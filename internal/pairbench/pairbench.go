@@ -98,7 +98,9 @@ func (p *Sides) Report(b *testing.B) {
 		b.ReportMetric(float64(m1.Nanoseconds()), "on-med-ns")
 		b.ReportMetric(float64(m1)/float64(m0), "med-on/off")
 	}
-	if !p.cpuOK || p.cpu[0] <= 0 {
+	if !p.cpuOK || p.cpu[0] <= 0 || p.cpu[1] <= 0 {
+		// The thread's CPU time has the clock's granularity: a few
+		// operations can read 0 on a side, and a ratio of it no figure.
 		return
 	}
 	b.ReportMetric(float64(p.cpu[0].Nanoseconds())/n, "off-cpu-ns/op")

@@ -43,3 +43,30 @@ func TestRun(t *testing.T) {
 	}
 	assert.Equal(t, want, calls)
 }
+
+// TestReportLeavesOutUnmeasuredCPU: a side whose thread CPU time read 0
+// (the clock's granularity, a few operations) gives no CPU figures, rather
+// than a ratio of 0 or of infinity.
+func TestReportLeavesOutUnmeasuredCPU(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cpu     [2]time.Duration
+		wantCPU bool
+	}{
+		{"both measured", [2]time.Duration{4 * time.Millisecond, 5 * time.Millisecond}, true},
+		{"on side read 0", [2]time.Duration{4 * time.Millisecond, 0}, false},
+		{"off side read 0", [2]time.Duration{0, 5 * time.Millisecond}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := testing.Benchmark(func(b *testing.B) {
+				p := &Sides{cpuOK: true, cpu: tc.cpu, wall: [2]time.Duration{time.Millisecond, time.Millisecond}}
+				for b.Loop() {
+				}
+				p.Report(b)
+			})
+			_, ok := r.Extra["cpu-on/off"]
+			assert.Equal(t, tc.wantCPU, ok, r.Extra)
+			assert.Contains(t, r.Extra, "on/off")
+		})
+	}
+}
