@@ -33,18 +33,11 @@ func TestWALFrames(t *testing.T) {
 			for k, feed := range []bool{false, true} {
 				s := openWith(sqliteDSN)(t, sqlstore.Config{ChangeFeed: feed})
 				write := op.setup(t, s)
-				checkpoint := func() int {
-					var busy, frames, copied int
-					require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied))
-					require.Zero(t, busy, "the checkpoint ran")
-					require.Equal(t, frames, copied, "the checkpoint copied every frame, so the next write starts the WAL over")
-					return frames
-				}
-				checkpoint()
+				checkpoint(t, s)
 				total := 0
 				for i := range writes {
 					require.NoError(t, write(i))
-					total += checkpoint()
+					total += checkpoint(t, s)
 				}
 				perWrite[k] = float64(total) / writes
 				var pageSize int
@@ -54,6 +47,19 @@ func TestWALFrames(t *testing.T) {
 			assert.Greater(t, perWrite[1], perWrite[0], "the feed's entries are written too")
 		})
 	}
+}
+
+// checkpoint runs a PASSIVE checkpoint of SQLite store s, on which
+// nothing else reads or writes, and returns how many WAL frames it
+// found: the frames the writes since the last one appended. Having
+// copied them all, it lets the next write start the WAL over.
+func checkpoint(t *testing.T, s *sqlstore.Store) int {
+	t.Helper()
+	var busy, frames, copied int
+	require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied))
+	require.Zero(t, busy, "the checkpoint ran")
+	require.Equal(t, frames, copied, "the checkpoint copied every frame, so the next write starts the WAL over")
+	return frames
 }
 
 // TestSQLiteReplaceKeepsNameIndexes: on SQLite a replace (PUT) or an
@@ -234,18 +240,11 @@ func TestWALFramesBridge(t *testing.T) {
 					INSERT INTO app_users (email, given_name) SELECT printf('app%06d@example.com', i), 'App' FROM n`, hostRows)
 				require.NoError(t, err)
 				w := op.setup(t, s)
-				checkpoint := func() int {
-					var busy, frames, copied int
-					require.NoError(t, s.DB().QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied))
-					require.Zero(t, busy, "the checkpoint ran")
-					require.Equal(t, frames, copied, "the checkpoint copied every frame, so the next write starts the WAL over")
-					return frames
-				}
-				checkpoint()
+				checkpoint(t, s)
 				total := 0
 				for i := range writes {
 					require.NoError(t, w(s, i))
-					total += checkpoint()
+					total += checkpoint(t, s)
 				}
 				perWrite[k] = float64(total) / writes
 			}
