@@ -226,6 +226,13 @@ func (s *Store) SQLResolveForTest(table, tenant, self string, ids []string) (str
 	return s.sqlResolve(table, false, tenant, self, ids)
 }
 func (s *Store) SQLInsertMembersForTest() string { return s.sqlInsertMembers() }
+
+// SQLMembersAllOrNoneForTest is SQLite's member insert (add) or removal
+// that changes the rows of all its ids or of none, with the arguments of
+// SQLInsertMembersForTest's (a JSON list of [id, type] pairs) or
+// SQLDeleteMembersForTest's.
+func (s *Store) SQLMembersAllOrNoneForTest(add bool) string { return s.sqlMembersAllOrNone(add) }
+
 func (s *Store) SQLLoadMembersForTest() string   { return s.sqlLoadMembers(false) }
 func (s *Store) SQLGroupsOfForTest() string      { return s.sqlGroupsOf(true) }
 func (s *Store) ListArgForTest(ids []string) any { return s.d.listArg(ids) }

@@ -204,8 +204,10 @@ type Change struct {
 	// user's deletion, one per group it left, have neither.
 	GroupBefore, GroupAfter *resources.Group
 	// stmts is the store's statement cache (SQLite), through which
-	// Bridge runs its statements in the write's transaction.
-	stmts *stmtCache
+	// Bridge runs its statements in the write's transaction, and points
+	// the store's Store.points, under which it runs its point statements.
+	stmts  *stmtCache
+	points bool
 }
 
 // subject is the resource a write changed, before and after, for
@@ -267,7 +269,7 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 		if c.Seq == pendingSeq {
 			c.Seq = 0 // numbered once committed, by a reader of the feed
 		}
-		bc := Change{Change: c, stmts: s.stmts}
+		bc := Change{Change: c, stmts: s.stmts, points: s.points}
 		if c.ID == subj.id {
 			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
 		}

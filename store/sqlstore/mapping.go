@@ -595,7 +595,7 @@ func (b *Bridge) filter(col string) string { return b.d.unindexed(col) }
 // fixed, built with the bridge; on SQLite they run through the store's
 // statement cache (which c carries), compiled once.
 func (b *Bridge) onChange(ctx context.Context, tx *sql.Tx, c Change) error {
-	x := wtx{tx: tx, c: c.stmts}
+	x := wtx{tx: tx, c: c.stmts, points: c.points}
 	var err error
 	switch c.Kind {
 	case store.UserCreated:
@@ -821,8 +821,8 @@ func (b *Bridge) foldDelete(a *args, kind store.ChangeKind, tenant, id string) s
 // group id (kind UserDeleted or GroupDeleted) in tx, where the store
 // does not fold it (SQLite): the store need not work out the entries of
 // the deletion for it (see foldDelete).
-func (b *Bridge) deleted(ctx context.Context, tx *sql.Tx, stmts *stmtCache, kind store.ChangeKind, tenant, id string) error {
-	return b.onChange(ctx, tx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, stmts: stmts})
+func (b *Bridge) deleted(ctx context.Context, tx wtx, kind store.ChangeKind, tenant, id string) error {
+	return b.onChange(ctx, tx.tx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, stmts: tx.c, points: tx.points})
 }
 
 // foldCreateUser renders the folded create of u: its insert, or, when
@@ -1065,7 +1065,11 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 	return vals
 }
 
-// run runs st for x in tx and returns how many rows it changed.
+// run runs st for x in tx, under ctx, and returns how many rows it
+// changed. Its callers pass a point statement's ctx through tx.point or
+// tx.pointFor, as the store's own statements are (Store.point): on a
+// SQLite file a statement under a context that can end costs a goroutine
+// of the driver's, which watches it, and a progress handler.
 func (b *Bridge) run(ctx context.Context, tx wtx, st *bstmt, x *binding) (int64, error) {
 	res, err := tx.ExecContext(ctx, st.q, b.bind(st, x)...)
 	if err != nil {
@@ -1351,6 +1355,7 @@ func (b *Bridge) createUser(ctx context.Context, tx wtx, tenant string, u *resou
 // create inserts the row of x, or, when x has a value to adopt by,
 // adopts the matching unmanaged row else inserts (see createUser).
 func (b *Bridge) create(ctx context.Context, tx wtx, x *binding, insert, adopt, adoptOrInsert *bstmt) error {
+	ctx = tx.point(ctx) // one row, found by key or inserted
 	if x.adopt == "" {
 		_, err := b.run(ctx, tx, insert, x)
 		return err
@@ -1418,7 +1423,7 @@ func (b *Bridge) userUpdateSQL(mask uint64) *userUpdate {
 // updateUser writes the mapped columns of the attributes attrs names
 // (nil: all of them).
 func (b *Bridge) updateUser(ctx context.Context, tx wtx, tenant string, u *resources.User, attrs []string) error {
-	n, err := b.run(ctx, tx, &b.userUpdateSQL(b.userMask(attrs)).plain, &binding{id: u.ID, tenant: tenant, u: u})
+	n, err := b.run(tx.point(ctx), tx, &b.userUpdateSQL(b.userMask(attrs)).plain, &binding{id: u.ID, tenant: tenant, u: u})
 	if err != nil || n > 0 {
 		return err
 	}
@@ -1431,14 +1436,16 @@ func (b *Bridge) deleteUser(ctx context.Context, tx wtx, tenant, id string) erro
 }
 
 // deleteRow runs del on the host's row x names, after drop on its join
-// rows when the mapping has a membership table.
+// rows when the mapping has a membership table. The join rows are as
+// many as the team's members, or the user's teams, and their deletion
+// keeps ctx, as the store's deletions do (Store.point); the row is one.
 func (b *Bridge) deleteRow(ctx context.Context, tx wtx, x *binding, drop, del *bstmt) error {
 	if b.t.Members != nil {
 		if _, err := b.run(ctx, tx, drop, x); err != nil {
 			return err
 		}
 	}
-	_, err := b.run(ctx, tx, del, x)
+	_, err := b.run(tx.point(ctx), tx, del, x)
 	return err
 }
 
@@ -1451,7 +1458,7 @@ func (b *Bridge) createGroup(ctx context.Context, tx wtx, tenant string, g *reso
 }
 
 func (b *Bridge) updateGroup(ctx context.Context, tx wtx, tenant string, g *resources.Group) error {
-	n, err := b.run(ctx, tx, &b.sql.groupUpdate, &binding{id: g.ID, tenant: tenant, g: g})
+	n, err := b.run(tx.point(ctx), tx, &b.sql.groupUpdate, &binding{id: g.ID, tenant: tenant, g: g})
 	if err != nil || n > 0 {
 		return err
 	}
@@ -1478,7 +1485,7 @@ func (b *Bridge) members(ctx context.Context, tx wtx, tenant, gid string, ids []
 		form = memberAdd
 	}
 	st, x := b.memberCall(form, tenant, gid, ids)
-	_, err := b.run(ctx, tx, st, x)
+	_, err := b.run(tx.pointFor(ctx, len(ids)), tx, st, x)
 	return err
 }
 

@@ -37,8 +37,11 @@ const pointIDs = 16
 // the COMMIT, fails with ctx's error and nothing is written (a point
 // statement it overtakes completes first). Everything that can run long
 // keeps ctx: lists, filters and counts, a group read with its members, a
-// member change of more than pointIDs ids, a delete, the host's
-// statements (Config.OnChange, Config.Bridge). So does every statement on
+// member change of more than pointIDs ids, a delete, the host's own
+// statements (Config.OnChange), and Config.Bridge's deletions of a user's
+// or a team's join rows (its other statements write one row of the
+// host's found by key, or the join rows of a member change, and are
+// point statements as the store's own). So does every statement on
 // PostgreSQL, whose round trip to a server that may hang must end at the
 // deadline, and on SQLite's :memory:, whose one connection a read waits
 // for while a write holds it. Two waits of a point read on a SQLite file
@@ -47,18 +50,30 @@ const pointIDs = 16
 // with its own context; and, after a crash, for another connection's
 // recovery of the WAL, the one wait of a WAL reader, bounded by the busy
 // timeout (10 s).
-func (s *Store) point(ctx context.Context) context.Context {
-	if !s.points {
-		return ctx
-	}
-	return context.WithoutCancel(ctx)
-}
+func (s *Store) point(ctx context.Context) context.Context { return pointCtx(ctx, s.points, 1) }
 
 // pointFor is point for a member statement naming n ids: ctx itself
 // past pointIDs.
 func (s *Store) pointFor(ctx context.Context, n int) context.Context {
-	if n > pointIDs {
+	return pointCtx(ctx, s.points, n)
+}
+
+// point is Store.point for a statement of tx, whose store's points it
+// carries: the bridge's statements of a write (Config.Bridge) are the
+// store's, and their point statements run as the store's do.
+func (w wtx) point(ctx context.Context) context.Context { return pointCtx(ctx, w.points, 1) }
+
+// pointFor is Store.pointFor for a statement of tx.
+func (w wtx) pointFor(ctx context.Context, n int) context.Context {
+	return pointCtx(ctx, w.points, n)
+}
+
+// pointCtx is the rule of point and pointFor for a store whose point
+// statements run without their context's end (points: a SQLite file)
+// and a statement naming n ids (1: one row by key).
+func pointCtx(ctx context.Context, points bool, n int) context.Context {
+	if !points || n > pointIDs {
 		return ctx
 	}
-	return s.point(ctx)
+	return context.WithoutCancel(ctx)
 }

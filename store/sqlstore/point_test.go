@@ -144,6 +144,95 @@ func TestPointStatementsRunWithoutCancellation(t *testing.T) {
 	}
 }
 
+// TestBridgeStatementsRunWithoutCancellation: on a SQLite file the
+// mapping bridge's statements (Config.Bridge) that write one row of the
+// host's found by key (an adoption, an insert, an update, a soft delete,
+// a team's deletion) or the join rows of a member change of a few ids
+// are point statements, as the store's own statements of the write are:
+// the driver watches no context for them. The deletions of a user's or
+// a team's join rows, as many as its teams or members, keep the
+// caller's context, as the store's deletions do, and so does a member
+// change of many ids; on PostgreSQL every statement keeps it.
+func TestBridgeStatementsRunWithoutCancellation(t *testing.T) {
+	for _, db := range databases() {
+		t.Run(db.name, func(t *testing.T) {
+			dsn := db.dsn(t)
+			bridge, err := hostTables(true, false).Bridge(dsn)
+			require.NoError(t, err)
+			s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
+			require.NoError(t, err)
+			t.Cleanup(func() { s.Close() })
+			sqlite := s.Dialect() == "sqlite"
+			for _, q := range hostSchema(!sqlite, false) {
+				_, err := s.DB().Exec(q)
+				require.NoError(t, err, q)
+			}
+			_, err = s.DB().Exec(`INSERT INTO app_users (email) VALUES ('adopted@example.com')`)
+			require.NoError(t, err)
+			var ids []string
+			for i := range 30 {
+				u, err := s.CreateUser(ctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", i)})
+				require.NoError(t, err)
+				ids = append(ids, u.ID)
+			}
+			log.Take()
+
+			cctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var g *resources.Group
+			many := func(e sqlstore.SQLEvent) bool {
+				return !strings.Contains(e.SQL, "scim_members") && !strings.Contains(e.SQL, "app_team_members") && !strings.HasPrefix(e.SQL, "SELECT id FROM")
+			}
+			for _, tc := range []struct {
+				name string
+				run  func() error
+				// point, on SQLite, says which statements must run
+				// without cancellation; every other one keeps the
+				// caller's context.
+				point func(e sqlstore.SQLEvent) bool
+			}{
+				{"CreateUser adopting", func() error {
+					_, err := s.CreateUser(cctx, &resources.User{UserName: "adopted@example.com"})
+					return err
+				}, all},
+				{"CreateUser inserting", func() error {
+					_, err := s.CreateUser(cctx, &resources.User{UserName: "new@example.com"})
+					return err
+				}, all},
+				{"UpdateUser", func() error {
+					_, err := s.UpdateUser(cctx, ids[0], "", func(cur *resources.User) (*resources.User, error) {
+						cur.Active = ptr(false)
+						return cur, nil
+					})
+					return err
+				}, all},
+				{"CreateGroup of 3", func() (err error) {
+					g, err = s.CreateGroup(cctx, &resources.Group{DisplayName: "Team", Members: memberList(ids[:3])})
+					return err
+				}, func(e sqlstore.SQLEvent) bool { return !strings.HasPrefix(e.SQL, "SELECT m.group_id") }}, // the store's read of the members, as without the bridge
+				{"ModifyMembers 3 in, 3 out", func() error { _, err := s.ModifyMembers(cctx, g.ID, ids[3:6], ids[:3], ""); return err }, all},
+				{"ModifyMembers of many", func() error { _, err := s.ModifyMembers(cctx, g.ID, ids[6:], nil, ""); return err }, many},
+				{"DeleteUser", func() error { return s.DeleteUser(cctx, ids[7], "") },
+					func(e sqlstore.SQLEvent) bool { return strings.HasPrefix(e.SQL, `UPDATE "app_users" `) }},
+				{"DeleteGroup", func() error { return s.DeleteGroup(cctx, g.ID, "") },
+					func(e sqlstore.SQLEvent) bool { return strings.HasPrefix(e.SQL, `DELETE FROM "app_teams" `) }},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					require.NoError(t, tc.run())
+					ev := log.Take()
+					require.NotEmpty(t, ev)
+					host := false
+					for _, e := range ev {
+						host = host || strings.Contains(e.SQL, "app_")
+					}
+					require.True(t, host, "the bridge wrote the host's tables")
+					checkPoints(t, ev, sqlite, tc.point)
+				})
+			}
+		})
+	}
+}
+
 // TestSQLiteReadsStartNoGoroutine: a GET of a user and a lookup of a
 // userName through the handler, whose store context can always end,
 // start no goroutine on a SQLite file (before point statements, two a

@@ -159,10 +159,13 @@ type rowQuerier interface {
 type wtx struct {
 	tx *sql.Tx
 	c  *stmtCache
+	// points: the store's point statements run without their
+	// context's end (Store.points; wtx.point).
+	points bool
 }
 
 // wx returns tx with the store's statement cache.
-func (s *Store) wx(tx *sql.Tx) wtx { return wtx{tx: tx, c: s.stmts} }
+func (s *Store) wx(tx *sql.Tx) wtx { return wtx{tx: tx, c: s.stmts, points: s.points} }
 
 // ExecContext is tx.ExecContext, prepared once.
 func (w wtx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {

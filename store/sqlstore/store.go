@@ -173,6 +173,9 @@ type Store struct {
 	backoff             backoff.Policy // paces retry; Budget is Config.WriteRetryBudget
 	commitGrace         time.Duration  // a write's grace past its caller's end (writeScope); defaultCommitGrace
 	points              bool           // SQLite file: point statements run without their context's end (point)
+	// addAll and removeAll are sqlMembersAllOrNone's insert and removal
+	// on SQLite, built when it opens; "" on PostgreSQL (execMembers).
+	addAll, removeAll string
 	// graceTimer, when set (by a test), arms the commit grace's timer
 	// instead of time.AfterFunc (afterGrace).
 	graceTimer func(d time.Duration, f func()) *time.Timer
@@ -301,6 +304,7 @@ func (s *Store) openPostgres(cfg Config) error {
 
 func (s *Store) openSQLite(ctx context.Context, cfg Config) error {
 	s.d = sqliteDialect
+	s.addAll, s.removeAll = s.sqlMembersAllOrNone(true), s.sqlMembersAllOrNone(false)
 	if cfg.DSN == ":memory:" {
 		// One connection: every connection of :memory: is its own
 		// database.

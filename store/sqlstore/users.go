@@ -1057,7 +1057,7 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 		}
 		if direct {
 			if !s.d.pg {
-				if err := s.feed.bridge.deleted(ctx, tx, s.stmts, changes[0].Kind, tenant, id); err != nil {
+				if err := s.feed.bridge.deleted(ctx, s.wx(tx), changes[0].Kind, tenant, id); err != nil {
 					return nil, err
 				}
 			}
