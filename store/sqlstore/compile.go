@@ -243,8 +243,8 @@ type val struct {
 	// nonEmptyText: text is never '' when not NULL (saves a test).
 	nonEmptyText bool
 	// keyText is the column of the value's query.NameKey, for the unique
-	// names: eq compares it (as query's Evaluator does, and uniqueness),
-	// the other operators compare text.
+	// names: every operator compares it (as query's Evaluator does, and
+	// uniqueness); sorting reads text.
 	keyText string
 	// indexed: an index finds the rows an eq test matches (on keyText
 	// when set, else on text), and they are few (a unique name, an
@@ -438,7 +438,13 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		if lookup && v.indexed {
 			c.lookups++
 		}
-		if v.keyText != "" && op == filter.Eq {
+		if v.keyText != "" {
+			// Every operator compares the name's key (query.NameOperandKey),
+			// as the Evaluator does: a name eq finds, sw, co, ew, ge and le
+			// find with the same operand.
+			if op != filter.Eq {
+				return c.textTest(v.keyText, op, query.NameOperandKey(op, raw)), nil
+			}
 			if lookup { // an eq test, not the one an ne negates
 				c.keyed++
 			}
