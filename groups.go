@@ -209,8 +209,8 @@ func checkGroup(g *resources.Group) error {
 		return err
 	}
 	for i, m := range g.Members {
-		if strings.TrimSpace(m.Value) == "" {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members[%d] has no \"value\"; each member needs the id of a User or Group", i)
+		if err := resources.RequireMemberValue(i, m.Value); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -457,6 +457,15 @@ func (u *User) compact() (changed bool) {
 	return changed
 }
 
+// Compact is User.Compact for a group: it unassigns what GroupFromMap
+// leaves unassigned (an extension's null, empty string, empty list or
+// empty object, and an extension left with nothing) and reports whether g
+// held any of it. A store keeps every group it writes so (store/memory
+// and store/sqlstore do, and so may a host's store), as it keeps users,
+// so that no filter or sort finds a value a GET of the group does not
+// show.
+func (g *Group) Compact() (changed bool) { return g.compact() }
+
 // compact is (*User).compact for a group: it drops what its extension
 // objects hold without a value (compactExtensions).
 func (g *Group) compact() (changed bool) {

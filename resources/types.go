@@ -2,6 +2,8 @@ package resources
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -318,4 +320,18 @@ func cloneExtensions(m map[string]json.RawMessage) map[string]json.RawMessage {
 		out[k] = append(json.RawMessage(nil), v...)
 	}
 	return out
+}
+
+// RequireMemberValue refuses the i-th element of a Group's members when
+// value, its "value", is not a string holding more than spaces: value is
+// the member's id (RFC 7643 §4.2), without which the element names no
+// membership a store could keep. The error is an *AttrError naming
+// members.value, and every write of members (POST, PUT, each PATCH form)
+// refuses with it, so a client gets one answer whichever path its request
+// takes. It returns nil for a value that is there.
+func RequireMemberValue(i int, value any) error {
+	if s, ok := value.(string); ok && strings.TrimSpace(s) != "" {
+		return nil
+	}
+	return &AttrError{Path: "members.value", Msg: fmt.Sprintf("members[%d] has no \"value\"; each member needs the id of a User or Group", i)}
 }

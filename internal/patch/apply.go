@@ -903,6 +903,11 @@ func (a *applier) setAttr(kind string, l loc, v any) error {
 		return nil
 	}
 	list, _ := nv.([]any)
+	for i, el := range list {
+		if err := a.requireMember(attr, i, el); err != nil {
+			return err
+		}
+	}
 	curList, _ := cur.([]any)
 	if kind == "replace" {
 		// RFC 7644 §3.5.2.3: no filter, so the attribute and all its
@@ -1164,6 +1169,9 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			return a.bend(a.e.secrets.Sprintf("ignored %q: no value of %s matches the filter, and the value it would create holds nothing but type and primary", l.raw, attr.Name),
 				NoTarget, "%q: no value of %s matches the filter", l.raw, attr.Name)
 		}
+		if err := a.requireMember(attr, len(list), el); err != nil {
+			return err
+		}
 		list = append(list, el)
 		fixPrimary(attr, list, []int{len(list) - 1})
 		put(c, attr.Name, list)
@@ -1210,6 +1218,11 @@ func (a *applier) setFiltered(kind string, l loc, v any) error {
 			list = append(list[:i], list[i+1:]...)
 		}
 		matches = matches[:1]
+	}
+	for _, i := range matches {
+		if err := a.requireMember(attr, i, list[i]); err != nil {
+			return err
+		}
 	}
 	fixPrimary(attr, list, matches)
 	put(c, attr.Name, list)

@@ -222,13 +222,34 @@ func (a *applier) memberIDs(v any) ([]string, error) {
 	for i, el := range list {
 		m, _ := el.(map[string]any)
 		_, id, _ := lookup(m, "value")
-		s, _ := id.(string)
-		if s == "" {
-			return nil, a.fail(InvalidValue, "members[%d]: a member needs a non-empty string \"value\" (the member's id)", i)
+		if err := a.requireMemberValue(i, id); err != nil {
+			return nil, err
 		}
-		ids = append(ids, s)
+		ids = append(ids, id.(string))
 	}
 	return ids, nil
+}
+
+// requireMemberValue is resources.RequireMemberValue as the operation's
+// refusal: the member plan and ApplyTo's writes of members (whole, or an
+// element a filter selects) refuse a member without "value" with it, so
+// that a PATCH gets one answer on either path.
+func (a *applier) requireMemberValue(i int, value any) error {
+	if err := resources.RequireMemberValue(i, value); err != nil {
+		return a.fail(InvalidValue, "%s", err.Error())
+	}
+	return nil
+}
+
+// requireMember is requireMemberValue of el, the i-th element written
+// to attr, when attr is the Group members attribute; nil otherwise.
+func (a *applier) requireMember(attr *resources.Attribute, i int, el any) error {
+	if attr == nil || attr != a.e.members {
+		return nil
+	}
+	m, _ := el.(map[string]any)
+	_, v, _ := lookup(m, "value")
+	return a.requireMemberValue(i, v)
 }
 
 // valueEqIDs returns the ids of a filter made only of value eq "id"

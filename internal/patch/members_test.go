@@ -187,7 +187,7 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "a member without value is invalidValue",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"a"},{"display":"x"}]}]`,
-			err:  &fail{InvalidValue, `members[1]: a member needs a non-empty string "value"`, 0},
+			err:  &fail{InvalidValue, `attribute "members.value": members[1] has no "value"`, 0},
 		},
 		{
 			name: "a member value that is not a string is invalidValue",
@@ -385,4 +385,44 @@ func memberValues(doc map[string]any) []string {
 		out = append(out, m.(map[string]any)["value"].(string))
 	}
 	return out
+}
+
+// TestMemberWithoutValue: a member without a "value" (its id, RFC 7643
+// §4.2) is refused with one error, naming members.value, by the member
+// plan and by Apply, whichever form the operation takes. Apply took
+// {"display":"x"} as a member, which the plan refused, so a request
+// that also renamed the group got another answer from the handler.
+func TestMemberWithoutValue(t *testing.T) {
+	cases := []struct {
+		name, ops string
+		index     int // Operations index the error names
+		detail    string
+	}{
+		{"add", `[{"op":"add","path":"members","value":[{"display":"x"}]}]`, 0, `members[0] has no`},
+		{"add after a member", `[{"op":"add","path":"members","value":[{"value":"a"},{"display":"x"}]}]`, 0, `members[1] has no`},
+		{"add one object", `[{"op":"add","path":"members","value":{"display":"x"}}]`, 0, `members[0] has no`},
+		{"add spaces", `[{"op":"add","path":"members","value":[{"value":"  "}]}]`, 0, `members[0] has no`},
+		{"replace", `[{"op":"replace","path":"members","value":[{"display":"x"}]}]`, 0, `members[0] has no`},
+		{"no-path add", `[{"op":"add","value":{"members":[{"display":"x"}]}}]`, 0, `members[0] has no`},
+		{"second operation", `[{"op":"remove","path":"members"},{"op":"replace","path":"members","value":[{"display":"x"}]}]`, 1, `members[0] has no`},
+		{"filtered replace", `[{"op":"replace","path":"members[value eq \"902c246b\"]","value":{"display":"x"}}]`, 0, `members[1] has no`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			want := fail{InvalidValue, `attribute "members.value": ` + tc.detail, tc.index}
+			ops := mustOps(tc.ops)
+			_, err := groupEng.Apply(mustDoc(groupJSON), ops, nil)
+			requireError(t, err, want)
+			// With a rename the handler cannot take the plan and
+			// applies the operations to the whole group.
+			renamed := append(mustOps(`[{"op":"replace","path":"displayName","value":"R"}]`), ops...)
+			_, err = groupEng.Apply(mustDoc(groupJSON), renamed, nil)
+			requireError(t, err, fail{want.scimType, want.detail, want.index + 1})
+			// A plan that needs the current members leaves the request
+			// to Apply; one that decides must refuse it the same way.
+			if p, ok, perr := groupEng.PlanMembers(ops, nil); perr != nil || ok && !p.NeedsCurrent {
+				requireError(t, perr, want)
+			}
+		})
+	}
 }

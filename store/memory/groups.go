@@ -29,6 +29,8 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 		return nil, err
 	}
 	c := g.Clone()
+	// kept as its document reads back, as CreateUser keeps a user
+	c.Compact()
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()
@@ -362,6 +364,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 		return nil, err
 	}
 	c := g.Clone()
+	c.Compact() // as CreateGroup keeps a group
 	members := c.Members
 	c.Members = nil
 	now := s.stamp()

@@ -161,6 +161,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	}
 	c := next.Clone()
 	c.ID = id
+	c.Compact() // as CreateGroup keeps a group
 	var members []resources.Member
 	if withMembers {
 		members = c.Members

@@ -17,8 +17,9 @@
 // that the filter parser produced (always ASCII) may use strings.EqualFold,
 // which agrees on ASCII. The unique names (userName, Group displayName; NameAttr) have one
 // more key, NameKey (IdentityKey: normalised, then folded), under which
-// names that look the same are one: uniqueness and "eq" on those names
-// compare it, every other operator and sorting compare Fold.
+// names that look the same are one: uniqueness and every filter operator
+// on those names compare it (NameOperandKey), so that what "eq" finds "sw"
+// and "le" find with the same operand; sorting compares Fold.
 //
 // A filter on groups reads the user's memberships, indirect ones included
 // (store.MembershipReader): fill User.Groups as GroupsOf answers before

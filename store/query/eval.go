@@ -465,9 +465,11 @@ type target struct {
 	// sub-attribute compare its "value" sub-attribute.
 	implicitValue bool
 	// isName: the attribute is the resource type's unique name (NameAttr),
-	// whose eq and ne compare NameKey, the key uniqueness uses: an
-	// identity provider looks a user up by userName before creating it,
-	// and must find the one a create would conflict with.
+	// which every operator compares by NameKey, the key uniqueness uses:
+	// an identity provider looks a user up by userName before creating
+	// it, and must find the one a create would conflict with; and a name
+	// eq finds, sw, co, ew, ge and le find with the same operand
+	// (NameOperandKey).
 	isName bool
 	// rt is the Evaluator's type, whose secret names the messages
 	// conceal by (secrets).
@@ -825,12 +827,8 @@ func (t *target) predicate(op filter.Op, value any, m *Matcher) (func(any) bool,
 		if _, isStr := value.(string); !isStr {
 			t.converted(m, value, s)
 		}
-		if t.isName && !leafExact && (op == filter.Eq || op == filter.Ne) {
-			k := NameKey(s, false)
-			return func(v any) bool {
-				x, ok := v.(string)
-				return ok && NameKey(x, false) == k
-			}, nil
+		if t.isName && !leafExact {
+			return namePred(op, NameOperandKey(op, s)), nil
 		}
 		return stringPred(op, s, leafExact), nil
 	}
@@ -896,6 +894,18 @@ func orderHolds(op filter.Op, c int) bool {
 		return c <= 0
 	}
 	return false
+}
+
+// namePred returns the test of a stored unique name (NameAttr, not
+// caseExact) against k, the operand's NameOperandKey: the name's NameKey
+// compared exactly, by every operator, as uniqueness and sqlstore's
+// key column compare it.
+func namePred(op filter.Op, k string) func(any) bool {
+	exact := stringPred(op, k, true)
+	return func(v any) bool {
+		x, ok := v.(string)
+		return ok && exact(NameKey(x, false))
+	}
 }
 
 // stringPred returns the test of a stored string value against s.

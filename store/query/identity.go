@@ -2,9 +2,12 @@ package query
 
 import (
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/secure/precis"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -62,6 +65,50 @@ func NameKey(name string, caseExact bool) string {
 	}
 	return Fold(name)
 }
+
+// NameOperandKey is the key a filter's operand s is compared under, by
+// operator op, with the NameKey of a unique name (NameAttr) that is not
+// caseExact: every operator compares the stored name's NameKey, so that a
+// name "eq" finds (NFC "café" for an NFD operand) is found by "sw", "co",
+// "ew", "ge" and "le" with the same operand too. For eq, ne and the
+// orderings the key is NameKey(s, false). For co, sw and ew, whose
+// operand is part of a name, it is the same normalisation but for the
+// trimming: a space (any the key maps to U+0020) that s begins or ends
+// with is kept as one space, so that "john " starts "john smith" and not
+// "johnny", as it would had the key trimmed it.
+func NameOperandKey(op filter.Op, s string) string {
+	if op != filter.Co && op != filter.Sw && op != filter.Ew {
+		return NameKey(s, false)
+	}
+	core := strings.TrimFunc(s, isNameSpace)
+	if core == s {
+		return NameKey(s, false)
+	}
+	k := ""
+	if core != "" {
+		var ok bool
+		if k, ok = IdentityKey(core); !ok {
+			return Fold(s) // as NameKey keys a name without an identity key
+		}
+	}
+	if isNameSpace(firstRune(s)) {
+		k = " " + k
+	}
+	if core != "" && isNameSpace(lastRune(s)) {
+		k += " "
+	}
+	return k
+}
+
+// isNameSpace reports whether r is a space the PRECIS profile of
+// IdentityKey maps to U+0020 (and trims at either end): U+0020 or any
+// other space separator (Zs).
+func isNameSpace(r rune) bool { return r == ' ' || unicode.Is(unicode.Zs, r) }
+
+// firstRune and lastRune are s's first and last runes (RuneError when s
+// is empty).
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
 
 // NameAttr returns the attribute of rt whose values are unique per tenant
 // under NameKey: userName of a User, displayName of a Group; nil for any

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/text/secure/precis"
 
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
 )
@@ -106,6 +108,64 @@ func TestNameKey(t *testing.T) {
 		{"", false, ""},
 	} {
 		assert.Equal(t, tc.want, query.NameKey(tc.name, tc.exact), "%+q exact=%v", tc.name, tc.exact)
+	}
+}
+
+// TestNameOperandKey: a substring operand keeps a space at either end
+// (as one space), which the key of a whole name trims.
+func TestNameOperandKey(t *testing.T) {
+	for _, tc := range []struct {
+		op   filter.Op
+		s    string
+		want string
+	}{
+		{filter.Eq, "John ", "john"},
+		{filter.Gt, "cafe\u0301", "caf\u00e9"},
+		{filter.Sw, "John ", "john "},
+		{filter.Sw, "John\u00a0\u00a0", "john "},
+		{filter.Ew, " Smith", " smith"},
+		{filter.Co, "  a  B  ", " a b "},
+		{filter.Co, "   ", " "},
+		{filter.Co, "", ""},
+		{filter.Sw, "CAFE\u0301", "caf\u00e9"},
+		{filter.Sw, "\uff4a\uff4f", "jo"},
+		{filter.Sw, "A\u0007 ", "a\u0007 "}, // no identity key: folded as sent
+	} {
+		assert.Equal(t, tc.want, query.NameOperandKey(tc.op, tc.s), "%s %+q", tc.op, tc.s)
+	}
+}
+
+// TestMatchNameOperators: every operator on a unique name compares its
+// NameKey with the operand's NameOperandKey, so that what eq finds the
+// others find with the same operand; before, all but eq and ne folded the
+// name as sent, and sw "cafe\u0301" did not find the "caf\u00e9" eq found.
+func TestMatchNameOperators(t *testing.T) {
+	ev := query.NewEvaluator(resources.NewUserType())
+	for _, tc := range []struct {
+		stored, filter string
+		want           bool
+	}{
+		{"caf\u00e9", `userName eq "CAFE\u0301"`, true},
+		{"caf\u00e9", `userName sw "cafe\u0301"`, true},
+		{"caf\u00e9", `userName co "AFE\u0301"`, true},
+		{"caf\u00e9", `userName ew "e\u0301"`, true},
+		{"caf\u00e9", `userName ge "cafe\u0301"`, true},
+		{"caf\u00e9", `userName le "cafe\u0301"`, true},
+		{"caf\u00e9", `userName gt "cafe\u0301"`, false},
+		{"caf\u00e9", `userName lt "cafe\u0301"`, false},
+		{"caf\u00e9", `userName sw "cafe"`, false}, // é is not e
+		{"\uff4a\uff4f\uff45", `userName sw "JO"`, true},
+		{"John Smith", `userName sw "john "`, true},
+		{"Johnny", `userName sw "john "`, false},
+		{"John  Smith ", `userName ew "n smith"`, true},
+		{"John Smith", `userName co "N  S"`, true},
+		// Not the unique name: folded as sent.
+		{"caf\u00e9", `displayName sw "cafe\u0301"`, false},
+	} {
+		doc := map[string]any{"userName": tc.stored, "displayName": tc.stored}
+		got, err := ev.Match(parse(t, tc.filter), doc)
+		require.NoError(t, err, tc.filter)
+		assert.Equal(t, tc.want, got, "%+q on %+q", tc.filter, tc.stored)
 	}
 }
 

@@ -243,8 +243,8 @@ type val struct {
 	// nonEmptyText: text is never '' when not NULL (saves a test).
 	nonEmptyText bool
 	// keyText is the column of the value's query.NameKey, for the unique
-	// names: eq compares it (as query's Evaluator does, and uniqueness),
-	// the other operators compare text.
+	// names: every operator compares it (as query's Evaluator does, and
+	// uniqueness); sorting reads text.
 	keyText string
 	// indexed: an index finds the rows an eq test matches (on keyText
 	// when set, else on text), and they are few (a unique name, an
@@ -282,6 +282,9 @@ type target struct {
 type elemScope struct {
 	attr *resources.Attribute
 	sub  func(sa *resources.Attribute) (val, bool) // false: absent
+	// loose: a sub-attribute's value is an extension's, kept as the
+	// host wrote it, and compared as anyValue reads it (looseTarget).
+	loose bool
 }
 
 // present renders "the attribute holds something"; node is the filter
@@ -438,7 +441,13 @@ func (c *compiler) predicate(leaf *resources.Attribute, op filter.Op, operand an
 		if lookup && v.indexed {
 			c.lookups++
 		}
-		if v.keyText != "" && op == filter.Eq {
+		if v.keyText != "" {
+			// Every operator compares the name's key (query.NameOperandKey),
+			// as the Evaluator does: a name eq finds, sw, co, ew, ge and le
+			// find with the same operand.
+			if op != filter.Eq {
+				return c.textTest(v.keyText, op, query.NameOperandKey(op, raw)), nil
+			}
 			if lookup { // an eq test, not the one an ne negates
 				c.keyed++
 			}
@@ -595,7 +604,12 @@ func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, err
 		if err != nil {
 			return "", err
 		}
-		s, err := pred(v)
+		var s string
+		if sc.loose && v.json != "" {
+			s, err = c.anyValue(sa, v.json, pred)
+		} else {
+			s, err = pred(v)
+		}
 		if err != nil {
 			return "", err
 		}
@@ -750,6 +764,9 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 	base := func(c *compiler) string {
 		return c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys)))
 	}
+	if len(keys) > 1 {
+		return c.looseTarget(t, a, leaf, base, sub)
+	}
 	subVal := func(c *compiler, elem string, sa *resources.Attribute) val {
 		j := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sa.Name})))
 		return c.jsonVal(sa, j)
@@ -812,6 +829,82 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 		}
 	}
 	return t
+}
+
+// looseTarget is jsonTarget for an attribute of an extension, whose value
+// a store keeps as the host wrote it: it may have the other shape than
+// the schema's (a list in a single-valued attribute, one value or object
+// in a multi-valued one), and a GET shows it so. A filter reads it as
+// query's Evaluator does (eachValue, valuePath), so that SQL and Go find
+// the same users: a list stands for its elements, a value that is not a
+// list for itself, and a sub-attribute is read from an object or from
+// each object of a list (anyValue, anyObject). The core attributes a
+// store writes from the typed model always have the schema's shape.
+func (c *compiler) looseTarget(t *target, a, leaf *resources.Attribute, base func(*compiler) string, sub string) *target {
+	if sub == "" {
+		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+			return c.anyValue(leaf, base(c), pred)
+		}
+		if a.Type == resources.TypeComplex || a.MultiValued {
+			t.whole = func(c *compiler) (string, error) { return c.d.jnonEmpty(base(c)), nil }
+		}
+	} else {
+		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
+			return c.anyObject(base(c), func(obj string) (string, error) {
+				return c.anyValue(leaf, c.d.jget(obj, c.a.add(c.d.jsonPathArg([]string{sub}))), pred)
+			})
+		}
+	}
+	if a.Type == resources.TypeComplex {
+		t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
+			return c.anyObject(base(c), func(obj string) (string, error) {
+				return inner(elemScope{attr: a, loose: true, sub: func(sa *resources.Attribute) (val, bool) {
+					return c.jsonVal(sa, c.d.jget(obj, c.a.add(c.d.jsonPathArg([]string{sa.Name})))), true
+				}})
+			})
+		}
+	}
+	return t
+}
+
+// anyValue renders "pred holds of a value JSON expression j holds", a
+// value of leaf, as query's Evaluator reads one (eachValue): j itself
+// when it is no array, else any of its elements.
+func (c *compiler) anyValue(leaf *resources.Attribute, j string, pred func(val) (string, error)) (string, error) {
+	one, err := pred(c.jsonVal(leaf, j))
+	if err != nil {
+		return "", err
+	}
+	from, elem, _ := c.d.jelems(j, c.newAlias("e"))
+	each, err := pred(c.jsonVal(leaf, elem))
+	if err != nil {
+		return "", err
+	}
+	// pred is asked of j only when j is no array (a negated test, ne on
+	// a multi-valued attribute, holds of an array, which is no value),
+	// an absent j included (where ne holds, as someNot decides), and of
+	// the elements that are not null, as eachValue skips them.
+	c.subqueries++
+	return "((COALESCE(" + c.d.jtype(j) + ", '') <> 'array' AND " + one + ") OR (" + c.d.jtype(j) + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
+		" WHERE " + c.d.jtype(elem) + " <> 'null' AND " + each + ")))", nil
+}
+
+// anyObject renders "body holds of an object JSON expression j holds", as
+// query's Evaluator reads a complex value (valuePath, each): j when it is
+// an object, or when j is an array any of its elements that is one.
+func (c *compiler) anyObject(j string, body func(obj string) (string, error)) (string, error) {
+	one, err := body(j)
+	if err != nil {
+		return "", err
+	}
+	from, elem, _ := c.d.jelems(j, c.newAlias("e"))
+	each, err := body(elem)
+	if err != nil {
+		return "", err
+	}
+	c.subqueries++
+	return "((" + c.d.jtype(j) + " = 'object' AND " + one + ") OR (" + c.d.jtype(j) + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
+		" WHERE " + c.d.jtype(elem) + " = 'object' AND " + each + ")))", nil
 }
 
 // jsonVal describes JSON expression j holding a value of attribute a.

@@ -56,7 +56,12 @@ type groupWrite struct {
 	unique   []query.UniqueKey // the unique extension attributes' values
 }
 
+// renderGroup renders what a write of g stores. g is the store's own copy
+// of the group written, compacted first (resources.Group.Compact) as
+// renderUser compacts a user: the document, the query document and the
+// unique keys hold what a GET and the write's answer show.
 func (s *Store) renderGroup(g *resources.Group) (*groupWrite, error) {
+	g.Compact()
 	c := *g
 	c.ID, c.Meta, c.Members = "", resources.Meta{}, nil
 	w, err := s.render(s.model.Group, &c)

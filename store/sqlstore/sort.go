@@ -91,6 +91,17 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 	if ext != "" {
 		keys = []string{ext, a.Name}
 	}
+	if ext != "" {
+		// An extension's value, kept as the host wrote it, may have the
+		// other shape than the schema's (looseTarget): the Sorter reads
+		// a list as its elements, and anything else as itself, whatever
+		// the schema says (Sorter.pick).
+		key = c.looseSortKey(a, c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(keys))), sub, conv)
+		if isText {
+			key += c.d.textColl
+		}
+		return key, false, nil
+	}
 	if !a.MultiValued {
 		if sub != "" {
 			keys = append(keys, sub)
@@ -106,20 +117,44 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 	if sub == "" {
 		key = "(SELECT " + conv(elem) + " FROM " + from + " WHERE " + c.d.jtype(elem) + " <> 'null' ORDER BY " + pos + " LIMIT 1)"
 	} else {
-		sv := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sub})))
-		order := pos
-		if query.SortsByPrimary(a) {
-			// the element whose primary is a JSON true, as the Sorter
-			// reads it: a string "true" marks none (RFC 7643 §2.4)
-			prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
-			order = "CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos
-		}
-		key = "(SELECT " + conv(sv) + " FROM " + from + " WHERE " + c.d.jtype(sv) + " <> 'null' ORDER BY " + order + " LIMIT 1)"
+		key = c.elemSortKey(a, from, elem, pos, sub, conv)
 	}
 	if isText {
 		key += c.d.textColl
 	}
 	return key, false, nil
+}
+
+// looseSortKey is the value a sort by an extension's attribute a (its
+// sub-attribute sub, or "") reads from j, the attribute's JSON value,
+// converted by conv, as query's Sorter picks it: when j is an array, the
+// first element that is not null (without sub), or the sub-attribute of
+// the element SortsByPrimary chooses (the primary one, else the first
+// that has it); otherwise j itself, or its sub-attribute.
+func (c *compiler) looseSortKey(a *resources.Attribute, j, sub string, conv func(string) string) string {
+	from, elem, pos := c.d.jelems(j, c.newAlias("s"))
+	one, first := conv(j), ""
+	if sub == "" {
+		first = "(SELECT " + conv(elem) + " FROM " + from + " WHERE " + c.d.jtype(elem) + " <> 'null' ORDER BY " + pos + " LIMIT 1)"
+	} else {
+		one = conv(c.d.jget(j, c.a.add(c.d.jsonPathArg([]string{sub}))))
+		first = c.elemSortKey(a, from, elem, pos, sub, conv)
+	}
+	return "(CASE WHEN " + c.d.jtype(j) + " = 'array' THEN " + first + " ELSE " + one + " END)"
+}
+
+// elemSortKey is the value of sub in the element of a's array, rows of
+// from (elem, at pos), that a sort reads: the element whose primary is a
+// JSON true, as the Sorter reads it (a string "true" marks none, RFC 7643
+// §2.4), when SortsByPrimary(a), else the first that has it.
+func (c *compiler) elemSortKey(a *resources.Attribute, from, elem, pos, sub string, conv func(string) string) string {
+	sv := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sub})))
+	order := pos
+	if query.SortsByPrimary(a) {
+		prim := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{"primary"})))
+		order = "CASE WHEN " + c.d.jtype(prim) + " = 'true' THEN 0 ELSE 1 END, " + pos
+	}
+	return "(SELECT " + conv(sv) + " FROM " + from + " WHERE " + c.d.jtype(sv) + " <> 'null' ORDER BY " + order + " LIMIT 1)"
 }
 
 // splitPath parses a sortBy path with the filter package's path parser,

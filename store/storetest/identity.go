@@ -42,10 +42,30 @@ var identityCases = []struct {
 	{"Cyrillic a is not Latin a", "\u0430dmin", "admin", false},
 }
 
+// nameOperators are the operators a filter compares a unique name with,
+// and what each finds when its operand is the one name of the tenant
+// (id) in another spelling of the same identity: the name itself for
+// all but the strict orderings, which find nothing.
+var nameOperators = []struct {
+	op   string
+	want func(id string) []string
+}{
+	{"eq", func(id string) []string { return []string{id} }},
+	{"sw", func(id string) []string { return []string{id} }},
+	{"co", func(id string) []string { return []string{id} }},
+	{"ew", func(id string) []string { return []string{id} }},
+	{"ge", func(id string) []string { return []string{id} }},
+	{"le", func(id string) []string { return []string{id} }},
+	{"gt", func(string) []string { return []string{} }},
+	{"lt", func(string) []string { return []string{} }},
+	{"ne", func(string) []string { return []string{} }},
+}
+
 // testUserNameIdentity: userName is unique under query.NameKey, and
 // "userName eq" compares the same key, so an identity provider that
 // looks a user up before creating it finds the one a create would
-// conflict with. A replace onto another user's name conflicts too.
+// conflict with; so does every other operator (nameOperators), so that
+// a name eq finds is found by sw, co, ew, ge and le with the same operand. A replace onto another user's name conflicts too.
 func testUserNameIdentity(t *testing.T, e *env) {
 	for i, tc := range identityCases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -69,6 +89,10 @@ func testUserNameIdentity(t *testing.T, e *env) {
 			requireIs(t, err, store.ErrConflict, "%+q after %+q", tc.second, tc.first)
 			assert.Equal(t, []string{first.ID}, found(tc.second), "eq %+q finds %+q", tc.second, tc.first)
 			assert.Equal(t, []string{first.ID}, found(tc.first))
+			for _, op := range nameOperators {
+				got := userIDs(ce.listUsers(t, store.Query{Filter: parse(t, fmt.Sprintf("userName %s %q", op.op, tc.second)), Count: 10, ExcludeGroups: true}).Items)
+				assert.Equal(t, op.want(first.ID), got, "userName %s %+q on %+q: every operator compares query.NameKey, as eq does (query.NameOperandKey)", op.op, tc.second, tc.first)
+			}
 			other, err := e.users.CreateUser(ctx, &resources.User{UserName: "other"})
 			require.NoError(t, err)
 			w := other.Clone()
@@ -107,6 +131,10 @@ func testDisplayNameIdentity(t *testing.T, e *env) {
 			}
 			requireIs(t, err, store.ErrConflict, "%+q after %+q", tc.second, tc.first)
 			assert.Equal(t, []string{first.ID}, found(tc.second))
+			for _, op := range nameOperators {
+				got := groupIDs(ce.listGroups(t, store.Query{Filter: parse(t, fmt.Sprintf("displayName %s %q", op.op, tc.second)), Count: 10, ExcludeMembers: true}).Items)
+				assert.Equal(t, op.want(first.ID), got, "displayName %s %+q on %+q: every operator compares query.NameKey, as eq does (query.NameOperandKey)", op.op, tc.second, tc.first)
+			}
 			other, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: "other"})
 			require.NoError(t, err)
 			w := other.Clone()

@@ -114,6 +114,7 @@ func Run(t *testing.T, newStores func(t *testing.T) Stores) {
 		{"", checkedTests, nil},
 		{"", endedTests, nil},
 		{"", uniqueTests, nil},
+		{"", compactedTests, nil},
 		{"", feedTests, func(e *env) string { return when(e.feed == nil, "no Stores.Feed") }},
 		{"Cursor/", cursorTests, nil},
 		{"Pages/", pageTests, nil},
