@@ -145,8 +145,17 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	es := t.feed.entries
-	i, _ := slices.BinarySearchFunc(es, after+1, func(c store.Change, seq int64) int { return int(c.Seq - seq) })
-	es = es[i:min(len(es), i+limit)]
+	// Compared, not subtracted: after is the caller's, any int64, and
+	// Seq-after wraps around for one far below the first entry
+	// (math.MinInt64 found no entry); so does i+limit for a limit near
+	// math.MaxInt (a slice out of range).
+	i, _ := slices.BinarySearchFunc(es, after, func(c store.Change, after int64) int {
+		if c.Seq <= after {
+			return -1
+		}
+		return 1
+	})
+	es = es[i:][:min(len(es)-i, limit)]
 	out := make([]store.Change, len(es))
 	for i, c := range es {
 		c.Attributes, c.Members = slices.Clone(c.Attributes), slices.Clone(c.Members)

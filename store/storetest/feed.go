@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -55,6 +56,41 @@ var feedTests = []test{
 	{"Feed/ConcurrentWritesNumberedOnce", testFeedConcurrent},
 	{"Feed/TenantsApart", testFeedTenants},
 	{"Feed/Consumers", testFeedConsumers},
+	{"Feed/ExtremePositions", testFeedExtremes},
+}
+
+// testFeedExtremes: Changes after any int64 position, with any limit,
+// is what the contract says, never an error or a wrapped-around
+// comparison: every entry after a position before the first (negative
+// ones down to math.MinInt64), none after one past the head (up to
+// math.MaxInt64), none for a limit of 0 or less, all for math.MaxInt.
+func testFeedExtremes(t *testing.T, e *env) {
+	e.createUser(t, &resources.User{UserName: "feed-extreme-1"})
+	e.createUser(t, &resources.User{UserName: "feed-extreme-2"})
+	all := e.changes(t, 0)
+	require.Len(t, all, 2)
+	for _, tc := range []struct {
+		after int64
+		limit int
+		want  int
+	}{
+		{math.MinInt64, 10, 2},
+		{math.MinInt64 + 1, 10, 2},
+		{-1, 10, 2},
+		{math.MinInt64, math.MaxInt, 2},
+		{0, math.MaxInt, 2},
+		{all[0].Seq, math.MaxInt, 1},
+		{all[1].Seq, 10, 0},
+		{math.MaxInt64 - 1, 10, 0},
+		{math.MaxInt64, 10, 0},
+		{0, 0, 0},
+		{0, -1, 0},
+		{math.MinInt64, math.MinInt, 0},
+	} {
+		page, err := e.feed.Changes(e.ctx, tc.after, tc.limit)
+		require.NoError(t, err, "ChangeFeed.Changes after %d, limit %d", tc.after, tc.limit)
+		assert.Len(t, page, tc.want, "ChangeFeed.Changes after %d, limit %d", tc.after, tc.limit)
+	}
 }
 
 // changes reads the whole feed of the subtest's tenant after after, in
