@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -164,13 +163,11 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	return out, nil
 }
 
-var errNoConsumer = errors.New("memory: feed consumer and holder must not be empty")
-
 // LeaseFeed takes or renews consumer's lease for holder (see
 // store.FeedConsumers).
 func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
-	if consumer == "" || holder == "" {
-		return 0, errNoConsumer
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return 0, err
 	}
 	t, err := f.s.tenant(ctx, true)
 	if err != nil {
@@ -202,6 +199,9 @@ func (f *feedLog) consumer(name string) *consumerRec {
 // AckFeed records consumer's position and renews holder's lease (see
 // store.FeedConsumers).
 func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	t, err := f.s.tenant(ctx, false)
 	if err != nil {
 		return err
@@ -223,6 +223,9 @@ func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, 
 
 // ReleaseFeed gives up holder's lease of consumer.
 func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	t, err := f.s.tenant(ctx, false)
 	if err != nil || t == nil {
 		return err
