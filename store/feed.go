@@ -156,8 +156,13 @@ type FeedConsumers interface {
 	LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (acked int64, err error)
 	// AckFeed records that consumer has handled every entry up to seq
 	// and renews holder's lease for ttl. A seq lower than the one
-	// acknowledged is ignored. ErrLeased when holder no longer holds the
-	// lease (it expired and another holder took it): stop handling.
+	// acknowledged (a negative one too) is ignored. A seq is not checked
+	// against the tenant's head: acknowledge only a Seq Changes
+	// returned, since a position past the head makes the consumer skip
+	// the entries up to it when they come, and lets the store prune them
+	// once every named consumer is past them. ErrLeased when holder no
+	// longer holds the lease (it expired and another holder took it):
+	// stop handling.
 	AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error
 	// ReleaseFeed gives up holder's lease, so another holder can take
 	// over at once. Releasing a lease one does not hold does nothing.
