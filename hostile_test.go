@@ -557,3 +557,72 @@ func TestMultiValueLimit(t *testing.T) {
 		})
 	}
 }
+
+// TestHostileExtensionValues: a host extension's numbers and dateTimes
+// past what a store keeps (beyond int64 or float64, 1e400, a year past
+// PostgreSQL's timestamp range or before year 1, "-infinity"), as values
+// and as filter operands, are a 400 decided by the handler with the same
+// scimType and detail on memory, SQLite and PostgreSQL, and change
+// nothing; the extremes a store keeps are kept. A probe of the surfaces
+// PostgreSQL types bound (branch probe3) found every store agreeing; this
+// keeps it so.
+func TestHostileExtensionValues(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:probe:2.0:User"
+	ext, err := resources.NewSchema(urn, "Probe", "",
+		&resources.Attribute{Name: "level", Type: resources.TypeInteger, Uniqueness: resources.UniquenessServer},
+		&resources.Attribute{Name: "ratio", Type: resources.TypeDecimal},
+		&resources.Attribute{Name: "since", Type: resources.TypeDateTime, Uniqueness: resources.UniquenessServer})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	body := func(userName, attr, value string) string {
+		return `{"userName":"` + userName + `","` + urn + `":{"` + attr + `":` + value + `}}`
+	}
+	filter := func(f string) string { return "/Users?filter=" + url.QueryEscape(f) }
+	answers := map[string][]string{}
+	for name, open := range modelStores(model) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			uid := e.createUser("victim")["id"].(string)
+			for _, tc := range []struct {
+				method, path, body string
+				code               int
+				scimType           string
+			}{
+				{"POST", "/Users", body("a1", "level", "9223372036854775808"), 400, "invalidValue"},
+				{"POST", "/Users", body("a2", "level", "1e400"), 400, "invalidValue"},
+				{"POST", "/Users", body("a3", "ratio", "1e400"), 400, "invalidValue"},
+				{"POST", "/Users", body("a4", "since", `"294277-01-01T00:00:00Z"`), 400, "invalidValue"},
+				{"POST", "/Users", body("a5", "since", `"-infinity"`), 400, "invalidValue"},
+				{"PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"` + urn + `:level","value":1e400}]}`, 400, "invalidValue"},
+				{"GET", filter(`meta.lastModified gt "99999-01-01T00:00:00Z"`), "", 400, "invalidFilter"},
+				{"GET", filter(urn + `:since gt "-infinity"`), "", 400, "invalidFilter"},
+				{"GET", filter(urn + `:ratio gt 1e400`), "", 400, "invalidFilter"},
+				{"GET", filter(urn + `:level gt 9223372036854775808`), "", 200, ""},
+				{"GET", filter(`meta.created lt "0001-01-01T00:00:00+14:00"`), "", 200, ""},
+				{"POST", "/Users", body("b1", "level", "9223372036854775807"), 201, ""},
+				{"POST", "/Users", body("b2", "level", "-9223372036854775808"), 201, ""},
+				{"POST", "/Users", body("b3", "ratio", "1e308"), 201, ""},
+				{"POST", "/Users", body("b4", "since", `"0000-01-01T00:00:00Z"`), 201, ""},
+				{"POST", "/Users", body("b5", "since", `"9999-12-31T23:59:59-14:00"`), 201, ""},
+			} {
+				r := e.do(tc.method, tc.path, tc.body)
+				require.Equal(t, tc.code, r.Code, "%s %s %s: %s", tc.method, tc.path, tc.body, r.Raw)
+				if tc.code >= 400 {
+					requireError(t, r, tc.code, tc.scimType, "")
+					answers[tc.path+" "+tc.body] = append(answers[tc.path+" "+tc.body], strings.ReplaceAll(r.str("detail"), uid, "{uid}"))
+				}
+			}
+			// The refusals changed nothing; the extremes kept are there.
+			assert.Equal(t, float64(6), e.do("GET", "/Users?count=0", nil).Body["totalResults"])
+			got := e.do("GET", filter(urn+`:level eq 9223372036854775807`), nil)
+			assert.Equal(t, float64(1), got.Body["totalResults"], got.Raw)
+		})
+	}
+	for req, details := range answers {
+		for _, d := range details[1:] {
+			assert.Equal(t, details[0], d, "%s: every store gives the same detail", req)
+		}
+	}
+}

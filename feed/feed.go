@@ -90,18 +90,25 @@ type Consumer struct {
 // release of a lease, which run even when Run's context has ended.
 const ackTimeout = 5 * time.Second
 
-// ErrConfig is returned by Run when Name, Feed or Handle is missing.
+// ErrConfig is returned by Run when Name, Feed or Handle is missing, or
+// Name or Holder is one no store keeps (then wrapping
+// store.ErrConsumerName too).
 var ErrConfig = errors.New("feed: Consumer needs Name, Feed and Handle")
 
 // Run follows the feed until ctx ends, then releases its leases and
 // returns ctx's error. An entry Handle finishes as ctx ends is still
-// acknowledged, and no entry is handed over after it. It returns early only for a missing setting
-// (ErrConfig).
+// acknowledged, and no entry is handed over after it. It returns early
+// only for a missing or invalid setting (ErrConfig): a Name or Holder
+// that store.CheckConsumerNames refuses would fail every lease, a
+// warning each Poll, forever.
 func (c *Consumer) Run(ctx context.Context) error {
 	if c.Name == "" || c.Feed == nil || c.Handle == nil {
 		return ErrConfig
 	}
 	c.setDefaults()
+	if err := store.CheckConsumerNames(c.Name, c.Holder); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
 	held := map[string]*holding{}
 	defer func() {
 		for tenant := range held {

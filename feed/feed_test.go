@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -177,3 +178,24 @@ func TestReplicas(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestConsumerRefusesNames: a Name or Holder no store keeps is ErrConfig
+// (and store.ErrConsumerName) at once; before, Run took it and logged a
+// failed lease every Poll, forever (PostgreSQL refused a NUL, memory and
+// SQLite kept it).
+func TestConsumerRefusesNames(t *testing.T) {
+	db := memory.New(memory.WithChangeFeed(0))
+	handle := func(context.Context, store.Change) error { return nil }
+	for _, tc := range []struct{ name, holder string }{
+		{"a\x00b", ""},
+		{"caf\xe9", ""},
+		{strings.Repeat("n", store.MaxConsumerName+1), ""},
+		{"sessions", "h\x00"},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := (&feed.Consumer{Name: tc.name, Holder: tc.holder, Feed: db.Feed(), Handle: handle}).Run(ctx)
+		cancel()
+		assert.ErrorIs(t, err, feed.ErrConfig, "name %.20q holder %q", tc.name, tc.holder)
+		assert.ErrorIs(t, err, store.ErrConsumerName, "name %.20q holder %q", tc.name, tc.holder)
+	}
+}

@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ChangeKind names a committed change to a user or a group.
@@ -99,6 +102,44 @@ type ChangeFeed interface {
 // another holder has the consumer's lease.
 var ErrLeased = errors.New("store: feed consumer is leased by another holder")
 
+// MaxConsumerName bounds a feed consumer's and a holder's name, in bytes:
+// a SQL store keys its positions by the name (PostgreSQL refuses a
+// B-tree entry past about 2,700 bytes), and a name is an identifier a
+// host picks, not data.
+const MaxConsumerName = 256
+
+// ErrConsumerName is returned by FeedConsumers.LeaseFeed, AckFeed and
+// ReleaseFeed for a consumer or holder name that CheckConsumerNames
+// refuses.
+var ErrConsumerName = errors.New("store: invalid feed consumer or holder name")
+
+// CheckConsumerNames returns nil when consumer and holder may name a
+// feed consumer and the holder of its lease in every store: not empty,
+// at most MaxConsumerName bytes, valid UTF-8 and free of NUL (which
+// PostgreSQL cannot store in text). Otherwise an error wrapping
+// ErrConsumerName that says which name and why. Every FeedConsumers
+// method checks its names with it first, so stores answer the same
+// names alike, and package feed's Consumer.Run before it starts.
+func CheckConsumerNames(consumer, holder string) error {
+	for _, n := range [2]struct{ role, name string }{{"consumer", consumer}, {"holder", holder}} {
+		var why string
+		switch {
+		case n.name == "":
+			why = "is empty"
+		case len(n.name) > MaxConsumerName:
+			why = fmt.Sprintf("is %d bytes long; at most %d are accepted", len(n.name), MaxConsumerName)
+		case !utf8.ValidString(n.name):
+			why = "is not valid UTF-8"
+		case strings.IndexByte(n.name, 0) >= 0:
+			why = "contains a NUL character"
+		default:
+			continue
+		}
+		return fmt.Errorf("%w: the %s name %s", ErrConsumerName, n.role, why)
+	}
+	return nil
+}
+
 // FeedConsumers is implemented by change feeds that keep, for named
 // consumers, the position each has acknowledged, under a lease, so that
 // several replicas of a host can run the same consumer and each entry is
@@ -109,12 +150,19 @@ type FeedConsumers interface {
 	// LeaseFeed takes or renews the lease of consumer in the tenant of
 	// ctx for holder until now+ttl, and returns the position the
 	// consumer has acknowledged (0 for a new consumer). When another
-	// holder's lease has not expired: ErrLeased.
+	// holder's lease has not expired: ErrLeased. Each method refuses
+	// names CheckConsumerNames refuses with its error (ErrConsumerName),
+	// writing nothing.
 	LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (acked int64, err error)
 	// AckFeed records that consumer has handled every entry up to seq
 	// and renews holder's lease for ttl. A seq lower than the one
-	// acknowledged is ignored. ErrLeased when holder no longer holds the
-	// lease (it expired and another holder took it): stop handling.
+	// acknowledged (a negative one too) is ignored. A seq is not checked
+	// against the tenant's head: acknowledge only a Seq Changes
+	// returned, since a position past the head makes the consumer skip
+	// the entries up to it when they come, and lets the store prune them
+	// once every named consumer is past them. ErrLeased when holder no
+	// longer holds the lease (it expired and another holder took it):
+	// stop handling.
 	AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error
 	// ReleaseFeed gives up holder's lease, so another holder can take
 	// over at once. Releasing a lease one does not hold does nothing.

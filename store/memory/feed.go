@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -145,8 +144,17 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	es := t.feed.entries
-	i, _ := slices.BinarySearchFunc(es, after+1, func(c store.Change, seq int64) int { return int(c.Seq - seq) })
-	es = es[i:min(len(es), i+limit)]
+	// Compared, not subtracted: after is the caller's, any int64, and
+	// Seq-after wraps around for one far below the first entry
+	// (math.MinInt64 found no entry); so does i+limit for a limit near
+	// math.MaxInt (a slice out of range).
+	i, _ := slices.BinarySearchFunc(es, after, func(c store.Change, after int64) int {
+		if c.Seq <= after {
+			return -1
+		}
+		return 1
+	})
+	es = es[i:][:min(len(es)-i, limit)]
 	out := make([]store.Change, len(es))
 	for i, c := range es {
 		c.Attributes, c.Members = slices.Clone(c.Attributes), slices.Clone(c.Members)
@@ -155,13 +163,11 @@ func (f *Feed) Changes(ctx context.Context, after int64, limit int) ([]store.Cha
 	return out, nil
 }
 
-var errNoConsumer = errors.New("memory: feed consumer and holder must not be empty")
-
 // LeaseFeed takes or renews consumer's lease for holder (see
 // store.FeedConsumers).
 func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
-	if consumer == "" || holder == "" {
-		return 0, errNoConsumer
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return 0, err
 	}
 	t, err := f.s.tenant(ctx, true)
 	if err != nil {
@@ -193,6 +199,9 @@ func (f *feedLog) consumer(name string) *consumerRec {
 // AckFeed records consumer's position and renews holder's lease (see
 // store.FeedConsumers).
 func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	t, err := f.s.tenant(ctx, false)
 	if err != nil {
 		return err
@@ -214,6 +223,9 @@ func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, 
 
 // ReleaseFeed gives up holder's lease of consumer.
 func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	t, err := f.s.tenant(ctx, false)
 	if err != nil || t == nil {
 		return err

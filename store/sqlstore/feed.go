@@ -829,8 +829,6 @@ func parseList(s string) ([]string, error) {
 	return out, json.Unmarshal([]byte(s), &out)
 }
 
-var errNoConsumer = errors.New("sqlstore: feed consumer and holder must not be empty")
-
 // consumerSQL holds the statements of a feed's named consumers in one
 // dialect: a consumer calls them for every page it reads, so each text
 // is rendered once per dialect (dialect.consumers), not per call.
@@ -866,8 +864,8 @@ func consumerStatements(ph func(n int) string) consumerSQL {
 // LeaseFeed takes or renews consumer's lease for holder in one statement
 // (see store.FeedConsumers).
 func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.Duration) (int64, error) {
-	if consumer == "" || holder == "" {
-		return 0, errNoConsumer
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return 0, err
 	}
 	if err := ctxErr(ctx); err != nil {
 		return 0, err
@@ -889,6 +887,9 @@ func (f *Feed) LeaseFeed(ctx context.Context, consumer, holder string, ttl time.
 // AckFeed records consumer's position and renews holder's lease in one
 // statement (see store.FeedConsumers).
 func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, ttl time.Duration) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
@@ -909,6 +910,9 @@ func (f *Feed) AckFeed(ctx context.Context, consumer, holder string, seq int64, 
 
 // ReleaseFeed gives up holder's lease of consumer.
 func (f *Feed) ReleaseFeed(ctx context.Context, consumer, holder string) error {
+	if err := store.CheckConsumerNames(consumer, holder); err != nil {
+		return err
+	}
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}

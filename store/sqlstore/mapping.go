@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"modernc.org/sqlite"
 
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
@@ -248,8 +249,10 @@ func lookupUserPath(p string) (userPath, bool) {
 //     not inserted twice.
 //
 // A unique constraint of the host's tables that a write breaks (say a
-// UNIQUE email held by another account) answers a 409 (store.ErrConflict)
-// and the SCIM write is rolled back with it.
+// UNIQUE email held by another account) answers a 409 (store.ErrConflict),
+// a NOT NULL column of a mapped attribute the write leaves without a
+// value or a value too long for its column a 400 invalidValue, and the
+// SCIM write is rolled back with it (see changeErr).
 type Bridge struct {
 	d      *dialect
 	t      HostTables
@@ -264,6 +267,10 @@ type Bridge struct {
 	// tables are the host's tables' names as the database reports them
 	// in an error (unquoted, without their schema): see foldErr.
 	tables []string
+	// attrOf maps "table.column" (as tables names them) to the SCIM
+	// attribute path written there, so that a NOT NULL column left
+	// empty is reported by attribute (hostErr).
+	attrOf map[string]string
 	// userUpdates holds the *userUpdate of each set of users' columns
 	// (userUpdateSQL), by mask.
 	userUpdates sync.Map
@@ -363,6 +370,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, err
 		}
 		b.users = append(b.users, userColumn{col: q, p: up})
+		b.mapsTo(u.Table, c, p)
 		if !slices.Contains(b.userTops, up.top) {
 			b.userTops = append(b.userTops, up.top)
 		}
@@ -407,6 +415,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 				return nil, err
 			}
 			b.groups = append(b.groups, groupColumn{col: q, get: get})
+			b.mapsTo(g.Table, c, p)
 		}
 		if a := g.Adopt; a != nil {
 			if g.Key == "" {
@@ -626,16 +635,78 @@ func (b *Bridge) onChange(ctx context.Context, tx *sql.Tx, c Change) error {
 	if err == nil {
 		return nil
 	}
-	return changeErr(c.Kind, err)
+	return b.changeErr(c.Kind, err)
 }
 
 // changeErr is the error onChange returns when its statements for a
-// change of kind failed with err.
-func changeErr(kind store.ChangeKind, err error) error {
+// change of kind failed with err. A refusal the request could avoid is a
+// SCIM 4xx that says what to send instead: a unique constraint is a 409
+// (store.ErrConflict); a NOT NULL column that holds a mapped attribute
+// the request left without a value is a 400 invalidValue naming the
+// attribute, as a required one is (the application requires it); a value
+// longer than its column's type keeps (PostgreSQL's varchar(n); SQLite
+// keeps any length) is a 400 invalidValue giving the limit. Anything
+// else, a NOT NULL column the mapping never writes included, is the
+// mapping's fault, not the request's: the error as is, which the handler
+// answers with a 500 naming the request id and logs.
+func (b *Bridge) changeErr(kind store.ChangeKind, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: the application already has another account or team with one of these values (a unique constraint of its tables)", store.ErrConflict)
 	}
+	if attr, ok := b.notNullAttr(err); ok {
+		return fmt.Errorf("sqlstore: host tables: %s: %w", kind, &resources.AttrError{Path: attr,
+			Msg: "the application requires a value for it in every account or team; send one"})
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "22001" {
+		limit := ""
+		if m := typeLengthRE.FindStringSubmatch(pe.Message); m != nil {
+			limit = " (at most " + m[1] + " characters in one of its columns)"
+		}
+		return fmt.Errorf("sqlstore: host tables: %s: %w", kind, &resources.AttrError{
+			Msg: "a value this request sends is longer than the application keeps" + limit + "; send a shorter one"})
+	}
 	return fmt.Errorf("sqlstore: host tables: %s: %w", kind, err)
+}
+
+// typeLengthRE finds the length of a bounded type in PostgreSQL's
+// message for 22001 ("value too long for type character varying(50)").
+var typeLengthRE = regexp.MustCompile(`\((\d+)\)`)
+
+// sqliteNotNullRE finds the column in SQLite's message for a NOT NULL
+// constraint ("NOT NULL constraint failed: app_users.dept").
+var sqliteNotNullRE = regexp.MustCompile(`NOT NULL constraint failed: ([A-Za-z0-9_]+\.[A-Za-z0-9_]+)`)
+
+// mapsTo records that column of table (as HostTables names them) holds
+// the attribute at path.
+func (b *Bridge) mapsTo(table, column, path string) {
+	if b.attrOf == nil {
+		b.attrOf = map[string]string{}
+	}
+	b.attrOf[table[strings.LastIndexByte(table, '.')+1:]+"."+column] = path
+}
+
+// notNullAttr returns the attribute mapped to the column whose NOT NULL
+// constraint err reports (ok false: another error, or a column the
+// mapping does not write).
+func (b *Bridge) notNullAttr(err error) (string, bool) {
+	var col string
+	var pe *pgconn.PgError
+	var se *sqlite.Error
+	switch {
+	case errors.As(err, &pe) && pe.Code == "23502":
+		col = pe.TableName + "." + pe.ColumnName
+	case errors.As(err, &se) && se.Code() == 1299: // SQLITE_CONSTRAINT_NOTNULL
+		m := sqliteNotNullRE.FindStringSubmatch(se.Error())
+		if m == nil {
+			return "", false
+		}
+		col = m[1]
+	default:
+		return "", false
+	}
+	attr, ok := b.attrOf[col]
+	return attr, ok
 }
 
 // fold renders what onChange does for c as items of a data-modifying
@@ -928,10 +999,12 @@ func (b *Bridge) rebind(a *args, st *bstmt, x *binding) string {
 // the store's own. b may be nil.
 func (b *Bridge) foldErr(kind store.ChangeKind, err error) (error, bool) {
 	var pe *pgconn.PgError
-	if b == nil || !errors.As(err, &pe) || !slices.Contains(b.tables, pe.TableName) {
+	// A value too long for its type names no table; the store's own
+	// tables bound no length (text), so it is the host's.
+	if b == nil || !errors.As(err, &pe) || !slices.Contains(b.tables, pe.TableName) && pe.Code != "22001" {
 		return nil, false
 	}
-	return changeErr(kind, err), true
+	return b.changeErr(kind, err), true
 }
 
 // touches reports whether an update of attrs (nil: unknown, assume all)

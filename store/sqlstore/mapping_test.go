@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -725,6 +726,85 @@ func TestHostTablesGroupConflict(t *testing.T) {
 				// A PUT that changes the members only: one out, one in.
 				c.must(200, "PUT", "/Groups/"+eng, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"Engineering","members":[{"value":"`+ann+`"}]}`)
 				assert.Equal(t, []string{"1 taken 1 ", "2 Engineering 1 ann@example.com"}, teams())
+			})
+		}
+	})
+}
+
+// TestHostTablesRefusedValues: a value the host's tables refuse is the
+// request's fault when the request could send another, and then a SCIM
+// 400 invalidValue saying what to send (before, a 500): a mapped
+// attribute left without a value for a NOT NULL column names the
+// attribute, a value longer than a varchar(n) column (PostgreSQL; SQLite
+// keeps any length) gives the limit. A NOT NULL column the mapping never
+// writes is the mapping's fault: a 500 with the request id. None changes
+// either side's tables.
+func TestHostTablesRefusedValues(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Bridge", true: "OnChange"}[asOnChange], func(t *testing.T) {
+				m := hostTables(true, false)
+				m.Users.Columns["nickName"] = "nick"
+				dsn := db.dsn(t)
+				bridge, err := m.Bridge(dsn)
+				require.NoError(t, err)
+				s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
+				require.NoError(t, err)
+				t.Cleanup(func() { s.Close() })
+				pg := isPG(s)
+				schema := append(hostSchema(pg, false), `ALTER TABLE app_users ADD COLUMN nick TEXT NOT NULL DEFAULT ''`)
+				if pg {
+					schema = append(schema, `ALTER TABLE app_users ALTER COLUMN given_name TYPE varchar(50)`)
+				}
+				for _, q := range schema {
+					_, err := s.DB().Exec(q)
+					require.NoError(t, err, q)
+				}
+				h, err := scim.NewHandler(scim.Config{BaseURL: "https://app.example/scim/v2", Users: s, Groups: s, InsecureNoAuth: true, Logger: slog.New(slog.DiscardHandler)})
+				require.NoError(t, err)
+				c := scimClient{t: t, h: h}
+				ann := c.must(201, "POST", "/Users", `{`+userSchema+`,"userName":"ann@example.com","nickName":"A"}`)["id"].(string)
+				state := func() []string {
+					return append(rowsOf(t, s.DB(), `SELECT id, scim_id IS NOT NULL, email, coalesce(given_name, '-'), nick FROM app_users ORDER BY id`),
+						rowsOf(t, s.DB(), `SELECT user_name, version FROM scim_users ORDER BY user_name`)...)
+				}
+				before := state()
+				long := strings.Repeat("n", 300)
+				for _, tc := range []struct {
+					name, method, path, body string
+					pgOnly                   bool
+					code                     int
+					scimType, detail         string
+				}{
+					{"mapped NOT NULL left out by POST", "POST", "/Users", `{` + userSchema + `,"userName":"bob@example.com"}`, false,
+						400, "invalidValue", `attribute "nickName": the application requires a value for it in every account or team; send one`},
+					{"mapped NOT NULL removed by PATCH", "PATCH", "/Users/" + ann, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"remove","path":"nickName"}]}`, false,
+						400, "invalidValue", `attribute "nickName": the application requires a value`},
+					{"too long for varchar(50) by POST", "POST", "/Users", `{` + userSchema + `,"userName":"cat@example.com","nickName":"C","name":{"givenName":"` + long + `"}}`, true,
+						400, "invalidValue", "a value this request sends is longer than the application keeps (at most 50 characters in one of its columns); send a shorter one"},
+					{"too long for varchar(50) by PATCH", "PATCH", "/Users/" + ann, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"name.givenName","value":"` + long + `"}]}`, true,
+						400, "invalidValue", "at most 50 characters"},
+				} {
+					if tc.pgOnly && !pg {
+						continue
+					}
+					code, body := c.do(tc.method, tc.path, tc.body)
+					assert.Equal(t, tc.code, code, "%s: %v", tc.name, body)
+					assert.Equal(t, tc.scimType, body["scimType"], tc.name)
+					assert.Contains(t, body["detail"], tc.detail, tc.name)
+					assert.Equal(t, before, state(), "%s changed nothing", tc.name)
+				}
+				if pg {
+					// The mapping's fault: a column it never writes.
+					for _, q := range []string{`ALTER TABLE app_users ADD COLUMN extra TEXT NOT NULL DEFAULT 'x'`, `ALTER TABLE app_users ALTER COLUMN extra DROP DEFAULT`} {
+						_, err := s.DB().Exec(q)
+						require.NoError(t, err, q)
+					}
+					code, body := c.do("POST", "/Users", `{`+userSchema+`,"userName":"dan@example.com","nickName":"D"}`)
+					assert.Equal(t, 500, code, "%v", body)
+					assert.Regexp(t, `^internal server error \(request [0-9a-f]+\)$`, body["detail"])
+					assert.Equal(t, before, state())
+				}
 			})
 		}
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -55,6 +56,83 @@ var feedTests = []test{
 	{"Feed/ConcurrentWritesNumberedOnce", testFeedConcurrent},
 	{"Feed/TenantsApart", testFeedTenants},
 	{"Feed/Consumers", testFeedConsumers},
+	{"Feed/ExtremePositions", testFeedExtremes},
+	{"Feed/ConsumerNames", testFeedConsumerNames},
+}
+
+// testFeedConsumerNames: a consumer or holder name no store can key a
+// position by alike (empty, NUL, invalid UTF-8, past
+// store.MaxConsumerName: PostgreSQL answered the last three with its own
+// error text, memory and SQLite took them) is refused by every
+// FeedConsumers method with store.ErrConsumerName, and records nothing;
+// the longest name accepted works.
+func testFeedConsumerNames(t *testing.T, e *env) {
+	fc, ok := e.feed.(store.FeedConsumers)
+	if !ok {
+		t.Skip("the feed does not implement store.FeedConsumers")
+	}
+	const ttl = time.Minute
+	longest := strings.Repeat("é", store.MaxConsumerName/2)
+	_, err := fc.LeaseFeed(e.ctx, longest, longest, ttl)
+	require.NoError(t, err, "a name of store.MaxConsumerName bytes")
+	require.NoError(t, fc.AckFeed(e.ctx, longest, longest, 0, ttl))
+	require.NoError(t, fc.ReleaseFeed(e.ctx, longest, longest))
+	// Only this subtest's tenant: others may share the store.
+	status := func() store.FeedStatus {
+		sts, err := fc.FeedStatus(e.ctx)
+		require.NoError(t, err)
+		for _, st := range sts {
+			if st.Tenant == store.Tenant(e.ctx) {
+				return st
+			}
+		}
+		return store.FeedStatus{}
+	}
+	before := status()
+	for _, bad := range []string{"", "a\x00b", "caf\xe9", longest + "x", strings.Repeat("n", 3000)} {
+		for _, names := range [][2]string{{bad, "replica-1"}, {"sessions", bad}} {
+			msg := fmt.Sprintf("consumer %.40q, holder %.40q", names[0], names[1])
+			_, err := fc.LeaseFeed(e.ctx, names[0], names[1], ttl)
+			assert.ErrorIs(t, err, store.ErrConsumerName, "LeaseFeed: %s", msg)
+			assert.ErrorIs(t, fc.AckFeed(e.ctx, names[0], names[1], 1, ttl), store.ErrConsumerName, "AckFeed: %s", msg)
+			assert.ErrorIs(t, fc.ReleaseFeed(e.ctx, names[0], names[1]), store.ErrConsumerName, "ReleaseFeed: %s", msg)
+		}
+	}
+	assert.Equal(t, before, status(), "a refused name records nothing")
+}
+
+// testFeedExtremes: Changes after any int64 position, with any limit,
+// is what the contract says, never an error or a wrapped-around
+// comparison: every entry after a position before the first (negative
+// ones down to math.MinInt64), none after one past the head (up to
+// math.MaxInt64), none for a limit of 0 or less, all for math.MaxInt.
+func testFeedExtremes(t *testing.T, e *env) {
+	e.createUser(t, &resources.User{UserName: "feed-extreme-1"})
+	e.createUser(t, &resources.User{UserName: "feed-extreme-2"})
+	all := e.changes(t, 0)
+	require.Len(t, all, 2)
+	for _, tc := range []struct {
+		after int64
+		limit int
+		want  int
+	}{
+		{math.MinInt64, 10, 2},
+		{math.MinInt64 + 1, 10, 2},
+		{-1, 10, 2},
+		{math.MinInt64, math.MaxInt, 2},
+		{0, math.MaxInt, 2},
+		{all[0].Seq, math.MaxInt, 1},
+		{all[1].Seq, 10, 0},
+		{math.MaxInt64 - 1, 10, 0},
+		{math.MaxInt64, 10, 0},
+		{0, 0, 0},
+		{0, -1, 0},
+		{math.MinInt64, math.MinInt, 0},
+	} {
+		page, err := e.feed.Changes(e.ctx, tc.after, tc.limit)
+		require.NoError(t, err, "ChangeFeed.Changes after %d, limit %d", tc.after, tc.limit)
+		assert.Len(t, page, tc.want, "ChangeFeed.Changes after %d, limit %d", tc.after, tc.limit)
+	}
 }
 
 // changes reads the whole feed of the subtest's tenant after after, in
