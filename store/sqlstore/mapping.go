@@ -133,7 +133,9 @@ type MemberTable struct {
 // does not manage yet (its ID column is NULL, and it is not flagged
 // deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
 // new resource's Attribute, compared case-insensitively (lower() on both
-// sides: every letter on PostgreSQL, ASCII letters on SQLite). The
+// sides: every letter on PostgreSQL, ASCII letters on SQLite) and without
+// Unicode normalisation (a composed "é" does not match "e" and a combining
+// accent: keep Column in NFC, as identity providers send it). The
 // adopted row gets the SCIM id and every mapped column, so from then on
 // it is the SCIM resource's row. A large table wants an index on
 // lower(Column), and one on the ID column (UNIQUE, say) for every other
