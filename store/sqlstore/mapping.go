@@ -135,7 +135,7 @@ type MemberTable struct {
 // new resource's Attribute, compared case-insensitively (lower() on both
 // sides: every letter on PostgreSQL, ASCII letters on SQLite) and without
 // Unicode normalisation (a composed "é" does not match "e" and a combining
-// accent: keep Column in NFC, as identity providers send it). The
+// accent: keep Column in NFC). The
 // adopted row gets the SCIM id and every mapped column, so from then on
 // it is the SCIM resource's row. A large table wants an index on
 // lower(Column), and one on the ID column (UNIQUE, say) for every other
