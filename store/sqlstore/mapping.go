@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/text/unicode/norm"
 	"modernc.org/sqlite"
 
 	"github.com/scimkit/scim/internal/names"
@@ -133,9 +134,10 @@ type MemberTable struct {
 // does not manage yet (its ID column is NULL, and it is not flagged
 // deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
 // new resource's Attribute, compared case-insensitively (lower() on both
-// sides: every letter on PostgreSQL, ASCII letters on SQLite) and without
-// Unicode normalisation (a composed "é" does not match "e" and a combining
-// accent: keep Column in NFC). The
+// sides: every letter on PostgreSQL, ASCII letters on SQLite), the
+// resource's value normalised to NFC first and Column as stored: a row
+// holding "e" and a combining accent is not matched by "é", so keep
+// Column in NFC. The
 // adopted row gets the SCIM id and every mapped column, so from then on
 // it is the SCIM resource's row. A large table wants an index on
 // lower(Column), and one on the ID column (UNIQUE, say) for every other
@@ -262,7 +264,8 @@ type Bridge struct {
 	groups []groupColumn
 	// userTops are the top-level attributes the users' columns hold.
 	userTops []string
-	// adoptUser and adoptGroup resolve Match.Attribute.
+	// adoptUser and adoptGroup resolve Match.Attribute, in NFC (see
+	// Match).
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
 	sql        bridgeSQL
@@ -390,7 +393,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, fmt.Errorf("sqlstore: host tables: Users.Adopt.Attribute %q is not a string user attribute (userName, emails, externalId, ...)", a.Attribute)
 		}
 		t.Users.Adopt = &Match{Column: col}
-		b.adoptUser = up.get
+		b.adoptUser = func(u *resources.User) string { return norm.NFC.String(up.get(u)) }
 	}
 
 	if g := m.Groups; g != nil {
@@ -432,7 +435,7 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 				return nil, fmt.Errorf("sqlstore: host tables: Groups.Adopt.Attribute %q is not displayName or externalId", a.Attribute)
 			}
 			t.Groups.Adopt = &Match{Column: col}
-			b.adoptGroup = get
+			b.adoptGroup = func(g *resources.Group) string { return norm.NFC.String(get(g)) }
 		}
 	}
 

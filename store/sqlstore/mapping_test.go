@@ -433,6 +433,23 @@ func TestHostTablesAdoption(t *testing.T) {
 	})
 }
 
+// TestHostTablesAdoptionUnicodeForm: a provider's address in another
+// Unicode form than the host's NFC row (e and a combining accent for é)
+// adopts that row; the value compared is normalised to NFC first.
+func TestHostTablesAdoptionUnicodeForm(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		m := hostTables(true, false)
+		s, c := newHostStore(t, db, m, false, false, false)
+		q := s.DB()
+		ph := map[bool]string{true: "$1", false: "?1"}[isPG(s)]
+		_, err := q.Exec(`INSERT INTO app_users (email, given_name) VALUES (`+ph+`, 'app')`, "\u00e9mile@example.com")
+		require.NoError(t, err)
+		code, body := c.do("POST", "/Users", `{`+userSchema+`,"userName":"e\u0301mile@example.com","active":true}`)
+		require.Equal(t, 201, code, body)
+		assert.Equal(t, []string{"1 1"}, rowsOf(t, q, `SELECT count(*), count(scim_id) FROM app_users`), "the existing account adopted, no second one")
+	})
+}
+
 // A host describes its own tables once; the bridge keeps them in step
 // with every SCIM write, in the write's transaction, and lists the
 // accounts SCIM does not manage.
