@@ -274,7 +274,7 @@ type Bridge struct {
 	tables []string
 	// attrOf maps "table.column" (as tables names them) to the SCIM
 	// attribute path written there, so that a NOT NULL column left
-	// empty is reported by attribute (hostErr).
+	// empty is reported by attribute (notNullAttr).
 	attrOf map[string]string
 	// userUpdates holds the *userUpdate of each set of users' columns
 	// (userUpdateSQL), by mask.
@@ -658,18 +658,15 @@ func (b *Bridge) changeErr(kind store.ChangeKind, err error) error {
 	if isUniqueViolation(err) {
 		return fmt.Errorf("%w: the application already has another account or team with one of these values (a unique constraint of its tables)", store.ErrConflict)
 	}
-	if attr, ok := b.notNullAttr(err); ok {
-		return fmt.Errorf("sqlstore: host tables: %s: %w", kind, &resources.AttrError{Path: attr,
-			Msg: "the application requires a value for it in every account or team; send one"})
-	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "22001" {
+	if attr, ok := b.notNullAttr(err); ok {
+		err = &resources.AttrError{Path: attr, Msg: "the application requires a value for it in every account or team; send one"}
+	} else if errors.As(err, &pe) && pe.Code == "22001" {
 		limit := ""
 		if m := typeLengthRE.FindStringSubmatch(pe.Message); m != nil {
 			limit = " (at most " + m[1] + " characters in one of its columns)"
 		}
-		return fmt.Errorf("sqlstore: host tables: %s: %w", kind, &resources.AttrError{
-			Msg: "a value this request sends is longer than the application keeps" + limit + "; send a shorter one"})
+		err = &resources.AttrError{Msg: "a value this request sends is longer than the application keeps" + limit + "; send a shorter one"}
 	}
 	return fmt.Errorf("sqlstore: host tables: %s: %w", kind, err)
 }
