@@ -452,8 +452,7 @@ func (g *generateRequest) validate() string {
 // is refused: a client sending it has a bug to hear about.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	var raw json.RawMessage
+	var raw json.RawMessage // unknown fields are refused by obj, below
 	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
