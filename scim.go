@@ -568,7 +568,9 @@ type Event struct {
 	At time.Time
 }
 
-// TokenFrom returns the token that authenticated the request, or nil.
+// TokenFrom returns the token that authenticated the request, or nil: the
+// request's own copy of it (a Config.Tokens Authenticator's token is
+// copied there when the request is authenticated).
 func TokenFrom(ctx context.Context) *tokens.Token {
 	if st := stateOf(ctx); st != nil {
 		return st.token()
