@@ -142,14 +142,14 @@ func TestBodyWalkDeterministic(t *testing.T) {
 		}, {
 			name: "PATCH value object naming an attribute in two spellings", method: "PATCH", path: "/Users/@u",
 			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"title":"x","TITLE":"y"}}]}`,
-			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"title" is given more than once`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"title" in the value is given more than once`,
 		},
 		{
 			// The members-only fast path took whichever spelling Go's map
 			// order gave last.
 			name: "PATCH value object naming members in two spellings", method: "PATCH", path: "/Groups/@g",
 			body:   `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","value":{"members":[{"value":"@u"}],"Members":[{"value":"@v"}]}}]}`,
-			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"members" is given more than once`,
+			status: http.StatusBadRequest, scimType: "invalidSyntax", detail: `"members" in the value`,
 		},
 	}
 	for _, c := range cases {

@@ -215,6 +215,22 @@ func TestUnmarshalRefusesNamesGivenTwice(t *testing.T) {
 			assert.EqualError(t, err, tt.want+" (names match case-insensitively, with or without the schema URN); send it once")
 		})
 	}
+	// A request body (Normalize) is refused with the same error where
+	// the decoder leaves both spellings to it: not "one spelling", which
+	// DecodeRequest refuses first, nor "urn:acme:x", which is no
+	// extension of a User, so a body's is ignored.
+	rt := NewUserType()
+	for _, tt := range tests {
+		if tt.name == "one spelling" || tt.name == "in another extension" {
+			continue
+		}
+		t.Run("Normalize "+tt.name, func(t *testing.T) {
+			doc, err := Decode([]byte(tt.body))
+			require.NoError(t, err)
+			_, err = rt.Normalize(doc, nil)
+			assert.EqualError(t, err, tt.want+" (names match case-insensitively, with or without the schema URN); send it once")
+		})
+	}
 	var g Group
 	require.ErrorContains(t, json.Unmarshal([]byte(`{"displayName":"a","DISPLAYNAME":"b"}`), &g), `attribute "displayName": is given more than once`)
 	require.ErrorContains(t, json.Unmarshal([]byte(`{"members":[{"value":"1","Value":"2"}]}`), &g), `attribute "members.value": is given more than once`)

@@ -223,7 +223,21 @@ func NamesSchema(schemas any, urn string) (listed, one bool) {
 
 // twice is the error of an attribute a document gives under two keys.
 func twice(name string) error {
-	return &AttrError{Path: name, Msg: "is given more than once (names match case-insensitively, with or without the schema URN); send it once", ScimType: "invalidSyntax"}
+	return &AttrError{Path: name, Msg: names.GivenTwice, ScimType: "invalidSyntax"}
+}
+
+// once is the repeated-name rule of Normalize's result and of
+// NormalizeValue's: dst, an object of it, whose keys are names in their
+// schema spelling, may not hold k, the schema spelling of a member about
+// to be put there, already: the document then gave that member twice
+// (under the name fold, or with and without its schema's URN), which p
+// names in the error (twice). A typed read refuses the same documents
+// with the same error (namesOnce).
+func once(dst map[string]any, k string, p attrPath) error {
+	if _, dup := dst[k]; dup {
+		return twice(p.String())
+	}
+	return nil
 }
 
 // put puts the document's member key: v into out, where Normalize's
@@ -266,8 +280,8 @@ func checkSchemas(v any, l *Lenience) error {
 // putAttr puts v, the value of a, a core or common attribute, into out
 // under a's name.
 func putAttr(out map[string]any, a *Attribute, v any, l *Lenience) error {
-	if _, dup := out[a.Name]; dup {
-		return twice(a.Name)
+	if err := once(out, a.Name, attrPath{name: a.Name}); err != nil {
+		return err
 	}
 	if a.ReadOnly() {
 		return nil
@@ -300,7 +314,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 			}
 			return nil
 		}
-		err := normalizeObject(obj, func(k string, ev any) (string, any, bool, error) {
+		err := normalizeObject(obj, attrPath{urn: ext.ID}, func(k string, ev any) (string, any, bool, error) {
 			return rt.extMember(ext, k, ev, l)
 		})
 		if err != nil {
@@ -451,8 +465,8 @@ func nestedURNIn(key string, known []string) error {
 func (rt *ResourceType) putExt(ext *Schema, dst map[string]any, key string, v any, l *Lenience) error {
 	k, nv, keep, err := rt.extMember(ext, key, v, l)
 	if keep {
-		if _, dup := dst[k]; dup {
-			return twice(ext.ID + ":" + k)
+		if err := once(dst, k, attrPath{urn: ext.ID, name: k}); err != nil {
+			return err
 		}
 		dst[k] = nv
 	}
@@ -500,8 +514,9 @@ func bodyValue(a *Attribute, p attrPath, v any, l *Lenience) (any, error) {
 // normalizeObject replaces each member of obj by what member gives for it
 // (its key, its value, whether to keep it), in place. A member whose key
 // changes moves after the walk: a key added to a map while ranging over it
-// may or may not be visited.
-func normalizeObject(obj map[string]any, member func(k string, v any) (string, any, bool, error)) error {
+// may or may not be visited. One that lands on another's key is refused
+// (once), named as a member of in (attrPath.member).
+func normalizeObject(obj map[string]any, in attrPath, member func(k string, v any) (string, any, bool, error)) error {
 	type moved struct {
 		k string
 		v any
@@ -524,8 +539,8 @@ func normalizeObject(obj map[string]any, member func(k string, v any) (string, a
 		}
 	}
 	for _, m := range later {
-		if _, dup := obj[m.k]; dup {
-			return twice(m.k)
+		if err := once(obj, m.k, in.member(m.k)); err != nil {
+			return err
 		}
 		obj[m.k] = m.v
 	}
@@ -557,6 +572,17 @@ func (p attrPath) String() string {
 		s += "." + p.sub
 	}
 	return s
+}
+
+// member is the path of the member name of the object p names: an
+// extension's attribute when p names the extension alone (its urn, no
+// name), else a sub-attribute.
+func (p attrPath) member(name string) attrPath {
+	if p.name == "" {
+		p.name = name
+		return p
+	}
+	return p.child(name)
 }
 
 func (p attrPath) child(name string) attrPath {
@@ -642,7 +668,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return sa.Name, nv, nv != nil, err
 			}
 			if owned {
-				if err := normalizeObject(x, member); err != nil {
+				if err := normalizeObject(x, p, member); err != nil {
 					return nil, err
 				}
 				return x, nil
@@ -655,6 +681,9 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 					return nil, err
 				}
 				if keep {
+					if err := once(out, nk, p.member(nk)); err != nil {
+						return nil, err
+					}
 					out[nk] = nv
 				}
 			}

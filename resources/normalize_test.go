@@ -111,6 +111,39 @@ func TestNormalizeMatchesReference(t *testing.T) {
 	}
 }
 
+// TestNormalizeValueRefusesNamesGivenTwice: a value given to
+// NormalizeValue (a PATCH operation's) that names a sub-attribute twice
+// is refused as Normalize refuses it in a body, where the later key in
+// sorted order won.
+func TestNormalizeValueRefusesNamesGivenTwice(t *testing.T) {
+	ut := NewUserType()
+	name, _ := ut.Attr("", "name")
+	emails, _ := ut.Attr("", "emails")
+	tests := []struct {
+		name string
+		a    *Attribute
+		path string
+		v    any
+		want string
+	}{
+		{"a sub-attribute", name, "name", map[string]any{"givenName": "a", "GIVENNAME": "b"}, `attribute "name.givenName": is given more than once`},
+		{"in an element", emails, "emails", []any{map[string]any{"value": "a@x", "Value": "b@x"}}, `attribute "emails.value": is given more than once`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NormalizeValue(tt.a, tt.path, tt.v, nil)
+			var ae *AttrError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, "invalidSyntax", ae.ScimType)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
+	// A null under one spelling is no value: the other is kept.
+	nv, err := NormalizeValue(name, "name", map[string]any{"givenName": "a", "GIVENNAME": nil}, nil)
+	require.NoError(t, err)
+	assert.Equal(t, map[string]any{"givenName": "a"}, nv)
+}
+
 func TestNormalizeValueLeavesInput(t *testing.T) {
 	rt := NewUserType()
 	emails, _ := rt.Attr("", "emails")

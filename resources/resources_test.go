@@ -58,7 +58,12 @@ func TestNormalizeErrors(t *testing.T) {
 	}{
 		{"attribute given twice", `{"userName":"a","USERNAME":"b"}`, `attribute "userName": is given more than once`},
 		{"attribute given twice, once with its URN", `{"userName":"a","urn:ietf:params:scim:schemas:core:2.0:User:userName":"b"}`, `attribute "userName": is given more than once`},
-		{"sub-attribute given twice", `{"name":{"givenName":"a","GIVENNAME":"b"}}`, `attribute "givenName": is given more than once`},
+		// Named by its whole path, as a typed read names it
+		// (TestUnmarshalRefusesNamesGivenTwice).
+		{"sub-attribute given twice", `{"name":{"givenName":"a","GIVENNAME":"b"}}`, `attribute "name.givenName": is given more than once`},
+		{"sub-attribute of an element given twice", `{"emails":[{"value":"a@x","VALUE":"b@x"}]}`, `attribute "emails.value": is given more than once`},
+		{"extension attribute given twice in its object", `{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"department":"a","Department":"b"}}`,
+			`attribute "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department": is given more than once`},
 		// Which of two spellings of one schema's URN was meant cannot be
 		// known: a null under one and the object under the other dropped
 		// the extension or kept it as the keys sorted, and disjoint

@@ -653,43 +653,61 @@ func (s *Secrets) PartOf(whole, part string) any {
 // target so. target itself comes back, without allocating, when its query
 // names no secret.
 func (s *Secrets) ConcealQuery(target string) string {
-	path, query, ok := strings.Cut(target, "?")
-	if !ok || !s.NamesSecret(query) && !hasBearerParam(query) {
+	path, _, ok := strings.Cut(target, "?")
+	if !ok {
 		return target
 	}
+	// One pass over the pairs: b is grown at the first pair that
+	// changes, and holds target up to kept.
 	var b strings.Builder
-	b.Grow(len(target))
-	b.WriteString(path)
-	b.WriteByte('?')
-	for i, pair := range strings.Split(query, "&") {
-		if i > 0 {
-			b.WriteByte('&')
-		}
-		name, value, hasValue := strings.Cut(pair, "=")
-		switch {
-		case hasValue && bearerParam(name):
-			// All of the value goes; one of our tokens is still shown
-			// to be one, as Redact shows it anywhere else.
-			b.WriteString(name)
-			b.WriteByte('=')
-			if Redact(value) != value {
-				b.WriteString(Redacted)
-			} else {
-				b.WriteString(Concealed)
+	kept := 0
+	for at := len(path) + 1; ; {
+		pair, _, more := strings.Cut(target[at:], "&")
+		if name, value, changed := s.concealPair(pair); changed {
+			if kept == 0 {
+				b.Grow(len(target))
 			}
-		case !s.NamesSecret(pair), !s.NamesSecret(name) && isAttrPath(value): // sortBy=password
-			b.WriteString(pair)
-		case !isAttrPath(name):
-			b.WriteString(Concealed)
-		case !hasValue: // "password" alone
-			b.WriteString(pair)
-		default:
-			b.WriteString(name)
-			b.WriteByte('=')
-			b.WriteString(Concealed)
+			b.WriteString(target[kept:at])
+			if name != "" {
+				b.WriteString(name)
+				b.WriteByte('=')
+			}
+			b.WriteString(value)
+			kept = at + len(pair)
 		}
+		if !more {
+			break
+		}
+		at += len(pair) + 1
 	}
+	if kept == 0 {
+		return target
+	}
+	b.WriteString(target[kept:])
 	return b.String()
+}
+
+// concealPair says what ConcealQuery writes for pair, one parameter of a
+// query as sent: changed false, pair as it is; else name, '=' and value,
+// or value alone when name is "" (the whole pair concealed).
+func (s *Secrets) concealPair(pair string) (name, value string, changed bool) {
+	name, v, hasValue := strings.Cut(pair, "=")
+	switch {
+	case hasValue && bearerParam(name):
+		// All of the value goes; one of our tokens is still shown to be
+		// one, as Redact shows it anywhere else.
+		if Redact(v) != v {
+			return name, Redacted, true
+		}
+		return name, Concealed, true
+	case !s.NamesSecret(pair), !s.NamesSecret(name) && isAttrPath(v): // sortBy=password
+		return "", "", false
+	case !isAttrPath(name):
+		return "", Concealed, true
+	case !hasValue: // "password" alone
+		return "", "", false
+	}
+	return name, Concealed, true
 }
 
 // bearerName is the query parameter RFC 6750 §2.3 carries a bearer token
@@ -713,18 +731,6 @@ func bearerParam(name string) bool {
 	}
 	d, err := url.QueryUnescape(name)
 	return err == nil && strings.EqualFold(d, bearerName)
-}
-
-// hasBearerParam reports whether query has a bearerParam with a value.
-func hasBearerParam(query string) bool {
-	for query != "" {
-		var pair string
-		pair, query, _ = strings.Cut(query, "&")
-		if name, _, ok := strings.Cut(pair, "="); ok && bearerParam(name) {
-			return true
-		}
-	}
-	return false
 }
 
 // ConcealQuery is Secrets.ConcealQuery of the password alone, for an

@@ -370,7 +370,7 @@ func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Sc
 func (a *applier) applyKeys(kind string, obj map[string]any, ext *resources.Schema, in string) error {
 	keys := sortedKeys(obj)
 	if k, found := names.Repeated(keys); found {
-		return a.fail(InvalidSyntax, "%q is given more than once in the value (names match case-insensitively, with or without the schema URN); send it once", k)
+		return a.fail(InvalidSyntax, "%q in the value "+names.GivenTwice, k)
 	}
 	for _, late := range [2]bool{false, true} {
 		for _, k := range keys {
@@ -483,7 +483,7 @@ func (a *applier) keyOnce(key string, l loc) error {
 	}
 	for i := range a.keyed.n {
 		if o := a.keyed.at(i); o.twice(t) {
-			return a.fail(InvalidSyntax, "%q is given more than once in the value, again as %v (names match case-insensitively, with or without the schema URN); send it once", o.String(), l.named)
+			return a.fail(InvalidSyntax, "%q in the value, again as %v, "+names.GivenTwice, o.String(), l.named)
 		}
 	}
 	a.keyed.add(t)

@@ -9,7 +9,7 @@ import "testing"
 func TestApplyKeyGivenTwice(t *testing.T) {
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User"
 	twice := func(name string) *fail {
-		return &fail{scimType: InvalidSyntax, detail: expand(`"` + name + `" is given more than once in the value`), index: 0}
+		return &fail{scimType: InvalidSyntax, detail: expand(`"` + name + `" in the value`), index: 0}
 	}
 	runApply(t, []applyCase{
 		{name: "a core attribute and its qualified key", ops: `[{"op":"replace","value":{"title":"a","` + core + `:title":"b"}}]`, err: twice("title")},

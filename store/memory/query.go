@@ -77,12 +77,6 @@ func eqString(c *filter.Compare) (string, bool) {
 	return s, ok
 }
 
-// mentions reports whether e names the core attribute name anywhere
-// outside a value filter's inner paths.
-func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
-	return filter.AnyPath(e, func(p filter.AttrPath) bool { return isCore(p, rt, name, "", p.Sub) })
-}
-
 // idKeys returns the keys an id compared case-insensitively may be stored
 // under: generated ids are lower-case, so the operand and its lower-case
 // form.
@@ -392,7 +386,7 @@ func (s *Store) userRows(t *tenant, q store.Query) ([]*userRec, bool, func(*user
 	if !planned {
 		cands = t.userOrder.live()
 	}
-	if q.Filter != nil && mentions(q.Filter, "groups", s.model.User) {
+	if query.Mentions(s.model.User, q.Filter, "groups") {
 		if q.ExcludeGroups {
 			// The page leaves groups out: the filter reads each
 			// candidate's groups into one buffer, and nothing keeps them.
@@ -424,7 +418,7 @@ func (s *Store) groupRows(t *tenant, q store.Query) ([]*groupRec, bool, func(*gr
 	if v, ok := byExternalID(q.Filter, s.model.Group); ok {
 		return lookupRows(inOrder(t.byGroupExt[s.key.groupExt(v)]), q)
 	}
-	withMembers := q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	withMembers := query.Mentions(s.model.Group, q.Filter, "members")
 	cands, planned := s.planGroups(t, q.Filter)
 	if !planned {
 		cands = t.groupOrder.live()

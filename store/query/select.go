@@ -1,6 +1,8 @@
 package query
 
 import (
+	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 )
@@ -126,4 +128,22 @@ func (ev *Evaluator) QueryMatcher(q store.Query) (*Matcher, error) {
 		return m, nil
 	}
 	return ev.Compile(q.Filter)
+}
+
+// Mentions reports whether the filter e names the attribute name of rt's
+// core schema (or a common attribute) outside a value filter's inner
+// paths: name in any letter case, with or without the core schema's URN,
+// alone or with a sub-attribute (members, members.value,
+// members[type eq "User"], urn:…:core:2.0:Group:members). A store that
+// keeps a group's members or a user's groups apart from the resource
+// reads them for such a filter, and only then, before its documents meet
+// the filter (Select, Evaluator): store/memory and store/sqlstore decide
+// so with it. A nil e names nothing.
+func Mentions(rt *resources.ResourceType, e filter.Expr, name string) bool {
+	if e == nil {
+		return false
+	}
+	return filter.AnyPath(e, func(p filter.AttrPath) bool {
+		return names.Equal(p.Name, name) && (p.URI == "" || names.Equal(p.URI, rt.Schema.ID))
+	})
 }

@@ -869,30 +869,28 @@ func (c *compiler) looseTarget(t *target, a, leaf *resources.Attribute, base fun
 
 // anyValue renders "pred holds of a value JSON expression j holds", a
 // value of leaf, as query's Evaluator reads one (eachValue): j itself
-// when it is no array, else any of its elements.
+// when it is no array, else any of its elements (anyIn).
 func (c *compiler) anyValue(leaf *resources.Attribute, j string, pred func(val) (string, error)) (string, error) {
-	one, err := pred(c.jsonVal(leaf, j))
-	if err != nil {
-		return "", err
-	}
-	from, elem, _ := c.d.jelems(j, c.newAlias("e"))
-	each, err := pred(c.jsonVal(leaf, elem))
-	if err != nil {
-		return "", err
-	}
-	// pred is asked of j only when j is no array (a negated test, ne on
-	// a multi-valued attribute, holds of an array, which is no value),
-	// an absent j included (where ne holds, as someNot decides), and of
-	// the elements that are not null, as eachValue skips them.
-	c.subqueries++
-	return "((COALESCE(" + c.d.jtype(j) + ", '') <> 'array' AND " + one + ") OR (" + c.d.jtype(j) + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
-		" WHERE " + c.d.jtype(elem) + " <> 'null' AND " + each + ")))", nil
+	return c.anyIn(j, false, func(x string) (string, error) { return pred(c.jsonVal(leaf, x)) })
 }
 
 // anyObject renders "body holds of an object JSON expression j holds", as
 // query's Evaluator reads a complex value (valuePath, each): j when it is
-// an object, or when j is an array any of its elements that is one.
+// an object, or when j is an array any of its elements that is one
+// (anyIn).
 func (c *compiler) anyObject(j string, body func(obj string) (string, error)) (string, error) {
+	return c.anyIn(j, true, body)
+}
+
+// anyIn renders "body holds of JSON expression j, or of an element of j
+// when j is an array": the one reading of a value that may be a list,
+// for anyValue (objects false) and anyObject (objects true). body is
+// asked of j only when j is no array: of any such j for a value (a
+// negated test, ne on a multi-valued attribute, holds of an array, which
+// is no value), an absent j included (where ne holds, as someNot
+// decides), of an object alone for objects; and of the elements that
+// are not null (as eachValue skips them), or that are objects.
+func (c *compiler) anyIn(j string, objects bool, body func(string) (string, error)) (string, error) {
 	one, err := body(j)
 	if err != nil {
 		return "", err
@@ -902,9 +900,16 @@ func (c *compiler) anyObject(j string, body func(obj string) (string, error)) (s
 	if err != nil {
 		return "", err
 	}
+	// j's test is selfOpen + jtype(j) + selfClose, an element's
+	// jtype(elem) + elemTest: one concatenation renders the whole.
+	selfOpen, selfClose, elemTest := "COALESCE(", ", '') <> 'array'", " <> 'null'"
+	if objects {
+		selfOpen, selfClose, elemTest = "", " = 'object'", " = 'object'"
+	}
+	jt := c.d.jtype(j)
 	c.subqueries++
-	return "((" + c.d.jtype(j) + " = 'object' AND " + one + ") OR (" + c.d.jtype(j) + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
-		" WHERE " + c.d.jtype(elem) + " = 'object' AND " + each + ")))", nil
+	return "((" + selfOpen + jt + selfClose + " AND " + one + ") OR (" + jt + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
+		" WHERE " + c.d.jtype(elem) + elemTest + " AND " + each + ")))", nil
 }
 
 // jsonVal describes JSON expression j holding a value of attribute a.

@@ -400,9 +400,9 @@ func (b *Bridge) SQLForTest() map[string]string {
 
 // OnChangeForTest is the bridge's function as a Config.OnChange of a
 // host's own: the store then folds none of its statements, which the
-// tests compare with Config.Bridge.
-func (b *Bridge) OnChangeForTest(ctx context.Context, tx *sql.Tx, c Change) error {
-	return b.onChange(ctx, tx, c)
+// tests compare with Config.Bridge. tx is the transaction c carries.
+func (b *Bridge) OnChangeForTest(ctx context.Context, _ *sql.Tx, c Change) error {
+	return b.onChange(ctx, c)
 }
 
 // SQLDeleteMembersForTest is the statement that removes the members ids

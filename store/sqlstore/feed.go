@@ -203,11 +203,10 @@ type Change struct {
 	// member ids really added or removed. The MembersRemoved entries of a
 	// user's deletion, one per group it left, have neither.
 	GroupBefore, GroupAfter *resources.Group
-	// stmts is the store's statement cache (SQLite), through which
-	// Bridge runs its statements in the write's transaction, and points
-	// the store's Store.points, under which it runs its point statements.
-	stmts  *stmtCache
-	points bool
+	// w is the write's transaction with the store's statement cache
+	// (SQLite) and its Store.points, through which Bridge runs its
+	// statements, as the store runs its own (wtx).
+	w wtx
 }
 
 // subject is the resource a write changed, before and after, for
@@ -265,16 +264,17 @@ func (s *Store) appendChanges(ctx context.Context, tx *sql.Tx, tenant string, ch
 	if bridge == nil && s.feed.onChange == nil {
 		return nil
 	}
+	w := s.wx(tx)
 	for _, c := range changes {
 		if c.Seq == pendingSeq {
 			c.Seq = 0 // numbered once committed, by a reader of the feed
 		}
-		bc := Change{Change: c, stmts: s.stmts, points: s.points}
+		bc := Change{Change: c, w: w}
 		if c.ID == subj.id {
 			bc.UserBefore, bc.UserAfter, bc.GroupBefore, bc.GroupAfter = subj.userBefore, subj.userAfter, subj.groupBefore, subj.groupAfter
 		}
 		if bridge != nil {
-			if err := bridge.onChange(ctx, tx, bc); err != nil {
+			if err := bridge.onChange(ctx, bc); err != nil {
 				return err
 			}
 		}

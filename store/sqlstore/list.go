@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scimkit/scim/filter"
-	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/query"
@@ -441,7 +439,7 @@ func (s *Store) usersSnapshot(q store.Query) bool {
 // finished in Go reads its candidates' groups (usersInGo) in its
 // snapshot, as membersFiltered for a list of groups.
 func (s *Store) groupsFiltered(q store.Query) bool {
-	return q.Filter != nil && mentions(q.Filter, "groups", s.model.User)
+	return query.Mentions(s.model.User, q.Filter, "groups")
 }
 
 // groupsSnapshot says whether a list of groups finished in Go reads more
@@ -456,7 +454,7 @@ func (s *Store) groupsSnapshot(q store.Query) bool {
 // snapshot: groupsSnapshot and groupsInGo ask it alike, or groupsInGo
 // would read them without a transaction to read them in.
 func (s *Store) membersFiltered(q store.Query) bool {
-	return q.Filter != nil && mentions(q.Filter, "members", s.model.Group)
+	return query.Mentions(s.model.Group, q.Filter, "members")
 }
 
 // finishInGo filters, sorts and pages recs in Go (query.Select) into
@@ -796,14 +794,6 @@ func (s *Store) groupsInGo(ctx context.Context, tx *sql.Tx, p *listPlan, q store
 		return list, true
 	}
 	return recs, render, extra, nil
-}
-
-// mentions reports whether e names the core attribute name anywhere
-// outside a value filter's inner paths.
-func mentions(e filter.Expr, name string, rt *resources.ResourceType) bool {
-	return filter.AnyPath(e, func(p filter.AttrPath) bool {
-		return names.Equal(p.Name, name) && (p.URI == "" || names.Equal(p.URI, rt.Schema.ID))
-	})
 }
 
 // sqlPosition is a position of a keyset walk run in SQL

@@ -603,13 +603,14 @@ func (b *Bridge) liveCond() string {
 // of the one the SCIM id or the match column finds.
 func (b *Bridge) filter(col string) string { return b.d.unindexed(col) }
 
-// onChange updates the host's tables for c inside tx: the store calls it
-// for the changes it does not fold into its own statements (all of them
-// on SQLite; see Bridge for what each change does). Its statements are
-// fixed, built with the bridge; on SQLite they run through the store's
-// statement cache (which c carries), compiled once.
-func (b *Bridge) onChange(ctx context.Context, tx *sql.Tx, c Change) error {
-	x := wtx{tx: tx, c: c.stmts, points: c.points}
+// onChange updates the host's tables for c inside the write's
+// transaction: the store calls it for the changes it does not fold into
+// its own statements (all of them on SQLite; see Bridge for what each
+// change does). Its statements are fixed, built with the bridge; they
+// run as the store's own do, through c.w (on SQLite the store's
+// statement cache, compiled once).
+func (b *Bridge) onChange(ctx context.Context, c Change) error {
+	x := c.w
 	var err error
 	switch c.Kind {
 	case store.UserCreated:
@@ -895,7 +896,7 @@ func (b *Bridge) foldDelete(a *args, kind store.ChangeKind, tenant, id string) s
 // does not fold it (SQLite): the store need not work out the entries of
 // the deletion for it (see foldDelete).
 func (b *Bridge) deleted(ctx context.Context, tx wtx, kind store.ChangeKind, tenant, id string) error {
-	return b.onChange(ctx, tx.tx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, stmts: tx.c, points: tx.points})
+	return b.onChange(ctx, Change{Change: store.Change{Kind: kind, Tenant: tenant, ID: id}, w: tx})
 }
 
 // foldCreateUser renders the folded create of u: its insert, or, when
