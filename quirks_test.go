@@ -607,6 +607,14 @@ func TestGroupPatchAnswers204(t *testing.T) {
 			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), nil)
 		},
 	}
+	rename := func(string, string) []map[string]any {
+		return []map[string]any{op("replace", "displayName", "Renamed")}
+	}
+	renamed := func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "Renamed", g["displayName"]) }
+	renamedWithoutMembers := func(t *testing.T, body map[string]any) {
+		assert.Equal(t, "Renamed", body["displayName"])
+		assert.NotContains(t, body, "members")
+	}
 	tests := []struct {
 		name  string
 		query string
@@ -669,28 +677,18 @@ func TestGroupPatchAnswers204(t *testing.T) {
 		{
 			name:  "attributes asked for: 200 with them",
 			query: "?attributes=displayName",
-			ops: func(string, string) []map[string]any {
-				return []map[string]any{op("replace", "displayName", "Renamed")}
-			},
-			want: func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "Renamed", g["displayName"]) },
-			code: http.StatusOK,
-			body: func(t *testing.T, body map[string]any) {
-				assert.Equal(t, "Renamed", body["displayName"])
-				assert.NotContains(t, body, "members")
-			},
+			ops:   rename,
+			want:  renamed,
+			code:  http.StatusOK,
+			body:  renamedWithoutMembers,
 		},
 		{
 			name:  "members left out: 200 without them",
 			query: "?excludedAttributes=members",
-			ops: func(string, string) []map[string]any {
-				return []map[string]any{op("replace", "displayName", "Renamed")}
-			},
-			want: func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "Renamed", g["displayName"]) },
-			code: http.StatusOK,
-			body: func(t *testing.T, body map[string]any) {
-				assert.Equal(t, "Renamed", body["displayName"])
-				assert.NotContains(t, body, "members")
-			},
+			ops:   rename,
+			want:  renamed,
+			code:  http.StatusOK,
+			body:  renamedWithoutMembers,
 		},
 	}
 	for sname, open := range stores {
