@@ -134,9 +134,9 @@ func TestCommittedWriteIsNoError(t *testing.T) {
 			},
 		},
 		{
-			name: "PATCH /Groups/{id} rename, members read back",
+			name: "PATCH /Groups/{id} rename, asking for the members",
 			send: func(e *env, _, gid, _ string) *resp {
-				return e.do("PATCH", "/Groups/"+gid, patchBody(op("replace", "displayName", "Renamed")))
+				return e.do("PATCH", "/Groups/"+gid+"?attributes=displayName,members", patchBody(op("replace", "displayName", "Renamed")))
 			},
 			want: http.StatusNoContent,
 			check: func(t *testing.T, s *memory.Store, r *resp, _, gid, _ string) {
@@ -182,12 +182,12 @@ func TestCommittedWriteIsNoError(t *testing.T) {
 	// that wrote nothing (a PATCH to what is stored) is its error, though
 	// the operation before it committed a write.
 	t.Run("a Bulk operation that wrote nothing after one that wrote", func(t *testing.T) {
-		s, e, gid, _ := lateEnv(t)
+		s, e, _, uid := lateEnv(t)
 		r := e.do("POST", "/Bulk", bulkBody(0,
 			map[string]any{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{
 				"schemas": []string{resources.UserSchema}, "userName": "new"}},
-			map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "bulkId": "g",
-				"data": patchBody(op("replace", "displayName", "team"))},
+			map[string]any{"method": "PATCH", "path": "/Users/" + uid, "bulkId": "g",
+				"data": patchBody(op("replace", "userName", "bjensen"))},
 		))
 		s.armed.Store(false)
 		_, by := bulkOps(t, r)

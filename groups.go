@@ -293,7 +293,7 @@ func (h *handler) replaceGroup(w http.ResponseWriter, r *http.Request) {
 	// store may read them without their names (store.WithMemberIDs).
 	r = r.WithContext(store.WithMemberIDs(r.Context()))
 	secrets := h.groups.sentSecrets(g)
-	h.groups.update(h, w, r, true, "", withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
+	h.groups.update(h, w, r, true, "", false, withMembers(true, func(cur *resources.Group) (*resources.Group, bool, error) {
 		next := g.Clone()
 		if err := h.groups.readyPut(cur, next); err != nil {
 			return nil, false, err
@@ -355,7 +355,10 @@ func diffMembers(cur, next []string) (add, remove []string) {
 // displayName with every membership update), checked under the store's
 // lock when it is a store.CheckedMemberModifier (patchMembers). Other
 // requests are applied to the group document, loaded without members
-// unless an operation needs them.
+// unless an operation needs them, and are answered 204 too unless the
+// request asks for attributes: a 200 carries the whole group, so a
+// rename would read every member back to answer (Entra ID's guide calls
+// that inadvisable).
 func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	ops, err := h.readPatch(r)
 	if err != nil {
@@ -382,7 +385,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 		// planning and the others' check bent.
 		dropWarnings(r.Context(), mark)
 	}
-	h.groups.update(h, w, r, plan.NeedsMembers, "", withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
+	h.groups.update(h, w, r, plan.NeedsMembers, "", true, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
 		return h.groups.applyPatch(h, r.Context(), cur, ops)
 	}))
 }
@@ -453,8 +456,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	}
 	h.membersChanged(r.Context(), g, add, remove)
 	if proj.defaultSet() {
-		w.Header().Set("ETag", etag(g.Meta.Version))
-		w.WriteHeader(http.StatusNoContent)
+		h.groups.noContent(w, g)
 		return true
 	}
 	h.groups.respondRead(h, w, r, g, g.Members != nil, proj)

@@ -952,8 +952,14 @@ func TestPatchNoOperations(t *testing.T) {
 				if strict {
 					requireError(t, r, 400, "invalidValue", `"Operations" is empty; a PATCH needs at least one operation (strict mode)`)
 				} else {
-					require.Equal(t, 200, r.Code, r.Raw)
-					assert.Equal(t, before.Body, r.Body, "the resource as it was")
+					if path == "/Groups/"+gid {
+						// A group PATCH asking for no attributes answers 204.
+						require.Equal(t, 204, r.Code, r.Raw)
+						assert.Equal(t, before.Header.Get("ETag"), r.Header.Get("ETag"), "the version as it was")
+					} else {
+						require.Equal(t, 200, r.Code, r.Raw)
+						assert.Equal(t, before.Body, r.Body, "the resource as it was")
+					}
 					assert.Equal(t, []string{`"Operations" is empty: the PATCH changes nothing`}, last()[0].Warnings)
 				}
 				assert.Equal(t, before.Body, e.do("GET", path, nil).Body, "nothing changed, the version included")
@@ -1935,4 +1941,71 @@ func (u *rerunUpdater) UpdateUser(ctx context.Context, id, ifVersion string, cha
 		u.runs.Add(1)
 		return change(cur)
 	})
+}
+
+// TestExtensionAttributeDotNotation: a PATCH path or no-path value key
+// that writes a dot between an extension's URN and its attribute
+// (urn:…:enterprise:2.0:User.department) is read with the colon RFC
+// 7644 §3.10 has there, with a warning saying so, and refused in strict
+// mode (400 naming the path to send: invalidPath, or invalidValue for a
+// value's key, as its other faults are), changing nothing. It
+// was an attribute no schema defines, ignored with a warning: the
+// department was never stored. Microsoft documents it as the request
+// shape of its provisioning jobs made before December 2018 (customappsso),
+// which an application can still be downgraded to: "Known issues and
+// resolutions with SCIM 2.0 protocol compliance of the Microsoft Entra
+// user provisioning service", the row "Extension attributes use dot "."
+// notation before attribute names instead of colon ":" notation",
+// https://learn.microsoft.com/azure/active-directory/app-provisioning/application-provisioning-config-problem-scim-compatibility
+func TestExtensionAttributeDotNotation(t *testing.T) {
+	const dotted = ent + ".department"
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			uid := e.createUser("dotted")["id"].(string)
+			boss := e.createUser("boss")["id"].(string)
+			enterprise := func(t *testing.T) map[string]any {
+				x, _ := e.do("GET", "/Users/"+uid, nil).Body[ent].(map[string]any)
+				return x
+			}
+			for _, tc := range []struct {
+				name     string
+				ops      map[string]any
+				warning  string
+				scimType string // of the strict refusal
+				detail   string
+				check    func(t *testing.T)
+			}{
+				{"Entra's legacy Replace of the department", patchBody(op("Replace", dotted, "Sales")),
+					`path "` + dotted + `" taken as "` + ent + `:department": an extension's attribute follows its URN after a colon`,
+					"invalidPath", `path "` + dotted + `": an extension's attribute follows its URN after a colon, not a dot: send "` + ent + `:department" (strict mode)`,
+					func(t *testing.T) { assert.Equal(t, "Sales", enterprise(t)["department"]) }},
+				{"the manager as a bare id", patchBody(op("Add", ent+".manager", boss)),
+					`path "` + ent + `.manager" taken as "` + ent + `:manager": an extension's attribute follows its URN after a colon`,
+					"invalidPath", `send "` + ent + `:manager" (strict mode)`,
+					func(t *testing.T) {
+						assert.Equal(t, boss, enterprise(t)["manager"].(map[string]any)["value"])
+					}},
+				{"a key of a value without a path", patchBody(op("replace", "", map[string]any{ent + ".costCenter": "CC-7"})),
+					`value key "` + ent + `.costCenter" taken as "` + ent + `:costCenter": an extension's attribute follows its URN after a colon`,
+					"invalidValue", `value key "` + ent + `.costCenter": an extension's attribute follows its URN after a colon, not a dot: send "` + ent + `:costCenter" (strict mode)`,
+					func(t *testing.T) { assert.Equal(t, "CC-7", enterprise(t)["costCenter"]) }},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					before := e.do("GET", "/Users/"+uid, nil)
+					requireError(t, strict.do("PATCH", "/Users/"+uid, tc.ops), 400, tc.scimType, tc.detail)
+					assert.Equal(t, before.Body, e.do("GET", "/Users/"+uid, nil).Body, "strict mode changed nothing")
+					r := e.do("PATCH", "/Users/"+uid, tc.ops)
+					require.Equal(t, 200, r.Code, r.Raw)
+					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					tc.check(t)
+				})
+			}
+			// A dot inside a name that joins no extension's URN is still
+			// an attribute no schema defines.
+			r := e.do("PATCH", "/Users/"+uid, patchBody(op("replace", "urn:example:none:2.0:User.badge", "B")))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.Equal(t, []string{`ignored unknown attribute "urn:example:none:2.0:User.badge"`}, lastWarnings(t, ring))
+		})
+	}
 }

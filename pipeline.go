@@ -287,8 +287,10 @@ func (k *kind[T]) serveDelete(h *handler) http.HandlerFunc {
 // events and writes the response. password is the password the request
 // most likely sets ("" for none known): it is hashed before the store's
 // calls (withHashing), through a store's updater (updateInStore) or the
-// versioned read-modify-write (readModifyWrite) alike.
-func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, password string, change func(cur T) (next T, changed bool, err error)) {
+// versioned read-modify-write (readModifyWrite) alike. noContent says the
+// answer is 204 No Content when the request asks for no attributes (a
+// group PATCH, patchGroup), so that no member list is read to answer.
+func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, withMembers bool, password string, noContent bool, change func(cur T) (next T, changed bool, err error)) {
 	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		h.writeError(w, r, err)
@@ -342,6 +344,10 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		k.changed(ctx, before, after, withMembers)
 	case k.unchanged != nil:
 		k.unchanged(ctx, id)
+	}
+	if noContent && proj.defaultSet() {
+		k.noContent(w, after)
+		return
 	}
 	k.respondRead(h, w, r, after, withMembers, proj)
 }
@@ -399,13 +405,22 @@ func (k *kind[T]) respondRead(h *handler, w http.ResponseWriter, r *http.Request
 				h.writeError(w, r, err)
 				return
 			}
-			w.Header().Set("ETag", etag(k.meta(v).Version))
-			w.WriteHeader(http.StatusNoContent)
+			k.noContent(w, v)
 			return
 		}
 		v = full
 	}
 	k.respond(h, w, r, http.StatusOK, v, proj)
+}
+
+// noContent answers a PATCH of v with 204 No Content and v's ETag (RFC
+// 7644 §3.5.2 allows it): a group PATCH that asks for no attributes, as
+// Entra ID and Okta expect, and one whose read after the write failed.
+func (k *kind[T]) noContent(w http.ResponseWriter, v T) {
+	if tag := etag(k.meta(v).Version); tag != "" {
+		w.Header().Set("ETag", tag)
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // respond writes one resource with its ETag and Location.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"sort"
 	"sync"
 	"testing"
@@ -473,7 +474,7 @@ func testOktaMembershipUpdateWithResentName(t *testing.T, checked bool) {
 		op("replace", "", map[string]any{"id": gid, "displayName": "Sales EMEA"}),
 		op("add", "members", []any{map[string]any{"value": a}}),
 	))
-	require.Equal(t, http.StatusOK, r.Code, r.Raw)
+	require.Equal(t, http.StatusNoContent, r.Code, r.Raw)
 	got := e.do("GET", "/Groups/"+gid, nil).Body
 	assert.Equal(t, "Sales EMEA", got["displayName"])
 	assert.ElementsMatch(t, []string{a, b}, memberIDs(got))
@@ -579,4 +580,153 @@ func TestTestConnectionProbes(t *testing.T) {
 	r = e.do("GET", "/Groups?filter="+q(`displayName eq "nope"`)+"&excludedAttributes=members", nil)
 	require.Equal(t, 200, r.Code)
 	assert.Equal(t, float64(0), r.Body["totalResults"])
+}
+
+// TestGroupPatchAnswers204 replays the group PATCHes providers send
+// that change more than members (a rename, an externalId, a member
+// change another filter selects), on memory and SQLite. Each answers
+// 204 No Content with the new ETag, as a member-only PATCH does, unless
+// the request asks for attributes: the 200 it answered before carried
+// the whole member list, read again for the response. Sources:
+//   - Microsoft, "Tutorial: Develop and plan provisioning for a SCIM
+//     endpoint in Microsoft Entra ID", Group operations ("Update to the
+//     group PATCH request should yield an HTTP 204 No Content in the
+//     response. Returning a body with a list of all the members isn't
+//     advisable."; its "Update Group [Non-member attributes]" example
+//     answers 204),
+//     https://learn.microsoft.com/en-us/entra/identity/app-provisioning/use-scim-to-provision-users-and-groups
+//   - Okta, "Okta and SCIM Version 2.0", Update a specific Group name,
+//     https://developer.okta.com/docs/api/openapi/okta-scim/guides/scim-20
+func TestGroupPatchAnswers204(t *testing.T) {
+	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			rec := &recordingStore{Store: memory.New()}
+			return rec.Store, rec
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), nil)
+		},
+	}
+	rename := func(string, string) []map[string]any {
+		return []map[string]any{op("replace", "displayName", "Renamed")}
+	}
+	renamed := func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "Renamed", g["displayName"]) }
+	renamedWithoutMembers := func(t *testing.T, body map[string]any) {
+		assert.Equal(t, "Renamed", body["displayName"])
+		assert.NotContains(t, body, "members")
+	}
+	tests := []struct {
+		name  string
+		query string
+		ops   func(gid, a string) []map[string]any
+		want  func(t *testing.T, g map[string]any, a, b string)
+		code  int
+		// body checks a 200's body.
+		body func(t *testing.T, body map[string]any)
+		// needsMembers: the change itself reads the members.
+		needsMembers bool
+	}{
+		{
+			name: "Entra legacy: Replace displayName by path",
+			ops: func(string, string) []map[string]any {
+				return []map[string]any{op("Replace", "displayName", "Renamed")}
+			},
+			want: func(t *testing.T, g map[string]any, a, b string) {
+				assert.Equal(t, "Renamed", g["displayName"])
+				assert.ElementsMatch(t, []string{a, b}, memberIDs(g))
+			},
+			code: http.StatusNoContent,
+		},
+		{
+			name: "Entra: Replace externalId",
+			ops:  func(string, string) []map[string]any { return []map[string]any{op("Replace", "externalId", "obj-1")} },
+			want: func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "obj-1", g["externalId"]) },
+			code: http.StatusNoContent,
+		},
+		{
+			name: "Okta: no-path rename with the id resent",
+			ops: func(gid, _ string) []map[string]any {
+				return []map[string]any{op("replace", "", map[string]any{"id": gid, "displayName": "Renamed"})}
+			},
+			want: func(t *testing.T, g map[string]any, a, b string) { assert.Equal(t, "Renamed", g["displayName"]) },
+			code: http.StatusNoContent,
+		},
+		{
+			name: "Okta: rename sent with a member removal",
+			ops: func(gid, a string) []map[string]any {
+				return []map[string]any{
+					op("replace", "", map[string]any{"id": gid, "displayName": "Renamed"}),
+					op("remove", `members[value eq "`+a+`"]`, nil),
+				}
+			},
+			want: func(t *testing.T, g map[string]any, a, b string) {
+				assert.Equal(t, "Renamed", g["displayName"])
+				assert.Equal(t, []string{b}, memberIDs(g))
+			},
+			code: http.StatusNoContent,
+		},
+		{
+			name: "a member change selected by another filter",
+			ops: func(string, string) []map[string]any {
+				return []map[string]any{op("remove", `members[type eq "User"]`, nil)}
+			},
+			want:         func(t *testing.T, g map[string]any, a, b string) { assert.Empty(t, memberIDs(g)) },
+			code:         http.StatusNoContent,
+			needsMembers: true,
+		},
+		{
+			name:  "attributes asked for: 200 with them",
+			query: "?attributes=displayName",
+			ops:   rename,
+			want:  renamed,
+			code:  http.StatusOK,
+			body:  renamedWithoutMembers,
+		},
+		{
+			name:  "members left out: 200 without them",
+			query: "?excludedAttributes=members",
+			ops:   rename,
+			want:  renamed,
+			code:  http.StatusOK,
+			body:  renamedWithoutMembers,
+		},
+	}
+	for sname, open := range stores {
+		for _, tt := range tests {
+			t.Run(sname+"/"+tt.name, func(t *testing.T) {
+				users, groups := open(t)
+				e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+				a := e.createUser("a@example.com")["id"].(string)
+				b := e.createUser("b@example.com")["id"].(string)
+				gid := e.createGroup("Sales", a, b)["id"].(string)
+				rec, _ := groups.(*recordingStore)
+				if rec != nil {
+					rec.mu.Lock()
+					rec.gets = nil
+					rec.mu.Unlock()
+				}
+				r := e.do("PATCH", "/Groups/"+gid+tt.query, patchBody(tt.ops(gid, a)...))
+				require.Equal(t, tt.code, r.Code, r.Raw)
+				var gets []store.GetOptions
+				if rec != nil {
+					rec.mu.Lock()
+					gets = rec.gets
+					rec.mu.Unlock()
+				}
+				g := e.do("GET", "/Groups/"+gid, nil)
+				assert.Equal(t, g.Header.Get("ETag"), r.Header.Get("ETag"), "the ETag of the version written")
+				tt.want(t, g.Body, a, b)
+				if tt.body == nil {
+					assert.Empty(t, r.Raw)
+					if !tt.needsMembers {
+						for _, o := range gets {
+							assert.True(t, o.ExcludeMembers, "the members are not read for the answer: %+v", gets)
+						}
+					}
+					return
+				}
+				tt.body(t, r.Body)
+			})
+		}
+	}
 }

@@ -365,7 +365,11 @@ func TestExtensionRequiredEveryWrite(t *testing.T) {
 						if method == "PUT" {
 							body = doc(typ.core, typ.nameAttr, tc.ext)
 						}
-						check(t, e.do(method, at, body), 200)
+						ok := 200
+						if method == "PATCH" && typ.path == "/Groups" {
+							ok = 204 // a group PATCH asking for no attributes
+						}
+						check(t, e.do(method, at, body), ok)
 						if tc.detail != "" {
 							assert.Equal(t, before, e.do("GET", at, nil).Raw, "nothing changed")
 						}

@@ -252,7 +252,7 @@ func (h *handler) replaceUser(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, err)
 		return
 	}
-	h.users.update(h, w, r, false, u.Password, h.putUser(r.Context(), u))
+	h.users.update(h, w, r, false, u.Password, false, h.putUser(r.Context(), u))
 }
 
 func (h *handler) userChanged(ctx context.Context, before, after *resources.User, _ bool) {
@@ -449,7 +449,7 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 	if h.storesPasswords() {
 		password, _ = h.users.engine.Sets(ops, "password")
 	}
-	h.users.update(h, w, r, false, password, func(cur *resources.User) (*resources.User, bool, error) {
+	h.users.update(h, w, r, false, password, false, func(cur *resources.User) (*resources.User, bool, error) {
 		var next *resources.User
 		changed, done := false, false
 		var secrets []string

@@ -89,6 +89,25 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 	return r
 }
 
+// DottedExtension returns p with the colon RFC 7644 §3.10 puts between
+// an extension's URN and its attribute where the client wrote a dot
+// (urn:…:enterprise:2.0:User.department, which the filter package parses
+// as URI urn:…:enterprise:2.0, name User and sub-attribute department),
+// and true, when p's URI and name join to the URN of one of rt's
+// extensions and p has a sub-attribute; else p and false. Entra ID's
+// provisioning jobs made before December 2018 (customappsso) write
+// extension attributes so; the caller decides whether to take it.
+func (rt *ResourceType) DottedExtension(p filter.AttrPath) (filter.AttrPath, bool) {
+	if p.URI == "" || p.Sub == "" {
+		return p, false
+	}
+	s := rt.schemaNamed(p.URI, p.Name)
+	if s == nil || s == rt.Schema {
+		return p, false
+	}
+	return filter.AttrPath{URI: s.ID, Name: p.Sub}, true
+}
+
 // schemasAttr is "schemas" as a query reads it (ResolveQuery). Never
 // modified.
 var schemasAttr = &Attribute{Name: "schemas", Type: TypeReference, MultiValued: true}

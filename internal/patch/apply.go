@@ -528,6 +528,17 @@ func (a *applier) resolve(named naming) (loc, error) {
 	}
 	l := loc{raw: path, named: named, filter: p.Filter}
 	res := rt.Resolve(p.AttrPath)
+	if res.Missing && p.Filter == nil {
+		if dp, ok := rt.DottedExtension(p.AttrPath); ok {
+			// Entra ID's oldest jobs write urn:…:User.department.
+			fixed := dp.String()
+			if err := a.bend(a.e.secrets.Sprintf("%v taken as %q: an extension's attribute follows its URN after a colon", named, fixed),
+				InvalidPath, "%v: an extension's attribute follows its URN after a colon, not a dot: send %q (strict mode)", named, fixed); err != nil {
+				return loc{}, err
+			}
+			p.AttrPath, res = dp, rt.Resolve(dp)
+		}
+	}
 	attr := res.Attr
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
