@@ -60,11 +60,11 @@ func BenchmarkCursorScale(b *testing.B) {
 			var seq int64
 			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT seq FROM scim_users WHERE tenant = 'scale' ORDER BY seq LIMIT 1 OFFSET `+strconv.Itoa(n-page-1)).Scan(&seq))
 			lastSeq := sqlstore.PositionForTest(nil, seq)
-			var fold string
-			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_fold, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_fold, seq LIMIT 1 OFFSET `+strconv.Itoa(n-page-1)).Scan(&fold, &seq))
-			lastName := sqlstore.PositionForTest(fold, seq)
-			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_fold, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_fold, seq LIMIT 1 OFFSET `+strconv.Itoa(n/2)).Scan(&fold, &seq))
-			midName := sqlstore.PositionForTest(fold, seq)
+			var key string
+			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_key, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_key, seq LIMIT 1 OFFSET `+strconv.Itoa(n-page-1)).Scan(&key, &seq))
+			lastName := sqlstore.PositionForTest(key, seq)
+			require.NoError(b, s.DB().QueryRowContext(ctx, `SELECT user_name_key, seq FROM scim_users WHERE tenant = 'scale' ORDER BY user_name_key, seq LIMIT 1 OFFSET `+strconv.Itoa(n/2)).Scan(&key, &seq))
+			midName := sqlstore.PositionForTest(key, seq)
 			byName := store.Query{SortBy: "userName", Count: page}
 			for _, c := range []struct {
 				name  string
