@@ -529,3 +529,15 @@ func (s *Store) PresentForTest(ctx context.Context, leaf *resources.Attribute, r
 	err = s.DB().QueryRowContext(ctx, "SELECT CASE WHEN "+expr+" THEN TRUE ELSE FALSE END", a.vals...).Scan(&held)
 	return held, err
 }
+
+// UserAdoptForTest returns the bridge's adoption of a host user row by a
+// new user named userName in tenant (on PostgreSQL with the insert that
+// runs when it adopts nothing), and its bind values.
+func (b *Bridge) UserAdoptForTest(tenant, userName string) (string, []any) {
+	x := &binding{id: "adopt-probe", tenant: tenant, u: &resources.User{UserName: userName, Active: resources.Bool(true)}, adopt: b.adoptUser(&resources.User{UserName: userName})}
+	st := &b.sql.userAdopt
+	if b.d.pg {
+		st = &b.sql.userAdoptOrInsert
+	}
+	return st.q, b.bind(st, x)
+}

@@ -132,16 +132,30 @@ type MemberTable struct {
 
 // Match is the rule by which a SCIM create adopts a host row that SCIM
 // does not manage yet (its ID column is NULL, and it is not flagged
-// deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
-// new resource's Attribute, compared case-insensitively (lower() on both
-// sides: every letter on PostgreSQL, ASCII letters on SQLite), the
-// resource's value normalised to NFC first and Column as stored: a row
-// holding "e" and a combining accent is not matched by "é", so keep
-// Column in NFC. The
-// adopted row gets the SCIM id and every mapped column, so from then on
-// it is the SCIM resource's row. A large table wants an index on
-// lower(Column), and one on the ID column (UNIQUE, say) for every other
-// change.
+// deleted, see UserTable.SoftDelete) instead of inserting a new one: the
+// first such row of the tenant, by Key, whose Column equals the new
+// resource's Attribute case-insensitively and in either Unicode form.
+// The database's lower() of Column is compared with lower() of each of
+// up to 16 spellings of the value: the value in NFC and in NFD (so a row
+// holding "e" and a combining accent is matched by "é", and the other way
+// round), and, in each form, the spellings that differ in the case of
+// letters outside ASCII, which SQLite's lower() leaves as they are (as
+// PostgreSQL's does for a column under the "C" collation): every such
+// spelling when there are at most 8 (up to three letters of two cases
+// each: "Ödön" matches "ödön"; Greek σ, ς and Σ are three cases of one
+// letter), else the value as sent, all lower case, all upper case and
+// capitalised at the start of each word. So Column needs nothing of
+// your code, no function and no index but the one below. What is left
+// unmatched: on SQLite (or under "C"), a value with more case spellings
+// than 8 (four or more cased letters outside ASCII), held by the row in
+// another case pattern than those ("дМиТрий" for "дмитрий"; PostgreSQL
+// in a UTF-8 locale folds every letter and matches it); on both, a row
+// mixing NFC and NFD within one value, or spelling it in a compatibility
+// form NFC keeps apart (full-width letters, ligatures). The adopted row
+// gets the SCIM id and every mapped column, so from then on it is the
+// SCIM resource's row. A large table wants an index on lower(Column),
+// which each spelling probes once, and one on the ID column (UNIQUE,
+// say) for every other change.
 type Match struct {
 	// Column is the host's column compared, e.g. "email".
 	Column string
@@ -1119,6 +1133,7 @@ type binding struct {
 // bind returns st's parameters' values for x.
 func (b *Bridge) bind(st *bstmt, x *binding) []any {
 	vals := make([]any, len(st.args))
+	var spellings *[adoptSlots]string
 	for k, a := range st.args {
 		switch a.kind {
 		case argID:
@@ -1130,7 +1145,11 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 		case argGroupCol:
 			vals[k] = nullText(b.groups[a.i].get(x.g))
 		case argAdopt:
-			vals[k] = x.adopt
+			if spellings == nil {
+				sp := adoptSpellings(x.adopt)
+				spellings = &sp
+			}
+			vals[k] = spellings[a.i]
 		case argList:
 			vals[k] = x.list
 		case argItem:
@@ -1191,18 +1210,30 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 
 // adoptSQL renders the adoption of table's first unmanaged row (its id
 // column NULL, live the condition that it is not flagged deleted) whose
-// column col matches the adopted value case-insensitively, setting sets.
-// The rows matched share lower(col): the first is the one of the lowest
-// key, which the index on lower(col) yields in order (it ends with the
-// rowid on SQLite), without a sort. The value compared is rendered as
+// column col matches the adopted value case-insensitively, in either
+// Unicode form, setting sets: the row of the lowest key among those
+// whose lower(col) is lower() of one of the value's adoptSpellings. Each
+// spelling is a query of its own, lower(col) = the spelling, joined by
+// UNION ALL: one probe of the index on lower(col) each, as each planner
+// plans a single equality whatever its statistics (an IN list of 16 made
+// SQLite scan a small analyzed table, and its "ORDER BY key LIMIT 1" a
+// sort). The key is read unindexed on SQLite (+key), so that min() does
+// not walk the key's index instead. The values compared are rendered as
 // args.bound renders a lookup's (dialect.value): on SQLite after ANALYZE
 // a bare parameter compared with an indexed expression would compile the
 // statement again on every run (two thirds of the probe's time).
 func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
-	val := b.d.value(`lower(` + q.p(argAdopt, 0) + `)`)
-	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
-		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + val + b.tenantCond(q, "", tenant) + live +
-		` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+	first := key
+	if !b.d.pg {
+		first = "+" + key
+	}
+	probes := make([]string, adoptSlots)
+	for i := range probes {
+		probes[i] = `SELECT ` + first + ` AS k FROM ` + table + ` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` +
+			b.d.value(`lower(`+q.p(argAdopt, i)+`)`) + b.tenantCond(q, "", tenant) + live
+	}
+	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT min(k) FROM (` +
+		strings.Join(probes, " UNION ALL ") + `) AS adopt) AND ` + id + ` IS NULL`
 }
 
 // buildSQL builds the bridge's statements from its checked mapping.
