@@ -1217,19 +1217,14 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 // UNION ALL: one probe of the index on lower(col) each, as each planner
 // plans a single equality whatever its statistics (an IN list of 16 made
 // SQLite scan a small analyzed table, and its "ORDER BY key LIMIT 1" a
-// sort). The key is read unindexed on SQLite (+key), so that min() does
-// not walk the key's index instead. The values compared are rendered as
+// sort). The values compared are rendered as
 // args.bound renders a lookup's (dialect.value): on SQLite after ANALYZE
 // a bare parameter compared with an indexed expression would compile the
 // statement again on every run (two thirds of the probe's time).
 func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
-	first := key
-	if !b.d.pg {
-		first = "+" + key
-	}
 	probes := make([]string, adoptSlots)
 	for i := range probes {
-		probes[i] = `SELECT ` + first + ` AS k FROM ` + table + ` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` +
+		probes[i] = `SELECT ` + key + ` AS k FROM ` + table + ` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` +
 			b.d.value(`lower(`+q.p(argAdopt, i)+`)`) + b.tenantCond(q, "", tenant) + live
 	}
 	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT min(k) FROM (` +
