@@ -12,8 +12,8 @@ import (
 
 // TestHostTablesAdoptionPlanAt100k: with 100,000 rows in the host's
 // users table (analyzed), the adoption of a new user probes the host's
-// index on lower(email) once for each spelling it compares
-// (adoptSpellings) and reads no other row (then the row it adopts, by
+// index on lower(email) once for an ASCII value, and once for each
+// spelling it compares (adoptSpellings) for one of several and reads no other row (then the row it adopts, by
 // its key): no scan of the table, on SQLite (EXPLAIN QUERY PLAN) and PostgreSQL
 // (EXPLAIN ANALYZE of its generic and custom plans).
 func TestHostTablesAdoptionPlanAt100k(t *testing.T) {
@@ -40,6 +40,15 @@ func TestHostTablesAdoptionPlanAt100k(t *testing.T) {
 			_, err = s.DB().Exec(`ANALYZE`)
 		}
 		require.NoError(t, err)
+		// An ASCII value has one spelling: one probe, as before.
+		one, oneArgs := bridge.UserAdoptForTest("", "App7@example.com")
+		if isPG(s) {
+			plan := strings.Join(explainPG(t, s.DB(), "force_generic_plan", one, oneArgs), "\n")
+			assert.Equal(t, 1, strings.Count(plan, "Index Scan using app_users_adopt on app_users")+strings.Count(plan, "Bitmap Index Scan on app_users_adopt"), "an ASCII value, one probe:\n%s", plan)
+		} else {
+			plan := strings.Join(sqlitePlan(t, s, one), "\n")
+			assert.Equal(t, 1, strings.Count(plan, "SEARCH app_users USING INDEX app_users_adopt (<expr>=?)"), "an ASCII value, one probe:\n%s", plan)
+		}
 		stmt, args := bridge.UserAdoptForTest("", "\u00d6d\u00f6n@example.com")
 		if !isPG(s) {
 			plan := sqlitePlan(t, s, stmt)

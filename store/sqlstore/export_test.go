@@ -390,6 +390,9 @@ func (b *Bridge) SQLForTest() map[string]string {
 		"membersAdd": b.memberStmt(memberAdd, 0).q, "membersRemove": b.memberStmt(memberRemove, 0).q,
 		"groupAdopt": b.sql.groupAdopt.q, "groupUpdate": b.sql.groupUpdate.q, "groupDelete": b.sql.groupDelete.q, "groupDrop": b.sql.groupDrop.q,
 	}
+	if b.spelled != nil {
+		out["userAdoptSpelled"], out["groupAdoptSpelled"] = b.spelled.userAdopt.q, b.spelled.groupAdopt.q
+	}
 	for k, v := range out {
 		if v == "" {
 			delete(out, k)
@@ -535,9 +538,10 @@ func (s *Store) PresentForTest(ctx context.Context, leaf *resources.Attribute, r
 // runs when it adopts nothing), and its bind values.
 func (b *Bridge) UserAdoptForTest(tenant, userName string) (string, []any) {
 	x := &binding{id: "adopt-probe", tenant: tenant, u: &resources.User{UserName: userName, Active: resources.Bool(true)}, adopt: b.adoptUser(&resources.User{UserName: userName})}
-	st := &b.sql.userAdopt
+	sq := b.stmtsFor(x.adopt)
+	st := &sq.userAdopt
 	if b.d.pg {
-		st = &b.sql.userAdoptOrInsert
+		st = &sq.userAdoptOrInsert
 	}
 	return st.q, b.bind(st, x)
 }

@@ -136,7 +136,8 @@ type MemberTable struct {
 // first such row of the tenant, by Key, whose Column equals the new
 // resource's Attribute case-insensitively and in either Unicode form.
 // The database's lower() of Column is compared with lower() of each of
-// up to 16 spellings of the value: the value in NFC and in NFD (so a row
+// up to 16 spellings of the value (one for an ASCII value: the value
+// itself, one probe of the index below): the value in NFC and in NFD (so a row
 // holding "e" and a combining accent is matched by "é", and the other way
 // round), and, in each form, the spellings that differ in the case of
 // letters outside ASCII, which SQLite's lower() leaves as they are (as
@@ -282,7 +283,13 @@ type Bridge struct {
 	// Match).
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
-	sql        bridgeSQL
+	// sql are the bridge's statements, whose adoption compares the
+	// value itself; spelled, those whose adoption compares its
+	// adoptSpellings (nil without Adopt): a value of one spelling (every
+	// ASCII value) probes the host's index once, as it did before
+	// there were spellings (stmtsFor).
+	sql     bridgeSQL
+	spelled *bridgeSQL
 	// tables are the host's tables' names as the database reports them
 	// in an error (unquoted, without their schema): see foldErr.
 	tables []string
@@ -487,7 +494,11 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 	for _, name := range names {
 		b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:]) // the name without its schema
 	}
-	b.buildSQL()
+	b.buildSQL(&b.sql, 1)
+	if u.Adopt != nil || m.Groups != nil && m.Groups.Adopt != nil {
+		b.spelled = &bridgeSQL{}
+		b.buildSQL(b.spelled, adoptSlots)
+	}
 	return b, nil
 }
 
@@ -747,7 +758,8 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		if c.UserAfter == nil {
 			return "", false
 		}
-		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertFold, &b.sql.userAdoptOrInsertFold), true
+		sq := b.userStmts(c.UserAfter)
+		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &sq.userInsertFold, &sq.userAdoptOrInsertFold), true
 	case store.UserUpdated:
 		if c.UserAfter == nil || !b.touches(c.Attributes) {
 			return "", c.UserAfter != nil
@@ -756,7 +768,8 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		// found no row (a user created before the bridge), the create.
 		up := b.rebind(a, &b.userUpdateSQL(b.userMask(c.Attributes)).folded,
 			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
-		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
+		sq := b.userStmts(c.UserAfter)
+		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &sq.userInsertElseFold, &sq.userAdoptOrInsertElseFold), true
 	case store.UserDeactivated, store.UserReactivated:
 		return "", true // onChange writes them with UserUpdated
 	}
@@ -825,14 +838,15 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 	if b.t.Groups.Adopt != nil {
 		x.adopt = b.adoptGroup(g)
 	}
-	st := &b.sql.groupInsertFold
+	sq := b.stmtsFor(x.adopt)
+	st := &sq.groupInsertFold
 	switch {
 	case update && x.adopt != "":
-		st = &b.sql.groupUpdateElseAdoptFold
+		st = &sq.groupUpdateElseAdoptFold
 	case update:
-		st = &b.sql.groupUpdateFold
+		st = &sq.groupUpdateFold
 	case x.adopt != "":
-		st = &b.sql.groupAdoptOrInsertFold
+		st = &sq.groupAdoptOrInsertFold
 	}
 	parts := []string{b.rebind(a, st, x)}
 	if mt := b.t.Members; mt != nil {
@@ -1212,7 +1226,11 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 // column NULL, live the condition that it is not flagged deleted) whose
 // column col matches the adopted value case-insensitively, in either
 // Unicode form, setting sets: the row of the lowest key among those
-// whose lower(col) is lower() of one of the value's adoptSpellings. Each
+// whose lower(col) is lower() of one of the value's adoptSpellings,
+// slots of them. With one slot (the statements of a value of one
+// spelling, stmtsFor), lower(col) = the value, the first row by ORDER BY
+// key LIMIT 1, which the index on lower(col) yields in key order (it
+// ends with the rowid on SQLite), without a sort. With more, each
 // spelling is a query of its own, lower(col) = the spelling, joined by
 // UNION ALL: one probe of the index on lower(col) each, as each planner
 // plans a single equality whatever its statistics (an IN list of 16 made
@@ -1221,8 +1239,13 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 // args.bound renders a lookup's (dialect.value): on SQLite after ANALYZE
 // a bare parameter compared with an indexed expression would compile the
 // statement again on every run (two thirds of the probe's time).
-func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
-	probes := make([]string, adoptSlots)
+func (b *Bridge) adoptSQL(q *qb, slots int, table, id, key, tenant, col, live string, sets []string) string {
+	if slots == 1 {
+		return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
+			` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + b.d.value(`lower(`+q.p(argAdopt, 0)+`)`) + b.tenantCond(q, "", tenant) + live +
+			` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+	}
+	probes := make([]string, slots)
 	for i := range probes {
 		probes[i] = `SELECT ` + key + ` AS k FROM ` + table + ` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` +
 			b.d.value(`lower(`+q.p(argAdopt, i)+`)`) + b.tenantCond(q, "", tenant) + live
@@ -1231,9 +1254,10 @@ func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets 
 		strings.Join(probes, " UNION ALL ") + `) AS adopt) AND ` + id + ` IS NULL`
 }
 
-// buildSQL builds the bridge's statements from its checked mapping.
-func (b *Bridge) buildSQL() {
-	ut, st := &b.t.Users, &b.sql
+// buildSQL builds the bridge's statements from its checked mapping into
+// st, their adoptions comparing slots spellings of the value (adoptSQL).
+func (b *Bridge) buildSQL(st *bridgeSQL, slots int) {
+	ut := &b.t.Users
 	// A user's row: its columns and their values (argTenant of a
 	// tenant column is rendered by userRow's caller's qb).
 	userRow := func(q *qb) (cols, vals []string) {
@@ -1264,7 +1288,7 @@ func (b *Bridge) buildSQL() {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
 		sets := assignments(cols, vals, ut.Tenant)
-		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), sets)
+		adopt := b.adoptSQL(q, slots, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), sets)
 		if b.d.pg {
 			// The INSERT runs when the UPDATE adopted nothing.
 			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
@@ -1276,7 +1300,7 @@ func (b *Bridge) buildSQL() {
 			for _, unless := range []string{"", ` AND NOT EXISTS (SELECT 1 FROM host_updated)`} {
 				q := &qb{d: b.d}
 				cols, vals := userRow(q)
-				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), assignments(cols, vals, ut.Tenant))
+				adopt := b.adoptSQL(q, slots, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), assignments(cols, vals, ut.Tenant))
 				fold := q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w)` + unless + ` RETURNING 1), host_user AS (` +
 					insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted)` + unless + `)`)
 				if unless == "" {
@@ -1333,7 +1357,7 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			cols, vals := groupRow(q)
 			sets := assignments(cols, vals, gt.Tenant)
-			adopt := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
+			adopt := b.adoptSQL(q, slots, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
 			if b.d.pg {
 				st.groupAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertGroup + `SELECT ` + strings.Join(vals, ", ") +
 					` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
@@ -1347,7 +1371,7 @@ func (b *Bridge) buildSQL() {
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
 			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
-			b.buildGroupFolds(groupRow, insertGroup)
+			b.buildGroupFolds(st, slots, groupRow, insertGroup)
 		}
 	}
 
@@ -1397,8 +1421,8 @@ func (b *Bridge) buildSQL() {
 // that the join rows written in the same statement (teamAddFold,
 // teamRemoveFold) name the team whichever item wrote it: a team created
 // by the statement is not in the statement's snapshot of the table.
-func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), insertGroup string) {
-	gt, st := b.t.Groups, &b.sql
+func (b *Bridge) buildGroupFolds(st *bridgeSQL, slots int, groupRow func(q *qb) (cols, vals []string), insertGroup string) {
+	gt := b.t.Groups
 	ret := "1"
 	hostKeys := b.t.Members != nil && b.t.Members.HostKeys
 	if hostKeys {
@@ -1419,7 +1443,7 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 		}
 		cond := ` WHERE TRUE` + unless
 		if adopt {
-			a := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
+			a := b.adoptSQL(q, slots, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
 			items = append(items, `host_group_adopted AS (`+a+` AND EXISTS (SELECT 1 FROM w)`+unless+` RETURNING `+ret+`)`)
 			from = append(from, "host_group_adopted")
 			cond = ` WHERE NOT EXISTS (SELECT 1 FROM host_group_adopted)` + unless
@@ -1441,6 +1465,24 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 	}
 }
 
+// stmtsFor returns the statements that adopt by v, a Match value in NFC
+// ("" adopts nothing): b.spelled when v has more than one of
+// adoptSpellings, else b.sql, which compares v alone.
+func (b *Bridge) stmtsFor(v string) *bridgeSQL {
+	if b.spelled == nil || oneSpelling(v) {
+		return &b.sql
+	}
+	return b.spelled
+}
+
+// userStmts returns the statements that create u's host row (stmtsFor).
+func (b *Bridge) userStmts(u *resources.User) *bridgeSQL {
+	if b.t.Users.Adopt == nil {
+		return &b.sql
+	}
+	return b.stmtsFor(b.adoptUser(u))
+}
+
 // createUser adopts the matching unmanaged row or inserts one: on
 // PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
 // nothing), on SQLite, where a statement costs no round trip, with the
@@ -1450,7 +1492,8 @@ func (b *Bridge) createUser(ctx context.Context, tx wtx, tenant string, u *resou
 	if b.t.Users.Adopt != nil {
 		x.adopt = b.adoptUser(u)
 	}
-	return b.create(ctx, tx, x, &b.sql.userInsert, &b.sql.userAdopt, &b.sql.userAdoptOrInsert)
+	sq := b.stmtsFor(x.adopt)
+	return b.create(ctx, tx, x, &sq.userInsert, &sq.userAdopt, &sq.userAdoptOrInsert)
 }
 
 // create inserts the row of x, or, when x has a value to adopt by,
@@ -1555,7 +1598,8 @@ func (b *Bridge) createGroup(ctx context.Context, tx wtx, tenant string, g *reso
 	if b.t.Groups.Adopt != nil {
 		x.adopt = b.adoptGroup(g)
 	}
-	return b.create(ctx, tx, x, &b.sql.groupInsert, &b.sql.groupAdopt, &b.sql.groupAdoptOrInsert)
+	sq := b.stmtsFor(x.adopt)
+	return b.create(ctx, tx, x, &sq.groupInsert, &sq.groupAdopt, &sq.groupAdoptOrInsert)
 }
 
 func (b *Bridge) updateGroup(ctx context.Context, tx wtx, tenant string, g *resources.Group) error {

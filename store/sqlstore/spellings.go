@@ -69,6 +69,18 @@ func adoptSpellings(v string) [adoptSlots]string {
 	return out
 }
 
+// oneSpelling reports whether v has one of adoptSpellings (every ASCII
+// value has), which lower(column) = lower(v) compares alone.
+func oneSpelling(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if v[i] >= utf8.RuneSelf {
+			sp := adoptSpellings(v)
+			return sp[1] == sp[0] // the list is filled with the first
+		}
+	}
+	return true
+}
+
 // caseVariants returns every spelling of s whose letters outside ASCII
 // are replaced by members of their simple case-folding orbit (the
 // letters strings.EqualFold takes for them), s first, when there are at
