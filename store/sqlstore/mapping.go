@@ -1159,6 +1159,10 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 		case argGroupCol:
 			vals[k] = nullText(b.groups[a.i].get(x.g))
 		case argAdopt:
+			if a.i == 0 {
+				vals[k] = x.adopt // the first spelling, the only one of b.sql's statements
+				continue
+			}
 			if spellings == nil {
 				sp := adoptSpellings(x.adopt)
 				spellings = &sp
