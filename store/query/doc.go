@@ -19,7 +19,8 @@
 // more key, NameKey (IdentityKey: normalised, then folded), under which
 // names that look the same are one: uniqueness and every filter operator
 // on those names compare it (NameOperandKey), so that what "eq" finds "sw"
-// and "le" find with the same operand; sorting compares Fold.
+// and "le" find with the same operand, and a sort by them orders by it
+// (Sorter), so that "gt" finds what the sort puts after its operand.
 //
 // A filter on groups reads the user's memberships, indirect ones included
 // (store.MembershipReader): fill User.Groups as GroupsOf answers before

@@ -185,3 +185,55 @@ func TestNameConflict(t *testing.T) {
 		assert.Equal(t, tc.want, err.Error())
 	}
 }
+
+// TestSortNameByKey: a sort by the unique name orders by its NameKey,
+// the key every filter operator compares, so that "userName gt X" finds
+// exactly the names the sort puts after X, and a cursor walk (SelectAfter)
+// returns them in that order. Before, the sort folded the name as sent:
+// the full-width "ａlice" came last, "cafe\u0301" before "cafz".
+func TestSortNameByKey(t *testing.T) {
+	ev := query.NewEvaluator(resources.NewUserType())
+	// In NameKey order: alice, bob, cafz, café, finn.
+	want := []string{"\uff41lice", "Bob", "cafz", "cafe\u0301", "\ufb01nn"}
+	docs := []map[string]any{}
+	for _, i := range []int{4, 2, 0, 3, 1} {
+		docs = append(docs, map[string]any{"userName": want[i]})
+	}
+	for _, tc := range []struct {
+		name  string
+		desc  bool
+		order []string
+	}{
+		{"ascending", false, want},
+		{"descending", true, []string{want[4], want[3], want[2], want[1], want[0]}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := store.Query{SortBy: "userName", Descending: tc.desc, Count: 2}
+			var got []string
+			after := ""
+			for range want {
+				page, err := query.SelectAfter(ev, q, docs, func(d map[string]any) (map[string]any, error) { return d, nil },
+					func(d map[string]any) int64 { return int64(len(d["userName"].(string))) }, after)
+				require.NoError(t, err)
+				for _, d := range page.Items {
+					got = append(got, d["userName"].(string))
+				}
+				if !page.More {
+					break
+				}
+				after = page.Positions[len(page.Positions)-1]
+			}
+			assert.Equal(t, tc.order, got, "a walk sorted by userName")
+		})
+	}
+	for i, x := range want {
+		for j, y := range want {
+			got, err := ev.Match(parse(t, `userName gt "`+x+`"`), map[string]any{"userName": y})
+			require.NoError(t, err)
+			assert.Equal(t, j > i, got, "%+q gt %+q: the sort puts it %s", y, x, map[bool]string{true: "after", false: "not after"}[j > i])
+			c, err := ev.Compare("userName", map[string]any{"userName": y}, map[string]any{"userName": x})
+			require.NoError(t, err)
+			assert.Equal(t, j > i, c > 0, "Compare(%+q, %+q)", y, x)
+		}
+	}
+}

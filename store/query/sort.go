@@ -10,7 +10,9 @@ import (
 
 // Sorter orders resource documents by one attribute path (Query.SortBy),
 // following RFC 7644 §3.4.2.3: strings compare case-insensitively unless
-// the attribute is caseExact, numbers numerically, dateTime values as
+// the attribute is caseExact (the byte order of Fold), the unique name
+// (NameAttr, not caseExact) by the byte order of its NameKey, the key
+// every filter operator compares it by, numbers numerically, dateTime values as
 // instants, false before true (a boolean is a JSON boolean: a string
 // "true" in a document sorts as missing, storedBool). For a multi-valued
 // attribute the primary value is used, or else the first (the first on a
@@ -134,6 +136,16 @@ func (s *Sorter) Key(doc map[string]any) SortKey {
 	switch kind {
 	case kindString:
 		k.s, k.present = v.(string)
+		if k.present && s.t.isName && !k.exact {
+			// The unique name sorts by its NameKey: the key its filters
+			// compare (namePred), so that "userName gt X" holds of the
+			// names a sort puts after X. A key is folded already, so
+			// compareFold orders two keys by their bytes, and a key and
+			// another type's string (a merged list of resource types,
+			// sorted by a displayName only a group's is unique by) as
+			// it orders two folded strings.
+			k.s = NameKey(k.s, false)
+		}
 	case kindBool:
 		k.b, k.present = storedBool(v)
 	case kindNumber:

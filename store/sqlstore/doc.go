@@ -38,8 +38,9 @@
 //     externalId's caseExact needs Reindex to put it back), and columns for
 //     what is looked up or sorted often: user_name_key (the identity key,
 //     query.NameKey, UNIQUE per tenant with user_name_dup, so the database
-//     enforces userName uniqueness; see "Unique names"), user_name_fold
-//     (sorting and the other operators; unique too), external_id, created,
+//     enforces userName uniqueness, and what every filter on userName
+//     compares and a sort by it orders by; see "Unique names"),
+//     user_name_fold (unique too: names equal under the fold share a key), external_id, created,
 //     last_modified, version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value) (on SQLite
@@ -311,7 +312,7 @@
 // startIndex=5001) reads no groups for the rows its OFFSET skips. A page
 // of a cursor walk (ListUsersAfter, ListGroupsAfter, members included)
 // whose filter and sort run in SQL is one statement that seeks to its
-// position in an index, (tenant, seq) or (tenant, user_name_fold), and
+// position in an index, (tenant, seq) or (tenant, user_name_key), and
 // counts nothing: the last page of a
 // million users costs what the first does (BENCHMARKS.md). On PostgreSQL
 // every such read, a list's count and GroupsOf included, goes to pgx

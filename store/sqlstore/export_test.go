@@ -390,6 +390,9 @@ func (b *Bridge) SQLForTest() map[string]string {
 		"membersAdd": b.memberStmt(memberAdd, 0).q, "membersRemove": b.memberStmt(memberRemove, 0).q,
 		"groupAdopt": b.sql.groupAdopt.q, "groupUpdate": b.sql.groupUpdate.q, "groupDelete": b.sql.groupDelete.q, "groupDrop": b.sql.groupDrop.q,
 	}
+	if b.spelled != nil {
+		out["userAdoptSpelled"], out["groupAdoptSpelled"] = b.spelled.userAdopt.q, b.spelled.groupAdopt.q
+	}
 	for k, v := range out {
 		if v == "" {
 			delete(out, k)
@@ -528,4 +531,17 @@ func (s *Store) PresentForTest(ctx context.Context, leaf *resources.Attribute, r
 	var held bool
 	err = s.DB().QueryRowContext(ctx, "SELECT CASE WHEN "+expr+" THEN TRUE ELSE FALSE END", a.vals...).Scan(&held)
 	return held, err
+}
+
+// UserAdoptForTest returns the bridge's adoption of a host user row by a
+// new user named userName in tenant (on PostgreSQL with the insert that
+// runs when it adopts nothing), and its bind values.
+func (b *Bridge) UserAdoptForTest(tenant, userName string) (string, []any) {
+	x := &binding{id: "adopt-probe", tenant: tenant, u: &resources.User{UserName: userName, Active: resources.Bool(true)}, adopt: b.adoptUser(&resources.User{UserName: userName})}
+	sq := b.stmtsFor(x.adopt)
+	st := &sq.userAdopt
+	if b.d.pg {
+		st = &sq.userAdoptOrInsert
+	}
+	return st.q, b.bind(st, x)
 }

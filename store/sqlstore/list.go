@@ -979,7 +979,7 @@ func finishAfterInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what st
 // (every filter the package documentation lists as compiled, and every
 // sortBy but a few extension and complex ones), a page is one statement
 // that seeks to the position in an index ((tenant, seq) for creation
-// order, (tenant, user_name_fold) for userName) and reads q.Count+1 rows:
+// order, (tenant, user_name_key) for userName) and reads q.Count+1 rows:
 // its cost does not grow with the tenant or with how far the walk has
 // gone. Otherwise the walk is finished in Go as ListUsers is. No total is
 // counted. Groups follows the rule of ListUsers.

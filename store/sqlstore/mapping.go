@@ -132,16 +132,31 @@ type MemberTable struct {
 
 // Match is the rule by which a SCIM create adopts a host row that SCIM
 // does not manage yet (its ID column is NULL, and it is not flagged
-// deleted, see UserTable.SoftDelete) instead of inserting a new one: the first such row of the tenant, by Key, whose Column equals the
-// new resource's Attribute, compared case-insensitively (lower() on both
-// sides: every letter on PostgreSQL, ASCII letters on SQLite), the
-// resource's value normalised to NFC first and Column as stored: a row
-// holding "e" and a combining accent is not matched by "é", so keep
-// Column in NFC. The
-// adopted row gets the SCIM id and every mapped column, so from then on
-// it is the SCIM resource's row. A large table wants an index on
-// lower(Column), and one on the ID column (UNIQUE, say) for every other
-// change.
+// deleted, see UserTable.SoftDelete) instead of inserting a new one: the
+// first such row of the tenant, by Key, whose Column equals the new
+// resource's Attribute case-insensitively and in either Unicode form.
+// The database's lower() of Column is compared with lower() of each of
+// up to 16 spellings of the value (one for an ASCII value: the value
+// itself, one probe of the index below): the value in NFC and in NFD (so a row
+// holding "e" and a combining accent is matched by "é", and the other way
+// round), and, in each form, the spellings that differ in the case of
+// letters outside ASCII, which SQLite's lower() leaves as they are (as
+// PostgreSQL's does for a column under the "C" collation): every such
+// spelling when there are at most 8 (up to three letters of two cases
+// each: "Ödön" matches "ödön"; Greek σ, ς and Σ are three cases of one
+// letter), else the value as sent, all lower case, all upper case and
+// capitalised at the start of each word. So Column needs nothing of
+// your code, no function and no index but the one below. What is left
+// unmatched: on SQLite (or under "C"), a value with more case spellings
+// than 8 (four or more cased letters outside ASCII), held by the row in
+// another case pattern than those ("дМиТрий" for "дмитрий"; PostgreSQL
+// in a UTF-8 locale folds every letter and matches it); on both, a row
+// mixing NFC and NFD within one value, or spelling it in a compatibility
+// form NFC keeps apart (full-width letters, ligatures). The adopted row
+// gets the SCIM id and every mapped column, so from then on it is the
+// SCIM resource's row. A large table wants an index on lower(Column),
+// which each spelling probes once, and one on the ID column (UNIQUE,
+// say) for every other change.
 type Match struct {
 	// Column is the host's column compared, e.g. "email".
 	Column string
@@ -268,7 +283,13 @@ type Bridge struct {
 	// Match).
 	adoptUser  func(u *resources.User) string
 	adoptGroup func(g *resources.Group) string
-	sql        bridgeSQL
+	// sql are the bridge's statements, whose adoption compares the
+	// value itself; spelled, those whose adoption compares its
+	// adoptSpellings (nil without Adopt): a value of one spelling (every
+	// ASCII value) probes the host's index once, as it did before
+	// there were spellings (stmtsFor).
+	sql     bridgeSQL
+	spelled *bridgeSQL
 	// tables are the host's tables' names as the database reports them
 	// in an error (unquoted, without their schema): see foldErr.
 	tables []string
@@ -473,7 +494,11 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 	for _, name := range names {
 		b.tables = append(b.tables, name[strings.LastIndexByte(name, '.')+1:]) // the name without its schema
 	}
-	b.buildSQL()
+	b.buildSQL(&b.sql, 1)
+	if u.Adopt != nil || m.Groups != nil && m.Groups.Adopt != nil {
+		b.spelled = &bridgeSQL{}
+		b.buildSQL(b.spelled, adoptSlots)
+	}
 	return b, nil
 }
 
@@ -734,7 +759,8 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		if c.UserAfter == nil {
 			return "", false
 		}
-		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertFold, &b.sql.userAdoptOrInsertFold), true
+		sq := b.userStmts(c.UserAfter)
+		return b.foldCreateUser(a, c.Tenant, c.UserAfter, &sq.userInsertFold, &sq.userAdoptOrInsertFold), true
 	case store.UserUpdated:
 		if c.UserAfter == nil || !b.touches(c.Attributes) {
 			return "", c.UserAfter != nil
@@ -743,7 +769,8 @@ func (b *Bridge) fold(a *args, c *Change) (ctes string, ok bool) {
 		// found no row (a user created before the bridge), the create.
 		up := b.rebind(a, &b.userUpdateSQL(b.userMask(c.Attributes)).folded,
 			&binding{id: c.UserAfter.ID, tenant: c.Tenant, u: c.UserAfter})
-		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &b.sql.userInsertElseFold, &b.sql.userAdoptOrInsertElseFold), true
+		sq := b.userStmts(c.UserAfter)
+		return up + `, ` + b.foldCreateUser(a, c.Tenant, c.UserAfter, &sq.userInsertElseFold, &sq.userAdoptOrInsertElseFold), true
 	case store.UserDeactivated, store.UserReactivated:
 		return "", true // onChange writes them with UserUpdated
 	}
@@ -812,14 +839,15 @@ func (b *Bridge) foldGroup(a *args, tenant string, changes []store.Change, g *re
 	if b.t.Groups.Adopt != nil {
 		x.adopt = b.adoptGroup(g)
 	}
-	st := &b.sql.groupInsertFold
+	sq := b.stmtsFor(x.adopt)
+	st := &sq.groupInsertFold
 	switch {
 	case update && x.adopt != "":
-		st = &b.sql.groupUpdateElseAdoptFold
+		st = &sq.groupUpdateElseAdoptFold
 	case update:
-		st = &b.sql.groupUpdateFold
+		st = &sq.groupUpdateFold
 	case x.adopt != "":
-		st = &b.sql.groupAdoptOrInsertFold
+		st = &sq.groupAdoptOrInsertFold
 	}
 	parts := []string{b.rebind(a, st, x)}
 	if mt := b.t.Members; mt != nil {
@@ -1120,6 +1148,7 @@ type binding struct {
 // bind returns st's parameters' values for x.
 func (b *Bridge) bind(st *bstmt, x *binding) []any {
 	vals := make([]any, len(st.args))
+	var spellings *[adoptSlots]string
 	for k, a := range st.args {
 		switch a.kind {
 		case argID:
@@ -1131,7 +1160,15 @@ func (b *Bridge) bind(st *bstmt, x *binding) []any {
 		case argGroupCol:
 			vals[k] = nullText(b.groups[a.i].get(x.g))
 		case argAdopt:
-			vals[k] = x.adopt
+			if a.i == 0 {
+				vals[k] = x.adopt // the first spelling, the only one of b.sql's statements
+				continue
+			}
+			if spellings == nil {
+				sp := adoptSpellings(x.adopt)
+				spellings = &sp
+			}
+			vals[k] = spellings[a.i]
 		case argList:
 			vals[k] = x.list
 		case argItem:
@@ -1192,23 +1229,40 @@ func (b *Bridge) tenantCond(q *qb, alias, col string) string {
 
 // adoptSQL renders the adoption of table's first unmanaged row (its id
 // column NULL, live the condition that it is not flagged deleted) whose
-// column col matches the adopted value case-insensitively, setting sets.
-// The rows matched share lower(col): the first is the one of the lowest
-// key, which the index on lower(col) yields in order (it ends with the
-// rowid on SQLite), without a sort. The value compared is rendered as
+// column col matches the adopted value case-insensitively, in either
+// Unicode form, setting sets: the row of the lowest key among those
+// whose lower(col) is lower() of one of the value's adoptSpellings,
+// slots of them. With one slot (the statements of a value of one
+// spelling, stmtsFor), lower(col) = the value, the first row by ORDER BY
+// key LIMIT 1, which the index on lower(col) yields in key order (it
+// ends with the rowid on SQLite), without a sort. With more, each
+// spelling is a query of its own, lower(col) = the spelling, joined by
+// UNION ALL: one probe of the index on lower(col) each, as each planner
+// plans a single equality whatever its statistics (an IN list of 16 made
+// SQLite scan a small analyzed table, and its "ORDER BY key LIMIT 1" a
+// sort). The values compared are rendered as
 // args.bound renders a lookup's (dialect.value): on SQLite after ANALYZE
 // a bare parameter compared with an indexed expression would compile the
 // statement again on every run (two thirds of the probe's time).
-func (b *Bridge) adoptSQL(q *qb, table, id, key, tenant, col, live string, sets []string) string {
-	val := b.d.value(`lower(` + q.p(argAdopt, 0) + `)`)
-	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
-		` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + val + b.tenantCond(q, "", tenant) + live +
-		` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+func (b *Bridge) adoptSQL(q *qb, slots int, table, id, key, tenant, col, live string, sets []string) string {
+	if slots == 1 {
+		return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT ` + key + ` FROM ` + table +
+			` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` + b.d.value(`lower(`+q.p(argAdopt, 0)+`)`) + b.tenantCond(q, "", tenant) + live +
+			` ORDER BY ` + key + ` LIMIT 1) AND ` + id + ` IS NULL`
+	}
+	probes := make([]string, slots)
+	for i := range probes {
+		probes[i] = `SELECT ` + key + ` AS k FROM ` + table + ` WHERE ` + b.filter(id) + ` IS NULL AND lower(` + col + `) = ` +
+			b.d.value(`lower(`+q.p(argAdopt, i)+`)`) + b.tenantCond(q, "", tenant) + live
+	}
+	return `UPDATE ` + table + ` SET ` + strings.Join(sets, ", ") + ` WHERE ` + key + ` = (SELECT min(k) FROM (` +
+		strings.Join(probes, " UNION ALL ") + `) AS adopt) AND ` + id + ` IS NULL`
 }
 
-// buildSQL builds the bridge's statements from its checked mapping.
-func (b *Bridge) buildSQL() {
-	ut, st := &b.t.Users, &b.sql
+// buildSQL builds the bridge's statements from its checked mapping into
+// st, their adoptions comparing slots spellings of the value (adoptSQL).
+func (b *Bridge) buildSQL(st *bridgeSQL, slots int) {
+	ut := &b.t.Users
 	// A user's row: its columns and their values (argTenant of a
 	// tenant column is rendered by userRow's caller's qb).
 	userRow := func(q *qb) (cols, vals []string) {
@@ -1239,7 +1293,7 @@ func (b *Bridge) buildSQL() {
 		q := &qb{d: b.d}
 		cols, vals := userRow(q)
 		sets := assignments(cols, vals, ut.Tenant)
-		adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), sets)
+		adopt := b.adoptSQL(q, slots, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), sets)
 		if b.d.pg {
 			// The INSERT runs when the UPDATE adopted nothing.
 			st.userAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertUser + `SELECT ` + strings.Join(vals, ", ") +
@@ -1251,7 +1305,7 @@ func (b *Bridge) buildSQL() {
 			for _, unless := range []string{"", ` AND NOT EXISTS (SELECT 1 FROM host_updated)`} {
 				q := &qb{d: b.d}
 				cols, vals := userRow(q)
-				adopt := b.adoptSQL(q, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), assignments(cols, vals, ut.Tenant))
+				adopt := b.adoptSQL(q, slots, ut.Table, ut.ID, ut.Key, ut.Tenant, ut.Adopt.Column, b.liveCond(), assignments(cols, vals, ut.Tenant))
 				fold := q.stmt(`host_adopted AS (` + adopt + ` AND EXISTS (SELECT 1 FROM w)` + unless + ` RETURNING 1), host_user AS (` +
 					insertUser + `SELECT ` + strings.Join(vals, ", ") + ` FROM (SELECT 1 FROM w LIMIT 1) AS done WHERE NOT EXISTS (SELECT 1 FROM host_adopted)` + unless + `)`)
 				if unless == "" {
@@ -1308,7 +1362,7 @@ func (b *Bridge) buildSQL() {
 			q := &qb{d: b.d}
 			cols, vals := groupRow(q)
 			sets := assignments(cols, vals, gt.Tenant)
-			adopt := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
+			adopt := b.adoptSQL(q, slots, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", sets)
 			if b.d.pg {
 				st.groupAdoptOrInsert = q.stmt(`WITH adopted AS (` + adopt + ` RETURNING 1) ` + insertGroup + `SELECT ` + strings.Join(vals, ", ") +
 					` WHERE NOT EXISTS (SELECT 1 FROM adopted)`)
@@ -1322,7 +1376,7 @@ func (b *Bridge) buildSQL() {
 		st.groupDelete = q.stmt(`DELETE FROM ` + gt.Table + ` WHERE ` + gt.ID + ` = ` + q.val(argID, 0) + b.tenantCond(q, "", gt.Tenant))
 		if b.d.pg {
 			st.groupDeleteFold = foldAfterW("host_deleted", st.groupDelete)
-			b.buildGroupFolds(groupRow, insertGroup)
+			b.buildGroupFolds(st, slots, groupRow, insertGroup)
 		}
 	}
 
@@ -1372,8 +1426,8 @@ func (b *Bridge) buildSQL() {
 // that the join rows written in the same statement (teamAddFold,
 // teamRemoveFold) name the team whichever item wrote it: a team created
 // by the statement is not in the statement's snapshot of the table.
-func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), insertGroup string) {
-	gt, st := b.t.Groups, &b.sql
+func (b *Bridge) buildGroupFolds(st *bridgeSQL, slots int, groupRow func(q *qb) (cols, vals []string), insertGroup string) {
+	gt := b.t.Groups
 	ret := "1"
 	hostKeys := b.t.Members != nil && b.t.Members.HostKeys
 	if hostKeys {
@@ -1394,7 +1448,7 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 		}
 		cond := ` WHERE TRUE` + unless
 		if adopt {
-			a := b.adoptSQL(q, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
+			a := b.adoptSQL(q, slots, gt.Table, gt.ID, gt.Key, gt.Tenant, gt.Adopt.Column, "", assignments(cols, vals, gt.Tenant))
 			items = append(items, `host_group_adopted AS (`+a+` AND EXISTS (SELECT 1 FROM w)`+unless+` RETURNING `+ret+`)`)
 			from = append(from, "host_group_adopted")
 			cond = ` WHERE NOT EXISTS (SELECT 1 FROM host_group_adopted)` + unless
@@ -1416,6 +1470,24 @@ func (b *Bridge) buildGroupFolds(groupRow func(q *qb) (cols, vals []string), ins
 	}
 }
 
+// stmtsFor returns the statements that adopt by v, a Match value in NFC
+// ("" adopts nothing): b.spelled when v has more than one of
+// adoptSpellings, else b.sql, which compares v alone.
+func (b *Bridge) stmtsFor(v string) *bridgeSQL {
+	if b.spelled == nil || oneSpelling(v) {
+		return &b.sql
+	}
+	return b.spelled
+}
+
+// userStmts returns the statements that create u's host row (stmtsFor).
+func (b *Bridge) userStmts(u *resources.User) *bridgeSQL {
+	if b.t.Users.Adopt == nil {
+		return &b.sql
+	}
+	return b.stmtsFor(b.adoptUser(u))
+}
+
 // createUser adopts the matching unmanaged row or inserts one: on
 // PostgreSQL in one statement (the INSERT runs when the UPDATE adopted
 // nothing), on SQLite, where a statement costs no round trip, with the
@@ -1425,7 +1497,8 @@ func (b *Bridge) createUser(ctx context.Context, tx wtx, tenant string, u *resou
 	if b.t.Users.Adopt != nil {
 		x.adopt = b.adoptUser(u)
 	}
-	return b.create(ctx, tx, x, &b.sql.userInsert, &b.sql.userAdopt, &b.sql.userAdoptOrInsert)
+	sq := b.stmtsFor(x.adopt)
+	return b.create(ctx, tx, x, &sq.userInsert, &sq.userAdopt, &sq.userAdoptOrInsert)
 }
 
 // create inserts the row of x, or, when x has a value to adopt by,
@@ -1530,7 +1603,8 @@ func (b *Bridge) createGroup(ctx context.Context, tx wtx, tenant string, g *reso
 	if b.t.Groups.Adopt != nil {
 		x.adopt = b.adoptGroup(g)
 	}
-	return b.create(ctx, tx, x, &b.sql.groupInsert, &b.sql.groupAdopt, &b.sql.groupAdoptOrInsert)
+	sq := b.stmtsFor(x.adopt)
+	return b.create(ctx, tx, x, &sq.groupInsert, &sq.groupAdopt, &sq.groupAdoptOrInsert)
 }
 
 func (b *Bridge) updateGroup(ctx context.Context, tx wtx, tenant string, g *resources.Group) error {

@@ -96,6 +96,9 @@ func TestHostTablesSQLitePlans(t *testing.T) {
 		"groupUpdate":   {"SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
 		"groupDelete":   {"SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
 		"groupDrop":     {"SEARCH app_team_members USING COVERING INDEX sqlite_autoindex_app_team_members_1 (team_id=?)", "SEARCH app_teams USING INDEX app_teams_scim_id (scim_id=?)"},
+		// A value of several spellings (adoptSpellings): a probe each.
+		"userAdoptSpelled":  {"SEARCH app_users USING INTEGER PRIMARY KEY", "SEARCH app_users USING INDEX app_users_adopt (<expr>=?)"},
+		"groupAdoptSpelled": {"SEARCH app_teams USING INTEGER PRIMARY KEY", "SEARCH app_teams USING INDEX app_teams_adopt (<expr>=?)"},
 	}
 	for _, stats := range []bool{false, true} {
 		if stats {

@@ -433,20 +433,59 @@ func TestHostTablesAdoption(t *testing.T) {
 	})
 }
 
-// TestHostTablesAdoptionUnicodeForm: a provider's address in another
-// Unicode form than the host's NFC row (e and a combining accent for é)
-// adopts that row; the value compared is normalised to NFC first.
+// TestHostTablesAdoptionUnicodeForm: a host's row holding the provider's
+// value in another Unicode form (e and a combining accent for é, either
+// way round) or with its letters outside ASCII in another case (which
+// SQLite's lower() keeps) is adopted, not duplicated: the adoption
+// compares the host's column, through its index on lower(column), with
+// each spelling adoptSpellings lists. A value of more than three such
+// letters matches on SQLite only in the case patterns listed (as sent,
+// all lower or upper, capitalised words), and a letter that differs is
+// another account on both.
 func TestHostTablesAdoptionUnicodeForm(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		m := hostTables(true, false)
 		s, c := newHostStore(t, db, m, false, false, false)
 		q := s.DB()
 		ph := map[bool]string{true: "$1", false: "?1"}[isPG(s)]
-		_, err := q.Exec(`INSERT INTO app_users (email, given_name) VALUES (`+ph+`, 'app')`, "\u00e9mile@example.com")
-		require.NoError(t, err)
-		code, body := c.do("POST", "/Users", `{`+userSchema+`,"userName":"e\u0301mile@example.com","active":true}`)
-		require.Equal(t, 201, code, body)
-		assert.Equal(t, []string{"1 1"}, rowsOf(t, q, `SELECT count(*), count(scim_id) FROM app_users`), "the existing account adopted, no second one")
+		for _, tc := range []struct {
+			name, host, sent string
+			adopted          bool
+		}{
+			{"NFC row, NFD value", "\u00e9mile@example.com", "e\u0301mile@example.com", true},
+			{"NFD row, NFC value", "e\u0301lodie@example.com", "\u00e9lodie@example.com", true},
+			{"NFD row in capitals", "E\u0301MILIEN@example.com", "\u00e9milien@example.com", true},
+			{"capital outside ASCII", "\u00d6d\u00f6n@example.com", "\u00f6d\u00f6n@example.com", true},
+			{"capitals outside ASCII, value capitalised", "\u00d6D\u00d6N.\u00c5S@example.com", "\u00d6d\u00f6n.\u00e5s@example.com", true},
+			{"Cyrillic capitalised", "\u0414\u043c\u0438\u0442\u0440\u0438\u0439@example.com", "\u0434\u043c\u0438\u0442\u0440\u0438\u0439@example.com", true},
+			{"Cyrillic in capitals", "\u041e\u041b\u042c\u0413\u0410@example.com", "\u041e\u043b\u044c\u0433\u0430@example.com", true},
+			// More than three letters outside ASCII, in a case pattern
+			// none of the spellings has: lower() folds them on PostgreSQL
+			// (the test database's collation, C.UTF-8), not on SQLite.
+			{"Cyrillic, case mixed", "\u0441\u0412\u0435\u0422\u043b\u0430\u043d\u0430@example.com", "\u0441\u0432\u0435\u0442\u043b\u0430\u043d\u0430@example.com", isPG(s)},
+			{"another letter", "bob@example.com", "b\u00f3b@example.com", false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				var id int64
+				require.NoError(t, q.QueryRow(`INSERT INTO app_users (email, given_name) VALUES (`+ph+`, 'app') RETURNING id`, tc.host).Scan(&id))
+				before := rowsOf(t, q, `SELECT count(*) FROM app_users`)
+				code, body := c.do("POST", "/Users", `{`+userSchema+`,"userName":"`+tc.sent+`","active":true}`)
+				require.Equal(t, 201, code, body)
+				host := rowsOf(t, q, `SELECT count(scim_id) FROM app_users WHERE id = `+ph, id)
+				if tc.adopted {
+					assert.Equal(t, before, rowsOf(t, q, `SELECT count(*) FROM app_users`), "%+q adopts %+q: no second account", tc.sent, tc.host)
+					assert.Equal(t, []string{"1"}, host, "%+q adopts %+q", tc.sent, tc.host)
+				} else {
+					assert.Equal(t, []string{"0"}, host, "%+q is another account than %+q", tc.sent, tc.host)
+				}
+			})
+		}
+		t.Run("a team", func(t *testing.T) {
+			_, err := q.Exec(`INSERT INTO app_teams (name) VALUES (`+ph+`)`, "\u00c9quipe \u00d6st")
+			require.NoError(t, err)
+			c.must(201, "POST", "/Groups", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"e\u0301quipe o\u0308st"}`)
+			assert.Equal(t, []string{"1 1"}, rowsOf(t, q, `SELECT count(*), count(scim_id) FROM app_teams`), "the existing team adopted, no second one")
+		})
 	})
 }
 

@@ -8,7 +8,12 @@ import (
 
 // sortKey compiles sortBy (already validated by query.Evaluator.Sorter) to
 // the SQL expression rows are ordered by, following query.Sorter: strings
-// by the bytes of their folded form unless caseExact (every text key
+// by the bytes of their folded form unless caseExact, the unique name
+// (userName, a group's displayName) by its identity key column, which
+// every filter operator on it compares (query.NameKey; a row written by a
+// process older than schema version 4 has none until Reindex: no filter
+// finds it, it sorts last, and a keyset walk, which compares the key as
+// never NULL so that the key's index answers it, skips it) (every text key
 // carries the dialect's textColl, COLLATE "C" on PostgreSQL, so the order
 // does not depend on the database's default collation), false before true, a
 // multi-valued attribute by its primary value or else its first, as
@@ -65,12 +70,12 @@ func (c *compiler) sortKey(sortBy string) (key string, notNull bool, err error) 
 			if a.CaseExact {
 				return c.col("user_name") + c.d.textColl, true, nil
 			}
-			return c.col("user_name_fold") + c.d.textColl, true, nil
+			return c.col("user_name_key") + c.d.textColl, true, nil
 		case !c.users && a.Name == "displayName" && sub == "":
 			if a.CaseExact {
 				return c.col("display_name") + c.d.textColl, true, nil
 			}
-			return c.col("display_name_fold") + c.d.textColl, true, nil
+			return c.col("display_name_key") + c.d.textColl, true, nil
 		}
 	}
 	isText := false

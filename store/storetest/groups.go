@@ -23,6 +23,7 @@ var groupTests = []test{
 	{"IDsMatchExactly", testGroupIDsExact},
 	{"UniqueDisplayName", testUniqueDisplayName},
 	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
+	{"SortDisplayNameKey", testSortDisplayNameKey},
 	{"ListFilterSortPage", testListGroups},
 	{"LookupPages", testLookupPages},
 	{"Replace", testReplaceGroup},

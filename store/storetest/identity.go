@@ -144,3 +144,86 @@ func testDisplayNameIdentity(t *testing.T, e *env) {
 		})
 	}
 }
+
+// nameKeyOrder are names in the order of their query.NameKey, which a
+// sort by the unique name follows: the order of query.Fold of the names
+// as sent differs (the full-width "ａlice" last, "cafe\u0301" before
+// "cafz", the ligature "ﬁnn" after "ａlice"). nameKeyCreated is the order
+// they are created in.
+var (
+	nameKeyOrder   = []string{"\uff41lice", "Bob", "cafz", "cafe\u0301", "\ufb01nn"}
+	nameKeyCreated = []int{4, 2, 0, 3, 1}
+)
+
+// checkNameKeyOrder holds a store's sort by its unique name (attr) to
+// nameKeyOrder, once the names are stored in a tenant of their own: a
+// list sorted by the name, ascending and descending, a cursor walk so
+// sorted (walk, nil when the store has none), and "attr gt X", which
+// finds exactly the names the sort puts after X: filters and the sort
+// compare one key.
+func checkNameKeyOrder(t *testing.T, attr string, list func(q store.Query) []string, walk func(q store.Query) []string) {
+	t.Helper()
+	keys := pluck(nameKeyOrder, func(s string) string { return query.NameKey(s, false) })
+	require.IsIncreasing(t, keys, "the suite's names are in NameKey order: a bug in the suite, please report it")
+	for _, desc := range []bool{false, true} {
+		want := nameKeyOrder
+		if desc {
+			want = reversed(want)
+		}
+		q := store.Query{SortBy: attr, Descending: desc, Count: 10}
+		assert.Equal(t, want, list(q), "sorted by %s, descending %v: the unique name sorts by the bytes of its query.NameKey, the key every filter operator on it compares, not by query.Fold of the name as sent", attr, desc)
+		if walk != nil {
+			assert.Equal(t, want, walk(q), "a cursor walk sorted by %s, descending %v, follows the list's order (query.NameKey)", attr, desc)
+		}
+	}
+	for i, x := range nameKeyOrder {
+		q := store.Query{Filter: parse(t, fmt.Sprintf("%s gt %q", attr, x)), SortBy: attr, Count: 10}
+		assert.Equal(t, nameKeyOrder[i+1:], list(q), "%s gt %+q finds the names a sort by %s puts after it: both compare query.NameKey", attr, x, attr)
+	}
+}
+
+// testSortUserNameKey: a sort by userName orders by query.NameKey, as
+// every userName filter compares (checkNameKeyOrder).
+func testSortUserNameKey(t *testing.T, e *env) {
+	ce := *e
+	ce.ctx = store.WithTenant(context.Background(), e.tenant+"-namekey")
+	for _, i := range nameKeyCreated {
+		ce.createUser(t, &resources.User{UserName: nameKeyOrder[i]})
+	}
+	list := func(q store.Query) []string {
+		q.ExcludeGroups = true
+		return userNames(ce.listUsers(t, q).Items)
+	}
+	var walk func(q store.Query) []string
+	if e.uCursor != nil {
+		walk = func(q store.Query) []string {
+			q.ExcludeGroups = true
+			return userNames(walkUsers(t, &ce, e.uCursor, q, 2, nil))
+		}
+	}
+	checkNameKeyOrder(t, "userName", list, walk)
+}
+
+// testSortDisplayNameKey is testSortUserNameKey for a group's
+// displayName.
+func testSortDisplayNameKey(t *testing.T, e *env) {
+	ce := *e
+	ce.ctx = store.WithTenant(context.Background(), e.tenant+"-namekey")
+	for _, i := range nameKeyCreated {
+		ce.createGroup(t, &resources.Group{DisplayName: nameKeyOrder[i]})
+	}
+	list := func(q store.Query) []string {
+		q.ExcludeMembers = true
+		return groupNames(ce.listGroups(t, q).Items)
+	}
+	var walk func(q store.Query) []string
+	if e.gCursor != nil {
+		walk = func(q store.Query) []string {
+			q.ExcludeMembers = true
+			return groupNames(walkPages(t, "ListGroupsAfter", func(q store.Query, after string) (store.CursorPage[*resources.Group], error) {
+				return e.gCursor.ListGroupsAfter(ce.ctx, q, after)
+			}, q, 2, nil))
+		}
+	}
+	checkNameKeyOrder(t, "displayName", list, walk)
+}

@@ -32,6 +32,7 @@ var userTests = []test{
 	{"SortFold", testSortFold},
 	{"UniqueUserName", testUniqueUserName},
 	{"UniqueUserNameIdentity", testUserNameIdentity},
+	{"SortUserNameKey", testSortUserNameKey},
 	{"ConcurrentCreateSameUserName", testConcurrentCreate},
 	{"NoLostUpdate", testUserNoLostUpdate},
 	{"NoAliasing", testUserNoAliasing},
