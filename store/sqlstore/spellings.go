@@ -12,10 +12,10 @@ import (
 
 // adoptSlots is how many spellings of a resource's value adoption
 // compares the host's column with (adoptSpellings), each a parameter of
-// the adoption statement's IN list: a fixed number, so that the
-// statement's text is fixed (SQLite compiles it once, pgx prepares it
-// once) and each spelling is one probe of the host's index on
-// lower(Column).
+// one arm of the adoption statement's UNION ALL (adoptSQL): a fixed
+// number, so that the statement's text is fixed (SQLite compiles it
+// once, pgx prepares it once) and each spelling is one probe of the
+// host's index on lower(Column).
 const adoptSlots = 16
 
 // adoptCaseVariants bounds the case spellings of one Unicode form that
