@@ -624,9 +624,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 // them (an extension by its values, not its JSON spelling, which a host
 // store may give back in its own); the members as sets of ids.
 func sameGroup(a, b *resources.Group) bool {
-	x, y := *a, *b
-	x.ID, y.ID, x.Members, y.Members = "", "", nil, nil
-	if !resources.EqualGroups(&x, &y) {
+	if !resources.EqualGroupAttributes(a, b) {
 		return false
 	}
 	am, bm := memberIDs(a.Members), memberIDs(b.Members)

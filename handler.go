@@ -227,9 +227,16 @@ func (h *handler) routes() {
 //
 // A method-less "/Users/.search" would conflict with "GET /Users/{id}" in
 // the mux, so for the .search endpoints the other methods are registered
-// one by one.
+// one by one; any other method (OPTIONS, TRACE, ...) on them reaches the
+// method-less "/Users/{id}" or "/Groups/{id}", which answers for
+// .search as .search's own does.
 func (h *handler) methodNotAllowed(m *http.ServeMux, pattern, allow string) {
+	search := pattern == "/Users/{id}" || pattern == "/Groups/{id}"
 	fn := func(w http.ResponseWriter, r *http.Request) {
+		allow := allow
+		if search && r.PathValue("id") == ".search" {
+			allow = "POST"
+		}
 		w.Header().Set("Allow", allow)
 		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
 	}

@@ -477,6 +477,14 @@ func TestRoutingErrorsAreSCIM(t *testing.T) {
 		{"GET", "/.search", 405, "not allowed", "POST"},
 		{"GET", "/Me", 501, "/Me is not supported", ""},
 		{"GET", "/Bulk", 405, "allowed: POST", "POST"},
+		// A method no pattern names reaches the method-less /Users/{id}
+		// fallback: .search still allows POST alone (RFC 9110 §15.5.6:
+		// Allow lists the target's methods; RFC 7644 §3.4.3: .search is
+		// POST). It listed the methods of /Users/{id}.
+		{"OPTIONS", "/Users/.search", 405, "allowed: POST", "POST"},
+		{"TRACE", "/Groups/.search", 405, "allowed: POST", "POST"},
+		{"PROPFIND", "/users/.SEARCH", 405, "allowed: POST", "POST"},
+		{"OPTIONS", "/Users/abc", 405, "not allowed", "GET, HEAD, PUT, PATCH, DELETE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {

@@ -335,6 +335,12 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		}
 		return err
 	})
+	// A store may find a change to write nothing after all (a group's
+	// only new members naming no one, skipped: store.GroupUpdater) and
+	// keep the version: then nothing changed.
+	if changed && err == nil && k.meta(after).Version == k.meta(before).Version {
+		changed = false
+	}
 	switch {
 	case err != nil:
 		h.writeError(w, r, err)

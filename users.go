@@ -21,6 +21,9 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		related: "groups",
 		build: func(doc map[string]any) (*resources.User, error) {
 			u, err := resources.UserFromMap(doc)
+			if err == nil {
+				dropManagerRef(u)
+			}
 			return built(u, err, checkUser)
 		},
 		id:         func(u *resources.User) string { return u.ID },
@@ -547,6 +550,17 @@ func managerOf(u *resources.User) *resources.Manager {
 		return nil
 	}
 	return u.Enterprise.Manager
+}
+
+// dropManagerRef clears the $ref of u's manager when it names one: the
+// server makes it from the value on every response (prepareUsers), so a
+// client's, stored, would only make a GET-then-PUT that resends the
+// response's a change (a new version) and differ from what every GET
+// shows. A $ref without a value is left as sent.
+func dropManagerRef(u *resources.User) {
+	if m := managerOf(u); m != nil {
+		m.Ref = ""
+	}
 }
 
 // fillManagers computes the enterprise manager's displayName (RFC 7643

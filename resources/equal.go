@@ -44,6 +44,18 @@ func EqualGroups(a, b *Group) bool {
 		sameExtensions(a.Extensions, b.Extensions)
 }
 
+// EqualGroupAttributes is EqualGroups with the id and the members aside:
+// whether a and b hold the same attributes of their own, as a write that
+// would replace one with the other changes none.
+func EqualGroupAttributes(a, b *Group) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	x, y := *a, *b
+	x.ID, y.ID, x.Members, y.Members = "", "", nil, nil
+	return EqualGroups(&x, &y)
+}
+
 // sameStr: ToMap renders a string as jsonString gives it, and leaves an
 // empty one out.
 func sameStr(a, b string) bool { return a == b || jsonString(a) == jsonString(b) }

@@ -431,7 +431,14 @@ type GroupUpdater interface {
 	// cur.Members is nil, the members are not read, and next.Members is
 	// ignored: they are left as they are. The group returned carries its
 	// members when withMembers, else Members nil. Rules on change, errors
-	// and a nil next are those of UpdateUser.
+	// and a nil next are those of UpdateUser. A store may also write
+	// nothing, and return the stored group at its version, when next is
+	// the stored group once the member values it skips (naming no user or
+	// group of the tenant, MemberSkips) are left out: the same attributes
+	// and members, and no secret sent (SecretsSentOf). Memory and sqlstore
+	// do, so that a provider pushing a member it has not provisioned yet
+	// with an otherwise unchanged group does not make a new version; the
+	// handler answers such a write as one that changed nothing.
 	UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (next *resources.Group, err error)) (*resources.Group, error)
 }
 

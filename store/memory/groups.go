@@ -379,7 +379,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if ifVersion != "" && !versionMatches(ifVersion, r.version) {
 		return nil, preconditionFailed("group", c.ID, ifVersion, r.version)
 	}
-	if err := s.writeGroup(ctx, t, r, c, key, members, now); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, key, members, now, false); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, false), nil

@@ -45,13 +45,18 @@ func (s *Store) writeUser(ctx context.Context, t *tenant, r *userRec, c *resourc
 
 // writeGroup stores c, whose displayName's index key is key, over r (the
 // tenant's lock held) with the next version and, when members is not nil,
-// replaces its members.
-func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, key string, members []resources.Member, now time.Time) error {
+// replaces its members. With keepSame (UpdateGroup), a c that is the
+// stored group once its member values naming no one are skipped writes
+// nothing and keeps the version (store.GroupUpdater).
+func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resources.Group, key string, members []resources.Member, now time.Time, keepSame bool) error {
 	// Members refused before the name and unique values are checked:
 	// the order store.GroupStore ranks their errors in.
 	next, listed, err := t.memberIDs(ctx, r.g.ID, members) // the new members, in order
 	if err != nil {
 		return err
+	}
+	if keepSame && len(store.SecretsSentOf(ctx)) == 0 && (members == nil || sameMembers(&r.members, next)) && resources.EqualGroupAttributes(r.g, c) {
+		return nil
 	}
 	if err := t.groupNameFree(key, c.DisplayName, r); err != nil {
 		return err
@@ -104,6 +109,19 @@ func (s *Store) writeGroup(ctx context.Context, t *tenant, r *groupRec, c *resou
 			}
 		}
 	})
+}
+
+// sameMembers reports whether ids, distinct, are the members of l.
+func sameMembers(l *memberList, ids []string) bool {
+	if len(ids) != l.len() {
+		return false
+	}
+	for _, id := range ids {
+		if !l.has(id) {
+			return false
+		}
+	}
+	return true
 }
 
 // UpdateUser runs a read-modify-write of user id under the tenant's lock
@@ -167,7 +185,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		members = c.Members
 	}
 	c.Members = nil
-	if err := s.writeGroup(ctx, t, r, c, s.key.groupName(c.DisplayName), members, s.stamp()); err != nil {
+	if err := s.writeGroup(ctx, t, r, c, s.key.groupName(c.DisplayName), members, s.stamp(), true); err != nil {
 		return nil, err
 	}
 	return t.groupOut(r, !withMembers), nil

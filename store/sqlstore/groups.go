@@ -748,7 +748,7 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 			return err
 		}
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: created, LastModified: now, Version: query.FormatVersion(version + 1)}
-		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, stored, beforeDoc)
+		changes, bridged, _, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, nil, stored, beforeDoc, false)
 		if err != nil {
 			return err
 		}
@@ -815,16 +815,23 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // the members removed and added), so the row's UPDATE carries the feed's
 // append (foldWrite), and Config.Bridge's work (Bridge.foldGroup) where
 // it folds: bridged reports that it did. It returns the entries when the
-// store tracks changes.
-func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, storedIDs []string, stored storedNames, beforeDoc string) (changes []store.Change, bridged bool, err error) {
+// store tracks changes. With keepSame (UpdateGroup), a write whose
+// members, those naming no one skipped, are the stored ones and whose
+// document is the stored one, sending no secret, writes nothing and
+// reports wrote false (store.GroupUpdater): the row keeps its version.
+func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, storedIDs []string, stored storedNames, beforeDoc string, keepSame bool) (changes []store.Change, bridged, wrote bool, err error) {
 	var removed, added []string
+	membersChanged := false
 	if replace {
-		if removed, added, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, storedIDs); err != nil {
-			return nil, false, err
+		if removed, added, membersChanged, err = s.replaceMembers(ctx, tx, tenant, c.ID, ids, storedIDs); err != nil {
+			return nil, false, false, err
 		}
 	}
+	if keepSame && !membersChanged && string(w.doc) == beforeDoc && len(store.SecretsSentOf(ctx)) == 0 {
+		return nil, false, false, nil
+	}
 	if changes, err = s.groupChanges(c, beforeDoc, w.doc, removed, added, store.SecretsSentOf(ctx)); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
 	a := &args{d: s.d}
 	subj := s.groupSubject(c)
@@ -833,12 +840,12 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 		`, last_modified = `+a.add(s.d.timeArg(now))+`, version = `+a.add(version)+
 		` WHERE tenant = `+a.add(tenant)+` AND id = `+a.add(c.ID), a.vals)
 	if err != nil {
-		return nil, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
+		return nil, false, false, writeErr("replace group", err, func() error { return conflictName(tenant, c.ID, c.DisplayName, w) })
 	}
 	if err := s.writeUnique(ctx, tx, false, tenant, c.ID, w.unique, uniqueReplace); err != nil {
-		return nil, false, err
+		return nil, false, false, err
 	}
-	return changes, subj != nil && subj.bridged, nil
+	return changes, subj != nil && subj.bridged, true, nil
 }
 
 // groupSubject is what Config.Bridge is handed of group c, written by a
@@ -854,15 +861,15 @@ func (s *Store) groupSubject(c *resources.Group) *subject {
 // replaceMembers makes the members of group gid the ids that name a user
 // or group of the tenant, writing the difference with stored (see
 // updateGroup), and returns the member ids removed and added when the
-// store tracks changes.
-func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, err error) {
+// store tracks changes, and whether it removed or added any.
+func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid string, ids, stored []string) (removed, added []string, changed bool, err error) {
 	if stored == nil {
 		rows, err := s.wx(tx).QueryContext(ctx, `SELECT member_id FROM scim_members WHERE tenant = `+s.d.boundPh(1)+` AND group_id = `+s.d.groupPh(2), tenant, gid)
 		if err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+			return nil, nil, false, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 		if stored, err = scanIDs(rows); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+			return nil, nil, false, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 	}
 	listed := make(map[string]bool, len(ids))
@@ -885,16 +892,16 @@ func (s *Store) replaceMembers(ctx context.Context, tx *sql.Tx, tenant, gid stri
 	}
 	if len(gone) > 0 {
 		if removed, _, err = s.deleteMembers(ctx, tx, tenant, gid, gone); err != nil {
-			return nil, nil, fmt.Errorf("sqlstore: replace group members: %w", err)
+			return nil, nil, false, fmt.Errorf("sqlstore: replace group members: %w", err)
 		}
 		slices.Sort(removed)
 	}
 	mids, types, err := s.resolveMembers(ctx, tx, tenant, gid, fresh, true)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, false, err
 	}
 	added, _, err = s.insertMembers(ctx, tx, tenant, gid, mids, types)
-	return removed, added, err
+	return removed, added, len(gone) > 0 || len(mids) > 0, err
 }
 
 // UpdateGroup runs a read-modify-write of group id in one transaction
@@ -938,7 +945,8 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		if err != nil {
 			return err
 		}
-		if next == nil {
+		// unchanged answers a write that writes nothing with cur.
+		unchanged := func() error {
 			out = cur
 			if idsOnly {
 				// Returned in full: one read more, for a write that
@@ -949,6 +957,9 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 				out.Members, err = s.loadMembers(ctx, s.wx(tx), tenant, id)
 			}
 			return err
+		}
+		if next == nil {
+			return unchanged()
 		}
 		c := next.Clone()
 		c.ID = id
@@ -963,9 +974,12 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		// The members read above (withMembers) are those stored: the
 		// group's row lock has kept them as they are.
-		changes, bridged, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), storedNames{cur.DisplayName, cur.ExternalID}, curDoc)
+		changes, bridged, wrote, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), storedNames{cur.DisplayName, cur.ExternalID}, curDoc, true)
 		if err != nil {
 			return err
+		}
+		if !wrote {
+			return unchanged()
 		}
 		if !withMembers {
 			out, err = s.storedGroup(c, w)
