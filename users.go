@@ -283,7 +283,9 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 	}
-	if err := h.fillManagers(r.Context(), proj, users); err != nil && !h.readAfterWrite(r.Context(), "the manager's displayName", err) {
+	// Made here, not in fillManagers, so that it stays on the stack.
+	managers := make(managerNames)
+	if err := h.fillManagers(r.Context(), proj, users, managers); err != nil && !h.readAfterWrite(r.Context(), "the manager's displayName", err) {
 		return err
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
@@ -309,11 +311,14 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		}
 	}
 	// The page's locations and the groups' and managers' $ref, cut from
-	// one string.
+	// one string. A manager has a $ref only when its value is the id of a
+	// user of the tenant (RFC 7643 §4.3: the URI of the manager's User):
+	// a value that names none (the manager's email, as Google Workspace
+	// sends it, or a provider's own id) would make a URL that answers 404.
 	size := 0
 	for _, u := range users {
 		size += urlLen(base, "/Users/", u.ID)
-		if m := managerOf(u); m != nil {
+		if m := managerOf(u); m != nil && managers.has(m.Value) {
 			size += urlLen(base, "/Users/", m.Value)
 		}
 		for i := range u.Groups {
@@ -327,7 +332,10 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	for _, u := range users {
 		u.Meta.Location = urls.url(base, "/Users/", u.ID)
 		if m := managerOf(u); m != nil {
-			m.Ref = urls.url(base, "/Users/", m.Value)
+			m.Ref = ""
+			if managers.has(m.Value) {
+				m.Ref = urls.url(base, "/Users/", m.Value)
+			}
 		}
 		u.Groups = resources.TypedGroupRefs(u.Groups)
 		for i := range u.Groups {
@@ -563,11 +571,24 @@ func dropManagerRef(u *resources.User) {
 	}
 }
 
+// managerNames maps the id of each manager found among the tenant's users
+// to its displayName.
+type managerNames map[string]string
+
+// has reports whether id is a manager found among the tenant's users.
+func (n managerNames) has(id string) bool {
+	_, ok := n[id]
+	return ok
+}
+
 // fillManagers computes the enterprise manager's displayName (RFC 7643
 // §4.3: read-only, from the manager's own User) with one store call for
 // the whole page, made only when some user has a manager and the response
-// includes it. prepareUsers makes its $ref with the page's other URLs.
-func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User) error {
+// includes it, and adds the managers it found to found: prepareUsers makes
+// the $ref of those, and of no other, with the page's other URLs. A
+// manager beyond the first maxManagerLookup of a page is not looked up,
+// and has neither.
+func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User, found managerNames) error {
 	var ids []string
 	seen := map[string]bool{}
 	for _, u := range users {
@@ -599,13 +620,12 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 	if err != nil {
 		return err
 	}
-	names := make(map[string]string, len(page.Items))
 	for _, m := range page.Items {
-		names[m.ID] = m.DisplayName
+		found[m.ID] = m.DisplayName
 	}
 	for _, u := range users {
 		if u.Enterprise != nil && u.Enterprise.Manager != nil {
-			u.Enterprise.Manager.DisplayName = names[u.Enterprise.Manager.Value]
+			u.Enterprise.Manager.DisplayName = found[u.Enterprise.Manager.Value]
 		}
 	}
 	return nil
