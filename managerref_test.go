@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -121,6 +122,85 @@ func TestManagerRefOnlyForATenantsUser(t *testing.T) {
 					pa := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "patched")))
 					require.Equal(t, 200, pa.Code, pa.Raw)
 					check(t, "PATCH", pa.Body)
+				})
+			}
+		})
+	}
+}
+
+// TestManagerRefWithoutValue: a manager sent with a $ref and no value
+// (RFC 7643 §4.3 names the manager by its value, the manager's id, and
+// the server makes the $ref) is one rule on every store, in a POST, a PUT
+// and a PATCH: a $ref to one of this server's users, absolute or relative,
+// gives its value; a $ref elsewhere names no user the server knows, and
+// the manager is dropped; each with a warning, and a 400 invalidValue in
+// strict mode that changes nothing. Before, the manager was stored as sent:
+// a $ref without a value, and no displayName.
+func TestManagerRefWithoutValue(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			bossID := e.createUser("boss", map[string]any{"displayName": "The Boss"})["id"].(string)
+			taken := map[string]any{"value": bossID, "$ref": base + "/Users/" + bossID, "displayName": "The Boss"}
+			for _, tc := range []struct {
+				name, ref string
+				want      any // the manager read back; nil: none
+				warning   string
+				refusal   string
+			}{
+				{"absolute, a user of the server", base + "/Users/" + bossID, taken,
+					`manager $ref "` + base + "/Users/" + bossID + `" taken as its value "` + bossID + `"`, "send the manager's id as its value"},
+				{"relative, a user of the server", "../Users/" + bossID, taken,
+					`manager $ref "../Users/` + bossID + `" taken as its value "` + bossID + `"`, "send the manager's id as its value"},
+				{"another server's", "https://elsewhere.example/Users/" + bossID, nil,
+					`ignored the manager: it has no value, and its $ref "https://elsewhere.example/Users/` + bossID + `" names no user of this server`, "names no user of this server"},
+				{"this server's groups", base + "/Groups/" + bossID, nil,
+					`ignored the manager: it has no value, and its $ref "` + base + "/Groups/" + bossID + `" names no user of this server`, "names no user of this server"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					manager := map[string]any{"$ref": tc.ref}
+					schemas := []string{"urn:ietf:params:scim:schemas:core:2.0:User", ent}
+					userName := "report " + tc.name
+					check := func(t *testing.T, what string, doc map[string]any) {
+						t.Helper()
+						var got any
+						if ext, ok := doc[ent].(map[string]any); ok {
+							got = ext["manager"]
+						}
+						assert.Equal(t, tc.want, got, what)
+					}
+					for _, w := range []struct {
+						name string
+						send func(e *env, id, userName string) *resp
+					}{
+						{"POST", func(e *env, _, userName string) *resp {
+							return e.do("POST", "/Users", map[string]any{"schemas": schemas, "userName": userName, ent: map[string]any{"manager": manager}})
+						}},
+						{"PUT", func(e *env, id, userName string) *resp {
+							return e.do("PUT", "/Users/"+id, map[string]any{"schemas": schemas, "userName": userName, ent: map[string]any{"manager": manager}})
+						}},
+						{"PATCH", func(e *env, id, _ string) *resp {
+							return e.do("PATCH", "/Users/"+id, patchBody(op("replace", ent+":manager", manager)))
+						}},
+					} {
+						t.Run(w.name, func(t *testing.T) {
+							id, userName := "", userName+" "+w.name
+							if w.name != "POST" {
+								id = e.createUser(userName)["id"].(string)
+							}
+							r := w.send(strict, id, userName)
+							requireError(t, r, 400, "invalidValue", tc.refusal)
+							if id != "" {
+								assert.Nil(t, e.do("GET", "/Users/"+id, nil).Body[ent], "strict: nothing changed")
+							}
+							r = w.send(e, id, userName)
+							require.Contains(t, []int{200, 201}, r.Code, r.Raw)
+							check(t, w.name, r.Body)
+							assert.Contains(t, strings.Join(lastWarnings(t, ring), "\n"), tc.warning)
+							check(t, "GET", e.do("GET", "/Users/"+r.str("id"), nil).Body)
+						})
+					}
 				})
 			}
 		})

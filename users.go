@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -30,6 +31,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		meta:       func(u *resources.User) *resources.Meta { return &u.Meta },
 		extensions: func(u *resources.User) *map[string]json.RawMessage { return &u.Extensions },
 		same:       resources.EqualUsers,
+		settle:     h.managerFromRef,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			var out *resources.User
@@ -471,6 +473,13 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if !done {
 			next, changed, secrets, err = h.users.applyPatchSecrets(h, r.Context(), cur, ops)
 		}
+		// A manager the operations set with a $ref and no value, not one
+		// stored so before, which a PATCH of another attribute leaves be.
+		if err == nil && changed && !sameManager(cur, next) {
+			if err = h.managerFromRef(r, next); err == nil && len(secrets) == 0 && resources.EqualUsers(cur, next) {
+				changed = false
+			}
+		}
 		if err != nil || !changed {
 			return next, changed, err
 		}
@@ -564,7 +573,7 @@ func managerOf(u *resources.User) *resources.Manager {
 // server makes it from the value on every response (prepareUsers), so a
 // client's, stored, would only make a GET-then-PUT that resends the
 // response's a change (a new version) and differ from what every GET
-// shows. A $ref without a value is left as sent.
+// shows. A $ref without a value is managerFromRef's.
 func dropManagerRef(u *resources.User) {
 	if m := managerOf(u); m != nil {
 		m.Ref = ""
@@ -579,6 +588,79 @@ type managerNames map[string]string
 func (n managerNames) has(id string) bool {
 	_, ok := n[id]
 	return ok
+}
+
+// sameManager reports whether a and b have the same enterprise manager
+// (value and $ref: displayName is the server's).
+func sameManager(a, b *resources.User) bool {
+	manager := func(u *resources.User) *resources.Manager {
+		if u.Enterprise == nil {
+			return nil
+		}
+		return u.Enterprise.Manager
+	}
+	ma, mb := manager(a), manager(b)
+	if ma == nil || mb == nil {
+		return ma == mb
+	}
+	return ma.Value == mb.Value && ma.Ref == mb.Ref
+}
+
+// managerFromRef applies the rule for a manager sent with a $ref and no
+// value, which RFC 7643 §4.3 names by its value (the manager's id), from
+// which the server makes the $ref: a $ref to one of this server's users
+// (absolute, or relative to the base URL's /Users/) gives its value; any
+// other names no user the server knows, and the manager is dropped. Both
+// are bends, warned of, and refused (400 invalidValue) in strict mode. A
+// manager with a value, or none, is left as it is.
+func (h *handler) managerFromRef(r *http.Request, u *resources.User) error {
+	if u.Enterprise == nil || u.Enterprise.Manager == nil {
+		return nil
+	}
+	m := u.Enterprise.Manager
+	if m.Value != "" || m.Ref == "" {
+		return nil
+	}
+	users := h.baseURL(r) + "/Users/"
+	id, ours := refID(users, m.Ref)
+	if h.cfg.Strict {
+		if ours {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has a $ref and no value; send the manager's id as its value (%q), from which the server makes the $ref (strict mode)", resources.EnterpriseUserSchema, id)
+		}
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has no value, and its $ref %q names no user of this server; send the manager's id as its value (strict mode)", resources.EnterpriseUserSchema, m.Ref)
+	}
+	if ours {
+		warn(r.Context(), "manager $ref %q taken as its value %q: a manager is named by its value, from which the server makes the $ref", m.Ref, id)
+		m.Value, m.Ref = id, ""
+		return nil
+	}
+	warn(r.Context(), "ignored the manager: it has no value, and its $ref %q names no user of this server", m.Ref)
+	u.Enterprise.Manager = nil
+	return nil
+}
+
+// refID is the id a reference names under users, the absolute URL of a
+// server's /Users/ with its trailing slash, against which a relative
+// reference is resolved: ok false when it names none there.
+func refID(users, ref string) (id string, ok bool) {
+	b, err := url.Parse(users)
+	if err != nil {
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return "", false
+	}
+	abs := b.ResolveReference(u)
+	if abs.RawQuery != "" || abs.Fragment != "" || !strings.EqualFold(abs.Scheme, b.Scheme) || !strings.EqualFold(abs.Host, b.Host) {
+		return "", false
+	}
+	seg, found := strings.CutPrefix(abs.EscapedPath(), b.EscapedPath())
+	if !found || seg == "" || strings.Contains(seg, "/") {
+		return "", false
+	}
+	id, err = url.PathUnescape(seg)
+	return id, err == nil && id != ""
 }
 
 // fillManagers computes the enterprise manager's displayName (RFC 7643
