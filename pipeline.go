@@ -43,8 +43,11 @@ type kind[T any] struct {
 	// after PATCH) into a resource and checks its core schema's required
 	// attributes (what extensions require is checkRequired's).
 	build func(doc map[string]any) (T, error)
-	id    func(T) string
-	meta  func(T) *resources.Meta
+	// settle, when set, applies to the resource of a POST or PUT body
+	// what needs the request (its base URL): a user's managerFromRef.
+	settle func(r *http.Request, v T) error
+	id     func(T) string
+	meta   func(T) *resources.Meta
 	// extensions is the resource's extensions other than the enterprise
 	// one (User.Extensions, Group.Extensions), which a PUT readies
 	// (readyPut).
@@ -178,6 +181,11 @@ func (k *kind[T]) readBody(h *handler, r *http.Request) (*projection, T, error) 
 	v, err := k.decode(h, r.Context(), doc, r.Method == http.MethodPut)
 	if err != nil {
 		return nil, zero, err
+	}
+	if k.settle != nil {
+		if err := k.settle(r, v); err != nil {
+			return nil, zero, err
+		}
 	}
 	return proj, v, nil
 }

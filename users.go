@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -30,6 +31,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		meta:       func(u *resources.User) *resources.Meta { return &u.Meta },
 		extensions: func(u *resources.User) *map[string]json.RawMessage { return &u.Extensions },
 		same:       resources.EqualUsers,
+		settle:     h.managerFromRef,
 
 		create: func(ctx context.Context, u *resources.User) (*resources.User, error) {
 			var out *resources.User
@@ -283,7 +285,9 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		u.Password = ""
 		u.Meta.ResourceType = "User"
 	}
-	if err := h.fillManagers(r.Context(), proj, users); err != nil && !h.readAfterWrite(r.Context(), "the manager's displayName", err) {
+	// Made here, not in fillManagers, so that it stays on the stack.
+	managers := make(managerNames)
+	if err := h.fillManagers(r.Context(), proj, users, managers); err != nil && !h.readAfterWrite(r.Context(), "the manager's displayName", err) {
 		return err
 	}
 	mr, ok := h.cfg.Groups.(store.MembershipReader)
@@ -309,11 +313,14 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 		}
 	}
 	// The page's locations and the groups' and managers' $ref, cut from
-	// one string.
+	// one string. A manager has a $ref only when its value is the id of a
+	// user of the tenant (RFC 7643 §4.3: the URI of the manager's User):
+	// a value that names none (the manager's email, as Google Workspace
+	// sends it, or a provider's own id) would make a URL that answers 404.
 	size := 0
 	for _, u := range users {
 		size += urlLen(base, "/Users/", u.ID)
-		if m := managerOf(u); m != nil {
+		if m := managerOf(u); m != nil && managers.has(m.Value) {
 			size += urlLen(base, "/Users/", m.Value)
 		}
 		for i := range u.Groups {
@@ -327,7 +334,10 @@ func (h *handler) prepareUsers(r *http.Request, base string, proj *projection, u
 	for _, u := range users {
 		u.Meta.Location = urls.url(base, "/Users/", u.ID)
 		if m := managerOf(u); m != nil {
-			m.Ref = urls.url(base, "/Users/", m.Value)
+			m.Ref = ""
+			if managers.has(m.Value) {
+				m.Ref = urls.url(base, "/Users/", m.Value)
+			}
 		}
 		u.Groups = resources.TypedGroupRefs(u.Groups)
 		for i := range u.Groups {
@@ -463,6 +473,13 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 		if !done {
 			next, changed, secrets, err = h.users.applyPatchSecrets(h, r.Context(), cur, ops)
 		}
+		// A manager the operations set with a $ref and no value, not one
+		// stored so before, which a PATCH of another attribute leaves be.
+		if err == nil && changed && !sameManager(cur, next) {
+			if err = h.managerFromRef(r, next); err == nil && len(secrets) == 0 && resources.EqualUsers(cur, next) {
+				changed = false
+			}
+		}
 		if err != nil || !changed {
 			return next, changed, err
 		}
@@ -556,18 +573,104 @@ func managerOf(u *resources.User) *resources.Manager {
 // server makes it from the value on every response (prepareUsers), so a
 // client's, stored, would only make a GET-then-PUT that resends the
 // response's a change (a new version) and differ from what every GET
-// shows. A $ref without a value is left as sent.
+// shows. A $ref without a value is managerFromRef's.
 func dropManagerRef(u *resources.User) {
 	if m := managerOf(u); m != nil {
 		m.Ref = ""
 	}
 }
 
+// managerNames maps the id of each manager found among the tenant's users
+// to its displayName.
+type managerNames map[string]string
+
+// has reports whether id is a manager found among the tenant's users.
+func (n managerNames) has(id string) bool {
+	_, ok := n[id]
+	return ok
+}
+
+// sameManager reports whether a and b have the same enterprise manager
+// (value and $ref: displayName is the server's).
+func sameManager(a, b *resources.User) bool {
+	manager := func(u *resources.User) *resources.Manager {
+		if u.Enterprise == nil {
+			return nil
+		}
+		return u.Enterprise.Manager
+	}
+	ma, mb := manager(a), manager(b)
+	if ma == nil || mb == nil {
+		return ma == mb
+	}
+	return ma.Value == mb.Value && ma.Ref == mb.Ref
+}
+
+// managerFromRef applies the rule for a manager sent with a $ref and no
+// value, which RFC 7643 §4.3 names by its value (the manager's id), from
+// which the server makes the $ref: a $ref to one of this server's users
+// (absolute, or relative to the base URL's /Users/) gives its value; any
+// other names no user the server knows, and the manager is dropped. Both
+// are bends, warned of, and refused (400 invalidValue) in strict mode. A
+// manager with a value, or none, is left as it is.
+func (h *handler) managerFromRef(r *http.Request, u *resources.User) error {
+	if u.Enterprise == nil || u.Enterprise.Manager == nil {
+		return nil
+	}
+	m := u.Enterprise.Manager
+	if m.Value != "" || m.Ref == "" {
+		return nil
+	}
+	users := h.baseURL(r) + "/Users/"
+	id, ours := refID(users, m.Ref)
+	if h.cfg.Strict {
+		if ours {
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has a $ref and no value; send the manager's id as its value (%q), from which the server makes the $ref (strict mode)", resources.EnterpriseUserSchema, id)
+		}
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has no value, and its $ref %q names no user of this server; send the manager's id as its value (strict mode)", resources.EnterpriseUserSchema, m.Ref)
+	}
+	if ours {
+		warn(r.Context(), "manager $ref %q taken as its value %q: a manager is named by its value, from which the server makes the $ref", m.Ref, id)
+		m.Value, m.Ref = id, ""
+		return nil
+	}
+	warn(r.Context(), "ignored the manager: it has no value, and its $ref %q names no user of this server", m.Ref)
+	u.Enterprise.Manager = nil
+	return nil
+}
+
+// refID is the id a reference names under users, the absolute URL of a
+// server's /Users/ with its trailing slash, against which a relative
+// reference is resolved: ok false when it names none there.
+func refID(users, ref string) (id string, ok bool) {
+	b, err := url.Parse(users)
+	if err != nil {
+		return "", false
+	}
+	u, err := url.Parse(ref)
+	if err != nil {
+		return "", false
+	}
+	abs := b.ResolveReference(u)
+	if abs.RawQuery != "" || abs.Fragment != "" || !strings.EqualFold(abs.Scheme, b.Scheme) || !strings.EqualFold(abs.Host, b.Host) {
+		return "", false
+	}
+	seg, found := strings.CutPrefix(abs.EscapedPath(), b.EscapedPath())
+	if !found || seg == "" || strings.Contains(seg, "/") {
+		return "", false
+	}
+	id, err = url.PathUnescape(seg)
+	return id, err == nil && id != ""
+}
+
 // fillManagers computes the enterprise manager's displayName (RFC 7643
 // §4.3: read-only, from the manager's own User) with one store call for
 // the whole page, made only when some user has a manager and the response
-// includes it. prepareUsers makes its $ref with the page's other URLs.
-func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User) error {
+// includes it, and adds the managers it found to found: prepareUsers makes
+// the $ref of those, and of no other, with the page's other URLs. A
+// manager beyond the first maxManagerLookup of a page is not looked up,
+// and has neither.
+func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User, found managerNames) error {
 	var ids []string
 	seen := map[string]bool{}
 	for _, u := range users {
@@ -599,13 +702,12 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 	if err != nil {
 		return err
 	}
-	names := make(map[string]string, len(page.Items))
 	for _, m := range page.Items {
-		names[m.ID] = m.DisplayName
+		found[m.ID] = m.DisplayName
 	}
 	for _, u := range users {
 		if u.Enterprise != nil && u.Enterprise.Manager != nil {
-			u.Enterprise.Manager.DisplayName = names[u.Enterprise.Manager.Value]
+			u.Enterprise.Manager.DisplayName = found[u.Enterprise.Manager.Value]
 		}
 	}
 	return nil
