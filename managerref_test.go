@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -202,6 +203,40 @@ func TestManagerRefWithoutValue(t *testing.T) {
 						})
 					}
 				})
+			}
+		})
+	}
+}
+
+// TestManagerRefOnAPageOfManyManagers: a page whose users have more
+// distinct managers than one lookup reads (maxManagerLookup) gives every
+// manager that is a user of the tenant its $ref and displayName; a page
+// looked its first 100 up alone, and the rest had neither.
+func TestManagerRefOnAPageOfManyManagers(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	for _, n := range []int{1, 100, 101, 250} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			e := newEnv(t)
+			bosses := map[string]string{} // report's userName -> its manager's id
+			for i := range n {
+				boss := e.createUser(fmt.Sprintf("boss%03d", i), map[string]any{"displayName": fmt.Sprintf("Boss %03d", i)})
+				report := fmt.Sprintf("report%03d", i)
+				c := e.do("POST", "/Users", map[string]any{"userName": report, "title": "report", ent: map[string]any{"manager": map[string]any{"value": boss["id"]}}})
+				require.Equal(t, 201, c.Code, c.Raw)
+				bosses[report] = boss["id"].(string)
+			}
+			l := e.do("GET", "/Users?count=1000&filter="+url.QueryEscape(`title eq "report"`), nil)
+			require.Equal(t, 200, l.Code, l.Raw)
+			res := l.Body["Resources"].([]any)
+			require.Len(t, res, n)
+			for _, r := range res {
+				doc := r.(map[string]any)
+				name := doc["userName"].(string)
+				m := doc[ent].(map[string]any)["manager"].(map[string]any)
+				id := bosses[name]
+				assert.Equal(t, id, m["value"], name)
+				assert.Equal(t, base+"/Users/"+id, m["$ref"], name)
+				assert.Equal(t, "Boss "+strings.TrimPrefix(name, "report"), m["displayName"], name)
 			}
 		})
 	}

@@ -558,7 +558,12 @@ func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v 
 	return next, true, true, nil
 }
 
-// maxManagerLookup bounds the managers looked up for one page.
+// maxManagerLookup is how many managers one store call of fillManagers
+// looks up: its filter is an "or" of that many id comparisons, well
+// within what every store evaluates in one query. A page with more
+// distinct managers (up to MaxResults users) takes one call more for each
+// further maxManagerLookup, so that every manager of the tenant gets its
+// displayName and $ref whatever the page's size.
 const maxManagerLookup = 100
 
 // managerOf is u's enterprise manager when it names one, else nil.
@@ -666,10 +671,10 @@ func refID(users, ref string) (id string, ok bool) {
 // fillManagers computes the enterprise manager's displayName (RFC 7643
 // §4.3: read-only, from the manager's own User) with one store call for
 // the whole page, made only when some user has a manager and the response
-// includes it, and adds the managers it found to found: prepareUsers makes
-// the $ref of those, and of no other, with the page's other URLs. A
-// manager beyond the first maxManagerLookup of a page is not looked up,
-// and has neither.
+// includes it (one more for each maxManagerLookup distinct managers
+// beyond the first), and adds the managers it found to found:
+// prepareUsers makes the $ref of those, and of no other, with the page's
+// other URLs.
 func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*resources.User, found managerNames) error {
 	var ids []string
 	seen := map[string]bool{}
@@ -678,7 +683,7 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 		if m == nil {
 			continue
 		}
-		if !seen[m.Value] && len(ids) < maxManagerLookup {
+		if !seen[m.Value] {
 			seen[m.Value] = true
 			ids = append(ids, m.Value)
 		}
@@ -686,6 +691,25 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 	if len(ids) == 0 || !proj.wantsExt(resources.EnterpriseUserSchema, "manager") {
 		return nil
 	}
+	for len(ids) > 0 {
+		n := min(len(ids), maxManagerLookup)
+		if err := h.lookupManagers(ctx, ids[:n], found); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	for _, u := range users {
+		if u.Enterprise != nil && u.Enterprise.Manager != nil {
+			u.Enterprise.Manager.DisplayName = found[u.Enterprise.Manager.Value]
+		}
+	}
+	return nil
+}
+
+// lookupManagers adds to found the users of the tenant among ids (at
+// most maxManagerLookup, distinct), each with its displayName, in one
+// store call that reads only those.
+func (h *handler) lookupManagers(ctx context.Context, ids []string, found managerNames) error {
 	var f filter.Expr
 	for _, id := range ids {
 		c := &filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: id}
@@ -704,11 +728,6 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 	}
 	for _, m := range page.Items {
 		found[m.ID] = m.DisplayName
-	}
-	for _, u := range users {
-		if u.Enterprise != nil && u.Enterprise.Manager != nil {
-			u.Enterprise.Manager.DisplayName = found[u.Enterprise.Manager.Value]
-		}
 	}
 	return nil
 }
