@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/pairbench"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -271,49 +273,7 @@ func TestWALNameWrites(t *testing.T) {
 		t.Skip("set SCIM_WAL_FRAMES=1 to count the WAL of a name's write (BENCHMARKS.md)")
 	}
 	const writes = 2000
-	tctx := store.WithTenant(ctx, "bench")
-	type op struct {
-		name  string
-		setup func(t *testing.T, s *sqlstore.Store) func(i int) error
-	}
-	ops := []op{
-		{"CreateUser", func(t *testing.T, s *sqlstore.Store) func(i int) error {
-			return func(i int) error {
-				_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true)})
-				return err
-			}
-		}},
-		{"userName change", func(t *testing.T, s *sqlstore.Store) func(i int) error {
-			ids := make([]string, 100)
-			for k := range ids {
-				u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", k), Active: ptr(true)})
-				require.NoError(t, err)
-				ids[k] = u.ID
-			}
-			return func(i int) error {
-				_, err := s.ReplaceUser(tctx, &resources.User{ID: ids[i%len(ids)], UserName: fmt.Sprintf("renamed-%d@example.com", i), Active: ptr(true)}, "")
-				return err
-			}
-		}},
-		{"CreateGroup", func(t *testing.T, s *sqlstore.Store) func(i int) error {
-			return func(i int) error {
-				_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("team-%d", i)})
-				return err
-			}
-		}},
-		{"group rename", func(t *testing.T, s *sqlstore.Store) func(i int) error {
-			ids := make([]string, 100)
-			for k := range ids {
-				g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("group-%d", k)})
-				require.NoError(t, err)
-				ids[k] = g.ID
-			}
-			return func(i int) error {
-				_, err := s.ReplaceGroup(tctx, &resources.Group{ID: ids[i%len(ids)], DisplayName: fmt.Sprintf("renamed-%d", i)}, "")
-				return err
-			}
-		}},
-	}
+	ops := nameWriteOps(store.WithTenant(ctx, "bench"))
 	forEachDB(t, func(t *testing.T, db opener) {
 		for _, op := range ops {
 			t.Run(op.name, func(t *testing.T) {
@@ -340,4 +300,76 @@ func TestWALNameWrites(t *testing.T) {
 			})
 		}
 	})
+}
+
+// nameWriteOps returns the writes of a unique name that TestWALNameWrites
+// and BenchmarkFoldNameIndexes measure: a user's create, a change of its
+// userName, a group's create and its rename, in the tenant of tctx.
+func nameWriteOps(tctx context.Context) []feedWriteOp {
+	return []feedWriteOp{
+		{"CreateUser", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			return func(i int) error {
+				_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true)})
+				return err
+			}
+		}},
+		{"userName change", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			ids := make([]string, 100)
+			for k := range ids {
+				u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", k), Active: ptr(true)})
+				require.NoError(t, err)
+				ids[k] = u.ID
+			}
+			return func(i int) error {
+				_, err := s.ReplaceUser(tctx, &resources.User{ID: ids[i%len(ids)], UserName: fmt.Sprintf("renamed-%d@example.com", i), Active: ptr(true)}, "")
+				return err
+			}
+		}},
+		{"CreateGroup", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			return func(i int) error {
+				_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("team-%d", i)})
+				return err
+			}
+		}},
+		{"group rename", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			ids := make([]string, 100)
+			for k := range ids {
+				g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("group-%d", k)})
+				require.NoError(t, err)
+				ids[k] = g.ID
+			}
+			return func(i int) error {
+				_, err := s.ReplaceGroup(tctx, &resources.Group{ID: ids[i%len(ids)], DisplayName: fmt.Sprintf("renamed-%d", i)}, "")
+				return err
+			}
+		}},
+	}
+}
+
+// BenchmarkFoldNameIndexes times TestWALNameWrites' writes with and
+// without the folded names' unique indexes that schema version 13
+// dropped, paired (pairbench): side off writes to a store whose indexes
+// were created again (the schema before), side on to one without them;
+// med-on/off is what dropping them saved a write.
+func BenchmarkFoldNameIndexes(b *testing.B) {
+	tctx := store.WithTenant(ctx, "bench")
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			for _, op := range nameWriteOps(tctx) {
+				b.Run(op.name, func(b *testing.B) {
+					before := db.open(b, sqlstore.Config{})
+					for _, q := range undo0013()[:2] {
+						_, err := before.DB().ExecContext(ctx, q)
+						require.NoError(b, err, q)
+					}
+					writes := [2]func(i int) error{op.setup(b, before), op.setup(b, db.open(b, sqlstore.Config{}))}
+					pairbench.Run(b, func(k, i int) {
+						if err := writes[k](i); err != nil {
+							b.Fatal(err)
+						}
+					})
+				})
+			}
+		})
+	}
 }
