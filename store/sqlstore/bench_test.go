@@ -263,8 +263,8 @@ func BenchmarkFeedWrite(b *testing.B) {
 	}
 }
 
-// feedWriteOp is a write BenchmarkFeedWrite measures: setup prepares a
-// store and returns the write of iteration i.
+// feedWriteOp is a write BenchmarkFeedWrite (or TestWALNameWrites)
+// measures: setup prepares a store and returns the write of iteration i.
 type feedWriteOp struct {
 	name  string
 	setup func(tb testing.TB, s *sqlstore.Store) func(i int) error

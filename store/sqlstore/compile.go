@@ -244,7 +244,7 @@ type val struct {
 	nonEmptyText bool
 	// keyText is the column of the value's query.NameKey, for the unique
 	// names: every operator compares it (as query's Evaluator does, and
-	// uniqueness); sorting reads text.
+	// uniqueness), and a sort orders by it (sortKey); only pr reads text.
 	keyText string
 	// indexed: an index finds the rows an eq test matches (on keyText
 	// when set, else on text), and they are few (a unique name, an

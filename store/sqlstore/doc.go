@@ -40,7 +40,10 @@
 //     query.NameKey, UNIQUE per tenant with user_name_dup, so the database
 //     enforces userName uniqueness, and what every filter on userName
 //     compares and a sort by it orders by; see "Unique names"),
-//     user_name_fold (unique too: names equal under the fold share a key), external_id, created,
+//     user_name_fold (the name folded, not indexed: only a filter's pr
+//     reads it; schema version 13 dropped its unique index, which the
+//     key's made redundant, and keeps it written for a process of an
+//     earlier release during a rolling upgrade), external_id, created,
 //     last_modified, version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value) (on SQLite
@@ -49,7 +52,9 @@
 //     "work"].value eq and emails[primary eq true].value eq are index
 //     lookups.
 //   - scim_groups: like scim_users, without members; display_name_key
-//     (with display_name_dup) and display_name_fold are UNIQUE per tenant.
+//     (with display_name_dup) is UNIQUE per tenant; display_name_fold,
+//     not indexed, is what a filter on members.display and
+//     User.groups.display compares.
 //   - scim_members: (tenant, group_id, member_id) primary key, member_type,
 //     seq; indexed by (tenant, member_id) for User.groups and
 //     members.value filters, and by (tenant, member_id) where member_type

@@ -97,7 +97,7 @@ func (s *Store) storedWithMembers(ctx context.Context, tx *sql.Tx, tenant string
 
 // conflictName is the error of a group write whose displayName is taken.
 func conflictName(tenant, id string, name string, w *groupWrite) error {
-	return &nameTaken{tenant: tenant, id: id, name: name, key: w.nameKey, fold: w.nameFold}
+	return &nameTaken{tenant: tenant, id: id, name: name, key: w.nameKey}
 }
 
 // memberIDs returns the distinct non-empty ids of ms in order.

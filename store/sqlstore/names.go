@@ -16,8 +16,8 @@ import (
 // once the transaction is over (PostgreSQL refuses statements in a
 // transaction that failed).
 type nameTaken struct {
-	users                       bool
-	tenant, id, name, key, fold string
+	users                 bool
+	tenant, id, name, key string
 }
 
 func (e *nameTaken) Error() string {
@@ -26,16 +26,16 @@ func (e *nameTaken) Error() string {
 
 // nameCols are where a resource type keeps its unique name.
 type nameCols struct {
-	table, col, fold, key, dup string
-	attr, resourceType         string
+	table, col, key, dup string
+	attr, resourceType   string
 }
 
 // namesOf returns the name columns of users or of groups.
 func namesOf(users bool) nameCols {
 	if users {
-		return nameCols{"scim_users", "user_name", "user_name_fold", "user_name_key", "user_name_dup", "userName", "User"}
+		return nameCols{"scim_users", "user_name", "user_name_key", "user_name_dup", "userName", "User"}
 	}
-	return nameCols{"scim_groups", "display_name", "display_name_fold", "display_name_key", "display_name_dup", "displayName", "Group"}
+	return nameCols{"scim_groups", "display_name", "display_name_key", "display_name_dup", "displayName", "Group"}
 }
 
 func (e *nameTaken) Unwrap() error { return store.ErrConflict }
@@ -69,10 +69,11 @@ func (s *Store) explainConflict(ctx context.Context, err error) error {
 func (s *Store) nameHolder(ctx context.Context, nt *nameTaken) (nameCols, string) {
 	n := namesOf(nt.users)
 	var existing string
-	// The key decides; the folded column is still unique too (see
-	// migration 0004), so a row found by it is the other one as well.
+	// The key's unique index is the only one of the name (migration
+	// 0013 dropped the folded column's), so the row in the way holds the
+	// key, and that index finds it.
 	qerr := s.r.QueryRowContext(ctx, `SELECT `+n.col+` FROM `+n.table+` WHERE tenant = `+s.d.boundPh(1)+` AND id <> `+s.d.ph(2)+
-		` AND (`+n.key+` = `+s.d.boundPh(3)+` OR `+n.fold+` = `+s.d.boundPh(4)+`) ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key, nt.fold).Scan(&existing)
+		` AND `+n.key+` = `+s.d.boundPh(3)+` ORDER BY seq LIMIT 1`, nt.tenant, nt.id, nt.key).Scan(&existing)
 	if qerr != nil {
 		existing = "" // gone since, or unreadable: the plain message
 	}

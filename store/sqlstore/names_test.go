@@ -35,14 +35,109 @@ const (
 	postgresOnly = "postgres only: "
 )
 
+// undo0013 returns the statements that take a database back to schema
+// version 12: the folded names unique per tenant, as the key is.
+func undo0013() []string {
+	return []string{
+		`CREATE UNIQUE INDEX scim_users_user_name ON scim_users (tenant, user_name_fold)`,
+		`CREATE UNIQUE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold)`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 13`,
+	}
+}
+
 // undo0012 returns the statements that take a database back to schema
 // version 11: PostgreSQL's feed entries numbered by the write that
 // appends them, without scim_feed_pending.
 func undo0012() []string {
-	return []string{
-		postgresOnly + `DROP TABLE scim_feed_pending`,
+	return append(undo0013(),
+		postgresOnly+`DROP TABLE scim_feed_pending`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 12`,
+	)
+}
+
+// nameIndexes returns the names of the indexes of scim_users and
+// scim_groups, sorted.
+func nameIndexes(t *testing.T, s *sqlstore.Store) []string {
+	t.Helper()
+	q := `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('scim_users', 'scim_groups') AND sql IS NOT NULL ORDER BY name`
+	if isPG(s) {
+		q = `SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('scim_users', 'scim_groups') ORDER BY indexname`
 	}
+	return queryLines(t, s.DB(), q)
+}
+
+// TestUpgradeDropsFoldNameIndexes: schema version 13 drops the unique
+// indexes of the folded names, on a new database and on one upgraded
+// from version 12 with users and groups in it, and the names stay unique
+// by their identity key: a name equal to a stored one under the fold, or
+// only under the key (NFD, full width), is refused with a conflict that
+// names the holder, a new name and a rename are stored, and a filter on
+// the name finds the row.
+func TestUpgradeDropsFoldNameIndexes(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		tc := store.WithTenant(ctx, "t")
+		stored := func(s *sqlstore.Store) (userID, groupID string) {
+			u, err := s.CreateUser(tc, &resources.User{UserName: "caf\u00e9"})
+			require.NoError(t, err)
+			g, err := s.CreateGroup(tc, &resources.Group{DisplayName: "\u00c9quipe"})
+			require.NoError(t, err)
+			return u.ID, g.ID
+		}
+		fresh := db.open(t, sqlstore.Config{})
+		freshU, freshG := stored(fresh)
+		dsn, old, _ := rewound(t, db, undo0013())
+		require.Contains(t, nameIndexes(t, old), "scim_users_user_name", "rewound to version 12")
+		oldU, oldG := stored(old)
+		require.NoError(t, old.Close())
+		upgraded, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+		require.NoError(t, err)
+		t.Cleanup(func() { upgraded.Close() })
+		for _, tt := range []struct {
+			name            string
+			s               *sqlstore.Store
+			userID, groupID string
+		}{
+			{"fresh", fresh, freshU, freshG},
+			{"upgraded", upgraded, oldU, oldG},
+		} {
+			s := tt.s
+			t.Run(tt.name, func(t *testing.T) {
+				v, err := s.SchemaVersion(ctx)
+				require.NoError(t, err)
+				assert.GreaterOrEqual(t, v, 13)
+				for _, ix := range nameIndexes(t, s) {
+					assert.NotContains(t, []string{"scim_users_user_name", "scim_groups_display_name"}, ix, "the folded names' unique indexes are gone")
+				}
+				assert.Subset(t, nameIndexes(t, s), []string{"scim_users_user_name_key", "scim_groups_display_name_key"}, "the keys' stay")
+				for _, taken := range []string{"CAF\u00c9", "cafe\u0301", "CAFE\u0301"} {
+					_, err := s.CreateUser(tc, &resources.User{UserName: taken})
+					require.ErrorIs(t, err, store.ErrConflict, taken)
+					assert.Contains(t, err.Error(), "caf\u00e9", "the conflict names the holder")
+				}
+				for _, taken := range []string{"\u00e9QUIPE", "E\u0301quipe"} {
+					_, err := s.CreateGroup(tc, &resources.Group{DisplayName: taken})
+					require.ErrorIs(t, err, store.ErrConflict, taken)
+					assert.Contains(t, err.Error(), "\u00c9quipe", "the conflict names the holder")
+				}
+				other, err := s.CreateUser(tc, &resources.User{UserName: "joe"})
+				require.NoError(t, err)
+				_, err = s.ReplaceUser(tc, &resources.User{ID: other.ID, UserName: "Cafe\u0301"}, "")
+				require.ErrorIs(t, err, store.ErrConflict, "a rename onto a taken name")
+				_, err = s.ReplaceUser(tc, &resources.User{ID: tt.userID, UserName: "Caf\u00e9"}, "")
+				require.NoError(t, err, "a rename within the name's own key")
+				_, err = s.ReplaceGroup(tc, &resources.Group{ID: tt.groupID, DisplayName: "Team"}, "")
+				require.NoError(t, err)
+				p, err := s.ListUsers(tc, store.Query{Filter: mustParse(t, `userName eq "CAFE\u0301"`), StartIndex: 1, Count: 10})
+				require.NoError(t, err)
+				require.Len(t, p.Items, 1)
+				assert.Equal(t, tt.userID, p.Items[0].ID)
+				gp, err := s.ListGroups(tc, store.Query{Filter: mustParse(t, `displayName sw "TE"`), StartIndex: 1, Count: 10})
+				require.NoError(t, err)
+				require.Len(t, gp.Items, 1)
+				assert.Equal(t, tt.groupID, gp.Items[0].ID)
+			})
+		}
+	})
 }
 
 // undo0011 returns the statements that take a database back to schema

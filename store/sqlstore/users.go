@@ -297,7 +297,7 @@ func joinComma(ss []string) string {
 // userName another user of the tenant holds (see conflictName for
 // groups).
 func userNameTaken(tenant string, c *resources.User, w *userWrite) error {
-	return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey, fold: w.userNameFold}
+	return &nameTaken{users: true, tenant: tenant, id: c.ID, name: c.UserName, key: w.userNameKey}
 }
 
 // userInsert renders the INSERT of user c (rendered as w, created at

@@ -1,6 +1,7 @@
 package sqlstore_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/pairbench"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -75,6 +77,8 @@ func TestSQLiteReplaceKeepsNameIndexes(t *testing.T) {
 	require.NoError(t, err)
 	g, err := s.CreateGroup(ctx, &resources.Group{DisplayName: "Eng", ExternalID: "ext-eng"})
 	require.NoError(t, err)
+	// scim_users_user_name and scim_groups_display_name, the folded
+	// names' unique indexes before schema version 13, are never written.
 	userNames := []string{"scim_users_external_id", "scim_users_user_name", "scim_users_user_name_key"}
 	groupNames := []string{"scim_groups_display_name", "scim_groups_display_name_key", "scim_groups_external_id"}
 	putUser := func(name, ext, given string) func() error {
@@ -105,10 +109,10 @@ func TestSQLiteReplaceKeepsNameIndexes(t *testing.T) {
 			})
 			return err
 		}, nil, true, "ann@example.com", "ext-ann"},
-		{"PUT user, userName changed", putUser("anne@example.com", "ext-ann", "Anne"), []string{"scim_users_user_name", "scim_users_user_name_key"}, true, "anne@example.com", "ext-ann"},
+		{"PUT user, userName changed", putUser("anne@example.com", "ext-ann", "Anne"), []string{"scim_users_user_name_key"}, true, "anne@example.com", "ext-ann"},
 		{"PUT user, externalId changed", putUser("anne@example.com", "ext-anne", "Anne"), []string{"scim_users_external_id"}, true, "anne@example.com", "ext-anne"},
 		{"PUT user, externalId dropped", putUser("anne@example.com", "", "Anne"), []string{"scim_users_external_id"}, true, "anne@example.com", ""},
-		{"rename a group, externalId kept", putGroup("Engineering", "ext-eng"), []string{"scim_groups_display_name", "scim_groups_display_name_key"}, false, "Engineering", "ext-eng"},
+		{"rename a group, externalId kept", putGroup("Engineering", "ext-eng"), []string{"scim_groups_display_name_key"}, false, "Engineering", "ext-eng"},
 		{"PUT group, names kept", putGroup("Engineering", "ext-eng"), nil, false, "Engineering", "ext-eng"},
 		{"PATCH group, externalId changed", func() error {
 			_, err := s.UpdateGroup(ctx, g.ID, "", false, func(cur *resources.Group) (*resources.Group, error) {
@@ -250,6 +254,122 @@ func TestWALFramesBridge(t *testing.T) {
 			}
 			t.Logf("%s: %.2f frames a write without the bridge, %.2f with it (+%.2f)", op.name, perWrite[0], perWrite[1], perWrite[1]-perWrite[0])
 			assert.Greater(t, perWrite[1], perWrite[0], "the bridge writes the host's pages too")
+		})
+	}
+}
+
+// TestWALNameWrites counts the write-ahead log a write of a unique name
+// appends, on each database: SQLite's WAL frames (as TestWALFrames
+// counts them) and PostgreSQL's WAL bytes (pg_current_wal_insert_lsn
+// before and after the writes), a write, for a user's create, a change
+// of its userName, a group's create and its rename, each on a store of
+// its own with the change feed off. The counts have no noise on SQLite
+// and little on PostgreSQL (its own background work, none of the
+// store's); BENCHMARKS.md has them (schema version 13 dropped the
+// folded names' unique indexes). A measurement, run on demand: set
+// SCIM_WAL_FRAMES=1 and -v.
+func TestWALNameWrites(t *testing.T) {
+	if os.Getenv("SCIM_WAL_FRAMES") == "" {
+		t.Skip("set SCIM_WAL_FRAMES=1 to count the WAL of a name's write (BENCHMARKS.md)")
+	}
+	const writes = 2000
+	ops := nameWriteOps(store.WithTenant(ctx, "bench"))
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, op := range ops {
+			t.Run(op.name, func(t *testing.T) {
+				s := db.open(t, sqlstore.Config{})
+				write := op.setup(t, s)
+				if !isPG(s) {
+					checkpoint(t, s)
+					total := 0
+					for i := range writes {
+						require.NoError(t, write(i))
+						total += checkpoint(t, s)
+					}
+					t.Logf("sqlite %s: %.2f frames a write", op.name, float64(total)/writes)
+					return
+				}
+				var start string
+				require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start))
+				for i := range writes {
+					require.NoError(t, write(i))
+				}
+				var bytes int64
+				require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint`, start).Scan(&bytes))
+				t.Logf("postgres %s: %.0f WAL bytes a write", op.name, float64(bytes)/writes)
+			})
+		}
+	})
+}
+
+// nameWriteOps returns the writes of a unique name that TestWALNameWrites
+// and BenchmarkFoldNameIndexes measure: a user's create, a change of its
+// userName, a group's create and its rename, in the tenant of tctx.
+func nameWriteOps(tctx context.Context) []feedWriteOp {
+	return []feedWriteOp{
+		{"CreateUser", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			return func(i int) error {
+				_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("new-%d@example.com", i), Active: ptr(true)})
+				return err
+			}
+		}},
+		{"userName change", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			ids := make([]string, 100)
+			for k := range ids {
+				u, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("user-%d@example.com", k), Active: ptr(true)})
+				require.NoError(t, err)
+				ids[k] = u.ID
+			}
+			return func(i int) error {
+				_, err := s.ReplaceUser(tctx, &resources.User{ID: ids[i%len(ids)], UserName: fmt.Sprintf("renamed-%d@example.com", i), Active: ptr(true)}, "")
+				return err
+			}
+		}},
+		{"CreateGroup", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			return func(i int) error {
+				_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("team-%d", i)})
+				return err
+			}
+		}},
+		{"group rename", func(t testing.TB, s *sqlstore.Store) func(i int) error {
+			ids := make([]string, 100)
+			for k := range ids {
+				g, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("group-%d", k)})
+				require.NoError(t, err)
+				ids[k] = g.ID
+			}
+			return func(i int) error {
+				_, err := s.ReplaceGroup(tctx, &resources.Group{ID: ids[i%len(ids)], DisplayName: fmt.Sprintf("renamed-%d", i)}, "")
+				return err
+			}
+		}},
+	}
+}
+
+// BenchmarkFoldNameIndexes times TestWALNameWrites' writes with and
+// without the folded names' unique indexes that schema version 13
+// dropped, paired (pairbench): side off writes to a store whose indexes
+// were created again (the schema before), side on to one without them;
+// med-on/off is what dropping them saved a write.
+func BenchmarkFoldNameIndexes(b *testing.B) {
+	tctx := store.WithTenant(ctx, "bench")
+	for _, db := range databases() {
+		b.Run(db.name, func(b *testing.B) {
+			for _, op := range nameWriteOps(tctx) {
+				b.Run(op.name, func(b *testing.B) {
+					before := db.open(b, sqlstore.Config{})
+					for _, q := range undo0013()[:2] {
+						_, err := before.DB().ExecContext(ctx, q)
+						require.NoError(b, err, q)
+					}
+					writes := [2]func(i int) error{op.setup(b, before), op.setup(b, db.open(b, sqlstore.Config{}))}
+					pairbench.Run(b, func(k, i int) {
+						if err := writes[k](i); err != nil {
+							b.Fatal(err)
+						}
+					})
+				})
+			}
 		})
 	}
 }
