@@ -69,16 +69,24 @@ func adoptSpellings(v string) [adoptSlots]string {
 	return out
 }
 
-// oneSpelling reports whether v has one of adoptSpellings (every ASCII
-// value has), which lower(column) = lower(v) compares alone.
+// oneSpelling reports whether v, a Match value in NFC, has one of
+// adoptSpellings (every ASCII value has), which lower(column) = lower(v)
+// compares alone, without listing them: v is the same in NFC and in NFD, and none of its letters
+// outside ASCII has another case (unicode.SimpleFold, the orbit
+// caseVariants spells), so every spelling adoptSpellings makes is v.
+// Otherwise some spelling differs from v in bytes outside ASCII, which
+// lower() on either side keeps apart (TestOneSpellingIsAdoptSpellings).
 func oneSpelling(v string) bool {
-	for i := 0; i < len(v); i++ {
-		if v[i] >= utf8.RuneSelf {
-			sp := adoptSpellings(v)
-			return sp[1] == sp[0] // the list is filled with the first
+	ascii := true
+	for _, r := range v {
+		if r >= utf8.RuneSelf {
+			if unicode.SimpleFold(r) != r {
+				return false
+			}
+			ascii = false
 		}
 	}
-	return true
+	return ascii || norm.NFC.IsNormalString(v) && norm.NFD.IsNormalString(v)
 }
 
 // caseVariants returns every spelling of s whose letters outside ASCII

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"golang.org/x/text/unicode/norm"
 )
 
 // TestAdoptSpellings: the spellings adoption compares hold the value in
@@ -40,5 +41,21 @@ func TestAdoptSpellings(t *testing.T) {
 			}
 			assert.Len(t, seen, tc.distinct, "%+q", got)
 		})
+	}
+}
+
+// TestOneSpellingIsAdoptSpellings: oneSpelling, which decides without
+// listing them, says what adoptSpellings' list says (one distinct
+// spelling: the list is filled with the first) of a value in NFC, as
+// adoption passes them (the Kelvin sign, U+212A, is there "K").
+func TestOneSpellingIsAdoptSpellings(t *testing.T) {
+	for _, v := range []string{
+		"", "Bob@example.com", "\u00e9mile", "e\u0301mile", "\u00d6d\u00f6n", "\u03c3", "\u0130stanbul",
+		"\u0434\u043c\u0438\u0442\u0440\u0438\u0439", "\u65e5\u672c@\u4f8b\u3048.jp", "\u017f", "\u212a", "\u01c5",
+		"\u00df", "\u1e9e", "\u0345", "\ufb01", "\uff41", "\u00aa", "\u0131", "a\u0300b", "\U0001d400",
+	} {
+		v = norm.NFC.String(v)
+		sp := adoptSpellings(v)
+		assert.Equal(t, sp[1] == sp[0], oneSpelling(v), "%+q: %+q", v, sp)
 	}
 }
