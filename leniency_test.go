@@ -2105,3 +2105,63 @@ func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
 		})
 	}
 }
+
+// TestUnqualifiedExtensionAttribute: an extension's attribute named
+// without its URN (employeeNumber, manager.value) is not read as the
+// extension's: RFC 7644 §3.10 has clients "fully qualify extended
+// attributes with the associated schema extension URN to avoid naming
+// conflicts", and a host extension added later could define the name
+// too. Every refusal or warning of it now names the qualified path to
+// send: a filter's and sortBy's 400, attributes' warning (the name is
+// not returned, as any unknown one), a PATCH path's and a body's
+// "ignored unknown attribute" and their strict refusals. An unknown name
+// no extension defines gets no hint.
+func TestUnqualifiedExtensionAttribute(t *testing.T) {
+	const hint = `; an extension's attribute is named after its URN (RFC 7644 §3.10): send "` + ent
+	e, strict, ring := lenientAndStrict(t, "memory")
+	id := e.createUser("plain")["id"].(string)
+	q := url.QueryEscape
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		scimType, detail   string // the error of both modes, or of strict mode alone when warning is set
+		warning            string // lenient mode's, with a 200
+	}{
+		{"filter", "GET", "/Users?filter=" + q(`employeeNumber eq "1"`), nil,
+			"invalidFilter", `unknown attribute "employeeNumber" in filter` + hint + `:employeeNumber"`, ""},
+		{"filter on a sub-attribute", "GET", "/Users?filter=" + q(`manager.value eq "x"`), nil,
+			"invalidFilter", `unknown attribute "manager.value" in filter` + hint + `:manager.value"`, ""},
+		{"filter in a SearchRequest", "POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `employeeNumber eq "1"`},
+			"invalidFilter", `unknown attribute "employeeNumber" in filter` + hint + `:employeeNumber"`, ""},
+		{"filter on no extension's attribute", "GET", "/Users?filter=" + q(`shoeSize eq "1"`), nil,
+			"invalidFilter", `unknown attribute "shoeSize" in filter`, ""},
+		{"sortBy", "GET", "/Users?sortBy=employeeNumber", nil,
+			"invalidValue", `sortBy "employeeNumber" names no attribute of User` + hint + `:employeeNumber"`, ""},
+		{"attributes", "GET", "/Users?attributes=userName,employeeNumber", nil,
+			"", "", `attributes "employeeNumber" names no attribute of User` + hint + `:employeeNumber"`},
+		{"PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", "employeeNumber", "7")),
+			"invalidPath", `Operations[0]: path "employeeNumber" is not an attribute of the User resource or its extensions` + hint + `:employeeNumber" (strict mode)`,
+			`ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
+		{"body", "PUT", "/Users/" + id, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "plain", "costCenter": "7"},
+			"invalidSyntax", `attribute "costCenter": is not defined by any schema of this resource type` + hint + `:costCenter" (strict mode)`,
+			`ignored unknown attribute "costCenter"` + hint + `:costCenter"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			envs := []*env{e, strict}
+			if tc.warning != "" {
+				r := e.do(tc.method, tc.path, tc.body)
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+				envs = envs[1:]
+			}
+			if tc.scimType == "" {
+				return
+			}
+			for _, env := range envs {
+				r := env.do(tc.method, tc.path, tc.body)
+				requireError(t, r, 400, tc.scimType, "")
+				assert.Equal(t, tc.detail, r.str("detail"))
+			}
+		})
+	}
+}

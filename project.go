@@ -175,7 +175,11 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 		if res.Missing {
 			// RFC 7644 does not make unknown names an error here; an
 			// attribute this type lacks is simply not returned. This
-			// matters for /.search, where one list names both types.
+			// matters for /.search, where one list names both types. One
+			// of its extensions' without the URN is said, as it is meant.
+			if hint := rt.QualifyHint(p.AttrPath); hint != "" && p.Filter == nil {
+				warnOnce(ctx, h.secrets.Sprintf("%s %q names no attribute of %s", param, n, rt.Name)+hint)
+			}
 			continue
 		}
 		if res.Whole == rt.Schema {

@@ -62,3 +62,35 @@ func TestReadDotted(t *testing.T) {
 	}
 	assert.False(t, rt.Resolve(parse("urn:acme:2.0:User.department")).Missing, "the case above resolves as written")
 }
+
+// TestQualifyHint: a path without a URN that names an attribute (and
+// sub-attribute) of the type's extensions and none of the core schema's
+// gets a hint naming the qualified path to send, each extension's when
+// several define it; any other gets none.
+func TestQualifyHint(t *testing.T) {
+	const ent = resources.EnterpriseUserSchema
+	inner, err := resources.NewSchema("urn:acme:2.0:User", "Inner", "",
+		&resources.Attribute{Name: "department", Type: resources.TypeString}, &resources.Attribute{Name: "badge", Type: resources.TypeString})
+	require.NoError(t, err)
+	m, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{inner}})
+	require.NoError(t, err)
+	const hint = "; an extension's attribute is named after its URN (RFC 7644 §3.10): send "
+	for _, tc := range []struct {
+		path filter.AttrPath
+		want string
+	}{
+		{filter.AttrPath{Name: "EMPLOYEENUMBER"}, hint + `"` + ent + `:employeeNumber"`},
+		{filter.AttrPath{Name: "manager", Sub: "Value"}, hint + `"` + ent + `:manager.value"`},
+		{filter.AttrPath{Name: "badge"}, hint + `"urn:acme:2.0:User:badge"`},
+		{filter.AttrPath{Name: "department"}, hint + `one of "` + ent + `:department", "urn:acme:2.0:User:department"`},
+		{filter.AttrPath{Name: "manager", Sub: "nope"}, ""},
+		{filter.AttrPath{Name: "title"}, ""}, // a core attribute
+		{filter.AttrPath{Name: "nosuch"}, ""},
+		{filter.AttrPath{URI: ent, Name: "nosuch"}, ""},
+	} {
+		t.Run(tc.path.String(), func(t *testing.T) {
+			assert.Equal(t, tc.want, m.User.QualifyHint(tc.path))
+		})
+	}
+	assert.Empty(t, m.Group.QualifyHint(filter.AttrPath{Name: "employeeNumber"}), "a type without the extension")
+}

@@ -2,6 +2,8 @@ package resources
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/clienttext"
@@ -139,6 +141,64 @@ func (rt *ResourceType) ReadDotted(p filter.AttrPath) (DottedPath, bool) {
 		return DottedPath{}, false
 	}
 	return DottedPath{Path: filter.AttrPath{URI: s.ID, Name: p.Sub}, secrets: rt.secretSet()}, true
+}
+
+// QualifyHint is what a message about p, a path a client sent that names
+// nothing in rt, adds when p is an attribute (and sub-attribute) of rt's
+// extensions written without the extension's URN (employeeNumber,
+// manager.value): "; an extension's attribute is named after its URN (RFC
+// 7644 §3.10): send \"urn:…:User:employeeNumber\"" (or "send one of" the
+// paths, when several extensions define it), else "". RFC 7644 §3.10 has
+// clients "fully qualify extended attributes with the associated schema
+// extension URN to avoid naming conflicts", and such a path is not read
+// as an extension's: a host extension added later could define the name
+// too and change what a provider's stored filter means. The one place
+// the refusals and warnings of an unknown attribute (a filter's, sortBy's,
+// attributes', a PATCH path's, a body's) learn what to tell the client.
+func (rt *ResourceType) QualifyHint(p filter.AttrPath) string {
+	if p.URI != "" || p.Name == "" {
+		return ""
+	}
+	if a, _ := rt.Attr("", p.Name); a != nil {
+		return ""
+	}
+	var paths []string
+	for _, e := range rt.Extensions {
+		a := e.Schema.Attr(p.Name)
+		if a == nil {
+			continue
+		}
+		q := filter.AttrPath{URI: e.Schema.ID, Name: a.Name}
+		if p.Sub != "" {
+			sub := a.Sub(p.Sub)
+			if sub == nil {
+				continue
+			}
+			q.Sub = sub.Name
+		}
+		paths = append(paths, strconv.Quote(q.String()))
+	}
+	switch len(paths) {
+	case 0:
+		return ""
+	case 1:
+		return "; an extension's attribute is named after its URN (RFC 7644 §3.10): send " + paths[0]
+	}
+	return "; an extension's attribute is named after its URN (RFC 7644 §3.10): send one of " + strings.Join(paths, ", ")
+}
+
+// qualifyHint is QualifyHint of path, a path as the body readers and the
+// PATCH engine name an unknown attribute (Lenience.Unknown): "" for one
+// with a schema URN or a value filter.
+func (rt *ResourceType) qualifyHint(path string) string {
+	if rt == nil || strings.ContainsAny(path, ":[") {
+		return ""
+	}
+	name, sub, _ := strings.Cut(path, ".")
+	if strings.Contains(sub, ".") {
+		return ""
+	}
+	return rt.QualifyHint(filter.AttrPath{Name: name, Sub: sub})
 }
 
 // schemasAttr is "schemas" as a query reads it (ResolveQuery). Never
