@@ -2027,3 +2027,141 @@ func TestExtensionAttributeDotNotation(t *testing.T) {
 		})
 	}
 }
+
+// TestExtensionAttributeDotNotationInQueries: Entra ID's dotted extension
+// path (urn:…:enterprise:2.0:User.employeeNumber, as
+// TestExtensionAttributeDotNotation has it in a PATCH) in a list's filter
+// (GET, POST /Users/.search and POST /.search across types), sortBy,
+// attributes and excludedAttributes is read with the colon, warned of in
+// the PATCH's words, and refused in strict mode saying what to send. The
+// filter was a 400 invalidFilter, sortBy a 400 naming no attribute, and
+// attributes or excludedAttributes ignored the name.
+func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
+	const dotted, colon = ent + ".employeeNumber", ent + ":employeeNumber"
+	taken := func(named string) string {
+		return named + ` taken as "` + colon + `": an extension's attribute follows its URN after a colon`
+	}
+	refused := func(named string) string {
+		return named + `: an extension's attribute follows its URN after a colon, not a dot: send "` + colon + `" (strict mode)`
+	}
+	search := func(body map[string]any) map[string]any {
+		body["schemas"] = []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}
+		return body
+	}
+	q := url.QueryEscape
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			for _, u := range []struct{ name, number string }{{"dot-a", "2"}, {"dot-b", "1"}, {"dot-c", "3"}} {
+				e.createUser(u.name, map[string]any{ent: map[string]any{"employeeNumber": u.number, "department": "D" + u.number}})
+			}
+			e.createGroup("dot-group")
+			userNames := func(r *resp) []string {
+				var out []string
+				for _, x := range r.Body["Resources"].([]any) {
+					out = append(out, x.(map[string]any)["userName"].(string))
+				}
+				return out
+			}
+			for _, tc := range []struct {
+				name     string
+				method   string
+				path     string
+				body     any
+				named    string // the path as the warning names it
+				scimType string // of the strict refusal
+				check    func(t *testing.T, r *resp)
+			}{
+				{"filter", "GET", "/Users?filter=" + q(dotted+` eq "1"`), nil, `filter path "` + dotted + `"`, "invalidFilter",
+					func(t *testing.T, r *resp) { assert.Equal(t, []string{"dot-b"}, userNames(r)) }},
+				{"filter, nested and grouped", "GET", "/Users?filter=" + q(`userName sw "dot" and not (`+dotted+` eq "1" or `+dotted+` pr and `+dotted+` gt "2")`), nil,
+					`filter path "` + dotted + `"`, "invalidFilter",
+					func(t *testing.T, r *resp) { assert.Equal(t, []string{"dot-a"}, userNames(r)) }},
+				{"filter in a SearchRequest", "POST", "/Users/.search", search(map[string]any{"filter": dotted + ` eq "3"`}), `filter path "` + dotted + `"`, "invalidFilter",
+					func(t *testing.T, r *resp) { assert.Equal(t, []string{"dot-c"}, userNames(r)) }},
+				{"filter across types", "POST", "/.search", search(map[string]any{"filter": dotted + ` eq "3"`}), `filter path "` + dotted + `"`, "invalidFilter",
+					func(t *testing.T, r *resp) { assert.Equal(t, []string{"dot-c"}, userNames(r)) }},
+				{"sortBy", "GET", "/Users?filter=" + q(`userName sw "dot"`) + "&sortBy=" + q(dotted) + "&sortOrder=descending", nil, `sortBy "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) { assert.Equal(t, []string{"dot-c", "dot-a", "dot-b"}, userNames(r)) }},
+				{"attributes", "GET", "/Users?filter=" + q(`userName eq "dot-b"`) + "&attributes=userName," + q(dotted), nil, `attributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						u := r.Body["Resources"].([]any)[0].(map[string]any)
+						assert.Equal(t, map[string]any{"employeeNumber": "1"}, u[ent])
+					}},
+				{"excludedAttributes", "GET", "/Users?filter=" + q(`userName eq "dot-b"`) + "&excludedAttributes=" + q(dotted), nil, `excludedAttributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						u := r.Body["Resources"].([]any)[0].(map[string]any)
+						assert.Equal(t, map[string]any{"department": "D1"}, u[ent])
+					}},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					requireError(t, strict.do(tc.method, tc.path, tc.body), 400, tc.scimType, refused(tc.named))
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Equal(t, 200, r.Code, r.Raw)
+					assert.Equal(t, []string{taken(tc.named)}, lastWarnings(t, ring), "one warning, however often the path is named")
+					tc.check(t, r)
+				})
+			}
+		})
+	}
+}
+
+// TestUnqualifiedExtensionAttribute: an extension's attribute named
+// without its URN (employeeNumber, manager.value) is not read as the
+// extension's: RFC 7644 §3.10 has clients "fully qualify extended
+// attributes with the associated schema extension URN to avoid naming
+// conflicts", and a host extension added later could define the name
+// too. Every refusal or warning of it now names the qualified path to
+// send: a filter's and sortBy's 400, attributes' warning (the name is
+// not returned, as any unknown one), a PATCH path's and a body's
+// "ignored unknown attribute" and their strict refusals. An unknown name
+// no extension defines gets no hint.
+func TestUnqualifiedExtensionAttribute(t *testing.T) {
+	const hint = `; an extension's attribute is named after its URN (RFC 7644 §3.10): send "` + ent
+	e, strict, ring := lenientAndStrict(t, "memory")
+	id := e.createUser("plain")["id"].(string)
+	q := url.QueryEscape
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		scimType, detail   string // the error of both modes, or of strict mode alone when warning is set
+		warning            string // lenient mode's, with a 200
+	}{
+		{"filter", "GET", "/Users?filter=" + q(`employeeNumber eq "1"`), nil,
+			"invalidFilter", `unknown attribute "employeeNumber" in filter` + hint + `:employeeNumber"`, ""},
+		{"filter on a sub-attribute", "GET", "/Users?filter=" + q(`manager.value eq "x"`), nil,
+			"invalidFilter", `unknown attribute "manager.value" in filter` + hint + `:manager.value"`, ""},
+		{"filter in a SearchRequest", "POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `employeeNumber eq "1"`},
+			"invalidFilter", `unknown attribute "employeeNumber" in filter` + hint + `:employeeNumber"`, ""},
+		{"filter on no extension's attribute", "GET", "/Users?filter=" + q(`shoeSize eq "1"`), nil,
+			"invalidFilter", `unknown attribute "shoeSize" in filter`, ""},
+		{"sortBy", "GET", "/Users?sortBy=employeeNumber", nil,
+			"invalidValue", `sortBy "employeeNumber" names no attribute of User` + hint + `:employeeNumber"`, ""},
+		{"attributes", "GET", "/Users?attributes=userName,employeeNumber", nil,
+			"", "", `attributes "employeeNumber" names no attribute of User` + hint + `:employeeNumber"`},
+		{"PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", "employeeNumber", "7")),
+			"invalidPath", `Operations[0]: path "employeeNumber" is not an attribute of the User resource or its extensions` + hint + `:employeeNumber" (strict mode)`,
+			`ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
+		{"body", "PUT", "/Users/" + id, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "plain", "costCenter": "7"},
+			"invalidSyntax", `attribute "costCenter": is not defined by any schema of this resource type` + hint + `:costCenter" (strict mode)`,
+			`ignored unknown attribute "costCenter"` + hint + `:costCenter"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			envs := []*env{e, strict}
+			if tc.warning != "" {
+				r := e.do(tc.method, tc.path, tc.body)
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+				envs = envs[1:]
+			}
+			if tc.scimType == "" {
+				return
+			}
+			for _, env := range envs {
+				r := env.do(tc.method, tc.path, tc.body)
+				requireError(t, r, 400, tc.scimType, "")
+				assert.Equal(t, tc.detail, r.str("detail"))
+			}
+		})
+	}
+}

@@ -370,6 +370,70 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 	return e, nil
 }
 
+// readDotted reads each path of f, the request's filter, and of its
+// sortBy that names an extension's attribute after a dot
+// (urn:…:enterprise:2.0:User.employeeNumber: Entra ID's jobs made before
+// December 2018) with the colon, as a PATCH path is read
+// (resources.ResourceType.ReadDotted), for kinds, the types the query
+// runs on: a path that one of them resolves as written stays. Each is a
+// warning, once a request, or under Config.Strict a 400 saying what to
+// send (invalidFilter in the filter, invalidValue in sortBy). It returns
+// the filter to run, f itself when no path was read otherwise; a filter
+// whose paths have no URI with a sub-attribute costs one walk.
+func (h *handler) readDotted(ctx context.Context, kinds []lister, f filter.Expr, rl *rawList) (filter.Expr, error) {
+	read := func(p filter.AttrPath) (d resources.DottedPath, ok bool) {
+		for _, k := range kinds {
+			rt := k.resourceType()
+			if !rt.ResolveQuery(p).Missing {
+				return d, false
+			}
+			if !ok {
+				d, ok = rt.ReadDotted(p)
+			}
+		}
+		return d, ok
+	}
+	bend := func(d resources.DottedPath, scimType, named string) error {
+		if h.cfg.Strict {
+			return errorf(http.StatusBadRequest, scimType, "%s", d.Refusal(named))
+		}
+		warnOnce(ctx, d.Warning(named))
+		return nil
+	}
+	var err error
+	if f != nil && filter.AnyPath(f, dottable) {
+		f = filter.RewritePaths(f, func(p filter.AttrPath) (filter.AttrPath, bool) {
+			d, ok := read(p)
+			if !ok || err != nil {
+				return p, false
+			}
+			err = bend(d, ScimTypeInvalidFilter, h.secrets.Sprintf("filter path %q", p.String()))
+			return d.Path, err == nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if rl.sortBy == "" {
+		return f, nil
+	}
+	if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && dottable(p.AttrPath) {
+		// A sortBy that does not parse is listParams' to refuse.
+		if d, ok := read(p.AttrPath); ok {
+			if err := bend(d, ScimTypeInvalidValue, h.secrets.Sprintf("sortBy %q", rl.sortBy)); err != nil {
+				return nil, err
+			}
+			rl.sortBy = d.Path.String()
+		}
+	}
+	return f, nil
+}
+
+// dottable reports whether p may be an extension's attribute written
+// after a dot (resources.ResourceType.ReadDotted): it has a URI and a
+// sub-attribute. Most paths have not, and are looked up no further.
+func dottable(p filter.AttrPath) bool { return p.URI != "" && p.Sub != "" }
+
 // checkFilter validates e, a parsed filter, for kind k. Validating it is
 // compiling it (query.Evaluator.Compile runs the checks), and the store
 // gets the result with the filter (store.Query.Compiled), so that a store
@@ -530,7 +594,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			if rt.OmitsPath(p) {
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s", rl.sortBy, rt.Name)
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s%s", rl.sortBy, rt.Name, rt.QualifyHint(p.AttrPath))
 		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
 			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
 			// sub-attribute"; one with a "value" (emails, manager) sorts by
@@ -862,6 +926,9 @@ func (h *handler) serveSearch(k lister) http.HandlerFunc {
 
 func (h *handler) list(w http.ResponseWriter, r *http.Request, k lister, rl rawList) {
 	f, err := h.parseFilter(r.Context(), rl.filter)
+	if err == nil {
+		f, err = h.readDotted(r.Context(), []lister{k}, f, &rl)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return
@@ -924,6 +991,9 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		kinds = append(kinds, h.groups)
 	}
 	f, err := h.parseFilter(r.Context(), rl.filter)
+	if err == nil {
+		f, err = h.readDotted(r.Context(), kinds, f, &rl)
+	}
 	if err != nil {
 		h.writeError(w, r, err)
 		return

@@ -161,10 +161,25 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %q has a value filter, which only attributes takes", param, n)
 		}
 		res := rt.Resolve(p.AttrPath)
+		if res.Missing && p.Filter == nil {
+			if d, ok := rt.ReadDotted(p.AttrPath); ok {
+				// Entra ID's oldest jobs write urn:…:User.department.
+				named := h.secrets.Sprintf("%s %q", param, n)
+				if h.cfg.Strict {
+					return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", d.Refusal(named))
+				}
+				warnOnce(ctx, d.Warning(named))
+				p.AttrPath, res = d.Path, rt.Resolve(d.Path)
+			}
+		}
 		if res.Missing {
 			// RFC 7644 does not make unknown names an error here; an
 			// attribute this type lacks is simply not returned. This
-			// matters for /.search, where one list names both types.
+			// matters for /.search, where one list names both types. One
+			// of its extensions' without the URN is said, as it is meant.
+			if hint := rt.QualifyHint(p.AttrPath); hint != "" && p.Filter == nil {
+				warnOnce(ctx, h.secrets.Sprintf("%s %q names no attribute of %s", param, n, rt.Name)+hint)
+			}
 			continue
 		}
 		if res.Whole == rt.Schema {

@@ -614,7 +614,7 @@ func sameManager(a, b *resources.User) bool {
 // managerFromRef applies the rule for a manager sent with a $ref and no
 // value, which RFC 7643 §4.3 names by its value (the manager's id), from
 // which the server makes the $ref: a $ref to one of this server's users
-// (absolute, or relative to the base URL's /Users/) gives its value; any
+// (absolute, or relative: refID) gives its value; any
 // other names no user the server knows, and the manager is dropped. Both
 // are bends, warned of, and refused (400 invalidValue) in strict mode. A
 // manager with a value, or none, is left as it is.
@@ -626,8 +626,7 @@ func (h *handler) managerFromRef(r *http.Request, u *resources.User) error {
 	if m.Value != "" || m.Ref == "" {
 		return nil
 	}
-	users := h.baseURL(r) + "/Users/"
-	id, ours := refID(users, m.Ref)
+	id, ours := refID(h.baseURL(r)+"/", m.Ref)
 	if h.cfg.Strict {
 		if ours {
 			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has a $ref and no value; send the manager's id as its value (%q), from which the server makes the $ref (strict mode)", resources.EnterpriseUserSchema, id)
@@ -644,11 +643,16 @@ func (h *handler) managerFromRef(r *http.Request, u *resources.User) error {
 	return nil
 }
 
-// refID is the id a reference names under users, the absolute URL of a
-// server's /Users/ with its trailing slash, against which a relative
-// reference is resolved: ok false when it names none there.
-func refID(users, ref string) (id string, ok bool) {
-	b, err := url.Parse(users)
+// refID is the id of the user ref names on the server whose base URL is
+// base (absolute, ending in a slash): ok false when it names none. A
+// relative reference is resolved (RFC 3986 §5) against base's Users/,
+// the place of the user whose manager it names (RFC 7643 §4.3's example
+// is ../Users/ID). A relative path that names no user so is resolved
+// against base itself too: a client that writes Users/ID writes it from
+// the service's base URL, as an endpoint's path is, and means that user
+// (against Users/ it would be Users/Users/ID, which no user is).
+func refID(base, ref string) (id string, ok bool) {
+	b, err := url.Parse(base)
 	if err != nil {
 		return "", false
 	}
@@ -656,15 +660,28 @@ func refID(users, ref string) (id string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	abs := b.ResolveReference(u)
-	if abs.RawQuery != "" || abs.Fragment != "" || !strings.EqualFold(abs.Scheme, b.Scheme) || !strings.EqualFold(abs.Host, b.Host) {
+	users := b.ResolveReference(&url.URL{Path: "Users/"})
+	if id, ok := userAt(users, users.ResolveReference(u)); ok {
+		return id, true
+	}
+	if u.Scheme == "" && u.Host == "" && !strings.HasPrefix(u.Path, "/") {
+		return userAt(users, b.ResolveReference(u))
+	}
+	return "", false
+}
+
+// userAt is the id abs, an absolute URL, names under users, the absolute
+// URL of a server's /Users/ with its trailing slash: ok false when it
+// names none there.
+func userAt(users, abs *url.URL) (id string, ok bool) {
+	if abs.RawQuery != "" || abs.Fragment != "" || !strings.EqualFold(abs.Scheme, users.Scheme) || !strings.EqualFold(abs.Host, users.Host) {
 		return "", false
 	}
-	seg, found := strings.CutPrefix(abs.EscapedPath(), b.EscapedPath())
+	seg, found := strings.CutPrefix(abs.EscapedPath(), users.EscapedPath())
 	if !found || seg == "" || strings.Contains(seg, "/") {
 		return "", false
 	}
-	id, err = url.PathUnescape(seg)
+	id, err := url.PathUnescape(seg)
 	return id, err == nil && id != ""
 }
 

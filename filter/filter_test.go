@@ -718,3 +718,50 @@ func TestSyntaxErrorFields(t *testing.T) {
 	_, err = Parse(`a ` + strings.Repeat("x", 200) + ` 1`)
 	assert.EqualError(t, err, "unknown operator '"+strings.Repeat("x", 128)+"'… (200 bytes) at offset 2 (expected eq, ne, co, sw, ew, gt, ge, lt, le or pr)")
 }
+
+// TestRewritePaths: every outer path is offered, in Walk's order, never
+// one inside a value filter; the nodes on the way to a replaced path are
+// new, the input unchanged, and an input with nothing replaced comes back
+// as it is.
+func TestRewritePaths(t *testing.T) {
+	const in = `emails[type eq "work" and not (value co "x")] or (not (title pr) and userType eq "y")`
+	upper := func(name string) func(AttrPath) (AttrPath, bool) {
+		return func(p AttrPath) (AttrPath, bool) {
+			if p.Name != name {
+				return p, false
+			}
+			p.Name = strings.ToUpper(p.Name)
+			return p, true
+		}
+	}
+	for _, tt := range []struct {
+		name, want string // want "": nothing replaced
+	}{
+		{"emails", `EMAILS[type eq "work" and not (value co "x")] or not (title pr) and userType eq "y"`},
+		{"title", `emails[type eq "work" and not (value co "x")] or not (TITLE pr) and userType eq "y"`},
+		{"userType", `emails[type eq "work" and not (value co "x")] or not (title pr) and USERTYPE eq "y"`},
+		{"type", ""}, // inside the value filter: relative to emails
+		{"nobody", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := Parse(in)
+			require.NoError(t, err)
+			before := e.String()
+			got := RewritePaths(e, upper(tt.name))
+			assert.Equal(t, before, e.String(), "the input is not modified")
+			if tt.want == "" {
+				assert.Same(t, e.(*Logical), got.(*Logical), "nothing replaced: the input itself")
+				return
+			}
+			assert.Equal(t, tt.want, got.String())
+		})
+	}
+	var seen []string
+	e, err := Parse(in)
+	require.NoError(t, err)
+	RewritePaths(e, func(p AttrPath) (AttrPath, bool) { seen = append(seen, p.Name); return p, false })
+	assert.Equal(t, []string{"emails", "title", "userType"}, seen, "every outer path, in Walk's order")
+	assert.Nil(t, RewritePaths(nil, upper("x")))
+	c := &Compare{Path: AttrPath{Name: "title"}, Op: Eq, Value: "v", Unquoted: true}
+	assert.Equal(t, &Compare{Path: AttrPath{Name: "TITLE"}, Op: Eq, Value: "v", Unquoted: true}, RewritePaths(c, upper("title")), "a comparison keeps its operand")
+}

@@ -111,3 +111,54 @@ func paths(e Expr, in *AttrPath, inner bool, yield func(AttrPath, bool) bool) bo
 	}
 	return yield(AttrPath{URI: in.URI, Name: in.Name, Sub: p.Name}, true)
 }
+
+// RewritePaths returns e with the attribute path of each comparison,
+// presence test and value filter replaced by what fn gives for it when fn
+// reports true; the paths inside a value filter, relative to the filtered
+// attribute, are not given to fn. e is never modified: the nodes on the
+// way to a replaced path are copied, the rest shared, and e itself comes
+// back when fn replaced nothing. Paths are visited in Walk's order.
+func RewritePaths(e Expr, fn func(AttrPath) (AttrPath, bool)) Expr {
+	switch x := e.(type) {
+	case *Logical:
+		if x == nil {
+			return e
+		}
+		l, r := RewritePaths(x.Left, fn), RewritePaths(x.Right, fn)
+		if l == x.Left && r == x.Right {
+			return e
+		}
+		return &Logical{Op: x.Op, Left: l, Right: r}
+	case *Not:
+		if x == nil {
+			return e
+		}
+		if in := RewritePaths(x.X, fn); in != x.X {
+			return &Not{X: in}
+		}
+	case *Compare:
+		if x == nil {
+			return e
+		}
+		if p, ok := fn(x.Path); ok {
+			c := *x
+			c.Path = p
+			return &c
+		}
+	case *Present:
+		if x == nil {
+			return e
+		}
+		if p, ok := fn(x.Path); ok {
+			return &Present{Path: p}
+		}
+	case *ValuePath:
+		if x == nil {
+			return e
+		}
+		if p, ok := fn(x.Path); ok {
+			return &ValuePath{Path: p, Filter: x.Filter}
+		}
+	}
+	return e
+}

@@ -115,7 +115,16 @@ func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) err
 	if l == nil {
 		return nil
 	}
-	return l.leftOut(rt != nil && rt.Omits(path), path, scimType, refusal)
+	if rt != nil && rt.Omits(path) {
+		return l.leftOut(true, path, scimType, refusal)
+	}
+	if hint := rt.qualifyHint(path); hint != "" {
+		// An extension's attribute without its URN (RFC 7644 §3.10):
+		// both messages say what to send.
+		const strict = " (strict mode)"
+		return l.bend(path, scimType, strings.TrimSuffix(refusal, strict)+hint+strict, l.secrets.Sprintf("ignored unknown attribute %q", path)+hint)
+	}
+	return l.leftOut(false, path, scimType, refusal)
 }
 
 // leftOut is Unknown once it is known whether path is one the host's

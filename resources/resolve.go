@@ -2,8 +2,11 @@ package resources
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 )
 
@@ -89,23 +92,113 @@ func (rt *ResourceType) Resolve(p filter.AttrPath) Resolved {
 	return r
 }
 
-// DottedExtension returns p with the colon RFC 7644 §3.10 puts between
-// an extension's URN and its attribute where the client wrote a dot
-// (urn:…:enterprise:2.0:User.department, which the filter package parses
-// as URI urn:…:enterprise:2.0, name User and sub-attribute department),
-// and true, when p's URI and name join to the URN of one of rt's
-// extensions and p has a sub-attribute; else p and false. Entra ID's
-// provisioning jobs made before December 2018 (customappsso) write
-// extension attributes so; the caller decides whether to take it.
-func (rt *ResourceType) DottedExtension(p filter.AttrPath) (filter.AttrPath, bool) {
+// DottedPath is an attribute path a client wrote with a dot between an
+// extension's URN and its attribute (urn:…:enterprise:2.0:User.department),
+// as ResourceType.ReadDotted reads it: with the colon RFC 7644 §3.10 puts
+// there. Microsoft Entra ID's provisioning jobs made before December 2018
+// (customappsso) write extension attributes so. Its Warning and Refusal
+// are the one text of this bend wherever a client names an attribute (a
+// PATCH path or value key, a filter, sortBy, attributes and
+// excludedAttributes); the caller decides which to give.
+type DottedPath struct {
+	// Path is the path read in place of the one sent: the extension's
+	// URN as the type spells it, a colon, and the attribute.
+	Path filter.AttrPath
+	// secrets is the type's, which the messages conceal client text by.
+	secrets *clienttext.Secrets
+}
+
+// Warning is the bend's warning; named is how the caller names what was
+// sent (path "urn:…:User.department", sortBy "…"): path
+// "urn:…:User.department" taken as "urn:…:User:department": an
+// extension's attribute follows its URN after a colon.
+func (d DottedPath) Warning(named string) string {
+	return d.secrets.Sprintf("%s taken as %q: an extension's attribute follows its URN after a colon", named, d.Path.String())
+}
+
+// Refusal is strict mode's detail for the bend, named as for Warning,
+// saying what to send.
+func (d DottedPath) Refusal(named string) string {
+	return d.secrets.Sprintf("%s: an extension's attribute follows its URN after a colon, not a dot: send %q (strict mode)", named, d.Path.String())
+}
+
+// ReadDotted reports whether p, an attribute path a client sent, is an
+// attribute of one of rt's extensions written after a dot, and how it is
+// read (DottedPath): p resolves to nothing in rt (ResolveQuery), so that a
+// path that names an attribute as written is never read otherwise, and
+// p's URI and name join to the URN of one of rt's extensions with p's
+// sub-attribute after them (the filter package parses
+// urn:…:enterprise:2.0:User.department as URI urn:…:enterprise:2.0, name
+// User and sub-attribute department). The one place this bend is
+// decided; a path that needs no look-up (no URI, or no sub-attribute)
+// costs nothing.
+func (rt *ResourceType) ReadDotted(p filter.AttrPath) (DottedPath, bool) {
 	if p.URI == "" || p.Sub == "" {
-		return p, false
+		return DottedPath{}, false
 	}
 	s := rt.schemaNamed(p.URI, p.Name)
-	if s == nil || s == rt.Schema {
-		return p, false
+	if s == nil || s == rt.Schema || !rt.ResolveQuery(p).Missing {
+		return DottedPath{}, false
 	}
-	return filter.AttrPath{URI: s.ID, Name: p.Sub}, true
+	return DottedPath{Path: filter.AttrPath{URI: s.ID, Name: p.Sub}, secrets: rt.secretSet()}, true
+}
+
+// QualifyHint is what a message about p, a path a client sent that names
+// nothing in rt, adds when p is an attribute (and sub-attribute) of rt's
+// extensions written without the extension's URN (employeeNumber,
+// manager.value): "; an extension's attribute is named after its URN (RFC
+// 7644 §3.10): send \"urn:…:User:employeeNumber\"" (or "send one of" the
+// paths, when several extensions define it), else "". RFC 7644 §3.10 has
+// clients "fully qualify extended attributes with the associated schema
+// extension URN to avoid naming conflicts", and such a path is not read
+// as an extension's: a host extension added later could define the name
+// too and change what a provider's stored filter means. The one place
+// the refusals and warnings of an unknown attribute (a filter's, sortBy's,
+// attributes', a PATCH path's, a body's) learn what to tell the client.
+func (rt *ResourceType) QualifyHint(p filter.AttrPath) string {
+	if p.URI != "" || p.Name == "" {
+		return ""
+	}
+	if a, _ := rt.Attr("", p.Name); a != nil {
+		return ""
+	}
+	var paths []string
+	for _, e := range rt.Extensions {
+		a := e.Schema.Attr(p.Name)
+		if a == nil {
+			continue
+		}
+		q := filter.AttrPath{URI: e.Schema.ID, Name: a.Name}
+		if p.Sub != "" {
+			sub := a.Sub(p.Sub)
+			if sub == nil {
+				continue
+			}
+			q.Sub = sub.Name
+		}
+		paths = append(paths, strconv.Quote(q.String()))
+	}
+	switch len(paths) {
+	case 0:
+		return ""
+	case 1:
+		return "; an extension's attribute is named after its URN (RFC 7644 §3.10): send " + paths[0]
+	}
+	return "; an extension's attribute is named after its URN (RFC 7644 §3.10): send one of " + strings.Join(paths, ", ")
+}
+
+// qualifyHint is QualifyHint of path, a path as the body readers and the
+// PATCH engine name an unknown attribute (Lenience.Unknown): "" for one
+// with a schema URN or a value filter.
+func (rt *ResourceType) qualifyHint(path string) string {
+	if rt == nil || strings.ContainsAny(path, ":[") {
+		return ""
+	}
+	name, sub, _ := strings.Cut(path, ".")
+	if strings.Contains(sub, ".") {
+		return ""
+	}
+	return rt.QualifyHint(filter.AttrPath{Name: name, Sub: sub})
 }
 
 // schemasAttr is "schemas" as a query reads it (ResolveQuery). Never

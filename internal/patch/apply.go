@@ -529,14 +529,12 @@ func (a *applier) resolve(named naming) (loc, error) {
 	l := loc{raw: path, named: named, filter: p.Filter}
 	res := rt.Resolve(p.AttrPath)
 	if res.Missing && p.Filter == nil {
-		if dp, ok := rt.DottedExtension(p.AttrPath); ok {
+		if d, ok := rt.ReadDotted(p.AttrPath); ok {
 			// Entra ID's oldest jobs write urn:…:User.department.
-			fixed := dp.String()
-			if err := a.bend(a.e.secrets.Sprintf("%v taken as %q: an extension's attribute follows its URN after a colon", named, fixed),
-				InvalidPath, "%v: an extension's attribute follows its URN after a colon, not a dot: send %q (strict mode)", named, fixed); err != nil {
+			if err := a.bend(d.Warning(named.String()), InvalidPath, "%s", d.Refusal(named.String())); err != nil {
 				return loc{}, err
 			}
-			p.AttrPath, res = dp, rt.Resolve(dp)
+			p.AttrPath, res = d.Path, rt.Resolve(d.Path)
 		}
 	}
 	attr := res.Attr
