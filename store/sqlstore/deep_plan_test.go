@@ -3,6 +3,7 @@ package sqlstore_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,6 +103,69 @@ func deepPagePlans(t *testing.T, s *sqlstore.Store, tctx context.Context) {
 			sub := enclosingSubquery(nodes, page)
 			require.NotEqual(t, -1, sub, "the page's rows are selected in a subquery:\n%s", text)
 			assert.False(t, within(nodes, members, nodes[sub].id), "the memberships are read outside the page's subquery:\n%s", text)
+		})
+	}
+}
+
+// deepSkipPlans checks that a page deep into every user or group of the
+// tenant in creation order (startIndex 4,951 of the users and, on SQLite,
+// 101 of the groups of seed; an import's walk) skips the rows before it along the
+// (tenant, seq) index and reads the table's rows of the page alone: on
+// PostgreSQL (EXPLAIN ANALYZE, generic and custom plans) no node that
+// reads the page's table's rows (an Index Scan, not an Index Only Scan)
+// returns more rows than the page has; on SQLite (EXPLAIN QUERY PLAN) the skip is
+// a search of the covering (tenant, seq) index and the page's rows are
+// searched from the seq it finds, not scanned from the start.
+func deepSkipPlans(t *testing.T, s *sqlstore.Store, tctx context.Context) {
+	const count = 50
+	for _, tc := range []struct {
+		name  string
+		users bool
+		q     store.Query
+	}{
+		{"users, startIndex 4951, with groups", true, store.Query{StartIndex: 4951, Count: count}},
+		{"users, startIndex 4951, without groups", true, store.Query{StartIndex: 4951, Count: count, ExcludeGroups: true}},
+		{"groups, startIndex 101, without members", false, store.Query{StartIndex: 101, Count: count, ExcludeMembers: true}},
+		{"groups, startIndex 101, with members", false, store.Query{StartIndex: 101, Count: count}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stmt, args, _, err := s.ListSQLForTest(tctx, tc.users, tc.q)
+			require.NoError(t, err)
+			table, alias := "scim_groups", "g"
+			if tc.users {
+				table, alias = "scim_users", "u"
+			}
+			if isPG(s) {
+				if !tc.users {
+					// seed's 201 groups are a table PostgreSQL rightly
+					// reads whole rather than by an index.
+					return
+				}
+				for _, mode := range []string{"force_generic_plan", "force_custom_plan"} {
+					plan := explainPG(t, s.DB(), mode, stmt, args)
+					text := strings.Join(plan, "\n")
+					seen := false
+					for _, line := range plan {
+						if !strings.Contains(line, "Index Scan using") || strings.Contains(line, "Index Only Scan") || !strings.Contains(line, " on "+table+" "+alias) {
+							continue
+						}
+						seen = true
+						assert.LessOrEqual(t, readRows([]string{line}), count, "%s: the table's rows are read for the page alone:\n%s\n%s", mode, stmt, text)
+					}
+					assert.True(t, seen, "%s: the page's rows are found by an index:\n%s", mode, text)
+				}
+				return
+			}
+			var details []string
+			for _, n := range sqlitePlanTree(t, s, stmt, args) {
+				details = append(details, n.detail)
+			}
+			text := strings.Join(details, "\n")
+			assert.Contains(t, details, "SEARCH s USING COVERING INDEX "+table+"_tenant_seq (tenant=?)", "the skip walks the index:\n%s\n%s", stmt, text)
+			from := slices.ContainsFunc(details, func(d string) bool {
+				return d == "SEARCH "+alias+" USING INTEGER PRIMARY KEY (rowid>?)" || d == "SEARCH "+alias+" USING INDEX "+table+"_tenant_seq (tenant=? AND seq>?)"
+			})
+			assert.True(t, from, "the page's rows are searched from the seq the skip found:\n%s\n%s", stmt, text)
 		})
 	}
 }

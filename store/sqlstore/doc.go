@@ -314,7 +314,10 @@
 // A page's statement selects its rows first (ORDER BY, LIMIT and OFFSET
 // in a subquery) and reads its users' groups or its groups' members for
 // those rows only, so a page deep into a list (an import's
-// startIndex=5001) reads no groups for the rows its OFFSET skips. A page
+// startIndex=5001) reads no groups for the rows its OFFSET skips; when it
+// lists every row of the tenant in creation order (no filter, no sortBy)
+// it skips them along the (tenant, seq) index and reads the table's rows
+// of the page alone (listPlan.pageSQL). A page
 // of a cursor walk (ListUsersAfter, ListGroupsAfter, members included)
 // whose filter and sort run in SQL is one statement that seeks to its
 // position in an index, (tenant, seq) or (tenant, user_name_key), and

@@ -291,6 +291,7 @@ func TestExplainUsesIndexes(t *testing.T) {
 			}
 		})
 		t.Run("deep pages", func(t *testing.T) { deepPagePlans(t, s, tctx) })
+		t.Run("deep pages skip by index", func(t *testing.T) { deepSkipPlans(t, s, tctx) })
 	})
 }
 

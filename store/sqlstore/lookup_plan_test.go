@@ -460,7 +460,7 @@ func pgLiteral(t *testing.T, v any) string {
 
 // queryLines runs q (bound to args) on db and returns its rows' one text
 // column (the lines of an EXPLAIN).
-func queryLines(t *testing.T, db interface {
+func queryLines(t testing.TB, db interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 }, q string, args ...any) []string {
 	t.Helper()
