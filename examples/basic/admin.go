@@ -218,8 +218,10 @@ func (a *adminSite) requireSession(next http.Handler) http.Handler {
 			return
 		}
 		if !ok {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
+			h := w.Header()
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			h.Set("X-Content-Type-Options", "nosniff") // as admin.NewHandler's answers
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"not signed in"}` + "\n"))
 			return
@@ -228,12 +230,16 @@ func (a *adminSite) requireSession(next http.Handler) http.Handler {
 	})
 }
 
-// setPageHeaders sets the headers of an HTML page.
+// setPageHeaders sets the headers of an HTML page. csp holds
+// frame-ancestors 'none', and X-Frame-Options says it to a browser that
+// reads no CSP (OWASP's clickjacking cheat sheet asks for both): the
+// admin page's buttons generate and revoke credentials.
 func setPageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 }
