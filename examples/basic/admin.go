@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/tokens"
 )
 
 // The admin page: plain HTML with inline CSS and JavaScript, no build step.
@@ -204,8 +206,10 @@ func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 }
 
 // internalError logs err and answers a plain 500 that does not show it.
+// The path is logged as the SCIM handler logs one, a token in it redacted
+// (one pasted where DELETE /admin/api/tokens/{id} takes an id).
 func (a *adminSite) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("admin page", "path", r.URL.Path, "error", err)
+	a.log.Error("admin page", "path", tokens.Redact(r.URL.EscapedPath()), "error", err)
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -63,4 +68,43 @@ func TestAdminResponseHeaders(t *testing.T) {
 			assert.Equal(t, "DENY", h.Get("X-Frame-Options"))
 		})
 	}
+}
+
+// failingSessions is a session store whose database is down.
+type failingSessions struct{}
+
+var errSessionsDown = errors.New("sessions: database is down")
+
+func (failingSessions) create(context.Context, sessionID, time.Time, time.Time) error {
+	return errSessionsDown
+}
+
+func (failingSessions) valid(context.Context, sessionID, time.Time) (bool, error) {
+	return false, errSessionsDown
+}
+
+func (failingSessions) revoke(context.Context, sessionID) error { return errSessionsDown }
+
+// TestAdminErrorLogRedactsToken: a token pasted where the admin API takes
+// a token's id is not logged when the session store fails, as the SCIM
+// handler's request line and the admin API's own errors redact it.
+func TestAdminErrorLogRedactsToken(t *testing.T) {
+	const token = "scim_q1Vb3o0b6ZB1tOu1s9cN3t7TjQyA3b7pYV4a8a1B2c3"
+	var logs logBuffer
+	site, err := newAdminSite(adminSiteOptions{
+		Password: "pw", API: http.NotFoundHandler(), Limits: defaultSignInLimits(), Sessions: failingSessions{},
+		Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	site.register(mux)
+	req := httptest.NewRequest("DELETE", "/admin/api/tokens/"+token, nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: "x"})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "database")
+	assert.Contains(t, logs.String(), "database is down")
+	assert.Contains(t, logs.String(), "/admin/api/tokens/scim_")
+	assert.NotContains(t, logs.String(), strings.TrimPrefix(token, "scim_"))
 }
