@@ -35,13 +35,17 @@ const (
 // of the admin page and the tokens admin API. A real host uses its own
 // sign-in and decides which tenant the admin manages.
 type adminSite struct {
-	password [sha256.Size]byte // SHA-256 of the admin password; keys session ids (sessionKey)
-	api      http.Handler      // admin.NewHandler
-	pageCSP  string
-	now      func() time.Time
-	log      *slog.Logger
-	limiter  *signInLimiter
-	csrf     *http.CrossOriginProtection // sign-in and sign-out forms
+	password [sha256.Size]byte // SHA-256 of the admin password, which sign-in compares
+	// sessionSecret keys session ids (sessionKey): the password's
+	// Argon2id (sessionSecretOf), so that the ids a database keeps and a
+	// cookie do not check a guess at the password at SHA-256's speed.
+	sessionSecret [sha256.Size]byte
+	api           http.Handler // admin.NewHandler
+	pageCSP       string
+	now           func() time.Time
+	log           *slog.Logger
+	limiter       *signInLimiter
+	csrf          *http.CrossOriginProtection // sign-in and sign-out forms
 	// secure marks the session cookie Secure on every response, not only
 	// on those to requests that came over TLS: the admin page is served
 	// over https by a proxy in front.
@@ -77,16 +81,17 @@ func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
 		secure = strings.HasPrefix(opts.ExternalOrigin, "https://")
 	}
 	return &adminSite{
-		password:    sha256.Sum256([]byte(opts.Password)),
-		api:         opts.API,
-		pageCSP:     contentSecurityPolicy(adminHTML),
-		now:         time.Now,
-		log:         opts.Logger,
-		limiter:     newSignInLimiter(opts.Limits),
-		csrf:        csrf,
-		secure:      secure,
-		behindProxy: opts.ExternalOrigin != "",
-		sessions:    opts.Sessions,
+		password:      sha256.Sum256([]byte(opts.Password)),
+		sessionSecret: sessionSecretOf(opts.Password),
+		api:           opts.API,
+		pageCSP:       contentSecurityPolicy(adminHTML),
+		now:           time.Now,
+		log:           opts.Logger,
+		limiter:       newSignInLimiter(opts.Limits),
+		csrf:          csrf,
+		secure:        secure,
+		behindProxy:   opts.ExternalOrigin != "",
+		sessions:      opts.Sessions,
 	}, nil
 }
 
@@ -158,7 +163,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 	// if any, ends here, so that an id someone else learnt or planted
 	// before the sign-in is worth nothing after it.
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.sessionSecret, c.Value)); err != nil {
 			a.internalError(w, r, err)
 			return
 		}
@@ -169,7 +174,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	if err := a.sessions.create(r.Context(), sessionKey(a.password, token), now, now.Add(sessionTTL)); err != nil {
+	if err := a.sessions.create(r.Context(), sessionKey(a.sessionSecret, token), now, now.Add(sessionTTL)); err != nil {
 		a.internalError(w, r, err)
 		return
 	}
@@ -187,7 +192,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.sessionSecret, c.Value)); err != nil {
 			a.internalError(w, r, err) // the cookie is kept: the session still works
 			return
 		}
@@ -202,7 +207,7 @@ func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	return a.sessions.valid(r.Context(), sessionKey(a.password, c.Value), a.now())
+	return a.sessions.valid(r.Context(), sessionKey(a.sessionSecret, c.Value), a.now())
 }
 
 // internalError logs err and answers a plain 500 that does not show it.
