@@ -32,11 +32,12 @@ func findBrowser() string {
 	return ""
 }
 
-// TestAdminPageInBrowser drives the admin page in headless Chromium: sign
-// in, generate a token, use it for SCIM requests, reload, and see
-// "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
-// a full-page PNG of the result (the README's docs/admin.png).
-func TestAdminPageInBrowser(t *testing.T) {
+// startBrowser starts headless Chromium for the test, stopped when it
+// ends, and returns its context; it skips the test when there is none
+// (fails it in CI). The context has no deadline (a deadline on the first
+// call would bound the browser's life): the test bounds each step.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
 	browser := findBrowser()
 	if browser == "" {
 		if os.Getenv("CI") == "true" {
@@ -44,9 +45,6 @@ func TestAdminPageInBrowser(t *testing.T) {
 		}
 		t.Skip("no Chromium found on $PATH (or $SCIMKIT_BROWSER): install it (apt-get install -y chromium) to run the admin page browser test")
 	}
-
-	s := startServer(t, "correct horse battery staple")
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
 		chromedp.UserDataDir(t.TempDir()),
@@ -57,12 +55,20 @@ func TestAdminPageInBrowser(t *testing.T) {
 		chromedp.WindowSize(1200, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// Start the browser on a context without a deadline (a deadline on the
-	// first call would bound the browser's life), then bound each step.
+	t.Cleanup(cancelBrowser)
 	require.NoError(t, chromedp.Do(bctx), "start %s", browser)
+	return bctx
+}
+
+// TestAdminPageInBrowser drives the admin page in headless Chromium: sign
+// in, generate a token, use it for SCIM requests, reload, and see
+// "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
+// a full-page PNG of the result (the README's docs/admin.png).
+func TestAdminPageInBrowser(t *testing.T) {
+	bctx := startBrowser(t)
+	s := startServer(t, "correct horse battery staple")
 	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
@@ -161,13 +167,7 @@ func TestAdminPageInBrowser(t *testing.T) {
 // page's CSP would block an inline handler anyway; counting elements
 // catches a rendering that parses text as HTML whatever the CSP.
 func TestAdminPageShowsProviderTextInert(t *testing.T) {
-	browser := findBrowser()
-	if browser == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no Chromium found on $PATH (or $SCIMKIT_BROWSER) and CI=true: install it, e.g. apt-get install -y chromium")
-		}
-		t.Skip("no Chromium found on $PATH (or $SCIMKIT_BROWSER): install it (apt-get install -y chromium) to run the admin page browser test")
-	}
+	bctx := startBrowser(t)
 	s := startServer(t, "correct horse battery staple")
 	const payload = `<img src=x onerror=window.__xss=1><script>window.__xss=2</script>`
 	body, err := json.Marshal(map[string]any{
@@ -188,19 +188,6 @@ func TestAdminPageShowsProviderTextInert(t *testing.T) {
 		require.Equal(t, tc.status, resp.StatusCode, "%s %s", tc.method, tc.path)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-	)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	require.NoError(t, chromedp.Do(bctx), "start %s", browser)
 	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
 	defer cancel()
 	name, err := json.Marshal(payload)
