@@ -160,7 +160,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	case errors.Is(err, store.ErrUnsupportedFilter):
 		return &Error{Status: http.StatusBadRequest, ScimType: ScimTypeInvalidFilter, Detail: "this server cannot evaluate that filter"}
 	case errors.Is(err, store.ErrUnavailable), errors.Is(err, context.DeadlineExceeded):
-		h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: store unavailable", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+		h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: store unavailable", slog.String("request_id", requestID(ctx)), loggedError(err))
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "the database is unavailable or did not answer in time; retry later (request " + requestID(ctx) + ")"}
 	case errors.Is(err, context.Canceled):
 		return &Error{Status: http.StatusServiceUnavailable, Detail: "the request was cancelled"}
@@ -173,8 +173,23 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 		// provider to retry; a 500 would not.
 		return h.toError(ctx, fmt.Errorf("%w: %w", cerr, err))
 	}
-	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), slog.String("error", err.Error()))
+	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), loggedError(err))
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"}
+}
+
+// loggedError is err as the handler logs it, its token-shaped text
+// redacted (clienttext.Redact): a store's or a host's error may quote what
+// the client sent where a token does not belong (an id, a filter value;
+// PostgreSQL's "invalid input syntax for type uuid" names the value), and
+// the request line beside it redacts the path alike.
+func loggedError(err error) slog.Attr {
+	return slog.String("error", clienttext.Redact(err.Error()))
+}
+
+// loggedPanic is a recovered panic's value as the handler logs it,
+// redacted as loggedError redacts an error's text.
+func loggedPanic(p any) slog.Attr {
+	return slog.String("panic", clienttext.Redact(fmt.Sprint(p)))
 }
 
 // conflictDetail keeps the part of a store's conflict message that names

@@ -591,7 +591,7 @@ func (h *handler) middleware(next http.Handler) http.Handler {
 					panic(p)
 				}
 				h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: panic serving request",
-					slog.String("request_id", st.id), slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+					slog.String("request_id", st.id), loggedPanic(p), slog.String("stack", string(debug.Stack())))
 				if !sw.wrote {
 					h.writeError(sw, r, &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + st.id + ")"})
 				}
@@ -1005,7 +1005,7 @@ func (h *handler) recordRequest(r *http.Request, st *requestState, sw *statusWri
 	// alone, as Sanitized's own rule).
 	entry = entry.SanitizedWith(h.secrets.ConcealQuery)
 	if err := h.cfg.RequestLog.Record(r.Context(), entry); err != nil {
-		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), slog.String("error", err.Error()))
+		h.cfg.Logger.LogAttrs(r.Context(), slog.LevelWarn, "scim: recording the request failed", slog.String("request_id", entry.RequestID), loggedError(err))
 	}
 	return entry.Path
 }
@@ -1415,7 +1415,7 @@ func (h *handler) emit(ctx context.Context, e Event) {
 		// then gets 409).
 		if p := recover(); p != nil {
 			h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: Config.Events panicked",
-				slog.String("request_id", requestID(ctx)), slog.String("event", string(e.Type)), slog.Any("panic", p))
+				slog.String("request_id", requestID(ctx)), slog.String("event", string(e.Type)), loggedPanic(p))
 		}
 	}()
 	h.cfg.Events(ctx, e)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/argon2"
@@ -67,32 +68,64 @@ func (a Argon2id) Hash(password string) (string, error) {
 
 // Verify reports whether password matches an encoding Hash made (with any
 // parameters), comparing in constant time. A host that signs users in with
-// the pushed password calls it.
+// the pushed password calls it. An encoding that is not one Argon2id
+// allows (RFC 9106 §3.1: at least one pass and one lane, a salt of 8 bytes
+// or more, a tag of 4 or more) or that has anything but the numbers in its
+// parameters is an error, never a panic.
+// The cost is the encoding's own: verify only what Hash made.
 func (Argon2id) Verify(encoded, password string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false, errors.New("scim: not an Argon2id PHC string")
 	}
-	var version int
-	var m, t uint32
-	var p uint8
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return false, fmt.Errorf("scim: unsupported Argon2 version %q", parts[2])
 	}
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+	m, t, p, ok := argonParams(parts[3])
+	if !ok {
 		return false, fmt.Errorf("scim: bad Argon2id parameters %q", parts[3])
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
-	if err != nil {
-		return false, fmt.Errorf("scim: bad Argon2id salt: %w", err)
+	if err != nil || len(salt) < argonMinSaltLen {
+		return false, fmt.Errorf("scim: bad Argon2id salt: not base64 of at least %d bytes", argonMinSaltLen)
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
-		return false, errors.New("scim: bad Argon2id hash")
+	if err != nil || len(want) < argonMinKeyLen {
+		return false, fmt.Errorf("scim: bad Argon2id hash: not base64 of at least %d bytes", argonMinKeyLen)
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
+}
+
+// The least salt and tag RFC 9106 §3.1 allows.
+const argonMinSaltLen, argonMinKeyLen = 8, 4
+
+// argonParams reads a PHC string's "m=<KiB>,t=<passes>,p=<lanes>" exactly
+// as Hash writes it (fmt.Sscanf would take a sign, leading spaces and
+// anything after the last number), and reports false for no pass or no
+// lane, on which argon2.IDKey panics. Memory under RFC 9106's 8 KiB a lane
+// is taken: argon2.IDKey raises it, as it did for the Hash that wrote it.
+func argonParams(s string) (m, t uint32, p uint8, ok bool) {
+	num := func(field, name string, bits int) (uint64, bool) {
+		v, found := strings.CutPrefix(field, name+"=")
+		if !found || v == "" || v[0] < '0' || v[0] > '9' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(v, 10, bits)
+		return n, err == nil
+	}
+	fields := strings.Split(s, ",")
+	if len(fields) != 3 {
+		return 0, 0, 0, false
+	}
+	mm, okM := num(fields[0], "m", 32)
+	tt, okT := num(fields[1], "t", 32)
+	pp, okP := num(fields[2], "p", 8)
+	if !okM || !okT || !okP || tt < 1 || pp < 1 {
+		return 0, 0, 0, false
+	}
+	return uint32(mm), uint32(tt), uint8(pp), true
 }
 
 // keepsPasswords reports whether the handler keeps or hands over pushed

@@ -120,6 +120,17 @@ func TestArgon2idVerify(t *testing.T) {
 		{"$argon2id$v=19$m=x$c2FsdA$aGFzaA", "x", false, "parameters"},
 		{"$argon2id$v=19$m=64,t=1,p=1$!!$aGFzaA", "x", false, "salt"},
 		{"plain", "plain", false, "not an Argon2id"},
+		// Parameters argon2.IDKey panics on, or that no Hash makes, are
+		// an error, never a panic in the host's sign-in.
+		{"$argon2id$v=19$m=64,t=0,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "parameters"},
+		{"$argon2id$v=19$m=64,t=1,p=0$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "parameters"},
+		{"$argon2id$v=19$m=64,t=1,p=1,x=2$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "parameters"},
+		{"$argon2id$v=19$m=64,t=1,p=1junk$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "parameters"},
+		{"$argon2id$v=19$m=+64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "parameters"},
+		{"$argon2id$v=19x$m=64,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2g", "x", false, "version"},
+		{"$argon2id$v=19$m=64,t=1,p=1$$aGFzaGhhc2g", "x", false, "salt"},
+		{"$argon2id$v=19$m=64,t=1,p=1$c2FsdA$aGFzaGhhc2g", "x", false, "salt"},
+		{"$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHQ$aGFz", "x", false, "hash"},
 	} {
 		ok, err := cheapArgon.Verify(tc.encoded, tc.password)
 		assert.Equal(t, tc.ok, ok, tc.encoded)

@@ -768,7 +768,7 @@ func (h *handler) readAfterWrite(ctx context.Context, what string, err error) bo
 	}
 	warn(ctx, "the change was made, but %s could not be read for the response, which leaves it out", what)
 	h.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "scim: read after a committed write failed",
-		slog.String("request_id", requestID(ctx)), slog.String("read", what), slog.String("error", err.Error()))
+		slog.String("request_id", requestID(ctx)), slog.String("read", what), loggedError(err))
 	return true
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -706,6 +707,52 @@ func TestSecretNotInPatchPathFilter(t *testing.T) {
 			}
 			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", urn+`:recovery[label eq "phone"].label`, "desk")))
 			require.Equal(t, 200, r.Code, "a returned sub-attribute still selects: %s", r.Raw)
+		})
+	}
+}
+
+// quotingStore fails as a host's store over a database may, its errors
+// and panics quoting what the client sent (PostgreSQL's "invalid input
+// syntax for type uuid" names the value).
+type quotingStore struct{ *memory.Store }
+
+func (quotingStore) GetUser(_ context.Context, id string, _ store.GetOptions) (*resources.User, error) {
+	return nil, fmt.Errorf(`ERROR: invalid input syntax for type uuid: %q (SQLSTATE 22P02)`, id)
+}
+
+func (quotingStore) DeleteUser(_ context.Context, id, _ string) error {
+	return fmt.Errorf("%w: deleting %s", store.ErrUnavailable, id)
+}
+
+func (quotingStore) ListUsers(_ context.Context, q store.Query) (store.Page[*resources.User], error) {
+	panic(fmt.Sprintf("cannot list %v", q.Filter))
+}
+
+// TestStoreErrorTextRedacted: a store error or panic that quotes a token
+// the client sent where a token does not belong (an id, a filter) is
+// logged with the token redacted, as the path beside it is, and answered
+// with the request id alone.
+func TestStoreErrorTextRedacted(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Users = quotingStore{memory.New()} })
+	secret := strings.TrimPrefix(e.token, "scim_")
+	for _, tt := range []struct {
+		name, method, path string
+		status             int
+		logged             string
+	}{
+		{"internal error", "GET", "/Users/" + e.token, 500, "invalid input syntax"},
+		{"unavailable", "DELETE", "/Users/" + e.token, 503, "deleting"},
+		{"panic", "GET", "/Users?filter=" + url.QueryEscape(`userName eq "`+e.token+`"`), 500, "cannot list"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e.logs.Reset()
+			r := e.do(tt.method, tt.path, nil)
+			require.Equal(t, tt.status, r.Code, r.Raw)
+			assert.NotContains(t, r.Raw, secret)
+			assert.NotContains(t, r.Raw, tt.logged, "the store's text stays in the log")
+			assert.Contains(t, r.str("detail"), "(request "+r.Header.Get("X-Request-Id")+")")
+			assert.Contains(t, e.logs.String(), tt.logged)
+			assert.NotContains(t, e.logs.String(), secret)
 		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimkit/scim/tokens"
 )
 
 // The admin page: plain HTML with inline CSS and JavaScript, no build step.
@@ -33,13 +35,17 @@ const (
 // of the admin page and the tokens admin API. A real host uses its own
 // sign-in and decides which tenant the admin manages.
 type adminSite struct {
-	password [sha256.Size]byte // SHA-256 of the admin password; keys session ids (sessionKey)
-	api      http.Handler      // admin.NewHandler
-	pageCSP  string
-	now      func() time.Time
-	log      *slog.Logger
-	limiter  *signInLimiter
-	csrf     *http.CrossOriginProtection // sign-in and sign-out forms
+	password [sha256.Size]byte // SHA-256 of the admin password, which sign-in compares
+	// sessionSecret keys session ids (sessionKey): the password's
+	// Argon2id (sessionSecretOf), so that the ids a database keeps and a
+	// cookie do not check a guess at the password at SHA-256's speed.
+	sessionSecret [sha256.Size]byte
+	api           http.Handler // admin.NewHandler
+	pageCSP       string
+	now           func() time.Time
+	log           *slog.Logger
+	limiter       *signInLimiter
+	csrf          *http.CrossOriginProtection // sign-in and sign-out forms
 	// secure marks the session cookie Secure on every response, not only
 	// on those to requests that came over TLS: the admin page is served
 	// over https by a proxy in front.
@@ -75,16 +81,17 @@ func newAdminSite(opts adminSiteOptions) (*adminSite, error) {
 		secure = strings.HasPrefix(opts.ExternalOrigin, "https://")
 	}
 	return &adminSite{
-		password:    sha256.Sum256([]byte(opts.Password)),
-		api:         opts.API,
-		pageCSP:     contentSecurityPolicy(adminHTML),
-		now:         time.Now,
-		log:         opts.Logger,
-		limiter:     newSignInLimiter(opts.Limits),
-		csrf:        csrf,
-		secure:      secure,
-		behindProxy: opts.ExternalOrigin != "",
-		sessions:    opts.Sessions,
+		password:      sha256.Sum256([]byte(opts.Password)),
+		sessionSecret: sessionSecretOf(opts.Password),
+		api:           opts.API,
+		pageCSP:       contentSecurityPolicy(adminHTML),
+		now:           time.Now,
+		log:           opts.Logger,
+		limiter:       newSignInLimiter(opts.Limits),
+		csrf:          csrf,
+		secure:        secure,
+		behindProxy:   opts.ExternalOrigin != "",
+		sessions:      opts.Sessions,
 	}, nil
 }
 
@@ -156,7 +163,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 	// if any, ends here, so that an id someone else learnt or planted
 	// before the sign-in is worth nothing after it.
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.sessionSecret, c.Value)); err != nil {
 			a.internalError(w, r, err)
 			return
 		}
@@ -167,7 +174,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	if err := a.sessions.create(r.Context(), sessionKey(a.password, token), now, now.Add(sessionTTL)); err != nil {
+	if err := a.sessions.create(r.Context(), sessionKey(a.sessionSecret, token), now, now.Add(sessionTTL)); err != nil {
 		a.internalError(w, r, err)
 		return
 	}
@@ -185,7 +192,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 
 func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		if err := a.sessions.revoke(r.Context(), sessionKey(a.password, c.Value)); err != nil {
+		if err := a.sessions.revoke(r.Context(), sessionKey(a.sessionSecret, c.Value)); err != nil {
 			a.internalError(w, r, err) // the cookie is kept: the session still works
 			return
 		}
@@ -200,12 +207,14 @@ func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	if err != nil {
 		return false, nil
 	}
-	return a.sessions.valid(r.Context(), sessionKey(a.password, c.Value), a.now())
+	return a.sessions.valid(r.Context(), sessionKey(a.sessionSecret, c.Value), a.now())
 }
 
 // internalError logs err and answers a plain 500 that does not show it.
+// The path is logged as the SCIM handler logs one, a token in it redacted
+// (one pasted where DELETE /admin/api/tokens/{id} takes an id).
 func (a *adminSite) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	a.log.Error("admin page", "path", r.URL.Path, "error", err)
+	a.log.Error("admin page", "path", tokens.Redact(r.URL.EscapedPath()), "error", err)
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
@@ -218,8 +227,10 @@ func (a *adminSite) requireSession(next http.Handler) http.Handler {
 			return
 		}
 		if !ok {
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.Header().Set("Cache-Control", "no-store")
+			h := w.Header()
+			h.Set("Content-Type", "application/json; charset=utf-8")
+			h.Set("Cache-Control", "no-store")
+			h.Set("X-Content-Type-Options", "nosniff") // as admin.NewHandler's answers
 			w.WriteHeader(http.StatusUnauthorized)
 			_, _ = w.Write([]byte(`{"error":"not signed in"}` + "\n"))
 			return
@@ -228,12 +239,16 @@ func (a *adminSite) requireSession(next http.Handler) http.Handler {
 	})
 }
 
-// setPageHeaders sets the headers of an HTML page.
+// setPageHeaders sets the headers of an HTML page. csp holds
+// frame-ancestors 'none', and X-Frame-Options says it to a browser that
+// reads no CSP (OWASP's clickjacking cheat sheet asks for both): the
+// admin page's buttons generate and revoke credentials.
 func setPageHeaders(w http.ResponseWriter, csp string) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "no-referrer")
 }

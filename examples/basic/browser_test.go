@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,11 +32,12 @@ func findBrowser() string {
 	return ""
 }
 
-// TestAdminPageInBrowser drives the admin page in headless Chromium: sign
-// in, generate a token, use it for SCIM requests, reload, and see
-// "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
-// a full-page PNG of the result (the README's docs/admin.png).
-func TestAdminPageInBrowser(t *testing.T) {
+// startBrowser starts headless Chromium for the test, stopped when it
+// ends, and returns its context; it skips the test when there is none
+// (fails it in CI). The context has no deadline (a deadline on the first
+// call would bound the browser's life): the test bounds each step.
+func startBrowser(t *testing.T) context.Context {
+	t.Helper()
 	browser := findBrowser()
 	if browser == "" {
 		if os.Getenv("CI") == "true" {
@@ -42,9 +45,6 @@ func TestAdminPageInBrowser(t *testing.T) {
 		}
 		t.Skip("no Chromium found on $PATH (or $SCIMKIT_BROWSER): install it (apt-get install -y chromium) to run the admin page browser test")
 	}
-
-	s := startServer(t, "correct horse battery staple")
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
 		chromedp.UserDataDir(t.TempDir()),
@@ -55,12 +55,20 @@ func TestAdminPageInBrowser(t *testing.T) {
 		chromedp.WindowSize(1200, 900),
 	)
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	// Start the browser on a context without a deadline (a deadline on the
-	// first call would bound the browser's life), then bound each step.
+	t.Cleanup(cancelBrowser)
 	require.NoError(t, chromedp.Do(bctx), "start %s", browser)
+	return bctx
+}
+
+// TestAdminPageInBrowser drives the admin page in headless Chromium: sign
+// in, generate a token, use it for SCIM requests, reload, and see
+// "Connected" and the requests. With SCIMKIT_SCREENSHOT=path it also saves
+// a full-page PNG of the result (the README's docs/admin.png).
+func TestAdminPageInBrowser(t *testing.T) {
+	bctx := startBrowser(t)
+	s := startServer(t, "correct horse battery staple")
 	step := func(name string, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(bctx, 30*time.Second)
@@ -150,6 +158,80 @@ func TestAdminPageInBrowser(t *testing.T) {
 		require.NoError(t, os.WriteFile(path, png, 0o644))
 		t.Logf("screenshot written to %s", path)
 	}
+}
+
+// TestAdminPageShowsProviderTextInert: markup a token holder sends (in a
+// path, a filter, an attribute name, a userName) and an admin's token
+// name reach the admin page's requests, warnings, details and tokens as
+// text: no element is made of them and no script of theirs runs. The
+// page's CSP would block an inline handler anyway; counting elements
+// catches a rendering that parses text as HTML whatever the CSP.
+func TestAdminPageShowsProviderTextInert(t *testing.T) {
+	bctx := startBrowser(t)
+	s := startServer(t, "correct horse battery staple")
+	const payload = `<img src=x onerror=window.__xss=1><script>window.__xss=2</script>`
+	body, err := json.Marshal(map[string]any{
+		"schemas":  []string{"urn:ietf:params:scim:schemas:core:2.0:User"},
+		"userName": payload, payload: "an unknown attribute, warned of",
+	})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"POST", "/Users", string(body), http.StatusCreated},
+		{"GET", "/Users?filter=" + url.QueryEscape(`userName eq "`+payload+`"`), "", http.StatusOK},
+		{"GET", "/Users?filter=" + url.QueryEscape(payload), "", http.StatusBadRequest},
+		{"GET", "/Users/" + url.PathEscape(payload), "", http.StatusNotFound},
+	} {
+		resp := scimRequest(t, tc.method, s.base+tc.path, s.token, tc.body)
+		require.Equal(t, tc.status, resp.StatusCode, "%s %s", tc.method, tc.path)
+	}
+
+	ctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	defer cancel()
+	name, err := json.Marshal(payload)
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(s.origin+"/admin"),
+		chromedp.WaitVisible(chromedp.ID("password")),
+		chromedp.SendKeys(chromedp.ID("password"), "correct horse battery staple"),
+		chromedp.Click(chromedp.ID("sign-in")),
+		chromedp.WaitVisible(chromedp.ID("generate")),
+		waitRequests(4),
+	))
+	// A token named with the payload, made as the page makes one.
+	_, err = chromedp.Run(ctx, chromedp.Evaluate[int](`(async () => (await fetch("/admin/api/tokens", {method: "POST",
+		headers: {"Content-Type": "application/json"}, body: JSON.stringify({name: `+string(name)+`})})).status)()`, chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Reload(),
+		chromedp.WaitVisible(chromedp.CSS("#requests tbody tr td.path")),
+		chromedp.WaitVisible(chromedp.CSS("#tokens tbody tr")),
+	))
+	type page struct {
+		XSS            any
+		Images         int
+		Scripts        int
+		Requests       string
+		Tokens         string
+		PayloadInPaths bool
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[page](`({
+		XSS: window.__xss === undefined ? null : window.__xss,
+		Images: document.querySelectorAll("img").length,
+		Scripts: document.scripts.length,
+		Requests: document.querySelector("#requests tbody").textContent,
+		Tokens: document.querySelector("#tokens tbody").textContent,
+		PayloadInPaths: Array.from(document.querySelectorAll("#requests td.path")).some(td => td.textContent.includes(`+string(name)+`)),
+	})`))
+	require.NoError(t, err)
+	assert.Nil(t, got.XSS, "no script of the payload ran")
+	assert.Zero(t, got.Images, "no element was made of the payload")
+	assert.Equal(t, 1, got.Scripts, "the page's own script alone")
+	assert.True(t, got.PayloadInPaths, "the payload is shown as text in a path: %s", got.Requests)
+	assert.Contains(t, got.Requests, `ignored unknown attribute`, "the warning is shown")
+	assert.Contains(t, got.Tokens, payload, "the token's name is shown as text")
 }
 
 // waitText waits until the element matching sel contains want.

@@ -12,21 +12,37 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/crypto/argon2"
 )
 
 // sessionID is the HMAC-SHA256 of a session token keyed by the admin
-// password's SHA-256: what a session store keeps, so that reading the
-// store (a backup, a replica) signs no one in, and so that a session
+// password's sessionSecretOf: what a session store keeps, so that reading
+// the store (a backup, a replica) signs no one in, and so that a session
 // signed in with a password ends with it: a server (or replica) started
 // with another password finds none of the sessions kept in the database.
 type sessionID [sha256.Size]byte
 
 // sessionKey returns the id of the session whose cookie holds token,
-// signed in with the password whose SHA-256 is password.
-func sessionKey(password [sha256.Size]byte, token string) sessionID {
-	mac := hmac.New(sha256.New, password[:])
+// signed in with the password whose sessionSecretOf is secret.
+func sessionKey(secret [sha256.Size]byte, token string) sessionID {
+	mac := hmac.New(sha256.New, secret[:])
 	mac.Write([]byte(token))
 	return sessionID(mac.Sum(nil))
+}
+
+// sessionSecretSalt is the salt of sessionSecretOf: one for every server,
+// since replicas started with one password must find each other's
+// sessions; the password is the secret.
+const sessionSecretSalt = "scimkit example: admin session ids"
+
+// sessionSecretOf is the key of the session ids of password: its
+// Argon2id with OWASP's least recommended cost (19 MiB, 2 passes, 1
+// lane), computed once at start. Keyed by a fast hash of the password, a
+// session id from the database and the cookie it was made of would check
+// a guess at the password at SHA-256's speed.
+func sessionSecretOf(password string) [sha256.Size]byte {
+	return [sha256.Size]byte(argon2.IDKey([]byte(password), []byte(sessionSecretSalt), 2, 19*1024, 1, sha256.Size))
 }
 
 // sessionStore keeps the admin page's sign-in sessions. The example keeps

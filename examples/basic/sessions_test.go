@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/store/sqlstore"
@@ -324,4 +326,37 @@ func TestAdminAPICrossOrigin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, list, "nothing generated")
 	assert.Equal(t, http.StatusCreated, generate("Sec-Fetch-Site", "same-origin"), "the page's own request")
+}
+
+// TestSessionIDKeyedByArgon2id: the id a session store keeps is the
+// cookie's HMAC keyed by the password's Argon2id, not by a fast hash of
+// it: with a kept id and the cookie it was made of, each guess at the
+// password costs an Argon2id.
+func TestSessionIDKeyedByArgon2id(t *testing.T) {
+	const password = "argon password"
+	sessions := newMemorySessions()
+	a, err := newAdminSite(adminSiteOptions{
+		Password: password, API: http.NotFoundHandler(), Logger: slog.New(slog.DiscardHandler),
+		Limits: defaultSignInLimits(), Sessions: sessions,
+	})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	a.register(mux)
+	resp := serve(mux, signInRequest(password))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Len(t, resp.Cookies(), 1)
+	token := resp.Cookies()[0].Value
+
+	mac := func(key []byte) sessionID {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(token))
+		return sessionID(m.Sum(nil))
+	}
+	fast := sha256.Sum256([]byte(password))
+	slow := argon2.IDKey([]byte(password), []byte("scimkit example: admin session ids"), 2, 19*1024, 1, 32)
+	sessions.mu.Lock()
+	defer sessions.mu.Unlock()
+	require.Len(t, sessions.sessions, 1)
+	assert.Contains(t, sessions.sessions, mac(slow), "keyed by the password's Argon2id")
+	assert.NotContains(t, sessions.sessions, mac(fast[:]), "not by its SHA-256")
 }
