@@ -358,9 +358,10 @@ type Config struct {
 	// (MaxHeaderBytes): HeaderBytes says what it must allow.
 	MaxFilterLength int
 	// MaxSubstringBytes bounds the operands of a filter's co and ew
-	// comparisons, in bytes together (400 invalidFilter beyond), the
-	// filter parameter's and those of the value-filtered names of
-	// attributes alike. Default 128. No store tests a substring or
+	// comparisons, in bytes together (400 invalidFilter beyond): the
+	// filter parameter's, those of the value-filtered names of
+	// attributes, and those of the value filters in one PATCH's paths
+	// and no-path value keys, each set bounded apart. Default 128. No store tests a substring or
 	// suffix in time linear in the stored value: SQLite's GLOB,
 	// PostgreSQL's LIKE and the memory store try the operand at each
 	// offset of each value, so one list's work grows with the bytes it
