@@ -453,6 +453,13 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		if body, err = json.Marshal(data); err != nil {
 			return h.bulkFailure(r, op, path, u, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "Operations[%d]: data cannot be encoded", op.index))
 		}
+		if int64(len(body)) > h.cfg.MaxBodyBytes {
+			// The operation is the request it would be alone, whose body
+			// MaxBodyBytes bounds: only the bulk request's whole body was
+			// bounded (MaxBulkPayloadBytes), so one operation could store
+			// a resource no request of its own may send.
+			return h.bulkFailure(r, op, path, u, errorf(http.StatusRequestEntityTooLarge, "", "Operations[%d]: data is %d bytes long; at most %d bytes are accepted, as in a request of its own (MaxBodyBytes)", op.index, len(body), h.cfg.MaxBodyBytes))
+		}
 	}
 	if perr != nil {
 		// url.Error names the URL built here ("http://bulk/..."), not what

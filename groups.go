@@ -80,7 +80,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 			}
 		},
 		deleted: GroupDeleted,
-	})
+	}, h.cfg.MaxSubstringBytes)
 }
 
 // groupView is kind.view for groups: GetGroup with GetOptions.ReadOnly.

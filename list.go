@@ -359,6 +359,9 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 		// does, and PostgreSQL refused the comparison with a 500.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
 	}
+	if err := h.checkSubstrings("filter", filter.SubstringBytes(e)); err != nil {
+		return nil, err
+	}
 	for _, c := range filter.UnquotedValues(e) {
 		// A value of a filter that names a secret (the password, an
 		// attribute returned "never") may be one, or a
@@ -561,6 +564,17 @@ func escapedNUL(e filter.Expr) bool {
 		return !found
 	})
 	return found
+}
+
+// checkSubstrings refuses a filter (of what, named in the detail) whose
+// co and ew comparisons have n bytes of operands (filter.SubstringBytes) when
+// n is over Config.MaxSubstringBytes: a store tries such an operand at
+// each offset of each value it reads (Config.MaxSubstringBytes).
+func (h *handler) checkSubstrings(what string, n int) error {
+	if n > h.cfg.MaxSubstringBytes {
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s: its co and ew operands are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq or sw", what, n, h.cfg.MaxSubstringBytes)
+	}
+	return nil
 }
 
 // listParams reads the rest of rl for kind k, with f its filter as

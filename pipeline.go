@@ -117,10 +117,11 @@ type kind[T any] struct {
 	unchanged func(ctx context.Context, id string)
 }
 
-// newKind fills what every kind derives from its resource type.
-func newKind[T any](k *kind[T]) *kind[T] {
+// newKind fills what every kind derives from its resource type, with
+// the PATCH engine's bound on substring operands (Config.MaxSubstringBytes).
+func newKind[T any](k *kind[T], maxSubstrings int) *kind[T] {
 	k.eval = query.NewEvaluator(k.rt)
-	k.engine = patch.NewEngine(k.rt)
+	k.engine = patch.NewEngine(k.rt).LimitSubstrings(maxSubstrings)
 	k.returned = newExtReturned(k.rt)
 	k.keeps = newExtKeeps(k.rt, k.returned.hidden)
 	k.required = k.rt.Required()

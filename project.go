@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/scimkit/scim/filter"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/query"
@@ -147,11 +148,12 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 // For the same reason the value-filtered names, which are filters, are
 // bounded by Config.MaxFilterLength together, as the filter parameter is,
 // and an operand of theirs read as another type is reported as the
-// filter parameter's is (filterConversions).
+// filter parameter's is (filterConversions); their co and ew operands
+// are bounded together as the filter parameter's are (checkSubstrings).
 func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written
-	filterBytes := 0
+	filterBytes, substrings := 0, 0
 	for n := range names.All {
 		p, err := h.parser.ParsePath(n)
 		if err != nil {
@@ -208,6 +210,10 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 				filtered = map[string]bool{}
 			}
 			filtered[n] = true
+			substrings += filter.SubstringBytes(p.Filter)
+			if err = h.checkSubstrings("attributes", substrings); err != nil {
+				return nil, err
+			}
 			if ref.elems, err = query.NewEvaluator(rt).CompileElement(a, p.Filter); err != nil {
 				return nil, err
 			}

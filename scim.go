@@ -64,6 +64,7 @@ import (
 const (
 	DefaultMaxBodyBytes       = 1 << 20
 	DefaultMaxFilterLength    = 4096
+	DefaultMaxSubstringBytes  = 128
 	DefaultMaxPatchOperations = 1000
 	DefaultMaxPageSize        = 1000
 	DefaultPageSize           = 100
@@ -356,6 +357,17 @@ type Config struct {
 	// filter rides in the URL, which the host's http.Server bounds first
 	// (MaxHeaderBytes): HeaderBytes says what it must allow.
 	MaxFilterLength int
+	// MaxSubstringBytes bounds the operands of a filter's co and ew
+	// comparisons, in bytes together (400 invalidFilter beyond): the
+	// filter parameter's, those of the value-filtered names of
+	// attributes, and those of the value filters in one PATCH's paths
+	// and no-path value keys, each set bounded apart. Default 128. No store tests a substring or
+	// suffix in time linear in the stored value: SQLite's GLOB,
+	// PostgreSQL's LIKE and the memory store try the operand at each
+	// offset of each value, so one list's work grows with the bytes it
+	// reads times these operands' (sw, which compares a prefix, is not
+	// bounded beyond MaxFilterLength).
+	MaxSubstringBytes int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
 	MaxPatchOperations int
 	// MaxPageSize caps count on list requests; it is advertised as
@@ -463,6 +475,9 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxFilterLength <= 0 {
 		c.MaxFilterLength = DefaultMaxFilterLength
+	}
+	if c.MaxSubstringBytes <= 0 {
+		c.MaxSubstringBytes = DefaultMaxSubstringBytes
 	}
 	if c.MaxPatchOperations <= 0 {
 		c.MaxPatchOperations = DefaultMaxPatchOperations

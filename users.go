@@ -82,7 +82,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 		// hands it to Config.OnPassword: a password reset must reach the
 		// host.
 		unchanged: h.passwordSent,
-	})
+	}, h.cfg.MaxSubstringBytes)
 	// A hashed password is stored: a write sending one is a change
 	// whatever the stored hash (secretwrite.go).
 	k.secretWrites = k.secretWrites || h.storesPasswords()

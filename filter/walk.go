@@ -162,3 +162,19 @@ func RewritePaths(e Expr, fn func(AttrPath) (AttrPath, bool)) Expr {
 	}
 	return e
 }
+
+// SubstringBytes returns the bytes of e's co and ew operands together:
+// what a store's substring and suffix tests cost grows with them times
+// the bytes of the values tested (none of SQLite's GLOB, PostgreSQL's
+// LIKE and a naive search is linear), which a server bounds by it.
+func SubstringBytes(e Expr) int {
+	n := 0
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Compare); ok && c != nil && (c.Op == Co || c.Op == Ew) {
+			s, _ := c.Value.(string)
+			n += len(s)
+		}
+		return true
+	})
+	return n
+}

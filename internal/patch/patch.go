@@ -492,6 +492,20 @@ type Engine struct {
 	// membersExact is members with its "value" compared exactly, as ids
 	// are (compared; nil when members is).
 	membersExact *resources.Attribute
+	// maxSubstrings bounds the co and ew operands of the value filters of
+	// one request's paths together (filter.SubstringBytes; 0: no bound):
+	// each is tried at each offset of each value it is tested on.
+	maxSubstrings int
+}
+
+// LimitSubstrings bounds the co and ew operands of the value filters in
+// the paths (and no-path value keys) of one request together to n bytes
+// (filter.SubstringBytes; n <= 0: no bound): an operation whose path
+// takes them over is refused with InvalidFilter. It returns e, and is
+// for the engine's setup, before it applies anything.
+func (e *Engine) LimitSubstrings(n int) *Engine {
+	e.maxSubstrings = n
+	return e
 }
 
 // NewEngine returns an Engine for rt. Paths and no-path value keys are
