@@ -30,15 +30,49 @@ type PasswordHasher interface {
 // Argon2id hashes passwords with Argon2id (RFC 9106) and encodes them in
 // the PHC string format ($argon2id$v=19$m=...,t=...,p=...$salt$hash), which
 // most password libraries read. Its zero value uses RFC 9106's second
-// recommended option (64 MiB, 3 passes, 4 lanes).
+// recommended option (64 MiB, 3 passes, 4 lanes). Costs above
+// MaxArgon2idMemoryKiB or MaxArgon2idTime are refused: by Hash, by Verify
+// in an encoding, and by NewHandler in Config.PasswordHasher.
 type Argon2id struct {
-	// MemoryKiB, Time and Threads are Argon2id's m, t and p.
+	// MemoryKiB, Time and Threads are Argon2id's m, t and p; zero takes
+	// the default. MemoryKiB is at most MaxArgon2idMemoryKiB and Time at
+	// most MaxArgon2idTime; Threads is bounded by its type (255).
 	MemoryKiB uint32
 	Time      uint32
 	Threads   uint8
 }
 
+// The largest Argon2id costs Hash makes and Verify computes. Verify takes
+// its costs from the stored encoding, so without a bound a corrupted or
+// planted m= (up to 4 TiB) or t= (up to 2^32 passes) would make one
+// sign-in allocate that memory or run for days. The bounds are generous:
+// MaxArgon2idMemoryKiB (4 GiB) is twice RFC 9106's largest recommendation
+// (2 GiB, 1 pass), and MaxArgon2idTime (64 passes) over ten times the
+// most any common recommendation asks for (RFC 9106: 1 or 3, OWASP: 1
+// to 5, libsodium's sensitive limit: 4).
+const (
+	MaxArgon2idMemoryKiB = 4 << 20
+	MaxArgon2idTime      = 64
+)
+
 const argonKeyLen, argonSaltLen = 32, 16
+
+// check refuses costs above the documented maxima: NewHandler calls it
+// on Config.PasswordHasher, so that a configuration Hash would refuse
+// fails at construction rather than at the first pushed password.
+func (a Argon2id) check() error {
+	m, t, _ := a.params()
+	return argonBounded(m, t)
+}
+
+// argonBounded is the one bound on costs Hash, Verify and NewHandler
+// share, so that every encoding Hash makes verifies.
+func argonBounded(m, t uint32) error {
+	if m > MaxArgon2idMemoryKiB || t > MaxArgon2idTime {
+		return fmt.Errorf("scim: Argon2id costs m=%d KiB, t=%d beyond the maxima (m=%d KiB, t=%d)", m, t, MaxArgon2idMemoryKiB, MaxArgon2idTime)
+	}
+	return nil
+}
 
 func (a Argon2id) params() (m, t uint32, p uint8) {
 	m, t, p = a.MemoryKiB, a.Time, a.Threads
@@ -56,6 +90,9 @@ func (a Argon2id) params() (m, t uint32, p uint8) {
 
 // Hash implements PasswordHasher with a fresh random salt.
 func (a Argon2id) Hash(password string) (string, error) {
+	if err := a.check(); err != nil {
+		return "", err
+	}
 	m, t, p := a.params()
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -71,8 +108,10 @@ func (a Argon2id) Hash(password string) (string, error) {
 // the pushed password calls it. An encoding that is not one Argon2id
 // allows (RFC 9106 §3.1: at least one pass and one lane, a salt of 8 bytes
 // or more, a tag of 4 or more) or that has anything but the numbers in its
-// parameters is an error, never a panic.
-// The cost is the encoding's own: verify only what Hash made.
+// parameters is an error, never a panic, and so are costs above
+// MaxArgon2idMemoryKiB or MaxArgon2idTime, which no Hash makes: one
+// planted encoding cannot hold a sign-in's memory or core without bound.
+// Within them the cost is the encoding's own: verify only what Hash made.
 func (Argon2id) Verify(encoded, password string) (bool, error) {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
@@ -84,6 +123,9 @@ func (Argon2id) Verify(encoded, password string) (bool, error) {
 	m, t, p, ok := argonParams(parts[3])
 	if !ok {
 		return false, fmt.Errorf("scim: bad Argon2id parameters %q", parts[3])
+	}
+	if err := argonBounded(m, t); err != nil {
+		return false, err
 	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])

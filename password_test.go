@@ -142,6 +142,56 @@ func TestArgon2idVerify(t *testing.T) {
 	}
 }
 
+// TestArgon2idCostsBounded: costs beyond MaxArgon2idMemoryKiB or
+// MaxArgon2idTime are an error wherever they appear: in a stored encoding
+// Verify is given (a corrupted or planted one would otherwise hold a
+// sign-in's memory or core without bound), in the configuration Hash runs
+// with, and in Config.PasswordHasher, which NewHandler refuses, so that
+// no configuration is accepted whose hashes Verify would refuse. The
+// largest pass count Hash takes verifies. Only costs the test can afford
+// are computed: the m= rows are refused before any allocation.
+func TestArgon2idCostsBounded(t *testing.T) {
+	over := fmt.Sprintf("m=%d,t=1,p=1", scim.MaxArgon2idMemoryKiB+1)
+	for _, tc := range []struct {
+		name, params string
+	}{
+		{"memory one KiB over", over},
+		{"memory at the format's limit", "m=4294967295,t=1,p=1"},
+		{"passes one over", fmt.Sprintf("m=8,t=%d,p=1", scim.MaxArgon2idTime+1)},
+		{"passes at the format's limit", "m=8,t=4294967295,p=1"},
+	} {
+		t.Run("Verify "+tc.name, func(t *testing.T) {
+			ok, err := cheapArgon.Verify("$argon2id$v=19$"+tc.params+"$c2FsdHNhbHQ$aGFzaGhhc2g", "x")
+			assert.False(t, ok)
+			assert.ErrorContains(t, err, "beyond the maxima")
+		})
+	}
+
+	top := scim.Argon2id{MemoryKiB: 8, Time: scim.MaxArgon2idTime, Threads: 1}
+	enc, err := top.Hash("pw")
+	require.NoError(t, err)
+	ok, err := cheapArgon.Verify(enc, "pw")
+	require.NoError(t, err, "what Hash makes at the largest pass count verifies")
+	assert.True(t, ok)
+
+	for _, tc := range []struct {
+		name string
+		a    scim.Argon2id
+	}{
+		{"memory", scim.Argon2id{MemoryKiB: scim.MaxArgon2idMemoryKiB + 1, Time: 1, Threads: 1}},
+		{"passes", scim.Argon2id{MemoryKiB: 8, Time: scim.MaxArgon2idTime + 1, Threads: 1}},
+	} {
+		t.Run("configured beyond the "+tc.name+" maximum", func(t *testing.T) {
+			_, err := tc.a.Hash("pw")
+			assert.ErrorContains(t, err, "beyond the maxima", "Hash")
+			for _, ph := range []scim.PasswordHasher{tc.a, &tc.a} {
+				_, err = scim.NewHandler(scim.Config{Users: memory.New(), InsecureNoAuth: true, PasswordHasher: ph})
+				assert.ErrorContains(t, err, "Config.PasswordHasher", "NewHandler with %T", ph)
+			}
+		})
+	}
+}
+
 // TestPasswordAloneSent: a PUT of the stored user with a password, or a
 // PATCH of the password alone, changes what is stored only when the
 // password is kept (hashed): where it is dropped or handed to the host,

@@ -213,6 +213,8 @@ type Config struct {
 	// answer a guess at it. The same holds for every attribute returned
 	// "never" (see the README).
 	// A password never reaches Events, responses, logs or error details.
+	// An Argon2id beyond MaxArgon2idMemoryKiB or MaxArgon2idTime is
+	// refused by NewHandler.
 	// At most MaxPasswordHashes passwords are hashed at once (Argon2id{}
 	// takes 64 MiB and a core a password): a write waiting for its turn
 	// past StoreTimeout, or until its client leaves, is a 503 that stored
@@ -426,12 +428,30 @@ func (c Config) HeaderBytes() int {
 	return 3*filter + maxCursorBytes(value) + 16<<10
 }
 
+// checkHasher refuses an Argon2id hasher configured beyond the costs
+// Verify accepts (Argon2id.check), so that what Hash would refuse fails
+// here, at construction, and not at the first pushed password.
+func checkHasher(ph PasswordHasher) error {
+	switch a := ph.(type) {
+	case Argon2id:
+		return a.check()
+	case *Argon2id:
+		if a != nil {
+			return a.check()
+		}
+	}
+	return nil
+}
+
 func (c *Config) setDefaults() error {
 	if c.Users == nil {
 		return errors.New("scim: Config.Users is required")
 	}
 	if c.Tokens == nil && !c.InsecureNoAuth {
 		return errors.New("scim: Config.Tokens is required (set InsecureNoAuth only in tests or behind your own authentication)")
+	}
+	if err := checkHasher(c.PasswordHasher); err != nil {
+		return fmt.Errorf("scim: Config.PasswordHasher: %w", err)
 	}
 	if c.BaseURL != "" {
 		u, err := url.Parse(c.BaseURL)

@@ -209,11 +209,13 @@ func (a *api) guard(next http.Handler) http.Handler {
 	})
 }
 
-// tenant resolves the request's tenant, answering 403 on failure.
+// tenant resolves the request's tenant, answering 403 on failure. The
+// host's error is logged redacted, as internal's are: it may quote the
+// request (a header, a cookie, a token pasted where a session goes).
 func (a *api) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 	tenant, err := a.opts.Tenant(r)
 	if err != nil {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "admin: no tenant for request", slog.String("error", err.Error()))
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "admin: no tenant for request", slog.String("error", clienttext.Redact(err.Error())))
 		writeError(w, http.StatusForbidden, "forbidden")
 		return "", false
 	}

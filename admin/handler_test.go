@@ -477,3 +477,30 @@ func TestInternalErrorLogRedactsPath(t *testing.T) {
 	assert.Contains(t, logs.String(), "/tokens/scim_", "with the path")
 	assert.NotContains(t, logs.String(), token, "the path's token redacted")
 }
+
+// TestTenantErrorLogRedacted: the host's Tenant error is logged for the
+// operator, with a token it quotes (from a header or a cookie the request
+// sent) redacted, as a 500's error is; the client gets a bare 403.
+func TestTenantErrorLogRedacted(t *testing.T) {
+	const token = "scim_6LrdJ4O2wZP1uc4GbEX6vBsR8S4b18MMhe6KDX0-2s8"
+	for _, tc := range []struct {
+		name, err string
+	}{
+		{"token quoted", "no session for cookie " + token},
+		{"token escaped", "no session for cookie " + strings.ReplaceAll(token, "_", "%5F")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			m := tokens.NewManager(tokens.NewMemoryStore(), tokens.Options{})
+			h := admin.NewHandler(m, admin.Options{
+				Tenant: func(*http.Request) (string, error) { return "", errors.New(tc.err) },
+				Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			})
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/status", nil))
+			require.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
+			assert.Contains(t, logs.String(), "no session for cookie", "the error is logged for the operator")
+			assert.NotContains(t, logs.String(), "6LrdJ4O2wZP1uc4GbEX6vBsR8S4b18MMhe6KDX0", "the token redacted")
+		})
+	}
+}

@@ -74,14 +74,20 @@ func newVerifiedCache(opts Options) *verifiedCache {
 	if opts.CacheTTL < 0 {
 		return nil
 	}
-	c := &verifiedCache{ttl: opts.CacheTTL, max: opts.CacheSize, byHash: make(map[string]*list.Element), order: list.New()}
+	c := &verifiedCache{ttl: opts.CacheTTL, max: cacheSize(opts), byHash: make(map[string]*list.Element), order: list.New()}
 	if c.ttl == 0 {
 		c.ttl = DefaultCacheTTL
 	}
-	if c.max <= 0 {
-		c.max = DefaultCacheSize
-	}
 	return c
+}
+
+// cacheSize is Options.CacheSize with its default, which bounds both the
+// cache and the tokens a Manager remembers the use of.
+func cacheSize(opts Options) int {
+	if opts.CacheSize <= 0 {
+		return DefaultCacheSize
+	}
+	return opts.CacheSize
 }
 
 // get writes into dst a copy of the token cached under hash, without its

@@ -117,12 +117,24 @@ type Options struct {
 	CacheTTL time.Duration
 
 	// CacheSize bounds the number of cached tokens; when full, the oldest
-	// entry goes. Zero or negative means DefaultCacheSize.
+	// entry goes. Zero or negative means DefaultCacheSize. It also bounds
+	// the tokens whose last use a Manager remembers for LastUsedInterval
+	// (with the cache off too), so that tokens that expire or are revoked
+	// elsewhere, which this Manager never hears of, do not hold memory for
+	// the life of the process (see Manager).
 	CacheSize int
 }
 
 // Manager generates, revokes and authenticates tokens over a Store. It is
 // safe for concurrent use. Create one with NewManager.
+//
+// To throttle LastUsedAt writes it remembers, per token, the last use it
+// saw and wrote, for at most Options.CacheSize tokens. When a new token
+// finds that full, the tokens last written at least LastUsedInterval ago
+// are forgotten (their next use writes at once, as it would anyway), then
+// others until half is free. A forgotten token's use held back by the
+// throttle is not written: its stored LastUsedAt stays behind by less than
+// LastUsedInterval, the precision the throttle already allows.
 type Manager struct {
 	store    Store
 	now      func() time.Time
@@ -132,8 +144,9 @@ type Manager struct {
 	interval time.Duration
 	onEvent  func(context.Context, Event)
 
-	mu  sync.Mutex
-	use map[string]*usage // token id -> usage seen by this Manager
+	mu     sync.Mutex
+	use    map[string]*usage // token id -> usage seen by this Manager
+	useMax int               // the most entries use holds (pruneUse)
 
 	cache  *verifiedCache // nil when Options.CacheTTL is negative
 	hits   atomic.Uint64
@@ -161,6 +174,7 @@ func NewManager(store Store, opts Options) *Manager {
 		interval: opts.LastUsedInterval,
 		onEvent:  opts.OnEvent,
 		use:      make(map[string]*usage),
+		useMax:   cacheSize(opts),
 		cache:    newVerifiedCache(opts),
 	}
 	if m.now == nil {
@@ -478,6 +492,9 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) (used time
 	m.mu.Lock()
 	u := m.use[t.ID]
 	if u == nil {
+		if len(m.use) >= m.useMax {
+			m.pruneUse(now)
+		}
 		u = &usage{}
 		m.use[t.ID] = u
 	}
@@ -506,6 +523,27 @@ func (m *Manager) touch(ctx context.Context, t *Token, now time.Time) (used time
 		m.mu.Unlock()
 	}
 	return used
+}
+
+// pruneUse makes room in a full m.use, under m.mu: it drops every token
+// last written at least the interval before now, whose next use writes at
+// once whether remembered or not, then others until at most half of
+// useMax remain, so that a prune runs at most once per useMax/2 new
+// tokens. A token that expired or was revoked through another Manager is
+// never forgotten otherwise. What a dropped entry held back is lost,
+// less than one interval of LastUsedAt (see Manager).
+func (m *Manager) pruneUse(now time.Time) {
+	for id, u := range m.use {
+		if now.Sub(u.written) >= m.interval {
+			delete(m.use, id)
+		}
+	}
+	for id := range m.use {
+		if len(m.use) <= m.useMax/2 {
+			break
+		}
+		delete(m.use, id)
+	}
 }
 
 // forget drops what this Manager remembers about token id (called once it

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/scimkit/scim/internal/clocktest"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -824,6 +825,57 @@ func TestRevokeWritesHeldBackUse(t *testing.T) {
 				if tc.name == "Revoke" {
 					assert.Equal(t, t0.Add(10*time.Second), last.Token.LastUsedAt)
 				}
+			})
+		}
+	}
+}
+
+// TestRememberedUsesBounded: the tokens a Manager remembers the last use
+// of (to throttle LastUsedAt writes) stay within Options.CacheSize
+// however many distinct tokens it verifies that then expire or are
+// revoked through another Manager (another replica), of which it never
+// hears. Entries are counted, with the cache on and off. A token used
+// again within the interval afterwards is still throttled.
+func TestRememberedUsesBounded(t *testing.T) {
+	const size = 10
+	for _, tc := range []struct {
+		name    string
+		end     func(t *testing.T, other *tokens.Manager, clk *clocktest.Clock, tok *tokens.Token)
+		advance time.Duration // how far the clock moves after each token
+	}{
+		{"revoked elsewhere", func(t *testing.T, other *tokens.Manager, _ *clocktest.Clock, tok *tokens.Token) {
+			require.NoError(t, other.Revoke(ctx, tok.TenantID, tok.ID))
+		}, time.Second},
+		{"expired", func(t *testing.T, _ *tokens.Manager, clk *clocktest.Clock, _ *tokens.Token) {
+			clk.Advance(2 * time.Second)
+		}, 0},
+	} {
+		for _, cacheTTL := range []time.Duration{0, -1} {
+			t.Run(fmt.Sprintf("%s/CacheTTL %v", tc.name, cacheTTL), func(t *testing.T) {
+				mem := tokens.NewMemoryStore()
+				cs := &countingStore{Store: mem}
+				clk := newClock()
+				m := tokens.NewManager(cs, tokens.Options{Now: clk.Now, CacheSize: size, CacheTTL: cacheTTL})
+				other := tokens.NewManager(mem, tokens.Options{Now: clk.Now})
+				for i := range 20 * size {
+					plain, tok, err := other.Generate(ctx, tokens.GenerateOptions{TenantID: fmt.Sprint("t", i), ExpiresIn: time.Second})
+					require.NoError(t, err)
+					_, err = m.Authenticate(ctx, plain)
+					require.NoError(t, err)
+					tc.end(t, other, clk, tok)
+					clk.Advance(tc.advance)
+					require.LessOrEqual(t, tokens.RememberedUses(m), size, "after token %d", i)
+				}
+
+				plain, _, err := other.Generate(ctx, tokens.GenerateOptions{TenantID: "live"})
+				require.NoError(t, err)
+				before := cs.Touches.Load()
+				for range 3 {
+					_, err = m.Authenticate(ctx, plain)
+					require.NoError(t, err)
+					clk.Advance(time.Second)
+				}
+				assert.Equal(t, before+1, cs.Touches.Load(), "still one write per interval")
 			})
 		}
 	}

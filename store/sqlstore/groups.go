@@ -466,7 +466,10 @@ func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, true)
+	if werr != nil {
+		return nil, werr
+	}
 	c := g.Clone()
 	ids := memberIDs(c.Members)
 	c.Members = nil
@@ -728,7 +731,10 @@ func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion 
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, true)
+	if werr != nil {
+		return nil, werr
+	}
 	c := g.Clone()
 	replace := c.Members != nil
 	ids := memberIDs(c.Members)
@@ -918,7 +924,10 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, true)
+	if werr != nil {
+		return nil, werr
+	}
 	var out *resources.Group
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var curDoc string
@@ -1031,7 +1040,10 @@ func (s *Store) ModifyMembersChecked(ctx context.Context, groupID string, add, r
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, true)
+	if werr != nil {
+		return nil, werr
+	}
 	add, remove = distinct(add), distinct(remove)
 	now := s.stamp()
 	var out *resources.Group

@@ -32,6 +32,15 @@ import (
 // reserved word ("user", "order") works. Quoted names are case-sensitive
 // on PostgreSQL: write them as the database stores them (lower case for
 // names created unquoted).
+//
+// Tenants: a mapping whose Users (or Groups) table has no Tenant column
+// is a single-tenant host's. Its statements could not tell one tenant's
+// rows from another's (a provider's create would adopt another tenant's
+// account by its address), so a write of users (or groups) in any tenant
+// but the default ("", store.Tenant) is refused with an error naming the
+// missing column, before anything is written, and so is UnmanagedUsers
+// for such a tenant. A multi-tenant host sets Tenant on Users and on
+// Groups (Members' is optional: its rows are found through them).
 type HostTables struct {
 	// Users is the host's users table (required).
 	Users UserTable
@@ -60,7 +69,8 @@ type UserTable struct {
 	// Tenant, when set, is the text column that holds the SCIM tenant
 	// (store.Tenant): rows are written with the tenant of the change and
 	// only rows of that tenant are read or changed. Leave it empty for a
-	// single-tenant host.
+	// single-tenant host: writes of users in any tenant but the default
+	// ("") are then refused (see HostTables).
 	Tenant string
 	// Columns maps SCIM attribute paths to columns; each mapped column
 	// is written from the user on every create and update. The paths
@@ -105,7 +115,8 @@ type GroupTable struct {
 	// Key is the table's own primary key column, needed when
 	// Members.HostKeys is set or Adopt is used.
 	Key string
-	// Tenant is the tenant column, as in UserTable.
+	// Tenant is the tenant column, as in UserTable: without it, writes
+	// of groups in any tenant but the default ("") are refused.
 	Tenant string
 	// Columns maps displayName and externalId to columns.
 	Columns map[string]string
@@ -556,6 +567,32 @@ func quoteKeys(what, table, id, key, tenant string) (qTable, qID, qKey, qTenant 
 		return "", "", "", "", err
 	}
 	return qTable, qID, qKey, qTenant, nil
+}
+
+// admits returns nil when the bridge (nil: none) may carry a write of
+// tenant's users (group false) or groups to the host's tables, else the
+// error that write is refused with, before anything is written. A table
+// without a Tenant column is a single-tenant host's: its rows are the
+// default tenant's (""), since every statement would otherwise read and
+// write them whatever the tenant, and one tenant's provider could adopt
+// or change another's accounts by their keys. A group write needs a
+// Tenant column on Groups only: the join rows it writes are found
+// through the tenant's own group and the users its checked members name.
+func (b *Bridge) admits(tenant string, group bool) error {
+	if b == nil || tenant == "" {
+		return nil
+	}
+	table, col := "Users", b.t.Users.Tenant
+	if group {
+		if b.t.Groups == nil {
+			return nil
+		}
+		table, col = "Groups", b.t.Groups.Tenant
+	}
+	if col != "" {
+		return nil
+	}
+	return fmt.Errorf("sqlstore: host tables: %s has no Tenant column, so the mapping serves a single-tenant host (the default tenant \"\") and refuses this write in tenant %q: set %s.Tenant to a column that scopes the host's rows by tenant", table, tenant, table)
 }
 
 func optIdent(what, name string) (string, error) {
@@ -1788,8 +1825,12 @@ type Querier interface {
 // provider has not sent (or not yet: a create of a matching user adopts
 // one, see UserTable.Adopt); the bridge never changes or removes them,
 // so a host decides what becomes of them (keep them as local accounts,
-// disable them, ask the customer).
+// disable them, ask the customer). A tenant other than the default ("")
+// is an error when UserTable.Tenant is empty (see HostTables).
 func (b *Bridge) UnmanagedUsers(ctx context.Context, db Querier, tenant string) ([]map[string]any, error) {
+	if err := b.admits(tenant, false); err != nil {
+		return nil, err // every tenant's accounts, else
+	}
 	ut := &b.t.Users
 	var cols []string
 	if ut.Key != "" {

@@ -471,6 +471,14 @@ func isRetryable(err error) bool {
 	return false
 }
 
+// writeTenant returns the tenant of a write of users (group false) or
+// groups, or the error Config.Bridge refuses it with (Bridge.admits): a
+// mapping without a Tenant column serves the default tenant alone.
+func (s *Store) writeTenant(ctx context.Context, group bool) (string, error) {
+	tenant := store.Tenant(ctx)
+	return tenant, s.feed.bridge.admits(tenant, group)
+}
+
 // write runs fn in a write transaction (SQLite: BEGIN IMMEDIATE) and
 // commits it, retrying (see retry) when the database reports a deadlock or
 // a serialization failure.

@@ -322,7 +322,10 @@ func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.U
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, false)
+	if werr != nil {
+		return nil, werr
+	}
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
@@ -607,7 +610,10 @@ func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion st
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, false)
+	if werr != nil {
+		return nil, werr
+	}
 	c := u.Clone()
 	c.Groups = nil
 	now := s.stamp()
@@ -738,7 +744,10 @@ func (s *Store) UpdateUser(ctx context.Context, id, ifVersion string, change fun
 	if err := ctxErr(ctx); err != nil {
 		return nil, err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, false)
+	if werr != nil {
+		return nil, werr
+	}
 	if s.d.pg && s.feed.onChange == nil {
 		for range 3 {
 			out, how, err := s.updateUserAt(ctx, tenant, id, ifVersion, change)
@@ -989,7 +998,10 @@ func (s *Store) deleteResource(ctx context.Context, table, kind, id, ifVersion s
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	tenant := store.Tenant(ctx)
+	tenant, werr := s.writeTenant(ctx, kind == "group")
+	if werr != nil {
+		return werr
+	}
 	now := s.stamp()
 	// Config.Bridge's work for a deletion needs only the id (Bridge's
 	// deleted, foldDelete): without Config.OnChange, which is handed the
