@@ -285,10 +285,11 @@ type UserStore interface {
 // So a value that names both a user and a group (user "1" and group "1",
 // possible only when users and groups draw ids from separate sequences) is
 // the user, and that group can never be added as a member. store/memory and
-// store/sqlstore give every user and group a random UUID (store/memory
-// also checks it is unused), so no such pair arises there; a host store
-// whose tables number their rows separately and that wants groups as
-// members gives group ids a form no user id has (a prefix, say "g1").
+// store/sqlstore give every user and group a new UUID, time-ordered with
+// 74 random bits (query.NewUUID; store/memory also checks it is unused),
+// so no such pair arises there; a host store whose tables number their
+// rows separately and that wants groups as members gives group ids a form
+// no user id has (a prefix, say "g1").
 // storetest checks the rule when the store under test hands out such a
 // pair.
 //

@@ -346,8 +346,8 @@ func (s *Store) tenantOf(ctx context.Context, kind, id string) (*tenant, error) 
 	return t, nil
 }
 
-// newID returns a random (version 4) UUID that no user or group of t
-// has. The caller holds t.mu.
+// newID returns a new time-ordered (version 7) UUID (query.NewUUID)
+// that no user or group of t has. The caller holds t.mu.
 func (t *tenant) newID() string {
 	id := query.NewUUID()
 	for t.users[id] != nil || t.groups[id] != nil {

@@ -101,13 +101,46 @@ func TestWith(t *testing.T) {
 }
 
 func TestNewUUID(t *testing.T) {
-	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	v7 := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 	seen := make(map[string]bool)
+	prev := ""
 	for range 1000 {
 		id := NewUUID()
-		require.Regexp(t, re, id)
+		require.Regexp(t, v7, id)
 		require.False(t, seen[id], "duplicate %s", id)
 		seen[id] = true
+		// The millisecond (the first 48 bits) never goes back.
+		ms := strings.ReplaceAll(id[:13], "-", "")
+		require.GreaterOrEqual(t, ms, prev, "made after %s", prev)
+		prev = ms
+	}
+}
+
+// TestUUIDAtSortsByCreation: a version 7 UUID made a millisecond or more
+// after another sorts after it, carries its millisecond in its first 48
+// bits, and two made in the same millisecond differ.
+func TestUUIDAtSortsByCreation(t *testing.T) {
+	base := time.Date(2026, 12, 2, 3, 4, 5, 6_000_000, time.UTC)
+	for _, tc := range []struct {
+		name          string
+		before, after time.Time
+		wantPrefix    string // the after id's first 48 bits, in hex
+	}{
+		{"the next millisecond", base, base.Add(time.Millisecond), "01a234b5948f"},
+		{"a second later", base, base.Add(time.Second), "01a234b59876"},
+		{"a year later", base, base.AddDate(1, 0, 0), "01a98c66c08e"},
+		{"the Unix epoch, then a millisecond", time.UnixMilli(0), time.UnixMilli(1), "000000000001"},
+		{"a carry into the 5th byte", time.UnixMilli(0xff), time.UnixMilli(0x100), "000000000100"},
+		{"the last millisecond of 48 bits", time.UnixMilli(1<<48 - 2), time.UnixMilli(1<<48 - 1), "ffffffffffff"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a, b := uuidAt(tc.before), uuidAt(tc.after)
+			assert.Less(t, a, b)
+			assert.Equal(t, tc.wantPrefix, strings.ReplaceAll(b[:13], "-", ""))
+			assert.Equal(t, "7", b[14:15], "version 7")
+			assert.Contains(t, "89ab", b[19:20], "variant 10")
+			assert.NotEqual(t, b, uuidAt(tc.after), "two in the same millisecond differ")
+		})
 	}
 }
 

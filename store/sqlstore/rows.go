@@ -97,7 +97,8 @@ func scanText(src any, what string, into interface{ ScanBytes([]byte) error }) e
 	return fmt.Errorf("sqlstore: cannot scan %T as %s", src, what)
 }
 
-// newID returns a random (version 4) UUID in lower case.
+// newID returns a new time-ordered (version 7) UUID in lower case
+// (query.NewUUID), so that a create appends to the indexes that carry it.
 func newID() string { return query.NewUUID() }
 
 // checkVersion returns store.ErrPreconditionFailed unless ifVersion is ""

@@ -451,3 +451,61 @@ func wholeTables(t *testing.T, s *sqlstore.Store, stmt string, args []any) (whol
 	}
 	return whole, plan
 }
+
+// TestWALScaleCreates counts the write-ahead log a create appends on a
+// store of SCIM_SCALE_USERS (default 100,000) users and groups, for
+// BenchmarkScale's CreateUser and CreateGroup (the create after each
+// other one, on the same store): on SQLite the WAL frames of each
+// commit (a PASSIVE checkpoint after every create, as TestWALFrames
+// counts them) and the pages the database grew by; on PostgreSQL the WAL
+// bytes (pg_current_wal_insert_lsn before and after) after a
+// CHECKPOINT, so that each page a create is the first to change since is
+// written whole (a full-page image), as in production after each one:
+// run it on a server with full_page_writes on (pg.sh with
+// SCIM_PG_FAST=0), which the log says.
+// Where a create's id lands in the indexes that carry it decides both
+// (BENCHMARKS.md). A measurement, run on demand: set SCIM_WAL_FRAMES=1
+// and -v.
+func TestWALScaleCreates(t *testing.T) {
+	if os.Getenv("SCIM_WAL_FRAMES") == "" {
+		t.Skip("set SCIM_WAL_FRAMES=1 to count the WAL of a create at scale (BENCHMARKS.md)")
+	}
+	const writes = 2000
+	n := envCount("SCIM_SCALE_USERS", 100000)
+	forEachDB(t, func(t *testing.T, db opener) {
+		d := scaleStore(t, db, n)
+		for _, op := range scaleOps() {
+			if op.name != "CreateUser" && op.name != "CreateGroup" {
+				continue
+			}
+			t.Run(op.name, func(t *testing.T) {
+				run := func(i int) error { return op.run(d, i, func(f func() error) error { return f() }) }
+				if !isPG(d.s) {
+					pages := func() (n int) {
+						require.NoError(t, d.s.DB().QueryRowContext(ctx, `PRAGMA page_count`).Scan(&n))
+						return n
+					}
+					checkpoint(t, d.s)
+					before, frames := pages(), 0
+					for i := range writes {
+						require.NoError(t, run(i))
+						frames += checkpoint(t, d.s)
+					}
+					t.Logf("sqlite %s at %d: %.2f WAL frames a create, %.3f pages grown a create", op.name, n, float64(frames)/writes, float64(pages()-before)/writes)
+					return
+				}
+				var start, fpw string
+				require.NoError(t, d.s.DB().QueryRowContext(ctx, `SHOW full_page_writes`).Scan(&fpw))
+				_, err := d.s.DB().ExecContext(ctx, `CHECKPOINT`)
+				require.NoError(t, err)
+				require.NoError(t, d.s.DB().QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start))
+				for i := range writes {
+					require.NoError(t, run(i))
+				}
+				var bytes int64
+				require.NoError(t, d.s.DB().QueryRowContext(ctx, `SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), $1::pg_lsn)::bigint`, start).Scan(&bytes))
+				t.Logf("postgres %s at %d: %.0f WAL bytes a create (full_page_writes %s)", op.name, n, float64(bytes)/writes, fpw)
+			})
+		}
+	})
+}
