@@ -363,12 +363,12 @@ type Config struct {
 	// comparisons, in bytes together (400 invalidFilter beyond): the
 	// filter parameter's, those of the value-filtered names of
 	// attributes, and those of the value filters in one PATCH's paths
-	// and no-path value keys, each set bounded apart. Default 128. No store tests a substring or
-	// suffix in time linear in the stored value: SQLite's GLOB,
-	// PostgreSQL's LIKE and the memory store try the operand at each
-	// offset of each value, so one list's work grows with the bytes it
-	// reads times these operands' (sw, which compares a prefix, is not
-	// bounded beyond MaxFilterLength).
+	// and no-path value keys, each set bounded apart. Default 128.
+	// Neither database tests a substring or suffix in time linear in the
+	// stored value (SQLite's GLOB and PostgreSQL's LIKE try the operand
+	// at each offset of each value), so one list's work grows with the
+	// bytes it reads times these operands' (sw, which compares a prefix,
+	// is not bounded beyond MaxFilterLength).
 	MaxSubstringBytes int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
 	MaxPatchOperations int

@@ -493,8 +493,8 @@ type Engine struct {
 	// are (compared; nil when members is).
 	membersExact *resources.Attribute
 	// maxSubstrings bounds the co and ew operands of the value filters of
-	// one request's paths together (filter.SubstringBytes; 0: no bound):
-	// each is tried at each offset of each value it is tested on.
+	// one request's paths together (filter.SubstringBytes; 0: no bound),
+	// as the handler bounds a filter's (Config.MaxSubstringBytes).
 	maxSubstrings int
 }
 
