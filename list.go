@@ -396,13 +396,6 @@ func (h *handler) readDotted(ctx context.Context, kinds []lister, f filter.Expr,
 		}
 		return d, ok
 	}
-	bend := func(d resources.DottedPath, scimType, named string) error {
-		if h.cfg.Strict {
-			return errorf(http.StatusBadRequest, scimType, "%s", d.Refusal(named))
-		}
-		warnOnce(ctx, d.Warning(named))
-		return nil
-	}
 	var err error
 	if f != nil && filter.AnyPath(f, dottable) {
 		f = filter.RewritePaths(f, func(p filter.AttrPath) (filter.AttrPath, bool) {
@@ -410,7 +403,7 @@ func (h *handler) readDotted(ctx context.Context, kinds []lister, f filter.Expr,
 			if !ok || err != nil {
 				return p, false
 			}
-			err = bend(d, ScimTypeInvalidFilter, h.secrets.Sprintf("filter path %q", p.String()))
+			err = h.takeDotted(ctx, d, ScimTypeInvalidFilter, h.secrets.Sprintf("filter path %q", p.String()))
 			return d.Path, err == nil
 		})
 		if err != nil {
@@ -423,13 +416,25 @@ func (h *handler) readDotted(ctx context.Context, kinds []lister, f filter.Expr,
 	if p, perr := h.parser.ParsePath(rl.sortBy); perr == nil && p.Filter == nil && dottable(p.AttrPath) {
 		// A sortBy that does not parse is listParams' to refuse.
 		if d, ok := read(p.AttrPath); ok {
-			if err := bend(d, ScimTypeInvalidValue, h.secrets.Sprintf("sortBy %q", rl.sortBy)); err != nil {
+			if err := h.takeDotted(ctx, d, ScimTypeInvalidValue, h.secrets.Sprintf("sortBy %q", rl.sortBy)); err != nil {
 				return nil, err
 			}
 			rl.sortBy = d.Path.String()
 		}
 	}
 	return f, nil
+}
+
+// takeDotted is the handler's side of the dotted-path bend of a query
+// parameter (d, from resources.ResourceType.ReadDotted; named as its
+// Warning and Refusal take it): under Config.Strict the 400 of scimType
+// that says what to send, else nil and the warning, once a request.
+func (h *handler) takeDotted(ctx context.Context, d resources.DottedPath, scimType, named string) error {
+	if h.cfg.Strict {
+		return errorf(http.StatusBadRequest, scimType, "%s", d.Refusal(named))
+	}
+	warnOnce(ctx, d.Warning(named))
+	return nil
 }
 
 // dottable reports whether p may be an extension's attribute written

@@ -166,11 +166,9 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 		if res.Missing && p.Filter == nil {
 			if d, ok := rt.ReadDotted(p.AttrPath); ok {
 				// Entra ID's oldest jobs write urn:…:User.department.
-				named := h.secrets.Sprintf("%s %q", param, n)
-				if h.cfg.Strict {
-					return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s", d.Refusal(named))
+				if err := h.takeDotted(ctx, d, ScimTypeInvalidValue, h.secrets.Sprintf("%s %q", param, n)); err != nil {
+					return nil, err
 				}
-				warnOnce(ctx, d.Warning(named))
 				p.AttrPath, res = d.Path, rt.Resolve(d.Path)
 			}
 		}
