@@ -71,9 +71,10 @@ func adoptSpellings(v string) [adoptSlots]string {
 
 // oneSpelling reports whether v, a Match value in NFC, has one of
 // adoptSpellings (every ASCII value has), which lower(column) = lower(v)
-// compares alone, without listing them: v is the same in NFC and in NFD, and none of its letters
-// outside ASCII has another case (unicode.SimpleFold, the orbit
-// caseVariants spells), so every spelling adoptSpellings makes is v.
+// compares alone, without listing them: v is the same in NFC and in NFD,
+// and none of its letters outside ASCII has another case
+// (unicode.SimpleFold, the orbit caseVariants spells), so every spelling
+// adoptSpellings makes is v.
 // Otherwise some spelling differs from v in bytes outside ASCII, which
 // lower() on either side keeps apart (TestOneSpellingIsAdoptSpellings).
 func oneSpelling(v string) bool {
