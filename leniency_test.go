@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -77,6 +78,65 @@ func TestEndpointSpelling(t *testing.T) {
 	assert.Equal(t, base+"/Users/"+r.str("id"), r.Header.Get("Location"))
 	r = e.do("POST", "/users/.SEARCH", map[string]any{"filter": `userName eq "spelling"`})
 	assert.Equal(t, 200, r.Code, r.Raw)
+}
+
+// TestUncleanPathIsNoRedirect: a path with an empty segment inside it or
+// a dot segment (/Users//ID, /Users/./ID, /Users/../Groups) was answered
+// by the handler's own mux with a redirect to the cleaned path, 307 with
+// an HTML body, whose Location ("/Users/ID") drops the prefix the host
+// mounted the handler at (a plain http.StripPrefix does not clean
+// paths): a client that follows it leaves the SCIM endpoint, and one that
+// does not resend a POST's body gets no SCIM answer. Such a path names no
+// resource (an id is one segment); it is a SCIM 404 that changes
+// nothing. A doubled leading slash and a trailing one stay bends.
+func TestUncleanPathIsNoRedirect(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("unclean")["id"].(string)
+	mounted := http.StripPrefix("/scim/v2", e.h)
+	for _, tc := range []struct {
+		method string
+		path   string
+		code   int
+	}{
+		{"GET", "/Users//" + id, 404},
+		{"PATCH", "/Users//" + id, 404},
+		{"DELETE", "/Users//" + id, 404},
+		{"GET", "/Users/./" + id, 404},
+		{"GET", "/Users/" + id + "/.", 404},
+		{"GET", "/Users/" + id + "/..", 404},
+		{"GET", "/Users/../Groups", 404},
+		{"POST", "/./Users", 404},
+		{"POST", "/../Users", 404},
+		{"GET", "//Users//" + id, 404},
+		{"POST", "/Users//.search", 404},
+		{"GET", "/nope//x", 404},
+		{"GET", "//Users/" + id, 200},
+		{"GET", "/Users/" + id + "/", 200},
+		{"GET", "/Users/a%2F%2Fb", 200}, // the id a//b, escaped: no such user
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var body any
+			if tc.method == "POST" || tc.method == "PATCH" {
+				body = map[string]any{"userName": "made", "Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "x"}}}
+			}
+			for _, r := range []*resp{e.do(tc.method, tc.path, body), e.doVia(mounted, tc.method, "/scim/v2"+tc.path, body)} {
+				if tc.code == 404 {
+					requireError(t, r, 404, "", "no SCIM resource at this path")
+					assert.Empty(t, r.Header.Get("Location"), r.Raw)
+					continue
+				}
+				if strings.Contains(tc.path, "%2F") {
+					requireError(t, r, 404, "", "resource not found")
+					continue
+				}
+				assert.Equal(t, tc.code, r.Code, r.Raw)
+			}
+		})
+	}
+	r := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.NotContains(t, r.Body, "title", "no PATCH was applied")
+	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "no POST created a user")
 }
 
 // TestPatchOpExtraMembers: Microsoft's SCIM validator sends the resource's
