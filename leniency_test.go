@@ -139,6 +139,42 @@ func TestUncleanPathIsNoRedirect(t *testing.T) {
 	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "no POST created a user")
 }
 
+// TestPatchPathSchemas: a PATCH operation whose path is "schemas" was
+// taken for one on an attribute no schema defines: "ignored unknown
+// attribute \"schemas\"", and in strict mode a 400 saying "schemas" is
+// not an attribute of the User resource, which RFC 7643 §3 makes every
+// resource's. The server makes a resource's schemas from its attributes
+// (a no-path value's "schemas" key was skipped so already, without a
+// warning): an operation on it changes nothing, in either mode, and is no
+// bend.
+func TestPatchPathSchemas(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(10)
+		e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.Strict = strict })
+		id := e.createUser("schemaspath")["id"].(string)
+		gid := e.createGroup("schemaspath")["id"].(string)
+		for _, tc := range []struct {
+			path string
+			op   map[string]any
+		}{
+			{"/Users/" + id, op("remove", "schemas", nil)},
+			{"/Users/" + id, op("add", "schemas", []any{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"})},
+			{"/Users/" + id, op("replace", "SCHEMAS", []any{resources.UserSchema})},
+			{"/Groups/" + gid, op("remove", "schemas", nil)},
+		} {
+			t.Run(fmt.Sprintf("strict=%v %s %s", strict, tc.op["op"], tc.path[:7]), func(t *testing.T) {
+				r := e.do("PATCH", tc.path+"?excludedAttributes=members", patchBody(tc.op))
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, `W/"1"`, r.Header.Get("ETag"), "nothing changed")
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, recent, 1)
+				assert.Empty(t, recent[0].Warnings)
+			})
+		}
+	}
+}
+
 // TestPatchOpExtraMembers: Microsoft's SCIM validator sends the resource's
 // id beside Operations; it is ignored, with a warning.
 func TestPatchOpExtraMembers(t *testing.T) {
