@@ -308,18 +308,18 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	return nil
 }
 
-// trustedOrigins is the admin API's Options.TrustedOrigins: the external
-// origin when there is one.
 // underPrefix serves every request whose path begins with prefix+"/" by
 // h, with prefix stripped and the path otherwise as sent, and any other
 // by mux. A ServeMux cleans a path before routing it: a provider given the
 // base URL with a slash at its end sends POST /scim/v2//Users, which the
 // mux would redirect to /scim/v2/Users (a redirect after which a client
-// need not resend a POST's body), where the SCIM handler takes //Users as
-// /Users with a warning and answers a path it cannot serve with a SCIM
-// error, never a redirect.
-func underPrefix(prefix string, h, mux http.Handler) http.Handler {
+// need not resend a POST's body). The SCIM handler itself takes //Users
+// as /Users with a warning and answers a path it cannot serve with a SCIM
+// error, never a redirect. It registers prefix+"/" on mux too, so that
+// the prefix alone, which stays the mux's, is redirected to prefix+"/".
+func underPrefix(prefix string, h http.Handler, mux *http.ServeMux) http.Handler {
 	scim := http.StripPrefix(prefix, h)
+	mux.Handle(prefix+"/", scim)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, prefix+"/") {
 			scim.ServeHTTP(w, r)
@@ -329,6 +329,8 @@ func underPrefix(prefix string, h, mux http.Handler) http.Handler {
 	})
 }
 
+// trustedOrigins is the admin API's Options.TrustedOrigins: the external
+// origin when there is one.
 func trustedOrigins(external string) []string {
 	if external == "" {
 		return nil

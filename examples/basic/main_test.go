@@ -574,8 +574,12 @@ func TestBaseURLWithTrailingSlash(t *testing.T) {
 			}
 		})
 	}
+	// The base URL without its slash is redirected to it, as the mux did.
+	resp, _ := do("GET", s.base, "")
+	assert.Equal(t, 3, resp.StatusCode/100)
+	assert.Equal(t, "/scim/v2/", resp.Header.Get("Location"))
 	// The rest of the site is the mux's, its cleaning included.
-	resp, _ := do("GET", s.origin+"/admin", "")
+	resp, _ = do("GET", s.origin+"/admin", "")
 	assert.Equal(t, 200, resp.StatusCode)
 	resp, _ = do("GET", s.origin+"//admin", "")
 	assert.Equal(t, 3, resp.StatusCode/100, "the mux redirects //admin to /admin")
