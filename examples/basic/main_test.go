@@ -113,6 +113,13 @@ func startConfig(t *testing.T, cfg config) *server {
 // scimRequest sends a SCIM request with a bearer token.
 func scimRequest(t *testing.T, method, url, token, body string) *http.Response {
 	t.Helper()
+	resp, _ := scimRequestBy(t, http.DefaultClient, method, url, token, body)
+	return resp
+}
+
+// scimRequestBy is scimRequest sent by c, with the response's body read.
+func scimRequestBy(t *testing.T, c *http.Client, method, url, token, body string) (*http.Response, string) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -123,11 +130,12 @@ func scimRequest(t *testing.T, method, url, token, body string) *http.Response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	return resp
+	return resp, string(b)
 }
 
 // client returns an HTTP client with a cookie jar that does not follow
@@ -535,22 +543,7 @@ func TestBaseURLWithTrailingSlash(t *testing.T) {
 	c := client(t) // follows no redirect
 	do := func(method, url, body string) (*http.Response, string) {
 		t.Helper()
-		var rd io.Reader
-		if body != "" {
-			rd = strings.NewReader(body)
-		}
-		req, err := http.NewRequest(method, url, rd)
-		require.NoError(t, err)
-		req.Header.Set("Authorization", "Bearer "+s.token)
-		if body != "" {
-			req.Header.Set("Content-Type", "application/scim+json")
-		}
-		resp, err := c.Do(req)
-		require.NoError(t, err)
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		require.NoError(t, err)
-		return resp, string(b)
+		return scimRequestBy(t, c, method, url, s.token, body)
 	}
 	for _, tc := range []struct {
 		method, path, body string
