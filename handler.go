@@ -898,9 +898,9 @@ func unservablePath(p string) *Error {
 }
 
 // uncleanPath is the 404 of a request whose path, once canonicalPath has
-// spelled its endpoint, has an empty segment inside it or a "." or ".."
-// segment (/Users//ID, /Users/./ID, /Users/../Groups), and nil for any
-// other. The handler's mux would answer such a path with a redirect to
+// spelled its endpoint (taking //Users as /Users), has an empty segment
+// or a "." or ".." segment (/Users//ID, /Users/./ID, /Users/../Groups,
+// //nope), and nil for any other. The handler's mux would answer such a path with a redirect to
 // its cleaned form, whose Location ("/Users/ID") drops the prefix the
 // host mounted the handler at (http.StripPrefix does not clean a path),
 // in an HTML body, and which a client need not follow with a POST's
@@ -919,7 +919,7 @@ func uncleanPath(u *url.URL) *Error {
 		seg := p[i+1:]
 		if j := strings.IndexByte(seg, '/'); j >= 0 {
 			seg = seg[:j]
-			if seg == "" && i > 0 { // a leading "//" is canonicalPath's to bend
+			if seg == "" {
 				return errUncleanPath(p)
 			}
 		}

@@ -110,6 +110,8 @@ func TestUncleanPathIsNoRedirect(t *testing.T) {
 		{"GET", "//Users//" + id, 404},
 		{"POST", "/Users//.search", 404},
 		{"GET", "/nope//x", 404},
+		{"GET", "//nope", 404},
+		{"GET", "//", 404},
 		{"GET", "//Users/" + id, 200},
 		{"GET", "/Users/" + id + "/", 200},
 		{"GET", "/Users/a%2F%2Fb", 200}, // the id a//b, escaped: no such user
