@@ -133,7 +133,9 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 
 // bulkOps reads and checks a BulkRequest: its schemas (RFC 7644 §3.7.1:
 // the BulkRequest URN; otherwise bent or refused as messageSchemas says),
-// its Operations (at most Config.MaxBulkOperations) and failOnErrors.
+// its Operations (at most Config.MaxBulkOperations) and failOnErrors:
+// the number of errors after which the bulk stops, 0 for none given (or
+// null), when every operation runs.
 func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, int, error) {
 	var rawOps []any
 	failOnErrors := 0
@@ -157,12 +159,20 @@ func (h *handler) bulkOps(ctx context.Context, doc map[string]any) ([]*bulkOp, i
 			}
 			rawOps, found = list, true
 		case "failonerrors":
+			if v == nil {
+				continue // null is unassigned (RFC 7643 §2.5): no limit
+			}
 			n, ok := v.(json.Number)
 			i, err := n.Int64()
 			if !ok || err != nil || i < 0 {
 				return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"failOnErrors\" must be a non-negative integer")
 			}
-			failOnErrors = int(min(i, int64(len(doc)+1<<30)))
+			// "The number of errors that the service provider will
+			// accept before the operation is terminated" (RFC 7644
+			// §3.7.3): 0 accepts none, so the first error ends the
+			// bulk, as 1 does. The result is at least 1; 0 is kept for
+			// a request without it, which runs every operation.
+			failOnErrors = int(max(1, min(i, int64(len(doc)+1<<30))))
 		default:
 			return nil, 0, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "%q is not an attribute of a BulkRequest; send {\"schemas\":[%q],\"Operations\":[...]}", k, bulkRequestSchema)
 		}

@@ -165,6 +165,49 @@ func TestBulkFailOnErrors(t *testing.T) {
 	assert.Equal(t, float64(0), e.do("GET", "/Users?filter=userName+eq+%22f5%22", nil).Body["totalResults"])
 }
 
+// TestBulkFailOnErrorsZeroAndNull: failOnErrors 0 ran every operation,
+// as if it were absent. RFC 7644 §3.7.3 makes it "the number of errors
+// that the service provider will accept before the operation is
+// terminated": a client that accepts none wants the bulk to stop at its
+// first error, as 1 does (other servers, WSO2's charon among them, read
+// it so). A null one is unassigned (RFC 7643 §2.5), as if absent; it was
+// a 400.
+func TestBulkFailOnErrorsZeroAndNull(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		failOnErrors any // nil: the member is absent
+		statuses     []string
+	}{
+		{"absent runs every operation", nil, []string{"201", "409", "201"}},
+		{"null is absent", json.RawMessage("null"), []string{"201", "409", "201"}},
+		{"zero stops at the first error", 0, []string{"201", "409"}},
+		{"one stops at the first error", 1, []string{"201", "409"}},
+		{"two runs on", 2, []string{"201", "409", "201"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			op := func(i int, name string) map[string]any {
+				return map[string]any{"method": "POST", "path": "/Users", "bulkId": fmt.Sprint(i), "data": map[string]any{"userName": name}}
+			}
+			body := bulkBody(0, op(1, "z1"), op(2, "z1"), op(3, "z3"))
+			if tc.failOnErrors != nil {
+				body["failOnErrors"] = tc.failOnErrors
+			}
+			list, _ := bulkOps(t, e.do("POST", "/Bulk", body))
+			var statuses []string
+			for _, o := range list {
+				statuses = append(statuses, o["status"].(string))
+			}
+			assert.Equal(t, tc.statuses, statuses)
+			want := float64(0)
+			if len(tc.statuses) == 3 {
+				want = 1
+			}
+			assert.Equal(t, want, e.do("GET", "/Users?filter=userName+eq+%22z3%22", nil).Body["totalResults"], "the third runs only when the bulk goes on")
+		})
+	}
+}
+
 func TestBulkRequestErrors(t *testing.T) {
 	e := newEnv(t, func(c *scim.Config) { c.MaxBulkOperations = 2; c.MaxBulkPayloadBytes = 2000 })
 	user := map[string]any{"method": "POST", "path": "/Users", "bulkId": "x", "data": map[string]any{"userName": "x"}}

@@ -741,6 +741,10 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		canonicalURL(&u)
 		r.URL = &u
 	}
+	if err := uncleanPath(r.URL); err != nil {
+		h.writeError(sw, r, err)
+		return
+	}
 	st.url = r.URL
 	if r.Body != nil && r.Body != http.NoBody {
 		// Limited once the path is canonical, so that /bulk/ gets the
@@ -891,6 +895,44 @@ func unservablePath(p string) *Error {
 		return nil
 	}
 	return errorf(http.StatusNotFound, "", "no SCIM resource at this path: it is not valid UTF-8 or contains a NUL character")
+}
+
+// uncleanPath is the 404 of a request whose path, once canonicalPath has
+// spelled its endpoint (taking //Users as /Users), has an empty segment
+// or a "." or ".." segment (/Users//ID, /Users/./ID, /Users/../Groups,
+// //nope), and nil for any other. The handler's mux would answer such a path with a redirect to
+// its cleaned form, whose Location ("/Users/ID") drops the prefix the
+// host mounted the handler at (http.StripPrefix does not clean a path),
+// in an HTML body, and which a client need not follow with a POST's
+// body. An id is one segment, so such a path names no resource. The
+// escaped path is the one judged, as the mux judges it: an id holding an
+// escaped slash (a%2F%2Fb) is one segment.
+func uncleanPath(u *url.URL) *Error {
+	p := u.RawPath
+	if p == "" {
+		p = u.Path
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		seg := p[i+1:]
+		if j := strings.IndexByte(seg, '/'); j >= 0 {
+			seg = seg[:j]
+			if seg == "" {
+				return errUncleanPath(p)
+			}
+		}
+		if seg == "." || seg == ".." {
+			return errUncleanPath(p)
+		}
+	}
+	return nil
+}
+
+// errUncleanPath is uncleanPath's 404 for the escaped path p.
+func errUncleanPath(p string) *Error {
+	return errorf(http.StatusNotFound, "", "no SCIM resource at this path: %q has an empty, \".\" or \"..\" segment, and an id is one segment; send /Users/{id} or /Groups/{id}", p)
 }
 
 // storable reports whether s is text every store can compare and keep:

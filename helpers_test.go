@@ -117,6 +117,13 @@ func (r *resp) str(key string) string {
 // "Authorization:" pair replaces the default.
 func (e *env) do(method, path string, body any, hdr ...string) *resp {
 	e.t.Helper()
+	return e.doVia(e.h, method, path, body, hdr...)
+}
+
+// doVia is do, served by h (e's handler mounted as a host mounts it)
+// rather than by e's handler itself.
+func (e *env) doVia(h http.Handler, method, path string, body any, hdr ...string) *resp {
+	e.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -141,7 +148,7 @@ func (e *env) do(method, path string, body any, hdr ...string) *resp {
 		req.Header.Set(k, strings.TrimSpace(v))
 	}
 	rec := httptest.NewRecorder()
-	e.h.ServeHTTP(rec, req)
+	h.ServeHTTP(rec, req)
 	out := &resp{Code: rec.Code, Header: rec.Header(), Raw: rec.Body.String()}
 	if strings.HasPrefix(rec.Header().Get("Content-Type"), "application/scim+json") && rec.Body.Len() > 0 {
 		require.NoError(e.t, json.Unmarshal(rec.Body.Bytes(), &out.Body), "body: %s", rec.Body.String())

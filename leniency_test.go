@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -77,6 +78,103 @@ func TestEndpointSpelling(t *testing.T) {
 	assert.Equal(t, base+"/Users/"+r.str("id"), r.Header.Get("Location"))
 	r = e.do("POST", "/users/.SEARCH", map[string]any{"filter": `userName eq "spelling"`})
 	assert.Equal(t, 200, r.Code, r.Raw)
+}
+
+// TestUncleanPathIsNoRedirect: a path with an empty segment inside it or
+// a dot segment (/Users//ID, /Users/./ID, /Users/../Groups) was answered
+// by the handler's own mux with a redirect to the cleaned path, 307 with
+// an HTML body, whose Location ("/Users/ID") drops the prefix the host
+// mounted the handler at (a plain http.StripPrefix does not clean
+// paths): a client that follows it leaves the SCIM endpoint, and one that
+// does not resend a POST's body gets no SCIM answer. Such a path names no
+// resource (an id is one segment); it is a SCIM 404 that changes
+// nothing. A doubled leading slash and a trailing one stay bends.
+func TestUncleanPathIsNoRedirect(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("unclean")["id"].(string)
+	mounted := http.StripPrefix("/scim/v2", e.h)
+	for _, tc := range []struct {
+		method string
+		path   string
+		code   int
+	}{
+		{"GET", "/Users//" + id, 404},
+		{"PATCH", "/Users//" + id, 404},
+		{"DELETE", "/Users//" + id, 404},
+		{"GET", "/Users/./" + id, 404},
+		{"GET", "/Users/" + id + "/.", 404},
+		{"GET", "/Users/" + id + "/..", 404},
+		{"GET", "/Users/../Groups", 404},
+		{"POST", "/./Users", 404},
+		{"POST", "/../Users", 404},
+		{"GET", "//Users//" + id, 404},
+		{"POST", "/Users//.search", 404},
+		{"GET", "/nope//x", 404},
+		{"GET", "//nope", 404},
+		{"GET", "//", 404},
+		{"GET", "//Users/" + id, 200},
+		{"GET", "/Users/" + id + "/", 200},
+		{"GET", "/Users/a%2F%2Fb", 200}, // the id a//b, escaped: no such user
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			var body any
+			if tc.method == "POST" || tc.method == "PATCH" {
+				body = map[string]any{"userName": "made", "Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "x"}}}
+			}
+			for _, r := range []*resp{e.do(tc.method, tc.path, body), e.doVia(mounted, tc.method, "/scim/v2"+tc.path, body)} {
+				if tc.code == 404 {
+					requireError(t, r, 404, "", "no SCIM resource at this path")
+					assert.Empty(t, r.Header.Get("Location"), r.Raw)
+					continue
+				}
+				if strings.Contains(tc.path, "%2F") {
+					requireError(t, r, 404, "", "resource not found")
+					continue
+				}
+				assert.Equal(t, tc.code, r.Code, r.Raw)
+			}
+		})
+	}
+	r := e.do("GET", "/Users/"+id, nil)
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.NotContains(t, r.Body, "title", "no PATCH was applied")
+	assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "no POST created a user")
+}
+
+// TestPatchPathSchemas: a PATCH operation whose path is "schemas" was
+// taken for one on an attribute no schema defines: "ignored unknown
+// attribute \"schemas\"", and in strict mode a 400 saying "schemas" is
+// not an attribute of the User resource, which RFC 7643 §3 makes every
+// resource's. The server makes a resource's schemas from its attributes
+// (a no-path value's "schemas" key was skipped so already, without a
+// warning): an operation on it changes nothing, in either mode, and is no
+// bend.
+func TestPatchPathSchemas(t *testing.T) {
+	for _, strict := range []bool{false, true} {
+		ring := admin.NewRequestRing(10)
+		e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring; c.Strict = strict })
+		id := e.createUser("schemaspath")["id"].(string)
+		gid := e.createGroup("schemaspath")["id"].(string)
+		for _, tc := range []struct {
+			path string
+			op   map[string]any
+		}{
+			{"/Users/" + id, op("remove", "schemas", nil)},
+			{"/Users/" + id, op("add", "schemas", []any{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"})},
+			{"/Users/" + id, op("replace", "SCHEMAS", []any{resources.UserSchema})},
+			{"/Groups/" + gid, op("remove", "schemas", nil)},
+		} {
+			t.Run(fmt.Sprintf("strict=%v %s %s", strict, tc.op["op"], tc.path[:7]), func(t *testing.T) {
+				r := e.do("PATCH", tc.path+"?excludedAttributes=members", patchBody(tc.op))
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, `W/"1"`, r.Header.Get("ETag"), "nothing changed")
+				recent, err := ring.Recent(context.Background(), "", 1)
+				require.NoError(t, err)
+				require.Len(t, recent, 1)
+				assert.Empty(t, recent[0].Warnings)
+			})
+		}
+	}
 }
 
 // TestPatchOpExtraMembers: Microsoft's SCIM validator sends the resource's

@@ -268,7 +268,6 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	site.register(mux)
 	// /metrics is open here, on a loopback example; a host serves it on an
 	// internal port or behind its own authentication.
@@ -293,7 +292,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "Admin page: %s/admin (password: %s)\n", origin, shown)
 
-	srv := newHTTPServer(cfg, mux, logger)
+	srv := newHTTPServer(cfg, underPrefix("/scim/v2", h, mux), logger)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -307,6 +306,27 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+// underPrefix serves every request whose path begins with prefix+"/" by
+// h, with prefix stripped and the path otherwise as sent, and any other
+// by mux. A ServeMux cleans a path before routing it: a provider given the
+// base URL with a slash at its end sends POST /scim/v2//Users, which the
+// mux would redirect to /scim/v2/Users (a redirect after which a client
+// need not resend a POST's body). The SCIM handler itself takes //Users
+// as /Users with a warning and answers a path it cannot serve with a SCIM
+// error, never a redirect. It registers prefix+"/" on mux too, so that
+// the prefix alone, which stays the mux's, is redirected to prefix+"/".
+func underPrefix(prefix string, h http.Handler, mux *http.ServeMux) http.Handler {
+	scim := http.StripPrefix(prefix, h)
+	mux.Handle(prefix+"/", scim)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, prefix+"/") {
+			scim.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
 
 // trustedOrigins is the admin API's Options.TrustedOrigins: the external

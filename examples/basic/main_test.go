@@ -113,6 +113,13 @@ func startConfig(t *testing.T, cfg config) *server {
 // scimRequest sends a SCIM request with a bearer token.
 func scimRequest(t *testing.T, method, url, token, body string) *http.Response {
 	t.Helper()
+	resp, _ := scimRequestBy(t, http.DefaultClient, method, url, token, body)
+	return resp
+}
+
+// scimRequestBy is scimRequest sent by c, with the response's body read.
+func scimRequestBy(t *testing.T, c *http.Client, method, url, token, body string) (*http.Response, string) {
+	t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -123,11 +130,12 @@ func scimRequest(t *testing.T, method, url, token, body string) *http.Response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.Do(req)
 	require.NoError(t, err)
-	_, _ = io.Copy(io.Discard, resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	return resp
+	return resp, string(b)
 }
 
 // client returns an HTTP client with a cookie jar that does not follow
@@ -520,4 +528,52 @@ func TestSessionCookieSecureOverTLS(t *testing.T) {
 		require.Len(t, cookies, 1)
 		assert.Equal(t, req.TLS != nil, cookies[0].Secure, target)
 	}
+}
+
+// TestBaseURLWithTrailingSlash: a provider given the base URL with a
+// slash at its end sends POST /scim/v2//Users. The example mounted the
+// handler on an http.ServeMux, which cleans a path before routing it and
+// answered 307 to /scim/v2/Users: a provider that does not resend a
+// POST's body after a redirect created nothing, and the handler, which
+// takes //Users as /Users, never saw the request. Every path under
+// /scim/v2/ now reaches the handler as sent, so no SCIM request is
+// redirected; the rest of the site is the mux's, as before.
+func TestBaseURLWithTrailingSlash(t *testing.T) {
+	s := startServer(t, "")
+	c := client(t) // follows no redirect
+	do := func(method, url, body string) (*http.Response, string) {
+		t.Helper()
+		return scimRequestBy(t, c, method, url, s.token, body)
+	}
+	for _, tc := range []struct {
+		method, path, body string
+		status             int
+		contains           string
+	}{
+		{"POST", "//Users", `{"userName":"slash@example.com"}`, 201, `"userName":"slash@example.com"`},
+		{"GET", "//Users?filter=userName+eq+%22slash@example.com%22", "", 200, `"totalResults":1`},
+		{"POST", "//Groups", `{"displayName":"Slashed"}`, 201, `"displayName":"Slashed"`},
+		{"GET", "//ServiceProviderConfig", "", 200, `"bulk"`},
+		{"GET", "/Users//x", "", 404, `no SCIM resource at this path`},
+		{"GET", "/../admin", "", 404, `no SCIM resource at this path`},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			resp, body := do(tc.method, s.base+tc.path, tc.body)
+			require.Equal(t, tc.status, resp.StatusCode, body)
+			assert.Equal(t, "application/scim+json", resp.Header.Get("Content-Type"))
+			assert.Contains(t, body, tc.contains)
+			if tc.status == 201 {
+				assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), s.base+"/"), resp.Header.Get("Location"))
+			}
+		})
+	}
+	// The base URL without its slash is redirected to it, as the mux did.
+	resp, _ := do("GET", s.base, "")
+	assert.Equal(t, 3, resp.StatusCode/100)
+	assert.Equal(t, "/scim/v2/", resp.Header.Get("Location"))
+	// The rest of the site is the mux's, its cleaning included.
+	resp, _ = do("GET", s.origin+"/admin", "")
+	assert.Equal(t, 200, resp.StatusCode)
+	resp, _ = do("GET", s.origin+"//admin", "")
+	assert.Equal(t, 3, resp.StatusCode/100, "the mux redirects //admin to /admin")
 }

@@ -252,6 +252,9 @@ func (a *applier) apply(op Operation) error {
 			}
 			return a.applyObject(kind, obj, nil)
 		}
+		if names.Equal(path, "schemas") {
+			return nil // made from the attributes, as keyLoc skips the key
+		}
 		if names.Equal(path, a.e.rt.Schema.ID) {
 			// The core schema's URN, as a path, names the core attributes
 			// as an extension's names the extension's: the value is an
@@ -272,6 +275,11 @@ func (a *applier) apply(op Operation) error {
 	case "remove":
 		if path == "" {
 			return a.fail(NoTarget, "remove needs a path")
+		}
+		if names.Equal(path, "schemas") {
+			// A resource's schemas are made from its attributes (RFC
+			// 7643 §3 makes every resource have them): nothing to remove.
+			return nil
 		}
 		if names.Equal(path, a.e.rt.Schema.ID) {
 			return a.fail(InvalidPath, "%q names the core schema, which is not removed whole; remove its attributes by their paths", path)
