@@ -1043,7 +1043,7 @@ func TestContentTypeByMethod(t *testing.T) {
 		{name: "DELETE, a body, no type", method: "DELETE", path: "/Users/{id}", body: strings.NewReader("{}"), strict: true, status: 204},
 		{name: "GET, a body of another type", method: "GET", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), status: 415, detail: `Content-Type "text/plain" is not accepted`},
 		{name: "DELETE, a body of another type, strict", method: "DELETE", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), strict: true, status: 415, detail: `Content-Type "text/plain" is not accepted`},
-		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type"},
+		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type; send Content-Type: application/scim+json (strict mode)"},
 		{name: "PATCH, a chunked empty body, no type, lenient", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), status: 400, detail: "the body is empty", warning: "no Content-Type"},
 		// A JSON body is UTF-8 (RFC 7644 §8.1): another declared charset
 		// was ignored without a word, in strict mode too.
