@@ -2093,6 +2093,26 @@ func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
 						u := r.Body["Resources"].([]any)[0].(map[string]any)
 						assert.Equal(t, map[string]any{"department": "D1"}, u[ent])
 					}},
+				// Across types each type reads the names as its own list
+				// does: the users the path as the extension's attribute,
+				// the group (which has no such extension) as a name it
+				// lacks, so the group comes back as for the colon form.
+				{"attributes across types", "POST", "/.search", search(map[string]any{"filter": `userName eq "dot-b" or displayName eq "dot-group"`, "attributes": []string{dotted}}),
+					`attributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						rs := r.Body["Resources"].([]any)
+						require.Len(t, rs, 2, r.Raw)
+						assert.Equal(t, map[string]any{"employeeNumber": "1"}, rs[0].(map[string]any)[ent])
+						assert.Equal(t, e.do("POST", "/.search", search(map[string]any{"filter": `displayName eq "dot-group"`, "attributes": []string{colon}})).Body["Resources"], rs[1:])
+					}},
+				{"excludedAttributes across types", "POST", "/.search", search(map[string]any{"filter": `userName eq "dot-b" or displayName eq "dot-group"`, "excludedAttributes": []string{dotted}}),
+					`excludedAttributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						rs := r.Body["Resources"].([]any)
+						require.Len(t, rs, 2, r.Raw)
+						assert.Equal(t, map[string]any{"department": "D1"}, rs[0].(map[string]any)[ent])
+						assert.Equal(t, e.do("POST", "/.search", search(map[string]any{"filter": `displayName eq "dot-group"`, "excludedAttributes": []string{colon}})).Body["Resources"], rs[1:])
+					}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					requireError(t, strict.do(tc.method, tc.path, tc.body), 400, tc.scimType, refused(tc.named))
