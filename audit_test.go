@@ -252,7 +252,7 @@ func TestAuditBodyByteOrderMark(t *testing.T) {
 				warned := strings.Count(e.logs.String(), "ignored a UTF-8 byte order mark")
 				r := e.do(tc.method, tc.path, bom+tc.body)
 				if strict {
-					requireError(t, r, 400, "invalidSyntax", "byte order mark")
+					requireError(t, r, 400, "invalidSyntax", "send the body without it (strict mode)")
 					after := e.do("GET", "/Users/"+uid, nil)
 					assert.Equal(t, before.Raw, after.Raw, "a refused body changes nothing")
 					return

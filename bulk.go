@@ -246,10 +246,11 @@ func (h *handler) parseBulkOp(ctx context.Context, i int, raw any) (*bulkOp, err
 			op.data = v
 			continue
 		default:
-			if h.cfg.Strict {
-				return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, h.secrets.Unquoted(k))
+			name := h.secrets.Unquoted(k)
+			if err := h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a bulk operation, which has method, bulkId, version, path and data (strict mode)", i, name),
+				"ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, name); err != nil {
+				return nil, err
 			}
-			warn(ctx, "ignored Operations[%d].%s: a bulk operation has method, bulkId, version, path and data", i, h.secrets.Unquoted(k))
 			continue
 		}
 		if !isString && v != nil {

@@ -36,6 +36,18 @@ func concurrencyStores(t *testing.T) map[string]func(t *testing.T) (store.UserSt
 	}
 }
 
+// eachStore runs test as a subtest named after each of
+// concurrencyStores, on an env over that store; opts configure the
+// handler further, after its Users and Groups are set.
+func eachStore(t *testing.T, test func(t *testing.T, e *env), opts ...option) {
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			test(t, newEnv(t, append([]option{func(c *scim.Config) { c.Users, c.Groups = users, groups }}, opts...)...))
+		})
+	}
+}
+
 func openSQL(t *testing.T, dsn string) (store.UserStore, store.GroupStore) {
 	return openSQLModel(t, dsn, nil)
 }
@@ -93,53 +105,49 @@ func feedHead(t *testing.T, s store.UserStore) int64 {
 // is there afterwards.
 func TestConcurrentWritesWithoutIfMatch(t *testing.T) {
 	const clients = 24
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			uid := e.createUser("contended")["id"].(string)
-			gid := e.createGroup("Contended")["id"].(string)
-			members := make([]string, clients)
-			for i := range members {
-				members[i] = e.createUser(fmt.Sprintf("member%d", i))["id"].(string)
-			}
-			var wg sync.WaitGroup
-			codes := make(chan string, 3*clients)
-			for i := range clients {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					// A document PATCH that adds this client's own email.
-					r := e.do("PATCH", "/Users/"+uid, patchBody(map[string]any{"op": "add", "path": "emails",
-						"value": []any{map[string]any{"value": fmt.Sprintf("c%d@example.com", i)}}}))
-					codes <- fmt.Sprintf("user %d: %d %s", i, r.Code, r.Raw)
-					// Okta's membership update: a rename that changes
-					// nothing beside a member add, and a real rename
-					// racing the member adds.
-					name := "Contended"
-					if i%6 == 0 {
-						name = fmt.Sprintf("Contended %d", i)
-					}
-					r = e.do("PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+
-						`{"op":"replace","value":{"id":"`+gid+`","displayName":"`+name+`"}},`+
-						`{"op":"add","path":"members","value":[{"value":"`+members[i]+`"}]}]}`)
-					codes <- fmt.Sprintf("group %d: %d %s", i, r.Code, r.Raw)
-				}()
-			}
-			wg.Wait()
-			close(codes)
-			for c := range codes {
-				var code int
-				_, err := fmt.Sscanf(afterColon(c), "%d", &code)
-				require.NoError(t, err, c)
-				assert.True(t, code >= 200 && code < 300, c)
-			}
-			u := e.do("GET", "/Users/"+uid, nil)
-			assert.Len(t, u.Body["emails"], clients, "every client's email is kept")
-			g := e.do("GET", "/Groups/"+gid, nil)
-			assert.Len(t, g.Body["members"], clients, "every client's member is kept")
-		})
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		uid := e.createUser("contended")["id"].(string)
+		gid := e.createGroup("Contended")["id"].(string)
+		members := make([]string, clients)
+		for i := range members {
+			members[i] = e.createUser(fmt.Sprintf("member%d", i))["id"].(string)
+		}
+		var wg sync.WaitGroup
+		codes := make(chan string, 3*clients)
+		for i := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// A document PATCH that adds this client's own email.
+				r := e.do("PATCH", "/Users/"+uid, patchBody(map[string]any{"op": "add", "path": "emails",
+					"value": []any{map[string]any{"value": fmt.Sprintf("c%d@example.com", i)}}}))
+				codes <- fmt.Sprintf("user %d: %d %s", i, r.Code, r.Raw)
+				// Okta's membership update: a rename that changes
+				// nothing beside a member add, and a real rename
+				// racing the member adds.
+				name := "Contended"
+				if i%6 == 0 {
+					name = fmt.Sprintf("Contended %d", i)
+				}
+				r = e.do("PATCH", "/Groups/"+gid, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[`+
+					`{"op":"replace","value":{"id":"`+gid+`","displayName":"`+name+`"}},`+
+					`{"op":"add","path":"members","value":[{"value":"`+members[i]+`"}]}]}`)
+				codes <- fmt.Sprintf("group %d: %d %s", i, r.Code, r.Raw)
+			}()
+		}
+		wg.Wait()
+		close(codes)
+		for c := range codes {
+			var code int
+			_, err := fmt.Sscanf(afterColon(c), "%d", &code)
+			require.NoError(t, err, c)
+			assert.True(t, code >= 200 && code < 300, c)
+		}
+		u := e.do("GET", "/Users/"+uid, nil)
+		assert.Len(t, u.Body["emails"], clients, "every client's email is kept")
+		g := e.do("GET", "/Groups/"+gid, nil)
+		assert.Len(t, g.Body["members"], clients, "every client's member is kept")
+	})
 }
 
 func afterColon(s string) string {
@@ -154,36 +162,32 @@ func afterColon(s string) string {
 // TestConditionalDeleteRacesPatch: a PATCH and a DELETE that both carry the
 // same If-Match race; exactly one of them succeeds, whatever the order.
 func TestConditionalDeleteRacesPatch(t *testing.T) {
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			for round := range 30 {
-				created := e.do("POST", "/Users", map[string]any{"userName": fmt.Sprintf("race%d", round)})
-				require.Equal(t, 201, created.Code, created.Raw)
-				path, tag := "/Users/"+created.str("id"), created.Header.Get("ETag")
-				var wg sync.WaitGroup
-				var patch, del int
-				wg.Add(2)
-				go func() {
-					defer wg.Done()
-					patch = e.do("PATCH", path, patchBody(map[string]any{"op": "replace", "path": "title", "value": "x"}), "If-Match: "+tag).Code
-				}()
-				go func() {
-					defer wg.Done()
-					del = e.do("DELETE", path, nil, "If-Match: "+tag).Code
-				}()
-				wg.Wait()
-				ok := 0
-				for _, c := range []int{patch, del} {
-					if c == 200 || c == 204 {
-						ok++
-					} else {
-						assert.Contains(t, []int{404, 412}, c, "round %d", round)
-					}
+	eachStore(t, func(t *testing.T, e *env) {
+		for round := range 30 {
+			created := e.do("POST", "/Users", map[string]any{"userName": fmt.Sprintf("race%d", round)})
+			require.Equal(t, 201, created.Code, created.Raw)
+			path, tag := "/Users/"+created.str("id"), created.Header.Get("ETag")
+			var wg sync.WaitGroup
+			var patch, del int
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				patch = e.do("PATCH", path, patchBody(map[string]any{"op": "replace", "path": "title", "value": "x"}), "If-Match: "+tag).Code
+			}()
+			go func() {
+				defer wg.Done()
+				del = e.do("DELETE", path, nil, "If-Match: "+tag).Code
+			}()
+			wg.Wait()
+			ok := 0
+			for _, c := range []int{patch, del} {
+				if c == 200 || c == 204 {
+					ok++
+				} else {
+					assert.Contains(t, []int{404, 412}, c, "round %d", round)
 				}
-				assert.Equal(t, 1, ok, "round %d: PATCH %d, DELETE %d", round, patch, del)
 			}
-		})
-	}
+			assert.Equal(t, 1, ok, "round %d: PATCH %d, DELETE %d", round, patch, del)
+		}
+	})
 }

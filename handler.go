@@ -339,6 +339,24 @@ func warnOnce(ctx context.Context, msg string) {
 	}
 }
 
+// bend is the one place Config.Strict decides what a bend costs the
+// client: a request this server reads other than as sent, because
+// identity providers send it so (DESIGN.md, "leniency with a trace").
+// Under Strict it returns refusal, which a caller words as the site's
+// own error (its status and scimType) saying what to send, its detail
+// ending "(strict mode)"; otherwise nil, and the warning format and args
+// make is recorded, once a request (warnOnce: a query across resource
+// types meets a bend of its parameters once per type), for the log line
+// and the request log. A caller reaches it only once it met the bend, so
+// a request that bends nothing pays nothing for it.
+func (h *handler) bend(ctx context.Context, refusal *Error, format string, args ...any) error {
+	if h.cfg.Strict {
+		return refusal
+	}
+	warnOnce(ctx, h.secrets.Sprintf(format, args...))
+	return nil
+}
+
 // bulkOpKey is the context key of the name of the /Bulk operation a
 // sub-request serves (runBulkOp), a string ending in ": ". It lives in
 // the sub-request's context, not in requestState, which is kept within
@@ -687,12 +705,13 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 		}
 		switch ct := headerOf(r, "Content-Type"); {
 		case ct == "" && !readsBody(r.Method):
-		case ct == "" && h.cfg.Strict:
-			// No scimType: RFC 7644 §3.12 defines them for 400 alone.
-			h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json"))
-			return
 		case ct == "":
-			warn(ctx, "no Content-Type: the body was read as application/scim+json")
+			// No scimType: RFC 7644 §3.12 defines them for 400 alone.
+			if err := h.bend(ctx, errorf(http.StatusUnsupportedMediaType, "", "the request has a body but no Content-Type; send Content-Type: application/scim+json (strict mode)"),
+				"no Content-Type: the body was read as application/scim+json"); err != nil {
+				h.writeError(sw, r, err)
+				return
+			}
 		case !acceptableContentType(ct):
 			h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q is not accepted; send application/scim+json or application/json", ct))
 			return
@@ -703,11 +722,11 @@ func (h *handler) serve(ctx context.Context, st *requestState, next http.Handler
 			// declared other one is a bend, the body's bytes being read
 			// as what they were not said to be.
 			if cs := foreignCharset(ct); cs != "" {
-				if h.cfg.Strict {
-					h.writeError(sw, r, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q declares the charset %q; a SCIM body is UTF-8 (RFC 7644 §8.1): send charset=utf-8 or none (strict mode)", ct, cs))
+				if err := h.bend(ctx, errorf(http.StatusUnsupportedMediaType, "", "Content-Type %q declares the charset %q; a SCIM body is UTF-8 (RFC 7644 §8.1): send charset=utf-8 or none (strict mode)", ct, cs),
+					"Content-Type's charset %q ignored: the body was read as UTF-8", cs); err != nil {
+					h.writeError(sw, r, err)
 					return
 				}
-				warn(ctx, "Content-Type's charset %q ignored: the body was read as UTF-8", cs)
 			}
 		}
 	}
@@ -1285,10 +1304,10 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		// the presence of a byte order mark rather than treating it as an
 		// error". Clients writing through a UTF-8 encoder with a preamble
 		// (.NET's StreamWriter, PowerShell) send one.
-		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body begins with a UTF-8 byte order mark (EF BB BF), which a JSON text sent over a network must not carry (RFC 8259 §8.1): send the body without it")
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body begins with a UTF-8 byte order mark (EF BB BF), which a JSON text sent over a network must not carry (RFC 8259 §8.1): send the body without it (strict mode)"),
+			"ignored a UTF-8 byte order mark at the start of the body"); err != nil {
+			return nil, err
 		}
-		warn(r.Context(), "ignored a UTF-8 byte order mark at the start of the body")
 		data = rest
 	}
 	return data, validUTF8(data)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 	"github.com/scimkit/scim/tokens"
 )
@@ -27,6 +28,8 @@ type env struct {
 	t      testing.TB
 	h      http.Handler
 	db     *memory.Store
+	users  store.UserStore  // the handler's (Config.Users): db unless an option set another
+	groups store.GroupStore // likewise
 	toks   *tokens.Manager
 	token  string
 	logs   *bytes.Buffer
@@ -67,7 +70,7 @@ func newEnvOf(t testing.TB, build func(scim.Config) (http.Handler, error), opts 
 	}
 	h, err := build(cfg)
 	require.NoError(t, err)
-	e.h = h
+	e.h, e.users, e.groups = h, cfg.Users, cfg.Groups
 	return e
 }
 

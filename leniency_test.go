@@ -1141,7 +1141,7 @@ func TestContentTypeByMethod(t *testing.T) {
 		{name: "DELETE, a body, no type", method: "DELETE", path: "/Users/{id}", body: strings.NewReader("{}"), strict: true, status: 204},
 		{name: "GET, a body of another type", method: "GET", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), status: 415, detail: `Content-Type "text/plain" is not accepted`},
 		{name: "DELETE, a body of another type, strict", method: "DELETE", path: "/Users/{id}", ct: "text/plain", body: strings.NewReader("x"), strict: true, status: 415, detail: `Content-Type "text/plain" is not accepted`},
-		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type"},
+		{name: "PATCH, a chunked empty body, no type, strict", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), strict: true, status: 415, detail: "has a body but no Content-Type; send Content-Type: application/scim+json (strict mode)"},
 		{name: "PATCH, a chunked empty body, no type, lenient", method: "PATCH", path: "/Users/{id}", body: io.MultiReader(), status: 400, detail: "the body is empty", warning: "no Content-Type"},
 		// A JSON body is UTF-8 (RFC 7644 §8.1): another declared charset
 		// was ignored without a word, in strict mode too.
@@ -2190,6 +2190,26 @@ func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
 					func(t *testing.T, r *resp) {
 						u := r.Body["Resources"].([]any)[0].(map[string]any)
 						assert.Equal(t, map[string]any{"department": "D1"}, u[ent])
+					}},
+				// Across types each type reads the names as its own list
+				// does: the users the path as the extension's attribute,
+				// the group (which has no such extension) as a name it
+				// lacks, so the group comes back as for the colon form.
+				{"attributes across types", "POST", "/.search", search(map[string]any{"filter": `userName eq "dot-b" or displayName eq "dot-group"`, "attributes": []string{dotted}}),
+					`attributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						rs := r.Body["Resources"].([]any)
+						require.Len(t, rs, 2, r.Raw)
+						assert.Equal(t, map[string]any{"employeeNumber": "1"}, rs[0].(map[string]any)[ent])
+						assert.Equal(t, e.do("POST", "/.search", search(map[string]any{"filter": `displayName eq "dot-group"`, "attributes": []string{colon}})).Body["Resources"], rs[1:])
+					}},
+				{"excludedAttributes across types", "POST", "/.search", search(map[string]any{"filter": `userName eq "dot-b" or displayName eq "dot-group"`, "excludedAttributes": []string{dotted}}),
+					`excludedAttributes "` + dotted + `"`, "invalidValue",
+					func(t *testing.T, r *resp) {
+						rs := r.Body["Resources"].([]any)
+						require.Len(t, rs, 2, r.Raw)
+						assert.Equal(t, map[string]any{"department": "D1"}, rs[0].(map[string]any)[ent])
+						assert.Equal(t, e.do("POST", "/.search", search(map[string]any{"filter": `displayName eq "dot-group"`, "excludedAttributes": []string{colon}})).Body["Resources"], rs[1:])
 					}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {

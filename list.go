@@ -109,10 +109,10 @@ func (h *handler) onceEach(ctx context.Context, q url.Values) error {
 				return errorf(http.StatusBadRequest, paramScimType(name), "%s is given %d times with different values (%q, %q); give it once", name, len(vs), vs[0], v)
 			}
 		}
-		if h.cfg.Strict {
-			return errorf(http.StatusBadRequest, paramScimType(name), "%s is given %d times; give it once (strict mode)", name, len(vs))
+		if err := h.bend(ctx, errorf(http.StatusBadRequest, paramScimType(name), "%s is given %d times; give it once (strict mode)", name, len(vs)),
+			"%s given %d times with one value", name, len(vs)); err != nil {
+			return err
 		}
-		warn(ctx, "%s given %d times with one value", name, len(vs))
 	}
 	return nil
 }
@@ -139,20 +139,17 @@ func (h *handler) intParam(ctx context.Context, q url.Values, name string) (page
 	}
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		if h.cfg.Strict {
-			return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name)
-		}
-		warn(ctx, "empty %s ignored", name)
-		return pageParam{}, nil
+		return pageParam{}, h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s is empty; give an integer, or leave %s out (strict mode)", name, name),
+			"empty %s ignored", name)
 	}
 	n, ok := pageInt(s) // Atoi takes one leading '+' and no more
 	if !ok {
 		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer, got %q", name, raw)
 	}
-	if h.cfg.Strict {
-		return pageParam{}, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw)
+	if err := h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s must be an integer in decimal digits, got %q (strict mode)", name, raw),
+		"%s %q taken as %d", name, raw, n); err != nil {
+		return pageParam{}, err
 	}
-	warn(ctx, "%s %q taken as %d", name, raw, n)
 	return pageParam{n, true}, nil
 }
 
@@ -427,14 +424,9 @@ func (h *handler) readDotted(ctx context.Context, kinds []lister, f filter.Expr,
 
 // takeDotted is the handler's side of the dotted-path bend of a query
 // parameter (d, from resources.ResourceType.ReadDotted; named as its
-// Warning and Refusal take it): under Config.Strict the 400 of scimType
-// that says what to send, else nil and the warning, once a request.
+// Warning and Refusal take it): bend's, with the 400 of scimType.
 func (h *handler) takeDotted(ctx context.Context, d resources.DottedPath, scimType, named string) error {
-	if h.cfg.Strict {
-		return errorf(http.StatusBadRequest, scimType, "%s", d.Refusal(named))
-	}
-	warnOnce(ctx, d.Warning(named))
-	return nil
+	return h.bend(ctx, errorf(http.StatusBadRequest, scimType, "%s", d.Refusal(named)), "%s", d.Warning(named))
 }
 
 // dottable reports whether p may be an extension's attribute written
@@ -480,10 +472,9 @@ func checkFilter(k lister, e filter.Expr) (*query.Matcher, error) {
 // done.
 func (h *handler) filterConversions(ctx context.Context, m *query.Matcher) error {
 	for _, c := range m.Conversions() {
-		if h.cfg.Strict {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", c.Refusal())
+		if err := h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", c.Refusal()), "%s", c.Warning()); err != nil {
+			return err
 		}
-		warnOnce(ctx, c.Warning())
 	}
 	return nil
 }

@@ -801,45 +801,41 @@ func TestSearchQueryString(t *testing.T) {
 // "value", e.g. name: sort by a sub-attribute) or a value no store sorts
 // by (members, groups: kept apart from the resources).
 func TestSortBySchemas(t *testing.T) {
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			e.createUser("u1")
-			e.createGroup("g1")
-			e.createUser("u2")
-			kinds := func(r *resp) []string {
-				var out []string
-				for _, res := range r.Body["Resources"].([]any) {
-					out = append(out, res.(map[string]any)["meta"].(map[string]any)["resourceType"].(string))
-				}
-				return out
+	eachStore(t, func(t *testing.T, e *env) {
+		e.createUser("u1")
+		e.createGroup("g1")
+		e.createUser("u2")
+		kinds := func(r *resp) []string {
+			var out []string
+			for _, res := range r.Body["Resources"].([]any) {
+				out = append(out, res.(map[string]any)["meta"].(map[string]any)["resourceType"].(string))
 			}
-			for _, tc := range []struct {
-				query string
-				want  []string
-			}{
-				{"/Users?sortBy=schemas", []string{"User", "User"}},
-				{"/Users?sortBy=SCHEMAS&sortOrder=descending", []string{"User", "User"}},
-				{"/Groups?sortBy=schemas", []string{"Group"}},
-				{"/?sortBy=schemas", []string{"Group", "User", "User"}},
-				{"/?sortBy=schemas&sortOrder=descending", []string{"User", "User", "Group"}},
-				{"/Users?filter=" + url.QueryEscape(`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`) + "&sortBy=schemas", []string{"User", "User"}},
-			} {
-				t.Run(tc.query, func(t *testing.T) {
-					r := e.do("GET", tc.query, nil)
-					require.Equal(t, http.StatusOK, r.Code, r.Raw)
-					assert.Equal(t, tc.want, kinds(r), r.Raw)
-				})
-			}
-			for _, tc := range []struct{ sortBy, detail string }{
-				{"name", `sortBy "name" is complex; sort by one of its sub-attributes`},
-				{"groups.value", `groups are kept apart from the resources`},
-			} {
-				t.Run("sortBy="+tc.sortBy+" refused", func(t *testing.T) {
-					requireError(t, e.do("GET", "/Users?sortBy="+tc.sortBy, nil), http.StatusBadRequest, "invalidValue", tc.detail)
-				})
-			}
-		})
-	}
+			return out
+		}
+		for _, tc := range []struct {
+			query string
+			want  []string
+		}{
+			{"/Users?sortBy=schemas", []string{"User", "User"}},
+			{"/Users?sortBy=SCHEMAS&sortOrder=descending", []string{"User", "User"}},
+			{"/Groups?sortBy=schemas", []string{"Group"}},
+			{"/?sortBy=schemas", []string{"Group", "User", "User"}},
+			{"/?sortBy=schemas&sortOrder=descending", []string{"User", "User", "Group"}},
+			{"/Users?filter=" + url.QueryEscape(`schemas eq "urn:ietf:params:scim:schemas:core:2.0:User"`) + "&sortBy=schemas", []string{"User", "User"}},
+		} {
+			t.Run(tc.query, func(t *testing.T) {
+				r := e.do("GET", tc.query, nil)
+				require.Equal(t, http.StatusOK, r.Code, r.Raw)
+				assert.Equal(t, tc.want, kinds(r), r.Raw)
+			})
+		}
+		for _, tc := range []struct{ sortBy, detail string }{
+			{"name", `sortBy "name" is complex; sort by one of its sub-attributes`},
+			{"groups.value", `groups are kept apart from the resources`},
+		} {
+			t.Run("sortBy="+tc.sortBy+" refused", func(t *testing.T) {
+				requireError(t, e.do("GET", "/Users?sortBy="+tc.sortBy, nil), http.StatusBadRequest, "invalidValue", tc.detail)
+			})
+		}
+	})
 }

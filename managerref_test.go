@@ -8,8 +8,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/scimkit/scim"
 )
 
 // TestManagerRefIsNotStored: the enterprise manager's $ref is the
@@ -26,42 +24,38 @@ import (
 // and PostgreSQL.
 func TestManagerRefIsNotStored(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			m1 := e.createUser("m1")["id"].(string)
-			for _, tc := range []struct {
-				name    string
-				manager map[string]any // as created
-				write   func(id string, read map[string]any) (method string, body any)
-			}{
-				{"PUT of what a GET showed", map[string]any{"value": m1}, func(_ string, read map[string]any) (string, any) { return "PUT", read }},
-				{"PUT of what a GET showed, created with a relative $ref", map[string]any{"value": m1, "$ref": "../Users/" + m1}, func(_ string, read map[string]any) (string, any) { return "PUT", read }},
-				{"PATCH of the manager with another $ref", map[string]any{"value": m1}, func(string, map[string]any) (string, any) {
-					return "PATCH", patchBody(op("replace", ent+":manager", map[string]any{"value": m1, "$ref": "https://elsewhere.example/Users/" + m1}))
-				}},
-			} {
-				t.Run(tc.name, func(t *testing.T) {
-					c := e.do("POST", "/Users", map[string]any{"userName": tc.name, ent: map[string]any{"manager": tc.manager}})
-					require.Equal(t, 201, c.Code, c.Raw)
-					id := c.str("id")
-					read := e.do("GET", "/Users/"+id, nil)
-					require.Equal(t, 200, read.Code, read.Raw)
-					e.clearEvents()
-					head := feedHead(t, users)
-					method, body := tc.write(id, read.Body)
-					r := e.do(method, "/Users/"+id, body)
-					require.Equal(t, 200, r.Code, r.Raw)
-					assert.Equal(t, c.Header.Get("ETag"), r.Header.Get("ETag"), "the version is kept")
-					assert.Empty(t, e.eventTypes())
-					assert.Equal(t, head, feedHead(t, users), "nothing appended to the change feed")
-					m := r.Body[ent].(map[string]any)["manager"].(map[string]any)
-					assert.Equal(t, base+"/Users/"+m1, m["$ref"], "the server's $ref")
-				})
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		m1 := e.createUser("m1")["id"].(string)
+		for _, tc := range []struct {
+			name    string
+			manager map[string]any // as created
+			write   func(id string, read map[string]any) (method string, body any)
+		}{
+			{"PUT of what a GET showed", map[string]any{"value": m1}, func(_ string, read map[string]any) (string, any) { return "PUT", read }},
+			{"PUT of what a GET showed, created with a relative $ref", map[string]any{"value": m1, "$ref": "../Users/" + m1}, func(_ string, read map[string]any) (string, any) { return "PUT", read }},
+			{"PATCH of the manager with another $ref", map[string]any{"value": m1}, func(string, map[string]any) (string, any) {
+				return "PATCH", patchBody(op("replace", ent+":manager", map[string]any{"value": m1, "$ref": "https://elsewhere.example/Users/" + m1}))
+			}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				c := e.do("POST", "/Users", map[string]any{"userName": tc.name, ent: map[string]any{"manager": tc.manager}})
+				require.Equal(t, 201, c.Code, c.Raw)
+				id := c.str("id")
+				read := e.do("GET", "/Users/"+id, nil)
+				require.Equal(t, 200, read.Code, read.Raw)
+				e.clearEvents()
+				head := feedHead(t, e.users)
+				method, body := tc.write(id, read.Body)
+				r := e.do(method, "/Users/"+id, body)
+				require.Equal(t, 200, r.Code, r.Raw)
+				assert.Equal(t, c.Header.Get("ETag"), r.Header.Get("ETag"), "the version is kept")
+				assert.Empty(t, e.eventTypes())
+				assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+				m := r.Body[ent].(map[string]any)["manager"].(map[string]any)
+				assert.Equal(t, base+"/Users/"+m1, m["$ref"], "the server's $ref")
+			})
+		}
+	})
 }
 
 // TestManagerRefOnlyForATenantsUser: a response carries the manager's
@@ -75,58 +69,54 @@ func TestManagerRefIsNotStored(t *testing.T) {
 // SQLite and PostgreSQL.
 func TestManagerRefOnlyForATenantsUser(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			boss := e.createUser("boss", map[string]any{"displayName": "The Boss"})
-			bossID := boss["id"].(string)
-			for _, tc := range []struct {
-				name, value  string
-				ref, display any // nil: absent
-			}{
-				{"a user of the tenant", bossID, base + "/Users/" + bossID, "The Boss"},
-				{"an email (Google Workspace)", "boss@example.com", nil, nil},
-				{"a provider's own id (Okta)", "00u1abcd", nil, nil},
-			} {
-				t.Run(tc.name, func(t *testing.T) {
-					check := func(t *testing.T, what string, doc map[string]any) {
-						t.Helper()
-						m := doc[ent].(map[string]any)["manager"].(map[string]any)
-						assert.Equal(t, tc.value, m["value"], what)
-						assert.Equal(t, tc.ref, m["$ref"], what)
-						assert.Equal(t, tc.display, m["displayName"], what)
-					}
-					userName := "u " + tc.name
-					body := map[string]any{"userName": userName, ent: map[string]any{"manager": map[string]any{"value": tc.value}}}
-					c := e.do("POST", "/Users", body)
-					require.Equal(t, 201, c.Code, c.Raw)
-					check(t, "POST", c.Body)
-					id := c.str("id")
-					g := e.do("GET", "/Users/"+id, nil)
-					require.Equal(t, 200, g.Code, g.Raw)
-					check(t, "GET", g.Body)
-					l := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+userName+`"`), nil)
-					require.Equal(t, 200, l.Code, l.Raw)
-					res := l.Body["Resources"].([]any)
-					require.Len(t, res, 1)
-					check(t, "list", res[0].(map[string]any))
-					s := e.do("POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `userName eq "` + userName + `"`})
-					require.Equal(t, 200, s.Code, s.Raw)
-					res = s.Body["Resources"].([]any)
-					require.Len(t, res, 1)
-					check(t, ".search", res[0].(map[string]any))
-					body["title"] = "put"
-					p := e.do("PUT", "/Users/"+id, body)
-					require.Equal(t, 200, p.Code, p.Raw)
-					check(t, "PUT", p.Body)
-					pa := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "patched")))
-					require.Equal(t, 200, pa.Code, pa.Raw)
-					check(t, "PATCH", pa.Body)
-				})
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, e *env) {
+		boss := e.createUser("boss", map[string]any{"displayName": "The Boss"})
+		bossID := boss["id"].(string)
+		for _, tc := range []struct {
+			name, value  string
+			ref, display any // nil: absent
+		}{
+			{"a user of the tenant", bossID, base + "/Users/" + bossID, "The Boss"},
+			{"an email (Google Workspace)", "boss@example.com", nil, nil},
+			{"a provider's own id (Okta)", "00u1abcd", nil, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				check := func(t *testing.T, what string, doc map[string]any) {
+					t.Helper()
+					m := doc[ent].(map[string]any)["manager"].(map[string]any)
+					assert.Equal(t, tc.value, m["value"], what)
+					assert.Equal(t, tc.ref, m["$ref"], what)
+					assert.Equal(t, tc.display, m["displayName"], what)
+				}
+				userName := "u " + tc.name
+				body := map[string]any{"userName": userName, ent: map[string]any{"manager": map[string]any{"value": tc.value}}}
+				c := e.do("POST", "/Users", body)
+				require.Equal(t, 201, c.Code, c.Raw)
+				check(t, "POST", c.Body)
+				id := c.str("id")
+				g := e.do("GET", "/Users/"+id, nil)
+				require.Equal(t, 200, g.Code, g.Raw)
+				check(t, "GET", g.Body)
+				l := e.do("GET", "/Users?filter="+url.QueryEscape(`userName eq "`+userName+`"`), nil)
+				require.Equal(t, 200, l.Code, l.Raw)
+				res := l.Body["Resources"].([]any)
+				require.Len(t, res, 1)
+				check(t, "list", res[0].(map[string]any))
+				s := e.do("POST", "/Users/.search", map[string]any{"schemas": []string{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}, "filter": `userName eq "` + userName + `"`})
+				require.Equal(t, 200, s.Code, s.Raw)
+				res = s.Body["Resources"].([]any)
+				require.Len(t, res, 1)
+				check(t, ".search", res[0].(map[string]any))
+				body["title"] = "put"
+				p := e.do("PUT", "/Users/"+id, body)
+				require.Equal(t, 200, p.Code, p.Raw)
+				check(t, "PUT", p.Body)
+				pa := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "title", "patched")))
+				require.Equal(t, 200, pa.Code, pa.Raw)
+				check(t, "PATCH", pa.Body)
+			})
+		}
+	})
 }
 
 // TestManagerRefWithoutValue: a manager sent with a $ref and no value

@@ -141,69 +141,65 @@ func TestRenameRacesOktaPatch(t *testing.T) {
 		rounds    = 20
 		noMembers = "?excludedAttributes=members"
 	)
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			kept := e.createUser("kept")["id"].(string)
-			orders := map[string]int{}
-			for round := range rounds {
-				member := e.createUser(fmt.Sprintf("member%d", round))["id"].(string)
-				gname := fmt.Sprintf("Team %d", round)
-				gid := e.createGroup(gname, kept)["id"].(string)
-				put := round%2 == 1
-				var rename, okta *resp
-				var wg sync.WaitGroup
-				wg.Add(2)
-				go func() {
-					defer wg.Done()
-					if put {
-						rename = e.do("PUT", "/Groups/"+gid+noMembers, map[string]any{"displayName": gname + " renamed", "members": []any{map[string]any{"value": kept}}})
-					} else {
-						rename = e.do("PATCH", "/Groups/"+gid+noMembers, patchBody(op("replace", "displayName", gname+" renamed")))
-					}
-				}()
-				go func() {
-					defer wg.Done()
-					okta = e.do("PATCH", "/Groups/"+gid+noMembers, oktaPatch(gid, gname, []string{member}, nil))
-				}()
-				wg.Wait()
-				require.Contains(t, []int{200, 204}, rename.Code, rename.Raw)
-				require.Contains(t, []int{200, 204}, okta.Code, okta.Raw)
-				vr, vo := versionOf(t, rename), versionOf(t, okta)
-				require.NotEqual(t, vr, vo, "round %d: two writes, two versions", round)
+	eachStore(t, func(t *testing.T, e *env) {
+		kept := e.createUser("kept")["id"].(string)
+		orders := map[string]int{}
+		for round := range rounds {
+			member := e.createUser(fmt.Sprintf("member%d", round))["id"].(string)
+			gname := fmt.Sprintf("Team %d", round)
+			gid := e.createGroup(gname, kept)["id"].(string)
+			put := round%2 == 1
+			var rename, okta *resp
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				if put {
+					rename = e.do("PUT", "/Groups/"+gid+noMembers, map[string]any{"displayName": gname + " renamed", "members": []any{map[string]any{"value": kept}}})
+				} else {
+					rename = e.do("PATCH", "/Groups/"+gid+noMembers, patchBody(op("replace", "displayName", gname+" renamed")))
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				okta = e.do("PATCH", "/Groups/"+gid+noMembers, oktaPatch(gid, gname, []string{member}, nil))
+			}()
+			wg.Wait()
+			require.Contains(t, []int{200, 204}, rename.Code, rename.Raw)
+			require.Contains(t, []int{200, 204}, okta.Code, okta.Raw)
+			vr, vo := versionOf(t, rename), versionOf(t, okta)
+			require.NotEqual(t, vr, vo, "round %d: two writes, two versions", round)
 
-				// The serial order of the versions, replayed.
-				name, members := gname, []string{kept}
-				apply := func(which string) {
-					switch which {
-					case "rename":
-						name = gname + " renamed"
-						if put {
-							members = []string{kept}
-						}
-					case "okta":
-						name = gname // resent: unchanged, or written back in full
-						if !slices.Contains(members, member) {
-							members = append(members, member)
-						}
+			// The serial order of the versions, replayed.
+			name, members := gname, []string{kept}
+			apply := func(which string) {
+				switch which {
+				case "rename":
+					name = gname + " renamed"
+					if put {
+						members = []string{kept}
+					}
+				case "okta":
+					name = gname // resent: unchanged, or written back in full
+					if !slices.Contains(members, member) {
+						members = append(members, member)
 					}
 				}
-				order := []string{"okta", "rename"}
-				if vr < vo {
-					order = []string{"rename", "okta"}
-				}
-				orders[strings.Join(order, " then ")]++
-				for _, w := range order {
-					apply(w)
-				}
-				g := e.do("GET", "/Groups/"+gid, nil)
-				assert.Equal(t, name, g.Body["displayName"], "round %d (%s, put %v): the outcome of that serial order", round, order, put)
-				assert.ElementsMatch(t, members, memberIDs(g.Body), "round %d (%s, put %v): the outcome of that serial order", round, order, put)
 			}
-			t.Logf("%s: %v", name, orders)
-		})
-	}
+			order := []string{"okta", "rename"}
+			if vr < vo {
+				order = []string{"rename", "okta"}
+			}
+			orders[strings.Join(order, " then ")]++
+			for _, w := range order {
+				apply(w)
+			}
+			g := e.do("GET", "/Groups/"+gid, nil)
+			assert.Equal(t, name, g.Body["displayName"], "round %d (%s, put %v): the outcome of that serial order", round, order, put)
+			assert.ElementsMatch(t, members, memberIDs(g.Body), "round %d (%s, put %v): the outcome of that serial order", round, order, put)
+		}
+		t.Logf("serial orders seen: %v", orders) // the subtest names the store
+	})
 }
 
 // versionOf is the version a write's response carries in its ETag, W/"n".

@@ -122,37 +122,33 @@ func TestPathFilterSyntax(t *testing.T) {
 // unchanged. Every store answers alike: the PATCH engine decides before
 // any store sees the result.
 func TestPathFilterCreatesOnlyWhatItSelects(t *testing.T) {
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			for i, tc := range []struct {
-				op, path string
-				value    any
-				emails   []any // after a 2xx; nil for a 400 noTarget
-			}{
-				{"replace", `emails[value eq "a@x.com"].value`, "b@x.com", nil},
-				{"add", `emails[type eq "work" and value eq "a@x.com"]`, map[string]any{"value": "b@x.com"}, nil},
-				{"replace", `emails[type eq "work"]`, map[string]any{"type": "home", "value": "h@x.com"}, nil},
-				{"replace", `emails[type eq "work"].value`, "w@x.com", []any{map[string]any{"type": "work", "value": "w@x.com"}}},
-				{"replace", `emails[value eq "a@x.com"].type`, "work", []any{map[string]any{"type": "work", "value": "a@x.com"}}},
-			} {
-				t.Run(tc.op+" "+tc.path, func(t *testing.T) {
-					id := e.createUser(fmt.Sprintf("u%d", i))["id"].(string)
-					before := e.do("GET", "/Users/"+id, nil)
-					r := e.do("PATCH", "/Users/"+id, map[string]any{
-						"schemas":    []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
-						"Operations": []any{map[string]any{"op": tc.op, "path": tc.path, "value": tc.value}},
-					})
-					if tc.emails == nil {
-						requireError(t, r, http.StatusBadRequest, "noTarget", "no value of emails matches the filter, nor would the value the operation creates")
-						assert.Equal(t, before.Raw, e.do("GET", "/Users/"+id, nil).Raw, "nothing changed")
-						return
-					}
-					require.Equal(t, http.StatusOK, r.Code, r.Raw)
-					assert.Equal(t, tc.emails, r.Body["emails"], r.Raw)
+	eachStore(t, func(t *testing.T, e *env) {
+		for i, tc := range []struct {
+			op, path string
+			value    any
+			emails   []any // after a 2xx; nil for a 400 noTarget
+		}{
+			{"replace", `emails[value eq "a@x.com"].value`, "b@x.com", nil},
+			{"add", `emails[type eq "work" and value eq "a@x.com"]`, map[string]any{"value": "b@x.com"}, nil},
+			{"replace", `emails[type eq "work"]`, map[string]any{"type": "home", "value": "h@x.com"}, nil},
+			{"replace", `emails[type eq "work"].value`, "w@x.com", []any{map[string]any{"type": "work", "value": "w@x.com"}}},
+			{"replace", `emails[value eq "a@x.com"].type`, "work", []any{map[string]any{"type": "work", "value": "a@x.com"}}},
+		} {
+			t.Run(tc.op+" "+tc.path, func(t *testing.T) {
+				id := e.createUser(fmt.Sprintf("u%d", i))["id"].(string)
+				before := e.do("GET", "/Users/"+id, nil)
+				r := e.do("PATCH", "/Users/"+id, map[string]any{
+					"schemas":    []any{"urn:ietf:params:scim:api:messages:2.0:PatchOp"},
+					"Operations": []any{map[string]any{"op": tc.op, "path": tc.path, "value": tc.value}},
 				})
-			}
-		})
-	}
+				if tc.emails == nil {
+					requireError(t, r, http.StatusBadRequest, "noTarget", "no value of emails matches the filter, nor would the value the operation creates")
+					assert.Equal(t, before.Raw, e.do("GET", "/Users/"+id, nil).Raw, "nothing changed")
+					return
+				}
+				require.Equal(t, http.StatusOK, r.Code, r.Raw)
+				assert.Equal(t, tc.emails, r.Body["emails"], r.Raw)
+			})
+		}
+	})
 }

@@ -927,10 +927,10 @@ func (h *handler) quoteTags(ctx context.Context, what, list string) (string, *Er
 		if q, ok := quoteTag(t); ok {
 			// The tags as a message shows client text: bounded, no token.
 			st, sq := h.secrets.Unquoted(t), h.secrets.Unquoted(q)
-			if h.cfg.Strict {
-				return "", errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, st, sq)
+			refusal := errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s: %s is no entity tag, which is quoted (RFC 9110 §8.8.3); send %s (strict mode)", what, st, sq)
+			if h.bend(ctx, refusal, "%s: unquoted entity tag %s taken as %s", what, st, sq) != nil {
+				return "", refusal
 			}
-			warn(ctx, "%s: unquoted entity tag %s taken as %s", what, st, sq)
 			t, bent = q, true
 		}
 		parts = append(parts, t)

@@ -190,90 +190,86 @@ func TestNestedURNsInPathsAndQueries(t *testing.T) {
 	const afterUnknown = "urn:acme:ext:" + core + ":userName"
 	const why = "schema URNs do not nest"
 	q := url.QueryEscape
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			u := e.do("POST", "/Users", map[string]any{"userName": "victim", ent: map[string]any{"department": "Ops"}})
-			require.Equal(t, 201, u.Code, u.Raw)
-			uid := u.str("id")
-			g := e.do("POST", "/Groups", map[string]any{"displayName": "G", "members": []any{map[string]any{"value": uid}}})
-			require.Equal(t, 201, g.Code, g.Raw)
-			gid := g.str("id")
-			beforeUser, beforeGroup := e.do("GET", "/Users/"+uid, nil).Raw, e.do("GET", "/Groups/"+gid, nil).Raw
-			head := feedHead(t, users)
+	eachStore(t, func(t *testing.T, e *env) {
+		u := e.do("POST", "/Users", map[string]any{"userName": "victim", ent: map[string]any{"department": "Ops"}})
+		require.Equal(t, 201, u.Code, u.Raw)
+		uid := u.str("id")
+		g := e.do("POST", "/Groups", map[string]any{"displayName": "G", "members": []any{map[string]any{"value": uid}}})
+		require.Equal(t, 201, g.Code, g.Raw)
+		gid := g.str("id")
+		beforeUser, beforeGroup := e.do("GET", "/Users/"+uid, nil).Raw, e.do("GET", "/Groups/"+gid, nil).Raw
+		head := feedHead(t, e.users)
 
-			remove := func(path string) map[string]any { return map[string]any{"op": "remove", "path": path} }
-			search := func(f map[string]any) map[string]any {
-				f["schemas"] = []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}
-				return f
+		remove := func(path string) map[string]any { return map[string]any{"op": "remove", "path": path} }
+		search := func(f map[string]any) map[string]any {
+			f["schemas"] = []any{"urn:ietf:params:scim:api:messages:2.0:SearchRequest"}
+			return f
+		}
+		for _, tc := range []struct {
+			name, method, path string
+			body               any
+			scimType           string
+		}{
+			{"PATCH replace path", "PATCH", "/Users/" + uid, patchBody(op("replace", nested, "x")), "invalidPath"},
+			{"PATCH add path", "PATCH", "/Users/" + uid, patchBody(op("add", nested, "x")), "invalidPath"},
+			{"PATCH remove path", "PATCH", "/Users/" + uid, patchBody(remove(nested)), "invalidPath"},
+			{"PATCH path, core URN twice", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+core+":userName", "x")), "invalidPath"},
+			{"PATCH path, a whole extension after core", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+ent, map[string]any{"department": "x"})), "invalidPath"},
+			{"PATCH path with a sub-attribute", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+ent+":manager.value", "x")), "invalidPath"},
+			{"PATCH path in upper case", "PATCH", "/Users/" + uid, patchBody(op("replace", "URN:IETF:params:scim:schemas:core:2.0:User:URN:acme:x", "x")), "invalidPath"},
+			{"PATCH path, after an earlier good op", "PATCH", "/Users/" + uid, patchBody(op("replace", "displayName", "Changed"), remove(nested)), "invalidPath"},
+			{"PATCH value filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[`+core+`:urn:acme:type eq "work"].value`, "x")), "invalidFilter"},
+			{"PATCH no-path value key", "PATCH", "/Users/" + uid, patchBody(op("replace", "", map[string]any{"displayName": "Changed", nested: "x"})), "invalidValue"},
+			{"PATCH group path", "PATCH", "/Groups/" + gid, patchBody(remove(grp + ":urn:acme:members")), "invalidPath"},
+			{"filter", "GET", "/Users?filter=" + q(nested+` eq "Ops"`), nil, "invalidFilter"},
+			{"filter on groups", "GET", "/Groups?filter=" + q(grp+`:urn:acme:displayName pr`), nil, "invalidFilter"},
+			{"filter at the root", "GET", "/?filter=" + q(nested+` eq "Ops"`), nil, "invalidFilter"},
+			{"filter in .search", "POST", "/Users/.search", search(map[string]any{"filter": `not (` + nested + ` pr)`}), "invalidFilter"},
+			{"attributes", "GET", "/Users?attributes=" + q(nested), nil, "invalidValue"},
+			{"excludedAttributes", "GET", "/Users/" + uid + "?excludedAttributes=" + q(nested), nil, "invalidValue"},
+			{"attributes of a write", "PATCH", "/Users/" + uid + "?attributes=" + q(nested), patchBody(op("replace", "displayName", "Changed")), "invalidValue"},
+			{"attributes in .search", "POST", "/.search", search(map[string]any{"attributes": []any{nested}}), "invalidValue"},
+			{"sortBy", "GET", "/Users?sortBy=" + q(nested), nil, "invalidValue"},
+			{"sortBy in .search", "POST", "/Users/.search", search(map[string]any{"sortBy": nested}), "invalidValue"},
+			// A known schema URN after an unknown one is refused as
+			// after a known one, wherever the name is given.
+			{"PATCH path, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", afterUnknown, "x")), "invalidPath"},
+			{"PATCH path, enterprise URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(remove("urn:acme:" + ent + ":department")), "invalidPath"},
+			{"PATCH no-path value key, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", "", map[string]any{afterUnknown: "x"})), "invalidValue"},
+			{"filter, core URN after an unknown URN", "GET", "/Users?filter=" + q(afterUnknown+` eq "victim"`), nil, "invalidFilter"},
+			{"attributes, core URN after an unknown URN", "GET", "/Users?attributes=" + q(afterUnknown), nil, "invalidValue"},
+			{"sortBy, core URN after an unknown URN", "GET", "/Users?sortBy=" + q(afterUnknown), nil, "invalidValue"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				requireError(t, e.do(tc.method, tc.path, tc.body), 400, tc.scimType, why)
+			})
+			if tc.method != "PATCH" || strings.Contains(tc.path, "?") {
+				continue // a bulk operation's path takes no query
 			}
-			for _, tc := range []struct {
-				name, method, path string
-				body               any
-				scimType           string
-			}{
-				{"PATCH replace path", "PATCH", "/Users/" + uid, patchBody(op("replace", nested, "x")), "invalidPath"},
-				{"PATCH add path", "PATCH", "/Users/" + uid, patchBody(op("add", nested, "x")), "invalidPath"},
-				{"PATCH remove path", "PATCH", "/Users/" + uid, patchBody(remove(nested)), "invalidPath"},
-				{"PATCH path, core URN twice", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+core+":userName", "x")), "invalidPath"},
-				{"PATCH path, a whole extension after core", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+ent, map[string]any{"department": "x"})), "invalidPath"},
-				{"PATCH path with a sub-attribute", "PATCH", "/Users/" + uid, patchBody(op("replace", core+":"+ent+":manager.value", "x")), "invalidPath"},
-				{"PATCH path in upper case", "PATCH", "/Users/" + uid, patchBody(op("replace", "URN:IETF:params:scim:schemas:core:2.0:User:URN:acme:x", "x")), "invalidPath"},
-				{"PATCH path, after an earlier good op", "PATCH", "/Users/" + uid, patchBody(op("replace", "displayName", "Changed"), remove(nested)), "invalidPath"},
-				{"PATCH value filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[`+core+`:urn:acme:type eq "work"].value`, "x")), "invalidFilter"},
-				{"PATCH no-path value key", "PATCH", "/Users/" + uid, patchBody(op("replace", "", map[string]any{"displayName": "Changed", nested: "x"})), "invalidValue"},
-				{"PATCH group path", "PATCH", "/Groups/" + gid, patchBody(remove(grp + ":urn:acme:members")), "invalidPath"},
-				{"filter", "GET", "/Users?filter=" + q(nested+` eq "Ops"`), nil, "invalidFilter"},
-				{"filter on groups", "GET", "/Groups?filter=" + q(grp+`:urn:acme:displayName pr`), nil, "invalidFilter"},
-				{"filter at the root", "GET", "/?filter=" + q(nested+` eq "Ops"`), nil, "invalidFilter"},
-				{"filter in .search", "POST", "/Users/.search", search(map[string]any{"filter": `not (` + nested + ` pr)`}), "invalidFilter"},
-				{"attributes", "GET", "/Users?attributes=" + q(nested), nil, "invalidValue"},
-				{"excludedAttributes", "GET", "/Users/" + uid + "?excludedAttributes=" + q(nested), nil, "invalidValue"},
-				{"attributes of a write", "PATCH", "/Users/" + uid + "?attributes=" + q(nested), patchBody(op("replace", "displayName", "Changed")), "invalidValue"},
-				{"attributes in .search", "POST", "/.search", search(map[string]any{"attributes": []any{nested}}), "invalidValue"},
-				{"sortBy", "GET", "/Users?sortBy=" + q(nested), nil, "invalidValue"},
-				{"sortBy in .search", "POST", "/Users/.search", search(map[string]any{"sortBy": nested}), "invalidValue"},
-				// A known schema URN after an unknown one is refused as
-				// after a known one, wherever the name is given.
-				{"PATCH path, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", afterUnknown, "x")), "invalidPath"},
-				{"PATCH path, enterprise URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(remove("urn:acme:" + ent + ":department")), "invalidPath"},
-				{"PATCH no-path value key, core URN after an unknown URN", "PATCH", "/Users/" + uid, patchBody(op("replace", "", map[string]any{afterUnknown: "x"})), "invalidValue"},
-				{"filter, core URN after an unknown URN", "GET", "/Users?filter=" + q(afterUnknown+` eq "victim"`), nil, "invalidFilter"},
-				{"attributes, core URN after an unknown URN", "GET", "/Users?attributes=" + q(afterUnknown), nil, "invalidValue"},
-				{"sortBy, core URN after an unknown URN", "GET", "/Users?sortBy=" + q(afterUnknown), nil, "invalidValue"},
-			} {
-				t.Run(tc.name, func(t *testing.T) {
-					requireError(t, e.do(tc.method, tc.path, tc.body), 400, tc.scimType, why)
-				})
-				if tc.method != "PATCH" || strings.Contains(tc.path, "?") {
-					continue // a bulk operation's path takes no query
-				}
-				t.Run("Bulk "+tc.name, func(t *testing.T) {
-					ops, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0,
-						map[string]any{"method": "PATCH", "path": tc.path, "data": tc.body})))
-					require.Len(t, ops, 1)
-					assert.Equal(t, "400", ops[0]["status"])
-					resp, _ := ops[0]["response"].(map[string]any)
-					assert.Equal(t, tc.scimType, resp["scimType"])
-					assert.Contains(t, resp["detail"], why)
-				})
-			}
-			t.Run("Bulk POST with the name as a key", func(t *testing.T) {
+			t.Run("Bulk "+tc.name, func(t *testing.T) {
 				ops, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0,
-					map[string]any{"method": "POST", "bulkId": "u", "path": "/Users", "data": map[string]any{"userName": "new", nested: "x"}})))
+					map[string]any{"method": "PATCH", "path": tc.path, "data": tc.body})))
 				require.Len(t, ops, 1)
 				assert.Equal(t, "400", ops[0]["status"])
 				resp, _ := ops[0]["response"].(map[string]any)
-				assert.Equal(t, "invalidValue", resp["scimType"])
+				assert.Equal(t, tc.scimType, resp["scimType"])
 				assert.Contains(t, resp["detail"], why)
 			})
-			assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "nothing was created")
-			assert.JSONEq(t, beforeUser, e.do("GET", "/Users/"+uid, nil).Raw, "the user is unchanged")
-			assert.JSONEq(t, beforeGroup, e.do("GET", "/Groups/"+gid, nil).Raw, "the group is unchanged")
-			assert.Equal(t, head, feedHead(t, users), "nothing was written")
+		}
+		t.Run("Bulk POST with the name as a key", func(t *testing.T) {
+			ops, _ := bulkOps(t, e.do("POST", "/Bulk", bulkBody(0,
+				map[string]any{"method": "POST", "bulkId": "u", "path": "/Users", "data": map[string]any{"userName": "new", nested: "x"}})))
+			require.Len(t, ops, 1)
+			assert.Equal(t, "400", ops[0]["status"])
+			resp, _ := ops[0]["response"].(map[string]any)
+			assert.Equal(t, "invalidValue", resp["scimType"])
+			assert.Contains(t, resp["detail"], why)
 		})
-	}
+		assert.Equal(t, float64(1), e.do("GET", "/Users", nil).Body["totalResults"], "nothing was created")
+		assert.JSONEq(t, beforeUser, e.do("GET", "/Users/"+uid, nil).Raw, "the user is unchanged")
+		assert.JSONEq(t, beforeGroup, e.do("GET", "/Groups/"+gid, nil).Raw, "the group is unchanged")
+		assert.Equal(t, head, feedHead(t, e.users), "nothing was written")
+	})
 }
 
 // TestKnownURNAfterUnknownEverywhere: a name that puts a schema URN the

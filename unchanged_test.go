@@ -23,54 +23,50 @@ import (
 // reports no event and appends nothing to the change feed, on every
 // store.
 func TestWriteThatChangesNothing(t *testing.T) {
-	for name, open := range concurrencyStores(t) {
-		t.Run(name, func(t *testing.T) {
-			users, groups := open(t)
-			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
-			user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
-			u := e.do("POST", "/Users", user)
-			require.Equal(t, 201, u.Code, u.Raw)
-			uid, v1 := u.str("id"), u.Header.Get("ETag")
-			m1 := e.createUser("m1")["id"].(string)
-			m2 := e.createUser("m2")["id"].(string)
-			g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
-			require.Equal(t, 201, g.Code, g.Raw)
-			gid, gv1 := g.str("id"), g.Header.Get("ETag")
-			e.clearEvents()
-			head := feedHead(t, users)
+	eachStore(t, func(t *testing.T, e *env) {
+		user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
+		u := e.do("POST", "/Users", user)
+		require.Equal(t, 201, u.Code, u.Raw)
+		uid, v1 := u.str("id"), u.Header.Get("ETag")
+		m1 := e.createUser("m1")["id"].(string)
+		m2 := e.createUser("m2")["id"].(string)
+		g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
+		require.Equal(t, 201, g.Code, g.Raw)
+		gid, gv1 := g.str("id"), g.Header.Get("ETag")
+		e.clearEvents()
+		head := feedHead(t, e.users)
 
-			for _, tc := range []struct {
-				name, method, path string
-				body               any
-				tag                string
-				status             int
-			}{
-				{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
-				{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
-				{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
-					map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
-				// Config.Events names the ids a membership PATCH asked for
-				// (documented); the feed names what changed: nothing.
-				{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
-			} {
-				t.Run(tc.name, func(t *testing.T) {
-					r := e.do(tc.method, tc.path, tc.body)
-					require.Equal(t, tc.status, r.Code, r.Raw)
-					assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
-					if tc.status == 200 {
-						assert.Empty(t, e.eventTypes())
-					}
-					e.clearEvents()
-					assert.Equal(t, head, feedHead(t, users), "nothing appended to the change feed")
-				})
-			}
-			r := e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
-			require.Equal(t, 200, r.Code)
-			assert.NotEqual(t, v1, r.Header.Get("ETag"))
-			assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
-			assert.Equal(t, head+1, feedHead(t, users), "a real change appends its entry")
-		})
-	}
+		for _, tc := range []struct {
+			name, method, path string
+			body               any
+			tag                string
+			status             int
+		}{
+			{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
+			{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
+			{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
+				map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
+			// Config.Events names the ids a membership PATCH asked for
+			// (documented); the feed names what changed: nothing.
+			{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := e.do(tc.method, tc.path, tc.body)
+				require.Equal(t, tc.status, r.Code, r.Raw)
+				assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
+				if tc.status == 200 {
+					assert.Empty(t, e.eventTypes())
+				}
+				e.clearEvents()
+				assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+			})
+		}
+		r := e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
+		require.Equal(t, 200, r.Code)
+		assert.NotEqual(t, v1, r.Header.Get("ETag"))
+		assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
+		assert.Equal(t, head+1, feedHead(t, e.users), "a real change appends its entry")
+	})
 }
 
 // TestPanickingEventsCallback: a panic in Config.Events is logged and
@@ -123,7 +119,7 @@ func TestGroupPutWithExtensionChangesNothing(t *testing.T) {
 			})
 			require.Equal(t, 201, created.Code, created.Raw)
 			gid, v1 := created.str("id"), created.Header.Get("ETag")
-			head := feedHead(t, users)
+			head := feedHead(t, e.users)
 			e.clearEvents()
 
 			for _, spelling := range []string{`{"region":"EMEA","costCenter":"4711"}`, `{ "costCenter" : "4711", "region" : "EMEA" }`} {
@@ -135,7 +131,7 @@ func TestGroupPutWithExtensionChangesNothing(t *testing.T) {
 				require.Equal(t, 200, r.Code, r.Raw)
 				assert.Equal(t, v1, r.Header.Get("ETag"), "%s: the version is kept", spelling)
 				assert.Empty(t, e.eventTypes(), spelling)
-				assert.Equal(t, head, feedHead(t, users), "%s: nothing appended to the change feed", spelling)
+				assert.Equal(t, head, feedHead(t, e.users), "%s: nothing appended to the change feed", spelling)
 			}
 			r := e.do("PUT", "/Groups/"+gid, map[string]any{
 				"schemas":     []any{resources.GroupSchema, ext.ID},

@@ -363,10 +363,10 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 	if env.NoOperations {
 		// RFC 7644 §3.5.2 asks for one or more operations; Microsoft's
 		// SCIM validator sends none and expects nothing to change.
-		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation (strict mode)")
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidValue, "\"Operations\" is empty; a PATCH needs at least one operation (strict mode)"),
+			"\"Operations\" is empty: the PATCH changes nothing"); err != nil {
+			return nil, err
 		}
-		warn(r.Context(), "\"Operations\" is empty: the PATCH changes nothing")
 	}
 	if err := h.checkPatchValues(ops); err != nil {
 		return nil, err
@@ -381,39 +381,39 @@ func (h *handler) readPatch(r *http.Request) ([]patch.Operation, error) {
 		// The name is the client's, of any length: shown as a message
 		// shows client text (bounded, redacted, a secret concealed),
 		// unquoted after the operation it is in.
-		if h.cfg.Strict {
-			m := env.OpIgnored[0]
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a PATCH operation, which has op, path and value (strict mode)", m.Index, h.secrets.Unquoted(m.Name))
-		}
 		for _, m := range env.OpIgnored {
-			warn(r.Context(), "ignored Operations[%d].%s: a PATCH operation has op, path and value", m.Index, h.secrets.Unquoted(m.Name))
+			name := h.secrets.Unquoted(m.Name)
+			if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d].%s is not a member of a PATCH operation, which has op, path and value (strict mode)", m.Index, name),
+				"ignored Operations[%d].%s: a PATCH operation has op, path and value", m.Index, name); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, i := range env.EmptyPath {
 		// "path": "" (or only spaces) is no path RFC 7644 §3.5.2's
 		// grammar allows; a client that serialises an absent path so
 		// means none. Spaces are the same bend, in the same words.
-		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path is empty; leave \"path\" out to apply the value to the resource (strict mode)", i)
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path is empty; leave \"path\" out to apply the value to the resource (strict mode)", i),
+			"Operations[%d]: an empty path taken as none", i); err != nil {
+			return nil, err
 		}
-		warn(r.Context(), "Operations[%d]: an empty path taken as none", i)
 	}
 	for _, i := range env.PaddedPath {
 		// The grammar has no white space around a path either: the
 		// path within is what the client means.
 		p := ops[i].Path
-		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path %q has white space around it; send %q (strict mode)", i, p, strings.TrimSpace(p))
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidPath, "Operations[%d]: the path %q has white space around it; send %q (strict mode)", i, p, strings.TrimSpace(p)),
+			"Operations[%d]: path %q taken as %q", i, p, strings.TrimSpace(p)); err != nil {
+			return nil, err
 		}
-		warn(r.Context(), "Operations[%d]: path %q taken as %q", i, p, strings.TrimSpace(p))
 	}
 	for _, i := range env.PaddedOp {
 		// Nor around an op: the op within is what the client means.
 		o := ops[i].Op
-		if h.cfg.Strict {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: the op %q has white space around it; send %q (strict mode)", i, o, strings.TrimSpace(o))
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "Operations[%d]: the op %q has white space around it; send %q (strict mode)", i, o, strings.TrimSpace(o)),
+			"Operations[%d]: op %q taken as %q", i, o, strings.TrimSpace(o)); err != nil {
+			return nil, err
 		}
-		warn(r.Context(), "Operations[%d]: op %q taken as %q", i, o, strings.TrimSpace(o))
 	}
 	if err := h.messageSchemas(r.Context(), "a PatchOp", patch.PatchOpSchema, env.Schemas, env.One, env.Listed, env.SCIM1); err != nil {
 		return nil, err
@@ -627,18 +627,18 @@ func (h *handler) managerFromRef(r *http.Request, u *resources.User) error {
 		return nil
 	}
 	id, ours := refID(h.baseURL(r)+"/", m.Ref)
-	if h.cfg.Strict {
-		if ours {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has a $ref and no value; send the manager's id as its value (%q), from which the server makes the $ref (strict mode)", resources.EnterpriseUserSchema, id)
-		}
-		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has no value, and its $ref %q names no user of this server; send the manager's id as its value (strict mode)", resources.EnterpriseUserSchema, m.Ref)
-	}
 	if ours {
-		warn(r.Context(), "manager $ref %q taken as its value %q: a manager is named by its value, from which the server makes the $ref", m.Ref, id)
+		if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has a $ref and no value; send the manager's id as its value (%q), from which the server makes the $ref (strict mode)", resources.EnterpriseUserSchema, id),
+			"manager $ref %q taken as its value %q: a manager is named by its value, from which the server makes the $ref", m.Ref, id); err != nil {
+			return err
+		}
 		m.Value, m.Ref = id, ""
 		return nil
 	}
-	warn(r.Context(), "ignored the manager: it has no value, and its $ref %q names no user of this server", m.Ref)
+	if err := h.bend(r.Context(), errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s:manager has no value, and its $ref %q names no user of this server; send the manager's id as its value (strict mode)", resources.EnterpriseUserSchema, m.Ref),
+		"ignored the manager: it has no value, and its $ref %q names no user of this server", m.Ref); err != nil {
+		return err
+	}
 	u.Enterprise.Manager = nil
 	return nil
 }

@@ -403,6 +403,18 @@ func (rt *ResourceType) SchemaURNs() []string {
 	return out
 }
 
+// withExtensions is rt with the host's extensions (extra) after those it
+// has, and what the handler and stores derive from all its schemas: the
+// URNs it knows and the names of its secrets.
+func (rt *ResourceType) withExtensions(extra []*Schema) *ResourceType {
+	for _, s := range extra {
+		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
+	}
+	rt.known = knownSchemaURNs(rt)
+	rt.secrets = clienttext.NewSecrets(rt.secretNames()...)
+	return rt
+}
+
 // NewUserType returns the User resource type: the RFC 7643 User schema, the
 // enterprise extension and any further extensions the host registers.
 func NewUserType(extra ...*Schema) *ResourceType {
@@ -414,12 +426,7 @@ func NewUserType(extra ...*Schema) *ResourceType {
 		Extensions:  []Extension{{Schema: mustSchema(schema.ExtensionEnterpriseUser())}},
 		common:      commonAttributes(),
 	}
-	for _, s := range extra {
-		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
-	}
-	rt.known = knownSchemaURNs(rt)
-	rt.secrets = clienttext.NewSecrets(rt.secretNames()...)
-	return rt
+	return rt.withExtensions(extra)
 }
 
 // NewGroupType returns the Group resource type with any extensions the host
@@ -432,12 +439,7 @@ func NewGroupType(extra ...*Schema) *ResourceType {
 		Schema:      mustSchema(schema.CoreGroupSchema()),
 		common:      commonAttributes(),
 	}
-	for _, s := range extra {
-		rt.Extensions = append(rt.Extensions, Extension{Schema: s})
-	}
-	rt.known = knownSchemaURNs(rt)
-	rt.secrets = clienttext.NewSecrets(rt.secretNames()...)
-	return rt
+	return rt.withExtensions(extra)
 }
 
 // SecretNames returns the names (lower-case) of the attributes and

@@ -210,28 +210,16 @@ type recIndex[R any] struct {
 // emails and groups (a group's members, nested ones included).
 var userIndexes = []recIndex[*userRec]{
 	{"userName", false, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
-		if r := t.byUserName[s.key.userName(v)]; r != nil {
-			out = append(out, r)
-		}
-		return out
+		return appendHit(out, t.byUserName[s.key.userName(v)])
 	}},
 	{"externalId", false, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
-		for r := range t.byUserExt[s.key.userExt(v)].all() {
-			out = append(out, r)
-		}
-		return out
+		return slices.AppendSeq(out, t.byUserExt[s.key.userExt(v)].all())
 	}},
 	{"id", false, func(_ *Store, t *tenant, v string, out []*userRec) []*userRec {
-		if r := t.users[v]; r != nil {
-			out = append(out, r)
-		}
-		return out
+		return appendHit(out, t.users[v])
 	}},
 	{"emails", true, func(s *Store, t *tenant, v string, out []*userRec) []*userRec {
-		for r := range t.byEmail[s.key.email(v)].all() {
-			out = append(out, r)
-		}
-		return out
+		return slices.AppendSeq(out, t.byEmail[s.key.email(v)].all())
 	}},
 	{"groups", true, func(_ *Store, t *tenant, v string, out []*userRec) []*userRec {
 		for _, id := range idKeys(v) {
@@ -245,22 +233,13 @@ var userIndexes = []recIndex[*userRec]{
 // id and members (the groups a member is directly in).
 var groupIndexes = []recIndex[*groupRec]{
 	{"displayName", false, func(s *Store, t *tenant, v string, out []*groupRec) []*groupRec {
-		if r := t.byGroupName[s.key.groupName(v)]; r != nil {
-			out = append(out, r)
-		}
-		return out
+		return appendHit(out, t.byGroupName[s.key.groupName(v)])
 	}},
 	{"externalId", false, func(s *Store, t *tenant, v string, out []*groupRec) []*groupRec {
-		for r := range t.byGroupExt[s.key.groupExt(v)].all() {
-			out = append(out, r)
-		}
-		return out
+		return slices.AppendSeq(out, t.byGroupExt[s.key.groupExt(v)].all())
 	}},
 	{"id", false, func(_ *Store, t *tenant, v string, out []*groupRec) []*groupRec {
-		if r := t.groups[v]; r != nil {
-			out = append(out, r)
-		}
-		return out
+		return appendHit(out, t.groups[v])
 	}},
 	{"members", true, func(_ *Store, t *tenant, v string, out []*groupRec) []*groupRec {
 		for _, id := range idKeys(v) {
@@ -272,6 +251,16 @@ var groupIndexes = []recIndex[*groupRec]{
 		}
 		return out
 	}},
+}
+
+// appendHit appends to out the record a unique index holds under a key,
+// when it holds one (r not nil).
+func appendHit[R comparable](out []R, r R) []R {
+	var none R
+	if r != none {
+		out = append(out, r)
+	}
+	return out
 }
 
 // planIndexed returns the records of rt (users or groups) that may match

@@ -173,11 +173,7 @@ func (c *compiler) cond(e filter.Expr, depth int) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		op := " AND "
-		if names.Equal(string(x.Op), string(filter.Or)) {
-			op = " OR "
-		}
-		return "(" + l + op + r + ")", nil
+		return logical(x.Op, l, r), nil
 	case *filter.Not:
 		inner, err := c.cond(x.X, depth+1)
 		if err != nil {
@@ -539,6 +535,16 @@ func (c *compiler) timeTest(col string, op filter.Op, tm time.Time) string {
 	return "FALSE"
 }
 
+// logical is the SQL of l and r, two conditions compiled, joined by op
+// (and, or: in any case, as the parser keeps it).
+func logical(op filter.LogicalOp, l, r string) string {
+	join := " AND "
+	if names.Equal(string(op), string(filter.Or)) {
+		join = " OR "
+	}
+	return "(" + l + join + r + ")"
+}
+
 func isSubstringOp(op filter.Op) bool { return op == filter.Co || op == filter.Sw || op == filter.Ew }
 
 // elemCond compiles a value filter's expression for one element.
@@ -556,11 +562,7 @@ func (c *compiler) elemCond(sc elemScope, e filter.Expr, depth int) (string, err
 		if err != nil {
 			return "", err
 		}
-		op := " AND "
-		if names.Equal(string(x.Op), string(filter.Or)) {
-			op = " OR "
-		}
-		return "(" + l + op + r + ")", nil
+		return logical(x.Op, l, r), nil
 	case *filter.Not:
 		inner, err := c.elemCond(sc, x.X, depth+1)
 		if err != nil {

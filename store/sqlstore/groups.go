@@ -460,13 +460,7 @@ func (s *Store) lockGroup(ctx context.Context, tx *sql.Tx, tenant, id string, fo
 // a group's displayName). A displayName already used in the tenant,
 // compared by query.NameKey (display_name_key), gives store.ErrConflict.
 func (s *Store) CreateGroup(ctx context.Context, g *resources.Group) (*resources.Group, error) {
-	if g == nil {
-		return nil, errNilResource
-	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	tenant, werr := s.writeTenant(ctx, true)
+	tenant, werr := s.resourceWriteTenant(ctx, g == nil, true)
 	if werr != nil {
 		return nil, werr
 	}
@@ -725,13 +719,7 @@ func (s *Store) sqlGroupWithMembers() string {
 // in CreateGroup). It returns the stored group with its members.
 // store.ErrConflict when another group of the tenant has the displayName.
 func (s *Store) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
-	if g == nil {
-		return nil, errNilResource
-	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	tenant, werr := s.writeTenant(ctx, true)
+	tenant, werr := s.resourceWriteTenant(ctx, g == nil, true)
 	if werr != nil {
 		return nil, werr
 	}

@@ -471,6 +471,20 @@ func isRetryable(err error) bool {
 	return false
 }
 
+// resourceWriteTenant is what a write of a whole user or group (group
+// true) checks before it reads anything: the resource given (missing:
+// errNilResource), the context (ctxErr), then the tenant it may write
+// (writeTenant), which it returns.
+func (s *Store) resourceWriteTenant(ctx context.Context, missing, group bool) (string, error) {
+	if missing {
+		return "", errNilResource
+	}
+	if err := ctxErr(ctx); err != nil {
+		return "", err
+	}
+	return s.writeTenant(ctx, group)
+}
+
 // writeTenant returns the tenant of a write of users (group false) or
 // groups, or the error Config.Bridge refuses it with (Bridge.admits): a
 // mapping without a Tenant column serves the default tenant alone.

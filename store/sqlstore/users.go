@@ -316,13 +316,7 @@ func (s *Store) userInsert(a *args, tenant string, c *resources.User, w *userWri
 // store.ErrConflict; the unique index decides, so concurrent creates of
 // one userName give one success.
 func (s *Store) CreateUser(ctx context.Context, u *resources.User) (*resources.User, error) {
-	if u == nil {
-		return nil, errNilResource
-	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	tenant, werr := s.writeTenant(ctx, false)
+	tenant, werr := s.resourceWriteTenant(ctx, u == nil, false)
 	if werr != nil {
 		return nil, werr
 	}
@@ -604,13 +598,7 @@ func (s *Store) lockRow() string {
 // missing, store.ErrConflict when another user of the tenant has the
 // userName.
 func (s *Store) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
-	if u == nil {
-		return nil, errNilResource
-	}
-	if err := ctxErr(ctx); err != nil {
-		return nil, err
-	}
-	tenant, werr := s.writeTenant(ctx, false)
+	tenant, werr := s.resourceWriteTenant(ctx, u == nil, false)
 	if werr != nil {
 		return nil, werr
 	}
