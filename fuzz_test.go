@@ -303,6 +303,12 @@ func (s *fuzzSite) mustCreate(t testing.TB, path, name, body string) {
 // send serves one request (path may carry a query; query is added to
 // it) and records the answer.
 func (s *fuzzSite) send(method, path, query, body string) *httptest.ResponseRecorder {
+	return s.sendHeader(method, path, query, body, nil)
+}
+
+// sendHeader is send with the lines of hdr (canonical keys) as the
+// request's header lines of those names.
+func (s *fuzzSite) sendHeader(method, path, query, body string, hdr http.Header) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, "http://app.example.com/", strings.NewReader(body))
 	p, q, _ := strings.Cut(path, "?")
 	r.URL.Path = p
@@ -313,6 +319,7 @@ func (s *fuzzSite) send(method, path, query, body string) *httptest.ResponseReco
 	if body != "" {
 		r.Header.Set("Content-Type", "application/scim+json")
 	}
+	maps.Copy(r.Header, hdr)
 	rec := httptest.NewRecorder()
 	s.h.ServeHTTP(rec, r)
 	return rec

@@ -9,8 +9,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/scimkit/scim/feed"
@@ -100,9 +102,11 @@ type Options struct {
 //	                        "holder", "leaseUntil"}], "entries": [store.Change]}, entries newest
 //	                        first (N as for /requests; enabled is false without a Feed)
 //
-// Errors are {"error": "<message>"} with a 4xx or 500 status. Every
-// response carries Cache-Control: no-store. Token hashes are never
-// returned; the plaintext only once, in the POST response.
+// Errors are {"error": "<message>"} with a 4xx or 500 status; a path
+// that is not clean (//tokens, /./status) is not found, never redirected
+// (a redirect would leave the mount point). Every response carries
+// Cache-Control: no-store. Token hashes are never returned; the
+// plaintext only once, in the POST response.
 //
 // Cross-site request forgery: because the host's authentication is
 // usually a cookie, state-changing requests (POST, DELETE) are refused
@@ -198,6 +202,13 @@ func (a *api) guard(next http.Handler) http.Handler {
 			writeError(w, http.StatusForbidden, "cross-origin request refused")
 			return
 		}
+		if !muxClean(r.URL.Path) {
+			// The mux would redirect to the cleaned path, which under
+			// http.StripPrefix is outside the mount point (and its 307
+			// has a client send a POST or DELETE there again).
+			writeError(w, http.StatusNotFound, "not found")
+			return
+		}
 		if r.Method == http.MethodPost {
 			mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 			if err != nil || mt != "application/json" {
@@ -207,6 +218,20 @@ func (a *api) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// muxClean reports whether http.ServeMux serves path p as it is rather
+// than redirecting to its cleaned form: p begins with a slash and has no
+// empty, "." or ".." segment (a trailing slash aside).
+func muxClean(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	np := path.Clean(p)
+	if strings.HasSuffix(p, "/") && np != "/" {
+		np += "/"
+	}
+	return np == p
 }
 
 // tenant resolves the request's tenant, answering 403 on failure. The

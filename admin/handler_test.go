@@ -432,6 +432,42 @@ func TestAdminErrors(t *testing.T) {
 	}
 }
 
+// TestAdminUncleanPath: a path ServeMux would redirect to its cleaned
+// form (an empty, "." or ".." segment, no leading slash) is answered 404
+// in JSON, as any unknown path: mounted under http.StripPrefix, the
+// mux's redirect to "/tokens" would send the client (a POST or DELETE
+// with its body, a 307) out of the admin API to the host's /tokens.
+func TestAdminUncleanPath(t *testing.T) {
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "//tokens"},
+		{"POST", "//tokens"},
+		{"DELETE", "/tokens/../tokens/@a"},
+		{"GET", "/./status"},
+		{"GET", "/requests/.."},
+		{"GET", "*"},
+		{"GET", ""},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			e := newAdminEnv(t, tokens.OneActive)
+			_, tok, err := e.m.Generate(ctx, tokens.GenerateOptions{TenantID: "acme"})
+			require.NoError(t, err)
+			r := httptest.NewRequest(tc.method, "http://admin.example.com/", strings.NewReader(`{}`))
+			r.URL.Path = strings.ReplaceAll(tc.path, "@a", tok.ID)
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("X-Tenant", "acme")
+			w := httptest.NewRecorder()
+			e.h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusNotFound, w.Code, w.Body.String())
+			assert.Empty(t, w.Header().Get("Location"))
+			assert.Equal(t, "not found", decode(t, w)["error"])
+			list, err := e.m.List(ctx, "acme")
+			require.NoError(t, err)
+			require.Len(t, list, 1)
+			assert.True(t, list[0].RevokedAt.IsZero(), "the token is not revoked")
+		})
+	}
+}
+
 func TestAdminStoreFailure(t *testing.T) {
 	e := newAdminEnv(t, tokens.OneActive)
 	e.cs.RevokeErr = errors.New("pq: connection refused to 10.0.0.5")
