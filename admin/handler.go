@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -501,9 +502,70 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	obj := json.NewDecoder(bytes.NewReader(raw))
 	obj.DisallowUnknownFields()
 	if err := obj.Decode(v); err != nil {
-		return fmt.Errorf("invalid JSON body: %v", err)
+		return fmt.Errorf("invalid JSON body: %s", decodeDetail(err, v))
 	}
 	return nil
+}
+
+// decodeDetail words an error of decoding the object raw into v (a
+// pointer to a request struct) in the request's terms: encoding/json
+// names the server's Go types and struct ("into Go struct field
+// generateRequest.expiresInDays of type int"), which tell a caller
+// nothing it can act on and describe the server's insides.
+func decodeDetail(err error, v any) string {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		got := map[string]string{"string": "a string", "bool": "a boolean", "array": "an array", "object": "an object", "number": "a number"}[te.Value]
+		if n, ok := strings.CutPrefix(te.Value, "number "); ok {
+			got = "the number " + n
+		} else if got == "" {
+			got = "a value of another type"
+		}
+		if te.Field == "" {
+			return fmt.Sprintf("the body is %s where an object is expected", got)
+		}
+		return fmt.Sprintf("%q holds %s where %s is expected", te.Field, got, jsonKind(te.Type))
+	}
+	// DisallowUnknownFields' error has no type of its own; its text is
+	// `json: unknown field "name"`.
+	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("unknown field %s; the fields are %s", f, fieldList(reflect.TypeOf(v).Elem()))
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// jsonKind is what a JSON value decoded into t must be, in JSON's terms.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	default:
+		return "an object"
+	}
+}
+
+// fieldList is the JSON names of struct type t's fields, in their order,
+// as a sentence lists them ("a, b and c").
+func fieldList(t reflect.Type) string {
+	var names []string
+	for f := range t.Fields() {
+		if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+			names = append(names, name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // writeJSON answers v as JSON with the given status.

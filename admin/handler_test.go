@@ -169,16 +169,23 @@ func TestAdminGenerateInvalid(t *testing.T) {
 		{"no content type", `{"name":"x"}`, []string{"Content-Type: "}, http.StatusUnsupportedMediaType, "application/json"},
 		{"json with charset", `{"name":"x"}`, []string{"Content-Type: application/json; charset=utf-8"}, http.StatusCreated, ""},
 		{"not json", `{name`, nil, http.StatusBadRequest, "invalid JSON"},
-		{"array", `[]`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"array", `[]`, nil, http.StatusBadRequest, "invalid JSON body: the body is an array where an object is expected"},
 		{"null", `null`, nil, http.StatusBadRequest, "a JSON object"},
 		{"null after space", " \n null", nil, http.StatusBadRequest, "a JSON object"},
-		{"string", `"x"`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"string", `"x"`, nil, http.StatusBadRequest, "invalid JSON body: the body is a string where an object is expected"},
 		{"empty body takes the defaults", ``, nil, http.StatusCreated, ""},
-		{"unknown field", `{"nmae":"x"}`, nil, http.StatusBadRequest, "unknown field"},
+		{"unknown field", `{"nmae":"x"}`, nil, http.StatusBadRequest, `invalid JSON body: unknown field "nmae"; the fields are name, expiresInDays, connectionId and labels`},
 		{"trailing data", `{"name":"x"} {}`, nil, http.StatusBadRequest, "trailing"},
 		{"trailing brace", `{"name":"x"}}`, nil, http.StatusBadRequest, "trailing"},
 		{"trailing bracket", `{"name":"x"} ]`, nil, http.StatusBadRequest, "trailing"},
-		{"fractional days", `{"expiresInDays":1.5}`, nil, http.StatusBadRequest, "invalid JSON"},
+		{"fractional days", `{"expiresInDays":1.5}`, nil, http.StatusBadRequest, `invalid JSON body: "expiresInDays" holds the number 1.5 where a whole number is expected`},
+		// A type error names the JSON member and JSON types, never the
+		// server's Go types or struct names.
+		{"days as text", `{"expiresInDays":"30"}`, nil, http.StatusBadRequest, `"expiresInDays" holds a string where a whole number is expected`},
+		{"name as number", `{"name":7}`, nil, http.StatusBadRequest, `"name" holds a number where a string is expected`},
+		{"labels as list", `{"labels":["a"]}`, nil, http.StatusBadRequest, `"labels" holds an array where an object is expected`},
+		{"label value as bool", `{"labels":{"a":true}}`, nil, http.StatusBadRequest, `"labels" holds a boolean where a string is expected`},
+		{"days beyond an int", `{"expiresInDays":1e400}`, nil, http.StatusBadRequest, `"expiresInDays" holds the number 1e400 where a whole number is expected`},
 		{"negative days", `{"expiresInDays":-1}`, nil, http.StatusBadRequest, "expiresInDays"},
 		{"too many days", `{"expiresInDays":99999999}`, nil, http.StatusBadRequest, "expiresInDays"},
 		{"long name", `{"name":"` + strings.Repeat("x", 201) + `"}`, nil, http.StatusBadRequest, "name"},
@@ -195,6 +202,8 @@ func TestAdminGenerateInvalid(t *testing.T) {
 			body := decode(t, w)
 			if tc.status >= 400 {
 				assert.Contains(t, body["error"], tc.errText)
+				assert.NotContains(t, body["error"], "Go ", "the server's types are its own")
+				assert.NotContains(t, body["error"], "generateRequest")
 				st, err := e.m.Status(ctx, "")
 				require.NoError(t, err)
 				assert.Equal(t, tokens.NotConfigured, st.State, "nothing generated")
