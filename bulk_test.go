@@ -92,6 +92,8 @@ func TestBulk(t *testing.T) {
 
 	stale := list[5]
 	assert.Equal(t, "412", stale["status"], "the version is the If-Match of the operation")
+	// The client sent no If-Match header: the detail names what it sent.
+	assert.Contains(t, stale["response"].(map[string]any)["detail"], "a bulk operation's version")
 
 	recent, err := ring.Recent(context.Background(), "", 10)
 	require.NoError(t, err)

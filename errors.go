@@ -149,7 +149,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	case errors.Is(err, store.ErrConflict):
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: h.conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
-		return &Error{Status: http.StatusPreconditionFailed, Detail: "the resource was changed since the version given in If-Match; read it again and retry"}
+		return errStale
 	case errors.Is(err, store.ErrUnknownMembers):
 		// memberWrite names the values when the store noted them; a
 		// store may return the sentinel without noting any, or from a

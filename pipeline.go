@@ -738,7 +738,11 @@ func built[T any](v T, err error, check func(T) error) (T, error) {
 	return v, check(v)
 }
 
-var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match; read it again and retry")
+// errStale is the 412 of a write whose precondition names a version the
+// resource no longer has: the If-Match header's, a bulk operation's
+// version (sent as its sub-request's If-Match), or a store's
+// ErrPreconditionFailed. One value, never changed, shared by every answer.
+var errStale = errorf(http.StatusPreconditionFailed, "", "the resource was changed since the version given in If-Match (or in a bulk operation's version); read it again and retry")
 
 // errNoneMatch answers a write whose If-None-Match names the resource's
 // current version, or is "*", which every existing resource matches.
