@@ -19,8 +19,9 @@ import (
 // the default tenant's unmanaged account by its address, and could
 // rename, deactivate or delete the accounts SCIM manages there.
 // UnmanagedUsers refuses acme too (it would list every tenant's
-// accounts). The default tenant writes as before, and a mapping with
-// Users.Tenant alone takes acme's users but not its groups.
+// accounts). The default tenant writes as before. (A mapping with a
+// Tenant column on one table only is refused by Bridge:
+// TestHostTablesTenantOnEveryTable.)
 func TestHostTablesWithoutTenantColumn(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		dsn := db.dsn(t)
@@ -46,98 +47,120 @@ func TestHostTablesWithoutTenantColumn(t *testing.T) {
 			require.NoError(t, sqltestExec(t, dsn, q))
 		}
 
+		bridge, err := sqlstore.HostTables{
+			Users: sqlstore.UserTable{Table: "solo_users", ID: "scim_id", Key: "id",
+				Columns: map[string]string{"userName": "email"}, Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
+			Groups: &sqlstore.GroupTable{Table: "solo_teams", ID: "scim_id", Key: "id", Columns: map[string]string{"displayName": "name"}},
+		}.Bridge(dsn)
+		require.NoError(t, err)
+		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
+		require.NoError(t, err)
+		defer s.Close()
+		hostRows := func() []string {
+			return append(rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, email FROM solo_users ORDER BY id`),
+				rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, name FROM solo_teams ORDER BY id`)...)
+		}
+		before := hostRows()
+
+		refusedUsers := map[string]func() error{
+			"create adopting the default tenant's account": func() error {
+				_, err := s.CreateUser(acme, &resources.User{UserName: "ann@solo.example"})
+				return err
+			},
+			"replace": func() error {
+				u := acmeUser.Clone()
+				u.UserName = "renamed@acme.example"
+				_, err := s.ReplaceUser(acme, u, "")
+				return err
+			},
+			"update": func() error {
+				_, err := s.UpdateUser(acme, acmeUser.ID, "", func(u *resources.User) (*resources.User, error) { u.UserName = "x@acme.example"; return u, nil })
+				return err
+			},
+			"delete": func() error { return s.DeleteUser(acme, acmeUser.ID, "") },
+		}
+		for name, write := range refusedUsers {
+			err := write()
+			assert.ErrorContains(t, err, "Users has no Tenant column", name)
+			assert.ErrorContains(t, err, `"acme"`, name)
+		}
+		refusedGroups := map[string]func() error{
+			"create": func() error {
+				_, err := s.CreateGroup(acme, &resources.Group{DisplayName: "crew"})
+				return err
+			},
+			"replace": func() error {
+				g := acmeGroup.Clone()
+				g.DisplayName = "renamed crew"
+				_, err := s.ReplaceGroup(acme, g, "")
+				return err
+			},
+			"update": func() error {
+				_, err := s.UpdateGroup(acme, acmeGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "x"; return g, nil })
+				return err
+			},
+			"members": func() error {
+				_, err := s.ModifyMembers(acme, acmeGroup.ID, []string{acmeUser.ID}, nil, "")
+				return err
+			},
+			"delete": func() error { return s.DeleteGroup(acme, acmeGroup.ID, "") },
+		}
+		for name, write := range refusedGroups {
+			assert.ErrorContains(t, write(), "Groups has no Tenant column", name)
+		}
+		_, err = s.GetUser(acme, acmeUser.ID, store.GetOptions{})
+		assert.NoError(t, err, "the refused delete deleted nothing")
+		assert.Equal(t, before, hostRows(), "acme's writes changed no host row, adopted none")
+		_, err = bridge.UnmanagedUsers(ctx, s.DB(), "acme")
+		assert.ErrorContains(t, err, "Users has no Tenant column")
+		got, err := s.GetGroup(acme, acmeGroup.ID, store.GetOptions{})
+		require.NoError(t, err)
+		assert.Equal(t, "early crew", got.DisplayName, "acme's group unchanged")
+		assert.Empty(t, got.Members)
+
+		// The default tenant is the mapping's own.
+		_, err = s.CreateUser(ctx, &resources.User{UserName: "ann@solo.example"})
+		require.NoError(t, err)
+		_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "solo crew"})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"1 0 ann@solo.example", "1 0 solo crew"}, hostRows(), "adopted and inserted in the default tenant")
+	})
+}
+
+// TestHostTablesTenantOnEveryTable: a mapping scopes its tables by tenant
+// all together or not at all. One with a Tenant column on Users and none
+// on Groups (or the reverse, or on Members alone) is refused by Bridge
+// with an error naming the field to set: it served one table per tenant
+// and the other across tenants. Both dialects' mappings are checked.
+func TestHostTablesTenantOnEveryTable(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn := db.dsn(t)
 		for _, tc := range []struct {
-			name        string
-			userTenant  string // Users.Tenant
-			usersRefuse bool
+			name                  string
+			users, groups, member string // the Tenant columns
+			err                   []string
 		}{
-			{"no Tenant column", "", true},
-			{"Tenant on Users alone", "org", false},
+			{"none", "", "", "", nil},
+			{"Users and Groups", "org", "org", "", nil},
+			{"every table", "org", "org", "org", nil},
+			{"Users alone", "org", "", "", []string{"Users.Tenant is set and Groups.Tenant is not", "set Groups.Tenant"}},
+			{"Users and Members", "org", "", "org", []string{"Users.Tenant is set and Groups.Tenant is not", "set Groups.Tenant"}},
+			{"Groups alone", "", "org", "", []string{"Groups.Tenant is set and Users.Tenant is not", "set Users.Tenant"}},
+			{"Members alone", "", "", "org", []string{"Members.Tenant is set and Users.Tenant is not", "set Users.Tenant"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				bridge, err := sqlstore.HostTables{
-					Users: sqlstore.UserTable{Table: "solo_users", ID: "scim_id", Key: "id", Tenant: tc.userTenant,
-						Columns: map[string]string{"userName": "email"}, Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
-					Groups: &sqlstore.GroupTable{Table: "solo_teams", ID: "scim_id", Key: "id", Columns: map[string]string{"displayName": "name"}},
+				_, err := sqlstore.HostTables{
+					Users:   sqlstore.UserTable{Table: "people", ID: "scim_id", Tenant: tc.users},
+					Groups:  &sqlstore.GroupTable{Table: "crews", ID: "scim_id", Tenant: tc.groups},
+					Members: &sqlstore.MemberTable{Table: "crew_people", Group: "crew", User: "person", Tenant: tc.member},
 				}.Bridge(dsn)
-				require.NoError(t, err)
-				s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
-				require.NoError(t, err)
-				defer s.Close()
-				hostRows := func() []string {
-					return append(rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, email FROM solo_users ORDER BY id`),
-						rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, name FROM solo_teams ORDER BY id`)...)
-				}
-				before := hostRows()
-
-				refusedUsers := map[string]func() error{
-					"create adopting the default tenant's account": func() error {
-						_, err := s.CreateUser(acme, &resources.User{UserName: "ann@solo.example"})
-						return err
-					},
-					"replace": func() error {
-						u := acmeUser.Clone()
-						u.UserName = "renamed@acme.example"
-						_, err := s.ReplaceUser(acme, u, "")
-						return err
-					},
-					"update": func() error {
-						_, err := s.UpdateUser(acme, acmeUser.ID, "", func(u *resources.User) (*resources.User, error) { u.UserName = "x@acme.example"; return u, nil })
-						return err
-					},
-				}
-				for name, write := range refusedUsers {
-					err := write()
-					if !tc.usersRefuse {
-						assert.NoError(t, err, "%s: Users.Tenant scopes acme's users", name)
-						continue
-					}
-					assert.ErrorContains(t, err, "Users has no Tenant column", name)
-					assert.ErrorContains(t, err, `"acme"`, name)
-				}
-				refusedGroups := map[string]func() error{
-					"create": func() error {
-						_, err := s.CreateGroup(acme, &resources.Group{DisplayName: "crew"})
-						return err
-					},
-					"replace": func() error {
-						g := acmeGroup.Clone()
-						g.DisplayName = "renamed crew"
-						_, err := s.ReplaceGroup(acme, g, "")
-						return err
-					},
-					"update": func() error {
-						_, err := s.UpdateGroup(acme, acmeGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "x"; return g, nil })
-						return err
-					},
-					"members": func() error {
-						_, err := s.ModifyMembers(acme, acmeGroup.ID, []string{acmeUser.ID}, nil, "")
-						return err
-					},
-					"delete": func() error { return s.DeleteGroup(acme, acmeGroup.ID, "") },
-				}
-				for name, write := range refusedGroups {
-					assert.ErrorContains(t, write(), "Groups has no Tenant column", name)
-				}
-				if tc.usersRefuse {
-					assert.ErrorContains(t, s.DeleteUser(acme, acmeUser.ID, ""), "Users has no Tenant column")
-					_, err = s.GetUser(acme, acmeUser.ID, store.GetOptions{})
-					assert.NoError(t, err, "the refused delete deleted nothing")
-					assert.Equal(t, before, hostRows(), "acme's writes changed no host row, adopted none")
-					_, err = bridge.UnmanagedUsers(ctx, s.DB(), "acme")
-					assert.ErrorContains(t, err, "Users has no Tenant column")
-
-					// The default tenant is the mapping's own.
-					_, err = s.CreateUser(ctx, &resources.User{UserName: "ann@solo.example"})
+				if tc.err == nil {
 					require.NoError(t, err)
-					_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "solo crew"})
-					require.NoError(t, err)
-					assert.Equal(t, []string{"1 0 ann@solo.example", "1 0 solo crew"}, hostRows(), "adopted and inserted in the default tenant")
+					return
 				}
-				got, err := s.GetGroup(acme, acmeGroup.ID, store.GetOptions{})
-				require.NoError(t, err)
-				assert.Equal(t, "early crew", got.DisplayName, "acme's group unchanged")
-				assert.Empty(t, got.Members)
+				for _, want := range tc.err {
+					assert.ErrorContains(t, err, want)
+				}
 			})
 		}
 	})
