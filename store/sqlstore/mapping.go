@@ -709,8 +709,21 @@ func (b *Bridge) filter(col string) string { return b.d.unindexed(col) }
 // its own statements (all of them on SQLite; see Bridge for what each
 // change does). Its statements are fixed, built with the bridge; they
 // run as the store's own do, through c.w (on SQLite the store's
-// statement cache, compiled once).
+// statement cache, compiled once). A change in a tenant the mapping does
+// not admit (admits) is refused here too, though the store refuses its
+// write before the transaction (writeTenant): so is it on any way here
+// that does not pass there, the bridge run as a Config.OnChange in the
+// tests (OnChangeForTest) among them, which would otherwise pass writes
+// Config.Bridge refuses.
 func (b *Bridge) onChange(ctx context.Context, c Change) error {
+	group := false
+	switch c.Kind {
+	case store.GroupCreated, store.GroupUpdated, store.GroupDeleted, store.MembersAdded, store.MembersRemoved:
+		group = true
+	}
+	if err := b.admits(c.Tenant, group); err != nil {
+		return err
+	}
 	x := c.w
 	var err error
 	switch c.Kind {

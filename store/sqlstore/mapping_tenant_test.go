@@ -19,111 +19,117 @@ import (
 // the default tenant's unmanaged account by its address, and could
 // rename, deactivate or delete the accounts SCIM manages there.
 // UnmanagedUsers refuses acme too (it would list every tenant's
-// accounts). The default tenant writes as before. (A mapping with a
-// Tenant column on one table only is refused by Bridge:
-// TestHostTablesTenantOnEveryTable.)
+// accounts). The default tenant writes as before. The bridge's function
+// as a host's own Config.OnChange (OnChangeForTest) refuses the same
+// writes, inside the transaction: a test through it cannot pass what the
+// store with Config.Bridge refuses. (A mapping with a Tenant column on
+// one table only is refused by Bridge: TestHostTablesTenantOnEveryTable.)
 func TestHostTablesWithoutTenantColumn(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		dsn := db.dsn(t)
-		acme := store.WithTenant(ctx, "acme")
-		// acme's user and group, made before the bridge, for its updates
-		// and deletes.
-		plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
-		require.NoError(t, err)
-		acmeUser, err := plain.CreateUser(acme, &resources.User{UserName: "early@acme.example"})
-		require.NoError(t, err)
-		acmeGroup, err := plain.CreateGroup(acme, &resources.Group{DisplayName: "early crew"})
-		require.NoError(t, err)
-		serial := "INTEGER PRIMARY KEY"
-		if isPG(plain) {
-			serial = "BIGSERIAL PRIMARY KEY"
-		}
-		require.NoError(t, plain.Close())
-		for _, q := range []string{
-			`CREATE TABLE solo_users (id ` + serial + `, scim_id TEXT, org TEXT, email TEXT NOT NULL)`,
-			`CREATE TABLE solo_teams (id ` + serial + `, scim_id TEXT, name TEXT NOT NULL)`,
-			`INSERT INTO solo_users (email) VALUES ('ann@solo.example')`,
-		} {
-			require.NoError(t, sqltestExec(t, dsn, q))
-		}
+		for _, asOnChange := range []bool{false, true} {
+			t.Run(map[bool]string{false: "Config.Bridge", true: "Config.OnChange"}[asOnChange], func(t *testing.T) {
+				dsn := db.dsn(t)
+				acme := store.WithTenant(ctx, "acme")
+				// acme's user and group, made before the bridge, for its updates
+				// and deletes.
+				plain, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn})
+				require.NoError(t, err)
+				acmeUser, err := plain.CreateUser(acme, &resources.User{UserName: "early@acme.example"})
+				require.NoError(t, err)
+				acmeGroup, err := plain.CreateGroup(acme, &resources.Group{DisplayName: "early crew"})
+				require.NoError(t, err)
+				serial := "INTEGER PRIMARY KEY"
+				if isPG(plain) {
+					serial = "BIGSERIAL PRIMARY KEY"
+				}
+				require.NoError(t, plain.Close())
+				for _, q := range []string{
+					`CREATE TABLE solo_users (id ` + serial + `, scim_id TEXT, org TEXT, email TEXT NOT NULL)`,
+					`CREATE TABLE solo_teams (id ` + serial + `, scim_id TEXT, name TEXT NOT NULL)`,
+					`INSERT INTO solo_users (email) VALUES ('ann@solo.example')`,
+				} {
+					require.NoError(t, sqltestExec(t, dsn, q))
+				}
 
-		bridge, err := sqlstore.HostTables{
-			Users: sqlstore.UserTable{Table: "solo_users", ID: "scim_id", Key: "id",
-				Columns: map[string]string{"userName": "email"}, Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
-			Groups: &sqlstore.GroupTable{Table: "solo_teams", ID: "scim_id", Key: "id", Columns: map[string]string{"displayName": "name"}},
-		}.Bridge(dsn)
-		require.NoError(t, err)
-		s, err := sqlstore.New(ctx, sqlstore.Config{DSN: dsn, Bridge: bridge})
-		require.NoError(t, err)
-		defer s.Close()
-		hostRows := func() []string {
-			return append(rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, email FROM solo_users ORDER BY id`),
-				rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, name FROM solo_teams ORDER BY id`)...)
-		}
-		before := hostRows()
+				bridge, err := sqlstore.HostTables{
+					Users: sqlstore.UserTable{Table: "solo_users", ID: "scim_id", Key: "id",
+						Columns: map[string]string{"userName": "email"}, Adopt: &sqlstore.Match{Column: "email", Attribute: "userName"}},
+					Groups: &sqlstore.GroupTable{Table: "solo_teams", ID: "scim_id", Key: "id", Columns: map[string]string{"displayName": "name"}},
+				}.Bridge(dsn)
+				require.NoError(t, err)
+				s, err := sqlstore.New(ctx, bridgeConfig(dsn, bridge, asOnChange))
+				require.NoError(t, err)
+				defer s.Close()
+				hostRows := func() []string {
+					return append(rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, email FROM solo_users ORDER BY id`),
+						rowsOf(t, s.DB(), `SELECT id, scim_id IS NULL, name FROM solo_teams ORDER BY id`)...)
+				}
+				before := hostRows()
 
-		refusedUsers := map[string]func() error{
-			"create adopting the default tenant's account": func() error {
-				_, err := s.CreateUser(acme, &resources.User{UserName: "ann@solo.example"})
-				return err
-			},
-			"replace": func() error {
-				u := acmeUser.Clone()
-				u.UserName = "renamed@acme.example"
-				_, err := s.ReplaceUser(acme, u, "")
-				return err
-			},
-			"update": func() error {
-				_, err := s.UpdateUser(acme, acmeUser.ID, "", func(u *resources.User) (*resources.User, error) { u.UserName = "x@acme.example"; return u, nil })
-				return err
-			},
-			"delete": func() error { return s.DeleteUser(acme, acmeUser.ID, "") },
-		}
-		for name, write := range refusedUsers {
-			err := write()
-			assert.ErrorContains(t, err, "Users has no Tenant column", name)
-			assert.ErrorContains(t, err, `"acme"`, name)
-		}
-		refusedGroups := map[string]func() error{
-			"create": func() error {
-				_, err := s.CreateGroup(acme, &resources.Group{DisplayName: "crew"})
-				return err
-			},
-			"replace": func() error {
-				g := acmeGroup.Clone()
-				g.DisplayName = "renamed crew"
-				_, err := s.ReplaceGroup(acme, g, "")
-				return err
-			},
-			"update": func() error {
-				_, err := s.UpdateGroup(acme, acmeGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "x"; return g, nil })
-				return err
-			},
-			"members": func() error {
-				_, err := s.ModifyMembers(acme, acmeGroup.ID, []string{acmeUser.ID}, nil, "")
-				return err
-			},
-			"delete": func() error { return s.DeleteGroup(acme, acmeGroup.ID, "") },
-		}
-		for name, write := range refusedGroups {
-			assert.ErrorContains(t, write(), "Groups has no Tenant column", name)
-		}
-		_, err = s.GetUser(acme, acmeUser.ID, store.GetOptions{})
-		assert.NoError(t, err, "the refused delete deleted nothing")
-		assert.Equal(t, before, hostRows(), "acme's writes changed no host row, adopted none")
-		_, err = bridge.UnmanagedUsers(ctx, s.DB(), "acme")
-		assert.ErrorContains(t, err, "Users has no Tenant column")
-		got, err := s.GetGroup(acme, acmeGroup.ID, store.GetOptions{})
-		require.NoError(t, err)
-		assert.Equal(t, "early crew", got.DisplayName, "acme's group unchanged")
-		assert.Empty(t, got.Members)
+				refusedUsers := map[string]func() error{
+					"create adopting the default tenant's account": func() error {
+						_, err := s.CreateUser(acme, &resources.User{UserName: "ann@solo.example"})
+						return err
+					},
+					"replace": func() error {
+						u := acmeUser.Clone()
+						u.UserName = "renamed@acme.example"
+						_, err := s.ReplaceUser(acme, u, "")
+						return err
+					},
+					"update": func() error {
+						_, err := s.UpdateUser(acme, acmeUser.ID, "", func(u *resources.User) (*resources.User, error) { u.UserName = "x@acme.example"; return u, nil })
+						return err
+					},
+					"delete": func() error { return s.DeleteUser(acme, acmeUser.ID, "") },
+				}
+				for name, write := range refusedUsers {
+					err := write()
+					assert.ErrorContains(t, err, "Users has no Tenant column", name)
+					assert.ErrorContains(t, err, `"acme"`, name)
+				}
+				refusedGroups := map[string]func() error{
+					"create": func() error {
+						_, err := s.CreateGroup(acme, &resources.Group{DisplayName: "crew"})
+						return err
+					},
+					"replace": func() error {
+						g := acmeGroup.Clone()
+						g.DisplayName = "renamed crew"
+						_, err := s.ReplaceGroup(acme, g, "")
+						return err
+					},
+					"update": func() error {
+						_, err := s.UpdateGroup(acme, acmeGroup.ID, "", false, func(g *resources.Group) (*resources.Group, error) { g.DisplayName = "x"; return g, nil })
+						return err
+					},
+					"members": func() error {
+						_, err := s.ModifyMembers(acme, acmeGroup.ID, []string{acmeUser.ID}, nil, "")
+						return err
+					},
+					"delete": func() error { return s.DeleteGroup(acme, acmeGroup.ID, "") },
+				}
+				for name, write := range refusedGroups {
+					assert.ErrorContains(t, write(), "Groups has no Tenant column", name)
+				}
+				_, err = s.GetUser(acme, acmeUser.ID, store.GetOptions{})
+				assert.NoError(t, err, "the refused delete deleted nothing")
+				assert.Equal(t, before, hostRows(), "acme's writes changed no host row, adopted none")
+				_, err = bridge.UnmanagedUsers(ctx, s.DB(), "acme")
+				assert.ErrorContains(t, err, "Users has no Tenant column")
+				got, err := s.GetGroup(acme, acmeGroup.ID, store.GetOptions{})
+				require.NoError(t, err)
+				assert.Equal(t, "early crew", got.DisplayName, "acme's group unchanged")
+				assert.Empty(t, got.Members)
 
-		// The default tenant is the mapping's own.
-		_, err = s.CreateUser(ctx, &resources.User{UserName: "ann@solo.example"})
-		require.NoError(t, err)
-		_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "solo crew"})
-		require.NoError(t, err)
-		assert.Equal(t, []string{"1 0 ann@solo.example", "1 0 solo crew"}, hostRows(), "adopted and inserted in the default tenant")
+				// The default tenant is the mapping's own.
+				_, err = s.CreateUser(ctx, &resources.User{UserName: "ann@solo.example"})
+				require.NoError(t, err)
+				_, err = s.CreateGroup(ctx, &resources.Group{DisplayName: "solo crew"})
+				require.NoError(t, err)
+				assert.Equal(t, []string{"1 0 ann@solo.example", "1 0 solo crew"}, hostRows(), "adopted and inserted in the default tenant")
+			})
+		}
 	})
 }
 
