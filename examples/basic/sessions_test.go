@@ -182,20 +182,7 @@ func TestSessionsSharedByReplicas(t *testing.T) {
 // signed in with a leaked password is signed out by changing it.
 func TestSessionsEndWithPassword(t *testing.T) {
 	sessions := newMemorySessions()
-	site := func(t *testing.T, password string) *http.ServeMux {
-		t.Helper()
-		a, err := newAdminSite(adminSiteOptions{
-			Password: password,
-			API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
-			Logger:   slog.New(slog.DiscardHandler),
-			Limits:   defaultSignInLimits(),
-			Sessions: sessions,
-		})
-		require.NoError(t, err)
-		mux := http.NewServeMux()
-		a.register(mux)
-		return mux
-	}
+	site := func(t *testing.T, password string) *http.ServeMux { return siteOver(t, password, sessions, nil) }
 	signedIn := site(t, "old password")
 	form := url.Values{"password": {"old password"}}.Encode()
 	req := httptest.NewRequest("POST", "/admin/login", strings.NewReader(form))
@@ -223,6 +210,26 @@ func TestSessionsEndWithPassword(t *testing.T) {
 			assert.Equal(t, tc.want, rec.Code)
 		})
 	}
+}
+
+// siteOver is the example's admin site over sessions in front of an API
+// that answers 200, its clock now (nil: the time).
+func siteOver(t *testing.T, password string, sessions sessionStore, now func() time.Time) *http.ServeMux {
+	t.Helper()
+	a, err := newAdminSite(adminSiteOptions{
+		Password: password,
+		API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
+		Logger:   slog.New(slog.DiscardHandler),
+		Limits:   defaultSignInLimits(),
+		Sessions: sessions,
+	})
+	require.NoError(t, err)
+	if now != nil {
+		a.now = now
+	}
+	mux := http.NewServeMux()
+	a.register(mux)
+	return mux
 }
 
 // siteWithAPI is the example's admin site over memory sessions and the
@@ -254,6 +261,15 @@ func serve(mux http.Handler, req *http.Request, cookies ...*http.Cookie) *http.R
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	return rec.Result()
+}
+
+// signedIn signs in to mux with password and returns the session cookie.
+func signedIn(t *testing.T, mux http.Handler, password string) *http.Cookie {
+	t.Helper()
+	resp := serve(mux, signInRequest(password))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Len(t, resp.Cookies(), 1)
+	return resp.Cookies()[0]
 }
 
 // signInRequest is the sign-in form's POST of password.
@@ -320,9 +336,7 @@ func TestSignInRotatesSession(t *testing.T) {
 func TestAdminAPICrossOrigin(t *testing.T) {
 	const password = "csrf password"
 	mux, toks := siteWithAPI(t, password)
-	resp := serve(mux, signInRequest(password))
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	session := resp.Cookies()[0]
+	session := signedIn(t, mux, password)
 	generate := func(header, value string) int {
 		req := httptest.NewRequest("POST", "http://127.0.0.1:8080/admin/api/tokens", strings.NewReader(`{"name":"x"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -416,20 +430,8 @@ func TestSessionIdleTimeout(t *testing.T) {
 			for _, tc := range cases {
 				t.Run(tc.name, func(t *testing.T) {
 					now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-					a, err := newAdminSite(adminSiteOptions{
-						Password: password,
-						API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
-						Logger:   slog.New(slog.DiscardHandler),
-						Limits:   defaultSignInLimits(),
-						Sessions: sessions,
-					})
-					require.NoError(t, err)
-					a.now = func() time.Time { return now }
-					mux := http.NewServeMux()
-					a.register(mux)
-					resp := serve(mux, signInRequest(password))
-					require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-					ck := resp.Cookies()[0]
+					mux := siteOver(t, password, sessions, func() time.Time { return now })
+					ck := signedIn(t, mux, password)
 					for i, s := range tc.steps {
 						now = now.Add(s.after)
 						got := serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode
@@ -447,9 +449,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 func TestSignOutEndsSession(t *testing.T) {
 	const password = "sign-out password"
 	mux, _ := siteWithAPI(t, password)
-	resp := serve(mux, signInRequest(password))
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	ck := resp.Cookies()[0]
+	ck := signedIn(t, mux, password)
 	status := func() int { return serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode }
 	require.Equal(t, http.StatusOK, status())
 
