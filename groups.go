@@ -19,8 +19,9 @@ import (
 func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] {
 	gs := h.cfg.Groups
 	return newKind(&kind[*resources.Group]{
-		rt:      rt,
-		related: "members",
+		rt:       rt,
+		related:  "members",
+		maxIDLen: idLimit(gs),
 		build: func(doc map[string]any) (*resources.Group, error) {
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)

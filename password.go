@@ -55,6 +55,18 @@ const (
 	MaxArgon2idTime      = 64
 )
 
+// The longest salt and tag (the hash itself), in bytes, Verify reads from
+// an encoding. Argon2id hashes the whole salt and writes a tag as long as
+// the stored one, so without a bound a planted encoding with a salt or
+// tag of many megabytes would make one sign-in decode, allocate and hash
+// that much. The bounds are generous: 16 and 8 times the 16-byte salt and
+// 32-byte tag Hash makes (and RFC 9106 recommends), room for any hash a
+// host brings from another library. Longer is an error, before decoding.
+const (
+	MaxArgon2idSaltLen = 256
+	MaxArgon2idKeyLen  = 256
+)
+
 const argonKeyLen, argonSaltLen = 32, 16
 
 // check refuses costs above the documented maxima: NewHandler calls it
@@ -110,7 +122,9 @@ func (a Argon2id) Hash(password string) (string, error) {
 // or more, a tag of 4 or more) or that has anything but the numbers in its
 // parameters is an error, never a panic, and so are costs above
 // MaxArgon2idMemoryKiB or MaxArgon2idTime, which no Hash makes: one
-// planted encoding cannot hold a sign-in's memory or core without bound.
+// planted encoding cannot hold a sign-in's memory or core without bound;
+// so is a salt longer than MaxArgon2idSaltLen or a tag longer than
+// MaxArgon2idKeyLen.
 // Within them the cost is the encoding's own: verify only what Hash made.
 func (Argon2id) Verify(encoded, password string) (bool, error) {
 	parts := strings.Split(encoded, "$")
@@ -127,14 +141,13 @@ func (Argon2id) Verify(encoded, password string) (bool, error) {
 	if err := argonBounded(m, t); err != nil {
 		return false, err
 	}
-	b64 := base64.RawStdEncoding
-	salt, err := b64.DecodeString(parts[4])
-	if err != nil || len(salt) < argonMinSaltLen {
-		return false, fmt.Errorf("scim: bad Argon2id salt: not base64 of at least %d bytes", argonMinSaltLen)
+	salt, ok := argonBytes(parts[4], argonMinSaltLen, MaxArgon2idSaltLen)
+	if !ok {
+		return false, fmt.Errorf("scim: bad Argon2id salt: not base64 of %d to %d bytes", argonMinSaltLen, MaxArgon2idSaltLen)
 	}
-	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) < argonMinKeyLen {
-		return false, fmt.Errorf("scim: bad Argon2id hash: not base64 of at least %d bytes", argonMinKeyLen)
+	want, ok := argonBytes(parts[5], argonMinKeyLen, MaxArgon2idKeyLen)
+	if !ok {
+		return false, fmt.Errorf("scim: bad Argon2id hash: not base64 of %d to %d bytes", argonMinKeyLen, MaxArgon2idKeyLen)
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
@@ -142,6 +155,19 @@ func (Argon2id) Verify(encoded, password string) (bool, error) {
 
 // The least salt and tag RFC 9106 §3.1 allows.
 const argonMinSaltLen, argonMinKeyLen = 8, 4
+
+// argonBytes decodes a salt or tag of an encoding (unpadded base64, as
+// Hash writes it) of min to max bytes. Its length is checked before it is
+// decoded, so that a planted field of any size costs no more than one
+// within the bound.
+func argonBytes(field string, min, max int) ([]byte, bool) {
+	b64 := base64.RawStdEncoding
+	if len(field) > b64.EncodedLen(max) {
+		return nil, false
+	}
+	b, err := b64.DecodeString(field)
+	return b, err == nil && len(b) >= min && len(b) <= max
+}
 
 // argonParams reads a PHC string's "m=<KiB>,t=<passes>,p=<lanes>" exactly
 // as Hash writes it (fmt.Sscanf would take a sign, leading spaces and

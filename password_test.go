@@ -1,7 +1,9 @@
 package scim_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http/httptest"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/argon2"
 
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/resources"
@@ -188,6 +191,45 @@ func TestArgon2idCostsBounded(t *testing.T) {
 				_, err = scim.NewHandler(scim.Config{Users: memory.New(), InsecureNoAuth: true, PasswordHasher: ph})
 				assert.ErrorContains(t, err, "Config.PasswordHasher", "NewHandler with %T", ph)
 			}
+		})
+	}
+}
+
+// TestArgon2idSaltAndTagBounded: Verify reads a salt of up to
+// MaxArgon2idSaltLen bytes and a tag of up to MaxArgon2idKeyLen (an
+// encoding another library made with them verifies), and refuses one a
+// byte longer, or of megabytes, with an error: a planted encoding cannot
+// make a sign-in decode and hash without bound.
+func TestArgon2idSaltAndTagBounded(t *testing.T) {
+	b64 := base64.RawStdEncoding
+	encode := func(salt, tag []byte) string {
+		return "$argon2id$v=19$m=64,t=1,p=1$" + b64.EncodeToString(salt) + "$" + b64.EncodeToString(tag)
+	}
+	made := func(saltLen, tagLen int) string { // what a library with these lengths writes
+		salt := bytes.Repeat([]byte{'s'}, saltLen)
+		return encode(salt, argon2.IDKey([]byte("pw"), salt, 1, 64, 1, uint32(tagLen)))
+	}
+	huge := bytes.Repeat([]byte{'x'}, 16<<20)
+	for _, tc := range []struct {
+		name, encoded string
+		err           string // "" verifies
+	}{
+		{"longest salt", made(scim.MaxArgon2idSaltLen, 32), ""},
+		{"longest tag", made(16, scim.MaxArgon2idKeyLen), ""},
+		{"salt one byte over", made(scim.MaxArgon2idSaltLen+1, 32), "salt"},
+		{"tag one byte over", made(16, scim.MaxArgon2idKeyLen+1), "hash"},
+		{"salt of 16 MiB", encode(huge, make([]byte, 32)), "salt"},
+		{"tag of 16 MiB", encode(make([]byte, 16), huge), "hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ok, err := cheapArgon.Verify(tc.encoded, "pw")
+			if tc.err == "" {
+				require.NoError(t, err)
+				assert.True(t, ok)
+				return
+			}
+			assert.False(t, ok)
+			assert.ErrorContains(t, err, tc.err)
 		})
 	}
 }

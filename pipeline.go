@@ -62,6 +62,11 @@ type kind[T any] struct {
 	// the resource: a group's "members", a user's "groups".
 	related string
 
+	// maxIDLen is the longest id the store gives (store.IDLimiter), 0
+	// when it does not say: a request naming a longer one is answered
+	// 404 without calling the store (knownID).
+	maxIDLen int
+
 	// The store's methods for T. get loads related only when withMembers
 	// says so.
 	create func(ctx context.Context, v T) (T, error)
@@ -213,6 +218,36 @@ func (k *kind[T]) serveCreate(h *handler, reset func(T)) http.HandlerFunc {
 	}
 }
 
+// idLimit is the store.IDLimiter bound of a store (kind.maxIDLen), 0 for
+// one without it.
+func idLimit(st any) int {
+	if l, ok := st.(store.IDLimiter); ok {
+		return l.MaxIDLen()
+	}
+	return 0
+}
+
+// beyondIDs reports whether id is longer than any id the store gives,
+// which the store would answer store.ErrNotFound.
+func (k *kind[T]) beyondIDs(id string) bool { return k.maxIDLen > 0 && len(id) > k.maxIDLen }
+
+// knownID serves a PUT, PATCH or DELETE of /{Resources}/{id} by fn unless
+// the id is longer than any the store gives: that is a 404 at once, as
+// the store would answer, with no store call, no transaction and the
+// body unread (getByID checks a GET's own, for directRoute too).
+func (k *kind[T]) knownID(h *handler, fn http.HandlerFunc) http.HandlerFunc {
+	if k.maxIDLen == 0 {
+		return fn
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if k.beyondIDs(r.PathValue("id")) {
+			h.writeError(w, r, store.ErrNotFound)
+			return
+		}
+		fn(w, r)
+	}
+}
+
 // serveGet is GET /{Resources}/{id}.
 func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) { k.getByID(h, w, r, r.PathValue("id")) }
@@ -221,6 +256,10 @@ func (k *kind[T]) serveGet(h *handler) http.HandlerFunc {
 // getByID answers GET /{Resources}/{id} of the resource id: serveGet's
 // work, and directRoute's.
 func (k *kind[T]) getByID(h *handler, w http.ResponseWriter, r *http.Request, id string) {
+	if k.beyondIDs(id) {
+		h.writeError(w, r, store.ErrNotFound)
+		return
+	}
 	proj, err := h.projectionFromQuery(r, k)
 	if err != nil {
 		h.writeError(w, r, err)

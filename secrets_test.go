@@ -713,8 +713,10 @@ func TestSecretNotInPatchPathFilter(t *testing.T) {
 
 // quotingStore fails as a host's store over a database may, its errors
 // and panics quoting what the client sent (PostgreSQL's "invalid input
-// syntax for type uuid" names the value).
-type quotingStore struct{ *memory.Store }
+// syntax for type uuid" names the value). Over memory's users, it says
+// nothing of its ids' length (no store.IDLimiter), as such a store may
+// not: every id reaches it.
+type quotingStore struct{ store.UserStore }
 
 func (quotingStore) GetUser(_ context.Context, id string, _ store.GetOptions) (*resources.User, error) {
 	return nil, fmt.Errorf(`ERROR: invalid input syntax for type uuid: %q (SQLSTATE 22P02)`, id)

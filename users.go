@@ -18,8 +18,9 @@ import (
 func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 	us := h.cfg.Users
 	k := newKind(&kind[*resources.User]{
-		rt:      rt,
-		related: "groups",
+		rt:       rt,
+		related:  "groups",
+		maxIDLen: idLimit(us),
 		build: func(doc map[string]any) (*resources.User, error) {
 			u, err := resources.UserFromMap(doc)
 			if err == nil {

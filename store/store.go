@@ -551,6 +551,21 @@ type UniqueEnforcer interface {
 	EnforcesUniqueAttributes() bool
 }
 
+// IDLimiter is implemented by a store that says how long its ids are at
+// most. The handler answers a request naming a longer id (a GET, HEAD,
+// PUT, PATCH or DELETE of /Users/{id} or /Groups/{id}, in a /Bulk too)
+// with 404 Not Found without calling the store, as the store would have
+// answered: a client sending an id of 100 KB then costs the store no
+// statement and no transaction. A store without it gets every id, of
+// whatever length the request line allows (net/http: 1 MB of headers).
+type IDLimiter interface {
+	// MaxIDLen is the length in bytes of the longest id the store ever
+	// gives a user or a group (positive), and so the longest id it can
+	// find. A store that wraps another answers what the wrapped one
+	// answers.
+	MaxIDLen() int
+}
+
 // ModelProvider is implemented by stores built from a resources.Model
 // (store/memory, store/sqlstore). The handler takes its model from the
 // store, so extensions are registered once, where the store is built.

@@ -25,9 +25,15 @@ var loginHTML string
 
 var loginTemplate = template.Must(template.New("login").Parse(loginHTML))
 
+// An admin session ends sessionTTL after its sign-in however busy it
+// is, and sooner when no request has used it for sessionIdle (OWASP's
+// session management cheat sheet: 15 to 30 minutes idle for an
+// application of high value, where credentials are made): a browser left
+// signed in on an unattended machine is not a way in for the day.
 const (
 	sessionCookie = "scimkit_admin"
 	sessionTTL    = 12 * time.Hour
+	sessionIdle   = 30 * time.Minute
 )
 
 // adminSite is the example's stand-in for a host's own admin
@@ -174,7 +180,7 @@ func (a *adminSite) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := a.now()
-	if err := a.sessions.create(r.Context(), sessionKey(a.sessionSecret, token), now, now.Add(sessionTTL)); err != nil {
+	if err := a.sessions.create(r.Context(), sessionKey(a.sessionSecret, token), now, now.Add(sessionTTL), now.Add(sessionIdle)); err != nil {
 		a.internalError(w, r, err)
 		return
 	}
@@ -201,13 +207,15 @@ func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
-// signedIn reports whether r carries a live session cookie.
+// signedIn reports whether r carries a live session cookie, and keeps
+// that session from ending idle for another sessionIdle.
 func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return false, nil
 	}
-	return a.sessions.valid(r.Context(), sessionKey(a.sessionSecret, c.Value), a.now())
+	now := a.now()
+	return a.sessions.use(r.Context(), sessionKey(a.sessionSecret, c.Value), now, now.Add(sessionIdle))
 }
 
 // internalError logs err and answers a plain 500 that does not show it.

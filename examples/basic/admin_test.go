@@ -75,11 +75,11 @@ type failingSessions struct{}
 
 var errSessionsDown = errors.New("sessions: database is down")
 
-func (failingSessions) create(context.Context, sessionID, time.Time, time.Time) error {
+func (failingSessions) create(context.Context, sessionID, time.Time, time.Time, time.Time) error {
 	return errSessionsDown
 }
 
-func (failingSessions) valid(context.Context, sessionID, time.Time) (bool, error) {
+func (failingSessions) use(context.Context, sessionID, time.Time, time.Time) (bool, error) {
 	return false, errSessionsDown
 }
 

@@ -49,11 +49,14 @@ func sessionSecretOf(password string) [sha256.Size]byte {
 // them where its data is, so that every replica over one database knows
 // every session. Implementations are safe for concurrent use.
 type sessionStore interface {
-	// create starts the session id, ending at expires, and forgets the
-	// sessions that ended by now.
-	create(ctx context.Context, id sessionID, now, expires time.Time) error
-	// valid reports whether the session id exists and has not ended at now.
-	valid(ctx context.Context, id sessionID, now time.Time) (bool, error)
+	// create starts the session id, ending at expires, or at idleUntil
+	// unless use moves that on, and forgets the sessions that ended by
+	// now.
+	create(ctx context.Context, id sessionID, now, expires, idleUntil time.Time) error
+	// use reports whether the session id exists and has ended neither at
+	// its expiry nor at its idle deadline by now; if it has not, its idle
+	// deadline moves to idleUntil.
+	use(ctx context.Context, id sessionID, now, idleUntil time.Time) (bool, error)
 	// revoke ends the session id; an unknown id is not an error.
 	revoke(ctx context.Context, id sessionID) error
 }
@@ -66,33 +69,46 @@ const maxMemorySessions = 1000
 // data is in the process too).
 type memorySessions struct {
 	mu       sync.Mutex
-	sessions map[sessionID]time.Time // id -> expiry
+	sessions map[sessionID]memorySession
+}
+
+// memorySession is when a session ends: at expires, or idle at idleUntil.
+type memorySession struct{ expires, idleUntil time.Time }
+
+// liveAt reports whether the session has not ended by now.
+func (s memorySession) liveAt(now time.Time) bool {
+	return now.Before(s.expires) && now.Before(s.idleUntil)
 }
 
 func newMemorySessions() *memorySessions {
-	return &memorySessions{sessions: make(map[sessionID]time.Time)}
+	return &memorySessions{sessions: make(map[sessionID]memorySession)}
 }
 
-func (m *memorySessions) create(_ context.Context, id sessionID, now, expires time.Time) error {
+func (m *memorySessions) create(_ context.Context, id sessionID, now, expires, idleUntil time.Time) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for s, exp := range m.sessions {
-		if !now.Before(exp) {
+	for s, ms := range m.sessions {
+		if !ms.liveAt(now) {
 			delete(m.sessions, s)
 		}
 	}
 	if len(m.sessions) >= maxMemorySessions {
 		clear(m.sessions)
 	}
-	m.sessions[id] = expires
+	m.sessions[id] = memorySession{expires, idleUntil}
 	return nil
 }
 
-func (m *memorySessions) valid(_ context.Context, id sessionID, now time.Time) (bool, error) {
+func (m *memorySessions) use(_ context.Context, id sessionID, now, idleUntil time.Time) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	exp, ok := m.sessions[id]
-	return ok && now.Before(exp), nil
+	ms, ok := m.sessions[id]
+	if !ok || !ms.liveAt(now) {
+		return false, nil
+	}
+	ms.idleUntil = idleUntil
+	m.sessions[id] = ms
+	return true, nil
 }
 
 func (m *memorySessions) revoke(_ context.Context, id sessionID) error {
@@ -110,13 +126,14 @@ const sessionTable = "example_admin_sessions"
 // that replicas over one SQLite file or PostgreSQL database (and one
 // admin password: see sessionKey) share them.
 // Rows hold the hex session id (sessionKey; the column's name is from
-// when it was the token's plain SHA-256) and the expiry in Unix
-// microseconds (one portable integer type for both dialects).
+// when it was the token's plain SHA-256), the expiry and the idle
+// deadline in Unix microseconds (one portable integer type for both
+// dialects).
 type sqlSessions struct {
 	db *sql.DB
-	// insert, lookup, revoke and prune are the statements in the
+	// insert, use, revoke and prune are the statements in the
 	// database's placeholder style.
-	insert, lookup, revokeQ, prune string
+	insert, useQ, revokeQ, prune string
 }
 
 // errDialect is returned for a database the session table is not written for.
@@ -146,7 +163,7 @@ func newSQLSessions(ctx context.Context, db *sql.DB, dialect string) (*sqlSessio
 	default:
 		return nil, fmt.Errorf("admin sessions: %w %q", errDialect, dialect)
 	}
-	create := "CREATE TABLE IF NOT EXISTS " + sessionTable + " (token_sha256 CHAR(64) PRIMARY KEY, expires_at BIGINT NOT NULL)"
+	create := "CREATE TABLE IF NOT EXISTS " + sessionTable + " (token_sha256 CHAR(64) PRIMARY KEY, expires_at BIGINT NOT NULL, idle_until BIGINT NOT NULL)"
 	if _, err := db.ExecContext(ctx, create); err != nil {
 		// Two PostgreSQL replicas starting at once can both find the
 		// table missing; the one that loses sees it the second time.
@@ -154,35 +171,59 @@ func newSQLSessions(ctx context.Context, db *sql.DB, dialect string) (*sqlSessio
 			return nil, fmt.Errorf("admin sessions: create table: %w", err)
 		}
 	}
+	if err := addIdleColumn(ctx, db); err != nil {
+		return nil, err
+	}
 	return &sqlSessions{
 		db:      db,
-		insert:  bind("INSERT INTO " + sessionTable + " (token_sha256, expires_at) VALUES (?, ?)"),
-		lookup:  bind("SELECT 1 FROM " + sessionTable + " WHERE token_sha256 = ? AND expires_at > ?"),
+		insert:  bind("INSERT INTO " + sessionTable + " (token_sha256, expires_at, idle_until) VALUES (?, ?, ?)"),
+		useQ:    bind("UPDATE " + sessionTable + " SET idle_until = ? WHERE token_sha256 = ? AND expires_at > ? AND idle_until > ?"),
 		revokeQ: bind("DELETE FROM " + sessionTable + " WHERE token_sha256 = ?"),
-		prune:   bind("DELETE FROM " + sessionTable + " WHERE expires_at <= ?"),
+		prune:   bind("DELETE FROM " + sessionTable + " WHERE expires_at <= ? OR idle_until <= ?"),
 	}, nil
 }
 
-func (s *sqlSessions) create(ctx context.Context, id sessionID, now, expires time.Time) error {
-	if _, err := s.db.ExecContext(ctx, s.prune, now.UnixMicro()); err != nil {
+// addIdleColumn gives a session table an earlier example made, without
+// idle deadlines, its idle_until column. Its sessions get 0, ended: they
+// were started without an idle timeout, so their admins sign in again.
+// A replica adding it at the same moment makes the ALTER fail here: the
+// column is there all the same.
+func addIdleColumn(ctx context.Context, db *sql.DB) error {
+	has := func() bool {
+		_, err := db.ExecContext(ctx, "SELECT idle_until FROM "+sessionTable+" WHERE 1 = 0")
+		return err == nil
+	}
+	if has() {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, "ALTER TABLE "+sessionTable+" ADD COLUMN idle_until BIGINT NOT NULL DEFAULT 0"); err != nil && !has() {
+		return fmt.Errorf("admin sessions: add idle_until: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlSessions) create(ctx context.Context, id sessionID, now, expires, idleUntil time.Time) error {
+	if _, err := s.db.ExecContext(ctx, s.prune, now.UnixMicro(), now.UnixMicro()); err != nil {
 		return fmt.Errorf("admin sessions: prune: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, s.insert, hex.EncodeToString(id[:]), expires.UnixMicro()); err != nil {
+	if _, err := s.db.ExecContext(ctx, s.insert, hex.EncodeToString(id[:]), expires.UnixMicro(), idleUntil.UnixMicro()); err != nil {
 		return fmt.Errorf("admin sessions: create: %w", err)
 	}
 	return nil
 }
 
-func (s *sqlSessions) valid(ctx context.Context, id sessionID, now time.Time) (bool, error) {
-	var one int
-	err := s.db.QueryRowContext(ctx, s.lookup, hex.EncodeToString(id[:]), now.UnixMicro()).Scan(&one)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("admin sessions: look up: %w", err)
+// use finds and moves the session in one statement: an UPDATE of the
+// live session's row, which it reports by the rows it changed.
+func (s *sqlSessions) use(ctx context.Context, id sessionID, now, idleUntil time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx, s.useQ, idleUntil.UnixMicro(), hex.EncodeToString(id[:]), now.UnixMicro(), now.UnixMicro())
+	if err != nil {
+		return false, fmt.Errorf("admin sessions: use: %w", err)
 	}
-	return true, nil
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("admin sessions: use: %w", err)
+	}
+	return n == 1, nil
 }
 
 func (s *sqlSessions) revoke(ctx context.Context, id sessionID) error {

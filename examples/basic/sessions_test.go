@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,38 +49,46 @@ func TestSessionStores(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, db := tc.open(t)
 			a, b := sessionKey(testPassword, "token-a"), sessionKey(testPassword, "token-b")
-			require.NoError(t, s.create(ctx, a, t0, t0.Add(time.Hour)))
-			require.NoError(t, s.create(ctx, b, t0, t0.Add(2*time.Hour)))
+			c := sessionKey(testPassword, "token-c") // the idle one
+			never := t0.Add(24 * time.Hour)          // an idle deadline past the expiry
+			require.NoError(t, s.create(ctx, a, t0, t0.Add(time.Hour), never))
+			require.NoError(t, s.create(ctx, b, t0, t0.Add(2*time.Hour), never))
+			require.NoError(t, s.create(ctx, c, t0, t0.Add(2*time.Hour), t0.Add(10*time.Minute)))
 
 			checks := []struct {
 				id   sessionID
 				at   time.Duration
+				idle time.Duration // the idle deadline use moves it to
 				want bool
 			}{
-				{a, 0, true},
-				{a, time.Hour - time.Microsecond, true},
-				{a, time.Hour, false},
-				{b, time.Hour, true},
-				{sessionKey(testPassword, "token-c"), 0, false},
+				{a, 0, 24 * time.Hour, true},
+				{a, time.Hour - time.Microsecond, 24 * time.Hour, true},
+				{a, time.Hour, 24 * time.Hour, false}, // expired, though not idle
+				{b, time.Hour, 24 * time.Hour, true},
+				{sessionKey(testPassword, "token-d"), 0, 24 * time.Hour, false},
+				{c, 10*time.Minute - time.Microsecond, 20 * time.Minute, true}, // used: idle until +20m
+				{c, 20*time.Minute - time.Microsecond, 30 * time.Minute, true},
+				{c, 30 * time.Minute, 40 * time.Minute, false}, // idle, and staying so
+				{c, 31 * time.Minute, 40 * time.Minute, false},
 			}
-			for _, c := range checks {
-				got, err := s.valid(ctx, c.id, t0.Add(c.at))
+			for _, ck := range checks {
+				got, err := s.use(ctx, ck.id, t0.Add(ck.at), t0.Add(ck.idle))
 				require.NoError(t, err)
-				assert.Equal(t, c.want, got, "%x at +%s", c.id[:4], c.at)
+				assert.Equal(t, ck.want, got, "%x at +%s", ck.id[:4], ck.at)
 			}
 
 			require.NoError(t, s.revoke(ctx, b))
 			require.NoError(t, s.revoke(ctx, b), "revoking twice is no error")
-			ok, err := s.valid(ctx, b, t0)
+			ok, err := s.use(ctx, b, t0, never)
 			require.NoError(t, err)
 			assert.False(t, ok, "revoked")
 
 			if db == nil {
 				return
 			}
-			// A new session prunes the ended ones; rows hold the hash,
-			// never the token.
-			require.NoError(t, s.create(ctx, b, t0.Add(time.Hour), t0.Add(3*time.Hour)))
+			// A new session prunes the ended ones (a expired, c idle);
+			// rows hold the hash, never the token.
+			require.NoError(t, s.create(ctx, b, t0.Add(time.Hour), t0.Add(3*time.Hour), never))
 			var key string
 			require.NoError(t, db.QueryRowContext(ctx, "SELECT token_sha256 FROM "+sessionTable).Scan(&key))
 			assert.Equal(t, hex.EncodeToString(b[:]), key, "one row, a's was pruned")
@@ -173,20 +182,7 @@ func TestSessionsSharedByReplicas(t *testing.T) {
 // signed in with a leaked password is signed out by changing it.
 func TestSessionsEndWithPassword(t *testing.T) {
 	sessions := newMemorySessions()
-	site := func(t *testing.T, password string) *http.ServeMux {
-		t.Helper()
-		a, err := newAdminSite(adminSiteOptions{
-			Password: password,
-			API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
-			Logger:   slog.New(slog.DiscardHandler),
-			Limits:   defaultSignInLimits(),
-			Sessions: sessions,
-		})
-		require.NoError(t, err)
-		mux := http.NewServeMux()
-		a.register(mux)
-		return mux
-	}
+	site := func(t *testing.T, password string) *http.ServeMux { return siteOver(t, password, sessions, nil) }
 	signedIn := site(t, "old password")
 	form := url.Values{"password": {"old password"}}.Encode()
 	req := httptest.NewRequest("POST", "/admin/login", strings.NewReader(form))
@@ -214,6 +210,26 @@ func TestSessionsEndWithPassword(t *testing.T) {
 			assert.Equal(t, tc.want, rec.Code)
 		})
 	}
+}
+
+// siteOver is the example's admin site over sessions in front of an API
+// that answers 200, its clock now (nil: the time).
+func siteOver(t *testing.T, password string, sessions sessionStore, now func() time.Time) *http.ServeMux {
+	t.Helper()
+	a, err := newAdminSite(adminSiteOptions{
+		Password: password,
+		API:      http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }),
+		Logger:   slog.New(slog.DiscardHandler),
+		Limits:   defaultSignInLimits(),
+		Sessions: sessions,
+	})
+	require.NoError(t, err)
+	if now != nil {
+		a.now = now
+	}
+	mux := http.NewServeMux()
+	a.register(mux)
+	return mux
 }
 
 // siteWithAPI is the example's admin site over memory sessions and the
@@ -245,6 +261,15 @@ func serve(mux http.Handler, req *http.Request, cookies ...*http.Cookie) *http.R
 	rec := httptest.NewRecorder()
 	mux.ServeHTTP(rec, req)
 	return rec.Result()
+}
+
+// signedIn signs in to mux with password and returns the session cookie.
+func signedIn(t *testing.T, mux http.Handler, password string) *http.Cookie {
+	t.Helper()
+	resp := serve(mux, signInRequest(password))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Len(t, resp.Cookies(), 1)
+	return resp.Cookies()[0]
 }
 
 // signInRequest is the sign-in form's POST of password.
@@ -311,9 +336,7 @@ func TestSignInRotatesSession(t *testing.T) {
 func TestAdminAPICrossOrigin(t *testing.T) {
 	const password = "csrf password"
 	mux, toks := siteWithAPI(t, password)
-	resp := serve(mux, signInRequest(password))
-	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
-	session := resp.Cookies()[0]
+	session := signedIn(t, mux, password)
 	generate := func(header, value string) int {
 		req := httptest.NewRequest("POST", "http://127.0.0.1:8080/admin/api/tokens", strings.NewReader(`{"name":"x"}`))
 		req.Header.Set("Content-Type", "application/json")
@@ -359,4 +382,133 @@ func TestSessionIDKeyedByArgon2id(t *testing.T) {
 	require.Len(t, sessions.sessions, 1)
 	assert.Contains(t, sessions.sessions, mac(slow), "keyed by the password's Argon2id")
 	assert.NotContains(t, sessions.sessions, mac(fast[:]), "not by its SHA-256")
+}
+
+// TestSessionIdleTimeout: a session left unused for sessionIdle ends,
+// though its lifetime (sessionTTL) has not; each request that finds it
+// live moves its idle deadline, and however busy it is it ends at
+// sessionTTL. Run on the site over memory, SQLite and PostgreSQL
+// sessions.
+func TestSessionIdleTimeout(t *testing.T) {
+	const password = "idle password"
+	stores := []struct {
+		name string
+		open func(t *testing.T) sessionStore
+	}{
+		{"memory", func(*testing.T) sessionStore { return newMemorySessions() }},
+		{"sqlite", func(t *testing.T) sessionStore {
+			s, _ := openSQLSessions(t, filepath.Join(t.TempDir(), "scim.db"))
+			return s
+		}},
+		{"postgres", func(t *testing.T) sessionStore {
+			s, _ := openSQLSessions(t, sqltest.PostgresDSN(t))
+			return s
+		}},
+	}
+	type step struct {
+		after time.Duration // since the previous step
+		want  int           // GET /admin/api/status
+	}
+	second := time.Second
+	busy := []step{} // a request every idle period less a second, up to the lifetime
+	for used := time.Duration(0); used+sessionIdle-second < sessionTTL; used += sessionIdle - second {
+		busy = append(busy, step{sessionIdle - second, http.StatusOK})
+	}
+	busy = append(busy, step{sessionTTL - time.Duration(len(busy))*(sessionIdle-second), http.StatusUnauthorized})
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"used within the idle timeout", []step{{sessionIdle - second, http.StatusOK}, {sessionIdle - second, http.StatusOK}}},
+		{"idle for the timeout", []step{{sessionIdle - second, http.StatusOK}, {sessionIdle, http.StatusUnauthorized}}},
+		{"unused since sign-in", []step{{sessionIdle, http.StatusUnauthorized}}},
+		{"busy until its lifetime ends", busy},
+	}
+	for _, st := range stores {
+		t.Run(st.name, func(t *testing.T) {
+			sessions := st.open(t)
+			for _, tc := range cases {
+				t.Run(tc.name, func(t *testing.T) {
+					now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+					mux := siteOver(t, password, sessions, func() time.Time { return now })
+					ck := signedIn(t, mux, password)
+					for i, s := range tc.steps {
+						now = now.Add(s.after)
+						got := serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode
+						require.Equal(t, s.want, got, "step %d, +%s", i, s.after)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestSignOutEndsSession: signing out ends the session on the server (the
+// cookie, kept, signs no one in) and expires the cookie with the flags it
+// was set with.
+func TestSignOutEndsSession(t *testing.T) {
+	const password = "sign-out password"
+	mux, _ := siteWithAPI(t, password)
+	ck := signedIn(t, mux, password)
+	status := func() int { return serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode }
+	require.Equal(t, http.StatusOK, status())
+
+	for _, tls := range []bool{false, true} {
+		req := httptest.NewRequest("POST", "/admin/logout", nil)
+		if tls {
+			req = httptest.NewRequest("POST", "https://example.com/admin/logout", nil)
+		}
+		out := serve(mux, req, ck)
+		require.Equal(t, http.StatusSeeOther, out.StatusCode)
+		require.Len(t, out.Cookies(), 1)
+		gone := out.Cookies()[0]
+		assert.Equal(t, sessionCookie, gone.Name)
+		assert.Empty(t, gone.Value)
+		assert.Negative(t, gone.MaxAge, "the browser drops it")
+		assert.Equal(t, "/admin", gone.Path)
+		assert.True(t, gone.HttpOnly)
+		assert.Equal(t, http.SameSiteStrictMode, gone.SameSite)
+		assert.Equal(t, tls, gone.Secure)
+		assert.Equal(t, http.StatusUnauthorized, status(), "the kept cookie signs no one in")
+	}
+}
+
+// TestSQLSessionsAddIdleColumn: a session table an earlier example made,
+// without idle deadlines, gets its column when the example starts over
+// it; the sessions in it, started without an idle timeout, have ended,
+// and new ones work.
+func TestSQLSessionsAddIdleColumn(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct{ name, dsn string }{
+		{"sqlite", filepath.Join(t.TempDir(), "scim.db")},
+		{"postgres", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := tc.dsn
+			if dsn == "" {
+				dsn = sqltest.PostgresDSN(t)
+			}
+			st, err := sqlstore.Open(ctx, dsn)
+			require.NoError(t, err)
+			t.Cleanup(func() { st.Close() })
+			db := st.DB()
+			old := sessionKey(testPassword, "old")
+			_, err = db.ExecContext(ctx, "CREATE TABLE "+sessionTable+" (token_sha256 CHAR(64) PRIMARY KEY, expires_at BIGINT NOT NULL)")
+			require.NoError(t, err)
+			t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+			_, err = db.ExecContext(ctx, "INSERT INTO "+sessionTable+" VALUES ('"+hex.EncodeToString(old[:])+"', "+strconv.FormatInt(t0.Add(time.Hour).UnixMicro(), 10)+")")
+			require.NoError(t, err)
+
+			s, err := newSQLSessions(ctx, db, st.Dialect())
+			require.NoError(t, err)
+			ok, err := s.use(ctx, old, t0, t0.Add(sessionIdle))
+			require.NoError(t, err)
+			assert.False(t, ok, "a session started without an idle timeout has ended")
+			fresh := sessionKey(testPassword, "fresh")
+			require.NoError(t, s.create(ctx, fresh, t0, t0.Add(time.Hour), t0.Add(sessionIdle)))
+			ok, err = s.use(ctx, fresh, t0, t0.Add(sessionIdle))
+			require.NoError(t, err)
+			assert.True(t, ok)
+		})
+	}
 }

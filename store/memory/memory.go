@@ -356,6 +356,12 @@ func (t *tenant) newID() string {
 	return id
 }
 
+var _ store.IDLimiter = (*Store)(nil)
+
+// MaxIDLen reports query.UUIDLen (store.IDLimiter): every user and group
+// id is a newID.
+func (s *Store) MaxIDLen() int { return query.UUIDLen }
+
 func (s *Store) stamp() time.Time { return s.now().UTC() }
 
 // versionMatches reports whether ifVersion names version n: W/"n" or,

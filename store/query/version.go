@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// UUIDLen is the length of every id NewUUID returns (36 bytes: 32 hex
+// digits and four hyphens), the store.IDLimiter bound of the stores that
+// give ids with it.
+const UUIDLen = 36
+
 // NewUUID returns a new time-ordered (version 7, RFC 9562 §5.7) UUID in
 // its canonical lower-case form: the first 48 bits are the Unix time in
 // milliseconds, then the version and variant, and the other 74 bits come

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -955,5 +956,54 @@ func TestOnChangeFeedStatements(t *testing.T) {
 				assert.Equal(t, adds(false, o.name), adds(true, o.name), "%s: the feed adds what it adds without OnChange", o.name)
 			}
 		}
+	})
+}
+
+// TestLongIDTouchesNoStore: a GET, HEAD, PUT, PATCH or DELETE of
+// /Users/{id} or /Groups/{id} naming an id longer than any the store
+// gives (MaxIDLen, a UUID's 36 bytes), up to 100 KB of path, is a 404
+// that sends the database nothing: no statement, no transaction; and so
+// is such an operation of a /Bulk. An id of the store's length that
+// names nothing still asks the store (one statement for a GET).
+func TestLongIDTouchesNoStore(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s, log, err := sqlstore.NewCountingForTest(ctx, sqlstore.Config{DSN: db.dsn(t)})
+		require.NoError(t, err)
+		t.Cleanup(func() { s.Close() })
+		require.Equal(t, 36, s.MaxIDLen())
+		h, err := scim.NewHandler(scim.Config{BaseURL: "https://scim.example/v2", Users: s, Groups: s, InsecureNoAuth: true,
+			Logger: slog.New(slog.DiscardHandler)})
+		require.NoError(t, err)
+		log.Take() // migrations
+
+		user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"x"}`
+		group := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"x"}`
+		patch := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"y"}]}`
+		for _, id := range []string{strings.Repeat("a", 37), strings.Repeat("0", 100<<10)} {
+			for _, tc := range []struct{ method, seg, body string }{
+				{"GET", "Users", ""}, {"HEAD", "Users", ""}, {"PUT", "Users", user}, {"PATCH", "Users", patch}, {"DELETE", "Users", ""},
+				{"GET", "Groups", ""}, {"HEAD", "Groups", ""}, {"PUT", "Groups", group}, {"PATCH", "Groups", patch}, {"DELETE", "Groups", ""},
+			} {
+				t.Run(fmt.Sprintf("%s %s of %d bytes", tc.method, tc.seg, len(id)), func(t *testing.T) {
+					rec := serve(h, tc.method, "/"+tc.seg+"/"+id, tc.body)
+					assert.Equal(t, http.StatusNotFound, rec.Code, rec.Body.String())
+					if tc.method != "HEAD" {
+						assert.Contains(t, rec.Body.String(), `"status":"404"`)
+					}
+					assert.Empty(t, log.Take(), "no statement")
+				})
+			}
+			t.Run(fmt.Sprintf("Bulk of %d bytes", len(id)), func(t *testing.T) {
+				bulk := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` +
+					`{"method":"DELETE","path":"/Users/` + id + `"},{"method":"PATCH","path":"/Groups/` + id + `","data":` + patch + `}]}`
+				rec := serve(h, "POST", "/Bulk", bulk)
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				assert.Equal(t, 2, strings.Count(rec.Body.String(), `"status":"404","response"`), rec.Body.String())
+				assert.Empty(t, log.Take(), "no statement")
+			})
+		}
+		rec := serve(h, "GET", "/Users/"+strings.Repeat("a", 36), "")
+		assert.Equal(t, http.StatusNotFound, rec.Code)
+		assert.Equal(t, 1, measure(log.Take()).Outside, "an id of the store's length is the store's to find")
 	})
 }

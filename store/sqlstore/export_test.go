@@ -403,7 +403,9 @@ func (b *Bridge) SQLForTest() map[string]string {
 
 // OnChangeForTest is the bridge's function as a Config.OnChange of a
 // host's own: the store then folds none of its statements, which the
-// tests compare with Config.Bridge. tx is the transaction c carries.
+// tests compare with Config.Bridge. tx is the transaction c carries. It
+// refuses what Config.Bridge refuses (onChange checks the tenant), in
+// the transaction rather than before it.
 func (b *Bridge) OnChangeForTest(ctx context.Context, _ *sql.Tx, c Change) error {
 	return b.onChange(ctx, c)
 }

@@ -40,7 +40,10 @@ import (
 // but the default ("", store.Tenant) is refused with an error naming the
 // missing column, before anything is written, and so is UnmanagedUsers
 // for such a tenant. A multi-tenant host sets Tenant on Users and on
-// Groups (Members' is optional: its rows are found through them).
+// Groups (Members' is optional: its rows are found through them). A
+// Tenant on some tables and not others (Users without Groups, Groups or
+// Members without Users) would keep one table apart by tenant and share
+// the other across them: Bridge refuses it, naming the field to set.
 type HostTables struct {
 	// Users is the host's users table (required).
 	Users UserTable
@@ -70,7 +73,9 @@ type UserTable struct {
 	// (store.Tenant): rows are written with the tenant of the change and
 	// only rows of that tenant are read or changed. Leave it empty for a
 	// single-tenant host: writes of users in any tenant but the default
-	// ("") are then refused (see HostTables).
+	// ("") are then refused (see HostTables). Groups and Members take a
+	// Tenant column with it or not at all: Groups must have one when
+	// this is set, and neither may when it is not.
 	Tenant string
 	// Columns maps SCIM attribute paths to columns; each mapped column
 	// is written from the user on every create and update. The paths
@@ -115,8 +120,9 @@ type GroupTable struct {
 	// Key is the table's own primary key column, needed when
 	// Members.HostKeys is set or Adopt is used.
 	Key string
-	// Tenant is the tenant column, as in UserTable: without it, writes
-	// of groups in any tenant but the default ("") are refused.
+	// Tenant is the tenant column, as in UserTable: set exactly when
+	// Users.Tenant is. Without it, writes of groups in any tenant but the
+	// default ("") are refused.
 	Tenant string
 	// Columns maps displayName and externalId to columns.
 	Columns map[string]string
@@ -133,7 +139,8 @@ type MemberTable struct {
 	// Group and User are the columns that name the group and the user
 	// of a row (required).
 	Group, User string
-	// Tenant is the tenant column, as in UserTable.
+	// Tenant is the tenant column, as in UserTable; optional when
+	// Users.Tenant is set, refused when it is not.
 	Tenant string
 	// HostKeys says Group and User hold the host's own keys
 	// (GroupTable.Key, UserTable.Key, e.g. integer ids) rather than
@@ -495,6 +502,9 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 			return nil, errors.New("sqlstore: host tables: Members.HostKeys needs Users.Key and Groups.Key (the primary keys the join table references)")
 		}
 	}
+	if err := m.tenantEverywhere(); err != nil {
+		return nil, err
+	}
 	names := []string{u.Table}
 	if m.Groups != nil {
 		names = append(names, m.Groups.Table)
@@ -511,6 +521,35 @@ func (m HostTables) Bridge(dsn string) (*Bridge, error) {
 		b.buildSQL(b.spelled, adoptSlots)
 	}
 	return b, nil
+}
+
+// tenantEverywhere refuses a mapping that scopes some of its tables by
+// tenant and not others: with a Tenant column on Users and none on
+// Groups, the groups table (and the memberships found through it) would
+// be shared by every tenant the users table keeps apart, and the reverse
+// likewise. Users decides: with its Tenant column, Groups needs one (and
+// Members may have one: its rows are found through the other two);
+// without it, neither may.
+func (m HostTables) tenantEverywhere() error {
+	scoped := m.Users.Tenant != ""
+	check := func(what string, set bool) error {
+		switch {
+		case scoped && !set:
+			return fmt.Errorf("sqlstore: host tables: Users.Tenant is set and %s.Tenant is not: a mapping scopes all its tables by tenant or none; set %s.Tenant to the column of the %s table that holds the tenant (or clear Users.Tenant for a single-tenant host)", what, what, what)
+		case !scoped && set:
+			return fmt.Errorf("sqlstore: host tables: %s.Tenant is set and Users.Tenant is not: a mapping scopes all its tables by tenant or none; set Users.Tenant to the column of the users table that holds the tenant (or clear %s.Tenant for a single-tenant host)", what, what)
+		}
+		return nil
+	}
+	if m.Groups != nil {
+		if err := check("Groups", m.Groups.Tenant != ""); err != nil {
+			return err
+		}
+	}
+	if m.Members != nil && m.Members.Tenant != "" {
+		return check("Members", true)
+	}
+	return nil
 }
 
 // hostTables returns the host's tables b writes, quoted as its
@@ -670,8 +709,21 @@ func (b *Bridge) filter(col string) string { return b.d.unindexed(col) }
 // its own statements (all of them on SQLite; see Bridge for what each
 // change does). Its statements are fixed, built with the bridge; they
 // run as the store's own do, through c.w (on SQLite the store's
-// statement cache, compiled once).
+// statement cache, compiled once). A change in a tenant the mapping does
+// not admit (admits) is refused here too, though the store refuses its
+// write before the transaction (writeTenant): so is it on any way here
+// that does not pass there, the bridge run as a Config.OnChange in the
+// tests (OnChangeForTest) among them, which would otherwise pass writes
+// Config.Bridge refuses.
 func (b *Bridge) onChange(ctx context.Context, c Change) error {
+	group := false
+	switch c.Kind {
+	case store.GroupCreated, store.GroupUpdated, store.GroupDeleted, store.MembersAdded, store.MembersRemoved:
+		group = true
+	}
+	if err := b.admits(c.Tenant, group); err != nil {
+		return err
+	}
 	x := c.w
 	var err error
 	switch c.Kind {

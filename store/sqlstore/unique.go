@@ -24,6 +24,13 @@ var _ store.UniqueEnforcer = (*Store)(nil)
 // (store.UniqueEnforcer).
 func (s *Store) EnforcesUniqueAttributes() bool { return true }
 
+var _ store.IDLimiter = (*Store)(nil)
+
+// MaxIDLen reports query.UUIDLen (store.IDLimiter): every user and group
+// id the store gives is a UUID in canonical form (newID), those of its
+// earliest release (version 4) included.
+func (s *Store) MaxIDLen() int { return query.UUIDLen }
+
 // uniqueCols are where a resource type keeps its unique values.
 type uniqueCols struct{ table, idCol string }
 

@@ -173,6 +173,10 @@ type env struct {
 	// uniqUsers and uniqGroups: the stores declare they enforce unique
 	// attributes (store.UniqueEnforcer), read before they are guarded.
 	uniqUsers, uniqGroups bool
+	// maxUserID and maxGroupID are the stores' store.IDLimiter bounds (0:
+	// none said), read before they are guarded: every id created must
+	// fit them.
+	maxUserID, maxGroupID int
 	ctx                   context.Context
 	tenant                string
 }
@@ -182,7 +186,8 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	require.NotNil(t, s.Users, "storetest.Stores.Users is nil: newStores must return the UserStore under test")
 	tenant := "storetest-" + randomHex(8)
 	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant),
-		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups), uniqUsers: enforcesUnique(s.Users), uniqGroups: enforcesUnique(s.Groups)}
+		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups), uniqUsers: enforcesUnique(s.Users), uniqGroups: enforcesUnique(s.Groups),
+		maxUserID: maxIDLen(s.Users), maxGroupID: maxIDLen(s.Groups)}
 	if up, ok := s.Users.(store.UserUpdater); ok {
 		e.userUp = userUpdater{t, up}
 	}
@@ -244,6 +249,7 @@ func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 	e.fitUser(u)
 	out, err := e.users.CreateUser(e.ctx, u)
 	require.NoError(t, err, "CreateUser %q must store a new user (store.UserStore.CreateUser)", u.UserName)
+	fitsIDLimit(t, out.ID, e.maxUserID, "CreateUser")
 	return out
 }
 
@@ -253,7 +259,26 @@ func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	e.fitGroup(g)
 	out, err := e.groups.CreateGroup(e.ctx, g)
 	require.NoError(t, err, "CreateGroup %q must store a new group (store.GroupStore.CreateGroup)", g.DisplayName)
+	fitsIDLimit(t, out.ID, e.maxGroupID, "CreateGroup")
 	return out
+}
+
+// maxIDLen is s's store.IDLimiter bound, 0 when it says none.
+func maxIDLen(s any) int {
+	if l, ok := s.(store.IDLimiter); ok {
+		return l.MaxIDLen()
+	}
+	return 0
+}
+
+// fitsIDLimit fails t when the id create gave is longer than the store
+// says its ids are (max, 0 for no bound): the handler would answer 404
+// for it without asking the store.
+func fitsIDLimit(t *testing.T, id string, max int, create string) {
+	t.Helper()
+	if max > 0 {
+		assert.LessOrEqual(t, len(id), max, "%s gave an id of %d bytes, longer than MaxIDLen says ids are: the handler answers 404 for it without asking the store (store.IDLimiter)", create, len(id))
+	}
 }
 
 // listUsers lists the users q asks for in the subtest's tenant, with
