@@ -517,7 +517,7 @@ func decodeDetail(err error, v any) string {
 	if errors.As(err, &te) {
 		got := map[string]string{"string": "a string", "bool": "a boolean", "array": "an array", "object": "an object", "number": "a number"}[te.Value]
 		if n, ok := strings.CutPrefix(te.Value, "number "); ok {
-			got = "the number " + n
+			got = "the number " + clienttext.Clip(n, 64) // the client's digits, of any length
 		} else if got == "" {
 			got = "a value of another type"
 		}
@@ -529,7 +529,10 @@ func decodeDetail(err error, v any) string {
 	// DisallowUnknownFields' error has no type of its own; its text is
 	// `json: unknown field "name"`.
 	if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Sprintf("unknown field %s; the fields are %s", f, fieldList(reflect.TypeOf(v).Elem()))
+		// The name is the client's, of any length, quoted as written:
+		// shown as client text is (bounded, a token redacted).
+		f = strings.TrimSuffix(strings.TrimPrefix(f, `"`), `"`)
+		return clienttext.Sprintf("unknown field %q; the fields are %s", f, fieldList(reflect.TypeOf(v).Elem()))
 	}
 	return strings.TrimPrefix(err.Error(), "json: ")
 }

@@ -175,6 +175,8 @@ func TestAdminGenerateInvalid(t *testing.T) {
 		{"string", `"x"`, nil, http.StatusBadRequest, "invalid JSON body: the body is a string where an object is expected"},
 		{"empty body takes the defaults", ``, nil, http.StatusCreated, ""},
 		{"unknown field", `{"nmae":"x"}`, nil, http.StatusBadRequest, `invalid JSON body: unknown field "nmae"; the fields are name, expiresInDays, connectionId and labels`},
+		{"long unknown field", `{"` + strings.Repeat("n", 60<<10) + `":"x"}`, nil, http.StatusBadRequest, `unknown field "nnnn`},
+		{"long number", `{"expiresInDays":1` + strings.Repeat("0", 60<<10) + `}`, nil, http.StatusBadRequest, "holds the number 1000"},
 		{"trailing data", `{"name":"x"} {}`, nil, http.StatusBadRequest, "trailing"},
 		{"trailing brace", `{"name":"x"}}`, nil, http.StatusBadRequest, "trailing"},
 		{"trailing bracket", `{"name":"x"} ]`, nil, http.StatusBadRequest, "trailing"},
@@ -204,6 +206,7 @@ func TestAdminGenerateInvalid(t *testing.T) {
 				assert.Contains(t, body["error"], tc.errText)
 				assert.NotContains(t, body["error"], "Go ", "the server's types are its own")
 				assert.NotContains(t, body["error"], "generateRequest")
+				assert.Less(t, len(body["error"].(string)), 400, "client text in a message is bounded")
 				st, err := e.m.Status(ctx, "")
 				require.NoError(t, err)
 				assert.Equal(t, tokens.NotConfigured, st.State, "nothing generated")
