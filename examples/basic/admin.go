@@ -207,15 +207,27 @@ func (a *adminSite) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
+// adminRefreshHeader marks the admin page's own periodic refresh
+// (admin.html: "auto"), which no admin asked for.
+const adminRefreshHeader = "X-Admin-Refresh"
+
 // signedIn reports whether r carries a live session cookie, and keeps
-// that session from ending idle for another sessionIdle.
+// that session from ending idle for another sessionIdle, unless r is the
+// page's own refresh: a page left open refreshes every few seconds, and
+// would otherwise keep an unattended session from ever ending idle. (A
+// client that leaves the header out is taken as an admin at work: the
+// header can only shorten a session, never lengthen one.)
 func (a *adminSite) signedIn(r *http.Request) (bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return false, nil
 	}
 	now := a.now()
-	return a.sessions.use(r.Context(), sessionKey(a.sessionSecret, c.Value), now, now.Add(sessionIdle))
+	idle := now.Add(sessionIdle)
+	if r.Header.Get(adminRefreshHeader) == "auto" {
+		idle = now // use never moves a deadline back: the session's stays
+	}
+	return a.sessions.use(r.Context(), sessionKey(a.sessionSecret, c.Value), now, idle)
 }
 
 // internalError logs err and answers a plain 500 that does not show it.

@@ -55,7 +55,7 @@ type sessionStore interface {
 	create(ctx context.Context, id sessionID, now, expires, idleUntil time.Time) error
 	// use reports whether the session id exists and has ended neither at
 	// its expiry nor at its idle deadline by now; if it has not, its idle
-	// deadline moves to idleUntil.
+	// deadline moves to idleUntil when that is later (never earlier).
 	use(ctx context.Context, id sessionID, now, idleUntil time.Time) (bool, error)
 	// revoke ends the session id; an unknown id is not an error.
 	revoke(ctx context.Context, id sessionID) error
@@ -106,8 +106,10 @@ func (m *memorySessions) use(_ context.Context, id sessionID, now, idleUntil tim
 	if !ok || !ms.liveAt(now) {
 		return false, nil
 	}
-	ms.idleUntil = idleUntil
-	m.sessions[id] = ms
+	if idleUntil.After(ms.idleUntil) {
+		ms.idleUntil = idleUntil
+		m.sessions[id] = ms
+	}
 	return true, nil
 }
 
@@ -177,7 +179,7 @@ func newSQLSessions(ctx context.Context, db *sql.DB, dialect string) (*sqlSessio
 	return &sqlSessions{
 		db:      db,
 		insert:  bind("INSERT INTO " + sessionTable + " (token_sha256, expires_at, idle_until) VALUES (?, ?, ?)"),
-		useQ:    bind("UPDATE " + sessionTable + " SET idle_until = ? WHERE token_sha256 = ? AND expires_at > ? AND idle_until > ?"),
+		useQ:    bind("UPDATE " + sessionTable + " SET idle_until = CASE WHEN idle_until > ? THEN idle_until ELSE ? END WHERE token_sha256 = ? AND expires_at > ? AND idle_until > ?"),
 		revokeQ: bind("DELETE FROM " + sessionTable + " WHERE token_sha256 = ?"),
 		prune:   bind("DELETE FROM " + sessionTable + " WHERE expires_at <= ? OR idle_until <= ?"),
 	}, nil
@@ -215,7 +217,7 @@ func (s *sqlSessions) create(ctx context.Context, id sessionID, now, expires, id
 // use finds and moves the session in one statement: an UPDATE of the
 // live session's row, which it reports by the rows it changed.
 func (s *sqlSessions) use(ctx context.Context, id sessionID, now, idleUntil time.Time) (bool, error) {
-	res, err := s.db.ExecContext(ctx, s.useQ, idleUntil.UnixMicro(), hex.EncodeToString(id[:]), now.UnixMicro(), now.UnixMicro())
+	res, err := s.db.ExecContext(ctx, s.useQ, idleUntil.UnixMicro(), idleUntil.UnixMicro(), hex.EncodeToString(id[:]), now.UnixMicro(), now.UnixMicro())
 	if err != nil {
 		return false, fmt.Errorf("admin sessions: use: %w", err)
 	}

@@ -408,21 +408,26 @@ func TestSessionIdleTimeout(t *testing.T) {
 	type step struct {
 		after time.Duration // since the previous step
 		want  int           // GET /admin/api/status
+		auto  bool          // sent by the page's own refresh (adminRefreshHeader)
 	}
 	second := time.Second
 	busy := []step{} // a request every idle period less a second, up to the lifetime
 	for used := time.Duration(0); used+sessionIdle-second < sessionTTL; used += sessionIdle - second {
-		busy = append(busy, step{sessionIdle - second, http.StatusOK})
+		busy = append(busy, step{sessionIdle - second, http.StatusOK, false})
 	}
-	busy = append(busy, step{sessionTTL - time.Duration(len(busy))*(sessionIdle-second), http.StatusUnauthorized})
+	busy = append(busy, step{sessionTTL - time.Duration(len(busy))*(sessionIdle-second), http.StatusUnauthorized, false})
 	cases := []struct {
 		name  string
 		steps []step
 	}{
-		{"used within the idle timeout", []step{{sessionIdle - second, http.StatusOK}, {sessionIdle - second, http.StatusOK}}},
-		{"idle for the timeout", []step{{sessionIdle - second, http.StatusOK}, {sessionIdle, http.StatusUnauthorized}}},
-		{"unused since sign-in", []step{{sessionIdle, http.StatusUnauthorized}}},
+		{"used within the idle timeout", []step{{sessionIdle - second, http.StatusOK, false}, {sessionIdle - second, http.StatusOK, false}}},
+		{"idle for the timeout", []step{{sessionIdle - second, http.StatusOK, false}, {sessionIdle, http.StatusUnauthorized, false}}},
+		{"unused since sign-in", []step{{sessionIdle, http.StatusUnauthorized, false}}},
 		{"busy until its lifetime ends", busy},
+		// The open page refreshes itself every few seconds: that is no
+		// admin at the machine, and keeps no session from ending idle.
+		{"only the page's refresh", []step{{sessionIdle / 2, http.StatusOK, true}, {sessionIdle/2 - second, http.StatusOK, true}, {second, http.StatusUnauthorized, true}}},
+		{"a refresh, then a click", []step{{sessionIdle - second, http.StatusOK, true}, {0, http.StatusOK, false}, {sessionIdle - second, http.StatusOK, true}, {second, http.StatusUnauthorized, true}}},
 	}
 	for _, st := range stores {
 		t.Run(st.name, func(t *testing.T) {
@@ -434,7 +439,11 @@ func TestSessionIdleTimeout(t *testing.T) {
 					ck := signedIn(t, mux, password)
 					for i, s := range tc.steps {
 						now = now.Add(s.after)
-						got := serve(mux, httptest.NewRequest("GET", "/admin/api/status", nil), ck).StatusCode
+						req := httptest.NewRequest("GET", "/admin/api/status", nil)
+						if s.auto {
+							req.Header.Set(adminRefreshHeader, "auto")
+						}
+						got := serve(mux, req, ck).StatusCode
 						require.Equal(t, s.want, got, "step %d, +%s", i, s.after)
 					}
 				})
