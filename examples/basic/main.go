@@ -50,7 +50,7 @@ func main() {
 	db := flag.String("db", "scim.db", `store: a SQLite file path (also "sqlite:FILE"), a postgres:// URL, or "memory" (data is lost when the server stops)`)
 	newToken := flag.Bool("new-token", false, "generate and print a new bearer token even if the database already has one (the old one is revoked)")
 	externalURL := flag.String("external-url", "", "the URL clients reach this server at, behind a TLS-terminating proxy (e.g. https://scim.example.com): the prefix of the SCIM base URL and the admin page's origin; with https the admin session cookie is Secure")
-	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, else a random one printed at start)")
+	adminPassword := flag.String("admin-password", "", "password of the /admin page (default: $SCIM_ADMIN_PASSWORD, which other users of the machine cannot read in its process list as they can this flag; else a random one printed at start)")
 	flag.Parse()
 	if *adminPassword == "" {
 		*adminPassword = os.Getenv("SCIM_ADMIN_PASSWORD")
