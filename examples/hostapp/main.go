@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -100,7 +101,23 @@ type app struct {
 	bridge *sqlstore.Bridge
 	tokens *tokens.Manager
 	mux    *http.ServeMux
+	scim   http.Handler // scimkit's handler under /scim/v2 (ServeHTTP)
 	log    *slog.Logger // the app's errors, beside scimkit's request log
+}
+
+// ServeHTTP serves every path under /scim/v2/ by scimkit's handler as
+// sent, and any other by the app's mux. A ServeMux cleans a path before
+// routing it: a provider given the base URL with a slash at its end sends
+// POST /scim/v2//Users, which the mux would answer with a redirect (after
+// which a client need not resend the body); scimkit serves it as /Users,
+// with a warning. (The mux has /scim/v2/ too, so that /scim/v2 alone is
+// redirected to it.)
+func (a *app) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+		a.scim.ServeHTTP(w, r)
+		return
+	}
+	a.mux.ServeHTTP(w, r)
 }
 
 // open opens the database, creates the app's tables (with two accounts
@@ -140,7 +157,8 @@ func open(ctx context.Context, dsn string, logger *slog.Logger) (*app, error) {
 		s.Close()
 		return nil, err
 	}
-	a.mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	a.scim = http.StripPrefix("/scim/v2", h)
+	a.mux.Handle("/scim/v2/", a.scim)
 	a.mux.HandleFunc("GET /app/users", a.list(`SELECT id, email, name, active, deleted, scim_id IS NOT NULL AS managed FROM users ORDER BY id`))
 	a.mux.HandleFunc("GET /app/teams", a.list(`SELECT t.id, t.name, t.scim_id IS NOT NULL AS managed,
 		(SELECT count(*) FROM team_members m WHERE m.team_id = t.id) AS members FROM teams t ORDER BY t.id`))
@@ -255,7 +273,7 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 		fmt.Fprintf(out, "Bearer token: %s\n", tok)
 	}
 	fmt.Fprintf(out, "App: http://%s/app/users, /app/teams, /app/unmanaged\n", ln.Addr())
-	srv := &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
+	srv := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
