@@ -268,3 +268,81 @@ func TestMembershipEventsNameRealChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestWriteRespellingANumberChangesNothing: a decimal is the same value
+// however it is spelled (RFC 7643 §2.3.3: 1.0, 1 and 1e0 are one number),
+// so a PUT or PATCH that only respells one keeps the version and appends
+// nothing to the change feed, on every store, beside a member value that
+// names no one too (store.GroupUpdater: SQLite and PostgreSQL compared
+// the stored document's text, memory the values). Before, each such
+// write made a new version on every store (the handler compared numbers
+// by their text); the PUT beside a skipped member did on SQLite and
+// PostgreSQL alone once the handler compared them by value.
+func TestWriteRespellingANumberChangesNothing(t *testing.T) {
+	const userURN, groupURN = "urn:example:acme:2.0:User", "urn:example:acme:2.0:Group"
+	userExt, err := resources.NewSchema(userURN, "AcmeUser", "", &resources.Attribute{Name: "weight", Type: resources.TypeDecimal})
+	require.NoError(t, err)
+	groupExt, err := resources.NewSchema(groupURN, "AcmeGroup", "", &resources.Attribute{Name: "weight", Type: resources.TypeDecimal})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{userExt}, GroupExtensions: []*resources.Schema{groupExt}})
+	require.NoError(t, err)
+	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
+			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
+			return m, m
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
+		},
+		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, sqltest.PostgresDSN(t), model)
+		},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			user := func(w string) map[string]any {
+				return map[string]any{"schemas": []any{resources.UserSchema, userURN}, "userName": "weighed", userURN: json.RawMessage(`{"weight":` + w + `}`)}
+			}
+			group := func(w string, members ...string) map[string]any {
+				var ms []any
+				for _, id := range members {
+					ms = append(ms, map[string]any{"value": id})
+				}
+				return map[string]any{"schemas": []any{resources.GroupSchema, groupURN}, "displayName": "Weighed", "members": ms, groupURN: json.RawMessage(`{"weight":` + w + `}`)}
+			}
+			u := e.do("POST", "/Users", user("1.0"))
+			require.Equal(t, 201, u.Code, u.Raw)
+			g := e.do("POST", "/Groups", group("1.0", u.str("id")))
+			require.Equal(t, 201, g.Code, g.Raw)
+			uPath, gPath := "/Users/"+u.str("id"), "/Groups/"+g.str("id")
+			tags := map[string]string{uPath: u.Header.Get("ETag"), gPath: g.Header.Get("ETag")}
+
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+			}{
+				{"user PUT of 1", "PUT", uPath, user("1")},
+				{"user PUT of 1e0", "PUT", uPath, user("1e0")},
+				{"user PATCH of 1.00", "PATCH", uPath, patchBody(op("replace", userURN+":weight", json.Number("1.00")))},
+				{"group PUT of 1", "PUT", gPath, group("1", u.str("id"))},
+				{"group PUT of 10e-1 beside a member that names no one", "PUT", gPath, group("10e-1", u.str("id"), "not-provisioned")},
+				{"group PATCH of 1.00", "PATCH", gPath, patchBody(op("replace", groupURN+":weight", json.Number("1.00")))},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					head := feedHead(t, e.users)
+					e.clearEvents()
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+					assert.Equal(t, tags[tc.path], r.Header.Get("ETag"), "the version is kept")
+					assert.Empty(t, e.eventTypes())
+					assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+				})
+			}
+			r := e.do("PUT", uPath, user("1.5"))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.NotEqual(t, tags[uPath], r.Header.Get("ETag"), "another number is a change")
+		})
+	}
+}
