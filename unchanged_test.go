@@ -19,54 +19,84 @@ import (
 )
 
 // TestWriteThatChangesNothing: providers resend unchanged resources on
-// every cycle; a PUT or PATCH equal to what is stored keeps the version,
-// reports no event and appends nothing to the change feed, on every
-// store.
+// every cycle; a PUT or PATCH equal to what is stored (directly or in
+// /Bulk) keeps the version, reports no event and appends nothing to the
+// change feed, on every store and on a host's group store without the
+// optional interfaces.
 func TestWriteThatChangesNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, e *env) {
-		user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
-		u := e.do("POST", "/Users", user)
-		require.Equal(t, 201, u.Code, u.Raw)
-		uid, v1 := u.str("id"), u.Header.Get("ETag")
-		m1 := e.createUser("m1")["id"].(string)
-		m2 := e.createUser("m2")["id"].(string)
-		g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
-		require.Equal(t, 201, g.Code, g.Raw)
-		gid, gv1 := g.str("id"), g.Header.Get("ETag")
-		e.clearEvents()
-		head := feedHead(t, e.users)
-
-		for _, tc := range []struct {
-			name, method, path string
-			body               any
-			tag                string
-			status             int
-		}{
-			{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
-			{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
-			{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
-				map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
-			// Config.Events names the ids a membership PATCH asked for
-			// (documented); the feed names what changed: nothing.
-			{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				r := e.do(tc.method, tc.path, tc.body)
-				require.Equal(t, tc.status, r.Code, r.Raw)
-				assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
-				if tc.status == 200 {
-					assert.Empty(t, e.eventTypes())
-				}
+	for name, opt := range map[string]option{
+		"store's updaters": func(*scim.Config) {},
+		// The handler's versioned read-modify-write and ModifyMembers.
+		"group store without optional interfaces": func(c *scim.Config) { c.Groups = plainGroups{c.Groups} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, e *env) {
+				user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
+				u := e.do("POST", "/Users", user)
+				require.Equal(t, 201, u.Code, u.Raw)
+				uid, v1 := u.str("id"), u.Header.Get("ETag")
+				m1 := e.createUser("m1")["id"].(string)
+				m2 := e.createUser("m2")["id"].(string)
+				g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
+				require.Equal(t, 201, g.Code, g.Raw)
+				gid, gv1 := g.str("id"), g.Header.Get("ETag")
 				e.clearEvents()
-				assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
-			})
-		}
-		r := e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
-		require.Equal(t, 200, r.Code)
-		assert.NotEqual(t, v1, r.Header.Get("ETag"))
-		assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
-		assert.Equal(t, head+1, feedHead(t, e.users), "a real change appends its entry")
-	})
+				head := feedHead(t, e.users)
+
+				for _, tc := range []struct {
+					name, method, path string
+					body               any
+					tag                string
+					status             int
+				}{
+					{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
+					{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
+					{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
+						map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
+					// Config.Events names the ids a membership PATCH asked for
+					// (documented); the feed names what changed: nothing.
+					{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
+					{"PATCH removing an absent member", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq "absent"]`, nil)), gv1, 204},
+					{"PATCH adding a present member beside the stored name", "PATCH", "/Groups/" + gid,
+						patchBody(op("replace", "displayName", "Same"), op("add", "members", []any{map[string]any{"value": m2}})), gv1, 204},
+					{"PATCH adding a present email", "PATCH", "/Users/" + uid, patchBody(op("add", "emails", []any{map[string]any{"value": "a@x", "type": "work"}})), v1, 200},
+					{"PATCH replacing an email by filter with its value", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[type eq "work"].value`, "a@x")), v1, 200},
+				} {
+					t.Run(tc.name, func(t *testing.T) {
+						r := e.do(tc.method, tc.path, tc.body)
+						require.Equal(t, tc.status, r.Code, r.Raw)
+						assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
+						if tc.status == 200 {
+							assert.Empty(t, e.eventTypes())
+						}
+						e.clearEvents()
+						assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+					})
+				}
+				// The same writes through /Bulk.
+				r := e.do("POST", "/Bulk", bulkBody(0,
+					map[string]any{"method": "PUT", "path": "/Users/" + uid, "data": user},
+					map[string]any{"method": "PATCH", "path": "/Users/" + uid, "data": patchBody(op("replace", "name.givenName", "A"))},
+					map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "data": patchBody(op("add", "members", []any{map[string]any{"value": m1}}))},
+					map[string]any{"method": "PUT", "path": "/Groups/" + gid, "data": map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}}},
+				))
+				ops, _ := bulkOps(t, r)
+				for _, o := range ops {
+					assert.Contains(t, []any{"200", "204"}, o["status"], o)
+				}
+				assert.Equal(t, v1, e.do("GET", "/Users/"+uid, nil).Header.Get("ETag"), "bulk: the user's version is kept")
+				assert.Equal(t, gv1, e.do("GET", "/Groups/"+gid, nil).Header.Get("ETag"), "bulk: the group's version is kept")
+				assert.Empty(t, e.eventTypes())
+				assert.Equal(t, head, feedHead(t, e.users), "bulk: nothing appended to the change feed")
+
+				r = e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
+				require.Equal(t, 200, r.Code)
+				assert.NotEqual(t, v1, r.Header.Get("ETag"))
+				assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
+				assert.Equal(t, head+1, feedHead(t, e.users), "a real change appends its entry")
+			}, opt)
+		})
+	}
 }
 
 // TestPanickingEventsCallback: a panic in Config.Events is logged and
