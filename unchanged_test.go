@@ -122,21 +122,10 @@ func TestGroupPutWithExtensionChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
-			return m, m
-		},
-		"memory, extensions read back in another spelling": func(*testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
-			return m, respelling{m}
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), model)
-		},
+	stores := feedStores(model)
+	stores["memory, extensions read back in another spelling"] = func(*testing.T) (store.UserStore, store.GroupStore) {
+		m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
+		return m, respelling{m}
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
@@ -316,19 +305,7 @@ func TestWriteRespellingANumberChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{userExt}, GroupExtensions: []*resources.Schema{groupExt}})
 	require.NoError(t, err)
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
-			return m, m
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), model)
-		},
-	}
-	for name, open := range stores {
+	for name, open := range feedStores(model) {
 		t.Run(name, func(t *testing.T) {
 			users, groups := open(t)
 			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
@@ -374,5 +351,22 @@ func TestWriteRespellingANumberChangesNothing(t *testing.T) {
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.NotEqual(t, tags[uPath], r.Header.Get("ETag"), "another number is a change")
 		})
+	}
+}
+
+// feedStores opens each store (memory, SQLite, PostgreSQL) on model m
+// with its change feed kept, for feedHead.
+func feedStores(m *resources.Model) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
+	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
+			s := memory.New(memory.WithModel(m), memory.WithChangeFeed(0))
+			return s, s
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), m)
+		},
+		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, sqltest.PostgresDSN(t), m)
+		},
 	}
 }
