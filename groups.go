@@ -49,7 +49,8 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 			})
 		},
-		updater: groupUpdater(h, gs),
+		updater:   groupUpdater(h, gs),
+		skipsOnly: h.skippedMembersOnly,
 		remove: func(ctx context.Context, id, ifVersion string) error {
 			_, err := call(h, ctx, func(ctx context.Context) (struct{}, error) { return struct{}{}, gs.DeleteGroup(ctx, id, ifVersion) })
 			return err
@@ -157,9 +158,55 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 		// them toError's generic one answers.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.listIDs(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
-		warn(ctx, "skipped members %s: they name no user or group of this server", h.listIDs(sk.IDs))
+		h.warnSkipped(ctx, sk.IDs)
 	}
 	return g, err
+}
+
+// warnSkipped warns of member values skipped because they name no user
+// or group of this server.
+func (h *handler) warnSkipped(ctx context.Context, ids []string) {
+	warn(ctx, "skipped members %s: they name no user or group of this server", h.listIDs(ids))
+}
+
+// maxSkipLookups bounds the member values skippedMembersOnly looks up
+// (two reads each): a write adding more is made, as the store decides.
+const maxSkipLookups = 16
+
+// skippedMembersOnly is the groups' kind.skipsOnly, for a store without
+// store.GroupUpdater, whose ReplaceGroup writes a new version whatever
+// members it skips: next, cur's replacement with its members, has cur's
+// attributes and every member of cur, sends no secret, and its other
+// member values (at most maxSkipLookups) each name no user or group of
+// the tenant, or name the group itself. The store would skip them all
+// and change nothing, so the handler writes nothing and warns of them,
+// as memberWrite does of a store's skips (README, "Leniency, with a
+// trace"). Under Config.Strict the store is called, and refuses them.
+func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.Group, withMembers bool) (bool, error) {
+	if !withMembers || h.cfg.Strict || len(store.SecretsSentOf(ctx)) > 0 || !resources.EqualGroupAttributes(cur, next) {
+		return false, nil
+	}
+	extra, remove := diffMembers(memberIDs(cur.Members), memberIDs(next.Members))
+	if len(remove) > 0 || len(extra) == 0 || len(extra) > maxSkipLookups {
+		return false, nil
+	}
+	for _, id := range extra {
+		if id == cur.ID {
+			continue
+		}
+		if _, err := call(h, ctx, func(ctx context.Context) (*resources.User, error) {
+			return h.cfg.Users.GetUser(ctx, id, store.GetOptions{ExcludeGroups: true, ReadOnly: true})
+		}); !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+		if _, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
+			return h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true, ReadOnly: true})
+		}); !errors.Is(err, store.ErrNotFound) {
+			return false, err
+		}
+	}
+	h.warnSkipped(ctx, extra)
+	return true, nil
 }
 
 // notHeld returns the values of sent, each once in the order given, that

@@ -82,7 +82,14 @@ type kind[T any] struct {
 	// store.GroupUpdater), runs a whole read-modify-write in one
 	// transaction; nil otherwise.
 	updater func(ctx context.Context, id string, withMembers bool, change func(cur T) (T, error)) (T, error)
-	remove  func(ctx context.Context, id, ifVersion string) error
+	// skipsOnly, when set, reports whether next, the change of cur that
+	// the versioned write (no updater) would hand to replace, differs
+	// from cur only by values replace would skip (a group's member
+	// values naming no one): such a write would change nothing but the
+	// version, so it is not made. withMembers says cur and next carry
+	// their members.
+	skipsOnly func(ctx context.Context, cur, next T, withMembers bool) (bool, error)
+	remove    func(ctx context.Context, id, ifVersion string) error
 	// list reads one page; with q.ReadOnly (every list the handler
 	// answers, see listParams) its resources are the store's, to be
 	// read only: render gives those it answers their own copies (own).
@@ -375,7 +382,17 @@ func (k *kind[T]) update(h *handler, w http.ResponseWriter, r *http.Request, wit
 		before, out, changed, err = readModifyWrite(r, rt,
 			func() (T, error) { return k.get(ctx, id, withMembers) },
 			func(v T) string { return k.meta(v).Version },
-			func(cur T) (T, bool, error) { return k.attempt(r, mark, change, cur) },
+			func(cur T) (T, bool, error) {
+				next, changed, err := k.attempt(r, mark, change, cur)
+				if changed && err == nil && k.skipsOnly != nil {
+					var same bool
+					if same, err = k.skipsOnly(ctx, cur, next, withMembers); same || err != nil {
+						var zero T
+						return zero, false, err
+					}
+				}
+				return next, changed, err
+			},
 			func(next T, version string) (T, error) { return k.replace(ctx, next, version) })
 		after = before
 		if changed {

@@ -19,54 +19,84 @@ import (
 )
 
 // TestWriteThatChangesNothing: providers resend unchanged resources on
-// every cycle; a PUT or PATCH equal to what is stored keeps the version,
-// reports no event and appends nothing to the change feed, on every
-// store.
+// every cycle; a PUT or PATCH equal to what is stored (directly or in
+// /Bulk) keeps the version, reports no event and appends nothing to the
+// change feed, on every store and on a host's group store without the
+// optional interfaces.
 func TestWriteThatChangesNothing(t *testing.T) {
-	eachStore(t, func(t *testing.T, e *env) {
-		user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
-		u := e.do("POST", "/Users", user)
-		require.Equal(t, 201, u.Code, u.Raw)
-		uid, v1 := u.str("id"), u.Header.Get("ETag")
-		m1 := e.createUser("m1")["id"].(string)
-		m2 := e.createUser("m2")["id"].(string)
-		g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
-		require.Equal(t, 201, g.Code, g.Raw)
-		gid, gv1 := g.str("id"), g.Header.Get("ETag")
-		e.clearEvents()
-		head := feedHead(t, e.users)
-
-		for _, tc := range []struct {
-			name, method, path string
-			body               any
-			tag                string
-			status             int
-		}{
-			{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
-			{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
-			{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
-				map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
-			// Config.Events names the ids a membership PATCH asked for
-			// (documented); the feed names what changed: nothing.
-			{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
-		} {
-			t.Run(tc.name, func(t *testing.T) {
-				r := e.do(tc.method, tc.path, tc.body)
-				require.Equal(t, tc.status, r.Code, r.Raw)
-				assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
-				if tc.status == 200 {
-					assert.Empty(t, e.eventTypes())
-				}
+	for name, opt := range map[string]option{
+		"store's updaters": func(*scim.Config) {},
+		// The handler's versioned read-modify-write and ModifyMembers.
+		"group store without optional interfaces": func(c *scim.Config) { c.Groups = plainGroups{c.Groups} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			eachStore(t, func(t *testing.T, e *env) {
+				user := map[string]any{"userName": "same", "name": map[string]any{"givenName": "A"}, "emails": []any{map[string]any{"value": "a@x", "type": "work"}}}
+				u := e.do("POST", "/Users", user)
+				require.Equal(t, 201, u.Code, u.Raw)
+				uid, v1 := u.str("id"), u.Header.Get("ETag")
+				m1 := e.createUser("m1")["id"].(string)
+				m2 := e.createUser("m2")["id"].(string)
+				g := e.do("POST", "/Groups", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}})
+				require.Equal(t, 201, g.Code, g.Raw)
+				gid, gv1 := g.str("id"), g.Header.Get("ETag")
 				e.clearEvents()
-				assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
-			})
-		}
-		r := e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
-		require.Equal(t, 200, r.Code)
-		assert.NotEqual(t, v1, r.Header.Get("ETag"))
-		assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
-		assert.Equal(t, head+1, feedHead(t, e.users), "a real change appends its entry")
-	})
+				head := feedHead(t, e.users)
+
+				for _, tc := range []struct {
+					name, method, path string
+					body               any
+					tag                string
+					status             int
+				}{
+					{"identical user PUT", "PUT", "/Users/" + uid, user, v1, 200},
+					{"PATCH to the stored value", "PATCH", "/Users/" + uid, patchBody(op("replace", "name.givenName", "A")), v1, 200},
+					{"identical group PUT, members in another order", "PUT", "/Groups/" + gid,
+						map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m2}, map[string]any{"value": m1}}}, gv1, 200},
+					// Config.Events names the ids a membership PATCH asked for
+					// (documented); the feed names what changed: nothing.
+					{"PATCH adding a present member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", []any{map[string]any{"value": m1}})), gv1, 204},
+					{"PATCH removing an absent member", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq "absent"]`, nil)), gv1, 204},
+					{"PATCH adding a present member beside the stored name", "PATCH", "/Groups/" + gid,
+						patchBody(op("replace", "displayName", "Same"), op("add", "members", []any{map[string]any{"value": m2}})), gv1, 204},
+					{"PATCH adding a present email", "PATCH", "/Users/" + uid, patchBody(op("add", "emails", []any{map[string]any{"value": "a@x", "type": "work"}})), v1, 200},
+					{"PATCH replacing an email by filter with its value", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[type eq "work"].value`, "a@x")), v1, 200},
+				} {
+					t.Run(tc.name, func(t *testing.T) {
+						r := e.do(tc.method, tc.path, tc.body)
+						require.Equal(t, tc.status, r.Code, r.Raw)
+						assert.Equal(t, tc.tag, r.Header.Get("ETag"), "the version is kept")
+						if tc.status == 200 {
+							assert.Empty(t, e.eventTypes())
+						}
+						e.clearEvents()
+						assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+					})
+				}
+				// The same writes through /Bulk.
+				r := e.do("POST", "/Bulk", bulkBody(0,
+					map[string]any{"method": "PUT", "path": "/Users/" + uid, "data": user},
+					map[string]any{"method": "PATCH", "path": "/Users/" + uid, "data": patchBody(op("replace", "name.givenName", "A"))},
+					map[string]any{"method": "PATCH", "path": "/Groups/" + gid, "data": patchBody(op("add", "members", []any{map[string]any{"value": m1}}))},
+					map[string]any{"method": "PUT", "path": "/Groups/" + gid, "data": map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": m2}}}},
+				))
+				ops, _ := bulkOps(t, r)
+				for _, o := range ops {
+					assert.Contains(t, []any{"200", "204"}, o["status"], o)
+				}
+				assert.Equal(t, v1, e.do("GET", "/Users/"+uid, nil).Header.Get("ETag"), "bulk: the user's version is kept")
+				assert.Equal(t, gv1, e.do("GET", "/Groups/"+gid, nil).Header.Get("ETag"), "bulk: the group's version is kept")
+				assert.Empty(t, e.eventTypes())
+				assert.Equal(t, head, feedHead(t, e.users), "bulk: nothing appended to the change feed")
+
+				r = e.do("PUT", "/Users/"+uid, map[string]any{"userName": "same", "title": "changed"})
+				require.Equal(t, 200, r.Code)
+				assert.NotEqual(t, v1, r.Header.Get("ETag"))
+				assert.Equal(t, []scim.EventType{scim.UserUpdated}, e.eventTypes())
+				assert.Equal(t, head+1, feedHead(t, e.users), "a real change appends its entry")
+			}, opt)
+		})
+	}
 }
 
 // TestPanickingEventsCallback: a panic in Config.Events is logged and
@@ -92,21 +122,10 @@ func TestGroupPutWithExtensionChangesNothing(t *testing.T) {
 	require.NoError(t, err)
 	model, err := resources.NewModel(resources.ModelConfig{GroupExtensions: []*resources.Schema{ext}})
 	require.NoError(t, err)
-	stores := map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
-		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
-			return m, m
-		},
-		"memory, extensions read back in another spelling": func(*testing.T) (store.UserStore, store.GroupStore) {
-			m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
-			return m, respelling{m}
-		},
-		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), model)
-		},
-		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
-			return openSQLModel(t, sqltest.PostgresDSN(t), model)
-		},
+	stores := feedStores(model)
+	stores["memory, extensions read back in another spelling"] = func(*testing.T) (store.UserStore, store.GroupStore) {
+		m := memory.New(memory.WithModel(model), memory.WithChangeFeed(0))
+		return m, respelling{m}
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) {
@@ -266,5 +285,88 @@ func TestMembershipEventsNameRealChanges(t *testing.T) {
 			assert.Equal(t, []string{c}, got[scim.MembersRemoved], "the removal the request named")
 			assert.ElementsMatch(t, []string{a, b, unknown}, got[scim.MembersAdded], "the adds the request named")
 		})
+	}
+}
+
+// TestWriteRespellingANumberChangesNothing: a decimal is the same value
+// however it is spelled (RFC 7643 §2.3.3: 1.0, 1 and 1e0 are one number),
+// so a PUT or PATCH that only respells one keeps the version and appends
+// nothing to the change feed, on every store, beside a member value that
+// names no one too (store.GroupUpdater: SQLite and PostgreSQL compared
+// the stored document's text, memory the values). Before, each such
+// write made a new version on every store (the handler compared numbers
+// by their text); the PUT beside a skipped member did on SQLite and
+// PostgreSQL alone once the handler compared them by value.
+func TestWriteRespellingANumberChangesNothing(t *testing.T) {
+	const userURN, groupURN = "urn:example:acme:2.0:User", "urn:example:acme:2.0:Group"
+	userExt, err := resources.NewSchema(userURN, "AcmeUser", "", &resources.Attribute{Name: "weight", Type: resources.TypeDecimal})
+	require.NoError(t, err)
+	groupExt, err := resources.NewSchema(groupURN, "AcmeGroup", "", &resources.Attribute{Name: "weight", Type: resources.TypeDecimal})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{userExt}, GroupExtensions: []*resources.Schema{groupExt}})
+	require.NoError(t, err)
+	for name, open := range feedStores(model) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+			user := func(w string) map[string]any {
+				return map[string]any{"schemas": []any{resources.UserSchema, userURN}, "userName": "weighed", userURN: json.RawMessage(`{"weight":` + w + `}`)}
+			}
+			group := func(w string, members ...string) map[string]any {
+				var ms []any
+				for _, id := range members {
+					ms = append(ms, map[string]any{"value": id})
+				}
+				return map[string]any{"schemas": []any{resources.GroupSchema, groupURN}, "displayName": "Weighed", "members": ms, groupURN: json.RawMessage(`{"weight":` + w + `}`)}
+			}
+			u := e.do("POST", "/Users", user("1.0"))
+			require.Equal(t, 201, u.Code, u.Raw)
+			g := e.do("POST", "/Groups", group("1.0", u.str("id")))
+			require.Equal(t, 201, g.Code, g.Raw)
+			uPath, gPath := "/Users/"+u.str("id"), "/Groups/"+g.str("id")
+			tags := map[string]string{uPath: u.Header.Get("ETag"), gPath: g.Header.Get("ETag")}
+
+			for _, tc := range []struct {
+				name, method, path string
+				body               any
+			}{
+				{"user PUT of 1", "PUT", uPath, user("1")},
+				{"user PUT of 1e0", "PUT", uPath, user("1e0")},
+				{"user PATCH of 1.00", "PATCH", uPath, patchBody(op("replace", userURN+":weight", json.Number("1.00")))},
+				{"group PUT of 1", "PUT", gPath, group("1", u.str("id"))},
+				{"group PUT of 10e-1 beside a member that names no one", "PUT", gPath, group("10e-1", u.str("id"), "not-provisioned")},
+				{"group PATCH of 1.00", "PATCH", gPath, patchBody(op("replace", groupURN+":weight", json.Number("1.00")))},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					head := feedHead(t, e.users)
+					e.clearEvents()
+					r := e.do(tc.method, tc.path, tc.body)
+					require.Contains(t, []int{200, 204}, r.Code, r.Raw)
+					assert.Equal(t, tags[tc.path], r.Header.Get("ETag"), "the version is kept")
+					assert.Empty(t, e.eventTypes())
+					assert.Equal(t, head, feedHead(t, e.users), "nothing appended to the change feed")
+				})
+			}
+			r := e.do("PUT", uPath, user("1.5"))
+			require.Equal(t, 200, r.Code, r.Raw)
+			assert.NotEqual(t, tags[uPath], r.Header.Get("ETag"), "another number is a change")
+		})
+	}
+}
+
+// feedStores opens each store (memory, SQLite, PostgreSQL) on model m
+// with its change feed kept, for feedHead.
+func feedStores(m *resources.Model) map[string]func(t *testing.T) (store.UserStore, store.GroupStore) {
+	return map[string]func(t *testing.T) (store.UserStore, store.GroupStore){
+		"memory": func(*testing.T) (store.UserStore, store.GroupStore) {
+			s := memory.New(memory.WithModel(m), memory.WithChangeFeed(0))
+			return s, s
+		},
+		"sqlite": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, filepath.Join(t.TempDir(), "scim.db"), m)
+		},
+		"postgres": func(t *testing.T) (store.UserStore, store.GroupStore) {
+			return openSQLModel(t, sqltest.PostgresDSN(t), m)
+		},
 	}
 }

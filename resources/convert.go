@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"reflect"
 	"strings"
 	"time"
@@ -905,8 +906,9 @@ func typeError(path, want string, v any) error {
 
 // EqualDocs reports whether two documents (as Decode, ToMap and
 // Normalize make them: maps, lists, strings, booleans, json.Number and
-// nil) hold the same values. It is reflect.DeepEqual for documents,
-// without its allocations: the handler compares a resource before and
+// nil) hold the same values: numbers by value (SameNumber), strings
+// exactly, case included. It is reflect.DeepEqual for documents, numbers
+// aside, without its allocations: the handler compares a resource before and
 // after every PATCH.
 func EqualDocs(a, b map[string]any) bool { return equalDoc(a, b) }
 
@@ -943,9 +945,22 @@ func equalDoc(a, b any) bool {
 		return ok && x == y
 	case json.Number:
 		y, ok := b.(json.Number)
-		return ok && x == y
+		return ok && SameNumber(x, y)
 	case nil:
 		return b == nil
 	}
 	return reflect.DeepEqual(a, b) // a value of another type: compared as Go does
+}
+
+// SameNumber reports whether two JSON numbers are the same value (RFC
+// 7643 §2.3.3 and §2.3.4 compare decimals and integers by value): 1, 1.0
+// and 1e0 are one number. A write that only spells a number another way
+// changes nothing (store.UserStore.ReplaceUser).
+func SameNumber(x, y json.Number) bool {
+	if x == y {
+		return true
+	}
+	xf, ok1 := new(big.Float).SetString(string(x))
+	yf, ok2 := new(big.Float).SetString(string(y))
+	return ok1 && ok2 && xf.Cmp(yf) == 0
 }

@@ -58,6 +58,9 @@ func TestEqualUsers(t *testing.T) {
 		}, true},
 		{"extension number spelled otherwise", func(u *User) {
 			u.Extensions[testExt] = json.RawMessage(`{"badge":"B-7","level":3.0,"tags":["a","b"],"devices":[{"serial":"S"}]}`)
+		}, true},
+		{"extension number changed", func(u *User) {
+			u.Extensions[testExt] = json.RawMessage(`{"badge":"B-7","level":3.5,"tags":["a","b"],"devices":[{"serial":"S"}]}`)
 		}, false},
 		{"extension removed", func(u *User) { delete(u.Extensions, "urn:example:other") }, false},
 		{"extension null", func(u *User) { u.Extensions["urn:example:other"] = json.RawMessage(`null`) }, false},

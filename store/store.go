@@ -410,7 +410,9 @@ type UserUpdater interface {
 	// written and UpdateUser returns that error unwrapped. When change
 	// returns nil, nothing is written and the stored user is returned with
 	// its version unchanged (a PATCH that changes nothing keeps the
-	// version). Otherwise next is written as ReplaceUser writes it (next.ID
+	// version: the handler returns nil when the result equals cur as
+	// resources.EqualUsers compares them, by value, numbers by value and
+	// strings exactly, case included, and sends no secret). Otherwise next is written as ReplaceUser writes it (next.ID
 	// and next.Meta are ignored; Groups is read-only) and the stored user
 	// is returned with a new Meta.Version. ErrNotFound when missing,
 	// ErrConflict on a taken userName.
@@ -436,7 +438,10 @@ type GroupUpdater interface {
 	// nothing, and return the stored group at its version, when next is
 	// the stored group once the member values it skips (naming no user or
 	// group of the tenant, MemberSkips) are left out: the same attributes
-	// and members, and no secret sent (SecretsSentOf). Memory and sqlstore
+	// (as resources.EqualGroupAttributes compares them: by value, so an
+	// extension's number or key order spelled another way is the same,
+	// not by the stored document's text) and members, and no secret sent
+	// (SecretsSentOf). Memory and sqlstore
 	// do, so that a provider pushing a member it has not provisioned yet
 	// with an otherwise unchanged group does not make a new version; the
 	// handler answers such a write as one that changed nothing.

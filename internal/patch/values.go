@@ -2,7 +2,6 @@ package patch
 
 import (
 	"encoding/json"
-	"math/big"
 	"reflect"
 	"strconv"
 	"strings"
@@ -129,12 +128,7 @@ func equalElem(attr *resources.Attribute, x, y any) bool {
 		if !ok {
 			return false
 		}
-		if xv == yv {
-			return true
-		}
-		xf, ok1 := new(big.Float).SetString(string(xv))
-		yf, ok2 := new(big.Float).SetString(string(yv))
-		return ok1 && ok2 && xf.Cmp(yf) == 0
+		return resources.SameNumber(xv, yv)
 	}
 	return reflect.DeepEqual(x, y)
 }

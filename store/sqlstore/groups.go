@@ -809,10 +809,12 @@ func (s *Store) groupChanged(ctx context.Context, tx *sql.Tx, tenant string, c *
 // the members removed and added), so the row's UPDATE carries the feed's
 // append (foldWrite), and Config.Bridge's work (Bridge.foldGroup) where
 // it folds: bridged reports that it did. It returns the entries when the
-// store tracks changes. With keepSame (UpdateGroup), a write whose
-// members, those naming no one skipped, are the stored ones and whose
-// document is the stored one, sending no secret, writes nothing and
-// reports wrote false (store.GroupUpdater): the row keeps its version.
+// store tracks changes. With keepSame (UpdateGroup, when c's attributes
+// are the stored ones as resources.EqualGroupAttributes compares them: by
+// value, not by the document's text, as store/memory compares them), a
+// write whose members, those naming no one skipped, are the stored ones,
+// sending no secret, writes nothing and reports wrote false
+// (store.GroupUpdater): the row keeps its version.
 func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *resources.Group, w *groupWrite, version int64, now time.Time, replace bool, ids, storedIDs []string, stored storedNames, beforeDoc string, keepSame bool) (changes []store.Change, bridged, wrote bool, err error) {
 	var removed, added []string
 	membersChanged := false
@@ -821,7 +823,7 @@ func (s *Store) updateGroup(ctx context.Context, tx *sql.Tx, tenant string, c *r
 			return nil, false, false, err
 		}
 	}
-	if keepSame && !membersChanged && string(w.doc) == beforeDoc && len(store.SecretsSentOf(ctx)) == 0 {
+	if keepSame && !membersChanged && len(store.SecretsSentOf(ctx)) == 0 {
 		return nil, false, false, nil
 	}
 	if changes, err = s.groupChanges(c, beforeDoc, w.doc, removed, added, store.SecretsSentOf(ctx)); err != nil {
@@ -971,7 +973,7 @@ func (s *Store) UpdateGroup(ctx context.Context, id, ifVersion string, withMembe
 		c.Meta = resources.Meta{ResourceType: s.model.Group.Name, Created: cur.Meta.Created, LastModified: now, Version: query.FormatVersion(version + 1)}
 		// The members read above (withMembers) are those stored: the
 		// group's row lock has kept them as they are.
-		changes, bridged, wrote, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), storedNames{cur.DisplayName, cur.ExternalID}, curDoc, true)
+		changes, bridged, wrote, err := s.updateGroup(ctx, tx, tenant, c, w, version+1, now, replace, ids, memberIDs(cur.Members), storedNames{cur.DisplayName, cur.ExternalID}, curDoc, resources.EqualGroupAttributes(cur, c))
 		if err != nil {
 			return err
 		}
