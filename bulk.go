@@ -784,7 +784,11 @@ func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL,
 	return h.baseURL(r) + ep
 }
 
-// bulkRecorder captures the response of one operation.
+// bulkRecorder captures the response of one operation: its status, its
+// header and, for a status of 400 or more, its body, the error a
+// BulkResponse carries. A success's body is not kept: its result is its
+// status, location and version only (RFC 7644 §3.7.3), and buffering
+// each one's, to throw it away, cost every operation its size twice.
 type bulkRecorder struct {
 	header http.Header
 	status int
@@ -802,6 +806,9 @@ func (b *bulkRecorder) WriteHeader(code int) {
 func (b *bulkRecorder) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
+	}
+	if b.status < 400 {
+		return len(p), nil
 	}
 	return b.body.Write(p)
 }
