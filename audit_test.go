@@ -223,6 +223,29 @@ func TestAuditGroupCoreURNObjectMembers(t *testing.T) {
 	}
 }
 
+// TestAuditBodyAfterByteOrderMark: a JSON error in a body whose byte
+// order mark was ignored is placed by the bytes as sent, and names the
+// character it found as the client wrote it: two marks were "malformed
+// JSON at byte 1: invalid character 'ï'", the mark's offset uncounted and
+// its first byte read as a character of its own.
+func TestAuditBodyAfterByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	e := newEnv(t)
+	uid := e.createUser("marked2")["id"].(string)
+	for _, tc := range []struct{ name, method, path, body, detail string }{
+		{"two marks", "POST", "/Users", bom + bom + `{"userName":"x"}`, "malformed JSON at byte 4: invalid character U+FEFF (a byte order mark) looking for beginning of value"},
+		{"two marks, PATCH", "PATCH", "/Users/" + uid, bom + bom + `{}`, "malformed JSON at byte 4: invalid character U+FEFF (a byte order mark)"},
+		{"two marks, search", "POST", "/Users/.search", bom + bom + `{}`, "malformed JSON at byte 4: invalid character U+FEFF (a byte order mark)"},
+		{"two marks, bulk", "POST", "/Bulk", bom + bom + `{}`, "malformed JSON at byte 4: invalid character U+FEFF (a byte order mark)"},
+		{"an error after a mark", "POST", "/Users", bom + `{"userName":"x",}`, "malformed JSON at byte 20: invalid character '}'"},
+		{"a non-ASCII character", "POST", "/Users", `{"userName":é}`, "malformed JSON at byte 13: invalid character U+00E9 looking for beginning of value"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidSyntax", tc.detail)
+		})
+	}
+}
+
 // TestAuditBodyByteOrderMark: RFC 8259 §8.1 says a JSON text sent over a
 // network must not begin with a byte order mark, and "implementations that
 // parse JSON texts MAY ignore the presence of a byte order mark rather

@@ -516,14 +516,23 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 	path, data := op.path, op.data
 	if len(op.refs) > 0 {
 		path = bulkPath(op.path, resolve)
+	}
+	// Parsed once: the dispatched request's URL, and the result's location
+	// whether it is dispatched or not (nil when no URL holds path).
+	u, perr := bulkURL(path)
+	if len(op.refs) > 0 && data != nil {
+		// Refused before the copy, as a request of its own is before its
+		// body is decoded: a reference may resolve to an id many times its
+		// length, and the copy and its encoding of 90,000 references to
+		// one operation allocated 59 bytes a byte of the body.
+		if n := resolvedSizeAtLeast(data, created); n > h.cfg.MaxBodyBytes {
+			return h.bulkFailure(r, op, path, u, bodyTooLarge(op.index, "at least ", n, h.cfg.MaxBodyBytes))
+		}
 		data = resolveBulkData(op.data, resolve) // a copy: its paths may change
 		if op.method == http.MethodPatch {
 			eachPatchPath(data, func(p string) string { return resolvePathFilter(p, resolve) })
 		}
 	}
-	// Parsed once: the dispatched request's URL, and the result's location
-	// whether it is dispatched or not (nil when no URL holds path).
-	u, perr := bulkURL(path)
 	if unresolved != nil {
 		return h.bulkFailure(r, op, path, u, unresolved)
 	}
@@ -539,7 +548,7 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 			// MaxBodyBytes bounds: only the bulk request's whole body was
 			// bounded (MaxBulkPayloadBytes), so one operation could store
 			// a resource no request of its own may send.
-			return h.bulkFailure(r, op, path, u, errorf(http.StatusRequestEntityTooLarge, "", "Operations[%d]: data is %d bytes long; at most %d bytes are accepted, as in a request of its own (MaxBodyBytes)", op.index, len(body), h.cfg.MaxBodyBytes))
+			return h.bulkFailure(r, op, path, u, bodyTooLarge(op.index, "", int64(len(body)), h.cfg.MaxBodyBytes))
 		}
 	}
 	if perr != nil {
@@ -605,6 +614,50 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		created[op.bulkID] = id
 	}
 	return res
+}
+
+// bodyTooLarge is the 413 of operation index whose data, its bulkId
+// references resolved, is n bytes long encoded (at least n when atLeast
+// is "at least "), more than limit (Config.MaxBodyBytes).
+func bodyTooLarge(index int, atLeast string, n, limit int64) *Error {
+	return errorf(http.StatusRequestEntityTooLarge, "", "Operations[%d]: data is %s%d bytes long; at most %d bytes are accepted, as in a request of its own (MaxBodyBytes)", index, atLeast, n, limit)
+}
+
+// resolvedSizeAtLeast is a lower bound of the length of data encoded
+// by json.Marshal once its bulkId references are resolved (resolveRef):
+// a string takes its bytes and two quotes (escaping only adds), an
+// object member its key's and a colon, an array or object its brackets
+// and the commas between its elements, any other value one byte; a
+// string holding a reference after its start (a PATCH path's filter,
+// resolvePathFilter) only its quotes. It allocates nothing, so an operation whose resolved data cannot
+// fit MaxBodyBytes is refused before resolveBulkData copies it.
+func resolvedSizeAtLeast(data any, created map[string]string) int64 {
+	switch x := data.(type) {
+	case string:
+		if strings.Contains(x, bulkIDPrefix) && !strings.HasPrefix(x, bulkIDPrefix) {
+			return 2 // a PATCH path's filter, whose references may resolve shorter
+		}
+		out, _ := resolveRef(created, x)
+		return int64(len(out)) + 2
+	case []any:
+		n := commas(len(x)) + 2
+		for _, el := range x {
+			n += resolvedSizeAtLeast(el, created)
+		}
+		return n
+	case map[string]any:
+		n := commas(len(x)) + 2
+		for k, el := range x {
+			n += int64(len(k)) + 3 + resolvedSizeAtLeast(el, created)
+		}
+		return n
+	}
+	return 1
+}
+
+// commas is the number of commas between n elements.
+func commas(n int) int64 {
+	return int64(max(n-1, 0))
 }
 
 // bulkOpName names op, or its member field (".version"), in a warning:
@@ -731,7 +784,11 @@ func (h *handler) bulkLocation(r *http.Request, method, path string, u *url.URL,
 	return h.baseURL(r) + ep
 }
 
-// bulkRecorder captures the response of one operation.
+// bulkRecorder captures the response of one operation: its status, its
+// header and, for a status of 400 or more, its body, the error a
+// BulkResponse carries. A success's body is not kept: its result is its
+// status, location and version only (RFC 7644 §3.7.3), and buffering
+// each one's, to throw it away, cost every operation its size twice.
 type bulkRecorder struct {
 	header http.Header
 	status int
@@ -749,6 +806,9 @@ func (b *bulkRecorder) WriteHeader(code int) {
 func (b *bulkRecorder) Write(p []byte) (int, error) {
 	if b.status == 0 {
 		b.status = http.StatusOK
+	}
+	if b.status < 400 {
+		return len(p), nil
 	}
 	return b.body.Write(p)
 }

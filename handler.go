@@ -1298,7 +1298,7 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 		}
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "could not read the request body: %v", err)
 	}
-	if rest, ok := bytes.CutPrefix(data, utf8BOM); ok {
+	if bytes.HasPrefix(data, utf8BOM) {
 		// RFC 8259 §8.1: a JSON text sent over a network must not begin
 		// with one, but "implementations that parse JSON texts MAY ignore
 		// the presence of a byte order mark rather than treating it as an
@@ -1308,7 +1308,11 @@ func (h *handler) readBody(r *http.Request) ([]byte, error) {
 			"ignored a UTF-8 byte order mark at the start of the body"); err != nil {
 			return nil, err
 		}
-		data = rest
+		// Blanked, not cut off: a JSON error's offset then counts the
+		// bytes as sent (two marks were "at byte 1", the second's start
+		// at byte 4), and JSON reads spaces before a value as nothing.
+		// data is readAll's own buffer.
+		copy(data, "   ")
 	}
 	return data, validUTF8(data)
 }

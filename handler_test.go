@@ -516,6 +516,33 @@ func TestMe(t *testing.T) {
 	assert.Equal(t, "Me", r.Body["displayName"])
 }
 
+// TestMeMethodBeforeResolver: a method /Me does not allow is answered
+// 405 with Allow before Config.Me runs (RFC 9110 §15.5.6): a resolver
+// that fails (no user for this token) answered in its place, and one
+// that succeeds ran for nothing.
+func TestMeMethodBeforeResolver(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"failing resolver", &scim.Error{Status: 403, Detail: "no user for this token"}},
+		{"resolver error", errors.New("directory down")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			e := newEnv(t, func(c *scim.Config) {
+				c.Me = func(context.Context) (string, error) { calls++; return "", tc.err }
+			})
+			for _, method := range []string{"POST", "OPTIONS"} {
+				r := e.do(method, "/Me", nil)
+				requireError(t, r, 405, "", method+" is not allowed on /Me")
+				assert.Equal(t, "GET, HEAD, PUT, PATCH, DELETE", r.Header.Get("Allow"))
+			}
+			assert.Zero(t, calls, "the resolver is not called for a method /Me does not allow")
+		})
+	}
+}
+
 // panicStore panics in every list call, as a broken host store might.
 type panicStore struct{ *memory.Store }
 

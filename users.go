@@ -429,6 +429,16 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, errorf(http.StatusNotImplemented, "", "/Me is not supported by this server; use /Users/{id}"))
 		return
 	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodPatch, http.MethodDelete:
+	default:
+		// Before the resolver (RFC 9110 §15.5.6): no user makes the
+		// method one /Me allows, and a failing resolver's error would
+		// have answered in place of the 405.
+		w.Header().Set("Allow", "GET, HEAD, PUT, PATCH, DELETE")
+		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on /Me", r.Method))
+		return
+	}
 	id, err := h.cfg.Me(r.Context())
 	if err != nil {
 		h.writeError(w, r, err)
@@ -444,9 +454,6 @@ func (h *handler) me(w http.ResponseWriter, r *http.Request) {
 		h.patchUser(w, r)
 	case http.MethodDelete:
 		h.users.serveDelete(h)(w, r)
-	default:
-		w.Header().Set("Allow", "GET, HEAD, PUT, PATCH, DELETE")
-		h.writeError(w, r, errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on /Me", r.Method))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -508,8 +509,9 @@ func (failingList) ListTokens(context.Context, string) ([]*tokens.Token, error) 
 }
 
 // TestInternalErrorLogRedactsPath: a 500's log line keeps the request's
-// path as the request log does (redacted, bounded): a token pasted where
-// a revoke's id goes is not written to the log in clear.
+// path as the request log does (redacted, bounded); a token pasted where
+// a revoke's id goes is no token id, answered 404 before the store is
+// asked, and is not written to the log in clear.
 func TestInternalErrorLogRedactsPath(t *testing.T) {
 	var logs bytes.Buffer
 	m := tokens.NewManager(failingList{tokens.NewMemoryStore()}, tokens.Options{})
@@ -520,10 +522,14 @@ func TestInternalErrorLogRedactsPath(t *testing.T) {
 	const token = "scim_6LrdJ4O2wZP1uc4GbEX6vBsR8S4b18MMhe6KDX0-2s8"
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, "/tokens/"+token, nil))
+	require.Equal(t, http.StatusNotFound, w.Code, w.Body.String())
+	id := strings.Repeat("0", 32)
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodDelete, "/tokens/"+id, nil))
 	require.Equal(t, http.StatusInternalServerError, w.Code, w.Body.String())
 	assert.Contains(t, logs.String(), "db down", "the error is logged for the operator")
-	assert.Contains(t, logs.String(), "/tokens/scim_", "with the path")
-	assert.NotContains(t, logs.String(), token, "the path's token redacted")
+	assert.Contains(t, logs.String(), "/tokens/"+id, "with the path")
+	assert.NotContains(t, logs.String(), token, "the token is not logged")
 }
 
 // TestTenantErrorLogRedacted: the host's Tenant error is logged for the
@@ -549,6 +555,50 @@ func TestTenantErrorLogRedacted(t *testing.T) {
 			require.Equal(t, http.StatusForbidden, w.Code, w.Body.String())
 			assert.Contains(t, logs.String(), "no session for cookie", "the error is logged for the operator")
 			assert.NotContains(t, logs.String(), "6LrdJ4O2wZP1uc4GbEX6vBsR8S4b18MMhe6KDX0", "the token redacted")
+		})
+	}
+}
+
+// listCountingStore counts ListTokens calls.
+type listCountingStore struct {
+	tokens.Store
+	lists atomic.Int64
+}
+
+func (s *listCountingStore) ListTokens(ctx context.Context, tenantID string) ([]*tokens.Token, error) {
+	s.lists.Add(1)
+	return s.Store.ListTokens(ctx, tenantID)
+}
+
+// TestAdminRevokeMalformedID: DELETE /tokens/{id} with an id no token
+// can have (token ids are 32 lowercase hex digits) is answered 404
+// without asking the token store, whatever the id's length: a 100,000
+// byte id was sent to the store, and compared with each of the tenant's
+// tokens. A well-formed id the tenant has not is asked for, and 404s.
+func TestAdminRevokeMalformedID(t *testing.T) {
+	cs := &listCountingStore{Store: tokens.NewMemoryStore()}
+	m := tokens.NewManager(cs, tokens.Options{})
+	h := admin.NewHandler(m, admin.Options{Tenant: func(*http.Request) (string, error) { return "acme", nil }})
+	for _, tc := range []struct {
+		name  string
+		id    string
+		lists int64
+	}{
+		{"short", "nope", 0},
+		{"long", strings.Repeat("a", 100_000), 0},
+		{"upper-case hex", strings.Repeat("A", 32), 0},
+		{"one digit short", strings.Repeat("a", 31), 0},
+		{"not hex", strings.Repeat("g", 32), 0},
+		{"well-formed, unknown", strings.Repeat("a", 32), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := cs.lists.Load()
+			r := httptest.NewRequest("DELETE", "/tokens/"+tc.id, nil)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			require.Equal(t, http.StatusNotFound, w.Code, w.Body.String())
+			assert.Equal(t, "no such token", decode(t, w)["error"])
+			assert.Equal(t, tc.lists, cs.lists.Load()-before, "token store calls")
 		})
 	}
 }

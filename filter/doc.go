@@ -75,7 +75,7 @@
 // Compare.Unquoted set, UnquotedValues lists them (so that a server can
 // log "unquoted filter value \"Employee\""), and with Parser.Strict an
 // unquoted value is a *SyntaxError, "string values must be quoted:
-// \"Employee\" at offset 19; strict mode is on". String renders the
+// \"Employee\" at offset 19 (strict mode)". String renders the
 // values quoted, which is how the client should have sent them.
 //
 // # Schema URNs

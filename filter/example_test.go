@@ -105,7 +105,7 @@ func ExampleUnquotedValues() {
 	// name.familyName eq "Employee" and meta.created gt "2015-10-10T14:38:21.8617979-07:00"
 	// unquoted filter value "Employee"
 	// unquoted filter value "2015-10-10T14:38:21.8617979-07:00"
-	// string values must be quoted: "Employee" at offset 19; strict mode is on
+	// string values must be quoted: "Employee" at offset 19 (strict mode)
 }
 
 // List the attributes a filter names, as a server does to refuse one it

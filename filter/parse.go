@@ -36,7 +36,7 @@ type Parser struct {
 	// Strict rejects unquoted string values (userName sw O), which are
 	// otherwise accepted and marked with Compare.Unquoted, with a
 	// *SyntaxError such as "string values must be quoted: \"O\" at offset
-	// 12; strict mode is on". Everything else parses as without Strict.
+	// 12 (strict mode)". Everything else parses as without Strict.
 	Strict bool
 	// SecretNames are the names of the attributes, besides "password"
 	// (always one), that a model makes returned "never" (RFC 7643 §2.4):
@@ -541,7 +541,7 @@ func (st *state) parseValue(op string) (v any, unquoted bool, err error) {
 		}
 	}
 	if st.strict {
-		return nil, false, &SyntaxError{Offset: at, Msg: "string values must be quoted: " + st.quoteJSON(word), detail: "; strict mode is on"}
+		return nil, false, &SyntaxError{Offset: at, Msg: "string values must be quoted: " + st.quoteJSON(word), detail: " (strict mode)"}
 	}
 	st.pos = w
 	return word, true, nil

@@ -101,7 +101,7 @@ func TestUnquoted(t *testing.T) {
 			require.ErrorAs(t, err, &se)
 			assert.Equal(t, tc.at, se.Offset, err.Error())
 			assert.Equal(t, "string values must be quoted: "+tc.quoted, se.Msg)
-			assert.Contains(t, err.Error(), "; strict mode is on")
+			assert.Contains(t, err.Error(), " (strict mode)")
 		})
 	}
 }
@@ -177,11 +177,11 @@ func TestUnquotedInvalid(t *testing.T) {
 func TestUnquotedStrictMessages(t *testing.T) {
 	strict := Parser{Strict: true}
 	for _, tc := range []struct{ in, want string }{
-		{`name.familyName eq Employee`, `string values must be quoted: "Employee" at offset 19; strict mode is on`},
-		{`a eq 12abc`, `string values must be quoted: "12abc" at offset 5; strict mode is on`},
-		{`a eq C:\x`, `string values must be quoted: "C:\\x" at offset 5; strict mode is on`},
-		{`a eq ` + strings.Repeat("é", 30), `string values must be quoted: "` + strings.Repeat("é", 30) + `" at offset 5; strict mode is on`},
-		{`a eq ` + strings.Repeat("é", 100), `string values must be quoted: "` + strings.Repeat("é", 64) + `"… (200 bytes) at offset 5; strict mode is on`},
+		{`name.familyName eq Employee`, `string values must be quoted: "Employee" at offset 19 (strict mode)`},
+		{`a eq 12abc`, `string values must be quoted: "12abc" at offset 5 (strict mode)`},
+		{`a eq C:\x`, `string values must be quoted: "C:\\x" at offset 5 (strict mode)`},
+		{`a eq ` + strings.Repeat("é", 30), `string values must be quoted: "` + strings.Repeat("é", 30) + `" at offset 5 (strict mode)`},
+		{`a eq ` + strings.Repeat("é", 100), `string values must be quoted: "` + strings.Repeat("é", 64) + `"… (200 bytes) at offset 5 (strict mode)`},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			_, err := strict.Parse(tc.in)
@@ -204,7 +204,7 @@ func TestUnquotedPath(t *testing.T) {
 	assert.Equal(t, `members[value eq "2819c223-7f76"].display`, got.String())
 
 	_, err = Parser{Strict: true}.ParsePath(in)
-	assert.EqualError(t, err, `string values must be quoted: "2819c223-7f76" at offset 17; strict mode is on`)
+	assert.EqualError(t, err, `string values must be quoted: "2819c223-7f76" at offset 17 (strict mode)`)
 }
 
 func TestUnquotedValues(t *testing.T) {

@@ -160,7 +160,7 @@ func (l *Lenience) MissingSchema(what, urn string, given, scim1 bool) error {
 	}
 	if scim1 {
 		return l.bend("schemas", "invalidSyntax",
-			clienttext.Sprintf("must list %q (strict mode); %s", urn, schemaurn.SCIM1Advice),
+			clienttext.Sprintf("must list %q; %s (strict mode)", urn, schemaurn.SCIM1Advice),
 			clienttext.Sprintf("\"schemas\" does not list %s; taken as %s; %s", urn, what, schemaurn.SCIM1Advice))
 	}
 	return l.bend("schemas", "invalidSyntax",

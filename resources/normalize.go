@@ -5,7 +5,10 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
@@ -109,10 +112,37 @@ func decode(data []byte, unique bool, secrets *clienttext.Secrets) (map[string]a
 	return m, nil
 }
 
+// syntaxMessage is e's message, the character it names spelled as the
+// client sent it: encoding/json names the byte it stopped at as a
+// character of its own ('ï' for 0xEF, the first byte of U+FEFF), which
+// misnames any non-ASCII character; it is named by its code point (the
+// byte order mark as such), or as a byte in hex when it is no UTF-8.
+func syntaxMessage(data []byte, e *json.SyntaxError) string {
+	msg := e.Error()
+	at := e.Offset - 1 // encoding/json's offset is past the byte
+	if at < 0 || at >= int64(len(data)) || data[at] < utf8.RuneSelf {
+		return msg
+	}
+	c := data[at]
+	named := "invalid character '" + strings.Trim(strconv.Quote(string(rune(c))), `"`) + "'"
+	rest, ok := strings.CutPrefix(msg, named)
+	if !ok {
+		return msg
+	}
+	r, _ := utf8.DecodeRune(data[at:])
+	switch r {
+	case utf8.RuneError:
+		return fmt.Sprintf("invalid byte 0x%02X", c) + rest
+	case '\uFEFF':
+		return "invalid character U+FEFF (a byte order mark)" + rest
+	}
+	return fmt.Sprintf("invalid character U+%04X", r) + rest
+}
+
 func describeJSONError(data []byte, err error) error {
 	switch e := err.(type) {
 	case *json.SyntaxError:
-		return fmt.Errorf("malformed JSON at byte %d: %s", e.Offset, e.Error())
+		return fmt.Errorf("malformed JSON at byte %d: %s", e.Offset, syntaxMessage(data, e))
 	case *json.UnmarshalTypeError:
 		return fmt.Errorf("the body must be a JSON object, not %s", e.Value)
 	}

@@ -347,8 +347,12 @@ func (m *Manager) revokedBy(ctx context.Context, t *Token, before []*Token, now 
 
 // Revoke revokes token id of tenant tenantID. It returns an error wrapping
 // ErrNotFound if the tenant has no such token (a token of another tenant
-// counts as missing) and nil if the token is already revoked.
+// counts as missing, as does an id no token can have, which the store is
+// not asked for) and nil if the token is already revoked.
 func (m *Manager) Revoke(ctx context.Context, tenantID, id string) error {
+	if !isID(id) {
+		return fmt.Errorf("tokens: revoke: the id has no token id's form: %w", ErrNotFound)
+	}
 	list, err := m.store.ListTokens(ctx, tenantID)
 	if err != nil {
 		return fmt.Errorf("tokens: revoke: %w", err)

@@ -155,6 +155,21 @@ func newID(r io.Reader) (string, error) {
 	return fmt.Sprintf("%x", buf[:]), nil
 }
 
+// isID reports whether id has the form newID gives every token id (idBytes
+// in lowercase hex): one that has not names no token, and is answered
+// without asking the store, whatever its length.
+func isID(id string) bool {
+	if len(id) != 2*idBytes {
+		return false
+	}
+	for i := range len(id) {
+		if c := id[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // hashToken returns the SHA-256 of a plaintext token.
 func hashToken(plaintext string) [sha256.Size]byte {
 	// A generated token is 48 bytes: copied to the stack, its hash input

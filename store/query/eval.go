@@ -153,7 +153,7 @@ func (c Conversion) Warning() string {
 // Refusal is strict mode's detail for c, saying what to send: "active"
 // is a boolean and the filter compares it with "True"; send true.
 func (c Conversion) Refusal() string {
-	return c.secrets.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode reads no filter value as another type)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
+	return c.secrets.Sprintf("%q is %s %s and the filter compares it with %s; send %s (strict mode)", c.Path, article(c.Type), c.Type, c.literal(c.Sent), c.literal(c.Read))
 }
 
 // literal is filterLiteral of v, an operand compared with c.Path, unless
