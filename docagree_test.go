@@ -30,7 +30,7 @@ var docAgreeFilters = []string{
 	`emails.value eq ""`, `emails.type pr`, `name.familyName pr`, `addresses[primary eq true].locality eq "BERLIN"`,
 	entURN + `:employeeNumber gt "9"`, entURN + `:manager.value eq "@alice"`, `externalId gt "2024-03-01T12:01:00Z"`,
 	`title gt 99`, `phoneNumbers[type pr].value sw "+1"`, `userName eq "FFI"`, `displayName eq "k"`, `roles eq "A"`,
-	`nickName co "y"`,
+	`nickName co "y"`, `displayName ew "İ ı ǆ"`, `displayName ew "Ǆ"`, `displayName co "SS İ"`, `displayName ew "k"`,
 }
 
 // docMatch is how a site answered FuzzDocumentAgree's requests: the

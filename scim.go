@@ -364,11 +364,13 @@ type Config struct {
 	// filter parameter's, those of the value-filtered names of
 	// attributes, and those of the value filters in one PATCH's paths
 	// and no-path value keys, each set bounded apart. Default 128.
-	// Neither database tests a substring or suffix in time linear in the
-	// stored value (SQLite's GLOB and PostgreSQL's LIKE try the operand
-	// at each offset of each value), so one list's work grows with the
-	// bytes it reads times these operands' (sw, which compares a prefix,
-	// is not bounded beyond MaxFilterLength).
+	// Neither database searches for a substring in time linear in the
+	// stored value (SQLite's instr and PostgreSQL's strpos may compare
+	// the operand at each offset of each value), so one list's work
+	// grows with the bytes it reads times its co operands'. An ew
+	// compares the value's end on every store, and sw its start, in time
+	// linear in the value; ew counts against the bound still, and sw is
+	// not bounded beyond MaxFilterLength.
 	MaxSubstringBytes int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
 	MaxPatchOperations int

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // dialect holds what differs between PostgreSQL and SQLite in the SQL the
@@ -313,37 +314,47 @@ func globEscape(s string) string {
 	return b.String()
 }
 
-// substring renders a case-sensitive co/sw/ew test of text expression x
-// against s (not empty): LIKE on PostgreSQL, GLOB on SQLite (whose LIKE
-// ignores ASCII case). On SQLite the pattern is a subquery's value
-// (args.bound): SQLite reads a bare parameter's pattern to bound an
-// index's range by its prefix, and then compiles the statement again on
-// every run, analyzed or not. A prefix's range is written out instead:
-// the strings from s up to s followed by the byte 0xFF, which no UTF-8
-// string holds, so that it is every string s begins (in the byte order
-// of the BINARY collation).
+// substring renders a test of text expression x against s (not empty,
+// and folded as x is when the attribute is not caseExact): co, sw or ew,
+// comparing characters exactly (SQLite's LIKE ignores ASCII case).
+//
+// No rendering compares s at each offset of x when it need not: s may be
+// Config.MaxSubstringBytes long, and a value that nearly matches at every
+// offset (values of a's, s 127 a's and a b) costs that many comparisons
+// per character of every row (BenchmarkHostileSubstring).
+//   - ew compares the end of x, as many characters as s has, with s:
+//     right() on PostgreSQL; on SQLite substr() of x's bytes, since a
+//     string of whole UTF-8 characters ends with s's bytes exactly when
+//     it ends with s's characters, and a blob's substr() need not count
+//     x's characters.
+//   - co is strpos() on PostgreSQL, a search that skips ahead by s's
+//     last byte (Boyer-Moore-Horspool) rather than LIKE's backtracking;
+//     on SQLite instr(), which compares with memcmp where GLOB walks the
+//     pattern a character at a time.
+//   - sw is LIKE on PostgreSQL, and GLOB on SQLite within the range of
+//     strings that begin with s, which an index bounds. SQLite reads a
+//     bare parameter's pattern to bound an index's range by its prefix,
+//     and then compiles the statement again on every run, analyzed or
+//     not; so the pattern is a subquery's value (args.bound) and the
+//     range is written out: the strings from s up to s followed by the
+//     byte 0xFF, which no UTF-8 string holds, so that it is every string
+//     s begins (in the byte order of the BINARY collation).
 func (d *dialect) substring(a *args, x, op, s string) string {
-	var pre, post string
 	switch op {
 	case "co":
-		pre, post = "*", "*"
-	case "sw":
-		post = "*"
+		if d.pg {
+			return "(strpos(" + x + d.textColl + ", " + a.add(s) + ") > 0)"
+		}
+		return "(instr(" + x + ", " + a.add(s) + ") > 0)"
 	case "ew":
-		pre = "*"
+		if d.pg {
+			return "(right(" + x + ", " + a.add(utf8.RuneCountInString(s)) + ")" + d.textColl + " = " + a.add(s) + ")"
+		}
+		return "(substr(CAST(" + x + " AS BLOB), " + a.add(-len(s)) + ") = CAST(" + a.add(s) + " AS BLOB))"
 	}
 	if d.pg {
-		conv := func(w string) string {
-			if w == "*" {
-				return "%"
-			}
-			return ""
-		}
-		return "(" + x + d.textColl + " LIKE " + a.add(conv(pre)+likeEscape(s)+conv(post)) + ` ESCAPE '\')`
+		return "(" + x + d.textColl + " LIKE " + a.add(likeEscape(s)+"%") + ` ESCAPE '\')`
 	}
-	glob := x + " GLOB " + a.bound(pre+globEscape(s)+post)
-	if op == "sw" {
-		return "(" + x + " >= " + a.bound(s) + " AND " + x + " < " + a.bound(s+"\xff") + " AND " + glob + ")"
-	}
-	return "(" + glob + ")"
+	glob := x + " GLOB " + a.bound(globEscape(s)+"*")
+	return "(" + x + " >= " + a.bound(s) + " AND " + x + " < " + a.bound(s+"\xff") + " AND " + glob + ")"
 }

@@ -101,6 +101,9 @@ func diffUsers() []*resources.User {
 			Extensions:       ext(`{"level":7,"hired":"2019-05-05T00:00:00Z","tags":[]}`),
 		},
 		{UserName: "Ärger", DisplayName: "ärger", Title: "Über"},
+		// folded a character at a time: Ǆ, ǅ and ǆ are one character;
+		// Σ, σ and ς; ẞ and ß; K (Kelvin) and k
+		{UserName: "ǄemalΣ", DisplayName: "Σοφία Straße ǅ", Title: "\u212aλ\u212a"},
 		{UserName: "Sam", Name: &resources.Name{}},
 		{UserName: "100%_real", Title: "a_b"},
 		{UserName: "star*[x]?", Title: "a*b"},
@@ -191,6 +194,10 @@ var userFilters = []string{
 	`displayName eq "alice adams"`, `displayName co "ADAMS"`, `displayName pr`, `displayName eq null`, `displayName eq "ÄRGER"`,
 	`title eq "engineer"`, `title ne "Engineer"`, `not (title eq "engineer")`, `title pr and not (title eq "engineer")`,
 	`title co "_"`, `title co "*"`, `title eq "über"`,
+	`userName ew "RGER"`, `userName ew "ÄRGER"`, `userName ew "xärger"`, `userName co "ÄRG"`, `userName co "rgerx"`,
+	`userName ew "ǆEMALς"`, `userName ew "ǅemalσ"`, `userName ew "MALΣ"`, `userName co "ǆe"`, `userName ew "ǄǄemalΣ"`,
+	`displayName ew "STRAẞE Ǆ"`, `displayName ew "strasse ǆ"`, `displayName co "ΣΟΦΊΑ S"`, `displayName ew "ǅ"`, `displayName ew "e ǅ"`,
+	`title ew "Λk"`, `title co "kΛ"`, `title ew "λ\u212a\u212a"`, `title ew "ÜBER"`, `title ew "ber"`, `title co "BE"`,
 	`active eq true`, `active eq false`, `active ne true`, `active eq "True"`, `active pr`, `active eq null`,
 	`name.familyName eq "adams"`, `name.familyName sw "B"`, `name pr`, `name.givenName pr`,
 	`name[givenName eq "alice"]`, `name[givenName eq "alice" and familyName eq "adams"]`, `name[not (givenName pr)]`,

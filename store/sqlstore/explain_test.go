@@ -120,6 +120,7 @@ func TestExplainUsesIndexes(t *testing.T) {
 			index  string
 		}{
 			{"userName eq", true, `userName eq "USER000123@example.com"`, "scim_users_user_name_key"},
+			{"userName sw", true, `userName sw "USER000123@"`, "scim_users_user_name_key"},
 			{"externalId eq", true, `externalId eq "ext-123"`, "scim_users_external_id"},
 			{"emails work value eq", true, `emails[type eq "work"].value eq "User123@work.example"`, "scim_user_values_value"},
 			{"emails.value eq", true, `emails.value eq "user123@home.example"`, "scim_user_values_value"},
