@@ -411,11 +411,12 @@ type UserUpdater interface {
 	// returns nil, nothing is written and the stored user is returned with
 	// its version unchanged (a PATCH that changes nothing keeps the
 	// version: the handler returns nil when the result equals cur as
-	// resources.EqualUsers compares them, by value, numbers by value and
-	// strings exactly, case included, and sends no secret). Otherwise next is written as ReplaceUser writes it (next.ID
-	// and next.Meta are ignored; Groups is read-only) and the stored user
-	// is returned with a new Meta.Version. ErrNotFound when missing,
-	// ErrConflict on a taken userName.
+	// resources.EqualUsers compares them, numbers by value and strings
+	// exactly, case included, and sends no secret). Otherwise next is
+	// written as ReplaceUser writes it (next.ID and next.Meta are ignored;
+	// Groups is read-only) and the stored user is returned with a new
+	// Meta.Version. ErrNotFound when missing, ErrConflict on a taken
+	// userName.
 	//
 	// change may run more than once (a store may retry a transaction that
 	// lost to another one), so it must be pure: compute next from cur and
