@@ -302,7 +302,17 @@ func run(ctx context.Context, cfg config, out io.Writer) error {
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+	err = srv.Shutdown(shutdown)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// A connection still open: a request that outran the 5 seconds,
+		// or one a browser opened ahead of a request it never sent
+		// (Shutdown waits 5 seconds before it takes such a connection as
+		// idle). Its client sees the connection close, as on any
+		// restart; the stop itself went as asked.
+		logger.Warn("shutdown: closing the connections still open after 5 seconds")
+		err = srv.Close()
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
