@@ -60,10 +60,11 @@ var (
 	// commit may leave the outcome unknown. storetest checks it with
 	// contexts that ended before the call.
 	ErrUnavailable = errors.New("store: unavailable")
-	// ErrInvalidCursor: the position given to a CursorLister is not one
-	// the store returned for this query (400 invalidCursor). The handler
-	// only passes positions it issued and authenticated, so a store sees
-	// it only after a change of its own position format.
+	// ErrInvalidCursor: the position given to a UserCursorLister or
+	// GroupCursorLister is not one the store returned for this query
+	// (400 invalidCursor). The handler only passes positions it issued
+	// and authenticated, so a store sees it only after a change of its
+	// own position format.
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
 	// ErrUnknownMembers: a group write was asked to refuse member values it
 	// would skip (MemberSkips.Refuse) and was given some; it wrote nothing
@@ -163,7 +164,8 @@ type Page[T any] struct {
 	Total int
 }
 
-// CursorPage is one page of a cursor walk (CursorLister).
+// CursorPage is one page of a cursor walk (UserCursorLister,
+// GroupCursorLister).
 type CursorPage[T any] struct {
 	// Items are at most Query.Count resources, the first ones that sort
 	// after the position the page was asked from.

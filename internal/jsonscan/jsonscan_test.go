@@ -282,7 +282,7 @@ func TestRepeated(t *testing.T) {
 		{`{"x":{"a":1},"y":{"a":1}}`, "", ""},
 		{` { "s" : "\"a\":1,\"a\"" , "t" : [ ] , "u" : { } } `, "", ""},
 		{`{"a":1,"a":{"b":1,"b":2}}`, "a", `"a":{"b":1,"b":2}}`},
-		{many(40, `"k3":0`), "k3", `"k3":0}`},    // past smallObject: the map
+		{many(40, `"k3":0`), "k3", `"k3":0}`},    // past SmallObject: the map
 		{many(16, `"k15":0`), "k15", `"k15":0}`}, // the last one compared pairwise
 		{many(40, `"k40":0`), "", ""},
 		{`"a"`, "", ""},

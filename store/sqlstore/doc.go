@@ -227,7 +227,7 @@
 // Reindex) as well as its reads, and the SCIM id by which the bridge
 // (HostTables) finds a host's row, compares such a value as (SELECT ?n),
 // whose value the planner does not look up, and keeps its index (the
-// plan tests, after ANALYZE); a startsWith writes its prefix's range out.
+// plan tests, after ANALYZE); an sw on SQLite writes its prefix's range out (dialect.substring).
 // TestSQLiteStatementsCompiledOnce compiles each statement the store sends
 // against an analyzed database and fails on a parameter whose binding
 // would compile it again.
