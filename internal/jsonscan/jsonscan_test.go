@@ -108,7 +108,7 @@ func TestParseRepeated(t *testing.T) {
 	}{
 		{`{"a":1,"b":2}`, "", false},
 		{`{"a":1,"a":2}`, "a", true},
-		{`{"a":1,"A":2}`, "", false}, // names differ: resources.Normalize judges case
+		{`{"a":1,"A":2}`, "", false}, // names differ: ResourceType.Normalize judges case
 		{`{"a\u0062":1,"ab":2}`, "ab", true},
 		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", true},
 		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v", true},
@@ -273,7 +273,7 @@ func TestRepeated(t *testing.T) {
 	for _, tt := range []struct{ in, repeated, at string }{
 		{`{"a":1,"b":2}`, "", ""},
 		{`{"a":1,"a":2}`, "a", `"a":2}`},
-		{`{"a":1,"A":2}`, "", ""}, // names differ: resources.Normalize judges case
+		{`{"a":1,"A":2}`, "", ""}, // names differ: ResourceType.Normalize judges case
 		{`{"a\u0062":1,"ab":2}`, "ab", `"ab":2}`},
 		{`{"ab":1, "a\u0062" :2}`, "ab", `"a\u0062" :2}`},
 		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", `"b":2},"y":{"c":1,"c":2}}`},
