@@ -114,7 +114,9 @@ type Authenticator interface {
 // as, for the /Me endpoint (RFC 7644 §3.11).
 type MeResolver func(ctx context.Context) (userID string, err error)
 
-// Config configures NewHandler. Zero values take the documented defaults.
+// Config configures NewHandler. Zero values take the documented defaults,
+// and so do negative limits (every Max field, DefaultPageSize,
+// CursorTimeout; a negative StoreTimeout means no bound).
 type Config struct {
 	// BaseURL is the absolute URL the handler is mounted at, e.g.
 	// "https://app.example.com/scim/v2". It is used for Location headers
@@ -335,6 +337,7 @@ type Config struct {
 	// phoneNumbers.value), in bytes. Default 512: every store must be
 	// able to index them (PostgreSQL refuses an index entry of about
 	// 2,700 bytes), and the handler decides it, the same on every store.
+	// At most MaxValueBytes (a larger one is MaxValueBytes).
 	MaxKeyBytes int
 	// MaxMultiValues bounds the values of one multi-valued attribute of a
 	// resource (emails, roles, an extension's list; a group's members are
@@ -383,7 +386,7 @@ type Config struct {
 	// holds unbounded memory. Default 8 MiB.
 	MaxResponseBytes int
 	// DefaultPageSize is the page size when a list request has no count.
-	// Default 100.
+	// Default 100; at most MaxPageSize (a larger one is MaxPageSize).
 	DefaultPageSize int
 
 	// CursorKey is the secret that signs the cursors of cursor paging
