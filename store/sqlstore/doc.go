@@ -326,8 +326,8 @@
 // every such read, a list's count and GroupsOf included, goes to pgx
 // itself on a connection of the pool, and one
 // whose connection the server closed under it (a restart,
-// pg_terminate_backend) runs again on another, up to three times, where
-// it would have been a 500. Writes are single
+// pg_terminate_backend) runs again on another, three attempts in all,
+// where it would have been a 500. Writes are single
 // transactions; UpdateUser and UpdateGroup make a read-modify-write one.
 // On PostgreSQL without Config.OnChange, UpdateUser writes a change that
 // keeps the user's emails and phone numbers as a read and one UPDATE on
