@@ -587,6 +587,7 @@ const (
 // event's User or Group is a copy of its own, which the callback may keep
 // or change.
 type Event struct {
+	// Type is what changed: one of the Event constants below.
 	Type EventType
 	// Tenant is the tenant of the token that made the change.
 	Tenant string

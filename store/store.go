@@ -152,6 +152,7 @@ type Query struct {
 // *query.Matcher, whose Match reports whether a document
 // (resources.ToMap) matches it.
 type Matcher interface {
+	// Match reports whether doc matches the filter.
 	Match(doc map[string]any) bool
 }
 
@@ -592,6 +593,7 @@ type ModelProvider interface {
 // handler asks for one (WithReport) on those writes when Config.Events is
 // set, and names what it holds in the events.
 type Report struct {
+	// Changes are the write's entries, as described above.
 	Changes []Change
 	// Filled is set by a store that filled the report.
 	Filled bool
@@ -651,6 +653,8 @@ func ReportOf(ctx context.Context) *Report {
 // ReplaceGroup: a store reads it (SecretsSentOf) once change has
 // returned, when it works out the write's entries.
 type SecretsSent struct {
+	// Attributes are the secret attributes the write was sent, as
+	// its UserUpdated or GroupUpdated entry names them.
 	Attributes []string
 }
 
