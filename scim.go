@@ -14,7 +14,21 @@
 //		Groups:  db,
 //		Tokens:  toks,
 //	})
-//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//	scimPaths := http.StripPrefix("/scim/v2", h)
+//	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+//			scimPaths.ServeHTTP(w, r)
+//			return
+//		}
+//		mux.ServeHTTP(w, r) // the rest of the application
+//	})}
+//
+// Mount it ahead of the application's http.ServeMux, as above, rather
+// than on it (mux.Handle("/scim/v2/", ...)): the mux cleans a path before
+// routing it, so a provider given the base URL with a slash at its end,
+// whose requests then go to /scim/v2//Users, would be answered with a
+// redirect (307), which not every provider follows. Reached as sent,
+// //Users is served as /Users with a warning.
 //
 // Serve it from an http.Server (and proxy) whose MaxHeaderBytes is at
 // least cfg.HeaderBytes(), so that a filter or cursor too long for a GET's
