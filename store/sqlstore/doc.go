@@ -13,12 +13,14 @@
 //
 // One *Store implements store.UserStore, store.GroupStore,
 // store.MembershipReader, store.UserUpdater, store.GroupUpdater,
-// store.CheckedMemberModifier, store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
-// store.UniqueEnforcer, tokens.Store, tokens.Rotator, admin.RequestLog
-// and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
-// is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
-// processes sharing one database. With Config.ChangeFeed, Feed returns its
-// store.ChangeFeed and store.FeedConsumers (below).
+// store.CheckedMemberModifier, store.UserCursorLister,
+// store.GroupCursorLister, store.ModelProvider, store.UniqueEnforcer,
+// store.IDLimiter, tokens.Store, tokens.Rotator, admin.RequestLog and
+// admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log is
+// written in batches, one INSERT each, off the request path), and is safe
+// for concurrent use, also by several processes sharing one database. With
+// Config.ChangeFeed, Feed returns its store.ChangeFeed and
+// store.FeedConsumers (below).
 //
 // # Schema
 //
