@@ -14,8 +14,8 @@ import (
 	"github.com/scimkit/scim/tokens"
 )
 
-// A host application mounts the handler under /scim/v2 of its own mux and
-// hands the generated token to its identity provider.
+// A host application mounts the handler under /scim/v2, ahead of its own
+// mux, and hands the generated token to its identity provider.
 func ExampleNewHandler() {
 	ctx := context.Background()
 	db := memory.New()
@@ -35,8 +35,18 @@ func ExampleNewHandler() {
 	if err != nil {
 		panic(err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	// Ahead of the application's http.ServeMux, not on it: the mux would
+	// answer /scim/v2//Users (a base URL given with a slash at its end)
+	// with a redirect, which not every provider follows.
+	scimPaths := http.StripPrefix("/scim/v2", h)
+	mux := http.NewServeMux() // the rest of the application
+	app := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+			scimPaths.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 
 	token, _, err := toks.Generate(ctx, tokens.GenerateOptions{Name: "Okta"}) // show it once
 	if err != nil {
@@ -47,7 +57,7 @@ func ExampleNewHandler() {
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/scim+json")
 		rec := httptest.NewRecorder()
-		mux.ServeHTTP(rec, req)
+		app.ServeHTTP(rec, req)
 		return rec
 	}
 	created := send("POST", "/scim/v2/Users", `{"userName":"bjensen@example.com","active":true}`)
@@ -55,8 +65,12 @@ func ExampleNewHandler() {
 	id := strings.TrimPrefix(created.Header().Get("Location"), "https://app.example.com/scim/v2/Users/")
 	deactivated := send("PATCH", "/scim/v2/Users/"+id, `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"Replace","path":"active","value":"False"}]}`)
 	fmt.Println(deactivated.Code)
+	// A provider given the base URL with a slash at its end reaches the
+	// handler as sent, and is served.
+	fmt.Println(send("POST", "/scim/v2//Users", `{"userName":"jsmith@example.com"}`).Code)
 	// Output:
 	// 201 true
 	// end the sessions of bjensen@example.com
 	// 200
+	// 201
 }

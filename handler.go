@@ -91,9 +91,10 @@ type handler struct {
 }
 
 // NewHandler returns the SCIM endpoint described by cfg. Mount it at the
-// SCIM base URL with the prefix stripped:
+// SCIM base URL with the prefix stripped, ahead of any http.ServeMux (see
+// the package documentation: a mux answers //Users with a redirect):
 //
-//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//	scimPaths := http.StripPrefix("/scim/v2", h) // for paths under /scim/v2/
 //
 // It serves /ServiceProviderConfig, /ResourceTypes, /Schemas, /Users,
 // /Groups (when cfg.Groups is set), /.search and GET / (a query across

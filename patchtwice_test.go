@@ -13,10 +13,10 @@ import (
 )
 
 // TestPatchValueNamesAttributeTwice: a no-path PATCH value that names one
-// attribute under two keys, with and without its schema's URN, is
-// refused (400 invalidSyntax) as a POST or PUT body giving it twice is
-// (resources.Normalize), and changes nothing: the PATCH applied both
-// keys in sorted order, the later winning. Entra's no-path replace,
+// attribute under two keys, with and without its schema's URN, is refused
+// (400 invalidSyntax) as a POST or PUT body giving it twice is
+// (resources.ResourceType.Normalize), and changes nothing: the PATCH applied
+// both keys in sorted order, the later winning. Entra's no-path replace,
 // whose dotted and URN keys each name another target, still applies.
 func TestPatchValueNamesAttributeTwice(t *testing.T) {
 	const givenTwice = "is given more than once (names match case-insensitively, with or without the schema URN); send it once"

@@ -14,7 +14,21 @@
 //		Groups:  db,
 //		Tokens:  toks,
 //	})
-//	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+//	scimPaths := http.StripPrefix("/scim/v2", h)
+//	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//		if strings.HasPrefix(r.URL.Path, "/scim/v2/") {
+//			scimPaths.ServeHTTP(w, r)
+//			return
+//		}
+//		mux.ServeHTTP(w, r) // the rest of the application
+//	})}
+//
+// Mount it ahead of the application's http.ServeMux, as above, rather
+// than on it (mux.Handle("/scim/v2/", ...)): the mux cleans a path before
+// routing it, so a provider given the base URL with a slash at its end,
+// whose requests then go to /scim/v2//Users, would be answered with a
+// redirect (307), which not every provider follows. Reached as sent,
+// //Users is served as /Users with a warning.
 //
 // Serve it from an http.Server (and proxy) whose MaxHeaderBytes is at
 // least cfg.HeaderBytes(), so that a filter or cursor too long for a GET's
@@ -114,7 +128,9 @@ type Authenticator interface {
 // as, for the /Me endpoint (RFC 7644 §3.11).
 type MeResolver func(ctx context.Context) (userID string, err error)
 
-// Config configures NewHandler. Zero values take the documented defaults.
+// Config configures NewHandler. Zero values take the documented defaults,
+// and so do negative limits (every Max field, DefaultPageSize,
+// CursorTimeout; a negative StoreTimeout means no bound).
 type Config struct {
 	// BaseURL is the absolute URL the handler is mounted at, e.g.
 	// "https://app.example.com/scim/v2". It is used for Location headers
@@ -335,6 +351,7 @@ type Config struct {
 	// phoneNumbers.value), in bytes. Default 512: every store must be
 	// able to index them (PostgreSQL refuses an index entry of about
 	// 2,700 bytes), and the handler decides it, the same on every store.
+	// At most MaxValueBytes (a larger one is MaxValueBytes).
 	MaxKeyBytes int
 	// MaxMultiValues bounds the values of one multi-valued attribute of a
 	// resource (emails, roles, an extension's list; a group's members are
@@ -383,7 +400,7 @@ type Config struct {
 	// holds unbounded memory. Default 8 MiB.
 	MaxResponseBytes int
 	// DefaultPageSize is the page size when a list request has no count.
-	// Default 100.
+	// Default 100; at most MaxPageSize (a larger one is MaxPageSize).
 	DefaultPageSize int
 
 	// CursorKey is the secret that signs the cursors of cursor paging
@@ -584,6 +601,7 @@ const (
 // event's User or Group is a copy of its own, which the callback may keep
 // or change.
 type Event struct {
+	// Type is what changed: one of the Event constants below.
 	Type EventType
 	// Tenant is the tenant of the token that made the change.
 	Tenant string

@@ -265,15 +265,14 @@ func validUTF8(data []byte) error {
 	return nil
 }
 
-// messageKeys returns the member names of a message body (a
-// SearchRequest, a BulkRequest, a bulk operation) sorted
-// (jsonscan.SortedKeys), and repeated, a
-// name the object also gives in another case ("data" and "dAtA"; "" when
+// messageKeys returns the member names of a message body (a SearchRequest, a
+// BulkRequest, a bulk operation) sorted (jsonscan.SortedKeys), and repeated,
+// a name the object also gives in another case ("data" and "dAtA"; "" when
 // none). A message's members match case-insensitively, so two spellings
 // would leave which value counts to the map's iteration order, and an
 // unsorted walk would leave to it which of two errors answers: the same
 // request must get the same answer every time (and on every store). The
-// PATCH decoder and resources.Normalize refuse such a body too.
+// PATCH decoder and resources.ResourceType.Normalize refuse such a body too.
 //
 // Names are the same when names.Equal says so (ASCII case folding), the
 // fold the readers' switches classify them by (names.Lower), so that a

@@ -10,7 +10,7 @@ import (
 )
 
 // decodeJSON is Decode through encoding/json alone: the reference
-// decodeValid is held to.
+// FuzzDecode holds Decode to.
 func decodeJSON(data []byte) (map[string]any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

@@ -251,7 +251,7 @@ func dropFoldingNames(v any) any {
 // call it only when mayHoldURN(data). A URN given in
 // two spellings (names.Equal: "urn:...:enterprise:2.0:User" and
 // "URN:...:ENTERPRISE:2.0:USER") is refused, as a request body giving it
-// twice is (resources.Normalize), rather than reading one of the two as
+// twice is (ResourceType.Normalize), rather than reading one of the two as
 // Go's map order falls; the keys are sorted (jsonscan.SortedKeys) so that
 // the spelling named in the error is the same every time.
 func extensionObjects(data []byte, core string) (map[string]json.RawMessage, error) {

@@ -19,7 +19,7 @@ func refMarshalUser(u User) ([]byte, error) {
 	var ext []refExtEntry
 	if u.Enterprise != nil {
 		// json.Marshal calls EnterpriseUser.MarshalJSON, which
-		// TestEnterpriseJSONMatchesReference holds to refMarshalEnterprise.
+		// TestMarshalJSONMatchesReference holds to refMarshalEnterprise.
 		raw, err := json.Marshal(u.Enterprise)
 		if err != nil {
 			return nil, err

@@ -522,7 +522,7 @@ func (rt *ResourceType) extMember(ext *Schema, key string, v any, l *Lenience) (
 
 // bodyValue is normalizeValue for the value of attribute a in a resource
 // body, which Normalize owns. A multi-valued attribute given one value
-// (not a list) is taken as a list of it, a bend (Lenience.oneValue): RFC
+// (not a list) is taken as a list of it, a bend (Lenience.OneValue): RFC
 // 7643 §2.4 gives a multi-valued attribute "as a JSON array". In a PATCH
 // operation's value it is none: an add of one value to a multi-valued
 // attribute is RFC 7644 §3.5.2.1's "a new value is added".

@@ -59,7 +59,9 @@ const (
 // Attribute describes one attribute of a schema: the characteristics of
 // RFC 7643 §2.2 that decide how filters compare it, how PATCH may change it
 // and whether a response carries it, and the ones the /Schemas document
-// shows (Description, ReferenceTypes).
+// shows (Description, ReferenceTypes). Each field is the characteristic
+// of the same name; NewSchema checks them and takes an empty Mutability,
+// Returned or Uniqueness as its RFC default (see NewSchema).
 type Attribute struct {
 	Name            string
 	Type            string
@@ -184,11 +186,15 @@ func find(attrs []*Attribute, name string) *Attribute {
 // Schema is a SCIM schema: its URN and attribute definitions, plus the
 // rendered document served at /Schemas/{id}.
 type Schema struct {
+	// ID is the schema's URN; Name and Description are shown at
+	// /Schemas/{id}.
 	ID          string
 	Name        string
 	Description string
-	Attributes  []*Attribute
-	document    json.RawMessage
+	// Attributes are the top-level attribute definitions, as NewSchema
+	// checked and completed them.
+	Attributes []*Attribute
+	document   json.RawMessage
 }
 
 // Attr returns the attribute called name (case-insensitively), or nil.
@@ -286,7 +292,11 @@ type ResourceType struct {
 
 // Extension is a schema extension of a ResourceType.
 type Extension struct {
-	Schema   *Schema
+	// Schema is the extension's schema.
+	Schema *Schema
+	// Required is what /ResourceTypes shows as the extension's
+	// "required". The ResourceTypes a Model builds leave it false: a
+	// resource without the extension is accepted.
 	Required bool
 }
 

@@ -174,6 +174,7 @@ type FeedConsumers interface {
 
 // FeedStatus is one tenant's feed as FeedConsumers.FeedStatus reports it.
 type FeedStatus struct {
+	// Tenant is the tenant whose feed this is ("" is a tenant too).
 	Tenant string
 	// Head is the number of the tenant's entries (0: none yet): the Seq
 	// of its last entry, or, on a store that numbers committed entries
@@ -187,6 +188,7 @@ type FeedStatus struct {
 
 // ConsumerStatus is one named consumer's position in a tenant's feed.
 type ConsumerStatus struct {
+	// Name is the consumer's name (feed.Consumer.Name).
 	Name string
 	// Acked is the last Seq the consumer acknowledged; Head-Acked is its
 	// lag in entries.

@@ -60,10 +60,11 @@ var (
 	// commit may leave the outcome unknown. storetest checks it with
 	// contexts that ended before the call.
 	ErrUnavailable = errors.New("store: unavailable")
-	// ErrInvalidCursor: the position given to a CursorLister is not one
-	// the store returned for this query (400 invalidCursor). The handler
-	// only passes positions it issued and authenticated, so a store sees
-	// it only after a change of its own position format.
+	// ErrInvalidCursor: the position given to a UserCursorLister or
+	// GroupCursorLister is not one the store returned for this query
+	// (400 invalidCursor). The handler only passes positions it issued
+	// and authenticated, so a store sees it only after a change of its
+	// own position format.
 	ErrInvalidCursor = errors.New("store: invalid cursor position")
 	// ErrUnknownMembers: a group write was asked to refuse member values it
 	// would skip (MemberSkips.Refuse) and was given some; it wrote nothing
@@ -151,6 +152,7 @@ type Query struct {
 // *query.Matcher, whose Match reports whether a document
 // (resources.ToMap) matches it.
 type Matcher interface {
+	// Match reports whether doc matches the filter.
 	Match(doc map[string]any) bool
 }
 
@@ -163,7 +165,8 @@ type Page[T any] struct {
 	Total int
 }
 
-// CursorPage is one page of a cursor walk (CursorLister).
+// CursorPage is one page of a cursor walk (UserCursorLister,
+// GroupCursorLister).
 type CursorPage[T any] struct {
 	// Items are at most Query.Count resources, the first ones that sort
 	// after the position the page was asked from.
@@ -590,6 +593,7 @@ type ModelProvider interface {
 // handler asks for one (WithReport) on those writes when Config.Events is
 // set, and names what it holds in the events.
 type Report struct {
+	// Changes are the write's entries, as described above.
 	Changes []Change
 	// Filled is set by a store that filled the report.
 	Filled bool
@@ -649,6 +653,8 @@ func ReportOf(ctx context.Context) *Report {
 // ReplaceGroup: a store reads it (SecretsSentOf) once change has
 // returned, when it works out the write's entries.
 type SecretsSent struct {
+	// Attributes are the secret attributes the write was sent, as
+	// its UserUpdated or GroupUpdated entry names them.
 	Attributes []string
 }
 

@@ -106,9 +106,10 @@ const (
 	// the handler's read fails instead of waiting forever.
 	defaultReadTimeout = 30 * time.Second
 	// defaultWriteTimeout runs from the end of the headers to the end of
-	// the response: the body (up to 30 s), the store call (up to 10 s),
-	// then the response, which for a page of 1,000 resources, or of groups
-	// with many members, can be tens of MB to a slow client.
+	// the response: the body (up to 30 s), the store calls (up to 10 s,
+	// plus 5 s for a COMMIT sent in time), then the response: a list page
+	// of up to 8 MiB (scim.Config.MaxResponseBytes), or more for a group
+	// with many members, to a slow client.
 	defaultWriteTimeout = 2 * time.Minute
 	// defaultIdleTimeout closes a keep-alive connection no request has
 	// used for 2 minutes; providers send requests in bursts, which reuse

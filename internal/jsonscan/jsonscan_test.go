@@ -108,7 +108,7 @@ func TestParseRepeated(t *testing.T) {
 	}{
 		{`{"a":1,"b":2}`, "", false},
 		{`{"a":1,"a":2}`, "a", true},
-		{`{"a":1,"A":2}`, "", false}, // names differ: resources.Normalize judges case
+		{`{"a":1,"A":2}`, "", false}, // names differ: ResourceType.Normalize judges case
 		{`{"a\u0062":1,"ab":2}`, "ab", true},
 		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", true},
 		{`{"x":[{"v":1},{"v":2,"v":3}]}`, "v", true},
@@ -273,7 +273,7 @@ func TestRepeated(t *testing.T) {
 	for _, tt := range []struct{ in, repeated, at string }{
 		{`{"a":1,"b":2}`, "", ""},
 		{`{"a":1,"a":2}`, "a", `"a":2}`},
-		{`{"a":1,"A":2}`, "", ""}, // names differ: resources.Normalize judges case
+		{`{"a":1,"A":2}`, "", ""}, // names differ: ResourceType.Normalize judges case
 		{`{"a\u0062":1,"ab":2}`, "ab", `"ab":2}`},
 		{`{"ab":1, "a\u0062" :2}`, "ab", `"a\u0062" :2}`},
 		{`{"x":{"b":1,"b":2},"y":{"c":1,"c":2}}`, "b", `"b":2},"y":{"c":1,"c":2}}`},
@@ -282,7 +282,7 @@ func TestRepeated(t *testing.T) {
 		{`{"x":{"a":1},"y":{"a":1}}`, "", ""},
 		{` { "s" : "\"a\":1,\"a\"" , "t" : [ ] , "u" : { } } `, "", ""},
 		{`{"a":1,"a":{"b":1,"b":2}}`, "a", `"a":{"b":1,"b":2}}`},
-		{many(40, `"k3":0`), "k3", `"k3":0}`},    // past smallObject: the map
+		{many(40, `"k3":0`), "k3", `"k3":0}`},    // past SmallObject: the map
 		{many(16, `"k15":0`), "k15", `"k15":0}`}, // the last one compared pairwise
 		{many(40, `"k40":0`), "", ""},
 		{`"a"`, "", ""},

@@ -1,10 +1,10 @@
 // Package multivalue holds RFC 7643 §2.4's rules for the values of a
 // multi-valued complex attribute (emails, phoneNumbers, roles): no two
 // duplicates (the same "type" and "value") and at most one primary. It is
-// the one implementation resources.Normalize (a POST or PUT body) and the
-// PATCH engine (internal/patch, the list its operations leave) hold a list
-// to, so that a PATCH stores no list a POST would not. It knows no schema
-// type: each caller describes the attribute by a Shape.
+// the one implementation resources.ResourceType.Normalize (a POST or PUT
+// body) and the PATCH engine (internal/patch, the list its operations leave)
+// hold a list to, so that a PATCH stores no list a POST would not. It knows
+// no schema type: each caller describes the attribute by a Shape.
 package multivalue
 
 import (

@@ -125,9 +125,9 @@ const smallSet = 16
 // GivenTwice is what a refusal of a name an object gives twice says after
 // the name (the name's own rendering is the refusal's: a resource's
 // attribute error, a PATCH operation's detail): a request body
-// (resources.Normalize), a PATCH value (its keys, with and without their
-// schema's URN) and a typed read refuse it in these words, so that a
-// client meets one message for one rule.
+// (resources.ResourceType.Normalize), a PATCH value (its keys, with and
+// without their schema's URN) and a typed read refuse it in these words, so
+// that a client meets one message for one rule.
 const GivenTwice = "is given more than once (names match case-insensitively, with or without the schema URN); send it once"
 
 // Repeated returns the first of keys (sorted, as jsonscan.SortedKeys gives

@@ -79,14 +79,14 @@ func (t keyTarget) String() string {
 	return s
 }
 
-// twice reports whether t and o are one target: a no-path value that
-// names it under two keys ("password" and "urn:...:User:password", the
-// latter also inside the core schema's URN object; "name.givenName" and
+// twice reports whether t and o are one target: a no-path value that names
+// it under two keys ("password" and "urn:...:User:password", the latter also
+// inside the core schema's URN object; "name.givenName" and
 // "urn:...:User:name.givenName"; an extension's attribute qualified and
-// inside the extension's object) is refused, as resources.Normalize
-// refuses an attribute given twice "with or without the schema URN" in
-// a POST or PUT body, rather than applied twice in the keys' sorted
-// order, the later winning.
+// inside the extension's object) is refused, as
+// resources.ResourceType.Normalize refuses an attribute given twice "with or
+// without the schema URN" in a POST or PUT body, rather than applied twice
+// in the keys' sorted order, the later winning.
 func (t keyTarget) twice(o keyTarget) bool {
 	return t.ext == o.ext && t.attr == o.attr && t.sub == o.sub && names.Equal(t.filter, o.filter)
 }
@@ -351,17 +351,16 @@ func (a *applier) target(path string) (l loc, done bool, err error) {
 }
 
 // applyObject applies add or replace without a path: every key of obj is
-// applied as if it were the operation's path (RFC 7644 §3.5.2.1 and
-// §3.5.2.3 with Entra ID's aadOptscim062020 form, whose keys are dotted,
-// filtered or fully qualified paths). Keys are applied in the order
-// applyKeys gives. Read-only targets are ignored, as RFC 7644 §3.3 says
-// for values clients send (Okta's {"id": ..., "displayName": ...}).
-// Inside an extension object (ext != nil) keys are that extension's
-// attributes. A target named by two keys ("title" and "TITLE", "title"
-// and "urn:...:User:title" or the core schema's URN object holding it) is
-// refused (applyKeys, keyOnce), as resources.Normalize refuses it in a
-// POST or PUT body, rather than applied twice, the later in sorted order
-// winning.
+// applied as if it were the operation's path (RFC 7644 §3.5.2.1 and §3.5.2.3
+// with Entra ID's aadOptscim062020 form, whose keys are dotted, filtered or
+// fully qualified paths). Keys are applied in the order applyKeys gives.
+// Read-only targets are ignored, as RFC 7644 §3.3 says for values clients
+// send (Okta's {"id": ..., "displayName": ...}). Inside an extension object
+// (ext != nil) keys are that extension's attributes. A target named by two
+// keys ("title" and "TITLE", "title" and "urn:...:User:title" or the core
+// schema's URN object holding it) is refused (applyKeys, keyOnce), as
+// resources.ResourceType.Normalize refuses it in a POST or PUT body, rather
+// than applied twice, the later in sorted order winning.
 func (a *applier) applyObject(kind string, obj map[string]any, ext *resources.Schema) error {
 	return a.applyKeys(kind, obj, ext, "")
 }
@@ -1733,7 +1732,7 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 // one value: when several are, the last one this operation touched wins
 // and the others get "primary" false, as RFC 7644 §3.5.2 says ("SHALL
 // cause the server to automatically set "primary" to "false" for any other
-// values") and as resources.Normalize demotes the extra primaries of a PUT.
+// values") and as resources.ResourceType.Normalize demotes the extra primaries of a PUT.
 func fixPrimary(attr *resources.Attribute, list []any, touched []int) {
 	if attr.Type != resources.TypeComplex || attr.Sub("primary") == nil || len(list) < 2 {
 		return

@@ -11,7 +11,7 @@ import (
 	"github.com/scimkit/scim/resources"
 )
 
-// userEmails and friends restate parts of userJSON, for expected documents.
+// workEmail and friends restate parts of userJSON, for expected documents.
 const (
 	workEmail = `{"value": "bjensen@example.com", "type": "work", "primary": true}`
 	homeEmail = `{"value": "babs@jensen.org", "type": "home"}`

@@ -2,10 +2,11 @@ package patch
 
 import "testing"
 
-// TestApplyKeyGivenTwice: a no-path value that names one target under
-// two keys, with and without its schema's URN, is refused as
-// resources.Normalize refuses an attribute given twice in a body, rather
-// than applied twice in the keys' sorted order, the later winning.
+// TestApplyKeyGivenTwice: a no-path value that names one target under two
+// keys, with and without its schema's URN, is refused as
+// resources.ResourceType.Normalize refuses an attribute given twice in a
+// body, rather than applied twice in the keys' sorted order, the later
+// winning.
 func TestApplyKeyGivenTwice(t *testing.T) {
 	const core = "urn:ietf:params:scim:schemas:core:2.0:User"
 	twice := func(name string) *fail {

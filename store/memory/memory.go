@@ -192,7 +192,7 @@ type tenant struct {
 
 	users      map[string]*userRec
 	userOrder  order[*userRec]
-	byUserName map[string]*userRec         // unique, key per keyUserName
+	byUserName map[string]*userRec         // unique, key per Store.key.userName
 	byUserExt  map[string]recSet[*userRec] // externalId
 	byEmail    map[string]recSet[*userRec] // emails.value
 	// uniqUsers and uniqGroups file resources under the values of their

@@ -16,7 +16,9 @@ import (
 // pair sorts after it, so resources created or deleted meanwhile move no
 // other resource: none is returned twice, none that stayed is skipped.
 type Position struct {
+	// Key is the sort key of the resource last returned.
 	Key SortKey
+	// Seq is its creation sequence, which breaks ties between keys.
 	Seq int64
 }
 

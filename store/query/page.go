@@ -25,7 +25,7 @@ func Window[T any](s []T, start, count int) []T {
 }
 
 // Comparer is a sort key that orders itself against another key of its
-// type (store.SortKey).
+// type (SortKey).
 type Comparer[K any] interface {
 	// Compare returns -1, 0 or +1 as the key sorts before, with or after o.
 	Compare(o K) int

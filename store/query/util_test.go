@@ -246,7 +246,7 @@ func TestFoldOutput(t *testing.T) {
 }
 
 func TestFoldASCIIOrder(t *testing.T) {
-	// Folded ASCII sorts as lower case, as store.Evaluator orders: "Z"
+	// Folded ASCII sorts as lower case, as Evaluator orders: "Z"
 	// after "_" (as "z" is), though 'Z' < '_'.
 	assert.Greater(t, Fold("Z"), Fold("_"))
 	assert.Less(t, Fold("a"), Fold("B"))

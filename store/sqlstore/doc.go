@@ -13,12 +13,14 @@
 //
 // One *Store implements store.UserStore, store.GroupStore,
 // store.MembershipReader, store.UserUpdater, store.GroupUpdater,
-// store.CheckedMemberModifier, store.UserCursorLister, store.GroupCursorLister, store.ModelProvider,
-// store.UniqueEnforcer, tokens.Store, tokens.Rotator, admin.RequestLog
-// and admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log
-// is written in batches, one INSERT each, off the request path), and is safe for concurrent use, also by several
-// processes sharing one database. With Config.ChangeFeed, Feed returns its
-// store.ChangeFeed and store.FeedConsumers (below).
+// store.CheckedMemberModifier, store.UserCursorLister,
+// store.GroupCursorLister, store.ModelProvider, store.UniqueEnforcer,
+// store.IDLimiter, tokens.Store, tokens.Rotator, admin.RequestLog and
+// admin.BatchRecorder (wrapped in an admin.AsyncLog, the request log is
+// written in batches, one INSERT each, off the request path), and is safe
+// for concurrent use, also by several processes sharing one database. With
+// Config.ChangeFeed, Feed returns its store.ChangeFeed and
+// store.FeedConsumers (below).
 //
 // # Schema
 //
@@ -227,7 +229,7 @@
 // Reindex) as well as its reads, and the SCIM id by which the bridge
 // (HostTables) finds a host's row, compares such a value as (SELECT ?n),
 // whose value the planner does not look up, and keeps its index (the
-// plan tests, after ANALYZE); a startsWith writes its prefix's range out.
+// plan tests, after ANALYZE); an sw on SQLite writes its prefix's range out (dialect.substring).
 // TestSQLiteStatementsCompiledOnce compiles each statement the store sends
 // against an analyzed database and fails on a parameter whose binding
 // would compile it again.
@@ -326,8 +328,8 @@
 // every such read, a list's count and GroupsOf included, goes to pgx
 // itself on a connection of the pool, and one
 // whose connection the server closed under it (a restart,
-// pg_terminate_backend) runs again on another, up to three times, where
-// it would have been a 500. Writes are single
+// pg_terminate_backend) runs again on another, three attempts in all,
+// where it would have been a 500. Writes are single
 // transactions; UpdateUser and UpdateGroup make a read-modify-write one.
 // On PostgreSQL without Config.OnChange, UpdateUser writes a change that
 // keeps the user's emails and phone numbers as a read and one UPDATE on

@@ -27,7 +27,7 @@ import (
 // version $6: the user's UPDATE (user $2 of tenant $1, at $3, to version
 // $4; its row locked already), its entry appended to scim_feed_pending
 // (pgFeed with its head read from w), and the tenant's head row made
-// when the statement does not see it (pgFeed's "made", pgEnsureHead),
+// when the statement does not see it (pgFeed's "made", that release's pgEnsureHead),
 // for the numbering that follows in the same transaction.
 const previousOnChangeAppend = `WITH w AS (UPDATE scim_users SET last_modified = $3, version = $4 WHERE tenant = $1 AND id = $2 RETURNING 1),
 		head AS (SELECT 0::bigint AS seq FROM (SELECT count(*) AS n FROM w) AS done WHERE done.n > 0), entries AS (

@@ -1867,6 +1867,7 @@ func (b *Bridge) buildTeamFold(add bool, n int) bstmt {
 // Querier is what UnmanagedUsers reads through: a *sql.DB (Store.DB), a
 // *sql.Tx or a *sql.Conn. The store's own reads take it too.
 type Querier interface {
+	// QueryContext is database/sql's: it runs query with args.
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 

@@ -165,6 +165,7 @@ func (s *Store) setNameKeySQL(users bool, sets string) string {
 // before the key existed, whose names were distinct under the old case
 // fold and look the same now. Both are kept; see Store.SharedNames.
 type SharedName struct {
+	// Tenant is the tenant of both resources.
 	Tenant string
 	// ResourceType is "User" or "Group".
 	ResourceType string

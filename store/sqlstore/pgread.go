@@ -35,8 +35,8 @@ type rowsIter interface {
 // statements and the one round trip are the same. A read that fails
 // with its connection (not sent, as database/sql retried, or the
 // connection closed under it, which database/sql answered with the
-// error) is dropped with the connection and runs again on another, up
-// to three times.
+// error) is dropped with the connection and runs again on another:
+// three attempts in all.
 func (r rdb) query(ctx context.Context, q string, args []any, each func(rowsIter) error) error {
 	if r.pg {
 		for attempt := 1; ; attempt++ {

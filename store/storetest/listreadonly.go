@@ -19,8 +19,8 @@ func init() {
 const listReadOnly = "(store.Query.ReadOnly: a store may share what a list returns points to only if it never changes it; a write stores a new value)"
 
 // readOnlyListing is one way the handler lists with ReadOnly: a page
-// (ListUsers, ListGroups) or a cursor page (the CursorLister's), of
-// query q.
+// (ListUsers, ListGroups) or a cursor page (UserCursorLister's,
+// GroupCursorLister's), of query q.
 type readOnlyListing struct {
 	name   string
 	q      store.Query

@@ -76,7 +76,9 @@ import (
 // implements store.UserUpdater or Groups store.GroupUpdater or
 // store.CheckedMemberModifier, so are they.
 type Stores struct {
-	Users  store.UserStore
+	// Users is the user store under test.
+	Users store.UserStore
+	// Groups is the group store under test, or nil (see above).
 	Groups store.GroupStore
 	// Feed is the stores' change feed, when they keep one: the Feed
 	// tests then check it (and, when it implements store.FeedConsumers,
