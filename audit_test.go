@@ -239,6 +239,8 @@ func TestAuditBodyAfterByteOrderMark(t *testing.T) {
 		{"two marks, bulk", "POST", "/Bulk", bom + bom + `{}`, "malformed JSON at byte 4: invalid character U+FEFF (a byte order mark)"},
 		{"an error after a mark", "POST", "/Users", bom + `{"userName":"x",}`, "malformed JSON at byte 20: invalid character '}'"},
 		{"a non-ASCII character", "POST", "/Users", `{"userName":é}`, "malformed JSON at byte 13: invalid character U+00E9 looking for beginning of value"},
+		{"the replacement character itself", "POST", "/Users", "{\"userName\":\uFFFD}", "malformed JSON at byte 13: invalid character U+FFFD looking for beginning of value"},
+		{"a byte that is no UTF-8", "POST", "/Users", "{\"userName\":\xff}", "the request body is not valid UTF-8"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidSyntax", tc.detail)

@@ -129,11 +129,11 @@ func syntaxMessage(data []byte, e *json.SyntaxError) string {
 	if !ok {
 		return msg
 	}
-	r, _ := utf8.DecodeRune(data[at:])
-	switch r {
-	case utf8.RuneError:
+	r, size := utf8.DecodeRune(data[at:])
+	switch {
+	case r == utf8.RuneError && size == 1: // no UTF-8; a U+FFFD sent is 3 bytes
 		return fmt.Sprintf("invalid byte 0x%02X", c) + rest
-	case '\uFEFF':
+	case r == '\uFEFF':
 		return "invalid character U+FEFF (a byte order mark)" + rest
 	}
 	return fmt.Sprintf("invalid character U+%04X", r) + rest
