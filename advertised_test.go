@@ -929,8 +929,11 @@ func (a advertisedAttr) wrongType() any {
 }
 
 // checkType: a value of the wrong type is 400 invalidValue in a POST and
-// a PATCH, where a client sets the attribute; "True"/"False" strings for a
-// boolean are read as booleans in both modes (Entra ID); a canonical
+// a PATCH, where a client sets the attribute; a string for a complex
+// attribute with a value is taken as its value, a bend strict mode
+// refuses, but for the manager's and members' bare ids;
+// "True"/"False" strings for a boolean are read as booleans in both
+// modes (Entra ID); a canonical
 // value list is a suggestion (RFC 7643 §7: values that "MAY be used"):
 // another value is kept as sent; a reference to an external resource is
 // absolute, a relative one kept with a warning and refused in strict
@@ -960,6 +963,13 @@ func (s *advertisedSuite) checkType(a advertisedAttr, full map[string]any) {
 		requireError(t, s.patch(s.e, a, id, op("replace", a.path(), a.wrongType())), 400, "invalidValue", a.attr.Name)
 	}
 	switch {
+	case a.attr.Type == "complex" && a.attr.sub("value") != nil && a.attr.Name != "members" && a.attr.Name != "manager":
+		// A string for it is taken as {"value": s}, a bend strict mode
+		// refuses (README's leniency table); the manager's and members'
+		// bare ids are no bend.
+		doc := s.minimal(a.rt, "bare")
+		s.putValued(a, doc, "bareMx")
+		requireError(t, s.strict.do("POST", a.rt.Endpoint, doc), 400, "invalidValue", a.attr.Name)
 	case a.attr.Type == "boolean":
 		for _, e := range []*env{s.e, s.strict} {
 			doc := s.minimal(a.rt, "bool")
