@@ -505,12 +505,13 @@ func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
 // refusedIn returns the refusal of the filter e, which the evaluator
 // compiled, for a path it names that a list's filter may not: a $ref the
 // server makes (resources.ResourceType.ServerRef: members.$ref, or $ref
-// inside members[...]), then meta.location (directly, with or without the
-// core schema URN, or in a value filter on meta: meta[location pr]), then
-// an attribute or sub-attribute whose values are never returned
-// ("password", "recovery.code", or recovery[code eq "…"]), the first of
-// the first kind the filter names; or nil. One walk of the paths, each
-// resolved once, finds all three.
+// inside members[...]) or the manager's displayName, which it makes too
+// (resources.ResourceType.ServerDisplay), then meta.location (directly,
+// with or without the core schema URN, or in a value filter on meta:
+// meta[location pr]), then an attribute or sub-attribute whose values are
+// never returned ("password", "recovery.code", or recovery[code eq "…"]),
+// the first of the first kind the filter names; or nil. One walk of the
+// paths, each resolved once, finds them all.
 func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
 	never, location := "", false
 	for p := range filter.Paths(e) {
@@ -520,6 +521,8 @@ func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
 			// filter comparison combination is not supported". Evaluated,
 			// it would match nothing, however the members are.
 			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p.Name+".$ref", p.Name)
+		case rt.ServerDisplay(res.Attr, res.Sub):
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes it from the manager's User and stores none; compare %s instead", res.Extension.ID+":manager.displayName", res.Extension.ID+":manager.value")
 		case location: // only a $ref comes before it
 		case isLocation(res):
 			location = true
@@ -615,6 +618,9 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, name)
+		} else if rt.ServerDisplay(res.Attr, res.Sub) {
+			// As refusedIn refuses a filter on it: no store keeps it.
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes the manager's displayName from the manager's User and stores none, so it cannot order the results; sort by %s instead", rl.sortBy, res.Extension.ID+":manager.value")
 		} else if isLocation(res) {
 			// As checkFilter refuses a filter on it: no store keeps it, so
 			// every store would answer in creation order, not by it.

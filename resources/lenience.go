@@ -84,6 +84,18 @@ func (l *Lenience) OneValue(path string) error {
 		l.secrets.Sprintf("one value for multi-valued %q taken as a list of it", path))
 }
 
+// BareValue records a string given for a complex attribute that has a
+// "value" sub-attribute ("roles": ["admin"], "emails": "a@x"), where RFC
+// 7643 §2.3.8 has an object: taken as {"value": s}, and refused under
+// Strict (invalidValue). The enterprise manager and a group's members,
+// whose bare ids Entra ID and Okta send (IDP-QUIRKS), are taken so
+// without a bend: Normalize does not call it for them (bareIDs).
+func (l *Lenience) BareValue(path string) error {
+	return l.bend(path, "invalidValue",
+		`is complex: send an object, {"value": …} (strict mode)`,
+		l.secrets.Sprintf("a string for complex %q taken as its value", path))
+}
+
 // unknown records an attribute (or sub-attribute, or schema) no schema of
 // rt defines: ignored, never stored.
 func (l *Lenience) unknown(rt *ResourceType, path string) error {

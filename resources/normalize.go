@@ -164,7 +164,8 @@ func describeJSONError(data []byte, err error) error {
 //     turned into booleans, a single value for a multi-valued attribute
 //     ("schemas" too) wrapped in a list (a bend, see below), and a bare
 //     string for a complex attribute whose sub-attribute "value" exists
-//     (the enterprise manager) turned into {"value": s}.
+//     turned into {"value": s} (a bend, Lenience.BareValue, but for the
+//     enterprise manager and a group's members).
 //
 // A value of the wrong type, or an attribute given twice (userName and
 // USERNAME), gives an *AttrError naming it. What a sloppy client sends is
@@ -640,6 +641,15 @@ func NormalizeSingle(a *Attribute, path string, v any, l *Lenience) (any, error)
 // normalizeValue is NormalizeValue; owned says the caller owns v (it comes
 // from the document Normalize took over), so that its lists and objects
 // are reused in place.
+// bareIDs reports whether a is an attribute whose value identity
+// providers send as a bare id string: the enterprise manager (Entra ID)
+// and a group's members (Okta, JumpCloud), taken as {"value": s} with no
+// bend. By name, as the paths a PATCH hands Normalize may be whole
+// ("urn:…:manager"), so a host extension's "manager" is taken so too.
+func bareIDs(a *Attribute) bool {
+	return names.Equal(a.Name, "manager") || names.Equal(a.Name, "members")
+}
+
 func normalizeValue(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (any, error) {
 	if v == nil {
 		return nil, nil
@@ -720,6 +730,11 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 			return out, nil
 		case string:
 			if sa := a.Sub("value"); sa != nil {
+				if !bareIDs(a) {
+					if err := l.BareValue(p.String()); err != nil {
+						return nil, err
+					}
+				}
 				return map[string]any{sa.Name: v}, nil
 			}
 		}

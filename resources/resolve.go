@@ -250,6 +250,17 @@ func (rt *ResourceType) ServerRefSub(attr, sub *Attribute) bool {
 	return sub != nil && sub.Name == "$ref" && rt.ServerRef(attr)
 }
 
+// ServerDisplay reports whether sub of attr, an attribute of rt, is the
+// enterprise manager's displayName, which the handler renders from the
+// manager's User as it answers (readOnly in /Schemas) and no store keeps:
+// a filter that compares it would match nothing whatever the data, and a
+// sort by it would leave every store's order as created, so the handler
+// refuses both, as it refuses a $ref it makes (ServerRef).
+func (rt *ResourceType) ServerDisplay(attr, sub *Attribute) bool {
+	ent := rt.Extension(EnterpriseUserSchema)
+	return sub != nil && ent != nil && attr == ent.Attr("manager") && sub == attr.Sub("displayName")
+}
+
 // ServerRef reports whether the "$ref" sub-attribute of attr, an
 // attribute of rt, is one the server makes instead of storing: that of an
 // attribute of the core schema or of the enterprise extension (a group's
