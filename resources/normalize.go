@@ -638,9 +638,6 @@ func NormalizeSingle(a *Attribute, path string, v any, l *Lenience) (any, error)
 	return normalizeSingle(a, attrPath{name: path}, v, false, l)
 }
 
-// normalizeValue is NormalizeValue; owned says the caller owns v (it comes
-// from the document Normalize took over), so that its lists and objects
-// are reused in place.
 // bareIDs reports whether a is an attribute whose value identity
 // providers send as a bare id string: the enterprise manager (Entra ID)
 // and a group's members (Okta, JumpCloud), taken as {"value": s} with no
@@ -650,6 +647,9 @@ func bareIDs(a *Attribute) bool {
 	return names.Equal(a.Name, "manager") || names.Equal(a.Name, "members")
 }
 
+// normalizeValue is NormalizeValue; owned says the caller owns v (it comes
+// from the document Normalize took over), so that its lists and objects
+// are reused in place.
 func normalizeValue(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (any, error) {
 	if v == nil {
 		return nil, nil
