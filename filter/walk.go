@@ -1,6 +1,9 @@
 package filter
 
-import "iter"
+import (
+	"iter"
+	"strings"
+)
 
 // Walk calls fn for e and then, in pre-order, for each sub-expression:
 // the operands of a *Logical (left before right), the operand of a *Not
@@ -177,4 +180,21 @@ func SubstringBytes(e Expr) int {
 		return true
 	})
 	return n
+}
+
+// HoldsNUL reports whether a comparison of e is with a string that holds
+// a NUL character (the parser decodes "\u0000" to one, as JSON does). No
+// store can answer such a comparison alike: PostgreSQL refuses NUL in
+// text, and SQLite's GLOB ends a pattern at one where its instr does not.
+func HoldsNUL(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Compare); ok && c != nil {
+			if v, ok := c.Value.(string); ok && strings.IndexByte(v, 0) >= 0 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
