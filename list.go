@@ -548,12 +548,12 @@ func isLocation(res resources.Resolved) bool {
 }
 
 // checkSubstrings refuses a filter (of what, named in the detail) whose
-// co and ew comparisons have n bytes of operands (filter.SubstringBytes) when
+// co comparisons have n bytes of operands (filter.SubstringBytes) when
 // n is over Config.MaxSubstringBytes: a SQL store may compare a co
 // operand at each offset of each value it reads (Config.MaxSubstringBytes).
 func (h *handler) checkSubstrings(what string, n int) error {
 	if n > h.cfg.MaxSubstringBytes {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s: its co and ew operands are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq or sw", what, n, h.cfg.MaxSubstringBytes)
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s: its co operands are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq, sw or ew", what, n, h.cfg.MaxSubstringBytes)
 	}
 	return nil
 }
