@@ -351,7 +351,7 @@ func (h *handler) parseFilter(ctx context.Context, s string) (filter.Expr, error
 	if err != nil {
 		return nil, err
 	}
-	if escapedNUL(e) {
+	if filter.HoldsNUL(e) {
 		// The same, escaped: the parser decodes "\u0000" to a NUL, as JSON
 		// does, and PostgreSQL refused the comparison with a 500.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
@@ -550,28 +550,13 @@ func isLocation(res resources.Resolved) bool {
 	return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
 }
 
-// escapedNUL reports whether a comparison of e is with a string that holds
-// a NUL character.
-func escapedNUL(e filter.Expr) bool {
-	found := false
-	filter.Walk(e, func(x filter.Expr) bool {
-		if c, ok := x.(*filter.Compare); ok && c != nil {
-			if v, ok := c.Value.(string); ok && strings.IndexByte(v, 0) >= 0 {
-				found = true
-			}
-		}
-		return !found
-	})
-	return found
-}
-
 // checkSubstrings refuses a filter (of what, named in the detail) whose
-// co and ew comparisons have n bytes of operands (filter.SubstringBytes) when
+// co comparisons have n bytes of operands (filter.SubstringBytes) when
 // n is over Config.MaxSubstringBytes: a SQL store may compare a co
 // operand at each offset of each value it reads (Config.MaxSubstringBytes).
 func (h *handler) checkSubstrings(what string, n int) error {
 	if n > h.cfg.MaxSubstringBytes {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s: its co and ew operands are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq or sw", what, n, h.cfg.MaxSubstringBytes)
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s: its co operands are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq, sw or ew", what, n, h.cfg.MaxSubstringBytes)
 	}
 	return nil
 }

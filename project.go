@@ -148,8 +148,8 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 // For the same reason the value-filtered names, which are filters, are
 // bounded by Config.MaxFilterLength together, as the filter parameter is,
 // and an operand of theirs read as another type is reported as the
-// filter parameter's is (filterConversions); their co and ew operands
-// are bounded together as the filter parameter's are (checkSubstrings).
+// filter parameter's is (filterConversions); their co operands are
+// bounded together as the filter parameter's are (checkSubstrings).
 func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written

@@ -376,7 +376,7 @@ type Config struct {
 	// filter rides in the URL, which the host's http.Server bounds first
 	// (MaxHeaderBytes): HeaderBytes says what it must allow.
 	MaxFilterLength int
-	// MaxSubstringBytes bounds the operands of a filter's co and ew
+	// MaxSubstringBytes bounds the operands of a filter's co
 	// comparisons, in bytes together (400 invalidFilter beyond): the
 	// filter parameter's, those of the value-filtered names of
 	// attributes, and those of the value filters in one PATCH's paths
@@ -385,9 +385,10 @@ type Config struct {
 	// stored value (SQLite's instr and PostgreSQL's strpos may compare
 	// the operand at each offset of each value), so one list's work
 	// grows with the bytes it reads times its co operands'. An ew
-	// compares the value's end on every store, and sw its start, in time
-	// linear in the value; ew counts against the bound still, and sw is
-	// not bounded beyond MaxFilterLength.
+	// compares the value's end on every store of this module, and sw its
+	// start, in time linear in the value, so neither is bounded beyond
+	// MaxFilterLength: a host's own store should compare them so too
+	// (query.Select does), not by a pattern with a leading wildcard.
 	MaxSubstringBytes int
 	// MaxPatchOperations bounds the operations of one PATCH. Default 1000.
 	MaxPatchOperations int

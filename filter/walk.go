@@ -1,6 +1,9 @@
 package filter
 
-import "iter"
+import (
+	"iter"
+	"strings"
+)
 
 // Walk calls fn for e and then, in pre-order, for each sub-expression:
 // the operands of a *Logical (left before right), the operand of a *Not
@@ -163,18 +166,38 @@ func RewritePaths(e Expr, fn func(AttrPath) (AttrPath, bool)) Expr {
 	return e
 }
 
-// SubstringBytes returns the bytes of e's co and ew operands together:
-// what a store's substring and suffix tests cost grows with them times
-// the bytes of the values tested (none of SQLite's GLOB, PostgreSQL's
-// LIKE and a naive search is linear), which a server bounds by it.
+// SubstringBytes returns the bytes of e's co operands together: what a
+// store's substring search costs may grow with them times the bytes of
+// the values searched (neither SQLite's instr nor PostgreSQL's strpos is
+// linear in its worst case, nor is a search that tries the operand at
+// each offset), which a server bounds by it. An ew or sw operand is not
+// counted: a store compares it with the value's end or start, in time
+// linear in the value.
 func SubstringBytes(e Expr) int {
 	n := 0
 	Walk(e, func(x Expr) bool {
-		if c, ok := x.(*Compare); ok && c != nil && (c.Op == Co || c.Op == Ew) {
+		if c, ok := x.(*Compare); ok && c != nil && c.Op == Co {
 			s, _ := c.Value.(string)
 			n += len(s)
 		}
 		return true
 	})
 	return n
+}
+
+// HoldsNUL reports whether a comparison of e is with a string that holds
+// a NUL character (the parser decodes "\u0000" to one, as JSON does). No
+// store can answer such a comparison alike: PostgreSQL refuses NUL in
+// text, and SQLite's GLOB ends a pattern at one where its instr does not.
+func HoldsNUL(e Expr) bool {
+	found := false
+	Walk(e, func(x Expr) bool {
+		if c, ok := x.(*Compare); ok && c != nil {
+			if v, ok := c.Value.(string); ok && strings.IndexByte(v, 0) >= 0 {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }

@@ -104,6 +104,11 @@ type Query struct {
 	// value of what the model leaves out, stored before it was narrowed,
 	// makes nothing present (query.KeptFilter, which query.Select and
 	// Compiled apply; a store compiling filters itself applies it too).
+	// A Filter that compares with a string holding a NUL character (the
+	// handler refuses one) is refused by every store with a
+	// *query.FilterError (query.CheckQueryStrings, which query.Select and
+	// query.SelectAfter ask), whatever the operator: no store answers it
+	// as the others would.
 	Filter filter.Expr
 	// Compiled is Filter as the handler compiled it to validate it (a
 	// *query.Matcher, from query.Evaluator.Compile), or nil. query.Select

@@ -39,7 +39,7 @@ type applier struct {
 	// secrets are the top-level attributes (an extension by its URN)
 	// holding a secret an operation reached (noteSecret).
 	secrets []string
-	// substrings are the bytes of co and ew operands the value filters
+	// substrings are the bytes of co operands the value filters
 	// of the paths resolved so far hold (Engine.LimitSubstrings).
 	substrings int
 	// only, when set, is the one attribute set and remove change
@@ -528,7 +528,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 	}
 	if a.e.maxSubstrings > 0 && p.Filter != nil {
 		if a.substrings += filter.SubstringBytes(p.Filter); a.substrings > a.e.maxSubstrings {
-			return loc{}, a.fail(InvalidFilter, "%v: the co and ew operands of this PATCH's value filters are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq or sw", named, a.substrings, a.e.maxSubstrings)
+			return loc{}, a.fail(InvalidFilter, "%v: the co operands of this PATCH's value filters are %d bytes long together; at most %d bytes are accepted (MaxSubstringBytes): compare a shorter part, or use eq, sw or ew", named, a.substrings, a.e.maxSubstrings)
 		}
 	}
 	for _, c := range filter.UnquotedValues(p.Filter) {

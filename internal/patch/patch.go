@@ -492,13 +492,13 @@ type Engine struct {
 	// membersExact is members with its "value" compared exactly, as ids
 	// are (compared; nil when members is).
 	membersExact *resources.Attribute
-	// maxSubstrings bounds the co and ew operands of the value filters of
+	// maxSubstrings bounds the co operands of the value filters of
 	// one request's paths together (filter.SubstringBytes; 0: no bound),
 	// as the handler bounds a filter's (Config.MaxSubstringBytes).
 	maxSubstrings int
 }
 
-// LimitSubstrings bounds the co and ew operands of the value filters in
+// LimitSubstrings bounds the co operands of the value filters in
 // the paths (and no-path value keys) of one request together to n bytes
 // (filter.SubstringBytes; n <= 0: no bound): an operation whose path
 // takes them over is refused with InvalidFilter. It returns e, and is

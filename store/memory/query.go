@@ -439,6 +439,9 @@ func list[R any, T any](s *Store, ctx context.Context, q store.Query, ev *query.
 	if err := unstoredSort(ev, &q, unstored); err != nil {
 		return store.Page[T]{Items: []T{}}, err
 	}
+	if err := query.CheckQueryStrings(q.Filter); err != nil { // a lookup (rows) answers without query.Select
+		return store.Page[T]{Items: []T{}}, err
+	}
 	t, err := s.tenant(ctx, false)
 	if err != nil {
 		return store.Page[T]{Items: []T{}}, err
@@ -537,6 +540,9 @@ func listAfter[R any, T any](s *Store, ctx context.Context, q store.Query, after
 	rows rowsFunc[R], seq func(R) int64, out func(*tenant, []R, *groupsRead) []T) (store.CursorPage[T], error) {
 	empty := store.CursorPage[T]{Items: []T{}, Positions: []string{}}
 	if err := unstoredSort(ev, &q, unstored); err != nil {
+		return empty, err
+	}
+	if err := query.CheckQueryStrings(q.Filter); err != nil { // a lookup (rows) answers without query.SelectAfter
 		return empty, err
 	}
 	t, err := s.tenant(ctx, false)

@@ -122,8 +122,12 @@ func GroupDoc(g *resources.Group) (map[string]any, error) {
 // are pointers) for ev's resource type, as the handler does when it
 // validates a list's filter, so that the filter is resolved once per
 // request; otherwise Compile's. Select and SelectAfter get their matcher
-// here; a store with its own loop over documents may too.
+// here; a store with its own loop over documents may too. A filter that
+// compares with a string holding NUL is refused (CheckQueryStrings).
 func (ev *Evaluator) QueryMatcher(q store.Query) (*Matcher, error) {
+	if err := CheckQueryStrings(q.Filter); err != nil {
+		return nil, err
+	}
 	if m, ok := q.Compiled.(*Matcher); ok && m != nil && ev != nil && m.rt != nil && m.rt == ev.Type && m.e == q.Filter {
 		return m, nil
 	}
@@ -146,4 +150,19 @@ func Mentions(rt *resources.ResourceType, e filter.Expr, name string) bool {
 	return filter.AnyPath(e, func(p filter.AttrPath) bool {
 		return names.Equal(p.Name, name) && (p.URI == "" || names.Equal(p.URI, rt.Schema.ID))
 	})
+}
+
+// CheckQueryStrings returns a *FilterError (400 invalidFilter at the
+// handler) when a comparison of a list's filter e is with a string that
+// holds a NUL character (filter.HoldsNUL): no store answers one alike
+// (PostgreSQL refuses NUL in text; SQLite's GLOB ends a pattern at one
+// where instr does not), so every store refuses it, whatever operator
+// compares it. QueryMatcher, and so Select and SelectAfter, ask it; a
+// store that answers a list without them (a lookup by an index) asks it
+// first.
+func CheckQueryStrings(e filter.Expr) error {
+	if filter.HoldsNUL(e) {
+		return filterErrorf("the filter compares with a string that contains a NUL character (\\u0000), which no stored value holds")
+	}
+	return nil
 }

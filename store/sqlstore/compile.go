@@ -469,6 +469,22 @@ func (c *compiler) jsonString(j string) string {
 	return "(CASE WHEN json_type(" + j + ") = 'text' THEN " + j + " ->> '$' END)"
 }
 
+// jsonStringAt is jsonString of the value at path parameter p of JSON
+// expression base (dialect.jget), read from base at p: the type by
+// jsonb_typeof / json_type of the path, the text by #>> / ->> of the
+// path. jsonString of jget(base, p) extracts the value as JSON twice and
+// then converts it to text (PostgreSQL builds a jsonb of it each time,
+// SQLite writes it out as JSON text and parses it again), which was most
+// of the cost of a co, sw or ew on a string attribute of the query
+// document (BENCHMARKS.md, branch substr2). NULL for a value that is no
+// string, or none, as jsonString.
+func (c *compiler) jsonStringAt(base, p string) string {
+	if c.d.pg {
+		return "(CASE WHEN jsonb_typeof(" + base + " #> " + p + "::text[]) = 'string' THEN " + base + " #>> " + p + "::text[] END)"
+	}
+	return "(CASE WHEN json_type(" + base + ", " + p + ") = 'text' THEN " + base + " ->> " + p + " END)"
+}
+
 func (c *compiler) boolTest(v val, b bool) (string, error) {
 	switch {
 	case v.boolCol != "":
@@ -770,13 +786,12 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 		return c.looseTarget(t, a, leaf, base, sub)
 	}
 	subVal := func(c *compiler, elem string, sa *resources.Attribute) val {
-		j := c.d.jget(elem, c.a.add(c.d.jsonPathArg([]string{sa.Name})))
-		return c.jsonVal(sa, j)
+		return c.pathVal(sa, elem, c.a.add(c.d.jsonPathArg([]string{sa.Name})))
 	}
 	switch {
 	case !a.MultiValued && sub == "":
 		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-			return pred(c.jsonVal(a, base(c)))
+			return pred(c.pathVal(a, c.col("q"), c.a.add(c.d.jsonPathArg(keys))))
 		}
 		if a.Type == resources.TypeComplex {
 			t.whole = func(c *compiler) (string, error) { return c.d.jnonEmpty(base(c)), nil }
@@ -795,8 +810,7 @@ func (c *compiler) jsonTarget(a, leaf *resources.Attribute, keys []string, sub s
 		// a sub-attribute of a single complex attribute
 		full := append(append([]string(nil), keys...), sub)
 		t.any = func(c *compiler, pred func(val) (string, error)) (string, error) {
-			j := c.d.jget(c.col("q"), c.a.add(c.d.jsonPathArg(full)))
-			return pred(c.jsonVal(leaf, j))
+			return pred(c.pathVal(leaf, c.col("q"), c.a.add(c.d.jsonPathArg(full))))
 		}
 	default:
 		each := func(c *compiler, body func(elem string) (string, error)) (string, error) {
@@ -861,7 +875,7 @@ func (c *compiler) looseTarget(t *target, a, leaf *resources.Attribute, base fun
 		t.elems = func(c *compiler, inner func(elemScope) (string, error)) (string, error) {
 			return c.anyObject(base(c), func(obj string) (string, error) {
 				return inner(elemScope{attr: a, loose: true, sub: func(sa *resources.Attribute) (val, bool) {
-					return c.jsonVal(sa, c.d.jget(obj, c.a.add(c.d.jsonPathArg([]string{sa.Name})))), true
+					return c.pathVal(sa, obj, c.a.add(c.d.jsonPathArg([]string{sa.Name}))), true
 				}})
 			})
 		}
@@ -917,11 +931,26 @@ func (c *compiler) anyIn(j string, objects bool, body func(string) (string, erro
 // jsonVal describes JSON expression j holding a value of attribute a.
 func (c *compiler) jsonVal(a *resources.Attribute, j string) val {
 	v := val{json: j}
-	if a != nil && a.Type != resources.TypeComplex && a.Type != resources.TypeBoolean &&
-		a.Type != resources.TypeInteger && a.Type != resources.TypeDecimal && a.Type != resources.TypeDateTime {
+	if textual(a) {
 		v.text = c.jsonString(j)
 	}
 	return v
+}
+
+// pathVal is jsonVal of the value at path parameter p of JSON expression
+// base, its text read from base at p (jsonStringAt).
+func (c *compiler) pathVal(a *resources.Attribute, base, p string) val {
+	v := val{json: c.d.jget(base, p)}
+	if textual(a) {
+		v.text = c.jsonStringAt(base, p)
+	}
+	return v
+}
+
+// textual reports whether a value of attribute a is compared as text.
+func textual(a *resources.Attribute) bool {
+	return a != nil && a.Type != resources.TypeComplex && a.Type != resources.TypeBoolean &&
+		a.Type != resources.TypeInteger && a.Type != resources.TypeDecimal && a.Type != resources.TypeDateTime
 }
 
 // relTarget builds the target of a multi-valued attribute kept as rows of

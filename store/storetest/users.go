@@ -22,6 +22,7 @@ var userTests = []test{
 	{"ListFilter", testListUsersFilter},
 	{"ListSort", testListUsersSort},
 	{"ListSortUnknownAttribute", testListSortUnknown},
+	{"ListFilterNUL", testListNUL},
 	{"ListPaging", testListUsersPaging},
 	{"LookupPaged", testLookupPaged},
 	{"Replace", testReplaceUser},
