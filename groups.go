@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -156,7 +155,7 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
 		// The values the store noted make the detail actionable; without
 		// them toError's generic one answers.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.listIDs(sk.IDs))
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.secrets.QuoteList(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
 		h.warnSkipped(ctx, sk.IDs)
 	}
@@ -166,7 +165,7 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 // warnSkipped warns of member values skipped because they name no user
 // or group of this server.
 func (h *handler) warnSkipped(ctx context.Context, ids []string) {
-	warn(ctx, "skipped members %s: they name no user or group of this server", h.listIDs(ids))
+	warn(ctx, "skipped members %s: they name no user or group of this server", h.secrets.QuoteList(ids))
 }
 
 // maxSkipLookups bounds the member values skippedMembersOnly looks up
@@ -224,29 +223,6 @@ func notHeld(sent, held []resources.Member) []string {
 		}
 	}
 	return out
-}
-
-// maxListedIDs is how many ids a warning or a detail names before "and N
-// more": a push of a thousand unprovisioned members needs no line of
-// every one to be understood.
-const maxListedIDs = 5
-
-// listIDs renders ids quoted, comma-separated, the first maxListedIDs of
-// them and then how many more there are. An id is any text the client
-// sent as a member's value, so it is quoted as the model's secrets say.
-func (h *handler) listIDs(ids []string) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i == maxListedIDs {
-			fmt.Fprintf(&b, " and %d more", len(ids)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(h.secrets.Quote(id)) // bounded, no token, no secret
-	}
-	return b.String()
 }
 
 func checkGroup(g *resources.Group) error {
@@ -570,16 +546,53 @@ type memberChange struct {
 // group changed with the members the events name: those the store
 // reports it really added and removed (store.Report), else add and
 // remove, those the request named.
+//
+// A removal asks for the report even when no event reads it: the values
+// of remove the store reports it did not remove are warned of
+// (warnNotRemoved). A one-member removal costs a store nothing more to
+// report (sqlstore reads the row count it gets anyway); a longer one
+// that removes fewer than it names reads back which it removed.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
+	if report == nil && len(remove) > 0 {
+		report = new(store.Report)
+		mctx = store.WithReport(ctx, report)
+	}
 	g, err := h.memberWrite(mctx, nil, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if report != nil && report.Filled {
+		asked := remove
 		add, remove = report.Members()
+		h.warnNotRemoved(ctx, asked, remove)
 	}
 	return g, add, remove, nil
+}
+
+// warnNotRemoved warns of the values of asked, the member values a PATCH
+// removes, that are not in removed, those the store reports it removed:
+// the group had no such member. RFC 7644 §3.5.2.2 would answer a filter
+// that selects nothing 400 noTarget, as a removal from any other
+// attribute is answered; a removal of members is not refused, in strict
+// mode either, because identity providers repeat removals (a retry, a
+// user unassigned twice) and a refusal would stop their sync, and
+// because the member plan decides a removal without reading the members
+// (README, "Leniency, with a trace"). A store that fills no
+// store.Report leaves it unseen.
+func (h *handler) warnNotRemoved(ctx context.Context, asked, removed []string) {
+	if len(asked) == len(removed) {
+		return // the values of a plan's Remove are distinct
+	}
+	var missing []string
+	for _, id := range asked {
+		if !slices.Contains(removed, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, missing))
+	}
 }
 
 // modifyMembersChecked is patchMembers through the store's
