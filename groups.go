@@ -168,9 +168,12 @@ func (h *handler) warnSkipped(ctx context.Context, ids []string) {
 	warn(ctx, "skipped members %s: they name no user or group of this server", h.secrets.QuoteList(ids))
 }
 
-// maxSkipLookups bounds the member values skippedMembersOnly looks up
-// (two reads each): a write adding more is made, as the store decides.
-const maxSkipLookups = 16
+// maxSkipLookups bounds the member values skippedMembersOnly looks up:
+// store.MultiValueLimit, in batches of maxIDLookup, a ListUsers and a
+// ListGroups each, so at most 20 store calls. A write adding more is
+// made, as the store decides (a member list may be longer than
+// Config.MaxMultiValues: a PUT of 20,000 members).
+const maxSkipLookups = store.MultiValueLimit
 
 // skippedMembersOnly is the groups' kind.skipsOnly, for a store without
 // store.GroupUpdater, whose ReplaceGroup writes a new version whatever
@@ -181,6 +184,13 @@ const maxSkipLookups = 16
 // and change nothing, so the handler writes nothing and warns of them,
 // as memberWrite does of a store's skips (README, "Leniency, with a
 // trace"). Under Config.Strict the store is called, and refuses them.
+//
+// The values are looked up a batch at a time (idsFilter), users first,
+// and the first that names someone ends it: a write adding a real member
+// costs one ListUsers more. A value naming a group is someone, also on a
+// store that keeps no nested groups and skips it (the handler cannot
+// tell): such a write is made (store.GroupUpdater says what a store
+// gains by deciding itself).
 func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.Group, withMembers bool) (bool, error) {
 	if !withMembers || h.cfg.Strict || len(store.SecretsSentOf(ctx)) > 0 || !resources.EqualGroupAttributes(cur, next) {
 		return false, nil
@@ -189,18 +199,24 @@ func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.G
 	if len(remove) > 0 || len(extra) == 0 || len(extra) > maxSkipLookups {
 		return false, nil
 	}
+	others := make([]string, 0, len(extra))
 	for _, id := range extra {
-		if id == cur.ID {
-			continue
+		if id != cur.ID {
+			others = append(others, id)
 		}
-		if _, err := call(h, ctx, func(ctx context.Context) (*resources.User, error) {
-			return h.cfg.Users.GetUser(ctx, id, store.GetOptions{ExcludeGroups: true, ReadOnly: true})
-		}); !errors.Is(err, store.ErrNotFound) {
+	}
+	for ids := range slices.Chunk(others, maxIDLookup) {
+		q := store.Query{Filter: idsFilter(ids), StartIndex: 1, Count: 1, ExcludeGroups: true, ExcludeMembers: true, ReadOnly: true}
+		users, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
+			return h.cfg.Users.ListUsers(ctx, q)
+		})
+		if err != nil || users.Total > 0 || len(users.Items) > 0 {
 			return false, err
 		}
-		if _, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
-			return h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true, ReadOnly: true})
-		}); !errors.Is(err, store.ErrNotFound) {
+		groups, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.Group], error) {
+			return h.cfg.Groups.ListGroups(ctx, q)
+		})
+		if err != nil || groups.Total > 0 || len(groups.Items) > 0 {
 			return false, err
 		}
 	}
