@@ -11,15 +11,13 @@ import (
 	"github.com/scimkit/scim/store/sqlstore"
 )
 
-// TestUserNamePresentWithoutFold: nothing of this release reads what
-// user_name_fold holds. Every filter and sort on userName reads the
-// identity key (user_name_key) and a filter's userName pr asks only that
-// the NOT NULL column is not NULL, so a user whose fold is empty (as a
-// release that stops writing it, saving the bytes of a folded name on
-// every user write, would leave it, with no schema change: an empty string keeps NOT
-// NULL) is found, counted and excluded as before. This pins it for that
-// release, which runs beside processes of this one during a rolling
-// upgrade.
+// TestUserNamePresentWithoutFold: nothing reads what user_name_fold
+// holds. Every filter and sort on userName reads the identity key
+// (user_name_key) and a filter's userName pr asks only that the name is
+// not NULL, so users whose fold is empty, as every write now leaves it
+// (TestUserNameFoldWrittenEmpty), are found, counted and excluded as
+// before; a process of the release before, whose pr reads the NOT NULL
+// fold column's NULLness, answers the same beside this one.
 func TestUserNamePresentWithoutFold(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s := db.open(t, sqlstore.Config{})
@@ -44,5 +42,52 @@ func TestUserNamePresentWithoutFold(t *testing.T) {
 			assert.Equal(t, tc.want, page.Total, tc.filter)
 			assert.Len(t, page.Items, tc.want, tc.filter)
 		}
+	})
+}
+
+// TestUserNameFoldWrittenEmpty: a user's create, rename (ReplaceUser,
+// UpdateUser) and Reindex write user_name_fold empty, saving the folded
+// name's bytes on every user write (BENCHMARKS.md, branch mends3); a row
+// written before keeps its fold until its next write or Reindex. Before,
+// each held the name folded.
+func TestUserNameFoldWrittenEmpty(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		folds := func() []string {
+			rows, err := s.DB().QueryContext(ctx, `SELECT user_name_fold FROM scim_users ORDER BY seq`)
+			require.NoError(t, err)
+			defer rows.Close()
+			var out []string
+			for rows.Next() {
+				var f string
+				require.NoError(t, rows.Scan(&f))
+				out = append(out, f)
+			}
+			require.NoError(t, rows.Err())
+			return out
+		}
+		a, err := s.CreateUser(ctx, &resources.User{UserName: "Ann", Active: new(true)})
+		require.NoError(t, err)
+		b, err := s.CreateUser(ctx, &resources.User{UserName: "Bob", Active: new(true)})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"", ""}, folds(), "CreateUser")
+
+		// Rows as an earlier release wrote them.
+		_, err = s.DB().ExecContext(ctx, `UPDATE scim_users SET user_name_fold = lower(user_name)`)
+		require.NoError(t, err)
+		_, err = s.ReplaceUser(ctx, &resources.User{ID: a.ID, UserName: "Anna", Active: new(true)}, "")
+		require.NoError(t, err)
+		assert.Equal(t, []string{"", "bob"}, folds(), "ReplaceUser of a new userName")
+		_, err = s.UpdateUser(ctx, b.ID, "", func(cur *resources.User) (*resources.User, error) {
+			cur.UserName = "Bobby"
+			return cur, nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, []string{"", ""}, folds(), "UpdateUser of a new userName")
+
+		_, err = s.DB().ExecContext(ctx, `UPDATE scim_users SET user_name_fold = lower(user_name)`)
+		require.NoError(t, err)
+		require.NoError(t, s.Reindex(ctx))
+		assert.Equal(t, []string{"", ""}, folds(), "Reindex")
 	})
 }
