@@ -227,7 +227,8 @@ func TestAuditGroupCoreURNObjectMembers(t *testing.T) {
 // order mark was ignored is placed by the bytes as sent, and names the
 // character it found as the client wrote it: two marks were "malformed
 // JSON at byte 1: invalid character 'ï'", the mark's offset uncounted and
-// its first byte read as a character of its own.
+// its first byte read as a character of its own. A body refused for a byte
+// that is not UTF-8 or a lone surrogate escape says where too.
 func TestAuditBodyAfterByteOrderMark(t *testing.T) {
 	const bom = "\xef\xbb\xbf"
 	e := newEnv(t)
@@ -240,7 +241,11 @@ func TestAuditBodyAfterByteOrderMark(t *testing.T) {
 		{"an error after a mark", "POST", "/Users", bom + `{"userName":"x",}`, "malformed JSON at byte 20: invalid character '}'"},
 		{"a non-ASCII character", "POST", "/Users", `{"userName":é}`, "malformed JSON at byte 13: invalid character U+00E9 looking for beginning of value"},
 		{"the replacement character itself", "POST", "/Users", "{\"userName\":\uFFFD}", "malformed JSON at byte 13: invalid character U+FFFD looking for beginning of value"},
-		{"a byte that is no UTF-8", "POST", "/Users", "{\"userName\":\xff}", "the request body is not valid UTF-8"},
+		// Counted from 1 as encoding/json counts; these said no byte.
+		{"a lone surrogate after a mark", "POST", "/Users", bom + `{"userName":"a\ud800b"}`, `the request body escapes half of a UTF-16 surrogate pair alone at byte 18 (\ud800)`},
+		{"a lone surrogate, PATCH", "PATCH", "/Users/" + uid, `{"Operations":[{"op":"replace","path":"title","value":"\udc00"}]}`, `surrogate pair alone at byte 56 (\udc00)`},
+		{"not UTF-8 after a mark", "POST", "/Users", bom + "{\"userName\":\"caf\xe9\"}", "the request body is not valid UTF-8 at byte 20: invalid byte 0xE9"},
+		{"not UTF-8, bulk", "POST", "/Bulk", "{\"Operations\":\xff}", "the request body is not valid UTF-8 at byte 15: invalid byte 0xFF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			requireError(t, e.do(tc.method, tc.path, tc.body), 400, "invalidSyntax", tc.detail)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -156,7 +155,7 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
 		// The values the store noted make the detail actionable; without
 		// them toError's generic one answers.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.listIDs(sk.IDs))
+		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.secrets.QuoteList(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
 		h.warnSkipped(ctx, sk.IDs)
 	}
@@ -166,12 +165,15 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 // warnSkipped warns of member values skipped because they name no user
 // or group of this server.
 func (h *handler) warnSkipped(ctx context.Context, ids []string) {
-	warn(ctx, "skipped members %s: they name no user or group of this server", h.listIDs(ids))
+	warn(ctx, "skipped members %s: they name no user or group of this server", h.secrets.QuoteList(ids))
 }
 
-// maxSkipLookups bounds the member values skippedMembersOnly looks up
-// (two reads each): a write adding more is made, as the store decides.
-const maxSkipLookups = 16
+// maxSkipLookups bounds the member values skippedMembersOnly looks up:
+// store.MultiValueLimit, in batches of maxIDLookup, a ListUsers and a
+// ListGroups each, so at most 20 store calls. A write adding more is
+// made, as the store decides (a member list may be longer than
+// Config.MaxMultiValues: a PUT of 20,000 members).
+const maxSkipLookups = store.MultiValueLimit
 
 // skippedMembersOnly is the groups' kind.skipsOnly, for a store without
 // store.GroupUpdater, whose ReplaceGroup writes a new version whatever
@@ -182,6 +184,13 @@ const maxSkipLookups = 16
 // and change nothing, so the handler writes nothing and warns of them,
 // as memberWrite does of a store's skips (README, "Leniency, with a
 // trace"). Under Config.Strict the store is called, and refuses them.
+//
+// The values are looked up a batch at a time (idsFilter), users first,
+// and the first that names someone ends it: a write adding a real member
+// costs one ListUsers more. A value naming a group is someone, also on a
+// store that keeps no nested groups and skips it (the handler cannot
+// tell): such a write is made (store.GroupUpdater says what a store
+// gains by deciding itself).
 func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.Group, withMembers bool) (bool, error) {
 	if !withMembers || h.cfg.Strict || len(store.SecretsSentOf(ctx)) > 0 || !resources.EqualGroupAttributes(cur, next) {
 		return false, nil
@@ -190,18 +199,24 @@ func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.G
 	if len(remove) > 0 || len(extra) == 0 || len(extra) > maxSkipLookups {
 		return false, nil
 	}
+	others := make([]string, 0, len(extra))
 	for _, id := range extra {
-		if id == cur.ID {
-			continue
+		if id != cur.ID {
+			others = append(others, id)
 		}
-		if _, err := call(h, ctx, func(ctx context.Context) (*resources.User, error) {
-			return h.cfg.Users.GetUser(ctx, id, store.GetOptions{ExcludeGroups: true, ReadOnly: true})
-		}); !errors.Is(err, store.ErrNotFound) {
+	}
+	for ids := range slices.Chunk(others, maxIDLookup) {
+		q := store.Query{Filter: idsFilter(ids), StartIndex: 1, Count: 1, ExcludeGroups: true, ExcludeMembers: true, ReadOnly: true}
+		users, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
+			return h.cfg.Users.ListUsers(ctx, q)
+		})
+		if err != nil || users.Total > 0 || len(users.Items) > 0 {
 			return false, err
 		}
-		if _, err := call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
-			return h.cfg.Groups.GetGroup(ctx, id, store.GetOptions{ExcludeMembers: true, ReadOnly: true})
-		}); !errors.Is(err, store.ErrNotFound) {
+		groups, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.Group], error) {
+			return h.cfg.Groups.ListGroups(ctx, q)
+		})
+		if err != nil || groups.Total > 0 || len(groups.Items) > 0 {
 			return false, err
 		}
 	}
@@ -224,29 +239,6 @@ func notHeld(sent, held []resources.Member) []string {
 		}
 	}
 	return out
-}
-
-// maxListedIDs is how many ids a warning or a detail names before "and N
-// more": a push of a thousand unprovisioned members needs no line of
-// every one to be understood.
-const maxListedIDs = 5
-
-// listIDs renders ids quoted, comma-separated, the first maxListedIDs of
-// them and then how many more there are. An id is any text the client
-// sent as a member's value, so it is quoted as the model's secrets say.
-func (h *handler) listIDs(ids []string) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i == maxListedIDs {
-			fmt.Fprintf(&b, " and %d more", len(ids)-i)
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(h.secrets.Quote(id)) // bounded, no token, no secret
-	}
-	return b.String()
 }
 
 func checkGroup(g *resources.Group) error {
@@ -570,16 +562,53 @@ type memberChange struct {
 // group changed with the members the events name: those the store
 // reports it really added and removed (store.Report), else add and
 // remove, those the request named.
+//
+// A removal asks for the report even when no event reads it: the values
+// of remove the store reports it did not remove are warned of
+// (warnNotRemoved). A one-member removal costs a store nothing more to
+// report (sqlstore reads the row count it gets anyway); a longer one
+// that removes fewer than it names reads back which it removed.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
+	if report == nil && len(remove) > 0 {
+		report = new(store.Report)
+		mctx = store.WithReport(ctx, report)
+	}
 	g, err := h.memberWrite(mctx, nil, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if report != nil && report.Filled {
+		asked := remove
 		add, remove = report.Members()
+		h.warnNotRemoved(ctx, asked, remove)
 	}
 	return g, add, remove, nil
+}
+
+// warnNotRemoved warns of the values of asked, the member values a PATCH
+// removes, that are not in removed, those the store reports it removed:
+// the group had no such member. RFC 7644 §3.5.2.2 would answer a filter
+// that selects nothing 400 noTarget, as a removal from any other
+// attribute is answered; a removal of members is not refused, in strict
+// mode either, because identity providers repeat removals (a retry, a
+// user unassigned twice) and a refusal would stop their sync, and
+// because the member plan decides a removal without reading the members
+// (README, "Leniency, with a trace"). A store that fills no
+// store.Report leaves it unseen.
+func (h *handler) warnNotRemoved(ctx context.Context, asked, removed []string) {
+	if len(asked) == len(removed) {
+		return // the values of a plan's Remove are distinct
+	}
+	var missing []string
+	for _, id := range asked {
+		if !slices.Contains(removed, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, missing))
+	}
 }
 
 // modifyMembersChecked is patchMembers through the store's

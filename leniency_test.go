@@ -375,7 +375,8 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			require.Equal(t, 201, g.Code, g.Raw)
 			member := op("add", "members", []any{map[string]any{"value": id, "shoeSize": "9"}})
 			unquoted := op("remove", "members[value eq nobody]", nil)
-			bent := []string{`ignored unknown attribute "members.shoeSize"`, `unquoted filter value "nobody" taken as a string`}
+			bent := []string{`ignored unknown attribute "members.shoeSize"`, `unquoted filter value "nobody" taken as a string`,
+				`removed no member "nobody": the group has none with that value`}
 			for _, body := range []any{
 				patchBody(member, unquoted),
 				patchBody(member, unquoted, op("replace", "displayName", "sloppy")),
@@ -1335,6 +1336,12 @@ func TestFilterValueConversion(t *testing.T) {
 			// attributes'.
 			gid := e.createGroup("G", uid)["id"].(string)
 			const manager = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"
+			// A removal that removes no member is warned of too, in
+			// strict mode accepted (TestRemoveAbsentMember).
+			removedNone := map[string]string{
+				"PATCH members filter":  `"members[value eq 1]": no member matches the filter; nothing removed`,
+				"Okta's member removal": `removed no member "nobody": the group has none with that value`,
+			}
 			for _, tc := range []struct {
 				name, method, path string
 				body               any
@@ -1397,11 +1404,14 @@ func TestFilterValueConversion(t *testing.T) {
 						assert.Equal(t, before.Body, e.do("GET", target, nil).Body, "strict mode changed nothing")
 					}
 					r := e.do(tc.method, tc.path, tc.body)
-					if tc.warning == "" {
-						assert.Empty(t, lastWarnings(t, ring))
-					} else {
-						assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					var want []string
+					if tc.warning != "" {
+						want = append(want, tc.warning)
 					}
+					if w, ok := removedNone[tc.name]; ok {
+						want = append(want, w)
+					}
+					assert.Equal(t, want, lastWarnings(t, ring))
 					tc.check(t, r)
 				})
 			}
@@ -1414,7 +1424,8 @@ func TestFilterValueConversion(t *testing.T) {
 // group POST, PUT and PATCH, by every path a member change takes, with a
 // warning naming them (a handful, then how many more); strict mode
 // refuses them with 400 invalidValue and changes nothing. A removal of a
-// value that names nothing is no skip.
+// value that names nothing is no skip: it removes no member, with
+// TestRemoveAbsentMember's warning, in strict mode too.
 func TestUnknownMembers(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
@@ -1456,7 +1467,7 @@ func TestUnknownMembers(t *testing.T) {
 				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
 					204, []string{u}, `skipped members "` + gid + `"`, `members "` + gid + `" name`},
 				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
-					204, []string{u}, "", ""},
+					204, []string{u}, `removed no member "ghost-1": the group has none`, ""},
 				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
 					204, []string{u, v}, "", ""},
 			} {
@@ -2280,6 +2291,70 @@ func TestUnqualifiedExtensionAttribute(t *testing.T) {
 				requireError(t, r, 400, tc.scimType, "")
 				assert.Equal(t, tc.detail, r.str("detail"))
 			}
+		})
+	}
+}
+
+// TestRemoveAbsentMember: a PATCH removing a member the group does not
+// have (by members[value eq "ID"], an or of them, a value list, or
+// another filter on members) answers 204 and changes nothing, where the
+// same removal from emails is 400 noTarget (RFC 7644 §3.5.2.2): identity
+// providers repeat removals (a retry, a user unassigned twice), and a
+// refused one would stop their sync. It is accepted in strict mode too,
+// the member plan deciding a removal without reading the members; the
+// request log's warning names the values that removed nothing. It had
+// none: the deviation was invisible.
+func TestRemoveAbsentMember(t *testing.T) {
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, ring := lenientAndStrict(t, name)
+			u := e.createUser("present")["id"].(string)
+			v := e.createUser("absent")["id"].(string)
+			for _, tc := range []struct {
+				name    string
+				body    any
+				left    []string // the members after it
+				warning string
+			}{
+				{"value eq", patchBody(op("remove", `members[value eq "nobody"]`, nil)), []string{u},
+					`removed no member "nobody": the group has none with that value`},
+				{"value eq a user who is no member", patchBody(op("remove", `members[value eq "`+v+`"]`, nil)), []string{u},
+					`removed no member "` + v + `"`},
+				{"or, one present", patchBody(op("remove", `members[value eq "nobody" or value eq "`+u+`"]`, nil)), []string{},
+					`removed no member "nobody"`},
+				{"value list", patchBody(op("remove", "members", []any{map[string]any{"value": "nobody"}, map[string]any{"value": "ghost"}})), []string{u},
+					`removed no member "nobody", "ghost"`},
+				{"another filter", patchBody(op("remove", `members[type eq "Group"]`, nil)), []string{u},
+					`"members[type eq \"Group\"]": no member matches the filter; nothing removed`},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					for _, env := range []*env{e, strict} {
+						gid := env.createGroup("G "+tc.name+fmt.Sprint(env == strict), u)["id"].(string)
+						before := env.do("GET", "/Groups/"+gid, nil)
+						r := env.do("PATCH", "/Groups/"+gid, tc.body)
+						require.Equal(t, 204, r.Code, "strict %v: %s", env == strict, r.Raw)
+						if env == e {
+							warnings := lastWarnings(t, ring)
+							require.Len(t, warnings, 1)
+							assert.Contains(t, warnings[0], tc.warning)
+						}
+						after := env.do("GET", "/Groups/"+gid, nil)
+						got := memberIDs(after.Body)
+						if got == nil {
+							got = []string{}
+						}
+						assert.Equal(t, tc.left, got)
+						if len(tc.left) == 1 {
+							assert.Equal(t, before.Header.Get("ETag"), after.Header.Get("ETag"), "nothing changed")
+						}
+					}
+				})
+			}
+			t.Run("emails is noTarget", func(t *testing.T) {
+				for _, env := range []*env{e, strict} {
+					requireError(t, env.do("PATCH", "/Users/"+u, patchBody(op("remove", `emails[value eq "nobody"]`, nil))), 400, "noTarget", "no value of emails matches the filter")
+				}
+			})
 		})
 	}
 }

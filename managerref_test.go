@@ -203,7 +203,7 @@ func TestManagerRefWithoutValue(t *testing.T) {
 }
 
 // TestManagerRefOnAPageOfManyManagers: a page whose users have more
-// distinct managers than one lookup reads (maxManagerLookup) gives every
+// distinct managers than one lookup reads (maxIDLookup) gives every
 // manager that is a user of the tenant its $ref and displayName; a page
 // looked its first 100 up alone, and the rest had neither.
 func TestManagerRefOnAPageOfManyManagers(t *testing.T) {

@@ -1,6 +1,7 @@
 package scim_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -78,6 +79,12 @@ func TestGroupWriteOfSkippedMembersChangesNothingWithoutUpdater(t *testing.T) {
 				require.Equal(t, 201, g.Code, g.Raw)
 				gid, tag := g.str("id"), g.Header.Get("ETag")
 				ghost := []any{map[string]any{"value": m1}, map[string]any{"value": "not-provisioned"}}
+				// More than one lookup's worth (maxIDLookup): the handler
+				// looked up at most 16 and wrote a new version beyond.
+				ghosts := []any{map[string]any{"value": m1}}
+				for i := range 150 {
+					ghosts = append(ghosts, map[string]any{"value": fmt.Sprintf("not-provisioned-%d", i)})
+				}
 
 				for _, tc := range []struct {
 					name, method string
@@ -86,6 +93,7 @@ func TestGroupWriteOfSkippedMembersChangesNothingWithoutUpdater(t *testing.T) {
 					{"PUT listing a member that names no one", "PUT", map[string]any{"displayName": "Same", "members": ghost}},
 					{"PUT listing the group itself", "PUT", map[string]any{"displayName": "Same", "members": []any{map[string]any{"value": m1}, map[string]any{"value": gid}}}},
 					{"PATCH replacing the members with one more that names no one", "PATCH", patchBody(op("replace", "members", ghost))},
+					{"PUT listing 150 members that name no one", "PUT", map[string]any{"displayName": "Same", "members": ghosts}},
 				} {
 					t.Run(tc.name, func(t *testing.T) {
 						r := unchangedGroupWrite(t, e, tc.method, gid, tc.body, tag)

@@ -566,13 +566,31 @@ func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v 
 	return next, true, true, nil
 }
 
-// maxManagerLookup is how many managers one store call of fillManagers
-// looks up: its filter is an "or" of that many id comparisons, well
+// maxIDLookup is how many ids one store call of a lookup by id names
+// (idsFilter: fillManagers' managers, skippedMembersOnly's member
+// values): its filter is an "or" of that many id comparisons, well
 // within what every store evaluates in one query. A page with more
 // distinct managers (up to MaxResults users) takes one call more for each
-// further maxManagerLookup, so that every manager of the tenant gets its
+// further maxIDLookup, so that every manager of the tenant gets its
 // displayName and $ref whatever the page's size.
-const maxManagerLookup = 100
+const maxIDLookup = 100
+
+// idsFilter is the filter `id eq "ids[0]" or id eq "ids[1]" ...` (ids not
+// empty, at most maxIDLookup), with which a list call reads the resources
+// among ids: ids compare exactly, case included, as GetUser's and
+// GetGroup's do (store.UserStore).
+func idsFilter(ids []string) filter.Expr {
+	var f filter.Expr
+	for _, id := range ids {
+		c := &filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: id}
+		if f == nil {
+			f = c
+		} else {
+			f = &filter.Logical{Op: filter.Or, Left: f, Right: c}
+		}
+	}
+	return f
+}
 
 // managerOf is u's enterprise manager when it names one, else nil.
 func managerOf(u *resources.User) *resources.Manager {
@@ -696,7 +714,7 @@ func userAt(users, abs *url.URL) (id string, ok bool) {
 // fillManagers computes the enterprise manager's displayName (RFC 7643
 // §4.3: read-only, from the manager's own User) with one store call for
 // the whole page, made only when some user has a manager and the response
-// includes it (one more for each maxManagerLookup distinct managers
+// includes it (one more for each maxIDLookup distinct managers
 // beyond the first), and adds the managers it found to found:
 // prepareUsers makes the $ref of those, and of no other, with the page's
 // other URLs.
@@ -717,7 +735,7 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 		return nil
 	}
 	for len(ids) > 0 {
-		n := min(len(ids), maxManagerLookup)
+		n := min(len(ids), maxIDLookup)
 		if err := h.lookupManagers(ctx, ids[:n], found); err != nil {
 			return err
 		}
@@ -732,18 +750,10 @@ func (h *handler) fillManagers(ctx context.Context, proj *projection, users []*r
 }
 
 // lookupManagers adds to found the users of the tenant among ids (at
-// most maxManagerLookup, distinct), each with its displayName, in one
+// most maxIDLookup, distinct), each with its displayName, in one
 // store call that reads only those.
 func (h *handler) lookupManagers(ctx context.Context, ids []string, found managerNames) error {
-	var f filter.Expr
-	for _, id := range ids {
-		c := &filter.Compare{Path: filter.AttrPath{Name: "id"}, Op: filter.Eq, Value: id}
-		if f == nil {
-			f = c
-		} else {
-			f = &filter.Logical{Op: filter.Or, Left: f, Right: c}
-		}
-	}
+	f := idsFilter(ids)
 	page, err := call(h, ctx, func(ctx context.Context) (store.Page[*resources.User], error) {
 		// Only each manager's id and displayName are read.
 		return h.cfg.Users.ListUsers(ctx, store.Query{Filter: f, StartIndex: 1, Count: len(ids), ExcludeGroups: true, ReadOnly: true})

@@ -255,12 +255,17 @@ func countValues(path filter.AttrPath, v any) int {
 // UTF-16 surrogate pair alone ("\ud800"): the decoder would turn each bad
 // byte or escape into U+FFFD and store a value the client never sent.
 // (The filter parser refuses both in a filter.)
+//
+// Each error says "at byte N" as a malformed JSON error does (encoding/json's
+// offset, one past the byte's index), counted on the bytes as sent: readBody
+// blanks a byte order mark rather than cutting it off.
 func validUTF8(data []byte) error {
 	if !utf8.Valid(data) {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid UTF-8")
+		at := jsonscan.InvalidUTF8(string(data)) // a copy only on the way to a 400
+		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body is not valid UTF-8 at byte %d: invalid byte 0x%02X (RFC 8259 §8.1: send JSON encoded as UTF-8)", at+1, data[at])
 	}
 	if at := jsonscan.LoneSurrogate(data); at >= 0 {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone (%s), which is no character: send the character itself, or both halves of its pair", data[at:at+6])
+		return errorf(http.StatusBadRequest, ScimTypeInvalidSyntax, "the request body escapes half of a UTF-16 surrogate pair alone at byte %d (%s), which is no character: send the character itself, or both halves of its pair", at+1, data[at:at+6])
 	}
 	return nil
 }

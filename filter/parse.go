@@ -615,7 +615,7 @@ func (st *state) parseString() (string, error) {
 		stop--
 	}
 	body := s[start+1 : stop]
-	bad := invalidUTF8(body)
+	bad := jsonscan.InvalidUTF8(body)
 	var raw []byte // body, when it escapes a character
 	if strings.IndexByte(body, '\\') >= 0 {
 		raw = []byte(body)
@@ -655,21 +655,6 @@ func (st *state) stringError(start, at int) error {
 	c := s[at]
 	return &SyntaxError{Offset: at, Msg: "unescaped control character " + runeName(rune(c)) + " in string",
 		detail: " (write it as \\u00" + string(hexDigits[c>>4]) + string(hexDigits[c&0xf]) + ")"}
-}
-
-// invalidUTF8 returns the index of the first byte of s that is not part of
-// a UTF-8 encoding, or -1 when s is UTF-8.
-func invalidUTF8(s string) int {
-	if utf8.ValidString(s) {
-		return -1
-	}
-	for i := 0; ; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			return i
-		}
-		i += size
-	}
 }
 
 // numberValue converts the JSON number tok, found at offset at, into an

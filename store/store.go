@@ -453,7 +453,13 @@ type GroupUpdater interface {
 	// (SecretsSentOf). Memory and sqlstore
 	// do, so that a provider pushing a member it has not provisioned yet
 	// with an otherwise unchanged group does not make a new version; the
-	// handler answers such a write as one that changed nothing.
+	// handler answers such a write as one that changed nothing. For a
+	// store without GroupUpdater the handler decides it before
+	// ReplaceGroup, looking the new values up (up to MultiValueLimit of
+	// them, 100 in one ListUsers and one ListGroups call whose filter is
+	// an or of id eq): more values, or one that names a group on a store
+	// that keeps no nested groups (which it cannot tell), and the write is
+	// made, with a new version.
 	UpdateGroup(ctx context.Context, id, ifVersion string, withMembers bool, change func(cur *resources.Group) (next *resources.Group, err error)) (*resources.Group, error)
 }
 

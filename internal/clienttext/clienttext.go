@@ -316,6 +316,29 @@ func (s *Secrets) Quote(t string) string {
 	return strconv.Quote(head) + rest
 }
 
+// MaxListed is how many texts QuoteList names before "and N more": a
+// push of a thousand unprovisioned members needs no line of every one to
+// be understood.
+const MaxListed = 5
+
+// QuoteList renders the client texts ts (member values, say) as a message
+// lists them: each quoted as Quote quotes it, comma-separated, the first
+// MaxListed of them and then how many more there are.
+func (s *Secrets) QuoteList(ts []string) string {
+	var b strings.Builder
+	for i, t := range ts {
+		if i == MaxListed {
+			fmt.Fprintf(&b, " and %d more", len(ts)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(s.Quote(t))
+	}
+	return b.String()
+}
+
 // Unquoted returns the client text t as a message shows it without
 // quotes (a member name after "Operations[1]."): the Excerpt's head, then
 // its rest.

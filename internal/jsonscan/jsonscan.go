@@ -54,6 +54,22 @@ func Value(data []byte, i int) (any, int) {
 	return value(data, i, nil, nil, 0)
 }
 
+// InvalidUTF8 returns the index of the first byte of s that is not part
+// of a UTF-8 encoding, or -1 when s is UTF-8: where a request body or a
+// filter's string is refused for it, the error says where.
+func InvalidUTF8(s string) int {
+	if utf8.ValidString(s) {
+		return -1
+	}
+	for i := 0; ; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+}
+
 // LoneSurrogate returns the index in JSON text data of the first \u
 // escape that names half of a UTF-16 surrogate pair without the other
 // half right after it ("\ud800" alone; the escape is data[at:at+6]), or

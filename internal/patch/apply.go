@@ -1349,7 +1349,9 @@ func (a *applier) seed(l loc) (any, bool) {
 // SHALL return ... mutability"). Removing an attribute that has no value
 // succeeds and changes nothing. A filter that matches nothing is noTarget
 // (§3.12), except on Group members, where providers routinely remove a
-// member that is already gone: that is success.
+// member that is already gone: that is success, with a warning, in
+// strict mode too, as the member plan's removal of an absent member is
+// (the handler's warnNotRemoved).
 //
 // A value on remove of a multi-valued attribute lists the values to remove
 // (legacy Entra ID and JumpCloud send {"op":"Remove","path":"members",
@@ -1404,6 +1406,13 @@ func (a *applier) remove(l loc, v any) error {
 		matches, err := a.match(l, list)
 		if err != nil {
 			return err
+		}
+		if attr == a.e.members {
+			if ids, eqs := valueEqIDs(l.filter); eqs {
+				a.warnNotRemoved(list, ids)
+			} else if len(matches) == 0 && a.len != nil {
+				a.len.Warnings = append(a.len.Warnings, a.e.secrets.Sprintf("%q: no member matches the filter; nothing removed", l.raw))
+			}
 		}
 		if len(matches) == 0 {
 			if attr == a.e.members {
@@ -1675,6 +1684,18 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 	}
 	listed, _ := nv.([]any)
 	list, _ := cur.([]any)
+	if attr == a.e.members && a.len != nil {
+		ids := make([]string, 0, len(listed))
+		for _, x := range listed {
+			xm, _ := x.(map[string]any)
+			if _, xv, _ := lookup(xm, "value"); xv != nil {
+				if s, ok := xv.(string); ok {
+					ids = append(ids, s)
+				}
+			}
+		}
+		a.warnNotRemoved(list, ids)
+	}
 	valueSub := a.e.compared(attr).Sub("value")
 	// byValue holds the listed string values, rest the listed values
 	// compared one by one, when the list is long enough to index.

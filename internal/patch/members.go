@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/scimkit/scim/filter"
+	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
@@ -21,7 +22,10 @@ import (
 //
 // At most one of Replace, RemoveAll and NeedsCurrent is set. Ids are
 // compared exactly; whether they name existing users or groups is the
-// store's business (it skips unknown ones).
+// store's business (it skips unknown ones), and so is whether a removed
+// id is a member: the plan does not read the members, so a removal of
+// one the group does not have is no error (no noTarget; the handler
+// warns of it when the store reports what it removed).
 type MemberPlan struct {
 	// Add lists the ids to add, or with Replace the complete new list.
 	Add []string
@@ -250,6 +254,47 @@ func (a *applier) requireMember(attr *resources.Attribute, i int, el any) error 
 	m, _ := el.(map[string]any)
 	_, v, _ := lookup(m, "value")
 	return a.requireMemberValue(i, v)
+}
+
+// MembersNotRemoved is the warning of a PATCH removing the member values
+// ids by value (members[value eq "ID"], an or of them, or a value list)
+// from a group that has none of them: RFC 7644 §3.5.2.2 would answer a
+// filter that selects nothing 400 noTarget, but identity providers
+// repeat removals, so it succeeds, in strict mode too (README,
+// "Deliberate deviations"). The engine gives it when it applies the
+// removal to the group, the handler when the member plan's removal goes
+// to the store and the store reports what it removed (store.Report); one
+// text either way.
+func MembersNotRemoved(s *clienttext.Secrets, ids []string) string {
+	return "removed no member " + s.QuoteList(ids) + ": the group has none with that value"
+}
+
+// warnNotRemoved warns (MembersNotRemoved) of the values of ids, which a
+// removal by value names, that no member of list, the group's members
+// before it, has; each once.
+func (a *applier) warnNotRemoved(list []any, ids []string) {
+	if a.len == nil || len(ids) == 0 {
+		return
+	}
+	held := make(map[string]bool, len(list))
+	for _, el := range list {
+		m, _ := el.(map[string]any)
+		if _, v, _ := lookup(m, "value"); v != nil {
+			if s, ok := v.(string); ok {
+				held[s] = true
+			}
+		}
+	}
+	var missing []string
+	for _, id := range ids {
+		if !held[id] {
+			held[id] = true // once
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		a.len.Warnings = append(a.len.Warnings, MembersNotRemoved(a.e.secrets, missing))
+	}
 }
 
 // valueEqIDs returns the ids of a filter made only of value eq "id"

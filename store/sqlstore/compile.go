@@ -747,7 +747,10 @@ func (c *compiler) special(t *target, a *resources.Attribute, sub string) (*targ
 			if a.CaseExact {
 				return c.colTarget(t, val{text: c.col("user_name"), nonEmptyText: true}), true
 			}
-			return c.colTarget(t, val{text: c.col("user_name_fold"), nonEmptyText: true, keyText: c.col("user_name_key"), indexed: true}), true
+			// text is what pr reads, and only that (keyText): user_name,
+			// never NULL and, as the handler requires it, never ''; the
+			// fold column is written empty (userInsert).
+			return c.colTarget(t, val{text: c.col("user_name"), nonEmptyText: true, keyText: c.col("user_name_key"), indexed: true}), true
 		case name == "emails" || name == "phoneNumbers":
 			return c.valuesTarget(t, a, sub), true
 		case name == "groups":

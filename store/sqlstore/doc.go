@@ -42,10 +42,12 @@
 //     query.NameKey, UNIQUE per tenant with user_name_dup, so the database
 //     enforces userName uniqueness, and what every filter on userName
 //     compares and a sort by it orders by; see "Unique names"),
-//     user_name_fold (the name folded, not indexed: only a filter's pr
-//     reads it; schema version 13 dropped its unique index, which the
-//     key's made redundant, and keeps it written for a process of an
-//     earlier release during a rolling upgrade), external_id, created,
+//     user_name_fold (written empty and read by nothing: schema version
+//     13 dropped its unique index, which the key's made redundant, and
+//     the column stays, NOT NULL, for a process of an earlier release
+//     running beside this one, whose filter's userName pr asks only that
+//     it is not NULL; rows written before keep their folded name until
+//     their next write or Reindex), external_id, created,
 //     last_modified, version and seq (creation order).
 //   - scim_user_values: one row per email and phone number (folded value,
 //     type, display, primary), indexed by (tenant, attr, value) (on SQLite

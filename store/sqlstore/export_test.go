@@ -101,7 +101,7 @@ func (s *Store) SeedUsersForTest(ctx context.Context, tenant string, users []*re
 		if err != nil {
 			return nil, err
 		}
-		urows = append(urows, []any{tenant, c.ID, c.UserName, w.userNameFold, w.userNameKey, nullText(c.ExternalID), w.display, w.displayFold,
+		urows = append(urows, []any{tenant, c.ID, c.UserName, "", w.userNameKey, nullText(c.ExternalID), w.display, w.displayFold,
 			nullText(c.Password), string(w.doc), string(w.q), s.d.timeArg(now), s.d.timeArg(now), int64(1)})
 		for _, attr := range valueAttrs {
 			list, _ := w.qm[attr].([]any)

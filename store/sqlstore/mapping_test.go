@@ -412,7 +412,7 @@ func TestHostTablesAdoption(t *testing.T) {
 
 		counts := rowsOf(t, q, `SELECT count(*), count(scim_id), count(DISTINCT lower(email)) FROM app_users`)
 		assert.Equal(t, []string{fmt.Sprintf("%d %d %d", people+appOnly, people, people+appOnly)}, counts, "no second account; every person linked")
-		assert.Equal(t, []string{fmt.Sprint(people)}, rowsOf(t, q, `SELECT count(*) FROM app_users u JOIN scim_users s ON s.id = u.scim_id WHERE lower(s.user_name_fold) = lower(u.email)`),
+		assert.Equal(t, []string{fmt.Sprint(people)}, rowsOf(t, q, `SELECT count(*) FROM app_users u JOIN scim_users s ON s.id = u.scim_id WHERE lower(s.user_name) = lower(u.email)`),
 			"each row linked to the SCIM user of its address")
 
 		// The provider's next lookups find the people it sent.

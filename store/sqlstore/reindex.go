@@ -44,7 +44,8 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 	// document.
 	update := s.setNameKeySQL(false, `, display_name_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5)))
 	if users {
-		update = s.setNameKeySQL(true, `, user_name_fold = `+s.d.ph(4)+`, display_fold = `+s.d.ph(5)+`, q = `+s.jsonbExpr(s.d.ph(6)))
+		// user_name_fold is emptied, as a write leaves it (userInsert).
+		update = s.setNameKeySQL(true, `, user_name_fold = '', display_fold = `+s.d.ph(4)+`, q = `+s.jsonbExpr(s.d.ph(5)))
 	}
 	var after int64 = -1
 	for {
@@ -87,7 +88,7 @@ func (s *Store) reindexTable(ctx context.Context, users bool) error {
 					if err != nil {
 						return err
 					}
-					if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.userNameKey, w.userNameFold, w.displayFold, string(w.q)); err != nil {
+					if _, err := tx.ExecContext(ctx, update, r.tenant, r.id, w.userNameKey, w.displayFold, string(w.q)); err != nil {
 						return fmt.Errorf("sqlstore: reindex user %s: %w", r.id, err)
 					}
 					if _, err := tx.ExecContext(ctx, `DELETE FROM scim_user_values WHERE tenant = `+s.d.boundPh(1)+` AND user_id = `+s.d.boundPh(2), r.tenant, r.id); err != nil {

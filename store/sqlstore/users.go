@@ -83,11 +83,10 @@ func (d *userDoc) ScanBytes(b []byte) error {
 // userWrite is what a write of a user stores.
 type userWrite struct {
 	*written
-	userNameFold string            // sorting and the operators other than eq
-	userNameKey  string            // query.NameKey: uniqueness and eq
-	unique       []query.UniqueKey // the unique extension attributes' values
-	display      string
-	displayFold  string
+	userNameKey string            // query.NameKey: uniqueness, every operator and sorting
+	unique      []query.UniqueKey // the unique extension attributes' values
+	display     string
+	displayFold string
 }
 
 // renderUser renders what a write of u stores. u is the store's own copy
@@ -106,7 +105,7 @@ func (s *Store) renderUser(u *resources.User) (*userWrite, error) {
 	if err != nil {
 		return nil, err
 	}
-	uw := &userWrite{written: w, userNameFold: s.foldFor(s.model.User, "userName", "", u.UserName), userNameKey: s.nameKey(s.model.User, u.UserName)}
+	uw := &userWrite{written: w, userNameKey: s.nameKey(s.model.User, u.UserName)}
 	uw.unique = query.UniqueKeys(s.uniqUser, u.Extensions)
 	uw.display = u.DisplayName
 	if uw.display == "" {
@@ -301,10 +300,16 @@ func userNameTaken(tenant string, c *resources.User, w *userWrite) error {
 }
 
 // userInsert renders the INSERT of user c (rendered as w, created at
-// now), its values bound to a.
+// now), its values bound to a. user_name_fold is written empty: nothing
+// reads what it holds (a filter's userName pr asks only that the NOT
+// NULL column is not NULL; every other operator and a sort read
+// user_name_key), and the folded name cost its bytes on every write. The
+// column stays, NOT NULL, for a process of an earlier release that runs
+// beside this one, which reads it as this one does (and, at schema
+// version 12, in a lookup that the key answers too).
 func (s *Store) userInsert(a *args, tenant string, c *resources.User, w *userWrite, now time.Time) string {
 	return `INSERT INTO scim_users (tenant, id, user_name, user_name_fold, user_name_key, external_id, display, display_fold, password, doc, q, created, last_modified, version)
-			VALUES (` + a.add(tenant) + `, ` + a.add(c.ID) + `, ` + a.add(c.UserName) + `, ` + a.add(w.userNameFold) + `, ` + a.add(w.userNameKey) + `, ` + a.add(nullText(c.ExternalID)) + `, ` +
+			VALUES (` + a.add(tenant) + `, ` + a.add(c.ID) + `, ` + a.add(c.UserName) + `, '', ` + a.add(w.userNameKey) + `, ` + a.add(nullText(c.ExternalID)) + `, ` +
 		a.add(w.display) + `, ` + a.add(w.displayFold) + `, ` + a.add(nullText(c.Password)) + `, ` + a.add(string(w.doc)) + `, ` + s.jsonbExpr(a.add(string(w.q))) + `, ` +
 		a.add(s.d.timeArg(now)) + `, ` + a.add(s.d.timeArg(now)) + `, 1)`
 }
@@ -678,7 +683,7 @@ func (s *Store) updateUser(ctx context.Context, tx *sql.Tx, tenant string, c *re
 // version over the row whose names were stored (storedNames.sets), bound
 // to a.
 func (s *Store) userUpdate(a *args, tenant string, c *resources.User, w *userWrite, version int64, now time.Time, stored storedNames) string {
-	q := `UPDATE scim_users SET ` + stored.sets(a, "user_name", c.UserName, w.userNameFold, w.userNameKey, c.ExternalID)
+	q := `UPDATE scim_users SET ` + stored.sets(a, "user_name", c.UserName, "", w.userNameKey, c.ExternalID) // user_name_fold empty, as userInsert writes it
 	return q + `display = ` + a.add(w.display) + `, display_fold = ` + a.add(w.displayFold) +
 		`, password = ` + a.add(nullText(c.Password)) + `, doc = ` + a.add(string(w.doc)) + `, q = ` + s.jsonbExpr(a.add(string(w.q))) +
 		`, last_modified = ` + a.add(s.d.timeArg(now)) + `, version = ` + a.add(version) +

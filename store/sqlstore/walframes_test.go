@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -359,6 +360,11 @@ func BenchmarkFoldNameIndexes(b *testing.B) {
 				b.Run(op.name, func(b *testing.B) {
 					before := db.open(b, sqlstore.Config{})
 					for _, q := range undo0013()[:2] {
+						// A user's write stores user_name_fold empty since
+						// branch mends3, so its index is made again not
+						// unique: the B-tree insert a write paid is still
+						// there to time.
+						q = strings.Replace(q, "UNIQUE INDEX scim_users_user_name", "INDEX scim_users_user_name", 1)
 						_, err := before.DB().ExecContext(ctx, q)
 						require.NoError(b, err, q)
 					}

@@ -21,8 +21,11 @@ var capabilityTests = []test{
 	{"UserUpdater/IfVersion", testUpdateUserIfVersion},
 	{"UserUpdater/NilWritesNothing", testUpdateUserNil},
 	{"UserUpdater/NoLostUpdate", testUpdateUserNoLostUpdate},
+	{"UserUpdater/WritesNext", testUpdateUserWritesNext},
 	{"GroupUpdater/Members", testUpdateGroupMembers},
 	{"GroupUpdater/IfVersionAndNil", testUpdateGroupIfVersionAndNil},
+	{"GroupUpdater/NilWritesNothing", testUpdateGroupNil},
+	{"GroupUpdater/StringsExact", testUpdateGroupStringsExact},
 	{"GroupUpdater/NoLostUpdate", testUpdateGroupNoLostUpdate},
 	{"GetUser/Groups", testGetUserGroups},
 }
@@ -125,6 +128,85 @@ func testUpdateUserNil(t *testing.T, e *env) {
 	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
 	assert.Equal(t, u.Meta.Version, got.Meta.Version, "when change returns nil, UpdateUser must keep the stored version "+upc)
 	assert.True(t, u.Meta.LastModified.Equal(got.Meta.LastModified), "when change returns nil, UpdateUser must keep Meta.LastModified "+upc)
+}
+
+// testUpdateUserWritesNext: a next that differs from the stored user
+// only in a string's case is a change, which UpdateUser writes with a new
+// version (only a nil next writes nothing; the handler returns nil when
+// the result equals cur as resources.EqualUsers compares them, strings
+// exactly, case included: a provider fixing a name's case is changing
+// it), and the id and version are the store's, next's ignored.
+func testUpdateUserWritesNext(t *testing.T, e *env) {
+	const upc = "(store.UserUpdater.UpdateUser: a non-nil next is written as ReplaceUser writes it, next.ID and next.Meta ignored, and returned with a new Meta.Version; strings compare exactly, case included)"
+	up := e.userUpdater(t)
+	u := e.createUser(t, &resources.User{UserName: "mixedcase"})
+	const forged = `W/"forged"`
+	out, err := up.UpdateUser(e.ctx, u.ID, u.Meta.Version, func(cur *resources.User) (*resources.User, error) {
+		cur.UserName = "MixedCase" // its own name respelled: no conflict
+		cur.ID = unknownID()
+		cur.Meta.Version = forged
+		return cur, nil
+	})
+	require.NoError(t, err, "UpdateUser must write a next that only changes the case of the user's own userName "+upc)
+	assert.Equal(t, u.ID, out.ID, "UpdateUser must write the user id names, ignoring next.ID "+upc)
+	assert.NotEqual(t, u.Meta.Version, out.Meta.Version, "UpdateUser must write a next that differs from the stored user only in a string's case, with a new Meta.Version "+upc)
+	assert.NotEqual(t, forged, out.Meta.Version, "UpdateUser must set the version itself, ignoring next.Meta "+upc)
+	got := e.getUser(t, u.ID, store.GetOptions{ExcludeGroups: true}, "the user must still be there")
+	assert.Equal(t, "MixedCase", got.UserName, "UpdateUser must store a string as next spells it, case included "+upc)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "GetUser must return the version UpdateUser returned "+upc)
+}
+
+// testUpdateGroupNil: a nil next writes nothing, without members as with
+// them: the group returned is the stored one at its version (Members nil
+// without withMembers), and the stored group keeps its version and
+// Meta.LastModified. With withMembers, cur.Members is never nil, even for
+// a group without members.
+func testUpdateGroupNil(t *testing.T, e *env) {
+	const upc = "(store.GroupUpdater.UpdateGroup: a nil next writes nothing; with withMembers cur carries the stored members, never nil)"
+	up := e.groupUpdater(t)
+	g := e.createGroup(t, &resources.Group{DisplayName: "still"})
+	for _, withMembers := range []bool{false, true} {
+		out, err := up.UpdateGroup(e.ctx, g.ID, g.Meta.Version, withMembers, func(cur *resources.Group) (*resources.Group, error) {
+			if withMembers {
+				assert.NotNil(t, cur.Members, "UpdateGroup with withMembers must call change with the stored members, an empty non-nil slice for a group without members "+upc)
+			}
+			return nil, nil
+		})
+		require.NoError(t, err, "UpdateGroup must accept a change that returns nil, nil "+upc)
+		assert.Equal(t, g.Meta.Version, out.Meta.Version, "when change returns nil, UpdateGroup must return the stored group with its version unchanged "+upc)
+		assert.Equal(t, "still", out.DisplayName, "when change returns nil, UpdateGroup must return the stored group "+upc)
+		if !withMembers {
+			assert.Nil(t, out.Members, "UpdateGroup without withMembers must return Members nil "+upc)
+		}
+		got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "the group must still be there")
+		assert.Equal(t, g.Meta.Version, got.Meta.Version, "when change returns nil, UpdateGroup must keep the stored version "+upc)
+		assert.True(t, g.Meta.LastModified.Equal(got.Meta.LastModified), "when change returns nil, UpdateGroup must keep Meta.LastModified "+upc)
+	}
+}
+
+// testUpdateGroupStringsExact: a store may write nothing for a next that
+// is the stored group once the member values it skips are left out, but
+// only when the attributes are equal as resources.EqualGroupAttributes
+// compares them, strings exactly: a displayName respelled in another case
+// beside a member value that names no one is a change, written with a new
+// version. Whether a store writes nothing for an equal next is its
+// choice (the contract's "may"), which no check here asks.
+func testUpdateGroupStringsExact(t *testing.T, e *env) {
+	const upc = "(store.GroupUpdater.UpdateGroup: a store may write nothing only for a next whose attributes equal the stored ones as resources.EqualGroupAttributes compares them, strings exactly, case included)"
+	up := e.groupUpdater(t)
+	a := e.createUser(t, &resources.User{UserName: "a"})
+	g := e.createGroup(t, &resources.Group{DisplayName: "crew", Members: []resources.Member{{Value: a.ID}}})
+	out, err := up.UpdateGroup(e.ctx, g.ID, g.Meta.Version, true, func(cur *resources.Group) (*resources.Group, error) {
+		cur.DisplayName = "Crew" // its own name respelled: no conflict
+		cur.Members = append(cur.Members, resources.Member{Value: unknownID()})
+		return cur, nil
+	})
+	require.NoError(t, err, "UpdateGroup must write a next that only changes the case of the group's own displayName "+upc)
+	assert.NotEqual(t, g.Meta.Version, out.Meta.Version, "UpdateGroup must write a next whose displayName differs from the stored one only in case, beside a member value it skips, with a new Meta.Version "+upc)
+	got := e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
+	assert.Equal(t, "Crew", got.DisplayName, "UpdateGroup must store a string as next spells it, case included "+upc)
+	assert.Equal(t, []string{a.ID}, memberIDs(got.Members), "UpdateGroup must skip a member value that names no one "+upc)
+	assert.Equal(t, out.Meta.Version, got.Meta.Version, "GetGroup must return the version UpdateGroup returned "+upc)
 }
 
 // updaters is how many updaters run at once in the NoLostUpdate tests.
