@@ -35,7 +35,7 @@ func TestReferenceValues(t *testing.T) {
 		}
 		return m
 	}
-	const notURL = "kept reference profileUrl \"not a url\" as sent: it has a space at byte 3, which no URI holds (RFC 3986 §2: percent-encode it as %20)"
+	const notURL = "kept reference profileUrl \"not a url\" as sent: it has a space at byte 4, which no URI holds (RFC 3986 §2: percent-encode it as %20)"
 	const relative = "kept reference photos.value \"www.example.com/me.jpg\" as sent: it is a relative reference, and an external resource (referenceTypes \"external\", RFC 7643 §7) is named by an absolute URL such as \"https://example.com/photo.jpg\""
 	for _, tc := range []struct {
 		name, method, path string
@@ -54,7 +54,7 @@ func TestReferenceValues(t *testing.T) {
 		{"PATCH a filtered photo", "PATCH", "/Users/" + uid, patchBody(op("add", `photos[type eq "photo"].value`, "www.example.com/me.jpg")), 200,
 			[]string{strings.Replace(relative, "photos.value", `photos[type eq "photo"].value`, 1)}, `attribute "photos[type eq \"photo\"].value"`},
 		{"PATCH a bad percent-escape", "PATCH", "/Users/" + uid, patchBody(op("replace", "profileUrl", "https://example.com/100%")), 200,
-			[]string{`kept reference profileUrl "https://example.com/100%" as sent: it has a '%' at byte 23 not followed by two hex digits (RFC 3986 §2.1: write a literal % as %25)`}, `attribute "profileUrl"`},
+			[]string{`kept reference profileUrl "https://example.com/100%" as sent: it has a '%' at byte 24 not followed by two hex digits (RFC 3986 §2.1: write a literal % as %25)`}, `attribute "profileUrl"`},
 		{"bulk POST", "POST", "/Bulk", map[string]any{"schemas": []any{"urn:ietf:params:scim:api:messages:2.0:BulkRequest"}, "Operations": []any{map[string]any{
 			"method": "POST", "path": "/Users", "bulkId": "b", "data": map[string]any{"schemas": []any{resources.UserSchema}, "userName": "bulk", "profileUrl": "not a url"}}}}, 200,
 			[]string{`Operations[0] (bulkId "b"): ` + notURL}, ""},

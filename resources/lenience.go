@@ -215,7 +215,8 @@ func (l *Lenience) reference(a *Attribute, p attrPath, s string) error {
 // URI (RFC 3986 §4.1, URI-reference) and, when types is "external"
 // alone, an absolute one, or when it is empty (which names nothing, and
 // which providers send for an attribute they have no value for);
-// otherwise a phrase for a human ("has a space at byte 3 ...").
+// otherwise a phrase for a human ("has a space at byte 4 ...", bytes
+// counted from 1, as a request body's errors count them).
 func ReferenceProblem(s string, types []string) string {
 	if s == "" {
 		return ""
@@ -225,14 +226,14 @@ func ReferenceProblem(s string, types []string) string {
 		switch {
 		case c == '%':
 			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return clienttext.Sprintf("has a %q at byte %d not followed by two hex digits (RFC 3986 §2.1: write a literal %% as %%25)", c, i)
+				return clienttext.Sprintf("has a %q at byte %d not followed by two hex digits (RFC 3986 §2.1: write a literal %% as %%25)", c, i+1)
 			}
 		case c == ' ':
-			return clienttext.Sprintf("has a space at byte %d, which no URI holds (RFC 3986 §2: percent-encode it as %%20)", i)
+			return clienttext.Sprintf("has a space at byte %d, which no URI holds (RFC 3986 §2: percent-encode it as %%20)", i+1)
 		case c >= 0x80:
-			return clienttext.Sprintf("has a non-ASCII character at byte %d, which no URI holds (RFC 3986 §2: percent-encode its UTF-8 bytes)", i)
+			return clienttext.Sprintf("has a non-ASCII character at byte %d, which no URI holds (RFC 3986 §2: percent-encode its UTF-8 bytes)", i+1)
 		case !isURIChar(c):
-			return clienttext.Sprintf("has %q at byte %d, which no URI holds (RFC 3986 §2: percent-encode it)", c, i)
+			return clienttext.Sprintf("has %q at byte %d, which no URI holds (RFC 3986 §2: percent-encode it)", c, i+1)
 		}
 	}
 	u, err := url.Parse(s)
