@@ -246,6 +246,9 @@ var userFilters = []string{
 	`not (emails[type eq "work"])`, `not (userName sw "a" or title pr)`, `title pr and ` + acme + `:level gt 2`,
 	acme + `:level gt 2 or userName eq "bob"`, `userName eq "alice" and (title eq "x" or not (active eq false))`,
 	`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "bob"`,
+	// substring tests on scim_user_values under or and not (BENCHMARKS.md, branch emailsco)
+	`emails.value co "@HOME" or userName eq "carol"`, `not (emails.value co "@home")`, `emails[value ew "home.example"]`,
+	`not (emails[value co "work"])`, `emails.value co "zq9"`, `emails.value ew "@home.example" or emails.value sw "carol"`,
 }
 
 var userSorts = []string{
