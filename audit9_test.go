@@ -92,3 +92,36 @@ func TestAuditBareStringForComplexValue(t *testing.T) {
 		})
 	}
 }
+
+// TestPatchFilterOnManagerDisplayName: a PATCH path's value filter that
+// names the enterprise manager's displayName, which the server makes from
+// the manager's User and no store keeps, would select nothing whatever
+// the data (a remove answered 200 and removed nothing); it is refused as
+// the same filter in a list is, 400 invalidFilter in the list's words
+// (resources.ServerDisplayRefusal), and nothing changes. A filter on the
+// manager's value still selects it.
+func TestPatchFilterOnManagerDisplayName(t *testing.T) {
+	e := newEnv(t)
+	boss := e.createUser("boss", map[string]any{"displayName": "Big Boss"})["id"].(string)
+	uid := e.createUser("worker", map[string]any{entURN: map[string]any{"manager": map[string]any{"value": boss}}})["id"].(string)
+	for _, tc := range []struct {
+		name string
+		op   map[string]any
+	}{
+		{"remove", op("remove", entURN+`:manager[displayName eq "Big Boss"]`, nil)},
+		{"replace a sub-attribute", op("replace", entURN+`:manager[displayName eq "Big Boss"].value`, boss)},
+		{"another case, under and", op("remove", entURN+`:MANAGER[value pr and DISPLAYNAME sw "B"]`, nil)},
+		{"a no-path value's key", op("replace", "", map[string]any{entURN + `:manager[displayName pr].value`: boss})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := e.do("GET", "/Users/"+uid, nil)
+			r := e.do("PATCH", "/Users/"+uid, patchBody(tc.op))
+			requireError(t, r, 400, "invalidFilter", `Operations[0]: filter on manager: "`+entURN+`:manager.displayName" cannot be used in a filter`)
+			assert.Contains(t, r.Raw, "compare "+entURN+":manager.value instead")
+			assert.Equal(t, before.Raw, e.do("GET", "/Users/"+uid, nil).Raw, "nothing changed")
+		})
+	}
+	r := e.do("PATCH", "/Users/"+uid, patchBody(op("remove", entURN+`:manager[value eq "`+boss+`"]`, nil)))
+	require.Equal(t, 200, r.Code, r.Raw)
+	assert.NotContains(t, r.Raw, "manager", "the manager's value selects it")
+}

@@ -658,6 +658,10 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 				// Not stored: the filter would match no value, whatever
 				// the values are (as the handler refuses it in a list).
 				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
+			} else if a.e.rt.ServerDisplay(attr, sub) {
+				// Not stored either (manager[displayName eq "x"]): it
+				// would select nothing, as in a list, which refuses it.
+				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.ServerDisplayRefusal)
 			}
 			return nil
 		}
