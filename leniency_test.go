@@ -375,7 +375,8 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			require.Equal(t, 201, g.Code, g.Raw)
 			member := op("add", "members", []any{map[string]any{"value": id, "shoeSize": "9"}})
 			unquoted := op("remove", "members[value eq nobody]", nil)
-			bent := []string{`ignored unknown attribute "members.shoeSize"`, `unquoted filter value "nobody" taken as a string`,
+			// Each named by its operation (Operations[i]), however planned.
+			bent := []string{`Operations[0]: ignored unknown attribute "members.shoeSize"`, `Operations[1]: unquoted filter value "nobody" taken as a string`,
 				`removed no member "nobody": the group has none with that value`}
 			for _, body := range []any{
 				patchBody(member, unquoted),
@@ -887,6 +888,9 @@ func TestUnknownAttributeWarningNames(t *testing.T) {
 			r := e.do(tc.method, "/Users/"+id, tc.body)
 			require.Equal(t, 200, r.Code, r.Raw)
 			warning := fmt.Sprintf("ignored unknown attribute %q", tc.want)
+			if tc.method == "PATCH" {
+				warning = "Operations[0]: " + warning // named by its operation
+			}
 			assert.Equal(t, []string{warning}, last()[0].Warnings, "the request log")
 			esc, err := json.Marshal(warning)
 			require.NoError(t, err)
@@ -1238,7 +1242,8 @@ func TestPatchRemoveMakesDuplicate(t *testing.T) {
 				require.Equal(t, 200, r.Code, r.Raw)
 				assert.Equal(t, map[string]any{"value": "x@x", "primary": true}, r.Body["emails"].([]any)[0])
 				assert.Len(t, r.Body["emails"], len(tc.ops), "the duplicate dropped (and the added value kept)")
-				assert.Equal(t, []string{`dropped a duplicate emails value "X@x"`}, last()[0].Warnings)
+				// Named by the last operation that touched emails.
+				assert.Equal(t, []string{fmt.Sprintf(`Operations[%d]: dropped a duplicate emails value "X@x"`, len(tc.ops)-1)}, last()[0].Warnings)
 			})
 		}
 	}
@@ -1339,7 +1344,7 @@ func TestFilterValueConversion(t *testing.T) {
 			// A removal that removes no member is warned of too, in
 			// strict mode accepted (TestRemoveAbsentMember).
 			removedNone := map[string]string{
-				"PATCH members filter":  `"members[value eq 1]": no member matches the filter; nothing removed`,
+				"PATCH members filter":  `Operations[0]: "members[value eq 1]": no member matches the filter; nothing removed`,
 				"Okta's member removal": `removed no member "nobody": the group has none with that value`,
 			}
 			for _, tc := range []struct {
@@ -1350,18 +1355,18 @@ func TestFilterValueConversion(t *testing.T) {
 				check              func(t *testing.T, r *resp) // the lenient answer, and what it changed
 			}{
 				{"PATCH path filter", "PATCH", "/Users/" + uid, patchBody(op("replace", `emails[primary eq "True"].display`, "D")),
-					`filter value "True" for boolean attribute "emails.primary" read as true`,
+					`Operations[0]: filter value "True" for boolean attribute "emails.primary" read as true`,
 					`Operations[0]: "emails.primary" is a boolean and the filter compares it with "True"; send true`,
 					func(t *testing.T, r *resp) {
 						require.Equal(t, 200, r.Code, r.Raw)
 						assert.Contains(t, e.do("GET", "/Users/"+uid, nil).Raw, `"display":"D"`)
 					}},
 				{"PATCH path filter on a single complex attribute", "PATCH", "/Users/" + uid, patchBody(op("remove", manager+`[value eq 7]`, nil)),
-					`filter value 7 for string attribute "manager.value" read as "7"`,
+					`Operations[0]: filter value 7 for string attribute "manager.value" read as "7"`,
 					`Operations[0]: "manager.value" is a string and the filter compares it with 7; send "7"`,
 					func(t *testing.T, r *resp) { require.Equal(t, 200, r.Code, r.Raw) }},
 				{"PATCH members filter", "PATCH", "/Groups/" + gid, patchBody(op("remove", `members[value eq 1]`, nil)),
-					`filter value 1 for string attribute "members.value" read as "1"`,
+					`Operations[0]: filter value 1 for string attribute "members.value" read as "1"`,
 					`Operations[0]: "members.value" is a string and the filter compares it with 1; send "1"`,
 					func(t *testing.T, r *resp) {
 						require.Contains(t, []int{200, 204}, r.Code, r.Raw)
@@ -2004,7 +2009,11 @@ func TestRetriedWriteWarnsOnce(t *testing.T) {
 			require.Equal(t, int32(2), users.replaces.Load(), "the first replace lost, the second stored")
 			recent, err := ring.Recent(context.Background(), "", 1)
 			require.NoError(t, err)
-			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, recent[0].Warnings)
+			want := `ignored unknown attribute "adreses"`
+			if tc.method == "PATCH" {
+				want = "Operations[0]: " + want // named by its operation
+			}
+			assert.Equal(t, []string{want}, recent[0].Warnings)
 		})
 	}
 }
@@ -2039,7 +2048,7 @@ func TestUpdateAttemptsAlike(t *testing.T) {
 			r := e.do("PATCH", "/Users/"+id, patchBody(op("replace", "", map[string]any{"adreses": "x", "title": "t"})))
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Equal(t, int32(2), runs(), "the change ran twice")
-			assert.Equal(t, []string{`ignored unknown attribute "adreses"`}, lastWarnings(t, ring))
+			assert.Equal(t, []string{`Operations[0]: ignored unknown attribute "adreses"`}, lastWarnings(t, ring))
 			assert.Equal(t, "t", r.Body["title"])
 			assert.Equal(t, id, r.Body["id"])
 			assert.NotEqual(t, version, r.Body["meta"].(map[string]any)["version"], "the store versioned the write")
@@ -2124,7 +2133,7 @@ func TestExtensionAttributeDotNotation(t *testing.T) {
 					assert.Equal(t, before.Body, e.do("GET", "/Users/"+uid, nil).Body, "strict mode changed nothing")
 					r := e.do("PATCH", "/Users/"+uid, tc.ops)
 					require.Equal(t, 200, r.Code, r.Raw)
-					assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+					assert.Equal(t, []string{"Operations[0]: " + tc.warning}, lastWarnings(t, ring))
 					tc.check(t)
 				})
 			}
@@ -2132,7 +2141,7 @@ func TestExtensionAttributeDotNotation(t *testing.T) {
 			// an attribute no schema defines.
 			r := e.do("PATCH", "/Users/"+uid, patchBody(op("replace", "urn:example:none:2.0:User.badge", "B")))
 			require.Equal(t, 200, r.Code, r.Raw)
-			assert.Equal(t, []string{`ignored unknown attribute "urn:example:none:2.0:User.badge"`}, lastWarnings(t, ring))
+			assert.Equal(t, []string{`Operations[0]: ignored unknown attribute "urn:example:none:2.0:User.badge"`}, lastWarnings(t, ring))
 		})
 	}
 }
@@ -2270,7 +2279,7 @@ func TestUnqualifiedExtensionAttribute(t *testing.T) {
 			"", "", `attributes "employeeNumber" names no attribute of User` + hint + `:employeeNumber"`},
 		{"PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", "employeeNumber", "7")),
 			"invalidPath", `Operations[0]: path "employeeNumber" is not an attribute of the User resource or its extensions` + hint + `:employeeNumber" (strict mode)`,
-			`ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
+			`Operations[0]: ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
 		{"body", "PUT", "/Users/" + id, map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "plain", "costCenter": "7"},
 			"invalidSyntax", `attribute "costCenter": is not defined by any schema of this resource type` + hint + `:costCenter" (strict mode)`,
 			`ignored unknown attribute "costCenter"` + hint + `:costCenter"`},
@@ -2325,7 +2334,7 @@ func TestRemoveAbsentMember(t *testing.T) {
 				{"value list", patchBody(op("remove", "members", []any{map[string]any{"value": "nobody"}, map[string]any{"value": "ghost"}})), []string{u},
 					`removed no member "nobody", "ghost"`},
 				{"another filter", patchBody(op("remove", `members[type eq "Group"]`, nil)), []string{u},
-					`"members[type eq \"Group\"]": no member matches the filter; nothing removed`},
+					`Operations[0]: "members[type eq \"Group\"]": no member matches the filter; nothing removed`},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					for _, env := range []*env{e, strict} {

@@ -522,7 +522,7 @@ func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
 			// it would match nothing, however the members are.
 			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p.Name+".$ref", p.Name)
 		case rt.ServerDisplay(res.Attr, res.Sub):
-			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes it from the manager's User and stores none; compare %s instead", res.Extension.ID+":manager.displayName", res.Extension.ID+":manager.value")
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", resources.ServerDisplayRefusal)
 		case location: // only a $ref comes before it
 		case isLocation(res):
 			location = true

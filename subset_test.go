@@ -128,7 +128,7 @@ func TestAttributeSubset(t *testing.T) {
 		require.Equal(t, 200, r.Code, r.Raw)
 		assert.NotContains(t, r.Body, "addresses")
 		assert.Equal(t, "Guide", r.Body["title"])
-		assert.Equal(t, []string{`ignored unsupported attribute "addresses" (this server leaves it out of /Schemas)`}, lastWarnings())
+		assert.Equal(t, []string{`Operations[0]: ignored unsupported attribute "addresses" (this server leaves it out of /Schemas)`}, lastWarnings())
 	})
 
 	t.Run("strict mode refuses with an actionable detail", func(t *testing.T) {
@@ -317,7 +317,7 @@ func TestSubAttributeSubset(t *testing.T) {
 			require.Equal(t, 200, r.Code, r.Raw)
 			w := lastWarnings()
 			require.Len(t, w, 1)
-			assert.Equal(t, fmt.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path), w[0])
+			assert.Equal(t, fmt.Sprintf("Operations[0]: ignored unsupported attribute %q (this server leaves it out of /Schemas)", path), w[0])
 			assert.Equal(t, before.Body["emails"], r.Body["emails"], "nothing changed")
 		}
 		requireError(t, strict.do("PATCH", "/Users/"+strict.createUser("strict-filter")["id"].(string),

@@ -255,11 +255,18 @@ func (rt *ResourceType) ServerRefSub(attr, sub *Attribute) bool {
 // manager's User as it answers (readOnly in /Schemas) and no store keeps:
 // a filter that compares it would match nothing whatever the data, and a
 // sort by it would leave every store's order as created, so the handler
-// refuses both, as it refuses a $ref it makes (ServerRef).
+// refuses both (a list's filter, a PATCH path's value filter: with
+// ServerDisplayRefusal), as it refuses a $ref it makes (ServerRef).
 func (rt *ResourceType) ServerDisplay(attr, sub *Attribute) bool {
 	ent := rt.Extension(EnterpriseUserSchema)
 	return sub != nil && ent != nil && attr == ent.Attr("manager") && sub == attr.Sub("displayName")
 }
+
+// ServerDisplayRefusal is why a filter that compares the manager's
+// displayName (ServerDisplay) is refused, and what to compare instead:
+// the detail of the 400 invalidFilter, one text wherever a filter is
+// taken (a list's, a PATCH path's value filter).
+const ServerDisplayRefusal = `"` + EnterpriseUserSchema + `:manager.displayName" cannot be used in a filter: the server makes it from the manager's User and stores none; compare ` + EnterpriseUserSchema + `:manager.value instead`
 
 // ServerRef reports whether the "$ref" sub-attribute of attr, an
 // attribute of rt, is one the server makes instead of storing: that of an

@@ -137,7 +137,11 @@ func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
 // Hidden reports whether responses leave the attribute out unless a
 // request's attributes parameter names it: returned "never" (not even
 // then) or "request" (RFC 7643 §2.4). A client that did not ask has not
-// seen it, so a PUT that leaves it out keeps the stored value.
+// seen it, so a PUT that leaves it out keeps the stored value: an
+// attribute, or a sub-attribute of a single-valued complex attribute.
+// A sub-attribute of the values of a multi-valued one is not kept (a PUT
+// replaces those values, which have no identity to match a sent value
+// to a stored one): a PUT of what a GET showed drops it.
 func (a *Attribute) Hidden() bool {
 	return a.Returned == ReturnedNever || a.Returned == ReturnedRequest
 }

@@ -48,6 +48,11 @@ type applier struct {
 	// refused, as ApplyTo does them, but a target that is not only is
 	// left as it is (skips).
 	only *resources.Attribute
+	// notRemoved are the warnings MembersNotRemoved gave, recorded after
+	// the last operation and named by none (nameWarnings): the handler
+	// gives the same text for a removal the member plan sends to the
+	// store, which reports it for the request, not for an operation.
+	notRemoved []string
 	// keyed are the targets the keys of the operation's no-path value
 	// have named so far (applyKey), for the refusal of a target named
 	// twice (keyTarget.twice); cleared at each operation.
@@ -228,6 +233,31 @@ func (a *applier) bend(warning, scimType, format string, args ...any) error {
 	}
 	a.len.Warnings = append(a.len.Warnings, warning)
 	return nil
+}
+
+// warned is how many warnings l holds (0 for a nil l): the mark from
+// which nameWarnings names the warnings an operation adds.
+func warned(l *resources.Lenience) int {
+	if l == nil {
+		return 0
+	}
+	return len(l.Warnings)
+}
+
+// nameWarnings puts the name of Operations[idx] (opName) before each
+// warning l holds from mark on (warned); idx -1 names none. A bend of a
+// value (resources.Lenience: one value for a multi-valued attribute, a
+// string for a complex one, an unknown attribute) is made where the value
+// is read, which knows no operation, and the request log would not tell
+// which operation bent, as the handler's own warnings about an operation
+// (its path or op padded with white space) tell.
+func nameWarnings(l *resources.Lenience, mark, idx int) {
+	if l == nil || idx < 0 {
+		return
+	}
+	for i := mark; i < len(l.Warnings); i++ {
+		l.Warnings[i] = opName(idx) + l.Warnings[i]
+	}
 }
 
 func (a *applier) apply(op Operation) error {
@@ -658,6 +688,10 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 				// Not stored: the filter would match no value, whatever
 				// the values are (as the handler refuses it in a list).
 				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
+			} else if a.e.rt.ServerDisplay(attr, sub) {
+				// Not stored either (manager[displayName eq "x"]): it
+				// would select nothing, as in a list, which refuses it.
+				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.ServerDisplayRefusal)
 			}
 			return nil
 		}
@@ -838,7 +872,8 @@ func (a *applier) tidyAll() error {
 		if t.ext != nil {
 			path = t.ext.ID + ":" + t.attr.Name
 		}
-		a.idx = t.idx // a refusal names the last operation that touched it
+		a.idx = t.idx // a refusal or warning names the last operation that touched it
+		mark := warned(a.len)
 		tidy, err := multivalue.Tidy(t.attr.ValueShape(), path, list, a.e.secrets, func(x, y map[string]any, primary bool, refusal, warning string) error {
 			if a.stored.Bent(x, y, primary) {
 				// Refusing it would make every later request that
@@ -854,6 +889,7 @@ func (a *applier) tidyAll() error {
 		if err != nil {
 			return err
 		}
+		nameWarnings(a.len, mark, a.idx)
 		if len(tidy) != len(list) {
 			put(c, t.attr.Name, tidy)
 		}

@@ -133,7 +133,9 @@ type applyCase struct {
 	want string
 	err  *fail
 	// strict applies the operations in strict mode; warnings are the
-	// bends expected otherwise.
+	// bends expected otherwise, each named by its operation (opName):
+	// one that names none is the first operation's, Operations[0], but
+	// for MembersNotRemoved's, which no operation names.
 	strict   bool
 	warnings []string
 }
@@ -171,6 +173,9 @@ func runApply(t *testing.T, cases []applyCase) {
 			assert.Equal(t, mustDoc(tc.want), got)
 			var want []string
 			for _, w := range tc.warnings {
+				if !strings.HasPrefix(w, "Operations[") && !strings.HasPrefix(w, "removed no member ") {
+					w = opName(0) + w
+				}
 				want = append(want, expand(w))
 			}
 			assert.Equal(t, want, l.Warnings)

@@ -74,8 +74,15 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 	}
 	var s memberState
 	needsCurrent := false
+	// Each operation's warnings are named when the next begins, and the
+	// last one's at any return (idx -1: none begun). The deferred call
+	// holds no applier, which then stays on the stack.
+	idx, mark := -1, 0
+	defer func() { nameWarnings(l, mark, idx) }()
 	for i, op := range ops {
-		a := &applier{e: e, idx: i, len: l}
+		nameWarnings(l, mark, idx)
+		idx, mark = op.index(i), warned(l)
+		a := &applier{e: e, idx: idx, len: l}
 		kind := names.Lower(strings.TrimSpace(op.Op))
 		path := strings.TrimSpace(op.Path)
 		v := op.Value
@@ -293,7 +300,7 @@ func (a *applier) warnNotRemoved(list []any, ids []string) {
 		}
 	}
 	if len(missing) > 0 {
-		a.len.Warnings = append(a.len.Warnings, MembersNotRemoved(a.e.secrets, missing))
+		a.notRemoved = append(a.notRemoved, MembersNotRemoved(a.e.secrets, missing))
 	}
 }
 
@@ -470,6 +477,7 @@ func (e *Engine) PlanGroup(ops []Operation, l *resources.Lenience) (GroupPlan, e
 	var memberOps, others []Operation
 	first := len(ops) // the index of the first operation not on members
 	for i, op := range ops {
+		op.at = i + 1 // named as the request numbers it
 		if e.targetsMembers(op) {
 			memberOps = append(memberOps, op)
 			continue

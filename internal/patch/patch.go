@@ -73,6 +73,26 @@ type Operation struct {
 	// "value": null, so a replace with null can unassign an attribute
 	// while a forgotten value is still an error.
 	Value any
+	// at is the operation's index in the request plus one when it was
+	// taken out of the request's list (PlanGroup's member operations and
+	// GroupPlan.Others), so that its refusals and warnings name it as the
+	// client numbered it; 0 names it by its place in the list applied.
+	at int
+}
+
+// index is op's index in the request, i its place in the list applied.
+func (op Operation) index(i int) int {
+	if op.at > 0 {
+		return op.at - 1
+	}
+	return i
+}
+
+// opName is what a refusal or a warning made while applying
+// Operations[idx] of a PATCH begins with, so that a client and a host
+// reading the request log can tell which operation it is about.
+func opName(idx int) string {
+	return fmt.Sprintf("Operations[%d]: ", idx)
 }
 
 // JSONNull is the Value of an Operation whose "value" member is an
@@ -603,10 +623,15 @@ func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenie
 func (e *Engine) ApplyToSecrets(doc map[string]any, ops []Operation, l *resources.Lenience) ([]string, error) {
 	a := &applier{e: e, doc: doc, len: l}
 	for i, op := range ops {
-		a.idx = i
+		a.idx = op.index(i)
+		mark := warned(l)
 		if err := a.apply(op); err != nil {
 			return nil, err
 		}
+		nameWarnings(l, mark, a.idx)
+	}
+	if l != nil {
+		l.Warnings = append(l.Warnings, a.notRemoved...)
 	}
 	if err := a.tidyAll(); err != nil {
 		return nil, err
@@ -618,7 +643,7 @@ func newError(idx int, scimType, format string, args ...any) *Error {
 	return &Error{
 		Status:   400,
 		ScimType: scimType,
-		Detail:   fmt.Sprintf("Operations[%d]: ", idx) + clienttext.Sprintf(format, args...),
+		Detail:   opName(idx) + clienttext.Sprintf(format, args...),
 		Index:    idx,
 	}
 }

@@ -279,7 +279,7 @@ func TestApplyAdd(t *testing.T) {
 			doc:      over(userJSON, `{"emails":[{"value":"a@x","type":"work","primary":true},{"value":"A@x","type":"work"}]}`),
 			ops:      `[{"op":"add","path":"title","value":"T"},{"op":"replace","path":"emails[primary eq true].display","value":"A"}]`,
 			want:     over(userJSON, `{"title":"T","emails":[{"value":"a@x","type":"work","primary":true,"display":"A"}]}`),
-			warnings: []string{`dropped a duplicate emails value "A@x"`},
+			warnings: []string{`Operations[1]: dropped a duplicate emails value "A@x"`},
 			strict:   true,
 		},
 		{
@@ -340,7 +340,7 @@ func TestApplyAdd(t *testing.T) {
 			ops:      `[{"op":"replace","path":"emails[type eq \"home\"].type","value":"work"},{"op":"replace","path":"emails[type eq \"work\" and primary eq false].value","value":"bjensen@example.com"}]`,
 			doc:      over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true},{"value":"babs@jensen.org","type":"home","primary":false}]}`),
 			want:     over(userJSON, `{"emails":[{"value":"bjensen@example.com","type":"work","primary":true}]}`),
-			warnings: []string{`dropped a duplicate emails value "bjensen@example.com"`},
+			warnings: []string{`Operations[1]: dropped a duplicate emails value "bjensen@example.com"`},
 		},
 		{
 			name: "3.5.2.1 multi-valued simple attribute appends values not present",
