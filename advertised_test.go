@@ -189,7 +189,9 @@ func (a advertisedAttr) get(doc map[string]any) (any, bool) {
 
 // madeByServer reports whether the server makes a's value rather than
 // keeps a client's: a reference to a User or Group, which the server
-// makes from the value beside it (members.$ref, the manager's $ref).
+// makes from the value beside it (members.$ref, the manager's $ref). In
+// a single-valued attribute (the manager) /Schemas must say readOnly
+// (checkMutability).
 func (a advertisedAttr) madeByServer() bool {
 	return a.attr.Type == "reference" && (slices.Contains(a.attr.ReferenceTypes, "User") || slices.Contains(a.attr.ReferenceTypes, "Group"))
 }
@@ -213,13 +215,13 @@ func (a advertisedAttr) serverDecides() bool {
 	return a.keptApart() && a.parent != nil && a.attr.Name != "value" && a.attr.Mutability == "immutable"
 }
 
-// serverDisplay reports whether a is a readOnly sub-attribute beside a
-// reference the server makes in a single-valued attribute a client sets
-// (the enterprise manager's displayName): the server renders it from
-// the resource named, stores none, and refuses a filter or sortBy on it
-// (README, "Bad input").
+// serverDisplay reports whether a is a readOnly sub-attribute, not the
+// reference itself, beside a reference the server makes in a
+// single-valued attribute a client sets (the enterprise manager's
+// displayName): the server renders it from the resource named, stores
+// none, and refuses a filter or sortBy on it (README, "Bad input").
 func (a advertisedAttr) serverDisplay() bool {
-	if a.parent == nil || a.parent.MultiValued || a.attr.Mutability != "readOnly" || a.parent.Mutability == "readOnly" {
+	if a.parent == nil || a.parent.MultiValued || a.attr.Mutability != "readOnly" || a.parent.Mutability == "readOnly" || a.madeByServer() {
 		return false
 	}
 	ref := a.parent.sub("$ref")
@@ -602,6 +604,13 @@ func (a advertisedAttr) patchPath(full map[string]any) string {
 // changed by a PATCH.
 func (s *advertisedSuite) checkMutability(a advertisedAttr, full map[string]any) {
 	t := s.t
+	if a.madeByServer() && a.parent != nil && !a.parent.MultiValued {
+		// The manager's $ref: the server makes it from the value beside
+		// it and stores no client's, which is what readOnly says (RFC
+		// 7643 §7: "SHALL be ignored" when sent), whatever §8.7.1's
+		// schema text gives it.
+		assert.Equal(t, "readOnly", a.attr.Mutability, "%s is made by the server from the value beside it", a.path())
+	}
 	readOnly := a.readOnly() || a.serverDecides()
 	switch {
 	case readOnly:

@@ -701,7 +701,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 					}
 					return "", nil, false, l.leftOut(a.omitsSub(k), p.String()+"."+k, "invalidSyntax", unknownRefusal)
 				}
-				if sa.ReadOnly() && a.Mutability != ReadOnly {
+				if sa.ReadOnly() && a.Mutability != ReadOnly && !sa.readAsValue {
 					return "", nil, false, nil
 				}
 				nv, err := normalizeValue(sa, p.child(sa.Name), sv, owned, l)

@@ -192,7 +192,7 @@ func refNormalizeSingle(a *Attribute, path string, v any) (any, error) {
 				if sa == nil {
 					return nil, &AttrError{Path: path + "." + k, Msg: "is not a sub-attribute of " + a.Name}
 				}
-				if sa.ReadOnly() && a.Mutability != ReadOnly {
+				if sa.ReadOnly() && a.Mutability != ReadOnly && !sa.readAsValue { // the manager's $ref is kept, as normalize keeps it
 					continue
 				}
 				nv, err := refNormalizeValue(sa, path+"."+sa.Name, sv)

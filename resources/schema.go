@@ -81,6 +81,12 @@ type Attribute struct {
 	// sub-attributes (ModelConfig.UserAttributes: "name.givenName"),
 	// nil otherwise.
 	full *Attribute
+	// readAsValue marks a readOnly sub-attribute that a client's value
+	// still carries to the handler instead of dropping it: the
+	// enterprise manager's $ref, which the server makes from the value
+	// and stores none of, but reads, sent without a value, as naming
+	// the value (a documented bend, the handler's managerFromRef).
+	readAsValue bool
 }
 
 // omitsSub reports whether the sub-attribute name is one the built-in
@@ -220,6 +226,15 @@ func mustSchema(def schema.Schema) *Schema {
 			// and Okta match groups by it), and /Schemas must say what
 			// the server does.
 			attr.Uniqueness = UniquenessServer
+		}
+		if def.ID == EnterpriseUserSchema && attr.Name == "manager" {
+			// RFC 7643 §8.7.1 makes the manager's $ref readWrite, but
+			// the server makes it from the value (ServerRef) and stores
+			// none a client sends: readOnly says so (§7: "SHALL be
+			// ignored" when sent). A $ref without a value is still read
+			// as naming it (readAsValue).
+			ref := attr.Sub("$ref")
+			ref.Mutability, ref.readAsValue = ReadOnly, true
 		}
 		attrs = append(attrs, attr)
 	}

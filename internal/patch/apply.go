@@ -372,10 +372,12 @@ func (a *applier) target(path string) (l loc, done bool, err error) {
 	switch {
 	case l.missing:
 		return l, true, a.ignore(l)
+	case a.e.rt.ServerRefSub(l.attr, l.sub) && !l.attr.ReadOnly():
+		// Before readOnly: the manager's $ref is readOnly too, and the
+		// client needs to hear that the value is what to change.
+		return l, true, a.fail(Mutability, "%q is made by the server from each value's \"value\" and cannot be changed; change the value instead", l.raw)
 	case l.readOnly():
 		return l, true, a.fail(Mutability, "%q is readOnly and cannot be changed", l.raw)
-	case a.e.rt.ServerRefSub(l.attr, l.sub):
-		return l, true, a.fail(Mutability, "%q is made by the server from each value's \"value\" and cannot be changed; change the value instead", l.raw)
 	}
 	return l, false, nil
 }
