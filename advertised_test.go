@@ -638,8 +638,9 @@ func (s *advertisedSuite) checkMutability(a advertisedAttr, full map[string]any)
 		requireError(t, r, 400, "mutability", a.attr.Name)
 		// A PUT of the resource as a GET showed it, with the client's
 		// value for a: 200, the stored value kept. On a resource of its
-		// own: a PUT of what a GET shows drops what a multi-valued
-		// attribute's values hold that a GET leaves out (extkeep.go),
+		// own: a PUT of what a GET shows may drop what a multi-valued
+		// attribute's values hold that a GET leaves out (a sent value
+		// matching two stored values, or none, keeps none: extkeep.go),
 		// which the other checks read in the fixture.
 		other, _ := s.full(a.rt, "put")
 		stored, _ := a.get(other)

@@ -24,8 +24,11 @@ import (
 //     Otherwise every provider that updates with GET then PUT would wipe
 //     it on each cycle. A sub-attribute is kept inside its complex
 //     attribute even when the PUT leaves that out, since the client saw
-//     the attribute without it; that of a multi-valued attribute is not,
-//     whose elements have no identity to tell which one it belonged to.
+//     the attribute without it. The values of a multi-valued complex
+//     attribute have no identity, so one is matched by what a GET shows
+//     of it (keptValues): a sent value whose shown sub-attributes equal
+//     those of exactly one stored value takes that value's hidden ones;
+//     one that equals two or more stored values, or none, keeps none.
 //   - immutable: RFC 7643 §2.2, "The attribute SHALL NOT be updated";
 //     RFC 7644 §3.5.1, "If one or more values are already set for the
 //     attribute, the input value(s) MUST match, or HTTP status code 400
@@ -48,8 +51,19 @@ import (
 // from the stored object need not be resent, and one the resource never
 // had must be sent like any other.
 type extKeep struct {
-	urn   string
-	attrs []keptAttr
+	urn    string
+	attrs  []keptAttr
+	values []keptValues
+}
+
+// keptValues is a multi-valued complex attribute, a, whose values have
+// hidden sub-attributes a PUT keeps (extKeep): a value the PUT sends
+// takes them from the one stored value whose shown sub-attributes, those
+// a GET returns and a request can set (not readOnly, whose sent value is
+// dropped), are the same as its own (keepInValues).
+type keptValues struct {
+	a             *resources.Attribute
+	hidden, shown []*resources.Attribute
 }
 
 // keptAttr is an attribute a PUT keeps (a), or a sub-attribute of it
@@ -72,6 +86,7 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 			continue
 		}
 		var attrs []keptAttr
+		var values []keptValues
 		kept := func(a, sub *resources.Attribute) bool {
 			return slices.Contains(attrs, keptAttr{a, sub})
 		}
@@ -85,7 +100,11 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 			}
 			var sub *resources.Attribute
 			if h.ref.sub != "" {
-				if sub = a.Sub(h.ref.sub); sub == nil || a.MultiValued {
+				if sub = a.Sub(h.ref.sub); sub == nil {
+					continue
+				}
+				if a.MultiValued {
+					values = addKeptValue(values, a, sub)
 					continue
 				}
 			}
@@ -104,11 +123,28 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 				}
 			}
 		}
-		if attrs != nil {
-			out = append(out, extKeep{urn: urn, attrs: attrs})
+		if attrs != nil || values != nil {
+			out = append(out, extKeep{urn: urn, attrs: attrs, values: values})
 		}
 	}
 	return out
+}
+
+// addKeptValue adds sub, a hidden sub-attribute of a, a multi-valued
+// complex attribute, to what a PUT keeps of a's values (keptValues).
+func addKeptValue(values []keptValues, a, sub *resources.Attribute) []keptValues {
+	i := slices.IndexFunc(values, func(v keptValues) bool { return v.a == a })
+	if i < 0 {
+		v := keptValues{a: a}
+		for _, s := range a.SubAttributes {
+			if !s.Hidden() && !s.ReadOnly() {
+				v.shown = append(v.shown, s)
+			}
+		}
+		values, i = append(values, v), len(values)
+	}
+	values[i].hidden = append(values[i].hidden, sub)
+	return values
 }
 
 // keptByMutability reports whether a PUT keeps a's stored value for its
@@ -154,6 +190,9 @@ func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[s
 				return nil, err
 			}
 			changed = changed || ch
+		}
+		for _, kv := range k.values {
+			changed = keepInValues(curObj, nextObj, kv) || changed
 		}
 		if !changed {
 			continue
@@ -294,4 +333,74 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 	}
 	nextC[ck] = cv
 	return true, nil
+}
+
+// keepInValues gives each value of kv.a that nextObj, the extension
+// object a PUT sends, holds the hidden sub-attributes (kv.hidden) it
+// leaves out, or sends null, of the one value in curObj, the stored
+// object, it matches: whose shown sub-attributes (kv.shown) hold the
+// same values as its own (resources.EqualDocValues: strings exactly,
+// numbers by value, absent as null), as a PUT of what a GET showed
+// resends them. A sent value that matches two or more stored values, or
+// none, keeps none: which one it stands for cannot be told. It reports
+// whether it changed nextObj, whose objects are its caller's own.
+func keepInValues(curObj, nextObj map[string]any, kv keptValues) bool {
+	_, cv, _ := names.Key(curObj, kv.a.Name)
+	curVals, _ := cv.([]any)
+	_, nv, _ := names.Key(nextObj, kv.a.Name)
+	nextVals, _ := nv.([]any)
+	if len(curVals) == 0 || len(nextVals) == 0 {
+		return false
+	}
+	changed := false
+	for _, v := range nextVals {
+		sent, ok := v.(map[string]any)
+		if !ok {
+			continue // not an object: the PUT's checks answer that
+		}
+		var match map[string]any
+		for _, c := range curVals {
+			stored, ok := c.(map[string]any)
+			if !ok || !sameShown(kv.shown, stored, sent) {
+				continue
+			}
+			if match != nil {
+				match = nil // two stored values: neither is kept
+				break
+			}
+			match = stored
+		}
+		if match == nil {
+			continue
+		}
+		for _, h := range kv.hidden {
+			ck, hv, _ := names.Key(match, h.Name)
+			if hv == nil {
+				continue // nothing stored to keep
+			}
+			nk, sv, had := names.Key(sent, h.Name)
+			if sv != nil {
+				continue // sent: the PUT's value replaces the stored one
+			}
+			if had {
+				delete(sent, nk)
+			}
+			sent[ck] = hv
+			changed = true
+		}
+	}
+	return changed
+}
+
+// sameShown reports whether x and y, two values of a multi-valued
+// complex attribute, hold the same values of the sub-attributes shown.
+func sameShown(shown []*resources.Attribute, x, y map[string]any) bool {
+	for _, s := range shown {
+		_, xv, _ := names.Key(x, s.Name)
+		_, yv, _ := names.Key(y, s.Name)
+		if !resources.EqualDocValues(xv, yv) {
+			return false
+		}
+	}
+	return true
 }

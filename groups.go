@@ -565,10 +565,13 @@ type memberChange struct {
 //
 // A removal asks for the report even when no event reads it: the values
 // of remove the store reports it did not remove are warned of
-// (warnNotRemoved). A one-member removal costs a store nothing more to
+// (warnNotRemoved), each named by the operation removedBy gives for it
+// (patch.MemberPlan.RemovedBy; nil for a removal no operation named
+// value by value, a full list's, made of members read at the version
+// written). A one-member removal costs a store nothing more to
 // report (sqlstore reads the row count it gets anyway); a longer one
 // that removes fewer than it names reads back which it removed.
-func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
+func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removedBy []int, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
 	if report == nil && len(remove) > 0 {
 		report = new(store.Report)
@@ -581,7 +584,7 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f f
 	if report != nil && report.Filled {
 		asked := remove
 		add, remove = report.Members()
-		h.warnNotRemoved(ctx, asked, remove)
+		h.warnNotRemoved(ctx, asked, removedBy, remove)
 	}
 	return g, add, remove, nil
 }
@@ -595,19 +598,33 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, f f
 // user unassigned twice) and a refusal would stop their sync, and
 // because the member plan decides a removal without reading the members
 // (README, "Leniency, with a trace"). A store that fills no
-// store.Report leaves it unseen.
-func (h *handler) warnNotRemoved(ctx context.Context, asked, removed []string) {
+// store.Report leaves it unseen. One warning per operation (by, the
+// index of the operation that removed each value of asked, or nil for
+// none), as the engine gives one for each operation it applies.
+func (h *handler) warnNotRemoved(ctx context.Context, asked []string, by []int, removed []string) {
 	if len(asked) == len(removed) {
 		return // the values of a plan's Remove are distinct
 	}
-	var missing []string
-	for _, id := range asked {
-		if !slices.Contains(removed, id) {
-			missing = append(missing, id)
+	opOf := func(i int) int {
+		if i < len(by) {
+			return by[i]
 		}
+		return -1
 	}
-	if len(missing) > 0 {
-		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, missing))
+	done := make([]bool, len(asked))
+	for i, id := range asked {
+		if done[i] || slices.Contains(removed, id) {
+			continue
+		}
+		idx := opOf(i)
+		var missing []string
+		for j := i; j < len(asked); j++ {
+			if !done[j] && opOf(j) == idx && !slices.Contains(removed, asked[j]) {
+				done[j] = true
+				missing = append(missing, asked[j])
+			}
+		}
+		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, idx, missing))
 	}
 }
 
@@ -615,7 +632,7 @@ func (h *handler) warnNotRemoved(ctx context.Context, asked, removed []string) {
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
 func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
-	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, func(ctx context.Context) (*resources.Group, error) {
+	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, c.plan.RemovedBy, func(ctx context.Context) (*resources.Group, error) {
 		return h.checkedMembers.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
 			return h.checkOthers(r, cur, c.others, c.mark)
 		})
@@ -665,7 +682,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 	id := r.PathValue("id")
 	rt := h.newRetrier(ctx)
 	for {
-		add, remove, version := c.plan.Add, c.plan.Remove, ""
+		add, remove, removedBy, version := c.plan.Add, c.plan.Remove, c.plan.RemovedBy, ""
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {
 			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
@@ -677,9 +694,10 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 			version = cur.Meta.Version
 			if c.full {
 				add, remove = diffMembers(memberIDs(cur.Members), c.target)
+				removedBy = nil
 			}
 		}
-		g, add, remove, err := h.reportedMembers(ctx, add, remove, func(ctx context.Context) (*resources.Group, error) {
+		g, add, remove, err := h.reportedMembers(ctx, add, remove, removedBy, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {

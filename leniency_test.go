@@ -377,7 +377,7 @@ func TestLeniencyAndStrictMode(t *testing.T) {
 			unquoted := op("remove", "members[value eq nobody]", nil)
 			// Each named by its operation (Operations[i]), however planned.
 			bent := []string{`Operations[0]: ignored unknown attribute "members.shoeSize"`, `Operations[1]: unquoted filter value "nobody" taken as a string`,
-				`removed no member "nobody": the group has none with that value`}
+				`Operations[1]: removed no member "nobody": the group has none with that value`}
 			for _, body := range []any{
 				patchBody(member, unquoted),
 				patchBody(member, unquoted, op("replace", "displayName", "sloppy")),
@@ -1345,7 +1345,7 @@ func TestFilterValueConversion(t *testing.T) {
 			// strict mode accepted (TestRemoveAbsentMember).
 			removedNone := map[string]string{
 				"PATCH members filter":  `Operations[0]: "members[value eq 1]": no member matches the filter; nothing removed`,
-				"Okta's member removal": `removed no member "nobody": the group has none with that value`,
+				"Okta's member removal": `Operations[0]: removed no member "nobody": the group has none with that value`,
 			}
 			for _, tc := range []struct {
 				name, method, path string
@@ -1472,7 +1472,7 @@ func TestUnknownMembers(t *testing.T) {
 				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
 					204, []string{u}, `skipped members "` + gid + `"`, `members "` + gid + `" name`},
 				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
-					204, []string{u}, `removed no member "ghost-1": the group has none`, ""},
+					204, []string{u}, `Operations[0]: removed no member "ghost-1": the group has none`, ""},
 				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
 					204, []string{u, v}, "", ""},
 			} {
@@ -2320,21 +2320,23 @@ func TestRemoveAbsentMember(t *testing.T) {
 			u := e.createUser("present")["id"].(string)
 			v := e.createUser("absent")["id"].(string)
 			for _, tc := range []struct {
-				name    string
-				body    any
-				left    []string // the members after it
-				warning string
+				name     string
+				body     any
+				left     []string // the members after it
+				warnings []string // each named by its operation (Operations[i])
 			}{
 				{"value eq", patchBody(op("remove", `members[value eq "nobody"]`, nil)), []string{u},
-					`removed no member "nobody": the group has none with that value`},
+					[]string{`Operations[0]: removed no member "nobody": the group has none with that value`}},
 				{"value eq a user who is no member", patchBody(op("remove", `members[value eq "`+v+`"]`, nil)), []string{u},
-					`removed no member "` + v + `"`},
+					[]string{`Operations[0]: removed no member "` + v + `"`}},
 				{"or, one present", patchBody(op("remove", `members[value eq "nobody" or value eq "`+u+`"]`, nil)), []string{},
-					`removed no member "nobody"`},
+					[]string{`Operations[0]: removed no member "nobody"`}},
 				{"value list", patchBody(op("remove", "members", []any{map[string]any{"value": "nobody"}, map[string]any{"value": "ghost"}})), []string{u},
-					`removed no member "nobody", "ghost"`},
+					[]string{`Operations[0]: removed no member "nobody", "ghost"`}},
+				{"two operations, one warning each", patchBody(op("remove", "members", []any{map[string]any{"value": "nobody"}}), op("remove", `members[value eq "ghost"]`, nil)), []string{u},
+					[]string{`Operations[0]: removed no member "nobody":`, `Operations[1]: removed no member "ghost":`}},
 				{"another filter", patchBody(op("remove", `members[type eq "Group"]`, nil)), []string{u},
-					`Operations[0]: "members[type eq \"Group\"]": no member matches the filter; nothing removed`},
+					[]string{`Operations[0]: "members[type eq \"Group\"]": no member matches the filter; nothing removed`}},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					for _, env := range []*env{e, strict} {
@@ -2344,8 +2346,10 @@ func TestRemoveAbsentMember(t *testing.T) {
 						require.Equal(t, 204, r.Code, "strict %v: %s", env == strict, r.Raw)
 						if env == e {
 							warnings := lastWarnings(t, ring)
-							require.Len(t, warnings, 1)
-							assert.Contains(t, warnings[0], tc.warning)
+							require.Len(t, warnings, len(tc.warnings))
+							for i, w := range tc.warnings {
+								assert.Contains(t, warnings[i], w)
+							}
 						}
 						after := env.do("GET", "/Groups/"+gid, nil)
 						got := memberIDs(after.Body)

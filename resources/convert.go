@@ -912,6 +912,13 @@ func typeError(path, want string, v any) error {
 // after every PATCH.
 func EqualDocs(a, b map[string]any) bool { return equalDoc(a, b) }
 
+// EqualDocValues is EqualDocs for two values of a document (as Decode,
+// ToMap and Normalize make them), not only whole documents: a value
+// absent and nil are both nil. A PUT matches the values of a multi-valued
+// complex attribute it sends to the stored ones with it (the handler's
+// keepOnReplace).
+func EqualDocValues(a, b any) bool { return equalDoc(a, b) }
+
 func equalDoc(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:

@@ -143,11 +143,14 @@ func (a *Attribute) ReadOnly() bool { return a.Mutability == ReadOnly }
 // Hidden reports whether responses leave the attribute out unless a
 // request's attributes parameter names it: returned "never" (not even
 // then) or "request" (RFC 7643 §2.4). A client that did not ask has not
-// seen it, so a PUT that leaves it out keeps the stored value: an
-// attribute, or a sub-attribute of a single-valued complex attribute.
-// A sub-attribute of the values of a multi-valued one is not kept (a PUT
-// replaces those values, which have no identity to match a sent value
-// to a stored one): a PUT of what a GET showed drops it.
+// seen it, so a PUT that leaves it out (or sends null) keeps the stored
+// value: an attribute, or a sub-attribute of a single-valued complex
+// attribute. The values of a multi-valued complex attribute have no
+// identity: a sent value takes the hidden sub-attributes of the one
+// stored value whose other sub-attributes a GET shows (not readOnly)
+// hold the same values as its own (EqualDocValues), so a PUT of what a
+// GET showed keeps them; a sent value matching two or more stored
+// values, or none, keeps none.
 func (a *Attribute) Hidden() bool {
 	return a.Returned == ReturnedNever || a.Returned == ReturnedRequest
 }

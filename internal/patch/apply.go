@@ -48,10 +48,10 @@ type applier struct {
 	// refused, as ApplyTo does them, but a target that is not only is
 	// left as it is (skips).
 	only *resources.Attribute
-	// notRemoved are the warnings MembersNotRemoved gave, recorded after
-	// the last operation and named by none (nameWarnings): the handler
-	// gives the same text for a removal the member plan sends to the
-	// store, which reports it for the request, not for an operation.
+	// notRemoved are the warnings MembersNotRemoved gave, each naming
+	// its operation itself, recorded after the last operation: where
+	// the handler gives the same text for a removal the member plan sends
+	// to the store, which reports it once the whole request is written.
 	notRemoved []string
 	// keyed are the targets the keys of the operation's no-path value
 	// have named so far (applyKey), for the refusal of a target named

@@ -173,7 +173,7 @@ func runApply(t *testing.T, cases []applyCase) {
 			assert.Equal(t, mustDoc(tc.want), got)
 			var want []string
 			for _, w := range tc.warnings {
-				if !strings.HasPrefix(w, "Operations[") && !strings.HasPrefix(w, "removed no member ") {
+				if !strings.HasPrefix(w, "Operations[") {
 					w = opName(0) + w
 				}
 				want = append(want, expand(w))

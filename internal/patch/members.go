@@ -31,6 +31,10 @@ type MemberPlan struct {
 	Add []string
 	// Remove lists the ids to remove.
 	Remove []string
+	// RemovedBy holds, for each id of Remove, the index of the operation
+	// that removed it (Operations[i], the last to), so that the warning of
+	// a removal that removed nothing names it (MembersNotRemoved).
+	RemovedBy []int
 	// RemoveAll: every member is removed.
 	RemoveAll bool
 	// Replace: Add is the complete new member list.
@@ -118,7 +122,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 				continue
 			}
 			for _, id := range ids {
-				s.remove(id)
+				s.remove(id, idx)
 			}
 			continue
 		}
@@ -140,7 +144,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 				return MemberPlan{}, true, i, err
 			}
 			for _, id := range ids {
-				s.remove(id)
+				s.remove(id, idx)
 			}
 		}
 	}
@@ -263,17 +267,22 @@ func (a *applier) requireMember(attr *resources.Attribute, i int, el any) error 
 	return a.requireMemberValue(i, v)
 }
 
-// MembersNotRemoved is the warning of a PATCH removing the member values
-// ids by value (members[value eq "ID"], an or of them, or a value list)
+// MembersNotRemoved is the warning of Operations[idx] of a PATCH (named
+// as every warning about an operation is, opName) removing the member
+// values ids by value (members[value eq "ID"], an or of them, or a value list)
 // from a group that has none of them: RFC 7644 §3.5.2.2 would answer a
 // filter that selects nothing 400 noTarget, but identity providers
 // repeat removals, so it succeeds, in strict mode too (README,
 // "Deliberate deviations"). The engine gives it when it applies the
 // removal to the group, the handler when the member plan's removal goes
 // to the store and the store reports what it removed (store.Report); one
-// text either way.
-func MembersNotRemoved(s *clienttext.Secrets, ids []string) string {
-	return "removed no member " + s.QuoteList(ids) + ": the group has none with that value"
+// text either way, and idx -1 names no operation.
+func MembersNotRemoved(s *clienttext.Secrets, idx int, ids []string) string {
+	text := "removed no member " + s.QuoteList(ids) + ": the group has none with that value"
+	if idx < 0 {
+		return text
+	}
+	return opName(idx) + text
 }
 
 // warnNotRemoved warns (MembersNotRemoved) of the values of ids, which a
@@ -300,7 +309,7 @@ func (a *applier) warnNotRemoved(list []any, ids []string) {
 		}
 	}
 	if len(missing) > 0 {
-		a.notRemoved = append(a.notRemoved, MembersNotRemoved(a.e.secrets, missing))
+		a.notRemoved = append(a.notRemoved, MembersNotRemoved(a.e.secrets, a.idx, missing))
 	}
 }
 
@@ -336,6 +345,9 @@ func valueEqIDs(e filter.Expr) ([]string, bool) {
 type memberState struct {
 	mode          int // relative, removedAll or absolute
 	adds, removes orderedSet
+	// removedAt holds the index of the operation that put each entry of
+	// removes.list (MemberPlan.RemovedBy).
+	removedAt []int
 }
 
 const (
@@ -352,10 +364,14 @@ func (s *memberState) add(id string) {
 	}
 }
 
-func (s *memberState) remove(id string) {
+// remove records the removal of id by Operations[at].
+func (s *memberState) remove(id string, at int) {
 	s.adds.del(id)
 	if s.mode == relative {
+		// The last removal names it: an id removed again is put anew.
+		s.removes.del(id)
 		s.removes.put(id)
+		s.removedAt = append(s.removedAt, at)
 	}
 }
 
@@ -363,12 +379,14 @@ func (s *memberState) removeAll() {
 	s.mode = removedAll
 	s.adds = orderedSet{}
 	s.removes = orderedSet{}
+	s.removedAt = nil
 }
 
 func (s *memberState) replace(ids []string) {
 	s.mode = absolute
 	s.adds = orderedSet{}
 	s.removes = orderedSet{}
+	s.removedAt = nil
 	for _, id := range ids {
 		s.adds.put(id)
 	}
@@ -385,7 +403,19 @@ func (s *memberState) plan() MemberPlan {
 		}
 		return MemberPlan{Replace: true, Add: add}
 	}
-	return MemberPlan{Add: s.adds.items(), Remove: s.removes.items()}
+	remove := s.removes.items()
+	var by []int
+	if remove != nil {
+		// removedAt is parallel to removes.list, whose deleted entries
+		// items leaves out: so are theirs, in place.
+		by = s.removedAt[:0]
+		for i, id := range s.removes.list {
+			if id != "" {
+				by = append(by, s.removedAt[i])
+			}
+		}
+	}
+	return MemberPlan{Add: s.adds.items(), Remove: remove, RemovedBy: by}
 }
 
 // orderedSet is a set of non-empty strings that remembers insertion order;

@@ -41,7 +41,7 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Entra legacy: Remove members with a value list removes only those",
 			ops:  `[{"op":"Remove","path":"members","value":[{"value":"a1"},{"value":"a2"}]}]`,
-			want: MemberPlan{Remove: []string{"a1", "a2"}},
+			want: MemberPlan{Remove: []string{"a1", "a2"}, RemovedBy: []int{0, 0}},
 		},
 		{
 			name: "remove members without value removes all",
@@ -51,12 +51,12 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Entra aadOptscim062020: remove members[value eq id]",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"}]`,
-			want: MemberPlan{Remove: []string{"a1"}},
+			want: MemberPlan{Remove: []string{"a1"}, RemovedBy: []int{0}},
 		},
 		{
 			name: "remove members by an or-chain of value eq",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\" or value eq \"a2\" or value eq \"a3\"]"}]`,
-			want: MemberPlan{Remove: []string{"a1", "a2", "a3"}},
+			want: MemberPlan{Remove: []string{"a1", "a2", "a3"}, RemovedBy: []int{0, 0, 0}},
 		},
 		{
 			name: "remove members by another filter needs the current members",
@@ -91,12 +91,12 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Okta: member remove by filter plus add",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"},{"op":"add","path":"members","value":[{"value":"a2"}]}]`,
-			want: MemberPlan{Add: []string{"a2"}, Remove: []string{"a1"}},
+			want: MemberPlan{Add: []string{"a2"}, Remove: []string{"a1"}, RemovedBy: []int{0}},
 		},
 		{
 			name: "JumpCloud: add and remove value lists",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members","value":[{"value":"a2"}]}]`,
-			want: MemberPlan{Add: []string{"a1"}, Remove: []string{"a2"}},
+			want: MemberPlan{Add: []string{"a1"}, Remove: []string{"a2"}, RemovedBy: []int{1}},
 		},
 		{
 			name: "no-path replace with only members",
@@ -152,7 +152,12 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "add x then remove x leaves x out",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
-			want: MemberPlan{Remove: []string{"x"}},
+			want: MemberPlan{Remove: []string{"x"}, RemovedBy: []int{1}},
+		},
+		{
+			name: "each removal named by the last operation to remove it",
+			ops:  `[{"op":"remove","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members[value eq \"a2\"]"},{"op":"remove","path":"members","value":[{"value":"a1"}]}]`,
+			want: MemberPlan{Remove: []string{"a2", "a1"}, RemovedBy: []int{1, 2}},
 		},
 		{
 			name: "remove x then add x adds x",
@@ -349,9 +354,9 @@ func TestPlanGroup(t *testing.T) {
 		warnings     int
 		err          string
 	}{
-		{"members only", []Operation{withBogus, unquoted}, MembersOnly, true, MemberPlan{Add: []string{"b"}, Remove: []string{"a"}}, 2, ""},
+		{"members only", []Operation{withBogus, unquoted}, MembersOnly, true, MemberPlan{Add: []string{"b"}, Remove: []string{"a"}, RemovedBy: []int{1}}, 2, ""},
 		{"members with others", []Operation{withBogus, rename}, MembersWithOthers, true, MemberPlan{Add: []string{"b"}}, 1, ""},
-		{"others first", []Operation{rename, unquoted}, MembersWithOthers, true, MemberPlan{Remove: []string{"a"}}, 1, ""},
+		{"others first", []Operation{rename, unquoted}, MembersWithOthers, true, MemberPlan{Remove: []string{"a"}, RemovedBy: []int{1}}, 1, ""},
 		{"a filter that needs the members", []Operation{byDisplay, withBogus}, Whole, true, MemberPlan{}, 0, ""},
 		{"with others and a filter", []Operation{withBogus, byDisplay, rename}, Whole, true, MemberPlan{}, 0, ""},
 		{"no member", []Operation{rename}, Whole, false, MemberPlan{}, 0, ""},
