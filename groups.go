@@ -605,26 +605,29 @@ func (h *handler) warnNotRemoved(ctx context.Context, asked []string, by []int, 
 	if len(asked) == len(removed) {
 		return // the values of a plan's Remove are distinct
 	}
-	opOf := func(i int) int {
-		if i < len(by) {
-			return by[i]
-		}
-		return -1
+	// One pass over asked with a set of removed: a removal may name
+	// tens of thousands of values.
+	gone := make(map[string]bool, len(removed))
+	for _, id := range removed {
+		gone[id] = true
 	}
-	done := make([]bool, len(asked))
+	var order []int // the operations, by their first value not removed
+	missing := make(map[int][]string)
 	for i, id := range asked {
-		if done[i] || slices.Contains(removed, id) {
+		if gone[id] {
 			continue
 		}
-		idx := opOf(i)
-		var missing []string
-		for j := i; j < len(asked); j++ {
-			if !done[j] && opOf(j) == idx && !slices.Contains(removed, asked[j]) {
-				done[j] = true
-				missing = append(missing, asked[j])
-			}
+		idx := -1
+		if i < len(by) {
+			idx = by[i]
 		}
-		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, idx, missing))
+		if _, seen := missing[idx]; !seen {
+			order = append(order, idx)
+		}
+		missing[idx] = append(missing[idx], id)
+	}
+	for _, idx := range order {
+		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, idx, missing[idx]))
 	}
 }
 
