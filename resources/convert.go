@@ -967,7 +967,14 @@ func SameNumber(x, y json.Number) bool {
 	if x == y {
 		return true
 	}
-	xf, ok1 := new(big.Float).SetString(string(x))
-	yf, ok2 := new(big.Float).SetString(string(y))
+	// SetString's default precision (64 bits) would round two decimals
+	// that differ past their 19th digit to one value, and a write of
+	// the other to no change. 4 bits a character holds each number's
+	// digits whole, and a rounding far finer than any difference
+	// between decimals of that many digits (an exponent costs a few
+	// multiplications at that precision, whatever its size).
+	prec := uint(4*max(len(x), len(y)) + 64)
+	xf, ok1 := new(big.Float).SetPrec(prec).SetString(string(x))
+	yf, ok2 := new(big.Float).SetPrec(prec).SetString(string(y))
 	return ok1 && ok2 && xf.Cmp(yf) == 0
 }
