@@ -84,7 +84,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		p.table = "scim_users"
 	}
 	p.order = c.alias + ".seq"
-	if c.selective {
+	if c.selective || c.ownersFirst {
 		// The filter looks a value up (userName eq, externalId eq, an
 		// email): few rows match, found by that value's index. Planning
 		// without statistics (SQLite always; PostgreSQL until
@@ -93,7 +93,11 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		// the tenant's rows along the seq index, which gives the order
 		// for free, and test each row: a scan per lookup. An ORDER BY
 		// that no index gives leaves them the lookup's index; sorting its
-		// few rows costs nothing.
+		// few rows costs nothing. A top-level co or ew on a user's emails
+		// or phoneNumbers (ownersFirst) reads its page from the matching
+		// owners the same way: walked in seq order, the users were each
+		// probed for a match until the LIMIT was met, all of them when
+		// few match.
 		p.order = c.alias + ".seq + 0"
 	}
 	p.desc = q.Descending
