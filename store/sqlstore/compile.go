@@ -57,10 +57,15 @@ type compiler struct {
 	// selectivity PostgreSQL cannot estimate; top is the top-level
 	// conjunct where is compiling, and ownersFirst is set when one such
 	// conjunct tests the rows of scim_user_values that way (relTarget):
-	// the page is then read from the matching owners (listPlan.order).
+	// the page is then read from the matching owners, in a CTE of the
+	// matches when matchesCTE (the plan's, set before where: a page by
+	// startIndex in creation order, matchesFirst), else by seq + 0
+	// (listPlan.order); alone says the filter is one conjunct.
 	unestimated int
 	top         filter.Expr
 	ownersFirst bool
+	matchesCTE  bool
+	alone       bool
 }
 
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
@@ -91,7 +96,9 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	}
 	var parts []string
 	joined := 0 // conjuncts PostgreSQL may make joins (maxJoinedConjuncts)
-	for _, x := range conjuncts(e, nil) {
+	all := conjuncts(e, nil)
+	c.alone = len(all) == 1
+	for _, x := range all {
 		mark, lookups, keyed, subqueries := len(c.a.vals), c.lookups, c.keyed, c.subqueries
 		c.top = x
 		s, err := c.cond(x, 0)
@@ -974,7 +981,7 @@ func textual(a *resources.Attribute) bool {
 // rows that satisfy a condition, from renders " FROM ... WHERE <tenant
 // and cond>" and subs maps a sub-attribute to its value in a row (false:
 // the store keeps no such sub-attribute, it is absent). ownersFirst lets
-// a top-level co or ew select the owners DISTINCT (see in).
+// a top-level co or ew read the page from the matching owners (see in).
 func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner string,
 	from func(c *compiler, cond string) string,
 	subs func(c *compiler, sa *resources.Attribute) (val, bool),
@@ -997,12 +1004,19 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 			// emailsco); the generic plan read the rows once. Selected
 			// DISTINCT the owners are a relation of their own, no index
 			// to probe, and under an ORDER BY no index gives
-			// (listPlan.order) every plan reads the matching rows once
+			// (listPlan.order), or in a CTE of the matches
+			// (matchesFirst), every plan reads the matching rows once
 			// and joins their owners (hash, merge or pkey probes of the
 			// matches), without the hashed subplan's hash_mem limit
-			// (maxJoinedConjuncts).
+			// (maxJoinedConjuncts). The DISTINCT is left out in a CTE of
+			// this test alone, which has no LIMIT to plan for and no other
+			// test whose estimate could make the tenant's users look few
+			// enough to probe: its semi-join then reads the rows once
+			// without aggregating them first.
 			c.ownersFirst = true
-			col = "DISTINCT " + col
+			if !c.matchesCTE || !c.alone {
+				col = "DISTINCT " + col
+			}
 		}
 		if c.lookups > lookups {
 			// The rows are looked up by a value (an email, a member): few,

@@ -17,9 +17,9 @@ import (
 // the custom plan of a statement's first five runs on a connection
 // walked the tenant's users in seq order and probed each one's value rows
 // by scim_user_values_pkey until the page was full: once per user when
-// few match. The page is now read from the matching owners (DISTINCT,
-// ordered by seq + 0): in the custom plan and in the generic one, every
-// scan of scim_user_values runs once. Counted in EXPLAIN ANALYZE's loops,
+// few match. The page is now read from the matching owners (their ids
+// and seq once, in a CTE): in the custom plan and in the generic one,
+// every scan of scim_user_values runs once. Counted in EXPLAIN ANALYZE's loops,
 // not timed. The answers are TestDifferential's.
 func TestSubstringOnValuesReadsRowsOncePG(t *testing.T) {
 	s := openWith(postgresDSN)(t, sqlstore.Config{})
@@ -65,9 +65,12 @@ func TestSubstringOnValuesReadsRowsOncePG(t *testing.T) {
 }
 
 // TestSubstringOnValuesShape: only a top-level co or ew on PostgreSQL
-// selects the owners DISTINCT and orders by seq + 0; under "or" or "not",
-// as an eq lookup, and on SQLite (whose IN builds its own set once) the
-// statement keeps its semi-join and its order.
+// reads a page in creation order from a CTE of the matches
+// (matchesFirst; the owners DISTINCT when the filter has other
+// conjuncts), and a sorted one from the owners selected DISTINCT, by
+// seq + 0; under
+// "or" or "not", as an eq lookup, and on SQLite (whose IN builds its own
+// set once) the statement keeps its semi-join and its order.
 func TestSubstringOnValuesShape(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
 		s := db.open(t, sqlstore.Config{})
@@ -89,11 +92,21 @@ func TestSubstringOnValuesShape(t *testing.T) {
 			{`groups.display co "x"`, false, false},
 		} {
 			t.Run(tc.filter, func(t *testing.T) {
-				stmt, _, _, err := s.ListSQLForTest(tctx, true, store.Query{Filter: mustParse(t, tc.filter), StartIndex: 1, Count: 10})
+				q := store.Query{Filter: mustParse(t, tc.filter), StartIndex: 1, Count: 10}
+				stmt, _, _, err := s.ListSQLForTest(tctx, true, q)
 				require.NoError(t, err)
 				want := tc.first && isPG(s)
+				assert.Equal(t, want && strings.Contains(tc.filter, " and "), strings.Contains(stmt, "SELECT DISTINCT"), stmt)
+				assert.Equal(t, want, strings.Contains(stmt, "WITH m AS ("), stmt)
+				assert.Equal(t, tc.lookup, strings.Contains(stmt, "ORDER BY u.seq + 0"), stmt)
+				// Sorted by an attribute, the page is read from the
+				// owners by seq + 0 in one query.
+				q.SortBy = "userName"
+				stmt, _, _, err = s.ListSQLForTest(tctx, true, q)
+				require.NoError(t, err)
 				assert.Equal(t, want, strings.Contains(stmt, "SELECT DISTINCT"), stmt)
-				assert.Equal(t, want || tc.lookup, strings.Contains(stmt, "ORDER BY u.seq + 0"), stmt)
+				assert.False(t, strings.Contains(stmt, "WITH m AS ("), stmt)
+				assert.Equal(t, want || tc.lookup, strings.Contains(stmt, "u.seq + 0"), stmt)
 			})
 		}
 	})
