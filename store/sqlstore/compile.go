@@ -53,6 +53,19 @@ type compiler struct {
 	// that where knows which conjuncts PostgreSQL may make joins from
 	// what it built, not from the SQL text.
 	subqueries int
+	// unestimated counts the co and ew tests compiled (textTest), whose
+	// selectivity PostgreSQL cannot estimate; top is the top-level
+	// conjunct where is compiling, and ownersFirst is set when one such
+	// conjunct tests the rows of scim_user_values that way (relTarget):
+	// the page is then read from the matching owners, in a CTE of the
+	// matches when matchesCTE (the plan's, set before where: a page by
+	// startIndex in creation order, matchesFirst), else by seq + 0
+	// (listPlan.order); alone says the filter is one conjunct.
+	unestimated int
+	top         filter.Expr
+	ownersFirst bool
+	matchesCTE  bool
+	alone       bool
 }
 
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
@@ -83,9 +96,13 @@ func (c *compiler) where(e filter.Expr) (cond string, residual bool, err error) 
 	}
 	var parts []string
 	joined := 0 // conjuncts PostgreSQL may make joins (maxJoinedConjuncts)
-	for _, x := range conjuncts(e, nil) {
+	all := conjuncts(e, nil)
+	c.alone = len(all) == 1
+	for _, x := range all {
 		mark, lookups, keyed, subqueries := len(c.a.vals), c.lookups, c.keyed, c.subqueries
+		c.top = x
 		s, err := c.cond(x, 0)
+		c.top = nil
 		if err == nil && affirmative(x) {
 			c.selective = c.selective || c.lookups > lookups
 			c.unique = c.unique || c.keyed > keyed
@@ -511,6 +528,9 @@ func (c *compiler) textTest(x string, op filter.Op, s string) string {
 	case filter.Co, filter.Sw, filter.Ew:
 		if s == "" {
 			return "(" + x + " IS NOT NULL)"
+		}
+		if op != filter.Sw {
+			c.unestimated++
 		}
 		return c.d.substring(c.a, x, string(op), s)
 	case filter.Gt, filter.Ge, filter.Lt, filter.Le:
@@ -960,18 +980,44 @@ func textual(a *resources.Attribute) bool {
 // a related table: the resource's id is among the owner column of the
 // rows that satisfy a condition, from renders " FROM ... WHERE <tenant
 // and cond>" and subs maps a sub-attribute to its value in a row (false:
-// the store keeps no such sub-attribute, it is absent).
+// the store keeps no such sub-attribute, it is absent). ownersFirst lets
+// a top-level co or ew read the page from the matching owners (see in).
 func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner string,
 	from func(c *compiler, cond string) string,
 	subs func(c *compiler, sa *resources.Attribute) (val, bool),
-	anyRow string) *target {
+	anyRow string, ownersFirst bool) *target {
+	node := c.node // the comparison or value filter being resolved
 	in := func(c *compiler, cond func() (string, error)) (string, error) {
-		lookups := c.lookups
+		lookups, unestimated := c.lookups, c.unestimated
 		b, err := cond()
 		if err != nil {
 			return "", err
 		}
 		col := owner
+		if ownersFirst && c.d.pg && node != nil && node == c.top && c.lookups == lookups && c.unestimated > unestimated {
+			// A top-level co or ew on the rows (emails.value co "x"):
+			// PostgreSQL estimates strpos(...) > 0 to hold for a third
+			// of the rows and right(...) = $n for a few, so a custom plan
+			// walked the tenant's users in seq order and probed each
+			// one's rows by scim_user_values_pkey for the page's LIMIT
+			// (loops=20000 when nothing matches, BENCHMARKS.md, branch
+			// emailsco); the generic plan read the rows once. Selected
+			// DISTINCT the owners are a relation of their own, no index
+			// to probe, and under an ORDER BY no index gives
+			// (listPlan.order), or in a CTE of the matches
+			// (matchesFirst), every plan reads the matching rows once
+			// and joins their owners (hash, merge or pkey probes of the
+			// matches), without the hashed subplan's hash_mem limit
+			// (maxJoinedConjuncts). The DISTINCT is left out in a CTE of
+			// this test alone, which has no LIMIT to plan for and no other
+			// test whose estimate could make the tenant's users look few
+			// enough to probe: its semi-join then reads the rows once
+			// without aggregating them first.
+			c.ownersFirst = true
+			if !c.matchesCTE || !c.alone {
+				col = "DISTINCT " + col
+			}
+		}
 		if c.lookups > lookups {
 			// The rows are looked up by a value (an email, a member): few,
 			// found by that value's index. Without statistics PostgreSQL
@@ -1039,7 +1085,7 @@ func (c *compiler) valuesTarget(t *target, a *resources.Attribute, sub string) *
 		return val{}, false
 	}
 	any := "(" + alias + ".value IS NOT NULL OR " + alias + ".display IS NOT NULL OR " + alias + ".type IS NOT NULL OR " + alias + ".is_primary IS NOT NULL)"
-	return c.relTarget(t, a, sub, alias+".user_id", from, subs, any)
+	return c.relTarget(t, a, sub, alias+".user_id", from, subs, any, true)
 }
 
 // groupsTarget: a user's groups as GroupsOf lists them (value, display,
@@ -1080,7 +1126,7 @@ func (c *compiler) groupsTarget(t *target, a *resources.Attribute, sub string) *
 		}
 		return val{}, false
 	}
-	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE")
+	return c.relTarget(t, a, sub, m+".member_id", from, subs, "TRUE", false)
 }
 
 // groupsWithin returns the "value eq" test that every row of e, a test
@@ -1183,7 +1229,7 @@ func (c *compiler) membersTarget(t *target, a *resources.Attribute, sub string) 
 		}
 		return val{}, false
 	}
-	return c.relTarget(t, a, sub, m+".group_id", from, subs, "TRUE")
+	return c.relTarget(t, a, sub, m+".group_id", from, subs, "TRUE", false)
 }
 
 // toText turns a scalar operand into the text a string attribute is

@@ -249,6 +249,10 @@ var userFilters = []string{
 	// substring tests on scim_user_values under or and not (BENCHMARKS.md, branch emailsco)
 	`emails.value co "@HOME" or userName eq "carol"`, `not (emails.value co "@home")`, `emails[value ew "home.example"]`,
 	`not (emails[value co "work"])`, `emails.value co "zq9"`, `emails.value ew "@home.example" or emails.value sw "carol"`,
+	// a top-level co or ew on scim_user_values: the page read from the matching owners
+	`emails.value co "example"`, `emails.value ew "example" and active eq true`, `emails[type eq "work" and value co "a"]`,
+	`phoneNumbers.value co "5"`, `userName sw "a" and emails.value co "@"`,
+	strings.TrimSuffix(strings.Repeat(`emails.value co "e" and `, 10), " and "),
 }
 
 var userSorts = []string{

@@ -43,11 +43,23 @@ type listPlan struct {
 	key        string
 	keyNotNull bool
 	desc       bool
+	// matchesCTE says a top-level conjunct is a co or ew on a user's
+	// emails or phoneNumbers (compiler.ownersFirst) of a list in creation
+	// order by startIndex: its page reads the matches once for its rows
+	// and its total (matchesFirst).
+	matchesCTE bool
 }
 
 // plan validates q against the resource type (errors are
-// *query.FilterError) and compiles it.
+// *query.FilterError) and compiles it for a page by startIndex.
 func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan, error) {
+	return s.planFor(ctx, users, q, false)
+}
+
+// planFor is plan, for a keyset walk (ListUsersAfter) when walk is set:
+// its pages are read along the list's order, never from a CTE of the
+// matches (matchesFirst).
+func (s *Store) planFor(ctx context.Context, users bool, q store.Query, walk bool) (*listPlan, error) {
 	ev := s.groupEval
 	if users {
 		ev = s.userEval
@@ -65,12 +77,14 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 	p := &listPlan{a: &args{d: s.d}, ev: ev}
 	tenant := p.a.bound(store.Tenant(ctx))
 	c := newCompiler(s, users, p.a, tenant)
+	c.matchesCTE = !walk && q.SortBy == ""
 	cond, residual, err := c.where(q.Filter)
 	if err != nil {
 		return nil, err
 	}
 	p.residual = residual
 	p.unique = c.unique
+	p.matchesCTE = c.ownersFirst && c.matchesCTE
 	p.tenant = tenant
 	p.where = c.alias + ".tenant = " + tenant
 	p.all = cond == ""
@@ -84,7 +98,7 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		p.table = "scim_users"
 	}
 	p.order = c.alias + ".seq"
-	if c.selective {
+	if c.selective || c.ownersFirst {
 		// The filter looks a value up (userName eq, externalId eq, an
 		// email): few rows match, found by that value's index. Planning
 		// without statistics (SQLite always; PostgreSQL until
@@ -93,7 +107,11 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 		// the tenant's rows along the seq index, which gives the order
 		// for free, and test each row: a scan per lookup. An ORDER BY
 		// that no index gives leaves them the lookup's index; sorting its
-		// few rows costs nothing.
+		// few rows costs nothing. A top-level co or ew on a user's emails
+		// or phoneNumbers (ownersFirst) reads its page from the matching
+		// owners the same way: walked in seq order, the users were each
+		// probed for a match until the LIMIT was met, all of them when
+		// few match.
 		p.order = c.alias + ".seq + 0"
 	}
 	p.desc = q.Descending
@@ -328,15 +346,38 @@ func (s *Store) usersListing(p *listPlan, excludeGroups, lookup bool, tail strin
 // the inner statement of wrap when it is not nil) and adds the page's
 // bounds to p.a.
 func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) string) string {
-	total := "0"
-	if !w.lookup {
-		total = totalCol(from)
+	var stmt string
+	switch {
+	case w.lookup:
+		stmt = w.pageSQL(p, cols+", 0 AS total", from)
+	case p.matchesCTE:
+		stmt = p.matchesFirst(cols, from, w)
+	default:
+		stmt = w.pageSQL(p, cols+", "+totalCol(from)+" AS total", from)
 	}
-	stmt := w.pageSQL(p, cols+", "+total+" AS total", from)
 	if wrap != nil {
 		stmt = wrap(stmt)
 	}
 	return stmt
+}
+
+// matchesFirst renders the page w of a list in creation order whose
+// filter has a top-level co or ew on a user's emails or phoneNumbers
+// (listPlan.matchesCTE), and adds its bounds to p.a: the matching rows'
+// ids and seq once, in a CTE, their count the total and the page's ids
+// the first of them by seq, whose rows are then read by id. PostgreSQL
+// cannot estimate such a test; with the page's LIMIT over the seq index
+// in the same query, a custom plan walked the users and probed each
+// one's value rows until the page was full (every user when few match),
+// and with seq + 0 instead it joined and sorted every match's whole row
+// for ten of them, besides the total's own pass (BENCHMARKS.md, branch
+// sqlperf). The CTE, used twice, is computed once, without a LIMIT to
+// plan for.
+func (p *listPlan) matchesFirst(cols, from string, w window) string {
+	a := p.alias
+	return `WITH m AS (SELECT ` + a + `.id, ` + a + `.seq` + from + `) SELECT ` + cols + `, (SELECT count(*) FROM m) AS total FROM ` +
+		p.table + ` ` + a + ` WHERE ` + a + `.tenant = ` + p.tenant + ` AND ` + a + `.id IN (SELECT m.id FROM m ORDER BY m.seq LIMIT ` +
+		p.a.bound(w.count) + ` OFFSET ` + p.a.add(w.skip) + `) ORDER BY ` + a + `.seq`
 }
 
 // listSQL runs the page query of a plan without residual on the reader
@@ -1011,7 +1052,7 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	if err := ctxErr(ctx); err != nil {
 		return empty, err
 	}
-	p, err := s.plan(ctx, true, q)
+	p, err := s.planFor(ctx, true, q, true)
 	if err != nil {
 		return empty, err
 	}
