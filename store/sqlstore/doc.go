@@ -90,8 +90,9 @@
 //     tenant on every page. SQLite keeps one row per tenant and kind; on
 //     PostgreSQL each statement appends a delta row, which no concurrent
 //     write locks, and every 32nd folds its tenant's committed deltas. A
-//     role that lists needs SELECT on it, one that writes users or groups
-//     INSERT and DELETE (and UPDATE on SQLite), as on the other tables.
+//     role that lists needs SELECT on it, one that creates or deletes
+//     users or groups SELECT, INSERT, UPDATE and DELETE (the fold), as on
+//     the other tables.
 //
 // # Change feed and the bridge to a host's tables
 //
