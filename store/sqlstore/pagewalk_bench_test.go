@@ -32,15 +32,7 @@ func BenchmarkPageWalk(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			s := db.open(b, sqlstore.Config{})
 			big := store.WithTenant(ctx, "walk")
-			const batch = 20000
-			for from := 0; from < n; from += batch {
-				users := make([]*resources.User, min(batch, n-from))
-				for i := range users {
-					users[i] = seedUser(from + i)
-				}
-				_, err := s.SeedUsersForTest(ctx, "walk", users)
-				require.NoError(b, err)
-			}
+			seedUsersInBatches(b, s, "walk", n)
 			seedUsers(b, s, "walk-other", 1000)
 			groups := make([]*resources.Group, ng)
 			for i := range groups {
@@ -121,5 +113,21 @@ func BenchmarkPageWalk(b *testing.B) {
 				})
 			}
 		})
+	}
+}
+
+// seedUsersInBatches stores seedUser(0) to seedUser(n-1) in tenant in
+// bulk (SeedUsersForTest), 20,000 a batch, so that a benchmark's seeding
+// of a large tenant holds one batch's rows in memory at a time.
+func seedUsersInBatches(b *testing.B, s *sqlstore.Store, tenant string, n int) {
+	b.Helper()
+	const batch = 20000
+	for from := 0; from < n; from += batch {
+		users := make([]*resources.User, min(batch, n-from))
+		for i := range users {
+			users[i] = seedUser(from + i)
+		}
+		_, err := s.SeedUsersForTest(ctx, tenant, users)
+		require.NoError(b, err)
 	}
 }
