@@ -37,15 +37,7 @@ func BenchmarkCursorScale(b *testing.B) {
 			s := db.open(b, sqlstore.Config{})
 			big, small := store.WithTenant(ctx, "scale"), store.WithTenant(ctx, "small")
 			start := time.Now()
-			const batch = 20000
-			for from := 0; from < n; from += batch {
-				users := make([]*resources.User, min(batch, n-from))
-				for i := range users {
-					users[i] = seedUser(from + i)
-				}
-				_, err := s.SeedUsersForTest(ctx, "scale", users)
-				require.NoError(b, err)
-			}
+			seedUsersInBatches(b, s, "scale", n)
 			seeded := time.Since(start)
 			users := make([]*resources.User, 1000)
 			for i := range users {

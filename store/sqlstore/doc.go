@@ -83,6 +83,16 @@
 //   - scim_user_unique and scim_group_unique: the values of the extension
 //     attributes the model declares unique, below; untouched by a model
 //     without any.
+//   - scim_counts: how many users and groups each tenant holds, kept by
+//     triggers on scim_users and scim_groups in the transaction of the
+//     rows they count (migration 0014), which an unfiltered list reads for
+//     its totalResults in its page's statement instead of counting the
+//     tenant on every page. SQLite keeps one row per tenant and kind; on
+//     PostgreSQL each statement appends a delta row, which no concurrent
+//     write locks, and every 32nd folds its tenant's committed deltas. A
+//     role that lists needs SELECT on it, one that creates or deletes
+//     users or groups SELECT, INSERT, UPDATE and DELETE (the fold), as on
+//     the other tables.
 //
 // # Change feed and the bridge to a host's tables
 //

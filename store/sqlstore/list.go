@@ -161,9 +161,27 @@ func (p *listPlan) pageSQL(cols, from string, limit, offset int) string {
 }
 
 // totalCol is the column that carries a list's total on each row of
-// its page: an uncorrelated count subquery, evaluated once, in the
+// its page: an uncorrelated subquery (countSQL), evaluated once, in the
 // page's snapshot.
-func totalCol(from string) string { return "(SELECT count(*)" + from + ")" }
+func (p *listPlan) totalCol(from string) string { return "(" + p.countSQL(from) + ")" }
+
+// countSQL is the statement of the number of rows a list of p matches
+// (from, with the first nWhere of p's arguments). A list of every row of
+// the tenant reads the tenant's count, which the writes keep in
+// scim_counts in their own transactions (migration 0014: a few rows
+// summed, where a count(*) walked the tenant's index on every page of a
+// walk, most of a page's cost at 100,000 users, BENCHMARKS.md); a
+// filtered list counts its matches.
+func (p *listPlan) countSQL(from string) string {
+	if !p.all {
+		return `SELECT count(*)` + from
+	}
+	kind := "groups"
+	if p.table == "scim_users" {
+		kind = "users"
+	}
+	return `SELECT CAST(COALESCE(sum(c.n), 0) AS bigint) FROM scim_counts c WHERE c.tenant = ` + p.tenant + ` AND c.kind = '` + kind + `'`
+}
 
 // pageBounds converts StartIndex and Count to OFFSET and LIMIT.
 func pageBounds(q store.Query) (offset, limit int) {
@@ -188,7 +206,7 @@ func pageBounds(q store.Query) (offset, limit int) {
 //     maxLookupSkip (2^29) each, a startIndex up to 2^29+1; beyond, the
 //     lookup reads as the next case;
 //   - otherwise: one statement, the page, each row carrying the total
-//     (totalCol); a page past the end has no row to carry it and counts in
+//     (listPlan.totalCol); a page past the end has no row to carry it and counts in
 //     a second statement.
 //
 // The decision is made here for users and groups alike.
@@ -250,7 +268,7 @@ func cut[T any](w window, rows []T, total int) (page []T, n int, known bool) {
 // nWhere of p's arguments) on the reader pool.
 func (s *Store) count(ctx context.Context, p *listPlan, from string) (int, error) {
 	var n int
-	err := s.rx().queryRow(ctx, `SELECT count(*)`+from, p.a.vals[:p.nWhere], func(row scanner) error { return row.Scan(&n) })
+	err := s.rx().queryRow(ctx, p.countSQL(from), p.a.vals[:p.nWhere], func(row scanner) error { return row.Scan(&n) })
 	if err != nil {
 		return 0, fmt.Errorf("sqlstore: count: %w", err)
 	}
@@ -353,7 +371,7 @@ func listStmt(p *listPlan, w window, cols, from string, wrap func(inner string) 
 	case p.matchesCTE:
 		stmt = p.matchesFirst(cols, from, w)
 	default:
-		stmt = w.pageSQL(p, cols+", "+totalCol(from)+" AS total", from)
+		stmt = w.pageSQL(p, cols+", "+p.totalCol(from)+" AS total", from)
 	}
 	if wrap != nil {
 		stmt = wrap(stmt)

@@ -38,10 +38,30 @@ const (
 // undo0013 returns the statements that take a database back to schema
 // version 12: the folded names unique per tenant, as the key is.
 func undo0013() []string {
-	return []string{
+	return append(undo0014(),
 		`CREATE UNIQUE INDEX scim_users_user_name ON scim_users (tenant, user_name_fold)`,
 		`CREATE UNIQUE INDEX scim_groups_display_name ON scim_groups (tenant, display_name_fold)`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 13`,
+	)
+}
+
+// undo0014 returns the statements that take a database back to schema
+// version 13: no per-tenant counts, a list's total counted from the
+// rows.
+func undo0014() []string {
+	return []string{
+		sqliteOnly + `DROP TRIGGER scim_users_inserted`,
+		postgresOnly + `DROP TRIGGER scim_users_inserted ON scim_users`,
+		sqliteOnly + `DROP TRIGGER scim_users_deleted`,
+		postgresOnly + `DROP TRIGGER scim_users_deleted ON scim_users`,
+		sqliteOnly + `DROP TRIGGER scim_groups_inserted`,
+		postgresOnly + `DROP TRIGGER scim_groups_inserted ON scim_groups`,
+		sqliteOnly + `DROP TRIGGER scim_groups_deleted`,
+		postgresOnly + `DROP TRIGGER scim_groups_deleted ON scim_groups`,
+		`DROP TABLE scim_counts`,
+		postgresOnly + `DROP FUNCTION scim_counted()`,
+		postgresOnly + `DROP FUNCTION scim_count_fold(text, text, bigint)`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 14`,
 	}
 }
 
