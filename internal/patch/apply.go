@@ -686,14 +686,11 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
-			} else if a.e.rt.ServerRefSub(attr, sub) {
-				// Not stored: the filter would match no value, whatever
-				// the values are (as the handler refuses it in a list).
-				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
-			} else if a.e.rt.ServerDisplay(attr, sub) {
-				// Not stored either (manager[displayName eq "x"]): it
-				// would select nothing, as in a list, which refuses it.
-				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.ServerDisplayRefusal)
+			} else if refusal := a.e.rt.ServerMade(attr, sub); refusal != "" {
+				// Not stored (members[$ref eq "x"], manager[displayName
+				// eq "x"]): the filter would select no value, whatever
+				// the values are, as in a list, which refuses it too.
+				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, refusal)
 			}
 			return nil
 		}
