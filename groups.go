@@ -20,7 +20,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 	return newKind(&kind[*resources.Group]{
 		rt:       rt,
 		related:  "members",
-		maxIDLen: idLimit(gs),
+		maxIDLen: store.MaxIDLen(gs),
 		build: func(doc map[string]any) (*resources.Group, error) {
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)
