@@ -1517,11 +1517,14 @@ func (a *applier) remove(l loc, v any) error {
 	if attr.Required {
 		return a.fail(Mutability, "%q is required and cannot be removed", l.raw)
 	}
+	if attr.MultiValued && v != nil && (cur != nil || attr == a.e.members) {
+		// A group without members too: each value listed removed
+		// nothing, which is warned of as from any group, and the
+		// values are held to what the member plan holds them to.
+		return a.removeListed(l, c, cur, v)
+	}
 	if cur == nil {
 		return nil
-	}
-	if attr.MultiValued && v != nil {
-		return a.removeListed(l, c, cur, v)
 	}
 	if sealed(attr) {
 		return a.immutableErr(l) // before a value is compared with the stored one
@@ -1779,6 +1782,9 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 		if !drop {
 			out = append(out, el)
 		}
+	}
+	if cur == nil {
+		return nil // nothing held, nothing to write
 	}
 	put(c, attr.Name, out)
 	return nil
