@@ -25,13 +25,7 @@ func TestMemberRemovalWarningsBothPaths(t *testing.T) {
 			e, _, ring := lenientAndStrict(t, name)
 			u := e.createUser("member")["id"].(string)
 			v := e.createUser("other")["id"].(string)
-			val := func(ids ...string) []any {
-				out := []any{}
-				for _, id := range ids {
-					out = append(out, map[string]any{"value": id})
-				}
-				return out
-			}
+			val := memberValues
 			eq := func(id string) string { return `members[value eq "` + id + `"]` }
 			none := func(i int, ids string) string {
 				return fmt.Sprintf("Operations[%d]: removed no member %s: the group has none with that value", i, ids)
