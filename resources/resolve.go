@@ -266,6 +266,11 @@ func (rt *ResourceType) ServerMade(attr, sub *Attribute) string {
 	if sub == nil || attr == nil {
 		return ""
 	}
+	switch sub.Name { // the schema's own names: one compare for most paths
+	case "$ref", "displayName", "location":
+	default:
+		return ""
+	}
 	var path, from, instead string
 	switch ent := rt.Extension(EnterpriseUserSchema); {
 	case rt.ServerRefSub(attr, sub):
