@@ -98,7 +98,7 @@ func TestAuditBareStringForComplexValue(t *testing.T) {
 // the manager's User and no store keeps, would select nothing whatever
 // the data (a remove answered 200 and removed nothing); it is refused as
 // the same filter in a list is, 400 invalidFilter in the list's words
-// (resources.ServerDisplayRefusal), and nothing changes. A filter on the
+// (resources.ResourceType.ServerMade), and nothing changes. A filter on the
 // manager's value still selects it.
 func TestPatchFilterOnManagerDisplayName(t *testing.T) {
 	e := newEnv(t)
@@ -117,7 +117,7 @@ func TestPatchFilterOnManagerDisplayName(t *testing.T) {
 			before := e.do("GET", "/Users/"+uid, nil)
 			r := e.do("PATCH", "/Users/"+uid, patchBody(tc.op))
 			requireError(t, r, 400, "invalidFilter", `Operations[0]: filter on manager: "`+entURN+`:manager.displayName" cannot be used in a filter`)
-			assert.Contains(t, r.Raw, "compare "+entURN+":manager.value instead")
+			assert.Contains(t, r.Raw, "use "+entURN+":manager.value instead")
 			assert.Equal(t, before.Raw, e.do("GET", "/Users/"+uid, nil).Raw, "nothing changed")
 		})
 	}

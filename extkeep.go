@@ -26,8 +26,9 @@ import (
 //     attribute even when the PUT leaves that out, since the client saw
 //     the attribute without it. The values of a multi-valued complex
 //     attribute have no identity, so one is matched by what a GET shows
-//     of it (keptValues): a sent value whose shown sub-attributes equal
-//     those of exactly one stored value takes that value's hidden ones;
+//     of it and a client sets (keptValues): a sent value whose shown
+//     sub-attributes equal those of exactly one stored value takes that
+//     value's hidden ones, and its readOnly and immutable ones as below;
 //     one that equals two or more stored values, or none, keeps none.
 //   - immutable: RFC 7643 §2.2, "The attribute SHALL NOT be updated";
 //     RFC 7644 §3.5.1, "If one or more values are already set for the
@@ -37,13 +38,15 @@ import (
 //     judges) is that 400; one that sends the same value or leaves it
 //     out keeps the stored one (clearing it would let the next write set
 //     another). The same holds for an immutable sub-attribute of a
-//     single-valued complex attribute.
+//     single-valued complex attribute, and of the value of a
+//     multi-valued one that a sent value matches.
 //   - readOnly: the host's to set (through its store, a bridge), and a
 //     request's value for one is dropped, so a PUT cannot send it; RFC
 //     7644 §3.5.1: readOnly attributes "SHALL be ignored". A PUT keeps
 //     the stored value whether it leaves the attribute out, resends it or
 //     sends another (dropped before, or ignored here), as for a readOnly
-//     sub-attribute of a single-valued complex attribute. Otherwise a
+//     sub-attribute of a single-valued complex attribute, and of the
+//     value of a multi-valued one that a sent value matches. Otherwise a
 //     provider's GET then PUT would erase the host's value on each cycle.
 //
 // What an extension requires (resources.Required) is checked on the
@@ -57,13 +60,14 @@ type extKeep struct {
 }
 
 // keptValues is a multi-valued complex attribute, a, whose values have
-// hidden sub-attributes a PUT keeps (extKeep): a value the PUT sends
-// takes them from the one stored value whose shown sub-attributes, those
-// a GET returns and a request can set (not readOnly, whose sent value is
-// dropped), are the same as its own (keepInValues).
+// sub-attributes a PUT keeps (extKeep), kept: hidden ones, readOnly ones
+// and immutable ones. A value the PUT sends takes them from the one
+// stored value whose shown sub-attributes, the others (those a GET
+// returns and a request can set and change), are the same as its own
+// (keepInValues).
 type keptValues struct {
-	a             *resources.Attribute
-	hidden, shown []*resources.Attribute
+	a           *resources.Attribute
+	kept, shown []*resources.Attribute
 }
 
 // keptAttr is an attribute a PUT keeps (a), or a sub-attribute of it
@@ -114,11 +118,15 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 			if keptByMutability(a) && !kept(a, nil) {
 				attrs = append(attrs, keptAttr{a, nil})
 			}
-			if a.MultiValued {
-				continue
+			if keptByMutability(a) {
+				continue // kept whole
 			}
 			for _, sub := range a.SubAttributes {
-				if keptByMutability(sub) && !kept(a, sub) {
+				switch {
+				case !keptByMutability(sub):
+				case a.MultiValued:
+					values = addKeptValue(values, a, sub)
+				case !kept(a, sub):
 					attrs = append(attrs, keptAttr{a, sub})
 				}
 			}
@@ -130,20 +138,23 @@ func newExtKeeps(rt *resources.ResourceType, hidden []hiddenAttr) []extKeep {
 	return out
 }
 
-// addKeptValue adds sub, a hidden sub-attribute of a, a multi-valued
-// complex attribute, to what a PUT keeps of a's values (keptValues).
+// addKeptValue adds sub, a hidden, readOnly or immutable sub-attribute
+// of a, a multi-valued complex attribute, to what a PUT keeps of a's
+// values (keptValues), once.
 func addKeptValue(values []keptValues, a, sub *resources.Attribute) []keptValues {
 	i := slices.IndexFunc(values, func(v keptValues) bool { return v.a == a })
 	if i < 0 {
 		v := keptValues{a: a}
 		for _, s := range a.SubAttributes {
-			if !s.Hidden() && !s.ReadOnly() {
+			if !s.Hidden() && !keptByMutability(s) {
 				v.shown = append(v.shown, s)
 			}
 		}
 		values, i = append(values, v), len(values)
 	}
-	values[i].hidden = append(values[i].hidden, sub)
+	if !slices.Contains(values[i].kept, sub) {
+		values[i].kept = append(values[i].kept, sub)
+	}
 	return values
 }
 
@@ -192,7 +203,11 @@ func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[s
 			changed = changed || ch
 		}
 		for _, kv := range k.values {
-			changed = keepInValues(curObj, nextObj, kv) || changed
+			ch, err := keepInValues(urn, curObj, nextObj, kv)
+			if err != nil {
+				return nil, err
+			}
+			changed = changed || ch
 		}
 		if !changed {
 			continue
@@ -336,21 +351,25 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 }
 
 // keepInValues gives each value of kv.a that nextObj, the extension
-// object a PUT sends, holds the hidden sub-attributes (kv.hidden) it
-// leaves out, or sends null, of the one value in curObj, the stored
-// object, it matches: whose shown sub-attributes (kv.shown) hold the
-// same values as its own (resources.EqualDocValues: strings exactly,
-// numbers by value, absent as null), as a PUT of what a GET showed
-// resends them. A sent value that matches two or more stored values, or
-// none, keeps none: which one it stands for cannot be told. It reports
-// whether it changed nextObj, whose objects are its caller's own.
-func keepInValues(curObj, nextObj map[string]any, kv keptValues) bool {
+// object a PUT sends, holds what it keeps (kv.kept) of the one value in
+// curObj, the stored object, it matches: whose shown sub-attributes
+// (kv.shown) hold the same values as its own (patch.EqualValue, as an
+// immutable value is judged: strings as caseExact says, numbers by
+// value; absent as null), as a PUT of what a GET showed resends them.
+// Of that value, a hidden sub-attribute the sent value leaves out (or
+// sends null) is kept; a readOnly one is kept whatever is sent; an
+// immutable one is kept when left out and must otherwise be the same
+// value (400 mutability, as keepValue answers). A sent value that
+// matches two or more stored values, or none, keeps none: which one it
+// stands for cannot be told. It reports whether it changed nextObj,
+// whose objects are its caller's own.
+func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bool, error) {
 	_, cv, _ := names.Key(curObj, kv.a.Name)
 	curVals, _ := cv.([]any)
 	_, nv, _ := names.Key(nextObj, kv.a.Name)
 	nextVals, _ := nv.([]any)
 	if len(curVals) == 0 || len(nextVals) == 0 {
-		return false
+		return false, nil
 	}
 	changed := false
 	for _, v := range nextVals {
@@ -373,14 +392,29 @@ func keepInValues(curObj, nextObj map[string]any, kv keptValues) bool {
 		if match == nil {
 			continue
 		}
-		for _, h := range kv.hidden {
+		for _, h := range kv.kept {
 			ck, hv, _ := names.Key(match, h.Name)
 			if hv == nil {
 				continue // nothing stored to keep
 			}
 			nk, sv, had := names.Key(sent, h.Name)
 			if sv != nil {
-				continue // sent: the PUT's value replaces the stored one
+				switch h.Mutability {
+				case resources.ReadOnly:
+					// Ignored (RFC 7644 §3.5.1): the stored value stays.
+				case resources.Immutable:
+					if h.Returned == resources.ReturnedNever {
+						return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s.%s is immutable and never returned: once set it cannot be sent again; leave it out of the PUT to keep it", urn, kv.a.Name, h.Name)
+					}
+					if !patch.EqualValue(h, hv, sv) {
+						return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s.%s is immutable: it can be set when it has no value, not changed", urn, kv.a.Name, h.Name)
+					}
+					if nk == ck && reflect.DeepEqual(hv, sv) {
+						continue
+					}
+				default:
+					continue // sent: the PUT's value replaces the stored one
+				}
 			}
 			if had {
 				delete(sent, nk)
@@ -389,16 +423,17 @@ func keepInValues(curObj, nextObj map[string]any, kv keptValues) bool {
 			changed = true
 		}
 	}
-	return changed
+	return changed, nil
 }
 
 // sameShown reports whether x and y, two values of a multi-valued
-// complex attribute, hold the same values of the sub-attributes shown.
+// complex attribute, hold the same values of the sub-attributes shown,
+// each compared as its characteristics say (patch.EqualValue).
 func sameShown(shown []*resources.Attribute, x, y map[string]any) bool {
 	for _, s := range shown {
 		_, xv, _ := names.Key(x, s.Name)
 		_, yv, _ := names.Key(y, s.Name)
-		if !resources.EqualDocValues(xv, yv) {
+		if !patch.EqualValue(s, xv, yv) {
 			return false
 		}
 	}

@@ -20,7 +20,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 	return newKind(&kind[*resources.Group]{
 		rt:       rt,
 		related:  "members",
-		maxIDLen: idLimit(gs),
+		maxIDLen: store.MaxIDLen(gs),
 		build: func(doc map[string]any) (*resources.Group, error) {
 			g, err := resources.GroupFromMap(doc)
 			return built(g, err, checkGroup)
@@ -490,6 +490,10 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
+	if c.full {
+		// The list is made whole by the request: only Moot removals.
+		h.warnNotRemoved(r.Context(), plan.Removals, nil, false)
+	}
 	if len(add) > 0 || len(remove) > 0 {
 		// Nothing added or removed: nothing was written.
 		committed(r.Context())
@@ -563,15 +567,15 @@ type memberChange struct {
 // reports it really added and removed (store.Report), else add and
 // remove, those the request named.
 //
-// A removal asks for the report even when no event reads it: the values
-// of remove the store reports it did not remove are warned of
-// (warnNotRemoved), each named by the operation removedBy gives for it
-// (patch.MemberPlan.RemovedBy; nil for a removal no operation named
-// value by value, a full list's, made of members read at the version
-// written). A one-member removal costs a store nothing more to
-// report (sqlstore reads the row count it gets anyway); a longer one
-// that removes fewer than it names reads back which it removed.
-func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removedBy []int, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
+// A removal asks for the report even when no event reads it: of
+// removals (patch.MemberPlan.Removals; nil for a change no operation
+// made value by value, a full list's, made of members read at the
+// version written), those the store reports it did not remove are
+// warned of (warnNotRemoved). A one-member removal costs a store
+// nothing more to report (sqlstore reads the row count it gets anyway);
+// a longer one that removes fewer than it names reads back which it
+// removed.
+func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removals []patch.Removal, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
 	if report == nil && len(remove) > 0 {
 		report = new(store.Report)
@@ -581,53 +585,46 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if report != nil && report.Filled {
-		asked := remove
+	var removed []string
+	reported := report != nil && report.Filled
+	if reported {
 		add, remove = report.Members()
-		h.warnNotRemoved(ctx, asked, removedBy, remove)
+		removed = remove
 	}
+	h.warnNotRemoved(ctx, removals, removed, reported)
 	return g, add, remove, nil
 }
 
-// warnNotRemoved warns of the values of asked, the member values a PATCH
-// removes, that are not in removed, those the store reports it removed:
-// the group had no such member. RFC 7644 §3.5.2.2 would answer a filter
-// that selects nothing 400 noTarget, as a removal from any other
-// attribute is answered; a removal of members is not refused, in strict
-// mode either, because identity providers repeat removals (a retry, a
-// user unassigned twice) and a refusal would stop their sync, and
-// because the member plan decides a removal without reading the members
-// (README, "Leniency, with a trace"). A store that fills no
-// store.Report leaves it unseen. One warning per operation (by, the
-// index of the operation that removed each value of asked, or nil for
-// none), as the engine gives one for each operation it applies.
-func (h *handler) warnNotRemoved(ctx context.Context, asked []string, by []int, removed []string) {
-	if len(asked) == len(removed) {
-		return // the values of a plan's Remove are distinct
-	}
-	// One pass over asked with a set of removed: a removal may name
-	// tens of thousands of values.
-	gone := make(map[string]bool, len(removed))
-	for _, id := range removed {
-		gone[id] = true
-	}
-	var order []int // the operations, by their first value not removed
-	missing := make(map[int][]string)
-	for i, id := range asked {
-		if gone[id] {
-			continue
+// warnNotRemoved warns of the removals of a member plan
+// (patch.MemberPlan.Removals) that removed nothing: the Moot ones, and,
+// when the store reported what it removed (reported), those whose id is
+// not in removed: the group had no such member. RFC 7644 §3.5.2.2 would
+// answer a filter that selects nothing 400 noTarget, as a removal from
+// any other attribute is answered; a removal of members is not refused,
+// in strict mode either, because identity providers repeat removals (a
+// retry, a user unassigned twice) and a refusal would stop their sync,
+// and because the member plan decides a removal without reading the
+// members (README, "Leniency, with a trace"). A store that fills no
+// store.Report leaves the others unseen. One warning per operation,
+// naming its values in its order, each once, as the engine gives one
+// for each operation it applies (patch.MembersNotRemoved).
+func (h *handler) warnNotRemoved(ctx context.Context, removals []patch.Removal, removed []string, reported bool) {
+	var gone map[string]bool // one set: a removal may name tens of thousands of values
+	if reported && len(removed) > 0 {
+		gone = make(map[string]bool, len(removed))
+		for _, id := range removed {
+			gone[id] = true
 		}
-		idx := -1
-		if i < len(by) {
-			idx = by[i]
-		}
-		if _, seen := missing[idx]; !seen {
-			order = append(order, idx)
-		}
-		missing[idx] = append(missing[idx], id)
 	}
-	for _, idx := range order {
-		warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, idx, missing[idx]))
+	var ids []string // the current operation's, not removed
+	for i, rm := range removals {
+		if (rm.Moot || reported && !gone[rm.ID]) && !slices.Contains(ids, rm.ID) {
+			ids = append(ids, rm.ID)
+		}
+		if len(ids) > 0 && (i == len(removals)-1 || removals[i+1].Op != rm.Op) {
+			warn(ctx, "%s", patch.MembersNotRemoved(h.secrets, rm.Op, ids))
+			ids = ids[:0]
+		}
 	}
 }
 
@@ -635,7 +632,7 @@ func (h *handler) warnNotRemoved(ctx context.Context, asked []string, by []int, 
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
 func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
-	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, c.plan.RemovedBy, func(ctx context.Context) (*resources.Group, error) {
+	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, c.plan.Removals, func(ctx context.Context) (*resources.Group, error) {
 		return h.checkedMembers.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
 			return h.checkOthers(r, cur, c.others, c.mark)
 		})
@@ -685,7 +682,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 	id := r.PathValue("id")
 	rt := h.newRetrier(ctx)
 	for {
-		add, remove, removedBy, version := c.plan.Add, c.plan.Remove, c.plan.RemovedBy, ""
+		add, remove, removals, version := c.plan.Add, c.plan.Remove, c.plan.Removals, ""
 		if c.full || hasPrecondition(r) || len(c.others) > 0 {
 			cur, err := h.groups.get(ctx, id, c.full)
 			if err != nil {
@@ -697,10 +694,10 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 			version = cur.Meta.Version
 			if c.full {
 				add, remove = diffMembers(memberIDs(cur.Members), c.target)
-				removedBy = nil
+				removals = nil // warned of by patchMembers
 			}
 		}
-		g, add, remove, err := h.reportedMembers(ctx, add, remove, removedBy, func(ctx context.Context) (*resources.Group, error) {
+		g, add, remove, err := h.reportedMembers(ctx, add, remove, removals, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {

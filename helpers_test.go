@@ -239,3 +239,13 @@ func memberIDs(body map[string]any) []string {
 	}
 	return out
 }
+
+// memberValues is the members value of a PATCH or a body naming ids, each
+// as {"value": id}.
+func memberValues(ids ...string) []any {
+	out := []any{}
+	for _, id := range ids {
+		out = append(out, map[string]any{"value": id})
+	}
+	return out
+}

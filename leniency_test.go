@@ -1438,13 +1438,7 @@ func TestUnknownMembers(t *testing.T) {
 			u := e.createUser("member")["id"].(string)
 			v := e.createUser("other")["id"].(string)
 			gid := e.createGroup("G", u)["id"].(string)
-			members := func(ids ...string) []any {
-				out := []any{}
-				for _, id := range ids {
-					out = append(out, map[string]any{"value": id})
-				}
-				return out
-			}
+			members := memberValues
 			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 			ghosts := []string{"ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5", "ghost-6", "ghost-7"}
 			for _, tc := range []struct {
@@ -1586,13 +1580,7 @@ func TestWritePrecedence(t *testing.T) {
 			r := e.do("PATCH", "/Groups/"+gid, patchBody(op("add", "members", []any{map[string]any{"value": u}})))
 			require.Equal(t, 204, r.Code, r.Raw)
 			missing := "00000000-0000-4000-8000-000000000001"
-			members := func(ids ...string) []any {
-				out := []any{}
-				for _, id := range ids {
-					out = append(out, map[string]any{"value": id})
-				}
-				return out
-			}
+			members := memberValues
 			group := func(name string, ids ...string) map[string]any {
 				return map[string]any{"schemas": []string{"urn:ietf:params:scim:schemas:core:2.0:Group"}, "displayName": name, "members": members(ids...)}
 			}

@@ -503,51 +503,35 @@ func keyLookup(rt *resources.ResourceType, e filter.Expr) bool {
 }
 
 // refusedIn returns the refusal of the filter e, which the evaluator
-// compiled, for a path it names that a list's filter may not: a $ref the
-// server makes (resources.ResourceType.ServerRef: members.$ref, or $ref
-// inside members[...]) or the manager's displayName, which it makes too
-// (resources.ResourceType.ServerDisplay), then meta.location (directly,
-// with or without the core schema URN, or in a value filter on meta:
-// meta[location pr]), then an attribute or sub-attribute whose values are
-// never returned ("password", "recovery.code", or recovery[code eq "…"]),
-// the first of the first kind the filter names; or nil. One walk of the
-// paths, each resolved once, finds them all.
+// compiled, for a path it names that a list's filter may not: a value
+// the server makes as it answers and no store keeps
+// (resources.ResourceType.ServerMade: a $ref it makes, members.$ref or
+// $ref inside members[...], the manager's displayName, meta.location,
+// directly or in a value filter on meta: meta[location pr]), then an
+// attribute or sub-attribute whose values are never returned
+// ("password", "recovery.code", or recovery[code eq "…"]), the first of
+// the first kind the filter names; or nil. One walk of the paths, each
+// resolved once, finds them all.
 func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
-	never, location := "", false
+	never := ""
 	for p := range filter.Paths(e) {
-		switch res := rt.Resolve(p); {
-		case rt.ServerRefSub(res.Attr, res.Sub):
+		res := rt.Resolve(p)
+		if refusal := rt.ServerMade(res.Attr, res.Sub); refusal != "" {
 			// RFC 7644 §3.12, invalidFilter: "the specified attribute and
 			// filter comparison combination is not supported". Evaluated,
-			// it would match nothing, however the members are.
-			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%q cannot be used in a filter: the server makes each $ref from the value beside it and stores none; compare %s.value instead", p.Name+".$ref", p.Name)
-		case rt.ServerDisplay(res.Attr, res.Sub):
-			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", resources.ServerDisplayRefusal)
-		case location: // only a $ref comes before it
-		case isLocation(res):
-			location = true
-		case never == "":
+			// it would match nothing, whatever the data.
+			return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", refusal)
+		}
+		if never == "" {
 			never = res.NeverReturned()
 		}
 	}
-	switch {
-	case location:
-		// The handler makes meta.location from the base URL and the id;
-		// no store keeps it, so evaluated it would match nothing though
-		// every resource returns one.
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "\"meta.location\" cannot be used in a filter: the server makes it from the base URL and the id and stores none; compare id instead")
-	case never != "":
+	if never != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
 		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", never)
 	}
 	return nil
-}
-
-// isLocation reports whether res is meta.location, which the handler
-// makes from the base URL and the id and no store keeps.
-func isLocation(res resources.Resolved) bool {
-	return res.Extension == nil && res.Attr != nil && res.Attr.Name == "meta" && res.Sub != nil && res.Sub.Name == "location"
 }
 
 // checkSubstrings refuses a filter (of what, named in the detail) whose
@@ -603,13 +587,10 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			// As checkFilter refuses a filter on it: the order of the
 			// results would disclose what is never returned.
 			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %q is never returned, so it cannot order the results", rl.sortBy, name)
-		} else if rt.ServerDisplay(res.Attr, res.Sub) {
-			// As refusedIn refuses a filter on it: no store keeps it.
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes the manager's displayName from the manager's User and stores none, so it cannot order the results; sort by %s instead", rl.sortBy, res.Extension.ID+":manager.value")
-		} else if isLocation(res) {
-			// As checkFilter refuses a filter on it: no store keeps it, so
+		} else if refusal := rt.ServerMade(res.Attr, res.Sub); refusal != "" {
+			// As refusedIn refuses a filter on it: no store keeps it, so
 			// every store would answer in creation order, not by it.
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: the server makes meta.location from the base URL and the id and stores none, so it cannot order the results; sort by id instead", rl.sortBy)
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q: %s", rl.sortBy, refusal)
 		} else if res.Extension == nil && (a == rt.Schema.Attr("members") || a == rt.Schema.Attr("groups")) {
 			// Memberships are kept apart from the documents a store
 			// sorts, so every store would answer in creation order, not

@@ -225,15 +225,6 @@ func (k *kind[T]) serveCreate(h *handler, reset func(T)) http.HandlerFunc {
 	}
 }
 
-// idLimit is the store.IDLimiter bound of a store (kind.maxIDLen), 0 for
-// one without it.
-func idLimit(st any) int {
-	if l, ok := st.(store.IDLimiter); ok {
-		return l.MaxIDLen()
-	}
-	return 0
-}
-
 // beyondIDs reports whether id is longer than any id the store gives,
 // which the store would answer store.ErrNotFound.
 func (k *kind[T]) beyondIDs(id string) bool { return k.maxIDLen > 0 && len(id) > k.maxIDLen }

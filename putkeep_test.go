@@ -99,3 +99,72 @@ func TestPutKeepsHiddenSubAttributesOfValues(t *testing.T) {
 		})
 	}
 }
+
+// TestPutKeepsHostSetSubAttributesOfValues: a PUT dropped the readOnly
+// and immutable sub-attributes of a host extension's multi-valued
+// complex values (stamp, set by the host through its store; serial,
+// immutable), which a client cannot send or change: RFC 7644 §3.5.1 has
+// a PUT ignore readOnly values and hold immutable ones to the stored
+// value. A sent value now keeps them from the one stored value whose
+// shown sub-attributes (value, label) are the same, compared as the
+// model says (value is not caseExact: "ALPHA" is "Alpha"); a changed
+// immutable one is 400 mutability and changes nothing.
+func TestPutKeepsHostSetSubAttributesOfValues(t *testing.T) {
+	const urn = "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "AcmeUser", "", &resources.Attribute{
+		Name: "badges", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString},
+			{Name: "label", Type: resources.TypeString},
+			{Name: "stamp", Type: resources.TypeString, Mutability: resources.ReadOnly},
+			{Name: "serial", Type: resources.TypeString, Mutability: resources.Immutable},
+		}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	const hostSet = `[{"value":"Alpha","label":"l1","stamp":"host1","serial":"s1"},{"value":"beta","stamp":"host2","serial":"s2"}]`
+	for _, tc := range []struct {
+		name, put string
+		code      int    // 200, or the error's status
+		want      string // the badges stored after it (hostSet when refused)
+	}{
+		{"as a GET showed them", hostSet, 200, hostSet},
+		{"left out", `[{"value":"Alpha","label":"l1"},{"value":"beta"}]`, 200, hostSet},
+		{"reordered", `[{"value":"beta"},{"value":"Alpha","label":"l1"}]`, 200,
+			`[{"value":"beta","stamp":"host2","serial":"s2"},{"value":"Alpha","label":"l1","stamp":"host1","serial":"s1"}]`},
+		{"a value not caseExact in another case", `[{"value":"ALPHA","label":"l1"}]`, 200,
+			`[{"value":"ALPHA","label":"l1","stamp":"host1","serial":"s1"}]`},
+		{"another readOnly value, ignored", `[{"value":"Alpha","label":"l1","stamp":"client"},{"value":"beta","stamp":null}]`, 200, hostSet},
+		{"the immutable value in another case", `[{"value":"Alpha","label":"l1","serial":"S1"},{"value":"beta","serial":"s2"}]`, 200, hostSet},
+		{"another immutable value", `[{"value":"Alpha","label":"l1","serial":"s9"},{"value":"beta"}]`, 400, hostSet},
+		{"a changed shown value keeps none", `[{"value":"Alpha","label":"l2"},{"value":"beta"}]`, 200,
+			`[{"value":"Alpha","label":"l2"},{"value":"beta","stamp":"host2","serial":"s2"}]`},
+	} {
+		for name, open := range modelStores(model) {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				users, groups := open(t)
+				e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+				ctx := context.Background()
+				u := e.do("POST", "/Users", map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a"})
+				require.Equal(t, 201, u.Code, u.Raw)
+				id := u.str("id")
+				// The host sets its values through its store.
+				su, err := users.GetUser(ctx, id, store.GetOptions{})
+				require.NoError(t, err)
+				su.Extensions = map[string]json.RawMessage{urn: json.RawMessage(`{"badges":` + hostSet + `}`)}
+				_, err = users.ReplaceUser(ctx, su, "")
+				require.NoError(t, err)
+
+				r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a",
+					urn: json.RawMessage(`{"badges":` + tc.put + `}`)})
+				if tc.code == 200 {
+					require.Equal(t, 200, r.Code, r.Raw)
+				} else {
+					requireError(t, r, tc.code, "mutability", urn+":badges.serial is immutable")
+				}
+				got, err := users.GetUser(ctx, id, store.GetOptions{})
+				require.NoError(t, err)
+				assert.JSONEq(t, `{"badges":`+tc.want+`}`, string(got.Extensions[urn]))
+			})
+		}
+	}
+}

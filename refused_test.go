@@ -19,15 +19,16 @@ func refusedCases() []struct{ name, filter, want string } {
 		{"", `name.givenName pr or password eq "x"`, `attribute "password" cannot be used in a filter`},
 		{"", `password eq "x" or meta[location pr]`, `"meta.location" cannot be used in a filter`},
 		{"", `meta.location pr and password eq "x"`, `"meta.location" cannot be used in a filter`},
-		{"", `password eq "x" or meta.location pr or groups[$ref pr]`, `"groups.$ref" cannot be used in a filter`},
+		{"", `password eq "x" or meta.location pr or groups[$ref pr]`, `"meta.location" cannot be used in a filter`},
+		{"", `password eq "x" or groups[$ref pr] or meta.location pr`, `"groups.$ref" cannot be used in a filter`},
 		{"", `groups.$ref pr and groups[$ref pr]`, `"groups.$ref" cannot be used in a filter`},
 	}
 }
 
-// TestRefusedIn: of the paths a list's filter may not name, a $ref the
-// server makes is refused before meta.location, and meta.location before
-// a value never returned, wherever each stands in the filter and whether
-// named directly or inside a value filter; the first of a kind is named.
+// TestRefusedIn: of the paths a list's filter may not name, a value the
+// server makes (a $ref, meta.location) is refused before a value never
+// returned, wherever each stands in the filter and whether named
+// directly or inside a value filter; the first of a kind is named.
 func TestRefusedIn(t *testing.T) {
 	rt := resources.DefaultModel().User
 	for _, tc := range refusedCases() {

@@ -20,7 +20,7 @@ func (h *handler) userKind(rt *resources.ResourceType) *kind[*resources.User] {
 	k := newKind(&kind[*resources.User]{
 		rt:       rt,
 		related:  "groups",
-		maxIDLen: idLimit(us),
+		maxIDLen: store.MaxIDLen(us),
 		build: func(doc map[string]any) (*resources.User, error) {
 			u, err := resources.UserFromMap(doc)
 			if err == nil {

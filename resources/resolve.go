@@ -250,23 +250,43 @@ func (rt *ResourceType) ServerRefSub(attr, sub *Attribute) bool {
 	return sub != nil && sub.Name == "$ref" && rt.ServerRef(attr)
 }
 
-// ServerDisplay reports whether sub of attr, an attribute of rt, is the
-// enterprise manager's displayName, which the handler renders from the
-// manager's User as it answers (readOnly in /Schemas) and no store keeps:
-// a filter that compares it would match nothing whatever the data, and a
-// sort by it would leave every store's order as created, so the handler
-// refuses both (a list's filter, a PATCH path's value filter: with
-// ServerDisplayRefusal), as it refuses a $ref it makes (ServerRef).
-func (rt *ResourceType) ServerDisplay(attr, sub *Attribute) bool {
-	ent := rt.Extension(EnterpriseUserSchema)
-	return sub != nil && ent != nil && attr == ent.Attr("manager") && sub == attr.Sub("displayName")
+// ServerMade returns the refusal of a filter, a PATCH path's value filter
+// or a sortBy that names sub of attr, an attribute of rt (sub nil for
+// attr itself), when it is a value the handler makes as it answers and
+// no store keeps, and "" otherwise. Those values: a $ref it makes
+// (ServerRefSub: members.$ref, groups.$ref, the enterprise manager's),
+// the enterprise manager's displayName (rendered from the manager's
+// User; readOnly in /Schemas) and meta.location (from the base URL and
+// the id). A filter that compared one would match nothing whatever the
+// data, and a sort by one would leave every store's order as created, so
+// the handler refuses each (400 invalidFilter in a filter, invalidValue
+// for a sortBy) with this one text, which says what to use instead. The
+// one place that knows which values the server makes.
+func (rt *ResourceType) ServerMade(attr, sub *Attribute) string {
+	if sub == nil || attr == nil {
+		return ""
+	}
+	switch sub.Name { // the schema's own names: one compare for most paths
+	case "$ref", "displayName", "location":
+	default:
+		return ""
+	}
+	var path, from, instead string
+	switch ent := rt.Extension(EnterpriseUserSchema); {
+	case rt.ServerRefSub(attr, sub):
+		path, from, instead = attr.Name+".$ref", "the value beside it", attr.Name+".value"
+		if ent != nil && ent.Attr(attr.Name) == attr {
+			path, instead = ent.ID+":"+path, ent.ID+":"+instead
+		}
+	case ent != nil && attr == ent.Attr("manager") && sub == attr.Sub("displayName"):
+		path, from, instead = ent.ID+":manager.displayName", "the manager's User", ent.ID+":manager.value"
+	case sub.Name == "location" && attr == find(rt.common, "meta"):
+		path, from, instead = "meta.location", "the base URL and the id", "id"
+	default:
+		return ""
+	}
+	return `"` + path + `" cannot be used in a filter or a sortBy: the server makes it from ` + from + ` as it answers and stores none; use ` + instead + ` instead`
 }
-
-// ServerDisplayRefusal is why a filter that compares the manager's
-// displayName (ServerDisplay) is refused, and what to compare instead:
-// the detail of the 400 invalidFilter, one text wherever a filter is
-// taken (a list's, a PATCH path's value filter).
-const ServerDisplayRefusal = `"` + EnterpriseUserSchema + `:manager.displayName" cannot be used in a filter: the server makes it from the manager's User and stores none; compare ` + EnterpriseUserSchema + `:manager.value instead`
 
 // ServerRef reports whether the "$ref" sub-attribute of attr, an
 // attribute of rt, is one the server makes instead of storing: that of an

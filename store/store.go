@@ -586,6 +586,17 @@ type IDLimiter interface {
 	MaxIDLen() int
 }
 
+// MaxIDLen returns s's IDLimiter bound, or 0 when s is not an IDLimiter
+// (its ids have no bound it says). It is the one reading of the bound:
+// the handler's, which answers 404 for a longer id without calling s,
+// and storetest's, which holds the ids s gives to it.
+func MaxIDLen(s any) int {
+	if l, ok := s.(IDLimiter); ok {
+		return l.MaxIDLen()
+	}
+	return 0
+}
+
 // ModelProvider is implemented by stores built from a resources.Model
 // (store/memory, store/sqlstore). The handler takes its model from the
 // store, so extensions are registered once, where the store is built.

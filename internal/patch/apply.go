@@ -686,14 +686,11 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {
 				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
-			} else if a.e.rt.ServerRefSub(attr, sub) {
-				// Not stored: the filter would match no value, whatever
-				// the values are (as the handler refuses it in a list).
-				return a.fail(InvalidFilter, "filter on %s: the server makes each $ref from the value beside it and stores none; compare value instead", attr.Name)
-			} else if a.e.rt.ServerDisplay(attr, sub) {
-				// Not stored either (manager[displayName eq "x"]): it
-				// would select nothing, as in a list, which refuses it.
-				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.ServerDisplayRefusal)
+			} else if refusal := a.e.rt.ServerMade(attr, sub); refusal != "" {
+				// Not stored (members[$ref eq "x"], manager[displayName
+				// eq "x"]): the filter would select no value, whatever
+				// the values are, as in a list, which refuses it too.
+				return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, refusal)
 			}
 			return nil
 		}
@@ -1520,11 +1517,14 @@ func (a *applier) remove(l loc, v any) error {
 	if attr.Required {
 		return a.fail(Mutability, "%q is required and cannot be removed", l.raw)
 	}
+	if attr.MultiValued && v != nil && (cur != nil || attr == a.e.members) {
+		// A group without members too: each value listed removed
+		// nothing, which is warned of as from any group, and the
+		// values are held to what the member plan holds them to.
+		return a.removeListed(l, c, cur, v)
+	}
 	if cur == nil {
 		return nil
-	}
-	if attr.MultiValued && v != nil {
-		return a.removeListed(l, c, cur, v)
 	}
 	if sealed(attr) {
 		return a.immutableErr(l) // before a value is compared with the stored one
@@ -1782,6 +1782,9 @@ func (a *applier) removeListed(l loc, c map[string]any, cur, v any) error {
 		if !drop {
 			out = append(out, el)
 		}
+	}
+	if cur == nil {
+		return nil // nothing held, nothing to write
 	}
 	put(c, attr.Name, out)
 	return nil

@@ -25,16 +25,17 @@ import (
 // store's business (it skips unknown ones), and so is whether a removed
 // id is a member: the plan does not read the members, so a removal of
 // one the group does not have is no error (no noTarget; the handler
-// warns of it when the store reports what it removed).
+// warns of it, as Removals says).
 type MemberPlan struct {
 	// Add lists the ids to add, or with Replace the complete new list.
 	Add []string
 	// Remove lists the ids to remove.
 	Remove []string
-	// RemovedBy holds, for each id of Remove, the index of the operation
-	// that removed it (Operations[i], the last to), so that the warning of
-	// a removal that removed nothing names it (MembersNotRemoved).
-	RemovedBy []int
+	// Removals are the removals by value the operations make, in their
+	// order, that may remove nothing: the caller warns of each that does
+	// (MembersNotRemoved, one warning per operation), as Engine.Apply
+	// does applying the operations in order to the members.
+	Removals []Removal
 	// RemoveAll: every member is removed.
 	RemoveAll bool
 	// Replace: Add is the complete new member list.
@@ -42,6 +43,19 @@ type MemberPlan struct {
 	// NeedsCurrent: the change depends on the current members; use
 	// Engine.Apply on the full group.
 	NeedsCurrent bool
+}
+
+// A Removal is a member value an operation removes by value (a value
+// list, members[value eq "id"]) that may remove nothing: Moot when it
+// removes nothing whatever the group holds (an earlier operation of the
+// request removed the id, or it is not in the list a replace or a remove
+// of all made), otherwise when the store reports that it did not remove
+// ID (store.Report), the group having no such member. A removal of an id
+// an earlier operation added removes that one and is no Removal.
+type Removal struct {
+	ID   string
+	Op   int // the operation's index, Operations[Op]
+	Moot bool
 }
 
 // PlanMembers returns ok=false when some operation targets something other
@@ -61,7 +75,10 @@ type MemberPlan struct {
 //
 // Operations are applied in order to a set: add x then remove x leaves x
 // out (Remove lists x, so a member x is removed either way); remove-all
-// then add y is Replace with [y]. Each member is an object with a string
+// then add y is Replace with [y]. A removal of x and then an add of x
+// need the current members (NeedsCurrent): whether the removal removed
+// anything, which it is warned of, depends on them, and the add leaves
+// no removal for the store to report on. Each member is an object with a string
 // "value" ("$ref", "display" and "type" are allowed), or a bare id string;
 // anything else is an *Error (invalidValue), as is a missing value on add
 // or replace (invalidSyntax).
@@ -148,7 +165,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 			}
 		}
 	}
-	if needsCurrent {
+	if needsCurrent || s.needsCurrent {
 		return MemberPlan{NeedsCurrent: true}, true, len(ops), nil
 	}
 	return s.plan(), true, len(ops), nil
@@ -345,9 +362,12 @@ func valueEqIDs(e filter.Expr) ([]string, bool) {
 type memberState struct {
 	mode          int // relative, removedAll or absolute
 	adds, removes orderedSet
-	// removedAt holds the index of the operation that put each entry of
-	// removes.list (MemberPlan.RemovedBy).
-	removedAt []int
+	// removals are MemberPlan.Removals; decided holds the ids of those
+	// the store decides (not Moot).
+	removals []Removal
+	decided  map[string]bool
+	// needsCurrent: an id removed (decided) and then added.
+	needsCurrent bool
 }
 
 const (
@@ -357,6 +377,9 @@ const (
 )
 
 func (s *memberState) add(id string) {
+	if s.decided[id] {
+		s.needsCurrent = true
+	}
 	s.removes.del(id)
 	s.adds.put(id)
 	if s.mode == removedAll {
@@ -364,14 +387,30 @@ func (s *memberState) add(id string) {
 	}
 }
 
-// remove records the removal of id by Operations[at].
+// remove records the removal of id by Operations[at], and what it
+// removes (Removal): when the members are known (a replace or a remove
+// of all came first), the id if they hold it; otherwise the id an
+// earlier operation added, none when an earlier one removed it, and
+// what the store holds when no earlier operation named it.
 func (s *memberState) remove(id string, at int) {
-	s.adds.del(id)
-	if s.mode == relative {
-		// The last removal names it: an id removed again is put anew.
-		s.removes.del(id)
+	switch {
+	case s.mode != relative:
+		if _, held := s.adds.pos[id]; !held {
+			s.removals = append(s.removals, Removal{ID: id, Op: at, Moot: true})
+		}
+		s.adds.del(id)
+	case s.adds.has(id):
+		s.adds.del(id)
 		s.removes.put(id)
-		s.removedAt = append(s.removedAt, at)
+	case s.removes.has(id):
+		s.removals = append(s.removals, Removal{ID: id, Op: at, Moot: true})
+	default:
+		s.removes.put(id)
+		s.removals = append(s.removals, Removal{ID: id, Op: at})
+		if s.decided == nil {
+			s.decided = map[string]bool{}
+		}
+		s.decided[id] = true
 	}
 }
 
@@ -379,43 +418,42 @@ func (s *memberState) removeAll() {
 	s.mode = removedAll
 	s.adds = orderedSet{}
 	s.removes = orderedSet{}
-	s.removedAt = nil
+	s.dropDecided()
 }
 
 func (s *memberState) replace(ids []string) {
 	s.mode = absolute
 	s.adds = orderedSet{}
 	s.removes = orderedSet{}
-	s.removedAt = nil
+	s.dropDecided()
 	for _, id := range ids {
 		s.adds.put(id)
+	}
+}
+
+// dropDecided forgets the removals the store would decide: a replace or
+// a remove of all makes the whole list, and the store reports no
+// removal by value. Whether they removed anything depends on the
+// members before, which the plan does not read (NeedsCurrent), unless
+// there are none.
+func (s *memberState) dropDecided() {
+	if len(s.decided) > 0 {
+		s.needsCurrent = true
 	}
 }
 
 func (s *memberState) plan() MemberPlan {
 	switch s.mode {
 	case removedAll:
-		return MemberPlan{RemoveAll: true}
+		return MemberPlan{RemoveAll: true, Removals: s.removals}
 	case absolute:
 		add := s.adds.items()
 		if add == nil {
 			add = []string{}
 		}
-		return MemberPlan{Replace: true, Add: add}
+		return MemberPlan{Replace: true, Add: add, Removals: s.removals}
 	}
-	remove := s.removes.items()
-	var by []int
-	if remove != nil {
-		// removedAt is parallel to removes.list, whose deleted entries
-		// items leaves out: so are theirs, in place.
-		by = s.removedAt[:0]
-		for i, id := range s.removes.list {
-			if id != "" {
-				by = append(by, s.removedAt[i])
-			}
-		}
-	}
-	return MemberPlan{Add: s.adds.items(), Remove: remove, RemovedBy: by}
+	return MemberPlan{Add: s.adds.items(), Remove: s.removes.items(), Removals: s.removals}
 }
 
 // orderedSet is a set of non-empty strings that remembers insertion order;
@@ -434,6 +472,11 @@ func (o *orderedSet) put(id string) {
 	}
 	o.pos[id] = len(o.list)
 	o.list = append(o.list, id)
+}
+
+func (o *orderedSet) has(id string) bool {
+	_, ok := o.pos[id]
+	return ok
 }
 
 func (o *orderedSet) del(id string) {

@@ -41,7 +41,7 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Entra legacy: Remove members with a value list removes only those",
 			ops:  `[{"op":"Remove","path":"members","value":[{"value":"a1"},{"value":"a2"}]}]`,
-			want: MemberPlan{Remove: []string{"a1", "a2"}, RemovedBy: []int{0, 0}},
+			want: MemberPlan{Remove: []string{"a1", "a2"}, Removals: []Removal{{ID: "a1", Op: 0}, {ID: "a2", Op: 0}}},
 		},
 		{
 			name: "remove members without value removes all",
@@ -51,12 +51,12 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Entra aadOptscim062020: remove members[value eq id]",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"}]`,
-			want: MemberPlan{Remove: []string{"a1"}, RemovedBy: []int{0}},
+			want: MemberPlan{Remove: []string{"a1"}, Removals: []Removal{{ID: "a1", Op: 0}}},
 		},
 		{
 			name: "remove members by an or-chain of value eq",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\" or value eq \"a2\" or value eq \"a3\"]"}]`,
-			want: MemberPlan{Remove: []string{"a1", "a2", "a3"}, RemovedBy: []int{0, 0, 0}},
+			want: MemberPlan{Remove: []string{"a1", "a2", "a3"}, Removals: []Removal{{ID: "a1", Op: 0}, {ID: "a2", Op: 0}, {ID: "a3", Op: 0}}},
 		},
 		{
 			name: "remove members by another filter needs the current members",
@@ -91,12 +91,12 @@ func TestPlanMembers(t *testing.T) {
 		{
 			name: "Okta: member remove by filter plus add",
 			ops:  `[{"op":"remove","path":"members[value eq \"a1\"]"},{"op":"add","path":"members","value":[{"value":"a2"}]}]`,
-			want: MemberPlan{Add: []string{"a2"}, Remove: []string{"a1"}, RemovedBy: []int{0}},
+			want: MemberPlan{Add: []string{"a2"}, Remove: []string{"a1"}, Removals: []Removal{{ID: "a1", Op: 0}}},
 		},
 		{
 			name: "JumpCloud: add and remove value lists",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members","value":[{"value":"a2"}]}]`,
-			want: MemberPlan{Add: []string{"a1"}, Remove: []string{"a2"}, RemovedBy: []int{1}},
+			want: MemberPlan{Add: []string{"a1"}, Remove: []string{"a2"}, Removals: []Removal{{ID: "a2", Op: 1}}},
 		},
 		{
 			name: "no-path replace with only members",
@@ -150,18 +150,33 @@ func TestPlanMembers(t *testing.T) {
 			notOK: true,
 		},
 		{
-			name: "add x then remove x leaves x out",
+			name: "add x then remove x leaves x out, a removal that removes the x added",
 			ops:  `[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
-			want: MemberPlan{Remove: []string{"x"}, RemovedBy: []int{1}},
+			want: MemberPlan{Remove: []string{"x"}},
 		},
 		{
-			name: "each removal named by the last operation to remove it",
+			name: "a removal of an id removed before removes nothing",
 			ops:  `[{"op":"remove","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members[value eq \"a2\"]"},{"op":"remove","path":"members","value":[{"value":"a1"}]}]`,
-			want: MemberPlan{Remove: []string{"a2", "a1"}, RemovedBy: []int{1, 2}},
+			want: MemberPlan{Remove: []string{"a1", "a2"}, Removals: []Removal{{ID: "a1", Op: 0}, {ID: "a2", Op: 1}, {ID: "a1", Op: 2, Moot: true}}},
 		},
 		{
-			name: "remove x then add x adds x",
+			name: "a removal from the list a replace made removes what it holds",
+			ops:  `[{"op":"replace","path":"members","value":[{"value":"a1"}]},{"op":"remove","path":"members","value":[{"value":"a1"},{"value":"a2"}]}]`,
+			want: MemberPlan{Replace: true, Add: []string{}, Removals: []Removal{{ID: "a2", Op: 1, Moot: true}}},
+		},
+		{
+			name: "remove x then replace needs the members",
+			ops:  `[{"op":"remove","path":"members[value eq \"x\"]"},{"op":"replace","path":"members","value":[]}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "remove x then add x needs the members: whether the removal removed one is warned of",
 			ops:  `[{"op":"remove","path":"members[value eq \"x\"]"},{"op":"add","path":"members","value":[{"value":"x"}]}]`,
+			want: MemberPlan{NeedsCurrent: true},
+		},
+		{
+			name: "add x, remove x, add x adds x",
+			ops:  `[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"},{"op":"add","path":"members","value":[{"value":"x"}]}]`,
 			want: MemberPlan{Add: []string{"x"}},
 		},
 		{
@@ -170,9 +185,9 @@ func TestPlanMembers(t *testing.T) {
 			want: MemberPlan{Replace: true, Add: []string{"y"}},
 		},
 		{
-			name: "remove-all then remove stays remove-all",
+			name: "remove-all then remove stays remove-all, the removal removing nothing",
 			ops:  `[{"op":"remove","path":"members"},{"op":"remove","path":"members[value eq \"y\"]"}]`,
-			want: MemberPlan{RemoveAll: true},
+			want: MemberPlan{RemoveAll: true, Removals: []Removal{{ID: "y", Op: 1, Moot: true}}},
 		},
 		{
 			name: "replace then remove and add edits the list",
@@ -256,7 +271,6 @@ func TestPlanMatchesApply(t *testing.T) {
 		`[{"op":"replace","path":"members","value":[]}]`,
 		`[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
 		`[{"op":"add","path":"members","value":[{"value":"2819c223"}]},{"op":"remove","path":"members[value eq \"2819c223\"]"}]`,
-		`[{"op":"remove","path":"members[value eq \"2819c223\"]"},{"op":"add","path":"members","value":[{"value":"2819c223"}]}]`,
 		`[{"op":"remove","path":"members"},{"op":"add","path":"members","value":[{"value":"y"}]}]`,
 		`[{"op":"replace","value":{"id":"e9e30dba","members":[{"value":"y"}]}}]`,
 		`[{"op":"replace","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"c"}]}]`,
@@ -354,9 +368,9 @@ func TestPlanGroup(t *testing.T) {
 		warnings     int
 		err          string
 	}{
-		{"members only", []Operation{withBogus, unquoted}, MembersOnly, true, MemberPlan{Add: []string{"b"}, Remove: []string{"a"}, RemovedBy: []int{1}}, 2, ""},
+		{"members only", []Operation{withBogus, unquoted}, MembersOnly, true, MemberPlan{Add: []string{"b"}, Remove: []string{"a"}, Removals: []Removal{{ID: "a", Op: 1}}}, 2, ""},
 		{"members with others", []Operation{withBogus, rename}, MembersWithOthers, true, MemberPlan{Add: []string{"b"}}, 1, ""},
-		{"others first", []Operation{rename, unquoted}, MembersWithOthers, true, MemberPlan{Remove: []string{"a"}, RemovedBy: []int{1}}, 1, ""},
+		{"others first", []Operation{rename, unquoted}, MembersWithOthers, true, MemberPlan{Remove: []string{"a"}, Removals: []Removal{{ID: "a", Op: 1}}}, 1, ""},
 		{"a filter that needs the members", []Operation{byDisplay, withBogus}, Whole, true, MemberPlan{}, 0, ""},
 		{"with others and a filter", []Operation{withBogus, byDisplay, rename}, Whole, true, MemberPlan{}, 0, ""},
 		{"no member", []Operation{rename}, Whole, false, MemberPlan{}, 0, ""},

@@ -4,8 +4,8 @@ import (
 	"encoding/json"
 	"reflect"
 	"strconv"
-	"strings"
 
+	"github.com/scimkit/scim/internal/fold"
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/resources"
 )
@@ -80,10 +80,12 @@ func dropEmpty(list []any) []any {
 }
 
 // EqualValue reports whether two normalised values of attr are the same
-// value as a SCIM comparison judges it: strings case-insensitively unless
+// value as a SCIM comparison judges it: strings case-insensitively (the
+// one fold of values, internal/fold) unless
 // attr is caseExact, numbers by value, complex values sub-attribute by
 // sub-attribute. It is the one test of "the same value" an immutable
-// attribute's write is held to (RFC 7644 §3.5.1), PATCH's and PUT's.
+// attribute's write is held to (RFC 7644 §3.5.1), PATCH's and PUT's,
+// and what matches a value a PUT sends to a stored one (keepInValues).
 func EqualValue(attr *resources.Attribute, x, y any) bool {
 	if attr.MultiValued {
 		xl, ok1 := x.([]any)
@@ -122,7 +124,7 @@ func equalElem(attr *resources.Attribute, x, y any) bool {
 		if attr.CaseExact {
 			return xv == yv
 		}
-		return strings.EqualFold(xv, yv)
+		return fold.Equal(xv, yv)
 	case json.Number:
 		yv, ok := y.(json.Number)
 		if !ok {

@@ -189,7 +189,7 @@ func newEnv(t *testing.T, newStores func(t *testing.T) Stores) *env {
 	tenant := "storetest-" + randomHex(8)
 	e := &env{users: userStore{t, s.Users}, nested: !s.NoNestedGroups, feed: s.Feed, faults: s.Faults, tenant: tenant, ctx: store.WithTenant(context.Background(), tenant),
 		userModel: modelOf(s.Users), groupModel: modelOf(s.Groups), uniqUsers: enforcesUnique(s.Users), uniqGroups: enforcesUnique(s.Groups),
-		maxUserID: maxIDLen(s.Users), maxGroupID: maxIDLen(s.Groups)}
+		maxUserID: store.MaxIDLen(s.Users), maxGroupID: store.MaxIDLen(s.Groups)}
 	if up, ok := s.Users.(store.UserUpdater); ok {
 		e.userUp = userUpdater{t, up}
 	}
@@ -263,14 +263,6 @@ func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
 	require.NoError(t, err, "CreateGroup %q must store a new group (store.GroupStore.CreateGroup)", g.DisplayName)
 	fitsIDLimit(t, out.ID, e.maxGroupID, "CreateGroup")
 	return out
-}
-
-// maxIDLen is s's store.IDLimiter bound, 0 when it says none.
-func maxIDLen(s any) int {
-	if l, ok := s.(store.IDLimiter); ok {
-		return l.MaxIDLen()
-	}
-	return 0
 }
 
 // fitsIDLimit fails t when the id create gave is longer than the store
