@@ -361,14 +361,17 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 // immutable one is kept when left out and must otherwise be the same
 // value (400 mutability, as keepValue answers). A sent value that
 // matches two or more stored values, or none, keeps none: which one it
-// stands for cannot be told. It reports whether it changed nextObj,
-// whose objects are its caller's own.
+// stands for cannot be told; nor does any when kv.a has no shown
+// sub-attribute. It reports whether it changed nextObj, whose objects
+// are its caller's own.
 func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bool, error) {
 	_, cv, _ := names.Key(curObj, kv.a.Name)
 	curVals, _ := cv.([]any)
 	_, nv, _ := names.Key(nextObj, kv.a.Name)
 	nextVals, _ := nv.([]any)
-	if len(curVals) == 0 || len(nextVals) == 0 {
+	if len(curVals) == 0 || len(nextVals) == 0 || len(kv.shown) == 0 {
+		// Without a sub-attribute a client sets, nothing tells the
+		// values apart: every sent value would match every stored one.
 		return false, nil
 	}
 	changed := false

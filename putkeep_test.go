@@ -168,3 +168,52 @@ func TestPutKeepsHostSetSubAttributesOfValues(t *testing.T) {
 		}
 	}
 }
+
+// TestPutMatchesNoValueWithoutShownSubAttributes: the values of a
+// multi-valued complex attribute whose every sub-attribute is readOnly
+// or immutable have nothing a client sets that could tell them apart, so
+// a sent value matches no stored one and keeps nothing of it. It matched
+// every stored value: with one stored, a PUT that replaced it by another
+// was a 400 mutability, and a PUT of two values copied the stored
+// readOnly stamp into both.
+func TestPutMatchesNoValueWithoutShownSubAttributes(t *testing.T) {
+	const urn = "urn:example:acme:2.0:User"
+	ext, err := resources.NewSchema(urn, "AcmeUser", "", &resources.Attribute{
+		Name: "certs", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "serial", Type: resources.TypeString, Mutability: resources.Immutable},
+			{Name: "stamp", Type: resources.TypeString, Mutability: resources.ReadOnly},
+		}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	const hostSet = `[{"serial":"s1","stamp":"host1"}]`
+	for _, tc := range []struct {
+		name, put, want string
+	}{
+		{"another value", `[{"serial":"s2"}]`, `[{"serial":"s2"}]`},
+		{"two values", `[{"serial":"s1"},{"serial":"s2"}]`, `[{"serial":"s1"},{"serial":"s2"}]`},
+	} {
+		for name, open := range modelStores(model) {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				users, groups := open(t)
+				e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = users, groups })
+				ctx := context.Background()
+				u := e.do("POST", "/Users", map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a"})
+				require.Equal(t, 201, u.Code, u.Raw)
+				id := u.str("id")
+				su, err := users.GetUser(ctx, id, store.GetOptions{})
+				require.NoError(t, err)
+				su.Extensions = map[string]json.RawMessage{urn: json.RawMessage(`{"certs":` + hostSet + `}`)}
+				_, err = users.ReplaceUser(ctx, su, "")
+				require.NoError(t, err)
+
+				r := e.do("PUT", "/Users/"+id, map[string]any{"schemas": []any{resources.UserSchema, urn}, "userName": "a",
+					urn: json.RawMessage(`{"certs":` + tc.put + `}`)})
+				require.Equal(t, 200, r.Code, r.Raw)
+				got, err := users.GetUser(ctx, id, store.GetOptions{})
+				require.NoError(t, err)
+				assert.JSONEq(t, `{"certs":`+tc.want+`}`, string(got.Extensions[urn]))
+			})
+		}
+	}
+}
