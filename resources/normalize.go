@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/clienttext"
@@ -97,8 +100,9 @@ func decode(data []byte, unique bool, secrets *clienttext.Secrets) (map[string]a
 		return nil, describeJSONError(data, err)
 	}
 	// dec.More is false for a stray '}' or ']', so look at the rest.
-	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-		return nil, fmt.Errorf("unexpected data after the JSON object")
+	if rest := data[dec.InputOffset():]; len(bytes.TrimSpace(rest)) > 0 {
+		at := len(data) - len(bytes.TrimLeftFunc(rest, unicode.IsSpace)) + 1
+		return nil, fmt.Errorf("malformed JSON at byte %d: unexpected data after the JSON object; send the one object alone", at)
 	}
 	if m == nil {
 		return nil, fmt.Errorf("the body must be a JSON object")
@@ -148,6 +152,11 @@ func describeJSONError(data []byte, err error) error {
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fmt.Errorf("the body is empty; a JSON object is required")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// encoding/json says only "unexpected EOF": a body cut short
+		// (a proxy's limit, a client's buffer) is told where it ends.
+		return fmt.Errorf("malformed JSON at byte %d: the body ends before its JSON text is complete; send the whole object", len(data))
 	}
 	return fmt.Errorf("malformed JSON: %v", err)
 }
