@@ -5,6 +5,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
 )
 
 // wording is a request and the error it gets, whole: the detail an
@@ -59,5 +63,30 @@ func TestMalformedJSONWording(t *testing.T) {
 			"malformed JSON at byte 78: unexpected data after the JSON object; send the one object alone"},
 		{"a syntax error keeps its byte", "POST", "/Users", `{"userName": "a",}`, 400, "invalidSyntax",
 			"malformed JSON at byte 18: invalid character '}' looking for beginning of object key string"},
+	})
+}
+
+// TestNeverReturnedFilterWording: a filter that compares a value that is
+// never returned is refused with one detail, which says why, in a list's
+// filter and in a PATCH path's value filter alike.
+func TestNeverReturnedFilterWording(t *testing.T) {
+	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(urn, "Vault", "",
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString},
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	const why = `"password" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`
+	e.checkWording(t, []wording{
+		{"list", "GET", `/Users?filter=password%20eq%20%22x%22`, "", 400, "invalidFilter", why},
+		{"search", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName pr and password eq \"x\""}`,
+			400, "invalidFilter", why},
+		{"PATCH value filter", "PATCH", "/Users/" + id, patchOp + `[{"op":"remove","path":"` + urn + `:keys[code eq \"x\"]"}]}`,
+			400, "invalidFilter", `Operations[0]: filter on keys: "keys.code" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`},
 	})
 }

@@ -681,7 +681,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 			// (200) against none (noTarget), or what a remove left,
 			// would tell a right guess at a secret from a wrong one, as
 			// the same filter in a list would (which refuses it too).
-			return a.fail(InvalidFilter, "filter on %s: %q cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it", attr.Name, never)
+			return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.NeverReturnedRefusal(never))
 		}
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {
