@@ -90,3 +90,40 @@ func TestNeverReturnedFilterWording(t *testing.T) {
 			400, "invalidFilter", `Operations[0]: filter on keys: "keys.code" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`},
 	})
 }
+
+// TestNotAnObjectWording: a complex attribute or an extension sent as
+// something other than an object is told what it was sent as, in a
+// resource body as in a PATCH.
+func TestNotAnObjectWording(t *testing.T) {
+	const vault = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+	ext, err := resources.NewSchema(vault, "Vault", "",
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
+			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	user := func(k, v string) string {
+		return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com",` + `"` + k + `":` + v + `}`
+	}
+	e.checkWording(t, []wording{
+		{"POST complex", "POST", "/Users", user("name", `"Barbara"`), 400, "invalidValue",
+			`attribute "name": must be a JSON object, got the string "Barbara"`},
+		{"PUT complex", "PUT", "/Users/" + id, user("name", `7`), 400, "invalidValue",
+			`attribute "name": must be a JSON object, got the number 7`},
+		{"PATCH complex", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"name","value":true}]}`, 400, "invalidValue",
+			`Operations[0]: attribute "name": must be a JSON object, got the boolean true`},
+		{"POST extension", "POST", "/Users", user(ent, `"x"`), 400, "invalidValue",
+			`attribute "` + ent + `": an extension must be a JSON object, got the string "x"`},
+		{"PUT extension", "PUT", "/Users/" + id, user(ent, `[]`), 400, "invalidValue",
+			`attribute "` + ent + `": an extension must be a JSON object, got a list`},
+		{"PATCH extension", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"` + ent + `","value":"x"}]}`, 400, "invalidValue",
+			`Operations[0]: "` + ent + `": an extension must be a JSON object, got the string "x"`},
+		// The string may be the code, which is never shown.
+		{"complex holding a secret", "POST", "/Users", user(vault, `{"recovery":"5678"}`), 400, "invalidValue",
+			`attribute "` + vault + `:recovery": must be a JSON object, got a string`},
+	})
+}

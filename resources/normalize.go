@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -342,7 +343,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return &AttrError{Path: key, Msg: "an extension must be a JSON object"}
+			return &AttrError{Path: key, Msg: "an extension must be a JSON object, got " + describeValue(l.secretSet(), v)}
 		}
 		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
 			// Fully qualified keys of the extension came first.
@@ -747,7 +748,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return map[string]any{sa.Name: v}, nil
 			}
 		}
-		return nil, &AttrError{Path: p.String(), Msg: "must be a JSON object"}
+		return nil, &AttrError{Path: p.String(), Msg: "must be a JSON object, got " + describeFor(l.secretSet(), a, v)}
 	}
 	switch a.Type {
 	case TypeBoolean:
@@ -847,9 +848,11 @@ func numberFor(a *Attribute, x json.Number) string {
 // describeFor describes v for an error about attribute a, without the
 // value itself when a is never returned (a password sent as a number must
 // not reach an error detail, a log line or the request log), and a string
-// quoted as secrets says (describeValue).
+// quoted as secrets says (describeValue). A complex attribute with a
+// sub-attribute never returned is described so too: a string sent as the
+// whole attribute may be that sub-attribute's value.
 func describeFor(secrets *clienttext.Secrets, a *Attribute, v any) string {
-	if a.Returned == ReturnedNever {
+	if a.Returned == ReturnedNever || slices.ContainsFunc(a.SubAttributes, func(s *Attribute) bool { return s.Returned == ReturnedNever }) {
 		switch v.(type) {
 		case string:
 			return "a string"
