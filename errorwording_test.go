@@ -127,3 +127,29 @@ func TestNotAnObjectWording(t *testing.T) {
 			`attribute "` + vault + `:recovery": must be a JSON object, got a string`},
 	})
 }
+
+// TestBulkReferenceWording: an operation whose bulkId reference cannot
+// be resolved is told what to do about it, not only that it failed.
+func TestBulkReferenceWording(t *testing.T) {
+	e := newEnv(t)
+	const user = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`
+	group := func(name, member string) string {
+		return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"` + name + `","members":[{"value":"bulkId:` + member + `"}]}`
+	}
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` +
+		`{"method":"POST","bulkId":"bad","path":"/Users","data":` + user + `},` +
+		`{"method":"POST","bulkId":"g1","path":"/Groups","data":` + group("G1", "bad") + `},` +
+		`{"method":"POST","bulkId":"g2","path":"/Groups","data":` + group("G2", "nobody") + `},` +
+		`{"method":"POST","bulkId":"a","path":"/Groups","data":` + group("A", "b") + `},` +
+		`{"method":"POST","bulkId":"b","path":"/Groups","data":` + group("B", "a") + `}]}`
+	r := e.do("POST", "/Bulk", body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	ops := r.Body["Operations"].([]any)
+	detail := func(i int) string {
+		return ops[i].(map[string]any)["response"].(map[string]any)["detail"].(string)
+	}
+	assert.Equal(t, "userName is required and must not be empty", detail(0))
+	assert.Equal(t, `bulkId "bad" refers to an operation that failed; its response says why: correct it and send both again`, detail(1))
+	assert.Equal(t, `bulkId "nobody" is not the bulkId of any operation of this request; refer to a POST of this request by its bulkId, or to a resource that exists by its id`, detail(2))
+	assert.Equal(t, `the bulkId references of this operation form a cycle (b) and cannot be resolved: create one of these resources without its reference, then add the reference by a PATCH`, detail(3))
+}
