@@ -1,12 +1,15 @@
 package scim_test
 
 import (
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store/memory"
 )
@@ -152,4 +155,31 @@ func TestBulkReferenceWording(t *testing.T) {
 	assert.Equal(t, `bulkId "bad" refers to an operation that failed; its response says why: correct it and send both again`, detail(1))
 	assert.Equal(t, `bulkId "nobody" is not the bulkId of any operation of this request; refer to a POST of this request by its bulkId, or to a resource that exists by its id`, detail(2))
 	assert.Equal(t, `the bulkId references of this operation form a cycle (b) and cannot be resolved: create one of these resources without its reference, then add the reference by a PATCH`, detail(3))
+}
+
+// TestFilterAttributeQuotedAsClientText: an attribute path a filter
+// names is client text, and the evaluator's refusal of it quotes it as
+// every other message does: a token pasted where an attribute name goes
+// is redacted in the detail and the request log (as the parser's syntax
+// errors and sortBy's refusal already redacted it), and a long name is
+// quoted in part.
+func TestFilterAttributeQuotedAsClientText(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	long := strings.Repeat("a", 300)
+	for _, tc := range []struct{ filter, detail string }{
+		{e.token + ` eq "x"`, `unknown attribute "scim_[REDACTED]" in filter`},
+		{`name.` + e.token + ` eq "x"`, `unknown attribute "name.scim_[REDACTED]" in filter: "name" has no sub-attribute "scim_[REDACTED]"`},
+		{`emails[` + e.token + ` eq "x"]`, `unknown attribute "scim_[REDACTED]" in filter: "emails" has no sub-attribute "scim_[REDACTED]"`},
+		{ent + `:` + e.token + ` eq "x"`, `unknown attribute "` + ent + `:scim_[REDACTED]" in filter: ` + ent + ` does not define "scim_[REDACTED]"`},
+		{long + ` eq "x"`, `unknown attribute "` + strings.Repeat("a", 128) + `"… (300 bytes) in filter`},
+	} {
+		t.Run(tc.detail, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+			requireError(t, r, 400, "invalidFilter", "")
+			assert.Equal(t, tc.detail, r.str("detail"))
+			assert.NotContains(t, lastEntry(t, ring), e.token[len("scim_"):])
+		})
+	}
 }
