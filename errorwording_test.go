@@ -183,3 +183,23 @@ func TestFilterAttributeQuotedAsClientText(t *testing.T) {
 		})
 	}
 }
+
+// TestNotFoundWording: a 404 for a resource the store does not hold
+// names the path it was looked for at, in a request and in a /Bulk
+// operation, and says why it may be missing.
+func TestNotFoundWording(t *testing.T) {
+	e := newEnv(t)
+	const why = ` (it was never created here, or was deleted); create it with a POST, or find it with a filter`
+	e.checkWording(t, []wording{
+		{"GET", "GET", "/Users/no-such-id", "", 404, "", `resource not found: nothing is at "/Users/no-such-id"` + why},
+		{"PATCH", "PATCH", "/Groups/gone", patchOp + `[{"op":"replace","path":"displayName","value":"x"}]}`, 404, "",
+			`resource not found: nothing is at "/Groups/gone"` + why},
+		{"DELETE", "DELETE", "/Users/gone", "", 404, "", `resource not found: nothing is at "/Users/gone"` + why},
+		{"a token as the id", "GET", "/Users/" + e.token, "", 404, "", `resource not found: nothing is at "/Users/scim_[REDACTED]"` + why},
+	})
+	r := e.do("POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/gone"}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	op := r.Body["Operations"].([]any)[0].(map[string]any)
+	assert.Equal(t, "404", op["status"])
+	assert.Equal(t, `resource not found: nothing is at "/Users/gone"`+why, op["response"].(map[string]any)["detail"])
+}
