@@ -203,3 +203,17 @@ func TestNotFoundWording(t *testing.T) {
 	assert.Equal(t, "404", op["status"])
 	assert.Equal(t, `resource not found: nothing is at "/Users/gone"`+why, op["response"].(map[string]any)["detail"])
 }
+
+// TestBodyNotAnObjectWording: a body that is JSON but no object is told
+// what it is, in words, on every endpoint that reads one.
+func TestBodyNotAnObjectWording(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	e.checkWording(t, []wording{
+		{"list", "POST", "/Users", `[{"userName":"a"}]`, 400, "invalidSyntax", "the body must be a JSON object, not a list; send {...}"},
+		{"string", "PUT", "/Users/" + id, `"bjensen"`, 400, "invalidSyntax", "the body must be a JSON object, not a string; send {...}"},
+		{"number", "POST", "/Users/.search", `7`, 400, "invalidSyntax", "the body must be a JSON object, not a number; send {...}"},
+		{"boolean", "POST", "/Bulk", `true`, 400, "invalidSyntax", "the body must be a JSON object, not a boolean; send {...}"},
+		{"PATCH list", "PATCH", "/Users/" + id, `[]`, 400, "invalidSyntax", "the body must be a JSON object, not a list; send {...}"},
+	})
+}

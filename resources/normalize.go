@@ -149,7 +149,9 @@ func describeJSONError(data []byte, err error) error {
 	case *json.SyntaxError:
 		return fmt.Errorf("malformed JSON at byte %d: %s", e.Offset, syntaxMessage(data, e))
 	case *json.UnmarshalTypeError:
-		return fmt.Errorf("the body must be a JSON object, not %s", e.Value)
+		// e.Value is the JSON type's bare name ("array", "string").
+		return fmt.Errorf("the body must be a JSON object, not %s; send {...}", map[string]string{
+			"array": "a list", "string": "a string", "number": "a number", "bool": "a boolean"}[e.Value])
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fmt.Errorf("the body is empty; a JSON object is required")
