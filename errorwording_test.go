@@ -217,3 +217,18 @@ func TestBodyNotAnObjectWording(t *testing.T) {
 		{"PATCH list", "PATCH", "/Users/" + id, `[]`, 400, "invalidSyntax", "the body must be a JSON object, not a list; send {...}"},
 	})
 }
+
+// TestSaysWhatToSendWording: refusals that said only what was wrong say
+// what to send instead.
+func TestSaysWhatToSendWording(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	e.checkWording(t, []wording{
+		{"remove without a path", "PATCH", "/Users/" + id, patchOp + `[{"op":"remove"}]}`, 400, "noTarget",
+			`Operations[0]: remove needs a path naming the attribute, or the values, to remove: "title", "emails[type eq \"work\"]"`},
+		{"filter on /Schemas", "GET", "/Schemas?filter=id%20pr", "", 403, "",
+			"filtering is not supported on /Schemas (RFC 7644 §4); send the GET without a filter"},
+		{"filter on /ServiceProviderConfig", "GET", "/ServiceProviderConfig?filter=id%20pr", "", 403, "",
+			"filtering is not supported on /ServiceProviderConfig (RFC 7644 §4); send the GET without a filter"},
+	})
+}

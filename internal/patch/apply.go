@@ -304,7 +304,7 @@ func (a *applier) apply(op Operation) error {
 		return a.set(kind, l, v)
 	case "remove":
 		if path == "" {
-			return a.fail(NoTarget, "remove needs a path")
+			return a.fail(NoTarget, `remove needs a path naming the attribute, or the values, to remove: "title", "emails[type eq \"work\"]"`)
 		}
 		if names.Equal(path, "schemas") {
 			// A resource's schemas are made from its attributes (RFC
