@@ -42,6 +42,27 @@ func (e *env) checkWording(t *testing.T, cases []wording) {
 	}
 }
 
+// vaultURN is the extension of vaultEnv's users, whose secrets are a
+// multi-valued keys' code and a complex recovery's code.
+const vaultURN = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+
+// vaultEnv is newEnv on a memory store whose users have the vaultURN
+// extension.
+func vaultEnv(t *testing.T) *env {
+	code := func() *resources.Attribute {
+		return &resources.Attribute{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}
+	}
+	ext, err := resources.NewSchema(vaultURN, "Vault", "",
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString}, code()}},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{code()}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	return newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+}
+
 const patchOp = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":`
 
 // TestMalformedJSONWording: a body cut short or followed by more text is
@@ -73,16 +94,8 @@ func TestMalformedJSONWording(t *testing.T) {
 // never returned is refused with one detail, which says why, in a list's
 // filter and in a PATCH path's value filter alike.
 func TestNeverReturnedFilterWording(t *testing.T) {
-	const urn = "urn:example:params:scim:schemas:extension:vault:2.0:User"
-	ext, err := resources.NewSchema(urn, "Vault", "",
-		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
-			{Name: "value", Type: resources.TypeString},
-			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e := vaultEnv(t)
+	const urn = vaultURN
 	id := e.createUser("bjensen@example.com")["id"].(string)
 	const why = `"password" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`
 	e.checkWording(t, []wording{
@@ -98,15 +111,8 @@ func TestNeverReturnedFilterWording(t *testing.T) {
 // something other than an object is told what it was sent as, in a
 // resource body as in a PATCH.
 func TestNotAnObjectWording(t *testing.T) {
-	const vault = "urn:example:params:scim:schemas:extension:vault:2.0:User"
-	ext, err := resources.NewSchema(vault, "Vault", "",
-		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{
-			{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}}})
-	require.NoError(t, err)
-	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
-	require.NoError(t, err)
-	db := memory.New(memory.WithModel(model))
-	e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+	e := vaultEnv(t)
+	const vault = vaultURN
 	id := e.createUser("bjensen@example.com")["id"].(string)
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	user := func(k, v string) string {
