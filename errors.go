@@ -214,7 +214,9 @@ func (h *handler) conflictDetail(err error) string {
 	msg := err.Error()
 	prefix := store.ErrConflict.Error() + ": "
 	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):]
+		// The store's words, which may quote the value the client sent:
+		// redacted and concealed as a message of the handler's own is.
+		return h.secrets.Sprintf("%s", msg[len(prefix):])
 	}
 	return "a resource with the same unique attribute value already exists"
 }

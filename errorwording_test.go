@@ -238,3 +238,16 @@ func TestSaysWhatToSendWording(t *testing.T) {
 			"filtering is not supported on /ServiceProviderConfig (RFC 7644 §4); send the GET without a filter"},
 	})
 }
+
+// TestHostConflictQuotedAsClientText: the text a host's store gives
+// after store.ErrConflict reaches the 409's detail as the handler's own
+// messages quote client text: a token sent as a userName is redacted.
+func TestHostConflictQuotedAsClientText(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Users = quotingStore{memory.New()} })
+	e.checkWording(t, []wording{
+		{"plain", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`, 409, "uniqueness",
+			`userName "bjensen" is already taken`},
+		{"a token", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + e.token + `"}`, 409, "uniqueness",
+			`userName "scim_[REDACTED]" is already taken`},
+	})
+}
