@@ -94,7 +94,7 @@ func (h *handler) bulk(w http.ResponseWriter, r *http.Request) {
 						return out
 					})
 					u, _ := bulkURL(path)
-					results[i] = h.bulkFailure(r, o, path, u, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved", strings.Join(o.waits, ", ")))
+					results[i] = h.bulkFailure(r, o, path, u, errorf(http.StatusConflict, "", "the bulkId references of this operation form a cycle (%s) and cannot be resolved: create one of these resources without its reference, then add the reference by a PATCH", strings.Join(o.waits, ", ")))
 					done[i] = true
 				}
 			}
@@ -506,9 +506,9 @@ func (h *handler) runBulkOp(r *http.Request, op *bulkOp, created map[string]stri
 		if pending != "" && unresolved == nil {
 			id := strings.TrimPrefix(pending, bulkIDPrefix)
 			if failed[id] {
-				unresolved = errorf(http.StatusConflict, "", "bulkId %q refers to an operation that failed", id)
+				unresolved = errorf(http.StatusConflict, "", "bulkId %q refers to an operation that failed; its response says why: correct it and send both again", id)
 			} else {
-				unresolved = errorf(http.StatusConflict, "", "bulkId %q is not the bulkId of any operation of this request", id)
+				unresolved = errorf(http.StatusConflict, "", "bulkId %q is not the bulkId of any operation of this request; refer to a POST of this request by its bulkId, or to a resource that exists by its id", id)
 			}
 		}
 		return out

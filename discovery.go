@@ -138,7 +138,7 @@ func withLocation(doc map[string]any, base, suffix string) map[string]any {
 // filter's conditions for true.
 func (h *handler) rejectFilter(w http.ResponseWriter, r *http.Request) bool {
 	if canonicalParams(r.Context(), queryOf(r)).Has("filter") {
-		h.writeError(w, r, errorf(http.StatusForbidden, "", "filtering is not supported on %s", r.URL.Path))
+		h.writeError(w, r, errorf(http.StatusForbidden, "", "filtering is not supported on %s (RFC 7644 §4); send the GET without a filter", r.URL.Path))
 		return true
 	}
 	return false

@@ -112,9 +112,10 @@ func (e *Error) concealed(secrets *clienttext.Secrets) *Error {
 	return &Error{Status: e.Status, ScimType: e.ScimType, Detail: secrets.Sprintf(e.format, e.args...)}
 }
 
-// toError maps any error to the SCIM error to answer, in one place.
+// toError maps any error to the SCIM error to answer r with, in one place.
 // Unrecognised errors become a generic 500 and are logged, never echoed.
-func (h *handler) toError(ctx context.Context, err error) *Error {
+func (h *handler) toError(r *http.Request, err error) *Error {
+	ctx := r.Context()
 	var se *Error
 	if errors.As(err, &se) {
 		return se.concealed(h.secrets)
@@ -145,7 +146,7 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return &Error{Status: http.StatusNotFound, Detail: "resource not found"}
+		return &Error{Status: http.StatusNotFound, Detail: h.notFoundDetail(r)}
 	case errors.Is(err, store.ErrConflict):
 		return &Error{Status: http.StatusConflict, ScimType: ScimTypeUniqueness, Detail: h.conflictDetail(err)}
 	case errors.Is(err, store.ErrPreconditionFailed):
@@ -171,10 +172,19 @@ func (h *handler) toError(ctx context.Context, err error) *Error {
 		// on database/sql whose transaction was rolled back under it
 		// reports sql.ErrTxDone, not the context's error. A 503 asks the
 		// provider to retry; a 500 would not.
-		return h.toError(ctx, fmt.Errorf("%w: %w", cerr, err))
+		return h.toError(r, fmt.Errorf("%w: %w", cerr, err))
 	}
 	h.cfg.Logger.LogAttrs(ctx, slog.LevelError, "scim: internal error", slog.String("request_id", requestID(ctx)), loggedError(err))
 	return &Error{Status: http.StatusInternalServerError, Detail: "internal server error (request " + requestID(ctx) + ")"}
+}
+
+// notFoundDetail is the detail of a 404 for a resource the store does
+// not hold: it names the path r (the request, or a /Bulk operation's
+// sub-request) addressed, quoted as client text, so that an admin
+// reading a provider's log tells which resource is gone, and says why it
+// may be.
+func (h *handler) notFoundDetail(r *http.Request) string {
+	return h.secrets.Sprintf("resource not found: nothing is at %q (it was never created here, or was deleted); create it with a POST, or find it with a filter", r.URL.Path)
 }
 
 // loggedError is err as the handler logs it, its token-shaped text
@@ -204,7 +214,9 @@ func (h *handler) conflictDetail(err error) string {
 	msg := err.Error()
 	prefix := store.ErrConflict.Error() + ": "
 	if len(msg) > len(prefix) && msg[:len(prefix)] == prefix {
-		return msg[len(prefix):]
+		// The store's words, which may quote the value the client sent:
+		// redacted and concealed as a message of the handler's own is.
+		return h.secrets.Sprintf("%s", msg[len(prefix):])
 	}
 	return "a resource with the same unique attribute value already exists"
 }

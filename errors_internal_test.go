@@ -1,9 +1,9 @@
 package scim
 
 import (
-	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -37,7 +37,7 @@ func TestErrorfFormatsOnce(t *testing.T) {
 			h, err := newHandler(Config{BaseURL: "https://example.com/scim/v2", Users: db, Groups: db, Model: model, InsecureNoAuth: true})
 			require.NoError(t, err)
 			n := 0
-			e := h.toError(context.Background(), errorf(http.StatusBadRequest, ScimTypeInvalidValue, "bad %v", formatCount{&n}))
+			e := h.toError(httptest.NewRequest("GET", "/Users", nil), errorf(http.StatusBadRequest, ScimTypeInvalidValue, "bad %v", formatCount{&n}))
 			assert.Equal(t, "bad x", e.Detail)
 			assert.Equal(t, 1, n, "formatted once")
 		})

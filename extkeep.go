@@ -189,7 +189,7 @@ func keepOnReplace(keeps []extKeep, cur, next map[string]json.RawMessage) (map[s
 		if !sent {
 			nextKey = urn
 		} else if nextObj, err = resources.DecodeOrNull(nraw); err != nil {
-			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", urn)
+			return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "attribute %q: an extension must be a JSON object", urn)
 		}
 		if nextObj == nil {
 			nextObj = map[string]any{}
@@ -265,7 +265,7 @@ func (k *kind[T]) checkRequired(ext func(urn string) (obj map[string]any, ok boo
 	for _, r := range k.required {
 		obj, ok := ext(r.Schema)
 		if !ok {
-			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%q must be a JSON object", r.Schema)
+			return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "attribute %q: an extension must be a JSON object", r.Schema)
 		}
 		if err := missingError(r.Missing(obj)); err != nil {
 			return err

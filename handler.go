@@ -1377,7 +1377,7 @@ func jsonMarshal(v any) ([]byte, error) {
 func (h *handler) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	data, err := jsonMarshal(v)
 	if err != nil {
-		h.writeError(w, r, h.toError(r.Context(), fmt.Errorf("encoding response: %w", err)))
+		h.writeError(w, r, h.toError(r, fmt.Errorf("encoding response: %w", err)))
 		return
 	}
 	h.writeBytes(w, status, data)
@@ -1394,7 +1394,7 @@ func (h *handler) writeBytes(w http.ResponseWriter, status int, data []byte) {
 }
 
 func (h *handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	e := h.toError(r.Context(), err)
+	e := h.toError(r, err)
 	if sw, ok := w.(*statusWriter); ok {
 		sw.err = e
 	}

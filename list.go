@@ -529,7 +529,7 @@ func refusedIn(rt *resources.ResourceType, e filter.Expr) error {
 	if never != "" {
 		// Filtering on a value that is never returned (password) would let
 		// a client test guesses against it.
-		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "attribute %q cannot be used in a filter", never)
+		return errorf(http.StatusBadRequest, ScimTypeInvalidFilter, "%s", resources.NeverReturnedRefusal(never))
 	}
 	return nil
 }

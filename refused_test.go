@@ -16,7 +16,7 @@ func refusedCases() []struct{ name, filter, want string } {
 	return []struct{ name, filter, want string }{
 		{"ValueFilter", `emails[type eq "work" and value eq "bjensen@example.com"]`, ""},
 		{"Mixed", `userName sw "b" and (title pr or emails[type eq "work" and primary eq true]) and not (name.familyName eq "x")`, ""},
-		{"", `name.givenName pr or password eq "x"`, `attribute "password" cannot be used in a filter`},
+		{"", `name.givenName pr or password eq "x"`, `"password" cannot be used in a filter: it is never returned (a secret)`},
 		{"", `password eq "x" or meta[location pr]`, `"meta.location" cannot be used in a filter`},
 		{"", `meta.location pr and password eq "x"`, `"meta.location" cannot be used in a filter`},
 		{"", `password eq "x" or meta.location pr or groups[$ref pr]`, `"meta.location" cannot be used in a filter`},

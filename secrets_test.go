@@ -722,6 +722,13 @@ func (quotingStore) GetUser(_ context.Context, id string, _ store.GetOptions) (*
 	return nil, fmt.Errorf(`ERROR: invalid input syntax for type uuid: %q (SQLSTATE 22P02)`, id)
 }
 
+// CreateUser refuses every user as taken, quoting its userName after
+// store.ErrConflict, as the sentinel's doc invites a store to name the
+// attribute.
+func (quotingStore) CreateUser(_ context.Context, u *resources.User) (*resources.User, error) {
+	return nil, fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, u.UserName)
+}
+
 func (quotingStore) DeleteUser(_ context.Context, id, _ string) error {
 	return fmt.Errorf("%w: deleting %s", store.ErrUnavailable, id)
 }

@@ -153,7 +153,9 @@ func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 	} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allow)
-			writeError(w, http.StatusMethodNotAllowed, "method %s not allowed", r.Method)
+			// The method is client text, of any length: quoted as the
+			// SCIM handler's 405 quotes it.
+			writeError(w, http.StatusMethodNotAllowed, "%s", clienttext.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
 		})
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -302,7 +304,11 @@ func (a *api) generate(w http.ResponseWriter, r *http.Request) {
 	}
 	var req generateRequest
 	if err := decodeJSON(w, r, &req); err != nil {
-		writeError(w, http.StatusBadRequest, "%s", err.Error())
+		status := http.StatusBadRequest
+		if errors.As(err, new(tooLargeError)) {
+			status = http.StatusRequestEntityTooLarge // as the SCIM handler answers a body past its limit
+		}
+		writeError(w, status, "%s", err.Error())
 		return
 	}
 	if msg := req.validate(); msg != "" {
@@ -474,6 +480,15 @@ func (g *generateRequest) validate() string {
 	return ""
 }
 
+// tooLargeError is decodeJSON's refusal of a body past maxBody, which is
+// answered 413, not 400: the body's content is not at fault, its size
+// is, and a client told so can tell a smaller one will be taken.
+type tooLargeError struct{}
+
+func (tooLargeError) Error() string {
+	return fmt.Sprintf("the request body is larger than %d bytes; send a smaller one", maxBody)
+}
+
 // decodeJSON reads one JSON object of at most maxBody bytes into v,
 // rejecting unknown fields and trailing data. An empty body leaves v as is;
 // null, which encoding/json would also leave v as is by, is no object and
@@ -484,7 +499,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	if err := dec.Decode(&raw); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return fmt.Errorf("request body is larger than %d bytes", maxBody)
+			return tooLargeError{}
 		}
 		if errors.Is(err, io.EOF) {
 			return nil // an empty body takes every default

@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/scimkit/scim/internal/clienttext"
@@ -97,8 +101,9 @@ func decode(data []byte, unique bool, secrets *clienttext.Secrets) (map[string]a
 		return nil, describeJSONError(data, err)
 	}
 	// dec.More is false for a stray '}' or ']', so look at the rest.
-	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
-		return nil, fmt.Errorf("unexpected data after the JSON object")
+	if rest := data[dec.InputOffset():]; len(bytes.TrimSpace(rest)) > 0 {
+		at := len(data) - len(bytes.TrimLeftFunc(rest, unicode.IsSpace)) + 1
+		return nil, fmt.Errorf("malformed JSON at byte %d: unexpected data after the JSON object; send the one object alone", at)
 	}
 	if m == nil {
 		return nil, fmt.Errorf("the body must be a JSON object")
@@ -144,10 +149,17 @@ func describeJSONError(data []byte, err error) error {
 	case *json.SyntaxError:
 		return fmt.Errorf("malformed JSON at byte %d: %s", e.Offset, syntaxMessage(data, e))
 	case *json.UnmarshalTypeError:
-		return fmt.Errorf("the body must be a JSON object, not %s", e.Value)
+		// e.Value is the JSON type's bare name ("array", "string").
+		return fmt.Errorf("the body must be a JSON object, not %s; send {...}", map[string]string{
+			"array": "a list", "string": "a string", "number": "a number", "bool": "a boolean"}[e.Value])
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fmt.Errorf("the body is empty; a JSON object is required")
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// encoding/json says only "unexpected EOF": a body cut short
+		// (a proxy's limit, a client's buffer) is told where it ends.
+		return fmt.Errorf("malformed JSON at byte %d: the body ends before its JSON text is complete; send the whole object", len(data))
 	}
 	return fmt.Errorf("malformed JSON: %v", err)
 }
@@ -333,7 +345,7 @@ func (rt *ResourceType) putURN(out map[string]any, key string, v any, l *Lenienc
 		}
 		obj, ok := v.(map[string]any)
 		if !ok {
-			return &AttrError{Path: key, Msg: "an extension must be a JSON object"}
+			return &AttrError{Path: key, Msg: "an extension must be a JSON object, got " + describeValue(l.secretSet(), v)}
 		}
 		if dst, _ := out[ext.ID].(map[string]any); dst != nil {
 			// Fully qualified keys of the extension came first.
@@ -738,7 +750,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 				return map[string]any{sa.Name: v}, nil
 			}
 		}
-		return nil, &AttrError{Path: p.String(), Msg: "must be a JSON object"}
+		return nil, &AttrError{Path: p.String(), Msg: "must be a JSON object, got " + describeFor(l.secretSet(), a, v)}
 	}
 	switch a.Type {
 	case TypeBoolean:
@@ -838,9 +850,11 @@ func numberFor(a *Attribute, x json.Number) string {
 // describeFor describes v for an error about attribute a, without the
 // value itself when a is never returned (a password sent as a number must
 // not reach an error detail, a log line or the request log), and a string
-// quoted as secrets says (describeValue).
+// quoted as secrets says (describeValue). A complex attribute with a
+// sub-attribute never returned is described so too: a string sent as the
+// whole attribute may be that sub-attribute's value.
 func describeFor(secrets *clienttext.Secrets, a *Attribute, v any) string {
-	if a.Returned == ReturnedNever {
+	if a.Returned == ReturnedNever || slices.ContainsFunc(a.SubAttributes, func(s *Attribute) bool { return s.Returned == ReturnedNever }) {
 		switch v.(type) {
 		case string:
 			return "a string"

@@ -55,6 +55,15 @@ func (r Resolved) NeverReturned() string {
 	return ""
 }
 
+// NeverReturnedRefusal is why a filter that compares path, an attribute
+// or sub-attribute whose values are never returned (NeverReturned), is
+// refused, and what to do instead: the detail of the 400 invalidFilter,
+// one text wherever a filter is taken (a list's, a PATCH path's value
+// filter).
+func NeverReturnedRefusal(path string) string {
+	return strconv.Quote(path) + " cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute"
+}
+
 // Resolve resolves p (as the filter package parses paths) against rt:
 // the one place where a path's schema URN, attribute and sub-attribute
 // are looked up, case-insensitively. A known schema URN given as a path

@@ -304,7 +304,7 @@ func (a *applier) apply(op Operation) error {
 		return a.set(kind, l, v)
 	case "remove":
 		if path == "" {
-			return a.fail(NoTarget, "remove needs a path")
+			return a.fail(NoTarget, `remove needs a path naming the attribute, or the values, to remove: "title", "emails[type eq \"work\"]"`)
 		}
 		if names.Equal(path, "schemas") {
 			// A resource's schemas are made from its attributes (RFC
@@ -681,7 +681,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 			// (200) against none (noTarget), or what a remove left,
 			// would tell a right guess at a secret from a wrong one, as
 			// the same filter in a list would (which refuses it too).
-			return a.fail(InvalidFilter, "filter on %s: %q cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it", attr.Name, never)
+			return a.fail(InvalidFilter, "filter on %s: %s", attr.Name, resources.NeverReturnedRefusal(never))
 		}
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {

@@ -32,8 +32,12 @@ type FilterError struct {
 // Error returns Msg.
 func (e *FilterError) Error() string { return e.Msg }
 
+// filterErrorf is the FilterError of format and args, made as every
+// message from client text is (clienttext.Sprintf): an attribute path
+// the filter names is the client's text, quoted in part when long, its
+// token-shaped text redacted, as a filter's syntax error quotes it.
 func filterErrorf(format string, args ...any) error {
-	return &FilterError{Msg: fmt.Sprintf(format, args...)}
+	return &FilterError{Msg: clienttext.Sprintf(format, args...)}
 }
 
 // Evaluator evaluates filters on resource documents of one resource type:

@@ -1,0 +1,253 @@
+package scim_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
+	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store/memory"
+)
+
+// wording is a request and the error it gets, whole: the detail an
+// identity provider's admin reads in the provisioning log, which says
+// what was wrong, where, and what to send instead.
+type wording struct {
+	name, method, path string
+	body               string
+	status             int
+	scimType, detail   string
+}
+
+// checkWording sends each request of cases to e and holds its error to
+// the status, scimType and detail of the case, byte for byte.
+func (e *env) checkWording(t *testing.T, cases []wording) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.body != "" {
+				body = tc.body
+			}
+			r := e.do(tc.method, tc.path, body)
+			require.Equal(t, tc.status, r.Code, r.Raw)
+			assert.Equal(t, tc.scimType, r.str("scimType"), r.Raw)
+			assert.Equal(t, tc.detail, r.str("detail"), r.Raw)
+		})
+	}
+}
+
+// vaultURN is the extension of vaultEnv's users, whose secrets are a
+// multi-valued keys' code and a complex recovery's code.
+const vaultURN = "urn:example:params:scim:schemas:extension:vault:2.0:User"
+
+// vaultEnv is newEnv on a memory store whose users have the vaultURN
+// extension.
+func vaultEnv(t *testing.T) *env {
+	code := func() *resources.Attribute {
+		return &resources.Attribute{Name: "code", Type: resources.TypeString, Mutability: resources.WriteOnly, Returned: resources.ReturnedNever}
+	}
+	ext, err := resources.NewSchema(vaultURN, "Vault", "",
+		&resources.Attribute{Name: "keys", Type: resources.TypeComplex, MultiValued: true, SubAttributes: []*resources.Attribute{
+			{Name: "value", Type: resources.TypeString}, code()}},
+		&resources.Attribute{Name: "recovery", Type: resources.TypeComplex, SubAttributes: []*resources.Attribute{code()}})
+	require.NoError(t, err)
+	model, err := resources.NewModel(resources.ModelConfig{UserExtensions: []*resources.Schema{ext}})
+	require.NoError(t, err)
+	db := memory.New(memory.WithModel(model))
+	return newEnv(t, func(c *scim.Config) { c.Users, c.Groups = db, db })
+}
+
+const patchOp = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":`
+
+// TestMalformedJSONWording: a body cut short or followed by more text is
+// told at which byte, as any other malformed JSON is, and what to send,
+// whatever the endpoint; encoding/json's bare "unexpected EOF" names
+// neither.
+func TestMalformedJSONWording(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	e.checkWording(t, []wording{
+		{"POST cut short", "POST", "/Users", `{"userName":`, 400, "invalidSyntax",
+			"malformed JSON at byte 12: the body ends before its JSON text is complete; send the whole object"},
+		{"PATCH cut short", "PATCH", "/Users/" + id, `{"Operations":[`, 400, "invalidSyntax",
+			"malformed JSON at byte 15: the body ends before its JSON text is complete; send the whole object"},
+		{"search cut short", "POST", "/Users/.search", `{"filter":`, 400, "invalidSyntax",
+			"malformed JSON at byte 10: the body ends before its JSON text is complete; send the whole object"},
+		{"bulk cut short", "POST", "/Bulk", `{"Operations":[`, 400, "invalidSyntax",
+			"malformed JSON at byte 15: the body ends before its JSON text is complete; send the whole object"},
+		{"POST trailing text", "POST", "/Users", `{"userName":"a"}  x`, 400, "invalidSyntax",
+			"malformed JSON at byte 19: unexpected data after the JSON object; send the one object alone"},
+		{"PATCH trailing object", "PATCH", "/Users/" + id, patchOp + `[]}{}`, 400, "invalidSyntax",
+			"malformed JSON at byte 78: unexpected data after the JSON object; send the one object alone"},
+		{"a syntax error keeps its byte", "POST", "/Users", `{"userName": "a",}`, 400, "invalidSyntax",
+			"malformed JSON at byte 18: invalid character '}' looking for beginning of object key string"},
+	})
+}
+
+// TestNeverReturnedFilterWording: a filter that compares a value that is
+// never returned is refused with one detail, which says why, in a list's
+// filter and in a PATCH path's value filter alike.
+func TestNeverReturnedFilterWording(t *testing.T) {
+	e := vaultEnv(t)
+	const urn = vaultURN
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	const why = `"password" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`
+	e.checkWording(t, []wording{
+		{"list", "GET", `/Users?filter=password%20eq%20%22x%22`, "", 400, "invalidFilter", why},
+		{"search", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName pr and password eq \"x\""}`,
+			400, "invalidFilter", why},
+		{"PATCH value filter", "PATCH", "/Users/" + id, patchOp + `[{"op":"remove","path":"` + urn + `:keys[code eq \"x\"]"}]}`,
+			400, "invalidFilter", `Operations[0]: filter on keys: "keys.code" cannot be used in a filter: it is never returned (a secret), and comparing it would let a client test guesses against it; filter on another attribute`},
+	})
+}
+
+// TestNotAnObjectWording: a complex attribute or an extension sent as
+// something other than an object is told what it was sent as, in a
+// resource body as in a PATCH.
+func TestNotAnObjectWording(t *testing.T) {
+	e := vaultEnv(t)
+	const vault = vaultURN
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	user := func(k, v string) string {
+		return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen@example.com",` + `"` + k + `":` + v + `}`
+	}
+	e.checkWording(t, []wording{
+		{"POST complex", "POST", "/Users", user("name", `"Barbara"`), 400, "invalidValue",
+			`attribute "name": must be a JSON object, got the string "Barbara"`},
+		{"PUT complex", "PUT", "/Users/" + id, user("name", `7`), 400, "invalidValue",
+			`attribute "name": must be a JSON object, got the number 7`},
+		{"PATCH complex", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"name","value":true}]}`, 400, "invalidValue",
+			`Operations[0]: attribute "name": must be a JSON object, got the boolean true`},
+		{"POST extension", "POST", "/Users", user(ent, `"x"`), 400, "invalidValue",
+			`attribute "` + ent + `": an extension must be a JSON object, got the string "x"`},
+		{"PUT extension", "PUT", "/Users/" + id, user(ent, `[]`), 400, "invalidValue",
+			`attribute "` + ent + `": an extension must be a JSON object, got a list`},
+		{"PATCH extension", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"` + ent + `","value":"x"}]}`, 400, "invalidValue",
+			`Operations[0]: "` + ent + `": an extension must be a JSON object, got the string "x"`},
+		// The string may be the code, which is never shown.
+		{"complex holding a secret", "POST", "/Users", user(vault, `{"recovery":"5678"}`), 400, "invalidValue",
+			`attribute "` + vault + `:recovery": must be a JSON object, got a string`},
+	})
+}
+
+// TestBulkReferenceWording: an operation whose bulkId reference cannot
+// be resolved is told what to do about it, not only that it failed.
+func TestBulkReferenceWording(t *testing.T) {
+	e := newEnv(t)
+	const user = `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"]}`
+	group := func(name, member string) string {
+		return `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"` + name + `","members":[{"value":"bulkId:` + member + `"}]}`
+	}
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[` +
+		`{"method":"POST","bulkId":"bad","path":"/Users","data":` + user + `},` +
+		`{"method":"POST","bulkId":"g1","path":"/Groups","data":` + group("G1", "bad") + `},` +
+		`{"method":"POST","bulkId":"g2","path":"/Groups","data":` + group("G2", "nobody") + `},` +
+		`{"method":"POST","bulkId":"a","path":"/Groups","data":` + group("A", "b") + `},` +
+		`{"method":"POST","bulkId":"b","path":"/Groups","data":` + group("B", "a") + `}]}`
+	r := e.do("POST", "/Bulk", body)
+	require.Equal(t, 200, r.Code, r.Raw)
+	ops := r.Body["Operations"].([]any)
+	detail := func(i int) string {
+		return ops[i].(map[string]any)["response"].(map[string]any)["detail"].(string)
+	}
+	assert.Equal(t, "userName is required and must not be empty", detail(0))
+	assert.Equal(t, `bulkId "bad" refers to an operation that failed; its response says why: correct it and send both again`, detail(1))
+	assert.Equal(t, `bulkId "nobody" is not the bulkId of any operation of this request; refer to a POST of this request by its bulkId, or to a resource that exists by its id`, detail(2))
+	assert.Equal(t, `the bulkId references of this operation form a cycle (b) and cannot be resolved: create one of these resources without its reference, then add the reference by a PATCH`, detail(3))
+}
+
+// TestFilterAttributeQuotedAsClientText: an attribute path a filter
+// names is client text, and the evaluator's refusal of it quotes it as
+// every other message does: a token pasted where an attribute name goes
+// is redacted in the detail and the request log (as the parser's syntax
+// errors and sortBy's refusal already redacted it), and a long name is
+// quoted in part.
+func TestFilterAttributeQuotedAsClientText(t *testing.T) {
+	ring := admin.NewRequestRing(10)
+	e := newEnv(t, func(c *scim.Config) { c.RequestLog = ring })
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	long := strings.Repeat("a", 300)
+	for _, tc := range []struct{ filter, detail string }{
+		{e.token + ` eq "x"`, `unknown attribute "scim_[REDACTED]" in filter`},
+		{`name.` + e.token + ` eq "x"`, `unknown attribute "name.scim_[REDACTED]" in filter: "name" has no sub-attribute "scim_[REDACTED]"`},
+		{`emails[` + e.token + ` eq "x"]`, `unknown attribute "scim_[REDACTED]" in filter: "emails" has no sub-attribute "scim_[REDACTED]"`},
+		{ent + `:` + e.token + ` eq "x"`, `unknown attribute "` + ent + `:scim_[REDACTED]" in filter: ` + ent + ` does not define "scim_[REDACTED]"`},
+		{long + ` eq "x"`, `unknown attribute "` + strings.Repeat("a", 128) + `"… (300 bytes) in filter`},
+	} {
+		t.Run(tc.detail, func(t *testing.T) {
+			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
+			requireError(t, r, 400, "invalidFilter", "")
+			assert.Equal(t, tc.detail, r.str("detail"))
+			assert.NotContains(t, lastEntry(t, ring), e.token[len("scim_"):])
+		})
+	}
+}
+
+// TestNotFoundWording: a 404 for a resource the store does not hold
+// names the path it was looked for at, in a request and in a /Bulk
+// operation, and says why it may be missing.
+func TestNotFoundWording(t *testing.T) {
+	e := newEnv(t)
+	const why = ` (it was never created here, or was deleted); create it with a POST, or find it with a filter`
+	e.checkWording(t, []wording{
+		{"GET", "GET", "/Users/no-such-id", "", 404, "", `resource not found: nothing is at "/Users/no-such-id"` + why},
+		{"PATCH", "PATCH", "/Groups/gone", patchOp + `[{"op":"replace","path":"displayName","value":"x"}]}`, 404, "",
+			`resource not found: nothing is at "/Groups/gone"` + why},
+		{"DELETE", "DELETE", "/Users/gone", "", 404, "", `resource not found: nothing is at "/Users/gone"` + why},
+		{"a token as the id", "GET", "/Users/" + e.token, "", 404, "", `resource not found: nothing is at "/Users/scim_[REDACTED]"` + why},
+	})
+	r := e.do("POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[{"method":"DELETE","path":"/Users/gone"}]}`)
+	require.Equal(t, 200, r.Code, r.Raw)
+	op := r.Body["Operations"].([]any)[0].(map[string]any)
+	assert.Equal(t, "404", op["status"])
+	assert.Equal(t, `resource not found: nothing is at "/Users/gone"`+why, op["response"].(map[string]any)["detail"])
+}
+
+// TestBodyNotAnObjectWording: a body that is JSON but no object is told
+// what it is, in words, on every endpoint that reads one.
+func TestBodyNotAnObjectWording(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	e.checkWording(t, []wording{
+		{"list", "POST", "/Users", `[{"userName":"a"}]`, 400, "invalidSyntax", "the body must be a JSON object, not a list; send {...}"},
+		{"string", "PUT", "/Users/" + id, `"bjensen"`, 400, "invalidSyntax", "the body must be a JSON object, not a string; send {...}"},
+		{"number", "POST", "/Users/.search", `7`, 400, "invalidSyntax", "the body must be a JSON object, not a number; send {...}"},
+		{"boolean", "POST", "/Bulk", `true`, 400, "invalidSyntax", "the body must be a JSON object, not a boolean; send {...}"},
+		{"PATCH list", "PATCH", "/Users/" + id, `[]`, 400, "invalidSyntax", "the body must be a JSON object, not a list; send {...}"},
+	})
+}
+
+// TestSaysWhatToSendWording: refusals that said only what was wrong say
+// what to send instead.
+func TestSaysWhatToSendWording(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	e.checkWording(t, []wording{
+		{"remove without a path", "PATCH", "/Users/" + id, patchOp + `[{"op":"remove"}]}`, 400, "noTarget",
+			`Operations[0]: remove needs a path naming the attribute, or the values, to remove: "title", "emails[type eq \"work\"]"`},
+		{"filter on /Schemas", "GET", "/Schemas?filter=id%20pr", "", 403, "",
+			"filtering is not supported on /Schemas (RFC 7644 §4); send the GET without a filter"},
+		{"filter on /ServiceProviderConfig", "GET", "/ServiceProviderConfig?filter=id%20pr", "", 403, "",
+			"filtering is not supported on /ServiceProviderConfig (RFC 7644 §4); send the GET without a filter"},
+	})
+}
+
+// TestHostConflictQuotedAsClientText: the text a host's store gives
+// after store.ErrConflict reaches the 409's detail as the handler's own
+// messages quote client text: a token sent as a userName is redacted.
+func TestHostConflictQuotedAsClientText(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Users = quotingStore{memory.New()} })
+	e.checkWording(t, []wording{
+		{"plain", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`, 409, "uniqueness",
+			`userName "bjensen" is already taken`},
+		{"a token", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + e.token + `"}`, 409, "uniqueness",
+			`userName "scim_[REDACTED]" is already taken`},
+	})
+}
