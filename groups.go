@@ -577,7 +577,10 @@ type memberChange struct {
 // removed.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removals []patch.Removal, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
-	if report == nil && (len(remove) > 0 || len(removals) > 0) {
+	// A removal the store decides (not Moot) is told by its report: of
+	// what it removed, or, for an id added back, of what it added.
+	decides := slices.ContainsFunc(removals, func(rm patch.Removal) bool { return !rm.Moot })
+	if report == nil && (len(remove) > 0 || decides) {
 		report = new(store.Report)
 		mctx = store.WithReport(ctx, report)
 	}
