@@ -206,10 +206,17 @@ func loggedPanic(p any) slog.Attr {
 // the attribute ("userName \"bjensen\" is already taken"): the Detail of
 // a query.NameConflict, quoted with the model's secrets, or the text
 // after the sentinel's when the store wrapped ErrConflict with
-// fmt.Errorf("%w: ...").
+// fmt.Errorf("%w: ..."). An error that wraps another beside ErrConflict
+// (fmt.Errorf("%w: %w", store.ErrConflict, dbErr)) carries that error's
+// text, a database's SQL, constraint and row values, which is never
+// echoed: the detail is then the handler's own words.
 func (h *handler) conflictDetail(err error) string {
+	const ours = "a resource with the same unique attribute value already exists"
 	if nc, ok := errors.AsType[*query.NameConflictError](err); ok {
 		return nc.Detail(h.model.SecretNames()...)
+	}
+	if m, ok := err.(interface{ Unwrap() []error }); ok && len(m.Unwrap()) > 1 {
+		return ours
 	}
 	msg := err.Error()
 	prefix := store.ErrConflict.Error() + ": "
@@ -218,5 +225,5 @@ func (h *handler) conflictDetail(err error) string {
 		// redacted and concealed as a message of the handler's own is.
 		return h.secrets.Sprintf("%s", msg[len(prefix):])
 	}
-	return "a resource with the same unique attribute value already exists"
+	return ours
 }

@@ -1,6 +1,8 @@
 package scim_test
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,6 +13,7 @@ import (
 	"github.com/scimkit/scim"
 	"github.com/scimkit/scim/admin"
 	"github.com/scimkit/scim/resources"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
 )
 
@@ -249,5 +252,31 @@ func TestHostConflictQuotedAsClientText(t *testing.T) {
 			`userName "bjensen" is already taken`},
 		{"a token", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + e.token + `"}`, 409, "uniqueness",
 			`userName "scim_[REDACTED]" is already taken`},
+	})
+}
+
+// wrappingStore is a host store that wraps its database's error beside
+// store.ErrConflict (%w twice), keeping it for errors.Is and its log.
+type wrappingStore struct{ store.UserStore }
+
+func (wrappingStore) CreateUser(_ context.Context, u *resources.User) (*resources.User, error) {
+	db := fmt.Errorf(`ERROR: duplicate key value violates unique constraint "app_users_user_name_key" (SQLSTATE 23505)`)
+	if u.UserName == "named" {
+		return nil, fmt.Errorf("%w: userName %q is already taken: %w", store.ErrConflict, u.UserName, db)
+	}
+	return nil, fmt.Errorf("%w: %w", store.ErrConflict, db)
+}
+
+// TestHostConflictWrappingAnotherErrorNotEchoed: a host store's conflict
+// that wraps another error beside store.ErrConflict carries that error's
+// text (a database's: SQL, a constraint's name, the values of the row)
+// after the sentinel's; the 409 names no such text and says what the
+// conflict is in the handler's words. It was echoed into the detail.
+func TestHostConflictWrappingAnotherErrorNotEchoed(t *testing.T) {
+	e := newEnv(t, func(c *scim.Config) { c.Users = wrappingStore{memory.New()} })
+	const generic = "a resource with the same unique attribute value already exists"
+	e.checkWording(t, []wording{
+		{"the database's error alone", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`, 409, "uniqueness", generic},
+		{"the database's error after the store's words", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"named"}`, 409, "uniqueness", generic},
 	})
 }

@@ -492,7 +492,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 	}
 	if c.full {
 		// The list is made whole by the request: only Moot removals.
-		h.warnNotRemoved(r.Context(), plan.Removals, nil, false)
+		h.warnNotRemoved(r.Context(), plan.Removals, nil, nil, nil, false)
 	}
 	if len(add) > 0 || len(remove) > 0 {
 		// Nothing added or removed: nothing was written.
@@ -577,7 +577,10 @@ type memberChange struct {
 // removed.
 func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removals []patch.Removal, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
-	if report == nil && len(remove) > 0 {
+	// A removal the store decides (not Moot) is told by its report: of
+	// what it removed, or, for an id added back, of what it added.
+	decides := slices.ContainsFunc(removals, func(rm patch.Removal) bool { return !rm.Moot })
+	if report == nil && (len(remove) > 0 || decides) {
 		report = new(store.Report)
 		mctx = store.WithReport(ctx, report)
 	}
@@ -585,20 +588,22 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var removed []string
+	asked := add
+	var added, removed []string
 	reported := report != nil && report.Filled
 	if reported {
 		add, remove = report.Members()
-		removed = remove
+		added, removed = add, remove
 	}
-	h.warnNotRemoved(ctx, removals, removed, reported)
+	h.warnNotRemoved(ctx, removals, asked, added, removed, reported)
 	return g, add, remove, nil
 }
 
 // warnNotRemoved warns of the removals of a member plan
 // (patch.MemberPlan.Removals) that removed nothing: the Moot ones, and,
-// when the store reported what it removed (reported), those whose id is
-// not in removed: the group had no such member. RFC 7644 §3.5.2.2 would
+// when the store reported what it added and removed (reported), those
+// whose id is not in removed, or, for an id a later operation added again
+// (in asked, the plan's Add), is in added: the group had no such member. RFC 7644 §3.5.2.2 would
 // answer a filter that selects nothing 400 noTarget, as a removal from
 // any other attribute is answered; a removal of members is not refused,
 // in strict mode either, because identity providers repeat removals (a
@@ -608,17 +613,20 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 // store.Report leaves the others unseen. One warning per operation,
 // naming its values in its order, each once, as the engine gives one
 // for each operation it applies (patch.MembersNotRemoved).
-func (h *handler) warnNotRemoved(ctx context.Context, removals []patch.Removal, removed []string, reported bool) {
-	var gone map[string]bool // one set: a removal may name tens of thousands of values
-	if reported && len(removed) > 0 {
-		gone = make(map[string]bool, len(removed))
-		for _, id := range removed {
-			gone[id] = true
+func (h *handler) warnNotRemoved(ctx context.Context, removals []patch.Removal, asked, added, removed []string, reported bool) {
+	var gone, readded, wasNew map[string]bool // sets: a removal may name tens of thousands of values
+	if reported && len(removals) > 0 {
+		gone, readded, wasNew = idSet(removed), idSet(asked), idSet(added)
+	}
+	held := func(id string) bool { // the group had id before the write
+		if readded[id] {
+			return !wasNew[id]
 		}
+		return gone[id]
 	}
 	var ids []string // the current operation's, not removed
 	for i, rm := range removals {
-		if (rm.Moot || reported && !gone[rm.ID]) && !slices.Contains(ids, rm.ID) {
+		if (rm.Moot || reported && !held(rm.ID)) && !slices.Contains(ids, rm.ID) {
 			ids = append(ids, rm.ID)
 		}
 		if len(ids) > 0 && (i == len(removals)-1 || removals[i+1].Op != rm.Op) {
@@ -629,6 +637,15 @@ func (h *handler) warnNotRemoved(ctx context.Context, removals []patch.Removal, 
 }
 
 // modifyMembersChecked is patchMembers through the store's
+// idSet is the set of ids.
+func idSet(ids []string) map[string]bool {
+	set := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		set[id] = true
+	}
+	return set
+}
+
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
 func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {

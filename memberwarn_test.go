@@ -7,6 +7,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/scimkit/scim"
 )
 
 // TestMemberRemovalWarningsBothPaths: a group PATCH whose operations
@@ -90,6 +92,40 @@ func TestMemberRemovalWarningsBothPaths(t *testing.T) {
 					})
 				}
 			}
+		})
+	}
+}
+
+// TestRemoveThenAddStaysOnMemberPlan: Okta's membership update (a
+// removal by members[value eq] and an add of members, the displayName
+// resent) that removes and adds back one id costs the store calls the
+// same update of two ids does: the member plan, no read of the member
+// list. Whether its removal removed a member, which it warns of, is
+// told by what the store reports it added. It read the whole group to
+// decide that warning, however many members the group has.
+func TestRemoveThenAddStaysOnMemberPlan(t *testing.T) {
+	for name, open := range memberPatchStores(t) {
+		t.Run(name, func(t *testing.T) {
+			users, groups := open(t)
+			var calls storeCalls
+			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Observe = users, groups, calls.observe })
+			u := e.createUser("member")["id"].(string)
+			v := e.createUser("other")["id"].(string)
+			gid := e.createGroup("G", u)["id"].(string)
+			for _, tc := range []struct {
+				name        string
+				add, remove []string
+			}{
+				{"two ids", []string{v}, []string{u}},
+				{"one id removed and added back", []string{u}, []string{u}},
+				{"an absent id removed and added", []string{v}, []string{v}},
+			} {
+				r := e.do("PATCH", "/Groups/"+gid, oktaPatch(gid, "G", tc.add, tc.remove))
+				require.Equal(t, 204, r.Code, tc.name+": "+r.Raw)
+			}
+			require.Len(t, calls.calls, 3)
+			assert.Equal(t, calls.calls[0], calls.calls[1], "store calls: removed and added back, as two ids")
+			assert.Equal(t, calls.calls[0], calls.calls[2], "store calls: absent, removed and added, as two ids")
 		})
 	}
 }

@@ -37,7 +37,10 @@ var (
 	// same userName (409 uniqueness). Wrap it as
 	// fmt.Errorf("%w: userName %q is already taken", store.ErrConflict, name):
 	// the text after "store: conflict: " becomes the response's detail, so
-	// it must never carry database error text.
+	// it must never carry database error text (%v of one). An error that
+	// wraps another beside it (fmt.Errorf("%w: %w", store.ErrConflict,
+	// err)) keeps that one for errors.Is and the log, and its text out of
+	// the response: the detail is then the handler's own.
 	ErrConflict = errors.New("store: conflict")
 	// ErrPreconditionFailed: a versioned write found another version (412).
 	ErrPreconditionFailed = errors.New("store: version mismatch")

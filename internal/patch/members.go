@@ -50,8 +50,10 @@ type MemberPlan struct {
 // removes nothing whatever the group holds (an earlier operation of the
 // request removed the id, or it is not in the list a replace or a remove
 // of all made), otherwise when the store reports that it did not remove
-// ID (store.Report), the group having no such member. A removal of an id
-// an earlier operation added removes that one and is no Removal.
+// ID (store.Report), the group having no such member; or, when a later
+// operation adds ID again (ID in the plan's Add), when the store reports
+// that it added ID. A removal of an id an earlier operation added
+// removes that one and is no Removal.
 type Removal struct {
 	ID   string
 	Op   int // the operation's index, Operations[Op]
@@ -76,9 +78,10 @@ type Removal struct {
 // Operations are applied in order to a set: add x then remove x leaves x
 // out (Remove lists x, so a member x is removed either way); remove-all
 // then add y is Replace with [y]. A removal of x and then an add of x
-// need the current members (NeedsCurrent): whether the removal removed
-// anything, which it is warned of, depends on them, and the add leaves
-// no removal for the store to report on. Each member is an object with a string
+// is an add of x whose Removal removed something exactly when the store
+// reports that the add added nothing (x was a member): told by the
+// store's report as a removal is, without reading the members. Each
+// member is an object with a string
 // "value" ("$ref", "display" and "type" are allowed), or a bare id string;
 // anything else is an *Error (invalidValue), as is a missing value on add
 // or replace (invalidSyntax).
@@ -366,7 +369,8 @@ type memberState struct {
 	// the store decides (not Moot).
 	removals []Removal
 	decided  map[string]bool
-	// needsCurrent: an id removed (decided) and then added.
+	// needsCurrent: an id removed (decided) before a replace or a remove
+	// of all (dropDecided).
 	needsCurrent bool
 }
 
@@ -377,9 +381,6 @@ const (
 )
 
 func (s *memberState) add(id string) {
-	if s.decided[id] {
-		s.needsCurrent = true
-	}
 	s.removes.del(id)
 	s.adds.put(id)
 	if s.mode == removedAll {

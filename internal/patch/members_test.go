@@ -170,9 +170,9 @@ func TestPlanMembers(t *testing.T) {
 			want: MemberPlan{NeedsCurrent: true},
 		},
 		{
-			name: "remove x then add x needs the members: whether the removal removed one is warned of",
+			name: "remove x then add x adds x, the store's report of the add telling whether the removal removed one",
 			ops:  `[{"op":"remove","path":"members[value eq \"x\"]"},{"op":"add","path":"members","value":[{"value":"x"}]}]`,
-			want: MemberPlan{NeedsCurrent: true},
+			want: MemberPlan{Add: []string{"x"}, Removals: []Removal{{ID: "x", Op: 0}}},
 		},
 		{
 			name: "add x, remove x, add x adds x",
@@ -271,6 +271,7 @@ func TestPlanMatchesApply(t *testing.T) {
 		`[{"op":"replace","path":"members","value":[]}]`,
 		`[{"op":"add","path":"members","value":[{"value":"x"}]},{"op":"remove","path":"members[value eq \"x\"]"}]`,
 		`[{"op":"add","path":"members","value":[{"value":"2819c223"}]},{"op":"remove","path":"members[value eq \"2819c223\"]"}]`,
+		`[{"op":"remove","path":"members[value eq \"2819c223\"]"},{"op":"add","path":"members","value":[{"value":"2819c223"}]}]`,
 		`[{"op":"remove","path":"members"},{"op":"add","path":"members","value":[{"value":"y"}]}]`,
 		`[{"op":"replace","value":{"id":"e9e30dba","members":[{"value":"y"}]}}]`,
 		`[{"op":"replace","path":"members","value":[{"value":"a"},{"value":"b"}]},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"c"}]}]`,

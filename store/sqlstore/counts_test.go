@@ -203,3 +203,61 @@ func TestUpgradeCountsTenants(t *testing.T) {
 		assert.Equal(t, [2]int{2, 2}, listed)
 	})
 }
+
+// TestTenantCountsAfterTruncate: PostgreSQL's TRUNCATE fires no row or
+// delete trigger, so emptying scim_users or scim_groups that way (a
+// host's reset of a test or staging database, or of all its tenants)
+// must empty their counts too, or every list of a tenant goes on
+// reporting the rows that were there. SQLite has no TRUNCATE: a DELETE
+// without WHERE runs the delete triggers.
+func TestTenantCountsAfterTruncate(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		s := db.open(t, sqlstore.Config{})
+		for _, tc := range []struct {
+			name  string
+			empty []string // statements that empty the tables
+			after [2]int   // each tenant's users and groups after them
+		}{
+			{name: "users", empty: []string{`TRUNCATE scim_users CASCADE`}, after: [2]int{0, 2}},
+			{name: "groups", empty: []string{`TRUNCATE scim_groups CASCADE`}, after: [2]int{3, 0}},
+			{name: "both", empty: []string{`TRUNCATE scim_users, scim_groups CASCADE`}, after: [2]int{0, 0}},
+			{name: "delete without where", empty: []string{`DELETE FROM scim_users`, `DELETE FROM scim_groups`}, after: [2]int{0, 0}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if !isPG(s) && strings.HasPrefix(tc.empty[0], "TRUNCATE") {
+					t.Skip("SQLite has no TRUNCATE")
+				}
+				_, err := s.DB().ExecContext(ctx, `DELETE FROM scim_users`)
+				require.NoError(t, err)
+				_, err = s.DB().ExecContext(ctx, `DELETE FROM scim_groups`)
+				require.NoError(t, err)
+				for _, tenant := range []string{"a", "b"} {
+					tctx := store.WithTenant(ctx, tenant)
+					for i := range 3 {
+						_, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("u%d", i)})
+						require.NoError(t, err)
+					}
+					for i := range 2 {
+						_, err := s.CreateGroup(tctx, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+						require.NoError(t, err)
+					}
+				}
+				for _, stmt := range tc.empty {
+					_, err := s.DB().ExecContext(ctx, stmt)
+					require.NoError(t, err)
+				}
+				for _, tenant := range []string{"a", "b"} {
+					listed, stored := totals(t, s, tenant)
+					assert.Equal(t, tc.after, stored, tenant)
+					assert.Equal(t, stored, listed, tenant)
+				}
+				// The writes after it count from there.
+				tctx := store.WithTenant(ctx, "a")
+				_, err = s.CreateUser(tctx, &resources.User{UserName: "after"})
+				require.NoError(t, err)
+				listed, stored := totals(t, s, "a")
+				assert.Equal(t, stored, listed)
+			})
+		}
+	})
+}

@@ -89,7 +89,8 @@
 //     its totalResults in its page's statement instead of counting the
 //     tenant on every page. SQLite keeps one row per tenant and kind; on
 //     PostgreSQL each statement appends a delta row, which no concurrent
-//     write locks, and every 32nd folds its tenant's committed deltas. A
+//     write locks, and every 32nd folds its tenant's committed deltas; a
+//     TRUNCATE of either table empties its counts (migration 0015). A
 //     role that lists needs SELECT on it, one that creates or deletes
 //     users or groups SELECT, INSERT, UPDATE and DELETE (the fold), as on
 //     the other tables.

@@ -49,19 +49,30 @@ func undo0013() []string {
 // version 13: no per-tenant counts, a list's total counted from the
 // rows.
 func undo0014() []string {
-	return []string{
-		sqliteOnly + `DROP TRIGGER scim_users_inserted`,
-		postgresOnly + `DROP TRIGGER scim_users_inserted ON scim_users`,
-		sqliteOnly + `DROP TRIGGER scim_users_deleted`,
-		postgresOnly + `DROP TRIGGER scim_users_deleted ON scim_users`,
-		sqliteOnly + `DROP TRIGGER scim_groups_inserted`,
-		postgresOnly + `DROP TRIGGER scim_groups_inserted ON scim_groups`,
-		sqliteOnly + `DROP TRIGGER scim_groups_deleted`,
-		postgresOnly + `DROP TRIGGER scim_groups_deleted ON scim_groups`,
+	return append(undo0015(),
+		sqliteOnly+`DROP TRIGGER scim_users_inserted`,
+		postgresOnly+`DROP TRIGGER scim_users_inserted ON scim_users`,
+		sqliteOnly+`DROP TRIGGER scim_users_deleted`,
+		postgresOnly+`DROP TRIGGER scim_users_deleted ON scim_users`,
+		sqliteOnly+`DROP TRIGGER scim_groups_inserted`,
+		postgresOnly+`DROP TRIGGER scim_groups_inserted ON scim_groups`,
+		sqliteOnly+`DROP TRIGGER scim_groups_deleted`,
+		postgresOnly+`DROP TRIGGER scim_groups_deleted ON scim_groups`,
 		`DROP TABLE scim_counts`,
-		postgresOnly + `DROP FUNCTION scim_counted()`,
-		postgresOnly + `DROP FUNCTION scim_count_fold(text, text, bigint)`,
+		postgresOnly+`DROP FUNCTION scim_counted()`,
+		postgresOnly+`DROP FUNCTION scim_count_fold(text, text, bigint)`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 14`,
+	)
+}
+
+// undo0015 returns the statements that take a database back to schema
+// version 14: PostgreSQL's counts not emptied by a TRUNCATE.
+func undo0015() []string {
+	return []string{
+		postgresOnly + `DROP TRIGGER scim_users_truncated ON scim_users`,
+		postgresOnly + `DROP TRIGGER scim_groups_truncated ON scim_groups`,
+		postgresOnly + `DROP FUNCTION scim_counted_truncated()`,
+		`DELETE FROM scim_schema_migrations WHERE version >= 15`,
 	}
 }
 
