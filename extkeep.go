@@ -27,9 +27,10 @@ import (
 //     the attribute without it. The values of a multi-valued complex
 //     attribute have no identity, so one is matched by what a GET shows
 //     of it and a client sets (keptValues): a sent value whose shown
-//     sub-attributes equal those of exactly one stored value takes that
-//     value's hidden ones, and its readOnly and immutable ones as below;
-//     one that equals two or more stored values, or none, keeps none.
+//     sub-attributes, and immutable ones it sends, equal those of
+//     exactly one stored value takes that value's hidden ones, and its
+//     readOnly and immutable ones as below; one that equals two or more
+//     stored values, or none, keeps none.
 //   - immutable: RFC 7643 §2.2, "The attribute SHALL NOT be updated";
 //     RFC 7644 §3.5.1, "If one or more values are already set for the
 //     attribute, the input value(s) MUST match, or HTTP status code 400
@@ -38,8 +39,9 @@ import (
 //     judges) is that 400; one that sends the same value or leaves it
 //     out keeps the stored one (clearing it would let the next write set
 //     another). The same holds for an immutable sub-attribute of a
-//     single-valued complex attribute, and of the value of a
-//     multi-valued one that a sent value matches.
+//     single-valued complex attribute. Of a multi-valued one, a sent
+//     value with another immutable value is another value (sameValue),
+//     not a change of the stored one.
 //   - readOnly: the host's to set (through its store, a bridge), and a
 //     request's value for one is dropped, so a PUT cannot send it; RFC
 //     7644 §3.5.1: readOnly attributes "SHALL be ignored". A PUT keeps
@@ -62,9 +64,9 @@ type extKeep struct {
 // keptValues is a multi-valued complex attribute, a, whose values have
 // sub-attributes a PUT keeps (extKeep), kept: hidden ones, readOnly ones
 // and immutable ones. A value the PUT sends takes them from the one
-// stored value whose shown sub-attributes, the others (those a GET
-// returns and a request can set and change), are the same as its own
-// (keepInValues).
+// stored value it stands for (sameValue): whose shown sub-attributes,
+// the others (those a GET returns and a request can set and change),
+// and immutable ones, are the same as its own (keepInValues).
 type keptValues struct {
 	a           *resources.Attribute
 	kept, shown []*resources.Attribute
@@ -352,26 +354,24 @@ func keepValue(urn string, curObj, nextObj map[string]any, a, sub *resources.Att
 
 // keepInValues gives each value of kv.a that nextObj, the extension
 // object a PUT sends, holds what it keeps (kv.kept) of the one value in
-// curObj, the stored object, it matches: whose shown sub-attributes
-// (kv.shown) hold the same values as its own (patch.EqualValue, as an
-// immutable value is judged: strings as caseExact says, numbers by
+// curObj, the stored object, it matches (sameValue): whose shown
+// sub-attributes (kv.shown) and immutable ones both hold are the same
+// as its own (patch.EqualValue: strings as caseExact says, numbers by
 // value; absent as null), as a PUT of what a GET showed resends them.
 // Of that value, a hidden sub-attribute the sent value leaves out (or
 // sends null) is kept; a readOnly one is kept whatever is sent; an
-// immutable one is kept when left out and must otherwise be the same
-// value (400 mutability, as keepValue answers). A sent value that
-// matches two or more stored values, or none, keeps none: which one it
-// stands for cannot be told; nor does any when kv.a has no shown
-// sub-attribute. It reports whether it changed nextObj, whose objects
-// are its caller's own.
+// immutable one is kept when left out (sent, it is the same value). A
+// sent value that matches two or more stored values, or none, keeps
+// none: which one it stands for cannot be told. An immutable
+// sub-attribute never returned, sent again, is a 400 mutability. It
+// reports whether it changed nextObj, whose objects are its caller's
+// own.
 func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bool, error) {
 	_, cv, _ := names.Key(curObj, kv.a.Name)
 	curVals, _ := cv.([]any)
 	_, nv, _ := names.Key(nextObj, kv.a.Name)
 	nextVals, _ := nv.([]any)
-	if len(curVals) == 0 || len(nextVals) == 0 || len(kv.shown) == 0 {
-		// Without a sub-attribute a client sets, nothing tells the
-		// values apart: every sent value would match every stored one.
+	if len(curVals) == 0 || len(nextVals) == 0 {
 		return false, nil
 	}
 	changed := false
@@ -383,7 +383,7 @@ func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bo
 		var match map[string]any
 		for _, c := range curVals {
 			stored, ok := c.(map[string]any)
-			if !ok || !sameShown(kv.shown, stored, sent) {
+			if !ok || !sameValue(kv, stored, sent) {
 				continue
 			}
 			if match != nil {
@@ -409,9 +409,8 @@ func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bo
 					if h.Returned == resources.ReturnedNever {
 						return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s.%s is immutable and never returned: once set it cannot be sent again; leave it out of the PUT to keep it", urn, kv.a.Name, h.Name)
 					}
-					if !patch.EqualValue(h, hv, sv) {
-						return false, errorf(http.StatusBadRequest, ScimTypeMutability, "%s:%s.%s is immutable: it can be set when it has no value, not changed", urn, kv.a.Name, h.Name)
-					}
+					// The same value (sameValue compared it), in the
+					// stored spelling.
 					if nk == ck && reflect.DeepEqual(hv, sv) {
 						continue
 					}
@@ -427,6 +426,36 @@ func keepInValues(urn string, curObj, nextObj map[string]any, kv keptValues) (bo
 		}
 	}
 	return changed, nil
+}
+
+// sameValue reports whether sent, a value of kv.a a PUT sends, stands
+// for stored, a stored one: what a client sets of a value is its
+// identity, so the two hold the same shown sub-attributes (sameShown)
+// and, of the immutable ones both hold and a GET shows, the same values
+// (an immutable value sent with another value is another value, a
+// re-issued device with its new serial, not a change of the stored one).
+// A sent value with nothing to compare (no shown sub-attribute, no
+// immutable one sent) stands for none: every stored value would match it.
+func sameValue(kv keptValues, stored, sent map[string]any) bool {
+	if !sameShown(kv.shown, stored, sent) {
+		return false
+	}
+	compared := len(kv.shown) > 0
+	for _, h := range kv.kept {
+		if h.Mutability != resources.Immutable || h.Returned == resources.ReturnedNever {
+			continue
+		}
+		_, sv, _ := names.Key(sent, h.Name)
+		_, hv, _ := names.Key(stored, h.Name)
+		if sv == nil || hv == nil {
+			continue // left out, or set now: not told apart by it
+		}
+		if !patch.EqualValue(h, hv, sv) {
+			return false
+		}
+		compared = true
+	}
+	return compared
 }
 
 // sameShown reports whether x and y, two values of a multi-valued

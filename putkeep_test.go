@@ -135,7 +135,8 @@ func TestPutKeepsHostSetSubAttributesOfValues(t *testing.T) {
 			`[{"value":"ALPHA","label":"l1","stamp":"host1","serial":"s1"}]`},
 		{"another readOnly value, ignored", `[{"value":"Alpha","label":"l1","stamp":"client"},{"value":"beta","stamp":null}]`, 200, hostSet},
 		{"the immutable value in another case", `[{"value":"Alpha","label":"l1","serial":"S1"},{"value":"beta","serial":"s2"}]`, 200, hostSet},
-		{"another immutable value", `[{"value":"Alpha","label":"l1","serial":"s9"},{"value":"beta"}]`, 400, hostSet},
+		{"another immutable value is another value", `[{"value":"Alpha","label":"l1","serial":"s9"},{"value":"beta"}]`, 200,
+			`[{"value":"Alpha","label":"l1","serial":"s9"},{"value":"beta","stamp":"host2","serial":"s2"}]`},
 		{"a changed shown value keeps none", `[{"value":"Alpha","label":"l2"},{"value":"beta"}]`, 200,
 			`[{"value":"Alpha","label":"l2"},{"value":"beta","stamp":"host2","serial":"s2"}]`},
 	} {
@@ -171,11 +172,11 @@ func TestPutKeepsHostSetSubAttributesOfValues(t *testing.T) {
 
 // TestPutMatchesNoValueWithoutShownSubAttributes: the values of a
 // multi-valued complex attribute whose every sub-attribute is readOnly
-// or immutable have nothing a client sets that could tell them apart, so
-// a sent value matches no stored one and keeps nothing of it. It matched
-// every stored value: with one stored, a PUT that replaced it by another
-// was a 400 mutability, and a PUT of two values copied the stored
-// readOnly stamp into both.
+// or immutable are told apart by the immutable ones a PUT sends: a sent
+// value stands for the stored one with the same, and for none when it
+// sends none. It matched every stored value: with one stored, a PUT
+// that replaced it by another was a 400 mutability, and a PUT of two
+// values copied the stored readOnly stamp into both.
 func TestPutMatchesNoValueWithoutShownSubAttributes(t *testing.T) {
 	const urn = "urn:example:acme:2.0:User"
 	ext, err := resources.NewSchema(urn, "AcmeUser", "", &resources.Attribute{
@@ -191,7 +192,8 @@ func TestPutMatchesNoValueWithoutShownSubAttributes(t *testing.T) {
 		name, put, want string
 	}{
 		{"another value", `[{"serial":"s2"}]`, `[{"serial":"s2"}]`},
-		{"two values", `[{"serial":"s1"},{"serial":"s2"}]`, `[{"serial":"s1"},{"serial":"s2"}]`},
+		{"two values", `[{"serial":"s1"},{"serial":"s2"}]`, `[{"serial":"s1","stamp":"host1"},{"serial":"s2"}]`},
+		{"the same value in another case", `[{"serial":"S1"}]`, hostSet},
 	} {
 		for name, open := range modelStores(model) {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
