@@ -512,11 +512,7 @@ func (c *compiler) boolTest(v val, b bool) (string, error) {
 		}
 		return "(" + v.boolCol + " = " + c.d.boolLit(false) + ")", nil
 	case v.json != "":
-		want := "'false'"
-		if b {
-			want = "'true'"
-		}
-		return "(" + c.d.jtype(v.json) + " = " + want + ")", nil
+		return c.d.jbool(v.json, b), nil
 	}
 	return "", errFallback
 }
