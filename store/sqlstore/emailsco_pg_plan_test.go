@@ -115,7 +115,7 @@ func TestSubstringOnValuesWalkPG(t *testing.T) {
 // reads a page in creation order from a CTE of the matches
 // (matchesFirst; the owners DISTINCT when the filter has other
 // conjuncts), and a sorted one from the owners selected DISTINCT, by
-// seq + 0; under
+// seq + 0 (a keyset walk, sorted or not, keeps its semi-join); under
 // "or" or "not", as an eq lookup, and on SQLite (whose IN builds its own
 // set once) the statement keeps its semi-join and its order.
 func TestSubstringOnValuesShape(t *testing.T) {
