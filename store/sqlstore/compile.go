@@ -60,12 +60,14 @@ type compiler struct {
 	// the page is then read from the matching owners, in a CTE of the
 	// matches when matchesCTE (the plan's, set before where: a page by
 	// startIndex in creation order, matchesFirst), else by seq + 0
-	// (listPlan.order); alone says the filter is one conjunct.
+	// (listPlan.order); alone says the filter is one conjunct. A keyset
+	// walk (walk) never reads the page from the owners: see relTarget.
 	unestimated int
 	top         filter.Expr
 	ownersFirst bool
 	matchesCTE  bool
 	alone       bool
+	walk        bool
 }
 
 func newCompiler(s *Store, users bool, a *args, tenant string) *compiler {
@@ -510,11 +512,7 @@ func (c *compiler) boolTest(v val, b bool) (string, error) {
 		}
 		return "(" + v.boolCol + " = " + c.d.boolLit(false) + ")", nil
 	case v.json != "":
-		want := "'false'"
-		if b {
-			want = "'true'"
-		}
-		return "(" + c.d.jtype(v.json) + " = " + want + ")", nil
+		return c.d.jbool(v.json, b), nil
 	}
 	return "", errFallback
 }
@@ -994,7 +992,7 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 			return "", err
 		}
 		col := owner
-		if ownersFirst && c.d.pg && node != nil && node == c.top && c.lookups == lookups && c.unestimated > unestimated {
+		if ownersFirst && c.d.pg && !c.walk && node != nil && node == c.top && c.lookups == lookups && c.unestimated > unestimated {
 			// A top-level co or ew on the rows (emails.value co "x"):
 			// PostgreSQL estimates strpos(...) > 0 to hold for a third
 			// of the rows and right(...) = $n for a few, so a custom plan
@@ -1013,6 +1011,16 @@ func (c *compiler) relTarget(t *target, a *resources.Attribute, sub, owner strin
 			// test whose estimate could make the tenant's users look few
 			// enough to probe: its semi-join then reads the rows once
 			// without aggregating them first.
+			//
+			// A keyset walk (ListUsersAfter) keeps the semi-join in the
+			// list's order: read from the owners, each of its pages read
+			// and sorted every match of the tenant, not those after its
+			// position (a walk of n matches read n²/count rows; 20,000
+			// matches cost about 100 ms a page where the index walk
+			// stopped after ten, BENCHMARKS.md, branch sqlperf2), while
+			// the index walk costs each page the users between its
+			// position and its last match: a whole walk reads the tenant
+			// once.
 			c.ownersFirst = true
 			if !c.matchesCTE || !c.alone {
 				col = "DISTINCT " + col

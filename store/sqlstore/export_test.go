@@ -85,6 +85,22 @@ func (s *Store) GroupsCursorSQLForTest(ctx context.Context, q store.Query, after
 	return stmt, p.a.vals, err
 }
 
+// UsersCursorSQLForTest returns the statement and arguments
+// ListUsersAfter sends for the page of users (no residual) after the
+// position after.
+func (s *Store) UsersCursorSQLForTest(ctx context.Context, q store.Query, after string) (string, []any, error) {
+	p, err := s.planFor(ctx, true, q, true)
+	if err != nil {
+		return "", nil, err
+	}
+	cols, wrap, _ := s.usersListing(p, q.ExcludeGroups, false, ", u.pos_key, u.pos_seq")
+	stmt, err := p.afterSQL(cols, ` FROM scim_users u WHERE `+p.where, after, q.Count)
+	if err == nil && wrap != nil {
+		stmt = wrap(stmt)
+	}
+	return stmt, p.a.vals, err
+}
+
 // SeedUsersForTest stores users in tenant in bulk (COPY on PostgreSQL, one
 // transaction with prepared statements on SQLite), rendered exactly as
 // CreateUser renders them, and returns their ids. For seeding benchmark

@@ -57,8 +57,8 @@ func (s *Store) plan(ctx context.Context, users bool, q store.Query) (*listPlan,
 }
 
 // planFor is plan, for a keyset walk (ListUsersAfter) when walk is set:
-// its pages are read along the list's order, never from a CTE of the
-// matches (matchesFirst).
+// its pages are read along the list's order, never from the matching
+// owners (matchesFirst, compiler.ownersFirst).
 func (s *Store) planFor(ctx context.Context, users bool, q store.Query, walk bool) (*listPlan, error) {
 	ev := s.groupEval
 	if users {
@@ -78,6 +78,7 @@ func (s *Store) planFor(ctx context.Context, users bool, q store.Query, walk boo
 	tenant := p.a.bound(store.Tenant(ctx))
 	c := newCompiler(s, users, p.a, tenant)
 	c.matchesCTE = !walk && q.SortBy == ""
+	c.walk = walk
 	cond, residual, err := c.where(q.Filter)
 	if err != nil {
 		return nil, err
