@@ -175,11 +175,11 @@ func TestFilterAttributeQuotedAsClientText(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	long := strings.Repeat("a", 300)
 	for _, tc := range []struct{ filter, detail string }{
-		{e.token + ` eq "x"`, `unknown attribute "scim_[REDACTED]" in filter`},
+		{e.token + ` eq "x"`, `filter path "scim_[REDACTED]" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 		{`name.` + e.token + ` eq "x"`, `unknown attribute "name.scim_[REDACTED]" in filter: "name" has no sub-attribute "scim_[REDACTED]"`},
 		{`emails[` + e.token + ` eq "x"]`, `unknown attribute "scim_[REDACTED]" in filter: "emails" has no sub-attribute "scim_[REDACTED]"`},
 		{ent + `:` + e.token + ` eq "x"`, `unknown attribute "` + ent + `:scim_[REDACTED]" in filter: ` + ent + ` does not define "scim_[REDACTED]"`},
-		{long + ` eq "x"`, `unknown attribute "` + strings.Repeat("a", 128) + `"… (300 bytes) in filter`},
+		{long + ` eq "x"`, `filter path "` + strings.Repeat("a", 128) + `"… (300 bytes) is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 	} {
 		t.Run(tc.detail, func(t *testing.T) {
 			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
@@ -249,5 +249,27 @@ func TestHostConflictQuotedAsClientText(t *testing.T) {
 			`userName "bjensen" is already taken`},
 		{"a token", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"` + e.token + `"}`, 409, "uniqueness",
 			`userName "scim_[REDACTED]" is already taken`},
+	})
+}
+
+// TestUnknownAttributeWording: an attribute the resource type does not
+// have is told in one text wherever a client names it (a body's key, a
+// sub-attribute in a body, a PATCH path, a filter, sortBy), naming the
+// resource type and where to look up what to send; the four places once
+// had four wordings ("is not defined by any schema of this resource
+// type", "unknown attribute ... in filter", ...).
+func TestUnknownAttributeWording(t *testing.T) {
+	_, strict, _ := lenientAndStrict(t, "memory")
+	id := strict.createUser("bjensen@example.com")["id"].(string)
+	const no = ` is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	strict.checkWording(t, []wording{
+		{"a body's key", "POST", "/Users", `{"userName":"x","adreses":[]}`, 400, "invalidSyntax",
+			`attribute "adreses":` + no + ` (strict mode)`},
+		{"a PATCH path", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"adreses","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "adreses"` + no + ` (strict mode)`},
+		{"a filter", "GET", "/Users?filter=" + url.QueryEscape(`adreses eq "x"`), "", 400, "invalidFilter",
+			`filter path "adreses"` + no},
+		{"sortBy", "GET", "/Users?sortBy=adreses", "", 400, "invalidValue",
+			`sortBy "adreses"` + no},
 	})
 }

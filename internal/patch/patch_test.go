@@ -69,7 +69,7 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name:   "strict: unknown attribute is invalidPath naming it",
 			ops:    `[{"op":"replace","path":"nickname2","value":"x"}]`,
-			err:    &fail{InvalidPath, `"nickname2" is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `"nickname2" is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -93,7 +93,7 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name:   "strict: another resource type's schema is invalidPath",
 			ops:    `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"x"}]`,
-			err:    &fail{InvalidPath, `is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -924,7 +924,7 @@ func TestApplyNoPath(t *testing.T) {
 		{
 			name:   "strict: no path: unknown attribute is refused naming it",
 			ops:    `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
-			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -1250,14 +1250,14 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			value:    `{"favouriteColour":"blue"}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "favouriteColour" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "favouriteColour" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "strict: an unknown sub-attribute",
 			value:    `{"name.nickname":"blue"}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "name.nickname" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "name.nickname" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "strict: an unquoted value in a key's filter",
@@ -1271,7 +1271,7 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			value:    `{"$ENT":{"favourite":"x"}}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "favourite" in "$ENT" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "favourite" in "$ENT" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "a malformed key inside an extension's object",

@@ -543,7 +543,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		// schemas rt has, as the URN may well be one the server knows.
 		return nil, filterErrorf("unknown schema %q in filter: the schemas of %s are %s", p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
 	case a == nil:
-		return nil, filterErrorf("unknown attribute %q in filter%s", t.path(), rt.QualifyHint(p))
+		return nil, &FilterError{Msg: clienttext.Sprintf("filter path %q ", t.path()) + rt.NoAttribute(p)}
 	case p.Sub != "" && a.Type != resources.TypeComplex:
 		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path(), a.Name)
 	case res.Missing:
