@@ -273,3 +273,25 @@ func TestUnknownAttributeWording(t *testing.T) {
 			`sortBy "adreses"` + no},
 	})
 }
+
+// TestMalformedPathScimType: RFC 7644 §3.12 answers a PATCH path that is
+// not a path invalidPath and one whose value filter is malformed
+// invalidFilter. A '[' never closed, or closed on nothing, holds no value
+// filter: the path is malformed (title[ was answered invalidFilter).
+func TestMalformedPathScimType(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	op := func(path string) string {
+		return patchOp + `[{"op":"replace","path":"` + path + `","value":"x"}]}`
+	}
+	e.checkWording(t, []wording{
+		{"a bracket never closed", "PATCH", "/Users/" + id, op(`title[`), 400, "invalidPath",
+			`Operations[0]: path "title[": expected an attribute name, '(' or 'not' at offset 6, found end of path`},
+		{"a value filter never closed", "PATCH", "/Users/" + id, op(`emails[type eq \"work\"`), 400, "invalidPath",
+			`Operations[0]: path "emails[type eq \"work\"": expected ']' to close '[' at offset 6, found end of path`},
+		{"brackets on nothing", "PATCH", "/Users/" + id, op(`emails[]`), 400, "invalidPath",
+			`Operations[0]: path "emails[]": expected an attribute name, '(' or 'not' at offset 7, found ']'`},
+		{"a malformed value filter", "PATCH", "/Users/" + id, op(`emails[type eq]`), 400, "invalidFilter",
+			`Operations[0]: path "emails[type eq]": expected a value after 'eq' at offset 14, found ']'`},
+	})
+}

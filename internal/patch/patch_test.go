@@ -56,9 +56,9 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidPath, "at offset 22", 0},
 		},
 		{
-			name: "3.12 a path's value filter whose '[' is never closed is invalidFilter, as in a list",
+			name: "3.12 a path whose '[' is never closed holds no value filter: the path is malformed, invalidPath",
 			ops:  `[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]`,
-			err:  &fail{InvalidFilter, "expected ']' to close '[' at offset 6", 0},
+			err:  &fail{InvalidPath, "expected ']' to close '[' at offset 6", 0},
 		},
 		{
 			name:     "3.5.2 unknown attribute is ignored, with a warning",
@@ -970,8 +970,8 @@ func TestApplyNoPath(t *testing.T) {
 		},
 		{
 			name: "3.5.2.1 no path: a key's malformed value filter is invalidFilter, as in a path",
-			ops:  `[{"op":"add","value":{"emails[type eq":"x"}}]`,
-			err:  &fail{InvalidFilter, "emails[type eq", 0},
+			ops:  `[{"op":"add","value":{"emails[type eq]":"x"}}]`,
+			err:  &fail{InvalidFilter, "emails[type eq]", 0},
 		},
 		{
 			name: "3.5.2.1 no path: filter on an unknown sub-attribute stays invalidFilter",
@@ -1275,9 +1275,9 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 		},
 		{
 			name:     "a malformed key inside an extension's object",
-			value:    `{"$ENT":{"manager[value eq":"x"}}`,
+			value:    `{"$ENT":{"manager[value eq]":"x"}}`,
 			scimType: InvalidFilter,
-			detail:   `Operations[0]: value key "manager[value eq" in "$ENT", read as "$ENT:manager[value eq": expected a value after 'eq' at offset 75, found end of path`,
+			detail:   `Operations[0]: value key "manager[value eq]" in "$ENT", read as "$ENT:manager[value eq]": expected a value after 'eq' at offset 75, found ']'`,
 		},
 		{
 			name:     "a malformed key",
@@ -1287,9 +1287,9 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 		},
 		{
 			name:     "a key's malformed value filter",
-			value:    `{"emails[type eq":"x"}`,
+			value:    `{"emails[type eq]":"x"}`,
 			scimType: InvalidFilter,
-			detail:   `Operations[0]: value key "emails[type eq": expected a value after 'eq' at offset 14, found end of path`,
+			detail:   `Operations[0]: value key "emails[type eq]": expected a value after 'eq' at offset 14, found ']'`,
 		},
 		{
 			name:     "a sub-attribute of a simple attribute",
