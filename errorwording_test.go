@@ -295,3 +295,23 @@ func TestMalformedPathScimType(t *testing.T) {
 			`Operations[0]: path "emails[type eq]": expected a value after 'eq' at offset 14, found ']'`},
 	})
 }
+
+// TestEmptiedNameWording: a PATCH that empties a User's userName or a
+// Group's displayName is refused naming the operation that emptied it,
+// with a path or without; the check of the patched resource said only
+// "userName is required and must not be empty".
+func TestEmptiedNameWording(t *testing.T) {
+	e := newEnv(t)
+	uid := e.createUser("bjensen@example.com")["id"].(string)
+	gid := e.createGroup("Admins")["id"].(string)
+	e.checkWording(t, []wording{
+		{"userName by path", "PATCH", "/Users/" + uid, patchOp + `[{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"userName","value":""}]}`, 400, "invalidValue",
+			`Operations[1]: userName is required and must not be empty`},
+		{"userName without a path", "PATCH", "/Users/" + uid, patchOp + `[{"op":"replace","value":{"userName":"  "}}]}`, 400, "invalidValue",
+			`Operations[0]: userName is required and must not be empty`},
+		{"displayName", "PATCH", "/Groups/" + gid, patchOp + `[{"op":"replace","path":"displayName","value":""}]}`, 400, "invalidValue",
+			`Operations[0]: displayName is required and must not be empty`},
+		{"userName in a POST", "POST", "/Users", `{"userName":""}`, 400, "invalidValue",
+			`userName is required and must not be empty`},
+	})
+}
