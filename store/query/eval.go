@@ -25,7 +25,7 @@ import (
 // 400 invalidFilter and Error() as the detail, so the text is written for
 // the client.
 type FilterError struct {
-	// Msg describes the problem, e.g. `unknown attribute "foo" in filter`.
+	// Msg describes the problem, e.g. `filter path "foo" is not an attribute of User or its extensions; send one that GET /Schemas lists`.
 	Msg string
 }
 
