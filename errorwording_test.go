@@ -178,11 +178,11 @@ func TestFilterAttributeQuotedAsClientText(t *testing.T) {
 	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	long := strings.Repeat("a", 300)
 	for _, tc := range []struct{ filter, detail string }{
-		{e.token + ` eq "x"`, `unknown attribute "scim_[REDACTED]" in filter`},
+		{e.token + ` eq "x"`, `filter path "scim_[REDACTED]" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 		{`name.` + e.token + ` eq "x"`, `unknown attribute "name.scim_[REDACTED]" in filter: "name" has no sub-attribute "scim_[REDACTED]"`},
 		{`emails[` + e.token + ` eq "x"]`, `unknown attribute "scim_[REDACTED]" in filter: "emails" has no sub-attribute "scim_[REDACTED]"`},
 		{ent + `:` + e.token + ` eq "x"`, `unknown attribute "` + ent + `:scim_[REDACTED]" in filter: ` + ent + ` does not define "scim_[REDACTED]"`},
-		{long + ` eq "x"`, `unknown attribute "` + strings.Repeat("a", 128) + `"… (300 bytes) in filter`},
+		{long + ` eq "x"`, `filter path "` + strings.Repeat("a", 128) + `"… (300 bytes) is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 	} {
 		t.Run(tc.detail, func(t *testing.T) {
 			r := e.do("GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
@@ -278,5 +278,69 @@ func TestHostConflictWrappingAnotherErrorNotEchoed(t *testing.T) {
 	e.checkWording(t, []wording{
 		{"the database's error alone", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"bjensen"}`, 409, "uniqueness", generic},
 		{"the database's error after the store's words", "POST", "/Users", `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"named"}`, 409, "uniqueness", generic},
+	})
+}
+
+// TestUnknownAttributeWording: an attribute the resource type does not
+// have is told in one text wherever a client names it (a body's key, a
+// sub-attribute in a body, a PATCH path, a filter, sortBy), naming the
+// resource type and where to look up what to send; the four places once
+// had four wordings ("is not defined by any schema of this resource
+// type", "unknown attribute ... in filter", ...).
+func TestUnknownAttributeWording(t *testing.T) {
+	_, strict, _ := lenientAndStrict(t, "memory")
+	id := strict.createUser("bjensen@example.com")["id"].(string)
+	const no = ` is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	strict.checkWording(t, []wording{
+		{"a body's key", "POST", "/Users", `{"userName":"x","adreses":[]}`, 400, "invalidSyntax",
+			`attribute "adreses":` + no + ` (strict mode)`},
+		{"a PATCH path", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"adreses","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "adreses"` + no + ` (strict mode)`},
+		{"a filter", "GET", "/Users?filter=" + url.QueryEscape(`adreses eq "x"`), "", 400, "invalidFilter",
+			`filter path "adreses"` + no},
+		{"sortBy", "GET", "/Users?sortBy=adreses", "", 400, "invalidValue",
+			`sortBy "adreses"` + no},
+	})
+}
+
+// TestMalformedPathScimType: RFC 7644 §3.12 answers a PATCH path that is
+// not a path invalidPath and one whose value filter is malformed
+// invalidFilter. A '[' never closed, or closed on nothing, holds no value
+// filter: the path is malformed (title[ was answered invalidFilter).
+func TestMalformedPathScimType(t *testing.T) {
+	e := newEnv(t)
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	op := func(path string) string {
+		return patchOp + `[{"op":"replace","path":"` + path + `","value":"x"}]}`
+	}
+	e.checkWording(t, []wording{
+		{"a bracket never closed", "PATCH", "/Users/" + id, op(`title[`), 400, "invalidPath",
+			`Operations[0]: path "title[": expected an attribute name, '(' or 'not' at offset 6, found end of path`},
+		{"a value filter never closed", "PATCH", "/Users/" + id, op(`emails[type eq \"work\"`), 400, "invalidPath",
+			`Operations[0]: path "emails[type eq \"work\"": expected ']' to close '[' at offset 6, found end of path`},
+		{"brackets on nothing", "PATCH", "/Users/" + id, op(`emails[]`), 400, "invalidPath",
+			`Operations[0]: path "emails[]": expected an attribute name, '(' or 'not' at offset 7, found ']'`},
+		{"a malformed value filter", "PATCH", "/Users/" + id, op(`emails[type eq]`), 400, "invalidFilter",
+			`Operations[0]: path "emails[type eq]": expected a value after 'eq' at offset 14, found ']'`},
+	})
+}
+
+// TestEmptiedNameWording: a PATCH that empties a User's userName or a
+// Group's displayName is refused naming the operation that emptied it,
+// with a path or without; the check of the patched resource said only
+// "userName is required and must not be empty".
+func TestEmptiedNameWording(t *testing.T) {
+	e := newEnv(t)
+	uid := e.createUser("bjensen@example.com")["id"].(string)
+	gid := e.createGroup("Admins")["id"].(string)
+	e.checkWording(t, []wording{
+		{"userName by path", "PATCH", "/Users/" + uid, patchOp + `[{"op":"replace","path":"title","value":"x"},{"op":"replace","path":"userName","value":""}]}`, 400, "invalidValue",
+			`Operations[1]: userName is required and must not be empty`},
+		{"userName without a path", "PATCH", "/Users/" + uid, patchOp + `[{"op":"replace","value":{"userName":"  "}}]}`, 400, "invalidValue",
+			`Operations[0]: userName is required and must not be empty`},
+		{"displayName", "PATCH", "/Groups/" + gid, patchOp + `[{"op":"replace","path":"displayName","value":""}]}`, 400, "invalidValue",
+			`Operations[0]: displayName is required and must not be empty`},
+		{"userName in a POST", "POST", "/Users", `{"userName":""}`, 400, "invalidValue",
+			`userName is required and must not be empty`},
 	})
 }

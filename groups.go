@@ -243,7 +243,7 @@ func notHeld(sent, held []resources.Member) []string {
 
 func checkGroup(g *resources.Group) error {
 	if strings.TrimSpace(g.DisplayName) == "" {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "displayName is required and must not be empty")
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, patch.EmptyRequired("displayName"))
 	}
 	if err := checkName("displayName", g.DisplayName); err != nil {
 		return err

@@ -3,14 +3,11 @@ package scim
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"net/url"
@@ -28,6 +25,7 @@ import (
 	"github.com/scimkit/scim/internal/clienttext"
 	"github.com/scimkit/scim/internal/jsonscan"
 	"github.com/scimkit/scim/internal/names"
+	"github.com/scimkit/scim/internal/reqid"
 	"github.com/scimkit/scim/internal/tenantkey"
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
@@ -465,35 +463,10 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// requestIDFrom is the X-Request-Id a proxy in front already gave the
-// request, when it is a sane token (printable ASCII, at most 128 bytes,
-// no bearer token in it, nothing naming a secret of the model), or a new
-// random one, so one id follows the request through the proxy's logs,
-// ours and the response.
+// requestIDFrom is the request's id (reqid.Of): its X-Request-Id when
+// sane and naming no secret of the model, else a new one.
 func (h *handler) requestIDFrom(r *http.Request) string {
-	if id := headerOf(r, "X-Request-Id"); id != "" && len(id) <= 128 {
-		// An id holding a token (a client that sent its token in the
-		// wrong header), or text that names a secret attribute, would put it
-		// in every log and be sent back: the request gets an id of its
-		// own instead.
-		ok := tokens.Redact(id) == id && !h.secrets.Conceals(id)
-		for i := 0; i < len(id) && ok; i++ {
-			ok = id[i] > ' ' && id[i] < 0x7f
-		}
-		if ok {
-			return id
-		}
-	}
-	// An id names a request in logs; it is no secret, so it needs to be
-	// unique, not unguessable: 64 bits of math/rand/v2's generator
-	// (ChaCha8, seeded by the runtime from the system's entropy) collide
-	// as rarely as 64 bits of crypto/rand, which took a tenth of a GET's
-	// time in the handler (a system call per request).
-	var raw [8]byte
-	binary.BigEndian.PutUint64(raw[:], rand.Uint64())
-	var b [16]byte
-	hex.Encode(b[:], raw[:])
-	return string(b[:])
+	return reqid.Of(headerOf(r, "X-Request-Id"), h.secrets.Conceals)
 }
 
 // call runs one store call and counts it in the request's stats

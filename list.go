@@ -576,7 +576,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			if rt.OmitsPath(p) {
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names no attribute of %s%s", rl.sortBy, rt.Name, rt.QualifyHint(p.AttrPath))
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q %s", rl.sortBy, rt.NoAttribute(p.AttrPath))
 		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
 			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
 			// sub-attribute"; one with a "value" (emails, manager) sorts by

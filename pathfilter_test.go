@@ -79,8 +79,10 @@ func TestPathFilterSyntax(t *testing.T) {
 				{`emails[type eq].value`, "invalidFilter", "expected a value after 'eq' at offset 14", false},
 				{`emails[type xx "a"]`, "invalidFilter", "unknown operator 'xx' at offset 12", true},
 				{`emails[type eq "work" foo]`, "invalidFilter", "expected ']' to close '['", true},
-				{`emails[type eq "work"`, "invalidFilter", "expected ']' to close '['", true},
-				{`emails[]`, "invalidFilter", "at offset 7", true},
+				// a '[' never closed, or closed on nothing, holds no value
+				// filter: the path is malformed
+				{`emails[type eq "work"`, "invalidPath", "expected ']' to close '['", true},
+				{`emails[]`, "invalidPath", "at offset 7", true},
 				{`emails[type eq "work" and]`, "invalidFilter", "at offset 25", true},
 				{`emails[(type eq "work"]`, "invalidFilter", "expected ')' to close '('", true},
 				{`emails[type eq "work]`, "invalidFilter", "at offset 15", true},

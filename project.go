@@ -178,7 +178,7 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 			// matters for /.search, where one list names both types. One
 			// of its extensions' without the URN is said, as it is meant.
 			if hint := rt.QualifyHint(p.AttrPath); hint != "" && p.Filter == nil {
-				warnOnce(ctx, h.secrets.Sprintf("%s %q names no attribute of %s", param, n, rt.Name)+hint)
+				warnOnce(ctx, h.secrets.Sprintf("%s %q ", param, n)+rt.NoAttribute(p.AttrPath))
 			}
 			continue
 		}

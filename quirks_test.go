@@ -201,7 +201,7 @@ func TestPatchErrorsChangeNothing(t *testing.T) {
 		{"bad op in the middle", patchBody(op("replace", "displayName", "X"), op("jump", "title", "Y")), 400, "invalidSyntax", "jump"},
 		{"unknown path in strict mode", patchBody(op("replace", "displayName", "X"), op("replace", "shoeSize", "9")), 400, "invalidPath", "shoeSize"},
 		{"malformed path", patchBody(op("replace", `emails[type eq "work"]x`, "x")), 400, "invalidPath", ""},
-		{"malformed path filter", patchBody(op("replace", `emails[type eq`, "x")), 400, "invalidFilter", ""},
+		{"malformed path filter", patchBody(op("replace", `emails[type eq]`, "x")), 400, "invalidFilter", ""},
 		{"wrong value type", patchBody(op("replace", "active", "maybe")), 400, "invalidValue", "active"},
 		{"read-only path", patchBody(op("replace", "id", "new")), 400, "mutability", "id"},
 		{"remove without path", patchBody(op("remove", "", nil)), 400, "noTarget", ""},

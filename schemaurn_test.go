@@ -402,7 +402,7 @@ func TestPathQualifiedBySupportedSchema(t *testing.T) {
 					{"filter qualified by the core User schema", "/Users?filter=" + q(resources.UserSchema+`:title eq "Ops"`), want{200, "", "", 1}},
 					{"filter qualified by the Group schema", "/Users?filter=" + q(resources.GroupSchema+`:displayName eq "Ops"`), want{400, "invalidFilter", resources.GroupSchema, 0}},
 					{"filter of an attribute both types have, qualified by the Group schema", "/Users?filter=" + q(resources.GroupSchema+`:id pr`), want{400, "invalidFilter", resources.GroupSchema, 0}},
-					{"sortBy qualified by the Group schema", "/Users?sortBy=" + q(resources.GroupSchema+":displayName"), want{400, "invalidValue", "names no attribute of User", 0}},
+					{"sortBy qualified by the Group schema", "/Users?sortBy=" + q(resources.GroupSchema+":displayName"), want{400, "invalidValue", "is not an attribute of User", 0}},
 					{"filter on Groups qualified by the User schema", "/Groups?filter=" + q(resources.UserSchema+`:userName eq "alice"`), want{400, "invalidFilter", resources.UserSchema, 0}},
 					{"filter on / qualified by the Group schema", "/?filter=" + q(resources.GroupSchema+`:displayName eq "Ops"`), want{200, "", "", 1}},
 					{"filter on / qualified by the User schema", "/?filter=" + q(resources.UserSchema+`:userName eq "alice"`), want{200, "", "", 1}},

@@ -172,7 +172,7 @@ func userUpdater(h *handler, us store.UserStore) func(context.Context, string, b
 
 func checkUser(u *resources.User) error {
 	if strings.TrimSpace(u.UserName) == "" {
-		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, "userName is required and must not be empty")
+		return errorf(http.StatusBadRequest, ScimTypeInvalidValue, patch.EmptyRequired("userName"))
 	}
 	return checkName("userName", u.UserName)
 }
@@ -527,15 +527,17 @@ func (h *handler) patchUser(w http.ResponseWriter, r *http.Request) {
 // answers as applyPatch does (TestScalarPatchIsApplyPatch,
 // FuzzScalarPatch): no change when next equals cur, else the new value's
 // check (checkValues' walk) and the user's (checkUser). done false leaves
-// the PATCH to applyPatch, for an empty string (checked first, as it costs
-// nothing) or a cur that holds what only the document treats exactly: a
+// the PATCH to applyPatch, for an empty or white-space string (checked
+// first, as it costs nothing) or a cur that holds what only the document treats exactly: a
 // raw extension value (rebuilt from the document, compacted), what
 // UserFromMap drops (Compact), a value the limits may refuse or one that
 // is not UTF-8 (valuesFit).
 func (h *handler) scalarPatch(cur *resources.User, attr *resources.Attribute, v any) (next *resources.User, changed, done bool, err error) {
-	if v == "" || attr.Returned == resources.ReturnedNever && !h.dropsSecret(attr.Name) {
+	if s, ok := v.(string); ok && strings.TrimSpace(s) == "" || attr.Returned == resources.ReturnedNever && !h.dropsSecret(attr.Name) {
 		// The document holds "" as a member where cur renders none: the
-		// document changes when the typed user may not. A secret the
+		// document changes when the typed user may not; and white space
+		// alone in userName is refused by the engine, which names the
+		// operation. A secret the
 		// store keeps (a hashed password) is applyPatch's, which counts
 		// a PATCH sending one as a change whatever the stored value
 		// (secretwrite.go).

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/scimkit/scim/feed"
 	"github.com/scimkit/scim/internal/clienttext"
+	"github.com/scimkit/scim/internal/reqid"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
@@ -158,9 +160,7 @@ func NewHandler(m *tokens.Manager, opts Options) http.Handler {
 			writeError(w, http.StatusMethodNotAllowed, "%s", clienttext.Sprintf("%s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, allow))
 		})
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not found")
-	})
+	mux.HandleFunc("/", notFound)
 	return a.guard(mux)
 }
 
@@ -201,6 +201,11 @@ func (a *api) guard(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Set("Cache-Control", "no-store")
 		h.Set("X-Content-Type-Options", "nosniff")
+		// One id names the request in the response and in the host's
+		// log, as the SCIM handler's requests are named (reqid).
+		id := reqid.Of(r.Header.Get("X-Request-Id"), nil)
+		h.Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id))
 		if err := a.csrf.Check(r); err != nil {
 			writeError(w, http.StatusForbidden, "cross-origin request refused")
 			return
@@ -209,7 +214,7 @@ func (a *api) guard(next http.Handler) http.Handler {
 			// The mux would redirect to the cleaned path, which under
 			// http.StripPrefix is outside the mount point (and its 307
 			// has a client send a POST or DELETE there again).
-			writeError(w, http.StatusNotFound, "not found")
+			notFound(w, r)
 			return
 		}
 		if r.Method == http.MethodPost {
@@ -243,8 +248,8 @@ func muxClean(p string) bool {
 func (a *api) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 	tenant, err := a.opts.Tenant(r)
 	if err != nil {
-		a.log.LogAttrs(r.Context(), slog.LevelWarn, "admin: no tenant for request", slog.String("error", clienttext.Redact(err.Error())))
-		writeError(w, http.StatusForbidden, "forbidden")
+		a.log.LogAttrs(r.Context(), slog.LevelWarn, "admin: no tenant for request", slog.String("request_id", requestID(r)), slog.String("error", clienttext.Redact(err.Error())))
+		writeError(w, http.StatusForbidden, "forbidden: the host found no tenant for this request; its log says why (request %s)", requestID(r))
 		return "", false
 	}
 	return tenant, true
@@ -256,9 +261,27 @@ func (a *api) tenant(w http.ResponseWriter, r *http.Request) (string, bool) {
 // the error's text, which may quote it.
 func (a *api) internal(w http.ResponseWriter, r *http.Request, err error) {
 	a.log.LogAttrs(r.Context(), slog.LevelError, "admin: internal error",
-		slog.String("method", r.Method), slog.String("path", clienttext.Field(r.URL.Path, MaxRequestFieldBytes)),
+		slog.String("request_id", requestID(r)), slog.String("method", r.Method), slog.String("path", clienttext.Field(r.URL.Path, MaxRequestFieldBytes)),
 		slog.String("error", clienttext.Redact(err.Error())))
-	writeError(w, http.StatusInternalServerError, "internal error")
+	writeError(w, http.StatusInternalServerError, "internal error (request %s)", requestID(r))
+}
+
+// requestIDKey is the context key of the request's id (guard).
+type requestIDKey struct{}
+
+// requestID is the id guard gave r: in the X-Request-Id header, and in
+// a 403's and a 500's error and their log lines, so an admin finds the
+// line a client's error is about.
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey{}).(string)
+	return id
+}
+
+// notFound answers a path the admin API has no endpoint at with a 404
+// that names the path, as the SCIM handler's does (the path is client
+// text, quoted as the 405's is).
+func notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, http.StatusNotFound, "%s", clienttext.Sprintf("no admin API endpoint at %q; the endpoints are /status, /tokens, /tokens/{id}, /requests and /feed", r.URL.Path))
 }
 
 func (a *api) status(w http.ResponseWriter, r *http.Request) {

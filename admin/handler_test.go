@@ -424,9 +424,9 @@ func TestAdminErrors(t *testing.T) {
 		errText string
 		allow   string
 	}{
-		{"unknown path", "GET", "/nope", nil, http.StatusNotFound, "not found", ""},
-		{"root", "GET", "/", nil, http.StatusNotFound, "not found", ""},
-		{"missing id", "DELETE", "/tokens/", nil, http.StatusNotFound, "not found", ""},
+		{"unknown path", "GET", "/nope", nil, http.StatusNotFound, `no admin API endpoint at "/nope"`, ""},
+		{"root", "GET", "/", nil, http.StatusNotFound, `no admin API endpoint at "/"`, ""},
+		{"missing id", "DELETE", "/tokens/", nil, http.StatusNotFound, `no admin API endpoint at "/tokens/"`, ""},
 		// A 405 names what is allowed, as the SCIM handler's does.
 		{"PUT tokens", "PUT", "/tokens", nil, http.StatusMethodNotAllowed, "PUT is not allowed on /tokens; allowed: GET, HEAD, POST", "GET, HEAD, POST"},
 		{"POST status", "POST", "/status", nil, http.StatusMethodNotAllowed, "POST is not allowed on /status; allowed: GET, HEAD", "GET, HEAD"},
@@ -475,7 +475,7 @@ func TestAdminUncleanPath(t *testing.T) {
 			e.h.ServeHTTP(w, r)
 			require.Equal(t, http.StatusNotFound, w.Code, w.Body.String())
 			assert.Empty(t, w.Header().Get("Location"))
-			assert.Equal(t, "not found", decode(t, w)["error"])
+			assert.Contains(t, decode(t, w)["error"], "no admin API endpoint at ")
 			list, err := e.m.List(ctx, "acme")
 			require.NoError(t, err)
 			require.Len(t, list, 1)
@@ -489,10 +489,11 @@ func TestAdminStoreFailure(t *testing.T) {
 	e.cs.RevokeErr = errors.New("pq: connection refused to 10.0.0.5")
 	e.cs.FailRevokes.Store(1)
 	id := e.generate(t, "", `{}`)["info"].(map[string]any)["id"].(string)
-	w := e.do("DELETE", "/tokens/"+id, "")
+	w := e.do("DELETE", "/tokens/"+id, "", "X-Request-Id: req-7")
 	require.Equal(t, http.StatusInternalServerError, w.Code)
-	assert.Equal(t, map[string]any{"error": "internal error"}, decode(t, w))
+	assert.Equal(t, map[string]any{"error": "internal error (request req-7)"}, decode(t, w))
 	assert.Contains(t, e.logs.String(), "connection refused", "logged for the operator")
+	assert.Contains(t, e.logs.String(), "request_id=req-7", "the log line names the request the 500 names")
 }
 
 func TestNewHandlerPanics(t *testing.T) {
@@ -604,4 +605,37 @@ func TestAdminRevokeMalformedID(t *testing.T) {
 			assert.Equal(t, tc.lists, cs.lists.Load()-before, "token store calls")
 		})
 	}
+}
+
+// TestAdminErrorsNameTheRequest: a 404 names the path it was sent to, a
+// 403 and a 500 the request's id, which the X-Request-Id header and the
+// host's log line carry too, as the SCIM handler's errors do: "not
+// found", "forbidden" and "internal error" gave an admin nothing to find
+// the log line by.
+func TestAdminErrorsNameTheRequest(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path string
+		headers            []string
+		status             int
+		errText, logged    string
+	}{
+		{"no endpoint", "GET", "/tokns", []string{"X-Request-Id: req-1"}, http.StatusNotFound,
+			`no admin API endpoint at "/tokns"; the endpoints are /status, /tokens, /tokens/{id}, /requests and /feed`, ""},
+		{"no tenant", "GET", "/status", []string{"X-Tenant: forbidden", "X-Request-Id: req-2"}, http.StatusForbidden,
+			"forbidden: the host found no tenant for this request; its log says why (request req-2)", `request_id=req-2`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newAdminEnv(t, tokens.OneActive)
+			w := e.do(tc.method, tc.path, "", tc.headers...)
+			require.Equal(t, tc.status, w.Code, w.Body.String())
+			assert.Equal(t, tc.errText, decode(t, w)["error"])
+			assert.Equal(t, tc.headers[len(tc.headers)-1][len("X-Request-Id: "):], w.Header().Get("X-Request-Id"))
+			if tc.logged != "" {
+				assert.Contains(t, e.logs.String(), tc.logged)
+			}
+		})
+	}
+	e := newAdminEnv(t, tokens.OneActive)
+	w := e.do("GET", "/status", "", "X-Tenant: acme")
+	assert.Len(t, w.Header().Get("X-Request-Id"), 16, "a request without one gets an id of its own")
 }

@@ -23,8 +23,10 @@ var ErrTooDeep = errors.New("input nests too deeply")
 var ErrUnsupportedComparison = errors.New("comparison not supported")
 
 // ErrInValueFilter is wrapped by the *SyntaxError returned for a problem
-// inside a value filter's brackets (emails[type eq], emails[value gt ],
-// an unclosed '['), whatever else it wraps: in a PATCH path that is the
+// inside a value filter's brackets (emails[type eq], emails[value gt ]),
+// whatever else it wraps, but not for a '[' never closed or closed on
+// nothing (title[, emails[]), which holds no value filter: in a PATCH
+// path that is the
 // filter's syntax, RFC 7644 §3.12's invalidFilter ("The specified filter
 // syntax was invalid", for "PATCH (Path Filter)"), where a problem in the
 // path around the brackets is the path's invalidPath. In a filter every

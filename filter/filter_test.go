@@ -432,9 +432,11 @@ func TestLimits(t *testing.T) {
 			{`emails[value gt ]`, true, nil},
 			{`emails[type eq]`, true, nil},
 			{`emails[type eq].value`, true, nil},
-			{`emails[type eq "work"`, true, nil},
+			{`emails[type eq "work"`, false, nil}, // never closed: no value filter, a malformed path
+			{`title[`, false, nil},
 			{`emails[type eq "work" x]`, true, nil},
-			{`emails[]`, true, nil},
+			{`emails[]`, false, nil}, // closed on nothing
+			{`emails[ ]`, false, nil},
 			{`emails[primary gt true].value`, true, ErrUnsupportedComparison},
 			{`emails[((((a pr))))]`, true, ErrTooDeep},
 			{`emails.value[type eq "work"]`, false, nil},

@@ -375,12 +375,12 @@ func (st *state) parseBracket(start, end int, ap AttrPath) (Expr, error) {
 	st.pos++
 	f, err := st.parseOr()
 	if err != nil {
-		return nil, inValueFilter(err)
+		return nil, st.inValueFilter(open, err)
 	}
 	st.skipWS()
 	if st.pos >= len(st.s) || st.s[st.pos] != ']' {
 		// the filter does not end where the brackets should
-		return nil, inValueFilter(st.errFound(open, "expected ']' to close '['", st.pos))
+		return nil, st.inValueFilter(open, st.errFound(open, "expected ']' to close '['", st.pos))
 	}
 	st.pos++
 	st.valueAt = -1
@@ -388,9 +388,19 @@ func (st *state) parseBracket(start, end int, ap AttrPath) (Expr, error) {
 	return f, nil
 }
 
-// inValueFilter marks err, found between a value filter's '[' and its
-// ']', with ErrInValueFilter.
-func inValueFilter(err error) error {
+// inValueFilter marks err, found after the '[' at open, with
+// ErrInValueFilter when a ']' closes the bracket later and something
+// stands between the two: a value filter that is there, malformed, which
+// RFC 7644 §3.12 answers invalidFilter in a PATCH path. A '[' never
+// closed (title[, emails[type eq "work") or closed on nothing (emails[])
+// holds no value filter to be malformed: the path itself is not a path
+// (RFC 7644 §3.5.2's valuePath is attrPath "[" valFilter "]"), invalidPath.
+func (st *state) inValueFilter(open int, err error) error {
+	rest := st.s[open+1:]
+	i := strings.IndexByte(rest, ']')
+	if i < 0 || strings.TrimSpace(rest[:i]) == "" {
+		return err
+	}
 	if se, ok := err.(*SyntaxError); ok {
 		se.inValue = true
 	}

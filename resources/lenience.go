@@ -99,21 +99,18 @@ func (l *Lenience) BareValue(path string) error {
 // unknown records an attribute (or sub-attribute, or schema) no schema of
 // rt defines: ignored, never stored.
 func (l *Lenience) unknown(rt *ResourceType, path string) error {
-	return l.Unknown(rt, path, "invalidSyntax", unknownRefusal)
+	return l.Unknown(rt, path, "invalidSyntax")
 }
-
-// unknownRefusal is the refusal of an attribute a body gives that no
-// schema defines.
-const unknownRefusal = "is not defined by any schema of this resource type (strict mode)"
 
 // Unknown is the one policy for an attribute path a request gives that rt
 // does not define, for Normalize and the PATCH engine alike: the value is
 // ignored and never stored, and the warning says so ("ignored unknown
 // attribute \"adreses\""); under Strict it is refused instead, with an
-// *AttrError of scimType whose Msg is refusal. An attribute the built-in
-// schemas define but the host's subset left out (ResourceType.Omits,
-// ModelConfig.UserAttributes) goes the same way, with a warning and a
-// refusal that say it is unsupported and what to do about it.
+// *AttrError of scimType whose Msg is ResourceType.NoAttribute's text. An
+// attribute the built-in schemas define but the host's subset left out
+// (ResourceType.Omits, ModelConfig.UserAttributes) goes the same way,
+// with a warning and a refusal that say it is unsupported and what to do
+// about it.
 //
 // path names the attribute alone, in a form the client can find in its
 // request: as sent where the client sent a path or a qualified key
@@ -123,33 +120,30 @@ const unknownRefusal = "is not defined by any schema of this resource type (stri
 // colon (RFC 7644 §3.10's fully qualified form,
 // "urn:...:enterprise:2.0:User:foo"), a key inside the core schema's
 // object as the core name it is ("foo").
-func (l *Lenience) Unknown(rt *ResourceType, path, scimType, refusal string) error {
+func (l *Lenience) Unknown(rt *ResourceType, path, scimType string) error {
 	if l == nil {
 		return nil
 	}
 	if rt != nil && rt.Omits(path) {
-		return l.leftOut(true, path, scimType, refusal)
+		return l.leftOut(rt, true, path, scimType)
 	}
-	if hint := rt.qualifyHint(path); hint != "" {
-		// An extension's attribute without its URN (RFC 7644 §3.10):
-		// both messages say what to send.
-		const strict = " (strict mode)"
-		return l.bend(path, scimType, strings.TrimSuffix(refusal, strict)+hint+strict, l.secrets.Sprintf("ignored unknown attribute %q", path)+hint)
-	}
-	return l.leftOut(false, path, scimType, refusal)
+	return l.leftOut(rt, false, path, scimType)
 }
 
 // leftOut is Unknown once it is known whether path is one the host's
 // subset left out (omitted): Normalize asks the attribute whose value
 // holds a member it does not define (Attribute.omitsSub), which has no
-// path to ask Omits with.
-func (l *Lenience) leftOut(omitted bool, path, scimType, refusal string) error {
+// path to ask Omits with, nor a resource type (rt is nil then). An
+// extension's attribute without its URN (RFC 7644 §3.10) gets the hint
+// in both messages: what to send.
+func (l *Lenience) leftOut(rt *ResourceType, omitted bool, path, scimType string) error {
 	if omitted {
 		return l.bend(path, scimType,
 			"is not supported by this server, which leaves it out of /Schemas; remove it from the request, or from the identity provider's attribute mapping (strict mode)",
 			l.secrets.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
 	}
-	return l.bend(path, scimType, refusal, l.secrets.Sprintf("ignored unknown attribute %q", path))
+	hint := rt.qualifyHint(path)
+	return l.bend(path, scimType, rt.noAttribute(hint)+" (strict mode)", l.secrets.Sprintf("ignored unknown attribute %q", path)+hint)
 }
 
 // MissingSchema is the one policy for a request body whose "schemas" does

@@ -196,6 +196,33 @@ func (rt *ResourceType) QualifyHint(p filter.AttrPath) string {
 	return "; an extension's attribute is named after its URN (RFC 7644 §3.10): send one of " + strings.Join(paths, ", ")
 }
 
+// NoAttribute is the one text of a path a client sent that names no
+// attribute of rt, said after the path as the client wrote it (a body's
+// key, a PATCH path, a filter's or sortBy's path): "is not an attribute
+// of User or its extensions; send one that GET /Schemas lists", or, when
+// p is an extension's attribute written without its URN, the
+// QualifyHint that says which path to send instead. A nil rt (a value
+// checked apart from its resource type, NormalizeValue) is "this
+// resource type".
+func (rt *ResourceType) NoAttribute(p filter.AttrPath) string {
+	if rt == nil {
+		return rt.noAttribute("")
+	}
+	return rt.noAttribute(rt.QualifyHint(p))
+}
+
+// noAttribute is NoAttribute once the hint is known.
+func (rt *ResourceType) noAttribute(hint string) string {
+	name := "this resource type"
+	if rt != nil {
+		name = rt.Name
+	}
+	if hint == "" {
+		hint = "; send one that GET /Schemas lists"
+	}
+	return "is not an attribute of " + name + " or its extensions" + hint
+}
+
 // qualifyHint is QualifyHint of path, a path as the body readers and the
 // PATCH engine name an unknown attribute (Lenience.Unknown): "" for one
 // with a schema URN or a value filter.

@@ -2,7 +2,6 @@ package patch
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -350,7 +349,7 @@ func (a *applier) selects(l loc) bool {
 // (resources.Lenience.Unknown): a warning, or in strict mode an
 // invalidPath error naming the operation.
 func (a *applier) ignore(l loc) error {
-	err := a.len.Unknown(a.e.rt, l.raw, InvalidPath, fmt.Sprintf("is not an attribute of the %s resource or its extensions (strict mode)", a.e.rt.Name))
+	err := a.len.Unknown(a.e.rt, l.raw, InvalidPath)
 	var ae *resources.AttrError
 	if errors.As(err, &ae) {
 		return a.fail(InvalidPath, "%v %s", l.named, ae.Msg)

@@ -95,6 +95,33 @@ func opName(idx int) string {
 	return fmt.Sprintf("Operations[%d]: ", idx)
 }
 
+// EmptyRequired is the refusal of a required string attribute of the
+// core schema (a User's userName, a Group's displayName) that is empty
+// or white space: the handler's, of a body, and the engine's, of the
+// operation that emptied it.
+func EmptyRequired(name string) string {
+	return name + " is required and must not be empty"
+}
+
+// emptied is the name of a required single-valued string attribute of
+// the core schema that the document lacks or holds empty or as white
+// space, or "": checked after each operation, so the refusal names the one that
+// emptied it.
+func (a *applier) emptied() string {
+	for _, attr := range a.e.rt.Schema.Attributes {
+		if !attr.Required || attr.MultiValued || attr.Type != resources.TypeString {
+			continue
+		}
+		// Absent counts: a value of white space alone may be dropped
+		// as unassigned (RFC 7643 §2.5) once read.
+		_, v, _ := lookup(a.doc, attr.Name)
+		if s, ok := v.(string); v == nil || ok && strings.TrimSpace(s) == "" {
+			return attr.Name
+		}
+	}
+	return ""
+}
+
 // JSONNull is the Value of an Operation whose "value" member is an
 // explicit JSON null.
 type JSONNull struct{}
@@ -622,11 +649,19 @@ func (e *Engine) ApplyTo(doc map[string]any, ops []Operation, l *resources.Lenie
 // the PATCH as a change whatever the result.
 func (e *Engine) ApplyToSecrets(doc map[string]any, ops []Operation, l *resources.Lenience) ([]string, error) {
 	a := &applier{e: e, doc: doc, len: l}
+	// A document stored empty (by a host's import) is the handler's to
+	// refuse, not an operation's that did not empty it.
+	before := a.emptied()
 	for i, op := range ops {
 		a.idx = op.index(i)
 		mark := warned(l)
 		if err := a.apply(op); err != nil {
 			return nil, err
+		}
+		if name := a.emptied(); name != "" && name != before {
+			// Refused here, not by the handler's check of the result,
+			// which could not say which operation emptied it.
+			return nil, a.fail(InvalidValue, "%s", EmptyRequired(name))
 		}
 		nameWarnings(l, mark, a.idx)
 	}

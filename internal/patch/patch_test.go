@@ -56,9 +56,9 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidPath, "at offset 22", 0},
 		},
 		{
-			name: "3.12 a path's value filter whose '[' is never closed is invalidFilter, as in a list",
+			name: "3.12 a path whose '[' is never closed holds no value filter: the path is malformed, invalidPath",
 			ops:  `[{"op":"replace","path":"emails[type eq \"work\"","value":"x"}]`,
-			err:  &fail{InvalidFilter, "expected ']' to close '[' at offset 6", 0},
+			err:  &fail{InvalidPath, "expected ']' to close '[' at offset 6", 0},
 		},
 		{
 			name:     "3.5.2 unknown attribute is ignored, with a warning",
@@ -69,7 +69,7 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name:   "strict: unknown attribute is invalidPath naming it",
 			ops:    `[{"op":"replace","path":"nickname2","value":"x"}]`,
-			err:    &fail{InvalidPath, `"nickname2" is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `"nickname2" is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -93,7 +93,7 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name:   "strict: another resource type's schema is invalidPath",
 			ops:    `[{"op":"replace","path":"urn:ietf:params:scim:schemas:core:2.0:Group:displayName","value":"x"}]`,
-			err:    &fail{InvalidPath, `is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -924,7 +924,7 @@ func TestApplyNoPath(t *testing.T) {
 		{
 			name:   "strict: no path: unknown attribute is refused naming it",
 			ops:    `[{"op":"replace","value":{"displayName":"Babs","favouriteColour":"blue"}}]`,
-			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of the User resource`, 0},
+			err:    &fail{InvalidPath, `"favouriteColour" is not an attribute of User or its extensions`, 0},
 			strict: true,
 		},
 		{
@@ -970,8 +970,8 @@ func TestApplyNoPath(t *testing.T) {
 		},
 		{
 			name: "3.5.2.1 no path: a key's malformed value filter is invalidFilter, as in a path",
-			ops:  `[{"op":"add","value":{"emails[type eq":"x"}}]`,
-			err:  &fail{InvalidFilter, "emails[type eq", 0},
+			ops:  `[{"op":"add","value":{"emails[type eq]":"x"}}]`,
+			err:  &fail{InvalidFilter, "emails[type eq]", 0},
 		},
 		{
 			name: "3.5.2.1 no path: filter on an unknown sub-attribute stays invalidFilter",
@@ -1250,14 +1250,14 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			value:    `{"favouriteColour":"blue"}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "favouriteColour" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "favouriteColour" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "strict: an unknown sub-attribute",
 			value:    `{"name.nickname":"blue"}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "name.nickname" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "name.nickname" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "strict: an unquoted value in a key's filter",
@@ -1271,13 +1271,13 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			value:    `{"$ENT":{"favourite":"x"}}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "favourite" in "$ENT" is not an attribute of the User resource or its extensions (strict mode)`,
+			detail:   `Operations[0]: value key "favourite" in "$ENT" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
 		},
 		{
 			name:     "a malformed key inside an extension's object",
-			value:    `{"$ENT":{"manager[value eq":"x"}}`,
+			value:    `{"$ENT":{"manager[value eq]":"x"}}`,
 			scimType: InvalidFilter,
-			detail:   `Operations[0]: value key "manager[value eq" in "$ENT", read as "$ENT:manager[value eq": expected a value after 'eq' at offset 75, found end of path`,
+			detail:   `Operations[0]: value key "manager[value eq]" in "$ENT", read as "$ENT:manager[value eq]": expected a value after 'eq' at offset 75, found ']'`,
 		},
 		{
 			name:     "a malformed key",
@@ -1287,9 +1287,9 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 		},
 		{
 			name:     "a key's malformed value filter",
-			value:    `{"emails[type eq":"x"}`,
+			value:    `{"emails[type eq]":"x"}`,
 			scimType: InvalidFilter,
-			detail:   `Operations[0]: value key "emails[type eq": expected a value after 'eq' at offset 14, found end of path`,
+			detail:   `Operations[0]: value key "emails[type eq]": expected a value after 'eq' at offset 14, found ']'`,
 		},
 		{
 			name:     "a sub-attribute of a simple attribute",

@@ -25,7 +25,7 @@ import (
 // 400 invalidFilter and Error() as the detail, so the text is written for
 // the client.
 type FilterError struct {
-	// Msg describes the problem, e.g. `unknown attribute "foo" in filter`.
+	// Msg describes the problem, e.g. `filter path "foo" is not an attribute of User or its extensions; send one that GET /Schemas lists`.
 	Msg string
 }
 
@@ -543,7 +543,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		// schemas rt has, as the URN may well be one the server knows.
 		return nil, filterErrorf("unknown schema %q in filter: the schemas of %s are %s", p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
 	case a == nil:
-		return nil, filterErrorf("unknown attribute %q in filter%s", t.path(), rt.QualifyHint(p))
+		return nil, &FilterError{Msg: clienttext.Sprintf("filter path %q ", t.path()) + rt.NoAttribute(p)}
 	case p.Sub != "" && a.Type != resources.TypeComplex:
 		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path(), a.Name)
 	case res.Missing:

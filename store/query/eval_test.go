@@ -230,7 +230,7 @@ func TestMatchErrors(t *testing.T) {
 		parseErr string
 		tree     filter.Expr
 	}{
-		{filter: `foo eq "x"`, msg: `unknown attribute "foo" in filter`},
+		{filter: `foo eq "x"`, msg: `filter path "foo" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 		{filter: `name.foo eq "x"`, msg: `unknown attribute "name.foo"`},
 		{filter: `userName.value eq "x"`, msg: `has no sub-attributes`},
 		{filter: `name eq "x"`, msg: `is complex`},
@@ -246,13 +246,13 @@ func TestMatchErrors(t *testing.T) {
 		{filter: `emails[foo eq "x"]`, msg: `no sub-attribute "foo"`},
 		{filter: `userName[value eq "x"]`, msg: `not complex`},
 		{filter: `urn:example:unknown:1.0:User:foo eq "x"`, msg: `unknown`},
-		{filter: `urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, msg: `unknown attribute`},
+		{filter: `urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, msg: `filter path "urn:ietf:params:scim:schemas:core:2.0:User:department" is not an attribute of User`},
 		// an attribute the extension does not define is never stored, so
 		// it is as unknown as a core one (one policy for both)
 		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badgeColor eq "green"`, msg: `does not define "badgeColor"`},
 		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing pr`, msg: `does not define "nothing"`},
-		{filter: `not (foo pr)`, msg: `unknown attribute "foo"`},
-		{filter: `userName eq "x" or bar eq "y"`, msg: `unknown attribute "bar"`},
+		{filter: `not (foo pr)`, msg: `filter path "foo" is not an attribute of User`},
+		{filter: `userName eq "x" or bar eq "y"`, msg: `filter path "bar" is not an attribute of User`},
 		// a flat chain is as deep as its terms to the evaluator: the
 		// message says chains, not only nesting
 		{filter: strings.Repeat(`userName eq "x" and `, 201) + `active eq true`, msg: `nests or chains (and, or) more than 200 terms deep`},
