@@ -602,9 +602,9 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 // warnNotRemoved warns of the removals of a member plan
 // (patch.MemberPlan.Removals) that removed nothing: the Moot ones, and,
 // when the store reported what it added and removed (reported), those
-// whose id is not in removed, or, for an id a later operation added again
-// (in asked, the plan's Add), is in added: the group had no such member. RFC 7644 §3.5.2.2 would
-// answer a filter that selects nothing 400 noTarget, as a removal from
+// whose id is not in removed, or, for an id a later operation added
+// again (in asked, the plan's Add), is in added: the group had no such
+// member. RFC 7644 §3.5.2.2 would answer a filter that selects nothing 400 noTarget, as a removal from
 // any other attribute is answered; a removal of members is not refused,
 // in strict mode either, because identity providers repeat removals (a
 // retry, a user unassigned twice) and a refusal would stop their sync,
@@ -636,7 +636,6 @@ func (h *handler) warnNotRemoved(ctx context.Context, removals []patch.Removal, 
 	}
 }
 
-// modifyMembersChecked is patchMembers through the store's
 // idSet is the set of ids.
 func idSet(ids []string) map[string]bool {
 	set := make(map[string]bool, len(ids))
@@ -646,6 +645,7 @@ func idSet(ids []string) map[string]bool {
 	return set
 }
 
+// modifyMembersChecked is patchMembers through the store's
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
 func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
