@@ -153,7 +153,13 @@ func TestTenantCountsExactUnderConcurrentWrites(t *testing.T) {
 			assert.Equal(t, [2]int{kept, kept}, stored, tenant)
 			var rows int
 			require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_counts WHERE tenant = '`+tenant+`'`).Scan(&rows))
-			assert.Less(t, rows, 100, "%s: the deltas of its %d writes are folded", tenant, 2*writers*(rounds+(rounds+2)/3))
+			// A fold comes on every 32nd delta by id, over all tenants and
+			// kinds, so how many rows a tenant's two kinds hold after its
+			// last folds varies (about 64 on average, past 100 about one
+			// run in six); a quarter of the deltas folded away is missed
+			// about once in 2,000 runs.
+			writes := 2 * writers * (rounds + (rounds+2)/3)
+			assert.Less(t, rows, writes*3/4, "%s: the deltas of its %d writes are folded", tenant, writes)
 		}
 	})
 }
