@@ -604,8 +604,9 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 // when the store reported what it added and removed (reported), those
 // whose id is not in removed, or, for an id a later operation added
 // again (in asked, the plan's Add), is in added: the group had no such
-// member. RFC 7644 §3.5.2.2 would answer a filter that selects nothing 400 noTarget, as a removal from
-// any other attribute is answered; a removal of members is not refused,
+// member. RFC 7644 §3.5.2.2 would answer a filter that selects nothing
+// 400 noTarget, as a removal from any other attribute is answered; a
+// removal of members is not refused,
 // in strict mode either, because identity providers repeat removals (a
 // retry, a user unassigned twice) and a refusal would stop their sync,
 // and because the member plan decides a removal without reading the

@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -81,10 +82,10 @@ type Removal struct {
 // is an add of x whose Removal removed something exactly when the store
 // reports that the add added nothing (x was a member): told by the
 // store's report as a removal is, without reading the members. Each
-// member is an object with a string
-// "value" ("$ref", "display" and "type" are allowed), or a bare id string;
-// anything else is an *Error (invalidValue), as is a missing value on add
-// or replace (invalidSyntax).
+// member is an object with a string "value" ("$ref", "display" and
+// "type" are allowed), or a bare id string; anything else is an *Error
+// (invalidValue), as is a missing value on add or replace
+// (invalidSyntax).
 func (e *Engine) PlanMembers(ops []Operation, l *resources.Lenience) (plan MemberPlan, ok bool, err error) {
 	plan, ok, _, err = e.planMembers(ops, l)
 	return plan, ok, err
@@ -365,12 +366,10 @@ func valueEqIDs(e filter.Expr) ([]string, bool) {
 type memberState struct {
 	mode          int // relative, removedAll or absolute
 	adds, removes orderedSet
-	// removals are MemberPlan.Removals; decided holds the ids of those
-	// the store decides (not Moot).
+	// removals are MemberPlan.Removals.
 	removals []Removal
-	decided  map[string]bool
-	// needsCurrent: an id removed (decided) before a replace or a remove
-	// of all (dropDecided).
+	// needsCurrent: a removal the store decides (not Moot) before a
+	// replace or a remove of all (dropDecided).
 	needsCurrent bool
 }
 
@@ -396,7 +395,7 @@ func (s *memberState) add(id string) {
 func (s *memberState) remove(id string, at int) {
 	switch {
 	case s.mode != relative:
-		if _, held := s.adds.pos[id]; !held {
+		if !s.adds.has(id) {
 			s.removals = append(s.removals, Removal{ID: id, Op: at, Moot: true})
 		}
 		s.adds.del(id)
@@ -408,10 +407,6 @@ func (s *memberState) remove(id string, at int) {
 	default:
 		s.removes.put(id)
 		s.removals = append(s.removals, Removal{ID: id, Op: at})
-		if s.decided == nil {
-			s.decided = map[string]bool{}
-		}
-		s.decided[id] = true
 	}
 }
 
@@ -438,7 +433,7 @@ func (s *memberState) replace(ids []string) {
 // members before, which the plan does not read (NeedsCurrent), unless
 // there are none.
 func (s *memberState) dropDecided() {
-	if len(s.decided) > 0 {
+	if slices.ContainsFunc(s.removals, func(rm Removal) bool { return !rm.Moot }) {
 		s.needsCurrent = true
 	}
 }
