@@ -606,11 +606,11 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 // again (in asked, the plan's Add), is in added: the group had no such
 // member. RFC 7644 §3.5.2.2 would answer a filter that selects nothing
 // 400 noTarget, as a removal from any other attribute is answered; a
-// removal of members is not refused,
-// in strict mode either, because identity providers repeat removals (a
-// retry, a user unassigned twice) and a refusal would stop their sync,
-// and because the member plan decides a removal without reading the
-// members (README, "Leniency, with a trace"). A store that fills no
+// removal of members is not refused, in strict mode either, because
+// identity providers repeat removals (a retry, a user unassigned twice)
+// and a refusal would stop their sync, and because the member plan
+// decides a removal without reading the members (README, "Leniency,
+// with a trace"). A store that fills no
 // store.Report leaves the others unseen. One warning per operation,
 // naming its values in its order, each once, as the engine gives one
 // for each operation it applies (patch.MembersNotRemoved).
