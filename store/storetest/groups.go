@@ -97,6 +97,28 @@ func testGroupIDsExact(t *testing.T, e *env) {
 	})
 }
 
+// createGroupApart is createGroup for a check that names the group by its
+// id where a user could be named too (a member value, a GetGroup of a
+// user's id): it returns a group whose id no user of the tenant has. A
+// store that numbers users and groups from sequences of their own gives
+// user "1" and group "1", and a member value naming both is the user
+// (store.GroupStore, "Member values"; Groups/OverlappingUserAndGroupIDs
+// checks that), so such a check needs a group the value names alone. It
+// deletes a group whose id a user has and creates it again, which the
+// next number of the sequence then names, up to 20 times.
+func (e *env) createGroupApart(t *testing.T, g *resources.Group) *resources.Group {
+	t.Helper()
+	for range 20 {
+		out := e.createGroup(t, g.Clone())
+		if _, err := e.users.GetUser(e.ctx, out.ID, store.GetOptions{ExcludeGroups: true}); err != nil {
+			return out
+		}
+		require.NoError(t, e.groups.DeleteGroup(e.ctx, out.ID, ""), "DeleteGroup must delete a group (store.GroupStore.DeleteGroup)")
+	}
+	t.Fatalf("every group CreateGroup gave had the id of a user of the tenant: this check needs a group id that names no user (store.GroupStore, \"Member values\")")
+	return nil
+}
+
 // createUserIDs creates n users named prefix0, prefix1, ... and returns
 // their ids.
 func (e *env) createUserIDs(t *testing.T, prefix string, n int) []string {
@@ -181,7 +203,7 @@ func testGetGroup(t *testing.T, e *env) {
 	_, err = e.groups.GetGroup(e.ctx, "", store.GetOptions{ExcludeMembers: true})
 	requireIs(t, err, store.ErrNotFound, `GetGroup of the id "" must return store.ErrNotFound `+get)
 	u := e.createUser(t, &resources.User{UserName: "m"})
-	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
+	g := e.createGroupApart(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
 	if twin, ok := caseTwin(t, g.ID); ok {
@@ -447,7 +469,7 @@ func testReplaceGroup(t *testing.T, e *env) {
 func testDeleteGroup(t *testing.T, e *env) {
 	const del = "(store.GroupStore.DeleteGroup)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
-	child := e.createGroup(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
+	child := e.createGroupApart(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: child.ID}, {Value: u.ID}}})
 	if e.nested {
 		assert.ElementsMatch(t, []string{child.ID, u.ID}, e.members(t, parent.ID), "a group may be a member of a group (store.GroupStore.CreateGroup)")
@@ -476,7 +498,7 @@ func testDeleteGroup(t *testing.T, e *env) {
 func testModifyMembers(t *testing.T, e *env) {
 	const mod = "(store.GroupStore.ModifyMembers)"
 	ids := e.createUserIDs(t, "m", 4)
-	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: ids[0]}}})
+	g := e.createGroupApart(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: ids[0]}}})
 	version := g.Meta.Version
 
 	out, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[1], ids[2]}, nil, "")
@@ -512,7 +534,7 @@ func testModifyMembers(t *testing.T, e *env) {
 	assert.Equal(t, []string{ids[3]}, e.members(t, g.ID), "ModifyMembers must skip the group's own id: a group is never a member of itself "+mod)
 
 	// Groups may be members (unless the store declares it keeps users only).
-	sub := e.createGroup(t, &resources.Group{DisplayName: "Sub"})
+	sub := e.createGroupApart(t, &resources.Group{DisplayName: "Sub"})
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{sub.ID}, nil, "")
 	require.NoError(t, err, "ModifyMembers adding a group must succeed "+mod)
 	got = e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
@@ -1343,10 +1365,14 @@ func testOverlappingIDs(t *testing.T, e *env) {
 	}
 	const first = "member value %q names user %q and group %q: %s must resolve it to the user, Type \"User\" (store.GroupStore: users are looked up first)"
 	user := users[shared]
+	display := user.DisplayName // else its userName (store.GroupStore): a model may leave displayName out
+	if display == "" {
+		display = user.UserName
+	}
 	check := func(ms []resources.Member, method string) {
 		t.Helper()
 		if assert.Len(t, ms, 1, first, shared, user.UserName, group.DisplayName, method) {
-			assert.Equal(t, resources.Member{Value: shared, Type: "User", Display: user.DisplayName}, ms[0], first, shared, user.UserName, group.DisplayName, method)
+			assert.Equal(t, resources.Member{Value: shared, Type: "User", Display: display}, ms[0], first, shared, user.UserName, group.DisplayName, method)
 		}
 	}
 	g := e.createGroup(t, &resources.Group{DisplayName: "holder", Members: []resources.Member{{Value: shared, Type: "Group"}}})

@@ -31,8 +31,8 @@ type overlap struct {
 
 var errOverlapUnsupported = errors.New("overlap: not implemented by this test store")
 
-func newOverlap(groupFirst bool) *overlap {
-	return &overlap{mem: memory.New(), groupFirst: groupFirst, next: map[string]int{}, toInner: map[string]string{}, toOuter: map[string]string{}, isUser: map[string]bool{}}
+func newOverlap(groupFirst bool, opts ...memory.Option) *overlap {
+	return &overlap{mem: memory.New(opts...), groupFirst: groupFirst, next: map[string]int{}, toInner: map[string]string{}, toOuter: map[string]string{}, isUser: map[string]bool{}}
 }
 
 func (o *overlap) name(ctx context.Context, kind, inner string) string {
@@ -145,7 +145,16 @@ func (o *overlap) ReplaceGroup(context.Context, *resources.Group, string) (*reso
 	return nil, errOverlapUnsupported
 }
 
-func (o *overlap) DeleteGroup(context.Context, string, string) error { return errOverlapUnsupported }
+func (o *overlap) DeleteGroup(ctx context.Context, id, ifVersion string) error {
+	in, ok := o.inner(ctx, "group", id)
+	if !ok {
+		return fmt.Errorf("%w: group %s", store.ErrNotFound, id)
+	}
+	return o.mem.DeleteGroup(ctx, in, ifVersion)
+}
+
+// Model is the memory store's model: the suite fits what it writes to it.
+func (o *overlap) Model() *resources.Model { return o.mem.Model() }
 
 func (o *overlap) ModifyMembers(ctx context.Context, groupID string, add, remove []string, ifVersion string) (*resources.Group, error) {
 	in, ok := o.inner(ctx, "group", groupID)
