@@ -369,7 +369,7 @@ func TestBrokenStoreChild(t *testing.T) {
 			opts = []memory.Option{memory.WithModel(subsetModel(subsetModels["subset-subattrs"]))}
 		}
 		storetest.Run(t, func(t *testing.T) storetest.Stores {
-			o := newOverlap(fault == "overlap-group-first", opts...)
+			o := newOverlap(fault == "overlap-group-first", fault == "overlap-as-number", opts...)
 			return storetest.Stores{Users: o, Groups: o}
 		})
 		return
@@ -585,6 +585,14 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "overlap-group-first", run: overlapTest,
 			want: []string{`member value "1" names user "u0" and group "g0": CreateGroup must resolve it to the user, Type "User" (store.GroupStore: users are looked up first)`},
+		},
+		// Numbered ids looked up as numbers, as a text bound to an
+		// integer column is: "01" finds user "1".
+		{
+			fault: "overlap-as-number", run: "^(Users|Groups)$/^(GetNotFound|GetNotFoundAndExcludeMembers|IDsMatchExactly)$",
+			want: []string{`GetUser must return store.ErrNotFound for the id "01", which differs from the stored "1" by a leading zero alone`,
+				"by a leading zero alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.GetGroup)",
+				`, which differs from the member "1" by a leading zero alone, must remove nothing`},
 		},
 	}
 	for _, tt := range tests {

@@ -48,9 +48,9 @@ var groupTests = []test{
 	{"TenantIsolation", testGroupTenants},
 }
 
-// testGroupIDsExact: a member change naming the group by its id in
-// another letter case names no group, and a member value in another
-// letter case names no user: it is skipped when added (store.GroupStore,
+// testGroupIDsExact: a member change naming the group by another
+// spelling of its id (idTwin) names no group, and a member value spelled
+// so names no user: it is skipped when added (store.GroupStore,
 // "Member values") and removes nothing. A store whose id columns compare
 // under a collation that ignores case would change the group, or add and
 // remove the user.
@@ -66,32 +66,32 @@ func testGroupIDsExact(t *testing.T, e *env) {
 	// other too.
 	t.Run("group id", func(t *testing.T) {
 		defer suite.Recover(t)
-		twin, ok := caseTwin(t, g.ID)
+		twin, differs, ok := idTwin(t, g.ID)
 		if !ok {
 			return
 		}
 		_, err := e.groups.ModifyMembers(e.ctx, twin, []string{other.ID}, nil, "")
-		assert.Equal(t, []string{u.ID}, members(t), "a ModifyMembers of the group id %q, which differs from the stored %q in case alone, must change nothing: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
-		requireIs(t, err, store.ErrNotFound, "ModifyMembers of the group id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
+		assert.Equal(t, []string{u.ID}, members(t), "a ModifyMembers of the group id %q, which differs from the stored %q %s, must change nothing: %s (store.GroupStore.ModifyMembers)", twin, g.ID, differs, exact)
+		requireIs(t, err, store.ErrNotFound, "ModifyMembers of the group id %q, which differs from the stored %q %s, must return store.ErrNotFound: %s (store.GroupStore.ModifyMembers)", twin, g.ID, differs, exact)
 	})
 	t.Run("member values", func(t *testing.T) {
 		defer suite.Recover(t)
-		twin, ok := caseTwin(t, u.ID)
+		twin, differs, ok := idTwin(t, u.ID)
 		if !ok {
 			return
 		}
 		_, err := e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{twin}, "")
 		require.NoError(t, err, "ModifyMembers removing a value no member has must succeed (store.GroupStore.ModifyMembers)")
-		assert.Equal(t, []string{u.ID}, members(t), "ModifyMembers removing %q, which differs from the member %q in case alone, must remove nothing: %s (store.GroupStore.ModifyMembers)", twin, u.ID, exact)
+		assert.Equal(t, []string{u.ID}, members(t), "ModifyMembers removing %q, which differs from the member %q %s, must remove nothing: %s (store.GroupStore.ModifyMembers)", twin, u.ID, differs, exact)
 
-		if otherTwin, ok := caseTwin(t, other.ID); ok {
+		if otherTwin, differs, ok := idTwin(t, other.ID); ok {
 			_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{otherTwin}, nil, "")
 			require.NoError(t, err, "ModifyMembers adding a value that names no user or group must skip it, not fail (store.GroupStore, \"Member values\")")
-			assert.NotContains(t, members(t), other.ID, "ModifyMembers adding %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.ModifyMembers)", otherTwin, other.ID, exact)
+			assert.NotContains(t, members(t), other.ID, "ModifyMembers adding %q, which differs from the user id %q %s, must skip it: it names no user; %s (store.GroupStore.ModifyMembers)", otherTwin, other.ID, differs, exact)
 		}
 
 		c := e.createGroup(t, &resources.Group{DisplayName: "Exact Twin", Members: []resources.Member{{Value: twin}}})
-		assert.Empty(t, c.Members, "CreateGroup with the member value %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.CreateGroup)", twin, u.ID, exact)
+		assert.Empty(t, c.Members, "CreateGroup with the member value %q, which differs from the user id %q %s, must skip it: it names no user; %s (store.GroupStore.CreateGroup)", twin, u.ID, differs, exact)
 		assert.Empty(t, e.getGroup(t, c.ID, store.GetOptions{}, "a created group must be readable").Members,
 			"CreateGroup must not store the member value %q, which names no user: %s (store.GroupStore.CreateGroup)", twin, exact)
 	})
@@ -206,9 +206,9 @@ func testGetGroup(t *testing.T, e *env) {
 	g := e.createGroupApart(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
-	if twin, ok := caseTwin(t, g.ID); ok {
+	if twin, differs, ok := idTwin(t, g.ID); ok {
 		_, err = e.groups.GetGroup(e.ctx, twin, store.GetOptions{})
-		requireIs(t, err, store.ErrNotFound, "GetGroup of the id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) %s", twin, g.ID, get)
+		requireIs(t, err, store.ErrNotFound, "GetGroup of the id %q, which differs from the stored %q %s, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) %s", twin, g.ID, differs, get)
 	}
 
 	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "a created group must be readable")
