@@ -116,7 +116,17 @@ func (b *broken) CreateUser(ctx context.Context, u *resources.User) (*resources.
 	if err := b.activeNull(u); err != nil {
 		return nil, err
 	}
-	return b.Store.CreateUser(ctx, u)
+	out, err := b.Store.CreateUser(ctx, u)
+	return out, b.driverConflict(err)
+}
+
+// driverConflict is err as the "driver-conflict" fault returns it: a
+// taken name as the database's own error, not store.ErrConflict.
+func (b *broken) driverConflict(err error) error {
+	if b.fault == "driver-conflict" && errors.Is(err, store.ErrConflict) {
+		return errors.New("UNIQUE constraint failed: users.name_key")
+	}
+	return err
 }
 
 func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
@@ -300,6 +310,7 @@ func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resource
 	if err == nil {
 		b.groups.Store(out.ID, true)
 	}
+	err = b.driverConflict(err)
 	return b.byID(b.asSent(out, g)), err
 }
 
@@ -585,6 +596,14 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "overlap-group-first", run: overlapTest,
 			want: []string{`member value "1" names user "u0" and group "g0": CreateGroup must resolve it to the user, Type "User" (store.GroupStore: users are looked up first)`},
+		},
+		// A taken name answered with the database's error: the identity
+		// checks say which names are one and which method must conflict.
+		{
+			fault: "driver-conflict", run: "^(Users|Groups)$/^(UniqueUserNameIdentity|UniqueDisplayNameIdentity)$",
+			want: []string{`CreateUser of userName "cafe\u0301" while "caf\u00e9" is stored must return store.ErrConflict: the two are one name under query.NameKey`,
+				`the key the store's unique index must be on (store.UserStore.CreateUser)`,
+				`CreateGroup of displayName "cafe\u0301" while "caf\u00e9" is stored must return store.ErrConflict`},
 		},
 		// Numbered ids looked up as numbers, as a text bound to an
 		// integer column is: "01" finds user "1".
