@@ -20,6 +20,7 @@ import (
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/store/storetest"
 )
 
@@ -130,6 +131,15 @@ func (b *broken) driverConflict(err error) error {
 }
 
 func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	if b.fault == "flat-groups-filter" {
+		// A store answering with query.Select over its users as it
+		// reads them, their groups not filled in.
+		all, err := b.Store.ListUsers(ctx, store.Query{StartIndex: 1, Count: 1 << 20, ExcludeGroups: true})
+		if err != nil {
+			return all, err
+		}
+		return query.Select(query.NewEvaluator(b.Model().User), q, all.Items, query.UserDoc)
+	}
 	q = b.mistranslate(q)
 	p, err := b.Store.ListUsers(ctx, q)
 	if b.fault == "page-total" {
@@ -398,7 +408,7 @@ func TestBrokenStoreChild(t *testing.T) {
 	}
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		b := &broken{Store: memory.New(opts...), fault: fault}
-		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "nested-declared-flat"}
+		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "flat-groups-filter" || fault == "nested-declared-flat"}
 	})
 }
 
@@ -582,6 +592,13 @@ func TestBrokenStores(t *testing.T) {
 		{fault: "active-not-null", pass: true, ok: []string{"Groups/LookupPages", "Users/ListFilter", "Users/Replace", "Users/ReplaceConflictAndNotFound", "Users/SortFold",
 			"Users/Delete", "Users/UniqueUserName", "Users/ConcurrentCreateSameUserName", "Users/TenantIsolation", "Groups/TenantIsolation", "Users/IndexedValuesAtKeyLimit", "Users/ValuesAtMultiValueLimit"}},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
+		// A store keeping users only as members, whose ListUsers does not
+		// fill the groups a filter on them reads: IndirectGroups is
+		// skipped on it, GroupsOf checks the direct memberships.
+		{
+			fault: "flat-groups-filter", run: "^Groups$/^GroupsOf$",
+			want: []string{`direct memberships (u in A and B, v in B): ListUsers with filter groups.value eq`, "fills each user's Groups as GroupsOf answers before query.UserDoc", "(store.UserStore.ListUsers)"},
+		},
 		// Users and groups numbered from separate sequences: the check of
 		// how a value naming both resolves runs (it cannot on our stores).
 		{fault: "overlap", run: overlapTest, pass: true, ok: []string{"Groups/OverlappingUserAndGroupIDs"}},

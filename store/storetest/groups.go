@@ -1108,6 +1108,23 @@ func testGroupsOf(t *testing.T, e *env) {
 	m, err = e.mr.GroupsOf(e.ctx, nil)
 	require.NoError(t, err, "GroupsOf of no ids must not be an error "+of)
 	assert.Empty(t, m, "GroupsOf of no ids must return no groups "+of)
+
+	// A filter on groups sees these direct memberships, on a store that
+	// keeps users only as members too (IndirectGroups checks the
+	// indirect ones, and needs nested groups).
+	if !e.keepsUser("groups") {
+		t.Logf("the store's model leaves out the User attribute groups: its filters are not checked")
+		return
+	}
+	id := func(g *resources.Group) string { return `"` + g.ID + `"` }
+	e.checkGroupFilters(t, "direct memberships (u in A and B, v in B)", []filterCase{
+		{`groups.value eq ` + id(a), []string{"u"}},
+		{`groups.value eq ` + id(b), []string{"u", "v"}},
+		{`groups[value eq ` + id(b) + ` and type eq "direct"]`, []string{"u", "v"}},
+		{`groups.display eq "A"`, []string{"u"}},
+		{`groups pr`, []string{"u", "v"}},
+		{`not (groups pr)`, []string{"lonely"}},
+	})
 }
 
 // testIndirectGroups: groups that are members of groups make indirect
@@ -1258,7 +1275,7 @@ type filterCase struct {
 // included.
 func (e *env) checkGroupFilters(t *testing.T, when string, filters []filterCase) {
 	t.Helper()
-	const contract = "a filter on groups must see the memberships GroupsOf lists, direct and indirect, typed as GroupsOf types them (direct winning), whether or not Groups is filled (RFC 7644 §3.4.2.2; store.MembershipReader)"
+	const contract = "a filter on groups must see the memberships GroupsOf lists, direct and indirect, typed as GroupsOf types them (direct winning), whether or not Groups is filled (RFC 7644 §3.4.2.2; store.MembershipReader): a store answering with query.Select fills each user's Groups as GroupsOf answers before query.UserDoc when query.Mentions(model.User, q.Filter, \"groups\") (store.UserStore.ListUsers)"
 	for _, tc := range filters {
 		for _, exclude := range []bool{false, true} {
 			q := store.Query{Filter: parse(t, tc.filter), Count: 10, ExcludeGroups: exclude}
