@@ -97,28 +97,6 @@ func testGroupIDsExact(t *testing.T, e *env) {
 	})
 }
 
-// createGroupApart is createGroup for a check that names the group by its
-// id where a user could be named too (a member value, a GetGroup of a
-// user's id): it returns a group whose id no user of the tenant has. A
-// store that numbers users and groups from sequences of their own gives
-// user "1" and group "1", and a member value naming both is the user
-// (store.GroupStore, "Member values"; Groups/OverlappingUserAndGroupIDs
-// checks that), so such a check needs a group the value names alone. It
-// deletes a group whose id a user has and creates it again, which the
-// next number of the sequence then names, up to 20 times.
-func (e *env) createGroupApart(t *testing.T, g *resources.Group) *resources.Group {
-	t.Helper()
-	for range 20 {
-		out := e.createGroup(t, g.Clone())
-		if _, err := e.users.GetUser(e.ctx, out.ID, store.GetOptions{ExcludeGroups: true}); err != nil {
-			return out
-		}
-		require.NoError(t, e.groups.DeleteGroup(e.ctx, out.ID, ""), "DeleteGroup must delete a group (store.GroupStore.DeleteGroup)")
-	}
-	t.Fatalf("every group CreateGroup gave had the id of a user of the tenant: this check needs a group id that names no user (store.GroupStore, \"Member values\")")
-	return nil
-}
-
 // createUserIDs creates n users named prefix0, prefix1, ... and returns
 // their ids.
 func (e *env) createUserIDs(t *testing.T, prefix string, n int) []string {
@@ -203,7 +181,7 @@ func testGetGroup(t *testing.T, e *env) {
 	_, err = e.groups.GetGroup(e.ctx, "", store.GetOptions{ExcludeMembers: true})
 	requireIs(t, err, store.ErrNotFound, `GetGroup of the id "" must return store.ErrNotFound `+get)
 	u := e.createUser(t, &resources.User{UserName: "m"})
-	g := e.createGroupApart(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
+	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
 	if twin, differs, ok := idTwin(t, g.ID); ok {
@@ -469,7 +447,7 @@ func testReplaceGroup(t *testing.T, e *env) {
 func testDeleteGroup(t *testing.T, e *env) {
 	const del = "(store.GroupStore.DeleteGroup)"
 	u := e.createUser(t, &resources.User{UserName: "u"})
-	child := e.createGroupApart(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
+	child := e.createGroup(t, &resources.Group{DisplayName: "child", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: child.ID}, {Value: u.ID}}})
 	if e.nested {
 		assert.ElementsMatch(t, []string{child.ID, u.ID}, e.members(t, parent.ID), "a group may be a member of a group (store.GroupStore.CreateGroup)")
@@ -498,7 +476,7 @@ func testDeleteGroup(t *testing.T, e *env) {
 func testModifyMembers(t *testing.T, e *env) {
 	const mod = "(store.GroupStore.ModifyMembers)"
 	ids := e.createUserIDs(t, "m", 4)
-	g := e.createGroupApart(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: ids[0]}}})
+	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: ids[0]}}})
 	version := g.Meta.Version
 
 	out, err := e.groups.ModifyMembers(e.ctx, g.ID, []string{ids[1], ids[2]}, nil, "")
@@ -534,7 +512,7 @@ func testModifyMembers(t *testing.T, e *env) {
 	assert.Equal(t, []string{ids[3]}, e.members(t, g.ID), "ModifyMembers must skip the group's own id: a group is never a member of itself "+mod)
 
 	// Groups may be members (unless the store declares it keeps users only).
-	sub := e.createGroupApart(t, &resources.Group{DisplayName: "Sub"})
+	sub := e.createGroup(t, &resources.Group{DisplayName: "Sub"})
 	_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{sub.ID}, nil, "")
 	require.NoError(t, err, "ModifyMembers adding a group must succeed "+mod)
 	got = e.getGroup(t, g.ID, store.GetOptions{}, "the group must still be there")
@@ -1372,7 +1350,7 @@ func testOverlappingIDs(t *testing.T, e *env) {
 		users[u.ID] = u
 	}
 	for i := range 3 {
-		g := e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+		g := e.createGroupAsNumbered(t, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
 		if users[g.ID] != nil && shared == "" {
 			shared, group = g.ID, g
 		}

@@ -263,7 +263,7 @@ func testReplaceDeleteRace(t *testing.T, e *env) {
 func testDeleteGroupVersion(t *testing.T, e *env) {
 	const del = "(store.GroupStore.DeleteGroup)"
 	u := e.createUser(t, &resources.User{UserName: "member"})
-	g := e.createGroupApart(t, &resources.Group{DisplayName: "versioned", Members: []resources.Member{{Value: u.ID}}})
+	g := e.createGroup(t, &resources.Group{DisplayName: "versioned", Members: []resources.Member{{Value: u.ID}}})
 	parent := e.createGroup(t, &resources.Group{DisplayName: "parent", Members: []resources.Member{{Value: g.ID}}})
 	var inParent []string // g, when groups may be members
 	if e.nested {
