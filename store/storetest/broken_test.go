@@ -141,6 +141,9 @@ func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*reso
 		return query.Select(query.NewEvaluator(b.Model().User), q, all.Items, query.UserDoc)
 	}
 	q = b.mistranslate(q)
+	if b.fault == "name-order" && q.SortBy == "" {
+		q.SortBy = "userName" // a store whose SELECT ends ORDER BY user_name
+	}
 	p, err := b.Store.ListUsers(ctx, q)
 	if b.fault == "page-total" {
 		p.Total = len(p.Items)
@@ -159,6 +162,9 @@ func (b *broken) ListUsersAfter(ctx context.Context, q store.Query, after string
 }
 
 func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	if b.fault == "name-order" && q.SortBy == "" {
+		q.SortBy = "displayName"
+	}
 	p, err := b.Store.ListGroups(ctx, q)
 	if b.fault == "nil-group-item" && len(p.Items) > 0 {
 		p.Items[0] = nil
@@ -613,6 +619,13 @@ func TestBrokenStores(t *testing.T) {
 		{
 			fault: "overlap-group-first", run: overlapTest,
 			want: []string{`member value "1" names user "u0" and group "g0": CreateGroup must resolve it to the user, Type "User" (store.GroupStore: users are looked up first)`},
+		},
+		// Lists ordered by name when no sortBy is given: the check of the
+		// default order says it is creation order.
+		{
+			fault: "name-order", run: "^(Users|Groups)$/^ListCreationOrder$",
+			want: []string{`ListUsers with sortBy "" descending false, every user active, must return the users [zed Mid alpha Bob] in the order they were created (store.Query.SortBy: "" means creation order`,
+				`ListGroups without sortBy must return the groups [zeta Mu alpha Beta] in the order they were created`},
 		},
 		// A taken name answered with the database's error: the identity
 		// checks say which names are one and which method must conflict.

@@ -25,6 +25,7 @@ var groupTests = []test{
 	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
 	{"SortDisplayNameKey", testSortDisplayNameKey},
 	{"ListFilterSortPage", testListGroups},
+	{"ListCreationOrder", testListGroupsCreationOrder},
 	{"LookupPages", testLookupPages},
 	{"Replace", testReplaceGroup},
 	{"Delete", testDeleteGroup},
@@ -1449,4 +1450,14 @@ func testGroupTenants(t *testing.T, e *env) {
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
 		assert.Empty(t, m[bu.ID], iso, "GroupsOf must not list another tenant's memberships")
 	}
+}
+
+// testListGroupsCreationOrder is testListUsersCreationOrder for groups.
+func testListGroupsCreationOrder(t *testing.T, e *env) {
+	created := []string{"zeta", "Mu", "alpha", "Beta"}
+	for _, n := range created {
+		e.createGroup(t, &resources.Group{DisplayName: n})
+	}
+	assert.Equal(t, created, groupNames(e.listGroups(t, store.Query{StartIndex: 1, Count: 10}).Items),
+		"ListGroups without sortBy must return the groups %v in the order they were created (store.Query.SortBy: \"\" means creation order, the store's stable default; a sequence column, not the name, the id or the database's row order; store.GroupStore.ListGroups)", created)
 }

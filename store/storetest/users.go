@@ -20,6 +20,7 @@ var userTests = []test{
 	{"GetNotFound", testGetUserNotFound},
 	{"IDsMatchExactly", testUserIDsExact},
 	{"ListFilter", testListUsersFilter},
+	{"ListCreationOrder", testListUsersCreationOrder},
 	{"ListSort", testListUsersSort},
 	{"ListSortUnknownAttribute", testListSortUnknown},
 	{"ListFilterNUL", testListNUL},
@@ -912,5 +913,22 @@ func testLookupPaged(t *testing.T, e *env) {
 		require.NotNil(t, p.Items, "ListGroups %s: Items must not be nil (store.Page)", describe(q))
 		assert.Equal(t, c.want, groupNames(p.Items), "ListGroups %s: a lookup by displayName must page and count as any list (store.GroupStore.ListGroups)", describe(q))
 		assert.Equal(t, c.total, p.Total, "ListGroups %s: Total must count the match (store.Page.Total)", describe(q))
+	}
+}
+
+// testListUsersCreationOrder: a list without sortBy is in creation order,
+// and so are the ties of a sort, ascending and descending (store.Query.SortBy),
+// whatever order the names, or a database's rows, would give. The names
+// are created in no order a collation gives, so that a store ordering by
+// name (or by nothing) fails here, not in a check of something else.
+func testListUsersCreationOrder(t *testing.T, e *env) {
+	created := []string{"zed", "Mid", "alpha", "Bob"}
+	for _, n := range created {
+		e.createUser(t, &resources.User{UserName: n, Active: ptr(true)})
+	}
+	const why = "(store.Query.SortBy: \"\" means creation order, the store's stable default, which also breaks every tie of a sort, so that pages are stable; a sequence column, not the name, the id or the database's row order; store.UserStore.ListUsers)"
+	for _, q := range []store.Query{{}, {SortBy: "active"}, {SortBy: "active", Descending: true}} {
+		q.StartIndex, q.Count = 1, 10
+		assert.Equal(t, created, userNames(e.listUsers(t, q).Items), "ListUsers with sortBy %q descending %v, every user active, must return the users %v in the order they were created %s", q.SortBy, q.Descending, created, why)
 	}
 }
