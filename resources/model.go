@@ -76,7 +76,9 @@ type ModelConfig struct {
 	//	"id", "meta", "userName", "name.givenName", "name.familyName", "emails.value", "active"
 	//
 	// and its store is never handed name.formatted, name.middleName, an
-	// email's type, primary or display. What the server makes rather
+	// email's type, primary or display; emails.value stays a list (a
+	// provider may send several addresses), which the store keeps whole
+	// beside its email column. What the server makes rather
 	// than a store holds comes with its attribute (the read-only groups
 	// and manager.displayName, the $ref of the manager and of members);
 	// meta and a group's members are kept whole. A multi-valued

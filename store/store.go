@@ -224,7 +224,12 @@ type GetOptions struct {
 // (query.Evaluator). So an id that differs from a stored one in case
 // alone names nothing (ErrNotFound), and a database column whose
 // collation ignores case (MySQL's default) must compare ids in binary.
-// storetest checks it.
+// Ids are text even when a store makes them from numbers: "07" and "+7"
+// name nothing when the store gave "7", so a store that hands out an
+// integer key as the id compares the text it is given with the text of
+// the key (strconv.FormatInt), never the text converted to a number, as
+// binding it to an integer column does (SQLite's type affinity,
+// strconv.Atoi). storetest checks a leading zero as it checks case.
 //
 // A write's error (CreateUser, ReplaceUser, DeleteUser, and UpdateUser
 // of a UserUpdater) must mean that nothing was written, even when ctx

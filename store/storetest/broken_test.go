@@ -20,6 +20,7 @@ import (
 	"github.com/scimkit/scim/resources"
 	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/store/memory"
+	"github.com/scimkit/scim/store/query"
 	"github.com/scimkit/scim/store/storetest"
 )
 
@@ -116,11 +117,33 @@ func (b *broken) CreateUser(ctx context.Context, u *resources.User) (*resources.
 	if err := b.activeNull(u); err != nil {
 		return nil, err
 	}
-	return b.Store.CreateUser(ctx, u)
+	out, err := b.Store.CreateUser(ctx, u)
+	return out, b.driverConflict(err)
+}
+
+// driverConflict is err as the "driver-conflict" fault returns it: a
+// taken name as the database's own error, not store.ErrConflict.
+func (b *broken) driverConflict(err error) error {
+	if b.fault == "driver-conflict" && errors.Is(err, store.ErrConflict) {
+		return errors.New("UNIQUE constraint failed: users.name_key")
+	}
+	return err
 }
 
 func (b *broken) ListUsers(ctx context.Context, q store.Query) (store.Page[*resources.User], error) {
+	if b.fault == "flat-groups-filter" {
+		// A store answering with query.Select over its users as it
+		// reads them, their groups not filled in.
+		all, err := b.Store.ListUsers(ctx, store.Query{StartIndex: 1, Count: 1 << 20, ExcludeGroups: true})
+		if err != nil {
+			return all, err
+		}
+		return query.Select(query.NewEvaluator(b.Model().User), q, all.Items, query.UserDoc)
+	}
 	q = b.mistranslate(q)
+	if b.fault == "name-order" && q.SortBy == "" {
+		q.SortBy = "userName" // a store whose SELECT ends ORDER BY user_name
+	}
 	p, err := b.Store.ListUsers(ctx, q)
 	if b.fault == "page-total" {
 		p.Total = len(p.Items)
@@ -139,6 +162,9 @@ func (b *broken) ListUsersAfter(ctx context.Context, q store.Query, after string
 }
 
 func (b *broken) ListGroups(ctx context.Context, q store.Query) (store.Page[*resources.Group], error) {
+	if b.fault == "name-order" && q.SortBy == "" {
+		q.SortBy = "displayName"
+	}
 	p, err := b.Store.ListGroups(ctx, q)
 	if b.fault == "nil-group-item" && len(p.Items) > 0 {
 		p.Items[0] = nil
@@ -300,6 +326,7 @@ func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resource
 	if err == nil {
 		b.groups.Store(out.ID, true)
 	}
+	err = b.driverConflict(err)
 	return b.byID(b.asSent(out, g)), err
 }
 
@@ -363,9 +390,13 @@ func TestBrokenStoreChild(t *testing.T) {
 	if fault == "" {
 		t.Skip("run by TestBrokenStores")
 	}
-	if fault == "overlap" || fault == "overlap-group-first" {
+	if strings.HasPrefix(fault, "overlap") {
+		var opts []memory.Option
+		if fault == "overlap-subattrs" {
+			opts = []memory.Option{memory.WithModel(subsetModel(subsetModels["subset-subattrs"]))}
+		}
 		storetest.Run(t, func(t *testing.T) storetest.Stores {
-			o := newOverlap(fault == "overlap-group-first")
+			o := newOverlap(fault == "overlap-group-first", fault == "overlap-as-number", opts...)
 			return storetest.Stores{Users: o, Groups: o}
 		})
 		return
@@ -383,7 +414,7 @@ func TestBrokenStoreChild(t *testing.T) {
 	}
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		b := &broken{Store: memory.New(opts...), fault: fault}
-		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "nested-declared-flat"}
+		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "flat-groups-filter" || fault == "nested-declared-flat"}
 	})
 }
 
@@ -567,12 +598,50 @@ func TestBrokenStores(t *testing.T) {
 		{fault: "active-not-null", pass: true, ok: []string{"Groups/LookupPages", "Users/ListFilter", "Users/Replace", "Users/ReplaceConflictAndNotFound", "Users/SortFold",
 			"Users/Delete", "Users/UniqueUserName", "Users/ConcurrentCreateSameUserName", "Users/TenantIsolation", "Groups/TenantIsolation", "Users/IndexedValuesAtKeyLimit", "Users/ValuesAtMultiValueLimit"}},
 		{fault: "flat", pass: true, ok: []string{"Groups/NestedGroupsSkipped", "Groups/ModifyMembers", "Groups/GroupsOf"}},
+		// A store keeping users only as members, whose ListUsers does not
+		// fill the groups a filter on them reads: IndirectGroups is
+		// skipped on it, GroupsOf checks the direct memberships.
+		{
+			fault: "flat-groups-filter", run: "^Groups$/^GroupsOf$",
+			want: []string{`direct memberships (u in A and B, v in B): ListUsers with filter groups.value eq`, "fills each user's Groups as GroupsOf answers before query.UserDoc", "(store.UserStore.ListUsers)"},
+		},
 		// Users and groups numbered from separate sequences: the check of
 		// how a value naming both resolves runs (it cannot on our stores).
 		{fault: "overlap", run: overlapTest, pass: true, ok: []string{"Groups/OverlappingUserAndGroupIDs"}},
+		// The checks that name a group by its id where a user could be
+		// named too (a member value, a GetGroup of a user's id) use a
+		// group whose id names no user: user "1" and group "1" of such a
+		// store are no fault. On a model without displayName a member's
+		// display is its userName.
+		{fault: "overlap", run: "^Groups$/^(GetNotFoundAndExcludeMembers|ModifyMembers|DeleteVersion|OverlappingUserAndGroupIDs)$", pass: true,
+			ok: []string{"Groups/GetNotFoundAndExcludeMembers", "Groups/ModifyMembers", "Groups/DeleteVersion", "Groups/OverlappingUserAndGroupIDs"}},
+		{fault: "overlap-subattrs", run: overlapTest, pass: true, ok: []string{"Groups/OverlappingUserAndGroupIDs"}},
 		{
 			fault: "overlap-group-first", run: overlapTest,
 			want: []string{`member value "1" names user "u0" and group "g0": CreateGroup must resolve it to the user, Type "User" (store.GroupStore: users are looked up first)`},
+		},
+		// Lists ordered by name when no sortBy is given: the check of the
+		// default order says it is creation order.
+		{
+			fault: "name-order", run: "^(Users|Groups)$/^ListCreationOrder$",
+			want: []string{`ListUsers with sortBy "" descending false, every user active, must return the users [zed Mid alpha Bob] in the order they were created (store.Query.SortBy: "" means creation order`,
+				`ListGroups without sortBy must return the groups [zeta Mu alpha Beta] in the order they were created`},
+		},
+		// A taken name answered with the database's error: the identity
+		// checks say which names are one and which method must conflict.
+		{
+			fault: "driver-conflict", run: "^(Users|Groups)$/^(UniqueUserNameIdentity|UniqueDisplayNameIdentity)$",
+			want: []string{`CreateUser of userName "cafe\u0301" while "caf\u00e9" is stored must return store.ErrConflict: the two are one name under query.NameKey`,
+				`the key the store's unique index must be on (store.UserStore.CreateUser)`,
+				`CreateGroup of displayName "cafe\u0301" while "caf\u00e9" is stored must return store.ErrConflict`},
+		},
+		// Numbered ids looked up as numbers, as a text bound to an
+		// integer column is: "01" finds user "1".
+		{
+			fault: "overlap-as-number", run: "^(Users|Groups)$/^(GetNotFound|GetNotFoundAndExcludeMembers|IDsMatchExactly)$",
+			want: []string{`GetUser must return store.ErrNotFound for the id "01", which differs from the stored "1" by a leading zero alone`,
+				"by a leading zero alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) (store.GroupStore.GetGroup)",
+				`, which differs from the member "1" by a leading zero alone, must remove nothing`},
 		},
 	}
 	for _, tt := range tests {

@@ -25,6 +25,7 @@ var groupTests = []test{
 	{"UniqueDisplayNameIdentity", testDisplayNameIdentity},
 	{"SortDisplayNameKey", testSortDisplayNameKey},
 	{"ListFilterSortPage", testListGroups},
+	{"ListCreationOrder", testListGroupsCreationOrder},
 	{"LookupPages", testLookupPages},
 	{"Replace", testReplaceGroup},
 	{"Delete", testDeleteGroup},
@@ -48,9 +49,9 @@ var groupTests = []test{
 	{"TenantIsolation", testGroupTenants},
 }
 
-// testGroupIDsExact: a member change naming the group by its id in
-// another letter case names no group, and a member value in another
-// letter case names no user: it is skipped when added (store.GroupStore,
+// testGroupIDsExact: a member change naming the group by another
+// spelling of its id (idTwin) names no group, and a member value spelled
+// so names no user: it is skipped when added (store.GroupStore,
 // "Member values") and removes nothing. A store whose id columns compare
 // under a collation that ignores case would change the group, or add and
 // remove the user.
@@ -66,32 +67,32 @@ func testGroupIDsExact(t *testing.T, e *env) {
 	// other too.
 	t.Run("group id", func(t *testing.T) {
 		defer suite.Recover(t)
-		twin, ok := caseTwin(t, g.ID)
+		twin, differs, ok := idTwin(t, g.ID)
 		if !ok {
 			return
 		}
 		_, err := e.groups.ModifyMembers(e.ctx, twin, []string{other.ID}, nil, "")
-		assert.Equal(t, []string{u.ID}, members(t), "a ModifyMembers of the group id %q, which differs from the stored %q in case alone, must change nothing: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
-		requireIs(t, err, store.ErrNotFound, "ModifyMembers of the group id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: %s (store.GroupStore.ModifyMembers)", twin, g.ID, exact)
+		assert.Equal(t, []string{u.ID}, members(t), "a ModifyMembers of the group id %q, which differs from the stored %q %s, must change nothing: %s (store.GroupStore.ModifyMembers)", twin, g.ID, differs, exact)
+		requireIs(t, err, store.ErrNotFound, "ModifyMembers of the group id %q, which differs from the stored %q %s, must return store.ErrNotFound: %s (store.GroupStore.ModifyMembers)", twin, g.ID, differs, exact)
 	})
 	t.Run("member values", func(t *testing.T) {
 		defer suite.Recover(t)
-		twin, ok := caseTwin(t, u.ID)
+		twin, differs, ok := idTwin(t, u.ID)
 		if !ok {
 			return
 		}
 		_, err := e.groups.ModifyMembers(e.ctx, g.ID, nil, []string{twin}, "")
 		require.NoError(t, err, "ModifyMembers removing a value no member has must succeed (store.GroupStore.ModifyMembers)")
-		assert.Equal(t, []string{u.ID}, members(t), "ModifyMembers removing %q, which differs from the member %q in case alone, must remove nothing: %s (store.GroupStore.ModifyMembers)", twin, u.ID, exact)
+		assert.Equal(t, []string{u.ID}, members(t), "ModifyMembers removing %q, which differs from the member %q %s, must remove nothing: %s (store.GroupStore.ModifyMembers)", twin, u.ID, differs, exact)
 
-		if otherTwin, ok := caseTwin(t, other.ID); ok {
+		if otherTwin, differs, ok := idTwin(t, other.ID); ok {
 			_, err = e.groups.ModifyMembers(e.ctx, g.ID, []string{otherTwin}, nil, "")
 			require.NoError(t, err, "ModifyMembers adding a value that names no user or group must skip it, not fail (store.GroupStore, \"Member values\")")
-			assert.NotContains(t, members(t), other.ID, "ModifyMembers adding %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.ModifyMembers)", otherTwin, other.ID, exact)
+			assert.NotContains(t, members(t), other.ID, "ModifyMembers adding %q, which differs from the user id %q %s, must skip it: it names no user; %s (store.GroupStore.ModifyMembers)", otherTwin, other.ID, differs, exact)
 		}
 
 		c := e.createGroup(t, &resources.Group{DisplayName: "Exact Twin", Members: []resources.Member{{Value: twin}}})
-		assert.Empty(t, c.Members, "CreateGroup with the member value %q, which differs from the user id %q in case alone, must skip it: it names no user; %s (store.GroupStore.CreateGroup)", twin, u.ID, exact)
+		assert.Empty(t, c.Members, "CreateGroup with the member value %q, which differs from the user id %q %s, must skip it: it names no user; %s (store.GroupStore.CreateGroup)", twin, u.ID, differs, exact)
 		assert.Empty(t, e.getGroup(t, c.ID, store.GetOptions{}, "a created group must be readable").Members,
 			"CreateGroup must not store the member value %q, which names no user: %s (store.GroupStore.CreateGroup)", twin, exact)
 	})
@@ -184,9 +185,9 @@ func testGetGroup(t *testing.T, e *env) {
 	g := e.createGroup(t, &resources.Group{DisplayName: "G", Members: []resources.Member{{Value: u.ID}}})
 	_, err = e.groups.GetGroup(e.ctx, u.ID, store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, "GetGroup of a user's id must return store.ErrNotFound: a user is no group "+get)
-	if twin, ok := caseTwin(t, g.ID); ok {
+	if twin, differs, ok := idTwin(t, g.ID); ok {
 		_, err = e.groups.GetGroup(e.ctx, twin, store.GetOptions{})
-		requireIs(t, err, store.ErrNotFound, "GetGroup of the id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) %s", twin, g.ID, get)
+		requireIs(t, err, store.ErrNotFound, "GetGroup of the id %q, which differs from the stored %q %s, must return store.ErrNotFound: ids match exactly, case included (store.GroupStore) %s", twin, g.ID, differs, get)
 	}
 
 	got := e.getGroup(t, g.ID, store.GetOptions{ExcludeMembers: true}, "a created group must be readable")
@@ -1086,6 +1087,23 @@ func testGroupsOf(t *testing.T, e *env) {
 	m, err = e.mr.GroupsOf(e.ctx, nil)
 	require.NoError(t, err, "GroupsOf of no ids must not be an error "+of)
 	assert.Empty(t, m, "GroupsOf of no ids must return no groups "+of)
+
+	// A filter on groups sees these direct memberships, on a store that
+	// keeps users only as members too (IndirectGroups checks the
+	// indirect ones, and needs nested groups).
+	if !e.keepsUser("groups") {
+		t.Logf("the store's model leaves out the User attribute groups: its filters are not checked")
+		return
+	}
+	id := func(g *resources.Group) string { return `"` + g.ID + `"` }
+	e.checkGroupFilters(t, "direct memberships (u in A and B, v in B)", []filterCase{
+		{`groups.value eq ` + id(a), []string{"u"}},
+		{`groups.value eq ` + id(b), []string{"u", "v"}},
+		{`groups[value eq ` + id(b) + ` and type eq "direct"]`, []string{"u", "v"}},
+		{`groups.display eq "A"`, []string{"u"}},
+		{`groups pr`, []string{"u", "v"}},
+		{`not (groups pr)`, []string{"lonely"}},
+	})
 }
 
 // testIndirectGroups: groups that are members of groups make indirect
@@ -1236,7 +1254,7 @@ type filterCase struct {
 // included.
 func (e *env) checkGroupFilters(t *testing.T, when string, filters []filterCase) {
 	t.Helper()
-	const contract = "a filter on groups must see the memberships GroupsOf lists, direct and indirect, typed as GroupsOf types them (direct winning), whether or not Groups is filled (RFC 7644 §3.4.2.2; store.MembershipReader)"
+	const contract = "a filter on groups must see the memberships GroupsOf lists, direct and indirect, typed as GroupsOf types them (direct winning), whether or not Groups is filled (RFC 7644 §3.4.2.2; store.MembershipReader): a store answering with query.Select fills each user's Groups as GroupsOf answers before query.UserDoc when query.Mentions(model.User, q.Filter, \"groups\") (store.UserStore.ListUsers)"
 	for _, tc := range filters {
 		for _, exclude := range []bool{false, true} {
 			q := store.Query{Filter: parse(t, tc.filter), Count: 10, ExcludeGroups: exclude}
@@ -1333,7 +1351,7 @@ func testOverlappingIDs(t *testing.T, e *env) {
 		users[u.ID] = u
 	}
 	for i := range 3 {
-		g := e.createGroup(t, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
+		g := e.createGroupAsNumbered(t, &resources.Group{DisplayName: fmt.Sprintf("g%d", i)})
 		if users[g.ID] != nil && shared == "" {
 			shared, group = g.ID, g
 		}
@@ -1343,10 +1361,14 @@ func testOverlappingIDs(t *testing.T, e *env) {
 	}
 	const first = "member value %q names user %q and group %q: %s must resolve it to the user, Type \"User\" (store.GroupStore: users are looked up first)"
 	user := users[shared]
+	display := user.DisplayName // else its userName (store.GroupStore): a model may leave displayName out
+	if display == "" {
+		display = user.UserName
+	}
 	check := func(ms []resources.Member, method string) {
 		t.Helper()
 		if assert.Len(t, ms, 1, first, shared, user.UserName, group.DisplayName, method) {
-			assert.Equal(t, resources.Member{Value: shared, Type: "User", Display: user.DisplayName}, ms[0], first, shared, user.UserName, group.DisplayName, method)
+			assert.Equal(t, resources.Member{Value: shared, Type: "User", Display: display}, ms[0], first, shared, user.UserName, group.DisplayName, method)
 		}
 	}
 	g := e.createGroup(t, &resources.Group{DisplayName: "holder", Members: []resources.Member{{Value: shared, Type: "Group"}}})
@@ -1428,4 +1450,14 @@ func testGroupTenants(t *testing.T, e *env) {
 		require.NoError(t, err, "GroupsOf must answer for any ids (store.MembershipReader.GroupsOf)")
 		assert.Empty(t, m[bu.ID], iso, "GroupsOf must not list another tenant's memberships")
 	}
+}
+
+// testListGroupsCreationOrder is testListUsersCreationOrder for groups.
+func testListGroupsCreationOrder(t *testing.T, e *env) {
+	created := []string{"zeta", "Mu", "alpha", "Beta"}
+	for _, n := range created {
+		e.createGroup(t, &resources.Group{DisplayName: n})
+	}
+	assert.Equal(t, created, groupNames(e.listGroups(t, store.Query{StartIndex: 1, Count: 10}).Items),
+		"ListGroups without sortBy must return the groups %v in the order they were created (store.Query.SortBy: \"\" means creation order, the store's stable default; a sequence column, not the name, the id or the database's row order; store.GroupStore.ListGroups)", created)
 }

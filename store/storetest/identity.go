@@ -61,6 +61,16 @@ var nameOperators = []struct {
 	{"ne", func(string) []string { return []string{} }},
 }
 
+// The messages of the identity checks: each states the rule, of
+// query.NameKey, and the method whose doc comment states it.
+const (
+	identityConflict   = "%s %+q while %+q is stored must return store.ErrConflict: the two are one name under query.NameKey (normalised, width, spaces and case folded), the key the store's unique index must be on (%s)"
+	identityDistinct   = "%s %+q while %+q is stored must succeed: the two are different names under query.NameKey, the key the store's unique index must be on, not a fold of its own (%s)"
+	identityEq         = "%s eq %+q must find the resource stored as %+q: eq on the unique name compares query.NameKey, as uniqueness does (%s; query.Evaluator, which query.Select uses)"
+	identityEqDistinct = "%s eq %+q must find the resource stored as %+q alone, not the one stored as %+q: the two are different names under query.NameKey (%s; query.Evaluator)"
+	identityRespell    = "%s of the resource holding %s %+q to %+q, the same name under query.NameKey, must succeed: a resource may respell its own name (%s)"
+)
+
 // testUserNameIdentity: userName is unique under query.NameKey, and
 // "userName eq" compares the same key, so an identity provider that
 // looks a user up before creating it finds the one a create would
@@ -72,7 +82,7 @@ func testUserNameIdentity(t *testing.T, e *env) {
 			require.Equal(t, tc.same, query.NameKey(tc.first, false) == query.NameKey(tc.second, false), "the table agrees with query.NameKey: %+q %+q", tc.first, tc.second)
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-id-%d", e.tenant, i))
 			first, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.first})
-			require.NoError(t, err)
+			require.NoError(t, err, "CreateUser %+q must store a new user (store.UserStore.CreateUser)", tc.first)
 			ce := *e
 			ce.ctx = ctx
 			found := func(name string) []string {
@@ -81,30 +91,30 @@ func testUserNameIdentity(t *testing.T, e *env) {
 			}
 			second, err := e.users.CreateUser(ctx, &resources.User{UserName: tc.second})
 			if !tc.same {
-				require.NoError(t, err, "%+q after %+q", tc.second, tc.first)
-				assert.Equal(t, []string{second.ID}, found(tc.second))
-				assert.Equal(t, []string{first.ID}, found(tc.first))
+				require.NoError(t, err, identityDistinct, "CreateUser of userName", tc.second, tc.first, "store.UserStore.CreateUser")
+				assert.Equal(t, []string{second.ID}, found(tc.second), identityEqDistinct, "userName", tc.second, tc.second, tc.first, "store.UserStore.ListUsers")
+				assert.Equal(t, []string{first.ID}, found(tc.first), identityEqDistinct, "userName", tc.first, tc.first, tc.second, "store.UserStore.ListUsers")
 				return
 			}
-			requireIs(t, err, store.ErrConflict, "%+q after %+q", tc.second, tc.first)
-			assert.Equal(t, []string{first.ID}, found(tc.second), "eq %+q finds %+q", tc.second, tc.first)
-			assert.Equal(t, []string{first.ID}, found(tc.first))
+			requireIs(t, err, store.ErrConflict, identityConflict, "CreateUser of userName", tc.second, tc.first, "store.UserStore.CreateUser")
+			assert.Equal(t, []string{first.ID}, found(tc.second), identityEq, "userName", tc.second, tc.first, "store.UserStore.ListUsers")
+			assert.Equal(t, []string{first.ID}, found(tc.first), identityEq, "userName", tc.first, tc.first, "store.UserStore.ListUsers")
 			for _, op := range nameOperators {
 				got := userIDs(ce.listUsers(t, store.Query{Filter: parse(t, fmt.Sprintf("userName %s %q", op.op, tc.second)), Count: 10, ExcludeGroups: true}).Items)
 				assert.Equal(t, op.want(first.ID), got, "userName %s %+q on %+q: every operator compares query.NameKey, as eq does (query.NameOperandKey)", op.op, tc.second, tc.first)
 			}
 			other, err := e.users.CreateUser(ctx, &resources.User{UserName: "other"})
-			require.NoError(t, err)
+			require.NoError(t, err, "CreateUser \"other\" must store a new user (store.UserStore.CreateUser)")
 			w := other.Clone()
 			w.UserName = tc.second
 			_, err = e.users.ReplaceUser(ctx, w, "")
-			requireIs(t, err, store.ErrConflict, "replace onto %+q", tc.second)
+			requireIs(t, err, store.ErrConflict, identityConflict, "ReplaceUser of another user to userName", tc.second, tc.first, "store.UserStore.ReplaceUser")
 			// The holder may respell its own name.
 			w = first.Clone()
 			w.UserName = tc.second
 			_, err = e.users.ReplaceUser(ctx, w, "")
-			require.NoError(t, err)
-			assert.Equal(t, []string{first.ID}, found(tc.first))
+			require.NoError(t, err, identityRespell, "ReplaceUser", "userName", tc.first, tc.second, "store.UserStore.ReplaceUser")
+			assert.Equal(t, []string{first.ID}, found(tc.first), identityEq, "userName", tc.first, tc.second, "store.UserStore.ListUsers")
 		})
 	}
 }
@@ -116,7 +126,7 @@ func testDisplayNameIdentity(t *testing.T, e *env) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := store.WithTenant(context.Background(), fmt.Sprintf("%s-gid-%d", e.tenant, i))
 			first, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: tc.first})
-			require.NoError(t, err)
+			require.NoError(t, err, "CreateGroup %+q must store a new group (store.GroupStore.CreateGroup)", tc.first)
 			ce := *e
 			ce.ctx = ctx
 			found := func(name string) []string {
@@ -125,22 +135,22 @@ func testDisplayNameIdentity(t *testing.T, e *env) {
 			}
 			second, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: tc.second})
 			if !tc.same {
-				require.NoError(t, err, "%+q after %+q", tc.second, tc.first)
-				assert.Equal(t, []string{second.ID}, found(tc.second))
+				require.NoError(t, err, identityDistinct, "CreateGroup of displayName", tc.second, tc.first, "store.GroupStore.CreateGroup")
+				assert.Equal(t, []string{second.ID}, found(tc.second), identityEqDistinct, "displayName", tc.second, tc.second, tc.first, "store.GroupStore.ListGroups")
 				return
 			}
-			requireIs(t, err, store.ErrConflict, "%+q after %+q", tc.second, tc.first)
-			assert.Equal(t, []string{first.ID}, found(tc.second))
+			requireIs(t, err, store.ErrConflict, identityConflict, "CreateGroup of displayName", tc.second, tc.first, "store.GroupStore.CreateGroup")
+			assert.Equal(t, []string{first.ID}, found(tc.second), identityEq, "displayName", tc.second, tc.first, "store.GroupStore.ListGroups")
 			for _, op := range nameOperators {
 				got := groupIDs(ce.listGroups(t, store.Query{Filter: parse(t, fmt.Sprintf("displayName %s %q", op.op, tc.second)), Count: 10, ExcludeMembers: true}).Items)
 				assert.Equal(t, op.want(first.ID), got, "displayName %s %+q on %+q: every operator compares query.NameKey, as eq does (query.NameOperandKey)", op.op, tc.second, tc.first)
 			}
 			other, err := e.groups.CreateGroup(ctx, &resources.Group{DisplayName: "other"})
-			require.NoError(t, err)
+			require.NoError(t, err, "CreateGroup \"other\" must store a new group (store.GroupStore.CreateGroup)")
 			w := other.Clone()
 			w.DisplayName = tc.second
 			_, err = e.groups.ReplaceGroup(ctx, w, "")
-			requireIs(t, err, store.ErrConflict, "replace onto %+q", tc.second)
+			requireIs(t, err, store.ErrConflict, identityConflict, "ReplaceGroup of another group to displayName", tc.second, tc.first, "store.GroupStore.ReplaceGroup")
 		})
 	}
 }

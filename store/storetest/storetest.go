@@ -256,7 +256,39 @@ func (e *env) createUser(t *testing.T, u *resources.User) *resources.User {
 }
 
 // createGroup is createUser for groups.
+//
+// The group's id names no user of the tenant: a store that numbers users
+// and groups from sequences of their own gives user "1" and group "1",
+// and a member value naming both is the user (store.GroupStore, "Member
+// values"), so a check that adds the group as a member, or asks GetGroup
+// for a user's id, needs a group its id names alone. When the id the
+// store gives names a user, createGroup deletes the group, holds that id
+// with a placeholder group and creates it again, until its id names no
+// user, then deletes the placeholders. Groups/OverlappingUserAndGroupIDs,
+// which looks for such a pair, creates with createGroupAsNumbered.
 func (e *env) createGroup(t *testing.T, g *resources.Group) *resources.Group {
+	t.Helper()
+	e.fitGroup(g)
+	var held []string
+	defer func() {
+		for _, id := range held {
+			assert.NoError(t, e.groups.DeleteGroup(e.ctx, id, ""), "DeleteGroup must delete a group (store.GroupStore.DeleteGroup)")
+		}
+	}()
+	for i := range 1000 {
+		out := e.createGroupAsNumbered(t, g.Clone())
+		if _, err := e.users.GetUser(e.ctx, out.ID, store.GetOptions{ExcludeGroups: true}); err != nil {
+			return out
+		}
+		require.NoError(t, e.groups.DeleteGroup(e.ctx, out.ID, ""), "DeleteGroup must delete a group (store.GroupStore.DeleteGroup)")
+		held = append(held, e.createGroupAsNumbered(t, &resources.Group{DisplayName: fmt.Sprintf("storetest placeholder %d of %s", i, g.DisplayName)}).ID)
+	}
+	t.Fatalf("every group CreateGroup %q gave had the id of a user of the tenant: the suite needs group ids that name no user (store.GroupStore, \"Member values\")", g.DisplayName)
+	return nil
+}
+
+// createGroupAsNumbered creates g, whatever id the store gives it.
+func (e *env) createGroupAsNumbered(t *testing.T, g *resources.Group) *resources.Group {
 	t.Helper()
 	e.fitGroup(g)
 	out, err := e.groups.CreateGroup(e.ctx, g)

@@ -20,6 +20,7 @@ var userTests = []test{
 	{"GetNotFound", testGetUserNotFound},
 	{"IDsMatchExactly", testUserIDsExact},
 	{"ListFilter", testListUsersFilter},
+	{"ListCreationOrder", testListUsersCreationOrder},
 	{"ListSort", testListUsersSort},
 	{"ListSortUnknownAttribute", testListSortUnknown},
 	{"ListFilterNUL", testListNUL},
@@ -106,44 +107,52 @@ func testGetUserNotFound(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "someone"})
 	_, err = e.users.GetUser(e.ctx, u.ID+"x", store.GetOptions{})
 	requireIs(t, err, store.ErrNotFound, nf, "an id a stored one is a prefix of (ids match exactly)")
-	if twin, ok := caseTwin(t, u.ID); ok {
+	if twin, differs, ok := idTwin(t, u.ID); ok {
 		_, err = e.users.GetUser(e.ctx, twin, store.GetOptions{})
-		requireIs(t, err, store.ErrNotFound, nf, fmt.Sprintf("the id %q, which differs from the stored %q in case alone (ids match exactly, case included: store.UserStore)", twin, u.ID))
+		requireIs(t, err, store.ErrNotFound, nf, fmt.Sprintf("the id %q, which differs from the stored %q %s (ids match exactly, case included: store.UserStore)", twin, u.ID, differs))
 	}
 }
 
-// testUserIDsExact: a write naming a user by its id in another letter
-// case names no user, as a lookup does (testGetUserNotFound): a store
-// whose id column compares under a collation that ignores case would
-// replace or delete the user.
+// testUserIDsExact: a write naming a user by another spelling of its id
+// (idTwin: another letter case, or a leading zero for an id of digits)
+// names no user, as a lookup does (testGetUserNotFound): a store whose id
+// column compares under a collation that ignores case, or that converts
+// the text to a number, would replace or delete the user.
 func testUserIDsExact(t *testing.T, e *env) {
 	u := e.createUser(t, &resources.User{UserName: "exact", Active: ptr(true)})
-	twin, ok := caseTwin(t, u.ID)
+	twin, differs, ok := idTwin(t, u.ID)
 	if !ok {
 		return
 	}
-	const exact = "%s of the id %q, which differs from the stored %q in case alone, must return store.ErrNotFound: ids match exactly, case included (store.UserStore) (store.UserStore.%s)"
+	const exact = "%s of the id %q, which differs from the stored %q %s, must return store.ErrNotFound: ids match exactly, case included (store.UserStore) (store.UserStore.%s)"
 	w := u.Clone()
 	w.ID, w.UserName = twin, "exact-renamed"
 	_, err := e.users.ReplaceUser(e.ctx, w, "")
-	requireIs(t, err, store.ErrNotFound, exact, "ReplaceUser", twin, u.ID, "ReplaceUser")
-	requireIs(t, e.users.DeleteUser(e.ctx, twin, ""), store.ErrNotFound, exact, "DeleteUser", twin, u.ID, "DeleteUser")
-	got := e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there: a write to its id in another case names no user")
-	assert.Equal(t, "exact", got.UserName, "a ReplaceUser of the id in another case must change nothing (store.UserStore.ReplaceUser)")
-	assert.Equal(t, u.Meta.Version, got.Meta.Version, "a ReplaceUser of the id in another case must change nothing (store.UserStore.ReplaceUser)")
+	requireIs(t, err, store.ErrNotFound, exact, "ReplaceUser", twin, u.ID, differs, "ReplaceUser")
+	requireIs(t, e.users.DeleteUser(e.ctx, twin, ""), store.ErrNotFound, exact, "DeleteUser", twin, u.ID, differs, "DeleteUser")
+	got := e.getUser(t, u.ID, store.GetOptions{}, "the user must still be there: a write to another spelling of its id names no user")
+	assert.Equal(t, "exact", got.UserName, "a ReplaceUser of the id %q must change nothing (store.UserStore.ReplaceUser)", twin)
+	assert.Equal(t, u.Meta.Version, got.Meta.Version, "a ReplaceUser of the id %q must change nothing (store.UserStore.ReplaceUser)", twin)
 }
 
-// caseTwin returns id in another letter case, or false (logged) when id
-// has no letter to change: then no lookup tells an exact match of ids
-// from one that ignores case.
-func caseTwin(t *testing.T, id string) (string, bool) {
+// idTwin returns an id that differs from id and that a store matching ids
+// loosely would take for it, with how it differs: id in another letter
+// case (a column whose collation ignores case), or, for an id of digits
+// only, id with a leading zero (a number column, which compares the text
+// as the number it spells). False (logged) when id has neither.
+func idTwin(t *testing.T, id string) (twin, differs string, ok bool) {
 	t.Helper()
-	twin := otherCase(id)
-	if twin == id {
-		t.Logf("the id %q has no letter: its lookup in another case is not checked", id)
-		return "", false
+	if twin := otherCase(id); twin != id {
+		return twin, "in case alone", true
 	}
-	return twin, true
+	if id != "" && strings.Trim(id, "0123456789") == "" {
+		// A number column compares the text as the number it spells
+		// (SQLite's integer affinity, PostgreSQL's cast, strconv.Atoi):
+		// "07" would find the user "7".
+		return "0" + id, "by a leading zero alone", true
+	}
+	t.Logf("the id %q has neither a letter nor only digits: its lookup in another spelling is not checked", id)
+	return "", "", false
 }
 
 // seedUsers creates the users the filter tests run against. Each has
@@ -904,5 +913,22 @@ func testLookupPaged(t *testing.T, e *env) {
 		require.NotNil(t, p.Items, "ListGroups %s: Items must not be nil (store.Page)", describe(q))
 		assert.Equal(t, c.want, groupNames(p.Items), "ListGroups %s: a lookup by displayName must page and count as any list (store.GroupStore.ListGroups)", describe(q))
 		assert.Equal(t, c.total, p.Total, "ListGroups %s: Total must count the match (store.Page.Total)", describe(q))
+	}
+}
+
+// testListUsersCreationOrder: a list without sortBy is in creation order,
+// and so are the ties of a sort, ascending and descending (store.Query.SortBy),
+// whatever order the names, or a database's rows, would give. The names
+// are created in no order a collation gives, so that a store ordering by
+// name (or by nothing) fails here, not in a check of something else.
+func testListUsersCreationOrder(t *testing.T, e *env) {
+	created := []string{"zed", "Mid", "alpha", "Bob"}
+	for _, n := range created {
+		e.createUser(t, &resources.User{UserName: n, Active: ptr(true)})
+	}
+	const why = "(store.Query.SortBy: \"\" means creation order, the store's stable default, which also breaks every tie of a sort, so that pages are stable; a sequence column, not the name, the id or the database's row order; store.UserStore.ListUsers)"
+	for _, q := range []store.Query{{}, {SortBy: "active"}, {SortBy: "active", Descending: true}} {
+		q.StartIndex, q.Count = 1, 10
+		assert.Equal(t, created, userNames(e.listUsers(t, q).Items), "ListUsers with sortBy %q descending %v, every user active, must return the users %v in the order they were created %s", q.SortBy, q.Descending, created, why)
 	}
 }
