@@ -122,9 +122,9 @@ func BenchmarkCountedCreate(b *testing.B) {
 // users, for a create and for a create then delete (the delete now
 // probes whether its tenant has rows left); and, on PostgreSQL, 8
 // concurrent creators of one tenant on each store in turn
-// (/concurrent), three rounds, the order alternating. Run it against a
-// server with fsync off and one with it on (SCIM_PG_FAST=0). It runs
-// only when SCIM_BENCH_COUNTS is set.
+// (/concurrent), three rounds (SCIM_BENCH_ROUNDS), the order
+// alternating. Run it against a server with fsync off and one with it
+// on (SCIM_PG_FAST=0). It runs only when SCIM_BENCH_COUNTS is set.
 func BenchmarkCountFoldNeverWaits(b *testing.B) {
 	if envCount("SCIM_BENCH_COUNTS", 0) == 0 {
 		b.Skip("set SCIM_BENCH_COUNTS=1 to run")
@@ -172,7 +172,7 @@ func BenchmarkCountFoldNeverWaits(b *testing.B) {
 			if !isPG(sides[0]) {
 				return
 			}
-			for round := range 3 {
+			for round := range envCount("SCIM_BENCH_ROUNDS", 3) {
 				for j := range 2 {
 					k := (round + j) % 2
 					b.Run(fmt.Sprintf("concurrent/%s", [2]string{"v15", "v16"}[k]), func(b *testing.B) {
