@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -388,5 +390,55 @@ func TestUpgradeTo16(t *testing.T) {
 			assert.Equal(t, want, stored, tenant)
 			assert.Equal(t, stored, listed, tenant)
 		}
+	})
+}
+
+// TestTenantCountsFoldUnderRepeatableRead: where the host makes
+// REPEATABLE READ the default isolation (the store's writes then run at
+// it), concurrent creates of one tenant all succeed, the count stays
+// exact and the folds still run (a fold that meets a delta folded after
+// its snapshot drops itself, not the write).
+func TestTenantCountsFoldUnderRepeatableRead(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		dsn := db.dsn(t)
+		if !isPGDSN(dsn) {
+			t.Skip("SQLite has no isolation levels to choose")
+		}
+		u, err := url.Parse(dsn)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("default_transaction_isolation", "repeatable read")
+		u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads no + as a space
+		s := openAt(t, sqlstore.Config{DSN: u.String()})
+		var iso string
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT current_setting('transaction_isolation')`).Scan(&iso))
+		require.Equal(t, "repeatable read", iso)
+		const writers, rounds = 4, 40
+		tctx := store.WithTenant(ctx, "a")
+		var wg sync.WaitGroup
+		errs := make(chan error, writers)
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range rounds {
+					if _, err := s.CreateUser(tctx, &resources.User{UserName: fmt.Sprintf("u%d-%d", w, i)}); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			require.NoError(t, err)
+		}
+		listed, stored := totals(t, s, "a")
+		assert.Equal(t, [2]int{writers * rounds, 0}, stored)
+		assert.Equal(t, stored, listed)
+		var rows int
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_counts`).Scan(&rows))
+		assert.Less(t, rows, writers*rounds*3/4, "the deltas are folded")
 	})
 }
