@@ -44,6 +44,26 @@ func uncounted(s *sqlstore.Store, hot bool) []string {
 	return qs
 }
 
+// concurrently runs create b.N times (rounded up to a multiple of 8)
+// from 8 goroutines and reports the wall time per create.
+func concurrently(b *testing.B, create func()) {
+	const workers = 8
+	var wg sync.WaitGroup
+	per := (b.N + workers - 1) / workers
+	start := time.Now()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range per {
+				create()
+			}
+		}()
+	}
+	wg.Wait()
+	b.ReportMetric(float64(time.Since(start).Microseconds())/float64(per*workers), "µs/create")
+}
+
 // BenchmarkCountedCreate measures what migration 0014's count of a
 // tenant's rows adds to CreateUser: pairbench, a store whose count
 // triggers are dropped (off) and one that keeps them (on), each seeded
@@ -93,21 +113,7 @@ func BenchmarkCountedCreate(b *testing.B) {
 					s    *sqlstore.Store
 				}{{"uncounted", sides[0]}, {"counted", sides[1]}, {"hot", hot}} {
 					b.Run("concurrent/"+c.name, func(b *testing.B) {
-						const workers = 8
-						var wg sync.WaitGroup
-						per := (b.N + workers - 1) / workers
-						start := time.Now()
-						for range workers {
-							wg.Add(1)
-							go func() {
-								defer wg.Done()
-								for range per {
-									create(b, c.s)
-								}
-							}()
-						}
-						wg.Wait()
-						b.ReportMetric(float64(time.Since(start).Microseconds())/float64(per*workers), "µs/create")
+						concurrently(b, func() { create(b, c.s) })
 					})
 				}
 			}
@@ -175,22 +181,8 @@ func BenchmarkCountFoldNeverWaits(b *testing.B) {
 			for round := range envCount("SCIM_BENCH_ROUNDS", 3) {
 				for j := range 2 {
 					k := (round + j) % 2
-					b.Run(fmt.Sprintf("concurrent/%s", [2]string{"v15", "v16"}[k]), func(b *testing.B) {
-						const workers = 8
-						var wg sync.WaitGroup
-						per := (b.N + workers - 1) / workers
-						start := time.Now()
-						for range workers {
-							wg.Add(1)
-							go func() {
-								defer wg.Done()
-								for range per {
-									create(b, sides[k])
-								}
-							}()
-						}
-						wg.Wait()
-						b.ReportMetric(float64(time.Since(start).Microseconds())/float64(per*workers), "µs/create")
+					b.Run("concurrent/"+[2]string{"v15", "v16"}[k], func(b *testing.B) {
+						concurrently(b, func() { create(b, sides[k]) })
 					})
 				}
 			}
