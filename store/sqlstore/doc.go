@@ -89,8 +89,11 @@
 //     its totalResults in its page's statement instead of counting the
 //     tenant on every page. SQLite keeps one row per tenant and kind; on
 //     PostgreSQL each statement appends a delta row, which no concurrent
-//     write locks, and every 32nd folds its tenant's committed deltas; a
-//     TRUNCATE of either table empties its counts (migration 0015). A
+//     write locks, and every 32nd folds its tenant's committed deltas,
+//     skipping those another fold holds, so that a fold never waits
+//     (migration 0016); a TRUNCATE of either table empties its counts
+//     (migration 0015). A tenant emptied of users or groups keeps no
+//     rows, and an UPDATE of a row's tenant moves its count (0016). A
 //     role that lists needs SELECT on it, one that creates or deletes
 //     users or groups SELECT, INSERT, UPDATE and DELETE (the fold), as on
 //     the other tables.

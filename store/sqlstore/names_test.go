@@ -3,6 +3,8 @@ package sqlstore_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -68,11 +70,54 @@ func undo0014() []string {
 // undo0015 returns the statements that take a database back to schema
 // version 14: PostgreSQL's counts not emptied by a TRUNCATE.
 func undo0015() []string {
-	return []string{
-		postgresOnly + `DROP TRIGGER scim_users_truncated ON scim_users`,
-		postgresOnly + `DROP TRIGGER scim_groups_truncated ON scim_groups`,
-		postgresOnly + `DROP FUNCTION scim_counted_truncated()`,
+	return append(undo0016(),
+		postgresOnly+`DROP TRIGGER scim_users_truncated ON scim_users`,
+		postgresOnly+`DROP TRIGGER scim_groups_truncated ON scim_groups`,
+		postgresOnly+`DROP FUNCTION scim_counted_truncated()`,
 		`DELETE FROM scim_schema_migrations WHERE version >= 15`,
+	)
+}
+
+// undo0016 returns the statements that take a database back to schema
+// version 15: PostgreSQL's folds waiting for each other's row locks (the
+// functions of migration 0014 again), and on both databases the counts
+// of an emptied tenant kept and a row moved between tenants not counted.
+func undo0016() []string {
+	return append(append([]string{
+		postgresOnly + `DROP TRIGGER scim_users_moved ON scim_users`,
+		postgresOnly + `DROP TRIGGER scim_groups_moved ON scim_groups`,
+		postgresOnly + `DROP FUNCTION scim_counted_moved()`,
+		postgresOnly + `DROP FUNCTION scim_count_settle(text, text, bigint, boolean)`,
+		sqliteOnly + `DROP TRIGGER scim_users_moved`,
+		sqliteOnly + `DROP TRIGGER scim_groups_moved`,
+		sqliteOnly + `DROP TRIGGER scim_users_deleted`,
+		sqliteOnly + `CREATE TRIGGER scim_users_deleted AFTER DELETE ON scim_users BEGIN
+			UPDATE scim_counts SET n = n - 1 WHERE tenant = OLD.tenant AND kind = 'users'; END`,
+		sqliteOnly + `DROP TRIGGER scim_groups_deleted`,
+		sqliteOnly + `CREATE TRIGGER scim_groups_deleted AFTER DELETE ON scim_groups BEGIN
+			UPDATE scim_counts SET n = n - 1 WHERE tenant = OLD.tenant AND kind = 'groups'; END`,
+	}, functionsOf0014()...),
+		`DELETE FROM scim_schema_migrations WHERE version >= 16`,
+	)
+}
+
+// functionsOf0014 returns PostgreSQL's migration 0014 functions as that
+// migration creates them (CREATE OR REPLACE), read from its file.
+func functionsOf0014() []string {
+	body, err := os.ReadFile(filepath.Join("migrations", "postgres", "0014_tenant_counts.sql"))
+	if err != nil {
+		panic(err)
+	}
+	var qs []string
+	for rest := string(body); ; {
+		i := strings.Index(rest, "CREATE OR REPLACE FUNCTION")
+		if i < 0 {
+			return qs
+		}
+		rest = rest[i:]
+		j := strings.Index(rest, "\n$$;")
+		qs = append(qs, postgresOnly+rest[:j+len("\n$$")])
+		rest = rest[j:]
 	}
 }
 
