@@ -303,6 +303,35 @@ func TestUnknownAttributeWording(t *testing.T) {
 	})
 }
 
+// TestUnknownSubAttributeWording: a sub-attribute its attribute does not
+// define is refused in strict mode naming the attribute and the
+// sub-attributes to send instead (resources.NoSubAttribute), wherever the
+// client sent it: a member of a value in a body or a PATCH value, a
+// PATCH path. Before, a value's member was "not an attribute of this
+// resource type or its extensions", naming neither the attribute nor
+// the resource type, and a path under a simple attribute "has no
+// sub-attributes", in words of its own.
+func TestUnknownSubAttributeWording(t *testing.T) {
+	_, strict, _ := lenientAndStrict(t, "memory")
+	id := strict.createUser("bjensen@example.com")["id"].(string)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	const emails = `is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary (strict mode)`
+	strict.checkWording(t, []wording{
+		{"a member of a body's value", "POST", "/Users", `{"userName":"x","emails":[{"value":"a@example.com","Nope":1}]}`, 400, "invalidSyntax",
+			`attribute "emails.Nope": ` + emails},
+		{"a member of a single-valued attribute's value", "POST", "/Users", `{"userName":"x","name":{"nope":"x"}}`, 400, "invalidSyntax",
+			`attribute "name.nope": is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix (strict mode)`},
+		{"a member of an extension's value", "POST", "/Users", `{"userName":"x","` + ent + `":{"manager":{"value":"m","nope":1}}}`, 400, "invalidSyntax",
+			`attribute "` + ent + `:manager.nope": is not a sub-attribute of "` + ent + `:manager"; send one that GET /Schemas lists for it: value, $ref, displayName (strict mode)`},
+		{"a member of a PATCH value", "PATCH", "/Users/" + id, patchOp + `[{"op":"add","path":"emails","value":[{"value":"a@example.com","Nope":1}]}]}`, 400, "invalidSyntax",
+			`Operations[0]: attribute "emails.Nope": ` + emails},
+		{"a PATCH path", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"emails.Nope","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "emails.Nope" ` + emails},
+		{"a PATCH path under a simple attribute", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"userName.x","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "userName.x" is not a sub-attribute of "userName", which has none; send "userName" itself`},
+	})
+}
+
 // TestMalformedPathScimType: RFC 7644 §3.12 answers a PATCH path that is
 // not a path invalidPath and one whose value filter is malformed
 // invalidFilter. A '[' never closed, or closed on nothing, holds no value

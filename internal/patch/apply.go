@@ -586,7 +586,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 	attr := res.Attr
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
-		return loc{}, a.fail(InvalidPath, "%v: %q has no sub-attributes", named, attr.Name)
+		return loc{}, a.fail(InvalidPath, "%v %s", named, rt.NoAttribute(p.AttrPath))
 	case res.Missing, res.Whole == rt.Schema:
 		// The core schema's URN alone: add and replace take it as an
 		// object of core attributes, and remove refuses it, before they
