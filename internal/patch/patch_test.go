@@ -127,7 +127,7 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name: "3.12 filter on an unknown sub-attribute is invalidFilter",
 			ops:  `[{"op":"replace","path":"emails[kind eq \"work\"].value","value":"x"}]`,
-			err:  &fail{InvalidFilter, `"kind" is not a sub-attribute of emails`, 0},
+			err:  &fail{InvalidFilter, `filter path "kind" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, 0},
 		},
 		{
 			name:   "3.12 error names the failing operation",
