@@ -165,7 +165,11 @@ func TestPatchPathSchemas(t *testing.T) {
 			{"/Groups/" + gid, op("remove", "schemas", nil)},
 		} {
 			t.Run(fmt.Sprintf("strict=%v %s %s", strict, tc.op["op"], tc.path[:7]), func(t *testing.T) {
-				r := e.do("PATCH", tc.path+"?excludedAttributes=members", patchBody(tc.op))
+				query := "" // a group's members are left out of the answer
+				if strings.HasPrefix(tc.path, "/Groups/") {
+					query = "?excludedAttributes=members"
+				}
+				r := e.do("PATCH", tc.path+query, patchBody(tc.op))
 				require.Equal(t, 200, r.Code, r.Raw)
 				assert.Equal(t, `W/"1"`, r.Header.Get("ETag"), "nothing changed")
 				recent, err := ring.Recent(context.Background(), "", 1)
@@ -2242,8 +2246,8 @@ func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
 // attributes with the associated schema extension URN to avoid naming
 // conflicts", and a host extension added later could define the name
 // too. Every refusal or warning of it now names the qualified path to
-// send: a filter's and sortBy's 400, attributes' warning (the name is
-// not returned, as any unknown one), a PATCH path's and a body's
+// send: a filter's and sortBy's 400, attributes' warning and strict
+// refusal (TestUnknownAttributesNames), a PATCH path's and a body's
 // "ignored unknown attribute" and their strict refusals. An unknown name
 // no extension defines gets no hint.
 func TestUnqualifiedExtensionAttribute(t *testing.T) {
@@ -2268,7 +2272,8 @@ func TestUnqualifiedExtensionAttribute(t *testing.T) {
 		{"sortBy", "GET", "/Users?sortBy=employeeNumber", nil,
 			"invalidValue", `sortBy "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber"`, ""},
 		{"attributes", "GET", "/Users?attributes=userName,employeeNumber", nil,
-			"", "", `attributes "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber"`},
+			"invalidValue", `attributes "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber" (strict mode)`,
+			`ignored attributes "employeeNumber", which is not an attribute of User or its extensions` + hint + `:employeeNumber"`},
 		{"PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", "employeeNumber", "7")),
 			"invalidPath", `Operations[0]: path "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber" (strict mode)`,
 			`Operations[0]: ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
@@ -2360,6 +2365,68 @@ func TestRemoveAbsentMember(t *testing.T) {
 					requireError(t, env.do("PATCH", "/Users/"+u, patchBody(op("remove", `emails[value eq "nobody"]`, nil))), 400, "noTarget", "no value of emails matches the filter")
 				}
 			})
+		})
+	}
+}
+
+// TestUnknownAttributesNames: a name in attributes or excludedAttributes
+// that the resource type does not define (RFC 7644 §3.9 makes no error
+// of it) is taken with a warning naming the parameter and the name, in
+// the words every unknown attribute gets, once however often it is
+// given; strict mode refuses it, 400 invalidValue, as sortBy's unknown
+// name is refused. A query across types (/.search at the root) bends
+// only a name no type defines. Microsoft's validator's value-filtered
+// name (attributes=emails[type eq "work"]) names an attribute and is no
+// bend. Before, an unknown name was ignored in silence in both modes.
+func TestUnknownAttributesNames(t *testing.T) {
+	e, strict, ring := lenientAndStrict(t, "memory")
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	gid := e.createGroup("G", id)["id"].(string)
+	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	const search = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],`
+	for _, tc := range []struct {
+		name, method, path, body string
+		warning                  string // of the lenient request, "" for none
+		detail                   string // of the strict refusal, "" when strict answers as lenient does
+	}{
+		{"attributes", "GET", "/Users?attributes=userName,nope", "",
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no + ` (strict mode)`},
+		{"excludedAttributes", "GET", "/Users/" + id + "?excludedAttributes=nope", "",
+			`ignored excludedAttributes "nope", which ` + no, `excludedAttributes "nope" ` + no + ` (strict mode)`},
+		{"a name given three times", "GET", "/Users?attributes=nope,userName,nope,nope", "",
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"a sub-attribute", "GET", "/Users?attributes=emails.nope", "",
+			`ignored attributes "emails.nope", which is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, `attributes "emails.nope" is not a sub-attribute of "emails"`},
+		{"an extension's attribute without its URN", "GET", "/Users?attributes=employeeNumber", "",
+			`ignored attributes "employeeNumber", which is not an attribute of User or its extensions; an extension's attribute is named after its URN (RFC 7644 §3.10): send "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"`, `attributes "employeeNumber" is not an attribute of User`},
+		{"a SearchRequest's", "POST", "/Users/.search", search + `"attributes":["nope"]}`,
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"another type's attribute", "GET", "/Users?excludedAttributes=members", "",
+			`ignored excludedAttributes "members", which ` + no, `excludedAttributes "members" ` + no},
+		{"a group's attribute at the root, across types", "POST", "/.search", search + `"attributes":["members","userName"]}`, "", ""},
+		{"a name no type defines at the root", "POST", "/.search", search + `"attributes":["nope"]}`,
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"Microsoft's validator's value-filtered name", "GET", "/Users/" + id + `?attributes=emails[type+eq+%22work%22]`, "", "", ""},
+		{"known names", "GET", "/Groups/" + gid + "?excludedAttributes=members", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.body != "" {
+				body = tc.body
+			}
+			r := e.do(tc.method, tc.path, body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			var want []string
+			if tc.warning != "" {
+				want = []string{tc.warning}
+			}
+			assert.Equal(t, want, lastWarnings(t, ring))
+			s := strict.do(tc.method, tc.path, body)
+			if tc.detail == "" {
+				require.Equal(t, 200, s.Code, s.Raw)
+				return
+			}
+			requireError(t, s, 400, "invalidValue", tc.detail)
 		})
 	}
 }
