@@ -605,10 +605,21 @@ func (e *Engine) targetsMembers(op Operation) bool {
 }
 
 // keysTargetMembers reports whether a key of obj, a no-path value (or,
-// in, the core schema's URN's value), lands on members (keyLoc), also
+// in, the core schema's URN's value), lands on members (memberKeys), also
 // inside the core schema's URN key
 // ({"urn:ietf:params:scim:schemas:core:2.0:Group": {"members": [...]}}).
 func (a *applier) keysTargetMembers(obj map[string]any, in bool) bool {
+	return !a.memberKeys(obj, in, func(loc, any) bool { return false })
+}
+
+// memberKeys calls yield with the target and the value of each key of
+// obj, a no-path value (or, in, the core schema's URN's value), that
+// lands on members, read as apply reads them (keyLoc), inside the core
+// schema's URN key too, until yield returns false; it reports whether
+// yield never did. The one walk of a value's member keys:
+// keysTargetMembers asks whether there is one, keysSendMembers what
+// they write.
+func (a *applier) memberKeys(obj map[string]any, in bool, yield func(l loc, v any) bool) bool {
 	for k, v := range obj {
 		if in && resources.IsURN(k) {
 			continue // refused: URNs do not nest (applyKeys)
@@ -617,14 +628,16 @@ func (a *applier) keysTargetMembers(obj map[string]any, in bool) bool {
 		switch {
 		case err != nil:
 		case land.core:
-			if !in && a.keysTargetMembers(land.inner, true) {
-				return true
+			if !in && !a.memberKeys(land.inner, true, yield) {
+				return false
 			}
 		case land.l.attr == a.e.members:
-			return true
+			if !yield(land.l, v) {
+				return false
+			}
 		}
 	}
-	return false
+	return true
 }
 
 // SentMembers are the member values one operation of a group PATCH
@@ -676,25 +689,14 @@ func (e *Engine) SentMembers(ops []Operation) []SentMembers {
 }
 
 // keysSendMembers is SentMembers of the keys of obj, a no-path value
-// (or, in, the core schema's URN's value), read as keysTargetMembers
-// reads them.
+// (or, in, the core schema's URN's value): what each key memberKeys
+// finds writes.
 func (a *applier) keysSendMembers(obj map[string]any, in bool) []string {
 	var ids []string
-	for k, v := range obj {
-		if in && resources.IsURN(k) {
-			continue // refused: URNs do not nest (applyKeys)
-		}
-		land, err := a.keyLoc(k, v, nil)
-		switch {
-		case err != nil:
-		case land.core:
-			if !in {
-				ids = append(ids, a.keysSendMembers(land.inner, true)...)
-			}
-		case land.l.attr == a.e.members:
-			ids = append(ids, a.sentMembers(land.l, v)...)
-		}
-	}
+	a.memberKeys(obj, in, func(l loc, v any) bool {
+		ids = append(ids, a.sentMembers(l, v)...)
+		return true
+	})
 	return ids
 }
 
