@@ -179,9 +179,9 @@ func TestFilterAttributeQuotedAsClientText(t *testing.T) {
 	long := strings.Repeat("a", 300)
 	for _, tc := range []struct{ filter, detail string }{
 		{e.token + ` eq "x"`, `filter path "scim_[REDACTED]" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
-		{`name.` + e.token + ` eq "x"`, `unknown attribute "name.scim_[REDACTED]" in filter: "name" has no sub-attribute "scim_[REDACTED]"`},
-		{`emails[` + e.token + ` eq "x"]`, `unknown attribute "scim_[REDACTED]" in filter: "emails" has no sub-attribute "scim_[REDACTED]"`},
-		{ent + `:` + e.token + ` eq "x"`, `unknown attribute "` + ent + `:scim_[REDACTED]" in filter: ` + ent + ` does not define "scim_[REDACTED]"`},
+		{`name.` + e.token + ` eq "x"`, `filter path "name.scim_[REDACTED]" is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix`},
+		{`emails[` + e.token + ` eq "x"]`, `filter path "scim_[REDACTED]" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`},
+		{ent + `:` + e.token + ` eq "x"`, `filter path "` + ent + `:scim_[REDACTED]" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 		{long + ` eq "x"`, `filter path "` + strings.Repeat("a", 128) + `"… (300 bytes) is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 	} {
 		t.Run(tc.detail, func(t *testing.T) {
@@ -301,6 +301,68 @@ func TestUnknownAttributeWording(t *testing.T) {
 		{"sortBy", "GET", "/Users?sortBy=adreses", "", 400, "invalidValue",
 			`sortBy "adreses"` + no},
 	})
+}
+
+// TestUnknownSubAttributeWording: a sub-attribute its attribute does not
+// define is refused in strict mode naming the attribute and the
+// sub-attributes to send instead (resources.NoSubAttribute), wherever the
+// client sent it: a member of a value in a body or a PATCH value, a
+// PATCH path. Before, a value's member was "not an attribute of this
+// resource type or its extensions", naming neither the attribute nor
+// the resource type, and a path under a simple attribute "has no
+// sub-attributes", in words of its own.
+func TestUnknownSubAttributeWording(t *testing.T) {
+	_, strict, _ := lenientAndStrict(t, "memory")
+	id := strict.createUser("bjensen@example.com")["id"].(string)
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	const emails = `is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary (strict mode)`
+	strict.checkWording(t, []wording{
+		{"a member of a body's value", "POST", "/Users", `{"userName":"x","emails":[{"value":"a@example.com","Nope":1}]}`, 400, "invalidSyntax",
+			`attribute "emails.Nope": ` + emails},
+		{"a member of a single-valued attribute's value", "POST", "/Users", `{"userName":"x","name":{"nope":"x"}}`, 400, "invalidSyntax",
+			`attribute "name.nope": is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix (strict mode)`},
+		{"a member of an extension's value", "POST", "/Users", `{"userName":"x","` + ent + `":{"manager":{"value":"m","nope":1}}}`, 400, "invalidSyntax",
+			`attribute "` + ent + `:manager.nope": is not a sub-attribute of "` + ent + `:manager"; send one that GET /Schemas lists for it: value, $ref, displayName (strict mode)`},
+		{"a member of a PATCH value", "PATCH", "/Users/" + id, patchOp + `[{"op":"add","path":"emails","value":[{"value":"a@example.com","Nope":1}]}]}`, 400, "invalidSyntax",
+			`Operations[0]: attribute "emails.Nope": ` + emails},
+		{"a PATCH path", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"emails.Nope","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "emails.Nope" ` + emails},
+		{"a PATCH path under a simple attribute", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"userName.x","value":"x"}]}`, 400, "invalidPath",
+			`Operations[0]: path "userName.x" is not a sub-attribute of "userName", which has none; send "userName" itself`},
+	})
+}
+
+// TestUnknownFilterAttributeWording: a filter naming an attribute, a
+// sub-attribute or an extension's attribute that the resource type does
+// not define is refused 400 invalidFilter (RFC 7644 §3.4.2.2, table 9)
+// in the words a body's, a PATCH path's and sortBy's refusal use
+// (resources.ResourceType.NoAttribute), by every store: memory evaluates
+// the filter, sqlstore compiles it, after query.Evaluator checked it.
+// Before, the filter's own texts said "unknown attribute … in filter:
+// \"name\" has no sub-attribute \"nope\"" and "… does not define".
+func TestUnknownFilterAttributeWording(t *testing.T) {
+	const ent = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+	const emails = `is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`
+	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	for _, name := range leniencyStores {
+		t.Run(name, func(t *testing.T) {
+			e, strict, _ := lenientAndStrict(t, name)
+			id := e.createUser("bjensen@example.com")["id"].(string)
+			for _, env := range []*env{e, strict} {
+				env.checkWording(t, []wording{
+					{"an attribute", "GET", "/Users?filter=" + url.QueryEscape(`nope eq "x"`), "", 400, "invalidFilter", `filter path "nope" ` + no},
+					{"a sub-attribute", "GET", "/Users?filter=" + url.QueryEscape(`emails.nope eq "x"`), "", 400, "invalidFilter", `filter path "emails.nope" ` + emails},
+					{"a sub-attribute in a value filter", "GET", "/Users?filter=" + url.QueryEscape(`emails[nope eq "x"]`), "", 400, "invalidFilter", `filter path "nope" ` + emails},
+					{"a sub-attribute of a simple attribute", "GET", "/Users?filter=" + url.QueryEscape(`userName.nope eq "x"`), "", 400, "invalidFilter",
+						`filter path "userName.nope" is not a sub-attribute of "userName", which has none; send "userName" itself`},
+					{"an extension's attribute", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"` + ent + `:nope pr"}`, 400, "invalidFilter",
+						`filter path "` + ent + `:nope" ` + no},
+					{"a PATCH path's value filter", "PATCH", "/Users/" + id, patchOp + `[{"op":"replace","path":"emails[nope eq \"x\"].value","value":"a@example.com"}]}`, 400, "invalidFilter",
+						`Operations[0]: filter path "nope" ` + emails},
+				})
+			}
+		})
+	}
 }
 
 // TestMalformedPathScimType: RFC 7644 §3.12 answers a PATCH path that is

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/scimkit/scim/filter"
@@ -32,7 +33,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 
 		create: func(ctx context.Context, g *resources.Group) (*resources.Group, error) {
 			sent := g.Members
-			return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
+			return h.memberWrite(ctx, nil, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.CreateGroup(ctx, g) })
 			})
 		},
@@ -44,7 +45,7 @@ func (h *handler) groupKind(rt *resources.ResourceType) *kind[*resources.Group] 
 		view: groupView(h, gs),
 		replace: func(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
 			sent := g.Members
-			return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
+			return h.memberWrite(ctx, sentOps(ctx), func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 				return call(h, ctx, func(ctx context.Context) (*resources.Group, error) { return gs.ReplaceGroup(ctx, g, ifVersion) })
 			})
 		},
@@ -118,7 +119,7 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 				return next, err
 			}
 		}
-		return h.memberWrite(ctx, func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
+		return h.memberWrite(ctx, sentOps(ctx), func() []resources.Member { return sent }, func(ctx context.Context) (*resources.Group, error) {
 			return call(h, ctx, func(ctx context.Context) (*resources.Group, error) {
 				return up.UpdateGroup(ctx, id, "", withMembers, change)
 			})
@@ -130,10 +131,13 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // a store.MemberSkips in its context that refuses a skip under
 // Config.Strict. Member values that name no user or group of the tenant
 // (identity providers send members they have not provisioned yet) are
-// skipped with a warning naming them, or refused under Config.Strict with
-// 400 invalidValue naming them, the store having written nothing (a
-// store.ErrUnknownMembers naming none is toError's to answer).
+// skipped with a warning naming them by what sent them (warnSkipped),
+// or refused under Config.Strict with 400 invalidValue naming them, the
+// store having written nothing (a store.ErrUnknownMembers naming none is
+// toError's to answer).
 //
+// ops are the operations of the group PATCH the write carries out (nil
+// for a POST or PUT), which the warning names a skipped value by.
 // sent, when not nil, gives after the write the members it wrote as the
 // request made them (a POST's or PUT's, or the result of a change run by
 // a GroupUpdater); nil for a member change by ids. A store that does not
@@ -141,7 +145,7 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // refuse them before the write; the warning then comes from the group
 // written, the values of sent it does not hold (README, "Leniency, with
 // a trace"). A member change by ids on such a store skips them unseen.
-func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Member, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
+func (h *handler) memberWrite(ctx context.Context, ops []patch.Operation, sent func() []resources.Member, write func(context.Context) (*resources.Group, error)) (*resources.Group, error) {
 	sk := &store.MemberSkips{Refuse: h.cfg.Strict}
 	g, err := write(store.WithMemberSkips(ctx, sk))
 	if err == nil && !sk.Filled && g != nil && sent != nil {
@@ -157,15 +161,87 @@ func (h *handler) memberWrite(ctx context.Context, sent func() []resources.Membe
 		// them toError's generic one answers.
 		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.secrets.QuoteList(sk.IDs))
 	case err == nil && len(sk.IDs) > 0:
-		h.warnSkipped(ctx, sk.IDs)
+		var members []resources.Member
+		if ops == nil && sent != nil {
+			members = sent()
+		}
+		h.warnSkipped(ctx, sk.IDs, ops, members)
 	}
 	return g, err
 }
 
-// warnSkipped warns of member values skipped because they name no user
-// or group of this server.
-func (h *handler) warnSkipped(ctx context.Context, ids []string) {
-	warn(ctx, "skipped members %s: they name no user or group of this server", h.secrets.QuoteList(ids))
+// warnSkipped warns of ids, member values skipped because they name no
+// user or group of this server, naming each by what the client sent it
+// in, as every other warning of a request names what it bent: a PATCH's
+// operations (ops), one warning per operation that sent some, its
+// skipped values in its order ("Operations[1]: skipped members ..."); a
+// POST's or PUT's members (sent), one warning naming each value by its
+// place in the list ("skipped members[2] ..."). A value found in neither
+// (ops and sent nil, or a value they do not hold) is warned of without
+// a name. A request that skips nothing never gets here: the operations
+// are read again (patch.Engine.SentMembers) only once a value was
+// skipped.
+func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Operation, sent []resources.Member) {
+	const why = ": they name no user or group of this server"
+	skipped := idSet(ids)
+	named := make(map[string]bool, len(ids)) // named by an operation or a place
+	if ops != nil {
+		for _, op := range h.groups.engine.SentMembers(ops) {
+			var list []string
+			once := make(map[string]bool)
+			for _, id := range op.IDs {
+				if skipped[id] && !once[id] {
+					once[id], named[id] = true, true
+					list = append(list, id)
+				}
+			}
+			if len(list) > 0 {
+				warn(ctx, "Operations[%d]: skipped members %s"+why, op.Op, h.secrets.QuoteList(list))
+			}
+		}
+	} else {
+		var labels, list []string
+		for j, m := range sent {
+			if skipped[m.Value] && !named[m.Value] {
+				named[m.Value] = true // at its first place
+				labels = append(labels, "members["+strconv.Itoa(j)+"]")
+				list = append(list, m.Value)
+			}
+		}
+		if len(list) > 0 {
+			warn(ctx, "skipped %s"+why, h.secrets.QuoteListAt(labels, list))
+		}
+	}
+	var rest []string
+	for _, id := range ids {
+		if !named[id] {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) > 0 {
+		warn(ctx, "skipped members %s"+why, h.secrets.QuoteList(rest))
+	}
+}
+
+// sentOpsKey is the context key of the operations of the group PATCH
+// being served (withSentOps).
+type sentOpsKey struct{}
+
+// withSentOps returns a context carrying ops, the operations of a group
+// PATCH, for the group writes made through the pipeline's kind (a
+// GroupUpdater's change, the versioned replace) to name the member values
+// they skip by the operations that sent them (warnSkipped). Only a PATCH
+// that writes members through them pays for it; a member change through
+// ModifyMembers hands its operations to memberWrite itself.
+func withSentOps(ctx context.Context, ops []patch.Operation) context.Context {
+	return context.WithValue(ctx, sentOpsKey{}, ops)
+}
+
+// sentOps is the operations withSentOps put in ctx, nil for a write that
+// is no PATCH's (a POST's or PUT's).
+func sentOps(ctx context.Context) []patch.Operation {
+	ops, _ := ctx.Value(sentOpsKey{}).([]patch.Operation)
+	return ops
 }
 
 // maxSkipLookups bounds the member values skippedMembersOnly looks up:
@@ -220,7 +296,7 @@ func (h *handler) skippedMembersOnly(ctx context.Context, cur, next *resources.G
 			return false, err
 		}
 	}
-	h.warnSkipped(ctx, extra)
+	h.warnSkipped(ctx, extra, sentOps(ctx), next.Members)
 	return true, nil
 }
 
@@ -415,15 +491,20 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 	}
 	switch plan.Kind {
 	case patch.MembersOnly:
-		h.patchMembers(w, r, plan.Members, nil)
+		h.patchMembers(w, r, ops, plan.Members, nil)
 		return
 	case patch.MembersWithOthers:
-		if h.patchMembers(w, r, plan.Members, plan.Others) {
+		if h.patchMembers(w, r, ops, plan.Members, plan.Others) {
 			return
 		}
 		// The whole request is applied below, and bends again what
 		// planning and the others' check bent.
 		dropWarnings(r.Context(), mark)
+	}
+	if plan.NeedsMembers {
+		// The write names the member values it skips by the operations
+		// that sent them (warnSkipped).
+		r = r.WithContext(withSentOps(r.Context(), ops))
 	}
 	h.groups.update(h, w, r, plan.NeedsMembers, "", true, withMembers(plan.NeedsMembers, func(cur *resources.Group) (*resources.Group, bool, error) {
 		return h.groups.applyPatch(h, r.Context(), cur, ops)
@@ -450,7 +531,7 @@ func (h *handler) patchGroup(w http.ResponseWriter, r *http.Request) {
 //
 // Without others or a precondition a change of the members named is
 // ModifyMembers alone, which is atomic and needs no version.
-func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patch.MemberPlan, others []patch.Operation) bool {
+func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, ops []patch.Operation, plan patch.MemberPlan, others []patch.Operation) bool {
 	// The ids are held to what a member's value in a POST or PUT is held
 	// to (checkValues): they go to the store's lookups, and PostgreSQL
 	// refused one with a NUL with a 500.
@@ -467,7 +548,7 @@ func (h *handler) patchMembers(w http.ResponseWriter, r *http.Request, plan patc
 		h.writeError(w, r, err)
 		return true
 	}
-	c := memberChange{plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r.Context())}
+	c := memberChange{ops: ops, plan: plan, others: others, full: plan.Replace || plan.RemoveAll, mark: warningMark(r.Context())}
 	if plan.Replace {
 		c.target = plan.Add
 	}
@@ -555,6 +636,7 @@ func dropWarnings(ctx context.Context, mark int) {
 // memberChange is a membership plan as patchMembers hands it to the
 // path it takes, with what every path derives from it.
 type memberChange struct {
+	ops    []patch.Operation // the request's, for the warning of skipped members
 	plan   patch.MemberPlan
 	others []patch.Operation
 	full   bool     // the whole list replaced (replace members, remove all)
@@ -575,7 +657,7 @@ type memberChange struct {
 // nothing more to report (sqlstore reads the row count it gets anyway);
 // a longer one that removes fewer than it names reads back which it
 // removed.
-func (h *handler) reportedMembers(ctx context.Context, add, remove []string, removals []patch.Removal, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
+func (h *handler) reportedMembers(ctx context.Context, ops []patch.Operation, add, remove []string, removals []patch.Removal, f func(context.Context) (*resources.Group, error)) (*resources.Group, []string, []string, error) {
 	mctx, report := h.reporting(ctx)
 	// A removal the store decides (not Moot) is told by its report: of
 	// what it removed, or, for an id added back, of what it added.
@@ -584,7 +666,7 @@ func (h *handler) reportedMembers(ctx context.Context, add, remove []string, rem
 		report = new(store.Report)
 		mctx = store.WithReport(ctx, report)
 	}
-	g, err := h.memberWrite(mctx, nil, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
+	g, err := h.memberWrite(mctx, ops, nil, func(ctx context.Context) (*resources.Group, error) { return call(h, ctx, f) })
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -650,7 +732,7 @@ func idSet(ids []string) map[string]bool {
 // ModifyMembersChecked: one call, checkOthers run under the store's
 // lock. It returns the group changed and the members the events name.
 func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
-	return h.reportedMembers(r.Context(), c.plan.Add, c.plan.Remove, c.plan.Removals, func(ctx context.Context) (*resources.Group, error) {
+	return h.reportedMembers(r.Context(), c.ops, c.plan.Add, c.plan.Remove, c.plan.Removals, func(ctx context.Context) (*resources.Group, error) {
 		return h.checkedMembers.ModifyMembersChecked(ctx, r.PathValue("id"), c.plan.Add, c.plan.Remove, "", func(cur *resources.Group) error {
 			return h.checkOthers(r, cur, c.others, c.mark)
 		})
@@ -667,7 +749,7 @@ func (h *handler) modifyMembersChecked(r *http.Request, c memberChange) (*resour
 // written one: ids that name nothing are skipped by the store).
 func (h *handler) replaceMembersInStore(r *http.Request, c memberChange) (*resources.Group, []string, []string, error) {
 	var before []string
-	g, err := h.groups.updater(r.Context(), r.PathValue("id"), true, func(cur *resources.Group) (*resources.Group, error) {
+	g, err := h.groups.updater(withSentOps(r.Context(), c.ops), r.PathValue("id"), true, func(cur *resources.Group) (*resources.Group, error) {
 		if err := h.checkOthers(r, cur, c.others, c.mark); err != nil {
 			return nil, err
 		}
@@ -715,7 +797,7 @@ func (h *handler) modifyMembersRead(r *http.Request, c memberChange) (*resources
 				removals = nil // warned of by patchMembers
 			}
 		}
-		g, add, remove, err := h.reportedMembers(ctx, add, remove, removals, func(ctx context.Context) (*resources.Group, error) {
+		g, add, remove, err := h.reportedMembers(ctx, c.ops, add, remove, removals, func(ctx context.Context) (*resources.Group, error) {
 			return h.cfg.Groups.ModifyMembers(ctx, id, add, remove, version)
 		})
 		if errors.Is(err, store.ErrPreconditionFailed) && !hasIfMatch(r) {

@@ -165,7 +165,11 @@ func TestPatchPathSchemas(t *testing.T) {
 			{"/Groups/" + gid, op("remove", "schemas", nil)},
 		} {
 			t.Run(fmt.Sprintf("strict=%v %s %s", strict, tc.op["op"], tc.path[:7]), func(t *testing.T) {
-				r := e.do("PATCH", tc.path+"?excludedAttributes=members", patchBody(tc.op))
+				query := "" // a group's members are left out of the answer
+				if strings.HasPrefix(tc.path, "/Groups/") {
+					query = "?excludedAttributes=members"
+				}
+				r := e.do("PATCH", tc.path+query, patchBody(tc.op))
 				require.Equal(t, 200, r.Code, r.Raw)
 				assert.Equal(t, `W/"1"`, r.Header.Get("ETag"), "nothing changed")
 				recent, err := ring.Recent(context.Background(), "", 1)
@@ -1427,10 +1431,13 @@ func TestFilterValueConversion(t *testing.T) {
 // TestUnknownMembers: member values that name no user or group (a
 // provider pushes members it has not provisioned yet) are skipped in a
 // group POST, PUT and PATCH, by every path a member change takes, with a
-// warning naming them (a handful, then how many more); strict mode
-// refuses them with 400 invalidValue and changes nothing. A removal of a
-// value that names nothing is no skip: it removes no member, with
-// TestRemoveAbsentMember's warning, in strict mode too.
+// warning naming them (a handful, then how many more) by what sent them:
+// a PATCH's operation (one warning per operation that sent some, as the
+// engine's warnings name theirs), a POST's or PUT's place in its member
+// list; strict mode refuses them with 400 invalidValue and changes
+// nothing. A removal of a value that names nothing is no skip: it
+// removes no member, with TestRemoveAbsentMember's warning, in strict
+// mode too. Before, the warning named the values and not what sent them.
 func TestUnknownMembers(t *testing.T) {
 	for _, name := range leniencyStores {
 		t.Run(name, func(t *testing.T) {
@@ -1440,35 +1447,42 @@ func TestUnknownMembers(t *testing.T) {
 			gid := e.createGroup("G", u)["id"].(string)
 			members := memberValues
 			const groupURN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+			const why = ": they name no user or group of this server"
 			ghosts := []string{"ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5", "ghost-6", "ghost-7"}
 			for _, tc := range []struct {
-				name    string
-				method  string
-				path    string
-				body    any
-				code    int
-				want    []string // the group's members after the lenient request, sorted
-				warning string   // "" for none
-				detail  string   // of the strict refusal, "" when strict passes too
+				name     string
+				method   string
+				path     string
+				body     any
+				code     int
+				want     []string // the group's members after the lenient request, sorted
+				warnings []string // of the lenient request
+				detail   string   // of the strict refusal, "" when strict passes too
 			}{
 				{"POST", "POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "New", "members": members(u, "ghost-1")},
-					201, []string{u}, `skipped members "ghost-1": they name no user or group of this server`, `members "ghost-1" name no user or group`},
+					201, []string{u}, []string{`skipped members[1] "ghost-1"` + why}, `members "ghost-1" name no user or group`},
 				{"PUT", "PUT", "/Groups/" + gid, map[string]any{"schemas": []string{groupURN}, "displayName": "G", "members": members("ghost-2", u, "ghost-1")},
-					200, []string{u}, `skipped members "ghost-2", "ghost-1": they name`, `members "ghost-2", "ghost-1" name no user or group`},
+					200, []string{u}, []string{`skipped members[0] "ghost-2", members[2] "ghost-1"` + why}, `members "ghost-2", "ghost-1" name no user or group`},
 				{"PATCH add", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v))),
-					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[0]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
 				{"PATCH add with the displayName (checked)", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost-1"))),
-					204, []string{u, v}, `skipped members "ghost-1": they name`, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[1]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
 				{"PATCH replace members", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost-3"))),
-					204, []string{u}, `skipped members "ghost-3": they name`, `members "ghost-3" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-3"` + why}, `members "ghost-3" name`},
 				{"PATCH add many", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(ghosts...))),
-					204, []string{u}, `skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more: they name`, `"ghost-5" and 2 more name no user`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more` + why}, `"ghost-5" and 2 more name no user`},
 				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
-					204, []string{u}, `skipped members "` + gid + `"`, `members "` + gid + `" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "` + gid + `"` + why}, `members "` + gid + `" name`},
+				{"PATCH adds by several operations", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v)), op("remove", "members", members(v)), op("add", "members", members("ghost-2", "ghost-1"))),
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1"` + why, `Operations[2]: skipped members "ghost-2", "ghost-1"` + why}, `members "ghost-1", "ghost-2" name`},
+				{"PATCH applied to the group (a no-path value with members and more)", "PATCH", "/Groups/" + gid, patchBody(map[string]any{"op": "add", "value": map[string]any{"displayName": "G", "members": members("ghost-4")}}),
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-4"` + why}, `members "ghost-4" name`},
+				{"PATCH of a filtered member", "PATCH", "/Groups/" + gid, patchBody(op("add", "displayName", "G"), op("replace", `members[value eq "ghost-5"].display`, "x")),
+					204, []string{u}, []string{`Operations[1]: skipped members "ghost-5"` + why}, `members "ghost-5" name`},
 				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
-					204, []string{u}, `Operations[0]: removed no member "ghost-1": the group has none`, ""},
+					204, []string{u}, []string{`Operations[0]: removed no member "ghost-1": the group has none with that value`}, ""},
 				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
-					204, []string{u, v}, "", ""},
+					204, []string{u, v}, nil, ""},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					before := e.do("GET", "/Groups/"+gid, nil)
@@ -1487,13 +1501,7 @@ func TestUnknownMembers(t *testing.T) {
 					}
 					r := e.do(tc.method, tc.path, tc.body)
 					require.Equal(t, tc.code, r.Code, r.Raw)
-					if tc.warning == "" {
-						assert.Empty(t, lastWarnings(t, ring))
-					} else {
-						warnings := lastWarnings(t, ring)
-						require.Len(t, warnings, 1)
-						assert.Contains(t, warnings[0], tc.warning)
-					}
+					assert.Equal(t, tc.warnings, lastWarnings(t, ring))
 					id := gid
 					if tc.method == "POST" {
 						id = r.str("id")
@@ -1664,11 +1672,11 @@ func TestUnknownMembersUnfilledStore(t *testing.T) {
 			r := e.do("POST", "/Groups", body(name, "ghost-1", u))
 			require.Equal(t, 201, r.Code, r.Raw)
 			assert.Equal(t, []string{u}, memberIDs(r.Body))
-			assert.Equal(t, []string{`skipped members "ghost-1": they name no user or group of this server`}, lastWarnings(t, ring))
+			assert.Equal(t, []string{`skipped members[0] "ghost-1": they name no user or group of this server`}, lastWarnings(t, ring))
 			id := r.str("id")
 			r = e.do("PUT", "/Groups/"+id, body(name, u, "ghost-2"))
 			require.Equal(t, 200, r.Code, r.Raw)
-			assert.Equal(t, []string{`skipped members "ghost-2": they name no user or group of this server`}, lastWarnings(t, ring))
+			assert.Equal(t, []string{`skipped members[1] "ghost-2": they name no user or group of this server`}, lastWarnings(t, ring))
 			r = e.do("PUT", "/Groups/"+id, body(name, u))
 			require.Equal(t, 200, r.Code, r.Raw)
 			assert.Empty(t, lastWarnings(t, ring))
@@ -1680,7 +1688,7 @@ func TestUnknownMembersUnfilledStore(t *testing.T) {
 			r = e.do("PATCH", "/Groups/"+id, patchBody(op("replace", "members", []any{map[string]any{"value": u}, map[string]any{"value": "ghost-3"}})))
 			require.Contains(t, []int{200, 204}, r.Code, r.Raw)
 			if _, updater := groups.(store.GroupUpdater); updater {
-				assert.Equal(t, []string{`skipped members "ghost-3": they name no user or group of this server`}, lastWarnings(t, ring))
+				assert.Equal(t, []string{`Operations[0]: skipped members "ghost-3": they name no user or group of this server`}, lastWarnings(t, ring))
 			} else {
 				assert.Empty(t, lastWarnings(t, ring))
 			}
@@ -2238,8 +2246,8 @@ func TestExtensionAttributeDotNotationInQueries(t *testing.T) {
 // attributes with the associated schema extension URN to avoid naming
 // conflicts", and a host extension added later could define the name
 // too. Every refusal or warning of it now names the qualified path to
-// send: a filter's and sortBy's 400, attributes' warning (the name is
-// not returned, as any unknown one), a PATCH path's and a body's
+// send: a filter's and sortBy's 400, attributes' warning and strict
+// refusal (TestUnknownAttributesNames), a PATCH path's and a body's
 // "ignored unknown attribute" and their strict refusals. An unknown name
 // no extension defines gets no hint.
 func TestUnqualifiedExtensionAttribute(t *testing.T) {
@@ -2264,7 +2272,8 @@ func TestUnqualifiedExtensionAttribute(t *testing.T) {
 		{"sortBy", "GET", "/Users?sortBy=employeeNumber", nil,
 			"invalidValue", `sortBy "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber"`, ""},
 		{"attributes", "GET", "/Users?attributes=userName,employeeNumber", nil,
-			"", "", `attributes "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber"`},
+			"invalidValue", `attributes "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber" (strict mode)`,
+			`ignored attributes "employeeNumber", which is not an attribute of User or its extensions` + hint + `:employeeNumber"`},
 		{"PATCH path", "PATCH", "/Users/" + id, patchBody(op("replace", "employeeNumber", "7")),
 			"invalidPath", `Operations[0]: path "employeeNumber" is not an attribute of User or its extensions` + hint + `:employeeNumber" (strict mode)`,
 			`Operations[0]: ignored unknown attribute "employeeNumber"` + hint + `:employeeNumber"`},
@@ -2356,6 +2365,68 @@ func TestRemoveAbsentMember(t *testing.T) {
 					requireError(t, env.do("PATCH", "/Users/"+u, patchBody(op("remove", `emails[value eq "nobody"]`, nil))), 400, "noTarget", "no value of emails matches the filter")
 				}
 			})
+		})
+	}
+}
+
+// TestUnknownAttributesNames: a name in attributes or excludedAttributes
+// that the resource type does not define (RFC 7644 §3.9 makes no error
+// of it) is taken with a warning naming the parameter and the name, in
+// the words every unknown attribute gets, once however often it is
+// given; strict mode refuses it, 400 invalidValue, as sortBy's unknown
+// name is refused. A query across types (/.search at the root) bends
+// only a name no type defines. Microsoft's validator's value-filtered
+// name (attributes=emails[type eq "work"]) names an attribute and is no
+// bend. Before, an unknown name was ignored in silence in both modes.
+func TestUnknownAttributesNames(t *testing.T) {
+	e, strict, ring := lenientAndStrict(t, "memory")
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	gid := e.createGroup("G", id)["id"].(string)
+	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	const search = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],`
+	for _, tc := range []struct {
+		name, method, path, body string
+		warning                  string // of the lenient request, "" for none
+		detail                   string // of the strict refusal, "" when strict answers as lenient does
+	}{
+		{"attributes", "GET", "/Users?attributes=userName,nope", "",
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no + ` (strict mode)`},
+		{"excludedAttributes", "GET", "/Users/" + id + "?excludedAttributes=nope", "",
+			`ignored excludedAttributes "nope", which ` + no, `excludedAttributes "nope" ` + no + ` (strict mode)`},
+		{"a name given three times", "GET", "/Users?attributes=nope,userName,nope,nope", "",
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"a sub-attribute", "GET", "/Users?attributes=emails.nope", "",
+			`ignored attributes "emails.nope", which is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, `attributes "emails.nope" is not a sub-attribute of "emails"`},
+		{"an extension's attribute without its URN", "GET", "/Users?attributes=employeeNumber", "",
+			`ignored attributes "employeeNumber", which is not an attribute of User or its extensions; an extension's attribute is named after its URN (RFC 7644 §3.10): send "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber"`, `attributes "employeeNumber" is not an attribute of User`},
+		{"a SearchRequest's", "POST", "/Users/.search", search + `"attributes":["nope"]}`,
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"another type's attribute", "GET", "/Users?excludedAttributes=members", "",
+			`ignored excludedAttributes "members", which ` + no, `excludedAttributes "members" ` + no},
+		{"a group's attribute at the root, across types", "POST", "/.search", search + `"attributes":["members","userName"]}`, "", ""},
+		{"a name no type defines at the root", "POST", "/.search", search + `"attributes":["nope"]}`,
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"Microsoft's validator's value-filtered name", "GET", "/Users/" + id + `?attributes=emails[type+eq+%22work%22]`, "", "", ""},
+		{"known names", "GET", "/Groups/" + gid + "?excludedAttributes=members", "", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body any
+			if tc.body != "" {
+				body = tc.body
+			}
+			r := e.do(tc.method, tc.path, body)
+			require.Equal(t, 200, r.Code, r.Raw)
+			var want []string
+			if tc.warning != "" {
+				want = []string{tc.warning}
+			}
+			assert.Equal(t, want, lastWarnings(t, ring))
+			s := strict.do(tc.method, tc.path, body)
+			if tc.detail == "" {
+				require.Equal(t, 200, s.Code, s.Raw)
+				return
+			}
+			requireError(t, s, 400, "invalidValue", tc.detail)
 		})
 	}
 }

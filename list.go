@@ -34,6 +34,10 @@ type rawList struct {
 	// cursor is nil for index paging; "" asks for the first page of a
 	// cursor walk (RFC 9865).
 	cursor *string
+	// across are the types a query across types (listAll) runs on, nil
+	// for one type's list: an attributes name one of them defines is no
+	// unknown name for the others (resolveAttrs).
+	across []lister
 }
 
 func (h *handler) rawListFromQuery(ctx context.Context, q url.Values) (rawList, error) {
@@ -613,7 +617,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 		lp.query.Count = max(0, min(rl.count.n, h.cfg.MaxPageSize))
 	}
 	var err error
-	lp.proj, err = h.newProjection(ctx, rt, k.extReturned(), rl.attributes, rl.excluded)
+	lp.proj, err = h.newProjection(ctx, rt, k.extReturned(), rl.attributes, rl.excluded, rl.across)
 	if err != nil {
 		return lp, err
 	}
@@ -981,6 +985,7 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		return
 	}
 	var unsorted []part // the types lacking the sortBy attribute
+	rl.across = kinds
 	for _, k := range kinds {
 		lp, err := h.listParams(r.Context(), k, rl, f)
 		var skip, nosort bool
@@ -1358,5 +1363,5 @@ func (h *handler) projectionFromQuery(r *http.Request, k lister) (*projection, e
 		return nil, nil
 	}
 	q := canonicalParams(r.Context(), queryOf(r))
-	return h.newProjection(r.Context(), k.resourceType(), ret, nameList{joined: q["attributes"]}, nameList{joined: q["excludedAttributes"]})
+	return h.newProjection(r.Context(), k.resourceType(), ret, nameList{joined: q["attributes"]}, nameList{joined: q["excludedAttributes"]}, nil)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/admin"
 )
 
 // TestMemberRemovalWarningsBothPaths: a group PATCH whose operations
@@ -22,78 +23,72 @@ import (
 // opposite; the engine warned no removal by a value list from a group
 // left without members.
 func TestMemberRemovalWarningsBothPaths(t *testing.T) {
-	for _, name := range leniencyStores {
-		t.Run(name, func(t *testing.T) {
-			e, _, ring := lenientAndStrict(t, name)
-			u := e.createUser("member")["id"].(string)
-			v := e.createUser("other")["id"].(string)
-			val := memberValues
-			eq := func(id string) string { return `members[value eq "` + id + `"]` }
-			none := func(i int, ids string) string {
-				return fmt.Sprintf("Operations[%d]: removed no member %s: the group has none with that value", i, ids)
-			}
-			q := func(id string) string { return `"` + id + `"` }
-			for _, tc := range []struct {
-				name     string
-				ops      []map[string]any
-				left     []string // the members after it, sorted
-				warnings []string
+	eachMemberStore(t, func(t *testing.T, e, _ *env, ring *admin.RequestRing, u, v string) {
+		val, eq := memberValues, memberEq
+		none := func(i int, ids string) string {
+			return fmt.Sprintf("Operations[%d]: removed no member %s: the group has none with that value", i, ids)
+		}
+		q := func(id string) string { return `"` + id + `"` }
+		for _, tc := range []struct {
+			name     string
+			ops      []map[string]any
+			left     []string // the members after it, sorted
+			warnings []string
+		}{
+			{"add then remove", []map[string]any{op("add", "members", val(v)), op("remove", eq(v), nil)}, []string{u}, nil},
+			{"an absent member removed twice", []map[string]any{op("remove", eq(v), nil), op("remove", "members", val(v))}, []string{u},
+				[]string{none(0, q(v)), none(1, q(v))}},
+			{"a member removed twice", []map[string]any{op("remove", eq(u), nil), op("remove", eq(u), nil)}, []string{},
+				[]string{none(1, q(u))}},
+			{"added, then removed twice", []map[string]any{op("add", "members", val(v)), op("remove", eq(v), nil), op("remove", eq(v), nil)}, []string{u},
+				[]string{none(2, q(v))}},
+			{"an absent member removed, then added", []map[string]any{op("remove", eq(v), nil), op("add", "members", val(v))}, []string{u, v},
+				[]string{none(0, q(v))}},
+			{"a member removed, then added", []map[string]any{op("remove", eq(u), nil), op("add", "members", val(u))}, []string{u}, nil},
+			{"replaced, then a member removed", []map[string]any{op("replace", "members", val(v)), op("remove", eq(u), nil)}, []string{v},
+				[]string{none(1, q(u))}},
+			{"all removed, then a member", []map[string]any{op("remove", "members", nil), op("remove", eq(u), nil)}, []string{},
+				[]string{none(1, q(u))}},
+			{"one value twice in one operation", []map[string]any{op("remove", "members", val(v, v))}, []string{u},
+				[]string{"Operations[0]: dropped a duplicate members value " + q(v), none(0, q(v))}},
+			{"the last member removed, then again by a value list", []map[string]any{op("remove", eq(u), nil), op("remove", "members", val(u))}, []string{},
+				[]string{none(1, q(u))}},
+			{"all removed, then by a value list", []map[string]any{op("remove", "members", nil), op("remove", "members", val(u, v))}, []string{},
+				[]string{none(1, q(u)+", "+q(v))}},
+			{"two operations, each its own", []map[string]any{op("remove", "members", val(v, u)), op("remove", "members", val(u, "ghost"))}, []string{},
+				[]string{none(0, q(v)), none(1, q(u)+", "+q("ghost"))}},
+		} {
+			for _, way := range []struct {
+				name  string
+				extra []map[string]any
 			}{
-				{"add then remove", []map[string]any{op("add", "members", val(v)), op("remove", eq(v), nil)}, []string{u}, nil},
-				{"an absent member removed twice", []map[string]any{op("remove", eq(v), nil), op("remove", "members", val(v))}, []string{u},
-					[]string{none(0, q(v)), none(1, q(v))}},
-				{"a member removed twice", []map[string]any{op("remove", eq(u), nil), op("remove", eq(u), nil)}, []string{},
-					[]string{none(1, q(u))}},
-				{"added, then removed twice", []map[string]any{op("add", "members", val(v)), op("remove", eq(v), nil), op("remove", eq(v), nil)}, []string{u},
-					[]string{none(2, q(v))}},
-				{"an absent member removed, then added", []map[string]any{op("remove", eq(v), nil), op("add", "members", val(v))}, []string{u, v},
-					[]string{none(0, q(v))}},
-				{"a member removed, then added", []map[string]any{op("remove", eq(u), nil), op("add", "members", val(u))}, []string{u}, nil},
-				{"replaced, then a member removed", []map[string]any{op("replace", "members", val(v)), op("remove", eq(u), nil)}, []string{v},
-					[]string{none(1, q(u))}},
-				{"all removed, then a member", []map[string]any{op("remove", "members", nil), op("remove", eq(u), nil)}, []string{},
-					[]string{none(1, q(u))}},
-				{"one value twice in one operation", []map[string]any{op("remove", "members", val(v, v))}, []string{u},
-					[]string{"Operations[0]: dropped a duplicate members value " + q(v), none(0, q(v))}},
-				{"the last member removed, then again by a value list", []map[string]any{op("remove", eq(u), nil), op("remove", "members", val(u))}, []string{},
-					[]string{none(1, q(u))}},
-				{"all removed, then by a value list", []map[string]any{op("remove", "members", nil), op("remove", "members", val(u, v))}, []string{},
-					[]string{none(1, q(u)+", "+q(v))}},
-				{"two operations, each its own", []map[string]any{op("remove", "members", val(v, u)), op("remove", "members", val(u, "ghost"))}, []string{},
-					[]string{none(0, q(v)), none(1, q(u)+", "+q("ghost"))}},
+				{"members alone", nil},
+				{"with a displayName that changes nothing", []map[string]any{op("replace", "displayName", "G")}},
+				{"with a rename (the engine)", []map[string]any{op("replace", "displayName", "G2")}},
 			} {
-				for _, way := range []struct {
-					name  string
-					extra []map[string]any
-				}{
-					{"members alone", nil},
-					{"with a displayName that changes nothing", []map[string]any{op("replace", "displayName", "G")}},
-					{"with a rename (the engine)", []map[string]any{op("replace", "displayName", "G2")}},
-				} {
-					t.Run(tc.name+"/"+way.name, func(t *testing.T) {
-						gid := e.createGroup("G", u)["id"].(string)
-						t.Cleanup(func() { e.do("DELETE", "/Groups/"+gid, nil) })
-						r := e.do("PATCH", "/Groups/"+gid, patchBody(append(slices.Clone(tc.ops), way.extra...)...))
-						require.Equal(t, 204, r.Code, r.Raw)
-						warnings := lastWarnings(t, ring)
-						if len(tc.warnings) == 0 {
-							assert.Empty(t, warnings)
-						} else {
-							assert.Equal(t, tc.warnings, warnings)
-						}
-						got := memberIDs(e.do("GET", "/Groups/"+gid, nil).Body)
-						if got == nil {
-							got = []string{}
-						}
-						slices.Sort(got)
-						want := slices.Clone(tc.left)
-						slices.Sort(want)
-						assert.Equal(t, want, got)
-					})
-				}
+				t.Run(tc.name+"/"+way.name, func(t *testing.T) {
+					gid := e.createGroup("G", u)["id"].(string)
+					t.Cleanup(func() { e.do("DELETE", "/Groups/"+gid, nil) })
+					r := e.do("PATCH", "/Groups/"+gid, patchBody(append(slices.Clone(tc.ops), way.extra...)...))
+					require.Equal(t, 204, r.Code, r.Raw)
+					warnings := lastWarnings(t, ring)
+					if len(tc.warnings) == 0 {
+						assert.Empty(t, warnings)
+					} else {
+						assert.Equal(t, tc.warnings, warnings)
+					}
+					got := memberIDs(e.do("GET", "/Groups/"+gid, nil).Body)
+					if got == nil {
+						got = []string{}
+					}
+					slices.Sort(got)
+					want := slices.Clone(tc.left)
+					slices.Sort(want)
+					assert.Equal(t, want, got)
+				})
 			}
-		})
-	}
+		}
+	})
 }
 
 // TestRemoveThenAddStaysOnMemberPlan: Okta's membership update (a

@@ -123,21 +123,55 @@ type attrRef struct {
 
 // newProjection is the projection of attrs and excluded (the attributes
 // and excludedAttributes parameters) for rt, whose extReturned is ret;
-// nil for the default set of a type that hides nothing.
-func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType, ret *extReturned, attrs, excluded nameList) (*projection, error) {
+// nil for the default set of a type that hides nothing. across are the
+// types a query across types runs on (rawList.across), nil otherwise.
+func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType, ret *extReturned, attrs, excluded nameList, across []lister) (*projection, error) {
 	including := !attrs.empty()
 	if !including && excluded.empty() && ret.hidden == nil {
 		return nil, nil
 	}
 	p := &projection{rt: rt, including: including, hidden: ret.hidden, always: ret.always}
 	var err error
-	if p.include, err = h.resolveAttrs(ctx, rt, "attributes", attrs); err != nil {
+	if p.include, err = h.resolveAttrs(ctx, rt, "attributes", attrs, across); err != nil {
 		return nil, err
 	}
-	if p.exclude, err = h.resolveAttrs(ctx, rt, "excludedAttributes", excluded); err != nil {
+	if p.exclude, err = h.resolveAttrs(ctx, rt, "excludedAttributes", excluded, across); err != nil {
 		return nil, err
 	}
 	return p, nil
+}
+
+// unknownAttrName is the bend of n, a name of param (attributes or
+// excludedAttributes) that names nothing the resource type rt defines
+// (p, parsed; nor any other type of a query across types). RFC 7644
+// §3.9 makes no error of it, and the response simply lacks it, so it is
+// taken with a warning naming the parameter and the name in the words
+// every unknown attribute gets (ResourceType.NoAttribute, with the
+// extension's URN to send when it is one's attribute without it), or,
+// for an attribute the model leaves out, that it is unsupported; strict
+// mode refuses it, 400 invalidValue: RFC 7644 table 9's invalidPath is
+// a PATCH's "path", and invalidValue is a value "not compatible with
+// the ... resource schema", as sortBy's refusal of an unknown name is.
+func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceType, param, n string, p filter.Path) error {
+	named := h.secrets.Sprintf("%s %q", param, n)
+	what := rt.NoAttribute(p.AttrPath)
+	if rt.OmitsPath(p) {
+		what = "names an attribute this server does not support (it is left out of /Schemas)"
+	}
+	return h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s %s (strict mode)", named, what), "ignored %s, which %s", named, what)
+}
+
+// bendsUnknown reports whether rt, which does not define p, is the type
+// whose projection bends it (unknownAttrName): rt alone, or, in a query
+// across types, the first of across when none of them defines p, so that
+// the request gets one warning of it.
+func bendsUnknown(rt *resources.ResourceType, across []lister, p filter.AttrPath) bool {
+	for _, k := range across {
+		if o := k.resourceType(); o != rt && !o.Resolve(p).Missing {
+			return false
+		}
+	}
+	return len(across) == 0 || across[0].resourceType() == rt
 }
 
 // resolveAttrs resolves the names of param (attributes or
@@ -149,10 +183,13 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 // bounded by Config.MaxFilterLength together, as the filter parameter is,
 // and an operand of theirs read as another type is reported as the
 // filter parameter's is (filterConversions); their co operands are
-// bounded together as the filter parameter's are (checkSubstrings).
-func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList) ([]attrRef, error) {
+// bounded together as the filter parameter's are (checkSubstrings). A
+// name that rt, and every type of across, does not define is
+// unknownAttrName's.
+func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList, across []lister) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written
+	var unknown map[string]bool  // the names bent as unknown, as written
 	filterBytes, substrings := 0, 0
 	for n := range names.All {
 		p, err := h.parser.ParsePath(n)
@@ -173,12 +210,16 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 			}
 		}
 		if res.Missing {
-			// RFC 7644 does not make unknown names an error here; an
-			// attribute this type lacks is simply not returned. This
-			// matters for /.search, where one list names both types. One
-			// of its extensions' without the URN is said, as it is meant.
-			if hint := rt.QualifyHint(p.AttrPath); hint != "" && p.Filter == nil {
-				warnOnce(ctx, h.secrets.Sprintf("%s %q ", param, n)+rt.NoAttribute(p.AttrPath))
+			// An attribute this type lacks is not returned; one no type
+			// of the request defines is a bend (unknownAttrName), once.
+			if !unknown[n] && bendsUnknown(rt, across, p.AttrPath) {
+				if unknown == nil {
+					unknown = map[string]bool{}
+				}
+				unknown[n] = true // bent once: a URL of one name repeated
+				if err := h.unknownAttrName(ctx, rt, param, n, p); err != nil {
+					return nil, err
+				}
 			}
 			continue
 		}

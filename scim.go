@@ -298,9 +298,14 @@ type Config struct {
 	//     (ignored);
 	//   - a member of a PATCH or bulk operation that is not one of its
 	//     own (ignored);
+	//   - a name in attributes or excludedAttributes that the resource
+	//     type does not define, on the root query one no type defines
+	//     (ignored; 400 invalidValue);
 	//   - a group member that names no user or group of the tenant, or
 	//     the group itself (skipped; the warning names the first five
-	//     and how many more). Strict mode can refuse it only on a store
+	//     and how many more, by the PATCH operation that sent them,
+	//     Operations[i], or their place in a POST's or PUT's list,
+	//     members[j]). Strict mode can refuse it only on a store
 	//     that fills store.MemberSkips (memory and sqlstore do); another
 	//     skips it in both modes, a POST or PUT warning of the ids the
 	//     group it returns does not hold (a PATCH too when it replaces

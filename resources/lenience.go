@@ -143,7 +143,27 @@ func (l *Lenience) leftOut(rt *ResourceType, omitted bool, path, scimType string
 			l.secrets.Sprintf("ignored unsupported attribute %q (this server leaves it out of /Schemas)", path))
 	}
 	hint := rt.qualifyHint(path)
-	return l.bend(path, scimType, rt.noAttribute(hint)+" (strict mode)", l.secrets.Sprintf("ignored unknown attribute %q", path)+hint)
+	return l.unknownAs(path, scimType, rt.noPath(path, hint), hint)
+}
+
+// unknownSub is Unknown for k, a member of a value of the complex
+// attribute a at parent, that a does not define (emails[0].nope): the
+// refusal names the attribute and what to send instead (NoSubAttribute),
+// which Normalize, checking a value apart from its resource type, knows
+// only from a.
+func (l *Lenience) unknownSub(a *Attribute, parent, k string) error {
+	path := parent + "." + k
+	if a.omitsSub(k) {
+		return l.leftOut(nil, true, path, "invalidSyntax")
+	}
+	return l.unknownAs(path, "invalidSyntax", NoSubAttribute(a, parent), "")
+}
+
+// unknownAs bends an unknown attribute at path: the warning says it was
+// ignored (with hint, what to send instead), the refusal under Strict is
+// refusal.
+func (l *Lenience) unknownAs(path, scimType, refusal, hint string) error {
+	return l.bend(path, scimType, refusal+" (strict mode)", l.secrets.Sprintf("ignored unknown attribute %q", path)+hint)
 }
 
 // MissingSchema is the one policy for a request body whose "schemas" does

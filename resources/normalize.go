@@ -711,7 +711,7 @@ func normalizeSingle(a *Attribute, p attrPath, v any, owned bool, l *Lenience) (
 					if l == nil {
 						return "", nil, false, nil
 					}
-					return "", nil, false, l.leftOut(nil, a.omitsSub(k), p.String()+"."+k, "invalidSyntax")
+					return "", nil, false, l.unknownSub(a, p.String(), k)
 				}
 				if sa.ReadOnly() && a.Mutability != ReadOnly && !sa.readAsValue {
 					return "", nil, false, nil

@@ -161,7 +161,7 @@ func TestNormalizeValueLeavesInput(t *testing.T) {
 	assert.Equal(t, map[string]any{"GivenName": "g"}, obj)
 
 	_, err = NormalizeValue(emails, "emails", []any{map[string]any{"Nope": 1}}, &Lenience{Strict: true})
-	assert.EqualError(t, err, `attribute "emails.Nope": is not an attribute of this resource type or its extensions; send one that GET /Schemas lists (strict mode)`)
+	assert.EqualError(t, err, `attribute "emails.Nope": is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary (strict mode)`)
 }
 
 func TestNormalizeErrorPaths(t *testing.T) {

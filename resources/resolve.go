@@ -201,14 +201,44 @@ func (rt *ResourceType) QualifyHint(p filter.AttrPath) string {
 // key, a PATCH path, a filter's or sortBy's path): "is not an attribute
 // of User or its extensions; send one that GET /Schemas lists", or, when
 // p is an extension's attribute written without its URN, the
-// QualifyHint that says which path to send instead. A nil rt (a value
-// checked apart from its resource type, NormalizeValue) is "this
-// resource type".
+// QualifyHint that says which path to send instead. A sub-attribute
+// that an attribute of rt does not define (emails.nope, userName.x) is
+// NoSubAttribute's text of that attribute. A nil rt (a value checked
+// apart from its resource type, NormalizeValue) is "this resource type".
 func (rt *ResourceType) NoAttribute(p filter.AttrPath) string {
 	if rt == nil {
 		return rt.noAttribute("")
 	}
+	if p.Sub != "" {
+		if r := rt.Resolve(filter.AttrPath{URI: p.URI, Name: p.Name}); r.Attr != nil && !r.Missing {
+			parent := filter.AttrPath{Name: r.Attr.Name}
+			switch {
+			case r.Extension != nil:
+				parent.URI = r.Extension.ID
+			case p.URI != "":
+				parent.URI = rt.Schema.ID
+			}
+			return NoSubAttribute(r.Attr, parent.String())
+		}
+	}
 	return rt.noAttribute(rt.QualifyHint(p))
+}
+
+// NoSubAttribute is NoAttribute's text of a sub-attribute a client sent
+// that a, the attribute at parent (its path, as a schema names it), does
+// not define, said after the sub-attribute's path: it names the parent
+// and what to send instead, "is not a sub-attribute of \"emails\"; send
+// one that GET /Schemas lists for it: value, display, type, primary", or,
+// of an attribute without sub-attributes, "is not a sub-attribute of
+// \"userName\", which has none; send \"userName\" itself". The one text
+// of it: Normalize's refusal of a member of a value (emails[0].nope),
+// the PATCH engine's of a path, a filter's and sortBy's.
+func NoSubAttribute(a *Attribute, parent string) string {
+	text := "is not a sub-attribute of " + strconv.Quote(parent)
+	if len(a.SubAttributes) == 0 {
+		return text + ", which has none; send " + strconv.Quote(parent) + " itself"
+	}
+	return text + "; send one that GET /Schemas lists for it: " + subNames(a)
 }
 
 // noAttribute is NoAttribute once the hint is known.
@@ -221,6 +251,21 @@ func (rt *ResourceType) noAttribute(hint string) string {
 		hint = "; send one that GET /Schemas lists"
 	}
 	return "is not an attribute of " + name + " or its extensions" + hint
+}
+
+// noPath is NoAttribute of path, a path as the body readers and the
+// PATCH engine name an unknown attribute (Lenience.Unknown), whose
+// qualifyHint is hint: an attribute's sub-attribute (emails.nope) gets
+// NoAttribute's text of it, any other path noAttribute's.
+func (rt *ResourceType) noPath(path, hint string) string {
+	if rt == nil || strings.ContainsAny(path, ":[") {
+		return rt.noAttribute(hint)
+	}
+	name, sub, ok := strings.Cut(path, ".")
+	if !ok || strings.Contains(sub, ".") {
+		return rt.noAttribute(hint)
+	}
+	return rt.NoAttribute(filter.AttrPath{Name: name, Sub: sub})
 }
 
 // qualifyHint is QualifyHint of path, a path as the body readers and the

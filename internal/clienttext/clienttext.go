@@ -325,6 +325,13 @@ const MaxListed = 5
 // lists them: each quoted as Quote quotes it, comma-separated, the first
 // MaxListed of them and then how many more there are.
 func (s *Secrets) QuoteList(ts []string) string {
+	return s.QuoteListAt(nil, ts)
+}
+
+// QuoteListAt is QuoteList with each text after the label saying where
+// the client sent it (labels[i] names ts[i], as in members[2] "x"); nil
+// labels is QuoteList.
+func (s *Secrets) QuoteListAt(labels, ts []string) string {
 	var b strings.Builder
 	for i, t := range ts {
 		if i == MaxListed {
@@ -333,6 +340,10 @@ func (s *Secrets) QuoteList(ts []string) string {
 		}
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		if labels != nil {
+			b.WriteString(labels[i])
+			b.WriteByte(' ')
 		}
 		b.WriteString(s.Quote(t))
 	}

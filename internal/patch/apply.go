@@ -586,7 +586,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 	attr := res.Attr
 	switch {
 	case attr != nil && p.Sub != "" && attr.Type != resources.TypeComplex:
-		return loc{}, a.fail(InvalidPath, "%v: %q has no sub-attributes", named, attr.Name)
+		return loc{}, a.fail(InvalidPath, "%v %s", named, rt.NoAttribute(p.AttrPath))
 	case res.Missing, res.Whole == rt.Schema:
 		// The core schema's URN alone: add and replace take it as an
 		// object of core attributes, and remove refuses it, before they
@@ -622,7 +622,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		// Entra ID removes and replaces the enterprise manager with
 		// manager[value eq "id"]: a filter on a single complex value
 		// selects that value when it matches (see single).
-		if err := a.checkFilter(attr, p.Filter); err != nil {
+		if err := a.checkFilter(attr, p.AttrPath, p.Filter); err != nil {
 			return loc{}, err
 		}
 		m, err := a.e.eval.CompileElement(attr, p.Filter)
@@ -635,7 +635,7 @@ func (a *applier) resolve(named naming) (loc, error) {
 		l.filter, l.single = nil, m
 	}
 	if p.Filter != nil && attr.MultiValued {
-		if err := a.checkFilter(attr, p.Filter); err != nil {
+		if err := a.checkFilter(attr, p.AttrPath, p.Filter); err != nil {
 			return loc{}, err
 		}
 		m, err := a.e.eval.CompileElement(elementAttr(a.e.compared(attr)), p.Filter)
@@ -665,8 +665,10 @@ func (a *applier) conversions(m *query.Matcher) error {
 }
 
 // checkFilter verifies that every attribute a value filter names is a
-// sub-attribute of attr ("value" for a multi-valued simple attribute).
-func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
+// sub-attribute of attr ("value" for a multi-valued simple attribute),
+// the attribute at, as the path names it: an unknown one is refused in
+// the words a list's filter uses (ResourceType.NoAttribute).
+func (a *applier) checkFilter(attr *resources.Attribute, at filter.AttrPath, e filter.Expr) error {
 	name := func(p filter.AttrPath) error {
 		if p.URI != "" || p.Sub != "" {
 			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
@@ -684,7 +686,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 		}
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {
-				return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.Name, attr.Name)
+				return a.fail(InvalidFilter, "filter path %q %s", p.Name, a.e.rt.NoAttribute(filter.AttrPath{URI: at.URI, Name: at.Name, Sub: p.Name}))
 			} else if refusal := a.e.rt.ServerMade(attr, sub); refusal != "" {
 				// Not stored (members[$ref eq "x"], manager[displayName
 				// eq "x"]): the filter would select no value, whatever
@@ -704,12 +706,12 @@ func (a *applier) checkFilter(attr *resources.Attribute, e filter.Expr) error {
 	case *filter.Present:
 		return name(x.Path)
 	case *filter.Logical:
-		if err := a.checkFilter(attr, x.Left); err != nil {
+		if err := a.checkFilter(attr, at, x.Left); err != nil {
 			return err
 		}
-		return a.checkFilter(attr, x.Right)
+		return a.checkFilter(attr, at, x.Right)
 	case *filter.Not:
-		return a.checkFilter(attr, x.X)
+		return a.checkFilter(attr, at, x.X)
 	case *filter.ValuePath:
 		return a.fail(InvalidFilter, "filter on %s: value filters do not nest", attr.Name)
 	}

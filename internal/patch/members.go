@@ -605,10 +605,21 @@ func (e *Engine) targetsMembers(op Operation) bool {
 }
 
 // keysTargetMembers reports whether a key of obj, a no-path value (or,
-// in, the core schema's URN's value), lands on members (keyLoc), also
+// in, the core schema's URN's value), lands on members (memberKeys), also
 // inside the core schema's URN key
 // ({"urn:ietf:params:scim:schemas:core:2.0:Group": {"members": [...]}}).
 func (a *applier) keysTargetMembers(obj map[string]any, in bool) bool {
+	return !a.memberKeys(obj, in, func(loc, any) bool { return false })
+}
+
+// memberKeys calls yield with the target and the value of each key of
+// obj, a no-path value (or, in, the core schema's URN's value), that
+// lands on members, read as apply reads them (keyLoc), inside the core
+// schema's URN key too, until yield returns false; it reports whether
+// yield never did. The one walk of a value's member keys:
+// keysTargetMembers asks whether there is one, keysSendMembers what
+// they write.
+func (a *applier) memberKeys(obj map[string]any, in bool, yield func(l loc, v any) bool) bool {
 	for k, v := range obj {
 		if in && resources.IsURN(k) {
 			continue // refused: URNs do not nest (applyKeys)
@@ -617,12 +628,96 @@ func (a *applier) keysTargetMembers(obj map[string]any, in bool) bool {
 		switch {
 		case err != nil:
 		case land.core:
-			if !in && a.keysTargetMembers(land.inner, true) {
-				return true
+			if !in && !a.memberKeys(land.inner, true, yield) {
+				return false
 			}
 		case land.l.attr == a.e.members:
-			return true
+			if !yield(land.l, v) {
+				return false
+			}
 		}
 	}
-	return false
+	return true
+}
+
+// SentMembers are the member values one operation of a group PATCH
+// writes (Engine.SentMembers).
+type SentMembers struct {
+	// Op is the operation's index, Operations[Op].
+	Op int
+	// IDs are the values it writes, in its order.
+	IDs []string
+}
+
+// SentMembers returns, for each operation of ops that writes member
+// values, in their order, the values it writes: an add or replace of
+// members (a list, or one member a filter selects, or its value), by its
+// path or by a key of its no-path value (keyLoc, as ApplyTo reads it).
+// An operation that writes none, or that ApplyTo refuses, is left out.
+// It reads what the client sent, not what a group holds: the handler
+// names a member value the store skipped by the operations that sent it
+// (Operations[i]), on the member plan's path and ApplyTo's alike, and
+// calls it only once something was skipped, so a request that skips
+// nothing pays nothing for it.
+func (e *Engine) SentMembers(ops []Operation) []SentMembers {
+	if e.members == nil {
+		return nil
+	}
+	var out []SentMembers
+	for i, op := range ops {
+		kind := names.Lower(strings.TrimSpace(op.Op))
+		v := op.Value
+		if _, isNull := v.(JSONNull); isNull || v == nil || kind == "remove" {
+			continue
+		}
+		a := &applier{e: e, idx: op.index(i)}
+		var ids []string
+		switch path := strings.TrimSpace(op.Path); {
+		case path == "" || names.Equal(path, e.rt.Schema.ID):
+			obj, _ := v.(map[string]any)
+			ids = a.keysSendMembers(obj, path != "")
+		default:
+			if l, err := a.resolve(a.name(asPath, path, "")); err == nil && l.attr == e.members {
+				ids = a.sentMembers(l, v)
+			}
+		}
+		if len(ids) > 0 {
+			out = append(out, SentMembers{Op: a.idx, IDs: ids})
+		}
+	}
+	return out
+}
+
+// keysSendMembers is SentMembers of the keys of obj, a no-path value
+// (or, in, the core schema's URN's value): what each key memberKeys
+// finds writes.
+func (a *applier) keysSendMembers(obj map[string]any, in bool) []string {
+	var ids []string
+	a.memberKeys(obj, in, func(l loc, v any) bool {
+		ids = append(ids, a.sentMembers(l, v)...)
+		return true
+	})
+	return ids
+}
+
+// sentMembers is the member values v writes to l, a target on members:
+// the list (or the one member a filter selects) v is, or, at members'
+// value sub-attribute, v itself; and the values of a filter of value eq
+// comparisons, whose member an add or replace makes when the group has
+// none (Entra's filtered add, README "Deliberate deviations").
+func (a *applier) sentMembers(l loc, v any) []string {
+	var ids []string
+	if l.filter != nil {
+		ids, _ = valueEqIDs(l.filter)
+	}
+	switch {
+	case l.sub == nil:
+		sent, _ := a.memberIDs(v)
+		ids = append(ids, sent...)
+	case names.Equal(l.sub.Name, "value"):
+		if s, ok := v.(string); ok {
+			ids = append(ids, s)
+		}
+	}
+	return ids
 }

@@ -446,3 +446,32 @@ func TestMemberWithoutValue(t *testing.T) {
 		})
 	}
 }
+
+// TestSentMembers: the member values each operation writes, in every
+// form a group PATCH writes members (a path, a no-path value's key, the
+// core schema's URN, a filter making the member it describes, its value
+// sub-attribute), what the handler names a skipped member value by.
+// Removals and operations on other attributes send none.
+func TestSentMembers(t *testing.T) {
+	const core = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	for _, tc := range []struct {
+		name string
+		ops  string
+		want []SentMembers
+	}{
+		{"a path", `[{"op":"add","path":"members","value":[{"value":"a"},"b"]}]`, []SentMembers{{Op: 0, IDs: []string{"a", "b"}}}},
+		{"replace, one member", `[{"op":"Replace","path":"members","value":{"value":"a"}}]`, []SentMembers{{Op: 0, IDs: []string{"a"}}}},
+		{"a no-path value's key beside another", `[{"op":"add","value":{"displayName":"G","members":[{"value":"a"}]}}]`, []SentMembers{{Op: 0, IDs: []string{"a"}}}},
+		{"the core schema's URN as a key", `[{"op":"add","value":{"` + core + `":{"members":[{"value":"a"}]}}}]`, []SentMembers{{Op: 0, IDs: []string{"a"}}}},
+		{"the core schema's URN as the path", `[{"op":"add","path":"` + core + `","value":{"members":[{"value":"a"}]}}]`, []SentMembers{{Op: 0, IDs: []string{"a"}}}},
+		{"a filter's member", `[{"op":"replace","path":"members[value eq \"a\"].display","value":"A"}]`, []SentMembers{{Op: 0, IDs: []string{"a"}}}},
+		{"a filtered member's value", `[{"op":"replace","path":"members[value eq \"a\"].value","value":"b"}]`, []SentMembers{{Op: 0, IDs: []string{"a", "b"}}}},
+		{"several operations, removals left out", `[{"op":"add","path":"displayName","value":"G"},{"op":"remove","path":"members","value":[{"value":"a"}]},{"op":"add","path":"members","value":[{"value":"b"}]},{"op":"remove","path":"members[value eq \"c\"]"}]`,
+			[]SentMembers{{Op: 2, IDs: []string{"b"}}}},
+		{"none", `[{"op":"replace","path":"members","value":null},{"op":"add","path":"displayName","value":"G"}]`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, groupEng.SentMembers(mustOps(tc.ops)))
+		})
+	}
+}

@@ -116,18 +116,18 @@ func TestApplySyntax(t *testing.T) {
 		{
 			name: "3.5.2 sub-attribute of a simple attribute is invalidPath",
 			ops:  `[{"op":"replace","path":"userName.value","value":"x"}]`,
-			err:  &fail{InvalidPath, `"userName" has no sub-attributes`, 0},
+			err:  &fail{InvalidPath, `path "userName.value" is not a sub-attribute of "userName", which has none; send "userName" itself`, 0},
 		},
 		{
 			name:   "strict: unknown sub-attribute is invalidPath",
 			ops:    `[{"op":"replace","path":"name.nickname","value":"x"}]`,
-			err:    &fail{InvalidPath, `"name.nickname" is not an attribute`, 0},
+			err:    &fail{InvalidPath, `"name.nickname" is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted,`, 0},
 			strict: true,
 		},
 		{
 			name: "3.12 filter on an unknown sub-attribute is invalidFilter",
 			ops:  `[{"op":"replace","path":"emails[kind eq \"work\"].value","value":"x"}]`,
-			err:  &fail{InvalidFilter, `"kind" is not a sub-attribute of emails`, 0},
+			err:  &fail{InvalidFilter, `filter path "kind" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, 0},
 		},
 		{
 			name:   "3.12 error names the failing operation",
@@ -1257,7 +1257,7 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			value:    `{"name.nickname":"blue"}`,
 			strict:   true,
 			scimType: InvalidPath,
-			detail:   `Operations[0]: value key "name.nickname" is not an attribute of User or its extensions; send one that GET /Schemas lists (strict mode)`,
+			detail:   `Operations[0]: value key "name.nickname" is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix (strict mode)`,
 		},
 		{
 			name:     "strict: an unquoted value in a key's filter",
@@ -1295,7 +1295,7 @@ func TestApplyNoPathKeyDetails(t *testing.T) {
 			name:     "a sub-attribute of a simple attribute",
 			value:    `{"displayName.x":"x"}`,
 			scimType: InvalidValue,
-			detail:   `Operations[0]: value key "displayName.x": "displayName" has no sub-attributes`,
+			detail:   `Operations[0]: value key "displayName.x" is not a sub-attribute of "displayName", which has none; send "displayName" itself`,
 		},
 		{
 			name:     "a value filter on a single-valued simple attribute",

@@ -495,6 +495,15 @@ func (t *target) secrets(m *Matcher) *clienttext.Secrets {
 	return m.secrets
 }
 
+// unknown is the refusal of t, a filter path naming nothing its
+// resource type defines: "filter path \"emails.nope\" " then what
+// (resources.ResourceType.NoAttribute, NoSubAttribute) says of it, the
+// words every refusal of an unknown attribute uses. A FilterError: 400
+// invalidFilter (RFC 7644 §3.4.2.2, table 9).
+func (t *target) unknown(what string) error {
+	return &FilterError{Msg: clienttext.Sprintf("filter path %q ", t.path()) + what}
+}
+
 // path is the path as written, for messages: rendered only when one is
 // written, since every filter of every list request is resolved.
 func (t *target) path() string { return t.p.String() }
@@ -512,7 +521,7 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 		if sc.elem != nil {
 			sa := sc.elem.Sub(p.Name)
 			if sa == nil {
-				return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path(), sc.elem.Name, p.Name)
+				return nil, t.unknown(ev.Type.NoAttribute(filter.AttrPath{URI: sc.in.URI, Name: sc.in.Name, Sub: p.Name}))
 			}
 			t.name, t.attr, t.leaf = sa.Name, sa, sa
 		}
@@ -536,18 +545,17 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	case a == nil && res.Extension != nil:
 		// The handler never stores an attribute its schema does not
 		// define, so a filter on one is as unknown as a core one.
-		return nil, filterErrorf("unknown attribute %q in filter: %s does not define %q", t.path(), res.Extension.ID, p.Name)
+		return nil, t.unknown(rt.NoAttribute(p))
 	case a == nil && p.URI != "" && !names.Equal(p.URI, rt.Schema.ID):
 		// Another type's schema (urn:...:Group on /Users) qualifies no
 		// attribute of rt either, whatever the name after it: say which
 		// schemas rt has, as the URN may well be one the server knows.
 		return nil, filterErrorf("unknown schema %q in filter: the schemas of %s are %s", p.URI, rt.Name, strings.Join(rt.SchemaURNs(), ", "))
-	case a == nil:
-		return nil, &FilterError{Msg: clienttext.Sprintf("filter path %q ", t.path()) + rt.NoAttribute(p)}
-	case p.Sub != "" && a.Type != resources.TypeComplex:
-		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attributes", t.path(), a.Name)
-	case res.Missing:
-		return nil, filterErrorf("unknown attribute %q in filter: %q has no sub-attribute %q", t.path(), a.Name, p.Sub)
+	case a == nil, res.Missing, p.Sub != "" && a.Type != resources.TypeComplex:
+		// An unknown attribute, an extension's, or a sub-attribute its
+		// attribute does not define: in the words a body's, a PATCH
+		// path's and sortBy's refusal use.
+		return nil, t.unknown(rt.NoAttribute(p))
 	}
 	t.attr, t.name = a, a.Name
 	if res.Extension != nil {

@@ -231,8 +231,8 @@ func TestMatchErrors(t *testing.T) {
 		tree     filter.Expr
 	}{
 		{filter: `foo eq "x"`, msg: `filter path "foo" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
-		{filter: `name.foo eq "x"`, msg: `unknown attribute "name.foo"`},
-		{filter: `userName.value eq "x"`, msg: `has no sub-attributes`},
+		{filter: `name.foo eq "x"`, msg: `filter path "name.foo" is not a sub-attribute of "name"; send one that GET /Schemas lists for it: formatted, familyName, givenName, middleName, honorificPrefix, honorificSuffix`},
+		{filter: `userName.value eq "x"`, msg: `filter path "userName.value" is not a sub-attribute of "userName", which has none; send "userName" itself`},
 		{filter: `name eq "x"`, msg: `is complex`},
 		{filter: `addresses eq "x"`, msg: `is complex`},
 		{filter: `active gt true`, msg: `is a boolean`, parseErr: `'gt' cannot be used with true`,
@@ -243,14 +243,16 @@ func TestMatchErrors(t *testing.T) {
 		{filter: `meta.created gt "yesterday"`, msg: `is a dateTime`},
 		{filter: `meta.created eq 5`, msg: `is a dateTime`},
 		{filter: `userName co null`, msg: `only eq and ne`},
-		{filter: `emails[foo eq "x"]`, msg: `no sub-attribute "foo"`},
+		{filter: `emails[foo eq "x"]`, msg: `filter path "foo" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`},
+		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[nope eq "x"]`, msg: `filter path "nope" is not a sub-attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"; send one that GET /Schemas lists for it: value, $ref, displayName`},
+		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.nope eq "x"`, msg: `filter path "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.nope" is not a sub-attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"; send one that GET /Schemas lists for it: value, $ref, displayName`},
 		{filter: `userName[value eq "x"]`, msg: `not complex`},
 		{filter: `urn:example:unknown:1.0:User:foo eq "x"`, msg: `unknown`},
 		{filter: `urn:ietf:params:scim:schemas:core:2.0:User:department eq "x"`, msg: `filter path "urn:ietf:params:scim:schemas:core:2.0:User:department" is not an attribute of User`},
 		// an attribute the extension does not define is never stored, so
 		// it is as unknown as a core one (one policy for both)
-		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badgeColor eq "green"`, msg: `does not define "badgeColor"`},
-		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing pr`, msg: `does not define "nothing"`},
+		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badgeColor eq "green"`, msg: `filter path "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badgeColor" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
+		{filter: `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing pr`, msg: `filter path "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:nothing" is not an attribute of User or its extensions; send one that GET /Schemas lists`},
 		{filter: `not (foo pr)`, msg: `filter path "foo" is not an attribute of User`},
 		{filter: `userName eq "x" or bar eq "y"`, msg: `filter path "bar" is not an attribute of User`},
 		// a flat chain is as deep as its terms to the evaluator: the

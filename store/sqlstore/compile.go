@@ -62,6 +62,10 @@ type compiler struct {
 	// startIndex in creation order, matchesFirst), else by seq + 0
 	// (listPlan.order); alone says the filter is one conjunct. A keyset
 	// walk (walk) never reads the page from the owners: see relTarget.
+	// The two flags are not one: matchesCTE implies !walk, but a list
+	// sorted by sortBy is neither, its page read from the owners (walk
+	// false) under its ORDER BY, not from a CTE of the matches
+	// (matchesCTE false), so each answers its own question.
 	unestimated int
 	top         filter.Expr
 	ownersFirst bool
