@@ -37,18 +37,9 @@ func BenchmarkActiveIndex(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			s := db.open(b, sqlstore.Config{})
 			tctx := store.WithTenant(ctx, "act")
-			var ids []string
-			const batch = 20000
-			for from := 0; from < n; from += batch {
-				users := make([]*resources.User, min(batch, n-from))
-				for i := range users {
-					users[i] = seedUser(from + i)
-					users[i].Active = ptr((from+i)%10000 != 5000)
-				}
-				got, err := s.SeedUsersForTest(ctx, "act", users)
-				require.NoError(b, err)
-				ids = append(ids, got...)
-			}
+			ids := seedUsersInBatches(b, s, "act", n, func(i int, u *resources.User) {
+				u.Active = ptr(i%10000 != 5000)
+			})
 			analyze(b, s)
 			if isPG(s) {
 				_, err := s.DB().ExecContext(ctx, `VACUUM scim_users`)

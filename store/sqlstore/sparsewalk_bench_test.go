@@ -31,21 +31,14 @@ func BenchmarkSparseWalk(b *testing.B) {
 		b.Run(db.name, func(b *testing.B) {
 			s := db.open(b, sqlstore.Config{})
 			tctx := store.WithTenant(ctx, "sparse")
-			const batch = 20000
-			for from := 0; from < n; from += batch {
-				users := make([]*resources.User, min(batch, n-from))
-				for i := range users {
-					users[i] = seedUser(from + i)
-					switch j := from + i; {
-					case j%10000 == 5000:
-						users[i].Title = "rare"
-					case j%100 == 50:
-						users[i].Title = "some"
-					}
+			seedUsersInBatches(b, s, "sparse", n, func(i int, u *resources.User) {
+				switch {
+				case i%10000 == 5000:
+					u.Title = "rare"
+				case i%100 == 50:
+					u.Title = "some"
 				}
-				_, err := s.SeedUsersForTest(ctx, "sparse", users)
-				require.NoError(b, err)
-			}
+			})
 			analyze(b, s)
 			if isPG(s) {
 				_, err := s.DB().ExecContext(ctx, `VACUUM scim_users`)
