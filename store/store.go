@@ -540,7 +540,11 @@ type UserCursorLister interface {
 	// most once and returns every resource that matched for the whole
 	// walk without its sort value changing, whatever is created or
 	// deleted meanwhile. Its cost must not grow with how far the walk
-	// has gone (no OFFSET). Groups follows the rule of ListUsers. A
+	// has gone (no OFFSET): a page reads nothing that sorts before its
+	// position, though a filter the store tests row by row may read
+	// every row after it before the page is full (store/sqlstore's
+	// documentation says which filters and sorts seek). Groups follows
+	// the rule of ListUsers. A
 	// position the store cannot read gives ErrInvalidCursor.
 	ListUsersAfter(ctx context.Context, q Query, after string) (CursorPage[*resources.User], error)
 }

@@ -930,7 +930,11 @@ func (c *compiler) anyObject(j string, body func(obj string) (string, error)) (s
 // negated test, ne on a multi-valued attribute, holds of an array, which
 // is no value), an absent j included (where ne holds, as someNot
 // decides), of an object alone for objects; and of the elements that
-// are not null (as eachValue skips them), or that are objects.
+// are not null (as eachValue skips them), or that are objects. One CASE
+// on j's type (jkind) chooses between them, so that a row reads j's type
+// once: an OR of the two cases read it again for every row the first
+// did not match (BENCHMARKS.md, branch cursorwalk). A CASE that matches
+// nothing is NULL, which every NOT takes for false (cond).
 func (c *compiler) anyIn(j string, objects bool, body func(string) (string, error)) (string, error) {
 	one, err := body(j)
 	if err != nil {
@@ -941,16 +945,15 @@ func (c *compiler) anyIn(j string, objects bool, body func(string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	// j's test is selfOpen + jtype(j) + selfClose, an element's
-	// jtype(elem) + elemTest: one concatenation renders the whole.
-	selfOpen, selfClose, elemTest := "COALESCE(", ", '') <> 'array'", " <> 'null'"
+	// j itself: any value but an array, or an object alone; an
+	// element: one that is not null, or an object.
+	self, elemTest := " ELSE "+one, " <> 'null'"
 	if objects {
-		selfOpen, selfClose, elemTest = "", " = 'object'", " = 'object'"
+		self, elemTest = " WHEN 'object' THEN "+one, " = 'object'"
 	}
-	jt := c.d.jtype(j)
 	c.subqueries++
-	return "((" + selfOpen + jt + selfClose + " AND " + one + ") OR (" + jt + " = 'array' AND EXISTS (SELECT 1 FROM " + from +
-		" WHERE " + c.d.jtype(elem) + elemTest + " AND " + each + ")))", nil
+	return "(CASE " + c.d.jkind(j) + " WHEN 'array' THEN EXISTS (SELECT 1 FROM " + from +
+		" WHERE " + c.d.jtype(elem) + elemTest + " AND " + each + ")" + self + " END)", nil
 }
 
 // jsonVal describes JSON expression j holding a value of attribute a.

@@ -261,6 +261,17 @@ func (d *dialect) jtype(x string) string {
 	return "(CASE json_type(" + x + ") WHEN 'text' THEN 'string' WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' ELSE json_type(" + x + ") END)"
 }
 
+// jkind renders the database's own JSON type name of x, read once:
+// 'array' and 'object' as jtype names them (the other names differ by
+// database, and jtype reads x twice for them). For a test that tells
+// only arrays, or objects, from the rest (compiler.anyIn).
+func (d *dialect) jkind(x string) string {
+	if d.pg {
+		return "jsonb_typeof(" + x + ")"
+	}
+	return "json_type(" + x + ")"
+}
+
 // jbool renders "JSON expression x is the boolean b" (NULL when x is
 // NULL), as jtype(x) = 'true' or 'false' decides. On PostgreSQL one
 // comparison of x, where jtype reads it twice: about 0.6 of the time of

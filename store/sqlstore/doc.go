@@ -337,10 +337,35 @@
 // it skips them along the (tenant, seq) index and reads the table's rows
 // of the page alone (listPlan.pageSQL). A page
 // of a cursor walk (ListUsersAfter, ListGroupsAfter, members included)
-// whose filter and sort run in SQL is one statement that seeks to its
-// position in an index, (tenant, seq) or (tenant, user_name_key), and
-// counts nothing: the last page of a
-// million users costs what the first does (BENCHMARKS.md). On PostgreSQL
+// whose filter and sort run in SQL is one statement that counts nothing
+// and reads from its position on, never the rows before it: what it
+// costs depends on the order and the filter, not on how far the walk
+// has gone. In creation order (no sortBy), by userName or by a group's
+// displayName it seeks to its position in an index ((tenant, seq),
+// (tenant, user_name_key), (tenant, display_name_key)); any other sortBy
+// (meta.lastModified, name.familyName, ...) reads and sorts every
+// matching row after the position on every page (at 100,000 users, the
+// first page sorted by meta.lastModified costs 34 to 140 times an
+// unfiltered one), so such a walk costs that for each of its pages.
+// Without a filter, or with one whose top-level "and" holds an eq
+// lookup an index answers (id, externalId, userName, a group's
+// displayName, emails.value, phoneNumbers.value, members.value,
+// groups.value: see "Lookups on tables never analyzed"), a page reads
+// its own rows, or the few the lookup finds: in those orders the last
+// page of a million users costs what the first does (BENCHMARKS.md). Any
+// other filter (active eq, title eq, name.familyName sw, meta.created
+// gt, ...) is tested row by row from the position until the page has
+// count+1 matches or the tenant ends, so a page costs the rows it
+// passes: up to the rest of the tenant when few rows match (at 100,000
+// users, a filter matching none or 10 of them costs a page 25 to 110
+// times an unfiltered one), while the walk as a whole still reads each
+// row about once. The store
+// creates no index for such a filter, and a host's would not serve it:
+// the store binds the JSON path as a parameter, which neither database
+// matches to an expression index (measured with one on active, which
+// also made a PATCH 1.25 to 2 times as costly: BENCHMARKS.md). A walk
+// that must stay cheap page by page filters on what is looked up
+// (above) or walks without the filter. On PostgreSQL
 // every such read, a list's count and GroupsOf included, goes to pgx
 // itself on a connection of the pool, and one
 // whose connection the server closed under it (a restart,

@@ -1061,11 +1061,17 @@ func finishAfterInGo[T any](p *listPlan, q store.Query, recs []*inGo[T], what st
 // matching q, in ListUsers' order. When the filter and sort run in SQL
 // (every filter the package documentation lists as compiled, and every
 // sortBy but a few extension and complex ones), a page is one statement
-// that seeks to the position in an index ((tenant, seq) for creation
-// order, (tenant, user_name_key) for userName) and reads q.Count+1 rows:
-// its cost does not grow with the tenant or with how far the walk has
-// gone. Otherwise the walk is finished in Go as ListUsers is. No total is
-// counted. Groups follows the rule of ListUsers.
+// that reads from the position on, q.Count+1 matches at most: in creation
+// order or by userName it seeks to the position in an index ((tenant,
+// seq), (tenant, user_name_key)), and without a filter or with an
+// indexed lookup it reads its own rows, so its cost grows neither with
+// the tenant nor with how far the walk has gone. A filter no index
+// answers tests the rows from the position until the page is full or
+// the tenant ends, and any other sortBy sorts the rows after the
+// position: such a page costs up to the rest of the tenant (the package
+// documentation, "Concurrency"). Otherwise the walk is finished in Go as
+// ListUsers is, every page reading the rows the SQL part of the filter
+// selects. No total is counted. Groups follows the rule of ListUsers.
 func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string) (store.CursorPage[*resources.User], error) {
 	empty := store.CursorPage[*resources.User]{Items: []*resources.User{}, Positions: []string{}}
 	if err := ctxErr(ctx); err != nil {
@@ -1101,7 +1107,8 @@ func (s *Store) ListUsersAfter(ctx context.Context, q store.Query, after string)
 	return page, nil
 }
 
-// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter; unless
+// ListGroupsAfter is store.GroupCursorLister, as ListUsersAfter (the
+// index of a sort by displayName is (tenant, display_name_key)); unless
 // q.ExcludeMembers, the page and its groups' members come in one
 // statement (its own snapshot, as ListGroups'), read for the groups the
 // page returns only.

@@ -118,16 +118,24 @@ func BenchmarkPageWalk(b *testing.B) {
 
 // seedUsersInBatches stores seedUser(0) to seedUser(n-1) in tenant in
 // bulk (SeedUsersForTest), 20,000 a batch, so that a benchmark's seeding
-// of a large tenant holds one batch's rows in memory at a time.
-func seedUsersInBatches(b *testing.B, s *sqlstore.Store, tenant string, n int) {
+// of a large tenant holds one batch's rows in memory at a time. edit,
+// when not nil, changes the i-th user before it is stored. It returns
+// the users' ids.
+func seedUsersInBatches(b *testing.B, s *sqlstore.Store, tenant string, n int, edit ...func(i int, u *resources.User)) []string {
 	b.Helper()
 	const batch = 20000
+	ids := make([]string, 0, n)
 	for from := 0; from < n; from += batch {
 		users := make([]*resources.User, min(batch, n-from))
 		for i := range users {
 			users[i] = seedUser(from + i)
+			for _, e := range edit {
+				e(from+i, users[i])
+			}
 		}
-		_, err := s.SeedUsersForTest(ctx, tenant, users)
+		got, err := s.SeedUsersForTest(ctx, tenant, users)
 		require.NoError(b, err)
+		ids = append(ids, got...)
 	}
+	return ids
 }
