@@ -1,13 +1,18 @@
 package scim_test
 
 import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/scimkit/scim"
+	"github.com/scimkit/scim/store"
 	"github.com/scimkit/scim/tokens"
 )
 
@@ -99,6 +104,87 @@ func TestTenantIsolationThroughTheHandler(t *testing.T) {
 
 			e.token = plain[0]
 			assert.Equal(t, before, snapshot(), "acme's resources are unchanged")
+		})
+	}
+}
+
+// readableText is every string a client can read out of a cursor without
+// its key: the cursor and each "."-separated part of it, each decoded
+// from base64url where it decodes, and the strings of any JSON that
+// decodes to, read the same way.
+func readableText(s string, out []string) []string {
+	out = append(out, s)
+	for _, part := range strings.Split(s, ".") {
+		b, err := base64.RawURLEncoding.DecodeString(part)
+		if err != nil || len(b) == 0 {
+			continue
+		}
+		out = append(out, string(b))
+		var doc any
+		if json.Unmarshal(b, &doc) != nil {
+			continue
+		}
+		var walk func(v any)
+		walk = func(v any) {
+			switch v := v.(type) {
+			case string:
+				out = readableText(v, out)
+			case []any:
+				for _, x := range v {
+					walk(x)
+				}
+			case map[string]any:
+				for _, x := range v {
+					walk(x)
+				}
+			}
+		}
+		walk(doc)
+	}
+	return out
+}
+
+// TestCursorHidesTheStorePosition: a cursor must not show a client the
+// store's position in the clear. sqlstore's position holds the row's
+// creation sequence, which is numbered across every tenant of the
+// database (PostgreSQL's scim_seq, SQLite's rowid): a tenant reading it
+// from two cursors a while apart learns how many users, groups and
+// memberships the other tenants created meanwhile.
+func TestCursorHidesTheStorePosition(t *testing.T) {
+	for name, open := range concurrencyStores(t) {
+		t.Run(name, func(t *testing.T) {
+			us, gs := open(t)
+			toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
+			e := newEnv(t, func(c *scim.Config) { c.Tokens = toks; c.Users = us; c.Groups = gs })
+			e.token = plain[1]
+			for i := range 5 {
+				e.createUser("other" + itoa(i))
+			}
+			e.token = plain[0]
+			e.createUser("a")
+			e.createUser("b")
+			cl, ok := us.(store.UserCursorLister)
+			require.True(t, ok)
+			p, err := cl.ListUsersAfter(store.WithTenant(context.Background(), "acme"), store.Query{Count: 1}, "")
+			require.NoError(t, err)
+			require.Len(t, p.Positions, 1)
+			pos := p.Positions[0]
+			readablePos := readableText(pos, nil)
+
+			for _, path := range []string{"/Users?count=1&cursor=", "/?count=1&cursor=", "/?count=1&sortBy=id&cursor="} {
+				r := e.do("GET", path, nil)
+				require.Equal(t, 200, r.Code, r.Raw)
+				c := r.str("nextCursor")
+				require.NotEmpty(t, c, path)
+				for _, s := range readableText(c, nil) {
+					assert.NotContains(t, s, pos, "%s: the cursor shows the store's position", path)
+					for _, rp := range readablePos[1:] {
+						if len(rp) > 4 {
+							assert.NotContains(t, s, rp, "%s: the cursor shows the store's position", path)
+						}
+					}
+				}
+			}
 		})
 	}
 }
