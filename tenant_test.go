@@ -32,9 +32,7 @@ func TestTenantIsolationThroughTheHandler(t *testing.T) {
 	q := url.QueryEscape
 	for name, open := range concurrencyStores(t) {
 		t.Run(name, func(t *testing.T) {
-			us, gs := open(t)
-			toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
-			e := newEnv(t, func(c *scim.Config) { c.Tokens = toks; c.Users = us; c.Groups = gs })
+			e, plain, _ := tenantEnv(t, open)
 			e.token = plain[0]
 			alice := e.createUser("alice@example.com", map[string]any{"externalId": "ext-a", "emails": []any{map[string]any{"value": "alice@example.com"}}})
 			aid := alice["id"].(string)
@@ -111,6 +109,16 @@ func TestTenantIsolationThroughTheHandler(t *testing.T) {
 	}
 }
 
+// tenantEnv returns an env over the stores open makes and their users
+// store, with a token of tenant acme and one of globex, in that order;
+// opts configure the handler further.
+func tenantEnv(t *testing.T, open func(*testing.T) (store.UserStore, store.GroupStore), opts ...option) (*env, []string, store.UserStore) {
+	us, gs := open(t)
+	toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
+	e := newEnv(t, append([]option{func(c *scim.Config) { c.Tokens, c.Users, c.Groups = toks, us, gs }}, opts...)...)
+	return e, plain, us
+}
+
 // readableText is every string a client can read out of a cursor without
 // its key: the cursor and each "."-separated part of it, each decoded
 // from base64url where it decodes, and the strings of any JSON that
@@ -156,9 +164,7 @@ func readableText(s string, out []string) []string {
 func TestCursorHidesTheStorePosition(t *testing.T) {
 	for name, open := range concurrencyStores(t) {
 		t.Run(name, func(t *testing.T) {
-			us, gs := open(t)
-			toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
-			e := newEnv(t, func(c *scim.Config) { c.Tokens = toks; c.Users = us; c.Groups = gs })
+			e, plain, us := tenantEnv(t, open)
 			e.token = plain[1]
 			for i := range 5 {
 				e.createUser("other" + itoa(i))
@@ -211,16 +217,8 @@ func TestTenantIDsAnswerAsUnknownIDs(t *testing.T) {
 	for _, strict := range []bool{false, true} {
 		for name, open := range concurrencyStores(t) {
 			t.Run(name+map[bool]string{true: "-strict", false: ""}[strict], func(t *testing.T) {
-				us, gs := open(t)
 				ring := admin.NewRequestRing(1000)
-				toks, plain := tenantTokens(t, tokens.GenerateOptions{TenantID: "acme"}, tokens.GenerateOptions{TenantID: "globex"})
-				e := newEnv(t, func(c *scim.Config) {
-					c.Tokens = toks
-					c.Users = us
-					c.Groups = gs
-					c.RequestLog = ring
-					c.Strict = strict
-				})
+				e, plain, _ := tenantEnv(t, open, func(c *scim.Config) { c.RequestLog, c.Strict = ring, strict })
 				e.token = plain[0]
 				aid := e.createUser("alice@example.com")["id"].(string)
 				gid := e.createGroup("admins", aid)["id"].(string)
