@@ -2,29 +2,39 @@ package scim
 
 import (
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/scimkit/scim/internal/names"
 	"github.com/scimkit/scim/store"
 )
 
 // A cursor (RFC 9865) is what the handler gives a client for the next
-// page of a cursor walk: the store's opaque position, wrapped so that the
-// client can neither read another tenant's data with it nor change the
-// query under it. Its form is base64url(payload) "." base64url(mac), only
-// RFC 3986 unreserved characters, where mac is HMAC-SHA256 under
-// Config.CursorKey over the tenant and the payload. The payload names the
-// resource type, a hash of the query (filter, sortBy, sortOrder) and an
-// expiry; the tenant is in the MAC only, so a cursor never shows it.
+// page of a cursor walk: the store's opaque position, sealed so that the
+// client can neither read it, nor read another tenant's data with it, nor
+// change the query under it. Its form is base64url(nonce || ciphertext),
+// only RFC 3986 unreserved characters: the JSON payload encrypted with
+// AES-256-GCM under a key derived from Config.CursorKey, the tenant as
+// additional data, so that it opens for the tenant it was issued to
+// alone. The payload names the resource type, a hash of the query
+// (filter, sortBy, sortOrder) and an expiry, and holds the store's
+// position, which a client must not read: sqlstore's holds the row's
+// creation sequence, numbered across every tenant of the database, so
+// that two cursors in the clear a while apart would tell a tenant how
+// much the others wrote meanwhile. The tenant is in no cursor.
+//
+// The nonce is synthetic, an HMAC of the tenant and the payload under a
+// second derived key (as in SIV): it repeats only for one tenant's one
+// payload, whose cursor is then the same, so that no random source is
+// needed and nonces never collide across the key's many cursors.
 
 // cursorPayload is what a cursor carries.
 type cursorPayload struct {
@@ -58,14 +68,59 @@ func queryHash(scope string, rl rawList) string {
 	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// cursorMAC is the MAC of a cursor's encoded payload for tenant.
-func (h *handler) cursorMAC(tenant, payload string) []byte {
-	m := hmac.New(sha256.New, h.cfg.CursorKey)
-	m.Write([]byte("scimkit cursor v1\x00"))
+// cursorSealer seals and opens cursors under the keys derived from
+// Config.CursorKey once, when the handler is built.
+type cursorSealer struct {
+	aead     cipher.AEAD
+	nonceKey []byte
+}
+
+// newCursorSealer derives the cursor keys from key (Config.CursorKey, at
+// least 32 bytes): an AES-256 key and the nonces' HMAC key, each an
+// HMAC-SHA256 of key over its own label, so that neither is the other.
+func newCursorSealer(key []byte) (*cursorSealer, error) {
+	derive := func(label string) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(label))
+		return m.Sum(nil)
+	}
+	block, err := aes.NewCipher(derive("scimkit cursor encryption v2"))
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	return &cursorSealer{aead: aead, nonceKey: derive("scimkit cursor nonce v2")}, nil
+}
+
+// additional is the data a cursor of tenant is sealed with besides its
+// payload: the tenant binds it.
+func cursorAdditional(tenant string) []byte {
+	return append([]byte("scimkit cursor v2\x00"), tenant...)
+}
+
+// seal returns the cursor of the encoded payload for tenant.
+func (c *cursorSealer) seal(tenant string, payload []byte) string {
+	m := hmac.New(sha256.New, c.nonceKey)
 	m.Write([]byte(tenant))
 	m.Write([]byte{0})
-	m.Write([]byte(payload))
-	return m.Sum(nil)
+	m.Write(payload)
+	nonce := m.Sum(nil)[:c.aead.NonceSize()]
+	return base64.RawURLEncoding.EncodeToString(c.aead.Seal(nonce, nonce, payload, cursorAdditional(tenant)))
+}
+
+// open returns the payload of cursor b (decoded from base64url) for
+// tenant, or false when the cursor was not sealed under these keys for
+// this tenant, or was altered.
+func (c *cursorSealer) open(tenant string, b []byte) ([]byte, bool) {
+	n := c.aead.NonceSize()
+	if len(b) < n+c.aead.Overhead() {
+		return nil, false
+	}
+	out, err := c.aead.Open(nil, b[:n], b[n:], cursorAdditional(tenant))
+	return out, err == nil
 }
 
 // sealCursor returns the cursor that continues a walk of the query hash
@@ -76,10 +131,9 @@ func (h *handler) sealCursor(ctx context.Context, rt, hash, pos string) string {
 
 // seal returns the cursor of p, with its version and expiry set.
 func (h *handler) seal(ctx context.Context, p cursorPayload) string {
-	p.V, p.E = 1, h.cfg.Now().Add(h.cfg.CursorTimeout).Unix()
+	p.V, p.E = 2, h.cfg.Now().Add(h.cfg.CursorTimeout).Unix()
 	b, _ := json.Marshal(p)
-	payload := base64.RawURLEncoding.EncodeToString(b)
-	return payload + "." + base64.RawURLEncoding.EncodeToString(h.cursorMAC(store.Tenant(ctx), payload))
+	return h.cursors.seal(store.Tenant(ctx), b)
 }
 
 // errInvalidCursor is the answer to a cursor this handler did not issue
@@ -107,20 +161,23 @@ func maxCursorBytes(maxValueBytes int) int { return 16*maxValueBytes + 64<<10 }
 // openCursor checks a cursor a client sent and returns what it carries.
 // A cursor that is malformed, altered, issued for another tenant (or by a
 // handler with another CursorKey) or for another query is invalidCursor;
-// one past its expiry is expiredCursor. The expiry is checked only after
-// the MAC, so that it cannot be forged.
+// one past its expiry is expiredCursor. The expiry is read only from a
+// cursor that opened (its authentication tag held), so that it cannot be
+// forged.
 func (h *handler) openCursor(ctx context.Context, c, hash string) (cursorPayload, error) {
 	var p cursorPayload
-	payload, sig, ok := strings.Cut(c, ".")
-	if !ok || len(c) > h.maxCursorBytes() {
+	if len(c) > h.maxCursorBytes() {
 		return p, errInvalidCursor("malformed")
 	}
-	mac, err := base64.RawURLEncoding.DecodeString(sig)
-	if err != nil || subtle.ConstantTimeCompare(mac, h.cursorMAC(store.Tenant(ctx), payload)) != 1 {
+	sealed, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return p, errInvalidCursor("malformed")
+	}
+	b, ok := h.cursors.open(store.Tenant(ctx), sealed)
+	if !ok {
 		return p, errInvalidCursor("not issued by this server for this tenant, or altered")
 	}
-	b, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil || json.Unmarshal(b, &p) != nil || p.V != 1 {
+	if json.Unmarshal(b, &p) != nil || p.V != 2 {
 		return p, errInvalidCursor("malformed")
 	}
 	if p.H != hash {

@@ -71,6 +71,9 @@ type handler struct {
 	// checkedMembers is Config.Groups as a store.CheckedMemberModifier,
 	// or nil: resolved once, as groups.updater is (patchMembers).
 	checkedMembers store.CheckedMemberModifier
+	// cursors seals and opens the cursors of cursor paging under the
+	// keys derived from Config.CursorKey.
+	cursors *cursorSealer
 	// linePC caches requestLinePC's answer, the same for every request.
 	linePC atomic.Uintptr
 	// userGroups says whether the model's User has the groups attribute
@@ -133,6 +136,9 @@ func newHandler(cfg Config) (*handler, error) {
 		}
 	}
 	h.manager, _ = cfg.Tokens.(*tokens.Manager)
+	if h.cursors, err = newCursorSealer(cfg.CursorKey); err != nil {
+		return nil, fmt.Errorf("scim: Config.CursorKey: %w", err)
+	}
 	if cfg.PasswordHasher != nil {
 		h.hashing = make(chan struct{}, cfg.MaxPasswordHashes)
 	}

@@ -684,7 +684,7 @@ func (h *handler) writeCursorList(w http.ResponseWriter, body *pooledBody, next 
 	head = strconv.AppendInt(head, int64(body.n), 10)
 	if next != "" {
 		head = append(head, `,"nextCursor":"`...)
-		head = append(head, next...) // base64url and ".": nothing to escape
+		head = append(head, next...) // base64url: nothing to escape
 		head = append(head, '"')
 	}
 	h.writeItems(w, body, append(head, `,"Resources":[`...))

@@ -409,13 +409,15 @@ type Config struct {
 	// Default 100; at most MaxPageSize (a larger one is MaxPageSize).
 	DefaultPageSize int
 
-	// CursorKey is the secret that signs the cursors of cursor paging
+	// CursorKey is the secret that seals the cursors of cursor paging
 	// (RFC 9865, offered when the stores implement
-	// store.UserCursorLister and store.GroupCursorLister): HMAC-SHA256
-	// over the store's position, the tenant, the resource type, the
-	// query (filter, sortBy, sortOrder) and an expiry, so that a client
-	// can neither alter a cursor nor use it for another tenant or query.
-	// At least 32 bytes. When nil, NewHandler draws a random key: cursors
+	// store.UserCursorLister and store.GroupCursorLister): AES-256-GCM,
+	// under keys derived from it, over the store's position, the
+	// resource type, the query (filter, sortBy, sortOrder) and an
+	// expiry, bound to the tenant, so that a client can neither read
+	// a cursor (a store's position may hold a sequence numbered across
+	// tenants, as sqlstore's does), nor alter it, nor use it for another
+	// tenant or query. At least 32 bytes. When nil, NewHandler draws a random key: cursors
 	// then work on this handler only, so a host running several replicas
 	// behind a load balancer sets the same key on each (from its secret
 	// store), or a page may fail with invalidCursor on another replica.

@@ -44,6 +44,10 @@ import (
 // Tenant on some tables and not others (Users without Groups, Groups or
 // Members without Users) would keep one table apart by tenant and share
 // the other across them: Bridge refuses it, naming the field to set.
+// A unique constraint of the host's tables should include its Tenant
+// column: a write that breaks one is a 409 (see Bridge), so a constraint
+// across tenants refuses one tenant's user for a value another tenant's
+// account holds, and tells the first tenant that the value is taken.
 type HostTables struct {
 	// Users is the host's users table (required).
 	Users UserTable
