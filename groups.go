@@ -228,11 +228,22 @@ func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Ope
 type sentOpsKey struct{}
 
 // withSentOps returns a context carrying ops, the operations of a group
-// PATCH, for the group writes made through the pipeline's kind (a
-// GroupUpdater's change, the versioned replace) to name the member values
-// they skip by the operations that sent them (warnSkipped). Only a PATCH
-// that writes members through them pays for it; a member change through
-// ModifyMembers hands its operations to memberWrite itself.
+// PATCH, so that warnSkipped names a skipped member value by the
+// operation that sent it. It is a context value rather than a parameter
+// because the writes that read it are the generic pipeline's
+// (kind.update: readModifyWrite or updateInStore), whose signatures are
+// the users' too; memberWrite's own callers that see the operations
+// (reportedMembers, for ModifyMembers and ModifyMembersChecked) take
+// them as a parameter instead.
+//
+// Set by exactly two places: patchGroup, before the general path
+// (h.groups.update) of a PATCH whose plan NeedsMembers (a PATCH that
+// leaves the members alone skips none and allocates nothing for it), and
+// replaceMembersInStore, around its GroupUpdater call. Read (sentOps) by
+// exactly three: the groups' kind.replace and groupUpdater closures
+// (groupKind), which hand it to memberWrite, and skippedMembersOnly. A
+// POST's or PUT's context never carries it, and those readers then name
+// a value by its place in the members list.
 func withSentOps(ctx context.Context, ops []patch.Operation) context.Context {
 	return context.WithValue(ctx, sentOpsKey{}, ops)
 }

@@ -2375,7 +2375,10 @@ func TestRemoveAbsentMember(t *testing.T) {
 // the words every unknown attribute gets, once however often it is
 // given; strict mode refuses it, 400 invalidValue, as sortBy's unknown
 // name is refused. A query across types (/.search at the root) bends
-// only a name no type defines. Microsoft's validator's value-filtered
+// only a name no type defines, whichever types its filter leaves in the
+// answer (before, a filter only groups answer, members pr, left the
+// name unseen: the users' part, which bent it, was skipped before its
+// projection). Microsoft's validator's value-filtered
 // name (attributes=emails[type eq "work"]) names an attribute and is no
 // bend. Before, an unknown name was ignored in silence in both modes.
 func TestUnknownAttributesNames(t *testing.T) {
@@ -2406,6 +2409,14 @@ func TestUnknownAttributesNames(t *testing.T) {
 		{"a group's attribute at the root, across types", "POST", "/.search", search + `"attributes":["members","userName"]}`, "", ""},
 		{"a name no type defines at the root", "POST", "/.search", search + `"attributes":["nope"]}`,
 			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"a name no type defines at the root, with a filter only groups answer", "POST", "/.search", search + `"attributes":["nope"],"filter":"members pr"}`,
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"a name no type defines at the root, excluded, with a filter only users answer", "POST", "/.search", search + `"excludedAttributes":["nope","nope"],"filter":"userName pr"}`,
+			`ignored excludedAttributes "nope", which ` + no, `excludedAttributes "nope" ` + no},
+		{"a name no type defines at the root, in the query", "GET", "/?filter=members+pr&attributes=nope", "",
+			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+		{"an extension's dotted name at the root", "POST", "/.search", search + `"attributes":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department"],"filter":"members pr"}`,
+			"", ""},
 		{"Microsoft's validator's value-filtered name", "GET", "/Users/" + id + `?attributes=emails[type+eq+%22work%22]`, "", "", ""},
 		{"known names", "GET", "/Groups/" + gid + "?excludedAttributes=members", "", "", ""},
 	} {
@@ -2427,6 +2438,72 @@ func TestUnknownAttributesNames(t *testing.T) {
 				return
 			}
 			requireError(t, s, 400, "invalidValue", tc.detail)
+		})
+	}
+}
+
+// TestUnknownAttributesNamesOnWrites: the attributes and
+// excludedAttributes of a write's response are read before the write, so
+// strict mode's refusal of an unknown name (TestUnknownAttributesNames)
+// changes nothing, on every write that answers a resource: POST, PUT,
+// PATCH of a user, and a group's member PATCH (its own path) and other
+// PATCH; the lenient request writes and warns.
+func TestUnknownAttributesNamesOnWrites(t *testing.T) {
+	e, strict, ring := lenientAndStrict(t, "memory")
+	id := e.createUser("bjensen@example.com")["id"].(string)
+	other := e.createUser("jsmith@example.com")["id"].(string)
+	gid := e.createGroup("G", id)["id"].(string)
+	const userURN = "urn:ietf:params:scim:schemas:core:2.0:User"
+	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	const noGroup = `is not an attribute of Group or its extensions; send one that GET /Schemas lists`
+	for _, tc := range []struct {
+		name, method, path string
+		body               func(n int) any // the request's body, n tells the strict one from the lenient
+		read               string          // the resource the write changes, "" for a create
+		warning, detail    string
+	}{
+		{"POST", "POST", "/Users?attributes=nope",
+			func(n int) any {
+				return map[string]any{"schemas": []string{userURN}, "userName": fmt.Sprintf("new%d", n)}
+			},
+			"", `ignored attributes "nope", which ` + no, `attributes "nope" ` + no + ` (strict mode)`},
+		{"PUT", "PUT", "/Users/" + id + "?excludedAttributes=nope",
+			func(n int) any {
+				return map[string]any{"schemas": []string{userURN}, "userName": "bjensen@example.com", "title": fmt.Sprint(n)}
+			},
+			"/Users/" + id, `ignored excludedAttributes "nope", which ` + no, `excludedAttributes "nope" ` + no + ` (strict mode)`},
+		{"PATCH of a user", "PATCH", "/Users/" + id + "?attributes=nope",
+			func(n int) any { return patchBody(op("replace", "title", fmt.Sprint(n+10))) },
+			"/Users/" + id, `ignored attributes "nope", which ` + no, `attributes "nope" ` + no + ` (strict mode)`},
+		{"member PATCH of a group", "PATCH", "/Groups/" + gid + "?attributes=nope",
+			func(n int) any {
+				if n == 0 {
+					return patchBody(op("add", "members", []any{map[string]any{"value": other}}))
+				}
+				return patchBody(op("remove", "members", []any{map[string]any{"value": other}}))
+			},
+			"/Groups/" + gid, `ignored attributes "nope", which ` + noGroup, `attributes "nope" ` + noGroup + ` (strict mode)`},
+		{"PATCH of a group's displayName", "PATCH", "/Groups/" + gid + "?excludedAttributes=nope",
+			func(n int) any { return patchBody(op("replace", "displayName", fmt.Sprintf("G%d", n))) },
+			"/Groups/" + gid, `ignored excludedAttributes "nope", which ` + noGroup, `excludedAttributes "nope" ` + noGroup + ` (strict mode)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, tc.path, tc.body(0))
+			require.Contains(t, []int{200, 201, 204}, r.Code, r.Raw) // a group PATCH asking for no attributes is 204
+			assert.Equal(t, []string{tc.warning}, lastWarnings(t, ring))
+			var before *resp
+			if tc.read != "" {
+				before = e.do("GET", tc.read, nil)
+			}
+			s := strict.do(tc.method, tc.path, tc.body(1))
+			requireError(t, s, 400, "invalidValue", tc.detail)
+			if tc.read != "" {
+				after := e.do("GET", tc.read, nil)
+				assert.Equal(t, before.Raw, after.Raw, "the refused write changed nothing")
+			} else {
+				l := e.do("GET", `/Users?filter=userName+eq+%22new1%22`, nil)
+				assert.EqualValues(t, 0, l.Body["totalResults"], "the refused create stored nothing")
+			}
 		})
 	}
 }

@@ -36,7 +36,9 @@ type rawList struct {
 	cursor *string
 	// across are the types a query across types (listAll) runs on, nil
 	// for one type's list: an attributes name one of them defines is no
-	// unknown name for the others (resolveAttrs).
+	// unknown name for the others, and one none defines was bent before
+	// any type's list was read (bendUnknownAcross), so resolveAttrs
+	// bends none.
 	across []lister
 }
 
@@ -981,6 +983,10 @@ func (h *handler) listAll(w http.ResponseWriter, r *http.Request, rl rawList) {
 		f, err = h.readDotted(r.Context(), kinds, f, &rl)
 	}
 	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if err := h.bendUnknownAcross(r.Context(), kinds, rl); err != nil {
 		h.writeError(w, r, err)
 		return
 	}

@@ -143,7 +143,7 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 
 // unknownAttrName is the bend of n, a name of param (attributes or
 // excludedAttributes) that names nothing the resource type rt defines
-// (p, parsed; nor any other type of a query across types). RFC 7644
+// (p, parsed; in a query across types, none of them: bendUnknownAcross). RFC 7644
 // §3.9 makes no error of it, and the response simply lacks it, so it is
 // taken with a warning naming the parameter and the name in the words
 // every unknown attribute gets (ResourceType.NoAttribute, with the
@@ -161,17 +161,53 @@ func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceTyp
 	return h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s %s (strict mode)", named, what), "ignored %s, which %s", named, what)
 }
 
-// bendsUnknown reports whether rt, which does not define p, is the type
-// whose projection bends it (unknownAttrName): rt alone, or, in a query
-// across types, the first of across when none of them defines p, so that
-// the request gets one warning of it.
-func bendsUnknown(rt *resources.ResourceType, across []lister, p filter.AttrPath) bool {
-	for _, k := range across {
-		if o := k.resourceType(); o != rt && !o.Resolve(p).Missing {
-			return false
+// bendUnknownAcross is unknownAttrName for a query across types
+// (listAll, whose types are kinds): a name of attributes or
+// excludedAttributes that no type of kinds defines (nor reads as an
+// extension's dotted name) is bent once, in the words of the first type,
+// before any type's list is read. Each type's projection cannot do it: a
+// type the filter leaves out of the answer (members pr at the root) reads
+// no projection, and the type that does read one does not know whether
+// another did.
+func (h *handler) bendUnknownAcross(ctx context.Context, kinds []lister, rl rawList) error {
+	for _, param := range [...]struct {
+		name  string
+		names nameList
+	}{{"attributes", rl.attributes}, {"excludedAttributes", rl.excluded}} {
+		var seen map[string]bool // bent once: a URL of one name repeated
+		for n := range param.names.All {
+			if seen[n] {
+				continue
+			}
+			if seen == nil {
+				seen = map[string]bool{}
+			}
+			seen[n] = true
+			p, err := h.parser.ParsePath(n)
+			if err != nil || definedByAny(kinds, p) {
+				continue // a name that does not parse is listParams' to refuse
+			}
+			if err := h.unknownAttrName(ctx, kinds[0].resourceType(), param.name, n, p); err != nil {
+				return err
+			}
 		}
 	}
-	return len(across) == 0 || across[0].resourceType() == rt
+	return nil
+}
+
+// definedByAny reports whether a type of kinds defines p's attribute, or
+// reads it as an extension's dotted name (resolveAttrs reads it so).
+func definedByAny(kinds []lister, p filter.Path) bool {
+	for _, k := range kinds {
+		rt := k.resourceType()
+		if !rt.Resolve(p.AttrPath).Missing {
+			return true
+		}
+		if _, ok := rt.ReadDotted(p.AttrPath); ok && p.Filter == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // resolveAttrs resolves the names of param (attributes or
@@ -184,8 +220,8 @@ func bendsUnknown(rt *resources.ResourceType, across []lister, p filter.AttrPath
 // and an operand of theirs read as another type is reported as the
 // filter parameter's is (filterConversions); their co operands are
 // bounded together as the filter parameter's are (checkSubstrings). A
-// name that rt, and every type of across, does not define is
-// unknownAttrName's.
+// name that rt does not define is unknownAttrName's, unless across (a
+// query across types) is not nil: then bendUnknownAcross bent it.
 func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, param string, names nameList, across []lister) ([]attrRef, error) {
 	var out []attrRef
 	var filtered map[string]bool // the value-filtered names seen, as written
@@ -210,9 +246,11 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 			}
 		}
 		if res.Missing {
-			// An attribute this type lacks is not returned; one no type
-			// of the request defines is a bend (unknownAttrName), once.
-			if !unknown[n] && bendsUnknown(rt, across, p.AttrPath) {
+			// An attribute this type lacks is not returned; one rt does
+			// not define is a bend (unknownAttrName), once, and in a
+			// query across types one no type defines is
+			// bendUnknownAcross's.
+			if !unknown[n] && across == nil {
 				if unknown == nil {
 					unknown = map[string]bool{}
 				}

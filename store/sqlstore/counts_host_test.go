@@ -442,3 +442,75 @@ func TestTenantCountsFoldUnderRepeatableRead(t *testing.T) {
 		assert.Less(t, rows, writers*rounds*3/4, "the deltas are folded")
 	})
 }
+
+// TestTenantCountEmptiedBesideOpenWrites: on PostgreSQL the delete that
+// empties a tenant folds it and deletes the fold's row when the sum it
+// holds is zero (migration 0016), while another transaction's delta of
+// the tenant is not yet committed: the probe of the table does not see
+// that transaction's row, and the fold neither sees nor locks its delta.
+// The count stays exact whether that transaction commits or rolls back,
+// and a 32nd delta drawn by a write beside an open delete of the
+// tenant's last row folds only what it can lock. Two connections, step
+// by step.
+func TestTenantCountEmptiedBesideOpenWrites(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db opener) {
+		for _, tc := range []struct {
+			name   string
+			commit bool
+			fold   bool // the open transaction's write draws a 32nd delta
+		}{
+			{"open insert commits", true, false},
+			{"open insert rolls back", false, false},
+			{"open insert that folds commits", true, true},
+			{"open insert that folds rolls back", false, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := db.open(t, sqlstore.Config{})
+				if !isPG(s) {
+					t.Skip("SQLite has one writer at a time and no fold")
+				}
+				c := countExec{s}
+				for i := range 3 {
+					require.NoError(t, c.group(ctx, nil, "a", fmt.Sprintf("g%d", i)))
+				}
+				open, err := s.DB().BeginTx(ctx, nil)
+				require.NoError(t, err)
+				defer open.Rollback()
+				if tc.fold {
+					c.nextDelta(t, 64)
+				}
+				require.NoError(t, c.group(ctx, open, "a", "open"), "the open transaction's delta of a")
+				// The pool empties a in one statement: its delete sees no
+				// row of a left (open's is not committed) and folds a.
+				_, err = s.DB().ExecContext(ctx, `DELETE FROM scim_groups WHERE tenant = 'a'`)
+				require.NoError(t, err)
+				if tc.commit {
+					require.NoError(t, open.Commit())
+				} else {
+					require.NoError(t, open.Rollback())
+				}
+				counted, stored := c.counted(t, "a", "groups")
+				assert.Equal(t, stored, counted, "a's count")
+				if !tc.fold {
+					// The delete folded a to zero and deleted its row:
+					// what is left is open's delta, if it committed.
+					var rows int
+					require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_counts WHERE tenant = 'a' AND kind = 'groups'`).Scan(&rows))
+					assert.Equal(t, stored, rows, "a's delta rows after the emptying delete")
+				}
+				// A later write that empties a folds what is left (a
+				// rolled back fold's deltas too): an emptied a keeps no
+				// rows.
+				require.NoError(t, c.group(ctx, nil, "a", "later"))
+				_, err = s.DB().ExecContext(ctx, `DELETE FROM scim_groups WHERE tenant = 'a'`)
+				require.NoError(t, err)
+				counted, stored = c.counted(t, "a", "groups")
+				assert.Equal(t, 0, stored)
+				assert.Equal(t, 0, counted, "a's count once emptied")
+				var rows int
+				require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM scim_counts WHERE tenant = 'a' AND kind = 'groups'`).Scan(&rows))
+				assert.Zero(t, rows, "rows of the emptied tenant")
+			})
+		}
+	})
+}
