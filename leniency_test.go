@@ -1434,8 +1434,9 @@ func TestFilterValueConversion(t *testing.T) {
 // warning naming them (a handful, then how many more) by what sent them:
 // a PATCH's operation (one warning per operation that sent some, as the
 // engine's warnings name theirs), a POST's or PUT's place in its member
-// list; strict mode refuses them with 400 invalidValue and changes
-// nothing. A removal of a value that names nothing is no skip: it
+// list; strict mode refuses them with 400 invalidValue naming them the
+// same way, and changes nothing (before, the refusal named the values
+// and not what sent them). A removal of a value that names nothing is no skip: it
 // removes no member, with TestRemoveAbsentMember's warning, in strict
 // mode too. Before, the warning named the values and not what sent them.
 func TestUnknownMembers(t *testing.T) {
@@ -1460,25 +1461,25 @@ func TestUnknownMembers(t *testing.T) {
 				detail   string   // of the strict refusal, "" when strict passes too
 			}{
 				{"POST", "POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "New", "members": members(u, "ghost-1")},
-					201, []string{u}, []string{`skipped members[1] "ghost-1"` + why}, `members "ghost-1" name no user or group`},
+					201, []string{u}, []string{`skipped members[1] "ghost-1"` + why}, `members[1] "ghost-1" name no user or group`},
 				{"PUT", "PUT", "/Groups/" + gid, map[string]any{"schemas": []string{groupURN}, "displayName": "G", "members": members("ghost-2", u, "ghost-1")},
-					200, []string{u}, []string{`skipped members[0] "ghost-2", members[2] "ghost-1"` + why}, `members "ghost-2", "ghost-1" name no user or group`},
+					200, []string{u}, []string{`skipped members[0] "ghost-2", members[2] "ghost-1"` + why}, `members[0] "ghost-2", members[2] "ghost-1" name no user or group`},
 				{"PATCH add", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v))),
-					204, []string{u, v}, []string{`Operations[0]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[0]: skipped members "ghost-1"` + why}, `Operations[0]: members "ghost-1" name`},
 				{"PATCH add with the displayName (checked)", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost-1"))),
-					204, []string{u, v}, []string{`Operations[1]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[1]: skipped members "ghost-1"` + why}, `Operations[1]: members "ghost-1" name`},
 				{"PATCH replace members", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost-3"))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-3"` + why}, `members "ghost-3" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-3"` + why}, `Operations[0]: members "ghost-3" name`},
 				{"PATCH add many", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(ghosts...))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more` + why}, `"ghost-5" and 2 more name no user`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more` + why}, `Operations[0]: members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more name no user`},
 				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
-					204, []string{u}, []string{`Operations[0]: skipped members "` + gid + `"` + why}, `members "` + gid + `" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "` + gid + `"` + why}, `Operations[0]: members "` + gid + `" name`},
 				{"PATCH adds by several operations", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v)), op("remove", "members", members(v)), op("add", "members", members("ghost-2", "ghost-1"))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1"` + why, `Operations[2]: skipped members "ghost-2", "ghost-1"` + why}, `members "ghost-1", "ghost-2" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1"` + why, `Operations[2]: skipped members "ghost-2", "ghost-1"` + why}, `Operations[0]: members "ghost-1"; Operations[2]: members "ghost-2", "ghost-1" name`},
 				{"PATCH applied to the group (a no-path value with members and more)", "PATCH", "/Groups/" + gid, patchBody(map[string]any{"op": "add", "value": map[string]any{"displayName": "G", "members": members("ghost-4")}}),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-4"` + why}, `members "ghost-4" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-4"` + why}, `Operations[0]: members "ghost-4" name`},
 				{"PATCH of a filtered member", "PATCH", "/Groups/" + gid, patchBody(op("add", "displayName", "G"), op("replace", `members[value eq "ghost-5"].display`, "x")),
-					204, []string{u}, []string{`Operations[1]: skipped members "ghost-5"` + why}, `members "ghost-5" name`},
+					204, []string{u}, []string{`Operations[1]: skipped members "ghost-5"` + why}, `Operations[1]: members "ghost-5" name`},
 				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
 					204, []string{u}, []string{`Operations[0]: removed no member "ghost-1": the group has none with that value`}, ""},
 				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
@@ -1733,7 +1734,7 @@ func TestUnknownMembersError(t *testing.T) {
 		{"from a call that writes no members", unknownMembersStore{db}, false, "DELETE", "/Groups/g1",
 			"a member value names no user or group of this server; provision it first, or leave it out"},
 		{"the values noted, in strict mode", db, true, "POST", "/Groups",
-			`members "ghost-1" name no user or group of this server; provision them first`},
+			`members[0] "ghost-1" name no user or group of this server; provision them first`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = db, tc.groups, tc.strict })
