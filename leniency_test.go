@@ -2376,7 +2376,8 @@ func TestRemoveAbsentMember(t *testing.T) {
 // the words every unknown attribute gets, once however often it is
 // given; strict mode refuses it, 400 invalidValue, as sortBy's unknown
 // name is refused. A query across types (/.search at the root) bends
-// only a name no type defines. Microsoft's validator's value-filtered
+// only a name no type defines, and names every type (before, it named
+// User alone: "not an attribute of User"). Microsoft's validator's value-filtered
 // name (attributes=emails[type eq "work"]) names an attribute and is no
 // bend. Before, an unknown name was ignored in silence in both modes.
 func TestUnknownAttributesNames(t *testing.T) {
@@ -2384,6 +2385,7 @@ func TestUnknownAttributesNames(t *testing.T) {
 	id := e.createUser("bjensen@example.com")["id"].(string)
 	gid := e.createGroup("G", id)["id"].(string)
 	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	const noneOf = `is not an attribute of User, Group or their extensions; send one that GET /Schemas lists`
 	const search = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],`
 	for _, tc := range []struct {
 		name, method, path, body string
@@ -2406,7 +2408,11 @@ func TestUnknownAttributesNames(t *testing.T) {
 			`ignored excludedAttributes "members", which ` + no, `excludedAttributes "members" ` + no},
 		{"a group's attribute at the root, across types", "POST", "/.search", search + `"attributes":["members","userName"]}`, "", ""},
 		{"a name no type defines at the root", "POST", "/.search", search + `"attributes":["nope"]}`,
-			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+			`ignored attributes "nope", which ` + noneOf, `attributes "nope" ` + noneOf + ` (strict mode)`},
+		{"a name no type defines at GET /", "GET", "/?excludedAttributes=nope", "",
+			`ignored excludedAttributes "nope", which ` + noneOf, `excludedAttributes "nope" ` + noneOf + ` (strict mode)`},
+		{"a sub-attribute no type defines at the root", "GET", "/?attributes=emails.nope", "",
+			`ignored attributes "emails.nope", which is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, `attributes "emails.nope" is not a sub-attribute of "emails"`},
 		{"Microsoft's validator's value-filtered name", "GET", "/Users/" + id + `?attributes=emails[type+eq+%22work%22]`, "", "", ""},
 		{"known names", "GET", "/Groups/" + gid + "?excludedAttributes=members", "", "", ""},
 	} {
