@@ -28,44 +28,49 @@ func laterTo(t *testing.T, a, b time.Time, what, contract string) {
 		what, apart, millisRule, contract, a, b)
 }
 
-// testUserMillis: two users created apart, and a user replaced apart from
-// its creation, show different, ordered times, read back as stored.
-func testUserMillis(t *testing.T, e *env) {
-	const contract = "store.UserStore.CreateUser, ReplaceUser"
-	first := e.createUser(t, &resources.User{UserName: "millis-first"})
+// millisOf runs the timestamp checks on one kind of resource: two
+// created apart, and the second replaced apart from its creation, show
+// different, ordered times, read back as stored. create makes one named
+// name and returns its id, read returns its Meta as stored, replace
+// writes it again.
+func millisOf(t *testing.T, kind, contract string, create func(name string) string, read func(id string) resources.Meta, replace func(id string)) {
+	t.Helper()
+	first := create("millis-first")
 	time.Sleep(apart)
-	second := e.createUser(t, &resources.User{UserName: "millis-second"})
-	opts := store.GetOptions{ExcludeGroups: true}
-	a := e.getUser(t, first.ID, opts, "a created user must be readable")
-	b := e.getUser(t, second.ID, opts, "a created user must be readable")
-	laterTo(t, a.Meta.Created, b.Meta.Created, "the Meta.Created of two users created", contract)
-
+	second := create("millis-second")
+	a, b := read(first), read(second)
+	laterTo(t, a.Created, b.Created, "the Meta.Created of two "+kind+"s created", contract)
 	time.Sleep(apart)
-	next := b.Clone()
-	e.fitUser(next)
-	_, err := e.users.ReplaceUser(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceUser at any version must write (store.UserStore.ReplaceUser)")
-	c := e.getUser(t, second.ID, opts, "a replaced user must be readable")
-	laterTo(t, b.Meta.LastModified, c.Meta.LastModified, "the Meta.LastModified of a user created and replaced", contract)
+	replace(second)
+	laterTo(t, b.LastModified, read(second).LastModified, "the Meta.LastModified of a "+kind+" created and replaced", contract)
 }
 
-// testGroupMillis is testUserMillis for groups.
-func testGroupMillis(t *testing.T, e *env) {
-	const contract = "store.GroupStore.CreateGroup, ReplaceGroup"
-	first := e.createGroup(t, &resources.Group{DisplayName: "Millis First"})
-	time.Sleep(apart)
-	second := e.createGroup(t, &resources.Group{DisplayName: "Millis Second"})
-	opts := store.GetOptions{ExcludeMembers: true}
-	a := e.getGroup(t, first.ID, opts, "a created group must be readable")
-	b := e.getGroup(t, second.ID, opts, "a created group must be readable")
-	laterTo(t, a.Meta.Created, b.Meta.Created, "the Meta.Created of two groups created", contract)
+// testUserMillis is millisOf for users.
+func testUserMillis(t *testing.T, e *env) {
+	opts := store.GetOptions{ExcludeGroups: true}
+	millisOf(t, "user", "store.UserStore.CreateUser, ReplaceUser",
+		func(name string) string { return e.createUser(t, &resources.User{UserName: name}).ID },
+		func(id string) resources.Meta { return e.getUser(t, id, opts, "a stored user must be readable").Meta },
+		func(id string) {
+			next := e.getUser(t, id, opts, "a stored user must be readable")
+			e.fitUser(next)
+			_, err := e.users.ReplaceUser(e.ctx, next, "")
+			require.NoError(t, err, "ReplaceUser at any version must write (store.UserStore.ReplaceUser)")
+		})
+}
 
-	time.Sleep(apart)
-	next := e.getGroup(t, second.ID, store.GetOptions{}, "a created group must be readable")
-	next.DisplayName = "Millis Renamed"
-	e.fitGroup(next)
-	_, err := e.groups.ReplaceGroup(e.ctx, next, "")
-	require.NoError(t, err, "ReplaceGroup at any version must write (store.GroupStore.ReplaceGroup)")
-	c := e.getGroup(t, second.ID, opts, "a replaced group must be readable")
-	laterTo(t, b.Meta.LastModified, c.Meta.LastModified, "the Meta.LastModified of a group created and replaced", contract)
+// testGroupMillis is millisOf for groups.
+func testGroupMillis(t *testing.T, e *env) {
+	millisOf(t, "group", "store.GroupStore.CreateGroup, ReplaceGroup",
+		func(name string) string { return e.createGroup(t, &resources.Group{DisplayName: name}).ID },
+		func(id string) resources.Meta {
+			return e.getGroup(t, id, store.GetOptions{ExcludeMembers: true}, "a stored group must be readable").Meta
+		},
+		func(id string) {
+			next := e.getGroup(t, id, store.GetOptions{}, "a stored group must be readable")
+			next.DisplayName += " renamed"
+			e.fitGroup(next)
+			_, err := e.groups.ReplaceGroup(e.ctx, next, "")
+			require.NoError(t, err, "ReplaceGroup at any version must write (store.GroupStore.ReplaceGroup)")
+		})
 }
