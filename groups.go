@@ -132,8 +132,8 @@ func groupUpdater(h *handler, gs store.GroupStore) func(context.Context, string,
 // Config.Strict. Member values that name no user or group of the tenant
 // (identity providers send members they have not provisioned yet) are
 // skipped with a warning naming them by what sent them (warnSkipped),
-// or refused under Config.Strict with 400 invalidValue naming them, the
-// store having written nothing (a store.ErrUnknownMembers naming none is
+// or refused under Config.Strict with 400 invalidValue naming them the
+// same way (skipsBySender), the store having written nothing (a store.ErrUnknownMembers naming none is
 // toError's to answer).
 //
 // ops are the operations of the group PATCH the write carries out (nil
@@ -155,34 +155,57 @@ func (h *handler) memberWrite(ctx context.Context, ops []patch.Operation, sent f
 			sk.IDs = notHeld(members, g.Members)
 		}
 	}
-	switch {
-	case errors.Is(err, store.ErrUnknownMembers) && len(sk.IDs) > 0:
-		// The values the store noted make the detail actionable; without
-		// them toError's generic one answers.
-		return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "members %s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", h.secrets.QuoteList(sk.IDs))
-	case err == nil && len(sk.IDs) > 0:
-		var members []resources.Member
-		if ops == nil && sent != nil {
-			members = sent()
-		}
-		h.warnSkipped(ctx, sk.IDs, ops, members)
+	if len(sk.IDs) == 0 || (err != nil && !errors.Is(err, store.ErrUnknownMembers)) {
+		return g, err
 	}
-	return g, err
+	var members []resources.Member
+	if ops == nil && sent != nil {
+		members = sent()
+	}
+	if err == nil {
+		h.warnSkipped(ctx, sk.IDs, ops, members)
+		return g, nil
+	}
+	// The values the store noted, named by what sent them as the lenient
+	// warning names them, make the detail actionable; without them
+	// toError's generic one answers.
+	var parts []string
+	for _, s := range h.skipsBySender(sk.IDs, ops, members) {
+		parts = append(parts, s.at+s.values)
+	}
+	return nil, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s name no user or group of this server; provision them first, or leave them out (strict mode skips no member)", strings.Join(parts, "; "))
 }
 
 // warnSkipped warns of ids, member values skipped because they name no
 // user or group of this server, naming each by what the client sent it
-// in, as every other warning of a request names what it bent: a PATCH's
-// operations (ops), one warning per operation that sent some, its
-// skipped values in its order ("Operations[1]: skipped members ..."); a
-// POST's or PUT's members (sent), one warning naming each value by its
-// place in the list ("skipped members[2] ..."). A value found in neither
-// (ops and sent nil, or a value they do not hold) is warned of without
-// a name. A request that skips nothing never gets here: the operations
-// are read again (patch.Engine.SentMembers) only once a value was
-// skipped.
+// in (skipsBySender), one warning per sender: "Operations[1]: skipped
+// members ...", "skipped members[2] ...".
 func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Operation, sent []resources.Member) {
-	const why = ": they name no user or group of this server"
+	for _, s := range h.skipsBySender(ids, ops, sent) {
+		warn(ctx, "%sskipped %s: they name no user or group of this server", s.at, s.values)
+	}
+}
+
+// skipSender is the member values of one sender that name no user or
+// group (skipsBySender): at names the PATCH operation that sent them
+// ("Operations[1]: "), "" for a POST's or PUT's list; values lists them
+// as the client sent them ("members \"a\", \"b\"", or with their places,
+// "members[2] \"a\"").
+type skipSender struct{ at, values string }
+
+// skipsBySender groups ids, member values that name no user or group of
+// this server, by what the client sent them in, as every other warning
+// or refusal of a request names what it bent or refused: a PATCH's
+// operations (ops), one entry per operation that sent some, its values
+// in its order; a POST's or PUT's members (sent), one entry naming each
+// value by its place in the list ("members[2]"). A value found in
+// neither (ops and sent nil, or a value they do not hold) comes last,
+// without a name. The warning of a lenient request (warnSkipped) and the
+// refusal of a strict one (memberWrite) both name them so. It runs only
+// once a value was skipped: the operations are read again
+// (patch.Engine.SentMembers) only then.
+func (h *handler) skipsBySender(ids []string, ops []patch.Operation, sent []resources.Member) []skipSender {
+	var out []skipSender
 	skipped := idSet(ids)
 	named := make(map[string]bool, len(ids)) // named by an operation or a place
 	if ops != nil {
@@ -196,7 +219,7 @@ func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Ope
 				}
 			}
 			if len(list) > 0 {
-				warn(ctx, "Operations[%d]: skipped members %s"+why, op.Op, h.secrets.QuoteList(list))
+				out = append(out, skipSender{"Operations[" + strconv.Itoa(op.Op) + "]: ", "members " + h.secrets.QuoteList(list)})
 			}
 		}
 	} else {
@@ -209,7 +232,7 @@ func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Ope
 			}
 		}
 		if len(list) > 0 {
-			warn(ctx, "skipped %s"+why, h.secrets.QuoteListAt(labels, list))
+			out = append(out, skipSender{"", h.secrets.QuoteListAt(labels, list)})
 		}
 	}
 	var rest []string
@@ -219,8 +242,9 @@ func (h *handler) warnSkipped(ctx context.Context, ids []string, ops []patch.Ope
 		}
 	}
 	if len(rest) > 0 {
-		warn(ctx, "skipped members %s"+why, h.secrets.QuoteList(rest))
+		out = append(out, skipSender{"", "members " + h.secrets.QuoteList(rest)})
 	}
+	return out
 }
 
 // sentOpsKey is the context key of the operations of the group PATCH
@@ -647,7 +671,7 @@ func dropWarnings(ctx context.Context, mark int) {
 // memberChange is a membership plan as patchMembers hands it to the
 // path it takes, with what every path derives from it.
 type memberChange struct {
-	ops    []patch.Operation // the request's, for the warning of skipped members
+	ops    []patch.Operation // the request's, naming skipped members (skipsBySender)
 	plan   patch.MemberPlan
 	others []patch.Operation
 	full   bool     // the whole list replaced (replace members, remove all)

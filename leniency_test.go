@@ -1434,8 +1434,9 @@ func TestFilterValueConversion(t *testing.T) {
 // warning naming them (a handful, then how many more) by what sent them:
 // a PATCH's operation (one warning per operation that sent some, as the
 // engine's warnings name theirs), a POST's or PUT's place in its member
-// list; strict mode refuses them with 400 invalidValue and changes
-// nothing. A removal of a value that names nothing is no skip: it
+// list; strict mode refuses them with 400 invalidValue naming them the
+// same way, and changes nothing (before, the refusal named the values
+// and not what sent them). A removal of a value that names nothing is no skip: it
 // removes no member, with TestRemoveAbsentMember's warning, in strict
 // mode too. Before, the warning named the values and not what sent them.
 func TestUnknownMembers(t *testing.T) {
@@ -1460,25 +1461,25 @@ func TestUnknownMembers(t *testing.T) {
 				detail   string   // of the strict refusal, "" when strict passes too
 			}{
 				{"POST", "POST", "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "New", "members": members(u, "ghost-1")},
-					201, []string{u}, []string{`skipped members[1] "ghost-1"` + why}, `members "ghost-1" name no user or group`},
+					201, []string{u}, []string{`skipped members[1] "ghost-1"` + why}, `members[1] "ghost-1" name no user or group`},
 				{"PUT", "PUT", "/Groups/" + gid, map[string]any{"schemas": []string{groupURN}, "displayName": "G", "members": members("ghost-2", u, "ghost-1")},
-					200, []string{u}, []string{`skipped members[0] "ghost-2", members[2] "ghost-1"` + why}, `members "ghost-2", "ghost-1" name no user or group`},
+					200, []string{u}, []string{`skipped members[0] "ghost-2", members[2] "ghost-1"` + why}, `members[0] "ghost-2", members[2] "ghost-1" name no user or group`},
 				{"PATCH add", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v))),
-					204, []string{u, v}, []string{`Operations[0]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[0]: skipped members "ghost-1"` + why}, `Operations[0]: members "ghost-1" name`},
 				{"PATCH add with the displayName (checked)", "PATCH", "/Groups/" + gid, patchBody(op("replace", "displayName", "G"), op("add", "members", members("ghost-1"))),
-					204, []string{u, v}, []string{`Operations[1]: skipped members "ghost-1"` + why}, `members "ghost-1" name`},
+					204, []string{u, v}, []string{`Operations[1]: skipped members "ghost-1"` + why}, `Operations[1]: members "ghost-1" name`},
 				{"PATCH replace members", "PATCH", "/Groups/" + gid, patchBody(op("replace", "members", members(u, "ghost-3"))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-3"` + why}, `members "ghost-3" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-3"` + why}, `Operations[0]: members "ghost-3" name`},
 				{"PATCH add many", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(ghosts...))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more` + why}, `"ghost-5" and 2 more name no user`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more` + why}, `Operations[0]: members "ghost-1", "ghost-2", "ghost-3", "ghost-4", "ghost-5" and 2 more name no user`},
 				{"PATCH add the group itself", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(gid))),
-					204, []string{u}, []string{`Operations[0]: skipped members "` + gid + `"` + why}, `members "` + gid + `" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "` + gid + `"` + why}, `Operations[0]: members "` + gid + `" name`},
 				{"PATCH adds by several operations", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members("ghost-1", v)), op("remove", "members", members(v)), op("add", "members", members("ghost-2", "ghost-1"))),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1"` + why, `Operations[2]: skipped members "ghost-2", "ghost-1"` + why}, `members "ghost-1", "ghost-2" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-1"` + why, `Operations[2]: skipped members "ghost-2", "ghost-1"` + why}, `Operations[0]: members "ghost-1"; Operations[2]: members "ghost-2", "ghost-1" name`},
 				{"PATCH applied to the group (a no-path value with members and more)", "PATCH", "/Groups/" + gid, patchBody(map[string]any{"op": "add", "value": map[string]any{"displayName": "G", "members": members("ghost-4")}}),
-					204, []string{u}, []string{`Operations[0]: skipped members "ghost-4"` + why}, `members "ghost-4" name`},
+					204, []string{u}, []string{`Operations[0]: skipped members "ghost-4"` + why}, `Operations[0]: members "ghost-4" name`},
 				{"PATCH of a filtered member", "PATCH", "/Groups/" + gid, patchBody(op("add", "displayName", "G"), op("replace", `members[value eq "ghost-5"].display`, "x")),
-					204, []string{u}, []string{`Operations[1]: skipped members "ghost-5"` + why}, `members "ghost-5" name`},
+					204, []string{u}, []string{`Operations[1]: skipped members "ghost-5"` + why}, `Operations[1]: members "ghost-5" name`},
 				{"PATCH remove an unknown value", "PATCH", "/Groups/" + gid, patchBody(op("remove", "members", members("ghost-1"))),
 					204, []string{u}, []string{`Operations[0]: removed no member "ghost-1": the group has none with that value`}, ""},
 				{"PATCH add a known member", "PATCH", "/Groups/" + gid, patchBody(op("add", "members", members(v))),
@@ -1733,7 +1734,7 @@ func TestUnknownMembersError(t *testing.T) {
 		{"from a call that writes no members", unknownMembersStore{db}, false, "DELETE", "/Groups/g1",
 			"a member value names no user or group of this server; provision it first, or leave it out"},
 		{"the values noted, in strict mode", db, true, "POST", "/Groups",
-			`members "ghost-1" name no user or group of this server; provision them first`},
+			`members[0] "ghost-1" name no user or group of this server; provision them first`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, func(c *scim.Config) { c.Users, c.Groups, c.Strict = db, tc.groups, tc.strict })
@@ -2378,7 +2379,8 @@ func TestRemoveAbsentMember(t *testing.T) {
 // only a name no type defines, whichever types its filter leaves in the
 // answer (before, a filter only groups answer, members pr, left the
 // name unseen: the users' part, which bent it, was skipped before its
-// projection). Microsoft's validator's value-filtered
+// projection), and names every type (before, it named User alone: "not
+// an attribute of User"). Microsoft's validator's value-filtered
 // name (attributes=emails[type eq "work"]) names an attribute and is no
 // bend. Before, an unknown name was ignored in silence in both modes.
 func TestUnknownAttributesNames(t *testing.T) {
@@ -2386,6 +2388,7 @@ func TestUnknownAttributesNames(t *testing.T) {
 	id := e.createUser("bjensen@example.com")["id"].(string)
 	gid := e.createGroup("G", id)["id"].(string)
 	const no = `is not an attribute of User or its extensions; send one that GET /Schemas lists`
+	const noneOf = `is not an attribute of User, Group or their extensions; send one that GET /Schemas lists`
 	const search = `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],`
 	for _, tc := range []struct {
 		name, method, path, body string
@@ -2408,13 +2411,17 @@ func TestUnknownAttributesNames(t *testing.T) {
 			`ignored excludedAttributes "members", which ` + no, `excludedAttributes "members" ` + no},
 		{"a group's attribute at the root, across types", "POST", "/.search", search + `"attributes":["members","userName"]}`, "", ""},
 		{"a name no type defines at the root", "POST", "/.search", search + `"attributes":["nope"]}`,
-			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+			`ignored attributes "nope", which ` + noneOf, `attributes "nope" ` + noneOf + ` (strict mode)`},
+		{"a name no type defines at GET /", "GET", "/?excludedAttributes=nope", "",
+			`ignored excludedAttributes "nope", which ` + noneOf, `excludedAttributes "nope" ` + noneOf + ` (strict mode)`},
+		{"a sub-attribute no type defines at the root", "GET", "/?attributes=emails.nope", "",
+			`ignored attributes "emails.nope", which is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, `attributes "emails.nope" is not a sub-attribute of "emails"`},
 		{"a name no type defines at the root, with a filter only groups answer", "POST", "/.search", search + `"attributes":["nope"],"filter":"members pr"}`,
-			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+			`ignored attributes "nope", which ` + noneOf, `attributes "nope" ` + noneOf},
 		{"a name no type defines at the root, excluded, with a filter only users answer", "POST", "/.search", search + `"excludedAttributes":["nope","nope"],"filter":"userName pr"}`,
-			`ignored excludedAttributes "nope", which ` + no, `excludedAttributes "nope" ` + no},
+			`ignored excludedAttributes "nope", which ` + noneOf, `excludedAttributes "nope" ` + noneOf},
 		{"a name no type defines at the root, in the query", "GET", "/?filter=members+pr&attributes=nope", "",
-			`ignored attributes "nope", which ` + no, `attributes "nope" ` + no},
+			`ignored attributes "nope", which ` + noneOf, `attributes "nope" ` + noneOf},
 		{"an extension's dotted name at the root", "POST", "/.search", search + `"attributes":["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User.department"],"filter":"members pr"}`,
 			"", ""},
 		{"Microsoft's validator's value-filtered name", "GET", "/Users/" + id + `?attributes=emails[type+eq+%22work%22]`, "", "", ""},

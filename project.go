@@ -143,7 +143,9 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 
 // unknownAttrName is the bend of n, a name of param (attributes or
 // excludedAttributes) that names nothing the resource type rt defines
-// (p, parsed; in a query across types, none of them: bendUnknownAcross). RFC 7644
+// (p, parsed; in a query across types, none of across, the types
+// bendUnknownAcross checks, whose text names them all:
+// resources.NoAttributeOfAny). RFC 7644
 // §3.9 makes no error of it, and the response simply lacks it, so it is
 // taken with a warning naming the parameter and the name in the words
 // every unknown attribute gets (ResourceType.NoAttribute, with the
@@ -152,11 +154,20 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 // mode refuses it, 400 invalidValue: RFC 7644 table 9's invalidPath is
 // a PATCH's "path", and invalidValue is a value "not compatible with
 // the ... resource schema", as sortBy's refusal of an unknown name is.
-func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceType, param, n string, p filter.Path) error {
+func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceType, param, n string, p filter.Path, across []lister) error {
 	named := h.secrets.Sprintf("%s %q", param, n)
-	what := rt.NoAttribute(p.AttrPath)
-	if rt.OmitsPath(p) {
-		what = "names an attribute this server does not support (it is left out of /Schemas)"
+	rts := []*resources.ResourceType{rt}
+	if len(across) > 0 {
+		rts = rts[:0]
+		for _, k := range across {
+			rts = append(rts, k.resourceType())
+		}
+	}
+	what := resources.NoAttributeOfAny(rts, p.AttrPath)
+	for _, t := range rts {
+		if t.OmitsPath(p) {
+			what = "names an attribute this server does not support (it is left out of /Schemas)"
+		}
 	}
 	return h.bend(ctx, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "%s %s (strict mode)", named, what), "ignored %s, which %s", named, what)
 }
@@ -164,7 +175,7 @@ func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceTyp
 // bendUnknownAcross is unknownAttrName for a query across types
 // (listAll, whose types are kinds): a name of attributes or
 // excludedAttributes that no type of kinds defines (nor reads as an
-// extension's dotted name) is bent once, in the words of the first type,
+// extension's dotted name) is bent once, in words that name every type,
 // before any type's list is read. Each type's projection cannot do it: a
 // type the filter leaves out of the answer (members pr at the root) reads
 // no projection, and the type that does read one does not know whether
@@ -187,7 +198,7 @@ func (h *handler) bendUnknownAcross(ctx context.Context, kinds []lister, rl rawL
 			if err != nil || definedByAny(kinds, p) {
 				continue // a name that does not parse is listParams' to refuse
 			}
-			if err := h.unknownAttrName(ctx, kinds[0].resourceType(), param.name, n, p); err != nil {
+			if err := h.unknownAttrName(ctx, kinds[0].resourceType(), param.name, n, p, kinds); err != nil {
 				return err
 			}
 		}
@@ -255,7 +266,7 @@ func (h *handler) resolveAttrs(ctx context.Context, rt *resources.ResourceType, 
 					unknown = map[string]bool{}
 				}
 				unknown[n] = true // bent once: a URL of one name repeated
-				if err := h.unknownAttrName(ctx, rt, param, n, p); err != nil {
+				if err := h.unknownAttrName(ctx, rt, param, n, p, across); err != nil {
 					return nil, err
 				}
 			}

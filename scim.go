@@ -305,7 +305,8 @@ type Config struct {
 	//     the group itself (skipped; the warning names the first five
 	//     and how many more, by the PATCH operation that sent them,
 	//     Operations[i], or their place in a POST's or PUT's list,
-	//     members[j]). Strict mode can refuse it only on a store
+	//     members[j]; strict mode's refusal names them so too). Strict
+	//     mode can refuse it only on a store
 	//     that fills store.MemberSkips (memory and sqlstore do); another
 	//     skips it in both modes, a POST or PUT warning of the ids the
 	//     group it returns does not hold (a PATCH too when it replaces

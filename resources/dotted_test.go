@@ -94,3 +94,31 @@ func TestQualifyHint(t *testing.T) {
 	}
 	assert.Empty(t, m.Group.QualifyHint(filter.AttrPath{Name: "employeeNumber"}), "a type without the extension")
 }
+
+// TestNoAttributeOfAny: the text of a path no type of a query across
+// types defines names every type, not the first alone; a path one type
+// can say what to send instead of (a sub-attribute, an extension's URN)
+// gets that type's text; one type is that type's NoAttribute.
+func TestNoAttributeOfAny(t *testing.T) {
+	m, err := resources.NewModel(resources.ModelConfig{})
+	require.NoError(t, err)
+	both := []*resources.ResourceType{m.User, m.Group}
+	for _, tc := range []struct {
+		name string
+		rts  []*resources.ResourceType
+		path filter.AttrPath
+		want string
+	}{
+		{"no type defines it", both, filter.AttrPath{Name: "nope"},
+			"is not an attribute of User, Group or their extensions; send one that GET /Schemas lists"},
+		{"a sub-attribute", both, filter.AttrPath{Name: "emails", Sub: "nope"}, m.User.NoAttribute(filter.AttrPath{Name: "emails", Sub: "nope"})},
+		{"a group's sub-attribute", both, filter.AttrPath{Name: "members", Sub: "nope"}, m.Group.NoAttribute(filter.AttrPath{Name: "members", Sub: "nope"})},
+		{"an extension's attribute without its URN", both, filter.AttrPath{Name: "employeeNumber"}, m.User.NoAttribute(filter.AttrPath{Name: "employeeNumber"})},
+		{"one type", []*resources.ResourceType{m.Group}, filter.AttrPath{Name: "nope"}, m.Group.NoAttribute(filter.AttrPath{Name: "nope"})},
+		{"no type", nil, filter.AttrPath{Name: "nope"}, "is not an attribute of any resource type; send one that GET /Schemas lists"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, resources.NoAttributeOfAny(tc.rts, tc.path))
+		})
+	}
+}

@@ -247,10 +247,42 @@ func (rt *ResourceType) noAttribute(hint string) string {
 	if rt != nil {
 		name = rt.Name
 	}
+	return noAttributeOf(name+" or its extensions", hint)
+}
+
+// noAttributeOf is the text of a path that is not an attribute of owner
+// (its resource types and their extensions), with hint, or else the
+// advice to send one that GET /Schemas lists.
+func noAttributeOf(owner, hint string) string {
 	if hint == "" {
 		hint = "; send one that GET /Schemas lists"
 	}
-	return "is not an attribute of " + name + " or its extensions" + hint
+	return "is not an attribute of " + owner + hint
+}
+
+// NoAttributeOfAny is NoAttribute's text for a request across the
+// resource types rts (a root query's attributes): p is an attribute of
+// none of them. A text that says what to send instead, a sub-attribute's
+// (emails.nope) or an extension's URN to put before the name, is the
+// first type's that has one, as that type's NoAttribute words it; else it
+// names every type, "is not an attribute of User, Group or their
+// extensions; send one that GET /Schemas lists", and not the first alone.
+func NoAttributeOfAny(rts []*ResourceType, p filter.AttrPath) string {
+	if len(rts) == 1 {
+		return rts[0].NoAttribute(p)
+	}
+	names := make([]string, 0, len(rts))
+	for _, rt := range rts {
+		if t := rt.NoAttribute(p); t != rt.noAttribute("") {
+			return t
+		}
+		names = append(names, rt.Name)
+	}
+	owner := "any resource type" // no type at all
+	if len(names) > 0 {
+		owner = strings.Join(names, ", ") + " or their extensions"
+	}
+	return noAttributeOf(owner, "")
 }
 
 // noPath is NoAttribute of path, a path as the body readers and the

@@ -238,7 +238,9 @@ type GetOptions struct {
 type UserStore interface {
 	// CreateUser stores a new user and returns it as stored. The store
 	// assigns ID, Meta.Created, Meta.LastModified and Meta.Version, and
-	// ignores those fields and Groups on u. A userName already used in the
+	// ignores those fields and Groups on u. It keeps the times to the
+	// millisecond at least, as every write's (clients filter on
+	// meta.lastModified gt the last time they saw; storetest checks it). A userName already used in the
 	// tenant, compared by identity key (query.NameKey: Unicode NFKC
 	// normalisation, width, spaces and case folded, so NFC and NFD "café"
 	// or full-width "ｊｏｅ" and "joe" are one name, and every pair
@@ -346,7 +348,8 @@ type UserStore interface {
 // the same, without members. storetest checks the order (WritePrecedence).
 type GroupStore interface {
 	// CreateGroup stores a new group with its members and returns it. The
-	// store assigns ID and Meta, and fills each member's Type and Display.
+	// store assigns ID and Meta (its times to the millisecond at least, as
+	// CreateUser's), and fills each member's Type and Display.
 	// A displayName already used in the tenant, compared by identity key
 	// as CreateUser compares userName (query.NameKey, and "displayName
 	// eq" too), gives ErrConflict. Member values resolve as the

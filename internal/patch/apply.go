@@ -670,11 +670,12 @@ func (a *applier) conversions(m *query.Matcher) error {
 // the words a list's filter uses (ResourceType.NoAttribute).
 func (a *applier) checkFilter(attr *resources.Attribute, at filter.AttrPath, e filter.Expr) error {
 	name := func(p filter.AttrPath) error {
-		if p.URI != "" || p.Sub != "" {
-			return a.fail(InvalidFilter, "filter on %s: %q is not a sub-attribute of %s", attr.Name, p.String(), attr.Name)
-		}
+		// A name inside the brackets is one of attr's sub-attributes, as
+		// written alone: a URN or a dot before it (emails[type.kind ...],
+		// emails[urn:…:User:emails.type ...]) names none.
+		qualified := p.URI != "" || p.Sub != ""
 		var sub *resources.Attribute
-		if attr.Type == resources.TypeComplex {
+		if attr.Type == resources.TypeComplex && !qualified {
 			sub = attr.Sub(p.Name)
 		}
 		if never := (resources.Resolved{Attr: attr, Sub: sub}).NeverReturned(); never != "" {
@@ -686,7 +687,9 @@ func (a *applier) checkFilter(attr *resources.Attribute, at filter.AttrPath, e f
 		}
 		if attr.Type == resources.TypeComplex {
 			if sub == nil {
-				return a.fail(InvalidFilter, "filter path %q %s", p.Name, a.e.rt.NoAttribute(filter.AttrPath{URI: at.URI, Name: at.Name, Sub: p.Name}))
+				// NoAttribute words a sub-attribute attr lacks by attr
+				// alone, whatever the name sent (p.String(), never empty).
+				return a.fail(InvalidFilter, "filter path %q %s", p.String(), a.e.rt.NoAttribute(filter.AttrPath{URI: at.URI, Name: at.Name, Sub: p.String()}))
 			} else if refusal := a.e.rt.ServerMade(attr, sub); refusal != "" {
 				// Not stored (members[$ref eq "x"], manager[displayName
 				// eq "x"]): the filter would select no value, whatever
@@ -695,7 +698,7 @@ func (a *applier) checkFilter(attr *resources.Attribute, at filter.AttrPath, e f
 			}
 			return nil
 		}
-		if !names.Equal(p.Name, "value") {
+		if qualified || !names.Equal(p.Name, "value") {
 			return a.fail(InvalidFilter, "filter on %s: only \"value\" can be compared in a filter on a simple attribute", attr.Name)
 		}
 		return nil

@@ -130,6 +130,21 @@ func TestApplySyntax(t *testing.T) {
 			err:  &fail{InvalidFilter, `filter path "kind" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, 0},
 		},
 		{
+			name: "3.12 filter on a sub-attribute's sub-attribute is invalidFilter in the words of any unknown sub-attribute",
+			ops:  `[{"op":"replace","path":"emails[type.kind eq \"work\"].value","value":"x"}]`,
+			err:  &fail{InvalidFilter, `filter path "type.kind" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, 0},
+		},
+		{
+			name: "3.12 filter on a URN path inside the brackets is invalidFilter in the words of any unknown sub-attribute",
+			ops:  `[{"op":"replace","path":"emails[urn:ietf:params:scim:schemas:core:2.0:User:emails.type eq \"work\"].value","value":"x"}]`,
+			err:  &fail{InvalidFilter, `filter path "urn:ietf:params:scim:schemas:core:2.0:User:emails.type" is not a sub-attribute of "emails"; send one that GET /Schemas lists for it: value, display, type, primary`, 0},
+		},
+		{
+			name: "3.12 filter on an extension attribute's URN path is invalidFilter naming the attribute with its URN",
+			ops:  `[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager[urn:x:value eq \"1\"].displayName","value":"x"}]`,
+			err:  &fail{InvalidFilter, `is not a sub-attribute of "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager"; send one that GET /Schemas lists for it`, 0},
+		},
+		{
 			name:   "3.12 error names the failing operation",
 			ops:    `[{"op":"replace","path":"displayName","value":"Babs"},{"op":"replace","path":"nickname2","value":"x"}]`,
 			err:    &fail{InvalidPath, "Operations[1]: ", 1},

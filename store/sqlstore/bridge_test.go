@@ -95,11 +95,7 @@ func testBridge(ph func(int) string) func(ctx context.Context, tx *sql.Tx, c sql
 // change leaves both the SCIM tables and the host's tables as they were.
 func TestBridge(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db opener) {
-		ph := func(n int) string { return fmt.Sprintf("?%d", n) }
-		if db.name == "postgres" {
-			ph = func(n int) string { return fmt.Sprintf("$%d", n) }
-		}
-		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: testBridge(ph)})
+		s := db.open(t, sqlstore.Config{ChangeFeed: true, OnChange: testBridge(paramsOn(db.name == "postgres"))})
 		for _, q := range strings.Split(appTables, ";") {
 			_, err := s.DB().Exec(q)
 			require.NoError(t, err)

@@ -57,7 +57,7 @@ func checkedAsModifyMembers(t *testing.T, db opener, mode string) {
 		s, _ = newHostStore(t, db, hostTables(true, false), false, mode == "Bridge as OnChange", true)
 		hostRows = func(team string) []string {
 			return rowsOf(t, s.DB(), `SELECT u.email FROM app_team_members m JOIN app_teams t ON t.id = m.team_id JOIN app_users u ON u.id = m.user_id WHERE t.name = `+
-				map[bool]string{true: "$1", false: "?1"}[isPG(s)]+` ORDER BY u.email`, team)
+				paramsOf(s)(1)+` ORDER BY u.email`, team)
 		}
 	}
 	c := tctx()

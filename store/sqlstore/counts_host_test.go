@@ -20,32 +20,15 @@ import (
 )
 
 // countExec runs a statement of a test of the counts, in tx when it is
-// not nil, with ? placeholders made $n on PostgreSQL.
+// not nil, with ? placeholders made $n on PostgreSQL (rebind).
 type countExec struct {
 	s *sqlstore.Store
-}
-
-func (c countExec) q(q string) string {
-	if !isPG(c.s) {
-		return q
-	}
-	out := make([]byte, 0, len(q)+8)
-	n := 0
-	for i := 0; i < len(q); i++ {
-		if q[i] == '?' {
-			n++
-			out = append(out, fmt.Sprintf("$%d", n)...)
-			continue
-		}
-		out = append(out, q[i])
-	}
-	return string(out)
 }
 
 // group inserts a bare group of tenant named name through tx (or the
 // pool), as a host's own statement would.
 func (c countExec) group(ctx context.Context, tx *sql.Tx, tenant, name string) error {
-	q := c.q(`INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, doc, q, created, last_modified, version)
+	q := rebind(c.s, `INSERT INTO scim_groups (tenant, id, display_name, display_name_fold, doc, q, created, last_modified, version)
 		VALUES (?, ?, ?, ?, '{}', '{}', ?, ?, 1)`)
 	args := []any{tenant, name, name, name, nowArg(c.s), nowArg(c.s)}
 	var err error
@@ -61,8 +44,8 @@ func (c countExec) group(ctx context.Context, tx *sql.Tx, tenant, name string) e
 // rows of that kind its table holds.
 func (c countExec) counted(t *testing.T, tenant, kind string) (counted, stored int) {
 	t.Helper()
-	require.NoError(t, c.s.DB().QueryRowContext(ctx, c.q(`SELECT COALESCE(sum(n), 0) FROM scim_counts WHERE tenant = ? AND kind = ?`), tenant, kind).Scan(&counted))
-	require.NoError(t, c.s.DB().QueryRowContext(ctx, c.q(`SELECT count(*) FROM scim_`+kind+` WHERE tenant = ?`), tenant).Scan(&stored))
+	require.NoError(t, c.s.DB().QueryRowContext(ctx, rebind(c.s, `SELECT COALESCE(sum(n), 0) FROM scim_counts WHERE tenant = ? AND kind = ?`), tenant, kind).Scan(&counted))
+	require.NoError(t, c.s.DB().QueryRowContext(ctx, rebind(c.s, `SELECT count(*) FROM scim_`+kind+` WHERE tenant = ?`), tenant).Scan(&stored))
 	return counted, stored
 }
 
@@ -260,7 +243,7 @@ func TestTenantCountsLeaveNoRowsForEmptiedTenants(t *testing.T) {
 			{name: "one statement each", empty: func(t *testing.T, s *sqlstore.Store, tenant string, _, _ []string) {
 				c := countExec{s}
 				for _, table := range []string{"scim_groups", "scim_users"} {
-					_, err := s.DB().ExecContext(ctx, c.q(`DELETE FROM `+table+` WHERE tenant = ?`), tenant)
+					_, err := s.DB().ExecContext(ctx, rebind(c.s, `DELETE FROM `+table+` WHERE tenant = ?`), tenant)
 					require.NoError(t, err)
 				}
 			}},
@@ -336,7 +319,7 @@ func TestTenantCountsFollowMovedRows(t *testing.T) {
 					to = "a"
 				}
 				for _, q := range tc.moves {
-					_, err := s.DB().ExecContext(ctx, c.q(q), to, "a")
+					_, err := s.DB().ExecContext(ctx, rebind(c.s, q), to, "a")
 					require.NoError(t, err, q)
 				}
 				for tenant, want := range tc.after {

@@ -25,7 +25,7 @@ func totals(t *testing.T, s *sqlstore.Store, tenant string) (listed, stored [2]i
 	require.NoError(t, err)
 	listed = [2]int{u.Total, g.Total}
 	for i, table := range []string{"scim_users", "scim_groups"} {
-		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE tenant = `+map[bool]string{true: "$1", false: "?"}[isPG(s)], tenant).Scan(&stored[i]))
+		require.NoError(t, s.DB().QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE tenant = `+paramsOf(s)(1), tenant).Scan(&stored[i]))
 	}
 	return listed, stored
 }

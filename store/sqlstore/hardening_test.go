@@ -92,7 +92,7 @@ func TestReplaceGroupWritesTheDifference(t *testing.T) {
 			rowID = "ctid::text"
 		}
 		ids := func() map[string]string {
-			rows, err := s.DB().QueryContext(c, `SELECT member_id, `+rowID+` FROM scim_members WHERE group_id = `+map[bool]string{true: "$1", false: "?"}[isPG(s)], g.ID)
+			rows, err := s.DB().QueryContext(c, `SELECT member_id, `+rowID+` FROM scim_members WHERE group_id = `+paramsOf(s)(1), g.ID)
 			require.NoError(t, err)
 			defer rows.Close()
 			out := map[string]string{}

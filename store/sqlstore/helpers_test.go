@@ -154,6 +154,38 @@ func withApplicationName(t testing.TB, dsn, app string) string {
 
 func isPG(s *sqlstore.Store) bool { return strings.EqualFold(s.Dialect(), "postgres") }
 
+// paramsOn returns the placeholders of a raw statement a test sends on
+// PostgreSQL (pg) or SQLite: the n-th is $n, or ?n, SQLite's numbered
+// form, which binds the n-th argument too, so that one text written with
+// them serves both, an argument used twice included.
+func paramsOn(pg bool) func(n int) string {
+	if pg {
+		return func(n int) string { return "$" + strconv.Itoa(n) }
+	}
+	return func(n int) string { return "?" + strconv.Itoa(n) }
+}
+
+// paramsOf is paramsOn for the dialect of s.
+func paramsOf(s *sqlstore.Store) func(n int) string { return paramsOn(isPG(s)) }
+
+// rebind returns q, a raw statement written with ? placeholders (none
+// inside a string literal), as the dialect of s takes it: the i-th ?
+// made paramsOf(s)(i).
+func rebind(s *sqlstore.Store, q string) string {
+	ph := paramsOf(s)
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString(ph(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 // analyze refreshes the planner statistics of s's tables. On PostgreSQL
 // a bare ANALYZE would analyze every schema of the database, those of
 // other tests running against the same server included (a test of plans

@@ -35,12 +35,7 @@ func TestGroupLookupReadsPageMembers(t *testing.T) {
 		require.NoError(t, err)
 		// twin becomes "Équipe" in NFD: one identity with the first, marked
 		// as the upgrade marks the newer of two such names.
-		ph := func(n int) string {
-			if isPG(s) {
-				return fmt.Sprintf("$%d", n)
-			}
-			return fmt.Sprintf("?%d", n)
-		}
+		ph := paramsOf(s)
 		nfd := "E\u0301quipe"
 		_, err = s.DB().ExecContext(ctx, `UPDATE scim_groups SET display_name = `+ph(1)+`, display_name_fold = `+ph(2)+`,
 			display_name_key = (SELECT k.display_name_key FROM scim_groups k WHERE k.tenant = `+ph(3)+` AND k.id = `+ph(4)+`), display_name_dup = id

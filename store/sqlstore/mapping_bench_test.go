@@ -261,10 +261,7 @@ func openBridgeBench(b testing.TB, db opener, m sqlstore.HostTables, on, bare bo
 		_, err := s.DB().Exec(benchJoinTable(q, isPG(s)))
 		require.NoError(b, err)
 	}
-	ph := "?1"
-	if isPG(s) {
-		ph = "$1"
-	}
+	ph := paramsOf(s)(1)
 	tx, err := s.DB().Begin()
 	require.NoError(b, err)
 	for i := range hostRows {

@@ -229,10 +229,7 @@ func TestHostTablesBridge(t *testing.T) {
 			t.Run(v.name, func(t *testing.T) {
 				s, c := newHostStore(t, db, hostTables(v.soft, v.intFlags), v.intFlags, v.asOnChange, v.feed)
 				q := s.DB()
-				ph := func(n int) string { return fmt.Sprintf("?%d", n) }
-				if isPG(s) {
-					ph = func(n int) string { return fmt.Sprintf("$%d", n) }
-				}
+				ph := paramsOf(s)
 				// The app's accounts before SCIM: ann will be adopted, zed
 				// stays the app's own, and another org's ann is not touched.
 				for _, r := range [][2]string{{"", "Ann@Example.com"}, {"", "zed@example.com"}, {"other", "ann@example.com"}} {
@@ -365,7 +362,7 @@ func TestHostTablesAdoption(t *testing.T) {
 		tx, err := q.Begin()
 		require.NoError(t, err)
 		for i := range people + appOnly {
-			_, err := tx.Exec(`INSERT INTO app_users (email, given_name) VALUES (`+map[bool]string{true: "$1", false: "?1"}[isPG(s)]+`, 'app')`,
+			_, err := tx.Exec(`INSERT INTO app_users (email, given_name) VALUES (`+paramsOf(s)(1)+`, 'app')`,
 				fmt.Sprintf("Person%04d@Example.com", i))
 			require.NoError(t, err)
 		}
@@ -447,7 +444,7 @@ func TestHostTablesAdoptionUnicodeForm(t *testing.T) {
 		m := hostTables(true, false)
 		s, c := newHostStore(t, db, m, false, false, false)
 		q := s.DB()
-		ph := map[bool]string{true: "$1", false: "?1"}[isPG(s)]
+		ph := paramsOf(s)(1)
 		for _, tc := range []struct {
 			name, host, sent string
 			adopted          bool

@@ -2,7 +2,6 @@ package sqlstore_test
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,13 +294,7 @@ func rewound(t *testing.T, db opener, undo []string) (string, *sqlstore.Store, f
 		}
 		require.NoError(t, err, q)
 	}
-	ph := func(n int) string {
-		if isPG(s) {
-			return fmt.Sprintf("$%d", n)
-		}
-		return "?"
-	}
-	return dsn, s, ph
+	return dsn, s, paramsOf(s)
 }
 
 // TestUpgradeFillsNameKeys: the upgrade to schema version 4 computes the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,6 +28,9 @@ import (
 // overlapTest selects the suite's one subtest the overlap store supports.
 const overlapTest = "^Groups$/^OverlappingUserAndGroupIDs$"
 
+// failureLine is where a test's failure starts in go test -v output.
+var failureLine = regexp.MustCompile(`(?m)^\s+\w+\.go:\d+: `)
+
 // brokenEnv names the broken store TestBrokenStoreChild runs the suite on.
 const brokenEnv = "STORETEST_BROKEN_STORE"
 
@@ -36,12 +40,44 @@ type broken struct {
 	*memory.Store
 	fault  string
 	groups sync.Map // ids of the groups created, for the flat faults
+	kept   sync.Map // id -> the version a replace kept, for "replace-keeps-version"
+}
+
+// keep is version, the one a read or write returns of the resource id,
+// as the "replace-keeps-version" fault shows it: a store whose replace
+// writes the new attributes and leaves the version as it was (a version
+// column the UPDATE forgets), so every read after shows the kept one.
+func (b *broken) keep(id, version string) string {
+	if v, ok := b.kept.Load(id); ok && b.fault == "replace-keeps-version" {
+		return v.(string)
+	}
+	return version
+}
+
+// ifKept is ifVersion as that store compares it: the version it kept is
+// the stored one.
+func (b *broken) ifKept(id, ifVersion string) string {
+	if v, ok := b.kept.Load(id); ok && b.fault == "replace-keeps-version" && ifVersion == v {
+		return ""
+	}
+	return ifVersion
+}
+
+// replaced records that store's replace of the resource id at version:
+// the version it keeps (the first it had, if it was replaced before).
+func (b *broken) replaced(id, version string) {
+	if b.fault == "replace-keeps-version" {
+		b.kept.LoadOrStore(id, version)
+	}
 }
 
 func (b *broken) GetUser(ctx context.Context, id string, opts store.GetOptions) (*resources.User, error) {
 	u, err := b.Store.GetUser(ctx, b.foldID(id), opts)
 	if b.fault == "nil-user" && err == nil {
 		return nil, nil
+	}
+	if u != nil {
+		u.Meta.Version = b.keep(u.ID, u.Meta.Version)
 	}
 	return u, err
 }
@@ -62,7 +98,7 @@ func (b *broken) DeleteUser(ctx context.Context, id, ifVersion string) error {
 		}
 		return nil
 	}
-	return b.Store.DeleteUser(ctx, b.foldID(id), ifVersion)
+	return b.Store.DeleteUser(ctx, b.foldID(id), b.ifKept(id, ifVersion))
 }
 
 func (b *broken) ReplaceUser(ctx context.Context, u *resources.User, ifVersion string) (*resources.User, error) {
@@ -75,6 +111,18 @@ func (b *broken) ReplaceUser(ctx context.Context, u *resources.User, ifVersion s
 	if b.fault == "id-fold" {
 		u = u.Clone()
 		u.ID = b.foldID(u.ID)
+	}
+	if b.fault == "replace-keeps-version" {
+		cur, err := b.GetUser(ctx, u.ID, store.GetOptions{ExcludeGroups: true})
+		if err != nil {
+			return nil, err
+		}
+		out, err := b.Store.ReplaceUser(ctx, u, b.ifKept(u.ID, ifVersion))
+		if err == nil {
+			b.replaced(u.ID, cur.Meta.Version)
+			out.Meta.Version = b.keep(out.ID, out.Meta.Version)
+		}
+		return out, err
 	}
 	return b.Store.ReplaceUser(ctx, u, ifVersion)
 }
@@ -185,6 +233,9 @@ func (b *broken) ListGroupsAfter(ctx context.Context, q store.Query, after strin
 
 func (b *broken) GetGroup(ctx context.Context, id string, opts store.GetOptions) (*resources.Group, error) {
 	g, err := b.Store.GetGroup(ctx, b.foldID(id), opts)
+	if g != nil {
+		g.Meta.Version = b.keep(g.ID, g.Meta.Version)
+	}
 	return b.byID(g), err
 }
 
@@ -333,6 +384,18 @@ func (b *broken) CreateGroup(ctx context.Context, g *resources.Group) (*resource
 func (b *broken) ReplaceGroup(ctx context.Context, g *resources.Group, ifVersion string) (*resources.Group, error) {
 	c := g.Clone()
 	c.Members = b.flatMembers(c.Members)
+	if b.fault == "replace-keeps-version" {
+		cur, err := b.GetGroup(ctx, g.ID, store.GetOptions{ExcludeMembers: true})
+		if err != nil {
+			return nil, err
+		}
+		out, err := b.Store.ReplaceGroup(ctx, c, b.ifKept(g.ID, ifVersion))
+		if err == nil {
+			b.replaced(g.ID, cur.Meta.Version)
+			out.Meta.Version = b.keep(out.ID, out.Meta.Version)
+		}
+		return out, err
+	}
 	out, err := b.Store.ReplaceGroup(ctx, c, ifVersion)
 	return b.byID(b.asSent(out, g)), err
 }
@@ -412,6 +475,14 @@ func TestBrokenStoreChild(t *testing.T) {
 	if model, f, ok := strings.Cut(fault, "+"); ok {
 		opts, fault = []memory.Option{memory.WithModel(subsetModel(subsetModels[model]))}, f
 	}
+	if fault == "seconds" {
+		// A store keeping its timestamps to the second, as a DATETIME
+		// column without fractions (MySQL's default) does; its seconds
+		// start with the run, so that the check's writes, a few
+		// milliseconds apart, fall in one of them.
+		start := time.Now()
+		opts = append(opts, memory.WithNow(func() time.Time { return start.Truncate(time.Second).Add(time.Since(start).Truncate(time.Second)) }))
+	}
 	storetest.Run(t, func(t *testing.T) storetest.Stores {
 		b := &broken{Store: memory.New(opts...), fault: fault}
 		return storetest.Stores{Users: b, Groups: b, NoNestedGroups: fault == "flat" || fault == "flat-groups-filter" || fault == "nested-declared-flat"}
@@ -432,6 +503,7 @@ func TestBrokenStores(t *testing.T) {
 		pass  bool     // the suite passes
 		want  []string // in the output
 		ok    []string // subtests that still pass
+		first string   // in the first failure (either of parallel subtests), "" for any
 	}{
 		{
 			fault: "nil-user",
@@ -635,6 +707,19 @@ func TestBrokenStores(t *testing.T) {
 				`the key the store's unique index must be on (store.UserStore.CreateUser)`,
 				`CreateGroup of displayName "cafe\u0301" while "caf\u00e9" is stored must return store.ErrConflict`},
 		},
+		{
+			fault: "seconds", run: "^(Users|Groups)$/^TimestampsToTheMillisecond$",
+			want: []string{"the Meta.Created of two users created 3ms apart must differ, the later write's later, as read back: a store keeps meta.created and meta.lastModified to the millisecond at least",
+				"(store.UserStore.CreateUser, ReplaceUser)", "the Meta.LastModified of a group created and replaced 3ms apart must differ"},
+		},
+		// A replace that keeps the version: the first failure of the
+		// precedence checks says so, not that a stale write wrote.
+		{
+			fault: "replace-keeps-version", run: "^(Users|Groups)$/^WritePrecedence$",
+			want: []string{"ReplaceUser must give the user a new Meta.Version (store.UserStore.ReplaceUser)",
+				"ReplaceGroup must give the group a new Meta.Version (store.GroupStore.ReplaceGroup)"},
+			first: "a new Meta.Version (store.", // the user's or the group's: the two run in parallel
+		},
 		// Numbered ids looked up as numbers, as a text bound to an
 		// integer column is: "01" finds user "1".
 		{
@@ -665,6 +750,19 @@ func TestBrokenStores(t *testing.T) {
 				assert.True(t, strings.Contains(text, w), "the failure must state the broken contract: %q", w)
 			}
 			assert.False(t, regexp.MustCompile(`(?m)^panic: |\[recovered\]`).MatchString(text), "the suite must not panic on a broken store")
+			if tt.first != "" {
+				// A failure starts at its file:line: an assertion's
+				// block, with its Messages, runs to the next one.
+				at := failureLine.FindAllStringIndex(text, 2)
+				first := ""
+				switch len(at) {
+				case 1:
+					first = text[at[0][0]:]
+				case 2:
+					first = text[at[0][0]:at[1][0]]
+				}
+				assert.True(t, strings.Contains(first, tt.first), "the first failure must state the broken contract: %q, not %q", tt.first, first)
+			}
 			for _, name := range tt.ok {
 				assert.True(t, strings.Contains(text, "--- PASS: TestBrokenStoreChild/"+name+" "), "a fault must fail only the subtests that meet it: %s must pass", name)
 			}

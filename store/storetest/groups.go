@@ -35,6 +35,7 @@ var groupTests = []test{
 	{"WriteReport", testWriteReport},
 	{"MemberSkips", testMemberSkips},
 	{"WritePrecedence", testWritePrecedenceGroups},
+	{"TimestampsToTheMillisecond", testGroupMillis},
 	{"MemberSkipsOptionalWrites", testMemberSkipsOptional},
 	{"WritesReturnHeldMembers", testWritesReturnHeldMembers},
 	{"ModifyMembersNoLostUpdate", testModifyMembersConcurrent},

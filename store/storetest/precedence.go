@@ -156,6 +156,9 @@ func testWritePrecedenceUsers(t *testing.T, e *env) {
 	stale := target.Meta.Version
 	target, err := e.users.ReplaceUser(e.ctx, target, "")
 	require.NoError(t, err, "ReplaceUser at any version must write (store.UserStore.ReplaceUser)")
+	// Checked first: with the version kept, "stale" is the stored one,
+	// and every case below would fail for that reason, not its own.
+	require.NotEqual(t, stale, target.Meta.Version, "ReplaceUser must give the user a new Meta.Version (store.UserStore.ReplaceUser)")
 	missing := unknownID()
 
 	next := func(cur *resources.User, c breach) *resources.User {
@@ -231,6 +234,9 @@ func testWritePrecedenceGroups(t *testing.T, e *env) {
 	stale := target.Meta.Version
 	target, err := e.groups.ReplaceGroup(e.ctx, target, "")
 	require.NoError(t, err, "ReplaceGroup at any version must write (store.GroupStore.ReplaceGroup)")
+	// Checked first: with the version kept, "stale" is the stored one,
+	// and every case below would fail for that reason, not its own.
+	require.NotEqual(t, stale, target.Meta.Version, "ReplaceGroup must give the group a new Meta.Version (store.GroupStore.ReplaceGroup)")
 	missing, ghost := unknownID(), unknownID()
 
 	members := breachUnknown

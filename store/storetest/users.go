@@ -42,6 +42,7 @@ var userTests = []test{
 	{"IndexedValuesAtKeyLimit", testIndexedValuesAtKeyLimit},
 	{"ValuesAtMultiValueLimit", testValuesAtMultiValueLimit},
 	{"WritePrecedence", testWritePrecedenceUsers},
+	{"TimestampsToTheMillisecond", testUserMillis},
 }
 
 func testCreateUser(t *testing.T, e *env) {
