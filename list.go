@@ -551,6 +551,22 @@ func (h *handler) checkSubstrings(what string, n int) error {
 	return nil
 }
 
+// noAttributeAcross is rt's NoAttribute text of p, a path rt does not
+// define; in a query across types (across not nil), where the first
+// type's refusal is the request's (listAll) and p is then no type's, the
+// text names every type (resources.NoAttributeOfAny), as an unknown
+// attributes name's does (unknownAttrName).
+func noAttributeAcross(rt *resources.ResourceType, across []lister, p filter.AttrPath) string {
+	if len(across) == 0 {
+		return rt.NoAttribute(p)
+	}
+	rts := make([]*resources.ResourceType, len(across))
+	for i, k := range across {
+		rts[i] = k.resourceType()
+	}
+	return resources.NoAttributeOfAny(rts, p)
+}
+
 // listParams reads the rest of rl for kind k, with f its filter as
 // parseFilter gave it.
 func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter.Expr) (listParams, error) {
@@ -582,7 +598,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			if rt.OmitsPath(p) {
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q %s", rl.sortBy, rt.NoAttribute(p.AttrPath))
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q %s", rl.sortBy, noAttributeAcross(rt, rl.across, p.AttrPath))
 		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
 			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
 			// sub-attribute"; one with a "value" (emails, manager) sorts by

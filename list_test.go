@@ -362,7 +362,10 @@ func TestSearchEndpoints(t *testing.T) {
 		assert.Equal(t, tt.want, resourceNames(r), tt.query)
 		assert.Equal(t, float64(4), r.Body["totalResults"], tt.query)
 	}
-	requireError(t, e.do("GET", "/?sortBy=shoeSize", nil), 400, "invalidValue", "shoeSize")
+	// A name no type defines: the refusal names every type, not the
+	// first one whose list refused it.
+	requireError(t, e.do("GET", "/?sortBy=shoeSize", nil), 400, "invalidValue", `sortBy "shoeSize" is not an attribute of User, Group or their extensions; send one that GET /Schemas lists`)
+	requireError(t, e.do("GET", "/Users?sortBy=shoeSize", nil), 400, "invalidValue", `sortBy "shoeSize" is not an attribute of User or its extensions; send one that GET /Schemas lists`)
 	// Memberships are kept apart from what a store sorts: a sortBy on them
 	// would answer in creation order, not by them.
 	requireError(t, e.do("GET", "/?sortBy=members.value", nil), 400, "invalidValue", "members are kept apart from the resources")
