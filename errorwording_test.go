@@ -353,6 +353,7 @@ func TestUnknownFilterAttributeWording(t *testing.T) {
 					{"an attribute", "GET", "/Users?filter=" + url.QueryEscape(`nope eq "x"`), "", 400, "invalidFilter", `filter path "nope" ` + no},
 					{"a sub-attribute", "GET", "/Users?filter=" + url.QueryEscape(`emails.nope eq "x"`), "", 400, "invalidFilter", `filter path "emails.nope" ` + emails},
 					{"a sub-attribute in a value filter", "GET", "/Users?filter=" + url.QueryEscape(`emails[nope eq "x"]`), "", 400, "invalidFilter", `filter path "nope" ` + emails},
+					{"a dotted name in a value filter", "GET", "/Users?filter=" + url.QueryEscape(`emails[type.kind eq "x"]`), "", 400, "invalidFilter", `filter path "type.kind" ` + emails},
 					{"a sub-attribute of a simple attribute", "GET", "/Users?filter=" + url.QueryEscape(`userName.nope eq "x"`), "", 400, "invalidFilter",
 						`filter path "userName.nope" is not a sub-attribute of "userName", which has none; send "userName" itself`},
 					{"an extension's attribute", "POST", "/Users/.search", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"` + ent + `:nope pr"}`, 400, "invalidFilter",

@@ -514,8 +514,14 @@ func (ev *Evaluator) resolve(sc scope, p filter.AttrPath, forPresence bool) (*ta
 	t := &target{p: p, rt: ev.Type}
 	if sc.inElem {
 		t.in = sc.in
-		if p.URI != "" || p.Sub != "" || p.Name == "" {
+		if p.Name == "" || (p.URI != "" || p.Sub != "") && sc.elem == nil {
 			return nil, filterErrorf("%q in a value filter must name a sub-attribute", t.path())
+		}
+		if p.URI != "" || p.Sub != "" {
+			// A name inside the brackets is a sub-attribute as written
+			// alone: a URN or a dot before it (emails[type.kind eq ...])
+			// names none, in the words a PATCH path's value filter uses.
+			return nil, t.unknown(ev.Type.NoAttribute(filter.AttrPath{URI: sc.in.URI, Name: sc.in.Name, Sub: p.String()}))
 		}
 		t.name = p.Name
 		if sc.elem != nil {
