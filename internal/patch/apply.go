@@ -262,7 +262,7 @@ func nameWarnings(l *resources.Lenience, mark, idx int) {
 func (a *applier) apply(op Operation) error {
 	// White space around the op or the path is a bend Decode reports
 	// (Envelope.PaddedOp, PaddedPath) for its caller to warn of or refuse.
-	kind := names.Lower(strings.TrimSpace(op.Op))
+	kind := op.kind()
 	path := strings.TrimSpace(op.Path)
 	v := op.Value
 	if _, ok := v.(JSONNull); ok {

@@ -108,7 +108,7 @@ func (e *Engine) planMembers(ops []Operation, l *resources.Lenience) (plan Membe
 		nameWarnings(l, mark, idx)
 		idx, mark = op.index(i), warned(l)
 		a := &applier{e: e, idx: idx, len: l}
-		kind := names.Lower(strings.TrimSpace(op.Op))
+		kind := op.kind()
 		path := strings.TrimSpace(op.Path)
 		v := op.Value
 		if _, isNull := v.(JSONNull); isNull {
@@ -665,7 +665,7 @@ func (e *Engine) SentMembers(ops []Operation) []SentMembers {
 	}
 	var out []SentMembers
 	for i, op := range ops {
-		kind := names.Lower(strings.TrimSpace(op.Op))
+		kind := op.kind()
 		v := op.Value
 		if _, isNull := v.(JSONNull); isNull || v == nil || kind == "remove" {
 			continue

@@ -80,6 +80,12 @@ type Operation struct {
 	at int
 }
 
+// kind is op's op lowered and without the white space around it, as
+// every reader of an operation compares it ("add", "replace",
+// "remove"): Entra sends "Replace", and the padding is a bend Decode
+// reports (Envelope.PaddedOp).
+func (op Operation) kind() string { return names.Lower(strings.TrimSpace(op.Op)) }
+
 // index is op's index in the request, i its place in the list applied.
 func (op Operation) index(i int) int {
 	if op.at > 0 {

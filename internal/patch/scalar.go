@@ -22,7 +22,7 @@ import (
 // warning sends ops to ApplyTo), so that what Scalar takes, ApplyTo
 // would have applied the same way (TestScalarIsApply).
 func (e *Engine) Scalar(ops []Operation) (attr *resources.Attribute, v any, ok bool) {
-	if len(ops) != 1 || names.Lower(strings.TrimSpace(ops[0].Op)) != "replace" {
+	if len(ops) != 1 || ops[0].kind() != "replace" {
 		return nil, nil, false
 	}
 	var l resources.Lenience
