@@ -551,20 +551,19 @@ func (h *handler) checkSubstrings(what string, n int) error {
 	return nil
 }
 
-// noAttributeAcross is rt's NoAttribute text of p, a path rt does not
-// define; in a query across types (across not nil), where the first
-// type's refusal is the request's (listAll) and p is then no type's, the
-// text names every type (resources.NoAttributeOfAny), as an unknown
-// attributes name's does (unknownAttrName).
-func noAttributeAcross(rt *resources.ResourceType, across []lister, p filter.AttrPath) string {
+// acrossTypes are the types an unknown name is told against: rt alone,
+// or in a query across types (across not nil), where the first type's
+// refusal is the request's (listAll), every type of across, so that
+// the text (resources.NoAttributeOfAny) names them all.
+func acrossTypes(rt *resources.ResourceType, across []lister) []*resources.ResourceType {
 	if len(across) == 0 {
-		return rt.NoAttribute(p)
+		return []*resources.ResourceType{rt}
 	}
 	rts := make([]*resources.ResourceType, len(across))
 	for i, k := range across {
 		rts[i] = k.resourceType()
 	}
-	return resources.NoAttributeOfAny(rts, p)
+	return rts
 }
 
 // listParams reads the rest of rl for kind k, with f its filter as
@@ -598,7 +597,7 @@ func (h *handler) listParams(ctx context.Context, k lister, rl rawList, f filter
 			if rt.OmitsPath(p) {
 				return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q names an attribute this server does not support (it is left out of /Schemas)", rl.sortBy)
 			}
-			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q %s", rl.sortBy, noAttributeAcross(rt, rl.across, p.AttrPath))
+			return lp, errorf(http.StatusBadRequest, ScimTypeInvalidValue, "sortBy %q %s", rl.sortBy, resources.NoAttributeOfAny(acrossTypes(rt, rl.across), p.AttrPath))
 		} else if a := res.Attr; res.Sub == nil && a.Type == resources.TypeComplex && a.Sub("value") == nil && len(a.SubAttributes) > 0 {
 			// RFC 7644 §3.4.2.3: a complex sortBy "must be a path to a
 			// sub-attribute"; one with a "value" (emails, manager) sorts by

@@ -156,13 +156,7 @@ func (h *handler) newProjection(ctx context.Context, rt *resources.ResourceType,
 // the ... resource schema", as sortBy's refusal of an unknown name is.
 func (h *handler) unknownAttrName(ctx context.Context, rt *resources.ResourceType, param, n string, p filter.Path, across []lister) error {
 	named := h.secrets.Sprintf("%s %q", param, n)
-	rts := []*resources.ResourceType{rt}
-	if len(across) > 0 {
-		rts = rts[:0]
-		for _, k := range across {
-			rts = append(rts, k.resourceType())
-		}
-	}
+	rts := acrossTypes(rt, across)
 	what := resources.NoAttributeOfAny(rts, p.AttrPath)
 	for _, t := range rts {
 		if t.OmitsPath(p) {
